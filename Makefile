@@ -1,0 +1,103 @@
+# SPDX-License-Identifier: Apache-2.0
+# make            build build/runner and the trace_dns program
+# make run        install what is missing, build, store the trace_dns image, trace
+# make check      install what is missing, build, run every test
+# make deps | bench | fuzz | format | clean        (SANITIZE=1 for ASan+UBSan)
+
+BUILD     ?= build
+CC        ?= gcc
+CLANG     ?= clang
+BPFTOOL   ?= bpftool
+STORE     ?=
+ARGS      ?=
+
+PKGS      := libbpf yaml-0.1 jansson libcurl libarchive libcrypto
+WARN      := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
+	     -Wmissing-prototypes -Wundef -Wwrite-strings -Werror
+CFLAGS    ?= -O2 -g
+CFLAGS    += -std=gnu11 $(WARN) -I. -D_GNU_SOURCE
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -lz -lyaml -ljansson -lcurl -larchive -lcrypto)
+LDLIBS    += $(PKG_LIBS)
+ifeq ($(SANITIZE),1)
+CFLAGS    += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS   += -fsanitize=address,undefined
+endif
+
+ARCH      := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+BPFCFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	     -Igadget/include -I$(BUILD)/include
+
+LIB_SRC    := $(wildcard common/*.c oci/*.c metadata/*.c) \
+	      $(filter-out runner/main.c,$(wildcard runner/*.c))
+LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+GADGETS    := $(patsubst %/program.bpf.c,%,$(wildcard gadget/*/program.bpf.c examples/*/program.bpf.c))
+GADGET_OBJ := $(GADGETS:%=$(BUILD)/%/program.bpf.o)
+
+.PHONY: all deps run check unit e2e bench fuzz format format-check clean image
+
+all: $(BUILD)/runner $(GADGET_OBJ) $(UNIT_BIN)
+
+deps:
+	@tools/deps.sh
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/librunner.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/runner: $(BUILD)/obj/runner/main.o $(BUILD)/librunner.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/librunner.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) $(LDFLAGS_$*) -o $@ $< \
+		$(BUILD)/librunner.a $(LDLIBS) -lcmocka
+
+$(BUILD)/include/vmlinux.h:
+	@mkdir -p $(dir $@)
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp
+	mv $@.tmp $@
+
+# The same compile that `runner image build` runs, for a quick check.
+$(BUILD)/%/program.bpf.o: %/program.bpf.c $(BUILD)/include/vmlinux.h $(wildcard gadget/include/gadget/*.h)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPFCFLAGS) -c $< -o $@
+
+image: deps all
+	$(BUILD)/runner image build gadget/trace_dns -t trace_dns:latest
+
+run: image
+	$(BUILD)/runner run trace_dns $(ARGS)
+
+check: deps
+	@$(MAKE) --no-print-directory all
+	@tests/run.sh
+
+unit: $(UNIT_BIN)
+	@tests/run.sh unit
+
+e2e: all
+	@tests/run.sh e2e
+
+bench: deps all
+	@bench/run.sh
+
+fuzz: deps
+	@tests/fuzz/run.sh
+
+format:
+	clang-format -i $(shell git ls-files '*.c' '*.h')
+
+format-check:
+	@clang-format --dry-run --Werror $(shell git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(LIB_OBJ:.o=.d) $(BUILD)/obj/runner/main.d

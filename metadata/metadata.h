@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The gadget.yaml model (libyaml): top-level scalars, data sources with
+ * their annotations and per-field annotations, and eBPF params.
+ */
+#ifndef METADATA_METADATA_H
+#define METADATA_METADATA_H
+
+#include <stddef.h>
+
+#include "common/error.h"
+
+struct gadget_metadata;
+
+struct metadata_param {
+	const char *var; /* the GADGET_PARAM variable name */
+	const char *key; /* the flag name, defaults to var */
+	const char *default_value; /* may be NULL */
+	const char *description; /* may be NULL */
+};
+
+/* Parse gadget.yaml; filename is used in error messages (file:line:col). */
+int metadata_parse(const char *buf, size_t len, const char *filename,
+		   struct gadget_metadata **out, struct error **err);
+void metadata_free(struct gadget_metadata *md);
+
+/* A top-level scalar: name, description, homepageURL, documentationURL,
+ * sourceURL.  NULL when absent. */
+const char *metadata_get(const struct gadget_metadata *md, const char *key);
+
+/* datasources.<ds>.annotations.<key>, NULL when absent. */
+const char *metadata_ds_annotation(const struct gadget_metadata *md,
+				   const char *ds, const char *key);
+/* datasources.<ds>.fields.<field>.annotations.<key>, NULL when absent. */
+const char *metadata_field_annotation(const struct gadget_metadata *md,
+				      const char *ds, const char *field,
+				      const char *key);
+/* The field names that datasources.<ds>.fields mentions (for validation). */
+size_t metadata_field_count(const struct gadget_metadata *md, const char *ds);
+const char *metadata_field_name(const struct gadget_metadata *md,
+				const char *ds, size_t i);
+
+/* params.ebpf.* in file order. */
+size_t metadata_param_count(const struct gadget_metadata *md);
+const struct metadata_param *metadata_param(const struct gadget_metadata *md,
+					    size_t i);
+
+#endif

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Renders events of a fieldset as columns, JSON lines, pretty JSON or YAML
+ * into a large buffer that is written out in batches.  No allocation per
+ * event.
+ */
+#ifndef RUNNER_OUTPUT_H
+#define RUNNER_OUTPUT_H
+
+#include <stddef.h>
+
+#include "common/error.h"
+
+struct fieldset;
+struct output;
+
+enum output_mode {
+	OUTPUT_COLUMNS,
+	OUTPUT_JSON,
+	OUTPUT_JSONPRETTY,
+	OUTPUT_YAML,
+};
+
+/* Parse "columns", "json", "jsonpretty", "yaml". */
+int output_mode_parse(const char *s, enum output_mode *mode);
+
+int output_new(const struct fieldset *fs, enum output_mode mode, int fd,
+	       struct output **out, struct error **err);
+/* Flushes what is buffered, then frees. */
+void output_free(struct output *o);
+/* The column header (columns mode only; no-op otherwise). */
+void output_header(struct output *o);
+/* Render one raw event (size bytes, as the tracer submitted it). */
+void output_event(struct output *o, const void *data, size_t size);
+/* Write out whatever is buffered.  Only whole lines are ever written. */
+int output_flush(struct output *o);
+
+#endif
