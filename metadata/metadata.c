@@ -1,0 +1,592 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * gadget.yaml, parsed with libyaml's document API into a small owned model.
+ * Every shape error names the file, line and column of the offending node;
+ * keys this model does not know are ignored so that newer metadata still
+ * loads, but a known key with the wrong shape is an error.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "common/cleanup.h"
+#include "metadata/metadata.h"
+
+struct md_kv {
+	char *key;
+	char *value;
+};
+
+struct md_field {
+	char *name;
+	struct md_kv *ann;
+	size_t n_ann;
+};
+
+struct md_ds {
+	char *name;
+	struct md_kv *ann;
+	size_t n_ann;
+	struct md_field *fields;
+	size_t n_fields;
+};
+
+struct gadget_metadata {
+	struct md_kv *top; /* name, description, ... */
+	size_t n_top;
+	struct md_ds *ds;
+	size_t n_ds;
+	struct metadata_param *params;
+	size_t n_params;
+};
+
+static const char *const top_scalars[] = {
+	"name", "description", "homepageURL", "documentationURL", "sourceURL",
+};
+
+struct parse_ctx {
+	yaml_document_t *doc;
+	const char *file;
+	struct error **err;
+};
+
+static void kv_free(struct md_kv *kv, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(kv[i].key);
+		free(kv[i].value);
+	}
+	free(kv);
+}
+
+void metadata_free(struct gadget_metadata *md)
+{
+	if (!md)
+		return;
+	kv_free(md->top, md->n_top);
+	for (size_t i = 0; i < md->n_ds; i++) {
+		struct md_ds *ds = &md->ds[i];
+
+		free(ds->name);
+		kv_free(ds->ann, ds->n_ann);
+		for (size_t j = 0; j < ds->n_fields; j++) {
+			free(ds->fields[j].name);
+			kv_free(ds->fields[j].ann, ds->fields[j].n_ann);
+		}
+		free(ds->fields);
+	}
+	free(md->ds);
+	for (size_t i = 0; i < md->n_params; i++) {
+		free((char *)md->params[i].var);
+		free((char *)md->params[i].key);
+		free((char *)md->params[i].default_value);
+		free((char *)md->params[i].description);
+	}
+	free(md->params);
+	free(md);
+}
+
+static const char *kind_name(yaml_node_type_t t)
+{
+	switch (t) {
+	case YAML_SCALAR_NODE:
+		return "a scalar";
+	case YAML_SEQUENCE_NODE:
+		return "a sequence";
+	case YAML_MAPPING_NODE:
+		return "a mapping";
+	default:
+		return "nothing";
+	}
+}
+
+static int node_error(struct parse_ctx *c, const yaml_node_t *n,
+		      const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int node_error(struct parse_ctx *c, const yaml_node_t *n,
+		      const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return error_set(c->err, 0, "%s:%zu:%zu: %s", c->file,
+			 n->start_mark.line + 1, n->start_mark.column + 1, msg);
+}
+
+/* An empty plain scalar (`key:` with nothing after it) or `~`/`null`. */
+static bool is_null(const yaml_node_t *n)
+{
+	const char *v;
+
+	if (n->type != YAML_SCALAR_NODE ||
+	    n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return false;
+	v = (const char *)n->data.scalar.value;
+	return !*v || !strcmp(v, "~") || !strcmp(v, "null") ||
+	       !strcmp(v, "Null") || !strcmp(v, "NULL");
+}
+
+/*
+ * Check that n is a mapping (a null counts as an empty one).  what names
+ * the node for the message.  Returns the number of pairs or -1.
+ */
+static int expect_mapping(struct parse_ctx *c, const yaml_node_t *n,
+			  const char *what)
+{
+	if (is_null(n))
+		return 0;
+	if (n->type == YAML_MAPPING_NODE)
+		return (int)(n->data.mapping.pairs.top -
+			     n->data.mapping.pairs.start);
+	return node_error(c, n, "%s must be a mapping, not %s", what,
+			  kind_name(n->type));
+}
+
+static int expect_scalar(struct parse_ctx *c, const yaml_node_t *n,
+			 const char *what, const char **out)
+{
+	if (n->type != YAML_SCALAR_NODE)
+		return node_error(c, n, "%s must be a scalar, not %s", what,
+				  kind_name(n->type));
+	*out = (const char *)n->data.scalar.value;
+	return 0;
+}
+
+/* Walk the pairs of mapping n: key node, key string, value node. */
+struct pair_iter {
+	yaml_node_pair_t *p, *end;
+};
+
+static void pairs_init(struct pair_iter *it, const yaml_node_t *n)
+{
+	if (n->type == YAML_MAPPING_NODE) {
+		it->p = n->data.mapping.pairs.start;
+		it->end = n->data.mapping.pairs.top;
+	} else {
+		it->p = it->end = NULL;
+	}
+}
+
+/* Next pair; keys must be scalars and unique within the mapping. */
+static int pairs_next(struct parse_ctx *c, struct pair_iter *it,
+		      const char **key, yaml_node_t **val, const char *what)
+{
+	yaml_node_t *k;
+	char ctx[256];
+
+	if (it->p >= it->end)
+		return 0;
+	k = yaml_document_get_node(c->doc, it->p->key);
+	*val = yaml_document_get_node(c->doc, it->p->value);
+	if (!k || !*val)
+		return error_set(c->err, 0, "%s: broken YAML document",
+				 c->file);
+	snprintf(ctx, sizeof(ctx), "a key of %s", what);
+	if (expect_scalar(c, k, ctx, key) < 0)
+		return -1;
+	for (yaml_node_pair_t *q = it->p + 1; q < it->end; q++) {
+		yaml_node_t *k2 = yaml_document_get_node(c->doc, q->key);
+
+		if (k2 && k2->type == YAML_SCALAR_NODE &&
+		    !strcmp((const char *)k2->data.scalar.value, *key))
+			return node_error(c, k2, "duplicate key \"%s\"", *key);
+	}
+	it->p++;
+	return 1;
+}
+
+static int parse_annotations(struct parse_ctx *c, const yaml_node_t *n,
+			     const char *what, struct md_kv **out,
+			     size_t *n_out)
+{
+	struct pair_iter it;
+	const char *key = NULL, *val = NULL;
+	yaml_node_t *v;
+	char ctx[300];
+	int count, r;
+
+	count = expect_mapping(c, n, what);
+	if (count < 0)
+		return -1;
+	*out = calloc(count ? count : 1, sizeof(**out));
+	if (!*out)
+		return error_set(c->err, ENOMEM, "%s", c->file);
+	*n_out = 0;
+	pairs_init(&it, n);
+	while ((r = pairs_next(c, &it, &key, &v, what)) > 0) {
+		struct md_kv *kv = &(*out)[*n_out];
+
+		snprintf(ctx, sizeof(ctx), "annotation \"%s\"", key);
+		if (expect_scalar(c, v, ctx, &val) < 0)
+			return -1;
+		kv->key = strdup(key);
+		kv->value = strdup(is_null(v) ? "" : val);
+		if (!kv->key || !kv->value)
+			return error_set(c->err, ENOMEM, "%s", c->file);
+		(*n_out)++;
+	}
+	return r;
+}
+
+/* fields.<name>: { annotations: {...} } */
+static int parse_fields(struct parse_ctx *c, const yaml_node_t *n,
+			struct md_ds *ds)
+{
+	struct pair_iter it, it2;
+	const char *name, *key;
+	yaml_node_t *v, *v2;
+	char what[300];
+	int count, r, r2;
+
+	snprintf(what, sizeof(what), "datasources.%s.fields", ds->name);
+	count = expect_mapping(c, n, what);
+	if (count < 0)
+		return -1;
+	ds->fields = calloc(count ? count : 1, sizeof(*ds->fields));
+	if (!ds->fields)
+		return error_set(c->err, ENOMEM, "%s", c->file);
+	pairs_init(&it, n);
+	while ((r = pairs_next(c, &it, &name, &v, what)) > 0) {
+		struct md_field *f = &ds->fields[ds->n_fields++];
+		char fwhat[300];
+
+		f->name = strdup(name);
+		if (!f->name)
+			return error_set(c->err, ENOMEM, "%s", c->file);
+		if (!*name)
+			return node_error(c, v, "empty field name");
+		snprintf(fwhat, sizeof(fwhat), "datasources.%s.fields.%s",
+			 ds->name, name);
+		if (expect_mapping(c, v, fwhat) < 0)
+			return -1;
+		pairs_init(&it2, v);
+		while ((r2 = pairs_next(c, &it2, &key, &v2, fwhat)) > 0) {
+			char awhat[400];
+
+			if (strcmp(key, "annotations"))
+				continue;
+			snprintf(awhat, sizeof(awhat), "%s.annotations", fwhat);
+			if (f->ann) {
+				return node_error(c, v2, "duplicate key \"%s\"",
+						  key);
+			}
+			if (parse_annotations(c, v2, awhat, &f->ann,
+					      &f->n_ann) < 0)
+				return -1;
+		}
+		if (r2 < 0)
+			return -1;
+	}
+	return r;
+}
+
+static int parse_datasources(struct parse_ctx *c, const yaml_node_t *n,
+			     struct gadget_metadata *md)
+{
+	struct pair_iter it, it2;
+	const char *name, *key;
+	yaml_node_t *v, *v2;
+	int count, r, r2;
+
+	count = expect_mapping(c, n, "datasources");
+	if (count < 0)
+		return -1;
+	md->ds = calloc(count ? count : 1, sizeof(*md->ds));
+	if (!md->ds)
+		return error_set(c->err, ENOMEM, "%s", c->file);
+	pairs_init(&it, n);
+	while ((r = pairs_next(c, &it, &name, &v, "datasources")) > 0) {
+		struct md_ds *ds = &md->ds[md->n_ds++];
+		char what[300];
+		bool seen_fields = false;
+
+		ds->name = strdup(name);
+		if (!ds->name)
+			return error_set(c->err, ENOMEM, "%s", c->file);
+		snprintf(what, sizeof(what), "datasources.%s", name);
+		if (expect_mapping(c, v, what) < 0)
+			return -1;
+		pairs_init(&it2, v);
+		while ((r2 = pairs_next(c, &it2, &key, &v2, what)) > 0) {
+			char awhat[400];
+
+			if (!strcmp(key, "annotations")) {
+				if (ds->ann)
+					return node_error(
+						c, v2, "duplicate key \"%s\"",
+						key);
+				snprintf(awhat, sizeof(awhat), "%s.annotations",
+					 what);
+				if (parse_annotations(c, v2, awhat, &ds->ann,
+						      &ds->n_ann) < 0)
+					return -1;
+			} else if (!strcmp(key, "fields")) {
+				if (seen_fields)
+					return node_error(
+						c, v2, "duplicate key \"%s\"",
+						key);
+				seen_fields = true;
+				if (parse_fields(c, v2, ds) < 0)
+					return -1;
+			}
+		}
+		if (r2 < 0)
+			return -1;
+	}
+	return r;
+}
+
+static int parse_params(struct parse_ctx *c, const yaml_node_t *n,
+			struct gadget_metadata *md)
+{
+	struct pair_iter it, it2, it3;
+	const char *cat, *var, *key, *val = NULL;
+	yaml_node_t *v, *v2, *v3;
+	int r, r2, r3;
+
+	if (expect_mapping(c, n, "params") < 0)
+		return -1;
+	pairs_init(&it, n);
+	while ((r = pairs_next(c, &it, &cat, &v, "params")) > 0) {
+		int count;
+
+		if (strcmp(cat, "ebpf"))
+			continue;
+		count = expect_mapping(c, v, "params.ebpf");
+		if (count < 0)
+			return -1;
+		if (md->params)
+			return node_error(c, v, "duplicate key \"%s\"", cat);
+		md->params = calloc(count ? count : 1, sizeof(*md->params));
+		if (!md->params)
+			return error_set(c->err, ENOMEM, "%s", c->file);
+		pairs_init(&it2, v);
+		while ((r2 = pairs_next(c, &it2, &var, &v2, "params.ebpf")) >
+		       0) {
+			struct metadata_param *p = &md->params[md->n_params++];
+			char what[300];
+
+			p->var = strdup(var);
+			if (!p->var)
+				return error_set(c->err, ENOMEM, "%s", c->file);
+			snprintf(what, sizeof(what), "params.ebpf.%s", var);
+			if (expect_mapping(c, v2, what) < 0)
+				return -1;
+			pairs_init(&it3, v2);
+			while ((r3 = pairs_next(c, &it3, &key, &v3, what)) >
+			       0) {
+				const char **slot;
+				char kwhat[400];
+
+				if (!strcmp(key, "key"))
+					slot = &p->key;
+				else if (!strcmp(key, "defaultValue"))
+					slot = &p->default_value;
+				else if (!strcmp(key, "description"))
+					slot = &p->description;
+				else
+					continue;
+				snprintf(kwhat, sizeof(kwhat), "%s.%s", what,
+					 key);
+				if (expect_scalar(c, v3, kwhat, &val) < 0)
+					return -1;
+				*slot = strdup(is_null(v3) ? "" : val);
+				if (!*slot)
+					return error_set(c->err, ENOMEM, "%s",
+							 c->file);
+			}
+			if (r3 < 0)
+				return -1;
+			if (!p->key || !*p->key) {
+				free((char *)p->key);
+				p->key = strdup(var);
+				if (!p->key)
+					return error_set(c->err, ENOMEM, "%s",
+							 c->file);
+			}
+		}
+		if (r2 < 0)
+			return -1;
+	}
+	return r;
+}
+
+static int parse_root(struct parse_ctx *c, const yaml_node_t *root,
+		      struct gadget_metadata *md)
+{
+	struct pair_iter it;
+	const char *key = NULL, *val = NULL;
+	yaml_node_t *v;
+	int r;
+
+	if (expect_mapping(c, root, "the document") < 0)
+		return -1;
+	md->top = calloc(sizeof(top_scalars) / sizeof(top_scalars[0]),
+			 sizeof(*md->top));
+	if (!md->top)
+		return error_set(c->err, ENOMEM, "%s", c->file);
+	pairs_init(&it, root);
+	while ((r = pairs_next(c, &it, &key, &v, "the document")) > 0) {
+		size_t i;
+
+		for (i = 0; i < sizeof(top_scalars) / sizeof(top_scalars[0]);
+		     i++)
+			if (!strcmp(key, top_scalars[i]))
+				break;
+		if (i < sizeof(top_scalars) / sizeof(top_scalars[0])) {
+			struct md_kv *kv = &md->top[md->n_top++];
+
+			if (expect_scalar(c, v, key, &val) < 0)
+				return -1;
+			kv->key = strdup(key);
+			kv->value = strdup(is_null(v) ? "" : val);
+			if (!kv->key || !kv->value)
+				return error_set(c->err, ENOMEM, "%s", c->file);
+		} else if (!strcmp(key, "datasources")) {
+			if (parse_datasources(c, v, md) < 0)
+				return -1;
+		} else if (!strcmp(key, "params")) {
+			if (parse_params(c, v, md) < 0)
+				return -1;
+		}
+	}
+	return r;
+}
+
+int metadata_parse(const char *buf, size_t len, const char *filename,
+		   struct gadget_metadata **out, struct error **err)
+{
+	struct gadget_metadata *md = NULL;
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	struct parse_ctx c = { &doc, filename ? filename : "gadget.yaml", err };
+	yaml_node_t *root;
+	int ret = -1;
+
+	*out = NULL;
+	if (!yaml_parser_initialize(&parser))
+		return error_set(err, ENOMEM, "%s: yaml parser", c.file);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		if (parser.context)
+			error_set(err, 0, "%s:%zu:%zu: %s %s (%s:%zu:%zu)",
+				  c.file, parser.problem_mark.line + 1,
+				  parser.problem_mark.column + 1,
+				  parser.problem ? parser.problem :
+						   "syntax error",
+				  parser.context, c.file,
+				  parser.context_mark.line + 1,
+				  parser.context_mark.column + 1);
+		else
+			error_set(err, 0, "%s:%zu:%zu: %s", c.file,
+				  parser.problem_mark.line + 1,
+				  parser.problem_mark.column + 1,
+				  parser.problem ? parser.problem :
+						   "syntax error");
+		yaml_parser_delete(&parser);
+		return -1;
+	}
+	md = calloc(1, sizeof(*md));
+	if (!md) {
+		error_set(err, ENOMEM, "%s", c.file);
+		goto out_doc;
+	}
+	root = yaml_document_get_root_node(&doc);
+	if (root && parse_root(&c, root, md) < 0)
+		goto out_doc;
+	if (!md->top) {
+		md->top = calloc(1, sizeof(*md->top));
+		if (!md->top) {
+			error_set(err, ENOMEM, "%s", c.file);
+			goto out_doc;
+		}
+	}
+	*out = md;
+	md = NULL;
+	ret = 0;
+out_doc:
+	metadata_free(md);
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	return ret;
+}
+
+static const char *kv_get(const struct md_kv *kv, size_t n, const char *key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(kv[i].key, key))
+			return kv[i].value;
+	return NULL;
+}
+
+const char *metadata_get(const struct gadget_metadata *md, const char *key)
+{
+	return md ? kv_get(md->top, md->n_top, key) : NULL;
+}
+
+static const struct md_ds *find_ds(const struct gadget_metadata *md,
+				   const char *ds)
+{
+	if (!md || !ds)
+		return NULL;
+	for (size_t i = 0; i < md->n_ds; i++)
+		if (!strcmp(md->ds[i].name, ds))
+			return &md->ds[i];
+	return NULL;
+}
+
+const char *metadata_ds_annotation(const struct gadget_metadata *md,
+				   const char *ds, const char *key)
+{
+	const struct md_ds *d = find_ds(md, ds);
+
+	return d ? kv_get(d->ann, d->n_ann, key) : NULL;
+}
+
+const char *metadata_field_annotation(const struct gadget_metadata *md,
+				      const char *ds, const char *field,
+				      const char *key)
+{
+	const struct md_ds *d = find_ds(md, ds);
+
+	if (!d)
+		return NULL;
+	for (size_t i = 0; i < d->n_fields; i++)
+		if (!strcmp(d->fields[i].name, field))
+			return kv_get(d->fields[i].ann, d->fields[i].n_ann,
+				      key);
+	return NULL;
+}
+
+size_t metadata_field_count(const struct gadget_metadata *md, const char *ds)
+{
+	const struct md_ds *d = find_ds(md, ds);
+
+	return d ? d->n_fields : 0;
+}
+
+const char *metadata_field_name(const struct gadget_metadata *md,
+				const char *ds, size_t i)
+{
+	const struct md_ds *d = find_ds(md, ds);
+
+	return d && i < d->n_fields ? d->fields[i].name : NULL;
+}
+
+size_t metadata_param_count(const struct gadget_metadata *md)
+{
+	return md ? md->n_params : 0;
+}
+
+const struct metadata_param *metadata_param(const struct gadget_metadata *md,
+					    size_t i)
+{
+	return md && i < md->n_params ? &md->params[i] : NULL;
+}
