@@ -1,0 +1,589 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "common/cleanup.h"
+#include "runner/gadget.h"
+#include "runner/netns.h"
+
+#define TRACER_PREFIX "gadget_tracer_"
+#define PARAM_PREFIX "gadget_param_"
+#define LOST_MAP "gadget_lost"
+#define MAX_TRACERS 8
+#define MAX_PARAMS 64
+#define MAX_LINKS 64
+#define MAX_SOCKET_PROGS 8
+
+struct subscription {
+	gadget_event_fn fn;
+	void *ctx;
+	struct gadget *g;
+};
+
+struct gadget {
+	struct bpf_object *obj;
+	const struct btf *btf;
+	struct gadget_tracer tracers[MAX_TRACERS];
+	char *tracer_names[MAX_TRACERS]; /* owns name/map/type strings */
+	size_t n_tracers;
+	struct gadget_param params[MAX_PARAMS];
+	size_t n_params;
+	struct bpf_map *rodata_map;
+	void *rodata; /* copy of .rodata's initial value, set before load */
+	size_t rodata_size;
+	struct bpf_link *links[MAX_LINKS];
+	size_t n_links;
+	struct netns_set *netns;
+	struct ring_buffer *rb;
+	struct perf_buffer *pbs[MAX_TRACERS];
+	struct subscription subs[MAX_TRACERS];
+	__u64 perf_lost;
+	int lost_fd;
+};
+
+static const struct btf_type *skip_mods(const struct btf *btf, __u32 *id)
+{
+	const struct btf_type *t = btf__type_by_id(btf, *id);
+
+	while (t && (btf_is_mod(t) || btf_is_typedef(t))) {
+		*id = t->type;
+		t = btf__type_by_id(btf, *id);
+	}
+	return t;
+}
+
+/* "gadget_tracer_<name>___<map>___<struct>" */
+static int add_tracer(struct gadget *g, const char *sym, struct error **err)
+{
+	char *s, *map, *type;
+	struct gadget_tracer *t;
+	int id;
+
+	if (g->n_tracers == MAX_TRACERS)
+		return error_set(err, 0, "too many tracers");
+	s = strdup(sym + strlen(TRACER_PREFIX));
+	if (!s)
+		return error_set(err, ENOMEM, "tracer");
+	map = strstr(s, "___");
+	type = map ? strstr(map + 3, "___") : NULL;
+	if (!map || !type || map == s) {
+		free(s);
+		return error_set(err, 0, "malformed tracer symbol %s", sym);
+	}
+	*map = '\0';
+	map += 3;
+	*type = '\0';
+	type += 3;
+	id = btf__find_by_name_kind(g->btf, type, BTF_KIND_STRUCT);
+	if (id < 0) {
+		error_set(err, 0, "tracer %s: no struct %s in BTF",
+			  sym + strlen(TRACER_PREFIX), type);
+		free(s);
+		return -1;
+	}
+	t = &g->tracers[g->n_tracers];
+	g->tracer_names[g->n_tracers++] = s;
+	t->name = s;
+	t->map = map;
+	t->type = type;
+	t->type_id = id;
+	return 0;
+}
+
+/* Locate var in the .rodata DATASEC: its type, offset and size. */
+static int add_param(struct gadget *g, const char *var, struct error **err)
+{
+	__u32 i, n = btf__type_cnt(g->btf);
+
+	if (g->n_params == MAX_PARAMS)
+		return error_set(err, 0, "too many params");
+	for (i = 1; i < n; i++) {
+		const struct btf_type *t = btf__type_by_id(g->btf, i);
+		const struct btf_var_secinfo *vs;
+		const char *sec = btf__name_by_offset(g->btf, t->name_off);
+		__u16 j;
+
+		if (!btf_is_datasec(t) || strcmp(sec, ".rodata"))
+			continue;
+		vs = btf_var_secinfos(t);
+		for (j = 0; j < btf_vlen(t); j++, vs++) {
+			const struct btf_type *v =
+				btf__type_by_id(g->btf, vs->type);
+			struct gadget_param *p;
+
+			if (strcmp(btf__name_by_offset(g->btf, v->name_off),
+				   var))
+				continue;
+			p = &g->params[g->n_params++];
+			p->var = btf__name_by_offset(g->btf, v->name_off);
+			p->type_id = v->type;
+			p->offset = vs->offset;
+			p->size = vs->size;
+			return 0;
+		}
+	}
+	return error_set(err, 0,
+			 "param %s is not a const volatile variable in .rodata",
+			 var);
+}
+
+static int describe(struct gadget *g, struct error **err)
+{
+	__u32 i, n = btf__type_cnt(g->btf);
+
+	for (i = 1; i < n; i++) {
+		const struct btf_type *t = btf__type_by_id(g->btf, i);
+		const char *name;
+
+		if (!btf_is_var(t))
+			continue;
+		name = btf__name_by_offset(g->btf, t->name_off);
+		if (!strncmp(name, TRACER_PREFIX, strlen(TRACER_PREFIX))) {
+			if (add_tracer(g, name, err))
+				return -1;
+		} else if (!strncmp(name, PARAM_PREFIX, strlen(PARAM_PREFIX))) {
+			if (add_param(g, name + strlen(PARAM_PREFIX), err))
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static int find_rodata(struct gadget *g, struct error **err)
+{
+	struct bpf_map *m;
+
+	bpf_object__for_each_map(m, g->obj)
+	{
+		const char *name = bpf_map__name(m);
+		size_t len = strlen(name);
+
+		if (bpf_map__is_internal(m) && len >= 7 &&
+		    !strcmp(name + len - 7, ".rodata")) {
+			const void *v = bpf_map__initial_value(m, &g->rodata_size);
+
+			g->rodata_map = m;
+			g->rodata = malloc(g->rodata_size);
+			if (!g->rodata)
+				return error_set(err, ENOMEM, ".rodata");
+			memcpy(g->rodata, v, g->rodata_size);
+			return 0;
+		}
+	}
+	return 0;
+}
+
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	/* Verifier logs and warnings matter when something fails; the
+	 * error path reports libbpf's errno, and RUNNER_DEBUG shows all. */
+	if (level == LIBBPF_DEBUG && !getenv("RUNNER_DEBUG"))
+		return 0;
+	if (level == LIBBPF_INFO && !getenv("RUNNER_DEBUG"))
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+int gadget_open(const void *elf, size_t len, const char *name,
+		struct gadget **out, struct error **err)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = name);
+	struct gadget *g;
+
+	libbpf_set_print(libbpf_quiet);
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return error_set(err, ENOMEM, "gadget");
+	g->lost_fd = -1;
+	g->obj = bpf_object__open_mem(elf, len, &opts);
+	if (!g->obj) {
+		error_set(err, errno, "open eBPF object");
+		goto fail;
+	}
+	g->btf = bpf_object__btf(g->obj);
+	if (!g->btf) {
+		error_set(err, 0, "eBPF object has no BTF");
+		goto fail;
+	}
+	if (describe(g, err) || find_rodata(g, err))
+		goto fail;
+	*out = g;
+	return 0;
+fail:
+	gadget_free(g);
+	return -1;
+}
+
+void gadget_free(struct gadget *g)
+{
+	size_t i;
+
+	if (!g)
+		return;
+	ring_buffer__free(g->rb);
+	for (i = 0; i < MAX_TRACERS; i++)
+		perf_buffer__free(g->pbs[i]);
+	netns_set_free(g->netns);
+	for (i = g->n_links; i > 0; i--)
+		bpf_link__destroy(g->links[i - 1]);
+	bpf_object__close(g->obj);
+	for (i = 0; i < g->n_tracers; i++)
+		free(g->tracer_names[i]);
+	free(g->rodata);
+	free(g);
+}
+
+const struct btf *gadget_btf(const struct gadget *g)
+{
+	return g->btf;
+}
+
+size_t gadget_tracer_count(const struct gadget *g)
+{
+	return g->n_tracers;
+}
+
+const struct gadget_tracer *gadget_tracer(const struct gadget *g, size_t i)
+{
+	return i < g->n_tracers ? &g->tracers[i] : NULL;
+}
+
+size_t gadget_param_count(const struct gadget *g)
+{
+	return g->n_params;
+}
+
+const struct gadget_param *gadget_param(const struct gadget *g, size_t i)
+{
+	return i < g->n_params ? &g->params[i] : NULL;
+}
+
+static int parse_int(const char *s, const struct btf_type *t, void *dst,
+		     const char *var, struct error **err)
+{
+	bool is_signed = btf_is_int(t) ?
+				 (btf_int_encoding(t) & BTF_INT_SIGNED) != 0 :
+				 false;
+	size_t size = t->size;
+	unsigned long long u;
+	long long v;
+	char *end;
+
+	errno = 0;
+	if (btf_is_int(t) && (btf_int_encoding(t) & BTF_INT_BOOL)) {
+		if (!strcmp(s, "true") || !strcmp(s, "1"))
+			u = 1;
+		else if (!strcmp(s, "false") || !strcmp(s, "0"))
+			u = 0;
+		else
+			return error_set(err, 0,
+					 "param %s: '%s' is not true or false",
+					 var, s);
+		memcpy(dst, &u, 1);
+		return 0;
+	}
+	if (is_signed) {
+		v = strtoll(s, &end, 0);
+		u = (unsigned long long)v;
+		if (size < 8 && (v < -(1LL << (size * 8 - 1)) ||
+				 v >= (1LL << (size * 8 - 1))))
+			errno = ERANGE;
+	} else {
+		if (*s == '-')
+			errno = ERANGE;
+		u = strtoull(s, &end, 0);
+		if (size < 8 && u >> (size * 8))
+			errno = ERANGE;
+	}
+	if (!*s || *end || errno)
+		return error_set(err, 0, "param %s: invalid value '%s' for a %zu-byte %s integer",
+				 var, s, size, is_signed ? "signed" : "unsigned");
+	/* little- and big-endian alike: copy the low bytes */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	memcpy(dst, &u, size);
+#else
+	memcpy(dst, (char *)&u + 8 - size, size);
+#endif
+	return 0;
+}
+
+int gadget_param_set(struct gadget *g, size_t i, const char *value,
+		     struct error **err)
+{
+	const struct gadget_param *p = gadget_param(g, i);
+	const struct btf_type *t;
+	__u32 id;
+	char *dst;
+
+	if (!p || !g->rodata || p->offset + p->size > g->rodata_size)
+		return error_set(err, 0, "no such param");
+	id = p->type_id;
+	t = skip_mods(g->btf, &id);
+	dst = (char *)g->rodata + p->offset;
+	if (btf_is_int(t) || btf_is_enum(t))
+		return parse_int(value, t, dst, p->var, err);
+	if (btf_is_array(t)) {
+		const struct btf_array *a = btf_array(t);
+		__u32 eid = a->type;
+		const struct btf_type *e = skip_mods(g->btf, &eid);
+		cleanup_free char *copy = NULL;
+		char *tok, *save = NULL;
+		size_t n = 0;
+
+		if (btf_is_int(e) && e->size == 1 &&
+		    !(btf_int_encoding(e) & BTF_INT_BOOL) &&
+		    (btf_int_encoding(e) & BTF_INT_CHAR ||
+		     !strcmp(btf__name_by_offset(g->btf, e->name_off),
+			     "char"))) {
+			if (strlen(value) >= a->nelems)
+				return error_set(err, 0,
+						 "param %s: longer than %u bytes",
+						 p->var, a->nelems - 1);
+			memset(dst, 0, a->nelems);
+			memcpy(dst, value, strlen(value));
+			return 0;
+		}
+		if (!btf_is_int(e) && !btf_is_enum(e))
+			return error_set(err, 0, "param %s: unsupported type",
+					 p->var);
+		copy = strdup(value);
+		if (!copy)
+			return error_set(err, ENOMEM, "param");
+		memset(dst, 0, p->size);
+		for (tok = strtok_r(copy, ",", &save); tok;
+		     tok = strtok_r(NULL, ",", &save), n++) {
+			if (n == a->nelems)
+				return error_set(err, 0,
+						 "param %s: more than %u values",
+						 p->var, a->nelems);
+			if (parse_int(tok, e, dst + n * e->size, p->var, err))
+				return -1;
+		}
+		return 0;
+	}
+	return error_set(err, 0, "param %s: unsupported type", p->var);
+}
+
+static int add_link(struct gadget *g, struct bpf_link *l, struct error **err)
+{
+	if (g->n_links == MAX_LINKS) {
+		bpf_link__destroy(l);
+		return error_set(err, 0, "too many programs");
+	}
+	g->links[g->n_links++] = l;
+	return 0;
+}
+
+/* Run an iterator program once, reading it to the end. */
+static int run_iter(struct bpf_program *p, struct error **err)
+{
+	struct bpf_link *l = bpf_program__attach_iter(p, NULL);
+	char buf[4096];
+	int fd;
+
+	if (!l)
+		return error_set(err, errno, "attach iterator %s",
+				 bpf_program__name(p));
+	fd = bpf_iter_create(bpf_link__fd(l));
+	if (fd < 0) {
+		bpf_link__destroy(l);
+		return error_set(err, -fd, "create iterator %s",
+				 bpf_program__name(p));
+	}
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	close(fd);
+	bpf_link__destroy(l);
+	return 0;
+}
+
+int gadget_start(struct gadget *g, struct error **err)
+{
+	int socks[MAX_SOCKET_PROGS];
+	struct bpf_program *p;
+	struct bpf_map *lost;
+	size_t n_socks = 0;
+	int rc;
+
+	if (g->rodata_map) {
+		rc = bpf_map__set_initial_value(g->rodata_map, g->rodata,
+						g->rodata_size);
+		if (rc)
+			return error_set(err, -rc, "set params");
+	}
+	rc = bpf_object__load(g->obj);
+	if (rc)
+		return error_set(err, -rc,
+				 "load eBPF object (RUNNER_DEBUG=1 shows the "
+				 "verifier log)");
+	lost = bpf_object__find_map_by_name(g->obj, LOST_MAP);
+	if (lost)
+		g->lost_fd = bpf_map__fd(lost);
+
+	/* Hooks that keep state first, then iterators to seed it, then the
+	 * socket filters that read it. */
+	bpf_object__for_each_program(p, g->obj)
+	{
+		const char *sec = bpf_program__section_name(p);
+		struct bpf_link *l;
+
+		if (bpf_program__type(p) == BPF_PROG_TYPE_SOCKET_FILTER ||
+		    !strncmp(sec, "iter/", 5))
+			continue;
+		l = bpf_program__attach(p);
+		if (!l)
+			return error_set(err, errno, "attach %s (%s)",
+					 bpf_program__name(p), sec);
+		if (add_link(g, l, err))
+			return -1;
+	}
+	bpf_object__for_each_program(p, g->obj)
+	{
+		if (!strncmp(bpf_program__section_name(p), "iter/", 5) &&
+		    run_iter(p, err))
+			return -1;
+	}
+	bpf_object__for_each_program(p, g->obj)
+	{
+		if (bpf_program__type(p) != BPF_PROG_TYPE_SOCKET_FILTER)
+			continue;
+		if (n_socks == MAX_SOCKET_PROGS)
+			return error_set(err, 0, "too many socket programs");
+		socks[n_socks++] = bpf_program__fd(p);
+	}
+	if (n_socks) {
+		if (netns_set_new(socks, n_socks, &g->netns, err))
+			return -1;
+		return netns_scan(g->netns, err);
+	}
+	return 0;
+}
+
+int gadget_refresh(struct gadget *g, struct error **err)
+{
+	return g->netns ? netns_scan(g->netns, err) : 0;
+}
+
+__u64 gadget_lost(const struct gadget *g)
+{
+	__u64 sum = g->perf_lost;
+	__u32 key = 0;
+	int i, n;
+
+	if (g->lost_fd < 0)
+		return sum;
+	n = libbpf_num_possible_cpus();
+	if (n <= 0)
+		return sum;
+	{
+		__u64 vals[n];
+
+		if (bpf_map_lookup_elem(g->lost_fd, &key, vals))
+			return sum;
+		for (i = 0; i < n; i++)
+			sum += vals[i];
+	}
+	return sum;
+}
+
+static int ringbuf_cb(void *ctx, void *data, size_t size)
+{
+	struct subscription *s = ctx;
+
+	return s->fn(s->ctx, data, size);
+}
+
+static void perf_cb(void *ctx, int cpu, void *data, __u32 size)
+{
+	struct subscription *s = ctx;
+
+	(void)cpu;
+	s->fn(s->ctx, data, size);
+}
+
+static void perf_lost_cb(void *ctx, int cpu, __u64 n)
+{
+	struct subscription *s = ctx;
+
+	(void)cpu;
+	s->g->perf_lost += n;
+}
+
+int gadget_subscribe(struct gadget *g, size_t i, gadget_event_fn fn,
+		     void *ctx, struct error **err)
+{
+	const struct gadget_tracer *t = gadget_tracer(g, i);
+	struct subscription *s = &g->subs[i];
+	struct bpf_map *m;
+	int fd;
+
+	if (!t)
+		return error_set(err, 0, "no tracer %zu", i);
+	m = bpf_object__find_map_by_name(g->obj, t->map);
+	if (!m)
+		return error_set(err, 0, "tracer %s: no map %s", t->name,
+				 t->map);
+	fd = bpf_map__fd(m);
+	s->fn = fn;
+	s->ctx = ctx;
+	s->g = g;
+	switch (bpf_map__type(m)) {
+	case BPF_MAP_TYPE_RINGBUF:
+		if (!g->rb) {
+			g->rb = ring_buffer__new(fd, ringbuf_cb, s, NULL);
+			if (!g->rb)
+				return error_set(err, errno, "ring buffer %s",
+						 t->map);
+		} else if (ring_buffer__add(g->rb, fd, ringbuf_cb, s)) {
+			return error_set(err, errno, "ring buffer %s", t->map);
+		}
+		return 0;
+	case BPF_MAP_TYPE_PERF_EVENT_ARRAY: {
+		g->pbs[i] = perf_buffer__new(fd, 64, perf_cb, perf_lost_cb, s,
+					     NULL);
+		if (!g->pbs[i])
+			return error_set(err, errno, "perf buffer %s", t->map);
+		return 0;
+	}
+	default:
+		return error_set(err, 0,
+				 "tracer %s: map %s is neither a ring buffer "
+				 "nor a perf event array",
+				 t->name, t->map);
+	}
+}
+
+int gadget_poll(struct gadget *g, int timeout_ms, struct error **err)
+{
+	size_t i;
+	int rc;
+
+	if (g->rb) {
+		rc = ring_buffer__poll(g->rb, timeout_ms);
+		if (rc >= 0)
+			rc = ring_buffer__consume(g->rb);
+		/* -ECANCELED: a callback asked to stop (--max-events) */
+		if (rc < 0 && rc != -EINTR && rc != -ECANCELED)
+			return error_set(err, -rc, "read ring buffer");
+		timeout_ms = 0;
+	}
+	for (i = 0; i < MAX_TRACERS; i++) {
+		if (!g->pbs[i])
+			continue;
+		rc = perf_buffer__poll(g->pbs[i], timeout_ms);
+		if (rc < 0 && rc != -EINTR)
+			return error_set(err, -rc, "read perf buffer");
+		timeout_ms = 0;
+	}
+	return 0;
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Socket filters in every network namespace of the host.  For each
+ * namespace the runner opens an AF_PACKET socket there and attaches a tiny
+ * dispatcher that writes the namespace's inode number into skb->cb[0] and
+ * tail-calls the gadget's program, so one verified program serves every
+ * namespace.  netns_scan() picks up new namespaces (processes' and
+ * /run/netns bind mounts) and lets go of those that disappeared.
+ */
+#ifndef RUNNER_NETNS_H
+#define RUNNER_NETNS_H
+
+#include <stddef.h>
+
+#include "common/error.h"
+
+struct netns_set;
+
+/* prog_fds: the gadget's socket filter programs (n at most 8). */
+int netns_set_new(const int *prog_fds, size_t n, struct netns_set **out,
+		  struct error **err);
+void netns_set_free(struct netns_set *set);
+/* Attach to new namespaces, detach from vanished ones. */
+int netns_scan(struct netns_set *set, struct error **err);
+/* Number of namespaces currently attached. */
+size_t netns_count(const struct netns_set *set);
+
+#endif
