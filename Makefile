@@ -36,7 +36,7 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 GADGETS    := $(patsubst %/program.bpf.c,%,$(wildcard gadget/*/program.bpf.c examples/*/program.bpf.c))
 GADGET_OBJ := $(GADGETS:%=$(BUILD)/%/program.bpf.o)
 
-.PHONY: all deps run check unit e2e bench fuzz format format-check clean image
+.PHONY: all deps run check unit unit-bin e2e bench fuzz format format-check clean image
 
 all: $(BUILD)/runner $(GADGET_OBJ) $(UNIT_BIN)
 
@@ -70,17 +70,21 @@ $(BUILD)/%/program.bpf.o: %/program.bpf.c $(BUILD)/include/vmlinux.h $(wildcard 
 	$(CLANG) $(BPFCFLAGS) -c $< -o $@
 
 image: deps all
-	$(BUILD)/runner image build gadget/trace_dns -t trace_dns:latest
+	@tools/asroot.sh $(BUILD)/runner image build gadget/trace_dns -t trace_dns:latest
 
 run: image
-	$(BUILD)/runner run trace_dns $(ARGS)
+	@tools/asroot.sh $(BUILD)/runner run trace_dns $(ARGS)
 
+# Unit tests run built with ASan+UBSan; end-to-end tests use the normal build.
 check: deps
 	@$(MAKE) --no-print-directory all
-	@tests/run.sh
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 unit-bin
+	@UNIT_BUILD=$(BUILD)/asan tests/run.sh
+
+unit-bin: $(UNIT_BIN)
 
 unit: $(UNIT_BIN)
-	@tests/run.sh unit
+	@UNIT_BUILD=$(BUILD) tests/run.sh unit
 
 e2e: all
 	@tests/run.sh e2e
