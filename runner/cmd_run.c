@@ -246,7 +246,7 @@ int cmd_run(int argc, char **argv)
 	unsigned long long count = 0;
 	__u64 lost = 0, lost_seen = 0;
 	bool help = false;
-	size_t i, n_fs = 0, n_params;
+	size_t i, n_fs = 0, n_params, n_streams = 0;
 	double deadline = 0, next_refresh;
 	struct sigaction sa = { .sa_handler = on_signal };
 	int c, rc = EXIT_FAIL;
@@ -404,12 +404,25 @@ int cmd_run(int argc, char **argv)
 			goto fail;
 		sinks[i] = (struct sink){ outs[i], fieldset_event_size(fss[i]),
 					  &count, max_events };
+		output_header(outs[i]);
+		if (gadget_tracer(g, i)->snapshot)
+			continue;
+		n_streams++;
 		if (gadget_subscribe(g, i, on_event, &sinks[i], &err))
 			goto fail;
-		output_header(outs[i]);
 		output_flush(outs[i]);
 	}
 	write_ready_file();
+	/* Snapshots print once; a gadget with nothing else is done then. */
+	for (i = 0; i < n_fs; i++) {
+		if (!gadget_tracer(g, i)->snapshot)
+			continue;
+		if (gadget_snapshot(g, i, on_event, &sinks[i], &err))
+			goto fail;
+		output_flush(outs[i]);
+	}
+	if (!n_streams)
+		stop_signal = -1;
 
 	next_refresh = now_mono() + 1;
 	if (timeout)
@@ -439,7 +452,8 @@ int cmd_run(int argc, char **argv)
 		}
 	}
 	/* Drain what the kernel already produced, unless a limit was hit. */
-	if (!(max_events && count >= max_events) && stop_signal != SIGPIPE)
+	if (!(max_events && count >= max_events) && stop_signal != SIGPIPE &&
+	    n_streams)
 		gadget_poll(g, 0, NULL);
 	lost = gadget_lost(g);
 	rc = EXIT_OK;

@@ -16,6 +16,7 @@
 #include "runner/netns.h"
 
 #define TRACER_PREFIX "gadget_tracer_"
+#define SNAPSHOTTER_PREFIX "gadget_snapshotter_"
 #define PARAM_PREFIX "gadget_param_"
 #define LOST_MAP "gadget_lost"
 #define MAX_TRACERS 8
@@ -99,6 +100,54 @@ static int add_tracer(struct gadget *g, const char *sym, struct error **err)
 	return 0;
 }
 
+/* "gadget_snapshotter_<name>___<struct>___<prog1>[___<prog2>...]" */
+static int add_snapshotter(struct gadget *g, const char *sym,
+			   struct error **err)
+{
+	char *s, *p, *next;
+	struct gadget_tracer *t;
+	size_t n = 0;
+	int id;
+
+	if (g->n_tracers == MAX_TRACERS)
+		return error_set(err, 0, "too many data sources");
+	s = strdup(sym + strlen(SNAPSHOTTER_PREFIX));
+	if (!s)
+		return error_set(err, ENOMEM, "snapshotter");
+	t = &g->tracers[g->n_tracers];
+	memset(t, 0, sizeof(*t));
+	t->snapshot = true;
+	t->name = s;
+	p = strstr(s, "___");
+	if (!p || p == s)
+		goto bad;
+	*p = '\0';
+	t->type = p + 3;
+	for (p = strstr(t->type, "___"); p; p = next) {
+		*p = '\0';
+		p += 3;
+		next = strstr(p, "___");
+		if (n == GADGET_MAX_SNAPSHOT_PROGS || !*p)
+			goto bad;
+		t->progs[n++] = p;
+	}
+	if (!n)
+		goto bad;
+	id = btf__find_by_name_kind(g->btf, t->type, BTF_KIND_STRUCT);
+	if (id < 0) {
+		error_set(err, 0, "snapshotter %s: no struct %s in BTF",
+			  t->name, t->type);
+		free(s);
+		return -1;
+	}
+	t->type_id = id;
+	g->tracer_names[g->n_tracers++] = s;
+	return 0;
+bad:
+	free(s);
+	return error_set(err, 0, "malformed snapshotter symbol %s", sym);
+}
+
 /* Locate var in the .rodata DATASEC: its type, offset and size. */
 static int add_param(struct gadget *g, const char *var, struct error **err)
 {
@@ -149,6 +198,10 @@ static int describe(struct gadget *g, struct error **err)
 		name = btf__name_by_offset(g->btf, t->name_off);
 		if (!strncmp(name, TRACER_PREFIX, strlen(TRACER_PREFIX))) {
 			if (add_tracer(g, name, err))
+				return -1;
+		} else if (!strncmp(name, SNAPSHOTTER_PREFIX,
+				    strlen(SNAPSHOTTER_PREFIX))) {
+			if (add_snapshotter(g, name, err))
 				return -1;
 		} else if (!strncmp(name, PARAM_PREFIX, strlen(PARAM_PREFIX))) {
 			if (add_param(g, name + strlen(PARAM_PREFIX), err))
@@ -384,11 +437,29 @@ static int add_link(struct gadget *g, struct bpf_link *l, struct error **err)
 	return 0;
 }
 
-/* Run an iterator program once, reading it to the end. */
-static int run_iter(struct bpf_program *p, struct error **err)
+static bool is_snapshot_prog(const struct gadget *g, const char *prog)
+{
+	size_t i, j;
+
+	for (i = 0; i < g->n_tracers; i++)
+		for (j = 0; j < GADGET_MAX_SNAPSHOT_PROGS; j++)
+			if (g->tracers[i].progs[j] &&
+			    !strcmp(g->tracers[i].progs[j], prog))
+				return true;
+	return false;
+}
+
+/*
+ * Run an iterator program once, reading it to the end.  With fn, its
+ * output is cut into records of rec_size bytes, each passed to fn.
+ */
+static int run_iter(struct bpf_program *p, size_t rec_size,
+		    gadget_event_fn fn, void *ctx, struct error **err)
 {
 	struct bpf_link *l = bpf_program__attach_iter(p, NULL);
-	char buf[4096];
+	char buf[16384];
+	size_t have = 0;
+	ssize_t n;
 	int fd;
 
 	if (!l)
@@ -400,10 +471,52 @@ static int run_iter(struct bpf_program *p, struct error **err)
 		return error_set(err, -fd, "create iterator %s",
 				 bpf_program__name(p));
 	}
-	while (read(fd, buf, sizeof(buf)) > 0)
-		;
+	if (fn && (rec_size == 0 || rec_size > sizeof(buf)))
+		fn = NULL;
+	while ((n = read(fd, buf + have, sizeof(buf) - have)) > 0) {
+		size_t off = 0;
+
+		if (!fn)
+			continue;
+		have += n;
+		while (have - off >= rec_size) {
+			fn(ctx, buf + off, rec_size);
+			off += rec_size;
+		}
+		memmove(buf, buf + off, have - off);
+		have -= off;
+	}
 	close(fd);
 	bpf_link__destroy(l);
+	if (n < 0)
+		return error_set(err, errno, "read iterator %s",
+				 bpf_program__name(p));
+	return 0;
+}
+
+int gadget_snapshot(struct gadget *g, size_t i, gadget_event_fn fn, void *ctx,
+		    struct error **err)
+{
+	const struct gadget_tracer *t = gadget_tracer(g, i);
+	size_t j;
+
+	if (!t || !t->snapshot)
+		return error_set(err, 0, "data source %zu is no snapshotter",
+				 i);
+	for (j = 0; j < GADGET_MAX_SNAPSHOT_PROGS && t->progs[j]; j++) {
+		struct bpf_program *p =
+			bpf_object__find_program_by_name(g->obj, t->progs[j]);
+		__s64 size = btf__resolve_size(g->btf, t->type_id);
+
+		if (!p)
+			return error_set(err, 0, "snapshotter %s: no program %s",
+					 t->name, t->progs[j]);
+		if (size <= 0)
+			return error_set(err, 0, "snapshotter %s: bad type",
+					 t->name);
+		if (run_iter(p, size, fn, ctx, err))
+			return -1;
+	}
 	return 0;
 }
 
@@ -450,7 +563,8 @@ int gadget_start(struct gadget *g, struct error **err)
 	bpf_object__for_each_program(p, g->obj)
 	{
 		if (!strncmp(bpf_program__section_name(p), "iter/", 5) &&
-		    run_iter(p, err))
+		    !is_snapshot_prog(g, bpf_program__name(p)) &&
+		    run_iter(p, 0, NULL, NULL, err))
 			return -1;
 	}
 	bpf_object__for_each_program(p, g->obj)

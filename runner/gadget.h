@@ -8,6 +8,7 @@
 #ifndef RUNNER_GADGET_H
 #define RUNNER_GADGET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 
@@ -16,11 +17,17 @@
 struct btf;
 struct gadget;
 
+#define GADGET_MAX_SNAPSHOT_PROGS 3
+
+/* A data source: a tracer (events from a map) or a snapshotter (records
+ * written by iterator programs, read once). */
 struct gadget_tracer {
 	const char *name; /* data source name */
-	const char *map; /* ring buffer / perf array map */
+	const char *map; /* tracer: ring buffer / perf array map */
 	const char *type; /* event struct name */
 	__u32 type_id; /* its BTF id */
+	bool snapshot; /* GADGET_SNAPSHOTTER */
+	const char *progs[GADGET_MAX_SNAPSHOT_PROGS]; /* its iterators */
 };
 
 struct gadget_param {
@@ -56,6 +63,9 @@ typedef int (*gadget_event_fn)(void *ctx, const void *data, size_t size);
 /* Subscribe to tracer i's events. */
 int gadget_subscribe(struct gadget *g, size_t i, gadget_event_fn fn,
 		     void *ctx, struct error **err);
+/* Run snapshotter i's iterators and pass each record to fn. */
+int gadget_snapshot(struct gadget *g, size_t i, gadget_event_fn fn, void *ctx,
+		    struct error **err);
 /* Wait up to timeout_ms for events, then consume all that are ready. */
 int gadget_poll(struct gadget *g, int timeout_ms, struct error **err);
 
