@@ -40,12 +40,14 @@ static const struct {
 	{ "arm64", "arm64" },
 };
 
-static int run_cmd(char *const argv[], struct error **err)
+static int run_cmd(const char *const argv[], struct error **err)
 {
 	pid_t pid;
 	int status, rc;
 
-	rc = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
+	/* posix_spawnp does not write to argv; its type predates const */
+	rc = posix_spawnp(&pid, argv[0], NULL, NULL, (char *const *)argv,
+			  environ);
 	if (rc)
 		return error_set(err, rc, "run %s", argv[0]);
 	while (waitpid(pid, &status, 0) < 0)
@@ -75,7 +77,10 @@ static int write_vmlinux_h(const char *path, struct error **err)
 	btf = btf__load_vmlinux_btf();
 	if (!btf)
 		return error_set(err, errno, "load kernel BTF");
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+		error_set(err, ENAMETOOLONG, "%s", path);
+		goto out_btf;
+	}
 	f = fopen(tmp, "w");
 	if (!f) {
 		error_set(err, errno, "create %s", tmp);
@@ -142,10 +147,9 @@ static int find_api_include(char *out, size_t len, struct error **err)
 	for (i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
 		snprintf(probe, sizeof(probe), "%s/%s/gadget/macros.h", dir,
 			 rel[i]);
-		if (access(probe, R_OK) == 0) {
-			snprintf(out, len, "%s/%s", dir, rel[i]);
+		if (access(probe, R_OK) == 0 &&
+		    snprintf(out, len, "%s/%s", dir, rel[i]) < (int)len)
 			return 0;
-		}
 	}
 	return error_set(err, 0,
 			 "gadget API headers not found near %s "
@@ -164,8 +168,10 @@ static int find_vmlinux_dir(char *out, size_t len, struct error **err)
 		return 0;
 	}
 	exe_dir(dir, sizeof(dir));
-	snprintf(out, len, "%s/include", dir);
-	snprintf(path, sizeof(path), "%s/vmlinux.h", out);
+	if (snprintf(out, len, "%s/include", dir) >= (int)len ||
+	    snprintf(path, sizeof(path), "%s/vmlinux.h", out) >=
+		    (int)sizeof(path))
+		return error_set(err, ENAMETOOLONG, "%s", dir);
 	if (access(path, R_OK) == 0)
 		return 0;
 	if (mkdir_p(out, 0755, err))
@@ -189,10 +195,10 @@ static int compile_arch(const char *dir, const char *target,
 	snprintf(inc2, sizeof(inc2), "-I%s", vmlinux_inc);
 	snprintf(inc3, sizeof(inc3), "-I%s", dir);
 	{
-		char *const cc[] = { "clang", "-g", "-O2", "-target", "bpf",
+		const char *const cc[] = { "clang", "-g", "-O2", "-target", "bpf",
 				     def, inc1, inc2, inc3, "-Wall", "-c",
 				     src, "-o", out, NULL };
-		char *const strip[] = { "llvm-strip", "-g", out, NULL };
+		const char *const strip[] = { "llvm-strip", "-g", out, NULL };
 
 		if (run_cmd(cc, err) || run_cmd(strip, err))
 			return error_prefix(err, "compile %s for %s", src,
@@ -218,6 +224,13 @@ static int check_object(const char *arch, const char *obj, size_t len,
 		rc = error_set(err, 0, "%s object has no BTF", arch);
 	bpf_object__close(o);
 	return rc;
+}
+
+static void add_annotation(struct oci_annotation *ann, size_t *n,
+			   const char *key, const char *value)
+{
+	if (value)
+		ann[(*n)++] = (struct oci_annotation){ key, value };
 }
 
 static void usage(FILE *f)
@@ -321,11 +334,7 @@ int cmd_image_build(int argc, char **argv)
 
 	strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ",
 		 gmtime(&now));
-#define ANN(k, v)                                                \
-	do {                                                     \
-		if (v)                                           \
-			ann[n_ann++] = (struct oci_annotation){ k, v }; \
-	} while (0)
+#define ANN(k, v) add_annotation(ann, &n_ann, k, v)
 	ANN("org.opencontainers.image.title", metadata_get(md, "name"));
 	ANN("org.opencontainers.image.description",
 	    metadata_get(md, "description"));

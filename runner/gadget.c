@@ -238,11 +238,11 @@ static int find_rodata(struct gadget *g, struct error **err)
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
 {
-	/* Verifier logs and warnings matter when something fails; the
-	 * error path reports libbpf's errno, and RUNNER_DEBUG shows all. */
-	if (level == LIBBPF_DEBUG && !getenv("RUNNER_DEBUG"))
-		return 0;
-	if (level == LIBBPF_INFO && !getenv("RUNNER_DEBUG"))
+	/* The user sees one error line; RUNNER_DEBUG=1 shows libbpf's own
+	 * messages, the verifier log among them (debug level only at 2). */
+	const char *dbg = getenv("RUNNER_DEBUG");
+
+	if (!dbg || !*dbg || (level == LIBBPF_DEBUG && strcmp(dbg, "2")))
 		return 0;
 	return vfprintf(stderr, fmt, ap);
 }
