@@ -26,4 +26,17 @@ int oci_ref_parse(const char *s, const char *default_prefix,
 char *oci_ref_format(const struct oci_ref *ref);
 void oci_ref_free(struct oci_ref *ref);
 
+/* "registry/repository", malloc'd. */
+char *oci_ref_name(const struct oci_ref *ref);
+/* Parse s and format it back: the normalised string, malloc'd in *out. */
+int oci_ref_normalize(const char *s, const char *default_prefix, char **out,
+		      struct error **err);
+
+static inline void oci_ref_freep(struct oci_ref **ref)
+{
+	oci_ref_free(*ref);
+}
+
+#define cleanup_ref __attribute__((cleanup(oci_ref_freep)))
+
 #endif

@@ -1,0 +1,419 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "common/cleanup.h"
+#include "common/fileutil.h"
+#include "oci/manifest.h"
+#include "oci/store.h"
+
+#define REF "ghcr.io/inspektor-gadget/gadget/trace_dns:latest"
+#define YAML "name: trace dns\ndescription: trace DNS\n"
+
+struct fixture {
+	char dir[64];
+	struct oci_store *store;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct error *err = NULL;
+
+	strcpy(f->dir, "/tmp/test_oci_store.XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	if (oci_store_open(f->dir, &f->store, &err) < 0) {
+		error_free(err);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[128];
+
+	oci_store_free(f->store);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(f);
+	return 0;
+}
+
+static void add(struct fixture *f, const char *ref, const char *program,
+		char **digest)
+{
+	cleanup_error struct error *err = NULL;
+	struct oci_gadget_arch archs[] = {
+		{ "amd64", program, strlen(program) },
+		{ "arm64", "arm64-elf", 9 },
+	};
+	struct oci_annotation ann[] = {
+		{ "org.opencontainers.image.title", "trace dns" },
+		{ "org.opencontainers.image.description", "trace DNS" },
+	};
+
+	if (oci_store_add_gadget(f->store, ref, YAML, strlen(YAML), archs, 2,
+				 ann, 2, digest, &err) < 0)
+		fail_msg("add: %s", error_msg(err));
+}
+
+static size_t count_blobs(struct fixture *f)
+{
+	char path[128];
+	struct dirent *de;
+	size_t n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/blobs/sha256", f->dir);
+	d = opendir(path);
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+static void store_open__creates_layout(void **state)
+{
+	struct fixture *f = *state;
+	cleanup_error struct error *err = NULL;
+	cleanup_free char *layout = NULL;
+	cleanup_free char *index = NULL;
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/oci-layout", f->dir);
+	assert_int_equal(read_file(path, &layout, NULL, &err), 0);
+	assert_non_null(strstr(layout, "\"imageLayoutVersion\":\"1.0.0\""));
+	snprintf(path, sizeof(path), "%s/index.json", f->dir);
+	assert_int_equal(read_file(path, &index, NULL, &err), 0);
+	assert_non_null(strstr(index, "\"manifests\":[]"));
+}
+
+static void store_add_get__round_trip(void **state)
+{
+	struct fixture *f = *state;
+	cleanup_error struct error *err = NULL;
+	cleanup_free char *digest = NULL;
+	cleanup_gadget struct oci_gadget *g = NULL;
+	cleanup_gadget struct oci_gadget *g2 = NULL;
+	cleanup_gadget struct oci_gadget *g3 = NULL;
+
+	add(f, REF, "amd64-elf", &digest);
+	assert_true(oci_digest_valid(digest));
+	assert_int_equal(oci_store_get_gadget(f->store, REF, "amd64", &g, &err),
+			 0);
+	assert_string_equal(g->config, YAML);
+	assert_int_equal(g->config_len, strlen(YAML));
+	assert_int_equal(g->program_len, 9);
+	assert_memory_equal(g->program, "amd64-elf", 9);
+	assert_string_equal(g->digest, digest);
+	assert_string_equal(g->ref, REF);
+	assert_int_equal(
+		oci_store_get_gadget(f->store, REF, "arm64", &g2, &err), 0);
+	assert_memory_equal(g2->program, "arm64-elf", 9);
+	/* by digest, bare and with a name */
+	assert_int_equal(
+		oci_store_get_gadget(f->store, digest, "amd64", &g3, &err), 0);
+	assert_memory_equal(g3->program, "amd64-elf", 9);
+}
+
+static void store_add__manifests_have_gadget_media_types(void **state)
+{
+	struct fixture *f = *state;
+	cleanup_error struct error *err = NULL;
+	cleanup_free char *digest = NULL;
+	cleanup_free char *buf = NULL;
+	cleanup_free char *mbuf = NULL;
+	cleanup_index struct oci_index *idx = NULL;
+	cleanup_manifest struct oci_manifest *m = NULL;
+	const struct oci_descriptor *d;
+	size_t len;
+
+	add(f, REF, "amd64-elf", &digest);
+	assert_int_equal(
+		oci_store_read_blob(f->store, digest, -1, &buf, &len, &err), 0);
+	assert_int_equal(oci_index_parse(buf, len, &idx, &err), 0);
+	assert_string_equal(idx->media_type, OCI_MT_INDEX);
+	assert_int_equal(idx->n_manifests, 2);
+	d = oci_index_find_arch(idx, "arm64");
+	assert_non_null(d);
+	assert_string_equal(d->os, "linux");
+	assert_string_equal(d->media_type, OCI_MT_MANIFEST);
+	assert_int_equal(oci_store_read_blob(f->store, d->digest, d->size,
+					     &mbuf, &len, &err),
+			 0);
+	assert_int_equal(oci_manifest_parse(mbuf, len, &m, &err), 0);
+	assert_string_equal(m->artifact_type, OCI_ARTIFACT_GADGET);
+	assert_string_equal(m->config.media_type, OCI_MT_GADGET_CONFIG);
+	assert_int_equal(m->n_layers, 1);
+	assert_string_equal(m->layers[0].media_type, OCI_MT_GADGET_PROGRAM);
+	assert_string_equal(oci_kv_get(m->annotations, m->n_annotations,
+				       "org.opencontainers.image.title"),
+			    "trace dns");
+	assert_non_null(
+		oci_kv_get(m->annotations, m->n_annotations, OCI_ANN_CREATED));
+}
+
+static void store_add__same_ref_replaces_entry(void **state)
+{
+	struct fixture *f = *state;
+	cleanup_error struct error *err = NULL;
+	cleanup_free char *d1 = NULL;
+	cleanup_free char *d2 = NULL;
+	struct oci_store_entry *e = NULL;
+	size_t n;
+
+	add(f, REF, "amd64-elf", &d1);
+	add(f, REF, "amd64-elf-v2", &d2);
+	add(f, "localhost:5000/x:v1", "amd64-elf", NULL);
+	assert_int_equal(oci_store_list(f->store, &e, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(e[0].ref, REF);
+	assert_string_equal(e[0].digest, d2);
+	assert_non_null(e[0].created);
+	assert_string_equal(e[1].ref, "localhost:5000/x:v1");
+	oci_store_entries_free(e, n);
+}
+
+static void store_get__unnormalised_ref_is_normalised_on_add(void **state)
+{
+	struct fixture *f = *state;
+	cleanup_error struct error *err = NULL;
+	cleanup_gadget struct oci_gadget *g = NULL;
+
+	add(f, "trace_dns", "amd64-elf", NULL);
+	assert_int_equal(oci_store_get_gadget(f->store, REF, NULL, &g, &err),
+			 0);
+}
+
+static void store_get__missing__enoent(void **state)
+{
+	struct fixture *f = *state;
+	cleanup_error struct error *err = NULL;
+	struct oci_gadget *g = NULL;
+
+	assert_int_equal(oci_store_get_gadget(f->store, REF, NULL, &g, &err),
+			 -1);
+	assert_int_equal(err->errnum, ENOENT);
+	assert_non_null(strstr(error_msg(err), "not found in store"));
+}
+
+static void store_get__unknown_arch__names_it(void **state)
+{
+	struct fixture *f = *state;
+	cleanup_error struct error *err = NULL;
+	struct oci_gadget *g = NULL;
+
+	add(f, REF, "amd64-elf", NULL);
+	assert_int_equal(
+		oci_store_get_gadget(f->store, REF, "riscv64", &g, &err), -1);
+	assert_non_null(strstr(error_msg(err),
+			       "no manifest for architecture riscv64 (image "
+			       "has: amd64, arm64)"));
+}
+
+static void store_get__corrupt_blob__detected(void **state)
+{
+	struct fixture *f = *state;
+	cleanup_error struct error *err = NULL;
+	cleanup_gadget struct oci_gadget *g = NULL;
+	char path[256];
+	char d[OCI_DIGEST_SIZE];
+	int fd;
+
+	add(f, REF, "amd64-elf", NULL);
+	oci_digest_buf("amd64-elf", 9, d);
+	snprintf(path, sizeof(path), "%s/blobs/sha256/%s", f->dir, d + 7);
+	fd = open(path, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "X", 1), 1);
+	close(fd);
+	assert_int_equal(oci_store_get_gadget(f->store, REF, "amd64", &g, &err),
+			 -1);
+	assert_non_null(strstr(error_msg(err), "is corrupt"));
+}
+
+static void store_tag_untag_gc__deletes_only_unreferenced(void **state)
+{
+	struct fixture *f = *state;
+	cleanup_error struct error *err = NULL;
+	cleanup_gadget struct oci_gadget *g = NULL;
+	size_t removed = 0, n_before, n_mid;
+
+	add(f, REF, "amd64-elf", NULL);
+	n_before = count_blobs(f); /* config, 2 programs, 2 manifests, index */
+	assert_int_equal(n_before, 6);
+	assert_int_equal(
+		oci_store_tag(f->store, REF, "localhost:5000/a:v1", &err), 0);
+	assert_int_equal(oci_store_untag(f->store, REF, &err), 0);
+	assert_int_equal(oci_store_gc(f->store, &removed, &err), 0);
+	assert_int_equal(removed, 0);
+	assert_int_equal(oci_store_get_gadget(f->store, "localhost:5000/a:v1",
+					      "amd64", &g, &err),
+			 0);
+	/* a second image sharing the config and the arm64 program */
+	add(f, "localhost:5000/b:v1", "other-elf", NULL);
+	n_mid = count_blobs(f);
+	/* program, amd64 manifest, index; arm64 manifest unless identical */
+	assert_true(n_mid == 6 + 3 || n_mid == 6 + 4);
+	assert_int_equal(oci_store_untag(f->store, "localhost:5000/a:v1", &err),
+			 0);
+	assert_int_equal(oci_store_gc(f->store, &removed, &err), 0);
+	assert_int_equal(removed, n_mid - 6);
+	assert_int_equal(count_blobs(f), 6);
+	oci_gadget_free(g);
+	g = NULL;
+	assert_int_equal(oci_store_get_gadget(f->store, "localhost:5000/b:v1",
+					      "arm64", &g, &err),
+			 0);
+	assert_int_equal(oci_store_untag(f->store, "localhost:5000/a:v1", &err),
+			 -1);
+	assert_int_equal(err->errnum, ENOENT);
+}
+
+static void store_txn__not_committed__leaves_nothing(void **state)
+{
+	struct fixture *f = *state;
+	cleanup_error struct error *err = NULL;
+	struct oci_txn *txn = NULL;
+	struct oci_blob_writer *w = NULL;
+	char d[OCI_DIGEST_SIZE];
+	char path[128];
+	struct dirent *de;
+	DIR *dir;
+
+	assert_int_equal(oci_txn_begin(f->store, &txn, &err), 0);
+	assert_int_equal(oci_txn_put(txn, "abc", 3, d, &err), 0);
+	assert_int_equal(oci_txn_writer_open(txn, &w, &err), 0);
+	assert_int_equal(oci_blob_writer_write(w, "hello", 5, &err), 0);
+	/* wrong digest: refused, nothing staged */
+	assert_int_equal(oci_blob_writer_finish(w, d, 5, NULL, &err), -1);
+	assert_non_null(strstr(error_msg(err), "digest mismatch"));
+	oci_txn_free(txn);
+	assert_int_equal(count_blobs(f), 0);
+	snprintf(path, sizeof(path), "%s/ingest", f->dir);
+	dir = opendir(path);
+	assert_non_null(dir);
+	while ((de = readdir(dir)))
+		assert_true(de->d_name[0] == '.');
+	closedir(dir);
+}
+
+static void store_txn__size_mismatch__refused(void **state)
+{
+	struct fixture *f = *state;
+	cleanup_error struct error *err = NULL;
+	cleanup_txn struct oci_txn *txn = NULL;
+	struct oci_blob_writer *w = NULL;
+
+	assert_int_equal(oci_txn_begin(f->store, &txn, &err), 0);
+	assert_int_equal(oci_txn_writer_open(txn, &w, &err), 0);
+	assert_int_equal(oci_blob_writer_write(w, "hello", 5, &err), 0);
+	assert_int_equal(oci_blob_writer_finish(w, NULL, 6, NULL, &err), -1);
+	assert_non_null(strstr(error_msg(err), "size mismatch"));
+}
+
+static void store_concurrent_adds__all_kept(void **state)
+{
+	struct fixture *f = *state;
+	cleanup_error struct error *err = NULL;
+	struct oci_store_entry *e = NULL;
+	size_t n;
+	int i, status;
+
+	for (i = 0; i < 8; i++) {
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			struct oci_store *s = NULL;
+			char ref[64], prog[32];
+			struct oci_gadget_arch a = { "amd64", prog, 0 };
+			int j, rc = 0;
+
+			if (oci_store_open(f->dir, &s, NULL) < 0)
+				_exit(1);
+			for (j = 0; j < 10; j++) {
+				snprintf(ref, sizeof(ref),
+					 "localhost:5000/g%d:v%d", i, j);
+				snprintf(prog, sizeof(prog), "p%d-%d", i, j);
+				a.program_len = strlen(prog);
+				if (oci_store_add_gadget(s, ref, "c", 1, &a, 1,
+							 NULL, 0, NULL,
+							 NULL) < 0)
+					rc = 1;
+			}
+			oci_store_free(s);
+			_exit(rc);
+		}
+		assert_true(pid > 0);
+	}
+	for (i = 0; i < 8; i++) {
+		assert_true(wait(&status) > 0);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	assert_int_equal(oci_store_list(f->store, &e, &n, &err), 0);
+	assert_int_equal(n, 80);
+	oci_store_entries_free(e, n);
+}
+
+static void store_add__invalid_input__refused(void **state)
+{
+	struct fixture *f = *state;
+	cleanup_error struct error *err = NULL;
+	struct oci_gadget_arch a[] = { { "amd64", "x", 1 },
+				       { "amd64", "y", 1 } };
+
+	assert_int_equal(oci_store_add_gadget(f->store, "Bad", "c", 1, a, 1,
+					      NULL, 0, NULL, &err),
+			 -1);
+	assert_int_equal(oci_store_add_gadget(f->store, REF, "c", 1, a, 2, NULL,
+					      0, NULL, &err),
+			 -1);
+	assert_non_null(strstr(error_msg(err), "given twice"));
+	assert_int_equal(oci_store_add_gadget(f->store, REF, "c", 1, a, 0, NULL,
+					      0, NULL, &err),
+			 -1);
+	assert_int_equal(count_blobs(f), 0);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(store_open__creates_layout),
+		T(store_add_get__round_trip),
+		T(store_add__manifests_have_gadget_media_types),
+		T(store_add__same_ref_replaces_entry),
+		T(store_get__unnormalised_ref_is_normalised_on_add),
+		T(store_get__missing__enoent),
+		T(store_get__unknown_arch__names_it),
+		T(store_get__corrupt_blob__detected),
+		T(store_tag_untag_gc__deletes_only_unreferenced),
+		T(store_txn__not_committed__leaves_nothing),
+		T(store_txn__size_mismatch__refused),
+		T(store_concurrent_adds__all_kept),
+		T(store_add__invalid_input__refused),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
