@@ -29,18 +29,18 @@ static inline void cleanup_fclosep(FILE **f)
 #define cleanup_fclose __attribute__((cleanup(cleanup_fclosep)))
 
 /* Hand ownership over: returns the pointer and clears the local. */
-#define steal_ptr(p)                          \
-	({                                    \
-		__typeof__(p) __tmp = (p);    \
-		(p) = NULL;                   \
-		__tmp;                        \
+#define steal_ptr(p)                       \
+	({                                 \
+		__typeof__(p) __tmp = (p); \
+		(p) = NULL;                \
+		__tmp;                     \
 	})
 
-#define steal_fd(fd)                   \
-	({                             \
-		int __tmp = (fd);      \
-		(fd) = -1;             \
-		__tmp;                 \
+#define steal_fd(fd)              \
+	({                        \
+		int __tmp = (fd); \
+		(fd) = -1;        \
+		__tmp;            \
 	})
 
 #endif

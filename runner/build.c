@@ -195,9 +195,10 @@ static int compile_arch(const char *dir, const char *target,
 	snprintf(inc2, sizeof(inc2), "-I%s", vmlinux_inc);
 	snprintf(inc3, sizeof(inc3), "-I%s", dir);
 	{
-		const char *const cc[] = { "clang", "-g", "-O2", "-target", "bpf",
-				     def, inc1, inc2, inc3, "-Wall", "-c",
-				     src, "-o", out, NULL };
+		const char *const cc[] = { "clang", "-g",    "-O2", "-target",
+					   "bpf",   def,     inc1,  inc2,
+					   inc3,    "-Wall", "-c",  src,
+					   "-o",    out,     NULL };
 		const char *const strip[] = { "llvm-strip", "-g", out, NULL };
 
 		if (run_cmd(cc, err) || run_cmd(strip, err))
@@ -324,16 +325,15 @@ int cmd_image_build(int argc, char **argv)
 	for (i = 0; i < 2; i++) {
 		size_t len;
 
-		if (compile_arch(dir, archs[i].target, api_inc, vml_inc,
-				 tmpdir, &objs[i], &len, &err) ||
+		if (compile_arch(dir, archs[i].target, api_inc, vml_inc, tmpdir,
+				 &objs[i], &len, &err) ||
 		    check_object(archs[i].oci, objs[i], len, &err))
 			goto out_tmp;
-		layers[i] = (struct oci_gadget_arch){ archs[i].oci, objs[i],
-						      len };
+		layers[i] =
+			(struct oci_gadget_arch){ archs[i].oci, objs[i], len };
 	}
 
-	strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ",
-		 gmtime(&now));
+	strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
 #define ANN(k, v) add_annotation(ann, &n_ann, k, v)
 	ANN("org.opencontainers.image.title", metadata_get(md, "name"));
 	ANN("org.opencontainers.image.description",

@@ -137,7 +137,8 @@ static double now_mono(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void print_gadget_help(struct gadget *g, const struct gadget_metadata *md,
+static void print_gadget_help(struct gadget *g,
+			      const struct gadget_metadata *md,
 			      struct fieldset *const *fss, size_t n_fs)
 {
 	size_t i, j;
@@ -291,10 +292,9 @@ int cmd_run(int argc, char **argv)
 	}
 	memcpy(opts, base_opts, sizeof(base_opts));
 	for (i = 0; i < n_params; i++)
-		opts[N_BASE_OPTS + i] = (struct option){
-			param_key(g, md, i), required_argument, NULL,
-			OPT_PARAM + (int)i
-		};
+		opts[N_BASE_OPTS + i] =
+			(struct option){ param_key(g, md, i), required_argument,
+					 NULL, OPT_PARAM + (int)i };
 	opts[N_BASE_OPTS + n_params] = (struct option){ 0 };
 
 	optind = 1;
@@ -303,10 +303,11 @@ int cmd_run(int argc, char **argv)
 		switch (c) {
 		case 'o':
 			if (output_mode_parse(optarg, &mode)) {
-				rc = runner_msg(EXIT_USAGE,
-						"invalid output mode '%s': want "
-						"columns, json, jsonpretty, yaml",
-						optarg);
+				rc = runner_msg(
+					EXIT_USAGE,
+					"invalid output mode '%s': want "
+					"columns, json, jsonpretty, yaml",
+					optarg);
 				goto out;
 			}
 			break;
@@ -363,7 +364,8 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	for (i = 0; i < n_params; i++) {
-		if (param_vals[i] && gadget_param_set(g, i, param_vals[i], &err)) {
+		if (param_vals[i] &&
+		    gadget_param_set(g, i, param_vals[i], &err)) {
 			runner_fail(err);
 			rc = EXIT_USAGE;
 			goto out;

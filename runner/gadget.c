@@ -215,14 +215,14 @@ static int find_rodata(struct gadget *g, struct error **err)
 {
 	struct bpf_map *m;
 
-	bpf_object__for_each_map(m, g->obj)
-	{
+	bpf_object__for_each_map (m, g->obj) {
 		const char *name = bpf_map__name(m);
 		size_t len = strlen(name);
 
 		if (bpf_map__is_internal(m) && len >= 7 &&
 		    !strcmp(name + len - 7, ".rodata")) {
-			const void *v = bpf_map__initial_value(m, &g->rodata_size);
+			const void *v =
+				bpf_map__initial_value(m, &g->rodata_size);
 
 			g->rodata_map = m;
 			g->rodata = malloc(g->rodata_size);
@@ -359,9 +359,11 @@ static int parse_int(const char *s, const struct btf_type *t, void *dst,
 			errno = ERANGE;
 	}
 	if (!*s || *end || errno)
-		return error_set(err, 0, "param %s: invalid value '%s' for a %zu-byte %s integer",
-				 var, s, size, is_signed ? "signed" : "unsigned");
-	/* little- and big-endian alike: copy the low bytes */
+		return error_set(
+			err, 0,
+			"param %s: invalid value '%s' for a %zu-byte %s integer",
+			var, s, size, is_signed ? "signed" : "unsigned");
+		/* little- and big-endian alike: copy the low bytes */
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	memcpy(dst, &u, size);
 #else
@@ -399,9 +401,10 @@ int gadget_param_set(struct gadget *g, size_t i, const char *value,
 		     !strcmp(btf__name_by_offset(g->btf, e->name_off),
 			     "char"))) {
 			if (strlen(value) >= a->nelems)
-				return error_set(err, 0,
-						 "param %s: longer than %u bytes",
-						 p->var, a->nelems - 1);
+				return error_set(
+					err, 0,
+					"param %s: longer than %u bytes",
+					p->var, a->nelems - 1);
 			memset(dst, 0, a->nelems);
 			memcpy(dst, value, strlen(value));
 			return 0;
@@ -416,9 +419,9 @@ int gadget_param_set(struct gadget *g, size_t i, const char *value,
 		for (tok = strtok_r(copy, ",", &save); tok;
 		     tok = strtok_r(NULL, ",", &save), n++) {
 			if (n == a->nelems)
-				return error_set(err, 0,
-						 "param %s: more than %u values",
-						 p->var, a->nelems);
+				return error_set(
+					err, 0, "param %s: more than %u values",
+					p->var, a->nelems);
 			if (parse_int(tok, e, dst + n * e->size, p->var, err))
 				return -1;
 		}
@@ -453,8 +456,8 @@ static bool is_snapshot_prog(const struct gadget *g, const char *prog)
  * Run an iterator program once, reading it to the end.  With fn, its
  * output is cut into records of rec_size bytes, each passed to fn.
  */
-static int run_iter(struct bpf_program *p, size_t rec_size,
-		    gadget_event_fn fn, void *ctx, struct error **err)
+static int run_iter(struct bpf_program *p, size_t rec_size, gadget_event_fn fn,
+		    void *ctx, struct error **err)
 {
 	struct bpf_link *l = bpf_program__attach_iter(p, NULL);
 	char buf[16384];
@@ -509,7 +512,8 @@ int gadget_snapshot(struct gadget *g, size_t i, gadget_event_fn fn, void *ctx,
 		__s64 size = btf__resolve_size(g->btf, t->type_id);
 
 		if (!p)
-			return error_set(err, 0, "snapshotter %s: no program %s",
+			return error_set(err, 0,
+					 "snapshotter %s: no program %s",
 					 t->name, t->progs[j]);
 		if (size <= 0)
 			return error_set(err, 0, "snapshotter %s: bad type",
@@ -545,8 +549,7 @@ int gadget_start(struct gadget *g, struct error **err)
 
 	/* Hooks that keep state first, then iterators to seed it, then the
 	 * socket filters that read it. */
-	bpf_object__for_each_program(p, g->obj)
-	{
+	bpf_object__for_each_program (p, g->obj) {
 		const char *sec = bpf_program__section_name(p);
 		struct bpf_link *l;
 
@@ -560,15 +563,13 @@ int gadget_start(struct gadget *g, struct error **err)
 		if (add_link(g, l, err))
 			return -1;
 	}
-	bpf_object__for_each_program(p, g->obj)
-	{
+	bpf_object__for_each_program (p, g->obj) {
 		if (!strncmp(bpf_program__section_name(p), "iter/", 5) &&
 		    !is_snapshot_prog(g, bpf_program__name(p)) &&
 		    run_iter(p, 0, NULL, NULL, err))
 			return -1;
 	}
-	bpf_object__for_each_program(p, g->obj)
-	{
+	bpf_object__for_each_program (p, g->obj) {
 		if (bpf_program__type(p) != BPF_PROG_TYPE_SOCKET_FILTER)
 			continue;
 		if (n_socks == MAX_SOCKET_PROGS)
@@ -633,8 +634,8 @@ static void perf_lost_cb(void *ctx, int cpu, __u64 n)
 	s->g->perf_lost += n;
 }
 
-int gadget_subscribe(struct gadget *g, size_t i, gadget_event_fn fn,
-		     void *ctx, struct error **err)
+int gadget_subscribe(struct gadget *g, size_t i, gadget_event_fn fn, void *ctx,
+		     struct error **err)
 {
 	const struct gadget_tracer *t = gadget_tracer(g, i);
 	struct subscription *s = &g->subs[i];

@@ -61,8 +61,8 @@ __u64 gadget_lost(const struct gadget *g);
 /* Per-record callback; return non-zero to stop consuming. */
 typedef int (*gadget_event_fn)(void *ctx, const void *data, size_t size);
 /* Subscribe to tracer i's events. */
-int gadget_subscribe(struct gadget *g, size_t i, gadget_event_fn fn,
-		     void *ctx, struct error **err);
+int gadget_subscribe(struct gadget *g, size_t i, gadget_event_fn fn, void *ctx,
+		     struct error **err);
 /* Run snapshotter i's iterators and pass each record to fn. */
 int gadget_snapshot(struct gadget *g, size_t i, gadget_event_fn fn, void *ctx,
 		    struct error **err);

@@ -36,9 +36,12 @@ struct netns_set {
 	unsigned int gen;
 };
 
-#define INSN(c, d, s, o, i)                                        \
-	((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), \
-			    .off = (o), .imm = (i) })
+#define INSN(c, d, s, o, i)                 \
+	((struct bpf_insn){ .code = (c),    \
+			    .dst_reg = (d), \
+			    .src_reg = (s), \
+			    .off = (o),     \
+			    .imm = (i) })
 
 /* cb[0] = netns inode; tail_call(skb, prog_array, 0); return 0. */
 static int load_dispatcher(int prog_array, unsigned long ino)
@@ -47,8 +50,8 @@ static int load_dispatcher(int prog_array, unsigned long ino)
 		INSN(BPF_ALU | BPF_MOV | BPF_K, BPF_REG_2, 0, 0, (__s32)ino),
 		INSN(BPF_STX | BPF_MEM | BPF_W, BPF_REG_1, BPF_REG_2,
 		     offsetof(struct __sk_buff, cb[0]), 0),
-		INSN(BPF_LD | BPF_DW | BPF_IMM, BPF_REG_2, BPF_PSEUDO_MAP_FD,
-		     0, prog_array),
+		INSN(BPF_LD | BPF_DW | BPF_IMM, BPF_REG_2, BPF_PSEUDO_MAP_FD, 0,
+		     prog_array),
 		INSN(0, 0, 0, 0, 0),
 		INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_3, 0, 0, 0),
 		INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_tail_call),

@@ -113,9 +113,8 @@ static void param_set__char_array__length_checked(void **state)
 
 	(void)state;
 	assert_int_equal(gadget_param_set(g, i, "nslookup", &err), 0);
-	assert_int_equal(gadget_param_set(g, i, "a-very-long-command-name",
-					  &err),
-			 -1);
+	assert_int_equal(
+		gadget_param_set(g, i, "a-very-long-command-name", &err), -1);
 	gadget_free(g);
 }
 
