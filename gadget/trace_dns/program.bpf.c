@@ -1,0 +1,942 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR Apache-2.0 */
+/*
+ * trace_dns: DNS queries and responses (UDP and TCP, IPv4 and IPv6) in every
+ * network namespace, decoded in the kernel, with the process on each end
+ * and the latency of each answered query.
+ *
+ * A socket filter (attached by the runner to a packet socket in every
+ * network namespace, netns inode in skb->cb[0]) sees every packet of every
+ * interface in both directions.  For DNS ports it copies the message once
+ * into a per-CPU scratch buffer and walks it with bpf_loop(), one name byte
+ * or one answer record per step, masking every index right before use.
+ *
+ * Packets carry no process.  The process behind a local socket is kept in
+ * `sockets`, keyed by {netns, protocol, local port}, and filled from hooks
+ * that run in process context on that socket: an iterator over every open
+ * file (sockets that existed before the runner), bind(2) (servers started
+ * later), the egress queue while the sending task is current (net_dev_queue)
+ * and the send/receive length tracepoints.  No kprobes or fentry.
+ */
+#include <vmlinux.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_tracing.h>
+
+#include <gadget/buffer.h>
+#include <gadget/common.h>
+#include <gadget/filter.h>
+#include <gadget/macros.h>
+#include <gadget/types.h>
+
+#define AF_INET 2
+#define AF_INET6 10
+#define ETH_HLEN 14
+#define ETH_P_IP 0x0800
+#define ETH_P_IPV6 0x86DD
+#define ETH_P_8021Q 0x8100
+#define ETH_P_8021AD 0x88A8
+#define IP_MF 0x2000
+#define IP_OFFSET 0x1FFF
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+#define PF_KTHREAD 0x00200000
+
+#define DNS_HDR_LEN 12
+#define DNS_MSG_MAX 2048 /* bytes of a message that are decoded */
+#define DNS_MSG_MASK (DNS_MSG_MAX - 1)
+#define DNS_NAME_LEN 256 /* presentation form, NUL included */
+#define DNS_NAME_MASK (DNS_NAME_LEN - 1)
+#define DNS_NAME_STEPS 512 /* label bytes + length bytes + pointers */
+#define DNS_MAX_HOPS 16 /* compression pointers followed per name */
+#define DNS_RR_STEPS 256 /* record headers + owner-name labels */
+#define MAX_ADDRESSES 8
+#define MAX_PORTS 16
+#define IPV6_MAX_EXT_HDRS 8
+#define QUERY_MAX_AGE_NS (10ULL * 1000 * 1000 * 1000)
+
+/* Clamp an index for the verifier right where it is used (see DESIGN.md). */
+#define MSG_IDX(i)                                      \
+	({                                              \
+		__u32 __i = (i);                        \
+		asm volatile("%0 &= 2047" : "+r"(__i)); \
+		__i;                                    \
+	})
+#define NAME_IDX(i)                                    \
+	({                                             \
+		__u32 __i = (i);                       \
+		asm volatile("%0 &= 255" : "+r"(__i)); \
+		__i;                                   \
+	})
+
+/* skb->pkt_type, as the kernel numbers it (PACKET_HOST ...). */
+enum dns_pkt_type : __u8 {
+	HOST = 0,
+	BROADCAST = 1,
+	MULTICAST = 2,
+	OTHERHOST = 3,
+	OUTGOING = 4,
+	LOOPBACK = 5,
+	USER = 6,
+	KERNEL = 7,
+};
+
+enum dns_opcode : __u8 {
+	Query = 0,
+	IQuery = 1,
+	Status = 2,
+	Notify = 4,
+	Update = 5,
+	DSO = 6,
+};
+
+enum dns_rcode : __u8 {
+	Success = 0,
+	FormatError = 1,
+	ServerFailure = 2,
+	NameError = 3,
+	NotImplemented = 4,
+	Refused = 5,
+	YXDomain = 6,
+	YXRRSet = 7,
+	NXRRSet = 8,
+	NotAuth = 9,
+	NotZone = 10,
+};
+
+enum dns_qtype : __u16 {
+	A = 1,
+	NS = 2,
+	CNAME = 5,
+	SOA = 6,
+	PTR = 12,
+	HINFO = 13,
+	MX = 15,
+	TXT = 16,
+	AAAA = 28,
+	SRV = 33,
+	NAPTR = 35,
+	OPT = 41,
+	DS = 43,
+	RRSIG = 46,
+	NSEC = 47,
+	DNSKEY = 48,
+	SVCB = 64,
+	HTTPS = 65,
+	AXFR = 252,
+	ANY = 255,
+	CAA = 257,
+};
+
+/*
+ * One packet.  Members are laid out without holes; their order is the
+ * default order of JSON keys and columns.
+ */
+struct event_t {
+	gadget_timestamp timestamp_raw;
+	gadget_netns_id netns_id;
+	__u16 id;
+	enum dns_pkt_type pkt_type_raw;
+	enum dns_opcode opcode_raw;
+	struct gadget_l4endpoint_t src;
+	struct gadget_l4endpoint_t dst;
+	struct gadget_process proc;
+	struct gadget_l3endpoint_t nameserver;
+	bool qr_raw;
+	bool aa;
+	enum dns_qtype qtype_raw;
+	__u16 qclass;
+	__u16 num_answers;
+	char name[DNS_NAME_LEN];
+	enum dns_rcode rcode_raw;
+	bool tc;
+	bool rd;
+	bool ra;
+	struct gadget_l3endpoint_t addresses[MAX_ADDRESSES];
+	gadget_duration latency_ns_raw;
+};
+
+/* Ports whose UDP/TCP traffic is DNS; a 0 ends the list. */
+const volatile __u16 ports[MAX_PORTS] = { 53, 5353 };
+GADGET_PARAM(ports);
+
+GADGET_TRACER_MAP(events, 1 << 22);
+GADGET_TRACER(dns, events, event_t);
+
+/* The socket a process sends or receives DNS on. */
+struct sock_key {
+	gadget_netns_id netns;
+	__u16 port; /* local, host order */
+	__u8 proto;
+	__u8 pad;
+};
+
+struct sock_owner {
+	struct gadget_process proc;
+	__u64 updated; /* boot ns */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct sock_key);
+	__type(value, struct sock_owner);
+} sockets SEC(".maps");
+
+/* A query in flight, seen from one side (client or server). */
+struct query_key {
+	__u8 client_addr[16];
+	gadget_netns_id netns;
+	__u16 client_port;
+	__u16 id;
+	__u8 proto;
+	__u8 from_client; /* the query was sent from this namespace */
+	__u8 pad[2];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct query_key);
+	__type(value, __u64); /* boot ns of the query */
+} queries SEC(".maps");
+
+/* bind(2) in flight: thread -> fd. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, __u32);
+} binds SEC(".maps");
+
+/* Per-CPU decoding state: the message, the event and the walkers' cursor. */
+struct scratch {
+	struct event_t ev;
+	__u32 len; /* bytes of the message in msg */
+	__u32 pos; /* walker cursor into msg */
+	__u32 label; /* name walker: bytes left in the current label */
+	__u32 out; /* name walker: bytes written to ev.name */
+	__u32 end; /* name walker: offset just past the name, 0 = not yet */
+	__u32 hops; /* name walker: compression pointers followed */
+	__u16 records; /* record walker: answers left */
+	__u8 in_owner; /* record walker: skipping an owner name */
+	__u8 name_ok; /* name walker: reached the root label */
+	__u8 truncated; /* name walker: no room left in ev.name */
+	__u8 naddr; /* record walker: addresses stored */
+	__u8 pad[6];
+	__u8 msg[DNS_MSG_MAX + 32]; /* slack for masked multi-byte reads */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratches SEC(".maps");
+
+static __always_inline bool is_dns_port(__u16 port)
+{
+	if (!port)
+		return false;
+	for (int i = 0; i < MAX_PORTS; i++) {
+		if (!ports[i])
+			return false;
+		if (ports[i] == port)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Process owners.
+ */
+
+/*
+ * Softirqs running on this CPU.  Packets queued from softirq (after ARP/ND
+ * resolution, TCP timers, replies to loopback traffic) run on whatever task
+ * was interrupted, so current says nothing about their sender.  The preempt
+ * count would tell, but reading it needs a per-CPU ksym that kernels without
+ * CONFIG_KALLSYMS_ALL (this one) cannot resolve; these two cheap hooks work
+ * everywhere.  Softirqs do not nest on a CPU.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} in_softirq SEC(".maps");
+
+static const __u32 zero;
+
+static __always_inline void set_in_softirq(__u32 v)
+{
+	__u32 *flag = bpf_map_lookup_elem(&in_softirq, &zero);
+
+	if (flag)
+		*flag = v;
+}
+
+SEC("tp_btf/softirq_entry")
+int BPF_PROG(softirq_entry, unsigned int vec_nr)
+{
+	set_in_softirq(1);
+	return 0;
+}
+
+SEC("tp_btf/softirq_exit")
+int BPF_PROG(softirq_exit, unsigned int vec_nr)
+{
+	set_in_softirq(0);
+	return 0;
+}
+
+static __always_inline gadget_netns_id sk_netns(struct sock *sk)
+{
+	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+}
+
+/* The key of an inet UDP/TCP socket; false for any other socket. */
+static __always_inline bool sock_key_of(struct sock *sk, struct sock_key *key)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	__u16 proto;
+
+	if (family != AF_INET && family != AF_INET6)
+		return false;
+	proto = BPF_CORE_READ(sk, sk_protocol);
+	if (proto != IPPROTO_UDP && proto != IPPROTO_TCP)
+		return false;
+	key->port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	if (!key->port)
+		return false;
+	key->proto = proto;
+	key->pad = 0;
+	key->netns = sk_netns(sk);
+	return true;
+}
+
+/* Does sk talk to or listen on a DNS port? */
+static __always_inline bool sock_is_dns(struct sock *sk)
+{
+	return is_dns_port(BPF_CORE_READ(sk, __sk_common.skc_num)) ||
+	       is_dns_port(bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport)));
+}
+
+/* Record the current task as the owner of sk. */
+static __always_inline void own_current(struct sock *sk)
+{
+	struct sock_owner owner;
+	struct sock_key key;
+
+	if (!sock_key_of(sk, &key))
+		return;
+	gadget_process_populate(&owner.proc);
+	owner.updated = bpf_ktime_get_boot_ns();
+	bpf_map_update_elem(&sockets, &key, &owner, BPF_ANY);
+}
+
+/* A user task running on its own behalf, not a softirq borrowing it. */
+static __always_inline bool current_is_sender(void)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	__u32 *flag = bpf_map_lookup_elem(&in_softirq, &zero);
+
+	if (!flag || *flag)
+		return false;
+	return !(BPF_CORE_READ(task, flags) & PF_KTHREAD);
+}
+
+/*
+ * Egress.  A synchronous send queues the packet in the sender's context,
+ * before packet sockets see it: the first query of a short-lived client is
+ * attributed here.  Packets sent later from softirq (after ARP/ND, TCP
+ * timers, loopback replies) run on an unrelated task and are skipped.
+ */
+SEC("tp_btf/net_dev_queue")
+int BPF_PROG(net_dev_queue, struct sk_buff *skb)
+{
+	struct sock *sk = BPF_CORE_READ(skb, sk);
+	unsigned char *head;
+	__u16 th, l4ports[2];
+	__u8 proto;
+
+	if (!sk)
+		return 0;
+	proto = BPF_CORE_READ(sk, sk_protocol);
+	if (proto != IPPROTO_UDP && proto != IPPROTO_TCP)
+		return 0;
+	head = BPF_CORE_READ(skb, head);
+	th = BPF_CORE_READ(skb, transport_header);
+	if (th == (__u16)~0U ||
+	    bpf_probe_read_kernel(l4ports, sizeof(l4ports), head + th))
+		return 0;
+	if (!is_dns_port(bpf_ntohs(l4ports[0])) &&
+	    !is_dns_port(bpf_ntohs(l4ports[1])))
+		return 0;
+	if (!current_is_sender())
+		return 0;
+	own_current(sk);
+	return 0;
+}
+
+/* After each send and receive, in the caller's context, on the exact sk. */
+static __always_inline void sock_used(struct sock *sk)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	if (family != AF_INET && family != AF_INET6)
+		return;
+	if (!sock_is_dns(sk) || BPF_CORE_READ(task, flags) & PF_KTHREAD)
+		return;
+	own_current(sk);
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(sock_send_length, struct sock *sk, int ret, int flags)
+{
+	sock_used(sk);
+	return 0;
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(sock_recv_length, struct sock *sk, int ret, int flags)
+{
+	sock_used(sk);
+	return 0;
+}
+
+/* bind(2): a server started after the runner is known before it sends. */
+SEC("tracepoint/syscalls/sys_enter_bind")
+int sys_enter_bind(struct trace_event_raw_sys_enter *ctx)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+	__u32 fd = (__u32)ctx->args[0];
+
+	bpf_map_update_elem(&binds, &tid, &fd, BPF_ANY);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_bind")
+int sys_exit_bind(struct trace_event_raw_sys_exit *ctx)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+	struct task_struct *task;
+	struct file **fds, *file;
+	struct socket *sock;
+	__u32 *fdp, fd;
+
+	fdp = bpf_map_lookup_elem(&binds, &tid);
+	if (!fdp)
+		return 0;
+	fd = *fdp;
+	bpf_map_delete_elem(&binds, &tid);
+	if (ctx->ret != 0)
+		return 0;
+	task = (void *)bpf_get_current_task();
+	if (fd >= BPF_CORE_READ(task, files, fdt, max_fds))
+		return 0;
+	fds = BPF_CORE_READ(task, files, fdt, fd);
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+		return 0;
+	if ((BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return 0;
+	sock = BPF_CORE_READ(file, private_data);
+	own_current(BPF_CORE_READ(sock, sk));
+	return 0;
+}
+
+/*
+ * Run once by the runner at start: the sockets already open.  UDP sockets
+ * are all taken (an unconnected client shows its peer only per packet);
+ * TCP ones when a DNS port is on either end.
+ */
+SEC("iter/task_file")
+int seed_sockets(struct bpf_iter__task_file *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct file *file = ctx->file;
+	struct sock_owner owner = {};
+	struct sock_key key;
+	struct socket *sock;
+	struct sock *sk;
+
+	if (!task || !file)
+		return 0;
+	sock = bpf_sock_from_file(file);
+	if (!sock)
+		return 0;
+	sk = BPF_CORE_READ(sock, sk);
+	if (!sk || !sock_key_of(sk, &key))
+		return 0;
+	if (key.proto == IPPROTO_TCP && !sock_is_dns(sk))
+		return 0;
+	gadget_process_populate_task(&owner.proc, task);
+	owner.updated = bpf_ktime_get_boot_ns();
+	bpf_map_update_elem(&sockets, &key, &owner, BPF_NOEXIST);
+	return 0;
+}
+
+/*
+ * Message decoding.  The walkers run as bpf_loop() callbacks on the
+ * per-CPU scratch state: one step reads one name byte (or label length or
+ * pointer) or one record header.
+ */
+
+/* Is c written as is by dig (RFC 1035 presentation format)? */
+static __always_inline bool name_char_plain(__u8 c)
+{
+	if (c <= 0x20 || c >= 0x7f)
+		return false;
+	switch (c) {
+	case '"':
+	case '$':
+	case '(':
+	case ')':
+	case '.':
+	case ';':
+	case '@':
+	case '\\':
+		return false;
+	}
+	return true;
+}
+
+/* Append one label byte to ev.name, escaped as dig does. */
+static __always_inline void name_put(struct scratch *s, __u8 c)
+{
+	__u32 o = s->out;
+	char *name = s->ev.name;
+
+	if (s->truncated)
+		return;
+	if (name_char_plain(c)) {
+		if (o + 1 > DNS_NAME_LEN - 1)
+			goto full;
+		name[NAME_IDX(o)] = c;
+		s->out = o + 1;
+		return;
+	}
+	if (c > 0x20 && c < 0x7f) { /* a special character: \c */
+		if (o + 2 > DNS_NAME_LEN - 1)
+			goto full;
+		name[NAME_IDX(o)] = '\\';
+		name[NAME_IDX(o + 1)] = c;
+		s->out = o + 2;
+		return;
+	}
+	if (o + 4 > DNS_NAME_LEN - 1) /* anything else: \DDD */
+		goto full;
+	name[NAME_IDX(o)] = '\\';
+	name[NAME_IDX(o + 1)] = '0' + c / 100;
+	name[NAME_IDX(o + 2)] = '0' + c / 10 % 10;
+	name[NAME_IDX(o + 3)] = '0' + c % 10;
+	s->out = o + 4;
+	return;
+full:
+	s->truncated = 1;
+}
+
+static __always_inline void name_dot(struct scratch *s)
+{
+	__u32 o = s->out;
+
+	if (s->truncated)
+		return;
+	if (o + 1 > DNS_NAME_LEN - 1) {
+		s->truncated = 1;
+		return;
+	}
+	s->ev.name[NAME_IDX(o)] = '.';
+	s->out = o + 1;
+}
+
+/* One step of the question-name walk; returns 1 to stop. */
+static long name_step(__u64 i, void *unused)
+{
+	struct scratch *s = bpf_map_lookup_elem(&scratches, &zero);
+	__u32 pos, ptr;
+	__u8 b;
+
+	if (!s)
+		return 1;
+	pos = s->pos;
+	if (pos >= s->len)
+		return 1;
+	b = s->msg[MSG_IDX(pos)];
+	if (s->label) { /* inside a label */
+		name_put(s, b);
+		s->pos = pos + 1;
+		if (--s->label == 0)
+			name_dot(s);
+		return 0;
+	}
+	if (b == 0) { /* the root label ends the name */
+		if (!s->end)
+			s->end = pos + 1;
+		if (!s->out)
+			name_dot(s);
+		s->name_ok = 1;
+		return 1;
+	}
+	if ((b & 0xC0) == 0xC0) { /* compression pointer, only backwards */
+		if (pos + 1 >= s->len || ++s->hops > DNS_MAX_HOPS)
+			return 1;
+		ptr = (b & 0x3F) << 8 | s->msg[MSG_IDX(pos + 1)];
+		if (ptr >= pos)
+			return 1;
+		if (!s->end)
+			s->end = pos + 2;
+		s->pos = ptr;
+		return 0;
+	}
+	if (b & 0xC0) /* obsolete label types */
+		return 1;
+	s->label = b;
+	s->pos = pos + 1;
+	return 0;
+}
+
+static __always_inline __u16 msg_u16(struct scratch *s, __u32 pos)
+{
+	return (__u16)s->msg[MSG_IDX(pos)] << 8 | s->msg[MSG_IDX(pos + 1)];
+}
+
+/* One step of the answer walk: one owner-name label or one record. */
+static long record_step(__u64 i, void *unused)
+{
+	struct scratch *s = bpf_map_lookup_elem(&scratches, &zero);
+	__u32 pos, rdata, n;
+	__u16 type, class, rdlen;
+	__u8 b;
+
+	if (!s)
+		return 1;
+	pos = s->pos;
+	if (s->in_owner) {
+		if (pos >= s->len)
+			return 1;
+		b = s->msg[MSG_IDX(pos)];
+		if (b == 0) {
+			s->pos = pos + 1;
+			s->in_owner = 0;
+		} else if ((b & 0xC0) == 0xC0) {
+			s->pos = pos + 2;
+			s->in_owner = 0;
+		} else if (b & 0xC0) {
+			return 1;
+		} else {
+			s->pos = pos + 1 + b;
+		}
+		return 0;
+	}
+	if (pos + 10 > s->len)
+		return 1;
+	type = msg_u16(s, pos);
+	class = msg_u16(s, pos + 2);
+	rdlen = msg_u16(s, pos + 8);
+	rdata = pos + 10;
+	if (rdata + rdlen > s->len)
+		return 1;
+	n = s->naddr;
+	if (class == 1 && n < MAX_ADDRESSES) {
+		struct gadget_l3endpoint_t *a = &s->ev.addresses[n & 7];
+
+		if (type == A && rdlen == 4) {
+			__builtin_memcpy(&a->addr_raw.v4,
+					 &s->msg[MSG_IDX(rdata)], 4);
+			a->version = 4;
+			s->naddr = n + 1;
+		} else if (type == AAAA && rdlen == 16) {
+			__builtin_memcpy(a->addr_raw.v6,
+					 &s->msg[MSG_IDX(rdata)], 16);
+			a->version = 6;
+			s->naddr = n + 1;
+		}
+	}
+	s->pos = rdata + rdlen;
+	s->in_owner = 1;
+	if (--s->records == 0)
+		return 1;
+	return 0;
+}
+
+/*
+ * Packet parsing.
+ */
+
+struct l4_info {
+	struct gadget_l4endpoint_t src, dst;
+	__u32 dns_off; /* offset of the DNS message in the packet */
+	__u32 dns_len; /* its length as far as this packet carries it */
+};
+
+/* Where the network header starts: Ethernet (on lo too), VLAN or none. */
+static __always_inline int l3_offset(struct __sk_buff *skb)
+{
+	__u16 proto = skb->protocol, eth[2];
+	__u8 ver;
+
+	if (bpf_skb_load_bytes(skb, 12, eth, sizeof(eth)) == 0) {
+		if (eth[0] == proto)
+			return ETH_HLEN;
+		if ((eth[0] == bpf_htons(ETH_P_8021Q) ||
+		     eth[0] == bpf_htons(ETH_P_8021AD)) &&
+		    eth[1] == proto)
+			return ETH_HLEN + 4;
+	}
+	/* devices without a link-layer header (tun, wireguard) */
+	if (bpf_skb_load_bytes(skb, 0, &ver, 1))
+		return -1;
+	if ((proto == bpf_htons(ETH_P_IP) && ver >> 4 == 4) ||
+	    (proto == bpf_htons(ETH_P_IPV6) && ver >> 4 == 6))
+		return 0;
+	return -1;
+}
+
+/* UDP or TCP at off up to end: ports and the DNS message bounds. */
+static __always_inline int parse_l4(struct __sk_buff *skb, __u8 proto,
+				    __u32 off, __u32 end, struct l4_info *l4)
+{
+	__u16 hdr[2];
+
+	if (bpf_skb_load_bytes(skb, off, hdr, sizeof(hdr)))
+		return -1;
+	l4->src.port = bpf_ntohs(hdr[0]);
+	l4->dst.port = bpf_ntohs(hdr[1]);
+	l4->src.proto_raw = l4->dst.proto_raw = proto;
+	if (proto == IPPROTO_UDP) {
+		l4->dns_off = off + 8;
+	} else {
+		__u8 doff;
+		__u16 prefix;
+
+		if (bpf_skb_load_bytes(skb, off + 12, &doff, 1))
+			return -1;
+		off += (doff >> 4) * 4;
+		/* DNS over TCP: a 2-byte length, then the message; segments
+		 * without payload (handshake, ACKs) are skipped */
+		if (off + 2 + DNS_HDR_LEN > end)
+			return -1;
+		if (bpf_skb_load_bytes(skb, off, &prefix, 2))
+			return -1;
+		l4->dns_off = off + 2;
+		if (bpf_ntohs(prefix) < DNS_HDR_LEN)
+			return -1;
+		if (end > l4->dns_off + bpf_ntohs(prefix))
+			end = l4->dns_off + bpf_ntohs(prefix);
+	}
+	if (l4->dns_off + DNS_HDR_LEN > end)
+		return -1;
+	l4->dns_len = end - l4->dns_off;
+	return 0;
+}
+
+static __always_inline int parse_ipv4(struct __sk_buff *skb, __u32 off,
+				      struct l4_info *l4)
+{
+	struct iphdr ip;
+	__u32 end;
+
+	if (bpf_skb_load_bytes(skb, off, &ip, sizeof(ip)))
+		return -1;
+	if (ip.version != 4 || ip.ihl < 5)
+		return -1;
+	if (ip.protocol != IPPROTO_UDP && ip.protocol != IPPROTO_TCP)
+		return -1;
+	if (bpf_ntohs(ip.frag_off) & IP_OFFSET) /* not the first fragment */
+		return -1;
+	end = bpf_ntohs(ip.tot_len) ? off + bpf_ntohs(ip.tot_len) : skb->len;
+	if (end > skb->len)
+		end = skb->len;
+	l4->src.addr_raw.v4 = ip.saddr;
+	l4->dst.addr_raw.v4 = ip.daddr;
+	l4->src.version = l4->dst.version = 4;
+	return parse_l4(skb, ip.protocol, off + ip.ihl * 4, end, l4);
+}
+
+static __always_inline int parse_ipv6(struct __sk_buff *skb, __u32 off,
+				      struct l4_info *l4)
+{
+	struct ipv6hdr ip6;
+	__u8 next, ext[2];
+	__u32 end;
+	__u16 frag;
+
+	if (bpf_skb_load_bytes(skb, off, &ip6, sizeof(ip6)))
+		return -1;
+	if (ip6.version != 6)
+		return -1;
+	end = ip6.payload_len ? off + 40 + bpf_ntohs(ip6.payload_len) :
+				skb->len;
+	if (end > skb->len)
+		end = skb->len;
+	__builtin_memcpy(l4->src.addr_raw.v6, &ip6.saddr, 16);
+	__builtin_memcpy(l4->dst.addr_raw.v6, &ip6.daddr, 16);
+	l4->src.version = l4->dst.version = 6;
+	next = ip6.nexthdr;
+	off += 40;
+	for (int i = 0; i < IPV6_MAX_EXT_HDRS; i++) {
+		switch (next) {
+		case IPPROTO_UDP:
+		case IPPROTO_TCP:
+			return parse_l4(skb, next, off, end, l4);
+		case 0: /* hop-by-hop options */
+		case 43: /* routing */
+		case 60: /* destination options */
+			if (bpf_skb_load_bytes(skb, off, ext, 2))
+				return -1;
+			next = ext[0];
+			off += (ext[1] + 1) * 8;
+			break;
+		case 44: /* fragment: only the first one has the L4 header */
+			if (bpf_skb_load_bytes(skb, off, ext, 2) ||
+			    bpf_skb_load_bytes(skb, off + 2, &frag, 2))
+				return -1;
+			if (bpf_ntohs(frag) & 0xFFF8)
+				return -1;
+			next = ext[0];
+			off += 8;
+			break;
+		case 51: /* authentication header */
+			if (bpf_skb_load_bytes(skb, off, ext, 2))
+				return -1;
+			next = ext[0];
+			off += (ext[1] + 2) * 4;
+			break;
+		default:
+			return -1;
+		}
+	}
+	return -1;
+}
+
+/* Match a response with its query, both seen in this namespace. */
+static __always_inline __u64 query_latency(struct scratch *s,
+					   const struct l4_info *l4, bool qr,
+					   bool outgoing)
+{
+	const struct gadget_l4endpoint_t *client = qr ? &l4->dst : &l4->src;
+	struct query_key key = {};
+	__u64 now = s->ev.timestamp_raw, *then, latency = 0;
+
+	__builtin_memcpy(key.client_addr, client->addr_raw.v6, 16);
+	key.netns = s->ev.netns_id;
+	key.client_port = client->port;
+	key.id = s->ev.id;
+	key.proto = client->proto_raw;
+	key.from_client = qr ? !outgoing : outgoing;
+	if (!qr) {
+		bpf_map_update_elem(&queries, &key, &now, BPF_ANY);
+		return 0;
+	}
+	then = bpf_map_lookup_elem(&queries, &key);
+	if (!then)
+		return 0;
+	if (now > *then && now - *then < QUERY_MAX_AGE_NS)
+		latency = now - *then;
+	bpf_map_delete_elem(&queries, &key);
+	return latency;
+}
+
+SEC("socket")
+int trace_dns(struct __sk_buff *skb)
+{
+	struct l4_info l4 = {};
+	struct event_t *ev;
+	struct scratch *s;
+	struct sock_key key;
+	struct sock_owner *owner;
+	__u16 flags, qdcount;
+	bool outgoing;
+	__u32 len;
+	int off;
+
+	off = l3_offset(skb);
+	if (off < 0)
+		return 0;
+	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		if (parse_ipv4(skb, off, &l4))
+			return 0;
+	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+		if (parse_ipv6(skb, off, &l4))
+			return 0;
+	} else {
+		return 0;
+	}
+	if (!is_dns_port(l4.src.port) && !is_dns_port(l4.dst.port))
+		return 0;
+
+	s = bpf_map_lookup_elem(&scratches, &zero);
+	if (!s)
+		return 0;
+	len = l4.dns_len; /* >= DNS_HDR_LEN */
+	if (len > DNS_MSG_MAX)
+		len = DNS_MSG_MAX;
+	len = MSG_IDX(len - 1) + 1; /* 1..DNS_MSG_MAX, for the verifier */
+	if (bpf_skb_load_bytes(skb, l4.dns_off, s->msg, len))
+		return 0;
+	s->len = len;
+
+	ev = &s->ev;
+	__builtin_memset(ev, 0, sizeof(*ev));
+	ev->timestamp_raw = bpf_ktime_get_boot_ns();
+	ev->netns_id = skb->cb[0];
+	ev->pkt_type_raw = skb->pkt_type;
+	outgoing = skb->pkt_type == OUTGOING;
+	ev->src = l4.src;
+	ev->dst = l4.dst;
+
+	ev->id = msg_u16(s, 0);
+	flags = msg_u16(s, 2);
+	ev->qr_raw = flags >> 15;
+	ev->opcode_raw = flags >> 11 & 0xF;
+	ev->aa = flags >> 10 & 1;
+	ev->tc = flags >> 9 & 1;
+	ev->rd = flags >> 8 & 1;
+	ev->ra = flags >> 7 & 1;
+	ev->rcode_raw = flags & 0xF;
+	qdcount = msg_u16(s, 4);
+	ev->num_answers = msg_u16(s, 6);
+	__builtin_memcpy(&ev->nameserver.addr_raw,
+			 ev->qr_raw ? &l4.src.addr_raw : &l4.dst.addr_raw,
+			 sizeof(ev->nameserver.addr_raw));
+	ev->nameserver.version = l4.src.version;
+
+	if (qdcount) {
+		s->pos = DNS_HDR_LEN;
+		s->label = s->out = s->end = s->hops = 0;
+		s->name_ok = s->truncated = 0;
+		bpf_loop(DNS_NAME_STEPS, name_step, NULL, 0);
+		if (s->name_ok && s->end + 4 <= s->len) {
+			ev->qtype_raw = msg_u16(s, s->end);
+			ev->qclass = msg_u16(s, s->end + 2);
+		}
+		/* answers follow a single question */
+		if (ev->qr_raw && s->name_ok && qdcount == 1 &&
+		    ev->num_answers) {
+			s->pos = s->end + 4;
+			s->records = ev->num_answers;
+			s->in_owner = 1;
+			s->naddr = 0;
+			bpf_loop(DNS_RR_STEPS, record_step, NULL, 0);
+		}
+	}
+
+	/* the local end of the packet: its source when it leaves */
+	key.netns = ev->netns_id;
+	key.proto = l4.src.proto_raw;
+	key.port = outgoing ? l4.src.port : l4.dst.port;
+	key.pad = 0;
+	owner = bpf_map_lookup_elem(&sockets, &key);
+	if (owner)
+		ev->proc = owner->proc;
+	if (gadget_should_discard_process(owner ? &owner->proc : NULL))
+		return 0;
+
+	ev->latency_ns_raw = query_latency(s, &l4, ev->qr_raw, outgoing);
+	gadget_output_buf(skb, &events, ev, sizeof(*ev));
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";
