@@ -42,6 +42,7 @@ struct staged {
 	char *path;
 	int fd; /* holds the flock that marks the file live */
 	char digest[OCI_DIGEST_SIZE];
+	int64_t size;
 };
 
 struct ref_change {
@@ -718,6 +719,7 @@ int oci_blob_writer_finish(struct oci_blob_writer *w, const char *digest,
 	v->path = steal_ptr(w->path);
 	v->fd = steal_fd(w->fd);
 	memcpy(v->digest, got, sizeof(got));
+	v->size = w->size;
 	if (digest_out)
 		memcpy(digest_out, got, sizeof(got));
 	oci_blob_writer_abort(w);
@@ -763,6 +765,58 @@ bool oci_txn_has_blob(struct oci_txn *txn, const char *digest)
 		if (!strcmp(txn->staged[i].digest, digest))
 			return true;
 	return oci_store_has_blob(txn->store, digest);
+}
+
+int64_t oci_txn_blob_size(struct oci_txn *txn, const char *digest)
+{
+	cleanup_free char *path = NULL;
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < txn->n_staged; i++)
+		if (!strcmp(txn->staged[i].digest, digest))
+			return txn->staged[i].size;
+	if (!oci_digest_valid(digest))
+		return -1;
+	path = blob_path(txn->store, digest);
+	if (!path || stat(path, &st) < 0)
+		return -1;
+	return st.st_size;
+}
+
+int oci_txn_read_blob(struct oci_txn *txn, const char *digest, int64_t size,
+		      char **buf, size_t *len, struct error **err)
+{
+	cleanup_free char *data = NULL;
+	char got[OCI_DIGEST_SIZE];
+	size_t i, n;
+
+	for (i = 0; i < txn->n_staged; i++) {
+		struct staged *st = &txn->staged[i];
+
+		if (strcmp(st->digest, digest) != 0 || !st->path)
+			continue;
+		if (size >= 0 && st->size != size)
+			return error_set(
+				err, 0, "blob %s has %lld bytes, expected %lld",
+				digest, (long long)st->size, (long long)size);
+		if (st->size > MAX_BLOB_IN_MEMORY)
+			return error_set(err, 0, "blob %s is too large",
+					 digest);
+		if (read_file(st->path, &data, &n, err) < 0)
+			return -1;
+		oci_digest_buf(data, n, got);
+		if (strcmp(got, digest) != 0)
+			return error_set(err, 0,
+					 "blob %s is corrupt: content has "
+					 "digest %s",
+					 digest, got);
+		*buf = steal_ptr(data);
+		if (len)
+			*len = n;
+		return 0;
+	}
+	return oci_store_read_blob(txn->store, digest, size, buf, len, err);
 }
 
 int oci_txn_set_ref(struct oci_txn *txn, const char *ref,

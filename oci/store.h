@@ -150,6 +150,11 @@ void oci_blob_writer_abort(struct oci_blob_writer *w);
 int oci_txn_need(struct oci_txn *txn, const char *digest, struct error **err);
 /* Whether the blob is staged in txn or present in the store. */
 bool oci_txn_has_blob(struct oci_txn *txn, const char *digest);
+/* Size of a blob staged in txn or stored; -1 when it is neither. */
+int64_t oci_txn_blob_size(struct oci_txn *txn, const char *digest);
+/* Read a blob staged in txn, or else stored, checking digest and size. */
+int oci_txn_read_blob(struct oci_txn *txn, const char *digest, int64_t size,
+		      char **buf, size_t *len, struct error **err);
 /* Add or replace the index.json entry for ref. */
 int oci_txn_set_ref(struct oci_txn *txn, const char *ref,
 		    const char *media_type, const char *digest, int64_t size,

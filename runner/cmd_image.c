@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "common/cleanup.h"
+#include "oci/archive.h"
 #include "oci/digest.h"
 #include "oci/manifest.h"
 #include "oci/ref.h"
@@ -711,6 +712,150 @@ static int image_inspect(int argc, char **argv)
 	return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
 }
 
+/* ---- export / import ---- */
+
+static void export_usage(FILE *f)
+{
+	fputs("Usage: runner image export IMAGE... FILE.tar [flags]\n"
+	      "\n"
+	      "Write images, with every blob they use, as an OCI image-layout\n"
+	      "tar (an oci-archive for skopeo).  FILE \"-\" is stdout.\n"
+	      "\n"
+	      "FLAGS\n"
+	      "      --store DIR    image store\n"
+	      "\n"
+	      "EXAMPLES\n"
+	      "  runner image export trace_dns:latest trace_dns.tar\n"
+	      "  skopeo copy oci-archive:trace_dns.tar "
+	      "docker://localhost:5000/trace_dns:latest\n",
+	      f);
+}
+
+static int image_export(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "store", required_argument, NULL, OPT_STORE },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	cleanup_error struct error *err = NULL;
+	cleanup_store_p struct oci_store *store = NULL;
+	const char *store_flag = NULL;
+	char **refs = NULL;
+	int c, i, n = 0, rc;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_STORE:
+			store_flag = optarg;
+			break;
+		case 'h':
+			export_usage(stdout);
+			return EXIT_OK;
+		default:
+			return bad_option("export");
+		}
+	}
+	if (argc - optind < 2)
+		return usage_error("export", "%s", "want IMAGE... and FILE");
+	if (!strcmp(argv[argc - 1], "-") && isatty(STDOUT_FILENO))
+		return usage_error("export", "%s",
+				   "refusing to write a tar to a terminal");
+	refs = calloc(argc - optind - 1, sizeof(*refs));
+	if (!refs)
+		return runner_msg(EXIT_FAIL, "out of memory");
+	for (i = optind; i < argc - 1; i++) {
+		refs[n] = normalize(argv[i], &err);
+		if (!refs[n]) {
+			rc = runner_fail(err);
+			goto out;
+		}
+		n++;
+	}
+	rc = open_store(store_flag, &store);
+	if (rc)
+		goto out;
+	if (oci_export(store, (const char *const *)refs, n, argv[argc - 1],
+		       &err) < 0)
+		rc = runner_fail(err);
+out:
+	for (i = 0; i < n; i++)
+		free(refs[i]);
+	free(refs);
+	return rc;
+}
+
+static void import_usage(FILE *f)
+{
+	fputs("Usage: runner image import FILE.tar [-t REF] [flags]\n"
+	      "\n"
+	      "Store the images of an OCI image-layout tar (made by `runner\n"
+	      "image export` or by skopeo as an oci-archive).  Every blob is\n"
+	      "verified before anything is stored.  FILE \"-\" is stdin.\n"
+	      "\n"
+	      "FLAGS\n"
+	      "  -t, --tag REF      name the archive's only image REF (needed\n"
+	      "                     when the archive names it by a tag only)\n"
+	      "      --store DIR    image store\n"
+	      "\n"
+	      "EXAMPLES\n"
+	      "  runner image import trace_dns.tar\n"
+	      "  skopeo copy docker://localhost:5000/trace_dns:v1 "
+	      "oci-archive:x.tar:v1\n"
+	      "  runner image import x.tar -t localhost:5000/trace_dns:v1\n",
+	      f);
+}
+
+static int image_import(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "tag", required_argument, NULL, 't' },
+		{ "store", required_argument, NULL, OPT_STORE },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	cleanup_error struct error *err = NULL;
+	cleanup_store_p struct oci_store *store = NULL;
+	cleanup_free char *tag = NULL;
+	const char *store_flag = NULL;
+	char **refs = NULL;
+	size_t i, n = 0;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "t:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			free(tag);
+			tag = normalize(optarg, &err);
+			if (!tag)
+				return runner_fail(err);
+			break;
+		case OPT_STORE:
+			store_flag = optarg;
+			break;
+		case 'h':
+			import_usage(stdout);
+			return EXIT_OK;
+		default:
+			return bad_option("import");
+		}
+	}
+	if (argc - optind != 1)
+		return usage_error("import", "%s", "want one FILE");
+	rc = open_store(store_flag, &store);
+	if (rc)
+		return rc;
+	if (oci_import(store, argv[optind], tag, runner_default_prefix(), &refs,
+		       &n, &err) < 0)
+		return runner_fail(err);
+	for (i = 0; i < n; i++) {
+		printf("Imported: %s\n", refs[i]);
+		free(refs[i]);
+	}
+	free(refs);
+	return EXIT_OK;
+}
+
 /* ---- the command table ---- */
 
 static const struct image_cmd {
@@ -725,8 +870,9 @@ static const struct image_cmd {
 	{ "tag", NULL, image_tag, "give an image another reference" },
 	{ "remove", "rm", image_remove, "remove images from the local store" },
 	{ "inspect", NULL, image_inspect,
-	  "show an image's manifests and "
-	  "metadata" },
+	  "show an image's manifests and metadata" },
+	{ "export", NULL, image_export, "write images to an OCI layout tar" },
+	{ "import", NULL, image_import, "read images from an OCI layout tar" },
 };
 
 static void image_usage(FILE *f)
