@@ -27,8 +27,7 @@ int fieldset_new(const struct btf *btf, __u32 type_id,
 void fieldset_free(struct fieldset *fs);
 
 /* Apply a --fields spec: "a,b" replaces, "+a,-b" adds/removes. */
-int fieldset_select(struct fieldset *fs, const char *spec,
-		    struct error **err);
+int fieldset_select(struct fieldset *fs, const char *spec, struct error **err);
 
 /* Size of the event struct the fieldset decodes. */
 size_t fieldset_event_size(const struct fieldset *fs);

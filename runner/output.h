@@ -35,4 +35,10 @@ void output_event(struct output *o, const void *data, size_t size);
 /* Write out whatever is buffered.  Only whole lines are ever written. */
 int output_flush(struct output *o);
 
+/* Columns: lay out for a terminal this wide (0: fixed widths, as piped).
+ * output_new() does this itself when fd is a terminal. */
+void output_set_term_width(struct output *o, int width);
+/* errno of the first failed write (then events are dropped), 0 if none. */
+int output_error(const struct output *o);
+
 #endif
