@@ -322,28 +322,67 @@ static __always_inline bool sock_is_dns(struct sock *sk)
 	       is_dns_port(bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport)));
 }
 
-/* Record the current task as the owner of sk. */
-static __always_inline void own_current(struct sock *sk)
+/* The socket behind fd in task's file table, NULL if none. */
+static __always_inline struct sock *task_fd_sock(struct task_struct *task,
+						 __u64 fd)
 {
-	struct sock_owner owner;
+	struct file **fds, *file;
+	struct socket *sock;
+
+	if (fd >= BPF_CORE_READ(task, files, fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(task, files, fdt, fd);
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+		return NULL;
+	if ((BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return NULL;
+	sock = BPF_CORE_READ(file, private_data);
+	return BPF_CORE_READ(sock, sk);
+}
+
+/*
+ * Record the current task as the owner of sk; when lazy, only if another
+ * task is recorded (one lookup instead of an update on hot paths).
+ */
+static __always_inline void own_current(struct sock *sk, bool lazy)
+{
+	struct sock_owner owner, *known;
 	struct sock_key key;
 
 	if (!sock_key_of(sk, &key))
 		return;
+	if (lazy) {
+		known = bpf_map_lookup_elem(&sockets, &key);
+		if (known &&
+		    known->proc.tid == (__u32)bpf_get_current_pid_tgid())
+			return;
+	}
 	gadget_process_populate(&owner.proc);
 	owner.updated = bpf_ktime_get_boot_ns();
 	bpf_map_update_elem(&sockets, &key, &owner, BPF_ANY);
 }
 
-/* A user task running on its own behalf, not a softirq borrowing it. */
-static __always_inline bool current_is_sender(void)
+/*
+ * Is current the task that sends on sk?  Outside softirq, a user task sends
+ * on its own behalf.  In softirq, current was merely interrupted, except
+ * when the softirq runs as its own send re-enables bottom halves: an
+ * ARP/ND reply on a veth or lo comes back at once and releases the queued
+ * query before send*() returns.  That task is inside a syscall on sk's
+ * file descriptor, which the first syscall argument proves.
+ */
+static __always_inline bool current_sends_on(struct sock *sk)
 {
 	struct task_struct *task = (void *)bpf_get_current_task();
 	__u32 *flag = bpf_map_lookup_elem(&in_softirq, &zero);
+	struct pt_regs *regs;
 
-	if (!flag || *flag)
+	if (BPF_CORE_READ(task, flags) & PF_KTHREAD)
 		return false;
-	return !(BPF_CORE_READ(task, flags) & PF_KTHREAD);
+	if (flag && !*flag)
+		return true;
+	regs = (struct pt_regs *)bpf_task_pt_regs(
+		(struct task_struct *)bpf_get_current_task_btf());
+	return task_fd_sock(task, PT_REGS_PARM1_CORE_SYSCALL(regs)) == sk;
 }
 
 /*
@@ -373,36 +412,45 @@ int BPF_PROG(net_dev_queue, struct sk_buff *skb)
 	if (!is_dns_port(bpf_ntohs(l4ports[0])) &&
 	    !is_dns_port(bpf_ntohs(l4ports[1])))
 		return 0;
-	if (!current_is_sender())
+	if (!current_sends_on(sk))
 		return 0;
-	own_current(sk);
+	own_current(sk, false);
 	return 0;
 }
 
-/* After each send and receive, in the caller's context, on the exact sk. */
-static __always_inline void sock_used(struct sock *sk)
+/*
+ * After each send and receive, in the caller's context, on the exact sk.
+ * An unconnected UDP socket names its peer per packet, so any of them may
+ * carry a query; when that query waits for ARP/ND it leaves from softirq
+ * and this is the only hook that saw its sender.
+ */
+static __always_inline void sock_used(struct sock *sk, bool send)
 {
 	struct task_struct *task = (void *)bpf_get_current_task();
 	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
 
 	if (family != AF_INET && family != AF_INET6)
 		return;
-	if (!sock_is_dns(sk) || BPF_CORE_READ(task, flags) & PF_KTHREAD)
+	if (BPF_CORE_READ(task, flags) & PF_KTHREAD)
 		return;
-	own_current(sk);
+	if (sock_is_dns(sk))
+		own_current(sk, false);
+	else if (send && BPF_CORE_READ(sk, sk_protocol) == IPPROTO_UDP &&
+		 !BPF_CORE_READ(sk, __sk_common.skc_dport))
+		own_current(sk, true);
 }
 
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(sock_send_length, struct sock *sk, int ret, int flags)
 {
-	sock_used(sk);
+	sock_used(sk, true);
 	return 0;
 }
 
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(sock_recv_length, struct sock *sk, int ret, int flags)
 {
-	sock_used(sk);
+	sock_used(sk, false);
 	return 0;
 }
 
@@ -421,9 +469,7 @@ SEC("tracepoint/syscalls/sys_exit_bind")
 int sys_exit_bind(struct trace_event_raw_sys_exit *ctx)
 {
 	__u64 tid = bpf_get_current_pid_tgid();
-	struct task_struct *task;
-	struct file **fds, *file;
-	struct socket *sock;
+	struct sock *sk;
 	__u32 *fdp, fd;
 
 	fdp = bpf_map_lookup_elem(&binds, &tid);
@@ -433,16 +479,9 @@ int sys_exit_bind(struct trace_event_raw_sys_exit *ctx)
 	bpf_map_delete_elem(&binds, &tid);
 	if (ctx->ret != 0)
 		return 0;
-	task = (void *)bpf_get_current_task();
-	if (fd >= BPF_CORE_READ(task, files, fdt, max_fds))
-		return 0;
-	fds = BPF_CORE_READ(task, files, fdt, fd);
-	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
-		return 0;
-	if ((BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
-		return 0;
-	sock = BPF_CORE_READ(file, private_data);
-	own_current(BPF_CORE_READ(sock, sk));
+	sk = task_fd_sock((void *)bpf_get_current_task(), fd);
+	if (sk)
+		own_current(sk, false);
 	return 0;
 }
 
