@@ -45,4 +45,16 @@ size_t metadata_param_count(const struct gadget_metadata *md);
 const struct metadata_param *metadata_param(const struct gadget_metadata *md,
 					    size_t i);
 
+/* The data source names, in file order. */
+size_t metadata_ds_count(const struct gadget_metadata *md);
+const char *metadata_ds_name(const struct gadget_metadata *md, size_t i);
+
+/*
+ * Write md back as gadget.yaml (what this model holds, in file order) into
+ * a malloc'ed buffer *out of *len bytes.  Parsing the result gives the same
+ * model.
+ */
+int metadata_emit(const struct gadget_metadata *md, char **out, size_t *len,
+		  struct error **err);
+
 #endif

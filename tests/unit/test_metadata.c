@@ -1,0 +1,415 @@
+// SPDX-License-Identifier: Apache-2.0
+/* metadata/metadata.c: gadget.yaml parsing, shape errors, round trips. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "metadata/metadata.h"
+
+static const char full_yaml[] =
+	"name: trace dns\n"
+	"description: trace dns requests and responses\n"
+	"homepageURL: https://example.invalid/\n"
+	"documentationURL: https://example.invalid/docs\n"
+	"sourceURL: https://example.invalid/src\n"
+	"unknownTopLevel: [1, 2, {a: b}]\n"
+	"datasources:\n"
+	"  dns:\n"
+	"    annotations:\n"
+	"      cli.default-output-mode: columns\n"
+	"    fields:\n"
+	"      src:\n"
+	"        annotations:\n"
+	"          description: Source endpoint\n"
+	"          template: l4endpoint\n"
+	"      qr:\n"
+	"        annotations:\n"
+	"          value.one-of: \"Q, R\"\n"
+	"          columns.width: 2\n"
+	"          columns.minwidth: \"2\"\n"
+	"          columns.maxwidth: 4\n"
+	"          columns.alignment: right\n"
+	"          columns.ellipsis: middle\n"
+	"          columns.hidden: true\n"
+	"          columns.fixed: \"false\"\n"
+	"          columns.hex: \"true\"\n"
+	"          columns.alias: flag\n"
+	"          json.skip: \"false\"\n"
+	"          value.shown-if: qr_raw\n"
+	"      proc.comm:\n"
+	"        annotations:\n"
+	"          description: 'quoted: \"yes\"'\n"
+	"      bare:\n"
+	"      nulled:\n"
+	"        annotations:\n"
+	"        other: ignored\n"
+	"  second:\n"
+	"    fields:\n"
+	"      x:\n"
+	"        annotations:\n"
+	"          description: |\n"
+	"            two\n"
+	"            lines\n"
+	"params:\n"
+	"  ebpf:\n"
+	"    paths:\n"
+	"      key: show-paths\n"
+	"      defaultValue: \"false\"\n"
+	"      description: Show paths.\n"
+	"      possibleValues: [\"true\", \"false\"]\n"
+	"    targ_pid:\n"
+	"      description: Only this PID\n"
+	"  wasm:\n"
+	"    ignored: {}\n";
+
+static struct gadget_metadata *parse_ok(const char *yaml)
+{
+	struct gadget_metadata *md = NULL;
+	struct error *err = NULL;
+	int r = metadata_parse(yaml, strlen(yaml), "t.yaml", &md, &err);
+
+	if (r)
+		fail_msg("parse failed: %s", error_msg(err));
+	assert_non_null(md);
+	return md;
+}
+
+/* Parse yaml and expect an error message equal to want. */
+static void parse_fails(const char *yaml, const char *want)
+{
+	struct gadget_metadata *md = (struct gadget_metadata *)1;
+	struct error *err = NULL;
+
+	assert_int_equal(
+		metadata_parse(yaml, strlen(yaml), "t.yaml", &md, &err), -1);
+	assert_null(md);
+	assert_non_null(err);
+	assert_string_equal(error_msg(err), want);
+	error_free(err);
+}
+
+static void check_full(const struct gadget_metadata *md)
+{
+	const struct metadata_param *p;
+
+	assert_string_equal(metadata_get(md, "name"), "trace dns");
+	assert_string_equal(metadata_get(md, "description"),
+			    "trace dns requests and responses");
+	assert_string_equal(metadata_get(md, "homepageURL"),
+			    "https://example.invalid/");
+	assert_string_equal(metadata_get(md, "documentationURL"),
+			    "https://example.invalid/docs");
+	assert_string_equal(metadata_get(md, "sourceURL"),
+			    "https://example.invalid/src");
+	assert_null(metadata_get(md, "unknownTopLevel"));
+
+	assert_int_equal(metadata_ds_count(md), 2);
+	assert_string_equal(metadata_ds_name(md, 0), "dns");
+	assert_string_equal(metadata_ds_name(md, 1), "second");
+	assert_string_equal(metadata_ds_annotation(md, "dns",
+						   "cli.default-output-mode"),
+			    "columns");
+	assert_null(metadata_ds_annotation(md, "dns", "nope"));
+	assert_null(metadata_ds_annotation(md, "second", "nope"));
+
+	assert_int_equal(metadata_field_count(md, "dns"), 5);
+	assert_string_equal(metadata_field_name(md, "dns", 0), "src");
+	assert_string_equal(metadata_field_name(md, "dns", 1), "qr");
+	assert_string_equal(metadata_field_name(md, "dns", 2), "proc.comm");
+	assert_string_equal(metadata_field_name(md, "dns", 3), "bare");
+	assert_string_equal(metadata_field_name(md, "dns", 4), "nulled");
+	assert_null(metadata_field_name(md, "dns", 5));
+	assert_string_equal(metadata_field_annotation(md, "dns", "src",
+						      "template"),
+			    "l4endpoint");
+	assert_string_equal(metadata_field_annotation(md, "dns", "proc.comm",
+						      "description"),
+			    "quoted: \"yes\"");
+	assert_null(metadata_field_annotation(md, "dns", "bare", "x"));
+	assert_null(metadata_field_annotation(md, "dns", "missing", "x"));
+	assert_null(metadata_field_annotation(md, "nods", "src", "template"));
+	assert_string_equal(metadata_field_annotation(md, "second", "x",
+						      "description"),
+			    "two\nlines\n");
+
+	p = metadata_param(md, 0);
+	assert_int_equal(metadata_param_count(md), 2);
+	assert_string_equal(p->var, "paths");
+	assert_string_equal(p->key, "show-paths");
+	assert_string_equal(p->default_value, "false");
+	assert_string_equal(p->description, "Show paths.");
+	p = metadata_param(md, 1);
+	assert_string_equal(p->var, "targ_pid");
+	assert_string_equal(p->key, "targ_pid"); /* defaults to the var */
+	assert_null(p->default_value);
+	assert_string_equal(p->description, "Only this PID");
+	assert_null(metadata_param(md, 2));
+}
+
+static void parse__full_document__every_part(void **state)
+{
+	struct gadget_metadata *md = parse_ok(full_yaml);
+
+	(void)state;
+	check_full(md);
+	metadata_free(md);
+}
+
+static void parse__every_annotation__kept_as_strings(void **state)
+{
+	static const char *const want[][2] = {
+		{ "value.one-of", "Q, R" },
+		{ "columns.width", "2" },
+		{ "columns.minwidth", "2" },
+		{ "columns.maxwidth", "4" },
+		{ "columns.alignment", "right" },
+		{ "columns.ellipsis", "middle" },
+		{ "columns.hidden", "true" },
+		{ "columns.fixed", "false" },
+		{ "columns.hex", "true" },
+		{ "columns.alias", "flag" },
+		{ "json.skip", "false" },
+		{ "value.shown-if", "qr_raw" },
+	};
+	struct gadget_metadata *md = parse_ok(full_yaml);
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		assert_string_equal(metadata_field_annotation(md, "dns", "qr",
+							      want[i][0]),
+				    want[i][1]);
+	metadata_free(md);
+}
+
+static void emit__full_document__parses_back_the_same(void **state)
+{
+	struct gadget_metadata *md = parse_ok(full_yaml), *md2;
+	struct error *err = NULL;
+	char *out = NULL, *out2 = NULL;
+	size_t len = 0, len2 = 0;
+
+	(void)state;
+	assert_int_equal(metadata_emit(md, &out, &len, &err), 0);
+	assert_int_equal(strlen(out), len);
+	md2 = parse_ok(out);
+	check_full(md2);
+	for (size_t i = 0; i < metadata_field_count(md, "dns"); i++) {
+		const char *f = metadata_field_name(md, "dns", i);
+
+		assert_string_equal(f, metadata_field_name(md2, "dns", i));
+		assert_string_equal(metadata_field_annotation(md, "dns", "qr",
+							      "columns.alias"),
+				    metadata_field_annotation(md2, "dns", "qr",
+							      "columns.alias"));
+	}
+	/* and a second trip is a fixed point */
+	assert_int_equal(metadata_emit(md2, &out2, &len2, &err), 0);
+	assert_string_equal(out, out2);
+	free(out);
+	free(out2);
+	metadata_free(md);
+	metadata_free(md2);
+}
+
+static void emit__awkward_strings__survive(void **state)
+{
+	static const char yaml[] =
+		"name: \"a: b # c\"\n"
+		"description: \"line1\\nline2\\ttab \\\"q\\\" caf\\u00e9\"\n"
+		"datasources:\n"
+		"  d:\n"
+		"    fields:\n"
+		"      f:\n"
+		"        annotations:\n"
+		"          columns.hidden: \"true\"\n"
+		"          description: \"- leading dash\"\n"
+		"          empty: \"\"\n";
+	struct gadget_metadata *md = parse_ok(yaml), *md2;
+	struct error *err = NULL;
+	char *out = NULL;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(metadata_emit(md, &out, &len, &err), 0);
+	md2 = parse_ok(out);
+	assert_string_equal(metadata_get(md2, "name"), "a: b # c");
+	assert_string_equal(metadata_get(md2, "description"),
+			    "line1\nline2\ttab \"q\" caf\xc3\xa9");
+	assert_string_equal(metadata_field_annotation(md2, "d", "f",
+						      "description"),
+			    "- leading dash");
+	assert_string_equal(metadata_field_annotation(md2, "d", "f",
+						      "columns.hidden"),
+			    "true");
+	assert_string_equal(metadata_field_annotation(md2, "d", "f", "empty"),
+			    "");
+	free(out);
+	metadata_free(md);
+	metadata_free(md2);
+}
+
+static void parse__empty_document__all_absent(void **state)
+{
+	struct gadget_metadata *md = parse_ok("");
+
+	(void)state;
+	assert_null(metadata_get(md, "name"));
+	assert_int_equal(metadata_ds_count(md), 0);
+	assert_int_equal(metadata_field_count(md, "dns"), 0);
+	assert_int_equal(metadata_param_count(md), 0);
+	metadata_free(md);
+	metadata_free(NULL);
+	assert_null(metadata_get(NULL, "name"));
+}
+
+static void parse__null_sections__treated_as_empty(void **state)
+{
+	struct gadget_metadata *md =
+		parse_ok("name: x\ndatasources:\n  dns:\n    fields:\n"
+			 "params:\n  ebpf: ~\n");
+
+	(void)state;
+	assert_int_equal(metadata_ds_count(md), 1);
+	assert_int_equal(metadata_field_count(md, "dns"), 0);
+	assert_int_equal(metadata_param_count(md), 0);
+	metadata_free(md);
+}
+
+static void parse__syntax_error__names_file_line_column(void **state)
+{
+	(void)state;
+	parse_fails("name: [x\n",
+		    "t.yaml:2:1: did not find expected ',' or ']' while "
+		    "parsing a flow sequence (t.yaml:1:7)");
+	parse_fails("name: x\n  bad: indent\n",
+		    "t.yaml:2:6: mapping values are not allowed in this "
+		    "context");
+	parse_fails("a: \"unterminated\n",
+		    "t.yaml:2:1: found unexpected end of stream while "
+		    "scanning a quoted scalar (t.yaml:1:4)");
+}
+
+static void parse__document_not_mapping__error(void **state)
+{
+	(void)state;
+	parse_fails("- a\n- b\n",
+		    "t.yaml:1:1: the document must be a mapping, not a "
+		    "sequence");
+	parse_fails("just text\n", "t.yaml:1:1: the document must be a "
+				   "mapping, not a scalar");
+}
+
+static void parse__wrong_shapes__error_with_position(void **state)
+{
+	(void)state;
+	parse_fails("name: {a: b}\n",
+		    "t.yaml:1:7: name must be a scalar, not a mapping");
+	parse_fails("description:\n  - a\n",
+		    "t.yaml:2:3: description must be a scalar, not a "
+		    "sequence");
+	parse_fails("datasources: [dns]\n",
+		    "t.yaml:1:14: datasources must be a mapping, not a "
+		    "sequence");
+	parse_fails("datasources:\n  dns: text\n",
+		    "t.yaml:2:8: datasources.dns must be a mapping, not a "
+		    "scalar");
+	parse_fails("datasources:\n  dns:\n    fields:\n      - a\n",
+		    "t.yaml:4:7: datasources.dns.fields must be a mapping, "
+		    "not a sequence");
+	parse_fails("datasources:\n  dns:\n    fields:\n      a: [1]\n",
+		    "t.yaml:4:10: datasources.dns.fields.a must be a "
+		    "mapping, not a sequence");
+	parse_fails("datasources:\n  dns:\n    fields:\n      a:\n"
+		    "        annotations: [x]\n",
+		    "t.yaml:5:22: datasources.dns.fields.a.annotations must "
+		    "be a mapping, not a sequence");
+	parse_fails("datasources:\n  dns:\n    fields:\n      a:\n"
+		    "        annotations:\n          w: {x: 1}\n",
+		    "t.yaml:6:14: annotation \"w\" must be a scalar, not a "
+		    "mapping");
+	parse_fails("datasources:\n  dns:\n    annotations: 3\n",
+		    "t.yaml:3:18: datasources.dns.annotations must be a "
+		    "mapping, not a scalar");
+	parse_fails("params: [1]\n",
+		    "t.yaml:1:9: params must be a mapping, not a sequence");
+	parse_fails("params:\n  ebpf: [1]\n",
+		    "t.yaml:2:9: params.ebpf must be a mapping, not a "
+		    "sequence");
+	parse_fails("params:\n  ebpf:\n    p: 1\n",
+		    "t.yaml:3:8: params.ebpf.p must be a mapping, not a "
+		    "scalar");
+	parse_fails("params:\n  ebpf:\n    p:\n      defaultValue: [1]\n",
+		    "t.yaml:4:21: params.ebpf.p.defaultValue must be a "
+		    "scalar, not a sequence");
+	parse_fails("params:\n  ebpf:\n    p:\n      key: {}\n",
+		    "t.yaml:4:12: params.ebpf.p.key must be a scalar, not a "
+		    "mapping");
+}
+
+static void parse__bad_keys__error_with_position(void **state)
+{
+	(void)state;
+	parse_fails("name: a\nname: b\n", "t.yaml:2:1: duplicate key \"name\"");
+	parse_fails("datasources:\n  dns:\n    fields:\n      a:\n"
+		    "        annotations:\n          k: 1\n          k: 2\n",
+		    "t.yaml:7:11: duplicate key \"k\"");
+	parse_fails("? [a]\n: b\n",
+		    "t.yaml:1:3: a key of the document must be a scalar, not "
+		    "a sequence");
+	parse_fails("datasources:\n  dns:\n    fields:\n      \"\": {}\n",
+		    "t.yaml:4:11: empty field name");
+}
+
+static void parse__no_filename__default_in_messages(void **state)
+{
+	struct gadget_metadata *md = NULL;
+	struct error *err = NULL;
+
+	(void)state;
+	assert_int_equal(metadata_parse("- x\n", 4, NULL, &md, &err), -1);
+	assert_string_equal(error_msg(err), "gadget.yaml:1:1: the document "
+					    "must be a mapping, not a "
+					    "sequence");
+	error_free(err);
+}
+
+static void parse__aliases__resolved(void **state)
+{
+	struct gadget_metadata *md =
+		parse_ok("datasources:\n  dns:\n    fields:\n"
+			 "      a:\n        annotations: &common\n"
+			 "          columns.hidden: \"true\"\n"
+			 "      b:\n        annotations: *common\n");
+
+	(void)state;
+	assert_string_equal(metadata_field_annotation(md, "dns", "b",
+						      "columns.hidden"),
+			    "true");
+	metadata_free(md);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(parse__full_document__every_part),
+		cmocka_unit_test(parse__every_annotation__kept_as_strings),
+		cmocka_unit_test(emit__full_document__parses_back_the_same),
+		cmocka_unit_test(emit__awkward_strings__survive),
+		cmocka_unit_test(parse__empty_document__all_absent),
+		cmocka_unit_test(parse__null_sections__treated_as_empty),
+		cmocka_unit_test(parse__syntax_error__names_file_line_column),
+		cmocka_unit_test(parse__document_not_mapping__error),
+		cmocka_unit_test(parse__wrong_shapes__error_with_position),
+		cmocka_unit_test(parse__bad_keys__error_with_position),
+		cmocka_unit_test(parse__no_filename__default_in_messages),
+		cmocka_unit_test(parse__aliases__resolved),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
