@@ -1,0 +1,509 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""trace_dns end to end: real namespaces, real DNS servers and clients.
+
+A client namespace and a server namespace are joined by a veth pair
+(10.77.0.0/24, fd77::/64).  dnsmasq answers in the server namespace, started
+before the runner; unbound is started after it in a namespace made after it.
+Clients: dig, busybox nslookup, getent, a raw UDP socket.  Each test checks
+the JSON events of its own queries field by field.
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import (ROOT, RUNNER, Fail, Netns, Runner, check, eq,  # noqa: E402
+                     link, main, sh, test)
+
+SRV4, CLI4 = "10.77.0.1", "10.77.0.2"
+SRV6, CLI6 = "fd77::1", "fd77::2"
+WEB4, WEB6 = "10.77.1.1", "fd77:1::1"
+WEB2 = "10.77.1.2"
+MANY = [f"10.77.3.{i}" for i in range(1, 11)]
+NOBODY = 65534
+
+
+class Env:
+    pass
+
+
+def dnsmasq(ns, tmp, listen, name="dnsmasq"):
+    pidfile = os.path.join(tmp, f"{name}.pid")
+    p = ns.popen("dnsmasq --no-daemon --no-resolv --no-hosts --bind-interfaces"
+                 f" --listen-address={listen} --pid-file={pidfile}"
+                 f" --address=/web.test/{WEB4} --address=/web.test/{WEB6}"
+                 " --address=/nx.test/"
+                 f" --host-record=web2.test,{WEB2} --cname=alias.test,web2.test",
+                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_port(ns, listen.split(",")[0], p)
+    return p
+
+
+def unbound(ns, tmp):
+    conf = os.path.join(tmp, "unbound.conf")
+    with open(conf, "w") as f:
+        f.write("server:\n"
+                "  interface: 127.0.0.1\n  port: 53\n  do-daemonize: no\n"
+                '  chroot: ""\n  username: ""\n'
+                f'  directory: "{tmp}"\n  pidfile: "{tmp}/unbound.pid"\n'
+                "  use-syslog: no\n  verbosity: 0\n"
+                "  access-control: 127.0.0.0/8 allow\n"
+                '  local-zone: "many.test." static\n')
+        for a in MANY:
+            f.write(f'  local-data: "many.test. 60 IN A {a}"\n')
+        f.write("remote-control:\n  control-enable: no\n")
+    p = ns.popen(f"unbound -d -c {conf}", stdout=subprocess.DEVNULL,
+                 stderr=subprocess.DEVNULL)
+    wait_port(ns, "127.0.0.1", p)
+    return p
+
+
+def wait_port(ns, addr, proc):
+    """Wait until a DNS server answers on addr (it runs in ns)."""
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise Fail(f"DNS server in {ns.name} exited {proc.returncode}")
+        out = ns.run(f"dig +time=1 +tries=1 @{addr} web.test", check_rc=False)
+        if "status:" in out:
+            return
+        time.sleep(0.1)
+    raise Fail(f"DNS server in {ns.name} does not answer on {addr}")
+
+
+def setup():
+    env = Env()
+    env.tmp = tempfile.mkdtemp(prefix="trace-dns-e2e-")
+    env.store = os.path.join(env.tmp, "store")
+    env.procs = []
+    env.nss = []
+    env.runner = None
+    env.etc = "/etc/netns/tdns-cli"
+    try:
+        build_env(env)
+    except BaseException:
+        teardown(env)
+        raise
+    return env
+
+
+def build_env(env):
+    sh(f"{RUNNER} image build {ROOT}/gadget/trace_dns -t trace_dns:latest"
+       f" --store {env.store}")
+
+    env.srv = Netns("tdns-srv")
+    env.cli = Netns("tdns-cli")
+    env.nss += [env.srv, env.cli]
+    link(env.cli, env.srv, [f"{CLI4}/24", f"{CLI6}/64"],
+         [f"{SRV4}/24", f"{SRV6}/64"], name="tdns")
+    # a client host that has sent nothing yet: its neighbour is unresolved
+    env.arp = Netns("tdns-arp")
+    env.nss.append(env.arp)
+    link(env.arp, env.srv, ["10.77.6.2/24"], ["10.77.6.1/24"],
+         name="tdnsarp")
+    sh(f"ip -n {env.arp.name} route add default via 10.77.6.1")
+    # a server whose sockets exist before the runner starts
+    env.dnsmasq = dnsmasq(env.srv, env.tmp, f"{SRV4},{SRV6}")
+    env.procs.append(env.dnsmasq)
+
+    # busybox picks its applet from argv[0]: a symlink named nslookup
+    env.bin = os.path.join(env.tmp, "bin")
+    os.mkdir(env.bin)
+    os.symlink(shutil.which("busybox"), os.path.join(env.bin, "nslookup"))
+
+    # getent resolves through /etc/resolv.conf, which `ip netns exec`
+    # replaces with /etc/netns/<name>/resolv.conf
+    os.makedirs(env.etc, exist_ok=True)
+    with open(os.path.join(env.etc, "resolv.conf"), "w") as f:
+        f.write(f"nameserver {SRV4}\noptions timeout:2 attempts:1\n")
+
+    env.runner = Runner(["run", "trace_dns", "-o", "json",
+                         "--store", env.store])
+
+
+def teardown(env):
+    if env is None:
+        return
+    if env.runner:
+        env.runner.stop()
+    for p in env.procs:
+        if p.poll() is None:
+            p.terminate()
+            try:
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+    for ns in env.nss:
+        ns.delete()
+    shutil.rmtree(env.etc, ignore_errors=True)
+    shutil.rmtree(env.tmp, ignore_errors=True)
+
+
+# ---- helpers ----------------------------------------------------------------
+
+
+def run_client(ns, cmd):
+    """Run a client in ns; return (pid, stdout).  The pid is the client's:
+    `ip netns exec` and setpriv exec it in place."""
+    p = ns.popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                 text=True)
+    out, _ = p.communicate(timeout=30)
+    return p.pid, out
+
+
+def field(e, dotted):
+    for k in dotted.split("."):
+        e = e[k]
+    return e
+
+
+def pick(evs, **want):
+    """Events whose dotted fields (proc__pid for proc.pid) equal want."""
+    return [e for e in evs
+            if all(field(e, k.replace("__", ".")) == v
+                   for k, v in want.items())]
+
+
+def one(evs, what, **want):
+    got = pick(evs, **want)
+    if len(got) != 1:
+        raise Fail(f"{what}: {len(got)} events match {want}")
+    return got[0]
+
+
+def wait_events(r, pred, n=1, timeout=10):
+    """Events so far once n of them satisfy pred (fail after timeout)."""
+    deadline = time.time() + timeout
+    while True:
+        evs = r.wait_for(pred, timeout=max(0.0, deadline - time.time()))
+        if sum(1 for e in evs if pred(e)) >= n:
+            return evs
+        if time.time() > deadline:
+            raise Fail(f"{sum(1 for e in evs if pred(e))} of {n} expected "
+                       f"events after {timeout}s; stderr: {r.stderr()[-300:]}")
+        time.sleep(0.1)
+
+
+def check_endpoint(ep, addr, port, proto, what):
+    eq(ep["addr"], addr, f"{what}.addr")
+    if port is not None:
+        eq(ep["port"], port, f"{what}.port")
+    eq(ep["proto"], proto, f"{what}.proto")
+    eq(ep["version"], 6 if ":" in addr else 4, f"{what}.version")
+
+
+def check_exchange(env, evs, *, pid, name, qtype, srv, cli, proto="UDP",
+                   comm=None, uid=0, gid=0, rcode="Success", addresses="",
+                   num_answers=None, server_comm="dnsmasq", server_pid=None,
+                   cli_ns=None, srv_ns=None):
+    """The four events of one query/response seen at both ends: the client's
+    query (OUTGOING) and response (HOST) in its namespace, the server's
+    query (HOST) and response (OUTGOING) in its own."""
+    cli_ns = cli_ns or env.cli
+    srv_ns = srv_ns or env.srv
+    server_pid = server_pid or env.dnsmasq.pid
+    mine = pick(evs, netns_id=cli_ns.inode(), proc__pid=pid, name=name,
+                qtype=qtype)
+    q = one(mine, "client query", pkt_type="OUTGOING", qr="Q")
+    r = one(mine, "client response", pkt_type="HOST", qr="R")
+    port = q["src"]["port"]
+    check(port not in (0, 53), f"client port {port}")
+
+    for e, what in ((q, "query"), (r, "response")):
+        eq(e["proc"]["pid"], pid, f"client {what} proc.pid")
+        eq(e["proc"]["creds"]["uid"], uid, f"client {what} proc.creds.uid")
+        eq(e["proc"]["creds"]["gid"], gid, f"client {what} proc.creds.gid")
+        if comm:
+            eq(e["proc"]["comm"], comm, f"client {what} proc.comm")
+        check(e["proc"]["tid"] > 0, f"client {what} proc.tid")
+        check(e["proc"]["mntns_id"] > 0, f"client {what} proc.mntns_id")
+        eq(e["netns_id"], cli_ns.inode(), f"client {what} netns_id")
+        eq(e["opcode"], "Query", f"{what} opcode")
+        eq(e["qclass"], 1, f"{what} qclass")
+        check(e["timestamp_raw"] > 0, f"{what} timestamp_raw")
+    check_endpoint(q["src"], cli, port, proto, "query src")
+    check_endpoint(q["dst"], srv, 53, proto, "query dst")
+    check_endpoint(r["src"], srv, 53, proto, "response src")
+    check_endpoint(r["dst"], cli, port, proto, "response dst")
+    eq(q["nameserver"]["addr"], srv, "query nameserver")
+    eq(r["nameserver"]["addr"], srv, "response nameserver")
+    eq(r["id"], q["id"], "response id")
+    check(len(q["id"]) == 4, f"id {q['id']!r} is 4 hex digits")
+    eq(q["qr_raw"], False, "query qr_raw")
+    eq(r["qr_raw"], True, "response qr_raw")
+    eq(q["rcode"], "", "query rcode")
+    eq(q["addresses"], "", "query addresses")
+    eq(q["num_answers"], 0, "query num_answers")
+    eq(q["latency_ns_raw"], 0, "query latency_ns_raw")
+    eq(r["rcode"], rcode, "response rcode")
+    eq(r["addresses"], addresses, "response addresses")
+    if num_answers is not None:
+        eq(r["num_answers"], num_answers, "response num_answers")
+    check(r["latency_ns_raw"] > 0, "response latency_ns_raw > 0 at client")
+    check(r["latency_ns_raw"] < 5 * 10**9, "response latency below 5 s")
+
+    # the same exchange at the server, owned by the server process
+    theirs = pick(evs, netns_id=srv_ns.inode(), id=q["id"], name=name,
+                  qtype=qtype)
+    sq = one(theirs, "server query", pkt_type="HOST", qr="Q")
+    sr = one(theirs, "server response", pkt_type="OUTGOING", qr="R")
+    for e, what in ((sq, "server query"), (sr, "server response")):
+        eq(e["proc"]["comm"], server_comm, f"{what} proc.comm")
+        eq(e["proc"]["pid"], server_pid, f"{what} proc.pid")
+        eq(e["src"]["port"] if e is sr else e["dst"]["port"], 53,
+           f"{what} server port")
+    eq(sq["src"]["port"], port, "server query src.port")
+    eq(sr["addresses"], addresses, "server response addresses")
+    check(sr["latency_ns_raw"] > 0, "server response latency_ns_raw > 0")
+    return q, r
+
+
+def exchange_done(ns, pid, name, qtype):
+    """pred: the client's response event has arrived."""
+    inode = ns.inode()
+    return lambda e: (e["netns_id"] == inode and e["proc"]["pid"] == pid and
+                      e["name"] == name and e["qtype"] == qtype and
+                      e["qr"] == "R")
+
+
+def server_done(env, name, qtype, ns=None):
+    inode = (ns or env.srv).inode()
+    return lambda e: (e["netns_id"] == inode and e["name"] == name and
+                      e["qtype"] == qtype and e["qr"] == "R" and
+                      e["pkt_type"] == "OUTGOING")
+
+
+def dig(env, args, ns=None, prefix=""):
+    ns = ns or env.cli
+    pid, out = run_client(ns, f"{prefix}dig +time=2 +tries=1 {args}")
+    check("status:" in out, f"dig {args} got no answer: {out[-300:]}")
+    return pid, out
+
+
+# ---- tests -----------------------------------------------------------------
+
+
+@test
+def a_and_aaaa_short_lived_busybox_client(env):
+    nslookup = os.path.join(env.bin, "nslookup")
+    pid, out = run_client(env.cli, f"{nslookup} web.test {SRV4}")
+    check(WEB4 in out and WEB6 in out, f"nslookup output: {out}")
+    r = env.runner
+    wait_events(r, exchange_done(env.cli, pid, "web.test.", "A"))
+    wait_events(r, exchange_done(env.cli, pid, "web.test.", "AAAA"))
+    evs = wait_events(r, server_done(env, "web.test.", "AAAA"))
+    check_exchange(env, evs, pid=pid, comm="nslookup", name="web.test.",
+                   qtype="A", srv=SRV4, cli=CLI4, addresses=WEB4,
+                   num_answers=1)
+    check_exchange(env, evs, pid=pid, comm="nslookup", name="web.test.",
+                   qtype="AAAA", srv=SRV4, cli=CLI4, addresses=WEB6,
+                   num_answers=1)
+
+
+@test
+def unprivileged_client_uid_gid(env):
+    pid, out = dig(env, f"@{SRV4} web.test",
+                   prefix=f"setpriv --reuid {NOBODY} --regid {NOBODY} "
+                   "--clear-groups ")
+    check(WEB4 in out, f"dig output: {out[-300:]}")
+    evs = wait_events(env.runner, exchange_done(env.cli, pid, "web.test.",
+                                                "A"))
+    evs = wait_events(env.runner, server_done(env, "web.test.", "A"))
+    check_exchange(env, evs, pid=pid, name="web.test.", qtype="A", srv=SRV4,
+                   cli=CLI4, uid=NOBODY, gid=NOBODY, addresses=WEB4)
+
+
+@test
+def nxdomain(env):
+    pid, out = dig(env, f"@{SRV4} nx.test")
+    check("NXDOMAIN" in out, f"dig output: {out[-300:]}")
+    wait_events(env.runner, exchange_done(env.cli, pid, "nx.test.", "A"))
+    evs = wait_events(env.runner, server_done(env, "nx.test.", "A"))
+    _, r = check_exchange(env, evs, pid=pid, name="nx.test.", qtype="A",
+                          srv=SRV4, cli=CLI4, rcode="NameError",
+                          num_answers=0)
+    eq(r["rcode_raw"], 3, "rcode_raw")
+
+
+@test
+def tcp(env):
+    pid, out = dig(env, f"+tcp @{SRV4} web.test")
+    check(WEB4 in out, f"dig output: {out[-300:]}")
+    wait_events(env.runner, exchange_done(env.cli, pid, "web.test.", "A"))
+    evs = wait_events(env.runner, server_done(env, "web.test.", "A"))
+    # the handshake and ACKs carry no DNS: exactly one event per message
+    check_exchange(env, evs, pid=pid, name="web.test.", qtype="A", srv=SRV4,
+                   cli=CLI4, proto="TCP", addresses=WEB4)
+
+
+@test
+def ipv6_transport(env):
+    pid, out = dig(env, f"@{SRV6} AAAA web.test")
+    check(WEB6 in out, f"dig output: {out[-300:]}")
+    wait_events(env.runner, exchange_done(env.cli, pid, "web.test.", "AAAA"))
+    evs = wait_events(env.runner, server_done(env, "web.test.", "AAAA"))
+    check_exchange(env, evs, pid=pid, name="web.test.", qtype="AAAA",
+                   srv=SRV6, cli=CLI6, addresses=WEB6)
+
+
+@test
+def ipv6_tcp(env):
+    pid, out = dig(env, f"+tcp @{SRV6} web.test")
+    check(WEB4 in out, f"dig output: {out[-300:]}")
+    wait_events(env.runner, exchange_done(env.cli, pid, "web.test.", "A"))
+    evs = wait_events(env.runner, server_done(env, "web.test.", "A"))
+    check_exchange(env, evs, pid=pid, name="web.test.", qtype="A", srv=SRV6,
+                   cli=CLI6, proto="TCP", addresses=WEB4)
+
+
+@test
+def cname_then_address(env):
+    pid, out = dig(env, f"@{SRV4} alias.test")
+    check(WEB2 in out, f"dig output: {out[-300:]}")
+    wait_events(env.runner, exchange_done(env.cli, pid, "alias.test.", "A"))
+    evs = wait_events(env.runner, server_done(env, "alias.test.", "A"))
+    # the CNAME record is skipped by its length, the A record after it read
+    check_exchange(env, evs, pid=pid, name="alias.test.", qtype="A",
+                   srv=SRV4, cli=CLI4, addresses=WEB2, num_answers=2)
+
+
+@test
+def name_with_unusual_bytes(env):
+    qname = r"a\.b\032c\\d.example."
+    pid, out = dig(env, f"@{SRV4} '{qname}'")
+    evs = wait_events(env.runner, exchange_done(env.cli, pid, qname, "A"))
+    q = one(pick(evs, netns_id=env.cli.inode(), proc__pid=pid),
+            "query", qr="Q")
+    # printed as dig prints it: \. inside a label, \032 for a space, \\
+    eq(q["name"], qname, "name")
+    check(qname in out, f"dig prints {qname}: {out[-400:]}")
+
+
+@test
+def getent_through_resolv_conf(env):
+    pid, out = run_client(env.cli, "getent ahostsv4 web.test")
+    check(WEB4 in out, f"getent output: {out}")
+    evs = wait_events(env.runner, exchange_done(env.cli, pid, "web.test.",
+                                                "A"))
+    evs = wait_events(env.runner, server_done(env, "web.test.", "A"))
+    check_exchange(env, evs, pid=pid, comm="getent", name="web.test.",
+                   qtype="A", srv=SRV4, cli=CLI4, addresses=WEB4)
+
+
+@test
+def unconnected_udp_client_first_packet(env):
+    """A raw sendto() from a host whose neighbour is not resolved yet: the
+    query leaves from softirq once ARP completes, still attributed."""
+    late = env.arp
+    out = sh(f"ip -n {late.name} neigh show")
+    check("10.77.6.1" not in out, f"neighbour already known: {out}")
+    code = ("import os,socket,struct;"
+            "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);"
+            "q=struct.pack('!6H',0x4242,0x100,1,0,0,0)"
+            "+b'\\x03web\\x04test\\x00'+struct.pack('!HH',1,1);"
+            f"s.sendto(q,('{SRV4}',53));s.settimeout(3);"
+            "print(len(s.recv(512)))")
+    pid, out = run_client(late, f'python3 -c "{code}"')
+    check(out.strip().isdigit(), f"raw client: {out}")
+    evs = wait_events(env.runner, exchange_done(late, pid, "web.test.", "A"))
+    evs = wait_events(env.runner, server_done(env, "web.test.", "A"))
+    q, r = check_exchange(env, evs, pid=pid, comm="python3", name="web.test.",
+                          qtype="A", srv=SRV4, cli="10.77.6.2",
+                          addresses=WEB4, cli_ns=late)
+    eq(q["id"], "4242", "id as 4 hex digits")
+
+
+@test
+def server_started_later_in_new_namespace(env):
+    """A namespace made after the runner, with unbound started in it: both
+    picked up (poll: the runner finds namespaces by rescanning)."""
+    ns = Netns("tdns-ub")
+    env.nss.append(ns)
+    ub = unbound(ns, env.tmp)
+    env.procs.append(ub)
+    inode = ns.inode()
+    deadline = time.time() + 10
+    pid = None
+    while time.time() < deadline:
+        pid, out = dig(env, "@127.0.0.1 many.test", ns=ns)
+        evs = env.runner.wait_for(exchange_done(ns, pid, "many.test.", "A"),
+                                  timeout=0.5)
+        if any(exchange_done(ns, pid, "many.test.", "A")(e) for e in evs):
+            break
+    else:
+        raise Fail("no event from a namespace created after the runner")
+    evs = wait_events(env.runner, server_done(env, "many.test.", "A", ns=ns))
+    # unbound rotates its answers: check the set, then that both ends agree
+    cr = one(pick(evs, netns_id=inode, proc__pid=pid, qr="R",
+                  pkt_type="HOST"), "client response")
+    got = cr["addresses"].split(",")
+    eq(len(got), 8, "addresses kept (at most 8)")
+    eq(len(set(got)), 8, "distinct addresses")
+    check(set(got) <= set(MANY), f"addresses {got} among {MANY}")
+    eq(cr["num_answers"], 10, "num_answers")
+    # client and server share the namespace: each packet is seen leaving
+    # (owned by its sender) and arriving (owned by its receiver) on lo
+    check_exchange(env, evs, pid=pid, name="many.test.", qtype="A",
+                   srv="127.0.0.1", cli="127.0.0.1", cli_ns=ns, srv_ns=ns,
+                   server_comm="unbound", server_pid=ub.pid,
+                   addresses=cr["addresses"], num_answers=10)
+
+
+@test
+def fields_flag(env):
+    r = Runner(["run", "trace_dns", "-o", "json", "--store", env.store,
+                "--fields", "name,qr,proc.pid"])
+    try:
+        pid, _ = dig(env, f"@{SRV4} web.test")
+        evs = wait_events(r, lambda e: e.get("name") == "web.test." and
+                          e.get("proc", {}).get("pid") == pid and
+                          e.get("qr") == "R")
+    finally:
+        eq(r.stop(), 0, "exit code")
+    for e in evs:
+        eq(sorted(e), ["name", "proc", "qr"], "JSON keys with --fields")
+        eq(sorted(e["proc"]), ["pid"], "proc keys with --fields")
+
+
+@test
+def timeout_flag(env):
+    start = time.time()
+    r = Runner(["run", "trace_dns", "-o", "json", "--store", env.store,
+                "--timeout", "2"])
+    try:
+        rc = r.proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        r.stop(signal.SIGKILL)
+        raise Fail("runner did not stop after --timeout 2")
+    eq(rc, 0, "exit code")
+    check(time.time() - start >= 2, "stopped before the timeout")
+
+
+@test
+def sigint_stops_cleanly(env):
+    r = Runner(["run", "trace_dns", "-o", "json", "--store", env.store])
+    load = env.cli.popen(f"sh -c 'while :; do dig +time=1 +tries=1 @{SRV4} "
+                         "web.test >/dev/null; done'")
+    try:
+        wait_events(r, lambda e: e["netns_id"] == env.cli.inode(), n=20)
+        rc = r.stop(signal.SIGINT)
+    finally:
+        load.kill()
+        load.wait()
+    eq(rc, 0, "exit code after SIGINT")
+    out = r.stdout()
+    check(out.endswith("\n"), "output ends with a complete line")
+    lines = out.splitlines()
+    check(len(lines) >= 20, f"{len(lines)} events")
+    for line in lines:
+        json.loads(line)  # every line, the last one included, is whole
+
+
+if __name__ == "__main__":
+    main(setup, teardown)
