@@ -821,6 +821,14 @@ static const char *ann(struct build *b, size_t i, const char *key)
 		return ann_lookup(b, b->f[b->f[i].fmt_of].name, key);
 	if (b->f[i].raw_of >= 0 && !strncmp(key, "value.", 6))
 		return ann_lookup(b, b->f[b->f[i].raw_of].name, key);
+	if (b->f[i].raw_of < 0 && has_suffix(b->f[i].name, "_raw")) {
+		/* X_raw without a formatted X: the metadata may call it X */
+		char x[512];
+
+		snprintf(x, sizeof(x), "%.*s", (int)(strlen(b->f[i].name) - 4),
+			 b->f[i].name);
+		return ann_lookup(b, x, key);
+	}
 	return NULL;
 }
 

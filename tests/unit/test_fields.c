@@ -1,0 +1,763 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * runner/fields.c: the field list built from BTF (made here with
+ * btf__add_*(), no kernel needed) and gadget.yaml, selection, and the text
+ * of every kind of value.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <arpa/inet.h>
+
+#include <cmocka.h>
+
+#include "metadata/metadata.h"
+#include "runner/fields_internal.h"
+#include "fixture_event.h"
+
+struct fx {
+	struct btf *btf;
+	struct fx_types t;
+	int id;
+	struct gadget_metadata *md;
+	struct fieldset *fs;
+	struct render_ctx rc;
+	struct fx_event ev;
+};
+
+static struct gadget_metadata *md_of(const char *yaml)
+{
+	struct gadget_metadata *md = NULL;
+	struct error *err = NULL;
+
+	if (metadata_parse(yaml, strlen(yaml), "t.yaml", &md, &err))
+		fail_msg("%s", error_msg(err));
+	return md;
+}
+
+static void fill_event(struct fx_event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->timestamp_raw = 1000000000ULL * 3600 + 5;
+	ev->netns_id = 4026531840ULL;
+	strcpy(ev->proc.comm, "nslookup");
+	ev->proc.pid = 4242;
+	ev->proc.tid = 4243;
+	ev->proc.mntns_id = 4026531841ULL;
+	ev->proc.creds.uid = 0;
+	ev->proc.creds.gid = 0;
+	strcpy(ev->proc.parent.comm, "sh");
+	ev->proc.parent.pid = 1;
+	ev->src.version = 4;
+	inet_pton(AF_INET, "10.0.0.1", ev->src.addr_raw.v6);
+	ev->src.port = 40000;
+	ev->src.proto_raw = 17;
+	ev->dst.version = 6;
+	inet_pton(AF_INET6, "fd00::53", ev->dst.addr_raw.v6);
+	ev->dst.port = 53;
+	ev->dst.proto_raw = 6;
+	ev->nameserver.version = 6;
+	inet_pton(AF_INET6, "fd00::53", ev->nameserver.addr_raw.v6);
+	ev->addresses[0].version = 0;
+	ev->addresses[1].version = 4;
+	inet_pton(AF_INET, "192.0.2.7", ev->addresses[1].addr_raw.v6);
+	ev->latency_ns_raw = 1234567;
+	ev->id = 0x0c3b;
+	ev->qtype_raw = 2;
+	ev->pkt_type_raw = FX_OUTGOING;
+	ev->qr_raw = true;
+	ev->rcode_raw = 3;
+	strcpy(ev->name, "a\x01"
+			 "b.");
+	ev->delta = -7;
+	ev->flags_lo = 5;
+	ev->flags_hi = 17;
+	ev->pad = 0xffffffff;
+}
+
+static int setup(void **state)
+{
+	struct fx *x = calloc(1, sizeof(*x));
+	struct error *err = NULL;
+
+	x->btf = btf__new_empty();
+	x->id = fx_build(x->btf, &x->t);
+	x->md = md_of(fx_yaml);
+	if (fieldset_new(x->btf, x->id, x->md, "dns", &x->fs, &err))
+		fail_msg("%s", error_msg(err));
+	render_ctx_init(&x->rc, x->fs);
+	fill_event(&x->ev);
+	*state = x;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *x = *state;
+
+	render_ctx_fini(&x->rc);
+	fieldset_free(x->fs);
+	metadata_free(x->md);
+	btf__free(x->btf);
+	free(x);
+	return 0;
+}
+
+static const struct field *F(struct fx *x, const char *name)
+{
+	int i = fieldset_lookup(x->fs, name);
+
+	if (i < 0)
+		fail_msg("no field %s", name);
+	return &x->fs->f[i];
+}
+
+static const char *text(struct fx *x, const char *name)
+{
+	static char buf[4096];
+
+	field_text(&x->rc, F(x, name), &x->ev, buf);
+	return buf;
+}
+
+static void build__fixture__names_in_struct_order(void **state)
+{
+	static const char *const want[] = {
+		"timestamp",
+		"timestamp_raw",
+		"netns_id",
+		"proc",
+		"proc.comm",
+		"proc.pid",
+		"proc.tid",
+		"proc.mntns_id",
+		"proc.creds",
+		"proc.creds.uid",
+		"proc.creds.user",
+		"proc.creds.gid",
+		"proc.creds.group",
+		"proc.parent",
+		"proc.parent.comm",
+		"proc.parent.pid",
+		"src",
+		"src.addr",
+		"src.version",
+		"src.port",
+		"src.proto",
+		"src.proto_raw",
+		"dst",
+		"dst.addr",
+		"dst.version",
+		"dst.port",
+		"dst.proto",
+		"dst.proto_raw",
+		"nameserver",
+		"nameserver.addr",
+		"nameserver.version",
+		"addresses",
+		"latency_ns",
+		"latency_ns_raw",
+		"id",
+		"qtype",
+		"qtype_raw",
+		"pkt_type",
+		"pkt_type_raw",
+		"qr",
+		"qr_raw",
+		"rcode",
+		"rcode_raw",
+		"tc",
+		"name",
+		"delta",
+		"flags_lo",
+		"flags_hi",
+		"pad",
+	};
+	struct fx *x = *state;
+
+	assert_int_equal(x->fs->n, sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < x->fs->n; i++)
+		assert_string_equal(x->fs->f[i].name, want[i]);
+	assert_int_equal(fieldset_event_size(x->fs), sizeof(struct fx_event));
+}
+
+static void build__kinds__from_types_and_conventions(void **state)
+{
+	struct fx *x = *state;
+
+	assert_int_equal(F(x, "timestamp")->kind, FK_TIMESTAMP);
+	assert_int_equal(F(x, "timestamp_raw")->kind, FK_UINT);
+	assert_int_equal(F(x, "proc")->kind, FK_CONTAINER);
+	assert_int_equal(F(x, "proc.comm")->kind, FK_STRING);
+	assert_int_equal(F(x, "proc.creds.user")->kind, FK_USER);
+	assert_int_equal(F(x, "proc.creds.group")->kind, FK_GROUP);
+	assert_int_equal(F(x, "src")->kind, FK_L4EP);
+	assert_int_equal(F(x, "src.addr")->kind, FK_IPADDR);
+	assert_int_equal(F(x, "src.proto")->kind, FK_PROTO);
+	assert_int_equal(F(x, "nameserver")->kind, FK_L3EP);
+	assert_int_equal(F(x, "addresses")->kind, FK_L3EP_LIST);
+	assert_int_equal(F(x, "latency_ns")->kind, FK_DURATION);
+	assert_int_equal(F(x, "id")->kind, FK_HEX); /* columns.hex */
+	assert_int_equal(F(x, "qtype")->kind, FK_ONEOF);
+	assert_int_equal(F(x, "pkt_type")->kind, FK_ENUM);
+	assert_int_equal(F(x, "pkt_type_raw")->kind, FK_UINT);
+	assert_int_equal(F(x, "qr")->kind, FK_ONEOF);
+	assert_int_equal(F(x, "qr_raw")->kind, FK_BOOL);
+	assert_int_equal(F(x, "rcode")->kind, FK_ONEOF);
+	assert_int_equal(F(x, "tc")->kind, FK_BOOL);
+	assert_int_equal(F(x, "name")->kind, FK_STRING);
+	assert_int_equal(F(x, "delta")->kind, FK_SINT);
+	assert_int_equal(F(x, "flags_hi")->bit_size, 5);
+	/* the X / X_raw pairs point at each other */
+	assert_int_equal(F(x, "qr")->fmt_of, fieldset_lookup(x->fs, "qr_raw"));
+	assert_int_equal(F(x, "qr_raw")->raw_of, fieldset_lookup(x->fs, "qr"));
+	assert_int_equal(F(x, "rcode")->shown_if,
+			 fieldset_lookup(x->fs, "qr_raw"));
+}
+
+static void build__annotations__applied(void **state)
+{
+	struct fx *x = *state;
+
+	assert_string_equal(F(x, "src")->description, "Source endpoint");
+	assert_int_equal(F(x, "src")->width, 24); /* template l4endpoint */
+	assert_int_equal(F(x, "qr")->width, 2);
+	assert_int_equal(F(x, "qr")->minwidth, 2);
+	assert_false(F(x, "qr")->hidden);
+	assert_true(F(x, "qr_raw")->hidden);
+	/* X takes the annotations of X_raw, except hidden */
+	assert_int_equal(F(x, "latency_ns")->width, 8);
+	assert_string_equal(F(x, "latency_ns")->description,
+			    "DNS request latency");
+	assert_false(F(x, "latency_ns")->hidden);
+	assert_true(F(x, "latency_ns_raw")->hidden);
+	assert_int_equal(F(x, "name")->width, 12);
+	assert_int_equal(F(x, "addresses")->ellipsis, ELLIPSIS_MIDDLE);
+	assert_true(F(x, "flags_lo")->json_skip);
+	assert_false(F(x, "flags_hi")->json_skip);
+	/* type conventions: only comm and pid of a process are shown */
+	assert_false(F(x, "proc.comm")->hidden);
+	assert_false(F(x, "proc.pid")->hidden);
+	assert_true(F(x, "proc.tid")->hidden);
+	assert_true(F(x, "proc.creds.uid")->hidden);
+	assert_true(F(x, "proc.parent.comm")->hidden);
+	assert_true(F(x, "timestamp")->hidden);
+	assert_true(F(x, "netns_id")->hidden);
+	assert_int_equal(F(x, "proc.pid")->align, ALIGN_RIGHT);
+	assert_int_equal(F(x, "proc.comm")->width, 16);
+}
+
+static void build__titles__last_component_then_shortest_unique(void **state)
+{
+	struct fx *x = *state;
+
+	assert_string_equal(F(x, "proc.comm")->title, "COMM");
+	assert_string_equal(F(x, "proc.parent.comm")->title, "PARENT.COMM");
+	assert_string_equal(F(x, "proc.parent.pid")->title, "PARENT.PID");
+	assert_string_equal(F(x, "src")->title, "SRC");
+	assert_string_equal(F(x, "src.port")->title, "SRC.PORT");
+	assert_string_equal(F(x, "latency_ns")->title, "LATENCY_NS");
+}
+
+static void build__default_columns__visible_in_struct_order(void **state)
+{
+	static const char *const want[] = {
+		"proc.comm",  "proc.pid", "src", "dst",	  "addresses",
+		"latency_ns", "qtype",	  "qr",	 "rcode", "name",
+	};
+	struct fx *x = *state;
+
+	assert_int_equal(x->fs->n_cols, sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < x->fs->n_cols; i++)
+		assert_string_equal(x->fs->f[x->fs->cols[i]].name, want[i]);
+}
+
+static void check_cols(struct fx *x, const char *const *want, size_t n)
+{
+	assert_int_equal(x->fs->n_cols, n);
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(x->fs->f[x->fs->cols[i]].name, want[i]);
+}
+
+static void select__plain_list__replaces_in_given_order(void **state)
+{
+	static const char *const want[] = { "name", "proc.pid", "src",
+					    "proc.creds.uid" };
+	struct fx *x = *state;
+	struct error *err = NULL;
+
+	assert_int_equal(fieldset_select(x->fs, "NAME, pid,src,Proc.Creds.UID",
+					 &err),
+			 0);
+	check_cols(x, want, 4);
+	assert_true(x->fs->explicit_selection);
+	assert_true(F(x, "name")->selected);
+	assert_false(F(x, "qr")->selected);
+}
+
+static void select__plus_minus__edit_default(void **state)
+{
+	static const char *const want[] = {
+		"proc.comm",  "proc.tid", "src",   "dst", "addresses",
+		"latency_ns", "id",	  "qtype", "qr",  "name",
+	};
+	struct fx *x = *state;
+	struct error *err = NULL;
+
+	assert_int_equal(
+		fieldset_select(x->fs, "+id,-rcode,-pid,+tid,+id", &err), 0);
+	check_cols(x, want, sizeof(want) / sizeof(want[0]));
+}
+
+static void select__struct__stands_for_its_columns(void **state)
+{
+	static const char *const want[] = {
+		"proc.comm",	   "proc.pid",	       "proc.tid",
+		"proc.mntns_id",   "proc.creds.uid",   "proc.creds.user",
+		"proc.creds.gid",  "proc.creds.group", "proc.parent.comm",
+		"proc.parent.pid",
+	};
+	struct fx *x = *state;
+	struct error *err = NULL;
+
+	assert_int_equal(fieldset_select(x->fs, "proc", &err), 0);
+	check_cols(x, want, sizeof(want) / sizeof(want[0]));
+}
+
+static void select__alias__matches(void **state)
+{
+	struct fx *x = *state;
+	struct gadget_metadata *md =
+		md_of("datasources:\n  dns:\n    fields:\n      name:\n"
+		      "        annotations:\n          columns.alias: qname\n");
+	struct fieldset *fs = NULL;
+	struct error *err = NULL;
+
+	assert_int_equal(fieldset_new(x->btf, x->id, md, "dns", &fs, &err), 0);
+	assert_int_equal(fieldset_select(fs, "QName,pid", &err), 0);
+	assert_int_equal(fs->n_cols, 2);
+	assert_string_equal(fs->f[fs->cols[0]].name, "name");
+	assert_string_equal(fs->f[fs->cols[0]].title, "QNAME");
+	fieldset_free(fs);
+	metadata_free(md);
+}
+
+static void select__unknown_field__error_and_selection_kept(void **state)
+{
+	struct fx *x = *state;
+	struct error *err = NULL;
+	size_t before = x->fs->n_cols;
+
+	assert_int_equal(fieldset_select(x->fs, "name,bogus", &err), -1);
+	assert_string_equal(error_msg(err),
+			    "--fields: unknown field \"bogus\"");
+	assert_int_equal(x->fs->n_cols, before);
+	error_free(err);
+	err = NULL;
+	assert_int_equal(fieldset_select(x->fs, "+nope", &err), -1);
+	assert_string_equal(error_msg(err), "--fields: unknown field \"nope\"");
+	error_free(err);
+}
+
+static void text__every_kind__rendered(void **state)
+{
+	struct fx *x = *state;
+
+	assert_string_equal(text(x, "proc.comm"), "nslookup");
+	assert_string_equal(text(x, "proc.pid"), "4242");
+	assert_string_equal(text(x, "proc.creds.user"), "root");
+	assert_string_equal(text(x, "proc.creds.group"), "root");
+	assert_string_equal(text(x, "src"), "10.0.0.1:40000");
+	assert_string_equal(text(x, "src.addr"), "10.0.0.1");
+	assert_string_equal(text(x, "src.proto"), "UDP");
+	assert_string_equal(text(x, "dst"), "[fd00::53]:53");
+	assert_string_equal(text(x, "dst.proto"), "TCP");
+	assert_string_equal(text(x, "nameserver"), "fd00::53");
+	assert_string_equal(text(x, "addresses"), "192.0.2.7");
+	assert_string_equal(text(x, "latency_ns"), "1.234567ms");
+	assert_string_equal(text(x, "latency_ns_raw"), "1234567");
+	assert_string_equal(text(x, "id"), "0c3b");
+	assert_string_equal(text(x, "qtype"), "NS");
+	assert_string_equal(text(x, "pkt_type"), "OUTGOING");
+	assert_string_equal(text(x, "qr"), "R");
+	assert_string_equal(text(x, "qr_raw"), "true");
+	assert_string_equal(text(x, "rcode"), "NameError");
+	assert_string_equal(text(x, "tc"), "false");
+	assert_string_equal(text(x, "name"), "a\\x01b.");
+	assert_string_equal(text(x, "delta"), "-7");
+	assert_string_equal(text(x, "flags_lo"), "5");
+	assert_string_equal(text(x, "flags_hi"), "17");
+	assert_string_equal(text(x, "pad"), "4294967295");
+}
+
+static void text__shown_if_false__empty(void **state)
+{
+	struct fx *x = *state;
+
+	x->ev.qr_raw = false;
+	assert_string_equal(text(x, "rcode"), "");
+	assert_string_equal(text(x, "rcode_raw"), "3");
+	assert_string_equal(text(x, "qr"), "Q");
+}
+
+static void text__out_of_range__number(void **state)
+{
+	struct fx *x = *state;
+
+	x->ev.pkt_type_raw = 200;
+	x->ev.qtype_raw = 28;
+	x->ev.src.proto_raw = 99;
+	assert_string_equal(text(x, "pkt_type"), "200");
+	assert_string_equal(text(x, "qtype"), "28");
+	assert_string_equal(text(x, "src.proto"), "99");
+}
+
+static void text__endpoints_without_version__empty(void **state)
+{
+	struct fx *x = *state;
+
+	memset(&x->ev.src, 0, sizeof(x->ev.src));
+	memset(x->ev.addresses, 0, sizeof(x->ev.addresses));
+	assert_string_equal(text(x, "src"), "");
+	assert_string_equal(text(x, "src.addr"), "");
+	assert_string_equal(text(x, "addresses"), "");
+	x->ev.addresses[0].version = 6;
+	inet_pton(AF_INET6, "2001:db8::1", x->ev.addresses[0].addr_raw.v6);
+	x->ev.addresses[1].version = 4;
+	inet_pton(AF_INET, "255.255.255.255", x->ev.addresses[1].addr_raw.v6);
+	assert_string_equal(text(x, "addresses"),
+			    "2001:db8::1,255.255.255.255");
+}
+
+static void text__durations__like_go(void **state)
+{
+	static const struct {
+		__u64 ns;
+		const char *want;
+	} cases[] = {
+		{ 0, "0s" },
+		{ 1, "1ns" },
+		{ 999, "999ns" },
+		{ 1000, "1\xc2\xb5s" },
+		{ 1500, "1.5\xc2\xb5s" },
+		{ 1000000, "1ms" },
+		{ 1234567, "1.234567ms" },
+		{ 1000000000, "1s" },
+		{ 61500000000ULL, "1m1.5s" },
+		{ 3600000000000ULL, "1h0m0s" },
+		{ 3723000000001ULL, "1h2m3.000000001s" },
+		{ 18446744073709551615ULL, "5124095h34m33.709551615s" },
+	};
+	struct fx *x = *state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		x->ev.latency_ns_raw = cases[i].ns;
+		assert_string_equal(text(x, "latency_ns"), cases[i].want);
+	}
+}
+
+/* The expected text, computed here with gmtime and a fixed offset. */
+static void want_time(char *out, long long wall_ns, int off_min)
+{
+	time_t s = (time_t)(wall_ns / 1000000000LL) + off_min * 60;
+	struct tm tm;
+	char date[32];
+
+	gmtime_r(&s, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+	if (off_min)
+		sprintf(out, "%s.%09lld%c%02d:%02d", date,
+			wall_ns % 1000000000LL, off_min < 0 ? '-' : '+',
+			abs(off_min) / 60, abs(off_min) % 60);
+	else
+		sprintf(out, "%s.%09lldZ", date, wall_ns % 1000000000LL);
+}
+
+static void text__timestamp__local_rfc3339_nanoseconds(void **state)
+{
+	struct fx *x = *state;
+	char want[64];
+	long long wall =
+		(long long)x->ev.timestamp_raw + x->fs->boot_to_real_ns;
+	struct timespec rt, bt;
+
+	/* the offset is CLOCK_REALTIME - CLOCK_BOOTTIME, to a millisecond */
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_BOOTTIME, &bt);
+	assert_true(llabs((rt.tv_sec - bt.tv_sec) * 1000000000LL +
+			  (rt.tv_nsec - bt.tv_nsec) - x->fs->boot_to_real_ns) <
+		    1000000LL);
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	x->rc.ts_prefix_len = 0;
+	want_time(want, wall, 0);
+	assert_string_equal(text(x, "timestamp"), want);
+
+	setenv("TZ", "XST-05:30", 1);
+	tzset();
+	x->rc.ts_prefix_len = 0;
+	want_time(want, wall, 330);
+	assert_string_equal(text(x, "timestamp"), want);
+
+	setenv("TZ", "YST+03", 1);
+	tzset();
+	x->rc.ts_prefix_len = 0;
+	x->ev.timestamp_raw += 999999995ULL; /* carry into the next second */
+	want_time(want, wall + 999999995LL, -180);
+	assert_string_equal(text(x, "timestamp"), want);
+	setenv("TZ", "UTC", 1);
+	tzset();
+}
+
+/* A second BTF for kinds the fixture lacks. */
+static void build__enum64_signed_bool_float_ptr__handled(void **state)
+{
+	struct btf *btf = btf__new_empty();
+	struct fieldset *fs = NULL;
+	struct render_ctx rc;
+	struct error *err = NULL;
+	int u64, s8, e64, es, boolean, cv, flt, ptr, arr16, st, u16;
+	unsigned char ev[64] = { 0 };
+	char buf[256];
+
+	(void)state;
+	u64 = btf__add_int(btf, "long long unsigned int", 8, 0);
+	s8 = btf__add_int(btf, "signed char", 1, BTF_INT_SIGNED);
+	u16 = btf__add_int(btf, "unsigned short", 2, 0);
+	boolean = btf__add_int(btf, "bool", 1, 0);
+	flt = btf__add_float(btf, "double", 8);
+	e64 = btf__add_enum64(btf, "big", 8, false);
+	btf__add_enum64_value(btf, "HUGE", 0x100000000ULL);
+	btf__add_enum64_value(btf, "SMALL", 1);
+	es = btf__add_enum(btf, "sgn", 2);
+	btf__add_enum_value(btf, "MINUS_ONE", -1);
+	btf__add_enum_value(btf, "ZERO", 0);
+	cv = btf__add_const(btf, btf__add_volatile(btf, u64));
+	ptr = btf__add_ptr(btf, u64);
+	arr16 = btf__add_array(btf, u64, u16, 3);
+	st = btf__add_struct(btf, "ev", 64);
+	btf__add_field(btf, "kind_raw", e64, 0, 0);
+	btf__add_field(btf, "sign", es, 64, 0);
+	btf__add_field(btf, "small", s8, 80, 0);
+	btf__add_field(btf, "flag", boolean, 88, 0);
+	btf__add_field(btf, "cv", cv, 128, 0);
+	btf__add_field(btf, "ratio", flt, 192, 0);
+	btf__add_field(btf, "p", ptr, 256, 0);
+	btf__add_field(btf, "ports", arr16, 320, 0);
+
+	assert_int_equal(fieldset_new(btf, st, NULL, "x", &fs, &err), 0);
+	render_ctx_init(&rc, fs);
+	{
+		__u64 big = 0x100000000ULL, cvv = 77, pv = 0xdeadbeef;
+		__s16 minus = -1;
+		double r = 0.5;
+		__u16 ports[3] = { 53, 5353, 0 };
+
+		memcpy(ev, &big, 8);
+		memcpy(ev + 8, &minus, 2);
+		ev[10] = 0xfe;
+		ev[11] = 1;
+		memcpy(ev + 16, &cvv, 8);
+		memcpy(ev + 24, &r, 8);
+		memcpy(ev + 32, &pv, 8);
+		memcpy(ev + 40, ports, 6);
+	}
+#define T(name, want)                                 \
+	do {                                          \
+		int i_ = fieldset_lookup(fs, name);   \
+		assert_true(i_ >= 0);                 \
+		field_text(&rc, &fs->f[i_], ev, buf); \
+		assert_string_equal(buf, want);       \
+	} while (0)
+	T("kind", "HUGE");
+	T("kind_raw", "4294967296");
+	T("sign", "MINUS_ONE");
+	T("small", "-2");
+	T("flag", "true");
+	T("cv", "77");
+	T("ratio", "0.5");
+	T("p", "00000000deadbeef");
+	T("ports", "53,5353,0");
+#undef T
+	render_ctx_fini(&rc);
+	fieldset_free(fs);
+	btf__free(btf);
+}
+
+static void build_fails(struct fx *x, const char *yaml, const char *want)
+{
+	struct gadget_metadata *md = md_of(yaml);
+	struct fieldset *fs = (struct fieldset *)1;
+	struct error *err = NULL;
+
+	assert_int_equal(fieldset_new(x->btf, x->id, md, "dns", &fs, &err), -1);
+	assert_null(fs);
+	assert_string_equal(error_msg(err), want);
+	error_free(err);
+	metadata_free(md);
+}
+
+#define FIELD_YAML(name, ann)                                  \
+	"datasources:\n  dns:\n    fields:\n      " name ":\n" \
+	"        annotations:\n          " ann "\n"
+
+static void build__bad_metadata__errors(void **state)
+{
+	struct fx *x = *state;
+
+	build_fails(x, FIELD_YAML("nosuch", "description: x"),
+		    "data source dns: gadget.yaml names field \"nosuch\" of "
+		    "data source dns, but the event struct has no such "
+		    "field");
+	build_fails(x, FIELD_YAML("name", "columns.width: wide"),
+		    "data source dns: field name: bad value \"wide\" of "
+		    "annotation columns.width");
+	build_fails(x, FIELD_YAML("name", "columns.alignment: center"),
+		    "data source dns: field name: bad value \"center\" of "
+		    "annotation columns.alignment");
+	build_fails(x, FIELD_YAML("name", "columns.ellipsis: both"),
+		    "data source dns: field name: bad value \"both\" of "
+		    "annotation columns.ellipsis");
+	build_fails(x, FIELD_YAML("name", "columns.hidden: maybe"),
+		    "data source dns: field name: bad value \"maybe\" of "
+		    "annotation columns.hidden");
+	build_fails(x, FIELD_YAML("name", "template: nosuch"),
+		    "data source dns: field name: unknown template "
+		    "\"nosuch\"");
+	build_fails(x, FIELD_YAML("name", "columns.hex: \"true\""),
+		    "data source dns: field name: columns.hex on a field "
+		    "that is not an integer");
+	build_fails(x, FIELD_YAML("rcode", "value.shown-if: nothere"),
+		    "data source dns: field rcode_raw: value.shown-if names "
+		    "unknown field \"nothere\"");
+	build_fails(x,
+		    "datasources:\n  dns:\n    fields:\n      rcode:\n"
+		    "        annotations:\n          value.one-of: \"a, b\"\n"
+		    "      rcode_raw:\n        annotations:\n"
+		    "          value.shown-if: nothere\n",
+		    "data source dns: field rcode: value.shown-if names "
+		    "unknown field \"nothere\"");
+}
+
+static void build__metadata_names_x_or_x_raw__both_accepted(void **state)
+{
+	struct fx *x = *state;
+	struct gadget_metadata *md =
+		md_of("datasources:\n  dns:\n    fields:\n"
+		      "      pkt_type: {annotations: {description: a}}\n"
+		      "      pkt_type_raw: {annotations: {description: b}}\n"
+		      "      timestamp: {annotations: {columns.hidden: "
+		      "\"false\"}}\n"
+		      "      proc.creds.user: {annotations: {columns.hidden: "
+		      "\"false\"}}\n"
+		      "      other: {}\n"
+		      "  other:\n    fields:\n      whatever: {}\n");
+	struct fieldset *fs = NULL;
+	struct error *err = NULL;
+
+	/* "other" is not in the struct: an error for this data source */
+	assert_int_equal(fieldset_new(x->btf, x->id, md, "dns", &fs, &err), -1);
+	error_free(err);
+	err = NULL;
+	metadata_free(md);
+	md = md_of("datasources:\n  dns:\n    fields:\n"
+		   "      pkt_type: {annotations: {description: a}}\n"
+		   "      pkt_type_raw: {annotations: {description: b}}\n"
+		   "      timestamp: {annotations: {columns.hidden: "
+		   "\"false\"}}\n"
+		   "      proc.creds.user: {annotations: {columns.hidden: "
+		   "\"false\"}}\n");
+	assert_int_equal(fieldset_new(x->btf, x->id, md, "dns", &fs, &err), 0);
+	assert_false(fs->f[fieldset_lookup(fs, "timestamp")].hidden);
+	assert_false(fs->f[fieldset_lookup(fs, "proc.creds.user")].hidden);
+	assert_string_equal(fs->f[fieldset_lookup(fs, "pkt_type")].description,
+			    "a");
+	assert_string_equal(
+		fs->f[fieldset_lookup(fs, "pkt_type_raw")].description, "b");
+	fieldset_free(fs);
+	metadata_free(md);
+}
+
+static void build__no_metadata__defaults(void **state)
+{
+	struct fx *x = *state;
+	struct fieldset *fs = NULL;
+	struct error *err = NULL;
+
+	assert_int_equal(fieldset_new(x->btf, x->id, NULL, "dns", &fs, &err),
+			 0);
+	/* no one-of: qr_raw stays a plain visible bool */
+	assert_int_equal(fieldset_lookup(fs, "qr"), -1);
+	assert_false(fs->f[fieldset_lookup(fs, "qr_raw")].hidden);
+	assert_int_equal(fs->f[fieldset_lookup(fs, "id")].kind, FK_UINT);
+	/* a width never hides the title */
+	assert_int_equal(fs->f[fieldset_lookup(fs, "qr_raw")].width, 6);
+	fieldset_free(fs);
+}
+
+static void build__not_a_struct__error(void **state)
+{
+	struct fx *x = *state;
+	struct fieldset *fs = NULL;
+	struct error *err = NULL;
+
+	assert_int_equal(fieldset_new(x->btf, x->t.u32, NULL, "dns", &fs, &err),
+			 -1);
+	assert_non_null(strstr(error_msg(err), "is not a struct"));
+	error_free(err);
+}
+
+static void describe__lists_fields_with_descriptions(void **state)
+{
+	struct fx *x = *state;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	fieldset_describe(x->fs, f);
+	fclose(f);
+	assert_non_null(strstr(buf, "  src                          Source "
+				    "endpoint\n"));
+	assert_non_null(strstr(buf, "  latency_ns_raw               DNS "
+				    "request latency (hidden)\n"));
+	assert_null(strstr(buf, "  proc "));
+	free(buf);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(build__fixture__names_in_struct_order),
+		T(build__kinds__from_types_and_conventions),
+		T(build__annotations__applied),
+		T(build__titles__last_component_then_shortest_unique),
+		T(build__default_columns__visible_in_struct_order),
+		T(select__plain_list__replaces_in_given_order),
+		T(select__plus_minus__edit_default),
+		T(select__struct__stands_for_its_columns),
+		T(select__alias__matches),
+		T(select__unknown_field__error_and_selection_kept),
+		T(text__every_kind__rendered),
+		T(text__shown_if_false__empty),
+		T(text__out_of_range__number),
+		T(text__endpoints_without_version__empty),
+		T(text__durations__like_go),
+		T(text__timestamp__local_rfc3339_nanoseconds),
+		cmocka_unit_test(build__enum64_signed_bool_float_ptr__handled),
+		T(build__bad_metadata__errors),
+		T(build__metadata_names_x_or_x_raw__both_accepted),
+		T(build__no_metadata__defaults),
+		T(build__not_a_struct__error),
+		T(describe__lists_fields_with_descriptions),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
