@@ -341,22 +341,20 @@ static __always_inline struct sock *task_fd_sock(struct task_struct *task,
 }
 
 /*
- * Record the current task as the owner of sk; when lazy, only if another
- * task is recorded (one lookup instead of an update on hot paths).
+ * Record the current task as the owner of sk.  Hooks on hot paths call this
+ * for every DNS packet; when the same thread is already recorded, a lookup
+ * is all it costs.
  */
-static __always_inline void own_current(struct sock *sk, bool lazy)
+static __always_inline void own_current(struct sock *sk)
 {
 	struct sock_owner owner, *known;
 	struct sock_key key;
 
 	if (!sock_key_of(sk, &key))
 		return;
-	if (lazy) {
-		known = bpf_map_lookup_elem(&sockets, &key);
-		if (known &&
-		    known->proc.tid == (__u32)bpf_get_current_pid_tgid())
-			return;
-	}
+	known = bpf_map_lookup_elem(&sockets, &key);
+	if (known && known->proc.tid == (__u32)bpf_get_current_pid_tgid())
+		return;
 	gadget_process_populate(&owner.proc);
 	owner.updated = bpf_ktime_get_boot_ns();
 	bpf_map_update_elem(&sockets, &key, &owner, BPF_ANY);
@@ -414,7 +412,7 @@ int BPF_PROG(net_dev_queue, struct sk_buff *skb)
 		return 0;
 	if (!current_sends_on(sk))
 		return 0;
-	own_current(sk, false);
+	own_current(sk);
 	return 0;
 }
 
@@ -433,11 +431,10 @@ static __always_inline void sock_used(struct sock *sk, bool send)
 		return;
 	if (BPF_CORE_READ(task, flags) & PF_KTHREAD)
 		return;
-	if (sock_is_dns(sk))
-		own_current(sk, false);
-	else if (send && BPF_CORE_READ(sk, sk_protocol) == IPPROTO_UDP &&
-		 !BPF_CORE_READ(sk, __sk_common.skc_dport))
-		own_current(sk, true);
+	if (sock_is_dns(sk) ||
+	    (send && BPF_CORE_READ(sk, sk_protocol) == IPPROTO_UDP &&
+	     !BPF_CORE_READ(sk, __sk_common.skc_dport)))
+		own_current(sk);
 }
 
 SEC("tp_btf/sock_send_length")
@@ -481,7 +478,7 @@ int sys_exit_bind(struct trace_event_raw_sys_exit *ctx)
 		return 0;
 	sk = task_fd_sock((void *)bpf_get_current_task(), fd);
 	if (sk)
-		own_current(sk, false);
+		own_current(sk);
 	return 0;
 }
 
