@@ -747,8 +747,13 @@ int oci_txn_need(struct oci_txn *txn, const char *digest, struct error **err)
 {
 	char(*v)[OCI_DIGEST_SIZE];
 
+	size_t i;
+
 	if (oci_digest_check(digest, err) < 0)
 		return -1;
+	for (i = 0; i < txn->n_staged; i++)
+		if (!strcmp(txn->staged[i].digest, digest))
+			return 0; /* staged: the commit moves it in */
 	v = realloc(txn->need, (txn->n_need + 1) * sizeof(*v));
 	if (!v)
 		return error_set(err, ENOMEM, "alloc");

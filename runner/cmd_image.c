@@ -19,7 +19,9 @@
 #include "oci/digest.h"
 #include "oci/manifest.h"
 #include "oci/ref.h"
+#include "oci/registry.h"
 #include "oci/store.h"
+#include "oci/transfer.h"
 #include "runner/build.h"
 #include "runner/cmd_image.h"
 #include "runner/common.h"
@@ -856,6 +858,221 @@ static int image_import(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* ---- registry options and progress ---- */
+
+static struct {
+	char what[32];
+	bool shown;
+} progress_state;
+
+static void human_size(int64_t n, char *buf, size_t len)
+{
+	if (n < 0)
+		snprintf(buf, len, "?");
+	else if (n < 1024)
+		snprintf(buf, len, "%lld B", (long long)n);
+	else if (n < 1024 * 1024)
+		snprintf(buf, len, "%.1f KiB", n / 1024.0);
+	else
+		snprintf(buf, len, "%.1f MiB", n / (1024.0 * 1024));
+}
+
+static void progress(void *ctx, const char *what, int64_t done, int64_t total)
+{
+	char d[32], t[32];
+
+	(void)ctx;
+	if (done <= 0 && total <= 0)
+		return;
+	human_size(done, d, sizeof(d));
+	human_size(total, t, sizeof(t));
+	if (progress_state.shown && strcmp(progress_state.what, what))
+		fputc('\n', stderr);
+	snprintf(progress_state.what, sizeof(progress_state.what), "%s", what);
+	progress_state.shown = true;
+	fprintf(stderr, "\r%s: %s / %s\033[K", what, d, total > 0 ? t : "?");
+}
+
+static void progress_end(void)
+{
+	if (progress_state.shown)
+		fputc('\n', stderr);
+	progress_state.shown = false;
+}
+
+void image_registry_opts_init(struct oci_registry_opts *o)
+{
+	oci_registry_opts_init(o);
+	if (isatty(STDERR_FILENO))
+		o->progress = progress;
+}
+
+bool image_registry_option(struct oci_registry_opts *o, int opt,
+			   const char *arg)
+{
+	switch (opt) {
+	case IMAGE_OPT_AUTHFILE:
+		o->authfile = arg;
+		return true;
+	case IMAGE_OPT_INSECURE:
+		o->insecure = arg;
+		return true;
+	case IMAGE_OPT_CERT_DIR:
+		o->certs_dir = arg;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* ---- pull / push ---- */
+
+static void pull_usage(FILE *f)
+{
+	fputs("Usage: runner image pull IMAGE [flags]\n"
+	      "\n"
+	      "Download an image (every architecture) from its registry into\n"
+	      "the local store.  Digests and sizes are verified before\n"
+	      "anything is stored.\n"
+	      "\n"
+	      "FLAGS\n" IMAGE_REGISTRY_HELP
+	      "      --store DIR        image store\n"
+	      "\n"
+	      "ENVIRONMENT\n"
+	      "  RUNNER_INSECURE_REGISTRIES, RUNNER_REGISTRY_TIMEOUT (seconds),\n"
+	      "  RUNNER_REGISTRY_RETRIES, REGISTRY_AUTH_FILE\n"
+	      "\n"
+	      "EXAMPLES\n"
+	      "  runner image pull trace_dns\n"
+	      "  runner image pull localhost:5000/gadgets/trace_dns:v1 "
+	      "--insecure-registries localhost:5000\n",
+	      f);
+}
+
+static int image_pull(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		IMAGE_REGISTRY_OPTIONS,
+		{ "store", required_argument, NULL, OPT_STORE },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	cleanup_error struct error *err = NULL;
+	cleanup_store_p struct oci_store *store = NULL;
+	cleanup_free char *ref = NULL;
+	cleanup_free char *digest = NULL;
+	struct oci_registry_opts ro;
+	const char *store_flag = NULL;
+	int c, rc;
+
+	image_registry_opts_init(&ro);
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (image_registry_option(&ro, c, optarg))
+			continue;
+		switch (c) {
+		case OPT_STORE:
+			store_flag = optarg;
+			break;
+		case 'h':
+			pull_usage(stdout);
+			return EXIT_OK;
+		default:
+			return bad_option("pull");
+		}
+	}
+	if (argc - optind != 1)
+		return usage_error("pull", "%s", "want one IMAGE");
+	ref = normalize(argv[optind], &err);
+	if (!ref)
+		return runner_fail(err);
+	if (oci_digest_valid(ref))
+		return usage_error("pull", "'%s' names no repository",
+				   argv[optind]);
+	rc = open_store(store_flag, &store);
+	if (rc)
+		return rc;
+	rc = oci_pull(store, ref, NULL, &ro, &digest, &err);
+	progress_end();
+	if (rc < 0)
+		return runner_fail(err);
+	printf("Successfully pulled %s@%s\n", ref, digest);
+	return EXIT_OK;
+}
+
+static void push_usage(FILE *f)
+{
+	fputs("Usage: runner image push IMAGE [DESTINATION] [flags]\n"
+	      "\n"
+	      "Upload an image from the local store to its registry (or to\n"
+	      "DESTINATION): missing blobs, each manifest, then the index\n"
+	      "under the tag.\n"
+	      "\n"
+	      "FLAGS\n" IMAGE_REGISTRY_HELP
+	      "      --store DIR        image store\n"
+	      "\n"
+	      "EXAMPLES\n"
+	      "  runner image push localhost:5000/gadgets/trace_dns:v1\n"
+	      "  runner image push trace_dns ghcr.io/me/trace_dns:v1 "
+	      "--authfile auth.json\n",
+	      f);
+}
+
+static int image_push(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		IMAGE_REGISTRY_OPTIONS,
+		{ "store", required_argument, NULL, OPT_STORE },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	cleanup_error struct error *err = NULL;
+	cleanup_store_p struct oci_store *store = NULL;
+	cleanup_free char *ref = NULL;
+	cleanup_free char *dest = NULL;
+	cleanup_free char *digest = NULL;
+	struct oci_registry_opts ro;
+	const char *store_flag = NULL;
+	int c, rc;
+
+	image_registry_opts_init(&ro);
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (image_registry_option(&ro, c, optarg))
+			continue;
+		switch (c) {
+		case OPT_STORE:
+			store_flag = optarg;
+			break;
+		case 'h':
+			push_usage(stdout);
+			return EXIT_OK;
+		default:
+			return bad_option("push");
+		}
+	}
+	if (argc - optind < 1 || argc - optind > 2)
+		return usage_error("push", "%s", "want IMAGE [DESTINATION]");
+	ref = normalize(argv[optind], &err);
+	if (!ref)
+		return runner_fail(err);
+	if (argc - optind == 2) {
+		dest = normalize(argv[optind + 1], &err);
+		if (!dest)
+			return runner_fail(err);
+	} else if (oci_digest_valid(ref)) {
+		return usage_error("push", "%s",
+				   "pushing a digest needs a DESTINATION");
+	}
+	rc = open_store(store_flag, &store);
+	if (rc)
+		return rc;
+	rc = oci_push(store, ref, dest, &ro, &digest, &err);
+	progress_end();
+	if (rc < 0)
+		return runner_fail(err);
+	printf("Successfully pushed %s@%s\n", dest ? dest : ref, digest);
+	return EXIT_OK;
+}
+
 /* ---- the command table ---- */
 
 static const struct image_cmd {
@@ -871,6 +1088,8 @@ static const struct image_cmd {
 	{ "remove", "rm", image_remove, "remove images from the local store" },
 	{ "inspect", NULL, image_inspect,
 	  "show an image's manifests and metadata" },
+	{ "pull", NULL, image_pull, "download an image from a registry" },
+	{ "push", NULL, image_push, "upload an image to a registry" },
 	{ "export", NULL, image_export, "write images to an OCI layout tar" },
 	{ "import", NULL, image_import, "read images from an OCI layout tar" },
 };
@@ -893,6 +1112,7 @@ static void image_usage(FILE *f)
 	      "  runner image build gadget/trace_dns -t trace_dns:latest\n"
 	      "  runner image list\n"
 	      "  runner image inspect trace_dns -o yaml\n"
+	      "  runner image push localhost:5000/gadgets/trace_dns:v1\n"
 	      "\n`runner image <subcommand> --help` tells more.\n",
 	      f);
 }

@@ -1,0 +1,493 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "common/cleanup.h"
+#include "common/fileutil.h"
+#include "oci/auth.h"
+
+#define MAX_AUTH_FILE (1 << 20)
+
+static void json_decref_p(json_t **j)
+{
+	json_decref(*j);
+}
+
+#define cleanup_json __attribute__((cleanup(json_decref_p)))
+
+char *oci_base64_encode(const void *buf, size_t len)
+{
+	char *out = malloc(4 * ((len + 2) / 3) + 1);
+
+	if (!out)
+		return NULL;
+	EVP_EncodeBlock((unsigned char *)out, buf, len);
+	return out;
+}
+
+char *oci_base64_decode(const char *s, size_t *len)
+{
+	size_t n = strlen(s), pad = 0;
+	char *out;
+	int r;
+
+	if (n % 4)
+		return NULL;
+	out = malloc(n / 4 * 3 + 1);
+	if (!out)
+		return NULL;
+	r = EVP_DecodeBlock((unsigned char *)out, (const unsigned char *)s, n);
+	if (r < 0) {
+		free(out);
+		return NULL;
+	}
+	if (n && s[n - 1] == '=')
+		pad++;
+	if (n > 1 && s[n - 2] == '=')
+		pad++;
+	r -= pad;
+	out[r] = '\0';
+	if (len)
+		*len = r;
+	return out;
+}
+
+static char *path_join(const char *a, const char *b)
+{
+	char *p;
+
+	if (!a || !*a)
+		return NULL;
+	if (asprintf(&p, "%s/%s", a, b) < 0)
+		return NULL;
+	return p;
+}
+
+static char *docker_config_path(void)
+{
+	const char *d = getenv("DOCKER_CONFIG");
+
+	if (d && *d)
+		return path_join(d, "config.json");
+	return path_join(getenv("HOME"), ".docker/config.json");
+}
+
+/* The files to read credentials from, in order; NULL-terminated. */
+static void lookup_paths(const char *authfile, char *paths[6])
+{
+	const char *env = getenv("REGISTRY_AUTH_FILE");
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	const char *cfg = getenv("XDG_CONFIG_HOME");
+	int n = 0;
+
+	memset(paths, 0, 6 * sizeof(*paths));
+	if (authfile && *authfile) {
+		paths[0] = strdup(authfile);
+		return;
+	}
+	if (env && *env)
+		paths[n++] = strdup(env);
+	if (xdg && *xdg) {
+		paths[n++] = path_join(xdg, "containers/auth.json");
+	} else {
+		char p[64];
+
+		snprintf(p, sizeof(p), "/run/containers/%u/auth.json",
+			 (unsigned)getuid());
+		paths[n++] = strdup(p);
+	}
+	if (cfg && *cfg)
+		paths[n++] = path_join(cfg, "containers/auth.json");
+	else
+		paths[n++] = path_join(getenv("HOME"),
+				       ".config/containers/auth.json");
+	paths[n++] = docker_config_path();
+}
+
+char *oci_auth_write_path(const char *authfile)
+{
+	const char *env = getenv("REGISTRY_AUTH_FILE");
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+
+	if (authfile && *authfile)
+		return strdup(authfile);
+	if (env && *env)
+		return strdup(env);
+	if (xdg && *xdg)
+		return path_join(xdg, "containers/auth.json");
+	return docker_config_path();
+}
+
+/* A key of "auths" reduced to host[/path]: no scheme, no /v1/ or /v2/. */
+static char *normalize_key(const char *key)
+{
+	const char *p = key;
+	size_t n;
+	char *out;
+
+	if (!strncasecmp(p, "https://", 8))
+		p += 8;
+	else if (!strncasecmp(p, "http://", 7))
+		p += 7;
+	out = strdup(p);
+	if (!out)
+		return NULL;
+	n = strlen(out);
+	while (n && out[n - 1] == '/')
+		out[--n] = '\0';
+	if (n >= 3 &&
+	    (!strcmp(out + n - 3, "/v1") || !strcmp(out + n - 3, "/v2")))
+		out[n - 3] = '\0';
+	if (!strcmp(out, "index.docker.io") ||
+	    !strcmp(out, "registry-1.docker.io")) {
+		free(out);
+		out = strdup("docker.io");
+	}
+	return out;
+}
+
+static bool key_matches(const char *key, const char *registry,
+			const char *repository, size_t *score)
+{
+	cleanup_free char *k = normalize_key(key);
+	cleanup_free char *full = NULL;
+	size_t klen;
+
+	if (!k)
+		return false;
+	if (!strcmp(k, registry)) {
+		*score = 0;
+		return true;
+	}
+	if (!repository || asprintf(&full, "%s/%s", registry, repository) < 0) {
+		full = NULL;
+		return false;
+	}
+	klen = strlen(k);
+	if (!strncmp(full, k, klen) && (full[klen] == '/' || !full[klen])) {
+		*score = klen;
+		return true;
+	}
+	return false;
+}
+
+static json_t *load_auth_file(const char *path, struct error **err)
+{
+	cleanup_free char *buf = NULL;
+	json_error_t jerr;
+	size_t len;
+	json_t *j;
+
+	if (read_file(path, &buf, &len, err) < 0)
+		return NULL;
+	if (len > MAX_AUTH_FILE) {
+		error_set(err, 0, "%s: too large", path);
+		return NULL;
+	}
+	j = json_loadb(buf, len, 0, &jerr);
+	if (!j || !json_is_object(j)) {
+		json_decref(j);
+		error_set(err, 0, "%s: invalid JSON at line %d", path,
+			  jerr.line);
+		return NULL;
+	}
+	return j;
+}
+
+/* Credentials from one "auths" entry: "auth", or "username"/"password". */
+static int entry_creds(const char *path, const char *key, json_t *e,
+		       char **user, char **password, struct error **err)
+{
+	const char *auth = json_string_value(json_object_get(e, "auth"));
+	const char *u = json_string_value(json_object_get(e, "username"));
+	const char *p = json_string_value(json_object_get(e, "password"));
+
+	if (auth && *auth) {
+		cleanup_free char *dec = oci_base64_decode(auth, NULL);
+		char *colon = dec ? strchr(dec, ':') : NULL;
+
+		if (!colon)
+			return error_set(err, 0,
+					 "%s: entry \"%s\": \"auth\" is not "
+					 "base64 of user:password",
+					 path, key);
+		*colon = '\0';
+		*user = strdup(dec);
+		*password = strdup(colon + 1);
+	} else if (u && p) {
+		*user = strdup(u);
+		*password = strdup(p);
+	} else {
+		return 1;
+	}
+	if (!*user || !*password) {
+		free(*user);
+		free(*password);
+		*user = *password = NULL;
+		return error_set(err, ENOMEM, "alloc");
+	}
+	return 0;
+}
+
+int oci_auth_get(const char *authfile, const char *registry,
+		 const char *repository, char **user, char **password,
+		 struct error **err)
+{
+	char *paths[6];
+	int i, ret = 1;
+
+	*user = *password = NULL;
+	lookup_paths(authfile, paths);
+	for (i = 0; i < 6 && paths[i] && ret == 1; i++) {
+		cleanup_json json_t *j = NULL;
+		json_t *auths, *e, *best = NULL;
+		const char *key, *best_key = NULL;
+		size_t score, best_score = 0;
+
+		if (access(paths[i], F_OK) < 0)
+			continue;
+		j = load_auth_file(paths[i], err);
+		if (!j) {
+			ret = -1;
+			break;
+		}
+		auths = json_object_get(j, "auths");
+		if (!json_is_object(auths))
+			continue;
+		json_object_foreach (auths, key, e) {
+			if (key_matches(key, registry, repository, &score) &&
+			    (!best || score > best_score)) {
+				best = e;
+				best_key = key;
+				best_score = score;
+			}
+		}
+		if (best)
+			ret = entry_creds(paths[i], best_key, best, user,
+					  password, err);
+	}
+	for (i = 0; i < 6; i++)
+		free(paths[i]);
+	return ret;
+}
+
+/* Read path (or start empty), apply fn to its "auths", write it 0600. */
+static int rewrite(const char *path, const char *registry, const char *auth,
+		   struct error **err)
+{
+	cleanup_json json_t *j = NULL;
+	cleanup_free char *buf = NULL;
+	cleanup_free char *dir = strdup(path);
+	json_t *auths, *e;
+	const char *key;
+	void *tmp;
+	char *slash;
+	bool found = false;
+
+	if (!dir)
+		return error_set(err, ENOMEM, "alloc");
+	if (access(path, F_OK) == 0) {
+		j = load_auth_file(path, err);
+		if (!j)
+			return -1;
+	} else {
+		j = json_object();
+	}
+	auths = json_object_get(j, "auths");
+	if (!json_is_object(auths)) {
+		auths = json_object();
+		json_object_set_new(j, "auths", auths);
+	}
+	json_object_foreach_safe(auths, tmp, key, e)
+	{
+		cleanup_free char *k = normalize_key(key);
+
+		if (k && !strcmp(k, registry)) {
+			json_object_del(auths, key);
+			found = true;
+		}
+	}
+	if (auth)
+		json_object_set_new(auths, registry,
+				    json_pack("{s:s}", "auth", auth));
+	else if (!found) {
+		error_set(err, 0, "not logged in to %s (in %s)", registry,
+			  path);
+		(*err)->errnum = ENOENT;
+		return -1;
+	}
+	buf = json_dumps(j, JSON_INDENT(1));
+	if (!buf)
+		return error_set(err, ENOMEM, "alloc");
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (mkdir_p(dir, 0700, err) < 0)
+			return -1;
+	}
+	return write_file_atomic(path, buf, strlen(buf), 0600, err);
+}
+
+int oci_auth_set(const char *authfile, const char *registry, const char *user,
+		 const char *password, struct error **err)
+{
+	cleanup_free char *path = oci_auth_write_path(authfile);
+	cleanup_free char *pair = NULL;
+	cleanup_free char *auth = NULL;
+	int ret;
+
+	if (!path)
+		return error_set(err, 0,
+				 "no credentials file: set HOME or "
+				 "REGISTRY_AUTH_FILE");
+	if (strchr(user, ':'))
+		return error_set(err, 0, "user name must not contain ':'");
+	if (asprintf(&pair, "%s:%s", user, password) < 0) {
+		pair = NULL;
+		return error_set(err, ENOMEM, "alloc");
+	}
+	auth = oci_base64_encode(pair, strlen(pair));
+	explicit_bzero(pair, strlen(pair));
+	if (!auth)
+		return error_set(err, ENOMEM, "alloc");
+	ret = rewrite(path, registry, auth, err);
+	explicit_bzero(auth, strlen(auth));
+	return ret;
+}
+
+int oci_auth_delete(const char *authfile, const char *registry,
+		    struct error **err)
+{
+	cleanup_free char *path = oci_auth_write_path(authfile);
+
+	if (!path)
+		return error_set(err, 0,
+				 "no credentials file: set HOME or "
+				 "REGISTRY_AUTH_FILE");
+	if (access(path, F_OK) < 0) {
+		error_set(err, 0, "not logged in to %s (no %s)", registry,
+			  path);
+		if (err && *err)
+			(*err)->errnum = ENOENT;
+		return -1;
+	}
+	return rewrite(path, registry, NULL, err);
+}
+
+/* ---- WWW-Authenticate ---- */
+
+static const char *skip_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return p;
+}
+
+static bool is_token_char(char c)
+{
+	return c && !strchr(" \t,=\"", c);
+}
+
+int oci_challenge_parse(const char *header, struct oci_challenge *c,
+			struct error **err)
+{
+	const char *p = skip_ws(header ? header : "");
+	const char *start = p;
+
+	memset(c, 0, sizeof(*c));
+	while (is_token_char(*p))
+		p++;
+	if (p == start)
+		return error_set(err, 0, "WWW-Authenticate: no scheme");
+	c->scheme = strndup(start, p - start);
+	if (!c->scheme)
+		goto nomem;
+	for (;;) {
+		cleanup_free char *key = NULL;
+		char *val, *v;
+		char **slot = NULL;
+
+		p = skip_ws(p);
+		while (*p == ',')
+			p = skip_ws(p + 1);
+		if (!*p)
+			break;
+		start = p;
+		while (is_token_char(*p))
+			p++;
+		if (p == start || *skip_ws(p) != '=') {
+			/* a second challenge, or token68 credentials: stop */
+			break;
+		}
+		key = strndup(start, p - start);
+		if (!key)
+			goto nomem;
+		p = skip_ws(skip_ws(p) + 1);
+		if (*p == '"') {
+			val = v = malloc(strlen(p) + 1);
+			if (!val)
+				goto nomem;
+			for (p++; *p && *p != '"'; p++) {
+				if (*p == '\\' && p[1])
+					p++;
+				*v++ = *p;
+			}
+			*v = '\0';
+			if (*p != '"') {
+				free(val);
+				oci_challenge_clear(c);
+				return error_set(
+					err, 0,
+					"WWW-Authenticate: unterminated "
+					"quoted string");
+			}
+			p++;
+		} else {
+			start = p;
+			while (is_token_char(*p))
+				p++;
+			val = strndup(start, p - start);
+			if (!val)
+				goto nomem;
+		}
+		if (!strcasecmp(key, "realm"))
+			slot = &c->realm;
+		else if (!strcasecmp(key, "service"))
+			slot = &c->service;
+		else if (!strcasecmp(key, "scope"))
+			slot = &c->scope;
+		else if (!strcasecmp(key, "error"))
+			slot = &c->error;
+		if (slot) {
+			free(*slot);
+			*slot = val;
+		} else {
+			free(val);
+		}
+	}
+	return 0;
+nomem:
+	oci_challenge_clear(c);
+	return error_set(err, ENOMEM, "alloc");
+}
+
+void oci_challenge_clear(struct oci_challenge *c)
+{
+	free(c->scheme);
+	free(c->realm);
+	free(c->service);
+	free(c->scope);
+	free(c->error);
+	memset(c, 0, sizeof(*c));
+}

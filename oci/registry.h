@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * A client for one OCI distribution-spec registry (libcurl): manifests and
+ * blobs, anonymous, basic and bearer-token auth, retries with backoff.
+ */
+#ifndef OCI_REGISTRY_H
+#define OCI_REGISTRY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "oci/digest.h"
+
+struct oci_blob_writer;
+
+struct oci_registry_opts {
+	/* credentials file; NULL: the lookup order of oci/auth.h */
+	const char *authfile;
+	/* "host:port,...": plain HTTP and unverified TLS allowed */
+	const char *insecure;
+	/* per-registry CAs in DIR/<host:port>/ca.crt; NULL:
+	 * /etc/containers/certs.d, then /etc/docker/certs.d */
+	const char *certs_dir;
+	/* connect timeout, and abort when no byte moves for this long */
+	long timeout_s;
+	/* attempts after the first on 429, 5xx and dropped connections */
+	int retries;
+	/* push blobs larger than this in PATCH chunks of this size */
+	int64_t chunk_size;
+	/* called as bytes move; what is a short digest */
+	void (*progress)(void *ctx, const char *what, int64_t done,
+			 int64_t total);
+	void *progress_ctx;
+};
+
+/*
+ * Defaults, overridden by $RUNNER_INSECURE_REGISTRIES,
+ * $RUNNER_REGISTRY_TIMEOUT (s), $RUNNER_REGISTRY_RETRIES,
+ * $RUNNER_PUSH_CHUNK_SIZE (bytes), $RUNNER_CERTS_DIR.
+ */
+void oci_registry_opts_init(struct oci_registry_opts *o);
+
+struct oci_registry;
+
+/* A client for host ("ghcr.io", "localhost:5000"); opts is copied. */
+int oci_registry_new(const char *host, const struct oci_registry_opts *opts,
+		     struct oci_registry **out, struct error **err);
+void oci_registry_free(struct oci_registry *reg);
+
+/* Check that the registry answers and accepts our credentials. */
+int oci_registry_ping(struct oci_registry *reg, struct error **err);
+
+/*
+ * Fetch the manifest or index repo:reference (a tag or a digest), at most
+ * OCI_MAX_MANIFEST_SIZE bytes; its digest is checked when reference is a
+ * digest or the registry sends Docker-Content-Digest.
+ */
+int oci_registry_get_manifest(struct oci_registry *reg, const char *repo,
+			      const char *reference, char **buf, size_t *len,
+			      char **media_type, char digest[OCI_DIGEST_SIZE],
+			      struct error **err);
+
+/* Stream blob digest (size bytes) into w; redirects are followed. */
+int oci_registry_get_blob(struct oci_registry *reg, const char *repo,
+			  const char *digest, int64_t size,
+			  struct oci_blob_writer *w, struct error **err);
+
+int oci_registry_has_blob(struct oci_registry *reg, const char *repo,
+			  const char *digest, bool *exists, struct error **err);
+
+/* Upload size bytes of fd as blob digest (POST + PUT, or PATCH chunks). */
+int oci_registry_put_blob(struct oci_registry *reg, const char *repo,
+			  const char *digest, int64_t size, int fd,
+			  struct error **err);
+
+int oci_registry_put_manifest(struct oci_registry *reg, const char *repo,
+			      const char *reference, const char *media_type,
+			      const void *buf, size_t len, struct error **err);
+
+static inline void oci_registry_freep(struct oci_registry **r)
+{
+	oci_registry_free(*r);
+}
+
+#define cleanup_registry __attribute__((cleanup(oci_registry_freep)))
+
+#endif

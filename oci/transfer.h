@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Moving images between the local store and registries: pull, push, and
+ * the pull policy `runner run --pull` applies before reading an image.
+ */
+#ifndef OCI_TRANSFER_H
+#define OCI_TRANSFER_H
+
+#include "common/error.h"
+#include "oci/registry.h"
+
+struct oci_store;
+
+enum oci_pull_policy {
+	OCI_PULL_MISSING, /* pull when the store lacks the image (default) */
+	OCI_PULL_ALWAYS,
+	OCI_PULL_NEVER,
+};
+
+/* "missing", "always", "never". */
+int oci_pull_policy_parse(const char *s, enum oci_pull_policy *out,
+			  struct error **err);
+
+/*
+ * Pull ref (a normalised reference, tag or digest) with every manifest and
+ * blob it uses into store, verifying each digest and size before anything
+ * is committed.  With arch, fail before downloading blobs when an index
+ * has no manifest for it.  *digest (if not NULL) receives the digest.
+ */
+int oci_pull(struct oci_store *store, const char *ref, const char *arch,
+	     const struct oci_registry_opts *opts, char **digest,
+	     struct error **err);
+
+/*
+ * Push the stored image ref to dest (NULL: to ref itself): blobs the
+ * registry lacks, then each manifest, then the index under dest's tag.
+ */
+int oci_push(struct oci_store *store, const char *ref, const char *dest,
+	     const struct oci_registry_opts *opts, char **digest,
+	     struct error **err);
+
+/*
+ * Make sure the store holds ref (normalised) for this machine's
+ * architecture according to policy; call before oci_store_get_gadget().
+ * opts NULL means oci_registry_opts_init() defaults.
+ */
+int oci_ensure_gadget(struct oci_store *store, const char *ref,
+		      enum oci_pull_policy policy,
+		      const struct oci_registry_opts *opts, struct error **err);
+
+#endif
