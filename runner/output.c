@@ -73,15 +73,17 @@ int output_mode_parse(const char *s, enum output_mode *mode)
 
 /* ---- JSON strings ------------------------------------------------------ */
 
-/* 0: copy; 'u': \u00XX; else the letter after the backslash. */
+/* 0: copy; 'u': \\u00XX; else the letter after the backslash. */
 static const char json_esc[128] = {
-	['\0'] = 'u', [1] = 'u',  [2] = 'u',	[3] = 'u',     [4] = 'u',
-	[5] = 'u',    [6] = 'u',  [7] = 'u',	['\b'] = 'b',  ['\t'] = 't',
-	['\n'] = 'n', [11] = 'u', ['\f'] = 'f', ['\r'] = 'r',  [14] = 'u',
-	[15] = 'u',   [16] = 'u', [17] = 'u',	[18] = 'u',    [19] = 'u',
-	[20] = 'u',   [21] = 'u', [22] = 'u',	[23] = 'u',    [24] = 'u',
-	[25] = 'u',   [26] = 'u', [27] = 'u',	[28] = 'u',    [29] = 'u',
-	[30] = 'u',   [31] = 'u', ['"'] = '"',	['\\'] = '\\',
+	['\0'] = 'u', [1] = 'u',     [2] = 'u',	   [3] = 'u',
+	[4] = 'u',    [5] = 'u',     [6] = 'u',	   [7] = 'u',
+	['\b'] = 'b', ['\t'] = 't',  ['\n'] = 'n', [11] = 'u',
+	['\f'] = 'f', ['\r'] = 'r',  [14] = 'u',   [15] = 'u',
+	[16] = 'u',   [17] = 'u',    [18] = 'u',   [19] = 'u',
+	[20] = 'u',   [21] = 'u',    [22] = 'u',   [23] = 'u',
+	[24] = 'u',   [25] = 'u',    [26] = 'u',   [27] = 'u',
+	[28] = 'u',   [29] = 'u',    [30] = 'u',   [31] = 'u',
+	['"'] = '"',  ['\\'] = '\\', [0x7f] = 'u', /* valid JSON raw, but not printable YAML */
 };
 
 /* Length of a valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */

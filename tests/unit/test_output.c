@@ -1,0 +1,527 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * runner/output.c: exact JSON lines, columns with cuts and alignment,
+ * pretty JSON, YAML, terminal scaling, batching and write errors.  Output
+ * goes to a memfd that the tests read back.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/mman.h>
+
+#include <cmocka.h>
+
+#include "metadata/metadata.h"
+#include "runner/fields_internal.h"
+#include "runner/output.h"
+#include "fixture_event.h"
+
+struct fx {
+	struct btf *btf;
+	int id;
+	struct gadget_metadata *md;
+	struct fieldset *fs;
+	struct fx_event ev;
+	int fd;
+};
+
+static void fill_event(struct fx_event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->timestamp_raw = 3600000000005ULL;
+	ev->netns_id = 4026531840ULL;
+	strcpy(ev->proc.comm, "nslookup");
+	ev->proc.pid = 4242;
+	ev->proc.tid = 4243;
+	ev->proc.mntns_id = 4026531841ULL;
+	strcpy(ev->proc.parent.comm, "sh");
+	ev->proc.parent.pid = 1;
+	ev->src.version = 4;
+	inet_pton(AF_INET, "10.0.0.1", ev->src.addr_raw.v6);
+	ev->src.port = 40000;
+	ev->src.proto_raw = 17;
+	ev->dst.version = 6;
+	inet_pton(AF_INET6, "fd00::53", ev->dst.addr_raw.v6);
+	ev->dst.port = 53;
+	ev->dst.proto_raw = 6;
+	ev->nameserver.version = 6;
+	inet_pton(AF_INET6, "fd00::53", ev->nameserver.addr_raw.v6);
+	ev->addresses[1].version = 4;
+	inet_pton(AF_INET, "192.0.2.7", ev->addresses[1].addr_raw.v6);
+	ev->latency_ns_raw = 1234567;
+	ev->id = 0x0c3b;
+	ev->qtype_raw = 2;
+	ev->pkt_type_raw = FX_OUTGOING;
+	ev->qr_raw = true;
+	ev->rcode_raw = 3;
+	strcpy(ev->name, "a\x01"
+			 "b.");
+	ev->delta = -7;
+	ev->flags_lo = 5;
+	ev->flags_hi = 17;
+	ev->pad = 0xffffffff;
+}
+
+static struct fieldset *fs_of(struct fx *x, const char *yaml)
+{
+	struct gadget_metadata *md = NULL;
+	struct fieldset *fs = NULL;
+	struct error *err = NULL;
+
+	if (metadata_parse(yaml, strlen(yaml), "t.yaml", &md, &err) ||
+	    fieldset_new(x->btf, x->id, md, "dns", &fs, &err))
+		fail_msg("%s", error_msg(err));
+	metadata_free(md); /* the fieldset keeps what it needs */
+	return fs;
+}
+
+static int setup(void **state)
+{
+	struct fx *x = calloc(1, sizeof(*x));
+	struct fx_types t;
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	x->btf = btf__new_empty();
+	x->id = fx_build(x->btf, &t);
+	x->fs = fs_of(x, fx_yaml);
+	fill_event(&x->ev);
+	x->fd = memfd_create("out", 0);
+	assert_true(x->fd >= 0);
+	*state = x;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *x = *state;
+
+	close(x->fd);
+	fieldset_free(x->fs);
+	btf__free(x->btf);
+	free(x);
+	return 0;
+}
+
+/* Everything written to the memfd so far (static buffer). */
+static const char *written(struct fx *x)
+{
+	static char buf[1 << 22];
+	ssize_t n = pread(x->fd, buf, sizeof(buf) - 1, 0);
+
+	assert_true(n >= 0);
+	buf[n] = '\0';
+	return buf;
+}
+
+static struct output *out_new(struct fx *x, const struct fieldset *fs,
+			      enum output_mode mode)
+{
+	struct output *o = NULL;
+	struct error *err = NULL;
+
+	if (output_new(fs, mode, x->fd, &o, &err))
+		fail_msg("%s", error_msg(err));
+	return o;
+}
+
+static void want_time(char *out, long long wall_ns)
+{
+	time_t s = (time_t)(wall_ns / 1000000000LL);
+	struct tm tm;
+	char date[32];
+
+	gmtime_r(&s, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+	sprintf(out, "%s.%09lldZ", date, wall_ns % 1000000000LL);
+}
+
+static void mode_parse__names(void **state)
+{
+	enum output_mode m;
+
+	(void)state;
+	assert_int_equal(output_mode_parse("columns", &m), 0);
+	assert_int_equal(m, OUTPUT_COLUMNS);
+	assert_int_equal(output_mode_parse("json", &m), 0);
+	assert_int_equal(m, OUTPUT_JSON);
+	assert_int_equal(output_mode_parse("jsonpretty", &m), 0);
+	assert_int_equal(m, OUTPUT_JSONPRETTY);
+	assert_int_equal(output_mode_parse("yaml", &m), 0);
+	assert_int_equal(m, OUTPUT_YAML);
+	assert_int_equal(output_mode_parse("JSON", &m), -1);
+	assert_int_equal(output_mode_parse("", &m), -1);
+}
+
+static void json__fixture_event__exact_line(void **state)
+{
+	struct fx *x = *state;
+	struct output *o = out_new(x, x->fs, OUTPUT_JSON);
+	char ts[64], want[4096];
+
+	want_time(ts, (long long)x->ev.timestamp_raw + x->fs->boot_to_real_ns);
+	snprintf(want, sizeof(want),
+		 "{\"timestamp\":\"%s\",\"timestamp_raw\":3600000000005,"
+		 "\"netns_id\":4026531840,"
+		 "\"proc\":{\"comm\":\"nslookup\",\"pid\":4242,\"tid\":4243,"
+		 "\"mntns_id\":4026531841,\"creds\":{\"uid\":0,\"user\":"
+		 "\"root\",\"gid\":0,\"group\":\"root\"},\"parent\":{\"comm\":"
+		 "\"sh\",\"pid\":1}},"
+		 "\"src\":{\"addr\":\"10.0.0.1\",\"version\":4,\"port\":40000,"
+		 "\"proto\":\"UDP\",\"proto_raw\":17},"
+		 "\"dst\":{\"addr\":\"fd00::53\",\"version\":6,\"port\":53,"
+		 "\"proto\":\"TCP\",\"proto_raw\":6},"
+		 "\"nameserver\":{\"addr\":\"fd00::53\",\"version\":6},"
+		 "\"addresses\":\"192.0.2.7\","
+		 "\"latency_ns\":\"1.234567ms\",\"latency_ns_raw\":1234567,"
+		 "\"id\":\"0c3b\",\"qtype\":\"NS\",\"qtype_raw\":2,"
+		 "\"pkt_type\":\"OUTGOING\",\"pkt_type_raw\":4,"
+		 "\"qr\":\"R\",\"qr_raw\":true,"
+		 "\"rcode\":\"NameError\",\"rcode_raw\":3,\"tc\":false,"
+		 "\"name\":\"a\\u0001b.\",\"delta\":-7,\"flags_hi\":17}\n",
+		 ts);
+	output_event(o, &x->ev, sizeof(x->ev));
+	assert_string_equal(written(x), ""); /* buffered until a flush */
+	assert_int_equal(output_flush(o), 0);
+	assert_string_equal(written(x), want);
+	output_free(o);
+}
+
+static void json__query__rcode_empty_and_qr_q(void **state)
+{
+	struct fx *x = *state;
+	struct error *err = NULL;
+	struct output *o;
+
+	assert_int_equal(fieldset_select(x->fs, "qr,rcode,addresses", &err), 0);
+	o = out_new(x, x->fs, OUTPUT_JSON);
+	x->ev.qr_raw = false;
+	memset(x->ev.addresses, 0, sizeof(x->ev.addresses));
+	output_event(o, &x->ev, sizeof(x->ev));
+	output_free(o); /* flushes */
+	assert_string_equal(
+		written(x),
+		"{\"addresses\":\"\",\"qr\":\"Q\",\"rcode\":\"\"}\n");
+}
+
+static void json__selection__nested_parents_kept(void **state)
+{
+	struct fx *x = *state;
+	struct error *err = NULL;
+	struct output *o;
+
+	assert_int_equal(
+		fieldset_select(x->fs, "name,proc.creds.uid,dst", &err), 0);
+	o = out_new(x, x->fs, OUTPUT_JSON);
+	output_event(o, &x->ev, sizeof(x->ev));
+	output_free(o);
+	assert_string_equal(written(x),
+			    "{\"proc\":{\"creds\":{\"uid\":0}},"
+			    "\"dst\":{\"addr\":\"fd00::53\",\"version\":6,"
+			    "\"port\":53,\"proto\":\"TCP\",\"proto_raw\":6},"
+			    "\"name\":\"a\\u0001b.\"}\n");
+}
+
+static void json__strings__escaped_and_valid_utf8(void **state)
+{
+	struct fx *x = *state;
+	struct error *err = NULL;
+	struct output *o;
+
+	assert_int_equal(fieldset_select(x->fs, "name", &err), 0);
+	o = out_new(x, x->fs, OUTPUT_JSON);
+	/* quote, backslash, LF, TAB, DEL, é, a bad lead byte, a surrogate */
+	memcpy(x->ev.name, "q\"b\\\n\t\x7f\xc3\xa9\xc3(\xed\xa0\x80", 15);
+	output_event(o, &x->ev, sizeof(x->ev));
+	/* no NUL in 32 bytes: stops at the array's end */
+	memset(x->ev.name, 'z', sizeof(x->ev.name));
+	output_event(o, &x->ev, sizeof(x->ev));
+	output_free(o);
+	assert_string_equal(
+		written(x),
+		"{\"name\":\"q\\\"b\\\\\\n\\t\\u007f\xc3\xa9"
+		"\\u00c3(\\u00ed\\u00a0\\u0080\"}\n"
+		"{\"name\":\"zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz\"}\n");
+}
+
+static void json__short_record__zero_filled(void **state)
+{
+	struct fx *x = *state;
+	struct error *err = NULL;
+	struct output *o;
+
+	assert_int_equal(
+		fieldset_select(x->fs, "timestamp_raw,pid,name,src", &err), 0);
+	o = out_new(x, x->fs, OUTPUT_JSON);
+	output_event(o, &x->ev, 8);
+	output_free(o);
+	assert_string_equal(written(x),
+			    "{\"timestamp_raw\":3600000000005,\"proc\":{"
+			    "\"pid\":0},\"src\":{\"addr\":\"\",\"version\":0,"
+			    "\"port\":0,\"proto\":\"0\",\"proto_raw\":0},"
+			    "\"name\":\"\"}\n");
+}
+
+static void columns__selection__cut_aligned_padded(void **state)
+{
+	struct fx *x = *state;
+	struct error *err = NULL;
+	struct output *o;
+
+	assert_int_equal(fieldset_select(x->fs, "name,pid,addresses,qr", &err),
+			 0);
+	o = out_new(x, x->fs, OUTPUT_COLUMNS);
+	strcpy(x->ev.name, "www.example.com.");
+	x->ev.addresses[0].version = 4;
+	inet_pton(AF_INET, "192.0.2.7", x->ev.addresses[0].addr_raw.v6);
+	x->ev.addresses[1].version = 6;
+	inet_pton(AF_INET6, "2001:db8::1", x->ev.addresses[1].addr_raw.v6);
+	output_header(o);
+	output_event(o, &x->ev, sizeof(x->ev));
+	strcpy(x->ev.name, "short");
+	x->ev.proc.pid = 7;
+	x->ev.qr_raw = false;
+	memset(x->ev.addresses, 0, sizeof(x->ev.addresses));
+	output_event(o, &x->ev, sizeof(x->ev));
+	output_free(o);
+	assert_string_equal(written(x),
+			    "NAME             PID ADDRESSES            QR\n"
+			    "www.example\xe2\x80\xa6    4242 "
+			    "192.0.2.7,\xe2\x80\xa6"
+			    "01:db8::1 R\n"
+			    "short              7                      Q\n");
+}
+
+static void columns__ellipsis_modes__cut_where_asked(void **state)
+{
+	struct fx *x = *state;
+	struct fieldset *fs;
+	struct error *err = NULL;
+	struct output *o;
+
+	fs = fs_of(x, "datasources:\n  dns:\n    fields:\n"
+		      "      name:\n        annotations:\n"
+		      "          columns.width: 6\n"
+		      "          columns.ellipsis: start\n"
+		      "      proc.comm:\n        annotations:\n"
+		      "          columns.width: 5\n"
+		      "          columns.ellipsis: none\n"
+		      "          columns.alignment: right\n"
+		      "      proc.parent.comm:\n        annotations:\n"
+		      "          columns.width: 1\n");
+	assert_int_equal(fieldset_select(fs, "name,comm,parent.comm", &err), 0);
+	o = out_new(x, fs, OUTPUT_COLUMNS);
+	strcpy(x->ev.name, "abcdefghij");
+	output_header(o);
+	output_event(o, &x->ev, sizeof(x->ev));
+	output_free(o);
+	fieldset_free(fs);
+	assert_string_equal(written(x), "NAME    COMM \xe2\x80\xa6\n"
+					"\xe2\x80\xa6"
+					"fghij nsloo \xe2\x80\xa6\n");
+}
+
+static void columns__default__header_and_hidden(void **state)
+{
+	struct fx *x = *state;
+	struct output *o = out_new(x, x->fs, OUTPUT_COLUMNS);
+	const char *s;
+
+	output_header(o);
+	output_event(o, &x->ev, sizeof(x->ev));
+	output_free(o);
+	s = written(x);
+	assert_true(!strncmp(
+		s,
+		"COMM                 PID SRC                      DST       "
+		"               ADDRESSES            LATENCY\xe2\x80\xa6 QTYPE"
+		" QR RCODE    NAME\n",
+		130));
+	assert_non_null(
+		strstr(s, "nslookup            4242 10.0.0.1:40000"
+			  "           [fd00::53]:53            "
+			  "192.0.2.7            1.23456\xe2\x80\xa6 NS    R "));
+	assert_null(strstr(s, "4243")); /* tid is hidden */
+}
+
+static void columns__terminal__scaled_within_limits(void **state)
+{
+	struct fx *x = *state;
+	struct output *o = out_new(x, x->fs, OUTPUT_COLUMNS);
+	const char *s, *nl;
+	size_t cps = 0;
+
+	output_set_term_width(o, 100);
+	output_header(o);
+	output_free(o);
+	s = written(x);
+	nl = strchr(s, '\n');
+	assert_non_null(nl);
+	/* the minimum widths sum to 90: the header fits in 100 */
+	for (const char *p = s; p < nl; p++)
+		cps += ((unsigned char)*p & 0xc0) != 0x80;
+	assert_true(cps <= 100);
+	assert_true(cps >= 90);
+	/* every visible column got at least its minimum width */
+	assert_non_null(strstr(s, "QR"));
+	assert_non_null(strstr(s, "COMM"));
+}
+
+static void columns__wide_terminal__grows_up_to_maxwidth(void **state)
+{
+	struct fx *x = *state;
+	struct error *err = NULL;
+	struct output *o;
+
+	assert_int_equal(fieldset_select(x->fs, "src,comm", &err), 0);
+	o = out_new(x, x->fs, OUTPUT_COLUMNS);
+	output_set_term_width(o, 300);
+	output_header(o);
+	output_free(o);
+	/* src (l4endpoint) grows from 24 to its maxwidth 53, comm stays 16 */
+	assert_string_equal(written(x),
+			    "SRC                                               "
+			    "    COMM\n");
+}
+
+static void pretty__selection__indented(void **state)
+{
+	struct fx *x = *state;
+	struct error *err = NULL;
+	struct output *o;
+
+	assert_int_equal(fieldset_select(x->fs, "src,name,tc", &err), 0);
+	o = out_new(x, x->fs, OUTPUT_JSONPRETTY);
+	output_header(o); /* nothing outside columns mode */
+	output_event(o, &x->ev, sizeof(x->ev));
+	output_free(o);
+	assert_string_equal(written(x), "{\n"
+					"  \"src\": {\n"
+					"    \"addr\": \"10.0.0.1\",\n"
+					"    \"version\": 4,\n"
+					"    \"port\": 40000,\n"
+					"    \"proto\": \"UDP\",\n"
+					"    \"proto_raw\": 17\n"
+					"  },\n"
+					"  \"tc\": false,\n"
+					"  \"name\": \"a\\u0001b.\"\n"
+					"}\n");
+}
+
+static void yaml__selection__documents(void **state)
+{
+	struct fx *x = *state;
+	struct error *err = NULL;
+	struct output *o;
+
+	assert_int_equal(fieldset_select(x->fs, "proc.creds,name,qr", &err), 0);
+	o = out_new(x, x->fs, OUTPUT_YAML);
+	output_event(o, &x->ev, sizeof(x->ev));
+	x->ev.qr_raw = false;
+	output_event(o, &x->ev, sizeof(x->ev));
+	output_free(o);
+	assert_string_equal(written(x), "---\n"
+					"proc:\n"
+					"  creds:\n"
+					"    uid: 0\n"
+					"    user: \"root\"\n"
+					"    gid: 0\n"
+					"    group: \"root\"\n"
+					"qr: \"R\"\n"
+					"name: \"a\\u0001b.\"\n"
+					"---\n"
+					"proc:\n"
+					"  creds:\n"
+					"    uid: 0\n"
+					"    user: \"root\"\n"
+					"    gid: 0\n"
+					"    group: \"root\"\n"
+					"qr: \"Q\"\n"
+					"name: \"a\\u0001b.\"\n");
+}
+
+static void batching__threshold__writes_whole_lines(void **state)
+{
+	struct fx *x = *state;
+	struct output *o = out_new(x, x->fs, OUTPUT_JSON);
+	size_t lines = 0, len;
+	const char *s;
+	int n = 0;
+
+	/* write until something reaches the fd without a flush */
+	while (!*written(x) && n < 100000) {
+		output_event(o, &x->ev, sizeof(x->ev));
+		n++;
+	}
+	assert_true(n > 100); /* it batched */
+	s = written(x);
+	len = strlen(s);
+	assert_true(len >= 256 * 1024);
+	assert_int_equal(s[len - 1], '\n');
+	for (size_t i = 0; i < len; i++)
+		lines += s[i] == '\n';
+	assert_int_equal(lines, n);
+	for (int i = 0; i < 1000; i++)
+		output_event(o, &x->ev, sizeof(x->ev));
+	assert_int_equal(output_flush(o), 0);
+	assert_int_equal(output_flush(o), 0); /* nothing left: no-op */
+	s = written(x);
+	lines = 0;
+	for (size_t i = 0; s[i]; i++)
+		lines += s[i] == '\n';
+	assert_int_equal(lines, n + 1000);
+	output_free(o);
+}
+
+static void write_error__reported_then_events_dropped(void **state)
+{
+	struct fx *x = *state;
+	int fd = open("/dev/null", O_RDONLY);
+	struct output *o = NULL;
+	struct error *err = NULL;
+
+	(void)x;
+	assert_int_equal(output_new(x->fs, OUTPUT_JSON, fd, &o, &err), 0);
+	output_event(o, &x->ev, sizeof(x->ev));
+	assert_int_equal(output_error(o), 0);
+	assert_int_equal(output_flush(o), -1);
+	assert_int_equal(output_error(o), EBADF);
+	output_event(o, &x->ev, sizeof(x->ev));
+	assert_int_equal(output_flush(o), -1);
+	output_free(o);
+	close(fd);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(mode_parse__names),
+		T(json__fixture_event__exact_line),
+		T(json__query__rcode_empty_and_qr_q),
+		T(json__selection__nested_parents_kept),
+		T(json__strings__escaped_and_valid_utf8),
+		T(json__short_record__zero_filled),
+		T(columns__selection__cut_aligned_padded),
+		T(columns__ellipsis_modes__cut_where_asked),
+		T(columns__default__header_and_hidden),
+		T(columns__terminal__scaled_within_limits),
+		T(columns__wide_terminal__grows_up_to_maxwidth),
+		T(pretty__selection__indented),
+		T(yaml__selection__documents),
+		T(batching__threshold__writes_whole_lines),
+		T(write_error__reported_then_events_dropped),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
