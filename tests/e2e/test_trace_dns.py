@@ -33,15 +33,16 @@ class Env:
     pass
 
 
-def dnsmasq(ns, tmp, listen, name="dnsmasq"):
+def dnsmasq(ns, tmp, listen, name="dnsmasq", port=53):
     pidfile = os.path.join(tmp, f"{name}.pid")
     p = ns.popen("dnsmasq --no-daemon --no-resolv --no-hosts --bind-interfaces"
                  f" --listen-address={listen} --pid-file={pidfile}"
+                 f" --port={port}"
                  f" --address=/web.test/{WEB4} --address=/web.test/{WEB6}"
                  " --address=/nx.test/"
                  f" --host-record=web2.test,{WEB2} --cname=alias.test,web2.test",
                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_port(ns, listen.split(",")[0], p)
+    wait_port(ns, listen.split(",")[0], p, port)
     return p
 
 
@@ -64,13 +65,14 @@ def unbound(ns, tmp):
     return p
 
 
-def wait_port(ns, addr, proc):
+def wait_port(ns, addr, proc, port=53):
     """Wait until a DNS server answers on addr (it runs in ns)."""
     deadline = time.time() + 10
     while time.time() < deadline:
         if proc.poll() is not None:
             raise Fail(f"DNS server in {ns.name} exited {proc.returncode}")
-        out = ns.run(f"dig +time=1 +tries=1 @{addr} web.test", check_rc=False)
+        out = ns.run(f"dig +time=1 +tries=1 -p {port} @{addr} web.test",
+                     check_rc=False)
         if "status:" in out:
             return
         time.sleep(0.1)
@@ -201,7 +203,7 @@ def check_endpoint(ep, addr, port, proto, what):
 def check_exchange(env, evs, *, pid, name, qtype, srv, cli, proto="UDP",
                    comm=None, uid=0, gid=0, rcode="Success", addresses="",
                    num_answers=None, server_comm="dnsmasq", server_pid=None,
-                   cli_ns=None, srv_ns=None):
+                   cli_ns=None, srv_ns=None, server_port=53):
     """The four events of one query/response seen at both ends: the client's
     query (OUTGOING) and response (HOST) in its namespace, the server's
     query (HOST) and response (OUTGOING) in its own."""
@@ -228,8 +230,8 @@ def check_exchange(env, evs, *, pid, name, qtype, srv, cli, proto="UDP",
         eq(e["qclass"], 1, f"{what} qclass")
         check(e["timestamp_raw"] > 0, f"{what} timestamp_raw")
     check_endpoint(q["src"], cli, port, proto, "query src")
-    check_endpoint(q["dst"], srv, 53, proto, "query dst")
-    check_endpoint(r["src"], srv, 53, proto, "response src")
+    check_endpoint(q["dst"], srv, server_port, proto, "query dst")
+    check_endpoint(r["src"], srv, server_port, proto, "response src")
     check_endpoint(r["dst"], cli, port, proto, "response dst")
     eq(q["nameserver"]["addr"], srv, "query nameserver")
     eq(r["nameserver"]["addr"], srv, "response nameserver")
@@ -256,7 +258,7 @@ def check_exchange(env, evs, *, pid, name, qtype, srv, cli, proto="UDP",
     for e, what in ((sq, "server query"), (sr, "server response")):
         eq(e["proc"]["comm"], server_comm, f"{what} proc.comm")
         eq(e["proc"]["pid"], server_pid, f"{what} proc.pid")
-        eq(e["src"]["port"] if e is sr else e["dst"]["port"], 53,
+        eq(e["src"]["port"] if e is sr else e["dst"]["port"], server_port,
            f"{what} server port")
     eq(sq["src"]["port"], port, "server query src.port")
     eq(sr["addresses"], addresses, "server response addresses")
@@ -453,6 +455,51 @@ def server_started_later_in_new_namespace(env):
                    srv="127.0.0.1", cli="127.0.0.1", cli_ns=ns, srv_ns=ns,
                    server_comm="unbound", server_pid=ub.pid,
                    addresses=cr["addresses"], num_answers=10)
+
+
+@test
+def ports_param(env):
+    """--ports replaces the DNS ports: 1053 traced, 53 no longer."""
+    other = dnsmasq(env.srv, env.tmp, SRV4, name="dnsmasq-1053", port=1053)
+    env.procs.append(other)
+    r = Runner(["run", "trace_dns", "-o", "json", "--store", env.store,
+                "--ports", "1053"])
+    try:
+        pid53, _ = dig(env, f"@{SRV4} web.test")
+        pid, out = dig(env, f"-p 1053 @{SRV4} web.test")
+        check(WEB4 in out, f"dig output: {out[-300:]}")
+        evs = wait_events(r, exchange_done(env.cli, pid, "web.test.", "A"))
+        evs = wait_events(r, server_done(env, "web.test.", "A"))
+    finally:
+        eq(r.stop(), 0, "exit code")
+    check_exchange(env, evs, pid=pid, name="web.test.", qtype="A", srv=SRV4,
+                   cli=CLI4, addresses=WEB4, server_pid=other.pid,
+                   server_port=1053)
+    eq(pick(evs, proc__pid=pid53), [], "events of port 53")
+    for e in evs:
+        check(1053 in (e["src"]["port"], e["dst"]["port"]),
+              f"event not on port 1053: {e['src']} -> {e['dst']}")
+
+
+@test
+def comm_filter_param(env):
+    """--comm keeps only the events whose local process has that name."""
+    r = Runner(["run", "trace_dns", "-o", "json", "--store", env.store,
+                "--comm", "nslookup"])
+    nslookup = os.path.join(env.bin, "nslookup")
+    try:
+        dig_pid, _ = dig(env, f"@{SRV4} web.test")
+        pid, _ = run_client(env.cli, f"{nslookup} -type=a web.test {SRV4}")
+        evs = wait_events(r, exchange_done(env.cli, pid, "web.test.", "A"))
+        time.sleep(0.3)  # anything else would have arrived by now
+        evs = r.events()
+    finally:
+        eq(r.stop(), 0, "exit code")
+    eq(sorted(e["pkt_type"] for e in evs), ["HOST", "OUTGOING"],
+       "the client's query and response only")
+    for e in evs:
+        eq(e["proc"]["comm"], "nslookup", "proc.comm")
+        eq(e["proc"]["pid"], pid, "proc.pid")
 
 
 @test
