@@ -157,12 +157,15 @@ static bool parse_number(const struct field *fl, const char *v,
 
 static int add_rule(struct filter *f, char *rule, struct error **err)
 {
+	cleanup_free char *orig = strdup(rule);
 	struct filter_rule r = { 0 };
 	const char *p = strpbrk(rule, "=!<>~");
 	char *name, *value;
 	size_t oplen = 0;
 	int op, idx;
 
+	if (!orig)
+		return error_set(err, ENOMEM, "filter");
 	if (!p)
 		return error_set(err, 0,
 				 "\"%s\": no operator (==, !=, <, <=, "
@@ -176,7 +179,7 @@ static int add_rule(struct filter *f, char *rule, struct error **err)
 	rule[p - rule] = '\0';
 	name = trim(rule);
 	if (!*name)
-		return error_set(err, 0, "\"%s%s\": no field name", p, value);
+		return error_set(err, 0, "\"%s\": no field name", trim(orig));
 	idx = fieldset_lookup(f->fs, name);
 	if (idx < 0)
 		return error_set(err, 0, "%s field \"%s\"",

@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: Apache-2.0
+/* runner/filter.c: the -F grammar, comparisons by type, and its errors. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include <cmocka.h>
+
+#include "metadata/metadata.h"
+#include "runner/fields.h"
+#include "runner/filter.h"
+#include "fixture_event.h"
+
+struct fx {
+	struct btf *btf;
+	struct fieldset *fs;
+	struct fx_event ev;
+};
+
+static int setup(void **state)
+{
+	struct fx *x = calloc(1, sizeof(*x));
+	struct gadget_metadata *md = NULL;
+	struct error *err = NULL;
+	struct fx_types t;
+	int id;
+
+	x->btf = btf__new_empty();
+	id = fx_build(x->btf, &t);
+	if (metadata_parse(fx_yaml, strlen(fx_yaml), "t.yaml", &md, &err) ||
+	    fieldset_new(x->btf, id, md, "dns", &x->fs, &err))
+		fail_msg("%s", error_msg(err));
+	metadata_free(md);
+	strcpy(x->ev.proc.comm, "nslookup");
+	x->ev.proc.pid = 4242;
+	x->ev.src.version = 4;
+	inet_pton(AF_INET, "10.0.0.1", x->ev.src.addr_raw.v6);
+	x->ev.src.port = 40000;
+	x->ev.src.proto_raw = 17;
+	x->ev.id = 0xc3b5;
+	x->ev.qtype_raw = 1;
+	x->ev.pkt_type_raw = FX_OUTGOING;
+	x->ev.qr_raw = true;
+	x->ev.rcode_raw = 3;
+	x->ev.latency_ns_raw = 1500;
+	strcpy(x->ev.name, "www.example.com.");
+	x->ev.delta = -7;
+	*state = x;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *x = *state;
+
+	fieldset_free(x->fs);
+	btf__free(x->btf);
+	free(x);
+	return 0;
+}
+
+/* Does the event pass the one filter expr? */
+static bool match(struct fx *x, const char *expr)
+{
+	struct filter *f = NULL;
+	struct error *err = NULL;
+	bool r;
+
+	if (filter_add(&f, x->fs, expr, &err))
+		fail_msg("filter %s: %s", expr, error_msg(err));
+	r = filter_match(f, &x->ev, sizeof(x->ev));
+	filter_free(f);
+	return r;
+}
+
+static void bad(struct fx *x, const char *expr, const char *want)
+{
+	struct filter *f = NULL;
+	struct error *err = NULL;
+
+	assert_int_equal(filter_add(&f, x->fs, expr, &err), -1);
+	assert_null(f);
+	assert_string_equal(error_msg(err), want);
+	error_free(err);
+}
+
+static void numbers__compare_as_numbers(void **state)
+{
+	struct fx *x = *state;
+
+	assert_true(match(x, "proc.pid==4242"));
+	assert_false(match(x, "proc.pid!=4242"));
+	assert_true(match(x, "pid>999")); /* 4242 > 999, not as text */
+	assert_true(match(x, "pid>=4242"));
+	assert_false(match(x, "pid<4242"));
+	assert_true(match(x, "pid<=4242"));
+	assert_true(match(x, "pid < 10000"));
+	assert_true(match(x, "pid==0x1092"));
+	assert_true(match(x, "delta<0"));
+	assert_true(match(x, "delta==-7"));
+	assert_false(match(x, "delta>-7"));
+	assert_true(match(x, "src.port==40000"));
+	assert_true(match(x, "latency_ns_raw>1000"));
+}
+
+static void bools_and_hex__by_value(void **state)
+{
+	struct fx *x = *state;
+
+	assert_true(match(x, "qr_raw==true"));
+	assert_true(match(x, "qr_raw==1"));
+	assert_false(match(x, "qr_raw==false"));
+	assert_true(match(x, "tc==false"));
+	assert_true(match(x, "id==c3b5"));
+	assert_true(match(x, "id==0xC3B5"));
+	assert_true(match(x, "id>c000"));
+	assert_false(match(x, "id<c3b5"));
+}
+
+static void strings__compare_as_text(void **state)
+{
+	struct fx *x = *state;
+
+	assert_true(match(x, "name==www.example.com."));
+	assert_false(match(x, "name==www.example.com"));
+	assert_true(match(x, "name!=x"));
+	assert_true(match(x, "comm==nslookup"));
+	assert_true(match(x, "comm>abc"));
+	assert_true(match(x, "comm<z"));
+	assert_true(match(x, "name~^www\\.ex"));
+	assert_false(match(x, "name~^ex"));
+	assert_true(match(x, "name!~^ex"));
+	assert_true(match(x, "comm~(dig|nslookup)"));
+}
+
+static void formatted__by_shown_value(void **state)
+{
+	struct fx *x = *state;
+
+	assert_true(match(x, "qr==R"));
+	assert_true(match(x, "qtype==A")); /* one-of index 1 */
+	assert_true(match(x, "pkt_type==OUTGOING"));
+	assert_true(match(x, "pkt_type_raw==4"));
+	assert_true(match(x, "rcode==NameError"));
+	assert_true(match(x, "src==10.0.0.1:40000"));
+	assert_true(match(x, "src.addr~^10\\."));
+	assert_true(match(x, "src.proto==UDP"));
+	assert_true(match(x, "latency_ns==1.5\xc2\xb5s"));
+	x->ev.qr_raw = false;
+	assert_true(match(x, "rcode=="));
+	assert_true(match(x, "qr==Q"));
+}
+
+static void comma__and_with_escape(void **state)
+{
+	struct fx *x = *state;
+
+	assert_true(match(x, "pid==4242,comm==nslookup"));
+	assert_false(match(x, "pid==4242,comm==dig"));
+	assert_true(match(x, " pid == 4242 , qr == R "));
+	strcpy(x->ev.name, "a,b.");
+	assert_true(match(x, "name==a\\,b."));
+	assert_true(match(x, "name~^a{1\\,3}\\,"));
+	assert_true(match(x, "name~b\\.$,pid==4242"));
+}
+
+static void repeated__anded(void **state)
+{
+	struct fx *x = *state;
+	struct filter *f = NULL;
+	struct error *err = NULL;
+
+	assert_true(filter_match(NULL, &x->ev, sizeof(x->ev)));
+	assert_int_equal(filter_add(&f, x->fs, "pid==4242", &err), 0);
+	assert_true(filter_match(f, &x->ev, sizeof(x->ev)));
+	assert_int_equal(filter_add(&f, x->fs, "qr==Q", &err), 0);
+	assert_false(filter_match(f, &x->ev, sizeof(x->ev)));
+	x->ev.qr_raw = false;
+	assert_true(filter_match(f, &x->ev, sizeof(x->ev)));
+	/* a failing add leaves the filter as it was */
+	assert_int_equal(filter_add(&f, x->fs, "pid==1,nope==2", &err), -1);
+	error_free(err);
+	assert_true(filter_match(f, &x->ev, sizeof(x->ev)));
+	/* short records are zero-filled */
+	assert_false(filter_match(f, &x->ev, 8));
+	filter_free(f);
+}
+
+static void names__any_case_and_alias(void **state)
+{
+	struct fx *x = *state;
+
+	assert_true(match(x, "PROC.PID==4242"));
+	assert_true(match(x, "Comm==nslookup"));
+}
+
+static void errors__usage_messages(void **state)
+{
+	struct fx *x = *state;
+
+	bad(x, "nope==1", "filter \"nope==1\": unknown field \"nope\"");
+	bad(x, "pid=1", "filter \"pid=1\": \"pid=1\": bad operator at \"=1\"");
+	bad(x, "pid=>1",
+	    "filter \"pid=>1\": \"pid=>1\": bad operator at \"=>1\"");
+	bad(x, "pid!1", "filter \"pid!1\": \"pid!1\": bad operator at \"!1\"");
+	bad(x, "pid",
+	    "filter \"pid\": \"pid\": no operator (==, !=, <, <=, "
+	    ">, >=, ~, !~)");
+	bad(x, "==1", "filter \"==1\": \"==1\": no field name");
+	bad(x, "pid==abc",
+	    "filter \"pid==abc\": field pid: \"abc\" is not a "
+	    "number");
+	bad(x, "pid==-1",
+	    "filter \"pid==-1\": field pid: \"-1\" is not a "
+	    "number");
+	bad(x, "qr_raw==yes",
+	    "filter \"qr_raw==yes\": field qr_raw: \"yes\" "
+	    "is not true or false");
+	bad(x, "id==xyz",
+	    "filter \"id==xyz\": field id: \"xyz\" is not a hex "
+	    "number");
+	bad(x, "name~(",
+	    "filter \"name~(\": field name: bad regular "
+	    "expression \"(\": Unmatched ( or \\(");
+	bad(x, "proc==1",
+	    "filter \"proc==1\": field \"proc\" is a struct; "
+	    "name one of its members");
+	bad(x, "", "filter \"\": empty filter");
+	bad(x, " , ", "filter \" , \": empty filter");
+	bad(x, "pid==1,x==2", "filter \"pid==1,x==2\": unknown field \"x\"");
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(numbers__compare_as_numbers), T(bools_and_hex__by_value),
+		T(strings__compare_as_text),	T(formatted__by_shown_value),
+		T(comma__and_with_escape),	T(repeated__anded),
+		T(names__any_case_and_alias),	T(errors__usage_messages),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
