@@ -675,7 +675,8 @@ static long record_step(__u64 i, void *unused)
 	if (rdata + rdlen > s->len)
 		return 1;
 	n = s->naddr;
-	if (class == 1 && n < MAX_ADDRESSES) {
+	/* class IN; mDNS sets the top bit to flush caches */
+	if ((class & 0x7FFF) == 1 && n < MAX_ADDRESSES) {
 		struct gadget_l3endpoint_t *a = &s->ev.addresses[n & 7];
 
 		if (type == A && rdlen == 4) {
@@ -939,6 +940,11 @@ int trace_dns(struct __sk_buff *skb)
 			 sizeof(ev->nameserver.addr_raw));
 	ev->nameserver.version = l4.src.version;
 
+	/* a TCP segment that continues a message has no header: its
+	 * "question count" is noise, rarely 0 or 1 */
+	if (l4.src.proto_raw == IPPROTO_TCP && qdcount > 1)
+		return 0;
+	s->end = DNS_HDR_LEN;
 	if (qdcount) {
 		s->pos = DNS_HDR_LEN;
 		s->label = s->out = s->end = s->hops = 0;
@@ -947,16 +953,18 @@ int trace_dns(struct __sk_buff *skb)
 		if (s->name_ok && s->end + 4 <= s->len) {
 			ev->qtype_raw = msg_u16(s, s->end);
 			ev->qclass = msg_u16(s, s->end + 2);
+			s->end += 4;
+		} else {
+			qdcount = 0xFFFF; /* where would answers start? */
 		}
-		/* answers follow a single question */
-		if (ev->qr_raw && s->name_ok && qdcount == 1 &&
-		    ev->num_answers) {
-			s->pos = s->end + 4;
-			s->records = ev->num_answers;
-			s->in_owner = 1;
-			s->naddr = 0;
-			bpf_loop(DNS_RR_STEPS, record_step, NULL, 0);
-		}
+	}
+	/* answers follow one question, or none (mDNS announcements) */
+	if (ev->qr_raw && qdcount <= 1 && ev->num_answers) {
+		s->pos = s->end;
+		s->records = ev->num_answers;
+		s->in_owner = 1;
+		s->naddr = 0;
+		bpf_loop(DNS_RR_STEPS, record_step, NULL, 0);
 	}
 
 	/* the local end of the packet: its source when it leaves */

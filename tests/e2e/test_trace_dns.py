@@ -421,6 +421,81 @@ def unconnected_udp_client_first_packet(env):
     eq(q["id"], "4242", "id as 4 hex digits")
 
 
+CRAFTED_SERVER = r"""
+import socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 5353))
+print("ready", flush=True)
+while True:
+    q, peer = s.recvfrom(512)
+    # an mDNS-style answer: no question, cache-flush class, an owner name
+    # in labels, then one as a compression pointer to it
+    owner = b"\x05mdns1\x04test\x00"
+    a = owner + struct.pack("!HHIH", 1, 0x8001, 120, 4) + bytes([10, 77, 4, 1])
+    aaaa = (b"\xc0\x0c" + struct.pack("!HHIH", 28, 0x8001, 120, 16) +
+            socket.inet_pton(socket.AF_INET6, "fd77:4::1"))
+    s.sendto(q[:2] + struct.pack("!5H", 0x8400, 0, 2, 0, 0) + a + aaaa, peer)
+"""
+
+CRAFTED_CLIENT = r"""
+import os, socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.connect((sys.argv[1], 5353))
+s.settimeout(3)
+hdr = struct.pack("!6H", int(sys.argv[2], 16), 0, 1, 0, 0, 0)
+if sys.argv[3] == "loop":  # the question name points at itself
+    s.send(hdr + b"\xc0\x0c" + struct.pack("!HH", 1, 1))
+else:
+    s.send(hdr + b"\x05mdns1\x04test\x00" + struct.pack("!HH", 255, 1))
+print(len(s.recv(512)))
+"""
+
+
+@test
+def crafted_messages(env):
+    """Answers without a question, compression pointers in owner names, the
+    mDNS class bit, and a question name that loops (decoded as far as it
+    is sane, never hangs)."""
+    srv_py = os.path.join(env.tmp, "crafted_server.py")
+    cli_py = os.path.join(env.tmp, "crafted_client.py")
+    with open(srv_py, "w") as f:
+        f.write(CRAFTED_SERVER)
+    with open(cli_py, "w") as f:
+        f.write(CRAFTED_CLIENT)
+    server = env.srv.popen(f"python3 {srv_py} {SRV4}", stdout=subprocess.PIPE,
+                           text=True)
+    env.procs.append(server)
+    eq(server.stdout.readline().strip(), "ready", "crafted server")
+    pid, out = run_client(env.cli, f"python3 {cli_py} {SRV4} 5e01 mdns")
+    check(out.strip().isdigit(), f"crafted client: {out}")
+    evs = wait_events(env.runner, lambda e: e["id"] == "5e01" and
+                      e["qr"] == "R" and e["netns_id"] == env.cli.inode())
+    mine = pick(evs, id="5e01", netns_id=env.cli.inode())
+    q = one(mine, "query", qr="Q")
+    r = one(mine, "response", qr="R")
+    eq(q["name"], "mdns1.test.", "query name")
+    eq(q["qtype"], "ANY", "query qtype")
+    eq(q["proc"]["pid"], pid, "query proc.pid")
+    eq(r["proc"]["pid"], pid, "response proc.pid")
+    eq(r["name"], "", "response name (no question)")
+    eq(r["num_answers"], 2, "num_answers")
+    eq(r["addresses"], "10.77.4.1,fd77:4::1", "addresses")
+    eq(r["aa"], True, "aa")
+    check(r["latency_ns_raw"] > 0, "latency_ns_raw")
+    sr = one(pick(evs, id="5e01", netns_id=env.srv.inode()),
+             "server response", qr="R")
+    eq(sr["proc"]["comm"], "python3", "server proc.comm")
+    eq(sr["proc"]["pid"], server.pid, "server proc.pid")
+
+    pid, out = run_client(env.cli, f"python3 {cli_py} {SRV4} 5e02 loop")
+    evs = wait_events(env.runner, lambda e: e["id"] == "5e02" and
+                      e["qr"] == "R" and e["netns_id"] == env.cli.inode())
+    q = one(pick(evs, id="5e02", netns_id=env.cli.inode()), "query", qr="Q")
+    eq(q["name"], "", "looping name")
+    eq(q["qtype_raw"], 0, "qtype of a looping name")
+    eq(q["proc"]["pid"], pid, "proc.pid")
+
+
 @test
 def server_started_later_in_new_namespace(env):
     """A namespace made after the runner, with unbound started in it: both
