@@ -4,16 +4,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "runner/build.h"
+#include "runner/cmd_image.h"
+#include "runner/cmd_login.h"
 #include "runner/cmd_run.h"
 #include "runner/common.h"
 
 #define RUNNER_VERSION "0.1.0"
 
-/* Provided by runner/cmd_image.c and runner/cmd_login.c. */
-int cmd_image(int argc, char **argv) __attribute__((weak));
-int cmd_login(int argc, char **argv) __attribute__((weak));
-int cmd_logout(int argc, char **argv) __attribute__((weak));
 
 static int cmd_version(int argc, char **argv)
 {
@@ -31,9 +28,9 @@ static const struct cmd {
 	const char *help;
 } cmds[] = {
 	{ "run", cmd_run, "run a gadget and print its events" },
-	{ "image", NULL, "build, list, pull, push, inspect gadget images" },
-	{ "login", NULL, "store credentials for a registry" },
-	{ "logout", NULL, "remove credentials for a registry" },
+	{ "image", cmd_image, "build, list, pull, push, inspect gadget images" },
+	{ "login", cmd_login, "store credentials for a registry" },
+	{ "logout", cmd_logout, "remove credentials for a registry" },
 	{ "version", cmd_version, "print the version" },
 	{ "help", cmd_help, "this help" },
 };
@@ -62,17 +59,6 @@ static int cmd_help(int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int (*resolve(const char *name))(int, char **)
-{
-	if (!strcmp(name, "image"))
-		return cmd_image;
-	if (!strcmp(name, "login"))
-		return cmd_login;
-	if (!strcmp(name, "logout"))
-		return cmd_logout;
-	return NULL;
-}
-
 int main(int argc, char **argv)
 {
 	size_t i;
@@ -85,22 +71,9 @@ int main(int argc, char **argv)
 		return cmd_help(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "--version"))
 		return cmd_version(argc - 1, argv + 1);
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-		int (*fn)(int, char **) = cmds[i].fn;
-
-		if (strcmp(argv[1], cmds[i].name))
-			continue;
-		if (!fn)
-			fn = resolve(cmds[i].name);
-		/* until cmd_image exists, `image build` still works */
-		if (!fn && !strcmp(argv[1], "image") && argc > 2 &&
-		    !strcmp(argv[2], "build"))
-			return cmd_image_build(argc - 2, argv + 2);
-		if (!fn)
-			return runner_msg(EXIT_FAIL, "%s: not available",
-					  argv[1]);
-		return fn(argc - 1, argv + 1);
-	}
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(argv[1], cmds[i].name))
+			return cmds[i].fn(argc - 1, argv + 1);
 	runner_msg(EXIT_USAGE, "unknown command '%s'", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;
