@@ -12,10 +12,17 @@
  *
  * Packets carry no process.  The process behind a local socket is kept in
  * `sockets`, keyed by {netns, protocol, local port}, and filled from hooks
- * that run in process context on that socket: an iterator over every open
- * file (sockets that existed before the runner), bind(2) (servers started
- * later), the egress queue while the sending task is current (net_dev_queue)
- * and the send/receive length tracepoints.  No kprobes or fentry.
+ * that run in the context of a task using that socket: an iterator over
+ * every open file (sockets that existed before the runner), bind(2)
+ * (servers started later), the egress queue while the sender is current
+ * (net_dev_queue: the first query of a short-lived client) and the
+ * send/receive length tracepoints.  The filter looks up the local end of
+ * each packet: its source when it leaves, its destination when it
+ * arrives.  No kprobes or fentry.
+ *
+ * A response is matched to its query in the same namespace by {client
+ * address and port, protocol, DNS id, side}, giving the latency seen by
+ * the client (query out, response in) or by the server (in, out).
  */
 #include <vmlinux.h>
 #include <bpf/bpf_helpers.h>
@@ -36,7 +43,6 @@
 #define ETH_P_IPV6 0x86DD
 #define ETH_P_8021Q 0x8100
 #define ETH_P_8021AD 0x88A8
-#define IP_MF 0x2000
 #define IP_OFFSET 0x1FFF
 #define S_IFMT 00170000
 #define S_IFSOCK 0140000
@@ -44,9 +50,7 @@
 
 #define DNS_HDR_LEN 12
 #define DNS_MSG_MAX 2048 /* bytes of a message that are decoded */
-#define DNS_MSG_MASK (DNS_MSG_MAX - 1)
 #define DNS_NAME_LEN 256 /* presentation form, NUL included */
-#define DNS_NAME_MASK (DNS_NAME_LEN - 1)
 #define DNS_NAME_STEPS 512 /* label bytes + length bytes + pointers */
 #define DNS_MAX_HOPS 16 /* compression pointers followed per name */
 #define DNS_RR_STEPS 256 /* record headers + owner-name labels */
@@ -55,7 +59,11 @@
 #define IPV6_MAX_EXT_HDRS 8
 #define QUERY_MAX_AGE_NS (10ULL * 1000 * 1000 * 1000)
 
-/* Clamp an index for the verifier right where it is used (see DESIGN.md). */
+/*
+ * Clamp an index for the verifier right where it is used (see DESIGN.md);
+ * the masks are DNS_MSG_MAX - 1 and DNS_NAME_LEN - 1.
+ */
+_Static_assert(DNS_MSG_MAX == 2048 && DNS_NAME_LEN == 256, "index masks");
 #define MSG_IDX(i)                                      \
 	({                                              \
 		__u32 __i = (i);                        \
@@ -386,8 +394,9 @@ static __always_inline bool current_sends_on(struct sock *sk)
 /*
  * Egress.  A synchronous send queues the packet in the sender's context,
  * before packet sockets see it: the first query of a short-lived client is
- * attributed here.  Packets sent later from softirq (after ARP/ND, TCP
- * timers, loopback replies) run on an unrelated task and are skipped.
+ * attributed here.  Packets sent from softirq (after ARP/ND, TCP timers,
+ * replies to loopback traffic) run on an unrelated task and are skipped,
+ * unless current_sends_on() proves current is their sender.
  */
 SEC("tp_btf/net_dev_queue")
 int BPF_PROG(net_dev_queue, struct sk_buff *skb)
