@@ -27,6 +27,9 @@ WEB4, WEB6 = "10.77.1.1", "fd77:1::1"
 WEB2 = "10.77.1.2"
 MANY = [f"10.77.3.{i}" for i in range(1, 11)]
 NOBODY = 65534
+# namespace names unique per run: concurrent runs must not delete each
+# other's hosts (addresses are per namespace and may repeat)
+NS = f"tdns{os.getpid()}"
 
 
 class Env:
@@ -86,7 +89,7 @@ def setup():
     env.procs = []
     env.nss = []
     env.runner = None
-    env.etc = "/etc/netns/tdns-cli"
+    env.etc = f"/etc/netns/{NS}-cli"
     try:
         build_env(env)
     except BaseException:
@@ -99,13 +102,13 @@ def build_env(env):
     sh(f"{RUNNER} image build {ROOT}/gadget/trace_dns -t trace_dns:latest"
        f" --store {env.store}")
 
-    env.srv = Netns("tdns-srv")
-    env.cli = Netns("tdns-cli")
+    env.srv = Netns(f"{NS}-srv")
+    env.cli = Netns(f"{NS}-cli")
     env.nss += [env.srv, env.cli]
     link(env.cli, env.srv, [f"{CLI4}/24", f"{CLI6}/64"],
          [f"{SRV4}/24", f"{SRV6}/64"], name="tdns")
     # a client host that has sent nothing yet: its neighbour is unresolved
-    env.arp = Netns("tdns-arp")
+    env.arp = Netns(f"{NS}-arp")
     env.nss.append(env.arp)
     link(env.arp, env.srv, ["10.77.6.2/24"], ["10.77.6.1/24"],
          name="tdnsarp")
@@ -500,7 +503,7 @@ def crafted_messages(env):
 def server_started_later_in_new_namespace(env):
     """A namespace made after the runner, with unbound started in it: both
     picked up (poll: the runner finds namespaces by rescanning)."""
-    ns = Netns("tdns-ub")
+    ns = Netns(f"{NS}-ub")
     env.nss.append(ns)
     ub = unbound(ns, env.tmp)
     env.procs.append(ub)
