@@ -8,6 +8,7 @@
 #define GADGET_MNTNS_FILTER_H
 
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h> /* gadgets expect BPF_KPROBE() etc. from here */
 #include <gadget/types.h>
 #include <gadget/mntns.h>
 
