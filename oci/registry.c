@@ -78,6 +78,7 @@ struct req {
 	const char *scope; /* token scope, NULL for none */
 	const char *what; /* progress label, NULL for none */
 	bool no_auth; /* token requests carry their own */
+	bool insecure; /* allow http and unverified TLS whatever the host */
 	const char *basic_header; /* token requests: "Basic ..." */
 };
 
@@ -565,7 +566,8 @@ static void perform(struct oci_registry *reg, const struct req *q,
 	CURL *c = reg->curl;
 	struct curl_slist *h = NULL;
 	cleanup_free char *host = url_host(url);
-	bool insecure = host && in_list(reg->opts.insecure, host);
+	bool insecure = q->insecure ||
+			(host && in_list(reg->opts.insecure, host));
 	char line[512];
 	bool upload = q->fd >= 0 || q->body;
 
@@ -719,6 +721,8 @@ static int fetch_token(struct oci_registry *reg, const char *repo,
 	q.max_body = MAX_TOKEN_BODY;
 	q.no_auth = true;
 	q.basic_header = basic;
+	/* the realm an insecure registry names is trusted as much as it */
+	q.insecure = in_list(reg->opts.insecure, reg->host);
 	if (http_do(reg, &q, &r, err) < 0) {
 		error_prefix(err, "get token from %s", reg->realm);
 		goto out;
@@ -828,11 +832,16 @@ static int http_do(struct oci_registry *reg, const struct req *q,
 				backoff(attempt++, -1);
 				continue;
 			}
-			return error_set(err, 0, "%s %s: %s%s", q->method, url,
+			return error_set(err, 0, "%s %s: %s%s%s", q->method,
+					 url,
 					 reg->errbuf[0] ?
 						 reg->errbuf :
 						 curl_easy_strerror(cc),
-					 attempt ? " (after retries)" : "");
+					 attempt ? " (after retries)" : "",
+					 cc == CURLE_SSL_CONNECT_ERROR ?
+						 " (plain HTTP? see "
+						 "--insecure-registries)" :
+						 "");
 		}
 		if (!q->url)
 			reg->scheme_known = true;

@@ -29,6 +29,7 @@
 enum {
 	OPT_STORE = 0x100,
 	OPT_NO_TRUNC,
+	OPT_ARCH,
 };
 
 static void json_decref_p(json_t **j)
@@ -936,6 +937,8 @@ static void pull_usage(FILE *f)
 	      "anything is stored.\n"
 	      "\n"
 	      "FLAGS\n" IMAGE_REGISTRY_HELP
+	      "      --arch ARCH        fail unless the image has a manifest for\n"
+	      "                         ARCH (\"host\": this machine's)\n"
 	      "      --store DIR        image store\n"
 	      "\n"
 	      "ENVIRONMENT\n"
@@ -953,6 +956,7 @@ static int image_pull(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		IMAGE_REGISTRY_OPTIONS,
+		{ "arch", required_argument, NULL, OPT_ARCH },
 		{ "store", required_argument, NULL, OPT_STORE },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -963,6 +967,7 @@ static int image_pull(int argc, char **argv)
 	cleanup_free char *digest = NULL;
 	struct oci_registry_opts ro;
 	const char *store_flag = NULL;
+	const char *arch = NULL;
 	int c, rc;
 
 	image_registry_opts_init(&ro);
@@ -970,6 +975,10 @@ static int image_pull(int argc, char **argv)
 		if (image_registry_option(&ro, c, optarg))
 			continue;
 		switch (c) {
+		case OPT_ARCH:
+			arch = !strcmp(optarg, "host") ? oci_host_arch() :
+							 optarg;
+			break;
 		case OPT_STORE:
 			store_flag = optarg;
 			break;
@@ -991,7 +1000,7 @@ static int image_pull(int argc, char **argv)
 	rc = open_store(store_flag, &store);
 	if (rc)
 		return rc;
-	rc = oci_pull(store, ref, NULL, &ro, &digest, &err);
+	rc = oci_pull(store, ref, arch, &ro, &digest, &err);
 	progress_end();
 	if (rc < 0)
 		return runner_fail(err);

@@ -1,0 +1,423 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Registries for the end-to-end tests, all on 127.0.0.1.
+
+- Registry: Debian's docker-registry (distribution 2.8) with filesystem
+  storage in a temporary folder: anonymous, htpasswd basic auth, TLS with a
+  self-signed certificate, or token auth against a TokenServer.
+- TokenServer: a small token endpoint (python http.server) issuing RS256
+  JWTs whose x5c chain ends in the certificate the registry trusts.
+- Proxy: an HTTP proxy in front of a registry that can corrupt blobs,
+  stall, drop connections, trickle, or serve a schema 1 manifest.
+- gadget_tar(): an OCI layout tar in the gadget image format, so that the
+  tests do not depend on the compiler to have images.
+"""
+import base64
+import hashlib
+import http.client
+import http.server
+import io
+import json
+import os
+import secrets
+import socket
+import subprocess
+import tarfile
+import threading
+import time
+import urllib.parse
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding
+
+MT_INDEX = "application/vnd.oci.image.index.v1+json"
+MT_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+MT_CONFIG = "application/vnd.gadget.config.v1+yaml"
+MT_PROGRAM = "application/vnd.gadget.ebpf.program.v1+binary"
+ARTIFACT = "application/vnd.gadget.v1+binary"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, proc=None, timeout=20):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"process exited {proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port}")
+
+
+def self_signed(folder, name, cn, ip=None):
+    """A key and a self-signed certificate (usable as its own CA)."""
+    key = os.path.join(folder, f"{name}.key")
+    crt = os.path.join(folder, f"{name}.crt")
+    cmd = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+           "-keyout", key, "-out", crt, "-days", "2", "-subj", f"/CN={cn}"]
+    if ip:
+        cmd += ["-addext", f"subjectAltName=IP:{ip}"]
+    subprocess.run(cmd, check=True, capture_output=True)
+    return key, crt
+
+
+def htpasswd(path, users):
+    with open(path, "w") as f:
+        for user, password in users.items():
+            out = subprocess.run(["htpasswd", "-Bbn", user, password],
+                                 check=True, capture_output=True, text=True)
+            f.write(out.stdout.strip() + "\n")
+
+
+class Registry:
+    """docker-registry serve CONFIG.yml on a free 127.0.0.1 port."""
+
+    def __init__(self, tmp, name, htpasswd_users=None, tls=False,
+                 token=None):
+        self.dir = os.path.join(tmp, name)
+        os.makedirs(self.dir, exist_ok=True)
+        self.port = free_port()
+        self.host = f"127.0.0.1:{self.port}"
+        self.ca = None
+        cfg = [
+            "version: 0.1",
+            "log:",
+            "  level: error",
+            "  accesslog:",
+            "    disabled: true",
+            "storage:",
+            "  filesystem:",
+            f"    rootdirectory: {self.dir}/data",
+            "  delete:",
+            "    enabled: true",
+            "http:",
+            f"  addr: {self.host}",
+            f"  secret: {secrets.token_hex(16)}",
+        ]
+        if tls:
+            key, crt = self_signed(self.dir, "server", "127.0.0.1",
+                                   "127.0.0.1")
+            self.ca = crt
+            cfg += ["  tls:", f"    certificate: {crt}", f"    key: {key}"]
+        if htpasswd_users:
+            path = os.path.join(self.dir, "htpasswd")
+            htpasswd(path, htpasswd_users)
+            cfg += ["auth:", "  htpasswd:", "    realm: test",
+                    f"    path: {path}"]
+        if token:
+            cfg += ["auth:", "  token:",
+                    f"    realm: {token.realm}",
+                    f"    service: {token.service}",
+                    f"    issuer: {token.issuer}",
+                    f"    rootcertbundle: {token.cert}"]
+        self.config = os.path.join(self.dir, "config.yml")
+        with open(self.config, "w") as f:
+            f.write("\n".join(cfg) + "\n")
+        self.log = open(os.path.join(self.dir, "log"), "w")
+        self.proc = None
+        self.start()
+
+    def start(self):
+        self.proc = subprocess.Popen(["docker-registry", "serve",
+                                      self.config],
+                                     stdout=self.log, stderr=self.log)
+        wait_port(self.port, self.proc)
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def cert_dir(self, tmp):
+        """A --cert-dir folder holding this registry's CA."""
+        d = os.path.join(tmp, f"certs-{self.port}")
+        os.makedirs(os.path.join(d, self.host), exist_ok=True)
+        with open(self.ca) as src, \
+                open(os.path.join(d, self.host, "ca.crt"), "w") as dst:
+            dst.write(src.read())
+        return d
+
+
+def _b64url(b):
+    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+
+
+class TokenServer:
+    """GET /token?service=S&scope=repository:NAME:ACTIONS -> {"token": JWT}.
+
+    Users with the right password get what they ask for; anonymous
+    requests get pull only (allow_anonymous) or a 401; a wrong password
+    gets a 401.  Every request is logged (scope, user) in self.requests.
+    """
+
+    service = "test-registry"
+    issuer = "test-issuer"
+
+    def __init__(self, tmp, users, allow_anonymous=True):
+        self.dir = os.path.join(tmp, "token")
+        os.makedirs(self.dir, exist_ok=True)
+        key, self.cert = self_signed(self.dir, "signer", "token-signer")
+        with open(key, "rb") as f:
+            self.key = serialization.load_pem_private_key(f.read(), None)
+        with open(self.cert, "rb") as f:
+            der = x509.load_pem_x509_certificate(f.read()).public_bytes(
+                serialization.Encoding.DER)
+        self.x5c = base64.b64encode(der).decode()
+        self.users = users
+        self.allow_anonymous = allow_anonymous
+        self.requests = []
+        self.port = free_port()
+        self.realm = f"http://127.0.0.1:{self.port}/token"
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_GET(self):
+                server._handle(self)
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", self.port),
+                                                     Handler)
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def _jwt(self, sub, access):
+        now = int(time.time())
+        header = {"typ": "JWT", "alg": "RS256", "x5c": [self.x5c]}
+        claims = {"iss": self.issuer, "sub": sub, "aud": self.service,
+                  "exp": now + 300, "nbf": now - 10, "iat": now,
+                  "jti": secrets.token_hex(8), "access": access}
+        signing = (_b64url(json.dumps(header).encode()) + "." +
+                   _b64url(json.dumps(claims).encode()))
+        sig = self.key.sign(signing.encode(), padding.PKCS1v15(),
+                            hashes.SHA256())
+        return signing + "." + _b64url(sig)
+
+    def _handle(self, h):
+        url = urllib.parse.urlparse(h.path)
+        q = urllib.parse.parse_qs(url.query)
+        user = None
+        auth = h.headers.get("Authorization", "")
+        if auth.startswith("Basic "):
+            u, _, p = base64.b64decode(auth[6:]).decode().partition(":")
+            if self.users.get(u) != p:
+                self.requests.append({"scope": q.get("scope"), "user": u,
+                                      "ok": False})
+                h.send_response(401)
+                h.send_header("Content-Type", "application/json")
+                h.end_headers()
+                h.wfile.write(b'{"details":"wrong password"}')
+                return
+            user = u
+        elif not self.allow_anonymous:
+            h.send_response(401)
+            h.end_headers()
+            return
+        access = []
+        for scope in q.get("scope", []):
+            for one in scope.split(" "):
+                parts = one.split(":")
+                if len(parts) < 3 or parts[0] != "repository":
+                    continue
+                name, actions = ":".join(parts[1:-1]), parts[-1].split(",")
+                if user is None:
+                    actions = [a for a in actions if a == "pull"]
+                access.append({"type": "repository", "name": name,
+                               "actions": actions})
+        self.requests.append({"scope": q.get("scope"), "user": user,
+                              "ok": True})
+        tok = self._jwt(user or "", access)
+        body = json.dumps({"token": tok, "access_token": tok,
+                           "expires_in": 300}).encode()
+        h.send_response(200)
+        h.send_header("Content-Type", "application/json")
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        h.wfile.write(body)
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class Proxy:
+    """An HTTP proxy to a plain-HTTP registry that misbehaves on blobs.
+
+    mode: None (pass through), "corrupt" (flip a byte of every blob),
+    "stall" (send half a blob, then nothing), "drop" (send half a blob,
+    then close), "trickle" (send blobs 512 bytes every 50 ms), "schema1"
+    (answer manifest requests by tag with a schema 1 manifest).
+    """
+
+    def __init__(self, upstream_port, mode=None):
+        self.upstream = upstream_port
+        self.mode = mode
+        self.port = free_port()
+        self.host = f"127.0.0.1:{self.port}"
+        self.blob_gets = 0
+        self.stop_event = threading.Event()
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def _any(self):
+                proxy._handle(self)
+
+            do_GET = do_HEAD = do_PUT = do_POST = do_PATCH = _any
+            do_DELETE = _any
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", self.port),
+                                                     Handler)
+        self.httpd.daemon_threads = True
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def _handle(self, h):
+        n = int(h.headers.get("Content-Length") or 0)
+        body = h.rfile.read(n) if n else None
+        headers = {k: v for k, v in h.headers.items()
+                   if k.lower() not in ("host", "connection")}
+        c = http.client.HTTPConnection("127.0.0.1", self.upstream, timeout=30)
+        try:
+            c.request(h.command, h.path, body=body, headers=headers)
+            r = c.getresponse()
+            data = r.read()
+        except OSError:
+            h.send_response(502)
+            h.send_header("Content-Length", "0")
+            h.end_headers()
+            return
+        finally:
+            c.close()
+        is_blob = "/blobs/sha256:" in h.path and h.command == "GET" and \
+            r.status == 200
+        is_tag_manifest = ("/manifests/" in h.path and h.command == "GET" and
+                           "sha256:" not in h.path)
+        if self.mode == "schema1" and is_tag_manifest:
+            data = json.dumps({"schemaVersion": 1, "name": "x", "tag": "v",
+                               "architecture": "amd64",
+                               "fsLayers": []}).encode()
+            h.send_response(200)
+            h.send_header("Content-Type", "application/vnd.docker."
+                          "distribution.manifest.v1+prettyjws")
+            h.send_header("Content-Length", str(len(data)))
+            h.end_headers()
+            h.wfile.write(data)
+            return
+        h.send_response(r.status)
+        for k, v in r.getheaders():
+            if k.lower() in ("content-length", "connection",
+                             "transfer-encoding"):
+                continue
+            h.send_header(k, v)
+        h.send_header("Content-Length", str(len(data)))
+        h.end_headers()
+        if h.command == "HEAD":
+            return
+        if is_blob:
+            self.blob_gets += 1
+        if is_blob and self.mode == "corrupt" and data:
+            data = bytes([data[0] ^ 0xff]) + data[1:]
+        if is_blob and self.mode in ("stall", "drop") and len(data) > 1:
+            h.wfile.write(data[:len(data) // 2])
+            h.wfile.flush()
+            if self.mode == "stall":
+                self.stop_event.wait(120)
+            h.close_connection = True
+            try:
+                h.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return
+        if is_blob and self.mode == "trickle":
+            for i in range(0, len(data), 512):
+                if self.stop_event.is_set():
+                    h.close_connection = True
+                    return
+                h.wfile.write(data[i:i + 512])
+                h.wfile.flush()
+                time.sleep(0.05)
+            return
+        h.wfile.write(data)
+
+    def stop(self):
+        self.stop_event.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def _sha(b):
+    return "sha256:" + hashlib.sha256(b).hexdigest()
+
+
+def _compact(obj):
+    return json.dumps(obj, separators=(",", ":")).encode()
+
+
+def gadget_tar(path, ref, config, programs, title="test gadget"):
+    """Write an OCI layout tar holding one gadget image tagged ref.
+
+    programs: {arch: bytes}.  Returns the index digest.
+    """
+    blobs = {}
+
+    def add(b):
+        d = _sha(b)
+        blobs[d] = b
+        return {"digest": d, "size": len(b)}
+
+    ann = {"org.opencontainers.image.title": title,
+           "org.opencontainers.image.created": "2024-01-02T03:04:05Z"}
+    cfg = add(config.encode() if isinstance(config, str) else config)
+    manifests = []
+    for arch, prog in programs.items():
+        layer = add(prog)
+        m = _compact({"schemaVersion": 2, "mediaType": MT_MANIFEST,
+                      "artifactType": ARTIFACT,
+                      "config": dict(mediaType=MT_CONFIG, **cfg),
+                      "layers": [dict(mediaType=MT_PROGRAM, **layer)],
+                      "annotations": ann})
+        md = add(m)
+        manifests.append(dict(mediaType=MT_MANIFEST, **md,
+                              platform={"architecture": arch,
+                                        "os": "linux"}))
+    index = _compact({"schemaVersion": 2, "mediaType": MT_INDEX,
+                      "manifests": manifests, "annotations": ann})
+    idx = add(index)
+    top = _compact({"schemaVersion": 2, "mediaType": MT_INDEX, "manifests": [
+        dict(mediaType=MT_INDEX, **idx,
+             annotations={"org.opencontainers.image.ref.name": ref})]})
+    with tarfile.open(path, "w") as t:
+        def member(name, data):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            t.addfile(info, io.BytesIO(data))
+        member("oci-layout", b'{"imageLayoutVersion":"1.0.0"}')
+        member("index.json", top)
+        for d, b in blobs.items():
+            member("blobs/sha256/" + d[7:], b)
+    return idx["digest"]
+
+
+def store_snapshot(store):
+    """What a store holds: index.json bytes and the set of blob names."""
+    try:
+        with open(os.path.join(store, "index.json"), "rb") as f:
+            index = f.read()
+    except FileNotFoundError:
+        index = None
+    try:
+        blobs = set(os.listdir(os.path.join(store, "blobs", "sha256")))
+    except FileNotFoundError:
+        blobs = set()
+    return index, blobs

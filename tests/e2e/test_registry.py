@@ -1,0 +1,618 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Registry end to end: push, pull, auth, TLS, tokens, archives, faults.
+
+Real docker-registry instances on 127.0.0.1 (anonymous, htpasswd, TLS with
+a self-signed certificate, token auth with our token server), skopeo as the
+independent client, and a misbehaving proxy for the fault paths.
+"""
+import json
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tarfile
+import io
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import RUNNER, ROOT, test, main, check, eq, Fail  # noqa: E402
+import registry_env as env  # noqa: E402
+
+CONFIG_V1 = "name: trace dns\ndescription: trace DNS v1\n"
+AMD64 = b"\x7fELF-amd64-program-" + bytes(range(256)) * 8
+ARM64 = b"\x7fELF-arm64-program-" + bytes(range(256)) * 8
+
+
+class Ctx:
+    pass
+
+
+def runner(ctx, args, store=None, env_extra=None, input=None, timeout=120):
+    e = dict(os.environ)
+    for k in ("REGISTRY_AUTH_FILE", "RUNNER_INSECURE_REGISTRIES",
+              "RUNNER_REGISTRY_PREFIX", "DOCKER_CONFIG", "XDG_RUNTIME_DIR",
+              "XDG_CONFIG_HOME"):
+        e.pop(k, None)
+    e["HOME"] = ctx.home
+    e["RUNNER_STORE"] = store or ctx.store
+    e["RUNNER_REGISTRY_TIMEOUT"] = "3"
+    e["RUNNER_REGISTRY_RETRIES"] = "1"
+    if env_extra:
+        e.update(env_extra)
+    return subprocess.run([RUNNER] + args, capture_output=True, text=True,
+                          env=e, input=input, timeout=timeout)
+
+
+def ok(p, what):
+    if p.returncode != 0:
+        raise Fail(f"{what}: exit {p.returncode}: {p.stderr.strip()}")
+    return p.stdout
+
+
+def fails(p, what, *needles, code=1):
+    if p.returncode != code:
+        raise Fail(f"{what}: exit {p.returncode}, want {code}: "
+                   f"{p.stdout.strip()} {p.stderr.strip()}")
+    err = p.stderr.strip()
+    check(len(err.splitlines()) == 1, f"{what}: not one line: {err!r}")
+    check(err.startswith("runner: "), f"{what}: {err!r}")
+    for n in needles:
+        check(n in err, f"{what}: {err!r} lacks {n!r}")
+    return err
+
+
+def fresh_store(ctx, name):
+    d = os.path.join(ctx.tmp, "stores", name)
+    shutil.rmtree(d, ignore_errors=True)
+    return d
+
+
+def insecure(*regs):
+    return ["--insecure-registries", ",".join(r.host for r in regs)]
+
+
+def import_fixture(ctx, store, ref, programs=None, config=CONFIG_V1):
+    tar = os.path.join(ctx.tmp, f"fixture-{abs(hash((ref, store)))}.tar")
+    digest = env.gadget_tar(tar, ref, config,
+                            programs or {"amd64": AMD64, "arm64": ARM64})
+    ok(runner(ctx, ["image", "import", tar], store=store), "import")
+    return digest
+
+
+def image_list(ctx, store):
+    return json.loads(ok(runner(ctx, ["image", "list", "-o", "json"],
+                                store=store), "list"))
+
+
+def inspect(ctx, store, ref):
+    return json.loads(ok(runner(ctx, ["image", "inspect", ref],
+                                store=store), "inspect"))
+
+
+def setup():
+    ctx = Ctx()
+    check(os.access(RUNNER, os.X_OK), f"{RUNNER} not built")
+    ctx.tmp = tempfile.mkdtemp(prefix="runner-registry-")
+    ctx.home = os.path.join(ctx.tmp, "home")
+    os.makedirs(ctx.home)
+    ctx.store = os.path.join(ctx.tmp, "store")
+    ctx.users = {"alice": "s3cret-pw"}
+    ctx.anon = env.Registry(ctx.tmp, "anon")
+    ctx.basic = env.Registry(ctx.tmp, "basic", htpasswd_users=ctx.users)
+    ctx.tls = env.Registry(ctx.tmp, "tls", tls=True)
+    ctx.tokens = env.TokenServer(ctx.tmp, ctx.users)
+    ctx.token = env.Registry(ctx.tmp, "token", token=ctx.tokens)
+    ctx.src = os.path.join(ctx.tmp, "src-store")
+    ctx.digest = import_fixture(ctx, ctx.src, f"{ctx.anon.host}/g/trace_dns:v1")
+    return ctx
+
+
+def teardown(ctx):
+    if not ctx:
+        return
+    for r in (ctx.anon, ctx.basic, ctx.tls, ctx.token):
+        r.stop()
+    ctx.tokens.stop()
+    if not os.environ.get("KEEP_TMP"):
+        shutil.rmtree(ctx.tmp, ignore_errors=True)
+
+
+def push_fixture(ctx, reg, repo="g/trace_dns:v1", extra=None, env_extra=None):
+    ref = f"{reg.host}/{repo}"
+    ok(runner(ctx, ["image", "tag", f"{ctx.anon.host}/g/trace_dns:v1", ref],
+              store=ctx.src), "tag")
+    ok(runner(ctx, ["image", "push", ref] + (extra or insecure(reg)),
+              store=ctx.src, env_extra=env_extra), "push")
+    return ref
+
+
+# ---- anonymous registry ----
+
+@test
+def push_remove_pull__round_trip_keeps_digest(ctx):
+    ref = push_fixture(ctx, ctx.anon)
+    store = fresh_store(ctx, "rt")
+    out = ok(runner(ctx, ["image", "pull", ref] + insecure(ctx.anon),
+                    store=store), "pull")
+    eq(out.strip(), f"Successfully pulled {ref}@{ctx.digest}", "pull output")
+    doc = inspect(ctx, store, ref)
+    eq(doc["digest"], ctx.digest, "pulled digest")
+    eq(doc["metadata"], CONFIG_V1, "metadata")
+    ok(runner(ctx, ["image", "remove", ref], store=store), "remove")
+    eq(image_list(ctx, store), [], "list after remove")
+    eq(os.listdir(os.path.join(store, "blobs", "sha256")), [],
+       "blobs after remove")
+    ok(runner(ctx, ["image", "pull", ref] + insecure(ctx.anon), store=store),
+       "pull again")
+    eq(inspect(ctx, store, ref)["digest"], ctx.digest, "digest again")
+
+
+@test
+def push__skopeo_sees_gadget_media_types(ctx):
+    ref = push_fixture(ctx, ctx.anon)
+    raw = subprocess.run(["skopeo", "inspect", "--tls-verify=false", "--raw",
+                          f"docker://{ref}"], capture_output=True, text=True)
+    check(raw.returncode == 0, f"skopeo: {raw.stderr}")
+    idx = json.loads(raw.stdout)
+    eq(idx["mediaType"], env.MT_INDEX, "index media type")
+    archs = sorted(m["platform"]["architecture"] for m in idx["manifests"])
+    eq(archs, ["amd64", "arm64"], "platforms")
+    for m in idx["manifests"]:
+        eq(m["platform"]["os"], "linux", "os")
+        raw = subprocess.run(["skopeo", "inspect", "--tls-verify=false",
+                              "--raw", f"docker://{ref.rsplit(':', 1)[0]}@"
+                              f"{m['digest']}"],
+                             capture_output=True, text=True)
+        check(raw.returncode == 0, f"skopeo manifest: {raw.stderr}")
+        man = json.loads(raw.stdout)
+        eq(man["mediaType"], env.MT_MANIFEST, "manifest media type")
+        eq(man["artifactType"], env.ARTIFACT, "artifactType")
+        eq(man["config"]["mediaType"], env.MT_CONFIG, "config media type")
+        eq([l["mediaType"] for l in man["layers"]], [env.MT_PROGRAM],
+           "layer media types")
+
+
+@test
+def export__skopeo_copies_archive_and_we_pull_it(ctx):
+    tar = os.path.join(ctx.tmp, "export.tar")
+    src = f"{ctx.anon.host}/g/trace_dns:v1"
+    ok(runner(ctx, ["image", "export", src, tar], store=ctx.src), "export")
+    dst = f"{ctx.anon.host}/skopeo/trace_dns:v7"
+    p = subprocess.run(["skopeo", "copy", "--all", "--dest-tls-verify=false",
+                        f"oci-archive:{tar}:{src}", f"docker://{dst}"],
+                       capture_output=True, text=True)
+    check(p.returncode == 0, f"skopeo copy: {p.stderr}")
+    store = fresh_store(ctx, "skopeo")
+    ok(runner(ctx, ["image", "pull", dst] + insecure(ctx.anon), store=store),
+       "pull")
+    eq(inspect(ctx, store, dst)["digest"], ctx.digest, "digest")
+
+
+@test
+def import__skopeo_oci_archive_named_by_tag(ctx):
+    ref = push_fixture(ctx, ctx.anon)
+    tar = os.path.join(ctx.tmp, "skopeo-out.tar")
+    if os.path.exists(tar):
+        os.unlink(tar)
+    p = subprocess.run(["skopeo", "copy", "--all", "--src-tls-verify=false",
+                        f"docker://{ref}", f"oci-archive:{tar}:v1"],
+                       capture_output=True, text=True)
+    check(p.returncode == 0, f"skopeo copy: {p.stderr}")
+    store = fresh_store(ctx, "skopeo-import")
+    fails(runner(ctx, ["image", "import", tar], store=store), "import",
+          "not a full reference", "--tag")
+    out = ok(runner(ctx, ["image", "import", tar, "-t", "mine:v1"],
+                    store=store), "import -t")
+    check("ghcr.io/inspektor-gadget/gadget/mine:v1" in out, out)
+    eq(inspect(ctx, store, "mine:v1")["digest"], ctx.digest, "digest")
+
+
+@test
+def push__chunked_upload_round_trip(ctx):
+    big = {"amd64": os.urandom(50_000), "arm64": os.urandom(30_000)}
+    src = fresh_store(ctx, "chunk-src")
+    ref = f"{ctx.anon.host}/g/big:v1"
+    digest = import_fixture(ctx, src, ref, programs=big)
+    ok(runner(ctx, ["image", "push", ref] + insecure(ctx.anon), store=src,
+              env_extra={"RUNNER_PUSH_CHUNK_SIZE": "8192"}), "chunked push")
+    store = fresh_store(ctx, "chunk-dst")
+    ok(runner(ctx, ["image", "pull", ref] + insecure(ctx.anon), store=store),
+       "pull")
+    eq(inspect(ctx, store, ref)["digest"], digest, "digest")
+    blob = "sha256:" + __import__("hashlib").sha256(big["amd64"]).hexdigest()
+    with open(os.path.join(store, "blobs", "sha256", blob[7:]), "rb") as f:
+        check(f.read() == big["amd64"], "program bytes differ")
+
+
+@test
+def concurrent_pulls__both_succeed(ctx):
+    ref = push_fixture(ctx, ctx.anon, "g/conc:v1")
+    ref2 = push_fixture(ctx, ctx.anon, "g/conc:v2")
+    store = fresh_store(ctx, "conc")
+    procs = []
+    for r in (ref, ref2, ref, ref2):
+        e = dict(os.environ, RUNNER_STORE=store, HOME=ctx.home)
+        procs.append(subprocess.Popen(
+            [RUNNER, "image", "pull", r] + insecure(ctx.anon), env=e,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    for p in procs:
+        out, err = p.communicate(timeout=60)
+        check(p.returncode == 0, f"concurrent pull: {err}")
+    refs = sorted(e["reference"] for e in image_list(ctx, store))
+    eq(refs, sorted([ref, ref2]), "refs")
+
+
+# ---- basic auth (htpasswd) ----
+
+@test
+def basic_auth__no_credentials__401(ctx):
+    store = fresh_store(ctx, "basic-none")
+    before = env.store_snapshot(ctx.src)
+    ref = f"{ctx.basic.host}/g/trace_dns:v1"
+    ok(runner(ctx, ["image", "tag", f"{ctx.anon.host}/g/trace_dns:v1", ref],
+              store=ctx.src), "tag")
+    fails(runner(ctx, ["image", "push", ref] + insecure(ctx.basic),
+                 store=ctx.src), "push", "401 Unauthorized",
+          "authentication required")
+    fails(runner(ctx, ["image", "pull", ref] + insecure(ctx.basic),
+                 store=store), "pull", "401 Unauthorized")
+    ok(runner(ctx, ["image", "remove", ref], store=ctx.src), "untag")
+    eq(env.store_snapshot(ctx.src), before, "source store")
+
+
+@test
+def basic_auth__wrong_password__clear_error_no_file(ctx):
+    authfile = os.path.join(ctx.tmp, "wrong-auth.json")
+    p = runner(ctx, ["login", ctx.basic.host, "-u", "alice",
+                     "--password-stdin", "--authfile", authfile]
+               + insecure(ctx.basic), input="not-the-password\n")
+    err = fails(p, "login", "401 Unauthorized", "credentials rejected")
+    check("not-the-password" not in err, "password printed")
+    check(not os.path.exists(authfile), "auth file written on failure")
+
+
+@test
+def basic_auth__login_push_pull_logout(ctx):
+    authfile = os.path.join(ctx.tmp, "auth.json")
+    p = runner(ctx, ["login", ctx.basic.host, "-u", "alice",
+                     "--password-stdin", "--authfile", authfile]
+               + insecure(ctx.basic), input=ctx.users["alice"] + "\n")
+    out = ok(p, "login")
+    check("s3cret" not in out + p.stderr, "password printed")
+    eq(stat.S_IMODE(os.stat(authfile).st_mode), 0o600, "auth file mode")
+    with open(authfile) as f:
+        text = f.read()
+    check("s3cret" not in text, "plain password in auth file")
+    check(ctx.basic.host in json.load(open(authfile))["auths"], "entry")
+    ref = push_fixture(ctx, ctx.basic,
+                       extra=insecure(ctx.basic) + ["--authfile", authfile])
+    store = fresh_store(ctx, "basic")
+    ok(runner(ctx, ["image", "pull", ref] + insecure(ctx.basic),
+              store=store, env_extra={"REGISTRY_AUTH_FILE": authfile}),
+       "pull with REGISTRY_AUTH_FILE")
+    eq(inspect(ctx, store, ref)["digest"], ctx.digest, "digest")
+    ok(runner(ctx, ["logout", ctx.basic.host, "--authfile", authfile]),
+       "logout")
+    check(ctx.basic.host not in json.load(open(authfile))["auths"],
+          "entry kept after logout")
+    fails(runner(ctx, ["logout", ctx.basic.host, "--authfile", authfile]),
+          "logout twice", "not logged in")
+    store2 = fresh_store(ctx, "basic2")
+    fails(runner(ctx, ["image", "pull", ref, "--authfile", authfile]
+                 + insecure(ctx.basic), store=store2),
+          "pull after logout", "401")
+
+
+@test
+def basic_auth__docker_config_json_is_read(ctx):
+    import base64
+    home = os.path.join(ctx.tmp, "home-docker")
+    os.makedirs(os.path.join(home, ".docker"), exist_ok=True)
+    auth = base64.b64encode(b"alice:" + ctx.users["alice"].encode()).decode()
+    with open(os.path.join(home, ".docker", "config.json"), "w") as f:
+        json.dump({"auths": {f"https://{ctx.basic.host}": {"auth": auth}}}, f)
+    ref = push_fixture(ctx, ctx.basic, "g/docker-cfg:v1",
+                       env_extra={"HOME": home})
+    store = fresh_store(ctx, "docker-cfg")
+    ok(runner(ctx, ["image", "pull", ref] + insecure(ctx.basic), store=store,
+              env_extra={"HOME": home}), "pull")
+
+
+# ---- TLS ----
+
+@test
+def tls__self_signed_rejected_then_trusted_with_cert_dir(ctx):
+    src = fresh_store(ctx, "tls-src")
+    ref = f"{ctx.tls.host}/g/tls:v1"
+    import_fixture(ctx, src, ref)
+    fails(runner(ctx, ["image", "push", ref], store=src), "untrusted push",
+          "certificate")
+    certs = ctx.tls.cert_dir(ctx.tmp)
+    ok(runner(ctx, ["image", "push", ref, "--cert-dir", certs], store=src),
+       "push with --cert-dir")
+    store = fresh_store(ctx, "tls")
+    ok(runner(ctx, ["image", "pull", ref, "--cert-dir", certs], store=store),
+       "pull with --cert-dir")
+    store = fresh_store(ctx, "tls-insecure")
+    ok(runner(ctx, ["image", "pull", ref] + insecure(ctx.tls), store=store),
+       "pull insecure")
+
+
+@test
+def tls__plain_http_registry_not_insecure__hint(ctx):
+    store = fresh_store(ctx, "plain")
+    fails(runner(ctx, ["image", "pull", f"{ctx.anon.host}/g/trace_dns:v1"],
+                 store=store), "pull", "--insecure-registries")
+
+
+# ---- token auth ----
+
+@test
+def token_auth__anonymous_pull_push_denied(ctx):
+    ref = f"{ctx.token.host}/g/tok:v1"
+    ok(runner(ctx, ["image", "tag", f"{ctx.anon.host}/g/trace_dns:v1", ref],
+              store=ctx.src), "tag")
+    fails(runner(ctx, ["image", "push", ref] + insecure(ctx.token),
+                 store=ctx.src), "anonymous push", "401 Unauthorized")
+
+
+@test
+def token_auth__login_push_pull_with_scoped_tokens(ctx):
+    authfile = os.path.join(ctx.tmp, "tok-auth.json")
+    ok(runner(ctx, ["login", ctx.token.host, "-u", "alice",
+                    "--password-stdin", "--authfile", authfile]
+              + insecure(ctx.token), input=ctx.users["alice"]), "login")
+    n0 = len(ctx.tokens.requests)
+    ref = push_fixture(ctx, ctx.token, "g/tok:v2",
+                       extra=insecure(ctx.token) + ["--authfile", authfile])
+    push_reqs = ctx.tokens.requests[n0:]
+    check(any(r["scope"] and "repository:g/tok:pull,push" in r["scope"]
+              and r["user"] == "alice" for r in push_reqs),
+          f"no push-scoped token request: {push_reqs}")
+    check(len(push_reqs) <= 3, f"tokens not cached: {len(push_reqs)}")
+    store = fresh_store(ctx, "tok")
+    ok(runner(ctx, ["image", "pull", ref, "--authfile", authfile]
+              + insecure(ctx.token), store=store), "pull")
+    eq(inspect(ctx, store, ref)["digest"], ctx.digest, "digest")
+    # anonymous pull works too: the token server grants pull
+    store = fresh_store(ctx, "tok-anon")
+    ok(runner(ctx, ["image", "pull", ref] + insecure(ctx.token),
+              store=store), "anonymous pull")
+
+
+@test
+def token_auth__wrong_password(ctx):
+    authfile = os.path.join(ctx.tmp, "tok-wrong.json")
+    p = runner(ctx, ["login", ctx.token.host, "-u", "alice",
+                     "--password-stdin", "--authfile", authfile]
+               + insecure(ctx.token), input="nope")
+    fails(p, "login", "credentials rejected")
+    check(not os.path.exists(authfile), "auth file written")
+
+
+# ---- faults ----
+
+def pull_fails_store_unchanged(ctx, ref, flags, *needles, env_extra=None):
+    store = fresh_store(ctx, "fault")
+    import_fixture(ctx, store, "localhost:1/keep/me:v1",
+                   programs={"amd64": b"keep"})
+    before = env.store_snapshot(store)
+    err = fails(runner(ctx, ["image", "pull", ref] + flags, store=store,
+                       env_extra=env_extra), "pull", *needles)
+    eq(env.store_snapshot(store), before, "store after failed pull")
+    return err
+
+
+@test
+def fault__missing_tag__404(ctx):
+    pull_fails_store_unchanged(ctx, f"{ctx.anon.host}/g/trace_dns:nope",
+                               insecure(ctx.anon), "404 Not Found",
+                               "MANIFEST_UNKNOWN")
+
+
+@test
+def fault__corrupt_blob__digest_mismatch(ctx):
+    push_fixture(ctx, ctx.anon)
+    proxy = env.Proxy(ctx.anon.port, "corrupt")
+    try:
+        pull_fails_store_unchanged(ctx, f"{proxy.host}/g/trace_dns:v1",
+                                   insecure(proxy), "digest mismatch")
+    finally:
+        proxy.stop()
+
+
+@test
+def fault__stalled_blob__times_out(ctx):
+    push_fixture(ctx, ctx.anon)
+    proxy = env.Proxy(ctx.anon.port, "stall")
+    try:
+        t = time.time()
+        pull_fails_store_unchanged(ctx, f"{proxy.host}/g/trace_dns:v1",
+                                   insecure(proxy), "after retries")
+        check(time.time() - t < 30, "stall not detected in time")
+    finally:
+        proxy.stop()
+
+
+@test
+def fault__dropped_connection__retried_then_fails(ctx):
+    push_fixture(ctx, ctx.anon)
+    proxy = env.Proxy(ctx.anon.port, "drop")
+    try:
+        pull_fails_store_unchanged(ctx, f"{proxy.host}/g/trace_dns:v1",
+                                   insecure(proxy), "after retries")
+        check(proxy.blob_gets >= 2, f"no retry: {proxy.blob_gets} GETs")
+    finally:
+        proxy.stop()
+
+
+@test
+def fault__registry_stopped_mid_pull(ctx):
+    reg = env.Registry(ctx.tmp, "stopping")
+    try:
+        src = fresh_store(ctx, "stop-src")
+        ref = f"{reg.host}/g/stop:v1"
+        import_fixture(ctx, src, ref, programs={"amd64": os.urandom(60_000)})
+        ok(runner(ctx, ["image", "push", ref] + insecure(reg), store=src),
+           "push")
+        proxy = env.Proxy(reg.port, "trickle")
+        store = fresh_store(ctx, "stop")
+        import_fixture(ctx, store, "localhost:1/keep/me:v1",
+                       programs={"amd64": b"keep"})
+        before = env.store_snapshot(store)
+        e = dict(os.environ, RUNNER_STORE=store, HOME=ctx.home,
+                 RUNNER_REGISTRY_RETRIES="1", RUNNER_REGISTRY_TIMEOUT="3")
+        p = subprocess.Popen([RUNNER, "image", "pull",
+                              f"{proxy.host}/g/stop:v1"] + insecure(proxy),
+                             env=e, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        deadline = time.time() + 10
+        while proxy.blob_gets == 0 and time.time() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)
+        reg.stop()
+        proxy.stop()
+        out, err = p.communicate(timeout=60)
+        check(p.returncode == 1, f"pull exit {p.returncode}: {err}")
+        check(err.startswith("runner: pull "), err)
+        eq(env.store_snapshot(store), before, "store")
+    finally:
+        reg.stop()
+
+
+@test
+def fault__kill_9_mid_pull_then_pull_completes(ctx):
+    ref = push_fixture(ctx, ctx.anon, "g/kill:v1")
+    proxy = env.Proxy(ctx.anon.port, "trickle")
+    store = fresh_store(ctx, "kill")
+    import_fixture(ctx, store, "localhost:1/keep/me:v1",
+                   programs={"amd64": b"keep"})
+    before = env.store_snapshot(store)
+    try:
+        e = dict(os.environ, RUNNER_STORE=store, HOME=ctx.home)
+        p = subprocess.Popen([RUNNER, "image", "pull",
+                              f"{proxy.host}/g/kill:v1"] + insecure(proxy),
+                             env=e, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        deadline = time.time() + 10
+        while proxy.blob_gets == 0 and time.time() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.2)
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+    finally:
+        proxy.stop()
+    eq(env.store_snapshot(store), before, "store after kill -9")
+    ok(runner(ctx, ["image", "pull", ref] + insecure(ctx.anon), store=store),
+       "pull after kill")
+    eq(inspect(ctx, store, ref)["digest"], ctx.digest, "digest")
+
+
+@test
+def fault__unsupported_media_type(ctx):
+    push_fixture(ctx, ctx.anon)
+    proxy = env.Proxy(ctx.anon.port, "schema1")
+    try:
+        pull_fails_store_unchanged(ctx, f"{proxy.host}/g/trace_dns:v1",
+                                   insecure(proxy), "unsupported media type")
+    finally:
+        proxy.stop()
+
+
+@test
+def fault__no_manifest_for_architecture(ctx):
+    src = fresh_store(ctx, "arch-src")
+    ref = f"{ctx.anon.host}/g/armonly:v1"
+    import_fixture(ctx, src, ref, programs={"s390x": b"\x7fELF-s390x"})
+    ok(runner(ctx, ["image", "push", ref] + insecure(ctx.anon), store=src),
+       "push")
+    pull_fails_store_unchanged(ctx, ref, insecure(ctx.anon) + ["--arch",
+                                                               "host"],
+                               "no manifest for architecture",
+                               "(image has: s390x)")
+
+
+# ---- archives ----
+
+def bad_tar(path, members):
+    with tarfile.open(path, "w") as t:
+        for info, data in members:
+            t.addfile(info, io.BytesIO(data) if data is not None else None)
+
+
+def reg_member(name, data):
+    i = tarfile.TarInfo(name)
+    i.size = len(data)
+    return i, data
+
+
+@test
+def import__rejects_unsafe_or_corrupt_archives(ctx):
+    store = fresh_store(ctx, "unsafe")
+    import_fixture(ctx, store, "localhost:1/keep/me:v1",
+                   programs={"amd64": b"keep"})
+    before = env.store_snapshot(store)
+    layout = reg_member("oci-layout", b'{"imageLayoutVersion":"1.0.0"}')
+    cases = []
+    cases.append(("absolute", [layout, reg_member("/etc/x", b"x")],
+                  "absolute path"))
+    cases.append(("dotdot", [layout, reg_member("blobs/../../x", b"x")],
+                  '".."'))
+    sym = tarfile.TarInfo("blobs/sha256/" + "a" * 64)
+    sym.type = tarfile.SYMTYPE
+    sym.linkname = "/etc/passwd"
+    cases.append(("symlink", [layout, (sym, None)], "link"))
+    hard = tarfile.TarInfo("index.json")
+    hard.type = tarfile.LNKTYPE
+    hard.linkname = "oci-layout"
+    cases.append(("hardlink", [layout, (hard, None)], "link"))
+    dev = tarfile.TarInfo("blobs/sha256/dev")
+    dev.type = tarfile.CHRTYPE
+    dev.devmajor, dev.devminor = 1, 3
+    cases.append(("device", [layout, (dev, None)], "special file"))
+    good = os.path.join(ctx.tmp, "good.tar")
+    env.gadget_tar(good, "localhost:1/x/y:v1", CONFIG_V1, {"amd64": AMD64})
+    members = []
+    with tarfile.open(good) as t:
+        for m in t.getmembers():
+            data = t.extractfile(m).read()
+            if data == AMD64:
+                data = data[:-1] + b"!"
+            members.append(reg_member(m.name, data))
+    cases.append(("corrupt", members, "digest mismatch"))
+    for name, mem, needle in cases:
+        path = os.path.join(ctx.tmp, f"bad-{name}.tar")
+        bad_tar(path, mem)
+        fails(runner(ctx, ["image", "import", path], store=store),
+              f"import {name}", needle)
+        eq(env.store_snapshot(store), before, f"store after {name}")
+
+
+# ---- the real gadget ----
+
+@test
+def build_push_remove_pull__trace_dns(ctx):
+    store = fresh_store(ctx, "build")
+    ref = f"{ctx.anon.host}/gadgets/trace_dns:v1"
+    ok(runner(ctx, ["image", "build", os.path.join(ROOT, "gadget",
+                                                   "trace_dns"), "-t", ref],
+              store=store, env_extra={"RUNNER_GADGET_INCLUDE": os.path.join(
+                  ROOT, "gadget", "include")}), "build")
+    digest = inspect(ctx, store, ref)["digest"]
+    ok(runner(ctx, ["image", "push", ref] + insecure(ctx.anon), store=store),
+       "push")
+    ok(runner(ctx, ["image", "remove", ref], store=store), "remove")
+    ok(runner(ctx, ["image", "pull", ref] + insecure(ctx.anon), store=store),
+       "pull")
+    doc = inspect(ctx, store, ref)
+    eq(doc["digest"], digest, "digest after pull")
+    check(doc.get("metadata"), "no gadget.yaml in the pulled image")
+
+
+if __name__ == "__main__":
+    main(setup, teardown)
