@@ -17,6 +17,7 @@
 
 #define TRACER_PREFIX "gadget_tracer_"
 #define SNAPSHOTTER_PREFIX "gadget_snapshotter_"
+#define ITER_PREFIX "gadget_iter_" /* GADGET_ITER: the same shape */
 #define PARAM_PREFIX "gadget_param_"
 #define LOST_MAP "gadget_lost"
 #define MAX_TRACERS 8
@@ -100,8 +101,8 @@ static int add_tracer(struct gadget *g, const char *sym, struct error **err)
 	return 0;
 }
 
-/* "gadget_snapshotter_<name>___<struct>___<prog1>[___<prog2>...]" */
-static int add_snapshotter(struct gadget *g, const char *sym,
+/* "gadget_{snapshotter,iter}_<name>___<struct>___<prog1>[___<prog2>...]" */
+static int add_snapshotter(struct gadget *g, const char *sym, size_t skip,
 			   struct error **err)
 {
 	char *s, *p, *next;
@@ -111,7 +112,7 @@ static int add_snapshotter(struct gadget *g, const char *sym,
 
 	if (g->n_tracers == MAX_TRACERS)
 		return error_set(err, 0, "too many data sources");
-	s = strdup(sym + strlen(SNAPSHOTTER_PREFIX));
+	s = strdup(sym + skip);
 	if (!s)
 		return error_set(err, ENOMEM, "snapshotter");
 	t = &g->tracers[g->n_tracers];
@@ -201,7 +202,11 @@ static int describe(struct gadget *g, struct error **err)
 				return -1;
 		} else if (!strncmp(name, SNAPSHOTTER_PREFIX,
 				    strlen(SNAPSHOTTER_PREFIX))) {
-			if (add_snapshotter(g, name, err))
+			if (add_snapshotter(g, name, strlen(SNAPSHOTTER_PREFIX),
+					    err))
+				return -1;
+		} else if (!strncmp(name, ITER_PREFIX, strlen(ITER_PREFIX))) {
+			if (add_snapshotter(g, name, strlen(ITER_PREFIX), err))
 				return -1;
 		} else if (!strncmp(name, PARAM_PREFIX, strlen(PARAM_PREFIX))) {
 			if (add_param(g, name + strlen(PARAM_PREFIX), err))
