@@ -629,11 +629,15 @@ static int emit_write(void *ctx, unsigned char *buf, size_t size)
 
 static int emit_scalar(yaml_emitter_t *e, const char *s)
 {
+	/* what the parser reads as null must be quoted to stay a string */
+	bool nullish = !*s || !strcmp(s, "~") || !strcmp(s, "null") ||
+		       !strcmp(s, "Null") || !strcmp(s, "NULL");
 	yaml_event_t ev;
 
-	if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s,
-					  (int)strlen(s), 1, 1,
-					  YAML_ANY_SCALAR_STYLE))
+	if (!yaml_scalar_event_initialize(
+		    &ev, NULL, NULL, (yaml_char_t *)s, (int)strlen(s), 1, 1,
+		    nullish ? YAML_DOUBLE_QUOTED_SCALAR_STYLE :
+			      YAML_ANY_SCALAR_STYLE))
 		return -1;
 	return yaml_emitter_emit(e, &ev) ? 0 : -1;
 }

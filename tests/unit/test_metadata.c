@@ -229,7 +229,9 @@ static void emit__awkward_strings__survive(void **state)
 		"        annotations:\n"
 		"          columns.hidden: \"true\"\n"
 		"          description: \"- leading dash\"\n"
-		"          empty: \"\"\n";
+		"          empty: \"\"\n"
+		"          nul: \"NULL\"\n"
+		"          tilde: \"~\"\n";
 	struct gadget_metadata *md = parse_ok(yaml), *md2;
 	struct error *err = NULL;
 	char *out = NULL;
@@ -249,6 +251,10 @@ static void emit__awkward_strings__survive(void **state)
 			    "true");
 	assert_string_equal(metadata_field_annotation(md2, "d", "f", "empty"),
 			    "");
+	assert_string_equal(metadata_field_annotation(md2, "d", "f", "nul"),
+			    "NULL");
+	assert_string_equal(metadata_field_annotation(md2, "d", "f", "tilde"),
+			    "~");
 	free(out);
 	metadata_free(md);
 	metadata_free(md2);
