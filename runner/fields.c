@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <bpf/btf.h>
 
 #include "common/cleanup.h"
@@ -661,6 +663,10 @@ static int add_member(struct build *b, const struct btf_type *st, int mi,
 			fmt = FK_SIGNAL;
 		else if (g && !strcmp(g, "gadget_errno"))
 			fmt = FK_ERRNO;
+		else if (g && !strcmp(g, "gadget_file_mode"))
+			fmt = FK_FILE_MODE;
+		else if (g && !strcmp(g, "gadget_file_flags"))
+			fmt = FK_FILE_FLAGS;
 	}
 
 	/* X_raw: add the formatted X in front of it, unless X exists */
@@ -898,7 +904,10 @@ static int default_width(const struct field *f)
 	case FK_SIGNAL:
 		return 9;
 	case FK_ERRNO:
+	case FK_FILE_MODE:
 		return 10;
+	case FK_FILE_FLAGS:
+		return 24;
 	case FK_CONTAINER:
 		break;
 	}
@@ -959,7 +968,10 @@ static size_t max_text(const struct field *f)
 		return 64;
 	case FK_SIGNAL:
 	case FK_ERRNO:
+	case FK_FILE_MODE:
 		return 32;
+	case FK_FILE_FLAGS:
+		return 256;
 	}
 	return 0;
 }
@@ -1739,6 +1751,101 @@ static size_t fmt_string(char *buf, const char *s, size_t max)
 	return n;
 }
 
+/* ls -l style: type letter and permissions with set-id and sticky bits. */
+static size_t fmt_file_mode(char *buf, __u64 m)
+{
+	static const char rwx[] = "rwxrwxrwx";
+	char type;
+
+	switch (m & S_IFMT) {
+	case S_IFDIR:
+		type = 'd';
+		break;
+	case S_IFLNK:
+		type = 'l';
+		break;
+	case S_IFCHR:
+		type = 'c';
+		break;
+	case S_IFBLK:
+		type = 'b';
+		break;
+	case S_IFIFO:
+		type = 'p';
+		break;
+	case S_IFSOCK:
+		type = 's';
+		break;
+	default:
+		type = '-';
+		break;
+	}
+	buf[0] = type;
+	for (int i = 0; i < 9; i++)
+		buf[1 + i] = m & (0400 >> i) ? rwx[i] : '-';
+	if (m & S_ISUID)
+		buf[3] = buf[3] == 'x' ? 's' : 'S';
+	if (m & S_ISGID)
+		buf[6] = buf[6] == 'x' ? 's' : 'S';
+	if (m & S_ISVTX)
+		buf[9] = buf[9] == 'x' ? 't' : 'T';
+	return 10;
+}
+
+/* glibc defines O_LARGEFILE as 0 on 64-bit hosts; the kernel sets it. */
+#if defined(__x86_64__) || defined(__i386__)
+#define KERNEL_O_LARGEFILE 0100000
+#elif defined(__aarch64__) || defined(__arm__)
+#define KERNEL_O_LARGEFILE 0400000
+#else
+#define KERNEL_O_LARGEFILE O_LARGEFILE
+#endif
+
+/* open(2) flags as O_ names joined by |, leftover bits in hex. */
+static size_t fmt_file_flags(char *buf, __u64 fl)
+{
+	static const struct {
+		__u64 bits;
+		const char *name;
+	} names[] = {
+		/* composites first: they contain other flags' bits */
+		{ O_TMPFILE, "O_TMPFILE" },
+		{ O_SYNC, "O_SYNC" },
+		{ O_CREAT, "O_CREAT" },
+		{ O_EXCL, "O_EXCL" },
+		{ O_NOCTTY, "O_NOCTTY" },
+		{ O_TRUNC, "O_TRUNC" },
+		{ O_APPEND, "O_APPEND" },
+		{ O_NONBLOCK, "O_NONBLOCK" },
+		{ O_DSYNC, "O_DSYNC" },
+		{ FASYNC, "O_ASYNC" },
+		{ O_DIRECT, "O_DIRECT" },
+		{ KERNEL_O_LARGEFILE, "O_LARGEFILE" },
+		{ O_DIRECTORY, "O_DIRECTORY" },
+		{ O_NOFOLLOW, "O_NOFOLLOW" },
+		{ O_NOATIME, "O_NOATIME" },
+		{ O_CLOEXEC, "O_CLOEXEC" },
+		{ O_PATH, "O_PATH" },
+	};
+	static const char *const acc[] = { "O_RDONLY", "O_WRONLY", "O_RDWR",
+					   "O_ACCMODE" };
+	size_t n = put_str(buf, acc[fl & O_ACCMODE]);
+
+	fl &= ~(__u64)O_ACCMODE;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!names[i].bits || (fl & names[i].bits) != names[i].bits)
+			continue;
+		buf[n++] = '|';
+		n += put_str(buf + n, names[i].name);
+		fl &= ~names[i].bits;
+	}
+	if (fl) {
+		n += put(buf + n, "|0x", 3);
+		n += fmt_hex(buf + n, fl, fl >> 32 ? 16 : 8);
+	}
+	return n;
+}
+
 size_t field_text(struct render_ctx *rc, const struct field *f, const void *ev,
 		  char *buf)
 {
@@ -1904,6 +2011,14 @@ size_t field_text(struct render_ctx *rc, const struct field *f, const void *ev,
 			s = e > 0 && e < 4096 ? strerrorname_np((int)e) : NULL;
 		}
 		n = s ? put_str(buf, s) : fmt_number(f, buf, v);
+		break;
+	case FK_FILE_MODE:
+		if (field_shown(rc->fs, f, ev))
+			n = fmt_file_mode(buf, field_u64(f, ev));
+		break;
+	case FK_FILE_FLAGS:
+		if (field_shown(rc->fs, f, ev))
+			n = fmt_file_flags(buf, field_u64(f, ev));
 		break;
 	}
 	buf[n] = '\0';

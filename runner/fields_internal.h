@@ -41,6 +41,8 @@ enum field_kind {
 	FK_GROUP, /* gid resolved to a group name */
 	FK_SIGNAL, /* signal number as SIGKILL */
 	FK_ERRNO, /* errno value as ENOENT */
+	FK_FILE_MODE, /* st_mode as -rwxr-xr-x */
+	FK_FILE_FLAGS, /* open(2) flags as O_WRONLY|O_CREAT */
 };
 
 enum field_align {

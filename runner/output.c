@@ -175,6 +175,8 @@ static bool text_is_safe(enum field_kind k)
 	case FK_L3EP:
 	case FK_L3EP_LIST:
 	case FK_PROTO:
+	case FK_FILE_MODE:
+	case FK_FILE_FLAGS:
 		return true;
 	default:
 		return false;

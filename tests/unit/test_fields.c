@@ -590,6 +590,59 @@ static void build__enum64_signed_bool_float_ptr__handled(void **state)
 	btf__free(btf);
 }
 
+static void text__signal_errno_mode_flags__by_name(void **state)
+{
+	struct btf *btf = btf__new_empty();
+	struct fieldset *fs = NULL;
+	struct render_ctx rc;
+	struct error *err = NULL;
+	int u32, s32, sig, eno, mode, flags, st;
+	__u32 ev[6];
+	char buf[512];
+
+	(void)state;
+	u32 = btf__add_int(btf, "unsigned int", 4, 0);
+	s32 = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
+	sig = btf__add_typedef(btf, "gadget_signal", u32);
+	eno = btf__add_typedef(btf, "gadget_errno", s32);
+	mode = btf__add_typedef(btf, "gadget_file_mode", u32);
+	flags = btf__add_typedef(btf, "gadget_file_flags", u32);
+	st = btf__add_struct(btf, "ev", sizeof(ev));
+	btf__add_field(btf, "sig_raw", sig, 0, 0);
+	btf__add_field(btf, "error_raw", eno, 32, 0);
+	btf__add_field(btf, "mode", mode, 64, 0);
+	btf__add_field(btf, "flags", flags, 96, 0);
+	btf__add_field(btf, "mode2", mode, 128, 0);
+	btf__add_field(btf, "flags2", flags, 160, 0);
+	assert_int_equal(fieldset_new(btf, st, NULL, "x", &fs, &err), 0);
+	render_ctx_init(&rc, fs);
+	ev[0] = 9;
+	ev[1] = (__u32)-2;
+	ev[2] = 0100755;
+	ev[3] = 01 | 0100 | 01000 | 02000000; /* WRONLY CREAT TRUNC CLOEXEC */
+	ev[4] = 0041777 | 04000;
+	ev[5] = 02 | 0x80000000u;
+#define T(name, want)                                 \
+	do {                                          \
+		int i_ = fieldset_lookup(fs, name);   \
+		assert_true(i_ >= 0);                 \
+		field_text(&rc, &fs->f[i_], ev, buf); \
+		assert_string_equal(buf, want);       \
+	} while (0)
+	T("sig", "SIGKILL");
+	T("sig_raw", "9");
+	T("error", "ENOENT");
+	T("error_raw", "-2");
+	T("mode", "-rwxr-xr-x");
+	T("flags", "O_WRONLY|O_CREAT|O_TRUNC|O_CLOEXEC");
+	T("mode2", "drwsrwxrwt");
+	T("flags2", "O_RDWR|0x80000000");
+#undef T
+	render_ctx_fini(&rc);
+	fieldset_free(fs);
+	btf__free(btf);
+}
+
 static void build_fails(struct fx *x, const char *yaml, const char *want)
 {
 	struct gadget_metadata *md = md_of(yaml);
@@ -752,6 +805,7 @@ int main(void)
 		T(text__durations__like_go),
 		T(text__timestamp__local_rfc3339_nanoseconds),
 		cmocka_unit_test(build__enum64_signed_bool_float_ptr__handled),
+		cmocka_unit_test(text__signal_errno_mode_flags__by_name),
 		T(build__bad_metadata__errors),
 		T(build__metadata_names_x_or_x_raw__both_accepted),
 		T(build__no_metadata__defaults),
