@@ -19,13 +19,17 @@
 #include "metadata/metadata.h"
 #include "oci/ref.h"
 #include "oci/store.h"
+#include "oci/transfer.h"
+#include "runner/cmd_image.h"
 #include "runner/cmd_run.h"
 #include "runner/common.h"
 #include "runner/fields.h"
+#include "runner/filter.h"
 #include "runner/gadget.h"
 #include "runner/output.h"
 
 #define MAX_GADGET_FLAGS 64
+#define MAX_FILTERS 32
 #define POLL_MS 10
 
 enum {
@@ -39,17 +43,20 @@ enum {
 
 static const struct option base_opts[] = {
 	{ "output", required_argument, NULL, 'o' },
+	{ "filter", required_argument, NULL, 'F' },
 	{ "fields", required_argument, NULL, OPT_FIELDS },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "max-events", required_argument, NULL, OPT_MAX_EVENTS },
 	{ "store", required_argument, NULL, OPT_STORE },
 	{ "pull", required_argument, NULL, OPT_PULL },
 	{ "help", no_argument, NULL, 'h' },
+	IMAGE_REGISTRY_OPTIONS,
 };
 #define N_BASE_OPTS (sizeof(base_opts) / sizeof(base_opts[0]))
 
 struct sink {
 	struct output *out;
+	struct filter *filter;
 	size_t min_size;
 	unsigned long long *count;
 	unsigned long long max;
@@ -72,16 +79,19 @@ static void usage(FILE *f)
 	      "\n"
 	      "  -o, --output MODE    columns (default), json, jsonpretty, yaml\n"
 	      "      --fields LIST    columns to show: a,b replaces; +a,-b edits\n"
+	      "  -F, --filter EXPR    field OP value; OP: == != < <= > >= ~ !~\n"
+	      "                       (a comma ANDs rules; repeat to AND more)\n"
 	      "      --timeout SECS   stop after SECS seconds\n"
 	      "      --max-events N   stop after N events\n"
 	      "      --store DIR      local image store ($RUNNER_STORE)\n"
-	      "      --pull POLICY    missing (default), always, never\n"
+	      "      --pull POLICY    missing (default), always, never\n" IMAGE_REGISTRY_HELP
 	      "  -h, --help           this help\n"
 	      "\n"
 	      "EXAMPLES\n"
 	      "  runner run trace_dns\n"
 	      "  runner run trace_dns -o json --timeout 10\n"
-	      "  runner run trace_dns --fields src,dst,name,latency_ns\n",
+	      "  runner run trace_dns --fields src,dst,name,latency_ns\n"
+	      "  runner run trace_dns -F qtype==AAAA -F 'name~example\\.com\\.$'\n",
 	      f);
 }
 
@@ -89,7 +99,7 @@ static bool takes_arg(const char *arg)
 {
 	size_t i;
 
-	if (!strcmp(arg, "-o"))
+	if (!strcmp(arg, "-o") || !strcmp(arg, "-F"))
 		return true;
 	if (strncmp(arg, "--", 2) || strchr(arg, '='))
 		return false;
@@ -121,6 +131,8 @@ static int on_event(void *ctx, const void *data, size_t size)
 
 	if (size < s->min_size)
 		return 0; /* not a record of this tracer's layout */
+	if (!filter_match(s->filter, data, size))
+		return 0;
 	output_event(s->out, data, size);
 	if (s->max && ++*s->count >= s->max)
 		return -ECANCELED;
@@ -232,10 +244,13 @@ int cmd_run(int argc, char **argv)
 	struct option opts[N_BASE_OPTS + MAX_GADGET_FLAGS + 1];
 	const char *image, *store_flag = NULL, *fields = NULL;
 	const char *param_vals[MAX_GADGET_FLAGS] = { NULL };
+	const char *filters[MAX_FILTERS];
+	size_t n_filters = 0;
 	cleanup_error struct error *err = NULL;
 	cleanup_free char *refstr = NULL, *name = NULL;
 	struct fieldset *fss[8] = { NULL };
 	struct output *outs[8] = { NULL };
+	struct filter *flts[8] = { NULL };
 	struct sink sinks[8];
 	struct gadget_metadata *md = NULL;
 	struct oci_gadget *img = NULL;
@@ -243,11 +258,13 @@ int cmd_run(int argc, char **argv)
 	struct oci_ref *ref = NULL;
 	struct gadget *g = NULL;
 	enum output_mode mode = OUTPUT_COLUMNS;
+	enum oci_pull_policy policy = OCI_PULL_MISSING;
+	struct oci_registry_opts ro;
 	unsigned long timeout = 0, max_events = 0;
 	unsigned long long count = 0;
 	__u64 lost = 0, lost_seen = 0;
 	bool help = false;
-	size_t i, n_fs = 0, n_params, n_streams = 0;
+	size_t i, j, n_fs = 0, n_params, n_streams = 0;
 	double deadline = 0, next_refresh;
 	struct sigaction sa = { .sa_handler = on_signal };
 	int c, rc = EXIT_FAIL;
@@ -269,14 +286,38 @@ int cmd_run(int argc, char **argv)
 	refstr = oci_ref_format(ref);
 	name = image_name(ref);
 
-	/* A first pass for --store only: the image decides the other flags. */
+	/* A first pass for where the image comes from: the image then
+	 * decides which other flags exist. */
+	image_registry_opts_init(&ro);
 	for (i = 1; i < (size_t)argc; i++) {
-		if (!strcmp(argv[i], "--store") && i + 1 < (size_t)argc)
-			store_flag = argv[i + 1];
-		else if (!strncmp(argv[i], "--store=", 8))
-			store_flag = argv[i] + 8;
+		const struct option *o;
+		const char *val;
+
+		for (o = base_opts; o < base_opts + N_BASE_OPTS; o++) {
+			size_t len = strlen(o->name);
+
+			if (o->has_arg != required_argument ||
+			    strncmp(argv[i], "--", 2) ||
+			    strncmp(argv[i] + 2, o->name, len))
+				continue;
+			if (argv[i][2 + len] == '=')
+				val = argv[i] + 3 + len;
+			else if (!argv[i][2 + len] && i + 1 < (size_t)argc)
+				val = argv[i + 1];
+			else
+				continue;
+			if (o->val == OPT_STORE)
+				store_flag = val;
+			else if (o->val == OPT_PULL &&
+				 oci_pull_policy_parse(val, &policy, &err)) {
+				runner_fail(err);
+				return EXIT_USAGE;
+			} else
+				image_registry_option(&ro, o->val, val);
+		}
 	}
 	if (oci_store_open(runner_store_dir(store_flag), &store, &err) ||
+	    oci_ensure_gadget(store, refstr, policy, &ro, &err) ||
 	    oci_store_get_gadget(store, refstr, NULL, &img, &err))
 		goto fail;
 	if (metadata_parse(img->config, img->config_len, "gadget.yaml", &md,
@@ -299,7 +340,7 @@ int cmd_run(int argc, char **argv)
 
 	optind = 1;
 	opterr = 1;
-	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:F:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			if (output_mode_parse(optarg, &mode)) {
@@ -313,6 +354,15 @@ int cmd_run(int argc, char **argv)
 			break;
 		case OPT_FIELDS:
 			fields = optarg;
+			break;
+		case 'F':
+			if (n_filters == MAX_FILTERS) {
+				rc = runner_msg(EXIT_USAGE,
+						"more than %d filters",
+						MAX_FILTERS);
+				goto out;
+			}
+			filters[n_filters++] = optarg;
 			break;
 		case OPT_TIMEOUT:
 			if (!parse_ulong("--timeout", optarg, 1, 31536000,
@@ -330,16 +380,10 @@ int cmd_run(int argc, char **argv)
 			break;
 		case OPT_STORE:
 			break;
-		case OPT_PULL:
-			if (strcmp(optarg, "missing") &&
-			    strcmp(optarg, "always") &&
-			    strcmp(optarg, "never")) {
-				rc = runner_msg(EXIT_USAGE,
-						"invalid --pull '%s': want "
-						"missing, always, never",
-						optarg);
-				goto out;
-			}
+		case OPT_PULL: /* applied in the first pass */
+		case IMAGE_OPT_AUTHFILE:
+		case IMAGE_OPT_INSECURE:
+		case IMAGE_OPT_CERT_DIR:
 			break;
 		case 'h':
 			help = true;
@@ -388,6 +432,13 @@ int cmd_run(int argc, char **argv)
 			rc = EXIT_USAGE;
 			goto out;
 		}
+		for (j = 0; j < n_filters; j++) {
+			if (filter_add(&flts[i], fss[i], filters[j], &err)) {
+				runner_fail(err);
+				rc = EXIT_USAGE;
+				goto out;
+			}
+		}
 	}
 	if (help) {
 		print_gadget_help(g, md, fss, n_fs);
@@ -404,8 +455,9 @@ int cmd_run(int argc, char **argv)
 	for (i = 0; i < n_fs; i++) {
 		if (output_new(fss[i], mode, STDOUT_FILENO, &outs[i], &err))
 			goto fail;
-		sinks[i] = (struct sink){ outs[i], fieldset_event_size(fss[i]),
-					  &count, max_events };
+		sinks[i] = (struct sink){ outs[i], flts[i],
+					  fieldset_event_size(fss[i]), &count,
+					  max_events };
 		output_header(outs[i]);
 		if (gadget_tracer(g, i)->snapshot)
 			continue;
@@ -470,8 +522,10 @@ out:
 	if (rc == EXIT_OK && !help)
 		fprintf(stderr, "%s: %llu events, %llu lost\n", name, count,
 			(unsigned long long)lost);
-	for (i = 0; i < n_fs; i++)
+	for (i = 0; i < n_fs; i++) {
+		filter_free(flts[i]);
 		fieldset_free(fss[i]);
+	}
 	gadget_free(g);
 	metadata_free(md);
 	oci_gadget_free(img);
