@@ -272,7 +272,10 @@ class Proxy:
                 pass
 
             def _any(self):
-                proxy._handle(self)
+                try:
+                    proxy._handle(self)
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True  # the client went away
 
             do_GET = do_HEAD = do_PUT = do_POST = do_PATCH = _any
             do_DELETE = _any
