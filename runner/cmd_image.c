@@ -894,7 +894,7 @@ static void progress(void *ctx, const char *what, int64_t done, int64_t total)
 	fprintf(stderr, "\r%s: %s / %s\033[K", what, d, total > 0 ? t : "?");
 }
 
-static void progress_end(void)
+void image_progress_end(void)
 {
 	if (progress_state.shown)
 		fputc('\n', stderr);
@@ -1001,7 +1001,7 @@ static int image_pull(int argc, char **argv)
 	if (rc)
 		return rc;
 	rc = oci_pull(store, ref, arch, &ro, &digest, &err);
-	progress_end();
+	image_progress_end();
 	if (rc < 0)
 		return runner_fail(err);
 	printf("Successfully pulled %s@%s\n", ref, digest);
@@ -1075,7 +1075,7 @@ static int image_push(int argc, char **argv)
 	if (rc)
 		return rc;
 	rc = oci_push(store, ref, dest, &ro, &digest, &err);
-	progress_end();
+	image_progress_end();
 	if (rc < 0)
 		return runner_fail(err);
 	printf("Successfully pushed %s@%s\n", dest ? dest : ref, digest);

@@ -19,6 +19,8 @@ int cmd_image(int argc, char **argv);
  * blob on stderr when stderr is a terminal.
  */
 void image_registry_opts_init(struct oci_registry_opts *o);
+/* End the progress line, if one was drawn (call after a pull or push). */
+void image_progress_end(void);
 
 /*
  * Flags shared by pull, push, login (and run): --authfile FILE,
