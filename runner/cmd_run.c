@@ -23,6 +23,7 @@
 #include "runner/cmd_image.h"
 #include "runner/cmd_run.h"
 #include "runner/common.h"
+#include "runner/containers.h"
 #include "runner/fields.h"
 #include "runner/filter.h"
 #include "runner/gadget.h"
@@ -44,6 +45,7 @@ enum {
 static const struct option base_opts[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "filter", required_argument, NULL, 'F' },
+	{ "containername", required_argument, NULL, 'c' },
 	{ "fields", required_argument, NULL, OPT_FIELDS },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "max-events", required_argument, NULL, OPT_MAX_EVENTS },
@@ -81,6 +83,9 @@ static void usage(FILE *f)
 	      "      --fields LIST    columns to show: a,b replaces; +a,-b edits\n"
 	      "  -F, --filter EXPR    field OP value; OP: == != < <= > >= ~ !~\n"
 	      "                       (a comma ANDs rules; repeat to AND more)\n"
+	      "  -c, --containername NAME\n"
+	      "                       only events of this container (podman,\n"
+	      "                       docker, containerd, cri-o)\n"
 	      "      --timeout SECS   stop after SECS seconds\n"
 	      "      --max-events N   stop after N events\n"
 	      "      --store DIR      local image store ($RUNNER_STORE)\n"
@@ -99,7 +104,7 @@ static bool takes_arg(const char *arg)
 {
 	size_t i;
 
-	if (!strcmp(arg, "-o") || !strcmp(arg, "-F"))
+	if (!strcmp(arg, "-o") || !strcmp(arg, "-F") || !strcmp(arg, "-c"))
 		return true;
 	if (strncmp(arg, "--", 2) || strchr(arg, '='))
 		return false;
@@ -245,6 +250,8 @@ int cmd_run(int argc, char **argv)
 	const char *image, *store_flag = NULL, *fields = NULL;
 	const char *param_vals[MAX_GADGET_FLAGS] = { NULL };
 	const char *filters[MAX_FILTERS];
+	char cname_rule[300];
+	struct containers *ctrs = NULL;
 	size_t n_filters = 0;
 	cleanup_error struct error *err = NULL;
 	cleanup_free char *refstr = NULL, *name = NULL;
@@ -340,7 +347,7 @@ int cmd_run(int argc, char **argv)
 
 	optind = 1;
 	opterr = 1;
-	while ((c = getopt_long(argc, argv, "o:F:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:F:c:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			if (output_mode_parse(optarg, &mode)) {
@@ -355,6 +362,17 @@ int cmd_run(int argc, char **argv)
 		case OPT_FIELDS:
 			fields = optarg;
 			break;
+		case 'c':
+			if (strchr(optarg, ',') || strchr(optarg, '\\')) {
+				rc = runner_msg(EXIT_USAGE,
+						"invalid container name '%s'",
+						optarg);
+				goto out;
+			}
+			snprintf(cname_rule, sizeof(cname_rule),
+				 "runtime.containerName==%s", optarg);
+			optarg = cname_rule;
+			/* fall through */
 		case 'F':
 			if (n_filters == MAX_FILTERS) {
 				rc = runner_msg(EXIT_USAGE,
@@ -427,6 +445,14 @@ int cmd_run(int argc, char **argv)
 		if (fieldset_new(gadget_btf(g), t->type_id, md, t->name,
 				 &fss[i], &err))
 			goto fail;
+		if (fieldset_has_runtime(fss[i]) && !ctrs) {
+			ctrs = containers_new("/");
+			if (!ctrs) {
+				error_set(&err, ENOMEM, "containers");
+				goto fail;
+			}
+		}
+		fieldset_set_containers(fss[i], ctrs);
 		if (fields && fieldset_select(fss[i], fields, &err)) {
 			runner_fail(err);
 			rc = EXIT_USAGE;
@@ -450,7 +476,7 @@ int cmd_run(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (gadget_start(g, &err))
+	if ((ctrs && containers_scan(ctrs, &err)) || gadget_start(g, &err))
 		goto fail;
 	for (i = 0; i < n_fs; i++) {
 		if (output_new(fss[i], mode, STDOUT_FILENO, &outs[i], &err))
@@ -495,7 +521,8 @@ int cmd_run(int argc, char **argv)
 		if (now < next_refresh)
 			continue;
 		next_refresh = now + 1;
-		if (gadget_refresh(g, &err))
+		if (gadget_refresh(g, &err) ||
+		    (ctrs && containers_scan(ctrs, &err)))
 			goto fail;
 		lost = gadget_lost(g);
 		if (lost != lost_seen) {
@@ -527,6 +554,7 @@ out:
 		fieldset_free(fss[i]);
 	}
 	gadget_free(g);
+	containers_free(ctrs);
 	metadata_free(md);
 	oci_gadget_free(img);
 	oci_store_free(store);

@@ -72,7 +72,38 @@ static struct entry **slot(const struct containers *c, __u64 mntns)
 		->buckets[(mntns * 0x9E3779B97F4A7C15ULL) >> 54];
 }
 
-const struct container_info *containers_lookup(const struct containers *c,
+static int add(struct containers *c, __u64 mntns, const char *pid);
+
+/* Find the first process in mntns; add what it tells (or a blank entry). */
+static const struct entry *resolve(struct containers *c, __u64 mntns)
+{
+	char path[1024];
+	struct dirent *d;
+	DIR *dp;
+
+	snprintf(path, sizeof(path), "%s/proc", c->root);
+	dp = opendir(path);
+	while (dp && (d = readdir(dp))) {
+		struct stat st;
+
+		if (d->d_name[0] < '0' || d->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "%s/proc/%s/ns/mnt", c->root,
+			 d->d_name);
+		if (stat(path, &st) == 0 && st.st_ino == mntns)
+			break;
+	}
+	if (add(c, mntns, d ? d->d_name : NULL)) {
+		if (dp)
+			closedir(dp);
+		return NULL;
+	}
+	if (dp)
+		closedir(dp);
+	return *slot(c, mntns);
+}
+
+const struct container_info *containers_lookup(struct containers *c,
 					       __u64 mntns)
 {
 	const struct entry *e;
@@ -80,7 +111,10 @@ const struct container_info *containers_lookup(const struct containers *c,
 	for (e = *slot(c, mntns); e; e = e->next)
 		if (e->mntns == mntns)
 			return e->info.id[0] ? &e->info : NULL;
-	return NULL;
+	if (!mntns)
+		return NULL;
+	e = resolve(c, mntns);
+	return e && e->info.id[0] ? &e->info : NULL;
 }
 
 static bool is_hex64(const char *s)
@@ -190,8 +224,9 @@ static int add(struct containers *c, __u64 mntns, const char *pid)
 		return -1;
 	e->mntns = mntns;
 	e->gen = c->gen;
-	snprintf(path, sizeof(path), "%s/proc/%s/cgroup", c->root, pid);
-	if (!read_file(path, &cg, NULL, NULL) &&
+	if (pid)
+		snprintf(path, sizeof(path), "%s/proc/%s/cgroup", c->root, pid);
+	if (pid && !read_file(path, &cg, NULL, NULL) &&
 	    !containers_parse_cgroup(cg, e->info.runtime, e->info.id)) {
 		if (!strcmp(e->info.runtime, "podman"))
 			podman_names(c, &e->info);

@@ -25,6 +25,7 @@
 #include "common/cleanup.h"
 #include "metadata/metadata.h"
 #include "runner/enrich.h"
+#include "runner/containers.h"
 #include "runner/fields_internal.h"
 
 #define MAX_DEPTH 16
@@ -908,6 +909,8 @@ static int default_width(const struct field *f)
 		return 10;
 	case FK_FILE_FLAGS:
 		return 24;
+	case FK_RUNTIME:
+		return f->info == RT_RUNTIME ? 10 : f->info == RT_ID ? 12 : 24;
 	case FK_CONTAINER:
 		break;
 	}
@@ -972,6 +975,8 @@ static size_t max_text(const struct field *f)
 		return 32;
 	case FK_FILE_FLAGS:
 		return 256;
+	case FK_RUNTIME:
+		return sizeof(((struct container_info *)0)->image);
 	}
 	return 0;
 }
@@ -1227,6 +1232,72 @@ void fieldset_free(struct fieldset *fs)
 	free(fs);
 }
 
+/*
+ * runtime.{containerName,containerId,runtimeName,containerImageName}, as ig
+ * names them, derived from the first gadget_mntns_id field (hidden unless
+ * asked for).
+ */
+static int add_runtime_fields(struct build *b)
+{
+	static const struct {
+		const char *key;
+		enum runtime_info info;
+	} parts[] = {
+		{ "containerName", RT_NAME },
+		{ "containerId", RT_ID },
+		{ "runtimeName", RT_RUNTIME },
+		{ "containerImageName", RT_IMAGE },
+	};
+	size_t i, j, n = b->n;
+	int parent;
+
+	for (i = 0; i < n; i++)
+		if (b->bi[i].tmpl && !strcmp(b->bi[i].tmpl, "mntns_id") &&
+		    b->f[i].size == 8 && !b->f[i].bit_size)
+			break;
+	if (i == n)
+		return 0;
+	for (j = 0; j < n; j++)
+		if (!strcmp(b->f[j].name, "runtime"))
+			return 0; /* the gadget has its own */
+	parent = add_field(b, NULL, "runtime", -1, 0, FK_CONTAINER);
+	if (parent < 0)
+		return -1;
+	b->f[parent].container = true;
+	for (j = 0; j < sizeof(parts) / sizeof(parts[0]); j++) {
+		int d = add_field(b, "runtime", parts[j].key, parent, 1,
+				  FK_RUNTIME);
+
+		if (d < 0)
+			return -1;
+		b->f[d].off = b->f[i].off;
+		b->f[d].size = b->f[i].size;
+		b->f[d].info = parts[j].info;
+		b->f[d].description = strdup(j == 0 ? "Name of the container" :
+					     j == 1 ? "Id of the container" :
+					     j == 2 ? "Container runtime" :
+						      "Image of the container");
+		b->f[d].alias = strdup(b->f[d].name);
+		if (!b->f[d].description || !b->f[d].alias)
+			return error_set(b->err, ENOMEM, "fields");
+		b->bi[d].type_hidden = true;
+	}
+	return 0;
+}
+
+void fieldset_set_containers(struct fieldset *fs, struct containers *c)
+{
+	fs->containers = c;
+}
+
+bool fieldset_has_runtime(const struct fieldset *fs)
+{
+	for (size_t i = 0; i < fs->n; i++)
+		if (fs->f[i].kind == FK_RUNTIME)
+			return true;
+	return false;
+}
+
 int fieldset_new(const struct btf *btf, __u32 type_id,
 		 const struct gadget_metadata *md, const char *ds,
 		 struct fieldset **out, struct error **err)
@@ -1248,6 +1319,8 @@ int fieldset_new(const struct btf *btf, __u32 type_id,
 	if (!fs)
 		return error_set(err, ENOMEM, "fields");
 	r = walk_struct(&b, id, 0, NULL, -1, 0, 0);
+	if (!r)
+		r = add_runtime_fields(&b);
 	/* from here on fs owns the fields; b.f only aliases them */
 	fs->f = b.f;
 	fs->n = b.n;
@@ -2020,6 +2093,22 @@ size_t field_text(struct render_ctx *rc, const struct field *f, const void *ev,
 		if (field_shown(rc->fs, f, ev))
 			n = fmt_file_flags(buf, field_u64(f, ev));
 		break;
+	case FK_RUNTIME: {
+		const struct container_info *ci =
+			rc->fs->containers ?
+				containers_lookup(rc->fs->containers,
+						  field_u64(f, ev)) :
+				NULL;
+
+		if (!ci)
+			break;
+		s = f->info == RT_NAME	  ? ci->name :
+		    f->info == RT_ID	  ? ci->id :
+		    f->info == RT_RUNTIME ? ci->runtime :
+					    ci->image;
+		n = put(buf, s, strnlen(s, f->max_text));
+		break;
+	}
 	}
 	buf[n] = '\0';
 	return n;

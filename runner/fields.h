@@ -8,6 +8,7 @@
 #ifndef RUNNER_FIELDS_H
 #define RUNNER_FIELDS_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <linux/types.h>
 
@@ -31,6 +32,15 @@ int fieldset_select(struct fieldset *fs, const char *spec, struct error **err);
 
 /* Size of the event struct the fieldset decodes. */
 size_t fieldset_event_size(const struct fieldset *fs);
+
+struct containers;
+/*
+ * Where runtime.* fields (derived from the event's mount namespace) find
+ * containers; without it they stay empty.  c must outlive fs.
+ */
+void fieldset_set_containers(struct fieldset *fs, struct containers *c);
+/* Does fs have runtime.* fields (an event with a gadget_mntns_id)? */
+bool fieldset_has_runtime(const struct fieldset *fs);
 
 /* "name  description" lines for `runner run IMAGE --help`. */
 void fieldset_describe(const struct fieldset *fs, FILE *out);

@@ -43,6 +43,15 @@ enum field_kind {
 	FK_ERRNO, /* errno value as ENOENT */
 	FK_FILE_MODE, /* st_mode as -rwxr-xr-x */
 	FK_FILE_FLAGS, /* open(2) flags as O_WRONLY|O_CREAT */
+	FK_RUNTIME, /* container of the event's mount namespace (info) */
+};
+
+/* What an FK_RUNTIME field shows of the container. */
+enum runtime_info {
+	RT_NAME,
+	RT_ID,
+	RT_RUNTIME,
+	RT_IMAGE,
 };
 
 enum field_align {
@@ -77,6 +86,7 @@ struct field {
 	__u32 off; /* bytes from the start of the event */
 	__u32 size; /* bytes of the value, or of one element of an array */
 	__u32 count; /* elements of an array, 1 otherwise */
+	__u8 info; /* FK_RUNTIME: enum runtime_info */
 	__u8 bit_off; /* bitfields: bits from off, and width */
 	__u8 bit_size;
 	bool is_signed;
@@ -116,6 +126,7 @@ struct fieldset {
 	size_t n_cols;
 	bool explicit_selection; /* --fields replaced/changed the default */
 	__s64 boot_to_real_ns; /* CLOCK_REALTIME - CLOCK_BOOTTIME */
+	struct containers *containers; /* for FK_RUNTIME, may be NULL */
 };
 
 struct idcache;
