@@ -36,7 +36,7 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 GADGETS    := $(patsubst %/program.bpf.c,%,$(wildcard gadget/*/program.bpf.c examples/*/program.bpf.c))
 GADGET_OBJ := $(GADGETS:%=$(BUILD)/%/program.bpf.o)
 
-.PHONY: all deps run check unit unit-bin e2e bench fuzz format format-check clean image
+.PHONY: all deps run check unit unit-bin e2e bench fuzz fuzz-bin format format-check clean image
 
 all: $(BUILD)/runner $(GADGET_OBJ) $(UNIT_BIN)
 
@@ -92,8 +92,32 @@ e2e: all
 bench: deps all
 	@bench/run.sh
 
+# libFuzzer targets: the library sources again, compiled by clang with
+# coverage, ASan and UBSan (librunner.a is gcc-built, without coverage).
+FUZZ_SRC    := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN    := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_OBJ    := $(LIB_SRC:%.c=$(BUILD)/fuzz/obj/%.o)
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -I. -D_GNU_SOURCE $(filter-out -Werror,$(WARN)) \
+	       -fno-omit-frame-pointer -fsanitize=address,undefined \
+	       -fno-sanitize-recover=undefined
+
+$(BUILD)/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(PKG_CFLAGS) \
+		-MMD -MP -c $< -o $@
+
+$(BUILD)/fuzz/libfuzz.a: $(FUZZ_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(BUILD)/fuzz/libfuzz.a
+	$(CLANG) $(FUZZ_CFLAGS) -Werror -fsanitize=fuzzer $(PKG_CFLAGS) -o $@ \
+		$< $(BUILD)/fuzz/libfuzz.a $(LDLIBS)
+
+fuzz-bin: $(FUZZ_BIN)
+
 fuzz: deps
-	@tests/fuzz/run.sh
+	@BUILD=$(BUILD) tests/fuzz/run.sh
 
 format:
 	clang-format -i $(shell git ls-files '*.c' '*.h')
@@ -104,4 +128,4 @@ format-check:
 clean:
 	rm -rf $(BUILD)
 
--include $(LIB_OBJ:.o=.d) $(BUILD)/obj/runner/main.d
+-include $(LIB_OBJ:.o=.d) $(BUILD)/obj/runner/main.d $(FUZZ_OBJ:.o=.d)

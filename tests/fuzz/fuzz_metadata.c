@@ -1,58 +1,136 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * libFuzzer target for the gadget.yaml parser: any input either fails with
- * a message or parses; what parses must write back to YAML that parses to
- * a model which writes the very same YAML again (a fixed point).
- *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -D_GNU_SOURCE \
- *     tests/fuzz/fuzz_metadata.c metadata/metadata.c common/error.c -lyaml
+ * gadget.yaml (metadata/metadata.c): any input fails with a message or
+ * parses; a parsed model is written back with metadata_emit(), and that
+ * text must parse to an equal model (compared through every accessor)
+ * that writes the very same text again.
  */
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
+#include "common/cleanup.h"
 #include "metadata/metadata.h"
+#include "fuzz.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+static const char *const top_keys[] = {
+	"name", "description", "homepageURL", "documentationURL", "sourceURL",
+};
+
+static const char *const probe_keys[] = {
+	"description",	"columns.width", "columns.hidden",
+	"value.one-of", "template",
+};
+
+static void walk(const struct gadget_metadata *md)
+{
+	for (size_t i = 0; i < metadata_ds_count(md); i++) {
+		const char *ds = metadata_ds_name(md, i);
+
+		FUZZ_CHECK(ds, "data source %zu without a name", i);
+		for (size_t k = 0; k < sizeof(probe_keys) / sizeof(*probe_keys);
+		     k++)
+			metadata_ds_annotation(md, ds, probe_keys[k]);
+		for (size_t j = 0; j < metadata_field_count(md, ds); j++) {
+			const char *f = metadata_field_name(md, ds, j);
+
+			FUZZ_CHECK(f, "%s: field %zu without a name", ds, j);
+			metadata_field_annotation(md, ds, f, "description");
+		}
+	}
+	for (size_t i = 0; i < metadata_param_count(md); i++) {
+		const struct metadata_param *p = metadata_param(md, i);
+
+		FUZZ_CHECK(p && p->var && p->key, "param %zu", i);
+	}
+	metadata_ds_annotation(md, "no-such-ds", "x");
+	metadata_field_annotation(md, "no-such-ds", "f", "x");
+}
+
+/* a and b hold the same model, as far as the accessors tell. */
+static void check_equal(const struct gadget_metadata *a,
+			const struct gadget_metadata *b, const char *text)
+{
+	size_t i, j, k;
+
+	for (i = 0; i < sizeof(top_keys) / sizeof(*top_keys); i++)
+		FUZZ_CHECK(fuzz_streq(metadata_get(a, top_keys[i]),
+				      metadata_get(b, top_keys[i])),
+			   "%s differs after a round trip:\n%s", top_keys[i],
+			   text);
+	FUZZ_CHECK(metadata_ds_count(a) == metadata_ds_count(b),
+		   "data source count:\n%s", text);
+	for (i = 0; i < metadata_ds_count(a); i++) {
+		const char *ds = metadata_ds_name(a, i);
+
+		FUZZ_CHECK(fuzz_streq(ds, metadata_ds_name(b, i)),
+			   "data source %zu:\n%s", i, text);
+		for (k = 0; k < sizeof(probe_keys) / sizeof(*probe_keys); k++)
+			FUZZ_CHECK(fuzz_streq(metadata_ds_annotation(
+						      a, ds, probe_keys[k]),
+					      metadata_ds_annotation(
+						      b, ds, probe_keys[k])),
+				   "%s annotation %s:\n%s", ds, probe_keys[k],
+				   text);
+		FUZZ_CHECK(metadata_field_count(a, ds) ==
+				   metadata_field_count(b, ds),
+			   "%s field count:\n%s", ds, text);
+		for (j = 0; j < metadata_field_count(a, ds); j++) {
+			const char *f = metadata_field_name(a, ds, j);
+
+			FUZZ_CHECK(fuzz_streq(f, metadata_field_name(b, ds, j)),
+				   "%s field %zu:\n%s", ds, j, text);
+			for (k = 0;
+			     k < sizeof(probe_keys) / sizeof(*probe_keys); k++)
+				FUZZ_CHECK(fuzz_streq(metadata_field_annotation(
+							      a, ds, f,
+							      probe_keys[k]),
+						      metadata_field_annotation(
+							      b, ds, f,
+							      probe_keys[k])),
+					   "%s.%s annotation %s:\n%s", ds, f,
+					   probe_keys[k], text);
+		}
+	}
+	FUZZ_CHECK(metadata_param_count(a) == metadata_param_count(b),
+		   "param count:\n%s", text);
+	for (i = 0; i < metadata_param_count(a); i++) {
+		const struct metadata_param *p = metadata_param(a, i);
+		const struct metadata_param *q = metadata_param(b, i);
+
+		FUZZ_CHECK(fuzz_streq(p->var, q->var) &&
+				   fuzz_streq(p->key, q->key) &&
+				   fuzz_streq(p->default_value,
+					      q->default_value) &&
+				   fuzz_streq(p->description, q->description),
+			   "param %s:\n%s", p->var, text);
+	}
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct gadget_metadata *md = NULL, *md2 = NULL;
-	struct error *err = NULL;
-	char *out = NULL, *out2 = NULL;
+	cleanup_error struct error *err = NULL;
+	cleanup_free char *out = NULL;
+	cleanup_free char *out2 = NULL;
 	size_t len = 0, len2 = 0;
 
-	if (metadata_parse((const char *)data, size, "fuzz.yaml", &md, &err)) {
-		if (!err || !err->msg)
-			abort();
-		error_free(err);
+	if (metadata_parse((const char *)data, size, "fuzz.yaml", &md, &err) <
+	    0) {
+		FUZZ_CHECK(!md && err && err->msg, "failure without a message");
 		return 0;
 	}
-	/* touch every accessor */
-	metadata_get(md, "name");
-	for (size_t i = 0; i < metadata_ds_count(md); i++) {
-		const char *ds = metadata_ds_name(md, i);
-
-		metadata_ds_annotation(md, ds, "x");
-		for (size_t j = 0; j < metadata_field_count(md, ds); j++)
-			metadata_field_annotation(
-				md, ds, metadata_field_name(md, ds, j),
-				"description");
+	walk(md);
+	if (metadata_emit(md, &out, &len, &err) < 0) {
+		FUZZ_CHECK(err && err->msg, "emit failure without a message");
+		metadata_free(md);
+		return 0;
 	}
-	for (size_t i = 0; i < metadata_param_count(md); i++)
-		if (!metadata_param(md, i)->key)
-			abort();
-	if (metadata_emit(md, &out, &len, &err) == 0) {
-		if (metadata_parse(out, len, "emitted.yaml", &md2, &err))
-			abort(); /* we wrote something we cannot read */
-		if (metadata_emit(md2, &out2, &len2, &err) || len != len2 ||
-		    memcmp(out, out2, len))
-			abort();
-	} else {
-		error_free(err);
-	}
-	free(out);
-	free(out2);
+	if (metadata_parse(out, len, "emitted.yaml", &md2, &err) < 0)
+		FUZZ_CHECK(0, "emitted text does not parse: %s\n%.*s",
+			   error_msg(err), (int)len, out);
+	check_equal(md, md2, out);
+	if (metadata_emit(md2, &out2, &len2, &err) < 0)
+		FUZZ_CHECK(0, "second emit: %s", error_msg(err));
+	FUZZ_CHECK(len == len2 && !memcmp(out, out2, len),
+		   "not a fixed point:\n%.*s\n---\n%.*s", (int)len, out,
+		   (int)len2, out2);
 	metadata_free(md2);
 	metadata_free(md);
 	return 0;

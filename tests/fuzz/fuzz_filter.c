@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * -F filter expressions (runner/filter.c) over the real trace_dns fields:
+ * the BTF of $BUILD/gadget/trace_dns/program.bpf.o and its gadget.yaml.
+ * The input up to its first NUL is the expression; the bytes after it
+ * fill the event that a parsed filter is matched against.
+ */
+#include <bpf/btf.h>
+
+#include "common/cleanup.h"
+#include "common/fileutil.h"
+#include "metadata/metadata.h"
+#include "runner/fields.h"
+#include "runner/filter.h"
+#include "fuzz.h"
+
+static struct btf *btf;
+static struct fieldset *fs;
+static size_t ev_size;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	cleanup_error struct error *err = NULL;
+	cleanup_free char *yaml = NULL;
+	struct gadget_metadata *md = NULL;
+	const char *build = getenv("BUILD");
+	char path[512];
+	size_t len;
+	int id;
+
+	(void)argc;
+	(void)argv;
+	snprintf(path, sizeof(path), "%s/gadget/trace_dns/program.bpf.o",
+		 build ? build : "build");
+	btf = btf__parse_elf(path, NULL);
+	if (!btf) {
+		fprintf(stderr, "fuzz_filter: %s: no BTF (run make)\n", path);
+		exit(1);
+	}
+	id = btf__find_by_name_kind(btf, "event_t", BTF_KIND_STRUCT);
+	if (id < 0 ||
+	    read_file("gadget/trace_dns/gadget.yaml", &yaml, &len, &err) ||
+	    metadata_parse(yaml, len, "gadget.yaml", &md, &err) ||
+	    fieldset_new(btf, id, md, "dns", &fs, &err)) {
+		fprintf(stderr, "fuzz_filter: %s\n",
+			id < 0 ? "no struct event_t" : error_msg(err));
+		exit(1);
+	}
+	metadata_free(md);
+	ev_size = fieldset_event_size(fs);
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	cleanup_error struct error *err = NULL;
+	cleanup_free char *expr = fuzz_strndup(data, size);
+	cleanup_free uint8_t *ev = calloc(1, ev_size);
+	struct filter *f = NULL;
+	size_t n = strnlen((const char *)data, size);
+	bool once;
+
+	if (!expr || !ev)
+		return 0;
+	if (n < size)
+		memcpy(ev, data + n + 1,
+		       size - n - 1 < ev_size ? size - n - 1 : ev_size);
+	if (filter_add(&f, fs, expr, &err) < 0) {
+		FUZZ_CHECK(err && err->msg, "failure without a message");
+		filter_free(f);
+		return 0;
+	}
+	FUZZ_CHECK(f || !*expr, "\"%s\" parsed to no filter", expr);
+	once = filter_match(f, ev, ev_size);
+	/* the same rules twice are ANDed: the verdict cannot change */
+	if (filter_add(&f, fs, expr, &err) < 0)
+		FUZZ_CHECK(0, "\"%s\" parses once only: %s", expr,
+			   error_msg(err));
+	FUZZ_CHECK(once == filter_match(f, ev, ev_size),
+		   "\"%s\" AND itself differs from \"%s\"", expr, expr);
+	filter_free(f);
+	return 0;
+}
