@@ -177,6 +177,12 @@ static void build__fixture__names_in_struct_order(void **state)
 		"flags_lo",
 		"flags_hi",
 		"pad",
+		/* derived from proc.mntns_id (a gadget_mntns_id) */
+		"runtime",
+		"runtime.containerName",
+		"runtime.containerId",
+		"runtime.runtimeName",
+		"runtime.containerImageName",
 	};
 	struct fx *x = *state;
 

@@ -187,7 +187,9 @@ static void json__fixture_event__exact_line(void **state)
 		 "\"pkt_type\":\"OUTGOING\",\"pkt_type_raw\":4,"
 		 "\"qr\":\"R\",\"qr_raw\":true,"
 		 "\"rcode\":\"NameError\",\"rcode_raw\":3,\"tc\":false,"
-		 "\"name\":\"a\\u0001b.\",\"delta\":-7,\"flags_hi\":17}\n",
+		 "\"name\":\"a\\u0001b.\",\"delta\":-7,\"flags_hi\":17,"
+		 "\"runtime\":{\"containerName\":\"\",\"containerId\":\"\","
+		 "\"runtimeName\":\"\",\"containerImageName\":\"\"}}\n",
 		 ts);
 	output_event(o, &x->ev, sizeof(x->ev));
 	assert_string_equal(written(x), ""); /* buffered until a flush */
