@@ -33,7 +33,7 @@ LIB_SRC    := $(wildcard common/*.c oci/*.c metadata/*.c) \
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-GADGETS    := $(patsubst %/program.bpf.c,%,$(wildcard gadget/*/program.bpf.c examples/*/program.bpf.c))
+GADGETS    := $(patsubst %/program.bpf.c,%,$(wildcard gadget/*/program.bpf.c examples/*/program.bpf.c tests/fixtures/*/program.bpf.c))
 GADGET_OBJ := $(GADGETS:%=$(BUILD)/%/program.bpf.o)
 
 .PHONY: all deps run check unit unit-bin e2e bench fuzz fuzz-bin format format-check clean image

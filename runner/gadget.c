@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -377,6 +378,56 @@ static int parse_int(const char *s, const struct btf_type *t, void *dst,
 	return 0;
 }
 
+/* Offset of member name in struct/union t, or -1. */
+static int member_offset(const struct btf *btf, const struct btf_type *t,
+			 const char *name)
+{
+	const struct btf_member *m = btf_members(t);
+
+	for (__u16 i = 0; i < btf_vlen(t); i++, m++)
+		if (!strcmp(btf__name_by_offset(btf, m->name_off), name))
+			return btf_member_bit_offset(t, i) / 8;
+	return -1;
+}
+
+/* union gadget_ip_addr_t or struct gadget_l3endpoint_t from "1.2.3.4"/"::1". */
+static int parse_ip_param(const struct btf *btf, const struct btf_type *t,
+			  const char *value, char *dst, size_t size,
+			  const char *var, struct error **err)
+{
+	const char *name = btf__name_by_offset(btf, t->name_off);
+	bool ep = !strcmp(name, "gadget_l3endpoint_t");
+	int addr_off = ep ? member_offset(btf, t, "addr_raw") : 0;
+	int ver_off = ep ? member_offset(btf, t, "version") : -1;
+	__u8 buf[16];
+	int version;
+
+	if (addr_off < 0 || (ep && ver_off < 0) || addr_off + 16 > (int)size)
+		return error_set(err, 0, "param %s: unsupported layout", var);
+	if (inet_pton(AF_INET, value, buf) == 1)
+		version = 4;
+	else if (inet_pton(AF_INET6, value, buf) == 1)
+		version = 6;
+	else
+		return error_set(
+			err, 0, "param %s: '%s' is not an IPv4 or IPv6 address",
+			var, value);
+	memset(dst, 0, size);
+	memcpy(dst + addr_off, buf, version == 4 ? 4 : 16);
+	if (ep)
+		dst[ver_off] = version;
+	return 0;
+}
+
+const void *gadget_param_data(const struct gadget *g, size_t i)
+{
+	const struct gadget_param *p = gadget_param(g, i);
+
+	if (!p || !g->rodata || p->offset + p->size > g->rodata_size)
+		return NULL;
+	return (const char *)g->rodata + p->offset;
+}
+
 int gadget_param_set(struct gadget *g, size_t i, const char *value,
 		     struct error **err)
 {
@@ -392,6 +443,14 @@ int gadget_param_set(struct gadget *g, size_t i, const char *value,
 	dst = (char *)g->rodata + p->offset;
 	if (btf_is_int(t) || btf_is_enum(t))
 		return parse_int(value, t, dst, p->var, err);
+	if (btf_is_composite(t)) {
+		const char *tn = btf__name_by_offset(g->btf, t->name_off);
+
+		if (!strcmp(tn, "gadget_ip_addr_t") ||
+		    !strcmp(tn, "gadget_l3endpoint_t"))
+			return parse_ip_param(g->btf, t, value, dst, p->size,
+					      p->var, err);
+	}
 	if (btf_is_array(t)) {
 		const struct btf_array *a = btf_array(t);
 		__u32 eid = a->type;

@@ -47,9 +47,16 @@ const struct gadget_tracer *gadget_tracer(const struct gadget *g, size_t i);
 size_t gadget_param_count(const struct gadget *g);
 const struct gadget_param *gadget_param(const struct gadget *g, size_t i);
 
-/* Set param i from its textual value (bool, integers, strings, int lists). */
+/*
+ * Set param i from its textual value: bool ("true"/"false"), integers
+ * (range-checked, 0x.. accepted), enums (by number), strings (char arrays),
+ * comma-separated integer lists (arrays; the rest zero-filled), IP
+ * addresses (union gadget_ip_addr_t, struct gadget_l3endpoint_t).
+ */
 int gadget_param_set(struct gadget *g, size_t i, const char *value,
 		     struct error **err);
+/* The bytes param i will be loaded with (param->size of them). */
+const void *gadget_param_data(const struct gadget *g, size_t i);
 
 /* Load into the kernel, attach everything, run iterators once. */
 int gadget_start(struct gadget *g, struct error **err);

@@ -13,7 +13,7 @@
 #include "common/fileutil.h"
 #include "runner/gadget.h"
 
-static struct gadget *open_example(const char *name)
+static struct gadget *open_object(const char *dir, const char *name)
 {
 	cleanup_error struct error *err = NULL;
 	cleanup_free char *elf = NULL;
@@ -22,13 +22,18 @@ static struct gadget *open_example(const char *name)
 	struct gadget *g = NULL;
 	size_t len;
 
-	snprintf(path, sizeof(path), "%s/examples/%s/program.bpf.o",
-		 build ? build : "build", name);
+	snprintf(path, sizeof(path), "%s/%s/%s/program.bpf.o",
+		 build ? build : "build", dir, name);
 	if (read_file(path, &elf, &len, &err))
 		fail_msg("%s (run make first)", error_msg(err));
 	if (gadget_open(elf, len, name, &g, &err))
 		fail_msg("%s", error_msg(err));
 	return g;
+}
+
+static struct gadget *open_example(const char *name)
+{
+	return open_object("examples", name);
 }
 
 static void open__tracer_marker__names_map_and_struct(void **state)
@@ -118,6 +123,65 @@ static void param_set__char_array__length_checked(void **state)
 	gadget_free(g);
 }
 
+/* Set var to value; compare the bytes that will be loaded with want. */
+static void expect_bytes(struct gadget *g, const char *var, const char *value,
+			 const void *want, size_t n)
+{
+	cleanup_error struct error *err = NULL;
+	size_t i = find_param(g, var);
+
+	if (gadget_param_set(g, i, value, &err))
+		fail_msg("%s=%s: %s", var, value, error_msg(err));
+	assert_true(gadget_param(g, i)->size >= n);
+	assert_memory_equal(gadget_param_data(g, i), want, n);
+}
+
+static void expect_rejected(struct gadget *g, const char *var,
+			    const char *value)
+{
+	cleanup_error struct error *err = NULL;
+
+	assert_int_equal(gadget_param_set(g, find_param(g, var), value, &err),
+			 -1);
+	assert_non_null(strstr(error_msg(err), var));
+}
+
+static void param_set__every_kind__bytes_as_loaded(void **state)
+{
+	struct gadget *g = open_object("tests/fixtures", "params");
+	const __u8 t = 1, u8 = 200;
+	const __s32 s32 = -5;
+	const __u64 u64 = 0x1122334455667788ULL;
+	const char str[8] = "abc";
+	const __u16 list3[4] = { 53, 5353, 853, 0 }, list1[4] = { 7, 0, 0, 0 };
+	const __u8 v4[16] = { 10, 0, 0, 1 };
+	const __u8 v6[16] = { 0xfd, 0x77, [15] = 1 };
+	__u8 ep[17] = { 192, 0, 2, 1, [16] = 4 };
+
+	(void)state;
+	expect_bytes(g, "p_bool", "true", &t, 1);
+	expect_bytes(g, "p_u8", "200", &u8, 1);
+	expect_rejected(g, "p_u8", "256");
+	expect_bytes(g, "p_s32", "-5", &s32, 4);
+	expect_rejected(g, "p_s32", "2147483648");
+	expect_bytes(g, "p_u64", "0x1122334455667788", &u64, 8);
+	expect_bytes(g, "p_str", "abc", str, 8);
+	expect_rejected(g, "p_str", "12345678");
+	expect_bytes(g, "p_list", "53,5353,853", list3, 8);
+	/* a shorter list zero-fills what the default had */
+	expect_bytes(g, "p_list", "7", list1, 8);
+	expect_rejected(g, "p_list", "1,2,3,4,5");
+	expect_rejected(g, "p_list", "1,x");
+	expect_bytes(g, "p_ip", "10.0.0.1", v4, 16);
+	expect_bytes(g, "p_ip", "fd77::1", v6, 16);
+	expect_rejected(g, "p_ip", "10.0.0.256");
+	expect_bytes(g, "p_ep", "192.0.2.1", ep, 17);
+	memcpy(ep, v6, 16);
+	ep[16] = 6;
+	expect_bytes(g, "p_ep", "fd77::1", ep, 17);
+	gadget_free(g);
+}
+
 static void open__not_an_elf__fails_with_message(void **state)
 {
 	cleanup_error struct error *err = NULL;
@@ -138,6 +202,7 @@ int main(void)
 		cmocka_unit_test(param_set__bool__accepts_true_false_only),
 		cmocka_unit_test(param_set__filter_ints__range_checked),
 		cmocka_unit_test(param_set__char_array__length_checked),
+		cmocka_unit_test(param_set__every_kind__bytes_as_loaded),
 		cmocka_unit_test(open__not_an_elf__fails_with_message),
 	};
 
