@@ -1,0 +1,427 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The trace_dns socket filter's DNS decoder, in the kernel: every input is
+ * a DNS message sent in a UDP/IPv4 frame to port 53 through
+ * BPF_PROG_TEST_RUN, and every event must hold:
+ *   - exactly one event when the message has a full header, none otherwise
+ *   - id and num_answers as the header says
+ *   - name NUL-terminated in its array, printable ASCII only, escapes as
+ *     dig writes them (\c for a special character, \DDD for other bytes),
+ *     ending with '.' unless empty
+ *   - addresses: versions 0, 4 or 6, the used ones first
+ *   - the question name and type as an independent reading of the message
+ *     gives them (see ref_name()), "" when the name cannot be read
+ * The event layout comes from the object's BTF.  Needs root.
+ *
+ * The BPF code has no coverage instrumentation, so what the event looks
+ * like is fed back to libFuzzer as extra counters: inputs that decode
+ * differently count as new coverage.
+ *
+ * FUZZ_DNS_PARTIAL_NAMES=1 accepts names without a final '.' (known: cut
+ * and looping names keep what was decoded) to search past that finding.
+ */
+#include <arpa/inet.h>
+#include <linux/bpf.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "fuzz.h"
+
+#define FRAME_MAX 3500 /* what BPF_PROG_TEST_RUN takes in one page */
+#define HDRS (14 + 20 + 8)
+#define EV_MAX 4096
+
+struct loc {
+	size_t off, size;
+};
+
+static struct {
+	struct bpf_object *obj;
+	int fd;
+	struct ring_buffer *rb;
+	size_t ev_size;
+	struct loc id, num_answers, name, qtype, addresses, version;
+	size_t n_addr, addr_size;
+	size_t n; /* events of the last run */
+	uint8_t ev[EV_MAX];
+	bool partial_names;
+} g;
+
+/* Coverage for libFuzzer from what the kernel decoded. */
+__attribute__((
+	used,
+	section("__libfuzzer_extra_counters"))) static uint8_t extra[1024];
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	(void)ctx;
+	FUZZ_CHECK(len == g.ev_size, "record of %zu bytes, want %zu", len,
+		   g.ev_size);
+	if (g.n++ == 0)
+		memcpy(g.ev, data, len);
+	return 0;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "fuzz_dns_bpf: %s\n", what);
+	exit(1);
+}
+
+/* Member name of struct type (typedefs skipped): offset, size, type. */
+static struct loc member(const struct btf *btf, __u32 type, const char *name,
+			 __u32 *mtype)
+{
+	const struct btf_type *t =
+		btf__type_by_id(btf, btf__resolve_type(btf, type));
+	const struct btf_member *m = btf_members(t);
+
+	for (__u16 i = 0; btf_is_composite(t) && i < btf_vlen(t); i++, m++) {
+		if (strcmp(btf__name_by_offset(btf, m->name_off), name))
+			continue;
+		if (mtype)
+			*mtype = m->type;
+		return (struct loc){ btf_member_bit_offset(t, i) / 8,
+				     btf__resolve_size(btf, m->type) };
+	}
+	fprintf(stderr, "fuzz_dns_bpf: the event has no member %s\n", name);
+	exit(1);
+}
+
+/* The event struct that the GADGET_TRACER marker names, and its map. */
+static int tracer(const struct btf *btf, char *map, size_t size)
+{
+	for (__u32 id = 1; id < btf__type_cnt(btf); id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		const char *name = btf__name_by_offset(btf, t->name_off);
+		const char *m, *s;
+
+		if (!btf_is_var(t) || strncmp(name, "gadget_tracer_", 14))
+			continue;
+		m = strstr(name + 14, "___");
+		s = m ? strstr(m + 3, "___") : NULL;
+		if (!s)
+			die("bad tracer marker");
+		snprintf(map, size, "%.*s", (int)(s - m - 3), m + 3);
+		return btf__find_by_name_kind(btf, s + 3, BTF_KIND_STRUCT);
+	}
+	die("no GADGET_TRACER marker");
+	return -1;
+}
+
+static void unload(void)
+{
+	ring_buffer__free(g.rb);
+	bpf_object__close(g.obj);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	const char *build = getenv("BUILD");
+	struct bpf_program *p, *filter = NULL;
+	struct bpf_object *obj;
+	const struct btf *btf;
+	const struct btf_type *arr;
+	struct bpf_map *events;
+	__u32 addr_type, elem;
+	char path[512], map[128];
+	int ev;
+
+	(void)argc;
+	(void)argv;
+	g.partial_names = getenv("FUZZ_DNS_PARTIAL_NAMES") != NULL;
+	snprintf(path, sizeof(path), "%s/gadget/trace_dns/program.bpf.o",
+		 build ? build : "build");
+	obj = bpf_object__open_file(path, NULL);
+	if (libbpf_get_error(obj))
+		die("cannot open the BPF object (run make)");
+	bpf_object__for_each_program (p, obj) {
+		if (bpf_program__type(p) == BPF_PROG_TYPE_SOCKET_FILTER)
+			filter = p;
+		else
+			bpf_program__set_autoload(p, false);
+	}
+	if (!filter || bpf_object__load(obj))
+		die("cannot load the socket filter (root?)");
+	g.fd = bpf_program__fd(filter);
+
+	btf = bpf_object__btf(obj);
+	ev = tracer(btf, map, sizeof(map));
+	if (ev <= 0)
+		die("no event struct");
+	g.ev_size = btf__resolve_size(btf, ev);
+	g.id = member(btf, ev, "id", NULL);
+	g.num_answers = member(btf, ev, "num_answers", NULL);
+	g.name = member(btf, ev, "name", NULL);
+	g.qtype = member(btf, ev, "qtype_raw", NULL);
+	g.addresses = member(btf, ev, "addresses", &addr_type);
+	arr = btf__type_by_id(btf, btf__resolve_type(btf, addr_type));
+	if (!btf_is_array(arr))
+		die("addresses is not an array");
+	elem = btf_array(arr)->type;
+	g.n_addr = btf_array(arr)->nelems;
+	g.addr_size = btf__resolve_size(btf, elem);
+	g.version = member(btf, elem, "version", NULL);
+
+	events = bpf_object__find_map_by_name(obj, map);
+	if (!events)
+		die("no events map");
+	g.rb = ring_buffer__new(bpf_map__fd(events), on_event, NULL, NULL);
+	if (!g.rb)
+		die("ring_buffer__new");
+	g.obj = obj;
+	atexit(unload);
+	return 0;
+}
+
+static uint64_t get(const struct loc *l)
+{
+	uint64_t v = 0;
+
+	memcpy(&v, g.ev + l->off, l->size); /* little endian */
+	return v;
+}
+
+static bool special(char c)
+{
+	return c && strchr("\"$().;@\\", c);
+}
+
+/* Check the name's syntax; returns how many escapes it holds. */
+static unsigned check_name(const char *s, size_t size)
+{
+	const char *end = memchr(s, '\0', size);
+	unsigned escapes = 0;
+	bool dot = true; /* a label may not be empty: no dot after a dot */
+
+	FUZZ_CHECK(end, "name without a NUL in %zu bytes", size);
+	for (const char *c = s; c < end; c++) {
+		FUZZ_CHECK(*c > 0x20 && *c < 0x7f,
+			   "byte 0x%02x at %zd in name \"%s\"", (uint8_t)*c,
+			   c - s, s);
+		if (*c == '.') {
+			FUZZ_CHECK(!dot || (c == s && end == s + 1),
+				   "empty label in \"%s\"", s);
+			dot = true;
+			continue;
+		}
+		dot = false;
+		if (*c != '\\') {
+			FUZZ_CHECK(!special(*c), "unescaped '%c' in \"%s\"", *c,
+				   s);
+			continue;
+		}
+		escapes++;
+		if (special(c[1])) {
+			c++;
+		} else {
+			FUZZ_CHECK(c + 3 < end && c[1] >= '0' && c[1] <= '2' &&
+					   c[2] >= '0' && c[2] <= '9' &&
+					   c[3] >= '0' && c[3] <= '9' &&
+					   (c[1] - '0') * 100 +
+							   (c[2] - '0') * 10 +
+							   (c[3] - '0') <=
+						   255,
+				   "bad escape at %zd in \"%s\"", c - s, s);
+			c += 3;
+		}
+	}
+	FUZZ_CHECK(g.partial_names || end == s || end[-1] == '.',
+		   "name \"%s\" does not end with '.'", s);
+	return escapes;
+}
+
+/*
+ * The question name as this harness reads RFC 1035: labels, compression
+ * pointers strictly backwards (at most 16 followed), no other label
+ * types, nothing past the end.  Written in presentation form the way dig
+ * does, cut like the gadget cuts it (what does not fit in 255 characters
+ * is left out, whole characters or escapes at a time).  The BPF walker
+ * takes one step per length byte, label byte or pointer, 512 in all: a
+ * name that needs more is not compared.
+ */
+#define MSG_MAX 2048
+#define NAME_MAX_CHARS 255
+#define STEPS 512
+#define HOPS 16
+
+struct ref {
+	bool valid; /* reached the root label */
+	bool budget; /* within the walker's steps */
+	size_t end; /* offset after the name, where the type follows */
+	size_t out;
+	bool cut;
+	char name[NAME_MAX_CHARS + 1];
+};
+
+static void ref_put(struct ref *r, const char *s, size_t n)
+{
+	if (r->cut || r->out + n > NAME_MAX_CHARS) {
+		r->cut = true;
+		return;
+	}
+	memcpy(r->name + r->out, s, n);
+	r->out += n;
+}
+
+static void ref_byte(struct ref *r, uint8_t c)
+{
+	char esc[8];
+
+	if (c > 0x20 && c < 0x7f && !special(c)) {
+		ref_put(r, (const char *)&c, 1);
+	} else if (c > 0x20 && c < 0x7f) {
+		esc[0] = '\\';
+		esc[1] = c;
+		ref_put(r, esc, 2);
+	} else {
+		snprintf(esc, sizeof(esc), "\\%03u", c);
+		ref_put(r, esc, 4);
+	}
+}
+
+static void ref_name(const uint8_t *m, size_t len, struct ref *r)
+{
+	size_t pos = 12, steps = 0;
+	unsigned hops = 0;
+
+	memset(r, 0, sizeof(*r));
+	r->budget = true;
+	for (;;) {
+		uint8_t b;
+
+		if (++steps > STEPS) {
+			r->budget = false;
+			return;
+		}
+		if (pos >= len)
+			return;
+		b = m[pos];
+		if (b == 0) {
+			if (!r->end)
+				r->end = pos + 1;
+			if (!r->out)
+				ref_put(r, ".", 1);
+			r->valid = true;
+			return;
+		}
+		if ((b & 0xC0) == 0xC0) {
+			size_t ptr;
+
+			if (pos + 1 >= len || ++hops > HOPS)
+				return;
+			ptr = (b & 0x3F) << 8 | m[pos + 1];
+			if (ptr >= pos)
+				return;
+			if (!r->end)
+				r->end = pos + 2;
+			pos = ptr;
+			continue;
+		}
+		if (b & 0xC0)
+			return;
+		for (pos++; b; b--, pos++) {
+			if (++steps > STEPS) {
+				r->budget = false;
+				return;
+			}
+			if (pos >= len)
+				return;
+			ref_byte(r, m[pos]);
+		}
+		ref_put(r, ".", 1);
+	}
+}
+
+/* The event's question against the harness's own reading of data. */
+static void check_question(const uint8_t *data, size_t size, const char *name)
+{
+	size_t len = size < MSG_MAX ? size : MSG_MAX;
+	unsigned qdcount = data[4] << 8 | data[5];
+	unsigned qtype = get(&g.qtype);
+	struct ref r;
+
+	if (!qdcount) {
+		FUZZ_CHECK(!*name && !qtype, "no question, yet \"%s\" %u", name,
+			   qtype);
+		return;
+	}
+	ref_name(data, len, &r);
+	if (!r.budget)
+		return;
+	if (!r.valid) {
+		FUZZ_CHECK(g.partial_names || !*name,
+			   "undecodable name shown as \"%s\"", name);
+		FUZZ_CHECK(!qtype, "qtype %u after an undecodable name", qtype);
+		return;
+	}
+	FUZZ_CHECK(!strcmp(name, r.name), "name \"%s\", want \"%s\"", name,
+		   r.name);
+	if (r.end + 4 <= len)
+		FUZZ_CHECK(qtype == (unsigned)(data[r.end] << 8 |
+					       data[r.end + 1]),
+			   "qtype %u for \"%s\"", qtype, name);
+	else
+		FUZZ_CHECK(!qtype, "qtype %u past the end", qtype);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const uint8_t ip[20] = { 0x45, 0, 0,  0, 0, 1, 0,  0, 64, 17,
+					0,    0, 10, 1, 2, 3, 10, 9, 8,	 7 };
+	uint8_t frame[FRAME_MAX] = { [12] = 0x08, [13] = 0x00 };
+	struct __sk_buff ctx = { .cb = { 1 } };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx), .repeat = 1);
+	uint16_t len16, sport = htons(40000), dport = htons(53);
+	unsigned naddr = 0, escapes;
+	const char *name;
+	int err;
+
+	if (size > FRAME_MAX - HDRS)
+		size = FRAME_MAX - HDRS;
+	memcpy(frame + 14, ip, sizeof(ip));
+	len16 = htons(20 + 8 + size);
+	memcpy(frame + 16, &len16, 2);
+	memcpy(frame + 34, &sport, 2);
+	memcpy(frame + 36, &dport, 2);
+	len16 = htons(8 + size);
+	memcpy(frame + 38, &len16, 2);
+	memcpy(frame + HDRS, data, size);
+	opts.data_size_in = HDRS + size;
+
+	g.n = 0;
+	err = bpf_prog_test_run_opts(g.fd, &opts);
+	FUZZ_CHECK(!err, "BPF_PROG_TEST_RUN: %s", strerror(-err));
+	ring_buffer__consume(g.rb);
+	FUZZ_CHECK(g.n == (size >= 12), "%zu events for %zu bytes", g.n, size);
+	if (!g.n)
+		return 0;
+
+	FUZZ_CHECK(get(&g.id) == (unsigned)(data[0] << 8 | data[1]), "id");
+	FUZZ_CHECK(get(&g.num_answers) == (unsigned)(data[6] << 8 | data[7]),
+		   "num_answers %u, ancount %u", (unsigned)get(&g.num_answers),
+		   data[6] << 8 | data[7]);
+	name = (const char *)g.ev + g.name.off;
+	escapes = check_name(name, g.name.size);
+	check_question(data, size, name);
+	for (size_t i = 0; i < g.n_addr; i++) {
+		uint8_t v =
+			g.ev[g.addresses.off + i * g.addr_size + g.version.off];
+
+		FUZZ_CHECK(v == 0 || v == 4 || v == 6, "address %zu version %u",
+			   i, v);
+		FUZZ_CHECK(v == 0 || naddr == i, "address %zu after a gap", i);
+		if (v)
+			naddr++;
+	}
+	FUZZ_CHECK(naddr <= 8, "%u addresses", naddr);
+
+	extra[strlen(name) & 255]++;
+	extra[256 + (naddr & 15)]++;
+	extra[272 + (escapes < 64 ? escapes : 63)]++;
+	extra[336 +
+	      ((data[2] >> 7) | (naddr > 0) << 1 | (strlen(name) > 0) << 2)]++;
+	return 0;
+}
