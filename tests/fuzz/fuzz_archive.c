@@ -4,7 +4,8 @@
  * four folders deep in a sandbox (on /dev/shm when it exists: imports
  * fsync); after every import nothing but the store and the input tar may
  * exist in the sandbox, the store may hold no link, no special file, no
- * staged leftover, and every blob must hash to its name.
+ * staged leftover, and every blob must hash to its name; a failed import
+ * leaves index.json as it was, a successful one names images that resolve.
  *
  * The input is text, so that seeds are readable and mutations keep the
  * structure.  Its first line is "raw", "tar" or "tgz", optionally followed
@@ -309,8 +310,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct entry e[MAX_ENTRIES] = { 0 };
 	const char *p = (const char *)data, *end = p + size, *line;
 	cleanup_free char *tag = NULL;
-	char **refs = NULL;
-	size_t n = 0, count, len;
+	cleanup_free char *before = NULL;
+	cleanup_free char *after = NULL;
+	char **refs = NULL, index[256];
+	size_t n = 0, count, len, before_len = 0, after_len = 0;
 	int r;
 
 	line = next_line(&p, end, &len);
@@ -328,7 +331,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 
+	snprintf(index, sizeof(index), "%s/index.json", store_dir);
+	if (read_file(index, &before, &before_len, &err) < 0)
+		FUZZ_CHECK(0, "%s", error_msg(err));
 	r = oci_import(store, tar_path, tag, NULL, &refs, &n, &err);
+	if (r < 0) { /* a failed import changes nothing visible */
+		cleanup_error struct error *rerr = NULL;
+
+		if (read_file(index, &after, &after_len, &rerr) < 0)
+			FUZZ_CHECK(0, "%s", error_msg(rerr));
+		FUZZ_CHECK(before_len == after_len &&
+				   !memcmp(before, after, before_len),
+			   "a failed import changed index.json");
+	}
 	FUZZ_CHECK(r == 0 || (err && err->msg), "failure without a message");
 	FUZZ_CHECK(r < 0 || n > 0, "success without an image");
 	if (getenv("FUZZ_DEBUG")) /* to check what a seed does */

@@ -889,6 +889,10 @@ static void ipv6__extension_headers__skipped(void **state)
 		44, 1, 1, 12, 0, 0, 0, 0,  0, 0, 0, 0, 0, 0, 0, 0, /* -> frag */
 		17, 0, 0, 1,  0, 0, 0, 42, /* fragment -> UDP, offset 0, M */
 	};
+	static const uint8_t ah[] = {
+		51, 0, 0, 0, 0, 0, 0, 0, /* routing, type 0, 0 left -> AH */
+		17, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 7, /* AH (12 bytes) -> UDP */
+	};
 	uint8_t later[sizeof(ext)];
 	struct msg m;
 	struct frame f;
@@ -909,6 +913,12 @@ static void ipv6__extension_headers__skipped(void **state)
 	later[24 + 3] = 0x01;
 	ipv6(&f, 0, later, sizeof(later), IPPROTO_UDP, 40002, 53, &m);
 	assert_int_equal(run(p, f.b, f.len), 0);
+
+	/* routing header, then an authentication header (its length
+	 * counts 4-byte words, minus 2) */
+	ipv6(&f, 43, ah, sizeof(ah), IPPROTO_UDP, 40002, 53, &m);
+	assert_int_equal(run(p, f.b, f.len), 1);
+	assert_string_equal(ev_name(p, 0), "v6.example.");
 
 	/* no extension headers at all */
 	ipv6(&f, 0, NULL, 0, IPPROTO_UDP, 40002, 53, &m);
