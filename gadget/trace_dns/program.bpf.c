@@ -964,6 +964,9 @@ int trace_dns(struct __sk_buff *skb)
 		s->label = s->out = s->end = s->hops = 0;
 		s->name_ok = s->truncated = 0;
 		bpf_loop(DNS_NAME_STEPS, name_step, NULL, 0);
+		/* a name cut short or looping is no name: show none of it */
+		if (!s->name_ok)
+			ev->name[0] = '\0';
 		if (s->name_ok && s->end + 4 <= s->len) {
 			ev->qtype_raw = msg_u16(s, s->end);
 			ev->qclass = msg_u16(s, s->end + 2);
