@@ -670,6 +670,21 @@ static void name__too_long__cut_and_terminated(void **state)
 	assert_memory_equal(s, "\\001\\001", 8);
 	/* the question is still decoded past the long name */
 	assert_int_equal(ev_u(p, 0, "qtype_raw"), 1);
+
+	/* a legal name (73 bytes on the wire) whose presentation form does
+	 * not fit: "\001" x 62, then "abcdefgh" */
+	header(&m, 1, 0, 1, 0);
+	label(&m, bin, 62);
+	label(&m, "abcdefgh", 8);
+	put8(&m, 0);
+	question_tail(&m, 1, 1);
+	udp4(&f, 40000, 53, &m);
+	assert_int_equal(run(p, f.b, f.len), 1);
+	s = ev_name(p, 0);
+	/* whatever is shown ends at a label: no half label */
+	if (*s)
+		assert_int_equal(s[strlen(s) - 1], '.');
+	assert_int_equal(ev_u(p, 0, "qtype_raw"), 1);
 }
 
 /* A response for example.com with answers whose owners are pointers. */
