@@ -3,7 +3,8 @@
 # Build the libFuzzer targets (tests/fuzz/fuzz_*.c) and run each for a
 # bounded time from its hand-written seeds, one TAP line per target, then
 # "N passed, N failed".  A crash, leak, timeout or broken invariant fails
-# the target; its reproducer is copied to tests/fuzz/crashes/<target>/.
+# the target; its reproducer is copied to tests/fuzz/crashes/<target>/,
+# whose files are run first in later runs.
 #   tests/fuzz/run.sh                  every target, FUZZ_SECONDS (20) each
 #   FUZZ_SECONDS=300 tests/fuzz/run.sh dns_bpf archive
 # Root is needed: fuzz_dns_bpf runs the trace_dns socket filter in the
@@ -60,6 +61,8 @@ for t in "${targets[@]}"; do
 	mkdir -p "$work" "$art"
 	dirs=("$work")
 	[ -d "$seeds" ] && dirs+=("$seeds")
+	# reproducers of earlier findings are seeds too: regressions fail
+	[ -d "$top/tests/fuzz/crashes/$t" ] && dirs+=("$top/tests/fuzz/crashes/$t")
 	"$bin" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
 		-print_final_stats=1 -artifact_prefix="$art/" "${dirs[@]}" \
 		>"$log" 2>&1
@@ -74,13 +77,19 @@ for t in "${targets[@]}"; do
 		echo "not ok $n - $t: exit $rc after ${runs:-?} runs (log $BUILD/fuzz/fuzz_$t.log)"
 		grep -m1 -E 'ERROR: |invariant|runtime error|Abort|deadly signal' "$log" |
 			sed 's/^/# /'
-		if compgen -G "$art/*" >/dev/null; then
+		for f in "$art"/*; do
+			[ -f "$f" ] || continue
+			# named <kind>-<sha1>: known when a saved file has that sha1
+			known=$(sha1sum tests/fuzz/crashes/"$t"/* 2>/dev/null |
+				grep "^${f##*-} " | sed 's/^[0-9a-f]*  //')
+			if [ -n "$known" ]; then
+				echo "# reproducer: $known (known)"
+				continue
+			fi
 			mkdir -p "tests/fuzz/crashes/$t"
-			cp "$art"/* "tests/fuzz/crashes/$t/"
-			for f in "$art"/*; do
-				echo "# reproducer: tests/fuzz/crashes/$t/$(basename "$f")"
-			done
-		fi
+			cp "$f" "tests/fuzz/crashes/$t/"
+			echo "# reproducer: tests/fuzz/crashes/$t/$(basename "$f")"
+		done
 		failed=$((failed + 1))
 	fi
 done
