@@ -9,16 +9,17 @@
  *     dig writes them (\c for a special character, \DDD for other bytes),
  *     ending with '.' unless empty
  *   - addresses: versions 0, 4 or 6, the used ones first
- *   - the question name and type as an independent reading of the message
- *     gives them (see ref_name()), "" when the name cannot be read
+ *   - the question name and type, and the A/AAAA answers, as an
+ *     independent reading of the message gives them (ref_name(),
+ *     ref_answers()); "" when the name cannot be read
  * The event layout comes from the object's BTF.  Needs root.
  *
  * The BPF code has no coverage instrumentation, so what the event looks
  * like is fed back to libFuzzer as extra counters: inputs that decode
  * differently count as new coverage.
  *
- * FUZZ_DNS_PARTIAL_NAMES=1 accepts names without a final '.' (known: cut
- * and looping names keep what was decoded) to search past that finding.
+ * FUZZ_DNS_PARTIAL_NAMES=1 accepts names without a final '.' (open finding:
+ * names longer than the field are cut mid-label) to search past it.
  */
 #include <arpa/inet.h>
 #include <linux/bpf.h>
@@ -41,7 +42,7 @@ static struct {
 	int fd;
 	struct ring_buffer *rb;
 	size_t ev_size;
-	struct loc id, num_answers, name, qtype, addresses, version;
+	struct loc id, num_answers, name, qtype, addresses, version, addr_raw;
 	size_t n_addr, addr_size;
 	size_t n; /* events of the last run */
 	uint8_t ev[EV_MAX];
@@ -163,6 +164,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	g.n_addr = btf_array(arr)->nelems;
 	g.addr_size = btf__resolve_size(btf, elem);
 	g.version = member(btf, elem, "version", NULL);
+	g.addr_raw = member(btf, elem, "addr_raw", NULL);
 
 	events = bpf_object__find_map_by_name(obj, map);
 	if (!events)
@@ -334,8 +336,16 @@ static void ref_name(const uint8_t *m, size_t len, struct ref *r)
 	}
 }
 
-/* The event's question against the harness's own reading of data. */
-static void check_question(const uint8_t *data, size_t size, const char *name)
+#define NO_ANSWERS ((size_t)0)
+#define UNKNOWN ((size_t)-1)
+
+/*
+ * The event's question against the harness's own reading of data.
+ * Returns where the answers start, NO_ANSWERS when the gadget does not
+ * look for them (a question it cannot read, several questions), UNKNOWN
+ * past the walker's budget.
+ */
+static size_t check_question(const uint8_t *data, size_t size, const char *name)
 {
 	size_t len = size < MSG_MAX ? size : MSG_MAX;
 	unsigned qdcount = data[4] << 8 | data[5];
@@ -345,25 +355,113 @@ static void check_question(const uint8_t *data, size_t size, const char *name)
 	if (!qdcount) {
 		FUZZ_CHECK(!*name && !qtype, "no question, yet \"%s\" %u", name,
 			   qtype);
-		return;
+		return 12;
 	}
 	ref_name(data, len, &r);
 	if (!r.budget)
-		return;
+		return UNKNOWN;
 	if (!r.valid) {
-		FUZZ_CHECK(g.partial_names || !*name,
-			   "undecodable name shown as \"%s\"", name);
+		FUZZ_CHECK(!*name, "undecodable name shown as \"%s\"", name);
 		FUZZ_CHECK(!qtype, "qtype %u after an undecodable name", qtype);
-		return;
+		return NO_ANSWERS;
 	}
 	FUZZ_CHECK(!strcmp(name, r.name), "name \"%s\", want \"%s\"", name,
 		   r.name);
-	if (r.end + 4 <= len)
-		FUZZ_CHECK(qtype == (unsigned)(data[r.end] << 8 |
-					       data[r.end + 1]),
-			   "qtype %u for \"%s\"", qtype, name);
-	else
+	if (r.end + 4 > len) {
 		FUZZ_CHECK(!qtype, "qtype %u past the end", qtype);
+		return NO_ANSWERS;
+	}
+	FUZZ_CHECK(qtype == (unsigned)(data[r.end] << 8 | data[r.end + 1]),
+		   "qtype %u for \"%s\"", qtype, name);
+	return qdcount == 1 ? r.end + 4 : NO_ANSWERS;
+}
+
+/*
+ * The A and AAAA answers of class IN (the top bit is mDNS's cache flush)
+ * from pos on, at most 8, as this harness reads them: each record is an
+ * owner name (labels ending with the root or a pointer), type, class,
+ * TTL, length and data; reading stops at the first record that does not
+ * fit.  The gadget's walker takes one step per owner label (or pointer)
+ * and per record, 256 in all: false when more are needed.
+ */
+#define RR_STEPS 256
+#define MAX_ADDR 8
+
+struct ref_addr {
+	uint8_t version;
+	uint8_t addr[16];
+};
+
+static bool ref_answers(const uint8_t *m, size_t len, size_t pos,
+			unsigned count, struct ref_addr *out, unsigned *n)
+{
+	unsigned steps = 0;
+
+	*n = 0;
+	for (unsigned i = 0; i < count; i++) {
+		unsigned type, class, rdlen;
+
+		for (;;) { /* the owner */
+			if (++steps > RR_STEPS)
+				return false;
+			if (pos >= len)
+				return true;
+			if (m[pos] == 0) {
+				pos++;
+				break;
+			}
+			if ((m[pos] & 0xC0) == 0xC0) {
+				pos += 2;
+				break;
+			}
+			if (m[pos] & 0xC0)
+				return true;
+			pos += 1 + m[pos];
+		}
+		if (++steps > RR_STEPS)
+			return false;
+		if (pos + 10 > len)
+			return true;
+		type = m[pos] << 8 | m[pos + 1];
+		class = m[pos + 2] << 8 | m[pos + 3];
+		rdlen = m[pos + 8] << 8 | m[pos + 9];
+		pos += 10;
+		if (pos + rdlen > len)
+			return true;
+		if ((class & 0x7FFF) == 1 && *n < MAX_ADDR &&
+		    ((type == 1 && rdlen == 4) ||
+		     (type == 28 && rdlen == 16))) {
+			out[*n].version = type == 1 ? 4 : 6;
+			memcpy(out[*n].addr, m + pos, rdlen);
+			(*n)++;
+		}
+		pos += rdlen;
+	}
+	return true;
+}
+
+static void check_answers(const uint8_t *data, size_t size, size_t start)
+{
+	size_t len = size < MSG_MAX ? size : MSG_MAX;
+	unsigned ancount = data[6] << 8 | data[7], n = 0;
+	struct ref_addr want[MAX_ADDR] = { 0 };
+
+	if (start == UNKNOWN)
+		return;
+	if (start != NO_ANSWERS && (data[2] & 0x80) &&
+	    !ref_answers(data, len, start, ancount, want, &n))
+		return;
+	for (size_t i = 0; i < g.n_addr; i++) {
+		const uint8_t *e = g.ev + g.addresses.off + i * g.addr_size;
+		struct ref_addr w = i < MAX_ADDR ? want[i] :
+						   (struct ref_addr){ 0 };
+
+		FUZZ_CHECK(e[g.version.off] == w.version &&
+				   !memcmp(e + g.addr_raw.off, w.addr,
+					   sizeof(w.addr)),
+			   "address %zu: version %u, want %u (of %u)", i,
+			   e[g.version.off], w.version, n);
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -405,7 +503,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		   data[6] << 8 | data[7]);
 	name = (const char *)g.ev + g.name.off;
 	escapes = check_name(name, g.name.size);
-	check_question(data, size, name);
+	check_answers(data, size, check_question(data, size, name));
 	for (size_t i = 0; i < g.n_addr; i++) {
 		uint8_t v =
 			g.ev[g.addresses.off + i * g.addr_size + g.version.off];
