@@ -1,0 +1,167 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Shared pieces of test_gadgets.py and test_containers.py.
+
+- The DNS server and client helpers of test_trace_dns.py (dnsmasq(),
+  run_client(), pick(), one(), wait_events(), ...), imported from it
+  without registering its tests a second time.
+- build_images(): `runner image build` of several gadgets at once.
+- run_sync(): a runner command that must end by itself (usage errors,
+  snapshots, --max-events), with a safety --timeout.
+- rfc3339(): parse a timestamp as the runner prints it.
+- wait_until(): poll a condition; json_lines(), wait_json(): the events of
+  a JSON runner; stop(), stop_all(): stop runners, exit status 0.
+- header_cell(): a cell of `-o columns` output, found under its header.
+"""
+import datetime
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+from harness import RUNNER, Fail, check, eq  # noqa: E402
+
+# test_trace_dns registers its tests with @test when imported: keep its
+# helpers, drop the registrations (they belong to its own run).
+_n = len(harness._tests)
+import test_trace_dns as tdns  # noqa: E402
+del harness._tests[_n:]
+
+dnsmasq = tdns.dnsmasq
+run_client = tdns.run_client
+field = tdns.field
+pick = tdns.pick
+one = tdns.one
+wait_events = tdns.wait_events
+WEB4, WEB6 = tdns.WEB4, tdns.WEB6
+
+
+def build_images(store, images):
+    """images: {ref: directory}; built in parallel into store."""
+    procs = {ref: subprocess.Popen([RUNNER, "image", "build", d, "-t", ref,
+                                    "--store", store],
+                                   stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+             for ref, d in images.items()}
+    for ref, p in procs.items():
+        out, err = p.communicate(timeout=120)
+        if p.returncode != 0:
+            raise Fail(f"image build {ref} exited {p.returncode}: "
+                       f"{err.strip()[-400:]}")
+
+
+def run_sync(args, timeout=30, env=None, safety=True):
+    """Run `runner ARGS` to its end; return (rc, stdout, stderr).  A
+    command that should stop by itself gets --timeout so that a bug cannot
+    hang the test (run_sync(..., safety=False) for usage errors and
+    --help, where the flag would change what is tested)."""
+    e = dict(os.environ)
+    e.pop("RUNNER_READY_FILE", None)
+    if env:
+        e.update(env)
+    argv = [RUNNER] + args
+    if safety:
+        argv += ["--timeout", str(timeout)]
+    try:
+        p = subprocess.run(argv, capture_output=True, text=True, env=e,
+                           timeout=timeout + 10)
+    except subprocess.TimeoutExpired:
+        raise Fail(f"`runner {' '.join(args)}` did not stop")
+    return p.returncode, p.stdout, p.stderr
+
+
+def usage_error(args, *needles, rc=2):
+    """`runner ARGS` must fail at once with exit rc and one line on stderr,
+    `runner: ...`, that contains every needle; nothing on stdout."""
+    got_rc, out, err = run_sync(args, timeout=10, safety=False)
+    what = f"`runner {' '.join(args)}`"
+    if got_rc != rc:
+        raise Fail(f"{what} exited {got_rc}, want {rc}; stderr: "
+                   f"{err.strip()[-300:]!r}")
+    lines = err.splitlines()
+    if len(lines) != 1 or not lines[0].startswith("runner: "):
+        raise Fail(f"{what}: want one line `runner: ...` on stderr, "
+                   f"got {err!r}")
+    for n in needles:
+        if n not in lines[0]:
+            raise Fail(f"{what}: {n!r} not in {lines[0]!r}")
+    if out:
+        raise Fail(f"{what} printed on stdout: {out[:200]!r}")
+    return lines[0]
+
+
+_TS = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.(\d{9})"
+                 r"(Z|[+-]\d\d:\d\d)$")
+
+
+def rfc3339(ts):
+    """Seconds since the epoch of an RFC 3339 timestamp with nanoseconds
+    ("2024-05-06T07:08:09.123456789Z" or "...+05:30"); Fail otherwise."""
+    m = _TS.fullmatch(ts) if isinstance(ts, str) else None
+    if not m:
+        raise Fail(f"timestamp {ts!r} is not RFC 3339 with nanoseconds")
+    off = "+00:00" if m[3] == "Z" else m[3]
+    base = datetime.datetime.fromisoformat(m[1] + off)
+    return base.timestamp() + int(m[2]) / 1e9
+
+
+def wait_until(cond, timeout=10, what="condition", step=0.05):
+    """Poll cond() until it returns a true value; return it."""
+    deadline = time.time() + timeout
+    while True:
+        v = cond()
+        if v:
+            return v
+        if time.time() > deadline:
+            raise Fail(f"{what}: not met after {timeout}s")
+        time.sleep(step)
+
+
+def json_lines(text):
+    """Objects of complete lines (a last line still being written is
+    left out)."""
+    lines = text.split("\n")[:-1]
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def wait_json(r, pred, n=1, timeout=10):
+    """Events of a JSON runner once n of them satisfy pred."""
+    def enough():
+        evs = json_lines(r.stdout())
+        return evs if sum(1 for e in evs if pred(e)) >= n else None
+    try:
+        return wait_until(enough, timeout, "events")
+    except Fail:
+        evs = json_lines(r.stdout())
+        raise Fail(f"{sum(1 for e in evs if pred(e))} of {n} expected events "
+                   f"after {timeout}s; stderr: {r.stderr()[-300:]!r}")
+
+
+def stop(*runners):
+    for r in runners:
+        eq(r.stop(), 0, "runner exit code")
+
+
+def stop_all(runners):
+    """Stop every runner, even when one of them fails to stop."""
+    errs = []
+    for r in runners:
+        try:
+            stop(r)
+        except Fail as e:
+            errs.append(str(e))
+    if errs:
+        raise Fail("; ".join(errs))
+
+
+def header_cell(header, row, name):
+    """The value of a one-word cell of a columns row: the non-blank runs of
+    row that overlap the header's label (left- or right-aligned alike)."""
+    m = re.search(rf"(?<!\S){re.escape(name)}(?!\S)", header)
+    check(m, f"column {name} not in header {header!r}")
+    s, e = m.span()
+    return " ".join(x.group() for x in re.finditer(r"\S+", row)
+                    if x.start() < e and x.end() > s)

@@ -1,0 +1,476 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""trace_dns and real containers: podman (and docker when its daemon can
+start), with the container fields runtime.containerName, containerId,
+runtimeName and containerImageName, and -c/--containername.
+
+Images are made offline: a root filesystem with busybox-static (sh,
+nslookup, sleep) imported with `podman import` / `docker import`.  Podman
+containers join a network namespace of this test (--network ns:...),
+where dnsmasq answers on 127.0.0.1.  Most containers wait on a FIFO before
+they exec nslookup, so that the test knows their id, host pid and mount
+namespace (from podman and /proc) before the query: the ground truth the
+events are checked against.  Each container asks for its own name,
+NAME.web.test, so that events tell which container made them.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import (ROOT, Fail, Netns, Runner, check, eq,  # noqa: E402
+                     main, sh, test)
+from gadget_env import (WEB4, build_images, dnsmasq, header_cell,  # noqa: E402
+                        json_lines, run_client, stop_all, wait_json,
+                        wait_until)
+
+TAG = f"e2e{os.getpid()}"
+IMAGE = f"localhost/trace-dns-test-bb:{TAG}"
+DOCKER_IMAGE = f"trace-dns-test-bb:{TAG}"
+NS = f"ctr{os.getpid()}"
+PODMAN_RUN = ("podman run --runtime runc --ulimit nofile=1024:1024"
+              " --ulimit nproc=1024:1024")
+DOCKER = "/usr/bin/docker"  # Debian's client, whatever else is on PATH
+# How long a container lives before its query, so that the runner's
+# periodic scan of processes (every second) has seen it: a container whose
+# process ends before that is the subject of short_lived_containers_...
+SCAN = 1.2
+
+
+class Env:
+    pass
+
+
+def setup():
+    env = Env()
+    env.tmp = tempfile.mkdtemp(prefix="containers-e2e-")
+    env.store = os.path.join(env.tmp, "store")
+    env.sync = os.path.join(env.tmp, "sync")
+    os.mkdir(env.sync)
+    env.procs = []
+    env.containers = []
+    env.image = False
+    env.ns = None
+    env.docker = None
+    try:
+        sh("podman --version")
+        build_images(env.store, {"trace_dns:latest":
+                                 f"{ROOT}/gadget/trace_dns"})
+        env.ns = Netns(f"{NS}-dns")
+        env.inode = env.ns.inode()
+        env.dnsmasq = dnsmasq(env.ns, env.tmp, "127.0.0.1")
+        env.procs.append(env.dnsmasq)
+        env.rootfs = busybox_rootfs(env.tmp)
+        sh(f"tar -C {env.rootfs} -c . | podman import - {IMAGE}")
+        env.image = True
+    except BaseException:
+        teardown(env)
+        raise
+    return env
+
+
+def busybox_rootfs(tmp):
+    root = os.path.join(tmp, "rootfs")
+    os.makedirs(os.path.join(root, "bin"))
+    os.makedirs(os.path.join(root, "sync"))
+    shutil.copy2("/bin/busybox", os.path.join(root, "bin", "busybox"))
+    for applet in ("sh", "nslookup", "sleep"):
+        os.symlink("busybox", os.path.join(root, "bin", applet))
+    return root
+
+
+def teardown(env):
+    if env is None:
+        return
+    for name in env.containers:
+        sh(f"podman rm -f {name}", check_rc=False)
+    if env.image:
+        sh(f"podman rmi {IMAGE}", check_rc=False)
+    if env.docker:
+        env.docker.stop()
+    for p in env.procs:
+        if p.poll() is None:
+            p.terminate()
+            try:
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+    if env.ns:
+        env.ns.delete()
+    shutil.rmtree(env.tmp, ignore_errors=True)
+
+
+# ---- helpers ----------------------------------------------------------------
+
+_names = [0]
+
+
+def cname(tag):
+    """A container name unique to this run (16 bytes at most)."""
+    _names[0] += 1
+    return f"c{os.getpid()}{tag}{_names[0]}"[:16]
+
+
+def qname(name):
+    return f"{name}.web.test."
+
+
+def tracer(env, *flags, mode="json"):
+    return Runner(["run", "trace_dns", "-o", mode, "--store", env.store,
+                   "-F", f"netns_id=={env.inode}", *flags])
+
+
+class Held:
+    """A container that waits on a FIFO, then execs nslookup NAME.web.test:
+    while it waits, its id, host pid and mount namespace are known."""
+
+    def __init__(self, env, name, engine="podman", network=None):
+        self.name, self.engine = name, engine
+        self.fifo = os.path.join(env.sync, name)
+        os.mkfifo(self.fifo)
+        script = (f"read x < /sync/{name}; "
+                  f"exec nslookup {name}.web.test 127.0.0.1")
+        if engine == "podman":
+            env.containers.append(name)
+            net = network or f"ns:/run/netns/{env.ns.name}"
+            out = sh(f"{PODMAN_RUN} -d --network {net} --name {name}"
+                     f" -v {env.sync}:/sync {IMAGE} sh -c '{script}'")
+            self.cli = "podman"
+        else:
+            d = env.docker
+            out = d.cli(f"run -d --network none --name {name}"
+                        f" -v {env.sync}:/sync {DOCKER_IMAGE}"
+                        f" sh -c '{script}'")
+            self.cli = f"{DOCKER} -H unix://{d.sock}"
+        self.id = out.strip().splitlines()[-1]
+        check(len(self.id) == 64 and
+              all(c in "0123456789abcdef" for c in self.id),
+              f"{engine} run -d printed {out!r}")
+        eq(self.inspect("{{.Id}}"), self.id, f"{engine} inspect .Id")
+        self.pid = int(self.inspect("{{.State.Pid}}"))
+        check(self.pid > 0, f"{name} is not running")
+        self.mntns = os.stat(f"/proc/{self.pid}/ns/mnt").st_ino
+
+    def inspect(self, fmt):
+        return sh(f"{self.cli} inspect -f '{fmt}' {self.name}").strip()
+
+    def release(self):
+        """Let it query; wait for its end; its exit status must be 0."""
+        def opened():
+            try:
+                return os.open(self.fifo, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError:  # ENXIO: not reading yet
+                return None
+        fd = wait_until(opened, 10, f"{self.name} reading its FIFO")
+        os.write(fd, b"go\n")
+        os.close(fd)
+        rc = sh(f"{self.cli} wait {self.name}").strip()
+        eq(rc, "0", f"exit status of nslookup in {self.name}")
+
+
+def check_container_events(evs, c, what, image=IMAGE, runtime="podman"):
+    """nslookup's four events (A and AAAA, query and response) carry the
+    container's name, id, runtime and image, its pid and mount ns."""
+    mine = [e for e in evs if e["name"] == qname(c.name) and
+            e["proc"]["comm"] == "nslookup"]
+    eq(sorted((e["qtype"], e["qr"]) for e in mine),
+       [("A", "Q"), ("A", "R"), ("AAAA", "Q"), ("AAAA", "R")],
+       f"{what}: nslookup events of {c.name}")
+    for e in mine:
+        eq(e["proc"]["pid"], c.pid, f"{what}: proc.pid")
+        eq(e["proc"]["mntns_id"], c.mntns, f"{what}: proc.mntns_id")
+        rt = e["runtime"]
+        eq(rt["containerName"], c.name, f"{what}: runtime.containerName")
+        eq(rt["containerId"], c.id, f"{what}: runtime.containerId")
+        eq(rt["runtimeName"], runtime, f"{what}: runtime.runtimeName")
+        eq(rt["containerImageName"], image,
+           f"{what}: runtime.containerImageName")
+
+
+def responded(name, pid=None):
+    """The predicate of nslookup's responses (A and AAAA) to NAME."""
+    return lambda e: (e["name"] == qname(name) and e["qr"] == "R" and
+                      e["proc"]["comm"] == "nslookup" and
+                      (pid is None or e["proc"]["pid"] == pid))
+
+
+def check_host_events(evs, what):
+    for e in evs:
+        eq(e["runtime"], {"containerName": "", "containerId": "",
+                          "runtimeName": "", "containerImageName": ""},
+           f"{what}: runtime of {e['proc']['comm']} {e['proc']['pid']}")
+
+
+# ---- podman -----------------------------------------------------------------
+
+
+@test
+def podman_container_events_carry_runtime_fields(env):
+    c = None
+    r = tracer(env)
+    try:
+        c = Held(env, cname("a"))
+        time.sleep(SCAN)
+        c.release()
+        evs = wait_json(r, responded(c.name), n=2)
+        time.sleep(0.2)
+        evs = json_lines(r.stdout())
+    finally:
+        stop_all([r])
+    check_container_events(evs, c, "podman")
+    # dnsmasq answers from the host, in the same network namespace
+    srv = [e for e in evs if e["name"] == qname(c.name) and
+           e["proc"]["pid"] == env.dnsmasq.pid]
+    eq(len(srv), 4, "dnsmasq events of the container's queries")
+    check_host_events(srv, "dnsmasq")
+
+
+@test
+def containername_flag_keeps_one_container(env):
+    b, c = cname("b"), cname("c")
+    r = tracer(env)
+    rc = tracer(env, "-c", b)
+    rl = tracer(env, "--containername", b)
+    try:
+        cb, cc = Held(env, b), Held(env, c)
+        time.sleep(SCAN)
+        cc.release()
+        cb.release()
+        wait_json(r, responded(b), n=2)
+        wait_json(r, responded(c), n=2)
+        wait_json(rc, responded(b), n=2)
+        wait_json(rl, responded(b), n=2)
+        time.sleep(0.3)
+    finally:
+        stop_all([r, rc, rl])
+    evs = json_lines(r.stdout())
+    check_container_events(evs, cc, "no filter")
+    check_container_events(evs, cb, "no filter")
+    for flag, x in (("-c", rc), ("--containername", rl)):
+        evs = json_lines(x.stdout())
+        check_container_events(evs, cb, f"{flag} {b}")
+        for e in evs:
+            eq(e["runtime"]["containerName"], b,
+               f"{flag} {b}: runtime.containerName of {e['proc']['comm']} "
+               f"{e['proc']['pid']} ({e['name']} {e['qr']})")
+
+
+@test
+def fields_add_container_name_column(env):
+    c = None
+    r = tracer(env, "--fields", "+runtime.containerName", mode="columns")
+    try:
+        c = Held(env, cname("d"))
+        time.sleep(SCAN)
+        c.release()
+        pids = (c.pid, env.dnsmasq.pid)
+
+        def rows():
+            lines = r.stdout().splitlines()
+            if len(lines) < 9:
+                return None
+            got = [ln for ln in lines[1:]
+                   if header_cell(lines[0], ln, "PID") in map(str, pids)]
+            return (lines[0], got) if len(got) >= 8 else None
+        header, got = wait_until(rows, 10, "8 rows of the query")
+    finally:
+        stop_all([r])
+    cols = header.split()
+    check("RUNTIME.CONTAINERNAME" in cols, f"header {header!r}")
+    eq([x for x in cols if x != "RUNTIME.CONTAINERNAME"],
+       ["SRC", "DST", "COMM", "PID", "QR", "QTYPE", "NAME", "RCODE",
+        "ADDRESSES", "LATENCY_NS"], "the default columns stay")
+    for row in got:
+        pid = header_cell(header, row, "PID")
+        want = c.name if pid == str(c.pid) else ""
+        eq(header_cell(header, row, "RUNTIME.CONTAINERNAME"), want,
+           f"RUNTIME.CONTAINERNAME of pid {pid} in {row!r}")
+    eq(sum(1 for row in got if header_cell(header, row, "PID") ==
+           str(c.pid)), 4, "rows of the container's nslookup")
+
+
+@test
+def host_processes_have_empty_container_fields(env):
+    nslookup = os.path.join(env.tmp, "nslookup")
+    if not os.path.exists(nslookup):
+        os.symlink("/bin/busybox", nslookup)
+    name = cname("h")
+    r = tracer(env)
+    try:
+        pid, out = run_client(env.ns, f"{nslookup} {name}.web.test 127.0.0.1")
+        check(WEB4 in out, f"host nslookup: {out}")
+        evs = wait_json(r, responded(name), n=2)
+        time.sleep(0.2)
+        evs = json_lines(r.stdout())
+    finally:
+        stop_all([r])
+    mine = [e for e in evs if e["name"] == qname(name)]
+    eq(sorted({e["proc"]["pid"] for e in mine}),
+       sorted([pid, env.dnsmasq.pid]), "client and server of the query")
+    eq(len(mine), 8, "events of the query")
+    check_host_events(mine, "host process")
+
+
+@test
+def short_lived_containers_each_named(env):
+    """`podman run --name N IMAGE nslookup ...` three times in a row, as a
+    user would: nslookup ends within milliseconds of its last packet (the
+    runner may not have seen the process yet), and the kernel gives the
+    next container the same mount namespace number at once (a name kept
+    for that number would be the previous container's)."""
+    r = tracer(env)
+    names, ids = [], {}
+    try:
+        for tag in "xyz":
+            n = cname(tag)
+            names.append(n)
+            env.containers.append(n)
+            out = sh(f"{PODMAN_RUN} --network ns:/run/netns/{env.ns.name}"
+                     f" --name {n} {IMAGE} nslookup {n}.web.test 127.0.0.1")
+            check(WEB4 in out, f"nslookup in {n}: {out}")
+            ids[n] = sh(f"podman inspect -f '{{{{.Id}}}}' {n}").strip()
+        for n in names:
+            wait_json(r, responded(n), n=2)
+        time.sleep(0.2)
+        evs = json_lines(r.stdout())
+    finally:
+        stop_all([r])
+    bad = []
+    for n in names:
+        got = {(e["runtime"]["containerName"], e["runtime"]["containerId"])
+               for e in evs if e["name"] == qname(n) and
+               e["proc"]["comm"] == "nslookup"}
+        if got != {(n, ids[n])}:
+            shown = ", ".join(f"{a!r} {b[:12]!r}" for a, b in sorted(got))
+            bad.append(f"{n} ({ids[n][:12]}) shown as {shown}")
+    if bad:
+        raise Fail("events of " + "; ".join(bad))
+
+
+# ---- docker (when its daemon can start) -------------------------------------
+
+
+class PidNet:
+    """The network namespace of a process, for dnsmasq() and dig."""
+
+    def __init__(self, pid):
+        self.path = f"/proc/{pid}/ns/net"
+        self.name = f"net namespace of pid {pid}"
+
+    def run(self, cmd, **kw):
+        return sh(f"nsenter --net={self.path} {cmd}", **kw)
+
+    def popen(self, cmd, **kw):
+        return subprocess.Popen(f"exec nsenter --net={self.path} {cmd}",
+                                shell=True, **kw)
+
+    def inode(self):
+        return os.stat(self.path).st_ino
+
+
+class Docker:
+    """dockerd started by the test: no iptables, no bridge, its socket and
+    state in the test's folder, the default data root (where the runner
+    reads container names)."""
+
+    def __init__(self, tmp):
+        self.dir = os.path.join(tmp, "docker")
+        os.makedirs(self.dir)
+        self.sock = os.path.join(self.dir, "docker.sock")
+        self.log = open(os.path.join(self.dir, "dockerd.log"), "w+")
+        self.proc = subprocess.Popen(
+            ["dockerd", "--iptables=false", "--bridge=none",
+             "-H", f"unix://{self.sock}",
+             "--pidfile", os.path.join(self.dir, "docker.pid"),
+             "--exec-root", os.path.join(self.dir, "exec")],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        self.names, self.image = [], False
+
+    def wait_ready(self):
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                return False
+            p = subprocess.run(f"{DOCKER} -H unix://{self.sock} version",
+                               shell=True, capture_output=True)
+            if p.returncode == 0:
+                return True
+            time.sleep(0.2)
+        return False
+
+    def cli(self, args):
+        return sh(f"{DOCKER} -H unix://{self.sock} {args}")
+
+    def why(self):
+        self.log.flush()
+        with open(self.log.name) as f:
+            lines = [ln.strip() for ln in f if ln.strip()]
+        return lines[-1][-200:] if lines else "no log"
+
+    def stop(self):
+        for n in self.names:
+            sh(f"{DOCKER} -H unix://{self.sock} rm -f {n}", check_rc=False)
+        if self.image:
+            sh(f"{DOCKER} -H unix://{self.sock} rmi {DOCKER_IMAGE}",
+               check_rc=False)
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+@test
+def docker_container_events_carry_runtime_fields(env):
+    if not shutil.which("dockerd") or not os.path.exists(DOCKER):
+        print("# SKIP docker: dockerd is not installed (docker.io)",
+              flush=True)
+        return
+    d = env.docker = Docker(env.tmp)
+    try:
+        docker_query(env, d)
+    finally:
+        env.docker = None
+        d.stop()
+
+
+def docker_query(env, d):
+    if not d.wait_ready():
+        print(f"# SKIP docker: dockerd did not start: {d.why()}", flush=True)
+        return
+    sh(f"tar -C {env.rootfs} -c . | {DOCKER} -H unix://{d.sock}"
+       f" import - {DOCKER_IMAGE}")
+    d.image = True
+    name = cname("k")
+    d.names.append(name)
+    c = Held(env, name, engine="docker")
+    # its network namespace is its own (--network none): a server there
+    net = PidNet(c.pid)
+    srv = dnsmasq(net, env.tmp, "127.0.0.1", name="dnsmasq-docker")
+    env.procs.append(srv)
+    r = Runner(["run", "trace_dns", "-o", "json", "--store", env.store,
+                "-F", f"netns_id=={net.inode()}"])
+    try:
+        time.sleep(SCAN)
+        c.release()
+        wait_json(r, responded(name), n=2)
+        time.sleep(0.2)
+        evs = json_lines(r.stdout())
+    finally:
+        stop_all([r])
+        srv.terminate()
+        srv.wait()
+    check_container_events(evs, c, "docker", image=DOCKER_IMAGE,
+                           runtime="docker")
+    check_host_events([e for e in evs if e["proc"]["pid"] == srv.pid],
+                      "dnsmasq")
+
+
+if __name__ == "__main__":
+    main(setup, teardown)
