@@ -286,15 +286,14 @@ int cmd_image_build(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
-		default:
-			usage(stderr);
+		default: /* getopt said what was wrong */
 			return EXIT_USAGE;
 		}
 	}
-	if (optind != argc - 1) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	if (optind != argc - 1)
+		return runner_msg(EXIT_USAGE,
+				  "image build: want one DIR (see `runner "
+				  "image build --help`)");
 	dir = argv[optind];
 	if (!tag) {
 		char tmp[PATH_MAX];

@@ -88,12 +88,10 @@ static int usage_error(const char *sub, const char *fmt, ...)
 }
 
 /* getopt_long's own message already went to stderr. */
+/* getopt has said what was wrong, in one line: add nothing. */
 static int bad_option(const char *sub)
 {
-	fprintf(stderr,
-		"runner: image %s: bad usage (see `runner image %s "
-		"--help`)\n",
-		sub, sub);
+	(void)sub;
 	return EXIT_USAGE;
 }
 
@@ -1141,10 +1139,14 @@ int cmd_image(int argc, char **argv)
 	}
 	for (i = 0; i < sizeof(image_cmds) / sizeof(image_cmds[0]); i++) {
 		const struct image_cmd *c = &image_cmds[i];
+		char prog[64];
 
 		if (strcmp(argv[1], c->name) &&
 		    !(c->alias && !strcmp(argv[1], c->alias)))
 			continue;
+		/* getopt's messages read "runner: image pull: ..." */
+		snprintf(prog, sizeof(prog), "runner: image %s", c->name);
+		argv[1] = prog;
 		optind = 0;
 		return c->fn(argc - 1, argv + 1);
 	}

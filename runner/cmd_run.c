@@ -154,25 +154,73 @@ static double now_mono(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/*
+ * The filter params of gadget/filter.h have well-known flags, as in ig,
+ * unless the gadget's metadata names them otherwise.
+ */
+static const struct {
+	const char *var, *key, *description;
+} well_known[] = {
+	{ "targ_pid", "pid", "Show only events of this process id" },
+	{ "targ_tid", "tid", "Show only events of this thread id" },
+	{ "targ_uid", "uid", "Show only events of this user id" },
+	{ "targ_gid", "gid", "Show only events of this group id" },
+	{ "targ_comm", "comm", "Show only events of processes with this name" },
+};
+
+/* Flag name, description and default of param i (metadata first). */
+static void param_info(struct gadget *g, const struct gadget_metadata *md,
+		       size_t i, const char **key, const char **desc,
+		       const char **def)
+{
+	const struct gadget_param *p = gadget_param(g, i);
+	size_t j;
+
+	*key = p->var;
+	*desc = *def = NULL;
+	for (j = 0; j < sizeof(well_known) / sizeof(well_known[0]); j++) {
+		if (!strcmp(well_known[j].var, p->var)) {
+			*key = well_known[j].key;
+			*desc = well_known[j].description;
+		}
+	}
+	for (j = 0; md && j < metadata_param_count(md); j++) {
+		const struct metadata_param *mp = metadata_param(md, j);
+
+		if (strcmp(mp->var, p->var))
+			continue;
+		if (mp->key)
+			*key = mp->key;
+		if (mp->description)
+			*desc = mp->description;
+		*def = mp->default_value;
+	}
+}
+
+static const char *param_key(struct gadget *g, const struct gadget_metadata *md,
+			     size_t i)
+{
+	const char *key, *desc, *def;
+
+	param_info(g, md, i, &key, &desc, &def);
+	return key;
+}
+
 static void print_gadget_help(struct gadget *g,
 			      const struct gadget_metadata *md,
 			      struct fieldset *const *fss, size_t n_fs)
 {
-	size_t i, j;
+	size_t i;
 
 	usage(stdout);
 	printf("\nGADGET FLAGS\n");
 	for (i = 0; i < gadget_param_count(g); i++) {
-		const struct gadget_param *p = gadget_param(g, i);
-		const struct metadata_param *mp = NULL;
+		const char *key, *desc, *def;
 
-		for (j = 0; md && j < metadata_param_count(md); j++)
-			if (!strcmp(metadata_param(md, j)->var, p->var))
-				mp = metadata_param(md, j);
-		printf("      --%-20s %s", mp && mp->key ? mp->key : p->var,
-		       mp && mp->description ? mp->description : "");
-		if (mp && mp->default_value)
-			printf(" (default %s)", mp->default_value);
+		param_info(g, md, i, &key, &desc, &def);
+		printf("      --%-20s %s", key, desc ? desc : "");
+		if (def)
+			printf(" (default %s)", def);
 		putchar('\n');
 	}
 	for (i = 0; i < n_fs; i++) {
@@ -180,22 +228,6 @@ static void print_gadget_help(struct gadget *g,
 		fflush(stdout);
 		fieldset_describe(fss[i], stdout);
 	}
-}
-
-/* The flag name of param i: the metadata key, else the variable name. */
-static const char *param_key(struct gadget *g, const struct gadget_metadata *md,
-			     size_t i)
-{
-	const struct gadget_param *p = gadget_param(g, i);
-	size_t j;
-
-	for (j = 0; j < metadata_param_count(md); j++) {
-		const struct metadata_param *mp = metadata_param(md, j);
-
-		if (!strcmp(mp->var, p->var))
-			return mp->key ? mp->key : p->var;
-	}
-	return p->var;
 }
 
 /* Defaults from gadget.yaml; every param it names must exist. */
@@ -282,10 +314,9 @@ int cmd_run(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		}
-	if (!image) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	if (!image)
+		return runner_msg(EXIT_USAGE, "run: want an IMAGE (see `runner "
+					      "run --help`)");
 	if (oci_ref_parse(image, runner_default_prefix(), &ref, &err)) {
 		runner_fail(err);
 		return EXIT_USAGE;
@@ -428,6 +459,7 @@ int cmd_run(int argc, char **argv)
 	for (i = 0; i < n_params; i++) {
 		if (param_vals[i] &&
 		    gadget_param_set(g, i, param_vals[i], &err)) {
+			error_prefix(&err, "--%s", param_key(g, md, i));
 			runner_fail(err);
 			rc = EXIT_USAGE;
 			goto out;

@@ -11,7 +11,6 @@
 
 #define RUNNER_VERSION "0.1.0"
 
-
 static int cmd_version(int argc, char **argv)
 {
 	(void)argc;
@@ -28,7 +27,8 @@ static const struct cmd {
 	const char *help;
 } cmds[] = {
 	{ "run", cmd_run, "run a gadget and print its events" },
-	{ "image", cmd_image, "build, list, pull, push, inspect gadget images" },
+	{ "image", cmd_image,
+	  "build, list, pull, push, inspect gadget images" },
 	{ "login", cmd_login, "store credentials for a registry" },
 	{ "logout", cmd_logout, "remove credentials for a registry" },
 	{ "version", cmd_version, "print the version" },
@@ -71,10 +71,17 @@ int main(int argc, char **argv)
 		return cmd_help(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "--version"))
 		return cmd_version(argc - 1, argv + 1);
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		if (!strcmp(argv[1], cmds[i].name))
-			return cmds[i].fn(argc - 1, argv + 1);
-	runner_msg(EXIT_USAGE, "unknown command '%s'", argv[1]);
-	usage(stderr);
-	return EXIT_USAGE;
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		char prog[64];
+
+		if (strcmp(argv[1], cmds[i].name))
+			continue;
+		/* getopt names argv[0] in its messages: "runner: run: ..." */
+		snprintf(prog, sizeof(prog), "runner: %s", cmds[i].name);
+		argv[1] = prog;
+		return cmds[i].fn(argc - 1, argv + 1);
+	}
+	return runner_msg(EXIT_USAGE,
+			  "unknown command '%s' (see `runner --help`)",
+			  argv[1]);
 }
