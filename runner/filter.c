@@ -155,6 +155,66 @@ static bool parse_number(const struct field *fl, const char *v,
 	}
 }
 
+#define REGEX_MAX_LEN 256
+
+static bool is_quantifier(char c)
+{
+	return c == '*' || c == '+' || c == '?' || c == '{';
+}
+
+/*
+ * glibc's regcomp() builds an automaton that grows exponentially with
+ * stacked quantifiers ("a++++...": gigabytes for two dozen), so refuse
+ * those, and very long expressions, before compiling.  Stacking adds no
+ * meaning in ERE, so nothing useful is lost.
+ */
+static const char *regex_too_costly(const char *re)
+{
+	bool in_bracket = false, after_quant = false;
+	size_t len = strlen(re);
+
+	if (len > REGEX_MAX_LEN)
+		return "longer than 256 bytes";
+	for (size_t i = 0; i < len; i++) {
+		char c = re[i];
+
+		if (in_bracket) {
+			if (c == ']')
+				in_bracket = false;
+			continue;
+		}
+		if (c == '\\') {
+			i++;
+			after_quant = false;
+			continue;
+		}
+		if (c == '[') {
+			in_bracket = true;
+			/* "[]..." and "[^]...": the first ] is literal */
+			if (re[i + 1] == '^')
+				i++;
+			if (re[i + 1] == ']')
+				i++;
+			after_quant = false;
+			continue;
+		}
+		if (is_quantifier(c)) {
+			if (after_quant)
+				return "stacked quantifiers";
+			if (c == '{') {
+				const char *end = strchr(re + i, '}');
+
+				if (end)
+					i = end - re;
+			}
+			after_quant = true;
+			continue;
+		}
+		after_quant = false;
+	}
+	return NULL;
+}
+
 static int add_rule(struct filter *f, char *rule, struct error **err)
 {
 	cleanup_free char *orig = strdup(rule);
@@ -195,7 +255,17 @@ static int add_rule(struct filter *f, char *rule, struct error **err)
 	if (!r.str)
 		return error_set(err, ENOMEM, "filter");
 	if (op == OP_RE || op == OP_NRE) {
-		int rc = regcomp(&r.re, value, REG_EXTENDED | REG_NOSUB);
+		const char *why = regex_too_costly(value);
+		int rc;
+
+		if (why) {
+			free(r.str);
+			return error_set(
+				err, 0,
+				"field %s: regular expression \"%s\": %s", name,
+				value, why);
+		}
+		rc = regcomp(&r.re, value, REG_EXTENDED | REG_NOSUB);
 
 		if (rc) {
 			char msg[256];

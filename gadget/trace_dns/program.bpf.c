@@ -236,7 +236,8 @@ struct scratch {
 	__u8 name_ok; /* name walker: reached the root label */
 	__u8 truncated; /* name walker: no room left in ev.name */
 	__u8 naddr; /* record walker: addresses stored */
-	__u8 pad[6];
+	__u16 kept; /* name walker: bytes of ev.name up to the last dot */
+	__u8 pad[4];
 	__u8 msg[DNS_MSG_MAX + 32]; /* slack for masked multi-byte reads */
 };
 
@@ -599,6 +600,7 @@ static __always_inline void name_dot(struct scratch *s)
 	}
 	s->ev.name[NAME_IDX(o)] = '.';
 	s->out = o + 1;
+	s->kept = o + 1;
 }
 
 /* One step of the question-name walk; returns 1 to stop. */
@@ -961,12 +963,15 @@ int trace_dns(struct __sk_buff *skb)
 	s->end = DNS_HDR_LEN;
 	if (qdcount) {
 		s->pos = DNS_HDR_LEN;
-		s->label = s->out = s->end = s->hops = 0;
+		s->label = s->out = s->end = s->hops = s->kept = 0;
 		s->name_ok = s->truncated = 0;
 		bpf_loop(DNS_NAME_STEPS, name_step, NULL, 0);
-		/* a name cut short or looping is no name: show none of it */
+		/* a name cut short or looping is no name: show none of it;
+		 * one too long to show ends at its last whole label */
 		if (!s->name_ok)
 			ev->name[0] = '\0';
+		else if (s->truncated)
+			ev->name[NAME_IDX(s->kept)] = '\0';
 		if (s->name_ok && s->end + 4 <= s->len) {
 			ev->qtype_raw = msg_u16(s, s->end);
 			ev->qclass = msg_u16(s, s->end + 2);

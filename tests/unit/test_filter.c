@@ -233,6 +233,24 @@ static void errors__usage_messages(void **state)
 	bad(x, "", "filter \"\": empty filter");
 	bad(x, " , ", "filter \" , \": empty filter");
 	bad(x, "pid==1,x==2", "filter \"pid==1,x==2\": unknown field \"x\"");
+	/* stacked quantifiers make glibc's regcomp() blow up exponentially */
+	bad(x, "name~a+++",
+	    "filter \"name~a+++\": field name: regular expression "
+	    "\"a+++\": stacked quantifiers");
+	bad(x, "name~x{2}*",
+	    "filter \"name~x{2}*\": field name: regular expression "
+	    "\"x{2}*\": stacked quantifiers");
+}
+
+static void regex__quantifiers_in_brackets_and_escapes__allowed(void **state)
+{
+	struct fx *x = *state;
+	struct filter *f = NULL;
+	struct error *err = NULL;
+
+	assert_int_equal(filter_add(&f, x->fs, "name~^[+*]+\\++x?$", &err), 0);
+	assert_int_equal(filter_add(&f, x->fs, "name~(ab+)+c{1\\,2}", &err), 0);
+	filter_free(f);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -240,10 +258,15 @@ static void errors__usage_messages(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(numbers__compare_as_numbers), T(bools_and_hex__by_value),
-		T(strings__compare_as_text),	T(formatted__by_shown_value),
-		T(comma__and_with_escape),	T(repeated__anded),
-		T(names__any_case_and_alias),	T(errors__usage_messages),
+		T(numbers__compare_as_numbers),
+		T(bools_and_hex__by_value),
+		T(strings__compare_as_text),
+		T(formatted__by_shown_value),
+		T(comma__and_with_escape),
+		T(repeated__anded),
+		T(names__any_case_and_alias),
+		T(errors__usage_messages),
+		T(regex__quantifiers_in_brackets_and_escapes__allowed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
