@@ -18,8 +18,8 @@
  * like is fed back to libFuzzer as extra counters: inputs that decode
  * differently count as new coverage.
  *
- * FUZZ_DNS_PARTIAL_NAMES=1 accepts names without a final '.' (open finding:
- * names longer than the field are cut mid-label) to search past it.
+ * FUZZ_DNS_PARTIAL_NAMES=1 accepts names without a final '.' (a finding,
+ * since fixed: names longer than the field were cut mid-label).
  */
 #include <arpa/inet.h>
 #include <linux/bpf.h>
@@ -238,8 +238,8 @@ static unsigned check_name(const char *s, size_t size)
  * The question name as this harness reads RFC 1035: labels, compression
  * pointers strictly backwards (at most 16 followed), no other label
  * types, nothing past the end.  Written in presentation form the way dig
- * does, cut like the gadget cuts it (what does not fit in 255 characters
- * is left out, whole characters or escapes at a time).  The BPF walker
+ * does, cut like the gadget cuts it (a name whose presentation does not
+ * fit in 255 characters ends at its last whole label).  The BPF walker
  * takes one step per length byte, label byte or pointer, 512 in all: a
  * name that needs more is not compared.
  */
@@ -253,6 +253,7 @@ struct ref {
 	bool budget; /* within the walker's steps */
 	size_t end; /* offset after the name, where the type follows */
 	size_t out;
+	size_t kept; /* characters up to and including the last dot */
 	bool cut;
 	char name[NAME_MAX_CHARS + 1];
 };
@@ -265,6 +266,8 @@ static void ref_put(struct ref *r, const char *s, size_t n)
 	}
 	memcpy(r->name + r->out, s, n);
 	r->out += n;
+	if (n == 1 && s[0] == '.')
+		r->kept = r->out;
 }
 
 static void ref_byte(struct ref *r, uint8_t c)
@@ -305,6 +308,8 @@ static void ref_name(const uint8_t *m, size_t len, struct ref *r)
 				r->end = pos + 1;
 			if (!r->out)
 				ref_put(r, ".", 1);
+			if (r->cut)
+				r->name[r->kept] = '\0';
 			r->valid = true;
 			return;
 		}
