@@ -8,6 +8,7 @@ BUILD     ?= build
 CC        ?= gcc
 CLANG     ?= clang
 BPFTOOL   ?= bpftool
+LLVM_STRIP ?= llvm-strip
 STORE     ?=
 ARGS      ?=
 
@@ -33,6 +34,9 @@ LIB_SRC    := $(wildcard common/*.c oci/*.c metadata/*.c) \
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# The runner's own eBPF programs, embedded in it as libbpf skeletons.
+RUNNER_BPF := $(wildcard runner/bpf/*.bpf.c)
+SKELS      := $(RUNNER_BPF:runner/bpf/%.bpf.c=$(BUILD)/gen/%.skel.h)
 GADGETS    := $(patsubst %/program.bpf.c,%,$(wildcard gadget/*/program.bpf.c examples/*/program.bpf.c tests/fixtures/*/program.bpf.c))
 GADGET_OBJ := $(GADGETS:%=$(BUILD)/%/program.bpf.o)
 
@@ -45,7 +49,10 @@ deps:
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(CFLAGS) -I$(BUILD)/gen $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+
+# A source may include a skeleton: make them first (-MMD then tracks them).
+$(LIB_OBJ) $(BUILD)/obj/runner/main.o: | $(SKELS)
 
 $(BUILD)/librunner.a: $(LIB_OBJ)
 	@rm -f $@
@@ -62,6 +69,18 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/librunner.a
 $(BUILD)/include/vmlinux.h:
 	@mkdir -p $(dir $@)
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp
+	mv $@.tmp $@
+
+# DWARF is stripped (BTF stays): the skeleton embeds the object.
+$(BUILD)/bpf/%.bpf.o: runner/bpf/%.bpf.c $(wildcard runner/bpf/*.h) $(BUILD)/include/vmlinux.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPFCFLAGS) -I. -c $< -o $@.tmp
+	$(LLVM_STRIP) -g $@.tmp -o $@
+	@rm -f $@.tmp
+
+$(BUILD)/gen/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	@mkdir -p $(dir $@)
+	$(BPFTOOL) gen skeleton $< name $*_bpf > $@.tmp
 	mv $@.tmp $@
 
 # The same compile that `runner image build` runs, for a quick check.
@@ -103,8 +122,10 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -I. -D_GNU_SOURCE $(filter-out -Werror,$(WARN))
 
 $(BUILD)/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(PKG_CFLAGS) \
-		-MMD -MP -c $< -o $@
+	$(CLANG) $(FUZZ_CFLAGS) -I$(BUILD)/gen -fsanitize=fuzzer-no-link \
+		$(PKG_CFLAGS) -MMD -MP -c $< -o $@
+
+$(FUZZ_OBJ): | $(SKELS)
 
 $(BUILD)/fuzz/libfuzz.a: $(FUZZ_OBJ)
 	@rm -f $@

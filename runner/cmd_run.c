@@ -59,6 +59,7 @@ static const struct option base_opts[] = {
 struct sink {
 	struct output *out;
 	struct filter *filter;
+	struct containers *ctrs; /* NULL without runtime.* fields */
 	size_t min_size;
 	unsigned long long *count;
 	unsigned long long max;
@@ -136,6 +137,9 @@ static int on_event(void *ctx, const void *data, size_t size)
 
 	if (size < s->min_size)
 		return 0; /* not a record of this tracer's layout */
+	/* The exec of this event's process was told before the event. */
+	if (s->ctrs)
+		containers_poll(s->ctrs);
 	if (!filter_match(s->filter, data, size))
 		return 0;
 	output_event(s->out, data, size);
@@ -513,9 +517,13 @@ int cmd_run(int argc, char **argv)
 	for (i = 0; i < n_fs; i++) {
 		if (output_new(fss[i], mode, STDOUT_FILENO, &outs[i], &err))
 			goto fail;
-		sinks[i] = (struct sink){ outs[i], flts[i],
-					  fieldset_event_size(fss[i]), &count,
-					  max_events };
+		sinks[i] =
+			(struct sink){ .out = outs[i],
+				       .filter = flts[i],
+				       .ctrs = ctrs,
+				       .min_size = fieldset_event_size(fss[i]),
+				       .count = &count,
+				       .max = max_events };
 		output_header(outs[i]);
 		if (gadget_tracer(g, i)->snapshot)
 			continue;
@@ -542,6 +550,8 @@ int cmd_run(int argc, char **argv)
 	while (!stop_signal && !(max_events && count >= max_events)) {
 		double now;
 
+		if (ctrs)
+			containers_poll(ctrs);
 		if (gadget_poll(g, POLL_MS, &err))
 			goto fail;
 		for (i = 0; i < n_fs; i++)

@@ -13,13 +13,20 @@
 
 #include "common/cleanup.h"
 #include "common/fileutil.h"
+#include "runner/bpf/containers.h"
 #include "runner/containers.h"
+#include "runner/containers_tracker.h"
 
 #define NBUCKETS 1024
+/* "/" + name, per cgroup level of a note */
+#define NOTE_PATH_MAX (CONTAINERS_CGROUP_DEPTH * (CONTAINERS_NAME_LEN + 1) + 1)
 
 struct entry {
 	__u64 mntns;
-	unsigned int gen;
+	__u64 instance; /* the namespace's id from the kernel; 0: from /proc */
+	__u64 cgroup_id; /* of the note that made it; 0: from /proc */
+	unsigned int gen; /* last scan (or note) that saw it */
+	bool told; /* by a note of the exec hook */
 	struct container_info info;
 	struct entry *next;
 };
@@ -28,6 +35,7 @@ struct containers {
 	char root[256];
 	struct entry *buckets[NBUCKETS];
 	unsigned int gen;
+	struct containers_tracker *tracker; /* NULL: /proc only */
 };
 
 static const struct {
@@ -39,14 +47,39 @@ static const struct {
 	{ "crio-", "cri-o" },	  { "/libpod_parent/libpod-", "podman" },
 };
 
+static void on_note(void *ctx, const struct containers_note *n)
+{
+	containers_handle_note(ctx, n);
+}
+
 struct containers *containers_new(const char *root)
 {
+	cleanup_error struct error *err = NULL;
 	struct containers *c = calloc(1, sizeof(*c));
+	const char *dbg = getenv("RUNNER_DEBUG");
 
-	if (c)
-		snprintf(c->root, sizeof(c->root), "%s",
-			 root && strcmp(root, "/") ? root : "");
+	if (!c)
+		return NULL;
+	snprintf(c->root, sizeof(c->root), "%s",
+		 root && strcmp(root, "/") ? root : "");
+	/* A fake tree has no kernel of its own. */
+	if (!c->root[0] &&
+	    containers_tracker_new(on_note, c, &c->tracker, &err) && dbg &&
+	    *dbg)
+		fprintf(stderr, "runner: containers from /proc only: %s\n",
+			error_msg(err));
 	return c;
+}
+
+bool containers_tracking(const struct containers *c)
+{
+	return c->tracker != NULL;
+}
+
+void containers_poll(struct containers *c)
+{
+	if (c->tracker)
+		containers_tracker_consume(c->tracker);
 }
 
 void containers_free(struct containers *c)
@@ -55,6 +88,7 @@ void containers_free(struct containers *c)
 
 	if (!c)
 		return;
+	containers_tracker_free(c->tracker);
 	for (i = 0; i < NBUCKETS; i++) {
 		struct entry *e = c->buckets[i], *next;
 
@@ -72,49 +106,28 @@ static struct entry **slot(const struct containers *c, __u64 mntns)
 		->buckets[(mntns * 0x9E3779B97F4A7C15ULL) >> 54];
 }
 
-static int add(struct containers *c, __u64 mntns, const char *pid);
-
-/* Find the first process in mntns; add what it tells (or a blank entry). */
-static const struct entry *resolve(struct containers *c, __u64 mntns)
+static struct entry *find(const struct containers *c, __u64 mntns)
 {
-	char path[1024];
-	struct dirent *d;
-	DIR *dp;
-
-	snprintf(path, sizeof(path), "%s/proc", c->root);
-	dp = opendir(path);
-	while (dp && (d = readdir(dp))) {
-		struct stat st;
-
-		if (d->d_name[0] < '0' || d->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "%s/proc/%s/ns/mnt", c->root,
-			 d->d_name);
-		if (stat(path, &st) == 0 && st.st_ino == mntns)
-			break;
-	}
-	if (add(c, mntns, d ? d->d_name : NULL)) {
-		if (dp)
-			closedir(dp);
-		return NULL;
-	}
-	if (dp)
-		closedir(dp);
-	return *slot(c, mntns);
-}
-
-const struct container_info *containers_lookup(struct containers *c,
-					       __u64 mntns)
-{
-	const struct entry *e;
+	struct entry *e;
 
 	for (e = *slot(c, mntns); e; e = e->next)
 		if (e->mntns == mntns)
-			return e->info.id[0] ? &e->info : NULL;
-	if (!mntns)
+			return e;
+	return NULL;
+}
+
+/* A blank entry for mntns, seen by the current scan. */
+static struct entry *insert(struct containers *c, __u64 mntns)
+{
+	struct entry *e = calloc(1, sizeof(*e)), **head = slot(c, mntns);
+
+	if (!e)
 		return NULL;
-	e = resolve(c, mntns);
-	return e && e->info.id[0] ? &e->info : NULL;
+	e->mntns = mntns;
+	e->gen = c->gen;
+	e->next = *head;
+	*head = e;
+	return e;
 }
 
 static bool is_hex64(const char *s)
@@ -213,34 +226,165 @@ static void docker_names(const struct containers *c, struct container_info *ci)
 	json_decref(o);
 }
 
-static int add(struct containers *c, __u64 mntns, const char *pid)
+/* Name and image from the runtime's state; the short id if it has none. */
+static void name_container(const struct containers *c,
+			   struct container_info *ci)
+{
+	if (!strcmp(ci->runtime, "podman"))
+		podman_names(c, ci);
+	else if (!strcmp(ci->runtime, "docker"))
+		docker_names(c, ci);
+	if (!ci->name[0])
+		snprintf(ci->name, sizeof(ci->name), "%.12s", ci->id);
+}
+
+/* Runtime and id from /proc/<pid>/cgroup; 0 if it names a container. */
+static int proc_container(const struct containers *c, const char *pid,
+			  struct container_info *ci)
 {
 	cleanup_free char *cg = NULL;
-	struct entry *e, **head = slot(c, mntns);
 	char path[1024];
 
-	e = calloc(1, sizeof(*e));
+	snprintf(path, sizeof(path), "%s/proc/%s/cgroup", c->root, pid);
+	if (read_file(path, &cg, NULL, NULL))
+		return -1;
+	return containers_parse_cgroup(cg, ci->runtime, ci->id);
+}
+
+/* A new entry for mntns from what process pid (if any) tells. */
+static int add(struct containers *c, __u64 mntns, const char *pid)
+{
+	struct entry *e = insert(c, mntns);
+
 	if (!e)
 		return -1;
-	e->mntns = mntns;
-	e->gen = c->gen;
-	if (pid)
-		snprintf(path, sizeof(path), "%s/proc/%s/cgroup", c->root, pid);
-	if (pid && !read_file(path, &cg, NULL, NULL) &&
-	    !containers_parse_cgroup(cg, e->info.runtime, e->info.id)) {
-		if (!strcmp(e->info.runtime, "podman"))
-			podman_names(c, &e->info);
-		else if (!strcmp(e->info.runtime, "docker"))
-			docker_names(c, &e->info);
-		if (!e->info.name[0])
-			snprintf(e->info.name, sizeof(e->info.name), "%.12s",
-				 e->info.id);
-	}
-	e->next = *head;
-	*head = e;
+	if (pid && !proc_container(c, pid, &e->info))
+		name_container(c, &e->info);
 	return 0;
 }
 
+/* Find the first process in mntns; add what it tells (or a blank entry). */
+static const struct entry *resolve(struct containers *c, __u64 mntns)
+{
+	char path[1024];
+	struct dirent *d;
+	DIR *dp;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/proc", c->root);
+	dp = opendir(path);
+	while (dp && (d = readdir(dp))) {
+		struct stat st;
+
+		if (d->d_name[0] < '0' || d->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "%s/proc/%s/ns/mnt", c->root,
+			 d->d_name);
+		if (stat(path, &st) == 0 && st.st_ino == mntns)
+			break;
+	}
+	rc = add(c, mntns, d ? d->d_name : NULL);
+	if (dp)
+		closedir(dp);
+	return rc ? NULL : find(c, mntns);
+}
+
+const struct container_info *containers_lookup(struct containers *c,
+					       __u64 mntns)
+{
+	const struct entry *e = find(c, mntns);
+
+	/* With the exec hook, a namespace it did not tell is not a
+	 * container's, or one from before the runner: the scan tells. */
+	if (!e && mntns && !c->tracker)
+		e = resolve(c, mntns);
+	return e && e->info.id[0] ? &e->info : NULL;
+}
+
+/* "/a/b/leaf" from a note's cgroup names (leaf first); "" for the root. */
+static void note_path(const struct containers_note *n, char *buf, size_t size)
+{
+	__u32 i = n->depth < CONTAINERS_CGROUP_DEPTH ? n->depth :
+						       CONTAINERS_CGROUP_DEPTH;
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (; i > 0 && len < size; i--) {
+		const char *name = n->names[i - 1];
+		int nlen = (int)strnlen(name, CONTAINERS_NAME_LEN);
+
+		if (!nlen || (nlen == 1 && name[0] == '/'))
+			continue;
+		len += snprintf(buf + len, size - len, "/%.*s", nlen, name);
+	}
+}
+
+/* Runtime and id of the container a note is about; 0 if it is one. */
+static int note_container(const struct containers *c,
+			  const struct containers_note *n,
+			  struct container_info *ci)
+{
+	char path[NOTE_PATH_MAX], pid[16];
+	struct stat st;
+
+	note_path(n, path, sizeof(path));
+	if (path[0])
+		return containers_parse_cgroup(path, ci->runtime, ci->id);
+	/*
+	 * The root of the default hierarchy: cgroup v1 alone, or a process
+	 * that no runtime placed.  Its v1 cgroups may tell while it runs.
+	 */
+	snprintf(pid, sizeof(pid), "%u", n->pid);
+	snprintf(path, sizeof(path), "%s/proc/%s/ns/mnt", c->root, pid);
+	if (stat(path, &st) || st.st_ino != n->mntns)
+		return -1;
+	return proc_container(c, pid, ci);
+}
+
+/*
+ * A note is about the first exec of a {namespace, cgroup} pair.  A known
+ * namespace (same instance) that is a container's stays so, whatever
+ * cgroup below the container's a process execs in; otherwise the note
+ * says what the namespace is now: the number may be a new namespace's,
+ * which is what makes the previous container's name go.
+ */
+int containers_handle_note(struct containers *c,
+			   const struct containers_note *n)
+{
+	struct entry *e = find(c, n->mntns);
+	bool same_ns = e && e->instance && e->instance == n->mntns_instance;
+	struct container_info ci = { 0 };
+
+	if (same_ns && e->info.id[0])
+		return 0;
+	if (note_container(c, n, &ci)) {
+		if (same_ns)
+			return 0;
+		memset(&ci, 0, sizeof(ci));
+	} else if (e && !strcmp(e->info.id, ci.id)) {
+		/* the scan's entry, now known by its instance: keep its names */
+		e->instance = n->mntns_instance;
+		e->cgroup_id = n->cgroup_id;
+		e->gen = c->gen;
+		e->told = true;
+		return 0;
+	} else {
+		name_container(c, &ci);
+	}
+	if (!e && !(e = insert(c, n->mntns)))
+		return -1;
+	e->instance = n->mntns_instance;
+	e->cgroup_id = n->cgroup_id;
+	e->gen = c->gen;
+	e->told = true;
+	e->info = ci;
+	return 0;
+}
+
+/*
+ * Entries of namespaces that this scan did not see; one scan of grace for
+ * those the exec hook told (a one-shot container may have events queued).
+ */
 static void drop_stale(struct containers *c)
 {
 	size_t i;
@@ -251,7 +395,7 @@ static void drop_stale(struct containers *c)
 		while (*pp) {
 			struct entry *e = *pp;
 
-			if (e->gen != c->gen) {
+			if (c->gen - e->gen > (e->told ? 1u : 0u)) {
 				*pp = e->next;
 				free(e);
 			} else {
@@ -267,6 +411,8 @@ int containers_scan(struct containers *c, struct error **err)
 	struct dirent *d;
 	DIR *dp;
 
+	/* What the kernel told is older than what /proc shows now. */
+	containers_poll(c);
 	snprintf(path, sizeof(path), "%s/proc", c->root);
 	dp = opendir(path);
 	if (!dp)
@@ -282,9 +428,7 @@ int containers_scan(struct containers *c, struct error **err)
 			 d->d_name);
 		if (stat(path, &st) < 0)
 			continue;
-		for (e = *slot(c, st.st_ino); e; e = e->next)
-			if (e->mntns == st.st_ino)
-				break;
+		e = find(c, st.st_ino);
 		if (e) {
 			e->gen = c->gen;
 			continue;

@@ -34,10 +34,6 @@ NS = f"ctr{os.getpid()}"
 PODMAN_RUN = ("podman run --runtime runc --ulimit nofile=1024:1024"
               " --ulimit nproc=1024:1024")
 DOCKER = "/usr/bin/docker"  # Debian's client, whatever else is on PATH
-# How long a container lives before its query, so that the runner's
-# periodic scan of processes (every second) has seen it: a container whose
-# process ends before that is the subject of short_lived_containers_...
-SCAN = 1.2
 
 
 class Env:
@@ -213,7 +209,6 @@ def podman_container_events_carry_runtime_fields(env):
     r = tracer(env)
     try:
         c = Held(env, cname("a"))
-        time.sleep(SCAN)
         c.release()
         evs = wait_json(r, responded(c.name), n=2)
         time.sleep(0.2)
@@ -236,7 +231,6 @@ def containername_flag_keeps_one_container(env):
     rl = tracer(env, "--containername", b)
     try:
         cb, cc = Held(env, b), Held(env, c)
-        time.sleep(SCAN)
         cc.release()
         cb.release()
         wait_json(r, responded(b), n=2)
@@ -264,7 +258,6 @@ def fields_add_container_name_column(env):
     r = tracer(env, "--fields", "+runtime.containerName", mode="columns")
     try:
         c = Held(env, cname("d"))
-        time.sleep(SCAN)
         c.release()
         pids = (c.pid, env.dnsmasq.pid)
 
@@ -457,7 +450,6 @@ def docker_query(env, d):
     r = Runner(["run", "trace_dns", "-o", "json", "--store", env.store,
                 "-F", f"netns_id=={net.inode()}"])
     try:
-        time.sleep(SCAN)
         c.release()
         wait_json(r, responded(name), n=2)
         time.sleep(0.2)

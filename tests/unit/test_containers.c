@@ -12,12 +12,15 @@
 #include <cmocka.h>
 
 #include "common/fileutil.h"
+#include "runner/bpf/containers.h"
 #include "runner/containers.h"
 
 #define PODMAN_ID \
 	"3f1a2b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708"
 #define DOCKER_ID \
 	"aa11bb22cc33dd44ee55ff6600112233445566778899aabbccddeeff00112233"
+#define PODMAN_ID2 \
+	"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 static char root[] = "/tmp/test-containers-XXXXXX";
 
@@ -61,7 +64,9 @@ static int setup(void **state)
 	    ".scope\n0::/system.slice/docker-" DOCKER_ID ".scope\n");
 	put("var/lib/containers/storage/overlay-containers/containers.json",
 	    "[{\"id\":\"" PODMAN_ID "\",\"names\":[\"test-trace-dns\"],"
-	    "\"metadata\":\"{\\\"image-name\\\":\\\"localhost/bb:latest\\\"}\"}]");
+	    "\"metadata\":\"{\\\"image-name\\\":\\\"localhost/bb:latest\\\"}\"},"
+	    "{\"id\":\"" PODMAN_ID2 "\",\"names\":[\"second\"],"
+	    "\"metadata\":\"{\\\"image-name\\\":\\\"localhost/bb:2\\\"}\"}]");
 	put("var/lib/docker/containers/" DOCKER_ID "/config.v2.json",
 	    "{\"Name\":\"/web\",\"Config\":{\"Image\":\"busybox\"}}");
 	return 0;
@@ -139,6 +144,168 @@ static void parse_cgroup__short_or_uppercase_id__rejected(void **state)
 	assert_string_equal(runtime, "containerd");
 }
 
+/* A note of the exec hook: cgroup names from the leaf up, NULL-ended. */
+static struct containers_note note(__u64 mntns, __u64 instance, __u64 cgid,
+				   __u32 pid, ...)
+{
+	struct containers_note n = { .mntns = mntns,
+				     .mntns_instance = instance,
+				     .cgroup_id = cgid,
+				     .pid = pid };
+	const char *name;
+	va_list ap;
+
+	va_start(ap, pid);
+	while ((name = va_arg(ap, const char *)) &&
+	       n.depth < CONTAINERS_CGROUP_DEPTH)
+		snprintf(n.names[n.depth++], CONTAINERS_NAME_LEN, "%s", name);
+	va_end(ap);
+	return n;
+}
+
+static void tell(struct containers *c, struct containers_note n)
+{
+	assert_int_equal(containers_handle_note(c, &n), 0);
+}
+
+static void note__podman_cgroupfs__name_and_image(void **state)
+{
+	struct containers *c = containers_new(root);
+	const struct container_info *ci;
+
+	(void)state;
+	tell(c, note(5000, 10, 100, 1, "libpod-" PODMAN_ID, "libpod_parent", "",
+		     NULL));
+	ci = containers_lookup(c, 5000);
+	assert_non_null(ci);
+	assert_string_equal(ci->runtime, "podman");
+	assert_string_equal(ci->id, PODMAN_ID);
+	assert_string_equal(ci->name, "test-trace-dns");
+	assert_string_equal(ci->image, "localhost/bb:latest");
+	containers_free(c);
+}
+
+static void note__systemd_and_docker_paths__parsed(void **state)
+{
+	struct containers *c = containers_new(root);
+	const struct container_info *ci;
+
+	(void)state;
+	tell(c, note(5000, 10, 100, 1, "container",
+		     "libpod-" PODMAN_ID ".scope", "machine.slice", "", NULL));
+	tell(c, note(5001, 11, 101, 1, DOCKER_ID, "docker", "", NULL));
+	ci = containers_lookup(c, 5000);
+	assert_non_null(ci);
+	assert_string_equal(ci->name, "test-trace-dns");
+	ci = containers_lookup(c, 5001);
+	assert_non_null(ci);
+	assert_string_equal(ci->runtime, "docker");
+	assert_string_equal(ci->name, "web");
+	containers_free(c);
+}
+
+/* The kernel gives the next namespace the number just freed. */
+static void note__mntns_number_reused__next_container_named(void **state)
+{
+	struct containers *c = containers_new(root);
+	const struct container_info *ci;
+
+	(void)state;
+	tell(c, note(5000, 20, 200, 1, "libpod-" PODMAN_ID, "libpod_parent",
+		     NULL));
+	tell(c, note(5000, 21, 201, 1, "libpod-" PODMAN_ID2, "libpod_parent",
+		     NULL));
+	ci = containers_lookup(c, 5000);
+	assert_non_null(ci);
+	assert_string_equal(ci->id, PODMAN_ID2);
+	assert_string_equal(ci->name, "second");
+	assert_string_equal(ci->image, "localhost/bb:2");
+	/* and then a host process's namespace */
+	tell(c, note(5000, 22, 300, 1, "session-1.scope", "user.slice", NULL));
+	assert_null(containers_lookup(c, 5000));
+	containers_free(c);
+}
+
+/* One namespace, another cgroup (below the container's, or a runtime's
+ * helper): the namespace stays the container's. */
+static void note__same_namespace_other_cgroup__stays_container(void **state)
+{
+	struct containers *c = containers_new(root);
+	const struct container_info *ci;
+
+	(void)state;
+	tell(c, note(5000, 30, 300, 1, "libpod-" PODMAN_ID, NULL));
+	tell(c, note(5000, 30, 301, 1, "init.scope", "deep", "deeper",
+		     "deepest", NULL));
+	ci = containers_lookup(c, 5000);
+	assert_non_null(ci);
+	assert_string_equal(ci->id, PODMAN_ID);
+	/* and the other way round: a container once its cgroup is set */
+	tell(c, note(5001, 31, 302, 1, "system.slice", "", NULL));
+	assert_null(containers_lookup(c, 5001));
+	tell(c, note(5001, 31, 303, 1, "libpod-" PODMAN_ID2, NULL));
+	ci = containers_lookup(c, 5001);
+	assert_non_null(ci);
+	assert_string_equal(ci->name, "second");
+	containers_free(c);
+}
+
+/* In the root of cgroup v2 (v1 alone): the process's /proc tells, if it
+ * is still the one in that namespace. */
+static void note__root_cgroup__read_from_proc(void **state)
+{
+	struct containers *c = containers_new(root);
+	const struct container_info *ci;
+	__u64 mntns = inode_of("proc/200/ns/mnt");
+
+	(void)state;
+	tell(c, note(mntns, 40, 1, 200, "", NULL));
+	ci = containers_lookup(c, mntns);
+	assert_non_null(ci);
+	assert_string_equal(ci->name, "web");
+	tell(c, note(mntns + 1, 41, 1, 200, "", NULL));
+	assert_null(containers_lookup(c, mntns + 1));
+	containers_free(c);
+}
+
+/* A note about a namespace the scan saw first. */
+static void note__after_scan__same_kept_other_replaced(void **state)
+{
+	struct containers *c = containers_new(root);
+	const struct container_info *ci;
+	__u64 mntns = inode_of("proc/100/ns/mnt");
+
+	(void)state;
+	assert_int_equal(containers_scan(c, NULL), 0);
+	tell(c, note(mntns, 50, 500, 100, "libpod-" PODMAN_ID, NULL));
+	ci = containers_lookup(c, mntns);
+	assert_non_null(ci);
+	assert_string_equal(ci->name, "test-trace-dns");
+	tell(c, note(mntns, 51, 501, 100, "libpod-" PODMAN_ID2, NULL));
+	ci = containers_lookup(c, mntns);
+	assert_non_null(ci);
+	assert_string_equal(ci->name, "second");
+	containers_free(c);
+}
+
+/* The container of a note is gone from /proc at the next scan, maybe
+ * with events still queued: kept for one scan more. */
+static void scan__told_container_gone__kept_one_scan(void **state)
+{
+	struct containers *c = containers_new(root);
+
+	(void)state;
+	tell(c, note(5000, 60, 600, 1, "libpod-" PODMAN_ID, NULL));
+	assert_int_equal(containers_scan(c, NULL), 0);
+	assert_non_null(containers_lookup(c, 5000));
+	assert_int_equal(containers_scan(c, NULL), 0);
+	assert_int_equal(containers_scan(c, NULL), 0);
+	assert_null(containers_lookup(c, 5000));
+	/* the scan's own entries stay while their process does */
+	assert_non_null(containers_lookup(c, inode_of("proc/100/ns/mnt")));
+	containers_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -146,6 +313,15 @@ int main(void)
 		cmocka_unit_test(scan__docker_cgroup__name_without_slash),
 		cmocka_unit_test(scan__host_process__no_container),
 		cmocka_unit_test(parse_cgroup__short_or_uppercase_id__rejected),
+		cmocka_unit_test(note__podman_cgroupfs__name_and_image),
+		cmocka_unit_test(note__systemd_and_docker_paths__parsed),
+		cmocka_unit_test(
+			note__mntns_number_reused__next_container_named),
+		cmocka_unit_test(
+			note__same_namespace_other_cgroup__stays_container),
+		cmocka_unit_test(note__root_cgroup__read_from_proc),
+		cmocka_unit_test(note__after_scan__same_kept_other_replaced),
+		cmocka_unit_test(scan__told_container_gone__kept_one_scan),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
