@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""The runner follows network namespaces: one filtered packet socket per
+namespace, taken when a namespace appears and let go when it disappears
+(the socket would otherwise keep a deleted namespace alive)."""
+import os
+import tempfile
+import time
+
+from harness import ROOT, RUNNER, Fail, Netns, Runner, check, main, sh, test
+
+NS = f"rnetns{os.getpid()}"
+
+
+def packet_sockets(pid):
+    """Inodes of the sockets process pid holds (its packet sockets are the
+    only ones that come and go with namespaces)."""
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(int(target[8:-1]))
+    return inodes
+
+
+def count_packet_sockets_in(ns_name, pid):
+    """How many of pid's packet sockets live in netns ns_name (ss -0)."""
+    lines = sh(f"ip netns exec {ns_name} ss -0 -a -p -H", check_rc=False)
+    return sum(1 for line in lines.splitlines() if f"pid={pid}," in line)
+
+
+def wait_until(pred, what, timeout=10):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if pred():
+            return
+        time.sleep(0.1)
+    raise Fail(f"timed out waiting for {what}")
+
+
+def setup():
+    tmp = tempfile.mkdtemp(prefix="netns-e2e-")
+    store = os.path.join(tmp, "store")
+    sh(f"{RUNNER} image build {ROOT}/gadget/trace_dns -t trace_dns:latest"
+       f" --store {store}")
+    return {"store": store}
+
+
+@test
+def namespace_taken_then_let_go(env):
+    r = Runner(["run", "trace_dns", "-o", "json", "--store", env["store"]])
+    ns = None
+    try:
+        pid = r.proc.pid
+        before = len(packet_sockets(pid))
+        ns = Netns(NS)
+        # a new namespace gets the runner's packet socket within a second
+        # or two (rescans run every second)
+        wait_until(lambda: count_packet_sockets_in(NS, pid) == 1,
+                   "the runner's packet socket in the new namespace")
+        during = len(packet_sockets(pid))
+        check(during == before + 1,
+              f"sockets before {before}, with the namespace {during}")
+        ns.delete()
+        ns = None
+        wait_until(lambda: len(packet_sockets(pid)) == before,
+                   "the runner to close its socket of the deleted namespace")
+        check(r.proc.poll() is None, "runner exited")
+    finally:
+        if ns:
+            ns.delete()
+        rc = r.stop()
+    check(rc == 0, f"runner exited {rc}: {r.stderr()}")
+
+
+if __name__ == "__main__":
+    main(setup=setup)
