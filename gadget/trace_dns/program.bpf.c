@@ -7,8 +7,9 @@
  * A socket filter (attached by the runner to a packet socket in every
  * network namespace, netns inode in skb->cb[0]) sees every packet of every
  * interface in both directions.  For DNS ports it copies the message once
- * into a per-CPU scratch buffer and walks it with bpf_loop(), one name byte
- * or one answer record per step, masking every index right before use.
+ * into a per-CPU scratch buffer and walks it with bpf_loop(), one name label
+ * or one answer record per step, masking every index right before use, and
+ * builds the event in place in the ring buffer.
  *
  * Packets carry no process.  The process behind a local socket is kept in
  * `sockets`, keyed by {netns, protocol, local port}, and filled from hooks
@@ -222,12 +223,14 @@ struct {
 	__type(value, __u32);
 } binds SEC(".maps");
 
-/* Per-CPU decoding state: the message, the event and the walkers' cursor. */
+/*
+ * Per-CPU decoding state: the message and the walkers' cursor.  The event
+ * is built in place in the ring buffer; the walkers reach both through a
+ * struct walk on the filter's stack.
+ */
 struct scratch {
-	struct event_t ev;
 	__u32 len; /* bytes of the message in msg */
 	__u32 pos; /* walker cursor into msg */
-	__u32 label; /* name walker: bytes left in the current label */
 	__u32 out; /* name walker: bytes written to ev.name */
 	__u32 end; /* name walker: offset just past the name, 0 = not yet */
 	__u32 hops; /* name walker: compression pointers followed */
@@ -237,7 +240,8 @@ struct scratch {
 	__u8 truncated; /* name walker: no room left in ev.name */
 	__u8 naddr; /* record walker: addresses stored */
 	__u16 kept; /* name walker: bytes of ev.name up to the last dot */
-	__u8 pad[4];
+	__u16 steps; /* name walker: steps taken, one per byte or pointer */
+	__u8 pad[6];
 	__u8 msg[DNS_MSG_MAX + 32]; /* slack for masked multi-byte reads */
 };
 
@@ -355,23 +359,60 @@ static __always_inline struct sock *task_fd_sock(struct task_struct *task,
 }
 
 /*
- * Record the current task as the owner of sk.  Hooks on hot paths call this
- * for every DNS packet; when the same thread is already recorded, a lookup
- * is all it costs.
+ * Record the current task as the owner of the socket with key.  Hooks on
+ * hot paths call this for every DNS packet; when the same thread is already
+ * recorded, a lookup is all it costs.
  */
-static __always_inline void own_current(struct sock *sk)
+static __always_inline void own_current_key(struct sock_key *key)
 {
 	struct sock_owner owner, *known;
-	struct sock_key key;
 
-	if (!sock_key_of(sk, &key))
-		return;
-	known = bpf_map_lookup_elem(&sockets, &key);
+	known = bpf_map_lookup_elem(&sockets, key);
 	if (known && known->proc.tid == (__u32)bpf_get_current_pid_tgid())
 		return;
 	gadget_process_populate(&owner.proc);
 	owner.updated = bpf_ktime_get_boot_ns();
-	bpf_map_update_elem(&sockets, &key, &owner, BPF_ANY);
+	bpf_map_update_elem(&sockets, key, &owner, BPF_ANY);
+}
+
+static __always_inline void own_current(struct sock *sk)
+{
+	struct sock_key key;
+
+	if (sock_key_of(sk, &key))
+		own_current_key(&key);
+}
+
+/*
+ * The same for the hot tp_btf hooks, whose sk is a BTF pointer: plain
+ * loads (no bpf_probe_read_kernel() call per field).
+ */
+static __always_inline bool sock_key_of_btf(struct sock *sk,
+					     struct sock_key *key)
+{
+	__u16 family = sk->__sk_common.skc_family;
+	__u16 proto;
+
+	if (family != AF_INET && family != AF_INET6)
+		return false;
+	proto = sk->sk_protocol;
+	if (proto != IPPROTO_UDP && proto != IPPROTO_TCP)
+		return false;
+	key->port = sk->__sk_common.skc_num;
+	if (!key->port)
+		return false;
+	key->proto = proto;
+	key->pad = 0;
+	key->netns = sk->__sk_common.skc_net.net->ns.inum;
+	return true;
+}
+
+static __always_inline void own_current_btf(struct sock *sk)
+{
+	struct sock_key key;
+
+	if (sock_key_of_btf(sk, &key))
+		own_current_key(&key);
 }
 
 /*
@@ -384,16 +425,15 @@ static __always_inline void own_current(struct sock *sk)
  */
 static __always_inline bool current_sends_on(struct sock *sk)
 {
-	struct task_struct *task = (void *)bpf_get_current_task();
+	struct task_struct *task = bpf_get_current_task_btf();
 	__u32 *flag = bpf_map_lookup_elem(&in_softirq, &zero);
 	struct pt_regs *regs;
 
-	if (BPF_CORE_READ(task, flags) & PF_KTHREAD)
+	if (task->flags & PF_KTHREAD)
 		return false;
 	if (flag && !*flag)
 		return true;
-	regs = (struct pt_regs *)bpf_task_pt_regs(
-		(struct task_struct *)bpf_get_current_task_btf());
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	return task_fd_sock(task, PT_REGS_PARM1_CORE_SYSCALL(regs)) == sk;
 }
 
@@ -407,27 +447,25 @@ static __always_inline bool current_sends_on(struct sock *sk)
 SEC("tp_btf/net_dev_queue")
 int BPF_PROG(net_dev_queue, struct sk_buff *skb)
 {
-	struct sock *sk = BPF_CORE_READ(skb, sk);
-	unsigned char *head;
+	struct sock *sk = skb->sk;
 	__u16 th, l4ports[2];
 	__u8 proto;
 
 	if (!sk)
 		return 0;
-	proto = BPF_CORE_READ(sk, sk_protocol);
+	proto = sk->sk_protocol;
 	if (proto != IPPROTO_UDP && proto != IPPROTO_TCP)
 		return 0;
-	head = BPF_CORE_READ(skb, head);
-	th = BPF_CORE_READ(skb, transport_header);
+	th = skb->transport_header;
 	if (th == (__u16)~0U ||
-	    bpf_probe_read_kernel(l4ports, sizeof(l4ports), head + th))
+	    bpf_probe_read_kernel(l4ports, sizeof(l4ports), skb->head + th))
 		return 0;
 	if (!is_dns_port(bpf_ntohs(l4ports[0])) &&
 	    !is_dns_port(bpf_ntohs(l4ports[1])))
 		return 0;
 	if (!current_sends_on(sk))
 		return 0;
-	own_current(sk);
+	own_current_btf(sk);
 	return 0;
 }
 
@@ -439,17 +477,18 @@ int BPF_PROG(net_dev_queue, struct sk_buff *skb)
  */
 static __always_inline void sock_used(struct sock *sk, bool send)
 {
-	struct task_struct *task = (void *)bpf_get_current_task();
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	__u16 family = sk->__sk_common.skc_family;
 
 	if (family != AF_INET && family != AF_INET6)
 		return;
-	if (BPF_CORE_READ(task, flags) & PF_KTHREAD)
+	if (!is_dns_port(sk->__sk_common.skc_num) &&
+	    !is_dns_port(bpf_ntohs(sk->__sk_common.skc_dport)) &&
+	    !(send && sk->sk_protocol == IPPROTO_UDP &&
+	      !sk->__sk_common.skc_dport))
 		return;
-	if (sock_is_dns(sk) ||
-	    (send && BPF_CORE_READ(sk, sk_protocol) == IPPROTO_UDP &&
-	     !BPF_CORE_READ(sk, __sk_common.skc_dport)))
-		own_current(sk);
+	if (bpf_get_current_task_btf()->flags & PF_KTHREAD)
+		return;
+	own_current_btf(sk);
 }
 
 SEC("tp_btf/sock_send_length")
@@ -530,9 +569,16 @@ int seed_sockets(struct bpf_iter__task_file *ctx)
 
 /*
  * Message decoding.  The walkers run as bpf_loop() callbacks on the
- * per-CPU scratch state: one step reads one name byte (or label length or
- * pointer) or one record header.
+ * per-CPU scratch state and the event being built: one step of the name
+ * walker reads one whole label (or a pointer, or the root label), one step
+ * of the record walker one owner-name label or one record header.
  */
+
+/* What the walkers work on, on the filter's stack (no lookup per step). */
+struct walk {
+	struct scratch *s;
+	struct event_t *ev;
+};
 
 /* Is c written as is by dig (RFC 1035 presentation format)? */
 static __always_inline bool name_char_plain(__u8 c)
@@ -553,11 +599,10 @@ static __always_inline bool name_char_plain(__u8 c)
 	return true;
 }
 
-/* Append one label byte to ev.name, escaped as dig does. */
-static __always_inline void name_put(struct scratch *s, __u8 c)
+/* Append one label byte to name, escaped as dig does. */
+static __always_inline void name_put(struct scratch *s, char *name, __u8 c)
 {
 	__u32 o = s->out;
-	char *name = s->ev.name;
 
 	if (s->truncated)
 		return;
@@ -588,7 +633,7 @@ full:
 	s->truncated = 1;
 }
 
-static __always_inline void name_dot(struct scratch *s)
+static __always_inline void name_dot(struct scratch *s, char *name)
 {
 	__u32 o = s->out;
 
@@ -598,36 +643,33 @@ static __always_inline void name_dot(struct scratch *s)
 		s->truncated = 1;
 		return;
 	}
-	s->ev.name[NAME_IDX(o)] = '.';
+	name[NAME_IDX(o)] = '.';
 	s->out = o + 1;
 	s->kept = o + 1;
 }
 
-/* One step of the question-name walk; returns 1 to stop. */
-static long name_step(__u64 i, void *unused)
+/*
+ * One step of the question-name walk; returns 1 to stop.  The budget is
+ * DNS_NAME_STEPS steps of one byte or pointer each: a label costs its
+ * length byte and its bytes, taken all at once or not at all (a name that
+ * runs out of steps or of message is no name).
+ */
+static long name_step(__u64 i, void *ctx)
 {
-	struct scratch *s = bpf_map_lookup_elem(&scratches, &zero);
-	__u32 pos, ptr;
+	struct walk *w = ctx;
+	struct scratch *s = w->s;
+	char *name = w->ev->name;
+	__u32 pos = s->pos, steps = s->steps, ptr, n;
 	__u8 b;
 
-	if (!s)
-		return 1;
-	pos = s->pos;
-	if (pos >= s->len)
+	if (pos >= s->len || steps >= DNS_NAME_STEPS)
 		return 1;
 	b = s->msg[MSG_IDX(pos)];
-	if (s->label) { /* inside a label */
-		name_put(s, b);
-		s->pos = pos + 1;
-		if (--s->label == 0)
-			name_dot(s);
-		return 0;
-	}
 	if (b == 0) { /* the root label ends the name */
 		if (!s->end)
 			s->end = pos + 1;
 		if (!s->out)
-			name_dot(s);
+			name_dot(s, name);
 		s->name_ok = 1;
 		return 1;
 	}
@@ -640,12 +682,21 @@ static long name_step(__u64 i, void *unused)
 		if (!s->end)
 			s->end = pos + 2;
 		s->pos = ptr;
+		s->steps = steps + 1;
 		return 0;
 	}
 	if (b & 0xC0) /* obsolete label types */
 		return 1;
-	s->label = b;
-	s->pos = pos + 1;
+	if (steps + 1 + b > DNS_NAME_STEPS || pos + 1 + b > s->len)
+		return 1;
+	for (n = 0; n < 63; n++) {
+		if (n >= b)
+			break;
+		name_put(s, name, s->msg[MSG_IDX(pos + 1 + n)]);
+	}
+	name_dot(s, name);
+	s->pos = pos + 1 + b;
+	s->steps = steps + 1 + b;
 	return 0;
 }
 
@@ -655,15 +706,14 @@ static __always_inline __u16 msg_u16(struct scratch *s, __u32 pos)
 }
 
 /* One step of the answer walk: one owner-name label or one record. */
-static long record_step(__u64 i, void *unused)
+static long record_step(__u64 i, void *ctx)
 {
-	struct scratch *s = bpf_map_lookup_elem(&scratches, &zero);
+	struct walk *w = ctx;
+	struct scratch *s = w->s;
 	__u32 pos, rdata, n;
 	__u16 type, class, rdlen;
 	__u8 b;
 
-	if (!s)
-		return 1;
 	pos = s->pos;
 	if (s->in_owner) {
 		if (pos >= s->len)
@@ -693,7 +743,7 @@ static long record_step(__u64 i, void *unused)
 	n = s->naddr;
 	/* class IN; mDNS sets the top bit to flush caches */
 	if ((class & 0x7FFF) == 1 && n < MAX_ADDRESSES) {
-		struct gadget_l3endpoint_t *a = &s->ev.addresses[n & 7];
+		struct gadget_l3endpoint_t *a = &w->ev->addresses[n & 7];
 
 		if (type == A && rdlen == 4) {
 			__builtin_memcpy(&a->addr_raw.v4,
@@ -757,6 +807,8 @@ static __always_inline int parse_l4(struct __sk_buff *skb, __u8 proto,
 		return -1;
 	l4->src.port = bpf_ntohs(hdr[0]);
 	l4->dst.port = bpf_ntohs(hdr[1]);
+	if (!is_dns_port(l4->src.port) && !is_dns_port(l4->dst.port))
+		return -1;
 	l4->src.proto_raw = l4->dst.proto_raw = proto;
 	if (proto == IPPROTO_UDP) {
 		l4->dns_off = off + 8;
@@ -865,18 +917,18 @@ static __always_inline int parse_ipv6(struct __sk_buff *skb, __u32 off,
 }
 
 /* Match a response with its query, both seen in this namespace. */
-static __always_inline __u64 query_latency(struct scratch *s,
-					   const struct l4_info *l4, bool qr,
-					   bool outgoing)
+static __always_inline __u64 query_latency(const struct l4_info *l4,
+					   gadget_netns_id netns, __u16 id,
+					   __u64 now, bool qr, bool outgoing)
 {
 	const struct gadget_l4endpoint_t *client = qr ? &l4->dst : &l4->src;
 	struct query_key key = {};
-	__u64 now = s->ev.timestamp_raw, *then, latency = 0;
+	__u64 *then, latency = 0;
 
 	__builtin_memcpy(key.client_addr, client->addr_raw.v6, 16);
-	key.netns = s->ev.netns_id;
+	key.netns = netns;
 	key.client_port = client->port;
-	key.id = s->ev.id;
+	key.id = id;
 	key.proto = client->proto_raw;
 	key.from_client = qr ? !outgoing : outgoing;
 	if (!qr) {
@@ -898,10 +950,13 @@ int trace_dns(struct __sk_buff *skb)
 	struct l4_info l4 = {};
 	struct event_t *ev;
 	struct scratch *s;
+	struct walk w;
 	struct sock_key key;
 	struct sock_owner *owner;
-	__u16 flags, qdcount;
-	bool outgoing;
+	gadget_netns_id netns;
+	__u16 id, flags, qdcount, ancount;
+	__u64 now, latency;
+	bool outgoing, qr;
 	__u32 len;
 	int off;
 
@@ -917,8 +972,6 @@ int trace_dns(struct __sk_buff *skb)
 	} else {
 		return 0;
 	}
-	if (!is_dns_port(l4.src.port) && !is_dns_port(l4.dst.port))
-		return 0;
 
 	s = bpf_map_lookup_elem(&scratches, &zero);
 	if (!s)
@@ -931,41 +984,66 @@ int trace_dns(struct __sk_buff *skb)
 		return 0;
 	s->len = len;
 
-	ev = &s->ev;
-	__builtin_memset(ev, 0, sizeof(*ev));
-	ev->timestamp_raw = bpf_ktime_get_boot_ns();
-	ev->netns_id = skb->cb[0];
-	ev->pkt_type_raw = skb->pkt_type;
+	now = bpf_ktime_get_boot_ns();
+	netns = skb->cb[0];
 	outgoing = skb->pkt_type == OUTGOING;
+	id = msg_u16(s, 0);
+	flags = msg_u16(s, 2);
+	qr = flags >> 15;
+	qdcount = msg_u16(s, 4);
+	ancount = msg_u16(s, 6);
+	/* a TCP segment that continues a message has no header: its
+	 * "question count" is noise, rarely 0 or 1 */
+	if (l4.src.proto_raw == IPPROTO_TCP && qdcount > 1)
+		return 0;
+
+	/* the local end of the packet: its source when it leaves */
+	key.netns = netns;
+	key.proto = l4.src.proto_raw;
+	key.port = outgoing ? l4.src.port : l4.dst.port;
+	key.pad = 0;
+	owner = bpf_map_lookup_elem(&sockets, &key);
+	if (gadget_should_discard_process(owner ? &owner->proc : NULL))
+		return 0;
+
+	/* built in place: a record that does not fit still has its query
+	 * remembered */
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		gadget_count_lost();
+		query_latency(&l4, netns, id, now, qr, outgoing);
+		return 0;
+	}
+	__builtin_memset(ev, 0, sizeof(*ev));
+	ev->timestamp_raw = now;
+	ev->netns_id = netns;
+	ev->pkt_type_raw = skb->pkt_type;
 	ev->src = l4.src;
 	ev->dst = l4.dst;
-
-	ev->id = msg_u16(s, 0);
-	flags = msg_u16(s, 2);
-	ev->qr_raw = flags >> 15;
+	ev->id = id;
+	ev->qr_raw = qr;
 	ev->opcode_raw = flags >> 11 & 0xF;
 	ev->aa = flags >> 10 & 1;
 	ev->tc = flags >> 9 & 1;
 	ev->rd = flags >> 8 & 1;
 	ev->ra = flags >> 7 & 1;
 	ev->rcode_raw = flags & 0xF;
-	qdcount = msg_u16(s, 4);
-	ev->num_answers = msg_u16(s, 6);
+	ev->num_answers = ancount;
 	__builtin_memcpy(&ev->nameserver.addr_raw,
-			 ev->qr_raw ? &l4.src.addr_raw : &l4.dst.addr_raw,
+			 qr ? &l4.src.addr_raw : &l4.dst.addr_raw,
 			 sizeof(ev->nameserver.addr_raw));
 	ev->nameserver.version = l4.src.version;
+	if (owner)
+		ev->proc = owner->proc;
 
-	/* a TCP segment that continues a message has no header: its
-	 * "question count" is noise, rarely 0 or 1 */
-	if (l4.src.proto_raw == IPPROTO_TCP && qdcount > 1)
-		return 0;
+	w.s = s;
+	w.ev = ev;
 	s->end = DNS_HDR_LEN;
 	if (qdcount) {
 		s->pos = DNS_HDR_LEN;
-		s->label = s->out = s->end = s->hops = s->kept = 0;
+		s->out = s->end = s->hops = s->kept = s->steps = 0;
 		s->name_ok = s->truncated = 0;
-		bpf_loop(DNS_NAME_STEPS, name_step, NULL, 0);
+		bpf_loop(DNS_NAME_STEPS, name_step, &w, 0);
 		/* a name cut short or looping is no name: show none of it;
 		 * one too long to show ends at its last whole label */
 		if (!s->name_ok)
@@ -981,27 +1059,17 @@ int trace_dns(struct __sk_buff *skb)
 		}
 	}
 	/* answers follow one question, or none (mDNS announcements) */
-	if (ev->qr_raw && qdcount <= 1 && ev->num_answers) {
+	if (qr && qdcount <= 1 && ancount) {
 		s->pos = s->end;
-		s->records = ev->num_answers;
+		s->records = ancount;
 		s->in_owner = 1;
 		s->naddr = 0;
-		bpf_loop(DNS_RR_STEPS, record_step, NULL, 0);
+		bpf_loop(DNS_RR_STEPS, record_step, &w, 0);
 	}
 
-	/* the local end of the packet: its source when it leaves */
-	key.netns = ev->netns_id;
-	key.proto = l4.src.proto_raw;
-	key.port = outgoing ? l4.src.port : l4.dst.port;
-	key.pad = 0;
-	owner = bpf_map_lookup_elem(&sockets, &key);
-	if (owner)
-		ev->proc = owner->proc;
-	if (gadget_should_discard_process(owner ? &owner->proc : NULL))
-		return 0;
-
-	ev->latency_ns_raw = query_latency(s, &l4, ev->qr_raw, outgoing);
-	gadget_output_buf(skb, &events, ev, sizeof(*ev));
+	latency = query_latency(&l4, netns, id, now, qr, outgoing);
+	ev->latency_ns_raw = latency;
+	bpf_ringbuf_submit(ev, gadget_wakeup_flags(&events));
 	return 0;
 }
 
