@@ -4,6 +4,7 @@
 namespace, taken when a namespace appears and let go when it disappears
 (the socket would otherwise keep a deleted namespace alive)."""
 import os
+import re
 import tempfile
 import time
 
@@ -26,10 +27,15 @@ def packet_sockets(pid):
     return inodes
 
 
-def count_packet_sockets_in(ns_name, pid):
-    """How many of pid's packet sockets live in netns ns_name (ss -0)."""
-    lines = sh(f"ip netns exec {ns_name} ss -0 -a -p -H", check_rc=False)
-    return sum(1 for line in lines.splitlines() if f"pid={pid}," in line)
+def packet_sockets_in(ns_name, pid):
+    """Inodes of pid's packet sockets that live in netns ns_name."""
+    out = sh(f"ip netns exec {ns_name} ss -0 -a -p -e -H", check_rc=False)
+    inodes = set()
+    for line in out.splitlines():
+        m = re.search(r"ino:(\d+)", line)
+        if f"pid={pid}," in line and m:
+            inodes.add(int(m.group(1)))
+    return inodes
 
 
 def wait_until(pred, what, timeout=10):
@@ -55,18 +61,16 @@ def namespace_taken_then_let_go(env):
     ns = None
     try:
         pid = r.proc.pid
-        before = len(packet_sockets(pid))
         ns = Netns(NS)
-        # a new namespace gets the runner's packet socket within a second
-        # or two (rescans run every second)
-        wait_until(lambda: count_packet_sockets_in(NS, pid) == 1,
+        # a new namespace gets one packet socket of the runner within a
+        # second or two (rescans run every second)
+        wait_until(lambda: len(packet_sockets_in(NS, pid)) == 1,
                    "the runner's packet socket in the new namespace")
-        during = len(packet_sockets(pid))
-        check(during == before + 1,
-              f"sockets before {before}, with the namespace {during}")
+        (ino,) = packet_sockets_in(NS, pid)
+        check(ino in packet_sockets(pid), "socket not among the runner's")
         ns.delete()
         ns = None
-        wait_until(lambda: len(packet_sockets(pid)) == before,
+        wait_until(lambda: ino not in packet_sockets(pid),
                    "the runner to close its socket of the deleted namespace")
         check(r.proc.poll() is None, "runner exited")
     finally:
