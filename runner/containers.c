@@ -23,10 +23,10 @@
 
 struct entry {
 	__u64 mntns;
-	__u64 instance; /* the namespace's id from the kernel; 0: from /proc */
-	__u64 cgroup_id; /* of the note that made it; 0: from /proc */
+	__u64 instance; /* the kernel's id of the namespace; 0: unknown */
+	unsigned int pid; /* a process /proc showed in it (0: none) */
 	unsigned int gen; /* last scan (or note) that saw it */
-	bool told; /* by a note of the exec hook */
+	bool told; /* the exec hook told about it */
 	struct container_info info;
 	struct entry *next;
 };
@@ -258,6 +258,8 @@ static int add(struct containers *c, __u64 mntns, const char *pid)
 
 	if (!e)
 		return -1;
+	if (pid)
+		e->pid = (unsigned int)atoi(pid);
 	if (pid && !proc_container(c, pid, &e->info))
 		name_container(c, &e->info);
 	return 0;
@@ -328,11 +330,12 @@ static int note_container(const struct containers *c,
 	struct stat st;
 
 	note_path(n, path, sizeof(path));
-	if (path[0])
-		return containers_parse_cgroup(path, ci->runtime, ci->id);
+	if (!containers_parse_cgroup(path, ci->runtime, ci->id))
+		return 0;
 	/*
-	 * The root of the default hierarchy: cgroup v1 alone, or a process
-	 * that no runtime placed.  Its v1 cgroups may tell while it runs.
+	 * Not in cgroup v2 (v1 alone, or a runtime that leaves v2 to its
+	 * parent on a hybrid host): the v1 cgroups may tell, while the
+	 * process is still the one in that namespace.
 	 */
 	snprintf(pid, sizeof(pid), "%u", n->pid);
 	snprintf(path, sizeof(path), "%s/proc/%s/ns/mnt", c->root, pid);
@@ -342,39 +345,50 @@ static int note_container(const struct containers *c,
 }
 
 /*
- * A note is about the first exec of a {namespace, cgroup} pair.  A known
- * namespace (same instance) that is a container's stays so, whatever
- * cgroup below the container's a process execs in; otherwise the note
- * says what the namespace is now: the number may be a new namespace's,
- * which is what makes the previous container's name go.
+ * Whether the process that /proc told e's namespace by is still in it:
+ * then a note about e's number is about e's namespace (the numbers of the
+ * namespaces alive are distinct).
+ */
+static bool scanned_alive(const struct containers *c, const struct entry *e)
+{
+	char path[1024];
+	struct stat st;
+
+	if (!e->pid)
+		return false;
+	snprintf(path, sizeof(path), "%s/proc/%u/ns/mnt", c->root, e->pid);
+	return stat(path, &st) == 0 && st.st_ino == e->mntns;
+}
+
+/*
+ * A note tells the first exec the hook saw in a namespace.  What a
+ * namespace is was decided once, by its first note or, for one from
+ * before the runner, by /proc: a container runtime that execs in its own
+ * namespace from a container's cgroup (runc does) does not make it the
+ * container's.  A note about another instance behind a known number is
+ * about a new namespace: the previous one's container goes.
  */
 int containers_handle_note(struct containers *c,
 			   const struct containers_note *n)
 {
 	struct entry *e = find(c, n->mntns);
-	bool same_ns = e && e->instance && e->instance == n->mntns_instance;
 	struct container_info ci = { 0 };
 
-	if (same_ns && e->info.id[0])
-		return 0;
-	if (note_container(c, n, &ci)) {
-		if (same_ns)
-			return 0;
-		memset(&ci, 0, sizeof(ci));
-	} else if (e && !strcmp(e->info.id, ci.id)) {
-		/* the scan's entry, now known by its instance: keep its names */
+	if (e && (e->instance ? e->instance == n->mntns_instance :
+				scanned_alive(c, e))) {
 		e->instance = n->mntns_instance;
-		e->cgroup_id = n->cgroup_id;
 		e->gen = c->gen;
 		e->told = true;
 		return 0;
-	} else {
-		name_container(c, &ci);
 	}
+	if (!note_container(c, n, &ci))
+		name_container(c, &ci);
+	else
+		memset(&ci, 0, sizeof(ci));
 	if (!e && !(e = insert(c, n->mntns)))
 		return -1;
 	e->instance = n->mntns_instance;
-	e->cgroup_id = n->cgroup_id;
+	e->pid = 0;
 	e->gen = c->gen;
 	e->told = true;
 	e->info = ci;
@@ -411,8 +425,6 @@ int containers_scan(struct containers *c, struct error **err)
 	struct dirent *d;
 	DIR *dp;
 
-	/* What the kernel told is older than what /proc shows now. */
-	containers_poll(c);
 	snprintf(path, sizeof(path), "%s/proc", c->root);
 	dp = opendir(path);
 	if (!dp)
@@ -430,6 +442,10 @@ int containers_scan(struct containers *c, struct error **err)
 			continue;
 		e = find(c, st.st_ino);
 		if (e) {
+			/* its first process now (the host's: 1), for
+			 * scanned_alive() */
+			if (e->gen != c->gen && !e->told)
+				e->pid = (unsigned int)atoi(d->d_name);
 			e->gen = c->gen;
 			continue;
 		}
@@ -440,5 +456,11 @@ int containers_scan(struct containers *c, struct error **err)
 	}
 	closedir(dp);
 	drop_stale(c);
+	/*
+	 * Then what the hook told, about namespaces /proc may have shown
+	 * (scanned_alive()): at start, the namespaces from before the hook
+	 * are those of /proc, whatever the first exec in them.
+	 */
+	containers_poll(c);
 	return 0;
 }

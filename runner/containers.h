@@ -3,13 +3,14 @@
  * Which container a mount namespace belongs to.
  *
  * An exec hook in the kernel (runner/containers_tracker.h) tells the
- * runner the cgroup of the first exec in each {mount namespace, cgroup}
- * pair, and again when a mount namespace number is reused: the container
- * id comes from the cgroup's names, its name and image from podman's and
- * docker's state files, read right then (a one-shot container may be gone
- * a millisecond later).  A /proc scan (containers_scan(), at start and
- * once a second) covers the processes that were there before the runner,
- * and is all there is when the hook cannot load.
+ * runner the cgroup of the first exec in each mount namespace, and again
+ * when the kernel gives a freed namespace number to a new namespace: the
+ * container id comes from the cgroup's names, its name and image from
+ * podman's and docker's state files, read right then (a one-shot
+ * container may be gone a millisecond later).  A /proc scan
+ * (containers_scan(), at start and once a second) covers the namespaces
+ * that were there before the runner, and is all there is when the hook
+ * cannot load.
  *
  * containers_poll() takes in what the kernel told; containers_lookup() is
  * a hash probe.
@@ -50,7 +51,8 @@ void containers_poll(struct containers *c);
 /* Update the cache from one note of the hook (see containers_poll()). */
 int containers_handle_note(struct containers *c,
 			   const struct containers_note *n);
-/* Re-read /proc (and the runtimes' state for new containers). */
+/* Re-read /proc (and the runtimes' state for new containers), then take
+ * in the hook's notes. */
 int containers_scan(struct containers *c, struct error **err);
 /*
  * The container of mntns, or NULL (host, or unknown).  Without the exec

@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The runner's exec hook (runner/bpf/containers.bpf.c, embedded as a
- * libbpf skeleton): once per {mount namespace, cgroup} pair, and again
- * when a mount namespace number comes back for a new namespace, the kernel
- * tells which cgroup the exec'ing process is in.
+ * libbpf skeleton): at the first exec it sees in a mount namespace, the
+ * kernel tells which cgroup the exec'ing process is in.
  */
 #ifndef RUNNER_CONTAINERS_TRACKER_H
 #define RUNNER_CONTAINERS_TRACKER_H

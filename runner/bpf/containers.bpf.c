@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR Apache-2.0 */
 /*
- * The runner's container tracker: on exec, tell user space once about each
- * {mount namespace, cgroup} pair, with the names of the cgroup and its
- * parents, so that a container is known before its first event even when
- * it ends within milliseconds, and a mount namespace number reused by the
- * kernel for the next container is told again (its instance differs).
+ * The runner's container tracker: the first exec seen in a mount namespace
+ * is told to user space with the exec'ing process's cgroup (its names up
+ * to CONTAINERS_CGROUP_DEPTH levels), so that a container is known before
+ * its first event even when it ends within milliseconds.  The kernel hands
+ * a freed namespace inode number to the next namespace at once: a number
+ * told before is told again when its namespace instance differs (or, on a
+ * kernel without instance ids, its cgroup).
  *
- * An exec in a pair already told costs one hash lookup.  Records are
- * submitted without a wake-up: the runner consumes them from memory.
+ * Any other exec costs one hash lookup.  Records are submitted without a
+ * wake-up: the runner takes them from memory before each event.
  */
 #include <vmlinux.h>
 #include <bpf/bpf_helpers.h>
@@ -16,13 +18,13 @@
 
 #include "runner/bpf/containers.h"
 
-char LICENSE[] SEC("license") = "Dual BSD/GPL";
+char LICENSE[] SEC("license") = "GPL";
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
-	__type(key, struct containers_seen);
-	__type(value, __u64); /* mntns_instance when told */
+	__type(key, __u64); /* mount namespace inode number */
+	__type(value, struct containers_seen);
 } seen SEC(".maps");
 
 struct {
@@ -84,11 +86,11 @@ static __u64 mntns_instance(struct mnt_namespace *ns)
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(sched_process_exec, struct task_struct *p)
 {
-	struct containers_seen key = {};
+	struct containers_seen now, *told;
 	struct containers_note *n;
 	struct mnt_namespace *ns;
 	struct kernfs_node *kn;
-	__u64 instance, *told;
+	__u64 mntns;
 	__u32 i;
 
 	if (!p->nsproxy)
@@ -96,20 +98,21 @@ int BPF_PROG(sched_process_exec, struct task_struct *p)
 	ns = p->nsproxy->mnt_ns;
 	if (!ns)
 		return 0;
-	key.mntns = ns->ns.inum;
-	key.cgroup_id = bpf_get_current_cgroup_id();
-	instance = mntns_instance(ns);
-	told = bpf_map_lookup_elem(&seen, &key);
-	if (told && *told == instance)
+	mntns = ns->ns.inum;
+	now.mntns_instance = mntns_instance(ns);
+	now.cgroup_id = bpf_get_current_cgroup_id();
+	told = bpf_map_lookup_elem(&seen, &mntns);
+	if (told && told->mntns_instance == now.mntns_instance &&
+	    (now.mntns_instance || told->cgroup_id == now.cgroup_id))
 		return 0;
 
 	n = bpf_ringbuf_reserve(&notes, sizeof(*n), 0);
 	if (!n)
 		return 0; /* not marked as told: the next exec tries again */
-	bpf_map_update_elem(&seen, &key, &instance, BPF_ANY);
-	n->mntns = key.mntns;
-	n->mntns_instance = instance;
-	n->cgroup_id = key.cgroup_id;
+	bpf_map_update_elem(&seen, &mntns, &now, BPF_ANY);
+	n->mntns = mntns;
+	n->mntns_instance = now.mntns_instance;
+	n->cgroup_id = now.cgroup_id;
 	n->pid = p->tgid;
 	kn = p->cgroups->dfl_cgrp->kn;
 	for (i = 0; i < CONTAINERS_CGROUP_DEPTH && kn; i++) {

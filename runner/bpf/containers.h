@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR Apache-2.0 */
 /*
  * The runner's own eBPF program (containers.bpf.c) and runner/containers.c
- * share this: what the kernel tells about the first exec of a mount
- * namespace instance in a cgroup.
+ * share this: what the kernel tells about the first exec it sees in a
+ * mount namespace.
  */
 #ifndef RUNNER_BPF_CONTAINERS_H
 #define RUNNER_BPF_CONTAINERS_H
@@ -16,19 +16,19 @@
 /* bytes per component: "cri-containerd-<64 hex>.scope" is 86 */
 #define CONTAINERS_NAME_LEN 128
 
-/* A key of the kernel's table of what it already told. */
+/* What the kernel keeps per mount namespace inode number. */
 struct containers_seen {
-	__u64 mntns; /* mount namespace inode number */
-	__u64 cgroup_id; /* default-hierarchy (cgroup v2) cgroup id */
+	__u64 mntns_instance;
+	__u64 cgroup_id;
 };
 
 /* One record of the ring buffer. */
 struct containers_note {
 	__u64 mntns; /* mount namespace inode number */
 	/*
-	 * The namespace itself: inode numbers are reused at once, these are
-	 * not (ns_common.ns_id since Linux 6.18, mnt_namespace.seq before);
-	 * 0 if the kernel has neither.
+	 * The namespace itself: inode numbers are reused at once, this is
+	 * not (ns_common.ns_id in recent kernels, mnt_namespace.seq
+	 * before); 0 if the kernel has neither.
 	 */
 	__u64 mntns_instance;
 	__u64 cgroup_id; /* bpf_get_current_cgroup_id() */

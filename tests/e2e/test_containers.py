@@ -54,7 +54,9 @@ def setup():
     try:
         sh("podman --version")
         build_images(env.store, {"trace_dns:latest":
-                                 f"{ROOT}/gadget/trace_dns"})
+                                 f"{ROOT}/gadget/trace_dns",
+                                 "trace_exec:latest":
+                                 f"{ROOT}/examples/trace_exec"})
         env.ns = Netns(f"{NS}-dns")
         env.inode = env.ns.inode()
         env.dnsmasq = dnsmasq(env.ns, env.tmp, "127.0.0.1")
@@ -341,6 +343,41 @@ def short_lived_containers_each_named(env):
             bad.append(f"{n} ({ids[n][:12]}) shown as {shown}")
     if bad:
         raise Fail("events of " + "; ".join(bad))
+
+
+@test
+def one_shot_containers_exec_events(env):
+    """trace_exec and `podman run --rm` three times in a row: the first
+    exec in each container (its sh) carries that container's name and id,
+    though the kernel often gives each the mount namespace number of the
+    one before; the execs of podman, conmon and runc on the host carry none,
+    though runc execs a copy of itself from the container's cgroup."""
+    host = os.stat("/proc/self/ns/mnt").st_ino
+    r = Runner(["run", "trace_exec", "-o", "json", "--store", env.store])
+    names, ids = [], {}
+    try:
+        for tag in "uvw":
+            n = cname(tag)
+            names.append(n)
+            cid = os.path.join(env.tmp, f"{n}.cid")
+            sh(f"{PODMAN_RUN} --rm --network none --cidfile {cid}"
+               f" --name {n} {IMAGE} sh -c 'exit 0'")
+            with open(cid) as f:
+                ids[n] = f.read().strip()
+        wait_json(r, lambda e: e["runtime"]["containerName"] == names[-1])
+        time.sleep(0.2)
+        evs = json_lines(r.stdout())
+    finally:
+        stop_all([r])
+    for n in names:
+        got = [(e["proc"]["comm"], e["runtime"]["containerId"])
+               for e in evs if e["runtime"]["containerName"] == n]
+        eq(got, [("sh", ids[n])], f"exec events named {n}")
+    check_host_events([e for e in evs if e["proc"]["mntns_id"] == host],
+                      "host exec")
+    check(any(e["proc"]["comm"] in ("podman", "conmon", "runc", "exe")
+              and e["proc"]["mntns_id"] == host for e in evs),
+          "no exec of the container runtime on the host was seen")
 
 
 # ---- docker (when its daemon can start) -------------------------------------

@@ -226,33 +226,74 @@ static void note__mntns_number_reused__next_container_named(void **state)
 	containers_free(c);
 }
 
-/* One namespace, another cgroup (below the container's, or a runtime's
- * helper): the namespace stays the container's. */
-static void note__same_namespace_other_cgroup__stays_container(void **state)
+/* A namespace is what its first note said (the kernel tells an instance
+ * again only when its entry was evicted). */
+static void note__same_instance_again__first_note_decides(void **state)
 {
 	struct containers *c = containers_new(root);
 	const struct container_info *ci;
 
 	(void)state;
 	tell(c, note(5000, 30, 300, 1, "libpod-" PODMAN_ID, NULL));
-	tell(c, note(5000, 30, 301, 1, "init.scope", "deep", "deeper",
-		     "deepest", NULL));
+	tell(c, note(5000, 30, 301, 1, "init.scope", "deep", NULL));
 	ci = containers_lookup(c, 5000);
 	assert_non_null(ci);
 	assert_string_equal(ci->id, PODMAN_ID);
-	/* and the other way round: a container once its cgroup is set */
 	tell(c, note(5001, 31, 302, 1, "system.slice", "", NULL));
-	assert_null(containers_lookup(c, 5001));
 	tell(c, note(5001, 31, 303, 1, "libpod-" PODMAN_ID2, NULL));
-	ci = containers_lookup(c, 5001);
+	assert_null(containers_lookup(c, 5001));
+	containers_free(c);
+}
+
+/* runc execs in the host's namespace from the container's cgroup (its
+ * copy of itself): the host's namespace, told by /proc, stays the host's. */
+static void note__scanned_namespace_alive__stays_as_scanned(void **state)
+{
+	struct containers *c = containers_new(root);
+	__u64 host = inode_of("proc/1/ns/mnt");
+
+	(void)state;
+	assert_int_equal(containers_scan(c, NULL), 0);
+	tell(c, note(host, 70, 700, 4242, "libpod-" PODMAN_ID, "libpod_parent",
+		     "", NULL));
+	assert_null(containers_lookup(c, host));
+	/* and then its instance is known: another one is a new namespace */
+	tell(c, note(host, 71, 701, 4243, "libpod-" PODMAN_ID2, NULL));
+	assert_non_null(containers_lookup(c, host));
+	containers_free(c);
+}
+
+/* The process /proc told a namespace by is gone: its number may be a new
+ * namespace's. */
+static void note__scanned_process_gone__note_decides(void **state)
+{
+	struct containers *c = containers_new(root);
+	const struct container_info *ci;
+	char dir[1024], cmd[1100];
+	__u64 mntns;
+
+	(void)state;
+	put("proc/300/ns/mnt", "");
+	put("proc/300/cgroup", "0::/libpod_parent/libpod-" PODMAN_ID "\n");
+	mntns = inode_of("proc/300/ns/mnt");
+	assert_int_equal(containers_scan(c, NULL), 0);
+	ci = containers_lookup(c, mntns);
+	assert_non_null(ci);
+	assert_string_equal(ci->id, PODMAN_ID);
+	snprintf(dir, sizeof(dir), "%s/proc/300", root);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+	tell(c, note(mntns, 80, 800, 4244, "libpod-" PODMAN_ID2, NULL));
+	ci = containers_lookup(c, mntns);
 	assert_non_null(ci);
 	assert_string_equal(ci->name, "second");
 	containers_free(c);
 }
 
-/* In the root of cgroup v2 (v1 alone): the process's /proc tells, if it
- * is still the one in that namespace. */
-static void note__root_cgroup__read_from_proc(void **state)
+/* No container in the cgroup v2 path (v1 alone, or a runtime that left
+ * v2 to its parent): /proc tells, if the process is still in that
+ * namespace. */
+static void note__no_container_in_v2_path__read_from_proc(void **state)
 {
 	struct containers *c = containers_new(root);
 	const struct container_info *ci;
@@ -263,7 +304,13 @@ static void note__root_cgroup__read_from_proc(void **state)
 	ci = containers_lookup(c, mntns);
 	assert_non_null(ci);
 	assert_string_equal(ci->name, "web");
-	tell(c, note(mntns + 1, 41, 1, 200, "", NULL));
+	tell(c, note(mntns, 41, 2, 200, "containerd.service", "system.slice",
+		     "", NULL));
+	ci = containers_lookup(c, mntns);
+	assert_non_null(ci);
+	assert_string_equal(ci->name, "web");
+	/* another process now, or gone */
+	tell(c, note(mntns + 1, 42, 1, 200, "", NULL));
 	assert_null(containers_lookup(c, mntns + 1));
 	containers_free(c);
 }
@@ -317,9 +364,11 @@ int main(void)
 		cmocka_unit_test(note__systemd_and_docker_paths__parsed),
 		cmocka_unit_test(
 			note__mntns_number_reused__next_container_named),
+		cmocka_unit_test(note__same_instance_again__first_note_decides),
 		cmocka_unit_test(
-			note__same_namespace_other_cgroup__stays_container),
-		cmocka_unit_test(note__root_cgroup__read_from_proc),
+			note__scanned_namespace_alive__stays_as_scanned),
+		cmocka_unit_test(note__scanned_process_gone__note_decides),
+		cmocka_unit_test(note__no_container_in_v2_path__read_from_proc),
 		cmocka_unit_test(note__after_scan__same_kept_other_replaced),
 		cmocka_unit_test(scan__told_container_gone__kept_one_scan),
 	};

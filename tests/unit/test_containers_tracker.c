@@ -5,7 +5,9 @@
  * (unshare(CLONE_NEWNS)) or in ours, and the notes are checked against
  * /proc and the cgroup v2 tree.  Needs root.
  */
+#include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -48,11 +50,12 @@ static const struct containers_note *find_note(const struct notes *ns,
 	return NULL;
 }
 
-static size_t count_notes(const struct notes *ns, __u64 mntns)
+/* Notes about mntns from the from-th on (numbers are reused). */
+static size_t count_notes(const struct notes *ns, size_t from, __u64 mntns)
 {
 	size_t k = 0;
 
-	for (size_t i = 0; i < ns->count; i++)
+	for (size_t i = from; i < ns->count; i++)
 		k += ns->n[i].mntns == mntns;
 	return k;
 }
@@ -67,14 +70,18 @@ static __u64 mntns_of(pid_t pid)
 	return st.st_ino;
 }
 
+enum ns_how { NS_OURS, NS_NEW, NS_JOIN };
+
 /*
- * Exec /bin/true in a child, in a new mount namespace if asked; return its
- * pid and (before the exec) its mount namespace.
+ * A child that joins cgroup v2 folder cgdir (unless NULL), then our mount
+ * namespace, a new one, or that of process join, and execs prog (true or
+ * sleep 10) once told to; its pid, and its mount namespace before the exec.
  */
-static pid_t exec_true(bool new_mntns, __u64 *mntns)
+static pid_t spawn(const char *cgdir, enum ns_how how, pid_t join,
+		   const char *prog, __u64 *mntns)
 {
 	int ready[2], go[2];
-	char c = 0;
+	char c = 0, path[4200];
 	pid_t pid;
 
 	assert_int_equal(pipe(ready), 0);
@@ -82,12 +89,29 @@ static pid_t exec_true(bool new_mntns, __u64 *mntns)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		if (new_mntns && unshare(CLONE_NEWNS))
-			_exit(2);
-		if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 1)
+		int fd;
+
+		if (cgdir) {
+			snprintf(path, sizeof(path), "%s/cgroup.procs", cgdir);
+			fd = open(path, O_WRONLY);
+			if (fd < 0 || write(fd, "0", 1) != 1)
+				_exit(2);
+			close(fd);
+		}
+		if (how == NS_NEW && unshare(CLONE_NEWNS))
 			_exit(3);
-		execl("/bin/true", "true", (char *)NULL);
-		_exit(4);
+		if (how == NS_JOIN) {
+			snprintf(path, sizeof(path), "/proc/%d/ns/mnt",
+				 (int)join);
+			fd = open(path, O_RDONLY);
+			if (fd < 0 || setns(fd, CLONE_NEWNS))
+				_exit(4);
+			close(fd);
+		}
+		if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(5);
+		execl(prog, prog, "10", (char *)NULL);
+		_exit(6);
 	}
 	close(ready[1]);
 	close(go[0]);
@@ -99,6 +123,11 @@ static pid_t exec_true(bool new_mntns, __u64 *mntns)
 	return pid;
 }
 
+static pid_t exec_true(bool new_mntns, __u64 *mntns)
+{
+	return spawn(NULL, new_mntns ? NS_NEW : NS_OURS, 0, "/bin/true", mntns);
+}
+
 static void reap(pid_t pid)
 {
 	int status;
@@ -108,28 +137,65 @@ static void reap(pid_t pid)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
-/* Our cgroup v2 path ("/a/b") and its id (the directory's inode). */
-static void own_cgroup(char *path, size_t size, __u64 *id)
+/* Wait until process pid has exec'd prog (its comm changed). */
+static void wait_exec(pid_t pid, const char *comm)
 {
-	cleanup_free char *cg = NULL, *mi = NULL;
-	char dir[4096], mnt[1024] = "";
-	const char *line, *p;
-	struct stat st;
+	char path[64];
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	for (i = 0; i < 500; i++) {
+		cleanup_free char *text = NULL;
+
+		if (!read_file(path, &text, NULL, NULL) &&
+		    !strncmp(text, comm, strlen(comm)))
+			return;
+		usleep(10000);
+	}
+	fail_msg("process %d did not exec %s", (int)pid, comm);
+}
+
+/* The cgroup v2 mount point: /sys/fs/cgroup, or .../unified (hybrid). */
+static void cgroup2_mount(char *mnt, size_t size)
+{
+	cleanup_free char *mi = NULL;
+	char *line, *save = NULL;
+
+	assert_int_equal(read_file("/proc/self/mountinfo", &mi, NULL, NULL), 0);
+	for (line = strtok_r(mi, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char dir[1024];
+
+		if (strstr(line, " - cgroup2 ") &&
+		    sscanf(line, "%*s %*s %*s %*s %1023s", dir) == 1) {
+			snprintf(mnt, size, "%s", dir);
+			return;
+		}
+	}
+	fail_msg("no cgroup2 mount");
+}
+
+/* Our cgroup v2 path ("/a/b", "/" for the root) and its folder. */
+static void own_cgroup(char *path, size_t size, char *dir, size_t dsize)
+{
+	cleanup_free char *cg = NULL;
+	char mnt[1024];
+	const char *line;
 
 	assert_int_equal(read_file("/proc/self/cgroup", &cg, NULL, NULL), 0);
 	line = strstr(cg, "0::");
 	assert_non_null(line);
 	snprintf(path, size, "%.*s", (int)strcspn(line + 3, "\n"), line + 3);
-	/* the cgroup2 mount point: /sys/fs/cgroup or .../unified */
-	assert_int_equal(read_file("/proc/self/mountinfo", &mi, NULL, NULL), 0);
-	for (p = mi; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
-		if (sscanf(p, "%*s %*s %*s %*s %1023s", mnt) == 1 &&
-		    strstr(p, " - cgroup2 "))
-			break;
-	assert_non_null(p);
-	snprintf(dir, sizeof(dir), "%s%s", mnt, path);
-	assert_int_equal(stat(dir, &st), 0);
-	*id = st.st_ino;
+	cgroup2_mount(mnt, sizeof(mnt));
+	snprintf(dir, dsize, "%s%s", mnt, strcmp(path, "/") ? path : "");
+}
+
+static __u64 inode_of(const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(stat(path, &st), 0);
+	return st.st_ino;
 }
 
 struct fixture {
@@ -158,34 +224,35 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Exec in a new mount namespace: told, with our cgroup and its names. */
+/* A new mount namespace, from a cgroup of the test's: told, with the
+ * cgroup's id and names. */
 static void exec__new_mntns__told_with_cgroup(void **state)
 {
 	struct fixture *f = *state;
 	const struct containers_note *n;
-	char path[4096];
-	const char *leaf;
+	char path[1024], dir[2048], cgdir[2200], leaf[64];
+	const char *parent;
 	__u64 mntns, cgid;
 	pid_t pid;
 
-	own_cgroup(path, sizeof(path), &cgid);
-	pid = exec_true(true, &mntns);
+	own_cgroup(path, sizeof(path), dir, sizeof(dir));
+	snprintf(leaf, sizeof(leaf), "runner-test-%d", (int)getpid());
+	snprintf(cgdir, sizeof(cgdir), "%s/%s", dir, leaf);
+	assert_int_equal(mkdir(cgdir, 0755), 0);
+	cgid = inode_of(cgdir); /* the cgroup id */
+	pid = spawn(cgdir, NS_NEW, 0, "/bin/true", &mntns);
 	reap(pid);
+	assert_int_equal(rmdir(cgdir), 0);
 	assert_true(containers_tracker_consume(f->t) >= 1);
 	n = find_note(&f->notes, mntns);
 	assert_non_null(n);
 	assert_int_equal(n->pid, pid);
-	assert_int_equal(n->cgroup_id, cgid);
 	assert_int_not_equal(n->mntns_instance, 0);
-	assert_true(n->depth >= 1 && n->depth <= CONTAINERS_CGROUP_DEPTH);
-	leaf = strrchr(path, '/') + 1;
-	if (*leaf) {
-		assert_string_equal(n->names[0], leaf);
-	} else { /* the root cgroup */
-		assert_int_equal(n->depth, 1);
-		assert_true(!strcmp(n->names[0], "") ||
-			    !strcmp(n->names[0], "/"));
-	}
+	assert_true(n->depth >= 2 && n->depth <= CONTAINERS_CGROUP_DEPTH);
+	assert_string_equal(n->names[0], leaf);
+	parent = strrchr(path, '/') + 1; /* "" for the root */
+	assert_string_equal(n->names[1], parent);
+	assert_int_equal(n->cgroup_id, cgid);
 }
 
 /*
@@ -217,21 +284,37 @@ static void exec__mntns_after_mntns__each_told_apart(void **state)
 	}
 }
 
-/* A second exec in the same namespace and cgroup costs no note. */
-static void exec__pair_already_told__not_told_again(void **state)
+/*
+ * A namespace told once is not told again: not for another exec, not for
+ * one from another cgroup.
+ */
+static void exec__known_namespace__not_told_again(void **state)
 {
 	struct fixture *f = *state;
-	__u64 mntns, again;
-	size_t told;
+	char path[1024], dir[2048], cgdir[2200];
+	__u64 mntns, joined;
+	size_t from = f->notes.count;
+	pid_t a, b;
+	int status;
 
-	reap(exec_true(false, &mntns));
+	own_cgroup(path, sizeof(path), dir, sizeof(dir));
+	snprintf(cgdir, sizeof(cgdir), "%s/runner-test-%d-b", dir,
+		 (int)getpid());
+	assert_int_equal(mkdir(cgdir, 0755), 0);
+	a = spawn(NULL, NS_NEW, 0, "/bin/sleep", &mntns);
+	wait_exec(a, "sleep");
 	containers_tracker_consume(f->t);
-	assert_int_equal(mntns, mntns_of(getpid()));
-	told = count_notes(&f->notes, mntns);
-	reap(exec_true(false, &again));
-	reap(exec_true(false, &again));
+	assert_int_equal(count_notes(&f->notes, from, mntns), 1);
+	b = spawn(NULL, NS_JOIN, a, "/bin/true", &joined);
+	reap(b);
+	b = spawn(cgdir, NS_JOIN, a, "/bin/true", &joined);
+	reap(b);
+	assert_int_equal(joined, mntns);
+	kill(a, SIGKILL);
+	assert_int_equal(waitpid(a, &status, 0), a);
+	assert_int_equal(rmdir(cgdir), 0);
 	containers_tracker_consume(f->t);
-	assert_int_equal(count_notes(&f->notes, mntns), told);
+	assert_int_equal(count_notes(&f->notes, from, mntns), 1);
 }
 
 /* containers_new("/") runs the tracker; a fake root does not. */
@@ -254,7 +337,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(exec__new_mntns__told_with_cgroup),
 		cmocka_unit_test(exec__mntns_after_mntns__each_told_apart),
-		cmocka_unit_test(exec__pair_already_told__not_told_again),
+		cmocka_unit_test(exec__known_namespace__not_told_again),
 		cmocka_unit_test(containers_new__host_root__tracking),
 	};
 
