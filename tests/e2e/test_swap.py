@@ -139,10 +139,8 @@ def make_v2(src, dst):
     edit(prog, "\tgadget_duration latency_ns_raw;\n};\n",
          "\tgadget_duration latency_ns_raw;\n"
          "\t__u32 dns_len; /* v2: bytes of the DNS message */\n};\n")
-    edit(prog, "\tev->latency_ns_raw = query_latency(s, &l4, ev->qr_raw, "
-         "outgoing);\n",
-         "\tev->latency_ns_raw = query_latency(s, &l4, ev->qr_raw, "
-         "outgoing);\n\tev->dns_len = l4.dns_len;\n")
+    edit(prog, "\tev->latency_ns_raw = latency;\n",
+         "\tev->latency_ns_raw = latency;\n\tev->dns_len = l4.dns_len;\n")
     meta = os.path.join(dst, "gadget.yaml")
     edit(meta, r"^description: >-\n(?:  .*\n)+",
          f"description: {V2_DESCRIPTION}\n", regex=True)
