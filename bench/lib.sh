@@ -1,0 +1,61 @@
+# SPDX-License-Identifier: Apache-2.0
+# Shared by the bench scripts (sourced): two test hosts in network
+# namespaces joined by a veth pair, dnsmasq answering on one, a dnsperf
+# query file, the trace_dns image in a throwaway store, and cleanup.
+# Before sourcing: cd to the repo root; BUILD and GADGET may be set.
+BUILD=${BUILD:-build}
+GADGET=${GADGET:-gadget/trace_dns}
+[ "$(id -u)" -eq 0 ] || exec tools/asroot.sh "$0" "$@"
+
+tmp=$(mktemp -d)
+store=$tmp/store
+runner_pid=
+bench_cleanup_extra() { :; }
+bench_cleanup() {
+	bench_cleanup_extra
+	[ -n "$runner_pid" ] && kill -INT "$runner_pid" 2>/dev/null || true
+	[ -f "$tmp/dnsmasq.pid" ] && kill "$(cat "$tmp/dnsmasq.pid")" 2>/dev/null || true
+	ip netns del bench-srv 2>/dev/null || true
+	ip netns del bench-cli 2>/dev/null || true
+	rm -rf "$tmp"
+}
+trap bench_cleanup EXIT
+
+ip netns add bench-srv
+ip netns add bench-cli
+ip -n bench-cli link add veth0 type veth peer name veth1 netns bench-srv
+ip -n bench-cli addr add 10.99.0.1/24 dev veth0
+ip -n bench-srv addr add 10.99.0.2/24 dev veth1
+for ns in bench-cli bench-srv; do
+	ip -n $ns link set lo up
+done
+ip -n bench-cli link set veth0 up
+ip -n bench-srv link set veth1 up
+
+ip netns exec bench-srv dnsmasq --no-resolv --no-hosts --bind-interfaces \
+	--listen-address=10.99.0.2 --address=/bench.test/10.1.2.3 \
+	--cache-size=10000 --pid-file="$tmp/dnsmasq.pid" --user=root
+for i in $(seq 1 100); do echo "host$i.bench.test A"; done >"$tmp/queries"
+
+"$BUILD/runner" image build "$GADGET" -t trace_dns:bench \
+	--store "$store" 2>/dev/null
+
+# Start `runner run trace_dns:bench ARGS...` (stdout to $out), wait until
+# it is attached; its pid is in runner_pid.
+bench_start_runner() {
+	local out=$1
+	shift
+	rm -f "$tmp/ready"
+	RUNNER_READY_FILE=$tmp/ready "$BUILD/runner" run trace_dns:bench \
+		--store "$store" "$@" >"$out" 2>"$tmp/runner.err" &
+	runner_pid=$!
+	while [ ! -f "$tmp/ready" ]; do sleep 0.05; done
+}
+
+# Stop the runner started above; its closing summary is the last line of
+# $tmp/runner.err.
+bench_stop_runner() {
+	kill -INT "$runner_pid"
+	wait "$runner_pid" || true
+	runner_pid=
+}
