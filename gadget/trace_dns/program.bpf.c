@@ -388,7 +388,7 @@ static __always_inline void own_current(struct sock *sk)
  * loads (no bpf_probe_read_kernel() call per field).
  */
 static __always_inline bool sock_key_of_btf(struct sock *sk,
-					     struct sock_key *key)
+					    struct sock_key *key)
 {
 	__u16 family = sk->__sk_common.skc_family;
 	__u16 proto;
