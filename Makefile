@@ -96,6 +96,7 @@ run: image
 
 # Unit tests run built with ASan+UBSan; end-to-end tests use the normal build.
 check: deps
+	@$(MAKE) --no-print-directory format-check
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 unit-bin
 	@UNIT_BUILD=$(BUILD)/asan tests/run.sh
