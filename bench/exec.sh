@@ -49,25 +49,21 @@ stop_runner() {
 	runner_pid=
 }
 
-# "run_time_ns run_cnt" of the runner's hook (the program whose maps are
-# `seen` and `notes`), 0 0 if it is not loaded
+# The runner's exec hook: the sched_process_exec program that appeared
+# when it started (other runners may be running).
+hook_id() {
+	comm -13 "$tmp/ids" <(bpftool prog show -j | jq '.[].id' | sort) |
+		while read -r id; do
+			bpftool prog show id "$id" -j |
+				jq -r 'select(.name == "sched_process_exec") | .id'
+		done | tail -n 1
+}
+
+# "run_time_ns run_cnt" of program $1 (0 0 without one)
 hook_stats() {
-	python3 - <<'PY'
-import json, subprocess
-def j(*a):
-    out = subprocess.run(["bpftool", "-j", *a], capture_output=True,
-                         text=True).stdout.strip()
-    return json.loads(out) if out else []
-progs = j("prog", "show", "name", "sched_process_exec")
-progs = progs if isinstance(progs, list) else [progs]
-for p in progs:
-    names = {j("map", "show", "id", str(m)).get("name") for m in p.get("map_ids", [])}
-    if {"seen", "notes"} <= names:
-        print(p.get("run_time_ns", 0), p.get("run_cnt", 0))
-        break
-else:
-    print(0, 0)
-PY
+	[ -n "$1" ] || { echo 0 0; return; }
+	bpftool prog show id "$1" -j |
+		jq -r '"\(.run_time_ns // 0) \(.run_cnt // 0)"'
 }
 
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
@@ -81,11 +77,13 @@ for load in "/bin/true" "unshare -m /bin/true"; do
 	for ((r = 0; r < ROUNDS; r++)); do
 		# shellcheck disable=SC2086
 		secs $load >>"$tmp/base"
+		bpftool prog show -j | jq '.[].id' | sort >"$tmp/ids"
 		start_runner
-		read -r ns0 cnt0 < <(hook_stats)
+		id=$(hook_id)
+		read -r ns0 cnt0 < <(hook_stats "$id")
 		# shellcheck disable=SC2086
 		secs $load >>"$tmp/traced"
-		read -r ns1 cnt1 < <(hook_stats)
+		read -r ns1 cnt1 < <(hook_stats "$id")
 		stop_runner
 		ns=$((ns + ns1 - ns0))
 		cnt=$((cnt + cnt1 - cnt0))

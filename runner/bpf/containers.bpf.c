@@ -100,11 +100,13 @@ int BPF_PROG(sched_process_exec, struct task_struct *p)
 		return 0;
 	mntns = ns->ns.inum;
 	now.mntns_instance = mntns_instance(ns);
-	now.cgroup_id = bpf_get_current_cgroup_id();
 	told = bpf_map_lookup_elem(&seen, &mntns);
-	if (told && told->mntns_instance == now.mntns_instance &&
-	    (now.mntns_instance || told->cgroup_id == now.cgroup_id))
-		return 0;
+	if (told && now.mntns_instance &&
+	    told->mntns_instance == now.mntns_instance)
+		return 0; /* the common case: told already */
+	now.cgroup_id = bpf_get_current_cgroup_id();
+	if (told && !now.mntns_instance && told->cgroup_id == now.cgroup_id)
+		return 0; /* told already, as far as a kernel without ids tells */
 
 	n = bpf_ringbuf_reserve(&notes, sizeof(*n), 0);
 	if (!n)
