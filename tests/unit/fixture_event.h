@@ -7,8 +7,10 @@
 #ifndef TESTS_UNIT_FIXTURE_EVENT_H
 #define TESTS_UNIT_FIXTURE_EVENT_H
 
+#include <arpa/inet.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 #include <linux/btf.h>
 #include <linux/types.h>
 #include <bpf/btf.h>
@@ -203,6 +205,44 @@ static inline int fx_build(struct btf *btf, struct fx_types *t)
 }
 
 /* The gadget.yaml that goes with it, in the shape ig's trace_dns uses. */
+/* The event both the field and the output tests render. */
+static inline void fx_fill_event(struct fx_event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->timestamp_raw = 3600000000005ULL;
+	ev->netns_id = 4026531840ULL;
+	strcpy(ev->proc.comm, "nslookup");
+	ev->proc.pid = 4242;
+	ev->proc.tid = 4243;
+	ev->proc.mntns_id = 4026531841ULL;
+	strcpy(ev->proc.parent.comm, "sh");
+	ev->proc.parent.pid = 1;
+	ev->src.version = 4;
+	inet_pton(AF_INET, "10.0.0.1", ev->src.addr_raw.v6);
+	ev->src.port = 40000;
+	ev->src.proto_raw = 17;
+	ev->dst.version = 6;
+	inet_pton(AF_INET6, "fd00::53", ev->dst.addr_raw.v6);
+	ev->dst.port = 53;
+	ev->dst.proto_raw = 6;
+	ev->nameserver.version = 6;
+	inet_pton(AF_INET6, "fd00::53", ev->nameserver.addr_raw.v6);
+	ev->addresses[1].version = 4;
+	inet_pton(AF_INET, "192.0.2.7", ev->addresses[1].addr_raw.v6);
+	ev->latency_ns_raw = 1234567;
+	ev->id = 0x0c3b;
+	ev->qtype_raw = 2;
+	ev->pkt_type_raw = FX_OUTGOING;
+	ev->qr_raw = true;
+	ev->rcode_raw = 3;
+	strcpy(ev->name, "a\x01"
+			 "b.");
+	ev->delta = -7;
+	ev->flags_lo = 5;
+	ev->flags_hi = 17;
+	ev->pad = 0xffffffff;
+}
+
 static const char fx_yaml[] =
 	"name: trace dns\n"
 	"description: trace dns requests and responses\n"
