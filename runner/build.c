@@ -28,7 +28,8 @@
 #include "runner/build.h"
 #include "runner/common.h"
 
-#define BUILDER_VERSION "runner-0.1"
+#include "common/version.h"
+#define BUILDER_VERSION "runner-" RUNNER_VERSION
 
 extern char **environ;
 

@@ -9,7 +9,7 @@
 #include "runner/cmd_run.h"
 #include "runner/common.h"
 
-#define RUNNER_VERSION "0.1.0"
+#include "common/version.h"
 
 static int cmd_version(int argc, char **argv)
 {
