@@ -20,9 +20,7 @@
 #include "oci/ref.h"
 #include "oci/store.h"
 #include "oci/transfer.h"
-#include "runner/cli/cmd_image.h"
-#include "runner/cli/cmd_run.h"
-#include "runner/cli/common.h"
+#include "runner/cli/commands.h"
 #include "runner/engine/containers.h"
 #include "runner/engine/fields.h"
 #include "runner/engine/filter.h"
@@ -52,7 +50,7 @@ static const struct option base_opts[] = {
 	{ "store", required_argument, NULL, OPT_STORE },
 	{ "pull", required_argument, NULL, OPT_PULL },
 	{ "help", no_argument, NULL, 'h' },
-	IMAGE_REGISTRY_OPTIONS,
+	CLI_REGISTRY_OPTIONS,
 };
 #define N_BASE_OPTS (sizeof(base_opts) / sizeof(base_opts[0]))
 
@@ -90,7 +88,7 @@ static void usage(FILE *f)
 	      "      --timeout SECS   stop after SECS seconds\n"
 	      "      --max-events N   stop after N events\n"
 	      "      --store DIR      local image store ($RUNNER_STORE)\n"
-	      "      --pull POLICY    missing (default), always, never\n" IMAGE_REGISTRY_HELP
+	      "      --pull POLICY    missing (default), always, never\n" CLI_REGISTRY_HELP
 	      "  -h, --help           this help\n"
 	      "\n"
 	      "EXAMPLES\n"
@@ -280,7 +278,7 @@ static char *image_name(const struct oci_ref *ref)
 	return strdup(slash ? slash + 1 : ref->repository);
 }
 
-int cmd_run(int argc, char **argv)
+static int run_main(int argc, char **argv, struct error **err)
 {
 	struct option opts[N_BASE_OPTS + MAX_GADGET_FLAGS + 1];
 	const char *image, *store_flag = NULL, *fields = NULL;
@@ -289,7 +287,6 @@ int cmd_run(int argc, char **argv)
 	char cname_rule[300];
 	struct containers *ctrs = NULL;
 	size_t n_filters = 0;
-	cleanup_error struct error *err = NULL;
 	cleanup_free char *refstr = NULL, *name = NULL;
 	struct fieldset *fss[8] = { NULL };
 	struct output *outs[8] = { NULL };
@@ -319,10 +316,8 @@ int cmd_run(int argc, char **argv)
 			return EXIT_OK;
 		}
 	if (!image)
-		return runner_msg(EXIT_USAGE, "run: want an IMAGE (see `runner "
-					      "run --help`)");
-	if (oci_ref_parse(image, runner_default_prefix(), &ref, &err)) {
-		runner_fail(err);
+		return cli_usage_error(err, "run", "want an IMAGE");
+	if (oci_ref_parse(image, runner_default_prefix(), &ref, err)) {
 		return EXIT_USAGE;
 	}
 	refstr = oci_ref_format(ref);
@@ -330,7 +325,7 @@ int cmd_run(int argc, char **argv)
 
 	/* A first pass for where the image comes from: the image then
 	 * decides which other flags exist. */
-	image_registry_opts_init(&ro);
+	cli_registry_opts_init(&ro);
 	for (i = 1; i < (size_t)argc; i++) {
 		const struct option *o;
 		const char *val;
@@ -351,26 +346,25 @@ int cmd_run(int argc, char **argv)
 			if (o->val == OPT_STORE)
 				store_flag = val;
 			else if (o->val == OPT_PULL &&
-				 oci_pull_policy_parse(val, &policy, &err)) {
-				runner_fail(err);
+				 oci_pull_policy_parse(val, &policy, err)) {
 				return EXIT_USAGE;
 			} else
-				image_registry_option(&ro, o->val, val);
+				cli_registry_option(&ro, o->val, val);
 		}
 	}
-	if (oci_store_open(runner_store_dir(store_flag), &store, &err) ||
-	    oci_ensure_gadget(store, refstr, policy, &ro, &err) ||
-	    oci_store_get_gadget(store, refstr, NULL, &img, &err))
+	if (oci_store_open(runner_store_dir(store_flag), &store, err) ||
+	    oci_ensure_gadget(store, refstr, policy, &ro, err) ||
+	    oci_store_get_gadget(store, refstr, NULL, &img, err))
 		goto fail;
 	if (metadata_parse(img->config, img->config_len, "gadget.yaml", &md,
-			   &err) ||
-	    gadget_open(img->program, img->program_len, name, &g, &err) ||
-	    apply_defaults(g, md, &err))
+			   err) ||
+	    gadget_open(img->program, img->program_len, name, &g, err) ||
+	    apply_defaults(g, md, err))
 		goto fail;
 
 	n_params = gadget_param_count(g);
 	if (n_params > MAX_GADGET_FLAGS) {
-		error_set(&err, 0, "too many params (%zu)", n_params);
+		error_set(err, 0, "too many params (%zu)", n_params);
 		goto fail;
 	}
 	memcpy(opts, base_opts, sizeof(base_opts));
@@ -386,8 +380,8 @@ int cmd_run(int argc, char **argv)
 		switch (c) {
 		case 'o':
 			if (output_mode_parse(optarg, &mode)) {
-				rc = runner_msg(
-					EXIT_USAGE,
+				rc = cli_error(
+					err, EXIT_USAGE,
 					"invalid output mode '%s': want "
 					"columns, json, jsonpretty, yaml",
 					optarg);
@@ -399,9 +393,9 @@ int cmd_run(int argc, char **argv)
 			break;
 		case 'c':
 			if (strchr(optarg, ',') || strchr(optarg, '\\')) {
-				rc = runner_msg(EXIT_USAGE,
-						"invalid container name '%s'",
-						optarg);
+				rc = cli_error(err, EXIT_USAGE,
+					       "invalid container name '%s'",
+					       optarg);
 				goto out;
 			}
 			snprintf(cname_rule, sizeof(cname_rule),
@@ -410,23 +404,23 @@ int cmd_run(int argc, char **argv)
 			/* fall through */
 		case 'F':
 			if (n_filters == MAX_FILTERS) {
-				rc = runner_msg(EXIT_USAGE,
-						"more than %d filters",
-						MAX_FILTERS);
+				rc = cli_error(err, EXIT_USAGE,
+					       "more than %d filters",
+					       MAX_FILTERS);
 				goto out;
 			}
 			filters[n_filters++] = optarg;
 			break;
 		case OPT_TIMEOUT:
-			if (!parse_ulong("--timeout", optarg, 1, 31536000,
-					 &timeout)) {
+			if (parse_ulong("--timeout", optarg, 1, 31536000,
+					&timeout, err)) {
 				rc = EXIT_USAGE;
 				goto out;
 			}
 			break;
 		case OPT_MAX_EVENTS:
-			if (!parse_ulong("--max-events", optarg, 1, ~0UL,
-					 &max_events)) {
+			if (parse_ulong("--max-events", optarg, 1, ~0UL,
+					&max_events, err)) {
 				rc = EXIT_USAGE;
 				goto out;
 			}
@@ -434,9 +428,9 @@ int cmd_run(int argc, char **argv)
 		case OPT_STORE:
 			break;
 		case OPT_PULL: /* applied in the first pass */
-		case IMAGE_OPT_AUTHFILE:
-		case IMAGE_OPT_INSECURE:
-		case IMAGE_OPT_CERT_DIR:
+		case CLI_OPT_AUTHFILE:
+		case CLI_OPT_INSECURE:
+		case CLI_OPT_CERT_DIR:
 			break;
 		case 'h':
 			help = true;
@@ -451,20 +445,19 @@ int cmd_run(int argc, char **argv)
 		}
 	}
 	if (optind < argc && strcmp(argv[optind], image)) {
-		rc = runner_msg(EXIT_USAGE, "unexpected argument '%s'",
-				argv[optind]);
+		rc = cli_error(err, EXIT_USAGE, "unexpected argument '%s'",
+			       argv[optind]);
 		goto out;
 	}
 	if (optind + 1 < argc) {
-		rc = runner_msg(EXIT_USAGE, "unexpected argument '%s'",
-				argv[optind + 1]);
+		rc = cli_error(err, EXIT_USAGE, "unexpected argument '%s'",
+			       argv[optind + 1]);
 		goto out;
 	}
 	for (i = 0; i < n_params; i++) {
 		if (param_vals[i] &&
-		    gadget_param_set(g, i, param_vals[i], &err)) {
-			error_prefix(&err, "--%s", param_key(g, md, i));
-			runner_fail(err);
+		    gadget_param_set(g, i, param_vals[i], err)) {
+			error_prefix(err, "--%s", param_key(g, md, i));
 			rc = EXIT_USAGE;
 			goto out;
 		}
@@ -472,31 +465,29 @@ int cmd_run(int argc, char **argv)
 
 	n_fs = gadget_tracer_count(g);
 	if (n_fs == 0 || n_fs > 8) {
-		error_set(&err, 0, "the program declares %zu tracers", n_fs);
+		error_set(err, 0, "the program declares %zu tracers", n_fs);
 		goto fail;
 	}
 	for (i = 0; i < n_fs; i++) {
 		const struct gadget_tracer *t = gadget_tracer(g, i);
 
 		if (fieldset_new(gadget_btf(g), t->type_id, md, t->name,
-				 &fss[i], &err))
+				 &fss[i], err))
 			goto fail;
 		if (fieldset_has_runtime(fss[i]) && !ctrs) {
 			ctrs = containers_new("/");
 			if (!ctrs) {
-				error_set(&err, ENOMEM, "containers");
+				error_set(err, ENOMEM, "containers");
 				goto fail;
 			}
 		}
 		fieldset_set_containers(fss[i], ctrs);
-		if (fields && fieldset_select(fss[i], fields, &err)) {
-			runner_fail(err);
+		if (fields && fieldset_select(fss[i], fields, err)) {
 			rc = EXIT_USAGE;
 			goto out;
 		}
 		for (j = 0; j < n_filters; j++) {
-			if (filter_add(&flts[i], fss[i], filters[j], &err)) {
-				runner_fail(err);
+			if (filter_add(&flts[i], fss[i], filters[j], err)) {
 				rc = EXIT_USAGE;
 				goto out;
 			}
@@ -512,10 +503,10 @@ int cmd_run(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if ((ctrs && containers_scan(ctrs, &err)) || gadget_start(g, &err))
+	if ((ctrs && containers_scan(ctrs, err)) || gadget_start(g, err))
 		goto fail;
 	for (i = 0; i < n_fs; i++) {
-		if (output_new(fss[i], mode, STDOUT_FILENO, &outs[i], &err))
+		if (output_new(fss[i], mode, STDOUT_FILENO, &outs[i], err))
 			goto fail;
 		sinks[i] =
 			(struct sink){ .out = outs[i],
@@ -528,7 +519,7 @@ int cmd_run(int argc, char **argv)
 		if (gadget_tracer(g, i)->snapshot)
 			continue;
 		n_streams++;
-		if (gadget_subscribe(g, i, on_event, &sinks[i], &err))
+		if (gadget_subscribe(g, i, on_event, &sinks[i], err))
 			goto fail;
 		output_flush(outs[i]);
 	}
@@ -537,7 +528,7 @@ int cmd_run(int argc, char **argv)
 	for (i = 0; i < n_fs; i++) {
 		if (!gadget_tracer(g, i)->snapshot)
 			continue;
-		if (gadget_snapshot(g, i, on_event, &sinks[i], &err))
+		if (gadget_snapshot(g, i, on_event, &sinks[i], err))
 			goto fail;
 		output_flush(outs[i]);
 	}
@@ -552,7 +543,7 @@ int cmd_run(int argc, char **argv)
 
 		if (ctrs)
 			containers_poll(ctrs);
-		if (gadget_poll(g, POLL_MS, &err))
+		if (gadget_poll(g, POLL_MS, err))
 			goto fail;
 		for (i = 0; i < n_fs; i++)
 			if (output_flush(outs[i]) < 0)
@@ -563,8 +554,8 @@ int cmd_run(int argc, char **argv)
 		if (now < next_refresh)
 			continue;
 		next_refresh = now + 1;
-		if (gadget_refresh(g, &err) ||
-		    (ctrs && containers_scan(ctrs, &err)))
+		if (gadget_refresh(g, err) ||
+		    (ctrs && containers_scan(ctrs, err)))
 			goto fail;
 		lost = gadget_lost(g);
 		if (lost != lost_seen) {
@@ -582,8 +573,7 @@ int cmd_run(int argc, char **argv)
 	rc = EXIT_OK;
 	goto out;
 fail:
-	error_prefix(&err, "run %s", image);
-	runner_fail(err);
+	error_prefix(err, "run %s", image);
 	rc = EXIT_FAIL;
 out:
 	for (i = 0; i < n_fs; i++)
@@ -603,3 +593,10 @@ out:
 	oci_ref_free(ref);
 	return rc;
 }
+
+const struct cli_command cmd_run = {
+	.name = "run",
+	.summary = "run a gadget and print its events",
+	/* its flags depend on the image: it parses them itself */
+	.run_argv = run_main,
+};
