@@ -15,7 +15,8 @@ log_stderr(void *ctx, enum engine_log_level level, bool libbpf, const char *fmt,
 {
 	const char *dbg = ctx;
 
-	if (!dbg || !*dbg || (level == ENGINE_LOG_DEBUG && strcmp(dbg, "2")))
+	if (level > ENGINE_LOG_NOTICE &&
+	    (!dbg || !*dbg || (level == ENGINE_LOG_DEBUG && strcmp(dbg, "2"))))
 		return;
 	if (!libbpf)
 		fputs("runner: ", stderr);

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 
 enum engine_log_level {
+	ENGINE_LOG_NOTICE = 0, /* a line the user always sees */
 	ENGINE_LOG_INFO = 1, /* a note a user who asks for more wants */
 	ENGINE_LOG_DEBUG = 2, /* libbpf's debug output */
 };
