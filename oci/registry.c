@@ -1150,8 +1150,8 @@ int oci_registry_has_referrers_api(struct oci_registry *reg, const char *repo,
 	}
 	/* the API answers with an image index, possibly empty */
 	*yes = r.status == 200 && r.content_type &&
-	       !strncmp(r.content_type, "application/vnd.oci.image.index.v1+json",
-			39);
+	       !strncmp(r.content_type,
+			"application/vnd.oci.image.index.v1+json", 39);
 	ret = 0;
 out:
 	resp_clear(&r);

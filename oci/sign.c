@@ -45,7 +45,8 @@ static const char *ssl_reason(void)
 
 void oci_sig_tag(const char *digest, char out[OCI_SIG_TAG_SIZE])
 {
-	snprintf(out, OCI_SIG_TAG_SIZE, "sha256-%s.sig", oci_digest_hex(digest));
+	snprintf(out, OCI_SIG_TAG_SIZE, "sha256-%s.sig",
+		 oci_digest_hex(digest));
 }
 
 void oci_referrers_tag(const char *digest, char out[OCI_SIG_TAG_SIZE])
@@ -345,8 +346,8 @@ int oci_sign_bytes(const struct oci_key *key, const void *buf, size_t len,
 	int ret = -1;
 
 	ERR_clear_error();
-	if (!ctx || EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL,
-				       key->pkey) != 1 ||
+	if (!ctx ||
+	    EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, key->pkey) != 1 ||
 	    EVP_DigestSign(ctx, NULL, &n, buf, len) != 1) {
 		error_set(err, 0, "sign: %s", ssl_reason());
 		goto out;
@@ -482,8 +483,7 @@ int oci_sig_manifest_verify(const void *manifest, size_t len,
 		return error_prefix(err, "signature manifest");
 	if (m->media_type && strcmp(m->media_type, OCI_MT_MANIFEST) &&
 	    strcmp(m->media_type, OCI_MT_DOCKER_MANIFEST))
-		return error_set(err, 0,
-				 "signature manifest has media type %s",
+		return error_set(err, 0, "signature manifest has media type %s",
 				 m->media_type);
 	if (m->n_layers == 0)
 		return error_set(err, 0, "signature manifest has no layer");
@@ -506,9 +506,10 @@ int oci_sig_manifest_verify(const void *manifest, size_t len,
 		if (strcmp(l->media_type, OCI_MT_SIMPLESIGNING)) {
 			if (why < WHY_MEDIA_TYPE) {
 				why = WHY_MEDIA_TYPE;
-				snprintf(reason, sizeof(reason),
-					 "signature layer has media type %.200s",
-					 l->media_type);
+				snprintf(
+					reason, sizeof(reason),
+					"signature layer has media type %.200s",
+					l->media_type);
 			}
 			continue;
 		}
@@ -542,8 +543,9 @@ int oci_sig_manifest_verify(const void *manifest, size_t len,
 				why = WHY_NO_KEY;
 				snprintf(reason, sizeof(reason),
 					 "signature does not verify with %s%s",
-					 keys->n > 1 ? "any of the keys, e.g. " :
-						       "",
+					 keys->n > 1 ?
+						 "any of the keys, e.g. " :
+						 "",
 					 oci_key_origin(keys->v[0]));
 			}
 			continue;
@@ -720,8 +722,8 @@ int oci_bundle_make(const struct oci_key *key, const char *name,
 		       name, "digest", "sha256", oci_digest_hex(digest),
 		       "predicateType", OCI_COSIGN_PREDICATE, "predicate");
 	stmt = st ? json_dumps(st, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	if (!stmt || oci_dsse_pae(OCI_MT_INTOTO, stmt, strlen(stmt), &pae,
-				  &pae_len) < 0)
+	if (!stmt ||
+	    oci_dsse_pae(OCI_MT_INTOTO, stmt, strlen(stmt), &pae, &pae_len) < 0)
 		return error_set(err, ENOMEM, "bundle");
 	if (oci_sign_bytes(key, pae, pae_len, &sig, err) < 0)
 		return -1;
@@ -745,16 +747,16 @@ int oci_bundle_make(const struct oci_key *key, const char *name,
 static int statement_check(const unsigned char *buf, size_t len,
 			   const char *digest, struct error **err)
 {
-	cleanup_json json_t *st =
-		json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, NULL);
+	cleanup_json json_t *st = json_loadb((const char *)buf, len,
+					     JSON_REJECT_DUPLICATES, NULL);
 	json_t *s;
 	size_t i;
 
 	if (!st)
 		return error_set(err, 0, "bundle statement is not JSON");
 	json_array_foreach (json_object_get(st, "subject"), i, s) {
-		const char *h = json_string_value(
-			json_object_get(json_object_get(s, "digest"), "sha256"));
+		const char *h = json_string_value(json_object_get(
+			json_object_get(s, "digest"), "sha256"));
 
 		if (h && !strcmp(h, oci_digest_hex(digest)))
 			return 0;
@@ -784,8 +786,7 @@ int oci_bundle_verify(const void *bundle, size_t len, const char *digest,
 	ptype = json_string_value(json_object_get(env, "payloadType"));
 	p64 = json_string_value(json_object_get(env, "payload"));
 	if (!ptype || strcmp(ptype, OCI_MT_INTOTO) || !p64)
-		return error_set(err, 0,
-				 "bundle has no in-toto DSSE envelope");
+		return error_set(err, 0, "bundle has no in-toto DSSE envelope");
 	if (oci_unbase64(p64, &payload, &plen) < 0)
 		return error_set(err, 0, "bundle payload is not base64");
 	if (oci_dsse_pae(ptype, payload, plen, &pae, &pae_len) < 0)
@@ -814,8 +815,8 @@ int oci_bundle_verify(const void *bundle, size_t len, const char *digest,
 
 int oci_bundle_manifest_make(const char *bundle_digest, size_t bundle_len,
 			     const char *subject_mt, const char *subject_digest,
-			     int64_t subject_size, char **manifest,
-			     size_t *len, struct error **err)
+			     int64_t subject_size, char **manifest, size_t *len,
+			     struct error **err)
 {
 	char empty[OCI_DIGEST_SIZE];
 	cleanup_json json_t *m = NULL;

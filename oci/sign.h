@@ -168,8 +168,8 @@ int oci_bundle_verify(const void *bundle, size_t len, const char *digest,
  */
 int oci_bundle_manifest_make(const char *bundle_digest, size_t bundle_len,
 			     const char *subject_mt, const char *subject_digest,
-			     int64_t subject_size, char **manifest,
-			     size_t *len, struct error **err);
+			     int64_t subject_size, char **manifest, size_t *len,
+			     struct error **err);
 
 static inline void oci_key_freep(struct oci_key **k)
 {

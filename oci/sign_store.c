@@ -111,12 +111,11 @@ static int stage_bundle(struct oci_store *store, struct oci_txn *txn,
 			if (json_array_size(list) < MAX_REFERRERS - 1)
 				json_array_append(list, e);
 	}
-	json_array_append_new(list,
-			      json_pack("{s:s, s:s, s:I, s:s}", "mediaType",
-					OCI_MT_MANIFEST, "digest", mdigest,
-					"size", (json_int_t)mlen,
-					"artifactType",
-					OCI_MT_SIGSTORE_BUNDLE));
+	json_array_append_new(list, json_pack("{s:s, s:s, s:I, s:s}",
+					      "mediaType", OCI_MT_MANIFEST,
+					      "digest", mdigest, "size",
+					      (json_int_t)mlen, "artifactType",
+					      OCI_MT_SIGSTORE_BUNDLE));
 	idx = json_pack("{s:i, s:s, s:o}", "schemaVersion", 2, "mediaType",
 			OCI_MT_INDEX, "manifests", list);
 	idx_buf = idx ? json_dumps(idx, JSON_COMPACT) : NULL;

@@ -222,8 +222,8 @@ static int pull_checked(struct oci_store *store, const char *ref,
 	    oci_txn_put(txn, buf, len, NULL, err) < 0 ||
 	    pull_children(&p, mt, buf, len, arch, 0, err) < 0 ||
 	    pull_signature(&p, repo_name, top, sig, err) < 0 ||
-	    (check && check->fn(check->ctx, txn, top, *sig ? sig : NULL,
-				err) < 0) ||
+	    (check &&
+	     check->fn(check->ctx, txn, top, *sig ? sig : NULL, err) < 0) ||
 	    oci_txn_set_ref(txn, name, mt, top, len, err) < 0 ||
 	    oci_txn_commit(txn, err) < 0)
 		goto fail;
@@ -326,9 +326,8 @@ static int push_ref(struct push *p, const char *ref, const char *reference,
  * repository if the store has one, else any) under its tag, and the
  * sigstore bundles as referrers when the registry has the referrers API.
  */
-static int push_signatures(struct push *p, const char *src,
-			   const char *digest, struct oci_push_result *res,
-			   struct error **err)
+static int push_signatures(struct push *p, const char *src, const char *digest,
+			   struct oci_push_result *res, struct error **err)
 {
 	cleanup_ref struct oci_ref *r = NULL;
 	cleanup_free char *name = NULL;
@@ -368,8 +367,8 @@ static int push_signatures(struct push *p, const char *src,
 	rc = oci_store_read_blob(p->store, d->digest, d->size, &buf, &len, err);
 	oci_descriptor_free(d);
 	if (rc < 0 || oci_index_parse(buf, len, &idx, err) < 0 ||
-	    oci_registry_has_referrers_api(p->reg, p->repo, digest, &api,
-					   err) < 0)
+	    oci_registry_has_referrers_api(p->reg, p->repo, digest, &api, err) <
+		    0)
 		return error_prefix(err, "sigstore bundle");
 	if (!api) {
 		if (res)
@@ -377,8 +376,8 @@ static int push_signatures(struct push *p, const char *src,
 		return 0;
 	}
 	for (i = 0; i < idx->n_manifests; i++)
-		if (push_doc(p, &idx->manifests[i], idx->manifests[i].digest,
-			     1, err) < 0)
+		if (push_doc(p, &idx->manifests[i], idx->manifests[i].digest, 1,
+			     err) < 0)
 			return error_prefix(err, "sigstore bundle");
 	if (res)
 		res->bundle = true;
@@ -459,8 +458,8 @@ static int check_stored(struct oci_store *store, const char *digest,
 int oci_ensure_gadget_checked(struct oci_store *store, const char *ref,
 			      enum oci_pull_policy policy,
 			      const struct oci_registry_opts *opts,
-			      const struct oci_pull_check *check,
-			      char **digest, struct error **err)
+			      const struct oci_pull_check *check, char **digest,
+			      struct error **err)
 {
 	struct oci_registry_opts defaults;
 	struct oci_descriptor *d = NULL;
@@ -474,7 +473,8 @@ int oci_ensure_gadget_checked(struct oci_store *store, const char *ref,
 		if (oci_store_resolve(store, ref, &d, &e) == 0) {
 			int ret = check_stored(store, d->digest, check, err);
 
-			if (ret == 0 && digest && !(*digest = strdup(d->digest)))
+			if (ret == 0 && digest &&
+			    !(*digest = strdup(d->digest)))
 				ret = error_set(err, ENOMEM, "alloc");
 			oci_descriptor_free(d);
 			return ret;

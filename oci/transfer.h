@@ -82,7 +82,7 @@ int oci_ensure_gadget(struct oci_store *store, const char *ref,
 int oci_ensure_gadget_checked(struct oci_store *store, const char *ref,
 			      enum oci_pull_policy policy,
 			      const struct oci_registry_opts *opts,
-			      const struct oci_pull_check *check,
-			      char **digest, struct error **err);
+			      const struct oci_pull_check *check, char **digest,
+			      struct error **err);
 
 #endif

@@ -24,6 +24,7 @@
 #include "common/fileutil.h"
 #include "metadata/metadata.h"
 #include "oci/ref.h"
+#include "oci/sign_store.h"
 #include "oci/store.h"
 #include "runner/build.h"
 #include "runner/common.h"
@@ -348,7 +349,8 @@ int cmd_image_build(int argc, char **argv)
 
 	if (oci_store_open(runner_store_dir(store_flag), &store, &err) ||
 	    oci_store_add_gadget(store, refstr, yaml, yaml_len, layers, 2, ann,
-				 n_ann, &digest, &err))
+				 n_ann, &digest, &err) ||
+	    oci_store_mark_built(store, digest, &err))
 		goto out_tmp;
 	fprintf(stderr, "Successfully built %s@%s\n", refstr, digest);
 	rc = EXIT_OK;

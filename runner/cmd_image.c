@@ -23,7 +23,9 @@
 #include "oci/store.h"
 #include "oci/transfer.h"
 #include "runner/build.h"
+#include "oci/sign_store.h"
 #include "runner/cmd_image.h"
+#include "runner/cmd_sign.h"
 #include "runner/common.h"
 
 enum {
@@ -96,6 +98,26 @@ static int bad_option(const char *sub)
 }
 
 /* ---- list ---- */
+
+/* Whether the store holds a legacy signature of entry i's digest. */
+static bool has_sig(struct oci_store *store, const struct oci_store_entry *e,
+		    size_t n, size_t i)
+{
+	char tag[OCI_SIG_TAG_SIZE];
+	size_t j;
+
+	(void)store;
+	if (!oci_digest_valid(e[i].digest))
+		return false;
+	oci_sig_tag(e[i].digest, tag);
+	for (j = 0; j < n; j++) {
+		const char *c = e[j].ref ? strrchr(e[j].ref, ':') : NULL;
+
+		if (c && !strcmp(c + 1, tag))
+			return true;
+	}
+	return false;
+}
 
 static void split_ref(const char *ref, char **repo, char **tag)
 {
@@ -225,13 +247,17 @@ static int image_list(int argc, char **argv)
 			split_ref(e[i].ref, &repo, &tag);
 			json_array_append_new(
 				arr,
-				json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:I}",
-					  "reference", e[i].ref, "repository",
-					  repo ? repo : "", "tag",
-					  tag ? tag : "", "digest", e[i].digest,
-					  "created", e[i].created, "mediaType",
-					  e[i].media_type, "size",
-					  (json_int_t)e[i].size));
+				json_pack(
+					"{s:s, s:s, s:s, s:s, s:s?, s:s, s:I, "
+					"s:b, s:b}",
+					"reference", e[i].ref, "repository",
+					repo ? repo : "", "tag", tag ? tag : "",
+					"digest", e[i].digest, "created",
+					e[i].created, "mediaType",
+					e[i].media_type, "size",
+					(json_int_t)e[i].size, "builtHere",
+					oci_store_is_built(store, e[i].digest),
+					"signed", has_sig(store, e, n, i)));
 		}
 		json_dumpf(arr, stdout, JSON_INDENT(2));
 		fputc('\n', stdout);
@@ -776,6 +802,11 @@ static int image_export(int argc, char **argv)
 	rc = open_store(store_flag, &store);
 	if (rc)
 		goto out;
+	/* signatures travel with their images */
+	if (image_sig_refs_append(store, &refs, &n, &err) < 0) {
+		rc = runner_fail(err);
+		goto out;
+	}
 	if (oci_export(store, (const char *const *)refs, n, argv[argc - 1],
 		       &err) < 0)
 		rc = runner_fail(err);
@@ -1037,6 +1068,7 @@ static int image_push(int argc, char **argv)
 	cleanup_free char *ref = NULL;
 	cleanup_free char *dest = NULL;
 	cleanup_free char *digest = NULL;
+	struct oci_push_result pushed = { 0 };
 	struct oci_registry_opts ro;
 	const char *store_flag = NULL;
 	int c, rc;
@@ -1072,10 +1104,14 @@ static int image_push(int argc, char **argv)
 	rc = open_store(store_flag, &store);
 	if (rc)
 		return rc;
-	rc = oci_push(store, ref, dest, &ro, &digest, &err);
+	rc = oci_push_ex(store, ref, dest, &ro, &pushed, &digest, &err);
 	image_progress_end();
 	if (rc < 0)
 		return runner_fail(err);
+	if (pushed.no_referrers_api)
+		runner_msg(0, "note: the registry has no OCI referrers API: "
+			      "pushed the signature tag, not the sigstore "
+			      "bundle");
 	printf("Successfully pushed %s@%s\n", dest ? dest : ref, digest);
 	return EXIT_OK;
 }
@@ -1099,6 +1135,9 @@ static const struct image_cmd {
 	{ "push", NULL, image_push, "upload an image to a registry" },
 	{ "export", NULL, image_export, "write images to an OCI layout tar" },
 	{ "import", NULL, image_import, "read images from an OCI layout tar" },
+	{ "sign", NULL, cmd_image_sign, "sign an image with a private key" },
+	{ "verify", NULL, cmd_image_verify,
+	  "verify an image's signature with public keys" },
 };
 
 static void image_usage(FILE *f)

@@ -22,6 +22,7 @@
 #include "oci/transfer.h"
 #include "runner/cmd_image.h"
 #include "runner/cmd_run.h"
+#include "runner/cmd_sign.h"
 #include "runner/common.h"
 #include "runner/containers.h"
 #include "runner/fields.h"
@@ -53,6 +54,7 @@ static const struct option base_opts[] = {
 	{ "pull", required_argument, NULL, OPT_PULL },
 	{ "help", no_argument, NULL, 'h' },
 	IMAGE_REGISTRY_OPTIONS,
+	RUN_TRUST_OPTIONS,
 };
 #define N_BASE_OPTS (sizeof(base_opts) / sizeof(base_opts[0]))
 
@@ -91,7 +93,7 @@ static void usage(FILE *f)
 	      "      --max-events N   stop after N events\n"
 	      "      --store DIR      local image store ($RUNNER_STORE)\n"
 	      "      --pull POLICY    missing (default), always, never\n" IMAGE_REGISTRY_HELP
-	      "  -h, --help           this help\n"
+		      RUN_TRUST_HELP "  -h, --help           this help\n"
 	      "\n"
 	      "EXAMPLES\n"
 	      "  runner run trace_dns\n"
@@ -310,6 +312,9 @@ int cmd_run(int argc, char **argv)
 	size_t i, j, n_fs = 0, n_params, n_streams = 0;
 	double deadline = 0, next_refresh;
 	struct sigaction sa = { .sa_handler = on_signal };
+	struct run_trust trust = { 0 };
+	struct oci_pull_check check = { run_trust_check, &trust };
+	cleanup_free char *digest = NULL;
 	int c, rc = EXIT_FAIL;
 
 	image = find_image(argc, argv);
@@ -358,9 +363,18 @@ int cmd_run(int argc, char **argv)
 				image_registry_option(&ro, o->val, val);
 		}
 	}
-	if (oci_store_open(runner_store_dir(store_flag), &store, &err) ||
-	    oci_ensure_gadget(store, refstr, policy, &ro, &err) ||
-	    oci_store_get_gadget(store, refstr, NULL, &img, &err))
+	/* Nothing of the image is read before it is trusted; then it is read
+	 * by the digest that was checked. */
+	if (!run_trust_scan(&trust, argc, argv))
+		return EXIT_USAGE;
+	trust.image = image;
+	trust.ref = refstr;
+	if (oci_store_open(runner_store_dir(store_flag), &store, &err))
+		goto fail;
+	trust.store = store;
+	if (oci_ensure_gadget_checked(store, refstr, policy, &ro, &check,
+				      &digest, &err) ||
+	    oci_store_get_gadget(store, digest, NULL, &img, &err))
 		goto fail;
 	if (metadata_parse(img->config, img->config_len, "gadget.yaml", &md,
 			   &err) ||
@@ -434,6 +448,9 @@ int cmd_run(int argc, char **argv)
 		case OPT_STORE:
 			break;
 		case OPT_PULL: /* applied in the first pass */
+		case RUN_OPT_VERIFY_IMAGE:
+		case RUN_OPT_PUBLIC_KEYS:
+		case RUN_OPT_ALLOWED_GADGETS:
 		case IMAGE_OPT_AUTHFILE:
 		case IMAGE_OPT_INSECURE:
 		case IMAGE_OPT_CERT_DIR:
@@ -599,6 +616,7 @@ out:
 	containers_free(ctrs);
 	metadata_free(md);
 	oci_gadget_free(img);
+	run_trust_clear(&trust);
 	oci_store_free(store);
 	oci_ref_free(ref);
 	return rc;
