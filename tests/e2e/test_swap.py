@@ -99,6 +99,10 @@ def insecure(ctx):
     return ["--insecure-registries", ctx.reg.host]
 
 
+# These images are pulled unsigned: signatures are test_sign.py's subject.
+UNVERIFIED = ["--verify-image=false"]
+
+
 def fresh_store(ctx, name):
     d = os.path.join(ctx.tmp, "stores", name)
     shutil.rmtree(d, ignore_errors=True)
@@ -281,7 +285,7 @@ def exchange(ctx, name):
 def start(ctx, r, store, extra=()):
     """runner run r -o json in the background, pulling into store."""
     bg = harness.Runner(["run", r, "-o", "json", "--store", store] +
-                        insecure(ctx) + list(extra))
+                        insecure(ctx) + UNVERIFIED + list(extra))
     ctx.bgs.append(bg)
     return bg
 
@@ -360,7 +364,8 @@ def check_dns_len(evs, x):
 
 def run_help(ctx, r, store, extra=()):
     return ok(runner(ctx, ["run", r, "--store", store, "--help"] +
-                     insecure(ctx) + list(extra)), f"run {r} --help")
+                     insecure(ctx) + UNVERIFIED + list(extra)),
+              f"run {r} --help")
 
 
 # ---- round trip --------------------------------------------------------------
