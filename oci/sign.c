@@ -317,7 +317,7 @@ int oci_unbase64(const char *s, unsigned char **out, size_t *len)
 		return -1;
 	if (s[n - 1] == '=')
 		pad++;
-	if (s[n - 2] == '=')
+	if (pad && s[n - 2] == '=')
 		pad++;
 	for (i = 0; i < n - pad; i++)
 		if (!b64_char(s[i]))

@@ -85,9 +85,8 @@ static bool key_file_name(const char *name)
 {
 	size_t n = strlen(name);
 
-	return name[0] != '.' &&
-	       ((n > 4 && !strcmp(name + n - 4, ".pub")) ||
-		(n > 4 && !strcmp(name + n - 4, ".pem")));
+	return name[0] != '.' && ((n > 4 && !strcmp(name + n - 4, ".pub")) ||
+				  (n > 4 && !strcmp(name + n - 4, ".pem")));
 }
 
 /* Every *.pub and *.pem file of the keys folder (none when it is absent). */
@@ -99,9 +98,9 @@ static int keys_from_dir(struct oci_keyset *set, struct error **err)
 
 	n = scandir(dir, &names, NULL, alphasort);
 	if (n < 0)
-		return errno == ENOENT ? 0 :
-					 error_set(err, errno, "keys folder %s",
-						   dir);
+		return errno == ENOENT ?
+			       0 :
+			       error_set(err, errno, "keys folder %s", dir);
 	for (i = 0; i < n; i++) {
 		cleanup_free char *path = NULL;
 		cleanup_free char *buf = NULL;
@@ -395,7 +394,8 @@ bool run_trust_scan(struct run_trust *t, int argc, char **argv)
 		}
 		if (!strncmp(a, "--public-keys", 13) &&
 		    (!a[13] || a[13] == '=')) {
-			val = a[13] ? a + 14 : (i + 1 < argc ? argv[++i] : NULL);
+			val = a[13] ? a + 14 :
+				      (i + 1 < argc ? argv[++i] : NULL);
 			if (val && t->n_public_keys <
 					   sizeof(t->public_keys) /
 						   sizeof(t->public_keys[0]))
@@ -404,7 +404,8 @@ bool run_trust_scan(struct run_trust *t, int argc, char **argv)
 		}
 		if (!strncmp(a, "--allowed-gadgets", 17) &&
 		    (!a[17] || a[17] == '=')) {
-			val = a[17] ? a + 18 : (i + 1 < argc ? argv[++i] : NULL);
+			val = a[17] ? a + 18 :
+				      (i + 1 < argc ? argv[++i] : NULL);
 			t->allowed = val;
 		}
 	}
