@@ -401,3 +401,27 @@ bool oci_store_is_built(struct oci_store *store, const char *digest)
 			return true;
 	return false;
 }
+
+int oci_store_prune_built(struct oci_store *store, struct error **err)
+{
+	cleanup_free char *path = built_path(store);
+	cleanup_free char *buf = NULL;
+	cleanup_free char *out = NULL;
+	char *line, *save = NULL;
+	size_t len, n = 0;
+
+	if (!path)
+		return error_set(err, ENOMEM, "alloc");
+	if (read_file(path, &buf, &len, NULL) < 0)
+		return 0; /* nothing built here */
+	out = malloc(len + 1);
+	if (!out)
+		return error_set(err, ENOMEM, "alloc");
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (!oci_digest_valid(line) || !oci_store_has_blob(store, line))
+			continue;
+		n += sprintf(out + n, "%s\n", line);
+	}
+	return write_file_atomic(path, out, n, 0644, err);
+}

@@ -57,5 +57,8 @@ int oci_verify_bundles(struct oci_store *store, const char *name,
 int oci_store_mark_built(struct oci_store *store, const char *digest,
 			 struct error **err);
 bool oci_store_is_built(struct oci_store *store, const char *digest);
+/* Forget the marks of images no longer stored (after a removal): one
+ * pulled later is not "built here". */
+int oci_store_prune_built(struct oci_store *store, struct error **err);
 
 #endif

@@ -322,8 +322,8 @@ static int push_ref(struct push *p, const char *ref, const char *reference,
 }
 
 /*
- * Push the stored signatures of digest: the legacy one (of src's
- * repository if the store has one, else any) under its tag, and the
+ * Push the stored signatures of digest made in src's repository: the
+ * legacy one under its tag, and the
  * sigstore bundles as referrers when the registry has the referrers API.
  */
 static int push_signatures(struct push *p, const char *src, const char *digest,
@@ -337,7 +337,7 @@ static int push_signatures(struct push *p, const char *src, const char *digest,
 	char tag[OCI_SIG_TAG_SIZE];
 	struct oci_descriptor *d = NULL;
 	char **refs = NULL;
-	size_t n = 0, i, pick = 0, len;
+	size_t n = 0, i, pick, len;
 	bool api = false;
 	int rc;
 
@@ -345,17 +345,18 @@ static int push_signatures(struct push *p, const char *src, const char *digest,
 		name = oci_ref_name(r);
 	if (oci_store_sig_refs(p->store, digest, &refs, &n, err) < 0)
 		return -1;
+	pick = n;
 	for (i = 0; name && i < n; i++)
 		if (!strncmp(refs[i], name, strlen(name)) &&
 		    refs[i][strlen(name)] == ':')
 			pick = i;
 	oci_sig_tag(digest, tag);
-	if (n && push_ref(p, refs[pick], tag, err) < 0) {
+	if (pick < n && push_ref(p, refs[pick], tag, err) < 0) {
 		oci_strv_free(refs, n);
 		return error_prefix(err, "signature %s", tag);
 	}
 	if (res)
-		res->signature = n > 0;
+		res->signature = pick < n;
 	oci_strv_free(refs, n);
 	oci_referrers_tag(digest, tag);
 	if (!name || asprintf(&rref, "%s:%s", name, tag) < 0) {

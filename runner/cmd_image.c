@@ -406,7 +406,8 @@ static int image_remove(int argc, char **argv)
 		}
 		printf("Untagged: %s\n", ref);
 	}
-	if (oci_store_gc(store, NULL, &err) < 0) {
+	if (oci_store_gc(store, NULL, &err) < 0 ||
+	    oci_store_prune_built(store, &err) < 0) {
 		error_prefix(&err, "delete unused blobs");
 		return runner_fail(err);
 	}

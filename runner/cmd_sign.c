@@ -325,33 +325,59 @@ out:
 
 /* ---- export ---- */
 
+/* Whether ref names repository name ("name:tag"). */
+static bool same_repo(const char *ref, const char *name)
+{
+	size_t n = strlen(name);
+
+	return !strncmp(ref, name, n) && ref[n] == ':';
+}
+
 int image_sig_refs_append(struct oci_store *store, char ***refs, int *n,
 			  struct error **err)
 {
 	int i, orig = *n;
 
 	for (i = 0; i < orig; i++) {
+		cleanup_ref struct oci_ref *r = NULL;
+		cleanup_free char *name = NULL;
 		struct oci_descriptor *d = NULL;
+		char tag[OCI_SIG_TAG_SIZE];
 		char **sigs = NULL;
 		size_t ns = 0, k;
 		char **v;
 
+		if (oci_digest_valid((*refs)[i]) ||
+		    oci_ref_parse((*refs)[i], NULL, &r, NULL) < 0 ||
+		    !(name = oci_ref_name(r)))
+			continue;
 		if (oci_store_resolve(store, (*refs)[i], &d, err) < 0)
 			return -1;
+		oci_referrers_tag(d->digest, tag);
 		if (oci_store_sig_refs(store, d->digest, &sigs, &ns, err) < 0) {
 			oci_descriptor_free(d);
 			return -1;
 		}
 		oci_descriptor_free(d);
-		v = realloc(*refs, (*n + ns) * sizeof(*v));
+		v = realloc(*refs, (*n + ns + 1) * sizeof(*v));
 		if (!v) {
 			oci_strv_free(sigs, ns);
 			return error_set(err, ENOMEM, "alloc");
 		}
 		*refs = v;
 		for (k = 0; k < ns; k++)
-			(*refs)[(*n)++] = steal_ptr(sigs[k]);
-		free(sigs);
+			if (same_repo(sigs[k], name))
+				(*refs)[(*n)++] = steal_ptr(sigs[k]);
+		oci_strv_free(sigs, ns);
+		/* the sigstore bundles: the referrers index of the image */
+		if (asprintf(&(*refs)[*n], "%s:%s", name, tag) < 0)
+			return error_set(err, ENOMEM, "alloc");
+		if (oci_store_resolve(store, (*refs)[*n], &d, NULL) == 0) {
+			oci_descriptor_free(d);
+			(*n)++;
+		} else {
+			free((*refs)[*n]);
+		}
 	}
 	return 0;
 }

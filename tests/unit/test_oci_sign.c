@@ -380,9 +380,8 @@ static void sig_manifest__verifies_and_refuses_each_wrong_thing(void **state)
 	other = strdup(m);
 	p = strstr(other, "simplesigning");
 	memcpy(p, "simplesignin_", 13);
-	assert_int_equal(verify_with(&b, other, mlen, key_a_pub, DIGEST_A,
-				     &err),
-			 -1);
+	assert_int_equal(
+		verify_with(&b, other, mlen, key_a_pub, DIGEST_A, &err), -1);
 	expect_msg(err, "media type");
 	error_free(err);
 	err = NULL;
@@ -390,9 +389,8 @@ static void sig_manifest__verifies_and_refuses_each_wrong_thing(void **state)
 	strcpy(other, m);
 	p = strstr(other, "cosignproject");
 	memcpy(p, "cosignprojecX", 13);
-	assert_int_equal(verify_with(&b, other, mlen, key_a_pub, DIGEST_A,
-				     &err),
-			 -1);
+	assert_int_equal(
+		verify_with(&b, other, mlen, key_a_pub, DIGEST_A, &err), -1);
 	expect_msg(err, "no annotation");
 	error_free(err);
 	blobs_clear(&b);
@@ -455,10 +453,11 @@ static void sig_manifest__too_many_layers_refused(void **state)
 
 	(void)state;
 	keyset(&set, key_a_pub);
-	off = sprintf(m, "{\"schemaVersion\":2,\"mediaType\":\"application/"
-			 "vnd.oci.image.manifest.v1+json\",\"config\":{"
-			 "\"mediaType\":\"x\",\"digest\":\"%s\",\"size\":1},"
-			 "\"layers\":[",
+	off = sprintf(m,
+		      "{\"schemaVersion\":2,\"mediaType\":\"application/"
+		      "vnd.oci.image.manifest.v1+json\",\"config\":{"
+		      "\"mediaType\":\"x\",\"digest\":\"%s\",\"size\":1},"
+		      "\"layers\":[",
 		      DIGEST_A);
 	for (i = 0; i < OCI_MAX_SIGNATURES + 1; i++)
 		off += sprintf(m + off,
@@ -521,26 +520,22 @@ static void bundle__verifies_for_its_digest_and_key_only(void **state)
 			 0);
 	assert_non_null(strstr(bundle, OCI_MT_SIGSTORE_BUNDLE));
 	assert_non_null(strstr(bundle, "\"dsseEnvelope\""));
-	assert_int_equal(oci_bundle_verify(bundle, len, DIGEST_A, &ka, NULL,
-					   &err),
-			 0);
-	assert_int_equal(oci_bundle_verify(bundle, len, DIGEST_B, &ka, NULL,
-					   &err),
-			 -1);
+	assert_int_equal(
+		oci_bundle_verify(bundle, len, DIGEST_A, &ka, NULL, &err), 0);
+	assert_int_equal(
+		oci_bundle_verify(bundle, len, DIGEST_B, &ka, NULL, &err), -1);
 	expect_msg(err, "does not name");
 	error_free(err);
 	err = NULL;
-	assert_int_equal(oci_bundle_verify(bundle, len, DIGEST_A, &kb, NULL,
-					   &err),
-			 -1);
+	assert_int_equal(
+		oci_bundle_verify(bundle, len, DIGEST_A, &kb, NULL, &err), -1);
 	error_free(err);
 	err = NULL;
 	/* the payload type is signed too */
 	p = strstr(bundle, "in-toto+json");
 	memcpy(p, "in-totO", 7);
-	assert_int_equal(oci_bundle_verify(bundle, len, DIGEST_A, &ka, NULL,
-					   &err),
-			 -1);
+	assert_int_equal(
+		oci_bundle_verify(bundle, len, DIGEST_A, &ka, NULL, &err), -1);
 	error_free(err);
 	oci_keyset_clear(&ka);
 	oci_keyset_clear(&kb);
