@@ -435,9 +435,6 @@ bool run_trust_scan(struct run_trust *t, int argc, char **argv)
 			t->allowed = val;
 		}
 	}
-	if (!t->verify)
-		runner_msg(0, "warning: --verify-image=false: image signatures "
-			      "are not verified");
 	return true;
 }
 
@@ -510,7 +507,14 @@ int run_trust_check(void *ctx, struct oci_txn *txn, const char *digest,
 		return error_set(err, 0,
 				 "image %s (%s): not in --allowed-gadgets",
 				 t->ref, digest);
-	if (!t->verify || oci_store_is_built(t->store, digest))
+	if (!t->verify) {
+		if (!t->warned)
+			runner_msg(0, "warning: --verify-image=false: image "
+				      "signatures are not verified");
+		t->warned = true;
+		return 0;
+	}
+	if (oci_store_is_built(t->store, digest))
 		return 0;
 	if (load_keys(t, err) < 0)
 		return error_prefix(err, "image %s (%s)", t->ref, digest);

@@ -60,15 +60,18 @@ struct run_trust {
 	struct oci_store *store;
 	struct oci_keyset keys;
 	bool keys_loaded;
+	bool warned;
 };
 
 /*
  * Read the trust flags from a `runner run` command line (before the
- * image is known to getopt); false after printing a usage error.  Warns
- * once when --verify-image=false.
+ * image is known to getopt); false after printing a usage error.
  */
 bool run_trust_scan(struct run_trust *t, int argc, char **argv);
-/* The check a pull (or a stored image) goes through; ctx: run_trust. */
+/*
+ * The check a pull (or a stored image) goes through; ctx: run_trust.
+ * Warns once when an image runs unverified (--verify-image=false).
+ */
 int run_trust_check(void *ctx, struct oci_txn *txn, const char *digest,
 		    const char *sig_digest, struct error **err);
 void run_trust_clear(struct run_trust *t);

@@ -611,6 +611,75 @@ def push__registry_without_referrers_api_said(ctx):
           "the signature tag was pushed")
 
 
+class ReferrersProxy(env.Proxy):
+    """The registry behind a proxy that answers the OCI 1.1 referrers API
+    (with an empty index): what a registry that has it says first."""
+
+    def _handle(self, h):
+        if h.command == "GET" and "/referrers/sha256:" in h.path:
+            body = env._compact({"schemaVersion": 2,
+                                 "mediaType": env.MT_INDEX,
+                                 "manifests": []})
+            h.send_response(200)
+            h.send_header("Content-Type", env.MT_INDEX)
+            h.send_header("Content-Length", str(len(body)))
+            h.end_headers()
+            h.wfile.write(body)
+            return
+        super()._handle(h)
+
+
+def pae(ptype, body):
+    t = ptype.encode()
+    return b"DSSEv1 %d %s %d %s" % (len(t), t, len(body), body)
+
+
+@test
+def push__bundle_as_referrer_verifies_with_python(ctx):
+    proxy = ReferrersProxy(ctx.reg.port)
+    try:
+        ref = f"{proxy.host}/g/bundle:v1"
+        ok(runner(ctx, ["image", "tag", ctx.base, ref], ctx.build), "tag")
+        ok(runner(ctx, ["image", "sign", ref, "--key", ctx.key],
+                  ctx.build), "sign")
+        # the registry's upload URLs name itself, not the proxy
+        p = runner(ctx, ["image", "push", ref, "--insecure-registries",
+                         f"{proxy.host},{ctx.reg.host}"], ctx.build)
+        ok(p, "push")
+        check("referrers" not in p.stderr, f"stderr: {p.stderr!r}")
+    finally:
+        proxy.stop()
+    # the referrers the store lists for the image, as pushed
+    idx = json.loads(ok(runner(ctx, [
+        "image", "inspect", f"{proxy.host}/g/bundle:"
+        f"{ctx.digest.replace(':', '-')}"], ctx.build), "inspect"))
+    with open(ctx.pub, "rb") as f:
+        pub = serialization.load_pem_public_key(f.read())
+    found = 0
+    for d in idx["index"]["manifests"]:
+        eq(d["artifactType"], "application/vnd.dev.sigstore.bundle.v0.3+json",
+           "artifactType")
+        raw, _ = ctx.api.manifest("g/bundle", d["digest"])
+        m = json.loads(raw)
+        eq(m["subject"]["digest"], ctx.digest, "subject")
+        bundle = json.loads(ctx.api.blob("g/bundle",
+                                         m["layers"][0]["digest"]))
+        eq(bundle["mediaType"],
+           "application/vnd.dev.sigstore.bundle.v0.3+json", "mediaType")
+        envl = bundle["dsseEnvelope"]
+        eq(envl["payloadType"], "application/vnd.in-toto+json",
+           "payloadType")
+        payload = base64.b64decode(envl["payload"])
+        sig = base64.b64decode(envl["signatures"][0]["sig"])
+        pub.verify(sig, pae(envl["payloadType"], payload),
+                   ec.ECDSA(hashes.SHA256()))
+        st = json.loads(payload)
+        eq(st["subject"][0]["digest"]["sha256"], ctx.digest[7:],
+           "statement subject")
+        found += 1
+    check(found >= 1, "no bundle")
+
+
 @test
 def sign__key_formats(ctx):
     ref = f"{ctx.reg.host}/g/keys:v1"
