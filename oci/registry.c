@@ -1113,9 +1113,9 @@ out:
 	return ret;
 }
 
-int oci_registry_has_referrers_api(struct oci_registry *reg, const char *repo,
-				   const char *digest, bool *yes,
-				   struct error **err)
+int oci_registry_referrers(struct oci_registry *reg, const char *repo,
+			   const char *digest, bool *api, char **buf,
+			   size_t *len, struct error **err)
 {
 	cleanup_free char *path = NULL;
 	cleanup_free char *scope = scope_of(repo, "pull");
@@ -1130,7 +1130,9 @@ int oci_registry_has_referrers_api(struct oci_registry *reg, const char *repo,
 	};
 	int ret = -1;
 
-	*yes = false;
+	*api = false;
+	if (buf)
+		*buf = NULL;
 	if (asprintf(&path, "/v2/%s/referrers/%s", repo, digest) < 0 || !scope)
 		return error_set(err, ENOMEM, "alloc");
 	q.path = path;
@@ -1143,13 +1145,28 @@ int oci_registry_has_referrers_api(struct oci_registry *reg, const char *repo,
 		goto out;
 	}
 	/* the API answers with an image index, possibly empty */
-	*yes = r.status == 200 && r.content_type &&
+	*api = r.status == 200 && r.content_type &&
 	       !strncmp(r.content_type,
 			"application/vnd.oci.image.index.v1+json", 39);
+	if (*api && buf && r.body.data) {
+		*buf = strndup(r.body.data, r.body.len);
+		if (!*buf) {
+			error_set(err, ENOMEM, "alloc");
+			goto out;
+		}
+		*len = r.body.len;
+	}
 	ret = 0;
 out:
 	resp_clear(&r);
 	return ret;
+}
+
+int oci_registry_has_referrers_api(struct oci_registry *reg, const char *repo,
+				   const char *digest, bool *yes,
+				   struct error **err)
+{
+	return oci_registry_referrers(reg, repo, digest, yes, NULL, NULL, err);
 }
 
 /* An upload URL from a Location header: absolute, or relative to host. */

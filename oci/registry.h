@@ -83,6 +83,13 @@ int oci_registry_put_blob(struct oci_registry *reg, const char *repo,
 int oci_registry_has_referrers_api(struct oci_registry *reg, const char *repo,
 				   const char *digest, bool *yes,
 				   struct error **err);
+/*
+ * The referrers of digest (an image index, untrusted, *buf malloc'd) when
+ * the registry has the API (*api); *buf NULL otherwise.
+ */
+int oci_registry_referrers(struct oci_registry *reg, const char *repo,
+			   const char *digest, bool *api, char **buf,
+			   size_t *len, struct error **err);
 
 int oci_registry_put_manifest(struct oci_registry *reg, const char *repo,
 			      const char *reference, const char *media_type,

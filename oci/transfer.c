@@ -4,6 +4,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "common/cleanup.h"
 #include "oci/digest.h"
 #include "oci/manifest.h"
@@ -185,6 +187,71 @@ static int pull_signature(struct pull *p, const char *name, const char *digest,
 	return 0;
 }
 
+/*
+ * Stage the sigstore bundles the registry lists as referrers of digest
+ * (only a registry with the referrers API can), with an index of them as
+ * name:sha256-<hex>, as `runner image sign` keeps them.  Bundles are
+ * optional: a registry that does not answer has none.
+ */
+static int pull_bundles(struct pull *p, const char *name, const char *digest,
+			struct error **err)
+{
+	cleanup_free char *buf = NULL;
+	cleanup_free char *rref = NULL;
+	cleanup_free char *out = NULL;
+	cleanup_index struct oci_index *idx = NULL;
+	json_t *list = NULL, *doc;
+	char tag[OCI_SIG_TAG_SIZE], d[OCI_DIGEST_SIZE];
+	size_t len = 0, i;
+	bool api = false;
+	int ret = -1;
+
+	if (oci_registry_referrers(p->reg, p->repo, digest, &api, &buf, &len,
+				   NULL) < 0 ||
+	    !api || !buf || oci_index_parse(buf, len, &idx, NULL) < 0)
+		return 0;
+	list = json_array();
+	if (!list)
+		return error_set(err, ENOMEM, "alloc");
+	for (i = 0; i < idx->n_manifests && i < 64; i++) {
+		const struct oci_descriptor *m = &idx->manifests[i];
+
+		if (!m->artifact_type ||
+		    strcmp(m->artifact_type, OCI_MT_SIGSTORE_BUNDLE) ||
+		    oci_media_kind(m->media_type) != OCI_KIND_MANIFEST)
+			continue;
+		if (pull_doc(p, m, NULL, 1, err) < 0) {
+			error_prefix(err, "sigstore bundle %s", m->digest);
+			goto out;
+		}
+		json_array_append_new(
+			list, json_pack("{s:s, s:s, s:I, s:s}", "mediaType",
+					m->media_type, "digest", m->digest,
+					"size", (json_int_t)m->size,
+					"artifactType", m->artifact_type));
+	}
+	ret = 0;
+	if (!json_array_size(list))
+		goto out;
+	doc = json_pack("{s:i, s:s, s:O}", "schemaVersion", 2, "mediaType",
+			OCI_MT_INDEX, "manifests", list);
+	out = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+	json_decref(doc);
+	oci_referrers_tag(digest, tag);
+	if (!out || asprintf(&rref, "%s:%s", name, tag) < 0) {
+		rref = NULL;
+		ret = error_set(err, ENOMEM, "alloc");
+		goto out;
+	}
+	if (oci_txn_put(p->txn, out, strlen(out), d, err) < 0 ||
+	    oci_txn_set_ref(p->txn, rref, OCI_MT_INDEX, d, strlen(out), err) <
+		    0)
+		ret = -1;
+out:
+	json_decref(list);
+	return ret;
+}
+
 static int pull_checked(struct oci_store *store, const char *ref,
 			const char *arch, const struct oci_registry_opts *opts,
 			const struct oci_pull_check *check, char **digest,
@@ -222,6 +289,7 @@ static int pull_checked(struct oci_store *store, const char *ref,
 	    oci_txn_put(txn, buf, len, NULL, err) < 0 ||
 	    pull_children(&p, mt, buf, len, arch, 0, err) < 0 ||
 	    pull_signature(&p, repo_name, top, sig, err) < 0 ||
+	    pull_bundles(&p, repo_name, top, err) < 0 ||
 	    (check &&
 	     check->fn(check->ctx, txn, top, *sig ? sig : NULL, err) < 0) ||
 	    oci_txn_set_ref(txn, name, mt, top, len, err) < 0 ||

@@ -56,7 +56,8 @@ static int sign_run(struct cli_ctx *ctx, void *state, struct error **err)
 	if (!ref)
 		return EXIT_FAIL;
 	if (oci_digest_valid(ref))
-		return cli_usage_error(err, ctx->path, "'%s' names no repository",
+		return cli_usage_error(err, ctx->path,
+				       "'%s' names no repository",
 				       ctx->argv[0]);
 	if (read_file(s->key, &pem, &len, err) < 0 ||
 	    oci_key_load_private(pem, len, getenv("COSIGN_PASSWORD"), &key,
@@ -80,29 +81,30 @@ static const struct option sign_options[] = {
 const struct cli_command cmd_image_sign = {
 	.name = "sign",
 	.summary = "sign an image with a private key",
-	.usage = "Usage: runner image sign IMAGE --key KEY [flags]\n"
-		 "\n"
-		 "Sign a stored image with an ECDSA P-256 private key, in\n"
-		 "cosign's formats: the signature tag sha256-<digest>.sig\n"
-		 "(simple-signing payload) and a sigstore bundle (DSSE) kept\n"
-		 "as an OCI referrer.  `runner image push` uploads both.\n"
-		 "Prints the signature's reference.\n"
-		 "\n"
-		 "KEY is a PEM file: PKCS#8 (PRIVATE KEY), SEC1 (EC PRIVATE\n"
-		 "KEY), or encrypted PKCS#8 (ENCRYPTED PRIVATE KEY, passphrase\n"
-		 "in $COSIGN_PASSWORD).  cosign's own encrypted format is not\n"
-		 "read: convert the key to PKCS#8 first.\n"
-		 "\n"
-		 "FLAGS\n"
-		 "      --key FILE     the private key\n"
-		 "      --store DIR    image store\n"
-		 "\n"
-		 "EXAMPLES\n"
-		 "  openssl ecparam -name prime256v1 -genkey -noout | "
-		 "openssl pkcs8 -topk8 -nocrypt -out my.key\n"
-		 "  openssl ec -in my.key -pubout -out my.pub\n"
-		 "  runner image sign localhost:5000/gadgets/trace_dns:v1 "
-		 "--key my.key\n",
+	.usage =
+		"Usage: runner image sign IMAGE --key KEY [flags]\n"
+		"\n"
+		"Sign a stored image with an ECDSA P-256 private key, in\n"
+		"cosign's formats: the signature tag sha256-<digest>.sig\n"
+		"(simple-signing payload) and a sigstore bundle (DSSE) kept\n"
+		"as an OCI referrer.  `runner image push` uploads both.\n"
+		"Prints the signature's reference.\n"
+		"\n"
+		"KEY is a PEM file: PKCS#8 (PRIVATE KEY), SEC1 (EC PRIVATE\n"
+		"KEY), or encrypted PKCS#8 (ENCRYPTED PRIVATE KEY, passphrase\n"
+		"in $COSIGN_PASSWORD).  cosign's own encrypted format is not\n"
+		"read: convert the key to PKCS#8 first.\n"
+		"\n"
+		"FLAGS\n"
+		"      --key FILE     the private key\n"
+		"      --store DIR    image store\n"
+		"\n"
+		"EXAMPLES\n"
+		"  openssl ecparam -name prime256v1 -genkey -noout | "
+		"openssl pkcs8 -topk8 -nocrypt -out my.key\n"
+		"  openssl ec -in my.key -pubout -out my.pub\n"
+		"  runner image sign localhost:5000/gadgets/trace_dns:v1 "
+		"--key my.key\n",
 	.options = sign_options,
 	.flags = CLI_STORE,
 	.min_args = 1,
@@ -151,8 +153,9 @@ static int verify_image(struct cli_ctx *ctx, struct oci_keyset *keys,
 	    oci_store_resolve(store, ref, &d, err) < 0)
 		return EXIT_FAIL;
 	if (!keys->n) {
-		error_set(err, 0, "%s (%s): no public key (--public-keys, or %s)",
-			  ref, d->digest, trust_keys_dir());
+		error_set(err, 0,
+			  "%s (%s): no public key (--public-keys, or %s)", ref,
+			  d->digest, trust_keys_dir());
 		goto out;
 	}
 	if (oci_verify_image(store, NULL, d->digest, NULL, keys, &v, err) < 0) {
@@ -210,24 +213,25 @@ static const struct option verify_options[] = {
 const struct cli_command cmd_image_verify = {
 	.name = "verify",
 	.summary = "verify an image's signature with public keys",
-	.usage = "Usage: runner image verify IMAGE [--public-keys KEYS] "
-		 "[flags]\n"
-		 "\n"
-		 "Verify a stored image's cosign signature (tag\n"
-		 "sha256-<digest>.sig) against public keys, offline; also its\n"
-		 "sigstore bundles when the store holds some.\n"
-		 "\n"
-		 "FLAGS\n"
-		 "      --public-keys KEYS  PEM contents or files, comma-"
-		 "separated\n"
-		 "                          (default: the keys folder " RUNNER_KEYS_DIR
-		 ",\n"
-		 "                          $RUNNER_KEYS_DIR)\n"
-		 "      --store DIR         image store\n"
-		 "\n"
-		 "EXAMPLES\n"
-		 "  runner image verify localhost:5000/gadgets/trace_dns:v1 "
-		 "--public-keys my.pub\n",
+	.usage =
+		"Usage: runner image verify IMAGE [--public-keys KEYS] "
+		"[flags]\n"
+		"\n"
+		"Verify a stored image's cosign signature (tag\n"
+		"sha256-<digest>.sig) against public keys, offline; also its\n"
+		"sigstore bundles when the store holds some.\n"
+		"\n"
+		"FLAGS\n"
+		"      --public-keys KEYS  PEM contents or files, comma-"
+		"separated\n"
+		"                          (default: the keys folder " RUNNER_KEYS_DIR
+		",\n"
+		"                          $RUNNER_KEYS_DIR)\n"
+		"      --store DIR         image store\n"
+		"\n"
+		"EXAMPLES\n"
+		"  runner image verify localhost:5000/gadgets/trace_dns:v1 "
+		"--public-keys my.pub\n",
 	.options = verify_options,
 	.flags = CLI_STORE,
 	.min_args = 1,

@@ -612,19 +612,52 @@ def push__registry_without_referrers_api_said(ctx):
 
 
 class ReferrersProxy(env.Proxy):
-    """The registry behind a proxy that answers the OCI 1.1 referrers API
-    (with an empty index): what a registry that has it says first."""
+    """The registry behind a proxy that adds the OCI 1.1 referrers API:
+    manifests pushed with a subject are listed as its referrers."""
+
+    def __init__(self, upstream_port):
+        self.referrers = {}  # (repo, subject digest) -> [descriptor]
+        super().__init__(upstream_port)
+
+    def _reply(self, h, status, body=b"", ctype=None, extra=None):
+        h.send_response(status)
+        if ctype:
+            h.send_header("Content-Type", ctype)
+        for k, v in (extra or {}).items():
+            h.send_header(k, v)
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        h.wfile.write(body)
 
     def _handle(self, h):
-        if h.command == "GET" and "/referrers/sha256:" in h.path:
-            body = env._compact({"schemaVersion": 2,
-                                 "mediaType": env.MT_INDEX,
-                                 "manifests": []})
-            h.send_response(200)
-            h.send_header("Content-Type", env.MT_INDEX)
-            h.send_header("Content-Length", str(len(body)))
-            h.end_headers()
-            h.wfile.write(body)
+        path = h.path.split("?")[0]
+        if h.command == "GET" and "/referrers/sha256:" in path:
+            repo, digest = path[4:].split("/referrers/")
+            body = env._compact({
+                "schemaVersion": 2, "mediaType": env.MT_INDEX,
+                "manifests": self.referrers.get((repo, digest), [])})
+            self._reply(h, 200, body, env.MT_INDEX)
+            return
+        if h.command == "PUT" and "/manifests/" in path:
+            n = int(h.headers.get("Content-Length") or 0)
+            body = h.rfile.read(n)
+            c = http.client.HTTPConnection("127.0.0.1", self.upstream,
+                                           timeout=30)
+            c.request("PUT", h.path, body=body, headers={
+                "Content-Type": h.headers.get("Content-Type")})
+            r = c.getresponse()
+            data = r.read()
+            c.close()
+            m = json.loads(body)
+            if r.status == 201 and "subject" in m:
+                repo = path[4:].split("/manifests/")[0]
+                self.referrers.setdefault(
+                    (repo, m["subject"]["digest"]), []).append({
+                        "mediaType": m["mediaType"], "digest": sha(body),
+                        "size": len(body),
+                        "artifactType": m.get("artifactType")})
+            self._reply(h, r.status, data, extra={
+                "Docker-Content-Digest": sha(body)})
             return
         super()._handle(h)
 
@@ -635,20 +668,28 @@ def pae(ptype, body):
 
 
 @test
-def push__bundle_as_referrer_verifies_with_python(ctx):
+def push_pull__bundle_as_referrer_verifies_with_python(ctx):
     proxy = ReferrersProxy(ctx.reg.port)
     try:
         ref = f"{proxy.host}/g/bundle:v1"
+        # the registry's upload URLs name itself, not the proxy
+        flags = ["--insecure-registries", f"{proxy.host},{ctx.reg.host}"]
         ok(runner(ctx, ["image", "tag", ctx.base, ref], ctx.build), "tag")
         ok(runner(ctx, ["image", "sign", ref, "--key", ctx.key],
                   ctx.build), "sign")
-        # the registry's upload URLs name itself, not the proxy
-        p = runner(ctx, ["image", "push", ref, "--insecure-registries",
-                         f"{proxy.host},{ctx.reg.host}"], ctx.build)
+        p = runner(ctx, ["image", "push", ref] + flags, ctx.build)
         ok(p, "push")
         check("referrers" not in p.stderr, f"stderr: {p.stderr!r}")
+        check(proxy.referrers.get(("g/bundle", ctx.digest)),
+              "no referrer pushed")
+        # the bundle comes back with a pull and verifies offline
+        store = new_store(ctx, "bundle-pull")
+        ok(runner(ctx, ["image", "pull", ref] + flags, store), "pull")
     finally:
         proxy.stop()
+    out = ok(runner(ctx, ["image", "verify", ref, "--public-keys", ctx.pub],
+                    store), "verify the pulled image")
+    check("sigstore bundle" in out, f"verify: {out!r}")
     # the referrers the store lists for the image, as pushed
     idx = json.loads(ok(runner(ctx, [
         "image", "inspect", f"{proxy.host}/g/bundle:"
