@@ -43,6 +43,17 @@ static const char *ssl_reason(void)
 	return r ? r : "unknown libcrypto error";
 }
 
+/* s for a message: bytes outside printable ASCII become '?', cut at n-1. */
+static const char *printable(const char *s, char *out, size_t n)
+{
+	size_t i;
+
+	for (i = 0; s[i] && i + 1 < n; i++)
+		out[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
+	out[i] = '\0';
+	return out;
+}
+
 void oci_sig_tag(const char *digest, char out[OCI_SIG_TAG_SIZE])
 {
 	snprintf(out, OCI_SIG_TAG_SIZE, "sha256-%s.sig",
@@ -476,7 +487,7 @@ int oci_sig_manifest_verify(const void *manifest, size_t len,
 {
 	cleanup_manifest struct oci_manifest *m = NULL;
 	enum why why = WHY_NONE;
-	char reason[512] = "";
+	char reason[512] = "", mt[128];
 	size_t i, k;
 
 	if (oci_manifest_parse(manifest, len, &m, err) < 0)
@@ -484,7 +495,7 @@ int oci_sig_manifest_verify(const void *manifest, size_t len,
 	if (m->media_type && strcmp(m->media_type, OCI_MT_MANIFEST) &&
 	    strcmp(m->media_type, OCI_MT_DOCKER_MANIFEST))
 		return error_set(err, 0, "signature manifest has media type %s",
-				 m->media_type);
+				 printable(m->media_type, mt, sizeof(mt)));
 	if (m->n_layers == 0)
 		return error_set(err, 0, "signature manifest has no layer");
 	if (m->n_layers > OCI_MAX_SIGNATURES)
@@ -506,10 +517,10 @@ int oci_sig_manifest_verify(const void *manifest, size_t len,
 		if (strcmp(l->media_type, OCI_MT_SIMPLESIGNING)) {
 			if (why < WHY_MEDIA_TYPE) {
 				why = WHY_MEDIA_TYPE;
-				snprintf(
-					reason, sizeof(reason),
-					"signature layer has media type %.200s",
-					l->media_type);
+				snprintf(reason, sizeof(reason),
+					 "signature layer has media type %s",
+					 printable(l->media_type, mt,
+						   sizeof(mt)));
 			}
 			continue;
 		}
