@@ -427,8 +427,8 @@ fail:
 out:
 	session_free(s);
 	if (rc == EXIT_OK && !f.help)
-		fprintf(stderr, "%s: %llu events, %llu lost\n", name, count,
-			lost);
+		fprintf(stderr, "%s: %llu event%s, %llu lost\n", name, count,
+			count == 1 ? "" : "s", lost);
 	metadata_free(md);
 	oci_gadget_free(img);
 	run_trust_clear(&trust);

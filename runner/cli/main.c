@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 /* runner: build, store, push, pull and run eBPF gadget images. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/version.h"
 #include "runner/cli/commands.h"
@@ -69,14 +72,49 @@ static const struct cli_command runner_cmd = {
 	.subs = runner_cmds,
 };
 
+/*
+ * A closed stdin, stdout or stderr would be taken by the next file opened
+ * (events would land in a store blob): hold each with "/" opened read-only,
+ * on which every write fails as on a closed descriptor (EBADF).
+ */
+static void hold_std_fds(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		int h;
+
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		h = open("/", O_RDONLY | O_DIRECTORY);
+		if (h >= 0 && h != fd) {
+			dup2(h, fd);
+			close(h);
+		}
+	}
+}
+
+/* What stdio still holds for stdout, written; a failure is the command's
+ * (a reader gone away, EPIPE, is not). */
+static int close_stdout(int rc)
+{
+	errno = 0;
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return rc;
+	if (errno == EPIPE)
+		return rc;
+	fprintf(stderr, "runner: write standard output: %s\n",
+		errno ? strerror(errno) : "failed");
+	return rc ? rc : EXIT_FAIL;
+}
+
 int main(int argc, char **argv)
 {
 	cleanup_error struct error *err = NULL;
 	int rc;
 
+	hold_std_fds();
 	engine_log_set(log_stderr, getenv("RUNNER_DEBUG"));
 	rc = cli_dispatch(&runner_cmd, "", argc, argv, &err);
 	if (rc && err)
 		fprintf(stderr, "runner: %s\n", error_msg(err));
-	return rc;
+	return close_stdout(rc);
 }

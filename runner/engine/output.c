@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -23,6 +24,7 @@
 #include "runner/engine/output.h"
 
 #define OUT_THRESHOLD (256 * 1024) /* write once this much is buffered */
+#define OUT_MAX_UNITS 4096 /* or once this many events are */
 #define ELLIPSIS "\xe2\x80\xa6" /* U+2026, one column wide */
 
 struct json_step {
@@ -48,6 +50,13 @@ struct output {
 	char *prefixes;
 	int *width; /* columns: per visible column */
 	int term_width; /* 0: not a terminal */
+
+	/* What reached fd: whole events only are counted. */
+	unsigned int ends[OUT_MAX_UNITS]; /* buffered units' end offsets */
+	size_t n_units;
+	bool header_pending; /* units[0] is the header, not an event */
+	unsigned long long written; /* events written out whole */
+	bool cut; /* a failed write left part of one on fd */
 };
 
 int output_mode_parse(const char *s, enum output_mode *mode)
@@ -716,9 +725,28 @@ int output_error(const struct output *o)
 
 /* ---- writing ----------------------------------------------------------- */
 
+/*
+ * After a failed write that left part of a unit on fd: take it back when
+ * fd is a regular file (its offset is just past the part), so that the
+ * file ends with a whole line; otherwise say so through o->cut.
+ */
+static void take_back(struct output *o, size_t part)
+{
+	struct stat st;
+	off_t pos;
+
+	if (!fstat(o->fd, &st) && S_ISREG(st.st_mode)) {
+		pos = lseek(o->fd, 0, SEEK_CUR);
+		if (pos >= (off_t)part && !ftruncate(o->fd, pos - part) &&
+		    lseek(o->fd, pos - part, SEEK_SET) >= 0)
+			return;
+	}
+	o->cut = true;
+}
+
 int output_flush(struct output *o)
 {
-	size_t done = 0;
+	size_t done = 0, k = 0, whole;
 
 	while (done < o->len && !o->err) {
 		ssize_t w = write(o->fd, o->buf + done, o->len - done);
@@ -735,7 +763,19 @@ int output_flush(struct output *o)
 			o->err = w < 0 ? errno : EIO;
 		}
 	}
+	/* count what went out whole; a part of one is taken back */
+	while (k < o->n_units && o->ends[k] <= done)
+		k++;
+	whole = k ? o->ends[k - 1] : 0;
+	if (k && o->header_pending)
+		k--;
+	if (whole)
+		o->header_pending = false;
+	o->written += k;
+	if (o->err && done > whole)
+		take_back(o, done - whole);
 	o->len = 0;
+	o->n_units = 0;
 	if (o->err) {
 		errno = o->err;
 		return -1;
@@ -743,10 +783,20 @@ int output_flush(struct output *o)
 	return 0;
 }
 
+unsigned long long output_written(const struct output *o)
+{
+	return o->written;
+}
+
+bool output_cut(const struct output *o)
+{
+	return o->cut;
+}
+
 /* Make room for one more event. */
 static char *reserve(struct output *o)
 {
-	if (o->len + o->max_event > o->cap)
+	if (o->len + o->max_event > o->cap || o->n_units == OUT_MAX_UNITS)
 		output_flush(o);
 	return o->buf + o->len;
 }
@@ -754,6 +804,7 @@ static char *reserve(struct output *o)
 static void commit(struct output *o, size_t n)
 {
 	o->len += n;
+	o->ends[o->n_units++] = (unsigned int)o->len;
 	if (o->len >= OUT_THRESHOLD)
 		output_flush(o);
 }
@@ -776,6 +827,7 @@ void output_header(struct output *o)
 			 f->align, ELLIPSIS_END, k + 1 == fs->n_cols);
 	}
 	out[n++] = '\n';
+	o->header_pending = o->n_units == 0;
 	commit(o, n);
 }
 

@@ -320,6 +320,30 @@ static int refresh(struct session *s, struct error **err)
 	return 0;
 }
 
+/*
+ * Flush every output; a failed write is an error, except a reader that
+ * went away (EPIPE: like head(1) after its lines, nothing is missed).
+ */
+static int check_outputs(struct session *s, struct error **err)
+{
+	unsigned long long written = 0;
+	bool cut = false;
+	int e = 0;
+	size_t i;
+
+	for (i = 0; i < s->n_src; i++) {
+		output_flush(s->src[i].out);
+		written += output_written(s->src[i].out);
+		cut |= output_cut(s->src[i].out);
+		if (!e || e == EPIPE)
+			e = output_error(s->src[i].out) ?: e;
+	}
+	if (!e || e == EPIPE)
+		return 0;
+	return error_set(err, e, "write events (%llu written whole%s)", written,
+			 cut ? ", then part of one" : "");
+}
+
 int session_run(struct session *s, const struct session_limits *lim,
 		struct error **err)
 {
@@ -333,7 +357,8 @@ int session_run(struct session *s, const struct session_limits *lim,
 			continue;
 		if (gadget_snapshot(s->g, i, on_event, &s->src[i], err))
 			return -1;
-		output_flush(s->src[i].out);
+		if (output_flush(s->src[i].out) < 0)
+			s->broken = true;
 	}
 	next_refresh = now_mono() + 1;
 	if (lim->timeout_s)
@@ -359,12 +384,18 @@ int session_run(struct session *s, const struct session_limits *lim,
 	if (!at_limit(s) && !s->broken && s->n_streams)
 		gadget_poll(s->g, 0, NULL);
 	s->lost = gadget_lost(s->g);
-	return 0;
+	return check_outputs(s, err);
 }
 
 void session_stats(const struct session *s, unsigned long long *events,
 		   unsigned long long *lost)
 {
-	*events = s->count;
+	size_t i;
+
+	/* what reached the output whole, not what was rendered */
+	*events = 0;
+	for (i = 0; i < s->n_src; i++)
+		if (s->src[i].out)
+			*events += output_written(s->src[i].out);
 	*lost = s->lost;
 }

@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Hostile input and faults (issue 9): output that cannot be written is an
+error with an honest count and never half a line; strings from images
+reach the terminal escaped; gadget.yaml limits are hit fast; bad flag and
+environment values are refused instead of ignored."""
+import json
+import os
+import resource
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import ROOT, RUNNER, check, eq, main, test  # noqa: E402
+
+SNAP = "hostile.test/snap:v1"
+
+
+class Ctx:
+    pass
+
+
+def setup():
+    ctx = Ctx()
+    ctx.tmp = tempfile.mkdtemp(prefix="hostile-e2e-")
+    ctx.store = os.path.join(ctx.tmp, "store")
+    try:
+        run(ctx, ["image", "build", f"{ROOT}/examples/snapshot_process",
+                  "-t", SNAP], want=0)
+    except BaseException:
+        teardown(ctx)
+        raise
+    return ctx
+
+
+def teardown(ctx):
+    shutil.rmtree(ctx.tmp, ignore_errors=True)
+
+
+def env(ctx, extra=None):
+    e = dict(os.environ, RUNNER_STORE=ctx.store, HOME=ctx.tmp)
+    for k in ("REGISTRY_AUTH_FILE", "DOCKER_CONFIG", "XDG_RUNTIME_DIR",
+              "RUNNER_READY_FILE", "COLUMNS"):
+        e.pop(k, None)
+    e.update(extra or {})
+    return e
+
+
+def run(ctx, args, want=None, stdout=subprocess.PIPE, extra_env=None,
+        preexec_fn=None, **kw):
+    p = subprocess.run([RUNNER] + args, stdout=stdout,
+                       stderr=subprocess.PIPE, text=True,
+                       env=env(ctx, extra_env), timeout=120,
+                       preexec_fn=preexec_fn, **kw)
+    if want is not None:
+        eq(p.returncode, want, f"`runner {' '.join(args)}` exit status "
+           f"({p.stderr.strip()})")
+    return p
+
+
+def store_snapshot(ctx):
+    """Every file of the store with its size and content hash."""
+    out = {}
+    for d, _, files in os.walk(ctx.store):
+        for f in files:
+            p = os.path.join(d, f)
+            with open(p, "rb") as fh:
+                out[os.path.relpath(p, ctx.store)] = hash(fh.read())
+    return out
+
+
+# ---- item 3: output that cannot be written --------------------------------
+
+@test
+def run_into_a_full_device_fails(ctx):
+    full = os.path.join(ctx.tmp, "full")
+    os.mknod(full, 0o666 | stat.S_IFCHR, os.makedev(1, 7))
+    with open(full, "w") as fh:
+        p = run(ctx, ["run", SNAP, "-o", "json"], stdout=fh)
+    eq(p.returncode, 1, f"exit status ({p.stderr.strip()})")
+    check("No space left on device" in p.stderr, p.stderr)
+    check("0 written whole" in p.stderr, p.stderr)
+    check("events, 0 lost" not in p.stderr, "a summary claims events: "
+          + p.stderr)
+
+
+def limit_file_size():
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (4000, 4000))
+
+
+@test
+def run_into_a_file_that_fills_keeps_whole_lines(ctx):
+    """A file that cannot grow past 4000 bytes (RLIMIT_FSIZE: the write
+    that crosses it is cut short, the next fails with EFBIG, as on a full
+    disk): exit 1, the file holds whole JSON lines only, and the error
+    says how many."""
+    out = os.path.join(ctx.tmp, "out.json")
+    for mode in ("json", "columns"):
+        with open(out, "w") as fh:
+            p = run(ctx, ["run", SNAP, "-o", mode], stdout=fh,
+                    preexec_fn=limit_file_size)
+        eq(p.returncode, 1, f"exit status ({p.stderr.strip()})")
+        check("File too large" in p.stderr, p.stderr)
+        with open(out) as fh:
+            data = fh.read()
+        check(data.endswith("\n"), f"{mode}: half a line at the end: "
+              f"{data[-80:]!r}")
+        lines = data.splitlines()
+        n = len(lines) - (1 if mode == "columns" else 0)
+        if mode == "json":
+            for line in lines:
+                json.loads(line)
+        check(f"({n} written whole)" in p.stderr,
+              f"{mode}: {n} events in the file, stderr: {p.stderr}")
+
+
+@test
+def run_with_stdout_closed_fails_and_writes_nothing_elsewhere(ctx):
+    before = store_snapshot(ctx)
+    p = subprocess.run([RUNNER, "run", SNAP, "-o", "json"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                       text=True, env=env(ctx), timeout=60,
+                       preexec_fn=lambda: os.close(1))
+    eq(p.returncode, 1, f"exit status ({p.stderr.strip()})")
+    check("Bad file descriptor" in p.stderr, p.stderr)
+    eq(store_snapshot(ctx), before, "the store changed")
+
+
+@test
+def run_into_a_closed_pipe_stops_quietly(ctx):
+    p = subprocess.Popen([RUNNER, "run", SNAP, "-o", "json"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         env=env(ctx))
+    p.stdout.readline()
+    p.stdout.close()
+    err = p.stderr.read().decode()
+    eq(p.wait(timeout=60), 0, f"exit status ({err.strip()})")
+    check("runner:" not in err, err)
+
+
+@test
+def image_list_into_a_full_device_fails(ctx):
+    with open("/dev/full", "w") as fh:
+        p = run(ctx, ["image", "list"], stdout=fh)
+    eq(p.returncode, 1, f"exit status ({p.stderr.strip()})")
+    check("write standard output" in p.stderr, p.stderr)
+
+
+@test
+def summary_says_one_event(ctx):
+    p = run(ctx, ["run", SNAP, "-o", "json", "-F", f"pid=={os.getpid()}"],
+            want=0)
+    eq(len(p.stdout.splitlines()), 1, "events")
+    check("snap: 1 event, 0 lost" in p.stderr, p.stderr)
+
+
+if __name__ == "__main__":
+    main(setup, teardown)
