@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/cleanup.h"
+#include "common/escape.h"
 #include "oci/digest.h"
 #include "oci/ref.h"
 #include "oci/store.h"
@@ -202,10 +203,15 @@ int runner_msg(int code, const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("runner: ", stderr);
+	cleanup_free char *msg = NULL;
+	int n;
+
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	n = vasprintf(&msg, fmt, ap);
 	va_end(ap);
+	fputs("runner: ", stderr);
+	if (n >= 0)
+		term_fputs(msg, stderr, 0);
 	fputc('\n', stderr);
 	return code;
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "common/cleanup.h"
+#include "common/escape.h"
 #include "oci/archive.h"
 #include "oci/store.h"
 #include "runner/cli/commands.h"
@@ -38,7 +39,9 @@ static int import_run(struct cli_ctx *ctx, void *state, struct error **err)
 		       &n, err) < 0)
 		return EXIT_FAIL;
 	for (i = 0; i < n; i++) {
-		printf("Imported: %s\n", refs[i]);
+		cleanup_free char *r = term_escaped(refs[i], 0);
+
+		printf("Imported: %s\n", r ? r : "?");
 		free(refs[i]);
 	}
 	free(refs);

@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "common/cleanup.h"
+#include "common/escape.h"
 #include "common/json.h"
 #include "oci/digest.h"
 #include "oci/sign.h"
@@ -135,10 +136,18 @@ static void list_columns(const struct oci_store_entry *e, size_t n, bool trunc)
 
 		if (!e[i].ref)
 			continue;
+		cleanup_free char *r = NULL, *t = NULL, *h = NULL, *w = NULL;
+
 		split_ref(e[i].ref, &repo, &tag);
 		humanize(e[i].created, when, sizeof(when));
-		printf("%-50s %-16s %-13.*s %s\n", repo ? repo : "",
-		       tag ? tag : "", trunc ? 12 : 64, hex, when);
+		/* from the store's index: escaped for the terminal */
+		r = term_escaped(repo, 0);
+		t = term_escaped(tag, 0);
+		h = term_escaped(hex, 0);
+		w = term_escaped(when, 0);
+		if (!r || !t || !h || !w)
+			continue;
+		printf("%-50s %-16s %-13.*s %s\n", r, t, trunc ? 12 : 64, h, w);
 	}
 }
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/escape.h"
 #include "metadata/metadata.h"
 #include "oci/ref.h"
 #include "oci/store.h"
@@ -317,9 +318,14 @@ static void print_gadget_help(const struct session *s)
 		const char *key, *desc, *def;
 
 		session_param_info(s, i, &key, &desc, &def);
-		printf("      --%-20s %s", key, desc ? desc : "");
-		if (def)
-			printf(" (default %s)", def);
+		/* from gadget.yaml: escaped for the terminal */
+		cleanup_free char *k = term_escaped(key, 0);
+		cleanup_free char *d = term_escaped(desc, 0);
+		cleanup_free char *v = def ? term_escaped(def, 0) : NULL;
+
+		printf("      --%-20s %s", k ? k : "", d ? d : "");
+		if (v)
+			printf(" (default %s)", v);
 		putchar('\n');
 	}
 	session_describe(s, stdout);

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/cleanup.h"
+#include "common/escape.h"
 #include "common/version.h"
 #include "runner/cli/commands.h"
 #include "runner/engine/log.h"
@@ -21,9 +23,14 @@ log_stderr(void *ctx, enum engine_log_level level, bool libbpf, const char *fmt,
 	if (level > ENGINE_LOG_NOTICE &&
 	    (!dbg || !*dbg || (level == ENGINE_LOG_DEBUG && strcmp(dbg, "2"))))
 		return;
+	cleanup_free char *msg = NULL;
+
+	if (vasprintf(&msg, fmt, ap) < 0)
+		return;
 	if (!libbpf)
 		fputs("runner: ", stderr);
-	vfprintf(stderr, fmt, ap);
+	/* names from the image reach these lines: escaped */
+	term_fputs(msg, stderr, libbpf ? ESCAPE_KEEP_NL : 0);
 	if (!libbpf)
 		fputc('\n', stderr);
 }
@@ -114,7 +121,10 @@ int main(int argc, char **argv)
 	hold_std_fds();
 	engine_log_set(log_stderr, getenv("RUNNER_DEBUG"));
 	rc = cli_dispatch(&runner_cmd, "", argc, argv, &err);
-	if (rc && err)
-		fprintf(stderr, "runner: %s\n", error_msg(err));
+	if (rc && err) {
+		fputs("runner: ", stderr);
+		term_fputs(error_msg(err), stderr, 0);
+		fputc('\n', stderr);
+	}
 	return close_stdout(rc);
 }

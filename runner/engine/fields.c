@@ -23,6 +23,7 @@
 #include <bpf/btf.h>
 
 #include "common/cleanup.h"
+#include "common/escape.h"
 #include "metadata/metadata.h"
 #include "runner/engine/enrich.h"
 #include "runner/engine/containers.h"
@@ -975,8 +976,8 @@ static size_t max_text(const struct field *f)
 		return 32;
 	case FK_FILE_FLAGS:
 		return 256;
-	case FK_RUNTIME:
-		return sizeof(((struct container_info *)0)->image);
+	case FK_RUNTIME: /* names from a container runtime, escaped */
+		return ESCAPE_MAX(sizeof(((struct container_info *)0)->image));
 	}
 	return 0;
 }
@@ -1542,11 +1543,13 @@ void fieldset_describe(const struct fieldset *fs, FILE *out)
 
 		if (!f->columnable)
 			continue;
-		fprintf(out, "  %-28s %s%s\n", f->name,
-			f->description ? f->description : "",
-			f->hidden ?
-				(f->description ? " (hidden)" : "(hidden)") :
-				"");
+		cleanup_free char *name = term_escaped(f->name, 0);
+		cleanup_free char *desc = term_escaped(f->description, 0);
+
+		fprintf(out, "  %-28s %s%s\n", name ? name : "",
+			desc ? desc : "",
+			f->hidden ? (desc && *desc ? " (hidden)" : "(hidden)") :
+				    "");
 	}
 }
 
@@ -1806,22 +1809,7 @@ static size_t fmt_number(const struct field *f, char *buf, __u64 v)
 
 static size_t fmt_string(char *buf, const char *s, size_t max)
 {
-	static const char hx[] = "0123456789abcdef";
-	size_t n = 0;
-
-	for (size_t i = 0; i < max && s[i]; i++) {
-		unsigned char c = s[i];
-
-		if (c < 0x20 || c == 0x7f) {
-			buf[n++] = '\\';
-			buf[n++] = 'x';
-			buf[n++] = hx[c >> 4];
-			buf[n++] = hx[c & 15];
-		} else {
-			buf[n++] = c;
-		}
-	}
-	return n;
+	return term_escape(buf, s, strnlen(s, max), 0);
 }
 
 /* ls -l style: type letter and permissions with set-id and sticky bits. */
@@ -2106,7 +2094,7 @@ size_t field_text(struct render_ctx *rc, const struct field *f, const void *ev,
 		    f->info == RT_ID	  ? ci->id :
 		    f->info == RT_RUNTIME ? ci->runtime :
 					    ci->image;
-		n = put(buf, s, strnlen(s, f->max_text));
+		n = term_escape(buf, s, strnlen(s, f->max_text / 4), 0);
 		break;
 	}
 	}

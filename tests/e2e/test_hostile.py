@@ -12,6 +12,7 @@ import signal
 import stat
 import subprocess
 import sys
+import tarfile
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -157,6 +158,80 @@ def summary_says_one_event(ctx):
             want=0)
     eq(len(p.stdout.splitlines()), 1, "events")
     check("snap: 1 event, 0 lost" in p.stderr, p.stderr)
+
+
+# ---- item 6: untrusted strings reach the terminal escaped ------------------
+
+ESC = "\x1b[2J\x1b]0;owned\x07\u009b31m"
+
+
+def gadget_dir(ctx, name, yaml_text, src="trace_exec"):
+    d = os.path.join(ctx.tmp, name)
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    shutil.copy(f"{ROOT}/examples/{src}/program.bpf.c", d)
+    with open(os.path.join(d, "gadget.yaml"), "w") as fh:
+        fh.write(yaml_text)
+    return d
+
+
+def no_controls(text, what):
+    bad = [c for c in text if (ord(c) < 0x20 and c not in "\n") or
+           0x7f <= ord(c) <= 0x9f]
+    eq(bad, [], f"control characters in {what}")
+
+
+# ESC as YAML double-quoted escapes: clear screen, window title, C1 CSI
+YESC = r"\e[2J\e]0;owned\a\x9b31m"
+
+
+@test
+def help_texts_from_gadget_yaml_are_escaped(ctx):
+    with open(f"{ROOT}/examples/trace_exec/gadget.yaml") as fh:
+        y = fh.read()
+    y = y.replace("description: Kept for compatibility",
+                  f'description: "{YESC}Kept"\n      # ')
+    y = y.replace('defaultValue: "true"', f'defaultValue: "true{YESC}"')
+    y = y.replace("key: ignore-failed", f'key: "ignore{YESC}"')
+    d = gadget_dir(ctx, "esc", y)
+    p = run(ctx, ["image", "build", d, "-t", "hostile.test/esc:v1"])
+    eq(p.returncode, 0, f"build ({p.stderr.strip()})")
+    p = run(ctx, ["run", "hostile.test/esc:v1", "--help"])
+    no_controls(p.stdout, "--help")
+    no_controls(p.stderr, "--help's stderr")
+    check("\\x1b[2J" in p.stdout + p.stderr,
+          "the escaped texts are missing:\n" + p.stdout + p.stderr)
+
+
+@test
+def error_lines_with_names_from_archives_are_escaped(ctx):
+    """An archive whose index names a ref with control characters: what
+    the runner says about it, on stdout or stderr, is escaped."""
+    out = os.path.join(ctx.tmp, "snap.tar")
+    run(ctx, ["image", "export", SNAP, out], want=0)
+    d = os.path.join(ctx.tmp, "evil")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    with tarfile.open(out) as t:
+        t.extractall(d)
+    with open(os.path.join(d, "index.json")) as fh:
+        idx = json.load(fh)
+    for m in idx["manifests"]:
+        m.setdefault("annotations", {})[
+            "org.opencontainers.image.ref.name"] = f"evil{ESC}:v1"
+    with open(os.path.join(d, "index.json"), "w") as fh:
+        json.dump(idx, fh)
+    evil = os.path.join(ctx.tmp, "evil.tar")
+    with tarfile.open(evil, "w") as t:
+        for n in os.listdir(d):
+            t.add(os.path.join(d, n), arcname=n)
+    p = run(ctx, ["image", "import", evil])
+    no_controls(p.stdout, "import's stdout")
+    no_controls(p.stderr, "import's stderr")
+    check("\\x1b" in p.stdout + p.stderr,
+          f"the name is not shown escaped: {p.stdout!r} {p.stderr!r}")
+    p = run(ctx, ["image", "list"])
+    no_controls(p.stdout, "image list")
 
 
 if __name__ == "__main__":
