@@ -133,8 +133,8 @@ int yaml_check_limits(const char *buf, size_t len, const char *file,
 			}
 			if (ev.type == YAML_SCALAR_EVENT) {
 				if (ev.data.scalar.anchor &&
-				    anchor_add(t, ev.data.scalar.anchor,
-					       true) < 0)
+				    anchor_add(t, ev.data.scalar.anchor, true) <
+					    0)
 					goto too_many_anchors;
 				break;
 			}
@@ -157,7 +157,8 @@ int yaml_check_limits(const char *buf, size_t len, const char *file,
 						ev.data.mapping_start.anchor;
 
 				if (an) {
-					t->open[depth] = anchor_add(t, an, true);
+					t->open[depth] =
+						anchor_add(t, an, true);
 					if (t->open[depth] < 0)
 						goto too_many_anchors;
 				}

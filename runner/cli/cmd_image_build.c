@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,6 +28,7 @@
 #include "oci/sign_store.h"
 #include "oci/store.h"
 #include "runner/cli/commands.h"
+#include "runner/engine/session.h"
 
 #include "common/version.h"
 #define BUILDER_VERSION "runner-" RUNNER_VERSION
@@ -41,6 +43,22 @@ static const struct {
 	{ "arm64", "arm64" },
 };
 
+/* Ctrl-C or SIGTERM: finish the step under way, then undo what was made. */
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	interrupted = sig;
+}
+
+static int check_interrupted(struct error **err)
+{
+	if (!interrupted)
+		return 0;
+	return error_set(err, 0, "interrupted by %s",
+			 interrupted == SIGINT ? "SIGINT" : "SIGTERM");
+}
+
 static int run_cmd(const char *const argv[], struct error **err)
 {
 	pid_t pid;
@@ -54,6 +72,8 @@ static int run_cmd(const char *const argv[], struct error **err)
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return error_set(err, errno, "wait for %s", argv[0]);
+	if (check_interrupted(err))
+		return -1;
 	if (!WIFEXITED(status) || WEXITSTATUS(status))
 		return error_set(err, 0, "%s failed (status %d)", argv[0],
 				 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
@@ -98,6 +118,8 @@ static int write_vmlinux_h(const char *path, struct error **err)
 	      f);
 	n = btf__type_cnt(btf);
 	for (id = 1; id < n; id++) {
+		if (check_interrupted(err))
+			goto out_dump;
 		if (btf_dump__dump_type(d, id)) {
 			error_set(err, errno, "dump BTF type %u", id);
 			goto out_dump;
@@ -202,12 +224,16 @@ static int compile_arch(const char *dir, const char *target,
 					   "-o",    out,     NULL };
 		const char *const strip[] = { "llvm-strip", "-g", out, NULL };
 
-		if (run_cmd(cc, err) || run_cmd(strip, err))
+		if (run_cmd(cc, err) || run_cmd(strip, err)) {
+			unlink(out);
 			return error_prefix(err, "compile %s for %s", src,
 					    target);
+		}
 	}
-	if (read_file(out, obj, obj_len, err))
+	if (read_file(out, obj, obj_len, err)) {
+		unlink(out);
 		return -1;
+	}
 	unlink(out);
 	return 0;
 }
@@ -264,12 +290,13 @@ static int build_run(struct cli_ctx *ctx, void *state, struct error **err)
 	struct oci_gadget_arch layers[2];
 	struct oci_annotation ann[8];
 	char api_inc[PATH_MAX], vml_inc[PATH_MAX], path[PATH_MAX],
-		tmpdir[] = "/tmp/runner-build-XXXXXX", created[32];
+		tmpdir[PATH_MAX - 64], created[32];
 	struct gadget_metadata *md = NULL;
 	struct oci_store *store = NULL;
 	struct oci_ref *ref = NULL;
 	size_t yaml_len, n_ann = 0, i;
 	time_t now = time(NULL);
+	struct sigaction sa = { .sa_handler = on_signal };
 	int rc = EXIT_FAIL;
 
 	if (!tag) {
@@ -285,6 +312,8 @@ static int build_run(struct cli_ctx *ctx, void *state, struct error **err)
 	free(refstr);
 	refstr = oci_ref_format(ref);
 
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 	snprintf(path, sizeof(path), "%s/gadget.yaml", dir);
 	if (read_file(path, &yaml, &yaml_len, err) ||
 	    metadata_parse(yaml, yaml_len, path, &md, err))
@@ -292,6 +321,12 @@ static int build_run(struct cli_ctx *ctx, void *state, struct error **err)
 	if (find_api_include(api_inc, sizeof(api_inc), err) ||
 	    find_vmlinux_dir(vml_inc, sizeof(vml_inc), err))
 		goto out;
+	{
+		const char *t = getenv("TMPDIR");
+
+		snprintf(tmpdir, sizeof(tmpdir), "%s/runner-build-XXXXXX",
+			 t && *t ? t : "/tmp");
+	}
 	if (!mkdtemp(tmpdir)) {
 		error_set(err, errno, "create %s", tmpdir);
 		goto out;
@@ -301,7 +336,8 @@ static int build_run(struct cli_ctx *ctx, void *state, struct error **err)
 
 		if (compile_arch(dir, archs[i].target, api_inc, vml_inc, tmpdir,
 				 &objs[i], &len, err) ||
-		    check_object(archs[i].oci, objs[i], len, err))
+		    check_object(archs[i].oci, objs[i], len, err) ||
+		    session_validate(objs[i], len, md, archs[i].oci, err))
 			goto out_tmp;
 		layers[i] =
 			(struct oci_gadget_arch){ archs[i].oci, objs[i], len };
@@ -320,7 +356,8 @@ static int build_run(struct cli_ctx *ctx, void *state, struct error **err)
 	ANN("io.inspektor-gadget.builder.version", BUILDER_VERSION);
 #undef ANN
 
-	if (cli_store_open(ctx, &store, err) ||
+	/* after this, the image is stored whole or not at all */
+	if (check_interrupted(err) || cli_store_open(ctx, &store, err) ||
 	    oci_store_add_gadget(store, refstr, yaml, yaml_len, layers, 2, ann,
 				 n_ann, &digest, err) ||
 	    oci_store_mark_built(store, digest, err))
@@ -357,7 +394,7 @@ const struct cli_command cmd_image_build = {
 		 "  runner image build . -t localhost:5000/gadgets/mine:v1\n",
 	.short_opts = "t:",
 	.options = build_options,
-	.flags = CLI_STORE,
+	.flags = CLI_STORE | CLI_STORE_CREATE,
 	.min_args = 1,
 	.max_args = 1,
 	.want = "want one DIR",

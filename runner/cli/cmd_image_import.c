@@ -75,7 +75,7 @@ const struct cli_command cmd_image_import = {
 		"  runner image import x.tar -t localhost:5000/trace_dns:v1\n",
 	.short_opts = "t:",
 	.options = import_options,
-	.flags = CLI_STORE,
+	.flags = CLI_STORE | CLI_STORE_CREATE,
 	.min_args = 1,
 	.max_args = 1,
 	.want = "want one FILE",

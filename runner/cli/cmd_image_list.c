@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /* `runner image list`: the images in the local store. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,9 +179,16 @@ static int list_run(struct cli_ctx *ctx, void *state, struct error **err)
 	struct oci_store_entry *e = NULL;
 	size_t n = 0;
 
-	if (cli_store_open(ctx, &store, err) < 0 ||
-	    oci_store_list(store, &e, &n, err) < 0)
+	if (cli_store_open(ctx, &store, err) < 0) {
+		/* no store where none was asked for: nothing stored yet */
+		if ((*err)->errnum != ENOENT ||
+		    strcmp(runner_store_dir(ctx->store), OCI_STORE_DEFAULT_DIR))
+			return EXIT_FAIL;
+		error_free(*err);
+		*err = NULL;
+	} else if (oci_store_list(store, &e, &n, err) < 0) {
 		return EXIT_FAIL;
+	}
 	if (s->json)
 		list_json(store, e, n);
 	else

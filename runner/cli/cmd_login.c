@@ -210,7 +210,7 @@ const struct cli_command cmd_login = {
 		"--authfile ./auth.json < pw\n",
 	.short_opts = "u:",
 	.options = login_options,
-	.flags = CLI_REGISTRY,
+	.flags = CLI_REGISTRY | CLI_AUTHFILE_NEW,
 	.min_args = 1,
 	.max_args = 1,
 	.want = "want one REGISTRY",

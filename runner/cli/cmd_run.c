@@ -164,7 +164,8 @@ static int source_flags(int argc, char **argv, struct run_flags *f,
 	const char *val;
 	int i;
 
-	cli_registry_opts_init(&f->ro);
+	if (cli_registry_opts_init(&f->ro, err))
+		return EXIT_USAGE;
 	for (i = 1; i < argc; i++) {
 		for (o = base_opts; o < base_opts + N_BASE_OPTS; o++) {
 			size_t len = strlen(o->name);
@@ -188,7 +189,7 @@ static int source_flags(int argc, char **argv, struct run_flags *f,
 				cli_registry_option(&f->ro, o->val, val);
 		}
 	}
-	return EXIT_OK;
+	return cli_registry_opts_check(&f->ro, false, err);
 }
 
 /* One flag of the second pass (c is what getopt_long returned). */
@@ -207,6 +208,9 @@ static int run_flag(struct run_flags *f, size_t n_params, int c,
 		f->fields = arg;
 		return EXIT_OK;
 	case 'c':
+		if (!*arg)
+			return cli_error(err, EXIT_USAGE,
+					 "--containername: empty name");
 		if (strchr(arg, ',') || strchr(arg, '\\'))
 			return cli_error(err, EXIT_USAGE,
 					 "invalid container name '%s'", arg);

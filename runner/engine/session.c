@@ -176,6 +176,18 @@ int session_open(const void *elf, size_t len, const struct gadget_metadata *md,
 	return 0;
 }
 
+int session_validate(const void *elf, size_t len,
+		     const struct gadget_metadata *md, const char *name,
+		     struct error **err)
+{
+	struct session *s = NULL;
+
+	if (session_open(elf, len, md, name, &s, err))
+		return -1;
+	session_free(s);
+	return 0;
+}
+
 void session_free(struct session *s)
 {
 	size_t i;

@@ -25,6 +25,14 @@ struct session;
 int session_open(const void *elf, size_t len, const struct gadget_metadata *md,
 		 const char *name, struct session **out, struct error **err);
 /* Flushes the outputs, detaches everything and frees; s may be NULL. */
+/*
+ * What session_open() checks of an image, and nothing more (no kernel, no
+ * host): the program's tracers and params, every annotation and default
+ * of md against its BTF.  `image build` refuses what `run` would.
+ */
+int session_validate(const void *elf, size_t len,
+		     const struct gadget_metadata *md, const char *name,
+		     struct error **err);
 void session_free(struct session *s);
 
 /* Params, in program order: flag name, description and default. */

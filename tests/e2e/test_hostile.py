@@ -19,6 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import ROOT, RUNNER, check, eq, main, test  # noqa: E402
 
 SNAP = "hostile.test/snap:v1"
+DNS = "hostile.test/dns:v1"
 
 
 class Ctx:
@@ -32,6 +33,8 @@ def setup():
     try:
         run(ctx, ["image", "build", f"{ROOT}/examples/snapshot_process",
                   "-t", SNAP], want=0)
+        run(ctx, ["image", "build", f"{ROOT}/gadget/trace_dns", "-t", DNS],
+            want=0)
     except BaseException:
         teardown(ctx)
         raise
@@ -91,12 +94,12 @@ def run_into_a_full_device_fails(ctx):
 
 def limit_file_size():
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    resource.setrlimit(resource.RLIMIT_FSIZE, (4000, 4000))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (1500, 1500))
 
 
 @test
 def run_into_a_file_that_fills_keeps_whole_lines(ctx):
-    """A file that cannot grow past 4000 bytes (RLIMIT_FSIZE: the write
+    """A file that cannot grow past 1500 bytes (RLIMIT_FSIZE: the write
     that crosses it is cut short, the next fails with EFBIG, as on a full
     disk): exit 1, the file holds whole JSON lines only, and the error
     says how many."""
@@ -160,6 +163,135 @@ def summary_says_one_event(ctx):
     check("snap: 1 event, 0 lost" in p.stderr, p.stderr)
 
 
+# ---- values a user deserves an error for ----------------------------------
+
+def usage(ctx, args, needle, extra_env=None, rc=2):
+    p = run(ctx, args, extra_env=extra_env)
+    eq(p.returncode, rc, f"`runner {' '.join(args)}` exit status "
+       f"({p.stderr.strip()})")
+    check(needle in p.stderr, f"`runner {' '.join(args)}`: {needle!r} not "
+          f"in {p.stderr!r}")
+    eq(p.stdout, "", "stdout")
+
+
+@test
+def bad_flag_values_are_usage_errors(ctx):
+    t = ["--timeout", "5"]
+    usage(ctx, ["run", DNS, "--ports", ""] + t, "param ports: no values")
+    usage(ctx, ["run", DNS, "--ports", "0"] + t, "param ports: 0 in '0'")
+    usage(ctx, ["run", DNS, "--ports", "53,,54"] + t, "an empty value")
+    usage(ctx, ["run", DNS, "-F", "qtype=="] + t, "field qtype: no value")
+    usage(ctx, ["run", DNS, "-F", "qtype_raw==99999999999"] + t,
+          "is out of range")
+    usage(ctx, ["run", DNS, "-F", "latency_ns>1.5"] + t,
+          "is not a duration")
+    usage(ctx, ["run", DNS, "-c", ""] + t, "--containername: empty name")
+    usage(ctx, ["run", DNS, "--authfile", "/nonexistent"] + t,
+          "--authfile /nonexistent: No such file or directory")
+    usage(ctx, ["image", "pull", "--authfile", "/nonexistent",
+                "localhost:1/x"],
+          "--authfile /nonexistent: No such file or directory")
+
+
+@test
+def bad_environment_values_are_usage_errors(ctx):
+    usage(ctx, ["image", "pull", "localhost:1/x"],
+          "invalid RUNNER_REGISTRY_RETRIES 'abc'",
+          {"RUNNER_REGISTRY_RETRIES": "abc"})
+    usage(ctx, ["run", SNAP], "invalid RUNNER_REGISTRY_TIMEOUT '-5'",
+          {"RUNNER_REGISTRY_TIMEOUT": "-5"})
+
+
+@test
+def image_list_of_a_missing_store_creates_nothing(ctx):
+    typo = os.path.join(ctx.tmp, "typo")
+    usage(ctx, ["image", "list", "--store", typo],
+          f"store {typo}: No such file or directory", rc=1)
+    check(not os.path.exists(typo), "the store folder was created")
+    usage(ctx, ["image", "inspect", SNAP], "No such file or directory",
+          {"RUNNER_STORE": typo}, rc=1)
+    check(not os.path.exists(typo), "the store folder was created")
+
+
+@test
+def build_refuses_what_run_refuses(ctx):
+    with open(f"{ROOT}/examples/snapshot_process/gadget.yaml") as fh:
+        snap = fh.read()
+    with open(f"{ROOT}/examples/trace_exec/gadget.yaml") as fh:
+        exe = fh.read()
+    cases = [
+        ("width", "snapshot_process",
+         snap.replace('columns.width: "7"', 'columns.width: "2147483647"'),
+         'bad value "2147483647" of annotation columns.width'),
+        ("default", "trace_exec",
+         exe.replace('defaultValue: "true"', 'defaultValue: "banana"'),
+         "'banana' is not true or false"),
+        ("missing", "snapshot_process",
+         snap + "      nope:\n        annotations:\n"
+         "          description: x\n",
+         'names field "nope"'),
+    ]
+    for name, src, y, needle in cases:
+        d = gadget_dir(ctx, f"bad-{name}", y, src)
+        p = run(ctx, ["image", "build", d, "-t", f"hostile.test/{name}:v1"])
+        eq(p.returncode, 1, f"{name}: exit status ({p.stderr.strip()})")
+        check(needle in p.stderr, f"{name}: {needle!r} not in {p.stderr!r}")
+        check("Successfully built" not in p.stderr, p.stderr)
+
+
+# ---- interrupted build -----------------------------------------------------
+
+def children(pid):
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as fh:
+            return [int(x) for x in fh.read().split()]
+    except OSError:
+        return []
+
+
+def comm(pid):
+    try:
+        with open(f"/proc/{pid}/comm") as fh:
+            return fh.read().strip()
+    except OSError:
+        return ""
+
+
+@test
+def ctrl_c_during_build_leaves_nothing(ctx):
+    """Ctrl-C (SIGINT to the process group, as a terminal sends it) while
+    clang compiles: exit non-zero, its temp folder gone, nothing stored."""
+    tmp = os.path.join(ctx.tmp, "buildtmp")
+    os.makedirs(tmp, exist_ok=True)
+    store = os.path.join(ctx.tmp, "store-int")
+    p = subprocess.Popen([RUNNER, "image", "build",
+                          f"{ROOT}/examples/trace_exec", "-t",
+                          "hostile.test/int:v1", "--store", store],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, env=env(ctx, {"TMPDIR": tmp}),
+                         start_new_session=True)
+    try:
+        for _ in range(2000):
+            if any(comm(c) == "clang" for c in children(p.pid)):
+                break
+            if p.poll() is not None:
+                break
+            os.sched_yield()
+            import time
+            time.sleep(0.01)
+        check(p.poll() is None, "the build ended before clang ran")
+        os.killpg(p.pid, signal.SIGINT)
+        _, err = p.communicate(timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    check(p.returncode != 0, "an interrupted build succeeded")
+    check("interrupted" in err or "failed" in err, err)
+    eq(os.listdir(tmp), [], "temp files left")
+    q = run(ctx, ["image", "list", "--store", store])
+    check("int" not in q.stdout, "the image was stored: " + q.stdout)
+
+
 # ---- item 6: untrusted strings reach the terminal escaped ------------------
 
 ESC = "\x1b[2J\x1b]0;owned\x07\u009b31m"
@@ -191,7 +323,6 @@ def help_texts_from_gadget_yaml_are_escaped(ctx):
         y = fh.read()
     y = y.replace("description: Kept for compatibility",
                   f'description: "{YESC}Kept"\n      # ')
-    y = y.replace('defaultValue: "true"', f'defaultValue: "true{YESC}"')
     y = y.replace("key: ignore-failed", f'key: "ignore{YESC}"')
     d = gadget_dir(ctx, "esc", y)
     p = run(ctx, ["image", "build", d, "-t", "hostile.test/esc:v1"])

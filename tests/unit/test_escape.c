@@ -28,7 +28,9 @@ static void escape__controls__hex(void **state)
 	is("\x07\x7f\t\n", 0, "\\x07\\x7f\\x09\\x0a");
 	is("l1\n\tl2\r", ESCAPE_KEEP_NL, "l1\n\tl2\\x0d");
 	/* C1 controls: CSI as UTF-8 (U+009B) and as a lone byte */
-	is("x\xc2\x9b" "31m\x9b", 0, "x\\xc2\\x9b31m\\x9b");
+	is("x\xc2\x9b"
+	   "31m\x9b",
+	   0, "x\\xc2\\x9b31m\\x9b");
 }
 
 static void escape__utf8__kept(void **state)
