@@ -64,7 +64,7 @@ def self_signed(folder, name, cn, ip=None):
            "-keyout", key, "-out", crt, "-days", "2", "-subj", f"/CN={cn}"]
     if ip:
         cmd += ["-addext", f"subjectAltName=IP:{ip}"]
-    subprocess.run(cmd, check=True, capture_output=True)
+    subprocess.run(cmd, check=True, capture_output=True, timeout=300)
     return key, crt
 
 
@@ -72,7 +72,8 @@ def htpasswd(path, users):
     with open(path, "w") as f:
         for user, password in users.items():
             out = subprocess.run(["htpasswd", "-Bbn", user, password],
-                                 check=True, capture_output=True, text=True)
+                                 check=True, capture_output=True, text=True,
+                                     timeout=300)
             f.write(out.stdout.strip() + "\n")
 
 
@@ -133,7 +134,7 @@ class Registry:
     def stop(self):
         if self.proc and self.proc.poll() is None:
             self.proc.kill()
-            self.proc.wait()
+            self.proc.wait(timeout=60)
 
     def cert_dir(self, tmp):
         """A --cert-dir folder holding this registry's CA."""

@@ -425,7 +425,7 @@ class Docker:
             if self.proc.poll() is not None:
                 return False
             p = subprocess.run(f"{DOCKER} -H unix://{self.sock} version",
-                               shell=True, capture_output=True)
+                               shell=True, capture_output=True, timeout=300)
             if p.returncode == 0:
                 return True
             time.sleep(0.2)
@@ -452,7 +452,7 @@ class Docker:
                 self.proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
-                self.proc.wait()
+                self.proc.wait(timeout=60)
         self.log.close()
 
 
@@ -494,7 +494,7 @@ def docker_query(env, d):
     finally:
         stop_all([r])
         srv.terminate()
-        srv.wait()
+        srv.wait(timeout=60)
     check_container_events(evs, c, "docker", image=DOCKER_IMAGE,
                            runtime="docker")
     check_host_events([e for e in evs if e["proc"]["pid"] == srv.pid],

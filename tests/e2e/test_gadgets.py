@@ -115,7 +115,7 @@ def run_cmd(argv, uid=None, gid=None):
         kw = {"user": uid, "group": gid, "extra_groups": []}
     p = subprocess.Popen(argv, stdout=subprocess.DEVNULL,
                          stderr=subprocess.DEVNULL, **kw)
-    p.wait()
+    p.wait(timeout=60)
     return {"pid": p.pid, "comm": os.path.basename(argv[0])[:15],
             "argv": list(argv), "args": " ".join(argv),
             "uid": os.getuid() if uid is None else uid,
@@ -234,7 +234,7 @@ def snapshot_process_lists_this_process(env):
                                  env.store])
     finally:
         child.kill()
-        child.wait()
+        child.wait(timeout=60)
     eq(rc, 0, f"exit status (stderr {err.strip()[-200:]!r})")
     check(took < 10, f"the snapshot took {took:.1f}s to end")
     evs = json_lines(out)
@@ -571,7 +571,7 @@ def max_events_stops_after_exactly_n(env):
 
 def bpftool(*args):
     out = subprocess.run(["bpftool", "-j", *args], capture_output=True,
-                         text=True, check=True).stdout
+                         text=True, check=True, timeout=300).stdout
     return json.loads(out)
 
 

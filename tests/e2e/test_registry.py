@@ -156,7 +156,8 @@ def push_remove_pull__round_trip_keeps_digest(ctx):
 def push__skopeo_sees_gadget_media_types(ctx):
     ref = push_fixture(ctx, ctx.anon)
     raw = subprocess.run(["skopeo", "inspect", "--tls-verify=false", "--raw",
-                          f"docker://{ref}"], capture_output=True, text=True)
+                          f"docker://{ref}"], capture_output=True, text=True,
+                              timeout=300)
     check(raw.returncode == 0, f"skopeo: {raw.stderr}")
     idx = json.loads(raw.stdout)
     eq(idx["mediaType"], env.MT_INDEX, "index media type")
@@ -167,7 +168,7 @@ def push__skopeo_sees_gadget_media_types(ctx):
         raw = subprocess.run(["skopeo", "inspect", "--tls-verify=false",
                               "--raw", f"docker://{ref.rsplit(':', 1)[0]}@"
                               f"{m['digest']}"],
-                             capture_output=True, text=True)
+                             capture_output=True, text=True, timeout=300)
         check(raw.returncode == 0, f"skopeo manifest: {raw.stderr}")
         man = json.loads(raw.stdout)
         eq(man["mediaType"], env.MT_MANIFEST, "manifest media type")
@@ -185,7 +186,7 @@ def export__skopeo_copies_archive_and_we_pull_it(ctx):
     dst = f"{ctx.anon.host}/skopeo/trace_dns:v7"
     p = subprocess.run(["skopeo", "copy", "--all", "--dest-tls-verify=false",
                         f"oci-archive:{tar}:{src}", f"docker://{dst}"],
-                       capture_output=True, text=True)
+                       capture_output=True, text=True, timeout=300)
     check(p.returncode == 0, f"skopeo copy: {p.stderr}")
     store = fresh_store(ctx, "skopeo")
     ok(runner(ctx, ["image", "pull", dst] + insecure(ctx.anon), store=store),
@@ -201,7 +202,7 @@ def import__skopeo_oci_archive_named_by_tag(ctx):
         os.unlink(tar)
     p = subprocess.run(["skopeo", "copy", "--all", "--src-tls-verify=false",
                         f"docker://{ref}", f"oci-archive:{tar}:v1"],
-                       capture_output=True, text=True)
+                       capture_output=True, text=True, timeout=300)
     check(p.returncode == 0, f"skopeo copy: {p.stderr}")
     store = fresh_store(ctx, "skopeo-import")
     fails(runner(ctx, ["image", "import", tar], store=store), "import",
@@ -504,7 +505,7 @@ def fault__kill_9_mid_pull_then_pull_completes(ctx):
             time.sleep(0.02)
         time.sleep(0.2)
         p.send_signal(signal.SIGKILL)
-        p.wait()
+        p.wait(timeout=60)
     finally:
         proxy.stop()
     eq(env.store_snapshot(store), before, "store after kill -9")

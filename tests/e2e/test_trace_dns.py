@@ -620,7 +620,7 @@ def sigint_stops_cleanly(env):
         rc = r.stop(signal.SIGINT)
     finally:
         load.kill()
-        load.wait()
+        load.wait(timeout=60)
     eq(rc, 0, "exit code after SIGINT")
     out = r.stdout()
     check(out.endswith("\n"), "output ends with a complete line")
