@@ -263,6 +263,7 @@ class Proxy:
         self.port = free_port()
         self.host = f"127.0.0.1:{self.port}"
         self.blob_gets = 0
+        self.blob_bytes_sent = 0  # of blobs, in "trickle" mode
         self.stop_event = threading.Event()
         proxy = self
 
@@ -350,9 +351,22 @@ class Proxy:
                     return
                 h.wfile.write(data[i:i + 512])
                 h.wfile.flush()
+                self.blob_bytes_sent += len(data[i:i + 512])
                 time.sleep(0.05)
             return
         h.wfile.write(data)
+
+    def wait_blob_started(self, proc, timeout=10):
+        """Wait until some bytes of a blob went to the client (trickle
+        mode) while proc still runs: a download is under way."""
+        deadline = time.time() + timeout
+        while self.blob_bytes_sent == 0:
+            if proc.poll() is not None:
+                raise RuntimeError(f"the pull ended ({proc.returncode})"
+                                     " before any blob byte was sent")
+            if time.time() > deadline:
+                raise RuntimeError(f"no blob byte sent in {timeout} s")
+            time.sleep(0.02)
 
     def stop(self):
         self.stop_event.set()

@@ -458,7 +458,8 @@ def fault__registry_stopped_mid_pull(ctx):
     try:
         src = fresh_store(ctx, "stop-src")
         ref = f"{reg.host}/g/stop:v1"
-        import_fixture(ctx, src, ref, programs={"amd64": os.urandom(60_000)})
+        prog = os.urandom(60_000)
+        import_fixture(ctx, src, ref, programs={"amd64": prog})
         ok(runner(ctx, ["image", "push", ref] + insecure(reg), store=src),
            "push")
         proxy = env.Proxy(reg.port, "trickle")
@@ -472,15 +473,20 @@ def fault__registry_stopped_mid_pull(ctx):
                               f"{proxy.host}/g/stop:v1"] + insecure(proxy),
                              env=e, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
-        deadline = time.time() + 10
-        while proxy.blob_gets == 0 and time.time() < deadline:
-            time.sleep(0.05)
-        time.sleep(0.3)
+        proxy.wait_blob_started(p)
+        sent = proxy.blob_bytes_sent
+        check(p.poll() is None, "the pull ended while the blob was sent")
         reg.stop()
         proxy.stop()
         out, err = p.communicate(timeout=60)
+        check(sent < 60_000, f"{sent} bytes sent before the stop: not mid-pull")
         check(p.returncode == 1, f"pull exit {p.returncode}: {err}")
-        check(err.startswith("runner: pull "), err)
+        check(err.startswith(f"runner: pull {proxy.host}/g/stop:v1"), err)
+        check(len(err.strip().splitlines()) == 1, f"not one line: {err!r}")
+        # the program's blob, cut off; then the registry is gone
+        for why in (f"get blob {env._sha(prog)}: ",
+                    "Couldn't connect to server"):
+            check(why in err, f"{err.strip()!r} lacks {why!r}")
         eq(env.store_snapshot(store), before, "store")
     finally:
         reg.stop()
@@ -500,12 +506,11 @@ def fault__kill_9_mid_pull_then_pull_completes(ctx):
                               f"{proxy.host}/g/kill:v1"] + insecure(proxy),
                              env=e, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE)
-        deadline = time.time() + 10
-        while proxy.blob_gets == 0 and time.time() < deadline:
-            time.sleep(0.02)
-        time.sleep(0.2)
+        proxy.wait_blob_started(p)
+        check(p.poll() is None, "the pull ended before the kill")
         p.send_signal(signal.SIGKILL)
-        p.wait(timeout=60)
+        eq(p.wait(timeout=60), -signal.SIGKILL, "the pull's end")
+        check(proxy.blob_gets >= 1, "no blob GET before the kill")
     finally:
         proxy.stop()
     eq(env.store_snapshot(store), before, "store after kill -9")
