@@ -7,8 +7,10 @@ TAP line per test ("ok 3 - name" or "not ok 3 - name # why"); tests/run.sh
 counts a planned test that never reported as failed.  A test that cannot set
 up its environment fails; nothing is skipped.
 """
+import atexit
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -194,6 +196,7 @@ class Runner:
 
     def __init__(self, args, env=None):
         self.tmp = tempfile.mkdtemp(prefix="runner-e2e-")
+        atexit.register(shutil.rmtree, self.tmp, ignore_errors=True)
         self.ready = os.path.join(self.tmp, "ready")
         self.out = open(os.path.join(self.tmp, "stdout"), "w+")
         self.err = open(os.path.join(self.tmp, "stderr"), "w+")

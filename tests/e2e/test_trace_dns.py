@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -550,6 +551,60 @@ def server_started_later_in_new_namespace(env):
                    addresses=cr["addresses"], num_answers=10)
 
 
+class HostNs:
+    """The host's own network namespace (the one `make run` traces)."""
+    name = "the host's network namespace"
+
+    def run(self, cmd, **kw):
+        return sh(cmd, **kw)
+
+    def popen(self, cmd, **kw):
+        return subprocess.Popen(f"exec {cmd}", shell=True, **kw)
+
+    def inode(self):
+        return os.stat("/proc/self/ns/net").st_ino
+
+
+def free_port():
+    """A UDP and TCP port on 127.0.0.1 that nothing uses right now."""
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+            u.bind(("127.0.0.1", 0))
+            port = u.getsockname()[1]
+            with socket.socket() as t:
+                try:
+                    t.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+            return port
+    raise Fail("no free port on 127.0.0.1")
+
+
+@test
+def host_network_namespace(env):
+    """A server and a client in the host's own namespace, on loopback: the
+    events carry the host's netns id, the client's and the server's pid."""
+    host = HostNs()
+    port = free_port()
+    srv = dnsmasq(host, env.tmp, "127.0.0.1", name="dnsmasq-host",
+                  port=port)
+    env.procs.append(srv)
+    r = Runner(["run", "trace_dns", "-o", "json", "--store", env.store,
+                "--ports", str(port), "-F", f"netns_id=={host.inode()}"])
+    try:
+        pid, out = dig(env, f"-p {port} @127.0.0.1 web.test", ns=host)
+        check(WEB4 in out, f"dig output: {out[-300:]}")
+        evs = wait_exchange(env, r, host, pid, "web.test.", "A", srv_ns=host)
+    finally:
+        eq(r.stop(), 0, "exit code")
+    check_exchange(env, evs, pid=pid, name="web.test.",
+                   qtype="A", srv="127.0.0.1", cli="127.0.0.1", cli_ns=host,
+                   srv_ns=host, server_pid=srv.pid, server_port=port,
+                   addresses=WEB4)
+    check(host.inode() not in (env.cli.inode(), env.srv.inode()),
+          "the host's namespace is none of the test's")
+
+
 @test
 def ports_param(env):
     """--ports replaces the DNS ports: 1053 traced, 53 no longer."""
@@ -645,6 +700,26 @@ def sigint_stops_cleanly(env):
     check(len(lines) >= 20, f"{len(lines)} events")
     for line in lines:
         json.loads(line)  # every line, the last one included, is whole
+
+
+@test
+def main_runner_sigterm_exit_code_and_summary(env):
+    """Last: the runner that traced every test above stops on SIGTERM with
+    exit code 0, whole JSON lines, and its summary as the last stderr line
+    (0 lost: it was never behind)."""
+    r, env.runner = env.runner, None
+    alive = r.proc.poll() is None
+    rc = r.stop(signal.SIGTERM)
+    err = r.stderr()
+    check(alive, f"the main runner had ended ({rc}): {err[-300:]!r}")
+    eq(rc, 0, f"exit code after SIGTERM; stderr {err[-300:]!r}")
+    out = r.stdout()
+    check(out.endswith("\n"), "output ends with a complete line")
+    lines = out.splitlines()
+    for line in lines:
+        json.loads(line)
+    eq(err.splitlines()[-1], f"trace_dns: {len(lines)} events, 0 lost",
+       "summary line")
 
 
 if __name__ == "__main__":
