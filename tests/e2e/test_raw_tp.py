@@ -24,7 +24,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ROOT, Fail, Runner, check, eq, main, test  # noqa: E402
+from harness import ROOT, Runner, check, eq, main, test  # noqa: E402
 from gadget_env import build_images, json_lines, wait_json  # noqa: E402
 
 NOBODY = 65534
