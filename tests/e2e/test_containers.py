@@ -169,6 +169,21 @@ class Held:
         eq(rc, "0", f"exit status of nslookup in {self.name}")
 
 
+def upto_marker(env, r, ns=None):
+    """r's events before a marker: one more host nslookup of a name of its
+    own, made after everything under test; once its response came, any
+    other event the runner would send has been sent (ring buffer order)."""
+    nslookup = os.path.join(env.tmp, "nslookup")
+    if not os.path.exists(nslookup):
+        os.symlink("/bin/busybox", nslookup)
+    name = cname("m")
+    _, out = run_client(ns or env.ns, f"{nslookup} {name}.web.test 127.0.0.1")
+    check(WEB4 in out, f"marker nslookup: {out}")
+    evs = wait_json(r, responded(name), n=2)
+    return evs[:next(i for i, e in enumerate(evs)
+                     if e["name"] == qname(name))]
+
+
 def check_container_events(evs, c, what, image=IMAGE, runtime="podman"):
     """nslookup's four events (A and AAAA, query and response) carry the
     container's name, id, runtime and image, its pid and mount ns."""
@@ -213,8 +228,7 @@ def podman_container_events_carry_runtime_fields(env):
         c = Held(env, cname("a"))
         c.release()
         evs = wait_json(r, responded(c.name), n=2)
-        time.sleep(0.2)
-        evs = json_lines(r.stdout())
+        evs = upto_marker(env, r)
     finally:
         stop_all([r])
     check_container_events(evs, c, "podman")
@@ -239,7 +253,8 @@ def containername_flag_keeps_one_container(env):
         wait_json(r, responded(c), n=2)
         wait_json(rc, responded(b), n=2)
         wait_json(rl, responded(b), n=2)
-        time.sleep(0.3)
+        # c ended before b started: b's responses are the marker after
+        # which nothing of c can come
     finally:
         stop_all([r, rc, rl])
     evs = json_lines(r.stdout())
@@ -298,8 +313,7 @@ def host_processes_have_empty_container_fields(env):
         pid, out = run_client(env.ns, f"{nslookup} {name}.web.test 127.0.0.1")
         check(WEB4 in out, f"host nslookup: {out}")
         evs = wait_json(r, responded(name), n=2)
-        time.sleep(0.2)
-        evs = json_lines(r.stdout())
+        evs = upto_marker(env, r)
     finally:
         stop_all([r])
     mine = [e for e in evs if e["name"] == qname(name)]
@@ -329,8 +343,7 @@ def short_lived_containers_each_named(env):
             ids[n] = sh(f"podman inspect -f '{{{{.Id}}}}' {n}").strip()
         for n in names:
             wait_json(r, responded(n), n=2)
-        time.sleep(0.2)
-        evs = json_lines(r.stdout())
+        evs = upto_marker(env, r)
     finally:
         stop_all([r])
     bad = []
@@ -365,8 +378,11 @@ def one_shot_containers_exec_events(env):
             with open(cid) as f:
                 ids[n] = f.read().strip()
         wait_json(r, lambda e: e["runtime"]["containerName"] == names[-1])
-        time.sleep(0.2)
-        evs = json_lines(r.stdout())
+        # the marker: one more exec on the host, after the containers
+        mark = f"{TAG}-mark"
+        sh(f"/bin/true {mark}")
+        evs = wait_json(r, lambda e: mark in e["args"])
+        evs = evs[:next(i for i, e in enumerate(evs) if mark in e["args"])]
     finally:
         stop_all([r])
     for n in names:
@@ -493,8 +509,7 @@ def docker_query(env, d):
     try:
         c.release()
         wait_json(r, responded(name), n=2)
-        time.sleep(0.2)
-        evs = json_lines(r.stdout())
+        evs = upto_marker(env, r, ns=PidNet(srv.pid))
     finally:
         stop_all([r])
         srv.terminate()

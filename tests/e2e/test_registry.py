@@ -96,28 +96,40 @@ def inspect(ctx, store, ref):
 
 def setup():
     ctx = Ctx()
-    check(os.access(RUNNER, os.X_OK), f"{RUNNER} not built")
     ctx.tmp = tempfile.mkdtemp(prefix="runner-registry-")
-    ctx.home = os.path.join(ctx.tmp, "home")
-    os.makedirs(ctx.home)
-    ctx.store = os.path.join(ctx.tmp, "store")
-    ctx.users = {"alice": "s3cret-pw"}
-    ctx.anon = env.Registry(ctx.tmp, "anon")
-    ctx.basic = env.Registry(ctx.tmp, "basic", htpasswd_users=ctx.users)
-    ctx.tls = env.Registry(ctx.tmp, "tls", tls=True)
-    ctx.tokens = env.TokenServer(ctx.tmp, ctx.users)
-    ctx.token = env.Registry(ctx.tmp, "token", token=ctx.tokens)
-    ctx.src = os.path.join(ctx.tmp, "src-store")
-    ctx.digest = import_fixture(ctx, ctx.src, f"{ctx.anon.host}/g/trace_dns:v1")
+    ctx.regs = []
+    ctx.tokens = None
+    try:
+        check(os.access(RUNNER, os.X_OK), f"{RUNNER} not built")
+        ctx.home = os.path.join(ctx.tmp, "home")
+        os.makedirs(ctx.home)
+        ctx.store = os.path.join(ctx.tmp, "store")
+        ctx.users = {"alice": "s3cret-pw"}
+        ctx.anon = env.Registry(ctx.tmp, "anon")
+        ctx.regs.append(ctx.anon)
+        ctx.basic = env.Registry(ctx.tmp, "basic", htpasswd_users=ctx.users)
+        ctx.regs.append(ctx.basic)
+        ctx.tls = env.Registry(ctx.tmp, "tls", tls=True)
+        ctx.regs.append(ctx.tls)
+        ctx.tokens = env.TokenServer(ctx.tmp, ctx.users)
+        ctx.token = env.Registry(ctx.tmp, "token", token=ctx.tokens)
+        ctx.regs.append(ctx.token)
+        ctx.src = os.path.join(ctx.tmp, "src-store")
+        ctx.digest = import_fixture(ctx, ctx.src,
+                                    f"{ctx.anon.host}/g/trace_dns:v1")
+    except BaseException:
+        teardown(ctx)
+        raise
     return ctx
 
 
 def teardown(ctx):
     if not ctx:
         return
-    for r in (ctx.anon, ctx.basic, ctx.tls, ctx.token):
+    for r in ctx.regs:
         r.stop()
-    ctx.tokens.stop()
+    if ctx.tokens:
+        ctx.tokens.stop()
     if not os.environ.get("KEEP_TMP"):
         shutil.rmtree(ctx.tmp, ignore_errors=True)
 
