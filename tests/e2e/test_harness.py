@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
 """The test runner itself cannot lie: tests/run.sh on test files that exit
-from a test, die in the middle, hang, fail their setup, or do not exist.
+from a test, die in the middle, hang, fail their setup, state no plan, or
+do not exist.
 Each case checks the closing line "N passed, N failed" and the exit code
 against what the fixture file (tests/e2e/lying/) really did."""
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -28,6 +30,20 @@ def fixture(name):
     return os.path.join(LYING, name)
 
 
+def with_mark(*args, **kw):
+    """run_sh with $LYING_MARK naming a file the fixture's teardown writes;
+    (exit code, output lines, whether the file was written)."""
+    tmp = tempfile.mkdtemp(prefix="lying-")
+    mark = os.path.join(tmp, "mark")
+    os.environ["LYING_MARK"] = mark
+    try:
+        rc, out = run_sh(*args, **kw)
+        return rc, out, os.path.exists(mark)
+    finally:
+        del os.environ["LYING_MARK"]
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 @test
 def sys_exit_in_a_test_fails_it():
     rc, out = run_sh(fixture("exits_in_test.py"))
@@ -47,29 +63,26 @@ def planned_tests_that_never_report_fail():
 
 @test
 def a_hanging_file_is_stopped_and_torn_down():
-    mark = os.path.join(tempfile.mkdtemp(prefix="lying-"), "mark")
-    os.environ["LYING_MARK"] = mark
-    try:
-        rc, out = run_sh(fixture("hangs.py"), file_timeout=5)
-    finally:
-        del os.environ["LYING_MARK"]
+    rc, out, torn = with_mark(fixture("hangs.py"), file_timeout=5)
     # the hanging test fails, the one after it never ran: failed too
     eq(out[-1], "1 passed, 2 failed", "closing line")
     eq(rc, 1, "exit code")
-    check(os.path.exists(mark), "teardown did not run after the timeout")
+    check(torn, "teardown did not run after the timeout")
 
 
 @test
 def failing_setup_fails_every_test_and_tears_down():
-    mark = os.path.join(tempfile.mkdtemp(prefix="lying-"), "mark")
-    os.environ["LYING_MARK"] = mark
-    try:
-        rc, out = run_sh(fixture("setup_fails.py"))
-    finally:
-        del os.environ["LYING_MARK"]
+    rc, out, torn = with_mark(fixture("setup_fails.py"))
     eq(out[-1], "0 passed, 2 failed", "closing line")
     eq(rc, 1, "exit code")
-    check(os.path.exists(mark), "teardown did not run after setup failed")
+    check(torn, "teardown did not run after setup failed")
+
+
+@test
+def output_without_a_plan_fails():
+    rc, out = run_sh(fixture("no_plan.py"))
+    eq(out[-1], "2 passed, 1 failed", "closing line")
+    eq(rc, 1, "exit code")
 
 
 @test
