@@ -100,6 +100,7 @@ check: deps
 	@$(MAKE) --no-print-directory format-check
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 unit-bin
+	@$(MAKE) --no-print-directory fuzz-bin
 	@UNIT_BUILD=$(BUILD)/asan tests/run.sh
 
 unit-bin: $(UNIT_BIN)
