@@ -158,7 +158,10 @@ static int find_api_include(char *out, size_t len, struct error **err)
 			 dir);
 }
 
-/* vmlinux.h: $RUNNER_VMLINUX_DIR, or <exe dir>/include, made if missing. */
+/*
+ * vmlinux.h: $RUNNER_VMLINUX_DIR, or <exe dir>/../share/runner/include
+ * where `make install` puts one, or <exe dir>/include, made if missing.
+ */
 static int find_vmlinux_dir(char *out, size_t len, struct error **err)
 {
 	const char *env = getenv("RUNNER_VMLINUX_DIR");
@@ -169,6 +172,11 @@ static int find_vmlinux_dir(char *out, size_t len, struct error **err)
 		return 0;
 	}
 	exe_dir(dir, sizeof(dir));
+	if (snprintf(path, sizeof(path), "%s/../share/runner/include/vmlinux.h",
+		     dir) < (int)sizeof(path) &&
+	    access(path, R_OK) == 0 &&
+	    snprintf(out, len, "%s/../share/runner/include", dir) < (int)len)
+		return 0;
 	if (snprintf(out, len, "%s/include", dir) >= (int)len ||
 	    snprintf(path, sizeof(path), "%s/vmlinux.h", out) >=
 		    (int)sizeof(path))
@@ -252,14 +260,15 @@ static void usage(FILE *f)
 	      f);
 }
 
+const struct option image_build_opts[] = {
+	{ "tag", required_argument, NULL, 't' },
+	{ "store", required_argument, NULL, 's' },
+	{ "help", no_argument, NULL, 'h' },
+	{},
+};
+
 int cmd_image_build(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "tag", required_argument, NULL, 't' },
-		{ "store", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
 	const char *tag = NULL, *store_flag = NULL, *dir;
 	cleanup_error struct error *err = NULL;
 	cleanup_free char *yaml = NULL, *refstr = NULL, *digest = NULL;
@@ -276,7 +285,8 @@ int cmd_image_build(int argc, char **argv)
 	int c, rc = EXIT_FAIL;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "t:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:h", image_build_opts, NULL)) !=
+	       -1) {
 		switch (c) {
 		case 't':
 			tag = optarg;

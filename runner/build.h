@@ -3,7 +3,11 @@
 #ifndef RUNNER_BUILD_H
 #define RUNNER_BUILD_H
 
+#include <getopt.h>
+
 /* argv[0] == "build" */
 int cmd_image_build(int argc, char **argv);
+/* Its flags. */
+extern const struct option image_build_opts[];
 
 #endif

@@ -23,6 +23,7 @@
 #include "oci/store.h"
 #include "oci/transfer.h"
 #include "runner/build.h"
+#include "runner/cli_table.h"
 #include "runner/cmd_image.h"
 #include "runner/common.h"
 
@@ -164,15 +165,16 @@ static void list_usage(FILE *f)
 	      f);
 }
 
+static const struct option list_opts[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "no-trunc", no_argument, NULL, OPT_NO_TRUNC },
+	{ "store", required_argument, NULL, OPT_STORE },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
 static int image_list(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "no-trunc", no_argument, NULL, OPT_NO_TRUNC },
-		{ "store", required_argument, NULL, OPT_STORE },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	cleanup_error struct error *err = NULL;
 	cleanup_store_p struct oci_store *store = NULL;
 	struct oci_store_entry *e = NULL;
@@ -181,7 +183,7 @@ static int image_list(int argc, char **argv)
 	size_t i, n = 0;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:h", list_opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			if (!strcmp(optarg, "json"))
@@ -274,13 +276,14 @@ static void tag_usage(FILE *f)
 	      f);
 }
 
+static const struct option tag_opts[] = {
+	{ "store", required_argument, NULL, OPT_STORE },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
 static int image_tag(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "store", required_argument, NULL, OPT_STORE },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	cleanup_error struct error *err = NULL;
 	cleanup_store_p struct oci_store *store = NULL;
 	cleanup_free char *src = NULL;
@@ -288,7 +291,7 @@ static int image_tag(int argc, char **argv)
 	const char *store_flag = NULL;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", tag_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_STORE:
 			store_flag = optarg;
@@ -340,19 +343,20 @@ static void remove_usage(FILE *f)
 	      f);
 }
 
+static const struct option remove_opts[] = {
+	{ "store", required_argument, NULL, OPT_STORE },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
 static int image_remove(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "store", required_argument, NULL, OPT_STORE },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	cleanup_error struct error *err = NULL;
 	cleanup_store_p struct oci_store *store = NULL;
 	const char *store_flag = NULL;
 	int c, i, rc, ret = EXIT_OK;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", remove_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_STORE:
 			store_flag = optarg;
@@ -642,14 +646,15 @@ static void inspect_usage(FILE *f)
 	      f);
 }
 
+static const struct option inspect_opts[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "store", required_argument, NULL, OPT_STORE },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
 static int image_inspect(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "store", required_argument, NULL, OPT_STORE },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	cleanup_error struct error *err = NULL;
 	cleanup_store_p struct oci_store *store = NULL;
 	cleanup_free char *ref = NULL;
@@ -660,7 +665,7 @@ static int image_inspect(int argc, char **argv)
 	size_t i;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:h", inspect_opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			if (strcmp(optarg, "json") && strcmp(optarg, "yaml") &&
@@ -732,20 +737,21 @@ static void export_usage(FILE *f)
 	      f);
 }
 
+static const struct option export_opts[] = {
+	{ "store", required_argument, NULL, OPT_STORE },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
 static int image_export(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "store", required_argument, NULL, OPT_STORE },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	cleanup_error struct error *err = NULL;
 	cleanup_store_p struct oci_store *store = NULL;
 	const char *store_flag = NULL;
 	char **refs = NULL;
 	int c, i, n = 0, rc;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", export_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_STORE:
 			store_flag = optarg;
@@ -807,14 +813,15 @@ static void import_usage(FILE *f)
 	      f);
 }
 
+static const struct option import_opts[] = {
+	{ "tag", required_argument, NULL, 't' },
+	{ "store", required_argument, NULL, OPT_STORE },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
 static int image_import(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "tag", required_argument, NULL, 't' },
-		{ "store", required_argument, NULL, OPT_STORE },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	cleanup_error struct error *err = NULL;
 	cleanup_store_p struct oci_store *store = NULL;
 	cleanup_free char *tag = NULL;
@@ -823,7 +830,7 @@ static int image_import(int argc, char **argv)
 	size_t i, n = 0;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "t:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:h", import_opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			free(tag);
@@ -950,15 +957,16 @@ static void pull_usage(FILE *f)
 	      f);
 }
 
+static const struct option pull_opts[] = {
+	IMAGE_REGISTRY_OPTIONS,
+	{ "arch", required_argument, NULL, OPT_ARCH },
+	{ "store", required_argument, NULL, OPT_STORE },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
 static int image_pull(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		IMAGE_REGISTRY_OPTIONS,
-		{ "arch", required_argument, NULL, OPT_ARCH },
-		{ "store", required_argument, NULL, OPT_STORE },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	cleanup_error struct error *err = NULL;
 	cleanup_store_p struct oci_store *store = NULL;
 	cleanup_free char *ref = NULL;
@@ -969,7 +977,7 @@ static int image_pull(int argc, char **argv)
 	int c, rc;
 
 	image_registry_opts_init(&ro);
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", pull_opts, NULL)) != -1) {
 		if (image_registry_option(&ro, c, optarg))
 			continue;
 		switch (c) {
@@ -1024,14 +1032,15 @@ static void push_usage(FILE *f)
 	      f);
 }
 
+static const struct option push_opts[] = {
+	IMAGE_REGISTRY_OPTIONS,
+	{ "store", required_argument, NULL, OPT_STORE },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
 static int image_push(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		IMAGE_REGISTRY_OPTIONS,
-		{ "store", required_argument, NULL, OPT_STORE },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	cleanup_error struct error *err = NULL;
 	cleanup_store_p struct oci_store *store = NULL;
 	cleanup_free char *ref = NULL;
@@ -1042,7 +1051,7 @@ static int image_push(int argc, char **argv)
 	int c, rc;
 
 	image_registry_opts_init(&ro);
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", push_opts, NULL)) != -1) {
 		if (image_registry_option(&ro, c, optarg))
 			continue;
 		switch (c) {
@@ -1082,23 +1091,27 @@ static int image_push(int argc, char **argv)
 
 /* ---- the command table ---- */
 
-static const struct image_cmd {
-	const char *name;
-	const char *alias;
-	int (*fn)(int argc, char **argv);
-	const char *help;
-} image_cmds[] = {
-	{ "build", NULL, cmd_image_build,
-	  "build a gadget image from a folder" },
-	{ "list", "ls", image_list, "list images in the local store" },
-	{ "tag", NULL, image_tag, "give an image another reference" },
-	{ "remove", "rm", image_remove, "remove images from the local store" },
+const struct cli_cmd image_cmds[] = {
+	{ "build", NULL, cmd_image_build, "build a gadget image from a folder",
+	  image_build_opts, NULL, CLI_OPERAND_FILE | CLI_OPERAND_ONE },
+	{ "list", "ls", image_list, "list images in the local store", list_opts,
+	  NULL, 0 },
+	{ "tag", NULL, image_tag, "give an image another reference", tag_opts,
+	  NULL, CLI_OPERAND_IMAGE },
+	{ "remove", "rm", image_remove, "remove images from the local store",
+	  remove_opts, NULL, CLI_OPERAND_IMAGE },
 	{ "inspect", NULL, image_inspect,
-	  "show an image's manifests and metadata" },
-	{ "pull", NULL, image_pull, "download an image from a registry" },
-	{ "push", NULL, image_push, "upload an image to a registry" },
-	{ "export", NULL, image_export, "write images to an OCI layout tar" },
-	{ "import", NULL, image_import, "read images from an OCI layout tar" },
+	  "show an image's manifests and metadata", inspect_opts, NULL,
+	  CLI_OPERAND_IMAGE | CLI_OPERAND_ONE },
+	{ "pull", NULL, image_pull, "download an image from a registry",
+	  pull_opts, NULL, CLI_OPERAND_IMAGE | CLI_OPERAND_ONE },
+	{ "push", NULL, image_push, "upload an image to a registry", push_opts,
+	  NULL, CLI_OPERAND_IMAGE },
+	{ "export", NULL, image_export, "write images to an OCI layout tar",
+	  export_opts, NULL, CLI_OPERAND_IMAGE | CLI_OPERAND_FILE },
+	{ "import", NULL, image_import, "read images from an OCI layout tar",
+	  import_opts, NULL, CLI_OPERAND_FILE | CLI_OPERAND_ONE },
+	{ 0 },
 };
 
 static void image_usage(FILE *f)
@@ -1106,7 +1119,7 @@ static void image_usage(FILE *f)
 	size_t i;
 
 	fputs("Usage: runner image <subcommand> [flags]\n\nSUBCOMMANDS\n", f);
-	for (i = 0; i < sizeof(image_cmds) / sizeof(image_cmds[0]); i++)
+	for (i = 0; image_cmds[i].name; i++)
 		fprintf(f, "  %-8s %s\n", image_cmds[i].name,
 			image_cmds[i].help);
 	fputs("\n"
@@ -1126,7 +1139,7 @@ static void image_usage(FILE *f)
 
 int cmd_image(int argc, char **argv)
 {
-	size_t i;
+	const struct cli_cmd *c;
 
 	if (argc < 2) {
 		image_usage(stderr);
@@ -1137,13 +1150,10 @@ int cmd_image(int argc, char **argv)
 		image_usage(stdout);
 		return EXIT_OK;
 	}
-	for (i = 0; i < sizeof(image_cmds) / sizeof(image_cmds[0]); i++) {
-		const struct image_cmd *c = &image_cmds[i];
+	c = cli_find(image_cmds, argv[1]);
+	if (c) {
 		char prog[64];
 
-		if (strcmp(argv[1], c->name) &&
-		    !(c->alias && !strcmp(argv[1], c->alias)))
-			continue;
 		/* getopt's messages read "runner: image pull: ..." */
 		snprintf(prog, sizeof(prog), "runner: image %s", c->name);
 		argv[1] = prog;

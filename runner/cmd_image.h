@@ -8,10 +8,14 @@
 #include <getopt.h>
 #include <stdbool.h>
 
+#include "runner/cli_table.h"
+
 struct oci_registry_opts;
 
 /* argv[0] == "image" */
 int cmd_image(int argc, char **argv);
+/* Its subcommands (and their flags). */
+extern const struct cli_cmd image_cmds[];
 
 /*
  * Registry options for any command that may talk to a registry: the

@@ -113,15 +113,16 @@ static void login_usage(FILE *f)
 	      f);
 }
 
+const struct option login_opts[] = {
+	{ "username", required_argument, NULL, 'u' },
+	{ "password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN },
+	IMAGE_REGISTRY_OPTIONS,
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
 int cmd_login(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "username", required_argument, NULL, 'u' },
-		{ "password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN },
-		IMAGE_REGISTRY_OPTIONS,
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	cleanup_error struct error *err = NULL;
 	cleanup_registry struct oci_registry *reg = NULL;
 	cleanup_free char *host = NULL;
@@ -135,7 +136,7 @@ int cmd_login(int argc, char **argv)
 
 	image_registry_opts_init(&ro);
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "u:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "u:h", login_opts, NULL)) != -1) {
 		if (image_registry_option(&ro, c, optarg))
 			continue;
 		switch (c) {
@@ -223,20 +224,21 @@ static void logout_usage(FILE *f)
 	      f);
 }
 
+const struct option logout_opts[] = {
+	{ "authfile", required_argument, NULL, IMAGE_OPT_AUTHFILE },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
 int cmd_logout(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "authfile", required_argument, NULL, IMAGE_OPT_AUTHFILE },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	cleanup_error struct error *err = NULL;
 	cleanup_free char *host = NULL;
 	const char *authfile = NULL;
 	int c;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", logout_opts, NULL)) != -1) {
 		switch (c) {
 		case IMAGE_OPT_AUTHFILE:
 			authfile = optarg;

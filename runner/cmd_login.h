@@ -3,9 +3,13 @@
 #ifndef RUNNER_CMD_LOGIN_H
 #define RUNNER_CMD_LOGIN_H
 
+#include <getopt.h>
+
 /* argv[0] == "login" */
 int cmd_login(int argc, char **argv);
 /* argv[0] == "logout" */
 int cmd_logout(int argc, char **argv);
+/* Their flags. */
+extern const struct option login_opts[], logout_opts[];
 
 #endif

@@ -42,7 +42,7 @@ enum {
 	OPT_PARAM, /* OPT_PARAM + i: gadget param i */
 };
 
-static const struct option base_opts[] = {
+const struct option run_opts[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "filter", required_argument, NULL, 'F' },
 	{ "containername", required_argument, NULL, 'c' },
@@ -53,8 +53,9 @@ static const struct option base_opts[] = {
 	{ "pull", required_argument, NULL, OPT_PULL },
 	{ "help", no_argument, NULL, 'h' },
 	IMAGE_REGISTRY_OPTIONS,
+	{ 0 },
 };
-#define N_BASE_OPTS (sizeof(base_opts) / sizeof(base_opts[0]))
+#define N_BASE_OPTS (sizeof(run_opts) / sizeof(run_opts[0]) - 1)
 
 struct sink {
 	struct output *out;
@@ -110,8 +111,8 @@ static bool takes_arg(const char *arg)
 	if (strncmp(arg, "--", 2) || strchr(arg, '='))
 		return false;
 	for (i = 0; i < N_BASE_OPTS; i++)
-		if (!strcmp(arg + 2, base_opts[i].name))
-			return base_opts[i].has_arg == required_argument;
+		if (!strcmp(arg + 2, run_opts[i].name))
+			return run_opts[i].has_arg == required_argument;
 	return false;
 }
 
@@ -210,6 +211,48 @@ static const char *param_key(struct gadget *g, const struct gadget_metadata *md,
 	return key;
 }
 
+static char *image_name(const struct oci_ref *ref)
+{
+	const char *slash = strrchr(ref->repository, '/');
+
+	return strdup(slash ? slash + 1 : ref->repository);
+}
+
+int run_gadget_flags(struct oci_store *store, const char *image,
+		     void (*fn)(void *ctx, const char *flag), void *ctx,
+		     struct error **err)
+{
+	cleanup_free char *refstr = NULL, *name = NULL;
+	struct gadget_metadata *md = NULL;
+	struct oci_gadget *img = NULL;
+	struct oci_ref *ref = NULL;
+	struct gadget *g = NULL;
+	int rc = -1;
+
+	if (oci_ref_parse(image, runner_default_prefix(), &ref, err))
+		return -1;
+	refstr = oci_ref_format(ref);
+	name = image_name(ref);
+	if (!refstr || !name) {
+		error_set(err, ENOMEM, "gadget flags");
+		goto out;
+	}
+	if (oci_store_get_gadget(store, refstr, NULL, &img, err) ||
+	    metadata_parse(img->config, img->config_len, "gadget.yaml", &md,
+			   err) ||
+	    gadget_open(img->program, img->program_len, name, &g, err))
+		goto out;
+	for (size_t i = 0; i < gadget_param_count(g); i++)
+		fn(ctx, param_key(g, md, i));
+	rc = 0;
+out:
+	gadget_free(g);
+	metadata_free(md);
+	oci_gadget_free(img);
+	oci_ref_free(ref);
+	return rc;
+}
+
 static void print_gadget_help(struct gadget *g,
 			      const struct gadget_metadata *md,
 			      struct fieldset *const *fss, size_t n_fs)
@@ -273,13 +316,6 @@ static void write_ready_file(void)
 		close(fd);
 }
 
-static char *image_name(const struct oci_ref *ref)
-{
-	const char *slash = strrchr(ref->repository, '/');
-
-	return strdup(slash ? slash + 1 : ref->repository);
-}
-
 int cmd_run(int argc, char **argv)
 {
 	struct option opts[N_BASE_OPTS + MAX_GADGET_FLAGS + 1];
@@ -335,7 +371,7 @@ int cmd_run(int argc, char **argv)
 		const struct option *o;
 		const char *val;
 
-		for (o = base_opts; o < base_opts + N_BASE_OPTS; o++) {
+		for (o = run_opts; o < run_opts + N_BASE_OPTS; o++) {
 			size_t len = strlen(o->name);
 
 			if (o->has_arg != required_argument ||
@@ -373,7 +409,7 @@ int cmd_run(int argc, char **argv)
 		error_set(&err, 0, "too many params (%zu)", n_params);
 		goto fail;
 	}
-	memcpy(opts, base_opts, sizeof(base_opts));
+	memcpy(opts, run_opts, sizeof(run_opts));
 	for (i = 0; i < n_params; i++)
 		opts[N_BASE_OPTS + i] =
 			(struct option){ param_key(g, md, i), required_argument,
