@@ -90,7 +90,7 @@ def install_stages_every_file(env):
         eq(os.stat(f).st_mode & 0o777, 0o644, f"mode of {f}")
     with open(env.bin, "rb") as a, open(RUNNER, "rb") as b:
         check(a.read() == b.read(), "bin/runner is not the built runner")
-    with open(env.comp) as a, open(os.path.join(ROOT, "runner/completion.bash")) as b:
+    with open(env.comp) as a, open(os.path.join(ROOT, "runner/cli/completion.bash")) as b:
         eq(a.read(), b.read(), "the installed completion script")
 
 

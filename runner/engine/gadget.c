@@ -13,8 +13,8 @@
 #include <bpf/libbpf.h>
 
 #include "common/cleanup.h"
-#include "runner/gadget.h"
-#include "runner/netns.h"
+#include "runner/engine/gadget.h"
+#include "runner/engine/netns.h"
 
 #define TRACER_PREFIX "gadget_tracer_"
 #define SNAPSHOTTER_PREFIX "gadget_snapshotter_"
@@ -586,6 +586,21 @@ int gadget_snapshot(struct gadget *g, size_t i, gadget_event_fn fn, void *ctx,
 			return -1;
 	}
 	return 0;
+}
+
+void gadget_host_needs(const struct gadget *g, struct host_needs *needs)
+{
+	struct bpf_program *p;
+
+	*needs = (struct host_needs){ 0 };
+	bpf_object__for_each_program (p, g->obj) {
+		const char *sec = bpf_program__section_name(p);
+
+		if (!strncmp(sec, "tracepoint/", 11) || !strncmp(sec, "tp/", 3))
+			needs->tracefs = true;
+		if (bpf_program__type(p) == BPF_PROG_TYPE_SOCKET_FILTER)
+			needs->net_raw = true;
+	}
 }
 
 int gadget_start(struct gadget *g, struct error **err)

@@ -8,7 +8,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 
-#include "runner/cli_table.h"
+#include "runner/cli/cli_table.h"
 
 struct oci_registry_opts;
 

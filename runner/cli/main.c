@@ -4,13 +4,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "runner/cmd_image.h"
-#include "runner/cmd_login.h"
-#include "runner/cmd_run.h"
-#include "runner/common.h"
+#include "runner/cli/cmd_image.h"
+#include "runner/cli/cmd_login.h"
+#include "runner/cli/cmd_run.h"
+#include "runner/cli/common.h"
 
-#include "runner/cli_table.h"
-#include "runner/cmd_version.h"
+#include "runner/cli/cli_table.h"
+#include "runner/cli/cmd_version.h"
 
 static int cmd_help(int argc, char **argv);
 

@@ -14,9 +14,9 @@
 #include "common/cleanup.h"
 #include "oci/ref.h"
 #include "oci/store.h"
-#include "runner/cli_table.h"
-#include "runner/cmd_run.h"
-#include "runner/common.h"
+#include "runner/cli/cli_table.h"
+#include "runner/cli/cmd_run.h"
+#include "runner/cli/common.h"
 
 /* What the words typed so far tell. */
 struct walk {

@@ -17,8 +17,8 @@
 #include <yaml.h>
 
 #include "common/version.h"
-#include "runner/cmd_version.h"
-#include "runner/common.h"
+#include "runner/cli/cmd_version.h"
+#include "runner/cli/common.h"
 
 struct so_version {
 	char version[32]; /* "1.1.2" from "libbpf.so.1.1.2" */

@@ -20,14 +20,14 @@
 #include "oci/ref.h"
 #include "oci/store.h"
 #include "oci/transfer.h"
-#include "runner/cmd_image.h"
-#include "runner/cmd_run.h"
-#include "runner/common.h"
-#include "runner/containers.h"
-#include "runner/fields.h"
-#include "runner/filter.h"
-#include "runner/gadget.h"
-#include "runner/output.h"
+#include "runner/cli/cmd_image.h"
+#include "runner/cli/cmd_run.h"
+#include "runner/cli/common.h"
+#include "runner/engine/containers.h"
+#include "runner/engine/fields.h"
+#include "runner/engine/filter.h"
+#include "runner/engine/gadget.h"
+#include "runner/engine/output.h"
 
 #define MAX_GADGET_FLAGS 64
 #define MAX_FILTERS 32
@@ -316,6 +316,24 @@ static void write_ready_file(void)
 		close(fd);
 }
 
+/* Privileges first, then what the host lacks: one line on stderr for
+ * each file system the runner mounted itself. */
+static int prepare_host(const struct gadget *g, struct error **err)
+{
+	struct host_needs needs;
+	bool mounted;
+
+	gadget_host_needs(g, &needs);
+	if (host_check_caps(&needs, err))
+		return -1;
+	if (needs.tracefs && host_ensure_tracefs(&mounted, err))
+		return -1;
+	if (needs.tracefs && mounted)
+		runner_msg(EXIT_OK, "mounted tracefs on %s (nothing was there)",
+			   HOST_TRACEFS);
+	return 0;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct option opts[N_BASE_OPTS + MAX_GADGET_FLAGS + 1];
@@ -548,7 +566,8 @@ int cmd_run(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if ((ctrs && containers_scan(ctrs, &err)) || gadget_start(g, &err))
+	if (prepare_host(g, &err) || (ctrs && containers_scan(ctrs, &err)) ||
+	    gadget_start(g, &err))
 		goto fail;
 	for (i = 0; i < n_fs; i++) {
 		if (output_new(fss[i], mode, STDOUT_FILENO, &outs[i], &err))
