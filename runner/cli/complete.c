@@ -94,24 +94,19 @@ static void walk(const struct cli_cmd *root, int n, char **words,
 	}
 }
 
-static void put(const char *cur, const char *prefix, const char *s)
+static void put(const char *cur, const char *s)
 {
-	if (!strncmp(s, cur, strlen(cur)) || !*cur)
-		printf("%s%s\n", prefix, s);
+	if (!strncmp(s, cur, strlen(cur)))
+		puts(s);
 }
 
-/* "--flag" for each gadget flag that starts like cur. */
-struct flag_ctx {
-	const char *cur;
-};
-
+/* "--flag" for each gadget flag that starts like cur (ctx). */
 static void put_gadget_flag(void *ctx, const char *flag)
 {
-	struct flag_ctx *c = ctx;
 	char buf[256];
 
 	snprintf(buf, sizeof(buf), "--%s", flag);
-	put(c->cur, "", buf);
+	put(ctx, buf);
 }
 
 /* The store the words name, when it exists (never create one here). */
@@ -145,9 +140,9 @@ static void put_images(struct oci_store *store, const char *cur)
 	for (size_t i = 0; i < n; i++) {
 		if (!e[i].ref)
 			continue;
-		put(cur, "", e[i].ref);
+		put(cur, e[i].ref);
 		if (!strncmp(e[i].ref, prefix, plen) && e[i].ref[plen])
-			put(cur, "", e[i].ref + plen);
+			put(cur, e[i].ref + plen);
 	}
 	oci_store_entries_free(e, n);
 }
@@ -158,43 +153,36 @@ int cli_complete(const struct cli_cmd *root, int argc, char **argv)
 	struct oci_store *store = NULL;
 	const struct cli_cmd *c;
 	const struct option *o;
+	bool dash, done;
 	struct walk w;
-	bool flags, operands;
 
 	walk(root, argc > 0 ? argc - 1 : 0, argv, &w);
 	if (w.value_next) {
 		puts(":files");
 		return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
 	}
-	/* after the one operand, only flags remain: offer them on "" too */
-	operands = w.dashdash || cur[0] != '-' || !cur[0];
-	flags = !w.dashdash &&
-		(cur[0] == '-' ||
-		 (w.operands && w.cmd->operands & CLI_OPERAND_ONE));
-	if (w.operands && w.cmd->operands & CLI_OPERAND_ONE)
-		operands = false;
-	if (flags) {
+	dash = !w.dashdash && cur[0] == '-';
+	/* a command of one operand takes only flags once it has it */
+	done = w.operands && w.cmd->operands & CLI_OPERAND_ONE;
+	if (dash || (done && !w.dashdash)) {
 		for (o = w.cmd->opts; o && o->name; o++) {
 			char buf[128];
 
 			snprintf(buf, sizeof(buf), "--%s", o->name);
-			put(cur, "", buf);
+			put(cur, buf);
 		}
 		if (w.image && (store = open_store(&w))) {
 			cleanup_error struct error *err = NULL;
-			struct flag_ctx ctx = { cur };
 
-			run_gadget_flags(store, w.image, put_gadget_flag, &ctx,
-					 &err);
+			run_gadget_flags(store, w.image, put_gadget_flag,
+					 (void *)cur, &err);
 		}
-	}
-	if (operands && w.cmd->subs && !w.operands) {
+	} else if (w.cmd->subs && !w.operands) {
 		for (c = w.cmd->subs; c->name; c++)
-			put(cur, "", c->name);
-	} else if (operands) {
+			put(cur, c->name);
+	} else if (!done) {
 		if (w.cmd->operands & CLI_OPERAND_IMAGE) {
-			if (!store)
-				store = open_store(&w);
+			store = open_store(&w);
 			put_images(store, cur);
 		}
 		if (w.cmd->operands & CLI_OPERAND_FILE)
