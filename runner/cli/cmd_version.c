@@ -17,8 +17,7 @@
 #include <yaml.h>
 
 #include "common/version.h"
-#include "runner/cli/cmd_version.h"
-#include "runner/cli/common.h"
+#include "runner/cli/commands.h"
 
 struct so_version {
 	char version[32]; /* "1.1.2" from "libbpf.so.1.1.2" */
@@ -59,31 +58,16 @@ static void libbpf_version(char *buf, size_t len)
 		snprintf(buf, len, "%s", mm);
 }
 
-static void usage(FILE *f)
-{
-	fputs("Usage: runner version\n"
-	      "\n"
-	      "Print the runner's version and the versions of the libbpf,\n"
-	      "libcurl, libarchive, libyaml and jansson libraries it runs with.\n"
-	      "`runner --version` is the same.\n",
-	      f);
-}
-
-int cmd_version(int argc, char **argv)
+static int version_run(struct cli_ctx *ctx, void *state, struct error **err)
 {
 	const curl_version_info_data *curl = curl_version_info(CURLVERSION_NOW);
 	const char *archive = archive_version_details();
 	const char *sp = strchr(archive, ' ');
 	char bpf[32];
 
-	if (argc > 1) {
-		if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-			usage(stdout);
-			return EXIT_OK;
-		}
-		return runner_msg(EXIT_USAGE,
-				  "version: unexpected argument '%s'", argv[1]);
-	}
+	(void)ctx;
+	(void)state;
+	(void)err;
 	libbpf_version(bpf, sizeof(bpf));
 	printf("runner %s\n", RUNNER_VERSION);
 	printf("libbpf %s\n", bpf);
@@ -102,3 +86,15 @@ int cmd_version(int argc, char **argv)
 	printf("jansson %s\n", jansson_version_str());
 	return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
 }
+
+const struct cli_command cmd_version = {
+	.name = "version",
+	.alias = "--version",
+	.summary = "print the version and the libraries' versions",
+	.usage = "Usage: runner version\n"
+		 "\n"
+		 "Print the runner's version and the versions of the libbpf,\n"
+		 "libcurl, libarchive, libyaml and jansson libraries it runs\n"
+		 "with.  `runner --version` is the same.\n",
+	.run = version_run,
+};

@@ -2,8 +2,10 @@
 /*
  * `runner __complete WORD... CURRENT`, what the bash completion script
  * asks: the candidates for CURRENT after the words typed so far, read
- * from the command tables the CLI itself parses (cli_table.h), the local
- * image store and, after `run IMAGE`, the image's own gadget flags.
+ * from the command table the CLI itself dispatches from (cli.h): the
+ * subcommands, each leaf's flags (its own and the shared groups), its
+ * operands (image names from the local store, file names) and, after
+ * `run IMAGE`, the image's own gadget flags.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -14,14 +16,11 @@
 #include "common/cleanup.h"
 #include "oci/ref.h"
 #include "oci/store.h"
-#include "runner/cli/cli_table.h"
-#include "runner/cli/cmd_run.h"
-#include "runner/cli/common.h"
+#include "runner/cli/complete.h"
 
 /* What the words typed so far tell. */
 struct walk {
-	const struct cli_cmd *cmd; /* the innermost command named */
-	bool chose_sub; /* a subcommand was named after cmd's parent */
+	const struct cli_command *cmd; /* the innermost command named */
 	int operands; /* operands of cmd so far */
 	const char *image; /* first operand of an image command */
 	const char *store; /* --store value */
@@ -29,21 +28,63 @@ struct walk {
 	bool dashdash; /* "--" seen: only operands follow */
 };
 
-const struct cli_cmd *cli_find(const struct cli_cmd *subs, const char *name)
+/* The flags a command parses, as cli_dispatch() builds them. */
+struct flags {
+	struct option o[48];
+	size_t n;
+};
+
+static void add_flag(struct flags *f, const struct option *o)
 {
-	for (; subs && subs->name; subs++)
-		if (!strcmp(subs->name, name) ||
-		    (subs->alias && !strcmp(subs->alias, name)))
-			return subs;
+	for (size_t i = 0; i < f->n; i++)
+		if (!strcmp(f->o[i].name, o->name))
+			return;
+	if (f->n < sizeof(f->o) / sizeof(f->o[0]))
+		f->o[f->n++] = *o;
+}
+
+static void command_flags(const struct cli_command *c, struct flags *f)
+{
+	static const struct option registry[] = { CLI_REGISTRY_OPTIONS, { 0 } };
+	static const struct option store = { "store", required_argument, NULL,
+					     CLI_OPT_STORE };
+	static const struct option help = { "help", no_argument, NULL, 'h' };
+	const struct option *o;
+
+	f->n = 0;
+	for (o = c->options; o && o->name; o++)
+		add_flag(f, o);
+	if (c->flags & CLI_REGISTRY)
+		for (o = registry; o->name; o++)
+			add_flag(f, o);
+	if (c->flags & CLI_STORE)
+		add_flag(f, &store);
+	/* a group answers --help, and its subcommands' "--x" aliases */
+	if (c->subs)
+		for (const struct cli_command *const *s = c->subs; *s; s++)
+			if ((*s)->alias && !strncmp((*s)->alias, "--", 2) &&
+			    f->n < sizeof(f->o) / sizeof(f->o[0]))
+				f->o[f->n++] = (struct option){ (*s)->alias + 2,
+								no_argument,
+								NULL, 0 };
+	add_flag(f, &help);
+}
+
+static const struct cli_command *find_sub(const struct cli_command *c,
+					  const char *name)
+{
+	for (const struct cli_command *const *s = c->subs; s && *s; s++)
+		if (!strcmp((*s)->name, name) ||
+		    ((*s)->alias && !strcmp((*s)->alias, name)))
+			return *s;
 	return NULL;
 }
 
-/* The option word w names in opts, or NULL ("--x", "--x=v", "-x"). */
-static const struct option *find_opt(const struct option *opts, const char *w)
+/* The option word w names, or NULL ("--x", "--x=v", "-x"). */
+static const struct option *find_opt(const struct flags *f, const char *w)
 {
-	const struct option *o;
-
-	for (o = opts; o && o->name; o++) {
+	for (size_t i = 0; i < f->n; i++) {
+		const struct option *o = &f->o[i];
 		size_t n = strlen(o->name);
 
 		if (w[1] == '-' ? !strncmp(w + 2, o->name, n) &&
@@ -54,14 +95,17 @@ static const struct option *find_opt(const struct option *opts, const char *w)
 	return NULL;
 }
 
-static void walk(const struct cli_cmd *root, int n, char **words,
+static void walk(const struct cli_command *root, int n, char **words,
 		 struct walk *w)
 {
+	struct flags f;
+
 	memset(w, 0, sizeof(*w));
 	w->cmd = root;
+	command_flags(root, &f);
 	for (int i = 0; i < n; i++) {
 		const char *word = words[i];
-		const struct cli_cmd *sub;
+		const struct cli_command *sub;
 		const struct option *o;
 
 		if (!w->dashdash && !strcmp(word, "--")) {
@@ -69,7 +113,7 @@ static void walk(const struct cli_cmd *root, int n, char **words,
 			continue;
 		}
 		if (!w->dashdash && word[0] == '-' && word[1]) {
-			o = find_opt(w->cmd->opts, word);
+			o = find_opt(&f, word);
 			if (!o || o->has_arg != required_argument ||
 			    strchr(word, '='))
 				continue;
@@ -82,10 +126,10 @@ static void walk(const struct cli_cmd *root, int n, char **words,
 			i++;
 			continue;
 		}
-		sub = w->operands ? NULL : cli_find(w->cmd->subs, word);
+		sub = w->operands ? NULL : find_sub(w->cmd, word);
 		if (sub) {
 			w->cmd = sub;
-			w->chose_sub = true;
+			command_flags(sub, &f);
 			continue;
 		}
 		if (!w->operands && w->cmd->operands & CLI_OPERAND_IMAGE)
@@ -147,13 +191,13 @@ static void put_images(struct oci_store *store, const char *cur)
 	oci_store_entries_free(e, n);
 }
 
-int cli_complete(const struct cli_cmd *root, int argc, char **argv)
+int cli_complete(const struct cli_command *root, int argc, char **argv)
 {
 	const char *cur = argc > 0 ? argv[argc - 1] : "";
 	struct oci_store *store = NULL;
-	const struct cli_cmd *c;
-	const struct option *o;
+	const struct cli_command *c;
 	bool dash, done;
+	struct flags f;
 	struct walk w;
 
 	walk(root, argc > 0 ? argc - 1 : 0, argv, &w);
@@ -161,14 +205,16 @@ int cli_complete(const struct cli_cmd *root, int argc, char **argv)
 		puts(":files");
 		return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
 	}
+	c = w.cmd;
 	dash = !w.dashdash && cur[0] == '-';
-	/* a command of one operand takes only flags once it has it */
-	done = w.operands && w.cmd->operands & CLI_OPERAND_ONE;
+	/* a leaf with all its operands takes only flags */
+	done = !c->subs && c->max_args >= 0 && w.operands >= c->max_args;
 	if (dash || (done && !w.dashdash)) {
-		for (o = w.cmd->opts; o && o->name; o++) {
+		command_flags(c, &f);
+		for (size_t i = 0; i < f.n; i++) {
 			char buf[128];
 
-			snprintf(buf, sizeof(buf), "--%s", o->name);
+			snprintf(buf, sizeof(buf), "--%s", f.o[i].name);
 			put(cur, buf);
 		}
 		if (w.image && (store = open_store(&w))) {
@@ -177,15 +223,15 @@ int cli_complete(const struct cli_cmd *root, int argc, char **argv)
 			run_gadget_flags(store, w.image, put_gadget_flag,
 					 (void *)cur, &err);
 		}
-	} else if (w.cmd->subs && !w.operands) {
-		for (c = w.cmd->subs; c->name; c++)
-			put(cur, c->name);
+	} else if (c->subs) {
+		for (const struct cli_command *const *s = c->subs; *s; s++)
+			put(cur, (*s)->name);
 	} else if (!done) {
-		if (w.cmd->operands & CLI_OPERAND_IMAGE) {
+		if (c->operands & CLI_OPERAND_IMAGE) {
 			store = open_store(&w);
 			put_images(store, cur);
 		}
-		if (w.cmd->operands & CLI_OPERAND_FILE)
+		if (c->operands & CLI_OPERAND_FILE)
 			puts(":files");
 	}
 	oci_store_free(store);

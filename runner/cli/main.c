@@ -1,92 +1,67 @@
 // SPDX-License-Identifier: Apache-2.0
 /* runner: build, store, push, pull and run eBPF gadget images. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "runner/cli/cmd_image.h"
-#include "runner/cli/cmd_login.h"
-#include "runner/cli/cmd_run.h"
-#include "runner/cli/common.h"
+#include "runner/cli/commands.h"
+#include "runner/cli/complete.h"
+#include "runner/engine/log.h"
 
-#include "runner/cli/cli_table.h"
-#include "runner/cli/cmd_version.h"
-
-static int cmd_help(int argc, char **argv);
-
-static const struct cli_cmd cmds[] = {
-	{ "run", NULL, cmd_run, "run a gadget and print its events", run_opts,
-	  NULL, CLI_OPERAND_IMAGE | CLI_OPERAND_ONE },
-	{ "image", NULL, cmd_image,
-	  "build, list, pull, push, inspect gadget images", NULL, image_cmds,
-	  0 },
-	{ "login", NULL, cmd_login, "store credentials for a registry",
-	  login_opts, NULL, CLI_OPERAND_ONE },
-	{ "logout", NULL, cmd_logout, "remove credentials for a registry",
-	  logout_opts, NULL, CLI_OPERAND_ONE },
-	{ "version", NULL, cmd_version,
-	  "print the version and the libraries' versions", NULL, NULL, 0 },
-	{ "help", NULL, cmd_help, "this help", NULL, NULL, 0 },
-	{ 0 },
-};
-
-/* The flags `runner` takes before a command. */
-static const struct option root_opts[] = {
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ 0 },
-};
-
-static const struct cli_cmd root = { "runner",	NULL, NULL, NULL,
-				     root_opts, cmds, 0 };
-
-static void usage(FILE *f)
+/* The engine's notes and libbpf's messages, as much as RUNNER_DEBUG asks. */
+__attribute__((format(printf, 4, 0))) static void
+log_stderr(void *ctx, enum engine_log_level level, bool libbpf, const char *fmt,
+	   va_list ap)
 {
-	size_t i;
+	const char *dbg = ctx;
 
-	fputs("Usage: runner <command> [<subcommand>] [flags]\n\nCOMMANDS\n",
-	      f);
-	for (i = 0; cmds[i].name; i++)
-		fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].help);
-	fputs("\nEXAMPLES\n"
-	      "  runner image build gadget/trace_dns -t trace_dns:latest\n"
-	      "  runner run trace_dns\n"
-	      "  runner run trace_dns -o json --timeout 10\n"
-	      "\n`runner <command> --help` tells more.\n",
-	      f);
+	if (level > ENGINE_LOG_NOTICE &&
+	    (!dbg || !*dbg || (level == ENGINE_LOG_DEBUG && strcmp(dbg, "2"))))
+		return;
+	if (!libbpf)
+		fputs("runner: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	if (!libbpf)
+		fputc('\n', stderr);
 }
 
-static int cmd_help(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	usage(stdout);
-	return EXIT_OK;
-}
+/* Listed only: cli_dispatch() answers "help", "-h" and "--help" itself. */
+static const struct cli_command cmd_help = {
+	.name = "help",
+	.summary = "this help",
+};
+
+static const struct cli_command *const runner_cmds[] = {
+	&cmd_run,     &cmd_image, &cmd_login, &cmd_logout,
+	&cmd_version, &cmd_help,  NULL,
+};
+
+static const struct cli_command runner_cmd = {
+	.name = "runner",
+	.usage = "Usage: runner <command> [<subcommand>] [flags]\n"
+		 "\n"
+		 "COMMANDS\n",
+	.usage_tail =
+		"\n"
+		"EXAMPLES\n"
+		"  runner image build gadget/trace_dns -t trace_dns:latest\n"
+		"  runner run trace_dns\n"
+		"  runner run trace_dns -o json --timeout 10\n"
+		"\n`runner <command> --help` tells more.\n",
+	.subs = runner_cmds,
+};
 
 int main(int argc, char **argv)
 {
-	const struct cli_cmd *c;
-	char prog[64];
+	cleanup_error struct error *err = NULL;
+	int rc;
 
-	if (argc < 2) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
-		return cmd_help(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "--version"))
-		return cmd_version(argc - 1, argv + 1);
 	/* hidden: what the shell completion script asks */
-	if (!strcmp(argv[1], "__complete"))
-		return cli_complete(&root, argc - 2, argv + 2);
-	c = cli_find(cmds, argv[1]);
-	if (!c)
-		return runner_msg(EXIT_USAGE,
-				  "unknown command '%s' (see `runner --help`)",
-				  argv[1]);
-	/* getopt names argv[0] in its messages: "runner: run: ..." */
-	snprintf(prog, sizeof(prog), "runner: %s", c->name);
-	argv[1] = prog;
-	return c->fn(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "__complete"))
+		return cli_complete(&runner_cmd, argc - 2, argv + 2);
+	engine_log_set(log_stderr, getenv("RUNNER_DEBUG"));
+	rc = cli_dispatch(&runner_cmd, "", argc, argv, &err);
+	if (rc && err)
+		fprintf(stderr, "runner: %s\n", error_msg(err));
+	return rc;
 }

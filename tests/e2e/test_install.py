@@ -278,8 +278,8 @@ def completion_subcommands(env):
 
 @test
 def completion_flags(env):
-    eq(bash_complete(env, [env.bin, "image", "pull", "--a"]),
-       ["--authfile", "--arch"], "image pull --a<TAB>")
+    eq(sorted(bash_complete(env, [env.bin, "image", "pull", "--a"])),
+       ["--arch", "--authfile"], "image pull --a<TAB>")
     got = bash_complete(env, [env.bin, "run", "--"])
     for f in ("--output", "--fields", "--filter", "--containername",
               "--timeout", "--max-events", "--store", "--pull"):

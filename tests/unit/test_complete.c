@@ -16,42 +16,73 @@
 
 #include <cmocka.h>
 
-#include "runner/cli/cli_table.h"
+#include "runner/cli/complete.h"
 
-static int nop(int argc, char **argv)
+static int nop(struct cli_ctx *ctx, void *state, struct error **err)
 {
-	(void)argc;
-	(void)argv;
+	(void)ctx;
+	(void)state;
+	(void)err;
 	return 0;
 }
 
 static const struct option leaf_opts[] = {
-	{ "store", required_argument, NULL, 's' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "all", no_argument, NULL, 'a' },
 	{ 0 },
 };
 
-static const struct option root_opts[] = {
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ 0 },
+static const struct cli_command get = {
+	.name = "get",
+	.alias = "g",
+	.summary = "one file",
+	.short_opts = "o:a",
+	.options = leaf_opts,
+	.flags = CLI_STORE,
+	.min_args = 1,
+	.max_args = 1,
+	.run = nop,
+	.operands = CLI_OPERAND_FILE,
 };
 
-static const struct cli_cmd subs[] = {
-	{ "get", "g", nop, "one file", leaf_opts, NULL,
-	  CLI_OPERAND_FILE | CLI_OPERAND_ONE },
-	{ "put", NULL, nop, "files", leaf_opts, NULL, CLI_OPERAND_FILE },
-	{ 0 },
+static const struct cli_command put = {
+	.name = "put",
+	.summary = "files",
+	.options = leaf_opts,
+	.flags = CLI_STORE | CLI_REGISTRY,
+	.max_args = -1,
+	.run = nop,
+	.operands = CLI_OPERAND_FILE,
 };
 
-static const struct cli_cmd cmds[] = {
-	{ "obj", NULL, nop, "objects", NULL, subs, 0 },
-	{ "other", NULL, nop, "no operands", NULL, NULL, 0 },
-	{ 0 },
+static const struct cli_command *const obj_subs[] = { &get, &put, NULL };
+
+static const struct cli_command obj = {
+	.name = "obj",
+	.summary = "objects",
+	.subs = obj_subs,
 };
 
-static const struct cli_cmd root = { "t", NULL, NULL, NULL, root_opts, cmds, 0 };
+static const struct cli_command other = {
+	.name = "other",
+	.summary = "no operands",
+	.run = nop,
+};
+
+static const struct cli_command version = {
+	.name = "version",
+	.alias = "--version",
+	.summary = "a version",
+	.run = nop,
+};
+
+static const struct cli_command *const root_subs[] = { &obj, &other, &version,
+						       NULL };
+
+static const struct cli_command root = {
+	.name = "t",
+	.subs = root_subs,
+};
 
 /* What cli_complete prints for words (NULL-terminated), as one string. */
 static const char *complete(const char *w0, ...)
@@ -84,10 +115,11 @@ static const char *complete(const char *w0, ...)
 static void commands__prefix__filtered(void **state)
 {
 	(void)state;
-	assert_string_equal(complete("", NULL), "obj\nother\n");
-	assert_string_equal(complete("ob", NULL), "obj\n");
+	assert_string_equal(complete("", NULL), "obj\nother\nversion\n");
+	assert_string_equal(complete("o", NULL), "obj\nother\n");
 	assert_string_equal(complete("x", NULL), "");
-	assert_string_equal(complete("--v", NULL), "--version\n");
+	/* a group takes --help, and its subcommands' "--x" aliases */
+	assert_string_equal(complete("-", NULL), "--version\n--help\n");
 }
 
 static void subcommands__after_command(void **state)
@@ -95,15 +127,20 @@ static void subcommands__after_command(void **state)
 	(void)state;
 	assert_string_equal(complete("obj", "", NULL), "get\nput\n");
 	assert_string_equal(complete("obj", "p", NULL), "put\n");
-	/* a command without flags or operands offers nothing */
-	assert_string_equal(complete("other", "", NULL), "");
+	/* a command without operands offers its flags */
+	assert_string_equal(complete("other", "", NULL), "--help\n");
 }
 
 static void flags__of_the_innermost_command(void **state)
 {
 	(void)state;
+	/* its own, then the shared groups, then --help */
 	assert_string_equal(complete("obj", "get", "-", NULL),
-			    "--store\n--output\n--all\n");
+			    "--output\n--all\n--store\n--help\n");
+	assert_string_equal(complete("obj", "put", "--", NULL),
+			    "--output\n--all\n--authfile\n"
+			    "--insecure-registries\n--cert-dir\n--store\n"
+			    "--help\n");
 	/* an alias names the same command */
 	assert_string_equal(complete("obj", "g", "--a", NULL), "--all\n");
 }
@@ -125,22 +162,12 @@ static void operands__values_and_flags_skipped(void **state)
 			    ":files\n");
 	/* after its one operand, a command offers its flags */
 	assert_string_equal(complete("obj", "get", "f", "", NULL),
-			    "--store\n--output\n--all\n");
+			    "--output\n--all\n--store\n--help\n");
 	/* a command of many operands goes on */
 	assert_string_equal(complete("obj", "put", "f", "", NULL), ":files\n");
 	/* after --, a dash starts an operand */
 	assert_string_equal(complete("obj", "put", "--", "-x", NULL),
 			    ":files\n");
-}
-
-static void find__name_or_alias(void **state)
-{
-	(void)state;
-	assert_ptr_equal(cli_find(subs, "get"), &subs[0]);
-	assert_ptr_equal(cli_find(subs, "g"), &subs[0]);
-	assert_ptr_equal(cli_find(subs, "put"), &subs[1]);
-	assert_null(cli_find(subs, "ge"));
-	assert_null(cli_find(NULL, "get"));
 }
 
 int main(void)
@@ -151,7 +178,6 @@ int main(void)
 		cmocka_unit_test(flags__of_the_innermost_command),
 		cmocka_unit_test(option_value__asks_for_files),
 		cmocka_unit_test(operands__values_and_flags_skipped),
-		cmocka_unit_test(find__name_or_alias),
 	};
 
 	/* no store: image operands would find none */
