@@ -56,6 +56,7 @@ enum {
 enum {
 	CLI_OPERAND_IMAGE = 1 << 0, /* image references from the local store */
 	CLI_OPERAND_FILE = 1 << 1, /* file or folder names */
+	CLI_OPERAND_GADGET = 1 << 2, /* the image's gadget flags follow it */
 };
 
 /* What the shared parser hands a command's run(). */

@@ -486,5 +486,5 @@ const struct cli_command cmd_run = {
 	.options = base_opts,
 	.min_args = 1,
 	.max_args = 1,
-	.operands = CLI_OPERAND_IMAGE,
+	.operands = CLI_OPERAND_IMAGE | CLI_OPERAND_GADGET,
 };

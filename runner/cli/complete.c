@@ -22,7 +22,7 @@
 struct walk {
 	const struct cli_command *cmd; /* the innermost command named */
 	int operands; /* operands of cmd so far */
-	const char *image; /* first operand of an image command */
+	const char *image; /* the image whose gadget flags follow */
 	const char *store; /* --store value */
 	bool value_next; /* the current word is an option's value */
 	bool dashdash; /* "--" seen: only operands follow */
@@ -132,7 +132,7 @@ static void walk(const struct cli_command *root, int n, char **words,
 			command_flags(sub, &f);
 			continue;
 		}
-		if (!w->operands && w->cmd->operands & CLI_OPERAND_IMAGE)
+		if (!w->operands && w->cmd->operands & CLI_OPERAND_GADGET)
 			w->image = word;
 		w->operands++;
 	}

@@ -324,6 +324,9 @@ def completion_gadget_flags_after_run_image(env):
     check("--ignore-failed" in got and "--ports" not in got,
           f"trace_exec's flags after the image: {got}")
     check("--output" in got, f"run's own flags too: {got}")
+    got = bash_complete(env, [env.bin, "image", "inspect", "trace_dns", "--"])
+    check("--store" in got and "--ports" not in got,
+          f"no gadget flags after another command's image: {got}")
 
 
 @test
