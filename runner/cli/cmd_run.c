@@ -439,28 +439,39 @@ out:
 	return rc;
 }
 
-int run_gadget_flags(struct oci_store *store, const char *image,
+/*
+ * For completion: the gadget flags of the image a `runner run` command
+ * line names, read as `runner run IMAGE --help` reads them (the same
+ * trust check first), from the store only.
+ */
+int run_gadget_flags(int argc, char **argv,
 		     void (*fn)(void *ctx, const char *flag), void *ctx,
 		     struct error **err)
 {
+	struct run_flags f = { .mode = OUTPUT_COLUMNS };
 	cleanup_free char *refstr = NULL, *name = NULL;
 	cleanup_ref struct oci_ref *ref = NULL;
 	struct gadget_metadata *md = NULL;
 	struct oci_gadget *img = NULL;
+	struct oci_store *store = NULL;
 	struct session *s = NULL;
+	struct run_trust trust = { 0 };
 	int rc = -1;
 
-	if (oci_ref_parse(image, runner_default_prefix(), &ref, err))
-		return -1;
+	f.image = find_image(argc, argv);
+	if (!f.image ||
+	    oci_ref_parse(f.image, runner_default_prefix(), &ref, err) ||
+	    source_flags(argc, argv, &f, err) ||
+	    run_trust_scan(&trust, argc, argv, err))
+		goto out;
+	f.policy = OCI_PULL_NEVER;
 	refstr = oci_ref_format(ref);
 	name = image_name(ref);
 	if (!refstr || !name) {
 		error_set(err, ENOMEM, "gadget flags");
 		goto out;
 	}
-	if (oci_store_get_gadget(store, refstr, NULL, &img, err) ||
-	    metadata_parse(img->config, img->config_len, "gadget.yaml", &md,
-			   err) ||
+	if (open_image(&f, refstr, &trust, &store, &img, &md, err) ||
 	    session_open(img->program, img->program_len, md, name, &s, err))
 		goto out;
 	for (size_t i = 0; i < session_param_count(s); i++) {
@@ -474,6 +485,8 @@ out:
 	session_free(s);
 	metadata_free(md);
 	oci_gadget_free(img);
+	run_trust_clear(&trust);
+	oci_store_free(store);
 	return rc;
 }
 

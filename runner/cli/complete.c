@@ -21,8 +21,9 @@
 /* What the words typed so far tell. */
 struct walk {
 	const struct cli_command *cmd; /* the innermost command named */
+	int cmd_at; /* the word that named it */
 	int operands; /* operands of cmd so far */
-	const char *image; /* the image whose gadget flags follow */
+	bool gadget; /* an image whose gadget flags follow was named */
 	const char *store; /* --store value */
 	bool value_next; /* the current word is an option's value */
 	bool dashdash; /* "--" seen: only operands follow */
@@ -129,11 +130,12 @@ static void walk(const struct cli_command *root, int n, char **words,
 		sub = w->operands ? NULL : find_sub(w->cmd, word);
 		if (sub) {
 			w->cmd = sub;
+			w->cmd_at = i;
 			command_flags(sub, &f);
 			continue;
 		}
 		if (!w->operands && w->cmd->operands & CLI_OPERAND_GADGET)
-			w->image = word;
+			w->gadget = true;
 		w->operands++;
 	}
 }
@@ -153,17 +155,23 @@ static void put_gadget_flag(void *ctx, const char *flag)
 	put(ctx, buf);
 }
 
-/* The store the words name, when it exists (never create one here). */
+/* Does the store the words name exist?  (Never create one here.) */
+static bool store_exists(const struct walk *w)
+{
+	cleanup_free char *index = NULL;
+
+	return asprintf(&index, "%s/index.json", runner_store_dir(w->store)) >=
+		       0 &&
+	       !access(index, R_OK);
+}
+
 static struct oci_store *open_store(const struct walk *w)
 {
 	cleanup_error struct error *err = NULL;
-	cleanup_free char *index = NULL;
 	struct oci_store *s = NULL;
-	const char *dir = runner_store_dir(w->store);
 
-	if (asprintf(&index, "%s/index.json", dir) < 0)
-		return NULL;
-	if (access(index, R_OK) || oci_store_open(dir, &s, &err))
+	if (!store_exists(w) ||
+	    oci_store_open(runner_store_dir(w->store), &s, &err))
 		return NULL;
 	return s;
 }
@@ -199,8 +207,10 @@ int cli_complete(const struct cli_command *root, int argc, char **argv)
 	bool dash, done;
 	struct flags f;
 	struct walk w;
+	int n;
 
-	walk(root, argc > 0 ? argc - 1 : 0, argv, &w);
+	n = argc > 0 ? argc - 1 : 0;
+	walk(root, n, argv, &w);
 	if (w.value_next) {
 		puts(":files");
 		return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
@@ -217,11 +227,11 @@ int cli_complete(const struct cli_command *root, int argc, char **argv)
 			snprintf(buf, sizeof(buf), "--%s", f.o[i].name);
 			put(cur, buf);
 		}
-		if (w.image && (store = open_store(&w))) {
+		if (w.gadget && store_exists(&w)) {
 			cleanup_error struct error *err = NULL;
 
-			run_gadget_flags(store, w.image, put_gadget_flag,
-					 (void *)cur, &err);
+			run_gadget_flags(n - w.cmd_at, argv + w.cmd_at,
+					 put_gadget_flag, (void *)cur, &err);
 		}
 	} else if (c->subs) {
 		for (const struct cli_command *const *s = c->subs; *s; s++)

@@ -5,8 +5,6 @@
 
 #include "runner/cli/cli.h"
 
-struct oci_store;
-
 /*
  * `runner __complete WORD... CURRENT`: print, one per line, what may
  * follow the words typed after "runner" (argv) and starts with CURRENT,
@@ -14,8 +12,12 @@ struct oci_store;
  */
 int cli_complete(const struct cli_command *root, int argc, char **argv);
 
-/* Call fn with each gadget flag (without "--") of image in store. */
-int run_gadget_flags(struct oci_store *store, const char *image,
+/*
+ * Call fn with each gadget flag (without "--") of the image that the
+ * `runner run` words argv ("run", flags, IMAGE, ...) name, when the store
+ * holds it and it is trusted as `runner run` would trust it.
+ */
+int run_gadget_flags(int argc, char **argv,
 		     void (*fn)(void *ctx, const char *flag), void *ctx,
 		     struct error **err);
 

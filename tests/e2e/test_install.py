@@ -324,6 +324,20 @@ def completion_gadget_flags_after_run_image(env):
     check("--ignore-failed" in got and "--ports" not in got,
           f"trace_exec's flags after the image: {got}")
     check("--output" in got, f"run's own flags too: {got}")
+    # an image run would not trust (imported, unsigned): no gadget flags,
+    # unless the line says --verify-image=false, as run itself decides
+    tar, other = os.path.join(env.tmp, "t.tar"), os.path.join(env.tmp, "other")
+    for args in (("export", "trace_dns", tar, "--store", env.store),
+                 ("import", tar, "--store", other)):
+        p = run(env.bin, "image", *args)
+        eq(p.returncode, 0, f"image {args[0]}: {p.stderr}")
+    got = bash_complete(env, [env.bin, "run", "--store", other, "trace_dns",
+                              "--p"])
+    eq(sorted(got), sorted(own), "untrusted image: run's own flags only")
+    got = bash_complete(env, [env.bin, "run", "--store", other,
+                              "--verify-image=false", "trace_dns", "--p"])
+    eq(sorted(got), sorted(own + ["--pid", "--ports"]),
+       "--verify-image=false: the gadget's flags too")
     got = bash_complete(env, [env.bin, "image", "inspect", "trace_dns", "--"])
     check("--store" in got and "--ports" not in got,
           f"no gadget flags after another command's image: {got}")
