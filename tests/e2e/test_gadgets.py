@@ -36,6 +36,7 @@ NS = f"gad{os.getpid()}"
 MARK = f"ge{os.getpid()}"  # in the arguments of every command we trace
 NOBODY = 65534
 COMM_W, PID_W = 16, 7  # the comm and pid templates
+CTR_W = 30  # runtime.containerName: the container template, as in ig
 
 
 class Env:
@@ -333,17 +334,22 @@ def output_columns(env):
     lines = o["columns"].splitlines()
     eq(len(lines), 3, f"header and two rows: {lines}")
     header = lines[0]
-    # the visible fields of trace_exec: those gadget.yaml does not hide,
-    # the comm and pid templates (16 left, 7 right), ARGS 40 wide
+    # the visible fields of trace_exec: on a host, as in ig, the container
+    # name (empty for these host processes) first, then those gadget.yaml
+    # does not hide, the comm and pid templates (16 left, 7 right), ARGS
+    # 40 wide
     args_w = int(env.yaml["trace_exec"]["datasources"]["exec"]["fields"]
                  ["args"]["annotations"]["columns.width"])
-    eq(header.split(), ["COMM", "PID", "ARGS"], "default columns")
-    eq(header.rstrip(), "COMM".ljust(COMM_W) + " " + "PID".rjust(PID_W) +
-       " ARGS", "header layout")
-    eq(lines[1].rstrip(), "true".ljust(COMM_W) + " " +
+    eq(header.split(), ["RUNTIME.CONTAINERNAME", "COMM", "PID", "ARGS"],
+       "default columns")
+    ctr = " " * CTR_W + " "
+    eq(header.rstrip(), "RUNTIME.CONTAINERNAME".ljust(CTR_W) + " " +
+       "COMM".ljust(COMM_W) + " " + "PID".rjust(PID_W) + " ARGS",
+       "header layout")
+    eq(lines[1].rstrip(), ctr + "true".ljust(COMM_W) + " " +
        str(c1["pid"]).rjust(PID_W) + " " + c1["args"], "row 1")
     cut = c2["args"][:args_w - 1] + "…"
-    eq(lines[2].rstrip(), "true".ljust(COMM_W) + " " +
+    eq(lines[2].rstrip(), ctr + "true".ljust(COMM_W) + " " +
        str(c2["pid"]).rjust(PID_W) + " " + cut, "row 2 (ARGS cut at 40)")
 
 
@@ -452,7 +458,7 @@ def fields_forms(env):
 
     hdr, row = out["edit"][0], out["edit"][1]
     cols = hdr.split()
-    eq(sorted(cols), ["ARGS", "ARGS_COUNT", "COMM"],
+    eq(sorted(cols), ["ARGS", "ARGS_COUNT", "COMM", "RUNTIME.CONTAINERNAME"],
        "--fields +ARGS_COUNT,-Proc.Pid columns")
     check(cols.index("COMM") < cols.index("ARGS"), "default order kept")
     eq(header_cell(hdr, row, "ARGS_COUNT"), str(len(c["argv"])),
@@ -461,14 +467,16 @@ def fields_forms(env):
 
     hdr, row = out["add"][0], out["add"][1]
     cols = hdr.split()
-    added = [x for x in cols if x not in ("COMM", "PID", "ARGS")]
-    eq([x for x in cols if x not in added], ["COMM", "PID", "ARGS"],
+    defaults = ("RUNTIME.CONTAINERNAME", "COMM", "PID", "ARGS")
+    added = [x for x in cols if x not in defaults]
+    eq([x for x in cols if x not in added], list(defaults),
        "--fields +proc.creds.uid keeps the defaults in order")
     check(len(added) == 1 and added[0].endswith("UID"),
           f"one UID column added: {hdr!r}")
     eq(header_cell(hdr, row, added[0]), str(NOBODY), "the added UID cell")
 
-    eq(out["remove"][0].split(), ["COMM", "PID"], "--fields -args")
+    eq(out["remove"][0].split(), ["RUNTIME.CONTAINERNAME", "COMM", "PID"],
+       "--fields -args")
     eq(out["remove"][1].split(), ["true", str(c["pid"])], "row without args")
 
 
