@@ -378,6 +378,15 @@ static int trace(struct session *s, const struct run_flags *f,
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* $COLUMNS, as ps(1) reads it: the width to fit, even in a pipe */
+	{
+		const char *cols = getenv("COLUMNS");
+		char *end;
+		long w = cols ? strtol(cols, &end, 10) : 0;
+
+		if (cols && *cols && !*end && w > 0 && w <= 100000)
+			session_set_term_width(s, (int)w);
+	}
 	if (session_start(s, f->mode, STDOUT_FILENO, err))
 		return -1;
 	write_ready_file();

@@ -41,6 +41,7 @@ struct session {
 	unsigned long long count, max;
 	__u64 lost, lost_seen;
 	bool broken; /* an output failed: stop, drain nothing */
+	int term_width; /* columns: 0 as the output finds it */
 };
 
 /*
@@ -176,6 +177,11 @@ int session_open(const void *elf, size_t len, const struct gadget_metadata *md,
 	return 0;
 }
 
+void session_set_term_width(struct session *s, int width)
+{
+	s->term_width = width;
+}
+
 int session_validate(const void *elf, size_t len,
 		     const struct gadget_metadata *md, const char *name,
 		     struct error **err)
@@ -291,6 +297,8 @@ int session_start(struct session *s, enum output_mode mode, int fd,
 
 		if (output_new(src->fs, mode, fd, &src->out, err))
 			return -1;
+		if (s->term_width > 0)
+			output_set_term_width(src->out, s->term_width);
 		output_header(src->out);
 		if (src->tracer->snapshot)
 			continue;
