@@ -26,8 +26,10 @@ LDFLAGS   += -fsanitize=address,undefined
 endif
 
 ARCH      := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+# <linux/types.h> needs <asm/types.h> from the host's multiarch folder.
+MULTIARCH := $(shell uname -m)-linux-gnu
 BPFCFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
-	     -Igadget/include -I$(BUILD)/include
+	     -Igadget/include -I$(BUILD)/include -idirafter /usr/include/$(MULTIARCH)
 
 LIB_SRC    := $(wildcard common/*.c oci/*.c metadata/*.c) \
 	      $(filter-out runner/main.c,$(wildcard runner/*.c))

@@ -33,6 +33,16 @@
 
 extern char **environ;
 
+#if defined(__x86_64__)
+#define BUILD_MULTIARCH "x86_64-linux-gnu"
+#define BUILD_TARGET "x86"
+#elif defined(__aarch64__)
+#define BUILD_MULTIARCH "aarch64-linux-gnu"
+#define BUILD_TARGET "arm64"
+#else
+#error "unknown host architecture: name its multiarch include folder"
+#endif
+
 static const struct {
 	const char *oci; /* OCI platform architecture */
 	const char *target; /* bpf_tracing.h __TARGET_ARCH_* */
@@ -188,6 +198,12 @@ static int compile_arch(const char *dir, const char *target,
 {
 	char src[PATH_MAX], out[PATH_MAX], def[64], inc1[PATH_MAX + 2],
 		inc2[PATH_MAX + 2], inc3[PATH_MAX + 2];
+	/* <linux/types.h> includes <asm/types.h>, which Debian keeps in the
+	 * host's multiarch folder; after every other one, as ig's build. */
+	const char *multiarch = "/usr/include/" BUILD_MULTIARCH;
+	/* vmlinux.h is the host's: for another CPU, a wrapper with that
+	 * CPU's registers comes first (gadget/foreign/<target>/vmlinux.h) */
+	char foreign[PATH_MAX + 32];
 
 	snprintf(src, sizeof(src), "%s/program.bpf.c", dir);
 	snprintf(out, sizeof(out), "%s/%s.bpf.o", tmpdir, target);
@@ -195,11 +211,35 @@ static int compile_arch(const char *dir, const char *target,
 	snprintf(inc1, sizeof(inc1), "-I%s", api_inc);
 	snprintf(inc2, sizeof(inc2), "-I%s", vmlinux_inc);
 	snprintf(inc3, sizeof(inc3), "-I%s", dir);
+	if (strcmp(target, BUILD_TARGET))
+		snprintf(foreign, sizeof(foreign), "-I%s/gadget/foreign/%s",
+			 api_inc, target);
+	else
+		snprintf(foreign, sizeof(foreign), "-D__GADGET_NATIVE");
 	{
-		const char *const cc[] = { "clang", "-g",    "-O2", "-target",
-					   "bpf",   def,     inc1,  inc2,
-					   inc3,    "-Wall", "-c",  src,
-					   "-o",    out,     NULL };
+		const char *const cc[] = {
+			"clang",
+			"-g",
+			"-O2",
+			"-target",
+			"bpf",
+			def,
+			foreign,
+			inc1,
+			inc2,
+			inc3,
+			"-idirafter",
+			multiarch,
+			"-Wall",
+			/* an undeclared helper would become an unresolved
+			 * extern that libbpf cannot open: say so here */
+			"-Werror=implicit-function-declaration",
+			"-c",
+			src,
+			"-o",
+			out,
+			NULL,
+		};
 		const char *const strip[] = { "llvm-strip", "-g", out, NULL };
 
 		if (run_cmd(cc, err) || run_cmd(strip, err))
