@@ -248,7 +248,9 @@ static int apply_defaults(struct gadget *g, const struct gadget_metadata *md,
 			if (strcmp(gadget_param(g, i)->var, mp->var))
 				continue;
 			found = true;
-			if (mp->default_value &&
+			/* "" means no default, as in ig: the program's
+			 * own initial value stays */
+			if (mp->default_value && *mp->default_value &&
 			    gadget_param_set(g, i, mp->default_value, err))
 				return error_prefix(err, "gadget.yaml default");
 		}
@@ -489,7 +491,7 @@ int cmd_run(int argc, char **argv)
 	}
 
 	n_fs = gadget_tracer_count(g);
-	if (n_fs == 0 || n_fs > 8) {
+	if (n_fs > 8) {
 		error_set(&err, 0, "the program declares %zu tracers", n_fs);
 		goto fail;
 	}
@@ -499,6 +501,12 @@ int cmd_run(int argc, char **argv)
 		if (fieldset_new(gadget_btf(g), t->type_id, md, t->name,
 				 &fss[i], &err))
 			goto fail;
+		for (j = 0; !help && fieldset_unknown(fss[i], j); j++)
+			runner_msg(0,
+				   "note: gadget.yaml field %s of data source "
+				   "%s is not in the event (ig adds it with a "
+				   "WASM module or operator): left out",
+				   fieldset_unknown(fss[i], j), t->name);
 		if (fieldset_has_runtime(fss[i]) && !ctrs) {
 			ctrs = containers_new("/");
 			if (!ctrs) {
@@ -560,8 +568,15 @@ int cmd_run(int argc, char **argv)
 			goto fail;
 		output_flush(outs[i]);
 	}
-	if (!n_streams)
+	/* Snapshots alone end here; a gadget without any data source runs
+	 * (its programs may feed another tool) until stopped. */
+	if (!n_streams && n_fs)
 		stop_signal = -1;
+	if (!n_fs)
+		runner_msg(0,
+			   "note: %s declares no data source: its programs "
+			   "run, nothing is shown",
+			   name);
 
 	next_refresh = now_mono() + 1;
 	if (timeout)

@@ -1168,14 +1168,25 @@ static int validate_metadata(struct build *b, struct fieldset *fs)
 		for (size_t j = 0; j < fs->n && !found; j++)
 			found = !strcmp(fs->f[j].name, name) ||
 				!strcmp(fs->f[j].name, raw);
-		if (!found)
-			return error_set(b->err, 0,
-					 "gadget.yaml names field \"%s\" of "
-					 "data source %s, but the event "
-					 "struct has no such field",
-					 name, b->ds);
+		if (!found) {
+			char **u = realloc(fs->unknown,
+					   (fs->n_unknown + 1) * sizeof(*u));
+
+			if (!u)
+				return error_set(b->err, ENOMEM, "fields");
+			fs->unknown = u;
+			u[fs->n_unknown] = strdup(name);
+			if (!u[fs->n_unknown])
+				return error_set(b->err, ENOMEM, "fields");
+			fs->n_unknown++;
+		}
 	}
 	return 0;
+}
+
+const char *fieldset_unknown(const struct fieldset *fs, size_t i)
+{
+	return i < fs->n_unknown ? fs->unknown[i] : NULL;
 }
 
 static void default_columns(struct fieldset *fs)
@@ -1215,6 +1226,9 @@ void fieldset_free(struct fieldset *fs)
 {
 	if (!fs)
 		return;
+	for (size_t i = 0; i < fs->n_unknown; i++)
+		free(fs->unknown[i]);
+	free(fs->unknown);
 	for (size_t i = 0; i < fs->n; i++) {
 		struct field *f = &fs->f[i];
 

@@ -127,6 +127,8 @@ struct fieldset {
 	bool explicit_selection; /* --fields replaced/changed the default */
 	__s64 boot_to_real_ns; /* CLOCK_REALTIME - CLOCK_BOOTTIME */
 	struct containers *containers; /* for FK_RUNTIME, may be NULL */
+	char **unknown; /* gadget.yaml fields the event lacks */
+	size_t n_unknown;
 };
 
 struct idcache;

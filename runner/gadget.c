@@ -15,6 +15,7 @@
 #include "common/cleanup.h"
 #include "runner/gadget.h"
 #include "runner/netns.h"
+#include "runner/services.h"
 
 #define TRACER_PREFIX "gadget_tracer_"
 #define SNAPSHOTTER_PREFIX "gadget_snapshotter_"
@@ -51,6 +52,8 @@ struct gadget {
 	struct subscription subs[MAX_TRACERS];
 	__u64 perf_lost;
 	int lost_fd;
+	struct services *svc; /* what ig's gadgets expect of their host */
+	char *btf_path; /* custom BTF for CO-RE, removed after load */
 };
 
 static const struct btf_type *skip_mods(const struct btf *btf, __u32 *id)
@@ -274,6 +277,20 @@ int gadget_open(const void *elf, size_t len, const char *name,
 		error_set(err, 0, "eBPF object has no BTF");
 		goto fail;
 	}
+	/* ig's socket enricher value: CO-RE needs its layout, which is not
+	 * in the kernel's BTF; open again with it added */
+	if (services_want_socket_btf(g->btf)) {
+		if (services_socket_btf(&g->btf_path, err))
+			goto fail;
+		opts.btf_custom_path = g->btf_path;
+		bpf_object__close(g->obj);
+		g->obj = bpf_object__open_mem(elf, len, &opts);
+		if (!g->obj) {
+			error_set(err, errno, "open eBPF object");
+			goto fail;
+		}
+		g->btf = bpf_object__btf(g->obj);
+	}
 	if (describe(g, err) || find_rodata(g, err))
 		goto fail;
 	*out = g;
@@ -295,7 +312,11 @@ void gadget_free(struct gadget *g)
 	netns_set_free(g->netns);
 	for (i = g->n_links; i > 0; i--)
 		bpf_link__destroy(g->links[i - 1]);
+	services_free(g->svc);
 	bpf_object__close(g->obj);
+	if (g->btf_path)
+		unlink(g->btf_path);
+	free(g->btf_path);
 	for (i = 0; i < g->n_tracers; i++)
 		free(g->tracer_names[i]);
 	free(g->rodata);
@@ -617,7 +638,11 @@ int gadget_start(struct gadget *g, struct error **err)
 		if (rc)
 			return error_set(err, -rc, "set params");
 	}
+	if (services_prepare(g->obj, &g->svc, err))
+		return -1;
 	rc = bpf_object__load(g->obj);
+	if (g->btf_path)
+		unlink(g->btf_path);
 	if (rc)
 		return error_set(err, -rc,
 				 "load eBPF object (RUNNER_DEBUG=1 shows the "
@@ -633,7 +658,7 @@ int gadget_start(struct gadget *g, struct error **err)
 		struct bpf_link *l;
 
 		if (bpf_program__type(p) == BPF_PROG_TYPE_SOCKET_FILTER ||
-		    !strncmp(sec, "iter/", 5))
+		    !strncmp(sec, "iter/", 5) || services_attaches(p))
 			continue;
 		l = bpf_program__attach(p);
 		if (!l)
@@ -642,6 +667,8 @@ int gadget_start(struct gadget *g, struct error **err)
 		if (add_link(g, l, err))
 			return -1;
 	}
+	if (services_attach(g->svc, g->obj, err))
+		return -1;
 	bpf_object__for_each_program (p, g->obj) {
 		if (!strncmp(bpf_program__section_name(p), "iter/", 5) &&
 		    !is_snapshot_prog(g, bpf_program__name(p)) &&

@@ -16,13 +16,12 @@ static __always_inline __u64 fnv_64a_init(void)
 	return 14695981039346656037ULL;
 }
 
-#define __GADGET_FNV_STEP(name, htype, vtype, prime)                   \
-	static __always_inline void name(htype *hash, vtype value)     \
-	{                                                              \
-		for (unsigned int i = 0; i < sizeof(vtype); i++) {     \
-			*hash = (*hash ^ (__u8)(value >> (8 * i))) * \
-				(prime);                               \
-		}                                                      \
+#define __GADGET_FNV_STEP(name, htype, vtype, prime)                          \
+	static __always_inline void name(htype *hash, vtype value)            \
+	{                                                                     \
+		for (unsigned int i = 0; i < sizeof(vtype); i++) {            \
+			*hash = (*hash ^ (__u8)(value >> (8 * i))) * (prime); \
+		}                                                             \
 	}
 
 __GADGET_FNV_STEP(fnv_32a_update_u8, __u32, __u8, 16777619U)

@@ -12,13 +12,13 @@
 #ifndef GADGET_PACKETFILTER_H
 #define GADGET_PACKETFILTER_H
 
-#define GADGET_PF(name)                                                   \
-	static __attribute__((noinline)) bool gadget_pf_##name(           \
-		void *__pf_skb1, void *__pf_skb2, void *__pf_skb3,        \
-		void *__pf_data, void *__pf_data_end)                     \
-	{                                                                 \
-		return __pf_data != __pf_data_end &&                      \
-		       __pf_skb1 == __pf_skb2 && __pf_skb2 == __pf_skb3; \
+#define GADGET_PF(name)                                                        \
+	static __attribute__((noinline)) bool gadget_pf_##name(                \
+		void *__pf_skb1, void *__pf_skb2, void *__pf_skb3,             \
+		void *__pf_data, void *__pf_data_end)                          \
+	{                                                                      \
+		return __pf_data != __pf_data_end && __pf_skb1 == __pf_skb2 && \
+		       __pf_skb2 == __pf_skb3;                                 \
 	}
 
 #define __GADGET_PF_CALL(name, skb, data, data_end) \
@@ -32,8 +32,8 @@
 	__GADGET_PF_CALL(name, skb, data, data_end)
 #define __GADGET_PF_BAD(...) \
 	_Static_assert(0, "gadget_pf_matches: 3 or 4 arguments")
-#define gadget_pf_matches(...)                                         \
-	__GADGET_PF_PICK(__VA_ARGS__, __GADGET_PF_4, __GADGET_PF_3,    \
+#define gadget_pf_matches(...)                                              \
+	__GADGET_PF_PICK(__VA_ARGS__, __GADGET_PF_4, __GADGET_PF_3,         \
 			 __GADGET_PF_BAD, __GADGET_PF_BAD, __GADGET_PF_BAD) \
 	(__VA_ARGS__)
 

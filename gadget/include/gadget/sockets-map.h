@@ -56,7 +56,8 @@ struct {
 static __always_inline struct gadget_socket_value *
 __gadget_socket_find(struct gadget_socket_key *key)
 {
-	struct gadget_socket_value *v = bpf_map_lookup_elem(&gadget_sockets, key);
+	struct gadget_socket_value *v =
+		bpf_map_lookup_elem(&gadget_sockets, key);
 
 	if (v || key->family != GADGET_SE_AF_INET)
 		return v;
@@ -71,8 +72,8 @@ __gadget_socket_find(struct gadget_socket_key *key)
  * starts at off, following up to 6 extension headers; *proto is updated.
  * -1 when there is no TCP or UDP header.
  */
-static __always_inline int
-__gadget_se_ipv6_l4(const struct __sk_buff *skb, int off, __u8 *proto)
+static __always_inline int __gadget_se_ipv6_l4(const struct __sk_buff *skb,
+					       int off, __u8 *proto)
 {
 	int l4 = off + 40;
 

@@ -135,10 +135,9 @@ gadget_get_user_stack_from_perf_event(void *ctx, struct gadget_user_stack *u)
 	__gadget_fill_user_stack(ctx, u);
 }
 
-#define gadget_get_user_stack(ctx, ustack)                                    \
-	_Generic((ctx),                                                       \
-		struct bpf_perf_event_data *                                  \
-		: gadget_get_user_stack_from_perf_event, struct pt_regs *     \
-		: gadget_get_user_stack_from_kprobe)((ctx), (ustack))
+#define gadget_get_user_stack(ctx, ustack)                                 \
+	_Generic((ctx), struct bpf_perf_event_data *                       \
+		 : gadget_get_user_stack_from_perf_event, struct pt_regs * \
+		 : gadget_get_user_stack_from_kprobe)((ctx), (ustack))
 
 #endif /* GADGET_USER_STACK_MAP_H */
