@@ -610,8 +610,11 @@ int cmd_run(int argc, char **argv)
 	}
 	/* Drain what the kernel already produced, unless a limit was hit. */
 	if (!(max_events && count >= max_events) && stop_signal != SIGPIPE &&
-	    n_streams)
+	    n_streams) {
 		gadget_poll(g, 0, NULL);
+		gadget_flush(g, NULL); /* map iterators: what the last interval
+					* gathered */
+	}
 	lost = gadget_lost(g);
 	rc = EXIT_OK;
 	goto out;

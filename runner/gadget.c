@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -14,6 +15,7 @@
 
 #include "common/cleanup.h"
 #include "runner/gadget.h"
+#include "runner/mapiter.h"
 #include "runner/netns.h"
 #include "runner/services.h"
 
@@ -21,6 +23,8 @@
 #define SNAPSHOTTER_PREFIX "gadget_snapshotter_"
 #define ITER_PREFIX "gadget_iter_" /* GADGET_ITER: the same shape */
 #define PARAM_PREFIX "gadget_param_"
+#define MAPITER_PREFIX "gadget_mapiter_"
+#define MAPITER_INTERVAL_MS 1000 /* ig's default map-fetch-interval */
 #define LOST_MAP "gadget_lost"
 #define MAX_TRACERS 8
 #define MAX_PARAMS 64
@@ -53,8 +57,19 @@ struct gadget {
 	__u64 perf_lost;
 	int lost_fd;
 	struct services *svc; /* what ig's gadgets expect of their host */
+	struct btf *ext_btf; /* split BTF: map iterator records */
+	struct mapiter *mapiters[MAX_TRACERS];
+	double next_fetch; /* CLOCK_MONOTONIC seconds */
 	char *btf_path; /* custom BTF for CO-RE, removed after load */
 };
+
+static double now_sec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 static const struct btf_type *skip_mods(const struct btf *btf, __u32 *id)
 {
@@ -190,6 +205,40 @@ static int add_param(struct gadget *g, const char *var, struct error **err)
 			 var);
 }
 
+/* "gadget_mapiter_<name>___<map>" */
+static int add_mapiter(struct gadget *g, const char *sym, struct error **err)
+{
+	struct gadget_tracer *t;
+	char *s, *map;
+
+	if (g->n_tracers == MAX_TRACERS)
+		return error_set(err, 0, "too many data sources");
+	s = strdup(sym + strlen(MAPITER_PREFIX));
+	if (!s)
+		return error_set(err, ENOMEM, "map iterator");
+	map = strstr(s, "___");
+	if (!map || map == s || !map[3]) {
+		free(s);
+		return error_set(err, 0, "malformed map iterator symbol %s",
+				 sym);
+	}
+	*map = '\0';
+	map += 3;
+	t = &g->tracers[g->n_tracers];
+	memset(t, 0, sizeof(*t));
+	if (mapiter_new(g->obj, g->btf, &g->ext_btf, s, map,
+			&g->mapiters[g->n_tracers], &t->type_id, err)) {
+		free(s);
+		return -1;
+	}
+	t->name = s;
+	t->map = map;
+	t->type = "";
+	t->mapiter = true;
+	g->tracer_names[g->n_tracers++] = s;
+	return 0;
+}
+
 static int describe(struct gadget *g, struct error **err)
 {
 	__u32 i, n = btf__type_cnt(g->btf);
@@ -211,6 +260,10 @@ static int describe(struct gadget *g, struct error **err)
 				return -1;
 		} else if (!strncmp(name, ITER_PREFIX, strlen(ITER_PREFIX))) {
 			if (add_snapshotter(g, name, strlen(ITER_PREFIX), err))
+				return -1;
+		} else if (!strncmp(name, MAPITER_PREFIX,
+				    strlen(MAPITER_PREFIX))) {
+			if (add_mapiter(g, name, err))
 				return -1;
 		} else if (!strncmp(name, PARAM_PREFIX, strlen(PARAM_PREFIX))) {
 			if (add_param(g, name + strlen(PARAM_PREFIX), err))
@@ -317,15 +370,18 @@ void gadget_free(struct gadget *g)
 	if (g->btf_path)
 		unlink(g->btf_path);
 	free(g->btf_path);
-	for (i = 0; i < g->n_tracers; i++)
+	for (i = 0; i < g->n_tracers; i++) {
+		mapiter_free(g->mapiters[i]);
 		free(g->tracer_names[i]);
+	}
+	btf__free(g->ext_btf);
 	free(g->rodata);
 	free(g);
 }
 
 const struct btf *gadget_btf(const struct gadget *g)
 {
-	return g->btf;
+	return g->ext_btf ? g->ext_btf : g->btf;
 }
 
 size_t gadget_tracer_count(const struct gadget *g)
@@ -750,14 +806,18 @@ int gadget_subscribe(struct gadget *g, size_t i, gadget_event_fn fn, void *ctx,
 
 	if (!t)
 		return error_set(err, 0, "no tracer %zu", i);
+	s->fn = fn;
+	s->ctx = ctx;
+	s->g = g;
+	if (t->mapiter) {
+		g->next_fetch = now_sec() + MAPITER_INTERVAL_MS / 1000.0;
+		return 0;
+	}
 	m = bpf_object__find_map_by_name(g->obj, t->map);
 	if (!m)
 		return error_set(err, 0, "tracer %s: no map %s", t->name,
 				 t->map);
 	fd = bpf_map__fd(m);
-	s->fn = fn;
-	s->ctx = ctx;
-	s->g = g;
 	switch (bpf_map__type(m)) {
 	case BPF_MAP_TYPE_RINGBUF:
 		if (!g->rb) {
@@ -784,10 +844,49 @@ int gadget_subscribe(struct gadget *g, size_t i, gadget_event_fn fn, void *ctx,
 	}
 }
 
+int gadget_flush(struct gadget *g, struct error **err)
+{
+	for (size_t i = 0; i < g->n_tracers; i++)
+		if (g->mapiters[i] && g->subs[i].fn &&
+		    mapiter_fetch(g->mapiters[i], g->subs[i].fn,
+				  g->subs[i].ctx, err))
+			return -1;
+	return 0;
+}
+
+/* Map iterators: fetch when due; without buffers to wait on, sleep until
+ * then (or timeout_ms). */
+static int poll_mapiters(struct gadget *g, int timeout_ms, bool idle,
+			 struct error **err)
+{
+	double now = now_sec();
+
+	if (!g->next_fetch)
+		return 0;
+	if (idle && now < g->next_fetch && timeout_ms > 0) {
+		double wait = g->next_fetch - now;
+
+		if (wait > timeout_ms / 1000.0)
+			wait = timeout_ms / 1000.0;
+		usleep((useconds_t)(wait * 1e6));
+		now = now_sec();
+	}
+	if (now < g->next_fetch)
+		return 0;
+	g->next_fetch = now + MAPITER_INTERVAL_MS / 1000.0;
+	return gadget_flush(g, err);
+}
+
 int gadget_poll(struct gadget *g, int timeout_ms, struct error **err)
 {
+	bool idle = !g->rb;
 	size_t i;
 	int rc;
+
+	for (i = 0; i < MAX_TRACERS; i++)
+		idle = idle && !g->pbs[i];
+	if (poll_mapiters(g, timeout_ms, idle, err))
+		return -1;
 
 	if (g->rb) {
 		rc = ring_buffer__poll(g->rb, timeout_ms);
