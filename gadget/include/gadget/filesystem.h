@@ -69,55 +69,86 @@ static __always_inline struct qstr get_d_name_from_dentry(struct dentry *dentry)
 /* Offsets into buf_t are masked with this: the first half, PATH_MAX. */
 #define __GADGET_PATH_MASK (PATH_MAX - 1)
 
+/* Where the path walk is, between steps (internal). */
+struct __gadget_path_walk {
+	struct dentry *dentry;
+	struct vfsmount *vfsmnt;
+	struct mount *mnt, *parent;
+	buf_t *b;
+	__u32 pos; /* the path so far starts at b->buf[pos] */
+};
+
+/*
+ * One step up: prepend one component, or cross to the mount point of the
+ * mount at hand.  A bpf_loop() callback, so that the verifier checks one
+ * step, not MAX_PATH_COMPONENTS of them.
+ */
+static long __gadget_path_step(__u32 i, void *ctx)
+{
+	/* BPF_CORE_READ() only on locals: on w->x it would relocate w too */
+	struct __gadget_path_walk *w = ctx;
+	struct vfsmount *vfsmnt = w->vfsmnt;
+	struct dentry *dentry = w->dentry;
+	struct mount *mnt = w->mnt;
+	struct dentry *root = BPF_CORE_READ(vfsmnt, mnt_root);
+	struct dentry *up = BPF_CORE_READ(dentry, d_parent);
+	struct qstr name;
+	__u32 len, pos = w->pos;
+
+	if (dentry == root || dentry == up) {
+		/* top of this mount: go on from where it is mounted, unless
+		 * it is the root of the tree (or the dentry is unhashed) */
+		if (dentry != root || mnt == w->parent)
+			return 1;
+		w->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+		mnt = w->parent;
+		w->mnt = mnt;
+		w->parent = BPF_CORE_READ(mnt, mnt_parent);
+		w->vfsmnt = &mnt->mnt;
+		return 0;
+	}
+	name = BPF_CORE_READ(dentry, d_name);
+	len = name.len & 255;
+	if (len + 1 > pos)
+		return 1;
+	pos -= len;
+	bpf_probe_read_kernel(&w->b->buf[pos & __GADGET_PATH_MASK], len,
+			      name.name);
+	pos--;
+	w->b->buf[pos & __GADGET_PATH_MASK] = '/';
+	w->pos = pos;
+	w->dentry = up;
+	return 0;
+}
+
 /* The full path of *path, NUL-terminated, or NULL (no buffer). */
 static __always_inline char *get_path_str(struct path *path)
 {
-	struct dentry *dentry = BPF_CORE_READ(path, dentry);
-	struct vfsmount *vfsmnt = BPF_CORE_READ(path, mnt);
-	struct mount *mnt = real_mount(vfsmnt);
-	struct mount *parent = BPF_CORE_READ(mnt, mnt_parent);
-	buf_t *b = get_buf(STRING_BUF_IDX);
-	__u32 end = PATH_MAX - 1, pos = end;
+	struct __gadget_path_walk w = {};
+	struct vfsmount *vfsmnt;
+	struct mount *mnt;
+	__u32 end = PATH_MAX - 1;
 
-	if (!b)
+	w.b = get_buf(STRING_BUF_IDX);
+	if (!w.b)
 		return NULL;
-	b->buf[end] = '\0';
-	for (int i = 0; i < MAX_PATH_COMPONENTS; i++) {
-		struct dentry *root = BPF_CORE_READ(vfsmnt, mnt_root);
-		struct dentry *up = BPF_CORE_READ(dentry, d_parent);
-		struct qstr name;
-		__u32 len;
-
-		if (dentry == root || dentry == up) {
-			/* Top of this mount: go on from where it is mounted,
-			 * unless it is the root of the tree (or the dentry
-			 * is unhashed and outside it). */
-			if (dentry != root || mnt == parent)
-				break;
-			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
-			mnt = parent;
-			parent = BPF_CORE_READ(mnt, mnt_parent);
-			vfsmnt = &mnt->mnt;
-			continue;
-		}
-		name = BPF_CORE_READ(dentry, d_name);
-		len = name.len & 255;
-		if (len + 1 > pos)
-			break;
-		pos -= len;
-		bpf_probe_read_kernel(&b->buf[pos & __GADGET_PATH_MASK], len,
-				      name.name);
-		pos--;
-		b->buf[pos & __GADGET_PATH_MASK] = '/';
-		dentry = up;
-	}
-	if (pos == end) {
+	w.dentry = BPF_CORE_READ(path, dentry);
+	vfsmnt = BPF_CORE_READ(path, mnt);
+	mnt = real_mount(vfsmnt);
+	w.vfsmnt = vfsmnt;
+	w.mnt = mnt;
+	w.parent = BPF_CORE_READ(mnt, mnt_parent);
+	w.pos = end;
+	w.b->buf[end] = '\0';
+	bpf_loop(MAX_PATH_COMPONENTS, __gadget_path_step, &w, 0);
+	if (w.pos == end) {
+		struct dentry *dentry = w.dentry;
 		struct qstr name = BPF_CORE_READ(dentry, d_name);
 
-		bpf_probe_read_kernel_str(b->buf, PATH_MAX, name.name);
-		return (char *)b->buf;
+		bpf_probe_read_kernel_str(w.b->buf, PATH_MAX, name.name);
+		return (char *)w.b->buf;
 	}
-	return (char *)&b->buf[pos & __GADGET_PATH_MASK];
+	return (char *)&w.b->buf[w.pos & __GADGET_PATH_MASK];
 }
 
 /* The struct file behind descriptor fd of the current task, or NULL. */
