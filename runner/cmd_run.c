@@ -290,6 +290,11 @@ static int prepare_host(const struct gadget *g, struct error **err)
 	if (needs.tracefs && mounted)
 		runner_msg(EXIT_OK, "mounted tracefs on %s (nothing was there)",
 			   HOST_TRACEFS);
+	if (needs.bpffs && host_ensure_bpffs(&mounted, err))
+		return -1;
+	if (needs.bpffs && mounted)
+		runner_msg(EXIT_OK, "mounted bpffs on %s (nothing was there)",
+			   HOST_BPFFS);
 	return 0;
 }
 

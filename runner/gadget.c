@@ -24,6 +24,7 @@
 #define ITER_PREFIX "gadget_iter_" /* GADGET_ITER: the same shape */
 #define PARAM_PREFIX "gadget_param_"
 #define MAPITER_PREFIX "gadget_mapiter_"
+#define ITER_TARGET_PREFIX "gadget_mapelem_iter_target_"
 #define MAPITER_INTERVAL_MS 1000 /* ig's default map-fetch-interval */
 #define LOST_MAP "gadget_lost"
 #define MAX_TRACERS 8
@@ -597,10 +598,38 @@ static bool is_snapshot_prog(const struct gadget *g, const char *prog)
  * Run an iterator program once, reading it to the end.  With fn, its
  * output is cut into records of rec_size bytes, each passed to fn.
  */
-static int run_iter(struct bpf_program *p, size_t rec_size, gadget_event_fn fn,
-		    void *ctx, struct error **err)
+/* The fd of the map GADGET_ITER_TARGET_MAP names for program prog, or -1. */
+static int iter_target_map(struct bpf_object *obj, struct bpf_program *p)
 {
-	struct bpf_link *l = bpf_program__attach_iter(p, NULL);
+	const struct btf *btf = bpf_object__btf(obj);
+	const char *prog = bpf_program__name(p);
+	char prefix[256];
+	__u32 i, n = btf__type_cnt(btf);
+
+	snprintf(prefix, sizeof(prefix), "%s%s___", ITER_TARGET_PREFIX, prog);
+	for (i = 1; i < n; i++) {
+		const struct btf_type *t = btf__type_by_id(btf, i);
+		const char *name = btf__name_by_offset(btf, t->name_off);
+		struct bpf_map *m;
+
+		if (!btf_is_var(t) || strncmp(name, prefix, strlen(prefix)))
+			continue;
+		m = bpf_object__find_map_by_name(obj, name + strlen(prefix));
+		return m ? bpf_map__fd(m) : -1;
+	}
+	return -1;
+}
+
+static int run_iter(struct bpf_object *obj, struct bpf_program *p,
+		    size_t rec_size, gadget_event_fn fn, void *ctx,
+		    struct error **err)
+{
+	int map_fd = iter_target_map(obj, p);
+	union bpf_iter_link_info info = { .map.map_fd = map_fd };
+	LIBBPF_OPTS(bpf_iter_attach_opts, opts, .link_info = &info,
+		    .link_info_len = sizeof(info));
+	struct bpf_link *l =
+		bpf_program__attach_iter(p, map_fd >= 0 ? &opts : NULL);
 	char buf[16384];
 	size_t have = 0;
 	ssize_t n;
@@ -659,7 +688,7 @@ int gadget_snapshot(struct gadget *g, size_t i, gadget_event_fn fn, void *ctx,
 		if (size <= 0)
 			return error_set(err, 0, "snapshotter %s: bad type",
 					 t->name);
-		if (run_iter(p, size, fn, ctx, err))
+		if (run_iter(g->obj, p, size, fn, ctx, err))
 			return -1;
 	}
 	return 0;
@@ -668,6 +697,7 @@ int gadget_snapshot(struct gadget *g, size_t i, gadget_event_fn fn, void *ctx,
 void gadget_host_needs(const struct gadget *g, struct host_needs *needs)
 {
 	struct bpf_program *p;
+	struct bpf_map *m;
 
 	*needs = (struct host_needs){ 0 };
 	bpf_object__for_each_program (p, g->obj) {
@@ -675,8 +705,16 @@ void gadget_host_needs(const struct gadget *g, struct host_needs *needs)
 
 		if (!strncmp(sec, "tracepoint/", 11) || !strncmp(sec, "tp/", 3))
 			needs->tracefs = true;
-		if (bpf_program__type(p) == BPF_PROG_TYPE_SOCKET_FILTER)
+		if (bpf_program__type(p) == BPF_PROG_TYPE_SOCKET_FILTER ||
+		    !strncmp(sec, "socket", 6))
 			needs->net_raw = true;
+	}
+	bpf_object__for_each_map (m, g->obj) {
+		/* the socket enricher attaches syscall tracepoints */
+		if (!strcmp(bpf_map__name(m), "gadget_sockets"))
+			needs->tracefs = true;
+		if (bpf_map__get_pin_path(m))
+			needs->bpffs = true;
 	}
 }
 
@@ -728,7 +766,7 @@ int gadget_start(struct gadget *g, struct error **err)
 	bpf_object__for_each_program (p, g->obj) {
 		if (!strncmp(bpf_program__section_name(p), "iter/", 5) &&
 		    !is_snapshot_prog(g, bpf_program__name(p)) &&
-		    run_iter(p, 0, NULL, NULL, err))
+		    run_iter(g->obj, p, 0, NULL, NULL, err))
 			return -1;
 	}
 	bpf_object__for_each_program (p, g->obj) {
@@ -848,8 +886,8 @@ int gadget_flush(struct gadget *g, struct error **err)
 {
 	for (size_t i = 0; i < g->n_tracers; i++)
 		if (g->mapiters[i] && g->subs[i].fn &&
-		    mapiter_fetch(g->mapiters[i], g->subs[i].fn,
-				  g->subs[i].ctx, err))
+		    mapiter_fetch(g->mapiters[i], g->subs[i].fn, g->subs[i].ctx,
+				  err))
 			return -1;
 	return 0;
 }

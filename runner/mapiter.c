@@ -44,8 +44,9 @@ int mapiter_new(struct bpf_object *obj, const struct btf *base,
 				 map_name);
 	if (bpf_map__type(map) != BPF_MAP_TYPE_HASH &&
 	    bpf_map__type(map) != BPF_MAP_TYPE_LRU_HASH)
-		return error_set(err, 0, "map iterator %s: %s is not a hash map",
-				 name, map_name);
+		return error_set(err, 0,
+				 "map iterator %s: %s is not a hash map", name,
+				 map_name);
 	kid = bpf_map__btf_key_type_id(map);
 	vid = bpf_map__btf_value_type_id(map);
 	kt = btf__type_by_id(base, kid);
@@ -102,9 +103,9 @@ int mapiter_fetch(struct mapiter *m, gadget_event_fn fn, void *ctx,
 				 bpf_map__name(m->map));
 	for (;;) {
 		__u32 n = BATCH;
-		int rc = bpf_map_lookup_and_delete_batch(
-			fd, first ? NULL : in, out, m->keys, m->values, &n,
-			&opts);
+		int rc = bpf_map_lookup_and_delete_batch(fd, first ? NULL : in,
+							 out, m->keys,
+							 m->values, &n, &opts);
 
 		if (rc && errno != ENOENT)
 			return error_set(err, errno, "fetch map %s",

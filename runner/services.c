@@ -60,8 +60,9 @@ static int add_socket_value(struct btf *b)
 		return -1;
 	if (btf__add_struct(b, SOCKET_VALUE, sizeof(struct sockets_value)) < 0)
 		return -1;
-#define F(name, type) \
-	btf__add_field(b, #name, type, offsetof(struct sockets_value, name) * 8, 0)
+#define F(name, type)                  \
+	btf__add_field(b, #name, type, \
+		       offsetof(struct sockets_value, name) * 8, 0)
 	rc = F(mntns, u64) || F(pid_tgid, u64) || F(uid_gid, u64) ||
 	     F(task, comm) || F(ptask, comm) || F(sock, u64) ||
 	     F(deletion_timestamp, u64) || F(ppid, u32) || F(ptid, u32) ||
@@ -146,7 +147,8 @@ static int share_sockets(struct services *s, struct bpf_map *m,
 		l = bpf_program__attach_iter(s->enricher->progs.seed_sockets,
 					     NULL);
 		if (!l)
-			return error_set(err, errno, "socket enricher: iterator");
+			return error_set(err, errno,
+					 "socket enricher: iterator");
 		fd = bpf_iter_create(bpf_link__fd(l));
 		while (fd >= 0 && (n = read(fd, buf, sizeof(buf))) > 0)
 			;
@@ -154,7 +156,8 @@ static int share_sockets(struct services *s, struct bpf_map *m,
 			close(fd);
 		bpf_link__destroy(l);
 	}
-	rc = bpf_map__reuse_fd(m, bpf_map__fd(s->enricher->maps.gadget_sockets));
+	rc = bpf_map__reuse_fd(m,
+			       bpf_map__fd(s->enricher->maps.gadget_sockets));
 	if (rc)
 		return error_set(err, -rc, "share " SOCKET_MAP);
 	return 0;
@@ -178,6 +181,10 @@ int services_prepare(struct bpf_object *obj, struct services **out,
 		if (is_prefix(sec, "socket") &&
 		    bpf_program__type(p) != BPF_PROG_TYPE_SOCKET_FILTER)
 			bpf_program__set_type(p, BPF_PROG_TYPE_SOCKET_FILTER);
+		/* "perf_event/<name>": named for gadget.yaml's programs */
+		if (is_prefix(sec, "perf_event") &&
+		    bpf_program__type(p) != BPF_PROG_TYPE_PERF_EVENT)
+			bpf_program__set_type(p, BPF_PROG_TYPE_PERF_EVENT);
 		/* "classifier/<ingress|egress>/<name>": ig's tc programs */
 		if (is_prefix(sec, "classifier") &&
 		    bpf_program__type(p) != BPF_PROG_TYPE_SCHED_CLS)
@@ -257,8 +264,8 @@ static int attach_tc(struct services *s, struct bpf_program *p,
 		     struct error **err)
 {
 	const char *sec = bpf_program__section_name(p);
-	enum bpf_tc_attach_point point =
-		strstr(sec, "egress") ? BPF_TC_EGRESS : BPF_TC_INGRESS;
+	enum bpf_tc_attach_point point = strstr(sec, "egress") ? BPF_TC_EGRESS :
+								 BPF_TC_INGRESS;
 	struct if_nameindex *ifs = if_nameindex(), *i;
 	int rc = 0;
 
@@ -288,8 +295,8 @@ static int attach_tc(struct services *s, struct bpf_program *p,
 		r = bpf_tc_attach(&t->hook, &t->opts);
 		if (r) {
 			if (t->created) {
-				t->hook.attach_point =
-					BPF_TC_INGRESS | BPF_TC_EGRESS;
+				t->hook.attach_point = BPF_TC_INGRESS |
+						       BPF_TC_EGRESS;
 				bpf_tc_hook_destroy(&t->hook);
 			}
 			rc = error_set(err, -r, "attach %s on %s",

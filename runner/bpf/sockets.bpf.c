@@ -86,7 +86,8 @@ static __always_inline void fill(struct sockets_value *v,
 		v->ptid = BPF_CORE_READ(parent, pid);
 	}
 	v->sock = (__u64)sk;
-	v->ipv6only = BPF_CORE_READ_BITFIELD_PROBED(sk, __sk_common.skc_ipv6only);
+	v->ipv6only =
+		BPF_CORE_READ_BITFIELD_PROBED(sk, __sk_common.skc_ipv6only);
 }
 
 /* Record task as sk's owner; with only_new, keep an owner already known. */
