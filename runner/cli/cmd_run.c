@@ -20,14 +20,14 @@
 #include "oci/ref.h"
 #include "oci/store.h"
 #include "oci/transfer.h"
-#include "runner/cmd_image.h"
-#include "runner/cmd_run.h"
-#include "runner/common.h"
-#include "runner/containers.h"
-#include "runner/fields.h"
-#include "runner/filter.h"
-#include "runner/gadget.h"
-#include "runner/output.h"
+#include "runner/cli/cmd_image.h"
+#include "runner/cli/cmd_run.h"
+#include "runner/cli/common.h"
+#include "runner/engine/containers.h"
+#include "runner/engine/fields.h"
+#include "runner/engine/filter.h"
+#include "runner/engine/gadget.h"
+#include "runner/engine/output.h"
 
 #define MAX_GADGET_FLAGS 64
 #define MAX_FILTERS 32

@@ -13,7 +13,7 @@
 #include <linux/types.h>
 
 #include "common/error.h"
-#include "runner/gadget.h"
+#include "runner/engine/gadget.h"
 
 struct bpf_object;
 struct btf;

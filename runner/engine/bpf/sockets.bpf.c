@@ -18,7 +18,7 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_tracing.h>
 
-#include "runner/bpf/sockets.h"
+#include "runner/engine/bpf/sockets.h"
 
 #define AF_INET 2
 #define AF_INET6 10

@@ -14,10 +14,10 @@
 #include <bpf/libbpf.h>
 
 #include "common/cleanup.h"
-#include "runner/gadget.h"
-#include "runner/mapiter.h"
-#include "runner/netns.h"
-#include "runner/services.h"
+#include "runner/engine/gadget.h"
+#include "runner/engine/mapiter.h"
+#include "runner/engine/netns.h"
+#include "runner/engine/services.h"
 
 #define TRACER_PREFIX "gadget_tracer_"
 #define SNAPSHOTTER_PREFIX "gadget_snapshotter_"

@@ -14,9 +14,9 @@
 #include <bpf/libbpf.h>
 
 #include "common/cleanup.h"
-#include "runner/services.h"
+#include "runner/engine/services.h"
 
-#include "runner/bpf/sockets.h"
+#include "runner/engine/bpf/sockets.h"
 #include "sockets.skel.h"
 
 #define SOCKET_MAP "gadget_sockets"

@@ -8,7 +8,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-#include "runner/mapiter.h"
+#include "runner/engine/mapiter.h"
 
 #define BATCH 256 /* entries per syscall */
 
