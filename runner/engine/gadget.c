@@ -59,6 +59,7 @@ struct gadget {
 	int lost_fd;
 	struct services *svc; /* what ig's gadgets expect of their host */
 	struct btf *ext_btf; /* split BTF: map iterator records */
+	struct btf *ext_base; /* its base, a copy of btf */
 	struct mapiter *mapiters[MAX_TRACERS];
 	double next_fetch; /* CLOCK_MONOTONIC seconds */
 	char *btf_path; /* custom BTF for CO-RE, removed after load */
@@ -227,7 +228,7 @@ static int add_mapiter(struct gadget *g, const char *sym, struct error **err)
 	map += 3;
 	t = &g->tracers[g->n_tracers];
 	memset(t, 0, sizeof(*t));
-	if (mapiter_new(g->obj, g->btf, &g->ext_btf, s, map,
+	if (mapiter_new(g->obj, g->btf, &g->ext_base, &g->ext_btf, s, map,
 			&g->mapiters[g->n_tracers], &t->type_id, err)) {
 		free(s);
 		return -1;
@@ -376,6 +377,7 @@ void gadget_free(struct gadget *g)
 		free(g->tracer_names[i]);
 	}
 	btf__free(g->ext_btf);
+	btf__free(g->ext_base);
 	free(g->rodata);
 	free(g);
 }

@@ -29,8 +29,9 @@ void mapiter_free(struct mapiter *m)
 }
 
 int mapiter_new(struct bpf_object *obj, const struct btf *base,
-		struct btf **ext, const char *name, const char *map_name,
-		struct mapiter **out, __u32 *type_id, struct error **err)
+		struct btf **ext_base, struct btf **ext, const char *name,
+		const char *map_name, struct mapiter **out, __u32 *type_id,
+		struct error **err)
 {
 	struct bpf_map *map = bpf_object__find_map_by_name(obj, map_name);
 	const struct btf_type *kt, *vt;
@@ -71,7 +72,13 @@ int mapiter_new(struct bpf_object *obj, const struct btf *base,
 	if (!m->keys || !m->values || !m->record)
 		goto nomem;
 	if (!*ext) {
-		*ext = btf__new_empty_split((struct btf *)base);
+		/* over a copy: adding to a split BTF makes its base writable,
+		 * which moves the strings that names elsewhere point into */
+		__u32 size;
+		const void *raw = btf__raw_data(base, &size);
+
+		*ext_base = raw ? btf__new(raw, size) : NULL;
+		*ext = *ext_base ? btf__new_empty_split(*ext_base) : NULL;
 		if (!*ext)
 			goto nomem;
 	}

@@ -21,12 +21,14 @@ struct mapiter;
 
 /*
  * Describe map_name of obj as data source name; *ext is the split BTF
- * (made on first use) that gets the record struct, whose id goes to
- * *type_id.
+ * (made on first use, over *ext_base, a copy of base) that gets the record
+ * struct, whose id goes to *type_id.  The caller frees *ext, then
+ * *ext_base.
  */
 int mapiter_new(struct bpf_object *obj, const struct btf *base,
-		struct btf **ext, const char *name, const char *map_name,
-		struct mapiter **out, __u32 *type_id, struct error **err);
+		struct btf **ext_base, struct btf **ext, const char *name,
+		const char *map_name, struct mapiter **out, __u32 *type_id,
+		struct error **err);
 void mapiter_free(struct mapiter *m);
 /* Take every entry out of the (loaded) map, passing each record to fn. */
 int mapiter_fetch(struct mapiter *m, gadget_event_fn fn, void *ctx,
