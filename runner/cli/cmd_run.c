@@ -298,6 +298,29 @@ static int prepare_host(const struct gadget *g, struct error **err)
 	return 0;
 }
 
+/* One line for the fields gadget.yaml names that the event lacks. */
+static void note_unknown_fields(const struct fieldset *fs, const char *ds)
+{
+	char list[512];
+	size_t len = 0, j;
+	const char *f;
+
+	list[0] = '\0';
+	for (j = 0; (f = fieldset_unknown(fs, j)); j++) {
+		int n = snprintf(list + len, sizeof(list) - len, "%s%s",
+				 j ? ", " : "", f);
+
+		if (n < 0 || (size_t)n >= sizeof(list) - len)
+			break;
+		len += n;
+	}
+	runner_msg(0,
+		   "note: data source %s: gadget.yaml names field%s %s%s, "
+		   "not in the event (ig adds such fields with WASM modules "
+		   "and operators): left out",
+		   ds, j > 1 ? "s" : "", list, f ? ", ..." : "");
+}
+
 static char *image_name(const struct oci_ref *ref)
 {
 	const char *slash = strrchr(ref->repository, '/');
@@ -506,12 +529,8 @@ int cmd_run(int argc, char **argv)
 		if (fieldset_new(gadget_btf(g), t->type_id, md, t->name,
 				 &fss[i], &err))
 			goto fail;
-		for (j = 0; !help && fieldset_unknown(fss[i], j); j++)
-			runner_msg(0,
-				   "note: gadget.yaml field %s of data source "
-				   "%s is not in the event (ig adds it with a "
-				   "WASM module or operator): left out",
-				   fieldset_unknown(fss[i], j), t->name);
+		if (!help && fieldset_unknown(fss[i], 0))
+			note_unknown_fields(fss[i], t->name);
 		if (fieldset_has_runtime(fss[i]) && !ctrs) {
 			ctrs = containers_new("/");
 			if (!ctrs) {
