@@ -5,6 +5,7 @@
  * and store the image (gadget.yaml as config) in the local store.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
@@ -253,15 +254,44 @@ static int compile_arch(const char *dir, const char *target,
 }
 
 /* The object must load as an ELF with BTF, or the runner cannot describe it. */
+/* libbpf's last warning while opening an object: the reason it gives. */
+static char open_reason[256];
+
+static int keep_reason(enum libbpf_print_level level, const char *fmt,
+		       va_list ap)
+{
+	size_t n;
+
+	if (level != LIBBPF_WARN)
+		return 0;
+	vsnprintf(open_reason, sizeof(open_reason), fmt, ap);
+	if (!strncmp(open_reason, "libbpf: ", 8))
+		memmove(open_reason, open_reason + 8, strlen(open_reason) - 7);
+	n = strlen(open_reason);
+	while (n && (open_reason[n - 1] == '\n' || open_reason[n - 1] == ' '))
+		open_reason[--n] = '\0';
+	return 0;
+}
+
 static int check_object(const char *arch, const char *obj, size_t len,
 			struct error **err)
 {
+	libbpf_print_fn_t old = libbpf_set_print(keep_reason);
 	struct bpf_object *o;
 	int rc = 0;
 
+	open_reason[0] = '\0';
 	o = bpf_object__open_mem(obj, len, NULL);
-	if (!o)
+	libbpf_set_print(old);
+	if (!o) {
+		/* e.g. a call clang left to a function no BPF object has
+		 * (memcmp with clang 14): libbpf names it */
+		if (open_reason[0])
+			return error_set(err, errno,
+					 "%s object does not open (libbpf: %s)",
+					 arch, open_reason);
 		return error_set(err, errno, "%s object does not open", arch);
+	}
 	if (!bpf_object__btf(o))
 		rc = error_set(err, 0, "%s object has no BTF", arch);
 	bpf_object__close(o);
