@@ -2,7 +2,8 @@
 /*
  * What newer <bpf/bpf_tracing.h> offers and libbpf 1.1 (Debian 12) lacks:
  * the sixth argument of a function or syscall (libbpf 1.2 added the
- * PT_REGS_PARM6* family).  Defined only where missing.
+ * PT_REGS_PARM6* family), BPF_UPROBE()/BPF_URETPROBE(), and (with clang
+ * 14) bpf_core_type_matches().  Defined only where missing.
  */
 #ifndef GADGET_TRACING_COMPAT_H
 #define GADGET_TRACING_COMPAT_H
@@ -41,6 +42,14 @@
 #ifndef PT_REGS_PARM6_CORE_SYSCALL
 #define PT_REGS_PARM6_CORE_SYSCALL(x) PT_REGS_PARM6_CORE(x)
 #endif
+#endif
+
+/* libbpf 1.2 named the uprobe forms of BPF_KPROBE()/BPF_KRETPROBE(). */
+#ifndef BPF_UPROBE
+#define BPF_UPROBE(name, args...) BPF_KPROBE(name, ##args)
+#endif
+#ifndef BPF_URETPROBE
+#define BPF_URETPROBE(name, args...) BPF_KRETPROBE(name, ##args)
 #endif
 
 #endif /* GADGET_TRACING_COMPAT_H */
