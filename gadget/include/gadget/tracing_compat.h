@@ -44,6 +44,12 @@
 #endif
 #endif
 
+/* BPF_KPROBE() with a sixth argument (libbpf 1.1 stops at five). */
+#if defined(__GADGET_PT_PARM6_REG) && !defined(___bpf_kprobe_args6)
+#define ___bpf_kprobe_args6(x, args...) \
+	___bpf_kprobe_args5(args), (void *)PT_REGS_PARM6(ctx)
+#endif
+
 /* libbpf 1.2 named the uprobe forms of BPF_KPROBE()/BPF_KRETPROBE(). */
 #ifndef BPF_UPROBE
 #define BPF_UPROBE(name, args...) BPF_KPROBE(name, ##args)
