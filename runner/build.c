@@ -27,6 +27,7 @@
 #include "oci/store.h"
 #include "runner/build.h"
 #include "runner/common.h"
+#include "runner/metrics.h"
 
 #include "common/version.h"
 #define BUILDER_VERSION "runner-" RUNNER_VERSION
@@ -313,7 +314,8 @@ int cmd_image_build(int argc, char **argv)
 
 	snprintf(path, sizeof(path), "%s/gadget.yaml", dir);
 	if (read_file(path, &yaml, &yaml_len, &err) ||
-	    metadata_parse(yaml, yaml_len, path, &md, &err))
+	    metadata_parse(yaml, yaml_len, path, &md, &err) ||
+	    metrics_check_metadata(md, &err))
 		goto out;
 	if (find_api_include(api_inc, sizeof(api_inc), &err) ||
 	    find_vmlinux_dir(vml_inc, sizeof(vml_inc), &err))

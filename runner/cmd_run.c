@@ -28,6 +28,8 @@
 #include "runner/filter.h"
 #include "runner/gadget.h"
 #include "runner/output.h"
+#include "runner/metrics.h"
+#include "runner/run_metrics.h"
 
 #define MAX_GADGET_FLAGS 64
 #define MAX_FILTERS 32
@@ -53,6 +55,7 @@ static const struct option base_opts[] = {
 	{ "pull", required_argument, NULL, OPT_PULL },
 	{ "help", no_argument, NULL, 'h' },
 	IMAGE_REGISTRY_OPTIONS,
+	RUN_METRICS_OPTIONS,
 };
 #define N_BASE_OPTS (sizeof(base_opts) / sizeof(base_opts[0]))
 
@@ -63,6 +66,8 @@ struct sink {
 	size_t min_size;
 	unsigned long long *count;
 	unsigned long long max;
+	struct metrics *metrics; /* NULL unless the data source asks */
+	bool quiet; /* metrics only: no events on stdout */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -80,7 +85,8 @@ static void usage(FILE *f)
 	      "`runner run IMAGE --help` also lists the gadget's own flags\n"
 	      "and fields.\n"
 	      "\n"
-	      "  -o, --output MODE    columns (default), json, jsonpretty, yaml\n"
+	      "  -o, --output MODE    columns (default), json, jsonpretty, yaml,\n"
+	      "                       none (metrics only)\n"
 	      "      --fields LIST    columns to show: a,b replaces; +a,-b edits\n"
 	      "  -F, --filter EXPR    field OP value; OP: == != < <= > >= ~ !~\n"
 	      "                       (a comma ANDs rules; repeat to AND more)\n"
@@ -91,6 +97,7 @@ static void usage(FILE *f)
 	      "      --max-events N   stop after N events\n"
 	      "      --store DIR      local image store ($RUNNER_STORE)\n"
 	      "      --pull POLICY    missing (default), always, never\n" IMAGE_REGISTRY_HELP
+		      RUN_METRICS_HELP
 	      "  -h, --help           this help\n"
 	      "\n"
 	      "EXAMPLES\n"
@@ -142,7 +149,10 @@ static int on_event(void *ctx, const void *data, size_t size)
 		containers_poll(s->ctrs);
 	if (!filter_match(s->filter, data, size))
 		return 0;
-	output_event(s->out, data, size);
+	if (s->metrics)
+		metrics_observe(s->metrics, data);
+	if (!s->quiet)
+		output_event(s->out, data, size);
 	if (s->max && ++*s->count >= s->max)
 		return -ECANCELED;
 	if (!s->max)
@@ -328,7 +338,11 @@ int cmd_run(int argc, char **argv)
 	size_t i, j, n_fs = 0, n_params, n_streams = 0;
 	double deadline = 0, next_refresh;
 	struct sigaction sa = { .sa_handler = on_signal };
+	struct run_metrics rm;
+	bool no_events = false;
 	int c, rc = EXIT_FAIL;
+
+	run_metrics_init(&rm);
 
 	image = find_image(argc, argv);
 	for (i = 1; i < (size_t)argc && !image; i++)
@@ -403,7 +417,8 @@ int cmd_run(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "o:F:c:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
-			if (output_mode_parse(optarg, &mode)) {
+			no_events = !strcmp(optarg, "none");
+			if (!no_events && output_mode_parse(optarg, &mode)) {
 				rc = runner_msg(
 					EXIT_USAGE,
 					"invalid output mode '%s': want "
@@ -464,6 +479,9 @@ int cmd_run(int argc, char **argv)
 				param_vals[c - OPT_PARAM] = optarg;
 				break;
 			}
+			if (c >= RM_OPT_LISTEN && c <= RM_OPT_ANNOTATE &&
+			    !run_metrics_option(&rm, c, optarg))
+				break;
 			rc = EXIT_USAGE;
 			goto out;
 		}
@@ -488,6 +506,13 @@ int cmd_run(int argc, char **argv)
 		}
 	}
 
+	if (run_metrics_annotate(&rm, md, &err)) {
+		runner_fail(err);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (metrics_check_metadata(md, &err))
+		goto fail;
 	n_fs = gadget_tracer_count(g);
 	if (n_fs == 0 || n_fs > 8) {
 		error_set(&err, 0, "the program declares %zu tracers", n_fs);
@@ -519,6 +544,8 @@ int cmd_run(int argc, char **argv)
 				goto out;
 			}
 		}
+		if (run_metrics_add(&rm, i, md, t->name, fss[i], &err))
+			goto fail;
 	}
 	if (help) {
 		print_gadget_help(g, md, fss, n_fs);
@@ -530,7 +557,7 @@ int cmd_run(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (prepare_host(g, &err) || (ctrs && containers_scan(ctrs, &err)) ||
+	if (run_metrics_start(&rm, &err) || prepare_host(g, &err) || (ctrs && containers_scan(ctrs, &err)) ||
 	    gadget_start(g, &err))
 		goto fail;
 	for (i = 0; i < n_fs; i++) {
@@ -542,8 +569,12 @@ int cmd_run(int argc, char **argv)
 				       .ctrs = ctrs,
 				       .min_size = fieldset_event_size(fss[i]),
 				       .count = &count,
-				       .max = max_events };
-		output_header(outs[i]);
+				       .max = max_events,
+				       .metrics = run_metrics_of(&rm, i),
+				       .quiet = no_events ||
+						run_metrics_prints(&rm, i) };
+		if (!sinks[i].quiet)
+			output_header(outs[i]);
 		if (gadget_tracer(g, i)->snapshot)
 			continue;
 		n_streams++;
@@ -577,6 +608,8 @@ int cmd_run(int argc, char **argv)
 			if (output_flush(outs[i]) < 0)
 				stop_signal = SIGPIPE;
 		now = now_mono();
+		if (run_metrics_tick(&rm, now) < 0)
+			stop_signal = SIGPIPE;
 		if (deadline && now >= deadline)
 			break;
 		if (now < next_refresh)
@@ -607,6 +640,7 @@ fail:
 out:
 	for (i = 0; i < n_fs; i++)
 		output_free(outs[i]);
+	run_metrics_fini(&rm, rc == EXIT_OK && !help);
 	if (rc == EXIT_OK && !help)
 		fprintf(stderr, "%s: %llu events, %llu lost\n", name, count,
 			(unsigned long long)lost);
