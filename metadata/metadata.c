@@ -640,7 +640,8 @@ int metadata_annotate(struct gadget_metadata *md, const char *ds,
 	struct md_field *f = NULL;
 
 	if (!d) {
-		struct md_ds *nd = realloc(md->ds, (md->n_ds + 1) * sizeof(*nd));
+		struct md_ds *nd =
+			realloc(md->ds, (md->n_ds + 1) * sizeof(*nd));
 
 		if (!nd)
 			return error_set(err, ENOMEM, "annotate");

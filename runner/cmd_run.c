@@ -97,8 +97,7 @@ static void usage(FILE *f)
 	      "      --max-events N   stop after N events\n"
 	      "      --store DIR      local image store ($RUNNER_STORE)\n"
 	      "      --pull POLICY    missing (default), always, never\n" IMAGE_REGISTRY_HELP
-		      RUN_METRICS_HELP
-	      "  -h, --help           this help\n"
+		      RUN_METRICS_HELP "  -h, --help           this help\n"
 	      "\n"
 	      "EXAMPLES\n"
 	      "  runner run trace_dns\n"
@@ -557,8 +556,8 @@ int cmd_run(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (run_metrics_start(&rm, &err) || prepare_host(g, &err) || (ctrs && containers_scan(ctrs, &err)) ||
-	    gadget_start(g, &err))
+	if (run_metrics_start(&rm, &err) || prepare_host(g, &err) ||
+	    (ctrs && containers_scan(ctrs, &err)) || gadget_start(g, &err))
 		goto fail;
 	for (i = 0; i < n_fs; i++) {
 		if (output_new(fss[i], mode, STDOUT_FILENO, &outs[i], &err))

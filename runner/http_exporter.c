@@ -90,6 +90,18 @@ static int split_addr(const char *addr, char *host, size_t hlen,
 	return 0;
 }
 
+static bool valid_port(const char *s)
+{
+	char *end;
+	unsigned long v;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	return !*end && !errno && v <= 65535;
+}
+
 int http_exporter_new(const char *addr, http_render_fn fn, void *ctx,
 		      struct http_exporter **out, struct error **err)
 {
@@ -106,9 +118,11 @@ int http_exporter_new(const char *addr, http_render_fn fn, void *ctx,
 	int one = 1, r;
 
 	*out = NULL;
-	if (split_addr(addr, host, sizeof(host), &port) || !*port)
+	if (split_addr(addr, host, sizeof(host), &port) || !valid_port(port))
 		return error_set(err, 0,
-				 "listen address \"%s\": want HOST:PORT", addr);
+				 "listen address \"%s\": want HOST:PORT "
+				 "(port 0 to 65535)",
+				 addr);
 	r = getaddrinfo(*host ? host : NULL, port, &hints, &ai);
 	if (r)
 		return error_set(err, 0, "listen address \"%s\": %s", addr,
@@ -232,7 +246,8 @@ static void respond(struct http_exporter *h, struct conn *c)
 static void conn_step(struct http_exporter *h, struct conn *c, time_t now)
 {
 	while (!c->answering) {
-		ssize_t n = read(c->fd, c->req + c->rlen, MAX_REQUEST - c->rlen);
+		ssize_t n =
+			read(c->fd, c->req + c->rlen, MAX_REQUEST - c->rlen);
 
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			break;

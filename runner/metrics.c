@@ -119,8 +119,8 @@ void mbuf_printf(struct mbuf *b, const char *fmt, ...)
 	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
 	if (n > 0)
-		mbuf_put(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n :
-							    sizeof(tmp) - 1);
+		mbuf_put(b, tmp,
+			 (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
 }
 
 void mbuf_free(struct mbuf *b)
@@ -369,8 +369,7 @@ static int check_ds(const struct gadget_metadata *md, const char *ds,
 	return 0;
 }
 
-int metrics_check_metadata(const struct gadget_metadata *md,
-			   struct error **err)
+int metrics_check_metadata(const struct gadget_metadata *md, struct error **err)
 {
 	for (size_t i = 0; i < metadata_ds_count(md); i++)
 		if (check_ds(md, metadata_ds_name(md, i), err))
@@ -456,8 +455,8 @@ static enum mtype field_type(const struct fieldset *fs, const struct field *f,
 
 static bool is_number(const struct field *f)
 {
-	return f->kind == FK_UINT || f->kind == FK_SINT ||
-	       f->kind == FK_BOOL || f->kind == FK_FLOAT || f->kind == FK_HEX;
+	return f->kind == FK_UINT || f->kind == FK_SINT || f->kind == FK_BOOL ||
+	       f->kind == FK_FLOAT || f->kind == FK_HEX;
 }
 
 /* The Prometheus name of a value metric: its name, then the unit word. */
@@ -488,8 +487,8 @@ static int add_value(struct metrics *m, const struct gadget_metadata *md,
 	const char *unit = metadata_field_annotation(md, ds, f->name, A_UNIT);
 	const char *name = metadata_field_annotation(md, ds, f->name, A_NAME);
 	const char *b = metadata_field_annotation(md, ds, f->name, A_BOUNDS);
-	const char *sz = metadata_field_annotation(md, ds, f->name,
-						   A_SKIP_ZERO);
+	const char *sz =
+		metadata_field_annotation(md, ds, f->name, A_SKIP_ZERO);
 	struct mval *v = &m->v[m->nv];
 	double bounds[MAX_BOUNDS];
 	const char *why;
@@ -511,8 +510,8 @@ static int add_value(struct metrics *m, const struct gadget_metadata *md,
 						   "histogram");
 	}
 	v->is_float = nf->kind == FK_FLOAT;
-	dur = f->kind == FK_DURATION || (nf->gtype &&
-					 !strcmp(nf->gtype, "gadget_duration"));
+	dur = f->kind == FK_DURATION ||
+	      (nf->gtype && !strcmp(nf->gtype, "gadget_duration"));
 	if (dur && unit && !strcmp(unit, "s"))
 		v->scale = 1e-9;
 	else if (dur && unit && !strcmp(unit, "ms"))
@@ -537,8 +536,7 @@ static int add_value(struct metrics *m, const struct gadget_metadata *md,
 					 "boundaries are powers of two)",
 					 f->name);
 		if (nf->count > MAX_BOUNDS)
-			return error_set(err, 0,
-					 "field %s: more than %d slots",
+			return error_set(err, 0, "field %s: more than %d slots",
 					 f->name, MAX_BOUNDS);
 		v->nb = nf->count;
 		for (size_t i = 0; i < v->nb; i++)
@@ -551,8 +549,8 @@ static int add_value(struct metrics *m, const struct gadget_metadata *md,
 					 f->name, b, why);
 	} else if (t == MT_HISTOGRAM) {
 		/* OpenTelemetry's default explicit boundaries */
-		static const double def[] = { 0,   5,	 10,   25,   50,
-					      75,  100,	 250,  500,  750,
+		static const double def[] = { 0,    5,	  10,	25,   50,
+					      75,   100,  250,	500,  750,
 					      1000, 2500, 5000, 7500, 10000 };
 
 		v->nb = sizeof(def) / sizeof(def[0]);
@@ -620,8 +618,8 @@ static int build(struct metrics *m, const struct gadget_metadata *md,
 		return -1;
 	for (size_t i = 0; i < fs->n; i++) {
 		const struct field *f = &fs->f[i];
-		const char *a = metadata_field_annotation(md, ds, f->name,
-							  A_TYPE);
+		const char *a =
+			metadata_field_annotation(md, ds, f->name, A_TYPE);
 		enum mtype t;
 
 		if (a && parse_type(a, &t))
@@ -658,8 +656,7 @@ static int build(struct metrics *m, const struct gadget_metadata *md,
 	for (size_t i = 0; i < m->nv; i++)
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(m->v[i].name, m->v[j].name))
-				return error_set(err, 0,
-						 "two metrics named %s",
+				return error_set(err, 0, "two metrics named %s",
 						 m->v[i].name);
 	if (!m->key_max)
 		m->key_max = 1;
@@ -672,8 +669,7 @@ static int build(struct metrics *m, const struct gadget_metadata *md,
 	m->scratch = malloc(m->key_max);
 	if (!m->key_text || !m->key_len || !m->hash || !m->vals || !m->table ||
 	    !m->scratch)
-		return error_set(err, ENOMEM, "metrics: %zu series",
-				 m->cap);
+		return error_set(err, ENOMEM, "metrics: %zu series", m->cap);
 	return 0;
 }
 
@@ -943,9 +939,8 @@ void metrics_render(const struct metrics *m, bool om, struct mbuf *b)
 		const char *type = v->type == MT_COUNTER ? "counter" :
 				   v->type == MT_GAUGE	 ? "gauge" :
 							   "histogram";
-		const char *fam_suffix = v->type == MT_COUNTER && !om ?
-						 "_total" :
-						 "";
+		const char *fam_suffix =
+			v->type == MT_COUNTER && !om ? "_total" : "";
 
 		if (v->help && *v->help) {
 			mbuf_printf(b, "# HELP %s%s ", v->name, fam_suffix);

@@ -70,8 +70,7 @@ unsigned long long metrics_overflowed(const struct metrics *m);
 
 /* Append the exposition of m: Prometheus text 0.0.4, or OpenMetrics
  * (without its closing "# EOF", which ends a whole scrape). */
-void metrics_render(const struct metrics *m, bool openmetrics,
-		    struct mbuf *b);
+void metrics_render(const struct metrics *m, bool openmetrics, struct mbuf *b);
 
 /* Append a table of the series (for metrics.print). */
 void metrics_table(const struct metrics *m, struct mbuf *b);

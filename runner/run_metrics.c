@@ -79,11 +79,12 @@ int run_metrics_option(struct run_metrics *rm, int c, const char *arg)
 	case RM_OPT_PRINT_INTERVAL:
 		if (!parse_duration_ms(arg, &rm->print_ms) ||
 		    rm->print_ms < MIN_PRINT_MS)
-			return runner_msg(-1,
-					  "invalid --otel-metrics-print-interval"
-					  " '%s': want a duration of at least "
-					  "25ms (e.g. 500ms, 2s)",
-					  arg);
+			return runner_msg(
+				-1,
+				"invalid --otel-metrics-print-interval"
+				" '%s': want a duration of at least "
+				"25ms (e.g. 500ms, 2s)",
+				arg);
 		return 0;
 	case RM_OPT_MAX_SERIES:
 		return parse_ulong("--otel-metrics-max-series", arg, 1,
@@ -136,8 +137,8 @@ static int annotate_one(struct gadget_metadata *md, const char *s, size_t n,
 				 "--annotate \"%s\": empty data source or "
 				 "field name",
 				 s);
-	return metadata_annotate(md, e, dot ? dot + 1 : NULL, colon + 1,
-				 eq + 1, err);
+	return metadata_annotate(md, e, dot ? dot + 1 : NULL, colon + 1, eq + 1,
+				 err);
 }
 
 int run_metrics_annotate(struct run_metrics *rm, struct gadget_metadata *md,
@@ -156,7 +157,7 @@ int run_metrics_annotate(struct run_metrics *rm, struct gadget_metadata *md,
 			start = p + 1;
 		}
 	}
-	return metrics_check_metadata(md, err);
+	return 0;
 }
 
 /* The scope name --otel-metrics-name gives data source ds, else ds. */

@@ -86,8 +86,7 @@ int run_metrics_add(struct run_metrics *rm, size_t i,
 /* Listen, if asked (after every run_metrics_add). */
 int run_metrics_start(struct run_metrics *rm, struct error **err);
 /* The metrics of data source i, NULL if none. */
-static inline struct metrics *run_metrics_of(struct run_metrics *rm,
-					     size_t i)
+static inline struct metrics *run_metrics_of(struct run_metrics *rm, size_t i)
 {
 	return i < RUN_METRICS_MAX_DS ? rm->ms[i] : NULL;
 }
