@@ -15,8 +15,8 @@
 #include <string.h>
 
 #include "metadata/metadata.h"
-#include "runner/fields_internal.h"
-#include "runner/metrics.h"
+#include "runner/engine/fields_internal.h"
+#include "runner/engine/metrics.h"
 
 #define A_COLLECT "metrics.collect"
 #define A_PRINT "metrics.print"

@@ -11,10 +11,10 @@
 
 #include "common/cleanup.h"
 #include "metadata/metadata.h"
-#include "runner/common.h"
-#include "runner/http_exporter.h"
-#include "runner/metrics.h"
-#include "runner/run_metrics.h"
+#include "runner/cli/common.h"
+#include "runner/engine/http_exporter.h"
+#include "runner/engine/metrics.h"
+#include "runner/cli/run_metrics.h"
 
 #define DEFAULT_ADDRESS "0.0.0.0:2224"
 #define MIN_PRINT_MS 25

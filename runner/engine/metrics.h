@@ -9,8 +9,8 @@
  * allocation per event), capped in size; the rest goes to one overflow
  * series.  Rendered in the Prometheus text format or OpenMetrics.
  */
-#ifndef RUNNER_METRICS_H
-#define RUNNER_METRICS_H
+#ifndef RUNNER_ENGINE_METRICS_H
+#define RUNNER_ENGINE_METRICS_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -19,7 +19,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include "runner/http_exporter.h"
+#include "runner/engine/http_exporter.h"
 
 #define MAX_CONNS 16
 #define MAX_REQUEST 8192

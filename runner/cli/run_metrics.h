@@ -4,8 +4,8 @@
  * one struct metrics per data source that asks, the /metrics listener and
  * the metrics.print table.  cmd_run.c calls these few hooks.
  */
-#ifndef RUNNER_RUN_METRICS_H
-#define RUNNER_RUN_METRICS_H
+#ifndef RUNNER_CLI_RUN_METRICS_H
+#define RUNNER_CLI_RUN_METRICS_H
 
 #include <getopt.h>
 #include <stdbool.h>

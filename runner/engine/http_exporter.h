@@ -5,13 +5,13 @@
  * what is ready without waiting, so a slow scraper never stalls the
  * events.  One response per connection (Connection: close).
  */
-#ifndef RUNNER_HTTP_EXPORTER_H
-#define RUNNER_HTTP_EXPORTER_H
+#ifndef RUNNER_ENGINE_HTTP_EXPORTER_H
+#define RUNNER_ENGINE_HTTP_EXPORTER_H
 
 #include <stdbool.h>
 
 #include "common/error.h"
-#include "runner/metrics.h"
+#include "runner/engine/metrics.h"
 
 struct http_exporter;
 
