@@ -48,7 +48,7 @@ struct mval {
 	const struct field *f; /* NULL: the implicit counter */
 	bool slot_hist; /* f is an array of power-of-two slots */
 	bool is_float;
-	double scale; /* a duration in ns to the unit */
+	double div; /* a duration in ns to the unit: slots hold ns */
 	bool skip_zero;
 	double *bounds;
 	size_t nb;
@@ -497,7 +497,7 @@ static int add_value(struct metrics *m, const struct gadget_metadata *md,
 	memset(v, 0, sizeof(*v));
 	v->type = t;
 	v->f = nf;
-	v->scale = 1;
+	v->div = 1;
 	if (t == MT_HISTOGRAM && nf->kind == FK_INTARRAY && !nf->is_signed) {
 		v->slot_hist = true;
 	} else if (!is_number(nf) || nf->count != 1) {
@@ -513,11 +513,11 @@ static int add_value(struct metrics *m, const struct gadget_metadata *md,
 	dur = f->kind == FK_DURATION ||
 	      (nf->gtype && !strcmp(nf->gtype, "gadget_duration"));
 	if (dur && unit && !strcmp(unit, "s"))
-		v->scale = 1e-9;
+		v->div = 1e9;
 	else if (dur && unit && !strcmp(unit, "ms"))
-		v->scale = 1e-6;
+		v->div = 1e6;
 	else if (dur && unit && !strcmp(unit, "us"))
-		v->scale = 1e-3;
+		v->div = 1e3;
 	if (sz && !parse_bool(sz, &v->skip_zero))
 		return error_set(err, 0, "field %s: bad " A_SKIP_ZERO, f->name);
 	v->help = metadata_field_annotation(md, ds, f->name, A_DESC);
@@ -581,7 +581,7 @@ static int add_implicit(struct metrics *m, const struct gadget_metadata *md,
 	if (!*name)
 		return error_set(err, 0, "empty " A_IMPLICIT_NAME);
 	v->type = MT_COUNTER;
-	v->scale = 1;
+	v->div = 1;
 	v->help = metadata_ds_annotation(md, ds, A_IMPLICIT_DESC);
 	v->name = sanitize(name, false);
 	if (!v->name)
@@ -797,8 +797,11 @@ static void observe_slots(const struct mval *v, double *row, const void *ev)
 	row[v->slot + v->nb + 2] += count;
 }
 
-static void observe_hist(const struct mval *v, double *row, double x)
+/* raw: the field's number (sums add it exactly; x = raw / div is the
+ * value in the metric's unit, correctly rounded, for the boundaries). */
+static void observe_hist(const struct mval *v, double *row, double raw)
 {
+	double x = raw / v->div;
 	size_t lo = 0, hi = v->nb;
 
 	/* first bucket whose upper bound holds x (le: x <= bound) */
@@ -811,7 +814,7 @@ static void observe_hist(const struct mval *v, double *row, double x)
 			lo = mid + 1;
 	}
 	row[v->slot + lo] += 1; /* lo == nb: the +Inf bucket */
-	row[v->slot + v->nb + 1] += x;
+	row[v->slot + v->nb + 1] += raw;
 	row[v->slot + v->nb + 2] += 1;
 }
 
@@ -842,7 +845,7 @@ void metrics_observe(struct metrics *m, const void *ev)
 			observe_slots(v, row, ev);
 			continue;
 		}
-		x = number_of(v, ev) * v->scale;
+		x = number_of(v, ev);
 		if (v->type == MT_COUNTER)
 			row[v->slot] += x;
 		else if (v->type == MT_GAUGE)
@@ -920,7 +923,7 @@ static void put_hist(const struct metrics *m, const struct mval *v,
 	mbuf_printf(b, "%s_sum", v->name);
 	put_labels(m, b, s, NULL);
 	mbuf_puts(b, " ");
-	put_double(b, row[v->nb + 1], false);
+	put_double(b, row[v->nb + 1] / v->div, false);
 	mbuf_puts(b, "\n");
 	mbuf_printf(b, "%s_count", v->name);
 	put_labels(m, b, s, NULL);
@@ -959,7 +962,8 @@ void metrics_render(const struct metrics *m, bool om, struct mbuf *b)
 				    v->type == MT_COUNTER ? "_total" : "");
 			put_labels(m, b, s, NULL);
 			mbuf_puts(b, " ");
-			put_double(b, m->vals[s * m->slots + v->slot], false);
+			put_double(b, m->vals[s * m->slots + v->slot] / v->div,
+				   false);
 			mbuf_puts(b, "\n");
 		}
 	}
@@ -999,11 +1003,12 @@ void metrics_table(const struct metrics *m, struct mbuf *b)
 				mbuf_printf(b, "n=%.0f", n);
 				if (n > 0) {
 					mbuf_puts(b, " mean=");
-					put_double(b, row[v->nb + 1] / n,
+					put_double(b,
+						   row[v->nb + 1] / v->div / n,
 						   false);
 				}
 			} else {
-				put_double(b, row[0], false);
+				put_double(b, row[0] / v->div, false);
 			}
 			mbuf_puts(b, i + 1 < m->nv ? "\t" : "\n");
 		}
