@@ -262,8 +262,9 @@ static void series__many_key_sets_found_again(void **state)
 	assert_int_equal(metrics_series(x->m), 500);
 	assert_int_equal(metrics_overflowed(x->m), 0);
 	s = render(x, false);
-	snprintf(want, sizeof(want), "msgs_total{qr=\"R\",name=\"n499.\","
-				     "otel_scope_name=\"dns\"} 3\n");
+	snprintf(want, sizeof(want),
+		 "msgs_total{qr=\"R\",name=\"n499.\","
+		 "otel_scope_name=\"dns\"} 3\n");
 	assert_non_null(strstr(s, want));
 }
 
@@ -279,12 +280,12 @@ static void histogram__buckets_le_inclusive_and_cumulative(void **state)
 	}
 	s = render(x, false);
 	/* 0 and 1 ms are <= 0.001; 1.000001 and 2 ms <= 0.002; 3 ms: +Inf */
-	assert_non_null(strstr(s, "latency_seconds_bucket" L
-				  ",le=\"0.001\"} 2\n"));
-	assert_non_null(strstr(s, "latency_seconds_bucket" L
-				  ",le=\"0.002\"} 4\n"));
-	assert_non_null(strstr(s, "latency_seconds_bucket" L
-				  ",le=\"+Inf\"} 5\n"));
+	assert_non_null(
+		strstr(s, "latency_seconds_bucket" L ",le=\"0.001\"} 2\n"));
+	assert_non_null(
+		strstr(s, "latency_seconds_bucket" L ",le=\"0.002\"} 4\n"));
+	assert_non_null(
+		strstr(s, "latency_seconds_bucket" L ",le=\"+Inf\"} 5\n"));
 	assert_non_null(strstr(s, "latency_seconds_count" L "} 5\n"));
 	assert_non_null(strstr(s, "latency_seconds_sum" L "} 0.007000001\n"));
 }
@@ -295,14 +296,15 @@ static void histogram__skip_zero(void **state)
 	char msg[256];
 	const char *s;
 
-	x->m = metrics_of(x,
-			  "datasources:\n  dns:\n    annotations:\n"
-			  "      metrics.collect: \"true\"\n"
-			  "    fields:\n      latency_ns:\n        annotations:\n"
-			  "          metrics.type: histogram\n"
-			  "          metrics.boundaries: \"1\"\n"
-			  "          metrics.skip-zero: \"true\"\n",
-			  10, msg, sizeof(msg));
+	x->m = metrics_of(
+		x,
+		"datasources:\n  dns:\n    annotations:\n"
+		"      metrics.collect: \"true\"\n"
+		"    fields:\n      latency_ns:\n        annotations:\n"
+		"          metrics.type: histogram\n"
+		"          metrics.boundaries: \"1\"\n"
+		"          metrics.skip-zero: \"true\"\n",
+		10, msg, sizeof(msg));
 	assert_non_null(x->m);
 	x->ev.latency_ns_raw = 0;
 	metrics_observe(x->m, &x->ev);
@@ -336,8 +338,9 @@ static void typedefs__counter_gauge_histogram_slots(void **state)
 		      "      metrics.collect: \"true\"\n"
 		      "    fields:\n      cpu:\n        annotations:\n"
 		      "          metrics.type: key\n");
-	struct tx_event ev = { .hits = 5, .cpu = 1, .depth = 9,
-			       .slots = { 1, 0, 2, 0 } };
+	struct tx_event ev = {
+		.hits = 5, .cpu = 1, .depth = 9, .slots = { 1, 0, 2, 0 }
+	};
 	struct fieldset *fs = NULL;
 	struct metrics *m = NULL;
 	struct error *err = NULL;
@@ -477,9 +480,10 @@ static void check_metadata__without_btf(void **state)
 
 	(void)state;
 	assert_int_equal(metrics_check_metadata(md, &err), -1);
-	assert_string_equal(error_msg(err),
-			    "data source dns: bad value \"maybe\" of annotation "
-			    "metrics.print: want true or false");
+	assert_string_equal(
+		error_msg(err),
+		"data source dns: bad value \"maybe\" of annotation "
+		"metrics.print: want true or false");
 	error_free(err);
 	metadata_free(md);
 }
@@ -505,9 +509,8 @@ static void annotate__lists_and_commas_in_values(void **state)
 			 0);
 	if (run_metrics_annotate(&rm, md, &err))
 		fail_msg("%s", error_msg(err));
-	assert_string_equal(metadata_ds_annotation(md, "dns",
-						   "metrics.collect"),
-			    "true");
+	assert_string_equal(
+		metadata_ds_annotation(md, "dns", "metrics.collect"), "true");
 	assert_string_equal(metadata_field_annotation(md, "dns",
 						      "runtime.containerName",
 						      "metrics.type"),
@@ -578,10 +581,13 @@ static void http__text_openmetrics_404(void **state)
 			       "charset=utf-8\r\n"
 			       "Content-Length: 10\r\n"
 			       "Connection: close\r\n\r\na_total 1\n");
-	r = scrape(h, "GET /metrics?x=1 HTTP/1.1\r\naccept: application/"
-		      "openmetrics-text;version=1.0.0,text/plain;q=0.5\r\n\r\n");
-	assert_non_null(strstr(r, "Content-Type: application/openmetrics-text"));
-	assert_non_null(strstr(r, "\r\n\r\n# TYPE a counter\na_total 1\n# EOF\n"));
+	r = scrape(h,
+		   "GET /metrics?x=1 HTTP/1.1\r\naccept: application/"
+		   "openmetrics-text;version=1.0.0,text/plain;q=0.5\r\n\r\n");
+	assert_non_null(
+		strstr(r, "Content-Type: application/openmetrics-text"));
+	assert_non_null(
+		strstr(r, "\r\n\r\n# TYPE a counter\na_total 1\n# EOF\n"));
 	r = scrape(h, "GET / HTTP/1.0\r\n\r\n");
 	assert_non_null(strstr(r, "HTTP/1.1 404 Not Found\r\n"));
 	http_exporter_free(h);
