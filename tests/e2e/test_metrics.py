@@ -291,6 +291,15 @@ def text_format_metrics_only_and_series_cap(env):
         check(body["type"].startswith("text/plain; version=0.0.4"),
               f"Content-Type {body['type']}")
         lines = body["text"].splitlines()
+        # Prometheus's own linter parses it: no error; the only remark is
+        # ig's camelCase field name in a label
+        lint = subprocess.run(["promtool", "check", "metrics"],
+                              input=body["text"], capture_output=True,
+                              text=True)
+        check(lint.returncode in (0, 3), f"promtool: {lint.stderr}")
+        remarks = [x for x in (lint.stdout + lint.stderr).splitlines()
+                   if x.strip() and "snake_case" not in x]
+        eq(remarks, [], "promtool remarks")
         check("# TYPE dns_messages_total counter" in lines,
               "text format: counter family named with _total")
         for want in ('dns_messages_total{qr="Q",qtype="A",rcode="",'
