@@ -28,8 +28,7 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void put(const struct fieldset *fs, void *ev, const char *name,
-		__u64 v)
+static void put(const struct fieldset *fs, void *ev, const char *name, __u64 v)
 {
 	int i = fieldset_lookup(fs, name);
 
@@ -42,8 +41,9 @@ static void put(const struct fieldset *fs, void *ev, const char *name,
 
 int main(int argc, char **argv)
 {
-	const char *obj = argc > 1 ? argv[1] : "build/gadget/trace_dns/"
-					       "program.bpf.o";
+	const char *obj = argc > 1 ? argv[1] :
+				     "build/gadget/trace_dns/"
+				     "program.bpf.o";
 	const char *yml = argc > 2 ? argv[2] : "gadget/trace_dns/gadget.yaml";
 	long n = argc > 3 ? atol(argv[3]) : 2000000;
 	static const __u64 qtypes[] = { 1, 28, 5, 15, 16, 33 };

@@ -11,10 +11,11 @@
 
 #include "common/cleanup.h"
 #include "metadata/metadata.h"
-#include "runner/cli/common.h"
+#include "runner/cli/cli.h"
+#include "runner/cli/run_metrics.h"
 #include "runner/engine/http_exporter.h"
 #include "runner/engine/metrics.h"
-#include "runner/cli/run_metrics.h"
+#include "runner/engine/session.h"
 
 #define DEFAULT_ADDRESS "0.0.0.0:2224"
 #define MIN_PRINT_MS 25
@@ -54,7 +55,8 @@ static bool parse_duration_ms(const char *s, unsigned long *ms)
 	return false;
 }
 
-int run_metrics_option(struct run_metrics *rm, int c, const char *arg)
+int run_metrics_option(struct run_metrics *rm, int c, const char *arg,
+		       struct error **err)
 {
 	switch (c) {
 	case RM_OPT_LISTEN:
@@ -63,42 +65,43 @@ int run_metrics_option(struct run_metrics *rm, int c, const char *arg)
 		else if (!strcmp(arg, "false"))
 			rm->listen = false;
 		else
-			return runner_msg(-1,
-					  "invalid --otel-metrics-listen '%s': "
-					  "want true or false",
-					  arg);
-		return 0;
+			return cli_error(err, EXIT_USAGE,
+					 "invalid --otel-metrics-listen '%s': "
+					 "want true or false",
+					 arg);
+		return EXIT_OK;
 	case RM_OPT_ADDRESS:
 		rm->address = arg;
-		return 0;
+		return EXIT_OK;
 	case RM_OPT_NAME:
 		if (rm->n_names == RUN_METRICS_MAX_DS)
-			return runner_msg(-1, "too many --otel-metrics-name");
+			return cli_error(err, EXIT_USAGE,
+					 "too many --otel-metrics-name");
 		rm->names[rm->n_names++] = arg;
-		return 0;
+		return EXIT_OK;
 	case RM_OPT_PRINT_INTERVAL:
 		if (!parse_duration_ms(arg, &rm->print_ms) ||
 		    rm->print_ms < MIN_PRINT_MS)
-			return runner_msg(
-				-1,
-				"invalid --otel-metrics-print-interval"
-				" '%s': want a duration of at least "
-				"25ms (e.g. 500ms, 2s)",
-				arg);
-		return 0;
+			return cli_error(err, EXIT_USAGE,
+					 "invalid --otel-metrics-print-interval"
+					 " '%s': want a duration of at least "
+					 "25ms (e.g. 500ms, 2s)",
+					 arg);
+		return EXIT_OK;
 	case RM_OPT_MAX_SERIES:
 		return parse_ulong("--otel-metrics-max-series", arg, 1,
-				   1u << 24, &rm->max_series) ?
-			       0 :
-			       -1;
+				   1u << 24, &rm->max_series, err) ?
+			       EXIT_USAGE :
+			       EXIT_OK;
 	case RM_OPT_ANNOTATE:
 		if (rm->n_annotations == RUN_METRICS_MAX_ANNOTATIONS)
-			return runner_msg(-1, "more than %d --annotate",
-					  RUN_METRICS_MAX_ANNOTATIONS);
+			return cli_error(err, EXIT_USAGE,
+					 "more than %d --annotate",
+					 RUN_METRICS_MAX_ANNOTATIONS);
 		rm->annotations[rm->n_annotations++] = arg;
-		return 0;
+		return EXIT_OK;
 	}
-	return -1;
+	return EXIT_USAGE;
 }
 
 /* Does s start a new "target:key=" entry (so a comma before it splits)? */
@@ -151,7 +154,7 @@ int run_metrics_annotate(struct run_metrics *rm, struct gadget_metadata *md,
 			if (*p && !(*p == ',' && starts_entry(p + 1)))
 				continue;
 			if (annotate_one(md, start, p - start, err))
-				return -1;
+				return EXIT_USAGE;
 			if (!*p)
 				break;
 			start = p + 1;
@@ -190,9 +193,9 @@ static const char *scope_of(const struct run_metrics *rm, const char *ds,
 	return all ? buf : ds;
 }
 
-int run_metrics_add(struct run_metrics *rm, size_t i,
-		    const struct gadget_metadata *md, const char *ds,
-		    const struct fieldset *fs, struct error **err)
+static int add_source(struct run_metrics *rm, size_t i,
+		      const struct gadget_metadata *md, const char *ds,
+		      const struct fieldset *fs, struct error **err)
 {
 	char buf[256];
 	bool print;
@@ -218,15 +221,6 @@ static void render_all(void *ctx, bool om, struct mbuf *b)
 	for (size_t i = 0; i < rm->n_ds; i++)
 		if (rm->ms[i])
 			metrics_render(rm->ms[i], om, b);
-}
-
-int run_metrics_start(struct run_metrics *rm, struct error **err)
-{
-	if (!rm->listen)
-		return 0;
-	if (http_exporter_new(rm->address, render_all, rm, &rm->http, err))
-		return error_prefix(err, "--otel-metrics-listen");
-	return 0;
 }
 
 bool run_metrics_prints(const struct run_metrics *rm, size_t i)
@@ -261,8 +255,10 @@ static int print_tables(struct run_metrics *rm)
 	return rc;
 }
 
-int run_metrics_tick(struct run_metrics *rm, double now)
+/* Between polls of the session's loop; -1 when stdout broke. */
+static int tick(void *ctx, double now)
 {
+	struct run_metrics *rm = ctx;
 	bool any_print = false;
 
 	if (rm->http)
@@ -290,6 +286,28 @@ int run_metrics_tick(struct run_metrics *rm, double now)
 		return 0;
 	rm->next_print = now + rm->print_ms / 1e3;
 	return print_tables(rm);
+}
+
+int run_metrics_setup(struct run_metrics *rm, struct session *s,
+		      const struct gadget_metadata *md, bool no_events,
+		      struct error **err)
+{
+	size_t i, n = session_source_count(s);
+
+	for (i = 0; i < n; i++) {
+		if (add_source(rm, i, md, session_source_name(s, i),
+			       session_source_fields(s, i), err))
+			return -1;
+		session_set_metrics(s, i,
+				    i < RUN_METRICS_MAX_DS ? rm->ms[i] : NULL,
+				    no_events || run_metrics_prints(rm, i));
+	}
+	if (rm->listen &&
+	    http_exporter_new(rm->address, render_all, rm, &rm->http, err))
+		return error_prefix(err, "--otel-metrics-listen");
+	if (rm->http || rm->n_ds)
+		session_set_tick(s, tick, rm);
+	return 0;
 }
 
 void run_metrics_fini(struct run_metrics *rm, bool final_print)

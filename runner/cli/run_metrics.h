@@ -13,16 +13,16 @@
 
 #include "common/error.h"
 
-struct fieldset;
 struct gadget_metadata;
 struct http_exporter;
 struct metrics;
+struct session;
 
 #define RUN_METRICS_MAX_DS 8
 #define RUN_METRICS_MAX_ANNOTATIONS 64
 
 enum {
-	RM_OPT_LISTEN = 0x300,
+	RM_OPT_LISTEN = 0x400, /* past cmd_run's own (CLI_OPT_OWN...) */
 	RM_OPT_ADDRESS,
 	RM_OPT_NAME,
 	RM_OPT_PRINT_INTERVAL,
@@ -74,28 +74,26 @@ struct run_metrics {
 };
 
 void run_metrics_init(struct run_metrics *rm);
-/* Apply option c (an RM_OPT_*); 0, or -1 after a usage message. */
-int run_metrics_option(struct run_metrics *rm, int c, const char *arg);
-/* Add the --annotate annotations to md (before fields are built). */
+/* Apply option c (an RM_OPT_*); EXIT_OK, or EXIT_USAGE and *err. */
+int run_metrics_option(struct run_metrics *rm, int c, const char *arg,
+		       struct error **err);
+/* Add the --annotate annotations to md (before fields are built);
+ * EXIT_OK, or EXIT_USAGE and *err. */
 int run_metrics_annotate(struct run_metrics *rm, struct gadget_metadata *md,
 			 struct error **err);
-/* Build the metrics of data source i (named ds, fields fs) if it asks. */
-int run_metrics_add(struct run_metrics *rm, size_t i,
-		    const struct gadget_metadata *md, const char *ds,
-		    const struct fieldset *fs, struct error **err);
-/* Listen, if asked (after every run_metrics_add). */
-int run_metrics_start(struct run_metrics *rm, struct error **err);
-/* The metrics of data source i, NULL if none. */
-static inline struct metrics *run_metrics_of(struct run_metrics *rm, size_t i)
-{
-	return i < RUN_METRICS_MAX_DS ? rm->ms[i] : NULL;
-}
+/*
+ * Before session_start(): metrics for every data source of s that asks
+ * (and has a consumer: the listener or metrics.print), events kept off
+ * stdout where metrics.print or no_events says so, the listener started,
+ * and the session's loop made to serve scrapes and print tables.
+ */
+int run_metrics_setup(struct run_metrics *rm, struct session *s,
+		      const struct gadget_metadata *md, bool no_events,
+		      struct error **err);
 /* Does data source i print a table instead of its events? */
 bool run_metrics_prints(const struct run_metrics *rm, size_t i);
-/* Serve scrapes, print tables when due, say an overflow once (stderr).
- * Returns -1 when writing stdout failed. */
-int run_metrics_tick(struct run_metrics *rm, double now);
-/* Print the tables a last time (metrics.print), then free. */
+/* Print the tables a last time (metrics.print), then free; before
+ * session_free() (the metrics read its fields). */
 void run_metrics_fini(struct run_metrics *rm, bool final_print);
 
 #endif
