@@ -565,6 +565,8 @@ static int add_value(struct metrics *m, const struct gadget_metadata *md,
 	v->name = value_name(name ? name : f->name, unit);
 	if (!v->name)
 		return error_set(err, ENOMEM, "metrics");
+	if (t == MT_COUNTER && ends_with(v->name, "_total"))
+		v->name[strlen(v->name) - 6] = '\0'; /* added at rendering */
 	v->slot = m->slots;
 	/* histogram: one count per bucket, +Inf, sum, count */
 	m->slots += t == MT_HISTOGRAM ? v->nb + 3 : 1;
