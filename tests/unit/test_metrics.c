@@ -321,6 +321,24 @@ static void histogram__skip_zero(void **state)
 			  " 0\n"));
 }
 
+static void table__keys_then_values(void **state)
+{
+	struct fx *x = *state;
+	struct mbuf b = { 0 };
+
+	metrics_observe(x->m, &x->ev);
+	x->ev.qr_raw = false;
+	x->ev.latency_ns_raw = 3000000;
+	metrics_observe(x->m, &x->ev);
+	metrics_table(x->m, &b);
+	assert_string_equal(b.p,
+			    "dns: 2 series\n"
+			    "qr\tname\tmsgs\tlatency_seconds\tid_sum\tdelta\n"
+			    "R\ta\\x01b.\t1\tn=1 mean=0.001234567\t3131\t-7\n"
+			    "Q\ta\\x01b.\t1\tn=1 mean=0.003\t3131\t-7\n");
+	mbuf_free(&b);
+}
+
 /* ---- types from typedefs -------------------------------------------- */
 
 struct tx_event {
@@ -621,6 +639,8 @@ int main(void)
 			histogram__buckets_le_inclusive_and_cumulative, setup,
 			teardown),
 		cmocka_unit_test_setup_teardown(histogram__skip_zero, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(table__keys_then_values, setup,
 						teardown),
 		cmocka_unit_test(typedefs__counter_gauge_histogram_slots),
 		cmocka_unit_test_setup_teardown(malformed__one_line_errors,
