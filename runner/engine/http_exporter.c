@@ -194,32 +194,43 @@ static bool header(const char *req, const char *name, char *out, size_t len)
 	return false;
 }
 
+void http_request_parse(const char *head, struct http_request *r)
+{
+	char accept[512];
+	char *q;
+
+	memset(r, 0, sizeof(*r));
+	if (sscanf(head, "%7s %255s", r->method, r->path) != 2)
+		r->path[0] = '\0';
+	q = strchr(r->path, '?');
+	if (q)
+		*q = '\0';
+	r->head = !strcmp(r->method, "HEAD");
+	if (header(head, "Accept", accept, sizeof(accept)))
+		r->openmetrics = http_wants_openmetrics(accept);
+}
+
 static void respond(struct http_exporter *h, struct conn *c)
 {
 	static const char text_type[] = "text/plain; version=0.0.4; "
 					"charset=utf-8";
 	static const char om_type[] = "application/openmetrics-text; "
 				      "version=1.0.0; charset=utf-8";
-	char method[8] = "", path[256] = "", accept[512] = "";
 	struct mbuf body = { 0 };
 	const char *status = "200 OK", *type = text_type;
-	bool head, om = false;
-	char *q;
+	struct http_request r;
+	bool head, om;
 
-	sscanf(c->req, "%7s %255s", method, path);
-	q = strchr(path, '?');
-	if (q)
-		*q = '\0';
-	head = !strcmp(method, "HEAD");
-	if (strcmp(method, "GET") && !head) {
+	http_request_parse(c->req, &r);
+	head = r.head;
+	om = r.openmetrics;
+	if (strcmp(r.method, "GET") && !head) {
 		status = "405 Method Not Allowed";
 		mbuf_puts(&body, "only GET\n");
-	} else if (strcmp(path, "/metrics")) {
+	} else if (strcmp(r.path, "/metrics")) {
 		status = "404 Not Found";
 		mbuf_puts(&body, "metrics are at /metrics\n");
 	} else {
-		if (header(c->req, "Accept", accept, sizeof(accept)))
-			om = http_wants_openmetrics(accept);
 		h->fn(h->ctx, om, &body);
 		if (om) {
 			mbuf_puts(&body, "# EOF\n");

@@ -33,4 +33,13 @@ void http_exporter_poll(struct http_exporter *h);
 /* Does an Accept header ask for OpenMetrics? */
 bool http_wants_openmetrics(const char *accept);
 
+/* What a request head (NUL-terminated, untrusted) asks for. */
+struct http_request {
+	char method[8];
+	char path[256]; /* without its query */
+	bool head; /* HEAD: no body */
+	bool openmetrics; /* Accept: application/openmetrics-text */
+};
+void http_request_parse(const char *head, struct http_request *r);
+
 #endif
