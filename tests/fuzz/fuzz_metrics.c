@@ -73,8 +73,8 @@ static void check_sample(const char *l, const char *end)
 		FUZZ_CHECK(p < end, "no } in \"%.*s\"", (int)(end - l), l);
 		p++;
 	}
-	FUZZ_CHECK(p < end && *p == ' ', "no value in \"%.*s\"",
-		   (int)(end - l), l);
+	FUZZ_CHECK(p < end && *p == ' ', "no value in \"%.*s\"", (int)(end - l),
+		   l);
 	p++;
 	FUZZ_CHECK(p < end && strcspn(p, " \n") == (size_t)(end - p),
 		   "value of \"%.*s\"", (int)(end - l), l);
@@ -129,7 +129,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		metrics_render(m, om, &a);
 		metrics_render(m, om, &b);
-		FUZZ_CHECK(a.len == b.len && (!a.len || !memcmp(a.p, b.p, a.len)),
+		FUZZ_CHECK(a.len == b.len &&
+				   (!a.len || !memcmp(a.p, b.p, a.len)),
 			   "two renderings differ");
 		if (!a.oom)
 			check_exposition(&a);
