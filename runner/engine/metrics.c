@@ -75,8 +75,6 @@ struct metrics {
 	size_t mask;
 	char *scratch;
 	unsigned long long overflow;
-	char **help_owned; /* help texts this module made */
-	size_t n_help_owned;
 };
 
 /* ---- text buffer ------------------------------------------------------ */
@@ -404,9 +402,6 @@ void metrics_free(struct metrics *m)
 	}
 	for (size_t i = 0; i < m->nk; i++)
 		free(m->labels[i]);
-	for (size_t i = 0; i < m->n_help_owned; i++)
-		free(m->help_owned[i]);
-	free(m->help_owned);
 	render_ctx_fini(&m->rc);
 	free(m->v);
 	free(m->keys);
@@ -660,6 +655,22 @@ static int build(struct metrics *m, const struct gadget_metadata *md,
 			if (!strcmp(m->v[i].name, m->v[j].name))
 				return error_set(err, 0, "two metrics named %s",
 						 m->v[i].name);
+	for (size_t i = 0; i < m->nk; i++) {
+		const char *l = m->labels[i];
+
+		if (!strcmp(l, "le") || !strcmp(l, SCOPE_LABEL) ||
+		    !strcmp(l, METRICS_OVERFLOW_LABEL) || !strncmp(l, "__", 2))
+			return error_set(err, 0,
+					 "field %s: label %s is reserved",
+					 m->keys[i]->name, l);
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(l, m->labels[j]))
+				return error_set(err, 0,
+						 "fields %s and %s: both are "
+						 "label %s",
+						 m->keys[j]->name,
+						 m->keys[i]->name, l);
+	}
 	if (!m->key_max)
 		m->key_max = 1;
 	m->key_text = malloc(m->cap * m->key_max);

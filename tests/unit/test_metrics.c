@@ -339,6 +339,63 @@ static void table__keys_then_values(void **state)
 	mbuf_free(&b);
 }
 
+/* ---- labels --------------------------------------------------------- */
+
+struct lx_event {
+	__u32 a_b;
+	__u32 a;
+	__u32 le;
+};
+
+/* "a_b" and "a.b" are both label a_b; "le" belongs to histograms. */
+static void labels__collisions_and_reserved(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "      a_b:\n        annotations:\n          metrics.type: key\n"
+		  "      a.b:\n        annotations:\n          metrics.type: key\n",
+		  "fields a_b and a.b: both are label a_b" },
+		{ "      le:\n        annotations:\n          metrics.type: key\n",
+		  "field le: label le is reserved" },
+	};
+	struct btf *btf = btf__new_empty();
+	int u32, inner, id;
+
+	(void)state;
+	u32 = btf__add_int(btf, "unsigned int", 4, 0);
+	inner = btf__add_struct(btf, "inner", 4);
+	btf__add_field(btf, "b", u32, 0, 0);
+	id = btf__add_struct(btf, "lx_event", sizeof(struct lx_event));
+	btf__add_field(btf, "a_b", u32, 0, 0);
+	btf__add_field(btf, "a", inner, 32, 0);
+	btf__add_field(btf, "le", u32, 64, 0);
+	for (size_t i = 0; i < 2; i++) {
+		char yaml[1024];
+		struct gadget_metadata *md;
+		struct fieldset *fs = NULL;
+		struct metrics *m = NULL;
+		struct error *err = NULL;
+
+		snprintf(yaml, sizeof(yaml),
+			 "datasources:\n  l:\n    annotations:\n"
+			 "      metrics.collect: \"true\"\n"
+			 "      metrics.implicit-counter.name: n\n"
+			 "    fields:\n%s",
+			 cases[i][0]);
+		md = md_of(yaml);
+		if (fieldset_new(btf, id, md, "l", &fs, &err))
+			fail_msg("%s", error_msg(err));
+		assert_int_equal(metrics_new(fs, md, "l", NULL, 10, &m, &err),
+				 -1);
+		if (!strstr(error_msg(err), cases[i][1]))
+			fail_msg("\"%s\" lacks \"%s\"", error_msg(err),
+				 cases[i][1]);
+		error_free(err);
+		fieldset_free(fs);
+		metadata_free(md);
+	}
+	btf__free(btf);
+}
+
 /* ---- types from typedefs -------------------------------------------- */
 
 struct tx_event {
@@ -642,6 +699,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(table__keys_then_values, setup,
 						teardown),
+		cmocka_unit_test(labels__collisions_and_reserved),
 		cmocka_unit_test(typedefs__counter_gauge_histogram_slots),
 		cmocka_unit_test_setup_teardown(malformed__one_line_errors,
 						setup, teardown),
