@@ -28,6 +28,7 @@
 #include "oci/sign_store.h"
 #include "oci/store.h"
 #include "runner/cli/commands.h"
+#include "runner/engine/metrics.h"
 
 #include "common/version.h"
 #define BUILDER_VERSION "runner-" RUNNER_VERSION
@@ -365,7 +366,8 @@ static int build_run(struct cli_ctx *ctx, void *state, struct error **err)
 
 	snprintf(path, sizeof(path), "%s/gadget.yaml", dir);
 	if (read_file(path, &yaml, &yaml_len, err) ||
-	    metadata_parse(yaml, yaml_len, path, &md, err))
+	    metadata_parse(yaml, yaml_len, path, &md, err) ||
+	    metrics_check_metadata(md, err))
 		goto out;
 	if (find_api_include(api_inc, sizeof(api_inc), err) ||
 	    find_vmlinux_dir(vml_inc, sizeof(vml_inc), err))

@@ -546,6 +546,8 @@ static int add_member(struct build *b, const struct btf_type *st, int mi,
 		return -1;
 	b->f[i].off = bits / 8;
 	b->bi[i].tmpl = tmpl_for_typedef(g);
+	if (g && !(b->f[i].gtype = strdup(g)))
+		return error_set(b->err, ENOMEM, "fields");
 	if (proc_level > 1 ||
 	    (proc_level == 1 && strcmp(mname, "comm") && strcmp(mname, "pid")))
 		b->bi[i].type_hidden = true;
@@ -607,6 +609,8 @@ static int add_member(struct build *b, const struct btf_type *st, int mi,
 		if (!et || esz <= 0)
 			return error_set(b->err, 0, "BTF: bad array %s",
 					 b->f[i].name);
+		if (eg && !b->f[i].gtype && !(b->f[i].gtype = strdup(eg)))
+			return error_set(b->err, ENOMEM, "fields");
 		if (is_char_type(b->btf, a->type)) {
 			kind = FK_STRING;
 			b->f[i].size = a->nelems;
@@ -1259,6 +1263,7 @@ void fieldset_free(struct fieldset *fs)
 		free(f->title);
 		free(f->alias);
 		free(f->description);
+		free(f->gtype);
 		for (size_t j = 0; j < f->n_one_of; j++)
 			free(f->one_of[j]);
 		free(f->one_of);

@@ -77,6 +77,7 @@ struct field {
 	char *title; /* column header */
 	char *alias;
 	char *description;
+	char *gtype; /* gadget_* typedef of the member or its elements */
 	int parent; /* index of the enclosing container, -1 at top */
 	int depth;
 	enum field_kind kind;

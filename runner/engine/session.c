@@ -16,6 +16,7 @@
 #include "runner/engine/gadget.h"
 #include "runner/engine/host.h"
 #include "runner/engine/log.h"
+#include "runner/engine/metrics.h"
 #include "runner/engine/session.h"
 
 /* How long one poll waits for events, in milliseconds. */
@@ -29,6 +30,8 @@ struct source {
 	struct filter *filter;
 	struct output *out;
 	size_t min_size; /* the event struct's size */
+	struct metrics *metrics; /* NULL: none */
+	bool quiet; /* metrics only: no events printed */
 };
 
 struct session {
@@ -41,6 +44,8 @@ struct session {
 	unsigned long long count, max;
 	__u64 lost, lost_seen;
 	bool broken; /* an output failed: stop, drain nothing */
+	session_tick_fn tick;
+	void *tick_ctx;
 };
 
 /*
@@ -289,7 +294,10 @@ static int on_event(void *ctx, const void *data, size_t size)
 		containers_poll(s->ctrs);
 	if (!filter_match(src->filter, data, size))
 		return 0;
-	output_event(src->out, data, size);
+	if (src->metrics)
+		metrics_observe(src->metrics, data);
+	if (!src->quiet)
+		output_event(src->out, data, size);
 	if (s->max && ++s->count >= s->max)
 		return -ECANCELED;
 	if (!s->max)
@@ -311,7 +319,8 @@ int session_start(struct session *s, enum output_mode mode, int fd,
 
 		if (output_new(src->fs, mode, fd, &src->out, err))
 			return -1;
-		output_header(src->out);
+		if (!src->quiet)
+			output_header(src->out);
 		if (src->tracer->snapshot)
 			continue;
 		s->n_streams++;
@@ -384,6 +393,8 @@ int session_run(struct session *s, const struct session_limits *lim,
 			if (output_flush(s->src[i].out) < 0)
 				s->broken = true;
 		now = now_mono();
+		if (s->tick && s->tick(s->tick_ctx, now) < 0)
+			s->broken = true;
 		if (deadline && now >= deadline)
 			break;
 		if (now < next_refresh)
@@ -401,6 +412,34 @@ int session_run(struct session *s, const struct session_limits *lim,
 	}
 	s->lost = gadget_lost(s->g);
 	return 0;
+}
+
+size_t session_source_count(const struct session *s)
+{
+	return s->n_src;
+}
+
+const char *session_source_name(const struct session *s, size_t i)
+{
+	return s->src[i].tracer->name;
+}
+
+const struct fieldset *session_source_fields(const struct session *s, size_t i)
+{
+	return s->src[i].fs;
+}
+
+void session_set_metrics(struct session *s, size_t i, struct metrics *m,
+			 bool quiet)
+{
+	s->src[i].metrics = m;
+	s->src[i].quiet = quiet;
+}
+
+void session_set_tick(struct session *s, session_tick_fn fn, void *ctx)
+{
+	s->tick = fn;
+	s->tick_ctx = ctx;
 }
 
 void session_stats(const struct session *s, unsigned long long *events,
