@@ -512,6 +512,16 @@ static char *url_host(const char *url)
 	return strndup(p, n);
 }
 
+/* Is url on the registry itself: same scheme, same host and port? */
+static bool same_origin(const struct oci_registry *reg, const char *url)
+{
+	size_t n = strlen(reg->scheme);
+	cleanup_free char *host = url_host(url);
+
+	return host && !strncasecmp(url, reg->scheme, n) &&
+	       !strncmp(url + n, "://", 3) && !strcasecmp(host, reg->host);
+}
+
 static void backoff(int attempt, long retry_after)
 {
 	long ms = 500L << (attempt < 5 ? attempt : 5);
@@ -780,7 +790,10 @@ static int http_do(struct oci_registry *reg, const struct req *q,
 			url = NULL;
 		if (!url)
 			return error_set(err, ENOMEM, "alloc");
-		if (q->no_auth) {
+		if (q->url && !same_origin(reg, url)) {
+			/* an upload Location elsewhere (a storage backend):
+			 * our credentials are for the registry only */
+		} else if (q->no_auth) {
 			if (q->basic_header)
 				auth = strdup(q->basic_header);
 		} else if ((tok = token_for(reg, q->scope))) {

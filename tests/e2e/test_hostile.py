@@ -4,8 +4,12 @@
 error with an honest count and never half a line; strings from images
 reach the terminal escaped; gadget.yaml limits are hit fast; bad flag and
 environment values are refused instead of ignored."""
+import base64
+import http.client
+import http.server
 import json
 import os
+import threading
 import resource
 import shutil
 import signal
@@ -17,6 +21,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import ROOT, RUNNER, check, eq, main, test  # noqa: E402
+import registry_env as renv  # noqa: E402
 
 SNAP = "hostile.test/snap:v1"
 DNS = "hostile.test/dns:v1"
@@ -161,6 +166,106 @@ def summary_says_one_event(ctx):
             want=0)
     eq(len(p.stdout.splitlines()), 1, "events")
     check("snap: 1 event, 0 lost" in p.stderr, p.stderr)
+
+
+# ---- item 2: credentials stay with the registry ----------------------------
+
+class Relay:
+    """An HTTP relay to a registry on bind_ip.  It records the
+    Authorization headers it receives; it may rewrite upload Locations to
+    point at another relay (another host: a storage backend), and may add
+    credentials of its own upstream (as a signed URL would stand for)."""
+
+    def __init__(self, upstream_port, bind_ip="127.0.0.1", upstream_auth=None):
+        self.upstream = upstream_port
+        self.port = renv.free_port()
+        self.host = f"{bind_ip}:{self.port}"
+        self.auth_seen = []
+        self.requests = 0
+        self.location_to = None  # "http://host:port" of another relay
+        self.upstream_auth = upstream_auth
+        relay = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def _any(self):
+                relay._handle(self)
+
+            do_GET = do_HEAD = do_PUT = do_POST = do_PATCH = _any
+
+        self.httpd = http.server.ThreadingHTTPServer((bind_ip, self.port),
+                                                     Handler)
+        self.httpd.daemon_threads = True
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def _handle(self, h):
+        self.requests += 1
+        n = int(h.headers.get("Content-Length") or 0)
+        body = h.rfile.read(n) if n else None
+        headers = {k: v for k, v in h.headers.items()
+                   if k.lower() not in ("host", "connection")}
+        if "Authorization" in h.headers:
+            self.auth_seen.append(h.headers["Authorization"])
+        if self.upstream_auth:
+            headers["Authorization"] = self.upstream_auth
+        c = http.client.HTTPConnection("127.0.0.1", self.upstream, timeout=30)
+        c.request(h.command, h.path, body=body, headers=headers)
+        r = c.getresponse()
+        data = r.read()
+        c.close()
+        h.send_response(r.status)
+        for k, v in r.getheaders():
+            if k.lower() in ("content-length", "connection",
+                             "transfer-encoding"):
+                continue
+            if k.lower() == "location" and self.location_to and \
+                    "/blobs/uploads/" in v:
+                path = v.split("://", 1)[-1]
+                path = path[path.index("/"):] if "://" in v else v
+                v = self.location_to + path
+            h.send_header(k, v)
+        h.send_header("Content-Length", str(len(data)))
+        h.end_headers()
+        if h.command != "HEAD":
+            h.wfile.write(data)
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@test
+def push_credentials_never_follow_an_upload_location_elsewhere(ctx):
+    users = {"alice": "s3cret"}
+    reg = renv.Registry(ctx.tmp, "basic-push", htpasswd_users=users)
+    basic = "Basic " + base64.b64encode(b"alice:s3cret").decode()
+    front = Relay(reg.port)
+    other = Relay(reg.port, bind_ip="127.0.0.2", upstream_auth=basic)
+    front.location_to = f"http://{other.host}"
+    auth = os.path.join(ctx.tmp, "push-auth.json")
+    insecure = f"{front.host},{other.host}"
+    try:
+        run(ctx, ["login", front.host, "-u", "alice", "--password-stdin",
+                  "--authfile", auth, "--insecure-registries", insecure],
+            input="s3cret\n", want=0)
+        ref = f"{front.host}/hostile/snap:v1"
+        run(ctx, ["image", "tag", SNAP, ref], want=0)
+        p = run(ctx, ["image", "push", ref, "--authfile", auth,
+                      "--insecure-registries", insecure])
+        check(other.requests > 0, "no upload went to the other host: "
+              + p.stderr)
+        eq(other.auth_seen, [], "credentials sent to the other host")
+        check(any(a.startswith("Basic ") for a in front.auth_seen),
+              "the registry itself got no credentials")
+        eq(p.returncode, 0, f"push ({p.stderr.strip()})")
+    finally:
+        front.stop()
+        other.stop()
+        reg.stop()
 
 
 # ---- values a user deserves an error for ----------------------------------

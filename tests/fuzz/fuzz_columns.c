@@ -46,13 +46,14 @@ static void check_fit(const uint8_t *d, size_t size)
 			FUZZ_CHECK(term > 0, "dropped without a terminal");
 			/* nothing less useful is still shown */
 			for (size_t j = 0; j < n; j++)
-				FUZZ_CHECK(width[j] < 0 || c[j].keep ||
-						   c[j].rank > c[k].rank ||
-						   (c[j].rank == c[k].rank &&
-						    j < k),
-					   "column %zu (rank %d) dropped before "
-					   "%zu (rank %d)",
-					   k, c[k].rank, j, c[j].rank);
+				FUZZ_CHECK(
+					width[j] < 0 || c[j].keep ||
+						c[j].rank > c[k].rank ||
+						(c[j].rank == c[k].rank &&
+						 j < k),
+					"column %zu (rank %d) dropped before "
+					"%zu (rank %d)",
+					k, c[k].rank, j, c[j].rank);
 			continue;
 		}
 		line += width[k] + (shown ? 1 : 0);
@@ -95,7 +96,8 @@ static void check_trim(const uint8_t *d, size_t size)
 	/* the unit (what follows the last digit) is still at the end */
 	for (i = len; i > 0 && !(orig[i - 1] >= '0' && orig[i - 1] <= '9');)
 		i--;
-	FUZZ_CHECK(n >= len - i && !memcmp(s + n - (len - i), orig + i, len - i),
+	FUZZ_CHECK(n >= len - i &&
+			   !memcmp(s + n - (len - i), orig + i, len - i),
 		   "the unit after byte %zu was cut", i);
 	/* only digits (and maybe the point) went: the rest is a
 	 * subsequence in order */
