@@ -376,3 +376,19 @@ char *oci_index_archs(const struct oci_index *idx)
 	}
 	return s;
 }
+
+int64_t oci_media_max_size(const char *mt)
+{
+	if (!mt)
+		return OCI_MAX_BLOB_SIZE;
+	switch (oci_media_kind(mt)) {
+	case OCI_KIND_INDEX:
+	case OCI_KIND_MANIFEST:
+		return OCI_MAX_MANIFEST_SIZE;
+	default:
+		break;
+	}
+	if (!strcmp(mt, OCI_MT_GADGET_CONFIG))
+		return OCI_MAX_CONFIG_SIZE;
+	return OCI_MAX_BLOB_SIZE;
+}

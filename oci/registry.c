@@ -27,7 +27,7 @@
 #include "oci/store.h"
 
 #define USER_AGENT "runner/0.1"
-#define DEFAULT_TIMEOUT_S 30
+#define DEFAULT_TIMEOUT_S 10
 #define DEFAULT_RETRIES 3
 #define DEFAULT_CHUNK (8LL << 20)
 #define MAX_ERROR_BODY (64 * 1024)
@@ -74,6 +74,7 @@ struct req {
 	int fd; /* body from fd when >= 0 */
 	int64_t fd_off, fd_len;
 	struct oci_blob_writer *sink; /* 2xx body goes here */
+	int64_t sink_len; /* sink: the bytes the descriptor says, or 0 */
 	size_t max_body;
 	const char *repo; /* for credentials */
 	const char *scope; /* token scope, NULL for none */
@@ -93,6 +94,9 @@ struct resp {
 	const struct req *req;
 	int64_t upload_pos;
 	struct error *sink_err;
+	int64_t sunk; /* bytes given to the sink */
+	char len_err[160]; /* a 2xx answer of the wrong length, told early */
+	bool ok_status; /* the current answer is 2xx */
 };
 
 static void resp_clear(struct resp *r)
@@ -110,6 +114,9 @@ static void resp_clear(struct resp *r)
 	r->sink_err = NULL;
 	r->status = 0;
 	r->retry_after = -1;
+	r->sunk = 0;
+	r->len_err[0] = '\0';
+	r->ok_status = false;
 	r->upload_pos = 0;
 }
 
@@ -296,6 +303,11 @@ static size_t header_cb(char *buf, size_t size, size_t n, void *ctx)
 		r->content_type = r->location = r->www_auth = NULL;
 		r->docker_digest = NULL;
 		r->retry_after = -1;
+		{
+			const char *sp = memchr(buf, ' ', len);
+
+			r->ok_status = sp && sp + 1 < buf + len && sp[1] == '2';
+		}
 		return len;
 	}
 	if (!colon)
@@ -313,6 +325,23 @@ static size_t header_cb(char *buf, size_t size, size_t n, void *ctx)
 		if (r->www_auth && !strncasecmp(r->www_auth, "bearer", 6))
 			return len;
 		slot = &r->www_auth;
+	} else if (IS("content-length") && r->ok_status) {
+		/* refuse at once what cannot be right, before any wait */
+		cleanup_free char *v = trim_dup(colon + 1, len - klen - 1);
+		const struct req *q = r->req;
+		long long cl = v ? atoll(v) : -1;
+
+		if (q->sink && q->sink_len > 0 && cl >= 0 && cl != q->sink_len)
+			snprintf(r->len_err, sizeof(r->len_err),
+				 "the answer announces %lld bytes, the "
+				 "descriptor %lld",
+				 cl, (long long)q->sink_len);
+		else if (!q->sink && q->max_body && cl > (long long)q->max_body)
+			snprintf(r->len_err, sizeof(r->len_err),
+				 "the answer announces %lld bytes, more than "
+				 "the %zu allowed",
+				 cl, q->max_body);
+		return r->len_err[0] ? 0 : len;
 	} else if (IS("retry-after")) {
 		cleanup_free char *v = trim_dup(colon + 1, len - klen - 1);
 
@@ -335,6 +364,14 @@ static size_t write_cb(char *buf, size_t size, size_t n, void *ctx)
 
 	curl_easy_getinfo(r->reg->curl, CURLINFO_RESPONSE_CODE, &code);
 	if (code >= 200 && code < 300 && r->req->sink) {
+		if (r->req->sink_len > 0 &&
+		    r->sunk + (int64_t)len > r->req->sink_len) {
+			snprintf(r->len_err, sizeof(r->len_err),
+				 "more than the %lld bytes of the descriptor",
+				 (long long)r->req->sink_len);
+			return 0;
+		}
+		r->sunk += len;
 		if (oci_blob_writer_write(r->req->sink, buf, len,
 					  &r->sink_err) < 0)
 			return 0;
@@ -775,7 +812,7 @@ static int http_do(struct oci_registry *reg, const struct req *q,
 		   struct resp *r, struct error **err)
 {
 	bool auth_tried = false;
-	int attempt = 0;
+	int attempt = 0, timed_out = 0;
 
 	for (;;) {
 		cleanup_free char *url = NULL;
@@ -823,6 +860,9 @@ static int http_do(struct oci_registry *reg, const struct req *q,
 			*err = steal_ptr(r->sink_err);
 			return -1;
 		}
+		if (r->len_err[0])
+			return error_set(err, 0, "%s %s: %s", q->method, url,
+					 r->len_err);
 		if (cc == CURLE_WRITE_ERROR && r->body.overflow)
 			return error_set(err, 0, "%s %s: answer too large",
 					 q->method, url);
@@ -835,7 +875,10 @@ static int http_do(struct oci_registry *reg, const struct req *q,
 			continue;
 		}
 		if (cc != CURLE_OK) {
-			if (retryable_curl(cc) && attempt < reg->opts.retries) {
+			/* a server that stays silent is asked once more,
+			 * not retries times: waits add up to minutes */
+			if (retryable_curl(cc) && attempt < reg->opts.retries &&
+			    (cc != CURLE_OPERATION_TIMEDOUT || !timed_out++)) {
 				backoff(attempt++, -1);
 				continue;
 			}
@@ -1069,7 +1112,7 @@ int oci_registry_get_blob(struct oci_registry *reg, const char *repo,
 	};
 	int ret = -1;
 
-	(void)size;
+	q.sink_len = size;
 	snprintf(what, sizeof(what), "%.12s", oci_digest_hex(digest));
 	if (asprintf(&path, "/v2/%s/blobs/%s", repo, digest) < 0 || !scope)
 		return error_set(err, ENOMEM, "alloc");

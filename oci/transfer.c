@@ -46,6 +46,13 @@ static int pull_blob(struct pull *p, const struct oci_descriptor *d,
 {
 	struct oci_blob_writer *w = NULL;
 
+	if (d->size < 0 || d->size > oci_media_max_size(d->media_type))
+		return error_set(err, 0,
+				 "blob %s of %s: %lld bytes, more than the "
+				 "%lld allowed",
+				 d->digest, d->media_type ? d->media_type : "?",
+				 (long long)d->size,
+				 (long long)oci_media_max_size(d->media_type));
 	if (oci_txn_has_blob(p->txn, d->digest)) {
 		if (oci_txn_blob_size(p->txn, d->digest) != d->size)
 			return error_set(err, 0,

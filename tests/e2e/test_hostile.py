@@ -10,9 +10,11 @@ import http.server
 import json
 import os
 import threading
+import hashlib
 import resource
 import shutil
 import signal
+import socket
 import stat
 import subprocess
 import sys
@@ -266,6 +268,167 @@ def push_credentials_never_follow_an_upload_location_elsewhere(ctx):
         front.stop()
         other.stop()
         reg.stop()
+
+
+# ---- item 9: registry waits are bounded -----------------------------------
+
+class Silent:
+    """Accepts connections on 127.0.0.1 and never answers a byte."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.host = f"127.0.0.1:{self.sock.getsockname()[1]}"
+        self.conns = []
+        self.stopped = False
+        threading.Thread(target=self._loop, daemon=True).start()
+
+    def _loop(self):
+        while not self.stopped:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            self.conns.append(c)
+
+    def stop(self):
+        self.stopped = True
+        self.sock.close()
+        for c in self.conns:
+            c.close()
+
+
+class Scripted:
+    """A registry of a few canned answers on 127.0.0.1: path -> (status,
+    headers, body, declared Content-Length or None)."""
+
+    def __init__(self, routes):
+        self.routes = routes
+        self.hits = []
+        srv = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def _any(self):
+                srv.hits.append(self.path)
+                status, headers, body, clen = srv.routes.get(
+                    self.path, (404, {}, b"", None))
+                self.send_response(status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length",
+                                 str(len(body) if clen is None else clen))
+                self.end_headers()
+                if self.command != "HEAD":
+                    try:
+                        self.wfile.write(body)
+                        self.wfile.flush()
+                    except OSError:
+                        pass
+                if clen is not None:
+                    self.close_connection = True
+
+            do_GET = do_HEAD = _any
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                                     Handler)
+        self.httpd.daemon_threads = True
+        self.host = f"127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def pull(ctx, host, ref, extra=None):
+    e = {"RUNNER_INSECURE_REGISTRIES": host, "RUNNER_REGISTRY_TIMEOUT": "2",
+         "RUNNER_REGISTRY_RETRIES": "3"}
+    e.update(extra or {})
+    return run(ctx, ["image", "pull", f"{host}/{ref}", "--store",
+                     os.path.join(ctx.tmp, "pull-store")], extra_env=e)
+
+
+@test
+def a_registry_that_never_answers_is_asked_twice_at_most(ctx):
+    srv = Silent()
+    try:
+        p = pull(ctx, srv.host, "x:v1")
+    finally:
+        srv.stop()
+    eq(p.returncode, 1, f"exit status ({p.stderr.strip()})")
+    check("imeout" in p.stderr or "timed out" in p.stderr, p.stderr)
+    # 3 retries allowed, but a silent server is asked once more only
+    check(1 <= len(srv.conns) <= 2,
+          f"{len(srv.conns)} connections to a silent server")
+
+
+MT_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+
+
+def manifest_with(layer_size, layer_digest="sha256:" + "ab" * 32,
+                  cfg=b"name: x\n"):
+    cfg_d = "sha256:" + hashlib.sha256(cfg).hexdigest()
+    m = {"schemaVersion": 2, "mediaType": MT_MANIFEST,
+         "artifactType": "application/vnd.gadget.v1+binary",
+         "config": {"mediaType": "application/vnd.gadget.config.v1+yaml",
+                    "digest": cfg_d, "size": len(cfg)},
+         "layers": [{"mediaType":
+                     "application/vnd.gadget.ebpf.program.v1+binary",
+                     "digest": layer_digest, "size": layer_size}]}
+    return json.dumps(m).encode(), cfg_d
+
+
+@test
+def announced_lengths_beyond_limits_fail_at_once(ctx):
+    ok = (200, {}, b"{}", None)
+    m, cfg_d = manifest_with(4 << 30)  # a 4 GiB program layer
+    huge = (200, {"Content-Type": MT_MANIFEST}, b"{}", 10 ** 15)
+    srv = Scripted({
+        "/v2/": ok,
+        "/v2/a/manifests/v1": huge,
+        "/v2/b/manifests/v1": (200, {"Content-Type": MT_MANIFEST}, m, None),
+        f"/v2/b/blobs/{cfg_d}": (200, {}, b"name: x\n", None),
+    })
+    try:
+        p = pull(ctx, srv.host, "a:v1")
+        eq(p.returncode, 1, f"exit status ({p.stderr.strip()})")
+        check("announces 1000000000000000 bytes, more than the 4194304 "
+              "allowed" in p.stderr, p.stderr)
+        eq(srv.hits.count("/v2/a/manifests/v1"), 1, "manifest asked again")
+        p = pull(ctx, srv.host, "b:v1")
+        eq(p.returncode, 1, f"exit status ({p.stderr.strip()})")
+        check("4294967296 bytes, more than the 67108864 allowed" in
+              p.stderr, p.stderr)
+        check(not [h for h in srv.hits if "/blobs/sha256:abab" in h],
+              f"the 4 GiB blob was asked for: {srv.hits}")
+    finally:
+        srv.stop()
+
+
+@test
+def a_blob_longer_than_its_descriptor_fails_at_once(ctx):
+    prog = b"\x7fELF" + b"\0" * 60
+    prog_d = "sha256:" + hashlib.sha256(prog).hexdigest()
+    m, cfg_d = manifest_with(len(prog), prog_d)
+    srv = Scripted({
+        "/v2/": (200, {}, b"{}", None),
+        "/v2/c/manifests/v1": (200, {"Content-Type": MT_MANIFEST}, m, None),
+        f"/v2/c/blobs/{cfg_d}": (200, {}, b"name: x\n", None),
+        f"/v2/c/blobs/{prog_d}": (200, {}, prog, 10 ** 15),
+    })
+    try:
+        p = pull(ctx, srv.host, "c:v1")
+    finally:
+        srv.stop()
+    eq(p.returncode, 1, f"exit status ({p.stderr.strip()})")
+    check("announces 1000000000000000 bytes, the descriptor 64" in p.stderr,
+          p.stderr)
 
 
 # ---- values a user deserves an error for ----------------------------------
