@@ -827,12 +827,13 @@ static int http_do(struct oci_registry *reg, const struct req *q,
 			url = NULL;
 		if (!url)
 			return error_set(err, ENOMEM, "alloc");
-		if (q->url && !same_origin(reg, url)) {
-			/* an upload Location elsewhere (a storage backend):
-			 * our credentials are for the registry only */
-		} else if (q->no_auth) {
+		if (q->no_auth) {
+			/* a token request: its realm is the registry's */
 			if (q->basic_header)
 				auth = strdup(q->basic_header);
+		} else if (q->url && !same_origin(reg, url)) {
+			/* an upload Location elsewhere (a storage backend):
+			 * our credentials are for the registry only */
 		} else if ((tok = token_for(reg, q->scope))) {
 			if (asprintf(&auth, "Authorization: Bearer %s", tok) <
 			    0)

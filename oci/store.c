@@ -44,6 +44,7 @@ struct staged {
 	int fd; /* holds the flock that marks the file live */
 	char digest[OCI_DIGEST_SIZE];
 	int64_t size;
+	bool used; /* reached from a ref (oci_txn_mark_used) */
 };
 
 struct ref_change {
@@ -874,6 +875,60 @@ static int index_apply(json_t *idx, const struct ref_change *c,
 	return 0;
 }
 
+static void remove_stale_ingest(struct oci_store *s);
+static void remove_stale_index_tmp(struct oci_store *s);
+
+void oci_txn_mark_used(struct oci_txn *txn, const char *digest)
+{
+	for (size_t i = 0; i < txn->n_staged; i++)
+		if (!strcmp(txn->staged[i].digest, digest))
+			txn->staged[i].used = true;
+}
+
+void oci_txn_drop_unused(struct oci_txn *txn)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < txn->n_staged; i++) {
+		if (txn->staged[i].used)
+			txn->staged[n++] = txn->staged[i];
+		else
+			staged_clear(&txn->staged[i]);
+	}
+	txn->n_staged = n;
+}
+
+int oci_store_blob_intact(struct oci_store *store, const char *digest,
+			  bool *intact, struct error **err)
+{
+	cleanup_free char *path = NULL;
+	cleanup_close int fd = -1;
+	cleanup_sha256 struct oci_sha256 *h = oci_sha256_new();
+	char buf[65536], got[OCI_DIGEST_SIZE];
+	ssize_t n;
+
+	*intact = false;
+	if (!oci_digest_valid(digest))
+		return error_set(err, 0, "bad digest");
+	path = blob_path(store, digest);
+	if (!path || !h)
+		return error_set(err, ENOMEM, "check blob");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 :
+					 error_set(err, errno, "open %s", path);
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return error_set(err, errno, "read %s", path);
+		oci_sha256_update(h, buf, n);
+	}
+	oci_sha256_final(h, got);
+	*intact = !strcmp(got, digest);
+	return 0;
+}
+
 int oci_txn_commit(struct oci_txn *txn, struct error **err)
 {
 	struct oci_store *s = txn->store;
@@ -886,6 +941,9 @@ int oci_txn_commit(struct oci_txn *txn, struct error **err)
 		return error_prefix(err, "commit");
 	if (!blobs)
 		return error_set(err, ENOMEM, "commit");
+	/* under the lock: what killed writers left behind goes */
+	remove_stale_ingest(s);
+	remove_stale_index_tmp(s);
 	for (i = 0; i < txn->n_need; i++)
 		if (!oci_store_has_blob(s, txn->need[i]))
 			return error_set(err, 0,
@@ -898,8 +956,8 @@ int oci_txn_commit(struct oci_txn *txn, struct error **err)
 
 		if (!dst)
 			return error_set(err, ENOMEM, "commit");
-		if (access(dst, F_OK) == 0)
-			continue; /* same content already there */
+		/* over a stored copy too: the staged one was checked
+		 * against its digest, the stored one may have rotted */
 		if (rename(st->path, dst) < 0)
 			return error_set(err, errno, "commit: rename %s",
 					 st->path);

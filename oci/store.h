@@ -159,7 +159,17 @@ int oci_txn_read_blob(struct oci_txn *txn, const char *digest, int64_t size,
 int oci_txn_set_ref(struct oci_txn *txn, const char *ref,
 		    const char *media_type, const char *digest, int64_t size,
 		    struct error **err);
+/* Staged blobs replace stored copies (which may have rotted). */
 int oci_txn_commit(struct oci_txn *txn, struct error **err);
+/* Import: staged blob digest is reached from a ref being set. */
+void oci_txn_mark_used(struct oci_txn *txn, const char *digest);
+/* Import: drop the staged blobs no ref reaches (nothing unreferenced
+ * enters the store). */
+void oci_txn_drop_unused(struct oci_txn *txn);
+/* Does the stored blob hash to its digest?  *intact false when it does
+ * not or is missing; -1 only when it cannot be read. */
+int oci_store_blob_intact(struct oci_store *store, const char *digest,
+			  bool *intact, struct error **err);
 /* Free; a transaction not committed is rolled back. */
 void oci_txn_free(struct oci_txn *txn);
 
