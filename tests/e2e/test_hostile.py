@@ -431,6 +431,152 @@ def a_blob_longer_than_its_descriptor_fails_at_once(ctx):
           p.stderr)
 
 
+# ---- items 4 and 8: the store stays consistent and bounded ----------------
+
+def export_tree(ctx, name):
+    """SNAP exported and unpacked into a folder: (folder, index dict)."""
+    out = os.path.join(ctx.tmp, f"{name}.tar")
+    run(ctx, ["image", "export", SNAP, out], want=0)
+    d = os.path.join(ctx.tmp, name)
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    with tarfile.open(out) as t:
+        t.extractall(d)
+    with open(os.path.join(d, "index.json")) as fh:
+        return d, json.load(fh)
+
+
+def pack(d, idx, path):
+    with open(os.path.join(d, "index.json"), "w") as fh:
+        json.dump(idx, fh)
+    with tarfile.open(path, "w") as t:
+        for n in os.listdir(d):
+            t.add(os.path.join(d, n), arcname=n)
+
+
+def stored_blobs(store):
+    return set(os.listdir(os.path.join(store, "blobs", "sha256")))
+
+
+@test
+def import_keeps_only_referenced_blobs(ctx):
+    d, idx = export_tree(ctx, "extra")
+    junk = os.urandom(1 << 20)
+    junk_hex = hashlib.sha256(junk).hexdigest()
+    with open(os.path.join(d, "blobs", "sha256", junk_hex), "wb") as fh:
+        fh.write(junk)
+    for m in idx["manifests"]:
+        m["annotations"]["org.opencontainers.image.ref.name"] = \
+            "hostile.test/extra:v1"
+    tar = os.path.join(ctx.tmp, "extra-in.tar")
+    pack(d, idx, tar)
+    store = os.path.join(ctx.tmp, "store-extra")
+    run(ctx, ["image", "import", tar, "--store", store], want=0)
+    check(junk_hex not in stored_blobs(store),
+          "an unreferenced blob of the archive entered the store")
+    eq(os.listdir(os.path.join(store, "ingest")), [], "ingest leftovers")
+    run(ctx, ["run", "hostile.test/extra:v1", "--store", store, "-o", "json",
+              "--verify-image=false"], want=0)
+
+
+@test
+def import_refuses_a_ref_digest_of_other_content(ctx):
+    d, idx = export_tree(ctx, "lying")
+    for m in idx["manifests"]:
+        m["annotations"]["org.opencontainers.image.ref.name"] = \
+            "hostile.test/x@sha256:" + "a" * 64
+    tar = os.path.join(ctx.tmp, "lying-in.tar")
+    pack(d, idx, tar)
+    store = os.path.join(ctx.tmp, "store-lying")
+    p = run(ctx, ["image", "import", tar, "--store", store])
+    eq(p.returncode, 1, f"exit status ({p.stderr.strip()})")
+    check("hostile.test/x@sha256:aaaa" in p.stderr and
+          idx["manifests"][0]["digest"] in p.stderr, p.stderr)
+    q = run(ctx, ["image", "list", "--store", store], want=0)
+    check("hostile.test/x" not in q.stdout, q.stdout)
+
+
+@test
+def remove_by_digest_of_several_tags_needs_force(ctx):
+    store = os.path.join(ctx.tmp, "store-rm")
+    tar = os.path.join(ctx.tmp, "rm.tar")
+    run(ctx, ["image", "export", SNAP, tar], want=0)
+    run(ctx, ["image", "import", tar, "--store", store], want=0)
+    run(ctx, ["image", "tag", SNAP, "hostile.test/other:v2", "--store",
+              store], want=0)
+    lst = json.loads(run(ctx, ["image", "list", "-o", "json", "--store",
+                                store], want=0).stdout)
+    digest = lst[0]["digest"]
+    p = run(ctx, ["image", "remove", digest, "--store", store])
+    eq(p.returncode, 1, f"exit status ({p.stderr.strip()})")
+    check("is tagged 2 times" in p.stderr and "--force" in p.stderr,
+          p.stderr)
+    eq(len(json.loads(run(ctx, ["image", "list", "-o", "json", "--store",
+                                store], want=0).stdout)), 2, "images left")
+    run(ctx, ["image", "remove", "--force", digest, "--store", store],
+        want=0)
+    eq(json.loads(run(ctx, ["image", "list", "-o", "json", "--store",
+                            store], want=0).stdout), [], "images left")
+
+
+@test
+def pull_replaces_a_corrupt_stored_blob_and_ingest_leftovers_go(ctx):
+    reg = renv.Registry(ctx.tmp, "plain")
+    proxy = renv.Proxy(reg.port, mode="trickle")
+    store = os.path.join(ctx.tmp, "store-rot")
+    e = {"RUNNER_INSECURE_REGISTRIES": f"{reg.host},{proxy.host}"}
+    try:
+        ref = f"{reg.host}/hostile/snap:v1"
+        run(ctx, ["image", "tag", SNAP, ref], want=0)
+        run(ctx, ["image", "push", ref], extra_env=e, want=0)
+        run(ctx, ["image", "pull", ref, "--store", store], extra_env=e,
+            want=0)
+        # rot every stored blob but the index and manifests' documents
+        rotten = []
+        for h in stored_blobs(store):
+            path = os.path.join(store, "blobs", "sha256", h)
+            with open(path, "rb") as fh:
+                data = fh.read()
+            if data.startswith(b"{"):
+                continue
+            with open(path, "wb") as fh:
+                fh.write(bytes([data[0] ^ 0xff]) + data[1:])
+            rotten.append(h)
+        check(rotten, "no blob to corrupt")
+        run(ctx, ["image", "pull", ref, "--store", store], extra_env=e,
+            want=0)
+        for h in rotten:
+            with open(os.path.join(store, "blobs", "sha256", h), "rb") as fh:
+                eq(hashlib.sha256(fh.read()).hexdigest(), h,
+                   "a corrupt blob was left after a pull")
+        # a pull killed mid-blob leaves ingest files; the next change
+        # to the store (under its lock) removes those no writer holds
+        for h in rotten:
+            os.unlink(os.path.join(store, "blobs", "sha256", h))
+        pref = f"{proxy.host}/hostile/snap:v1"
+        p = subprocess.Popen([RUNNER, "image", "pull", pref, "--store",
+                              store], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL,
+                             env=env(ctx, e))
+        try:
+            proxy.wait_blob_started(p)
+        finally:
+            p.kill()
+            p.wait()
+        ingest = os.path.join(store, "ingest")
+        left = os.listdir(ingest)
+        check(left, "the killed pull left nothing to clean")
+        old = os.stat(ingest).st_mtime - 3600  # as if killed long ago
+        for n in left:
+            os.utime(os.path.join(ingest, n), (old, old))
+        run(ctx, ["image", "tag", ref, "hostile.test/again:v1", "--store",
+                  store], want=0)
+        eq(os.listdir(ingest), [], "ingest leftovers stayed")
+    finally:
+        proxy.stop()
+        reg.stop()
+
+
 # ---- values a user deserves an error for ----------------------------------
 
 def usage(ctx, args, needle, extra_env=None, rc=2):
