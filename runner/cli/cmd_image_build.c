@@ -100,7 +100,8 @@ static void btf_dump_printf(void *ctx, const char *fmt, va_list args)
 /* Write vmlinux.h for the running kernel's BTF (libbpf's btf_dump). */
 static int write_vmlinux_h(const char *path, struct error **err)
 {
-	char tmp[PATH_MAX];
+	cleanup_free char *text = NULL;
+	size_t len = 0;
 	struct btf_dump *d = NULL;
 	struct btf *btf;
 	FILE *f;
@@ -110,13 +111,10 @@ static int write_vmlinux_h(const char *path, struct error **err)
 	btf = btf__load_vmlinux_btf();
 	if (!btf)
 		return error_set(err, errno, "load kernel BTF");
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
-		error_set(err, ENAMETOOLONG, "%s", path);
-		goto out_btf;
-	}
-	f = fopen(tmp, "w");
+	/* in memory, then written by the one rule of files we write */
+	f = open_memstream(&text, &len);
 	if (!f) {
-		error_set(err, errno, "create %s", tmp);
+		error_set(err, errno, "dump kernel BTF");
 		goto out_btf;
 	}
 	d = btf_dump__new(btf, btf_dump_printf, f, NULL);
@@ -143,11 +141,9 @@ out_dump:
 	btf_dump__free(d);
 out_file:
 	if (fclose(f) && !rc)
-		rc = error_set(err, errno, "write %s", tmp);
-	if (!rc && rename(tmp, path) < 0)
-		rc = error_set(err, errno, "rename %s", tmp);
-	if (rc)
-		unlink(tmp);
+		rc = error_set(err, errno, "dump kernel BTF");
+	if (!rc)
+		rc = write_file_atomic(path, text, len, 0644, err);
 out_btf:
 	btf__free(btf);
 	return rc;

@@ -17,6 +17,7 @@
 
 #include "common/cleanup.h"
 #include "common/escape.h"
+#include "common/fileutil.h"
 #include "metadata/metadata.h"
 #include "oci/ref.h"
 #include "oci/store.h"
@@ -147,13 +148,13 @@ static const char *find_image(int argc, char **argv)
 static void write_ready_file(void)
 {
 	const char *path = getenv("RUNNER_READY_FILE");
-	int fd;
+	struct error *err = NULL;
 
 	if (!path || !*path)
 		return;
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd >= 0)
-		close(fd);
+	/* the rule of every file the runner writes (common/fileutil.h) */
+	write_file_atomic(path, "", 0, 0644, &err);
+	error_free(err);
 }
 
 static char *image_name(const struct oci_ref *ref)
