@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -117,7 +118,9 @@ static void list_json(struct oci_store *store, const struct oci_store_entry *e,
 				  oci_store_is_built(store, e[i].digest),
 				  "signed", has_sig(e, n, i)));
 	}
-	json_dumpf(arr, stdout, JSON_INDENT(2));
+	json_dumpf(arr, stdout,
+		   JSON_INDENT(2) |
+			   (isatty(STDOUT_FILENO) ? JSON_ENSURE_ASCII : 0));
 	fputc('\n', stdout);
 }
 
