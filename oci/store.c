@@ -715,6 +715,7 @@ int oci_blob_writer_finish(struct oci_blob_writer *w, const char *digest,
 	v->fd = steal_fd(w->fd);
 	memcpy(v->digest, got, sizeof(got));
 	v->size = w->size;
+	v->used = false;
 	if (digest_out)
 		memcpy(digest_out, got, sizeof(got));
 	oci_blob_writer_abort(w);
