@@ -183,9 +183,8 @@ static int list_run(struct cli_ctx *ctx, void *state, struct error **err)
 	size_t n = 0;
 
 	if (cli_store_open(ctx, &store, err) < 0) {
-		/* no store where none was asked for: nothing stored yet */
-		if ((*err)->errnum != ENOENT ||
-		    strcmp(runner_store_dir(ctx->store), OCI_STORE_DEFAULT_DIR))
+		/* no store there: nothing stored yet (and none made) */
+		if ((*err)->errnum != ENOENT)
 			return EXIT_FAIL;
 		error_free(*err);
 		*err = NULL;
