@@ -862,9 +862,13 @@ static size_t render_columns(struct output *o, const void *ev, char *out)
 		if (has_unit(f)) {
 			/* shorter by its fraction; longer than the column
 			 * rather than without its unit */
+			size_t cps;
+
 			tl = column_trim_fraction(o->text, tl, o->width[k]);
+			cps = cp_count(o->text, tl);
 			n += fit(out + n, o->text, tl,
-				 (int)tl > o->width[k] ? (int)tl : o->width[k],
+				 (int)cps > o->width[k] ? (int)cps :
+							  o->width[k],
 				 f->align, f->ellipsis, k == last);
 			continue;
 		}
