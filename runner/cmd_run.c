@@ -24,6 +24,8 @@
 #include "runner/cmd_run.h"
 #include "runner/common.h"
 #include "runner/containers.h"
+#include "runner/k8s_select.h"
+#include "runner/pods.h"
 #include "runner/fields.h"
 #include "runner/filter.h"
 #include "runner/gadget.h"
@@ -39,6 +41,9 @@ enum {
 	OPT_MAX_EVENTS,
 	OPT_STORE,
 	OPT_PULL,
+	OPT_K8S,
+	OPT_K8S_NAMESPACE, /* ... + enum k8s_select_key */
+	OPT_K8S_LAST = OPT_K8S_NAMESPACE + K8S_SELECT_LABELS,
 	OPT_PARAM, /* OPT_PARAM + i: gadget param i */
 };
 
@@ -51,6 +56,15 @@ static const struct option base_opts[] = {
 	{ "max-events", required_argument, NULL, OPT_MAX_EVENTS },
 	{ "store", required_argument, NULL, OPT_STORE },
 	{ "pull", required_argument, NULL, OPT_PULL },
+	{ "k8s", no_argument, NULL, OPT_K8S },
+	{ "k8s-namespace", required_argument, NULL,
+	  OPT_K8S_NAMESPACE + K8S_SELECT_NAMESPACE },
+	{ "k8s-podname", required_argument, NULL,
+	  OPT_K8S_NAMESPACE + K8S_SELECT_PODNAME },
+	{ "k8s-containername", required_argument, NULL,
+	  OPT_K8S_NAMESPACE + K8S_SELECT_CONTAINERNAME },
+	{ "k8s-selector", required_argument, NULL,
+	  OPT_K8S_NAMESPACE + K8S_SELECT_LABELS },
 	{ "help", no_argument, NULL, 'h' },
 	IMAGE_REGISTRY_OPTIONS,
 };
@@ -60,6 +74,8 @@ struct sink {
 	struct output *out;
 	struct filter *filter;
 	struct containers *ctrs; /* NULL without runtime.* fields */
+	const struct fieldset *fs;
+	const struct k8s_select *sel; /* NULL: every pod, and no pod */
 	size_t min_size;
 	unsigned long long *count;
 	unsigned long long max;
@@ -87,6 +103,12 @@ static void usage(FILE *f)
 	      "  -c, --containername NAME\n"
 	      "                       only events of this container (podman,\n"
 	      "                       docker, containerd, cri-o)\n"
+	      "      --k8s            Kubernetes columns (K8S.NODE ...) first;\n"
+	      "                       the default when $NODE_NAME is set\n"
+	      "      --k8s-namespace NS[,NS]  --k8s-podname POD[,POD]\n"
+	      "      --k8s-containername NAME[,NAME]\n"
+	      "      --k8s-selector KEY=VALUE[,KEY=VALUE]\n"
+	      "                       only events of these pods (pod labels)\n"
 	      "      --timeout SECS   stop after SECS seconds\n"
 	      "      --max-events N   stop after N events\n"
 	      "      --store DIR      local image store ($RUNNER_STORE)\n"
@@ -142,6 +164,13 @@ static int on_event(void *ctx, const void *data, size_t size)
 		containers_poll(s->ctrs);
 	if (!filter_match(s->filter, data, size))
 		return 0;
+	if (s->sel) {
+		const char *ctr;
+		const struct pod_info *pod = fieldset_pod(s->fs, data, &ctr);
+
+		if (!k8s_select_match(s->sel, pod, ctr))
+			return 0;
+	}
 	output_event(s->out, data, size);
 	if (s->max && ++*s->count >= s->max)
 		return -ECANCELED;
@@ -306,6 +335,9 @@ int cmd_run(int argc, char **argv)
 	const char *filters[MAX_FILTERS];
 	char cname_rule[300];
 	struct containers *ctrs = NULL;
+	struct k8s_select *sel = NULL;
+	const char *node_name = getenv("NODE_NAME");
+	bool k8s = node_name && *node_name;
 	size_t n_filters = 0;
 	cleanup_error struct error *err = NULL;
 	cleanup_free char *refstr = NULL, *name = NULL;
@@ -451,6 +483,21 @@ int cmd_run(int argc, char **argv)
 			break;
 		case OPT_STORE:
 			break;
+		case OPT_K8S:
+			k8s = true;
+			break;
+		case OPT_K8S_NAMESPACE ... OPT_K8S_LAST:
+			if (k8s_select_add(&sel, c - OPT_K8S_NAMESPACE, optarg,
+					   &err)) {
+				for (j = 0; j < N_BASE_OPTS; j++)
+					if (base_opts[j].val == c)
+						error_prefix(&err, "--%s",
+							     base_opts[j].name);
+				runner_fail(err);
+				rc = EXIT_USAGE;
+				goto out;
+			}
+			break;
 		case OPT_PULL: /* applied in the first pass */
 		case IMAGE_OPT_AUTHFILE:
 		case IMAGE_OPT_INSECURE:
@@ -507,6 +554,8 @@ int cmd_run(int argc, char **argv)
 			}
 		}
 		fieldset_set_containers(fss[i], ctrs);
+		if (k8s)
+			fieldset_set_env(fss[i], FIELDSET_KUBERNETES);
 		if (fields && fieldset_select(fss[i], fields, &err)) {
 			runner_fail(err);
 			rc = EXIT_USAGE;
@@ -540,6 +589,8 @@ int cmd_run(int argc, char **argv)
 			(struct sink){ .out = outs[i],
 				       .filter = flts[i],
 				       .ctrs = ctrs,
+				       .fs = fss[i],
+				       .sel = sel,
 				       .min_size = fieldset_event_size(fss[i]),
 				       .count = &count,
 				       .max = max_events };
@@ -616,6 +667,7 @@ out:
 	}
 	gadget_free(g);
 	containers_free(ctrs);
+	k8s_select_free(sel);
 	metadata_free(md);
 	oci_gadget_free(img);
 	oci_store_free(store);

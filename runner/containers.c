@@ -36,15 +36,21 @@ struct containers {
 	struct entry *buckets[NBUCKETS];
 	unsigned int gen;
 	struct containers_tracker *tracker; /* NULL: /proc only */
+	struct pods *pods; /* pod identity, and pods by network namespace */
 };
 
 static const struct {
 	const char *marker; /* text right before the id in a cgroup path */
 	const char *runtime;
 } runtimes[] = {
-	{ "libpod-", "podman" },  { "docker-", "docker" },
-	{ "/docker/", "docker" }, { "cri-containerd-", "containerd" },
-	{ "crio-", "cri-o" },	  { "/libpod_parent/libpod-", "podman" },
+	{ "libpod-", "podman" },
+	{ "docker-", "docker" },
+	{ "/docker/", "docker" },
+	{ "cri-containerd-", "containerd" },
+	{ "crio-", "cri-o" },
+	{ "/libpod_parent/libpod-", "podman" },
+	/* containerd's cgroupfs default: /<namespace>/<id> */
+	{ "/k8s.io/", "containerd" },
 };
 
 static void on_note(void *ctx, const struct containers_note *n)
@@ -62,6 +68,11 @@ struct containers *containers_new(const char *root)
 		return NULL;
 	snprintf(c->root, sizeof(c->root), "%s",
 		 root && strcmp(root, "/") ? root : "");
+	c->pods = pods_new(c->root);
+	if (!c->pods) {
+		free(c);
+		return NULL;
+	}
 	/* A fake tree has no kernel of its own. */
 	if (!c->root[0] &&
 	    containers_tracker_new(on_note, c, &c->tracker, &err) && dbg &&
@@ -89,6 +100,7 @@ void containers_free(struct containers *c)
 	if (!c)
 		return;
 	containers_tracker_free(c->tracker);
+	pods_free(c->pods);
 	for (i = 0; i < NBUCKETS; i++) {
 		struct entry *e = c->buckets[i], *next;
 
@@ -226,14 +238,18 @@ static void docker_names(const struct containers *c, struct container_info *ci)
 	json_decref(o);
 }
 
-/* Name and image from the runtime's state; the short id if it has none. */
+/* Name, image and pod from the runtime's state (pid: the container's
+ * process, 0 if gone); the short id if it has no name. */
 static void name_container(const struct containers *c,
-			   struct container_info *ci)
+			   struct container_info *ci, unsigned int pid)
 {
 	if (!strcmp(ci->runtime, "podman"))
 		podman_names(c, ci);
 	else if (!strcmp(ci->runtime, "docker"))
 		docker_names(c, ci);
+	pods_identify(c->pods, pid, ci);
+	if (!ci->name[0] && ci->pod.container[0])
+		snprintf(ci->name, sizeof(ci->name), "%s", ci->pod.container);
 	if (!ci->name[0])
 		snprintf(ci->name, sizeof(ci->name), "%.12s", ci->id);
 }
@@ -260,8 +276,10 @@ static int add(struct containers *c, __u64 mntns, const char *pid)
 		return -1;
 	if (pid)
 		e->pid = (unsigned int)atoi(pid);
-	if (pid && !proc_container(c, pid, &e->info))
-		name_container(c, &e->info);
+	if (pid && !proc_container(c, pid, &e->info)) {
+		name_container(c, &e->info, e->pid);
+		pods_index_add(c->pods, &e->info);
+	}
 	return 0;
 }
 
@@ -382,7 +400,7 @@ int containers_handle_note(struct containers *c,
 		return 0;
 	}
 	if (!note_container(c, n, &ci))
-		name_container(c, &ci);
+		name_container(c, &ci, n->pid);
 	else
 		memset(&ci, 0, sizeof(ci));
 	if (!e && !(e = insert(c, n->mntns)))
@@ -392,6 +410,7 @@ int containers_handle_note(struct containers *c,
 	e->gen = c->gen;
 	e->told = true;
 	e->info = ci;
+	pods_index_add(c->pods, &e->info);
 	return 0;
 }
 
@@ -417,6 +436,29 @@ static void drop_stale(struct containers *c)
 			}
 		}
 	}
+}
+
+/* The pods' network namespaces, from the entries alive. */
+static void reindex_pods(struct containers *c)
+{
+	size_t i;
+
+	pods_index_reset(c->pods);
+	for (i = 0; i < NBUCKETS; i++)
+		for (struct entry *e = c->buckets[i]; e; e = e->next)
+			pods_index_add(c->pods, &e->info);
+}
+
+const char *containers_node(const struct containers *c)
+{
+	return pods_node(c->pods);
+}
+
+const struct pod_info *containers_pod_of_netns(const struct containers *c,
+					       __u64 netns,
+					       const char **container)
+{
+	return pods_by_netns(c->pods, netns, container);
 }
 
 int containers_scan(struct containers *c, struct error **err)
@@ -456,6 +498,7 @@ int containers_scan(struct containers *c, struct error **err)
 	}
 	closedir(dp);
 	drop_stale(c);
+	reindex_pods(c);
 	/*
 	 * Then what the hook told, about namespaces /proc may have shown
 	 * (scanned_alive()): at start, the namespaces from before the hook

@@ -22,6 +22,7 @@
 #include <linux/types.h>
 
 #include "common/error.h"
+#include "runner/pods.h"
 
 struct containers;
 struct containers_note;
@@ -31,6 +32,7 @@ struct container_info {
 	char id[65];
 	char name[128];
 	char image[256];
+	struct pod_info pod; /* name empty: not a pod's */
 };
 
 /*
@@ -62,6 +64,13 @@ int containers_scan(struct containers *c, struct error **err);
  */
 const struct container_info *containers_lookup(struct containers *c,
 					       __u64 mntns);
+/* The node's name (k8s.node). */
+const char *containers_node(const struct containers *c);
+/* The pod whose network namespace is netns, and its one application
+ * container's name (see pods_by_netns()); NULL if none. */
+const struct pod_info *containers_pod_of_netns(const struct containers *c,
+					       __u64 netns,
+					       const char **container);
 /* Parse one /proc/<pid>/cgroup text (or a cgroup path): runtime and id;
  * 0 if found. */
 int containers_parse_cgroup(const char *text, char runtime[16], char id[65]);

@@ -911,6 +911,8 @@ static int default_width(const struct field *f)
 		return 24;
 	case FK_RUNTIME:
 		return f->info == RT_RUNTIME ? 10 : f->info == RT_ID ? 12 : 24;
+	case FK_K8S:
+		return f->info == K8S_HOSTNETWORK ? 5 : 20;
 	case FK_CONTAINER:
 		break;
 	}
@@ -977,6 +979,8 @@ static size_t max_text(const struct field *f)
 		return 256;
 	case FK_RUNTIME:
 		return sizeof(((struct container_info *)0)->image);
+	case FK_K8S:
+		return f->info == K8S_PODLABELS ? POD_LABELS_LEN : 256;
 	}
 	return 0;
 }
@@ -1317,6 +1321,82 @@ static int add_runtime_fields(struct build *b)
 	return 0;
 }
 
+/*
+ * k8s.{node,namespace,podName,containerName,hostnetwork,podLabels,podUID},
+ * as ig names them: the pod of the event's mount namespace, else the pod
+ * whose network namespace the event's is (a pod's traffic without a
+ * container process behind it).  The first four lead the default columns
+ * on a Kubernetes node.
+ */
+static int add_k8s_fields(struct build *b)
+{
+	static const struct {
+		const char *key;
+		enum k8s_info info;
+		int order; /* before the gadget's own fields, as ig's */
+		const char *description;
+	} parts[] = {
+		{ "node", K8S_NODE, -30, "Kubernetes node" },
+		{ "namespace", K8S_NAMESPACE, -29, "Namespace of the pod" },
+		{ "podName", K8S_PODNAME, -28, "Name of the pod" },
+		{ "containerName", K8S_CONTAINERNAME, -27,
+		  "Name of the container in the pod" },
+		{ "hostnetwork", K8S_HOSTNETWORK, -22,
+		  "The pod uses the host's network" },
+		{ "podLabels", K8S_PODLABELS, -21, "Labels of the pod" },
+		{ "podUID", K8S_PODUID, -20, "UID of the pod" },
+	};
+	size_t i, j, n = b->n;
+	int mnt = -1, net = -1, parent;
+
+	for (i = 0; i < n; i++) {
+		const char *t = b->bi[i].tmpl;
+
+		if (!t || b->f[i].bit_size)
+			continue;
+		if (mnt < 0 && !strcmp(t, "mntns_id") && b->f[i].size == 8)
+			mnt = (int)i;
+		if (net < 0 && !strcmp(t, "netns_id") &&
+		    (b->f[i].size == 8 || b->f[i].size == 4))
+			net = (int)i;
+		if (!strcmp(b->f[i].name, "k8s"))
+			return 0; /* the gadget has its own */
+	}
+	if (mnt < 0 && net < 0)
+		return 0;
+	parent = add_field(b, NULL, "k8s", -1, 0, FK_CONTAINER);
+	if (parent < 0)
+		return -1;
+	b->f[parent].container = true;
+	for (j = 0; j < sizeof(parts) / sizeof(parts[0]); j++) {
+		int d = add_field(b, "k8s", parts[j].key, parent, 1, FK_K8S);
+
+		if (d < 0)
+			return -1;
+		b->f[d].size = mnt >= 0 ? 8 : 0;
+		b->f[d].off = mnt >= 0 ? b->f[mnt].off : 0;
+		b->f[d].netns_off = net >= 0 ? b->f[net].off : 0;
+		b->f[d].netns_size = net >= 0 ? (__u8)b->f[net].size : 0;
+		b->f[d].info = parts[j].info;
+		b->f[d].description = strdup(parts[j].description);
+		b->f[d].alias = strdup(b->f[d].name);
+		if (!b->f[d].description || !b->f[d].alias)
+			return error_set(b->err, ENOMEM, "fields");
+		b->f[d].order = parts[j].order;
+		if (parts[j].order <= -27) {
+			b->f[d].envs = 1u << FIELDSET_KUBERNETES;
+			b->bi[d].tmpl =
+				parts[j].info == K8S_NODE      ? "node" :
+				parts[j].info == K8S_NAMESPACE ? "namespace" :
+				parts[j].info == K8S_PODNAME   ? "podname" :
+								 "containername";
+		} else {
+			b->bi[d].type_hidden = true;
+		}
+	}
+	return 0;
+}
+
 void fieldset_set_containers(struct fieldset *fs, struct containers *c)
 {
 	fs->containers = c;
@@ -1325,7 +1405,7 @@ void fieldset_set_containers(struct fieldset *fs, struct containers *c)
 bool fieldset_has_runtime(const struct fieldset *fs)
 {
 	for (size_t i = 0; i < fs->n; i++)
-		if (fs->f[i].kind == FK_RUNTIME)
+		if (fs->f[i].kind == FK_RUNTIME || fs->f[i].kind == FK_K8S)
 			return true;
 	return false;
 }
@@ -1353,12 +1433,18 @@ int fieldset_new(const struct btf *btf, __u32 type_id,
 	r = walk_struct(&b, id, 0, NULL, -1, 0, 0);
 	if (!r)
 		r = add_runtime_fields(&b);
+	if (!r)
+		r = add_k8s_fields(&b);
 	/* from here on fs owns the fields; b.f only aliases them */
 	fs->f = b.f;
 	fs->n = b.n;
 	if (r < 0)
 		goto err_fs;
 	fs->event_size = t->size;
+	fs->k8s = -1;
+	for (size_t i = 0; i < fs->n && fs->k8s < 0; i++)
+		if (fs->f[i].kind == FK_K8S)
+			fs->k8s = (int)i;
 	fs->boot_to_real_ns = boot_to_real_offset();
 	if (validate_metadata(&b, fs) < 0)
 		goto err_fs;
@@ -1389,9 +1475,11 @@ int fieldset_new(const struct btf *btf, __u32 type_id,
 		if (f->maxwidth >= 0 && f->maxwidth < f->width)
 			f->maxwidth = f->width;
 		f->max_text = max_text(f);
-		f->json_string = !f->container && f->kind != FK_UINT &&
-				 f->kind != FK_SINT && f->kind != FK_BOOL &&
-				 f->kind != FK_FLOAT && f->kind != FK_INTARRAY;
+		f->json_string =
+			!f->container && f->kind != FK_UINT &&
+			f->kind != FK_SINT && f->kind != FK_BOOL &&
+			f->kind != FK_FLOAT && f->kind != FK_INTARRAY &&
+			!(f->kind == FK_K8S && f->info == K8S_HOSTNETWORK);
 		/* worst case: every byte escaped as \u00XX, plus quotes */
 		f->max_json = f->json_string ? f->max_text * 6 + 2 :
 					       f->max_text + 2;
@@ -1953,6 +2041,67 @@ static size_t fmt_file_flags(char *buf, __u64 fl)
 	return n;
 }
 
+/* The pod of ev as FK_K8S field f finds it: by the mount namespace's
+ * container, else by the network namespace. */
+static const struct pod_info *k8s_pod(const struct fieldset *fs,
+				      const struct field *f, const void *ev,
+				      const char **container)
+{
+	const struct container_info *ci = NULL;
+	__u64 netns = 0;
+
+	*container = "";
+	if (!fs->containers)
+		return NULL;
+	if (f->size)
+		ci = containers_lookup(fs->containers, field_u64(f, ev));
+	if (ci && ci->pod.name[0]) {
+		*container = ci->pod.container;
+		return &ci->pod;
+	}
+	if (!f->netns_size)
+		return NULL;
+	memcpy(&netns, (const char *)ev + f->netns_off, f->netns_size);
+	return containers_pod_of_netns(fs->containers, netns, container);
+}
+
+const struct pod_info *fieldset_pod(const struct fieldset *fs, const void *ev,
+				    const char **container)
+{
+	*container = "";
+	if (fs->k8s < 0)
+		return NULL;
+	return k8s_pod(fs, &fs->f[fs->k8s], ev, container);
+}
+
+/* What an FK_K8S field shows for ev ("" outside pods). */
+static const char *k8s_text(const struct fieldset *fs, const struct field *f,
+			    const void *ev)
+{
+	const struct pod_info *pod;
+	const char *container;
+
+	if (f->info == K8S_NODE)
+		return fs->containers ? containers_node(fs->containers) : "";
+	pod = k8s_pod(fs, f, ev, &container);
+	switch (f->info) {
+	case K8S_NAMESPACE:
+		return pod ? pod->namespace : "";
+	case K8S_PODNAME:
+		return pod ? pod->name : "";
+	case K8S_CONTAINERNAME:
+		return container;
+	case K8S_HOSTNETWORK:
+		return pod && pod->hostnetwork ? "true" : "false";
+	case K8S_PODLABELS:
+		return pod ? pod->labels : "";
+	case K8S_PODUID:
+		return pod ? pod->uid : "";
+	default:
+		return "";
+	}
+}
+
 size_t field_text(struct render_ctx *rc, const struct field *f, const void *ev,
 		  char *buf)
 {
@@ -2143,6 +2292,10 @@ size_t field_text(struct render_ctx *rc, const struct field *f, const void *ev,
 		n = put(buf, s, strnlen(s, f->max_text));
 		break;
 	}
+	case FK_K8S:
+		s = k8s_text(rc->fs, f, ev);
+		n = put(buf, s, strnlen(s, f->max_text));
+		break;
 	}
 	buf[n] = '\0';
 	return n;
