@@ -30,13 +30,14 @@ BPFCFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	     -Igadget/include -I$(BUILD)/include
 
 LIB_SRC    := $(wildcard common/*.c oci/*.c metadata/*.c) \
-	      $(filter-out runner/main.c,$(wildcard runner/*.c))
+	      $(wildcard runner/engine/*.c) \
+	      $(filter-out runner/cli/main.c,$(wildcard runner/cli/*.c))
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 # The runner's own eBPF programs, embedded in it as libbpf skeletons.
-RUNNER_BPF := $(wildcard runner/bpf/*.bpf.c)
-SKELS      := $(RUNNER_BPF:runner/bpf/%.bpf.c=$(BUILD)/gen/%.skel.h)
+RUNNER_BPF := $(wildcard runner/engine/bpf/*.bpf.c)
+SKELS      := $(RUNNER_BPF:runner/engine/bpf/%.bpf.c=$(BUILD)/gen/%.skel.h)
 GADGETS    := $(patsubst %/program.bpf.c,%,$(wildcard gadget/*/program.bpf.c examples/*/program.bpf.c tests/fixtures/*/program.bpf.c))
 GADGET_OBJ := $(GADGETS:%=$(BUILD)/%/program.bpf.o)
 
@@ -52,13 +53,13 @@ $(BUILD)/obj/%.o: %.c
 	$(CC) $(CFLAGS) -I$(BUILD)/gen $(PKG_CFLAGS) -MMD -MP -c $< -o $@
 
 # A source may include a skeleton: make them first (-MMD then tracks them).
-$(LIB_OBJ) $(BUILD)/obj/runner/main.o: | $(SKELS)
+$(LIB_OBJ) $(BUILD)/obj/runner/cli/main.o: | $(SKELS)
 
 $(BUILD)/librunner.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/runner: $(BUILD)/obj/runner/main.o $(BUILD)/librunner.a
+$(BUILD)/runner: $(BUILD)/obj/runner/cli/main.o $(BUILD)/librunner.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/librunner.a
@@ -72,7 +73,7 @@ $(BUILD)/include/vmlinux.h:
 	mv $@.tmp $@
 
 # DWARF is stripped (BTF stays): the skeleton embeds the object.
-$(BUILD)/bpf/%.bpf.o: runner/bpf/%.bpf.c $(wildcard runner/bpf/*.h) $(BUILD)/include/vmlinux.h
+$(BUILD)/bpf/%.bpf.o: runner/engine/bpf/%.bpf.c $(wildcard runner/engine/bpf/*.h) $(BUILD)/include/vmlinux.h
 	@mkdir -p $(dir $@)
 	$(CLANG) $(BPFCFLAGS) -I. -c $< -o $@.tmp
 	$(LLVM_STRIP) -g $@.tmp -o $@
@@ -150,4 +151,4 @@ format-check:
 clean:
 	rm -rf $(BUILD)
 
--include $(LIB_OBJ:.o=.d) $(BUILD)/obj/runner/main.d $(FUZZ_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(BUILD)/obj/runner/cli/main.d $(FUZZ_OBJ:.o=.d)

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-/* runner/containers.c against a fake /proc and fake runtime state. */
+/* runner/engine/containers.c against a fake /proc and fake runtime state. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,8 +12,8 @@
 #include <cmocka.h>
 
 #include "common/fileutil.h"
-#include "runner/bpf/containers.h"
-#include "runner/containers.h"
+#include "runner/engine/bpf/containers.h"
+#include "runner/engine/containers.h"
 
 #define PODMAN_ID \
 	"3f1a2b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * runner/fields.c: the field list built from BTF (made here with
+ * runner/engine/fields.c: the field list built from BTF (made here with
  * btf__add_*(), no kernel needed) and gadget.yaml, selection, and the text
  * of every kind of value.
  */
@@ -17,7 +17,7 @@
 #include <cmocka.h>
 
 #include "metadata/metadata.h"
-#include "runner/fields_internal.h"
+#include "runner/engine/fields_internal.h"
 #include "fixture_event.h"
 
 struct fx {

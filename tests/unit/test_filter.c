@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-/* runner/filter.c: the -F grammar, comparisons by type, and its errors. */
+/* runner/engine/filter.c: the -F grammar, comparisons by type, and its errors. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,8 +12,8 @@
 #include <cmocka.h>
 
 #include "metadata/metadata.h"
-#include "runner/fields.h"
-#include "runner/filter.h"
+#include "runner/engine/fields.h"
+#include "runner/engine/filter.h"
 #include "fixture_event.h"
 
 struct fx {

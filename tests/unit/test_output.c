@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * runner/output.c: exact JSON lines, columns with cuts and alignment,
+ * runner/engine/output.c: exact JSON lines, columns with cuts and alignment,
  * pretty JSON, YAML, terminal scaling, batching and write errors.  Output
  * goes to a memfd that the tests read back.
  */
@@ -21,8 +21,8 @@
 #include <cmocka.h>
 
 #include "metadata/metadata.h"
-#include "runner/fields_internal.h"
-#include "runner/output.h"
+#include "runner/engine/fields_internal.h"
+#include "runner/engine/output.h"
 #include "fixture_event.h"
 
 struct fx {

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 
 #include "oci/store.h"
-#include "runner/common.h"
+#include "runner/cli/common.h"
 
 const char *runner_store_dir(const char *flag_value)
 {

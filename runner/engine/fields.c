@@ -24,9 +24,9 @@
 
 #include "common/cleanup.h"
 #include "metadata/metadata.h"
-#include "runner/enrich.h"
-#include "runner/containers.h"
-#include "runner/fields_internal.h"
+#include "runner/engine/enrich.h"
+#include "runner/engine/containers.h"
+#include "runner/engine/fields_internal.h"
 
 #define MAX_DEPTH 16
 

@@ -4,10 +4,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "runner/cmd_image.h"
-#include "runner/cmd_login.h"
-#include "runner/cmd_run.h"
-#include "runner/common.h"
+#include "runner/cli/cmd_image.h"
+#include "runner/cli/cmd_login.h"
+#include "runner/cli/cmd_run.h"
+#include "runner/cli/common.h"
 
 #include "common/version.h"
 

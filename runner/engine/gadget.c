@@ -13,8 +13,8 @@
 #include <bpf/libbpf.h>
 
 #include "common/cleanup.h"
-#include "runner/gadget.h"
-#include "runner/netns.h"
+#include "runner/engine/gadget.h"
+#include "runner/engine/netns.h"
 
 #define TRACER_PREFIX "gadget_tracer_"
 #define SNAPSHOTTER_PREFIX "gadget_snapshotter_"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR Apache-2.0 */
 /*
- * The runner's own eBPF program (containers.bpf.c) and runner/containers.c
+ * The runner's own eBPF program (containers.bpf.c) and runner/engine/containers.c
  * share this: what the kernel tells about the first exec it sees in a
  * mount namespace.
  */

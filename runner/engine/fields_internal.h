@@ -16,7 +16,7 @@
 #include <string.h>
 #include <linux/types.h>
 
-#include "runner/fields.h"
+#include "runner/engine/fields.h"
 
 enum field_kind {
 	FK_CONTAINER, /* nested struct: a JSON object, no column */

@@ -17,7 +17,7 @@
 #include <bpf/bpf.h>
 
 #include "common/cleanup.h"
-#include "runner/netns.h"
+#include "runner/engine/netns.h"
 
 #define MAX_PROGS 8
 

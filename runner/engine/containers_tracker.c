@@ -7,7 +7,7 @@
 
 #include <bpf/libbpf.h>
 
-#include "runner/containers_tracker.h"
+#include "runner/engine/containers_tracker.h"
 
 #include "containers.skel.h"
 

@@ -17,8 +17,8 @@
 
 #include "common/cleanup.h"
 #include "common/fileutil.h"
-#include "runner/containers.h"
-#include "runner/pods.h"
+#include "runner/engine/containers.h"
+#include "runner/engine/pods.h"
 
 #define MAX_DIRS 16
 #define INDEX_SLOTS 4096 /* a power of two */
@@ -55,8 +55,8 @@ static const char *const default_bundle_dirs[] = {
 
 /* snprintf() that may cut (paths and names longer than their buffers
  * are cut, then not found). */
-__attribute__((format(printf, 3, 4))) static void
-pfmt(char *buf, size_t size, const char *f, ...)
+__attribute__((format(printf, 3, 4))) static void pfmt(char *buf, size_t size,
+						       const char *f, ...)
 {
 	va_list ap;
 
@@ -94,7 +94,7 @@ struct pods *pods_new(const char *root)
 	if (!p)
 		return NULL;
 	pfmt(p->root, sizeof(p->root), "%s",
-		 root && strcmp(root, "/") ? root : "");
+	     root && strcmp(root, "/") ? root : "");
 	if (node && *node)
 		pfmt(p->node, sizeof(p->node), "%s", node);
 	else if (gethostname(p->node, sizeof(p->node) - 1))
@@ -229,17 +229,17 @@ static int find_bundle(struct pods *p, unsigned int pid, const char *id,
 	if (pid && !bundle_from_parent(p, pid, id, out, size))
 		return 0;
 	for (i = 0; i < p->n_bundle_dirs; i++) {
-		pfmt(path, sizeof(path), "%s/%s/config.json",
-			 p->bundle_dirs[i], id);
+		pfmt(path, sizeof(path), "%s/%s/config.json", p->bundle_dirs[i],
+		     id);
 		if (exists(p, path)) {
 			pfmt(out, size, "%s/%s", p->bundle_dirs[i], id);
 			return 0;
 		}
 		pfmt(path, sizeof(path), "%s/%s/userdata/config.json",
-			 p->bundle_dirs[i], id);
+		     p->bundle_dirs[i], id);
 		if (exists(p, path)) {
 			pfmt(out, size, "%s/%s/userdata", p->bundle_dirs[i],
-				 id);
+			     id);
 			return 0;
 		}
 	}
@@ -271,8 +271,8 @@ static void format_labels(json_t *labels, char *buf, size_t size)
 	}
 	qsort(keys, n, sizeof(*keys), cmp_str);
 	for (i = 0; i < n; i++) {
-		const char *val = json_string_value(json_object_get(labels,
-								    keys[i]));
+		const char *val =
+			json_string_value(json_object_get(labels, keys[i]));
 		size_t need = strlen(keys[i]) + 1 + strlen(val) + (len ? 1 : 0);
 
 		if (len + need >= size)
@@ -378,9 +378,9 @@ static void sandbox_labels(struct pods *p, const char *bundle, const char *id,
 	if (!sandbox_id[0] || pi->labels[0] ||
 	    !names_bundle(bundle, id, &dir_end))
 		return;
-	pfmt(path, sizeof(path), "%.*s/%s%s/config.json", (int)dir_end,
-		 bundle, sandbox_id,
-		 strlen(bundle) - dir_end > strlen(id) + 1 ? "/userdata" : "");
+	pfmt(path, sizeof(path), "%.*s/%s%s/config.json", (int)dir_end, bundle,
+	     sandbox_id,
+	     strlen(bundle) - dir_end > strlen(id) + 1 ? "/userdata" : "");
 	spec = load_json(p, path);
 	crio_labels(json_object_get(spec, "annotations"), pi);
 	json_decref(spec);
@@ -416,7 +416,7 @@ static int docker_dir(struct pods *p, json_t *spec, const char *id, char *out,
 		char path[PATH_LEN];
 
 		pfmt(path, sizeof(path), "%s/%s/config.v2.json",
-			 p->docker_dirs[i], id);
+		     p->docker_dirs[i], id);
 		if (exists(p, path)) {
 			pfmt(out, size, "%s/%s", p->docker_dirs[i], id);
 			return 0;
@@ -477,7 +477,8 @@ static void from_docker(struct pods *p, json_t *spec, struct container_info *ci)
 	if ((v = ann(labels, "io.kubernetes.docker.type")))
 		pi->sandbox = !strcmp(v, "podsandbox");
 	if (!pi->sandbox)
-		COPY(pi->container, ann(labels, "io.kubernetes.container.name"));
+		COPY(pi->container,
+		     ann(labels, "io.kubernetes.container.name"));
 	if (name)
 		from_docker_name(name, pi);
 	if (pi->name[0] && pi->sandbox) {
@@ -488,7 +489,7 @@ static void from_docker(struct pods *p, json_t *spec, struct container_info *ci)
 		json_t *sb;
 
 		pfmt(path, sizeof(path), "%.*s/%s/config.v2.json",
-			 (int)(strrchr(dir, '/') - dir), dir, sid);
+		     (int)(strrchr(dir, '/') - dir), dir, sid);
 		sb = load_json(p, path);
 		format_labels(json_object_get(json_object_get(sb, "Config"),
 					      "Labels"),

@@ -25,8 +25,8 @@
 #include "metadata/metadata.h"
 #include "oci/ref.h"
 #include "oci/store.h"
-#include "runner/build.h"
-#include "runner/common.h"
+#include "runner/cli/build.h"
+#include "runner/cli/common.h"
 
 #include "common/version.h"
 #define BUILDER_VERSION "runner-" RUNNER_VERSION

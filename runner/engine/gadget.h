@@ -13,7 +13,7 @@
 #include <linux/types.h>
 
 #include "common/error.h"
-#include "runner/host.h"
+#include "runner/engine/host.h"
 
 struct btf;
 struct gadget;

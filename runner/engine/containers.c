@@ -13,9 +13,9 @@
 
 #include "common/cleanup.h"
 #include "common/fileutil.h"
-#include "runner/bpf/containers.h"
-#include "runner/containers.h"
-#include "runner/containers_tracker.h"
+#include "runner/engine/bpf/containers.h"
+#include "runner/engine/containers.h"
+#include "runner/engine/containers_tracker.h"
 
 #define NBUCKETS 1024
 /* "/" + name, per cgroup level of a note */

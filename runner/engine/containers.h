@@ -2,7 +2,7 @@
 /*
  * Which container a mount namespace belongs to.
  *
- * An exec hook in the kernel (runner/containers_tracker.h) tells the
+ * An exec hook in the kernel (runner/engine/containers_tracker.h) tells the
  * runner the cgroup of the first exec in each mount namespace, and again
  * when the kernel gives a freed namespace number to a new namespace: the
  * container id comes from the cgroup's names, its name and image from
@@ -22,7 +22,7 @@
 #include <linux/types.h>
 
 #include "common/error.h"
-#include "runner/pods.h"
+#include "runner/engine/pods.h"
 
 struct containers;
 struct containers_note;

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runner/k8s_select.h"
-#include "runner/pods.h"
+#include "runner/engine/k8s_select.h"
+#include "runner/engine/pods.h"
 
 #define MAX_VALUES 32
 
@@ -41,8 +41,8 @@ int k8s_select_add(struct k8s_select **s, enum k8s_select_key key,
 			return error_set(err, 0, "bad value '%s'", value);
 		if (key == K8S_SELECT_LABELS &&
 		    (!memchr(p, '=', len) || *p == '='))
-			return error_set(err, 0,
-					 "'%.*s': want key=value", (int)len, p);
+			return error_set(err, 0, "'%.*s': want key=value",
+					 (int)len, p);
 		if ((*s)->n[key] == MAX_VALUES)
 			return error_set(err, 0, "more than %d values",
 					 MAX_VALUES);
@@ -86,8 +86,8 @@ bool k8s_select_match(const struct k8s_select *s, const struct pod_info *pod,
 		return true;
 	if (!pod)
 		return false;
-	if (!any_of(s->values[K8S_SELECT_NAMESPACE],
-		    s->n[K8S_SELECT_NAMESPACE], pod->namespace) ||
+	if (!any_of(s->values[K8S_SELECT_NAMESPACE], s->n[K8S_SELECT_NAMESPACE],
+		    pod->namespace) ||
 	    !any_of(s->values[K8S_SELECT_PODNAME], s->n[K8S_SELECT_PODNAME],
 		    pod->name) ||
 	    !any_of(s->values[K8S_SELECT_CONTAINERNAME],

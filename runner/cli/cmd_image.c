@@ -22,9 +22,9 @@
 #include "oci/registry.h"
 #include "oci/store.h"
 #include "oci/transfer.h"
-#include "runner/build.h"
-#include "runner/cmd_image.h"
-#include "runner/common.h"
+#include "runner/cli/build.h"
+#include "runner/cli/cmd_image.h"
+#include "runner/cli/common.h"
 
 enum {
 	OPT_STORE = 0x100,

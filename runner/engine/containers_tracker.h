@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The runner's exec hook (runner/bpf/containers.bpf.c, embedded as a
+ * The runner's exec hook (runner/engine/bpf/containers.bpf.c, embedded as a
  * libbpf skeleton): at the first exec it sees in a mount namespace, the
  * kernel tells which cgroup the exec'ing process is in.
  */
@@ -8,7 +8,7 @@
 #define RUNNER_CONTAINERS_TRACKER_H
 
 #include "common/error.h"
-#include "runner/bpf/containers.h"
+#include "runner/engine/bpf/containers.h"
 
 struct containers_tracker;
 

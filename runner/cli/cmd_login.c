@@ -17,9 +17,9 @@
 #include "common/cleanup.h"
 #include "oci/auth.h"
 #include "oci/registry.h"
-#include "runner/cmd_image.h"
-#include "runner/cmd_login.h"
-#include "runner/common.h"
+#include "runner/cli/cmd_image.h"
+#include "runner/cli/cmd_login.h"
+#include "runner/cli/common.h"
 
 #define MAX_SECRET 4096
 

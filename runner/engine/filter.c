@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "common/cleanup.h"
-#include "runner/fields_internal.h"
-#include "runner/filter.h"
+#include "runner/engine/fields_internal.h"
+#include "runner/engine/filter.h"
 
 enum filter_op {
 	OP_EQ,

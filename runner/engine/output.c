@@ -19,8 +19,8 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
-#include "runner/fields_internal.h"
-#include "runner/output.h"
+#include "runner/engine/fields_internal.h"
+#include "runner/engine/output.h"
 
 #define OUT_THRESHOLD (256 * 1024) /* write once this much is buffered */
 #define ELLIPSIS "\xe2\x80\xa6" /* U+2026, one column wide */

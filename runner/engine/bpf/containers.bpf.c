@@ -16,7 +16,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 
-#include "runner/bpf/containers.h"
+#include "runner/engine/bpf/containers.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
