@@ -171,30 +171,49 @@ static bool names_bundle(const char *path, const char *id, size_t *dir_end)
 	return true;
 }
 
+/* Is there a bundle of container id in folder dir?  Then its path. */
+static bool bundle_in(const struct pods *p, const char *dir, const char *id,
+		      char *out, size_t size)
+{
+	char path[PATH_LEN];
+
+	pfmt(path, sizeof(path), "%s/%s/config.json", dir, id);
+	if (exists(p, path)) {
+		pfmt(out, size, "%s/%s", dir, id);
+		return true;
+	}
+	pfmt(path, sizeof(path), "%s/%s/userdata/config.json", dir, id);
+	if (exists(p, path)) {
+		pfmt(out, size, "%s/%s/userdata", dir, id);
+		return true;
+	}
+	return false;
+}
+
 /*
- * The bundle of the container whose process is pid: its parent is conmon
- * (podman, CRI-O), which names it with -b, or a containerd shim, which
- * runs in it.
+ * Learn the folder of bundles from the runtime process that started pid:
+ * conmon (podman, CRI-O) names its bundle with -b; a containerd shim runs
+ * in its bundle, which is the pod sandbox's when the shim serves a whole
+ * pod (containerd's CRI plugin groups them), next to the container's.
  */
-static int bundle_from_parent(struct pods *p, unsigned int pid, const char *id,
-			      char *out, size_t size)
+static void learn_from_parent(struct pods *p, unsigned int pid, const char *id)
 {
 	cleanup_free char *stat = NULL, *cmd = NULL;
-	char path[PATH_LEN], *s;
+	char path[PATH_LEN], dir[PATH_LEN], found[PATH_LEN], *s;
 	unsigned int ppid = 0;
-	size_t len = 0, off, dir_end;
+	size_t len = 0, off;
 	ssize_t n;
 
 	pfmt(path, sizeof(path), "%s/proc/%u/stat", p->root, pid);
 	if (read_file(path, &stat, NULL, NULL))
-		return -1;
+		return;
 	s = strrchr(stat, ')');
 	if (!s || sscanf(s + 1, " %*c %u", &ppid) != 1 || ppid <= 1)
-		return -1;
+		return;
 	pfmt(path, sizeof(path), "%s/proc/%u/cmdline", p->root, ppid);
 	if (read_file(path, &cmd, &len, NULL))
-		return -1;
-	out[0] = '\0';
+		return;
+	dir[0] = '\0';
 	s = strrchr(cmd, '/');
 	if (!strcmp(s ? s + 1 : cmd, "conmon")) {
 		for (off = strlen(cmd) + 1; off < len;
@@ -203,46 +222,37 @@ static int bundle_from_parent(struct pods *p, unsigned int pid, const char *id,
 
 			if ((!strcmp(a, "-b") || !strcmp(a, "--bundle")) &&
 			    off + strlen(a) + 1 < len)
-				pfmt(out, size, "%s", a + strlen(a) + 1);
+				pfmt(dir, sizeof(dir), "%s", a + strlen(a) + 1);
 			else if (!strncmp(a, "--bundle=", 9))
-				pfmt(out, size, "%s", a + 9);
+				pfmt(dir, sizeof(dir), "%s", a + 9);
 		}
 	} else {
 		pfmt(path, sizeof(path), "%s/proc/%u/cwd", p->root, ppid);
-		n = readlink(path, out, size - 1);
-		out[n > 0 ? n : 0] = '\0';
+		n = readlink(path, dir, sizeof(dir) - 1);
+		dir[n > 0 ? n : 0] = '\0';
 	}
-	if (!out[0] || !names_bundle(out, id, &dir_end))
-		return -1;
-	pfmt(path, sizeof(path), "%.*s", (int)dir_end, out);
-	learn(p->bundle_dirs, &p->n_bundle_dirs, path);
-	return 0;
+	len = strlen(dir);
+	if (len > 9 && !strcmp(dir + len - 9, "/userdata"))
+		dir[len - 9] = '\0';
+	s = strrchr(dir, '/');
+	if (!s || s == dir)
+		return;
+	*s = '\0';
+	if (bundle_in(p, dir, id, found, sizeof(found)))
+		learn(p->bundle_dirs, &p->n_bundle_dirs, dir);
 }
 
 /* The bundle folder (path on the host) of container id; 0 if found. */
 static int find_bundle(struct pods *p, unsigned int pid, const char *id,
 		       char *out, size_t size)
 {
-	char path[PATH_LEN];
 	size_t i;
 
-	if (pid && !bundle_from_parent(p, pid, id, out, size))
-		return 0;
-	for (i = 0; i < p->n_bundle_dirs; i++) {
-		pfmt(path, sizeof(path), "%s/%s/config.json", p->bundle_dirs[i],
-		     id);
-		if (exists(p, path)) {
-			pfmt(out, size, "%s/%s", p->bundle_dirs[i], id);
+	if (pid)
+		learn_from_parent(p, pid, id);
+	for (i = 0; i < p->n_bundle_dirs; i++)
+		if (bundle_in(p, p->bundle_dirs[i], id, out, size))
 			return 0;
-		}
-		pfmt(path, sizeof(path), "%s/%s/userdata/config.json",
-		     p->bundle_dirs[i], id);
-		if (exists(p, path)) {
-			pfmt(out, size, "%s/%s/userdata", p->bundle_dirs[i],
-			     id);
-			return 0;
-		}
-	}
 	return -1;
 }
 
