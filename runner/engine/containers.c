@@ -455,10 +455,9 @@ const char *containers_node(const struct containers *c)
 }
 
 const struct pod_info *containers_pod_of_netns(const struct containers *c,
-					       __u64 netns,
-					       const char **container)
+					       __u64 netns)
 {
-	return pods_by_netns(c->pods, netns, container);
+	return pods_by_netns(c->pods, netns);
 }
 
 int containers_scan(struct containers *c, struct error **err)

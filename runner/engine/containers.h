@@ -66,11 +66,9 @@ const struct container_info *containers_lookup(struct containers *c,
 					       __u64 mntns);
 /* The node's name (k8s.node). */
 const char *containers_node(const struct containers *c);
-/* The pod whose network namespace is netns, and its one application
- * container's name (see pods_by_netns()); NULL if none. */
+/* The pod whose network namespace is netns; NULL if none. */
 const struct pod_info *containers_pod_of_netns(const struct containers *c,
-					       __u64 netns,
-					       const char **container);
+					       __u64 netns);
 /* Parse one /proc/<pid>/cgroup text (or a cgroup path): runtime and id;
  * 0 if found. */
 int containers_parse_cgroup(const char *text, char runtime[16], char id[65]);

@@ -2062,7 +2062,7 @@ static const struct pod_info *k8s_pod(const struct fieldset *fs,
 	if (!f->netns_size)
 		return NULL;
 	memcpy(&netns, (const char *)ev + f->netns_off, f->netns_size);
-	return containers_pod_of_netns(fs->containers, netns, container);
+	return containers_pod_of_netns(fs->containers, netns);
 }
 
 const struct pod_info *fieldset_pod(const struct fieldset *fs, const void *ev,

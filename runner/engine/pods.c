@@ -28,8 +28,6 @@
 struct netns_slot {
 	__u64 netns; /* 0: free */
 	const struct pod_info *pod;
-	const char *container; /* the one application container's name */
-	unsigned int apps; /* application containers in the namespace */
 };
 
 struct pods {
@@ -396,31 +394,34 @@ static void sandbox_labels(struct pods *p, const char *bundle, const char *id,
 	json_decref(spec);
 }
 
-/* docker's containers/<id> folder, from the bind mount of /etc/hostname
- * (docker keeps it there, whatever its data root). */
+/*
+ * docker's containers/<id> folder.  The bind mount of /etc/hostname comes
+ * from a containers/ folder, whatever the data root: this container's, or
+ * the one whose network it joined (a pod's sandbox).
+ */
 static int docker_dir(struct pods *p, json_t *spec, const char *id, char *out,
 		      size_t size)
 {
 	json_t *m;
-	size_t i, dir_end;
+	size_t i;
 
 	json_array_foreach (json_object_get(spec, "mounts"), i, m) {
 		const char *dst =
 			json_string_value(json_object_get(m, "destination"));
 		const char *src =
 			json_string_value(json_object_get(m, "source"));
-		char dir[PATH_LEN];
+		char dir[PATH_LEN], *s;
 
 		if (!dst || !src || strcmp(dst, "/etc/hostname"))
 			continue;
-		pfmt(out, size, "%s", src);
-		if (strrchr(out, '/'))
-			*strrchr(out, '/') = '\0';
-		if (!names_bundle(out, id, &dir_end))
-			return -1;
-		pfmt(dir, sizeof(dir), "%.*s", (int)dir_end, out);
-		learn(p->docker_dirs, &p->n_docker_dirs, dir);
-		return 0;
+		pfmt(dir, sizeof(dir), "%s", src);
+		for (int up = 0; up < 2;
+		     up++) /* .../containers/<id>/hostname */
+			if ((s = strrchr(dir, '/')) && s != dir)
+				*s = '\0';
+		pfmt(out, size, "%s/%s/config.v2.json", dir, id);
+		if (exists(p, out))
+			learn(p->docker_dirs, &p->n_docker_dirs, dir);
 	}
 	for (i = 0; i < p->n_docker_dirs; i++) {
 		char path[PATH_LEN];
@@ -594,20 +595,14 @@ void pods_index_add(struct pods *p, const struct container_info *ci)
 		/* the sandbox names the pod; a container may come first */
 		if (!s->pod || pi->sandbox)
 			s->pod = pi;
-		if (!pi->sandbox && s->container != pi->container) {
-			s->apps++;
-			s->container = pi->container;
-		}
 		return;
 	}
 }
 
-const struct pod_info *pods_by_netns(const struct pods *p, __u64 netns,
-				     const char **container)
+const struct pod_info *pods_by_netns(const struct pods *p, __u64 netns)
 {
 	size_t i;
 
-	*container = "";
 	if (!netns)
 		return NULL;
 	for (i = slot_of(netns);; i = (i + 1) & (INDEX_SLOTS - 1)) {
@@ -618,10 +613,6 @@ const struct pod_info *pods_by_netns(const struct pods *p, __u64 netns,
 		if (s->netns != netns)
 			continue;
 		/* an entry may have been reused for another namespace since */
-		if (s->pod->netns != netns)
-			return NULL;
-		if (s->apps == 1)
-			*container = s->container;
-		return s->pod;
+		return s->pod->netns == netns ? s->pod : NULL;
 	}
 }

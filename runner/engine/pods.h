@@ -64,11 +64,10 @@ void pods_index_reset(struct pods *p);
  * until the next pods_index_reset(). */
 void pods_index_add(struct pods *p, const struct container_info *ci);
 /*
- * The pod whose network namespace is netns (never the host's), or NULL;
- * *container: its one application container's name ("" when it has none
- * or several).
+ * The pod whose network namespace is netns (never the host's), or NULL.
+ * The namespace is the pod's, not one container's: traffic found by it
+ * has no container name.
  */
-const struct pod_info *pods_by_netns(const struct pods *p, __u64 netns,
-				     const char **container);
+const struct pod_info *pods_by_netns(const struct pods *p, __u64 netns);
 
 #endif

@@ -166,7 +166,7 @@ static int setup(void **state)
 	link_to("proc/30/cwd", "/dexec/moby/" DK_APP);
 	PUT("dexec/moby/" DK_APP "/config.json",
 	    "{\"mounts\":[{\"destination\":\"/etc/hostname\",\"source\":"
-	    "\"/ddata/containers/" DK_APP "/hostname\"}]}");
+	    "\"/ddata/containers/" DK_SB "/hostname\"}]}");
 	PUT("ddata/containers/" DK_APP "/config.v2.json",
 	    "{\"Name\":\"/k8s_api_backend-7_prod_u-dk_0\",\"Config\":{"
 	    "\"Image\":\"registry/api:1\",\"Labels\":{"
@@ -304,44 +304,33 @@ static void hostnetwork__host_netns__not_indexed(void **state)
 {
 	struct pods *p = pods_new(root);
 	struct container_info c = info(HOSTNET, "");
-	const char *ctr;
-
 	(void)state;
 	pods_identify(p, 500, &c);
 	assert_string_equal(c.pod.container, "agent");
 	assert_true(c.pod.hostnetwork);
 	pods_index_add(p, &c);
-	assert_null(pods_by_netns(p, inode_of("proc/1/ns/net"), &ctr));
+	assert_null(pods_by_netns(p, inode_of("proc/1/ns/net")));
 	pods_free(p);
 }
 
-static void index__sandbox_and_apps__pod_and_single_container(void **state)
+static void index__sandbox_and_apps__the_pod(void **state)
 {
 	struct pods *p = pods_new(root);
 	struct container_info sb = info(SB, ""), app = info(APP, ""),
 			      side = info(APP2, "");
-	const struct pod_info *pod;
-	const char *ctr;
 
 	(void)state;
 	pods_identify(p, 100, &sb);
 	pods_identify(p, 101, &app);
 	pods_identify(p, 102, &side);
 	pods_index_add(p, &app);
-	pods_index_add(p, &sb);
-	pod = pods_by_netns(p, sb.pod.netns, &ctr);
-	assert_ptr_equal(pod, &sb.pod);
-	assert_string_equal(ctr, "app");
-	pods_index_add(p, &app); /* again: still one */
-	pod = pods_by_netns(p, sb.pod.netns, &ctr);
-	assert_string_equal(ctr, "app");
+	assert_ptr_equal(pods_by_netns(p, sb.pod.netns), &app.pod);
+	pods_index_add(p, &sb); /* the sandbox names the pod */
 	pods_index_add(p, &side);
-	pod = pods_by_netns(p, sb.pod.netns, &ctr);
-	assert_string_equal(pod->name, "mypod");
-	assert_string_equal(ctr, ""); /* two: which one is unknown */
-	assert_null(pods_by_netns(p, 12345, &ctr));
+	assert_ptr_equal(pods_by_netns(p, sb.pod.netns), &sb.pod);
+	assert_null(pods_by_netns(p, 12345));
 	pods_index_reset(p);
-	assert_null(pods_by_netns(p, sb.pod.netns, &ctr));
+	assert_null(pods_by_netns(p, sb.pod.netns));
 	pods_free(p);
 }
 
@@ -387,19 +376,16 @@ static void select__lists_and_labels__all_must_match(void **state)
 	assert_false(k8s_select_match(s, &pod, "app"));
 	k8s_select_free(s);
 	s = NULL;
-	assert_int_equal(k8s_select_add(&s, K8S_SELECT_CONTAINERNAME, "app",
-					&err),
-			 0);
+	assert_int_equal(
+		k8s_select_add(&s, K8S_SELECT_CONTAINERNAME, "app", &err), 0);
 	assert_false(k8s_select_match(s, &pod, "sidecar"));
-	assert_int_not_equal(k8s_select_add(&s, K8S_SELECT_LABELS, "nokey",
-					    &err),
-			     0);
+	assert_int_not_equal(
+		k8s_select_add(&s, K8S_SELECT_LABELS, "nokey", &err), 0);
 	assert_non_null(strstr(error_msg(err), "want key=value"));
 	error_free(err);
 	err = NULL;
-	assert_int_not_equal(k8s_select_add(&s, K8S_SELECT_PODNAME, "a,,b",
-					    &err),
-			     0);
+	assert_int_not_equal(
+		k8s_select_add(&s, K8S_SELECT_PODNAME, "a,,b", &err), 0);
 	error_free(err);
 	k8s_select_free(s);
 }
@@ -415,8 +401,7 @@ int main(void)
 		cmocka_unit_test(docker__other_data_root__labels_name_image),
 		cmocka_unit_test(podman__kube_play__pod_from_hostname),
 		cmocka_unit_test(hostnetwork__host_netns__not_indexed),
-		cmocka_unit_test(
-			index__sandbox_and_apps__pod_and_single_container),
+		cmocka_unit_test(index__sandbox_and_apps__the_pod),
 		cmocka_unit_test(node__env_then_hostname),
 		cmocka_unit_test(select__lists_and_labels__all_must_match),
 	};
