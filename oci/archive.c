@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "common/cleanup.h"
+#include "common/json.h"
 #include "oci/archive.h"
 #include "oci/digest.h"
 #include "oci/manifest.h"
@@ -29,13 +30,6 @@
 
 #define COPY_CHUNK (64 * 1024)
 #define MAX_DEPTH 8
-
-static void json_decref_p(json_t **j)
-{
-	json_decref(*j);
-}
-
-#define cleanup_json __attribute__((cleanup(json_decref_p)))
 
 struct blob_list {
 	struct oci_descriptor *v; /* media_type, digest, size only */

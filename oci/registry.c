@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "common/cleanup.h"
+#include "common/json.h"
 #include "oci/auth.h"
 #include "oci/digest.h"
 #include "oci/manifest.h"
@@ -93,13 +94,6 @@ struct resp {
 	int64_t upload_pos;
 	struct error *sink_err;
 };
-
-static void json_decref_p(json_t **j)
-{
-	json_decref(*j);
-}
-
-#define cleanup_json __attribute__((cleanup(json_decref_p)))
 
 static void resp_clear(struct resp *r)
 {

@@ -17,14 +17,12 @@
 #include "common/cleanup.h"
 #include "oci/auth.h"
 #include "oci/registry.h"
-#include "runner/cli/cmd_image.h"
-#include "runner/cli/cmd_login.h"
-#include "runner/cli/common.h"
+#include "runner/cli/commands.h"
 
 #define MAX_SECRET 4096
 
 enum {
-	OPT_PASSWORD_STDIN = 0x100,
+	OPT_PASSWORD_STDIN = CLI_OPT_OWN,
 };
 
 static void free_secret(char *s)
@@ -89,175 +87,172 @@ static char *registry_host(const char *arg)
 	return strndup(p, n);
 }
 
-static void login_usage(FILE *f)
+struct login_state {
+	const char *user; /* -u */
+	bool from_stdin; /* --password-stdin */
+};
+
+static int login_option(void *state, int opt, const char *arg,
+			struct error **err)
 {
-	fputs("Usage: runner login REGISTRY [-u USER] [--password-stdin] "
-	      "[flags]\n"
-	      "\n"
-	      "Check credentials against REGISTRY and store them (mode 0600)\n"
-	      "in the auth file: --authfile, $REGISTRY_AUTH_FILE,\n"
-	      "$XDG_RUNTIME_DIR/containers/auth.json, or "
-	      "~/.docker/config.json.\n"
-	      "Without --password-stdin, asks on the terminal.\n"
-	      "\n"
-	      "FLAGS\n"
-	      "  -u, --username USER    user name\n"
-	      "      --password-stdin   read the password from stdin\n" IMAGE_REGISTRY_HELP
-	      "\n"
-	      "EXAMPLES\n"
-	      "  runner login ghcr.io -u me\n"
-	      "  echo \"$TOKEN\" | runner login ghcr.io -u me "
-	      "--password-stdin\n"
-	      "  runner login localhost:5000 -u test --password-stdin "
-	      "--authfile ./auth.json < pw\n",
-	      f);
+	struct login_state *s = state;
+
+	(void)err;
+	if (opt == 'u')
+		s->user = arg;
+	else
+		s->from_stdin = true;
+	return EXIT_OK;
 }
 
-int cmd_login(int argc, char **argv)
+/* The user name and the password, from the flags, stdin or the terminal. */
+static int login_credentials(const struct login_state *s, char **user,
+			     char **password, struct error **err)
 {
-	static const struct option opts[] = {
-		{ "username", required_argument, NULL, 'u' },
-		{ "password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN },
-		IMAGE_REGISTRY_OPTIONS,
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	cleanup_error struct error *err = NULL;
+	if (!s->from_stdin && !isatty(STDIN_FILENO))
+		return cli_error(err, EXIT_USAGE,
+				 "login: stdin is not a terminal: use "
+				 "--password-stdin");
+	if (!s->user && s->from_stdin)
+		return cli_error(err, EXIT_USAGE,
+				 "login: --password-stdin needs --username");
+	if (s->user) {
+		*user = strdup(s->user);
+		if (!*user)
+			return cli_error(err, EXIT_FAIL, "out of memory");
+	} else {
+		*user = prompt("Username: ", false);
+		if (!*user || !**user)
+			return cli_error(err, EXIT_USAGE,
+					 "login: no user name");
+	}
+	*password = s->from_stdin ? read_line(stdin) :
+				    prompt("Password: ", true);
+	if (!*password || !**password)
+		return cli_error(err, EXIT_USAGE, "login: empty password");
+	if (strlen(*password) > MAX_SECRET)
+		return cli_error(err, EXIT_USAGE, "login: password too long");
+	return EXIT_OK;
+}
+
+static int login_run(struct cli_ctx *ctx, void *state, struct error **err)
+{
 	cleanup_registry struct oci_registry *reg = NULL;
 	cleanup_free char *host = NULL;
 	cleanup_free char *user = NULL;
 	char tmp[] = "/tmp/runner-login-XXXXXX";
+	struct oci_registry_opts ro = ctx->registry;
 	char *password = NULL;
-	struct oci_registry_opts ro;
-	const char *write_to;
-	bool from_stdin = false;
-	int c, fd, rc = EXIT_FAIL;
+	int fd, rc;
 
-	image_registry_opts_init(&ro);
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "u:h", opts, NULL)) != -1) {
-		if (image_registry_option(&ro, c, optarg))
-			continue;
-		switch (c) {
-		case 'u':
-			free(user);
-			user = strdup(optarg);
-			break;
-		case OPT_PASSWORD_STDIN:
-			from_stdin = true;
-			break;
-		case 'h':
-			login_usage(stdout);
-			return EXIT_OK;
-		default:
-			return runner_msg(EXIT_USAGE, "login: bad usage (see "
-						      "`runner login --help`)");
-		}
-	}
-	if (argc - optind != 1)
-		return runner_msg(EXIT_USAGE, "login: want one REGISTRY (see "
-					      "`runner login --help`)");
-	write_to = ro.authfile;
-	host = registry_host(argv[optind]);
+	host = registry_host(ctx->argv[0]);
 	if (!host)
-		return runner_msg(EXIT_USAGE, "login: invalid registry '%s'",
-				  argv[optind]);
-	if (!from_stdin && !isatty(STDIN_FILENO))
-		return runner_msg(EXIT_USAGE,
-				  "login: stdin is not a terminal: use "
-				  "--password-stdin");
-	if (!user && from_stdin)
-		return runner_msg(EXIT_USAGE,
-				  "login: --password-stdin needs --username");
-	if (!user) {
-		user = prompt("Username: ", false);
-		if (!user || !*user)
-			return runner_msg(EXIT_USAGE, "login: no user name");
-	}
-	password = from_stdin ? read_line(stdin) : prompt("Password: ", true);
-	if (!password || !*password) {
-		free_secret(password);
-		return runner_msg(EXIT_USAGE, "login: empty password");
-	}
-	if (strlen(password) > MAX_SECRET) {
-		free_secret(password);
-		return runner_msg(EXIT_USAGE, "login: password too long");
-	}
+		return cli_error(err, EXIT_USAGE,
+				 "login: invalid registry '%s'", ctx->argv[0]);
+	rc = login_credentials(state, &user, &password, err);
+	if (rc)
+		goto out;
 
 	/* Check the credentials through a private, temporary auth file. */
 	fd = mkstemp(tmp);
 	if (fd < 0) {
-		free_secret(password);
-		return runner_msg(EXIT_FAIL, "login: create %s: %s", tmp,
-				  strerror(errno));
+		rc = cli_error(err, EXIT_FAIL, "login: create %s: %s", tmp,
+			       strerror(errno));
+		goto out;
 	}
 	close(fd);
 	unlink(tmp);
-	if (oci_auth_set(tmp, host, user, password, &err) < 0)
+	rc = EXIT_FAIL;
+	if (oci_auth_set(tmp, host, user, password, err) < 0)
 		goto out;
 	ro.authfile = tmp;
-	if (oci_registry_new(host, &ro, &reg, &err) < 0 ||
-	    oci_registry_ping(reg, &err) < 0)
+	if (oci_registry_new(host, &ro, &reg, err) < 0 ||
+	    oci_registry_ping(reg, err) < 0)
 		goto out;
-	if (oci_auth_set(write_to, host, user, password, &err) < 0)
+	if (oci_auth_set(ctx->registry.authfile, host, user, password, err) < 0)
 		goto out;
 	puts("Login Succeeded!");
 	rc = EXIT_OK;
 out:
 	unlink(tmp);
 	free_secret(password);
-	if (rc)
-		return runner_fail(err);
 	return rc;
 }
 
-static void logout_usage(FILE *f)
-{
-	fputs("Usage: runner logout REGISTRY [--authfile FILE]\n"
-	      "\n"
-	      "Remove the stored credentials for REGISTRY.\n"
-	      "\n"
-	      "EXAMPLES\n"
-	      "  runner logout ghcr.io\n"
-	      "  runner logout localhost:5000 --authfile ./auth.json\n",
-	      f);
-}
+static const struct option login_options[] = {
+	{ "username", required_argument, NULL, 'u' },
+	{ "password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN },
+	{ 0 },
+};
 
-int cmd_logout(int argc, char **argv)
+const struct cli_command cmd_login = {
+	.name = "login",
+	.summary = "store credentials for a registry",
+	.usage =
+		"Usage: runner login REGISTRY [-u USER] [--password-stdin] "
+		"[flags]\n"
+		"\n"
+		"Check credentials against REGISTRY and store them (mode 0600)\n"
+		"in the auth file: --authfile, $REGISTRY_AUTH_FILE,\n"
+		"$XDG_RUNTIME_DIR/containers/auth.json, or "
+		"~/.docker/config.json.\n"
+		"Without --password-stdin, asks on the terminal.\n"
+		"\n"
+		"FLAGS\n"
+		"  -u, --username USER    user name\n"
+		"      --password-stdin   read the password from stdin\n" CLI_REGISTRY_HELP
+		"\n"
+		"EXAMPLES\n"
+		"  runner login ghcr.io -u me\n"
+		"  echo \"$TOKEN\" | runner login ghcr.io -u me "
+		"--password-stdin\n"
+		"  runner login localhost:5000 -u test --password-stdin "
+		"--authfile ./auth.json < pw\n",
+	.short_opts = "u:",
+	.options = login_options,
+	.flags = CLI_REGISTRY,
+	.min_args = 1,
+	.max_args = 1,
+	.want = "want one REGISTRY",
+	.state_size = sizeof(struct login_state),
+	.option = login_option,
+	.run = login_run,
+};
+
+static int logout_run(struct cli_ctx *ctx, void *state, struct error **err)
 {
-	static const struct option opts[] = {
-		{ "authfile", required_argument, NULL, IMAGE_OPT_AUTHFILE },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	cleanup_error struct error *err = NULL;
 	cleanup_free char *host = NULL;
-	const char *authfile = NULL;
-	int c;
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case IMAGE_OPT_AUTHFILE:
-			authfile = optarg;
-			break;
-		case 'h':
-			logout_usage(stdout);
-			return EXIT_OK;
-		default:
-			return runner_msg(EXIT_USAGE,
-					  "logout: bad usage (see "
-					  "`runner logout --help`)");
-		}
-	}
-	if (argc - optind != 1)
-		return runner_msg(EXIT_USAGE, "logout: want one REGISTRY");
-	host = registry_host(argv[optind]);
+	(void)state;
+	host = registry_host(ctx->argv[0]);
 	if (!host)
-		return runner_msg(EXIT_USAGE, "logout: invalid registry '%s'",
-				  argv[optind]);
-	if (oci_auth_delete(authfile, host, &err) < 0)
-		return runner_fail(err);
+		return cli_error(err, EXIT_USAGE,
+				 "logout: invalid registry '%s'", ctx->argv[0]);
+	/* ctx->registry holds --authfile only: see logout_options */
+	if (oci_auth_delete(ctx->registry.authfile, host, err) < 0)
+		return EXIT_FAIL;
 	printf("Removed login credentials for %s\n", host);
 	return EXIT_OK;
 }
+
+static const struct option logout_options[] = {
+	{ "authfile", required_argument, NULL, CLI_OPT_AUTHFILE },
+	{ 0 },
+};
+
+const struct cli_command cmd_logout = {
+	.name = "logout",
+	.summary = "remove credentials for a registry",
+	.usage = "Usage: runner logout REGISTRY [--authfile FILE]\n"
+		 "\n"
+		 "Remove the stored credentials for REGISTRY.\n"
+		 "\n"
+		 "EXAMPLES\n"
+		 "  runner logout ghcr.io\n"
+		 "  runner logout localhost:5000 --authfile ./auth.json\n",
+	.options = logout_options,
+	.min_args = 1,
+	.max_args = 1,
+	.want = "want one REGISTRY",
+	.run = logout_run,
+};

@@ -2,9 +2,9 @@
 /*
  * `runner run IMAGE`: find the image, describe its program from BTF and
  * gadget.yaml, turn its params into flags, load and attach it, and stream
- * its events until Ctrl-C, --timeout or --max-events.
+ * its events until Ctrl-C, --timeout or --max-events (the engine's session
+ * does the work; this file reads the flags and prints).
  */
-#include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -20,26 +19,17 @@
 #include "oci/ref.h"
 #include "oci/store.h"
 #include "oci/transfer.h"
-#include "runner/cli/cmd_image.h"
-#include "runner/cli/cmd_run.h"
-#include "runner/cli/common.h"
-#include "runner/engine/containers.h"
-#include "runner/engine/fields.h"
+#include "runner/cli/commands.h"
 #include "runner/engine/k8s_select.h"
-#include "runner/engine/pods.h"
-#include "runner/engine/filter.h"
-#include "runner/engine/gadget.h"
-#include "runner/engine/output.h"
+#include "runner/engine/session.h"
 
 #define MAX_GADGET_FLAGS 64
 #define MAX_FILTERS 32
-#define POLL_MS 10
 
 enum {
-	OPT_FIELDS = 256,
+	OPT_FIELDS = CLI_OPT_OWN,
 	OPT_TIMEOUT,
 	OPT_MAX_EVENTS,
-	OPT_STORE,
 	OPT_PULL,
 	OPT_K8S,
 	OPT_K8S_NAMESPACE, /* ... + enum k8s_select_key */
@@ -54,7 +44,7 @@ static const struct option base_opts[] = {
 	{ "fields", required_argument, NULL, OPT_FIELDS },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "max-events", required_argument, NULL, OPT_MAX_EVENTS },
-	{ "store", required_argument, NULL, OPT_STORE },
+	{ "store", required_argument, NULL, CLI_OPT_STORE },
 	{ "pull", required_argument, NULL, OPT_PULL },
 	{ "k8s", no_argument, NULL, OPT_K8S },
 	{ "k8s-namespace", required_argument, NULL,
@@ -66,19 +56,32 @@ static const struct option base_opts[] = {
 	{ "k8s-selector", required_argument, NULL,
 	  OPT_K8S_NAMESPACE + K8S_SELECT_LABELS },
 	{ "help", no_argument, NULL, 'h' },
-	IMAGE_REGISTRY_OPTIONS,
+	CLI_REGISTRY_OPTIONS,
 };
 #define N_BASE_OPTS (sizeof(base_opts) / sizeof(base_opts[0]))
 
-struct sink {
-	struct output *out;
-	struct filter *filter;
-	struct containers *ctrs; /* NULL without runtime.* fields */
-	const struct fieldset *fs;
-	const struct k8s_select *sel; /* NULL: every pod, and no pod */
-	size_t min_size;
-	unsigned long long *count;
-	unsigned long long max;
+/* What the flags ask for. */
+struct run_flags {
+	const char *image;
+	/* where the image comes from (the first pass) */
+	const char *store;
+	enum oci_pull_policy policy;
+	struct oci_registry_opts ro;
+	/* the rest, once the image said which params exist */
+	enum output_mode mode;
+	const char *fields;
+	const char *filters[MAX_FILTERS];
+	size_t n_filters;
+	char cname_rule[300]; /* -c NAME as a filter */
+	unsigned long timeout, max_events;
+	const char *param_vals[MAX_GADGET_FLAGS];
+	bool help;
+	bool k8s; /* Kubernetes columns: --k8s, or $NODE_NAME set */
+	struct {
+		int key; /* enum k8s_select_key */
+		const char *value;
+	} pods[MAX_FILTERS]; /* --k8s-namespace ... --k8s-selector */
+	size_t n_pods;
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -112,7 +115,7 @@ static void usage(FILE *f)
 	      "      --timeout SECS   stop after SECS seconds\n"
 	      "      --max-events N   stop after N events\n"
 	      "      --store DIR      local image store ($RUNNER_STORE)\n"
-	      "      --pull POLICY    missing (default), always, never\n" IMAGE_REGISTRY_HELP
+	      "      --pull POLICY    missing (default), always, never\n" CLI_REGISTRY_HELP
 	      "  -h, --help           this help\n"
 	      "\n"
 	      "EXAMPLES\n"
@@ -153,143 +156,6 @@ static const char *find_image(int argc, char **argv)
 	return NULL;
 }
 
-static int on_event(void *ctx, const void *data, size_t size)
-{
-	struct sink *s = ctx;
-
-	if (size < s->min_size)
-		return 0; /* not a record of this tracer's layout */
-	/* The exec of this event's process was told before the event. */
-	if (s->ctrs)
-		containers_poll(s->ctrs);
-	if (!filter_match(s->filter, data, size))
-		return 0;
-	if (s->sel) {
-		const char *ctr;
-		const struct pod_info *pod = fieldset_pod(s->fs, data, &ctr);
-
-		if (!k8s_select_match(s->sel, pod, ctr))
-			return 0;
-	}
-	output_event(s->out, data, size);
-	if (s->max && ++*s->count >= s->max)
-		return -ECANCELED;
-	if (!s->max)
-		++*s->count;
-	return 0;
-}
-
-static double now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/*
- * The filter params of gadget/filter.h have well-known flags, as in ig,
- * unless the gadget's metadata names them otherwise.
- */
-static const struct {
-	const char *var, *key, *description;
-} well_known[] = {
-	{ "targ_pid", "pid", "Show only events of this process id" },
-	{ "targ_tid", "tid", "Show only events of this thread id" },
-	{ "targ_uid", "uid", "Show only events of this user id" },
-	{ "targ_gid", "gid", "Show only events of this group id" },
-	{ "targ_comm", "comm", "Show only events of processes with this name" },
-};
-
-/* Flag name, description and default of param i (metadata first). */
-static void param_info(struct gadget *g, const struct gadget_metadata *md,
-		       size_t i, const char **key, const char **desc,
-		       const char **def)
-{
-	const struct gadget_param *p = gadget_param(g, i);
-	size_t j;
-
-	*key = p->var;
-	*desc = *def = NULL;
-	for (j = 0; j < sizeof(well_known) / sizeof(well_known[0]); j++) {
-		if (!strcmp(well_known[j].var, p->var)) {
-			*key = well_known[j].key;
-			*desc = well_known[j].description;
-		}
-	}
-	for (j = 0; md && j < metadata_param_count(md); j++) {
-		const struct metadata_param *mp = metadata_param(md, j);
-
-		if (strcmp(mp->var, p->var))
-			continue;
-		if (mp->key)
-			*key = mp->key;
-		if (mp->description)
-			*desc = mp->description;
-		*def = mp->default_value;
-	}
-}
-
-static const char *param_key(struct gadget *g, const struct gadget_metadata *md,
-			     size_t i)
-{
-	const char *key, *desc, *def;
-
-	param_info(g, md, i, &key, &desc, &def);
-	return key;
-}
-
-static void print_gadget_help(struct gadget *g,
-			      const struct gadget_metadata *md,
-			      struct fieldset *const *fss, size_t n_fs)
-{
-	size_t i;
-
-	usage(stdout);
-	printf("\nGADGET FLAGS\n");
-	for (i = 0; i < gadget_param_count(g); i++) {
-		const char *key, *desc, *def;
-
-		param_info(g, md, i, &key, &desc, &def);
-		printf("      --%-20s %s", key, desc ? desc : "");
-		if (def)
-			printf(" (default %s)", def);
-		putchar('\n');
-	}
-	for (i = 0; i < n_fs; i++) {
-		printf("\nFIELDS (%s)\n", gadget_tracer(g, i)->name);
-		fflush(stdout);
-		fieldset_describe(fss[i], stdout);
-	}
-}
-
-/* Defaults from gadget.yaml; every param it names must exist. */
-static int apply_defaults(struct gadget *g, const struct gadget_metadata *md,
-			  struct error **err)
-{
-	size_t i, j;
-
-	for (j = 0; j < metadata_param_count(md); j++) {
-		const struct metadata_param *mp = metadata_param(md, j);
-		bool found = false;
-
-		for (i = 0; i < gadget_param_count(g) && !found; i++) {
-			if (strcmp(gadget_param(g, i)->var, mp->var))
-				continue;
-			found = true;
-			if (mp->default_value &&
-			    gadget_param_set(g, i, mp->default_value, err))
-				return error_prefix(err, "gadget.yaml default");
-		}
-		if (!found)
-			return error_set(err, 0,
-					 "gadget.yaml param %s has no "
-					 "GADGET_PARAM in the program",
-					 mp->var);
-	}
-	return 0;
-}
-
 static void write_ready_file(void)
 {
 	const char *path = getenv("RUNNER_READY_FILE");
@@ -302,24 +168,6 @@ static void write_ready_file(void)
 		close(fd);
 }
 
-/* Privileges first, then what the host lacks: one line on stderr for
- * each file system the runner mounted itself. */
-static int prepare_host(const struct gadget *g, struct error **err)
-{
-	struct host_needs needs;
-	bool mounted;
-
-	gadget_host_needs(g, &needs);
-	if (host_check_caps(&needs, err))
-		return -1;
-	if (needs.tracefs && host_ensure_tracefs(&mounted, err))
-		return -1;
-	if (needs.tracefs && mounted)
-		runner_msg(EXIT_OK, "mounted tracefs on %s (nothing was there)",
-			   HOST_TRACEFS);
-	return 0;
-}
-
 static char *image_name(const struct oci_ref *ref)
 {
 	const char *slash = strrchr(ref->repository, '/');
@@ -327,64 +175,19 @@ static char *image_name(const struct oci_ref *ref)
 	return strdup(slash ? slash + 1 : ref->repository);
 }
 
-int cmd_run(int argc, char **argv)
+/*
+ * A first pass for where the image comes from (--store, --pull and the
+ * registry flags): the image then decides which other flags exist.
+ */
+static int source_flags(int argc, char **argv, struct run_flags *f,
+			struct error **err)
 {
-	struct option opts[N_BASE_OPTS + MAX_GADGET_FLAGS + 1];
-	const char *image, *store_flag = NULL, *fields = NULL;
-	const char *param_vals[MAX_GADGET_FLAGS] = { NULL };
-	const char *filters[MAX_FILTERS];
-	char cname_rule[300];
-	struct containers *ctrs = NULL;
-	struct k8s_select *sel = NULL;
-	const char *node_name = getenv("NODE_NAME");
-	bool k8s = node_name && *node_name;
-	size_t n_filters = 0;
-	cleanup_error struct error *err = NULL;
-	cleanup_free char *refstr = NULL, *name = NULL;
-	struct fieldset *fss[8] = { NULL };
-	struct output *outs[8] = { NULL };
-	struct filter *flts[8] = { NULL };
-	struct sink sinks[8];
-	struct gadget_metadata *md = NULL;
-	struct oci_gadget *img = NULL;
-	struct oci_store *store = NULL;
-	struct oci_ref *ref = NULL;
-	struct gadget *g = NULL;
-	enum output_mode mode = OUTPUT_COLUMNS;
-	enum oci_pull_policy policy = OCI_PULL_MISSING;
-	struct oci_registry_opts ro;
-	unsigned long timeout = 0, max_events = 0;
-	unsigned long long count = 0;
-	__u64 lost = 0, lost_seen = 0;
-	bool help = false;
-	size_t i, j, n_fs = 0, n_params, n_streams = 0;
-	double deadline = 0, next_refresh;
-	struct sigaction sa = { .sa_handler = on_signal };
-	int c, rc = EXIT_FAIL;
+	const struct option *o;
+	const char *val;
+	int i;
 
-	image = find_image(argc, argv);
-	for (i = 1; i < (size_t)argc && !image; i++)
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			usage(stdout);
-			return EXIT_OK;
-		}
-	if (!image)
-		return runner_msg(EXIT_USAGE, "run: want an IMAGE (see `runner "
-					      "run --help`)");
-	if (oci_ref_parse(image, runner_default_prefix(), &ref, &err)) {
-		runner_fail(err);
-		return EXIT_USAGE;
-	}
-	refstr = oci_ref_format(ref);
-	name = image_name(ref);
-
-	/* A first pass for where the image comes from: the image then
-	 * decides which other flags exist. */
-	image_registry_opts_init(&ro);
-	for (i = 1; i < (size_t)argc; i++) {
-		const struct option *o;
-		const char *val;
-
+	cli_registry_opts_init(&f->ro);
+	for (i = 1; i < argc; i++) {
 		for (o = base_opts; o < base_opts + N_BASE_OPTS; o++) {
 			size_t len = strlen(o->name);
 
@@ -394,283 +197,270 @@ int cmd_run(int argc, char **argv)
 				continue;
 			if (argv[i][2 + len] == '=')
 				val = argv[i] + 3 + len;
-			else if (!argv[i][2 + len] && i + 1 < (size_t)argc)
+			else if (!argv[i][2 + len] && i + 1 < argc)
 				val = argv[i + 1];
 			else
 				continue;
-			if (o->val == OPT_STORE)
-				store_flag = val;
+			if (o->val == CLI_OPT_STORE)
+				f->store = val;
 			else if (o->val == OPT_PULL &&
-				 oci_pull_policy_parse(val, &policy, &err)) {
-				runner_fail(err);
+				 oci_pull_policy_parse(val, &f->policy, err))
 				return EXIT_USAGE;
-			} else
-				image_registry_option(&ro, o->val, val);
+			else
+				cli_registry_option(&f->ro, o->val, val);
 		}
 	}
-	if (oci_store_open(runner_store_dir(store_flag), &store, &err) ||
-	    oci_ensure_gadget(store, refstr, policy, &ro, &err) ||
-	    oci_store_get_gadget(store, refstr, NULL, &img, &err))
-		goto fail;
-	if (metadata_parse(img->config, img->config_len, "gadget.yaml", &md,
-			   &err) ||
-	    gadget_open(img->program, img->program_len, name, &g, &err) ||
-	    apply_defaults(g, md, &err))
-		goto fail;
+	return EXIT_OK;
+}
 
-	n_params = gadget_param_count(g);
-	if (n_params > MAX_GADGET_FLAGS) {
-		error_set(&err, 0, "too many params (%zu)", n_params);
-		goto fail;
+/* One flag of the second pass (c is what getopt_long returned). */
+static int run_flag(struct run_flags *f, size_t n_params, int c,
+		    const char *arg, struct error **err)
+{
+	switch (c) {
+	case 'o':
+		if (output_mode_parse(arg, &f->mode))
+			return cli_error(err, EXIT_USAGE,
+					 "invalid output mode '%s': want "
+					 "columns, json, jsonpretty, yaml",
+					 arg);
+		return EXIT_OK;
+	case OPT_FIELDS:
+		f->fields = arg;
+		return EXIT_OK;
+	case 'c':
+		if (strchr(arg, ',') || strchr(arg, '\\'))
+			return cli_error(err, EXIT_USAGE,
+					 "invalid container name '%s'", arg);
+		snprintf(f->cname_rule, sizeof(f->cname_rule),
+			 "runtime.containerName==%s", arg);
+		arg = f->cname_rule;
+		/* fall through */
+	case 'F':
+		if (f->n_filters == MAX_FILTERS)
+			return cli_error(err, EXIT_USAGE,
+					 "more than %d filters", MAX_FILTERS);
+		f->filters[f->n_filters++] = arg;
+		return EXIT_OK;
+	case OPT_TIMEOUT:
+		return parse_ulong("--timeout", arg, 1, 31536000, &f->timeout,
+				   err) ?
+			       EXIT_USAGE :
+			       EXIT_OK;
+	case OPT_MAX_EVENTS:
+		return parse_ulong("--max-events", arg, 1, ~0UL, &f->max_events,
+				   err) ?
+			       EXIT_USAGE :
+			       EXIT_OK;
+	case 'h':
+		f->help = true;
+		return EXIT_OK;
+	case OPT_K8S:
+		f->k8s = true;
+		return EXIT_OK;
+	case OPT_K8S_NAMESPACE ... OPT_K8S_LAST:
+		if (f->n_pods == MAX_FILTERS)
+			return cli_error(err, EXIT_USAGE,
+					 "more than %d pod selections",
+					 MAX_FILTERS);
+		f->pods[f->n_pods].key = c - OPT_K8S_NAMESPACE;
+		f->pods[f->n_pods++].value = arg;
+		return EXIT_OK;
+	case CLI_OPT_STORE: /* applied in the first pass */
+	case OPT_PULL:
+	case CLI_OPT_AUTHFILE:
+	case CLI_OPT_INSECURE:
+	case CLI_OPT_CERT_DIR:
+		return EXIT_OK;
+	default:
+		if (c >= OPT_PARAM && c < OPT_PARAM + (int)n_params) {
+			f->param_vals[c - OPT_PARAM] = arg;
+			return EXIT_OK;
+		}
+		return EXIT_USAGE; /* getopt said what was wrong */
 	}
+}
+
+/* Every flag, the gadget's params among them. */
+static int parse_flags(int argc, char **argv, const struct session *s,
+		       struct run_flags *f, struct error **err)
+{
+	struct option opts[N_BASE_OPTS + MAX_GADGET_FLAGS + 1];
+	size_t i, n_params = session_param_count(s);
+	int c, rc;
+
+	if (n_params > MAX_GADGET_FLAGS)
+		return cli_error(err, EXIT_FAIL,
+				 "run %s: too many params (%zu)", f->image,
+				 n_params);
 	memcpy(opts, base_opts, sizeof(base_opts));
-	for (i = 0; i < n_params; i++)
-		opts[N_BASE_OPTS + i] =
-			(struct option){ param_key(g, md, i), required_argument,
-					 NULL, OPT_PARAM + (int)i };
+	for (i = 0; i < n_params; i++) {
+		const char *key, *desc, *def;
+
+		session_param_info(s, i, &key, &desc, &def);
+		opts[N_BASE_OPTS + i] = (struct option){ key, required_argument,
+							 NULL,
+							 OPT_PARAM + (int)i };
+	}
 	opts[N_BASE_OPTS + n_params] = (struct option){ 0 };
 
 	optind = 1;
 	opterr = 1;
 	while ((c = getopt_long(argc, argv, "o:F:c:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			if (output_mode_parse(optarg, &mode)) {
-				rc = runner_msg(
-					EXIT_USAGE,
-					"invalid output mode '%s': want "
-					"columns, json, jsonpretty, yaml",
-					optarg);
-				goto out;
-			}
-			break;
-		case OPT_FIELDS:
-			fields = optarg;
-			break;
-		case 'c':
-			if (strchr(optarg, ',') || strchr(optarg, '\\')) {
-				rc = runner_msg(EXIT_USAGE,
-						"invalid container name '%s'",
-						optarg);
-				goto out;
-			}
-			snprintf(cname_rule, sizeof(cname_rule),
-				 "runtime.containerName==%s", optarg);
-			optarg = cname_rule;
-			/* fall through */
-		case 'F':
-			if (n_filters == MAX_FILTERS) {
-				rc = runner_msg(EXIT_USAGE,
-						"more than %d filters",
-						MAX_FILTERS);
-				goto out;
-			}
-			filters[n_filters++] = optarg;
-			break;
-		case OPT_TIMEOUT:
-			if (!parse_ulong("--timeout", optarg, 1, 31536000,
-					 &timeout)) {
-				rc = EXIT_USAGE;
-				goto out;
-			}
-			break;
-		case OPT_MAX_EVENTS:
-			if (!parse_ulong("--max-events", optarg, 1, ~0UL,
-					 &max_events)) {
-				rc = EXIT_USAGE;
-				goto out;
-			}
-			break;
-		case OPT_STORE:
-			break;
-		case OPT_K8S:
-			k8s = true;
-			break;
-		case OPT_K8S_NAMESPACE ... OPT_K8S_LAST:
-			if (k8s_select_add(&sel, c - OPT_K8S_NAMESPACE, optarg,
-					   &err)) {
-				for (j = 0; j < N_BASE_OPTS; j++)
-					if (base_opts[j].val == c)
-						error_prefix(&err, "--%s",
-							     base_opts[j].name);
-				runner_fail(err);
-				rc = EXIT_USAGE;
-				goto out;
-			}
-			break;
-		case OPT_PULL: /* applied in the first pass */
-		case IMAGE_OPT_AUTHFILE:
-		case IMAGE_OPT_INSECURE:
-		case IMAGE_OPT_CERT_DIR:
-			break;
-		case 'h':
-			help = true;
-			break;
-		default:
-			if (c >= OPT_PARAM && c < OPT_PARAM + (int)n_params) {
-				param_vals[c - OPT_PARAM] = optarg;
-				break;
-			}
-			rc = EXIT_USAGE;
-			goto out;
-		}
+		rc = run_flag(f, n_params, c, optarg, err);
+		if (rc)
+			return rc;
 	}
-	if (optind < argc && strcmp(argv[optind], image)) {
-		rc = runner_msg(EXIT_USAGE, "unexpected argument '%s'",
-				argv[optind]);
-		goto out;
-	}
-	if (optind + 1 < argc) {
-		rc = runner_msg(EXIT_USAGE, "unexpected argument '%s'",
-				argv[optind + 1]);
-		goto out;
-	}
-	for (i = 0; i < n_params; i++) {
-		if (param_vals[i] &&
-		    gadget_param_set(g, i, param_vals[i], &err)) {
-			error_prefix(&err, "--%s", param_key(g, md, i));
-			runner_fail(err);
-			rc = EXIT_USAGE;
-			goto out;
-		}
-	}
+	if (optind < argc && strcmp(argv[optind], f->image))
+		return cli_error(err, EXIT_USAGE, "unexpected argument '%s'",
+				 argv[optind]);
+	if (optind + 1 < argc)
+		return cli_error(err, EXIT_USAGE, "unexpected argument '%s'",
+				 argv[optind + 1]);
+	return EXIT_OK;
+}
 
-	n_fs = gadget_tracer_count(g);
-	if (n_fs == 0 || n_fs > 8) {
-		error_set(&err, 0, "the program declares %zu tracers", n_fs);
-		goto fail;
-	}
-	for (i = 0; i < n_fs; i++) {
-		const struct gadget_tracer *t = gadget_tracer(g, i);
+/* Params, fields and filters into the session: usage errors. */
+static int apply_flags(struct session *s, const struct run_flags *f,
+		       struct error **err)
+{
+	size_t i;
 
-		if (fieldset_new(gadget_btf(g), t->type_id, md, t->name,
-				 &fss[i], &err))
-			goto fail;
-		if (fieldset_has_runtime(fss[i]) && !ctrs) {
-			ctrs = containers_new("/");
-			if (!ctrs) {
-				error_set(&err, ENOMEM, "containers");
-				goto fail;
-			}
-		}
-		fieldset_set_containers(fss[i], ctrs);
-		if (k8s)
-			fieldset_set_env(fss[i], FIELDSET_KUBERNETES);
-		if (fields && fieldset_select(fss[i], fields, &err)) {
-			runner_fail(err);
-			rc = EXIT_USAGE;
-			goto out;
-		}
-		for (j = 0; j < n_filters; j++) {
-			if (filter_add(&flts[i], fss[i], filters[j], &err)) {
-				runner_fail(err);
-				rc = EXIT_USAGE;
-				goto out;
-			}
-		}
+	for (i = 0; i < session_param_count(s); i++)
+		if (f->param_vals[i] &&
+		    session_param_set(s, i, f->param_vals[i], err))
+			return EXIT_USAGE;
+	if (f->k8s)
+		session_set_kubernetes(s);
+	for (i = 0; i < f->n_pods; i++)
+		if (session_select_pods(s, f->pods[i].key, f->pods[i].value,
+					err))
+			return EXIT_USAGE;
+	if (f->fields && session_select_fields(s, f->fields, err))
+		return EXIT_USAGE;
+	for (i = 0; i < f->n_filters; i++)
+		if (session_add_filter(s, f->filters[i], err))
+			return EXIT_USAGE;
+	return EXIT_OK;
+}
+
+static void print_gadget_help(const struct session *s)
+{
+	size_t i;
+
+	usage(stdout);
+	printf("\nGADGET FLAGS\n");
+	for (i = 0; i < session_param_count(s); i++) {
+		const char *key, *desc, *def;
+
+		session_param_info(s, i, &key, &desc, &def);
+		printf("      --%-20s %s", key, desc ? desc : "");
+		if (def)
+			printf(" (default %s)", def);
+		putchar('\n');
 	}
-	if (help) {
-		print_gadget_help(g, md, fss, n_fs);
-		rc = EXIT_OK;
-		goto out;
-	}
+	session_describe(s, stdout);
+}
+
+/* The image, from the store or its registry, as the flags say. */
+static int open_image(const struct run_flags *f, const char *refstr,
+		      struct oci_store **store, struct oci_gadget **img,
+		      struct gadget_metadata **md, struct error **err)
+{
+	if (oci_store_open(runner_store_dir(f->store), store, err) ||
+	    oci_ensure_gadget(*store, refstr, f->policy, &f->ro, err) ||
+	    oci_store_get_gadget(*store, refstr, NULL, img, err))
+		return -1;
+	return metadata_parse((*img)->config, (*img)->config_len, "gadget.yaml",
+			      md, err);
+}
+
+/* Load, attach and stream until a limit or a signal. */
+static int trace(struct session *s, const struct run_flags *f,
+		 struct error **err)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct session_limits lim = {
+		.timeout_s = f->timeout,
+		.max_events = f->max_events,
+		.stop = &stop_signal,
+	};
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-
-	if (prepare_host(g, &err) || (ctrs && containers_scan(ctrs, &err)) ||
-	    gadget_start(g, &err))
-		goto fail;
-	for (i = 0; i < n_fs; i++) {
-		if (output_new(fss[i], mode, STDOUT_FILENO, &outs[i], &err))
-			goto fail;
-		sinks[i] =
-			(struct sink){ .out = outs[i],
-				       .filter = flts[i],
-				       .ctrs = ctrs,
-				       .fs = fss[i],
-				       .sel = sel,
-				       .min_size = fieldset_event_size(fss[i]),
-				       .count = &count,
-				       .max = max_events };
-		output_header(outs[i]);
-		if (gadget_tracer(g, i)->snapshot)
-			continue;
-		n_streams++;
-		if (gadget_subscribe(g, i, on_event, &sinks[i], &err))
-			goto fail;
-		output_flush(outs[i]);
-	}
+	if (session_start(s, f->mode, STDOUT_FILENO, err))
+		return -1;
 	write_ready_file();
-	/* Snapshots print once; a gadget with nothing else is done then. */
-	for (i = 0; i < n_fs; i++) {
-		if (!gadget_tracer(g, i)->snapshot)
-			continue;
-		if (gadget_snapshot(g, i, on_event, &sinks[i], &err))
-			goto fail;
-		output_flush(outs[i]);
-	}
-	if (!n_streams)
-		stop_signal = -1;
+	return session_run(s, &lim, err);
+}
 
-	next_refresh = now_mono() + 1;
-	if (timeout)
-		deadline = now_mono() + timeout;
-	while (!stop_signal && !(max_events && count >= max_events)) {
-		double now;
+static int run_main(int argc, char **argv, struct error **err)
+{
+	const char *node = getenv("NODE_NAME");
+	struct run_flags f = { .mode = OUTPUT_COLUMNS,
+			       .policy = OCI_PULL_MISSING,
+			       .k8s = node && *node };
+	cleanup_free char *refstr = NULL, *name = NULL;
+	cleanup_ref struct oci_ref *ref = NULL;
+	struct gadget_metadata *md = NULL;
+	struct oci_gadget *img = NULL;
+	struct oci_store *store = NULL;
+	struct session *s = NULL;
+	unsigned long long count = 0, lost = 0;
+	int i, rc = EXIT_FAIL;
 
-		if (ctrs)
-			containers_poll(ctrs);
-		if (gadget_poll(g, POLL_MS, &err))
-			goto fail;
-		for (i = 0; i < n_fs; i++)
-			if (output_flush(outs[i]) < 0)
-				stop_signal = SIGPIPE;
-		now = now_mono();
-		if (deadline && now >= deadline)
-			break;
-		if (now < next_refresh)
-			continue;
-		next_refresh = now + 1;
-		if (gadget_refresh(g, &err) ||
-		    (ctrs && containers_scan(ctrs, &err)))
-			goto fail;
-		lost = gadget_lost(g);
-		if (lost != lost_seen) {
-			runner_msg(0, "lost %llu events (%llu in total)",
-				   (unsigned long long)(lost - lost_seen),
-				   (unsigned long long)lost);
-			lost_seen = lost;
+	f.image = find_image(argc, argv);
+	for (i = 1; i < argc && !f.image; i++)
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return EXIT_OK;
 		}
+	if (!f.image)
+		return cli_usage_error(err, "run", "want an IMAGE");
+	if (oci_ref_parse(f.image, runner_default_prefix(), &ref, err))
+		return EXIT_USAGE;
+	refstr = oci_ref_format(ref);
+	name = image_name(ref);
+	rc = source_flags(argc, argv, &f, err);
+	if (rc)
+		return rc;
+
+	rc = EXIT_FAIL;
+	if (open_image(&f, refstr, &store, &img, &md, err) ||
+	    session_open(img->program, img->program_len, md, name, &s, err))
+		goto fail;
+	rc = parse_flags(argc, argv, s, &f, err);
+	if (!rc)
+		rc = apply_flags(s, &f, err);
+	if (rc)
+		goto out;
+	if (f.help) {
+		print_gadget_help(s);
+		goto out;
 	}
-	/* Drain what the kernel already produced, unless a limit was hit. */
-	if (!(max_events && count >= max_events) && stop_signal != SIGPIPE &&
-	    n_streams)
-		gadget_poll(g, 0, NULL);
-	lost = gadget_lost(g);
+	if (trace(s, &f, err))
+		goto fail;
+	session_stats(s, &count, &lost);
 	rc = EXIT_OK;
 	goto out;
 fail:
-	error_prefix(&err, "run %s", image);
-	runner_fail(err);
+	error_prefix(err, "run %s", f.image);
 	rc = EXIT_FAIL;
 out:
-	for (i = 0; i < n_fs; i++)
-		output_free(outs[i]);
-	if (rc == EXIT_OK && !help)
+	session_free(s);
+	if (rc == EXIT_OK && !f.help)
 		fprintf(stderr, "%s: %llu events, %llu lost\n", name, count,
-			(unsigned long long)lost);
-	for (i = 0; i < n_fs; i++) {
-		filter_free(flts[i]);
-		fieldset_free(fss[i]);
-	}
-	gadget_free(g);
-	containers_free(ctrs);
-	k8s_select_free(sel);
+			lost);
 	metadata_free(md);
 	oci_gadget_free(img);
 	oci_store_free(store);
-	oci_ref_free(ref);
 	return rc;
 }
+
+const struct cli_command cmd_run = {
+	.name = "run",
+	.summary = "run a gadget and print its events",
+	/* its flags depend on the image: it parses them itself */
+	.run_argv = run_main,
+};

@@ -1,87 +1,82 @@
 // SPDX-License-Identifier: Apache-2.0
 /* runner: build, store, push, pull and run eBPF gadget images. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-#include "runner/cli/cmd_image.h"
-#include "runner/cli/cmd_login.h"
-#include "runner/cli/cmd_run.h"
-#include "runner/cli/common.h"
 
 #include "common/version.h"
+#include "runner/cli/commands.h"
+#include "runner/engine/log.h"
 
-static int cmd_version(int argc, char **argv)
+/* The engine's notes and libbpf's messages, as much as RUNNER_DEBUG asks. */
+__attribute__((format(printf, 4, 0))) static void
+log_stderr(void *ctx, enum engine_log_level level, bool libbpf, const char *fmt,
+	   va_list ap)
 {
-	(void)argc;
-	(void)argv;
+	const char *dbg = ctx;
+
+	if (level > ENGINE_LOG_NOTICE &&
+	    (!dbg || !*dbg || (level == ENGINE_LOG_DEBUG && strcmp(dbg, "2"))))
+		return;
+	if (!libbpf)
+		fputs("runner: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	if (!libbpf)
+		fputc('\n', stderr);
+}
+
+static int version_run(struct cli_ctx *ctx, void *state, struct error **err)
+{
+	(void)ctx;
+	(void)state;
+	(void)err;
 	printf("runner %s\n", RUNNER_VERSION);
 	return EXIT_OK;
 }
 
-static int cmd_help(int argc, char **argv);
-
-static const struct cmd {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-	const char *help;
-} cmds[] = {
-	{ "run", cmd_run, "run a gadget and print its events" },
-	{ "image", cmd_image,
-	  "build, list, pull, push, inspect gadget images" },
-	{ "login", cmd_login, "store credentials for a registry" },
-	{ "logout", cmd_logout, "remove credentials for a registry" },
-	{ "version", cmd_version, "print the version" },
-	{ "help", cmd_help, "this help" },
+static const struct cli_command cmd_version = {
+	.name = "version",
+	.alias = "--version",
+	.summary = "print the version",
+	.usage = "Usage: runner version\n\nPrint the version.\n",
+	.max_args = -1,
+	.run = version_run,
 };
 
-static void usage(FILE *f)
-{
-	size_t i;
+/* Listed only: cli_dispatch() answers "help", "-h" and "--help" itself. */
+static const struct cli_command cmd_help = {
+	.name = "help",
+	.summary = "this help",
+};
 
-	fputs("Usage: runner <command> [<subcommand>] [flags]\n\nCOMMANDS\n",
-	      f);
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].help);
-	fputs("\nEXAMPLES\n"
-	      "  runner image build gadget/trace_dns -t trace_dns:latest\n"
-	      "  runner run trace_dns\n"
-	      "  runner run trace_dns -o json --timeout 10\n"
-	      "\n`runner <command> --help` tells more.\n",
-	      f);
-}
+static const struct cli_command *const runner_cmds[] = {
+	&cmd_run,     &cmd_image, &cmd_login, &cmd_logout,
+	&cmd_version, &cmd_help,  NULL,
+};
 
-static int cmd_help(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	usage(stdout);
-	return EXIT_OK;
-}
+static const struct cli_command runner_cmd = {
+	.name = "runner",
+	.usage = "Usage: runner <command> [<subcommand>] [flags]\n"
+		 "\n"
+		 "COMMANDS\n",
+	.usage_tail =
+		"\n"
+		"EXAMPLES\n"
+		"  runner image build gadget/trace_dns -t trace_dns:latest\n"
+		"  runner run trace_dns\n"
+		"  runner run trace_dns -o json --timeout 10\n"
+		"\n`runner <command> --help` tells more.\n",
+	.subs = runner_cmds,
+};
 
 int main(int argc, char **argv)
 {
-	size_t i;
+	cleanup_error struct error *err = NULL;
+	int rc;
 
-	if (argc < 2) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
-		return cmd_help(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "--version"))
-		return cmd_version(argc - 1, argv + 1);
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-		char prog[64];
-
-		if (strcmp(argv[1], cmds[i].name))
-			continue;
-		/* getopt names argv[0] in its messages: "runner: run: ..." */
-		snprintf(prog, sizeof(prog), "runner: %s", cmds[i].name);
-		argv[1] = prog;
-		return cmds[i].fn(argc - 1, argv + 1);
-	}
-	return runner_msg(EXIT_USAGE,
-			  "unknown command '%s' (see `runner --help`)",
-			  argv[1]);
+	engine_log_set(log_stderr, getenv("RUNNER_DEBUG"));
+	rc = cli_dispatch(&runner_cmd, "", argc, argv, &err);
+	if (rc && err)
+		fprintf(stderr, "runner: %s\n", error_msg(err));
+	return rc;
 }

@@ -16,6 +16,7 @@
 #include "runner/engine/bpf/containers.h"
 #include "runner/engine/containers.h"
 #include "runner/engine/containers_tracker.h"
+#include "runner/engine/log.h"
 
 #define NBUCKETS 1024
 /* "/" + name, per cgroup level of a note */
@@ -62,7 +63,6 @@ struct containers *containers_new(const char *root)
 {
 	cleanup_error struct error *err = NULL;
 	struct containers *c = calloc(1, sizeof(*c));
-	const char *dbg = getenv("RUNNER_DEBUG");
 
 	if (!c)
 		return NULL;
@@ -75,10 +75,9 @@ struct containers *containers_new(const char *root)
 	}
 	/* A fake tree has no kernel of its own. */
 	if (!c->root[0] &&
-	    containers_tracker_new(on_note, c, &c->tracker, &err) && dbg &&
-	    *dbg)
-		fprintf(stderr, "runner: containers from /proc only: %s\n",
-			error_msg(err));
+	    containers_tracker_new(on_note, c, &c->tracker, &err))
+		engine_log(ENGINE_LOG_INFO, "containers from /proc only: %s",
+			   error_msg(err));
 	return c;
 }
 

@@ -8,6 +8,7 @@
 #include <bpf/libbpf.h>
 
 #include "runner/engine/containers_tracker.h"
+#include "runner/engine/libbpf_log.h"
 
 #include "containers.skel.h"
 
@@ -17,17 +18,6 @@ struct containers_tracker {
 	containers_note_fn fn;
 	void *ctx;
 };
-
-/* libbpf speaks only under RUNNER_DEBUG: the tracker is optional. */
-__attribute__((format(printf, 2, 0))) static int
-libbpf_debug_only(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	const char *dbg = getenv("RUNNER_DEBUG");
-
-	if (!dbg || !*dbg || (level == LIBBPF_DEBUG && strcmp(dbg, "2")))
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
 
 static int on_record(void *ctx, void *data, size_t size)
 {
@@ -42,7 +32,7 @@ static int on_record(void *ctx, void *data, size_t size)
 int containers_tracker_new(containers_note_fn fn, void *ctx,
 			   struct containers_tracker **out, struct error **err)
 {
-	libbpf_print_fn_t old_print = libbpf_set_print(libbpf_debug_only);
+	libbpf_print_fn_t old_print = libbpf_set_print(engine_libbpf_print);
 	struct containers_tracker *t;
 	int rc;
 

@@ -14,6 +14,7 @@
 
 #include "common/cleanup.h"
 #include "runner/engine/gadget.h"
+#include "runner/engine/libbpf_log.h"
 #include "runner/engine/netns.h"
 
 #define TRACER_PREFIX "gadget_tracer_"
@@ -241,25 +242,15 @@ static int find_rodata(struct gadget *g, struct error **err)
 	return 0;
 }
 
-static int libbpf_quiet(enum libbpf_print_level level, const char *fmt,
-			va_list ap)
-{
-	/* The user sees one error line; RUNNER_DEBUG=1 shows libbpf's own
-	 * messages, the verifier log among them (debug level only at 2). */
-	const char *dbg = getenv("RUNNER_DEBUG");
-
-	if (!dbg || !*dbg || (level == LIBBPF_DEBUG && strcmp(dbg, "2")))
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
 int gadget_open(const void *elf, size_t len, const char *name,
 		struct gadget **out, struct error **err)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = name);
 	struct gadget *g;
 
-	libbpf_set_print(libbpf_quiet);
+	/* The user sees one error line; the engine log (RUNNER_DEBUG in the
+	 * CLI) shows libbpf's own messages, the verifier log among them. */
+	libbpf_set_print(engine_libbpf_print);
 	g = calloc(1, sizeof(*g));
 	if (!g)
 		return error_set(err, ENOMEM, "gadget");

@@ -17,9 +17,10 @@ import traceback
 
 # A tracer sees every network namespace of the host: `make bench` (which
 # holds this lock exclusively) must not flood the tests' runners with its
-# load, nor the tests disturb its numbers. Held shared for this file's run.
-_traffic_lock = open(os.path.join(tempfile.gettempdir(),
-                                  "runner-dns-traffic.lock"), "w")
+# load, nor the tests disturb its numbers. Held shared for this file's run
+# (in /dev/shm: chroots of the same machine share it).
+_lockdir = "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir()
+_traffic_lock = open(os.path.join(_lockdir, "runner-dns-traffic.lock"), "w")
 fcntl.flock(_traffic_lock, fcntl.LOCK_SH)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

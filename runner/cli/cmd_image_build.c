@@ -25,8 +25,7 @@
 #include "metadata/metadata.h"
 #include "oci/ref.h"
 #include "oci/store.h"
-#include "runner/cli/build.h"
-#include "runner/cli/common.h"
+#include "runner/cli/commands.h"
 
 #include "common/version.h"
 #define BUILDER_VERSION "runner-" RUNNER_VERSION
@@ -235,33 +234,30 @@ static void add_annotation(struct oci_annotation *ann, size_t *n,
 		ann[(*n)++] = (struct oci_annotation){ key, value };
 }
 
-static void usage(FILE *f)
+struct build_state {
+	const char *tag; /* -t REF */
+};
+
+static int build_option(void *state, int opt, const char *arg,
+			struct error **err)
 {
-	fputs("Usage: runner image build DIR [-t REF] [--store DIR]\n"
-	      "\n"
-	      "Compile DIR/program.bpf.c for amd64 and arm64 (CO-RE) and\n"
-	      "store an image with DIR/gadget.yaml as its metadata.\n"
-	      "\n"
-	      "  -t, --tag REF      image reference (default: DIR's name)\n"
-	      "      --store DIR    local image store\n"
-	      "  -h, --help         this help\n"
-	      "\n"
-	      "EXAMPLES\n"
-	      "  runner image build gadget/trace_dns -t trace_dns:latest\n"
-	      "  runner image build . -t localhost:5000/gadgets/mine:v1\n",
-	      f);
+	struct build_state *s = state;
+
+	(void)opt; /* -t */
+	(void)err;
+	s->tag = arg;
+	return EXIT_OK;
 }
 
-int cmd_image_build(int argc, char **argv)
+static const struct option build_options[] = {
+	{ "tag", required_argument, NULL, 't' },
+	{ 0 },
+};
+
+static int build_run(struct cli_ctx *ctx, void *state, struct error **err)
 {
-	static const struct option opts[] = {
-		{ "tag", required_argument, NULL, 't' },
-		{ "store", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	const char *tag = NULL, *store_flag = NULL, *dir;
-	cleanup_error struct error *err = NULL;
+	struct build_state *s = state;
+	const char *tag = s->tag, *dir = ctx->argv[0];
 	cleanup_free char *yaml = NULL, *refstr = NULL, *digest = NULL;
 	char *objs[2] = { NULL, NULL };
 	struct oci_gadget_arch layers[2];
@@ -273,29 +269,8 @@ int cmd_image_build(int argc, char **argv)
 	struct oci_ref *ref = NULL;
 	size_t yaml_len, n_ann = 0, i;
 	time_t now = time(NULL);
-	int c, rc = EXIT_FAIL;
+	int rc = EXIT_FAIL;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "t:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 't':
-			tag = optarg;
-			break;
-		case 's':
-			store_flag = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default: /* getopt said what was wrong */
-			return EXIT_USAGE;
-		}
-	}
-	if (optind != argc - 1)
-		return runner_msg(EXIT_USAGE,
-				  "image build: want one DIR (see `runner "
-				  "image build --help`)");
-	dir = argv[optind];
 	if (!tag) {
 		char tmp[PATH_MAX];
 
@@ -304,30 +279,28 @@ int cmd_image_build(int argc, char **argv)
 		refstr = strdup(tag);
 		tag = refstr;
 	}
-	if (oci_ref_parse(tag, runner_default_prefix(), &ref, &err)) {
-		runner_fail(err);
+	if (oci_ref_parse(tag, runner_default_prefix(), &ref, err))
 		return EXIT_USAGE;
-	}
 	free(refstr);
 	refstr = oci_ref_format(ref);
 
 	snprintf(path, sizeof(path), "%s/gadget.yaml", dir);
-	if (read_file(path, &yaml, &yaml_len, &err) ||
-	    metadata_parse(yaml, yaml_len, path, &md, &err))
+	if (read_file(path, &yaml, &yaml_len, err) ||
+	    metadata_parse(yaml, yaml_len, path, &md, err))
 		goto out;
-	if (find_api_include(api_inc, sizeof(api_inc), &err) ||
-	    find_vmlinux_dir(vml_inc, sizeof(vml_inc), &err))
+	if (find_api_include(api_inc, sizeof(api_inc), err) ||
+	    find_vmlinux_dir(vml_inc, sizeof(vml_inc), err))
 		goto out;
 	if (!mkdtemp(tmpdir)) {
-		error_set(&err, errno, "create %s", tmpdir);
+		error_set(err, errno, "create %s", tmpdir);
 		goto out;
 	}
 	for (i = 0; i < 2; i++) {
 		size_t len;
 
 		if (compile_arch(dir, archs[i].target, api_inc, vml_inc, tmpdir,
-				 &objs[i], &len, &err) ||
-		    check_object(archs[i].oci, objs[i], len, &err))
+				 &objs[i], &len, err) ||
+		    check_object(archs[i].oci, objs[i], len, err))
 			goto out_tmp;
 		layers[i] =
 			(struct oci_gadget_arch){ archs[i].oci, objs[i], len };
@@ -346,9 +319,9 @@ int cmd_image_build(int argc, char **argv)
 	ANN("io.inspektor-gadget.builder.version", BUILDER_VERSION);
 #undef ANN
 
-	if (oci_store_open(runner_store_dir(store_flag), &store, &err) ||
+	if (cli_store_open(ctx, &store, err) ||
 	    oci_store_add_gadget(store, refstr, yaml, yaml_len, layers, 2, ann,
-				 n_ann, &digest, &err))
+				 n_ann, &digest, err))
 		goto out_tmp;
 	fprintf(stderr, "Successfully built %s@%s\n", refstr, digest);
 	rc = EXIT_OK;
@@ -356,7 +329,7 @@ out_tmp:
 	rmdir(tmpdir);
 out:
 	if (rc)
-		error_prefix(&err, "image build %s", dir), runner_fail(err);
+		error_prefix(err, "image build %s", dir);
 	for (i = 0; i < 2; i++)
 		free(objs[i]);
 	oci_store_free(store);
@@ -364,3 +337,29 @@ out:
 	metadata_free(md);
 	return rc;
 }
+
+const struct cli_command cmd_image_build = {
+	.name = "build",
+	.summary = "build a gadget image from a folder",
+	.usage = "Usage: runner image build DIR [-t REF] [--store DIR]\n"
+		 "\n"
+		 "Compile DIR/program.bpf.c for amd64 and arm64 (CO-RE) and\n"
+		 "store an image with DIR/gadget.yaml as its metadata.\n"
+		 "\n"
+		 "  -t, --tag REF      image reference (default: DIR's name)\n"
+		 "      --store DIR    local image store\n"
+		 "  -h, --help         this help\n"
+		 "\n"
+		 "EXAMPLES\n"
+		 "  runner image build gadget/trace_dns -t trace_dns:latest\n"
+		 "  runner image build . -t localhost:5000/gadgets/mine:v1\n",
+	.short_opts = "t:",
+	.options = build_options,
+	.flags = CLI_STORE,
+	.min_args = 1,
+	.max_args = 1,
+	.want = "want one DIR",
+	.state_size = sizeof(struct build_state),
+	.option = build_option,
+	.run = build_run,
+};
