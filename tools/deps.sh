@@ -19,6 +19,9 @@ for p in $BUILD_PKGS $TEST_PKGS; do
 		missing="$missing $p"
 	fi
 done
+# Node.js and npm (tests/e2e/test_deploy.py's schema check): Debian's,
+# unless a node with its own npm is there already.
+command -v npm >/dev/null 2>&1 || missing="$missing nodejs npm"
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" -eq 0 ]; then
