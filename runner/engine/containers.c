@@ -38,6 +38,8 @@ struct containers {
 	unsigned int gen;
 	struct containers_tracker *tracker; /* NULL: /proc only */
 	struct pods *pods; /* pod identity, and pods by network namespace */
+	containers_fn listener; /* told of every namespace named or gone */
+	void *listener_ctx;
 };
 
 static const struct {
@@ -279,6 +281,8 @@ static int add(struct containers *c, __u64 mntns, const char *pid)
 		name_container(c, &e->info, e->pid);
 		pods_index_add(c->pods, &e->info);
 	}
+	if (c->listener)
+		c->listener(c->listener_ctx, e->mntns, &e->info);
 	return 0;
 }
 
@@ -410,6 +414,8 @@ int containers_handle_note(struct containers *c,
 	e->told = true;
 	e->info = ci;
 	pods_index_add(c->pods, &e->info);
+	if (c->listener)
+		c->listener(c->listener_ctx, e->mntns, &e->info);
 	return 0;
 }
 
@@ -428,6 +434,9 @@ static void drop_stale(struct containers *c)
 			struct entry *e = *pp;
 
 			if (c->gen - e->gen > (e->told ? 1u : 0u)) {
+				if (c->listener)
+					c->listener(c->listener_ctx, e->mntns,
+						    NULL);
 				*pp = e->next;
 				free(e);
 			} else {
@@ -435,6 +444,21 @@ static void drop_stale(struct containers *c)
 			}
 		}
 	}
+}
+
+void containers_set_listener(struct containers *c, containers_fn fn, void *ctx)
+{
+	c->listener = fn;
+	c->listener_ctx = ctx;
+}
+
+void containers_foreach(struct containers *c, containers_fn fn, void *ctx)
+{
+	size_t i;
+
+	for (i = 0; i < NBUCKETS; i++)
+		for (struct entry *e = c->buckets[i]; e; e = e->next)
+			fn(ctx, e->mntns, &e->info);
 }
 
 /* The pods' network namespaces, from the entries alive. */
@@ -446,6 +470,14 @@ static void reindex_pods(struct containers *c)
 	for (i = 0; i < NBUCKETS; i++)
 		for (struct entry *e = c->buckets[i]; e; e = e->next)
 			pods_index_add(c->pods, &e->info);
+}
+
+void containers_filter_fds(const struct containers *c, int *mntns_fd,
+			   int *netns_fd)
+{
+	*mntns_fd = *netns_fd = -1;
+	if (c->tracker)
+		containers_tracker_filter_fds(c->tracker, mntns_fd, netns_fd);
 }
 
 const char *containers_node(const struct containers *c)

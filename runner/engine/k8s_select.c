@@ -90,8 +90,8 @@ bool k8s_select_match(const struct k8s_select *s, const struct pod_info *pod,
 		    pod->namespace) ||
 	    !any_of(s->values[K8S_SELECT_PODNAME], s->n[K8S_SELECT_PODNAME],
 		    pod->name) ||
-	    !any_of(s->values[K8S_SELECT_CONTAINERNAME],
-		    s->n[K8S_SELECT_CONTAINERNAME], container ? container : ""))
+	    (container && !any_of(s->values[K8S_SELECT_CONTAINERNAME],
+				  s->n[K8S_SELECT_CONTAINERNAME], container)))
 		return false;
 	for (size_t i = 0; i < s->n[K8S_SELECT_LABELS]; i++)
 		if (!has_label(pod->labels, s->values[K8S_SELECT_LABELS][i]))

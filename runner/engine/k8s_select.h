@@ -28,7 +28,8 @@ enum k8s_select_key {
 int k8s_select_add(struct k8s_select **s, enum k8s_select_key key,
 		   const char *value, struct error **err);
 void k8s_select_free(struct k8s_select *s);
-/* Is the pod (NULL: none) with this container name selected? */
+/* Is the pod (NULL: none) with this container name selected?  container
+ * NULL: the pod, whichever container. */
 bool k8s_select_match(const struct k8s_select *s, const struct pod_info *pod,
 		      const char *container);
 

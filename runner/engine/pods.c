@@ -97,7 +97,11 @@ struct pods *pods_new(const char *root)
 		pfmt(p->node, sizeof(p->node), "%s", node);
 	else if (gethostname(p->node, sizeof(p->node) - 1))
 		p->node[0] = '\0';
+	/* init's; the runner's own where init's is hidden (its own host
+	 * namespace then: a DaemonSet's agent has the host's PIDs) */
 	p->host_netns = ns_inode(p, 1, "net");
+	if (!p->host_netns && !p->root[0])
+		p->host_netns = ns_inode(p, (unsigned int)getpid(), "net");
 	for (i = 0; i < sizeof(default_bundle_dirs) / sizeof(char *); i++)
 		learn(p->bundle_dirs, &p->n_bundle_dirs,
 		      default_bundle_dirs[i]);

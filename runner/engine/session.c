@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <bpf/bpf.h>
 
 #include "metadata/metadata.h"
 #include "runner/engine/containers.h"
@@ -37,6 +38,9 @@ struct session {
 	const struct gadget_metadata *md;
 	struct containers *ctrs; /* NULL without runtime.* fields */
 	struct k8s_select *pods; /* NULL: no pod selection */
+	int pods_fd; /* the gadget's mount namespace filter (pods_in_kernel) */
+	int pods_netns_fd; /* the exec hook's selected network namespaces */
+	bool pods_in_kernel; /* the selection applies in the kernel too */
 	struct source *src;
 	size_t n_src;
 	size_t n_streams; /* sources that stream (not snapshots) */
@@ -292,15 +296,56 @@ static int on_event(void *ctx, const void *data, size_t size)
 	return 0;
 }
 
+/*
+ * Keep the kernel's filter map to the mount namespaces of the selected
+ * pods' containers.  A new container is told by the exec hook within
+ * milliseconds: its events before that are not seen.
+ */
+static void select_in_kernel(void *ctx, __u64 mntns,
+			     const struct container_info *ci)
+{
+	struct session *s = ctx;
+	__u32 one = 1;
+
+	if (s->pods_fd < 0)
+		return;
+	if (ci && ci->pod.name[0] &&
+	    k8s_select_match(s->pods, &ci->pod, ci->pod.container))
+		bpf_map_update_elem(s->pods_fd, &mntns, &one, BPF_ANY);
+	else
+		bpf_map_delete_elem(s->pods_fd, &mntns);
+	/* the pod's netns, for its containers to come (not the host's) */
+	if (ci && ci->pod.name[0] && ci->pod.netns && !ci->pod.hostnetwork &&
+	    s->pods_netns_fd >= 0 &&
+	    k8s_select_match(s->pods, &ci->pod, NULL)) {
+		__u32 netns = (__u32)ci->pod.netns;
+
+		bpf_map_update_elem(s->pods_netns_fd, &netns, &one, BPF_ANY);
+	}
+}
+
 int session_start(struct session *s, enum output_mode mode, int fd,
 		  struct error **err)
 {
 	size_t i;
 
+	/* Selected pods: in the kernel as well when the program filters by
+	 * mount namespace (gadget/mntns_filter.h) */
+	if (s->pods && s->ctrs) {
+		int mntns_fd;
+
+		containers_filter_fds(s->ctrs, &mntns_fd, &s->pods_netns_fd);
+		s->pods_in_kernel = gadget_mntns_filter_enable(s->g, mntns_fd);
+	}
 	if (prepare_host(s->g, err) ||
 	    (s->ctrs && containers_scan(s->ctrs, err)) ||
 	    gadget_start(s->g, err))
 		return -1;
+	if (s->pods_in_kernel) {
+		s->pods_fd = gadget_mntns_filter_fd(s->g);
+		containers_foreach(s->ctrs, select_in_kernel, s);
+		containers_set_listener(s->ctrs, select_in_kernel, s);
+	}
 	for (i = 0; i < s->n_src; i++) {
 		struct source *src = &s->src[i];
 

@@ -15,6 +15,7 @@ and an application container joined to it; dnsmasq answers on 127.0.0.1
 inside that namespace (entered with nsenter), and the application's
 one-shot nslookup asks it: pods start after the runner.
 """
+import json
 import os
 import shutil
 import subprocess
@@ -66,7 +67,9 @@ def setup():
     env.image = False
     try:
         build_images(env.store, {"trace_dns:latest":
-                                 f"{ROOT}/gadget/trace_dns"})
+                                 f"{ROOT}/gadget/trace_dns",
+                                 "trace_exec:latest":
+                                 f"{ROOT}/examples/trace_exec"})
         root = os.path.join(env.tmp, "rootfs")
         os.makedirs(os.path.join(root, "bin"))
         os.makedirs(os.path.join(root, "sync"))
@@ -137,13 +140,17 @@ def server(env, net):
     return p
 
 
-def attached(net, runners):
+def attached(net, runners, probe=None):
     """Wait until every runner traces the pod's new network namespace (the
     runner finds new namespaces once a second): ask dnsmasq there until
-    each runner shows a query."""
+    each runner shows a query.  probe() asks (default: dig from the host
+    side, no container's process)."""
     def seen():
-        net.run("dig +time=1 +tries=1 @127.0.0.1 probe.web.test",
-                check_rc=False)
+        if probe:
+            probe()
+        else:
+            net.run("dig +time=1 +tries=1 @127.0.0.1 probe.web.test",
+                    check_rc=False)
         return all(any(e["name"] == "probe.web.test." and
                        e["netns_id"] == net.inode
                        for e in json_lines(r.stdout()))
@@ -205,8 +212,7 @@ class Containerd:
     annotations, in namespace k8s.io."""
 
     def __init__(self, tmp):
-        self.dir = os.path.join(tmp, "containerd")
-        os.makedirs(self.dir)
+        self.dir = tempfile.mkdtemp(prefix="containerd-", dir=tmp)
         self.sock = os.path.join(self.dir, "containerd.sock")
         conf = os.path.join(self.dir, "config.toml")
         with open(conf, "w") as f:
@@ -286,7 +292,15 @@ def containerd_pod_events_carry_k8s_fields(env):
               "/bin/sleep 1000", detach=True)
         net = PodNet(d.pid(sb))
         srv = server(env, net)
-        attached(net, [r, cols, sel])
+        # from the sandbox: a process of the selected pod (trace_dns
+        # filters by mount namespace in the kernel, as the selection does)
+        n = [0]
+
+        def probe():
+            n[0] += 1
+            d.ctr(f"task exec --exec-id p{n[0]} {sb} /bin/nslookup "
+                  "probe.web.test 127.0.0.1", check_rc=False)
+        attached(net, [r, cols, sel], probe)
         # started once the pod's netns exists: it traces it from the start
         ctr = tracer(env, "--k8s-containername", "app")
         out = d.run(app, cri_annotations("container", sb, pod, ns, uid,
@@ -295,7 +309,7 @@ def containerd_pod_events_carry_k8s_fields(env):
                     netns_pid=net.pid)
         check("10.77.1.1" in out, f"nslookup in the pod: {out}")
         for x in (r, sel, ctr):
-            wait_json(x, named(pod), n=2 if x is ctr else 4)
+            wait_json(x, named(pod), n=4 if x is r else 2)
         wait_until(lambda: len(cols.stdout().splitlines()) > 8, 10,
                    "column rows")
         time.sleep(0.3)
@@ -321,13 +335,15 @@ def containerd_pod_events_carry_k8s_fields(env):
     # host processes elsewhere: the node only
     for e in evs:
         if e["netns_id"] != net.inode and e["proc"]["mntns_id"] == \
-                os.stat("/proc/1/ns/mnt").st_ino:
+                os.stat("/proc/self/ns/mnt").st_ino:
             eq(e["k8s"]["podName"], "", f"host event {e['name']}")
             eq(e["k8s"]["node"], NODE, "k8s.node of a host event")
-    # the selection keeps the pod's events, and only them
+    # the selection keeps the pod's containers' events, and only them:
+    # trace_dns filters by mount namespace in the kernel, dnsmasq is no
+    # container's process
     sevs = json_lines(sel.stdout())
-    eq(len([e for e in sevs if e["name"] == f"{pod}.web.test."]), 8,
-       "selected: the pod's events (nslookup and dnsmasq)")
+    eq(len([e for e in sevs if e["name"] == f"{pod}.web.test."]), 4,
+       "selected: the pod's events (nslookup's)")
     for e in sevs:
         eq((e["k8s"]["namespace"], e["k8s"]["podName"]), (ns, pod),
            "selected events' pod")
@@ -351,6 +367,74 @@ def containerd_pod_events_carry_k8s_fields(env):
              "K8S.CONTAINERNAME")], [NODE, ns, pod, "app"], f"row {ln!r}")
 
 
+def filter_map_keys(runner_pid):
+    """The mount namespaces in the gadget_mntns_filter_map of a runner
+    (found by the map ids its file descriptors hold; it reuses the exec
+    hook's mntns_filter)."""
+    ids = set()
+    fds = f"/proc/{runner_pid}/fdinfo"
+    for fd in os.listdir(fds):
+        try:
+            with open(os.path.join(fds, fd)) as f:
+                info = dict(ln.split(":", 1) for ln in f if ":" in ln)
+        except OSError:
+            continue
+        if "map_id" in info:
+            ids.add(int(info["map_id"]))
+    maps = json.loads(sh("bpftool -j map show"))
+    # the gadget's map, or the exec hook's that it reuses
+    mine = [m["id"] for m in maps if m["id"] in ids and
+            m.get("name") in ("gadget_mntns_fi", "mntns_filter")]
+    eq(len(mine), 1, "the runner's gadget_mntns_filter_map")
+    dump = json.loads(sh(f"bpftool -j map dump id {mine[0]}"))
+    return {int.from_bytes(bytes(int(b, 16) for b in e["key"]), "little")
+            for e in dump}
+
+
+@test
+def containerd_pod_selection_in_the_kernel(env):
+    """trace_exec filters by mount namespace (gadget/mntns_filter.h): the
+    runner turns the filter on and keeps its map to the selected pods'
+    containers, those from before it and those that come later."""
+    d = Containerd(env.tmp)
+    env.daemons.append(d)
+    d.ctr(f"image import {env.archive}")
+    sel, other, ns = f"sel-{PID}", f"other-{PID}", "demo"
+    uid1, uid2 = str(uuid.uuid4()), str(uuid.uuid4())
+    sb, app, osb = hexid(), hexid(), hexid()
+    d.run(sb, cri_annotations("sandbox", sb, sel, ns, uid1),
+          "/bin/sleep 1000", detach=True)
+    d.run(osb, cri_annotations("sandbox", osb, other, ns, uid2),
+          "/bin/sleep 1000", detach=True)
+    r = Runner(["run", "trace_exec", "-o", "json", "--store", env.store,
+                "--k8s-podname", sel], env={"NODE_NAME": NODE})
+    try:
+        sb_pid = d.pid(sb)
+        mnt = lambda pid: os.stat(f"/proc/{pid}/ns/mnt").st_ino  # noqa
+        eq(filter_map_keys(r.proc.pid), {mnt(sb_pid)},
+           "filter map: the selected pod's sandbox (from before)")
+        d.run(app, cri_annotations("container", sb, sel, ns, uid1, "app"),
+              "/bin/sleep 1000", detach=True, netns_pid=sb_pid)
+        app_mnt = mnt(d.pid(app))
+        wait_until(lambda: filter_map_keys(r.proc.pid) ==
+                   {mnt(sb_pid), app_mnt}, 10,
+                   "the new container of the selected pod in the map")
+        d.ctr(f"task exec --exec-id x{PID} {osb} /bin/sleep 0")
+        d.ctr(f"task exec --exec-id y{PID} {app} /bin/sleep 0")
+        evs = r.wait_for(lambda e: e["proc"]["mntns_id"] == app_mnt and
+                         e["proc"]["comm"] == "sleep")
+        time.sleep(0.3)
+    finally:
+        stop_all([r])
+    evs = json_lines(r.stdout())
+    mine = [e for e in evs if e["proc"]["mntns_id"] == app_mnt]
+    check(mine, f"no exec events of the selected pod's app: {evs}")
+    for e in evs:
+        eq((e["k8s"]["podName"], e["k8s"]["containerName"]),
+           (sel, "app") if e["proc"]["mntns_id"] == app_mnt else (sel, ""),
+           f"pod of exec event {e['proc']}")
+
+
 # ---- docker (cri-dockerd's labels and names) --------------------------------
 
 
@@ -358,8 +442,7 @@ class Dockerd:
     """dockerd with its own data root, exec root, pid file and socket."""
 
     def __init__(self, tmp):
-        self.dir = os.path.join(tmp, "docker")
-        os.makedirs(self.dir)
+        self.dir = tempfile.mkdtemp(prefix="docker-", dir=tmp)
         self.sock = os.path.join(self.dir, "docker.sock")
         self.log = open(os.path.join(self.dir, "log"), "w+")
         self.proc = subprocess.Popen(
@@ -413,7 +496,9 @@ def docker_cri_dockerd_pod_events_carry_k8s_fields(env):
                    f"k8s-test-bb:{TAG} /bin/sleep 1000").strip()
         net = PodNet(int(d.cli(f"inspect -f '{{{{.State.Pid}}}}' {sbname}")))
         server(env, net)
-        attached(net, [r, yes])
+        attached(net, [r, yes], lambda: d.cli(
+            f"exec {sbname} /bin/nslookup probe.web.test 127.0.0.1",
+            check_rc=False))
         # held on a FIFO: docker's runc leaves cgroup v2 alone on this
         # hybrid host, so a container must live until the runner looked
         # at its /proc (a limit of the runner's containers, not of pods)
@@ -426,7 +511,7 @@ def docker_cri_dockerd_pod_events_carry_k8s_fields(env):
         release(fifo)
         eq(d.cli(f"wait {appname}").strip(), "0", "nslookup's exit status")
         wait_json(r, named(pod), n=4)
-        wait_json(yes, named(pod), n=4)
+        wait_json(yes, named(pod), n=2)
         time.sleep(0.3)
     finally:
         stop_all([r, yes, no])

@@ -379,6 +379,7 @@ static void select__lists_and_labels__all_must_match(void **state)
 	assert_int_equal(
 		k8s_select_add(&s, K8S_SELECT_CONTAINERNAME, "app", &err), 0);
 	assert_false(k8s_select_match(s, &pod, "sidecar"));
+	assert_true(k8s_select_match(s, &pod, NULL)); /* the pod as a whole */
 	assert_int_not_equal(
 		k8s_select_add(&s, K8S_SELECT_LABELS, "nokey", &err), 0);
 	assert_non_null(strstr(error_msg(err), "want key=value"));
