@@ -24,6 +24,7 @@
 #include "common/fileutil.h"
 #include "metadata/metadata.h"
 #include "oci/ref.h"
+#include "oci/sign_store.h"
 #include "oci/store.h"
 #include "runner/cli/commands.h"
 
@@ -157,7 +158,10 @@ static int find_api_include(char *out, size_t len, struct error **err)
 			 dir);
 }
 
-/* vmlinux.h: $RUNNER_VMLINUX_DIR, or <exe dir>/include, made if missing. */
+/*
+ * vmlinux.h: $RUNNER_VMLINUX_DIR, or <exe dir>/../share/runner/include
+ * where `make install` puts one, or <exe dir>/include, made if missing.
+ */
 static int find_vmlinux_dir(char *out, size_t len, struct error **err)
 {
 	const char *env = getenv("RUNNER_VMLINUX_DIR");
@@ -168,6 +172,11 @@ static int find_vmlinux_dir(char *out, size_t len, struct error **err)
 		return 0;
 	}
 	exe_dir(dir, sizeof(dir));
+	if (snprintf(path, sizeof(path), "%s/../share/runner/include/vmlinux.h",
+		     dir) < (int)sizeof(path) &&
+	    access(path, R_OK) == 0 &&
+	    snprintf(out, len, "%s/../share/runner/include", dir) < (int)len)
+		return 0;
 	if (snprintf(out, len, "%s/include", dir) >= (int)len ||
 	    snprintf(path, sizeof(path), "%s/vmlinux.h", out) >=
 		    (int)sizeof(path))
@@ -321,7 +330,8 @@ static int build_run(struct cli_ctx *ctx, void *state, struct error **err)
 
 	if (cli_store_open(ctx, &store, err) ||
 	    oci_store_add_gadget(store, refstr, yaml, yaml_len, layers, 2, ann,
-				 n_ann, &digest, err))
+				 n_ann, &digest, err) ||
+	    oci_store_mark_built(store, digest, err))
 		goto out_tmp;
 	fprintf(stderr, "Successfully built %s@%s\n", refstr, digest);
 	rc = EXIT_OK;
@@ -359,6 +369,7 @@ const struct cli_command cmd_image_build = {
 	.min_args = 1,
 	.max_args = 1,
 	.want = "want one DIR",
+	.operands = CLI_OPERAND_FILE,
 	.state_size = sizeof(struct build_state),
 	.option = build_option,
 	.run = build_run,

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "common/cleanup.h"
+#include "oci/sign_store.h"
 #include "oci/store.h"
 #include "runner/cli/commands.h"
 
@@ -28,7 +29,8 @@ static int remove_run(struct cli_ctx *ctx, void *state, struct error **err)
 		}
 		printf("Untagged: %s\n", ref);
 	}
-	if (oci_store_gc(store, NULL, err) < 0) {
+	if (oci_store_gc(store, NULL, err) < 0 ||
+	    oci_store_prune_built(store, err) < 0) {
 		error_prefix(err, "delete unused blobs");
 		return EXIT_FAIL;
 	}
@@ -55,5 +57,6 @@ const struct cli_command cmd_image_remove = {
 	.min_args = 1,
 	.max_args = -1,
 	.want = "want at least one IMAGE",
+	.operands = CLI_OPERAND_IMAGE,
 	.run = remove_run,
 };

@@ -9,6 +9,7 @@ extern const struct cli_command cmd_run;
 extern const struct cli_command cmd_login;
 extern const struct cli_command cmd_logout;
 extern const struct cli_command cmd_image;
+extern const struct cli_command cmd_version;
 
 /* `runner image <subcommand>` */
 extern const struct cli_command cmd_image_build;
@@ -20,5 +21,7 @@ extern const struct cli_command cmd_image_pull;
 extern const struct cli_command cmd_image_push;
 extern const struct cli_command cmd_image_export;
 extern const struct cli_command cmd_image_import;
+extern const struct cli_command cmd_image_sign;
+extern const struct cli_command cmd_image_verify;
 
 #endif
