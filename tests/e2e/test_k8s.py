@@ -233,13 +233,14 @@ class Containerd:
     def ctr(self, args, **kw):
         return sh(f"ctr -a {self.sock} -n k8s.io {args}", **kw)
 
-    def run(self, cid, annotations, args, detach=False, netns_pid=None):
+    def run(self, cid, annotations, args, detach=False, netns_pid=None,
+            image=IMAGE):
         self.ids.append(cid)
         flags = " ".join(f"--annotation {k}={v}"
                          for k, v in annotations.items())
         if netns_pid:
             flags += f" --with-ns network:/proc/{netns_pid}/ns/net"
-        return self.ctr(f"run {'-d ' if detach else ''}{flags} {IMAGE} "
+        return self.ctr(f"run {'-d ' if detach else ''}{flags} {image} "
                         f"{cid} {args}")
 
     def pid(self, cid):
