@@ -127,10 +127,24 @@ const char *pods_node(const struct pods *p)
 	return p->node;
 }
 
+/*
+ * Names and labels come from whoever made the container (any docker or
+ * podman user can set io.kubernetes.* labels): control bytes become '?'
+ * before they can reach a terminal.
+ */
+static void tame(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
 static void copy(char *dst, size_t size, const char *src)
 {
-	if (src && !dst[0])
+	if (src && !dst[0]) {
 		pfmt(dst, size, "%s", src);
+		tame(dst);
+	}
 }
 
 #define COPY(dst, src) copy(dst, sizeof(dst), src)
@@ -292,6 +306,7 @@ static void format_labels(json_t *labels, char *buf, size_t size)
 		len += snprintf(buf + len, size - len, "%s%s=%s",
 				len ? "," : "", keys[i], val);
 	}
+	tame(buf);
 }
 
 static const char *ann(json_t *anns, const char *key)
