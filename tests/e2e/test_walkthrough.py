@@ -28,7 +28,7 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from harness import Fail, Netns, Runner, check, eq, main, sh, test  # noqa
+from harness import Netns, Runner, check, eq, main, sh, test  # noqa: E402
 from gadget_env import json_lines, wait_until  # noqa: E402
 
 _n = len(harness._tests)
