@@ -367,7 +367,8 @@ def output_json(env):
     for e, c in zip(evs, o["cmds"]):
         check_exec_event(e, c, "-o json")
         eq(sorted(e), sorted(["timestamp", "timestamp_raw", "proc",
-                              "args_count", "args_size", "args", "runtime"]),
+                              "args_count", "args_size", "args", "runtime",
+                              "k8s"]),
            "top-level keys")
         check(isinstance(e["timestamp"], str), "timestamp is a string")
         rfc3339(e["timestamp"])
