@@ -89,6 +89,7 @@ struct field {
 	char *title; /* column header */
 	char *alias;
 	char *description;
+	char *gtype; /* gadget_* typedef of the member or its elements */
 	int parent; /* index of the enclosing container, -1 at top */
 	int depth;
 	enum field_kind kind;
@@ -147,6 +148,8 @@ struct fieldset {
 	__s64 boot_to_real_ns; /* CLOCK_REALTIME - CLOCK_BOOTTIME */
 	struct containers *containers; /* for FK_RUNTIME, may be NULL */
 	int k8s; /* the first FK_K8S field, -1 if none */
+	char **unknown; /* gadget.yaml fields the event lacks */
+	size_t n_unknown;
 };
 
 struct idcache;
