@@ -237,6 +237,14 @@ spec:
                            if e["name"] == want and
                            e["proc"]["comm"] == "nslookup") >= 4,
                30, "nslookup's four events in the agent's log")
+    # the metrics where the pod's scrape annotations say
+    ann = ds["spec"]["template"]["metadata"]["annotations"]
+    eq(ann.get("prometheus.io/scrape"), "true", "scrape annotation")
+    metrics = sh(f"podman exec {AGENT} /bin/busybox wget -qO- "
+                 f"http://127.0.0.1:{ann['prometheus.io/port']}"
+                 f"{ann['prometheus.io/path']}")
+    check("# TYPE dns_messages_total counter" in metrics,
+          f"the agent's metrics: {metrics[:300]}")
     sh(f"podman stop -t 10 {AGENT}")
     eq(sh(f"podman inspect -f '{{{{.State.ExitCode}}}}' {AGENT}").strip(),
        "0", "the agent's exit status after SIGTERM")
