@@ -272,6 +272,14 @@ static int find_bundle(struct pods *p, unsigned int pid, const char *id,
 	return -1;
 }
 
+/* Is id a container id (no path, no dots: it names a folder)? */
+static bool safe_id(const char *id)
+{
+	size_t n = strspn(id, "0123456789abcdefABCDEF");
+
+	return n && n <= 64 && !id[n];
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -402,7 +410,7 @@ static void sandbox_labels(struct pods *p, const char *bundle, const char *id,
 	size_t dir_end;
 	json_t *spec;
 
-	if (!sandbox_id[0] || pi->labels[0] ||
+	if (!safe_id(sandbox_id) || pi->labels[0] ||
 	    !names_bundle(bundle, id, &dir_end))
 		return;
 	pfmt(path, sizeof(path), "%.*s/%s%s/config.json", (int)dir_end, bundle,
@@ -515,7 +523,7 @@ static void from_docker(struct pods *p, json_t *spec, struct container_info *ci)
 		format_labels(labels, pi->labels, sizeof(pi->labels));
 	} else if (pi->name[0] &&
 		   (sid = ann(labels, "io.kubernetes.sandbox.id")) &&
-		   !strchr(sid, '/') && strrchr(dir, '/')) {
+		   safe_id(sid) && strrchr(dir, '/')) {
 		json_t *sb;
 
 		pfmt(path, sizeof(path), "%.*s/%s/config.v2.json",
@@ -566,6 +574,8 @@ void pods_identify(struct pods *p, unsigned int pid, struct container_info *ci)
 		anns = json_object_get(spec, "annotations");
 		from_annotations(anns, pi, sandbox_id);
 		from_podman(spec, anns, ci);
+		/* containerd 1.7's CRI plugin tells the image too */
+		COPY(ci->image, ann(anns, "io.kubernetes.cri.image-name"));
 		if (pi->name[0] && !pi->sandbox)
 			sandbox_labels(p, bundle, ci->id, sandbox_id, pi);
 	}

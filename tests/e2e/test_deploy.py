@@ -71,7 +71,8 @@ def podman_flags(ds, cm, node, store):
     if sc.get("seccompProfile", {}).get("type") == "Unconfined":
         flags += ["--security-opt", "seccomp=unconfined"]
     if ann.get(f"container.apparmor.security.beta.kubernetes.io/"
-               f"{c['name']}") == "unconfined":
+               f"{c['name']}") == "unconfined" or \
+            sc.get("appArmorProfile", {}).get("type") == "Unconfined":
         flags += ["--security-opt", "apparmor=unconfined"]
     if sc.get("allowPrivilegeEscalation") is False:
         flags += ["--security-opt", "no-new-privileges"]
