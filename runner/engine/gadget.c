@@ -14,14 +14,10 @@
 
 #include "common/cleanup.h"
 #include "runner/engine/gadget.h"
+#include "runner/engine/gadget_api.h"
 #include "runner/engine/libbpf_log.h"
 #include "runner/engine/netns.h"
 
-#define TRACER_PREFIX "gadget_tracer_"
-#define SNAPSHOTTER_PREFIX "gadget_snapshotter_"
-#define ITER_PREFIX "gadget_iter_" /* GADGET_ITER: the same shape */
-#define PARAM_PREFIX "gadget_param_"
-#define LOST_MAP "gadget_lost"
 #define MAX_TRACERS 8
 #define MAX_PARAMS 64
 #define MAX_LINKS 64
@@ -65,90 +61,36 @@ static const struct btf_type *skip_mods(const struct btf *btf, __u32 *id)
 	return t;
 }
 
-/* "gadget_tracer_<name>___<map>___<struct>" */
-static int add_tracer(struct gadget *g, const char *sym, struct error **err)
+/* A tracer or snapshotter marker: a data source and its event struct. */
+static int add_source(struct gadget *g, struct gadget_marker *m,
+		      struct error **err)
 {
-	char *s, *map, *type;
 	struct gadget_tracer *t;
-	int id;
-
-	if (g->n_tracers == MAX_TRACERS)
-		return error_set(err, 0, "too many tracers");
-	s = strdup(sym + strlen(TRACER_PREFIX));
-	if (!s)
-		return error_set(err, ENOMEM, "tracer");
-	map = strstr(s, "___");
-	type = map ? strstr(map + 3, "___") : NULL;
-	if (!map || !type || map == s) {
-		free(s);
-		return error_set(err, 0, "malformed tracer symbol %s", sym);
-	}
-	*map = '\0';
-	map += 3;
-	*type = '\0';
-	type += 3;
-	id = btf__find_by_name_kind(g->btf, type, BTF_KIND_STRUCT);
-	if (id < 0) {
-		error_set(err, 0, "tracer %s: no struct %s in BTF",
-			  sym + strlen(TRACER_PREFIX), type);
-		free(s);
-		return -1;
-	}
-	t = &g->tracers[g->n_tracers];
-	g->tracer_names[g->n_tracers++] = s;
-	t->name = s;
-	t->map = map;
-	t->type = type;
-	t->type_id = id;
-	return 0;
-}
-
-/* "gadget_{snapshotter,iter}_<name>___<struct>___<prog1>[___<prog2>...]" */
-static int add_snapshotter(struct gadget *g, const char *sym, size_t skip,
-			   struct error **err)
-{
-	char *s, *p, *next;
-	struct gadget_tracer *t;
-	size_t n = 0;
+	size_t k;
 	int id;
 
 	if (g->n_tracers == MAX_TRACERS)
 		return error_set(err, 0, "too many data sources");
-	s = strdup(sym + skip);
-	if (!s)
-		return error_set(err, ENOMEM, "snapshotter");
 	t = &g->tracers[g->n_tracers];
 	memset(t, 0, sizeof(*t));
-	t->snapshot = true;
-	t->name = s;
-	p = strstr(s, "___");
-	if (!p || p == s)
-		goto bad;
-	*p = '\0';
-	t->type = p + 3;
-	for (p = strstr(t->type, "___"); p; p = next) {
-		*p = '\0';
-		p += 3;
-		next = strstr(p, "___");
-		if (n == GADGET_MAX_SNAPSHOT_PROGS || !*p)
-			goto bad;
-		t->progs[n++] = p;
+	t->name = m->part[0];
+	if (m->kind == GADGET_MARKER_TRACER) {
+		t->map = m->part[1];
+		t->type = m->part[2];
+	} else {
+		t->snapshot = true;
+		t->type = m->part[1];
+		for (k = 2; k < m->n_parts; k++)
+			t->progs[k - 2] = m->part[k];
 	}
-	if (!n)
-		goto bad;
 	id = btf__find_by_name_kind(g->btf, t->type, BTF_KIND_STRUCT);
-	if (id < 0) {
-		error_set(err, 0, "snapshotter %s: no struct %s in BTF",
-			  t->name, t->type);
-		free(s);
-		return -1;
-	}
+	if (id < 0)
+		return error_set(err, 0, "%s %s: no struct %s in BTF",
+				 t->snapshot ? "snapshotter" : "tracer",
+				 t->name, t->type);
 	t->type_id = id;
-	g->tracer_names[g->n_tracers++] = s;
+	g->tracer_names[g->n_tracers++] = steal_ptr(m->buf);
 	return 0;
-bad:
-	free(s);
-	return error_set(err, 0, "malformed snapshotter symbol %s", sym);
 }
 
 /* Locate var in the .rodata DATASEC: its type, offset and size. */
@@ -194,26 +136,25 @@ static int describe(struct gadget *g, struct error **err)
 
 	for (i = 1; i < n; i++) {
 		const struct btf_type *t = btf__type_by_id(g->btf, i);
-		const char *name;
+		struct gadget_marker m;
+		int rc;
 
 		if (!btf_is_var(t))
 			continue;
-		name = btf__name_by_offset(g->btf, t->name_off);
-		if (!strncmp(name, TRACER_PREFIX, strlen(TRACER_PREFIX))) {
-			if (add_tracer(g, name, err))
+		rc = gadget_marker_parse(
+			btf__name_by_offset(g->btf, t->name_off), &m, err);
+		if (rc <= 0) {
+			if (rc < 0)
 				return -1;
-		} else if (!strncmp(name, SNAPSHOTTER_PREFIX,
-				    strlen(SNAPSHOTTER_PREFIX))) {
-			if (add_snapshotter(g, name, strlen(SNAPSHOTTER_PREFIX),
-					    err))
-				return -1;
-		} else if (!strncmp(name, ITER_PREFIX, strlen(ITER_PREFIX))) {
-			if (add_snapshotter(g, name, strlen(ITER_PREFIX), err))
-				return -1;
-		} else if (!strncmp(name, PARAM_PREFIX, strlen(PARAM_PREFIX))) {
-			if (add_param(g, name + strlen(PARAM_PREFIX), err))
-				return -1;
+			continue;
 		}
+		if (m.kind == GADGET_MARKER_PARAM)
+			rc = add_param(g, m.part[0], err);
+		else
+			rc = add_source(g, &m, err);
+		gadget_marker_fini(&m);
+		if (rc)
+			return -1;
 	}
 	return 0;
 }
@@ -387,7 +328,7 @@ static int parse_ip_param(const struct btf *btf, const struct btf_type *t,
 			  const char *var, struct error **err)
 {
 	const char *name = btf__name_by_offset(btf, t->name_off);
-	bool ep = !strcmp(name, "gadget_l3endpoint_t");
+	bool ep = !strcmp(name, GADGET_API_L3ENDPOINT);
 	int addr_off = ep ? member_offset(btf, t, "addr_raw") : 0;
 	int ver_off = ep ? member_offset(btf, t, "version") : -1;
 	__u8 buf[16];
@@ -437,8 +378,8 @@ int gadget_param_set(struct gadget *g, size_t i, const char *value,
 	if (btf_is_composite(t)) {
 		const char *tn = btf__name_by_offset(g->btf, t->name_off);
 
-		if (!strcmp(tn, "gadget_ip_addr_t") ||
-		    !strcmp(tn, "gadget_l3endpoint_t"))
+		if (!strcmp(tn, GADGET_API_IP_ADDR) ||
+		    !strcmp(tn, GADGET_API_L3ENDPOINT))
 			return parse_ip_param(g->btf, t, value, dst, p->size,
 					      p->var, err);
 	}
@@ -613,7 +554,7 @@ int gadget_start(struct gadget *g, struct error **err)
 		return error_set(err, -rc,
 				 "load eBPF object (RUNNER_DEBUG=1 shows the "
 				 "verifier log)");
-	lost = bpf_object__find_map_by_name(g->obj, LOST_MAP);
+	lost = bpf_object__find_map_by_name(g->obj, GADGET_API_LOST_MAP);
 	if (lost)
 		g->lost_fd = bpf_map__fd(lost);
 
