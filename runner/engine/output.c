@@ -327,7 +327,7 @@ static int prog_object(struct prog_build *pb, int parent)
 		if (pending_add(pb, "\"") < 0 || pending_add(pb, f->key) < 0 ||
 		    pending_add(pb, "\":") < 0)
 			return -1;
-		if (f->container) {
+		if (f->is_struct) {
 			if (pending_add(pb, "{") < 0 ||
 			    prog_object(pb, (int)i) < 0 ||
 			    pending_add(pb, "}") < 0)
@@ -353,7 +353,7 @@ static void json_include(struct output *o)
 			sel |= fs->f[p].selected;
 		}
 		o->include[i] = in && (!fs->explicit_selection || sel) &&
-				!f->container;
+				!f->is_struct;
 	}
 	/* a struct is there when one of its members is (parents come first) */
 	for (size_t i = fs->n; i-- > 0;) {
@@ -556,7 +556,7 @@ static size_t pretty_object(struct output *o, const void *ev, int parent,
 			memcpy(out + n, f->key, kl);
 			n += kl;
 			out[n++] = ':';
-			if (f->container) {
+			if (f->is_struct) {
 				out[n++] = '\n';
 				n += pretty_object(o, ev, (int)i, depth + 1,
 						   out + n, yaml);
@@ -577,7 +577,7 @@ static size_t pretty_object(struct output *o, const void *ev, int parent,
 		n += kl;
 		memcpy(out + n, "\": ", 3);
 		n += 3;
-		if (f->container) {
+		if (f->is_struct) {
 			out[n++] = '{';
 			n += pretty_object(o, ev, (int)i, depth + 1, out + n,
 					   yaml);
