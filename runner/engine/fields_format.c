@@ -423,197 +423,244 @@ static size_t fmt_file_flags(char *buf, __u64 fl)
 	return n;
 }
 
-size_t field_text(struct render_ctx *rc, const struct field *f, const void *ev,
-		  char *buf)
+static size_t fmt_float(char *buf, const __u8 *p, __u32 size)
+{
+	if (size == 4) {
+		float x;
+
+		memcpy(&x, p, 4);
+		return snprintf(buf, 40, "%g", (double)x);
+	}
+	{
+		double x;
+
+		memcpy(&x, p, 8);
+		return snprintf(buf, 40, "%g", x);
+	}
+}
+
+/* "1,2,3" */
+static size_t fmt_intarray(const struct field *f, char *buf, const void *ev)
+{
+	size_t n = 0;
+
+	for (__u32 i = 0; i < f->count; i++) {
+		struct field e = *f;
+
+		e.off = f->off + i * f->size;
+		if (i)
+			buf[n++] = ',';
+		n += fmt_number(f, buf + n, field_u64(&e, ev));
+	}
+	return n;
+}
+
+/* "1.2.3.4:53", "[::1]:53"; nothing for an unset endpoint */
+static size_t fmt_l4ep(const struct field *f, char *buf, const __u8 *ev)
+{
+	__u64 ver = load_uint(ev + f->ver_off, f->ver_size);
+	__u64 port = load_uint(ev + f->port_off, f->port_size);
+	size_t n = 0;
+
+	if (ver != 4 && ver != 6)
+		return 0;
+	if (ver == 6)
+		buf[n++] = '[';
+	n += fmt_ip(buf + n, ev + f->addr_off, ver);
+	if (ver == 6)
+		buf[n++] = ']';
+	buf[n++] = ':';
+	n += fmt_u64(buf + n, port);
+	return n;
+}
+
+/* The set entries of an array of l3 endpoints, "a,b". */
+static size_t fmt_l3ep_list(const struct field *f, char *buf, const __u8 *p)
+{
+	size_t n = 0;
+
+	for (__u32 i = 0; i < f->count; i++) {
+		const __u8 *e = p + (size_t)i * f->size;
+		__u64 ver = load_uint(e + f->ver_off, f->ver_size);
+
+		if (ver != 4 && ver != 6)
+			continue;
+		if (n)
+			buf[n++] = ',';
+		n += fmt_ip(buf + n, e + f->addr_off, ver);
+	}
+	return n;
+}
+
+/* The user or group name of an id (the number without a cache). */
+static size_t fmt_id_name(struct render_ctx *rc, const struct field *f,
+			  char *buf, __u64 v)
+{
+	struct idcache *c = f->kind == FK_USER ? rc->users : rc->groups;
+	const char *s;
+	size_t len;
+
+	if (!c)
+		return fmt_u64(buf, v);
+	s = idcache_name(c, (__u32)v, &len);
+	if (len > f->max_text)
+		len = f->max_text;
+	return put(buf, s, len);
+}
+
+/* What the container of the event's mount namespace shows. */
+static size_t fmt_runtime(struct render_ctx *rc, const struct field *f,
+			  char *buf, __u64 mntns)
+{
+	const struct container_info *ci =
+		rc->fs->containers ?
+			containers_lookup(rc->fs->containers, mntns) :
+			NULL;
+	const char *s;
+
+	if (!ci)
+		return 0;
+	s = f->info == RT_NAME	  ? ci->name :
+	    f->info == RT_ID	  ? ci->id :
+	    f->info == RT_RUNTIME ? ci->runtime :
+				    ci->image;
+	return put(buf, s, strnlen(s, f->max_text));
+}
+
+static size_t fmt_signal(const struct field *f, char *buf, __u64 v)
+{
+	const char *s = (__s64)v > 0 && (__s64)v < NSIG ? sigabbrev_np((int)v) :
+							  NULL;
+	size_t n;
+
+	if (!s)
+		return fmt_number(f, buf, v);
+	n = put(buf, "SIG", 3);
+	return n + put_str(buf + n, s);
+}
+
+static size_t fmt_errno(const struct field *f, char *buf, __u64 v)
+{
+	__s64 e = (__s64)v < 0 ? -(__s64)v : (__s64)v;
+	const char *s = e > 0 && e < 4096 ? strerrorname_np((int)e) : NULL;
+
+	return s ? put_str(buf, s) : fmt_number(f, buf, v);
+}
+
+/*
+ * Kinds that format a number into a name or a unit: they show nothing
+ * when value.shown-if says so.
+ */
+static bool is_formatted(enum field_kind k)
+{
+	switch (k) {
+	case FK_ENUM:
+	case FK_ONEOF:
+	case FK_TIMESTAMP:
+	case FK_DURATION:
+	case FK_PROTO:
+	case FK_SIGNAL:
+	case FK_ERRNO:
+	case FK_FILE_MODE:
+	case FK_FILE_FLAGS:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static size_t formatted_text(struct render_ctx *rc, const struct field *f,
+			     const void *ev, char *buf)
+{
+	__u64 v = field_u64(f, ev);
+	const char *s;
+
+	switch (f->kind) {
+	case FK_ENUM:
+		s = enum_name(f, (__s64)v);
+		return s ? put_str(buf, s) : fmt_number(f, buf, v);
+	case FK_ONEOF:
+		return v < f->n_one_of ? put_str(buf, f->one_of[v]) :
+					 fmt_number(f, buf, v);
+	case FK_TIMESTAMP:
+		return fmt_timestamp(rc, buf, v);
+	case FK_DURATION:
+		return fmt_duration(buf, v);
+	case FK_PROTO:
+		s = proto_name(v);
+		return s ? put_str(buf, s) : fmt_u64(buf, v);
+	case FK_SIGNAL:
+		return fmt_signal(f, buf, v);
+	case FK_ERRNO:
+		return fmt_errno(f, buf, v);
+	case FK_FILE_MODE:
+		return fmt_file_mode(buf, v);
+	case FK_FILE_FLAGS:
+		return fmt_file_flags(buf, v);
+	default:
+		return 0;
+	}
+}
+
+static size_t value_text(struct render_ctx *rc, const struct field *f,
+			 const void *ev, char *buf)
 {
 	const __u8 *p = (const __u8 *)ev + f->off;
-	const char *s;
 	size_t n = 0;
 	__u64 v;
 
 	switch (f->kind) {
-	case FK_STRUCT:
-		break;
 	case FK_UINT:
 	case FK_SINT:
-		n = fmt_number(f, buf, field_u64(f, ev));
-		break;
+		return fmt_number(f, buf, field_u64(f, ev));
 	case FK_BOOL:
-		n = field_u64(f, ev) ? put(buf, "true", 4) :
-				       put(buf, "false", 5);
-		break;
+		return field_u64(f, ev) ? put(buf, "true", 4) :
+					  put(buf, "false", 5);
 	case FK_FLOAT:
-		if (f->size == 4) {
-			float x;
-
-			memcpy(&x, p, 4);
-			n = snprintf(buf, 40, "%g", (double)x);
-		} else {
-			double x;
-
-			memcpy(&x, p, 8);
-			n = snprintf(buf, 40, "%g", x);
-		}
-		break;
+		return fmt_float(buf, p, f->size);
 	case FK_HEX:
 		v = field_u64(f, ev);
 		if (f->bit_size)
-			n = fmt_hex(buf, v, (f->bit_size + 3) / 4);
-		else
-			n = fmt_hex(buf, v, 2 * (f->size > 8 ? 8 : f->size));
-		break;
+			return fmt_hex(buf, v, (f->bit_size + 3) / 4);
+		return fmt_hex(buf, v, 2 * (f->size > 8 ? 8 : f->size));
 	case FK_STRING:
-		n = fmt_string(buf, (const char *)p, f->size);
-		break;
+		return fmt_string(buf, (const char *)p, f->size);
 	case FK_BYTES:
 		for (__u32 i = 0; i < f->size; i++)
 			n += fmt_hex(buf + n, p[i], 2);
-		break;
+		return n;
 	case FK_INTARRAY:
-		for (__u32 i = 0; i < f->count; i++) {
-			struct field e = *f;
-
-			e.off = f->off + i * f->size;
-			if (i)
-				buf[n++] = ',';
-			n += fmt_number(f, buf + n, field_u64(&e, ev));
-		}
-		break;
-	case FK_ENUM:
-		if (!field_shown(rc->fs, f, ev))
-			break;
-		v = field_u64(f, ev);
-		s = enum_name(f, (__s64)v);
-		n = s ? put_str(buf, s) : fmt_number(f, buf, v);
-		break;
-	case FK_ONEOF:
-		if (!field_shown(rc->fs, f, ev))
-			break;
-		v = field_u64(f, ev);
-		if (v < f->n_one_of)
-			n = put_str(buf, f->one_of[v]);
-		else
-			n = fmt_number(f, buf, v);
-		break;
-	case FK_TIMESTAMP:
-		if (!field_shown(rc->fs, f, ev))
-			break;
-		n = fmt_timestamp(rc, buf, field_u64(f, ev));
-		break;
-	case FK_DURATION:
-		if (!field_shown(rc->fs, f, ev))
-			break;
-		n = fmt_duration(buf, field_u64(f, ev));
-		break;
+		return fmt_intarray(f, buf, ev);
 	case FK_IPADDR:
 	case FK_L3EP:
-		n = fmt_ip(buf, (const __u8 *)ev + f->addr_off,
-			   load_uint((const __u8 *)ev + f->ver_off,
-				     f->ver_size));
-		break;
-	case FK_PROTO:
-		if (!field_shown(rc->fs, f, ev))
-			break;
-		v = field_u64(f, ev);
-		s = proto_name(v);
-		n = s ? put_str(buf, s) : fmt_u64(buf, v);
-		break;
-	case FK_L4EP: {
-		__u64 ver =
-			load_uint((const __u8 *)ev + f->ver_off, f->ver_size);
-		__u64 port =
-			load_uint((const __u8 *)ev + f->port_off, f->port_size);
-
-		if (ver != 4 && ver != 6)
-			break;
-		if (ver == 6)
-			buf[n++] = '[';
-		n += fmt_ip(buf + n, (const __u8 *)ev + f->addr_off, ver);
-		if (ver == 6)
-			buf[n++] = ']';
-		buf[n++] = ':';
-		n += fmt_u64(buf + n, port);
-		break;
-	}
+		return fmt_ip(buf, (const __u8 *)ev + f->addr_off,
+			      load_uint((const __u8 *)ev + f->ver_off,
+					f->ver_size));
+	case FK_L4EP:
+		return fmt_l4ep(f, buf, ev);
 	case FK_L3EP_LIST:
-		for (__u32 i = 0; i < f->count; i++) {
-			const __u8 *e = p + (size_t)i * f->size;
-			__u64 ver = load_uint(e + f->ver_off, f->ver_size);
-			size_t m;
-
-			if (ver != 4 && ver != 6)
-				continue;
-			if (n)
-				buf[n++] = ',';
-			m = fmt_ip(buf + n, e + f->addr_off, ver);
-			n += m;
-		}
-		break;
+		return fmt_l3ep_list(f, buf, p);
 	case FK_USER:
-	case FK_GROUP: {
-		struct idcache *c = f->kind == FK_USER ? rc->users : rc->groups;
-		size_t len;
-
-		v = field_u64(f, ev);
-		if (!c) {
-			n = fmt_u64(buf, v);
-			break;
-		}
-		s = idcache_name(c, (__u32)v, &len);
-		if (len > f->max_text)
-			len = f->max_text;
-		n = put(buf, s, len);
-		break;
+	case FK_GROUP:
+		return fmt_id_name(rc, f, buf, field_u64(f, ev));
+	case FK_RUNTIME:
+		return fmt_runtime(rc, f, buf, field_u64(f, ev));
+	default: /* FK_STRUCT: no text of its own */
+		return 0;
 	}
-	case FK_SIGNAL:
-		if (!field_shown(rc->fs, f, ev))
-			break;
-		v = field_u64(f, ev);
-		s = (__s64)v > 0 && (__s64)v < NSIG ? sigabbrev_np((int)v) :
-						      NULL;
-		if (s) {
-			n = put(buf, "SIG", 3);
-			n += put_str(buf + n, s);
-		} else {
-			n = fmt_number(f, buf, v);
-		}
-		break;
-	case FK_ERRNO:
-		if (!field_shown(rc->fs, f, ev))
-			break;
-		v = field_u64(f, ev);
-		{
-			__s64 e = (__s64)v < 0 ? -(__s64)v : (__s64)v;
+}
 
-			s = e > 0 && e < 4096 ? strerrorname_np((int)e) : NULL;
-		}
-		n = s ? put_str(buf, s) : fmt_number(f, buf, v);
-		break;
-	case FK_FILE_MODE:
-		if (field_shown(rc->fs, f, ev))
-			n = fmt_file_mode(buf, field_u64(f, ev));
-		break;
-	case FK_FILE_FLAGS:
-		if (field_shown(rc->fs, f, ev))
-			n = fmt_file_flags(buf, field_u64(f, ev));
-		break;
-	case FK_RUNTIME: {
-		const struct container_info *ci =
-			rc->fs->containers ?
-				containers_lookup(rc->fs->containers,
-						  field_u64(f, ev)) :
-				NULL;
+size_t field_text(struct render_ctx *rc, const struct field *f, const void *ev,
+		  char *buf)
+{
+	size_t n;
 
-		if (!ci)
-			break;
-		s = f->info == RT_NAME	  ? ci->name :
-		    f->info == RT_ID	  ? ci->id :
-		    f->info == RT_RUNTIME ? ci->runtime :
-					    ci->image;
-		n = put(buf, s, strnlen(s, f->max_text));
-		break;
-	}
-	}
+	if (!is_formatted(f->kind))
+		n = value_text(rc, f, ev, buf);
+	else if (field_shown(rc->fs, f, ev))
+		n = formatted_text(rc, f, ev, buf);
+	else
+		n = 0;
 	buf[n] = '\0';
 	return n;
 }
