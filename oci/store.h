@@ -133,8 +133,6 @@ int oci_txn_writer_open(struct oci_txn *txn, struct oci_blob_writer **out,
 			struct error **err);
 int oci_blob_writer_write(struct oci_blob_writer *w, const void *buf,
 			  size_t len, struct error **err);
-/* Bytes written so far. */
-int64_t oci_blob_writer_size(const struct oci_blob_writer *w);
 /* Start over (after a dropped connection). */
 int oci_blob_writer_reset(struct oci_blob_writer *w, struct error **err);
 /*
