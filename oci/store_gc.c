@@ -67,7 +67,9 @@ static int mark(struct oci_store *s, struct digest_set *set, const char *mt,
 		const char *d, int depth, struct error **err)
 {
 	cleanup_free char *buf = NULL;
+	cleanup_doc struct oci_doc doc = { 0 };
 	enum oci_kind kind = oci_media_kind(mt);
+	const struct oci_descriptor *c;
 	size_t i, len;
 
 	if (!oci_digest_valid(d))
@@ -78,31 +80,23 @@ static int mark(struct oci_store *s, struct digest_set *set, const char *mt,
 		return error_set(err, ENOMEM, "gc");
 	if (kind == OCI_KIND_OTHER)
 		return 0;
-	if (depth > 8)
-		return error_set(err, 0, "gc: indexes nested too deep");
+	if (oci_nesting_check(depth, err) < 0)
+		return error_prefix(err, "gc");
 	if (!oci_store_has_blob(s, d))
 		return 0;
 	if (oci_store_read_blob(s, d, -1, &buf, &len, err) < 0)
 		return -1;
-	if (kind == OCI_KIND_INDEX) {
-		cleanup_index struct oci_index *idx = NULL;
-
-		if (oci_index_parse(buf, len, &idx, err) < 0)
-			return error_prefix(err, "gc: %s", d);
-		for (i = 0; i < idx->n_manifests; i++)
-			if (mark(s, set, idx->manifests[i].media_type,
-				 idx->manifests[i].digest, depth + 1, err) < 0)
-				return -1;
-	} else {
-		cleanup_manifest struct oci_manifest *m = NULL;
-
-		if (oci_manifest_parse(buf, len, &m, err) < 0)
-			return error_prefix(err, "gc: %s", d);
-		if (set_add(set, m->config.digest) < 0)
-			return error_set(err, ENOMEM, "gc");
-		for (i = 0; i < m->n_layers; i++)
-			if (set_add(set, m->layers[i].digest) < 0)
+	if (oci_doc_parse(mt, buf, len, &doc, err) < 0)
+		return error_prefix(err, "gc: %s", d);
+	/* a manifest's children are blobs: marked, not read */
+	for (i = 0; (c = oci_doc_child(&doc, i)); i++) {
+		if (doc.kind == OCI_KIND_MANIFEST) {
+			if (set_add(set, c->digest) < 0)
 				return error_set(err, ENOMEM, "gc");
+		} else if (mark(s, set, c->media_type, c->digest, depth + 1,
+				err) < 0) {
+			return -1;
+		}
 	}
 	return 0;
 }
