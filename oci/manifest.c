@@ -149,6 +149,14 @@ static void descriptor_clear(struct oci_descriptor *d)
 	memset(d, 0, sizeof(*d));
 }
 
+void oci_descriptor_free(struct oci_descriptor *d)
+{
+	if (!d)
+		return;
+	descriptor_clear(d);
+	free(d);
+}
+
 static int parse_descriptor(json_t *j, struct oci_descriptor *d,
 			    struct error **err)
 {

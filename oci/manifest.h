@@ -66,6 +66,9 @@ enum oci_kind {
 	OCI_KIND_MANIFEST,
 };
 
+/* Free a descriptor made alone (oci_store_resolve()); NULL is fine. */
+void oci_descriptor_free(struct oci_descriptor *d);
+
 /* What a media type names: an index (or list), a manifest, or a blob. */
 enum oci_kind oci_media_kind(const char *media_type);
 /*

@@ -345,26 +345,6 @@ static int descriptor_from_json(json_t *e, struct oci_descriptor **out,
 	return 0;
 }
 
-void oci_descriptor_free(struct oci_descriptor *d)
-{
-	size_t i;
-
-	if (!d)
-		return;
-	free(d->media_type);
-	free(d->digest);
-	free(d->artifact_type);
-	free(d->arch);
-	free(d->os);
-	free(d->variant);
-	for (i = 0; i < d->n_annotations; i++) {
-		free(d->annotations[i].key);
-		free(d->annotations[i].value);
-	}
-	free(d->annotations);
-	free(d);
-}
-
 /* A stored blob that is an index or a manifest, described. */
 static int describe_blob(struct oci_store *s, const char *digest,
 			 struct oci_descriptor **out, struct error **err)
@@ -428,35 +408,24 @@ static char *created_of(struct oci_store *s, const char *digest,
 			const char *media_type)
 {
 	cleanup_free char *buf = NULL;
-	const char *c = NULL;
+	cleanup_doc struct oci_doc doc = { 0 };
+	const struct oci_descriptor *first;
+	const char *c;
 	size_t len;
 
-	if (oci_store_read_blob(s, digest, -1, &buf, &len, NULL) < 0)
+	if (oci_store_read_blob(s, digest, -1, &buf, &len, NULL) < 0 ||
+	    oci_doc_parse(media_type, buf, len, &doc, NULL) < 0)
 		return NULL;
-	if (oci_media_kind(media_type) == OCI_KIND_INDEX) {
-		cleanup_index struct oci_index *idx = NULL;
-
-		if (oci_index_parse(buf, len, &idx, NULL) < 0)
-			return NULL;
-		c = oci_kv_get(idx->annotations, idx->n_annotations,
-			       OCI_ANN_CREATED);
-		if (c)
-			return strdup(c);
-		if (idx->n_manifests &&
-		    oci_media_kind(idx->manifests[0].media_type) ==
-			    OCI_KIND_MANIFEST)
-			return created_of(s, idx->manifests[0].digest,
-					  idx->manifests[0].media_type);
-	} else if (oci_media_kind(media_type) == OCI_KIND_MANIFEST) {
-		cleanup_manifest struct oci_manifest *m = NULL;
-
-		if (oci_manifest_parse(buf, len, &m, NULL) < 0)
-			return NULL;
-		c = oci_kv_get(m->annotations, m->n_annotations,
-			       OCI_ANN_CREATED);
-		if (c)
-			return strdup(c);
-	}
+	c = doc.idx ? oci_kv_get(doc.idx->annotations, doc.idx->n_annotations,
+				 OCI_ANN_CREATED) :
+		      oci_kv_get(doc.m->annotations, doc.m->n_annotations,
+				 OCI_ANN_CREATED);
+	if (c)
+		return strdup(c);
+	/* an index without the annotation: its first manifest's */
+	first = doc.idx ? oci_doc_child(&doc, 0) : NULL;
+	if (first && oci_media_kind(first->media_type) == OCI_KIND_MANIFEST)
+		return created_of(s, first->digest, first->media_type);
 	return NULL;
 }
 

@@ -92,7 +92,6 @@ void oci_store_entries_free(struct oci_store_entry *e, size_t n);
  */
 int oci_store_resolve(struct oci_store *store, const char *ref,
 		      struct oci_descriptor **out, struct error **err);
-void oci_descriptor_free(struct oci_descriptor *d);
 
 /* Whether the store holds blob digest. */
 bool oci_store_has_blob(struct oci_store *store, const char *digest);
