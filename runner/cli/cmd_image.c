@@ -10,11 +10,10 @@
 #include "runner/cli/commands.h"
 
 static const struct cli_command *const image_cmds[] = {
-	&cmd_image_build,   &cmd_image_list,
-	&cmd_image_tag,	    &cmd_image_remove,
-	&cmd_image_inspect, &cmd_image_pull,
-	&cmd_image_push,    &cmd_image_export,
-	&cmd_image_import,  NULL,
+	&cmd_image_build,  &cmd_image_list,    &cmd_image_tag,
+	&cmd_image_remove, &cmd_image_inspect, &cmd_image_pull,
+	&cmd_image_push,   &cmd_image_export,  &cmd_image_import,
+	&cmd_image_sign,   &cmd_image_verify,  NULL,
 };
 
 const struct cli_command cmd_image = {

@@ -24,6 +24,7 @@
 #include "common/fileutil.h"
 #include "metadata/metadata.h"
 #include "oci/ref.h"
+#include "oci/sign_store.h"
 #include "oci/store.h"
 #include "runner/cli/commands.h"
 
@@ -321,7 +322,8 @@ static int build_run(struct cli_ctx *ctx, void *state, struct error **err)
 
 	if (cli_store_open(ctx, &store, err) ||
 	    oci_store_add_gadget(store, refstr, yaml, yaml_len, layers, 2, ann,
-				 n_ann, &digest, err))
+				 n_ann, &digest, err) ||
+	    oci_store_mark_built(store, digest, err))
 		goto out_tmp;
 	fprintf(stderr, "Successfully built %s@%s\n", refstr, digest);
 	rc = EXIT_OK;

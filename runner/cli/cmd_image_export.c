@@ -8,6 +8,7 @@
 #include "oci/archive.h"
 #include "oci/store.h"
 #include "runner/cli/commands.h"
+#include "runner/cli/trust.h"
 
 static int export_run(struct cli_ctx *ctx, void *state, struct error **err)
 {
@@ -29,7 +30,9 @@ static int export_run(struct cli_ctx *ctx, void *state, struct error **err)
 			goto out;
 		n++;
 	}
+	/* signatures travel with their images */
 	if (cli_store_open(ctx, &store, err) < 0 ||
+	    image_sig_refs_append(store, &refs, &n, err) < 0 ||
 	    oci_export(store, (const char *const *)refs, n, file, err) < 0)
 		goto out;
 	rc = EXIT_OK;

@@ -10,6 +10,8 @@
 #include "common/cleanup.h"
 #include "common/json.h"
 #include "oci/digest.h"
+#include "oci/sign.h"
+#include "oci/sign_store.h"
 #include "oci/store.h"
 #include "runner/cli/commands.h"
 
@@ -70,7 +72,26 @@ static void humanize(const char *created, char *buf, size_t len)
 		snprintf(buf, len, "%lld days ago", d / 86400);
 }
 
-static void list_json(const struct oci_store_entry *e, size_t n)
+/* Whether the store lists a legacy signature of entry i's digest. */
+static bool has_sig(const struct oci_store_entry *e, size_t n, size_t i)
+{
+	char tag[OCI_SIG_TAG_SIZE];
+	size_t j;
+
+	if (!oci_digest_valid(e[i].digest))
+		return false;
+	oci_sig_tag(e[i].digest, tag);
+	for (j = 0; j < n; j++) {
+		const char *c = e[j].ref ? strrchr(e[j].ref, ':') : NULL;
+
+		if (c && !strcmp(c + 1, tag))
+			return true;
+	}
+	return false;
+}
+
+static void list_json(struct oci_store *store, const struct oci_store_entry *e,
+		      size_t n)
 {
 	cleanup_json json_t *arr = json_array();
 	size_t i;
@@ -84,12 +105,15 @@ static void list_json(const struct oci_store_entry *e, size_t n)
 		split_ref(e[i].ref, &repo, &tag);
 		json_array_append_new(
 			arr,
-			json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:I}",
+			json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:I, s:b, "
+				  "s:b}",
 				  "reference", e[i].ref, "repository",
 				  repo ? repo : "", "tag", tag ? tag : "",
 				  "digest", e[i].digest, "created",
 				  e[i].created, "mediaType", e[i].media_type,
-				  "size", (json_int_t)e[i].size));
+				  "size", (json_int_t)e[i].size, "builtHere",
+				  oci_store_is_built(store, e[i].digest),
+				  "signed", has_sig(e, n, i)));
 	}
 	json_dumpf(arr, stdout, JSON_INDENT(2));
 	fputc('\n', stdout);
@@ -149,7 +173,7 @@ static int list_run(struct cli_ctx *ctx, void *state, struct error **err)
 	    oci_store_list(store, &e, &n, err) < 0)
 		return EXIT_FAIL;
 	if (s->json)
-		list_json(e, n);
+		list_json(store, e, n);
 	else
 		list_columns(e, n, !s->no_trunc);
 	oci_store_entries_free(e, n);

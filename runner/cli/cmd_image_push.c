@@ -14,6 +14,7 @@ static int push_run(struct cli_ctx *ctx, void *state, struct error **err)
 	cleanup_free char *ref = NULL;
 	cleanup_free char *dest = NULL;
 	cleanup_free char *digest = NULL;
+	struct oci_push_result pushed = { 0 };
 	int rc;
 
 	(void)state;
@@ -30,10 +31,15 @@ static int push_run(struct cli_ctx *ctx, void *state, struct error **err)
 	}
 	if (cli_store_open(ctx, &store, err) < 0)
 		return EXIT_FAIL;
-	rc = oci_push(store, ref, dest, &ctx->registry, &digest, err);
+	rc = oci_push_ex(store, ref, dest, &ctx->registry, &pushed, &digest,
+			 err);
 	cli_progress_end();
 	if (rc < 0)
 		return EXIT_FAIL;
+	if (pushed.no_referrers_api)
+		runner_msg(0, "note: the registry has no OCI referrers API: "
+			      "pushed the signature tag, not the sigstore "
+			      "bundle");
 	printf("Successfully pushed %s@%s\n", dest ? dest : ref, digest);
 	return EXIT_OK;
 }
@@ -45,7 +51,7 @@ const struct cli_command cmd_image_push = {
 		 "\n"
 		 "Upload an image from the local store to its registry (or to\n"
 		 "DESTINATION): missing blobs, each manifest, then the index\n"
-		 "under the tag.\n"
+		 "under the tag; then its signatures (`runner image sign`).\n"
 		 "\n"
 		 "FLAGS\n" CLI_REGISTRY_HELP
 		 "      --store DIR        image store\n"

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "common/cleanup.h"
+#include "oci/sign_store.h"
 #include "oci/store.h"
 #include "runner/cli/commands.h"
 
@@ -28,7 +29,8 @@ static int remove_run(struct cli_ctx *ctx, void *state, struct error **err)
 		}
 		printf("Untagged: %s\n", ref);
 	}
-	if (oci_store_gc(store, NULL, err) < 0) {
+	if (oci_store_gc(store, NULL, err) < 0 ||
+	    oci_store_prune_built(store, err) < 0) {
 		error_prefix(err, "delete unused blobs");
 		return EXIT_FAIL;
 	}

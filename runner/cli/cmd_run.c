@@ -20,6 +20,7 @@
 #include "oci/store.h"
 #include "oci/transfer.h"
 #include "runner/cli/commands.h"
+#include "runner/cli/trust.h"
 #include "runner/engine/session.h"
 
 #define MAX_GADGET_FLAGS 64
@@ -44,6 +45,7 @@ static const struct option base_opts[] = {
 	{ "pull", required_argument, NULL, OPT_PULL },
 	{ "help", no_argument, NULL, 'h' },
 	CLI_REGISTRY_OPTIONS,
+	RUN_TRUST_OPTIONS,
 };
 #define N_BASE_OPTS (sizeof(base_opts) / sizeof(base_opts[0]))
 
@@ -91,7 +93,7 @@ static void usage(FILE *f)
 	      "      --max-events N   stop after N events\n"
 	      "      --store DIR      local image store ($RUNNER_STORE)\n"
 	      "      --pull POLICY    missing (default), always, never\n" CLI_REGISTRY_HELP
-	      "  -h, --help           this help\n"
+		      RUN_TRUST_HELP "  -h, --help           this help\n"
 	      "\n"
 	      "EXAMPLES\n"
 	      "  runner run trace_dns\n"
@@ -235,6 +237,9 @@ static int run_flag(struct run_flags *f, size_t n_params, int c,
 	case CLI_OPT_AUTHFILE:
 	case CLI_OPT_INSECURE:
 	case CLI_OPT_CERT_DIR:
+	case RUN_OPT_VERIFY_IMAGE: /* read by run_trust_scan() */
+	case RUN_OPT_PUBLIC_KEYS:
+	case RUN_OPT_ALLOWED_GADGETS:
 		return EXIT_OK;
 	default:
 		if (c >= OPT_PARAM && c < OPT_PARAM + (int)n_params) {
@@ -320,14 +325,27 @@ static void print_gadget_help(const struct session *s)
 	session_describe(s, stdout);
 }
 
-/* The image, from the store or its registry, as the flags say. */
+/*
+ * The image, from the store or its registry, as the flags say.  Nothing
+ * of it is read before it is trusted (a pull it fails leaves the store as
+ * it was); then it is read by the digest that was checked.
+ */
 static int open_image(const struct run_flags *f, const char *refstr,
-		      struct oci_store **store, struct oci_gadget **img,
-		      struct gadget_metadata **md, struct error **err)
+		      struct run_trust *trust, struct oci_store **store,
+		      struct oci_gadget **img, struct gadget_metadata **md,
+		      struct error **err)
 {
-	if (oci_store_open(runner_store_dir(f->store), store, err) ||
-	    oci_ensure_gadget(*store, refstr, f->policy, &f->ro, err) ||
-	    oci_store_get_gadget(*store, refstr, NULL, img, err))
+	struct oci_pull_check check = { run_trust_check, trust };
+	cleanup_free char *digest = NULL;
+
+	if (oci_store_open(runner_store_dir(f->store), store, err))
+		return -1;
+	trust->store = *store;
+	trust->image = f->image;
+	trust->ref = refstr;
+	if (oci_ensure_gadget_checked(*store, refstr, f->policy, &f->ro, &check,
+				      &digest, err) ||
+	    oci_store_get_gadget(*store, digest, NULL, img, err))
 		return -1;
 	return metadata_parse((*img)->config, (*img)->config_len, "gadget.yaml",
 			      md, err);
@@ -363,6 +381,7 @@ static int run_main(int argc, char **argv, struct error **err)
 	struct oci_gadget *img = NULL;
 	struct oci_store *store = NULL;
 	struct session *s = NULL;
+	struct run_trust trust = { 0 };
 	unsigned long long count = 0, lost = 0;
 	int i, rc = EXIT_FAIL;
 
@@ -379,11 +398,13 @@ static int run_main(int argc, char **argv, struct error **err)
 	refstr = oci_ref_format(ref);
 	name = image_name(ref);
 	rc = source_flags(argc, argv, &f, err);
+	if (!rc)
+		rc = run_trust_scan(&trust, argc, argv, err);
 	if (rc)
 		return rc;
 
 	rc = EXIT_FAIL;
-	if (open_image(&f, refstr, &store, &img, &md, err) ||
+	if (open_image(&f, refstr, &trust, &store, &img, &md, err) ||
 	    session_open(img->program, img->program_len, md, name, &s, err))
 		goto fail;
 	rc = parse_flags(argc, argv, s, &f, err);
@@ -410,6 +431,7 @@ out:
 			lost);
 	metadata_free(md);
 	oci_gadget_free(img);
+	run_trust_clear(&trust);
 	oci_store_free(store);
 	return rc;
 }

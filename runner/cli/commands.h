@@ -20,5 +20,7 @@ extern const struct cli_command cmd_image_pull;
 extern const struct cli_command cmd_image_push;
 extern const struct cli_command cmd_image_export;
 extern const struct cli_command cmd_image_import;
+extern const struct cli_command cmd_image_sign;
+extern const struct cli_command cmd_image_verify;
 
 #endif
