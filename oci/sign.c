@@ -18,6 +18,7 @@
 #include <openssl/x509.h>
 
 #include "common/cleanup.h"
+#include "common/json.h"
 #include "oci/digest.h"
 #include "oci/manifest.h"
 #include "oci/sign.h"
@@ -26,13 +27,6 @@ struct oci_key {
 	EVP_PKEY *pkey;
 	char *origin;
 };
-
-static void json_decref_p(json_t **j)
-{
-	json_decref(*j);
-}
-
-#define cleanup_json __attribute__((cleanup(json_decref_p)))
 
 /* libcrypto's last error, for messages. */
 static const char *ssl_reason(void)

@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "common/cleanup.h"
+#include "common/json.h"
 #include "common/fileutil.h"
 #include "oci/digest.h"
 #include "oci/manifest.h"
@@ -22,13 +23,6 @@
 #define BUILT_FILE "runner-built"
 /* Referrers kept under one referrers tag. */
 #define MAX_REFERRERS 64
-
-static void json_decref_p(json_t **j)
-{
-	json_decref(*j);
-}
-
-#define cleanup_json __attribute__((cleanup(json_decref_p)))
 
 static int store_read(void *ctx, const char *digest, int64_t size, char **buf,
 		      size_t *len, struct error **err)
