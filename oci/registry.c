@@ -268,63 +268,49 @@ static int token_put(struct oci_registry *reg, const char *scope,
 
 /* ---- curl callbacks ---- */
 
-static char *trim_dup(const char *p, size_t n)
+/* The value of header name in the last response, copied; NULL if none. */
+static char *header_dup(CURL *c, const char *name)
 {
-	while (n && (*p == ' ' || *p == '\t')) {
-		p++;
-		n--;
-	}
-	while (n && (p[n - 1] == '\r' || p[n - 1] == '\n' || p[n - 1] == ' '))
-		n--;
-	return strndup(p, n);
+	struct curl_header *h;
+
+	if (curl_easy_header(c, name, 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
+		return NULL;
+	/* the last one of its name wins, as any proxy would */
+	if (h->amount > 1 &&
+	    curl_easy_header(c, name, h->amount - 1, CURLH_HEADER, -1, &h) !=
+		    CURLHE_OK)
+		return NULL;
+	return strdup(h->value);
 }
 
-static size_t header_cb(char *buf, size_t size, size_t n, void *ctx)
+/*
+ * The headers of the last response (after redirects) that the client
+ * reads.  Of several WWW-Authenticate challenges, the first Bearer one.
+ */
+static void read_headers(CURL *c, struct resp *r)
 {
-	struct resp *r = ctx;
-	size_t len = size * n;
-	const char *colon = memchr(buf, ':', len);
-	char **slot = NULL;
-	size_t klen;
+	struct curl_header *h;
+	cleanup_free char *retry = NULL;
+	size_t i, n;
 
-	if (len >= 5 && !strncmp(buf, "HTTP/", 5)) {
-		/* a new response (after a redirect or 100-continue) */
-		free(r->content_type);
-		free(r->location);
-		free(r->www_auth);
-		free(r->docker_digest);
-		r->content_type = r->location = r->www_auth = NULL;
-		r->docker_digest = NULL;
-		r->retry_after = -1;
-		return len;
-	}
-	if (!colon)
-		return len;
-	klen = colon - buf;
-#define IS(name) (klen == strlen(name) && !strncasecmp(buf, name, klen))
-	if (IS("content-type"))
-		slot = &r->content_type;
-	else if (IS("location"))
-		slot = &r->location;
-	else if (IS("docker-content-digest"))
-		slot = &r->docker_digest;
-	else if (IS("www-authenticate")) {
-		/* prefer a Bearer challenge when several are offered */
+	r->content_type = header_dup(c, "Content-Type");
+	r->location = header_dup(c, "Location");
+	r->docker_digest = header_dup(c, "Docker-Content-Digest");
+	retry = header_dup(c, "Retry-After");
+	r->retry_after = retry ? atol(retry) : -1;
+	if (curl_easy_header(c, "WWW-Authenticate", 0, CURLH_HEADER, -1, &h) !=
+	    CURLHE_OK)
+		return;
+	n = h->amount;
+	for (i = 0; i < n; i++) {
 		if (r->www_auth && !strncasecmp(r->www_auth, "bearer", 6))
-			return len;
-		slot = &r->www_auth;
-	} else if (IS("retry-after")) {
-		cleanup_free char *v = trim_dup(colon + 1, len - klen - 1);
-
-		r->retry_after = v ? atol(v) : -1;
-		return len;
+			break;
+		if (curl_easy_header(c, "WWW-Authenticate", i, CURLH_HEADER, -1,
+				     &h) != CURLHE_OK)
+			break;
+		free(r->www_auth);
+		r->www_auth = strdup(h->value);
 	}
-#undef IS
-	if (slot) {
-		free(*slot);
-		*slot = trim_dup(colon + 1, len - klen - 1);
-	}
-	return len;
 }
 
 static size_t write_cb(char *buf, size_t size, size_t n, void *ctx)
@@ -501,15 +487,24 @@ static bool retryable_status(long s)
 	return s == 429 || s == 500 || s == 502 || s == 503 || s == 504;
 }
 
-/* The host[:port] of an absolute URL (malloc'd). */
+/* The host[:port] of an absolute URL (malloc'd), NULL if it is none. */
 static char *url_host(const char *url)
 {
-	const char *p = strstr(url, "://");
-	size_t n;
+	CURLU *u = curl_url();
+	char *host = NULL, *port = NULL, *out = NULL;
 
-	p = p ? p + 3 : url;
-	n = strcspn(p, "/?#");
-	return strndup(p, n);
+	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+		if (curl_url_get(u, CURLUPART_PORT, &port, 0) != CURLUE_OK)
+			port = NULL;
+		if (asprintf(&out, "%s%s%s", host, port ? ":" : "",
+			     port ? port : "") < 0)
+			out = NULL;
+	}
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return out;
 }
 
 static void backoff(int attempt, long retry_after)
@@ -582,8 +577,6 @@ static void perform(struct oci_registry *reg, const struct req *q,
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, reg->opts.timeout_s);
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, reg->opts.timeout_s);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, header_cb);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
 	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
@@ -656,6 +649,7 @@ static void perform(struct oci_registry *reg, const struct req *q,
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	*cc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	read_headers(c, r);
 	/* the header list holds credentials: wipe before freeing */
 	for (struct curl_slist *p = h; p; p = p->next)
 		explicit_bzero(p->data, strlen(p->data));
@@ -1172,14 +1166,22 @@ int oci_registry_has_referrers_api(struct oci_registry *reg, const char *repo,
 /* An upload URL from a Location header: absolute, or relative to host. */
 static char *location_url(struct oci_registry *reg, const char *loc)
 {
-	char *u;
+	CURLU *u = curl_url();
+	char *base = NULL, *url = NULL, *out = NULL;
 
-	if (strstr(loc, "://"))
-		return strdup(loc);
-	if (asprintf(&u, "%s://%s%s%s", reg->scheme, reg->host,
-		     loc[0] == '/' ? "" : "/", loc) < 0)
+	if (!u || asprintf(&base, "%s://%s/", reg->scheme, reg->host) < 0) {
+		curl_url_cleanup(u);
 		return NULL;
-	return u;
+	}
+	/* a relative reference resolves against base (RFC 3986) */
+	if (curl_url_set(u, CURLUPART_URL, base, 0) == CURLUE_OK &&
+	    curl_url_set(u, CURLUPART_URL, loc, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_URL, &url, 0) == CURLUE_OK)
+		out = strdup(url);
+	curl_free(url);
+	free(base);
+	curl_url_cleanup(u);
+	return out;
 }
 
 int oci_registry_put_blob(struct oci_registry *reg, const char *repo,
