@@ -752,6 +752,53 @@ out:
 }
 
 /*
+ * A 401 to q: take up its challenge (a Bearer token from the realm, or
+ * Basic credentials from the auth file).  1: try again; 0: the 401 stands
+ * (no usable challenge, no credentials); -1: failed, *err says why.
+ */
+static int answer_challenge(struct oci_registry *reg, const struct req *q,
+			    const struct resp *r, struct error **err)
+{
+	struct oci_challenge ch;
+	int rc;
+
+	if (!r->www_auth || oci_challenge_parse(r->www_auth, &ch, NULL) < 0)
+		return 0;
+	if (!strcasecmp(ch.scheme, "bearer") && ch.realm) {
+		free(reg->realm);
+		free(reg->service);
+		reg->realm = steal_ptr(ch.realm);
+		reg->service = steal_ptr(ch.service);
+		rc = fetch_token(reg, q->repo, q->scope ? q->scope : ch.scope,
+				 err);
+		if (rc == 0 && !q->scope && ch.scope)
+			rc = token_put(reg, NULL, token_for(reg, ch.scope));
+		oci_challenge_clear(&ch);
+		return rc < 0 ? -1 : 1;
+	}
+	if (!strcasecmp(ch.scheme, "basic")) {
+		cleanup_free char *user = NULL;
+		char *password = NULL;
+
+		rc = oci_auth_get(reg->opts.authfile, reg->host, q->repo, &user,
+				  &password, err);
+		free_secret(password);
+		oci_challenge_clear(&ch);
+		if (rc < 0)
+			return -1;
+		if (rc == 1) {
+			reg->used_credentials = false;
+			return 0; /* no credentials: a 401 */
+		}
+		reg->basic = true;
+		reg->used_credentials = true;
+		return 1;
+	}
+	oci_challenge_clear(&ch);
+	return 0;
+}
+
+/*
  * Run q with retries and auth.  Returns 0 when a response arrived (any
  * status: callers judge it), -1 when none did or auth could not be done.
  */
@@ -834,52 +881,12 @@ static int http_do(struct oci_registry *reg, const struct req *q,
 		if (!q->url)
 			reg->scheme_known = true;
 		if (r->status == 401 && !q->no_auth && !auth_tried) {
-			struct oci_challenge ch;
+			int rc = answer_challenge(reg, q, r, err);
 
 			auth_tried = true;
-			if (!r->www_auth ||
-			    oci_challenge_parse(r->www_auth, &ch, NULL) < 0)
-				return 0;
-			if (!strcasecmp(ch.scheme, "bearer") && ch.realm) {
-				int rc;
-
-				free(reg->realm);
-				free(reg->service);
-				reg->realm = steal_ptr(ch.realm);
-				reg->service = steal_ptr(ch.service);
-				rc = fetch_token(reg, q->repo,
-						 q->scope ? q->scope : ch.scope,
-						 err);
-				if (rc == 0 && !q->scope && ch.scope)
-					rc = token_put(reg, NULL,
-						       token_for(reg,
-								 ch.scope));
-				oci_challenge_clear(&ch);
-				if (rc < 0)
-					return -1;
-				continue;
-			}
-			if (!strcasecmp(ch.scheme, "basic")) {
-				cleanup_free char *user = NULL;
-				char *password = NULL;
-				int rc = oci_auth_get(reg->opts.authfile,
-						      reg->host, q->repo, &user,
-						      &password, err);
-
-				free_secret(password);
-				oci_challenge_clear(&ch);
-				if (rc < 0)
-					return -1;
-				if (rc == 1) {
-					reg->used_credentials = false;
-					return 0; /* no credentials: a 401 */
-				}
-				reg->basic = true;
-				reg->used_credentials = true;
-				continue;
-			}
-			oci_challenge_clear(&ch);
-			return 0;
+			if (rc <= 0)
+				return rc;
+			continue;
 		}
 		if (retryable_status(r->status) &&
 		    attempt < reg->opts.retries) {
