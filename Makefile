@@ -3,6 +3,7 @@
 # make run        install what is missing, build, store the trace_dns image, trace
 # make check      install what is missing, build, run every test
 # make deps | bench | fuzz | format | clean        (SANITIZE=1 for ASan+UBSan)
+# make install | uninstall   (PREFIX=/usr/local, DESTDIR= for staging)
 
 BUILD     ?= build
 CC        ?= gcc
@@ -41,7 +42,8 @@ SKELS      := $(RUNNER_BPF:runner/engine/bpf/%.bpf.c=$(BUILD)/gen/%.skel.h)
 GADGETS    := $(patsubst %/program.bpf.c,%,$(wildcard gadget/*/program.bpf.c examples/*/program.bpf.c tests/fixtures/*/program.bpf.c))
 GADGET_OBJ := $(GADGETS:%=$(BUILD)/%/program.bpf.o)
 
-.PHONY: all deps run check unit unit-bin e2e bench fuzz fuzz-bin format format-check clean image
+.PHONY: all deps run check unit unit-bin e2e bench fuzz fuzz-bin format format-check clean image \
+	install uninstall
 
 all: $(BUILD)/runner $(GADGET_OBJ) $(UNIT_BIN)
 
@@ -100,6 +102,7 @@ check: deps
 	@$(MAKE) --no-print-directory format-check
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 unit-bin
+	@$(MAKE) --no-print-directory fuzz-bin
 	@UNIT_BUILD=$(BUILD)/asan tests/run.sh
 
 unit-bin: $(UNIT_BIN)
@@ -141,6 +144,33 @@ fuzz-bin: $(FUZZ_BIN)
 
 fuzz: deps
 	@BUILD=$(BUILD) tests/fuzz/run.sh
+
+# The binary, its man page, bash completion, and what `runner image build`
+# finds next to an installed binary: the gadget API headers and vmlinux.h.
+PREFIX      ?= /usr/local
+BINDIR      ?= $(PREFIX)/bin
+MANDIR      ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+DATADIR     ?= $(PREFIX)/share/runner
+API_HDRS    := $(notdir $(wildcard gadget/include/gadget/*.h))
+
+install: $(BUILD)/runner $(BUILD)/include/vmlinux.h
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(DATADIR)/include/gadget
+	install -m 0755 $(BUILD)/runner $(DESTDIR)$(BINDIR)/runner
+	install -m 0644 docs/runner.1 $(DESTDIR)$(MANDIR)/man1/runner.1
+	install -m 0644 runner/cli/completion.bash $(DESTDIR)$(BASHCOMPDIR)/runner
+	install -m 0644 $(API_HDRS:%=gadget/include/gadget/%) \
+		$(DESTDIR)$(DATADIR)/include/gadget/
+	install -m 0644 $(BUILD)/include/vmlinux.h $(DESTDIR)$(DATADIR)/include/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/runner $(DESTDIR)$(MANDIR)/man1/runner.1 \
+		$(DESTDIR)$(BASHCOMPDIR)/runner \
+		$(API_HDRS:%=$(DESTDIR)$(DATADIR)/include/gadget/%) \
+		$(DESTDIR)$(DATADIR)/include/vmlinux.h
+	rmdir $(DESTDIR)$(DATADIR)/include/gadget $(DESTDIR)$(DATADIR)/include \
+		$(DESTDIR)$(DATADIR) 2>/dev/null || true
 
 format:
 	clang-format -i $(shell git ls-files '*.c' '*.h')

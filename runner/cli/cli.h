@@ -52,6 +52,13 @@ enum {
 	"      --cert-dir DIR     CA certificates in DIR/HOST:PORT/ca.crt\n"
 /* clang-format on */
 
+/* What a command's operands are, for shell completion (a bit set). */
+enum {
+	CLI_OPERAND_IMAGE = 1 << 0, /* image references from the local store */
+	CLI_OPERAND_FILE = 1 << 1, /* file or folder names */
+	CLI_OPERAND_GADGET = 1 << 2, /* the image's gadget flags follow it */
+};
+
 /* What the shared parser hands a command's run(). */
 struct cli_ctx {
 	const char *path; /* "image list": for messages */
@@ -86,6 +93,7 @@ struct cli_command {
 		      struct error **err);
 	int (*run)(struct cli_ctx *ctx, void *state, struct error **err);
 	int (*run_argv)(int argc, char **argv, struct error **err);
+	unsigned int operands; /* CLI_OPERAND_*, for completion */
 };
 
 /*

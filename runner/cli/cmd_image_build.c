@@ -158,7 +158,10 @@ static int find_api_include(char *out, size_t len, struct error **err)
 			 dir);
 }
 
-/* vmlinux.h: $RUNNER_VMLINUX_DIR, or <exe dir>/include, made if missing. */
+/*
+ * vmlinux.h: $RUNNER_VMLINUX_DIR, or <exe dir>/../share/runner/include
+ * where `make install` puts one, or <exe dir>/include, made if missing.
+ */
 static int find_vmlinux_dir(char *out, size_t len, struct error **err)
 {
 	const char *env = getenv("RUNNER_VMLINUX_DIR");
@@ -169,6 +172,11 @@ static int find_vmlinux_dir(char *out, size_t len, struct error **err)
 		return 0;
 	}
 	exe_dir(dir, sizeof(dir));
+	if (snprintf(path, sizeof(path), "%s/../share/runner/include/vmlinux.h",
+		     dir) < (int)sizeof(path) &&
+	    access(path, R_OK) == 0 &&
+	    snprintf(out, len, "%s/../share/runner/include", dir) < (int)len)
+		return 0;
 	if (snprintf(out, len, "%s/include", dir) >= (int)len ||
 	    snprintf(path, sizeof(path), "%s/vmlinux.h", out) >=
 		    (int)sizeof(path))
@@ -361,6 +369,7 @@ const struct cli_command cmd_image_build = {
 	.min_args = 1,
 	.max_args = 1,
 	.want = "want one DIR",
+	.operands = CLI_OPERAND_FILE,
 	.state_size = sizeof(struct build_state),
 	.option = build_option,
 	.run = build_run,

@@ -63,5 +63,6 @@ const struct cli_command cmd_image_export = {
 	.min_args = 2,
 	.max_args = -1,
 	.want = "want IMAGE... and FILE",
+	.operands = CLI_OPERAND_IMAGE | CLI_OPERAND_FILE,
 	.run = export_run,
 };

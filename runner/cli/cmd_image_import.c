@@ -76,6 +76,7 @@ const struct cli_command cmd_image_import = {
 	.min_args = 1,
 	.max_args = 1,
 	.want = "want one FILE",
+	.operands = CLI_OPERAND_FILE,
 	.state_size = sizeof(struct import_state),
 	.option = import_option,
 	.run = import_run,

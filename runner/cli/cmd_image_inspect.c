@@ -334,6 +334,7 @@ const struct cli_command cmd_image_inspect = {
 	.min_args = 1,
 	.max_args = 1,
 	.want = "want one IMAGE",
+	.operands = CLI_OPERAND_IMAGE,
 	.state_size = sizeof(struct inspect_state),
 	.option = inspect_option,
 	.run = inspect_run,

@@ -86,6 +86,7 @@ const struct cli_command cmd_image_pull = {
 	.min_args = 1,
 	.max_args = 1,
 	.want = "want one IMAGE",
+	.operands = CLI_OPERAND_IMAGE,
 	.state_size = sizeof(struct pull_state),
 	.option = pull_option,
 	.run = pull_run,

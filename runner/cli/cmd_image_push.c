@@ -64,5 +64,6 @@ const struct cli_command cmd_image_push = {
 	.min_args = 1,
 	.max_args = 2,
 	.want = "want IMAGE [DESTINATION]",
+	.operands = CLI_OPERAND_IMAGE,
 	.run = push_run,
 };

@@ -57,5 +57,6 @@ const struct cli_command cmd_image_remove = {
 	.min_args = 1,
 	.max_args = -1,
 	.want = "want at least one IMAGE",
+	.operands = CLI_OPERAND_IMAGE,
 	.run = remove_run,
 };

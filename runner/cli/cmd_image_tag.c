@@ -48,5 +48,6 @@ const struct cli_command cmd_image_tag = {
 	.min_args = 2,
 	.max_args = 2,
 	.want = "want SOURCE and TARGET",
+	.operands = CLI_OPERAND_IMAGE,
 	.run = tag_run,
 };

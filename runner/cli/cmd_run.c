@@ -5,6 +5,7 @@
  * its events until Ctrl-C, --timeout or --max-events (the engine's session
  * does the work; this file reads the flags and prints).
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
@@ -20,6 +21,7 @@
 #include "oci/store.h"
 #include "oci/transfer.h"
 #include "runner/cli/commands.h"
+#include "runner/cli/complete.h"
 #include "runner/cli/trust.h"
 #include "runner/engine/session.h"
 
@@ -46,8 +48,9 @@ static const struct option base_opts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	CLI_REGISTRY_OPTIONS,
 	RUN_TRUST_OPTIONS,
+	{ 0 },
 };
-#define N_BASE_OPTS (sizeof(base_opts) / sizeof(base_opts[0]))
+#define N_BASE_OPTS (sizeof(base_opts) / sizeof(base_opts[0]) - 1)
 
 /* What the flags ask for. */
 struct run_flags {
@@ -436,9 +439,65 @@ out:
 	return rc;
 }
 
+/*
+ * For completion: the gadget flags of the image a `runner run` command
+ * line names, read as `runner run IMAGE --help` reads them (the same
+ * trust check first), from the store only.
+ */
+int run_gadget_flags(int argc, char **argv,
+		     void (*fn)(void *ctx, const char *flag), void *ctx,
+		     struct error **err)
+{
+	struct run_flags f = { .mode = OUTPUT_COLUMNS };
+	cleanup_free char *refstr = NULL, *name = NULL;
+	cleanup_ref struct oci_ref *ref = NULL;
+	struct gadget_metadata *md = NULL;
+	struct oci_gadget *img = NULL;
+	struct oci_store *store = NULL;
+	struct session *s = NULL;
+	struct run_trust trust = { 0 };
+	int rc = -1;
+
+	f.image = find_image(argc, argv);
+	if (!f.image ||
+	    oci_ref_parse(f.image, runner_default_prefix(), &ref, err) ||
+	    source_flags(argc, argv, &f, err) ||
+	    run_trust_scan(&trust, argc, argv, err))
+		goto out;
+	f.policy = OCI_PULL_NEVER;
+	refstr = oci_ref_format(ref);
+	name = image_name(ref);
+	if (!refstr || !name) {
+		error_set(err, ENOMEM, "gadget flags");
+		goto out;
+	}
+	if (open_image(&f, refstr, &trust, &store, &img, &md, err) ||
+	    session_open(img->program, img->program_len, md, name, &s, err))
+		goto out;
+	for (size_t i = 0; i < session_param_count(s); i++) {
+		const char *key, *desc, *def;
+
+		session_param_info(s, i, &key, &desc, &def);
+		fn(ctx, key);
+	}
+	rc = 0;
+out:
+	session_free(s);
+	metadata_free(md);
+	oci_gadget_free(img);
+	run_trust_clear(&trust);
+	oci_store_free(store);
+	return rc;
+}
+
 const struct cli_command cmd_run = {
 	.name = "run",
 	.summary = "run a gadget and print its events",
-	/* its flags depend on the image: it parses them itself */
+	/* its flags depend on the image: it parses them itself; the table
+	 * tells its own flags and operand to completion */
 	.run_argv = run_main,
+	.options = base_opts,
+	.min_args = 1,
+	.max_args = 1,
+	.operands = CLI_OPERAND_IMAGE | CLI_OPERAND_GADGET,
 };

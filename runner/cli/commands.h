@@ -9,6 +9,7 @@ extern const struct cli_command cmd_run;
 extern const struct cli_command cmd_login;
 extern const struct cli_command cmd_logout;
 extern const struct cli_command cmd_image;
+extern const struct cli_command cmd_version;
 
 /* `runner image <subcommand>` */
 extern const struct cli_command cmd_image_build;

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/version.h"
 #include "runner/cli/commands.h"
+#include "runner/cli/complete.h"
 #include "runner/engine/log.h"
 
 /* The engine's notes and libbpf's messages, as much as RUNNER_DEBUG asks. */
@@ -24,24 +24,6 @@ log_stderr(void *ctx, enum engine_log_level level, bool libbpf, const char *fmt,
 	if (!libbpf)
 		fputc('\n', stderr);
 }
-
-static int version_run(struct cli_ctx *ctx, void *state, struct error **err)
-{
-	(void)ctx;
-	(void)state;
-	(void)err;
-	printf("runner %s\n", RUNNER_VERSION);
-	return EXIT_OK;
-}
-
-static const struct cli_command cmd_version = {
-	.name = "version",
-	.alias = "--version",
-	.summary = "print the version",
-	.usage = "Usage: runner version\n\nPrint the version.\n",
-	.max_args = -1,
-	.run = version_run,
-};
 
 /* Listed only: cli_dispatch() answers "help", "-h" and "--help" itself. */
 static const struct cli_command cmd_help = {
@@ -74,6 +56,9 @@ int main(int argc, char **argv)
 	cleanup_error struct error *err = NULL;
 	int rc;
 
+	/* hidden: what the shell completion script asks */
+	if (argc > 1 && !strcmp(argv[1], "__complete"))
+		return cli_complete(&runner_cmd, argc - 2, argv + 2);
 	engine_log_set(log_stderr, getenv("RUNNER_DEBUG"));
 	rc = cli_dispatch(&runner_cmd, "", argc, argv, &err);
 	if (rc && err)

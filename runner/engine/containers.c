@@ -202,17 +202,23 @@ out:
 	json_decref(arr);
 }
 
-/* docker: containers/<id>/config.v2.json has Name ("/x") and Config.Image. */
+/*
+ * docker: containers/<id>/config.v2.json has Name ("/x") and Config.Image,
+ * under dockerd's --data-root: /var/lib/docker unless RUNNER_DOCKER_ROOT
+ * names another.
+ */
 static void docker_names(const struct containers *c, struct container_info *ci)
 {
+	const char *root = getenv("RUNNER_DOCKER_ROOT");
 	char path[1024];
 	json_error_t jerr;
 	const char *name, *image;
 	json_t *o;
 
-	snprintf(path, sizeof(path),
-		 "%s/var/lib/docker/containers/%s/config.v2.json", c->root,
-		 ci->id);
+	if (!root || !*root)
+		root = "/var/lib/docker";
+	snprintf(path, sizeof(path), "%s%s/containers/%s/config.v2.json",
+		 c->root, root, ci->id);
 	o = json_load_file(path, 0, &jerr);
 	name = json_string_value(json_object_get(o, "Name"));
 	image = json_string_value(

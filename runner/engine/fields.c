@@ -16,6 +16,41 @@
 #include "common/cleanup.h"
 #include "runner/engine/fields_build.h"
 
+/* Is f a default column (shown unless --fields says otherwise)? */
+static bool default_visible(const struct fieldset *fs, const struct field *f)
+{
+	return f->columnable && !f->hidden &&
+	       (!f->envs || f->envs & (1u << fs->env));
+}
+
+/* Does column a come before column b in the natural order? */
+static bool col_before(const struct fieldset *fs, int a, int b)
+{
+	if (fs->f[a].order != fs->f[b].order)
+		return fs->f[a].order < fs->f[b].order;
+	return a < b;
+}
+
+static void cols_add(struct fieldset *fs, int idx, bool natural);
+
+/* The columns shown without --fields. */
+static void default_columns(struct fieldset *fs)
+{
+	fs->n_cols = 0;
+	for (size_t i = 0; i < fs->n; i++) {
+		fs->f[i].selected = false;
+		if (default_visible(fs, &fs->f[i]))
+			cols_add(fs, (int)i, true);
+	}
+	fs->explicit_selection = false;
+}
+
+void fieldset_set_env(struct fieldset *fs, enum fieldset_env env)
+{
+	fs->env = env;
+	default_columns(fs);
+}
+
 static __s64 boot_to_real_offset(void)
 {
 	struct timespec b1, r, b2;
@@ -61,19 +96,23 @@ void fieldset_free(struct fieldset *fs)
 
 /*
  * runtime.{containerName,containerId,runtimeName,containerImageName}, as ig
- * names them, derived from the first gadget_mntns_id field (hidden unless
- * asked for).
+ * names them, derived from the first gadget_mntns_id field.  As ig's
+ * enrichment does, containerName leads the default columns on a host (a
+ * negative order puts it before the gadget's own fields); the others are
+ * hidden unless asked for, and on a Kubernetes node the k8s.* view is
+ * shown instead.
  */
 static int add_runtime_fields(struct build *b)
 {
 	static const struct {
 		const char *key;
 		enum runtime_info info;
+		int order; /* ig's, before the gadget's own fields */
 	} parts[] = {
-		{ "containerName", RT_NAME },
-		{ "containerId", RT_ID },
-		{ "runtimeName", RT_RUNTIME },
-		{ "containerImageName", RT_IMAGE },
+		{ "containerName", RT_NAME, -26 },
+		{ "containerId", RT_ID, -24 },
+		{ "runtimeName", RT_RUNTIME, -25 },
+		{ "containerImageName", RT_IMAGE, -23 },
 	};
 	size_t i, j, n = b->n;
 	int parent;
@@ -107,7 +146,12 @@ static int add_runtime_fields(struct build *b)
 		b->f[d].alias = strdup(b->f[d].name);
 		if (!b->f[d].description || !b->f[d].alias)
 			return error_set(b->err, ENOMEM, "fields");
-		b->bi[d].type_hidden = true;
+		b->f[d].envs = 1u << FIELDSET_HOST;
+		b->f[d].order = parts[j].order;
+		if (parts[j].info == RT_NAME)
+			b->bi[d].tmpl = "container";
+		else
+			b->bi[d].type_hidden = true;
 	}
 	return 0;
 }
@@ -198,7 +242,7 @@ int fieldset_new(const struct btf *btf, __u32 type_id,
 		error_set(err, ENOMEM, "fields");
 		goto err_fs;
 	}
-	build_default_columns(fs);
+	default_columns(fs);
 	free(b.bi);
 	*out = fs;
 	return 0;
@@ -252,7 +296,9 @@ static void cols_add(struct fieldset *fs, int idx, bool natural)
 	if (cols_has(fs, idx))
 		return;
 	if (natural) {
-		for (pos = 0; pos < fs->n_cols && fs->cols[pos] < idx; pos++)
+		for (pos = 0;
+		     pos < fs->n_cols && col_before(fs, fs->cols[pos], idx);
+		     pos++)
 			;
 		memmove(&fs->cols[pos + 1], &fs->cols[pos],
 			(fs->n_cols - pos) * sizeof(*fs->cols));
@@ -371,7 +417,7 @@ void fieldset_describe(const struct fieldset *fs, FILE *out)
 			continue;
 		fprintf(out, "  %-28s %s%s\n", f->name,
 			f->description ? f->description : "",
-			f->hidden ?
+			!default_visible(fs, f) ?
 				(f->description ? " (hidden)" : "(hidden)") :
 				"");
 	}

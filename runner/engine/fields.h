@@ -42,6 +42,19 @@ void fieldset_set_containers(struct fieldset *fs, struct containers *c);
 /* Does fs have runtime.* fields (an event with a gadget_mntns_id)? */
 bool fieldset_has_runtime(const struct fieldset *fs);
 
+/*
+ * Where the runner runs decides which enrichment subtree the default
+ * columns show, as in ig: runtime.* on a host, k8s.* on a Kubernetes node.
+ * JSON carries every subtree either way.
+ */
+enum fieldset_env {
+	FIELDSET_HOST, /* the default */
+	FIELDSET_KUBERNETES,
+};
+
+/* Set the environment; resets the default columns (before --fields). */
+void fieldset_set_env(struct fieldset *fs, enum fieldset_env env);
+
 /* "name  description" lines for `runner run IMAGE --help`. */
 void fieldset_describe(const struct fieldset *fs, FILE *out);
 

@@ -445,14 +445,3 @@ int build_validate_metadata(struct build *b, struct fieldset *fs)
 	}
 	return 0;
 }
-
-void build_default_columns(struct fieldset *fs)
-{
-	fs->n_cols = 0;
-	for (size_t i = 0; i < fs->n; i++) {
-		fs->f[i].selected = false;
-		if (fs->f[i].columnable && !fs->f[i].hidden)
-			fs->cols[fs->n_cols++] = (int)i;
-	}
-	fs->explicit_selection = false;
-}

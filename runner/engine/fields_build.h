@@ -66,7 +66,5 @@ void build_set_titles(struct fieldset *fs);
 int build_default_width(const struct field *f);
 /* Bytes the shown text of f can take. */
 size_t build_max_text(const struct field *f);
-/* The columns shown without --fields. */
-void build_default_columns(struct fieldset *fs);
 
 #endif

@@ -111,6 +111,9 @@ struct field {
 	enum field_ellipsis ellipsis;
 	bool columnable, hidden, fixed, json_skip;
 	bool json_string; /* the JSON value is a string */
+	int order; /* default columns sort by (order, index), as ig's */
+	__u8 envs; /* enrichment: where it is shown by default (bit per
+		    * enum fieldset_env); 0: everywhere */
 	size_t max_text; /* bytes the shown text can take */
 	size_t max_json; /* bytes the JSON value can take */
 
@@ -125,6 +128,7 @@ struct fieldset {
 	int *cols; /* visible columns, in display order */
 	size_t n_cols;
 	bool explicit_selection; /* --fields replaced/changed the default */
+	enum fieldset_env env; /* where the runner runs: picks enrichments */
 	__s64 boot_to_real_ns; /* CLOCK_REALTIME - CLOCK_BOOTTIME */
 	struct containers *containers; /* for FK_RUNTIME, may be NULL */
 };

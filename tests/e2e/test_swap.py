@@ -450,7 +450,8 @@ def run__pull_always_follows_a_moved_tag(ctx):
     ok(runner(ctx, ["image", "push", moving, "--store", ctx.build] +
               insecure(ctx)), "push v2 as moving")
     raw = subprocess.run(["skopeo", "inspect", "--raw", "--tls-verify=false",
-                          f"docker://{moving}"], capture_output=True)
+                          f"docker://{moving}"], capture_output=True,
+                              timeout=300)
     check(raw.returncode == 0, f"skopeo: {raw.stderr[-300:]}")
     eq("sha256:" + hashlib.sha256(raw.stdout).hexdigest(), ctx.digest["v2"],
        "registry digest of the moved tag")
@@ -553,7 +554,8 @@ def swap__inspect_and_help_show_each_versions_metadata(ctx):
 @test
 def swap__skopeo_sees_oci_media_types_of_v2(ctx):
     raw = subprocess.run(["skopeo", "inspect", "--raw", "--tls-verify=false",
-                          f"docker://{ref(ctx, 'v2')}"], capture_output=True)
+                          f"docker://{ref(ctx, 'v2')}"], capture_output=True,
+                              timeout=300)
     check(raw.returncode == 0, f"skopeo: {raw.stderr[-300:]}")
     eq("sha256:" + hashlib.sha256(raw.stdout).hexdigest(), ctx.digest["v2"],
        "index digest in the registry")
@@ -570,7 +572,7 @@ def swap__skopeo_sees_oci_media_types_of_v2(ctx):
         raw = subprocess.run(["skopeo", "inspect", "--raw",
                               "--tls-verify=false",
                               f"docker://{ctx.reg.host}/{REPO}@{m['digest']}"],
-                             capture_output=True)
+                             capture_output=True, timeout=300)
         check(raw.returncode == 0, f"skopeo manifest: {raw.stderr[-300:]}")
         eq("sha256:" + hashlib.sha256(raw.stdout).hexdigest(), m["digest"],
            "manifest digest")
