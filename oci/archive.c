@@ -28,6 +28,7 @@
 #include "oci/manifest.h"
 #include "oci/ref.h"
 #include "oci/store.h"
+#include "oci/store_txn.h"
 
 #define COPY_CHUNK (64 * 1024)
 

@@ -24,7 +24,9 @@
 #include "oci/digest.h"
 #include "oci/manifest.h"
 #include "oci/ref.h"
+#include "oci/gadget_image.h"
 #include "oci/store.h"
+#include "oci/store_txn.h"
 #include "oci/store_internal.h"
 
 static json_t *annotations_json(const struct oci_annotation *ann, size_t n,

@@ -25,6 +25,7 @@
 #include "oci/manifest.h"
 #include "oci/registry.h"
 #include "oci/store.h"
+#include "oci/store_txn.h"
 #include "oci/registry_internal.h"
 
 #define USER_AGENT "runner/0.1"

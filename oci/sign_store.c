@@ -18,6 +18,7 @@
 #include "oci/sign.h"
 #include "oci/sign_store.h"
 #include "oci/store.h"
+#include "oci/store_txn.h"
 
 /* Where the digests of images built here are recorded, one a line. */
 #define BUILT_FILE "runner-built"

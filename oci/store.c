@@ -482,29 +482,6 @@ void oci_store_entries_free(struct oci_store_entry *e, size_t n)
 
 /* ---- tags ---- */
 
-int oci_store_tag(struct oci_store *store, const char *src, const char *dst,
-		  struct error **err)
-{
-	struct oci_descriptor *d = NULL;
-	cleanup_txn struct oci_txn *txn = NULL;
-	int ret = -1;
-
-	if (oci_store_resolve(store, src, &d, err) < 0)
-		return -1;
-	if (oci_txn_begin(store, &txn, err) < 0 ||
-	    oci_txn_need(txn, d->digest, err) < 0 ||
-	    oci_txn_set_ref(txn, dst, d->media_type, d->digest, d->size, err) <
-		    0 ||
-	    oci_txn_commit(txn, err) < 0)
-		goto out;
-	ret = 0;
-out:
-	oci_descriptor_free(d);
-	if (ret < 0)
-		error_prefix(err, "tag %s as %s", src, dst);
-	return ret;
-}
-
 int oci_store_untag(struct oci_store *store, const char *ref,
 		    struct error **err)
 {

@@ -25,6 +25,7 @@
 #include "oci/manifest.h"
 #include "oci/ref.h"
 #include "oci/store.h"
+#include "oci/store_txn.h"
 #include "oci/store_internal.h"
 
 struct staged {
@@ -424,4 +425,28 @@ int oci_txn_commit(struct oci_txn *txn, struct error **err)
 		staged_clear(&txn->staged[i]);
 	txn->n_staged = 0;
 	return 0;
+}
+
+/* A tag is a transaction: the blob it names is needed, the ref set. */
+int oci_store_tag(struct oci_store *store, const char *src, const char *dst,
+		  struct error **err)
+{
+	struct oci_descriptor *d = NULL;
+	cleanup_txn struct oci_txn *txn = NULL;
+	int ret = -1;
+
+	if (oci_store_resolve(store, src, &d, err) < 0)
+		return -1;
+	if (oci_txn_begin(store, &txn, err) < 0 ||
+	    oci_txn_need(txn, d->digest, err) < 0 ||
+	    oci_txn_set_ref(txn, dst, d->media_type, d->digest, d->size, err) <
+		    0 ||
+	    oci_txn_commit(txn, err) < 0)
+		goto out;
+	ret = 0;
+out:
+	oci_descriptor_free(d);
+	if (ret < 0)
+		error_prefix(err, "tag %s as %s", src, dst);
+	return ret;
 }

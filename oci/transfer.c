@@ -14,6 +14,7 @@
 #include "oci/sign.h"
 #include "oci/sign_store.h"
 #include "oci/store.h"
+#include "oci/store_txn.h"
 #include "oci/transfer.h"
 
 int oci_pull_policy_parse(const char *s, enum oci_pull_policy *out,

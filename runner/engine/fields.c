@@ -260,27 +260,6 @@ size_t fieldset_event_size(const struct fieldset *fs)
 
 /* ---- lookup and selection -------------------------------------------- */
 
-int fieldset_lookup(const struct fieldset *fs, const char *name)
-{
-	int hit = -1;
-
-	for (size_t i = 0; i < fs->n; i++)
-		if (!strcasecmp(fs->f[i].name, name))
-			return (int)i;
-	for (size_t i = 0; i < fs->n; i++)
-		if (fs->f[i].alias && !strcasecmp(fs->f[i].alias, name))
-			return (int)i;
-	for (size_t i = 0; i < fs->n; i++) {
-		if (!fs->f[i].columnable || !fs->f[i].title ||
-		    strcasecmp(fs->f[i].title, name))
-			continue;
-		if (hit >= 0)
-			return -2;
-		hit = (int)i;
-	}
-	return hit;
-}
-
 static bool cols_has(const struct fieldset *fs, int idx)
 {
 	for (size_t i = 0; i < fs->n_cols; i++)

@@ -445,3 +445,25 @@ int build_validate_metadata(struct build *b, struct fieldset *fs)
 	}
 	return 0;
 }
+
+/* By full name, then alias, then a unique column title (any case). */
+int fieldset_lookup(const struct fieldset *fs, const char *name)
+{
+	int hit = -1;
+
+	for (size_t i = 0; i < fs->n; i++)
+		if (!strcasecmp(fs->f[i].name, name))
+			return (int)i;
+	for (size_t i = 0; i < fs->n; i++)
+		if (fs->f[i].alias && !strcasecmp(fs->f[i].alias, name))
+			return (int)i;
+	for (size_t i = 0; i < fs->n; i++) {
+		if (!fs->f[i].columnable || !fs->f[i].title ||
+		    strcasecmp(fs->f[i].title, name))
+			continue;
+		if (hit >= 0)
+			return -2;
+		hit = (int)i;
+	}
+	return hit;
+}
