@@ -80,6 +80,7 @@ struct resp {
 	struct error *sink_err;
 };
 
+/* registry_http.c */
 /* Free what a response holds and make it ready for the next. */
 void registry_resp_clear(struct resp *r);
 /*
@@ -91,6 +92,27 @@ int registry_http_do(struct oci_registry *reg, const struct req *q,
 /* "<a> <b>: <status> <reason>[: <registry's message>]" in *err; -1. */
 int registry_status_error(struct error **err, const struct resp *r,
 			  const char *a, const char *b);
+/* "Not Found" for 404, ... ("" for a status it has no name for). */
+const char *registry_reason(long status);
+/* Is host in the comma-separated list? */
+bool registry_in_list(const char *list, const char *host);
+
+/* registry_auth.c */
+/* The cached token for scope (NULL: the registry-wide one), or NULL. */
+const char *registry_token_for(struct oci_registry *reg, const char *scope);
+/* Cache tok for scope; -1 without memory. */
+int registry_token_put(struct oci_registry *reg, const char *scope,
+		       const char *tok);
+/* "Authorization: Basic ..." for user and password (malloc'd). */
+char *registry_basic_header(const char *user, const char *password);
+/* Wipe and free a secret (NULL is fine). */
+void registry_free_secret(char *s);
+/*
+ * A 401 to q: take up its challenge.  1: try again; 0: the 401 stands;
+ * -1: failed, *err says why.
+ */
+int registry_answer_challenge(struct oci_registry *reg, const struct req *q,
+			      const struct resp *r, struct error **err);
 /* One line for a 401 or 403 (else registry_status_error()); -1. */
 int registry_auth_error(struct oci_registry *reg, const struct resp *r,
 			const char *a, const char *b, struct error **err);
