@@ -47,17 +47,7 @@ static int read_ref(struct oci_store *store, const char *ref, char **buf,
 
 	*buf = NULL;
 	if (oci_store_resolve(store, ref, &d, &e) < 0) {
-		if (e && e->errnum == ENOENT) {
-			error_free(e);
-			return 0;
-		}
-		if (err) {
-			error_free(*err);
-			*err = e;
-		} else {
-			error_free(e);
-		}
-		return -1;
+		return error_absent_ok(e, err);
 	}
 	ret = oci_store_read_blob(store, d->digest, d->size, buf, len, err);
 	oci_descriptor_free(d);

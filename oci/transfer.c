@@ -147,17 +147,7 @@ static int pull_signature(struct pull *p, const char *name, const char *digest,
 	oci_sig_tag(digest, tag);
 	if (oci_registry_get_manifest(p->reg, p->repo, tag, &buf, &len, &mt,
 				      got, &e) < 0) {
-		if (e && e->errnum == ENOENT) {
-			error_free(e);
-			return 0;
-		}
-		if (err) {
-			error_free(*err);
-			*err = e;
-		} else {
-			error_free(e);
-		}
-		return -1;
+		return error_absent_ok(e, err);
 	}
 	if (oci_media_kind(mt) != OCI_KIND_MANIFEST)
 		return error_set(err, 0, "signature %s: media type %s", tag,
