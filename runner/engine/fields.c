@@ -73,10 +73,18 @@ static __s64 boot_to_real_offset(void)
 	return best;
 }
 
+const char *fieldset_unknown(const struct fieldset *fs, size_t i)
+{
+	return i < fs->n_unknown ? fs->unknown[i] : NULL;
+}
+
 void fieldset_free(struct fieldset *fs)
 {
 	if (!fs)
 		return;
+	for (size_t i = 0; i < fs->n_unknown; i++)
+		free(fs->unknown[i]);
+	free(fs->unknown);
 	for (size_t i = 0; i < fs->n; i++) {
 		struct field *f = &fs->f[i];
 
@@ -84,6 +92,7 @@ void fieldset_free(struct fieldset *fs)
 		free(f->title);
 		free(f->alias);
 		free(f->description);
+		free(f->gtype);
 		for (size_t j = 0; j < f->n_one_of; j++)
 			free(f->one_of[j]);
 		free(f->one_of);

@@ -436,12 +436,18 @@ int build_validate_metadata(struct build *b, struct fieldset *fs)
 		for (size_t j = 0; j < fs->n && !found; j++)
 			found = !strcmp(fs->f[j].name, name) ||
 				!strcmp(fs->f[j].name, raw);
-		if (!found)
-			return error_set(b->err, 0,
-					 "gadget.yaml names field \"%s\" of "
-					 "data source %s, but the event "
-					 "struct has no such field",
-					 name, b->ds);
+		if (!found) {
+			char **u = realloc(fs->unknown,
+					   (fs->n_unknown + 1) * sizeof(*u));
+
+			if (!u)
+				return error_set(b->err, ENOMEM, "fields");
+			fs->unknown = u;
+			u[fs->n_unknown] = strdup(name);
+			if (!u[fs->n_unknown])
+				return error_set(b->err, ENOMEM, "fields");
+			fs->n_unknown++;
+		}
 	}
 	return 0;
 }

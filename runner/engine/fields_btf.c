@@ -402,6 +402,8 @@ static int array_kind(struct build *b, const struct member *mb, int i,
 
 	if (!et || esz <= 0)
 		return error_set(b->err, 0, "BTF: bad array %s", f->name);
+	if (eg && !f->gtype && !(f->gtype = strdup(eg)))
+		return error_set(b->err, ENOMEM, "fields");
 	if (is_char_type(b->btf, a->type)) {
 		const struct gadget_api_type *api = gadget_api_type(eg);
 
@@ -651,6 +653,8 @@ static int add_value_member(struct build *b, const struct member *mb)
 		return -1;
 	b->f[i].off = mb->bits / 8;
 	b->bi[i].tmpl = mb->api ? mb->api->tmpl : NULL;
+	if (mb->g && !(b->f[i].gtype = strdup(mb->g)))
+		return error_set(b->err, ENOMEM, "fields");
 	if (mb->proc_level > 1 ||
 	    (mb->proc_level == 1 && strcmp(mb->name, "comm") &&
 	     strcmp(mb->name, "pid")))

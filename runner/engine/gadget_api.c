@@ -46,6 +46,7 @@ static const struct {
 	{ GADGET_API_ITER, "snapshotter", GADGET_MARKER_SNAPSHOTTER, 3,
 	  2 + GADGET_API_MAX_SNAPSHOT_PROGS },
 	{ GADGET_API_PARAM, "param", GADGET_MARKER_PARAM, 1, 1 },
+	{ GADGET_API_MAPITER, "map iterator", GADGET_MARKER_MAPITER, 2, 2 },
 };
 
 int gadget_marker_parse(const char *sym, struct gadget_marker *m,

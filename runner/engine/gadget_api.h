@@ -18,6 +18,9 @@
 #define GADGET_API_SNAPSHOTTER "gadget_snapshotter_" /* see below */
 #define GADGET_API_ITER "gadget_iter_" /* <name>___<struct>___<prog>... */
 #define GADGET_API_PARAM "gadget_param_" /* <var> in .rodata */
+#define GADGET_API_MAPITER "gadget_mapiter_" /* <name>___<map> */
+/* The iterator program of a map iterator: this prefix, its name, "___" */
+#define GADGET_API_ITER_TARGET "gadget_mapelem_iter_target_"
 #define GADGET_API_SEP "___"
 /* The per-CPU array that gadget/buffer.h counts lost events in. */
 #define GADGET_API_LOST_MAP "gadget_lost"
@@ -34,6 +37,7 @@ enum gadget_marker_kind {
 	GADGET_MARKER_TRACER, /* parts: name, map, struct */
 	GADGET_MARKER_SNAPSHOTTER, /* parts: name, struct, prog... */
 	GADGET_MARKER_PARAM, /* parts: var */
+	GADGET_MARKER_MAPITER, /* parts: name, map */
 };
 
 struct gadget_marker {
