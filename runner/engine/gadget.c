@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -19,6 +18,7 @@
 #include "runner/engine/libbpf_log.h"
 #include "runner/engine/mapiter.h"
 #include "runner/engine/netns.h"
+#include "runner/engine/param_value.h"
 #include "runner/engine/services.h"
 
 #define MAPITER_INTERVAL_MS 1000 /* ig's default map-fetch-interval */
@@ -66,17 +66,6 @@ static double now_sec(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static const struct btf_type *skip_mods(const struct btf *btf, __u32 *id)
-{
-	const struct btf_type *t = btf__type_by_id(btf, *id);
-
-	while (t && (btf_is_mod(t) || btf_is_typedef(t))) {
-		*id = t->type;
-		t = btf__type_by_id(btf, *id);
-	}
-	return t;
 }
 
 /* A tracer or snapshotter marker: a data source and its event struct. */
@@ -323,98 +312,6 @@ const struct gadget_param *gadget_param(const struct gadget *g, size_t i)
 	return i < g->n_params ? &g->params[i] : NULL;
 }
 
-static int parse_int(const char *s, const struct btf_type *t, void *dst,
-		     const char *var, struct error **err)
-{
-	bool is_signed = btf_is_int(t) ?
-				 (btf_int_encoding(t) & BTF_INT_SIGNED) != 0 :
-				 false;
-	size_t size = t->size;
-	unsigned long long u;
-	long long v;
-	char *end;
-
-	errno = 0;
-	if (btf_is_int(t) && (btf_int_encoding(t) & BTF_INT_BOOL)) {
-		if (!strcmp(s, "true") || !strcmp(s, "1"))
-			u = 1;
-		else if (!strcmp(s, "false") || !strcmp(s, "0"))
-			u = 0;
-		else
-			return error_set(err, 0,
-					 "param %s: '%s' is not true or false",
-					 var, s);
-		memcpy(dst, &u, 1);
-		return 0;
-	}
-	if (is_signed) {
-		v = strtoll(s, &end, 0);
-		u = (unsigned long long)v;
-		if (size < 8 && (v < -(1LL << (size * 8 - 1)) ||
-				 v >= (1LL << (size * 8 - 1))))
-			errno = ERANGE;
-	} else {
-		if (*s == '-')
-			errno = ERANGE;
-		u = strtoull(s, &end, 0);
-		if (size < 8 && u >> (size * 8))
-			errno = ERANGE;
-	}
-	if (!*s || *end || errno)
-		return error_set(
-			err, 0,
-			"param %s: invalid value '%s' for a %zu-byte %s integer",
-			var, s, size, is_signed ? "signed" : "unsigned");
-		/* little- and big-endian alike: copy the low bytes */
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	memcpy(dst, &u, size);
-#else
-	memcpy(dst, (char *)&u + 8 - size, size);
-#endif
-	return 0;
-}
-
-/* Offset of member name in struct/union t, or -1. */
-static int member_offset(const struct btf *btf, const struct btf_type *t,
-			 const char *name)
-{
-	const struct btf_member *m = btf_members(t);
-
-	for (__u16 i = 0; i < btf_vlen(t); i++, m++)
-		if (!strcmp(btf__name_by_offset(btf, m->name_off), name))
-			return btf_member_bit_offset(t, i) / 8;
-	return -1;
-}
-
-/* union gadget_ip_addr_t or struct gadget_l3endpoint_t from "1.2.3.4"/"::1". */
-static int parse_ip_param(const struct btf *btf, const struct btf_type *t,
-			  const char *value, char *dst, size_t size,
-			  const char *var, struct error **err)
-{
-	const char *name = btf__name_by_offset(btf, t->name_off);
-	bool ep = !strcmp(name, GADGET_API_L3ENDPOINT);
-	int addr_off = ep ? member_offset(btf, t, "addr_raw") : 0;
-	int ver_off = ep ? member_offset(btf, t, "version") : -1;
-	__u8 buf[16];
-	int version;
-
-	if (addr_off < 0 || (ep && ver_off < 0) || addr_off + 16 > (int)size)
-		return error_set(err, 0, "param %s: unsupported layout", var);
-	if (inet_pton(AF_INET, value, buf) == 1)
-		version = 4;
-	else if (inet_pton(AF_INET6, value, buf) == 1)
-		version = 6;
-	else
-		return error_set(
-			err, 0, "param %s: '%s' is not an IPv4 or IPv6 address",
-			var, value);
-	memset(dst, 0, size);
-	memcpy(dst + addr_off, buf, version == 4 ? 4 : 16);
-	if (ep)
-		dst[ver_off] = version;
-	return 0;
-}
-
 const void *gadget_param_data(const struct gadget *g, size_t i)
 {
 	const struct gadget_param *p = gadget_param(g, i);
@@ -428,66 +325,11 @@ int gadget_param_set(struct gadget *g, size_t i, const char *value,
 		     struct error **err)
 {
 	const struct gadget_param *p = gadget_param(g, i);
-	const struct btf_type *t;
-	__u32 id;
-	char *dst;
 
 	if (!p || !g->rodata || p->offset + p->size > g->rodata_size)
 		return error_set(err, 0, "no such param");
-	id = p->type_id;
-	t = skip_mods(g->btf, &id);
-	dst = (char *)g->rodata + p->offset;
-	if (btf_is_int(t) || btf_is_enum(t))
-		return parse_int(value, t, dst, p->var, err);
-	if (btf_is_composite(t)) {
-		const char *tn = btf__name_by_offset(g->btf, t->name_off);
-
-		if (!strcmp(tn, GADGET_API_IP_ADDR) ||
-		    !strcmp(tn, GADGET_API_L3ENDPOINT))
-			return parse_ip_param(g->btf, t, value, dst, p->size,
-					      p->var, err);
-	}
-	if (btf_is_array(t)) {
-		const struct btf_array *a = btf_array(t);
-		__u32 eid = a->type;
-		const struct btf_type *e = skip_mods(g->btf, &eid);
-		cleanup_free char *copy = NULL;
-		char *tok, *save = NULL;
-		size_t n = 0;
-
-		if (btf_is_int(e) && e->size == 1 &&
-		    !(btf_int_encoding(e) & BTF_INT_BOOL) &&
-		    (btf_int_encoding(e) & BTF_INT_CHAR ||
-		     !strcmp(btf__name_by_offset(g->btf, e->name_off),
-			     "char"))) {
-			if (strlen(value) >= a->nelems)
-				return error_set(
-					err, 0,
-					"param %s: longer than %u bytes",
-					p->var, a->nelems - 1);
-			memset(dst, 0, a->nelems);
-			memcpy(dst, value, strlen(value));
-			return 0;
-		}
-		if (!btf_is_int(e) && !btf_is_enum(e))
-			return error_set(err, 0, "param %s: unsupported type",
-					 p->var);
-		copy = strdup(value);
-		if (!copy)
-			return error_set(err, ENOMEM, "param");
-		memset(dst, 0, p->size);
-		for (tok = strtok_r(copy, ",", &save); tok;
-		     tok = strtok_r(NULL, ",", &save), n++) {
-			if (n == a->nelems)
-				return error_set(
-					err, 0, "param %s: more than %u values",
-					p->var, a->nelems);
-			if (parse_int(tok, e, dst + n * e->size, p->var, err))
-				return -1;
-		}
-		return 0;
-	}
-	return error_set(err, 0, "param %s: unsupported type", p->var);
+	return param_value_parse(g->btf, p->type_id, p->var, value,
+				 (char *)g->rodata + p->offset, p->size, err);
 }
 
 static int add_link(struct gadget *g, struct bpf_link *l, struct error **err)
