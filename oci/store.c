@@ -374,6 +374,14 @@ static int describe_blob(struct oci_store *s, const char *digest,
 	return 0;
 }
 
+/* The digest a reference pins ("sha256:..." or "name@sha256:..."), or NULL. */
+static const char *ref_digest(const char *ref)
+{
+	if (oci_digest_valid(ref))
+		return ref;
+	return strchr(ref, '@') ? strchr(ref, '@') + 1 : NULL;
+}
+
 int oci_store_resolve(struct oci_store *store, const char *ref,
 		      struct oci_descriptor **out, struct error **err)
 {
@@ -384,10 +392,7 @@ int oci_store_resolve(struct oci_store *store, const char *ref,
 
 	if (!idx)
 		return -1;
-	if (oci_digest_valid(ref))
-		digest = ref;
-	else if (strchr(ref, '@'))
-		digest = strchr(ref, '@') + 1;
+	digest = ref_digest(ref);
 	manifests = json_object_get(idx, "manifests");
 	json_array_foreach (manifests, i, e) {
 		const char *r = store_entry_ref(e);
@@ -496,10 +501,7 @@ int oci_store_untag(struct oci_store *store, const char *ref,
 	idx = store_index_load(store, err);
 	if (!idx)
 		return -1;
-	if (oci_digest_valid(ref))
-		digest = ref;
-	else if (strchr(ref, '@'))
-		digest = strchr(ref, '@') + 1;
+	digest = ref_digest(ref);
 	manifests = json_object_get(idx, "manifests");
 	before = json_array_size(manifests);
 	while (i < json_array_size(manifests)) {
