@@ -165,6 +165,82 @@ static int add_runtime_fields(struct build *b)
 	return 0;
 }
 
+/*
+ * k8s.{node,namespace,podName,containerName,hostnetwork,podLabels,podUID},
+ * as ig names them: the pod of the event's mount namespace, else the pod
+ * whose network namespace the event's is (a pod's traffic without a
+ * container process behind it).  The first four lead the default columns
+ * on a Kubernetes node.
+ */
+static int add_k8s_fields(struct build *b)
+{
+	static const struct {
+		const char *key;
+		enum k8s_info info;
+		int order; /* before the gadget's own fields, as ig's */
+		const char *description;
+	} parts[] = {
+		{ "node", K8S_NODE, -30, "Kubernetes node" },
+		{ "namespace", K8S_NAMESPACE, -29, "Namespace of the pod" },
+		{ "podName", K8S_PODNAME, -28, "Name of the pod" },
+		{ "containerName", K8S_CONTAINERNAME, -27,
+		  "Name of the container in the pod" },
+		{ "hostnetwork", K8S_HOSTNETWORK, -22,
+		  "The pod uses the host's network" },
+		{ "podLabels", K8S_PODLABELS, -21, "Labels of the pod" },
+		{ "podUID", K8S_PODUID, -20, "UID of the pod" },
+	};
+	size_t i, j, n = b->n;
+	int mnt = -1, net = -1, parent;
+
+	for (i = 0; i < n; i++) {
+		const char *t = b->bi[i].tmpl;
+
+		if (!t || b->f[i].bit_size)
+			continue;
+		if (mnt < 0 && !strcmp(t, "mntns_id") && b->f[i].size == 8)
+			mnt = (int)i;
+		if (net < 0 && !strcmp(t, "netns_id") &&
+		    (b->f[i].size == 8 || b->f[i].size == 4))
+			net = (int)i;
+		if (!strcmp(b->f[i].name, "k8s"))
+			return 0; /* the gadget has its own */
+	}
+	if (mnt < 0 && net < 0)
+		return 0;
+	parent = build_add_field(b, NULL, "k8s", -1, 0, FK_STRUCT);
+	if (parent < 0)
+		return -1;
+	b->f[parent].is_struct = true;
+	for (j = 0; j < sizeof(parts) / sizeof(parts[0]); j++) {
+		int d = build_add_field(b, "k8s", parts[j].key, parent, 1, FK_K8S);
+
+		if (d < 0)
+			return -1;
+		b->f[d].size = mnt >= 0 ? 8 : 0;
+		b->f[d].off = mnt >= 0 ? b->f[mnt].off : 0;
+		b->f[d].netns_off = net >= 0 ? b->f[net].off : 0;
+		b->f[d].netns_size = net >= 0 ? (__u8)b->f[net].size : 0;
+		b->f[d].info = parts[j].info;
+		b->f[d].description = strdup(parts[j].description);
+		b->f[d].alias = strdup(b->f[d].name);
+		if (!b->f[d].description || !b->f[d].alias)
+			return error_set(b->err, ENOMEM, "fields");
+		b->f[d].order = parts[j].order;
+		if (parts[j].order <= -27) {
+			b->f[d].envs = 1u << FIELDSET_KUBERNETES;
+			b->bi[d].tmpl =
+				parts[j].info == K8S_NODE      ? "node" :
+				parts[j].info == K8S_NAMESPACE ? "namespace" :
+				parts[j].info == K8S_PODNAME   ? "podname" :
+								 "containername";
+		} else {
+			b->bi[d].type_hidden = true;
+		}
+	}
+	return 0;
+}
+
 void fieldset_set_containers(struct fieldset *fs, struct containers *c)
 {
 	fs->containers = c;
@@ -173,7 +249,7 @@ void fieldset_set_containers(struct fieldset *fs, struct containers *c)
 bool fieldset_has_runtime(const struct fieldset *fs)
 {
 	for (size_t i = 0; i < fs->n; i++)
-		if (fs->f[i].kind == FK_RUNTIME)
+		if (fs->f[i].kind == FK_RUNTIME || fs->f[i].kind == FK_K8S)
 			return true;
 	return false;
 }
@@ -201,12 +277,18 @@ int fieldset_new(const struct btf *btf, __u32 type_id,
 	r = build_walk_struct(&b, id, 0, NULL, -1, 0, 0);
 	if (!r)
 		r = add_runtime_fields(&b);
+	if (!r)
+		r = add_k8s_fields(&b);
 	/* from here on fs owns the fields; b.f only aliases them */
 	fs->f = b.f;
 	fs->n = b.n;
 	if (r < 0)
 		goto err_fs;
 	fs->event_size = t->size;
+	fs->k8s = -1;
+	for (size_t i = 0; i < fs->n && fs->k8s < 0; i++)
+		if (fs->f[i].kind == FK_K8S)
+			fs->k8s = (int)i;
 	fs->boot_to_real_ns = boot_to_real_offset();
 	if (build_validate_metadata(&b, fs) < 0)
 		goto err_fs;
@@ -237,9 +319,11 @@ int fieldset_new(const struct btf *btf, __u32 type_id,
 		if (f->maxwidth >= 0 && f->maxwidth < f->width)
 			f->maxwidth = f->width;
 		f->max_text = build_max_text(f);
-		f->json_string = !f->is_struct && f->kind != FK_UINT &&
-				 f->kind != FK_SINT && f->kind != FK_BOOL &&
-				 f->kind != FK_FLOAT && f->kind != FK_INTARRAY;
+		f->json_string =
+			!f->is_struct && f->kind != FK_UINT &&
+			f->kind != FK_SINT && f->kind != FK_BOOL &&
+			f->kind != FK_FLOAT && f->kind != FK_INTARRAY &&
+			!(f->kind == FK_K8S && f->info == K8S_HOSTNETWORK);
 		/* worst case: every byte escaped as \u00XX, plus quotes */
 		f->max_json = f->json_string ? f->max_text * 6 + 2 :
 					       f->max_text + 2;

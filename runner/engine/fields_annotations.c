@@ -179,6 +179,8 @@ int build_default_width(const struct field *f)
 		return 24;
 	case FK_RUNTIME:
 		return f->info == RT_RUNTIME ? 10 : f->info == RT_ID ? 12 : 24;
+	case FK_K8S:
+		return f->info == K8S_HOSTNETWORK ? 5 : 20;
 	case FK_STRUCT:
 		break;
 	}
@@ -245,6 +247,8 @@ size_t build_max_text(const struct field *f)
 		return 256;
 	case FK_RUNTIME:
 		return sizeof(((struct container_info *)0)->image);
+	case FK_K8S:
+		return f->info == K8S_PODLABELS ? POD_LABELS_LEN : 256;
 	}
 	return 0;
 }

@@ -527,6 +527,67 @@ static size_t fmt_runtime(struct render_ctx *rc, const struct field *f,
 	return put(buf, s, strnlen(s, f->max_text));
 }
 
+/* The pod of ev as FK_K8S field f finds it: by the mount namespace's
+ * container, else by the network namespace. */
+static const struct pod_info *k8s_pod(const struct fieldset *fs,
+				      const struct field *f, const void *ev,
+				      const char **container)
+{
+	const struct container_info *ci = NULL;
+	__u64 netns = 0;
+
+	*container = "";
+	if (!fs->containers)
+		return NULL;
+	if (f->size)
+		ci = containers_lookup(fs->containers, field_u64(f, ev));
+	if (ci && ci->pod.name[0]) {
+		*container = ci->pod.container;
+		return &ci->pod;
+	}
+	if (!f->netns_size)
+		return NULL;
+	memcpy(&netns, (const char *)ev + f->netns_off, f->netns_size);
+	return containers_pod_of_netns(fs->containers, netns);
+}
+
+const struct pod_info *fieldset_pod(const struct fieldset *fs, const void *ev,
+				    const char **container)
+{
+	*container = "";
+	if (fs->k8s < 0)
+		return NULL;
+	return k8s_pod(fs, &fs->f[fs->k8s], ev, container);
+}
+
+/* What an FK_K8S field shows for ev ("" outside pods). */
+static const char *k8s_text(const struct fieldset *fs, const struct field *f,
+			    const void *ev)
+{
+	const struct pod_info *pod;
+	const char *container;
+
+	if (f->info == K8S_NODE)
+		return fs->containers ? containers_node(fs->containers) : "";
+	pod = k8s_pod(fs, f, ev, &container);
+	switch (f->info) {
+	case K8S_NAMESPACE:
+		return pod ? pod->namespace : "";
+	case K8S_PODNAME:
+		return pod ? pod->name : "";
+	case K8S_CONTAINERNAME:
+		return container;
+	case K8S_HOSTNETWORK:
+		return pod && pod->hostnetwork ? "true" : "false";
+	case K8S_PODLABELS:
+		return pod ? pod->labels : "";
+	case K8S_PODUID:
+		return pod ? pod->uid : "";
+	default:
+		return "";
+	}
+}
+
 static size_t fmt_signal(const struct field *f, char *buf, __u64 v)
 {
 	const char *s = (__s64)v > 0 && (__s64)v < NSIG ? sigabbrev_np((int)v) :
@@ -645,6 +706,11 @@ static size_t value_text(struct render_ctx *rc, const struct field *f,
 		return fmt_id_name(rc, f, buf, field_u64(f, ev));
 	case FK_RUNTIME:
 		return fmt_runtime(rc, f, buf, field_u64(f, ev));
+	case FK_K8S: {
+		const char *s = k8s_text(rc->fs, f, ev);
+
+		return put(buf, s, strnlen(s, f->max_text));
+	}
 	default: /* FK_STRUCT: no text of its own */
 		return 0;
 	}

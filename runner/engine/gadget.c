@@ -43,6 +43,7 @@ struct gadget {
 	size_t n_params;
 	struct bpf_map *rodata_map;
 	void *rodata; /* copy of .rodata's initial value, set before load */
+	struct bpf_map *mntns_filter; /* gadget_filter_by_mntns set */
 	size_t rodata_size;
 	struct bpf_link *links[MAX_LINKS];
 	size_t n_links;
@@ -310,6 +311,39 @@ size_t gadget_param_count(const struct gadget *g)
 const struct gadget_param *gadget_param(const struct gadget *g, size_t i)
 {
 	return i < g->n_params ? &g->params[i] : NULL;
+}
+
+#define MNTNS_FILTER_VAR "gadget_filter_by_mntns"
+#define MNTNS_FILTER_MAP "gadget_mntns_filter_map"
+
+bool gadget_mntns_filter_enable(struct gadget *g, int map_fd)
+{
+	struct bpf_map *m =
+		bpf_object__find_map_by_name(g->obj, MNTNS_FILTER_MAP);
+	struct gadget_param p;
+	size_t n = g->n_params;
+
+	if (!g->rodata || !m)
+		return false;
+	/* add_param() finds the variable; it is no param: take it back */
+	if (n == MAX_PARAMS || add_param(g, MNTNS_FILTER_VAR, NULL))
+		return false;
+	p = g->params[n];
+	g->n_params = n;
+	if (p.size != 1 || p.offset >= g->rodata_size)
+		return false;
+	((char *)g->rodata)[p.offset] = 1;
+	g->mntns_filter = m;
+	/* libbpf checks the layout (and takes the other map's name); a map
+	 * of its own otherwise */
+	if (map_fd >= 0)
+		bpf_map__reuse_fd(m, map_fd);
+	return true;
+}
+
+int gadget_mntns_filter_fd(const struct gadget *g)
+{
+	return g->mntns_filter ? bpf_map__fd(g->mntns_filter) : -1;
 }
 
 const void *gadget_param_data(const struct gadget *g, size_t i)

@@ -212,6 +212,10 @@ static size_t json_value(struct output *o, const struct field *f,
 		out[n++] = ']';
 		return n;
 	}
+	case FK_K8S: /* k8s.hostnetwork: true or false */
+		if (!f->json_string)
+			return field_text(&o->rc, f, ev, out);
+		break;
 	default:
 		break;
 	}
