@@ -213,7 +213,8 @@ static int add_k8s_fields(struct build *b)
 		return -1;
 	b->f[parent].is_struct = true;
 	for (j = 0; j < sizeof(parts) / sizeof(parts[0]); j++) {
-		int d = build_add_field(b, "k8s", parts[j].key, parent, 1, FK_K8S);
+		int d = build_add_field(b, "k8s", parts[j].key, parent, 1,
+					FK_K8S);
 
 		if (d < 0)
 			return -1;
