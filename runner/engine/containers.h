@@ -41,6 +41,8 @@ struct container_info {
  * fake tree, without the hook.
  */
 struct containers *containers_new(const char *root);
+/* Where dockerd keeps its data (its --data-root); NULL: /var/lib/docker. */
+void containers_set_docker_root(struct containers *c, const char *dir);
 void containers_free(struct containers *c);
 /* Whether the exec hook runs. */
 bool containers_tracking(const struct containers *c);
