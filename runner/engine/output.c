@@ -23,43 +23,9 @@
 #include "runner/engine/column_fit.h"
 #include "runner/engine/fields_internal.h"
 #include "runner/engine/output.h"
+#include "runner/engine/output_internal.h"
 
 #define OUT_THRESHOLD (256 * 1024) /* write once this much is buffered */
-#define OUT_MAX_UNITS 4096 /* or once this many events are */
-#define ELLIPSIS "\xe2\x80\xa6" /* U+2026, one column wide */
-
-struct json_step {
-	size_t prefix_off; /* into prefixes */
-	size_t prefix_len;
-	int field; /* -1: only the prefix */
-};
-
-struct output {
-	const struct fieldset *fs;
-	enum output_mode mode;
-	int fd;
-	int err; /* errno of the first failed write, 0 if none */
-	char *buf;
-	size_t len, cap;
-	size_t max_event; /* bytes one event can take at most */
-	struct render_ctx rc;
-	char *scratch; /* zero-filled copy of short records */
-	char *text; /* one field's text */
-	bool *include; /* JSON: per field */
-	struct json_step *steps;
-	size_t n_steps;
-	char *prefixes;
-	int *width; /* columns: per visible column, -1 when dropped */
-	struct column_spec *spec; /* columns: what column_fit() weighs */
-	int term_width; /* 0: not a terminal */
-
-	/* What reached fd: whole events only are counted. */
-	unsigned int ends[OUT_MAX_UNITS]; /* buffered units' end offsets */
-	size_t n_units;
-	bool header_pending; /* units[0] is the header, not an event */
-	unsigned long long written; /* events written out whole */
-	bool cut; /* a failed write left part of one on fd */
-};
 
 int output_mode_parse(const char *s, enum output_mode *mode)
 {
@@ -248,6 +214,10 @@ static size_t json_value(struct output *o, const struct field *f,
 		out[n++] = ']';
 		return n;
 	}
+	case FK_K8S: /* k8s.hostnetwork: true or false */
+		if (!f->json_string)
+			return field_text(&o->rc, f, ev, out);
+		break;
 	default:
 		break;
 	}
@@ -338,7 +308,7 @@ static int prog_object(struct prog_build *pb, int parent)
 		if (pending_add(pb, "\"") < 0 || pending_add(pb, f->key) < 0 ||
 		    pending_add(pb, "\":") < 0)
 			return -1;
-		if (f->container) {
+		if (f->is_struct) {
 			if (pending_add(pb, "{") < 0 ||
 			    prog_object(pb, (int)i) < 0 ||
 			    pending_add(pb, "}") < 0)
@@ -364,7 +334,7 @@ static void json_include(struct output *o)
 			sel |= fs->f[p].selected;
 		}
 		o->include[i] = in && (!fs->explicit_selection || sel) &&
-				!f->container;
+				!f->is_struct;
 	}
 	/* a struct is there when one of its members is (parents come first) */
 	for (size_t i = fs->n; i-- > 0;) {
@@ -389,161 +359,11 @@ out:
 	return r;
 }
 
-/* ---- columns --------------------------------------------------------- */
-
-/* Byte offset of the k-th code point of s[0..n). */
-static size_t cp_offset(const char *s, size_t n, size_t k)
-{
-	size_t i = 0;
-
-	while (i < n && k) {
-		i++;
-		while (i < n && ((unsigned char)s[i] & 0xc0) == 0x80)
-			i++;
-		k--;
-	}
-	return i;
-}
-
-static size_t cp_count(const char *s, size_t n)
-{
-	size_t c = 0;
-
-	for (size_t i = 0; i < n; i++)
-		c += ((unsigned char)s[i] & 0xc0) != 0x80;
-	return c;
-}
-
-static size_t spaces(char *out, int n)
-{
-	if (n <= 0)
-		return 0;
-	memset(out, ' ', n);
-	return n;
-}
-
-/* Fit text into w columns: cut with an ellipsis, pad by alignment. */
-static size_t fit(char *out, const char *s, size_t n, int w,
-		  enum field_align align, enum field_ellipsis ell, bool last)
-{
-	size_t cps = cp_count(s, n), o = 0, a, b;
-
-	if (w <= 0)
-		return 0;
-	if (cps <= (size_t)w) {
-		if (align == ALIGN_RIGHT)
-			o += spaces(out, w - (int)cps);
-		memcpy(out + o, s, n);
-		o += n;
-		if (align == ALIGN_LEFT && !last)
-			o += spaces(out + o, w - (int)cps);
-		return o;
-	}
-	switch (ell) {
-	case ELLIPSIS_NONE:
-		a = cp_offset(s, n, w);
-		memcpy(out, s, a);
-		return a;
-	case ELLIPSIS_START:
-		b = cp_offset(s, n, cps - (w - 1));
-		memcpy(out, ELLIPSIS, 3);
-		memcpy(out + 3, s + b, n - b);
-		return 3 + n - b;
-	case ELLIPSIS_MIDDLE: {
-		size_t head = w / 2, tail = w - 1 - head;
-
-		a = cp_offset(s, n, head);
-		b = cp_offset(s, n, cps - tail);
-		memcpy(out, s, a);
-		memcpy(out + a, ELLIPSIS, 3);
-		memcpy(out + a + 3, s + b, n - b);
-		return a + 3 + n - b;
-	}
-	case ELLIPSIS_END:
-	default:
-		a = cp_offset(s, n, w - 1);
-		memcpy(out, s, a);
-		memcpy(out + a, ELLIPSIS, 3);
-		return a + 3;
-	}
-}
-
-/* How useful a column is on a narrow terminal: the lowest goes first. */
-static int column_rank(const struct field *f)
-{
-	switch (f->kind) {
-	case FK_RUNTIME: /* empty where nothing runs in containers */
-		return 0;
-	case FK_L3EP_LIST:
-	case FK_INTARRAY:
-	case FK_BYTES:
-		return 1;
-	case FK_L4EP:
-	case FK_L3EP:
-	case FK_IPADDR:
-		return 2;
-	case FK_STRING:
-		return 4;
-	default:
-		return 3;
-	}
-}
-
-/* A number with a unit: shortened by its fraction, never cut. */
-static bool has_unit(const struct field *f)
-{
-	return f->kind == FK_DURATION || f->kind == FK_TIMESTAMP;
-}
-
-/*
- * Widths of the visible columns, fitted to the terminal if there is one:
- * cut, then the least useful dropped (column_fit()).
- */
-static void layout_columns(struct output *o)
-{
-	const struct fieldset *fs = o->fs;
-
-	for (size_t k = 0; k < fs->n_cols; k++) {
-		const struct field *f = &fs->f[fs->cols[k]];
-		struct column_spec *c = &o->spec[k];
-
-		c->width = f->width;
-		c->minwidth = f->minwidth;
-		c->maxwidth = f->maxwidth;
-		c->fixed = f->fixed;
-		c->rank = column_rank(f);
-		c->keep = fs->explicit_selection && f->selected;
-		/* "999µs", "59m59s": the shortest a duration gets */
-		if (f->kind == FK_DURATION && c->minwidth < 6)
-			c->minwidth = c->width < 6 ? c->width : 6;
-	}
-	column_fit(o->spec, fs->n_cols, o->term_width, o->width);
-}
-
-static size_t columns_max_event(const struct output *o)
-{
-	size_t n = 2;
-
-	for (size_t k = 0; k < o->fs->n_cols; k++) {
-		const struct field *f = &o->fs->f[o->fs->cols[k]];
-		size_t w = o->width[k] > 0 ? (size_t)o->width[k] : 0;
-
-		if (o->width[k] < 0)
-			continue;
-		size_t t = f->max_text > w ? f->max_text : w;
-		size_t title = strlen(f->title);
-
-		/* padding, or the cut text plus an ellipsis */
-		n += (t > title ? t : title) + w + 4;
-	}
-	return n;
-}
-
 /* ---- pretty JSON and YAML ------------------------------------------- */
 
 static size_t indent(char *out, int n)
 {
-	return spaces(out, n);
+	return output_spaces(out, n);
 }
 
 static size_t pretty_object(struct output *o, const void *ev, int parent,
@@ -564,7 +384,7 @@ static size_t pretty_object(struct output *o, const void *ev, int parent,
 			memcpy(out + n, f->key, kl);
 			n += kl;
 			out[n++] = ':';
-			if (f->container) {
+			if (f->is_struct) {
 				out[n++] = '\n';
 				n += pretty_object(o, ev, (int)i, depth + 1,
 						   out + n, yaml);
@@ -585,7 +405,7 @@ static size_t pretty_object(struct output *o, const void *ev, int parent,
 		n += kl;
 		memcpy(out + n, "\": ", 3);
 		n += 3;
-		if (f->container) {
+		if (f->is_struct) {
 			out[n++] = '{';
 			n += pretty_object(o, ev, (int)i, depth + 1, out + n,
 					   yaml);
@@ -643,7 +463,7 @@ static int output_size_buffer(struct output *o)
 
 	switch (o->mode) {
 	case OUTPUT_COLUMNS:
-		o->max_event = columns_max_event(o);
+		o->max_event = output_columns_max_event(o);
 		break;
 	case OUTPUT_JSON:
 		o->max_event = 2;
@@ -697,7 +517,7 @@ int output_new(const struct fieldset *fs, enum output_mode mode, int fd,
 	if (mode == OUTPUT_COLUMNS && isatty(fd) &&
 	    !ioctl(fd, TIOCGWINSZ, &ws) && ws.ws_col > 0)
 		o->term_width = ws.ws_col;
-	layout_columns(o);
+	output_columns_layout(o);
 	json_include(o);
 	if (mode == OUTPUT_JSON && build_json(o) < 0)
 		goto err_nomem;
@@ -714,7 +534,7 @@ err_nomem:
 void output_set_term_width(struct output *o, int width)
 {
 	o->term_width = width;
-	layout_columns(o);
+	output_columns_layout(o);
 	if (output_size_buffer(o) < 0)
 		o->err = ENOMEM;
 }
@@ -810,73 +630,15 @@ static void commit(struct output *o, size_t n)
 		output_flush(o);
 }
 
-/* Index of the last column shown. */
-static size_t last_shown(const struct output *o)
-{
-	size_t last = 0;
-
-	for (size_t k = 0; k < o->fs->n_cols; k++)
-		if (o->width[k] >= 0)
-			last = k;
-	return last;
-}
-
 void output_header(struct output *o)
 {
-	const struct fieldset *fs = o->fs;
 	char *out;
-	size_t n = 0;
 
 	if (o->mode != OUTPUT_COLUMNS || o->err)
 		return;
 	out = reserve(o);
-	for (size_t k = 0, last = last_shown(o); k < fs->n_cols; k++) {
-		const struct field *f = &fs->f[fs->cols[k]];
-
-		if (o->width[k] < 0)
-			continue;
-		if (n)
-			out[n++] = ' ';
-		n += fit(out + n, f->title, strlen(f->title), o->width[k],
-			 f->align, ELLIPSIS_END, k == last);
-	}
-	out[n++] = '\n';
 	o->header_pending = o->n_units == 0;
-	commit(o, n);
-}
-
-static size_t render_columns(struct output *o, const void *ev, char *out)
-{
-	const struct fieldset *fs = o->fs;
-	size_t n = 0, k, last = last_shown(o);
-
-	for (k = 0; k < fs->n_cols; k++) {
-		const struct field *f = &fs->f[fs->cols[k]];
-		size_t tl;
-
-		if (o->width[k] < 0)
-			continue;
-		tl = field_text(&o->rc, f, ev, o->text);
-		if (n)
-			out[n++] = ' ';
-		if (has_unit(f)) {
-			/* shorter by its fraction; longer than the column
-			 * rather than without its unit */
-			size_t cps;
-
-			tl = column_trim_fraction(o->text, tl, o->width[k]);
-			cps = cp_count(o->text, tl);
-			n += fit(out + n, o->text, tl,
-				 (int)cps > o->width[k] ? (int)cps :
-							  o->width[k],
-				 f->align, f->ellipsis, k == last);
-			continue;
-		}
-		n += fit(out + n, o->text, tl, o->width[k], f->align,
-			 f->ellipsis, k == last);
-	}
-	out[n++] = '\n';
-	return n;
+	commit(o, output_columns_header(o, out));
 }
 
 static size_t render_json(struct output *o, const void *ev, char *out)
@@ -909,7 +671,7 @@ void output_event(struct output *o, const void *data, size_t size)
 	out = reserve(o);
 	switch (o->mode) {
 	case OUTPUT_COLUMNS:
-		n = render_columns(o, ev, out);
+		n = output_render_columns(o, ev, out);
 		break;
 	case OUTPUT_JSON:
 		n = render_json(o, ev, out);

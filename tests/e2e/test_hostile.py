@@ -549,6 +549,21 @@ def pull_replaces_a_corrupt_stored_blob_and_ingest_leftovers_go(ctx):
             with open(os.path.join(store, "blobs", "sha256", h), "rb") as fh:
                 eq(hashlib.sha256(fh.read()).hexdigest(), h,
                    "a corrupt blob was left after a pull")
+        # run --pull always: the same check, then the gadget runs
+        for h in rotten:
+            path = os.path.join(store, "blobs", "sha256", h)
+            with open(path, "r+b") as fh:
+                first = fh.read(1)
+                fh.seek(0)
+                fh.write(bytes([first[0] ^ 0xff]))
+        q = run(ctx, ["run", ref, "--store", store, "--pull", "always",
+                      "--verify-image=false", "-o", "json",
+                      "-F", f"pid=={os.getpid()}"], extra_env=e, want=0)
+        eq(len(q.stdout.splitlines()), 1, "events of the pulled gadget")
+        for h in rotten:
+            with open(os.path.join(store, "blobs", "sha256", h), "rb") as fh:
+                eq(hashlib.sha256(fh.read()).hexdigest(), h,
+                   "a corrupt blob was left after run --pull always")
         # a pull killed mid-blob leaves ingest files; the next change
         # to the store (under its lock) removes those no writer holds
         for h in rotten:
