@@ -104,6 +104,12 @@ void session_set_docker_root(struct session *s, const char *dir)
 		containers_set_docker_root(s->ctrs, dir);
 }
 
+void session_set_node(struct session *s, const char *node)
+{
+	if (s->ctrs)
+		containers_set_node(s->ctrs, node);
+}
+
 size_t session_param_count(const struct session *s)
 {
 	return gadget_param_count(s->g);
