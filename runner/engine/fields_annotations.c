@@ -292,8 +292,13 @@ int build_apply_annotations(struct build *b, size_t i)
 		apply_template(f, t);
 	}
 	v = ann(b, i, "description");
-	if (v && !(f->description = strdup(v)))
-		return error_set(b->err, ENOMEM, "fields");
+	if (v) {
+		/* enrichment fields come with a description of their own */
+		free(f->description);
+		f->description = strdup(v);
+		if (!f->description)
+			return error_set(b->err, ENOMEM, "fields");
+	}
 	v = ann(b, i, "columns.width");
 	if (v && !parse_int(v, &f->width))
 		return BAD("columns.width", v);
