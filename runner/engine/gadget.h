@@ -36,6 +36,7 @@ struct gadget_param {
 	const char *var; /* variable in .rodata */
 	__u32 type_id; /* its BTF type (resolved later by the caller) */
 	size_t offset, size;
+	bool pf; /* not in .rodata: a packet filter "pf[-name]" */
 };
 
 /* Open an ELF from memory and describe it (nothing is loaded yet). */

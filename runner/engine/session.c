@@ -77,6 +77,8 @@ void session_param_info(const struct session *s, size_t i, const char **key,
 
 	*key = p->var;
 	*desc = *def = NULL;
+	if (p->pf) /* gadget/packetfilter.h */
+		*desc = "Packet filter (tcpdump expression)";
 	for (j = 0; j < sizeof(well_known) / sizeof(well_known[0]); j++) {
 		if (!strcmp(well_known[j].var, p->var)) {
 			*key = well_known[j].key;
