@@ -45,8 +45,7 @@ struct xlate {
 	bool nomem;
 };
 
-static struct bpf_insn insn(__u8 code, __u8 dst, __u8 src, __s16 off,
-			    __s32 imm)
+static struct bpf_insn insn(__u8 code, __u8 dst, __u8 src, __s16 off, __s32 imm)
 {
 	struct bpf_insn i = {
 		.code = code,
@@ -96,7 +95,8 @@ static void emit_jump(struct xlate *x, struct bpf_insn i, size_t target)
 
 static void reject_if(struct xlate *x, __u8 op, __u8 dst, __u8 src, __s32 imm)
 {
-	emit_jump(x, insn(BPF_JMP | op | (src ? BPF_X : BPF_K), dst, src, 0, imm),
+	emit_jump(x,
+		  insn(BPF_JMP | op | (src ? BPF_X : BPF_K), dst, src, 0, imm),
 		  T_REJECT);
 }
 
@@ -129,8 +129,8 @@ static void load_packet(struct xlate *x, __u8 dst, unsigned size, __u32 k,
 	reject_if(x, BPF_JGT, BPF_REG_3, R_END, 0);
 	emit(x, insn(BPF_LDX | BPF_MEM | sz[size], dst, BPF_REG_2, 0, 0));
 	if (size > 1)
-		emit(x, insn(BPF_ALU | BPF_END | BPF_TO_BE, dst, 0, 0,
-			     size * 8));
+		emit(x,
+		     insn(BPF_ALU | BPF_END | BPF_TO_BE, dst, 0, 0, size * 8));
 }
 
 static int fail(char *msg, size_t len, const char *fmt, ...)
@@ -184,8 +184,8 @@ static int xlate_alu(struct xlate *x, const struct cbpf_insn *c, char *msg,
 			return fail(msg, len, "shift by %u", c->k);
 		if (by_x) {
 			/* as libpcap: a shift by 32 or more gives 0 */
-			emit(x, insn(BPF_JMP32 | BPF_JLT | BPF_K, R_X, 0, 2,
-				     32));
+			emit(x,
+			     insn(BPF_JMP32 | BPF_JLT | BPF_K, R_X, 0, 2, 32));
 			emit(x, insn(BPF_ALU | BPF_MOV | BPF_K, R_A, 0, 0, 0));
 			emit(x, insn(BPF_JMP | BPF_JA, 0, 0, 1, 0));
 		}
@@ -196,8 +196,8 @@ static int xlate_alu(struct xlate *x, const struct cbpf_insn *c, char *msg,
 	default:
 		return fail(msg, len, "unknown ALU operation 0x%x", c->code);
 	}
-	emit(x, insn(BPF_ALU | op | (by_x ? BPF_X : BPF_K), R_A,
-		     by_x ? R_X : 0, 0, by_x ? 0 : (__s32)c->k));
+	emit(x, insn(BPF_ALU | op | (by_x ? BPF_X : BPF_K), R_A, by_x ? R_X : 0,
+		     0, by_x ? 0 : (__s32)c->k));
 	return 0;
 }
 
@@ -228,18 +228,14 @@ static int xlate_jmp(struct xlate *x, const struct cbpf_insn *c, size_t pc,
 	return 0;
 }
 
-/* r0 = (reg or k) != 0; exit */
+/* r0 = (A or k) != 0; exit */
 static void emit_ret(struct xlate *x, const struct cbpf_insn *c)
 {
-	__u8 src = BPF_RVAL(c->code) == BPF_A ? R_A :
-		   BPF_RVAL(c->code) == BPF_X ? R_X :
-						 0;
-
-	if (!src) {
+	if (BPF_RVAL(c->code) == BPF_K) {
 		emit(x, insn(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0,
 			     c->k != 0));
 	} else {
-		emit(x, insn(BPF_ALU | BPF_MOV | BPF_X, BPF_REG_0, src, 0, 0));
+		emit(x, insn(BPF_ALU | BPF_MOV | BPF_X, BPF_REG_0, R_A, 0, 0));
 		emit(x, insn(BPF_JMP32 | BPF_JEQ | BPF_K, BPF_REG_0, 0, 1, 0));
 		emit(x, insn(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 1));
 	}
@@ -252,8 +248,8 @@ static int xlate_one(struct xlate *x, const struct cbpf_insn *c, size_t pc,
 	static const unsigned sizes[] = { [BPF_W >> 3] = 4,
 					  [BPF_H >> 3] = 2,
 					  [BPF_B >> 3] = 1 };
-	unsigned size = BPF_SIZE(c->code) == 0x18 ? 0 :
-						      sizes[BPF_SIZE(c->code) >> 3];
+	unsigned size =
+		BPF_SIZE(c->code) == 0x18 ? 0 : sizes[BPF_SIZE(c->code) >> 3];
 	__u8 dst = BPF_CLASS(c->code) == BPF_LD ? R_A : R_X;
 
 	switch (BPF_CLASS(c->code)) {
@@ -286,7 +282,8 @@ static int xlate_one(struct xlate *x, const struct cbpf_insn *c, size_t pc,
 			    BPF_SIZE(c->code) != BPF_B)
 				break;
 			load_packet(x, R_X, 1, c->k, false);
-			emit(x, insn(BPF_ALU | BPF_AND | BPF_K, R_X, 0, 0, 0xf));
+			emit(x,
+			     insn(BPF_ALU | BPF_AND | BPF_K, R_X, 0, 0, 0xf));
 			emit(x, insn(BPF_ALU | BPF_LSH | BPF_K, R_X, 0, 0, 2));
 			return 0;
 		}
@@ -304,16 +301,37 @@ static int xlate_one(struct xlate *x, const struct cbpf_insn *c, size_t pc,
 	case BPF_JMP:
 		return xlate_jmp(x, c, pc, n, msg, len);
 	case BPF_RET:
+		if (BPF_RVAL(c->code) != BPF_K && BPF_RVAL(c->code) != BPF_A)
+			break;
 		emit_ret(x, c);
 		return 0;
 	case BPF_MISC:
-		if (BPF_MISCOP(c->code) == BPF_TAX)
-			emit(x, insn(BPF_ALU | BPF_MOV | BPF_X, R_X, R_A, 0, 0));
+		if (c->code == (BPF_MISC | BPF_TAX))
+			emit(x,
+			     insn(BPF_ALU | BPF_MOV | BPF_X, R_X, R_A, 0, 0));
+		else if (c->code == (BPF_MISC | BPF_TXA))
+			emit(x,
+			     insn(BPF_ALU | BPF_MOV | BPF_X, R_A, R_X, 0, 0));
 		else
-			emit(x, insn(BPF_ALU | BPF_MOV | BPF_X, R_A, R_X, 0, 0));
+			break;
 		return 0;
 	}
 	return fail(msg, len, "unknown instruction 0x%x at %zu", c->code, pc);
+}
+
+/* A packet load at an offset no packet we see reaches: it always rejects
+ * (load_packet()), so what follows it is not reached that way. */
+static bool far_load(const struct cbpf_insn *c)
+{
+	static const unsigned sizes[] = { 4, 2, 1, 0 };
+	unsigned size = sizes[BPF_SIZE(c->code) >> 3];
+
+	if (BPF_CLASS(c->code) == BPF_LDX && BPF_MODE(c->code) == BPF_MSH)
+		size = 1;
+	else if (BPF_CLASS(c->code) != BPF_LD ||
+		 (BPF_MODE(c->code) != BPF_ABS && BPF_MODE(c->code) != BPF_IND))
+		return false;
+	return size && c->k > MAX_PKT_OFF - size;
 }
 
 /* Which instructions a run can reach (classic jumps only go forward). */
@@ -325,7 +343,7 @@ static void mark_reachable(const struct cbpf_insn *in, size_t n, bool *reach)
 
 		if (!reach[i])
 			continue;
-		if (BPF_CLASS(c) == BPF_RET)
+		if (BPF_CLASS(c) == BPF_RET || far_load(&in[i]))
 			continue;
 		if (BPF_CLASS(c) != BPF_JMP) {
 			if (i + 1 < n)
@@ -400,8 +418,9 @@ int cbpf_to_ebpf(const struct cbpf_insn *in, size_t n, struct bpf_insn **out,
 		goto out;
 	}
 	for (i = 0; i < x.n_fix; i++) {
-		size_t to = x.fix[i].target == T_REJECT ? reject :
-							  start[x.fix[i].target];
+		size_t to = x.fix[i].target == T_REJECT ?
+				    reject :
+				    start[x.fix[i].target];
 		long off = (long)to - (long)x.fix[i].at - 1;
 
 		if (off < -32768 || off > 32767) {
