@@ -14,7 +14,7 @@ LLVM_STRIP ?= llvm-strip
 STORE     ?=
 ARGS      ?=
 
-PKGS      := libbpf yaml-0.1 jansson libcurl libarchive libcrypto libpcap
+PKGS      := libbpf libelf yaml-0.1 jansson libcurl libarchive libcrypto libpcap
 WARN      := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
 	     -Wmissing-prototypes -Wundef -Wwrite-strings -Werror
 CFLAGS    ?= -O2 -g

@@ -27,6 +27,7 @@
 #include "runner/engine/enrich.h"
 #include "runner/engine/containers.h"
 #include "runner/engine/fields_internal.h"
+#include "runner/engine/stacks.h"
 
 #define MAX_DEPTH 16
 
@@ -480,6 +481,49 @@ static int walk_struct(struct build *b, __u32 type_id, __u32 base_bits,
  * One struct member: choose its kind from its type, add it (and a
  * formatted sibling or derived fields where the conventions ask for them).
  */
+/*
+ * ig's ustack operator: a struct gadget_user_stack gets the string members
+ * addresses, buildid and symbols (hidden from the default columns).
+ */
+static int add_ustack_fields(struct build *b, int st, int depth)
+{
+	static const char *const parts[] = { "addresses", "buildid",
+					     "symbols" };
+	__u32 offs[4] = { 0 };
+	static const char *const members[] = { "stack_id", "tgid_level0",
+					       "base_addr_hash", "inode" };
+	bool have[4] = { false };
+
+	for (size_t i = (size_t)st + 1; i < b->n; i++) {
+		if (b->f[i].parent != st)
+			continue;
+		for (size_t j = 0; j < 4; j++) {
+			if (!strcmp(b->f[i].key, members[j])) {
+				offs[j] = b->f[i].off;
+				have[j] = true;
+			}
+		}
+	}
+	for (size_t j = 0; j < 4; j++)
+		if (!have[j])
+			return 0; /* not ig's layout: left raw */
+	for (size_t j = 0; j < 3; j++) {
+		int d = add_field(b, b->f[st].name, parts[j], st, depth,
+				  FK_USTACK);
+
+		if (d < 0)
+			return -1;
+		b->f[d].off = b->f[st].off;
+		b->f[d].info = (__u8)j;
+		b->f[d].stack_off = offs[0];
+		b->f[d].pid_off = offs[1];
+		b->f[d].hash_off = offs[2];
+		b->f[d].ino_off = offs[3];
+		b->bi[d].type_hidden = true;
+	}
+	return 0;
+}
+
 static int add_member(struct build *b, const struct btf_type *st, int mi,
 		      __u32 base_bits, const char *prefix, int parent,
 		      int depth, int proc_level)
@@ -537,6 +581,12 @@ static int add_member(struct build *b, const struct btf_type *st, int mi,
 		if (!strcmp(sn, "gadget_process"))
 			return walk_struct(b, id, bits, b->f[i].name, i,
 					   depth + 1, 1);
+		if (!strcmp(sn, "gadget_user_stack")) {
+			if (walk_struct(b, id, bits, b->f[i].name, i, depth + 1,
+					proc_level ? proc_level + 1 : 0))
+				return -1;
+			return add_ustack_fields(b, i, depth + 1);
+		}
 		return walk_struct(b, id, bits, b->f[i].name, i, depth + 1,
 				   proc_level ? proc_level + 1 : 0);
 	}
@@ -672,6 +722,10 @@ static int add_member(struct build *b, const struct btf_type *st, int mi,
 			fmt = FK_FILE_MODE;
 		else if (g && !strcmp(g, "gadget_file_flags"))
 			fmt = FK_FILE_FLAGS;
+		/* ig's kernel stack formatter: X_raw's symbols in X */
+		else if (g && !strcmp(g, "gadget_kernel_stack") &&
+			 has_suffix(mname, "_raw"))
+			fmt = FK_KSTACK;
 	}
 
 	/* X_raw: add the formatted X in front of it, unless X exists */
@@ -917,6 +971,9 @@ static int default_width(const struct field *f)
 		return f->info == RT_RUNTIME ? 10 : f->info == RT_ID ? 12 : 24;
 	case FK_K8S:
 		return f->info == K8S_HOSTNETWORK ? 5 : 20;
+	case FK_KSTACK:
+	case FK_USTACK:
+		return 20;
 	case FK_CONTAINER:
 		break;
 	}
@@ -985,6 +1042,9 @@ static size_t max_text(const struct field *f)
 		return sizeof(((struct container_info *)0)->image);
 	case FK_K8S:
 		return f->info == K8S_PODLABELS ? POD_LABELS_LEN : 256;
+	case FK_KSTACK:
+	case FK_USTACK:
+		return STACK_TEXT_MAX;
 	}
 	return 0;
 }
@@ -1419,6 +1479,19 @@ static int add_k8s_fields(struct build *b)
 void fieldset_set_containers(struct fieldset *fs, struct containers *c)
 {
 	fs->containers = c;
+}
+
+void fieldset_set_stacks(struct fieldset *fs, struct stacks *s)
+{
+	fs->stacks = s;
+}
+
+bool fieldset_has_stacks(const struct fieldset *fs)
+{
+	for (size_t i = 0; i < fs->n; i++)
+		if (fs->f[i].kind == FK_KSTACK || fs->f[i].kind == FK_USTACK)
+			return true;
+	return false;
 }
 
 bool fieldset_has_runtime(const struct fieldset *fs)
@@ -2315,6 +2388,24 @@ size_t field_text(struct render_ctx *rc, const struct field *f, const void *ev,
 		s = k8s_text(rc->fs, f, ev);
 		n = put(buf, s, strnlen(s, f->max_text));
 		break;
+	case FK_KSTACK:
+		n = stacks_kernel_text(rc->fs->stacks, (__u32)field_u64(f, ev),
+				       buf, f->max_text + 1);
+		break;
+	case FK_USTACK: {
+		const char *st = (const char *)ev;
+		__u32 id, pid, hash;
+		__u64 ino;
+
+		memcpy(&id, st + f->stack_off, sizeof(id));
+		memcpy(&pid, st + f->pid_off, sizeof(pid));
+		memcpy(&hash, st + f->hash_off, sizeof(hash));
+		memcpy(&ino, st + f->ino_off, sizeof(ino));
+		n = stacks_user_text(rc->fs->stacks,
+				     (enum stacks_user_part)f->info, id, pid,
+				     hash, ino, buf, f->max_text + 1);
+		break;
+	}
 	}
 	buf[n] = '\0';
 	return n;

@@ -573,6 +573,14 @@ int gadget_mntns_filter_fd(const struct gadget *g)
 	return g->mntns_filter ? bpf_map__fd(g->mntns_filter) : -1;
 }
 
+int gadget_map_fd(const struct gadget *g, const char *name)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(g->obj, name);
+	int fd = m ? bpf_map__fd(m) : -1;
+
+	return fd < 0 ? -1 : fd;
+}
+
 const void *gadget_param_data(const struct gadget *g, size_t i)
 {
 	const struct gadget_param *p = gadget_param(g, i);

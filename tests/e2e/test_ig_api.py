@@ -16,6 +16,9 @@ download ig's own; docs/ig-compat.md records those):
 - tests/fixtures/ig_tc: tc classifiers ("classifier/<dir>/<name>") with a
   packet filter stub (packetfilter.h) on the interfaces of the runner's
   network namespace.
+- tests/fixtures/ig_stacks: kernel and user stacks resolved to symbols
+  (gadget_kernel_stack X_raw gets X, struct gadget_user_stack gets
+  addresses, buildid and symbols), from a program with known functions.
 - tests/fixtures/ig_pf: packet filters (packetfilter.h) as ig's tcpdump
   uses them, with tcpdump expressions (--pf, --pf-extra) on real traffic.
 
@@ -50,7 +53,8 @@ def setup():
     try:
         build_images(env.store, {
             f"{n}:latest": f"{ROOT}/tests/fixtures/{n}"
-            for n in ("ig_sockets", "ig_files", "ig_tc", "ig_pf")})
+            for n in ("ig_sockets", "ig_files", "ig_tc", "ig_pf",
+                      "ig_stacks")})
         env.ns = Netns(NS)
     except BaseException:
         teardown(env)
@@ -364,6 +368,88 @@ def packet_filter_errors(env):
     eq(p.returncode, 1, "exit status")
     check("pf udp port" in p.stderr and "syntax error" in p.stderr,
           f"stderr: {p.stderr!r}")
+
+
+# A program whose user stack at fchmod(2) is known: main calls
+# stack_outer, which calls stack_inner, which makes the syscall itself
+# (frame pointers kept, nothing inlined).  It prints its pid, waits for a
+# line, calls, and waits again so that its maps are there when the
+# runner renders the event.
+STACK_PROG = r"""
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+__attribute__((noinline)) long stack_inner(int fd)
+{
+	long ret;
+	__asm__ volatile("syscall" : "=a"(ret)
+			 : "0"((long)SYS_fchmod), "D"((long)fd), "S"(0600L)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+__attribute__((noinline)) long stack_outer(int fd)
+{
+	return stack_inner(fd) + 1;
+}
+int main(int argc, char **argv)
+{
+	char c;
+	int fd = open(argv[1], O_RDONLY);
+	printf("%d\n", getpid());
+	fflush(stdout);
+	if (read(0, &c, 1) != 1 || stack_outer(fd) != 1)
+		return 1;
+	return read(0, &c, 1) < 0;
+}
+"""
+
+
+@test
+def stacks_resolved_to_symbols(env):
+    """A kernel stack id becomes its /proc/kallsyms names ("sym; sym; "),
+    a user stack its addresses and the names of the functions of the
+    program (read from its ELF symbol table through /proc/PID/maps), as
+    ig renders them."""
+    if os.uname().machine != "x86_64":
+        raise Fail("the test program makes its syscall in x86-64 assembly")
+    src = os.path.join(env.tmp, "stackprog.c")
+    exe = os.path.join(env.tmp, "stackprog")
+    target = os.path.join(env.tmp, "stack-target")
+    with open(src, "w") as f:
+        f.write(STACK_PROG)
+    open(target, "w").close()
+    subprocess.run(["gcc", "-O0", "-fno-omit-frame-pointer", "-o", exe,
+                    src], check=True, timeout=60)
+    r = run(env, "ig_stacks:latest", "--collect_ustack", "true")
+    prog = subprocess.Popen([exe, target], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        pid = int(prog.stdout.readline())
+        prog.stdin.write("g")
+        prog.stdin.flush()
+        evs = r.wait_for(lambda e: e.get("proc", {}).get("pid") == pid)
+    finally:
+        stop(r)
+        prog.stdin.close()
+        prog.wait(timeout=10)
+    e = [e for e in evs if e["proc"]["pid"] == pid][0]
+    syms = e["ustack"]["symbols"].split("; ")
+    eq(syms[:3], ["stack_inner", "stack_outer", "main"], "user symbols")
+    addrs = e["ustack"]["addresses"].split("; ")
+    eq(len(addrs), len(syms), "one address per symbol")
+    check(all(len(a) == 18 and a.startswith("0x") for a in addrs[:-1]),
+          f"addresses as 0x%016x: {addrs}")
+    eq(e["ustack"]["buildid"], "", "build ids (not collected)")
+    with open("/proc/kallsyms") as f:
+        names = {line.split()[2] for line in f}
+    ks = e["kstack"].split("; ")
+    eq(ks[-1], "", "kernel stack ends with '; '")
+    check(len(ks) > 2 and all(k in names for k in ks[:-1]),
+          f"kernel stack names not in /proc/kallsyms: {ks}")
+    check("do_syscall_64" in ks, f"kernel stack: {ks}")
+    check(isinstance(e["kstack_raw"], int), "the id stays in kstack_raw")
+    check("kstack" not in r.stderr(), f"stderr: {r.stderr()!r}")
 
 
 @test

@@ -258,8 +258,7 @@ static int load(const struct bpf_insn *fn, size_t n)
 	return fd;
 }
 
-static void check_prog(const struct cbpf_insn *in, size_t n,
-		       const char *label)
+static void check_prog(const struct cbpf_insn *in, size_t n, const char *label)
 {
 	struct pcap_insn *pi = calloc(n, sizeof(*pi));
 	struct bpf_program bp = { .bf_len = (u_int)n, .bf_insns = pi };
@@ -374,7 +373,10 @@ static void pcap_expressions(void **state)
 		check_expr(exprs[i]);
 }
 
-#define I(c, t, f, kk) { .code = (c), .jt = (t), .jf = (f), .k = (kk) }
+#define I(c, t, f, kk)                                       \
+	{                                                    \
+		.code = (c), .jt = (t), .jf = (f), .k = (kk) \
+	}
 
 /* What libpcap seldom emits: TXA, RET A, LEN into X, X compares, JSET X,
  * JA, ST/STX and loads from scratch memory, immediate loads, indirect
@@ -416,7 +418,7 @@ static void hand_written(void **state)
 		I(BPF_LDX | BPF_W | BPF_MEM, 0, 0, 7),
 		I(BPF_ALU | BPF_ADD | BPF_X, 0, 0, 0),
 		I(BPF_ALU | BPF_NEG, 0, 0, 0),
-		I(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, (__u32)-(0x45 + 7)),
+		I(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, (__u32) - (0x45 + 7)),
 		I(BPF_RET | BPF_K, 0, 0, 1),
 		I(BPF_LD | BPF_IMM, 0, 0, 0),
 		I(BPF_RET | BPF_A, 0, 0, 0),
@@ -488,7 +490,7 @@ static void hand_written(void **state)
 	} progs[] = {
 #define P(a) { a, sizeof(a) / sizeof(a[0]), #a }
 		P(len_ret_a), P(x_compares), P(memory),	 P(x_len),
-		P(ind_far),   P(ind_wraps),	 P(abs_far), P(ind_sizes),
+		P(ind_far),   P(ind_wraps),  P(abs_far), P(ind_sizes),
 		P(div_x),     P(shifts_x),
 #undef P
 	};
@@ -502,30 +504,54 @@ static void hand_written(void **state)
 static void every_instruction_kind(void **state)
 {
 	static const __u16 kinds[] = {
-		BPF_LD | BPF_W | BPF_ABS,   BPF_LD | BPF_H | BPF_ABS,
-		BPF_LD | BPF_B | BPF_ABS,   BPF_LD | BPF_W | BPF_IND,
-		BPF_LD | BPF_H | BPF_IND,   BPF_LD | BPF_B | BPF_IND,
-		BPF_LDX | BPF_B | BPF_MSH,  BPF_LD | BPF_IMM,
-		BPF_LDX | BPF_W | BPF_IMM,  BPF_LD | BPF_W | BPF_LEN,
-		BPF_LDX | BPF_W | BPF_LEN,  BPF_LD | BPF_MEM,
-		BPF_LDX | BPF_MEM,	    BPF_ST,
-		BPF_STX,		    BPF_JMP | BPF_JA,
-		BPF_JMP | BPF_JEQ | BPF_K,  BPF_JMP | BPF_JEQ | BPF_X,
-		BPF_JMP | BPF_JGT | BPF_K,  BPF_JMP | BPF_JGT | BPF_X,
-		BPF_JMP | BPF_JGE | BPF_K,  BPF_JMP | BPF_JGE | BPF_X,
-		BPF_JMP | BPF_JSET | BPF_K, BPF_JMP | BPF_JSET | BPF_X,
-		BPF_ALU | BPF_ADD | BPF_K,  BPF_ALU | BPF_ADD | BPF_X,
-		BPF_ALU | BPF_SUB | BPF_K,  BPF_ALU | BPF_SUB | BPF_X,
-		BPF_ALU | BPF_MUL | BPF_K,  BPF_ALU | BPF_MUL | BPF_X,
-		BPF_ALU | BPF_DIV | BPF_K,  BPF_ALU | BPF_DIV | BPF_X,
-		BPF_ALU | BPF_MOD | BPF_K,  BPF_ALU | BPF_MOD | BPF_X,
-		BPF_ALU | BPF_AND | BPF_K,  BPF_ALU | BPF_AND | BPF_X,
-		BPF_ALU | BPF_OR | BPF_K,   BPF_ALU | BPF_OR | BPF_X,
-		BPF_ALU | BPF_XOR | BPF_K,  BPF_ALU | BPF_XOR | BPF_X,
-		BPF_ALU | BPF_LSH | BPF_K,  BPF_ALU | BPF_LSH | BPF_X,
-		BPF_ALU | BPF_RSH | BPF_K,  BPF_ALU | BPF_RSH | BPF_X,
-		BPF_ALU | BPF_NEG,	    BPF_RET | BPF_K,
-		BPF_RET | BPF_A,	    BPF_MISC | BPF_TAX,
+		BPF_LD | BPF_W | BPF_ABS,
+		BPF_LD | BPF_H | BPF_ABS,
+		BPF_LD | BPF_B | BPF_ABS,
+		BPF_LD | BPF_W | BPF_IND,
+		BPF_LD | BPF_H | BPF_IND,
+		BPF_LD | BPF_B | BPF_IND,
+		BPF_LDX | BPF_B | BPF_MSH,
+		BPF_LD | BPF_IMM,
+		BPF_LDX | BPF_W | BPF_IMM,
+		BPF_LD | BPF_W | BPF_LEN,
+		BPF_LDX | BPF_W | BPF_LEN,
+		BPF_LD | BPF_MEM,
+		BPF_LDX | BPF_MEM,
+		BPF_ST,
+		BPF_STX,
+		BPF_JMP | BPF_JA,
+		BPF_JMP | BPF_JEQ | BPF_K,
+		BPF_JMP | BPF_JEQ | BPF_X,
+		BPF_JMP | BPF_JGT | BPF_K,
+		BPF_JMP | BPF_JGT | BPF_X,
+		BPF_JMP | BPF_JGE | BPF_K,
+		BPF_JMP | BPF_JGE | BPF_X,
+		BPF_JMP | BPF_JSET | BPF_K,
+		BPF_JMP | BPF_JSET | BPF_X,
+		BPF_ALU | BPF_ADD | BPF_K,
+		BPF_ALU | BPF_ADD | BPF_X,
+		BPF_ALU | BPF_SUB | BPF_K,
+		BPF_ALU | BPF_SUB | BPF_X,
+		BPF_ALU | BPF_MUL | BPF_K,
+		BPF_ALU | BPF_MUL | BPF_X,
+		BPF_ALU | BPF_DIV | BPF_K,
+		BPF_ALU | BPF_DIV | BPF_X,
+		BPF_ALU | BPF_MOD | BPF_K,
+		BPF_ALU | BPF_MOD | BPF_X,
+		BPF_ALU | BPF_AND | BPF_K,
+		BPF_ALU | BPF_AND | BPF_X,
+		BPF_ALU | BPF_OR | BPF_K,
+		BPF_ALU | BPF_OR | BPF_X,
+		BPF_ALU | BPF_XOR | BPF_K,
+		BPF_ALU | BPF_XOR | BPF_X,
+		BPF_ALU | BPF_LSH | BPF_K,
+		BPF_ALU | BPF_LSH | BPF_X,
+		BPF_ALU | BPF_RSH | BPF_K,
+		BPF_ALU | BPF_RSH | BPF_X,
+		BPF_ALU | BPF_NEG,
+		BPF_RET | BPF_K,
+		BPF_RET | BPF_A,
+		BPF_MISC | BPF_TAX,
 		BPF_MISC | BPF_TXA,
 	};
 
@@ -568,11 +594,10 @@ static void invalid_programs(void **state)
 	(void)state;
 	assert_int_equal(cbpf_to_ebpf(no_ret, 1, &out, &n, msg, sizeof(msg)),
 			 -1);
-	assert_int_equal(cbpf_to_ebpf(div0, 2, &out, &n, msg, sizeof(msg)),
-			 -1);
+	assert_int_equal(cbpf_to_ebpf(div0, 2, &out, &n, msg, sizeof(msg)), -1);
 	assert_string_equal(msg, "division by 0");
-	assert_int_equal(
-		cbpf_to_ebpf(far_jump, 2, &out, &n, msg, sizeof(msg)), -1);
+	assert_int_equal(cbpf_to_ebpf(far_jump, 2, &out, &n, msg, sizeof(msg)),
+			 -1);
 	assert_int_equal(cbpf_to_ebpf(mem16, 2, &out, &n, msg, sizeof(msg)),
 			 -1);
 	assert_int_equal(cbpf_to_ebpf(ret_x, 1, &out, &n, msg, sizeof(msg)),
