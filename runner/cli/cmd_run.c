@@ -18,6 +18,7 @@
 #include "common/cleanup.h"
 #include "metadata/metadata.h"
 #include "oci/ref.h"
+#include "oci/gadget_image.h"
 #include "oci/store.h"
 #include "oci/transfer.h"
 #include "runner/cli/commands.h"
@@ -476,6 +477,8 @@ static int run_main(int argc, char **argv, struct error **err)
 	if (metrics_check_metadata(md, err) ||
 	    session_open(img->program, img->program_len, md, name, &s, err))
 		goto fail;
+	session_set_docker_root(s, getenv("RUNNER_DOCKER_ROOT"));
+	session_set_node(s, getenv("NODE_NAME"));
 	rc = parse_flags(argc, argv, s, &f, err);
 	if (!rc)
 		rc = apply_flags(s, &f, err);

@@ -37,6 +37,7 @@ struct containers {
 	struct entry *buckets[NBUCKETS];
 	unsigned int gen;
 	struct containers_tracker *tracker; /* NULL: /proc only */
+	char docker_root[512]; /* dockerd's --data-root */
 	struct pods *pods; /* pod identity, and pods by network namespace */
 	containers_fn listener; /* told of every namespace named or gone */
 	void *listener_ctx;
@@ -68,6 +69,7 @@ struct containers *containers_new(const char *root)
 
 	if (!c)
 		return NULL;
+	containers_set_docker_root(c, NULL);
 	snprintf(c->root, sizeof(c->root), "%s",
 		 root && strcmp(root, "/") ? root : "");
 	c->pods = pods_new(c->root);
@@ -81,6 +83,17 @@ struct containers *containers_new(const char *root)
 		engine_log(ENGINE_LOG_INFO, "containers from /proc only: %s",
 			   error_msg(err));
 	return c;
+}
+
+void containers_set_node(struct containers *c, const char *node)
+{
+	pods_set_node(c->pods, node);
+}
+
+void containers_set_docker_root(struct containers *c, const char *dir)
+{
+	snprintf(c->docker_root, sizeof(c->docker_root), "%s",
+		 dir && *dir ? dir : "/var/lib/docker");
 }
 
 bool containers_tracking(const struct containers *c)
@@ -218,19 +231,16 @@ out:
 
 /*
  * docker: containers/<id>/config.v2.json has Name ("/x") and Config.Image,
- * under dockerd's --data-root: /var/lib/docker unless RUNNER_DOCKER_ROOT
- * names another.
+ * under dockerd's --data-root (containers_set_docker_root()).
  */
 static void docker_names(const struct containers *c, struct container_info *ci)
 {
-	const char *root = getenv("RUNNER_DOCKER_ROOT");
+	const char *root = c->docker_root;
 	char path[1024];
 	json_error_t jerr;
 	const char *name, *image;
 	json_t *o;
 
-	if (!root || !*root)
-		root = "/var/lib/docker";
 	snprintf(path, sizeof(path), "%s%s/containers/%s/config.v2.json",
 		 c->root, root, ci->id);
 	o = json_load_file(path, 0, &jerr);

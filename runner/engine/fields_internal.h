@@ -19,7 +19,7 @@
 #include "runner/engine/fields.h"
 
 enum field_kind {
-	FK_CONTAINER, /* nested struct: a JSON object, no column */
+	FK_STRUCT, /* nested struct: a JSON object, no column */
 	FK_UINT,
 	FK_SINT,
 	FK_BOOL,
@@ -95,7 +95,7 @@ struct field {
 	int parent; /* index of the enclosing container, -1 at top */
 	int depth;
 	enum field_kind kind;
-	bool container; /* a JSON object with member fields */
+	bool is_struct; /* a JSON object with member fields */
 
 	/* Where the value lives. */
 	__u32 off; /* bytes from the start of the event */

@@ -13,12 +13,13 @@
 #include <linux/types.h>
 
 #include "common/error.h"
+#include "runner/engine/gadget_api.h"
 #include "runner/engine/host.h"
 
 struct btf;
 struct gadget;
 
-#define GADGET_MAX_SNAPSHOT_PROGS 3
+#define GADGET_MAX_SNAPSHOT_PROGS GADGET_API_MAX_SNAPSHOT_PROGS
 
 /* A data source: a tracer (events from a map) or a snapshotter (records
  * written by iterator programs, read once). */

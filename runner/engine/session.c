@@ -100,6 +100,18 @@ void session_param_info(const struct session *s, size_t i, const char **key,
 	}
 }
 
+void session_set_docker_root(struct session *s, const char *dir)
+{
+	if (s->ctrs)
+		containers_set_docker_root(s->ctrs, dir);
+}
+
+void session_set_node(struct session *s, const char *node)
+{
+	if (s->ctrs)
+		containers_set_node(s->ctrs, node);
+}
+
 size_t session_param_count(const struct session *s)
 {
 	return gadget_param_count(s->g);

@@ -30,6 +30,11 @@ int session_open(const void *elf, size_t len, const struct gadget_metadata *md,
 /* Flushes the outputs, detaches everything and frees; s may be NULL. */
 void session_free(struct session *s);
 
+/* Where dockerd keeps its data, for runtime.* (NULL: /var/lib/docker). */
+void session_set_docker_root(struct session *s, const char *dir);
+/* The Kubernetes node's name for k8s.node (NULL: the host name). */
+void session_set_node(struct session *s, const char *node);
+
 /* Params, in program order: flag name, description and default. */
 size_t session_param_count(const struct session *s);
 void session_param_info(const struct session *s, size_t i, const char **key,

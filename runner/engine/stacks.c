@@ -302,8 +302,8 @@ static int load_symtab(struct symtab *t, int fd, size_t budget)
 			name = elf_strptr(e, sh.sh_link, sym.st_name);
 			if (!name || !*name)
 				continue;
-			if (b.n == budget || symbuf_add(&b, sym.st_value,
-							sym.st_size, name))
+			if (b.n == budget ||
+			    symbuf_add(&b, sym.st_value, sym.st_size, name))
 				goto out;
 		}
 	}
@@ -351,8 +351,8 @@ static struct symtab *file_of(struct stacks *s, __u32 pid, struct mapping *m)
 			 pid, (unsigned long long)m->start,
 			 (unsigned long long)m->end);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0 || load_symtab(t, fd,
-					  MAX_SYMS_TOTAL - s->total_syms))
+		if (fd < 0 ||
+		    load_symtab(t, fd, MAX_SYMS_TOTAL - s->total_syms))
 			t->failed = true;
 		if (fd >= 0)
 			close(fd);
@@ -463,9 +463,9 @@ static const char *usym(struct stacks *s, struct proc *p, __u64 addr)
 	return NULL;
 }
 
-size_t stacks_user_text(struct stacks *s, enum stacks_user_part part,
-			__u32 id, __u32 pid, __u32 hash, __u64 inode,
-			char *buf, size_t cap)
+size_t stacks_user_text(struct stacks *s, enum stacks_user_part part, __u32 id,
+			__u32 pid, __u32 hash, __u64 inode, char *buf,
+			size_t cap)
 {
 	struct proc *p = NULL;
 	size_t n, len = 0;

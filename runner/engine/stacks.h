@@ -42,8 +42,8 @@ enum stacks_user_part {
 
 /* User stack id of process pid (the stack's base_addr_hash): the part
  * asked for; "" when stacks were not collected (inode 0). */
-size_t stacks_user_text(struct stacks *s, enum stacks_user_part part,
-			__u32 id, __u32 pid, __u32 hash, __u64 inode,
-			char *buf, size_t cap);
+size_t stacks_user_text(struct stacks *s, enum stacks_user_part part, __u32 id,
+			__u32 pid, __u32 hash, __u64 inode, char *buf,
+			size_t cap);
 
 #endif

@@ -27,7 +27,7 @@ import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (ROOT, Fail, Netns, Runner, check, eq, main,  # noqa: E402
-                     test)
+                     stop_procs, test)
 from gadget_env import (build_images, dnsmasq, header_cell,  # noqa: E402
                         json_lines, one, pick, rfc3339, run_client, run_sync,
                         stop, stop_all, usage_error, wait_json, wait_until)
@@ -74,13 +74,7 @@ def setup():
 def teardown(env):
     if env is None:
         return
-    for p in env.procs:
-        if p.poll() is None:
-            p.terminate()
-            try:
-                p.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                p.kill()
+    stop_procs(env.procs)
     if env.ns:
         env.ns.delete()
     shutil.rmtree(env.tmp, ignore_errors=True)

@@ -167,7 +167,7 @@ static void build__kinds__from_types_and_conventions(void **state)
 
 	assert_int_equal(F(x, "timestamp")->kind, FK_TIMESTAMP);
 	assert_int_equal(F(x, "timestamp_raw")->kind, FK_UINT);
-	assert_int_equal(F(x, "proc")->kind, FK_CONTAINER);
+	assert_int_equal(F(x, "proc")->kind, FK_STRUCT);
 	assert_int_equal(F(x, "proc.comm")->kind, FK_STRING);
 	assert_int_equal(F(x, "proc.creds.user")->kind, FK_USER);
 	assert_int_equal(F(x, "proc.creds.group")->kind, FK_GROUP);
