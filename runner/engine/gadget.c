@@ -601,6 +601,13 @@ static int load_with_filters(struct gadget *g, struct error **err)
 		error_set(err, -rc,
 			  "load eBPF object (RUNNER_DEBUG=1 shows the "
 			  "verifier log)");
+	else if (pf_load_unapplied(pf))
+		rc = error_set(err, 0,
+			       "packet filter %s%s%s: no program calls "
+			       "%s%s",
+			       PF_PARAM, *pf_load_unapplied(pf) ? "-" : "",
+			       pf_load_unapplied(pf), PF_PREFIX,
+			       pf_load_unapplied(pf));
 	pf_load_end(pf);
 	return rc ? -1 : 0;
 }

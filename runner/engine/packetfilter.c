@@ -32,6 +32,7 @@ struct pf_filter {
 	char *name;
 	struct bpf_insn *code;
 	size_t n;
+	bool applied; /* put in some program */
 };
 
 struct pf_load {
@@ -131,6 +132,14 @@ const char *pf_load_error(const struct pf_load *l)
 	return l && l->error[0] ? l->error : NULL;
 }
 
+const char *pf_load_unapplied(const struct pf_load *l)
+{
+	for (size_t i = 0; l && i < l->n_filters; i++)
+		if (!l->filters[i].applied)
+			return l->filters[i].name;
+	return NULL;
+}
+
 void pf_load_end(struct pf_load *l)
 {
 	if (!l)
@@ -146,8 +155,7 @@ void pf_load_end(struct pf_load *l)
 	free(l);
 }
 
-static const struct pf_filter *find_filter(const struct pf_load *l,
-					   const char *fn)
+static struct pf_filter *find_filter(struct pf_load *l, const char *fn)
 {
 	if (strncmp(fn, PF_PREFIX, strlen(PF_PREFIX)))
 		return NULL;
@@ -233,7 +241,7 @@ static int hook(struct bpf_program *prog, struct bpf_prog_load_opts *opts,
 	for (i = 0; i < opts->func_info_cnt; i++) {
 		const struct bpf_func_info *f = rec(opts->func_info, fsz, i);
 		const struct btf_type *t = btf__type_by_id(l->btf, f->type_id);
-		const struct pf_filter *pf =
+		struct pf_filter *pf =
 			t ? find_filter(l, btf__name_by_offset(l->btf,
 							       t->name_off)) :
 			    NULL;
@@ -280,6 +288,7 @@ static int hook(struct bpf_program *prog, struct bpf_prog_load_opts *opts,
 		}
 		memcpy(&insns[n_new], pf->code, pf->n * sizeof(*insns));
 		n_new += pf->n;
+		pf->applied = true;
 	}
 	if (bpf_program__set_insns(prog, insns, n_new))
 		return hook_fail(l, prog, "set instructions");

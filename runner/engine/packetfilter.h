@@ -43,6 +43,9 @@ int pf_load_begin(const struct btf *btf, const char *const *names,
 		  struct error **err);
 /* After the load: why the hook failed, if it did (NULL otherwise). */
 const char *pf_load_error(const struct pf_load *l);
+/* After a load: a filter with an expression that no program calls (or
+ * whose function has no BTF record): its name, else NULL. */
+const char *pf_load_unapplied(const struct pf_load *l);
 void pf_load_end(struct pf_load *l);
 
 #endif
