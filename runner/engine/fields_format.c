@@ -16,6 +16,7 @@
 #include <time.h>
 #include <sys/stat.h>
 
+#include "common/escape.h"
 #include "runner/engine/containers.h"
 #include "runner/engine/fields_internal.h"
 #include "runner/engine/idcache.h"
@@ -311,22 +312,7 @@ static size_t fmt_number(const struct field *f, char *buf, __u64 v)
 
 static size_t fmt_string(char *buf, const char *s, size_t max)
 {
-	static const char hx[] = "0123456789abcdef";
-	size_t n = 0;
-
-	for (size_t i = 0; i < max && s[i]; i++) {
-		unsigned char c = s[i];
-
-		if (c < 0x20 || c == 0x7f) {
-			buf[n++] = '\\';
-			buf[n++] = 'x';
-			buf[n++] = hx[c >> 4];
-			buf[n++] = hx[c & 15];
-		} else {
-			buf[n++] = c;
-		}
-	}
-	return n;
+	return term_escape(buf, s, strnlen(s, max), 0);
 }
 
 /* ls -l style: type letter and permissions with set-id and sticky bits. */
@@ -525,7 +511,8 @@ static size_t fmt_runtime(struct render_ctx *rc, const struct field *f,
 	    f->info == RT_ID	  ? ci->id :
 	    f->info == RT_RUNTIME ? ci->runtime :
 				    ci->image;
-	return put(buf, s, strnlen(s, f->max_text));
+	/* names from a container runtime: escaped (max_text allows it) */
+	return term_escape(buf, s, strnlen(s, f->max_text / 4), 0);
 }
 
 /* The pod of ev as FK_K8S field f finds it: by the mount namespace's
@@ -714,7 +701,8 @@ static size_t value_text(struct render_ctx *rc, const struct field *f,
 	case FK_K8S: {
 		const char *s = k8s_text(rc->fs, f, ev);
 
-		return put(buf, s, strnlen(s, f->max_text));
+		/* from the Kubernetes API: escaped (max_text allows it) */
+		return term_escape(buf, s, strnlen(s, f->max_text / 4), 0);
 	}
 	case FK_USTACK: {
 		const char *st = (const char *)ev;

@@ -141,7 +141,12 @@ static int symbuf_add(struct symbuf *b, __u64 addr, __u64 size,
 		b->pool = p;
 		b->pcap = cap;
 	}
-	memcpy(b->pool + b->len, name, nl);
+	/* names come from any binary: no control bytes to a terminal */
+	for (size_t i = 0; i < nl; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		b->pool[b->len + i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+	}
 	b->pool[b->len + nl] = '\0';
 	b->syms[b->n].addr = addr;
 	b->syms[b->n].size = size;
