@@ -229,7 +229,8 @@ static int hook(struct bpf_program *prog, struct bpf_prog_load_opts *opts,
 	if (n_li)
 		li = keep(l, n_li * lsz);
 	if (!insns || !fi || (n_li && !li))
-		return hook_fail(l, prog, "out of memory");
+		return hook_fail(l, prog,
+				 "out of memory, or too many programs");
 	memcpy(insns, old, n_old * sizeof(*insns));
 	memcpy(fi, opts->func_info, (size_t)opts->func_info_cnt * fsz);
 	if (li)
