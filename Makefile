@@ -14,13 +14,13 @@ LLVM_STRIP ?= llvm-strip
 STORE     ?=
 ARGS      ?=
 
-PKGS      := libbpf yaml-0.1 jansson libcurl libarchive libcrypto
+PKGS      := libbpf libelf yaml-0.1 jansson libcurl libarchive libcrypto libpcap
 WARN      := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
 	     -Wmissing-prototypes -Wundef -Wwrite-strings -Werror
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=gnu11 $(WARN) -I. -D_GNU_SOURCE
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -lz -lyaml -ljansson -lcurl -larchive -lcrypto)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -lz -lyaml -ljansson -lcurl -larchive -lcrypto -lpcap)
 LDLIBS    += $(PKG_LIBS)
 ifeq ($(SANITIZE),1)
 CFLAGS    += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

@@ -248,6 +248,19 @@ void fieldset_set_containers(struct fieldset *fs, struct containers *c)
 	fs->containers = c;
 }
 
+void fieldset_set_stacks(struct fieldset *fs, struct stacks *s)
+{
+	fs->stacks = s;
+}
+
+bool fieldset_has_stacks(const struct fieldset *fs)
+{
+	for (size_t i = 0; i < fs->n; i++)
+		if (fs->f[i].kind == FK_KSTACK || fs->f[i].kind == FK_USTACK)
+			return true;
+	return false;
+}
+
 bool fieldset_has_runtime(const struct fieldset *fs)
 {
 	for (size_t i = 0; i < fs->n; i++)

@@ -44,6 +44,12 @@ struct containers;
  * containers; without it they stay empty.  c must outlive fs.
  */
 void fieldset_set_containers(struct fieldset *fs, struct containers *c);
+struct stacks;
+/* Where stack fields find their symbols (s outlives fs); without it they
+ * stay empty.  Does fs have stack fields? */
+void fieldset_set_stacks(struct fieldset *fs, struct stacks *s);
+bool fieldset_has_stacks(const struct fieldset *fs);
+
 /* Does fs have runtime.* fields (an event with a gadget_mntns_id)? */
 bool fieldset_has_runtime(const struct fieldset *fs);
 

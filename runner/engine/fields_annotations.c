@@ -18,6 +18,7 @@
 #include "metadata/metadata.h"
 #include "runner/engine/containers.h"
 #include "runner/engine/fields_build.h"
+#include "runner/engine/stacks.h"
 
 /* Templates: annotation sets a field gets from its type or `template:`. */
 struct tmpl {
@@ -182,6 +183,9 @@ int build_default_width(const struct field *f)
 		return f->info == RT_RUNTIME ? 10 : f->info == RT_ID ? 12 : 24;
 	case FK_K8S:
 		return f->info == K8S_HOSTNETWORK ? 5 : 20;
+	case FK_KSTACK:
+	case FK_USTACK:
+		return 20;
 	case FK_STRUCT:
 		break;
 	}
@@ -251,6 +255,9 @@ size_t build_max_text(const struct field *f)
 	case FK_K8S:
 		return ESCAPE_MAX(f->info == K8S_PODLABELS ? POD_LABELS_LEN :
 							     256);
+	case FK_KSTACK:
+	case FK_USTACK:
+		return STACK_TEXT_MAX;
 	}
 	return 0;
 }

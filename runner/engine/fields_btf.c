@@ -354,6 +354,49 @@ static bool is_int_kind(enum field_kind k)
 	return k == FK_UINT || k == FK_SINT || k == FK_BOOL;
 }
 
+/*
+ * ig's ustack operator: a struct gadget_user_stack gets the string members
+ * addresses, buildid and symbols (hidden from the default columns).
+ */
+static int add_ustack_fields(struct build *b, int st, int depth)
+{
+	static const char *const parts[] = { "addresses", "buildid",
+					     "symbols" };
+	static const char *const members[] = { "stack_id", "tgid_level0",
+					       "base_addr_hash", "inode" };
+	__u32 offs[4] = { 0 };
+	bool have[4] = { false };
+
+	for (size_t i = (size_t)st + 1; i < b->n; i++) {
+		if (b->f[i].parent != st)
+			continue;
+		for (size_t j = 0; j < 4; j++) {
+			if (!strcmp(b->f[i].key, members[j])) {
+				offs[j] = b->f[i].off;
+				have[j] = true;
+			}
+		}
+	}
+	for (size_t j = 0; j < 4; j++)
+		if (!have[j])
+			return 0; /* not ig's layout: left raw */
+	for (size_t j = 0; j < 3; j++) {
+		int d = build_add_field(b, b->f[st].name, parts[j], st, depth,
+					FK_USTACK);
+
+		if (d < 0)
+			return -1;
+		b->f[d].off = b->f[st].off;
+		b->f[d].info = (__u8)j;
+		b->f[d].stack_off = offs[0];
+		b->f[d].pid_off = offs[1];
+		b->f[d].hash_off = offs[2];
+		b->f[d].ino_off = offs[3];
+		b->bi[d].type_hidden = true;
+	}
+	return 0;
+}
+
 /* A nested struct: an endpoint, or an object with its members below. */
 static int add_struct_member(struct build *b, const struct member *mb)
 {
@@ -384,6 +427,13 @@ static int add_struct_member(struct build *b, const struct member *mb)
 	if (!strcmp(sn, GADGET_API_PROCESS))
 		return build_walk_struct(b, mb->id, mb->bits, b->f[i].name, i,
 					 mb->depth + 1, 1);
+	if (!strcmp(sn, "gadget_user_stack")) {
+		if (build_walk_struct(b, mb->id, mb->bits, b->f[i].name, i,
+				      mb->depth + 1,
+				      mb->proc_level ? mb->proc_level + 1 : 0))
+			return -1;
+		return add_ustack_fields(b, i, mb->depth + 1);
+	}
 	return build_walk_struct(b, mb->id, mb->bits, b->f[i].name, i,
 				 mb->depth + 1,
 				 mb->proc_level ? mb->proc_level + 1 : 0);
@@ -514,6 +564,8 @@ static enum field_kind typedef_format(const struct gadget_api_type *api)
 		return FK_FILE_MODE;
 	case GADGET_FMT_FILE_FLAGS:
 		return FK_FILE_FLAGS;
+	case GADGET_FMT_KSTACK:
+		return FK_KSTACK;
 	default:
 		return FK_NONE;
 	}
@@ -596,6 +648,8 @@ static int add_format(struct build *b, const struct member *mb, int i,
 
 	if (build_has_suffix(mb->name, "_raw") && is_int_kind(kind))
 		return add_raw_pair(b, mb, i, kind, fmt);
+	if (fmt == FK_KSTACK) /* as ig: symbols only for an X_raw */
+		return i;
 	if (fmt != FK_NONE) {
 		b->f[i].kind = fmt;
 		return i;

@@ -20,6 +20,7 @@
 #include "runner/engine/containers.h"
 #include "runner/engine/fields_internal.h"
 #include "runner/engine/idcache.h"
+#include "runner/engine/stacks.h"
 
 /* ---- integer formatters ---------------------------------------------- */
 
@@ -611,6 +612,7 @@ static bool is_formatted(enum field_kind k)
 	case FK_ERRNO:
 	case FK_FILE_MODE:
 	case FK_FILE_FLAGS:
+	case FK_KSTACK:
 		return true;
 	default:
 		return false;
@@ -645,6 +647,9 @@ static size_t formatted_text(struct render_ctx *rc, const struct field *f,
 		return fmt_file_mode(buf, v);
 	case FK_FILE_FLAGS:
 		return fmt_file_flags(buf, v);
+	case FK_KSTACK:
+		return stacks_kernel_text(rc->fs->stacks, (__u32)v, buf,
+					  f->max_text + 1);
 	default:
 		return 0;
 	}
@@ -698,6 +703,19 @@ static size_t value_text(struct render_ctx *rc, const struct field *f,
 
 		/* from the Kubernetes API: escaped (max_text allows it) */
 		return term_escape(buf, s, strnlen(s, f->max_text / 4), 0);
+	}
+	case FK_USTACK: {
+		const char *st = (const char *)ev;
+		__u32 id, pid, hash;
+		__u64 ino;
+
+		memcpy(&id, st + f->stack_off, sizeof(id));
+		memcpy(&pid, st + f->pid_off, sizeof(pid));
+		memcpy(&hash, st + f->hash_off, sizeof(hash));
+		memcpy(&ino, st + f->ino_off, sizeof(ino));
+		return stacks_user_text(rc->fs->stacks,
+					(enum stacks_user_part)f->info, id, pid,
+					hash, ino, buf, f->max_text + 1);
 	}
 	default: /* FK_STRUCT: no text of its own */
 		return 0;

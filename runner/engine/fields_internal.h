@@ -45,6 +45,8 @@ enum field_kind {
 	FK_FILE_FLAGS, /* open(2) flags as O_WRONLY|O_CREAT */
 	FK_RUNTIME, /* container of the event's mount namespace (info) */
 	FK_K8S, /* pod of the event's mount (else network) namespace */
+	FK_KSTACK, /* gadget_kernel_stack id as "sym; sym; " */
+	FK_USTACK, /* gadget_user_stack: addresses, buildid or symbols */
 };
 
 /* What an FK_RUNTIME field shows of the container. */
@@ -108,6 +110,8 @@ struct field {
 	 * element for FK_L3EP_LIST). */
 	__u32 addr_off, ver_off, port_off;
 	__u8 ver_size, port_size;
+	/* FK_USTACK (part in info): offsets of the stack's members. */
+	__u32 stack_off, pid_off, hash_off, ino_off;
 	/* FK_K8S: the event's network namespace id (netns_size 0: none). */
 	__u32 netns_off;
 	__u8 netns_size;
@@ -147,6 +151,7 @@ struct fieldset {
 	enum fieldset_env env; /* where the runner runs: picks enrichments */
 	__s64 boot_to_real_ns; /* CLOCK_REALTIME - CLOCK_BOOTTIME */
 	struct containers *containers; /* for FK_RUNTIME, may be NULL */
+	struct stacks *stacks; /* for FK_KSTACK, FK_USTACK, may be NULL */
 	int k8s; /* the first FK_K8S field, -1 if none */
 	char **unknown; /* gadget.yaml fields the event lacks */
 	size_t n_unknown;

@@ -18,6 +18,7 @@
 #include "runner/engine/libbpf_log.h"
 #include "runner/engine/mapiter.h"
 #include "runner/engine/netns.h"
+#include "runner/engine/packetfilter.h"
 #include "runner/engine/param_value.h"
 #include "runner/engine/services.h"
 
@@ -40,6 +41,7 @@ struct gadget {
 	char *tracer_names[MAX_TRACERS]; /* owns name/map/type strings */
 	size_t n_tracers;
 	struct gadget_param params[MAX_PARAMS];
+	char *pf_var[MAX_PARAMS], *pf_expr[MAX_PARAMS]; /* packet filters */
 	size_t n_params;
 	struct bpf_map *rodata_map;
 	void *rodata; /* copy of .rodata's initial value, set before load */
@@ -215,6 +217,46 @@ static int find_rodata(struct gadget *g, struct error **err)
 	return 0;
 }
 
+/* gadget/packetfilter.h: each function gadget_pf_<name> is a param
+ * "pf-<name>" ("pf" without a name), as in ig. */
+static int add_packet_filters(struct gadget *g, struct error **err)
+{
+	__u32 i, n = btf__type_cnt(g->btf);
+
+	for (i = 1; i < n; i++) {
+		const struct btf_type *t = btf__type_by_id(g->btf, i);
+		const char *name = btf__name_by_offset(g->btf, t->name_off);
+		struct gadget_param *p;
+		char *var;
+		size_t j;
+
+		if (!btf_is_func(t) ||
+		    strncmp(name, PF_PREFIX, strlen(PF_PREFIX)))
+			continue;
+		name += strlen(PF_PREFIX);
+		if (asprintf(&var, "%s%s%s", PF_PARAM, *name ? "-" : "", name) <
+		    0)
+			return error_set(err, ENOMEM, "packet filter");
+		for (j = 0; j < g->n_params; j++)
+			if (g->params[j].pf && !strcmp(g->params[j].var, var))
+				break;
+		if (j < g->n_params) {
+			free(var);
+			continue;
+		}
+		if (g->n_params == MAX_PARAMS) {
+			free(var);
+			return error_set(err, 0, "too many params");
+		}
+		g->pf_var[g->n_params] = var;
+		p = &g->params[g->n_params++];
+		memset(p, 0, sizeof(*p));
+		p->var = var;
+		p->pf = true;
+	}
+	return 0;
+}
+
 int gadget_open(const void *elf, size_t len, const char *name,
 		struct gadget **out, struct error **err)
 {
@@ -224,6 +266,8 @@ int gadget_open(const void *elf, size_t len, const char *name,
 	/* The user sees one error line; the engine log (RUNNER_DEBUG in the
 	 * CLI) shows libbpf's own messages, the verifier log among them. */
 	libbpf_set_print(engine_libbpf_print);
+	if (pf_register(err))
+		return -1;
 	g = calloc(1, sizeof(*g));
 	if (!g)
 		return error_set(err, ENOMEM, "gadget");
@@ -252,7 +296,8 @@ int gadget_open(const void *elf, size_t len, const char *name,
 		}
 		g->btf = bpf_object__btf(g->obj);
 	}
-	if (describe(g, err) || find_rodata(g, err))
+	if (describe(g, err) || add_packet_filters(g, err) ||
+	    find_rodata(g, err))
 		goto fail;
 	*out = g;
 	return 0;
@@ -284,6 +329,10 @@ void gadget_free(struct gadget *g)
 	}
 	btf__free(g->ext_btf);
 	btf__free(g->ext_base);
+	for (i = 0; i < MAX_PARAMS; i++) {
+		free(g->pf_var[i]);
+		free(g->pf_expr[i]);
+	}
 	free(g->rodata);
 	free(g);
 }
@@ -346,11 +395,19 @@ int gadget_mntns_filter_fd(const struct gadget *g)
 	return g->mntns_filter ? bpf_map__fd(g->mntns_filter) : -1;
 }
 
+int gadget_map_fd(const struct gadget *g, const char *name)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(g->obj, name);
+	int fd = m ? bpf_map__fd(m) : -1;
+
+	return fd < 0 ? -1 : fd;
+}
+
 const void *gadget_param_data(const struct gadget *g, size_t i)
 {
 	const struct gadget_param *p = gadget_param(g, i);
 
-	if (!p || !g->rodata || p->offset + p->size > g->rodata_size)
+	if (!p || p->pf || !g->rodata || p->offset + p->size > g->rodata_size)
 		return NULL;
 	return (const char *)g->rodata + p->offset;
 }
@@ -360,6 +417,11 @@ int gadget_param_set(struct gadget *g, size_t i, const char *value,
 {
 	const struct gadget_param *p = gadget_param(g, i);
 
+	if (p && p->pf) {
+		free(g->pf_expr[i]);
+		g->pf_expr[i] = strdup(value);
+		return g->pf_expr[i] ? 0 : error_set(err, ENOMEM, "param");
+	}
 	if (!p || !g->rodata || p->offset + p->size > g->rodata_size)
 		return error_set(err, 0, "no such param");
 	return param_value_parse(g->btf, p->type_id, p->var, value,
@@ -513,6 +575,43 @@ void gadget_host_needs(const struct gadget *g, struct host_needs *needs)
 	}
 }
 
+/* bpf_object__load() with the packet filters' expressions put in. */
+static int load_with_filters(struct gadget *g, struct error **err)
+{
+	const char *names[MAX_PARAMS], *exprs[MAX_PARAMS];
+	struct pf_load *pf;
+	size_t n = 0;
+	int rc;
+
+	for (size_t i = 0; i < g->n_params; i++) {
+		if (!g->params[i].pf)
+			continue;
+		names[n] = g->params[i].var + strlen(PF_PARAM);
+		names[n] += *names[n] == '-';
+		exprs[n++] = g->pf_expr[i];
+	}
+	if (pf_load_begin(g->btf, names, exprs, n, &pf, err))
+		return -1;
+	rc = bpf_object__load(g->obj);
+	if (g->btf_path)
+		unlink(g->btf_path);
+	if (rc && pf_load_error(pf))
+		error_set(err, 0, "%s", pf_load_error(pf));
+	else if (rc)
+		error_set(err, -rc,
+			  "load eBPF object (RUNNER_DEBUG=1 shows the "
+			  "verifier log)");
+	else if (pf_load_unapplied(pf))
+		rc = error_set(err, 0,
+			       "packet filter %s%s%s: no program calls "
+			       "%s%s",
+			       PF_PARAM, *pf_load_unapplied(pf) ? "-" : "",
+			       pf_load_unapplied(pf), PF_PREFIX,
+			       pf_load_unapplied(pf));
+	pf_load_end(pf);
+	return rc ? -1 : 0;
+}
+
 int gadget_start(struct gadget *g, struct error **err)
 {
 	int socks[MAX_SOCKET_PROGS];
@@ -529,13 +628,8 @@ int gadget_start(struct gadget *g, struct error **err)
 	}
 	if (services_prepare(g->obj, &g->svc, err))
 		return -1;
-	rc = bpf_object__load(g->obj);
-	if (g->btf_path)
-		unlink(g->btf_path);
-	if (rc)
-		return error_set(err, -rc,
-				 "load eBPF object (RUNNER_DEBUG=1 shows the "
-				 "verifier log)");
+	if (load_with_filters(g, err))
+		return -1;
 	lost = bpf_object__find_map_by_name(g->obj, GADGET_API_LOST_MAP);
 	if (lost)
 		g->lost_fd = bpf_map__fd(lost);

@@ -37,6 +37,7 @@ struct gadget_param {
 	const char *var; /* variable in .rodata */
 	__u32 type_id; /* its BTF type (resolved later by the caller) */
 	size_t offset, size;
+	bool pf; /* not in .rodata: a packet filter "pf[-name]" */
 };
 
 /* Open an ELF from memory and describe it (nothing is loaded yet). */
@@ -71,6 +72,8 @@ const void *gadget_param_data(const struct gadget *g, size_t i);
 bool gadget_mntns_filter_enable(struct gadget *g, int map_fd);
 /* The filter map's fd once started, -1 if the filter is off. */
 int gadget_mntns_filter_fd(const struct gadget *g);
+/* The fd of map name once loaded, else -1. */
+int gadget_map_fd(const struct gadget *g, const char *name);
 
 /* What loading and attaching will need from the host. */
 void gadget_host_needs(const struct gadget *g, struct host_needs *needs);

@@ -65,6 +65,7 @@ enum gadget_api_format {
 	GADGET_FMT_ERRNO, /* -> "ENOENT" */
 	GADGET_FMT_FILE_MODE, /* -> "-rwxr-xr-x" */
 	GADGET_FMT_FILE_FLAGS, /* -> "O_WRONLY|O_CREAT" */
+	GADGET_FMT_KSTACK, /* kernel stack id -> "sym; sym; " (X_raw -> X) */
 };
 
 /* Names derived from an id, as a sibling field. */

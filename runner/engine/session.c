@@ -20,6 +20,7 @@
 #include "runner/engine/log.h"
 #include "runner/engine/metrics.h"
 #include "runner/engine/session.h"
+#include "runner/engine/stacks.h"
 
 /* How long one poll waits for events, in milliseconds. */
 #define POLL_MS 10
@@ -41,6 +42,7 @@ struct session {
 	struct gadget *g;
 	const struct gadget_metadata *md;
 	struct containers *ctrs; /* NULL without runtime.* fields */
+	struct stacks *stacks; /* NULL without stack fields */
 	struct k8s_select *pods; /* NULL: no pod selection */
 	int pods_fd; /* the gadget's mount namespace filter (pods_in_kernel) */
 	int pods_netns_fd; /* the exec hook's selected network namespaces */
@@ -79,6 +81,8 @@ void session_param_info(const struct session *s, size_t i, const char **key,
 
 	*key = p->var;
 	*desc = *def = NULL;
+	if (p->pf) /* gadget/packetfilter.h */
+		*desc = "Packet filter (tcpdump expression)";
 	for (j = 0; j < sizeof(well_known) / sizeof(well_known[0]); j++) {
 		if (!strcmp(well_known[j].var, p->var)) {
 			*key = well_known[j].key;
@@ -206,6 +210,12 @@ static int describe_sources(struct session *s, struct error **err)
 				return error_set(err, ENOMEM, "containers");
 		}
 		fieldset_set_containers(src->fs, s->ctrs);
+		if (fieldset_has_stacks(src->fs) && !s->stacks) {
+			s->stacks = stacks_new(s->g);
+			if (!s->stacks)
+				return error_set(err, ENOMEM, "stacks");
+		}
+		fieldset_set_stacks(src->fs, s->stacks);
 	}
 	return 0;
 }
@@ -259,6 +269,7 @@ void session_free(struct session *s)
 	free(s->src);
 	gadget_free(s->g);
 	containers_free(s->ctrs);
+	stacks_free(s->stacks);
 	k8s_select_free(s->pods);
 	free(s);
 }

@@ -16,6 +16,11 @@ download ig's own; docs/ig-compat.md records those):
 - tests/fixtures/ig_tc: tc classifiers ("classifier/<dir>/<name>") with a
   packet filter stub (packetfilter.h) on the interfaces of the runner's
   network namespace.
+- tests/fixtures/ig_stacks: kernel and user stacks resolved to symbols
+  (gadget_kernel_stack X_raw gets X, struct gadget_user_stack gets
+  addresses, buildid and symbols), from a program with known functions.
+- tests/fixtures/ig_pf: packet filters (packetfilter.h) as ig's tcpdump
+  uses them, with tcpdump expressions (--pf, --pf-extra) on real traffic.
 
 Every value is checked against what the test did (pids, ports, paths,
 modes, the executable's inode) or against the kernel's own view (/proc,
@@ -48,7 +53,8 @@ def setup():
     try:
         build_images(env.store, {
             f"{n}:latest": f"{ROOT}/tests/fixtures/{n}"
-            for n in ("ig_sockets", "ig_files", "ig_tc")})
+            for n in ("ig_sockets", "ig_files", "ig_tc", "ig_pf",
+                      "ig_stacks")})
         env.ns = Netns(NS)
     except BaseException:
         teardown(env)
@@ -255,6 +261,195 @@ def tc_classifiers_on_the_namespace_interfaces(env):
     eq({e["ifindex"] for e in mine}, {1}, "interface (lo of the namespace)")
     out = env.ns.run("tc qdisc show dev lo")
     check("clsact" not in out, f"clsact left behind on lo: {out!r}")
+
+
+# Traffic on lo for the packet filters, in this order: a UDP datagram to
+# PORT, a TCP exchange on PORT + 1, datagrams "CD" then "AB" to 5353, and a
+# last TCP connection from MARK_PORT that marks the end.  Prints the UDP
+# client's port and the first TCP client's.
+MARK_PORT = PORT + 2
+PF_TRAFFIC = f"""
+import socket
+A = ("127.0.0.1", {PORT})
+T = ("127.0.0.1", {PORT + 1})
+M = ("127.0.0.1", 5353)
+sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+sink.bind(A)
+mdns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+mdns.bind(M)
+ls = socket.socket()
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(T)
+ls.listen()
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.sendto(b"xx", A)
+sink.recv(4)
+c = socket.create_connection(T)
+a = ls.accept()[0]
+c.sendall(b"hello")
+a.recv(5)
+tport = c.getsockname()[1]
+c.close()
+a.close()
+u.sendto(b"CD", M)
+mdns.recv(4)
+u.sendto(b"AB", M)
+mdns.recv(4)
+m = socket.socket()
+m.bind(("127.0.0.1", {MARK_PORT}))
+m.connect(T)
+ls.accept()[0].close()
+m.close()
+print(u.getsockname()[1], tport, flush=True)
+"""
+
+
+def pf_run(env, *args, wait):
+    """ig_pf in the namespace with args while PF_TRAFFIC runs; waits for
+    an event satisfying wait.  The events and the two client ports."""
+    r = run(env, "ig_pf:latest", *args, netns=NS)
+    try:
+        uport, tport = (int(x) for x in
+                        env.ns.run(f"python3 -c '{PF_TRAFFIC}'").split())
+        r.wait_for(wait)
+    finally:
+        stop(r)
+    return r.events(), uport, tport
+
+
+def _marked(e):
+    return e.get("sport") == MARK_PORT and e.get("ingress") == 1
+
+
+@test
+def packet_filter_expressions(env):
+    """--pf and --pf-extra (gadget_pf_ and gadget_pf_extra): libpcap's
+    compile of a tcpdump expression, translated and put in place of the
+    stub at load.  Without a filter every packet comes; with `udp port
+    5353` exactly the two datagrams to 5353, each leaving and arriving
+    (the named filter `udp[8:2] = 0x4142` keeps only "AB"); with `tcp`
+    only TCP segments."""
+    evs, uport, tport = pf_run(env, wait=_marked)
+    kinds = {(e["proto"], e["sport"], e["dport"]) for e in evs}
+    for k in ((17, uport, PORT), (6, tport, PORT + 1), (17, uport, 5353)):
+        check(k in kinds, f"without a filter, {k} missing: {kinds}")
+    check(all(e["extra"] == 1 for e in evs),
+          "the unset named filter keeps everything")
+
+    seen = []
+
+    def ab_both(e):
+        if e.get("dport") == 5353 and e.get("extra") == 1:
+            seen.append(e["ingress"])
+        return sorted(set(seen)) == [0, 1]
+    evs, uport, _ = pf_run(env, "--pf", "udp port 5353", "--pf-extra",
+                           "udp[8:2] = 0x4142", wait=ab_both)
+    got = sorted((e["proto"], e["sport"], e["dport"], e["ingress"],
+                  e["extra"], e["len"]) for e in evs)
+    # Ethernet 14 + IPv4 20 + UDP 8 + 2 bytes
+    eq(got, sorted([(17, uport, 5353, d, x, 44)
+                    for d in (0, 1) for x in (0, 1)]),
+       "udp port 5353: its datagrams only, AB marked")
+
+    evs, _, tport = pf_run(env, "--pf", "tcp", wait=_marked)
+    eq({e["proto"] for e in evs}, {6}, "tcp: protocols")
+    check({(tport, PORT + 1, 0), (tport, PORT + 1, 1)} <=
+          {(e["sport"], e["dport"], e["ingress"]) for e in evs},
+          "tcp: the first connection's segments")
+
+
+@test
+def packet_filter_errors(env):
+    """An expression libpcap refuses stops the run with its reason and
+    the param's name."""
+    p = subprocess.run([RUNNER, "run", "--store", env.store, "ig_pf:latest",
+                        "--pf", "udp port"], capture_output=True, text=True,
+                       timeout=60)
+    eq(p.returncode, 1, "exit status")
+    check("pf udp port" in p.stderr and "syntax error" in p.stderr,
+          f"stderr: {p.stderr!r}")
+
+
+# A program whose user stack at fchmod(2) is known: main calls
+# stack_outer, which calls stack_inner, which makes the syscall itself
+# (frame pointers kept, nothing inlined).  It prints its pid, waits for a
+# line, calls, and waits again so that its maps are there when the
+# runner renders the event.
+STACK_PROG = r"""
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+__attribute__((noinline)) long stack_inner(int fd)
+{
+	long ret;
+	__asm__ volatile("syscall" : "=a"(ret)
+			 : "0"((long)SYS_fchmod), "D"((long)fd), "S"(0600L)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+__attribute__((noinline)) long stack_outer(int fd)
+{
+	return stack_inner(fd) + 1;
+}
+int main(int argc, char **argv)
+{
+	char c;
+	int fd = open(argv[1], O_RDONLY);
+	printf("%d\n", getpid());
+	fflush(stdout);
+	if (read(0, &c, 1) != 1 || stack_outer(fd) != 1)
+		return 1;
+	return read(0, &c, 1) < 0;
+}
+"""
+
+
+@test
+def stacks_resolved_to_symbols(env):
+    """A kernel stack id becomes its /proc/kallsyms names ("sym; sym; "),
+    a user stack its addresses and the names of the functions of the
+    program (read from its ELF symbol table through /proc/PID/maps), as
+    ig renders them."""
+    if os.uname().machine != "x86_64":
+        raise Fail("the test program makes its syscall in x86-64 assembly")
+    src = os.path.join(env.tmp, "stackprog.c")
+    exe = os.path.join(env.tmp, "stackprog")
+    target = os.path.join(env.tmp, "stack-target")
+    with open(src, "w") as f:
+        f.write(STACK_PROG)
+    open(target, "w").close()
+    subprocess.run(["gcc", "-O0", "-fno-omit-frame-pointer", "-o", exe,
+                    src], check=True, timeout=60)
+    r = run(env, "ig_stacks:latest", "--collect_ustack", "true")
+    prog = subprocess.Popen([exe, target], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        pid = int(prog.stdout.readline())
+        prog.stdin.write("g")
+        prog.stdin.flush()
+        evs = r.wait_for(lambda e: e.get("proc", {}).get("pid") == pid)
+    finally:
+        stop(r)
+        prog.stdin.close()
+        prog.wait(timeout=10)
+    e = [e for e in evs if e["proc"]["pid"] == pid][0]
+    syms = e["ustack"]["symbols"].split("; ")
+    eq(syms[:3], ["stack_inner", "stack_outer", "main"], "user symbols")
+    addrs = e["ustack"]["addresses"].split("; ")
+    eq(len(addrs), len(syms), "one address per symbol")
+    check(all(len(a) == 18 and a.startswith("0x") for a in addrs[:-1]),
+          f"addresses as 0x%016x: {addrs}")
+    eq(e["ustack"]["buildid"], "", "build ids (not collected)")
+    with open("/proc/kallsyms") as f:
+        names = {line.split()[2] for line in f}
+    ks = e["kstack"].split("; ")
+    eq(ks[-1], "", "kernel stack ends with '; '")
+    check(len(ks) > 2 and all(k in names for k in ks[:-1]),
+          f"kernel stack names not in /proc/kallsyms: {ks}")
+    check("do_syscall_64" in ks, f"kernel stack: {ks}")
+    check(isinstance(e["kstack_raw"], int), "the id stays in kstack_raw")
+    check("kstack" not in r.stderr(), f"stderr: {r.stderr()!r}")
 
 
 @test
