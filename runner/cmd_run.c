@@ -273,6 +273,24 @@ static void write_ready_file(void)
 		close(fd);
 }
 
+/* Privileges first, then what the host lacks: one line on stderr for
+ * each file system the runner mounted itself. */
+static int prepare_host(const struct gadget *g, struct error **err)
+{
+	struct host_needs needs;
+	bool mounted;
+
+	gadget_host_needs(g, &needs);
+	if (host_check_caps(&needs, err))
+		return -1;
+	if (needs.tracefs && host_ensure_tracefs(&mounted, err))
+		return -1;
+	if (needs.tracefs && mounted)
+		runner_msg(EXIT_OK, "mounted tracefs on %s (nothing was there)",
+			   HOST_TRACEFS);
+	return 0;
+}
+
 static char *image_name(const struct oci_ref *ref)
 {
 	const char *slash = strrchr(ref->repository, '/');
@@ -512,7 +530,8 @@ int cmd_run(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if ((ctrs && containers_scan(ctrs, &err)) || gadget_start(g, &err))
+	if (prepare_host(g, &err) || (ctrs && containers_scan(ctrs, &err)) ||
+	    gadget_start(g, &err))
 		goto fail;
 	for (i = 0; i < n_fs; i++) {
 		if (output_new(fss[i], mode, STDOUT_FILENO, &outs[i], &err))

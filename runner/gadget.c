@@ -588,6 +588,21 @@ int gadget_snapshot(struct gadget *g, size_t i, gadget_event_fn fn, void *ctx,
 	return 0;
 }
 
+void gadget_host_needs(const struct gadget *g, struct host_needs *needs)
+{
+	struct bpf_program *p;
+
+	*needs = (struct host_needs){ 0 };
+	bpf_object__for_each_program (p, g->obj) {
+		const char *sec = bpf_program__section_name(p);
+
+		if (!strncmp(sec, "tracepoint/", 11) || !strncmp(sec, "tp/", 3))
+			needs->tracefs = true;
+		if (bpf_program__type(p) == BPF_PROG_TYPE_SOCKET_FILTER)
+			needs->net_raw = true;
+	}
+}
+
 int gadget_start(struct gadget *g, struct error **err)
 {
 	int socks[MAX_SOCKET_PROGS];

@@ -13,6 +13,7 @@
 #include <linux/types.h>
 
 #include "common/error.h"
+#include "runner/host.h"
 
 struct btf;
 struct gadget;
@@ -58,6 +59,8 @@ int gadget_param_set(struct gadget *g, size_t i, const char *value,
 /* The bytes param i will be loaded with (param->size of them). */
 const void *gadget_param_data(const struct gadget *g, size_t i);
 
+/* What loading and attaching will need from the host. */
+void gadget_host_needs(const struct gadget *g, struct host_needs *needs);
 /* Load into the kernel, attach everything, run iterators once. */
 int gadget_start(struct gadget *g, struct error **err);
 /* Rescan network namespaces (no-op without socket filters). */

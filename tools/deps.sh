@@ -9,7 +9,7 @@ zlib1g-dev libyaml-dev libjansson-dev libcurl4-openssl-dev libarchive-dev
 libssl-dev libcmocka-dev clang-format"
 TEST_PKGS="iproute2 util-linux procps psmisc python3 jq dnsmasq-base dnsutils
 busybox-static unbound docker-registry skopeo umoci apache2-utils openssl
-podman runc dnsperf tcpdump libclang-rt-14-dev python3-yaml docker.io
+podman runc dnsperf tcpdump libclang-rt-14-dev python3-yaml python3-cryptography docker.io
 tshark iperf3 sockperf"
 
 missing=""
