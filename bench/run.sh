@@ -47,15 +47,20 @@ machine_busy() {
 	awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat
 }
 
-# "run_time_ns run_cnt" summed over the BPF programs process $1 holds
+# "run_time_ns run_cnt" summed over the BPF programs of process $1: those
+# it holds, and those that use its maps (the per-namespace dispatchers,
+# whose time includes the socket filter they tail-call)
 bpf_ns() {
-	local ids
+	local ids maps
 	ids=$(grep -h '^prog_id:' /proc/"$1"/fdinfo/* 2>/dev/null |
 		awk '{ print $2 }' | sort -u | paste -sd, -)
-	[ -n "$ids" ] || { echo "0 0"; return; }
-	bpftool prog show -j | jq -r --argjson ids "[$ids]" '
-		[.[] | select(.id as $i | $ids | index($i))] |
-		"\(map(.run_time_ns // 0) | add) \(map(.run_cnt // 0) | add)"'
+	maps=$(grep -h '^map_id:' /proc/"$1"/fdinfo/* 2>/dev/null |
+		awk '{ print $2 }' | sort -u | paste -sd, -)
+	bpftool prog show -j | jq -r --argjson ids "[$ids]" \
+		--argjson maps "[$maps]" '
+		[.[] | select((.id as $i | $ids | index($i)) or
+			any(.map_ids[]?; . as $m | $maps | index($m)))] |
+		"\(map(.run_time_ns // 0) | add // 0) \(map(.run_cnt // 0) | add // 0)"'
 }
 
 # dnsperf [ARGS]: "completed qps"
@@ -277,7 +282,7 @@ echo
 # columns: 1 qps 2 queries 3 tracer_ns 4 bpf_ns 5 busy 6 events 7 lost 8 rss
 header "max rate (dnsperf -c 4 -q 200)" $MAX_TRACERS
 row max "QPS" '$1' "%.0f" $MAX_TRACERS
-row max "BPF us per query" '$4 / $2 / 1000' "%.2f" $MAX_TRACERS | sed 's/| 0.00 |/| - |/g'
+row max "BPF us per query" '$4 / $2 / 1000' "%.2f" $MAX_TRACERS | sed -e :a -e 's/| 0.00 |/| - |/;ta'
 row max "tracer CPU us per query" '$3 / $2 / 1000' "%.2f" $MAX_TRACERS
 row max "tracer CPU us per event" '$6 ? $3 / $6 / 1000 : 0' "%.2f" $MAX_TRACERS
 row max "machine CPU us per query" '$5 / hz * 1e6 / $2' "%.1f" $MAX_TRACERS
@@ -287,7 +292,7 @@ echo
 header "fixed $RATE queries/s" $FIXED_TRACERS
 row fixed "QPS" '$1' "%.0f" $FIXED_TRACERS
 row fixed "machine CPU us per query" '$5 / hz * 1e6 / $2' "%.1f" $FIXED_TRACERS
-row fixed "BPF us per query" '$4 / $2 / 1000' "%.2f" $FIXED_TRACERS | sed 's/| 0.00 |/| - |/g'
+row fixed "BPF us per query" '$4 / $2 / 1000' "%.2f" $FIXED_TRACERS | sed -e :a -e 's/| 0.00 |/| - |/;ta'
 row fixed "tracer CPU us per query" '$3 / $2 / 1000' "%.2f" $FIXED_TRACERS
 row fixed "tracer CPU us per event" '$6 ? $3 / $6 / 1000 : 0' "%.2f" $FIXED_TRACERS
 row fixed "lost" '$7' "%d" $FIXED_TRACERS
