@@ -13,6 +13,7 @@ runner_pid=
 bench_cleanup_extra() { :; }
 bench_cleanup() {
 	bench_cleanup_extra
+	[ -s "$tmp/runner.err" ] && tail -n 3 "$tmp/runner.err" >&2
 	[ -n "$runner_pid" ] && kill -INT "$runner_pid" 2>/dev/null || true
 	[ -f "$tmp/dnsmasq.pid" ] && kill "$(cat "$tmp/dnsmasq.pid")" 2>/dev/null || true
 	ip netns del bench-srv 2>/dev/null || true
