@@ -173,7 +173,8 @@ GADGET_PARAM(ports);
  * load, for when the runner is not scheduled for a while (measured: 4 MiB
  * lost ~3% of events at 150k events/s on a busy 2-core machine).
  */
-GADGET_TRACER_MAP(events, 1 << 24);
+#define EVENTS_SIZE (1 << 24)
+GADGET_TRACER_MAP(events, EVENTS_SIZE);
 GADGET_TRACER(dns, events, event_t);
 
 /* The socket a process sends or receives DNS on. */
@@ -207,11 +208,28 @@ struct query_key {
 	__u8 pad[2];
 };
 
+/*
+ * Queries in flight, direct-mapped: a query takes the slot its key hashes
+ * to, whatever was there (an array slot costs no lock and no allocation,
+ * where a hash map update costs both on every query).  A query that loses
+ * its slot before its response comes, to one that hashes alike, loses its
+ * latency: with QUERY_SLOTS slots that is about (queries sent during one
+ * round trip) / QUERY_SLOTS of them.  Unanswered queries expire by age
+ * (QUERY_MAX_AGE_NS) or when their slot is taken.
+ */
+#define QUERY_SLOTS 65536
+
+struct query_slot {
+	struct query_key key;
+	__u32 pad;
+	__u64 sent; /* boot ns of the query; 0: free */
+};
+
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, struct query_key);
-	__type(value, __u64); /* boot ns of the query */
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, QUERY_SLOTS);
+	__type(key, __u32);
+	__type(value, struct query_slot);
 } queries SEC(".maps");
 
 /*
@@ -825,6 +843,29 @@ static __always_inline int parse_ipv6(struct __sk_buff *skb, __u32 off,
 	return -1;
 }
 
+/* The slot of a query: its key's words mixed (multiply, xor-shift). */
+static __always_inline __u32 query_slot_of(const struct query_key *key)
+{
+	const __u32 *w = (const __u32 *)key;
+	__u32 h = 0;
+
+	_Static_assert(sizeof(*key) == 7 * 4, "query_key is 7 words");
+	for (int i = 0; i < 7; i++) {
+		h = (h ^ w[i]) * 0x9E3779B1u;
+		h ^= h >> 15;
+	}
+	return h & (QUERY_SLOTS - 1);
+}
+
+static __always_inline bool query_key_eq(const struct query_key *a,
+					 const struct query_key *b)
+{
+	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
+
+	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] &&
+	       ((const __u32 *)a)[6] == ((const __u32 *)b)[6];
+}
+
 /* Match a response with its query, both seen in this namespace. */
 static __always_inline __u64 query_latency(const struct l4_info *l4,
 					   gadget_netns_id netns, __u16 id,
@@ -832,7 +873,9 @@ static __always_inline __u64 query_latency(const struct l4_info *l4,
 {
 	const struct gadget_l4endpoint_t *client = qr ? &l4->dst : &l4->src;
 	struct query_key key = {};
-	__u64 *then, latency = 0;
+	struct query_slot *slot;
+	__u64 then, latency = 0;
+	__u32 i;
 
 	__builtin_memcpy(key.client_addr, client->addr_raw.v6, 16);
 	key.netns = netns;
@@ -840,17 +883,52 @@ static __always_inline __u64 query_latency(const struct l4_info *l4,
 	key.id = id;
 	key.proto = client->proto_raw;
 	key.from_client = qr ? !outgoing : outgoing;
+	i = query_slot_of(&key);
+	slot = bpf_map_lookup_elem(&queries, &i);
+	if (!slot)
+		return 0;
 	if (!qr) {
-		bpf_map_update_elem(&queries, &key, &now, BPF_ANY);
+		slot->sent = 0; /* while the key is half written */
+		slot->key = key;
+		slot->sent = now;
 		return 0;
 	}
-	then = bpf_map_lookup_elem(&queries, &key);
-	if (!then)
+	then = slot->sent;
+	if (!then || !query_key_eq(&slot->key, &key))
 		return 0;
-	if (now > *then && now - *then < QUERY_MAX_AGE_NS)
-		latency = now - *then;
-	bpf_map_delete_elem(&queries, &key);
+	if (now > then && now - then < QUERY_MAX_AGE_NS)
+		latency = now - then;
+	slot->sent = 0;
 	return latency;
+}
+
+/*
+ * The reader is woken when the ring holds more than 1/8 of its size, at
+ * most once per WAKEUP_GAP_NS per CPU; it reads the ring every few
+ * milliseconds anyway.  (Waking it on every record while it lags, as
+ * gadget_wakeup_flags() does, costs an inter-processor interrupt per
+ * record: on a virtual machine a VM exit, ~2.5 us, measured here.)
+ */
+#define WAKEUP_GAP_NS (1000 * 1000)
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64); /* boot ns of the last forced wake-up */
+} woken SEC(".maps");
+
+static __always_inline __u64 wakeup_flags(__u64 now)
+{
+	__u64 *last;
+
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) <= EVENTS_SIZE / 8)
+		return BPF_RB_NO_WAKEUP;
+	last = bpf_map_lookup_elem(&woken, &zero);
+	if (!last || now - *last < WAKEUP_GAP_NS)
+		return BPF_RB_NO_WAKEUP;
+	*last = now;
+	return BPF_RB_FORCE_WAKEUP;
 }
 
 SEC("socket")
@@ -978,7 +1056,7 @@ int trace_dns(struct __sk_buff *skb)
 
 	latency = query_latency(&l4, netns, id, now, qr, outgoing);
 	ev->latency_ns_raw = latency;
-	bpf_ringbuf_submit(ev, gadget_wakeup_flags(&events));
+	bpf_ringbuf_submit(ev, wakeup_flags(now));
 	return 0;
 }
 
