@@ -586,7 +586,7 @@ static long name_step(__u64 i, void *ctx)
 	struct walk *w = ctx;
 	struct scratch *s = w->s;
 	char *name = w->ev->name;
-	__u32 pos = s->pos, steps = s->steps, ptr, n;
+	__u32 pos = s->pos, steps = s->steps, ptr, n, o;
 	__u8 b;
 
 	if (pos >= s->len || steps >= DNS_NAME_STEPS)
@@ -616,7 +616,25 @@ static long name_step(__u64 i, void *ctx)
 		return 1;
 	if (steps + 1 + b > DNS_NAME_STEPS || pos + 1 + b > s->len)
 		return 1;
-	for (n = 0; n < 63; n++) {
+	n = 0;
+	o = s->out;
+	/* plain bytes while the label and its dot fit: no escaping, and
+	 * the output position in a register */
+	if (!s->truncated && o + b < DNS_NAME_LEN - 1) {
+		for (; n < 63; n++) {
+			__u8 c;
+
+			if (n >= b)
+				break;
+			c = s->msg[MSG_IDX(pos + 1 + n)];
+			if (!name_char_plain(c))
+				break;
+			name[NAME_IDX(o)] = c;
+			o++;
+		}
+		s->out = o;
+	}
+	for (; n < 63; n++) {
 		if (n >= b)
 			break;
 		name_put(s, name, s->msg[MSG_IDX(pos + 1 + n)]);
