@@ -319,3 +319,10 @@ echo "| runner start-up and memory | |"
 echo "|---|---|"
 echo "| spawn to attached, from the local store (median of 5) | $(median <"$tmp/startup") ms |"
 echo "| peak RSS (VmHWM) after the max-rate -o json phase | $(fmt "$(col max runner_json '$8 / 1024')" "%.1f") MB |"
+if [ -x "$BUILD/bench/progrun" ]; then
+	echo
+	echo "The socket filter alone, BPF_PROG_TEST_RUN (best of 7 x 5000 runs):"
+	echo
+	"$BUILD/bench/progrun" "$BUILD/gadget/trace_dns/program.bpf.o" |
+		sed 's/^/    /'
+fi
