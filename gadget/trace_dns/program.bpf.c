@@ -923,9 +923,11 @@ static __always_inline __u64 query_latency(const struct l4_info *l4,
 /*
  * The reader is woken when the ring holds more than 1/8 of its size, at
  * most once per WAKEUP_GAP_NS per CPU; it reads the ring every few
- * milliseconds anyway.  (Waking it on every record while it lags, as
+ * milliseconds anyway.  Waking it on every record while it lags, as
  * gadget_wakeup_flags() does, costs an inter-processor interrupt per
- * record: on a virtual machine a VM exit, ~2.5 us, measured here.)
+ * record (on a virtual machine a VM exit, ~2.5 us, measured here), which
+ * is kept for when the ring is more than half full: it slows the senders
+ * down before records are lost.
  */
 #define WAKEUP_GAP_NS (1000 * 1000)
 
@@ -938,10 +940,12 @@ struct {
 
 static __always_inline __u64 wakeup_flags(__u64 now)
 {
-	__u64 *last;
+	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA), *last;
 
-	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) <= EVENTS_SIZE / 8)
+	if (avail <= EVENTS_SIZE / 8)
 		return BPF_RB_NO_WAKEUP;
+	if (avail > EVENTS_SIZE / 2)
+		return BPF_RB_FORCE_WAKEUP;
 	last = bpf_map_lookup_elem(&woken, &zero);
 	if (!last || now - *last < WAKEUP_GAP_NS)
 		return BPF_RB_NO_WAKEUP;
