@@ -16,8 +16,11 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/escape.h"
+#include "common/fileutil.h"
 #include "metadata/metadata.h"
 #include "oci/ref.h"
+#include "oci/gadget_image.h"
 #include "oci/store.h"
 #include "oci/transfer.h"
 #include "runner/cli/commands.h"
@@ -25,6 +28,7 @@
 #include "runner/cli/run_metrics.h"
 #include "runner/cli/trust.h"
 #include "runner/engine/metrics.h"
+#include "runner/engine/k8s_select.h"
 #include "runner/engine/session.h"
 
 #define MAX_GADGET_FLAGS 64
@@ -35,6 +39,9 @@ enum {
 	OPT_TIMEOUT,
 	OPT_MAX_EVENTS,
 	OPT_PULL,
+	OPT_K8S,
+	OPT_K8S_NAMESPACE, /* ... + enum k8s_select_key */
+	OPT_K8S_LAST = OPT_K8S_NAMESPACE + K8S_SELECT_LABELS,
 	OPT_PARAM, /* OPT_PARAM + i: gadget param i */
 };
 
@@ -47,6 +54,15 @@ static const struct option base_opts[] = {
 	{ "max-events", required_argument, NULL, OPT_MAX_EVENTS },
 	{ "store", required_argument, NULL, CLI_OPT_STORE },
 	{ "pull", required_argument, NULL, OPT_PULL },
+	{ "k8s", no_argument, NULL, OPT_K8S },
+	{ "k8s-namespace", required_argument, NULL,
+	  OPT_K8S_NAMESPACE + K8S_SELECT_NAMESPACE },
+	{ "k8s-podname", required_argument, NULL,
+	  OPT_K8S_NAMESPACE + K8S_SELECT_PODNAME },
+	{ "k8s-containername", required_argument, NULL,
+	  OPT_K8S_NAMESPACE + K8S_SELECT_CONTAINERNAME },
+	{ "k8s-selector", required_argument, NULL,
+	  OPT_K8S_NAMESPACE + K8S_SELECT_LABELS },
 	{ "help", no_argument, NULL, 'h' },
 	CLI_REGISTRY_OPTIONS,
 	RUN_METRICS_OPTIONS,
@@ -71,6 +87,12 @@ struct run_flags {
 	unsigned long timeout, max_events;
 	const char *param_vals[MAX_GADGET_FLAGS];
 	bool help;
+	bool k8s; /* Kubernetes columns: --k8s, or $NODE_NAME set */
+	struct {
+		int key; /* enum k8s_select_key */
+		const char *value;
+	} pods[MAX_FILTERS]; /* --k8s-namespace ... --k8s-selector */
+	size_t n_pods;
 	bool no_events; /* -o none: metrics only */
 	struct run_metrics rm;
 };
@@ -98,6 +120,12 @@ static void usage(FILE *f)
 	      "  -c, --containername NAME\n"
 	      "                       only events of this container (podman,\n"
 	      "                       docker, containerd, cri-o)\n"
+	      "      --k8s            Kubernetes columns (K8S.NODE ...) first;\n"
+	      "                       the default when $NODE_NAME is set\n"
+	      "      --k8s-namespace NS[,NS]  --k8s-podname POD[,POD]\n"
+	      "      --k8s-containername NAME[,NAME]\n"
+	      "      --k8s-selector KEY=VALUE[,KEY=VALUE]\n"
+	      "                       only events of these pods (pod labels)\n"
 	      "      --timeout SECS   stop after SECS seconds\n"
 	      "      --max-events N   stop after N events\n"
 	      "      --store DIR      local image store ($RUNNER_STORE)\n"
@@ -146,13 +174,13 @@ static const char *find_image(int argc, char **argv)
 static void write_ready_file(void)
 {
 	const char *path = getenv("RUNNER_READY_FILE");
-	int fd;
+	struct error *err = NULL;
 
 	if (!path || !*path)
 		return;
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd >= 0)
-		close(fd);
+	/* the rule of every file the runner writes (common/fileutil.h) */
+	write_file_atomic(path, "", 0, 0644, &err);
+	error_free(err);
 }
 
 static char *image_name(const struct oci_ref *ref)
@@ -173,7 +201,8 @@ static int source_flags(int argc, char **argv, struct run_flags *f,
 	const char *val;
 	int i;
 
-	cli_registry_opts_init(&f->ro);
+	if (cli_registry_opts_init(&f->ro, err))
+		return EXIT_USAGE;
 	for (i = 1; i < argc; i++) {
 		for (o = base_opts; o < base_opts + N_BASE_OPTS; o++) {
 			size_t len = strlen(o->name);
@@ -200,7 +229,7 @@ static int source_flags(int argc, char **argv, struct run_flags *f,
 				cli_registry_option(&f->ro, o->val, val);
 		}
 	}
-	return EXIT_OK;
+	return cli_registry_opts_check(&f->ro, false, err);
 }
 
 /* One flag of the second pass (c is what getopt_long returned). */
@@ -220,6 +249,9 @@ static int run_flag(struct run_flags *f, size_t n_params, int c,
 		f->fields = arg;
 		return EXIT_OK;
 	case 'c':
+		if (!*arg)
+			return cli_error(err, EXIT_USAGE,
+					 "--containername: empty name");
 		if (strchr(arg, ',') || strchr(arg, '\\'))
 			return cli_error(err, EXIT_USAGE,
 					 "invalid container name '%s'", arg);
@@ -245,6 +277,17 @@ static int run_flag(struct run_flags *f, size_t n_params, int c,
 			       EXIT_OK;
 	case 'h':
 		f->help = true;
+		return EXIT_OK;
+	case OPT_K8S:
+		f->k8s = true;
+		return EXIT_OK;
+	case OPT_K8S_NAMESPACE ... OPT_K8S_LAST:
+		if (f->n_pods == MAX_FILTERS)
+			return cli_error(err, EXIT_USAGE,
+					 "more than %d pod selections",
+					 MAX_FILTERS);
+		f->pods[f->n_pods].key = c - OPT_K8S_NAMESPACE;
+		f->pods[f->n_pods++].value = arg;
 		return EXIT_OK;
 	case CLI_OPT_STORE: /* applied in the first pass */
 	case OPT_PULL:
@@ -317,6 +360,12 @@ static int apply_flags(struct session *s, const struct run_flags *f,
 		if (f->param_vals[i] &&
 		    session_param_set(s, i, f->param_vals[i], err))
 			return EXIT_USAGE;
+	if (f->k8s)
+		session_set_kubernetes(s);
+	for (i = 0; i < f->n_pods; i++)
+		if (session_select_pods(s, f->pods[i].key, f->pods[i].value,
+					err))
+			return EXIT_USAGE;
 	if (f->fields && session_select_fields(s, f->fields, err))
 		return EXIT_USAGE;
 	for (i = 0; i < f->n_filters; i++)
@@ -335,9 +384,14 @@ static void print_gadget_help(const struct session *s)
 		const char *key, *desc, *def;
 
 		session_param_info(s, i, &key, &desc, &def);
-		printf("      --%-20s %s", key, desc ? desc : "");
-		if (def)
-			printf(" (default %s)", def);
+		/* from gadget.yaml: escaped for the terminal */
+		cleanup_free char *k = term_escaped(key, 0);
+		cleanup_free char *d = term_escaped(desc, 0);
+		cleanup_free char *v = def ? term_escaped(def, 0) : NULL;
+
+		printf("      --%-20s %s", k ? k : "", d ? d : "");
+		if (v)
+			printf(" (default %s)", v);
 		putchar('\n');
 	}
 	session_describe(s, stdout);
@@ -383,6 +437,15 @@ static int trace(struct session *s, const struct run_flags *f,
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* $COLUMNS, as ps(1) reads it: the width to fit, even in a pipe */
+	{
+		const char *cols = getenv("COLUMNS");
+		char *end;
+		long w = cols ? strtol(cols, &end, 10) : 0;
+
+		if (cols && *cols && !*end && w > 0 && w <= 100000)
+			session_set_term_width(s, (int)w);
+	}
 	if (session_start(s, f->mode, STDOUT_FILENO, err))
 		return -1;
 	write_ready_file();
@@ -391,8 +454,10 @@ static int trace(struct session *s, const struct run_flags *f,
 
 static int run_main(int argc, char **argv, struct error **err)
 {
+	const char *node = getenv("NODE_NAME");
 	struct run_flags f = { .mode = OUTPUT_COLUMNS,
-			       .policy = OCI_PULL_MISSING };
+			       .policy = OCI_PULL_MISSING,
+			       .k8s = node && *node };
 	cleanup_free char *refstr = NULL, *name = NULL;
 	cleanup_ref struct oci_ref *ref = NULL;
 	struct gadget_metadata *md = NULL;
@@ -432,6 +497,8 @@ static int run_main(int argc, char **argv, struct error **err)
 	if (metrics_check_metadata(md, err) ||
 	    session_open(img->program, img->program_len, md, name, &s, err))
 		goto fail;
+	session_set_docker_root(s, getenv("RUNNER_DOCKER_ROOT"));
+	session_set_node(s, getenv("NODE_NAME"));
 	rc = parse_flags(argc, argv, s, &f, err);
 	if (!rc)
 		rc = apply_flags(s, &f, err);
@@ -454,8 +521,8 @@ out:
 	run_metrics_fini(&f.rm, rc == EXIT_OK && !f.help);
 	session_free(s);
 	if (rc == EXIT_OK && !f.help)
-		fprintf(stderr, "%s: %llu events, %llu lost\n", name, count,
-			lost);
+		fprintf(stderr, "%s: %llu event%s, %llu lost\n", name, count,
+			count == 1 ? "" : "s", lost);
 	metadata_free(md);
 	oci_gadget_free(img);
 	run_trust_clear(&trust);

@@ -28,7 +28,24 @@ struct session;
 int session_open(const void *elf, size_t len, const struct gadget_metadata *md,
 		 const char *name, struct session **out, struct error **err);
 /* Flushes the outputs, detaches everything and frees; s may be NULL. */
+/* Lay columns out for this many terminal columns (as $COLUMNS asks),
+ * whether or not the output is a terminal; 0: as the output finds it. */
+void session_set_term_width(struct session *s, int width);
+
+/*
+ * What session_open() checks of an image, and nothing more (no kernel, no
+ * host): the program's tracers and params, every annotation and default
+ * of md against its BTF.  `image build` refuses what `run` would.
+ */
+int session_validate(const void *elf, size_t len,
+		     const struct gadget_metadata *md, const char *name,
+		     struct error **err);
 void session_free(struct session *s);
+
+/* Where dockerd keeps its data, for runtime.* (NULL: /var/lib/docker). */
+void session_set_docker_root(struct session *s, const char *dir);
+/* The Kubernetes node's name for k8s.node (NULL: the host name). */
+void session_set_node(struct session *s, const char *node);
 
 /* Params, in program order: flag name, description and default. */
 size_t session_param_count(const struct session *s);
@@ -43,6 +60,12 @@ int session_select_fields(struct session *s, const char *spec,
 			  struct error **err);
 /* -F EXPR for every data source (the rules AND). */
 int session_add_filter(struct session *s, const char *expr, struct error **err);
+/* On a Kubernetes node: the k8s.* columns lead (before --fields). */
+void session_set_kubernetes(struct session *s);
+/* --k8s-namespace, --k8s-podname, --k8s-containername, --k8s-selector:
+ * key is an enum k8s_select_key, value a comma list; the flags AND. */
+int session_select_pods(struct session *s, int key, const char *value,
+			struct error **err);
 /* The FIELDS sections of `runner run IMAGE --help`. */
 void session_describe(const struct session *s, FILE *out);
 

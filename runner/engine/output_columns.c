@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Columns: widths fitted to the terminal, text cut with an ellipsis where
+ * the annotations say, padded by alignment; counted in code points.
+ */
+#include <stdbool.h>
+#include <string.h>
+
+#include "runner/engine/column_fit.h"
+#include "runner/engine/fields_internal.h"
+#include "runner/engine/output.h"
+#include "runner/engine/output_internal.h"
+
+#define ELLIPSIS "\xe2\x80\xa6" /* U+2026, one column wide */
+
+/* Byte offset of the k-th code point of s[0..n). */
+static size_t cp_offset(const char *s, size_t n, size_t k)
+{
+	size_t i = 0;
+
+	while (i < n && k) {
+		i++;
+		while (i < n && ((unsigned char)s[i] & 0xc0) == 0x80)
+			i++;
+		k--;
+	}
+	return i;
+}
+
+static size_t cp_count(const char *s, size_t n)
+{
+	size_t c = 0;
+
+	for (size_t i = 0; i < n; i++)
+		c += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return c;
+}
+
+/* Fit text into w columns: cut with an ellipsis, pad by alignment. */
+static size_t fit(char *out, const char *s, size_t n, int w,
+		  enum field_align align, enum field_ellipsis ell, bool last)
+{
+	size_t cps = cp_count(s, n), o = 0, a, b;
+
+	if (w <= 0)
+		return 0;
+	if (cps <= (size_t)w) {
+		if (align == ALIGN_RIGHT)
+			o += output_spaces(out, w - (int)cps);
+		memcpy(out + o, s, n);
+		o += n;
+		if (align == ALIGN_LEFT && !last)
+			o += output_spaces(out + o, w - (int)cps);
+		return o;
+	}
+	switch (ell) {
+	case ELLIPSIS_NONE:
+		a = cp_offset(s, n, w);
+		memcpy(out, s, a);
+		return a;
+	case ELLIPSIS_START:
+		b = cp_offset(s, n, cps - (w - 1));
+		memcpy(out, ELLIPSIS, 3);
+		memcpy(out + 3, s + b, n - b);
+		return 3 + n - b;
+	case ELLIPSIS_MIDDLE: {
+		size_t head = w / 2, tail = w - 1 - head;
+
+		a = cp_offset(s, n, head);
+		b = cp_offset(s, n, cps - tail);
+		memcpy(out, s, a);
+		memcpy(out + a, ELLIPSIS, 3);
+		memcpy(out + a + 3, s + b, n - b);
+		return a + 3 + n - b;
+	}
+	case ELLIPSIS_END:
+	default:
+		a = cp_offset(s, n, w - 1);
+		memcpy(out, s, a);
+		memcpy(out + a, ELLIPSIS, 3);
+		return a + 3;
+	}
+}
+
+/* How useful a column is on a narrow terminal: the lowest goes first. */
+static int column_rank(const struct field *f)
+{
+	switch (f->kind) {
+	case FK_RUNTIME: /* empty where nothing runs in containers */
+		return 0;
+	case FK_L3EP_LIST:
+	case FK_INTARRAY:
+	case FK_BYTES:
+		return 1;
+	case FK_L4EP:
+	case FK_L3EP:
+	case FK_IPADDR:
+		return 2;
+	case FK_STRING:
+		return 4;
+	default:
+		return 3;
+	}
+}
+
+/* A number with a unit: shortened by its fraction, never cut. */
+static bool has_unit(const struct field *f)
+{
+	return f->kind == FK_DURATION || f->kind == FK_TIMESTAMP;
+}
+
+/* Index of the last column shown. */
+static size_t last_shown(const struct output *o)
+{
+	size_t last = 0;
+
+	for (size_t k = 0; k < o->fs->n_cols; k++)
+		if (o->width[k] >= 0)
+			last = k;
+	return last;
+}
+
+/*
+ * Widths of the visible columns, fitted to the terminal if there is one:
+ * cut, then the least useful dropped (column_fit()).
+ */
+void output_columns_layout(struct output *o)
+{
+	const struct fieldset *fs = o->fs;
+
+	for (size_t k = 0; k < fs->n_cols; k++) {
+		const struct field *f = &fs->f[fs->cols[k]];
+		struct column_spec *c = &o->spec[k];
+
+		c->width = f->width;
+		c->minwidth = f->minwidth;
+		c->maxwidth = f->maxwidth;
+		c->fixed = f->fixed;
+		c->rank = column_rank(f);
+		c->keep = fs->explicit_selection && f->selected;
+		/* "999µs", "59m59s": the shortest a duration gets */
+		if (f->kind == FK_DURATION && c->minwidth < 6)
+			c->minwidth = c->width < 6 ? c->width : 6;
+	}
+	column_fit(o->spec, fs->n_cols, o->term_width, o->width);
+}
+
+size_t output_columns_max_event(const struct output *o)
+{
+	size_t n = 2;
+
+	for (size_t k = 0; k < o->fs->n_cols; k++) {
+		const struct field *f = &o->fs->f[o->fs->cols[k]];
+		size_t w = o->width[k] > 0 ? (size_t)o->width[k] : 0;
+		size_t t = f->max_text > w ? f->max_text : w;
+
+		if (o->width[k] < 0)
+			continue;
+		size_t title = strlen(f->title);
+
+		/* padding, or the cut text plus an ellipsis */
+		n += (t > title ? t : title) + w + 4;
+	}
+	return n;
+}
+
+/* The column titles, as render_columns() lays out an event. */
+size_t output_columns_header(const struct output *o, char *out)
+{
+	const struct fieldset *fs = o->fs;
+	size_t n = 0, last = last_shown(o);
+
+	for (size_t k = 0; k < fs->n_cols; k++) {
+		const struct field *f = &fs->f[fs->cols[k]];
+
+		if (o->width[k] < 0)
+			continue;
+		if (n)
+			out[n++] = ' ';
+		n += fit(out + n, f->title, strlen(f->title), o->width[k],
+			 f->align, ELLIPSIS_END, k == last);
+	}
+	out[n++] = '\n';
+	return n;
+}
+
+size_t output_render_columns(struct output *o, const void *ev, char *out)
+{
+	const struct fieldset *fs = o->fs;
+	size_t n = 0, last = last_shown(o);
+
+	for (size_t k = 0; k < fs->n_cols; k++) {
+		const struct field *f = &fs->f[fs->cols[k]];
+		size_t tl;
+
+		if (o->width[k] < 0)
+			continue;
+		tl = field_text(&o->rc, f, ev, o->text);
+		if (n)
+			out[n++] = ' ';
+		if (has_unit(f)) {
+			/* shorter by its fraction; longer than the column
+			 * rather than without its unit */
+			size_t cps;
+
+			tl = column_trim_fraction(o->text, tl, o->width[k]);
+			cps = cp_count(o->text, tl);
+			n += fit(out + n, o->text, tl,
+				 (int)cps > o->width[k] ? (int)cps :
+							  o->width[k],
+				 f->align, f->ellipsis, k == last);
+			continue;
+		}
+		n += fit(out + n, o->text, tl, o->width[k], f->align,
+			 f->ellipsis, k == last);
+	}
+	out[n++] = '\n';
+	return n;
+}
