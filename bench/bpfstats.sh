@@ -2,39 +2,82 @@
 # SPDX-License-Identifier: Apache-2.0
 # Kernel cost of trace_dns per program: the setup of bench/run.sh (dnsperf ->
 # dnsmasq across a veth pair), traced, with kernel.bpf_stats_enabled=1;
-# prints the average ns per run of each program the runner loaded during
-# the load (netns_disp includes the trace_dns filter it tail-calls).
-#   bench/bpfstats.sh [SECONDS]      (default 10)
+# prints the runs and average ns per run of each program of the runner
+# (netns_disp includes the trace_dns filter it tail-calls) during the load,
+# and the total per DNS query.  LOAD: dns (dnsperf at max rate), dns20k
+# (20k queries/s), tcp (iperf3) or udp (sockperf ping-pong): no DNS.
+#   bench/bpfstats.sh [SECONDS] [LOAD]      (default 10 dns)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECS=${1:-10}
+LOAD=${2:-dns}
 . bench/lib.sh
 stats_was=$(sysctl -n kernel.bpf_stats_enabled)
+srv_pid=
 bench_cleanup_extra() {
+	[ -n "$srv_pid" ] && kill "$srv_pid" 2>/dev/null || true
 	sysctl -qw kernel.bpf_stats_enabled="$stats_was" || true
 }
 
-bpftool prog show -j | jq '.[].id' | sort >"$tmp/before"
 bench_start_runner /dev/null -o json
-bpftool prog show -j | jq '.[].id' | sort >"$tmp/after"
-ids=$(comm -13 "$tmp/before" "$tmp/after" | paste -sd, -)
 
-# {name: [run_time_ns, run_cnt]} summed over the runner's programs
+# {name: [run_time_ns, run_cnt]} over the programs the runner holds and
+# those that use its maps (the per-namespace dispatchers)
 snap() {
-	bpftool prog show -j | jq -c --argjson ids "[$ids]" '
-		[.[] | select(.id as $i | $ids | index($i))] | group_by(.name) |
+	local ids maps
+	ids=$(grep -h '^prog_id:' /proc/"$runner_pid"/fdinfo/* |
+		awk '{ print $2 }' | sort -u | paste -sd, -)
+	maps=$(grep -h '^map_id:' /proc/"$runner_pid"/fdinfo/* |
+		awk '{ print $2 }' | sort -u | paste -sd, -)
+	bpftool prog show -j | jq -c --argjson ids "[$ids]" \
+		--argjson maps "[$maps]" '
+		[.[] | select((.id as $i | $ids | index($i)) or
+			any(.map_ids[]?; . as $m | $maps | index($m)))] |
+		group_by(.name) |
 		map({key: .[0].name, value: [(map(.run_time_ns // 0) | add),
 			(map(.run_cnt // 0) | add)]}) | from_entries'
 }
+
+case $LOAD in
+tcp)
+	ip netns exec $SRV_NS iperf3 -s -B 10.99.0.2 >/dev/null 2>&1 &
+	srv_pid=$!
+	sleep 0.3
+	;;
+udp)
+	ip netns exec $SRV_NS sockperf sr -i 10.99.0.2 -p 11111 \
+		>/dev/null 2>&1 &
+	srv_pid=$!
+	sleep 0.3
+	;;
+esac
 sysctl -qw kernel.bpf_stats_enabled=1
 s0=$(snap)
-qps=$(ip netns exec bench-cli dnsperf -s 10.99.0.2 -d "$tmp/queries" \
-	-l "$SECS" -c 4 -q 200 2>/dev/null | awk '/Queries per second/ { print $4 }')
+queries=0
+case $LOAD in
+dns | dns20k)
+	rate=()
+	[ "$LOAD" = dns20k ] && rate=(-Q 20000)
+	out=$(ip netns exec $CLI_NS dnsperf -s 10.99.0.2 -d "$tmp/queries" \
+		-l "$SECS" -c 4 -q 200 "${rate[@]}" 2>/dev/null)
+	queries=$(awk '/Queries completed/ { print $3 }' <<<"$out")
+	printf 'traced QPS %s\n' "$(awk '/Queries per second/ { print $4 }' <<<"$out")"
+	;;
+tcp)
+	ip netns exec $CLI_NS iperf3 -c 10.99.0.2 -t "$SECS" |
+		grep receiver
+	;;
+udp)
+	ip netns exec $CLI_NS sockperf pp -i 10.99.0.2 -p 11111 -t "$SECS" |
+		grep -E 'Summary|percentile 50.000'
+	;;
+esac
 s1=$(snap)
-printf 'traced QPS %s\n' "$qps"
-jq -nr --argjson a "$s0" --argjson b "$s1" '
-	$b | to_entries[] | .key as $k |
-	[.value[0] - $a[$k][0], .value[1] - $a[$k][1]] as [$t, $n] |
-	select($n > 0) |
-	"\($k)\t\($n) runs\t\($t / $n | floor) ns/run\t\($t / 1e9 * 100 | floor / 100) s"' |
+jq -nr --argjson a "$s0" --argjson b "$s1" --argjson q "$queries" '
+	[$b | to_entries[] | .key as $k |
+	 [.value[0] - ($a[$k][0] // 0), .value[1] - ($a[$k][1] // 0)] as [$t, $n] |
+	 select($n > 0) | {k: $k, t: $t, n: $n}] |
+	(.[] | "\(.k)\t\(.n) runs\t\(.t / .n | floor) ns/run\t\(.t / 1e6 | floor) ms"),
+	"all\t\(map(.n) | add // 0) runs\t\(map(.t) | add // 0 | . / 1e6 | floor) ms\t" +
+	(if $q > 0 then "\(map(.t) | add // 0 | . / $q | floor) ns per query" else "" end)' |
 	column -t -s $'\t'

@@ -1,27 +1,328 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
-# Throughput cost of tracing: dnsperf -> dnsmasq across a veth pair, first
-# untraced, then with `runner run trace_dns -o json > file`, in the same
-# run (machines are noisy: compare the ratio, not the absolute numbers).
-#   bench/run.sh [SECONDS]      (default 10 per phase)
+# What tracing DNS costs, in one run (issue 10's tables): dnsperf ->
+# dnsmasq across a veth pair, untraced, with the runner (-o json to a file,
+# -o columns to /dev/null), with tcpdump on both ends of the pair, with
+# tshark decoding DNS on one; at the server's max rate and at a fixed rate;
+# then what the tracers cost other traffic (iperf3, sockperf) and the
+# runner's start-up time and peak RSS.  Phases alternate over ROUNDS rounds
+# (the order reversed every other round); every number is a median.  The
+# machine is shared and noisy: compare columns of the same run.  Kernel
+# side: kernel.bpf_stats_enabled run time of the runner's own programs
+# (found through its file descriptors).  Prints Markdown.
+#   bench/run.sh [ROUNDS] [SECONDS]      (default 3 rounds, 5 s per phase)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SECS=${1:-10}
+ROUNDS=${1:-3}
+SECS=${2:-5}
+RATE=${RATE:-20000}
 . bench/lib.sh
+stats_was=$(sysctl -n kernel.bpf_stats_enabled)
+tracer_pids=()
+bench_cleanup_extra() {
+	local p
+	for p in "${tracer_pids[@]}" ${iperf_pid:-} ${sockperf_pid:-}; do
+		kill "$p" 2>/dev/null || true
+	done
+	sysctl -qw kernel.bpf_stats_enabled="$stats_was" || true
+}
+sysctl -qw kernel.bpf_stats_enabled=1
 
-qps() {
-	ip netns exec bench-cli dnsperf -s 10.99.0.2 -d "$tmp/queries" \
-		-l "$SECS" -c 4 -q 200 2>/dev/null |
-		awk '/Queries per second/ { print $4 }'
+median() { sort -g | awk '{ a[NR] = $1 } END { print NR ? a[int((NR + 1) / 2)] : "-" }'; }
+
+# CPU ns of the processes (all their threads) given
+cpu_ns() {
+	local p t sum=0 v
+	for p in "$@"; do
+		for t in /proc/"$p"/task/*/schedstat; do
+			read -r v _ <"$t" 2>/dev/null || continue
+			sum=$((sum + v))
+		done
+	done
+	echo "$sum"
 }
 
-base=$(qps)
-bench_start_runner "$tmp/events.json" -o json
-traced=$(qps)
-bench_stop_runner
-events=$(wc -l <"$tmp/events.json")
-summary=$(tail -n 1 "$tmp/runner.err")
+# busy jiffies of the whole machine
+machine_busy() {
+	awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat
+}
 
-ratio=$(awk -v a="$traced" -v b="$base" 'BEGIN { printf "%.2f", a / b }')
-printf 'untraced QPS %s, traced QPS %s, ratio %s\n' "$base" "$traced" "$ratio"
-printf 'runner: %s (%s JSON lines)\n' "$summary" "$events"
+# "run_time_ns run_cnt" summed over the BPF programs of process $1: those
+# it holds, and those that use its maps (the per-namespace dispatchers,
+# whose time includes the socket filter they tail-call)
+bpf_ns() {
+	local ids maps
+	ids=$(grep -h '^prog_id:' /proc/"$1"/fdinfo/* 2>/dev/null |
+		awk '{ print $2 }' | sort -u | paste -sd, -)
+	maps=$(grep -h '^map_id:' /proc/"$1"/fdinfo/* 2>/dev/null |
+		awk '{ print $2 }' | sort -u | paste -sd, -)
+	bpftool prog show -j | jq -r --argjson ids "[$ids]" \
+		--argjson maps "[$maps]" '
+		[.[] | select((.id as $i | $ids | index($i)) or
+			any(.map_ids[]?; . as $m | $maps | index($m)))] |
+		"\(map(.run_time_ns // 0) | add // 0) \(map(.run_cnt // 0) | add // 0)"'
+}
+
+# dnsperf [ARGS]: "completed qps"
+dnsperf_run() {
+	ip netns exec $CLI_NS dnsperf -s 10.99.0.2 -d "$tmp/queries" \
+		-l "$SECS" "$@" 2>/dev/null |
+		awk '/Queries completed/ { c = $3 } /Queries per second/ { q = $4 }
+		END { print c + 0, q + 0 }'
+}
+
+# Tracers.  start_TRACER sets tracer_pids (the processes whose CPU counts)
+# and bpf_pid (whose BPF programs count, or empty).
+start_none() { tracer_pids=(); bpf_pid=; }
+stop_none() { lost=0; events=0; }
+
+start_runner_json() {
+	bench_start_runner "$tmp/events.json" -o json
+	tracer_pids=("$runner_pid")
+	bpf_pid=$runner_pid
+}
+start_runner_columns() {
+	bench_start_runner /dev/null
+	tracer_pids=("$runner_pid")
+	bpf_pid=$runner_pid
+}
+stop_runner_any() {
+	rss=$(awk '/VmHWM/ { print $2 }' /proc/"$runner_pid"/status)
+	bench_stop_runner
+	read -r events lost < <(tail -n 1 "$tmp/runner.err" |
+		awk '{ print $(NF - 3), $(NF - 1) }')
+	tracer_pids=()
+}
+stop_runner_json() { stop_runner_any; }
+stop_runner_columns() { stop_runner_any; }
+
+# wait until file $1 has a line matching $2
+wait_line() {
+	local i
+	for ((i = 0; i < 400; i++)); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.025
+	done
+	echo "bench: no '$2' in $1" >&2
+	cat "$1" >&2
+	return 1
+}
+
+start_tcpdump() {
+	local ns dev
+	tracer_pids=()
+	bpf_pid=
+	for ns in $CLI_NS:veth0 $SRV_NS:veth1; do
+		dev=${ns#*:}
+		ns=${ns%:*}
+		ip netns exec "$ns" tcpdump -i "$dev" -n -w /dev/null \
+			udp port 53 2>"$tmp/tcpdump.$dev" &
+		tracer_pids+=("$!")
+		wait_line "$tmp/tcpdump.$dev" listening
+	done
+}
+stop_tcpdump() {
+	local p
+	for p in "${tracer_pids[@]}"; do
+		kill -INT "$p"
+		wait "$p" || true
+	done
+	tracer_pids=()
+	events=$(cat "$tmp"/tcpdump.veth* |
+		awk '/packets captured/ { s += $1 } END { print s + 0 }')
+	lost=$(cat "$tmp"/tcpdump.veth* |
+		awk '/dropped by kernel/ { s += $1 } END { print s + 0 }')
+}
+
+start_tshark() {
+	ip netns exec $SRV_NS tshark -i veth1 -n -l -f 'udp port 53' \
+		-T fields -e dns.id -e dns.qry.name >"$tmp/tshark.out" \
+		2>"$tmp/tshark.err" &
+	tracer_pids=("$!")
+	bpf_pid=
+	wait_line "$tmp/tshark.err" Capturing
+	# tshark captures through its child dumpcap
+	tracer_pids+=($(pgrep -P "${tracer_pids[0]}" || true))
+}
+stop_tshark() {
+	kill -INT "${tracer_pids[0]}"
+	wait "${tracer_pids[0]}" || true
+	tracer_pids=()
+	events=$(wc -l <"$tmp/tshark.out")
+	# the server's end sees a query and a response per completed query
+	lost=$((2 * done_q > events ? 2 * done_q - events : 0))
+}
+
+# One phase: tracer $1, load $2 (max | fixed); appends to $tmp/res.$2.$1:
+# qps queries tracer_cpu_ns bpf_ns machine_busy_jiffies events lost rss
+phase() {
+	local tr=$1 load=$2 c0 c1 b0 b1 m0 m1 out bn0 bn1
+	rss=0
+	"start_$tr"
+	c0=$(cpu_ns "${tracer_pids[@]}")
+	[ -n "$bpf_pid" ] && read -r b0 bn0 < <(bpf_ns "$bpf_pid")
+	m0=$(machine_busy)
+	if [ "$load" = max ]; then
+		out=$(dnsperf_run -c 4 -q 200)
+	else
+		out=$(dnsperf_run -c 4 -q 200 -Q "$RATE")
+	fi
+	m1=$(machine_busy)
+	[ -n "$bpf_pid" ] && read -r b1 bn1 < <(bpf_ns "$bpf_pid")
+	c1=$(cpu_ns "${tracer_pids[@]}")
+	read -r done_q qps <<<"$out"
+	"stop_$tr"
+	echo "$qps $done_q $((c1 - c0)) $((${b1:-0} - ${b0:-0})) $((m1 - m0))" \
+		"$events $lost $rss" >>"$tmp/res.$load.$tr"
+}
+
+# median of column $3 (1-based) of phase results $1.$2, through awk expr $4
+col() {
+	[ -f "$tmp/res.$1.$2" ] || { echo -; return; }
+	awk -v hz="$(getconf CLK_TCK)" "{ \$0 = \$0; print $3 }" \
+		"$tmp/res.$1.$2" | median
+}
+
+fmt() { awk -v v="$1" -v f="$2" 'BEGIN { if (v == "-") print "-"; else printf f, v }'; }
+
+MAX_TRACERS="none runner_json runner_columns tcpdump tshark"
+FIXED_TRACERS="none runner_json tcpdump"
+run_rounds() { # load tracers...
+	local load=$1 r t list
+	shift
+	for ((r = 0; r < ROUNDS; r++)); do
+		list=$*
+		((r % 2)) && list=$(echo "$list" | tr ' ' '\n' | tac | paste -sd' ')
+		for t in $list; do
+			phase "$t" "$load"
+		done
+	done
+}
+
+echo "bench: $ROUNDS rounds of ${SECS}s phases; max rate" >&2
+run_rounds max $MAX_TRACERS
+echo "bench: fixed rate $RATE/s" >&2
+run_rounds fixed $FIXED_TRACERS
+
+# ---- other traffic: iperf3 and sockperf across the pair ----
+ip netns exec $SRV_NS iperf3 -s -B 10.99.0.2 >/dev/null 2>&1 &
+iperf_pid=$!
+ip netns exec $SRV_NS sockperf sr -i 10.99.0.2 -p 11111 >/dev/null 2>&1 &
+sockperf_pid=$!
+sleep 0.5
+other() { # tracer: appends "gbps rtt_us bpf_ns bpf_runs" to $tmp/other.$1
+	local tr=$1 b0=0 b1=0 n0=0 n1=0 bps rtt
+	"start_$tr"
+	[ -n "$bpf_pid" ] && read -r b0 n0 < <(bpf_ns "$bpf_pid")
+	bps=$(ip netns exec $CLI_NS iperf3 -c 10.99.0.2 -t "$SECS" -J |
+		jq '.end.sum_received.bits_per_second')
+	rtt=$(ip netns exec $CLI_NS sockperf pp -i 10.99.0.2 -p 11111 \
+		-t "$SECS" 2>&1 | awk '/percentile 50.000/ { print $NF }')
+	[ -n "$bpf_pid" ] && read -r b1 n1 < <(bpf_ns "$bpf_pid")
+	"stop_$tr"
+	echo "$bps $rtt $((b1 - b0)) $((n1 - n0))" >>"$tmp/other.$tr"
+}
+echo "bench: other traffic" >&2
+for ((r = 0; r < ROUNDS; r++)); do
+	list="none runner_json tcpdump"
+	((r % 2)) && list="tcpdump runner_json none"
+	for t in $list; do other "$t"; done
+done
+
+# ---- start-up: spawn to attached, from the local store ----
+echo "bench: start-up" >&2
+for ((r = 0; r < 5; r++)); do
+	t0=$(date +%s%N)
+	rm -f "$tmp/ready"
+	RUNNER_READY_FILE=$tmp/ready "$BUILD/runner" run trace_dns:bench \
+		--store "$store" -o json >/dev/null 2>"$tmp/runner.err" &
+	runner_pid=$!
+	while [ ! -f "$tmp/ready" ]; do sleep 0.002; done
+	t1=$(date +%s%N)
+	bench_stop_runner
+	echo $(((t1 - t0) / 1000000)) >>"$tmp/startup"
+done
+
+# ---- the tables ----
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2f", a / b }'; }
+name() {
+	case $1 in
+	none) echo untraced ;;
+	runner_json) echo "runner -o json > file" ;;
+	runner_columns) echo "runner columns > /dev/null" ;;
+	tcpdump) echo "tcpdump (both ends)" ;;
+	tshark) echo "tshark (one end)" ;;
+	esac
+}
+row() { # load title awk-expr format tracers...
+	local load=$1 title=$2 expr=$3 f=$4 t line
+	shift 4
+	line="| $title |"
+	for t in "$@"; do
+		line+=" $(fmt "$(col "$load" "$t" "$expr")" "$f") |"
+	done
+	echo "$line"
+}
+header() {
+	local line="| $1 |" sep="|---|" t
+	shift
+	for t in "$@"; do
+		line+=" $(name "$t") |"
+		sep+="---|"
+	done
+	echo "$line"
+	echo "$sep"
+}
+
+echo "trace_dns bench, $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -r)," \
+	"$(nproc) CPUs ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo))," \
+	"commit $(git rev-parse --short HEAD 2>/dev/null || echo -)," \
+	"$ROUNDS rounds of ${SECS}s, medians"
+echo
+# columns: 1 qps 2 queries 3 tracer_ns 4 bpf_ns 5 busy 6 events 7 lost 8 rss
+header "max rate (dnsperf -c 4 -q 200)" $MAX_TRACERS
+row max "QPS" '$1' "%.0f" $MAX_TRACERS
+row max "BPF us per query" '$4 / $2 / 1000' "%.2f" $MAX_TRACERS | sed -e :a -e 's/| 0.00 |/| - |/;ta'
+row max "tracer CPU us per query" '$3 / $2 / 1000' "%.2f" $MAX_TRACERS
+row max "tracer CPU us per event" '$6 ? $3 / $6 / 1000 : 0' "%.2f" $MAX_TRACERS
+row max "machine CPU us per query" '$5 / hz * 1e6 / $2' "%.1f" $MAX_TRACERS
+row max "events (packets) per query" '$6 / $2' "%.2f" $MAX_TRACERS
+row max "lost" '$7' "%d" $MAX_TRACERS
+echo
+header "fixed $RATE queries/s" $FIXED_TRACERS
+row fixed "QPS" '$1' "%.0f" $FIXED_TRACERS
+row fixed "machine CPU us per query" '$5 / hz * 1e6 / $2' "%.1f" $FIXED_TRACERS
+row fixed "BPF us per query" '$4 / $2 / 1000' "%.2f" $FIXED_TRACERS | sed -e :a -e 's/| 0.00 |/| - |/;ta'
+row fixed "tracer CPU us per query" '$3 / $2 / 1000' "%.2f" $FIXED_TRACERS
+row fixed "tracer CPU us per event" '$6 ? $3 / $6 / 1000 : 0' "%.2f" $FIXED_TRACERS
+row fixed "lost" '$7' "%d" $FIXED_TRACERS
+echo
+b_gbps=$(awk '{ print $1 }' "$tmp/other.none" | median)
+b_rtt=$(awk '{ print $2 }' "$tmp/other.none" | median)
+echo "| other traffic (no DNS) | untraced | runner | tcpdump port 53 |"
+echo "|---|---|---|---|"
+line="| iperf3 TCP throughput (untraced $(fmt "$b_gbps" "%.3g" | awk '{ printf "%.1f", $1 / 1e9 }') Gbit/s) |"
+for t in none runner_json tcpdump; do
+	line+=" $(ratio "$(awk '{ print $1 }' "$tmp/other.$t" | median)" "$b_gbps") |"
+done
+echo "$line"
+line="| sockperf UDP ping-pong RTT p50 (untraced $b_rtt us) |"
+for t in none runner_json tcpdump; do
+	line+=" $(ratio "$(awk '{ print $2 }' "$tmp/other.$t" | median)" "$b_rtt") |"
+done
+echo "$line"
+echo "| runner BPF time during it, ms (program runs) | - |" \
+	"$(awk '{ printf "%.1f (%d)\n", $3 / 1e6, $4 }' "$tmp/other.runner_json" |
+		sort -g | awk '{ a[NR] = $0 } END { print a[int((NR + 1) / 2)] }') | - |"
+echo
+echo "| runner start-up and memory | |"
+echo "|---|---|"
+echo "| spawn to attached, from the local store (median of 5) | $(median <"$tmp/startup") ms |"
+echo "| peak RSS (VmHWM) after the max-rate -o json phase | $(fmt "$(col max runner_json '$8 / 1024')" "%.1f") MB |"
+if [ -x "$BUILD/bench/progrun" ]; then
+	echo
+	echo "The socket filter alone, BPF_PROG_TEST_RUN (best of 7 x 5000 runs):"
+	echo
+	"$BUILD/bench/progrun" "$BUILD/gadget/trace_dns/program.bpf.o" |
+		sed 's/^/    /'
+fi

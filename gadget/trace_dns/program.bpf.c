@@ -12,14 +12,16 @@
  * builds the event in place in the ring buffer.
  *
  * Packets carry no process.  The process behind a local socket is kept in
- * `sockets`, keyed by {netns, protocol, local port}, and filled from hooks
- * that run in the context of a task using that socket: an iterator over
- * every open file (sockets that existed before the runner), bind(2)
- * (servers started later), the egress queue while the sender is current
- * (net_dev_queue: the first query of a short-lived client) and the
- * send/receive length tracepoints.  The filter looks up the local end of
- * each packet: its source when it leaves, its destination when it
- * arrives.  No kprobes or fentry.
+ * `sockets`, keyed by {netns, protocol, local port}, and filled only for
+ * sockets that do DNS, from hooks that run in the context of the task
+ * using that socket when it starts to: an iterator over every open file
+ * (sockets that existed before the runner), cgroup socket hooks on bind(2)
+ * (servers started later), connect(2) (the owner waits on the socket, in
+ * socket storage, until its first packet leaves: net_dev_queue) and
+ * unconnected sends (the first query of a short-lived client, a server's
+ * responses).  The filter looks up the local end of each packet: its
+ * source when it leaves, its destination when it arrives.  No kprobes or
+ * fentry, and nothing that runs on every softirq or send.
  *
  * A response is matched to its query in the same namespace by {client
  * address and port, protocol, DNS id, side}, giving the latency seen by
@@ -45,9 +47,6 @@
 #define ETH_P_8021Q 0x8100
 #define ETH_P_8021AD 0x88A8
 #define IP_OFFSET 0x1FFF
-#define S_IFMT 00170000
-#define S_IFSOCK 0140000
-#define PF_KTHREAD 0x00200000
 
 #define DNS_HDR_LEN 12
 #define DNS_MSG_MAX 2048 /* bytes of a message that are decoded */
@@ -174,7 +173,8 @@ GADGET_PARAM(ports);
  * load, for when the runner is not scheduled for a while (measured: 4 MiB
  * lost ~3% of events at 150k events/s on a busy 2-core machine).
  */
-GADGET_TRACER_MAP(events, 1 << 24);
+#define EVENTS_SIZE (1 << 24)
+GADGET_TRACER_MAP(events, EVENTS_SIZE);
 GADGET_TRACER(dns, events, event_t);
 
 /* The socket a process sends or receives DNS on. */
@@ -208,20 +208,29 @@ struct query_key {
 	__u8 pad[2];
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, struct query_key);
-	__type(value, __u64); /* boot ns of the query */
-} queries SEC(".maps");
+/*
+ * Queries in flight, direct-mapped: a query takes the slot its key hashes
+ * to, whatever was there (an array slot costs no lock and no allocation,
+ * where a hash map update costs both on every query).  A query that loses
+ * its slot before its response comes, to one that hashes alike, loses its
+ * latency: with QUERY_SLOTS slots that is about (queries sent during one
+ * round trip) / QUERY_SLOTS of them.  Unanswered queries expire by age
+ * (QUERY_MAX_AGE_NS) or when their slot is taken.
+ */
+#define QUERY_SLOTS 65536
 
-/* bind(2) in flight: thread -> fd. */
+struct query_slot {
+	struct query_key key;
+	__u32 pad;
+	__u64 sent; /* boot ns of the query; 0: free */
+};
+
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u64);
-	__type(value, __u32);
-} binds SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, QUERY_SLOTS);
+	__type(key, __u32);
+	__type(value, struct query_slot);
+} queries SEC(".maps");
 
 /*
  * Per-CPU decoding state: the message and the walkers' cursor.  The event
@@ -266,129 +275,33 @@ static __always_inline bool is_dns_port(__u16 port)
 }
 
 /*
- * Process owners.
+ * Process owners.  Only sockets that do DNS are followed, from hooks that
+ * run in the owning task's context when a socket starts doing DNS (cgroup
+ * socket hooks: bind, connect, unconnected send) and an iterator for the
+ * sockets that existed before the runner.  Nothing here runs on every
+ * send, softirq or packet except net_dev_queue, which for a socket that is
+ * not a DNS one costs a socket-storage lookup.
  */
 
 /*
- * Softirqs running on this CPU.  Packets queued from softirq (after ARP/ND
- * resolution, TCP timers, replies to loopback traffic) run on whatever task
- * was interrupted, so current says nothing about their sender.  The preempt
- * count would tell, but reading it needs a per-CPU ksym that kernels without
- * CONFIG_KALLSYMS_ALL (this one) cannot resolve; these two cheap hooks work
- * everywhere.  Softirqs do not nest on a CPU.
+ * The owner of a socket connected to a DNS port, kept on the socket: at
+ * connect(2) its local port may not be chosen yet, so it is published in
+ * `sockets` when its first packet leaves (net_dev_queue), in whatever
+ * context that runs.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u32);
-} in_softirq SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct sock_owner);
+} sk_owners SEC(".maps");
 
 static const __u32 zero;
 
-static __always_inline void set_in_softirq(__u32 v)
-{
-	__u32 *flag = bpf_map_lookup_elem(&in_softirq, &zero);
-
-	if (flag)
-		*flag = v;
-}
-
-SEC("tp_btf/softirq_entry")
-int BPF_PROG(softirq_entry, unsigned int vec_nr)
-{
-	set_in_softirq(1);
-	return 0;
-}
-
-SEC("tp_btf/softirq_exit")
-int BPF_PROG(softirq_exit, unsigned int vec_nr)
-{
-	set_in_softirq(0);
-	return 0;
-}
-
-static __always_inline gadget_netns_id sk_netns(struct sock *sk)
-{
-	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
-}
+extern void *bpf_cast_to_kern_ctx(void *) __ksym;
 
 /* The key of an inet UDP/TCP socket; false for any other socket. */
 static __always_inline bool sock_key_of(struct sock *sk, struct sock_key *key)
-{
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	__u16 proto;
-
-	if (family != AF_INET && family != AF_INET6)
-		return false;
-	proto = BPF_CORE_READ(sk, sk_protocol);
-	if (proto != IPPROTO_UDP && proto != IPPROTO_TCP)
-		return false;
-	key->port = BPF_CORE_READ(sk, __sk_common.skc_num);
-	if (!key->port)
-		return false;
-	key->proto = proto;
-	key->pad = 0;
-	key->netns = sk_netns(sk);
-	return true;
-}
-
-/* Does sk talk to or listen on a DNS port? */
-static __always_inline bool sock_is_dns(struct sock *sk)
-{
-	return is_dns_port(BPF_CORE_READ(sk, __sk_common.skc_num)) ||
-	       is_dns_port(bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport)));
-}
-
-/* The socket behind fd in task's file table, NULL if none. */
-static __always_inline struct sock *task_fd_sock(struct task_struct *task,
-						 __u64 fd)
-{
-	struct file **fds, *file;
-	struct socket *sock;
-
-	if (fd >= BPF_CORE_READ(task, files, fdt, max_fds))
-		return NULL;
-	fds = BPF_CORE_READ(task, files, fdt, fd);
-	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
-		return NULL;
-	if ((BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
-		return NULL;
-	sock = BPF_CORE_READ(file, private_data);
-	return BPF_CORE_READ(sock, sk);
-}
-
-/*
- * Record the current task as the owner of the socket with key.  Hooks on
- * hot paths call this for every DNS packet; when the same thread is already
- * recorded, a lookup is all it costs.
- */
-static __always_inline void own_current_key(struct sock_key *key)
-{
-	struct sock_owner owner, *known;
-
-	known = bpf_map_lookup_elem(&sockets, key);
-	if (known && known->proc.tid == (__u32)bpf_get_current_pid_tgid())
-		return;
-	gadget_process_populate(&owner.proc);
-	owner.updated = bpf_ktime_get_boot_ns();
-	bpf_map_update_elem(&sockets, key, &owner, BPF_ANY);
-}
-
-static __always_inline void own_current(struct sock *sk)
-{
-	struct sock_key key;
-
-	if (sock_key_of(sk, &key))
-		own_current_key(&key);
-}
-
-/*
- * The same for the hot tp_btf hooks, whose sk is a BTF pointer: plain
- * loads (no bpf_probe_read_kernel() call per field).
- */
-static __always_inline bool sock_key_of_btf(struct sock *sk,
-					    struct sock_key *key)
 {
 	__u16 family = sk->__sk_common.skc_family;
 	__u16 proto;
@@ -407,139 +320,155 @@ static __always_inline bool sock_key_of_btf(struct sock *sk,
 	return true;
 }
 
-static __always_inline void own_current_btf(struct sock *sk)
+/* Does sk talk to or listen on a DNS port? */
+static __always_inline bool sock_is_dns(struct sock *sk)
+{
+	return is_dns_port(sk->__sk_common.skc_num) ||
+	       is_dns_port(bpf_ntohs(sk->__sk_common.skc_dport));
+}
+
+/*
+ * Publish owner (the current task when NULL) for the socket with key.  A
+ * lookup is all it costs when the same thread is recorded already.
+ */
+static __always_inline void publish(struct sock_key *key,
+				    const struct sock_owner *owner)
+{
+	struct sock_owner cur, *known;
+	__u32 tid = owner ? owner->proc.tid : (__u32)bpf_get_current_pid_tgid();
+
+	known = bpf_map_lookup_elem(&sockets, key);
+	if (known && known->proc.tid == tid)
+		return;
+	if (!owner) {
+		gadget_process_populate(&cur.proc);
+		cur.updated = bpf_ktime_get_boot_ns();
+		owner = &cur;
+	}
+	bpf_map_update_elem(&sockets, key, owner, BPF_ANY);
+}
+
+static __always_inline void own_current(struct sock *sk)
 {
 	struct sock_key key;
 
-	if (sock_key_of_btf(sk, &key))
-		own_current_key(&key);
+	if (sock_key_of(sk, &key))
+		publish(&key, NULL);
 }
 
-/*
- * Is current the task that sends on sk?  Outside softirq, a user task sends
- * on its own behalf.  In softirq, current was merely interrupted, except
- * when the softirq runs as its own send re-enables bottom halves: an
- * ARP/ND reply on a veth or lo comes back at once and releases the queued
- * query before send*() returns.  That task is inside a syscall on sk's
- * file descriptor, which the first syscall argument proves.
- */
-static __always_inline bool current_sends_on(struct sock *sk)
+/* bind(2) done: a server started after the runner, known before it
+ * receives anything. */
+static __always_inline int post_bind(struct bpf_sock *ctx)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	__u32 *flag = bpf_map_lookup_elem(&in_softirq, &zero);
-	struct pt_regs *regs;
+	struct sock *sk = bpf_cast_to_kern_ctx(ctx);
 
-	if (task->flags & PF_KTHREAD)
-		return false;
-	if (flag && !*flag)
-		return true;
-	regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	return task_fd_sock(task, PT_REGS_PARM1_CORE_SYSCALL(regs)) == sk;
+	if (is_dns_port(sk->__sk_common.skc_num))
+		own_current(sk);
+	return 1;
+}
+
+SEC("cgroup/post_bind4")
+int post_bind4(struct bpf_sock *ctx)
+{
+	return post_bind(ctx);
+}
+
+SEC("cgroup/post_bind6")
+int post_bind6(struct bpf_sock *ctx)
+{
+	return post_bind(ctx);
 }
 
 /*
- * Egress.  A synchronous send queues the packet in the sender's context,
- * before packet sockets see it: the first query of a short-lived client is
- * attributed here.  Packets sent from softirq (after ARP/ND, TCP timers,
- * replies to loopback traffic) run on an unrelated task and are skipped,
- * unless current_sends_on() proves current is their sender.
+ * connect(2) to a DNS port (TCP, or UDP as resolvers do): the owner goes
+ * on the socket, and into `sockets` at once if its port is known.
+ */
+static __always_inline int connect(struct bpf_sock_addr *ctx)
+{
+	struct bpf_sock_addr_kern *kctx = bpf_cast_to_kern_ctx(ctx);
+	struct sock *sk = kctx->sk;
+	struct sock_owner *o;
+	struct sock_key key;
+
+	if (!is_dns_port(bpf_ntohs(ctx->user_port)))
+		return 1;
+	o = bpf_sk_storage_get(&sk_owners, sk, NULL,
+			       BPF_SK_STORAGE_GET_F_CREATE);
+	if (!o)
+		return 1;
+	gadget_process_populate(&o->proc);
+	o->updated = bpf_ktime_get_boot_ns();
+	if (sock_key_of(sk, &key))
+		publish(&key, o);
+	return 1;
+}
+
+SEC("cgroup/connect4")
+int connect4(struct bpf_sock_addr *ctx)
+{
+	return connect(ctx);
+}
+
+SEC("cgroup/connect6")
+int connect6(struct bpf_sock_addr *ctx)
+{
+	return connect(ctx);
+}
+
+/*
+ * sendto(2) on an unconnected UDP socket, which names its peer per packet:
+ * a query to a DNS port, or a server's response from one.  Its port is
+ * bound by now, and this runs before the packet exists, even when it then
+ * waits for ARP/ND and leaves from softirq.
+ */
+static __always_inline int sendmsg(struct bpf_sock_addr *ctx)
+{
+	struct bpf_sock_addr_kern *kctx = bpf_cast_to_kern_ctx(ctx);
+	struct sock *sk = kctx->sk;
+
+	if (is_dns_port(bpf_ntohs(ctx->user_port)) ||
+	    is_dns_port(sk->__sk_common.skc_num))
+		own_current(sk);
+	return 1;
+}
+
+SEC("cgroup/sendmsg4")
+int sendmsg4(struct bpf_sock_addr *ctx)
+{
+	return sendmsg(ctx);
+}
+
+SEC("cgroup/sendmsg6")
+int sendmsg6(struct bpf_sock_addr *ctx)
+{
+	return sendmsg(ctx);
+}
+
+/*
+ * Egress, on every packet: only a socket that connected to a DNS port has
+ * an owner on it; its first packet (its port now chosen) publishes it.
  */
 SEC("tp_btf/net_dev_queue")
 int BPF_PROG(net_dev_queue, struct sk_buff *skb)
 {
 	struct sock *sk = skb->sk;
-	__u16 th, l4ports[2];
-	__u8 proto;
+	struct sock_owner *o;
+	struct sock_key key;
 
 	if (!sk)
 		return 0;
-	proto = sk->sk_protocol;
-	if (proto != IPPROTO_UDP && proto != IPPROTO_TCP)
+	o = bpf_sk_storage_get(&sk_owners, sk, NULL, 0);
+	if (!o)
 		return 0;
-	th = skb->transport_header;
-	if (th == (__u16)~0U ||
-	    bpf_probe_read_kernel(l4ports, sizeof(l4ports), skb->head + th))
-		return 0;
-	if (!is_dns_port(bpf_ntohs(l4ports[0])) &&
-	    !is_dns_port(bpf_ntohs(l4ports[1])))
-		return 0;
-	if (!current_sends_on(sk))
-		return 0;
-	own_current_btf(sk);
+	if (sock_key_of(sk, &key))
+		publish(&key, o);
 	return 0;
 }
 
 /*
- * After each send and receive, in the caller's context, on the exact sk.
- * An unconnected UDP socket names its peer per packet, so any of them may
- * carry a query; when that query waits for ARP/ND it leaves from softirq
- * and this is the only hook that saw its sender.
- */
-static __always_inline void sock_used(struct sock *sk, bool send)
-{
-	__u16 family = sk->__sk_common.skc_family;
-
-	if (family != AF_INET && family != AF_INET6)
-		return;
-	if (!is_dns_port(sk->__sk_common.skc_num) &&
-	    !is_dns_port(bpf_ntohs(sk->__sk_common.skc_dport)) &&
-	    !(send && sk->sk_protocol == IPPROTO_UDP &&
-	      !sk->__sk_common.skc_dport))
-		return;
-	if (bpf_get_current_task_btf()->flags & PF_KTHREAD)
-		return;
-	own_current_btf(sk);
-}
-
-SEC("tp_btf/sock_send_length")
-int BPF_PROG(sock_send_length, struct sock *sk, int ret, int flags)
-{
-	sock_used(sk, true);
-	return 0;
-}
-
-SEC("tp_btf/sock_recv_length")
-int BPF_PROG(sock_recv_length, struct sock *sk, int ret, int flags)
-{
-	sock_used(sk, false);
-	return 0;
-}
-
-/* bind(2): a server started after the runner is known before it sends. */
-SEC("tracepoint/syscalls/sys_enter_bind")
-int sys_enter_bind(struct trace_event_raw_sys_enter *ctx)
-{
-	__u64 tid = bpf_get_current_pid_tgid();
-	__u32 fd = (__u32)ctx->args[0];
-
-	bpf_map_update_elem(&binds, &tid, &fd, BPF_ANY);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_exit_bind")
-int sys_exit_bind(struct trace_event_raw_sys_exit *ctx)
-{
-	__u64 tid = bpf_get_current_pid_tgid();
-	struct sock *sk;
-	__u32 *fdp, fd;
-
-	fdp = bpf_map_lookup_elem(&binds, &tid);
-	if (!fdp)
-		return 0;
-	fd = *fdp;
-	bpf_map_delete_elem(&binds, &tid);
-	if (ctx->ret != 0)
-		return 0;
-	sk = task_fd_sock((void *)bpf_get_current_task(), fd);
-	if (sk)
-		own_current(sk);
-	return 0;
-}
-
-/*
- * Run once by the runner at start: the sockets already open.  UDP sockets
- * are all taken (an unconnected client shows its peer only per packet);
- * TCP ones when a DNS port is on either end.
+ * Run once by the runner at start: the sockets already open with a DNS port
+ * on either end (an unconnected client shows its peer only per packet:
+ * its next send names it).
  */
 SEC("iter/task_file")
 int seed_sockets(struct bpf_iter__task_file *ctx)
@@ -556,10 +485,8 @@ int seed_sockets(struct bpf_iter__task_file *ctx)
 	sock = bpf_sock_from_file(file);
 	if (!sock)
 		return 0;
-	sk = BPF_CORE_READ(sock, sk);
-	if (!sk || !sock_key_of(sk, &key))
-		return 0;
-	if (key.proto == IPPROTO_TCP && !sock_is_dns(sk))
+	sk = sock->sk;
+	if (!sk || !sock_key_of(sk, &key) || !sock_is_dns(sk))
 		return 0;
 	gadget_process_populate_task(&owner.proc, task);
 	owner.updated = bpf_ktime_get_boot_ns();
@@ -659,7 +586,7 @@ static long name_step(__u64 i, void *ctx)
 	struct walk *w = ctx;
 	struct scratch *s = w->s;
 	char *name = w->ev->name;
-	__u32 pos = s->pos, steps = s->steps, ptr, n;
+	__u32 pos = s->pos, steps = s->steps, ptr, n, o;
 	__u8 b;
 
 	if (pos >= s->len || steps >= DNS_NAME_STEPS)
@@ -689,7 +616,25 @@ static long name_step(__u64 i, void *ctx)
 		return 1;
 	if (steps + 1 + b > DNS_NAME_STEPS || pos + 1 + b > s->len)
 		return 1;
-	for (n = 0; n < 63; n++) {
+	n = 0;
+	o = s->out;
+	/* plain bytes while the label and its dot fit: no escaping, and
+	 * the output position in a register */
+	if (!s->truncated && o + b < DNS_NAME_LEN - 1) {
+		for (; n < 63; n++) {
+			__u8 c;
+
+			if (n >= b)
+				break;
+			c = s->msg[MSG_IDX(pos + 1 + n)];
+			if (!name_char_plain(c))
+				break;
+			name[NAME_IDX(o)] = c;
+			o++;
+		}
+		s->out = o;
+	}
+	for (; n < 63; n++) {
 		if (n >= b)
 			break;
 		name_put(s, name, s->msg[MSG_IDX(pos + 1 + n)]);
@@ -916,6 +861,64 @@ static __always_inline int parse_ipv6(struct __sk_buff *skb, __u32 off,
 	return -1;
 }
 
+/* The slot of a query: its key's words mixed (multiply, xor-shift). */
+static __always_inline __u32 query_slot_of(const struct query_key *key)
+{
+	const __u32 *w = (const __u32 *)key;
+	__u32 h = 0;
+
+	_Static_assert(sizeof(*key) == 7 * 4, "query_key is 7 words");
+	for (int i = 0; i < 7; i++) {
+		h = (h ^ w[i]) * 0x9E3779B1u;
+		h ^= h >> 15;
+	}
+	return h & (QUERY_SLOTS - 1);
+}
+
+static __always_inline bool query_key_eq(const struct query_key *a,
+					 const struct query_key *b)
+{
+	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
+
+	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] &&
+	       ((const __u32 *)a)[6] == ((const __u32 *)b)[6];
+}
+
+/*
+ * Most packets are IPv4 or IPv6 over Ethernet with UDP or TCP right after
+ * an IP header without options or extension headers: one load shows they
+ * are not DNS (or not UDP/TCP at all).  Anything else takes the full
+ * parse, which decides the same for these.
+ */
+static __always_inline bool surely_not_dns(struct __sk_buff *skb)
+{
+	__u8 h[ETH_HLEN + 40 + 4];
+	__u16 sport, dport;
+
+	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		if (bpf_skb_load_bytes(skb, 0, h, ETH_HLEN + 20 + 4))
+			return false;
+		if (h[12] != 0x08 || h[13] != 0x00 || h[14] != 0x45)
+			return false;
+		if (h[23] != IPPROTO_UDP && h[23] != IPPROTO_TCP)
+			return true;
+		sport = h[34] << 8 | h[35];
+		dport = h[36] << 8 | h[37];
+	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+		if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)))
+			return false;
+		if (h[12] != 0x86 || h[13] != 0xDD || h[14] >> 4 != 6)
+			return false;
+		if (h[20] != IPPROTO_UDP && h[20] != IPPROTO_TCP)
+			return false;
+		sport = h[54] << 8 | h[55];
+		dport = h[56] << 8 | h[57];
+	} else {
+		return false;
+	}
+	return !is_dns_port(sport) && !is_dns_port(dport);
+}
+
 /* Match a response with its query, both seen in this namespace. */
 static __always_inline __u64 query_latency(const struct l4_info *l4,
 					   gadget_netns_id netns, __u16 id,
@@ -923,7 +926,9 @@ static __always_inline __u64 query_latency(const struct l4_info *l4,
 {
 	const struct gadget_l4endpoint_t *client = qr ? &l4->dst : &l4->src;
 	struct query_key key = {};
-	__u64 *then, latency = 0;
+	struct query_slot *slot;
+	__u64 then, latency = 0;
+	__u32 i;
 
 	__builtin_memcpy(key.client_addr, client->addr_raw.v6, 16);
 	key.netns = netns;
@@ -931,17 +936,56 @@ static __always_inline __u64 query_latency(const struct l4_info *l4,
 	key.id = id;
 	key.proto = client->proto_raw;
 	key.from_client = qr ? !outgoing : outgoing;
+	i = query_slot_of(&key);
+	slot = bpf_map_lookup_elem(&queries, &i);
+	if (!slot)
+		return 0;
 	if (!qr) {
-		bpf_map_update_elem(&queries, &key, &now, BPF_ANY);
+		slot->sent = 0; /* while the key is half written */
+		slot->key = key;
+		slot->sent = now;
 		return 0;
 	}
-	then = bpf_map_lookup_elem(&queries, &key);
-	if (!then)
+	then = slot->sent;
+	if (!then || !query_key_eq(&slot->key, &key))
 		return 0;
-	if (now > *then && now - *then < QUERY_MAX_AGE_NS)
-		latency = now - *then;
-	bpf_map_delete_elem(&queries, &key);
+	if (now > then && now - then < QUERY_MAX_AGE_NS)
+		latency = now - then;
+	slot->sent = 0;
 	return latency;
+}
+
+/*
+ * The reader is woken when the ring holds more than 1/8 of its size, at
+ * most once per WAKEUP_GAP_NS per CPU; it reads the ring every few
+ * milliseconds anyway.  Waking it on every record while it lags, as
+ * gadget_wakeup_flags() does, costs an inter-processor interrupt per
+ * record (on a virtual machine a VM exit, ~2.5 us, measured here), which
+ * is kept for when the ring is more than half full: it slows the senders
+ * down before records are lost.
+ */
+#define WAKEUP_GAP_NS (1000 * 1000)
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64); /* boot ns of the last forced wake-up */
+} woken SEC(".maps");
+
+static __always_inline __u64 wakeup_flags(__u64 now)
+{
+	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA), *last;
+
+	if (avail <= EVENTS_SIZE / 8)
+		return BPF_RB_NO_WAKEUP;
+	if (avail > EVENTS_SIZE / 2)
+		return BPF_RB_FORCE_WAKEUP;
+	last = bpf_map_lookup_elem(&woken, &zero);
+	if (!last || now - *last < WAKEUP_GAP_NS)
+		return BPF_RB_NO_WAKEUP;
+	*last = now;
+	return BPF_RB_FORCE_WAKEUP;
 }
 
 SEC("socket")
@@ -960,6 +1004,8 @@ int trace_dns(struct __sk_buff *skb)
 	__u32 len;
 	int off;
 
+	if (surely_not_dns(skb))
+		return 0;
 	off = l3_offset(skb);
 	if (off < 0)
 		return 0;
@@ -1069,7 +1115,7 @@ int trace_dns(struct __sk_buff *skb)
 
 	latency = query_latency(&l4, netns, id, now, qr, outgoing);
 	ev->latency_ns_raw = latency;
-	bpf_ringbuf_submit(ev, gadget_wakeup_flags(&events));
+	bpf_ringbuf_submit(ev, wakeup_flags(now));
 	return 0;
 }
 

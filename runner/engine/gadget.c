@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 
 #include "common/cleanup.h"
+#include "runner/engine/cgroup2.h"
 #include "runner/engine/gadget.h"
 #include "runner/engine/gadget_api.h"
 #include "runner/engine/libbpf_log.h"
@@ -612,9 +613,26 @@ static int load_with_filters(struct gadget *g, struct error **err)
 	return rc ? -1 : 0;
 }
 
+/* Programs that hook a cgroup: attached to the cgroup v2 root. */
+static bool is_cgroup_prog(const struct bpf_program *p)
+{
+	switch (bpf_program__type(p)) {
+	case BPF_PROG_TYPE_CGROUP_SKB:
+	case BPF_PROG_TYPE_CGROUP_SOCK:
+	case BPF_PROG_TYPE_CGROUP_SOCK_ADDR:
+	case BPF_PROG_TYPE_SOCK_OPS:
+	case BPF_PROG_TYPE_CGROUP_SOCKOPT:
+	case BPF_PROG_TYPE_CGROUP_SYSCTL:
+		return true;
+	default:
+		return false;
+	}
+}
+
 int gadget_start(struct gadget *g, struct error **err)
 {
-	int socks[MAX_SOCKET_PROGS];
+	int socks[MAX_SOCKET_PROGS], cgroup_fd = -1;
+	bool mounted;
 	struct bpf_program *p;
 	struct bpf_map *lost;
 	size_t n_socks = 0;
@@ -643,15 +661,28 @@ int gadget_start(struct gadget *g, struct error **err)
 		if (bpf_program__type(p) == BPF_PROG_TYPE_SOCKET_FILTER ||
 		    !strncmp(sec, "iter/", 5) || services_attaches(p))
 			continue;
-		l = bpf_program__attach(p);
-		if (!l)
-			return error_set(err, errno, "attach %s (%s)",
-					 bpf_program__name(p), sec);
+		if (is_cgroup_prog(p) && cgroup_fd < 0) {
+			cgroup_fd = cgroup2_root_open(&mounted, err);
+			if (cgroup_fd < 0)
+				return -1;
+		}
+		if (is_cgroup_prog(p))
+			l = bpf_program__attach_cgroup(p, cgroup_fd);
+		else
+			l = bpf_program__attach(p);
+		if (!l) {
+			error_set(err, errno, "attach %s (%s)",
+				  bpf_program__name(p), sec);
+			goto close_cgroup;
+		}
 		if (add_link(g, l, err))
-			return -1;
+			goto close_cgroup;
 	}
+	if (cgroup_fd >= 0)
+		close(cgroup_fd);
+	cgroup_fd = -1;
 	if (services_attach(g->svc, g->obj, err))
-		return -1;
+		goto close_cgroup;
 	bpf_object__for_each_program (p, g->obj) {
 		if (!strncmp(bpf_program__section_name(p), "iter/", 5) &&
 		    !is_snapshot_prog(g, bpf_program__name(p)) &&
@@ -671,6 +702,11 @@ int gadget_start(struct gadget *g, struct error **err)
 		return netns_scan(g->netns, err);
 	}
 	return 0;
+
+close_cgroup:
+	if (cgroup_fd >= 0)
+		close(cgroup_fd);
+	return -1;
 }
 
 int gadget_refresh(struct gadget *g, struct error **err)

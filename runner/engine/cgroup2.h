@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The root of the cgroup v2 hierarchy, where programs that hook every
+ * socket of the host attach (cgroup/connect4, cgroup/sendmsg6, ...): their
+ * effective set is inherited by every cgroup below.
+ */
+#ifndef RUNNER_ENGINE_CGROUP2_H
+#define RUNNER_ENGINE_CGROUP2_H
+
+#include <stdbool.h>
+
+#include "common/error.h"
+
+#define CGROUP2_MOUNT "/run/runner/cgroup2"
+
+/*
+ * Open the cgroup v2 root directory read-only: where it is mounted already
+ * (/sys/fs/cgroup, or /sys/fs/cgroup/unified on a hybrid host), else on
+ * CGROUP2_MOUNT, mounted there first (*mounted set). Returns the fd.
+ */
+int cgroup2_root_open(bool *mounted, struct error **err);
+
+#endif
