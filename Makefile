@@ -3,6 +3,7 @@
 # make run        install what is missing, build, store the trace_dns image, trace
 # make check      install what is missing, build, run every test
 # make deps | bench | fuzz | format | clean        (SANITIZE=1 for ASan+UBSan)
+# make install | uninstall   (PREFIX=/usr/local, DESTDIR= for staging)
 
 BUILD     ?= build
 CC        ?= gcc
@@ -30,17 +31,19 @@ BPFCFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	     -Igadget/include -I$(BUILD)/include
 
 LIB_SRC    := $(wildcard common/*.c oci/*.c metadata/*.c) \
-	      $(filter-out runner/main.c,$(wildcard runner/*.c))
+	      $(wildcard runner/engine/*.c) \
+	      $(filter-out runner/cli/main.c,$(wildcard runner/cli/*.c))
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 # The runner's own eBPF programs, embedded in it as libbpf skeletons.
-RUNNER_BPF := $(wildcard runner/bpf/*.bpf.c)
-SKELS      := $(RUNNER_BPF:runner/bpf/%.bpf.c=$(BUILD)/gen/%.skel.h)
+RUNNER_BPF := $(wildcard runner/engine/bpf/*.bpf.c)
+SKELS      := $(RUNNER_BPF:runner/engine/bpf/%.bpf.c=$(BUILD)/gen/%.skel.h)
 GADGETS    := $(patsubst %/program.bpf.c,%,$(wildcard gadget/*/program.bpf.c examples/*/program.bpf.c tests/fixtures/*/program.bpf.c))
 GADGET_OBJ := $(GADGETS:%=$(BUILD)/%/program.bpf.o)
 
-.PHONY: all deps run check unit unit-bin e2e bench fuzz fuzz-bin format format-check clean image
+.PHONY: all deps run check unit unit-bin e2e bench fuzz fuzz-bin format format-check clean image \
+	install uninstall
 
 all: $(BUILD)/runner $(GADGET_OBJ) $(UNIT_BIN)
 
@@ -52,13 +55,13 @@ $(BUILD)/obj/%.o: %.c
 	$(CC) $(CFLAGS) -I$(BUILD)/gen $(PKG_CFLAGS) -MMD -MP -c $< -o $@
 
 # A source may include a skeleton: make them first (-MMD then tracks them).
-$(LIB_OBJ) $(BUILD)/obj/runner/main.o: | $(SKELS)
+$(LIB_OBJ) $(BUILD)/obj/runner/cli/main.o: | $(SKELS)
 
 $(BUILD)/librunner.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/runner: $(BUILD)/obj/runner/main.o $(BUILD)/librunner.a
+$(BUILD)/runner: $(BUILD)/obj/runner/cli/main.o $(BUILD)/librunner.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/librunner.a
@@ -72,7 +75,7 @@ $(BUILD)/include/vmlinux.h:
 	mv $@.tmp $@
 
 # DWARF is stripped (BTF stays): the skeleton embeds the object.
-$(BUILD)/bpf/%.bpf.o: runner/bpf/%.bpf.c $(wildcard runner/bpf/*.h) $(BUILD)/include/vmlinux.h
+$(BUILD)/bpf/%.bpf.o: runner/engine/bpf/%.bpf.c $(wildcard runner/engine/bpf/*.h) $(BUILD)/include/vmlinux.h
 	@mkdir -p $(dir $@)
 	$(CLANG) $(BPFCFLAGS) -I. -c $< -o $@.tmp
 	$(LLVM_STRIP) -g $@.tmp -o $@
@@ -99,6 +102,7 @@ check: deps
 	@$(MAKE) --no-print-directory format-check
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 unit-bin
+	@$(MAKE) --no-print-directory fuzz-bin
 	@UNIT_BUILD=$(BUILD)/asan tests/run.sh
 
 unit-bin: $(UNIT_BIN)
@@ -141,6 +145,33 @@ fuzz-bin: $(FUZZ_BIN)
 fuzz: deps
 	@BUILD=$(BUILD) tests/fuzz/run.sh
 
+# The binary, its man page, bash completion, and what `runner image build`
+# finds next to an installed binary: the gadget API headers and vmlinux.h.
+PREFIX      ?= /usr/local
+BINDIR      ?= $(PREFIX)/bin
+MANDIR      ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+DATADIR     ?= $(PREFIX)/share/runner
+API_HDRS    := $(notdir $(wildcard gadget/include/gadget/*.h))
+
+install: $(BUILD)/runner $(BUILD)/include/vmlinux.h
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(DATADIR)/include/gadget
+	install -m 0755 $(BUILD)/runner $(DESTDIR)$(BINDIR)/runner
+	install -m 0644 docs/runner.1 $(DESTDIR)$(MANDIR)/man1/runner.1
+	install -m 0644 runner/cli/completion.bash $(DESTDIR)$(BASHCOMPDIR)/runner
+	install -m 0644 $(API_HDRS:%=gadget/include/gadget/%) \
+		$(DESTDIR)$(DATADIR)/include/gadget/
+	install -m 0644 $(BUILD)/include/vmlinux.h $(DESTDIR)$(DATADIR)/include/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/runner $(DESTDIR)$(MANDIR)/man1/runner.1 \
+		$(DESTDIR)$(BASHCOMPDIR)/runner \
+		$(API_HDRS:%=$(DESTDIR)$(DATADIR)/include/gadget/%) \
+		$(DESTDIR)$(DATADIR)/include/vmlinux.h
+	rmdir $(DESTDIR)$(DATADIR)/include/gadget $(DESTDIR)$(DATADIR)/include \
+		$(DESTDIR)$(DATADIR) 2>/dev/null || true
+
 format:
 	clang-format -i $(shell git ls-files '*.c' '*.h')
 
@@ -150,4 +181,4 @@ format-check:
 clean:
 	rm -rf $(BUILD)
 
--include $(LIB_OBJ:.o=.d) $(BUILD)/obj/runner/main.d $(FUZZ_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(BUILD)/obj/runner/cli/main.d $(FUZZ_OBJ:.o=.d)

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
-# Cost of the runner's exec hook (runner/bpf/containers.bpf.c) on an
+# Cost of the runner's exec hook (runner/engine/bpf/containers.bpf.c) on an
 # exec-heavy load: N x /bin/true (fork + exec), then N x `unshare -m
 # /bin/true` (a new mount namespace each time: a note per exec, the worst
 # case), untraced and with `runner run trace_dns` in alternate rounds.

@@ -6,6 +6,13 @@
 BUILD=${BUILD:-build}
 GADGET=${GADGET:-gadget/trace_dns}
 [ "$(id -u)" -eq 0 ] || exec tools/asroot.sh "$0" "$@"
+# Load at full rate reaches every host-wide tracer on the machine: wait
+# until no end-to-end test runs (they hold this lock shared), and keep
+# them waiting while the bench runs. /dev/shm: shared with chroots too.
+lockdir=/dev/shm
+[ -d $lockdir ] || lockdir=${TMPDIR:-/tmp}
+exec 9>"$lockdir/runner-dns-traffic.lock"
+flock -x 9
 
 tmp=$(mktemp -d)
 store=$tmp/store

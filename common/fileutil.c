@@ -47,46 +47,150 @@ int read_file(const char *path, char **buf, size_t *len, struct error **err)
 	return 0;
 }
 
-int write_file_atomic(const char *path, const void *buf, size_t len,
-		      mode_t mode, struct error **err)
+/* The target of a chain of symlinks, or path itself when it is none. */
+static int resolve_target(const char *path, char *out, size_t len,
+			  struct error **err)
 {
-	char tmp[PATH_MAX];
-	const char *p = buf;
-	int fd;
+	char *real = realpath(path, NULL);
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >=
-	    (int)sizeof(tmp))
+	if (!real) {
+		/* a dangling link: the file it names does not exist yet */
+		ssize_t n = readlink(path, out, len - 1);
+
+		if (n < 0 || (size_t)n >= len - 1)
+			return error_set(err, errno ? errno : ENAMETOOLONG,
+					 "resolve %s", path);
+		out[n] = '\0';
+		if (out[0] != '/')
+			return error_set(err, 0,
+					 "%s: a dangling relative symlink",
+					 path);
+		return 0;
+	}
+	if (snprintf(out, len, "%s", real) >= (int)len) {
+		free(real);
+		return error_set(err, ENAMETOOLONG, "resolve %s", path);
+	}
+	free(real);
+	return 0;
+}
+
+int out_file_open(struct out_file *f, const char *path, mode_t mode,
+		  struct error **err)
+{
+	struct stat st;
+
+	f->fd = -1;
+	f->renames = false;
+	f->tmp[0] = '\0';
+	if (snprintf(f->path, sizeof(f->path), "%s", path) >=
+	    (int)sizeof(f->path))
 		return error_set(err, ENAMETOOLONG, "write %s", path);
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return error_set(err, errno, "create %s", tmp);
+	if (!lstat(path, &st) && S_ISLNK(st.st_mode) &&
+	    resolve_target(path, f->path, sizeof(f->path), err))
+		return -1;
+	if (lstat(f->path, &st)) {
+		if (errno != ENOENT)
+			return error_set(err, errno, "write %s", f->path);
+		f->renames = true;
+	} else if (S_ISLNK(st.st_mode)) {
+		return error_set(err, ELOOP, "write %s", path);
+	} else if (S_ISDIR(st.st_mode)) {
+		return error_set(err, EISDIR, "write %s", f->path);
+	} else if (S_ISSOCK(st.st_mode)) {
+		return error_set(err, 0, "write %s: a socket", f->path);
+	} else if (S_ISREG(st.st_mode)) {
+		f->renames = st.st_uid == geteuid() && st.st_nlink == 1;
+	}
+	if (!f->renames) {
+		/* a device, a FIFO, or another's file: write through it */
+		f->fd = open(f->path,
+			     O_WRONLY | O_CLOEXEC | O_NOCTTY |
+				     (S_ISREG(st.st_mode) ? O_TRUNC : 0));
+		if (f->fd < 0)
+			return error_set(err, errno, "open %s", f->path);
+		return 0;
+	}
+	if (snprintf(f->tmp, sizeof(f->tmp), "%s.tmp.XXXXXX", f->path) >=
+	    (int)sizeof(f->tmp))
+		return error_set(err, ENAMETOOLONG, "write %s", f->path);
+	f->fd = mkostemp(f->tmp, O_CLOEXEC);
+	if (f->fd < 0) {
+		int e = errno;
+
+		f->tmp[0] = '\0';
+		return error_set(err, e, "create a temp file beside %s",
+				 f->path);
+	}
+	if (fchmod(f->fd, mode) < 0) {
+		int e = errno;
+
+		out_file_abort(f);
+		return error_set(err, e, "write %s", f->path);
+	}
+	return 0;
+}
+
+int out_file_write(struct out_file *f, const void *buf, size_t len,
+		   struct error **err)
+{
+	const char *p = buf;
+
 	while (len > 0) {
-		ssize_t w = write(fd, p, len);
+		ssize_t w = write(f->fd, p, len);
 
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
-			goto fail;
+			return error_set(err, errno, "write %s", f->path);
 		}
 		p += w;
-		len -= w;
+		len -= (size_t)w;
 	}
-	if (fchmod(fd, mode) < 0 || fsync(fd) < 0)
-		goto fail;
-	if (close(fd) < 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0)
-		goto fail;
 	return 0;
-fail:
-	error_set(err, errno, "write %s", path);
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	return -1;
+}
+
+int out_file_commit(struct out_file *f, struct error **err)
+{
+	int e = 0;
+
+	if (f->renames && fsync(f->fd) < 0)
+		e = errno;
+	if (close(f->fd) < 0 && !e)
+		e = errno;
+	f->fd = -1;
+	if (!e && f->renames && rename(f->tmp, f->path) < 0)
+		e = errno;
+	if (e) {
+		out_file_abort(f);
+		return error_set(err, e, "write %s", f->path);
+	}
+	f->tmp[0] = '\0';
+	return 0;
+}
+
+void out_file_abort(struct out_file *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	f->fd = -1;
+	if (f->tmp[0])
+		unlink(f->tmp);
+	f->tmp[0] = '\0';
+}
+
+int write_file_atomic(const char *path, const void *buf, size_t len,
+		      mode_t mode, struct error **err)
+{
+	struct out_file f;
+
+	if (out_file_open(&f, path, mode, err))
+		return -1;
+	if (out_file_write(&f, buf, len, err)) {
+		out_file_abort(&f);
+		return -1;
+	}
+	return out_file_commit(&f, err);
 }
 
 int mkdir_p(const char *path, mode_t mode, struct error **err)

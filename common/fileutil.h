@@ -3,6 +3,8 @@
 #ifndef COMMON_FILEUTIL_H
 #define COMMON_FILEUTIL_H
 
+#include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -10,7 +12,33 @@
 
 /* Read a whole file; *buf is NUL-terminated (not counted in *len). */
 int read_file(const char *path, char **buf, size_t *len, struct error **err);
-/* Write a whole file atomically: temp file in the same folder, fsync, rename. */
+/*
+ * A file the runner writes for the user (an export, an auth file, a store
+ * file). The one rule for all of them: a temp file renamed over the target
+ * only when the target is missing or a regular file this user owns with
+ * one link; a symlink is followed and the rule applied to what it points
+ * at; device nodes and FIFOs are written through, never replaced; sockets
+ * and folders are refused.
+ */
+struct out_file {
+	int fd;
+	bool renames; /* commit renames tmp over path */
+	char path[PATH_MAX]; /* the target, symlinks resolved */
+	char tmp[PATH_MAX];
+};
+
+/* Open f for path (see above); mode is that of a file it creates. */
+int out_file_open(struct out_file *f, const char *path, mode_t mode,
+		  struct error **err);
+/* Write all of buf, retrying short writes and EINTR. */
+int out_file_write(struct out_file *f, const void *buf, size_t len,
+		   struct error **err);
+/* Make it durable and visible (fsync + rename), close; f is done either way. */
+int out_file_commit(struct out_file *f, struct error **err);
+/* Drop what was written (the temp file); the target stays as it was. */
+void out_file_abort(struct out_file *f);
+
+/* Write a whole file by the out_file rule, in one go. */
 int write_file_atomic(const char *path, const void *buf, size_t len,
 		      mode_t mode, struct error **err);
 /* mkdir -p with the given mode for the folders it creates. */

@@ -21,6 +21,8 @@
 #include <jansson.h>
 
 #include "common/cleanup.h"
+#include "common/fileutil.h"
+#include "common/json.h"
 #include "oci/archive.h"
 #include "oci/digest.h"
 #include "oci/manifest.h"
@@ -29,13 +31,6 @@
 
 #define COPY_CHUNK (64 * 1024)
 #define MAX_DEPTH 8
-
-static void json_decref_p(json_t **j)
-{
-	json_decref(*j);
-}
-
-#define cleanup_json __attribute__((cleanup(json_decref_p)))
 
 struct blob_list {
 	struct oci_descriptor *v; /* media_type, digest, size only */
@@ -296,38 +291,22 @@ out:
 int oci_export(struct oci_store *store, const char *const *refs, size_t n,
 	       const char *path, struct error **err)
 {
-	char tmp[PATH_MAX];
-	int fd;
+	struct out_file f;
 
 	if (!strcmp(path, "-")) {
 		if (export_to_fd(store, refs, n, STDOUT_FILENO, err) < 0)
 			return error_prefix(err, "export");
 		return 0;
 	}
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >=
-	    (int)sizeof(tmp))
-		return error_set(err, ENAMETOOLONG, "export %s", path);
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return error_set(err, errno, "export: create %s", tmp);
-	if (export_to_fd(store, refs, n, fd, err) < 0)
-		goto fail;
-	if (fchmod(fd, 0644) < 0 || fsync(fd) < 0) {
-		error_set(err, errno, "write %s", tmp);
-		goto fail;
+	if (out_file_open(&f, path, 0644, err))
+		return error_prefix(err, "export");
+	if (export_to_fd(store, refs, n, f.fd, err) < 0) {
+		out_file_abort(&f);
+		return error_prefix(err, "export %s", path);
 	}
-	close(fd);
-	fd = -1;
-	if (rename(tmp, path) < 0) {
-		error_set(err, errno, "rename %s", tmp);
-		goto fail;
-	}
+	if (out_file_commit(&f, err))
+		return error_prefix(err, "export");
 	return 0;
-fail:
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	return error_prefix(err, "export %s", path);
 }
 
 /* ---- import ---- */

@@ -14,17 +14,11 @@
 #include <openssl/evp.h>
 
 #include "common/cleanup.h"
+#include "common/json.h"
 #include "common/fileutil.h"
 #include "oci/auth.h"
 
 #define MAX_AUTH_FILE (1 << 20)
-
-static void json_decref_p(json_t **j)
-{
-	json_decref(*j);
-}
-
-#define cleanup_json __attribute__((cleanup(json_decref_p)))
 
 char *oci_base64_encode(const void *buf, size_t len)
 {

@@ -6,15 +6,9 @@
 #include <jansson.h>
 
 #include "common/cleanup.h"
+#include "common/json.h"
 #include "oci/digest.h"
 #include "oci/manifest.h"
-
-static void json_decref_p(json_t **j)
-{
-	json_decref(*j);
-}
-
-#define cleanup_json __attribute__((cleanup(json_decref_p)))
 
 enum oci_kind oci_media_kind(const char *mt)
 {

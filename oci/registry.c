@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "common/cleanup.h"
+#include "common/json.h"
 #include "oci/auth.h"
 #include "oci/digest.h"
 #include "oci/manifest.h"
@@ -93,13 +94,6 @@ struct resp {
 	int64_t upload_pos;
 	struct error *sink_err;
 };
-
-static void json_decref_p(json_t **j)
-{
-	json_decref(*j);
-}
-
-#define cleanup_json __attribute__((cleanup(json_decref_p)))
 
 static void resp_clear(struct resp *r)
 {
@@ -985,6 +979,8 @@ int oci_registry_get_manifest(struct oci_registry *reg, const char *repo,
 	}
 	if (r.status == 404) {
 		status_error(err, &r, what, "");
+		if (err && *err)
+			(*err)->errnum = ENOENT; /* callers may expect none */
 		goto out;
 	}
 	if (r.status == 401 || r.status == 403) {
@@ -1115,6 +1111,62 @@ int oci_registry_has_blob(struct oci_registry *reg, const char *repo,
 out:
 	resp_clear(&r);
 	return ret;
+}
+
+int oci_registry_referrers(struct oci_registry *reg, const char *repo,
+			   const char *digest, bool *api, char **buf,
+			   size_t *len, struct error **err)
+{
+	cleanup_free char *path = NULL;
+	cleanup_free char *scope = scope_of(repo, "pull");
+	struct resp r = { 0 };
+	struct req q = {
+		.method = "GET",
+		.fd = -1,
+		.accept = "application/vnd.oci.image.index.v1+json",
+		.max_body = OCI_MAX_MANIFEST_SIZE,
+		.repo = repo,
+		.scope = scope,
+	};
+	int ret = -1;
+
+	*api = false;
+	if (buf)
+		*buf = NULL;
+	if (asprintf(&path, "/v2/%s/referrers/%s", repo, digest) < 0 || !scope)
+		return error_set(err, ENOMEM, "alloc");
+	q.path = path;
+	if (http_do(reg, &q, &r, err) < 0) {
+		error_prefix(err, "referrers of %s", digest);
+		goto out;
+	}
+	if (r.status == 401 || r.status == 403) {
+		auth_error(reg, &r, "referrers of", digest, err);
+		goto out;
+	}
+	/* the API answers with an image index, possibly empty */
+	*api = r.status == 200 && r.content_type &&
+	       !strncmp(r.content_type,
+			"application/vnd.oci.image.index.v1+json", 39);
+	if (*api && buf && r.body.data) {
+		*buf = strndup(r.body.data, r.body.len);
+		if (!*buf) {
+			error_set(err, ENOMEM, "alloc");
+			goto out;
+		}
+		*len = r.body.len;
+	}
+	ret = 0;
+out:
+	resp_clear(&r);
+	return ret;
+}
+
+int oci_registry_has_referrers_api(struct oci_registry *reg, const char *repo,
+				   const char *digest, bool *yes,
+				   struct error **err)
+{
+	return oci_registry_referrers(reg, repo, digest, yes, NULL, NULL, err);
 }
 
 /* An upload URL from a Location header: absolute, or relative to host. */

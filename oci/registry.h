@@ -55,7 +55,8 @@ int oci_registry_ping(struct oci_registry *reg, struct error **err);
 /*
  * Fetch the manifest or index repo:reference (a tag or a digest), at most
  * OCI_MAX_MANIFEST_SIZE bytes; its digest is checked when reference is a
- * digest or the registry sends Docker-Content-Digest.
+ * digest or the registry sends Docker-Content-Digest.  A 404 fails with
+ * errnum ENOENT.
  */
 int oci_registry_get_manifest(struct oci_registry *reg, const char *repo,
 			      const char *reference, char **buf, size_t *len,
@@ -74,6 +75,21 @@ int oci_registry_has_blob(struct oci_registry *reg, const char *repo,
 int oci_registry_put_blob(struct oci_registry *reg, const char *repo,
 			  const char *digest, int64_t size, int fd,
 			  struct error **err);
+
+/*
+ * Whether the registry answers the OCI 1.1 referrers API
+ * (GET /v2/<repo>/referrers/<digest> gives an image index).
+ */
+int oci_registry_has_referrers_api(struct oci_registry *reg, const char *repo,
+				   const char *digest, bool *yes,
+				   struct error **err);
+/*
+ * The referrers of digest (an image index, untrusted, *buf malloc'd) when
+ * the registry has the API (*api); *buf NULL otherwise.
+ */
+int oci_registry_referrers(struct oci_registry *reg, const char *repo,
+			   const char *digest, bool *api, char **buf,
+			   size_t *len, struct error **err);
 
 int oci_registry_put_manifest(struct oci_registry *reg, const char *repo,
 			      const char *reference, const char *media_type,

@@ -23,6 +23,7 @@
 #include <jansson.h>
 
 #include "common/cleanup.h"
+#include "common/json.h"
 #include "common/fileutil.h"
 #include "oci/digest.h"
 #include "oci/manifest.h"
@@ -69,13 +70,6 @@ struct oci_blob_writer {
 	struct oci_sha256 *hash;
 	int64_t size;
 };
-
-static void json_decref_p(json_t **j)
-{
-	json_decref(*j);
-}
-
-#define cleanup_json __attribute__((cleanup(json_decref_p)))
 
 /* Fill *err with "<what> <name> not found in store <dir>", errnum ENOENT. */
 static void set_not_found(struct error **err, const char *what,

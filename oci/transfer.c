@@ -4,11 +4,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "common/cleanup.h"
 #include "oci/digest.h"
 #include "oci/manifest.h"
 #include "oci/ref.h"
 #include "oci/registry.h"
+#include "oci/sign.h"
+#include "oci/sign_store.h"
 #include "oci/store.h"
 #include "oci/transfer.h"
 
@@ -137,10 +141,124 @@ static int pull_doc(struct pull *p, const struct oci_descriptor *d,
 	return pull_children(p, d->media_type, buf, len, arch, depth, err);
 }
 
-int oci_pull(struct oci_store *store, const char *ref, const char *arch,
-	     const struct oci_registry_opts *opts, char **digest,
-	     struct error **err)
+/*
+ * Stage the legacy signature of digest (tag sha256-<hex>.sig of the same
+ * repository) when the registry has one, as name:<tag>; sig receives its
+ * manifest digest, "" when there is none.
+ */
+static int pull_signature(struct pull *p, const char *name, const char *digest,
+			  char sig[OCI_DIGEST_SIZE], struct error **err)
 {
+	cleanup_free char *buf = NULL;
+	cleanup_free char *mt = NULL;
+	cleanup_free char *sref = NULL;
+	char tag[OCI_SIG_TAG_SIZE], got[OCI_DIGEST_SIZE];
+	struct error *e = NULL;
+	size_t len;
+
+	sig[0] = '\0';
+	oci_sig_tag(digest, tag);
+	if (oci_registry_get_manifest(p->reg, p->repo, tag, &buf, &len, &mt,
+				      got, &e) < 0) {
+		if (e && e->errnum == ENOENT) {
+			error_free(e);
+			return 0;
+		}
+		if (err) {
+			error_free(*err);
+			*err = e;
+		} else {
+			error_free(e);
+		}
+		return -1;
+	}
+	if (oci_media_kind(mt) != OCI_KIND_MANIFEST)
+		return error_set(err, 0, "signature %s: media type %s", tag,
+				 mt ? mt : "none");
+	if (asprintf(&sref, "%s:%s", name, tag) < 0) {
+		sref = NULL;
+		return error_set(err, ENOMEM, "alloc");
+	}
+	if (oci_txn_put(p->txn, buf, len, NULL, err) < 0 ||
+	    pull_children(p, mt, buf, len, NULL, 0, err) < 0 ||
+	    oci_txn_set_ref(p->txn, sref, mt, got, len, err) < 0)
+		return error_prefix(err, "signature %s", tag);
+	memcpy(sig, got, OCI_DIGEST_SIZE);
+	return 0;
+}
+
+/*
+ * Stage the sigstore bundles the registry lists as referrers of digest
+ * (only a registry with the referrers API can), with an index of them as
+ * name:sha256-<hex>, as `runner image sign` keeps them.  Bundles are
+ * optional: a registry that does not answer has none.
+ */
+static int pull_bundles(struct pull *p, const char *name, const char *digest,
+			struct error **err)
+{
+	cleanup_free char *buf = NULL;
+	cleanup_free char *rref = NULL;
+	cleanup_free char *out = NULL;
+	cleanup_index struct oci_index *idx = NULL;
+	json_t *list = NULL, *doc;
+	char tag[OCI_SIG_TAG_SIZE], d[OCI_DIGEST_SIZE];
+	size_t len = 0, i;
+	bool api = false;
+	int ret = -1;
+
+	if (oci_registry_referrers(p->reg, p->repo, digest, &api, &buf, &len,
+				   NULL) < 0 ||
+	    !api || !buf || oci_index_parse(buf, len, &idx, NULL) < 0)
+		return 0;
+	list = json_array();
+	if (!list)
+		return error_set(err, ENOMEM, "alloc");
+	for (i = 0; i < idx->n_manifests && i < 64; i++) {
+		const struct oci_descriptor *m = &idx->manifests[i];
+
+		if (!m->artifact_type ||
+		    strcmp(m->artifact_type, OCI_MT_SIGSTORE_BUNDLE) ||
+		    oci_media_kind(m->media_type) != OCI_KIND_MANIFEST)
+			continue;
+		if (pull_doc(p, m, NULL, 1, err) < 0) {
+			error_prefix(err, "sigstore bundle %s", m->digest);
+			goto out;
+		}
+		json_array_append_new(
+			list, json_pack("{s:s, s:s, s:I, s:s}", "mediaType",
+					m->media_type, "digest", m->digest,
+					"size", (json_int_t)m->size,
+					"artifactType", m->artifact_type));
+	}
+	ret = 0;
+	if (!json_array_size(list))
+		goto out;
+	doc = json_pack("{s:i, s:s, s:O}", "schemaVersion", 2, "mediaType",
+			OCI_MT_INDEX, "manifests", list);
+	out = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+	json_decref(doc);
+	oci_referrers_tag(digest, tag);
+	if (!out || asprintf(&rref, "%s:%s", name, tag) < 0) {
+		rref = NULL;
+		ret = error_set(err, ENOMEM, "alloc");
+		goto out;
+	}
+	if (oci_txn_put(p->txn, out, strlen(out), d, err) < 0 ||
+	    oci_txn_set_ref(p->txn, rref, OCI_MT_INDEX, d, strlen(out), err) <
+		    0)
+		ret = -1;
+out:
+	json_decref(list);
+	return ret;
+}
+
+static int pull_checked(struct oci_store *store, const char *ref,
+			const char *arch, const struct oci_registry_opts *opts,
+			const struct oci_pull_check *check, char **digest,
+			struct error **err)
+{
+	cleanup_free char *repo_name = NULL;
+	char sig[OCI_DIGEST_SIZE];
 	cleanup_ref struct oci_ref *r = NULL;
 	cleanup_registry struct oci_registry *reg = NULL;
 	cleanup_txn struct oci_txn *txn = NULL;
@@ -160,11 +278,20 @@ int oci_pull(struct oci_store *store, const char *ref, const char *arch,
 	    oci_txn_begin(store, &txn, err) < 0)
 		goto fail;
 	p = (struct pull){ .reg = reg, .txn = txn, .repo = r->repository };
+	repo_name = oci_ref_name(r);
+	if (!repo_name) {
+		error_set(err, ENOMEM, "alloc");
+		goto fail;
+	}
 	if (oci_registry_get_manifest(reg, r->repository,
 				      r->digest ? r->digest : r->tag, &buf,
 				      &len, &mt, top, err) < 0 ||
 	    oci_txn_put(txn, buf, len, NULL, err) < 0 ||
 	    pull_children(&p, mt, buf, len, arch, 0, err) < 0 ||
+	    pull_signature(&p, repo_name, top, sig, err) < 0 ||
+	    pull_bundles(&p, repo_name, top, err) < 0 ||
+	    (check &&
+	     check->fn(check->ctx, txn, top, *sig ? sig : NULL, err) < 0) ||
 	    oci_txn_set_ref(txn, name, mt, top, len, err) < 0 ||
 	    oci_txn_commit(txn, err) < 0)
 		goto fail;
@@ -176,6 +303,13 @@ int oci_pull(struct oci_store *store, const char *ref, const char *arch,
 	return 0;
 fail:
 	return error_prefix(err, "pull %s", name);
+}
+
+int oci_pull(struct oci_store *store, const char *ref, const char *arch,
+	     const struct oci_registry_opts *opts, char **digest,
+	     struct error **err)
+{
+	return pull_checked(store, ref, arch, opts, NULL, digest, err);
 }
 
 struct push {
@@ -241,9 +375,94 @@ static int push_doc(struct push *p, const struct oci_descriptor *d,
 					 d->media_type, buf, len, err);
 }
 
+/* The reference of a stored document, pushed under reference. */
+static int push_ref(struct push *p, const char *ref, const char *reference,
+		    struct error **err)
+{
+	struct oci_descriptor *d = NULL;
+	int ret;
+
+	if (oci_store_resolve(p->store, ref, &d, err) < 0)
+		return -1;
+	ret = push_doc(p, d, reference ? reference : d->digest, 0, err);
+	oci_descriptor_free(d);
+	return ret;
+}
+
+/*
+ * Push the stored signatures of digest made in src's repository: the
+ * legacy one under its tag, and the
+ * sigstore bundles as referrers when the registry has the referrers API.
+ */
+static int push_signatures(struct push *p, const char *src, const char *digest,
+			   struct oci_push_result *res, struct error **err)
+{
+	cleanup_ref struct oci_ref *r = NULL;
+	cleanup_free char *name = NULL;
+	cleanup_free char *rref = NULL;
+	cleanup_free char *buf = NULL;
+	cleanup_index struct oci_index *idx = NULL;
+	char tag[OCI_SIG_TAG_SIZE];
+	struct oci_descriptor *d = NULL;
+	char **refs = NULL;
+	size_t n = 0, i, pick, len;
+	bool api = false;
+	int rc;
+
+	if (!oci_digest_valid(src) && oci_ref_parse(src, NULL, &r, NULL) == 0)
+		name = oci_ref_name(r);
+	if (oci_store_sig_refs(p->store, digest, &refs, &n, err) < 0)
+		return -1;
+	pick = n;
+	for (i = 0; name && i < n; i++)
+		if (!strncmp(refs[i], name, strlen(name)) &&
+		    refs[i][strlen(name)] == ':')
+			pick = i;
+	oci_sig_tag(digest, tag);
+	if (pick < n && push_ref(p, refs[pick], tag, err) < 0) {
+		oci_strv_free(refs, n);
+		return error_prefix(err, "signature %s", tag);
+	}
+	if (res)
+		res->signature = pick < n;
+	oci_strv_free(refs, n);
+	oci_referrers_tag(digest, tag);
+	if (!name || asprintf(&rref, "%s:%s", name, tag) < 0) {
+		rref = NULL;
+		return 0;
+	}
+	if (oci_store_resolve(p->store, rref, &d, NULL) < 0)
+		return 0; /* no bundle */
+	rc = oci_store_read_blob(p->store, d->digest, d->size, &buf, &len, err);
+	oci_descriptor_free(d);
+	if (rc < 0 || oci_index_parse(buf, len, &idx, err) < 0 ||
+	    oci_registry_has_referrers_api(p->reg, p->repo, digest, &api, err) <
+		    0)
+		return error_prefix(err, "sigstore bundle");
+	if (!api) {
+		if (res)
+			res->no_referrers_api = true;
+		return 0;
+	}
+	for (i = 0; i < idx->n_manifests; i++)
+		if (push_doc(p, &idx->manifests[i], idx->manifests[i].digest, 1,
+			     err) < 0)
+			return error_prefix(err, "sigstore bundle");
+	if (res)
+		res->bundle = true;
+	return 0;
+}
+
 int oci_push(struct oci_store *store, const char *ref, const char *dest,
 	     const struct oci_registry_opts *opts, char **digest,
 	     struct error **err)
+{
+	return oci_push_ex(store, ref, dest, opts, NULL, digest, err);
+}
+
+int oci_push_ex(struct oci_store *store, const char *ref, const char *dest,
+		const struct oci_registry_opts *opts,
+		struct oci_push_result *res, char **digest, struct error **err)
 {
 	cleanup_ref struct oci_ref *r = NULL;
 	cleanup_registry struct oci_registry *reg = NULL;
@@ -265,7 +484,8 @@ int oci_push(struct oci_store *store, const char *ref, const char *dest,
 	if (oci_registry_new(r->registry, opts, &reg, err) < 0)
 		goto fail;
 	p = (struct push){ .store = store, .reg = reg, .repo = r->repository };
-	if (push_doc(&p, d, r->tag ? r->tag : d->digest, 0, err) < 0)
+	if (push_doc(&p, d, r->tag ? r->tag : d->digest, 0, err) < 0 ||
+	    push_signatures(&p, ref, d->digest, res, err) < 0)
 		goto fail;
 	if (digest) {
 		*digest = strdup(d->digest);
@@ -287,6 +507,29 @@ int oci_ensure_gadget(struct oci_store *store, const char *ref,
 		      enum oci_pull_policy policy,
 		      const struct oci_registry_opts *opts, struct error **err)
 {
+	return oci_ensure_gadget_checked(store, ref, policy, opts, NULL, NULL,
+					 err);
+}
+
+/* The check on an image the store already holds. */
+static int check_stored(struct oci_store *store, const char *digest,
+			const struct oci_pull_check *check, struct error **err)
+{
+	cleanup_txn struct oci_txn *txn = NULL;
+
+	if (!check)
+		return 0;
+	if (oci_txn_begin(store, &txn, err) < 0)
+		return -1;
+	return check->fn(check->ctx, txn, digest, NULL, err);
+}
+
+int oci_ensure_gadget_checked(struct oci_store *store, const char *ref,
+			      enum oci_pull_policy policy,
+			      const struct oci_registry_opts *opts,
+			      const struct oci_pull_check *check, char **digest,
+			      struct error **err)
+{
 	struct oci_registry_opts defaults;
 	struct oci_descriptor *d = NULL;
 	struct error *e = NULL;
@@ -297,8 +540,13 @@ int oci_ensure_gadget(struct oci_store *store, const char *ref,
 	}
 	if (policy != OCI_PULL_ALWAYS) {
 		if (oci_store_resolve(store, ref, &d, &e) == 0) {
+			int ret = check_stored(store, d->digest, check, err);
+
+			if (ret == 0 && digest &&
+			    !(*digest = strdup(d->digest)))
+				ret = error_set(err, ENOMEM, "alloc");
 			oci_descriptor_free(d);
-			return 0;
+			return ret;
 		}
 		if (!e || e->errnum != ENOENT) {
 			if (err) {
@@ -316,5 +564,6 @@ int oci_ensure_gadget(struct oci_store *store, const char *ref,
 					 "pull policy is never",
 					 ref, oci_store_dir(store));
 	}
-	return oci_pull(store, ref, oci_host_arch(), opts, NULL, err);
+	return pull_checked(store, ref, oci_host_arch(), opts, check, digest,
+			    err);
 }

@@ -6,6 +6,8 @@
 #ifndef OCI_TRANSFER_H
 #define OCI_TRANSFER_H
 
+#include <stdbool.h>
+
 #include "common/error.h"
 #include "oci/registry.h"
 
@@ -32,12 +34,37 @@ int oci_pull(struct oci_store *store, const char *ref, const char *arch,
 	     struct error **err);
 
 /*
+ * A check of a pulled image before anything is committed: fn gets the
+ * transaction (read blobs with oci_txn_read_blob), the image digest and
+ * the digest of the signature manifest pulled with it (NULL: none).  For
+ * an image already stored, txn holds nothing staged.  A failure stops the
+ * pull and leaves the store as it was.
+ */
+struct oci_txn;
+struct oci_pull_check {
+	int (*fn)(void *ctx, struct oci_txn *txn, const char *digest,
+		  const char *sig_digest, struct error **err);
+	void *ctx;
+};
+
+/* What a push did beside the image. */
+struct oci_push_result {
+	bool signature; /* the legacy signature tag was pushed */
+	bool bundle; /* sigstore bundles were pushed as referrers */
+	bool no_referrers_api; /* a bundle was not: no referrers API */
+};
+
+/*
  * Push the stored image ref to dest (NULL: to ref itself): blobs the
  * registry lacks, then each manifest, then the index under dest's tag.
  */
 int oci_push(struct oci_store *store, const char *ref, const char *dest,
 	     const struct oci_registry_opts *opts, char **digest,
 	     struct error **err);
+/* oci_push() telling what it pushed beside the image (res may be NULL). */
+int oci_push_ex(struct oci_store *store, const char *ref, const char *dest,
+		const struct oci_registry_opts *opts,
+		struct oci_push_result *res, char **digest, struct error **err);
 
 /*
  * Make sure the store holds ref (normalised) for this machine's
@@ -47,5 +74,15 @@ int oci_push(struct oci_store *store, const char *ref, const char *dest,
 int oci_ensure_gadget(struct oci_store *store, const char *ref,
 		      enum oci_pull_policy policy,
 		      const struct oci_registry_opts *opts, struct error **err);
+/*
+ * oci_ensure_gadget() with check run on the image (pulled or stored)
+ * before it is committed or used; *digest (if not NULL) receives the
+ * digest checked.
+ */
+int oci_ensure_gadget_checked(struct oci_store *store, const char *ref,
+			      enum oci_pull_policy policy,
+			      const struct oci_registry_opts *opts,
+			      const struct oci_pull_check *check, char **digest,
+			      struct error **err);
 
 #endif

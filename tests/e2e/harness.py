@@ -2,17 +2,30 @@
 """Tiny end-to-end test harness: TAP output, network namespaces, the runner.
 
 Each tests/e2e/test_*.py registers functions with @test and calls main().
-Every test prints one TAP line ("ok - name" or "not ok - name # why");
-tests/run.sh counts them.  A test that cannot set up its environment fails.
+main() first prints the plan ("1..N", from the registered tests), then one
+TAP line per test ("ok 3 - name" or "not ok 3 - name # why"); tests/run.sh
+counts a planned test that never reported as failed.  A test that cannot set
+up its environment fails; nothing is skipped.
 """
+import atexit
+import fcntl
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
 import traceback
+
+# A tracer sees every network namespace of the host: `make bench` (which
+# holds this lock exclusively) must not flood the tests' runners with its
+# load, nor the tests disturb its numbers. Held shared for this file's run
+# (in /dev/shm: chroots of the same machine share it).
+_lockdir = "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir()
+_traffic_lock = open(os.path.join(_lockdir, "runner-dns-traffic.lock"), "w")
+fcntl.flock(_traffic_lock, fcntl.LOCK_SH)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("BUILD", os.path.join(ROOT, "build"))
@@ -22,12 +35,20 @@ _tests = []
 
 
 def test(fn):
+    """Register fn as a test; the plan is the list of registered tests."""
     _tests.append(fn)
     return fn
 
 
 class Fail(Exception):
     pass
+
+
+class Stopped(BaseException):
+    """SIGTERM (tests/run.sh's timeout) or SIGINT: stop, tear down, report."""
+
+
+SH_TIMEOUT = 300  # seconds; an external command that hangs fails its test
 
 
 def check(cond, msg):
@@ -40,41 +61,108 @@ def eq(got, want, what):
         raise Fail(f"{what}: got {got!r}, want {want!r}")
 
 
-def sh(cmd, check_rc=True, **kw):
-    """Run a shell command, return its stdout; raise on failure."""
-    p = subprocess.run(cmd, shell=True, capture_output=True, text=True, **kw)
+def sh(cmd, check_rc=True, timeout=SH_TIMEOUT, **kw):
+    """Run a shell command, return its stdout; raise on failure or when it
+    runs longer than timeout seconds (its whole process group is killed)."""
+    p = subprocess.Popen(cmd, shell=True, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True,
+                         start_new_session=True, **kw)
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _killpg(p)
+        raise Fail(f"`{cmd}` still running after {timeout} s: killed")
+    except BaseException:
+        _killpg(p)
+        raise
     if check_rc and p.returncode != 0:
-        raise Fail(f"`{cmd}` exited {p.returncode}: {p.stderr.strip()[-400:]}")
-    return p.stdout
+        raise Fail(f"`{cmd}` exited {p.returncode}: {err.strip()[-400:]}")
+    return out
+
+
+def _killpg(p):
+    try:
+        os.killpg(p.pid, signal.SIGKILL)
+    except OSError:
+        pass
+    try:
+        p.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+def _stop(signum, frame):
+    raise Stopped(f"stopped by signal {signum}")
+
+
+def _last_line(e):
+    if isinstance(e, Fail):
+        detail = str(e)
+    elif isinstance(e, SystemExit):
+        detail = f"the test called sys.exit({e.code!r})"
+    elif isinstance(e, Stopped):
+        detail = f"{e} (the file's timeout?)"
+    else:
+        detail = traceback.format_exc()
+    lines = detail.strip().splitlines() or [type(e).__name__]
+    for line in lines[:-1]:
+        print(f"# {line}", flush=True)
+    return lines[-1]
 
 
 def main(setup=None, teardown=None):
+    """Print the plan (1..N), run each test, print one TAP line each.
+
+    N counts the selected tests (argv names, else all) plus any name that is
+    no test, which fails.  A failing setup fails every test; teardown runs
+    whatever happened.  Exits 0 only when every planned test passed."""
     only = sys.argv[1:]
+    names = [fn.__name__ for fn in _tests]
+    run = [fn for fn in _tests if not only or fn.__name__ in only]
+    unknown = [n for n in only if n not in names]
+    print(f"1..{len(run) + len(unknown)}", flush=True)
+    signal.signal(signal.SIGTERM, _stop)
     failed = 0
+    n = 0
+    for name in unknown:
+        n += 1
+        failed += 1
+        print(f"not ok {n} - {name} # no such test in "
+              f"{os.path.basename(sys.argv[0])}", flush=True)
     ctx = None
+    why = None
     try:
-        if setup:
-            ctx = setup()
-    except Exception as e:  # the environment could not be built: all fail
-        for fn in _tests:
-            print(f"not ok - {fn.__name__} # setup: {e}", flush=True)
-        sys.exit(1)
-    try:
-        for fn in _tests:
-            if only and fn.__name__ not in only:
+        try:
+            if setup:
+                ctx = setup()
+        except KeyboardInterrupt:
+            raise
+        except BaseException as e:  # the environment could not be built
+            why = "setup: " + _last_line(e)
+        for fn in run:
+            n += 1
+            if why:
+                failed += 1
+                print(f"not ok {n} - {fn.__name__} # {why}", flush=True)
                 continue
             try:
                 fn(ctx) if setup else fn()
-                print(f"ok - {fn.__name__}", flush=True)
-            except Exception as e:
+                print(f"ok {n} - {fn.__name__}", flush=True)
+            except KeyboardInterrupt:
+                raise
+            except BaseException as e:
                 failed += 1
-                detail = str(e) if isinstance(e, Fail) else traceback.format_exc()
-                for line in detail.strip().splitlines()[:-1]:
-                    print(f"# {line}", flush=True)
-                print(f"not ok - {fn.__name__} # {detail.strip().splitlines()[-1] if detail.strip() else ''}", flush=True)
+                print(f"not ok {n} - {fn.__name__} # {_last_line(e)}",
+                      flush=True)
+                if isinstance(e, Stopped):
+                    why = f"not run: {e}"
     finally:
         if teardown:
-            teardown(ctx)
+            try:
+                teardown(ctx)
+            except BaseException as e:
+                failed += 1
+                print(f"# teardown failed: {_last_line(e)}", flush=True)
     sys.exit(1 if failed else 0)
 
 
@@ -117,6 +205,7 @@ class Runner:
 
     def __init__(self, args, env=None):
         self.tmp = tempfile.mkdtemp(prefix="runner-e2e-")
+        atexit.register(shutil.rmtree, self.tmp, ignore_errors=True)
         self.ready = os.path.join(self.tmp, "ready")
         self.out = open(os.path.join(self.tmp, "stdout"), "w+")
         self.err = open(os.path.join(self.tmp, "stderr"), "w+")

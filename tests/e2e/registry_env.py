@@ -64,7 +64,7 @@ def self_signed(folder, name, cn, ip=None):
            "-keyout", key, "-out", crt, "-days", "2", "-subj", f"/CN={cn}"]
     if ip:
         cmd += ["-addext", f"subjectAltName=IP:{ip}"]
-    subprocess.run(cmd, check=True, capture_output=True)
+    subprocess.run(cmd, check=True, capture_output=True, timeout=300)
     return key, crt
 
 
@@ -72,7 +72,8 @@ def htpasswd(path, users):
     with open(path, "w") as f:
         for user, password in users.items():
             out = subprocess.run(["htpasswd", "-Bbn", user, password],
-                                 check=True, capture_output=True, text=True)
+                                 check=True, capture_output=True, text=True,
+                                     timeout=300)
             f.write(out.stdout.strip() + "\n")
 
 
@@ -133,7 +134,7 @@ class Registry:
     def stop(self):
         if self.proc and self.proc.poll() is None:
             self.proc.kill()
-            self.proc.wait()
+            self.proc.wait(timeout=60)
 
     def cert_dir(self, tmp):
         """A --cert-dir folder holding this registry's CA."""
@@ -262,6 +263,7 @@ class Proxy:
         self.port = free_port()
         self.host = f"127.0.0.1:{self.port}"
         self.blob_gets = 0
+        self.blob_bytes_sent = 0  # of blobs, in "trickle" mode
         self.stop_event = threading.Event()
         proxy = self
 
@@ -349,9 +351,22 @@ class Proxy:
                     return
                 h.wfile.write(data[i:i + 512])
                 h.wfile.flush()
+                self.blob_bytes_sent += len(data[i:i + 512])
                 time.sleep(0.05)
             return
         h.wfile.write(data)
+
+    def wait_blob_started(self, proc, timeout=10):
+        """Wait until some bytes of a blob went to the client (trickle
+        mode) while proc still runs: a download is under way."""
+        deadline = time.time() + timeout
+        while self.blob_bytes_sent == 0:
+            if proc.poll() is not None:
+                raise RuntimeError(f"the pull ended ({proc.returncode})"
+                                     " before any blob byte was sent")
+            if time.time() > deadline:
+                raise RuntimeError(f"no blob byte sent in {timeout} s")
+            time.sleep(0.02)
 
     def stop(self):
         self.stop_event.set()

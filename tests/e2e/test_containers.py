@@ -169,6 +169,21 @@ class Held:
         eq(rc, "0", f"exit status of nslookup in {self.name}")
 
 
+def upto_marker(env, r, ns=None):
+    """r's events before a marker: one more host nslookup of a name of its
+    own, made after everything under test; once its response came, any
+    other event the runner would send has been sent (ring buffer order)."""
+    nslookup = os.path.join(env.tmp, "nslookup")
+    if not os.path.exists(nslookup):
+        os.symlink("/bin/busybox", nslookup)
+    name = cname("m")
+    _, out = run_client(ns or env.ns, f"{nslookup} {name}.web.test 127.0.0.1")
+    check(WEB4 in out, f"marker nslookup: {out}")
+    evs = wait_json(r, responded(name), n=2)
+    return evs[:next(i for i, e in enumerate(evs)
+                     if e["name"] == qname(name))]
+
+
 def check_container_events(evs, c, what, image=IMAGE, runtime="podman"):
     """nslookup's four events (A and AAAA, query and response) carry the
     container's name, id, runtime and image, its pid and mount ns."""
@@ -213,8 +228,7 @@ def podman_container_events_carry_runtime_fields(env):
         c = Held(env, cname("a"))
         c.release()
         evs = wait_json(r, responded(c.name), n=2)
-        time.sleep(0.2)
-        evs = json_lines(r.stdout())
+        evs = upto_marker(env, r)
     finally:
         stop_all([r])
     check_container_events(evs, c, "podman")
@@ -239,7 +253,8 @@ def containername_flag_keeps_one_container(env):
         wait_json(r, responded(c), n=2)
         wait_json(rc, responded(b), n=2)
         wait_json(rl, responded(b), n=2)
-        time.sleep(0.3)
+        # c ended before b started: b's responses are the marker after
+        # which nothing of c can come
     finally:
         stop_all([r, rc, rl])
     evs = json_lines(r.stdout())
@@ -255,9 +270,10 @@ def containername_flag_keeps_one_container(env):
 
 
 @test
-def fields_add_container_name_column(env):
+def default_columns_lead_with_container_name(env):
+    """As `ig run trace_dns` on a host: RUNTIME.CONTAINERNAME first."""
     c = None
-    r = tracer(env, "--fields", "+runtime.containerName", mode="columns")
+    r = tracer(env, mode="columns")
     try:
         c = Held(env, cname("d"))
         c.release()
@@ -273,11 +289,9 @@ def fields_add_container_name_column(env):
         header, got = wait_until(rows, 10, "8 rows of the query")
     finally:
         stop_all([r])
-    cols = header.split()
-    check("RUNTIME.CONTAINERNAME" in cols, f"header {header!r}")
-    eq([x for x in cols if x != "RUNTIME.CONTAINERNAME"],
-       ["SRC", "DST", "COMM", "PID", "QR", "QTYPE", "NAME", "RCODE",
-        "ADDRESSES", "LATENCY_NS"], "the default columns stay")
+    eq(header.split(),
+       ["RUNTIME.CONTAINERNAME", "SRC", "DST", "COMM", "PID", "QR", "QTYPE",
+        "NAME", "RCODE", "ADDRESSES", "LATENCY_NS"], "the default columns")
     for row in got:
         pid = header_cell(header, row, "PID")
         want = c.name if pid == str(c.pid) else ""
@@ -298,8 +312,7 @@ def host_processes_have_empty_container_fields(env):
         pid, out = run_client(env.ns, f"{nslookup} {name}.web.test 127.0.0.1")
         check(WEB4 in out, f"host nslookup: {out}")
         evs = wait_json(r, responded(name), n=2)
-        time.sleep(0.2)
-        evs = json_lines(r.stdout())
+        evs = upto_marker(env, r)
     finally:
         stop_all([r])
     mine = [e for e in evs if e["name"] == qname(name)]
@@ -329,8 +342,7 @@ def short_lived_containers_each_named(env):
             ids[n] = sh(f"podman inspect -f '{{{{.Id}}}}' {n}").strip()
         for n in names:
             wait_json(r, responded(n), n=2)
-        time.sleep(0.2)
-        evs = json_lines(r.stdout())
+        evs = upto_marker(env, r)
     finally:
         stop_all([r])
     bad = []
@@ -365,8 +377,11 @@ def one_shot_containers_exec_events(env):
             with open(cid) as f:
                 ids[n] = f.read().strip()
         wait_json(r, lambda e: e["runtime"]["containerName"] == names[-1])
-        time.sleep(0.2)
-        evs = json_lines(r.stdout())
+        # the marker: one more exec on the host, after the containers
+        mark = f"{TAG}-mark"
+        sh(f"/bin/true {mark}")
+        evs = wait_json(r, lambda e: mark in e["args"])
+        evs = evs[:next(i for i, e in enumerate(evs) if mark in e["args"])]
     finally:
         stop_all([r])
     for n in names:
@@ -402,20 +417,26 @@ class PidNet:
 
 
 class Docker:
-    """dockerd started by the test: no iptables, no bridge, its socket and
-    state in the test's folder, the default data root (where the runner
-    reads container names)."""
+    """dockerd started by the test, its own in everything, so that it runs
+    next to any Docker already on the machine: data root, exec root,
+    socket, pid file and containerd namespaces in the test's folder; no
+    iptables, no bridge.  The runner is told the data root (where it reads
+    container names) by RUNNER_DOCKER_ROOT."""
 
     def __init__(self, tmp):
         self.dir = os.path.join(tmp, "docker")
         os.makedirs(self.dir)
         self.sock = os.path.join(self.dir, "docker.sock")
+        self.root = os.path.join(self.dir, "data")
         self.log = open(os.path.join(self.dir, "dockerd.log"), "w+")
         self.proc = subprocess.Popen(
-            ["dockerd", "--iptables=false", "--bridge=none",
-             "-H", f"unix://{self.sock}",
+            ["dockerd", "--iptables=false", "--ip6tables=false",
+             "--bridge=none", "-H", f"unix://{self.sock}",
              "--pidfile", os.path.join(self.dir, "docker.pid"),
-             "--exec-root", os.path.join(self.dir, "exec")],
+             "--data-root", self.root,
+             "--exec-root", os.path.join(self.dir, "exec"),
+             "--containerd-namespace", f"{TAG}-moby",
+             "--containerd-plugins-namespace", f"{TAG}-plugins"],
             stdout=self.log, stderr=subprocess.STDOUT)
         self.names, self.image = [], False
 
@@ -425,7 +446,7 @@ class Docker:
             if self.proc.poll() is not None:
                 return False
             p = subprocess.run(f"{DOCKER} -H unix://{self.sock} version",
-                               shell=True, capture_output=True)
+                               shell=True, capture_output=True, timeout=300)
             if p.returncode == 0:
                 return True
             time.sleep(0.2)
@@ -452,16 +473,14 @@ class Docker:
                 self.proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
-                self.proc.wait()
+                self.proc.wait(timeout=60)
         self.log.close()
 
 
 @test
 def docker_container_events_carry_runtime_fields(env):
-    if not shutil.which("dockerd") or not os.path.exists(DOCKER):
-        print("# SKIP docker: dockerd is not installed (docker.io)",
-              flush=True)
-        return
+    check(shutil.which("dockerd") and os.path.exists(DOCKER),
+          "dockerd or /usr/bin/docker is not installed (docker.io)")
     d = env.docker = Docker(env.tmp)
     try:
         docker_query(env, d)
@@ -472,8 +491,7 @@ def docker_container_events_carry_runtime_fields(env):
 
 def docker_query(env, d):
     if not d.wait_ready():
-        print(f"# SKIP docker: dockerd did not start: {d.why()}", flush=True)
-        return
+        raise Fail(f"dockerd did not start: {d.why()}")
     sh(f"tar -C {env.rootfs} -c . | {DOCKER} -H unix://{d.sock}"
        f" import - {DOCKER_IMAGE}")
     d.image = True
@@ -485,16 +503,16 @@ def docker_query(env, d):
     srv = dnsmasq(net, env.tmp, "127.0.0.1", name="dnsmasq-docker")
     env.procs.append(srv)
     r = Runner(["run", "trace_dns", "-o", "json", "--store", env.store,
-                "-F", f"netns_id=={net.inode()}"])
+                "-F", f"netns_id=={net.inode()}"],
+               env={"RUNNER_DOCKER_ROOT": d.root})
     try:
         c.release()
         wait_json(r, responded(name), n=2)
-        time.sleep(0.2)
-        evs = json_lines(r.stdout())
+        evs = upto_marker(env, r, ns=PidNet(srv.pid))
     finally:
         stop_all([r])
         srv.terminate()
-        srv.wait()
+        srv.wait(timeout=60)
     check_container_events(evs, c, "docker", image=DOCKER_IMAGE,
                            runtime="docker")
     check_host_events([e for e in evs if e["proc"]["pid"] == srv.pid],

@@ -36,6 +36,7 @@ NS = f"gad{os.getpid()}"
 MARK = f"ge{os.getpid()}"  # in the arguments of every command we trace
 NOBODY = 65534
 COMM_W, PID_W = 16, 7  # the comm and pid templates
+CTR_W = 30  # runtime.containerName: the container template, as in ig
 
 
 class Env:
@@ -115,11 +116,31 @@ def run_cmd(argv, uid=None, gid=None):
         kw = {"user": uid, "group": gid, "extra_groups": []}
     p = subprocess.Popen(argv, stdout=subprocess.DEVNULL,
                          stderr=subprocess.DEVNULL, **kw)
-    p.wait()
+    p.wait(timeout=60)
     return {"pid": p.pid, "comm": os.path.basename(argv[0])[:15],
             "argv": list(argv), "args": " ".join(argv),
             "uid": os.getuid() if uid is None else uid,
             "gid": os.getgid() if gid is None else gid}
+
+
+def rerun(c):
+    """Command c again (a new pid), as the same user: a marker."""
+    root = c["uid"] == os.getuid()
+    return run_cmd(c["argv"], uid=None if root else c["uid"],
+                   gid=None if root else c["gid"])
+
+
+def before(r, is_marker, timeout=10):
+    """r's events before the first marker event (of something done after
+    everything under test), once it came: by then anything else the
+    runner would show has been shown (ring buffer order)."""
+    evs = wait_json(r, is_marker, timeout=timeout)
+    return evs[:next(i for i, e in enumerate(evs) if is_marker(e))]
+
+
+def before_marker(r, pid, timeout=10):
+    """r's events before the first of process pid, the marker."""
+    return before(r, lambda e: e["proc"]["pid"] == pid, timeout)
 
 
 def self_comm(pid="self"):
@@ -234,7 +255,7 @@ def snapshot_process_lists_this_process(env):
                                  env.store])
     finally:
         child.kill()
-        child.wait()
+        child.wait(timeout=60)
     eq(rc, 0, f"exit status (stderr {err.strip()[-200:]!r})")
     check(took < 10, f"the snapshot took {took:.1f}s to end")
     evs = json_lines(out)
@@ -313,17 +334,22 @@ def output_columns(env):
     lines = o["columns"].splitlines()
     eq(len(lines), 3, f"header and two rows: {lines}")
     header = lines[0]
-    # the visible fields of trace_exec: those gadget.yaml does not hide,
-    # the comm and pid templates (16 left, 7 right), ARGS 40 wide
+    # the visible fields of trace_exec: on a host, as in ig, the container
+    # name (empty for these host processes) first, then those gadget.yaml
+    # does not hide, the comm and pid templates (16 left, 7 right), ARGS
+    # 40 wide
     args_w = int(env.yaml["trace_exec"]["datasources"]["exec"]["fields"]
                  ["args"]["annotations"]["columns.width"])
-    eq(header.split(), ["COMM", "PID", "ARGS"], "default columns")
-    eq(header.rstrip(), "COMM".ljust(COMM_W) + " " + "PID".rjust(PID_W) +
-       " ARGS", "header layout")
-    eq(lines[1].rstrip(), "true".ljust(COMM_W) + " " +
+    eq(header.split(), ["RUNTIME.CONTAINERNAME", "COMM", "PID", "ARGS"],
+       "default columns")
+    ctr = " " * CTR_W + " "
+    eq(header.rstrip(), "RUNTIME.CONTAINERNAME".ljust(CTR_W) + " " +
+       "COMM".ljust(COMM_W) + " " + "PID".rjust(PID_W) + " ARGS",
+       "header layout")
+    eq(lines[1].rstrip(), ctr + "true".ljust(COMM_W) + " " +
        str(c1["pid"]).rjust(PID_W) + " " + c1["args"], "row 1")
     cut = c2["args"][:args_w - 1] + "…"
-    eq(lines[2].rstrip(), "true".ljust(COMM_W) + " " +
+    eq(lines[2].rstrip(), ctr + "true".ljust(COMM_W) + " " +
        str(c2["pid"]).rjust(PID_W) + " " + cut, "row 2 (ARGS cut at 40)")
 
 
@@ -432,7 +458,7 @@ def fields_forms(env):
 
     hdr, row = out["edit"][0], out["edit"][1]
     cols = hdr.split()
-    eq(sorted(cols), ["ARGS", "ARGS_COUNT", "COMM"],
+    eq(sorted(cols), ["ARGS", "ARGS_COUNT", "COMM", "RUNTIME.CONTAINERNAME"],
        "--fields +ARGS_COUNT,-Proc.Pid columns")
     check(cols.index("COMM") < cols.index("ARGS"), "default order kept")
     eq(header_cell(hdr, row, "ARGS_COUNT"), str(len(c["argv"])),
@@ -441,14 +467,16 @@ def fields_forms(env):
 
     hdr, row = out["add"][0], out["add"][1]
     cols = hdr.split()
-    added = [x for x in cols if x not in ("COMM", "PID", "ARGS")]
-    eq([x for x in cols if x not in added], ["COMM", "PID", "ARGS"],
+    defaults = ("RUNTIME.CONTAINERNAME", "COMM", "PID", "ARGS")
+    added = [x for x in cols if x not in defaults]
+    eq([x for x in cols if x not in added], list(defaults),
        "--fields +proc.creds.uid keeps the defaults in order")
     check(len(added) == 1 and added[0].endswith("UID"),
           f"one UID column added: {hdr!r}")
     eq(header_cell(hdr, row, added[0]), str(NOBODY), "the added UID cell")
 
-    eq(out["remove"][0].split(), ["COMM", "PID"], "--fields -args")
+    eq(out["remove"][0].split(), ["RUNTIME.CONTAINERNAME", "COMM", "PID"],
+       "--fields -args")
     eq(out["remove"][1].split(), ["true", str(c["pid"])], "row without args")
 
 
@@ -506,20 +534,27 @@ def filters(env):
                 run_cmd(["/bin/true", m] + [str(i) for i in range(10)],
                         uid=NOBODY, gid=NOBODY),
                 run_cmd(["/bin/echo", m, "e"])]
-        wait_json(witness, lambda e: True, n=len(cmds))
+        # markers: each filter's first kept command once more, after all
+        # the others; what a runner shows before its marker is all
+        markers = {}
         for name, (_, keep) in FILTERS.items():
-            n = sum(1 for c in cmds if keep(c))
-            check(n > 0, f"filter {name} keeps something")
-            wait_json(rs[name], lambda e: True, n=n)
-        time.sleep(0.3)  # anything else would have arrived by now
+            c = next((c for c in cmds if keep(c)), None)
+            check(c, f"filter {name} keeps something")
+            markers[name] = rerun(c)
+        last = list(markers.values())[-1]["pid"]
+        witnessed = before_marker(witness, last)
+        shown = {name: before_marker(rs[name], markers[name]["pid"])
+                 for name in FILTERS}
     finally:
         stop_all([witness] + list(rs.values()))
-    eq(sorted(e["proc"]["pid"] for e in json_lines(witness.stdout())),
+    mpids = {m["pid"] for m in markers.values()}
+    eq(sorted(e["proc"]["pid"] for e in witnessed
+              if e["proc"]["pid"] not in mpids),
        sorted(c["pid"] for c in cmds), "events without a filter")
     bad = []
     for name, (expr, keep) in FILTERS.items():
         got = sorted((e["proc"]["pid"], e["proc"]["comm"])
-                     for e in json_lines(rs[name].stdout()))
+                     for e in shown[name] if e["proc"]["pid"] not in mpids)
         want = sorted((c["pid"], c["comm"]) for c in cmds if keep(c))
         if got != want:
             bad.append(f"-F {expr}: got {got}, want {want}")
@@ -571,7 +606,7 @@ def max_events_stops_after_exactly_n(env):
 
 def bpftool(*args):
     out = subprocess.run(["bpftool", "-j", *args], capture_output=True,
-                         text=True, check=True).stdout
+                         text=True, check=True, timeout=300).stdout
     return json.loads(out)
 
 
@@ -611,14 +646,13 @@ def trace_exec_uid_and_comm_params_filter_in_kernel(env):
         cmds = [run_cmd(["/bin/true", m]),
                 run_cmd(["/bin/false", m]),
                 run_cmd(["/bin/true", m, "x"], uid=NOBODY, gid=NOBODY)]
-        wait_json(ru, lambda e: True)
-        wait_json(rc, lambda e: True)
-        time.sleep(0.3)
+        su = before_marker(ru, rerun(cmds[2])["pid"])
+        sc = before_marker(rc, rerun(cmds[1])["pid"])
     finally:
         stop_all([ru, rc])
-    eq([e["proc"]["pid"] for e in json_lines(ru.stdout())], [cmds[2]["pid"]],
+    eq([e["proc"]["pid"] for e in su], [cmds[2]["pid"]],
        "--uid 65534 keeps the command run as nobody")
-    eq([e["proc"]["pid"] for e in json_lines(rc.stdout())], [cmds[1]["pid"]],
+    eq([e["proc"]["pid"] for e in sc], [cmds[1]["pid"]],
        "--comm false keeps /bin/false")
     # the runner's own exec hook (container tracking) is also a
     # sched_process_exec program: keep the gadget's, which have params
@@ -628,12 +662,6 @@ def trace_exec_uid_and_comm_params_filter_in_kernel(env):
           f"targ_uid {NOBODY} in the loaded program: {seen}")
     check(b"false" in comms, f"targ_comm 'false' in the loaded program: "
           f"{seen}")
-
-
-def dns_pred(ns, port):
-    inode = ns.inode()
-    return lambda e: (e["netns_id"] == inode and e["qr"] == "R" and
-                      e["src"]["port"] == port and e["pkt_type"] == "HOST")
 
 
 @test
@@ -654,29 +682,36 @@ def trace_dns_ports_param_and_port_filters(env):
                                     "@127.0.0.1 web.test")
         check("status: NOERROR" in out53 and "status: NOERROR" in out5300,
               f"dig: {out53[-200:]} {out5300[-200:]}")
-        wait_json(r5300, dns_pred(ns, 5300))
-        wait_json(rsrc, dns_pred(ns, 5300))
-        wait_json(rdst, lambda e: e["proc"]["pid"] == p53, n=1)
-        wait_json(rdef, dns_pred(ns, 53))
-        time.sleep(0.3)
+        # markers, one per port, after the queries under test
+        for args in ("", "-p 5300 "):
+            name = "m5300" if args else "m53"
+            _, out = run_client(ns, f"dig +time=2 +tries=1 {args}"
+                                f"@127.0.0.1 {name}.web.test")
+            check("status: NOERROR" in out, f"marker dig: {out[-200:]}")
+        m53 = lambda e: e["name"] == "m53.web.test."  # noqa: E731
+        m5300 = lambda e: e["name"] == "m5300.web.test."  # noqa: E731
+        e5300 = before(r5300, m5300)
+        esrc = before(rsrc, m5300)
+        edst = before(rdst, m53)
+        edef = before(rdef, m53)
     finally:
         stop_all([r5300, rsrc, rdst, rdef])
-    evs = json_lines(r5300.stdout())
+    evs = e5300
     check(pick(evs, proc__pid=p5300, qr="Q"), "--ports 5300: the query")
     for e in evs:
         check(5300 in (e["src"]["port"], e["dst"]["port"]),
               f"--ports 5300: event on {e['src']} -> {e['dst']}")
-    evs = json_lines(rsrc.stdout())
+    evs = esrc
     check(len(evs) >= 2, "responses from port 5300, both ends")
     for e in evs:
         eq(e["src"]["port"], 5300, "-F src.port==5300: src.port")
         eq(e["qr"], "R", "-F src.port==5300: only responses")
-    evs = json_lines(rdst.stdout())
+    evs = edst
     check(pick(evs, proc__pid=p53), "-F dst.port!=5300: dig on port 53")
     for e in evs:
         check(e["dst"]["port"] != 5300 and e["qr"] == "Q",
               f"-F dst.port!=5300,qr==Q: {e['dst']} {e['qr']}")
-    evs = json_lines(rdef.stdout())
+    evs = edef
     check(pick(evs, proc__pid=p53, qr="Q"), "default ports: port 53 query")
     eq(pick(evs, proc__pid=p5300), [], "default ports: nothing of port 5300")
 

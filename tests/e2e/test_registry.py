@@ -96,28 +96,40 @@ def inspect(ctx, store, ref):
 
 def setup():
     ctx = Ctx()
-    check(os.access(RUNNER, os.X_OK), f"{RUNNER} not built")
     ctx.tmp = tempfile.mkdtemp(prefix="runner-registry-")
-    ctx.home = os.path.join(ctx.tmp, "home")
-    os.makedirs(ctx.home)
-    ctx.store = os.path.join(ctx.tmp, "store")
-    ctx.users = {"alice": "s3cret-pw"}
-    ctx.anon = env.Registry(ctx.tmp, "anon")
-    ctx.basic = env.Registry(ctx.tmp, "basic", htpasswd_users=ctx.users)
-    ctx.tls = env.Registry(ctx.tmp, "tls", tls=True)
-    ctx.tokens = env.TokenServer(ctx.tmp, ctx.users)
-    ctx.token = env.Registry(ctx.tmp, "token", token=ctx.tokens)
-    ctx.src = os.path.join(ctx.tmp, "src-store")
-    ctx.digest = import_fixture(ctx, ctx.src, f"{ctx.anon.host}/g/trace_dns:v1")
+    ctx.regs = []
+    ctx.tokens = None
+    try:
+        check(os.access(RUNNER, os.X_OK), f"{RUNNER} not built")
+        ctx.home = os.path.join(ctx.tmp, "home")
+        os.makedirs(ctx.home)
+        ctx.store = os.path.join(ctx.tmp, "store")
+        ctx.users = {"alice": "s3cret-pw"}
+        ctx.anon = env.Registry(ctx.tmp, "anon")
+        ctx.regs.append(ctx.anon)
+        ctx.basic = env.Registry(ctx.tmp, "basic", htpasswd_users=ctx.users)
+        ctx.regs.append(ctx.basic)
+        ctx.tls = env.Registry(ctx.tmp, "tls", tls=True)
+        ctx.regs.append(ctx.tls)
+        ctx.tokens = env.TokenServer(ctx.tmp, ctx.users)
+        ctx.token = env.Registry(ctx.tmp, "token", token=ctx.tokens)
+        ctx.regs.append(ctx.token)
+        ctx.src = os.path.join(ctx.tmp, "src-store")
+        ctx.digest = import_fixture(ctx, ctx.src,
+                                    f"{ctx.anon.host}/g/trace_dns:v1")
+    except BaseException:
+        teardown(ctx)
+        raise
     return ctx
 
 
 def teardown(ctx):
     if not ctx:
         return
-    for r in (ctx.anon, ctx.basic, ctx.tls, ctx.token):
+    for r in ctx.regs:
         r.stop()
-    ctx.tokens.stop()
+    if ctx.tokens:
+        ctx.tokens.stop()
     if not os.environ.get("KEEP_TMP"):
         shutil.rmtree(ctx.tmp, ignore_errors=True)
 
@@ -156,7 +168,8 @@ def push_remove_pull__round_trip_keeps_digest(ctx):
 def push__skopeo_sees_gadget_media_types(ctx):
     ref = push_fixture(ctx, ctx.anon)
     raw = subprocess.run(["skopeo", "inspect", "--tls-verify=false", "--raw",
-                          f"docker://{ref}"], capture_output=True, text=True)
+                          f"docker://{ref}"], capture_output=True, text=True,
+                              timeout=300)
     check(raw.returncode == 0, f"skopeo: {raw.stderr}")
     idx = json.loads(raw.stdout)
     eq(idx["mediaType"], env.MT_INDEX, "index media type")
@@ -167,7 +180,7 @@ def push__skopeo_sees_gadget_media_types(ctx):
         raw = subprocess.run(["skopeo", "inspect", "--tls-verify=false",
                               "--raw", f"docker://{ref.rsplit(':', 1)[0]}@"
                               f"{m['digest']}"],
-                             capture_output=True, text=True)
+                             capture_output=True, text=True, timeout=300)
         check(raw.returncode == 0, f"skopeo manifest: {raw.stderr}")
         man = json.loads(raw.stdout)
         eq(man["mediaType"], env.MT_MANIFEST, "manifest media type")
@@ -185,7 +198,7 @@ def export__skopeo_copies_archive_and_we_pull_it(ctx):
     dst = f"{ctx.anon.host}/skopeo/trace_dns:v7"
     p = subprocess.run(["skopeo", "copy", "--all", "--dest-tls-verify=false",
                         f"oci-archive:{tar}:{src}", f"docker://{dst}"],
-                       capture_output=True, text=True)
+                       capture_output=True, text=True, timeout=300)
     check(p.returncode == 0, f"skopeo copy: {p.stderr}")
     store = fresh_store(ctx, "skopeo")
     ok(runner(ctx, ["image", "pull", dst] + insecure(ctx.anon), store=store),
@@ -201,7 +214,7 @@ def import__skopeo_oci_archive_named_by_tag(ctx):
         os.unlink(tar)
     p = subprocess.run(["skopeo", "copy", "--all", "--src-tls-verify=false",
                         f"docker://{ref}", f"oci-archive:{tar}:v1"],
-                       capture_output=True, text=True)
+                       capture_output=True, text=True, timeout=300)
     check(p.returncode == 0, f"skopeo copy: {p.stderr}")
     store = fresh_store(ctx, "skopeo-import")
     fails(runner(ctx, ["image", "import", tar], store=store), "import",
@@ -457,7 +470,8 @@ def fault__registry_stopped_mid_pull(ctx):
     try:
         src = fresh_store(ctx, "stop-src")
         ref = f"{reg.host}/g/stop:v1"
-        import_fixture(ctx, src, ref, programs={"amd64": os.urandom(60_000)})
+        prog = os.urandom(60_000)
+        import_fixture(ctx, src, ref, programs={"amd64": prog})
         ok(runner(ctx, ["image", "push", ref] + insecure(reg), store=src),
            "push")
         proxy = env.Proxy(reg.port, "trickle")
@@ -471,15 +485,20 @@ def fault__registry_stopped_mid_pull(ctx):
                               f"{proxy.host}/g/stop:v1"] + insecure(proxy),
                              env=e, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
-        deadline = time.time() + 10
-        while proxy.blob_gets == 0 and time.time() < deadline:
-            time.sleep(0.05)
-        time.sleep(0.3)
+        proxy.wait_blob_started(p)
+        sent = proxy.blob_bytes_sent
+        check(p.poll() is None, "the pull ended while the blob was sent")
         reg.stop()
         proxy.stop()
         out, err = p.communicate(timeout=60)
+        check(sent < 60_000, f"{sent} bytes sent before the stop: not mid-pull")
         check(p.returncode == 1, f"pull exit {p.returncode}: {err}")
-        check(err.startswith("runner: pull "), err)
+        check(err.startswith(f"runner: pull {proxy.host}/g/stop:v1"), err)
+        check(len(err.strip().splitlines()) == 1, f"not one line: {err!r}")
+        # the program's blob, cut off; then the registry is gone
+        for why in (f"get blob {env._sha(prog)}: ",
+                    "Couldn't connect to server"):
+            check(why in err, f"{err.strip()!r} lacks {why!r}")
         eq(env.store_snapshot(store), before, "store")
     finally:
         reg.stop()
@@ -499,12 +518,11 @@ def fault__kill_9_mid_pull_then_pull_completes(ctx):
                               f"{proxy.host}/g/kill:v1"] + insecure(proxy),
                              env=e, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE)
-        deadline = time.time() + 10
-        while proxy.blob_gets == 0 and time.time() < deadline:
-            time.sleep(0.02)
-        time.sleep(0.2)
+        proxy.wait_blob_started(p)
+        check(p.poll() is None, "the pull ended before the kill")
         p.send_signal(signal.SIGKILL)
-        p.wait()
+        eq(p.wait(timeout=60), -signal.SIGKILL, "the pull's end")
+        check(proxy.blob_gets >= 1, "no blob GET before the kill")
     finally:
         proxy.stop()
     eq(env.store_snapshot(store), before, "store after kill -9")

@@ -72,6 +72,8 @@ def sha256_file(path):
 
 
 def runner(ctx, args, timeout=120):
+    if args[:1] == ["run"]:
+        args = args + UNVERIFIED
     return subprocess.run([ctx.bin] + args, capture_output=True, text=True,
                           timeout=timeout)
 
@@ -97,6 +99,10 @@ def fails(p, what, *needles, code=1):
 
 def insecure(ctx):
     return ["--insecure-registries", ctx.reg.host]
+
+
+# These images are pulled unsigned: signatures are test_sign.py's subject.
+UNVERIFIED = ["--verify-image=false"]
 
 
 def fresh_store(ctx, name):
@@ -281,7 +287,7 @@ def exchange(ctx, name):
 def start(ctx, r, store, extra=()):
     """runner run r -o json in the background, pulling into store."""
     bg = harness.Runner(["run", r, "-o", "json", "--store", store] +
-                        insecure(ctx) + list(extra))
+                        insecure(ctx) + UNVERIFIED + list(extra))
     ctx.bgs.append(bg)
     return bg
 
@@ -391,7 +397,8 @@ def run__insecure_registries_from_environment(ctx):
     store = fresh_store(ctx, "envvar")
     e = dict(os.environ, RUNNER_INSECURE_REGISTRIES=ctx.reg.host,
              RUNNER_STORE=store)
-    p = subprocess.run([ctx.bin, "run", ref(ctx, "v2"), "--help"],
+    p = subprocess.run([ctx.bin, "run", ref(ctx, "v2"), "--help"] +
+                       UNVERIFIED,
                        capture_output=True, text=True, env=e, timeout=60)
     ok(p, "run --help with RUNNER_INSECURE_REGISTRIES")
     check("dns_len" in p.stdout, "v2 --help lists dns_len")
@@ -468,7 +475,8 @@ def run__pull_always_follows_a_moved_tag(ctx):
     ok(runner(ctx, ["image", "push", moving, "--store", ctx.build] +
               insecure(ctx)), "push v2 as moving")
     raw = subprocess.run(["skopeo", "inspect", "--raw", "--tls-verify=false",
-                          f"docker://{moving}"], capture_output=True)
+                          f"docker://{moving}"], capture_output=True,
+                              timeout=300)
     check(raw.returncode == 0, f"skopeo: {raw.stderr[-300:]}")
     eq("sha256:" + hashlib.sha256(raw.stdout).hexdigest(), ctx.digest["v2"],
        "registry digest of the moved tag")
@@ -571,7 +579,8 @@ def swap__inspect_and_help_show_each_versions_metadata(ctx):
 @test
 def swap__skopeo_sees_oci_media_types_of_v2(ctx):
     raw = subprocess.run(["skopeo", "inspect", "--raw", "--tls-verify=false",
-                          f"docker://{ref(ctx, 'v2')}"], capture_output=True)
+                          f"docker://{ref(ctx, 'v2')}"], capture_output=True,
+                              timeout=300)
     check(raw.returncode == 0, f"skopeo: {raw.stderr[-300:]}")
     eq("sha256:" + hashlib.sha256(raw.stdout).hexdigest(), ctx.digest["v2"],
        "index digest in the registry")
@@ -588,7 +597,7 @@ def swap__skopeo_sees_oci_media_types_of_v2(ctx):
         raw = subprocess.run(["skopeo", "inspect", "--raw",
                               "--tls-verify=false",
                               f"docker://{ctx.reg.host}/{REPO}@{m['digest']}"],
-                             capture_output=True)
+                             capture_output=True, timeout=300)
         check(raw.returncode == 0, f"skopeo manifest: {raw.stderr[-300:]}")
         eq("sha256:" + hashlib.sha256(raw.stdout).hexdigest(), m["digest"],
            "manifest digest")

@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -277,11 +278,36 @@ def exchange_done(ns, pid, name, qtype):
                       e["qr"] == "R")
 
 
-def server_done(env, name, qtype, ns=None):
+def server_done(env, name, qtype, dns_id, ns=None):
+    """pred: the server's response to the query with DNS id dns_id."""
     inode = (ns or env.srv).inode()
     return lambda e: (e["netns_id"] == inode and e["name"] == name and
                       e["qtype"] == qtype and e["qr"] == "R" and
-                      e["pkt_type"] == "OUTGOING")
+                      e["id"] == dns_id and e["pkt_type"] == "OUTGOING")
+
+
+def wait_exchange(env, r, ns, pid, name, qtype, srv_ns=None):
+    """Events so far once the client's response and the server's response
+    to the same query (its DNS id, as the client's query event says) have
+    arrived."""
+    evs = wait_events(r, exchange_done(ns, pid, name, qtype))
+    inode = ns.inode()
+    ids = {e["id"] for e in evs
+           if e["netns_id"] == inode and e["proc"]["pid"] == pid and
+           e["name"] == name and e["qtype"] == qtype and e["qr"] == "Q"}
+    check(len(ids) == 1, f"DNS ids of {pid}'s {qtype} {name}: {ids}")
+    return wait_events(r, server_done(env, name, qtype, ids.pop(),
+                                      ns=srv_ns))
+
+
+def before_marker(r, done, first=None, timeout=10):
+    """The events before the marker's first (the first event that satisfies
+    first, or done), once its last (done) came: the marker is a query made
+    after everything under test, so whatever else the runner would send
+    has been sent by then (ring buffer order)."""
+    first = first or done
+    evs = wait_events(r, done, timeout=timeout)
+    return evs[:next(i for i, e in enumerate(evs) if first(e))]
 
 
 def dig(env, args, ns=None, prefix=""):
@@ -300,9 +326,8 @@ def a_and_aaaa_short_lived_busybox_client(env):
     pid, out = run_client(env.cli, f"{nslookup} web.test {SRV4}")
     check(WEB4 in out and WEB6 in out, f"nslookup output: {out}")
     r = env.runner
-    wait_events(r, exchange_done(env.cli, pid, "web.test.", "A"))
-    wait_events(r, exchange_done(env.cli, pid, "web.test.", "AAAA"))
-    evs = wait_events(r, server_done(env, "web.test.", "AAAA"))
+    wait_exchange(env, r, env.cli, pid, "web.test.", "A")
+    evs = wait_exchange(env, r, env.cli, pid, "web.test.", "AAAA")
     check_exchange(env, evs, pid=pid, comm="nslookup", name="web.test.",
                    qtype="A", srv=SRV4, cli=CLI4, addresses=WEB4,
                    num_answers=1)
@@ -317,9 +342,7 @@ def unprivileged_client_uid_gid(env):
                    prefix=f"setpriv --reuid {NOBODY} --regid {NOBODY} "
                    "--clear-groups ")
     check(WEB4 in out, f"dig output: {out[-300:]}")
-    evs = wait_events(env.runner, exchange_done(env.cli, pid, "web.test.",
-                                                "A"))
-    evs = wait_events(env.runner, server_done(env, "web.test.", "A"))
+    evs = wait_exchange(env, env.runner, env.cli, pid, "web.test.", "A")
     check_exchange(env, evs, pid=pid, name="web.test.", qtype="A", srv=SRV4,
                    cli=CLI4, uid=NOBODY, gid=NOBODY, addresses=WEB4)
 
@@ -328,8 +351,7 @@ def unprivileged_client_uid_gid(env):
 def nxdomain(env):
     pid, out = dig(env, f"@{SRV4} nx.test")
     check("NXDOMAIN" in out, f"dig output: {out[-300:]}")
-    wait_events(env.runner, exchange_done(env.cli, pid, "nx.test.", "A"))
-    evs = wait_events(env.runner, server_done(env, "nx.test.", "A"))
+    evs = wait_exchange(env, env.runner, env.cli, pid, "nx.test.", "A")
     _, r = check_exchange(env, evs, pid=pid, name="nx.test.", qtype="A",
                           srv=SRV4, cli=CLI4, rcode="NameError",
                           num_answers=0)
@@ -340,8 +362,7 @@ def nxdomain(env):
 def tcp(env):
     pid, out = dig(env, f"+tcp @{SRV4} web.test")
     check(WEB4 in out, f"dig output: {out[-300:]}")
-    wait_events(env.runner, exchange_done(env.cli, pid, "web.test.", "A"))
-    evs = wait_events(env.runner, server_done(env, "web.test.", "A"))
+    evs = wait_exchange(env, env.runner, env.cli, pid, "web.test.", "A")
     # the handshake and ACKs carry no DNS: exactly one event per message
     check_exchange(env, evs, pid=pid, name="web.test.", qtype="A", srv=SRV4,
                    cli=CLI4, proto="TCP", addresses=WEB4)
@@ -351,8 +372,7 @@ def tcp(env):
 def ipv6_transport(env):
     pid, out = dig(env, f"@{SRV6} AAAA web.test")
     check(WEB6 in out, f"dig output: {out[-300:]}")
-    wait_events(env.runner, exchange_done(env.cli, pid, "web.test.", "AAAA"))
-    evs = wait_events(env.runner, server_done(env, "web.test.", "AAAA"))
+    evs = wait_exchange(env, env.runner, env.cli, pid, "web.test.", "AAAA")
     check_exchange(env, evs, pid=pid, name="web.test.", qtype="AAAA",
                    srv=SRV6, cli=CLI6, addresses=WEB6)
 
@@ -361,8 +381,7 @@ def ipv6_transport(env):
 def ipv6_tcp(env):
     pid, out = dig(env, f"+tcp @{SRV6} web.test")
     check(WEB4 in out, f"dig output: {out[-300:]}")
-    wait_events(env.runner, exchange_done(env.cli, pid, "web.test.", "A"))
-    evs = wait_events(env.runner, server_done(env, "web.test.", "A"))
+    evs = wait_exchange(env, env.runner, env.cli, pid, "web.test.", "A")
     check_exchange(env, evs, pid=pid, name="web.test.", qtype="A", srv=SRV6,
                    cli=CLI6, proto="TCP", addresses=WEB4)
 
@@ -371,8 +390,7 @@ def ipv6_tcp(env):
 def cname_then_address(env):
     pid, out = dig(env, f"@{SRV4} alias.test")
     check(WEB2 in out, f"dig output: {out[-300:]}")
-    wait_events(env.runner, exchange_done(env.cli, pid, "alias.test.", "A"))
-    evs = wait_events(env.runner, server_done(env, "alias.test.", "A"))
+    evs = wait_exchange(env, env.runner, env.cli, pid, "alias.test.", "A")
     # the CNAME record is skipped by its length, the A record after it read
     check_exchange(env, evs, pid=pid, name="alias.test.", qtype="A",
                    srv=SRV4, cli=CLI4, addresses=WEB2, num_answers=2)
@@ -394,9 +412,7 @@ def name_with_unusual_bytes(env):
 def getent_through_resolv_conf(env):
     pid, out = run_client(env.cli, "getent ahostsv4 web.test")
     check(WEB4 in out, f"getent output: {out}")
-    evs = wait_events(env.runner, exchange_done(env.cli, pid, "web.test.",
-                                                "A"))
-    evs = wait_events(env.runner, server_done(env, "web.test.", "A"))
+    evs = wait_exchange(env, env.runner, env.cli, pid, "web.test.", "A")
     check_exchange(env, evs, pid=pid, comm="getent", name="web.test.",
                    qtype="A", srv=SRV4, cli=CLI4, addresses=WEB4)
 
@@ -416,8 +432,7 @@ def unconnected_udp_client_first_packet(env):
             "print(len(s.recv(512)))")
     pid, out = run_client(late, f'python3 -c "{code}"')
     check(out.strip().isdigit(), f"raw client: {out}")
-    evs = wait_events(env.runner, exchange_done(late, pid, "web.test.", "A"))
-    evs = wait_events(env.runner, server_done(env, "web.test.", "A"))
+    evs = wait_exchange(env, env.runner, late, pid, "web.test.", "A")
     q, r = check_exchange(env, evs, pid=pid, comm="python3", name="web.test.",
                           qtype="A", srv=SRV4, cli="10.77.6.2",
                           addresses=WEB4, cli_ns=late)
@@ -518,7 +533,8 @@ def server_started_later_in_new_namespace(env):
             break
     else:
         raise Fail("no event from a namespace created after the runner")
-    evs = wait_events(env.runner, server_done(env, "many.test.", "A", ns=ns))
+    evs = wait_exchange(env, env.runner, ns, pid, "many.test.", "A",
+                        srv_ns=ns)
     # unbound rotates its answers: check the set, then that both ends agree
     cr = one(pick(evs, netns_id=inode, proc__pid=pid, qr="R",
                   pkt_type="HOST"), "client response")
@@ -535,6 +551,60 @@ def server_started_later_in_new_namespace(env):
                    addresses=cr["addresses"], num_answers=10)
 
 
+class HostNs:
+    """The host's own network namespace (the one `make run` traces)."""
+    name = "the host's network namespace"
+
+    def run(self, cmd, **kw):
+        return sh(cmd, **kw)
+
+    def popen(self, cmd, **kw):
+        return subprocess.Popen(f"exec {cmd}", shell=True, **kw)
+
+    def inode(self):
+        return os.stat("/proc/self/ns/net").st_ino
+
+
+def free_port():
+    """A UDP and TCP port on 127.0.0.1 that nothing uses right now."""
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+            u.bind(("127.0.0.1", 0))
+            port = u.getsockname()[1]
+            with socket.socket() as t:
+                try:
+                    t.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+            return port
+    raise Fail("no free port on 127.0.0.1")
+
+
+@test
+def host_network_namespace(env):
+    """A server and a client in the host's own namespace, on loopback: the
+    events carry the host's netns id, the client's and the server's pid."""
+    host = HostNs()
+    port = free_port()
+    srv = dnsmasq(host, env.tmp, "127.0.0.1", name="dnsmasq-host",
+                  port=port)
+    env.procs.append(srv)
+    r = Runner(["run", "trace_dns", "-o", "json", "--store", env.store,
+                "--ports", str(port), "-F", f"netns_id=={host.inode()}"])
+    try:
+        pid, out = dig(env, f"-p {port} @127.0.0.1 web.test", ns=host)
+        check(WEB4 in out, f"dig output: {out[-300:]}")
+        evs = wait_exchange(env, r, host, pid, "web.test.", "A", srv_ns=host)
+    finally:
+        eq(r.stop(), 0, "exit code")
+    check_exchange(env, evs, pid=pid, name="web.test.",
+                   qtype="A", srv="127.0.0.1", cli="127.0.0.1", cli_ns=host,
+                   srv_ns=host, server_pid=srv.pid, server_port=port,
+                   addresses=WEB4)
+    check(host.inode() not in (env.cli.inode(), env.srv.inode()),
+          "the host's namespace is none of the test's")
+
+
 @test
 def ports_param(env):
     """--ports replaces the DNS ports: 1053 traced, 53 no longer."""
@@ -546,8 +616,7 @@ def ports_param(env):
         pid53, _ = dig(env, f"@{SRV4} web.test")
         pid, out = dig(env, f"-p 1053 @{SRV4} web.test")
         check(WEB4 in out, f"dig output: {out[-300:]}")
-        evs = wait_events(r, exchange_done(env.cli, pid, "web.test.", "A"))
-        evs = wait_events(r, server_done(env, "web.test.", "A"))
+        evs = wait_exchange(env, r, env.cli, pid, "web.test.", "A")
     finally:
         eq(r.stop(), 0, "exit code")
     check_exchange(env, evs, pid=pid, name="web.test.", qtype="A", srv=SRV4,
@@ -568,9 +637,12 @@ def comm_filter_param(env):
     try:
         dig_pid, _ = dig(env, f"@{SRV4} web.test")
         pid, _ = run_client(env.cli, f"{nslookup} -type=a web.test {SRV4}")
-        evs = wait_events(r, exchange_done(env.cli, pid, "web.test.", "A"))
-        time.sleep(0.3)  # anything else would have arrived by now
-        evs = r.events()
+        # the marker: one more nslookup; what came before it is all
+        marker, _ = run_client(env.cli, f"{nslookup} -type=a mark.web.test"
+                               f" {SRV4}")
+        evs = before_marker(r, exchange_done(env.cli, marker,
+                                             "mark.web.test.", "A"),
+                            lambda e: e["proc"]["pid"] == marker)
     finally:
         eq(r.stop(), 0, "exit code")
     eq(sorted(e["pkt_type"] for e in evs), ["HOST", "OUTGOING"],
@@ -620,7 +692,7 @@ def sigint_stops_cleanly(env):
         rc = r.stop(signal.SIGINT)
     finally:
         load.kill()
-        load.wait()
+        load.wait(timeout=60)
     eq(rc, 0, "exit code after SIGINT")
     out = r.stdout()
     check(out.endswith("\n"), "output ends with a complete line")
@@ -628,6 +700,26 @@ def sigint_stops_cleanly(env):
     check(len(lines) >= 20, f"{len(lines)} events")
     for line in lines:
         json.loads(line)  # every line, the last one included, is whole
+
+
+@test
+def main_runner_sigterm_exit_code_and_summary(env):
+    """Last: the runner that traced every test above stops on SIGTERM with
+    exit code 0, whole JSON lines, and its summary as the last stderr line
+    (0 lost: it was never behind)."""
+    r, env.runner = env.runner, None
+    alive = r.proc.poll() is None
+    rc = r.stop(signal.SIGTERM)
+    err = r.stderr()
+    check(alive, f"the main runner had ended ({rc}): {err[-300:]!r}")
+    eq(rc, 0, f"exit code after SIGTERM; stderr {err[-300:]!r}")
+    out = r.stdout()
+    check(out == "" or out.endswith("\n"), "output ends with a whole line")
+    lines = out.splitlines()
+    for line in lines:
+        json.loads(line)
+    eq(err.splitlines()[-1], f"trace_dns: {len(lines)} events, 0 lost",
+       "summary line")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * -F filter expressions (runner/filter.c) over the real trace_dns fields:
+ * -F filter expressions (runner/engine/filter.c) over the real trace_dns fields:
  * the BTF of $BUILD/gadget/trace_dns/program.bpf.o and its gadget.yaml.
  * The input up to its first NUL is the expression; the bytes after it
  * fill the event that a parsed filter is matched against.
@@ -10,8 +10,8 @@
 #include "common/cleanup.h"
 #include "common/fileutil.h"
 #include "metadata/metadata.h"
-#include "runner/fields.h"
-#include "runner/filter.h"
+#include "runner/engine/fields.h"
+#include "runner/engine/filter.h"
 #include "fuzz.h"
 
 static struct btf *btf;

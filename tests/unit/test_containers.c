@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-/* runner/containers.c against a fake /proc and fake runtime state. */
+/* runner/engine/containers.c against a fake /proc and fake runtime state. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,8 +12,8 @@
 #include <cmocka.h>
 
 #include "common/fileutil.h"
-#include "runner/bpf/containers.h"
-#include "runner/containers.h"
+#include "runner/engine/bpf/containers.h"
+#include "runner/engine/containers.h"
 
 #define PODMAN_ID \
 	"3f1a2b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708"
@@ -109,6 +109,26 @@ static void scan__docker_cgroup__name_without_slash(void **state)
 	assert_string_equal(ci->runtime, "docker");
 	assert_string_equal(ci->name, "web");
 	assert_string_equal(ci->image, "busybox");
+	containers_free(c);
+}
+
+static void scan__docker_root_from_env__names_from_there(void **state)
+{
+	struct containers *c;
+	const struct container_info *ci;
+
+	(void)state;
+	put("srv/docker2/containers/" DOCKER_ID "/config.v2.json",
+	    "{\"Name\":\"/other\",\"Config\":{\"Image\":\"bb:2\"}}");
+	setenv("RUNNER_DOCKER_ROOT", "/srv/docker2", 1);
+	c = containers_new(root);
+	assert_int_equal(containers_scan(c, NULL), 0);
+	ci = containers_lookup(c, inode_of("proc/200/ns/mnt"));
+	unsetenv("RUNNER_DOCKER_ROOT");
+	assert_non_null(ci);
+	assert_string_equal(ci->runtime, "docker");
+	assert_string_equal(ci->name, "other");
+	assert_string_equal(ci->image, "bb:2");
 	containers_free(c);
 }
 
@@ -358,6 +378,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(scan__podman_cgroup__name_and_image),
 		cmocka_unit_test(scan__docker_cgroup__name_without_slash),
+		cmocka_unit_test(scan__docker_root_from_env__names_from_there),
 		cmocka_unit_test(scan__host_process__no_container),
 		cmocka_unit_test(parse_cgroup__short_or_uppercase_id__rejected),
 		cmocka_unit_test(note__podman_cgroupfs__name_and_image),

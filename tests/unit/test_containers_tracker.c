@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * runner/bpf/containers.bpf.c through runner/containers_tracker.c, on the
+ * runner/engine/bpf/containers.bpf.c through runner/engine/containers_tracker.c, on the
  * real kernel: children exec /bin/true in mount namespaces of their own
  * (unshare(CLONE_NEWNS)) or in ours, and the notes are checked against
  * /proc and the cgroup v2 tree.  Needs root.
@@ -23,8 +23,8 @@
 
 #include "common/cleanup.h"
 #include "common/fileutil.h"
-#include "runner/containers.h"
-#include "runner/containers_tracker.h"
+#include "runner/engine/containers.h"
+#include "runner/engine/containers_tracker.h"
 
 #define MAX_NOTES 256
 

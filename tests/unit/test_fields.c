@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * runner/fields.c: the field list built from BTF (made here with
+ * runner/engine/fields.c: the field list built from BTF (made here with
  * btf__add_*(), no kernel needed) and gadget.yaml, selection, and the text
  * of every kind of value.
  */
@@ -17,7 +17,7 @@
 #include <cmocka.h>
 
 #include "metadata/metadata.h"
-#include "runner/fields_internal.h"
+#include "runner/engine/fields_internal.h"
 #include "fixture_event.h"
 
 struct fx {
@@ -230,24 +230,92 @@ static void build__titles__last_component_then_shortest_unique(void **state)
 	assert_string_equal(F(x, "latency_ns")->title, "LATENCY_NS");
 }
 
-static void build__default_columns__visible_in_struct_order(void **state)
-{
-	static const char *const want[] = {
-		"proc.comm",  "proc.pid", "src", "dst",	  "addresses",
-		"latency_ns", "qtype",	  "qr",	 "rcode", "name",
-	};
-	struct fx *x = *state;
-
-	assert_int_equal(x->fs->n_cols, sizeof(want) / sizeof(want[0]));
-	for (size_t i = 0; i < x->fs->n_cols; i++)
-		assert_string_equal(x->fs->f[x->fs->cols[i]].name, want[i]);
-}
-
 static void check_cols(struct fx *x, const char *const *want, size_t n)
 {
 	assert_int_equal(x->fs->n_cols, n);
 	for (size_t i = 0; i < n; i++)
 		assert_string_equal(x->fs->f[x->fs->cols[i]].name, want[i]);
+}
+
+/* On a host (the default) the container name leads, as `ig run` shows. */
+static void
+build__default_columns__container_name_then_struct_order(void **state)
+{
+	static const char *const want[] = {
+		"runtime.containerName",
+		"proc.comm",
+		"proc.pid",
+		"src",
+		"dst",
+		"addresses",
+		"latency_ns",
+		"qtype",
+		"qr",
+		"rcode",
+		"name",
+	};
+	struct fx *x = *state;
+
+	check_cols(x, want, sizeof(want) / sizeof(want[0]));
+	assert_string_equal(F(x, "runtime.containerName")->title,
+			    "RUNTIME.CONTAINERNAME");
+}
+
+/* On a Kubernetes node the runtime.* view steps aside, generically. */
+static void build__kubernetes_env__no_runtime_columns(void **state)
+{
+	static const char *const want[] = {
+		"proc.comm",  "proc.pid", "src", "dst",	  "addresses",
+		"latency_ns", "qtype",	  "qr",	 "rcode", "name",
+	};
+	static const char *const host[] = {
+		"runtime.containerName",
+		"proc.comm",
+		"proc.pid",
+		"src",
+		"dst",
+		"addresses",
+		"latency_ns",
+		"qtype",
+		"qr",
+		"rcode",
+		"name",
+	};
+	struct fx *x = *state;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	fieldset_set_env(x->fs, FIELDSET_KUBERNETES);
+	check_cols(x, want, sizeof(want) / sizeof(want[0]));
+	f = open_memstream(&buf, &len);
+	fieldset_describe(x->fs, f);
+	fclose(f);
+	assert_non_null(strstr(buf, "  runtime.containerName        Name of "
+				    "the container (hidden)\n"));
+	free(buf);
+	fieldset_set_env(x->fs, FIELDSET_HOST);
+	check_cols(x, host, sizeof(host) / sizeof(host[0]));
+}
+
+/* A field without a mount namespace id gets no runtime.* fields. */
+static void build__no_mntns_id__no_runtime_fields(void **state)
+{
+	struct fx *x = *state;
+	struct btf *btf = btf__new_empty();
+	struct fieldset *fs = NULL;
+	struct error *err = NULL;
+	int u64 = btf__add_int(btf, "unsigned long long", 8, 0);
+	int id = btf__add_struct(btf, "ev", 8);
+
+	(void)x;
+	btf__add_field(btf, "n", u64, 0, 0);
+	assert_int_equal(fieldset_new(btf, id, NULL, "ds", &fs, &err), 0);
+	assert_int_equal(fieldset_lookup(fs, "runtime.containerName"), -1);
+	assert_int_equal(fs->n_cols, 1);
+	assert_string_equal(fs->f[fs->cols[0]].name, "n");
+	fieldset_free(fs);
+	btf__free(btf);
 }
 
 static void select__plain_list__replaces_in_given_order(void **state)
@@ -268,15 +336,29 @@ static void select__plain_list__replaces_in_given_order(void **state)
 
 static void select__plus_minus__edit_default(void **state)
 {
+	/* an added runtime.* field goes by ig's order, before the rest */
 	static const char *const want[] = {
-		"proc.comm",  "proc.tid", "src",   "dst", "addresses",
-		"latency_ns", "id",	  "qtype", "qr",  "name",
+		"runtime.containerName",
+		"runtime.containerId",
+		"proc.comm",
+		"proc.tid",
+		"src",
+		"dst",
+		"addresses",
+		"latency_ns",
+		"id",
+		"qtype",
+		"qr",
+		"name",
 	};
 	struct fx *x = *state;
 	struct error *err = NULL;
 
-	assert_int_equal(
-		fieldset_select(x->fs, "+id,-rcode,-pid,+tid,+id", &err), 0);
+	assert_int_equal(fieldset_select(x->fs,
+					 "+id,-rcode,-pid,+tid,+id,"
+					 "+runtime.containerId",
+					 &err),
+			 0);
 	check_cols(x, want, sizeof(want) / sizeof(want[0]));
 }
 
@@ -758,7 +840,9 @@ int main(void)
 		T(build__kinds__from_types_and_conventions),
 		T(build__annotations__applied),
 		T(build__titles__last_component_then_shortest_unique),
-		T(build__default_columns__visible_in_struct_order),
+		T(build__default_columns__container_name_then_struct_order),
+		T(build__kubernetes_env__no_runtime_columns),
+		T(build__no_mntns_id__no_runtime_fields),
 		T(select__plain_list__replaces_in_given_order),
 		T(select__plus_minus__edit_default),
 		T(select__struct__stands_for_its_columns),

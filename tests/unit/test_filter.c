@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-/* runner/filter.c: the -F grammar, comparisons by type, and its errors. */
+/* runner/engine/filter.c: the -F grammar, comparisons by type, and its errors. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,8 +12,8 @@
 #include <cmocka.h>
 
 #include "metadata/metadata.h"
-#include "runner/fields.h"
-#include "runner/filter.h"
+#include "runner/engine/fields.h"
+#include "runner/engine/filter.h"
 #include "fixture_event.h"
 
 struct fx {
@@ -253,6 +253,29 @@ static void regex__quantifiers_in_brackets_and_escapes__allowed(void **state)
 	filter_free(f);
 }
 
+static void regex__longer_than_256_bytes__refused(void **state)
+{
+	struct fx *x = *state;
+	struct filter *f = NULL;
+	struct error *err = NULL;
+	char expr[6 + 257 + 1], want[1024];
+
+	/* 256 bytes compile; one more is refused before regcomp() sees it */
+	memcpy(expr, "name~", 5);
+	memset(expr + 5, 'a', 256);
+	expr[5 + 256] = '\0';
+	assert_int_equal(filter_add(&f, x->fs, expr, &err), 0);
+	filter_free(f);
+	f = NULL;
+	expr[5 + 256] = 'a';
+	expr[5 + 257] = '\0';
+	snprintf(want, sizeof(want),
+		 "filter \"%s\": field name: regular expression \"%s\": "
+		 "longer than 256 bytes",
+		 expr, expr + 5);
+	bad(x, expr, want);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -267,6 +290,7 @@ int main(void)
 		T(names__any_case_and_alias),
 		T(errors__usage_messages),
 		T(regex__quantifiers_in_brackets_and_escapes__allowed),
+		T(regex__longer_than_256_bytes__refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

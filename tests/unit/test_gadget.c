@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-/* runner/gadget.c: what the runner finds in a gadget's ELF from BTF alone. */
+/* runner/engine/gadget.c: what the runner finds in a gadget's ELF from BTF alone. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,7 +11,7 @@
 
 #include "common/cleanup.h"
 #include "common/fileutil.h"
-#include "runner/gadget.h"
+#include "runner/engine/gadget.h"
 
 static struct gadget *open_object(const char *dir, const char *name)
 {

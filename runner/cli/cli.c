@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The command table walk and the one option parser every command goes
+ * through (bpftool's cmd_select, with getopt_long), and what the commands
+ * share: store location, reference normalisation, errors and numbers.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cleanup.h"
+#include "oci/digest.h"
+#include "oci/ref.h"
+#include "oci/store.h"
+#include "runner/cli/cli.h"
+
+/* A command's own options, the shared groups, --help and the end mark. */
+#define CLI_MAX_OPTIONS 32
+
+int cli_error(struct error **err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	error_vset(err, 0, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int cli_usage_error(struct error **err, const char *path, const char *fmt, ...)
+{
+	cleanup_free char *msg = NULL;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return cli_error(err, EXIT_USAGE, "out of memory");
+	return cli_error(err, EXIT_USAGE, "%s: %s (see `runner %s --help`)",
+			 path, msg, path);
+}
+
+static void group_usage(const struct cli_command *g, FILE *f)
+{
+	const struct cli_command *const *c;
+	int w = 0;
+
+	for (c = g->subs; *c; c++)
+		if ((int)strlen((*c)->name) > w)
+			w = strlen((*c)->name);
+	fputs(g->usage, f);
+	for (c = g->subs; *c; c++)
+		fprintf(f, "  %-*s  %s\n", w, (*c)->name, (*c)->summary);
+	if (g->usage_tail)
+		fputs(g->usage_tail, f);
+}
+
+/* Parse a leaf's flags and positional arguments, then run it. */
+static int run_leaf(const struct cli_command *c, const char *path, int argc,
+		    char **argv, struct error **err)
+{
+	static const struct option registry_opts[] = { CLI_REGISTRY_OPTIONS };
+	struct option opts[CLI_MAX_OPTIONS];
+	struct cli_ctx ctx = { .path = path };
+	cleanup_free void *state = NULL;
+	const struct option *p;
+	char shorts[32];
+	size_t n = 0, i;
+	int o, rc;
+
+	if (c->run_argv)
+		return c->run_argv(argc, argv, err);
+	if (c->state_size && !(state = calloc(1, c->state_size)))
+		return cli_error(err, EXIT_FAIL, "out of memory");
+	for (p = c->options; p && p->name && n < CLI_MAX_OPTIONS - 6; p++)
+		opts[n++] = *p;
+	if (c->flags & CLI_REGISTRY) {
+		for (i = 0; i < 3; i++)
+			opts[n++] = registry_opts[i];
+		cli_registry_opts_init(&ctx.registry);
+	}
+	if (c->flags & CLI_STORE)
+		opts[n++] = (struct option){ "store", required_argument, NULL,
+					     CLI_OPT_STORE };
+	opts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+	opts[n] = (struct option){ 0 };
+	snprintf(shorts, sizeof(shorts), "%sh",
+		 c->short_opts ? c->short_opts : "");
+
+	optind = 0;
+	opterr = 1;
+	while ((o = getopt_long(argc, argv, shorts, opts, NULL)) != -1) {
+		if (o == 'h') {
+			fputs(c->usage, stdout);
+			return EXIT_OK;
+		}
+		if (o == '?' || o == ':')
+			return EXIT_USAGE; /* getopt said what was wrong */
+		if (o == CLI_OPT_STORE) {
+			ctx.store = optarg;
+			continue;
+		}
+		if (cli_registry_option(&ctx.registry, o, optarg))
+			continue;
+		rc = c->option ? c->option(state, o, optarg, err) : EXIT_USAGE;
+		if (rc)
+			return rc;
+	}
+	ctx.argc = argc - optind;
+	ctx.argv = argv + optind;
+	if (ctx.argc > c->max_args && c->max_args >= 0 && !c->want)
+		return cli_usage_error(err, path, "unexpected argument '%s'",
+				       ctx.argv[c->max_args]);
+	if (ctx.argc < c->min_args ||
+	    (c->max_args >= 0 && ctx.argc > c->max_args))
+		return cli_usage_error(err, path, "%s", c->want);
+	return c->run(&ctx, state, err);
+}
+
+int cli_dispatch(const struct cli_command *group, const char *path, int argc,
+		 char **argv, struct error **err)
+{
+	const struct cli_command *const *s;
+	char sub[64], prog[80];
+
+	if (argc < 2) {
+		group_usage(group, stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+	    !strcmp(argv[1], "help")) {
+		group_usage(group, stdout);
+		return EXIT_OK;
+	}
+	for (s = group->subs; *s; s++) {
+		const struct cli_command *c = *s;
+
+		if (strcmp(argv[1], c->name) &&
+		    !(c->alias && !strcmp(argv[1], c->alias)))
+			continue;
+		snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? " " : "",
+			 c->name);
+		if (c->subs)
+			return cli_dispatch(c, sub, argc - 1, argv + 1, err);
+		/* getopt names argv[0] in its messages: "runner: run: ..." */
+		snprintf(prog, sizeof(prog), "runner: %s", sub);
+		argv[1] = prog;
+		return run_leaf(c, sub, argc - 1, argv + 1, err);
+	}
+	if (!*path)
+		return cli_error(err, EXIT_USAGE,
+				 "unknown command '%s' (see `runner --help`)",
+				 argv[1]);
+	return cli_usage_error(err, path, "unknown subcommand '%s'", argv[1]);
+}
+
+const char *runner_store_dir(const char *flag_value)
+{
+	const char *env;
+
+	if (flag_value && *flag_value)
+		return flag_value;
+	env = getenv("RUNNER_STORE");
+	if (env && *env)
+		return env;
+	return OCI_STORE_DEFAULT_DIR;
+}
+
+const char *runner_default_prefix(void)
+{
+	const char *env = getenv("RUNNER_REGISTRY_PREFIX");
+
+	return env && *env ? env : NULL;
+}
+
+int cli_store_open(const struct cli_ctx *ctx, struct oci_store **out,
+		   struct error **err)
+{
+	return oci_store_open(runner_store_dir(ctx->store), out, err);
+}
+
+char *cli_normalize_ref(const char *s, struct error **err)
+{
+	char *out = NULL;
+
+	if (oci_digest_valid(s)) {
+		out = strdup(s);
+		if (!out)
+			error_set(err, ENOMEM, "alloc");
+		return out;
+	}
+	if (oci_ref_normalize(s, runner_default_prefix(), &out, err) < 0)
+		return NULL;
+	return out;
+}
+
+int runner_msg(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("runner: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return code;
+}
+
+int parse_ulong(const char *what, const char *s, unsigned long min,
+		unsigned long max, unsigned long *out, struct error **err)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (!*s || *end || errno || *s == '-' || v < min || v > max)
+		return error_set(err, 0, "invalid %s '%s': want %lu..%lu", what,
+				 s, min, max);
+	*out = v;
+	return 0;
+}

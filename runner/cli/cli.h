@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * What every runner command shares: the command table, one option parser,
+ * the store and registry flags, exit codes and errors.  A handler returns an
+ * exit code and, when it is not EXIT_OK, an error that main() prints once as
+ * "runner: <msg>" (no error: getopt has said what was wrong).
+ */
+#ifndef RUNNER_CLI_H
+#define RUNNER_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "common/error.h"
+#include "oci/registry.h"
+
+struct oci_store;
+
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,
+	EXIT_USAGE = 2,
+};
+
+/* Flag groups a command takes besides its own (cli_command.flags). */
+enum {
+	CLI_STORE = 1 << 0, /* --store DIR */
+	CLI_REGISTRY = 1
+		       << 1, /* --authfile, --insecure-registries, --cert-dir */
+};
+
+/* Option values of the shared flags; a command's own start at CLI_OPT_OWN. */
+enum {
+	CLI_OPT_STORE = 0x200,
+	CLI_OPT_AUTHFILE,
+	CLI_OPT_INSECURE,
+	CLI_OPT_CERT_DIR,
+	CLI_OPT_OWN = 0x300,
+};
+
+/* clang-format off */
+#define CLI_REGISTRY_OPTIONS						\
+	{ "authfile", required_argument, NULL, CLI_OPT_AUTHFILE },	\
+	{ "insecure-registries", required_argument, NULL, CLI_OPT_INSECURE }, \
+	{ "cert-dir", required_argument, NULL, CLI_OPT_CERT_DIR }
+#define CLI_REGISTRY_HELP						\
+	"      --authfile FILE    credentials (default: $REGISTRY_AUTH_FILE,\n" \
+	"                         containers auth.json, ~/.docker/config.json)\n" \
+	"      --insecure-registries HOST:PORT,...\n"			\
+	"                         allow plain HTTP / unverified TLS for these\n" \
+	"      --cert-dir DIR     CA certificates in DIR/HOST:PORT/ca.crt\n"
+/* clang-format on */
+
+/* What a command's operands are, for shell completion (a bit set). */
+enum {
+	CLI_OPERAND_IMAGE = 1 << 0, /* image references from the local store */
+	CLI_OPERAND_FILE = 1 << 1, /* file or folder names */
+	CLI_OPERAND_GADGET = 1 << 2, /* the image's gadget flags follow it */
+};
+
+/* What the shared parser hands a command's run(). */
+struct cli_ctx {
+	const char *path; /* "image list": for messages */
+	const char *store; /* --store DIR, or NULL */
+	struct oci_registry_opts registry; /* with CLI_REGISTRY */
+	int argc; /* positional arguments */
+	char **argv;
+};
+
+/*
+ * One command.  A group has subcommands and no run(); a leaf has run() and
+ * is parsed by cli_dispatch(): its own options (passed to option(), with
+ * state, a zeroed block of state_size bytes), the shared groups in flags,
+ * -h/--help (prints usage), and min_args..max_args positional arguments
+ * (max_args < 0: no limit; want says what is missing).  run_argv() instead
+ * takes the raw arguments, for a command whose flags depend on its input.
+ */
+struct cli_command {
+	const char *name;
+	const char *alias;
+	const char *summary; /* one line in the parent's list */
+	const char *usage; /* --help; a group's list follows it */
+	const char *usage_tail; /* a group's text after the list */
+	const struct cli_command *const *subs; /* NULL-terminated */
+	const char *short_opts;
+	const struct option *options; /* { 0 }-terminated, or NULL */
+	unsigned int flags;
+	int min_args, max_args;
+	const char *want;
+	size_t state_size;
+	int (*option)(void *state, int opt, const char *arg,
+		      struct error **err);
+	int (*run)(struct cli_ctx *ctx, void *state, struct error **err);
+	int (*run_argv)(int argc, char **argv, struct error **err);
+	unsigned int operands; /* CLI_OPERAND_*, for completion */
+};
+
+/*
+ * Run the command argv[1] of group (argv[0] names the group); returns the
+ * exit code, with *err set when there is something to say.
+ */
+int cli_dispatch(const struct cli_command *group, const char *path, int argc,
+		 char **argv, struct error **err);
+
+/* Set *err to "<path>: <fmt...> (see `runner <path> --help`)"; EXIT_USAGE. */
+int cli_usage_error(struct error **err, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Set *err to fmt...; return code. */
+int cli_error(struct error **err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* --store flag > $RUNNER_STORE > OCI_STORE_DEFAULT_DIR. */
+const char *runner_store_dir(const char *flag_value);
+/* $RUNNER_REGISTRY_PREFIX or NULL (the library default). */
+const char *runner_default_prefix(void);
+/* Open the store the command's --store names. */
+int cli_store_open(const struct cli_ctx *ctx, struct oci_store **out,
+		   struct error **err);
+/* A reference from the command line, normalised; a digest stays as is. */
+char *cli_normalize_ref(const char *s, struct error **err);
+
+/* Print "runner: <fmt...>" on stderr (a status line); return code. */
+int runner_msg(int code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Parse an unsigned number in [min, max] named what; -1 and *err if not. */
+int parse_ulong(const char *what, const char *s, unsigned long min,
+		unsigned long max, unsigned long *out, struct error **err);
+
+/*
+ * Registry options: the environment's defaults (oci_registry_opts_init) plus
+ * a progress line per blob on stderr when stderr is a terminal.
+ */
+void cli_registry_opts_init(struct oci_registry_opts *o);
+/* Apply a CLI_OPT_{AUTHFILE,INSECURE,CERT_DIR}; false for another opt. */
+bool cli_registry_option(struct oci_registry_opts *o, int opt, const char *arg);
+/* End the progress line, if one was drawn (call after a pull or push). */
+void cli_progress_end(void);
+
+#endif

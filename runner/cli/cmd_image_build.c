@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * `runner image build DIR -t REF`: compile DIR/program.bpf.c with clang for
+ * each architecture (CO-RE, one object each), strip debug info but keep BTF,
+ * and store the image (gadget.yaml as config) in the local store.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "common/cleanup.h"
+#include "common/fileutil.h"
+#include "metadata/metadata.h"
+#include "oci/ref.h"
+#include "oci/sign_store.h"
+#include "oci/store.h"
+#include "runner/cli/commands.h"
+
+#include "common/version.h"
+#define BUILDER_VERSION "runner-" RUNNER_VERSION
+
+extern char **environ;
+
+static const struct {
+	const char *oci; /* OCI platform architecture */
+	const char *target; /* bpf_tracing.h __TARGET_ARCH_* */
+} archs[] = {
+	{ "amd64", "x86" },
+	{ "arm64", "arm64" },
+};
+
+static int run_cmd(const char *const argv[], struct error **err)
+{
+	pid_t pid;
+	int status, rc;
+
+	/* posix_spawnp does not write to argv; its type predates const */
+	rc = posix_spawnp(&pid, argv[0], NULL, NULL, (char *const *)argv,
+			  environ);
+	if (rc)
+		return error_set(err, rc, "run %s", argv[0]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return error_set(err, errno, "wait for %s", argv[0]);
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		return error_set(err, 0, "%s failed (status %d)", argv[0],
+				 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	return 0;
+}
+
+static void btf_dump_printf(void *ctx, const char *fmt, va_list args)
+{
+	vfprintf(ctx, fmt, args);
+}
+
+/* Write vmlinux.h for the running kernel's BTF (libbpf's btf_dump). */
+static int write_vmlinux_h(const char *path, struct error **err)
+{
+	char tmp[PATH_MAX];
+	struct btf_dump *d = NULL;
+	struct btf *btf;
+	FILE *f;
+	__u32 id, n;
+	int rc = -1;
+
+	btf = btf__load_vmlinux_btf();
+	if (!btf)
+		return error_set(err, errno, "load kernel BTF");
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+		error_set(err, ENAMETOOLONG, "%s", path);
+		goto out_btf;
+	}
+	f = fopen(tmp, "w");
+	if (!f) {
+		error_set(err, errno, "create %s", tmp);
+		goto out_btf;
+	}
+	d = btf_dump__new(btf, btf_dump_printf, f, NULL);
+	if (!d) {
+		error_set(err, errno, "dump kernel BTF");
+		goto out_file;
+	}
+	fputs("#ifndef __VMLINUX_H__\n#define __VMLINUX_H__\n"
+	      "#pragma clang attribute push "
+	      "(__attribute__((preserve_access_index)), apply_to = record)\n",
+	      f);
+	n = btf__type_cnt(btf);
+	for (id = 1; id < n; id++) {
+		if (btf_dump__dump_type(d, id)) {
+			error_set(err, errno, "dump BTF type %u", id);
+			goto out_dump;
+		}
+	}
+	fputs("#pragma clang attribute pop\n#endif\n", f);
+	rc = 0;
+out_dump:
+	btf_dump__free(d);
+out_file:
+	if (fclose(f) && !rc)
+		rc = error_set(err, errno, "write %s", tmp);
+	if (!rc && rename(tmp, path) < 0)
+		rc = error_set(err, errno, "rename %s", tmp);
+	if (rc)
+		unlink(tmp);
+out_btf:
+	btf__free(btf);
+	return rc;
+}
+
+/* The folder of this executable, e.g. /work/main/build. */
+static void exe_dir(char *buf, size_t len)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, len - 1);
+
+	if (n < 0)
+		n = 0;
+	buf[n] = '\0';
+	dirname(buf);
+}
+
+/* Find gadget/include (gadget API headers) next to the runner binary. */
+static int find_api_include(char *out, size_t len, struct error **err)
+{
+	static const char *const rel[] = { "../gadget/include",
+					   "../share/runner/include",
+					   "include" };
+	const char *env = getenv("RUNNER_GADGET_INCLUDE");
+	char dir[PATH_MAX], probe[PATH_MAX + 64];
+	size_t i;
+
+	if (env && *env) {
+		snprintf(out, len, "%s", env);
+		return 0;
+	}
+	exe_dir(dir, sizeof(dir));
+	for (i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+		snprintf(probe, sizeof(probe), "%s/%s/gadget/macros.h", dir,
+			 rel[i]);
+		if (access(probe, R_OK) == 0 &&
+		    snprintf(out, len, "%s/%s", dir, rel[i]) < (int)len)
+			return 0;
+	}
+	return error_set(err, 0,
+			 "gadget API headers not found near %s "
+			 "(set RUNNER_GADGET_INCLUDE)",
+			 dir);
+}
+
+/*
+ * vmlinux.h: $RUNNER_VMLINUX_DIR, or <exe dir>/../share/runner/include
+ * where `make install` puts one, or <exe dir>/include, made if missing.
+ */
+static int find_vmlinux_dir(char *out, size_t len, struct error **err)
+{
+	const char *env = getenv("RUNNER_VMLINUX_DIR");
+	char dir[PATH_MAX], path[PATH_MAX + 16];
+
+	if (env && *env) {
+		snprintf(out, len, "%s", env);
+		return 0;
+	}
+	exe_dir(dir, sizeof(dir));
+	if (snprintf(path, sizeof(path), "%s/../share/runner/include/vmlinux.h",
+		     dir) < (int)sizeof(path) &&
+	    access(path, R_OK) == 0 &&
+	    snprintf(out, len, "%s/../share/runner/include", dir) < (int)len)
+		return 0;
+	if (snprintf(out, len, "%s/include", dir) >= (int)len ||
+	    snprintf(path, sizeof(path), "%s/vmlinux.h", out) >=
+		    (int)sizeof(path))
+		return error_set(err, ENAMETOOLONG, "%s", dir);
+	if (access(path, R_OK) == 0)
+		return 0;
+	if (mkdir_p(out, 0755, err))
+		return -1;
+	return write_vmlinux_h(path, err);
+}
+
+/* Compile one architecture's object into tmpdir; return its bytes. */
+static int compile_arch(const char *dir, const char *target,
+			const char *api_inc, const char *vmlinux_inc,
+			const char *tmpdir, char **obj, size_t *obj_len,
+			struct error **err)
+{
+	char src[PATH_MAX], out[PATH_MAX], def[64], inc1[PATH_MAX + 2],
+		inc2[PATH_MAX + 2], inc3[PATH_MAX + 2];
+
+	snprintf(src, sizeof(src), "%s/program.bpf.c", dir);
+	snprintf(out, sizeof(out), "%s/%s.bpf.o", tmpdir, target);
+	snprintf(def, sizeof(def), "-D__TARGET_ARCH_%s", target);
+	snprintf(inc1, sizeof(inc1), "-I%s", api_inc);
+	snprintf(inc2, sizeof(inc2), "-I%s", vmlinux_inc);
+	snprintf(inc3, sizeof(inc3), "-I%s", dir);
+	{
+		const char *const cc[] = { "clang", "-g",    "-O2", "-target",
+					   "bpf",   def,     inc1,  inc2,
+					   inc3,    "-Wall", "-c",  src,
+					   "-o",    out,     NULL };
+		const char *const strip[] = { "llvm-strip", "-g", out, NULL };
+
+		if (run_cmd(cc, err) || run_cmd(strip, err))
+			return error_prefix(err, "compile %s for %s", src,
+					    target);
+	}
+	if (read_file(out, obj, obj_len, err))
+		return -1;
+	unlink(out);
+	return 0;
+}
+
+/* The object must load as an ELF with BTF, or the runner cannot describe it. */
+static int check_object(const char *arch, const char *obj, size_t len,
+			struct error **err)
+{
+	struct bpf_object *o;
+	int rc = 0;
+
+	o = bpf_object__open_mem(obj, len, NULL);
+	if (!o)
+		return error_set(err, errno, "%s object does not open", arch);
+	if (!bpf_object__btf(o))
+		rc = error_set(err, 0, "%s object has no BTF", arch);
+	bpf_object__close(o);
+	return rc;
+}
+
+static void add_annotation(struct oci_annotation *ann, size_t *n,
+			   const char *key, const char *value)
+{
+	if (value)
+		ann[(*n)++] = (struct oci_annotation){ key, value };
+}
+
+struct build_state {
+	const char *tag; /* -t REF */
+};
+
+static int build_option(void *state, int opt, const char *arg,
+			struct error **err)
+{
+	struct build_state *s = state;
+
+	(void)opt; /* -t */
+	(void)err;
+	s->tag = arg;
+	return EXIT_OK;
+}
+
+static const struct option build_options[] = {
+	{ "tag", required_argument, NULL, 't' },
+	{ 0 },
+};
+
+static int build_run(struct cli_ctx *ctx, void *state, struct error **err)
+{
+	struct build_state *s = state;
+	const char *tag = s->tag, *dir = ctx->argv[0];
+	cleanup_free char *yaml = NULL, *refstr = NULL, *digest = NULL;
+	char *objs[2] = { NULL, NULL };
+	struct oci_gadget_arch layers[2];
+	struct oci_annotation ann[8];
+	char api_inc[PATH_MAX], vml_inc[PATH_MAX], path[PATH_MAX],
+		tmpdir[] = "/tmp/runner-build-XXXXXX", created[32];
+	struct gadget_metadata *md = NULL;
+	struct oci_store *store = NULL;
+	struct oci_ref *ref = NULL;
+	size_t yaml_len, n_ann = 0, i;
+	time_t now = time(NULL);
+	int rc = EXIT_FAIL;
+
+	if (!tag) {
+		char tmp[PATH_MAX];
+
+		snprintf(tmp, sizeof(tmp), "%s", dir);
+		tag = basename(tmp);
+		refstr = strdup(tag);
+		tag = refstr;
+	}
+	if (oci_ref_parse(tag, runner_default_prefix(), &ref, err))
+		return EXIT_USAGE;
+	free(refstr);
+	refstr = oci_ref_format(ref);
+
+	snprintf(path, sizeof(path), "%s/gadget.yaml", dir);
+	if (read_file(path, &yaml, &yaml_len, err) ||
+	    metadata_parse(yaml, yaml_len, path, &md, err))
+		goto out;
+	if (find_api_include(api_inc, sizeof(api_inc), err) ||
+	    find_vmlinux_dir(vml_inc, sizeof(vml_inc), err))
+		goto out;
+	if (!mkdtemp(tmpdir)) {
+		error_set(err, errno, "create %s", tmpdir);
+		goto out;
+	}
+	for (i = 0; i < 2; i++) {
+		size_t len;
+
+		if (compile_arch(dir, archs[i].target, api_inc, vml_inc, tmpdir,
+				 &objs[i], &len, err) ||
+		    check_object(archs[i].oci, objs[i], len, err))
+			goto out_tmp;
+		layers[i] =
+			(struct oci_gadget_arch){ archs[i].oci, objs[i], len };
+	}
+
+	strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+#define ANN(k, v) add_annotation(ann, &n_ann, k, v)
+	ANN("org.opencontainers.image.title", metadata_get(md, "name"));
+	ANN("org.opencontainers.image.description",
+	    metadata_get(md, "description"));
+	ANN("org.opencontainers.image.url", metadata_get(md, "homepageURL"));
+	ANN("org.opencontainers.image.documentation",
+	    metadata_get(md, "documentationURL"));
+	ANN("org.opencontainers.image.source", metadata_get(md, "sourceURL"));
+	ANN("org.opencontainers.image.created", created);
+	ANN("io.inspektor-gadget.builder.version", BUILDER_VERSION);
+#undef ANN
+
+	if (cli_store_open(ctx, &store, err) ||
+	    oci_store_add_gadget(store, refstr, yaml, yaml_len, layers, 2, ann,
+				 n_ann, &digest, err) ||
+	    oci_store_mark_built(store, digest, err))
+		goto out_tmp;
+	fprintf(stderr, "Successfully built %s@%s\n", refstr, digest);
+	rc = EXIT_OK;
+out_tmp:
+	rmdir(tmpdir);
+out:
+	if (rc)
+		error_prefix(err, "image build %s", dir);
+	for (i = 0; i < 2; i++)
+		free(objs[i]);
+	oci_store_free(store);
+	oci_ref_free(ref);
+	metadata_free(md);
+	return rc;
+}
+
+const struct cli_command cmd_image_build = {
+	.name = "build",
+	.summary = "build a gadget image from a folder",
+	.usage = "Usage: runner image build DIR [-t REF] [--store DIR]\n"
+		 "\n"
+		 "Compile DIR/program.bpf.c for amd64 and arm64 (CO-RE) and\n"
+		 "store an image with DIR/gadget.yaml as its metadata.\n"
+		 "\n"
+		 "  -t, --tag REF      image reference (default: DIR's name)\n"
+		 "      --store DIR    local image store\n"
+		 "  -h, --help         this help\n"
+		 "\n"
+		 "EXAMPLES\n"
+		 "  runner image build gadget/trace_dns -t trace_dns:latest\n"
+		 "  runner image build . -t localhost:5000/gadgets/mine:v1\n",
+	.short_opts = "t:",
+	.options = build_options,
+	.flags = CLI_STORE,
+	.min_args = 1,
+	.max_args = 1,
+	.want = "want one DIR",
+	.operands = CLI_OPERAND_FILE,
+	.state_size = sizeof(struct build_state),
+	.option = build_option,
+	.run = build_run,
+};

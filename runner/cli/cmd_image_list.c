@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: Apache-2.0
+/* `runner image list`: the images in the local store. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "common/cleanup.h"
+#include "common/json.h"
+#include "oci/digest.h"
+#include "oci/sign.h"
+#include "oci/sign_store.h"
+#include "oci/store.h"
+#include "runner/cli/commands.h"
+
+enum {
+	OPT_NO_TRUNC = CLI_OPT_OWN,
+};
+
+struct list_state {
+	bool json, no_trunc;
+};
+
+static void split_ref(const char *ref, char **repo, char **tag)
+{
+	const char *at = strchr(ref, '@');
+	const char *slash, *colon;
+	size_t n = at ? (size_t)(at - ref) : strlen(ref);
+
+	slash = memrchr(ref, '/', n);
+	colon = memrchr(slash ? slash : ref, ':',
+			n - (slash ? slash - ref : 0));
+	if (colon) {
+		*repo = strndup(ref, colon - ref);
+		*tag = strndup(colon + 1, n - (colon + 1 - ref));
+	} else {
+		*repo = strndup(ref, n);
+		*tag = strdup("<none>");
+	}
+}
+
+/* "3 minutes ago" for an RFC 3339 UTC time, or the string itself. */
+static void humanize(const char *created, char *buf, size_t len)
+{
+	struct tm tm = { 0 };
+	const char *end;
+	long long d;
+	time_t t;
+
+	if (!created) {
+		snprintf(buf, len, "unknown");
+		return;
+	}
+	end = strptime(created, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!end) {
+		snprintf(buf, len, "%s", created);
+		return;
+	}
+	t = timegm(&tm);
+	d = (long long)(time(NULL) - t);
+	if (d < 0)
+		snprintf(buf, len, "%s", created);
+	else if (d < 60)
+		snprintf(buf, len, "%lld seconds ago", d);
+	else if (d < 3600)
+		snprintf(buf, len, "%lld minutes ago", d / 60);
+	else if (d < 86400 * 2)
+		snprintf(buf, len, "%lld hours ago", d / 3600);
+	else
+		snprintf(buf, len, "%lld days ago", d / 86400);
+}
+
+/* Whether the store lists a legacy signature of entry i's digest. */
+static bool has_sig(const struct oci_store_entry *e, size_t n, size_t i)
+{
+	char tag[OCI_SIG_TAG_SIZE];
+	size_t j;
+
+	if (!oci_digest_valid(e[i].digest))
+		return false;
+	oci_sig_tag(e[i].digest, tag);
+	for (j = 0; j < n; j++) {
+		const char *c = e[j].ref ? strrchr(e[j].ref, ':') : NULL;
+
+		if (c && !strcmp(c + 1, tag))
+			return true;
+	}
+	return false;
+}
+
+static void list_json(struct oci_store *store, const struct oci_store_entry *e,
+		      size_t n)
+{
+	cleanup_json json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		cleanup_free char *repo = NULL;
+		cleanup_free char *tag = NULL;
+
+		if (!e[i].ref)
+			continue;
+		split_ref(e[i].ref, &repo, &tag);
+		json_array_append_new(
+			arr,
+			json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:I, s:b, "
+				  "s:b}",
+				  "reference", e[i].ref, "repository",
+				  repo ? repo : "", "tag", tag ? tag : "",
+				  "digest", e[i].digest, "created",
+				  e[i].created, "mediaType", e[i].media_type,
+				  "size", (json_int_t)e[i].size, "builtHere",
+				  oci_store_is_built(store, e[i].digest),
+				  "signed", has_sig(e, n, i)));
+	}
+	json_dumpf(arr, stdout, JSON_INDENT(2));
+	fputc('\n', stdout);
+}
+
+static void list_columns(const struct oci_store_entry *e, size_t n, bool trunc)
+{
+	size_t i;
+
+	printf("%-50s %-16s %-13s %s\n", "REPOSITORY", "TAG", "DIGEST",
+	       "CREATED");
+	for (i = 0; i < n; i++) {
+		cleanup_free char *repo = NULL;
+		cleanup_free char *tag = NULL;
+		char when[64];
+		const char *hex = oci_digest_valid(e[i].digest) ?
+					  oci_digest_hex(e[i].digest) :
+					  e[i].digest;
+
+		if (!e[i].ref)
+			continue;
+		split_ref(e[i].ref, &repo, &tag);
+		humanize(e[i].created, when, sizeof(when));
+		printf("%-50s %-16s %-13.*s %s\n", repo ? repo : "",
+		       tag ? tag : "", trunc ? 12 : 64, hex, when);
+	}
+}
+
+static int list_option(void *state, int opt, const char *arg,
+		       struct error **err)
+{
+	struct list_state *s = state;
+
+	if (opt == OPT_NO_TRUNC) {
+		s->no_trunc = true;
+		return EXIT_OK;
+	}
+	/* -o */
+	if (!strcmp(arg, "json"))
+		s->json = true;
+	else if (strcmp(arg, "columns"))
+		return cli_usage_error(err, "image list",
+				       "invalid output '%s': want "
+				       "columns or json",
+				       arg);
+	return EXIT_OK;
+}
+
+static int list_run(struct cli_ctx *ctx, void *state, struct error **err)
+{
+	struct list_state *s = state;
+	cleanup_store struct oci_store *store = NULL;
+	struct oci_store_entry *e = NULL;
+	size_t n = 0;
+
+	if (cli_store_open(ctx, &store, err) < 0 ||
+	    oci_store_list(store, &e, &n, err) < 0)
+		return EXIT_FAIL;
+	if (s->json)
+		list_json(store, e, n);
+	else
+		list_columns(e, n, !s->no_trunc);
+	oci_store_entries_free(e, n);
+	return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
+}
+
+static const struct option list_options[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "no-trunc", no_argument, NULL, OPT_NO_TRUNC },
+	{ 0 },
+};
+
+const struct cli_command cmd_image_list = {
+	.name = "list",
+	.alias = "ls",
+	.summary = "list images in the local store",
+	.usage =
+		"Usage: runner image list [flags]\n"
+		"\n"
+		"List the images in the local store.\n"
+		"\n"
+		"FLAGS\n"
+		"  -o, --output FMT   columns (default) or json\n"
+		"      --no-trunc     show full digests\n"
+		"      --store DIR    image store (default $RUNNER_STORE or " OCI_STORE_DEFAULT_DIR
+		")\n"
+		"\n"
+		"EXAMPLES\n"
+		"  runner image list\n"
+		"  runner image list -o json | jq -r '.[].tag'\n",
+	.short_opts = "o:",
+	.options = list_options,
+	.flags = CLI_STORE,
+	.state_size = sizeof(struct list_state),
+	.option = list_option,
+	.run = list_run,
+};

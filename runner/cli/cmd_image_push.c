@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: Apache-2.0
+/* `runner image push IMAGE [DESTINATION]`: to a registry. */
+#include <stdio.h>
+
+#include "common/cleanup.h"
+#include "oci/digest.h"
+#include "oci/store.h"
+#include "oci/transfer.h"
+#include "runner/cli/commands.h"
+
+static int push_run(struct cli_ctx *ctx, void *state, struct error **err)
+{
+	cleanup_store struct oci_store *store = NULL;
+	cleanup_free char *ref = NULL;
+	cleanup_free char *dest = NULL;
+	cleanup_free char *digest = NULL;
+	struct oci_push_result pushed = { 0 };
+	int rc;
+
+	(void)state;
+	ref = cli_normalize_ref(ctx->argv[0], err);
+	if (!ref)
+		return EXIT_FAIL;
+	if (ctx->argc == 2) {
+		dest = cli_normalize_ref(ctx->argv[1], err);
+		if (!dest)
+			return EXIT_FAIL;
+	} else if (oci_digest_valid(ref)) {
+		return cli_usage_error(err, ctx->path, "%s",
+				       "pushing a digest needs a DESTINATION");
+	}
+	if (cli_store_open(ctx, &store, err) < 0)
+		return EXIT_FAIL;
+	rc = oci_push_ex(store, ref, dest, &ctx->registry, &pushed, &digest,
+			 err);
+	cli_progress_end();
+	if (rc < 0)
+		return EXIT_FAIL;
+	if (pushed.no_referrers_api)
+		runner_msg(0, "note: the registry has no OCI referrers API: "
+			      "pushed the signature tag, not the sigstore "
+			      "bundle");
+	printf("Successfully pushed %s@%s\n", dest ? dest : ref, digest);
+	return EXIT_OK;
+}
+
+const struct cli_command cmd_image_push = {
+	.name = "push",
+	.summary = "upload an image to a registry",
+	.usage = "Usage: runner image push IMAGE [DESTINATION] [flags]\n"
+		 "\n"
+		 "Upload an image from the local store to its registry (or to\n"
+		 "DESTINATION): missing blobs, each manifest, then the index\n"
+		 "under the tag; then its signatures (`runner image sign`).\n"
+		 "\n"
+		 "FLAGS\n" CLI_REGISTRY_HELP
+		 "      --store DIR        image store\n"
+		 "\n"
+		 "EXAMPLES\n"
+		 "  runner image push localhost:5000/gadgets/trace_dns:v1\n"
+		 "  runner image push trace_dns ghcr.io/me/trace_dns:v1 "
+		 "--authfile auth.json\n",
+	.flags = CLI_STORE | CLI_REGISTRY,
+	.min_args = 1,
+	.max_args = 2,
+	.want = "want IMAGE [DESTINATION]",
+	.operands = CLI_OPERAND_IMAGE,
+	.run = push_run,
+};

@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * `runner image sign IMAGE --key KEY` and `runner image verify IMAGE`:
+ * cosign's key-based signatures of stored images (oci/sign_store.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "common/cleanup.h"
+#include "common/fileutil.h"
+#include "oci/digest.h"
+#include "oci/ref.h"
+#include "oci/sign.h"
+#include "oci/sign_store.h"
+#include "oci/store.h"
+#include "runner/cli/commands.h"
+#include "runner/cli/trust.h"
+
+enum {
+	OPT_KEY = CLI_OPT_OWN,
+	OPT_PUBLIC_KEYS,
+};
+
+/* ---- sign ---- */
+
+struct sign_state {
+	const char *key;
+};
+
+static int sign_option(void *state, int opt, const char *arg,
+		       struct error **err)
+{
+	struct sign_state *s = state;
+
+	(void)opt;
+	(void)err;
+	s->key = arg;
+	return EXIT_OK;
+}
+
+static int sign_run(struct cli_ctx *ctx, void *state, struct error **err)
+{
+	struct sign_state *s = state;
+	cleanup_store struct oci_store *store = NULL;
+	cleanup_key struct oci_key *key = NULL;
+	cleanup_free char *ref = NULL;
+	cleanup_free char *pem = NULL;
+	cleanup_free char *digest = NULL;
+	cleanup_free char *sig_ref = NULL;
+	size_t len;
+
+	if (!s->key)
+		return cli_usage_error(err, ctx->path, "%s", "want --key KEY");
+	ref = cli_normalize_ref(ctx->argv[0], err);
+	if (!ref)
+		return EXIT_FAIL;
+	if (oci_digest_valid(ref))
+		return cli_usage_error(err, ctx->path,
+				       "'%s' names no repository",
+				       ctx->argv[0]);
+	if (read_file(s->key, &pem, &len, err) < 0 ||
+	    oci_key_load_private(pem, len, getenv("COSIGN_PASSWORD"), &key,
+				 err) < 0) {
+		error_prefix(err, "image sign: key %s", s->key);
+		return EXIT_FAIL;
+	}
+	if (cli_store_open(ctx, &store, err) < 0 ||
+	    oci_store_sign(store, ref, key, &digest, &sig_ref, err) < 0)
+		return EXIT_FAIL;
+	printf("%s\n", sig_ref);
+	fprintf(stderr, "Signed %s@%s\n", ref, digest);
+	return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
+}
+
+static const struct option sign_options[] = {
+	{ "key", required_argument, NULL, OPT_KEY },
+	{ 0 },
+};
+
+const struct cli_command cmd_image_sign = {
+	.name = "sign",
+	.summary = "sign an image with a private key",
+	.usage =
+		"Usage: runner image sign IMAGE --key KEY [flags]\n"
+		"\n"
+		"Sign a stored image with an ECDSA P-256 private key, in\n"
+		"cosign's formats: the signature tag sha256-<digest>.sig\n"
+		"(simple-signing payload) and a sigstore bundle (DSSE) kept\n"
+		"as an OCI referrer.  `runner image push` uploads both.\n"
+		"Prints the signature's reference.\n"
+		"\n"
+		"KEY is a PEM file: PKCS#8 (PRIVATE KEY), SEC1 (EC PRIVATE\n"
+		"KEY), or encrypted PKCS#8 (ENCRYPTED PRIVATE KEY, passphrase\n"
+		"in $COSIGN_PASSWORD).  cosign's own encrypted format is not\n"
+		"read: convert the key to PKCS#8 first.\n"
+		"\n"
+		"FLAGS\n"
+		"      --key FILE     the private key\n"
+		"      --store DIR    image store\n"
+		"\n"
+		"EXAMPLES\n"
+		"  openssl ecparam -name prime256v1 -genkey -noout | "
+		"openssl pkcs8 -topk8 -nocrypt -out my.key\n"
+		"  openssl ec -in my.key -pubout -out my.pub\n"
+		"  runner image sign localhost:5000/gadgets/trace_dns:v1 "
+		"--key my.key\n",
+	.options = sign_options,
+	.flags = CLI_STORE,
+	.min_args = 1,
+	.max_args = 1,
+	.want = "want one IMAGE",
+	.operands = CLI_OPERAND_IMAGE,
+	.state_size = sizeof(struct sign_state),
+	.option = sign_option,
+	.run = sign_run,
+};
+
+/* ---- verify ---- */
+
+struct verify_state {
+	const char *public_keys[16];
+	size_t n;
+};
+
+static int verify_option(void *state, int opt, const char *arg,
+			 struct error **err)
+{
+	struct verify_state *s = state;
+
+	(void)opt;
+	if (s->n == sizeof(s->public_keys) / sizeof(s->public_keys[0]))
+		return cli_error(err, EXIT_USAGE, "too many --public-keys");
+	s->public_keys[s->n++] = arg;
+	return EXIT_OK;
+}
+
+static int verify_image(struct cli_ctx *ctx, struct oci_keyset *keys,
+			struct error **err)
+{
+	cleanup_store struct oci_store *store = NULL;
+	cleanup_free char *ref = NULL;
+	cleanup_free char *name = NULL;
+	cleanup_ref struct oci_ref *r = NULL;
+	struct oci_descriptor *d = NULL;
+	struct oci_verified v;
+	struct error *e = NULL;
+	int rc = EXIT_FAIL;
+
+	if (!keys->n && trust_keys_from_dir(keys, err) < 0)
+		return EXIT_FAIL;
+	ref = cli_normalize_ref(ctx->argv[0], err);
+	if (!ref || cli_store_open(ctx, &store, err) < 0 ||
+	    oci_store_resolve(store, ref, &d, err) < 0)
+		return EXIT_FAIL;
+	if (!keys->n) {
+		error_set(err, 0,
+			  "%s (%s): no public key (--public-keys, or %s)", ref,
+			  d->digest, trust_keys_dir());
+		goto out;
+	}
+	if (oci_verify_image(store, NULL, d->digest, NULL, keys, &v, err) < 0) {
+		error_prefix(err, "%s (%s): not verified", ref, d->digest);
+		goto out;
+	}
+	printf("Verified %s@%s: cosign signature (payload %s) by %s\n", ref,
+	       d->digest, v.payload_digest, oci_key_origin(keys->v[v.key]));
+	if (!oci_digest_valid(ref) && oci_ref_parse(ref, NULL, &r, NULL) == 0)
+		name = oci_ref_name(r);
+	if (name) {
+		if (oci_verify_bundles(store, name, d->digest, keys, &v, &e) ==
+		    0) {
+			printf("Verified %s@%s: sigstore bundle by %s\n", ref,
+			       d->digest, oci_key_origin(keys->v[v.key]));
+		} else if (e && e->errnum != ENOENT) {
+			error_prefix(&e, "%s (%s): sigstore bundle", ref,
+				     d->digest);
+			if (err) {
+				error_free(*err);
+				*err = e;
+				e = NULL;
+			}
+			goto out;
+		}
+	}
+	rc = fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
+out:
+	error_free(e);
+	oci_descriptor_free(d);
+	return rc;
+}
+
+static int verify_run(struct cli_ctx *ctx, void *state, struct error **err)
+{
+	struct verify_state *s = state;
+	struct oci_keyset keys = { 0 };
+	size_t i;
+	int rc = EXIT_USAGE;
+
+	for (i = 0; i < s->n; i++)
+		if (trust_keys_from_flag(&keys, s->public_keys[i], err) < 0)
+			goto out;
+	rc = verify_image(ctx, &keys, err);
+out:
+	oci_keyset_clear(&keys);
+	return rc;
+}
+
+static const struct option verify_options[] = {
+	{ "public-keys", required_argument, NULL, OPT_PUBLIC_KEYS },
+	{ 0 },
+};
+
+const struct cli_command cmd_image_verify = {
+	.name = "verify",
+	.summary = "verify an image's signature with public keys",
+	.usage =
+		"Usage: runner image verify IMAGE [--public-keys KEYS] "
+		"[flags]\n"
+		"\n"
+		"Verify a stored image's cosign signature (tag\n"
+		"sha256-<digest>.sig) against public keys, offline; also its\n"
+		"sigstore bundles when the store holds some.\n"
+		"\n"
+		"FLAGS\n"
+		"      --public-keys KEYS  PEM contents or files, comma-"
+		"separated\n"
+		"                          (default: the keys folder " RUNNER_KEYS_DIR
+		",\n"
+		"                          $RUNNER_KEYS_DIR)\n"
+		"      --store DIR         image store\n"
+		"\n"
+		"EXAMPLES\n"
+		"  runner image verify localhost:5000/gadgets/trace_dns:v1 "
+		"--public-keys my.pub\n",
+	.options = verify_options,
+	.flags = CLI_STORE,
+	.min_args = 1,
+	.max_args = 1,
+	.want = "want one IMAGE",
+	.operands = CLI_OPERAND_IMAGE,
+	.state_size = sizeof(struct verify_state),
+	.option = verify_option,
+	.run = verify_run,
+};

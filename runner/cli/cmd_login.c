@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * `runner login` checks the credentials against the registry (through a
+ * private temporary auth file) before writing them to the docker-format
+ * file; `runner logout` removes them.  Secrets are wiped after use and never
+ * printed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "oci/auth.h"
+#include "oci/registry.h"
+#include "runner/cli/commands.h"
+
+#define MAX_SECRET 4096
+
+enum {
+	OPT_PASSWORD_STDIN = CLI_OPT_OWN,
+};
+
+static void free_secret(char *s)
+{
+	if (s) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
+}
+
+/* A line from f without its newline (malloc'd), or NULL at EOF. */
+static char *read_line(FILE *f)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n = getline(&line, &cap, f);
+
+	if (n < 0) {
+		free(line);
+		return NULL;
+	}
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	return line;
+}
+
+/* Prompt on the terminal; echo off for secrets. */
+static char *prompt(const char *what, bool secret)
+{
+	struct termios old, quiet;
+	bool restore = false;
+	char *line;
+
+	fputs(what, stderr);
+	fflush(stderr);
+	if (secret && tcgetattr(STDIN_FILENO, &old) == 0) {
+		quiet = old;
+		quiet.c_lflag &= ~ECHO;
+		restore = tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
+	}
+	line = read_line(stdin);
+	if (restore) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fputc('\n', stderr);
+	}
+	return line;
+}
+
+/* "https://host:port/" -> "host:port" */
+static char *registry_host(const char *arg)
+{
+	const char *p = arg;
+	size_t n;
+
+	if (!strncmp(p, "https://", 8))
+		p += 8;
+	else if (!strncmp(p, "http://", 7))
+		p += 7;
+	n = strcspn(p, "/");
+	if (n == 0)
+		return NULL;
+	return strndup(p, n);
+}
+
+struct login_state {
+	const char *user; /* -u */
+	bool from_stdin; /* --password-stdin */
+};
+
+static int login_option(void *state, int opt, const char *arg,
+			struct error **err)
+{
+	struct login_state *s = state;
+
+	(void)err;
+	if (opt == 'u')
+		s->user = arg;
+	else
+		s->from_stdin = true;
+	return EXIT_OK;
+}
+
+/* The user name and the password, from the flags, stdin or the terminal. */
+static int login_credentials(const struct login_state *s, char **user,
+			     char **password, struct error **err)
+{
+	if (!s->from_stdin && !isatty(STDIN_FILENO))
+		return cli_error(err, EXIT_USAGE,
+				 "login: stdin is not a terminal: use "
+				 "--password-stdin");
+	if (!s->user && s->from_stdin)
+		return cli_error(err, EXIT_USAGE,
+				 "login: --password-stdin needs --username");
+	if (s->user) {
+		*user = strdup(s->user);
+		if (!*user)
+			return cli_error(err, EXIT_FAIL, "out of memory");
+	} else {
+		*user = prompt("Username: ", false);
+		if (!*user || !**user)
+			return cli_error(err, EXIT_USAGE,
+					 "login: no user name");
+	}
+	*password = s->from_stdin ? read_line(stdin) :
+				    prompt("Password: ", true);
+	if (!*password || !**password)
+		return cli_error(err, EXIT_USAGE, "login: empty password");
+	if (strlen(*password) > MAX_SECRET)
+		return cli_error(err, EXIT_USAGE, "login: password too long");
+	return EXIT_OK;
+}
+
+static int login_run(struct cli_ctx *ctx, void *state, struct error **err)
+{
+	cleanup_registry struct oci_registry *reg = NULL;
+	cleanup_free char *host = NULL;
+	cleanup_free char *user = NULL;
+	char tmp[] = "/tmp/runner-login-XXXXXX";
+	struct oci_registry_opts ro = ctx->registry;
+	char *password = NULL;
+	int fd, rc;
+
+	host = registry_host(ctx->argv[0]);
+	if (!host)
+		return cli_error(err, EXIT_USAGE,
+				 "login: invalid registry '%s'", ctx->argv[0]);
+	rc = login_credentials(state, &user, &password, err);
+	if (rc)
+		goto out;
+
+	/* Check the credentials through a private, temporary auth file. */
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		rc = cli_error(err, EXIT_FAIL, "login: create %s: %s", tmp,
+			       strerror(errno));
+		goto out;
+	}
+	close(fd);
+	unlink(tmp);
+	rc = EXIT_FAIL;
+	if (oci_auth_set(tmp, host, user, password, err) < 0)
+		goto out;
+	ro.authfile = tmp;
+	if (oci_registry_new(host, &ro, &reg, err) < 0 ||
+	    oci_registry_ping(reg, err) < 0)
+		goto out;
+	if (oci_auth_set(ctx->registry.authfile, host, user, password, err) < 0)
+		goto out;
+	puts("Login Succeeded!");
+	rc = EXIT_OK;
+out:
+	unlink(tmp);
+	free_secret(password);
+	return rc;
+}
+
+static const struct option login_options[] = {
+	{ "username", required_argument, NULL, 'u' },
+	{ "password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN },
+	{ 0 },
+};
+
+const struct cli_command cmd_login = {
+	.name = "login",
+	.summary = "store credentials for a registry",
+	.usage =
+		"Usage: runner login REGISTRY [-u USER] [--password-stdin] "
+		"[flags]\n"
+		"\n"
+		"Check credentials against REGISTRY and store them (mode 0600)\n"
+		"in the auth file: --authfile, $REGISTRY_AUTH_FILE,\n"
+		"$XDG_RUNTIME_DIR/containers/auth.json, or "
+		"~/.docker/config.json.\n"
+		"Without --password-stdin, asks on the terminal.\n"
+		"\n"
+		"FLAGS\n"
+		"  -u, --username USER    user name\n"
+		"      --password-stdin   read the password from stdin\n" CLI_REGISTRY_HELP
+		"\n"
+		"EXAMPLES\n"
+		"  runner login ghcr.io -u me\n"
+		"  echo \"$TOKEN\" | runner login ghcr.io -u me "
+		"--password-stdin\n"
+		"  runner login localhost:5000 -u test --password-stdin "
+		"--authfile ./auth.json < pw\n",
+	.short_opts = "u:",
+	.options = login_options,
+	.flags = CLI_REGISTRY,
+	.min_args = 1,
+	.max_args = 1,
+	.want = "want one REGISTRY",
+	.state_size = sizeof(struct login_state),
+	.option = login_option,
+	.run = login_run,
+};
+
+static int logout_run(struct cli_ctx *ctx, void *state, struct error **err)
+{
+	cleanup_free char *host = NULL;
+
+	(void)state;
+	host = registry_host(ctx->argv[0]);
+	if (!host)
+		return cli_error(err, EXIT_USAGE,
+				 "logout: invalid registry '%s'", ctx->argv[0]);
+	/* ctx->registry holds --authfile only: see logout_options */
+	if (oci_auth_delete(ctx->registry.authfile, host, err) < 0)
+		return EXIT_FAIL;
+	printf("Removed login credentials for %s\n", host);
+	return EXIT_OK;
+}
+
+static const struct option logout_options[] = {
+	{ "authfile", required_argument, NULL, CLI_OPT_AUTHFILE },
+	{ 0 },
+};
+
+const struct cli_command cmd_logout = {
+	.name = "logout",
+	.summary = "remove credentials for a registry",
+	.usage = "Usage: runner logout REGISTRY [--authfile FILE]\n"
+		 "\n"
+		 "Remove the stored credentials for REGISTRY.\n"
+		 "\n"
+		 "EXAMPLES\n"
+		 "  runner logout ghcr.io\n"
+		 "  runner logout localhost:5000 --authfile ./auth.json\n",
+	.options = logout_options,
+	.min_args = 1,
+	.max_args = 1,
+	.want = "want one REGISTRY",
+	.run = logout_run,
+};

@@ -1,0 +1,503 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * `runner run IMAGE`: find the image, describe its program from BTF and
+ * gadget.yaml, turn its params into flags, load and attach it, and stream
+ * its events until Ctrl-C, --timeout or --max-events (the engine's session
+ * does the work; this file reads the flags and prints).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "metadata/metadata.h"
+#include "oci/ref.h"
+#include "oci/store.h"
+#include "oci/transfer.h"
+#include "runner/cli/commands.h"
+#include "runner/cli/complete.h"
+#include "runner/cli/trust.h"
+#include "runner/engine/session.h"
+
+#define MAX_GADGET_FLAGS 64
+#define MAX_FILTERS 32
+
+enum {
+	OPT_FIELDS = CLI_OPT_OWN,
+	OPT_TIMEOUT,
+	OPT_MAX_EVENTS,
+	OPT_PULL,
+	OPT_PARAM, /* OPT_PARAM + i: gadget param i */
+};
+
+static const struct option base_opts[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "filter", required_argument, NULL, 'F' },
+	{ "containername", required_argument, NULL, 'c' },
+	{ "fields", required_argument, NULL, OPT_FIELDS },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "max-events", required_argument, NULL, OPT_MAX_EVENTS },
+	{ "store", required_argument, NULL, CLI_OPT_STORE },
+	{ "pull", required_argument, NULL, OPT_PULL },
+	{ "help", no_argument, NULL, 'h' },
+	CLI_REGISTRY_OPTIONS,
+	RUN_TRUST_OPTIONS,
+	{ 0 },
+};
+#define N_BASE_OPTS (sizeof(base_opts) / sizeof(base_opts[0]) - 1)
+
+/* What the flags ask for. */
+struct run_flags {
+	const char *image;
+	/* where the image comes from (the first pass) */
+	const char *store;
+	enum oci_pull_policy policy;
+	struct oci_registry_opts ro;
+	/* the rest, once the image said which params exist */
+	enum output_mode mode;
+	const char *fields;
+	const char *filters[MAX_FILTERS];
+	size_t n_filters;
+	char cname_rule[300]; /* -c NAME as a filter */
+	unsigned long timeout, max_events;
+	const char *param_vals[MAX_GADGET_FLAGS];
+	bool help;
+};
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static void usage(FILE *f)
+{
+	fputs("Usage: runner run IMAGE [flags] [gadget flags]\n"
+	      "\n"
+	      "Run a gadget from the local store and print its events.\n"
+	      "`runner run IMAGE --help` also lists the gadget's own flags\n"
+	      "and fields.\n"
+	      "\n"
+	      "  -o, --output MODE    columns (default), json, jsonpretty, yaml\n"
+	      "      --fields LIST    columns to show: a,b replaces; +a,-b edits\n"
+	      "  -F, --filter EXPR    field OP value; OP: == != < <= > >= ~ !~\n"
+	      "                       (a comma ANDs rules; repeat to AND more)\n"
+	      "  -c, --containername NAME\n"
+	      "                       only events of this container (podman,\n"
+	      "                       docker, containerd, cri-o)\n"
+	      "      --timeout SECS   stop after SECS seconds\n"
+	      "      --max-events N   stop after N events\n"
+	      "      --store DIR      local image store ($RUNNER_STORE)\n"
+	      "      --pull POLICY    missing (default), always, never\n" CLI_REGISTRY_HELP
+		      RUN_TRUST_HELP "  -h, --help           this help\n"
+	      "\n"
+	      "EXAMPLES\n"
+	      "  runner run trace_dns\n"
+	      "  runner run trace_dns -o json --timeout 10\n"
+	      "  runner run trace_dns --fields src,dst,name,latency_ns\n"
+	      "  runner run trace_dns -F qtype==AAAA -F 'name~example\\.com\\.$'\n",
+	      f);
+}
+
+static bool takes_arg(const char *arg)
+{
+	size_t i;
+
+	if (!strcmp(arg, "-o") || !strcmp(arg, "-F") || !strcmp(arg, "-c"))
+		return true;
+	if (strncmp(arg, "--", 2) || strchr(arg, '='))
+		return false;
+	for (i = 0; i < N_BASE_OPTS; i++)
+		if (!strcmp(arg + 2, base_opts[i].name))
+			return base_opts[i].has_arg == required_argument;
+	return false;
+}
+
+/* The image is the first argument that is neither an option nor its value. */
+static const char *find_image(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			return i + 1 < argc ? argv[i + 1] : NULL;
+		if (argv[i][0] != '-')
+			return argv[i];
+		if (takes_arg(argv[i]))
+			i++;
+	}
+	return NULL;
+}
+
+static void write_ready_file(void)
+{
+	const char *path = getenv("RUNNER_READY_FILE");
+	int fd;
+
+	if (!path || !*path)
+		return;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd >= 0)
+		close(fd);
+}
+
+static char *image_name(const struct oci_ref *ref)
+{
+	const char *slash = strrchr(ref->repository, '/');
+
+	return strdup(slash ? slash + 1 : ref->repository);
+}
+
+/*
+ * A first pass for where the image comes from (--store, --pull and the
+ * registry flags): the image then decides which other flags exist.
+ */
+static int source_flags(int argc, char **argv, struct run_flags *f,
+			struct error **err)
+{
+	const struct option *o;
+	const char *val;
+	int i;
+
+	cli_registry_opts_init(&f->ro);
+	for (i = 1; i < argc; i++) {
+		for (o = base_opts; o < base_opts + N_BASE_OPTS; o++) {
+			size_t len = strlen(o->name);
+
+			if (o->has_arg != required_argument ||
+			    strncmp(argv[i], "--", 2) ||
+			    strncmp(argv[i] + 2, o->name, len))
+				continue;
+			if (argv[i][2 + len] == '=')
+				val = argv[i] + 3 + len;
+			else if (!argv[i][2 + len] && i + 1 < argc)
+				val = argv[i + 1];
+			else
+				continue;
+			if (o->val == CLI_OPT_STORE)
+				f->store = val;
+			else if (o->val == OPT_PULL &&
+				 oci_pull_policy_parse(val, &f->policy, err))
+				return EXIT_USAGE;
+			else
+				cli_registry_option(&f->ro, o->val, val);
+		}
+	}
+	return EXIT_OK;
+}
+
+/* One flag of the second pass (c is what getopt_long returned). */
+static int run_flag(struct run_flags *f, size_t n_params, int c,
+		    const char *arg, struct error **err)
+{
+	switch (c) {
+	case 'o':
+		if (output_mode_parse(arg, &f->mode))
+			return cli_error(err, EXIT_USAGE,
+					 "invalid output mode '%s': want "
+					 "columns, json, jsonpretty, yaml",
+					 arg);
+		return EXIT_OK;
+	case OPT_FIELDS:
+		f->fields = arg;
+		return EXIT_OK;
+	case 'c':
+		if (strchr(arg, ',') || strchr(arg, '\\'))
+			return cli_error(err, EXIT_USAGE,
+					 "invalid container name '%s'", arg);
+		snprintf(f->cname_rule, sizeof(f->cname_rule),
+			 "runtime.containerName==%s", arg);
+		arg = f->cname_rule;
+		/* fall through */
+	case 'F':
+		if (f->n_filters == MAX_FILTERS)
+			return cli_error(err, EXIT_USAGE,
+					 "more than %d filters", MAX_FILTERS);
+		f->filters[f->n_filters++] = arg;
+		return EXIT_OK;
+	case OPT_TIMEOUT:
+		return parse_ulong("--timeout", arg, 1, 31536000, &f->timeout,
+				   err) ?
+			       EXIT_USAGE :
+			       EXIT_OK;
+	case OPT_MAX_EVENTS:
+		return parse_ulong("--max-events", arg, 1, ~0UL, &f->max_events,
+				   err) ?
+			       EXIT_USAGE :
+			       EXIT_OK;
+	case 'h':
+		f->help = true;
+		return EXIT_OK;
+	case CLI_OPT_STORE: /* applied in the first pass */
+	case OPT_PULL:
+	case CLI_OPT_AUTHFILE:
+	case CLI_OPT_INSECURE:
+	case CLI_OPT_CERT_DIR:
+	case RUN_OPT_VERIFY_IMAGE: /* read by run_trust_scan() */
+	case RUN_OPT_PUBLIC_KEYS:
+	case RUN_OPT_ALLOWED_GADGETS:
+		return EXIT_OK;
+	default:
+		if (c >= OPT_PARAM && c < OPT_PARAM + (int)n_params) {
+			f->param_vals[c - OPT_PARAM] = arg;
+			return EXIT_OK;
+		}
+		return EXIT_USAGE; /* getopt said what was wrong */
+	}
+}
+
+/* Every flag, the gadget's params among them. */
+static int parse_flags(int argc, char **argv, const struct session *s,
+		       struct run_flags *f, struct error **err)
+{
+	struct option opts[N_BASE_OPTS + MAX_GADGET_FLAGS + 1];
+	size_t i, n_params = session_param_count(s);
+	int c, rc;
+
+	if (n_params > MAX_GADGET_FLAGS)
+		return cli_error(err, EXIT_FAIL,
+				 "run %s: too many params (%zu)", f->image,
+				 n_params);
+	memcpy(opts, base_opts, sizeof(base_opts));
+	for (i = 0; i < n_params; i++) {
+		const char *key, *desc, *def;
+
+		session_param_info(s, i, &key, &desc, &def);
+		opts[N_BASE_OPTS + i] = (struct option){ key, required_argument,
+							 NULL,
+							 OPT_PARAM + (int)i };
+	}
+	opts[N_BASE_OPTS + n_params] = (struct option){ 0 };
+
+	optind = 1;
+	opterr = 1;
+	while ((c = getopt_long(argc, argv, "o:F:c:h", opts, NULL)) != -1) {
+		rc = run_flag(f, n_params, c, optarg, err);
+		if (rc)
+			return rc;
+	}
+	if (optind < argc && strcmp(argv[optind], f->image))
+		return cli_error(err, EXIT_USAGE, "unexpected argument '%s'",
+				 argv[optind]);
+	if (optind + 1 < argc)
+		return cli_error(err, EXIT_USAGE, "unexpected argument '%s'",
+				 argv[optind + 1]);
+	return EXIT_OK;
+}
+
+/* Params, fields and filters into the session: usage errors. */
+static int apply_flags(struct session *s, const struct run_flags *f,
+		       struct error **err)
+{
+	size_t i;
+
+	for (i = 0; i < session_param_count(s); i++)
+		if (f->param_vals[i] &&
+		    session_param_set(s, i, f->param_vals[i], err))
+			return EXIT_USAGE;
+	if (f->fields && session_select_fields(s, f->fields, err))
+		return EXIT_USAGE;
+	for (i = 0; i < f->n_filters; i++)
+		if (session_add_filter(s, f->filters[i], err))
+			return EXIT_USAGE;
+	return EXIT_OK;
+}
+
+static void print_gadget_help(const struct session *s)
+{
+	size_t i;
+
+	usage(stdout);
+	printf("\nGADGET FLAGS\n");
+	for (i = 0; i < session_param_count(s); i++) {
+		const char *key, *desc, *def;
+
+		session_param_info(s, i, &key, &desc, &def);
+		printf("      --%-20s %s", key, desc ? desc : "");
+		if (def)
+			printf(" (default %s)", def);
+		putchar('\n');
+	}
+	session_describe(s, stdout);
+}
+
+/*
+ * The image, from the store or its registry, as the flags say.  Nothing
+ * of it is read before it is trusted (a pull it fails leaves the store as
+ * it was); then it is read by the digest that was checked.
+ */
+static int open_image(const struct run_flags *f, const char *refstr,
+		      struct run_trust *trust, struct oci_store **store,
+		      struct oci_gadget **img, struct gadget_metadata **md,
+		      struct error **err)
+{
+	struct oci_pull_check check = { run_trust_check, trust };
+	cleanup_free char *digest = NULL;
+
+	if (oci_store_open(runner_store_dir(f->store), store, err))
+		return -1;
+	trust->store = *store;
+	trust->image = f->image;
+	trust->ref = refstr;
+	if (oci_ensure_gadget_checked(*store, refstr, f->policy, &f->ro, &check,
+				      &digest, err) ||
+	    oci_store_get_gadget(*store, digest, NULL, img, err))
+		return -1;
+	return metadata_parse((*img)->config, (*img)->config_len, "gadget.yaml",
+			      md, err);
+}
+
+/* Load, attach and stream until a limit or a signal. */
+static int trace(struct session *s, const struct run_flags *f,
+		 struct error **err)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct session_limits lim = {
+		.timeout_s = f->timeout,
+		.max_events = f->max_events,
+		.stop = &stop_signal,
+	};
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (session_start(s, f->mode, STDOUT_FILENO, err))
+		return -1;
+	write_ready_file();
+	return session_run(s, &lim, err);
+}
+
+static int run_main(int argc, char **argv, struct error **err)
+{
+	struct run_flags f = { .mode = OUTPUT_COLUMNS,
+			       .policy = OCI_PULL_MISSING };
+	cleanup_free char *refstr = NULL, *name = NULL;
+	cleanup_ref struct oci_ref *ref = NULL;
+	struct gadget_metadata *md = NULL;
+	struct oci_gadget *img = NULL;
+	struct oci_store *store = NULL;
+	struct session *s = NULL;
+	struct run_trust trust = { 0 };
+	unsigned long long count = 0, lost = 0;
+	int i, rc = EXIT_FAIL;
+
+	f.image = find_image(argc, argv);
+	for (i = 1; i < argc && !f.image; i++)
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return EXIT_OK;
+		}
+	if (!f.image)
+		return cli_usage_error(err, "run", "want an IMAGE");
+	if (oci_ref_parse(f.image, runner_default_prefix(), &ref, err))
+		return EXIT_USAGE;
+	refstr = oci_ref_format(ref);
+	name = image_name(ref);
+	rc = source_flags(argc, argv, &f, err);
+	if (!rc)
+		rc = run_trust_scan(&trust, argc, argv, err);
+	if (rc)
+		return rc;
+
+	rc = EXIT_FAIL;
+	if (open_image(&f, refstr, &trust, &store, &img, &md, err) ||
+	    session_open(img->program, img->program_len, md, name, &s, err))
+		goto fail;
+	rc = parse_flags(argc, argv, s, &f, err);
+	if (!rc)
+		rc = apply_flags(s, &f, err);
+	if (rc)
+		goto out;
+	if (f.help) {
+		print_gadget_help(s);
+		goto out;
+	}
+	if (trace(s, &f, err))
+		goto fail;
+	session_stats(s, &count, &lost);
+	rc = EXIT_OK;
+	goto out;
+fail:
+	error_prefix(err, "run %s", f.image);
+	rc = EXIT_FAIL;
+out:
+	session_free(s);
+	if (rc == EXIT_OK && !f.help)
+		fprintf(stderr, "%s: %llu events, %llu lost\n", name, count,
+			lost);
+	metadata_free(md);
+	oci_gadget_free(img);
+	run_trust_clear(&trust);
+	oci_store_free(store);
+	return rc;
+}
+
+/*
+ * For completion: the gadget flags of the image a `runner run` command
+ * line names, read as `runner run IMAGE --help` reads them (the same
+ * trust check first), from the store only.
+ */
+int run_gadget_flags(int argc, char **argv,
+		     void (*fn)(void *ctx, const char *flag), void *ctx,
+		     struct error **err)
+{
+	struct run_flags f = { .mode = OUTPUT_COLUMNS };
+	cleanup_free char *refstr = NULL, *name = NULL;
+	cleanup_ref struct oci_ref *ref = NULL;
+	struct gadget_metadata *md = NULL;
+	struct oci_gadget *img = NULL;
+	struct oci_store *store = NULL;
+	struct session *s = NULL;
+	struct run_trust trust = { 0 };
+	int rc = -1;
+
+	f.image = find_image(argc, argv);
+	if (!f.image ||
+	    oci_ref_parse(f.image, runner_default_prefix(), &ref, err) ||
+	    source_flags(argc, argv, &f, err) ||
+	    run_trust_scan(&trust, argc, argv, err))
+		goto out;
+	f.policy = OCI_PULL_NEVER;
+	refstr = oci_ref_format(ref);
+	name = image_name(ref);
+	if (!refstr || !name) {
+		error_set(err, ENOMEM, "gadget flags");
+		goto out;
+	}
+	if (open_image(&f, refstr, &trust, &store, &img, &md, err) ||
+	    session_open(img->program, img->program_len, md, name, &s, err))
+		goto out;
+	for (size_t i = 0; i < session_param_count(s); i++) {
+		const char *key, *desc, *def;
+
+		session_param_info(s, i, &key, &desc, &def);
+		fn(ctx, key);
+	}
+	rc = 0;
+out:
+	session_free(s);
+	metadata_free(md);
+	oci_gadget_free(img);
+	run_trust_clear(&trust);
+	oci_store_free(store);
+	return rc;
+}
+
+const struct cli_command cmd_run = {
+	.name = "run",
+	.summary = "run a gadget and print its events",
+	/* its flags depend on the image: it parses them itself; the table
+	 * tells its own flags and operand to completion */
+	.run_argv = run_main,
+	.options = base_opts,
+	.min_args = 1,
+	.max_args = 1,
+	.operands = CLI_OPERAND_IMAGE | CLI_OPERAND_GADGET,
+};

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR Apache-2.0 */
+/*
+ * The runner's container tracker: the first exec seen in a mount namespace
+ * is told to user space with the exec'ing process's cgroup (its names up
+ * to CONTAINERS_CGROUP_DEPTH levels), so that a container is known before
+ * its first event even when it ends within milliseconds.  The kernel hands
+ * a freed namespace inode number to the next namespace at once: a number
+ * told before is told again when its namespace instance differs (or, on a
+ * kernel without instance ids, its cgroup).
+ *
+ * Any other exec costs one hash lookup.  Records are submitted without a
+ * wake-up: the runner takes them from memory before each event.
+ */
+#include <vmlinux.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+
+#include "runner/engine/bpf/containers.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64); /* mount namespace inode number */
+	__type(value, struct containers_seen);
+} seen SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} notes SEC(".maps");
+
+/* kernfs_node.parent became __parent in Linux 6.15. */
+struct kernfs_node___new {
+	struct kernfs_node *__parent;
+} __attribute__((preserve_access_index));
+
+struct kernfs_node___old {
+	struct kernfs_node *parent;
+} __attribute__((preserve_access_index));
+
+/* The namespace id: ns_common.ns_id in recent kernels (6.18), the
+ * per-namespace sequence number mnt_namespace.seq before. */
+struct ns_common___id {
+	__u64 ns_id;
+} __attribute__((preserve_access_index));
+
+struct mnt_namespace___id {
+	struct ns_common___id ns;
+} __attribute__((preserve_access_index));
+
+struct mnt_namespace___seq {
+	__u64 seq;
+} __attribute__((preserve_access_index));
+
+/*
+ * tp_btf hands over a BTF pointer: plain loads (checked by the verifier,
+ * relocated by CO-RE) instead of bpf_probe_read_kernel() calls.
+ */
+static struct kernfs_node *kn_parent(struct kernfs_node *kn)
+{
+	struct kernfs_node___new *n = (void *)kn;
+	struct kernfs_node___old *o = (void *)kn;
+
+	if (bpf_core_field_exists(n->__parent))
+		return n->__parent;
+	if (bpf_core_field_exists(o->parent))
+		return o->parent;
+	return NULL;
+}
+
+static __u64 mntns_instance(struct mnt_namespace *ns)
+{
+	struct mnt_namespace___id *i = (void *)ns;
+	struct mnt_namespace___seq *s = (void *)ns;
+
+	if (bpf_core_field_exists(i->ns.ns_id))
+		return i->ns.ns_id;
+	if (bpf_core_field_exists(s->seq))
+		return s->seq;
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(sched_process_exec, struct task_struct *p)
+{
+	struct containers_seen now, *told;
+	struct containers_note *n;
+	struct mnt_namespace *ns;
+	struct kernfs_node *kn;
+	__u64 mntns;
+	__u32 i;
+
+	if (!p->nsproxy)
+		return 0; /* exiting */
+	ns = p->nsproxy->mnt_ns;
+	if (!ns)
+		return 0;
+	mntns = ns->ns.inum;
+	now.mntns_instance = mntns_instance(ns);
+	told = bpf_map_lookup_elem(&seen, &mntns);
+	if (told && now.mntns_instance &&
+	    told->mntns_instance == now.mntns_instance)
+		return 0; /* the common case: told already */
+	now.cgroup_id = bpf_get_current_cgroup_id();
+	if (told && !now.mntns_instance && told->cgroup_id == now.cgroup_id)
+		return 0; /* told already, as far as a kernel without ids tells */
+
+	n = bpf_ringbuf_reserve(&notes, sizeof(*n), 0);
+	if (!n)
+		return 0; /* not marked as told: the next exec tries again */
+	bpf_map_update_elem(&seen, &mntns, &now, BPF_ANY);
+	n->mntns = mntns;
+	n->mntns_instance = now.mntns_instance;
+	n->cgroup_id = now.cgroup_id;
+	n->pid = p->tgid;
+	kn = p->cgroups->dfl_cgrp->kn;
+	for (i = 0; i < CONTAINERS_CGROUP_DEPTH && kn; i++) {
+		if (bpf_probe_read_kernel_str(n->names[i], CONTAINERS_NAME_LEN,
+					      kn->name) < 0)
+			n->names[i][0] = '\0';
+		kn = kn_parent(kn);
+	}
+	n->depth = i;
+	bpf_ringbuf_submit(n, BPF_RB_NO_WAKEUP);
+	return 0;
+}

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "runner/engine/cgroup2.h"
+
+/*
+ * The mount point of a cgroup2 mount of the hierarchy's root, from
+ * /proc/self/mountinfo ("ID PARENT MAJ:MIN ROOT POINT OPTS... - TYPE ..."),
+ * into point; false if there is none.  Mount points with escaped
+ * characters (\040 for a space) are passed over.
+ */
+static bool find_mount(char *point, size_t size)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[4096], root[PATH_MAX], mnt[PATH_MAX];
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		const char *sep = strstr(line, " - ");
+
+		if (!sep || strncmp(sep + 3, "cgroup2 ", 8))
+			continue;
+		if (sscanf(line, "%*s %*s %*s %4095s %4095s", root, mnt) != 2)
+			continue;
+		if (strcmp(root, "/") || strchr(mnt, '\\') ||
+		    strlen(mnt) >= size)
+			continue;
+		strcpy(point, mnt);
+		found = true;
+	}
+	fclose(f);
+	return found;
+}
+
+int cgroup2_root_open(bool *mounted, struct error **err)
+{
+	char point[PATH_MAX];
+	int fd;
+
+	*mounted = false;
+	if (!find_mount(point, sizeof(point))) {
+		if (mkdir("/run/runner", 0755) && errno != EEXIST)
+			return error_set(err, errno, "mkdir /run/runner");
+		if (mkdir(CGROUP2_MOUNT, 0755) && errno != EEXIST)
+			return error_set(err, errno, "mkdir " CGROUP2_MOUNT);
+		if (mount("cgroup2", CGROUP2_MOUNT, "cgroup2", 0, NULL))
+			return error_set(err, errno,
+					 "no cgroup2 mounted, and mounting it "
+					 "on " CGROUP2_MOUNT " failed");
+		*mounted = true;
+		strcpy(point, CGROUP2_MOUNT);
+	}
+	fd = open(point, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return error_set(err, errno, "open cgroup2 root %s", point);
+	return fd;
+}

@@ -1,0 +1,471 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#include "common/cleanup.h"
+#include "common/fileutil.h"
+#include "runner/engine/bpf/containers.h"
+#include "runner/engine/containers.h"
+#include "runner/engine/containers_tracker.h"
+#include "runner/engine/log.h"
+
+#define NBUCKETS 1024
+/* "/" + name, per cgroup level of a note */
+#define NOTE_PATH_MAX (CONTAINERS_CGROUP_DEPTH * (CONTAINERS_NAME_LEN + 1) + 1)
+
+struct entry {
+	__u64 mntns;
+	__u64 instance; /* the kernel's id of the namespace; 0: unknown */
+	unsigned int pid; /* a process /proc showed in it (0: none) */
+	unsigned int gen; /* last scan (or note) that saw it */
+	bool told; /* the exec hook told about it */
+	struct container_info info;
+	struct entry *next;
+};
+
+struct containers {
+	char root[256];
+	struct entry *buckets[NBUCKETS];
+	unsigned int gen;
+	struct containers_tracker *tracker; /* NULL: /proc only */
+};
+
+static const struct {
+	const char *marker; /* text right before the id in a cgroup path */
+	const char *runtime;
+} runtimes[] = {
+	{ "libpod-", "podman" },  { "docker-", "docker" },
+	{ "/docker/", "docker" }, { "cri-containerd-", "containerd" },
+	{ "crio-", "cri-o" },	  { "/libpod_parent/libpod-", "podman" },
+};
+
+static void on_note(void *ctx, const struct containers_note *n)
+{
+	containers_handle_note(ctx, n);
+}
+
+struct containers *containers_new(const char *root)
+{
+	cleanup_error struct error *err = NULL;
+	struct containers *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	snprintf(c->root, sizeof(c->root), "%s",
+		 root && strcmp(root, "/") ? root : "");
+	/* A fake tree has no kernel of its own. */
+	if (!c->root[0] &&
+	    containers_tracker_new(on_note, c, &c->tracker, &err))
+		engine_log(ENGINE_LOG_INFO, "containers from /proc only: %s",
+			   error_msg(err));
+	return c;
+}
+
+bool containers_tracking(const struct containers *c)
+{
+	return c->tracker != NULL;
+}
+
+void containers_poll(struct containers *c)
+{
+	if (c->tracker)
+		containers_tracker_consume(c->tracker);
+}
+
+void containers_free(struct containers *c)
+{
+	size_t i;
+
+	if (!c)
+		return;
+	containers_tracker_free(c->tracker);
+	for (i = 0; i < NBUCKETS; i++) {
+		struct entry *e = c->buckets[i], *next;
+
+		for (; e; e = next) {
+			next = e->next;
+			free(e);
+		}
+	}
+	free(c);
+}
+
+static struct entry **slot(const struct containers *c, __u64 mntns)
+{
+	return (struct entry **)&c
+		->buckets[(mntns * 0x9E3779B97F4A7C15ULL) >> 54];
+}
+
+static struct entry *find(const struct containers *c, __u64 mntns)
+{
+	struct entry *e;
+
+	for (e = *slot(c, mntns); e; e = e->next)
+		if (e->mntns == mntns)
+			return e;
+	return NULL;
+}
+
+/* A blank entry for mntns, seen by the current scan. */
+static struct entry *insert(struct containers *c, __u64 mntns)
+{
+	struct entry *e = calloc(1, sizeof(*e)), **head = slot(c, mntns);
+
+	if (!e)
+		return NULL;
+	e->mntns = mntns;
+	e->gen = c->gen;
+	e->next = *head;
+	*head = e;
+	return e;
+}
+
+static bool is_hex64(const char *s)
+{
+	int i;
+
+	for (i = 0; i < 64; i++)
+		if (!isxdigit((unsigned char)s[i]) ||
+		    isupper((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+int containers_parse_cgroup(const char *text, char runtime[16], char id[65])
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(runtimes) / sizeof(runtimes[0]); i++) {
+		const char *p = text;
+		size_t mlen = strlen(runtimes[i].marker);
+
+		while ((p = strstr(p, runtimes[i].marker))) {
+			p += mlen;
+			if (strlen(p) >= 64 && is_hex64(p)) {
+				snprintf(runtime, 16, "%s",
+					 runtimes[i].runtime);
+				memcpy(id, p, 64);
+				id[64] = '\0';
+				return 0;
+			}
+		}
+	}
+	return -1;
+}
+
+/* podman: overlay-containers/containers.json lists id, names, image. */
+static void podman_names(const struct containers *c, struct container_info *ci)
+{
+	char path[1024];
+	json_error_t jerr;
+	json_t *arr, *o;
+	size_t i;
+
+	snprintf(path, sizeof(path),
+		 "%s/var/lib/containers/storage/overlay-containers/"
+		 "containers.json",
+		 c->root);
+	arr = json_load_file(path, 0, &jerr);
+	if (!json_is_array(arr))
+		goto out;
+	json_array_foreach (arr, i, o) {
+		const char *id = json_string_value(json_object_get(o, "id"));
+		json_t *names = json_object_get(o, "names");
+		const char *meta;
+		json_t *m;
+
+		if (!id || strcmp(id, ci->id))
+			continue;
+		if (json_is_array(names) && json_array_size(names))
+			snprintf(ci->name, sizeof(ci->name), "%s",
+				 json_string_value(json_array_get(names, 0)));
+		/* "metadata" is a JSON document in a string */
+		meta = json_string_value(json_object_get(o, "metadata"));
+		m = meta ? json_loads(meta, 0, &jerr) : NULL;
+		if (json_string_value(json_object_get(m, "image-name")))
+			snprintf(ci->image, sizeof(ci->image), "%s",
+				 json_string_value(
+					 json_object_get(m, "image-name")));
+		json_decref(m);
+		break;
+	}
+out:
+	json_decref(arr);
+}
+
+/*
+ * docker: containers/<id>/config.v2.json has Name ("/x") and Config.Image,
+ * under dockerd's --data-root: /var/lib/docker unless RUNNER_DOCKER_ROOT
+ * names another.
+ */
+static void docker_names(const struct containers *c, struct container_info *ci)
+{
+	const char *root = getenv("RUNNER_DOCKER_ROOT");
+	char path[1024];
+	json_error_t jerr;
+	const char *name, *image;
+	json_t *o;
+
+	if (!root || !*root)
+		root = "/var/lib/docker";
+	snprintf(path, sizeof(path), "%s%s/containers/%s/config.v2.json",
+		 c->root, root, ci->id);
+	o = json_load_file(path, 0, &jerr);
+	name = json_string_value(json_object_get(o, "Name"));
+	image = json_string_value(
+		json_object_get(json_object_get(o, "Config"), "Image"));
+	if (name)
+		snprintf(ci->name, sizeof(ci->name), "%s",
+			 name[0] == '/' ? name + 1 : name);
+	if (image)
+		snprintf(ci->image, sizeof(ci->image), "%s", image);
+	json_decref(o);
+}
+
+/* Name and image from the runtime's state; the short id if it has none. */
+static void name_container(const struct containers *c,
+			   struct container_info *ci)
+{
+	if (!strcmp(ci->runtime, "podman"))
+		podman_names(c, ci);
+	else if (!strcmp(ci->runtime, "docker"))
+		docker_names(c, ci);
+	if (!ci->name[0])
+		snprintf(ci->name, sizeof(ci->name), "%.12s", ci->id);
+}
+
+/* Runtime and id from /proc/<pid>/cgroup; 0 if it names a container. */
+static int proc_container(const struct containers *c, const char *pid,
+			  struct container_info *ci)
+{
+	cleanup_free char *cg = NULL;
+	char path[1024];
+
+	snprintf(path, sizeof(path), "%s/proc/%s/cgroup", c->root, pid);
+	if (read_file(path, &cg, NULL, NULL))
+		return -1;
+	return containers_parse_cgroup(cg, ci->runtime, ci->id);
+}
+
+/* A new entry for mntns from what process pid (if any) tells. */
+static int add(struct containers *c, __u64 mntns, const char *pid)
+{
+	struct entry *e = insert(c, mntns);
+
+	if (!e)
+		return -1;
+	if (pid)
+		e->pid = (unsigned int)atoi(pid);
+	if (pid && !proc_container(c, pid, &e->info))
+		name_container(c, &e->info);
+	return 0;
+}
+
+/* Find the first process in mntns; add what it tells (or a blank entry). */
+static const struct entry *resolve(struct containers *c, __u64 mntns)
+{
+	char path[1024];
+	struct dirent *d;
+	DIR *dp;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/proc", c->root);
+	dp = opendir(path);
+	while (dp && (d = readdir(dp))) {
+		struct stat st;
+
+		if (d->d_name[0] < '0' || d->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "%s/proc/%s/ns/mnt", c->root,
+			 d->d_name);
+		if (stat(path, &st) == 0 && st.st_ino == mntns)
+			break;
+	}
+	rc = add(c, mntns, d ? d->d_name : NULL);
+	if (dp)
+		closedir(dp);
+	return rc ? NULL : find(c, mntns);
+}
+
+const struct container_info *containers_lookup(struct containers *c,
+					       __u64 mntns)
+{
+	const struct entry *e = find(c, mntns);
+
+	/* With the exec hook, a namespace it did not tell is not a
+	 * container's, or one from before the runner: the scan tells. */
+	if (!e && mntns && !c->tracker)
+		e = resolve(c, mntns);
+	return e && e->info.id[0] ? &e->info : NULL;
+}
+
+/* "/a/b/leaf" from a note's cgroup names (leaf first); "" for the root. */
+static void note_path(const struct containers_note *n, char *buf, size_t size)
+{
+	__u32 i = n->depth < CONTAINERS_CGROUP_DEPTH ? n->depth :
+						       CONTAINERS_CGROUP_DEPTH;
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (; i > 0 && len < size; i--) {
+		const char *name = n->names[i - 1];
+		int nlen = (int)strnlen(name, CONTAINERS_NAME_LEN);
+
+		if (!nlen || (nlen == 1 && name[0] == '/'))
+			continue;
+		len += snprintf(buf + len, size - len, "/%.*s", nlen, name);
+	}
+}
+
+/* Runtime and id of the container a note is about; 0 if it is one. */
+static int note_container(const struct containers *c,
+			  const struct containers_note *n,
+			  struct container_info *ci)
+{
+	char path[NOTE_PATH_MAX], pid[16];
+	struct stat st;
+
+	note_path(n, path, sizeof(path));
+	if (!containers_parse_cgroup(path, ci->runtime, ci->id))
+		return 0;
+	/*
+	 * Not in cgroup v2 (v1 alone, or a runtime that leaves v2 to its
+	 * parent on a hybrid host): the v1 cgroups may tell, while the
+	 * process is still the one in that namespace.
+	 */
+	snprintf(pid, sizeof(pid), "%u", n->pid);
+	snprintf(path, sizeof(path), "%s/proc/%s/ns/mnt", c->root, pid);
+	if (stat(path, &st) || st.st_ino != n->mntns)
+		return -1;
+	return proc_container(c, pid, ci);
+}
+
+/*
+ * Whether the process that /proc told e's namespace by is still in it:
+ * then a note about e's number is about e's namespace (the numbers of the
+ * namespaces alive are distinct).
+ */
+static bool scanned_alive(const struct containers *c, const struct entry *e)
+{
+	char path[1024];
+	struct stat st;
+
+	if (!e->pid)
+		return false;
+	snprintf(path, sizeof(path), "%s/proc/%u/ns/mnt", c->root, e->pid);
+	return stat(path, &st) == 0 && st.st_ino == e->mntns;
+}
+
+/*
+ * A note tells the first exec the hook saw in a namespace.  What a
+ * namespace is was decided once, by its first note or, for one from
+ * before the runner, by /proc: a container runtime that execs in its own
+ * namespace from a container's cgroup (runc does) does not make it the
+ * container's.  A note about another instance behind a known number is
+ * about a new namespace: the previous one's container goes.
+ */
+int containers_handle_note(struct containers *c,
+			   const struct containers_note *n)
+{
+	struct entry *e = find(c, n->mntns);
+	struct container_info ci = { 0 };
+
+	if (e && (e->instance ? e->instance == n->mntns_instance :
+				scanned_alive(c, e))) {
+		e->instance = n->mntns_instance;
+		e->gen = c->gen;
+		e->told = true;
+		return 0;
+	}
+	if (!note_container(c, n, &ci))
+		name_container(c, &ci);
+	else
+		memset(&ci, 0, sizeof(ci));
+	if (!e && !(e = insert(c, n->mntns)))
+		return -1;
+	e->instance = n->mntns_instance;
+	e->pid = 0;
+	e->gen = c->gen;
+	e->told = true;
+	e->info = ci;
+	return 0;
+}
+
+/*
+ * Entries of namespaces that this scan did not see; one scan of grace for
+ * those the exec hook told (a one-shot container may have events queued).
+ */
+static void drop_stale(struct containers *c)
+{
+	size_t i;
+
+	for (i = 0; i < NBUCKETS; i++) {
+		struct entry **pp = &c->buckets[i];
+
+		while (*pp) {
+			struct entry *e = *pp;
+
+			if (c->gen - e->gen > (e->told ? 1u : 0u)) {
+				*pp = e->next;
+				free(e);
+			} else {
+				pp = &e->next;
+			}
+		}
+	}
+}
+
+int containers_scan(struct containers *c, struct error **err)
+{
+	char path[1024];
+	struct dirent *d;
+	DIR *dp;
+
+	snprintf(path, sizeof(path), "%s/proc", c->root);
+	dp = opendir(path);
+	if (!dp)
+		return error_set(err, errno, "open %s", path);
+	c->gen++;
+	while ((d = readdir(dp))) {
+		struct stat st;
+		struct entry *e;
+
+		if (d->d_name[0] < '0' || d->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "%s/proc/%s/ns/mnt", c->root,
+			 d->d_name);
+		if (stat(path, &st) < 0)
+			continue;
+		e = find(c, st.st_ino);
+		if (e) {
+			/* its first process now (the host's: 1), for
+			 * scanned_alive() */
+			if (e->gen != c->gen && !e->told)
+				e->pid = (unsigned int)atoi(d->d_name);
+			e->gen = c->gen;
+			continue;
+		}
+		if (add(c, st.st_ino, d->d_name)) {
+			closedir(dp);
+			return error_set(err, ENOMEM, "containers");
+		}
+	}
+	closedir(dp);
+	drop_stale(c);
+	/*
+	 * Then what the hook told, about namespaces /proc may have shown
+	 * (scanned_alive()): at start, the namespaces from before the hook
+	 * are those of /proc, whatever the first exec in them.
+	 */
+	containers_poll(c);
+	return 0;
+}

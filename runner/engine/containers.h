@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Which container a mount namespace belongs to.
+ *
+ * An exec hook in the kernel (runner/engine/containers_tracker.h) tells the
+ * runner the cgroup of the first exec in each mount namespace, and again
+ * when the kernel gives a freed namespace number to a new namespace: the
+ * container id comes from the cgroup's names, its name and image from
+ * podman's and docker's state files, read right then (a one-shot
+ * container may be gone a millisecond later).  A /proc scan
+ * (containers_scan(), at start and once a second) covers the namespaces
+ * that were there before the runner, and is all there is when the hook
+ * cannot load.
+ *
+ * containers_poll() takes in what the kernel told; containers_lookup() is
+ * a hash probe.
+ */
+#ifndef RUNNER_CONTAINERS_H
+#define RUNNER_CONTAINERS_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+#include "common/error.h"
+
+struct containers;
+struct containers_note;
+
+struct container_info {
+	char runtime[16]; /* "podman", "docker", "containerd", "cri-o" */
+	char id[65];
+	char name[128];
+	char image[256];
+};
+
+/*
+ * root: "/" (or NULL) for this host, with the exec hook when it loads
+ * (quietly without it: RUNNER_DEBUG=1 says why); tests may point at a
+ * fake tree, without the hook.
+ */
+struct containers *containers_new(const char *root);
+void containers_free(struct containers *c);
+/* Whether the exec hook runs. */
+bool containers_tracking(const struct containers *c);
+/*
+ * Take in the hook's pending notes: call it before handling an event, so
+ * that the exec of the event's process, told earlier, is known.  Reads
+ * memory only, unless a note is about a container not known yet.
+ */
+void containers_poll(struct containers *c);
+/* Update the cache from one note of the hook (see containers_poll()). */
+int containers_handle_note(struct containers *c,
+			   const struct containers_note *n);
+/* Re-read /proc (and the runtimes' state for new containers), then take
+ * in the hook's notes. */
+int containers_scan(struct containers *c, struct error **err);
+/*
+ * The container of mntns, or NULL (host, or unknown).  Without the exec
+ * hook, a namespace not seen before is looked for in /proc at once (a
+ * short-lived container may be gone by the next scan); one that is not
+ * found is not looked for again until the next containers_scan().
+ */
+const struct container_info *containers_lookup(struct containers *c,
+					       __u64 mntns);
+/* Parse one /proc/<pid>/cgroup text (or a cgroup path): runtime and id;
+ * 0 if found. */
+int containers_parse_cgroup(const char *text, char runtime[16], char id[65]);
+
+#endif

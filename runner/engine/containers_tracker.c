@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/libbpf.h>
+
+#include "runner/engine/containers_tracker.h"
+#include "runner/engine/libbpf_log.h"
+
+#include "containers.skel.h"
+
+struct containers_tracker {
+	struct containers_bpf *skel;
+	struct ring_buffer *rb;
+	containers_note_fn fn;
+	void *ctx;
+};
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct containers_tracker *t = ctx;
+
+	if (size < sizeof(struct containers_note))
+		return 0;
+	t->fn(t->ctx, data);
+	return 0;
+}
+
+int containers_tracker_new(containers_note_fn fn, void *ctx,
+			   struct containers_tracker **out, struct error **err)
+{
+	libbpf_print_fn_t old_print = libbpf_set_print(engine_libbpf_print);
+	struct containers_tracker *t;
+	int rc;
+
+	t = calloc(1, sizeof(*t));
+	if (!t) {
+		error_set(err, ENOMEM, "exec tracker");
+		goto restore_print;
+	}
+	t->fn = fn;
+	t->ctx = ctx;
+	t->skel = containers_bpf__open();
+	if (!t->skel) {
+		error_set(err, errno, "open exec tracker");
+		goto free_tracker;
+	}
+	rc = containers_bpf__load(t->skel);
+	if (rc) {
+		error_set(err, -rc, "load exec tracker");
+		goto free_tracker;
+	}
+	rc = containers_bpf__attach(t->skel);
+	if (rc) {
+		error_set(err, -rc, "attach exec tracker");
+		goto free_tracker;
+	}
+	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.notes), on_record, t,
+				 NULL);
+	if (!t->rb) {
+		error_set(err, errno, "exec tracker ring buffer");
+		goto free_tracker;
+	}
+	libbpf_set_print(old_print);
+	*out = t;
+	return 0;
+
+free_tracker:
+	containers_tracker_free(t);
+restore_print:
+	libbpf_set_print(old_print);
+	return -1;
+}
+
+void containers_tracker_free(struct containers_tracker *t)
+{
+	if (!t)
+		return;
+	ring_buffer__free(t->rb);
+	containers_bpf__destroy(t->skel);
+	free(t);
+}
+
+int containers_tracker_consume(struct containers_tracker *t)
+{
+	return ring_buffer__consume(t->rb);
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The runner's exec hook (runner/engine/bpf/containers.bpf.c, embedded as a
+ * libbpf skeleton): at the first exec it sees in a mount namespace, the
+ * kernel tells which cgroup the exec'ing process is in.
+ */
+#ifndef RUNNER_CONTAINERS_TRACKER_H
+#define RUNNER_CONTAINERS_TRACKER_H
+
+#include "common/error.h"
+#include "runner/engine/bpf/containers.h"
+
+struct containers_tracker;
+
+typedef void (*containers_note_fn)(void *ctx, const struct containers_note *n);
+
+/* Load and attach the hook; fails without BTF, tp_btf or privileges. */
+int containers_tracker_new(containers_note_fn fn, void *ctx,
+			   struct containers_tracker **out, struct error **err);
+void containers_tracker_free(struct containers_tracker *t);
+/* Pass every pending note to fn, oldest first: memory reads only, no
+ * system call.  Returns how many. */
+int containers_tracker_consume(struct containers_tracker *t);
+
+#endif

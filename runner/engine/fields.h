@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The field model of one data source: built from the event struct's BTF
+ * (nested members flatten to dotted names, typedef and struct names decide
+ * formatting) and the gadget.yaml annotations.  Nothing here knows what a
+ * gadget is about.
+ */
+#ifndef RUNNER_FIELDS_H
+#define RUNNER_FIELDS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <linux/types.h>
+
+#include "common/error.h"
+
+struct btf;
+struct gadget_metadata;
+struct fieldset;
+
+/*
+ * Describe the struct type_id of btf as data source ds; md may be NULL.
+ * Fails when the metadata names a field the struct lacks.
+ */
+int fieldset_new(const struct btf *btf, __u32 type_id,
+		 const struct gadget_metadata *md, const char *ds,
+		 struct fieldset **out, struct error **err);
+void fieldset_free(struct fieldset *fs);
+
+/* Apply a --fields spec: "a,b" replaces, "+a,-b" adds/removes. */
+int fieldset_select(struct fieldset *fs, const char *spec, struct error **err);
+
+/* Size of the event struct the fieldset decodes. */
+size_t fieldset_event_size(const struct fieldset *fs);
+
+struct containers;
+/*
+ * Where runtime.* fields (derived from the event's mount namespace) find
+ * containers; without it they stay empty.  c must outlive fs.
+ */
+void fieldset_set_containers(struct fieldset *fs, struct containers *c);
+/* Does fs have runtime.* fields (an event with a gadget_mntns_id)? */
+bool fieldset_has_runtime(const struct fieldset *fs);
+
+/*
+ * Where the runner runs decides which enrichment subtree the default
+ * columns show, as in ig: runtime.* on a host, k8s.* on a Kubernetes node.
+ * JSON carries every subtree either way.
+ */
+enum fieldset_env {
+	FIELDSET_HOST, /* the default */
+	FIELDSET_KUBERNETES,
+};
+
+/* Set the environment; resets the default columns (before --fields). */
+void fieldset_set_env(struct fieldset *fs, enum fieldset_env env);
+
+/* "name  description" lines for `runner run IMAGE --help`. */
+void fieldset_describe(const struct fieldset *fs, FILE *out);
+
+#endif

@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The inside of a fieldset, shared by fields.c (which builds it), output.c
+ * and filter.c (which read events with it).  Not for other modules: they
+ * use fields.h.
+ *
+ * Fields sit in one array in struct order (pre-order: a struct member comes
+ * before its members).  Every value is located by byte offset (and bit
+ * offset for bitfields) in the event, so rendering needs no BTF.
+ */
+#ifndef RUNNER_FIELDS_INTERNAL_H
+#define RUNNER_FIELDS_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+#include <linux/types.h>
+
+#include "runner/engine/fields.h"
+
+enum field_kind {
+	FK_CONTAINER, /* nested struct: a JSON object, no column */
+	FK_UINT,
+	FK_SINT,
+	FK_BOOL,
+	FK_FLOAT,
+	FK_HEX, /* integer as zero-padded lower-case hex string */
+	FK_STRING, /* char array up to NUL */
+	FK_BYTES, /* other arrays and unions: hex string */
+	FK_INTARRAY, /* array of integers: JSON array, "a,b" in columns */
+	FK_ENUM, /* enumerator name */
+	FK_ONEOF, /* value.one-of entry at index value */
+	FK_TIMESTAMP, /* boot-time ns as local wall clock */
+	FK_DURATION, /* ns as "1.5ms" */
+	FK_IPADDR, /* 4 or 16 address bytes chosen by a version field */
+	FK_PROTO, /* IP protocol number as "TCP", "UDP", ... */
+	FK_L4EP, /* struct gadget_l4endpoint_t: object, column addr:port */
+	FK_L3EP, /* struct gadget_l3endpoint_t: object, column addr */
+	FK_L3EP_LIST, /* array of gadget_l3endpoint_t: "a,b" */
+	FK_USER, /* uid resolved to a user name */
+	FK_GROUP, /* gid resolved to a group name */
+	FK_SIGNAL, /* signal number as SIGKILL */
+	FK_ERRNO, /* errno value as ENOENT */
+	FK_FILE_MODE, /* st_mode as -rwxr-xr-x */
+	FK_FILE_FLAGS, /* open(2) flags as O_WRONLY|O_CREAT */
+	FK_RUNTIME, /* container of the event's mount namespace (info) */
+};
+
+/* What an FK_RUNTIME field shows of the container. */
+enum runtime_info {
+	RT_NAME,
+	RT_ID,
+	RT_RUNTIME,
+	RT_IMAGE,
+};
+
+enum field_align {
+	ALIGN_LEFT,
+	ALIGN_RIGHT,
+};
+
+enum field_ellipsis {
+	ELLIPSIS_END,
+	ELLIPSIS_START,
+	ELLIPSIS_MIDDLE,
+	ELLIPSIS_NONE,
+};
+
+struct enum_entry {
+	__s64 value;
+	const char *name;
+};
+
+struct field {
+	char *name; /* full dotted name */
+	const char *key; /* last component, points into name */
+	char *title; /* column header */
+	char *alias;
+	char *description;
+	int parent; /* index of the enclosing container, -1 at top */
+	int depth;
+	enum field_kind kind;
+	bool container; /* a JSON object with member fields */
+
+	/* Where the value lives. */
+	__u32 off; /* bytes from the start of the event */
+	__u32 size; /* bytes of the value, or of one element of an array */
+	__u32 count; /* elements of an array, 1 otherwise */
+	__u8 info; /* FK_RUNTIME: enum runtime_info */
+	__u8 bit_off; /* bitfields: bits from off, and width */
+	__u8 bit_size;
+	bool is_signed;
+
+	/* Endpoints: absolute offsets of their parts (relative to one
+	 * element for FK_L3EP_LIST). */
+	__u32 addr_off, ver_off, port_off;
+	__u8 ver_size, port_size;
+
+	/* Value formatting. */
+	char **one_of;
+	size_t n_one_of;
+	struct enum_entry *enums; /* sorted by value */
+	size_t n_enums;
+	int shown_if; /* field index, -1 when always shown */
+	int raw_of; /* for X_raw: index of its formatted sibling X, or -1 */
+	int fmt_of; /* for a formatted X: index of X_raw, or -1 */
+
+	/* Columns. */
+	int width, minwidth, maxwidth;
+	enum field_align align;
+	enum field_ellipsis ellipsis;
+	bool columnable, hidden, fixed, json_skip;
+	bool json_string; /* the JSON value is a string */
+	int order; /* default columns sort by (order, index), as ig's */
+	__u8 envs; /* enrichment: where it is shown by default (bit per
+		    * enum fieldset_env); 0: everywhere */
+	size_t max_text; /* bytes the shown text can take */
+	size_t max_json; /* bytes the JSON value can take */
+
+	/* Selection state. */
+	bool selected; /* part of an explicit --fields selection */
+};
+
+struct fieldset {
+	struct field *f;
+	size_t n;
+	size_t event_size;
+	int *cols; /* visible columns, in display order */
+	size_t n_cols;
+	bool explicit_selection; /* --fields replaced/changed the default */
+	enum fieldset_env env; /* where the runner runs: picks enrichments */
+	__s64 boot_to_real_ns; /* CLOCK_REALTIME - CLOCK_BOOTTIME */
+	struct containers *containers; /* for FK_RUNTIME, may be NULL */
+};
+
+struct idcache;
+
+/* Mutable state a consumer keeps while rendering: caches. */
+struct render_ctx {
+	const struct fieldset *fs;
+	long long ts_sec; /* the second ts_prefix describes */
+	char ts_prefix[24]; /* "2006-01-02T15:04:05" */
+	char ts_zone[8]; /* "Z" or "+07:00" */
+	size_t ts_prefix_len, ts_zone_len;
+	struct idcache *users, *groups;
+};
+
+void render_ctx_init(struct render_ctx *rc, const struct fieldset *fs);
+void render_ctx_fini(struct render_ctx *rc);
+
+/* Integer value of a scalar field (bitfields, signed sign-extended). */
+__u64 field_u64(const struct field *f, const void *ev);
+/* Does shown_if of f allow showing the formatted value? */
+bool field_shown(const struct fieldset *fs, const struct field *f,
+		 const void *ev);
+
+/*
+ * The text a column shows for f (no padding).  buf must hold f->max_text
+ * + 1 bytes; returns the length.  Strings come escaped (\xNN for control
+ * bytes).
+ */
+size_t field_text(struct render_ctx *rc, const struct field *f, const void *ev,
+		  char *buf);
+
+/* Find a field by full name, alias or unique column title (any case). */
+int fieldset_lookup(const struct fieldset *fs, const char *name);
+
+/* Integer formatters: write digits into buf, return the length. */
+size_t fmt_u64(char *buf, __u64 v);
+size_t fmt_s64(char *buf, __s64 v);
+size_t fmt_hex(char *buf, __u64 v, unsigned int digits);
+
+#endif

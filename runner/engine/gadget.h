@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * A gadget's eBPF object as the runner sees it: tracers and params found
+ * from BTF marker symbols, params set in .rodata before load, programs
+ * attached by their section type (socket filters in every network
+ * namespace, tracepoints, raw tracepoints, iterators run once).
+ */
+#ifndef RUNNER_GADGET_H
+#define RUNNER_GADGET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "common/error.h"
+#include "runner/engine/host.h"
+
+struct btf;
+struct gadget;
+
+#define GADGET_MAX_SNAPSHOT_PROGS 3
+
+/* A data source: a tracer (events from a map) or a snapshotter (records
+ * written by iterator programs, read once). */
+struct gadget_tracer {
+	const char *name; /* data source name */
+	const char *map; /* tracer: ring buffer / perf array map */
+	const char *type; /* event struct name */
+	__u32 type_id; /* its BTF id */
+	bool snapshot; /* GADGET_SNAPSHOTTER */
+	const char *progs[GADGET_MAX_SNAPSHOT_PROGS]; /* its iterators */
+};
+
+struct gadget_param {
+	const char *var; /* variable in .rodata */
+	__u32 type_id; /* its BTF type (resolved later by the caller) */
+	size_t offset, size;
+};
+
+/* Open an ELF from memory and describe it (nothing is loaded yet). */
+int gadget_open(const void *elf, size_t len, const char *name,
+		struct gadget **out, struct error **err);
+void gadget_free(struct gadget *g);
+
+const struct btf *gadget_btf(const struct gadget *g);
+size_t gadget_tracer_count(const struct gadget *g);
+const struct gadget_tracer *gadget_tracer(const struct gadget *g, size_t i);
+size_t gadget_param_count(const struct gadget *g);
+const struct gadget_param *gadget_param(const struct gadget *g, size_t i);
+
+/*
+ * Set param i from its textual value: bool ("true"/"false"), integers
+ * (range-checked, 0x.. accepted), enums (by number), strings (char arrays),
+ * comma-separated integer lists (arrays; the rest zero-filled), IP
+ * addresses (union gadget_ip_addr_t, struct gadget_l3endpoint_t).
+ */
+int gadget_param_set(struct gadget *g, size_t i, const char *value,
+		     struct error **err);
+/* The bytes param i will be loaded with (param->size of them). */
+const void *gadget_param_data(const struct gadget *g, size_t i);
+
+/* What loading and attaching will need from the host. */
+void gadget_host_needs(const struct gadget *g, struct host_needs *needs);
+/* Load into the kernel, attach everything, run iterators once. */
+int gadget_start(struct gadget *g, struct error **err);
+/* Rescan network namespaces (no-op without socket filters). */
+int gadget_refresh(struct gadget *g, struct error **err);
+/* Events lost so far (the gadget_lost per-CPU counter), 0 if none. */
+__u64 gadget_lost(const struct gadget *g);
+
+/* Per-record callback; return non-zero to stop consuming. */
+typedef int (*gadget_event_fn)(void *ctx, const void *data, size_t size);
+/* Subscribe to tracer i's events. */
+int gadget_subscribe(struct gadget *g, size_t i, gadget_event_fn fn, void *ctx,
+		     struct error **err);
+/* Run snapshotter i's iterators and pass each record to fn. */
+int gadget_snapshot(struct gadget *g, size_t i, gadget_event_fn fn, void *ctx,
+		    struct error **err);
+/* Wait up to timeout_ms for events, then consume all that are ready. */
+int gadget_poll(struct gadget *g, int timeout_ms, struct error **err);
+
+#endif

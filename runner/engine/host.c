@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <errno.h>
+#include <linux/capability.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "runner/engine/host.h"
+
+#ifndef TRACEFS_MAGIC
+#define TRACEFS_MAGIC 0x74726163
+#endif
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+/* libbpf 1.1 prefers debugfs's tracing/ when it exists, else tracefs. */
+#define DEBUGFS_TRACING "/sys/kernel/debug/tracing"
+
+static bool is_tracefs(const char *path)
+{
+	struct statfs st;
+
+	return !statfs(path, &st) && (unsigned long)st.f_type == TRACEFS_MAGIC;
+}
+
+static bool has_cap(const __u32 eff[2], int cap)
+{
+	return eff[cap / 32] & (1u << (cap % 32));
+}
+
+static int last_cap(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
+	int n = CAP_BPF;
+
+	if (f) {
+		if (fscanf(f, "%d", &n) != 1)
+			n = CAP_BPF;
+		fclose(f);
+	}
+	return n;
+}
+
+int host_check_caps(const struct host_needs *needs, struct error **err)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = { 0 };
+	static const struct {
+		int cap;
+		const char *name;
+	} caps[] = {
+		{ CAP_BPF, "CAP_BPF" },
+		{ CAP_PERFMON, "CAP_PERFMON" },
+		{ CAP_NET_RAW, "CAP_NET_RAW" },
+		{ CAP_SYS_ADMIN, "CAP_SYS_ADMIN" },
+	};
+	char missing[96] = "";
+	__u32 eff[2];
+	bool modern = last_cap() >= CAP_BPF;
+	size_t i;
+
+	if (syscall(SYS_capget, &hdr, data))
+		return error_set(err, errno, "read capabilities");
+	eff[0] = data[0].effective;
+	eff[1] = data[1].effective;
+	for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
+		int c = caps[i].cap;
+
+		if (c == CAP_NET_RAW && !needs->net_raw)
+			continue;
+		if ((c == CAP_BPF || c == CAP_PERFMON) && !modern)
+			continue;
+		if (has_cap(eff, c))
+			continue;
+		if (*missing)
+			strcat(missing, ", ");
+		strcat(missing, caps[i].name);
+	}
+	if (!*missing)
+		return 0;
+	return error_set(err, 0,
+			 "missing privileges: %s (run as root, e.g. with sudo)",
+			 missing);
+}
+
+int host_ensure_tracefs(bool *mounted, struct error **err)
+{
+	*mounted = false;
+	if (is_tracefs(HOST_TRACEFS) || is_tracefs(DEBUGFS_TRACING))
+		return 0;
+	if (mount("tracefs", HOST_TRACEFS, "tracefs", 0, NULL))
+		return error_set(err, 0,
+				 "tracefs is not mounted on " HOST_TRACEFS
+				 " and mounting it failed: %s; as root, run: "
+				 "mount -t tracefs tracefs " HOST_TRACEFS,
+				 strerror(errno));
+	*mounted = true;
+	return 0;
+}

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "common/cleanup.h"
+#include "runner/engine/netns.h"
+
+#define MAX_PROGS 8
+
+struct netns_entry {
+	unsigned long ino;
+	int socks[MAX_PROGS];
+	unsigned int gen; /* last scan that saw it */
+};
+
+struct netns_set {
+	int prog_arrays[MAX_PROGS]; /* one PROG_ARRAY per gadget program */
+	size_t n_progs;
+	int self_ns; /* the runner's own namespace, to return to */
+	struct netns_entry *entries;
+	size_t n, cap;
+	unsigned int gen;
+};
+
+#define INSN(c, d, s, o, i)                 \
+	((struct bpf_insn){ .code = (c),    \
+			    .dst_reg = (d), \
+			    .src_reg = (s), \
+			    .off = (o),     \
+			    .imm = (i) })
+
+/* cb[0] = netns inode; tail_call(skb, prog_array, 0); return 0. */
+static int load_dispatcher(int prog_array, unsigned long ino)
+{
+	const struct bpf_insn insns[] = {
+		INSN(BPF_ALU | BPF_MOV | BPF_K, BPF_REG_2, 0, 0, (__s32)ino),
+		INSN(BPF_STX | BPF_MEM | BPF_W, BPF_REG_1, BPF_REG_2,
+		     offsetof(struct __sk_buff, cb[0]), 0),
+		INSN(BPF_LD | BPF_DW | BPF_IMM, BPF_REG_2, BPF_PSEUDO_MAP_FD, 0,
+		     prog_array),
+		INSN(0, 0, 0, 0, 0),
+		INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_3, 0, 0, 0),
+		INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_tail_call),
+		INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0),
+		INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+	};
+
+	return bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "netns_disp", "GPL",
+			     insns, sizeof(insns) / sizeof(insns[0]), NULL);
+}
+
+int netns_set_new(const int *prog_fds, size_t n, struct netns_set **out,
+		  struct error **err)
+{
+	struct netns_set *set;
+	__u32 key = 0;
+	size_t i;
+
+	if (n > MAX_PROGS)
+		return error_set(err, 0, "too many socket programs (%zu)", n);
+	set = calloc(1, sizeof(*set));
+	if (!set)
+		return error_set(err, ENOMEM, "netns");
+	for (i = 0; i < MAX_PROGS; i++)
+		set->prog_arrays[i] = -1;
+	set->self_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (set->self_ns < 0) {
+		error_set(err, errno, "open /proc/self/ns/net");
+		goto fail;
+	}
+	for (i = 0; i < n; i++) {
+		int fd = bpf_map_create(BPF_MAP_TYPE_PROG_ARRAY, "netns_progs",
+					4, 4, 1, NULL);
+
+		if (fd < 0) {
+			error_set(err, -fd, "create program array");
+			goto fail;
+		}
+		set->prog_arrays[i] = fd;
+		set->n_progs++;
+		if (bpf_map_update_elem(fd, &key, &prog_fds[i], BPF_ANY)) {
+			error_set(err, errno, "fill program array");
+			goto fail;
+		}
+	}
+	*out = set;
+	return 0;
+fail:
+	netns_set_free(set);
+	return -1;
+}
+
+static void entry_close(struct netns_entry *e, size_t n_progs)
+{
+	size_t i;
+
+	for (i = 0; i < n_progs; i++)
+		if (e->socks[i] >= 0)
+			close(e->socks[i]);
+}
+
+void netns_set_free(struct netns_set *set)
+{
+	size_t i;
+
+	if (!set)
+		return;
+	for (i = 0; i < set->n; i++)
+		entry_close(&set->entries[i], set->n_progs);
+	for (i = 0; i < set->n_progs; i++)
+		close(set->prog_arrays[i]);
+	if (set->self_ns >= 0)
+		close(set->self_ns);
+	free(set->entries);
+	free(set);
+}
+
+size_t netns_count(const struct netns_set *set)
+{
+	return set->n;
+}
+
+static struct netns_entry *find(struct netns_set *set, unsigned long ino)
+{
+	size_t i;
+
+	for (i = 0; i < set->n; i++)
+		if (set->entries[i].ino == ino)
+			return &set->entries[i];
+	return NULL;
+}
+
+/* Enter the namespace at path, open one filtered socket per program. */
+static int attach(struct netns_set *set, const char *path, unsigned long ino,
+		  struct error **err)
+{
+	cleanup_close int nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	struct netns_entry e = { .ino = ino, .gen = set->gen };
+	size_t i;
+	int rc = 0;
+
+	if (nsfd < 0)
+		return 0; /* gone meanwhile */
+	for (i = 0; i < MAX_PROGS; i++)
+		e.socks[i] = -1;
+	if (setns(nsfd, CLONE_NEWNET) < 0)
+		return error_set(err, errno, "enter network namespace %lu",
+				 ino);
+	for (i = 0; i < set->n_progs && !rc; i++) {
+		int disp;
+
+		e.socks[i] = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC,
+				    htons(ETH_P_ALL));
+		if (e.socks[i] < 0) {
+			rc = error_set(err, errno, "packet socket in netns %lu",
+				       ino);
+			break;
+		}
+		disp = load_dispatcher(set->prog_arrays[i], ino);
+		if (disp < 0) {
+			rc = error_set(err, -disp, "load netns dispatcher");
+			break;
+		}
+		if (setsockopt(e.socks[i], SOL_SOCKET, SO_ATTACH_BPF, &disp,
+			       sizeof(disp)) < 0)
+			rc = error_set(err, errno, "attach to netns %lu", ino);
+		close(disp);
+	}
+	if (setns(set->self_ns, CLONE_NEWNET) < 0 && !rc)
+		rc = error_set(err, errno, "return to own network namespace");
+	if (rc) {
+		entry_close(&e, set->n_progs);
+		return rc;
+	}
+	if (set->n == set->cap) {
+		size_t cap = set->cap ? set->cap * 2 : 32;
+		struct netns_entry *p = realloc(set->entries, cap * sizeof(*p));
+
+		if (!p) {
+			entry_close(&e, set->n_progs);
+			return error_set(err, ENOMEM, "netns");
+		}
+		set->entries = p;
+		set->cap = cap;
+	}
+	set->entries[set->n++] = e;
+	return 0;
+}
+
+static int visit(struct netns_set *set, const char *path, struct error **err)
+{
+	struct netns_entry *e;
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return 0;
+	e = find(set, st.st_ino);
+	if (e) {
+		e->gen = set->gen;
+		return 0;
+	}
+	return attach(set, path, st.st_ino, err);
+}
+
+static int scan_dir(struct netns_set *set, const char *dir, bool procfs,
+		    struct error **err)
+{
+	char path[512];
+	struct dirent *d;
+	DIR *dp = opendir(dir);
+	int rc = 0;
+
+	if (!dp)
+		return 0;
+	while (!rc && (d = readdir(dp))) {
+		if (d->d_name[0] == '.')
+			continue;
+		if (procfs) {
+			if (d->d_name[0] < '0' || d->d_name[0] > '9')
+				continue;
+			snprintf(path, sizeof(path), "/proc/%s/ns/net",
+				 d->d_name);
+		} else {
+			snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
+		}
+		rc = visit(set, path, err);
+	}
+	closedir(dp);
+	return rc;
+}
+
+int netns_scan(struct netns_set *set, struct error **err)
+{
+	size_t i;
+
+	set->gen++;
+	if (visit(set, "/proc/self/ns/net", err) ||
+	    scan_dir(set, "/run/netns", false, err) ||
+	    scan_dir(set, "/proc", true, err))
+		return -1;
+	for (i = 0; i < set->n;) {
+		if (set->entries[i].gen == set->gen) {
+			i++;
+			continue;
+		}
+		entry_close(&set->entries[i], set->n_progs);
+		set->entries[i] = set->entries[--set->n];
+	}
+	return 0;
+}

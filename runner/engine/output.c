@@ -1,0 +1,846 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Renders events into one large buffer and writes it out in whole lines.
+ *
+ * Everything that does not depend on an event is prepared in output_new():
+ * for JSON lines a "program" of (literal prefix, field) steps whose
+ * prefixes already hold the keys, commas and braces; for columns the final
+ * widths.  The worst-case size of one rendered event is known up front, so
+ * the hot path writes without bounds checks after one space check per
+ * event, and never allocates.
+ */
+#include <errno.h>
+#include <math.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "runner/engine/fields_internal.h"
+#include "runner/engine/output.h"
+
+#define OUT_THRESHOLD (256 * 1024) /* write once this much is buffered */
+#define ELLIPSIS "\xe2\x80\xa6" /* U+2026, one column wide */
+
+struct json_step {
+	size_t prefix_off; /* into prefixes */
+	size_t prefix_len;
+	int field; /* -1: only the prefix */
+};
+
+struct output {
+	const struct fieldset *fs;
+	enum output_mode mode;
+	int fd;
+	int err; /* errno of the first failed write, 0 if none */
+	char *buf;
+	size_t len, cap;
+	size_t max_event; /* bytes one event can take at most */
+	struct render_ctx rc;
+	char *scratch; /* zero-filled copy of short records */
+	char *text; /* one field's text */
+	bool *include; /* JSON: per field */
+	struct json_step *steps;
+	size_t n_steps;
+	char *prefixes;
+	int *width; /* columns: per visible column */
+	int term_width; /* 0: not a terminal */
+};
+
+int output_mode_parse(const char *s, enum output_mode *mode)
+{
+	static const struct {
+		const char *name;
+		enum output_mode mode;
+	} modes[] = {
+		{ "columns", OUTPUT_COLUMNS },
+		{ "json", OUTPUT_JSON },
+		{ "jsonpretty", OUTPUT_JSONPRETTY },
+		{ "yaml", OUTPUT_YAML },
+	};
+
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		if (!strcmp(s, modes[i].name)) {
+			*mode = modes[i].mode;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* ---- JSON strings ------------------------------------------------------ */
+
+/* 0: copy; 'u': \\u00XX; else the letter after the backslash. */
+static const char json_esc[128] = {
+	['\0'] = 'u', [1] = 'u',     [2] = 'u',	   [3] = 'u',
+	[4] = 'u',    [5] = 'u',     [6] = 'u',	   [7] = 'u',
+	['\b'] = 'b', ['\t'] = 't',  ['\n'] = 'n', [11] = 'u',
+	['\f'] = 'f', ['\r'] = 'r',  [14] = 'u',   [15] = 'u',
+	[16] = 'u',   [17] = 'u',    [18] = 'u',   [19] = 'u',
+	[20] = 'u',   [21] = 'u',    [22] = 'u',   [23] = 'u',
+	[24] = 'u',   [25] = 'u',    [26] = 'u',   [27] = 'u',
+	[28] = 'u',   [29] = 'u',    [30] = 'u',   [31] = 'u',
+	['"'] = '"',  ['\\'] = '\\', [0x7f] = 'u', /* valid JSON raw, but not printable YAML */
+};
+
+/* Length of a valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+	size_t len;
+	unsigned int cp;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4, cp = c & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return len;
+}
+
+/*
+ * Write s (at most n bytes, up to a NUL) as a quoted JSON string.  Bytes
+ * that are not valid UTF-8 become \u00XX, so the output is always valid.
+ */
+static size_t json_string(char *out, const char *str, size_t n)
+{
+	static const char hx[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)str;
+	size_t o = 0, i = 0;
+
+	out[o++] = '"';
+	while (i < n && s[i]) {
+		unsigned char c = s[i];
+		size_t l;
+
+		if (c < 0x80) {
+			char e = json_esc[c];
+
+			if (!e) {
+				out[o++] = c;
+			} else if (e != 'u') {
+				out[o++] = '\\';
+				out[o++] = e;
+			} else {
+				memcpy(out + o, "\\u00", 4);
+				out[o + 4] = hx[c >> 4];
+				out[o + 5] = hx[c & 15];
+				o += 6;
+			}
+			i++;
+			continue;
+		}
+		l = utf8_len(s + i, n - i);
+		if (l) {
+			memcpy(out + o, s + i, l);
+			o += l;
+			i += l;
+		} else {
+			memcpy(out + o, "\\u00", 4);
+			out[o + 4] = hx[c >> 4];
+			out[o + 5] = hx[c & 15];
+			o += 6;
+			i++;
+		}
+	}
+	out[o++] = '"';
+	return o;
+}
+
+/* Kinds whose text is plain ASCII without quotes or backslashes. */
+static bool text_is_safe(enum field_kind k)
+{
+	switch (k) {
+	case FK_HEX:
+	case FK_BYTES:
+	case FK_TIMESTAMP:
+	case FK_DURATION:
+	case FK_IPADDR:
+	case FK_L3EP:
+	case FK_L3EP_LIST:
+	case FK_PROTO:
+	case FK_FILE_MODE:
+	case FK_FILE_FLAGS:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The JSON value of a non-container field. */
+static size_t json_value(struct output *o, const struct field *f,
+			 const void *ev, char *out)
+{
+	const char *p = (const char *)ev + f->off;
+	size_t n;
+
+	switch (f->kind) {
+	case FK_UINT:
+		return fmt_u64(out, field_u64(f, ev));
+	case FK_SINT:
+		return fmt_s64(out, (__s64)field_u64(f, ev));
+	case FK_BOOL:
+		if (field_u64(f, ev)) {
+			memcpy(out, "true", 4);
+			return 4;
+		}
+		memcpy(out, "false", 5);
+		return 5;
+	case FK_FLOAT: {
+		double x;
+
+		if (f->size == 4) {
+			float fl;
+
+			memcpy(&fl, p, 4);
+			x = fl;
+		} else {
+			memcpy(&x, p, 8);
+		}
+		if (!isfinite(x)) {
+			memcpy(out, "null", 4);
+			return 4;
+		}
+		return snprintf(out, 40, "%.17g", x);
+	}
+	case FK_STRING:
+		return json_string(out, p, f->size);
+	case FK_INTARRAY: {
+		struct field e = *f;
+
+		n = 0;
+		out[n++] = '[';
+		for (__u32 i = 0; i < f->count; i++) {
+			e.off = f->off + i * f->size;
+			if (i)
+				out[n++] = ',';
+			n += f->is_signed ? fmt_s64(out + n,
+						    (__s64)field_u64(&e, ev)) :
+					    fmt_u64(out + n, field_u64(&e, ev));
+		}
+		out[n++] = ']';
+		return n;
+	}
+	default:
+		break;
+	}
+	if (text_is_safe(f->kind)) {
+		out[0] = '"';
+		n = 1 + field_text(&o->rc, f, ev, out + 1);
+		out[n++] = '"';
+		return n;
+	}
+	n = field_text(&o->rc, f, ev, o->text);
+	return json_string(out, o->text, n);
+}
+
+/* ---- JSON lines program ------------------------------------------------ */
+
+struct prog_build {
+	struct output *o;
+	char *pending; /* literal text not yet attached to a step */
+	size_t pending_len, pending_cap;
+	size_t prefixes_len, prefixes_cap;
+	size_t steps_cap;
+};
+
+static int pending_add(struct prog_build *pb, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (pb->pending_len + n + 1 > pb->pending_cap) {
+		size_t cap = (pb->pending_len + n + 1) * 2;
+		char *p = realloc(pb->pending, cap);
+
+		if (!p)
+			return -1;
+		pb->pending = p;
+		pb->pending_cap = cap;
+	}
+	memcpy(pb->pending + pb->pending_len, s, n);
+	pb->pending_len += n;
+	return 0;
+}
+
+static int step_add(struct prog_build *pb, int field)
+{
+	struct output *o = pb->o;
+	struct json_step *st;
+
+	if (o->n_steps == pb->steps_cap) {
+		size_t cap = pb->steps_cap ? pb->steps_cap * 2 : 16;
+		struct json_step *ns = realloc(o->steps, cap * sizeof(*ns));
+
+		if (!ns)
+			return -1;
+		o->steps = ns;
+		pb->steps_cap = cap;
+	}
+	if (pb->prefixes_len + pb->pending_len + 1 > pb->prefixes_cap) {
+		size_t cap = (pb->prefixes_len + pb->pending_len + 1) * 2;
+		char *np = realloc(o->prefixes, cap);
+
+		if (!np)
+			return -1;
+		o->prefixes = np;
+		pb->prefixes_cap = cap;
+	}
+	st = &o->steps[o->n_steps++];
+	st->prefix_off = pb->prefixes_len;
+	st->prefix_len = pb->pending_len;
+	st->field = field;
+	memcpy(o->prefixes + pb->prefixes_len, pb->pending, pb->pending_len);
+	pb->prefixes_len += pb->pending_len;
+	pb->pending_len = 0;
+	return 0;
+}
+
+static int prog_object(struct prog_build *pb, int parent)
+{
+	const struct fieldset *fs = pb->o->fs;
+	bool first = true;
+
+	for (size_t i = 0; i < fs->n; i++) {
+		const struct field *f = &fs->f[i];
+
+		if (f->parent != parent || !pb->o->include[i])
+			continue;
+		if (!first && pending_add(pb, ",") < 0)
+			return -1;
+		first = false;
+		if (pending_add(pb, "\"") < 0 || pending_add(pb, f->key) < 0 ||
+		    pending_add(pb, "\":") < 0)
+			return -1;
+		if (f->container) {
+			if (pending_add(pb, "{") < 0 ||
+			    prog_object(pb, (int)i) < 0 ||
+			    pending_add(pb, "}") < 0)
+				return -1;
+		} else if (step_add(pb, (int)i) < 0) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Which fields JSON shows: not skipped, and selected if --fields was used. */
+static void json_include(struct output *o)
+{
+	const struct fieldset *fs = o->fs;
+
+	for (size_t i = 0; i < fs->n; i++) {
+		const struct field *f = &fs->f[i];
+		bool in = !f->json_skip, sel = f->selected;
+
+		for (int p = f->parent; p >= 0 && in; p = fs->f[p].parent) {
+			in = !fs->f[p].json_skip;
+			sel |= fs->f[p].selected;
+		}
+		o->include[i] = in && (!fs->explicit_selection || sel) &&
+				!f->container;
+	}
+	/* a struct is there when one of its members is (parents come first) */
+	for (size_t i = fs->n; i-- > 0;) {
+		int p = fs->f[i].parent;
+
+		if (o->include[i] && p >= 0)
+			o->include[p] = true;
+	}
+}
+
+static int build_json(struct output *o)
+{
+	struct prog_build pb = { .o = o };
+	int r = -1;
+
+	if (pending_add(&pb, "{") < 0 || prog_object(&pb, -1) < 0 ||
+	    pending_add(&pb, "}\n") < 0 || step_add(&pb, -1) < 0)
+		goto out;
+	r = 0;
+out:
+	free(pb.pending);
+	return r;
+}
+
+/* ---- columns --------------------------------------------------------- */
+
+/* Byte offset of the k-th code point of s[0..n). */
+static size_t cp_offset(const char *s, size_t n, size_t k)
+{
+	size_t i = 0;
+
+	while (i < n && k) {
+		i++;
+		while (i < n && ((unsigned char)s[i] & 0xc0) == 0x80)
+			i++;
+		k--;
+	}
+	return i;
+}
+
+static size_t cp_count(const char *s, size_t n)
+{
+	size_t c = 0;
+
+	for (size_t i = 0; i < n; i++)
+		c += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return c;
+}
+
+static size_t spaces(char *out, int n)
+{
+	if (n <= 0)
+		return 0;
+	memset(out, ' ', n);
+	return n;
+}
+
+/* Fit text into w columns: cut with an ellipsis, pad by alignment. */
+static size_t fit(char *out, const char *s, size_t n, int w,
+		  enum field_align align, enum field_ellipsis ell, bool last)
+{
+	size_t cps = cp_count(s, n), o = 0, a, b;
+
+	if (w <= 0)
+		return 0;
+	if (cps <= (size_t)w) {
+		if (align == ALIGN_RIGHT)
+			o += spaces(out, w - (int)cps);
+		memcpy(out + o, s, n);
+		o += n;
+		if (align == ALIGN_LEFT && !last)
+			o += spaces(out + o, w - (int)cps);
+		return o;
+	}
+	switch (ell) {
+	case ELLIPSIS_NONE:
+		a = cp_offset(s, n, w);
+		memcpy(out, s, a);
+		return a;
+	case ELLIPSIS_START:
+		b = cp_offset(s, n, cps - (w - 1));
+		memcpy(out, ELLIPSIS, 3);
+		memcpy(out + 3, s + b, n - b);
+		return 3 + n - b;
+	case ELLIPSIS_MIDDLE: {
+		size_t head = w / 2, tail = w - 1 - head;
+
+		a = cp_offset(s, n, head);
+		b = cp_offset(s, n, cps - tail);
+		memcpy(out, s, a);
+		memcpy(out + a, ELLIPSIS, 3);
+		memcpy(out + a + 3, s + b, n - b);
+		return a + 3 + n - b;
+	}
+	case ELLIPSIS_END:
+	default:
+		a = cp_offset(s, n, w - 1);
+		memcpy(out, s, a);
+		memcpy(out + a, ELLIPSIS, 3);
+		return a + 3;
+	}
+}
+
+/* Widths of the visible columns, scaled to the terminal if there is one. */
+static void layout_columns(struct output *o)
+{
+	const struct fieldset *fs = o->fs;
+	long total = fs->n_cols ? (long)fs->n_cols - 1 : 0;
+	long room = 0, excess;
+
+	for (size_t k = 0; k < fs->n_cols; k++) {
+		o->width[k] = fs->f[fs->cols[k]].width;
+		total += o->width[k];
+	}
+	if (o->term_width <= 0)
+		return;
+	if (total > o->term_width) {
+		excess = total - o->term_width;
+		for (size_t k = 0; k < fs->n_cols; k++) {
+			const struct field *f = &fs->f[fs->cols[k]];
+
+			if (!f->fixed)
+				room += o->width[k] - f->minwidth;
+		}
+		for (size_t k = 0; k < fs->n_cols && room > 0 && excess > 0;
+		     k++) {
+			const struct field *f = &fs->f[fs->cols[k]];
+			long can = f->fixed ? 0 : o->width[k] - f->minwidth;
+			long cut = (excess * can + room - 1) / room;
+
+			if (cut > can)
+				cut = can;
+			o->width[k] -= cut;
+			excess -= cut;
+			room -= can;
+		}
+		return;
+	}
+	/* spare room: widen columns that may grow, up to their maxwidth */
+	excess = o->term_width - total;
+	for (size_t k = 0; k < fs->n_cols; k++) {
+		const struct field *f = &fs->f[fs->cols[k]];
+
+		if (!f->fixed && f->maxwidth > o->width[k])
+			room += f->maxwidth - o->width[k];
+	}
+	for (size_t k = 0; k < fs->n_cols && room > 0 && excess > 0; k++) {
+		const struct field *f = &fs->f[fs->cols[k]];
+		long can = !f->fixed && f->maxwidth > o->width[k] ?
+				   f->maxwidth - o->width[k] :
+				   0;
+		long add = excess * can / room;
+
+		if (add > can)
+			add = can;
+		o->width[k] += add;
+		excess -= add;
+		room -= can;
+	}
+}
+
+static size_t columns_max_event(const struct output *o)
+{
+	size_t n = 2;
+
+	for (size_t k = 0; k < o->fs->n_cols; k++) {
+		const struct field *f = &o->fs->f[o->fs->cols[k]];
+		size_t w = o->width[k] > 0 ? (size_t)o->width[k] : 0;
+		size_t t = f->max_text > w ? f->max_text : w;
+		size_t title = strlen(f->title);
+
+		/* padding, or the cut text plus an ellipsis */
+		n += (t > title ? t : title) + w + 4;
+	}
+	return n;
+}
+
+/* ---- pretty JSON and YAML ------------------------------------------- */
+
+static size_t indent(char *out, int n)
+{
+	return spaces(out, n);
+}
+
+static size_t pretty_object(struct output *o, const void *ev, int parent,
+			    int depth, char *out, bool yaml)
+{
+	const struct fieldset *fs = o->fs;
+	bool first = true;
+	size_t n = 0;
+
+	for (size_t i = 0; i < fs->n; i++) {
+		const struct field *f = &fs->f[i];
+		size_t kl = strlen(f->key);
+
+		if (f->parent != parent || !o->include[i])
+			continue;
+		if (yaml) {
+			n += indent(out + n, 2 * depth);
+			memcpy(out + n, f->key, kl);
+			n += kl;
+			out[n++] = ':';
+			if (f->container) {
+				out[n++] = '\n';
+				n += pretty_object(o, ev, (int)i, depth + 1,
+						   out + n, yaml);
+				continue;
+			}
+			out[n++] = ' ';
+			n += json_value(o, f, ev, out + n);
+			out[n++] = '\n';
+			continue;
+		}
+		if (!first)
+			out[n++] = ',';
+		out[n++] = '\n';
+		first = false;
+		n += indent(out + n, 2 * (depth + 1));
+		out[n++] = '"';
+		memcpy(out + n, f->key, kl);
+		n += kl;
+		memcpy(out + n, "\": ", 3);
+		n += 3;
+		if (f->container) {
+			out[n++] = '{';
+			n += pretty_object(o, ev, (int)i, depth + 1, out + n,
+					   yaml);
+			continue;
+		}
+		n += json_value(o, f, ev, out + n);
+	}
+	if (!yaml) {
+		if (!first) {
+			out[n++] = '\n';
+			n += indent(out + n, 2 * depth);
+		}
+		out[n++] = '}';
+	}
+	return n;
+}
+
+static size_t pretty_max_event(const struct output *o)
+{
+	size_t n = 16;
+
+	for (size_t i = 0; i < o->fs->n; i++) {
+		const struct field *f = &o->fs->f[i];
+
+		if (o->include[i])
+			n += f->max_json + strlen(f->key) +
+			     2 * (size_t)(f->depth + 2) + 8;
+	}
+	return n;
+}
+
+/* ---- life cycle ------------------------------------------------------- */
+
+void output_free(struct output *o)
+{
+	if (!o)
+		return;
+	output_flush(o);
+	render_ctx_fini(&o->rc);
+	free(o->buf);
+	free(o->scratch);
+	free(o->text);
+	free(o->include);
+	free(o->steps);
+	free(o->prefixes);
+	free(o->width);
+	free(o);
+}
+
+static int output_size_buffer(struct output *o)
+{
+	size_t need;
+	char *nb;
+
+	switch (o->mode) {
+	case OUTPUT_COLUMNS:
+		o->max_event = columns_max_event(o);
+		break;
+	case OUTPUT_JSON:
+		o->max_event = 2;
+		for (size_t s = 0; s < o->n_steps; s++) {
+			o->max_event += o->steps[s].prefix_len;
+			if (o->steps[s].field >= 0)
+				o->max_event +=
+					o->fs->f[o->steps[s].field].max_json;
+		}
+		break;
+	default:
+		o->max_event = pretty_max_event(o);
+		break;
+	}
+	need = OUT_THRESHOLD + 2 * o->max_event;
+	if (need <= o->cap)
+		return 0;
+	nb = realloc(o->buf, need);
+	if (!nb)
+		return -1;
+	o->buf = nb;
+	o->cap = need;
+	return 0;
+}
+
+int output_new(const struct fieldset *fs, enum output_mode mode, int fd,
+	       struct output **out, struct error **err)
+{
+	struct output *o;
+	size_t text = 64;
+	struct winsize ws;
+
+	*out = NULL;
+	o = calloc(1, sizeof(*o));
+	if (!o)
+		return error_set(err, ENOMEM, "output");
+	o->fs = fs;
+	o->mode = mode;
+	o->fd = fd;
+	render_ctx_init(&o->rc, fs);
+	for (size_t i = 0; i < fs->n; i++)
+		if (fs->f[i].max_text + 1 > text)
+			text = fs->f[i].max_text + 1;
+	o->text = malloc(text);
+	o->scratch = calloc(1, fs->event_size ? fs->event_size : 1);
+	o->include = calloc(fs->n ? fs->n : 1, sizeof(*o->include));
+	o->width = calloc(fs->n_cols ? fs->n_cols : 1, sizeof(*o->width));
+	if (!o->text || !o->scratch || !o->include || !o->width)
+		goto err_nomem;
+	if (mode == OUTPUT_COLUMNS && isatty(fd) &&
+	    !ioctl(fd, TIOCGWINSZ, &ws) && ws.ws_col > 0)
+		o->term_width = ws.ws_col;
+	layout_columns(o);
+	json_include(o);
+	if (mode == OUTPUT_JSON && build_json(o) < 0)
+		goto err_nomem;
+	if (output_size_buffer(o) < 0)
+		goto err_nomem;
+	*out = o;
+	return 0;
+
+err_nomem:
+	output_free(o);
+	return error_set(err, ENOMEM, "output");
+}
+
+void output_set_term_width(struct output *o, int width)
+{
+	o->term_width = width;
+	layout_columns(o);
+	if (output_size_buffer(o) < 0)
+		o->err = ENOMEM;
+}
+
+int output_error(const struct output *o)
+{
+	return o->err;
+}
+
+/* ---- writing ----------------------------------------------------------- */
+
+int output_flush(struct output *o)
+{
+	size_t done = 0;
+
+	while (done < o->len && !o->err) {
+		ssize_t w = write(o->fd, o->buf + done, o->len - done);
+
+		if (w > 0) {
+			done += w;
+		} else if (w < 0 && errno == EINTR) {
+			continue;
+		} else if (w < 0 && errno == EAGAIN) {
+			struct pollfd p = { .fd = o->fd, .events = POLLOUT };
+
+			poll(&p, 1, 1000);
+		} else {
+			o->err = w < 0 ? errno : EIO;
+		}
+	}
+	o->len = 0;
+	if (o->err) {
+		errno = o->err;
+		return -1;
+	}
+	return 0;
+}
+
+/* Make room for one more event. */
+static char *reserve(struct output *o)
+{
+	if (o->len + o->max_event > o->cap)
+		output_flush(o);
+	return o->buf + o->len;
+}
+
+static void commit(struct output *o, size_t n)
+{
+	o->len += n;
+	if (o->len >= OUT_THRESHOLD)
+		output_flush(o);
+}
+
+void output_header(struct output *o)
+{
+	const struct fieldset *fs = o->fs;
+	char *out;
+	size_t n = 0;
+
+	if (o->mode != OUTPUT_COLUMNS || o->err)
+		return;
+	out = reserve(o);
+	for (size_t k = 0; k < fs->n_cols; k++) {
+		const struct field *f = &fs->f[fs->cols[k]];
+
+		if (k)
+			out[n++] = ' ';
+		n += fit(out + n, f->title, strlen(f->title), o->width[k],
+			 f->align, ELLIPSIS_END, k + 1 == fs->n_cols);
+	}
+	out[n++] = '\n';
+	commit(o, n);
+}
+
+static size_t render_columns(struct output *o, const void *ev, char *out)
+{
+	const struct fieldset *fs = o->fs;
+	size_t n = 0;
+
+	for (size_t k = 0; k < fs->n_cols; k++) {
+		const struct field *f = &fs->f[fs->cols[k]];
+		size_t tl = field_text(&o->rc, f, ev, o->text);
+
+		if (k)
+			out[n++] = ' ';
+		n += fit(out + n, o->text, tl, o->width[k], f->align,
+			 f->ellipsis, k + 1 == fs->n_cols);
+	}
+	out[n++] = '\n';
+	return n;
+}
+
+static size_t render_json(struct output *o, const void *ev, char *out)
+{
+	const struct json_step *st = o->steps, *end = o->steps + o->n_steps;
+	size_t n = 0;
+
+	for (; st < end; st++) {
+		memcpy(out + n, o->prefixes + st->prefix_off, st->prefix_len);
+		n += st->prefix_len;
+		if (st->field >= 0)
+			n += json_value(o, &o->fs->f[st->field], ev, out + n);
+	}
+	return n;
+}
+
+void output_event(struct output *o, const void *data, size_t size)
+{
+	const void *ev = data;
+	char *out;
+	size_t n = 0;
+
+	if (o->err)
+		return;
+	if (size < o->fs->event_size) {
+		memset(o->scratch, 0, o->fs->event_size);
+		memcpy(o->scratch, data, size);
+		ev = o->scratch;
+	}
+	out = reserve(o);
+	switch (o->mode) {
+	case OUTPUT_COLUMNS:
+		n = render_columns(o, ev, out);
+		break;
+	case OUTPUT_JSON:
+		n = render_json(o, ev, out);
+		break;
+	case OUTPUT_JSONPRETTY:
+		out[0] = '{';
+		n = 1 + pretty_object(o, ev, -1, 0, out + 1, false);
+		out[n++] = '\n';
+		break;
+	case OUTPUT_YAML:
+		memcpy(out, "---\n", 4);
+		n = 4 + pretty_object(o, ev, -1, 0, out + 4, true);
+		break;
+	}
+	commit(o, n);
+}

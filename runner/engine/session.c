@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * A run of a gadget: the gadget (gadget.c), and per data source its fields
+ * (fields.c), filter (filter.c) and output (output.c); the containers
+ * behind runtime.* fields (containers.c); the host it needs (host.c).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "metadata/metadata.h"
+#include "runner/engine/containers.h"
+#include "runner/engine/fields.h"
+#include "runner/engine/filter.h"
+#include "runner/engine/gadget.h"
+#include "runner/engine/host.h"
+#include "runner/engine/log.h"
+#include "runner/engine/session.h"
+
+/* How long one poll waits for events, in milliseconds. */
+#define POLL_MS 10
+
+/* One data source of the program and where its events go. */
+struct source {
+	struct session *s;
+	const struct gadget_tracer *tracer;
+	struct fieldset *fs;
+	struct filter *filter;
+	struct output *out;
+	size_t min_size; /* the event struct's size */
+};
+
+struct session {
+	struct gadget *g;
+	const struct gadget_metadata *md;
+	struct containers *ctrs; /* NULL without runtime.* fields */
+	struct source *src;
+	size_t n_src;
+	size_t n_streams; /* sources that stream (not snapshots) */
+	unsigned long long count, max;
+	__u64 lost, lost_seen;
+	bool broken; /* an output failed: stop, drain nothing */
+};
+
+/*
+ * The filter params of gadget/filter.h have well-known flags, as in ig,
+ * unless the gadget's metadata names them otherwise.
+ */
+static const struct {
+	const char *var, *key, *description;
+} well_known[] = {
+	{ "targ_pid", "pid", "Show only events of this process id" },
+	{ "targ_tid", "tid", "Show only events of this thread id" },
+	{ "targ_uid", "uid", "Show only events of this user id" },
+	{ "targ_gid", "gid", "Show only events of this group id" },
+	{ "targ_comm", "comm", "Show only events of processes with this name" },
+};
+
+void session_param_info(const struct session *s, size_t i, const char **key,
+			const char **desc, const char **def)
+{
+	const struct gadget_param *p = gadget_param(s->g, i);
+	const struct gadget_metadata *md = s->md;
+	size_t j;
+
+	*key = p->var;
+	*desc = *def = NULL;
+	for (j = 0; j < sizeof(well_known) / sizeof(well_known[0]); j++) {
+		if (!strcmp(well_known[j].var, p->var)) {
+			*key = well_known[j].key;
+			*desc = well_known[j].description;
+		}
+	}
+	for (j = 0; md && j < metadata_param_count(md); j++) {
+		const struct metadata_param *mp = metadata_param(md, j);
+
+		if (strcmp(mp->var, p->var))
+			continue;
+		if (mp->key)
+			*key = mp->key;
+		if (mp->description)
+			*desc = mp->description;
+		*def = mp->default_value;
+	}
+}
+
+size_t session_param_count(const struct session *s)
+{
+	return gadget_param_count(s->g);
+}
+
+int session_param_set(struct session *s, size_t i, const char *value,
+		      struct error **err)
+{
+	const char *key, *desc, *def;
+
+	if (!gadget_param_set(s->g, i, value, err))
+		return 0;
+	session_param_info(s, i, &key, &desc, &def);
+	return error_prefix(err, "--%s", key);
+}
+
+/* Defaults from gadget.yaml; every param it names must exist. */
+static int apply_defaults(struct gadget *g, const struct gadget_metadata *md,
+			  struct error **err)
+{
+	size_t i, j;
+
+	for (j = 0; md && j < metadata_param_count(md); j++) {
+		const struct metadata_param *mp = metadata_param(md, j);
+		bool found = false;
+
+		for (i = 0; i < gadget_param_count(g) && !found; i++) {
+			if (strcmp(gadget_param(g, i)->var, mp->var))
+				continue;
+			found = true;
+			if (mp->default_value &&
+			    gadget_param_set(g, i, mp->default_value, err))
+				return error_prefix(err, "gadget.yaml default");
+		}
+		if (!found)
+			return error_set(err, 0,
+					 "gadget.yaml param %s has no "
+					 "GADGET_PARAM in the program",
+					 mp->var);
+	}
+	return 0;
+}
+
+/* Fields for every data source; containers when one has runtime.*. */
+static int describe_sources(struct session *s, struct error **err)
+{
+	size_t i;
+
+	s->n_src = gadget_tracer_count(s->g);
+	if (s->n_src == 0)
+		return error_set(err, 0, "the program declares %zu tracers",
+				 s->n_src);
+	s->src = calloc(s->n_src, sizeof(*s->src));
+	if (!s->src)
+		return error_set(err, ENOMEM, "sources");
+	for (i = 0; i < s->n_src; i++) {
+		struct source *src = &s->src[i];
+
+		src->s = s;
+		src->tracer = gadget_tracer(s->g, i);
+		if (fieldset_new(gadget_btf(s->g), src->tracer->type_id, s->md,
+				 src->tracer->name, &src->fs, err))
+			return -1;
+		src->min_size = fieldset_event_size(src->fs);
+		if (fieldset_has_runtime(src->fs) && !s->ctrs) {
+			s->ctrs = containers_new("/");
+			if (!s->ctrs)
+				return error_set(err, ENOMEM, "containers");
+		}
+		fieldset_set_containers(src->fs, s->ctrs);
+	}
+	return 0;
+}
+
+int session_open(const void *elf, size_t len, const struct gadget_metadata *md,
+		 const char *name, struct session **out, struct error **err)
+{
+	struct session *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return error_set(err, ENOMEM, "session");
+	s->md = md;
+	if (gadget_open(elf, len, name, &s->g, err) ||
+	    apply_defaults(s->g, md, err) || describe_sources(s, err)) {
+		session_free(s);
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+void session_free(struct session *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < s->n_src; i++)
+		output_free(s->src[i].out);
+	for (i = 0; i < s->n_src; i++) {
+		filter_free(s->src[i].filter);
+		fieldset_free(s->src[i].fs);
+	}
+	free(s->src);
+	gadget_free(s->g);
+	containers_free(s->ctrs);
+	free(s);
+}
+
+int session_select_fields(struct session *s, const char *spec,
+			  struct error **err)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_src; i++)
+		if (fieldset_select(s->src[i].fs, spec, err))
+			return -1;
+	return 0;
+}
+
+int session_add_filter(struct session *s, const char *expr, struct error **err)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_src; i++)
+		if (filter_add(&s->src[i].filter, s->src[i].fs, expr, err))
+			return -1;
+	return 0;
+}
+
+void session_describe(const struct session *s, FILE *out)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_src; i++) {
+		fprintf(out, "\nFIELDS (%s)\n", s->src[i].tracer->name);
+		fflush(out);
+		fieldset_describe(s->src[i].fs, out);
+	}
+}
+
+/* Privileges first, then what the host lacks (a note for each file
+ * system the runner mounted itself). */
+static int prepare_host(const struct gadget *g, struct error **err)
+{
+	struct host_needs needs;
+	bool mounted;
+
+	gadget_host_needs(g, &needs);
+	if (host_check_caps(&needs, err))
+		return -1;
+	if (needs.tracefs && host_ensure_tracefs(&mounted, err))
+		return -1;
+	if (needs.tracefs && mounted)
+		engine_log(ENGINE_LOG_NOTICE,
+			   "mounted tracefs on %s (nothing was there)",
+			   HOST_TRACEFS);
+	return 0;
+}
+
+static int on_event(void *ctx, const void *data, size_t size)
+{
+	struct source *src = ctx;
+	struct session *s = src->s;
+
+	if (size < src->min_size)
+		return 0; /* not a record of this tracer's layout */
+	/* The exec of this event's process was told before the event. */
+	if (s->ctrs)
+		containers_poll(s->ctrs);
+	if (!filter_match(src->filter, data, size))
+		return 0;
+	output_event(src->out, data, size);
+	if (s->max && ++s->count >= s->max)
+		return -ECANCELED;
+	if (!s->max)
+		++s->count;
+	return 0;
+}
+
+int session_start(struct session *s, enum output_mode mode, int fd,
+		  struct error **err)
+{
+	size_t i;
+
+	if (prepare_host(s->g, err) ||
+	    (s->ctrs && containers_scan(s->ctrs, err)) ||
+	    gadget_start(s->g, err))
+		return -1;
+	for (i = 0; i < s->n_src; i++) {
+		struct source *src = &s->src[i];
+
+		if (output_new(src->fs, mode, fd, &src->out, err))
+			return -1;
+		output_header(src->out);
+		if (src->tracer->snapshot)
+			continue;
+		s->n_streams++;
+		if (gadget_subscribe(s->g, i, on_event, src, err))
+			return -1;
+		output_flush(src->out);
+	}
+	return 0;
+}
+
+static double now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static bool at_limit(const struct session *s)
+{
+	return s->max && s->count >= s->max;
+}
+
+/* Once a second: new namespaces and containers, lost events told. */
+static int refresh(struct session *s, struct error **err)
+{
+	if (gadget_refresh(s->g, err) ||
+	    (s->ctrs && containers_scan(s->ctrs, err)))
+		return -1;
+	s->lost = gadget_lost(s->g);
+	if (s->lost != s->lost_seen) {
+		engine_log(ENGINE_LOG_NOTICE,
+			   "lost %llu events (%llu in total)",
+			   (unsigned long long)(s->lost - s->lost_seen),
+			   (unsigned long long)s->lost);
+		s->lost_seen = s->lost;
+	}
+	return 0;
+}
+
+int session_run(struct session *s, const struct session_limits *lim,
+		struct error **err)
+{
+	double deadline = 0, next_refresh, now;
+	size_t i;
+
+	s->max = lim->max_events;
+	/* Snapshots print once; a gadget with nothing else is done then. */
+	for (i = 0; i < s->n_src; i++) {
+		if (!s->src[i].tracer->snapshot)
+			continue;
+		if (gadget_snapshot(s->g, i, on_event, &s->src[i], err))
+			return -1;
+		output_flush(s->src[i].out);
+	}
+	next_refresh = now_mono() + 1;
+	if (lim->timeout_s)
+		deadline = now_mono() + lim->timeout_s;
+	while (s->n_streams && !*lim->stop && !s->broken && !at_limit(s)) {
+		if (s->ctrs)
+			containers_poll(s->ctrs);
+		if (gadget_poll(s->g, POLL_MS, err))
+			return -1;
+		for (i = 0; i < s->n_src; i++)
+			if (output_flush(s->src[i].out) < 0)
+				s->broken = true;
+		now = now_mono();
+		if (deadline && now >= deadline)
+			break;
+		if (now < next_refresh)
+			continue;
+		next_refresh = now + 1;
+		if (refresh(s, err))
+			return -1;
+	}
+	/* Drain what the kernel already produced, unless a limit was hit. */
+	if (!at_limit(s) && !s->broken && s->n_streams)
+		gadget_poll(s->g, 0, NULL);
+	s->lost = gadget_lost(s->g);
+	return 0;
+}
+
+void session_stats(const struct session *s, unsigned long long *events,
+		   unsigned long long *lost)
+{
+	*events = s->count;
+	*lost = s->lost;
+}

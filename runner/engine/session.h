@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * One run of a gadget, the engine's face to the CLI: open the program with
+ * its metadata, set params, choose fields, add filters, start (load,
+ * attach, outputs), run until stopped, read the counts.  Each data source
+ * of the program gets its fields, filter and output here.
+ */
+#ifndef RUNNER_ENGINE_SESSION_H
+#define RUNNER_ENGINE_SESSION_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "common/error.h"
+#include "runner/engine/output.h"
+
+struct gadget_metadata;
+struct session;
+
+/*
+ * Describe the eBPF ELF (elf, len) with its gadget.yaml model md, named
+ * name; apply md's param defaults and build every data source's fields.
+ */
+int session_open(const void *elf, size_t len, const struct gadget_metadata *md,
+		 const char *name, struct session **out, struct error **err);
+/* Flushes the outputs, detaches everything and frees; s may be NULL. */
+void session_free(struct session *s);
+
+/* Params, in program order: flag name, description and default. */
+size_t session_param_count(const struct session *s);
+void session_param_info(const struct session *s, size_t i, const char **key,
+			const char **desc, const char **def);
+/* Set param i from its text; the error names the flag (--key). */
+int session_param_set(struct session *s, size_t i, const char *value,
+		      struct error **err);
+
+/* --fields for every data source: "a,b" replaces, "+a,-b" edits. */
+int session_select_fields(struct session *s, const char *spec,
+			  struct error **err);
+/* -F EXPR for every data source (the rules AND). */
+int session_add_filter(struct session *s, const char *expr, struct error **err);
+/* The FIELDS sections of `runner run IMAGE --help`. */
+void session_describe(const struct session *s, FILE *out);
+
+/*
+ * Check the host, load and attach, make an output per data source on fd
+ * and print the column headers.  After this the program is tracing.
+ */
+int session_start(struct session *s, enum output_mode mode, int fd,
+		  struct error **err);
+
+struct session_limits {
+	unsigned long timeout_s; /* 0: none */
+	unsigned long long max_events; /* 0: none */
+	/* set (by a signal handler) to stop; read between polls */
+	const volatile sig_atomic_t *stop;
+};
+/*
+ * Print the snapshots, then stream events until a limit, *stop or a broken
+ * output; then drain what the kernel holds unless a limit was hit.
+ */
+int session_run(struct session *s, const struct session_limits *lim,
+		struct error **err);
+
+/* Events printed and events lost so far. */
+void session_stats(const struct session *s, unsigned long long *events,
+		   unsigned long long *lost);
+
+#endif

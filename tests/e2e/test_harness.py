@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""The test runner itself cannot lie: tests/run.sh on test files that exit
+from a test, die in the middle, hang, fail their setup, state no plan, or
+do not exist.
+Each case checks the closing line "N passed, N failed" and the exit code
+against what the fixture file (tests/e2e/lying/) really did."""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import ROOT, check, eq, main, test  # noqa: E402
+
+LYING = os.path.join(ROOT, "tests", "e2e", "lying")
+
+
+def run_sh(*args, file_timeout=600):
+    """tests/run.sh e2e args...: (exit code, output lines)."""
+    e = dict(os.environ, FILE_TIMEOUT=str(file_timeout))
+    p = subprocess.run([os.path.join(ROOT, "tests", "run.sh"), "e2e",
+                        *args], capture_output=True, text=True, env=e,
+                       timeout=file_timeout + 120)
+    return p.returncode, p.stdout.splitlines()
+
+
+def fixture(name):
+    return os.path.join(LYING, name)
+
+
+def with_mark(*args, **kw):
+    """run_sh with $LYING_MARK naming a file the fixture's teardown writes;
+    (exit code, output lines, whether the file was written)."""
+    tmp = tempfile.mkdtemp(prefix="lying-")
+    mark = os.path.join(tmp, "mark")
+    os.environ["LYING_MARK"] = mark
+    try:
+        rc, out = run_sh(*args, **kw)
+        return rc, out, os.path.exists(mark)
+    finally:
+        del os.environ["LYING_MARK"]
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@test
+def sys_exit_in_a_test_fails_it():
+    rc, out = run_sh(fixture("exits_in_test.py"))
+    eq(out[-1], "2 passed, 1 failed", "closing line")
+    eq(rc, 1, "exit code")
+    check(any(ln.startswith("not ok 2 - exits # the test called sys.exit")
+              for ln in out), f"the exiting test named: {out}")
+
+
+@test
+def planned_tests_that_never_report_fail():
+    rc, out = run_sh(fixture("dies.py"))
+    # one passed, then SIGKILL: the 2 others of the plan never reported
+    eq(out[-1], "1 passed, 2 failed", "closing line")
+    eq(rc, 1, "exit code")
+
+
+@test
+def a_hanging_file_is_stopped_and_torn_down():
+    rc, out, torn = with_mark(fixture("hangs.py"), file_timeout=5)
+    # the hanging test fails, the one after it never ran: failed too
+    eq(out[-1], "1 passed, 2 failed", "closing line")
+    eq(rc, 1, "exit code")
+    check(torn, "teardown did not run after the timeout")
+
+
+@test
+def failing_setup_fails_every_test_and_tears_down():
+    rc, out, torn = with_mark(fixture("setup_fails.py"))
+    eq(out[-1], "0 passed, 2 failed", "closing line")
+    eq(rc, 1, "exit code")
+    check(torn, "teardown did not run after setup failed")
+
+
+@test
+def output_without_a_plan_fails():
+    rc, out = run_sh(fixture("no_plan.py"))
+    eq(out[-1], "2 passed, 1 failed", "closing line")
+    eq(rc, 1, "exit code")
+
+
+@test
+def missing_file_and_unknown_test_name_fail():
+    rc, out = run_sh("test_no_such_file.py")
+    eq(out[-1], "0 passed, 1 failed", "missing file: closing line")
+    eq(rc, 1, "missing file: exit code")
+    rc, out = run_sh(fixture("exits_in_test.py"), "passes", "pases")
+    eq(out[-1], "1 passed, 1 failed", "misspelled test: closing line")
+    eq(rc, 1, "misspelled test: exit code")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,746 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Signed gadgets end to end: sign, push, pull, verify, refuse.
+
+A real docker-registry on 127.0.0.1, real images built by `runner image
+build` (examples/snapshot_process, which runs once and ends), ECDSA P-256
+keys made by openssl.  The tampering is done the way an attacker with
+write access to the registry would do it: through the registry's HTTP API.
+
+Interoperability: cosign's legacy signature format is implemented here
+again, independently, with Python's `cryptography`, from the format's
+description (simple-signing payload in a layer of media type
+application/vnd.dev.cosign.simplesigning.v1+json, base64 DER ECDSA P-256
+SHA-256 signature of the payload bytes in the layer annotation
+dev.cosignproject.cosign/signature, tag sha256-<hex>.sig).  skopeo reads
+the signature tag.
+"""
+import base64
+import hashlib
+import http.client
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import RUNNER, ROOT, test, main, check, eq, Fail  # noqa: E402
+import registry_env as env  # noqa: E402
+
+MT_SIMPLESIGNING = "application/vnd.dev.cosign.simplesigning.v1+json"
+ANN_SIGNATURE = "dev.cosignproject.cosign/signature"
+MT_OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
+GADGET = os.path.join(ROOT, "examples", "snapshot_process")
+
+
+class Ctx:
+    pass
+
+
+def runner(ctx, args, store, keys_dir=None, timeout=120):
+    e = dict(os.environ)
+    for k in ("REGISTRY_AUTH_FILE", "RUNNER_REGISTRY_PREFIX",
+              "RUNNER_READY_FILE", "RUNNER_STORE"):
+        e.pop(k, None)
+    e["HOME"] = ctx.home
+    e["RUNNER_KEYS_DIR"] = keys_dir or ctx.no_keys
+    e["RUNNER_INSECURE_REGISTRIES"] = ctx.reg.host
+    e["RUNNER_REGISTRY_TIMEOUT"] = "5"
+    return subprocess.run([RUNNER] + args + ["--store", store],
+                          capture_output=True, text=True, env=e,
+                          timeout=timeout)
+
+
+def ok(p, what):
+    if p.returncode != 0:
+        raise Fail(f"{what}: exit {p.returncode}: {p.stderr.strip()[-500:]}")
+    return p.stdout
+
+
+WARNING = ("runner: warning: --verify-image=false: image signatures are "
+           "not verified")
+
+
+def refused(p, what, *needles):
+    """Exit 1, one line on stderr naming the image digest and the reason
+    (after the warning of --verify-image=false), and no event printed."""
+    if p.returncode != 1:
+        raise Fail(f"{what}: exit {p.returncode}, want 1: "
+                   f"{p.stdout.strip()[-200:]} {p.stderr.strip()[-300:]}")
+    err = "\n".join(line for line in p.stderr.strip().splitlines()
+                    if line != WARNING)
+    check(len(err.splitlines()) == 1, f"{what}: not one line: {err!r}")
+    check(err.startswith("runner: "), f"{what}: {err!r}")
+    for n in needles:
+        check(n in err, f"{what}: {err!r} lacks {n!r}")
+    eq(p.stdout, "", f"{what}: stdout")
+    return err
+
+
+def tree(store):
+    """Every file of a store and its bytes: compared before and after."""
+    out = {}
+    for d, _, files in os.walk(store):
+        for f in files:
+            path = os.path.join(d, f)
+            with open(path, "rb") as fh:
+                out[os.path.relpath(path, store)] = fh.read()
+    return out
+
+
+def new_store(ctx, name):
+    d = os.path.join(ctx.tmp, "stores", name)
+    shutil.rmtree(d, ignore_errors=True)
+    return d
+
+
+def keypair(ctx, name):
+    """A P-256 key made by openssl: PKCS#8 private key, public PEM file."""
+    key = os.path.join(ctx.tmp, f"{name}.key")
+    pub = os.path.join(ctx.tmp, f"{name}.pub")
+    sec1 = subprocess.run(["openssl", "ecparam", "-name", "prime256v1",
+                           "-genkey", "-noout"], check=True,
+                          capture_output=True).stdout
+    subprocess.run(["openssl", "pkcs8", "-topk8", "-nocrypt", "-out", key],
+                   input=sec1, check=True, capture_output=True)
+    subprocess.run(["openssl", "ec", "-in", key, "-pubout", "-out", pub],
+                   check=True, capture_output=True)
+    return key, pub
+
+
+def run_args(ref, *extra):
+    return ["run", ref, "-o", "json", "--timeout", "20"] + list(extra)
+
+
+def events(out):
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+# ---- the registry's HTTP API, as a client of our own ----
+
+class Reg:
+    def __init__(self, host):
+        self.host = host
+
+    def req(self, method, path, body=None, headers=None):
+        h, port = self.host.split(":")
+        c = http.client.HTTPConnection(h, int(port), timeout=30)
+        c.request(method, path, body=body, headers=headers or {})
+        r = c.getresponse()
+        data = r.read()
+        hdrs = dict(r.getheaders())
+        c.close()
+        return r.status, hdrs, data
+
+    def manifest(self, repo, ref):
+        st, h, data = self.req("GET", f"/v2/{repo}/manifests/{ref}", headers={
+            "Accept": ", ".join([env.MT_INDEX, env.MT_MANIFEST])})
+        if st != 200:
+            raise Fail(f"GET manifest {repo}:{ref}: {st}")
+        return data, h.get("Content-Type")
+
+    def has_manifest(self, repo, ref):
+        return self.req("HEAD", f"/v2/{repo}/manifests/{ref}", headers={
+            "Accept": ", ".join([env.MT_INDEX, env.MT_MANIFEST])})[0] == 200
+
+    def blob(self, repo, digest):
+        st, _, data = self.req("GET", f"/v2/{repo}/blobs/{digest}")
+        if st != 200:
+            raise Fail(f"GET blob {digest}: {st}")
+        return data
+
+    def put_blob(self, repo, data):
+        d = sha(data)
+        st, h, _ = self.req("POST", f"/v2/{repo}/blobs/uploads/")
+        if st != 202:
+            raise Fail(f"POST upload: {st}")
+        loc = h["Location"]
+        loc = loc.split(self.host, 1)[1] if self.host in loc else loc
+        sep = "&" if "?" in loc else "?"
+        st, _, _ = self.req("PUT", f"{loc}{sep}digest={d}", body=data,
+                            headers={"Content-Type":
+                                     "application/octet-stream"})
+        if st != 201:
+            raise Fail(f"PUT blob: {st}")
+        return d
+
+    def put_manifest(self, repo, ref, data, mt):
+        st, _, body = self.req("PUT", f"/v2/{repo}/manifests/{ref}",
+                               body=data, headers={"Content-Type": mt})
+        if st != 201:
+            raise Fail(f"PUT manifest {ref}: {st} {body[:200]!r}")
+        return sha(data)
+
+
+def sha(b):
+    return "sha256:" + hashlib.sha256(b).hexdigest()
+
+
+def sig_tag(digest):
+    return digest.replace(":", "-") + ".sig"
+
+
+# ---- cosign's legacy format, written again from its description ----
+
+def py_sign(reg, repo, digest, key_path, identity):
+    """Sign digest with the private key at key_path and push the .sig."""
+    with open(key_path, "rb") as f:
+        key = serialization.load_pem_private_key(f.read(), None)
+    # another spelling of the same JSON than the runner's: spaces, key
+    # order; the signature covers these exact bytes
+    payload = json.dumps({
+        "optional": {"creator": "test_sign.py"},
+        "critical": {"type": "cosign container image signature",
+                     "image": {"docker-manifest-digest": digest},
+                     "identity": {"docker-reference": identity}},
+    }, indent=1).encode()
+    sig = key.sign(payload, ec.ECDSA(hashes.SHA256()))
+    pd = reg.put_blob(repo, payload)
+    config = json.dumps({"architecture": "", "os": "", "config": {},
+                         "rootfs": {"type": "layers",
+                                    "diff_ids": [pd]}}).encode()
+    cd = reg.put_blob(repo, config)
+    manifest = json.dumps({
+        "schemaVersion": 2, "mediaType": env.MT_MANIFEST,
+        "config": {"mediaType": MT_OCI_CONFIG, "digest": cd,
+                   "size": len(config)},
+        "layers": [{"mediaType": MT_SIMPLESIGNING, "digest": pd,
+                    "size": len(payload),
+                    "annotations": {
+                        ANN_SIGNATURE: base64.b64encode(sig).decode()}}],
+    }).encode()
+    reg.put_manifest(repo, sig_tag(digest), manifest, env.MT_MANIFEST)
+
+
+def py_verify(reg, repo, tag, pub_path):
+    """Verify the signature of repo:tag found at its .sig tag; returns
+    the payload."""
+    with open(pub_path, "rb") as f:
+        pub = serialization.load_pem_public_key(f.read())
+    data, _ = reg.manifest(repo, tag)
+    digest = sha(data)
+    sm, mt = reg.manifest(repo, sig_tag(digest))
+    m = json.loads(sm)
+    check(m["layers"], "signature manifest without layers")
+    for layer in m["layers"]:
+        eq(layer["mediaType"], MT_SIMPLESIGNING, "layer media type")
+        payload = reg.blob(repo, layer["digest"])
+        eq(sha(payload), layer["digest"], "payload digest")
+        sig = base64.b64decode(layer["annotations"][ANN_SIGNATURE])
+        try:
+            pub.verify(sig, payload, ec.ECDSA(hashes.SHA256()))
+        except InvalidSignature:
+            continue
+        p = json.loads(payload)
+        eq(p["critical"]["type"], "cosign container image signature",
+           "critical.type")
+        eq(p["critical"]["image"]["docker-manifest-digest"], digest,
+           "critical.image.docker-manifest-digest")
+        check(p["critical"]["identity"]["docker-reference"],
+              "critical.identity.docker-reference")
+        return p
+    raise Fail("no layer verifies with the public key")
+
+
+# ---- setup ----
+
+def setup():
+    ctx = Ctx()
+    check(os.access(RUNNER, os.X_OK), f"{RUNNER} not built")
+    ctx.tmp = tempfile.mkdtemp(prefix="runner-sign-")
+    ctx.home = os.path.join(ctx.tmp, "home")
+    os.makedirs(ctx.home)
+    ctx.no_keys = os.path.join(ctx.tmp, "no-keys")
+    os.makedirs(ctx.no_keys)
+    ctx.reg = env.Registry(ctx.tmp, "reg")
+    ctx.api = Reg(ctx.reg.host)
+    ctx.key, ctx.pub = keypair(ctx, "trusted")
+    ctx.other_key, ctx.other_pub = keypair(ctx, "other")
+    ctx.keys_dir = os.path.join(ctx.tmp, "keys")
+    os.makedirs(ctx.keys_dir)
+    shutil.copy(ctx.pub, os.path.join(ctx.keys_dir, "trusted.pub"))
+    # one build of the real gadget; every test image is a tag of it
+    ctx.build = new_store(ctx, "build")
+    ctx.base = f"{ctx.reg.host}/g/snap:base"
+    ok(runner(ctx, ["image", "build", GADGET, "-t", ctx.base], ctx.build),
+       "image build")
+    ctx.digest = json.loads(ok(runner(ctx, ["image", "inspect", ctx.base],
+                                      ctx.build), "inspect"))["digest"]
+    return ctx
+
+
+def teardown(ctx):
+    if not ctx:
+        return
+    ctx.reg.stop()
+    if not os.environ.get("KEEP_TMP"):
+        shutil.rmtree(ctx.tmp, ignore_errors=True)
+
+
+def publish(ctx, repo, key=None):
+    """Tag the built image as reg/repo:v1 (signed with key if given) and
+    push it; returns the reference."""
+    ref = f"{ctx.reg.host}/{repo}:v1"
+    ok(runner(ctx, ["image", "tag", ctx.base, ref], ctx.build), "tag")
+    if key:
+        ok(runner(ctx, ["image", "sign", ref, "--key", key], ctx.build),
+           "sign")
+    ok(runner(ctx, ["image", "push", ref], ctx.build), "push")
+    return ref
+
+
+def empty_store(ctx, name):
+    """A store that exists (layout written) and holds nothing."""
+    s = new_store(ctx, name)
+    ok(runner(ctx, ["image", "list"], s), "list")
+    return s
+
+
+def refused_intact(ctx, store, args, what, *needles, keys_dir=None):
+    before = tree(store)
+    err = refused(runner(ctx, args, store, keys_dir=keys_dir), what,
+                  *needles)
+    eq(tree(store), before, f"{what}: store changed")
+    return err
+
+
+# ---- round trip ----
+
+@test
+def sign_push_remove_run__with_key_runs_other_key_refused(ctx):
+    store = new_store(ctx, "rt")
+    ref = f"{ctx.reg.host}/g/rt:v1"
+    ok(runner(ctx, ["image", "build", GADGET, "-t", ref], store), "build")
+    digest = json.loads(ok(runner(ctx, ["image", "inspect", ref], store),
+                           "inspect"))["digest"]
+    lst = json.loads(ok(runner(ctx, ["image", "list", "-o", "json"], store),
+                        "list"))
+    eq([e["builtHere"] for e in lst if e["reference"] == ref], [True],
+       "built here")
+    out = ok(runner(ctx, ["image", "sign", ref, "--key", ctx.key], store),
+             "sign")
+    eq(out.strip(), f"{ctx.reg.host}/g/rt:{sig_tag(digest)}", "sign output")
+    ok(runner(ctx, ["image", "push", ref], store), "push")
+    # remove locally: the image is gone, and so is its "built here" mark
+    ok(runner(ctx, ["image", "remove", ref], store), "remove")
+    out = ok(runner(ctx, run_args(ref, "--public-keys", ctx.pub), store),
+             "run with the key")
+    check(any(e["proc"]["pid"] == os.getpid() for e in events(out)),
+          "snapshot_process shows this test's process")
+    lst = json.loads(ok(runner(ctx, ["image", "list", "-o", "json"], store),
+                        "list"))
+    mine = [e for e in lst if e["reference"] == ref]
+    eq([(e["digest"], e["builtHere"], e["signed"]) for e in mine],
+       [(digest, False, True)], "pulled image: digest, builtHere, signed")
+    # the same store, the image removed again: another key is refused
+    ok(runner(ctx, ["image", "remove", ref], store), "remove")
+    refused_intact(ctx, store, run_args(ref, "--public-keys",
+                                        ctx.other_pub),
+                   "other key", digest, "does not verify with",
+                   ctx.other_pub)
+    # the keys folder works as well as the flag
+    ok(runner(ctx, run_args(ref), new_store(ctx, "rt-dir"),
+              keys_dir=ctx.keys_dir), "run with the keys folder")
+    # and a key given as PEM contents, with another key beside it
+    with open(ctx.pub) as a, open(ctx.other_pub) as b:
+        pems = b.read() + "," + a.read()
+    ok(runner(ctx, run_args(ref, "--public-keys", pems),
+              new_store(ctx, "rt-pem")), "run with PEM contents")
+
+
+@test
+def run__other_key_refused(ctx):
+    ref = publish(ctx, "g/otherkey", ctx.other_key)
+    store = empty_store(ctx, "otherkey")
+    refused_intact(ctx, store, run_args(ref, "--public-keys", ctx.pub),
+                   "other key", ctx.digest, "does not verify with",
+                   ctx.pub)
+
+
+@test
+def run__unsigned_refused_and_without_verification_runs(ctx):
+    ref = publish(ctx, "g/unsigned")
+    store = empty_store(ctx, "unsigned")
+    refused_intact(ctx, store, run_args(ref, "--public-keys", ctx.pub),
+                   "unsigned", ctx.digest, "no signature",
+                   sig_tag(ctx.digest))
+    # no key at all: said so
+    refused_intact(ctx, store, run_args(ref), "no key", ctx.digest,
+                   "no public key")
+    p = runner(ctx, run_args(ref, "--verify-image=false"), store)
+    ok(p, "--verify-image=false")
+    eq([line for line in p.stderr.splitlines() if "warning" in line],
+       [WARNING], "warned once")
+
+
+@test
+def run__allowed_gadgets(ctx):
+    ref = publish(ctx, "g/allowed", ctx.key)
+    store = empty_store(ctx, "allowed")
+    refused_intact(ctx, store, run_args(ref, "--public-keys", ctx.pub,
+                                        "--allowed-gadgets",
+                                        f"{ctx.reg.host}/g/other:v1"),
+                   "allowed-gadgets", "not in --allowed-gadgets", ctx.digest)
+    refused_intact(ctx, store, run_args(ref, "--verify-image=false",
+                                        "--allowed-gadgets",
+                                        f"{ctx.reg.host}/x/*"),
+                   "allowed-gadgets prefix", "not in --allowed-gadgets")
+    for allowed in (ref, ctx.digest, f"{ctx.reg.host}/g/allow*",
+                    f"x:v1,{ref}@{ctx.digest}"):
+        s = new_store(ctx, "allowed-ok")
+        ok(runner(ctx, run_args(ref, "--public-keys", ctx.pub,
+                                "--allowed-gadgets", allowed), s),
+           f"allowed {allowed}")
+
+
+def tamper(ctx, repo, edit):
+    """Push a changed copy of the signed image repo:v1 under the same tag,
+    with the original signature copied to the new digest's .sig tag (what
+    an attacker would try).  edit(kind, bytes) changes blobs."""
+    idx_raw, _ = ctx.api.manifest(repo, "v1")
+    idx = json.loads(idx_raw)
+    new_manifests = []
+    for d in idx["manifests"]:
+        m_raw, _ = ctx.api.manifest(repo, d["digest"])
+        m = json.loads(m_raw)
+        for part in [m["config"]] + m["layers"]:
+            data = ctx.api.blob(repo, part["digest"])
+            kind = "config" if part is m["config"] else "layer"
+            new = edit(kind, data)
+            if new != data:
+                part["digest"] = ctx.api.put_blob(repo, new)
+                part["size"] = len(new)
+        new_raw = edit("manifest", env._compact(m))
+        nd = ctx.api.put_manifest(repo, sha(new_raw), new_raw, env.MT_MANIFEST)
+        new_manifests.append(dict(d, digest=nd, size=len(new_raw)))
+    idx["manifests"] = new_manifests
+    new_idx = env._compact(idx)
+    check(new_idx != idx_raw, "nothing was changed")
+    digest = ctx.api.put_manifest(repo, "v1", new_idx, env.MT_INDEX)
+    sig, mt = ctx.api.manifest(repo, sig_tag(ctx.digest))
+    ctx.api.put_manifest(repo, sig_tag(digest), sig, mt)
+    return digest
+
+
+def tamper_case(ctx, name, edit):
+    ref = publish(ctx, f"g/t-{name}", ctx.key)
+    digest = tamper(ctx, f"g/t-{name}", edit)
+    store = empty_store(ctx, f"t-{name}")
+    refused_intact(ctx, store, run_args(ref, "--public-keys", ctx.pub),
+                   f"tampered {name}", digest,
+                   f"the signed payload is for {ctx.digest}")
+
+
+@test
+def run__tampered_config_refused(ctx):
+    tamper_case(ctx, "config", lambda kind, b:
+                b + b"\n# changed\n" if kind == "config" else b)
+
+
+@test
+def run__tampered_layer_refused(ctx):
+    tamper_case(ctx, "layer", lambda kind, b:
+                b + b"\0" if kind == "layer" else b)
+
+
+@test
+def run__tampered_manifest_refused(ctx):
+    def edit(kind, b):
+        if kind != "manifest":
+            return b
+        m = json.loads(b)
+        m["annotations"]["org.opencontainers.image.description"] = "evil"
+        return env._compact(m)
+    tamper_case(ctx, "manifest", edit)
+
+
+@test
+def run__tampered_payload_refused(ctx):
+    repo = "g/t-payload"
+    ref = publish(ctx, repo, ctx.key)
+    sig_raw, mt = ctx.api.manifest(repo, sig_tag(ctx.digest))
+    sig = json.loads(sig_raw)
+    layer = sig["layers"][0]
+    payload = ctx.api.blob(repo, layer["digest"])
+    changed = payload.replace(b'"optional":null',
+                              b'"optional":{"x":"y"}')
+    check(changed != payload, f"payload: {payload!r}")
+    layer["digest"] = ctx.api.put_blob(repo, changed)
+    layer["size"] = len(changed)
+    ctx.api.put_manifest(repo, sig_tag(ctx.digest), env._compact(sig), mt)
+    store = empty_store(ctx, "t-payload")
+    refused_intact(ctx, store, run_args(ref, "--public-keys", ctx.pub),
+                   "tampered payload", ctx.digest, "does not verify")
+
+
+@test
+def run__signature_of_another_digest_refused(ctx):
+    # a signed image B, and its signature copied to image A's tag
+    a_store = new_store(ctx, "another-src")
+    a_ref = f"{ctx.reg.host}/g/another:v1"
+    tar = os.path.join(ctx.tmp, "another.tar")
+    a = env.gadget_tar(tar, a_ref, "name: another\n",
+                       {"amd64": b"\x7fELF-not-loaded", "arm64": b"x"})
+    ok(runner(ctx, ["image", "import", tar], a_store), "import A")
+    ok(runner(ctx, ["image", "push", a_ref], a_store), "push A")
+    publish(ctx, "g/another-b", ctx.key)
+    sig, mt = ctx.api.manifest("g/another-b", sig_tag(ctx.digest))
+    for part in [json.loads(sig)["config"]] + json.loads(sig)["layers"]:
+        ctx.api.put_blob("g/another", ctx.api.blob("g/another-b",
+                                                    part["digest"]))
+    ctx.api.put_manifest("g/another", sig_tag(a), sig, mt)
+    store = empty_store(ctx, "another")
+    refused_intact(ctx, store, run_args(a_ref, "--public-keys", ctx.pub),
+                   "signature of another digest", a,
+                   f"the signed payload is for {ctx.digest}")
+
+
+@test
+def run__stored_unsigned_image_refused_built_one_runs(ctx):
+    # an image that came by import is not built here: refused offline
+    tar = os.path.join(ctx.tmp, "unsigned.tar")
+    ok(runner(ctx, ["image", "export", ctx.base, tar], ctx.build), "export")
+    store = new_store(ctx, "imported-unsigned")
+    ok(runner(ctx, ["image", "import", tar], store), "import")
+    refused_intact(ctx, store, run_args(ctx.base, "--pull", "never",
+                                        "--public-keys", ctx.pub),
+                   "imported unsigned", ctx.digest, "no signature")
+    # the store that built it runs it without any key
+    ok(runner(ctx, run_args(ctx.base, "--pull", "never"), ctx.build),
+       "built here")
+
+
+# ---- offline: export / import carry the signature ----
+
+@test
+def export_import__signature_travels_verifies_offline(ctx):
+    ref = f"{ctx.reg.host}/g/offline:v1"
+    ok(runner(ctx, ["image", "tag", ctx.base, ref], ctx.build), "tag")
+    ok(runner(ctx, ["image", "sign", ref, "--key", ctx.key], ctx.build),
+       "sign")
+    tar = os.path.join(ctx.tmp, "signed.tar")
+    ok(runner(ctx, ["image", "export", ref, tar], ctx.build), "export")
+    store = new_store(ctx, "offline")
+    out = ok(runner(ctx, ["image", "import", tar], store), "import")
+    check(sig_tag(ctx.digest) in out, f"import: {out!r}")
+    out = ok(runner(ctx, ["image", "verify", ref, "--public-keys", ctx.pub],
+                    store), "verify")
+    check("cosign signature" in out and "sigstore bundle" in out,
+          f"verify: {out!r}")
+    refused(runner(ctx, ["image", "verify", ref, "--public-keys",
+                         ctx.other_pub], store), "verify other key",
+            ctx.digest, "does not verify")
+    ok(runner(ctx, run_args(ref, "--pull", "never", "--public-keys",
+                            ctx.pub), store), "run offline")
+
+
+# ---- interoperability ----
+
+@test
+def interop__python_signature_verifies_with_runner(ctx):
+    ref = publish(ctx, "g/pysigned")
+    py_sign(ctx.api, "g/pysigned", ctx.digest, ctx.key,
+            f"{ctx.reg.host}/g/pysigned")
+    store = new_store(ctx, "pysigned")
+    ok(runner(ctx, run_args(ref, "--public-keys", ctx.pub), store),
+       "run a Python-signed image")
+    out = ok(runner(ctx, ["image", "verify", ref, "--public-keys", ctx.pub],
+                    store), "verify")
+    check("Verified" in out, out)
+    # signed by Python with the other key: refused
+    ref2 = publish(ctx, "g/pysigned-other")
+    py_sign(ctx.api, "g/pysigned-other", ctx.digest, ctx.other_key,
+            f"{ctx.reg.host}/g/pysigned-other")
+    store = empty_store(ctx, "pysigned-other")
+    refused_intact(ctx, store, run_args(ref2, "--public-keys", ctx.pub),
+                   "python, other key", "does not verify")
+
+
+@test
+def interop__runner_signature_verifies_with_python(ctx):
+    ref = publish(ctx, "g/runnersigned", ctx.key)
+    p = py_verify(ctx.api, "g/runnersigned", "v1", ctx.pub)
+    eq(p["critical"]["identity"]["docker-reference"],
+       f"{ctx.reg.host}/g/runnersigned", "docker-reference")
+    try:
+        py_verify(ctx.api, "g/runnersigned", "v1", ctx.other_pub)
+        raise Fail("verified with the other key")
+    except Fail as e:
+        check("no layer verifies" in str(e), str(e))
+    check(ref, "ref")
+
+
+@test
+def interop__skopeo_reads_the_signature_tag(ctx):
+    publish(ctx, "g/skopeo", ctx.key)
+    tags = json.loads(subprocess.run(
+        ["skopeo", "list-tags", "--tls-verify=false",
+         f"docker://{ctx.reg.host}/g/skopeo"], check=True,
+        capture_output=True, text=True).stdout)["Tags"]
+    check(sig_tag(ctx.digest) in tags, f"tags: {tags}")
+    raw = subprocess.run(
+        ["skopeo", "inspect", "--raw", "--tls-verify=false",
+         f"docker://{ctx.reg.host}/g/skopeo:{sig_tag(ctx.digest)}"],
+        capture_output=True, text=True)
+    check(raw.returncode == 0, f"skopeo: {raw.stderr[-300:]}")
+    m = json.loads(raw.stdout)
+    eq(m["layers"][0]["mediaType"], MT_SIMPLESIGNING, "layer media type")
+    check(ANN_SIGNATURE in m["layers"][0]["annotations"], "annotation")
+    eq(m["config"]["mediaType"], MT_OCI_CONFIG, "config media type")
+
+
+@test
+def push__registry_without_referrers_api_said(ctx):
+    ref = f"{ctx.reg.host}/g/referrers:v1"
+    ok(runner(ctx, ["image", "tag", ctx.base, ref], ctx.build), "tag")
+    ok(runner(ctx, ["image", "sign", ref, "--key", ctx.key], ctx.build),
+       "sign")
+    p = runner(ctx, ["image", "push", ref], ctx.build)
+    ok(p, "push")
+    # Debian's docker-registry (distribution 2.8) has no referrers API
+    st, _, _ = ctx.api.req("GET", f"/v2/g/referrers/referrers/{ctx.digest}")
+    check(st != 200, f"the registry answers the referrers API ({st})")
+    check("no OCI referrers API" in p.stderr, f"stderr: {p.stderr!r}")
+    check(ctx.api.has_manifest("g/referrers", sig_tag(ctx.digest)),
+          "the signature tag was pushed")
+
+
+class ReferrersProxy(env.Proxy):
+    """The registry behind a proxy that adds the OCI 1.1 referrers API:
+    manifests pushed with a subject are listed as its referrers."""
+
+    def __init__(self, upstream_port):
+        self.referrers = {}  # (repo, subject digest) -> [descriptor]
+        super().__init__(upstream_port)
+
+    def _reply(self, h, status, body=b"", ctype=None, extra=None):
+        h.send_response(status)
+        if ctype:
+            h.send_header("Content-Type", ctype)
+        for k, v in (extra or {}).items():
+            h.send_header(k, v)
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        h.wfile.write(body)
+
+    def _handle(self, h):
+        path = h.path.split("?")[0]
+        if h.command == "GET" and "/referrers/sha256:" in path:
+            repo, digest = path[4:].split("/referrers/")
+            body = env._compact({
+                "schemaVersion": 2, "mediaType": env.MT_INDEX,
+                "manifests": self.referrers.get((repo, digest), [])})
+            self._reply(h, 200, body, env.MT_INDEX)
+            return
+        if h.command == "PUT" and "/manifests/" in path:
+            n = int(h.headers.get("Content-Length") or 0)
+            body = h.rfile.read(n)
+            c = http.client.HTTPConnection("127.0.0.1", self.upstream,
+                                           timeout=30)
+            c.request("PUT", h.path, body=body, headers={
+                "Content-Type": h.headers.get("Content-Type")})
+            r = c.getresponse()
+            data = r.read()
+            c.close()
+            m = json.loads(body)
+            if r.status == 201 and "subject" in m:
+                repo = path[4:].split("/manifests/")[0]
+                self.referrers.setdefault(
+                    (repo, m["subject"]["digest"]), []).append({
+                        "mediaType": m["mediaType"], "digest": sha(body),
+                        "size": len(body),
+                        "artifactType": m.get("artifactType")})
+            self._reply(h, r.status, data, extra={
+                "Docker-Content-Digest": sha(body)})
+            return
+        super()._handle(h)
+
+
+def pae(ptype, body):
+    t = ptype.encode()
+    return b"DSSEv1 %d %s %d %s" % (len(t), t, len(body), body)
+
+
+@test
+def push_pull__bundle_as_referrer_verifies_with_python(ctx):
+    proxy = ReferrersProxy(ctx.reg.port)
+    try:
+        ref = f"{proxy.host}/g/bundle:v1"
+        # the registry's upload URLs name itself, not the proxy
+        flags = ["--insecure-registries", f"{proxy.host},{ctx.reg.host}"]
+        ok(runner(ctx, ["image", "tag", ctx.base, ref], ctx.build), "tag")
+        ok(runner(ctx, ["image", "sign", ref, "--key", ctx.key],
+                  ctx.build), "sign")
+        p = runner(ctx, ["image", "push", ref] + flags, ctx.build)
+        ok(p, "push")
+        check("referrers" not in p.stderr, f"stderr: {p.stderr!r}")
+        check(proxy.referrers.get(("g/bundle", ctx.digest)),
+              "no referrer pushed")
+        # the bundle comes back with a pull and verifies offline
+        store = new_store(ctx, "bundle-pull")
+        ok(runner(ctx, ["image", "pull", ref] + flags, store), "pull")
+    finally:
+        proxy.stop()
+    out = ok(runner(ctx, ["image", "verify", ref, "--public-keys", ctx.pub],
+                    store), "verify the pulled image")
+    check("sigstore bundle" in out, f"verify: {out!r}")
+    # the referrers the store lists for the image, as pushed
+    idx = json.loads(ok(runner(ctx, [
+        "image", "inspect", f"{proxy.host}/g/bundle:"
+        f"{ctx.digest.replace(':', '-')}"], ctx.build), "inspect"))
+    with open(ctx.pub, "rb") as f:
+        pub = serialization.load_pem_public_key(f.read())
+    found = 0
+    for d in idx["index"]["manifests"]:
+        eq(d["artifactType"], "application/vnd.dev.sigstore.bundle.v0.3+json",
+           "artifactType")
+        raw, _ = ctx.api.manifest("g/bundle", d["digest"])
+        m = json.loads(raw)
+        eq(m["subject"]["digest"], ctx.digest, "subject")
+        bundle = json.loads(ctx.api.blob("g/bundle",
+                                         m["layers"][0]["digest"]))
+        eq(bundle["mediaType"],
+           "application/vnd.dev.sigstore.bundle.v0.3+json", "mediaType")
+        envl = bundle["dsseEnvelope"]
+        eq(envl["payloadType"], "application/vnd.in-toto+json",
+           "payloadType")
+        payload = base64.b64decode(envl["payload"])
+        sig = base64.b64decode(envl["signatures"][0]["sig"])
+        pub.verify(sig, pae(envl["payloadType"], payload),
+                   ec.ECDSA(hashes.SHA256()))
+        st = json.loads(payload)
+        eq(st["subject"][0]["digest"]["sha256"], ctx.digest[7:],
+           "statement subject")
+        found += 1
+    check(found >= 1, "no bundle")
+
+
+@test
+def sign__key_formats(ctx):
+    ref = f"{ctx.reg.host}/g/keys:v1"
+    ok(runner(ctx, ["image", "tag", ctx.base, ref], ctx.build), "tag")
+    # SEC1 "EC PRIVATE KEY" as openssl writes it
+    sec1 = os.path.join(ctx.tmp, "sec1.key")
+    subprocess.run(["openssl", "ec", "-in", ctx.key, "-out", sec1],
+                   check=True, capture_output=True)
+    with open(sec1) as f:
+        check("BEGIN EC PRIVATE KEY" in f.read(), "not SEC1")
+    ok(runner(ctx, ["image", "sign", ref, "--key", sec1], ctx.build),
+       "sign SEC1")
+    bad = os.path.join(ctx.tmp, "cosign.key")
+    with open(bad, "w") as f:
+        f.write("-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\n"
+                "eyJrZGYiOnt9fQ==\n"
+                "-----END ENCRYPTED SIGSTORE PRIVATE KEY-----\n")
+    refused(runner(ctx, ["image", "sign", ref, "--key", bad], ctx.build),
+            "cosign key", "not supported")
+
+
+if __name__ == "__main__":
+    main(setup, teardown)

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Signatures from untrusted bytes (oci/sign.c): the first byte picks the
+ * parser, the rest is its input.  0: a simple-signing payload; 1: a .sig
+ * manifest whose every blob reads as the input itself; 2: a sigstore
+ * bundle; 3: PEM public keys; 4: a PEM private key.  Nothing random may
+ * verify, and every parser must stay within its limits.
+ */
+#include "common/cleanup.h"
+#include "oci/digest.h"
+#include "oci/sign.h"
+#include "fuzz.h"
+
+#define DIGEST \
+	"sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+static const char pub[] =
+	"-----BEGIN PUBLIC KEY-----\n"
+	"MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEaqV/eHTTqoluL2YkW3igQUJsOQXk\n"
+	"8Ym7KOuYDlaqVb4zYQG/rKrLstToxjoQ+jZS95tOaCjR34XcV4WOZKd3Xw==\n"
+	"-----END PUBLIC KEY-----\n";
+
+static struct oci_keyset keys;
+
+struct input {
+	const uint8_t *data;
+	size_t size;
+};
+
+static int read_input(void *ctx, const char *digest, int64_t size, char **buf,
+		      size_t *len, struct error **err)
+{
+	const struct input *in = ctx;
+
+	(void)digest;
+	if (size >= 0 && (size_t)size != in->size)
+		return error_set(err, 0, "size");
+	*buf = fuzz_strndup(in->data, in->size);
+	if (!*buf)
+		return error_set(err, 0, "alloc");
+	*len = in->size;
+	return 0;
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	if (oci_keyset_add_pem(&keys, pub, strlen(pub), "fuzz.pub", NULL) < 0)
+		abort();
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	cleanup_free char *s = NULL;
+	struct input in;
+	struct error *err = NULL;
+	int r = 0;
+
+	if (size < 1)
+		return 0;
+	in = (struct input){ data + 1, size - 1 };
+	s = fuzz_strndup(in.data, in.size);
+	if (!s)
+		return 0;
+	switch (data[0] % 5) {
+	case 0: {
+		cleanup_free char *signed_digest = NULL;
+
+		r = oci_payload_check(s, in.size, DIGEST, &signed_digest, &err);
+		FUZZ_CHECK(!signed_digest || oci_digest_valid(signed_digest),
+			   "signed digest \"%s\"", signed_digest);
+		FUZZ_CHECK(r < 0 || !strcmp(signed_digest, DIGEST),
+			   "accepted another digest");
+		break;
+	}
+	case 1:
+		r = oci_sig_manifest_verify(s, in.size, DIGEST, &keys,
+					    read_input, &in, NULL, &err);
+		/* no valid signature of the test key is in any seed */
+		FUZZ_CHECK(r < 0, "a .sig manifest verified");
+		break;
+	case 2:
+		r = oci_bundle_verify(s, in.size, DIGEST, &keys, NULL, &err);
+		FUZZ_CHECK(r < 0, "a bundle verified");
+		break;
+	case 3: {
+		struct oci_keyset set = { 0 };
+
+		r = oci_keyset_add_pem(&set, s, in.size, "fuzz", &err);
+		FUZZ_CHECK(set.n <= OCI_MAX_KEYS, "%zu keys", set.n);
+		oci_keyset_clear(&set);
+		break;
+	}
+	default: {
+		struct oci_key *k = NULL;
+
+		r = oci_key_load_private(s, in.size, "pw", &k, &err);
+		FUZZ_CHECK((r == 0) == (k != NULL), "key and result disagree");
+		oci_key_free(k);
+		break;
+	}
+	}
+	FUZZ_CHECK(r == 0 || err, "failure without a message");
+	error_free(err);
+	return 0;
+}
