@@ -55,6 +55,7 @@
 #define DNS_MAX_HOPS 16 /* compression pointers followed per name */
 #define DNS_RR_STEPS 256 /* record headers + owner-name labels */
 #define MAX_ADDRESSES 8
+#define MAX_CNAMES 4 /* CNAME records whose targets are decoded */
 #define MAX_PORTS 16
 #define IPV6_MAX_EXT_HDRS 8
 #define QUERY_MAX_AGE_NS (10ULL * 1000 * 1000 * 1000)
@@ -161,7 +162,10 @@ struct event_t {
 	bool rd;
 	bool ra;
 	struct gadget_l3endpoint_t addresses[MAX_ADDRESSES];
+	char cnames[DNS_NAME_LEN];
 	gadget_duration latency_ns_raw;
+	__u32 ttl;
+	bool unanswered;
 };
 
 /* Ports whose UDP/TCP traffic is DNS; a 0 ends the list. */
@@ -250,7 +254,15 @@ struct scratch {
 	__u8 naddr; /* record walker: addresses stored */
 	__u16 kept; /* name walker: bytes of ev.name up to the last dot */
 	__u16 steps; /* name walker: steps taken, one per byte or pointer */
-	__u8 pad[6];
+	__u8 ncnames; /* record walker: CNAME targets found */
+	__u8 cname; /* CNAME walker: the target being written */
+	__u16 cname_start; /* CNAME walker: its first byte in ev.cnames */
+	__u16 cnames_kept; /* CNAME walker: bytes of the whole targets */
+	__u32 ttl; /* record walker: smallest TTL so far */
+	__u16 cname_at[MAX_CNAMES]; /* record walker: targets' offsets */
+	__u8 cname_next; /* CNAME walker: start the next target */
+	__u8 has_ttl; /* record walker: ttl is set */
+	__u8 pad[2];
 	__u8 msg[DNS_MSG_MAX + 32]; /* slack for masked multi-byte reads */
 };
 
@@ -560,6 +572,19 @@ full:
 	s->truncated = 1;
 }
 
+/* A ',' between two names, or the end when it does not fit. */
+static __always_inline void name_dot_sep(struct scratch *s, char *name)
+{
+	__u32 o = s->out;
+
+	if (o + 1 > DNS_NAME_LEN - 1) {
+		s->truncated = 1;
+		return;
+	}
+	name[NAME_IDX(o)] = ',';
+	s->out = o + 1;
+}
+
 static __always_inline void name_dot(struct scratch *s, char *name)
 {
 	__u32 o = s->out;
@@ -581,11 +606,9 @@ static __always_inline void name_dot(struct scratch *s, char *name)
  * length byte and its bytes, taken all at once or not at all (a name that
  * runs out of steps or of message is no name).
  */
-static long name_step(__u64 i, void *ctx)
+static __always_inline long name_walk(struct scratch *s, char *name,
+				      __u32 start)
 {
-	struct walk *w = ctx;
-	struct scratch *s = w->s;
-	char *name = w->ev->name;
 	__u32 pos = s->pos, steps = s->steps, ptr, n;
 	__u8 b;
 
@@ -595,7 +618,7 @@ static long name_step(__u64 i, void *ctx)
 	if (b == 0) { /* the root label ends the name */
 		if (!s->end)
 			s->end = pos + 1;
-		if (!s->out)
+		if (s->out == start)
 			name_dot(s, name);
 		s->name_ok = 1;
 		return 1;
@@ -627,6 +650,48 @@ static long name_step(__u64 i, void *ctx)
 	return 0;
 }
 
+static long name_step(__u64 i, void *ctx)
+{
+	struct walk *w = ctx;
+
+	return name_walk(w->s, w->ev->name, 0);
+}
+
+/*
+ * One step of the CNAME-target walk: the targets the record walker found,
+ * one after the other into ev.cnames, comma-separated, each with the
+ * budget of a question name.  A target that cannot be read, or does not
+ * fit whole, ends the list at the last whole one.
+ */
+static long cname_step(__u64 i, void *ctx)
+{
+	struct walk *w = ctx;
+	struct scratch *s = w->s;
+	char *cnames = w->ev->cnames;
+	__u32 k = s->cname;
+
+	if (k >= s->ncnames || k >= MAX_CNAMES)
+		return 1;
+	if (s->cname_next) {
+		s->cname_next = 0;
+		s->pos = s->cname_at[k & (MAX_CNAMES - 1)];
+		s->steps = s->hops = 0;
+		s->end = 1; /* where it ends matters not */
+		s->name_ok = 0;
+		if (k)
+			name_dot_sep(s, cnames);
+		s->cname_start = s->out;
+	}
+	if (!name_walk(s, cnames, s->cname_start))
+		return 0;
+	if (!s->name_ok || s->truncated)
+		return 1;
+	s->cnames_kept = s->out;
+	s->cname = k + 1;
+	s->cname_next = 1;
+	return 0;
+}
+
 static __always_inline __u16 msg_u16(struct scratch *s, __u32 pos)
 {
 	return (__u16)s->msg[MSG_IDX(pos)] << 8 | s->msg[MSG_IDX(pos + 1)];
@@ -637,7 +702,7 @@ static long record_step(__u64 i, void *ctx)
 {
 	struct walk *w = ctx;
 	struct scratch *s = w->s;
-	__u32 pos, rdata, n;
+	__u32 pos, rdata, n, ttl;
 	__u16 type, class, rdlen;
 	__u8 b;
 
@@ -667,6 +732,15 @@ static long record_step(__u64 i, void *ctx)
 	rdata = pos + 10;
 	if (rdata + rdlen > s->len)
 		return 1;
+	ttl = (__u32)msg_u16(s, pos + 4) << 16 | msg_u16(s, pos + 6);
+	if (!s->has_ttl || ttl < s->ttl)
+		s->ttl = ttl;
+	s->has_ttl = 1;
+	n = s->ncnames;
+	if ((class & 0x7FFF) == 1 && type == CNAME && rdlen && n < MAX_CNAMES) {
+		s->cname_at[n & (MAX_CNAMES - 1)] = rdata;
+		s->ncnames = n + 1;
+	}
 	n = s->naddr;
 	/* class IN; mDNS sets the top bit to flush caches */
 	if ((class & 0x7FFF) == 1 && n < MAX_ADDRESSES) {
@@ -1050,8 +1124,17 @@ int trace_dns(struct __sk_buff *skb)
 		s->pos = s->end;
 		s->records = ancount;
 		s->in_owner = 1;
-		s->naddr = 0;
+		s->naddr = s->ncnames = s->has_ttl = 0;
 		bpf_loop(DNS_RR_STEPS, record_step, &w, 0);
+		if (s->has_ttl)
+			ev->ttl = s->ttl;
+		if (s->ncnames) {
+			s->out = s->cname = s->cnames_kept = 0;
+			s->truncated = 0;
+			s->cname_next = 1;
+			bpf_loop(DNS_NAME_STEPS, cname_step, &w, 0);
+			ev->cnames[NAME_IDX(s->cnames_kept)] = '\0';
+		}
 	}
 
 	latency = query_latency(&l4, netns, id, now, qr, outgoing);

@@ -28,6 +28,8 @@ WEB4, WEB6 = "10.77.1.1", "fd77:1::1"
 WEB2 = "10.77.1.2"
 MANY = [f"10.77.3.{i}" for i in range(1, 11)]
 NOBODY = 65534
+# TTLs dnsmasq gives its local records and the CNAME
+LOCAL_TTL, CNAME_TTL = 123, 77
 # namespace names unique per run: concurrent runs must not delete each
 # other's hosts (addresses are per namespace and may repeat)
 NS = f"tdns{os.getpid()}"
@@ -41,10 +43,11 @@ def dnsmasq(ns, tmp, listen, name="dnsmasq", port=53):
     pidfile = os.path.join(tmp, f"{name}.pid")
     p = ns.popen("dnsmasq --no-daemon --no-resolv --no-hosts --bind-interfaces"
                  f" --listen-address={listen} --pid-file={pidfile}"
-                 f" --port={port}"
+                 f" --port={port} --local-ttl={LOCAL_TTL}"
                  f" --address=/web.test/{WEB4} --address=/web.test/{WEB6}"
                  " --address=/nx.test/"
-                 f" --host-record=web2.test,{WEB2} --cname=alias.test,web2.test",
+                 f" --host-record=web2.test,{WEB2} --cname=alias.test,web2.test,"
+                 f"{CNAME_TTL}",
                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_port(ns, listen.split(",")[0], p, port)
     return p
@@ -391,9 +394,19 @@ def cname_then_address(env):
     pid, out = dig(env, f"@{SRV4} alias.test")
     check(WEB2 in out, f"dig output: {out[-300:]}")
     evs = wait_exchange(env, env.runner, env.cli, pid, "alias.test.", "A")
-    # the CNAME record is skipped by its length, the A record after it read
-    check_exchange(env, evs, pid=pid, name="alias.test.", qtype="A",
-                   srv=SRV4, cli=CLI4, addresses=WEB2, num_answers=2)
+    # the CNAME record's target and the A record after it read
+    q, r = check_exchange(env, evs, pid=pid, name="alias.test.", qtype="A",
+                          srv=SRV4, cli=CLI4, addresses=WEB2, num_answers=2)
+    sr = one(pick(evs, netns_id=env.srv.inode(), id=q["id"], qr="R"),
+             "server response")
+    for e, what in ((r, "client response"), (sr, "server response")):
+        eq(e["cnames"], "web2.test.", f"{what} cnames")
+        # the smallest of the CNAME's and the address's TTLs
+        eq(e["ttl"], min(CNAME_TTL, LOCAL_TTL), f"{what} ttl")
+    eq(q["cnames"], "", "query cnames")
+    eq(q["ttl"], 0, "query ttl")
+    check(f"alias.test.\t\t{CNAME_TTL}\tIN\tCNAME\tweb2.test." in out,
+          f"dig shows the CNAME's TTL: {out[-400:]}")
 
 
 @test
@@ -543,6 +556,8 @@ def server_started_later_in_new_namespace(env):
     eq(len(set(got)), 8, "distinct addresses")
     check(set(got) <= set(MANY), f"addresses {got} among {MANY}")
     eq(cr["num_answers"], 10, "num_answers")
+    eq(cr["ttl"], 60, "ttl of unbound's local-data")
+    eq(cr["cnames"], "", "cnames")
     # client and server share the namespace: each packet is seen leaving
     # (owned by its sender) and arriving (owned by its receiver) on lo
     check_exchange(env, evs, pid=pid, name="many.test.", qtype="A",

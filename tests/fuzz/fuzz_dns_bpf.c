@@ -9,6 +9,9 @@
  *     dig writes them (\c for a special character, \DDD for other bytes),
  *     ending with '.' unless empty
  *   - addresses: versions 0, 4 or 6, the used ones first
+ *   - ttl: the smallest TTL of the answer records, 0 without any
+ *   - cnames: the targets of the first 4 CNAME records of class IN,
+ *     comma-separated, up to the last one that is readable and fits
  *   - the question name and type, and the A/AAAA answers, as an
  *     independent reading of the message gives them (ref_name(),
  *     ref_answers()); "" when the name cannot be read
@@ -43,6 +46,7 @@ static struct {
 	struct ring_buffer *rb;
 	size_t ev_size;
 	struct loc id, num_answers, name, qtype, addresses, version, addr_raw;
+	struct loc ttl, cnames;
 	size_t n_addr, addr_size;
 	size_t n; /* events of the last run */
 	uint8_t ev[EV_MAX];
@@ -156,6 +160,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	g.num_answers = member(btf, ev, "num_answers", NULL);
 	g.name = member(btf, ev, "name", NULL);
 	g.qtype = member(btf, ev, "qtype_raw", NULL);
+	g.ttl = member(btf, ev, "ttl", NULL);
+	g.cnames = member(btf, ev, "cnames", NULL);
 	g.addresses = member(btf, ev, "addresses", &addr_type);
 	arr = btf__type_by_id(btf, btf__resolve_type(btf, addr_type));
 	if (!btf_is_array(arr))
@@ -255,6 +261,7 @@ struct ref {
 	size_t out;
 	size_t kept; /* characters up to and including the last dot */
 	bool cut;
+	size_t iters; /* the walker's calls: labels, pointers, the end */
 	char name[NAME_MAX_CHARS + 1];
 };
 
@@ -286,14 +293,14 @@ static void ref_byte(struct ref *r, uint8_t c)
 	}
 }
 
-static void ref_name(const uint8_t *m, size_t len, struct ref *r)
+static void ref_name(const uint8_t *m, size_t len, size_t pos, struct ref *r)
 {
-	size_t pos = 12, steps = 0;
+	size_t steps = 0;
 	unsigned hops = 0;
 
 	memset(r, 0, sizeof(*r));
 	r->budget = true;
-	for (;;) {
+	for (;; r->iters++) {
 		uint8_t b;
 
 		if (++steps > STEPS) {
@@ -362,7 +369,7 @@ static size_t check_question(const uint8_t *data, size_t size, const char *name)
 			   qtype);
 		return 12;
 	}
-	ref_name(data, len, &r);
+	ref_name(data, len, 12, &r);
 	if (!r.budget)
 		return UNKNOWN;
 	if (!r.valid) {
@@ -391,20 +398,32 @@ static size_t check_question(const uint8_t *data, size_t size, const char *name)
  */
 #define RR_STEPS 256
 #define MAX_ADDR 8
+#define MAX_CNAMES 4
 
 struct ref_addr {
 	uint8_t version;
 	uint8_t addr[16];
 };
 
-static bool ref_answers(const uint8_t *m, size_t len, size_t pos,
-			unsigned count, struct ref_addr *out, unsigned *n)
-{
-	unsigned steps = 0;
+struct ref_answers {
+	struct ref_addr addr[MAX_ADDR];
+	unsigned n;
+	uint32_t ttl; /* smallest */
+	size_t cname_at[MAX_CNAMES];
+	unsigned ncnames;
+};
 
-	*n = 0;
+static bool ref_answers(const uint8_t *m, size_t len, size_t pos,
+			unsigned count, struct ref_answers *a)
+{
+	struct ref_addr *out = a->addr;
+	unsigned steps = 0, *n = &a->n;
+	bool any = false;
+
+	memset(a, 0, sizeof(*a));
 	for (unsigned i = 0; i < count; i++) {
 		unsigned type, class, rdlen;
+		uint32_t ttl;
 
 		for (;;) { /* the owner */
 			if (++steps > RR_STEPS)
@@ -430,9 +449,17 @@ static bool ref_answers(const uint8_t *m, size_t len, size_t pos,
 		type = m[pos] << 8 | m[pos + 1];
 		class = m[pos + 2] << 8 | m[pos + 3];
 		rdlen = m[pos + 8] << 8 | m[pos + 9];
+		ttl = (uint32_t)m[pos + 4] << 24 | m[pos + 5] << 16 |
+		      m[pos + 6] << 8 | m[pos + 7];
 		pos += 10;
 		if (pos + rdlen > len)
 			return true;
+		if (!any || ttl < a->ttl)
+			a->ttl = ttl;
+		any = true;
+		if ((class & 0x7FFF) == 1 && type == 5 && rdlen &&
+		    a->ncnames < MAX_CNAMES)
+			a->cname_at[a->ncnames++] = pos;
 		if ((class & 0x7FFF) == 1 && *n < MAX_ADDR &&
 		    ((type == 1 && rdlen == 4) ||
 		     (type == 28 && rdlen == 16))) {
@@ -445,17 +472,63 @@ static bool ref_answers(const uint8_t *m, size_t len, size_t pos,
 	return true;
 }
 
+/*
+ * The CNAME targets as the gadget writes them: each read like the
+ * question name, joined by ',', up to the last one that is readable and
+ * fits in 255 characters.  The gadget's walk takes one step per label,
+ * pointer and root label of all of them, 512 in all: false past that, or
+ * past a name's own budget.
+ */
+static bool ref_cnames(const uint8_t *m, size_t len,
+		       const struct ref_answers *a, char *out)
+{
+	size_t n = 0, iters = 0;
+
+	out[0] = '\0';
+	for (unsigned k = 0; k < a->ncnames; k++) {
+		size_t l;
+		struct ref r;
+
+		ref_name(m, len, a->cname_at[k], &r);
+		if (!r.budget)
+			return false;
+		iters += r.iters + 1; /* and the root or the failure */
+		if (iters > STEPS)
+			return false;
+		if (!r.valid || r.cut)
+			return true;
+		l = strlen(r.name);
+		if (n + !!k + l > NAME_MAX_CHARS)
+			return true;
+		if (k)
+			out[n++] = ',';
+		memcpy(out + n, r.name, l + 1);
+		n += l;
+	}
+	return true;
+}
+
 static void check_answers(const uint8_t *data, size_t size, size_t start)
 {
 	size_t len = size < MSG_MAX ? size : MSG_MAX;
-	unsigned ancount = data[6] << 8 | data[7], n = 0;
-	struct ref_addr want[MAX_ADDR] = { 0 };
+	unsigned ancount = data[6] << 8 | data[7], n;
+	struct ref_answers ra = { 0 };
+	struct ref_addr *want = ra.addr;
+	const char *cnames = (const char *)g.ev + g.cnames.off;
+	char want_cnames[NAME_MAX_CHARS + 2];
 
 	if (start == UNKNOWN)
 		return;
 	if (start != NO_ANSWERS && (data[2] & 0x80) &&
-	    !ref_answers(data, len, start, ancount, want, &n))
+	    !ref_answers(data, len, start, ancount, &ra))
 		return;
+	n = ra.n;
+	FUZZ_CHECK(get(&g.ttl) == ra.ttl, "ttl %u, want %u",
+		   (unsigned)get(&g.ttl), ra.ttl);
+	FUZZ_CHECK(memchr(cnames, '\0', g.cnames.size), "cnames without NUL");
+	if (ref_cnames(data, len, &ra, want_cnames))
+		FUZZ_CHECK(!strcmp(cnames, want_cnames),
+			   "cnames \"%s\", want \"%s\"", cnames, want_cnames);
 	for (size_t i = 0; i < g.n_addr; i++) {
 		const uint8_t *e = g.ev + g.addresses.off + i * g.addr_size;
 		struct ref_addr w = i < MAX_ADDR ? want[i] :

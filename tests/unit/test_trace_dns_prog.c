@@ -259,14 +259,19 @@ static uint64_t ev_u(struct prog *p, size_t i, const char *path)
 	return 0;
 }
 
-/* The name of event i, checked to be NUL-terminated in its array. */
-static const char *ev_name(struct prog *p, size_t i)
+/* A string field of event i, checked to be NUL-terminated in its array. */
+static const char *ev_str(struct prog *p, size_t i, const char *path)
 {
 	size_t size;
-	const char *s = field(p, i, "name", &size);
+	const char *s = field(p, i, path, &size);
 
 	assert_true(memchr(s, '\0', size) != NULL);
 	return s;
+}
+
+static const char *ev_name(struct prog *p, size_t i)
+{
+	return ev_str(p, i, "name");
 }
 
 /* Address j of event i in text form ("" when its version is 0). */
@@ -377,14 +382,20 @@ static void question_tail(struct msg *m, uint16_t type, uint16_t class)
 }
 
 /* A record's fields after its owner name. */
-static void rr(struct msg *m, uint16_t type, uint16_t class, const void *rdata,
-	       uint16_t len)
+static void rr_ttl(struct msg *m, uint16_t type, uint16_t class, uint32_t ttl,
+		   const void *rdata, uint16_t len)
 {
 	put16(m, type);
 	put16(m, class);
-	put32(m, 300);
+	put32(m, ttl);
 	put16(m, len);
 	put(m, rdata, len);
+}
+
+static void rr(struct msg *m, uint16_t type, uint16_t class, const void *rdata,
+	       uint16_t len)
+{
+	rr_ttl(m, type, class, 300, rdata, len);
 }
 
 static void rr_a(struct msg *m, uint16_t owner, const char *ip)
@@ -757,6 +768,128 @@ static void answers__cname_chain__skipped_to_the_address(void **state)
 	assert_string_equal(ev_addr(p, 0, 1, buf, sizeof(buf)), "");
 }
 
+/* CNAME targets in answer order, compressed or not; the smallest TTL. */
+static void answers__cname_chain__targets_and_smallest_ttl(void **state)
+{
+	struct prog *p = *state;
+	struct msg m, rd;
+	struct frame f;
+	uint16_t q, target;
+	uint8_t a[4] = { 192, 0, 2, 7 };
+
+	header(&m, 3, F_QR | F_RD | F_RA, 1, 3);
+	q = name(&m, "www.example.com");
+	question_tail(&m, 1, 1);
+	rd.len = 0;
+	label(&rd, "edge", 4);
+	name(&rd, "example.net");
+	pointer(&m, q);
+	rr_ttl(&m, 5, 1, 3600, rd.b, rd.len);
+	/* a.cdn.test, "test" itself a pointer back into the first target */
+	target = m.len;
+	name(&m, "edge.example.net");
+	rd.len = 0;
+	label(&rd, "a", 1);
+	label(&rd, "cdn", 3);
+	pointer(&rd, target + 5 + 8); /* the "net" label */
+	rr_ttl(&m, 5, 1, 60, rd.b, rd.len);
+	pointer(&m, q);
+	rr_ttl(&m, 1, 1, 900, a, 4);
+	udp4(&f, 53, 40000, &m);
+	assert_int_equal(run(p, f.b, f.len), 1);
+	assert_string_equal(ev_str(p, 0, "cnames"),
+			    "edge.example.net.,a.cdn.net.");
+	assert_int_equal(ev_u(p, 0, "ttl"), 60);
+	assert_int_equal(ev_u(p, 0, "unanswered"), 0);
+
+	query(&m, 4, "www.example.com");
+	udp4(&f, 40000, 53, &m);
+	assert_int_equal(run(p, f.b, f.len), 1);
+	assert_string_equal(ev_str(p, 0, "cnames"), "");
+	assert_int_equal(ev_u(p, 0, "ttl"), 0);
+}
+
+/* A target that cannot be read ends the list at the last whole one; only
+ * class IN CNAMEs count, the first four of them; TTL 0 is the smallest. */
+static void answers__cnames__bad_target_chaos_and_limit(void **state)
+{
+	struct prog *p = *state;
+	struct msg m, rd;
+	struct frame f;
+	uint16_t q, fwd;
+	char want[256] = "";
+
+	header(&m, 5, F_QR, 1, 3);
+	q = name(&m, "x.test");
+	question_tail(&m, 5, 1);
+	rd.len = 0;
+	name(&rd, "one.test");
+	pointer(&m, q);
+	rr_ttl(&m, 5, 3, 10, rd.b, rd.len); /* CHAOS: skipped */
+	pointer(&m, q);
+	rr_ttl(&m, 5, 1, 20, rd.b, rd.len);
+	fwd = m.len + 2 + 10;
+	rd.len = 0;
+	pointer(&rd, fwd + 8); /* forward: not a name */
+	pointer(&m, q);
+	rr_ttl(&m, 5, 1, 0, rd.b, rd.len);
+	udp4(&f, 53, 40000, &m);
+	assert_int_equal(run(p, f.b, f.len), 1);
+	assert_string_equal(ev_str(p, 0, "cnames"), "one.test.");
+	assert_int_equal(ev_u(p, 0, "ttl"), 0);
+
+	header(&m, 6, F_QR, 1, 6);
+	q = name(&m, "x.test");
+	question_tail(&m, 5, 1);
+	for (int i = 0; i < 6; i++) {
+		char t[16];
+
+		snprintf(t, sizeof(t), "t%d.test", i);
+		rd.len = 0;
+		name(&rd, t);
+		pointer(&m, q);
+		rr_ttl(&m, 5, 1, 100 + i, rd.b, rd.len);
+		if (i < 4)
+			snprintf(want + strlen(want),
+				 sizeof(want) - strlen(want), "%s%s.",
+				 i ? "," : "", t);
+	}
+	udp4(&f, 53, 40000, &m);
+	assert_int_equal(run(p, f.b, f.len), 1);
+	assert_string_equal(ev_str(p, 0, "cnames"), want);
+	assert_int_equal(ev_u(p, 0, "ttl"), 100);
+}
+
+/* Targets that do not fit in the field together: the whole ones kept. */
+static void answers__cnames__too_long__whole_targets_kept(void **state)
+{
+	struct prog *p = *state;
+	struct msg m, rd;
+	struct frame f;
+	uint16_t q;
+	char lab[64], want[256] = "";
+
+	memset(lab, 'a', sizeof(lab));
+	header(&m, 7, F_QR, 1, 3);
+	q = name(&m, "x.test");
+	question_tail(&m, 5, 1);
+	for (int i = 0; i < 3; i++) {
+		rd.len = 0;
+		lab[0] = '0' + i;
+		label(&rd, lab, 63); /* 63 + "." = 64 per label */
+		label(&rd, lab, 63);
+		name(&rd, "");
+		pointer(&m, q);
+		rr(&m, 5, 1, rd.b, rd.len);
+		if (i < 1)
+			snprintf(want, sizeof(want), "%.63s.%.63s.", lab, lab);
+	}
+	udp4(&f, 53, 40000, &m);
+	assert_int_equal(run(p, f.b, f.len), 1);
+	/* two of 128 characters and a comma do not fit in 255 */
+	assert_string_equal(ev_str(p, 0, "cnames"), want);
+}
+
 static void answers__more_than_eight__first_eight_kept(void **state)
 {
 	struct prog *p = *state;
@@ -999,6 +1132,10 @@ int main(void)
 		cmocka_unit_test(answers__a_aaaa_owner_pointers__addresses),
 		cmocka_unit_test(answers__cname_chain__skipped_to_the_address),
 		cmocka_unit_test(answers__more_than_eight__first_eight_kept),
+		cmocka_unit_test(
+			answers__cname_chain__targets_and_smallest_ttl),
+		cmocka_unit_test(answers__cnames__bad_target_chaos_and_limit),
+		cmocka_unit_test(answers__cnames__too_long__whole_targets_kept),
 		cmocka_unit_test(
 			answers__class__in_and_cache_flush_kept_chaos_not),
 		cmocka_unit_test(
