@@ -35,6 +35,7 @@
 
 #include <gadget/buffer.h>
 #include <gadget/common.h>
+#include <gadget/counter.h>
 #include <gadget/filter.h>
 #include <gadget/macros.h>
 #include <gadget/types.h>
@@ -58,7 +59,8 @@
 #define MAX_CNAMES 4 /* CNAME records whose targets are decoded */
 #define MAX_PORTS 16
 #define IPV6_MAX_EXT_HDRS 8
-#define QUERY_MAX_AGE_NS (10ULL * 1000 * 1000 * 1000)
+#define NS_PER_S (1000ULL * 1000 * 1000)
+#define SWEEP_NS NS_PER_S /* how often queries in flight are checked */
 
 /*
  * Clamp an index for the verifier right where it is used (see DESIGN.md);
@@ -172,6 +174,10 @@ struct event_t {
 const volatile __u16 ports[MAX_PORTS] = { 53, 5353 };
 GADGET_PARAM(ports);
 
+/* Seconds after which a query without response is reported; 0: never. */
+const volatile __u32 unanswered_timeout = 5;
+GADGET_PARAM(unanswered_timeout);
+
 /*
  * 16 MiB: about 28k events of slack, a few hundred milliseconds at full
  * load, for when the runner is not scheduled for a while (measured: 4 MiB
@@ -218,15 +224,38 @@ struct query_key {
  * where a hash map update costs both on every query).  A query that loses
  * its slot before its response comes, to one that hashes alike, loses its
  * latency: with QUERY_SLOTS slots that is about (queries sent during one
- * round trip) / QUERY_SLOTS of them.  Unanswered queries expire by age
- * (QUERY_MAX_AGE_NS) or when their slot is taken.
+ * round trip) / QUERY_SLOTS of them; it is counted in
+ * gadget_counter_untracked.  A retransmission (same key) keeps the slot
+ * and the time of the first one.  Queries that get no response within
+ * unanswered_timeout are reported by the sweep (once a second, by a
+ * bpf_timer) as unanswered, from the copy of their fields in the slot.
+ *
+ * `sent` guards the rest of the slot like a sequence lock: a writer
+ * clears it, writes, and sets it; a reader (response or sweep) reads it,
+ * reads the slot, and frees the slot only by a compare-and-swap from the
+ * value it read, so one of them, never both, takes the query.
  */
 #define QUERY_SLOTS 65536
+
+/* What an unanswered-query event needs of its query. */
+struct query_info {
+	struct gadget_process proc;
+	struct gadget_l4endpoint_t src;
+	struct gadget_l4endpoint_t dst;
+	char name[DNS_NAME_LEN];
+	__u16 qtype;
+	__u16 qclass;
+	__u8 pkt_type;
+	__u8 opcode;
+	__u8 rd;
+	__u8 valid; /* 0: the query's event was lost, nothing to report */
+};
 
 struct query_slot {
 	struct query_key key;
 	__u32 pad;
 	__u64 sent; /* boot ns of the query; 0: free */
+	struct query_info q;
 };
 
 struct {
@@ -309,6 +338,9 @@ struct {
 } sk_owners SEC(".maps");
 
 static const __u32 zero;
+
+#define CLOCK_BOOTTIME 7
+#define barrier() asm volatile("" ::: "memory")
 
 extern void *bpf_cast_to_kern_ctx(void *) __ksym;
 
@@ -940,10 +972,68 @@ static __always_inline bool query_key_eq(const struct query_key *a,
 	       ((const __u32 *)a)[6] == ((const __u32 *)b)[6];
 }
 
-/* Match a response with its query, both seen in this namespace. */
+/* Queries that could not be followed: their slot was taken. */
+GADGET_COUNTER(untracked);
+
+/* The sweep's timer, armed by the first query after an idle time. */
+struct sweeper {
+	struct bpf_timer timer;
+	__u64 armed;
+	__u64 now; /* the sweep's time */
+	__u64 live; /* the sweep's count of queries still in flight */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sweeper);
+} sweepers SEC(".maps");
+
+static int sweep(void *map, __u32 *key, struct sweeper *sw);
+
+static __always_inline void sweep_arm(void)
+{
+	struct sweeper *sw;
+
+	if (!unanswered_timeout)
+		return;
+	sw = bpf_map_lookup_elem(&sweepers, &zero);
+	if (!sw || sw->armed || __sync_val_compare_and_swap(&sw->armed, 0, 1))
+		return;
+	bpf_timer_init(&sw->timer, &sweepers, CLOCK_BOOTTIME); /* or EBUSY */
+	bpf_timer_set_callback(&sw->timer, sweep);
+	bpf_timer_start(&sw->timer, SWEEP_NS, 0);
+}
+
+/* The fields of a query kept for its unanswered event. */
+static __always_inline void query_info_set(struct query_info *q,
+					   const struct event_t *ev)
+{
+	if (!ev) {
+		q->valid = 0;
+		return;
+	}
+	q->proc = ev->proc;
+	q->src = ev->src;
+	q->dst = ev->dst;
+	__builtin_memcpy(q->name, ev->name, sizeof(q->name));
+	q->qtype = ev->qtype_raw;
+	q->qclass = ev->qclass;
+	q->pkt_type = ev->pkt_type_raw;
+	q->opcode = ev->opcode_raw;
+	q->rd = ev->rd;
+	q->valid = 1;
+}
+
+/*
+ * Match a response with its query, both seen in this namespace; remember
+ * a query (ev: its event, NULL when it was lost).
+ */
 static __always_inline __u64 query_latency(const struct l4_info *l4,
 					   gadget_netns_id netns, __u16 id,
-					   __u64 now, bool qr, bool outgoing)
+					   __u64 now, bool qr, bool outgoing,
+					   const struct event_t *ev)
 {
 	const struct gadget_l4endpoint_t *client = qr ? &l4->dst : &l4->src;
 	struct query_key key = {};
@@ -961,19 +1051,105 @@ static __always_inline __u64 query_latency(const struct l4_info *l4,
 	slot = bpf_map_lookup_elem(&queries, &i);
 	if (!slot)
 		return 0;
+	then = slot->sent;
 	if (!qr) {
-		slot->sent = 0; /* while the key is half written */
+		if (then && query_key_eq(&slot->key, &key))
+			return 0; /* a retransmission */
+		if (then)
+			gadget_counter_add(&gadget_counter_untracked, 1);
+		slot->sent = 0; /* while the slot is half written */
+		barrier();
 		slot->key = key;
+		query_info_set(&slot->q, ev);
+		barrier();
 		slot->sent = now;
 		return 0;
 	}
-	then = slot->sent;
 	if (!then || !query_key_eq(&slot->key, &key))
 		return 0;
-	if (now > then && now - then < QUERY_MAX_AGE_NS)
+	if (__sync_val_compare_and_swap(&slot->sent, then, 0) != then)
+		return 0; /* taken by the sweep or a new query */
+	if (now > then)
 		latency = now - then;
-	slot->sent = 0;
 	return latency;
+}
+
+/*
+ * The sweep: once a second while queries are in flight, every slot whose
+ * query has waited unanswered_timeout becomes an event.
+ */
+struct sweep_ctx {
+	struct sweeper *sw; /* the state, in a map: not tracked precisely */
+};
+
+static long sweep_slot(__u64 i, void *ctx)
+{
+	struct sweeper *c = ((struct sweep_ctx *)ctx)->sw;
+	__u32 k = i;
+	struct query_slot *slot = bpf_map_lookup_elem(&queries, &k);
+	struct event_t *ev;
+	__u64 then;
+
+	if (!slot)
+		return 1;
+	then = slot->sent;
+	if (!then)
+		return 0;
+	if (c->now < then + unanswered_timeout * NS_PER_S) {
+		c->live++;
+		return 0;
+	}
+	if (!slot->q.valid) {
+		__sync_val_compare_and_swap(&slot->sent, then, 0);
+		return 0;
+	}
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		if (__sync_val_compare_and_swap(&slot->sent, then, 0) == then)
+			gadget_count_lost();
+		return 0;
+	}
+	__builtin_memset(ev, 0, sizeof(*ev));
+	barrier();
+	ev->timestamp_raw = c->now;
+	ev->netns_id = slot->key.netns;
+	ev->id = slot->key.id;
+	ev->proc = slot->q.proc;
+	ev->src = slot->q.src;
+	ev->dst = slot->q.dst;
+	__builtin_memcpy(ev->name, slot->q.name, sizeof(ev->name));
+	ev->qtype_raw = slot->q.qtype;
+	ev->qclass = slot->q.qclass;
+	ev->pkt_type_raw = slot->q.pkt_type;
+	ev->opcode_raw = slot->q.opcode;
+	ev->rd = slot->q.rd;
+	barrier();
+	if (__sync_val_compare_and_swap(&slot->sent, then, 0) != then) {
+		bpf_ringbuf_discard(ev, 0); /* answered, or taken meanwhile */
+		return 0;
+	}
+	ev->name[DNS_NAME_LEN - 1] = '\0';
+	__builtin_memcpy(&ev->nameserver.addr_raw, &ev->dst.addr_raw,
+			 sizeof(ev->nameserver.addr_raw));
+	ev->nameserver.version = ev->dst.version;
+	ev->latency_ns_raw = c->now - then;
+	ev->unanswered = true;
+	bpf_ringbuf_submit(ev, 0);
+	return 0;
+}
+
+static int sweep(void *map, __u32 *key, struct sweeper *sw)
+{
+	struct sweep_ctx c = { .sw = sw };
+
+	/* a query recorded from now on arms the timer again by itself */
+	sw->armed = 0;
+	sw->now = bpf_ktime_get_boot_ns();
+	sw->live = 0;
+	bpf_loop(QUERY_SLOTS, sweep_slot, &c, 0);
+	if (sw->live && !__sync_val_compare_and_swap(&sw->armed, 0, 1))
+		bpf_timer_start(&sw->timer, SWEEP_NS, 0);
+	return 0;
 }
 
 /*
@@ -1072,7 +1248,7 @@ int trace_dns(struct __sk_buff *skb)
 	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 	if (!ev) {
 		gadget_count_lost();
-		query_latency(&l4, netns, id, now, qr, outgoing);
+		query_latency(&l4, netns, id, now, qr, outgoing, NULL);
 		return 0;
 	}
 	__builtin_memset(ev, 0, sizeof(*ev));
@@ -1137,9 +1313,11 @@ int trace_dns(struct __sk_buff *skb)
 		}
 	}
 
-	latency = query_latency(&l4, netns, id, now, qr, outgoing);
+	latency = query_latency(&l4, netns, id, now, qr, outgoing, ev);
 	ev->latency_ns_raw = latency;
 	bpf_ringbuf_submit(ev, wakeup_flags(now));
+	if (!qr)
+		sweep_arm();
 	return 0;
 }
 

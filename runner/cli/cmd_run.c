@@ -428,10 +428,17 @@ fail:
 	error_prefix(err, "run %s", f.image);
 	rc = EXIT_FAIL;
 out:
-	session_free(s);
-	if (rc == EXIT_OK && !f.help)
-		fprintf(stderr, "%s: %llu events, %llu lost\n", name, count,
+	if (rc == EXIT_OK && !f.help) {
+		const char *cname;
+		unsigned long long cval;
+
+		fprintf(stderr, "%s: %llu events, %llu lost", name, count,
 			lost);
+		for (size_t k = 0; !session_counter(s, k, &cname, &cval); k++)
+			fprintf(stderr, ", %llu %s", cval, cname);
+		fputc('\n', stderr);
+	}
+	session_free(s);
 	metadata_free(md);
 	oci_gadget_free(img);
 	run_trust_clear(&trust);

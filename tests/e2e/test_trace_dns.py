@@ -10,6 +10,7 @@ the JSON events of its own queries field by field.
 """
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -620,6 +621,84 @@ def host_network_namespace(env):
           "the host's namespace is none of the test's")
 
 
+SILENT4 = "10.77.0.3"  # the server's, with nothing on port 53
+
+RETRANSMIT_CLIENT = r"""
+import socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+q = (struct.pack("!6H", 0x5150, 0x100, 1, 0, 0, 0) +
+     b"\x05again\x04test\x00" + struct.pack("!HH", 1, 1))
+for _ in range(3):
+    s.sendto(q, (sys.argv[1], 53))
+print(s.getsockname()[1], flush=True)
+"""
+
+
+@test
+def unanswered_queries(env):
+    """Queries to an address of the server namespace where nothing listens
+    on port 53: after --unanswered-timeout 1 one event each (dig; a client
+    that sends the same query three times), at the client (its process)
+    and at the server; an answered query none.  -F unanswered==true keeps
+    only those; the summary counts the queries not followed (none)."""
+    sh(f"ip -n {env.srv.name} addr add {SILENT4}/32 dev lo")
+    r = Runner(["run", "trace_dns", "-o", "json", "--store", env.store,
+                "--unanswered-timeout", "1", "-F", "unanswered==true"])
+    try:
+        ok_pid, out = dig(env, f"@{SRV4} web.test")
+        check(WEB4 in out, f"dig output: {out[-300:]}")
+        pid, out = run_client(env.cli, "dig +time=1 +tries=1 "
+                              f"@{SILENT4} silent.test")
+        check("status:" not in out, f"dig got an answer: {out[-300:]}")
+        rpid, port = run_client(env.cli, "python3 -c "
+                                f"'{RETRANSMIT_CLIENT}' {SILENT4}")
+        port = int(port)
+        cli, srv = env.cli.inode(), env.srv.inode()
+
+        def done(e):
+            return e["netns_id"] == srv and e["name"] == "again.test."
+        evs = wait_events(r, done)
+        # one more sweep (once a second) for anything reported twice
+        time.sleep(2.5)
+        evs = r.events()
+    finally:
+        eq(r.stop(), 0, "exit code")
+    for e in evs:
+        eq(e["unanswered"], True, f"filtered event {e['name']}")
+    eq(pick(evs, name="web.test."), [], "events of an answered query")
+
+    q = one(evs, "dig's query at the client", netns_id=cli,
+            name="silent.test.")
+    eq(q["proc"]["pid"], pid, "client proc.pid")
+    eq(q["pkt_type"], "OUTGOING", "client pkt_type")
+    eq(q["qr"], "Q", "qr")
+    eq(q["qtype"], "A", "qtype")
+    eq(q["rcode"], "", "rcode")
+    check_endpoint(q["src"], CLI4, None, "UDP", "src")
+    check_endpoint(q["dst"], SILENT4, 53, "UDP", "dst")
+    eq(q["nameserver"]["addr"], SILENT4, "nameserver")
+    check(q["latency_ns_raw"] >= 10**9, "waited the timeout at least: "
+          f"{q['latency_ns_raw']}")
+    sq = one(evs, "dig's query at the server", netns_id=srv,
+             name="silent.test.")
+    eq(sq["id"], q["id"], "server id")
+    eq(sq["pkt_type"], "HOST", "server pkt_type")
+    eq(sq["src"]["port"], q["src"]["port"], "server src.port")
+    check(sq["latency_ns_raw"] >= 10**9, "server waited the timeout")
+
+    # sent three times with the same id and port: one event per side
+    for ns, what in ((cli, "client"), (srv, "server")):
+        e = one(evs, f"retransmitted query at the {what}", netns_id=ns,
+                name="again.test.")
+        eq(e["id"], "5150", f"{what} id")
+        eq(e["src"]["port"], port, f"{what} src.port")
+    eq(one(evs, "client", netns_id=cli, name="again.test.")["proc"]["pid"],
+       rpid, "retransmitting client pid")
+    check(re.search(r"trace_dns: \d+ events, 0 lost, 0 untracked$",
+                    r.stderr().strip()),
+          f"summary with the untracked count: {r.stderr()[-200:]}")
+
+
 @test
 def ports_param(env):
     """--ports replaces the DNS ports: 1053 traced, 53 no longer."""
@@ -733,8 +812,8 @@ def main_runner_sigterm_exit_code_and_summary(env):
     lines = out.splitlines()
     for line in lines:
         json.loads(line)
-    eq(err.splitlines()[-1], f"trace_dns: {len(lines)} events, 0 lost",
-       "summary line")
+    eq(err.splitlines()[-1],
+       f"trace_dns: {len(lines)} events, 0 lost, 0 untracked", "summary line")
 
 
 if __name__ == "__main__":

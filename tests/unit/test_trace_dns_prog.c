@@ -97,8 +97,10 @@ static long var_offset(const struct btf *btf, const char *sec, const char *var)
 	return -1;
 }
 
-/* Load the object with ports (n of them, NULL: the defaults). */
-static struct prog *prog_load(const uint16_t *ports, size_t n)
+/* Load the object with ports (n of them, NULL: the defaults) and
+ * unanswered_timeout (0: the default). */
+static struct prog *prog_load_with(const uint16_t *ports, size_t n,
+				   uint32_t timeout)
 {
 	struct prog *p = calloc(1, sizeof(*p));
 	const char *build = getenv("BUILD");
@@ -123,21 +125,27 @@ static struct prog *prog_load(const uint16_t *ports, size_t n)
 			bpf_program__set_autoload(bp, false);
 	}
 	assert_non_null(filter);
-	if (ports) {
+	if (ports || timeout) {
 		struct bpf_map *ro =
 			bpf_object__find_map_by_name(p->obj, ".rodata");
 		long off = var_offset(p->btf, ".rodata", "ports");
+		long t_off =
+			var_offset(p->btf, ".rodata", "unanswered_timeout");
 		const void *init;
 		uint8_t *copy;
 		size_t size;
 
 		assert_non_null(ro);
-		assert_true(off >= 0);
+		assert_true(off >= 0 && t_off >= 0);
 		init = bpf_map__initial_value(ro, &size);
 		copy = malloc(size);
 		memcpy(copy, init, size);
-		memset(copy + off, 0, 16 * sizeof(*ports));
-		memcpy(copy + off, ports, n * sizeof(*ports));
+		if (ports) {
+			memset(copy + off, 0, 16 * sizeof(*ports));
+			memcpy(copy + off, ports, n * sizeof(*ports));
+		}
+		if (timeout)
+			memcpy(copy + t_off, &timeout, sizeof(timeout));
 		assert_int_equal(bpf_map__set_initial_value(ro, copy, size), 0);
 		free(copy);
 	}
@@ -155,6 +163,11 @@ static struct prog *prog_load(const uint16_t *ports, size_t n)
 	p->rb = ring_buffer__new(bpf_map__fd(events), on_event, p, NULL);
 	assert_non_null(p->rb);
 	return p;
+}
+
+static struct prog *prog_load(const uint16_t *ports, size_t n)
+{
+	return prog_load_with(ports, n, 0);
 }
 
 static void prog_free(struct prog *p)
@@ -523,7 +536,8 @@ static void ipv6(struct frame *f, uint8_t first, const uint8_t *ext,
 
 static int setup(void **state)
 {
-	*state = prog_load(NULL, 0);
+	/* queries left unanswered here are not reported while tests run */
+	*state = prog_load_with(NULL, 0, 3600);
 	return 0;
 }
 
@@ -1120,6 +1134,115 @@ static void ports__param__replaces_the_defaults(void **state)
 	prog_free(p);
 }
 
+/*
+ * Events the sweep sends (after the runs' own were consumed): p->n once
+ * it reaches want, or after tenths of seconds.
+ */
+static size_t wait_events(struct prog *p, size_t want, int tenths)
+{
+	for (int i = 0; i < tenths && p->n < want; i++)
+		ring_buffer__poll(p->rb, 100);
+	return p->n;
+}
+
+static uint64_t counter(struct prog *p, const char *name)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(p->obj, name);
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t vals[ncpu > 0 ? ncpu : 1], sum = 0;
+	uint32_t key = 0;
+
+	assert_non_null(m);
+	assert_true(ncpu > 0);
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(m), &key, vals), 0);
+	for (int i = 0; i < ncpu; i++)
+		sum += vals[i];
+	return sum;
+}
+
+/*
+ * A query without response (sent three times: retransmissions) becomes
+ * one event after the timeout, with the query's fields.  The sweep runs
+ * once a second: waiting for a second event for 3 s more shows there is
+ * none.  (Responses that take their query's slot are covered end to end:
+ * BPF_PROG_TEST_RUN makes every packet incoming.)
+ */
+static void unanswered__after_timeout__one_event_per_query(void **state)
+{
+	struct prog *p = prog_load_with(NULL, 0, 1);
+	struct msg m;
+	struct frame f;
+	char buf[64];
+
+	(void)state;
+	header(&m, 0x5151, F_RD, 1, 0);
+	name(&m, "nobody.test");
+	question_tail(&m, 28, 1);
+	udp4(&f, 40000, 53, &m);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(run(p, f.b, f.len), 1);
+
+	p->n = 0;
+	assert_int_equal(wait_events(p, 1, 150), 1);
+	assert_int_equal(ev_u(p, 0, "unanswered"), 1);
+	assert_int_equal(ev_u(p, 0, "id"), 0x5151);
+	assert_string_equal(ev_name(p, 0), "nobody.test.");
+	assert_int_equal(ev_u(p, 0, "qtype_raw"), 28);
+	assert_int_equal(ev_u(p, 0, "qclass"), 1);
+	assert_int_equal(ev_u(p, 0, "qr_raw"), 0);
+	assert_int_equal(ev_u(p, 0, "rd"), 1);
+	assert_int_equal(ev_u(p, 0, "netns_id"), NETNS_ID);
+	assert_int_equal(ev_u(p, 0, "pkt_type_raw"), 0); /* HOST */
+	assert_int_equal(ev_u(p, 0, "src.port"), 40000);
+	assert_int_equal(ev_u(p, 0, "dst.port"), 53);
+	assert_int_equal(ev_u(p, 0, "src.proto_raw"), IPPROTO_UDP);
+	assert_string_equal(ev_addr(p, 0, 0, buf, sizeof(buf)), "");
+	assert_int_equal(ev_u(p, 0, "nameserver.version"), 4);
+	/* waited at least the timeout, from the first transmission */
+	assert_true(ev_u(p, 0, "latency_ns_raw") >= 1000000000ull);
+	assert_true(ev_u(p, 0, "timestamp_raw") > 0);
+
+	assert_int_equal(wait_events(p, 2, 30), 1);
+	assert_int_equal(counter(p, "gadget_counter_untracked"), 0);
+	prog_free(p);
+}
+
+/*
+ * Bounded: 3000 queries in flight at once in the direct-mapped slots
+ * (65536) collide; each one is either reported unanswered or counted as
+ * untracked, never both, never neither.
+ */
+static void unanswered__slots_taken__reported_or_counted(void **state)
+{
+	struct prog *p = prog_load_with(NULL, 0, 1);
+	const size_t total = 3000;
+	struct msg m;
+	struct frame f;
+	uint64_t untracked;
+	size_t got;
+
+	(void)state;
+	for (size_t i = 0; i < total; i++) {
+		query(&m, i, "many.test");
+		udp4(&f, 1024 + i, 53, &m);
+		assert_int_equal(run(p, f.b, f.len), 1);
+	}
+	p->n = 0;
+	for (int i = 0; i < 150; i++) {
+		ring_buffer__poll(p->rb, 100);
+		untracked = counter(p, "gadget_counter_untracked");
+		if (p->n + untracked >= total)
+			break;
+	}
+	got = p->n;
+	untracked = counter(p, "gadget_counter_untracked");
+	assert_true(untracked > 0);
+	assert_int_equal(got + untracked, total);
+	for (size_t i = 0; i < got && i < MAX_EVENTS; i++)
+		assert_int_equal(ev_u(p, i, "unanswered"), 1);
+	prog_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1145,6 +1268,9 @@ int main(void)
 		cmocka_unit_test(ipv6__extension_headers__skipped),
 		cmocka_unit_test(ports__not_dns__ignored),
 		cmocka_unit_test(ports__param__replaces_the_defaults),
+		cmocka_unit_test(
+			unanswered__after_timeout__one_event_per_query),
+		cmocka_unit_test(unanswered__slots_taken__reported_or_counted),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
