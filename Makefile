@@ -27,8 +27,10 @@ LDFLAGS   += -fsanitize=address,undefined
 endif
 
 ARCH      := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+# <linux/types.h> needs <asm/types.h> from the host's multiarch folder.
+MULTIARCH := $(shell uname -m)-linux-gnu
 BPFCFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
-	     -Igadget/include -I$(BUILD)/include
+	     -Igadget/include -I$(BUILD)/include -idirafter /usr/include/$(MULTIARCH)
 
 LIB_SRC    := $(wildcard common/*.c oci/*.c metadata/*.c) \
 	      $(wildcard runner/engine/*.c) \
@@ -42,7 +44,7 @@ SKELS      := $(RUNNER_BPF:runner/engine/bpf/%.bpf.c=$(BUILD)/gen/%.skel.h)
 GADGETS    := $(patsubst %/program.bpf.c,%,$(wildcard gadget/*/program.bpf.c examples/*/program.bpf.c tests/fixtures/*/program.bpf.c))
 GADGET_OBJ := $(GADGETS:%=$(BUILD)/%/program.bpf.o)
 
-.PHONY: all deps run check unit unit-bin e2e bench fuzz fuzz-bin format format-check clean image \
+.PHONY: all deps run check unit unit-bin e2e bench bench-metrics fuzz fuzz-bin format format-check clean image \
 	install uninstall
 
 all: $(BUILD)/runner $(GADGET_OBJ) $(UNIT_BIN)
@@ -115,6 +117,14 @@ e2e: all
 
 bench: deps all
 	@bench/run.sh
+
+# What metrics add per event, on the runner's own code (no kernel).
+$(BUILD)/bench/metrics_cost: bench/metrics_cost.c $(BUILD)/librunner.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/librunner.a $(LDLIBS)
+
+bench-metrics: all $(BUILD)/bench/metrics_cost
+	@$(BUILD)/bench/metrics_cost
 
 # libFuzzer targets: the library sources again, compiled by clang with
 # coverage, ASan and UBSan (librunner.a is gcc-built, without coverage).

@@ -601,6 +601,82 @@ const char *metadata_ds_name(const struct gadget_metadata *md, size_t i)
 	return md && i < md->n_ds ? md->ds[i].name : NULL;
 }
 
+/* Set key=value in a list of annotations (replacing an earlier value). */
+static int kv_set(struct md_kv **kv, size_t *n, const char *key,
+		  const char *value)
+{
+	struct md_kv *nkv;
+	char *v = strdup(value), *k;
+
+	if (!v)
+		return -1;
+	for (size_t i = 0; i < *n; i++) {
+		if (!strcmp((*kv)[i].key, key)) {
+			free((*kv)[i].value);
+			(*kv)[i].value = v;
+			return 0;
+		}
+	}
+	k = strdup(key);
+	nkv = realloc(*kv, (*n + 1) * sizeof(**kv));
+	if (!k || !nkv) {
+		free(k);
+		free(v);
+		if (nkv)
+			*kv = nkv;
+		return -1;
+	}
+	*kv = nkv;
+	nkv[*n].key = k;
+	nkv[(*n)++].value = v;
+	return 0;
+}
+
+int metadata_annotate(struct gadget_metadata *md, const char *ds,
+		      const char *field, const char *key, const char *value,
+		      struct error **err)
+{
+	struct md_ds *d = (struct md_ds *)find_ds(md, ds);
+	struct md_field *f = NULL;
+
+	if (!d) {
+		struct md_ds *nd =
+			realloc(md->ds, (md->n_ds + 1) * sizeof(*nd));
+
+		if (!nd)
+			return error_set(err, ENOMEM, "annotate");
+		md->ds = nd;
+		d = &nd[md->n_ds];
+		memset(d, 0, sizeof(*d));
+		if (!(d->name = strdup(ds)))
+			return error_set(err, ENOMEM, "annotate");
+		md->n_ds++;
+	}
+	if (!field)
+		return kv_set(&d->ann, &d->n_ann, key, value) ?
+			       error_set(err, ENOMEM, "annotate") :
+			       0;
+	for (size_t i = 0; i < d->n_fields && !f; i++)
+		if (!strcmp(d->fields[i].name, field))
+			f = &d->fields[i];
+	if (!f) {
+		struct md_field *nf =
+			realloc(d->fields, (d->n_fields + 1) * sizeof(*nf));
+
+		if (!nf)
+			return error_set(err, ENOMEM, "annotate");
+		d->fields = nf;
+		f = &nf[d->n_fields];
+		memset(f, 0, sizeof(*f));
+		if (!(f->name = strdup(field)))
+			return error_set(err, ENOMEM, "annotate");
+		d->n_fields++;
+	}
+	return kv_set(&f->ann, &f->n_ann, key, value) ?
+		       error_set(err, ENOMEM, "annotate") :
+		       0;
+}
+
 /* ---- writing ----------------------------------------------------------- */
 
 struct emit_buf {

@@ -40,6 +40,14 @@ size_t metadata_field_count(const struct gadget_metadata *md, const char *ds);
 const char *metadata_field_name(const struct gadget_metadata *md,
 				const char *ds, size_t i);
 
+/*
+ * Add (or replace) an annotation: of data source ds when field is NULL,
+ * else of its field (both are created when gadget.yaml lacks them).
+ */
+int metadata_annotate(struct gadget_metadata *md, const char *ds,
+		      const char *field, const char *key, const char *value,
+		      struct error **err);
+
 /* params.ebpf.* in file order. */
 size_t metadata_param_count(const struct gadget_metadata *md);
 const struct metadata_param *metadata_param(const struct gadget_metadata *md,

@@ -5,6 +5,7 @@
  * and store the image (gadget.yaml as config) in the local store.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
@@ -27,11 +28,22 @@
 #include "oci/sign_store.h"
 #include "oci/store.h"
 #include "runner/cli/commands.h"
+#include "runner/engine/metrics.h"
 
 #include "common/version.h"
 #define BUILDER_VERSION "runner-" RUNNER_VERSION
 
 extern char **environ;
+
+#if defined(__x86_64__)
+#define BUILD_MULTIARCH "x86_64-linux-gnu"
+#define BUILD_TARGET "x86"
+#elif defined(__aarch64__)
+#define BUILD_MULTIARCH "aarch64-linux-gnu"
+#define BUILD_TARGET "arm64"
+#else
+#error "unknown host architecture: name its multiarch include folder"
+#endif
 
 static const struct {
 	const char *oci; /* OCI platform architecture */
@@ -196,6 +208,12 @@ static int compile_arch(const char *dir, const char *target,
 {
 	char src[PATH_MAX], out[PATH_MAX], def[64], inc1[PATH_MAX + 2],
 		inc2[PATH_MAX + 2], inc3[PATH_MAX + 2];
+	/* <linux/types.h> includes <asm/types.h>, which Debian keeps in the
+	 * host's multiarch folder; after every other one, as ig's build. */
+	const char *multiarch = "/usr/include/" BUILD_MULTIARCH;
+	/* vmlinux.h is the host's: for another CPU, a wrapper with that
+	 * CPU's registers comes first (gadget/foreign/<target>/vmlinux.h) */
+	char foreign[PATH_MAX + 32];
 
 	snprintf(src, sizeof(src), "%s/program.bpf.c", dir);
 	snprintf(out, sizeof(out), "%s/%s.bpf.o", tmpdir, target);
@@ -203,11 +221,35 @@ static int compile_arch(const char *dir, const char *target,
 	snprintf(inc1, sizeof(inc1), "-I%s", api_inc);
 	snprintf(inc2, sizeof(inc2), "-I%s", vmlinux_inc);
 	snprintf(inc3, sizeof(inc3), "-I%s", dir);
+	if (strcmp(target, BUILD_TARGET))
+		snprintf(foreign, sizeof(foreign), "-I%s/gadget/foreign/%s",
+			 api_inc, target);
+	else
+		snprintf(foreign, sizeof(foreign), "-D__GADGET_NATIVE");
 	{
-		const char *const cc[] = { "clang", "-g",    "-O2", "-target",
-					   "bpf",   def,     inc1,  inc2,
-					   inc3,    "-Wall", "-c",  src,
-					   "-o",    out,     NULL };
+		const char *const cc[] = {
+			"clang",
+			"-g",
+			"-O2",
+			"-target",
+			"bpf",
+			def,
+			foreign,
+			inc1,
+			inc2,
+			inc3,
+			"-idirafter",
+			multiarch,
+			"-Wall",
+			/* an undeclared helper would become an unresolved
+			 * extern that libbpf cannot open: say so here */
+			"-Werror=implicit-function-declaration",
+			"-c",
+			src,
+			"-o",
+			out,
+			NULL,
+		};
 		const char *const strip[] = { "llvm-strip", "-g", out, NULL };
 
 		if (run_cmd(cc, err) || run_cmd(strip, err))
@@ -221,15 +263,44 @@ static int compile_arch(const char *dir, const char *target,
 }
 
 /* The object must load as an ELF with BTF, or the runner cannot describe it. */
+/* libbpf's last warning while opening an object: the reason it gives. */
+static char open_reason[256];
+
+static int keep_reason(enum libbpf_print_level level, const char *fmt,
+		       va_list ap)
+{
+	size_t n;
+
+	if (level != LIBBPF_WARN)
+		return 0;
+	vsnprintf(open_reason, sizeof(open_reason), fmt, ap);
+	if (!strncmp(open_reason, "libbpf: ", 8))
+		memmove(open_reason, open_reason + 8, strlen(open_reason) - 7);
+	n = strlen(open_reason);
+	while (n && (open_reason[n - 1] == '\n' || open_reason[n - 1] == ' '))
+		open_reason[--n] = '\0';
+	return 0;
+}
+
 static int check_object(const char *arch, const char *obj, size_t len,
 			struct error **err)
 {
+	libbpf_print_fn_t old = libbpf_set_print(keep_reason);
 	struct bpf_object *o;
 	int rc = 0;
 
+	open_reason[0] = '\0';
 	o = bpf_object__open_mem(obj, len, NULL);
-	if (!o)
+	libbpf_set_print(old);
+	if (!o) {
+		/* e.g. a call clang left to a function no BPF object has
+		 * (memcmp with clang 14): libbpf names it */
+		if (open_reason[0])
+			return error_set(err, errno,
+					 "%s object does not open (libbpf: %s)",
+					 arch, open_reason);
 		return error_set(err, errno, "%s object does not open", arch);
+	}
 	if (!bpf_object__btf(o))
 		rc = error_set(err, 0, "%s object has no BTF", arch);
 	bpf_object__close(o);
@@ -295,7 +366,8 @@ static int build_run(struct cli_ctx *ctx, void *state, struct error **err)
 
 	snprintf(path, sizeof(path), "%s/gadget.yaml", dir);
 	if (read_file(path, &yaml, &yaml_len, err) ||
-	    metadata_parse(yaml, yaml_len, path, &md, err))
+	    metadata_parse(yaml, yaml_len, path, &md, err) ||
+	    metrics_check_metadata(md, err))
 		goto out;
 	if (find_api_include(api_inc, sizeof(api_inc), err) ||
 	    find_vmlinux_dir(vml_inc, sizeof(vml_inc), err))

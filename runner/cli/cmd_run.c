@@ -22,7 +22,9 @@
 #include "oci/transfer.h"
 #include "runner/cli/commands.h"
 #include "runner/cli/complete.h"
+#include "runner/cli/run_metrics.h"
 #include "runner/cli/trust.h"
+#include "runner/engine/metrics.h"
 #include "runner/engine/session.h"
 
 #define MAX_GADGET_FLAGS 64
@@ -47,6 +49,7 @@ static const struct option base_opts[] = {
 	{ "pull", required_argument, NULL, OPT_PULL },
 	{ "help", no_argument, NULL, 'h' },
 	CLI_REGISTRY_OPTIONS,
+	RUN_METRICS_OPTIONS,
 	RUN_TRUST_OPTIONS,
 	{ 0 },
 };
@@ -68,6 +71,8 @@ struct run_flags {
 	unsigned long timeout, max_events;
 	const char *param_vals[MAX_GADGET_FLAGS];
 	bool help;
+	bool no_events; /* -o none: metrics only */
+	struct run_metrics rm;
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -85,7 +90,8 @@ static void usage(FILE *f)
 	      "`runner run IMAGE --help` also lists the gadget's own flags\n"
 	      "and fields.\n"
 	      "\n"
-	      "  -o, --output MODE    columns (default), json, jsonpretty, yaml\n"
+	      "  -o, --output MODE    columns (default), json, jsonpretty, yaml,\n"
+	      "                       none (metrics only)\n"
 	      "      --fields LIST    columns to show: a,b replaces; +a,-b edits\n"
 	      "  -F, --filter EXPR    field OP value; OP: == != < <= > >= ~ !~\n"
 	      "                       (a comma ANDs rules; repeat to AND more)\n"
@@ -96,7 +102,8 @@ static void usage(FILE *f)
 	      "      --max-events N   stop after N events\n"
 	      "      --store DIR      local image store ($RUNNER_STORE)\n"
 	      "      --pull POLICY    missing (default), always, never\n" CLI_REGISTRY_HELP
-		      RUN_TRUST_HELP "  -h, --help           this help\n"
+		      RUN_METRICS_HELP RUN_TRUST_HELP
+	      "  -h, --help           this help\n"
 	      "\n"
 	      "EXAMPLES\n"
 	      "  runner run trace_dns\n"
@@ -183,6 +190,9 @@ static int source_flags(int argc, char **argv, struct run_flags *f,
 				continue;
 			if (o->val == CLI_OPT_STORE)
 				f->store = val;
+			else if (o->val == RM_OPT_ANNOTATE &&
+				 run_metrics_option(&f->rm, o->val, val, err))
+				return EXIT_USAGE; /* needed before the fields */
 			else if (o->val == OPT_PULL &&
 				 oci_pull_policy_parse(val, &f->policy, err))
 				return EXIT_USAGE;
@@ -199,7 +209,8 @@ static int run_flag(struct run_flags *f, size_t n_params, int c,
 {
 	switch (c) {
 	case 'o':
-		if (output_mode_parse(arg, &f->mode))
+		f->no_events = !strcmp(arg, "none");
+		if (!f->no_events && output_mode_parse(arg, &f->mode))
 			return cli_error(err, EXIT_USAGE,
 					 "invalid output mode '%s': want "
 					 "columns, json, jsonpretty, yaml",
@@ -249,6 +260,10 @@ static int run_flag(struct run_flags *f, size_t n_params, int c,
 			f->param_vals[c - OPT_PARAM] = arg;
 			return EXIT_OK;
 		}
+		if (c == RM_OPT_ANNOTATE) /* applied in the first pass */
+			return EXIT_OK;
+		if (c >= RM_OPT_LISTEN && c < RM_OPT_ANNOTATE)
+			return run_metrics_option(&f->rm, c, arg, err);
 		return EXIT_USAGE; /* getopt said what was wrong */
 	}
 }
@@ -400,6 +415,7 @@ static int run_main(int argc, char **argv, struct error **err)
 		return EXIT_USAGE;
 	refstr = oci_ref_format(ref);
 	name = image_name(ref);
+	run_metrics_init(&f.rm);
 	rc = source_flags(argc, argv, &f, err);
 	if (!rc)
 		rc = run_trust_scan(&trust, argc, argv, err);
@@ -407,7 +423,13 @@ static int run_main(int argc, char **argv, struct error **err)
 		return rc;
 
 	rc = EXIT_FAIL;
-	if (open_image(&f, refstr, &trust, &store, &img, &md, err) ||
+	if (open_image(&f, refstr, &trust, &store, &img, &md, err))
+		goto fail;
+	rc = run_metrics_annotate(&f.rm, md, err);
+	if (rc)
+		goto out;
+	rc = EXIT_FAIL;
+	if (metrics_check_metadata(md, err) ||
 	    session_open(img->program, img->program_len, md, name, &s, err))
 		goto fail;
 	rc = parse_flags(argc, argv, s, &f, err);
@@ -419,7 +441,8 @@ static int run_main(int argc, char **argv, struct error **err)
 		print_gadget_help(s);
 		goto out;
 	}
-	if (trace(s, &f, err))
+	if (run_metrics_setup(&f.rm, s, md, f.no_events, err) ||
+	    trace(s, &f, err))
 		goto fail;
 	session_stats(s, &count, &lost);
 	rc = EXIT_OK;
@@ -428,6 +451,7 @@ fail:
 	error_prefix(err, "run %s", f.image);
 	rc = EXIT_FAIL;
 out:
+	run_metrics_fini(&f.rm, rc == EXIT_OK && !f.help);
 	if (rc == EXIT_OK && !f.help) {
 		const char *cname;
 		unsigned long long cval;

@@ -546,6 +546,8 @@ static int add_member(struct build *b, const struct btf_type *st, int mi,
 		return -1;
 	b->f[i].off = bits / 8;
 	b->bi[i].tmpl = tmpl_for_typedef(g);
+	if (g && !(b->f[i].gtype = strdup(g)))
+		return error_set(b->err, ENOMEM, "fields");
 	if (proc_level > 1 ||
 	    (proc_level == 1 && strcmp(mname, "comm") && strcmp(mname, "pid")))
 		b->bi[i].type_hidden = true;
@@ -607,6 +609,8 @@ static int add_member(struct build *b, const struct btf_type *st, int mi,
 		if (!et || esz <= 0)
 			return error_set(b->err, 0, "BTF: bad array %s",
 					 b->f[i].name);
+		if (eg && !b->f[i].gtype && !(b->f[i].gtype = strdup(eg)))
+			return error_set(b->err, ENOMEM, "fields");
 		if (is_char_type(b->btf, a->type)) {
 			kind = FK_STRING;
 			b->f[i].size = a->nelems;
@@ -1168,14 +1172,25 @@ static int validate_metadata(struct build *b, struct fieldset *fs)
 		for (size_t j = 0; j < fs->n && !found; j++)
 			found = !strcmp(fs->f[j].name, name) ||
 				!strcmp(fs->f[j].name, raw);
-		if (!found)
-			return error_set(b->err, 0,
-					 "gadget.yaml names field \"%s\" of "
-					 "data source %s, but the event "
-					 "struct has no such field",
-					 name, b->ds);
+		if (!found) {
+			char **u = realloc(fs->unknown,
+					   (fs->n_unknown + 1) * sizeof(*u));
+
+			if (!u)
+				return error_set(b->err, ENOMEM, "fields");
+			fs->unknown = u;
+			u[fs->n_unknown] = strdup(name);
+			if (!u[fs->n_unknown])
+				return error_set(b->err, ENOMEM, "fields");
+			fs->n_unknown++;
+		}
 	}
 	return 0;
+}
+
+const char *fieldset_unknown(const struct fieldset *fs, size_t i)
+{
+	return i < fs->n_unknown ? fs->unknown[i] : NULL;
 }
 
 /* Is f a default column (shown unless --fields says otherwise)? */
@@ -1238,6 +1253,9 @@ void fieldset_free(struct fieldset *fs)
 {
 	if (!fs)
 		return;
+	for (size_t i = 0; i < fs->n_unknown; i++)
+		free(fs->unknown[i]);
+	free(fs->unknown);
 	for (size_t i = 0; i < fs->n; i++) {
 		struct field *f = &fs->f[i];
 
@@ -1245,6 +1263,7 @@ void fieldset_free(struct fieldset *fs)
 		free(f->title);
 		free(f->alias);
 		free(f->description);
+		free(f->gtype);
 		for (size_t j = 0; j < f->n_one_of; j++)
 			free(f->one_of[j]);
 		free(f->one_of);

@@ -20,7 +20,9 @@ struct fieldset;
 
 /*
  * Describe the struct type_id of btf as data source ds; md may be NULL.
- * Fails when the metadata names a field the struct lacks.
+ * A field the metadata names but the struct lacks is skipped, as ig does
+ * (its WASM modules and operators add such fields): see
+ * fieldset_unknown().
  */
 int fieldset_new(const struct btf *btf, __u32 type_id,
 		 const struct gadget_metadata *md, const char *ds,
@@ -29,6 +31,9 @@ void fieldset_free(struct fieldset *fs);
 
 /* Apply a --fields spec: "a,b" replaces, "+a,-b" adds/removes. */
 int fieldset_select(struct fieldset *fs, const char *spec, struct error **err);
+
+/* The i-th field gadget.yaml names that the event lacks, or NULL. */
+const char *fieldset_unknown(const struct fieldset *fs, size_t i);
 
 /* Size of the event struct the fieldset decodes. */
 size_t fieldset_event_size(const struct fieldset *fs);

@@ -77,6 +77,7 @@ struct field {
 	char *title; /* column header */
 	char *alias;
 	char *description;
+	char *gtype; /* gadget_* typedef of the member or its elements */
 	int parent; /* index of the enclosing container, -1 at top */
 	int depth;
 	enum field_kind kind;
@@ -131,6 +132,8 @@ struct fieldset {
 	enum fieldset_env env; /* where the runner runs: picks enrichments */
 	__s64 boot_to_real_ns; /* CLOCK_REALTIME - CLOCK_BOOTTIME */
 	struct containers *containers; /* for FK_RUNTIME, may be NULL */
+	char **unknown; /* gadget.yaml fields the event lacks */
+	size_t n_unknown;
 };
 
 struct idcache;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -16,12 +17,17 @@
 #include "runner/engine/cgroup2.h"
 #include "runner/engine/gadget.h"
 #include "runner/engine/libbpf_log.h"
+#include "runner/engine/mapiter.h"
 #include "runner/engine/netns.h"
+#include "runner/engine/services.h"
 
 #define TRACER_PREFIX "gadget_tracer_"
 #define SNAPSHOTTER_PREFIX "gadget_snapshotter_"
 #define ITER_PREFIX "gadget_iter_" /* GADGET_ITER: the same shape */
 #define PARAM_PREFIX "gadget_param_"
+#define MAPITER_PREFIX "gadget_mapiter_"
+#define ITER_TARGET_PREFIX "gadget_mapelem_iter_target_"
+#define MAPITER_INTERVAL_MS 1000 /* ig's default map-fetch-interval */
 #define LOST_MAP "gadget_lost"
 #define COUNTER_PREFIX "gadget_counter_" /* GADGET_COUNTER */
 #define MAX_TRACERS 8
@@ -54,7 +60,21 @@ struct gadget {
 	struct subscription subs[MAX_TRACERS];
 	__u64 perf_lost;
 	int lost_fd;
+	struct services *svc; /* what ig's gadgets expect of their host */
+	struct btf *ext_btf; /* split BTF: map iterator records */
+	struct btf *ext_base; /* its base, a copy of btf */
+	struct mapiter *mapiters[MAX_TRACERS];
+	double next_fetch; /* CLOCK_MONOTONIC seconds */
+	char *btf_path; /* custom BTF for CO-RE, removed after load */
 };
+
+static double now_sec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 static const struct btf_type *skip_mods(const struct btf *btf, __u32 *id)
 {
@@ -190,6 +210,40 @@ static int add_param(struct gadget *g, const char *var, struct error **err)
 			 var);
 }
 
+/* "gadget_mapiter_<name>___<map>" */
+static int add_mapiter(struct gadget *g, const char *sym, struct error **err)
+{
+	struct gadget_tracer *t;
+	char *s, *map;
+
+	if (g->n_tracers == MAX_TRACERS)
+		return error_set(err, 0, "too many data sources");
+	s = strdup(sym + strlen(MAPITER_PREFIX));
+	if (!s)
+		return error_set(err, ENOMEM, "map iterator");
+	map = strstr(s, "___");
+	if (!map || map == s || !map[3]) {
+		free(s);
+		return error_set(err, 0, "malformed map iterator symbol %s",
+				 sym);
+	}
+	*map = '\0';
+	map += 3;
+	t = &g->tracers[g->n_tracers];
+	memset(t, 0, sizeof(*t));
+	if (mapiter_new(g->obj, g->btf, &g->ext_base, &g->ext_btf, s, map,
+			&g->mapiters[g->n_tracers], &t->type_id, err)) {
+		free(s);
+		return -1;
+	}
+	t->name = s;
+	t->map = map;
+	t->type = "";
+	t->mapiter = true;
+	g->tracer_names[g->n_tracers++] = s;
+	return 0;
+}
+
 static int describe(struct gadget *g, struct error **err)
 {
 	__u32 i, n = btf__type_cnt(g->btf);
@@ -211,6 +265,10 @@ static int describe(struct gadget *g, struct error **err)
 				return -1;
 		} else if (!strncmp(name, ITER_PREFIX, strlen(ITER_PREFIX))) {
 			if (add_snapshotter(g, name, strlen(ITER_PREFIX), err))
+				return -1;
+		} else if (!strncmp(name, MAPITER_PREFIX,
+				    strlen(MAPITER_PREFIX))) {
+			if (add_mapiter(g, name, err))
 				return -1;
 		} else if (!strncmp(name, PARAM_PREFIX, strlen(PARAM_PREFIX))) {
 			if (add_param(g, name + strlen(PARAM_PREFIX), err))
@@ -267,6 +325,20 @@ int gadget_open(const void *elf, size_t len, const char *name,
 		error_set(err, 0, "eBPF object has no BTF");
 		goto fail;
 	}
+	/* ig's socket enricher value: CO-RE needs its layout, which is not
+	 * in the kernel's BTF; open again with it added */
+	if (services_want_socket_btf(g->btf)) {
+		if (services_socket_btf(&g->btf_path, err))
+			goto fail;
+		opts.btf_custom_path = g->btf_path;
+		bpf_object__close(g->obj);
+		g->obj = bpf_object__open_mem(elf, len, &opts);
+		if (!g->obj) {
+			error_set(err, errno, "open eBPF object");
+			goto fail;
+		}
+		g->btf = bpf_object__btf(g->obj);
+	}
 	if (describe(g, err) || find_rodata(g, err))
 		goto fail;
 	*out = g;
@@ -288,16 +360,24 @@ void gadget_free(struct gadget *g)
 	netns_set_free(g->netns);
 	for (i = g->n_links; i > 0; i--)
 		bpf_link__destroy(g->links[i - 1]);
+	services_free(g->svc);
 	bpf_object__close(g->obj);
-	for (i = 0; i < g->n_tracers; i++)
+	if (g->btf_path)
+		unlink(g->btf_path);
+	free(g->btf_path);
+	for (i = 0; i < g->n_tracers; i++) {
+		mapiter_free(g->mapiters[i]);
 		free(g->tracer_names[i]);
+	}
+	btf__free(g->ext_btf);
+	btf__free(g->ext_base);
 	free(g->rodata);
 	free(g);
 }
 
 const struct btf *gadget_btf(const struct gadget *g)
 {
-	return g->btf;
+	return g->ext_btf ? g->ext_btf : g->btf;
 }
 
 size_t gadget_tracer_count(const struct gadget *g)
@@ -513,10 +593,38 @@ static bool is_snapshot_prog(const struct gadget *g, const char *prog)
  * Run an iterator program once, reading it to the end.  With fn, its
  * output is cut into records of rec_size bytes, each passed to fn.
  */
-static int run_iter(struct bpf_program *p, size_t rec_size, gadget_event_fn fn,
-		    void *ctx, struct error **err)
+/* The fd of the map GADGET_ITER_TARGET_MAP names for program prog, or -1. */
+static int iter_target_map(struct bpf_object *obj, struct bpf_program *p)
 {
-	struct bpf_link *l = bpf_program__attach_iter(p, NULL);
+	const struct btf *btf = bpf_object__btf(obj);
+	const char *prog = bpf_program__name(p);
+	char prefix[256];
+	__u32 i, n = btf__type_cnt(btf);
+
+	snprintf(prefix, sizeof(prefix), "%s%s___", ITER_TARGET_PREFIX, prog);
+	for (i = 1; i < n; i++) {
+		const struct btf_type *t = btf__type_by_id(btf, i);
+		const char *name = btf__name_by_offset(btf, t->name_off);
+		struct bpf_map *m;
+
+		if (!btf_is_var(t) || strncmp(name, prefix, strlen(prefix)))
+			continue;
+		m = bpf_object__find_map_by_name(obj, name + strlen(prefix));
+		return m ? bpf_map__fd(m) : -1;
+	}
+	return -1;
+}
+
+static int run_iter(struct bpf_object *obj, struct bpf_program *p,
+		    size_t rec_size, gadget_event_fn fn, void *ctx,
+		    struct error **err)
+{
+	int map_fd = iter_target_map(obj, p);
+	union bpf_iter_link_info info = { .map.map_fd = map_fd };
+	LIBBPF_OPTS(bpf_iter_attach_opts, opts, .link_info = &info,
+		    .link_info_len = sizeof(info));
+	struct bpf_link *l =
+		bpf_program__attach_iter(p, map_fd >= 0 ? &opts : NULL);
 	char buf[16384];
 	size_t have = 0;
 	ssize_t n;
@@ -575,7 +683,7 @@ int gadget_snapshot(struct gadget *g, size_t i, gadget_event_fn fn, void *ctx,
 		if (size <= 0)
 			return error_set(err, 0, "snapshotter %s: bad type",
 					 t->name);
-		if (run_iter(p, size, fn, ctx, err))
+		if (run_iter(g->obj, p, size, fn, ctx, err))
 			return -1;
 	}
 	return 0;
@@ -584,6 +692,7 @@ int gadget_snapshot(struct gadget *g, size_t i, gadget_event_fn fn, void *ctx,
 void gadget_host_needs(const struct gadget *g, struct host_needs *needs)
 {
 	struct bpf_program *p;
+	struct bpf_map *m;
 
 	*needs = (struct host_needs){ 0 };
 	bpf_object__for_each_program (p, g->obj) {
@@ -591,8 +700,16 @@ void gadget_host_needs(const struct gadget *g, struct host_needs *needs)
 
 		if (!strncmp(sec, "tracepoint/", 11) || !strncmp(sec, "tp/", 3))
 			needs->tracefs = true;
-		if (bpf_program__type(p) == BPF_PROG_TYPE_SOCKET_FILTER)
+		if (bpf_program__type(p) == BPF_PROG_TYPE_SOCKET_FILTER ||
+		    !strncmp(sec, "socket", 6))
 			needs->net_raw = true;
+	}
+	bpf_object__for_each_map (m, g->obj) {
+		/* the socket enricher attaches syscall tracepoints */
+		if (!strcmp(bpf_map__name(m), "gadget_sockets"))
+			needs->tracefs = true;
+		if (bpf_map__get_pin_path(m))
+			needs->bpffs = true;
 	}
 }
 
@@ -627,7 +744,11 @@ int gadget_start(struct gadget *g, struct error **err)
 		if (rc)
 			return error_set(err, -rc, "set params");
 	}
+	if (services_prepare(g->obj, &g->svc, err))
+		return -1;
 	rc = bpf_object__load(g->obj);
+	if (g->btf_path)
+		unlink(g->btf_path);
 	if (rc)
 		return error_set(err, -rc,
 				 "load eBPF object (RUNNER_DEBUG=1 shows the "
@@ -643,7 +764,7 @@ int gadget_start(struct gadget *g, struct error **err)
 		struct bpf_link *l;
 
 		if (bpf_program__type(p) == BPF_PROG_TYPE_SOCKET_FILTER ||
-		    !strncmp(sec, "iter/", 5))
+		    !strncmp(sec, "iter/", 5) || services_attaches(p))
 			continue;
 		if (is_cgroup_prog(p) && cgroup_fd < 0) {
 			cgroup_fd = cgroup2_root_open(&mounted, err);
@@ -664,10 +785,12 @@ int gadget_start(struct gadget *g, struct error **err)
 	}
 	if (cgroup_fd >= 0)
 		close(cgroup_fd);
+	if (services_attach(g->svc, g->obj, err))
+		return -1;
 	bpf_object__for_each_program (p, g->obj) {
 		if (!strncmp(bpf_program__section_name(p), "iter/", 5) &&
 		    !is_snapshot_prog(g, bpf_program__name(p)) &&
-		    run_iter(p, 0, NULL, NULL, err))
+		    run_iter(g->obj, p, 0, NULL, NULL, err))
 			return -1;
 	}
 	bpf_object__for_each_program (p, g->obj) {
@@ -782,14 +905,18 @@ int gadget_subscribe(struct gadget *g, size_t i, gadget_event_fn fn, void *ctx,
 
 	if (!t)
 		return error_set(err, 0, "no tracer %zu", i);
+	s->fn = fn;
+	s->ctx = ctx;
+	s->g = g;
+	if (t->mapiter) {
+		g->next_fetch = now_sec() + MAPITER_INTERVAL_MS / 1000.0;
+		return 0;
+	}
 	m = bpf_object__find_map_by_name(g->obj, t->map);
 	if (!m)
 		return error_set(err, 0, "tracer %s: no map %s", t->name,
 				 t->map);
 	fd = bpf_map__fd(m);
-	s->fn = fn;
-	s->ctx = ctx;
-	s->g = g;
 	switch (bpf_map__type(m)) {
 	case BPF_MAP_TYPE_RINGBUF:
 		if (!g->rb) {
@@ -816,10 +943,51 @@ int gadget_subscribe(struct gadget *g, size_t i, gadget_event_fn fn, void *ctx,
 	}
 }
 
+int gadget_flush(struct gadget *g, struct error **err)
+{
+	for (size_t i = 0; i < g->n_tracers; i++)
+		if (g->mapiters[i] && g->subs[i].fn &&
+		    mapiter_fetch(g->mapiters[i], g->subs[i].fn, g->subs[i].ctx,
+				  err))
+			return -1;
+	return 0;
+}
+
+/* Map iterators: fetch when due; without buffers to wait on, sleep until
+ * then (or timeout_ms). */
+static int poll_mapiters(struct gadget *g, int timeout_ms, bool idle,
+			 struct error **err)
+{
+	double now = now_sec();
+
+	if (!g->next_fetch)
+		return 0;
+	if (idle && now < g->next_fetch && timeout_ms > 0) {
+		double wait = g->next_fetch - now;
+
+		if (wait > timeout_ms / 1000.0)
+			wait = timeout_ms / 1000.0;
+		usleep((useconds_t)(wait * 1e6));
+		now = now_sec();
+	}
+	if (now < g->next_fetch)
+		return 0;
+	g->next_fetch = now + MAPITER_INTERVAL_MS / 1000.0;
+	return gadget_flush(g, err);
+}
+
 int gadget_poll(struct gadget *g, int timeout_ms, struct error **err)
 {
+	bool idle = !g->rb;
 	size_t i;
 	int rc;
+
+	for (i = 0; i < MAX_TRACERS; i++)
+		idle = idle && !g->pbs[i];
+	if (poll_mapiters(g, timeout_ms, idle, err))
+		return -1;
+	if (idle && !g->next_fetch && timeout_ms > 0) /* nothing to wait on */
+		usleep(timeout_ms * 1000);
 
 	if (g->rb) {
 		rc = ring_buffer__poll(g->rb, timeout_ms);

@@ -28,6 +28,7 @@ struct gadget_tracer {
 	const char *type; /* event struct name */
 	__u32 type_id; /* its BTF id */
 	bool snapshot; /* GADGET_SNAPSHOTTER */
+	bool mapiter; /* GADGET_MAPITER: a hash map fetched periodically */
 	const char *progs[GADGET_MAX_SNAPSHOT_PROGS]; /* its iterators */
 };
 
@@ -80,6 +81,8 @@ int gadget_subscribe(struct gadget *g, size_t i, gadget_event_fn fn, void *ctx,
 /* Run snapshotter i's iterators and pass each record to fn. */
 int gadget_snapshot(struct gadget *g, size_t i, gadget_event_fn fn, void *ctx,
 		    struct error **err);
+/* Fetch every map iterator now (at the end of a run). */
+int gadget_flush(struct gadget *g, struct error **err);
 /* Wait up to timeout_ms for events, then consume all that are ready. */
 int gadget_poll(struct gadget *g, int timeout_ms, struct error **err);
 

@@ -13,6 +13,9 @@
 #ifndef TRACEFS_MAGIC
 #define TRACEFS_MAGIC 0x74726163
 #endif
+#ifndef BPF_FS_MAGIC
+#define BPF_FS_MAGIC 0xcafe4a11
+#endif
 #ifndef CAP_PERFMON
 #define CAP_PERFMON 38
 #endif
@@ -102,6 +105,24 @@ int host_ensure_tracefs(bool *mounted, struct error **err)
 				 "tracefs is not mounted on " HOST_TRACEFS
 				 " and mounting it failed: %s; as root, run: "
 				 "mount -t tracefs tracefs " HOST_TRACEFS,
+				 strerror(errno));
+	*mounted = true;
+	return 0;
+}
+
+int host_ensure_bpffs(bool *mounted, struct error **err)
+{
+	struct statfs st;
+
+	*mounted = false;
+	if (!statfs(HOST_BPFFS, &st) &&
+	    (unsigned long)st.f_type == BPF_FS_MAGIC)
+		return 0;
+	if (mount("bpf", HOST_BPFFS, "bpf", 0, NULL))
+		return error_set(err, 0,
+				 "bpffs is not mounted on " HOST_BPFFS
+				 " and mounting it failed: %s; as root, run: "
+				 "mount -t bpf bpf " HOST_BPFFS,
 				 strerror(errno));
 	*mounted = true;
 	return 0;

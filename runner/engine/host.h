@@ -13,10 +13,12 @@
 #include "common/error.h"
 
 #define HOST_TRACEFS "/sys/kernel/tracing"
+#define HOST_BPFFS "/sys/fs/bpf"
 
 struct host_needs {
 	bool tracefs; /* tracepoint programs: libbpf reads their ids there */
 	bool net_raw; /* socket filters on AF_PACKET sockets */
+	bool bpffs; /* maps pinned by name: libbpf pins under /sys/fs/bpf */
 };
 
 /*
@@ -34,5 +36,8 @@ int host_check_caps(const struct host_needs *needs, struct error **err);
  * names the command that fixes it.
  */
 int host_ensure_tracefs(bool *mounted, struct error **err);
+
+/* The same for bpffs on /sys/fs/bpf (for maps pinned by name). */
+int host_ensure_bpffs(bool *mounted, struct error **err);
 
 #endif

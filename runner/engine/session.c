@@ -16,6 +16,7 @@
 #include "runner/engine/gadget.h"
 #include "runner/engine/host.h"
 #include "runner/engine/log.h"
+#include "runner/engine/metrics.h"
 #include "runner/engine/session.h"
 
 /* How long one poll waits for events, in milliseconds. */
@@ -29,6 +30,8 @@ struct source {
 	struct filter *filter;
 	struct output *out;
 	size_t min_size; /* the event struct's size */
+	struct metrics *metrics; /* NULL: none */
+	bool quiet; /* metrics only: no events printed */
 };
 
 struct session {
@@ -42,6 +45,8 @@ struct session {
 	__u64 lost, lost_seen;
 	__u64 counted[SESSION_COUNTERS]; /* GADGET_COUNTERs, as last told */
 	bool broken; /* an output failed: stop, drain nothing */
+	session_tick_fn tick;
+	void *tick_ctx;
 };
 
 /*
@@ -116,7 +121,9 @@ static int apply_defaults(struct gadget *g, const struct gadget_metadata *md,
 			if (strcmp(gadget_param(g, i)->var, mp->var))
 				continue;
 			found = true;
-			if (mp->default_value &&
+			/* "" means no default, as in ig: the program's
+			 * own initial value stays */
+			if (mp->default_value && *mp->default_value &&
 			    gadget_param_set(g, i, mp->default_value, err))
 				return error_prefix(err, "gadget.yaml default");
 		}
@@ -129,15 +136,37 @@ static int apply_defaults(struct gadget *g, const struct gadget_metadata *md,
 	return 0;
 }
 
+/* One line for the fields gadget.yaml names that the event lacks. */
+static void note_unknown_fields(const struct fieldset *fs, const char *ds)
+{
+	char list[512];
+	size_t len = 0, j;
+	const char *f;
+
+	list[0] = '\0';
+	for (j = 0; (f = fieldset_unknown(fs, j)); j++) {
+		int n = snprintf(list + len, sizeof(list) - len, "%s%s",
+				 j ? ", " : "", f);
+
+		if (n < 0 || (size_t)n >= sizeof(list) - len)
+			break;
+		len += n;
+	}
+	engine_log(ENGINE_LOG_NOTICE,
+		   "note: data source %s: gadget.yaml names field%s %s%s, not "
+		   "in the event (ig adds such fields with WASM modules and "
+		   "operators): left out",
+		   ds, j > 1 ? "s" : "", list, f ? ", ..." : "");
+}
+
 /* Fields for every data source; containers when one has runtime.*. */
 static int describe_sources(struct session *s, struct error **err)
 {
 	size_t i;
 
 	s->n_src = gadget_tracer_count(s->g);
-	if (s->n_src == 0)
-		return error_set(err, 0, "the program declares %zu tracers",
-				 s->n_src);
+	if (s->n_src == 0) /* its programs may feed another tool */
+		return 0;
 	s->src = calloc(s->n_src, sizeof(*s->src));
 	if (!s->src)
 		return error_set(err, ENOMEM, "sources");
@@ -149,6 +178,8 @@ static int describe_sources(struct session *s, struct error **err)
 		if (fieldset_new(gadget_btf(s->g), src->tracer->type_id, s->md,
 				 src->tracer->name, &src->fs, err))
 			return -1;
+		if (fieldset_unknown(src->fs, 0))
+			note_unknown_fields(src->fs, src->tracer->name);
 		src->min_size = fieldset_event_size(src->fs);
 		if (fieldset_has_runtime(src->fs) && !s->ctrs) {
 			s->ctrs = containers_new("/");
@@ -243,6 +274,12 @@ static int prepare_host(const struct gadget *g, struct error **err)
 		engine_log(ENGINE_LOG_NOTICE,
 			   "mounted tracefs on %s (nothing was there)",
 			   HOST_TRACEFS);
+	if (needs.bpffs && host_ensure_bpffs(&mounted, err))
+		return -1;
+	if (needs.bpffs && mounted)
+		engine_log(ENGINE_LOG_NOTICE,
+			   "mounted bpffs on %s (nothing was there)",
+			   HOST_BPFFS);
 	return 0;
 }
 
@@ -258,7 +295,10 @@ static int on_event(void *ctx, const void *data, size_t size)
 		containers_poll(s->ctrs);
 	if (!filter_match(src->filter, data, size))
 		return 0;
-	output_event(src->out, data, size);
+	if (src->metrics)
+		metrics_observe(src->metrics, data);
+	if (!src->quiet)
+		output_event(src->out, data, size);
 	if (s->max && ++s->count >= s->max)
 		return -ECANCELED;
 	if (!s->max)
@@ -280,7 +320,8 @@ int session_start(struct session *s, enum output_mode mode, int fd,
 
 		if (output_new(src->fs, mode, fd, &src->out, err))
 			return -1;
-		output_header(src->out);
+		if (!src->quiet)
+			output_header(src->out);
 		if (src->tracer->snapshot)
 			continue;
 		s->n_streams++;
@@ -365,10 +406,15 @@ int session_run(struct session *s, const struct session_limits *lim,
 			return -1;
 		output_flush(s->src[i].out);
 	}
+	if (!s->n_src)
+		engine_log(ENGINE_LOG_NOTICE,
+			   "note: the gadget declares no data source: its "
+			   "programs run, nothing is shown");
 	next_refresh = now_mono() + 1;
 	if (lim->timeout_s)
 		deadline = now_mono() + lim->timeout_s;
-	while (s->n_streams && !*lim->stop && !s->broken && !at_limit(s)) {
+	while ((s->n_streams || !s->n_src) && !*lim->stop && !s->broken &&
+	       !at_limit(s)) {
 		if (s->ctrs)
 			containers_poll(s->ctrs);
 		if (gadget_poll(s->g, POLL_MS, err))
@@ -377,6 +423,8 @@ int session_run(struct session *s, const struct session_limits *lim,
 			if (output_flush(s->src[i].out) < 0)
 				s->broken = true;
 		now = now_mono();
+		if (s->tick && s->tick(s->tick_ctx, now) < 0)
+			s->broken = true;
 		if (deadline && now >= deadline)
 			break;
 		if (now < next_refresh)
@@ -386,10 +434,42 @@ int session_run(struct session *s, const struct session_limits *lim,
 			return -1;
 	}
 	/* Drain what the kernel already produced, unless a limit was hit. */
-	if (!at_limit(s) && !s->broken && s->n_streams)
+	if (!at_limit(s) && !s->broken && s->n_streams) {
 		gadget_poll(s->g, 0, NULL);
+		gadget_flush(s->g, NULL); /* map iterators: the last interval */
+		for (i = 0; i < s->n_src; i++)
+			output_flush(s->src[i].out);
+	}
 	s->lost = gadget_lost(s->g);
 	return 0;
+}
+
+size_t session_source_count(const struct session *s)
+{
+	return s->n_src;
+}
+
+const char *session_source_name(const struct session *s, size_t i)
+{
+	return s->src[i].tracer->name;
+}
+
+const struct fieldset *session_source_fields(const struct session *s, size_t i)
+{
+	return s->src[i].fs;
+}
+
+void session_set_metrics(struct session *s, size_t i, struct metrics *m,
+			 bool quiet)
+{
+	s->src[i].metrics = m;
+	s->src[i].quiet = quiet;
+}
+
+void session_set_tick(struct session *s, session_tick_fn fn, void *ctx)
+{
+	s->tick = fn;
+	s->tick_ctx = ctx;
 }
 
 void session_stats(const struct session *s, unsigned long long *events,

@@ -9,13 +9,16 @@
 #define RUNNER_ENGINE_SESSION_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
 #include "common/error.h"
 #include "runner/engine/output.h"
 
+struct fieldset;
 struct gadget_metadata;
+struct metrics;
 struct session;
 
 /*
@@ -62,6 +65,20 @@ struct session_limits {
  */
 int session_run(struct session *s, const struct session_limits *lim,
 		struct error **err);
+
+/* The data sources: how many, their names and fields. */
+size_t session_source_count(const struct session *s);
+const char *session_source_name(const struct session *s, size_t i);
+const struct fieldset *session_source_fields(const struct session *s, size_t i);
+/*
+ * Before session_start(): count data source i's events (those its filter
+ * keeps) into m (may be NULL); quiet: do not print them.
+ */
+void session_set_metrics(struct session *s, size_t i, struct metrics *m,
+			 bool quiet);
+/* Called between polls with the monotonic time; < 0 stops the run. */
+typedef int (*session_tick_fn)(void *ctx, double now);
+void session_set_tick(struct session *s, session_tick_fn fn, void *ctx);
 
 /* Events printed and events lost so far. */
 void session_stats(const struct session *s, unsigned long long *events,

@@ -708,14 +708,27 @@ static void build_fails(struct fx *x, const char *yaml, const char *want)
 	"datasources:\n  dns:\n    fields:\n      " name ":\n" \
 	"        annotations:\n          " ann "\n"
 
+/* As in ig, gadget.yaml may name fields that something else adds (a WASM
+ * module, an operator): they are skipped and reported, not an error. */
+static void build__unknown_metadata_field__skipped_and_reported(void **state)
+{
+	struct fx *x = *state;
+	struct gadget_metadata *md =
+		md_of(FIELD_YAML("nosuch", "description: x"));
+	struct fieldset *fs = NULL;
+	struct error *err = NULL;
+
+	assert_int_equal(fieldset_new(x->btf, x->id, md, "dns", &fs, &err), 0);
+	assert_string_equal(fieldset_unknown(fs, 0), "nosuch");
+	assert_null(fieldset_unknown(fs, 1));
+	fieldset_free(fs);
+	metadata_free(md);
+}
+
 static void build__bad_metadata__errors(void **state)
 {
 	struct fx *x = *state;
 
-	build_fails(x, FIELD_YAML("nosuch", "description: x"),
-		    "data source dns: gadget.yaml names field \"nosuch\" of "
-		    "data source dns, but the event struct has no such "
-		    "field");
 	build_fails(x, FIELD_YAML("name", "columns.width: wide"),
 		    "data source dns: field name: bad value \"wide\" of "
 		    "annotation columns.width");
@@ -762,10 +775,12 @@ static void build__metadata_names_x_or_x_raw__both_accepted(void **state)
 	struct fieldset *fs = NULL;
 	struct error *err = NULL;
 
-	/* "other" is not in the struct: an error for this data source */
-	assert_int_equal(fieldset_new(x->btf, x->id, md, "dns", &fs, &err), -1);
-	error_free(err);
-	err = NULL;
+	/* "other" is not in the struct: reported for this data source */
+	assert_int_equal(fieldset_new(x->btf, x->id, md, "dns", &fs, &err), 0);
+	assert_string_equal(fieldset_unknown(fs, 0), "other");
+	assert_null(fieldset_unknown(fs, 1));
+	fieldset_free(fs);
+	fs = NULL;
 	metadata_free(md);
 	md = md_of("datasources:\n  dns:\n    fields:\n"
 		   "      pkt_type: {annotations: {description: a}}\n"
@@ -857,6 +872,7 @@ int main(void)
 		cmocka_unit_test(build__enum64_signed_bool_float_ptr__handled),
 		cmocka_unit_test(text__signal_errno_mode_flags__by_name),
 		T(build__bad_metadata__errors),
+		T(build__unknown_metadata_field__skipped_and_reported),
 		T(build__metadata_names_x_or_x_raw__both_accepted),
 		T(build__no_metadata__defaults),
 		T(build__not_a_struct__error),

@@ -10,8 +10,10 @@
 #include <bpf/bpf_helpers.h>
 #include <gadget/macros.h>
 #include <gadget/types.h>
-#include <gadget/mntns.h>
 #include <gadget/mntns_filter.h>
+#ifndef GADGET_TYPE_NETWORKING /* socket filters have no current task */
+#include <gadget/mntns.h>
+#endif
 
 #define GADGET_INVALID_ID ((gadget_uid)-1)
 
@@ -86,6 +88,18 @@ gadget_should_discard_data(gadget_mntns_id mntns_id, gadget_pid pid,
 	       gadget_should_discard_comm(comm);
 }
 
+/* The same for what the socket enricher knows (NULL: unknown socket). */
+static __always_inline bool
+gadget_should_discard_data_by_skb(const struct gadget_socket_value *v)
+{
+	if (!v)
+		return gadget_filter_active();
+	return gadget_should_discard_data(v->mntns, v->pid_tgid >> 32,
+					  (__u32)v->pid_tgid, v->task,
+					  (__u32)v->uid_gid, v->uid_gid >> 32);
+}
+
+#ifndef GADGET_TYPE_NETWORKING
 /*
  * The same for the current task, fetching only what a set filter needs
  * (cheap enough for hot hooks when no filter is set).
@@ -121,6 +135,8 @@ static __always_inline bool gadget_should_discard_data_current(void)
 
 	return false;
 }
+
+#endif /* !GADGET_TYPE_NETWORKING */
 
 /* The same for a struct gadget_process (NULL: unknown process). */
 static __always_inline bool

@@ -61,4 +61,17 @@
 #define GADGET_MAPITER(name, map_name) \
 	const void *gadget_mapiter_##name##___##map_name __gadget_unused;
 
+/*
+ * The map an iter/bpf_map_elem program walks (the kernel wants its fd when
+ * the iterator is made): GADGET_ITER_TARGET_MAP(prog, map).
+ */
+#define GADGET_ITER_TARGET_MAP(prog_name, map_name)                       \
+	const void *gadget_mapelem_iter_target_##prog_name##___##map_name \
+		__gadget_unused;
+
+/* The sockmap or sockhash an sk_skb or sk_msg program attaches to. */
+#define GADGET_SK_TARGET_MAP(prog_name, map_name)                    \
+	const void *gadget_sk_prog_target_##prog_name##___##map_name \
+		__gadget_unused;
+
 #endif /* GADGET_MACROS_H */

@@ -9,8 +9,8 @@
 
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h> /* gadgets expect BPF_KPROBE() etc. from here */
+#include <gadget/tracing_compat.h>
 #include <gadget/types.h>
-#include <gadget/mntns.h>
 
 const volatile bool gadget_filter_by_mntns = false;
 

@@ -8,6 +8,11 @@
 #ifndef GADGET_TYPES_H
 #define GADGET_TYPES_H
 
+/* bool comes from vmlinux.h, or else from stdbool.h. */
+#ifndef __VMLINUX_H__
+#include <stdbool.h>
+#endif
+
 #ifndef TASK_COMM_LEN
 #define TASK_COMM_LEN 16
 #endif
@@ -15,6 +20,7 @@
 /* An IPv4 address (network order, in v4) or an IPv6 address. */
 union gadget_ip_addr_t {
 	__u8 v6[16];
+	unsigned __int128 v6_raw; /* the 16 bytes as one word */
 	__u32 v4;
 };
 
@@ -73,6 +79,39 @@ struct gadget_parent {
 	gadget_ptid tid;
 };
 
+/* A kernel stack: the id bpf_get_stackid() gave in ig_kstack. */
+typedef __u32 gadget_kernel_stack;
+
+/*
+ * A user stack (gadget/user_stack_map.h): its id in ig_ustack and what
+ * identifies the executable and the address space it was taken in.  All
+ * zero when stacks are not collected.
+ */
+struct gadget_user_stack {
+	__u32 major; /* device of the executable */
+	__u32 minor;
+	__u64 inode; /* inode of the executable */
+	__u64 mtime_sec;
+	__u32 mtime_nsec;
+	__u32 base_addr_hash; /* FNV-1a of (mm, start_code, start_stack) */
+	__u32 stack_id;
+	__u32 tgid_level0; /* ids in the initial pid namespace ... */
+	__u32 pid_level0;
+	__u32 pidns_level0;
+	__u32 pid_level1; /* ... and in the next one down, if any */
+	__u32 pidns_level1;
+	__u64 otel_correlation_id; /* always 0 here */
+	__u64 boot_timestamp; /* when the stack was taken */
+};
+
+/* Metrics: counters, gauges and histogram slots. */
+typedef __u32 gadget_counter__u32;
+typedef __u64 gadget_counter__u64;
+typedef __u32 gadget_gauge__u32;
+typedef __u64 gadget_gauge__u64;
+typedef __u32 gadget_histogram_slot__u32;
+typedef __u64 gadget_histogram_slot__u64;
+
 /* The process behind an event, as gadget_process_populate() fills it. */
 struct gadget_process {
 	gadget_comm comm[TASK_COMM_LEN];
@@ -82,5 +121,28 @@ struct gadget_process {
 	struct gadget_creds creds;
 	struct gadget_parent parent;
 };
+
+/*
+ * What the runner's socket enricher knows about a local socket
+ * (gadget/sockets-map.h).  Read with CO-RE: the runner gives the loader
+ * this struct's real layout, so fields may move or be left out.
+ */
+#define GADGET_SE_PATH_MAX 4096
+
+struct gadget_socket_value {
+	__u64 mntns;
+	__u64 pid_tgid;
+	__u64 uid_gid;
+	char task[TASK_COMM_LEN];
+	char ptask[TASK_COMM_LEN];
+	__u64 sock;
+	__u64 deletion_timestamp;
+	__u32 ppid;
+	__u32 ptid;
+	char ipv6only;
+	char optional_fields_start[0] __attribute__((aligned(8)));
+	char cwd[GADGET_SE_PATH_MAX];
+	char exepath[GADGET_SE_PATH_MAX];
+} __attribute__((preserve_access_index));
 
 #endif /* GADGET_TYPES_H */

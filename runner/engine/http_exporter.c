@@ -1,0 +1,338 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * GET /metrics over non-blocking sockets, polled by the runner's event
+ * loop (it wakes at least every few milliseconds for the ring buffer):
+ * no thread, so the metrics are read where they are written and need no
+ * lock.  Limits: MAX_CONNS connections at once, MAX_REQUEST bytes of
+ * request head, IDLE_SEC seconds for a client to finish.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "runner/engine/http_exporter.h"
+
+#define MAX_CONNS 16
+#define MAX_REQUEST 8192
+#define IDLE_SEC 10
+
+struct conn {
+	int fd; /* -1: free */
+	char req[MAX_REQUEST + 1];
+	size_t rlen;
+	struct mbuf resp;
+	size_t woff;
+	bool answering;
+	time_t since;
+};
+
+struct http_exporter {
+	int lfd;
+	int port;
+	http_render_fn fn;
+	void *ctx;
+	struct conn conns[MAX_CONNS];
+};
+
+static void conn_close(struct conn *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	c->rlen = 0;
+	c->woff = 0;
+	c->answering = false;
+	mbuf_free(&c->resp);
+}
+
+void http_exporter_free(struct http_exporter *h)
+{
+	if (!h)
+		return;
+	for (int i = 0; i < MAX_CONNS; i++)
+		conn_close(&h->conns[i]);
+	if (h->lfd >= 0)
+		close(h->lfd);
+	free(h);
+}
+
+/* Split "host:port" / "[v6]:port" / ":port" into host (NULL: any). */
+static int split_addr(const char *addr, char *host, size_t hlen,
+		      const char **port)
+{
+	const char *colon;
+
+	if (addr[0] == '[') {
+		const char *end = strchr(addr, ']');
+
+		if (!end || end[1] != ':' || (size_t)(end - addr) > hlen)
+			return -1;
+		memcpy(host, addr + 1, end - addr - 1);
+		host[end - addr - 1] = '\0';
+		*port = end + 2;
+		return 0;
+	}
+	colon = strrchr(addr, ':');
+	if (!colon || (size_t)(colon - addr) >= hlen)
+		return -1;
+	memcpy(host, addr, colon - addr);
+	host[colon - addr] = '\0';
+	*port = colon + 1;
+	return 0;
+}
+
+static bool valid_port(const char *s)
+{
+	char *end;
+	unsigned long v;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	return !*end && !errno && v <= 65535;
+}
+
+int http_exporter_new(const char *addr, http_render_fn fn, void *ctx,
+		      struct http_exporter **out, struct error **err)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC,
+				  .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_PASSIVE | AI_NUMERICHOST |
+					      AI_NUMERICSERV };
+	struct addrinfo *ai = NULL;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	struct http_exporter *h;
+	const char *port;
+	char host[128];
+	int one = 1, r;
+
+	*out = NULL;
+	if (split_addr(addr, host, sizeof(host), &port) || !valid_port(port))
+		return error_set(err, 0,
+				 "listen address \"%s\": want HOST:PORT "
+				 "(port 0 to 65535)",
+				 addr);
+	r = getaddrinfo(*host ? host : NULL, port, &hints, &ai);
+	if (r)
+		return error_set(err, 0, "listen address \"%s\": %s", addr,
+				 gai_strerror(r));
+	h = calloc(1, sizeof(*h));
+	if (!h) {
+		freeaddrinfo(ai);
+		return error_set(err, ENOMEM, "http");
+	}
+	for (int i = 0; i < MAX_CONNS; i++)
+		h->conns[i].fd = -1;
+	h->fn = fn;
+	h->ctx = ctx;
+	h->lfd = socket(ai->ai_family,
+			SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (h->lfd < 0 ||
+	    setsockopt(h->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(h->lfd, ai->ai_addr, ai->ai_addrlen) || listen(h->lfd, 64) ||
+	    getsockname(h->lfd, (struct sockaddr *)&ss, &sl)) {
+		error_set(err, errno, "listen on %s", addr);
+		freeaddrinfo(ai);
+		http_exporter_free(h);
+		return -1;
+	}
+	freeaddrinfo(ai);
+	h->port = ntohs(ss.ss_family == AF_INET6 ?
+				((struct sockaddr_in6 *)&ss)->sin6_port :
+				((struct sockaddr_in *)&ss)->sin_port);
+	*out = h;
+	return 0;
+}
+
+int http_exporter_port(const struct http_exporter *h)
+{
+	return h->port;
+}
+
+bool http_wants_openmetrics(const char *accept)
+{
+	return accept && strstr(accept, "application/openmetrics-text");
+}
+
+/* The value of header name in a request head, copied into out. */
+static bool header(const char *req, const char *name, char *out, size_t len)
+{
+	size_t n = strlen(name);
+	const char *p = strstr(req, "\r\n");
+
+	while (p && p[2] != '\r') {
+		const char *line = p + 2, *end = strstr(line, "\r\n");
+
+		if (!end)
+			return false;
+		if ((size_t)(end - line) > n && line[n] == ':' &&
+		    !strncasecmp(line, name, n)) {
+			const char *v = line + n + 1;
+			size_t vl;
+
+			while (*v == ' ' || *v == '\t')
+				v++;
+			vl = end - v < (long)len - 1 ? (size_t)(end - v) :
+						       len - 1;
+			memcpy(out, v, vl);
+			out[vl] = '\0';
+			return true;
+		}
+		p = end;
+	}
+	return false;
+}
+
+void http_request_parse(const char *head, struct http_request *r)
+{
+	char accept[512];
+	char *q;
+
+	memset(r, 0, sizeof(*r));
+	if (sscanf(head, "%7s %255s", r->method, r->path) != 2)
+		r->path[0] = '\0';
+	q = strchr(r->path, '?');
+	if (q)
+		*q = '\0';
+	r->head = !strcmp(r->method, "HEAD");
+	if (header(head, "Accept", accept, sizeof(accept)))
+		r->openmetrics = http_wants_openmetrics(accept);
+}
+
+static void respond(struct http_exporter *h, struct conn *c)
+{
+	static const char text_type[] = "text/plain; version=0.0.4; "
+					"charset=utf-8";
+	static const char om_type[] = "application/openmetrics-text; "
+				      "version=1.0.0; charset=utf-8";
+	struct mbuf body = { 0 };
+	const char *status = "200 OK", *type = text_type;
+	struct http_request r;
+	bool head, om;
+
+	http_request_parse(c->req, &r);
+	head = r.head;
+	om = r.openmetrics;
+	if (strcmp(r.method, "GET") && !head) {
+		status = "405 Method Not Allowed";
+		mbuf_puts(&body, "only GET\n");
+	} else if (strcmp(r.path, "/metrics")) {
+		status = "404 Not Found";
+		mbuf_puts(&body, "metrics are at /metrics\n");
+	} else {
+		h->fn(h->ctx, om, &body);
+		if (om) {
+			mbuf_puts(&body, "# EOF\n");
+			type = om_type;
+		}
+	}
+	if (body.oom) {
+		status = "500 Internal Server Error";
+		mbuf_free(&body);
+	}
+	mbuf_printf(&c->resp,
+		    "HTTP/1.1 %s\r\nContent-Type: %s\r\n"
+		    "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+		    status, strcmp(status, "200 OK") ? "text/plain" : type,
+		    body.len);
+	if (!head && body.len)
+		mbuf_put(&c->resp, body.p, body.len);
+	mbuf_free(&body);
+	c->answering = true;
+	c->woff = 0;
+}
+
+/* Read what is there; answer once the head is complete. */
+static void conn_step(struct http_exporter *h, struct conn *c, time_t now)
+{
+	while (!c->answering) {
+		ssize_t n =
+			read(c->fd, c->req + c->rlen, MAX_REQUEST - c->rlen);
+
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			break;
+		if (n <= 0) {
+			conn_close(c);
+			return;
+		}
+		c->rlen += n;
+		c->req[c->rlen] = '\0';
+		if (strstr(c->req, "\r\n\r\n")) {
+			respond(h, c);
+		} else if (c->rlen == MAX_REQUEST) {
+			conn_close(c); /* no head fits: not a scraper */
+			return;
+		}
+	}
+	while (c->answering && c->woff < c->resp.len) {
+		ssize_t n = send(c->fd, c->resp.p + c->woff,
+				 c->resp.len - c->woff, MSG_NOSIGNAL);
+
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			break;
+		if (n <= 0 || c->resp.oom) {
+			conn_close(c);
+			return;
+		}
+		c->woff += n;
+	}
+	if (c->answering && c->woff == c->resp.len) {
+		shutdown(c->fd, SHUT_WR);
+		conn_close(c);
+		return;
+	}
+	if (now - c->since > IDLE_SEC)
+		conn_close(c);
+}
+
+void http_exporter_poll(struct http_exporter *h)
+{
+	time_t now = time(NULL);
+	struct pollfd pfd[MAX_CONNS];
+	int map[MAX_CONNS], n = 0;
+
+	for (;;) {
+		struct conn *c = NULL;
+		int fd;
+
+		for (int i = 0; i < MAX_CONNS && !c; i++)
+			if (h->conns[i].fd < 0)
+				c = &h->conns[i];
+		if (!c)
+			break; /* the rest waits in the backlog */
+		fd = accept4(h->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			break;
+		c->fd = fd;
+		c->rlen = 0;
+		c->since = now;
+	}
+	for (int i = 0; i < MAX_CONNS; i++) {
+		if (h->conns[i].fd < 0)
+			continue;
+		pfd[n].fd = h->conns[i].fd;
+		pfd[n].events = h->conns[i].answering ? POLLOUT : POLLIN;
+		map[n++] = i;
+	}
+	if (n <= 0 || poll(pfd, n, 0) < 0)
+		return;
+	for (int i = 0; i < n; i++) {
+		struct conn *c = &h->conns[map[i]];
+
+		if (pfd[i].revents)
+			conn_step(h, c, now);
+		else if (now - c->since > IDLE_SEC)
+			conn_close(c);
+	}
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * A minimal HTTP/1.1 server for GET /metrics, driven from the caller's
+ * event loop: every socket is non-blocking and http_exporter_poll() does
+ * what is ready without waiting, so a slow scraper never stalls the
+ * events.  One response per connection (Connection: close).
+ */
+#ifndef RUNNER_ENGINE_HTTP_EXPORTER_H
+#define RUNNER_ENGINE_HTTP_EXPORTER_H
+
+#include <stdbool.h>
+
+#include "common/error.h"
+#include "runner/engine/metrics.h"
+
+struct http_exporter;
+
+/* Append the body of a scrape to b; openmetrics when the client asked. */
+typedef void (*http_render_fn)(void *ctx, bool openmetrics, struct mbuf *b);
+
+/*
+ * Listen on addr: "HOST:PORT", "[V6]:PORT" or ":PORT" (all addresses);
+ * port 0 picks a free one.
+ */
+int http_exporter_new(const char *addr, http_render_fn fn, void *ctx,
+		      struct http_exporter **out, struct error **err);
+void http_exporter_free(struct http_exporter *h);
+/* The port it listens on. */
+int http_exporter_port(const struct http_exporter *h);
+/* Accept, read and answer whatever is ready; never blocks. */
+void http_exporter_poll(struct http_exporter *h);
+
+/* Does an Accept header ask for OpenMetrics? */
+bool http_wants_openmetrics(const char *accept);
+
+/* What a request head (NUL-terminated, untrusted) asks for. */
+struct http_request {
+	char method[8];
+	char path[256]; /* without its query */
+	bool head; /* HEAD: no body */
+	bool openmetrics; /* Accept: application/openmetrics-text */
+};
+void http_request_parse(const char *head, struct http_request *r);
+
+#endif

@@ -1,0 +1,1029 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Metrics from annotated fields (see metrics.h).  All memory is taken in
+ * metrics_new(): per series, the key fields' text and a row of value
+ * slots; an open-addressing table finds the series of an event by the hash
+ * of that text.  Counting an event formats its key fields, hashes them and
+ * adds to doubles: no allocation, no system call.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "metadata/metadata.h"
+#include "runner/engine/fields_internal.h"
+#include "runner/engine/metrics.h"
+
+#define A_COLLECT "metrics.collect"
+#define A_PRINT "metrics.print"
+#define A_IMPLICIT_NAME "metrics.implicit-counter.name"
+#define A_IMPLICIT_DESC "metrics.implicit-counter.description"
+#define A_TYPE "metrics.type"
+#define A_NAME "metrics.name"
+#define A_DESC "metrics.description"
+#define A_UNIT "metrics.unit"
+#define A_BOUNDS "metrics.boundaries"
+#define A_SKIP_ZERO "metrics.skip-zero"
+
+#define MAX_BOUNDS 64
+#define MAX_NAME 200
+#define SCOPE_LABEL "otel_scope_name"
+
+enum mtype {
+	MT_NONE,
+	MT_KEY,
+	MT_COUNTER,
+	MT_GAUGE,
+	MT_HISTOGRAM,
+};
+
+struct mval {
+	char *name; /* Prometheus name, unit suffix included, no _total */
+	const char *help; /* points into metadata or the field */
+	enum mtype type;
+	const struct field *f; /* NULL: the implicit counter */
+	bool slot_hist; /* f is an array of power-of-two slots */
+	bool is_float;
+	double div; /* a duration in ns to the unit: slots hold ns */
+	bool skip_zero;
+	double *bounds;
+	size_t nb;
+	size_t slot; /* first value slot in a series row */
+};
+
+struct metrics {
+	const struct fieldset *fs;
+	char *scope;
+	struct render_ctx rc;
+	const struct field **keys;
+	char **labels;
+	size_t nk;
+	struct mval *v;
+	size_t nv;
+	size_t slots; /* doubles per series */
+	size_t cap, n; /* series: the limit and how many so far */
+	size_t key_max; /* bytes of one series' key text */
+	char *key_text; /* cap * key_max */
+	uint32_t *key_len;
+	uint64_t *hash;
+	double *vals; /* (cap + 1) rows; row cap is the overflow series */
+	uint32_t *table; /* series index + 1, 0 when free */
+	size_t mask;
+	char *scratch;
+	unsigned long long overflow;
+};
+
+/* ---- text buffer ------------------------------------------------------ */
+
+void mbuf_put(struct mbuf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		char *p;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		p = realloc(b->p, cap);
+		if (!p) {
+			b->oom = true;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+void mbuf_puts(struct mbuf *b, const char *s)
+{
+	mbuf_put(b, s, strlen(s));
+}
+
+void mbuf_printf(struct mbuf *b, const char *fmt, ...)
+{
+	char tmp[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		mbuf_put(b, tmp,
+			 (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+}
+
+void mbuf_free(struct mbuf *b)
+{
+	free(b->p);
+	memset(b, 0, sizeof(*b));
+}
+
+void metrics_escape_label(struct mbuf *b, const char *s, size_t n)
+{
+	size_t run = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *esc = s[i] == '\\' ? "\\\\" :
+				  s[i] == '"'  ? "\\\"" :
+				  s[i] == '\n' ? "\\n" :
+						 NULL;
+
+		if (!esc)
+			continue;
+		mbuf_put(b, s + run, i - run);
+		mbuf_puts(b, esc);
+		run = i + 1;
+	}
+	mbuf_put(b, s + run, n - run);
+}
+
+/* HELP text: \\ and \n escaped (and \" in OpenMetrics). */
+static void escape_help(struct mbuf *b, const char *s, bool om)
+{
+	for (; *s; s++) {
+		if (*s == '\\')
+			mbuf_puts(b, "\\\\");
+		else if (*s == '\n')
+			mbuf_puts(b, "\\n");
+		else if (*s == '"' && om)
+			mbuf_puts(b, "\\\"");
+		else
+			mbuf_put(b, s, 1);
+	}
+}
+
+/* Shortest text that reads back as v; OpenMetrics wants a dot in le. */
+static void put_double(struct mbuf *b, double v, bool force_dot)
+{
+	char tmp[40];
+
+	if (isnan(v)) {
+		mbuf_puts(b, "NaN");
+		return;
+	}
+	if (isinf(v)) {
+		mbuf_puts(b, v > 0 ? "+Inf" : "-Inf");
+		return;
+	}
+	snprintf(tmp, sizeof(tmp), "%.15g", v);
+	if (strtod(tmp, NULL) != v)
+		snprintf(tmp, sizeof(tmp), "%.17g", v);
+	mbuf_puts(b, tmp);
+	if (force_dot && !strpbrk(tmp, ".e"))
+		mbuf_puts(b, ".0");
+}
+
+/* ---- annotations ------------------------------------------------------ */
+
+static bool parse_bool(const char *s, bool *out)
+{
+	if (!strcmp(s, "true")) {
+		*out = true;
+		return true;
+	}
+	if (!strcmp(s, "false") || !*s) {
+		*out = false;
+		return true;
+	}
+	return false;
+}
+
+static int parse_type(const char *s, enum mtype *t)
+{
+	static const char *const names[] = { "", "key", "counter", "gauge",
+					     "histogram" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strcmp(s, names[i])) {
+			*t = (enum mtype)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* "0.001,0.005,..." into bounds (strictly increasing, finite). */
+static int parse_bounds(const char *s, double *bounds, size_t *nb,
+			const char **why)
+{
+	const char *p = s;
+
+	*nb = 0;
+	for (;;) {
+		char *end;
+		double v;
+
+		while (*p == ' ')
+			p++;
+		errno = 0;
+		v = strtod(p, &end);
+		if (end == p || errno || !isfinite(v)) {
+			*why = "want comma-separated numbers";
+			return -1;
+		}
+		if (*nb == MAX_BOUNDS) {
+			*why = "more than 64 boundaries";
+			return -1;
+		}
+		if (*nb && v <= bounds[*nb - 1]) {
+			*why = "boundaries must increase";
+			return -1;
+		}
+		bounds[(*nb)++] = v;
+		p = end;
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			return 0;
+		if (*p++ != ',') {
+			*why = "want comma-separated numbers";
+			return -1;
+		}
+	}
+}
+
+/* A metric or label name: [a-zA-Z_:][a-zA-Z0-9_:]* (other bytes to _). */
+static char *sanitize(const char *s, bool label)
+{
+	size_t n = strlen(s);
+	char *out = malloc(n + 2), *o = out;
+
+	if (!out)
+		return NULL;
+	if (*s >= '0' && *s <= '9')
+		*o++ = '_';
+	for (; *s; s++) {
+		char c = *s;
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			  (c >= '0' && c <= '9') || c == '_' ||
+			  (c == ':' && !label);
+
+		*o++ = ok ? c : '_';
+	}
+	*o = '\0';
+	return out;
+}
+
+/* The word a unit adds to a metric's name, as OpenTelemetry's Prometheus
+ * exporter does; NULL for none. */
+static const char *unit_word(const char *unit)
+{
+	static const struct {
+		const char *unit, *word;
+	} units[] = {
+		{ "s", "seconds" },	  { "ms", "milliseconds" },
+		{ "us", "microseconds" }, { "ns", "nanoseconds" },
+		{ "By", "bytes" },	  { "KiBy", "kibibytes" },
+		{ "MiBy", "mebibytes" },  { "%", "percent" },
+	};
+
+	if (!unit || !*unit || *unit == '{' || !strcmp(unit, "1"))
+		return NULL;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (!strcmp(unit, units[i].unit))
+			return units[i].word;
+	return unit;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+/* Checks every metrics annotation of one data source can make alone. */
+static int check_ds(const struct gadget_metadata *md, const char *ds,
+		    struct error **err)
+{
+	const char *v;
+	size_t nf = metadata_field_count(md, ds);
+	bool flag;
+
+	v = metadata_ds_annotation(md, ds, A_COLLECT);
+	if (v && !parse_bool(v, &flag))
+		return error_set(err, 0,
+				 "data source %s: bad value \"%s\" of "
+				 "annotation " A_COLLECT ": want true or false",
+				 ds, v);
+	v = metadata_ds_annotation(md, ds, A_PRINT);
+	if (v && !parse_bool(v, &flag))
+		return error_set(err, 0,
+				 "data source %s: bad value \"%s\" of "
+				 "annotation " A_PRINT ": want true or false",
+				 ds, v);
+	v = metadata_ds_annotation(md, ds, A_IMPLICIT_NAME);
+	if (v && strlen(v) > MAX_NAME)
+		return error_set(err, 0,
+				 "data source %s: annotation " A_IMPLICIT_NAME
+				 " longer than %d bytes",
+				 ds, MAX_NAME);
+	for (size_t i = 0; i < nf; i++) {
+		const char *f = metadata_field_name(md, ds, i);
+		double bounds[MAX_BOUNDS];
+		const char *why;
+		enum mtype t;
+		size_t nb;
+
+		v = metadata_field_annotation(md, ds, f, A_TYPE);
+		if (v && parse_type(v, &t))
+			return error_set(err, 0,
+					 "data source %s: field %s: bad value "
+					 "\"%s\" of annotation " A_TYPE
+					 ": want key, counter, gauge or "
+					 "histogram",
+					 ds, f, v);
+		v = metadata_field_annotation(md, ds, f, A_BOUNDS);
+		if (v && parse_bounds(v, bounds, &nb, &why))
+			return error_set(err, 0,
+					 "data source %s: field %s: bad value "
+					 "\"%s\" of annotation " A_BOUNDS
+					 ": %s",
+					 ds, f, v, why);
+		v = metadata_field_annotation(md, ds, f, A_SKIP_ZERO);
+		if (v && !parse_bool(v, &flag))
+			return error_set(err, 0,
+					 "data source %s: field %s: bad value "
+					 "\"%s\" of annotation " A_SKIP_ZERO
+					 ": want true or false",
+					 ds, f, v);
+		v = metadata_field_annotation(md, ds, f, A_NAME);
+		if (v && (!*v || strlen(v) > MAX_NAME))
+			return error_set(err, 0,
+					 "data source %s: field %s: bad value "
+					 "\"%s\" of annotation " A_NAME
+					 ": want 1 to %d bytes",
+					 ds, f, v, MAX_NAME);
+	}
+	return 0;
+}
+
+int metrics_check_metadata(const struct gadget_metadata *md, struct error **err)
+{
+	for (size_t i = 0; i < metadata_ds_count(md); i++)
+		if (check_ds(md, metadata_ds_name(md, i), err))
+			return -1;
+	return 0;
+}
+
+bool metrics_wanted(const struct gadget_metadata *md, const char *ds,
+		    bool *print)
+{
+	const char *c = metadata_ds_annotation(md, ds, A_COLLECT);
+	const char *p = metadata_ds_annotation(md, ds, A_PRINT);
+	bool collect = false;
+
+	*print = false;
+	if (c)
+		parse_bool(c, &collect);
+	if (p)
+		parse_bool(p, print);
+	return collect || *print;
+}
+
+/* ---- building --------------------------------------------------------- */
+
+void metrics_free(struct metrics *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->nv; i++) {
+		free(m->v[i].name);
+		free(m->v[i].bounds);
+	}
+	for (size_t i = 0; i < m->nk; i++)
+		free(m->labels[i]);
+	render_ctx_fini(&m->rc);
+	free(m->v);
+	free(m->keys);
+	free(m->labels);
+	free(m->scope);
+	free(m->key_text);
+	free(m->key_len);
+	free(m->hash);
+	free(m->vals);
+	free(m->table);
+	free(m->scratch);
+	free(m);
+}
+
+/* The field holding f's number: X_raw for a formatted X. */
+static const struct field *number_field(const struct fieldset *fs,
+					const struct field *f)
+{
+	return f->fmt_of >= 0 ? &fs->f[f->fmt_of] : f;
+}
+
+static bool has_prefix(const char *s, const char *p)
+{
+	return s && !strncmp(s, p, strlen(p));
+}
+
+/* metrics.type, else what the gadget_* typedef says. */
+static enum mtype field_type(const struct fieldset *fs, const struct field *f,
+			     const char *ann)
+{
+	const char *g = number_field(fs, f)->gtype;
+	enum mtype t = MT_NONE;
+
+	if (ann) {
+		parse_type(ann, &t);
+		return t;
+	}
+	if (has_prefix(g, "gadget_histogram_slot__"))
+		return MT_HISTOGRAM;
+	if (has_prefix(g, "gadget_counter__"))
+		return MT_COUNTER;
+	if (has_prefix(g, "gadget_gauge__"))
+		return MT_GAUGE;
+	return MT_NONE;
+}
+
+static bool is_number(const struct field *f)
+{
+	return f->kind == FK_UINT || f->kind == FK_SINT || f->kind == FK_BOOL ||
+	       f->kind == FK_FLOAT || f->kind == FK_HEX;
+}
+
+/* The Prometheus name of a value metric: its name, then the unit word. */
+static char *value_name(const char *name, const char *unit)
+{
+	const char *word = unit_word(unit);
+	char *base = sanitize(name, false), *full, *w;
+
+	if (!base || !word)
+		return base;
+	w = sanitize(word, true);
+	if (!w || ends_with(base, w)) {
+		free(w);
+		return base;
+	}
+	if (asprintf(&full, "%s_%s", base, w) < 0)
+		full = NULL;
+	free(base);
+	free(w);
+	return full;
+}
+
+static int add_value(struct metrics *m, const struct gadget_metadata *md,
+		     const char *ds, const struct field *f, enum mtype t,
+		     struct error **err)
+{
+	const struct field *nf = number_field(m->fs, f);
+	const char *unit = metadata_field_annotation(md, ds, f->name, A_UNIT);
+	const char *name = metadata_field_annotation(md, ds, f->name, A_NAME);
+	const char *b = metadata_field_annotation(md, ds, f->name, A_BOUNDS);
+	const char *sz =
+		metadata_field_annotation(md, ds, f->name, A_SKIP_ZERO);
+	struct mval *v = &m->v[m->nv];
+	double bounds[MAX_BOUNDS];
+	const char *why;
+	bool dur;
+
+	memset(v, 0, sizeof(*v));
+	v->type = t;
+	v->f = nf;
+	v->div = 1;
+	if (t == MT_HISTOGRAM && nf->kind == FK_INTARRAY && !nf->is_signed) {
+		v->slot_hist = true;
+	} else if (!is_number(nf) || nf->count != 1) {
+		return error_set(err, 0,
+				 "field %s: a %s must be a number, not "
+				 "this field's type",
+				 f->name,
+				 t == MT_COUNTER ? "counter" :
+				 t == MT_GAUGE	 ? "gauge" :
+						   "histogram");
+	}
+	v->is_float = nf->kind == FK_FLOAT;
+	dur = f->kind == FK_DURATION ||
+	      (nf->gtype && !strcmp(nf->gtype, "gadget_duration"));
+	if (dur && unit && !strcmp(unit, "s"))
+		v->div = 1e9;
+	else if (dur && unit && !strcmp(unit, "ms"))
+		v->div = 1e6;
+	else if (dur && unit && !strcmp(unit, "us"))
+		v->div = 1e3;
+	if (sz && !parse_bool(sz, &v->skip_zero))
+		return error_set(err, 0, "field %s: bad " A_SKIP_ZERO, f->name);
+	v->help = metadata_field_annotation(md, ds, f->name, A_DESC);
+	if (!v->help)
+		v->help = f->description;
+	if (b && t != MT_HISTOGRAM)
+		return error_set(err, 0,
+				 "field %s: " A_BOUNDS " on a metric that "
+				 "is not a histogram",
+				 f->name);
+	if (t == MT_HISTOGRAM && v->slot_hist) {
+		if (b)
+			return error_set(err, 0,
+					 "field %s: " A_BOUNDS " on a "
+					 "histogram of slots (their "
+					 "boundaries are powers of two)",
+					 f->name);
+		if (nf->count > MAX_BOUNDS)
+			return error_set(err, 0, "field %s: more than %d slots",
+					 f->name, MAX_BOUNDS);
+		v->nb = nf->count;
+		for (size_t i = 0; i < v->nb; i++)
+			bounds[i] = ldexp(1, (int)i);
+	} else if (t == MT_HISTOGRAM && b) {
+		if (parse_bounds(b, bounds, &v->nb, &why))
+			return error_set(err, 0,
+					 "field %s: bad value \"%s\" of "
+					 "annotation " A_BOUNDS ": %s",
+					 f->name, b, why);
+	} else if (t == MT_HISTOGRAM) {
+		/* OpenTelemetry's default explicit boundaries */
+		static const double def[] = { 0,    5,	  10,	25,   50,
+					      75,   100,  250,	500,  750,
+					      1000, 2500, 5000, 7500, 10000 };
+
+		v->nb = sizeof(def) / sizeof(def[0]);
+		memcpy(bounds, def, sizeof(def));
+	}
+	if (v->nb) {
+		v->bounds = malloc(v->nb * sizeof(*v->bounds));
+		if (!v->bounds)
+			return error_set(err, ENOMEM, "metrics");
+		memcpy(v->bounds, bounds, v->nb * sizeof(*v->bounds));
+	}
+	v->name = value_name(name ? name : f->name, unit);
+	if (!v->name)
+		return error_set(err, ENOMEM, "metrics");
+	if (t == MT_COUNTER && ends_with(v->name, "_total"))
+		v->name[strlen(v->name) - 6] = '\0'; /* added at rendering */
+	v->slot = m->slots;
+	/* histogram: one count per bucket, +Inf, sum, count */
+	m->slots += t == MT_HISTOGRAM ? v->nb + 3 : 1;
+	m->nv++;
+	return 0;
+}
+
+static int add_implicit(struct metrics *m, const struct gadget_metadata *md,
+			const char *ds, const char *name, struct error **err)
+{
+	struct mval *v = &m->v[m->nv];
+
+	memset(v, 0, sizeof(*v));
+	if (!*name)
+		return error_set(err, 0, "empty " A_IMPLICIT_NAME);
+	v->type = MT_COUNTER;
+	v->div = 1;
+	v->help = metadata_ds_annotation(md, ds, A_IMPLICIT_DESC);
+	v->name = sanitize(name, false);
+	if (!v->name)
+		return error_set(err, ENOMEM, "metrics");
+	/* a counter's _total comes at rendering */
+	if (ends_with(v->name, "_total"))
+		v->name[strlen(v->name) - 6] = '\0';
+	v->slot = m->slots++;
+	m->nv++;
+	return 0;
+}
+
+static size_t pow2_at_least(size_t n)
+{
+	size_t p = 1;
+
+	while (p < n)
+		p *= 2;
+	return p;
+}
+
+static int build(struct metrics *m, const struct gadget_metadata *md,
+		 const char *ds, struct error **err)
+{
+	const struct fieldset *fs = m->fs;
+	const char *impl = metadata_ds_annotation(md, ds, A_IMPLICIT_NAME);
+
+	m->v = calloc(fs->n + 1, sizeof(*m->v));
+	m->keys = calloc(fs->n + 1, sizeof(*m->keys));
+	m->labels = calloc(fs->n + 1, sizeof(*m->labels));
+	if (!m->v || !m->keys || !m->labels)
+		return error_set(err, ENOMEM, "metrics");
+	if (impl && add_implicit(m, md, ds, impl, err))
+		return -1;
+	for (size_t i = 0; i < fs->n; i++) {
+		const struct field *f = &fs->f[i];
+		const char *a =
+			metadata_field_annotation(md, ds, f->name, A_TYPE);
+		enum mtype t;
+
+		if (a && parse_type(a, &t))
+			return error_set(err, 0,
+					 "field %s: bad value \"%s\" of "
+					 "annotation " A_TYPE ": want key, "
+					 "counter, gauge or histogram",
+					 f->name, a);
+		t = field_type(fs, f, a);
+		if (t == MT_NONE)
+			continue;
+		if (f->kind == FK_CONTAINER)
+			return error_set(err, 0,
+					 "field %s: a struct cannot be a "
+					 "metric; annotate its members",
+					 f->name);
+		if (t == MT_KEY) {
+			m->labels[m->nk] = sanitize(f->name, true);
+			if (!m->labels[m->nk])
+				return error_set(err, ENOMEM, "metrics");
+			m->keys[m->nk++] = f;
+			m->key_max += f->max_text + 1;
+			continue;
+		}
+		if (add_value(m, md, ds, f, t, err))
+			return -1;
+	}
+	if (!m->nv)
+		return error_set(err, 0,
+				 "metrics asked for, but no field is a "
+				 "counter, gauge or histogram and there is no "
+				 "%s",
+				 A_IMPLICIT_NAME);
+	for (size_t i = 0; i < m->nv; i++)
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(m->v[i].name, m->v[j].name))
+				return error_set(err, 0, "two metrics named %s",
+						 m->v[i].name);
+	for (size_t i = 0; i < m->nk; i++) {
+		const char *l = m->labels[i];
+
+		if (!strcmp(l, "le") || !strcmp(l, SCOPE_LABEL) ||
+		    !strcmp(l, METRICS_OVERFLOW_LABEL) || !strncmp(l, "__", 2))
+			return error_set(err, 0,
+					 "field %s: label %s is reserved",
+					 m->keys[i]->name, l);
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(l, m->labels[j]))
+				return error_set(err, 0,
+						 "fields %s and %s: both are "
+						 "label %s",
+						 m->keys[j]->name,
+						 m->keys[i]->name, l);
+	}
+	if (!m->key_max)
+		m->key_max = 1;
+	m->key_text = malloc(m->cap * m->key_max);
+	m->key_len = calloc(m->cap, sizeof(*m->key_len));
+	m->hash = calloc(m->cap, sizeof(*m->hash));
+	m->vals = calloc((m->cap + 1) * m->slots, sizeof(*m->vals));
+	m->mask = pow2_at_least(m->cap * 2) - 1;
+	m->table = calloc(m->mask + 1, sizeof(*m->table));
+	m->scratch = malloc(m->key_max);
+	if (!m->key_text || !m->key_len || !m->hash || !m->vals || !m->table ||
+	    !m->scratch)
+		return error_set(err, ENOMEM, "metrics: %zu series", m->cap);
+	return 0;
+}
+
+int metrics_new(const struct fieldset *fs, const struct gadget_metadata *md,
+		const char *ds, const char *scope, size_t max_series,
+		struct metrics **out, struct error **err)
+{
+	struct metrics *m;
+
+	*out = NULL;
+	if (check_ds(md, ds, err))
+		return -1;
+	if (max_series < 1 || max_series > (1u << 24))
+		return error_set(err, 0, "metrics: %zu series is out of range",
+				 max_series);
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return error_set(err, ENOMEM, "metrics");
+	m->fs = fs;
+	m->cap = max_series;
+	render_ctx_init(&m->rc, fs);
+	m->scope = strdup(scope ? scope : ds);
+	if (!m->scope) {
+		metrics_free(m);
+		return error_set(err, ENOMEM, "metrics");
+	}
+	if (build(m, md, ds, err)) {
+		metrics_free(m);
+		return error_prefix(err, "metrics of data source %s", ds);
+	}
+	*out = m;
+	return 0;
+}
+
+/* ---- counting --------------------------------------------------------- */
+
+static uint64_t fnv1a(const char *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* The row of this key text: found, added, or the overflow row. */
+static size_t series_of(struct metrics *m, size_t klen)
+{
+	uint64_t h = fnv1a(m->scratch, klen);
+	size_t i = h & m->mask;
+
+	for (;;) {
+		uint32_t t = m->table[i];
+		size_t s;
+
+		if (!t)
+			break;
+		s = t - 1;
+		if (m->hash[s] == h && m->key_len[s] == klen &&
+		    !memcmp(m->key_text + s * m->key_max, m->scratch, klen))
+			return s;
+		i = (i + 1) & m->mask;
+	}
+	if (m->n == m->cap) {
+		m->overflow++;
+		return m->cap;
+	}
+	memcpy(m->key_text + m->n * m->key_max, m->scratch, klen);
+	m->key_len[m->n] = (uint32_t)klen;
+	m->hash[m->n] = h;
+	m->table[i] = (uint32_t)(m->n + 1);
+	return m->n++;
+}
+
+static double number_of(const struct mval *v, const void *ev)
+{
+	const struct field *f = v->f;
+	__u64 u;
+
+	if (v->is_float) {
+		const char *p = (const char *)ev + f->off;
+
+		if (f->size == 4) {
+			float x;
+
+			memcpy(&x, p, 4);
+			return x;
+		}
+		double x;
+
+		memcpy(&x, p, 8);
+		return x;
+	}
+	u = field_u64(f, ev);
+	return f->is_signed ? (double)(__s64)u : (double)u;
+}
+
+/* Add the slots of an array of power-of-two slots. */
+static void observe_slots(const struct mval *v, double *row, const void *ev)
+{
+	const char *p = (const char *)ev + v->f->off;
+	double count = 0, sum = 0;
+
+	for (size_t i = 0; i < v->nb; i++) {
+		double c;
+
+		if (v->f->size == 4) {
+			uint32_t x;
+
+			memcpy(&x, p + i * 4, 4);
+			c = x;
+		} else {
+			uint64_t x;
+
+			memcpy(&x, p + i * 8, 8);
+			c = (double)x;
+		}
+		row[v->slot + i] += c;
+		count += c;
+		sum += c * v->bounds[i];
+	}
+	row[v->slot + v->nb + 1] += sum;
+	row[v->slot + v->nb + 2] += count;
+}
+
+/* raw: the field's number (sums add it exactly; x = raw / div is the
+ * value in the metric's unit, correctly rounded, for the boundaries). */
+static void observe_hist(const struct mval *v, double *row, double raw)
+{
+	double x = raw / v->div;
+	size_t lo = 0, hi = v->nb;
+
+	/* first bucket whose upper bound holds x (le: x <= bound) */
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (x <= v->bounds[mid])
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	row[v->slot + lo] += 1; /* lo == nb: the +Inf bucket */
+	row[v->slot + v->nb + 1] += raw;
+	row[v->slot + v->nb + 2] += 1;
+}
+
+void metrics_observe(struct metrics *m, const void *ev)
+{
+	size_t klen = 0;
+	double *row;
+
+	for (size_t k = 0; k < m->nk; k++) {
+		const struct field *f = m->keys[k];
+		size_t l = 0;
+
+		if (field_shown(m->fs, f, ev))
+			l = field_text(&m->rc, f, ev, m->scratch + klen);
+		m->scratch[klen + l] = '\0';
+		klen += l + 1;
+	}
+	row = m->vals + series_of(m, klen) * m->slots;
+	for (size_t i = 0; i < m->nv; i++) {
+		const struct mval *v = &m->v[i];
+		double x;
+
+		if (!v->f) {
+			row[v->slot] += 1;
+			continue;
+		}
+		if (v->slot_hist) {
+			observe_slots(v, row, ev);
+			continue;
+		}
+		x = number_of(v, ev);
+		if (v->type == MT_COUNTER)
+			row[v->slot] += x;
+		else if (v->type == MT_GAUGE)
+			row[v->slot] = x;
+		else if (!(v->skip_zero && x == 0))
+			observe_hist(v, row, x);
+	}
+}
+
+size_t metrics_series(const struct metrics *m)
+{
+	return m->n;
+}
+
+unsigned long long metrics_overflowed(const struct metrics *m)
+{
+	return m->overflow;
+}
+
+/* ---- rendering -------------------------------------------------------- */
+
+/* {k="v",...,otel_scope_name="scope"[,extra]} of series s. */
+static void put_labels(const struct metrics *m, struct mbuf *b, size_t s,
+		       const char *le)
+{
+	const char *p = m->key_text + s * m->key_max;
+
+	mbuf_puts(b, "{");
+	if (s == m->cap) {
+		mbuf_puts(b, METRICS_OVERFLOW_LABEL "=\"true\",");
+	} else {
+		for (size_t k = 0; k < m->nk; k++) {
+			size_t l = strlen(p);
+
+			mbuf_puts(b, m->labels[k]);
+			mbuf_puts(b, "=\"");
+			metrics_escape_label(b, p, l);
+			mbuf_puts(b, "\",");
+			p += l + 1;
+		}
+	}
+	mbuf_puts(b, SCOPE_LABEL "=\"");
+	metrics_escape_label(b, m->scope, strlen(m->scope));
+	mbuf_puts(b, "\"");
+	if (le) {
+		mbuf_puts(b, ",le=\"");
+		mbuf_puts(b, le);
+		mbuf_puts(b, "\"");
+	}
+	mbuf_puts(b, "}");
+}
+
+static void put_hist(const struct metrics *m, const struct mval *v,
+		     struct mbuf *b, size_t s, bool om)
+{
+	const double *row = m->vals + s * m->slots + v->slot;
+	double cum = 0;
+	struct mbuf le = { 0 };
+
+	if (!row[v->nb + 2])
+		return; /* nothing observed in this key set (yet) */
+	for (size_t i = 0; i <= v->nb; i++) {
+		cum += row[i];
+		le.len = 0;
+		if (i < v->nb)
+			put_double(&le, v->bounds[i], om);
+		else
+			mbuf_puts(&le, "+Inf");
+		mbuf_printf(b, "%s_bucket", v->name);
+		put_labels(m, b, s, le.oom ? "?" : le.p);
+		mbuf_puts(b, " ");
+		put_double(b, cum, false);
+		mbuf_puts(b, "\n");
+	}
+	mbuf_printf(b, "%s_sum", v->name);
+	put_labels(m, b, s, NULL);
+	mbuf_puts(b, " ");
+	put_double(b, row[v->nb + 1] / v->div, false);
+	mbuf_puts(b, "\n");
+	mbuf_printf(b, "%s_count", v->name);
+	put_labels(m, b, s, NULL);
+	mbuf_puts(b, " ");
+	put_double(b, row[v->nb + 2], false);
+	mbuf_puts(b, "\n");
+	mbuf_free(&le);
+}
+
+void metrics_render(const struct metrics *m, bool om, struct mbuf *b)
+{
+	size_t last = m->overflow ? m->cap + 1 : m->n;
+
+	for (size_t i = 0; i < m->nv; i++) {
+		const struct mval *v = &m->v[i];
+		const char *type = v->type == MT_COUNTER ? "counter" :
+				   v->type == MT_GAUGE	 ? "gauge" :
+							   "histogram";
+		const char *fam_suffix =
+			v->type == MT_COUNTER && !om ? "_total" : "";
+
+		if (v->help && *v->help) {
+			mbuf_printf(b, "# HELP %s%s ", v->name, fam_suffix);
+			escape_help(b, v->help, om);
+			mbuf_puts(b, "\n");
+		}
+		mbuf_printf(b, "# TYPE %s%s %s\n", v->name, fam_suffix, type);
+		for (size_t s = 0; s < last; s++) {
+			if (s == m->n && s < m->cap)
+				s = m->cap; /* past the key sets: overflow */
+			if (v->type == MT_HISTOGRAM) {
+				put_hist(m, v, b, s, om);
+				continue;
+			}
+			mbuf_printf(b, "%s%s", v->name,
+				    v->type == MT_COUNTER ? "_total" : "");
+			put_labels(m, b, s, NULL);
+			mbuf_puts(b, " ");
+			put_double(b, m->vals[s * m->slots + v->slot] / v->div,
+				   false);
+			mbuf_puts(b, "\n");
+		}
+	}
+}
+
+void metrics_table(const struct metrics *m, struct mbuf *b)
+{
+	size_t last = m->overflow ? m->cap + 1 : m->n;
+
+	mbuf_printf(b, "%s: %zu series\n", m->scope, m->n);
+	for (size_t k = 0; k < m->nk; k++)
+		mbuf_printf(b, "%s\t", m->labels[k]);
+	for (size_t i = 0; i < m->nv; i++)
+		mbuf_printf(b, "%s%s", m->v[i].name, i + 1 < m->nv ? "\t" : "");
+	mbuf_puts(b, "\n");
+	for (size_t s = 0; s < last; s++) {
+		const char *p;
+
+		if (s == m->n && s < m->cap)
+			s = m->cap;
+		p = m->key_text + s * m->key_max;
+		for (size_t k = 0; k < m->nk; k++) {
+			if (s == m->cap) {
+				mbuf_puts(b, k ? "-\t" : "(overflow)\t");
+				continue;
+			}
+			mbuf_printf(b, "%s\t", *p ? p : "-");
+			p += strlen(p) + 1;
+		}
+		for (size_t i = 0; i < m->nv; i++) {
+			const struct mval *v = &m->v[i];
+			const double *row = m->vals + s * m->slots + v->slot;
+
+			if (v->type == MT_HISTOGRAM) {
+				double n = row[v->nb + 2];
+
+				mbuf_printf(b, "n=%.0f", n);
+				if (n > 0) {
+					mbuf_puts(b, " mean=");
+					put_double(b,
+						   row[v->nb + 1] / v->div / n,
+						   false);
+				}
+			} else {
+				put_double(b, row[0] / v->div, false);
+			}
+			mbuf_puts(b, i + 1 < m->nv ? "\t" : "\n");
+		}
+	}
+}

@@ -1,0 +1,443 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <linux/perf_event.h>
+#include <net/if.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "common/cleanup.h"
+#include "runner/engine/services.h"
+
+#include "runner/engine/bpf/sockets.h"
+#include "sockets.skel.h"
+
+#if defined(__x86_64__)
+#define LIB_MULTIARCH "x86_64-linux-gnu"
+#elif defined(__aarch64__)
+#define LIB_MULTIARCH "aarch64-linux-gnu"
+#else
+#define LIB_MULTIARCH "."
+#endif
+
+#define SOCKET_MAP "gadget_sockets"
+#define SOCKET_VALUE "gadget_socket_value"
+#define PERF_FREQ 49 /* samples per second and CPU, as ig's profile_cpu */
+#define MAX_PERF_LINKS 1024
+#define MAX_TC 256
+#define MAX_INNER 8
+
+struct tc_attach {
+	struct bpf_tc_hook hook;
+	struct bpf_tc_opts opts;
+	bool created; /* the clsact qdisc is ours: remove it at the end */
+};
+
+struct services {
+	struct sockets_bpf *enricher;
+	struct bpf_link *perf_links[MAX_PERF_LINKS];
+	size_t n_perf;
+	struct tc_attach tc[MAX_TC];
+	size_t n_tc;
+	int inner_fds[MAX_INNER]; /* templates of inner maps */
+	size_t n_inner;
+};
+
+bool services_want_socket_btf(const struct btf *btf)
+{
+	return btf__find_by_name_kind(btf, SOCKET_VALUE, BTF_KIND_STRUCT) > 0;
+}
+
+/* struct gadget_socket_value as the enricher lays it out, added to b. */
+static int add_socket_value(struct btf *b)
+{
+	int u64 = btf__add_int(b, "__gadget_u64", 8, 0);
+	int u32 = btf__add_int(b, "__gadget_u32", 4, 0);
+	int ch = btf__add_int(b, "__gadget_char", 1, BTF_INT_SIGNED);
+	int comm = ch > 0 ? btf__add_array(b, u32, ch, SOCKETS_COMM_LEN) : -1;
+	int rc;
+
+	if (u64 < 0 || u32 < 0 || ch < 0 || comm < 0)
+		return -1;
+	if (btf__add_struct(b, SOCKET_VALUE, sizeof(struct sockets_value)) < 0)
+		return -1;
+#define F(name, type)                  \
+	btf__add_field(b, #name, type, \
+		       offsetof(struct sockets_value, name) * 8, 0)
+	rc = F(mntns, u64) || F(pid_tgid, u64) || F(uid_gid, u64) ||
+	     F(task, comm) || F(ptask, comm) || F(sock, u64) ||
+	     F(deletion_timestamp, u64) || F(ppid, u32) || F(ptid, u32) ||
+	     F(ipv6only, ch);
+#undef F
+	return rc ? -1 : 0;
+}
+
+int services_socket_btf(char **path, struct error **err)
+{
+	char tmp[] = "/tmp/runner-btf-XXXXXX";
+	struct btf *btf = btf__load_vmlinux_btf();
+	const void *raw;
+	__u32 size;
+	int fd, rc = -1;
+
+	if (!btf)
+		return error_set(err, errno, "load kernel BTF");
+	if (add_socket_value(btf)) {
+		error_set(err, errno, "BTF of " SOCKET_VALUE);
+		goto out;
+	}
+	raw = btf__raw_data(btf, &size);
+	if (!raw) {
+		error_set(err, errno, "BTF of " SOCKET_VALUE);
+		goto out;
+	}
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		error_set(err, errno, "create %s", tmp);
+		goto out;
+	}
+	if (write(fd, raw, size) != (ssize_t)size) {
+		error_set(err, errno ? errno : EIO, "write %s", tmp);
+		close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	close(fd);
+	*path = strdup(tmp);
+	if (!*path) {
+		unlink(tmp);
+		error_set(err, ENOMEM, "BTF path");
+		goto out;
+	}
+	rc = 0;
+out:
+	btf__free(btf);
+	return rc;
+}
+
+static bool is_prefix(const char *s, const char *prefix)
+{
+	return !strncmp(s, prefix, strlen(prefix));
+}
+
+/* "uprobe/libc:malloc": a library named without a path (ig resolves it,
+ * libbpf 1.1 does not). */
+static bool is_bare_uprobe(const char *sec)
+{
+	const char *target = strchr(sec, '/');
+
+	if (!is_prefix(sec, "uprobe/") && !is_prefix(sec, "uretprobe/"))
+		return false;
+	return target && target[1] != '/' && strchr(target, ':');
+}
+
+bool services_attaches(const struct bpf_program *p)
+{
+	const char *sec = bpf_program__section_name(p);
+
+	return is_prefix(sec, "perf_event") || is_prefix(sec, "classifier") ||
+	       is_prefix(sec, "tc") || is_bare_uprobe(sec);
+}
+
+/* Start the enricher and have the gadget share its map. */
+static int share_sockets(struct services *s, struct bpf_map *m,
+			 struct error **err)
+{
+	struct bpf_link *l;
+	char buf[256];
+	int fd, rc;
+	ssize_t n;
+
+	if (!s->enricher) {
+		s->enricher = sockets_bpf__open_and_load();
+		if (!s->enricher)
+			return error_set(err, errno, "socket enricher: load");
+		rc = sockets_bpf__attach(s->enricher);
+		if (rc)
+			return error_set(err, -rc, "socket enricher: attach");
+		/* the sockets already open */
+		l = bpf_program__attach_iter(s->enricher->progs.seed_sockets,
+					     NULL);
+		if (!l)
+			return error_set(err, errno,
+					 "socket enricher: iterator");
+		fd = bpf_iter_create(bpf_link__fd(l));
+		while (fd >= 0 && (n = read(fd, buf, sizeof(buf))) > 0)
+			;
+		if (fd >= 0)
+			close(fd);
+		bpf_link__destroy(l);
+	}
+	rc = bpf_map__reuse_fd(m,
+			       bpf_map__fd(s->enricher->maps.gadget_sockets));
+	if (rc)
+		return error_set(err, -rc, "share " SOCKET_MAP);
+	return 0;
+}
+
+int services_prepare(struct bpf_object *obj, struct services **out,
+		     struct error **err)
+{
+	struct services *s = calloc(1, sizeof(*s));
+	struct bpf_program *p;
+	struct bpf_map *m;
+	int ncpu = libbpf_num_possible_cpus();
+
+	if (!s)
+		return error_set(err, ENOMEM, "services");
+	*out = s;
+	bpf_object__for_each_program (p, obj) {
+		const char *sec = bpf_program__section_name(p);
+
+		/* "socket1", "socket2"...: socket filters, as ig reads them */
+		if (is_prefix(sec, "socket") &&
+		    bpf_program__type(p) != BPF_PROG_TYPE_SOCKET_FILTER)
+			bpf_program__set_type(p, BPF_PROG_TYPE_SOCKET_FILTER);
+		/* "perf_event/<name>": named for gadget.yaml's programs */
+		if (is_prefix(sec, "perf_event") &&
+		    bpf_program__type(p) != BPF_PROG_TYPE_PERF_EVENT)
+			bpf_program__set_type(p, BPF_PROG_TYPE_PERF_EVENT);
+		/* "classifier/<ingress|egress>/<name>": ig's tc programs */
+		if (is_prefix(sec, "classifier") &&
+		    bpf_program__type(p) != BPF_PROG_TYPE_SCHED_CLS)
+			bpf_program__set_type(p, BPF_PROG_TYPE_SCHED_CLS);
+		if (services_attaches(p))
+			bpf_program__set_autoattach(p, false);
+	}
+	bpf_object__for_each_map (m, obj) {
+		struct bpf_map *inner = bpf_map__inner_map(m);
+
+		/* one perf buffer slot per CPU, as cilium/ebpf does (libbpf
+		 * 1.1 cannot resize an inner map: give it a template map) */
+		if (inner &&
+		    bpf_map__type(inner) == BPF_MAP_TYPE_PERF_EVENT_ARRAY &&
+		    !bpf_map__max_entries(inner) && ncpu > 0 &&
+		    s->n_inner < MAX_INNER) {
+			int fd = bpf_map_create(BPF_MAP_TYPE_PERF_EVENT_ARRAY,
+						NULL, 4, 4, ncpu, NULL);
+
+			if (fd < 0)
+				return error_set(err, errno, "map %s",
+						 bpf_map__name(m));
+			s->inner_fds[s->n_inner++] = fd;
+			if (bpf_map__set_inner_map_fd(m, fd))
+				return error_set(err, errno, "map %s",
+						 bpf_map__name(m));
+		}
+		if (!strcmp(bpf_map__name(m), SOCKET_MAP) &&
+		    share_sockets(s, m, err))
+			return -1;
+	}
+	return 0;
+}
+
+/* Sample every online CPU with p, on the software CPU clock. */
+static int attach_perf(struct services *s, struct bpf_program *p,
+		       struct error **err)
+{
+	int ncpu = libbpf_num_possible_cpus();
+
+	for (int cpu = 0; cpu < ncpu; cpu++) {
+		struct perf_event_attr attr = {
+			.size = sizeof(attr),
+			.type = PERF_TYPE_SOFTWARE,
+			.config = PERF_COUNT_SW_CPU_CLOCK,
+			.freq = 1,
+			.sample_freq = PERF_FREQ,
+		};
+		struct bpf_link *l;
+		int fd = syscall(__NR_perf_event_open, &attr, -1, cpu, -1,
+				 PERF_FLAG_FD_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno == ENODEV) /* possible, not present */
+				continue;
+			return error_set(err, errno, "perf event on CPU %d",
+					 cpu);
+		}
+		if (s->n_perf == MAX_PERF_LINKS) {
+			close(fd);
+			return error_set(err, 0, "too many perf events");
+		}
+		l = bpf_program__attach_perf_event(p, fd);
+		if (!l) {
+			close(fd);
+			return error_set(err, errno, "attach %s on CPU %d",
+					 bpf_program__name(p), cpu);
+		}
+		s->perf_links[s->n_perf++] = l;
+	}
+	return 0;
+}
+
+/* Attach p to every interface of this network namespace, on the side its
+ * section names ("classifier/ingress/...", "classifier/egress/..."). */
+static int attach_tc(struct services *s, struct bpf_program *p,
+		     struct error **err)
+{
+	const char *sec = bpf_program__section_name(p);
+	enum bpf_tc_attach_point point = strstr(sec, "egress") ? BPF_TC_EGRESS :
+								 BPF_TC_INGRESS;
+	struct if_nameindex *ifs = if_nameindex(), *i;
+	int rc = 0;
+
+	if (!ifs)
+		return error_set(err, errno, "list interfaces");
+	for (i = ifs; i->if_index; i++) {
+		struct tc_attach *t;
+		int r;
+
+		if (s->n_tc == MAX_TC) {
+			rc = error_set(err, 0, "too many interfaces");
+			break;
+		}
+		t = &s->tc[s->n_tc];
+		memset(t, 0, sizeof(*t));
+		t->hook.sz = sizeof(t->hook);
+		t->hook.ifindex = i->if_index;
+		t->hook.attach_point = point;
+		r = bpf_tc_hook_create(&t->hook);
+		if (r && r != -EEXIST) {
+			rc = error_set(err, -r, "tc on %s", i->if_name);
+			break;
+		}
+		t->created = !r;
+		t->opts.sz = sizeof(t->opts);
+		t->opts.prog_fd = bpf_program__fd(p);
+		r = bpf_tc_attach(&t->hook, &t->opts);
+		if (r) {
+			if (t->created) {
+				t->hook.attach_point = BPF_TC_INGRESS |
+						       BPF_TC_EGRESS;
+				bpf_tc_hook_destroy(&t->hook);
+			}
+			rc = error_set(err, -r, "attach %s on %s",
+				       bpf_program__name(p), i->if_name);
+			break;
+		}
+		s->n_tc++;
+	}
+	if_freenameindex(ifs);
+	return rc;
+}
+
+/* The file of library lib ("libc", "libssl") in the host's usual
+ * folders: <dir>/<lib>.so or the first <dir>/<lib>.so.<version>. */
+static int find_library(const char *lib, char *out, size_t len)
+{
+	static const char *const dirs[] = {
+		"/lib/" LIB_MULTIARCH,
+		"/usr/lib/" LIB_MULTIARCH,
+		"/lib64",
+		"/usr/lib64",
+		"/lib",
+		"/usr/lib",
+		"/usr/local/lib",
+	};
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		DIR *d = opendir(dirs[i]);
+		struct dirent *e;
+		size_t n = strlen(lib);
+		bool found = false;
+
+		if (!d)
+			continue;
+		while (!found && (e = readdir(d))) {
+			if (strncmp(e->d_name, lib, n) ||
+			    strncmp(e->d_name + n, ".so", 3) ||
+			    (e->d_name[n + 3] && e->d_name[n + 3] != '.'))
+				continue;
+			found = snprintf(out, len, "%s/%s", dirs[i],
+					 e->d_name) < (int)len;
+		}
+		closedir(d);
+		if (found)
+			return 0;
+	}
+	return -1;
+}
+
+/* uprobe/<lib>:<symbol>, uretprobe/<lib>:<symbol>, in every process. */
+static int attach_uprobe(struct services *s, struct bpf_program *p,
+			 struct error **err)
+{
+	const char *sec = bpf_program__section_name(p);
+	const char *target = strchr(sec, '/') + 1;
+	const char *colon = strchr(target, ':');
+	char lib[128], path[PATH_MAX];
+	struct bpf_link *l;
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = colon + 1,
+		    .retprobe = is_prefix(sec, "uretprobe/"));
+
+	snprintf(lib, sizeof(lib), "%.*s", (int)(colon - target), target);
+	/* a library the host lacks has nothing to probe, as in ig (which
+	 * attaches when a process maps it: not done here) */
+	if (find_library(lib, path, sizeof(path)))
+		return 0;
+	if (s->n_perf == MAX_PERF_LINKS)
+		return error_set(err, 0, "too many perf events");
+	l = bpf_program__attach_uprobe_opts(p, -1, path, 0, &opts);
+	if (!l && errno == ENOENT) /* this build has no such symbol */
+		return 0;
+	if (!l)
+		return error_set(err, errno, "attach %s (%s in %s)",
+				 bpf_program__name(p), sec, path);
+	s->perf_links[s->n_perf++] = l;
+	return 0;
+}
+
+int services_attach(struct services *s, struct bpf_object *obj,
+		    struct error **err)
+{
+	struct bpf_program *p;
+
+	bpf_object__for_each_program (p, obj) {
+		const char *sec = bpf_program__section_name(p);
+		int rc;
+
+		if (!services_attaches(p))
+			continue;
+		if (is_prefix(sec, "perf_event"))
+			rc = attach_perf(s, p, err);
+		else if (is_bare_uprobe(sec))
+			rc = attach_uprobe(s, p, err);
+		else
+			rc = attach_tc(s, p, err);
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
+
+void services_free(struct services *s)
+{
+	if (!s)
+		return;
+	for (size_t i = s->n_tc; i > 0; i--) {
+		struct tc_attach *t = &s->tc[i - 1];
+
+		t->opts.flags = t->opts.prog_fd = t->opts.prog_id = 0;
+		bpf_tc_detach(&t->hook, &t->opts);
+		/* the qdisc goes only if this run made it (both sides) */
+		if (t->created) {
+			t->hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+			bpf_tc_hook_destroy(&t->hook);
+		}
+	}
+	for (size_t i = s->n_perf; i > 0; i--)
+		bpf_link__destroy(s->perf_links[i - 1]);
+	sockets_bpf__destroy(s->enricher);
+	for (size_t i = 0; i < s->n_inner; i++)
+		close(s->inner_fds[i]);
+	free(s);
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * What Inspektor Gadget's gadgets expect from their host, provided without
+ * kprobes: the socket enricher behind gadget_sockets (and the struct
+ * layout CO-RE relocates gadget_socket_value against), socket filters in
+ * sections libbpf 1.1 does not know ("socket1"), perf event arrays nested
+ * in map-of-maps, perf_event programs (sampling every CPU) and tc
+ * classifiers (on the host's interfaces).  The gadget module calls these
+ * around open, load and attach.
+ */
+#ifndef RUNNER_SERVICES_H
+#define RUNNER_SERVICES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/error.h"
+
+struct bpf_object;
+struct bpf_program;
+struct btf;
+struct services;
+
+/* Does the object read ig's struct gadget_socket_value (CO-RE)? */
+bool services_want_socket_btf(const struct btf *btf);
+/*
+ * Write the kernel's BTF plus the enricher's gadget_socket_value to a
+ * temporary file for bpf_object_open_opts.btf_custom_path; the caller
+ * unlinks and frees *path.
+ */
+int services_socket_btf(char **path, struct error **err);
+
+/* Before load: program types, map sizes, the shared socket map. */
+int services_prepare(struct bpf_object *obj, struct services **out,
+		     struct error **err);
+/* Is p attached by services_attach() rather than by libbpf? */
+bool services_attaches(const struct bpf_program *p);
+/* After load: perf_event programs and tc classifiers. */
+int services_attach(struct services *s, struct bpf_object *obj,
+		    struct error **err);
+/* Detach, stop the enricher; accepts NULL. */
+void services_free(struct services *s);
+
+#endif

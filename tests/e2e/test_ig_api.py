@@ -1,0 +1,267 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Inspektor Gadget's gadget API and the host services its gadgets expect,
+through fixture gadgets written the way ig's gadgets are (tests may not
+download ig's own; docs/ig-compat.md records those):
+
+- tests/fixtures/ig_sockets: kernel UAPI headers (asm/types.h from the
+  multiarch folder), a "socket1" program in a network namespace of this
+  test, the socket enricher (gadget_sockets) naming the process behind each
+  datagram, and a map iterator counting datagrams per namespace.
+- tests/fixtures/ig_files: full paths of file descriptors (filesystem.h),
+  user and kernel stacks, log2 histogram slots (bits.bpf.h) and
+  bpf_map_lookup_or_try_init (maps.bpf.h) in a map iterator, a perf_event
+  sampler, and a param whose gadget.yaml default is "" (the program's own
+  value stays, as in ig).
+- tests/fixtures/ig_tc: tc classifiers ("classifier/<dir>/<name>") with a
+  packet filter stub (packetfilter.h) on the interfaces of the runner's
+  network namespace.
+
+Every value is checked against what the test did (pids, ports, paths,
+modes, the executable's inode) or against the kernel's own view (/proc,
+the namespace's inode).
+"""
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import (ROOT, RUNNER, Fail, Netns, Runner, check, eq,  # noqa: E402
+                     main, test)
+from gadget_env import build_images, stop, wait_until  # noqa: E402
+
+NS = f"igapi{os.getpid()}"
+PORT = 7000 + os.getpid() % 1000
+
+
+class Env:
+    pass
+
+
+def setup():
+    env = Env()
+    env.tmp = tempfile.mkdtemp(prefix="ig-api-e2e-")
+    env.store = os.path.join(env.tmp, "store")
+    env.ns = None
+    try:
+        build_images(env.store, {
+            f"{n}:latest": f"{ROOT}/tests/fixtures/{n}"
+            for n in ("ig_sockets", "ig_files", "ig_tc")})
+        env.ns = Netns(NS)
+    except BaseException:
+        teardown(env)
+        raise
+    return env
+
+
+def teardown(env):
+    if env is not None and env.ns is not None:
+        env.ns.delete()
+
+
+def run(env, image, *args, netns=None):
+    argv = ["run", "--store", env.store, image, "-o", "json"] + list(args)
+    if netns:  # the runner itself in the test's namespace
+        return _runner_in(netns, argv)
+    return Runner(argv)
+
+
+def _runner_in(netns, argv):
+    """A Runner whose process is `ip netns exec NETNS runner ARGV`."""
+    r = Runner.__new__(Runner)
+    r.tmp = tempfile.mkdtemp(prefix="runner-e2e-")
+    r.ready = os.path.join(r.tmp, "ready")
+    r.out = open(os.path.join(r.tmp, "stdout"), "w+")
+    r.err = open(os.path.join(r.tmp, "stderr"), "w+")
+    e = dict(os.environ)
+    e["RUNNER_READY_FILE"] = r.ready
+    r.proc = subprocess.Popen(["ip", "netns", "exec", netns, RUNNER] + argv,
+                              stdout=r.out, stderr=r.err, env=e)
+    wait_until(lambda: os.path.exists(r.ready) or r.proc.poll() is not None,
+               60, "runner ready")
+    if r.proc.poll() is not None:
+        raise Fail(f"runner exited {r.proc.returncode}: {r.stderr()}")
+    return r
+
+
+# A UDP exchange in the namespace: a server bound to PORT, a client that
+# sends one datagram and gets one back.  Prints pid and client port.
+UDP_PAIR = f"""
+import os, socket
+srv = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+srv.bind(("127.0.0.1", {PORT}))
+cli = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+cli.sendto(b"ping", ("127.0.0.1", {PORT}))
+data, peer = srv.recvfrom(16)
+srv.sendto(b"pong", peer)
+cli.recv(16)
+print(os.getpid(), cli.getsockname()[1],
+      os.stat("/proc/self/ns/mnt").st_ino, flush=True)
+"""
+
+
+def udp_pair(env):
+    """Run UDP_PAIR in the namespace: its pid, client port, mount ns."""
+    out = env.ns.run(f"python3 -c '{UDP_PAIR}'")
+    pid, cport, mntns = (int(x) for x in out.split())
+    return pid, cport, mntns
+
+
+@test
+def socket_filter_enricher_and_map_iterator(env):
+    """ig's networking conventions: the datagrams of a process in a
+    namespace this test made, each with that process (from the enricher)
+    and the namespace's inode (from the dispatcher), and the map iterator's
+    per-namespace count once the runner stops."""
+    r = run(env, "ig_sockets:latest", "--port", str(PORT))
+    try:
+        pid, cport, mntns = udp_pair(env)
+        evs = r.wait_for(lambda e: e.get("sport") == PORT
+                         and e.get("ingress") == 1)
+    finally:
+        stop(r)
+    evs = r.events()
+    ino = env.ns.inode()
+    mine = [e for e in evs if "dport" in e and e["netns_id"] == ino]
+    # ping out, ping in, pong out, pong in (lo shows both directions)
+    eq(len(mine), 4, f"datagrams in namespace {ino}: {mine}")
+    for e in mine:
+        eq(e["found"], 1, f"enricher knew the socket of {e}")
+        eq(e["proc"]["pid"], pid, "pid of the socket's process")
+        eq(e["proc"]["comm"], "python3", "comm")
+        eq(e["proc"]["mntns_id"], mntns, "mount namespace")
+    got = sorted((e["sport"], e["dport"], e["ingress"]) for e in mine)
+    eq(got, sorted([(cport, PORT, 0), (cport, PORT, 1),
+                    (PORT, cport, 0), (PORT, cport, 1)]),
+       "ports and directions")
+    counts = [e for e in evs if "datagrams" in e and e["netns_id"] == ino]
+    eq(counts, [{"netns_id": ino, "datagrams": 4}],
+       "map iterator record of the namespace")
+
+
+# fchmod(2) with known modes on a known file, then a busy second.
+FILES = """
+import os, sys, time
+fd = os.open(sys.argv[1], os.O_CREAT | os.O_RDWR, 0o600)
+for m in (0o640, 0o600, 1, 0):
+    os.fchmod(fd, m)
+st = os.stat("/proc/self/exe")
+print(os.getpid(), st.st_ino, os.major(st.st_dev), os.minor(st.st_dev),
+      flush=True)
+t = time.time()
+while time.time() - t < 1.5:
+    pass
+"""
+
+
+def log2_slot(v):
+    return 0 if v == 0 else v.bit_length()
+
+
+@test
+def paths_stacks_histograms_perf_and_empty_default(env):
+    path = os.path.join(env.tmp, "dir with space", "file")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    r = run(env, "ig_files:latest", "--collect_ustack", "true")
+    try:
+        out = subprocess.run(["python3", "-c", FILES, path], check=True,
+                             capture_output=True, text=True).stdout
+        pid, ino, major, minor = (int(x) for x in out.split())
+        r.wait_for(lambda e: e.get("proc", {}).get("pid") == pid
+                   and e.get("mode") == 0)
+    finally:
+        stop(r)
+    evs = r.events()
+    mine = [e for e in evs if "path" in e and e["proc"]["pid"] == pid]
+    eq([e["mode"] for e in mine], [0o640, 0o600, 1, 0], "modes")
+    for e in mine:
+        eq(e["path"], os.path.realpath(path), "full path of the fd")
+        eq(e["path_len"], len(os.path.realpath(path)) + 1, "path length")
+        # gadget.yaml says defaultValue: "": the program's 0777 stays
+        eq(e["mask"], 0o777, "mode_mask param")
+        u = e["ustack"]
+        eq((u["inode"], u["major"], u["minor"]), (ino, major, minor),
+           "executable of the user stack")
+        eq(u["tgid_level0"], pid, "pid of the user stack")
+        check(u["stack_id"] > 0, f"user stack id {u['stack_id']}")
+        check(e["kstack"] >= 0, f"kernel stack id {e['kstack']}")
+    hists = [e for e in evs if "slots" in e and e["pid"] == pid]
+    eq(len(hists), 1, f"histogram records of pid {pid}: {hists}")
+    want = [0] * 16
+    for m in (0o640, 0o600, 1, 0):
+        want[log2_slot(m)] += 1
+    eq(hists[0]["calls"], 4, "calls")
+    eq(hists[0]["slots"], want, "log2 slots of the modes")
+    samples = sum(e["samples"] for e in evs
+                  if "samples" in e and e["pid"] == pid)
+    check(samples > 0, f"no perf_event sample of the busy pid {pid}")
+
+
+@test
+def empty_default_overridden_by_flag(env):
+    """--mode-mask still sets the param whose default is ""."""
+    path = os.path.join(env.tmp, "masked")
+    r = run(env, "ig_files:latest", "--mode-mask", "0070")
+    try:
+        out = subprocess.run(["python3", "-c", FILES, path], check=True,
+                             capture_output=True, text=True).stdout
+        pid = int(out.split()[0])
+        r.wait_for(lambda e: e.get("proc", {}).get("pid") == pid
+                   and e.get("mode") == 0)
+    finally:
+        stop(r)
+    mine = [e for e in r.events()
+            if "path" in e and e["proc"]["pid"] == pid]
+    eq([e["mode"] for e in mine], [0o640 & 0o70, 0, 0, 0], "masked modes")
+    eq({e["mask"] for e in mine}, {0o70}, "mode_mask param")
+
+
+@test
+def tc_classifiers_on_the_namespace_interfaces(env):
+    """classifier/ingress and classifier/egress on lo of the runner's
+    namespace: each datagram seen leaving and arriving, with its size."""
+    r = run(env, "ig_tc:latest", "--port", str(PORT), netns=NS)
+    try:
+        pid, cport, _ = udp_pair(env)
+        r.wait_for(lambda e: e.get("sport") == PORT and e.get("ingress"))
+    finally:
+        stop(r)
+    mine = [e for e in r.events() if cport in (e["sport"], e["dport"])]
+    got = sorted((e["sport"], e["dport"], e["ingress"], e["len"])
+                 for e in mine)
+    # Ethernet 14 + IPv4 20 + UDP 8 + 4 bytes of payload
+    eq(got, sorted([(cport, PORT, 0, 46), (cport, PORT, 1, 46),
+                    (PORT, cport, 0, 46), (PORT, cport, 1, 46)]),
+       "datagrams by direction")
+    eq({e["ifindex"] for e in mine}, {1}, "interface (lo of the namespace)")
+    out = env.ns.run("tc qdisc show dev lo")
+    check("clsact" not in out, f"clsact left behind on lo: {out!r}")
+
+
+@test
+def undeclared_helper_fails_the_build_clearly(env):
+    """A call to a function no header declares (as PT_REGS_PARM6_CORE_SYSCALL
+    was with libbpf 1.1) stops `runner image build` with clang's error,
+    not with an object that does not open."""
+    d = os.path.join(env.tmp, "undeclared")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "program.bpf.c"), "w") as f:
+        f.write("#include <vmlinux.h>\n#include <bpf/bpf_helpers.h>\n"
+                "SEC(\"tracepoint/syscalls/sys_enter_getpid\")\n"
+                "int p(void *ctx) { return no_such_helper(ctx); }\n"
+                "char LICENSE[] SEC(\"license\") = \"GPL\";\n")
+    with open(os.path.join(d, "gadget.yaml"), "w") as f:
+        f.write("name: undeclared\n")
+    p = subprocess.run([RUNNER, "image", "build", d, "-t", "undeclared:x",
+                        "--store", env.store], capture_output=True,
+                       text=True, timeout=120)
+    eq(p.returncode, 1, "exit status")
+    check("implicit declaration of function 'no_such_helper'" in p.stderr,
+          f"clang's reason not shown: {p.stderr[-400:]!r}")
+    check("does not open" not in p.stderr, f"stderr: {p.stderr[-300:]!r}")
+
+
+if __name__ == "__main__":
+    main(setup, teardown)

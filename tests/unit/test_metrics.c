@@ -1,0 +1,714 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * runner/engine/metrics.c and http_exporter.c: the exposition formats
+ * (exact text), label and help escaping, the series cap, histogram
+ * buckets, types inferred from typedefs, malformed annotations, --annotate
+ * and a scrape over a real socket.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+
+#include "metadata/metadata.h"
+#include "runner/cli/run_metrics.h"
+#include "runner/engine/fields_internal.h"
+#include "runner/engine/http_exporter.h"
+#include "runner/engine/metrics.h"
+#include "fixture_event.h"
+
+struct fx {
+	struct btf *btf;
+	int id;
+	struct gadget_metadata *md;
+	struct fieldset *fs;
+	struct metrics *m;
+	struct fx_event ev;
+	struct mbuf out;
+};
+
+static const char yaml_dns[] =
+	"datasources:\n"
+	"  dns:\n"
+	"    annotations:\n"
+	"      metrics.collect: \"true\"\n"
+	"      metrics.implicit-counter.name: msgs\n"
+	"      metrics.implicit-counter.description: \"Messages \\\\ seen\\nhere\"\n"
+	"    fields:\n"
+	"      qr:\n"
+	"        annotations:\n"
+	"          value.one-of: \"Q, R\"\n"
+	"          metrics.type: key\n"
+	"      name:\n"
+	"        annotations:\n"
+	"          metrics.type: key\n"
+	"      latency_ns:\n"
+	"        annotations:\n"
+	"          metrics.type: histogram\n"
+	"          metrics.name: latency\n"
+	"          metrics.unit: s\n"
+	"          metrics.description: How \"long\"\n"
+	"          metrics.boundaries: \"0.001, 0.002\"\n"
+	"      id:\n"
+	"        annotations:\n"
+	"          metrics.type: counter\n"
+	"          metrics.name: id_sum\n"
+	"      delta:\n"
+	"        annotations:\n"
+	"          metrics.type: gauge\n";
+
+static struct gadget_metadata *md_of(const char *yaml)
+{
+	struct gadget_metadata *md = NULL;
+	struct error *err = NULL;
+
+	if (metadata_parse(yaml, strlen(yaml), "t.yaml", &md, &err))
+		fail_msg("%s", error_msg(err));
+	return md;
+}
+
+/* Metrics of the fixture event with yaml; NULL and *msg on failure. */
+static struct metrics *metrics_of(struct fx *x, const char *yaml,
+				  size_t max_series, char *msg, size_t len)
+{
+	struct error *err = NULL;
+	struct metrics *m = NULL;
+
+	metrics_free(x->m); /* it reads the fieldset freed here */
+	x->m = NULL;
+	metadata_free(x->md);
+	fieldset_free(x->fs);
+	x->md = md_of(yaml);
+	if (fieldset_new(x->btf, x->id, x->md, "dns", &x->fs, &err))
+		fail_msg("%s", error_msg(err));
+	if (metrics_new(x->fs, x->md, "dns", NULL, max_series, &m, &err)) {
+		snprintf(msg, len, "%s", error_msg(err));
+		error_free(err);
+		return NULL;
+	}
+	return m;
+}
+
+static int setup(void **state)
+{
+	struct fx *x = calloc(1, sizeof(*x));
+	struct fx_types t;
+	char msg[256];
+
+	x->btf = btf__new_empty();
+	x->id = fx_build(x->btf, &t);
+	fx_fill_event(&x->ev);
+	x->m = metrics_of(x, yaml_dns, 100, msg, sizeof(msg));
+	if (!x->m)
+		fail_msg("%s", msg);
+	*state = x;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *x = *state;
+
+	metrics_free(x->m);
+	fieldset_free(x->fs);
+	metadata_free(x->md);
+	btf__free(x->btf);
+	mbuf_free(&x->out);
+	free(x);
+	return 0;
+}
+
+static const char *render(struct fx *x, bool om)
+{
+	x->out.len = 0;
+	metrics_render(x->m, om, &x->out);
+	assert_false(x->out.oom);
+	return x->out.p ? x->out.p : "";
+}
+
+#define L "{qr=\"R\",name=\"a\\\\x01b.\",otel_scope_name=\"dns\""
+
+static void render__text_format__exact(void **state)
+{
+	struct fx *x = *state;
+
+	metrics_observe(x->m, &x->ev);
+	x->ev.delta = 12;
+	x->ev.latency_ns_raw = 2500000;
+	metrics_observe(x->m, &x->ev);
+	assert_string_equal(render(x, false),
+			    "# HELP msgs_total Messages \\\\ seen\\nhere\n"
+			    "# TYPE msgs_total counter\n"
+			    "msgs_total" L "} 2\n"
+			    "# HELP latency_seconds How \"long\"\n"
+			    "# TYPE latency_seconds histogram\n"
+			    "latency_seconds_bucket" L ",le=\"0.001\"} 0\n"
+			    "latency_seconds_bucket" L ",le=\"0.002\"} 1\n"
+			    "latency_seconds_bucket" L ",le=\"+Inf\"} 2\n"
+			    "latency_seconds_sum" L "} 0.003734567\n"
+			    "latency_seconds_count" L "} 2\n"
+			    "# TYPE id_sum_total counter\n"
+			    "id_sum_total" L "} 6262\n"
+			    "# TYPE delta gauge\n"
+			    "delta" L "} 12\n");
+	assert_int_equal(metrics_series(x->m), 1);
+}
+
+static void render__openmetrics__families_le_and_help(void **state)
+{
+	struct fx *x = *state;
+	const char *s;
+
+	metrics_observe(x->m, &x->ev);
+	s = render(x, true);
+	/* a counter family has no _total; its sample has */
+	assert_non_null(strstr(s, "# TYPE msgs counter\n"));
+	assert_non_null(strstr(s, "# HELP msgs Messages \\\\ seen\\nhere\n"));
+	assert_non_null(strstr(s, "\nmsgs_total" L "} 1\n"));
+	assert_non_null(strstr(s, "# HELP latency_seconds How \\\"long\\\"\n"));
+	assert_non_null(strstr(s, "# TYPE id_sum counter\n"));
+	assert_null(strstr(s, "# EOF")); /* the scrape ends it, once */
+
+	/* le values are floats in OpenMetrics: 1 is 1.0 */
+	{
+		char msg[256], y[sizeof(yaml_dns) + 16];
+		char *p;
+
+		snprintf(y, sizeof(y), "%s", yaml_dns);
+		p = strstr(y, "0.001, 0.002");
+		memcpy(p, "1, 2.5      ", 12);
+		x->m = metrics_of(x, y, 100, msg, sizeof(msg));
+		assert_non_null(x->m);
+	}
+	metrics_observe(x->m, &x->ev);
+	s = render(x, true);
+	assert_non_null(strstr(s, ",le=\"1.0\"} 1\n"));
+	assert_non_null(strstr(s, ",le=\"2.5\"} 1\n"));
+	s = render(x, false);
+	assert_non_null(strstr(s, ",le=\"1\"} 1\n"));
+}
+
+static void escape_label__backslash_quote_newline(void **state)
+{
+	struct mbuf b = { 0 };
+	const char in[] = "a\"b\\c\nd";
+
+	(void)state;
+	metrics_escape_label(&b, in, strlen(in));
+	assert_string_equal(b.p, "a\\\"b\\\\c\\nd");
+	mbuf_free(&b);
+}
+
+static void escape_label__event_text_in_a_label(void **state)
+{
+	struct fx *x = *state;
+
+	strcpy(x->ev.name, "q\"\\.");
+	metrics_observe(x->m, &x->ev);
+	assert_non_null(strstr(render(x, false),
+			       "msgs_total{qr=\"R\",name=\"q\\\"\\\\.\","));
+}
+
+static void series_cap__overflow_in_its_own_series(void **state)
+{
+	struct fx *x = *state;
+	const char *names[] = { "x.", "y.", "z.", "x.", "w.", "z." };
+	char msg[256];
+	const char *s;
+
+	x->m = metrics_of(x, yaml_dns, 2, msg, sizeof(msg));
+	assert_non_null(x->m);
+	for (size_t i = 0; i < 6; i++) {
+		strcpy(x->ev.name, names[i]);
+		metrics_observe(x->m, &x->ev);
+	}
+	assert_int_equal(metrics_series(x->m), 2);
+	assert_int_equal(metrics_overflowed(x->m), 3); /* z, w, z */
+	s = render(x, false);
+	assert_non_null(strstr(s, "msgs_total{qr=\"R\",name=\"x.\","
+				  "otel_scope_name=\"dns\"} 2\n"));
+	assert_non_null(strstr(s, "msgs_total{qr=\"R\",name=\"y.\","
+				  "otel_scope_name=\"dns\"} 1\n"));
+	assert_non_null(strstr(s, "msgs_total{otel_metric_overflow=\"true\","
+				  "otel_scope_name=\"dns\"} 3\n"));
+	assert_null(strstr(s, "name=\"z.\""));
+}
+
+static void series__many_key_sets_found_again(void **state)
+{
+	struct fx *x = *state;
+	char msg[256], want[128];
+	const char *s;
+
+	x->m = metrics_of(x, yaml_dns, 500, msg, sizeof(msg));
+	assert_non_null(x->m);
+	for (int round = 0; round < 3; round++) {
+		for (int i = 0; i < 500; i++) {
+			snprintf(x->ev.name, sizeof(x->ev.name), "n%d.", i);
+			metrics_observe(x->m, &x->ev);
+		}
+	}
+	assert_int_equal(metrics_series(x->m), 500);
+	assert_int_equal(metrics_overflowed(x->m), 0);
+	s = render(x, false);
+	snprintf(want, sizeof(want),
+		 "msgs_total{qr=\"R\",name=\"n499.\","
+		 "otel_scope_name=\"dns\"} 3\n");
+	assert_non_null(strstr(s, want));
+}
+
+static void histogram__buckets_le_inclusive_and_cumulative(void **state)
+{
+	struct fx *x = *state;
+	const __u64 ns[] = { 1000000, 1000001, 2000000, 3000000, 0 };
+	const char *s;
+
+	for (size_t i = 0; i < 5; i++) {
+		x->ev.latency_ns_raw = ns[i];
+		metrics_observe(x->m, &x->ev);
+	}
+	s = render(x, false);
+	/* 0 and 1 ms are <= 0.001; 1.000001 and 2 ms <= 0.002; 3 ms: +Inf */
+	assert_non_null(
+		strstr(s, "latency_seconds_bucket" L ",le=\"0.001\"} 2\n"));
+	assert_non_null(
+		strstr(s, "latency_seconds_bucket" L ",le=\"0.002\"} 4\n"));
+	assert_non_null(
+		strstr(s, "latency_seconds_bucket" L ",le=\"+Inf\"} 5\n"));
+	assert_non_null(strstr(s, "latency_seconds_count" L "} 5\n"));
+	assert_non_null(strstr(s, "latency_seconds_sum" L "} 0.007000001\n"));
+}
+
+static void histogram__skip_zero(void **state)
+{
+	struct fx *x = *state;
+	char msg[256];
+	const char *s;
+
+	x->m = metrics_of(
+		x,
+		"datasources:\n  dns:\n    annotations:\n"
+		"      metrics.collect: \"true\"\n"
+		"    fields:\n      latency_ns:\n        annotations:\n"
+		"          metrics.type: histogram\n"
+		"          metrics.boundaries: \"1\"\n"
+		"          metrics.skip-zero: \"true\"\n",
+		10, msg, sizeof(msg));
+	assert_non_null(x->m);
+	x->ev.latency_ns_raw = 0;
+	metrics_observe(x->m, &x->ev);
+	/* nothing observed: no histogram series at all */
+	s = render(x, false);
+	assert_null(strstr(s, "latency_ns_bucket"));
+	x->ev.latency_ns_raw = 7;
+	metrics_observe(x->m, &x->ev);
+	s = render(x, false);
+	assert_non_null(
+		strstr(s, "latency_ns_count{otel_scope_name=\"dns\"} 1\n"));
+	assert_non_null(
+		strstr(s, "latency_ns_bucket{otel_scope_name=\"dns\",le=\"1\"}"
+			  " 0\n"));
+}
+
+static void table__keys_then_values(void **state)
+{
+	struct fx *x = *state;
+	struct mbuf b = { 0 };
+
+	metrics_observe(x->m, &x->ev);
+	x->ev.qr_raw = false;
+	x->ev.latency_ns_raw = 3000000;
+	metrics_observe(x->m, &x->ev);
+	metrics_table(x->m, &b);
+	assert_string_equal(b.p,
+			    "dns: 2 series\n"
+			    "qr\tname\tmsgs\tlatency_seconds\tid_sum\tdelta\n"
+			    "R\ta\\x01b.\t1\tn=1 mean=0.001234567\t3131\t-7\n"
+			    "Q\ta\\x01b.\t1\tn=1 mean=0.003\t3131\t-7\n");
+	mbuf_free(&b);
+}
+
+/* ---- labels --------------------------------------------------------- */
+
+struct lx_event {
+	__u32 a_b;
+	__u32 a;
+	__u32 le;
+};
+
+/* "a_b" and "a.b" are both label a_b; "le" belongs to histograms. */
+static void labels__collisions_and_reserved(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "      a_b:\n        annotations:\n          metrics.type: key\n"
+		  "      a.b:\n        annotations:\n          metrics.type: key\n",
+		  "fields a_b and a.b: both are label a_b" },
+		{ "      le:\n        annotations:\n          metrics.type: key\n",
+		  "field le: label le is reserved" },
+	};
+	struct btf *btf = btf__new_empty();
+	int u32, inner, id;
+
+	(void)state;
+	u32 = btf__add_int(btf, "unsigned int", 4, 0);
+	inner = btf__add_struct(btf, "inner", 4);
+	btf__add_field(btf, "b", u32, 0, 0);
+	id = btf__add_struct(btf, "lx_event", sizeof(struct lx_event));
+	btf__add_field(btf, "a_b", u32, 0, 0);
+	btf__add_field(btf, "a", inner, 32, 0);
+	btf__add_field(btf, "le", u32, 64, 0);
+	for (size_t i = 0; i < 2; i++) {
+		char yaml[1024];
+		struct gadget_metadata *md;
+		struct fieldset *fs = NULL;
+		struct metrics *m = NULL;
+		struct error *err = NULL;
+
+		snprintf(yaml, sizeof(yaml),
+			 "datasources:\n  l:\n    annotations:\n"
+			 "      metrics.collect: \"true\"\n"
+			 "      metrics.implicit-counter.name: n\n"
+			 "    fields:\n%s",
+			 cases[i][0]);
+		md = md_of(yaml);
+		if (fieldset_new(btf, id, md, "l", &fs, &err))
+			fail_msg("%s", error_msg(err));
+		assert_int_equal(metrics_new(fs, md, "l", NULL, 10, &m, &err),
+				 -1);
+		if (!strstr(error_msg(err), cases[i][1]))
+			fail_msg("\"%s\" lacks \"%s\"", error_msg(err),
+				 cases[i][1]);
+		error_free(err);
+		fieldset_free(fs);
+		metadata_free(md);
+	}
+	btf__free(btf);
+}
+
+/* ---- types from typedefs -------------------------------------------- */
+
+struct tx_event {
+	__u32 hits;
+	__u32 cpu;
+	__u64 depth;
+	__u32 slots[4];
+};
+
+static void typedefs__counter_gauge_histogram_slots(void **state)
+{
+	struct btf *btf = btf__new_empty();
+	struct gadget_metadata *md =
+		md_of("datasources:\n  t:\n    annotations:\n"
+		      "      metrics.collect: \"true\"\n"
+		      "    fields:\n      cpu:\n        annotations:\n"
+		      "          metrics.type: key\n");
+	struct tx_event ev = {
+		.hits = 5, .cpu = 1, .depth = 9, .slots = { 1, 0, 2, 0 }
+	};
+	struct fieldset *fs = NULL;
+	struct metrics *m = NULL;
+	struct error *err = NULL;
+	struct mbuf b = { 0 };
+	int u32, u64, cnt, gauge, slot, arr, idx, id;
+
+	(void)state;
+	u32 = btf__add_int(btf, "unsigned int", 4, 0);
+	u64 = btf__add_int(btf, "long long unsigned int", 8, 0);
+	cnt = btf__add_typedef(btf, "gadget_counter__u32", u32);
+	gauge = btf__add_typedef(btf, "gadget_gauge__u64", u64);
+	slot = btf__add_typedef(btf, "gadget_histogram_slot__u32", u32);
+	idx = u32;
+	arr = btf__add_array(btf, idx, slot, 4);
+	id = btf__add_struct(btf, "tx_event", sizeof(struct tx_event));
+	btf__add_field(btf, "hits", cnt, 8 * offsetof(struct tx_event, hits),
+		       0);
+	btf__add_field(btf, "cpu", u32, 8 * offsetof(struct tx_event, cpu), 0);
+	btf__add_field(btf, "depth", gauge,
+		       8 * offsetof(struct tx_event, depth), 0);
+	btf__add_field(btf, "slots", arr, 8 * offsetof(struct tx_event, slots),
+		       0);
+	if (fieldset_new(btf, id, md, "t", &fs, &err) ||
+	    metrics_new(fs, md, "t", "tscope", 10, &m, &err))
+		fail_msg("%s", error_msg(err));
+	metrics_observe(m, &ev);
+	ev.depth = 4;
+	metrics_observe(m, &ev);
+	metrics_render(m, false, &b);
+	assert_string_equal(
+		b.p,
+		"# TYPE hits_total counter\n"
+		"hits_total{cpu=\"1\",otel_scope_name=\"tscope\"} 10\n"
+		"# TYPE depth gauge\n"
+		"depth{cpu=\"1\",otel_scope_name=\"tscope\"} 4\n"
+		"# TYPE slots histogram\n"
+		"slots_bucket{cpu=\"1\",otel_scope_name=\"tscope\",le=\"1\"} 2\n"
+		"slots_bucket{cpu=\"1\",otel_scope_name=\"tscope\",le=\"2\"} 2\n"
+		"slots_bucket{cpu=\"1\",otel_scope_name=\"tscope\",le=\"4\"} 6\n"
+		"slots_bucket{cpu=\"1\",otel_scope_name=\"tscope\",le=\"8\"} 6\n"
+		"slots_bucket{cpu=\"1\",otel_scope_name=\"tscope\",le=\"+Inf\"}"
+		" 6\n"
+		"slots_sum{cpu=\"1\",otel_scope_name=\"tscope\"} 18\n"
+		"slots_count{cpu=\"1\",otel_scope_name=\"tscope\"} 6\n");
+	mbuf_free(&b);
+	metrics_free(m);
+	fieldset_free(fs);
+	metadata_free(md);
+	btf__free(btf);
+}
+
+/* ---- malformed annotations ------------------------------------------ */
+
+static void expect_error(struct fx *x, const char *fields, const char *want)
+{
+	char yaml[2048], msg[512];
+	struct metrics *m;
+
+	snprintf(yaml, sizeof(yaml),
+		 "datasources:\n  dns:\n    annotations:\n"
+		 "      metrics.collect: \"true\"\n"
+		 "      metrics.implicit-counter.name: msgs\n"
+		 "    fields:\n%s",
+		 fields);
+	m = metrics_of(x, yaml, 10, msg, sizeof(msg));
+	if (m) {
+		metrics_free(m);
+		fail_msg("no error for %s", fields);
+	}
+	if (!strstr(msg, want))
+		fail_msg("error \"%s\" lacks \"%s\"", msg, want);
+	assert_null(strchr(msg, '\n'));
+}
+
+static void malformed__one_line_errors(void **state)
+{
+	struct fx *x = *state;
+
+	expect_error(x,
+		     "      qr:\n        annotations:\n"
+		     "          metrics.type: label\n",
+		     "field qr: bad value \"label\" of annotation "
+		     "metrics.type: want key, counter, gauge or histogram");
+	expect_error(x,
+		     "      latency_ns:\n        annotations:\n"
+		     "          metrics.type: histogram\n"
+		     "          metrics.boundaries: \"2,1\"\n",
+		     "boundaries must increase");
+	expect_error(x,
+		     "      latency_ns:\n        annotations:\n"
+		     "          metrics.type: histogram\n"
+		     "          metrics.boundaries: \"1,x\"\n",
+		     "want comma-separated numbers");
+	expect_error(x,
+		     "      name:\n        annotations:\n"
+		     "          metrics.type: counter\n",
+		     "field name: a counter must be a number");
+	expect_error(x,
+		     "      id:\n        annotations:\n"
+		     "          metrics.type: counter\n"
+		     "          metrics.boundaries: \"1\"\n",
+		     "metrics.boundaries on a metric that is not a histogram");
+	expect_error(x,
+		     "      id:\n        annotations:\n"
+		     "          metrics.type: counter\n"
+		     "          metrics.name: msgs\n",
+		     "two metrics named msgs");
+	expect_error(x,
+		     "      src:\n        annotations:\n"
+		     "          metrics.type: key\n"
+		     "      proc:\n        annotations:\n"
+		     "          metrics.type: key\n",
+		     "field proc: a struct cannot be a metric");
+}
+
+static void malformed__no_values(void **state)
+{
+	struct fx *x = *state;
+	char msg[512];
+
+	assert_null(metrics_of(x,
+			       "datasources:\n  dns:\n    annotations:\n"
+			       "      metrics.collect: \"true\"\n"
+			       "    fields:\n      qr:\n        annotations:\n"
+			       "          metrics.type: key\n",
+			       10, msg, sizeof(msg)));
+	assert_non_null(strstr(msg, "no field is a counter, gauge or "
+				    "histogram"));
+}
+
+static void check_metadata__without_btf(void **state)
+{
+	struct gadget_metadata *md =
+		md_of("datasources:\n  dns:\n    annotations:\n"
+		      "      metrics.print: \"maybe\"\n");
+	struct error *err = NULL;
+
+	(void)state;
+	assert_int_equal(metrics_check_metadata(md, &err), -1);
+	assert_string_equal(
+		error_msg(err),
+		"data source dns: bad value \"maybe\" of annotation "
+		"metrics.print: want true or false");
+	error_free(err);
+	metadata_free(md);
+}
+
+/* ---- --annotate ----------------------------------------------------- */
+
+static void annotate__lists_and_commas_in_values(void **state)
+{
+	struct gadget_metadata *md = md_of("name: x\n");
+	struct run_metrics rm;
+	struct error *err = NULL;
+
+	(void)state;
+	run_metrics_init(&rm);
+	assert_int_equal(run_metrics_option(&rm, RM_OPT_ANNOTATE,
+					    "dns:metrics.collect=true,"
+					    "dns.runtime.containerName:"
+					    "metrics.type=key",
+					    &err),
+			 0);
+	assert_int_equal(run_metrics_option(&rm, RM_OPT_ANNOTATE,
+					    "dns.latency_ns:metrics."
+					    "boundaries=0.1,0.2,1",
+					    &err),
+			 0);
+	if (run_metrics_annotate(&rm, md, &err))
+		fail_msg("%s", error_msg(err));
+	assert_string_equal(
+		metadata_ds_annotation(md, "dns", "metrics.collect"), "true");
+	assert_string_equal(metadata_field_annotation(md, "dns",
+						      "runtime.containerName",
+						      "metrics.type"),
+			    "key");
+	assert_string_equal(metadata_field_annotation(md, "dns", "latency_ns",
+						      "metrics.boundaries"),
+			    "0.1,0.2,1");
+	run_metrics_fini(&rm, false);
+
+	run_metrics_init(&rm);
+	run_metrics_option(&rm, RM_OPT_ANNOTATE, "dns.qr=key", &err);
+	assert_int_equal(run_metrics_annotate(&rm, md, &err), 2);
+	assert_non_null(strstr(error_msg(err), "want DS:KEY=VALUE"));
+	error_free(err);
+	run_metrics_fini(&rm, false);
+	metadata_free(md);
+}
+
+/* ---- HTTP ----------------------------------------------------------- */
+
+static void render_fixed(void *ctx, bool om, struct mbuf *b)
+{
+	(void)ctx;
+	mbuf_puts(b, om ? "# TYPE a counter\na_total 1\n" : "a_total 1\n");
+}
+
+static const char *scrape(struct http_exporter *h, const char *req)
+{
+	static char resp[4096];
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons(http_exporter_port(h)) };
+	size_t len = 0;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+	for (int i = 0; i < 1000; i++) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		http_exporter_poll(h);
+		if (poll(&p, 1, 5) <= 0)
+			continue;
+		n = read(fd, resp + len, sizeof(resp) - 1 - len);
+		if (n <= 0)
+			break;
+		len += n;
+	}
+	resp[len] = '\0';
+	close(fd);
+	return resp;
+}
+
+static void http__text_openmetrics_404(void **state)
+{
+	struct http_exporter *h = NULL;
+	struct error *err = NULL;
+	const char *r;
+
+	(void)state;
+	if (http_exporter_new("127.0.0.1:0", render_fixed, NULL, &h, &err))
+		fail_msg("%s", error_msg(err));
+	assert_true(http_exporter_port(h) > 0);
+	r = scrape(h, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+	assert_string_equal(r, "HTTP/1.1 200 OK\r\n"
+			       "Content-Type: text/plain; version=0.0.4; "
+			       "charset=utf-8\r\n"
+			       "Content-Length: 10\r\n"
+			       "Connection: close\r\n\r\na_total 1\n");
+	r = scrape(h,
+		   "GET /metrics?x=1 HTTP/1.1\r\naccept: application/"
+		   "openmetrics-text;version=1.0.0,text/plain;q=0.5\r\n\r\n");
+	assert_non_null(
+		strstr(r, "Content-Type: application/openmetrics-text"));
+	assert_non_null(
+		strstr(r, "\r\n\r\n# TYPE a counter\na_total 1\n# EOF\n"));
+	r = scrape(h, "GET / HTTP/1.0\r\n\r\n");
+	assert_non_null(strstr(r, "HTTP/1.1 404 Not Found\r\n"));
+	http_exporter_free(h);
+
+	assert_int_equal(http_exporter_new("127.0.0.1:70000", render_fixed,
+					   NULL, &h, &err),
+			 -1);
+	assert_non_null(strstr(error_msg(err), "want HOST:PORT"));
+	error_free(err);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(render__text_format__exact,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			render__openmetrics__families_le_and_help, setup,
+			teardown),
+		cmocka_unit_test(escape_label__backslash_quote_newline),
+		cmocka_unit_test_setup_teardown(
+			escape_label__event_text_in_a_label, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			series_cap__overflow_in_its_own_series, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			series__many_key_sets_found_again, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			histogram__buckets_le_inclusive_and_cumulative, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(histogram__skip_zero, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(table__keys_then_values, setup,
+						teardown),
+		cmocka_unit_test(labels__collisions_and_reserved),
+		cmocka_unit_test(typedefs__counter_gauge_histogram_slots),
+		cmocka_unit_test_setup_teardown(malformed__one_line_errors,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(malformed__no_values, setup,
+						teardown),
+		cmocka_unit_test(check_metadata__without_btf),
+		cmocka_unit_test(annotate__lists_and_commas_in_values),
+		cmocka_unit_test(http__text_openmetrics_404),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
