@@ -228,35 +228,53 @@ struct query_key {
  * gadget_counter_untracked.  A retransmission (same key) keeps the slot
  * and the time of the first one.  Queries that get no response within
  * unanswered_timeout are reported by the sweep (once a second, by a
- * bpf_timer) as unanswered, from the copy of their fields in the slot.
+ * bpf_timer) as unanswered, from the copy of their fields in the slot
+ * and their names in query_names.
  *
- * `sent` guards the rest of the slot like a sequence lock: a writer
+ * `sent` guards the slot and its info like a sequence lock: a writer
  * clears it, writes, and sets it; a reader (response or sweep) reads it,
  * reads the slot, and frees the slot only by a compare-and-swap from the
  * value it read, so one of them, never both, takes the query.
  */
 #define QUERY_SLOTS 65536
 
-/* What an unanswered-query event needs of its query. */
-struct query_info {
-	struct gadget_process proc;
-	struct gadget_l4endpoint_t src;
-	struct gadget_l4endpoint_t dst;
-	char name[DNS_NAME_LEN];
+/* A query in flight: its key, and what its unanswered event needs but
+ * its name and process (one cache line). */
+struct query_slot {
+	struct query_key key; /* the client's address, port, protocol, id */
+	__u16 server_port;
 	__u16 qtype;
+	__u64 sent; /* boot ns of the query; 0: free */
+	__u8 server_addr[16];
 	__u16 qclass;
 	__u8 pkt_type;
-	__u8 opcode;
-	__u8 rd;
-	__u8 valid; /* 0: the query's event was lost, nothing to report */
+	__u8 flags; /* QUERY_* */
+	__u8 pad[4];
 };
 
-struct query_slot {
-	struct query_key key;
-	__u32 pad;
-	__u64 sent; /* boot ns of the query; 0: free */
-	struct query_info q;
+#define QUERY_RD 0x01 /* recursion desired */
+#define QUERY_V6 0x02 /* IPv6 addresses */
+#define QUERY_INFO 0x04 /* the fields above are the query's */
+#define QUERY_OPCODE_SHIFT 4
+
+/*
+ * The names of the queries in flight, at their slots' index: a query
+ * writes its name's first cache line, all of it only when it is long.
+ * The process of an unanswered query is its socket's owner when the
+ * sweep finds it.
+ */
+#define SHORT_NAME 64
+
+struct query_name {
+	char name[DNS_NAME_LEN];
 };
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, QUERY_SLOTS);
+	__type(key, __u32);
+	__type(value, struct query_name);
+} query_names SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -1006,24 +1024,32 @@ static __always_inline void sweep_arm(void)
 	bpf_timer_start(&sw->timer, SWEEP_NS, 0);
 }
 
-/* The fields of a query kept for its unanswered event. */
-static __always_inline void query_info_set(struct query_info *q,
-					   const struct event_t *ev)
+/* Keep in slot i the fields of the query of ev (NULL: lost) that its
+ * unanswered event needs (name_len: the length of ev->name). */
+static __always_inline void query_info_set(struct query_slot *slot, __u32 i,
+					   const struct event_t *ev,
+					   __u32 name_len)
 {
-	if (!ev) {
-		q->valid = 0;
+	struct query_name *n;
+
+	slot->flags = 0;
+	if (!ev || !unanswered_timeout)
 		return;
-	}
-	q->proc = ev->proc;
-	q->src = ev->src;
-	q->dst = ev->dst;
-	__builtin_memcpy(q->name, ev->name, sizeof(q->name));
-	q->qtype = ev->qtype_raw;
-	q->qclass = ev->qclass;
-	q->pkt_type = ev->pkt_type_raw;
-	q->opcode = ev->opcode_raw;
-	q->rd = ev->rd;
-	q->valid = 1;
+	n = bpf_map_lookup_elem(&query_names, &i);
+	if (!n)
+		return;
+	if (name_len < SHORT_NAME)
+		__builtin_memcpy(n->name, ev->name, SHORT_NAME);
+	else
+		__builtin_memcpy(n->name, ev->name, sizeof(n->name));
+	__builtin_memcpy(slot->server_addr, ev->dst.addr_raw.v6, 16);
+	slot->server_port = ev->dst.port;
+	slot->qtype = ev->qtype_raw;
+	slot->qclass = ev->qclass;
+	slot->pkt_type = ev->pkt_type_raw;
+	slot->flags = QUERY_INFO | (ev->rd ? QUERY_RD : 0) |
+		      (ev->dst.version == 6 ? QUERY_V6 : 0) |
+		      ev->opcode_raw << QUERY_OPCODE_SHIFT;
 }
 
 /*
@@ -1033,7 +1059,8 @@ static __always_inline void query_info_set(struct query_info *q,
 static __always_inline __u64 query_latency(const struct l4_info *l4,
 					   gadget_netns_id netns, __u16 id,
 					   __u64 now, bool qr, bool outgoing,
-					   const struct event_t *ev)
+					   const struct event_t *ev,
+					   __u32 name_len)
 {
 	const struct gadget_l4endpoint_t *client = qr ? &l4->dst : &l4->src;
 	struct query_key key = {};
@@ -1060,7 +1087,7 @@ static __always_inline __u64 query_latency(const struct l4_info *l4,
 		slot->sent = 0; /* while the slot is half written */
 		barrier();
 		slot->key = key;
-		query_info_set(&slot->q, ev);
+		query_info_set(slot, i, ev, name_len);
 		barrier();
 		slot->sent = now;
 		return 0;
@@ -1087,6 +1114,9 @@ static long sweep_slot(__u64 i, void *ctx)
 	struct sweeper *c = ((struct sweep_ctx *)ctx)->sw;
 	__u32 k = i;
 	struct query_slot *slot = bpf_map_lookup_elem(&queries, &k);
+	struct sock_owner *owner;
+	struct query_name *n;
+	struct sock_key sk;
 	struct event_t *ev;
 	__u64 then;
 
@@ -1099,7 +1129,8 @@ static long sweep_slot(__u64 i, void *ctx)
 		c->live++;
 		return 0;
 	}
-	if (!slot->q.valid) {
+	n = bpf_map_lookup_elem(&query_names, &k);
+	if (!n || !(slot->flags & QUERY_INFO)) {
 		__sync_val_compare_and_swap(&slot->sent, then, 0);
 		return 0;
 	}
@@ -1111,23 +1142,34 @@ static long sweep_slot(__u64 i, void *ctx)
 	}
 	__builtin_memset(ev, 0, sizeof(*ev));
 	barrier();
-	ev->timestamp_raw = c->now;
 	ev->netns_id = slot->key.netns;
 	ev->id = slot->key.id;
-	ev->proc = slot->q.proc;
-	ev->src = slot->q.src;
-	ev->dst = slot->q.dst;
-	__builtin_memcpy(ev->name, slot->q.name, sizeof(ev->name));
-	ev->qtype_raw = slot->q.qtype;
-	ev->qclass = slot->q.qclass;
-	ev->pkt_type_raw = slot->q.pkt_type;
-	ev->opcode_raw = slot->q.opcode;
-	ev->rd = slot->q.rd;
+	__builtin_memcpy(ev->src.addr_raw.v6, slot->key.client_addr, 16);
+	ev->src.port = slot->key.client_port;
+	__builtin_memcpy(ev->dst.addr_raw.v6, slot->server_addr, 16);
+	ev->dst.port = slot->server_port;
+	ev->src.proto_raw = ev->dst.proto_raw = slot->key.proto;
+	ev->src.version = ev->dst.version = slot->flags & QUERY_V6 ? 6 : 4;
+	__builtin_memcpy(ev->name, n->name, sizeof(ev->name));
+	ev->qtype_raw = slot->qtype;
+	ev->qclass = slot->qclass;
+	ev->pkt_type_raw = slot->pkt_type;
+	ev->opcode_raw = slot->flags >> QUERY_OPCODE_SHIFT;
+	ev->rd = slot->flags & QUERY_RD;
 	barrier();
 	if (__sync_val_compare_and_swap(&slot->sent, then, 0) != then) {
 		bpf_ringbuf_discard(ev, 0); /* answered, or taken meanwhile */
 		return 0;
 	}
+	/* the owner of the local socket: the client's, or the server's */
+	sk.netns = ev->netns_id;
+	sk.proto = ev->src.proto_raw;
+	sk.port = slot->key.from_client ? ev->src.port : ev->dst.port;
+	sk.pad = 0;
+	owner = bpf_map_lookup_elem(&sockets, &sk);
+	if (owner)
+		ev->proc = owner->proc;
+	ev->timestamp_raw = c->now;
 	ev->name[DNS_NAME_LEN - 1] = '\0';
 	__builtin_memcpy(&ev->nameserver.addr_raw, &ev->dst.addr_raw,
 			 sizeof(ev->nameserver.addr_raw));
@@ -1192,6 +1234,7 @@ int trace_dns(struct __sk_buff *skb)
 	struct sock_owner *owner;
 	gadget_netns_id netns;
 	__u16 id, flags, qdcount, ancount;
+	__u32 name_len = 0;
 	__u64 now, latency;
 	bool outgoing, qr;
 	__u32 len;
@@ -1248,10 +1291,18 @@ int trace_dns(struct __sk_buff *skb)
 	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 	if (!ev) {
 		gadget_count_lost();
-		query_latency(&l4, netns, id, now, qr, outgoing, NULL);
+		query_latency(&l4, netns, id, now, qr, outgoing, NULL, 0);
 		return 0;
 	}
-	__builtin_memset(ev, 0, sizeof(*ev));
+	/* all but the names, each terminated where it is written */
+	__builtin_memset(ev, 0, offsetof(struct event_t, name));
+	__builtin_memset(&ev->rcode_raw, 0,
+			 offsetof(struct event_t, cnames) -
+				 offsetof(struct event_t, rcode_raw));
+	__builtin_memset(&ev->latency_ns_raw, 0,
+			 sizeof(*ev) -
+				 offsetof(struct event_t, latency_ns_raw));
+	ev->name[0] = ev->cnames[0] = '\0';
 	ev->timestamp_raw = now;
 	ev->netns_id = netns;
 	ev->pkt_type_raw = skb->pkt_type;
@@ -1284,9 +1335,12 @@ int trace_dns(struct __sk_buff *skb)
 		/* a name cut short or looping is no name: show none of it;
 		 * one too long to show ends at its last whole label */
 		if (!s->name_ok)
-			ev->name[0] = '\0';
+			name_len = 0;
 		else if (s->truncated)
-			ev->name[NAME_IDX(s->kept)] = '\0';
+			name_len = s->kept;
+		else
+			name_len = s->out;
+		ev->name[NAME_IDX(name_len)] = '\0';
 		if (s->name_ok && s->end + 4 <= s->len) {
 			ev->qtype_raw = msg_u16(s, s->end);
 			ev->qclass = msg_u16(s, s->end + 2);
@@ -1313,7 +1367,8 @@ int trace_dns(struct __sk_buff *skb)
 		}
 	}
 
-	latency = query_latency(&l4, netns, id, now, qr, outgoing, ev);
+	latency =
+		query_latency(&l4, netns, id, now, qr, outgoing, ev, name_len);
 	ev->latency_ns_raw = latency;
 	bpf_ringbuf_submit(ev, wakeup_flags(now));
 	if (!qr)

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <arpa/inet.h>
 #include <linux/bpf.h>
 
@@ -1138,9 +1139,19 @@ static void ports__param__replaces_the_defaults(void **state)
  * Events the sweep sends (after the runs' own were consumed): p->n once
  * it reaches want, or after tenths of seconds.
  */
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 static size_t wait_events(struct prog *p, size_t want, int tenths)
 {
-	for (int i = 0; i < tenths && p->n < want; i++)
+	double end = now_s() + tenths / 10.0;
+
+	while (p->n < want && now_s() < end)
 		ring_buffer__poll(p->rb, 100);
 	return p->n;
 }
@@ -1228,7 +1239,7 @@ static void unanswered__slots_taken__reported_or_counted(void **state)
 		assert_int_equal(run(p, f.b, f.len), 1);
 	}
 	p->n = 0;
-	for (int i = 0; i < 150; i++) {
+	for (double end = now_s() + 15; now_s() < end;) {
 		ring_buffer__poll(p->rb, 100);
 		untracked = counter(p, "gadget_counter_untracked");
 		if (p->n + untracked >= total)
