@@ -167,8 +167,16 @@ struct event_t {
 	char cnames[DNS_NAME_LEN];
 	gadget_duration latency_ns_raw;
 	__u32 ttl;
+	__u16 data_len; /* packet bytes after the struct (ebpf.rest.len) */
 	bool unanswered;
 };
+
+/*
+ * Each record carries, after the event, the packet from its IP header on,
+ * up to PACKET_MAX bytes (gadget.yaml: ebpf.rest.name/ebpf.rest.len), for
+ * pcap-ng output.
+ */
+#define PACKET_MAX 512
 
 /* Ports whose UDP/TCP traffic is DNS; a 0 ends the list. */
 const volatile __u16 ports[MAX_PORTS] = { 53, 5353 };
@@ -1288,7 +1296,7 @@ int trace_dns(struct __sk_buff *skb)
 
 	/* built in place: a record that does not fit still has its query
 	 * remembered */
-	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev) + PACKET_MAX, 0);
 	if (!ev) {
 		gadget_count_lost();
 		query_latency(&l4, netns, id, now, qr, outgoing, NULL, 0);
@@ -1303,6 +1311,19 @@ int trace_dns(struct __sk_buff *skb)
 			 sizeof(*ev) -
 				 offsetof(struct event_t, latency_ns_raw));
 	ev->name[0] = ev->cnames[0] = '\0';
+	/* the packet from its IP header: what pcap-ng calls LINKTYPE_RAW */
+	_Static_assert(PACKET_MAX == 512, "mask below");
+	len = skb->len > (__u32)off ? skb->len - off : 0;
+	if (len > PACKET_MAX)
+		len = PACKET_MAX;
+	if (len) {
+		len -= 1;
+		asm volatile("%0 &= 511" : "+r"(len));
+		len += 1; /* 1..PACKET_MAX, for the verifier */
+		if (!bpf_skb_load_bytes(skb, off, ev + 1, len))
+			ev->data_len = len;
+	}
+
 	ev->timestamp_raw = now;
 	ev->netns_id = netns;
 	ev->pkt_type_raw = skb->pkt_type;
