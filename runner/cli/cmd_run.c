@@ -91,7 +91,8 @@ static void usage(FILE *f)
 	      "and fields.\n"
 	      "\n"
 	      "  -o, --output MODE    columns (default), json, jsonpretty, yaml,\n"
-	      "                       none (metrics only)\n"
+	      "                       pcap-ng (the packets, if the gadget has\n"
+	      "                       them), none (metrics only)\n"
 	      "      --fields LIST    columns to show: a,b replaces; +a,-b edits\n"
 	      "  -F, --filter EXPR    field OP value; OP: == != < <= > >= ~ !~\n"
 	      "                       (a comma ANDs rules; repeat to AND more)\n"
@@ -213,7 +214,8 @@ static int run_flag(struct run_flags *f, size_t n_params, int c,
 		if (!f->no_events && output_mode_parse(arg, &f->mode))
 			return cli_error(err, EXIT_USAGE,
 					 "invalid output mode '%s': want "
-					 "columns, json, jsonpretty, yaml",
+					 "columns, json, jsonpretty, yaml, "
+					 "pcap-ng, none",
 					 arg);
 		return EXIT_OK;
 	case OPT_FIELDS:

@@ -133,6 +133,8 @@ struct fieldset {
 	__s64 boot_to_real_ns; /* CLOCK_REALTIME - CLOCK_BOOTTIME */
 	struct containers *containers; /* for FK_RUNTIME, may be NULL */
 	char **unknown; /* gadget.yaml fields the event lacks */
+	int rest_len; /* ebpf.rest.len: field with the bytes after the
+		       * struct (a packet), -1 if none */
 	size_t n_unknown;
 };
 

@@ -21,6 +21,7 @@
 #include "common/cleanup.h"
 #include "runner/engine/fields_internal.h"
 #include "runner/engine/output.h"
+#include "runner/engine/pcapng.h"
 
 #define OUT_THRESHOLD (256 * 1024) /* write once this much is buffered */
 #define ELLIPSIS "\xe2\x80\xa6" /* U+2026, one column wide */
@@ -48,6 +49,7 @@ struct output {
 	char *prefixes;
 	int *width; /* columns: per visible column */
 	int term_width; /* 0: not a terminal */
+	struct pcapng *pcap; /* OUTPUT_PCAPNG */
 };
 
 int output_mode_parse(const char *s, enum output_mode *mode)
@@ -56,10 +58,9 @@ int output_mode_parse(const char *s, enum output_mode *mode)
 		const char *name;
 		enum output_mode mode;
 	} modes[] = {
-		{ "columns", OUTPUT_COLUMNS },
-		{ "json", OUTPUT_JSON },
-		{ "jsonpretty", OUTPUT_JSONPRETTY },
-		{ "yaml", OUTPUT_YAML },
+		{ "columns", OUTPUT_COLUMNS },	     { "json", OUTPUT_JSON },
+		{ "jsonpretty", OUTPUT_JSONPRETTY }, { "yaml", OUTPUT_YAML },
+		{ "pcap-ng", OUTPUT_PCAPNG },
 	};
 
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
@@ -624,6 +625,7 @@ void output_free(struct output *o)
 	free(o->steps);
 	free(o->prefixes);
 	free(o->width);
+	pcapng_free(o->pcap);
 	free(o);
 }
 
@@ -644,6 +646,9 @@ static int output_size_buffer(struct output *o)
 				o->max_event +=
 					o->fs->f[o->steps[s].field].max_json;
 		}
+		break;
+	case OUTPUT_PCAPNG:
+		o->max_event = pcapng_max_event(o->pcap);
 		break;
 	default:
 		o->max_event = pretty_max_event(o);
@@ -691,8 +696,14 @@ int output_new(const struct fieldset *fs, enum output_mode mode, int fd,
 	json_include(o);
 	if (mode == OUTPUT_JSON && build_json(o) < 0)
 		goto err_nomem;
+	if (mode == OUTPUT_PCAPNG && pcapng_new(fs, &o->pcap, err) < 0) {
+		output_free(o);
+		return -1;
+	}
 	if (output_size_buffer(o) < 0)
 		goto err_nomem;
+	if (o->pcap)
+		o->len = pcapng_header(o->pcap, o->buf);
 	*out = o;
 	return 0;
 
@@ -819,6 +830,11 @@ void output_event(struct output *o, const void *data, size_t size)
 
 	if (o->err)
 		return;
+	if (o->mode == OUTPUT_PCAPNG) {
+		out = reserve(o);
+		commit(o, pcapng_event(o->pcap, &o->rc, data, size, out));
+		return;
+	}
 	if (size < o->fs->event_size) {
 		memset(o->scratch, 0, o->fs->event_size);
 		memcpy(o->scratch, data, size);
@@ -840,6 +856,8 @@ void output_event(struct output *o, const void *data, size_t size)
 	case OUTPUT_YAML:
 		memcpy(out, "---\n", 4);
 		n = 4 + pretty_object(o, ev, -1, 0, out + 4, true);
+		break;
+	case OUTPUT_PCAPNG: /* above */
 		break;
 	}
 	commit(o, n);

@@ -8,6 +8,7 @@ before the runner; unbound is started after it in a namespace made after it.
 Clients: dig, busybox nslookup, getent, a raw UDP socket.  Each test checks
 the JSON events of its own queries field by field.
 """
+import datetime
 import json
 import os
 import re
@@ -697,6 +698,87 @@ def unanswered_queries(env):
     check(re.search(r"trace_dns: \d+ events, 0 lost, 0 untracked$",
                     r.stderr().strip()),
           f"summary with the untracked count: {r.stderr()[-200:]}")
+
+
+def epoch(ts):
+    """Seconds since the epoch of an RFC 3339 timestamp with nanoseconds."""
+    m = re.fullmatch(r"(.*T[0-9:]+)\.([0-9]{9})(Z|[+-][0-9:]+)", ts)
+    check(m, f"timestamp {ts!r}")
+    off = "+00:00" if m[3] == "Z" else m[3]
+    return (datetime.datetime.fromisoformat(m[1] + off).timestamp() +
+            int(m[2]) / 1e9)
+
+
+def tshark(path):
+    """The DNS packets of a pcap-ng file as tshark reads them."""
+    cols = ["frame.interface_name", "frame.interface_description",
+            "frame.comment", "frame.time_epoch", "ip.src", "udp.srcport",
+            "dns.id", "dns.flags.response", "dns.qry.name", "dns.a",
+            "dns.cname"]
+    out = sh("tshark -r " + path + " -T fields -E separator=/t "
+             "-E occurrence=a -E aggregator=, " +
+             " ".join(f"-e {c}" for c in cols) + " 2>/dev/null")
+    rows = [dict(zip(cols, line.split("\t")))
+            for line in out.splitlines() if line.strip()]
+    check(rows, f"tshark read no packets from {path}")
+    return rows
+
+
+@test
+def pcapng_export(env):
+    """-o pcap-ng writes the traced packets: tshark reads the same packets,
+    names, ids and answers as the JSON events of the same traffic (the
+    main runner's), one interface per network namespace named after it,
+    each packet with its time and a comment naming process and netns."""
+    cli, srv = env.cli.inode(), env.srv.inode()
+    r = Runner(["run", "trace_dns", "-o", "pcap-ng", "--store", env.store,
+                "-F", r"name~^(web|alias)\.test\.$"])
+    try:
+        pid, out = dig(env, f"@{SRV4} web.test")
+        check(WEB4 in out, f"dig output: {out[-300:]}")
+        pid2, out = dig(env, f"@{SRV4} alias.test")
+        check(WEB2 in out, f"dig output: {out[-300:]}")
+        wait_exchange(env, env.runner, env.cli, pid, "web.test.", "A")
+        evs = wait_exchange(env, env.runner, env.cli, pid2, "alias.test.",
+                            "A")
+    finally:
+        eq(r.stop(), 0, "exit code")
+    # other tests on this machine may ask for the same names elsewhere
+    names = {cli: env.cli.name, srv: env.srv.name}
+    rows = [x for x in tshark(r.out.name)
+            if x["frame.interface_name"] in names.values()]
+    ids = {e["id"] for e in evs if e["netns_id"] == cli and
+           e["proc"]["pid"] in (pid, pid2)}
+    eq(len(ids), 2, "DNS ids of the two queries")
+    want = [e for e in evs if e["netns_id"] in names and e["id"] in ids and
+            not e["unanswered"]]
+    eq(len(want), 8, "JSON events of the two exchanges at both ends")
+    eq(len(rows), 8, f"packets in the pcap-ng file: {rows}")
+    for e in want:
+        name = e["name"].rstrip(".")
+        ns = e["netns_id"]
+        got = [x for x in rows if int(x["dns.id"], 16) == int(e["id"], 16)
+               and x["dns.flags.response"] == ("1" if e["qr_raw"] else "0")
+               and x["frame.interface_name"] == names[ns]]
+        check(len(got) == 1, f"one packet for {e['qr']} {e['id']}: {rows}")
+        x = got[0]
+        eq(x["dns.qry.name"], name, "query name")
+        check(str(ns) in x["frame.interface_description"],
+              f"netns id in {x['frame.interface_description']!r}")
+        check(f"pid={e['proc']['pid']}" in x["frame.comment"] and
+              f"netns={ns}({names[ns]})" in x["frame.comment"],
+              f"comment {x['frame.comment']!r}")
+        eq(x["ip.src"], e["src"]["addr"], "source address")
+        eq(int(x["udp.srcport"]), e["src"]["port"], "source port")
+        eq(x["dns.a"].split(",") if x["dns.a"] else [],
+           e["addresses"].split(",") if e["addresses"] else [], "answers")
+        eq(x["dns.cname"], e["cnames"].rstrip(".").replace(".,", ","),
+           "CNAME targets")
+        # the same packet, stamped by each runner's own program: the
+        # same wall clock, give or take how long one program ran
+        t = epoch(e["timestamp"])
+        check(abs(float(x["frame.time_epoch"]) - t) < 0.01,
+              f"time {x['frame.time_epoch']} vs {t}")
 
 
 @test
