@@ -40,12 +40,12 @@ snap() {
 
 case $LOAD in
 tcp)
-	ip netns exec bench-srv iperf3 -s -B 10.99.0.2 >/dev/null 2>&1 &
+	ip netns exec $SRV_NS iperf3 -s -B 10.99.0.2 >/dev/null 2>&1 &
 	srv_pid=$!
 	sleep 0.3
 	;;
 udp)
-	ip netns exec bench-srv sockperf sr -i 10.99.0.2 -p 11111 \
+	ip netns exec $SRV_NS sockperf sr -i 10.99.0.2 -p 11111 \
 		>/dev/null 2>&1 &
 	srv_pid=$!
 	sleep 0.3
@@ -58,17 +58,17 @@ case $LOAD in
 dns | dns20k)
 	rate=()
 	[ "$LOAD" = dns20k ] && rate=(-Q 20000)
-	out=$(ip netns exec bench-cli dnsperf -s 10.99.0.2 -d "$tmp/queries" \
+	out=$(ip netns exec $CLI_NS dnsperf -s 10.99.0.2 -d "$tmp/queries" \
 		-l "$SECS" -c 4 -q 200 "${rate[@]}" 2>/dev/null)
 	queries=$(awk '/Queries completed/ { print $3 }' <<<"$out")
 	printf 'traced QPS %s\n' "$(awk '/Queries per second/ { print $4 }' <<<"$out")"
 	;;
 tcp)
-	ip netns exec bench-cli iperf3 -c 10.99.0.2 -t "$SECS" |
+	ip netns exec $CLI_NS iperf3 -c 10.99.0.2 -t "$SECS" |
 		grep receiver
 	;;
 udp)
-	ip netns exec bench-cli sockperf pp -i 10.99.0.2 -p 11111 -t "$SECS" |
+	ip netns exec $CLI_NS sockperf pp -i 10.99.0.2 -p 11111 -t "$SECS" |
 		grep -E 'Summary|percentile 50.000'
 	;;
 esac

@@ -15,6 +15,9 @@ exec 9>"$lockdir/runner-dns-traffic.lock"
 flock -x 9
 
 tmp=$(mktemp -d)
+# per run: other benchmarks may be running on the machine
+SRV_NS=bsrv$$
+CLI_NS=bcli$$
 store=$tmp/store
 runner_pid=
 bench_cleanup_extra() { :; }
@@ -23,24 +26,24 @@ bench_cleanup() {
 	[ -s "$tmp/runner.err" ] && tail -n 3 "$tmp/runner.err" >&2
 	[ -n "$runner_pid" ] && kill -INT "$runner_pid" 2>/dev/null || true
 	[ -f "$tmp/dnsmasq.pid" ] && kill "$(cat "$tmp/dnsmasq.pid")" 2>/dev/null || true
-	ip netns del bench-srv 2>/dev/null || true
-	ip netns del bench-cli 2>/dev/null || true
+	ip netns del $SRV_NS 2>/dev/null || true
+	ip netns del $CLI_NS 2>/dev/null || true
 	rm -rf "$tmp"
 }
 trap bench_cleanup EXIT
 
-ip netns add bench-srv
-ip netns add bench-cli
-ip -n bench-cli link add veth0 type veth peer name veth1 netns bench-srv
-ip -n bench-cli addr add 10.99.0.1/24 dev veth0
-ip -n bench-srv addr add 10.99.0.2/24 dev veth1
-for ns in bench-cli bench-srv; do
+ip netns add $SRV_NS
+ip netns add $CLI_NS
+ip -n $CLI_NS link add veth0 type veth peer name veth1 netns $SRV_NS
+ip -n $CLI_NS addr add 10.99.0.1/24 dev veth0
+ip -n $SRV_NS addr add 10.99.0.2/24 dev veth1
+for ns in $CLI_NS $SRV_NS; do
 	ip -n $ns link set lo up
 done
-ip -n bench-cli link set veth0 up
-ip -n bench-srv link set veth1 up
+ip -n $CLI_NS link set veth0 up
+ip -n $SRV_NS link set veth1 up
 
-ip netns exec bench-srv dnsmasq --no-resolv --no-hosts --bind-interfaces \
+ip netns exec $SRV_NS dnsmasq --no-resolv --no-hosts --bind-interfaces \
 	--listen-address=10.99.0.2 --address=/bench.test/10.1.2.3 \
 	--cache-size=10000 --pid-file="$tmp/dnsmasq.pid" --user=root
 for i in $(seq 1 100); do echo "host$i.bench.test A"; done >"$tmp/queries"

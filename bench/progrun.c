@@ -57,11 +57,14 @@ static size_t frame(uint8_t *f, int proto, uint16_t sport, uint16_t dport,
 	return off + l4 + n;
 }
 
-static const uint8_t query[] = "\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00"
-			       "\x05host1\x05""bench\x04test\x00\x00\x01\x00\x01";
+static const uint8_t query[] =
+	"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00"
+	"\x05host1\x05"
+	"bench\x04test\x00\x00\x01\x00\x01";
 static const uint8_t response[] =
 	"\x12\x34\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00"
-	"\x05host1\x05""bench\x04test\x00\x00\x01\x00\x01"
+	"\x05host1\x05"
+	"bench\x04test\x00\x00\x01\x00\x01"
 	"\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04\x0a\x01\x02\x03";
 
 static double run(int fd, struct ring_buffer *rb, const uint8_t *f, size_t n)
@@ -114,13 +117,17 @@ int main(int argc, char **argv)
 	if (!rb)
 		return 1;
 	n = frame(f, IPPROTO_UDP, 40000, 53, query, sizeof(query) - 1);
-	printf("dns query     %6.0f ns\n", run(bpf_program__fd(filter), rb, f, n));
+	printf("dns query     %6.0f ns\n",
+	       run(bpf_program__fd(filter), rb, f, n));
 	n = frame(f, IPPROTO_UDP, 53, 40000, response, sizeof(response) - 1);
-	printf("dns response  %6.0f ns\n", run(bpf_program__fd(filter), rb, f, n));
+	printf("dns response  %6.0f ns\n",
+	       run(bpf_program__fd(filter), rb, f, n));
 	n = frame(f, IPPROTO_UDP, 40000, 11111, junk, sizeof(junk));
-	printf("other udp     %6.0f ns\n", run(bpf_program__fd(filter), rb, f, n));
+	printf("other udp     %6.0f ns\n",
+	       run(bpf_program__fd(filter), rb, f, n));
 	n = frame(f, IPPROTO_TCP, 40000, 5201, junk, sizeof(junk));
-	printf("other tcp     %6.0f ns\n", run(bpf_program__fd(filter), rb, f, n));
+	printf("other tcp     %6.0f ns\n",
+	       run(bpf_program__fd(filter), rb, f, n));
 	ring_buffer__free(rb);
 	bpf_object__close(obj);
 	return 0;

@@ -65,7 +65,7 @@ bpf_ns() {
 
 # dnsperf [ARGS]: "completed qps"
 dnsperf_run() {
-	ip netns exec bench-cli dnsperf -s 10.99.0.2 -d "$tmp/queries" \
+	ip netns exec $CLI_NS dnsperf -s 10.99.0.2 -d "$tmp/queries" \
 		-l "$SECS" "$@" 2>/dev/null |
 		awk '/Queries completed/ { c = $3 } /Queries per second/ { q = $4 }
 		END { print c + 0, q + 0 }'
@@ -112,7 +112,7 @@ start_tcpdump() {
 	local ns dev
 	tracer_pids=()
 	bpf_pid=
-	for ns in bench-cli:veth0 bench-srv:veth1; do
+	for ns in $CLI_NS:veth0 $SRV_NS:veth1; do
 		dev=${ns#*:}
 		ns=${ns%:*}
 		ip netns exec "$ns" tcpdump -i "$dev" -n -w /dev/null \
@@ -135,7 +135,7 @@ stop_tcpdump() {
 }
 
 start_tshark() {
-	ip netns exec bench-srv tshark -i veth1 -n -l -f 'udp port 53' \
+	ip netns exec $SRV_NS tshark -i veth1 -n -l -f 'udp port 53' \
 		-T fields -e dns.id -e dns.qry.name >"$tmp/tshark.out" \
 		2>"$tmp/tshark.err" &
 	tracer_pids=("$!")
@@ -205,18 +205,18 @@ echo "bench: fixed rate $RATE/s" >&2
 run_rounds fixed $FIXED_TRACERS
 
 # ---- other traffic: iperf3 and sockperf across the pair ----
-ip netns exec bench-srv iperf3 -s -B 10.99.0.2 >/dev/null 2>&1 &
+ip netns exec $SRV_NS iperf3 -s -B 10.99.0.2 >/dev/null 2>&1 &
 iperf_pid=$!
-ip netns exec bench-srv sockperf sr -i 10.99.0.2 -p 11111 >/dev/null 2>&1 &
+ip netns exec $SRV_NS sockperf sr -i 10.99.0.2 -p 11111 >/dev/null 2>&1 &
 sockperf_pid=$!
 sleep 0.5
 other() { # tracer: appends "gbps rtt_us bpf_ns bpf_runs" to $tmp/other.$1
 	local tr=$1 b0=0 b1=0 n0=0 n1=0 bps rtt
 	"start_$tr"
 	[ -n "$bpf_pid" ] && read -r b0 n0 < <(bpf_ns "$bpf_pid")
-	bps=$(ip netns exec bench-cli iperf3 -c 10.99.0.2 -t "$SECS" -J |
+	bps=$(ip netns exec $CLI_NS iperf3 -c 10.99.0.2 -t "$SECS" -J |
 		jq '.end.sum_received.bits_per_second')
-	rtt=$(ip netns exec bench-cli sockperf pp -i 10.99.0.2 -p 11111 \
+	rtt=$(ip netns exec $CLI_NS sockperf pp -i 10.99.0.2 -p 11111 \
 		-t "$SECS" 2>&1 | awk '/percentile 50.000/ { print $NF }')
 	[ -n "$bpf_pid" ] && read -r b1 n1 < <(bpf_ns "$bpf_pid")
 	"stop_$tr"
@@ -319,3 +319,10 @@ echo "| runner start-up and memory | |"
 echo "|---|---|"
 echo "| spawn to attached, from the local store (median of 5) | $(median <"$tmp/startup") ms |"
 echo "| peak RSS (VmHWM) after the max-rate -o json phase | $(fmt "$(col max runner_json '$8 / 1024')" "%.1f") MB |"
+if [ -x "$BUILD/bench/progrun" ]; then
+	echo
+	echo "The socket filter alone, BPF_PROG_TEST_RUN (best of 7 x 5000 runs):"
+	echo
+	"$BUILD/bench/progrun" "$BUILD/gadget/trace_dns/program.bpf.o" |
+		sed 's/^/    /'
+fi

@@ -10,7 +10,8 @@ libssl-dev libcmocka-dev clang-format linux-libc-dev"
 TEST_PKGS="iproute2 util-linux procps psmisc python3 jq dnsmasq-base dnsutils
 busybox-static unbound docker-registry skopeo umoci apache2-utils openssl
 podman runc dnsperf tcpdump libclang-rt-14-dev python3-yaml python3-cryptography docker.io
-tshark iperf3 sockperf man-db bash-completion prometheus"
+man-db bash-completion prometheus
+tshark iperf3 sockperf"
 
 missing=""
 for p in $BUILD_PKGS $TEST_PKGS; do

@@ -667,7 +667,7 @@ static __always_inline void name_dot(struct scratch *s, char *name)
 static __always_inline long name_walk(struct scratch *s, char *name,
 				      __u32 start)
 {
-	__u32 pos = s->pos, steps = s->steps, ptr, n;
+	__u32 pos = s->pos, steps = s->steps, ptr, n, o;
 	__u8 b;
 
 	if (pos >= s->len || steps >= DNS_NAME_STEPS)
@@ -697,7 +697,25 @@ static __always_inline long name_walk(struct scratch *s, char *name,
 		return 1;
 	if (steps + 1 + b > DNS_NAME_STEPS || pos + 1 + b > s->len)
 		return 1;
-	for (n = 0; n < 63; n++) {
+	n = 0;
+	o = s->out;
+	/* plain bytes while the label and its dot fit: no escaping, and
+	 * the output position in a register */
+	if (!s->truncated && o + b < DNS_NAME_LEN - 1) {
+		for (; n < 63; n++) {
+			__u8 c;
+
+			if (n >= b)
+				break;
+			c = s->msg[MSG_IDX(pos + 1 + n)];
+			if (!name_char_plain(c))
+				break;
+			name[NAME_IDX(o)] = c;
+			o++;
+		}
+		s->out = o;
+	}
+	for (; n < 63; n++) {
 		if (n >= b)
 			break;
 		name_put(s, name, s->msg[MSG_IDX(pos + 1 + n)]);
@@ -1205,9 +1223,11 @@ static int sweep(void *map, __u32 *key, struct sweeper *sw)
 /*
  * The reader is woken when the ring holds more than 1/8 of its size, at
  * most once per WAKEUP_GAP_NS per CPU; it reads the ring every few
- * milliseconds anyway.  (Waking it on every record while it lags, as
+ * milliseconds anyway.  Waking it on every record while it lags, as
  * gadget_wakeup_flags() does, costs an inter-processor interrupt per
- * record: on a virtual machine a VM exit, ~2.5 us, measured here.)
+ * record (on a virtual machine a VM exit, ~2.5 us, measured here), which
+ * is kept for when the ring is more than half full: it slows the senders
+ * down before records are lost.
  */
 #define WAKEUP_GAP_NS (1000 * 1000)
 
@@ -1220,10 +1240,12 @@ struct {
 
 static __always_inline __u64 wakeup_flags(__u64 now)
 {
-	__u64 *last;
+	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA), *last;
 
-	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) <= EVENTS_SIZE / 8)
+	if (avail <= EVENTS_SIZE / 8)
 		return BPF_RB_NO_WAKEUP;
+	if (avail > EVENTS_SIZE / 2)
+		return BPF_RB_FORCE_WAKEUP;
 	last = bpf_map_lookup_elem(&woken, &zero);
 	if (!last || now - *last < WAKEUP_GAP_NS)
 		return BPF_RB_NO_WAKEUP;

@@ -4,8 +4,8 @@
  * socket of the host attach (cgroup/connect4, cgroup/sendmsg6, ...): their
  * effective set is inherited by every cgroup below.
  */
-#ifndef RUNNER_CGROUP2_H
-#define RUNNER_CGROUP2_H
+#ifndef RUNNER_ENGINE_CGROUP2_H
+#define RUNNER_ENGINE_CGROUP2_H
 
 #include <stdbool.h>
 

@@ -89,17 +89,40 @@ static const struct tmpl *find_template(const char *name)
 
 /* ---- integer formatters ---------------------------------------------- */
 
+/* "00" to "99": two digits per division (a hot path of -o json). */
+static const char digit_pairs[201] = "00010203040506070809"
+				     "10111213141516171819"
+				     "20212223242526272829"
+				     "30313233343536373839"
+				     "40414243444546474849"
+				     "50515253545556575859"
+				     "60616263646566676869"
+				     "70717273747576777879"
+				     "80818283848586878889"
+				     "90919293949596979899";
+
 size_t fmt_u64(char *buf, __u64 v)
 {
-	char tmp[20];
-	size_t n = 0, i;
+	char tmp[20], *p = tmp + sizeof(tmp);
+	size_t n;
 
-	do {
-		tmp[n++] = '0' + v % 10;
-		v /= 10;
-	} while (v);
-	for (i = 0; i < n; i++)
-		buf[i] = tmp[n - 1 - i];
+	if (v < 10) {
+		buf[0] = '0' + v;
+		return 1;
+	}
+	while (v >= 100) {
+		p -= 2;
+		memcpy(p, digit_pairs + 2 * (v % 100), 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		p -= 2;
+		memcpy(p, digit_pairs + 2 * v, 2);
+	} else {
+		*--p = '0' + v;
+	}
+	n = tmp + sizeof(tmp) - p;
+	memcpy(buf, p, n);
 	return n;
 }
 

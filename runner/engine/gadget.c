@@ -785,8 +785,9 @@ int gadget_start(struct gadget *g, struct error **err)
 	}
 	if (cgroup_fd >= 0)
 		close(cgroup_fd);
+	cgroup_fd = -1;
 	if (services_attach(g->svc, g->obj, err))
-		return -1;
+		goto close_cgroup;
 	bpf_object__for_each_program (p, g->obj) {
 		if (!strncmp(bpf_program__section_name(p), "iter/", 5) &&
 		    !is_snapshot_prog(g, bpf_program__name(p)) &&
