@@ -2,6 +2,7 @@
 # make            build build/runner and the trace_dns program
 # make run        install what is missing, build, store the trace_dns image, trace
 # make check      install what is missing, build, run every test
+# make image      the node agent's OCI image (podman), see deploy/README.md
 # make deps | bench | fuzz | format | clean        (SANITIZE=1 for ASan+UBSan)
 # make install | uninstall   (PREFIX=/usr/local, DESTDIR= for staging)
 
@@ -45,7 +46,7 @@ GADGETS    := $(patsubst %/program.bpf.c,%,$(wildcard gadget/*/program.bpf.c exa
 GADGET_OBJ := $(GADGETS:%=$(BUILD)/%/program.bpf.o)
 
 .PHONY: all deps run check unit unit-bin e2e bench bench-metrics fuzz fuzz-bin format format-check clean image \
-	install uninstall
+	gadget-image install uninstall
 
 all: $(BUILD)/runner $(GADGET_OBJ) $(UNIT_BIN)
 
@@ -93,10 +94,14 @@ $(BUILD)/%/program.bpf.o: %/program.bpf.c $(BUILD)/include/vmlinux.h $(wildcard 
 	@mkdir -p $(dir $@)
 	$(CLANG) $(BPFCFLAGS) -c $< -o $@
 
-image: deps all
+gadget-image: deps all
 	@tools/asroot.sh $(BUILD)/runner image build gadget/trace_dns -t trace_dns:latest
 
-run: image
+# The node agent's OCI image (podman, from this host's files): deploy/.
+image: deps $(BUILD)/runner
+	@tools/asroot.sh tools/agent-image.sh $(BUILD)
+
+run: gadget-image
 	@tools/asroot.sh $(BUILD)/runner run trace_dns $(ARGS)
 
 # Unit tests run built with ASan+UBSan; end-to-end tests use the normal build.

@@ -68,3 +68,18 @@ void error_free(struct error *err)
 	free(err->msg);
 	free(err);
 }
+
+int error_absent_ok(struct error *e, struct error **err)
+{
+	if (e && e->errnum == ENOENT) {
+		error_free(e);
+		return 0;
+	}
+	if (err) {
+		error_free(*err);
+		*err = e;
+	} else {
+		error_free(e);
+	}
+	return -1;
+}

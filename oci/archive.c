@@ -28,9 +28,9 @@
 #include "oci/manifest.h"
 #include "oci/ref.h"
 #include "oci/store.h"
+#include "oci/store_txn.h"
 
 #define COPY_CHUNK (64 * 1024)
-#define MAX_DEPTH 8
 
 struct blob_list {
 	struct oci_descriptor *v; /* media_type, digest, size only */
@@ -84,13 +84,15 @@ static int collect(struct oci_store *s, struct blob_list *l, const char *mt,
 		   struct error **err)
 {
 	cleanup_free char *buf = NULL;
+	cleanup_doc struct oci_doc doc = { 0 };
 	enum oci_kind kind = oci_media_kind(mt);
+	const struct oci_descriptor *c;
 	size_t i, len;
 
 	if (list_has(l, digest))
 		return 0;
-	if (depth > MAX_DEPTH)
-		return error_set(err, 0, "indexes nested too deep");
+	if (oci_nesting_check(depth, err) < 0)
+		return -1;
 	if (kind == OCI_KIND_OTHER) {
 		struct stat st;
 		cleanup_close int fd = oci_store_open_blob(s, digest, err);
@@ -106,34 +108,13 @@ static int collect(struct oci_store *s, struct blob_list *l, const char *mt,
 	}
 	if (oci_store_read_blob(s, digest, size, &buf, &len, err) < 0)
 		return error_prefix(err, "image is incomplete");
-	if (list_add(l, digest, len, err) < 0)
+	if (list_add(l, digest, len, err) < 0 ||
+	    oci_doc_parse(mt, buf, len, &doc, err) < 0)
 		return -1;
-	if (kind == OCI_KIND_INDEX) {
-		cleanup_index struct oci_index *idx = NULL;
-
-		if (oci_index_parse(buf, len, &idx, err) < 0)
+	for (i = 0; (c = oci_doc_child(&doc, i)); i++)
+		if (collect(s, l, c->media_type, c->digest, c->size, depth + 1,
+			    err) < 0)
 			return -1;
-		for (i = 0; i < idx->n_manifests; i++) {
-			const struct oci_descriptor *d = &idx->manifests[i];
-
-			if (collect(s, l, d->media_type, d->digest, d->size,
-				    depth + 1, err) < 0)
-				return -1;
-		}
-	} else {
-		cleanup_manifest struct oci_manifest *m = NULL;
-
-		if (oci_manifest_parse(buf, len, &m, err) < 0)
-			return -1;
-		if (collect(s, l, m->config.media_type, m->config.digest,
-			    m->config.size, depth + 1, err) < 0)
-			return -1;
-		for (i = 0; i < m->n_layers; i++)
-			if (collect(s, l, m->layers[i].media_type,
-				    m->layers[i].digest, m->layers[i].size,
-				    depth + 1, err) < 0)
-				return -1;
-	}
 	return 0;
 }
 
@@ -415,12 +396,14 @@ static int verify_graph(struct oci_txn *txn, const struct oci_descriptor *d,
 			int depth, struct error **err)
 {
 	cleanup_free char *buf = NULL;
+	cleanup_doc struct oci_doc doc = { 0 };
 	enum oci_kind kind = oci_media_kind(d->media_type);
+	const struct oci_descriptor *c;
 	int64_t have;
 	size_t i, len;
 
-	if (depth > MAX_DEPTH)
-		return error_set(err, 0, "indexes nested too deep");
+	if (oci_nesting_check(depth, err) < 0)
+		return -1;
 	have = oci_txn_blob_size(txn, d->digest);
 	if (have < 0)
 		return error_set(err, 0, "blob %s is missing", d->digest);
@@ -432,29 +415,12 @@ static int verify_graph(struct oci_txn *txn, const struct oci_descriptor *d,
 				 (long long)d->size);
 	if (kind == OCI_KIND_OTHER)
 		return 0;
-	if (oci_txn_read_blob(txn, d->digest, d->size, &buf, &len, err) < 0)
+	if (oci_txn_read_blob(txn, d->digest, d->size, &buf, &len, err) < 0 ||
+	    oci_doc_parse(d->media_type, buf, len, &doc, err) < 0)
 		return -1;
-	if (kind == OCI_KIND_INDEX) {
-		cleanup_index struct oci_index *idx = NULL;
-
-		if (oci_index_parse(buf, len, &idx, err) < 0)
+	for (i = 0; (c = oci_doc_child(&doc, i)); i++)
+		if (verify_graph(txn, c, depth + 1, err) < 0)
 			return -1;
-		for (i = 0; i < idx->n_manifests; i++)
-			if (verify_graph(txn, &idx->manifests[i], depth + 1,
-					 err) < 0)
-				return -1;
-	} else {
-		cleanup_manifest struct oci_manifest *m = NULL;
-
-		if (oci_manifest_parse(buf, len, &m, err) < 0)
-			return -1;
-		if (verify_graph(txn, &m->config, depth + 1, err) < 0)
-			return -1;
-		for (i = 0; i < m->n_layers; i++)
-			if (verify_graph(txn, &m->layers[i], depth + 1, err) <
-			    0)
-				return -1;
-	}
 	return 0;
 }
 

@@ -35,11 +35,4 @@ int oci_digest_check(const char *s, struct error **err);
 /* The hex part of a valid digest. */
 const char *oci_digest_hex(const char *digest);
 
-static inline void oci_sha256_freep(struct oci_sha256 **h)
-{
-	oci_sha256_free(*h);
-}
-
-#define cleanup_sha256 __attribute__((cleanup(oci_sha256_freep)))
-
 #endif

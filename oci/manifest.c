@@ -149,6 +149,14 @@ static void descriptor_clear(struct oci_descriptor *d)
 	memset(d, 0, sizeof(*d));
 }
 
+void oci_descriptor_free(struct oci_descriptor *d)
+{
+	if (!d)
+		return;
+	descriptor_clear(d);
+	free(d);
+}
+
 static int parse_descriptor(json_t *j, struct oci_descriptor *d,
 			    struct error **err)
 {
@@ -375,4 +383,43 @@ char *oci_index_archs(const struct oci_index *idx)
 		strcat(s, idx->manifests[i].arch);
 	}
 	return s;
+}
+
+int oci_doc_parse(const char *mt, const void *buf, size_t len,
+		  struct oci_doc *doc, struct error **err)
+{
+	memset(doc, 0, sizeof(*doc));
+	doc->kind = oci_media_kind(mt);
+	if (doc->kind == OCI_KIND_INDEX)
+		return oci_index_parse(buf, len, &doc->idx, err);
+	if (doc->kind == OCI_KIND_MANIFEST)
+		return oci_manifest_parse(buf, len, &doc->m, err);
+	return error_set(err, 0, "unsupported media type %s", mt);
+}
+
+void oci_doc_fini(struct oci_doc *doc)
+{
+	oci_index_free(doc->idx);
+	oci_manifest_free(doc->m);
+	doc->idx = NULL;
+	doc->m = NULL;
+}
+
+const struct oci_descriptor *oci_doc_child(const struct oci_doc *doc, size_t i)
+{
+	if (doc->idx)
+		return i < doc->idx->n_manifests ? &doc->idx->manifests[i] :
+						   NULL;
+	if (!doc->m)
+		return NULL;
+	if (i == 0)
+		return &doc->m->config;
+	return i - 1 < doc->m->n_layers ? &doc->m->layers[i - 1] : NULL;
+}
+
+int oci_nesting_check(int depth, struct error **err)
+{
+	if (depth > OCI_MAX_NESTING)
+		return error_set(err, 0, "indexes nested too deep");
+	return 0;
 }

@@ -66,6 +66,9 @@ enum oci_kind {
 	OCI_KIND_MANIFEST,
 };
 
+/* Free a descriptor made alone (oci_store_resolve()); NULL is fine. */
+void oci_descriptor_free(struct oci_descriptor *d);
+
 /* What a media type names: an index (or list), a manifest, or a blob. */
 enum oci_kind oci_media_kind(const char *media_type);
 /*
@@ -101,5 +104,32 @@ static inline void oci_manifest_freep(struct oci_manifest **p)
 
 #define cleanup_index __attribute__((cleanup(oci_index_freep)))
 #define cleanup_manifest __attribute__((cleanup(oci_manifest_freep)))
+
+/*
+ * Walking an image's graph: every walker (pull, push, export, import, gc)
+ * parses each index or manifest into an oci_doc, visits its children in
+ * one order, and stops at one nesting limit.
+ */
+#define OCI_MAX_NESTING 8
+
+struct oci_doc {
+	enum oci_kind kind; /* OCI_KIND_INDEX or OCI_KIND_MANIFEST */
+	struct oci_index *idx;
+	struct oci_manifest *m;
+};
+
+/* Parse buf as the index or manifest media type mt names. */
+int oci_doc_parse(const char *mt, const void *buf, size_t len,
+		  struct oci_doc *doc, struct error **err);
+void oci_doc_fini(struct oci_doc *doc);
+/*
+ * Descriptor i of doc: an index's manifests, or a manifest's config and
+ * then its layers; NULL past the last.
+ */
+const struct oci_descriptor *oci_doc_child(const struct oci_doc *doc, size_t i);
+/* Fail ("indexes nested too deep") past OCI_MAX_NESTING. */
+int oci_nesting_check(int depth, struct error **err);
+
+#define cleanup_doc __attribute__((cleanup(oci_doc_fini)))
 
 #endif

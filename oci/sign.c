@@ -18,6 +18,8 @@
 #include <openssl/x509.h>
 
 #include "common/cleanup.h"
+#include "common/json.h"
+#include "oci/auth.h"
 #include "oci/digest.h"
 #include "oci/manifest.h"
 #include "oci/sign.h"
@@ -26,13 +28,6 @@ struct oci_key {
 	EVP_PKEY *pkey;
 	char *origin;
 };
-
-static void json_decref_p(json_t **j)
-{
-	json_decref(*j);
-}
-
-#define cleanup_json __attribute__((cleanup(json_decref_p)))
 
 /* libcrypto's last error, for messages. */
 static const char *ssl_reason(void)
@@ -302,16 +297,6 @@ void oci_keyset_clear(struct oci_keyset *set)
 
 /* ---- base64 ---- */
 
-char *oci_base64(const void *buf, size_t len)
-{
-	char *out = malloc(4 * ((len + 2) / 3) + 1);
-
-	if (!out)
-		return NULL;
-	EVP_EncodeBlock((unsigned char *)out, buf, (int)len);
-	return out;
-}
-
 static bool b64_char(char c)
 {
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
@@ -372,7 +357,7 @@ int oci_sign_bytes(const struct oci_key *key, const void *buf, size_t len,
 		error_set(err, 0, "sign: %s", ssl_reason());
 		goto out;
 	}
-	*sig_b64 = oci_base64(sig, n);
+	*sig_b64 = oci_base64_encode(sig, n);
 	if (!*sig_b64) {
 		error_set(err, ENOMEM, "alloc");
 		goto out;
@@ -708,7 +693,7 @@ static char *key_hint(const struct oci_key *key)
 	char *out = NULL;
 
 	if (n > 0 && EVP_Digest(der, n, md, &mdlen, EVP_sha256(), NULL) == 1)
-		out = oci_base64(md, mdlen);
+		out = oci_base64_encode(md, mdlen);
 	OPENSSL_free(der);
 	return out;
 }
@@ -738,7 +723,7 @@ int oci_bundle_make(const struct oci_key *key, const char *name,
 		return error_set(err, ENOMEM, "bundle");
 	if (oci_sign_bytes(key, pae, pae_len, &sig, err) < 0)
 		return -1;
-	payload = oci_base64(stmt, strlen(stmt));
+	payload = oci_base64_encode(stmt, strlen(stmt));
 	hint = key_hint(key);
 	if (!payload || !hint)
 		return error_set(err, ENOMEM, "bundle");

@@ -81,9 +81,7 @@ int oci_keyset_add_pem(struct oci_keyset *set, const char *text, size_t len,
 		       const char *origin, struct error **err);
 void oci_keyset_clear(struct oci_keyset *set);
 
-/* Standard base64 (with padding). */
-char *oci_base64(const void *buf, size_t len);
-/* Strict decode: only the standard alphabet, padding where it belongs. */
+/* Encoding: oci_base64_encode() (oci/auth.h).  Strict decode: only the standard alphabet, padding where it belongs. */
 int oci_unbase64(const char *s, unsigned char **out, size_t *len);
 
 /* ECDSA P-256 over SHA-256 of buf; *sig_b64: base64 of the DER signature. */

@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "common/cleanup.h"
+#include "common/json.h"
 #include "common/fileutil.h"
 #include "oci/digest.h"
 #include "oci/manifest.h"
@@ -17,18 +18,12 @@
 #include "oci/sign.h"
 #include "oci/sign_store.h"
 #include "oci/store.h"
+#include "oci/store_txn.h"
 
 /* Where the digests of images built here are recorded, one a line. */
 #define BUILT_FILE "runner-built"
 /* Referrers kept under one referrers tag. */
 #define MAX_REFERRERS 64
-
-static void json_decref_p(json_t **j)
-{
-	json_decref(*j);
-}
-
-#define cleanup_json __attribute__((cleanup(json_decref_p)))
 
 static int store_read(void *ctx, const char *digest, int64_t size, char **buf,
 		      size_t *len, struct error **err)
@@ -52,17 +47,7 @@ static int read_ref(struct oci_store *store, const char *ref, char **buf,
 
 	*buf = NULL;
 	if (oci_store_resolve(store, ref, &d, &e) < 0) {
-		if (e && e->errnum == ENOENT) {
-			error_free(e);
-			return 0;
-		}
-		if (err) {
-			error_free(*err);
-			*err = e;
-		} else {
-			error_free(e);
-		}
-		return -1;
+		return error_absent_ok(e, err);
 	}
 	ret = oci_store_read_blob(store, d->digest, d->size, buf, len, err);
 	oci_descriptor_free(d);

@@ -14,9 +14,8 @@
 #include "oci/sign.h"
 #include "oci/sign_store.h"
 #include "oci/store.h"
+#include "oci/store_txn.h"
 #include "oci/transfer.h"
-
-#define MAX_DEPTH 4
 
 int oci_pull_policy_parse(const char *s, enum oci_pull_policy *out,
 			  struct error **err)
@@ -73,38 +72,26 @@ static int pull_children(struct pull *p, const char *mt, const char *buf,
 			 size_t len, const char *arch, int depth,
 			 struct error **err)
 {
+	cleanup_doc struct oci_doc doc = { 0 };
+	const struct oci_descriptor *c;
 	size_t i;
 
-	if (oci_media_kind(mt) == OCI_KIND_INDEX) {
-		cleanup_index struct oci_index *idx = NULL;
+	if (oci_doc_parse(mt, buf, len, &doc, err) < 0)
+		return -1;
+	if (doc.idx && arch && depth == 0 &&
+	    !oci_index_find_arch(doc.idx, arch)) {
+		cleanup_free char *have = oci_index_archs(doc.idx);
 
-		if (oci_index_parse(buf, len, &idx, err) < 0)
-			return -1;
-		if (arch && depth == 0 && !oci_index_find_arch(idx, arch)) {
-			cleanup_free char *have = oci_index_archs(idx);
-
-			return error_set(err, 0,
-					 "no manifest for architecture %s "
-					 "(image has: %s)",
-					 arch, have && *have ? have : "none");
-		}
-		for (i = 0; i < idx->n_manifests; i++)
-			if (pull_doc(p, &idx->manifests[i], arch, depth + 1,
-				     err) < 0)
-				return -1;
-		return 0;
-	} else {
-		cleanup_manifest struct oci_manifest *m = NULL;
-
-		if (oci_manifest_parse(buf, len, &m, err) < 0)
-			return -1;
-		if (pull_blob(p, &m->config, err) < 0)
-			return -1;
-		for (i = 0; i < m->n_layers; i++)
-			if (pull_blob(p, &m->layers[i], err) < 0)
-				return -1;
-		return 0;
+		return error_set(err, 0,
+				 "no manifest for architecture %s "
+				 "(image has: %s)",
+				 arch, have && *have ? have : "none");
 	}
+	for (i = 0; (c = oci_doc_child(&doc, i)); i++)
+		if ((doc.idx ? pull_doc(p, c, arch, depth + 1, err) :
+			       pull_blob(p, c, err)) < 0)
+			return -1;
+	return 0;
 }
 
 /* Pull a manifest or index named by descriptor d, and its children. */
@@ -119,8 +106,8 @@ static int pull_doc(struct pull *p, const struct oci_descriptor *d,
 	if (oci_media_kind(d->media_type) == OCI_KIND_OTHER)
 		return error_set(err, 0, "%s: unsupported media type %s",
 				 d->digest, d->media_type);
-	if (depth > MAX_DEPTH)
-		return error_set(err, 0, "indexes nested too deep");
+	if (oci_nesting_check(depth, err) < 0)
+		return -1;
 	if (oci_txn_has_blob(p->txn, d->digest)) {
 		if (oci_txn_read_blob(p->txn, d->digest, d->size, &buf, &len,
 				      err) < 0 ||
@@ -160,17 +147,7 @@ static int pull_signature(struct pull *p, const char *name, const char *digest,
 	oci_sig_tag(digest, tag);
 	if (oci_registry_get_manifest(p->reg, p->repo, tag, &buf, &len, &mt,
 				      got, &e) < 0) {
-		if (e && e->errnum == ENOENT) {
-			error_free(e);
-			return 0;
-		}
-		if (err) {
-			error_free(*err);
-			*err = e;
-		} else {
-			error_free(e);
-		}
-		return -1;
+		return error_absent_ok(e, err);
 	}
 	if (oci_media_kind(mt) != OCI_KIND_MANIFEST)
 		return error_set(err, 0, "signature %s: media type %s", tag,
@@ -340,37 +317,21 @@ static int push_doc(struct push *p, const struct oci_descriptor *d,
 		    const char *reference, int depth, struct error **err)
 {
 	cleanup_free char *buf = NULL;
+	cleanup_doc struct oci_doc doc = { 0 };
+	const struct oci_descriptor *c;
 	size_t len, i;
 
-	if (depth > MAX_DEPTH)
-		return error_set(err, 0, "indexes nested too deep");
+	if (oci_nesting_check(depth, err) < 0)
+		return -1;
 	if (oci_store_read_blob(p->store, d->digest, d->size, &buf, &len, err) <
 	    0)
 		return error_prefix(err, "image is incomplete");
-	if (oci_media_kind(d->media_type) == OCI_KIND_INDEX) {
-		cleanup_index struct oci_index *idx = NULL;
-
-		if (oci_index_parse(buf, len, &idx, err) < 0)
+	if (oci_doc_parse(d->media_type, buf, len, &doc, err) < 0)
+		return -1;
+	for (i = 0; (c = oci_doc_child(&doc, i)); i++)
+		if ((doc.idx ? push_doc(p, c, c->digest, depth + 1, err) :
+			       push_blob(p, c, err)) < 0)
 			return -1;
-		for (i = 0; i < idx->n_manifests; i++)
-			if (push_doc(p, &idx->manifests[i],
-				     idx->manifests[i].digest, depth + 1,
-				     err) < 0)
-				return -1;
-	} else if (oci_media_kind(d->media_type) == OCI_KIND_MANIFEST) {
-		cleanup_manifest struct oci_manifest *m = NULL;
-
-		if (oci_manifest_parse(buf, len, &m, err) < 0)
-			return -1;
-		if (push_blob(p, &m->config, err) < 0)
-			return -1;
-		for (i = 0; i < m->n_layers; i++)
-			if (push_blob(p, &m->layers[i], err) < 0)
-				return -1;
-	} else {
-		return error_set(err, 0, "unsupported media type %s",
-				 d->media_type);
-	}
 	return oci_registry_put_manifest(p->reg, p->repo, reference,
 					 d->media_type, buf, len, err);
 }

@@ -26,6 +26,7 @@
 #include "metadata/metadata.h"
 #include "oci/ref.h"
 #include "oci/sign_store.h"
+#include "oci/gadget_image.h"
 #include "oci/store.h"
 #include "runner/cli/commands.h"
 #include "runner/engine/metrics.h"

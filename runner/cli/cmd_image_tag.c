@@ -5,6 +5,7 @@
 #include "common/cleanup.h"
 #include "oci/digest.h"
 #include "oci/store.h"
+#include "oci/store_txn.h"
 #include "runner/cli/commands.h"
 
 static int tag_run(struct cli_ctx *ctx, void *state, struct error **err)

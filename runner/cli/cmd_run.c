@@ -18,6 +18,7 @@
 #include "common/cleanup.h"
 #include "metadata/metadata.h"
 #include "oci/ref.h"
+#include "oci/gadget_image.h"
 #include "oci/store.h"
 #include "oci/transfer.h"
 #include "runner/cli/commands.h"
@@ -25,6 +26,7 @@
 #include "runner/cli/run_metrics.h"
 #include "runner/cli/trust.h"
 #include "runner/engine/metrics.h"
+#include "runner/engine/k8s_select.h"
 #include "runner/engine/session.h"
 
 #define MAX_GADGET_FLAGS 64
@@ -35,6 +37,9 @@ enum {
 	OPT_TIMEOUT,
 	OPT_MAX_EVENTS,
 	OPT_PULL,
+	OPT_K8S,
+	OPT_K8S_NAMESPACE, /* ... + enum k8s_select_key */
+	OPT_K8S_LAST = OPT_K8S_NAMESPACE + K8S_SELECT_LABELS,
 	OPT_PARAM, /* OPT_PARAM + i: gadget param i */
 };
 
@@ -47,6 +52,15 @@ static const struct option base_opts[] = {
 	{ "max-events", required_argument, NULL, OPT_MAX_EVENTS },
 	{ "store", required_argument, NULL, CLI_OPT_STORE },
 	{ "pull", required_argument, NULL, OPT_PULL },
+	{ "k8s", no_argument, NULL, OPT_K8S },
+	{ "k8s-namespace", required_argument, NULL,
+	  OPT_K8S_NAMESPACE + K8S_SELECT_NAMESPACE },
+	{ "k8s-podname", required_argument, NULL,
+	  OPT_K8S_NAMESPACE + K8S_SELECT_PODNAME },
+	{ "k8s-containername", required_argument, NULL,
+	  OPT_K8S_NAMESPACE + K8S_SELECT_CONTAINERNAME },
+	{ "k8s-selector", required_argument, NULL,
+	  OPT_K8S_NAMESPACE + K8S_SELECT_LABELS },
 	{ "help", no_argument, NULL, 'h' },
 	CLI_REGISTRY_OPTIONS,
 	RUN_METRICS_OPTIONS,
@@ -71,6 +85,12 @@ struct run_flags {
 	unsigned long timeout, max_events;
 	const char *param_vals[MAX_GADGET_FLAGS];
 	bool help;
+	bool k8s; /* Kubernetes columns: --k8s, or $NODE_NAME set */
+	struct {
+		int key; /* enum k8s_select_key */
+		const char *value;
+	} pods[MAX_FILTERS]; /* --k8s-namespace ... --k8s-selector */
+	size_t n_pods;
 	bool no_events; /* -o none: metrics only */
 	struct run_metrics rm;
 };
@@ -99,6 +119,12 @@ static void usage(FILE *f)
 	      "  -c, --containername NAME\n"
 	      "                       only events of this container (podman,\n"
 	      "                       docker, containerd, cri-o)\n"
+	      "      --k8s            Kubernetes columns (K8S.NODE ...) first;\n"
+	      "                       the default when $NODE_NAME is set\n"
+	      "      --k8s-namespace NS[,NS]  --k8s-podname POD[,POD]\n"
+	      "      --k8s-containername NAME[,NAME]\n"
+	      "      --k8s-selector KEY=VALUE[,KEY=VALUE]\n"
+	      "                       only events of these pods (pod labels)\n"
 	      "      --timeout SECS   stop after SECS seconds\n"
 	      "      --max-events N   stop after N events\n"
 	      "      --store DIR      local image store ($RUNNER_STORE)\n"
@@ -248,6 +274,17 @@ static int run_flag(struct run_flags *f, size_t n_params, int c,
 	case 'h':
 		f->help = true;
 		return EXIT_OK;
+	case OPT_K8S:
+		f->k8s = true;
+		return EXIT_OK;
+	case OPT_K8S_NAMESPACE ... OPT_K8S_LAST:
+		if (f->n_pods == MAX_FILTERS)
+			return cli_error(err, EXIT_USAGE,
+					 "more than %d pod selections",
+					 MAX_FILTERS);
+		f->pods[f->n_pods].key = c - OPT_K8S_NAMESPACE;
+		f->pods[f->n_pods++].value = arg;
+		return EXIT_OK;
 	case CLI_OPT_STORE: /* applied in the first pass */
 	case OPT_PULL:
 	case CLI_OPT_AUTHFILE:
@@ -318,6 +355,12 @@ static int apply_flags(struct session *s, const struct run_flags *f,
 	for (i = 0; i < session_param_count(s); i++)
 		if (f->param_vals[i] &&
 		    session_param_set(s, i, f->param_vals[i], err))
+			return EXIT_USAGE;
+	if (f->k8s)
+		session_set_kubernetes(s);
+	for (i = 0; i < f->n_pods; i++)
+		if (session_select_pods(s, f->pods[i].key, f->pods[i].value,
+					err))
 			return EXIT_USAGE;
 	if (f->fields && session_select_fields(s, f->fields, err))
 		return EXIT_USAGE;
@@ -393,8 +436,10 @@ static int trace(struct session *s, const struct run_flags *f,
 
 static int run_main(int argc, char **argv, struct error **err)
 {
+	const char *node = getenv("NODE_NAME");
 	struct run_flags f = { .mode = OUTPUT_COLUMNS,
-			       .policy = OCI_PULL_MISSING };
+			       .policy = OCI_PULL_MISSING,
+			       .k8s = node && *node };
 	cleanup_free char *refstr = NULL, *name = NULL;
 	cleanup_ref struct oci_ref *ref = NULL;
 	struct gadget_metadata *md = NULL;
@@ -434,6 +479,7 @@ static int run_main(int argc, char **argv, struct error **err)
 	if (metrics_check_metadata(md, err) ||
 	    session_open(img->program, img->program_len, md, name, &s, err))
 		goto fail;
+	session_set_docker_root(s, getenv("RUNNER_DOCKER_ROOT"));
 	rc = parse_flags(argc, argv, s, &f, err);
 	if (!rc)
 		rc = apply_flags(s, &f, err);

@@ -37,15 +37,24 @@ struct containers {
 	struct entry *buckets[NBUCKETS];
 	unsigned int gen;
 	struct containers_tracker *tracker; /* NULL: /proc only */
+	char docker_root[512]; /* dockerd's --data-root */
+	struct pods *pods; /* pod identity, and pods by network namespace */
+	containers_fn listener; /* told of every namespace named or gone */
+	void *listener_ctx;
 };
 
 static const struct {
 	const char *marker; /* text right before the id in a cgroup path */
 	const char *runtime;
 } runtimes[] = {
-	{ "libpod-", "podman" },  { "docker-", "docker" },
-	{ "/docker/", "docker" }, { "cri-containerd-", "containerd" },
-	{ "crio-", "cri-o" },	  { "/libpod_parent/libpod-", "podman" },
+	{ "libpod-", "podman" },
+	{ "docker-", "docker" },
+	{ "/docker/", "docker" },
+	{ "cri-containerd-", "containerd" },
+	{ "crio-", "cri-o" },
+	{ "/libpod_parent/libpod-", "podman" },
+	/* containerd's cgroupfs default: /<namespace>/<id> */
+	{ "/k8s.io/", "containerd" },
 };
 
 static void on_note(void *ctx, const struct containers_note *n)
@@ -60,14 +69,26 @@ struct containers *containers_new(const char *root)
 
 	if (!c)
 		return NULL;
+	containers_set_docker_root(c, NULL);
 	snprintf(c->root, sizeof(c->root), "%s",
 		 root && strcmp(root, "/") ? root : "");
+	c->pods = pods_new(c->root);
+	if (!c->pods) {
+		free(c);
+		return NULL;
+	}
 	/* A fake tree has no kernel of its own. */
 	if (!c->root[0] &&
 	    containers_tracker_new(on_note, c, &c->tracker, &err))
 		engine_log(ENGINE_LOG_INFO, "containers from /proc only: %s",
 			   error_msg(err));
 	return c;
+}
+
+void containers_set_docker_root(struct containers *c, const char *dir)
+{
+	snprintf(c->docker_root, sizeof(c->docker_root), "%s",
+		 dir && *dir ? dir : "/var/lib/docker");
 }
 
 bool containers_tracking(const struct containers *c)
@@ -88,6 +109,7 @@ void containers_free(struct containers *c)
 	if (!c)
 		return;
 	containers_tracker_free(c->tracker);
+	pods_free(c->pods);
 	for (i = 0; i < NBUCKETS; i++) {
 		struct entry *e = c->buckets[i], *next;
 
@@ -204,19 +226,16 @@ out:
 
 /*
  * docker: containers/<id>/config.v2.json has Name ("/x") and Config.Image,
- * under dockerd's --data-root: /var/lib/docker unless RUNNER_DOCKER_ROOT
- * names another.
+ * under dockerd's --data-root (containers_set_docker_root()).
  */
 static void docker_names(const struct containers *c, struct container_info *ci)
 {
-	const char *root = getenv("RUNNER_DOCKER_ROOT");
+	const char *root = c->docker_root;
 	char path[1024];
 	json_error_t jerr;
 	const char *name, *image;
 	json_t *o;
 
-	if (!root || !*root)
-		root = "/var/lib/docker";
 	snprintf(path, sizeof(path), "%s%s/containers/%s/config.v2.json",
 		 c->root, root, ci->id);
 	o = json_load_file(path, 0, &jerr);
@@ -231,14 +250,18 @@ static void docker_names(const struct containers *c, struct container_info *ci)
 	json_decref(o);
 }
 
-/* Name and image from the runtime's state; the short id if it has none. */
+/* Name, image and pod from the runtime's state (pid: the container's
+ * process, 0 if gone); the short id if it has no name. */
 static void name_container(const struct containers *c,
-			   struct container_info *ci)
+			   struct container_info *ci, unsigned int pid)
 {
 	if (!strcmp(ci->runtime, "podman"))
 		podman_names(c, ci);
 	else if (!strcmp(ci->runtime, "docker"))
 		docker_names(c, ci);
+	pods_identify(c->pods, pid, ci);
+	if (!ci->name[0] && ci->pod.container[0])
+		snprintf(ci->name, sizeof(ci->name), "%s", ci->pod.container);
 	if (!ci->name[0])
 		snprintf(ci->name, sizeof(ci->name), "%.12s", ci->id);
 }
@@ -265,8 +288,12 @@ static int add(struct containers *c, __u64 mntns, const char *pid)
 		return -1;
 	if (pid)
 		e->pid = (unsigned int)atoi(pid);
-	if (pid && !proc_container(c, pid, &e->info))
-		name_container(c, &e->info);
+	if (pid && !proc_container(c, pid, &e->info)) {
+		name_container(c, &e->info, e->pid);
+		pods_index_add(c->pods, &e->info);
+	}
+	if (c->listener)
+		c->listener(c->listener_ctx, e->mntns, &e->info);
 	return 0;
 }
 
@@ -387,7 +414,7 @@ int containers_handle_note(struct containers *c,
 		return 0;
 	}
 	if (!note_container(c, n, &ci))
-		name_container(c, &ci);
+		name_container(c, &ci, n->pid);
 	else
 		memset(&ci, 0, sizeof(ci));
 	if (!e && !(e = insert(c, n->mntns)))
@@ -397,6 +424,9 @@ int containers_handle_note(struct containers *c,
 	e->gen = c->gen;
 	e->told = true;
 	e->info = ci;
+	pods_index_add(c->pods, &e->info);
+	if (c->listener)
+		c->listener(c->listener_ctx, e->mntns, &e->info);
 	return 0;
 }
 
@@ -415,6 +445,9 @@ static void drop_stale(struct containers *c)
 			struct entry *e = *pp;
 
 			if (c->gen - e->gen > (e->told ? 1u : 0u)) {
+				if (c->listener)
+					c->listener(c->listener_ctx, e->mntns,
+						    NULL);
 				*pp = e->next;
 				free(e);
 			} else {
@@ -422,6 +455,51 @@ static void drop_stale(struct containers *c)
 			}
 		}
 	}
+}
+
+void containers_set_listener(struct containers *c, containers_fn fn, void *ctx)
+{
+	c->listener = fn;
+	c->listener_ctx = ctx;
+}
+
+void containers_foreach(struct containers *c, containers_fn fn, void *ctx)
+{
+	size_t i;
+
+	for (i = 0; i < NBUCKETS; i++)
+		for (struct entry *e = c->buckets[i]; e; e = e->next)
+			fn(ctx, e->mntns, &e->info);
+}
+
+/* The pods' network namespaces, from the entries alive. */
+static void reindex_pods(struct containers *c)
+{
+	size_t i;
+
+	pods_index_reset(c->pods);
+	for (i = 0; i < NBUCKETS; i++)
+		for (struct entry *e = c->buckets[i]; e; e = e->next)
+			pods_index_add(c->pods, &e->info);
+}
+
+void containers_filter_fds(const struct containers *c, int *mntns_fd,
+			   int *netns_fd)
+{
+	*mntns_fd = *netns_fd = -1;
+	if (c->tracker)
+		containers_tracker_filter_fds(c->tracker, mntns_fd, netns_fd);
+}
+
+const char *containers_node(const struct containers *c)
+{
+	return pods_node(c->pods);
+}
+
+const struct pod_info *containers_pod_of_netns(const struct containers *c,
+					       __u64 netns)
+{
+	return pods_by_netns(c->pods, netns);
 }
 
 int containers_scan(struct containers *c, struct error **err)
@@ -461,6 +539,7 @@ int containers_scan(struct containers *c, struct error **err)
 	}
 	closedir(dp);
 	drop_stale(c);
+	reindex_pods(c);
 	/*
 	 * Then what the hook told, about namespaces /proc may have shown
 	 * (scanned_alive()): at start, the namespaces from before the hook

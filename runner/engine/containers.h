@@ -22,6 +22,7 @@
 #include <linux/types.h>
 
 #include "common/error.h"
+#include "runner/engine/pods.h"
 
 struct containers;
 struct containers_note;
@@ -31,6 +32,7 @@ struct container_info {
 	char id[65];
 	char name[128];
 	char image[256];
+	struct pod_info pod; /* name empty: not a pod's */
 };
 
 /*
@@ -39,6 +41,8 @@ struct container_info {
  * fake tree, without the hook.
  */
 struct containers *containers_new(const char *root);
+/* Where dockerd keeps its data (its --data-root); NULL: /var/lib/docker. */
+void containers_set_docker_root(struct containers *c, const char *dir);
 void containers_free(struct containers *c);
 /* Whether the exec hook runs. */
 bool containers_tracking(const struct containers *c);
@@ -62,6 +66,22 @@ int containers_scan(struct containers *c, struct error **err);
  */
 const struct container_info *containers_lookup(struct containers *c,
 					       __u64 mntns);
+/* What a mount namespace is now: ci, or NULL when it is gone. */
+typedef void (*containers_fn)(void *ctx, __u64 mntns,
+			      const struct container_info *ci);
+/* Tell fn of every namespace named or let go from now on. */
+void containers_set_listener(struct containers *c, containers_fn fn, void *ctx);
+/* Call fn for every namespace known now. */
+void containers_foreach(struct containers *c, containers_fn fn, void *ctx);
+/* The exec hook's pod selection maps (containers_tracker_filter_fds());
+ * -1 without the hook. */
+void containers_filter_fds(const struct containers *c, int *mntns_fd,
+			   int *netns_fd);
+/* The node's name (k8s.node). */
+const char *containers_node(const struct containers *c);
+/* The pod whose network namespace is netns; NULL if none. */
+const struct pod_info *containers_pod_of_netns(const struct containers *c,
+					       __u64 netns);
 /* Parse one /proc/<pid>/cgroup text (or a cgroup path): runtime and id;
  * 0 if found. */
 int containers_parse_cgroup(const char *text, char runtime[16], char id[65]);

@@ -75,6 +75,13 @@ restore_print:
 	return -1;
 }
 
+void containers_tracker_filter_fds(const struct containers_tracker *t,
+				   int *mntns_fd, int *netns_fd)
+{
+	*mntns_fd = bpf_map__fd(t->skel->maps.mntns_filter);
+	*netns_fd = bpf_map__fd(t->skel->maps.selected_netns);
+}
+
 void containers_tracker_free(struct containers_tracker *t)
 {
 	if (!t)

@@ -18,6 +18,10 @@ typedef void (*containers_note_fn)(void *ctx, const struct containers_note *n);
 int containers_tracker_new(containers_note_fn fn, void *ctx,
 			   struct containers_tracker **out, struct error **err);
 void containers_tracker_free(struct containers_tracker *t);
+/* The pod selection maps of the hook (containers.bpf.c): mount namespace
+ * filter (u64 -> u32) and selected network namespaces (u32 -> u32). */
+void containers_tracker_filter_fds(const struct containers_tracker *t,
+				   int *mntns_fd, int *netns_fd);
 /* Pass every pending note to fn, oldest first: memory reads only, no
  * system call.  Returns how many. */
 int containers_tracker_consume(struct containers_tracker *t);

@@ -60,6 +60,14 @@ enum fieldset_env {
 /* Set the environment; resets the default columns (before --fields). */
 void fieldset_set_env(struct fieldset *fs, enum fieldset_env env);
 
+struct pod_info;
+/*
+ * The pod of event ev as the k8s.* fields show it (NULL: none, or no k8s.*
+ * fields); *container: the container's name in the pod ("" if unknown).
+ */
+const struct pod_info *fieldset_pod(const struct fieldset *fs, const void *ev,
+				    const char **container);
+
 /* "name  description" lines for `runner run IMAGE --help`. */
 void fieldset_describe(const struct fieldset *fs, FILE *out);
 

@@ -19,7 +19,7 @@
 #include "runner/engine/fields.h"
 
 enum field_kind {
-	FK_CONTAINER, /* nested struct: a JSON object, no column */
+	FK_STRUCT, /* nested struct: a JSON object, no column */
 	FK_UINT,
 	FK_SINT,
 	FK_BOOL,
@@ -44,6 +44,7 @@ enum field_kind {
 	FK_FILE_MODE, /* st_mode as -rwxr-xr-x */
 	FK_FILE_FLAGS, /* open(2) flags as O_WRONLY|O_CREAT */
 	FK_RUNTIME, /* container of the event's mount namespace (info) */
+	FK_K8S, /* pod of the event's mount (else network) namespace */
 };
 
 /* What an FK_RUNTIME field shows of the container. */
@@ -52,6 +53,17 @@ enum runtime_info {
 	RT_ID,
 	RT_RUNTIME,
 	RT_IMAGE,
+};
+
+/* What an FK_K8S field shows of the pod. */
+enum k8s_info {
+	K8S_NODE,
+	K8S_NAMESPACE,
+	K8S_PODNAME,
+	K8S_CONTAINERNAME,
+	K8S_HOSTNETWORK,
+	K8S_PODLABELS,
+	K8S_PODUID,
 };
 
 enum field_align {
@@ -81,7 +93,7 @@ struct field {
 	int parent; /* index of the enclosing container, -1 at top */
 	int depth;
 	enum field_kind kind;
-	bool container; /* a JSON object with member fields */
+	bool is_struct; /* a JSON object with member fields */
 
 	/* Where the value lives. */
 	__u32 off; /* bytes from the start of the event */
@@ -96,6 +108,9 @@ struct field {
 	 * element for FK_L3EP_LIST). */
 	__u32 addr_off, ver_off, port_off;
 	__u8 ver_size, port_size;
+	/* FK_K8S: the event's network namespace id (netns_size 0: none). */
+	__u32 netns_off;
+	__u8 netns_size;
 
 	/* Value formatting. */
 	char **one_of;
@@ -132,6 +147,7 @@ struct fieldset {
 	enum fieldset_env env; /* where the runner runs: picks enrichments */
 	__s64 boot_to_real_ns; /* CLOCK_REALTIME - CLOCK_BOOTTIME */
 	struct containers *containers; /* for FK_RUNTIME, may be NULL */
+	int k8s; /* the first FK_K8S field, -1 if none */
 	char **unknown; /* gadget.yaml fields the event lacks */
 	int rest_len; /* ebpf.rest.len: field with the bytes after the
 		       * struct (a packet), -1 if none */

@@ -246,7 +246,7 @@ static int add_rule(struct filter *f, char *rule, struct error **err)
 				 idx == -2 ? "ambiguous" : "unknown", name);
 	r.field = &f->fs->f[idx];
 	r.op = op;
-	if (r.field->container && !r.field->columnable)
+	if (r.field->is_struct && !r.field->columnable)
 		return error_set(err, 0,
 				 "field \"%s\" is a struct; name one "
 				 "of its members",

@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -16,19 +15,14 @@
 #include "common/cleanup.h"
 #include "runner/engine/cgroup2.h"
 #include "runner/engine/gadget.h"
+#include "runner/engine/gadget_api.h"
 #include "runner/engine/libbpf_log.h"
 #include "runner/engine/mapiter.h"
 #include "runner/engine/netns.h"
+#include "runner/engine/param_value.h"
 #include "runner/engine/services.h"
 
-#define TRACER_PREFIX "gadget_tracer_"
-#define SNAPSHOTTER_PREFIX "gadget_snapshotter_"
-#define ITER_PREFIX "gadget_iter_" /* GADGET_ITER: the same shape */
-#define PARAM_PREFIX "gadget_param_"
-#define MAPITER_PREFIX "gadget_mapiter_"
-#define ITER_TARGET_PREFIX "gadget_mapelem_iter_target_"
 #define MAPITER_INTERVAL_MS 1000 /* ig's default map-fetch-interval */
-#define LOST_MAP "gadget_lost"
 #define COUNTER_PREFIX "gadget_counter_" /* GADGET_COUNTER */
 #define MAX_TRACERS 8
 #define MAX_PARAMS 64
@@ -51,6 +45,7 @@ struct gadget {
 	size_t n_params;
 	struct bpf_map *rodata_map;
 	void *rodata; /* copy of .rodata's initial value, set before load */
+	struct bpf_map *mntns_filter; /* gadget_filter_by_mntns set */
 	size_t rodata_size;
 	struct bpf_link *links[MAX_LINKS];
 	size_t n_links;
@@ -76,101 +71,36 @@ static double now_sec(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static const struct btf_type *skip_mods(const struct btf *btf, __u32 *id)
+/* A tracer or snapshotter marker: a data source and its event struct. */
+static int add_source(struct gadget *g, struct gadget_marker *m,
+		      struct error **err)
 {
-	const struct btf_type *t = btf__type_by_id(btf, *id);
-
-	while (t && (btf_is_mod(t) || btf_is_typedef(t))) {
-		*id = t->type;
-		t = btf__type_by_id(btf, *id);
-	}
-	return t;
-}
-
-/* "gadget_tracer_<name>___<map>___<struct>" */
-static int add_tracer(struct gadget *g, const char *sym, struct error **err)
-{
-	char *s, *map, *type;
 	struct gadget_tracer *t;
-	int id;
-
-	if (g->n_tracers == MAX_TRACERS)
-		return error_set(err, 0, "too many tracers");
-	s = strdup(sym + strlen(TRACER_PREFIX));
-	if (!s)
-		return error_set(err, ENOMEM, "tracer");
-	map = strstr(s, "___");
-	type = map ? strstr(map + 3, "___") : NULL;
-	if (!map || !type || map == s) {
-		free(s);
-		return error_set(err, 0, "malformed tracer symbol %s", sym);
-	}
-	*map = '\0';
-	map += 3;
-	*type = '\0';
-	type += 3;
-	id = btf__find_by_name_kind(g->btf, type, BTF_KIND_STRUCT);
-	if (id < 0) {
-		error_set(err, 0, "tracer %s: no struct %s in BTF",
-			  sym + strlen(TRACER_PREFIX), type);
-		free(s);
-		return -1;
-	}
-	t = &g->tracers[g->n_tracers];
-	g->tracer_names[g->n_tracers++] = s;
-	t->name = s;
-	t->map = map;
-	t->type = type;
-	t->type_id = id;
-	return 0;
-}
-
-/* "gadget_{snapshotter,iter}_<name>___<struct>___<prog1>[___<prog2>...]" */
-static int add_snapshotter(struct gadget *g, const char *sym, size_t skip,
-			   struct error **err)
-{
-	char *s, *p, *next;
-	struct gadget_tracer *t;
-	size_t n = 0;
+	size_t k;
 	int id;
 
 	if (g->n_tracers == MAX_TRACERS)
 		return error_set(err, 0, "too many data sources");
-	s = strdup(sym + skip);
-	if (!s)
-		return error_set(err, ENOMEM, "snapshotter");
 	t = &g->tracers[g->n_tracers];
 	memset(t, 0, sizeof(*t));
-	t->snapshot = true;
-	t->name = s;
-	p = strstr(s, "___");
-	if (!p || p == s)
-		goto bad;
-	*p = '\0';
-	t->type = p + 3;
-	for (p = strstr(t->type, "___"); p; p = next) {
-		*p = '\0';
-		p += 3;
-		next = strstr(p, "___");
-		if (n == GADGET_MAX_SNAPSHOT_PROGS || !*p)
-			goto bad;
-		t->progs[n++] = p;
+	t->name = m->part[0];
+	if (m->kind == GADGET_MARKER_TRACER) {
+		t->map = m->part[1];
+		t->type = m->part[2];
+	} else {
+		t->snapshot = true;
+		t->type = m->part[1];
+		for (k = 2; k < m->n_parts; k++)
+			t->progs[k - 2] = m->part[k];
 	}
-	if (!n)
-		goto bad;
 	id = btf__find_by_name_kind(g->btf, t->type, BTF_KIND_STRUCT);
-	if (id < 0) {
-		error_set(err, 0, "snapshotter %s: no struct %s in BTF",
-			  t->name, t->type);
-		free(s);
-		return -1;
-	}
+	if (id < 0)
+		return error_set(err, 0, "%s %s: no struct %s in BTF",
+				 t->snapshot ? "snapshotter" : "tracer",
+				 t->name, t->type);
 	t->type_id = id;
-	g->tracer_names[g->n_tracers++] = s;
+	g->tracer_names[g->n_tracers++] = steal_ptr(m->buf);
 	return 0;
-bad:
-	free(s);
-	return error_set(err, 0, "malformed snapshotter symbol %s", sym);
 }
 
 /* Locate var in the .rodata DATASEC: its type, offset and size. */
@@ -210,37 +140,25 @@ static int add_param(struct gadget *g, const char *var, struct error **err)
 			 var);
 }
 
-/* "gadget_mapiter_<name>___<map>" */
-static int add_mapiter(struct gadget *g, const char *sym, struct error **err)
+/* A map iterator marker: a data source read from a map's elements. */
+static int add_mapiter(struct gadget *g, struct gadget_marker *m,
+		       struct error **err)
 {
 	struct gadget_tracer *t;
-	char *s, *map;
 
 	if (g->n_tracers == MAX_TRACERS)
 		return error_set(err, 0, "too many data sources");
-	s = strdup(sym + strlen(MAPITER_PREFIX));
-	if (!s)
-		return error_set(err, ENOMEM, "map iterator");
-	map = strstr(s, "___");
-	if (!map || map == s || !map[3]) {
-		free(s);
-		return error_set(err, 0, "malformed map iterator symbol %s",
-				 sym);
-	}
-	*map = '\0';
-	map += 3;
 	t = &g->tracers[g->n_tracers];
 	memset(t, 0, sizeof(*t));
-	if (mapiter_new(g->obj, g->btf, &g->ext_base, &g->ext_btf, s, map,
-			&g->mapiters[g->n_tracers], &t->type_id, err)) {
-		free(s);
+	if (mapiter_new(g->obj, g->btf, &g->ext_base, &g->ext_btf, m->part[0],
+			m->part[1], &g->mapiters[g->n_tracers], &t->type_id,
+			err))
 		return -1;
-	}
-	t->name = s;
-	t->map = map;
+	t->name = m->part[0];
+	t->map = m->part[1];
 	t->type = "";
 	t->mapiter = true;
-	g->tracer_names[g->n_tracers++] = s;
+	g->tracer_names[g->n_tracers++] = steal_ptr(m->buf);
 	return 0;
 }
 
@@ -250,30 +168,27 @@ static int describe(struct gadget *g, struct error **err)
 
 	for (i = 1; i < n; i++) {
 		const struct btf_type *t = btf__type_by_id(g->btf, i);
-		const char *name;
+		struct gadget_marker m;
+		int rc;
 
 		if (!btf_is_var(t))
 			continue;
-		name = btf__name_by_offset(g->btf, t->name_off);
-		if (!strncmp(name, TRACER_PREFIX, strlen(TRACER_PREFIX))) {
-			if (add_tracer(g, name, err))
+		rc = gadget_marker_parse(
+			btf__name_by_offset(g->btf, t->name_off), &m, err);
+		if (rc <= 0) {
+			if (rc < 0)
 				return -1;
-		} else if (!strncmp(name, SNAPSHOTTER_PREFIX,
-				    strlen(SNAPSHOTTER_PREFIX))) {
-			if (add_snapshotter(g, name, strlen(SNAPSHOTTER_PREFIX),
-					    err))
-				return -1;
-		} else if (!strncmp(name, ITER_PREFIX, strlen(ITER_PREFIX))) {
-			if (add_snapshotter(g, name, strlen(ITER_PREFIX), err))
-				return -1;
-		} else if (!strncmp(name, MAPITER_PREFIX,
-				    strlen(MAPITER_PREFIX))) {
-			if (add_mapiter(g, name, err))
-				return -1;
-		} else if (!strncmp(name, PARAM_PREFIX, strlen(PARAM_PREFIX))) {
-			if (add_param(g, name + strlen(PARAM_PREFIX), err))
-				return -1;
+			continue;
 		}
+		if (m.kind == GADGET_MARKER_PARAM)
+			rc = add_param(g, m.part[0], err);
+		else if (m.kind == GADGET_MARKER_MAPITER)
+			rc = add_mapiter(g, &m, err);
+		else
+			rc = add_source(g, &m, err);
+		gadget_marker_fini(&m);
+		if (rc)
+			return -1;
 	}
 	return 0;
 }
@@ -400,96 +315,37 @@ const struct gadget_param *gadget_param(const struct gadget *g, size_t i)
 	return i < g->n_params ? &g->params[i] : NULL;
 }
 
-static int parse_int(const char *s, const struct btf_type *t, void *dst,
-		     const char *var, struct error **err)
-{
-	bool is_signed = btf_is_int(t) ?
-				 (btf_int_encoding(t) & BTF_INT_SIGNED) != 0 :
-				 false;
-	size_t size = t->size;
-	unsigned long long u;
-	long long v;
-	char *end;
+#define MNTNS_FILTER_VAR "gadget_filter_by_mntns"
+#define MNTNS_FILTER_MAP "gadget_mntns_filter_map"
 
-	errno = 0;
-	if (btf_is_int(t) && (btf_int_encoding(t) & BTF_INT_BOOL)) {
-		if (!strcmp(s, "true") || !strcmp(s, "1"))
-			u = 1;
-		else if (!strcmp(s, "false") || !strcmp(s, "0"))
-			u = 0;
-		else
-			return error_set(err, 0,
-					 "param %s: '%s' is not true or false",
-					 var, s);
-		memcpy(dst, &u, 1);
-		return 0;
-	}
-	if (is_signed) {
-		v = strtoll(s, &end, 0);
-		u = (unsigned long long)v;
-		if (size < 8 && (v < -(1LL << (size * 8 - 1)) ||
-				 v >= (1LL << (size * 8 - 1))))
-			errno = ERANGE;
-	} else {
-		if (*s == '-')
-			errno = ERANGE;
-		u = strtoull(s, &end, 0);
-		if (size < 8 && u >> (size * 8))
-			errno = ERANGE;
-	}
-	if (!*s || *end || errno)
-		return error_set(
-			err, 0,
-			"param %s: invalid value '%s' for a %zu-byte %s integer",
-			var, s, size, is_signed ? "signed" : "unsigned");
-		/* little- and big-endian alike: copy the low bytes */
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	memcpy(dst, &u, size);
-#else
-	memcpy(dst, (char *)&u + 8 - size, size);
-#endif
-	return 0;
+bool gadget_mntns_filter_enable(struct gadget *g, int map_fd)
+{
+	struct bpf_map *m =
+		bpf_object__find_map_by_name(g->obj, MNTNS_FILTER_MAP);
+	struct gadget_param p;
+	size_t n = g->n_params;
+
+	if (!g->rodata || !m)
+		return false;
+	/* add_param() finds the variable; it is no param: take it back */
+	if (n == MAX_PARAMS || add_param(g, MNTNS_FILTER_VAR, NULL))
+		return false;
+	p = g->params[n];
+	g->n_params = n;
+	if (p.size != 1 || p.offset >= g->rodata_size)
+		return false;
+	((char *)g->rodata)[p.offset] = 1;
+	g->mntns_filter = m;
+	/* libbpf checks the layout (and takes the other map's name); a map
+	 * of its own otherwise */
+	if (map_fd >= 0)
+		bpf_map__reuse_fd(m, map_fd);
+	return true;
 }
 
-/* Offset of member name in struct/union t, or -1. */
-static int member_offset(const struct btf *btf, const struct btf_type *t,
-			 const char *name)
+int gadget_mntns_filter_fd(const struct gadget *g)
 {
-	const struct btf_member *m = btf_members(t);
-
-	for (__u16 i = 0; i < btf_vlen(t); i++, m++)
-		if (!strcmp(btf__name_by_offset(btf, m->name_off), name))
-			return btf_member_bit_offset(t, i) / 8;
-	return -1;
-}
-
-/* union gadget_ip_addr_t or struct gadget_l3endpoint_t from "1.2.3.4"/"::1". */
-static int parse_ip_param(const struct btf *btf, const struct btf_type *t,
-			  const char *value, char *dst, size_t size,
-			  const char *var, struct error **err)
-{
-	const char *name = btf__name_by_offset(btf, t->name_off);
-	bool ep = !strcmp(name, "gadget_l3endpoint_t");
-	int addr_off = ep ? member_offset(btf, t, "addr_raw") : 0;
-	int ver_off = ep ? member_offset(btf, t, "version") : -1;
-	__u8 buf[16];
-	int version;
-
-	if (addr_off < 0 || (ep && ver_off < 0) || addr_off + 16 > (int)size)
-		return error_set(err, 0, "param %s: unsupported layout", var);
-	if (inet_pton(AF_INET, value, buf) == 1)
-		version = 4;
-	else if (inet_pton(AF_INET6, value, buf) == 1)
-		version = 6;
-	else
-		return error_set(
-			err, 0, "param %s: '%s' is not an IPv4 or IPv6 address",
-			var, value);
-	memset(dst, 0, size);
-	memcpy(dst + addr_off, buf, version == 4 ? 4 : 16);
-	if (ep)
-		dst[ver_off] = version;
-	return 0;
+	return g->mntns_filter ? bpf_map__fd(g->mntns_filter) : -1;
 }
 
 const void *gadget_param_data(const struct gadget *g, size_t i)
@@ -505,66 +361,11 @@ int gadget_param_set(struct gadget *g, size_t i, const char *value,
 		     struct error **err)
 {
 	const struct gadget_param *p = gadget_param(g, i);
-	const struct btf_type *t;
-	__u32 id;
-	char *dst;
 
 	if (!p || !g->rodata || p->offset + p->size > g->rodata_size)
 		return error_set(err, 0, "no such param");
-	id = p->type_id;
-	t = skip_mods(g->btf, &id);
-	dst = (char *)g->rodata + p->offset;
-	if (btf_is_int(t) || btf_is_enum(t))
-		return parse_int(value, t, dst, p->var, err);
-	if (btf_is_composite(t)) {
-		const char *tn = btf__name_by_offset(g->btf, t->name_off);
-
-		if (!strcmp(tn, "gadget_ip_addr_t") ||
-		    !strcmp(tn, "gadget_l3endpoint_t"))
-			return parse_ip_param(g->btf, t, value, dst, p->size,
-					      p->var, err);
-	}
-	if (btf_is_array(t)) {
-		const struct btf_array *a = btf_array(t);
-		__u32 eid = a->type;
-		const struct btf_type *e = skip_mods(g->btf, &eid);
-		cleanup_free char *copy = NULL;
-		char *tok, *save = NULL;
-		size_t n = 0;
-
-		if (btf_is_int(e) && e->size == 1 &&
-		    !(btf_int_encoding(e) & BTF_INT_BOOL) &&
-		    (btf_int_encoding(e) & BTF_INT_CHAR ||
-		     !strcmp(btf__name_by_offset(g->btf, e->name_off),
-			     "char"))) {
-			if (strlen(value) >= a->nelems)
-				return error_set(
-					err, 0,
-					"param %s: longer than %u bytes",
-					p->var, a->nelems - 1);
-			memset(dst, 0, a->nelems);
-			memcpy(dst, value, strlen(value));
-			return 0;
-		}
-		if (!btf_is_int(e) && !btf_is_enum(e))
-			return error_set(err, 0, "param %s: unsupported type",
-					 p->var);
-		copy = strdup(value);
-		if (!copy)
-			return error_set(err, ENOMEM, "param");
-		memset(dst, 0, p->size);
-		for (tok = strtok_r(copy, ",", &save); tok;
-		     tok = strtok_r(NULL, ",", &save), n++) {
-			if (n == a->nelems)
-				return error_set(
-					err, 0, "param %s: more than %u values",
-					p->var, a->nelems);
-			if (parse_int(tok, e, dst + n * e->size, p->var, err))
-				return -1;
-		}
-		return 0;
-	}
-	return error_set(err, 0, "param %s: unsupported type", p->var);
+	return param_value_parse(g->btf, p->type_id, p->var, value,
+				 (char *)g->rodata + p->offset, p->size, err);
 }
 
 static int add_link(struct gadget *g, struct bpf_link *l, struct error **err)
@@ -601,7 +402,8 @@ static int iter_target_map(struct bpf_object *obj, struct bpf_program *p)
 	char prefix[256];
 	__u32 i, n = btf__type_cnt(btf);
 
-	snprintf(prefix, sizeof(prefix), "%s%s___", ITER_TARGET_PREFIX, prog);
+	snprintf(prefix, sizeof(prefix), "%s%s___", GADGET_API_ITER_TARGET,
+		 prog);
 	for (i = 1; i < n; i++) {
 		const struct btf_type *t = btf__type_by_id(btf, i);
 		const char *name = btf__name_by_offset(btf, t->name_off);
@@ -753,7 +555,7 @@ int gadget_start(struct gadget *g, struct error **err)
 		return error_set(err, -rc,
 				 "load eBPF object (RUNNER_DEBUG=1 shows the "
 				 "verifier log)");
-	lost = bpf_object__find_map_by_name(g->obj, LOST_MAP);
+	lost = bpf_object__find_map_by_name(g->obj, GADGET_API_LOST_MAP);
 	if (lost)
 		g->lost_fd = bpf_map__fd(lost);
 

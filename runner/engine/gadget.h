@@ -13,12 +13,13 @@
 #include <linux/types.h>
 
 #include "common/error.h"
+#include "runner/engine/gadget_api.h"
 #include "runner/engine/host.h"
 
 struct btf;
 struct gadget;
 
-#define GADGET_MAX_SNAPSHOT_PROGS 3
+#define GADGET_MAX_SNAPSHOT_PROGS GADGET_API_MAX_SNAPSHOT_PROGS
 
 /* A data source: a tracer (events from a map) or a snapshotter (records
  * written by iterator programs, read once). */
@@ -59,6 +60,17 @@ int gadget_param_set(struct gadget *g, size_t i, const char *value,
 		     struct error **err);
 /* The bytes param i will be loaded with (param->size of them). */
 const void *gadget_param_data(const struct gadget *g, size_t i);
+
+/*
+ * gadget/mntns_filter.h: a program with gadget_filter_by_mntns (.rodata)
+ * and gadget_mntns_filter_map keeps only the mount namespaces put in that
+ * map once the flag is on.  Turn it on (before gadget_start()), with the
+ * map reusing map_fd when it is not -1 and has the same layout; false if
+ * the program has no such filter.
+ */
+bool gadget_mntns_filter_enable(struct gadget *g, int map_fd);
+/* The filter map's fd once started, -1 if the filter is off. */
+int gadget_mntns_filter_fd(const struct gadget *g);
 
 /* What loading and attaching will need from the host. */
 void gadget_host_needs(const struct gadget *g, struct host_needs *needs);

@@ -129,11 +129,6 @@ void netns_set_free(struct netns_set *set)
 	free(set);
 }
 
-size_t netns_count(const struct netns_set *set)
-{
-	return set->n;
-}
-
 static struct netns_entry *find(struct netns_set *set, unsigned long ino)
 {
 	size_t i;

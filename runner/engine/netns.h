@@ -22,7 +22,5 @@ int netns_set_new(const int *prog_fds, size_t n, struct netns_set **out,
 void netns_set_free(struct netns_set *set);
 /* Attach to new namespaces, detach from vanished ones. */
 int netns_scan(struct netns_set *set, struct error **err);
-/* Number of namespaces currently attached. */
-size_t netns_count(const struct netns_set *set);
 
 #endif

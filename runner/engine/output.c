@@ -21,36 +21,10 @@
 #include "common/cleanup.h"
 #include "runner/engine/fields_internal.h"
 #include "runner/engine/output.h"
+#include "runner/engine/output_internal.h"
 #include "runner/engine/pcapng.h"
 
 #define OUT_THRESHOLD (256 * 1024) /* write once this much is buffered */
-#define ELLIPSIS "\xe2\x80\xa6" /* U+2026, one column wide */
-
-struct json_step {
-	size_t prefix_off; /* into prefixes */
-	size_t prefix_len;
-	int field; /* -1: only the prefix */
-};
-
-struct output {
-	const struct fieldset *fs;
-	enum output_mode mode;
-	int fd;
-	int err; /* errno of the first failed write, 0 if none */
-	char *buf;
-	size_t len, cap;
-	size_t max_event; /* bytes one event can take at most */
-	struct render_ctx rc;
-	char *scratch; /* zero-filled copy of short records */
-	char *text; /* one field's text */
-	bool *include; /* JSON: per field */
-	struct json_step *steps;
-	size_t n_steps;
-	char *prefixes;
-	int *width; /* columns: per visible column */
-	int term_width; /* 0: not a terminal */
-	struct pcapng *pcap; /* OUTPUT_PCAPNG */
-};
 
 int output_mode_parse(const char *s, enum output_mode *mode)
 {
@@ -238,6 +212,10 @@ static size_t json_value(struct output *o, const struct field *f,
 		out[n++] = ']';
 		return n;
 	}
+	case FK_K8S: /* k8s.hostnetwork: true or false */
+		if (!f->json_string)
+			return field_text(&o->rc, f, ev, out);
+		break;
 	default:
 		break;
 	}
@@ -328,7 +306,7 @@ static int prog_object(struct prog_build *pb, int parent)
 		if (pending_add(pb, "\"") < 0 || pending_add(pb, f->key) < 0 ||
 		    pending_add(pb, "\":") < 0)
 			return -1;
-		if (f->container) {
+		if (f->is_struct) {
 			if (pending_add(pb, "{") < 0 ||
 			    prog_object(pb, (int)i) < 0 ||
 			    pending_add(pb, "}") < 0)
@@ -354,7 +332,7 @@ static void json_include(struct output *o)
 			sel |= fs->f[p].selected;
 		}
 		o->include[i] = in && (!fs->explicit_selection || sel) &&
-				!f->container;
+				!f->is_struct;
 	}
 	/* a struct is there when one of its members is (parents come first) */
 	for (size_t i = fs->n; i-- > 0;) {
@@ -379,164 +357,11 @@ out:
 	return r;
 }
 
-/* ---- columns --------------------------------------------------------- */
-
-/* Byte offset of the k-th code point of s[0..n). */
-static size_t cp_offset(const char *s, size_t n, size_t k)
-{
-	size_t i = 0;
-
-	while (i < n && k) {
-		i++;
-		while (i < n && ((unsigned char)s[i] & 0xc0) == 0x80)
-			i++;
-		k--;
-	}
-	return i;
-}
-
-static size_t cp_count(const char *s, size_t n)
-{
-	size_t c = 0;
-
-	for (size_t i = 0; i < n; i++)
-		c += ((unsigned char)s[i] & 0xc0) != 0x80;
-	return c;
-}
-
-static size_t spaces(char *out, int n)
-{
-	if (n <= 0)
-		return 0;
-	memset(out, ' ', n);
-	return n;
-}
-
-/* Fit text into w columns: cut with an ellipsis, pad by alignment. */
-static size_t fit(char *out, const char *s, size_t n, int w,
-		  enum field_align align, enum field_ellipsis ell, bool last)
-{
-	size_t cps = cp_count(s, n), o = 0, a, b;
-
-	if (w <= 0)
-		return 0;
-	if (cps <= (size_t)w) {
-		if (align == ALIGN_RIGHT)
-			o += spaces(out, w - (int)cps);
-		memcpy(out + o, s, n);
-		o += n;
-		if (align == ALIGN_LEFT && !last)
-			o += spaces(out + o, w - (int)cps);
-		return o;
-	}
-	switch (ell) {
-	case ELLIPSIS_NONE:
-		a = cp_offset(s, n, w);
-		memcpy(out, s, a);
-		return a;
-	case ELLIPSIS_START:
-		b = cp_offset(s, n, cps - (w - 1));
-		memcpy(out, ELLIPSIS, 3);
-		memcpy(out + 3, s + b, n - b);
-		return 3 + n - b;
-	case ELLIPSIS_MIDDLE: {
-		size_t head = w / 2, tail = w - 1 - head;
-
-		a = cp_offset(s, n, head);
-		b = cp_offset(s, n, cps - tail);
-		memcpy(out, s, a);
-		memcpy(out + a, ELLIPSIS, 3);
-		memcpy(out + a + 3, s + b, n - b);
-		return a + 3 + n - b;
-	}
-	case ELLIPSIS_END:
-	default:
-		a = cp_offset(s, n, w - 1);
-		memcpy(out, s, a);
-		memcpy(out + a, ELLIPSIS, 3);
-		return a + 3;
-	}
-}
-
-/* Widths of the visible columns, scaled to the terminal if there is one. */
-static void layout_columns(struct output *o)
-{
-	const struct fieldset *fs = o->fs;
-	long total = fs->n_cols ? (long)fs->n_cols - 1 : 0;
-	long room = 0, excess;
-
-	for (size_t k = 0; k < fs->n_cols; k++) {
-		o->width[k] = fs->f[fs->cols[k]].width;
-		total += o->width[k];
-	}
-	if (o->term_width <= 0)
-		return;
-	if (total > o->term_width) {
-		excess = total - o->term_width;
-		for (size_t k = 0; k < fs->n_cols; k++) {
-			const struct field *f = &fs->f[fs->cols[k]];
-
-			if (!f->fixed)
-				room += o->width[k] - f->minwidth;
-		}
-		for (size_t k = 0; k < fs->n_cols && room > 0 && excess > 0;
-		     k++) {
-			const struct field *f = &fs->f[fs->cols[k]];
-			long can = f->fixed ? 0 : o->width[k] - f->minwidth;
-			long cut = (excess * can + room - 1) / room;
-
-			if (cut > can)
-				cut = can;
-			o->width[k] -= cut;
-			excess -= cut;
-			room -= can;
-		}
-		return;
-	}
-	/* spare room: widen columns that may grow, up to their maxwidth */
-	excess = o->term_width - total;
-	for (size_t k = 0; k < fs->n_cols; k++) {
-		const struct field *f = &fs->f[fs->cols[k]];
-
-		if (!f->fixed && f->maxwidth > o->width[k])
-			room += f->maxwidth - o->width[k];
-	}
-	for (size_t k = 0; k < fs->n_cols && room > 0 && excess > 0; k++) {
-		const struct field *f = &fs->f[fs->cols[k]];
-		long can = !f->fixed && f->maxwidth > o->width[k] ?
-				   f->maxwidth - o->width[k] :
-				   0;
-		long add = excess * can / room;
-
-		if (add > can)
-			add = can;
-		o->width[k] += add;
-		excess -= add;
-		room -= can;
-	}
-}
-
-static size_t columns_max_event(const struct output *o)
-{
-	size_t n = 2;
-
-	for (size_t k = 0; k < o->fs->n_cols; k++) {
-		const struct field *f = &o->fs->f[o->fs->cols[k]];
-		size_t w = o->width[k] > 0 ? (size_t)o->width[k] : 0;
-		size_t t = f->max_text > w ? f->max_text : w;
-		size_t title = strlen(f->title);
-
-		/* padding, or the cut text plus an ellipsis */
-		n += (t > title ? t : title) + w + 4;
-	}
-	return n;
-}
-
 /* ---- pretty JSON and YAML ------------------------------------------- */
 
 static size_t indent(char *out, int n)
 {
-	return spaces(out, n);
+	return output_spaces(out, n);
 }
 
 static size_t pretty_object(struct output *o, const void *ev, int parent,
@@ -557,7 +382,7 @@ static size_t pretty_object(struct output *o, const void *ev, int parent,
 			memcpy(out + n, f->key, kl);
 			n += kl;
 			out[n++] = ':';
-			if (f->container) {
+			if (f->is_struct) {
 				out[n++] = '\n';
 				n += pretty_object(o, ev, (int)i, depth + 1,
 						   out + n, yaml);
@@ -578,7 +403,7 @@ static size_t pretty_object(struct output *o, const void *ev, int parent,
 		n += kl;
 		memcpy(out + n, "\": ", 3);
 		n += 3;
-		if (f->container) {
+		if (f->is_struct) {
 			out[n++] = '{';
 			n += pretty_object(o, ev, (int)i, depth + 1, out + n,
 					   yaml);
@@ -636,7 +461,7 @@ static int output_size_buffer(struct output *o)
 
 	switch (o->mode) {
 	case OUTPUT_COLUMNS:
-		o->max_event = columns_max_event(o);
+		o->max_event = output_columns_max_event(o);
 		break;
 	case OUTPUT_JSON:
 		o->max_event = 2;
@@ -692,7 +517,7 @@ int output_new(const struct fieldset *fs, enum output_mode mode, int fd,
 	if (mode == OUTPUT_COLUMNS && isatty(fd) &&
 	    !ioctl(fd, TIOCGWINSZ, &ws) && ws.ws_col > 0)
 		o->term_width = ws.ws_col;
-	layout_columns(o);
+	output_columns_layout(o);
 	json_include(o);
 	if (mode == OUTPUT_JSON && build_json(o) < 0)
 		goto err_nomem;
@@ -715,7 +540,7 @@ err_nomem:
 void output_set_term_width(struct output *o, int width)
 {
 	o->term_width = width;
-	layout_columns(o);
+	output_columns_layout(o);
 	if (output_size_buffer(o) < 0)
 		o->err = ENOMEM;
 }
@@ -771,41 +596,9 @@ static void commit(struct output *o, size_t n)
 
 void output_header(struct output *o)
 {
-	const struct fieldset *fs = o->fs;
-	char *out;
-	size_t n = 0;
-
 	if (o->mode != OUTPUT_COLUMNS || o->err)
 		return;
-	out = reserve(o);
-	for (size_t k = 0; k < fs->n_cols; k++) {
-		const struct field *f = &fs->f[fs->cols[k]];
-
-		if (k)
-			out[n++] = ' ';
-		n += fit(out + n, f->title, strlen(f->title), o->width[k],
-			 f->align, ELLIPSIS_END, k + 1 == fs->n_cols);
-	}
-	out[n++] = '\n';
-	commit(o, n);
-}
-
-static size_t render_columns(struct output *o, const void *ev, char *out)
-{
-	const struct fieldset *fs = o->fs;
-	size_t n = 0;
-
-	for (size_t k = 0; k < fs->n_cols; k++) {
-		const struct field *f = &fs->f[fs->cols[k]];
-		size_t tl = field_text(&o->rc, f, ev, o->text);
-
-		if (k)
-			out[n++] = ' ';
-		n += fit(out + n, o->text, tl, o->width[k], f->align,
-			 f->ellipsis, k + 1 == fs->n_cols);
-	}
-	out[n++] = '\n';
-	return n;
+	commit(o, output_columns_header(o, reserve(o)));
 }
 
 static size_t render_json(struct output *o, const void *ev, char *out)
@@ -843,7 +636,7 @@ void output_event(struct output *o, const void *data, size_t size)
 	out = reserve(o);
 	switch (o->mode) {
 	case OUTPUT_COLUMNS:
-		n = render_columns(o, ev, out);
+		n = output_render_columns(o, ev, out);
 		break;
 	case OUTPUT_JSON:
 		n = render_json(o, ev, out);

@@ -8,9 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <bpf/bpf.h>
 
 #include "metadata/metadata.h"
 #include "runner/engine/containers.h"
+#include "runner/engine/k8s_select.h"
 #include "runner/engine/fields.h"
 #include "runner/engine/filter.h"
 #include "runner/engine/gadget.h"
@@ -38,6 +40,10 @@ struct session {
 	struct gadget *g;
 	const struct gadget_metadata *md;
 	struct containers *ctrs; /* NULL without runtime.* fields */
+	struct k8s_select *pods; /* NULL: no pod selection */
+	int pods_fd; /* the gadget's mount namespace filter (pods_in_kernel) */
+	int pods_netns_fd; /* the exec hook's selected network namespaces */
+	bool pods_in_kernel; /* the selection applies in the kernel too */
 	struct source *src;
 	size_t n_src;
 	size_t n_streams; /* sources that stream (not snapshots) */
@@ -89,6 +95,12 @@ void session_param_info(const struct session *s, size_t i, const char **key,
 			*desc = mp->description;
 		*def = mp->default_value;
 	}
+}
+
+void session_set_docker_root(struct session *s, const char *dir)
+{
+	if (s->ctrs)
+		containers_set_docker_root(s->ctrs, dir);
 }
 
 size_t session_param_count(const struct session *s)
@@ -223,6 +235,7 @@ void session_free(struct session *s)
 	free(s->src);
 	gadget_free(s->g);
 	containers_free(s->ctrs);
+	k8s_select_free(s->pods);
 	free(s);
 }
 
@@ -234,6 +247,23 @@ int session_select_fields(struct session *s, const char *spec,
 	for (i = 0; i < s->n_src; i++)
 		if (fieldset_select(s->src[i].fs, spec, err))
 			return -1;
+	return 0;
+}
+
+void session_set_kubernetes(struct session *s)
+{
+	for (size_t i = 0; i < s->n_src; i++)
+		fieldset_set_env(s->src[i].fs, FIELDSET_KUBERNETES);
+}
+
+int session_select_pods(struct session *s, int key, const char *value,
+			struct error **err)
+{
+	static const char *const flags[] = { "namespace", "podname",
+					     "containername", "selector" };
+
+	if (k8s_select_add(&s->pods, key, value, err))
+		return error_prefix(err, "--k8s-%s", flags[key & 3]);
 	return 0;
 }
 
@@ -295,6 +325,13 @@ static int on_event(void *ctx, const void *data, size_t size)
 		containers_poll(s->ctrs);
 	if (!filter_match(src->filter, data, size))
 		return 0;
+	if (s->pods) {
+		const char *ctr;
+		const struct pod_info *pod = fieldset_pod(src->fs, data, &ctr);
+
+		if (!k8s_select_match(s->pods, pod, ctr))
+			return 0;
+	}
 	if (src->metrics)
 		metrics_observe(src->metrics, data);
 	if (!src->quiet)
@@ -306,15 +343,56 @@ static int on_event(void *ctx, const void *data, size_t size)
 	return 0;
 }
 
+/*
+ * Keep the kernel's filter map to the mount namespaces of the selected
+ * pods' containers.  A new container is told by the exec hook within
+ * milliseconds: its events before that are not seen.
+ */
+static void select_in_kernel(void *ctx, __u64 mntns,
+			     const struct container_info *ci)
+{
+	struct session *s = ctx;
+	__u32 one = 1;
+
+	if (s->pods_fd < 0)
+		return;
+	if (ci && ci->pod.name[0] &&
+	    k8s_select_match(s->pods, &ci->pod, ci->pod.container))
+		bpf_map_update_elem(s->pods_fd, &mntns, &one, BPF_ANY);
+	else
+		bpf_map_delete_elem(s->pods_fd, &mntns);
+	/* the pod's netns, for its containers to come (not the host's) */
+	if (ci && ci->pod.name[0] && ci->pod.netns && !ci->pod.hostnetwork &&
+	    s->pods_netns_fd >= 0 &&
+	    k8s_select_match(s->pods, &ci->pod, NULL)) {
+		__u32 netns = (__u32)ci->pod.netns;
+
+		bpf_map_update_elem(s->pods_netns_fd, &netns, &one, BPF_ANY);
+	}
+}
+
 int session_start(struct session *s, enum output_mode mode, int fd,
 		  struct error **err)
 {
 	size_t i;
 
+	/* Selected pods: in the kernel as well when the program filters by
+	 * mount namespace (gadget/mntns_filter.h) */
+	if (s->pods && s->ctrs) {
+		int mntns_fd;
+
+		containers_filter_fds(s->ctrs, &mntns_fd, &s->pods_netns_fd);
+		s->pods_in_kernel = gadget_mntns_filter_enable(s->g, mntns_fd);
+	}
 	if (prepare_host(s->g, err) ||
 	    (s->ctrs && containers_scan(s->ctrs, err)) ||
 	    gadget_start(s->g, err))
 		return -1;
+	if (s->pods_in_kernel) {
+		s->pods_fd = gadget_mntns_filter_fd(s->g);
+		containers_foreach(s->ctrs, select_in_kernel, s);
+		containers_set_listener(s->ctrs, select_in_kernel, s);
+	}
 	for (i = 0; i < s->n_src; i++) {
 		struct source *src = &s->src[i];
 

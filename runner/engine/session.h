@@ -30,6 +30,9 @@ int session_open(const void *elf, size_t len, const struct gadget_metadata *md,
 /* Flushes the outputs, detaches everything and frees; s may be NULL. */
 void session_free(struct session *s);
 
+/* Where dockerd keeps its data, for runtime.* (NULL: /var/lib/docker). */
+void session_set_docker_root(struct session *s, const char *dir);
+
 /* Params, in program order: flag name, description and default. */
 size_t session_param_count(const struct session *s);
 void session_param_info(const struct session *s, size_t i, const char **key,
@@ -43,6 +46,12 @@ int session_select_fields(struct session *s, const char *spec,
 			  struct error **err);
 /* -F EXPR for every data source (the rules AND). */
 int session_add_filter(struct session *s, const char *expr, struct error **err);
+/* On a Kubernetes node: the k8s.* columns lead (before --fields). */
+void session_set_kubernetes(struct session *s);
+/* --k8s-namespace, --k8s-podname, --k8s-containername, --k8s-selector:
+ * key is an enum k8s_select_key, value a comma list; the flags AND. */
+int session_select_pods(struct session *s, int key, const char *value,
+			struct error **err);
 /* The FIELDS sections of `runner run IMAGE --help`. */
 void session_describe(const struct session *s, FILE *out);
 

@@ -61,6 +61,41 @@ def eq(got, want, what):
         raise Fail(f"{what}: got {got!r}, want {want!r}")
 
 
+def ok(p, what):
+    """A finished `runner` (subprocess.run result) must have exited 0;
+    its stdout."""
+    if p.returncode != 0:
+        raise Fail(f"{what}: exit {p.returncode}: {p.stderr.strip()[-400:]}")
+    return p.stdout
+
+
+def fails(p, what, *needles, code=1):
+    """A finished `runner` must have failed with exit code and said so in
+    one line `runner: ...` on stderr holding every needle, nothing on
+    stdout; that line."""
+    if p.returncode != code:
+        raise Fail(f"{what}: exit {p.returncode}, want {code}: "
+                   f"{p.stdout.strip()[-200:]} {p.stderr.strip()[-300:]}")
+    err = p.stderr.strip()
+    check(len(err.splitlines()) == 1, f"{what}: not one line: {err!r}")
+    check(err.startswith("runner: "), f"{what}: {err!r}")
+    for n in needles:
+        check(n in err, f"{what}: {err!r} lacks {n!r}")
+    check(p.stdout == "", f"{what}: stdout {p.stdout!r}")
+    return err
+
+
+def stop_procs(procs):
+    """Terminate background processes (kill those that do not stop)."""
+    for p in procs:
+        if p.poll() is None:
+            p.terminate()
+            try:
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
 def sh(cmd, check_rc=True, timeout=SH_TIMEOUT, **kw):
     """Run a shell command, return its stdout; raise on failure or when it
     runs longer than timeout seconds (its whole process group is killed)."""

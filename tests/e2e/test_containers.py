@@ -22,7 +22,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (ROOT, Fail, Netns, Runner, check, eq,  # noqa: E402
-                     main, sh, test)
+                     main, sh, stop_procs, test)
 from gadget_env import (WEB4, build_images, dnsmasq, header_cell,  # noqa: E402
                         json_lines, run_client, stop_all, wait_json,
                         wait_until)
@@ -89,13 +89,7 @@ def teardown(env):
         sh(f"podman rmi {IMAGE}", check_rc=False)
     if env.docker:
         env.docker.stop()
-    for p in env.procs:
-        if p.poll() is None:
-            p.terminate()
-            try:
-                p.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                p.kill()
+    stop_procs(env.procs)
     if env.ns:
         env.ns.delete()
     shutil.rmtree(env.tmp, ignore_errors=True)

@@ -303,9 +303,11 @@ def text_format_metrics_only_and_series_cap(env):
         check("# TYPE dns_messages_total counter" in lines,
               "text format: counter family named with _total")
         for want in ('dns_messages_total{qr="Q",qtype="A",rcode="",'
-                     'runtime_containerName="",otel_scope_name="nodeA"} 2',
+                     'runtime_containerName="",k8s_namespace="",'
+                     'k8s_podName="",otel_scope_name="nodeA"} 2',
                      'dns_messages_total{qr="R",qtype="A",rcode="Success",'
-                     'runtime_containerName="",otel_scope_name="nodeA"} 1'):
+                     'runtime_containerName="",k8s_namespace="",'
+                     'k8s_podName="",otel_scope_name="nodeA"} 1'):
             check(want in lines, f"{want!r} not in {lines[:6]}")
         _, hdr, om = http_get(url, {"Accept": "application/openmetrics-text;"
                                     "version=1.0.0"})
@@ -345,8 +347,11 @@ def metrics_print_table_instead_of_events(env):
     check(not out.lstrip().startswith("{"), f"no JSON events: {out[:200]}")
     rows = [x.split("\t") for x in out.splitlines() if "NameError" in x]
     check(rows, f"a NameError row: {out[-500:]}")
-    eq(rows[-1][:4], ["R", "A", "NameError", "-"], "keys of the last row")
-    eq(rows[-1][4], "1", "dns_messages of the last row")
+    # keys: qr, qtype, rcode, then the workload (container, k8s namespace,
+    # pod), empty on a host
+    eq(rows[-1][:6], ["R", "A", "NameError", "-", "-", "-"],
+       "keys of the last row")
+    eq(rows[-1][6], "1", "dns_messages of the last row")
 
 
 @test

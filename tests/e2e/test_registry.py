@@ -20,7 +20,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import RUNNER, ROOT, test, main, check, eq, Fail  # noqa: E402
+from harness import (RUNNER, ROOT, test, main, check, eq, Fail,  # noqa: E402
+                     fails, ok)
 import registry_env as env  # noqa: E402
 
 CONFIG_V1 = "name: trace dns\ndescription: trace DNS v1\n"
@@ -46,24 +47,6 @@ def runner(ctx, args, store=None, env_extra=None, input=None, timeout=120):
         e.update(env_extra)
     return subprocess.run([RUNNER] + args, capture_output=True, text=True,
                           env=e, input=input, timeout=timeout)
-
-
-def ok(p, what):
-    if p.returncode != 0:
-        raise Fail(f"{what}: exit {p.returncode}: {p.stderr.strip()}")
-    return p.stdout
-
-
-def fails(p, what, *needles, code=1):
-    if p.returncode != code:
-        raise Fail(f"{what}: exit {p.returncode}, want {code}: "
-                   f"{p.stdout.strip()} {p.stderr.strip()}")
-    err = p.stderr.strip()
-    check(len(err.splitlines()) == 1, f"{what}: not one line: {err!r}")
-    check(err.startswith("runner: "), f"{what}: {err!r}")
-    for n in needles:
-        check(n in err, f"{what}: {err!r} lacks {n!r}")
-    return err
 
 
 def fresh_store(ctx, name):

@@ -30,7 +30,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import RUNNER, ROOT, test, main, check, eq, Fail  # noqa: E402
+from harness import (RUNNER, ROOT, test, main, check, eq, Fail,  # noqa: E402
+                     ok)
 import registry_env as env  # noqa: E402
 
 MT_SIMPLESIGNING = "application/vnd.dev.cosign.simplesigning.v1+json"
@@ -55,12 +56,6 @@ def runner(ctx, args, store, keys_dir=None, timeout=120):
     return subprocess.run([RUNNER] + args + ["--store", store],
                           capture_output=True, text=True, env=e,
                           timeout=timeout)
-
-
-def ok(p, what):
-    if p.returncode != 0:
-        raise Fail(f"{what}: exit {p.returncode}: {p.stderr.strip()[-500:]}")
-    return p.stdout
 
 
 WARNING = ("runner: warning: --verify-image=false: image signatures are "

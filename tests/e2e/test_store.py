@@ -21,7 +21,7 @@ import urllib.request
 import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import RUNNER, check, eq, main, test  # noqa: E402
+from harness import RUNNER, check, eq, main, ok, test  # noqa: E402
 import registry_env as env  # noqa: E402
 
 DEFAULT_PREFIX = "ghcr.io/inspektor-gadget/gadget"
@@ -50,12 +50,6 @@ def runner(ctx, args, extra=None, input=None):
     return subprocess.run([RUNNER] + args, capture_output=True, text=True,
                           env=clean_env(ctx, extra), input=input,
                           timeout=120)
-
-
-def ok(p, what):
-    check(p.returncode == 0, f"{what}: exit {p.returncode}: "
-          f"{p.stderr.strip()[-300:]}")
-    return p.stdout
 
 
 def setup():

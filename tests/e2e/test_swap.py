@@ -28,8 +28,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from harness import (BUILD, ROOT, Fail, Netns, check, eq, link,  # noqa: E402
-                     main, test)
+from harness import (BUILD, ROOT, Fail, Netns, check, eq, fails,  # noqa: E402
+                     link, main, ok, stop_procs, test)
 import registry_env as env  # noqa: E402
 
 SRV4, CLI4 = "10.78.0.1", "10.78.0.2"
@@ -76,25 +76,6 @@ def runner(ctx, args, timeout=120):
         args = args + UNVERIFIED
     return subprocess.run([ctx.bin] + args, capture_output=True, text=True,
                           timeout=timeout)
-
-
-def ok(p, what):
-    if p.returncode != 0:
-        raise Fail(f"{what}: exit {p.returncode}: {p.stderr.strip()[-400:]}")
-    return p.stdout
-
-
-def fails(p, what, *needles, code=1):
-    if p.returncode != code:
-        raise Fail(f"{what}: exit {p.returncode}, want {code}: "
-                   f"{p.stdout.strip()[-200:]} {p.stderr.strip()[-300:]}")
-    err = p.stderr.strip()
-    check(len(err.splitlines()) == 1, f"{what}: not one line: {err!r}")
-    check(err.startswith("runner: "), f"{what}: {err!r}")
-    for n in needles:
-        check(n in err, f"{what}: {err!r} lacks {n!r}")
-    check(p.stdout == "", f"{what}: stdout {p.stdout!r}")
-    return err
 
 
 def insecure(ctx):
@@ -249,13 +230,7 @@ def teardown(ctx):
         return
     for bg in ctx.bgs:
         bg.stop()
-    for p in ctx.procs:
-        if p.poll() is None:
-            p.terminate()
-            try:
-                p.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                p.kill()
+    stop_procs(ctx.procs)
     for ns in ctx.nss:
         ns.delete()
     if ctx.reg:

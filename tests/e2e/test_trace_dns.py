@@ -22,7 +22,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (ROOT, RUNNER, Fail, Netns, Runner, check, eq,  # noqa: E402
-                     link, main, sh, test)
+                     link, main, sh, stop_procs, test)
 
 SRV4, CLI4 = "10.77.0.1", "10.77.0.2"
 SRV6, CLI6 = "fd77::1", "fd77::2"
@@ -143,13 +143,7 @@ def teardown(env):
         return
     if env.runner:
         env.runner.stop()
-    for p in env.procs:
-        if p.poll() is None:
-            p.terminate()
-            try:
-                p.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                p.kill()
+    stop_procs(env.procs)
     for ns in env.nss:
         ns.delete()
     shutil.rmtree(env.etc, ignore_errors=True)

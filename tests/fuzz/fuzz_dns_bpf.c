@@ -31,6 +31,7 @@
 #include <bpf/libbpf.h>
 
 #include "fuzz.h"
+#include "runner/engine/gadget_api.h"
 
 #define FRAME_MAX 3500 /* what BPF_PROG_TEST_RUN takes in one page */
 #define HDRS (14 + 20 + 8)
@@ -103,17 +104,23 @@ static int tracer(const struct btf *btf, char *map, size_t size)
 {
 	for (__u32 id = 1; id < btf__type_cnt(btf); id++) {
 		const struct btf_type *t = btf__type_by_id(btf, id);
-		const char *name = btf__name_by_offset(btf, t->name_off);
-		const char *m, *s;
+		struct gadget_marker m;
+		int rc, type;
 
-		if (!btf_is_var(t) || strncmp(name, "gadget_tracer_", 14))
+		if (!btf_is_var(t))
 			continue;
-		m = strstr(name + 14, "___");
-		s = m ? strstr(m + 3, "___") : NULL;
-		if (!s)
-			die("bad tracer marker");
-		snprintf(map, size, "%.*s", (int)(s - m - 3), m + 3);
-		return btf__find_by_name_kind(btf, s + 3, BTF_KIND_STRUCT);
+		rc = gadget_marker_parse(btf__name_by_offset(btf, t->name_off),
+					 &m, NULL);
+		if (rc < 0)
+			die("bad marker");
+		if (rc == 0 || m.kind != GADGET_MARKER_TRACER) {
+			gadget_marker_fini(&m);
+			continue;
+		}
+		snprintf(map, size, "%s", m.part[1]);
+		type = btf__find_by_name_kind(btf, m.part[2], BTF_KIND_STRUCT);
+		gadget_marker_fini(&m);
+		return type;
 	}
 	die("no GADGET_TRACER marker");
 	return -1;

@@ -2,7 +2,8 @@
 /*
  * Image references (oci/ref.c): any string either fails with a message or
  * parses into a normalised reference; formatting that and parsing it again
- * must give the very same reference (a fixed point).  The first input byte
+ * must give the very same reference (a fixed point), whatever the default
+ * prefix of the second parse.  The first input byte
  * picks the default prefix, the rest is the reference.
  */
 #include "common/cleanup.h"
@@ -72,6 +73,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	text2 = oci_ref_format(again);
 	FUZZ_CHECK(text2 && !strcmp(text, text2), "\"%s\" -> \"%s\" -> \"%s\"",
 		   s, text, text2);
+
+	/* a normalised reference is complete: another prefix changes nothing */
+	oci_ref_free(again);
+	again = NULL;
+	free(text2);
+	text2 = NULL;
+	if (oci_ref_parse(text, "other.example/p/", &again, &err) < 0)
+		FUZZ_CHECK(0, "\"%s\" does not parse with another prefix: %s",
+			   text, error_msg(err));
+	text2 = oci_ref_format(again);
+	FUZZ_CHECK(text2 && !strcmp(text, text2),
+		   "\"%s\" -> \"%s\" with another prefix", text, text2);
 
 	if (oci_ref_normalize(s, prefix, &norm, &err) < 0)
 		FUZZ_CHECK(0, "normalize fails where parse did for \"%s\"", s);

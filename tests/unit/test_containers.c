@@ -112,7 +112,7 @@ static void scan__docker_cgroup__name_without_slash(void **state)
 	containers_free(c);
 }
 
-static void scan__docker_root_from_env__names_from_there(void **state)
+static void scan__docker_root_set__names_from_there(void **state)
 {
 	struct containers *c;
 	const struct container_info *ci;
@@ -120,11 +120,10 @@ static void scan__docker_root_from_env__names_from_there(void **state)
 	(void)state;
 	put("srv/docker2/containers/" DOCKER_ID "/config.v2.json",
 	    "{\"Name\":\"/other\",\"Config\":{\"Image\":\"bb:2\"}}");
-	setenv("RUNNER_DOCKER_ROOT", "/srv/docker2", 1);
 	c = containers_new(root);
+	containers_set_docker_root(c, "/srv/docker2");
 	assert_int_equal(containers_scan(c, NULL), 0);
 	ci = containers_lookup(c, inode_of("proc/200/ns/mnt"));
-	unsetenv("RUNNER_DOCKER_ROOT");
 	assert_non_null(ci);
 	assert_string_equal(ci->runtime, "docker");
 	assert_string_equal(ci->name, "other");
@@ -378,7 +377,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(scan__podman_cgroup__name_and_image),
 		cmocka_unit_test(scan__docker_cgroup__name_without_slash),
-		cmocka_unit_test(scan__docker_root_from_env__names_from_there),
+		cmocka_unit_test(scan__docker_root_set__names_from_there),
 		cmocka_unit_test(scan__host_process__no_container),
 		cmocka_unit_test(parse_cgroup__short_or_uppercase_id__rejected),
 		cmocka_unit_test(note__podman_cgroupfs__name_and_image),

@@ -143,6 +143,15 @@ static void build__fixture__names_in_struct_order(void **state)
 		"runtime.containerId",
 		"runtime.runtimeName",
 		"runtime.containerImageName",
+		/* from proc.mntns_id, else netns_id (gadget_netns_id) */
+		"k8s",
+		"k8s.node",
+		"k8s.namespace",
+		"k8s.podName",
+		"k8s.containerName",
+		"k8s.hostnetwork",
+		"k8s.podLabels",
+		"k8s.podUID",
 	};
 	struct fx *x = *state;
 
@@ -158,7 +167,7 @@ static void build__kinds__from_types_and_conventions(void **state)
 
 	assert_int_equal(F(x, "timestamp")->kind, FK_TIMESTAMP);
 	assert_int_equal(F(x, "timestamp_raw")->kind, FK_UINT);
-	assert_int_equal(F(x, "proc")->kind, FK_CONTAINER);
+	assert_int_equal(F(x, "proc")->kind, FK_STRUCT);
 	assert_int_equal(F(x, "proc.comm")->kind, FK_STRING);
 	assert_int_equal(F(x, "proc.creds.user")->kind, FK_USER);
 	assert_int_equal(F(x, "proc.creds.group")->kind, FK_GROUP);
@@ -261,12 +270,17 @@ build__default_columns__container_name_then_struct_order(void **state)
 			    "RUNTIME.CONTAINERNAME");
 }
 
-/* On a Kubernetes node the runtime.* view steps aside, generically. */
+/* On a Kubernetes node the runtime.* view steps aside for k8s.*. */
 static void build__kubernetes_env__no_runtime_columns(void **state)
 {
 	static const char *const want[] = {
-		"proc.comm",  "proc.pid", "src", "dst",	  "addresses",
-		"latency_ns", "qtype",	  "qr",	 "rcode", "name",
+		"k8s.node",    "k8s.namespace",
+		"k8s.podName", "k8s.containerName",
+		"proc.comm",   "proc.pid",
+		"src",	       "dst",
+		"addresses",   "latency_ns",
+		"qtype",       "qr",
+		"rcode",       "name",
 	};
 	static const char *const host[] = {
 		"runtime.containerName",

@@ -19,7 +19,9 @@
 #include "common/cleanup.h"
 #include "common/fileutil.h"
 #include "oci/manifest.h"
+#include "oci/gadget_image.h"
 #include "oci/store.h"
+#include "oci/store_txn.h"
 
 #define REF "ghcr.io/inspektor-gadget/gadget/trace_dns:latest"
 #define YAML "name: trace dns\ndescription: trace DNS\n"

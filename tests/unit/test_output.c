@@ -152,7 +152,10 @@ static void json__fixture_event__exact_line(void **state)
 		 "\"rcode\":\"NameError\",\"rcode_raw\":3,\"tc\":false,"
 		 "\"name\":\"a\\u0001b.\",\"delta\":-7,\"flags_hi\":17,"
 		 "\"runtime\":{\"containerName\":\"\",\"containerId\":\"\","
-		 "\"runtimeName\":\"\",\"containerImageName\":\"\"}}\n",
+		 "\"runtimeName\":\"\",\"containerImageName\":\"\"},"
+		 "\"k8s\":{\"node\":\"\",\"namespace\":\"\",\"podName\":\"\","
+		 "\"containerName\":\"\",\"hostnetwork\":false,"
+		 "\"podLabels\":\"\",\"podUID\":\"\"}}\n",
 		 ts);
 	output_event(o, &x->ev, sizeof(x->ev));
 	assert_string_equal(written(x), ""); /* buffered until a flush */

@@ -26,6 +26,8 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "runner/engine/gadget_api.h"
+
 #define NETNS_ID 0xF0000123u
 #define MAX_EVENTS 16
 #define EV_MAX 4096
@@ -62,17 +64,23 @@ static void tracer_names(const struct btf *btf, char *map, char *type,
 {
 	for (__u32 id = 1; id < btf__type_cnt(btf); id++) {
 		const struct btf_type *t = btf__type_by_id(btf, id);
-		const char *name = btf__name_by_offset(btf, t->name_off);
-		const char *m, *s;
+		struct gadget_marker m;
+		int rc;
 
-		if (!btf_is_var(t) || strncmp(name, "gadget_tracer_", 14))
+		if (!btf_is_var(t))
 			continue;
-		m = strstr(name + 14, "___");
-		s = m ? strstr(m + 3, "___") : NULL;
-		if (!s)
-			fail_msg("bad tracer marker %s", name);
-		snprintf(map, size, "%.*s", (int)(s - m - 3), m + 3);
-		snprintf(type, size, "%s", s + 3);
+		rc = gadget_marker_parse(btf__name_by_offset(btf, t->name_off),
+					 &m, NULL);
+		if (rc < 0)
+			fail_msg("bad marker %s",
+				 btf__name_by_offset(btf, t->name_off));
+		if (rc == 0 || m.kind != GADGET_MARKER_TRACER) {
+			gadget_marker_fini(&m);
+			continue;
+		}
+		snprintf(map, size, "%s", m.part[1]);
+		snprintf(type, size, "%s", m.part[2]);
+		gadget_marker_fini(&m);
 		return;
 	}
 	fail_msg("no GADGET_TRACER in the object");

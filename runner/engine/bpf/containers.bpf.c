@@ -27,6 +27,28 @@ struct {
 	__type(value, struct containers_seen);
 } seen SEC(".maps");
 
+/*
+ * Pod selection in the kernel (--k8s-*): the runner lists the network
+ * namespaces of the selected pods; the first exec in a new mount namespace
+ * inside one of them puts that namespace into the gadget's mount namespace
+ * filter (this map, which the gadget's gadget_mntns_filter_map reuses)
+ * before the runner hears of the container.  A superset: the runner takes
+ * out the containers the selection does not name.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32); /* network namespace inode number */
+	__type(value, __u32);
+} selected_netns SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024); /* as gadget/mntns_filter.h's */
+	__type(key, __u64); /* mount namespace inode number */
+	__type(value, __u32);
+} mntns_filter SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 256 * 1024);
@@ -108,6 +130,13 @@ int BPF_PROG(sched_process_exec, struct task_struct *p)
 	if (told && !now.mntns_instance && told->cgroup_id == now.cgroup_id)
 		return 0; /* told already, as far as a kernel without ids tells */
 
+	if (p->nsproxy->net_ns) {
+		__u32 netns = p->nsproxy->net_ns->ns.inum, one = 1;
+
+		if (bpf_map_lookup_elem(&selected_netns, &netns))
+			bpf_map_update_elem(&mntns_filter, &mntns, &one,
+					    BPF_ANY);
+	}
 	n = bpf_ringbuf_reserve(&notes, sizeof(*n), 0);
 	if (!n)
 		return 0; /* not marked as told: the next exec tries again */

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "runner/engine/enrich.h"
+#include "runner/engine/idcache.h"
 
 #define IDCACHE_SLOTS 512 /* a power of two */
 #define IDCACHE_NAME 64

@@ -4,8 +4,8 @@
  * getgrgid_r() once per id and then served from a small cache, so that a
  * stream of events costs no NSS round trip per event.
  */
-#ifndef RUNNER_ENRICH_H
-#define RUNNER_ENRICH_H
+#ifndef RUNNER_ENGINE_IDCACHE_H
+#define RUNNER_ENGINE_IDCACHE_H
 
 #include <stdbool.h>
 #include <stddef.h>

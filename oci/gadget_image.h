@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The gadget image format (compatible with Inspektor Gadget) in the local
+ * store: an index with a manifest per architecture, gadget.yaml as the
+ * config, the eBPF ELF as the layer, annotations from the metadata.
+ */
+#ifndef OCI_GADGET_IMAGE_H
+#define OCI_GADGET_IMAGE_H
+
+#include <stddef.h>
+
+#include "common/error.h"
+#include "oci/store.h"
+
+/* One eBPF program per architecture ("amd64", "arm64"). */
+struct oci_gadget_arch {
+	const char *arch;
+	const void *program;
+	size_t program_len;
+};
+
+struct oci_annotation {
+	const char *key;
+	const char *value;
+};
+
+/*
+ * Store a gadget image: the gadget.yaml bytes as config, one manifest per
+ * architecture, an index over them, tagged as ref (a normalised reference).
+ * On success *index_digest (if not NULL) receives "sha256:..." (malloc'd).
+ */
+int oci_store_add_gadget(struct oci_store *store, const char *ref,
+			 const void *config, size_t config_len,
+			 const struct oci_gadget_arch *archs, size_t n_archs,
+			 const struct oci_annotation *ann, size_t n_ann,
+			 char **index_digest, struct error **err);
+
+struct oci_gadget {
+	char *ref; /* normalised reference it was found under */
+	char *digest; /* digest of the index (or manifest) the ref names */
+	char *config; /* gadget.yaml, NUL-terminated */
+	size_t config_len;
+	void *program; /* the eBPF ELF for the requested architecture */
+	size_t program_len;
+};
+
+/*
+ * Look up ref (normalised) and read the config and the program for arch
+ * ("amd64", "arm64"; NULL = this machine's).  Digests are verified.
+ */
+int oci_store_get_gadget(struct oci_store *store, const char *ref,
+			 const char *arch, struct oci_gadget **out,
+			 struct error **err);
+void oci_gadget_free(struct oci_gadget *gadget);
+
+static inline void oci_gadget_freep(struct oci_gadget **p)
+{
+	oci_gadget_free(*p);
+}
+
+#define cleanup_gadget __attribute__((cleanup(oci_gadget_freep)))
+
+#endif

@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Registry authentication: the answer to a 401 challenge (a Bearer token
+ * fetched from the realm it names, cached per scope, or Basic credentials
+ * from the auth file), and the messages for 401 and 403.  Secrets are
+ * wiped after use.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "common/cleanup.h"
+#include "common/json.h"
+#include "oci/auth.h"
+#include "oci/digest.h"
+#include "oci/registry.h"
+#include "oci/registry_internal.h"
+
+/* Largest token answer read. */
+#define MAX_TOKEN_BODY (1 << 20)
+
+const char *registry_token_for(struct oci_registry *reg, const char *scope)
+{
+	size_t i;
+
+	for (i = 0; i < reg->n_tokens; i++)
+		if (!strcmp(reg->tokens[i].scope, scope ? scope : ""))
+			return reg->tokens[i].value;
+	return NULL;
+}
+
+int registry_token_put(struct oci_registry *reg, const char *scope,
+		       const char *value)
+{
+	struct token *v;
+	size_t i;
+
+	for (i = 0; i < reg->n_tokens; i++) {
+		if (strcmp(reg->tokens[i].scope, scope ? scope : ""))
+			continue;
+		free(reg->tokens[i].value);
+		reg->tokens[i].value = strdup(value);
+		return reg->tokens[i].value ? 0 : -1;
+	}
+	v = realloc(reg->tokens, (reg->n_tokens + 1) * sizeof(*v));
+	if (!v)
+		return -1;
+	reg->tokens = v;
+	v[reg->n_tokens].scope = strdup(scope ? scope : "");
+	v[reg->n_tokens].value = strdup(value);
+	if (!v[reg->n_tokens].scope || !v[reg->n_tokens].value) {
+		free(v[reg->n_tokens].scope);
+		free(v[reg->n_tokens].value);
+		return -1;
+	}
+	reg->n_tokens++;
+	return 0;
+}
+
+char *registry_basic_header(const char *user, const char *password)
+{
+	cleanup_free char *pair = NULL;
+	cleanup_free char *b64 = NULL;
+	char *h;
+
+	if (asprintf(&pair, "%s:%s", user, password) < 0)
+		return NULL;
+	b64 = oci_base64_encode(pair, strlen(pair));
+	explicit_bzero(pair, strlen(pair));
+	if (!b64 || asprintf(&h, "Authorization: Basic %s", b64) < 0)
+		h = NULL;
+	if (b64)
+		explicit_bzero(b64, strlen(b64));
+	return h;
+}
+
+void registry_free_secret(char *s)
+{
+	if (s) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
+}
+
+/* Get a token for scope from the realm of the last bearer challenge. */
+static int registry_fetch_token(struct oci_registry *reg, const char *repo,
+				const char *scope, struct error **err)
+{
+	cleanup_free char *url = NULL;
+	cleanup_free char *user = NULL;
+	char *password = NULL;
+	char *basic = NULL;
+	char *esc_service = NULL, *esc_scope = NULL;
+	cleanup_json json_t *j = NULL;
+	struct resp r = { 0 };
+	struct req q = { 0 };
+	const char *tok;
+	int rc, ret = -1;
+
+	rc = oci_auth_get(reg->opts.authfile, reg->host, repo, &user, &password,
+			  err);
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		basic = registry_basic_header(user, password);
+		if (!basic) {
+			registry_free_secret(password);
+			return error_set(err, ENOMEM, "alloc");
+		}
+	}
+	registry_free_secret(password);
+	reg->used_credentials = basic != NULL;
+	esc_service = reg->service ?
+			      curl_easy_escape(reg->curl, reg->service, 0) :
+			      NULL;
+	esc_scope = scope ? curl_easy_escape(reg->curl, scope, 0) : NULL;
+	if (asprintf(&url, "%s%s%s%s%s%s%s", reg->realm,
+		     strchr(reg->realm, '?') ? "&" : "?",
+		     esc_service ? "service=" : "",
+		     esc_service ? esc_service : "",
+		     esc_service && esc_scope ? "&" : "",
+		     esc_scope ? "scope=" : "",
+		     esc_scope ? esc_scope : "") < 0) {
+		url = NULL;
+		error_set(err, ENOMEM, "alloc");
+		goto out;
+	}
+	q.method = "GET";
+	q.url = url;
+	q.fd = -1;
+	q.max_body = MAX_TOKEN_BODY;
+	q.no_auth = true;
+	q.basic_header = basic;
+	/* the realm an insecure registry names is trusted as much as it */
+	q.insecure = registry_in_list(reg->opts.insecure, reg->host);
+	if (registry_http_do(reg, &q, &r, err) < 0) {
+		error_prefix(err, "get token from %s", reg->realm);
+		goto out;
+	}
+	if (r.status == 401 || r.status == 403) {
+		error_set(err, 0, "get token from %s: %ld %s: %s", reg->realm,
+			  r.status, registry_reason(r.status),
+			  basic ? "credentials rejected" :
+				  "anonymous access denied (no credentials "
+				  "for this registry)");
+		goto out;
+	}
+	if (r.status != 200) {
+		registry_status_error(err, &r, "get token from", reg->realm);
+		goto out;
+	}
+	j = r.body.data ? json_loads(r.body.data, 0, NULL) : NULL;
+	tok = json_string_value(json_object_get(j, "token"));
+	if (!tok || !*tok)
+		tok = json_string_value(json_object_get(j, "access_token"));
+	if (!tok || !*tok) {
+		error_set(err, 0, "get token from %s: no token in the answer",
+			  reg->realm);
+		goto out;
+	}
+	if (registry_token_put(reg, scope, tok) < 0) {
+		error_set(err, ENOMEM, "alloc");
+		goto out;
+	}
+	ret = 0;
+out:
+	if (r.body.data)
+		explicit_bzero(r.body.data, r.body.len);
+	registry_resp_clear(&r);
+	registry_free_secret(basic);
+	curl_free(esc_service);
+	curl_free(esc_scope);
+	return ret;
+}
+
+/*
+ * A 401 to q: take up its challenge (a Bearer token from the realm, or
+ * Basic credentials from the auth file).  1: try again; 0: the 401 stands
+ * (no usable challenge, no credentials); -1: failed, *err says why.
+ */
+int registry_answer_challenge(struct oci_registry *reg, const struct req *q,
+			      const struct resp *r, struct error **err)
+{
+	struct oci_challenge ch;
+	int rc;
+
+	if (!r->www_auth || oci_challenge_parse(r->www_auth, &ch, NULL) < 0)
+		return 0;
+	if (!strcasecmp(ch.scheme, "bearer") && ch.realm) {
+		free(reg->realm);
+		free(reg->service);
+		reg->realm = steal_ptr(ch.realm);
+		reg->service = steal_ptr(ch.service);
+		rc = registry_fetch_token(reg, q->repo,
+					  q->scope ? q->scope : ch.scope, err);
+		if (rc == 0 && !q->scope && ch.scope)
+			rc = registry_token_put(
+				reg, NULL, registry_token_for(reg, ch.scope));
+		oci_challenge_clear(&ch);
+		return rc < 0 ? -1 : 1;
+	}
+	if (!strcasecmp(ch.scheme, "basic")) {
+		cleanup_free char *user = NULL;
+		char *password = NULL;
+
+		rc = oci_auth_get(reg->opts.authfile, reg->host, q->repo, &user,
+				  &password, err);
+		registry_free_secret(password);
+		oci_challenge_clear(&ch);
+		if (rc < 0)
+			return -1;
+		if (rc == 1) {
+			reg->used_credentials = false;
+			return 0; /* no credentials: a 401 */
+		}
+		reg->basic = true;
+		reg->used_credentials = true;
+		return 1;
+	}
+	oci_challenge_clear(&ch);
+	return 0;
+}
+
+/* One line for a 401 or 403 on host. */
+int registry_auth_error(struct oci_registry *reg, const struct resp *r,
+			const char *a, const char *b, struct error **err)
+{
+	if (r->status == 401)
+		return error_set(err, 0, "%s %s: 401 Unauthorized: %s", a, b,
+				 reg->used_credentials ?
+					 "credentials rejected" :
+					 "authentication required (no "
+					 "credentials for this registry; "
+					 "see runner login)");
+	if (r->status == 403)
+		return error_set(err, 0, "%s %s: 403 Forbidden: access denied",
+				 a, b);
+	return registry_status_error(err, r, a, b);
+}
+
+char *registry_scope_of(const char *repo, const char *actions)
+{
+	char *s;
+
+	if (asprintf(&s, "repository:%s:%s", repo, actions) < 0)
+		return NULL;
+	return s;
+}

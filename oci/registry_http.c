@@ -1,0 +1,631 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The HTTP layer of the OCI distribution client, over libcurl.  One easy handle per registry keeps
+ * connections alive.  Every request goes through http_do(), which adds
+ * credentials (basic, or a bearer token cached per scope, fetched from the
+ * realm the registry's WWW-Authenticate challenge names), retries with
+ * exponential backoff on 429, 5xx and dropped connections, and for
+ * registries listed as insecure falls back from HTTPS to plain HTTP.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "common/cleanup.h"
+#include "common/json.h"
+#include "oci/auth.h"
+#include "oci/digest.h"
+#include "oci/manifest.h"
+#include "oci/registry.h"
+#include "oci/store.h"
+#include "oci/store_txn.h"
+#include "oci/registry_internal.h"
+
+#define USER_AGENT "runner/0.1"
+#define DEFAULT_TIMEOUT_S 30
+#define DEFAULT_RETRIES 3
+#define DEFAULT_CHUNK (8LL << 20)
+#define MAX_BACKOFF_MS 8000
+
+void registry_resp_clear(struct resp *r)
+{
+	free(r->content_type);
+	free(r->location);
+	free(r->www_auth);
+	free(r->docker_digest);
+	free(r->body.data);
+	error_free(r->sink_err);
+	r->content_type = r->location = r->www_auth = r->docker_digest = NULL;
+	r->body.data = NULL;
+	r->body.len = 0;
+	r->body.overflow = false;
+	r->sink_err = NULL;
+	r->status = 0;
+	r->retry_after = -1;
+	r->upload_pos = 0;
+}
+
+void oci_registry_opts_init(struct oci_registry_opts *o)
+{
+	const char *v;
+
+	memset(o, 0, sizeof(*o));
+	o->timeout_s = DEFAULT_TIMEOUT_S;
+	o->retries = DEFAULT_RETRIES;
+	o->chunk_size = DEFAULT_CHUNK;
+	v = getenv("RUNNER_INSECURE_REGISTRIES");
+	if (v && *v)
+		o->insecure = v;
+	v = getenv("RUNNER_CERTS_DIR");
+	if (v && *v)
+		o->certs_dir = v;
+	v = getenv("RUNNER_REGISTRY_TIMEOUT");
+	if (v && atol(v) > 0)
+		o->timeout_s = atol(v);
+	v = getenv("RUNNER_REGISTRY_RETRIES");
+	if (v && *v && atoi(v) >= 0)
+		o->retries = atoi(v);
+	v = getenv("RUNNER_PUSH_CHUNK_SIZE");
+	if (v && atoll(v) > 0)
+		o->chunk_size = atoll(v);
+}
+
+bool registry_in_list(const char *list, const char *host)
+{
+	size_t n = strlen(host);
+	const char *p = list;
+
+	while (p && *p) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		while (len && *p == ' ') {
+			p++;
+			len--;
+		}
+		while (len && p[len - 1] == ' ')
+			len--;
+		if (len == n && !strncasecmp(p, host, n))
+			return true;
+		p = end ? end + 1 : NULL;
+	}
+	return false;
+}
+
+int oci_registry_new(const char *host, const struct oci_registry_opts *opts,
+		     struct oci_registry **out, struct error **err)
+{
+	static bool curl_ready;
+	struct oci_registry *r;
+
+	if (!curl_ready) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+			return error_set(err, 0, "initialise libcurl");
+		curl_ready = true;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return error_set(err, ENOMEM, "alloc");
+	if (opts)
+		r->opts = *opts;
+	else
+		oci_registry_opts_init(&r->opts);
+	if (r->opts.timeout_s <= 0)
+		r->opts.timeout_s = DEFAULT_TIMEOUT_S;
+	if (r->opts.retries < 0)
+		r->opts.retries = 0;
+	if (r->opts.chunk_size <= 0)
+		r->opts.chunk_size = DEFAULT_CHUNK;
+	r->host = strdup(host);
+	r->authfile = opts && opts->authfile ? strdup(opts->authfile) : NULL;
+	r->insecure_list = opts && opts->insecure ? strdup(opts->insecure) :
+						    NULL;
+	r->certs_dir = opts && opts->certs_dir ? strdup(opts->certs_dir) : NULL;
+	r->opts.authfile = r->authfile;
+	r->opts.insecure = r->insecure_list;
+	r->opts.certs_dir = r->certs_dir;
+	r->scheme = "https";
+	r->curl = curl_easy_init();
+	if (!r->host || !r->curl) {
+		oci_registry_free(r);
+		return error_set(err, ENOMEM, "alloc");
+	}
+	*out = r;
+	return 0;
+}
+
+void oci_registry_free(struct oci_registry *reg)
+{
+	size_t i;
+
+	if (!reg)
+		return;
+	if (reg->curl)
+		curl_easy_cleanup(reg->curl);
+	for (i = 0; i < reg->n_tokens; i++) {
+		free(reg->tokens[i].scope);
+		explicit_bzero(reg->tokens[i].value,
+			       strlen(reg->tokens[i].value));
+		free(reg->tokens[i].value);
+	}
+	free(reg->tokens);
+	free(reg->realm);
+	free(reg->service);
+	free(reg->host);
+	free(reg->authfile);
+	free(reg->insecure_list);
+	free(reg->certs_dir);
+	free(reg);
+}
+
+/* ---- curl callbacks ---- */
+
+/* The value of header name in the last response, copied; NULL if none. */
+static char *header_dup(CURL *c, const char *name)
+{
+	struct curl_header *h;
+
+	if (curl_easy_header(c, name, 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
+		return NULL;
+	/* the last one of its name wins, as any proxy would */
+	if (h->amount > 1 &&
+	    curl_easy_header(c, name, h->amount - 1, CURLH_HEADER, -1, &h) !=
+		    CURLHE_OK)
+		return NULL;
+	return strdup(h->value);
+}
+
+/*
+ * The headers of the last response (after redirects) that the client
+ * reads.  Of several WWW-Authenticate challenges, the first Bearer one.
+ */
+static void read_headers(CURL *c, struct resp *r)
+{
+	struct curl_header *h;
+	cleanup_free char *retry = NULL;
+	size_t i, n;
+
+	r->content_type = header_dup(c, "Content-Type");
+	r->location = header_dup(c, "Location");
+	r->docker_digest = header_dup(c, "Docker-Content-Digest");
+	retry = header_dup(c, "Retry-After");
+	r->retry_after = retry ? atol(retry) : -1;
+	if (curl_easy_header(c, "WWW-Authenticate", 0, CURLH_HEADER, -1, &h) !=
+	    CURLHE_OK)
+		return;
+	n = h->amount;
+	for (i = 0; i < n; i++) {
+		if (r->www_auth && !strncasecmp(r->www_auth, "bearer", 6))
+			break;
+		if (curl_easy_header(c, "WWW-Authenticate", i, CURLH_HEADER, -1,
+				     &h) != CURLHE_OK)
+			break;
+		free(r->www_auth);
+		r->www_auth = strdup(h->value);
+	}
+}
+
+static size_t write_cb(char *buf, size_t size, size_t n, void *ctx)
+{
+	struct resp *r = ctx;
+	size_t len = size * n;
+	long code = 0;
+
+	curl_easy_getinfo(r->reg->curl, CURLINFO_RESPONSE_CODE, &code);
+	if (code >= 200 && code < 300 && r->req->sink) {
+		if (oci_blob_writer_write(r->req->sink, buf, len,
+					  &r->sink_err) < 0)
+			return 0;
+		return len;
+	}
+	if (r->body.len + len > r->body.max) {
+		r->body.overflow = true;
+		return 0;
+	}
+	if (len) {
+		char *p = realloc(r->body.data, r->body.len + len + 1);
+
+		if (!p)
+			return 0;
+		r->body.data = p;
+		memcpy(p + r->body.len, buf, len);
+		r->body.len += len;
+		p[r->body.len] = '\0';
+	}
+	return len;
+}
+
+static size_t read_cb(char *buf, size_t size, size_t n, void *ctx)
+{
+	struct resp *r = ctx;
+	const struct req *q = r->req;
+	size_t want = size * n;
+	int64_t left;
+
+	if (q->fd >= 0) {
+		ssize_t got;
+
+		left = q->fd_len - r->upload_pos;
+		if (left <= 0)
+			return 0;
+		if ((int64_t)want > left)
+			want = left;
+		got = pread(q->fd, buf, want, q->fd_off + r->upload_pos);
+		if (got < 0)
+			return CURL_READFUNC_ABORT;
+		r->upload_pos += got;
+		return got;
+	}
+	left = q->body_len - r->upload_pos;
+	if (left <= 0)
+		return 0;
+	if ((int64_t)want > left)
+		want = left;
+	memcpy(buf, (const char *)q->body + r->upload_pos, want);
+	r->upload_pos += want;
+	return want;
+}
+
+static int seek_cb(void *ctx, curl_off_t off, int origin)
+{
+	struct resp *r = ctx;
+
+	if (origin != SEEK_SET)
+		return CURL_SEEKFUNC_CANTSEEK;
+	r->upload_pos = off;
+	return CURL_SEEKFUNC_OK;
+}
+
+static int xfer_cb(void *ctx, curl_off_t dltotal, curl_off_t dlnow,
+		   curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct resp *r = ctx;
+	struct oci_registry_opts *o = &r->reg->opts;
+
+	(void)dltotal;
+	(void)ultotal;
+	if (o->progress && r->req->what)
+		o->progress(o->progress_ctx, r->req->what,
+			    r->req->sink ? dlnow : ulnow,
+			    r->req->sink ? dltotal : ultotal);
+	return 0;
+}
+
+/* ---- requests ---- */
+
+const char *registry_reason(long status)
+{
+	switch (status) {
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 409:
+		return "Conflict";
+	case 413:
+		return "Payload Too Large";
+	case 415:
+		return "Unsupported Media Type";
+	case 416:
+		return "Range Not Satisfiable";
+	case 429:
+		return "Too Many Requests";
+	case 500:
+		return "Internal Server Error";
+	case 502:
+		return "Bad Gateway";
+	case 503:
+		return "Service Unavailable";
+	case 504:
+		return "Gateway Timeout";
+	default:
+		return "unexpected status";
+	}
+}
+
+/*
+ * "404 Not Found (MANIFEST_UNKNOWN: manifest unknown)": the status and the
+ * first entry of the registry's error body, when it has one.
+ */
+int registry_status_error(struct error **err, const struct resp *r,
+			  const char *a, const char *b)
+{
+	cleanup_json json_t *j = NULL;
+	const char *code = NULL, *msg = NULL;
+	char detail[256] = "";
+
+	if (r->body.data)
+		j = json_loads(r->body.data, 0, NULL);
+	if (j) {
+		json_t *e = json_array_get(json_object_get(j, "errors"), 0);
+
+		code = json_string_value(json_object_get(e, "code"));
+		msg = json_string_value(json_object_get(e, "message"));
+	}
+	if (code || msg)
+		snprintf(detail, sizeof(detail), " (%.60s%s%.150s)",
+			 code ? code : "", code && msg ? ": " : "",
+			 msg ? msg : "");
+	error_set(err, 0, "%s%s%s: %ld %s%s", a, *b ? " " : "", b, r->status,
+		  registry_reason(r->status), detail);
+	return -1;
+}
+
+static bool retryable_curl(CURLcode c)
+{
+	switch (c) {
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_GOT_NOTHING:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool retryable_status(long s)
+{
+	return s == 429 || s == 500 || s == 502 || s == 503 || s == 504;
+}
+
+/* The host[:port] of an absolute URL (malloc'd), NULL if it is none. */
+static char *url_host(const char *url)
+{
+	CURLU *u = curl_url();
+	char *host = NULL, *port = NULL, *out = NULL;
+
+	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+		if (curl_url_get(u, CURLUPART_PORT, &port, 0) != CURLUE_OK)
+			port = NULL;
+		if (asprintf(&out, "%s%s%s", host, port ? ":" : "",
+			     port ? port : "") < 0)
+			out = NULL;
+	}
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return out;
+}
+
+static void backoff(int attempt, long retry_after)
+{
+	long ms = 500L << (attempt < 5 ? attempt : 5);
+	struct timespec ts;
+
+	if (ms > MAX_BACKOFF_MS)
+		ms = MAX_BACKOFF_MS;
+	if (retry_after >= 0 && retry_after <= 10)
+		ms = retry_after * 1000;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* One transfer; *cc receives curl's result. */
+static void perform(struct oci_registry *reg, const struct req *q,
+		    struct resp *r, const char *url, const char *auth,
+		    CURLcode *cc)
+{
+	CURL *c = reg->curl;
+	struct curl_slist *h = NULL;
+	cleanup_free char *host = url_host(url);
+	bool insecure = q->insecure ||
+			(host && registry_in_list(reg->opts.insecure, host));
+	char line[512];
+	bool upload = q->fd >= 0 || q->body;
+
+	registry_resp_clear(r);
+	r->reg = reg;
+	r->req = q;
+	r->body.max = q->max_body ? q->max_body : MAX_ERROR_BODY;
+	curl_easy_reset(c);
+	reg->errbuf[0] = '\0';
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, reg->errbuf);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, USER_AGENT);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR,
+			 insecure ? "http,https" : "https");
+	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR,
+			 insecure ? "http,https" : "https");
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, reg->opts.timeout_s);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, reg->opts.timeout_s);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, xfer_cb);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA, r);
+	if (insecure) {
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+	} else if (host) {
+		const char *dirs[] = { reg->opts.certs_dir,
+				       "/etc/containers/certs.d",
+				       "/etc/docker/certs.d" };
+		size_t i;
+
+		for (i = 0; i < 3; i++) {
+			char ca[1024];
+
+			if (!dirs[i] || (i > 0 && reg->opts.certs_dir))
+				continue;
+			snprintf(ca, sizeof(ca), "%s/%s/ca.crt", dirs[i], host);
+			if (access(ca, R_OK) == 0) {
+				curl_easy_setopt(c, CURLOPT_CAINFO, ca);
+				break;
+			}
+		}
+	}
+	if (!strcmp(q->method, "GET") || !strcmp(q->method, "HEAD")) {
+		curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+		curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
+	}
+	if (!strcmp(q->method, "HEAD")) {
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	} else if (!strcmp(q->method, "POST") && !upload) {
+		curl_easy_setopt(c, CURLOPT_POST, 1L);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, 0L);
+	} else if (upload || !strcmp(q->method, "PUT") ||
+		   !strcmp(q->method, "PATCH")) {
+		curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
+		curl_easy_setopt(c, CURLOPT_READDATA, r);
+		curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, seek_cb);
+		curl_easy_setopt(c, CURLOPT_SEEKDATA, r);
+		curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE,
+				 (curl_off_t)(q->fd >= 0 ?
+						      q->fd_len :
+						      (int64_t)q->body_len));
+		if (strcmp(q->method, "PUT"))
+			curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, q->method);
+	} else if (strcmp(q->method, "GET")) {
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, q->method);
+	}
+	h = curl_slist_append(h, "Expect:");
+	if (q->accept) {
+		snprintf(line, sizeof(line), "Accept: %s", q->accept);
+		h = curl_slist_append(h, line);
+	}
+	if (q->content_type) {
+		snprintf(line, sizeof(line), "Content-Type: %s",
+			 q->content_type);
+		h = curl_slist_append(h, line);
+	}
+	if (q->content_range) {
+		snprintf(line, sizeof(line), "Content-Range: %s",
+			 q->content_range);
+		h = curl_slist_append(h, line);
+	}
+	if (auth)
+		h = curl_slist_append(h, auth);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	*cc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	read_headers(c, r);
+	/* the header list holds credentials: wipe before freeing */
+	for (struct curl_slist *p = h; p; p = p->next)
+		explicit_bzero(p->data, strlen(p->data));
+	curl_slist_free_all(h);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+}
+
+/*
+ * Run q with retries and auth.  Returns 0 when a response arrived (any
+ * status: callers judge it), -1 when none did or auth could not be done.
+ */
+int registry_http_do(struct oci_registry *reg, const struct req *q,
+		     struct resp *r, struct error **err)
+{
+	bool auth_tried = false;
+	int attempt = 0;
+
+	for (;;) {
+		cleanup_free char *url = NULL;
+		char *auth = NULL;
+		const char *tok;
+		CURLcode cc;
+
+		if (q->url)
+			url = strdup(q->url);
+		else if (asprintf(&url, "%s://%s%s", reg->scheme, reg->host,
+				  q->path) < 0)
+			url = NULL;
+		if (!url)
+			return error_set(err, ENOMEM, "alloc");
+		if (q->no_auth) {
+			if (q->basic_header)
+				auth = strdup(q->basic_header);
+		} else if ((tok = registry_token_for(reg, q->scope))) {
+			if (asprintf(&auth, "Authorization: Bearer %s", tok) <
+			    0)
+				auth = NULL;
+		} else if (reg->basic) {
+			cleanup_free char *user = NULL;
+			char *password = NULL;
+
+			if (oci_auth_get(reg->opts.authfile, reg->host, q->repo,
+					 &user, &password, err) < 0)
+				return -1;
+			if (user)
+				auth = registry_basic_header(user, password);
+			registry_free_secret(password);
+		}
+		if (q->sink && oci_blob_writer_reset(q->sink, err) < 0) {
+			registry_free_secret(auth);
+			return -1;
+		}
+		perform(reg, q, r, url, auth, &cc);
+		registry_free_secret(auth);
+
+		if (cc == CURLE_WRITE_ERROR && r->sink_err) {
+			error_free(*err);
+			*err = steal_ptr(r->sink_err);
+			return -1;
+		}
+		if (cc == CURLE_WRITE_ERROR && r->body.overflow)
+			return error_set(err, 0, "%s %s: answer too large",
+					 q->method, url);
+		/* An insecure registry that speaks plain HTTP. */
+		if (cc == CURLE_SSL_CONNECT_ERROR && !q->url &&
+		    !reg->scheme_known &&
+		    registry_in_list(reg->opts.insecure, reg->host)) {
+			reg->scheme = "http";
+			reg->scheme_known = true;
+			continue;
+		}
+		if (cc != CURLE_OK) {
+			if (retryable_curl(cc) && attempt < reg->opts.retries) {
+				backoff(attempt++, -1);
+				continue;
+			}
+			return error_set(err, 0, "%s %s: %s%s%s", q->method,
+					 url,
+					 reg->errbuf[0] ?
+						 reg->errbuf :
+						 curl_easy_strerror(cc),
+					 attempt ? " (after retries)" : "",
+					 cc == CURLE_SSL_CONNECT_ERROR ?
+						 " (plain HTTP? see "
+						 "--insecure-registries)" :
+						 "");
+		}
+		if (!q->url)
+			reg->scheme_known = true;
+		if (r->status == 401 && !q->no_auth && !auth_tried) {
+			int rc = registry_answer_challenge(reg, q, r, err);
+
+			auth_tried = true;
+			if (rc <= 0)
+				return rc;
+			continue;
+		}
+		if (retryable_status(r->status) &&
+		    attempt < reg->opts.retries) {
+			backoff(attempt++, r->retry_after);
+			continue;
+		}
+		return 0;
+	}
+}

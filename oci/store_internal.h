@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Inside the local image layout (store.c, store_txn.c, store_gc.c): the
+ * store itself and the helpers its parts share.
+ */
+#ifndef OCI_STORE_INTERNAL_H
+#define OCI_STORE_INTERNAL_H
+
+#include <jansson.h>
+
+#include "common/error.h"
+#include "oci/store.h"
+
+/* Largest blob read into memory (gadget programs and configs are small). */
+#define MAX_BLOB_IN_MEMORY (512L << 20)
+/* Ingest files older than this, and not locked, are leftovers. */
+#define STALE_INGEST_SECONDS 60
+
+struct oci_store {
+	char *dir;
+};
+
+/* Fill *err with "<what> <name> not found in store <dir>", errnum ENOENT. */
+void store_not_found(struct error **err, const char *what, const char *name,
+		     const char *dir);
+/* dir/rel, or dir/blobs/sha256/<hex> (malloc'd; NULL without memory). */
+char *store_path(const struct oci_store *s, const char *rel);
+char *store_blob_path(const struct oci_store *s, const char *digest);
+int store_fsync_dir(const char *dir);
+/* Take the index lock; returns the fd that holds it (close to release). */
+int store_lock(struct oci_store *s, struct error **err);
+/* index.json, checked to be an image index; written atomically. */
+json_t *store_index_load(struct oci_store *s, struct error **err);
+int store_index_save(struct oci_store *s, json_t *j, struct error **err);
+/* The org.opencontainers.image.ref.name of an index.json entry. */
+const char *store_entry_ref(json_t *e);
+
+#endif

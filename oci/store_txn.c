@@ -1,0 +1,452 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Store transactions: blobs staged in ingest/ (each temp file flock'ed by
+ * its writer), verified and fsynced, then renamed into blobs/sha256/
+ * together with the index.json update, under the index lock.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "common/cleanup.h"
+#include "common/fileutil.h"
+#include "common/json.h"
+#include "oci/digest.h"
+#include "oci/manifest.h"
+#include "oci/ref.h"
+#include "oci/store.h"
+#include "oci/store_txn.h"
+#include "oci/store_internal.h"
+
+struct staged {
+	char *path;
+	int fd; /* holds the flock that marks the file live */
+	char digest[OCI_DIGEST_SIZE];
+	int64_t size;
+};
+
+struct ref_change {
+	char *ref;
+	char *media_type;
+	char digest[OCI_DIGEST_SIZE];
+	int64_t size;
+};
+
+struct oci_txn {
+	struct oci_store *store;
+	struct staged *staged;
+	size_t n_staged;
+	char (*need)[OCI_DIGEST_SIZE];
+	size_t n_need;
+	struct ref_change *refs;
+	size_t n_refs;
+};
+
+struct oci_blob_writer {
+	struct oci_txn *txn;
+	char *path;
+	int fd;
+	struct oci_sha256 *hash;
+	int64_t size;
+};
+
+int oci_txn_begin(struct oci_store *store, struct oci_txn **out,
+		  struct error **err)
+{
+	struct oci_txn *txn = calloc(1, sizeof(*txn));
+
+	if (!txn)
+		return error_set(err, ENOMEM, "begin transaction");
+	txn->store = store;
+	*out = txn;
+	return 0;
+}
+
+static void staged_clear(struct staged *st)
+{
+	if (st->path)
+		unlink(st->path);
+	if (st->fd >= 0)
+		close(st->fd);
+	free(st->path);
+	st->path = NULL;
+	st->fd = -1;
+}
+
+void oci_txn_free(struct oci_txn *txn)
+{
+	size_t i;
+
+	if (!txn)
+		return;
+	for (i = 0; i < txn->n_staged; i++)
+		staged_clear(&txn->staged[i]);
+	free(txn->staged);
+	free(txn->need);
+	for (i = 0; i < txn->n_refs; i++) {
+		free(txn->refs[i].ref);
+		free(txn->refs[i].media_type);
+	}
+	free(txn->refs);
+	free(txn);
+}
+
+int oci_txn_writer_open(struct oci_txn *txn, struct oci_blob_writer **out,
+			struct error **err)
+{
+	struct oci_blob_writer *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return error_set(err, ENOMEM, "stage blob");
+	w->txn = txn;
+	w->fd = -1;
+	w->hash = oci_sha256_new();
+	if (!w->hash ||
+	    asprintf(&w->path, "%s/ingest/blob-XXXXXX", txn->store->dir) < 0) {
+		w->path = NULL;
+		oci_blob_writer_abort(w);
+		return error_set(err, ENOMEM, "stage blob");
+	}
+	w->fd = mkostemp(w->path, O_CLOEXEC);
+	if (w->fd < 0) {
+		error_set(err, errno, "create %s", w->path);
+		free(w->path);
+		w->path = NULL;
+		oci_blob_writer_abort(w);
+		return -1;
+	}
+	/* Live marker for oci_store_gc(); cannot block: the file is new. */
+	flock(w->fd, LOCK_EX | LOCK_NB);
+	*out = w;
+	return 0;
+}
+
+int oci_blob_writer_write(struct oci_blob_writer *w, const void *buf,
+			  size_t len, struct error **err)
+{
+	const char *p = buf;
+	size_t left = len;
+
+	while (left > 0) {
+		ssize_t n = write(w->fd, p, left);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return error_set(err, errno, "write %s", w->path);
+		p += n;
+		left -= n;
+	}
+	oci_sha256_update(w->hash, buf, len);
+	w->size += len;
+	return 0;
+}
+
+int oci_blob_writer_reset(struct oci_blob_writer *w, struct error **err)
+{
+	struct oci_sha256 *h = oci_sha256_new();
+
+	if (!h)
+		return error_set(err, ENOMEM, "reset blob");
+	if (ftruncate(w->fd, 0) < 0 || lseek(w->fd, 0, SEEK_SET) < 0) {
+		oci_sha256_free(h);
+		return error_set(err, errno, "truncate %s", w->path);
+	}
+	oci_sha256_free(w->hash);
+	w->hash = h;
+	w->size = 0;
+	return 0;
+}
+
+void oci_blob_writer_abort(struct oci_blob_writer *w)
+{
+	if (!w)
+		return;
+	if (w->path)
+		unlink(w->path);
+	if (w->fd >= 0)
+		close(w->fd);
+	free(w->path);
+	oci_sha256_free(w->hash);
+	free(w);
+}
+
+int oci_blob_writer_finish(struct oci_blob_writer *w, const char *digest,
+			   int64_t size, char digest_out[OCI_DIGEST_SIZE],
+			   struct error **err)
+{
+	struct oci_txn *txn = w->txn;
+	char got[OCI_DIGEST_SIZE];
+	struct staged *v;
+
+	oci_sha256_final(w->hash, got);
+	if (size >= 0 && w->size != size) {
+		error_set(err, 0,
+			  "size mismatch: got %lld bytes, expected %lld",
+			  (long long)w->size, (long long)size);
+		goto fail;
+	}
+	if (digest && strcmp(got, digest) != 0) {
+		error_set(err, 0, "digest mismatch: expected %s, got %s",
+			  digest, got);
+		goto fail;
+	}
+	if (fchmod(w->fd, 0644) < 0 || fsync(w->fd) < 0) {
+		error_set(err, errno, "sync %s", w->path);
+		goto fail;
+	}
+	v = realloc(txn->staged, (txn->n_staged + 1) * sizeof(*v));
+	if (!v) {
+		error_set(err, ENOMEM, "stage blob");
+		goto fail;
+	}
+	txn->staged = v;
+	v = &txn->staged[txn->n_staged++];
+	v->path = steal_ptr(w->path);
+	v->fd = steal_fd(w->fd);
+	memcpy(v->digest, got, sizeof(got));
+	v->size = w->size;
+	if (digest_out)
+		memcpy(digest_out, got, sizeof(got));
+	oci_blob_writer_abort(w);
+	return 0;
+fail:
+	oci_blob_writer_abort(w);
+	return -1;
+}
+
+int oci_txn_put(struct oci_txn *txn, const void *buf, size_t len,
+		char digest[OCI_DIGEST_SIZE], struct error **err)
+{
+	struct oci_blob_writer *w;
+
+	if (oci_txn_writer_open(txn, &w, err) < 0)
+		return -1;
+	if (oci_blob_writer_write(w, buf, len, err) < 0) {
+		oci_blob_writer_abort(w);
+		return -1;
+	}
+	return oci_blob_writer_finish(w, NULL, -1, digest, err);
+}
+
+int oci_txn_need(struct oci_txn *txn, const char *digest, struct error **err)
+{
+	char(*v)[OCI_DIGEST_SIZE];
+
+	size_t i;
+
+	if (oci_digest_check(digest, err) < 0)
+		return -1;
+	for (i = 0; i < txn->n_staged; i++)
+		if (!strcmp(txn->staged[i].digest, digest))
+			return 0; /* staged: the commit moves it in */
+	v = realloc(txn->need, (txn->n_need + 1) * sizeof(*v));
+	if (!v)
+		return error_set(err, ENOMEM, "alloc");
+	txn->need = v;
+	memcpy(txn->need[txn->n_need++], digest, OCI_DIGEST_SIZE);
+	return 0;
+}
+
+bool oci_txn_has_blob(struct oci_txn *txn, const char *digest)
+{
+	size_t i;
+
+	for (i = 0; i < txn->n_staged; i++)
+		if (!strcmp(txn->staged[i].digest, digest))
+			return true;
+	return oci_store_has_blob(txn->store, digest);
+}
+
+int64_t oci_txn_blob_size(struct oci_txn *txn, const char *digest)
+{
+	cleanup_free char *path = NULL;
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < txn->n_staged; i++)
+		if (!strcmp(txn->staged[i].digest, digest))
+			return txn->staged[i].size;
+	if (!oci_digest_valid(digest))
+		return -1;
+	path = store_blob_path(txn->store, digest);
+	if (!path || stat(path, &st) < 0)
+		return -1;
+	return st.st_size;
+}
+
+int oci_txn_read_blob(struct oci_txn *txn, const char *digest, int64_t size,
+		      char **buf, size_t *len, struct error **err)
+{
+	cleanup_free char *data = NULL;
+	char got[OCI_DIGEST_SIZE];
+	size_t i, n;
+
+	for (i = 0; i < txn->n_staged; i++) {
+		struct staged *st = &txn->staged[i];
+
+		if (strcmp(st->digest, digest) != 0 || !st->path)
+			continue;
+		if (size >= 0 && st->size != size)
+			return error_set(
+				err, 0, "blob %s has %lld bytes, expected %lld",
+				digest, (long long)st->size, (long long)size);
+		if (st->size > MAX_BLOB_IN_MEMORY)
+			return error_set(err, 0, "blob %s is too large",
+					 digest);
+		if (read_file(st->path, &data, &n, err) < 0)
+			return -1;
+		oci_digest_buf(data, n, got);
+		if (strcmp(got, digest) != 0)
+			return error_set(err, 0,
+					 "blob %s is corrupt: content has "
+					 "digest %s",
+					 digest, got);
+		*buf = steal_ptr(data);
+		if (len)
+			*len = n;
+		return 0;
+	}
+	return oci_store_read_blob(txn->store, digest, size, buf, len, err);
+}
+
+int oci_txn_set_ref(struct oci_txn *txn, const char *ref,
+		    const char *media_type, const char *digest, int64_t size,
+		    struct error **err)
+{
+	struct ref_change *v;
+
+	if (oci_digest_check(digest, err) < 0)
+		return -1;
+	v = realloc(txn->refs, (txn->n_refs + 1) * sizeof(*v));
+	if (!v)
+		return error_set(err, ENOMEM, "alloc");
+	txn->refs = v;
+	v = &txn->refs[txn->n_refs];
+	v->ref = strdup(ref);
+	v->media_type = strdup(media_type);
+	memcpy(v->digest, digest, OCI_DIGEST_SIZE);
+	v->size = size;
+	if (!v->ref || !v->media_type) {
+		free(v->ref);
+		free(v->media_type);
+		return error_set(err, ENOMEM, "alloc");
+	}
+	txn->n_refs++;
+	return 0;
+}
+
+/* Drop every entry of manifests tagged ref. */
+static void index_drop_ref(json_t *manifests, const char *ref)
+{
+	size_t i = 0;
+
+	while (i < json_array_size(manifests)) {
+		const char *r = store_entry_ref(json_array_get(manifests, i));
+
+		if (r && !strcmp(r, ref))
+			json_array_remove(manifests, i);
+		else
+			i++;
+	}
+}
+
+static int index_apply(json_t *idx, const struct ref_change *c,
+		       struct error **err)
+{
+	json_t *manifests = json_object_get(idx, "manifests");
+	json_t *e;
+
+	index_drop_ref(manifests, c->ref);
+	e = json_pack("{s:s, s:s, s:I, s:{s:s}}", "mediaType", c->media_type,
+		      "digest", c->digest, "size", (json_int_t)c->size,
+		      "annotations", OCI_ANN_REF_NAME, c->ref);
+	if (!e || json_array_append_new(manifests, e) < 0)
+		return error_set(err, ENOMEM, "update index.json");
+	return 0;
+}
+
+int oci_txn_commit(struct oci_txn *txn, struct error **err)
+{
+	struct oci_store *s = txn->store;
+	cleanup_close int lock = store_lock(s, err);
+	cleanup_free char *blobs = store_path(s, "blobs/sha256");
+	cleanup_json json_t *idx = NULL;
+	size_t i;
+
+	if (lock < 0)
+		return error_prefix(err, "commit");
+	if (!blobs)
+		return error_set(err, ENOMEM, "commit");
+	for (i = 0; i < txn->n_need; i++)
+		if (!oci_store_has_blob(s, txn->need[i]))
+			return error_set(err, 0,
+					 "commit: blob %s vanished from the "
+					 "store (removed concurrently); retry",
+					 txn->need[i]);
+	for (i = 0; i < txn->n_staged; i++) {
+		struct staged *st = &txn->staged[i];
+		cleanup_free char *dst = store_blob_path(s, st->digest);
+
+		if (!dst)
+			return error_set(err, ENOMEM, "commit");
+		if (access(dst, F_OK) == 0)
+			continue; /* same content already there */
+		if (rename(st->path, dst) < 0)
+			return error_set(err, errno, "commit: rename %s",
+					 st->path);
+		free(st->path);
+		st->path = NULL;
+	}
+	if (txn->n_staged)
+		store_fsync_dir(blobs);
+	if (txn->n_refs) {
+		idx = store_index_load(s, err);
+		if (!idx)
+			return error_prefix(err, "commit");
+		for (i = 0; i < txn->n_refs; i++)
+			if (index_apply(idx, &txn->refs[i], err) < 0)
+				return -1;
+		if (store_index_save(s, idx, err) < 0)
+			return error_prefix(err, "commit");
+	}
+	/* Leftover staged copies of blobs that were already present. */
+	for (i = 0; i < txn->n_staged; i++)
+		staged_clear(&txn->staged[i]);
+	txn->n_staged = 0;
+	return 0;
+}
+
+/* A tag is a transaction: the blob it names is needed, the ref set. */
+int oci_store_tag(struct oci_store *store, const char *src, const char *dst,
+		  struct error **err)
+{
+	struct oci_descriptor *d = NULL;
+	cleanup_txn struct oci_txn *txn = NULL;
+	int ret = -1;
+
+	if (oci_store_resolve(store, src, &d, err) < 0)
+		return -1;
+	if (oci_txn_begin(store, &txn, err) < 0 ||
+	    oci_txn_need(txn, d->digest, err) < 0 ||
+	    oci_txn_set_ref(txn, dst, d->media_type, d->digest, d->size, err) <
+		    0 ||
+	    oci_txn_commit(txn, err) < 0)
+		goto out;
+	ret = 0;
+out:
+	oci_descriptor_free(d);
+	if (ret < 0)
+		error_prefix(err, "tag %s as %s", src, dst);
+	return ret;
+}

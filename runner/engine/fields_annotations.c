@@ -1,0 +1,479 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * gadget.yaml annotations on the fields of a data source: templates,
+ * column widths and alignment, titles, descriptions, value.one-of,
+ * value.shown-if, and which columns show by default.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/cleanup.h"
+#include "metadata/metadata.h"
+#include "runner/engine/containers.h"
+#include "runner/engine/fields_build.h"
+
+/* Templates: annotation sets a field gets from its type or `template:`. */
+struct tmpl {
+	const char *name;
+	int width, minwidth, maxwidth;
+	enum field_align align;
+	bool hidden;
+};
+
+static const struct tmpl templates[] = {
+	{ "comm", 16, 6, 16, ALIGN_LEFT, false },
+	{ "pid", 7, 7, 10, ALIGN_RIGHT, false },
+	{ "tid", 7, 7, 10, ALIGN_RIGHT, false },
+	{ "uid", 8, 4, 10, ALIGN_RIGHT, false },
+	{ "gid", 8, 4, 10, ALIGN_RIGHT, false },
+	{ "user", 12, 4, 32, ALIGN_LEFT, false },
+	{ "group", 12, 4, 32, ALIGN_LEFT, false },
+	{ "timestamp", 35, 19, 35, ALIGN_LEFT, false },
+	{ "duration", 12, 6, 20, ALIGN_RIGHT, false },
+	{ "l4endpoint", 24, 22, 53, ALIGN_LEFT, false },
+	{ "l3endpoint", 16, 7, 45, ALIGN_LEFT, false },
+	{ "ns", 12, 10, 20, ALIGN_RIGHT, true },
+	{ "netns_id", 12, 10, 20, ALIGN_RIGHT, true },
+	{ "mntns_id", 12, 10, 20, ALIGN_RIGHT, true },
+	{ "bytes", 8, 4, 20, ALIGN_RIGHT, false },
+	{ "node", 30, 10, 60, ALIGN_LEFT, false },
+	{ "namespace", 30, 10, 60, ALIGN_LEFT, false },
+	{ "pod", 30, 10, 60, ALIGN_LEFT, false },
+	{ "podname", 30, 10, 60, ALIGN_LEFT, false },
+	{ "container", 30, 10, 60, ALIGN_LEFT, false },
+	{ "containername", 30, 10, 60, ALIGN_LEFT, false },
+	{ "containerimage", 30, 10, 80, ALIGN_LEFT, false },
+};
+
+static const struct tmpl *find_template(const char *name)
+{
+	for (size_t i = 0; i < sizeof(templates) / sizeof(templates[0]); i++)
+		if (!strcmp(templates[i].name, name))
+			return &templates[i];
+	return NULL;
+}
+
+static bool parse_bool(const char *s, bool *out)
+{
+	if (!strcasecmp(s, "true") || !strcmp(s, "1") || !strcasecmp(s, "yes"))
+		*out = true;
+	else if (!strcasecmp(s, "false") || !strcmp(s, "0") ||
+		 !strcasecmp(s, "no") || !*s)
+		*out = false;
+	else
+		return false;
+	return true;
+}
+
+static bool parse_int(const char *s, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 0 || v > 4096)
+		return false;
+	*out = (int)v;
+	return true;
+}
+
+/* An annotation of field i: its own, else (formatted X) its raw's. */
+static const char *ann(struct build *b, size_t i, const char *key)
+{
+	const char *v = build_ann_lookup(b, b->f[i].name, key);
+
+	if (v)
+		return v;
+	if (b->f[i].fmt_of >= 0 && strcmp(key, "columns.hidden") &&
+	    strcmp(key, "json.skip"))
+		return build_ann_lookup(b, b->f[b->f[i].fmt_of].name, key);
+	if (b->f[i].raw_of >= 0 && !strncmp(key, "value.", 6))
+		return build_ann_lookup(b, b->f[b->f[i].raw_of].name, key);
+	if (b->f[i].raw_of < 0 && build_has_suffix(b->f[i].name, "_raw")) {
+		/* X_raw without a formatted X: the metadata may call it X */
+		char x[512];
+
+		snprintf(x, sizeof(x), "%.*s", (int)(strlen(b->f[i].name) - 4),
+			 b->f[i].name);
+		return build_ann_lookup(b, x, key);
+	}
+	return NULL;
+}
+
+static void apply_template(struct field *f, const struct tmpl *t)
+{
+	f->width = t->width;
+	f->minwidth = t->minwidth;
+	f->maxwidth = t->maxwidth;
+	f->align = t->align;
+	if (t->hidden)
+		f->hidden = true;
+}
+
+int build_default_width(const struct field *f)
+{
+	size_t w = 0;
+
+	switch (f->kind) {
+	case FK_BOOL:
+		return 5;
+	case FK_UINT:
+	case FK_SINT:
+		if (f->bit_size)
+			return f->bit_size <= 8	 ? 3 :
+			       f->bit_size <= 16 ? 5 :
+						   10;
+		return f->size == 1 ? 3 :
+		       f->size == 2 ? 5 :
+		       f->size == 4 ? 10 :
+				      20;
+	case FK_HEX:
+		return 2 * f->size;
+	case FK_FLOAT:
+		return 12;
+	case FK_STRING:
+		return f->size > 33 ? 32 : f->size > 1 ? (int)f->size - 1 : 1;
+	case FK_BYTES:
+		return 2 * f->size > 32 ? 32 : 2 * f->size;
+	case FK_INTARRAY:
+		return 24;
+	case FK_ENUM:
+		for (size_t i = 0; i < f->n_enums; i++)
+			if (strlen(f->enums[i].name) > w)
+				w = strlen(f->enums[i].name);
+		return w > 24 ? 24 : w ? (int)w : 10;
+	case FK_ONEOF:
+		for (size_t i = 0; i < f->n_one_of; i++)
+			if (strlen(f->one_of[i]) > w)
+				w = strlen(f->one_of[i]);
+		return w > 24 ? 24 : w ? (int)w : 10;
+	case FK_TIMESTAMP:
+		return 35;
+	case FK_DURATION:
+		return 12;
+	case FK_IPADDR:
+	case FK_L3EP:
+		return 16;
+	case FK_PROTO:
+		return 5;
+	case FK_L4EP:
+		return 24;
+	case FK_L3EP_LIST:
+		return 32;
+	case FK_USER:
+	case FK_GROUP:
+		return 12;
+	case FK_SIGNAL:
+		return 9;
+	case FK_ERRNO:
+	case FK_FILE_MODE:
+		return 10;
+	case FK_FILE_FLAGS:
+		return 24;
+	case FK_RUNTIME:
+		return f->info == RT_RUNTIME ? 10 : f->info == RT_ID ? 12 : 24;
+	case FK_K8S:
+		return f->info == K8S_HOSTNETWORK ? 5 : 20;
+	case FK_STRUCT:
+		break;
+	}
+	return 0;
+}
+
+size_t build_max_text(const struct field *f)
+{
+	switch (f->kind) {
+	case FK_STRUCT:
+		return 0;
+	case FK_UINT:
+	case FK_SINT:
+		return 21;
+	case FK_BOOL:
+		return 5;
+	case FK_FLOAT:
+		return 40;
+	case FK_HEX:
+		return 16;
+	case FK_STRING:
+		return (size_t)f->size * 4;
+	case FK_BYTES:
+		return (size_t)f->size * 2;
+	case FK_INTARRAY:
+		return (size_t)f->count * 21;
+	case FK_ENUM: {
+		size_t w = 21;
+
+		for (size_t i = 0; i < f->n_enums; i++)
+			if (strlen(f->enums[i].name) > w)
+				w = strlen(f->enums[i].name);
+		return w;
+	}
+	case FK_ONEOF: {
+		size_t w = 21;
+
+		for (size_t i = 0; i < f->n_one_of; i++)
+			if (strlen(f->one_of[i]) > w)
+				w = strlen(f->one_of[i]);
+		return w;
+	}
+	case FK_TIMESTAMP:
+		return 48;
+	case FK_DURATION:
+		return 40;
+	case FK_IPADDR:
+	case FK_L3EP:
+		return INET6_ADDRSTRLEN;
+	case FK_PROTO:
+		return 21;
+	case FK_L4EP:
+		return INET6_ADDRSTRLEN + 3 + 21;
+	case FK_L3EP_LIST:
+		return (size_t)f->count * (INET6_ADDRSTRLEN + 1);
+	case FK_USER:
+	case FK_GROUP:
+		return 64;
+	case FK_SIGNAL:
+	case FK_ERRNO:
+	case FK_FILE_MODE:
+		return 32;
+	case FK_FILE_FLAGS:
+		return 256;
+	case FK_RUNTIME:
+		return sizeof(((struct container_info *)0)->image);
+	case FK_K8S:
+		return f->info == K8S_PODLABELS ? POD_LABELS_LEN : 256;
+	}
+	return 0;
+}
+
+int build_apply_annotations(struct build *b, size_t i)
+{
+	struct field *f = &b->f[i];
+	const struct tmpl *t;
+	const char *v;
+	bool flag;
+
+	f->columnable = !f->is_struct || f->kind == FK_L4EP ||
+			f->kind == FK_L3EP;
+	f->hidden = b->bi[i].type_hidden;
+	f->align = ALIGN_LEFT;
+	f->ellipsis = ELLIPSIS_END;
+	f->width = -1;
+	f->minwidth = -1;
+	f->maxwidth = -1;
+	if (b->bi[i].tmpl) {
+		t = find_template(b->bi[i].tmpl);
+		if (t)
+			apply_template(f, t);
+	}
+	if (b->bi[i].tmpl && !strcmp(b->bi[i].tmpl, "timestamp"))
+		f->hidden = true;
+
+#define BAD(key, val)                                                       \
+	error_set(b->err, 0, "field %s: bad value \"%s\" of annotation %s", \
+		  f->name, val, key)
+
+	v = ann(b, i, "template");
+	if (v && *v) {
+		t = find_template(v);
+		if (!t)
+			return error_set(b->err, 0,
+					 "field %s: unknown template \"%s\"",
+					 f->name, v);
+		apply_template(f, t);
+	}
+	v = ann(b, i, "description");
+	if (v && !(f->description = strdup(v)))
+		return error_set(b->err, ENOMEM, "fields");
+	v = ann(b, i, "columns.width");
+	if (v && !parse_int(v, &f->width))
+		return BAD("columns.width", v);
+	v = ann(b, i, "columns.minwidth");
+	if (v && !parse_int(v, &f->minwidth))
+		return BAD("columns.minwidth", v);
+	v = ann(b, i, "columns.maxwidth");
+	if (v && !parse_int(v, &f->maxwidth))
+		return BAD("columns.maxwidth", v);
+	v = ann(b, i, "columns.alignment");
+	if (v) {
+		if (!strcmp(v, "left"))
+			f->align = ALIGN_LEFT;
+		else if (!strcmp(v, "right"))
+			f->align = ALIGN_RIGHT;
+		else
+			return BAD("columns.alignment", v);
+	}
+	v = ann(b, i, "columns.ellipsis");
+	if (v) {
+		if (!strcmp(v, "end"))
+			f->ellipsis = ELLIPSIS_END;
+		else if (!strcmp(v, "start"))
+			f->ellipsis = ELLIPSIS_START;
+		else if (!strcmp(v, "middle"))
+			f->ellipsis = ELLIPSIS_MIDDLE;
+		else if (!strcmp(v, "none") || !*v)
+			f->ellipsis = ELLIPSIS_NONE;
+		else
+			return BAD("columns.ellipsis", v);
+	}
+	v = ann(b, i, "columns.hidden");
+	if (v) {
+		if (!parse_bool(v, &flag))
+			return BAD("columns.hidden", v);
+		f->hidden = flag;
+	}
+	v = ann(b, i, "columns.fixed");
+	if (v) {
+		if (!parse_bool(v, &flag))
+			return BAD("columns.fixed", v);
+		f->fixed = flag;
+	}
+	v = ann(b, i, "json.skip");
+	if (v) {
+		if (!parse_bool(v, &flag))
+			return BAD("json.skip", v);
+		f->json_skip = flag;
+	}
+	v = ann(b, i, "columns.hex");
+	if (v) {
+		if (!parse_bool(v, &flag))
+			return BAD("columns.hex", v);
+		if (flag && f->kind != FK_UINT && f->kind != FK_SINT &&
+		    f->kind != FK_HEX)
+			return error_set(b->err, 0,
+					 "field %s: columns.hex on a field "
+					 "that is not an integer",
+					 f->name);
+		if (flag)
+			f->kind = FK_HEX;
+	}
+	v = ann(b, i, "columns.alias");
+	if (v && *v && !(f->alias = strdup(v)))
+		return error_set(b->err, ENOMEM, "fields");
+#undef BAD
+	return 0;
+}
+
+/* value.shown-if: find the named field next to f or by its full name. */
+int build_resolve_shown_if(struct build *b, struct fieldset *fs, size_t i)
+{
+	struct field *f = &b->f[i];
+	const char *v = ann(b, i, "value.shown-if");
+	char rel[512];
+	int t;
+
+	if (!v || !*v)
+		return 0;
+	t = fieldset_lookup(fs, v);
+	if (t < 0 && f->parent >= 0) {
+		snprintf(rel, sizeof(rel), "%s.%s", b->f[f->parent].name, v);
+		t = fieldset_lookup(fs, rel);
+	}
+	if (t < 0)
+		return error_set(b->err, 0,
+				 "field %s: value.shown-if names unknown "
+				 "field \"%s\"",
+				 f->name, v);
+	if (b->f[t].is_struct)
+		return error_set(b->err, 0,
+				 "field %s: value.shown-if names struct \"%s\"",
+				 f->name, v);
+	/* a formatted field reads the same bytes as its raw sibling */
+	f->shown_if = t;
+	return 0;
+}
+
+static bool title_taken(const struct fieldset *fs, size_t upto, const char *t)
+{
+	for (size_t j = 0; j < upto; j++)
+		if (fs->f[j].columnable && fs->f[j].title &&
+		    !strcasecmp(fs->f[j].title, t))
+			return true;
+	return false;
+}
+
+/*
+ * Column headers: the alias, else the last name component; when an earlier
+ * column has that title already, the shortest dotted suffix that is free
+ * (proc.parent.comm -> PARENT.COMM).  Endpoint parts always carry their
+ * endpoint's name (SRC.PORT).
+ */
+void build_set_titles(struct fieldset *fs)
+{
+	for (size_t i = 0; i < fs->n; i++) {
+		struct field *f = &fs->f[i];
+		const char *src = f->alias ? f->alias : f->key;
+
+		if (!f->alias && f->parent >= 0 && fs->f[f->parent].columnable)
+			src = f->name +
+			      (fs->f[f->parent].key - fs->f[f->parent].name);
+		while (!f->alias && src > f->name && title_taken(fs, i, src)) {
+			src -= 2;
+			while (src > f->name && src[-1] != '.')
+				src--;
+		}
+		f->title = strdup(src);
+		if (!f->title)
+			continue;
+		for (char *p = f->title; *p; p++)
+			*p = toupper((unsigned char)*p);
+	}
+}
+
+int build_validate_metadata(struct build *b, struct fieldset *fs)
+{
+	size_t n = metadata_field_count(b->md, b->ds);
+
+	for (size_t i = 0; i < n; i++) {
+		const char *name = metadata_field_name(b->md, b->ds, i);
+		char raw[512];
+		bool found = false;
+
+		snprintf(raw, sizeof(raw), "%s_raw", name);
+		for (size_t j = 0; j < fs->n && !found; j++)
+			found = !strcmp(fs->f[j].name, name) ||
+				!strcmp(fs->f[j].name, raw);
+		if (!found) {
+			char **u = realloc(fs->unknown,
+					   (fs->n_unknown + 1) * sizeof(*u));
+
+			if (!u)
+				return error_set(b->err, ENOMEM, "fields");
+			fs->unknown = u;
+			u[fs->n_unknown] = strdup(name);
+			if (!u[fs->n_unknown])
+				return error_set(b->err, ENOMEM, "fields");
+			fs->n_unknown++;
+		}
+	}
+	return 0;
+}
+
+/* By full name, then alias, then a unique column title (any case). */
+int fieldset_lookup(const struct fieldset *fs, const char *name)
+{
+	int hit = -1;
+
+	for (size_t i = 0; i < fs->n; i++)
+		if (!strcasecmp(fs->f[i].name, name))
+			return (int)i;
+	for (size_t i = 0; i < fs->n; i++)
+		if (fs->f[i].alias && !strcasecmp(fs->f[i].alias, name))
+			return (int)i;
+	for (size_t i = 0; i < fs->n; i++) {
+		if (!fs->f[i].columnable || !fs->f[i].title ||
+		    strcasecmp(fs->f[i].title, name))
+			continue;
+		if (hit >= 0)
+			return -2;
+		hit = (int)i;
+	}
+	return hit;
+}

@@ -1,0 +1,754 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The text and numbers of single values, as columns and filters see them:
+ * integers, enums, wall-clock times, durations, addresses, endpoints,
+ * signals, errnos, file modes and flags, user and group names, containers.
+ * No allocation: every formatter writes into the caller's buffer.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/stat.h>
+
+#include "runner/engine/containers.h"
+#include "runner/engine/fields_internal.h"
+#include "runner/engine/idcache.h"
+
+/* ---- integer formatters ---------------------------------------------- */
+
+size_t fmt_u64(char *buf, __u64 v)
+{
+	char tmp[20];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	for (i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	return n;
+}
+
+size_t fmt_s64(char *buf, __s64 v)
+{
+	if (v < 0) {
+		buf[0] = '-';
+		return 1 + fmt_u64(buf + 1, -(__u64)v);
+	}
+	return fmt_u64(buf, v);
+}
+
+size_t fmt_hex(char *buf, __u64 v, unsigned int digits)
+{
+	static const char hx[] = "0123456789abcdef";
+
+	for (unsigned int i = 0; i < digits; i++)
+		buf[digits - 1 - i] = hx[(v >> (4 * i)) & 0xf];
+	return digits;
+}
+
+/* ---- values ----------------------------------------------------------- */
+
+static __u64 load_uint(const void *p, __u32 size)
+{
+	__u8 u8;
+	__u16 u16;
+	__u32 u32;
+	__u64 u64;
+
+	switch (size) {
+	case 1:
+		memcpy(&u8, p, 1);
+		return u8;
+	case 2:
+		memcpy(&u16, p, 2);
+		return u16;
+	case 4:
+		memcpy(&u32, p, 4);
+		return u32;
+	case 8:
+		memcpy(&u64, p, 8);
+		return u64;
+	default:
+		u64 = 0;
+		if (size < 8)
+			memcpy(&u64, p, size); /* little-endian hosts */
+		return u64;
+	}
+}
+
+__u64 field_u64(const struct field *f, const void *ev)
+{
+	const __u8 *p = (const __u8 *)ev + f->off;
+	__u64 v;
+
+	if (f->bit_size) {
+		unsigned __int128 w = 0;
+		unsigned int nbytes = (f->bit_off + f->bit_size + 7) / 8;
+
+		for (unsigned int i = 0; i < nbytes; i++)
+			w |= (unsigned __int128)p[i] << (8 * i);
+		v = (__u64)(w >> f->bit_off);
+		if (f->bit_size < 64) {
+			v &= (1ULL << f->bit_size) - 1;
+			if (f->is_signed && (v >> (f->bit_size - 1)) & 1)
+				v |= ~0ULL << f->bit_size;
+		}
+		return v;
+	}
+	v = load_uint(p, f->size);
+	if (f->is_signed && f->size < 8 && f->size > 0 &&
+	    (v >> (8 * f->size - 1)) & 1)
+		v |= ~0ULL << (8 * f->size);
+	return v;
+}
+
+bool field_shown(const struct fieldset *fs, const struct field *f,
+		 const void *ev)
+{
+	const struct field *c;
+
+	if (f->shown_if < 0)
+		return true;
+	c = &fs->f[f->shown_if];
+	if (c->kind == FK_STRING)
+		return ((const char *)ev)[c->off] != '\0';
+	if (c->kind == FK_BYTES || c->kind == FK_INTARRAY ||
+	    c->kind == FK_L3EP_LIST || c->is_struct)
+		return true;
+	return field_u64(c, ev) != 0;
+}
+
+static size_t put(char *buf, const char *s, size_t n)
+{
+	memcpy(buf, s, n);
+	return n;
+}
+
+static size_t put_str(char *buf, const char *s)
+{
+	return put(buf, s, strlen(s));
+}
+
+/* Like Go's time.Duration.String() for non-negative values. */
+static size_t fmt_frac(char *buf, __u64 v, __u64 unit, unsigned int digits)
+{
+	size_t n = fmt_u64(buf, v / unit);
+	__u64 frac = v % unit;
+	char tmp[20];
+	unsigned int d = digits;
+
+	if (!frac)
+		return n;
+	for (unsigned int i = 0; i < digits; i++) {
+		tmp[digits - 1 - i] = '0' + frac % 10;
+		frac /= 10;
+	}
+	while (d > 0 && tmp[d - 1] == '0')
+		d--;
+	buf[n++] = '.';
+	memcpy(buf + n, tmp, d);
+	return n + d;
+}
+
+static size_t fmt_duration(char *buf, __u64 d)
+{
+	size_t n = 0;
+
+	if (d == 0)
+		return put(buf, "0s", 2);
+	if (d < 1000ULL) {
+		n = fmt_u64(buf, d);
+		return n + put(buf + n, "ns", 2);
+	}
+	if (d < 1000000ULL) {
+		n = fmt_frac(buf, d, 1000ULL, 3);
+		return n + put(buf + n, "\xc2\xb5s", 3);
+	}
+	if (d < 1000000000ULL) {
+		n = fmt_frac(buf, d, 1000000ULL, 6);
+		return n + put(buf + n, "ms", 2);
+	}
+	if (d >= 3600000000000ULL) {
+		n += fmt_u64(buf + n, d / 3600000000000ULL);
+		buf[n++] = 'h';
+		d %= 3600000000000ULL;
+		n += fmt_u64(buf + n, d / 60000000000ULL);
+		buf[n++] = 'm';
+		d %= 60000000000ULL;
+	} else if (d >= 60000000000ULL) {
+		n += fmt_u64(buf + n, d / 60000000000ULL);
+		buf[n++] = 'm';
+		d %= 60000000000ULL;
+	}
+	n += fmt_frac(buf + n, d, 1000000000ULL, 9);
+	buf[n++] = 's';
+	return n;
+}
+
+/* RFC 3339 local time with nanoseconds; the second's text is cached. */
+static size_t fmt_timestamp(struct render_ctx *rc, char *buf, __u64 boot_ns)
+{
+	__s64 ns = (__s64)(boot_ns + (__u64)rc->fs->boot_to_real_ns);
+	long long sec = ns / 1000000000LL;
+	long nsec = ns % 1000000000LL;
+	size_t n;
+
+	if (nsec < 0) {
+		nsec += 1000000000L;
+		sec--;
+	}
+	if (sec != rc->ts_sec || !rc->ts_prefix_len) {
+		time_t t = (time_t)sec;
+		struct tm tm;
+		long off;
+
+		if (!localtime_r(&t, &tm))
+			memset(&tm, 0, sizeof(tm));
+		rc->ts_prefix_len = strftime(rc->ts_prefix,
+					     sizeof(rc->ts_prefix),
+					     "%Y-%m-%dT%H:%M:%S", &tm);
+		off = tm.tm_gmtoff;
+		if (!off) {
+			rc->ts_zone[0] = 'Z';
+			rc->ts_zone_len = 1;
+		} else {
+			char sign = off < 0 ? '-' : '+';
+
+			if (off < 0)
+				off = -off;
+			rc->ts_zone[0] = sign;
+			rc->ts_zone[1] = '0' + off / 36000 % 10;
+			rc->ts_zone[2] = '0' + off / 3600 % 10;
+			rc->ts_zone[3] = ':';
+			rc->ts_zone[4] = '0' + off % 3600 / 600;
+			rc->ts_zone[5] = '0' + off % 3600 / 60 % 10;
+			rc->ts_zone_len = 6;
+		}
+		rc->ts_sec = sec;
+	}
+	n = put(buf, rc->ts_prefix, rc->ts_prefix_len);
+	buf[n++] = '.';
+	for (int i = 8; i >= 0; i--) {
+		buf[n + i] = '0' + nsec % 10;
+		nsec /= 10;
+	}
+	n += 9;
+	return n + put(buf + n, rc->ts_zone, rc->ts_zone_len);
+}
+
+static size_t fmt_ip(char *buf, const __u8 *addr, __u64 version)
+{
+	if (version == 4) {
+		size_t n = 0;
+
+		for (int i = 0; i < 4; i++) {
+			if (i)
+				buf[n++] = '.';
+			n += fmt_u64(buf + n, addr[i]);
+		}
+		return n;
+	}
+	if (version == 6) {
+		char tmp[INET6_ADDRSTRLEN];
+
+		if (!inet_ntop(AF_INET6, addr, tmp, sizeof(tmp)))
+			return 0;
+		return put_str(buf, tmp);
+	}
+	return 0;
+}
+
+static const char *proto_name(__u64 p)
+{
+	switch (p) {
+	case 1:
+		return "ICMP";
+	case 6:
+		return "TCP";
+	case 17:
+		return "UDP";
+	case 58:
+		return "ICMPv6";
+	case 132:
+		return "SCTP";
+	case 136:
+		return "UDPLite";
+	default:
+		return NULL;
+	}
+}
+
+static const char *enum_name(const struct field *f, __s64 v)
+{
+	size_t lo = 0, hi = f->n_enums;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (f->enums[mid].value == v)
+			return f->enums[mid].name;
+		if (f->enums[mid].value < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static size_t fmt_number(const struct field *f, char *buf, __u64 v)
+{
+	return f->is_signed ? fmt_s64(buf, (__s64)v) : fmt_u64(buf, v);
+}
+
+static size_t fmt_string(char *buf, const char *s, size_t max)
+{
+	static const char hx[] = "0123456789abcdef";
+	size_t n = 0;
+
+	for (size_t i = 0; i < max && s[i]; i++) {
+		unsigned char c = s[i];
+
+		if (c < 0x20 || c == 0x7f) {
+			buf[n++] = '\\';
+			buf[n++] = 'x';
+			buf[n++] = hx[c >> 4];
+			buf[n++] = hx[c & 15];
+		} else {
+			buf[n++] = c;
+		}
+	}
+	return n;
+}
+
+/* ls -l style: type letter and permissions with set-id and sticky bits. */
+static size_t fmt_file_mode(char *buf, __u64 m)
+{
+	static const char rwx[] = "rwxrwxrwx";
+	char type;
+
+	switch (m & S_IFMT) {
+	case S_IFDIR:
+		type = 'd';
+		break;
+	case S_IFLNK:
+		type = 'l';
+		break;
+	case S_IFCHR:
+		type = 'c';
+		break;
+	case S_IFBLK:
+		type = 'b';
+		break;
+	case S_IFIFO:
+		type = 'p';
+		break;
+	case S_IFSOCK:
+		type = 's';
+		break;
+	default:
+		type = '-';
+		break;
+	}
+	buf[0] = type;
+	for (int i = 0; i < 9; i++)
+		buf[1 + i] = m & (0400 >> i) ? rwx[i] : '-';
+	if (m & S_ISUID)
+		buf[3] = buf[3] == 'x' ? 's' : 'S';
+	if (m & S_ISGID)
+		buf[6] = buf[6] == 'x' ? 's' : 'S';
+	if (m & S_ISVTX)
+		buf[9] = buf[9] == 'x' ? 't' : 'T';
+	return 10;
+}
+
+/* glibc defines O_LARGEFILE as 0 on 64-bit hosts; the kernel sets it. */
+#if defined(__x86_64__) || defined(__i386__)
+#define KERNEL_O_LARGEFILE 0100000
+#elif defined(__aarch64__) || defined(__arm__)
+#define KERNEL_O_LARGEFILE 0400000
+#else
+#define KERNEL_O_LARGEFILE O_LARGEFILE
+#endif
+
+/* open(2) flags as O_ names joined by |, leftover bits in hex. */
+static size_t fmt_file_flags(char *buf, __u64 fl)
+{
+	static const struct {
+		__u64 bits;
+		const char *name;
+	} names[] = {
+		/* composites first: they contain other flags' bits */
+		{ O_TMPFILE, "O_TMPFILE" },
+		{ O_SYNC, "O_SYNC" },
+		{ O_CREAT, "O_CREAT" },
+		{ O_EXCL, "O_EXCL" },
+		{ O_NOCTTY, "O_NOCTTY" },
+		{ O_TRUNC, "O_TRUNC" },
+		{ O_APPEND, "O_APPEND" },
+		{ O_NONBLOCK, "O_NONBLOCK" },
+		{ O_DSYNC, "O_DSYNC" },
+		{ FASYNC, "O_ASYNC" },
+		{ O_DIRECT, "O_DIRECT" },
+		{ KERNEL_O_LARGEFILE, "O_LARGEFILE" },
+		{ O_DIRECTORY, "O_DIRECTORY" },
+		{ O_NOFOLLOW, "O_NOFOLLOW" },
+		{ O_NOATIME, "O_NOATIME" },
+		{ O_CLOEXEC, "O_CLOEXEC" },
+		{ O_PATH, "O_PATH" },
+	};
+	static const char *const acc[] = { "O_RDONLY", "O_WRONLY", "O_RDWR",
+					   "O_ACCMODE" };
+	size_t n = put_str(buf, acc[fl & O_ACCMODE]);
+
+	fl &= ~(__u64)O_ACCMODE;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!names[i].bits || (fl & names[i].bits) != names[i].bits)
+			continue;
+		buf[n++] = '|';
+		n += put_str(buf + n, names[i].name);
+		fl &= ~names[i].bits;
+	}
+	if (fl) {
+		n += put(buf + n, "|0x", 3);
+		n += fmt_hex(buf + n, fl, fl >> 32 ? 16 : 8);
+	}
+	return n;
+}
+
+static size_t fmt_float(char *buf, const __u8 *p, __u32 size)
+{
+	if (size == 4) {
+		float x;
+
+		memcpy(&x, p, 4);
+		return snprintf(buf, 40, "%g", (double)x);
+	}
+	{
+		double x;
+
+		memcpy(&x, p, 8);
+		return snprintf(buf, 40, "%g", x);
+	}
+}
+
+/* "1,2,3" */
+static size_t fmt_intarray(const struct field *f, char *buf, const void *ev)
+{
+	size_t n = 0;
+
+	for (__u32 i = 0; i < f->count; i++) {
+		struct field e = *f;
+
+		e.off = f->off + i * f->size;
+		if (i)
+			buf[n++] = ',';
+		n += fmt_number(f, buf + n, field_u64(&e, ev));
+	}
+	return n;
+}
+
+/* "1.2.3.4:53", "[::1]:53"; nothing for an unset endpoint */
+static size_t fmt_l4ep(const struct field *f, char *buf, const __u8 *ev)
+{
+	__u64 ver = load_uint(ev + f->ver_off, f->ver_size);
+	__u64 port = load_uint(ev + f->port_off, f->port_size);
+	size_t n = 0;
+
+	if (ver != 4 && ver != 6)
+		return 0;
+	if (ver == 6)
+		buf[n++] = '[';
+	n += fmt_ip(buf + n, ev + f->addr_off, ver);
+	if (ver == 6)
+		buf[n++] = ']';
+	buf[n++] = ':';
+	n += fmt_u64(buf + n, port);
+	return n;
+}
+
+/* The set entries of an array of l3 endpoints, "a,b". */
+static size_t fmt_l3ep_list(const struct field *f, char *buf, const __u8 *p)
+{
+	size_t n = 0;
+
+	for (__u32 i = 0; i < f->count; i++) {
+		const __u8 *e = p + (size_t)i * f->size;
+		__u64 ver = load_uint(e + f->ver_off, f->ver_size);
+
+		if (ver != 4 && ver != 6)
+			continue;
+		if (n)
+			buf[n++] = ',';
+		n += fmt_ip(buf + n, e + f->addr_off, ver);
+	}
+	return n;
+}
+
+/* The user or group name of an id (the number without a cache). */
+static size_t fmt_id_name(struct render_ctx *rc, const struct field *f,
+			  char *buf, __u64 v)
+{
+	struct idcache *c = f->kind == FK_USER ? rc->users : rc->groups;
+	const char *s;
+	size_t len;
+
+	if (!c)
+		return fmt_u64(buf, v);
+	s = idcache_name(c, (__u32)v, &len);
+	if (len > f->max_text)
+		len = f->max_text;
+	return put(buf, s, len);
+}
+
+/* What the container of the event's mount namespace shows. */
+static size_t fmt_runtime(struct render_ctx *rc, const struct field *f,
+			  char *buf, __u64 mntns)
+{
+	const struct container_info *ci =
+		rc->fs->containers ?
+			containers_lookup(rc->fs->containers, mntns) :
+			NULL;
+	const char *s;
+
+	if (!ci)
+		return 0;
+	s = f->info == RT_NAME	  ? ci->name :
+	    f->info == RT_ID	  ? ci->id :
+	    f->info == RT_RUNTIME ? ci->runtime :
+				    ci->image;
+	return put(buf, s, strnlen(s, f->max_text));
+}
+
+/* The pod of ev as FK_K8S field f finds it: by the mount namespace's
+ * container, else by the network namespace. */
+static const struct pod_info *k8s_pod(const struct fieldset *fs,
+				      const struct field *f, const void *ev,
+				      const char **container)
+{
+	const struct container_info *ci = NULL;
+	__u64 netns = 0;
+
+	*container = "";
+	if (!fs->containers)
+		return NULL;
+	if (f->size)
+		ci = containers_lookup(fs->containers, field_u64(f, ev));
+	if (ci && ci->pod.name[0]) {
+		*container = ci->pod.container;
+		return &ci->pod;
+	}
+	if (!f->netns_size)
+		return NULL;
+	memcpy(&netns, (const char *)ev + f->netns_off, f->netns_size);
+	return containers_pod_of_netns(fs->containers, netns);
+}
+
+const struct pod_info *fieldset_pod(const struct fieldset *fs, const void *ev,
+				    const char **container)
+{
+	*container = "";
+	if (fs->k8s < 0)
+		return NULL;
+	return k8s_pod(fs, &fs->f[fs->k8s], ev, container);
+}
+
+/* What an FK_K8S field shows for ev ("" outside pods). */
+static const char *k8s_text(const struct fieldset *fs, const struct field *f,
+			    const void *ev)
+{
+	const struct pod_info *pod;
+	const char *container;
+
+	if (f->info == K8S_NODE)
+		return fs->containers ? containers_node(fs->containers) : "";
+	pod = k8s_pod(fs, f, ev, &container);
+	switch (f->info) {
+	case K8S_NAMESPACE:
+		return pod ? pod->namespace : "";
+	case K8S_PODNAME:
+		return pod ? pod->name : "";
+	case K8S_CONTAINERNAME:
+		return container;
+	case K8S_HOSTNETWORK:
+		return pod && pod->hostnetwork ? "true" : "false";
+	case K8S_PODLABELS:
+		return pod ? pod->labels : "";
+	case K8S_PODUID:
+		return pod ? pod->uid : "";
+	default:
+		return "";
+	}
+}
+
+static size_t fmt_signal(const struct field *f, char *buf, __u64 v)
+{
+	const char *s = (__s64)v > 0 && (__s64)v < NSIG ? sigabbrev_np((int)v) :
+							  NULL;
+	size_t n;
+
+	if (!s)
+		return fmt_number(f, buf, v);
+	n = put(buf, "SIG", 3);
+	return n + put_str(buf + n, s);
+}
+
+static size_t fmt_errno(const struct field *f, char *buf, __u64 v)
+{
+	__s64 e = (__s64)v < 0 ? -(__s64)v : (__s64)v;
+	const char *s = e > 0 && e < 4096 ? strerrorname_np((int)e) : NULL;
+
+	return s ? put_str(buf, s) : fmt_number(f, buf, v);
+}
+
+/*
+ * Kinds that format a number into a name or a unit: they show nothing
+ * when value.shown-if says so.
+ */
+static bool is_formatted(enum field_kind k)
+{
+	switch (k) {
+	case FK_ENUM:
+	case FK_ONEOF:
+	case FK_TIMESTAMP:
+	case FK_DURATION:
+	case FK_PROTO:
+	case FK_SIGNAL:
+	case FK_ERRNO:
+	case FK_FILE_MODE:
+	case FK_FILE_FLAGS:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static size_t formatted_text(struct render_ctx *rc, const struct field *f,
+			     const void *ev, char *buf)
+{
+	__u64 v = field_u64(f, ev);
+	const char *s;
+
+	switch (f->kind) {
+	case FK_ENUM:
+		s = enum_name(f, (__s64)v);
+		return s ? put_str(buf, s) : fmt_number(f, buf, v);
+	case FK_ONEOF:
+		return v < f->n_one_of ? put_str(buf, f->one_of[v]) :
+					 fmt_number(f, buf, v);
+	case FK_TIMESTAMP:
+		return fmt_timestamp(rc, buf, v);
+	case FK_DURATION:
+		return fmt_duration(buf, v);
+	case FK_PROTO:
+		s = proto_name(v);
+		return s ? put_str(buf, s) : fmt_u64(buf, v);
+	case FK_SIGNAL:
+		return fmt_signal(f, buf, v);
+	case FK_ERRNO:
+		return fmt_errno(f, buf, v);
+	case FK_FILE_MODE:
+		return fmt_file_mode(buf, v);
+	case FK_FILE_FLAGS:
+		return fmt_file_flags(buf, v);
+	default:
+		return 0;
+	}
+}
+
+static size_t value_text(struct render_ctx *rc, const struct field *f,
+			 const void *ev, char *buf)
+{
+	const __u8 *p = (const __u8 *)ev + f->off;
+	size_t n = 0;
+	__u64 v;
+
+	switch (f->kind) {
+	case FK_UINT:
+	case FK_SINT:
+		return fmt_number(f, buf, field_u64(f, ev));
+	case FK_BOOL:
+		return field_u64(f, ev) ? put(buf, "true", 4) :
+					  put(buf, "false", 5);
+	case FK_FLOAT:
+		return fmt_float(buf, p, f->size);
+	case FK_HEX:
+		v = field_u64(f, ev);
+		if (f->bit_size)
+			return fmt_hex(buf, v, (f->bit_size + 3) / 4);
+		return fmt_hex(buf, v, 2 * (f->size > 8 ? 8 : f->size));
+	case FK_STRING:
+		return fmt_string(buf, (const char *)p, f->size);
+	case FK_BYTES:
+		for (__u32 i = 0; i < f->size; i++)
+			n += fmt_hex(buf + n, p[i], 2);
+		return n;
+	case FK_INTARRAY:
+		return fmt_intarray(f, buf, ev);
+	case FK_IPADDR:
+	case FK_L3EP:
+		return fmt_ip(buf, (const __u8 *)ev + f->addr_off,
+			      load_uint((const __u8 *)ev + f->ver_off,
+					f->ver_size));
+	case FK_L4EP:
+		return fmt_l4ep(f, buf, ev);
+	case FK_L3EP_LIST:
+		return fmt_l3ep_list(f, buf, p);
+	case FK_USER:
+	case FK_GROUP:
+		return fmt_id_name(rc, f, buf, field_u64(f, ev));
+	case FK_RUNTIME:
+		return fmt_runtime(rc, f, buf, field_u64(f, ev));
+	case FK_K8S: {
+		const char *s = k8s_text(rc->fs, f, ev);
+
+		return put(buf, s, strnlen(s, f->max_text));
+	}
+	default: /* FK_STRUCT: no text of its own */
+		return 0;
+	}
+}
+
+size_t field_text(struct render_ctx *rc, const struct field *f, const void *ev,
+		  char *buf)
+{
+	size_t n;
+
+	if (!is_formatted(f->kind))
+		n = value_text(rc, f, ev, buf);
+	else if (field_shown(rc->fs, f, ev))
+		n = formatted_text(rc, f, ev, buf);
+	else
+		n = 0;
+	buf[n] = '\0';
+	return n;
+}
+
+void render_ctx_init(struct render_ctx *rc, const struct fieldset *fs)
+{
+	bool users = false, groups = false;
+
+	memset(rc, 0, sizeof(*rc));
+	rc->fs = fs;
+	for (size_t i = 0; i < fs->n; i++) {
+		users |= fs->f[i].kind == FK_USER;
+		groups |= fs->f[i].kind == FK_GROUP;
+	}
+	/* without a cache, names fall back to numbers */
+	rc->users = users ? idcache_new(false) : NULL;
+	rc->groups = groups ? idcache_new(true) : NULL;
+}
+
+void render_ctx_fini(struct render_ctx *rc)
+{
+	idcache_free(rc->users);
+	idcache_free(rc->groups);
+	rc->users = rc->groups = NULL;
+}

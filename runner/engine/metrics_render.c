@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Metrics written out: the Prometheus and OpenMetrics text exposition and
+ * the table `-o none` prints, into a growing text buffer.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runner/engine/metrics.h"
+#include "runner/engine/metrics_internal.h"
+
+/* ---- text buffer ------------------------------------------------------ */
+
+void mbuf_put(struct mbuf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		char *p;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		p = realloc(b->p, cap);
+		if (!p) {
+			b->oom = true;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+void mbuf_puts(struct mbuf *b, const char *s)
+{
+	mbuf_put(b, s, strlen(s));
+}
+
+void mbuf_printf(struct mbuf *b, const char *fmt, ...)
+{
+	char tmp[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		mbuf_put(b, tmp,
+			 (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+}
+
+void mbuf_free(struct mbuf *b)
+{
+	free(b->p);
+	memset(b, 0, sizeof(*b));
+}
+
+void metrics_escape_label(struct mbuf *b, const char *s, size_t n)
+{
+	size_t run = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *esc = s[i] == '\\' ? "\\\\" :
+				  s[i] == '"'  ? "\\\"" :
+				  s[i] == '\n' ? "\\n" :
+						 NULL;
+
+		if (!esc)
+			continue;
+		mbuf_put(b, s + run, i - run);
+		mbuf_puts(b, esc);
+		run = i + 1;
+	}
+	mbuf_put(b, s + run, n - run);
+}
+
+/* HELP text: \\ and \n escaped (and \" in OpenMetrics). */
+static void escape_help(struct mbuf *b, const char *s, bool om)
+{
+	for (; *s; s++) {
+		if (*s == '\\')
+			mbuf_puts(b, "\\\\");
+		else if (*s == '\n')
+			mbuf_puts(b, "\\n");
+		else if (*s == '"' && om)
+			mbuf_puts(b, "\\\"");
+		else
+			mbuf_put(b, s, 1);
+	}
+}
+
+/* Shortest text that reads back as v; OpenMetrics wants a dot in le. */
+static void put_double(struct mbuf *b, double v, bool force_dot)
+{
+	char tmp[40];
+
+	if (isnan(v)) {
+		mbuf_puts(b, "NaN");
+		return;
+	}
+	if (isinf(v)) {
+		mbuf_puts(b, v > 0 ? "+Inf" : "-Inf");
+		return;
+	}
+	snprintf(tmp, sizeof(tmp), "%.15g", v);
+	if (strtod(tmp, NULL) != v)
+		snprintf(tmp, sizeof(tmp), "%.17g", v);
+	mbuf_puts(b, tmp);
+	if (force_dot && !strpbrk(tmp, ".e"))
+		mbuf_puts(b, ".0");
+}
+
+/* ---- rendering -------------------------------------------------------- */
+
+/* {k="v",...,otel_scope_name="scope"[,extra]} of series s. */
+static void put_labels(const struct metrics *m, struct mbuf *b, size_t s,
+		       const char *le)
+{
+	const char *p = m->key_text + s * m->key_max;
+
+	mbuf_puts(b, "{");
+	if (s == m->cap) {
+		mbuf_puts(b, METRICS_OVERFLOW_LABEL "=\"true\",");
+	} else {
+		for (size_t k = 0; k < m->nk; k++) {
+			size_t l = strlen(p);
+
+			mbuf_puts(b, m->labels[k]);
+			mbuf_puts(b, "=\"");
+			metrics_escape_label(b, p, l);
+			mbuf_puts(b, "\",");
+			p += l + 1;
+		}
+	}
+	mbuf_puts(b, SCOPE_LABEL "=\"");
+	metrics_escape_label(b, m->scope, strlen(m->scope));
+	mbuf_puts(b, "\"");
+	if (le) {
+		mbuf_puts(b, ",le=\"");
+		mbuf_puts(b, le);
+		mbuf_puts(b, "\"");
+	}
+	mbuf_puts(b, "}");
+}
+
+static void put_hist(const struct metrics *m, const struct mval *v,
+		     struct mbuf *b, size_t s, bool om)
+{
+	const double *row = m->vals + s * m->slots + v->slot;
+	double cum = 0;
+	struct mbuf le = { 0 };
+
+	if (!row[v->nb + 2])
+		return; /* nothing observed in this key set (yet) */
+	for (size_t i = 0; i <= v->nb; i++) {
+		cum += row[i];
+		le.len = 0;
+		if (i < v->nb)
+			put_double(&le, v->bounds[i], om);
+		else
+			mbuf_puts(&le, "+Inf");
+		mbuf_printf(b, "%s_bucket", v->name);
+		put_labels(m, b, s, le.oom ? "?" : le.p);
+		mbuf_puts(b, " ");
+		put_double(b, cum, false);
+		mbuf_puts(b, "\n");
+	}
+	mbuf_printf(b, "%s_sum", v->name);
+	put_labels(m, b, s, NULL);
+	mbuf_puts(b, " ");
+	put_double(b, row[v->nb + 1] / v->div, false);
+	mbuf_puts(b, "\n");
+	mbuf_printf(b, "%s_count", v->name);
+	put_labels(m, b, s, NULL);
+	mbuf_puts(b, " ");
+	put_double(b, row[v->nb + 2], false);
+	mbuf_puts(b, "\n");
+	mbuf_free(&le);
+}
+
+void metrics_render(const struct metrics *m, bool om, struct mbuf *b)
+{
+	size_t last = m->overflow ? m->cap + 1 : m->n;
+
+	for (size_t i = 0; i < m->nv; i++) {
+		const struct mval *v = &m->v[i];
+		const char *type = v->type == MT_COUNTER ? "counter" :
+				   v->type == MT_GAUGE	 ? "gauge" :
+							   "histogram";
+		const char *fam_suffix =
+			v->type == MT_COUNTER && !om ? "_total" : "";
+
+		if (v->help && *v->help) {
+			mbuf_printf(b, "# HELP %s%s ", v->name, fam_suffix);
+			escape_help(b, v->help, om);
+			mbuf_puts(b, "\n");
+		}
+		mbuf_printf(b, "# TYPE %s%s %s\n", v->name, fam_suffix, type);
+		for (size_t s = 0; s < last; s++) {
+			if (s == m->n && s < m->cap)
+				s = m->cap; /* past the key sets: overflow */
+			if (v->type == MT_HISTOGRAM) {
+				put_hist(m, v, b, s, om);
+				continue;
+			}
+			mbuf_printf(b, "%s%s", v->name,
+				    v->type == MT_COUNTER ? "_total" : "");
+			put_labels(m, b, s, NULL);
+			mbuf_puts(b, " ");
+			put_double(b, m->vals[s * m->slots + v->slot] / v->div,
+				   false);
+			mbuf_puts(b, "\n");
+		}
+	}
+}
+
+void metrics_table(const struct metrics *m, struct mbuf *b)
+{
+	size_t last = m->overflow ? m->cap + 1 : m->n;
+
+	mbuf_printf(b, "%s: %zu series\n", m->scope, m->n);
+	for (size_t k = 0; k < m->nk; k++)
+		mbuf_printf(b, "%s\t", m->labels[k]);
+	for (size_t i = 0; i < m->nv; i++)
+		mbuf_printf(b, "%s%s", m->v[i].name, i + 1 < m->nv ? "\t" : "");
+	mbuf_puts(b, "\n");
+	for (size_t s = 0; s < last; s++) {
+		const char *p;
+
+		if (s == m->n && s < m->cap)
+			s = m->cap;
+		p = m->key_text + s * m->key_max;
+		for (size_t k = 0; k < m->nk; k++) {
+			if (s == m->cap) {
+				mbuf_puts(b, k ? "-\t" : "(overflow)\t");
+				continue;
+			}
+			mbuf_printf(b, "%s\t", *p ? p : "-");
+			p += strlen(p) + 1;
+		}
+		for (size_t i = 0; i < m->nv; i++) {
+			const struct mval *v = &m->v[i];
+			const double *row = m->vals + s * m->slots + v->slot;
+
+			if (v->type == MT_HISTOGRAM) {
+				double n = row[v->nb + 2];
+
+				mbuf_printf(b, "n=%.0f", n);
+				if (n > 0) {
+					mbuf_puts(b, " mean=");
+					put_double(b,
+						   row[v->nb + 1] / v->div / n,
+						   false);
+				}
+			} else {
+				put_double(b, row[0] / v->div, false);
+			}
+			mbuf_puts(b, i + 1 < m->nv ? "\t" : "\n");
+		}
+	}
+}

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * A gadget param's value from its text, by the param's BTF type: what
+ * `--flag VALUE` and gadget.yaml defaults write into .rodata.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/btf.h>
+
+#include "common/cleanup.h"
+#include "runner/engine/gadget_api.h"
+#include "runner/engine/param_value.h"
+
+static int parse_int(const char *s, const struct btf_type *t, void *dst,
+		     const char *var, struct error **err)
+{
+	bool is_signed = btf_is_int(t) ?
+				 (btf_int_encoding(t) & BTF_INT_SIGNED) != 0 :
+				 false;
+	size_t size = t->size;
+	unsigned long long u;
+	long long v;
+	char *end;
+
+	errno = 0;
+	if (btf_is_int(t) && (btf_int_encoding(t) & BTF_INT_BOOL)) {
+		if (!strcmp(s, "true") || !strcmp(s, "1"))
+			u = 1;
+		else if (!strcmp(s, "false") || !strcmp(s, "0"))
+			u = 0;
+		else
+			return error_set(err, 0,
+					 "param %s: '%s' is not true or false",
+					 var, s);
+		memcpy(dst, &u, 1);
+		return 0;
+	}
+	if (is_signed) {
+		v = strtoll(s, &end, 0);
+		u = (unsigned long long)v;
+		if (size < 8 && (v < -(1LL << (size * 8 - 1)) ||
+				 v >= (1LL << (size * 8 - 1))))
+			errno = ERANGE;
+	} else {
+		if (*s == '-')
+			errno = ERANGE;
+		u = strtoull(s, &end, 0);
+		if (size < 8 && u >> (size * 8))
+			errno = ERANGE;
+	}
+	if (!*s || *end || errno)
+		return error_set(
+			err, 0,
+			"param %s: invalid value '%s' for a %zu-byte %s integer",
+			var, s, size, is_signed ? "signed" : "unsigned");
+		/* little- and big-endian alike: copy the low bytes */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	memcpy(dst, &u, size);
+#else
+	memcpy(dst, (char *)&u + 8 - size, size);
+#endif
+	return 0;
+}
+
+/* Offset of member name in struct/union t, or -1. */
+static int member_offset(const struct btf *btf, const struct btf_type *t,
+			 const char *name)
+{
+	const struct btf_member *m = btf_members(t);
+
+	for (__u16 i = 0; i < btf_vlen(t); i++, m++)
+		if (!strcmp(btf__name_by_offset(btf, m->name_off), name))
+			return btf_member_bit_offset(t, i) / 8;
+	return -1;
+}
+
+/* union gadget_ip_addr_t or struct gadget_l3endpoint_t from "1.2.3.4"/"::1". */
+static int parse_ip_param(const struct btf *btf, const struct btf_type *t,
+			  const char *value, char *dst, size_t size,
+			  const char *var, struct error **err)
+{
+	const char *name = btf__name_by_offset(btf, t->name_off);
+	bool ep = !strcmp(name, GADGET_API_L3ENDPOINT);
+	int addr_off = ep ? member_offset(btf, t, "addr_raw") : 0;
+	int ver_off = ep ? member_offset(btf, t, "version") : -1;
+	__u8 buf[16];
+	int version;
+
+	if (addr_off < 0 || (ep && ver_off < 0) || addr_off + 16 > (int)size)
+		return error_set(err, 0, "param %s: unsupported layout", var);
+	if (inet_pton(AF_INET, value, buf) == 1)
+		version = 4;
+	else if (inet_pton(AF_INET6, value, buf) == 1)
+		version = 6;
+	else
+		return error_set(
+			err, 0, "param %s: '%s' is not an IPv4 or IPv6 address",
+			var, value);
+	memset(dst, 0, size);
+	memcpy(dst + addr_off, buf, version == 4 ? 4 : 16);
+	if (ep)
+		dst[ver_off] = version;
+	return 0;
+}
+
+int param_value_parse(const struct btf *btf, __u32 type_id, const char *var,
+		      const char *value, void *out, size_t size,
+		      struct error **err)
+{
+	const struct btf_type *t;
+	char *dst = out;
+
+	t = btf__type_by_id(btf, btf__resolve_type(btf, type_id));
+	if (!t)
+		return error_set(err, 0, "param %s: bad BTF type", var);
+	if (btf_is_int(t) || btf_is_enum(t))
+		return parse_int(value, t, dst, var, err);
+	if (btf_is_composite(t)) {
+		const char *tn = btf__name_by_offset(btf, t->name_off);
+
+		if (!strcmp(tn, GADGET_API_IP_ADDR) ||
+		    !strcmp(tn, GADGET_API_L3ENDPOINT))
+			return parse_ip_param(btf, t, value, dst, size, var,
+					      err);
+	}
+	if (btf_is_array(t)) {
+		const struct btf_array *a = btf_array(t);
+		const struct btf_type *e =
+			btf__type_by_id(btf, btf__resolve_type(btf, a->type));
+		cleanup_free char *copy = NULL;
+		char *tok, *save = NULL;
+		size_t n = 0;
+
+		if (!e)
+			return error_set(err, 0, "param %s: bad BTF type", var);
+		if (btf_is_int(e) && e->size == 1 &&
+		    !(btf_int_encoding(e) & BTF_INT_BOOL) &&
+		    (btf_int_encoding(e) & BTF_INT_CHAR ||
+		     !strcmp(btf__name_by_offset(btf, e->name_off), "char"))) {
+			if (strlen(value) >= a->nelems)
+				return error_set(
+					err, 0,
+					"param %s: longer than %u bytes", var,
+					a->nelems - 1);
+			memset(dst, 0, a->nelems);
+			memcpy(dst, value, strlen(value));
+			return 0;
+		}
+		if (!btf_is_int(e) && !btf_is_enum(e))
+			return error_set(err, 0, "param %s: unsupported type",
+					 var);
+		copy = strdup(value);
+		if (!copy)
+			return error_set(err, ENOMEM, "param");
+		memset(dst, 0, size);
+		for (tok = strtok_r(copy, ",", &save); tok;
+		     tok = strtok_r(NULL, ",", &save), n++) {
+			if (n == a->nelems)
+				return error_set(
+					err, 0, "param %s: more than %u values",
+					var, a->nelems);
+			if (parse_int(tok, e, dst + n * e->size, var, err))
+				return -1;
+		}
+		return 0;
+	}
+	return error_set(err, 0, "param %s: unsupported type", var);
+}

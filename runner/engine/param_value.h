@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* A gadget param's value from its text (gadget.c, for .rodata). */
+#ifndef RUNNER_ENGINE_PARAM_VALUE_H
+#define RUNNER_ENGINE_PARAM_VALUE_H
+
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "common/error.h"
+
+struct btf;
+
+/*
+ * Write value into out (size bytes) as BTF type type_id: bool
+ * ("true"/"false"), integers (range-checked, 0x.. accepted), enums (by
+ * number), strings (char arrays), comma-separated integer lists (arrays;
+ * the rest zero-filled), IP addresses (union gadget_ip_addr_t, struct
+ * gadget_l3endpoint_t).  Errors name the param var.
+ */
+int param_value_parse(const struct btf *btf, __u32 type_id, const char *var,
+		      const char *value, void *out, size_t size,
+		      struct error **err);
+
+#endif

@@ -1,0 +1,647 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Pod identity from the container runtimes' own state (see pods.h).  Runs
+ * once per new container (a few small files read), never per event: events
+ * find a container by its mount namespace (containers.c) or a pod by its
+ * network namespace (the index here, a hash probe).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include <jansson.h>
+
+#include "common/cleanup.h"
+#include "common/fileutil.h"
+#include "runner/engine/containers.h"
+#include "runner/engine/pods.h"
+
+#define MAX_DIRS 16
+#define INDEX_SLOTS 4096 /* a power of two */
+#define MAX_LABELS 64
+#define PATH_LEN 1024
+
+struct netns_slot {
+	__u64 netns; /* 0: free */
+	const struct pod_info *pod;
+};
+
+struct pods {
+	char root[256];
+	char node[256];
+	__u64 host_netns;
+	/* Folders of bundles named by container id (<id>/ or <id>/userdata/)
+	 * and docker's containers/ folders: defaults, then learned ones. */
+	char *bundle_dirs[MAX_DIRS];
+	size_t n_bundle_dirs;
+	char *docker_dirs[MAX_DIRS];
+	size_t n_docker_dirs;
+	struct netns_slot slots[INDEX_SLOTS];
+	size_t used;
+};
+
+static const char *const default_bundle_dirs[] = {
+	"/run/containerd/io.containerd.runtime.v2.task/k8s.io",
+	"/run/containers/storage/overlay-containers", /* CRI-O */
+	"/var/lib/containers/storage/overlay-containers", /* podman */
+	"/run/docker/containerd/daemon/io.containerd.runtime.v2.task/moby",
+};
+
+/* snprintf() that may cut (paths and names longer than their buffers
+ * are cut, then not found). */
+__attribute__((format(printf, 3, 4))) static void pfmt(char *buf, size_t size,
+						       const char *f, ...)
+{
+	va_list ap;
+
+	va_start(ap, f);
+	vsnprintf(buf, size, f, ap);
+	va_end(ap);
+}
+
+static void learn(char **dirs, size_t *n, const char *dir)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (!strcmp(dirs[i], dir))
+			return;
+	if (*n < MAX_DIRS && (dirs[*n] = strdup(dir)))
+		(*n)++;
+}
+
+static __u64 ns_inode(const struct pods *p, unsigned int pid, const char *ns)
+{
+	char path[PATH_LEN];
+	struct stat st;
+
+	pfmt(path, sizeof(path), "%s/proc/%u/ns/%s", p->root, pid, ns);
+	return stat(path, &st) ? 0 : st.st_ino;
+}
+
+struct pods *pods_new(const char *root)
+{
+	struct pods *p = calloc(1, sizeof(*p));
+	const char *node = getenv("NODE_NAME");
+	size_t i;
+
+	if (!p)
+		return NULL;
+	pfmt(p->root, sizeof(p->root), "%s",
+	     root && strcmp(root, "/") ? root : "");
+	if (node && *node)
+		pfmt(p->node, sizeof(p->node), "%s", node);
+	else if (gethostname(p->node, sizeof(p->node) - 1))
+		p->node[0] = '\0';
+	/* init's; the runner's own where init's is hidden (its own host
+	 * namespace then: a DaemonSet's agent has the host's PIDs) */
+	p->host_netns = ns_inode(p, 1, "net");
+	if (!p->host_netns && !p->root[0])
+		p->host_netns = ns_inode(p, (unsigned int)getpid(), "net");
+	for (i = 0; i < sizeof(default_bundle_dirs) / sizeof(char *); i++)
+		learn(p->bundle_dirs, &p->n_bundle_dirs,
+		      default_bundle_dirs[i]);
+	learn(p->docker_dirs, &p->n_docker_dirs, "/var/lib/docker/containers");
+	return p;
+}
+
+void pods_free(struct pods *p)
+{
+	size_t i;
+
+	if (!p)
+		return;
+	for (i = 0; i < p->n_bundle_dirs; i++)
+		free(p->bundle_dirs[i]);
+	for (i = 0; i < p->n_docker_dirs; i++)
+		free(p->docker_dirs[i]);
+	free(p);
+}
+
+const char *pods_node(const struct pods *p)
+{
+	return p->node;
+}
+
+/*
+ * Names and labels come from whoever made the container (any docker or
+ * podman user can set io.kubernetes.* labels): control bytes become '?'
+ * before they can reach a terminal.
+ */
+static void tame(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
+static void copy(char *dst, size_t size, const char *src)
+{
+	if (src && !dst[0]) {
+		pfmt(dst, size, "%s", src);
+		tame(dst);
+	}
+}
+
+#define COPY(dst, src) copy(dst, sizeof(dst), src)
+
+static bool exists(const struct pods *p, const char *path)
+{
+	char full[PATH_LEN];
+
+	pfmt(full, sizeof(full), "%s%s", p->root, path);
+	return access(full, F_OK) == 0;
+}
+
+static json_t *load_json(const struct pods *p, const char *path)
+{
+	char full[PATH_LEN];
+	json_error_t jerr;
+	json_t *o;
+
+	pfmt(full, sizeof(full), "%s%s", p->root, path);
+	o = json_load_file(full, 0, &jerr);
+	if (o && !json_is_object(o)) {
+		json_decref(o);
+		o = NULL;
+	}
+	return o;
+}
+
+/* Does path end with "/<id>" or "/<id>/userdata"?  Then *dir_end: where
+ * the folder holding the bundles ends. */
+static bool names_bundle(const char *path, const char *id, size_t *dir_end)
+{
+	size_t len = strlen(path), idlen = strlen(id);
+
+	if (len > 9 && !strcmp(path + len - 9, "/userdata"))
+		len -= 9;
+	if (len <= idlen + 1 || strncmp(path + len - idlen, id, idlen) ||
+	    path[len - idlen - 1] != '/')
+		return false;
+	*dir_end = len - idlen - 1;
+	return true;
+}
+
+/* Is there a bundle of container id in folder dir?  Then its path. */
+static bool bundle_in(const struct pods *p, const char *dir, const char *id,
+		      char *out, size_t size)
+{
+	char path[PATH_LEN];
+
+	pfmt(path, sizeof(path), "%s/%s/config.json", dir, id);
+	if (exists(p, path)) {
+		pfmt(out, size, "%s/%s", dir, id);
+		return true;
+	}
+	pfmt(path, sizeof(path), "%s/%s/userdata/config.json", dir, id);
+	if (exists(p, path)) {
+		pfmt(out, size, "%s/%s/userdata", dir, id);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Learn the folder of bundles from the runtime process that started pid:
+ * conmon (podman, CRI-O) names its bundle with -b; a containerd shim runs
+ * in its bundle, which is the pod sandbox's when the shim serves a whole
+ * pod (containerd's CRI plugin groups them), next to the container's.
+ */
+static void learn_from_parent(struct pods *p, unsigned int pid, const char *id)
+{
+	cleanup_free char *stat = NULL, *cmd = NULL;
+	char path[PATH_LEN], dir[PATH_LEN], found[PATH_LEN], *s;
+	unsigned int ppid = 0;
+	size_t len = 0, off;
+	ssize_t n;
+
+	pfmt(path, sizeof(path), "%s/proc/%u/stat", p->root, pid);
+	if (read_file(path, &stat, NULL, NULL))
+		return;
+	s = strrchr(stat, ')');
+	if (!s || sscanf(s + 1, " %*c %u", &ppid) != 1 || ppid <= 1)
+		return;
+	pfmt(path, sizeof(path), "%s/proc/%u/cmdline", p->root, ppid);
+	if (read_file(path, &cmd, &len, NULL))
+		return;
+	dir[0] = '\0';
+	s = strrchr(cmd, '/');
+	if (!strcmp(s ? s + 1 : cmd, "conmon")) {
+		for (off = strlen(cmd) + 1; off < len;
+		     off += strlen(cmd + off) + 1) {
+			const char *a = cmd + off;
+
+			if ((!strcmp(a, "-b") || !strcmp(a, "--bundle")) &&
+			    off + strlen(a) + 1 < len)
+				pfmt(dir, sizeof(dir), "%s", a + strlen(a) + 1);
+			else if (!strncmp(a, "--bundle=", 9))
+				pfmt(dir, sizeof(dir), "%s", a + 9);
+		}
+	} else {
+		pfmt(path, sizeof(path), "%s/proc/%u/cwd", p->root, ppid);
+		n = readlink(path, dir, sizeof(dir) - 1);
+		dir[n > 0 ? n : 0] = '\0';
+	}
+	len = strlen(dir);
+	if (len > 9 && !strcmp(dir + len - 9, "/userdata"))
+		dir[len - 9] = '\0';
+	s = strrchr(dir, '/');
+	if (!s || s == dir)
+		return;
+	*s = '\0';
+	if (bundle_in(p, dir, id, found, sizeof(found)))
+		learn(p->bundle_dirs, &p->n_bundle_dirs, dir);
+}
+
+/* The bundle folder (path on the host) of container id; 0 if found. */
+static int find_bundle(struct pods *p, unsigned int pid, const char *id,
+		       char *out, size_t size)
+{
+	size_t i;
+
+	if (pid)
+		learn_from_parent(p, pid, id);
+	for (i = 0; i < p->n_bundle_dirs; i++)
+		if (bundle_in(p, p->bundle_dirs[i], id, out, size))
+			return 0;
+	return -1;
+}
+
+/* Is id a container id (no path, no dots: it names a folder)? */
+static bool safe_id(const char *id)
+{
+	size_t n = strspn(id, "0123456789abcdefABCDEF");
+
+	return n && n <= 64 && !id[n];
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * "k=v,..." from an object of labels, keys sorted; the runtime's and
+ * kubelet's own (io.kubernetes.*, cri-dockerd's annotation.*) left out.
+ * Ends at a whole pair when the buffer is full.
+ */
+static void format_labels(json_t *labels, char *buf, size_t size)
+{
+	const char *keys[MAX_LABELS], *key;
+	size_t n = 0, i, len = 0;
+	json_t *v;
+
+	buf[0] = '\0';
+	json_object_foreach (labels, key, v) {
+		if (!json_is_string(v) || !strncmp(key, "io.kubernetes.", 14) ||
+		    !strncmp(key, "annotation.", 11) || n == MAX_LABELS)
+			continue;
+		keys[n++] = key;
+	}
+	qsort(keys, n, sizeof(*keys), cmp_str);
+	for (i = 0; i < n; i++) {
+		const char *val =
+			json_string_value(json_object_get(labels, keys[i]));
+		size_t need = strlen(keys[i]) + 1 + strlen(val) + (len ? 1 : 0);
+
+		if (len + need >= size)
+			break;
+		len += snprintf(buf + len, size - len, "%s%s=%s",
+				len ? "," : "", keys[i], val);
+	}
+	tame(buf);
+}
+
+static const char *ann(json_t *anns, const char *key)
+{
+	return json_string_value(json_object_get(anns, key));
+}
+
+/* CRI-O keeps labels as a JSON document in an annotation. */
+static void crio_labels(json_t *anns, struct pod_info *pi)
+{
+	const char *doc = ann(anns, "io.kubernetes.cri-o.Labels");
+	json_error_t jerr;
+	json_t *l;
+
+	if (!doc || !(l = json_loads(doc, 0, &jerr)))
+		return;
+	if (json_is_object(l))
+		format_labels(l, pi->labels, sizeof(pi->labels));
+	json_decref(l);
+}
+
+/*
+ * What the annotations of a bundle's config.json tell: containerd's CRI
+ * plugin (io.kubernetes.cri.*), CRI-O (io.kubernetes.pod.*, cri-o.*).
+ */
+static void from_annotations(json_t *anns, struct pod_info *pi,
+			     char sandbox_id[65])
+{
+	const char *v;
+
+	if ((v = ann(anns, "io.kubernetes.cri.container-type"))) {
+		pi->sandbox = !strcmp(v, "sandbox");
+		COPY(pi->name, ann(anns, "io.kubernetes.cri.sandbox-name"));
+		COPY(pi->namespace,
+		     ann(anns, "io.kubernetes.cri.sandbox-namespace"));
+		COPY(pi->uid, ann(anns, "io.kubernetes.cri.sandbox-uid"));
+		if (!pi->sandbox)
+			COPY(pi->container,
+			     ann(anns, "io.kubernetes.cri.container-name"));
+		copy(sandbox_id, 65, ann(anns, "io.kubernetes.cri.sandbox-id"));
+	}
+	COPY(pi->name, ann(anns, "io.kubernetes.pod.name"));
+	COPY(pi->namespace, ann(anns, "io.kubernetes.pod.namespace"));
+	COPY(pi->uid, ann(anns, "io.kubernetes.pod.uid"));
+	if ((v = ann(anns, "io.kubernetes.cri-o.ContainerType")))
+		pi->sandbox = !strcmp(v, "sandbox");
+	if (!pi->sandbox)
+		COPY(pi->container, ann(anns, "io.kubernetes.container.name"));
+	copy(sandbox_id, 65, ann(anns, "io.kubernetes.cri-o.SandboxID"));
+	if (pi->sandbox)
+		crio_labels(anns, pi);
+}
+
+/*
+ * A podman pod's container (`podman kube play`, `podman pod create`): an
+ * infra container is its sandbox; the pod's name is the host name its
+ * containers share, kube play names them <pod>-<container>.
+ */
+static void from_podman(json_t *spec, json_t *anns, struct container_info *ci)
+{
+	struct pod_info *pi = &ci->pod;
+	const char *host = json_string_value(json_object_get(spec, "hostname"));
+	const char *type = ann(anns, "io.kubernetes.cri-o.ContainerType");
+	size_t hl, i;
+	json_t *env;
+
+	/* podman 4 leaves the spec's hostname out, and sets $HOSTNAME */
+	json_array_foreach (json_object_get(json_object_get(spec, "process"),
+					    "env"),
+			    i, env) {
+		const char *e = json_string_value(env);
+
+		if (!host && e && !strncmp(e, "HOSTNAME=", 9))
+			host = e + 9;
+	}
+	if (pi->name[0] || !host || !type || strcmp(type, "container") ||
+	    !ann(anns, "io.kubernetes.cri-o.SandboxID") ||
+	    strcmp(ann(anns, "io.container.manager") ?: "", "libpod"))
+		return;
+	COPY(pi->name, host);
+	hl = strlen(host);
+	if (!strncmp(ci->name, host, hl) && ci->name[hl] == '-')
+		COPY(pi->container, ci->name + hl + 1);
+	else
+		COPY(pi->container, ci->name);
+}
+
+/* Labels of the sandbox next to bundle (same folder of bundles). */
+static void sandbox_labels(struct pods *p, const char *bundle, const char *id,
+			   const char *sandbox_id, struct pod_info *pi)
+{
+	char path[PATH_LEN];
+	size_t dir_end;
+	json_t *spec;
+
+	if (!safe_id(sandbox_id) || pi->labels[0] ||
+	    !names_bundle(bundle, id, &dir_end))
+		return;
+	pfmt(path, sizeof(path), "%.*s/%s%s/config.json", (int)dir_end, bundle,
+	     sandbox_id,
+	     strlen(bundle) - dir_end > strlen(id) + 1 ? "/userdata" : "");
+	spec = load_json(p, path);
+	crio_labels(json_object_get(spec, "annotations"), pi);
+	json_decref(spec);
+}
+
+/*
+ * docker's containers/<id> folder.  The bind mount of /etc/hostname comes
+ * from a containers/ folder, whatever the data root: this container's, or
+ * the one whose network it joined (a pod's sandbox).
+ */
+static int docker_dir(struct pods *p, json_t *spec, const char *id, char *out,
+		      size_t size)
+{
+	json_t *m;
+	size_t i;
+
+	json_array_foreach (json_object_get(spec, "mounts"), i, m) {
+		const char *dst =
+			json_string_value(json_object_get(m, "destination"));
+		const char *src =
+			json_string_value(json_object_get(m, "source"));
+		char dir[PATH_LEN], *s;
+
+		if (!dst || !src || strcmp(dst, "/etc/hostname"))
+			continue;
+		pfmt(dir, sizeof(dir), "%s", src);
+		for (int up = 0; up < 2;
+		     up++) /* .../containers/<id>/hostname */
+			if ((s = strrchr(dir, '/')) && s != dir)
+				*s = '\0';
+		pfmt(out, size, "%s/%s/config.v2.json", dir, id);
+		if (exists(p, out))
+			learn(p->docker_dirs, &p->n_docker_dirs, dir);
+	}
+	for (i = 0; i < p->n_docker_dirs; i++) {
+		char path[PATH_LEN];
+
+		pfmt(path, sizeof(path), "%s/%s/config.v2.json",
+		     p->docker_dirs[i], id);
+		if (exists(p, path)) {
+			pfmt(out, size, "%s/%s", p->docker_dirs[i], id);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* cri-dockerd's names: k8s_<container>_<pod>_<namespace>_<uid>_<attempt>
+ * (the sandbox's container is POD). */
+static void from_docker_name(const char *name, struct pod_info *pi)
+{
+	char buf[512], *part[6], *save = NULL, *s;
+	int n = 0;
+
+	pfmt(buf, sizeof(buf), "%s", name);
+	for (s = strtok_r(buf, "_", &save); s && n < 6;
+	     s = strtok_r(NULL, "_", &save))
+		part[n++] = s;
+	if (n != 6 || strcmp(part[0], "k8s") || s)
+		return;
+	pi->sandbox = !strcmp(part[1], "POD");
+	if (!pi->sandbox)
+		COPY(pi->container, part[1]);
+	COPY(pi->name, part[2]);
+	COPY(pi->namespace, part[3]);
+	COPY(pi->uid, part[4]);
+}
+
+/*
+ * docker (cri-dockerd): config.v2.json has the name, image and labels; pod
+ * labels are the sandbox's own labels.
+ */
+static void from_docker(struct pods *p, json_t *spec, struct container_info *ci)
+{
+	struct pod_info *pi = &ci->pod;
+	char dir[PATH_LEN], path[PATH_LEN];
+	const char *name, *image, *v, *sid;
+	json_t *cfg, *labels;
+
+	if (docker_dir(p, spec, ci->id, dir, sizeof(dir)))
+		return;
+	pfmt(path, sizeof(path), "%s/config.v2.json", dir);
+	cfg = load_json(p, path);
+	if (!cfg)
+		return;
+	name = json_string_value(json_object_get(cfg, "Name"));
+	image = json_string_value(
+		json_object_get(json_object_get(cfg, "Config"), "Image"));
+	labels = json_object_get(json_object_get(cfg, "Config"), "Labels");
+	if (name && name[0] == '/')
+		name++;
+	COPY(ci->name, name);
+	COPY(ci->image, image);
+	COPY(pi->name, ann(labels, "io.kubernetes.pod.name"));
+	COPY(pi->namespace, ann(labels, "io.kubernetes.pod.namespace"));
+	COPY(pi->uid, ann(labels, "io.kubernetes.pod.uid"));
+	if ((v = ann(labels, "io.kubernetes.docker.type")))
+		pi->sandbox = !strcmp(v, "podsandbox");
+	if (!pi->sandbox)
+		COPY(pi->container,
+		     ann(labels, "io.kubernetes.container.name"));
+	if (name)
+		from_docker_name(name, pi);
+	if (pi->name[0] && pi->sandbox) {
+		format_labels(labels, pi->labels, sizeof(pi->labels));
+	} else if (pi->name[0] &&
+		   (sid = ann(labels, "io.kubernetes.sandbox.id")) &&
+		   safe_id(sid) && strrchr(dir, '/')) {
+		json_t *sb;
+
+		pfmt(path, sizeof(path), "%.*s/%s/config.v2.json",
+		     (int)(strrchr(dir, '/') - dir), dir, sid);
+		sb = load_json(p, path);
+		format_labels(json_object_get(json_object_get(sb, "Config"),
+					      "Labels"),
+			      pi->labels, sizeof(pi->labels));
+		json_decref(sb);
+	}
+	json_decref(cfg);
+}
+
+/* Does the spec give the container a network namespace of its own (or
+ * another's)?  Without one it runs in the host's. */
+static bool spec_has_netns(json_t *spec)
+{
+	json_t *ns;
+	size_t i;
+
+	json_array_foreach (json_object_get(json_object_get(spec, "linux"),
+					    "namespaces"),
+			    i, ns) {
+		const char *t = json_string_value(json_object_get(ns, "type"));
+
+		if (t && !strcmp(t, "network"))
+			return true;
+	}
+	return false;
+}
+
+void pods_identify(struct pods *p, unsigned int pid, struct container_info *ci)
+{
+	struct pod_info *pi = &ci->pod;
+	char bundle[PATH_LEN], path[PATH_LEN + 16], sandbox_id[65] = "";
+	json_t *spec = NULL;
+
+	memset(pi, 0, sizeof(*pi));
+	if (!ci->id[0])
+		return;
+	if (pid)
+		pi->netns = ns_inode(p, pid, "net");
+	if (!find_bundle(p, pid, ci->id, bundle, sizeof(bundle))) {
+		json_t *anns;
+
+		pfmt(path, sizeof(path), "%s/config.json", bundle);
+		spec = load_json(p, path);
+		anns = json_object_get(spec, "annotations");
+		from_annotations(anns, pi, sandbox_id);
+		from_podman(spec, anns, ci);
+		/* containerd 1.7's CRI plugin tells the image too */
+		COPY(ci->image, ann(anns, "io.kubernetes.cri.image-name"));
+		if (pi->name[0] && !pi->sandbox)
+			sandbox_labels(p, bundle, ci->id, sandbox_id, pi);
+	}
+	if (!pi->name[0] || !ci->name[0] || !ci->image[0])
+		from_docker(p, spec, ci);
+	if (pi->name[0])
+		pi->hostnetwork = pi->netns ? pi->netns == p->host_netns :
+				  spec	    ? !spec_has_netns(spec) :
+					      false;
+	json_decref(spec);
+}
+
+/* ---- network namespace index -------------------------------------- */
+
+void pods_index_reset(struct pods *p)
+{
+	memset(p->slots, 0, sizeof(p->slots));
+	p->used = 0;
+}
+
+static size_t slot_of(__u64 netns)
+{
+	return (size_t)((netns * 0x9E3779B97F4A7C15ULL) >> 52) &
+	       (INDEX_SLOTS - 1);
+}
+
+void pods_index_add(struct pods *p, const struct container_info *ci)
+{
+	const struct pod_info *pi = &ci->pod;
+	size_t i;
+
+	if (!pi->name[0] || !pi->netns || pi->hostnetwork ||
+	    pi->netns == p->host_netns)
+		return;
+	for (i = slot_of(pi->netns);; i = (i + 1) & (INDEX_SLOTS - 1)) {
+		struct netns_slot *s = &p->slots[i];
+
+		if (s->netns && s->netns != pi->netns)
+			continue;
+		if (!s->netns) {
+			if (p->used >= INDEX_SLOTS / 2)
+				return; /* full enough: probes stay short */
+			p->used++;
+			s->netns = pi->netns;
+		}
+		/* the sandbox names the pod; a container may come first */
+		if (!s->pod || pi->sandbox)
+			s->pod = pi;
+		return;
+	}
+}
+
+const struct pod_info *pods_by_netns(const struct pods *p, __u64 netns)
+{
+	size_t i;
+
+	if (!netns)
+		return NULL;
+	for (i = slot_of(netns);; i = (i + 1) & (INDEX_SLOTS - 1)) {
+		const struct netns_slot *s = &p->slots[i];
+
+		if (!s->netns)
+			return NULL;
+		if (s->netns != netns)
+			continue;
+		/* an entry may have been reused for another namespace since */
+		return s->pod->netns == netns ? s->pod : NULL;
+	}
+}

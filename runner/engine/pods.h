@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Which Kubernetes pod a container belongs to, from what the runtimes
+ * record for the containers the kubelet makes (no API server needed):
+ *
+ * - containerd (CRI plugin): annotations io.kubernetes.cri.* in the
+ *   bundle's config.json (container-type, sandbox-name, -namespace, -uid,
+ *   container-name);
+ * - CRI-O: annotations io.kubernetes.pod.*, io.kubernetes.container.name
+ *   and io.kubernetes.cri-o.{ContainerType,SandboxID,Labels};
+ * - docker through cri-dockerd: labels io.kubernetes.* in the container's
+ *   config.v2.json, pod labels on the sandbox, names
+ *   k8s_<container>_<pod>_<namespace>_<uid>_<attempt>;
+ * - podman pods (`podman kube play`): the infra container is the sandbox,
+ *   the pod's name is the containers' host name.
+ *
+ * The bundle is found from the container's process: its parent is the
+ * runtime's shim, whose working directory is the bundle (containerd), or
+ * conmon, which names it (-b).  Folders learned that way, and the
+ * runtimes' default ones, are where a container whose process is gone
+ * already (a one-shot pod) is looked for.
+ *
+ * Sandbox (pause) containers hold their pod's network namespace: every pod
+ * container's namespace is indexed, so that traffic of the pod's netns is
+ * named even when no container process is behind it.
+ */
+#ifndef RUNNER_PODS_H
+#define RUNNER_PODS_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+#define POD_LABELS_LEN 512
+
+struct pod_info {
+	__u64 netns; /* its network namespace (inode); 0: unknown */
+	char name[254]; /* empty: not a pod's container */
+	char namespace[64];
+	char container[64]; /* empty for the sandbox */
+	char uid[40];
+	char labels[POD_LABELS_LEN]; /* "k=v,k=v", sorted by key */
+	bool sandbox; /* the pod's pause (infra) container */
+	bool hostnetwork; /* the pod uses the host's network namespace */
+};
+
+struct pods;
+struct container_info;
+
+/* root: "" for this host, or a fake tree (tests). */
+struct pods *pods_new(const char *root);
+void pods_free(struct pods *p);
+/* The node's name: $NODE_NAME (the downward API), else the host name. */
+const char *pods_node(const struct pods *p);
+/*
+ * Fill ci->pod from the runtime's state of container ci->id, whose first
+ * process is pid (0 or gone: the known folders only); also ci->name and
+ * ci->image when they are empty (docker with another data root).
+ */
+void pods_identify(struct pods *p, unsigned int pid, struct container_info *ci);
+
+/* Forget the network namespace index (before re-adding what is alive). */
+void pods_index_reset(struct pods *p);
+/* Index ci's network namespace if ci belongs to a pod; ci must stay valid
+ * until the next pods_index_reset(). */
+void pods_index_add(struct pods *p, const struct container_info *ci);
+/*
+ * The pod whose network namespace is netns (never the host's), or NULL.
+ * The namespace is the pod's, not one container's: traffic found by it
+ * has no container name.
+ */
+const struct pod_info *pods_by_netns(const struct pods *p, __u64 netns);
+
+#endif

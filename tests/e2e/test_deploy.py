@@ -1,0 +1,268 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""The node agent: deploy/runner-agent.yaml checked against the Kubernetes
+schemas offline (npm's kubernetes-models, installed by tools/node-deps.sh
+into build/node), and the agent image (tools/agent-image.sh, `make image`)
+run with podman exactly as the DaemonSet says: its security context,
+host namespaces, mounts, env (the downward API's node name, the
+ConfigMap's gadget and flags) and resource limits become podman flags
+here, read from the manifest, so that the two cannot drift.  The agent
+traces a `podman kube play` pod's DNS with the pod's k8s.* fields.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import yaml
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+from harness import ROOT, Fail, check, eq, main, sh, test  # noqa: E402
+from gadget_env import build_images, json_lines, wait_until  # noqa: E402
+
+# test_k8s's pods and images, without registering its tests here
+_n = len(harness._tests)
+import test_k8s as k8s  # noqa: E402
+del harness._tests[_n:]
+
+MANIFEST = os.path.join(ROOT, "deploy", "runner-agent.yaml")
+BUILD = os.environ.get("BUILD", os.path.join(ROOT, "build"))
+NODE = f"node-deploy-{os.getpid()}"
+AGENT = f"runner-agent-test-{os.getpid()}"
+# What this machine's podman needs whatever the manifest says (DESIGN.md:
+# crun fails on its hybrid cgroups; podman's default rlimits are refused).
+PODMAN_HOST = ["--runtime", "runc", "--ulimit", "nofile=1024:1024",
+               "--ulimit", "nproc=1024:1024"]
+
+
+def objects():
+    with open(MANIFEST) as f:
+        return [d for d in yaml.safe_load_all(f) if d]
+
+
+def one(kind):
+    objs = [o for o in objects() if o["kind"] == kind]
+    eq(len(objs), 1, f"{kind} objects in the manifest")
+    return objs[0]
+
+
+def podman_flags(ds, cm, node, store):
+    """podman run flags for the DaemonSet's pod on node; the store's host
+    path becomes store."""
+    spec = ds["spec"]["template"]["spec"]
+    ann = ds["spec"]["template"]["metadata"].get("annotations", {})
+    eq(len(spec["containers"]), 1, "containers of the agent's pod")
+    c = spec["containers"][0]
+    flags = []
+    if spec.get("hostPID"):
+        flags.append("--pid=host")
+    if spec.get("hostNetwork"):
+        flags.append("--network=host")
+    sc = c.get("securityContext", {})
+    check(not sc.get("privileged"), "the agent is not privileged")
+    caps = sc.get("capabilities", {})
+    for cap in caps.get("drop", []):
+        flags.append(f"--cap-drop={cap.lower()}")
+    for cap in caps.get("add", []):
+        flags.append(f"--cap-add=CAP_{cap}")
+    if sc.get("seccompProfile", {}).get("type") == "Unconfined":
+        flags += ["--security-opt", "seccomp=unconfined"]
+    if ann.get(f"container.apparmor.security.beta.kubernetes.io/"
+               f"{c['name']}") == "unconfined" or \
+            sc.get("appArmorProfile", {}).get("type") == "Unconfined":
+        flags += ["--security-opt", "apparmor=unconfined"]
+    if sc.get("allowPrivilegeEscalation") is False:
+        flags += ["--security-opt", "no-new-privileges"]
+    if sc.get("readOnlyRootFilesystem"):
+        flags += ["--read-only", "--read-only-tmpfs=false"]
+    if "runAsUser" in sc:
+        flags.append(f"--user={sc['runAsUser']}")
+    vols = {v["name"]: v for v in spec.get("volumes", [])}
+    for m in c.get("volumeMounts", []):
+        v = vols[m["name"]]
+        if "emptyDir" in v:
+            flags += ["--tmpfs", m["mountPath"]]
+            continue
+        host = v["hostPath"]["path"]
+        if v["hostPath"].get("type") == "DirectoryOrCreate":
+            os.makedirs(host, exist_ok=True)
+        if m["name"] == "store":
+            host = store
+        opts = ["ro" if m.get("readOnly") else "rw"]
+        if m.get("mountPropagation") == "HostToContainer":
+            opts.append("rslave")
+        flags += ["-v", f"{host}:{m['mountPath']}:{','.join(opts)}"]
+    for e in c.get("env", []):
+        if "value" in e:
+            val = e["value"]
+        elif e["valueFrom"].get("fieldRef", {}).get("fieldPath") == \
+                "spec.nodeName":
+            val = node
+        else:
+            ref = e["valueFrom"]["configMapKeyRef"]
+            eq(ref["name"], cm["metadata"]["name"], "ConfigMap of the env")
+            val = cm["data"][ref["key"]]
+        flags += ["-e", f"{e['name']}={val}"]
+    lim = c.get("resources", {}).get("limits", {})
+    if "memory" in lim:
+        flags.append(f"--memory={lim['memory'].replace('Mi', 'm')}")
+    if "cpu" in lim:
+        flags.append(f"--cpus={lim['cpu']}")
+    return flags, c["image"], c.get("command", []) + c.get("args", [])
+
+
+class Env:
+    pass
+
+
+def setup():
+    env = Env()
+    env.tmp = tempfile.mkdtemp(prefix="deploy-e2e-")
+    env.k = None
+    env.agent = False
+    try:
+        env.k = k8s.setup()
+        # the host's /var/lib/runner, with the store where the image's
+        # $RUNNER_STORE says
+        env.store = os.path.join(env.tmp, "varlib")
+        store = os.path.join(env.store, "oci-store")
+        # the gadget the ConfigMap names, in the store the agent mounts
+        build_images(store, {one("ConfigMap")["data"]["gadget"]:
+                                 f"{ROOT}/gadget/trace_dns"})
+    except BaseException:
+        teardown(env)
+        raise
+    return env
+
+
+def teardown(env):
+    if env is None:
+        return
+    if env.agent:
+        sh(f"podman rm -f {AGENT}", check_rc=False)
+    if env.k:
+        k8s.teardown(env.k)
+    shutil.rmtree(env.tmp, ignore_errors=True)
+
+
+@test
+def manifests_valid_kubernetes_objects(env):
+    sh(f"BUILD={BUILD} {ROOT}/tools/node-deps.sh")
+    node_dir = os.path.join(BUILD, "node")
+    shutil.copy(os.path.join(ROOT, "tests", "deploy", "validate.mjs"),
+                node_dir)
+    objs = objects()
+    p = subprocess.run(["node", os.path.join(node_dir, "validate.mjs")],
+                       input=json.dumps(objs), capture_output=True,
+                       text=True)
+    eq(p.returncode, 0, f"validation: {p.stdout}{p.stderr}")
+    eq(sorted(o["kind"] for o in objs),
+       ["ConfigMap", "DaemonSet", "Namespace", "ServiceAccount"], "kinds")
+    # the validator does refuse a broken object
+    ds = json.loads(json.dumps(one("DaemonSet")))
+    ds["spec"]["template"]["spec"]["hostPID"] = "yes"
+    p = subprocess.run(["node", os.path.join(node_dir, "validate.mjs")],
+                       input=json.dumps([ds]), capture_output=True,
+                       text=True)
+    check(p.returncode == 1 and "hostPID must be boolean" in p.stdout,
+          f"a broken DaemonSet passed: {p.stdout}{p.stderr}")
+
+
+@test
+def agent_image_runs_as_the_daemonset_says(env):
+    ds, cm = one("DaemonSet"), one("ConfigMap")
+    flags, image, args = podman_flags(ds, cm, NODE, env.store)
+    sh(f"{ROOT}/tools/agent-image.sh {BUILD} {image}")
+    pod = f"agentpod-{os.getpid()}"
+    sync = os.path.join(env.tmp, "sync")
+    os.makedirs(sync)
+    fifo = os.path.join(sync, "go")
+    os.mkfifo(fifo)
+    manifest = os.path.join(env.tmp, "pod.yaml")
+    with open(manifest, "w") as f:
+        f.write(f"""apiVersion: v1
+kind: Pod
+metadata:
+  name: {pod}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: client
+    image: {k8s.IMAGE}
+    command: ["/bin/sh", "-c",
+              "read x < /sync/go; exec nslookup {pod}.web.test 127.0.0.1"]
+    volumeMounts:
+    - name: sync
+      mountPath: /sync
+  volumes:
+  - name: sync
+    hostPath:
+      path: {sync}
+""")
+    conf = os.path.join(env.tmp, "containers.conf")
+    with open(conf, "w") as f:
+        f.write('[containers]\ndefault_ulimits = ["nofile=1024:1024", '
+                '"nproc=1024:1024"]\n[engine]\nruntime = "runc"\n')
+    env.k.pods.append(pod)
+    sh(f"CONTAINERS_CONF={conf} podman kube play --network none {manifest}")
+    infra = sh(f"podman pod inspect -f '{{{{.InfraContainerID}}}}' "
+               f"{pod}").strip()
+    net = k8s.PodNet(int(sh(f"podman inspect -f '{{{{.State.Pid}}}}' "
+                            f"{infra}")))
+    k8s.server(env.k, net)
+
+    env.agent = True
+    subprocess.run(["podman", "run", "-d", "--name", AGENT] + PODMAN_HOST +
+                   flags + [image] + args, check=True, capture_output=True)
+
+    def logs():
+        p = subprocess.run(["podman", "logs", AGENT], capture_output=True,
+                           text=True)
+        return p.stdout, p.stderr
+
+    def traced():
+        out, err = logs()
+        state = sh(f"podman inspect -f '{{{{.State.Status}}}}' {AGENT}")
+        if state.strip() != "running":
+            raise Fail(f"the agent is {state.strip()}: {err[-400:]}")
+        net.run("dig +time=1 +tries=1 @127.0.0.1 probe.web.test",
+                check_rc=False)
+        return any(e["name"] == "probe.web.test." for e in json_lines(out))
+    wait_until(traced, 60, "the agent tracing the pod", step=0.3)
+    k8s.release(fifo)
+    want = f"{pod}.web.test."
+    wait_until(lambda: sum(1 for e in json_lines(logs()[0])
+                           if e["name"] == want and
+                           e["proc"]["comm"] == "nslookup") >= 4,
+               30, "nslookup's four events in the agent's log")
+    # the metrics where the pod's scrape annotations say
+    ann = ds["spec"]["template"]["metadata"]["annotations"]
+    eq(ann.get("prometheus.io/scrape"), "true", "scrape annotation")
+    metrics = sh(f"podman exec {AGENT} /bin/busybox wget -qO- "
+                 f"http://127.0.0.1:{ann['prometheus.io/port']}"
+                 f"{ann['prometheus.io/path']}")
+    check("# TYPE dns_messages_total counter" in metrics,
+          f"the agent's metrics: {metrics[:300]}")
+    sh(f"podman stop -t 10 {AGENT}")
+    eq(sh(f"podman inspect -f '{{{{.State.ExitCode}}}}' {AGENT}").strip(),
+       "0", "the agent's exit status after SIGTERM")
+    out, err = logs()
+    evs = json_lines(out)
+    mine = k8s.queries_of(evs, "nslookup", pod)
+    k8s.check_k8s(mine, "the agent", {
+        "node": NODE, "namespace": "", "podName": pod,
+        "containerName": "client", "hostnetwork": False, "podLabels": "",
+        "podUID": ""})
+    for e in mine:
+        eq(e["runtime"]["containerName"], f"{pod}-client",
+           "runtime.containerName")
+        eq(e["netns_id"], net.inode, "netns_id")
+    check("trace_dns:" in err and "events" in err,
+          f"the agent's closing line: {err[-300:]}")
+
+
+if __name__ == "__main__":
+    main(setup, teardown)

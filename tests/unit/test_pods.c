@@ -1,0 +1,412 @@
+// SPDX-License-Identifier: Apache-2.0
+/* runner/engine/pods.c and k8s_select.c against a fake /proc and fake
+ * runtime state, laid out as containerd, CRI-O, cri-dockerd and podman
+ * lay theirs out. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include <cmocka.h>
+
+#include "common/fileutil.h"
+#include "runner/engine/containers.h"
+#include "runner/engine/k8s_select.h"
+#include "runner/engine/pods.h"
+
+#define SB "5b00000000000000000000000000000000000000000000000000000000000001"
+#define APP "a000000000000000000000000000000000000000000000000000000000000002"
+#define APP2 "a000000000000000000000000000000000000000000000000000000000000003"
+#define ONESHOT \
+	"0e00000000000000000000000000000000000000000000000000000000000004"
+#define CRIO_SB \
+	"c5b0000000000000000000000000000000000000000000000000000000000005"
+#define CRIO_APP \
+	"c0a0000000000000000000000000000000000000000000000000000000000006"
+#define DK_SB "d5b0000000000000000000000000000000000000000000000000000000000007"
+#define DK_APP \
+	"d0a0000000000000000000000000000000000000000000000000000000000008"
+#define PM_APP \
+	"90a0000000000000000000000000000000000000000000000000000000000009"
+#define HOSTNET \
+	"4e00000000000000000000000000000000000000000000000000000000000010"
+#define UID "0f1e2d3c-0000-4000-8000-000000000001"
+#define TASKS "/state/io.containerd.runtime.v2.task/k8s.io"
+
+static char root[] = "/tmp/test-pods-XXXXXX";
+
+static void put(const char *rel, const char *text, size_t len)
+{
+	char path[1024], dir[1024];
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	snprintf(dir, sizeof(dir), "%s", path);
+	*strrchr(dir, '/') = '\0';
+	assert_int_equal(mkdir_p(dir, 0755, NULL), 0);
+	assert_int_equal(write_file_atomic(path, text, len, 0644, NULL), 0);
+}
+
+#define PUT(rel, text) put(rel, text, strlen(text))
+
+static void link_to(const char *rel, const char *target)
+{
+	char path[1024];
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	assert_int_equal(symlink(target, path), 0);
+}
+
+static __u64 inode_of(const char *rel)
+{
+	char path[1024];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	assert_int_equal(stat(path, &st), 0);
+	return st.st_ino;
+}
+
+/* A process pid, child of ppid, in network namespace file net. */
+static void proc(int pid, int ppid, const char *net)
+{
+	char rel[64], text[128];
+
+	snprintf(text, sizeof(text), "%d (x) S %d 1 1 0\n", pid, ppid);
+	snprintf(rel, sizeof(rel), "proc/%d/stat", pid);
+	PUT(rel, text);
+	snprintf(rel, sizeof(rel), "proc/%d/ns/net", pid);
+	if (!strcmp(net, "host")) {
+		char target[1024], path[1024];
+
+		PUT(rel, "");
+		snprintf(path, sizeof(path), "%s/%s", root, rel);
+		unlink(path);
+		snprintf(target, sizeof(target), "%s/proc/1/ns/net", root);
+		link_to(rel, target);
+	} else {
+		PUT(rel, "");
+		if (strcmp(net, rel)) {
+			/* share net with another process: the same file */
+			char a[1024], b[1024];
+
+			snprintf(a, sizeof(a), "%s/%s", root, rel);
+			snprintf(b, sizeof(b), "%s/%s", root, net);
+			unlink(a);
+			assert_int_equal(link(b, a), 0);
+		}
+	}
+}
+
+static void cri_spec(const char *id, const char *type, const char *ctr)
+{
+	char rel[256], text[2048];
+
+	snprintf(text, sizeof(text),
+		 "{\"annotations\":{"
+		 "\"io.kubernetes.cri.container-type\":\"%s\","
+		 "\"io.kubernetes.cri.sandbox-id\":\"" SB "\","
+		 "\"io.kubernetes.cri.sandbox-name\":\"mypod\","
+		 "\"io.kubernetes.cri.sandbox-namespace\":\"demo\","
+		 "\"io.kubernetes.cri.sandbox-uid\":\"" UID "\"%s%s%s},"
+		 "\"linux\":{\"namespaces\":[{\"type\":\"network\"}]}}",
+		 type, ctr ? ",\"io.kubernetes.cri.container-name\":\"" : "",
+		 ctr ? ctr : "", ctr ? "\"" : "");
+	snprintf(rel, sizeof(rel), TASKS "/%s/config.json", id);
+	PUT(rel, text);
+}
+
+static int setup(void **state)
+{
+	static const char shim[] = "/usr/bin/containerd-shim-runc-v2\0"
+				   "-namespace\0k8s.io\0";
+	static const char conmon[] = "/usr/bin/conmon\0-c\0" CRIO_APP
+				     "\0-b\0/crio/" CRIO_APP "/userdata\0";
+	static const char pconmon[] = "/usr/bin/conmon\0-b\0/podman/" PM_APP
+				      "/userdata\0";
+	static const char dshim[] = "containerd-shim-runc-v2\0-namespace\0"
+				    "moby\0";
+
+	(void)state;
+	if (!mkdtemp(root))
+		return -1;
+	PUT("proc/1/ns/net", "");
+	/* containerd: one shim (pid 10) for the pod, in the sandbox's bundle */
+	put("proc/10/cmdline", shim, sizeof(shim));
+	link_to("proc/10/cwd", TASKS "/" SB);
+	cri_spec(SB, "sandbox", NULL);
+	cri_spec(APP, "container", "app");
+	cri_spec(APP2, "container", "sidecar");
+	cri_spec(ONESHOT, "container", "job");
+	proc(100, 10, "proc/100/ns/net");
+	proc(101, 10, "proc/100/ns/net");
+	proc(102, 10, "proc/100/ns/net");
+	/* CRI-O: conmon names the bundle; pod labels on the sandbox */
+	put("proc/20/cmdline", conmon, sizeof(conmon));
+	PUT("crio/" CRIO_APP "/userdata/config.json",
+	    "{\"annotations\":{\"io.kubernetes.pod.name\":\"web-0\","
+	    "\"io.kubernetes.pod.namespace\":\"shop\","
+	    "\"io.kubernetes.pod.uid\":\"u-crio\","
+	    "\"io.kubernetes.container.name\":\"nginx\","
+	    "\"io.kubernetes.cri-o.ContainerType\":\"container\","
+	    "\"io.kubernetes.cri-o.SandboxID\":\"" CRIO_SB "\"}}");
+	PUT("crio/" CRIO_SB "/userdata/config.json",
+	    "{\"annotations\":{\"io.kubernetes.pod.name\":\"web-0\","
+	    "\"io.kubernetes.cri-o.ContainerType\":\"sandbox\","
+	    "\"io.kubernetes.cri-o.Labels\":\"{\\\"tier\\\":\\\"front\\\","
+	    "\\\"app\\\":\\\"web\\\",\\\"io.kubernetes.pod.name\\\":"
+	    "\\\"web-0\\\"}\"}}");
+	proc(200, 20, "proc/200/ns/net");
+	/* docker through cri-dockerd, another data root */
+	put("proc/30/cmdline", dshim, sizeof(dshim));
+	link_to("proc/30/cwd", "/dexec/moby/" DK_APP);
+	PUT("dexec/moby/" DK_APP "/config.json",
+	    "{\"mounts\":[{\"destination\":\"/etc/hostname\",\"source\":"
+	    "\"/ddata/containers/" DK_SB "/hostname\"}]}");
+	PUT("ddata/containers/" DK_APP "/config.v2.json",
+	    "{\"Name\":\"/k8s_api_backend-7_prod_u-dk_0\",\"Config\":{"
+	    "\"Image\":\"registry/api:1\",\"Labels\":{"
+	    "\"io.kubernetes.pod.name\":\"backend-7\","
+	    "\"io.kubernetes.pod.namespace\":\"prod\","
+	    "\"io.kubernetes.pod.uid\":\"u-dk\","
+	    "\"io.kubernetes.container.name\":\"api\","
+	    "\"io.kubernetes.docker.type\":\"container\","
+	    "\"io.kubernetes.sandbox.id\":\"" DK_SB "\"}}}");
+	PUT("ddata/containers/" DK_SB "/config.v2.json",
+	    "{\"Name\":\"/k8s_POD_backend-7_prod_u-dk_0\",\"Config\":{"
+	    "\"Labels\":{\"io.kubernetes.pod.name\":\"backend-7\","
+	    "\"io.kubernetes.docker.type\":\"podsandbox\","
+	    "\"annotation.kubernetes.io/config.seen\":\"x\","
+	    "\"app\":\"backend\",\"note\":\"a\\u001b[31mb\"}}}");
+	proc(300, 30, "proc/300/ns/net");
+	/* podman kube play */
+	put("proc/40/cmdline", pconmon, sizeof(pconmon));
+	PUT("podman/" PM_APP "/userdata/config.json",
+	    "{\"process\":{\"env\":[\"PATH=/bin\",\"HOSTNAME=mypod\"]},"
+	    "\"annotations\":{\"io.container.manager\":\"libpod\","
+	    "\"io.kubernetes.cri-o.ContainerType\":\"container\","
+	    "\"io.kubernetes.cri-o.SandboxID\":\"" SB "\"}}");
+	proc(400, 40, "proc/400/ns/net");
+	/* a hostNetwork pod's container */
+	cri_spec(HOSTNET, "container", "agent");
+	proc(500, 10, "host");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	return system(cmd);
+}
+
+static struct container_info info(const char *id, const char *name)
+{
+	struct container_info ci;
+
+	memset(&ci, 0, sizeof(ci));
+	snprintf(ci.id, sizeof(ci.id), "%s", id);
+	snprintf(ci.name, sizeof(ci.name), "%s", name);
+	return ci;
+}
+
+static void containerd__shared_shim__sandbox_and_app_named(void **state)
+{
+	struct pods *p = pods_new(root);
+	struct container_info sb = info(SB, ""), app = info(APP, "");
+
+	(void)state;
+	pods_identify(p, 100, &sb);
+	assert_string_equal(sb.pod.name, "mypod");
+	assert_string_equal(sb.pod.namespace, "demo");
+	assert_string_equal(sb.pod.uid, UID);
+	assert_string_equal(sb.pod.container, "");
+	assert_true(sb.pod.sandbox);
+	assert_false(sb.pod.hostnetwork);
+	assert_int_equal(sb.pod.netns, inode_of("proc/100/ns/net"));
+	/* the shim's folder is the sandbox's: the app's bundle is next to it */
+	pods_identify(p, 101, &app);
+	assert_string_equal(app.pod.name, "mypod");
+	assert_string_equal(app.pod.container, "app");
+	assert_false(app.pod.sandbox);
+	assert_int_equal(app.pod.netns, sb.pod.netns);
+	pods_free(p);
+}
+
+static void containerd__process_gone__found_in_learned_folder(void **state)
+{
+	struct pods *p = pods_new(root);
+	struct container_info sb = info(SB, ""), job = info(ONESHOT, "");
+
+	(void)state;
+	pods_identify(p, 0, &job);
+	assert_string_equal(job.pod.name, ""); /* folder not known yet */
+	pods_identify(p, 100, &sb);
+	pods_identify(p, 0, &job);
+	assert_string_equal(job.pod.name, "mypod");
+	assert_string_equal(job.pod.container, "job");
+	assert_int_equal(job.pod.netns, 0);
+	pods_free(p);
+}
+
+static void crio__conmon_bundle__labels_from_sandbox(void **state)
+{
+	struct pods *p = pods_new(root);
+	struct container_info c = info(CRIO_APP, "");
+
+	(void)state;
+	pods_identify(p, 200, &c);
+	assert_string_equal(c.pod.name, "web-0");
+	assert_string_equal(c.pod.namespace, "shop");
+	assert_string_equal(c.pod.uid, "u-crio");
+	assert_string_equal(c.pod.container, "nginx");
+	assert_string_equal(c.pod.labels, "app=web,tier=front");
+	pods_free(p);
+}
+
+static void docker__other_data_root__labels_name_image(void **state)
+{
+	struct pods *p = pods_new(root);
+	struct container_info c = info(DK_APP, "");
+
+	(void)state;
+	pods_identify(p, 300, &c);
+	assert_string_equal(c.name, "k8s_api_backend-7_prod_u-dk_0");
+	assert_string_equal(c.image, "registry/api:1");
+	assert_string_equal(c.pod.name, "backend-7");
+	assert_string_equal(c.pod.namespace, "prod");
+	assert_string_equal(c.pod.uid, "u-dk");
+	assert_string_equal(c.pod.container, "api");
+	/* the sandbox's labels, without the kubelet's and annotations */
+	/* any docker user sets labels: no terminal escape gets through */
+	assert_string_equal(c.pod.labels, "app=backend,note=a?[31mb");
+	pods_free(p);
+}
+
+static void podman__kube_play__pod_from_hostname(void **state)
+{
+	struct pods *p = pods_new(root);
+	struct container_info c = info(PM_APP, "mypod-app");
+
+	(void)state;
+	pods_identify(p, 400, &c);
+	assert_string_equal(c.pod.name, "mypod");
+	assert_string_equal(c.pod.container, "app");
+	pods_free(p);
+}
+
+static void hostnetwork__host_netns__not_indexed(void **state)
+{
+	struct pods *p = pods_new(root);
+	struct container_info c = info(HOSTNET, "");
+	(void)state;
+	pods_identify(p, 500, &c);
+	assert_string_equal(c.pod.container, "agent");
+	assert_true(c.pod.hostnetwork);
+	pods_index_add(p, &c);
+	assert_null(pods_by_netns(p, inode_of("proc/1/ns/net")));
+	pods_free(p);
+}
+
+static void index__sandbox_and_apps__the_pod(void **state)
+{
+	struct pods *p = pods_new(root);
+	struct container_info sb = info(SB, ""), app = info(APP, ""),
+			      side = info(APP2, "");
+
+	(void)state;
+	pods_identify(p, 100, &sb);
+	pods_identify(p, 101, &app);
+	pods_identify(p, 102, &side);
+	pods_index_add(p, &app);
+	assert_ptr_equal(pods_by_netns(p, sb.pod.netns), &app.pod);
+	pods_index_add(p, &sb); /* the sandbox names the pod */
+	pods_index_add(p, &side);
+	assert_ptr_equal(pods_by_netns(p, sb.pod.netns), &sb.pod);
+	assert_null(pods_by_netns(p, 12345));
+	pods_index_reset(p);
+	assert_null(pods_by_netns(p, sb.pod.netns));
+	pods_free(p);
+}
+
+static void node__env_then_hostname(void **state)
+{
+	struct pods *p;
+	char host[256] = "";
+
+	(void)state;
+	setenv("NODE_NAME", "node-7", 1);
+	p = pods_new(root);
+	assert_string_equal(pods_node(p), "node-7");
+	pods_free(p);
+	unsetenv("NODE_NAME");
+	p = pods_new(root);
+	gethostname(host, sizeof(host) - 1);
+	assert_string_equal(pods_node(p), host);
+	pods_free(p);
+}
+
+static void select__lists_and_labels__all_must_match(void **state)
+{
+	struct k8s_select *s = NULL;
+	struct pod_info pod = { 0 };
+	struct error *err = NULL;
+
+	(void)state;
+	snprintf(pod.name, sizeof(pod.name), "mypod");
+	snprintf(pod.namespace, sizeof(pod.namespace), "demo");
+	snprintf(pod.labels, sizeof(pod.labels), "app=web,tier=front");
+	assert_true(k8s_select_match(NULL, NULL, ""));
+	assert_int_equal(k8s_select_add(&s, K8S_SELECT_NAMESPACE,
+					"kube-system,demo", &err),
+			 0);
+	assert_true(k8s_select_match(s, &pod, "app"));
+	assert_false(k8s_select_match(s, NULL, ""));
+	assert_int_equal(k8s_select_add(&s, K8S_SELECT_LABELS,
+					"tier=front,app=web", &err),
+			 0);
+	assert_true(k8s_select_match(s, &pod, "app"));
+	assert_int_equal(k8s_select_add(&s, K8S_SELECT_LABELS, "app=we", &err),
+			 0);
+	assert_false(k8s_select_match(s, &pod, "app"));
+	k8s_select_free(s);
+	s = NULL;
+	assert_int_equal(
+		k8s_select_add(&s, K8S_SELECT_CONTAINERNAME, "app", &err), 0);
+	assert_false(k8s_select_match(s, &pod, "sidecar"));
+	assert_true(k8s_select_match(s, &pod, NULL)); /* the pod as a whole */
+	assert_int_not_equal(
+		k8s_select_add(&s, K8S_SELECT_LABELS, "nokey", &err), 0);
+	assert_non_null(strstr(error_msg(err), "want key=value"));
+	error_free(err);
+	err = NULL;
+	assert_int_not_equal(
+		k8s_select_add(&s, K8S_SELECT_PODNAME, "a,,b", &err), 0);
+	error_free(err);
+	k8s_select_free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(
+			containerd__shared_shim__sandbox_and_app_named),
+		cmocka_unit_test(
+			containerd__process_gone__found_in_learned_folder),
+		cmocka_unit_test(crio__conmon_bundle__labels_from_sandbox),
+		cmocka_unit_test(docker__other_data_root__labels_name_image),
+		cmocka_unit_test(podman__kube_play__pod_from_hostname),
+		cmocka_unit_test(hostnetwork__host_netns__not_indexed),
+		cmocka_unit_test(index__sandbox_and_apps__the_pod),
+		cmocka_unit_test(node__env_then_hostname),
+		cmocka_unit_test(select__lists_and_labels__all_must_match),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
