@@ -262,9 +262,9 @@ bool fieldset_has_runtime(const struct fieldset *fs)
  */
 static int rest_field(struct build *b, struct fieldset *fs)
 {
-	const char *len = b->md ? metadata_ds_annotation(b->md, b->ds,
-							 "ebpf.rest.len") :
-				  NULL;
+	const char *len =
+		b->md ? metadata_ds_annotation(b->md, b->ds, "ebpf.rest.len") :
+			NULL;
 	const struct field *f;
 
 	fs->rest_len = -1;
