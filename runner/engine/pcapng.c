@@ -146,7 +146,8 @@ static size_t put_opt(char *out, __u16 code, const void *v, size_t len)
 	size_t n = put16(out, code);
 
 	n += put16(out + n, len);
-	memcpy(out + n, v, len);
+	if (len)
+		memcpy(out + n, v, len);
 	memset(out + n + len, 0, pad4(len) - len);
 	return n + pad4(len);
 }
