@@ -15,6 +15,7 @@
 #include "common/cleanup.h"
 #include "metadata/metadata.h"
 #include "metadata/metadata_internal.h"
+#include "metadata/yaml_limits.h"
 
 static const char *const top_scalars[] = {
 	"name", "description", "homepageURL", "documentationURL", "sourceURL",
@@ -444,6 +445,8 @@ int metadata_parse(const char *buf, size_t len, const char *filename,
 	int ret = -1;
 
 	*out = NULL;
+	if (yaml_check_limits(buf, len, c.file, err))
+		return -1;
 	if (!yaml_parser_initialize(&parser))
 		return error_set(err, ENOMEM, "%s: yaml parser", c.file);
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);

@@ -404,6 +404,13 @@ static int verify_graph(struct oci_txn *txn, const struct oci_descriptor *d,
 
 	if (oci_nesting_check(depth, err) < 0)
 		return -1;
+	if (d->size > oci_media_max_size(d->media_type))
+		return error_set(err, 0,
+				 "blob %s of %s: %lld bytes, more than the "
+				 "%lld allowed",
+				 d->digest, d->media_type, (long long)d->size,
+				 (long long)oci_media_max_size(d->media_type));
+	oci_txn_mark_used(txn, d->digest);
 	have = oci_txn_blob_size(txn, d->digest);
 	if (have < 0)
 		return error_set(err, 0, "blob %s is missing", d->digest);
@@ -525,6 +532,18 @@ static char *entry_target(const struct oci_descriptor *d, size_t n_entries,
 	}
 	if (oci_ref_normalize(name, prefix, &out, err) < 0)
 		return NULL;
+	/* "x@sha256:..." names one content: the entry's, or nothing */
+	{
+		const char *at = strrchr(out, '@');
+
+		if (at && strcmp(at + 1, d->digest)) {
+			error_set(err, 0,
+				  "image named %.200s in the archive is %s",
+				  out, d->digest);
+			free(out);
+			return NULL;
+		}
+	}
 	return out;
 }
 
@@ -585,6 +604,8 @@ int oci_import(struct oci_store *store, const char *path, const char *tag,
 				    d->size, err) < 0)
 			goto fail;
 	}
+	/* blobs of the archive that no image uses stay out of the store */
+	oci_txn_drop_unused(txn);
 	if (oci_txn_commit(txn, err) < 0)
 		goto fail;
 	if (refs) {

@@ -423,3 +423,19 @@ int oci_nesting_check(int depth, struct error **err)
 		return error_set(err, 0, "indexes nested too deep");
 	return 0;
 }
+
+int64_t oci_media_max_size(const char *mt)
+{
+	if (!mt)
+		return OCI_MAX_BLOB_SIZE;
+	switch (oci_media_kind(mt)) {
+	case OCI_KIND_INDEX:
+	case OCI_KIND_MANIFEST:
+		return OCI_MAX_MANIFEST_SIZE;
+	default:
+		break;
+	}
+	if (!strcmp(mt, OCI_MT_GADGET_CONFIG))
+		return OCI_MAX_CONFIG_SIZE;
+	return OCI_MAX_BLOB_SIZE;
+}

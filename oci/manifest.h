@@ -26,6 +26,16 @@
 
 /* Largest index or manifest accepted from a registry or an archive. */
 #define OCI_MAX_MANIFEST_SIZE (4 << 20)
+/* gadget.yaml: as metadata/ parses it (YAML_MAX_BYTES) */
+#define OCI_MAX_CONFIG_SIZE (1 << 20)
+/* any other blob: an eBPF object, a signature, a WASM module */
+#define OCI_MAX_BLOB_SIZE (64LL << 20)
+
+/*
+ * The largest blob of media type mt the runner takes in (pull, import):
+ * a descriptor that claims more is refused before a byte is fetched.
+ */
+int64_t oci_media_max_size(const char *mt);
 
 struct oci_kv {
 	char *key;

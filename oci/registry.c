@@ -147,13 +147,14 @@ int oci_registry_get_blob(struct oci_registry *reg, const char *repo,
 		.method = "GET",
 		.fd = -1,
 		.sink = w,
+		.sink_len = size,
 		.repo = repo,
 		.scope = scope,
 		.what = what,
 	};
 	int ret = -1;
 
-	(void)size;
+	q.sink_len = size;
 	snprintf(what, sizeof(what), "%.12s", oci_digest_hex(digest));
 	if (asprintf(&path, "/v2/%s/blobs/%s", repo, digest) < 0 || !scope)
 		return error_set(err, ENOMEM, "alloc");

@@ -23,7 +23,8 @@ struct oci_registry_opts {
 	/* per-registry CAs in DIR/<host:port>/ca.crt; NULL:
 	 * /etc/containers/certs.d, then /etc/docker/certs.d */
 	const char *certs_dir;
-	/* connect timeout, and abort when no byte moves for this long */
+	/* connect timeout, and abort when no byte moves for this long
+	 * (10 s by default; a request that timed out is tried once more) */
 	long timeout_s;
 	/* attempts after the first on 429, 5xx and dropped connections */
 	int retries;

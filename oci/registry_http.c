@@ -29,7 +29,7 @@
 #include "oci/registry_internal.h"
 
 #define USER_AGENT "runner/0.1"
-#define DEFAULT_TIMEOUT_S 30
+#define DEFAULT_TIMEOUT_S 10
 #define DEFAULT_RETRIES 3
 #define DEFAULT_CHUNK (8LL << 20)
 #define MAX_BACKOFF_MS 8000
@@ -50,6 +50,9 @@ void registry_resp_clear(struct resp *r)
 	r->status = 0;
 	r->retry_after = -1;
 	r->upload_pos = 0;
+	r->sunk = 0;
+	r->len_checked = false;
+	r->len_err[0] = '\0';
 }
 
 void oci_registry_opts_init(struct oci_registry_opts *o)
@@ -219,7 +222,37 @@ static size_t write_cb(char *buf, size_t size, size_t n, void *ctx)
 	long code = 0;
 
 	curl_easy_getinfo(r->reg->curl, CURLINFO_RESPONSE_CODE, &code);
+	if (code >= 200 && code < 300 && !r->len_checked) {
+		/* refuse at once what cannot be right, before any wait */
+		const struct req *q = r->req;
+		curl_off_t cl = -1;
+
+		r->len_checked = true;
+		curl_easy_getinfo(r->reg->curl,
+				  CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+		if (q->sink && q->sink_len > 0 && cl >= 0 && cl != q->sink_len)
+			snprintf(r->len_err, sizeof(r->len_err),
+				 "the answer announces %lld bytes, the "
+				 "descriptor %lld",
+				 (long long)cl, (long long)q->sink_len);
+		else if (!q->sink && q->max_body &&
+			 cl > (curl_off_t)q->max_body)
+			snprintf(r->len_err, sizeof(r->len_err),
+				 "the answer announces %lld bytes, more than "
+				 "the %zu allowed",
+				 (long long)cl, q->max_body);
+		if (r->len_err[0])
+			return 0;
+	}
 	if (code >= 200 && code < 300 && r->req->sink) {
+		if (r->req->sink_len > 0 &&
+		    r->sunk + (int64_t)len > r->req->sink_len) {
+			snprintf(r->len_err, sizeof(r->len_err),
+				 "more than the %lld bytes of the descriptor",
+				 (long long)r->req->sink_len);
+			return 0;
+		}
+		r->sunk += len;
 		if (oci_blob_writer_write(r->req->sink, buf, len,
 					  &r->sink_err) < 0)
 			return 0;
@@ -406,6 +439,16 @@ static char *url_host(const char *url)
 	return out;
 }
 
+/* Is url on the registry itself: same scheme, same host and port? */
+static bool same_origin(const struct oci_registry *reg, const char *url)
+{
+	size_t n = strlen(reg->scheme);
+	cleanup_free char *host = url_host(url);
+
+	return host && !strncasecmp(url, reg->scheme, n) &&
+	       !strncmp(url + n, "://", 3) && !strcasecmp(host, reg->host);
+}
+
 static void backoff(int attempt, long retry_after)
 {
 	long ms = 500L << (attempt < 5 ? attempt : 5);
@@ -539,7 +582,7 @@ int registry_http_do(struct oci_registry *reg, const struct req *q,
 		     struct resp *r, struct error **err)
 {
 	bool auth_tried = false;
-	int attempt = 0;
+	int attempt = 0, timed_out = 0;
 
 	for (;;) {
 		cleanup_free char *url = NULL;
@@ -555,8 +598,12 @@ int registry_http_do(struct oci_registry *reg, const struct req *q,
 		if (!url)
 			return error_set(err, ENOMEM, "alloc");
 		if (q->no_auth) {
+			/* a token request: its realm is the registry's */
 			if (q->basic_header)
 				auth = strdup(q->basic_header);
+		} else if (q->url && !same_origin(reg, url)) {
+			/* an upload Location elsewhere (a storage backend):
+			 * our credentials are for the registry only */
 		} else if ((tok = registry_token_for(reg, q->scope))) {
 			if (asprintf(&auth, "Authorization: Bearer %s", tok) <
 			    0)
@@ -584,6 +631,9 @@ int registry_http_do(struct oci_registry *reg, const struct req *q,
 			*err = steal_ptr(r->sink_err);
 			return -1;
 		}
+		if (r->len_err[0])
+			return error_set(err, 0, "%s %s: %s", q->method, url,
+					 r->len_err);
 		if (cc == CURLE_WRITE_ERROR && r->body.overflow)
 			return error_set(err, 0, "%s %s: answer too large",
 					 q->method, url);
@@ -596,7 +646,10 @@ int registry_http_do(struct oci_registry *reg, const struct req *q,
 			continue;
 		}
 		if (cc != CURLE_OK) {
-			if (retryable_curl(cc) && attempt < reg->opts.retries) {
+			/* a server that stays silent is asked once more,
+			 * not retries times: waits add up to minutes */
+			if (retryable_curl(cc) && attempt < reg->opts.retries &&
+			    (cc != CURLE_OPERATION_TIMEDOUT || !timed_out++)) {
 				backoff(attempt++, -1);
 				continue;
 			}

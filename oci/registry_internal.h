@@ -59,6 +59,7 @@ struct req {
 	int fd; /* body from fd when >= 0 */
 	int64_t fd_off, fd_len;
 	struct oci_blob_writer *sink; /* 2xx body goes here */
+	int64_t sink_len; /* sink: the bytes the descriptor says, or 0 */
 	size_t max_body;
 	const char *repo; /* for credentials */
 	const char *scope; /* token scope, NULL for none */
@@ -78,6 +79,9 @@ struct resp {
 	const struct req *req;
 	int64_t upload_pos;
 	struct error *sink_err;
+	int64_t sunk; /* bytes given to the sink */
+	bool len_checked; /* the 2xx Content-Length was looked at */
+	char len_err[160]; /* a 2xx answer of the wrong length, told early */
 };
 
 /* registry_http.c */

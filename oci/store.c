@@ -521,3 +521,40 @@ int oci_store_untag(struct oci_store *store, const char *ref,
 	}
 	return store_index_save(store, idx, err);
 }
+
+int oci_store_blob_intact(struct oci_store *store, const char *digest,
+			  bool *intact, struct error **err)
+{
+	cleanup_free char *path = NULL;
+	cleanup_close int fd = -1;
+	struct oci_sha256 *h = NULL;
+	char buf[65536], got[OCI_DIGEST_SIZE];
+	ssize_t n;
+
+	*intact = false;
+	if (!oci_digest_valid(digest))
+		return error_set(err, 0, "bad digest");
+	path = store_blob_path(store, digest);
+	if (!path)
+		return error_set(err, ENOMEM, "check blob");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 :
+					 error_set(err, errno, "open %s", path);
+	h = oci_sha256_new();
+	if (!h)
+		return error_set(err, ENOMEM, "check blob");
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			oci_sha256_free(h);
+			return error_set(err, errno, "read %s", path);
+		}
+		oci_sha256_update(h, buf, n);
+	}
+	oci_sha256_final(h, got);
+	oci_sha256_free(h);
+	*intact = !strcmp(got, digest);
+	return 0;
+}

@@ -68,6 +68,10 @@ int oci_store_untag(struct oci_store *store, const char *ref,
 		    struct error **err);
 /* Delete blobs nothing in index.json references, and stale temp files. */
 int oci_store_gc(struct oci_store *store, size_t *removed, struct error **err);
+/* Does the stored blob hash to its digest?  *intact false when it does
+ * not or is missing; -1 only when it cannot be read. */
+int oci_store_blob_intact(struct oci_store *store, const char *digest,
+			  bool *intact, struct error **err);
 
 static inline void oci_store_freep(struct oci_store **p)
 {

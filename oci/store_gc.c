@@ -142,6 +142,12 @@ static void remove_stale_index_tmp(struct oci_store *s)
 	closedir(d);
 }
 
+void store_remove_stale(struct oci_store *s)
+{
+	remove_stale_ingest(s);
+	remove_stale_index_tmp(s);
+}
+
 int oci_store_gc(struct oci_store *store, size_t *removed, struct error **err)
 {
 	cleanup_close int lock = store_lock(store, err);

@@ -29,6 +29,9 @@ char *store_blob_path(const struct oci_store *s, const char *digest);
 int store_fsync_dir(const char *dir);
 /* Take the index lock; returns the fd that holds it (close to release). */
 int store_lock(struct oci_store *s, struct error **err);
+/* Under the lock: ingest files no live writer holds (older than a
+ * minute) and index temp files of killed writers go. */
+void store_remove_stale(struct oci_store *s);
 /* index.json, checked to be an image index; written atomically. */
 json_t *store_index_load(struct oci_store *s, struct error **err);
 int store_index_save(struct oci_store *s, json_t *j, struct error **err);

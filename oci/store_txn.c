@@ -33,6 +33,7 @@ struct staged {
 	int fd; /* holds the flock that marks the file live */
 	char digest[OCI_DIGEST_SIZE];
 	int64_t size;
+	bool used; /* reached from a ref (oci_txn_mark_used) */
 };
 
 struct ref_change {
@@ -216,6 +217,7 @@ int oci_blob_writer_finish(struct oci_blob_writer *w, const char *digest,
 	v->fd = steal_fd(w->fd);
 	memcpy(v->digest, got, sizeof(got));
 	v->size = w->size;
+	v->used = false;
 	if (digest_out)
 		memcpy(digest_out, got, sizeof(got));
 	oci_blob_writer_abort(w);
@@ -376,6 +378,26 @@ static int index_apply(json_t *idx, const struct ref_change *c,
 	return 0;
 }
 
+void oci_txn_mark_used(struct oci_txn *txn, const char *digest)
+{
+	for (size_t i = 0; i < txn->n_staged; i++)
+		if (!strcmp(txn->staged[i].digest, digest))
+			txn->staged[i].used = true;
+}
+
+void oci_txn_drop_unused(struct oci_txn *txn)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < txn->n_staged; i++) {
+		if (txn->staged[i].used)
+			txn->staged[n++] = txn->staged[i];
+		else
+			staged_clear(&txn->staged[i]);
+	}
+	txn->n_staged = n;
+}
+
 int oci_txn_commit(struct oci_txn *txn, struct error **err)
 {
 	struct oci_store *s = txn->store;
@@ -388,6 +410,8 @@ int oci_txn_commit(struct oci_txn *txn, struct error **err)
 		return error_prefix(err, "commit");
 	if (!blobs)
 		return error_set(err, ENOMEM, "commit");
+	/* under the lock: what killed writers left behind goes */
+	store_remove_stale(s);
 	for (i = 0; i < txn->n_need; i++)
 		if (!oci_store_has_blob(s, txn->need[i]))
 			return error_set(err, 0,
@@ -400,8 +424,8 @@ int oci_txn_commit(struct oci_txn *txn, struct error **err)
 
 		if (!dst)
 			return error_set(err, ENOMEM, "commit");
-		if (access(dst, F_OK) == 0)
-			continue; /* same content already there */
+		/* over a stored copy too: the staged one was checked
+		 * against its digest, the stored one may have rotted */
 		if (rename(st->path, dst) < 0)
 			return error_set(err, errno, "commit: rename %s",
 					 st->path);

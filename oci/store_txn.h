@@ -57,7 +57,14 @@ int oci_txn_read_blob(struct oci_txn *txn, const char *digest, int64_t size,
 int oci_txn_set_ref(struct oci_txn *txn, const char *ref,
 		    const char *media_type, const char *digest, int64_t size,
 		    struct error **err);
+/* Staged blobs replace stored copies (which may have rotted); ingest
+ * files of killed writers are removed on the way, under the lock. */
 int oci_txn_commit(struct oci_txn *txn, struct error **err);
+/* Import: staged blob digest is reached from a ref being set. */
+void oci_txn_mark_used(struct oci_txn *txn, const char *digest);
+/* Import: drop the staged blobs no ref reaches (nothing unreferenced
+ * enters the store). */
+void oci_txn_drop_unused(struct oci_txn *txn);
 /* Free; a transaction not committed is rolled back. */
 void oci_txn_free(struct oci_txn *txn);
 

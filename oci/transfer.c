@@ -37,6 +37,7 @@ int oci_pull_policy_parse(const char *s, enum oci_pull_policy *out,
 struct pull {
 	struct oci_registry *reg;
 	struct oci_txn *txn;
+	struct oci_store *store;
 	const char *repo;
 };
 
@@ -44,13 +45,27 @@ static int pull_blob(struct pull *p, const struct oci_descriptor *d,
 		     struct error **err)
 {
 	struct oci_blob_writer *w = NULL;
+	bool intact = true;
 
+	if (d->size < 0 || d->size > oci_media_max_size(d->media_type))
+		return error_set(err, 0,
+				 "blob %s of %s: %lld bytes, more than the "
+				 "%lld allowed",
+				 d->digest, d->media_type ? d->media_type : "?",
+				 (long long)d->size,
+				 (long long)oci_media_max_size(d->media_type));
+	/* a stored copy is used only if it still hashes to its digest:
+	 * a corrupt one is fetched again and replaced */
 	if (oci_txn_has_blob(p->txn, d->digest)) {
-		if (oci_txn_blob_size(p->txn, d->digest) != d->size)
-			return error_set(err, 0,
-					 "stored blob %s has the wrong size",
-					 d->digest);
-		return oci_txn_need(p->txn, d->digest, err);
+		bool stored = oci_store_has_blob(p->store, d->digest);
+
+		if (stored && oci_txn_blob_size(p->txn, d->digest) == d->size &&
+		    oci_store_blob_intact(p->store, d->digest, &intact, err) <
+			    0)
+			return -1;
+		if (!stored ||
+		    (oci_txn_blob_size(p->txn, d->digest) == d->size && intact))
+			return oci_txn_need(p->txn, d->digest, err);
 	}
 	if (oci_txn_writer_open(p->txn, &w, err) < 0)
 		return -1;
@@ -102,13 +117,17 @@ static int pull_doc(struct pull *p, const struct oci_descriptor *d,
 	cleanup_free char *mt = NULL;
 	char got[OCI_DIGEST_SIZE];
 	size_t len;
+	bool intact = true;
 
 	if (oci_media_kind(d->media_type) == OCI_KIND_OTHER)
 		return error_set(err, 0, "%s: unsupported media type %s",
 				 d->digest, d->media_type);
 	if (oci_nesting_check(depth, err) < 0)
 		return -1;
-	if (oci_txn_has_blob(p->txn, d->digest)) {
+	if (oci_store_has_blob(p->store, d->digest) &&
+	    oci_store_blob_intact(p->store, d->digest, &intact, err) < 0)
+		return -1;
+	if (oci_txn_has_blob(p->txn, d->digest) && intact) {
 		if (oci_txn_read_blob(p->txn, d->digest, d->size, &buf, &len,
 				      err) < 0 ||
 		    oci_txn_need(p->txn, d->digest, err) < 0)
@@ -254,7 +273,9 @@ static int pull_checked(struct oci_store *store, const char *ref,
 	if (oci_registry_new(r->registry, opts, &reg, err) < 0 ||
 	    oci_txn_begin(store, &txn, err) < 0)
 		goto fail;
-	p = (struct pull){ .reg = reg, .txn = txn, .repo = r->repository };
+	p = (struct pull){
+		.reg = reg, .txn = txn, .store = store, .repo = r->repository
+	};
 	repo_name = oci_ref_name(r);
 	if (!repo_name) {
 		error_set(err, ENOMEM, "alloc");

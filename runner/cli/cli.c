@@ -6,11 +6,13 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/cleanup.h"
+#include "common/escape.h"
 #include "oci/digest.h"
 #include "oci/ref.h"
 #include "oci/store.h"
@@ -65,7 +67,8 @@ static int run_leaf(const struct cli_command *c, const char *path, int argc,
 {
 	static const struct option registry_opts[] = { CLI_REGISTRY_OPTIONS };
 	struct option opts[CLI_MAX_OPTIONS];
-	struct cli_ctx ctx = { .path = path };
+	struct cli_ctx ctx = { .path = path,
+			       .store_create = c->flags & CLI_STORE_CREATE };
 	cleanup_free void *state = NULL;
 	const struct option *p;
 	char shorts[32];
@@ -81,7 +84,9 @@ static int run_leaf(const struct cli_command *c, const char *path, int argc,
 	if (c->flags & CLI_REGISTRY) {
 		for (i = 0; i < 3; i++)
 			opts[n++] = registry_opts[i];
-		cli_registry_opts_init(&ctx.registry);
+		rc = cli_registry_opts_init(&ctx.registry, err);
+		if (rc)
+			return rc;
 	}
 	if (c->flags & CLI_STORE)
 		opts[n++] = (struct option){ "store", required_argument, NULL,
@@ -107,6 +112,12 @@ static int run_leaf(const struct cli_command *c, const char *path, int argc,
 		if (cli_registry_option(&ctx.registry, o, optarg))
 			continue;
 		rc = c->option ? c->option(state, o, optarg, err) : EXIT_USAGE;
+		if (rc)
+			return rc;
+	}
+	if (c->flags & CLI_REGISTRY) {
+		rc = cli_registry_opts_check(&ctx.registry,
+					     c->flags & CLI_AUTHFILE_NEW, err);
 		if (rc)
 			return rc;
 	}
@@ -180,7 +191,14 @@ const char *runner_default_prefix(void)
 int cli_store_open(const struct cli_ctx *ctx, struct oci_store **out,
 		   struct error **err)
 {
-	return oci_store_open(runner_store_dir(ctx->store), out, err);
+	const char *dir = runner_store_dir(ctx->store);
+	struct stat st;
+
+	/* only a command that stores images creates a store: a typo in
+	 * --store is not a new folder */
+	if (!ctx->store_create && stat(dir, &st) < 0 && errno == ENOENT)
+		return error_set(err, ENOENT, "store %s", dir);
+	return oci_store_open(dir, out, err);
 }
 
 char *cli_normalize_ref(const char *s, struct error **err)
@@ -202,10 +220,15 @@ int runner_msg(int code, const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("runner: ", stderr);
+	cleanup_free char *msg = NULL;
+	int n;
+
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	n = vasprintf(&msg, fmt, ap);
 	va_end(ap);
+	fputs("runner: ", stderr);
+	if (n >= 0)
+		term_fputs(msg, stderr, 0);
 	fputc('\n', stderr);
 	return code;
 }

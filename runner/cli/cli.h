@@ -28,6 +28,8 @@ enum {
 	CLI_STORE = 1 << 0, /* --store DIR */
 	CLI_REGISTRY = 1
 		       << 1, /* --authfile, --insecure-registries, --cert-dir */
+	CLI_AUTHFILE_NEW = 1 << 2, /* --authfile may name a file to create */
+	CLI_STORE_CREATE = 1 << 3, /* stores images: may create the store */
 };
 
 /* Option values of the shared flags; a command's own start at CLI_OPT_OWN. */
@@ -63,6 +65,7 @@ enum {
 struct cli_ctx {
 	const char *path; /* "image list": for messages */
 	const char *store; /* --store DIR, or NULL */
+	bool store_create; /* CLI_STORE_CREATE: a missing store is made */
 	struct oci_registry_opts registry; /* with CLI_REGISTRY */
 	int argc; /* positional arguments */
 	char **argv;
@@ -130,9 +133,15 @@ int parse_ulong(const char *what, const char *s, unsigned long min,
 
 /*
  * Registry options: the environment's defaults (oci_registry_opts_init) plus
- * a progress line per blob on stderr when stderr is a terminal.
+ * a progress line per blob on stderr when stderr is a terminal.  A bad
+ * RUNNER_REGISTRY_TIMEOUT (1..3600 s), RUNNER_REGISTRY_RETRIES (0..20) or
+ * RUNNER_PUSH_CHUNK_SIZE is EXIT_USAGE with *err.
  */
-void cli_registry_opts_init(struct oci_registry_opts *o);
+int cli_registry_opts_init(struct oci_registry_opts *o, struct error **err);
+/* After the flags: --authfile must name a file (a missing one only when
+ * new_ok, for login, which creates it); EXIT_USAGE and *err if not. */
+int cli_registry_opts_check(const struct oci_registry_opts *o, bool new_ok,
+			    struct error **err);
 /* Apply a CLI_OPT_{AUTHFILE,INSECURE,CERT_DIR}; false for another opt. */
 bool cli_registry_option(struct oci_registry_opts *o, int opt, const char *arg);
 /* End the progress line, if one was drawn (call after a pull or push). */

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,6 +31,7 @@
 #include "oci/store.h"
 #include "runner/cli/commands.h"
 #include "runner/engine/metrics.h"
+#include "runner/engine/session.h"
 
 #include "common/version.h"
 #define BUILDER_VERSION "runner-" RUNNER_VERSION
@@ -54,6 +56,22 @@ static const struct {
 	{ "arm64", "arm64" },
 };
 
+/* Ctrl-C or SIGTERM: finish the step under way, then undo what was made. */
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	interrupted = sig;
+}
+
+static int check_interrupted(struct error **err)
+{
+	if (!interrupted)
+		return 0;
+	return error_set(err, 0, "interrupted by %s",
+			 interrupted == SIGINT ? "SIGINT" : "SIGTERM");
+}
+
 static int run_cmd(const char *const argv[], struct error **err)
 {
 	pid_t pid;
@@ -67,6 +85,8 @@ static int run_cmd(const char *const argv[], struct error **err)
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return error_set(err, errno, "wait for %s", argv[0]);
+	if (check_interrupted(err))
+		return -1;
 	if (!WIFEXITED(status) || WEXITSTATUS(status))
 		return error_set(err, 0, "%s failed (status %d)", argv[0],
 				 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
@@ -81,7 +101,8 @@ static void btf_dump_printf(void *ctx, const char *fmt, va_list args)
 /* Write vmlinux.h for the running kernel's BTF (libbpf's btf_dump). */
 static int write_vmlinux_h(const char *path, struct error **err)
 {
-	char tmp[PATH_MAX];
+	cleanup_free char *text = NULL;
+	size_t len = 0;
 	struct btf_dump *d = NULL;
 	struct btf *btf;
 	FILE *f;
@@ -91,13 +112,10 @@ static int write_vmlinux_h(const char *path, struct error **err)
 	btf = btf__load_vmlinux_btf();
 	if (!btf)
 		return error_set(err, errno, "load kernel BTF");
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
-		error_set(err, ENAMETOOLONG, "%s", path);
-		goto out_btf;
-	}
-	f = fopen(tmp, "w");
+	/* in memory, then written by the one rule of files we write */
+	f = open_memstream(&text, &len);
 	if (!f) {
-		error_set(err, errno, "create %s", tmp);
+		error_set(err, errno, "dump kernel BTF");
 		goto out_btf;
 	}
 	d = btf_dump__new(btf, btf_dump_printf, f, NULL);
@@ -111,6 +129,8 @@ static int write_vmlinux_h(const char *path, struct error **err)
 	      f);
 	n = btf__type_cnt(btf);
 	for (id = 1; id < n; id++) {
+		if (check_interrupted(err))
+			goto out_dump;
 		if (btf_dump__dump_type(d, id)) {
 			error_set(err, errno, "dump BTF type %u", id);
 			goto out_dump;
@@ -122,11 +142,9 @@ out_dump:
 	btf_dump__free(d);
 out_file:
 	if (fclose(f) && !rc)
-		rc = error_set(err, errno, "write %s", tmp);
-	if (!rc && rename(tmp, path) < 0)
-		rc = error_set(err, errno, "rename %s", tmp);
-	if (rc)
-		unlink(tmp);
+		rc = error_set(err, errno, "dump kernel BTF");
+	if (!rc)
+		rc = write_file_atomic(path, text, len, 0644, err);
 out_btf:
 	btf__free(btf);
 	return rc;
@@ -253,12 +271,16 @@ static int compile_arch(const char *dir, const char *target,
 		};
 		const char *const strip[] = { "llvm-strip", "-g", out, NULL };
 
-		if (run_cmd(cc, err) || run_cmd(strip, err))
+		if (run_cmd(cc, err) || run_cmd(strip, err)) {
+			unlink(out);
 			return error_prefix(err, "compile %s for %s", src,
 					    target);
+		}
 	}
-	if (read_file(out, obj, obj_len, err))
+	if (read_file(out, obj, obj_len, err)) {
+		unlink(out);
 		return -1;
+	}
 	unlink(out);
 	return 0;
 }
@@ -344,12 +366,13 @@ static int build_run(struct cli_ctx *ctx, void *state, struct error **err)
 	struct oci_gadget_arch layers[2];
 	struct oci_annotation ann[8];
 	char api_inc[PATH_MAX], vml_inc[PATH_MAX], path[PATH_MAX],
-		tmpdir[] = "/tmp/runner-build-XXXXXX", created[32];
+		tmpdir[PATH_MAX - 64], created[32];
 	struct gadget_metadata *md = NULL;
 	struct oci_store *store = NULL;
 	struct oci_ref *ref = NULL;
 	size_t yaml_len, n_ann = 0, i;
 	time_t now = time(NULL);
+	struct sigaction sa = { .sa_handler = on_signal };
 	int rc = EXIT_FAIL;
 
 	if (!tag) {
@@ -365,6 +388,8 @@ static int build_run(struct cli_ctx *ctx, void *state, struct error **err)
 	free(refstr);
 	refstr = oci_ref_format(ref);
 
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 	snprintf(path, sizeof(path), "%s/gadget.yaml", dir);
 	if (read_file(path, &yaml, &yaml_len, err) ||
 	    metadata_parse(yaml, yaml_len, path, &md, err) ||
@@ -373,6 +398,12 @@ static int build_run(struct cli_ctx *ctx, void *state, struct error **err)
 	if (find_api_include(api_inc, sizeof(api_inc), err) ||
 	    find_vmlinux_dir(vml_inc, sizeof(vml_inc), err))
 		goto out;
+	{
+		const char *t = getenv("TMPDIR");
+
+		snprintf(tmpdir, sizeof(tmpdir), "%s/runner-build-XXXXXX",
+			 t && *t ? t : "/tmp");
+	}
 	if (!mkdtemp(tmpdir)) {
 		error_set(err, errno, "create %s", tmpdir);
 		goto out;
@@ -382,7 +413,8 @@ static int build_run(struct cli_ctx *ctx, void *state, struct error **err)
 
 		if (compile_arch(dir, archs[i].target, api_inc, vml_inc, tmpdir,
 				 &objs[i], &len, err) ||
-		    check_object(archs[i].oci, objs[i], len, err))
+		    check_object(archs[i].oci, objs[i], len, err) ||
+		    session_validate(objs[i], len, md, archs[i].oci, err))
 			goto out_tmp;
 		layers[i] =
 			(struct oci_gadget_arch){ archs[i].oci, objs[i], len };
@@ -401,7 +433,8 @@ static int build_run(struct cli_ctx *ctx, void *state, struct error **err)
 	ANN("io.inspektor-gadget.builder.version", BUILDER_VERSION);
 #undef ANN
 
-	if (cli_store_open(ctx, &store, err) ||
+	/* after this, the image is stored whole or not at all */
+	if (check_interrupted(err) || cli_store_open(ctx, &store, err) ||
 	    oci_store_add_gadget(store, refstr, yaml, yaml_len, layers, 2, ann,
 				 n_ann, &digest, err) ||
 	    oci_store_mark_built(store, digest, err))
@@ -438,7 +471,7 @@ const struct cli_command cmd_image_build = {
 		 "  runner image build . -t localhost:5000/gadgets/mine:v1\n",
 	.short_opts = "t:",
 	.options = build_options,
-	.flags = CLI_STORE,
+	.flags = CLI_STORE | CLI_STORE_CREATE,
 	.min_args = 1,
 	.max_args = 1,
 	.want = "want one DIR",

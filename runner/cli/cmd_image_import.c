@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "common/cleanup.h"
+#include "common/escape.h"
 #include "oci/archive.h"
 #include "oci/store.h"
 #include "runner/cli/commands.h"
@@ -38,7 +39,9 @@ static int import_run(struct cli_ctx *ctx, void *state, struct error **err)
 		       &n, err) < 0)
 		return EXIT_FAIL;
 	for (i = 0; i < n; i++) {
-		printf("Imported: %s\n", refs[i]);
+		cleanup_free char *r = term_escaped(refs[i], 0);
+
+		printf("Imported: %s\n", r ? r : "?");
 		free(refs[i]);
 	}
 	free(refs);
@@ -72,7 +75,7 @@ const struct cli_command cmd_image_import = {
 		"  runner image import x.tar -t localhost:5000/trace_dns:v1\n",
 	.short_opts = "t:",
 	.options = import_options,
-	.flags = CLI_STORE,
+	.flags = CLI_STORE | CLI_STORE_CREATE,
 	.min_args = 1,
 	.max_args = 1,
 	.want = "want one FILE",

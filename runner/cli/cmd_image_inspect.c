@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <yaml.h>
@@ -298,9 +299,13 @@ static int inspect_run(struct cli_ctx *ctx, void *state, struct error **err)
 		if (print_yaml(stdout, doc, err) < 0)
 			return EXIT_FAIL;
 	} else {
+		/* on a terminal, C1 controls and all else not ASCII as
+		 * \uXXXX (jansson escapes C0 itself) */
 		json_dumpf(doc, stdout,
-			   !strcmp(fmt, "json") ? JSON_COMPACT :
-						  JSON_INDENT(2));
+			   (!strcmp(fmt, "json") ? JSON_COMPACT :
+						   JSON_INDENT(2)) |
+				   (isatty(STDOUT_FILENO) ? JSON_ENSURE_ASCII :
+							    0));
 		fputc('\n', stdout);
 	}
 	return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;

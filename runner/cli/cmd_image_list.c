@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 /* `runner image list`: the images in the local store. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "common/cleanup.h"
+#include "common/escape.h"
 #include "common/json.h"
 #include "oci/digest.h"
 #include "oci/sign.h"
@@ -115,7 +118,9 @@ static void list_json(struct oci_store *store, const struct oci_store_entry *e,
 				  oci_store_is_built(store, e[i].digest),
 				  "signed", has_sig(e, n, i)));
 	}
-	json_dumpf(arr, stdout, JSON_INDENT(2));
+	json_dumpf(arr, stdout,
+		   JSON_INDENT(2) |
+			   (isatty(STDOUT_FILENO) ? JSON_ENSURE_ASCII : 0));
 	fputc('\n', stdout);
 }
 
@@ -135,10 +140,18 @@ static void list_columns(const struct oci_store_entry *e, size_t n, bool trunc)
 
 		if (!e[i].ref)
 			continue;
+		cleanup_free char *r = NULL, *t = NULL, *h = NULL, *w = NULL;
+
 		split_ref(e[i].ref, &repo, &tag);
 		humanize(e[i].created, when, sizeof(when));
-		printf("%-50s %-16s %-13.*s %s\n", repo ? repo : "",
-		       tag ? tag : "", trunc ? 12 : 64, hex, when);
+		/* from the store's index: escaped for the terminal */
+		r = term_escaped(repo, 0);
+		t = term_escaped(tag, 0);
+		h = term_escaped(hex, 0);
+		w = term_escaped(when, 0);
+		if (!r || !t || !h || !w)
+			continue;
+		printf("%-50s %-16s %-13.*s %s\n", r, t, trunc ? 12 : 64, h, w);
 	}
 }
 
@@ -169,9 +182,15 @@ static int list_run(struct cli_ctx *ctx, void *state, struct error **err)
 	struct oci_store_entry *e = NULL;
 	size_t n = 0;
 
-	if (cli_store_open(ctx, &store, err) < 0 ||
-	    oci_store_list(store, &e, &n, err) < 0)
+	if (cli_store_open(ctx, &store, err) < 0) {
+		/* no store there: nothing stored yet (and none made) */
+		if ((*err)->errnum != ENOENT)
+			return EXIT_FAIL;
+		error_free(*err);
+		*err = NULL;
+	} else if (oci_store_list(store, &e, &n, err) < 0) {
 		return EXIT_FAIL;
+	}
 	if (s->json)
 		list_json(store, e, n);
 	else

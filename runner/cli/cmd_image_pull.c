@@ -82,7 +82,7 @@ const struct cli_command cmd_image_pull = {
 		"  runner image pull localhost:5000/gadgets/trace_dns:v1 "
 		"--insecure-registries localhost:5000\n",
 	.options = pull_options,
-	.flags = CLI_STORE | CLI_REGISTRY,
+	.flags = CLI_STORE | CLI_STORE_CREATE | CLI_REGISTRY,
 	.min_args = 1,
 	.max_args = 1,
 	.want = "want one IMAGE",

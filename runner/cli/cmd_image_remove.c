@@ -1,11 +1,63 @@
 // SPDX-License-Identifier: Apache-2.0
 /* `runner image remove IMAGE...`: untag, then delete unused blobs. */
+#include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "common/cleanup.h"
+#include "oci/digest.h"
 #include "oci/sign_store.h"
 #include "oci/store.h"
 #include "runner/cli/commands.h"
+
+enum { OPT_FORCE = CLI_OPT_OWN };
+
+struct remove_state {
+	bool force;
+};
+
+static int remove_option(void *state, int opt, const char *arg,
+			 struct error **err)
+{
+	struct remove_state *s = state;
+
+	(void)arg;
+	(void)err;
+	if (opt != OPT_FORCE && opt != 'f')
+		return EXIT_USAGE;
+	s->force = true;
+	return EXIT_OK;
+}
+
+/*
+ * A bare digest tagged more than once removes every tag: only with
+ * --force, or the user learns of them first.
+ */
+static int check_digest_tags(struct oci_store *store, const char *digest,
+			     struct error **err)
+{
+	struct oci_store_entry *e = NULL;
+	char names[512] = "";
+	size_t n = 0, tags = 0, len = 0;
+
+	if (oci_store_list(store, &e, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (!e[i].ref || !e[i].digest || strcmp(e[i].digest, digest))
+			continue;
+		tags++;
+		if (len < sizeof(names) - 1)
+			len += snprintf(names + len, sizeof(names) - len,
+					"%s%s", len ? ", " : "", e[i].ref);
+	}
+	oci_store_entries_free(e, n);
+	if (tags > 1)
+		return error_set(err, 0,
+				 "%s is tagged %zu times (%s): name a tag, or "
+				 "remove them all with --force",
+				 digest, tags, names);
+	return 0;
+}
 
 /*
  * Every IMAGE is tried; one that fails is reported on its own line and the
@@ -14,16 +66,19 @@
 static int remove_run(struct cli_ctx *ctx, void *state, struct error **err)
 {
 	cleanup_store struct oci_store *store = NULL;
+	struct remove_state *s = state;
 	int i, ret = EXIT_OK;
 
-	(void)state;
 	if (cli_store_open(ctx, &store, err) < 0)
 		return EXIT_FAIL;
 	for (i = 0; i < ctx->argc; i++) {
 		cleanup_error struct error *one = NULL;
 		cleanup_free char *ref = cli_normalize_ref(ctx->argv[i], &one);
 
-		if (!ref || oci_store_untag(store, ref, &one) < 0) {
+		if (!ref ||
+		    (oci_digest_valid(ref) && !s->force &&
+		     check_digest_tags(store, ref, &one) < 0) ||
+		    oci_store_untag(store, ref, &one) < 0) {
 			ret = runner_msg(EXIT_FAIL, "%s", error_msg(one));
 			continue;
 		}
@@ -37,23 +92,37 @@ static int remove_run(struct cli_ctx *ctx, void *state, struct error **err)
 	return ret;
 }
 
+static const struct option remove_options[] = {
+	{ "force", no_argument, NULL, OPT_FORCE },
+	{ 0 },
+};
+
 const struct cli_command cmd_image_remove = {
 	.name = "remove",
 	.alias = "rm",
 	.summary = "remove images from the local store",
-	.usage = "Usage: runner image remove IMAGE... [flags]\n"
-		 "\n"
-		 "Remove image references from the store and delete the blobs\n"
-		 "no remaining image uses.\n"
-		 "\n"
-		 "FLAGS\n"
-		 "      --store DIR    image store\n"
-		 "\n"
-		 "EXAMPLES\n"
-		 "  runner image remove trace_dns\n"
-		 "  runner image remove localhost:5000/gadgets/trace_dns:v1 "
-		 "sha256:<digest>\n",
+	.usage =
+		"Usage: runner image remove IMAGE... [flags]\n"
+		"\n"
+		"Remove image references from the store and delete the blobs\n"
+		"no remaining image uses.\n"
+		"\n"
+		"A digest names every tag of that content: it is removed only\n"
+		"with --force when there are several.\n"
+		"\n"
+		"FLAGS\n"
+		"  -f, --force        remove every tag of a digest\n"
+		"      --store DIR    image store\n"
+		"\n"
+		"EXAMPLES\n"
+		"  runner image remove trace_dns\n"
+		"  runner image remove localhost:5000/gadgets/trace_dns:v1 "
+		"sha256:<digest>\n",
 	.flags = CLI_STORE,
+	.options = remove_options,
+	.short_opts = "f",
+	.state_size = sizeof(struct remove_state),
+	.option = remove_option,
 	.min_args = 1,
 	.max_args = -1,
 	.want = "want at least one IMAGE",

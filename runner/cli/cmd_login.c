@@ -140,10 +140,10 @@ static int login_run(struct cli_ctx *ctx, void *state, struct error **err)
 	cleanup_registry struct oci_registry *reg = NULL;
 	cleanup_free char *host = NULL;
 	cleanup_free char *user = NULL;
-	char tmp[] = "/tmp/runner-login-XXXXXX";
+	char dir[] = "/tmp/runner-login-XXXXXX", tmp[sizeof(dir) + 16] = "";
 	struct oci_registry_opts ro = ctx->registry;
 	char *password = NULL;
-	int fd, rc;
+	int rc;
 
 	host = registry_host(ctx->argv[0]);
 	if (!host)
@@ -154,14 +154,14 @@ static int login_run(struct cli_ctx *ctx, void *state, struct error **err)
 		goto out;
 
 	/* Check the credentials through a private, temporary auth file. */
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		rc = cli_error(err, EXIT_FAIL, "login: create %s: %s", tmp,
+	/* in a folder of its own (0700): no one else can put a symlink
+	 * where the credentials go */
+	if (!mkdtemp(dir)) {
+		rc = cli_error(err, EXIT_FAIL, "login: create %s: %s", dir,
 			       strerror(errno));
 		goto out;
 	}
-	close(fd);
-	unlink(tmp);
+	snprintf(tmp, sizeof(tmp), "%s/auth.json", dir);
 	rc = EXIT_FAIL;
 	if (oci_auth_set(tmp, host, user, password, err) < 0)
 		goto out;
@@ -174,7 +174,9 @@ static int login_run(struct cli_ctx *ctx, void *state, struct error **err)
 	puts("Login Succeeded!");
 	rc = EXIT_OK;
 out:
-	unlink(tmp);
+	if (*tmp)
+		unlink(tmp);
+	rmdir(dir);
 	free_secret(password);
 	return rc;
 }
@@ -210,7 +212,7 @@ const struct cli_command cmd_login = {
 		"--authfile ./auth.json < pw\n",
 	.short_opts = "u:",
 	.options = login_options,
-	.flags = CLI_REGISTRY,
+	.flags = CLI_REGISTRY | CLI_AUTHFILE_NEW,
 	.min_args = 1,
 	.max_args = 1,
 	.want = "want one REGISTRY",

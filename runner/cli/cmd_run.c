@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/escape.h"
+#include "common/fileutil.h"
 #include "metadata/metadata.h"
 #include "oci/ref.h"
 #include "oci/gadget_image.h"
@@ -173,13 +175,13 @@ static const char *find_image(int argc, char **argv)
 static void write_ready_file(void)
 {
 	const char *path = getenv("RUNNER_READY_FILE");
-	int fd;
+	struct error *err = NULL;
 
 	if (!path || !*path)
 		return;
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd >= 0)
-		close(fd);
+	/* the rule of every file the runner writes (common/fileutil.h) */
+	write_file_atomic(path, "", 0, 0644, &err);
+	error_free(err);
 }
 
 static char *image_name(const struct oci_ref *ref)
@@ -200,7 +202,8 @@ static int source_flags(int argc, char **argv, struct run_flags *f,
 	const char *val;
 	int i;
 
-	cli_registry_opts_init(&f->ro);
+	if (cli_registry_opts_init(&f->ro, err))
+		return EXIT_USAGE;
 	for (i = 1; i < argc; i++) {
 		for (o = base_opts; o < base_opts + N_BASE_OPTS; o++) {
 			size_t len = strlen(o->name);
@@ -227,7 +230,7 @@ static int source_flags(int argc, char **argv, struct run_flags *f,
 				cli_registry_option(&f->ro, o->val, val);
 		}
 	}
-	return EXIT_OK;
+	return cli_registry_opts_check(&f->ro, false, err);
 }
 
 /* One flag of the second pass (c is what getopt_long returned). */
@@ -248,6 +251,9 @@ static int run_flag(struct run_flags *f, size_t n_params, int c,
 		f->fields = arg;
 		return EXIT_OK;
 	case 'c':
+		if (!*arg)
+			return cli_error(err, EXIT_USAGE,
+					 "--containername: empty name");
 		if (strchr(arg, ',') || strchr(arg, '\\'))
 			return cli_error(err, EXIT_USAGE,
 					 "invalid container name '%s'", arg);
@@ -380,9 +386,14 @@ static void print_gadget_help(const struct session *s)
 		const char *key, *desc, *def;
 
 		session_param_info(s, i, &key, &desc, &def);
-		printf("      --%-20s %s", key, desc ? desc : "");
-		if (def)
-			printf(" (default %s)", def);
+		/* from gadget.yaml: escaped for the terminal */
+		cleanup_free char *k = term_escaped(key, 0);
+		cleanup_free char *d = term_escaped(desc, 0);
+		cleanup_free char *v = def ? term_escaped(def, 0) : NULL;
+
+		printf("      --%-20s %s", k ? k : "", d ? d : "");
+		if (v)
+			printf(" (default %s)", v);
 		putchar('\n');
 	}
 	session_describe(s, stdout);
@@ -428,6 +439,15 @@ static int trace(struct session *s, const struct run_flags *f,
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* $COLUMNS, as ps(1) reads it: the width to fit, even in a pipe */
+	{
+		const char *cols = getenv("COLUMNS");
+		char *end;
+		long w = cols ? strtol(cols, &end, 10) : 0;
+
+		if (cols && *cols && !*end && w > 0 && w <= 100000)
+			session_set_term_width(s, (int)w);
+	}
 	if (session_start(s, f->mode, STDOUT_FILENO, err))
 		return -1;
 	write_ready_file();
@@ -480,6 +500,7 @@ static int run_main(int argc, char **argv, struct error **err)
 	    session_open(img->program, img->program_len, md, name, &s, err))
 		goto fail;
 	session_set_docker_root(s, getenv("RUNNER_DOCKER_ROOT"));
+	session_set_node(s, getenv("NODE_NAME"));
 	rc = parse_flags(argc, argv, s, &f, err);
 	if (!rc)
 		rc = apply_flags(s, &f, err);
@@ -504,8 +525,8 @@ out:
 		const char *cname;
 		unsigned long long cval;
 
-		fprintf(stderr, "%s: %llu events, %llu lost", name, count,
-			lost);
+		fprintf(stderr, "%s: %llu event%s, %llu lost", name, count,
+			count == 1 ? "" : "s", lost);
 		for (size_t k = 0; !session_counter(s, k, &cname, &cval); k++)
 			fprintf(stderr, ", %llu %s", cval, cname);
 		fputc('\n', stderr);

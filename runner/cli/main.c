@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 /* runner: build, store, push, pull and run eBPF gadget images. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "common/cleanup.h"
+#include "common/escape.h"
 #include "runner/cli/commands.h"
 #include "runner/cli/complete.h"
 #include "runner/engine/log.h"
@@ -18,9 +23,14 @@ log_stderr(void *ctx, enum engine_log_level level, bool libbpf, const char *fmt,
 	if (level > ENGINE_LOG_NOTICE &&
 	    (!dbg || !*dbg || (level == ENGINE_LOG_DEBUG && strcmp(dbg, "2"))))
 		return;
+	cleanup_free char *msg = NULL;
+
+	if (vasprintf(&msg, fmt, ap) < 0)
+		return;
 	if (!libbpf)
 		fputs("runner: ", stderr);
-	vfprintf(stderr, fmt, ap);
+	/* names from the image reach these lines: escaped */
+	term_fputs(msg, stderr, libbpf ? ESCAPE_KEEP_NL : 0);
 	if (!libbpf)
 		fputc('\n', stderr);
 }
@@ -51,17 +61,56 @@ static const struct cli_command runner_cmd = {
 	.subs = runner_cmds,
 };
 
+/*
+ * A closed stdin, stdout or stderr would be taken by the next file opened
+ * (events would land in a store blob): hold each with "/" opened read-only,
+ * on which every write fails as on a closed descriptor (EBADF).
+ */
+static void hold_std_fds(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		int h;
+
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		h = open("/", O_RDONLY | O_DIRECTORY);
+		if (h >= 0 && h != fd) {
+			dup2(h, fd);
+			close(h);
+		}
+	}
+}
+
+/* What stdio still holds for stdout, written; a failure is the command's
+ * (a reader gone away, EPIPE, is not). */
+static int close_stdout(int rc)
+{
+	errno = 0;
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return rc;
+	if (errno == EPIPE)
+		return rc;
+	fprintf(stderr, "runner: write standard output: %s\n",
+		errno ? strerror(errno) : "failed");
+	return rc ? rc : EXIT_FAIL;
+}
+
 int main(int argc, char **argv)
 {
 	cleanup_error struct error *err = NULL;
 	int rc;
 
+	hold_std_fds();
 	/* hidden: what the shell completion script asks */
 	if (argc > 1 && !strcmp(argv[1], "__complete"))
-		return cli_complete(&runner_cmd, argc - 2, argv + 2);
+		return close_stdout(
+			cli_complete(&runner_cmd, argc - 2, argv + 2));
 	engine_log_set(log_stderr, getenv("RUNNER_DEBUG"));
 	rc = cli_dispatch(&runner_cmd, "", argc, argv, &err);
-	if (rc && err)
-		fprintf(stderr, "runner: %s\n", error_msg(err));
-	return rc;
+	if (rc && err) {
+		fputs("runner: ", stderr);
+		term_fputs(error_msg(err), stderr, 0);
+		fputc('\n', stderr);
+	}
+	return close_stdout(rc);
 }

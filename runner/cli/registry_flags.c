@@ -3,10 +3,13 @@
  * The registry flags pull, push, login and run share, and the progress line
  * they draw on stderr when it is a terminal.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "runner/cli/cli.h"
 
@@ -50,11 +53,60 @@ void cli_progress_end(void)
 	progress_state.shown = false;
 }
 
-void cli_registry_opts_init(struct oci_registry_opts *o)
+/* $name, when set and not empty: a number in [min, max]. */
+static int env_ulong(const char *name, unsigned long min, unsigned long max,
+		     unsigned long *out, bool *set, struct error **err)
 {
+	const char *v = getenv(name);
+
+	*set = v && *v;
+	if (!*set)
+		return 0;
+	return parse_ulong(name, v, min, max, out, err);
+}
+
+int cli_registry_opts_init(struct oci_registry_opts *o, struct error **err)
+{
+	unsigned long v;
+	bool set;
+
 	oci_registry_opts_init(o);
 	if (isatty(STDERR_FILENO))
 		o->progress = progress;
+	/* a value the library would ignore is a usage error here */
+	if (env_ulong("RUNNER_REGISTRY_TIMEOUT", 1, 3600, &v, &set, err))
+		return EXIT_USAGE;
+	if (set)
+		o->timeout_s = (long)v;
+	if (env_ulong("RUNNER_REGISTRY_RETRIES", 0, 20, &v, &set, err))
+		return EXIT_USAGE;
+	if (set)
+		o->retries = (int)v;
+	if (env_ulong("RUNNER_PUSH_CHUNK_SIZE", 1, 1UL << 31, &v, &set, err))
+		return EXIT_USAGE;
+	if (set)
+		o->chunk_size = (int64_t)v;
+	return EXIT_OK;
+}
+
+int cli_registry_opts_check(const struct oci_registry_opts *o, bool new_ok,
+			    struct error **err)
+{
+	struct stat st;
+
+	if (!o->authfile)
+		return EXIT_OK;
+	if (stat(o->authfile, &st) < 0) {
+		if (errno == ENOENT && new_ok)
+			return EXIT_OK;
+		return cli_error(err, EXIT_USAGE, "--authfile %s: %s",
+				 o->authfile, strerror(errno));
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode) &&
+	    !S_ISFIFO(st.st_mode))
+		return cli_error(err, EXIT_USAGE, "--authfile %s: not a file",
+				 o->authfile);
+	return EXIT_OK;
 }
 
 bool cli_registry_option(struct oci_registry_opts *o, int opt, const char *arg)

@@ -85,6 +85,11 @@ struct containers *containers_new(const char *root)
 	return c;
 }
 
+void containers_set_node(struct containers *c, const char *node)
+{
+	pods_set_node(c->pods, node);
+}
+
 void containers_set_docker_root(struct containers *c, const char *dir)
 {
 	snprintf(c->docker_root, sizeof(c->docker_root), "%s",

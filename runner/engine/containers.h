@@ -43,6 +43,8 @@ struct container_info {
 struct containers *containers_new(const char *root);
 /* Where dockerd keeps its data (its --data-root); NULL: /var/lib/docker. */
 void containers_set_docker_root(struct containers *c, const char *dir);
+/* The node's name for k8s.node; NULL: the host name. */
+void containers_set_node(struct containers *c, const char *node);
 void containers_free(struct containers *c);
 /* Whether the exec hook runs. */
 bool containers_tracking(const struct containers *c);

@@ -14,6 +14,7 @@
 #include <bpf/btf.h>
 
 #include "common/cleanup.h"
+#include "common/escape.h"
 #include "runner/engine/fields_build.h"
 
 /* Is f a default column (shown unless --fields says otherwise)? */
@@ -515,10 +516,13 @@ void fieldset_describe(const struct fieldset *fs, FILE *out)
 
 		if (!f->columnable)
 			continue;
-		fprintf(out, "  %-28s %s%s\n", f->name,
-			f->description ? f->description : "",
+		cleanup_free char *name = term_escaped(f->name, 0);
+		cleanup_free char *desc = term_escaped(f->description, 0);
+
+		fprintf(out, "  %-28s %s%s\n", name ? name : "",
+			desc ? desc : "",
 			!default_visible(fs, f) ?
-				(f->description ? " (hidden)" : "(hidden)") :
+				(desc && *desc ? " (hidden)" : "(hidden)") :
 				"");
 	}
 }

@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "common/cleanup.h"
+#include "common/escape.h"
 #include "metadata/metadata.h"
 #include "runner/engine/containers.h"
 #include "runner/engine/fields_build.h"
@@ -245,10 +246,11 @@ size_t build_max_text(const struct field *f)
 		return 32;
 	case FK_FILE_FLAGS:
 		return 256;
-	case FK_RUNTIME:
-		return sizeof(((struct container_info *)0)->image);
+	case FK_RUNTIME: /* escaped: up to 4 bytes a byte */
+		return ESCAPE_MAX(sizeof(((struct container_info *)0)->image));
 	case FK_K8S:
-		return f->info == K8S_PODLABELS ? POD_LABELS_LEN : 256;
+		return ESCAPE_MAX(f->info == K8S_PODLABELS ? POD_LABELS_LEN :
+							     256);
 	}
 	return 0;
 }

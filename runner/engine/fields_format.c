@@ -16,23 +16,47 @@
 #include <time.h>
 #include <sys/stat.h>
 
+#include "common/escape.h"
 #include "runner/engine/containers.h"
 #include "runner/engine/fields_internal.h"
 #include "runner/engine/idcache.h"
 
 /* ---- integer formatters ---------------------------------------------- */
 
+/* "00" to "99": two digits per division (a hot path of -o json). */
+static const char digit_pairs[201] = "00010203040506070809"
+				     "10111213141516171819"
+				     "20212223242526272829"
+				     "30313233343536373839"
+				     "40414243444546474849"
+				     "50515253545556575859"
+				     "60616263646566676869"
+				     "70717273747576777879"
+				     "80818283848586878889"
+				     "90919293949596979899";
+
 size_t fmt_u64(char *buf, __u64 v)
 {
-	char tmp[20];
-	size_t n = 0, i;
+	char tmp[20], *p = tmp + sizeof(tmp);
+	size_t n;
 
-	do {
-		tmp[n++] = '0' + v % 10;
-		v /= 10;
-	} while (v);
-	for (i = 0; i < n; i++)
-		buf[i] = tmp[n - 1 - i];
+	if (v < 10) {
+		buf[0] = '0' + v;
+		return 1;
+	}
+	while (v >= 100) {
+		p -= 2;
+		memcpy(p, digit_pairs + 2 * (v % 100), 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		p -= 2;
+		memcpy(p, digit_pairs + 2 * v, 2);
+	} else {
+		*--p = '0' + v;
+	}
+	n = tmp + sizeof(tmp) - p;
+	memcpy(buf, p, n);
 	return n;
 }
 
@@ -310,22 +334,7 @@ static size_t fmt_number(const struct field *f, char *buf, __u64 v)
 
 static size_t fmt_string(char *buf, const char *s, size_t max)
 {
-	static const char hx[] = "0123456789abcdef";
-	size_t n = 0;
-
-	for (size_t i = 0; i < max && s[i]; i++) {
-		unsigned char c = s[i];
-
-		if (c < 0x20 || c == 0x7f) {
-			buf[n++] = '\\';
-			buf[n++] = 'x';
-			buf[n++] = hx[c >> 4];
-			buf[n++] = hx[c & 15];
-		} else {
-			buf[n++] = c;
-		}
-	}
-	return n;
+	return term_escape(buf, s, strnlen(s, max), 0);
 }
 
 /* ls -l style: type letter and permissions with set-id and sticky bits. */
@@ -524,7 +533,8 @@ static size_t fmt_runtime(struct render_ctx *rc, const struct field *f,
 	    f->info == RT_ID	  ? ci->id :
 	    f->info == RT_RUNTIME ? ci->runtime :
 				    ci->image;
-	return put(buf, s, strnlen(s, f->max_text));
+	/* names from a container runtime: escaped (max_text allows it) */
+	return term_escape(buf, s, strnlen(s, f->max_text / 4), 0);
 }
 
 /* The pod of ev as FK_K8S field f finds it: by the mount namespace's
@@ -709,7 +719,8 @@ static size_t value_text(struct render_ctx *rc, const struct field *f,
 	case FK_K8S: {
 		const char *s = k8s_text(rc->fs, f, ev);
 
-		return put(buf, s, strnlen(s, f->max_text));
+		/* from the Kubernetes API: escaped (max_text allows it) */
+		return term_escape(buf, s, strnlen(s, f->max_text / 4), 0);
 	}
 	default: /* FK_STRUCT: no text of its own */
 		return 0;

@@ -8,6 +8,7 @@
 #include "common/cleanup.h"
 #include "runner/engine/fields_internal.h"
 #include "runner/engine/filter.h"
+#include "runner/engine/filter_value.h"
 
 enum filter_op {
 	OP_EQ,
@@ -25,6 +26,7 @@ enum cmp_kind {
 	CMP_UNSIGNED,
 	CMP_SIGNED,
 	CMP_FLOAT,
+	CMP_TIME, /* wall-clock ns against a boot-time field */
 };
 
 struct filter_rule {
@@ -116,12 +118,80 @@ static int parse_op(const char *s, size_t *len)
 	return -1;
 }
 
-static bool parse_number(const struct field *fl, const char *v,
-			 struct filter_rule *r)
+/* Bits of the integer behind f: its bitfield width or its size. */
+static unsigned int field_bits(const struct field *fl)
+{
+	if (fl->bit_size)
+		return fl->bit_size;
+	return fl->size >= 8 ? 64 : fl->size * 8;
+}
+
+/* Does v fit the field's integer type? */
+static bool fits(const struct field *fl, __u64 v, bool is_signed)
+{
+	unsigned int bits = field_bits(fl);
+
+	if (bits >= 64)
+		return !is_signed || fl->is_signed || (__s64)v >= 0;
+	if (fl->is_signed) {
+		__s64 lim = (__s64)1 << (bits - 1);
+
+		if (!is_signed && v >= (__u64)lim)
+			return false;
+		return (__s64)v >= -lim && (__s64)v < lim;
+	}
+	return !(is_signed && (__s64)v < 0) && v < ((__u64)1 << bits);
+}
+
+static const char *parse_int(const struct field *fl, const char *v,
+			     struct filter_rule *r, int base)
 {
 	char *end;
 
 	errno = 0;
+	if (fl->is_signed) {
+		r->num = (__u64)strtoll(v, &end, base);
+		r->cmp = CMP_SIGNED;
+	} else {
+		if (*v == '-')
+			return "is not a number";
+		r->num = strtoull(v, &end, base);
+		r->cmp = CMP_UNSIGNED;
+	}
+	if (!*v || *end || (errno && errno != ERANGE))
+		return base == 16 ? "is not a hex number" : "is not a number";
+	if (errno == ERANGE || !fits(fl, r->num, fl->is_signed))
+		return "is out of range";
+	return NULL;
+}
+
+/* An enumerator or one-of name of fl, or -1. */
+static int name_value(const struct field *fl, const char *v, __u64 *out)
+{
+	for (size_t i = 0; i < fl->n_enums; i++)
+		if (!strcmp(fl->enums[i].name, v)) {
+			*out = (__u64)fl->enums[i].value;
+			return 0;
+		}
+	for (size_t i = 0; i < fl->n_one_of; i++)
+		if (fl->one_of[i] && !strcmp(fl->one_of[i], v)) {
+			*out = i;
+			return 0;
+		}
+	return -1;
+}
+
+/*
+ * The value of a rule on a typed field, as the number the field holds;
+ * NULL, or why it is not one.  Fields of other kinds compare as text.
+ */
+static const char *parse_typed(const struct fieldset *fs,
+			       const struct field *fl, const char *v,
+			       struct filter_rule *r)
+{
+	const char *why;
+	int64_t t;
+
 	switch (fl->kind) {
 	case FK_BOOL:
 		if (!strcasecmp(v, "true") || !strcmp(v, "1"))
@@ -129,29 +199,50 @@ static bool parse_number(const struct field *fl, const char *v,
 		else if (!strcasecmp(v, "false") || !strcmp(v, "0"))
 			r->num = 0;
 		else
-			return false;
+			return "is not true or false";
 		r->cmp = CMP_UNSIGNED;
-		return true;
+		return NULL;
 	case FK_HEX:
 		if (!*v || *v == '-')
-			return false;
-		r->num = strtoull(v, &end, 16);
-		r->cmp = CMP_UNSIGNED;
-		return !errno && !*end;
-	case FK_FLOAT:
+			return "is not a hex number";
+		return parse_int(fl, v, r, 16);
+	case FK_FLOAT: {
+		char *end;
+
 		r->dbl = strtod(v, &end);
 		r->cmp = CMP_FLOAT;
-		return *v && !*end;
+		return *v && !*end ? NULL : "is not a number";
+	}
+	case FK_UINT:
 	case FK_SINT:
-		r->num = (__u64)strtoll(v, &end, 0);
-		r->cmp = CMP_SIGNED;
-		return *v && !errno && !*end;
-	default:
-		if (!*v || *v == '-')
-			return false;
-		r->num = strtoull(v, &end, 0);
+		return parse_int(fl, v, r, 0);
+	case FK_ENUM:
+	case FK_ONEOF:
+		r->cmp = fl->is_signed ? CMP_SIGNED : CMP_UNSIGNED;
+		if (!name_value(fl, v, &r->num))
+			return NULL;
+		if (!parse_int(fl, v, r, 0))
+			return NULL;
+		return fl->kind == FK_ENUM ? "is not one of its names" :
+					     "is not one of its values";
+	case FK_DURATION:
+		if (filter_parse_duration(v, (uint64_t *)&r->num, &why))
+			return why;
 		r->cmp = CMP_UNSIGNED;
-		return !errno && !*end;
+		if (!fits(fl, r->num, false))
+			return "is out of range";
+		return NULL;
+	case FK_TIMESTAMP:
+		if (filter_parse_time(v, &t, &why))
+			return why;
+		/* kept as wall-clock ns; the event's boot time is moved */
+		r->num = (__u64)t;
+		r->cmp = CMP_TIME;
+		(void)fs;
+		return NULL;
+	default:
+		r->cmp = CMP_TEXT;
+		return NULL;
 	}
 }
 
@@ -278,17 +369,19 @@ static int add_rule(struct filter *f, char *rule, struct error **err)
 					 name, value, msg);
 		}
 		r.has_re = true;
-	} else if (r.field->kind == FK_UINT || r.field->kind == FK_SINT ||
-		   r.field->kind == FK_BOOL || r.field->kind == FK_HEX ||
-		   r.field->kind == FK_FLOAT) {
-		if (!parse_number(r.field, value, &r)) {
+	} else if (!*value && r.field->shown_if >= 0) {
+		/* "rcode==": the field is not shown (the text is empty) */
+		r.cmp = CMP_TEXT;
+	} else if (!*value && r.field->kind != FK_STRING) {
+		free(r.str);
+		return error_set(err, 0, "field %s: no value", name);
+	} else {
+		const char *why = parse_typed(f->fs, r.field, value, &r);
+
+		if (why) {
 			free(r.str);
-			return error_set(
-				err, 0, "field %s: \"%s\" is not %s", name,
-				value,
-				r.field->kind == FK_BOOL ? "true or false" :
-				r.field->kind == FK_HEX	 ? "a hex number" :
-							   "a number");
+			return error_set(err, 0, "field %s: \"%s\" %s", name,
+					 value, why);
 		}
 	}
 	{
@@ -390,10 +483,24 @@ static int cmp_float(const struct filter_rule *r, const void *ev)
 	return v < r->dbl ? -1 : v > r->dbl;
 }
 
+static int cmp_time(struct filter *f, const struct filter_rule *r,
+		    const void *ev)
+{
+	__s64 v = (__s64)(field_u64(r->field, ev) +
+			  (__u64)f->fs->boot_to_real_ns);
+
+	return v < (__s64)r->num ? -1 : v > (__s64)r->num;
+}
+
 static bool rule_match(struct filter *f, const struct filter_rule *r,
 		       const void *ev)
 {
 	int c;
+
+	/* a typed value not shown (value.shown-if) is absent: only != */
+	if (r->cmp != CMP_TEXT && r->field->shown_if >= 0 &&
+	    !field_shown(f->fs, r->field, ev))
+		return r->op == OP_NE;
 
 	if (r->op == OP_RE || r->op == OP_NRE) {
 		field_text(&f->rc, r->field, ev, f->text);
@@ -407,6 +514,9 @@ static bool rule_match(struct filter *f, const struct filter_rule *r,
 		break;
 	case CMP_FLOAT:
 		c = cmp_float(r, ev);
+		break;
+	case CMP_TIME:
+		c = cmp_time(f, r, ev);
 		break;
 	default:
 		field_text(&f->rc, r->field, ev, f->text);

@@ -16,9 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "runner/engine/column_fit.h"
 #include "runner/engine/fields_internal.h"
 #include "runner/engine/output.h"
 #include "runner/engine/output_internal.h"
@@ -451,6 +453,7 @@ void output_free(struct output *o)
 	free(o->prefixes);
 	free(o->width);
 	pcapng_free(o->pcap);
+	free(o->spec);
 	free(o);
 }
 
@@ -512,7 +515,8 @@ int output_new(const struct fieldset *fs, enum output_mode mode, int fd,
 	o->scratch = calloc(1, fs->event_size ? fs->event_size : 1);
 	o->include = calloc(fs->n ? fs->n : 1, sizeof(*o->include));
 	o->width = calloc(fs->n_cols ? fs->n_cols : 1, sizeof(*o->width));
-	if (!o->text || !o->scratch || !o->include || !o->width)
+	o->spec = calloc(fs->n_cols ? fs->n_cols : 1, sizeof(*o->spec));
+	if (!o->text || !o->scratch || !o->include || !o->width || !o->spec)
 		goto err_nomem;
 	if (mode == OUTPUT_COLUMNS && isatty(fd) &&
 	    !ioctl(fd, TIOCGWINSZ, &ws) && ws.ws_col > 0)
@@ -527,8 +531,11 @@ int output_new(const struct fieldset *fs, enum output_mode mode, int fd,
 	}
 	if (output_size_buffer(o) < 0)
 		goto err_nomem;
-	if (o->pcap)
+	if (o->pcap) { /* the section header: a unit, but no event */
 		o->len = pcapng_header(o->pcap, o->buf);
+		o->ends[o->n_units++] = (unsigned int)o->len;
+		o->header_pending = true;
+	}
 	*out = o;
 	return 0;
 
@@ -552,9 +559,28 @@ int output_error(const struct output *o)
 
 /* ---- writing ----------------------------------------------------------- */
 
+/*
+ * After a failed write that left part of a unit on fd: take it back when
+ * fd is a regular file (its offset is just past the part), so that the
+ * file ends with a whole line; otherwise say so through o->cut.
+ */
+static void take_back(struct output *o, size_t part)
+{
+	struct stat st;
+	off_t pos;
+
+	if (!fstat(o->fd, &st) && S_ISREG(st.st_mode)) {
+		pos = lseek(o->fd, 0, SEEK_CUR);
+		if (pos >= (off_t)part && !ftruncate(o->fd, pos - part) &&
+		    lseek(o->fd, pos - part, SEEK_SET) >= 0)
+			return;
+	}
+	o->cut = true;
+}
+
 int output_flush(struct output *o)
 {
-	size_t done = 0;
+	size_t done = 0, k = 0, whole;
 
 	while (done < o->len && !o->err) {
 		ssize_t w = write(o->fd, o->buf + done, o->len - done);
@@ -571,7 +597,19 @@ int output_flush(struct output *o)
 			o->err = w < 0 ? errno : EIO;
 		}
 	}
+	/* count what went out whole; a part of one is taken back */
+	while (k < o->n_units && o->ends[k] <= done)
+		k++;
+	whole = k ? o->ends[k - 1] : 0;
+	if (k && o->header_pending)
+		k--;
+	if (whole)
+		o->header_pending = false;
+	o->written += k;
+	if (o->err && done > whole)
+		take_back(o, done - whole);
 	o->len = 0;
+	o->n_units = 0;
 	if (o->err) {
 		errno = o->err;
 		return -1;
@@ -579,10 +617,20 @@ int output_flush(struct output *o)
 	return 0;
 }
 
+unsigned long long output_written(const struct output *o)
+{
+	return o->written;
+}
+
+bool output_cut(const struct output *o)
+{
+	return o->cut;
+}
+
 /* Make room for one more event. */
 static char *reserve(struct output *o)
 {
-	if (o->len + o->max_event > o->cap)
+	if (o->len + o->max_event > o->cap || o->n_units == OUT_MAX_UNITS)
 		output_flush(o);
 	return o->buf + o->len;
 }
@@ -590,15 +638,20 @@ static char *reserve(struct output *o)
 static void commit(struct output *o, size_t n)
 {
 	o->len += n;
+	o->ends[o->n_units++] = (unsigned int)o->len;
 	if (o->len >= OUT_THRESHOLD)
 		output_flush(o);
 }
 
 void output_header(struct output *o)
 {
+	char *out;
+
 	if (o->mode != OUTPUT_COLUMNS || o->err)
 		return;
-	commit(o, output_columns_header(o, reserve(o)));
+	out = reserve(o);
+	o->header_pending = o->n_units == 0;
+	commit(o, output_columns_header(o, out));
 }
 
 static size_t render_json(struct output *o, const void *ev, char *out)
@@ -625,7 +678,9 @@ void output_event(struct output *o, const void *data, size_t size)
 		return;
 	if (o->mode == OUTPUT_PCAPNG) {
 		out = reserve(o);
-		commit(o, pcapng_event(o->pcap, &o->rc, data, size, out));
+		n = pcapng_event(o->pcap, &o->rc, data, size, out);
+		if (n) /* else no packet to write */
+			commit(o, n);
 		return;
 	}
 	if (size < o->fs->event_size) {

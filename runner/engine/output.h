@@ -7,6 +7,7 @@
 #ifndef RUNNER_OUTPUT_H
 #define RUNNER_OUTPUT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "common/error.h"
@@ -41,5 +42,11 @@ int output_flush(struct output *o);
 void output_set_term_width(struct output *o, int width);
 /* errno of the first failed write (then events are dropped), 0 if none. */
 int output_error(const struct output *o);
+/* Events written out whole so far (a flushed buffer counts; the header
+ * does not). */
+unsigned long long output_written(const struct output *o);
+/* Did a failed write leave part of an event on fd, one that could not be
+ * taken back (only a regular file can be truncated)? */
+bool output_cut(const struct output *o);
 
 #endif

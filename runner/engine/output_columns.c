@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "runner/engine/column_fit.h"
 #include "runner/engine/fields_internal.h"
 #include "runner/engine/output.h"
 #include "runner/engine/output_internal.h"
@@ -81,62 +82,67 @@ static size_t fit(char *out, const char *s, size_t n, int w,
 	}
 }
 
-/* Widths of the visible columns, scaled to the terminal if there is one. */
+/* How useful a column is on a narrow terminal: the lowest goes first. */
+static int column_rank(const struct field *f)
+{
+	switch (f->kind) {
+	case FK_RUNTIME: /* empty where nothing runs in containers */
+		return 0;
+	case FK_L3EP_LIST:
+	case FK_INTARRAY:
+	case FK_BYTES:
+		return 1;
+	case FK_L4EP:
+	case FK_L3EP:
+	case FK_IPADDR:
+		return 2;
+	case FK_STRING:
+		return 4;
+	default:
+		return 3;
+	}
+}
+
+/* A number with a unit: shortened by its fraction, never cut. */
+static bool has_unit(const struct field *f)
+{
+	return f->kind == FK_DURATION || f->kind == FK_TIMESTAMP;
+}
+
+/* Index of the last column shown. */
+static size_t last_shown(const struct output *o)
+{
+	size_t last = 0;
+
+	for (size_t k = 0; k < o->fs->n_cols; k++)
+		if (o->width[k] >= 0)
+			last = k;
+	return last;
+}
+
+/*
+ * Widths of the visible columns, fitted to the terminal if there is one:
+ * cut, then the least useful dropped (column_fit()).
+ */
 void output_columns_layout(struct output *o)
 {
 	const struct fieldset *fs = o->fs;
-	long total = fs->n_cols ? (long)fs->n_cols - 1 : 0;
-	long room = 0, excess;
 
 	for (size_t k = 0; k < fs->n_cols; k++) {
-		o->width[k] = fs->f[fs->cols[k]].width;
-		total += o->width[k];
-	}
-	if (o->term_width <= 0)
-		return;
-	if (total > o->term_width) {
-		excess = total - o->term_width;
-		for (size_t k = 0; k < fs->n_cols; k++) {
-			const struct field *f = &fs->f[fs->cols[k]];
-
-			if (!f->fixed)
-				room += o->width[k] - f->minwidth;
-		}
-		for (size_t k = 0; k < fs->n_cols && room > 0 && excess > 0;
-		     k++) {
-			const struct field *f = &fs->f[fs->cols[k]];
-			long can = f->fixed ? 0 : o->width[k] - f->minwidth;
-			long cut = (excess * can + room - 1) / room;
-
-			if (cut > can)
-				cut = can;
-			o->width[k] -= cut;
-			excess -= cut;
-			room -= can;
-		}
-		return;
-	}
-	/* spare room: widen columns that may grow, up to their maxwidth */
-	excess = o->term_width - total;
-	for (size_t k = 0; k < fs->n_cols; k++) {
 		const struct field *f = &fs->f[fs->cols[k]];
+		struct column_spec *c = &o->spec[k];
 
-		if (!f->fixed && f->maxwidth > o->width[k])
-			room += f->maxwidth - o->width[k];
+		c->width = f->width;
+		c->minwidth = f->minwidth;
+		c->maxwidth = f->maxwidth;
+		c->fixed = f->fixed;
+		c->rank = column_rank(f);
+		c->keep = fs->explicit_selection && f->selected;
+		/* "999µs", "59m59s": the shortest a duration gets */
+		if (f->kind == FK_DURATION && c->minwidth < 6)
+			c->minwidth = c->width < 6 ? c->width : 6;
 	}
-	for (size_t k = 0; k < fs->n_cols && room > 0 && excess > 0; k++) {
-		const struct field *f = &fs->f[fs->cols[k]];
-		long can = !f->fixed && f->maxwidth > o->width[k] ?
-				   f->maxwidth - o->width[k] :
-				   0;
-		long add = excess * can / room;
-
-		if (add > can)
-			add = can;
-		o->width[k] += add;
-		excess -= add;
-		room -= can;
-	}
+	column_fit(o->spec, fs->n_cols, o->term_width, o->width);
 }
 
 size_t output_columns_max_event(const struct output *o)
@@ -147,6 +153,9 @@ size_t output_columns_max_event(const struct output *o)
 		const struct field *f = &o->fs->f[o->fs->cols[k]];
 		size_t w = o->width[k] > 0 ? (size_t)o->width[k] : 0;
 		size_t t = f->max_text > w ? f->max_text : w;
+
+		if (o->width[k] < 0)
+			continue;
 		size_t title = strlen(f->title);
 
 		/* padding, or the cut text plus an ellipsis */
@@ -159,15 +168,17 @@ size_t output_columns_max_event(const struct output *o)
 size_t output_columns_header(const struct output *o, char *out)
 {
 	const struct fieldset *fs = o->fs;
-	size_t n = 0;
+	size_t n = 0, last = last_shown(o);
 
 	for (size_t k = 0; k < fs->n_cols; k++) {
 		const struct field *f = &fs->f[fs->cols[k]];
 
-		if (k)
+		if (o->width[k] < 0)
+			continue;
+		if (n)
 			out[n++] = ' ';
 		n += fit(out + n, f->title, strlen(f->title), o->width[k],
-			 f->align, ELLIPSIS_END, k + 1 == fs->n_cols);
+			 f->align, ELLIPSIS_END, k == last);
 	}
 	out[n++] = '\n';
 	return n;
@@ -176,16 +187,32 @@ size_t output_columns_header(const struct output *o, char *out)
 size_t output_render_columns(struct output *o, const void *ev, char *out)
 {
 	const struct fieldset *fs = o->fs;
-	size_t n = 0;
+	size_t n = 0, last = last_shown(o);
 
 	for (size_t k = 0; k < fs->n_cols; k++) {
 		const struct field *f = &fs->f[fs->cols[k]];
-		size_t tl = field_text(&o->rc, f, ev, o->text);
+		size_t tl;
 
-		if (k)
+		if (o->width[k] < 0)
+			continue;
+		tl = field_text(&o->rc, f, ev, o->text);
+		if (n)
 			out[n++] = ' ';
+		if (has_unit(f)) {
+			/* shorter by its fraction; longer than the column
+			 * rather than without its unit */
+			size_t cps;
+
+			tl = column_trim_fraction(o->text, tl, o->width[k]);
+			cps = cp_count(o->text, tl);
+			n += fit(out + n, o->text, tl,
+				 (int)cps > o->width[k] ? (int)cps :
+							  o->width[k],
+				 f->align, f->ellipsis, k == last);
+			continue;
+		}
 		n += fit(out + n, o->text, tl, o->width[k], f->align,
-			 f->ellipsis, k + 1 == fs->n_cols);
+			 f->ellipsis, k == last);
 	}
 	out[n++] = '\n';
 	return n;

@@ -10,6 +10,10 @@
 #include "runner/engine/fields_internal.h"
 #include "runner/engine/output.h"
 
+#define OUT_MAX_UNITS 4096 /* flush once this many events are buffered */
+
+struct column_spec;
+
 struct json_step {
 	size_t prefix_off; /* into prefixes */
 	size_t prefix_len;
@@ -31,9 +35,17 @@ struct output {
 	struct json_step *steps;
 	size_t n_steps;
 	char *prefixes;
-	int *width; /* columns: per visible column */
+	int *width; /* columns: per visible column, -1 when dropped */
+	struct column_spec *spec; /* columns: what column_fit() weighs */
 	int term_width; /* 0: not a terminal */
 	struct pcapng *pcap; /* OUTPUT_PCAPNG */
+
+	/* What reached fd: whole events only are counted. */
+	unsigned int ends[OUT_MAX_UNITS]; /* buffered units' end offsets */
+	size_t n_units;
+	bool header_pending; /* units[0] is the header, not an event */
+	unsigned long long written; /* events written out whole */
+	bool cut; /* a failed write left part of one on fd */
 };
 
 /* n spaces at out (none when n <= 0); how many. */

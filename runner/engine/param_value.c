@@ -156,15 +156,32 @@ int param_value_parse(const struct btf *btf, __u32 type_id, const char *var,
 		copy = strdup(value);
 		if (!copy)
 			return error_set(err, ENOMEM, "param");
+		/* zeros fill the unused slots: a list holds no empty item
+		 * and no 0, which the program could not tell from them */
+		if (!*value)
+			return error_set(err, 0, "param %s: no values", var);
 		memset(dst, 0, size);
-		for (tok = strtok_r(copy, ",", &save); tok;
-		     tok = strtok_r(NULL, ",", &save), n++) {
+		for (tok = copy; tok; tok = save, n++) {
+			save = strchr(tok, ',');
+			if (save)
+				*save++ = '\0';
 			if (n == a->nelems)
 				return error_set(
 					err, 0, "param %s: more than %u values",
 					var, a->nelems);
+			if (!*tok)
+				return error_set(err, 0,
+						 "param %s: an empty value in "
+						 "'%s'",
+						 var, value);
 			if (parse_int(tok, e, dst + n * e->size, var, err))
 				return -1;
+			if (!memcmp(dst + n * e->size, "\0\0\0\0\0\0\0\0",
+				    e->size < 8 ? e->size : 8))
+				return error_set(err, 0,
+						 "param %s: 0 in '%s': zeros "
+						 "mark the unused slots",
+						 var, value);
 		}
 		return 0;
 	}

@@ -86,17 +86,13 @@ static __u64 ns_inode(const struct pods *p, unsigned int pid, const char *ns)
 struct pods *pods_new(const char *root)
 {
 	struct pods *p = calloc(1, sizeof(*p));
-	const char *node = getenv("NODE_NAME");
 	size_t i;
 
 	if (!p)
 		return NULL;
 	pfmt(p->root, sizeof(p->root), "%s",
 	     root && strcmp(root, "/") ? root : "");
-	if (node && *node)
-		pfmt(p->node, sizeof(p->node), "%s", node);
-	else if (gethostname(p->node, sizeof(p->node) - 1))
-		p->node[0] = '\0';
+	pods_set_node(p, NULL);
 	/* init's; the runner's own where init's is hidden (its own host
 	 * namespace then: a DaemonSet's agent has the host's PIDs) */
 	p->host_netns = ns_inode(p, 1, "net");
@@ -120,6 +116,15 @@ void pods_free(struct pods *p)
 	for (i = 0; i < p->n_docker_dirs; i++)
 		free(p->docker_dirs[i]);
 	free(p);
+}
+
+void pods_set_node(struct pods *p, const char *node)
+{
+	memset(p->node, 0, sizeof(p->node));
+	if (node && *node)
+		pfmt(p->node, sizeof(p->node), "%s", node);
+	else if (gethostname(p->node, sizeof(p->node) - 1))
+		p->node[0] = '\0';
 }
 
 const char *pods_node(const struct pods *p)

@@ -49,7 +49,9 @@ struct container_info;
 /* root: "" for this host, or a fake tree (tests). */
 struct pods *pods_new(const char *root);
 void pods_free(struct pods *p);
-/* The node's name: $NODE_NAME (the downward API), else the host name. */
+/* Name the node (the downward API's NODE_NAME); NULL or "": the host name. */
+void pods_set_node(struct pods *p, const char *node);
+/* The node's name for k8s.node. */
 const char *pods_node(const struct pods *p);
 /*
  * Fill ci->pod from the runtime's state of container ci->id, whose first

@@ -34,6 +34,7 @@ struct source {
 	size_t min_size; /* the event struct's size */
 	struct metrics *metrics; /* NULL: none */
 	bool quiet; /* metrics only: no events printed */
+	unsigned long long seen; /* quiet: events that passed the filter */
 };
 
 struct session {
@@ -51,6 +52,7 @@ struct session {
 	__u64 lost, lost_seen;
 	__u64 counted[SESSION_COUNTERS]; /* GADGET_COUNTERs, as last told */
 	bool broken; /* an output failed: stop, drain nothing */
+	int term_width; /* columns: 0 as the output finds it */
 	session_tick_fn tick;
 	void *tick_ctx;
 };
@@ -101,6 +103,12 @@ void session_set_docker_root(struct session *s, const char *dir)
 {
 	if (s->ctrs)
 		containers_set_docker_root(s->ctrs, dir);
+}
+
+void session_set_node(struct session *s, const char *node)
+{
+	if (s->ctrs)
+		containers_set_node(s->ctrs, node);
 }
 
 size_t session_param_count(const struct session *s)
@@ -220,6 +228,23 @@ int session_open(const void *elf, size_t len, const struct gadget_metadata *md,
 	return 0;
 }
 
+void session_set_term_width(struct session *s, int width)
+{
+	s->term_width = width;
+}
+
+int session_validate(const void *elf, size_t len,
+		     const struct gadget_metadata *md, const char *name,
+		     struct error **err)
+{
+	struct session *s = NULL;
+
+	if (session_open(elf, len, md, name, &s, err))
+		return -1;
+	session_free(s);
+	return 0;
+}
+
 void session_free(struct session *s)
 {
 	size_t i;
@@ -336,6 +361,8 @@ static int on_event(void *ctx, const void *data, size_t size)
 		metrics_observe(src->metrics, data);
 	if (!src->quiet)
 		output_event(src->out, data, size);
+	else
+		src->seen++;
 	if (s->max && ++s->count >= s->max)
 		return -ECANCELED;
 	if (!s->max)
@@ -398,6 +425,8 @@ int session_start(struct session *s, enum output_mode mode, int fd,
 
 		if (output_new(src->fs, mode, fd, &src->out, err))
 			return -1;
+		if (s->term_width > 0)
+			output_set_term_width(src->out, s->term_width);
 		if (!src->quiet)
 			output_header(src->out);
 		if (src->tracer->snapshot)
@@ -469,6 +498,30 @@ static int refresh(struct session *s, struct error **err)
 	return 0;
 }
 
+/*
+ * Flush every output; a failed write is an error, except a reader that
+ * went away (EPIPE: like head(1) after its lines, nothing is missed).
+ */
+static int check_outputs(struct session *s, struct error **err)
+{
+	unsigned long long written = 0;
+	bool cut = false;
+	int e = 0;
+	size_t i;
+
+	for (i = 0; i < s->n_src; i++) {
+		output_flush(s->src[i].out);
+		written += output_written(s->src[i].out);
+		cut |= output_cut(s->src[i].out);
+		if (!e || e == EPIPE)
+			e = output_error(s->src[i].out) ?: e;
+	}
+	if (!e || e == EPIPE)
+		return 0;
+	return error_set(err, e, "write events (%llu written whole%s)", written,
+			 cut ? ", then part of one" : "");
+}
+
 int session_run(struct session *s, const struct session_limits *lim,
 		struct error **err)
 {
@@ -482,7 +535,8 @@ int session_run(struct session *s, const struct session_limits *lim,
 			continue;
 		if (gadget_snapshot(s->g, i, on_event, &s->src[i], err))
 			return -1;
-		output_flush(s->src[i].out);
+		if (output_flush(s->src[i].out) < 0)
+			s->broken = true;
 	}
 	if (!s->n_src)
 		engine_log(ENGINE_LOG_NOTICE,
@@ -519,7 +573,7 @@ int session_run(struct session *s, const struct session_limits *lim,
 			output_flush(s->src[i].out);
 	}
 	s->lost = gadget_lost(s->g);
-	return 0;
+	return check_outputs(s, err);
 }
 
 size_t session_source_count(const struct session *s)
@@ -553,6 +607,14 @@ void session_set_tick(struct session *s, session_tick_fn fn, void *ctx)
 void session_stats(const struct session *s, unsigned long long *events,
 		   unsigned long long *lost)
 {
-	*events = s->count;
+	size_t i;
+
+	/* what reached the output whole, not what was rendered */
+	*events = 0;
+	for (i = 0; i < s->n_src; i++)
+		if (s->src[i].quiet)
+			*events += s->src[i].seen;
+		else if (s->src[i].out)
+			*events += output_written(s->src[i].out);
 	*lost = s->lost;
 }

@@ -28,10 +28,24 @@ struct session;
 int session_open(const void *elf, size_t len, const struct gadget_metadata *md,
 		 const char *name, struct session **out, struct error **err);
 /* Flushes the outputs, detaches everything and frees; s may be NULL. */
+/* Lay columns out for this many terminal columns (as $COLUMNS asks),
+ * whether or not the output is a terminal; 0: as the output finds it. */
+void session_set_term_width(struct session *s, int width);
+
+/*
+ * What session_open() checks of an image, and nothing more (no kernel, no
+ * host): the program's tracers and params, every annotation and default
+ * of md against its BTF.  `image build` refuses what `run` would.
+ */
+int session_validate(const void *elf, size_t len,
+		     const struct gadget_metadata *md, const char *name,
+		     struct error **err);
 void session_free(struct session *s);
 
 /* Where dockerd keeps its data, for runtime.* (NULL: /var/lib/docker). */
 void session_set_docker_root(struct session *s, const char *dir);
+/* The Kubernetes node's name for k8s.node (NULL: the host name). */
+void session_set_node(struct session *s, const char *node);
 
 /* Params, in program order: flag name, description and default. */
 size_t session_param_count(const struct session *s);

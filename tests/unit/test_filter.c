@@ -156,6 +156,102 @@ static void formatted__by_shown_value(void **state)
 	assert_true(match(x, "qr==Q"));
 }
 
+/* issue 9: "latency_ns>1ms" passed 593.649µs (texts compared) */
+static void durations__compare_as_nanoseconds(void **state)
+{
+	struct fx *x = *state;
+
+	x->ev.latency_ns_raw = 593649;
+	assert_false(match(x, "latency_ns>1ms"));
+	assert_true(match(x, "latency_ns<1ms"));
+	assert_true(match(x, "latency_ns==593.649\xc2\xb5s"));
+	assert_true(match(x, "latency_ns==593.649us"));
+	assert_true(match(x, "latency_ns==593649"));
+	assert_true(match(x, "latency_ns>=0.593649ms"));
+	assert_false(match(x, "latency_ns>0.593649ms"));
+	x->ev.latency_ns_raw = 0;
+	assert_false(match(x, "latency_ns>0")); /* shown as "0s" */
+	assert_true(match(x, "latency_ns==0s"));
+	x->ev.latency_ns_raw = 90500000000ULL; /* 1m30.5s */
+	assert_true(match(x, "latency_ns==1m30.5s"));
+	assert_true(match(x, "latency_ns>1m"));
+	assert_true(match(x, "latency_ns<1h"));
+	assert_true(match(x, "latency_ns>9s")); /* "1m30.5s" < "9s" as text */
+}
+
+static void timestamps__compare_as_times(void **state)
+{
+	struct fx *x = *state;
+
+	/* whatever the boot time, the event is after 2000 and before 2200 */
+	assert_true(match(x, "timestamp>2000-01-01T00:00:00Z"));
+	assert_false(match(x, "timestamp<2000-01-01T00:00:00Z"));
+	assert_true(match(x, "timestamp<2200-01-01T00:00:00.5+02:00"));
+	assert_true(match(x, "timestamp!=1999-12-31T23:59:59"));
+}
+
+static void enums__by_name_or_number(void **state)
+{
+	struct fx *x = *state;
+
+	assert_true(match(x, "qtype==1"));
+	assert_true(match(x, "qtype<NS"));
+	assert_true(match(x, "qtype>0")); /* the name "0" is index 0 */
+	x->ev.qtype_raw = 28;
+	assert_true(match(x, "qtype==28"));
+	assert_true(match(x, "qtype>NS"));
+	assert_true(match(x, "pkt_type>HOST"));
+	/* rcode is hidden for queries: no value, only != passes */
+	x->ev.qr_raw = false;
+	assert_false(match(x, "rcode==Success"));
+	assert_false(match(x, "rcode<NameError"));
+	assert_true(match(x, "rcode!=Success"));
+}
+
+static void typed__bad_values_are_usage_errors(void **state)
+{
+	struct fx *x = *state;
+
+	bad(x, "qtype_raw==99999999999",
+	    "filter \"qtype_raw==99999999999\": field qtype_raw: "
+	    "\"99999999999\" is out of range");
+	bad(x, "qtype_raw==65536",
+	    "filter \"qtype_raw==65536\": field qtype_raw: \"65536\" "
+	    "is out of range");
+	assert_false(match(x, "qtype_raw==65535"));
+	bad(x, "pid==99999999999999999999999",
+	    "filter \"pid==99999999999999999999999\": field pid: "
+	    "\"99999999999999999999999\" is out of range");
+	bad(x, "delta==2147483648",
+	    "filter \"delta==2147483648\": field delta: \"2147483648\" is "
+	    "out of range");
+	assert_true(match(x, "delta>-2147483648"));
+	bad(x, "flags_lo==8",
+	    "filter \"flags_lo==8\": field flags_lo: \"8\" is out of "
+	    "range");
+	bad(x, "qtype==", "filter \"qtype==\": field qtype: no value");
+	bad(x, "pid<", "filter \"pid<\": field pid: no value");
+	bad(x, "qtype==AAAA",
+	    "filter \"qtype==AAAA\": field qtype: \"AAAA\" is not one of "
+	    "its values");
+	bad(x, "pkt_type==NOPE",
+	    "filter \"pkt_type==NOPE\": field pkt_type: \"NOPE\" is not "
+	    "one of its names");
+	bad(x, "latency_ns>1.5",
+	    "filter \"latency_ns>1.5\": field latency_ns: \"1.5\" is not a "
+	    "duration (like 750ns, 1.5ms, 2s, 1m30s)");
+	bad(x, "latency_ns>1.5ns",
+	    "filter \"latency_ns>1.5ns\": field latency_ns: \"1.5ns\" "
+	    "is finer than a nanosecond");
+	bad(x, "latency_ns>99999999999h",
+	    "filter \"latency_ns>99999999999h\": field latency_ns: "
+	    "\"99999999999h\" is too large for a duration in nanoseconds");
+	bad(x, "timestamp>yesterday",
+	    "filter \"timestamp>yesterday\": field timestamp: \"yesterday\" "
+	    "is not a time (like 2026-11-30T16:33:34.5Z or "
+	    "2026-11-30T17:33:34+01:00)");
+}
+
 static void comma__and_with_escape(void **state)
 {
 	struct fx *x = *state;
@@ -285,6 +381,10 @@ int main(void)
 		T(bools_and_hex__by_value),
 		T(strings__compare_as_text),
 		T(formatted__by_shown_value),
+		T(durations__compare_as_nanoseconds),
+		T(timestamps__compare_as_times),
+		T(enums__by_name_or_number),
+		T(typed__bad_values_are_usage_errors),
 		T(comma__and_with_escape),
 		T(repeated__anded),
 		T(names__any_case_and_alias),

@@ -400,6 +400,90 @@ static void parse__aliases__resolved(void **state)
 	metadata_free(md);
 }
 
+/* A malloc'd "k: " + n times open + n times close + "\n". */
+static char *nested(size_t n, char open, char close)
+{
+	char *s = malloc(2 * n + 5);
+
+	strcpy(s, "k: ");
+	memset(s + 3, open, n);
+	memset(s + 3 + n, close, n);
+	strcpy(s + 3 + 2 * n, "\n");
+	return s;
+}
+
+/* issue 9: 200k nested "[" took 88 s (libyaml's loader is quadratic in
+ * the nesting); the limit is hit by a linear pass first */
+static void limits__deep_nesting__refused(void **state)
+{
+	char *ok = nested(31, '[', ']'), *deep = nested(200000, '[', ']');
+	struct gadget_metadata *md = parse_ok(ok);
+
+	(void)state;
+	metadata_free(md);
+	parse_fails(deep, "t.yaml:1:35: nested more than 32 levels deep");
+	free(ok);
+	free(deep);
+}
+
+static void limits__size_nodes_entries__refused(void **state)
+{
+	size_t big = (1U << 20) + 1;
+	char *s = malloc(big + 1), *p;
+
+	(void)state;
+	memset(s, '#', big);
+	s[big] = '\0';
+	parse_fails(s, "t.yaml: 1048577 bytes, more than the 1048576 allowed");
+	/* 4097 entries in one sequence */
+	p = s + sprintf(s, "k: [");
+	for (int i = 0; i < 4097; i++)
+		p += sprintf(p, "%d,", i);
+	strcpy(p, "]\n");
+	parse_fails(s, "t.yaml:1:19375: a collection of more than 4096 "
+		       "entries");
+	/* 65537 nodes in 17 sequences of 4000 */
+	p = s;
+	for (int j = 0; j < 17; j++) {
+		p += sprintf(p, "k%d: [", j);
+		for (int i = 0; i < 4000; i++)
+			p += sprintf(p, "%d,", i % 10);
+		p += sprintf(p, "]\n");
+	}
+	{
+		struct gadget_metadata *md = NULL;
+		struct error *err = NULL;
+
+		assert_int_equal(
+			metadata_parse(s, strlen(s), "t.yaml", &md, &err), -1);
+		assert_non_null(
+			strstr(error_msg(err), "more than 65536 nodes"));
+		error_free(err);
+	}
+	free(s);
+}
+
+static void limits__aliases_of_nested_collections__refused(void **state)
+{
+	(void)state;
+	/* a billion laughs: each level aliases the one before */
+	parse_fails("a: &a {x: 1, y: 1}\nb: &b [*a, *a]\nc: [*b, *b]\n",
+		    "t.yaml:3:5: an alias of a nested collection, of an "
+		    "unknown anchor or of itself");
+	parse_fails("a: &a [x, *a]\n",
+		    "t.yaml:1:11: an alias of a nested collection, of an "
+		    "unknown anchor or of itself");
+	{
+		char s[4096], *p = s;
+
+		p += sprintf(p, "a: &a x\nb: [");
+		for (int i = 0; i < 101; i++)
+			p += sprintf(p, "*a,");
+		strcpy(p, "]\n");
+		parse_fails(s, "t.yaml:2:305: more than 100 aliases");
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -415,6 +499,10 @@ int main(void)
 		cmocka_unit_test(parse__bad_keys__error_with_position),
 		cmocka_unit_test(parse__no_filename__default_in_messages),
 		cmocka_unit_test(parse__aliases__resolved),
+		cmocka_unit_test(limits__deep_nesting__refused),
+		cmocka_unit_test(limits__size_nodes_entries__refused),
+		cmocka_unit_test(
+			limits__aliases_of_nested_collections__refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

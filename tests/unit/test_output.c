@@ -316,12 +316,51 @@ static void columns__default__header_and_hidden(void **state)
 		"               ADDRESSES            LATENCY\xe2\x80\xa6 QTYPE"
 		" QR RCODE    NAME\n",
 		161));
-	assert_non_null(
-		strstr(s, "\n                               "
-			  "nslookup            4242 10.0.0.1:40000"
-			  "           [fd00::53]:53            "
-			  "192.0.2.7            1.23456\xe2\x80\xa6 NS    R "));
+	assert_non_null(strstr(s, "\n                               "
+				  "nslookup            4242 10.0.0.1:40000"
+				  "           [fd00::53]:53            "
+				  "192.0.2.7            1.2345ms NS    R "));
 	assert_null(strstr(s, "4243")); /* tid is hidden */
+}
+
+/* issue 9: at 60 or 80 columns lines stayed 99 wide and LATENCY lost
+ * its unit ("861.5…") */
+static void
+columns__narrow_terminal__fit_drop_least_useful_keep_units(void **state)
+{
+	struct fx *x = *state;
+
+	for (int w = 30; w <= 100; w += 10) {
+		struct output *o = out_new(x, x->fs, OUTPUT_COLUMNS);
+		const char *s, *p;
+		size_t cps = 0;
+
+		assert_int_equal(ftruncate(x->fd, 0), 0);
+		lseek(x->fd, 0, SEEK_SET);
+		output_set_term_width(o, w);
+		output_header(o);
+		output_event(o, &x->ev, sizeof(x->ev));
+		output_free(o);
+		s = written(x);
+		for (p = s; *p; p++) {
+			if (*p == '\n') {
+				assert_in_range(cps, 1, w);
+				cps = 0;
+				continue;
+			}
+			cps += ((unsigned char)*p & 0xc0) != 0x80;
+		}
+		/* the container name (empty here) goes first */
+		assert_null(strstr(s, "RUNTIME"));
+		/* a latency shown keeps its unit */
+		p = strstr(s, "1.2");
+		if (p)
+			assert_non_null(strstr(p, "ms"));
+		assert_null(strstr(s, "1.2\xe2\x80\xa6"));
+		/* names are the most useful: still there at 40 */
+		if (w >= 40)
+			assert_non_null(strstr(s, "NAME"));
+	}
 }
 
 static void columns__terminal__scaled_within_limits(void **state)
@@ -486,6 +525,7 @@ int main(void)
 		T(columns__selection__cut_aligned_padded),
 		T(columns__ellipsis_modes__cut_where_asked),
 		T(columns__default__header_and_hidden),
+		T(columns__narrow_terminal__fit_drop_least_useful_keep_units),
 		T(columns__terminal__scaled_within_limits),
 		T(columns__wide_terminal__grows_up_to_maxwidth),
 		T(pretty__selection__indented),

@@ -335,19 +335,19 @@ static void index__sandbox_and_apps__the_pod(void **state)
 	pods_free(p);
 }
 
-static void node__env_then_hostname(void **state)
+static void node__named_then_hostname(void **state)
 {
 	struct pods *p;
 	char host[256] = "";
 
 	(void)state;
-	setenv("NODE_NAME", "node-7", 1);
 	p = pods_new(root);
+	pods_set_node(p, "node-7");
 	assert_string_equal(pods_node(p), "node-7");
-	pods_free(p);
-	unsetenv("NODE_NAME");
-	p = pods_new(root);
+	pods_set_node(p, NULL);
 	gethostname(host, sizeof(host) - 1);
+	assert_string_equal(pods_node(p), host);
+	pods_set_node(p, "");
 	assert_string_equal(pods_node(p), host);
 	pods_free(p);
 }
@@ -404,7 +404,7 @@ int main(void)
 		cmocka_unit_test(podman__kube_play__pod_from_hostname),
 		cmocka_unit_test(hostnetwork__host_netns__not_indexed),
 		cmocka_unit_test(index__sandbox_and_apps__the_pod),
-		cmocka_unit_test(node__env_then_hostname),
+		cmocka_unit_test(node__named_then_hostname),
 		cmocka_unit_test(select__lists_and_labels__all_must_match),
 	};
 

@@ -1,0 +1,805 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Hostile input and faults (issue 9): output that cannot be written is an
+error with an honest count and never half a line; strings from images
+reach the terminal escaped; gadget.yaml limits are hit fast; bad flag and
+environment values are refused instead of ignored."""
+import base64
+import http.client
+import http.server
+import json
+import os
+import threading
+import hashlib
+import resource
+import shutil
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import tarfile
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import ROOT, RUNNER, check, eq, main, test  # noqa: E402
+import registry_env as renv  # noqa: E402
+
+SNAP = "hostile.test/snap:v1"
+DNS = "hostile.test/dns:v1"
+
+
+class Ctx:
+    pass
+
+
+def setup():
+    ctx = Ctx()
+    ctx.tmp = tempfile.mkdtemp(prefix="hostile-e2e-")
+    ctx.store = os.path.join(ctx.tmp, "store")
+    try:
+        run(ctx, ["image", "build", f"{ROOT}/examples/snapshot_process",
+                  "-t", SNAP], want=0)
+        run(ctx, ["image", "build", f"{ROOT}/gadget/trace_dns", "-t", DNS],
+            want=0)
+    except BaseException:
+        teardown(ctx)
+        raise
+    return ctx
+
+
+def teardown(ctx):
+    shutil.rmtree(ctx.tmp, ignore_errors=True)
+
+
+def env(ctx, extra=None):
+    e = dict(os.environ, RUNNER_STORE=ctx.store, HOME=ctx.tmp)
+    for k in ("REGISTRY_AUTH_FILE", "DOCKER_CONFIG", "XDG_RUNTIME_DIR",
+              "RUNNER_READY_FILE", "COLUMNS"):
+        e.pop(k, None)
+    e.update(extra or {})
+    return e
+
+
+def run(ctx, args, want=None, stdout=subprocess.PIPE, extra_env=None,
+        preexec_fn=None, **kw):
+    p = subprocess.run([RUNNER] + args, stdout=stdout,
+                       stderr=subprocess.PIPE, text=True,
+                       env=env(ctx, extra_env), timeout=120,
+                       preexec_fn=preexec_fn, **kw)
+    if want is not None:
+        eq(p.returncode, want, f"`runner {' '.join(args)}` exit status "
+           f"({p.stderr.strip()})")
+    return p
+
+
+def store_snapshot(ctx):
+    """Every file of the store with its size and content hash."""
+    out = {}
+    for d, _, files in os.walk(ctx.store):
+        for f in files:
+            p = os.path.join(d, f)
+            with open(p, "rb") as fh:
+                out[os.path.relpath(p, ctx.store)] = hash(fh.read())
+    return out
+
+
+# ---- item 3: output that cannot be written --------------------------------
+
+@test
+def run_into_a_full_device_fails(ctx):
+    full = os.path.join(ctx.tmp, "full")
+    os.mknod(full, 0o666 | stat.S_IFCHR, os.makedev(1, 7))
+    with open(full, "w") as fh:
+        p = run(ctx, ["run", SNAP, "-o", "json"], stdout=fh)
+    eq(p.returncode, 1, f"exit status ({p.stderr.strip()})")
+    check("No space left on device" in p.stderr, p.stderr)
+    check("0 written whole" in p.stderr, p.stderr)
+    check("events, 0 lost" not in p.stderr, "a summary claims events: "
+          + p.stderr)
+
+
+def limit_file_size():
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (1500, 1500))
+
+
+@test
+def run_into_a_file_that_fills_keeps_whole_lines(ctx):
+    """A file that cannot grow past 1500 bytes (RLIMIT_FSIZE: the write
+    that crosses it is cut short, the next fails with EFBIG, as on a full
+    disk): exit 1, the file holds whole JSON lines only, and the error
+    says how many."""
+    out = os.path.join(ctx.tmp, "out.json")
+    for mode in ("json", "columns"):
+        with open(out, "w") as fh:
+            p = run(ctx, ["run", SNAP, "-o", mode], stdout=fh,
+                    preexec_fn=limit_file_size)
+        eq(p.returncode, 1, f"exit status ({p.stderr.strip()})")
+        check("File too large" in p.stderr, p.stderr)
+        with open(out) as fh:
+            data = fh.read()
+        check(data.endswith("\n"), f"{mode}: half a line at the end: "
+              f"{data[-80:]!r}")
+        lines = data.splitlines()
+        n = len(lines) - (1 if mode == "columns" else 0)
+        if mode == "json":
+            for line in lines:
+                json.loads(line)
+        check(f"({n} written whole)" in p.stderr,
+              f"{mode}: {n} events in the file, stderr: {p.stderr}")
+
+
+@test
+def run_with_stdout_closed_fails_and_writes_nothing_elsewhere(ctx):
+    before = store_snapshot(ctx)
+    p = subprocess.run([RUNNER, "run", SNAP, "-o", "json"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                       text=True, env=env(ctx), timeout=60,
+                       preexec_fn=lambda: os.close(1))
+    eq(p.returncode, 1, f"exit status ({p.stderr.strip()})")
+    check("Bad file descriptor" in p.stderr, p.stderr)
+    eq(store_snapshot(ctx), before, "the store changed")
+
+
+@test
+def run_into_a_closed_pipe_stops_quietly(ctx):
+    p = subprocess.Popen([RUNNER, "run", SNAP, "-o", "json"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         env=env(ctx))
+    p.stdout.readline()
+    p.stdout.close()
+    err = p.stderr.read().decode()
+    eq(p.wait(timeout=60), 0, f"exit status ({err.strip()})")
+    check("runner:" not in err, err)
+
+
+@test
+def image_list_into_a_full_device_fails(ctx):
+    with open("/dev/full", "w") as fh:
+        p = run(ctx, ["image", "list"], stdout=fh)
+    eq(p.returncode, 1, f"exit status ({p.stderr.strip()})")
+    check("write standard output" in p.stderr, p.stderr)
+
+
+@test
+def summary_says_one_event(ctx):
+    p = run(ctx, ["run", SNAP, "-o", "json", "-F", f"pid=={os.getpid()}"],
+            want=0)
+    eq(len(p.stdout.splitlines()), 1, "events")
+    check("snap: 1 event, 0 lost" in p.stderr, p.stderr)
+
+
+# ---- item 2: credentials stay with the registry ----------------------------
+
+class Relay:
+    """An HTTP relay to a registry on bind_ip.  It records the
+    Authorization headers it receives; it may rewrite upload Locations to
+    point at another relay (another host: a storage backend), and may add
+    credentials of its own upstream (as a signed URL would stand for)."""
+
+    def __init__(self, upstream_port, bind_ip="127.0.0.1", upstream_auth=None):
+        self.upstream = upstream_port
+        self.port = renv.free_port()
+        self.host = f"{bind_ip}:{self.port}"
+        self.auth_seen = []
+        self.requests = 0
+        self.location_to = None  # "http://host:port" of another relay
+        self.upstream_auth = upstream_auth
+        relay = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def _any(self):
+                relay._handle(self)
+
+            do_GET = do_HEAD = do_PUT = do_POST = do_PATCH = _any
+
+        self.httpd = http.server.ThreadingHTTPServer((bind_ip, self.port),
+                                                     Handler)
+        self.httpd.daemon_threads = True
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def _handle(self, h):
+        self.requests += 1
+        n = int(h.headers.get("Content-Length") or 0)
+        body = h.rfile.read(n) if n else None
+        headers = {k: v for k, v in h.headers.items()
+                   if k.lower() not in ("host", "connection")}
+        if "Authorization" in h.headers:
+            self.auth_seen.append(h.headers["Authorization"])
+        if self.upstream_auth:
+            headers["Authorization"] = self.upstream_auth
+        c = http.client.HTTPConnection("127.0.0.1", self.upstream, timeout=30)
+        c.request(h.command, h.path, body=body, headers=headers)
+        r = c.getresponse()
+        data = r.read()
+        c.close()
+        h.send_response(r.status)
+        for k, v in r.getheaders():
+            if k.lower() in ("content-length", "connection",
+                             "transfer-encoding"):
+                continue
+            if k.lower() == "location" and self.location_to and \
+                    "/blobs/uploads/" in v:
+                path = v.split("://", 1)[-1]
+                path = path[path.index("/"):] if "://" in v else v
+                v = self.location_to + path
+            h.send_header(k, v)
+        h.send_header("Content-Length", str(len(data)))
+        h.end_headers()
+        if h.command != "HEAD":
+            h.wfile.write(data)
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@test
+def push_credentials_never_follow_an_upload_location_elsewhere(ctx):
+    users = {"alice": "s3cret"}
+    reg = renv.Registry(ctx.tmp, "basic-push", htpasswd_users=users)
+    basic = "Basic " + base64.b64encode(b"alice:s3cret").decode()
+    front = Relay(reg.port)
+    other = Relay(reg.port, bind_ip="127.0.0.2", upstream_auth=basic)
+    front.location_to = f"http://{other.host}"
+    auth = os.path.join(ctx.tmp, "push-auth.json")
+    insecure = f"{front.host},{other.host}"
+    try:
+        run(ctx, ["login", front.host, "-u", "alice", "--password-stdin",
+                  "--authfile", auth, "--insecure-registries", insecure],
+            input="s3cret\n", want=0)
+        ref = f"{front.host}/hostile/snap:v1"
+        run(ctx, ["image", "tag", SNAP, ref], want=0)
+        p = run(ctx, ["image", "push", ref, "--authfile", auth,
+                      "--insecure-registries", insecure])
+        check(other.requests > 0, "no upload went to the other host: "
+              + p.stderr)
+        eq(other.auth_seen, [], "credentials sent to the other host")
+        check(any(a.startswith("Basic ") for a in front.auth_seen),
+              "the registry itself got no credentials")
+        eq(p.returncode, 0, f"push ({p.stderr.strip()})")
+    finally:
+        front.stop()
+        other.stop()
+        reg.stop()
+
+
+# ---- item 9: registry waits are bounded -----------------------------------
+
+class Silent:
+    """Accepts connections on 127.0.0.1 and never answers a byte."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.host = f"127.0.0.1:{self.sock.getsockname()[1]}"
+        self.conns = []
+        self.stopped = False
+        threading.Thread(target=self._loop, daemon=True).start()
+
+    def _loop(self):
+        while not self.stopped:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            self.conns.append(c)
+
+    def stop(self):
+        self.stopped = True
+        self.sock.close()
+        for c in self.conns:
+            c.close()
+
+
+class Scripted:
+    """A registry of a few canned answers on 127.0.0.1: path -> (status,
+    headers, body, declared Content-Length or None)."""
+
+    def __init__(self, routes):
+        self.routes = routes
+        self.hits = []
+        srv = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def _any(self):
+                srv.hits.append(self.path)
+                status, headers, body, clen = srv.routes.get(
+                    self.path, (404, {}, b"", None))
+                self.send_response(status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length",
+                                 str(len(body) if clen is None else clen))
+                self.end_headers()
+                if self.command != "HEAD":
+                    try:
+                        self.wfile.write(body)
+                        self.wfile.flush()
+                    except OSError:
+                        pass
+                if clen is not None:
+                    self.close_connection = True
+
+            do_GET = do_HEAD = _any
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                                     Handler)
+        self.httpd.daemon_threads = True
+        self.host = f"127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def pull(ctx, host, ref, extra=None):
+    e = {"RUNNER_INSECURE_REGISTRIES": host, "RUNNER_REGISTRY_TIMEOUT": "2",
+         "RUNNER_REGISTRY_RETRIES": "3"}
+    e.update(extra or {})
+    return run(ctx, ["image", "pull", f"{host}/{ref}", "--store",
+                     os.path.join(ctx.tmp, "pull-store")], extra_env=e)
+
+
+@test
+def a_registry_that_never_answers_is_asked_twice_at_most(ctx):
+    srv = Silent()
+    try:
+        p = pull(ctx, srv.host, "x:v1")
+    finally:
+        srv.stop()
+    eq(p.returncode, 1, f"exit status ({p.stderr.strip()})")
+    check("imeout" in p.stderr or "timed out" in p.stderr, p.stderr)
+    # 3 retries allowed, but a silent server is asked once more only
+    check(1 <= len(srv.conns) <= 2,
+          f"{len(srv.conns)} connections to a silent server")
+
+
+MT_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+
+
+def manifest_with(layer_size, layer_digest="sha256:" + "ab" * 32,
+                  cfg=b"name: x\n"):
+    cfg_d = "sha256:" + hashlib.sha256(cfg).hexdigest()
+    m = {"schemaVersion": 2, "mediaType": MT_MANIFEST,
+         "artifactType": "application/vnd.gadget.v1+binary",
+         "config": {"mediaType": "application/vnd.gadget.config.v1+yaml",
+                    "digest": cfg_d, "size": len(cfg)},
+         "layers": [{"mediaType":
+                     "application/vnd.gadget.ebpf.program.v1+binary",
+                     "digest": layer_digest, "size": layer_size}]}
+    return json.dumps(m).encode(), cfg_d
+
+
+@test
+def announced_lengths_beyond_limits_fail_at_once(ctx):
+    ok = (200, {}, b"{}", None)
+    m, cfg_d = manifest_with(4 << 30)  # a 4 GiB program layer
+    huge = (200, {"Content-Type": MT_MANIFEST}, b"{}", 10 ** 15)
+    srv = Scripted({
+        "/v2/": ok,
+        "/v2/a/manifests/v1": huge,
+        "/v2/b/manifests/v1": (200, {"Content-Type": MT_MANIFEST}, m, None),
+        f"/v2/b/blobs/{cfg_d}": (200, {}, b"name: x\n", None),
+    })
+    try:
+        p = pull(ctx, srv.host, "a:v1")
+        eq(p.returncode, 1, f"exit status ({p.stderr.strip()})")
+        check("announces 1000000000000000 bytes, more than the 4194304 "
+              "allowed" in p.stderr, p.stderr)
+        eq(srv.hits.count("/v2/a/manifests/v1"), 1, "manifest asked again")
+        p = pull(ctx, srv.host, "b:v1")
+        eq(p.returncode, 1, f"exit status ({p.stderr.strip()})")
+        check("4294967296 bytes, more than the 67108864 allowed" in
+              p.stderr, p.stderr)
+        check(not [h for h in srv.hits if "/blobs/sha256:abab" in h],
+              f"the 4 GiB blob was asked for: {srv.hits}")
+    finally:
+        srv.stop()
+
+
+@test
+def a_blob_longer_than_its_descriptor_fails_at_once(ctx):
+    prog = b"\x7fELF" + b"\0" * 60
+    prog_d = "sha256:" + hashlib.sha256(prog).hexdigest()
+    m, cfg_d = manifest_with(len(prog), prog_d)
+    srv = Scripted({
+        "/v2/": (200, {}, b"{}", None),
+        "/v2/c/manifests/v1": (200, {"Content-Type": MT_MANIFEST}, m, None),
+        f"/v2/c/blobs/{cfg_d}": (200, {}, b"name: x\n", None),
+        f"/v2/c/blobs/{prog_d}": (200, {}, prog, 10 ** 15),
+    })
+    try:
+        p = pull(ctx, srv.host, "c:v1")
+    finally:
+        srv.stop()
+    eq(p.returncode, 1, f"exit status ({p.stderr.strip()})")
+    check("announces 1000000000000000 bytes, the descriptor 64" in p.stderr,
+          p.stderr)
+
+
+# ---- items 4 and 8: the store stays consistent and bounded ----------------
+
+def export_tree(ctx, name):
+    """SNAP exported and unpacked into a folder: (folder, index dict)."""
+    out = os.path.join(ctx.tmp, f"{name}.tar")
+    run(ctx, ["image", "export", SNAP, out], want=0)
+    d = os.path.join(ctx.tmp, name)
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    with tarfile.open(out) as t:
+        t.extractall(d)
+    with open(os.path.join(d, "index.json")) as fh:
+        return d, json.load(fh)
+
+
+def pack(d, idx, path):
+    with open(os.path.join(d, "index.json"), "w") as fh:
+        json.dump(idx, fh)
+    with tarfile.open(path, "w") as t:
+        for n in os.listdir(d):
+            t.add(os.path.join(d, n), arcname=n)
+
+
+def stored_blobs(store):
+    return set(os.listdir(os.path.join(store, "blobs", "sha256")))
+
+
+@test
+def import_keeps_only_referenced_blobs(ctx):
+    d, idx = export_tree(ctx, "extra")
+    junk = os.urandom(1 << 20)
+    junk_hex = hashlib.sha256(junk).hexdigest()
+    with open(os.path.join(d, "blobs", "sha256", junk_hex), "wb") as fh:
+        fh.write(junk)
+    for m in idx["manifests"]:
+        m["annotations"]["org.opencontainers.image.ref.name"] = \
+            "hostile.test/extra:v1"
+    tar = os.path.join(ctx.tmp, "extra-in.tar")
+    pack(d, idx, tar)
+    store = os.path.join(ctx.tmp, "store-extra")
+    run(ctx, ["image", "import", tar, "--store", store], want=0)
+    check(junk_hex not in stored_blobs(store),
+          "an unreferenced blob of the archive entered the store")
+    eq(os.listdir(os.path.join(store, "ingest")), [], "ingest leftovers")
+    run(ctx, ["run", "hostile.test/extra:v1", "--store", store, "-o", "json",
+              "--verify-image=false"], want=0)
+
+
+@test
+def import_refuses_a_ref_digest_of_other_content(ctx):
+    d, idx = export_tree(ctx, "lying")
+    for m in idx["manifests"]:
+        m["annotations"]["org.opencontainers.image.ref.name"] = \
+            "hostile.test/x@sha256:" + "a" * 64
+    tar = os.path.join(ctx.tmp, "lying-in.tar")
+    pack(d, idx, tar)
+    store = os.path.join(ctx.tmp, "store-lying")
+    p = run(ctx, ["image", "import", tar, "--store", store])
+    eq(p.returncode, 1, f"exit status ({p.stderr.strip()})")
+    check("hostile.test/x@sha256:aaaa" in p.stderr and
+          idx["manifests"][0]["digest"] in p.stderr, p.stderr)
+    q = run(ctx, ["image", "list", "--store", store], want=0)
+    check("hostile.test/x" not in q.stdout, q.stdout)
+
+
+@test
+def remove_by_digest_of_several_tags_needs_force(ctx):
+    store = os.path.join(ctx.tmp, "store-rm")
+    tar = os.path.join(ctx.tmp, "rm.tar")
+    run(ctx, ["image", "export", SNAP, tar], want=0)
+    run(ctx, ["image", "import", tar, "--store", store], want=0)
+    run(ctx, ["image", "tag", SNAP, "hostile.test/other:v2", "--store",
+              store], want=0)
+    lst = json.loads(run(ctx, ["image", "list", "-o", "json", "--store",
+                                store], want=0).stdout)
+    digest = lst[0]["digest"]
+    p = run(ctx, ["image", "remove", digest, "--store", store])
+    eq(p.returncode, 1, f"exit status ({p.stderr.strip()})")
+    check("is tagged 2 times" in p.stderr and "--force" in p.stderr,
+          p.stderr)
+    eq(len(json.loads(run(ctx, ["image", "list", "-o", "json", "--store",
+                                store], want=0).stdout)), 2, "images left")
+    run(ctx, ["image", "remove", "--force", digest, "--store", store],
+        want=0)
+    eq(json.loads(run(ctx, ["image", "list", "-o", "json", "--store",
+                            store], want=0).stdout), [], "images left")
+
+
+@test
+def pull_replaces_a_corrupt_stored_blob_and_ingest_leftovers_go(ctx):
+    reg = renv.Registry(ctx.tmp, "plain")
+    proxy = renv.Proxy(reg.port, mode="trickle")
+    store = os.path.join(ctx.tmp, "store-rot")
+    e = {"RUNNER_INSECURE_REGISTRIES": f"{reg.host},{proxy.host}"}
+    try:
+        ref = f"{reg.host}/hostile/snap:v1"
+        run(ctx, ["image", "tag", SNAP, ref], want=0)
+        run(ctx, ["image", "push", ref], extra_env=e, want=0)
+        run(ctx, ["image", "pull", ref, "--store", store], extra_env=e,
+            want=0)
+        # rot every stored blob but the index and manifests' documents
+        rotten = []
+        for h in stored_blobs(store):
+            path = os.path.join(store, "blobs", "sha256", h)
+            with open(path, "rb") as fh:
+                data = fh.read()
+            if data.startswith(b"{"):
+                continue
+            with open(path, "wb") as fh:
+                fh.write(bytes([data[0] ^ 0xff]) + data[1:])
+            rotten.append(h)
+        check(rotten, "no blob to corrupt")
+        run(ctx, ["image", "pull", ref, "--store", store], extra_env=e,
+            want=0)
+        for h in rotten:
+            with open(os.path.join(store, "blobs", "sha256", h), "rb") as fh:
+                eq(hashlib.sha256(fh.read()).hexdigest(), h,
+                   "a corrupt blob was left after a pull")
+        # run --pull always: the same check, then the gadget runs
+        for h in rotten:
+            path = os.path.join(store, "blobs", "sha256", h)
+            with open(path, "r+b") as fh:
+                first = fh.read(1)
+                fh.seek(0)
+                fh.write(bytes([first[0] ^ 0xff]))
+        q = run(ctx, ["run", ref, "--store", store, "--pull", "always",
+                      "--verify-image=false", "-o", "json",
+                      "-F", f"pid=={os.getpid()}"], extra_env=e, want=0)
+        eq(len(q.stdout.splitlines()), 1, "events of the pulled gadget")
+        for h in rotten:
+            with open(os.path.join(store, "blobs", "sha256", h), "rb") as fh:
+                eq(hashlib.sha256(fh.read()).hexdigest(), h,
+                   "a corrupt blob was left after run --pull always")
+        # a pull killed mid-blob leaves ingest files; the next change
+        # to the store (under its lock) removes those no writer holds
+        for h in rotten:
+            os.unlink(os.path.join(store, "blobs", "sha256", h))
+        pref = f"{proxy.host}/hostile/snap:v1"
+        p = subprocess.Popen([RUNNER, "image", "pull", pref, "--store",
+                              store], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL,
+                             env=env(ctx, e))
+        try:
+            proxy.wait_blob_started(p)
+        finally:
+            p.kill()
+            p.wait()
+        ingest = os.path.join(store, "ingest")
+        left = os.listdir(ingest)
+        check(left, "the killed pull left nothing to clean")
+        old = os.stat(ingest).st_mtime - 3600  # as if killed long ago
+        for n in left:
+            os.utime(os.path.join(ingest, n), (old, old))
+        run(ctx, ["image", "tag", ref, "hostile.test/again:v1", "--store",
+                  store], want=0)
+        eq(os.listdir(ingest), [], "ingest leftovers stayed")
+    finally:
+        proxy.stop()
+        reg.stop()
+
+
+# ---- values a user deserves an error for ----------------------------------
+
+def usage(ctx, args, needle, extra_env=None, rc=2):
+    p = run(ctx, args, extra_env=extra_env)
+    eq(p.returncode, rc, f"`runner {' '.join(args)}` exit status "
+       f"({p.stderr.strip()})")
+    check(needle in p.stderr, f"`runner {' '.join(args)}`: {needle!r} not "
+          f"in {p.stderr!r}")
+    eq(p.stdout, "", "stdout")
+
+
+@test
+def bad_flag_values_are_usage_errors(ctx):
+    t = ["--timeout", "5"]
+    usage(ctx, ["run", DNS, "--ports", ""] + t, "param ports: no values")
+    usage(ctx, ["run", DNS, "--ports", "0"] + t, "param ports: 0 in '0'")
+    usage(ctx, ["run", DNS, "--ports", "53,,54"] + t, "an empty value")
+    usage(ctx, ["run", DNS, "-F", "qtype=="] + t, "field qtype: no value")
+    usage(ctx, ["run", DNS, "-F", "qtype_raw==99999999999"] + t,
+          "is out of range")
+    usage(ctx, ["run", DNS, "-F", "latency_ns>1.5"] + t,
+          "is not a duration")
+    usage(ctx, ["run", DNS, "-c", ""] + t, "--containername: empty name")
+    usage(ctx, ["run", DNS, "--authfile", "/nonexistent"] + t,
+          "--authfile /nonexistent: No such file or directory")
+    usage(ctx, ["image", "pull", "--authfile", "/nonexistent",
+                "localhost:1/x"],
+          "--authfile /nonexistent: No such file or directory")
+
+
+@test
+def bad_environment_values_are_usage_errors(ctx):
+    usage(ctx, ["image", "pull", "localhost:1/x"],
+          "invalid RUNNER_REGISTRY_RETRIES 'abc'",
+          {"RUNNER_REGISTRY_RETRIES": "abc"})
+    usage(ctx, ["run", SNAP], "invalid RUNNER_REGISTRY_TIMEOUT '-5'",
+          {"RUNNER_REGISTRY_TIMEOUT": "-5"})
+
+
+@test
+def image_list_of_a_missing_store_creates_nothing(ctx):
+    typo = os.path.join(ctx.tmp, "typo")
+    p = run(ctx, ["image", "list", "-o", "json", "--store", typo], want=0)
+    eq(json.loads(p.stdout), [], "images of a missing store")
+    check(not os.path.exists(typo), "the store folder was created")
+    usage(ctx, ["image", "inspect", SNAP], "No such file or directory",
+          {"RUNNER_STORE": typo}, rc=1)
+    check(not os.path.exists(typo), "the store folder was created")
+
+
+@test
+def build_refuses_what_run_refuses(ctx):
+    with open(f"{ROOT}/examples/snapshot_process/gadget.yaml") as fh:
+        snap = fh.read()
+    with open(f"{ROOT}/examples/trace_exec/gadget.yaml") as fh:
+        exe = fh.read()
+    cases = [
+        ("width", "snapshot_process",
+         snap.replace('columns.width: "7"', 'columns.width: "2147483647"'),
+         'bad value "2147483647" of annotation columns.width'),
+        ("default", "trace_exec",
+         exe.replace('defaultValue: "true"', 'defaultValue: "banana"'),
+         "'banana' is not true or false"),
+    ]
+    for name, src, y, needle in cases:
+        d = gadget_dir(ctx, f"bad-{name}", y, src)
+        p = run(ctx, ["image", "build", d, "-t", f"hostile.test/{name}:v1"])
+        eq(p.returncode, 1, f"{name}: exit status ({p.stderr.strip()})")
+        check(needle in p.stderr, f"{name}: {needle!r} not in {p.stderr!r}")
+        check("Successfully built" not in p.stderr, p.stderr)
+    # a field the event lacks: run notes it and goes on (as ig, whose
+    # operators add such fields); build says the same
+    d = gadget_dir(ctx, "bad-missing", snap + "      nope:\n"
+                   "        annotations:\n          description: x\n",
+                   "snapshot_process")
+    p = run(ctx, ["image", "build", d, "-t", "hostile.test/missing:v1"],
+            want=0)
+    note = [ln for ln in p.stderr.splitlines() if 'field nope' in ln]
+    check(note, "build did not note the missing field: " + p.stderr)
+    q = run(ctx, ["run", "hostile.test/missing:v1", "-o", "json"], want=0)
+    check(note[0] in q.stderr, f"run says otherwise: {q.stderr!r}")
+
+
+# ---- interrupted build -----------------------------------------------------
+
+def children(pid):
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as fh:
+            return [int(x) for x in fh.read().split()]
+    except OSError:
+        return []
+
+
+def comm(pid):
+    try:
+        with open(f"/proc/{pid}/comm") as fh:
+            return fh.read().strip()
+    except OSError:
+        return ""
+
+
+@test
+def ctrl_c_during_build_leaves_nothing(ctx):
+    """Ctrl-C (SIGINT to the process group, as a terminal sends it) while
+    clang compiles: exit non-zero, its temp folder gone, nothing stored."""
+    tmp = os.path.join(ctx.tmp, "buildtmp")
+    os.makedirs(tmp, exist_ok=True)
+    store = os.path.join(ctx.tmp, "store-int")
+    p = subprocess.Popen([RUNNER, "image", "build",
+                          f"{ROOT}/examples/trace_exec", "-t",
+                          "hostile.test/int:v1", "--store", store],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, env=env(ctx, {"TMPDIR": tmp}),
+                         start_new_session=True)
+    try:
+        for _ in range(2000):
+            if any(comm(c) == "clang" for c in children(p.pid)):
+                break
+            if p.poll() is not None:
+                break
+            os.sched_yield()
+            import time
+            time.sleep(0.01)
+        check(p.poll() is None, "the build ended before clang ran")
+        os.killpg(p.pid, signal.SIGINT)
+        _, err = p.communicate(timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    check(p.returncode != 0, "an interrupted build succeeded")
+    check("interrupted" in err or "failed" in err, err)
+    eq(os.listdir(tmp), [], "temp files left")
+    q = run(ctx, ["image", "list", "--store", store])
+    check("int" not in q.stdout, "the image was stored: " + q.stdout)
+
+
+# ---- item 6: untrusted strings reach the terminal escaped ------------------
+
+ESC = "\x1b[2J\x1b]0;owned\x07\u009b31m"
+
+
+def gadget_dir(ctx, name, yaml_text, src="trace_exec"):
+    d = os.path.join(ctx.tmp, name)
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    shutil.copy(f"{ROOT}/examples/{src}/program.bpf.c", d)
+    with open(os.path.join(d, "gadget.yaml"), "w") as fh:
+        fh.write(yaml_text)
+    return d
+
+
+def no_controls(text, what):
+    bad = [c for c in text if (ord(c) < 0x20 and c not in "\n") or
+           0x7f <= ord(c) <= 0x9f]
+    eq(bad, [], f"control characters in {what}")
+
+
+# ESC as YAML double-quoted escapes: clear screen, window title, C1 CSI
+YESC = r"\e[2J\e]0;owned\a\x9b31m"
+
+
+@test
+def help_texts_from_gadget_yaml_are_escaped(ctx):
+    with open(f"{ROOT}/examples/trace_exec/gadget.yaml") as fh:
+        y = fh.read()
+    y = y.replace("description: Kept for compatibility",
+                  f'description: "{YESC}Kept"\n      # ')
+    y = y.replace("key: ignore-failed", f'key: "ignore{YESC}"')
+    d = gadget_dir(ctx, "esc", y)
+    p = run(ctx, ["image", "build", d, "-t", "hostile.test/esc:v1"])
+    eq(p.returncode, 0, f"build ({p.stderr.strip()})")
+    p = run(ctx, ["run", "hostile.test/esc:v1", "--help"])
+    no_controls(p.stdout, "--help")
+    no_controls(p.stderr, "--help's stderr")
+    check("\\x1b[2J" in p.stdout + p.stderr,
+          "the escaped texts are missing:\n" + p.stdout + p.stderr)
+
+
+@test
+def error_lines_with_names_from_archives_are_escaped(ctx):
+    """An archive whose index names a ref with control characters: what
+    the runner says about it, on stdout or stderr, is escaped."""
+    out = os.path.join(ctx.tmp, "snap.tar")
+    run(ctx, ["image", "export", SNAP, out], want=0)
+    d = os.path.join(ctx.tmp, "evil")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    with tarfile.open(out) as t:
+        t.extractall(d)
+    with open(os.path.join(d, "index.json")) as fh:
+        idx = json.load(fh)
+    for m in idx["manifests"]:
+        m.setdefault("annotations", {})[
+            "org.opencontainers.image.ref.name"] = f"evil{ESC}:v1"
+    with open(os.path.join(d, "index.json"), "w") as fh:
+        json.dump(idx, fh)
+    evil = os.path.join(ctx.tmp, "evil.tar")
+    with tarfile.open(evil, "w") as t:
+        for n in os.listdir(d):
+            t.add(os.path.join(d, n), arcname=n)
+    p = run(ctx, ["image", "import", evil])
+    no_controls(p.stdout, "import's stdout")
+    no_controls(p.stderr, "import's stderr")
+    check("\\x1b" in p.stdout + p.stderr,
+          f"the name is not shown escaped: {p.stdout!r} {p.stderr!r}")
+    p = run(ctx, ["image", "list"])
+    no_controls(p.stdout, "image list")
+
+
+if __name__ == "__main__":
+    main(setup, teardown)
