@@ -35,6 +35,7 @@
 
 #include <gadget/buffer.h>
 #include <gadget/common.h>
+#include <gadget/counter.h>
 #include <gadget/filter.h>
 #include <gadget/macros.h>
 #include <gadget/types.h>
@@ -55,9 +56,11 @@
 #define DNS_MAX_HOPS 16 /* compression pointers followed per name */
 #define DNS_RR_STEPS 256 /* record headers + owner-name labels */
 #define MAX_ADDRESSES 8
+#define MAX_CNAMES 4 /* CNAME records whose targets are decoded */
 #define MAX_PORTS 16
 #define IPV6_MAX_EXT_HDRS 8
-#define QUERY_MAX_AGE_NS (10ULL * 1000 * 1000 * 1000)
+#define NS_PER_S (1000ULL * 1000 * 1000)
+#define SWEEP_NS NS_PER_S /* how often queries in flight are checked */
 
 /*
  * Clamp an index for the verifier right where it is used (see DESIGN.md);
@@ -161,12 +164,27 @@ struct event_t {
 	bool rd;
 	bool ra;
 	struct gadget_l3endpoint_t addresses[MAX_ADDRESSES];
+	char cnames[DNS_NAME_LEN];
 	gadget_duration latency_ns_raw;
+	__u32 ttl;
+	__u16 data_len; /* packet bytes after the struct (ebpf.rest.len) */
+	bool unanswered;
 };
+
+/*
+ * Each record carries, after the event, the packet from its IP header on,
+ * up to PACKET_MAX bytes (gadget.yaml: ebpf.rest.name/ebpf.rest.len), for
+ * pcap-ng output.
+ */
+#define PACKET_MAX 512
 
 /* Ports whose UDP/TCP traffic is DNS; a 0 ends the list. */
 const volatile __u16 ports[MAX_PORTS] = { 53, 5353 };
 GADGET_PARAM(ports);
+
+/* Seconds after which a query without response is reported; 0: never. */
+const volatile __u32 unanswered_timeout = 5;
+GADGET_PARAM(unanswered_timeout);
 
 /*
  * 16 MiB: about 28k events of slack, a few hundred milliseconds at full
@@ -214,16 +232,57 @@ struct query_key {
  * where a hash map update costs both on every query).  A query that loses
  * its slot before its response comes, to one that hashes alike, loses its
  * latency: with QUERY_SLOTS slots that is about (queries sent during one
- * round trip) / QUERY_SLOTS of them.  Unanswered queries expire by age
- * (QUERY_MAX_AGE_NS) or when their slot is taken.
+ * round trip) / QUERY_SLOTS of them; it is counted in
+ * gadget_counter_untracked.  A retransmission (same key) keeps the slot
+ * and the time of the first one.  Queries that get no response within
+ * unanswered_timeout are reported by the sweep (once a second, by a
+ * bpf_timer) as unanswered, from the copy of their fields in the slot
+ * and their names in query_names.
+ *
+ * `sent` guards the slot and its info like a sequence lock: a writer
+ * clears it, writes, and sets it; a reader (response or sweep) reads it,
+ * reads the slot, and frees the slot only by a compare-and-swap from the
+ * value it read, so one of them, never both, takes the query.
  */
 #define QUERY_SLOTS 65536
 
+/* A query in flight: its key, and what its unanswered event needs but
+ * its name and process (one cache line). */
 struct query_slot {
-	struct query_key key;
-	__u32 pad;
+	struct query_key key; /* the client's address, port, protocol, id */
+	__u16 server_port;
+	__u16 qtype;
 	__u64 sent; /* boot ns of the query; 0: free */
+	__u8 server_addr[16];
+	__u16 qclass;
+	__u8 pkt_type;
+	__u8 flags; /* QUERY_* */
+	__u8 pad[4];
 };
+
+#define QUERY_RD 0x01 /* recursion desired */
+#define QUERY_V6 0x02 /* IPv6 addresses */
+#define QUERY_INFO 0x04 /* the fields above are the query's */
+#define QUERY_OPCODE_SHIFT 4
+
+/*
+ * The names of the queries in flight, at their slots' index: a query
+ * writes its name's first cache line, all of it only when it is long.
+ * The process of an unanswered query is its socket's owner when the
+ * sweep finds it.
+ */
+#define SHORT_NAME 64
+
+struct query_name {
+	char name[DNS_NAME_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, QUERY_SLOTS);
+	__type(key, __u32);
+	__type(value, struct query_name);
+} query_names SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -250,7 +309,15 @@ struct scratch {
 	__u8 naddr; /* record walker: addresses stored */
 	__u16 kept; /* name walker: bytes of ev.name up to the last dot */
 	__u16 steps; /* name walker: steps taken, one per byte or pointer */
-	__u8 pad[6];
+	__u8 ncnames; /* record walker: CNAME targets found */
+	__u8 cname; /* CNAME walker: the target being written */
+	__u16 cname_start; /* CNAME walker: its first byte in ev.cnames */
+	__u16 cnames_kept; /* CNAME walker: bytes of the whole targets */
+	__u32 ttl; /* record walker: smallest TTL so far */
+	__u16 cname_at[MAX_CNAMES]; /* record walker: targets' offsets */
+	__u8 cname_next; /* CNAME walker: start the next target */
+	__u8 has_ttl; /* record walker: ttl is set */
+	__u8 pad[2];
 	__u8 msg[DNS_MSG_MAX + 32]; /* slack for masked multi-byte reads */
 };
 
@@ -297,6 +364,9 @@ struct {
 } sk_owners SEC(".maps");
 
 static const __u32 zero;
+
+#define CLOCK_BOOTTIME 7
+#define barrier() asm volatile("" ::: "memory")
 
 extern void *bpf_cast_to_kern_ctx(void *) __ksym;
 
@@ -560,6 +630,19 @@ full:
 	s->truncated = 1;
 }
 
+/* A ',' between two names, or the end when it does not fit. */
+static __always_inline void name_dot_sep(struct scratch *s, char *name)
+{
+	__u32 o = s->out;
+
+	if (o + 1 > DNS_NAME_LEN - 1) {
+		s->truncated = 1;
+		return;
+	}
+	name[NAME_IDX(o)] = ',';
+	s->out = o + 1;
+}
+
 static __always_inline void name_dot(struct scratch *s, char *name)
 {
 	__u32 o = s->out;
@@ -581,11 +664,9 @@ static __always_inline void name_dot(struct scratch *s, char *name)
  * length byte and its bytes, taken all at once or not at all (a name that
  * runs out of steps or of message is no name).
  */
-static long name_step(__u64 i, void *ctx)
+static __always_inline long name_walk(struct scratch *s, char *name,
+				      __u32 start)
 {
-	struct walk *w = ctx;
-	struct scratch *s = w->s;
-	char *name = w->ev->name;
 	__u32 pos = s->pos, steps = s->steps, ptr, n, o;
 	__u8 b;
 
@@ -595,7 +676,7 @@ static long name_step(__u64 i, void *ctx)
 	if (b == 0) { /* the root label ends the name */
 		if (!s->end)
 			s->end = pos + 1;
-		if (!s->out)
+		if (s->out == start)
 			name_dot(s, name);
 		s->name_ok = 1;
 		return 1;
@@ -645,6 +726,48 @@ static long name_step(__u64 i, void *ctx)
 	return 0;
 }
 
+static long name_step(__u64 i, void *ctx)
+{
+	struct walk *w = ctx;
+
+	return name_walk(w->s, w->ev->name, 0);
+}
+
+/*
+ * One step of the CNAME-target walk: the targets the record walker found,
+ * one after the other into ev.cnames, comma-separated, each with the
+ * budget of a question name.  A target that cannot be read, or does not
+ * fit whole, ends the list at the last whole one.
+ */
+static long cname_step(__u64 i, void *ctx)
+{
+	struct walk *w = ctx;
+	struct scratch *s = w->s;
+	char *cnames = w->ev->cnames;
+	__u32 k = s->cname;
+
+	if (k >= s->ncnames || k >= MAX_CNAMES)
+		return 1;
+	if (s->cname_next) {
+		s->cname_next = 0;
+		s->pos = s->cname_at[k & (MAX_CNAMES - 1)];
+		s->steps = s->hops = 0;
+		s->end = 1; /* where it ends matters not */
+		s->name_ok = 0;
+		if (k)
+			name_dot_sep(s, cnames);
+		s->cname_start = s->out;
+	}
+	if (!name_walk(s, cnames, s->cname_start))
+		return 0;
+	if (!s->name_ok || s->truncated)
+		return 1;
+	s->cnames_kept = s->out;
+	s->cname = k + 1;
+	s->cname_next = 1;
+	return 0;
+}
+
 static __always_inline __u16 msg_u16(struct scratch *s, __u32 pos)
 {
 	return (__u16)s->msg[MSG_IDX(pos)] << 8 | s->msg[MSG_IDX(pos + 1)];
@@ -655,7 +778,7 @@ static long record_step(__u64 i, void *ctx)
 {
 	struct walk *w = ctx;
 	struct scratch *s = w->s;
-	__u32 pos, rdata, n;
+	__u32 pos, rdata, n, ttl;
 	__u16 type, class, rdlen;
 	__u8 b;
 
@@ -685,6 +808,15 @@ static long record_step(__u64 i, void *ctx)
 	rdata = pos + 10;
 	if (rdata + rdlen > s->len)
 		return 1;
+	ttl = (__u32)msg_u16(s, pos + 4) << 16 | msg_u16(s, pos + 6);
+	if (!s->has_ttl || ttl < s->ttl)
+		s->ttl = ttl;
+	s->has_ttl = 1;
+	n = s->ncnames;
+	if ((class & 0x7FFF) == 1 && type == CNAME && rdlen && n < MAX_CNAMES) {
+		s->cname_at[n & (MAX_CNAMES - 1)] = rdata;
+		s->ncnames = n + 1;
+	}
 	n = s->naddr;
 	/* class IN; mDNS sets the top bit to flush caches */
 	if ((class & 0x7FFF) == 1 && n < MAX_ADDRESSES) {
@@ -884,6 +1016,68 @@ static __always_inline bool query_key_eq(const struct query_key *a,
 	       ((const __u32 *)a)[6] == ((const __u32 *)b)[6];
 }
 
+/* Queries that could not be followed: their slot was taken. */
+GADGET_COUNTER(untracked);
+
+/* The sweep's timer, armed by the first query after an idle time. */
+struct sweeper {
+	struct bpf_timer timer;
+	__u64 armed;
+	__u64 now; /* the sweep's time */
+	__u64 live; /* the sweep's count of queries still in flight */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sweeper);
+} sweepers SEC(".maps");
+
+static int sweep(void *map, __u32 *key, struct sweeper *sw);
+
+static __always_inline void sweep_arm(void)
+{
+	struct sweeper *sw;
+
+	if (!unanswered_timeout)
+		return;
+	sw = bpf_map_lookup_elem(&sweepers, &zero);
+	if (!sw || sw->armed || __sync_val_compare_and_swap(&sw->armed, 0, 1))
+		return;
+	bpf_timer_init(&sw->timer, &sweepers, CLOCK_BOOTTIME); /* or EBUSY */
+	bpf_timer_set_callback(&sw->timer, sweep);
+	bpf_timer_start(&sw->timer, SWEEP_NS, 0);
+}
+
+/* Keep in slot i the fields of the query of ev (NULL: lost) that its
+ * unanswered event needs (name_len: the length of ev->name). */
+static __always_inline void query_info_set(struct query_slot *slot, __u32 i,
+					   const struct event_t *ev,
+					   __u32 name_len)
+{
+	struct query_name *n;
+
+	slot->flags = 0;
+	if (!ev || !unanswered_timeout)
+		return;
+	n = bpf_map_lookup_elem(&query_names, &i);
+	if (!n)
+		return;
+	if (name_len < SHORT_NAME)
+		__builtin_memcpy(n->name, ev->name, SHORT_NAME);
+	else
+		__builtin_memcpy(n->name, ev->name, sizeof(n->name));
+	__builtin_memcpy(slot->server_addr, ev->dst.addr_raw.v6, 16);
+	slot->server_port = ev->dst.port;
+	slot->qtype = ev->qtype_raw;
+	slot->qclass = ev->qclass;
+	slot->pkt_type = ev->pkt_type_raw;
+	slot->flags = QUERY_INFO | (ev->rd ? QUERY_RD : 0) |
+		      (ev->dst.version == 6 ? QUERY_V6 : 0) |
+		      ev->opcode_raw << QUERY_OPCODE_SHIFT;
+}
+
 /*
  * Most packets are IPv4 or IPv6 over Ethernet with UDP or TCP right after
  * an IP header without options or extension headers: one load shows they
@@ -919,10 +1113,15 @@ static __always_inline bool surely_not_dns(struct __sk_buff *skb)
 	return !is_dns_port(sport) && !is_dns_port(dport);
 }
 
-/* Match a response with its query, both seen in this namespace. */
+/*
+ * Match a response with its query, both seen in this namespace; remember
+ * a query (ev: its event, NULL when it was lost).
+ */
 static __always_inline __u64 query_latency(const struct l4_info *l4,
 					   gadget_netns_id netns, __u16 id,
-					   __u64 now, bool qr, bool outgoing)
+					   __u64 now, bool qr, bool outgoing,
+					   const struct event_t *ev,
+					   __u32 name_len)
 {
 	const struct gadget_l4endpoint_t *client = qr ? &l4->dst : &l4->src;
 	struct query_key key = {};
@@ -940,19 +1139,120 @@ static __always_inline __u64 query_latency(const struct l4_info *l4,
 	slot = bpf_map_lookup_elem(&queries, &i);
 	if (!slot)
 		return 0;
+	then = slot->sent;
 	if (!qr) {
-		slot->sent = 0; /* while the key is half written */
+		if (then && query_key_eq(&slot->key, &key))
+			return 0; /* a retransmission */
+		if (then)
+			gadget_counter_add(&gadget_counter_untracked, 1);
+		slot->sent = 0; /* while the slot is half written */
+		barrier();
 		slot->key = key;
+		query_info_set(slot, i, ev, name_len);
+		barrier();
 		slot->sent = now;
 		return 0;
 	}
-	then = slot->sent;
 	if (!then || !query_key_eq(&slot->key, &key))
 		return 0;
-	if (now > then && now - then < QUERY_MAX_AGE_NS)
+	if (__sync_val_compare_and_swap(&slot->sent, then, 0) != then)
+		return 0; /* taken by the sweep or a new query */
+	if (now > then)
 		latency = now - then;
-	slot->sent = 0;
 	return latency;
+}
+
+/*
+ * The sweep: once a second while queries are in flight, every slot whose
+ * query has waited unanswered_timeout becomes an event.
+ */
+struct sweep_ctx {
+	struct sweeper *sw; /* the state, in a map: not tracked precisely */
+};
+
+static long sweep_slot(__u64 i, void *ctx)
+{
+	struct sweeper *c = ((struct sweep_ctx *)ctx)->sw;
+	__u32 k = i;
+	struct query_slot *slot = bpf_map_lookup_elem(&queries, &k);
+	struct sock_owner *owner;
+	struct query_name *n;
+	struct sock_key sk;
+	struct event_t *ev;
+	__u64 then;
+
+	if (!slot)
+		return 1;
+	then = slot->sent;
+	if (!then)
+		return 0;
+	if (c->now < then + unanswered_timeout * NS_PER_S) {
+		c->live++;
+		return 0;
+	}
+	n = bpf_map_lookup_elem(&query_names, &k);
+	if (!n || !(slot->flags & QUERY_INFO)) {
+		__sync_val_compare_and_swap(&slot->sent, then, 0);
+		return 0;
+	}
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		if (__sync_val_compare_and_swap(&slot->sent, then, 0) == then)
+			gadget_count_lost();
+		return 0;
+	}
+	__builtin_memset(ev, 0, sizeof(*ev));
+	barrier();
+	ev->netns_id = slot->key.netns;
+	ev->id = slot->key.id;
+	__builtin_memcpy(ev->src.addr_raw.v6, slot->key.client_addr, 16);
+	ev->src.port = slot->key.client_port;
+	__builtin_memcpy(ev->dst.addr_raw.v6, slot->server_addr, 16);
+	ev->dst.port = slot->server_port;
+	ev->src.proto_raw = ev->dst.proto_raw = slot->key.proto;
+	ev->src.version = ev->dst.version = slot->flags & QUERY_V6 ? 6 : 4;
+	__builtin_memcpy(ev->name, n->name, sizeof(ev->name));
+	ev->qtype_raw = slot->qtype;
+	ev->qclass = slot->qclass;
+	ev->pkt_type_raw = slot->pkt_type;
+	ev->opcode_raw = slot->flags >> QUERY_OPCODE_SHIFT;
+	ev->rd = slot->flags & QUERY_RD;
+	barrier();
+	if (__sync_val_compare_and_swap(&slot->sent, then, 0) != then) {
+		bpf_ringbuf_discard(ev, 0); /* answered, or taken meanwhile */
+		return 0;
+	}
+	/* the owner of the local socket: the client's, or the server's */
+	sk.netns = ev->netns_id;
+	sk.proto = ev->src.proto_raw;
+	sk.port = slot->key.from_client ? ev->src.port : ev->dst.port;
+	sk.pad = 0;
+	owner = bpf_map_lookup_elem(&sockets, &sk);
+	if (owner)
+		ev->proc = owner->proc;
+	ev->timestamp_raw = c->now;
+	ev->name[DNS_NAME_LEN - 1] = '\0';
+	__builtin_memcpy(&ev->nameserver.addr_raw, &ev->dst.addr_raw,
+			 sizeof(ev->nameserver.addr_raw));
+	ev->nameserver.version = ev->dst.version;
+	ev->latency_ns_raw = c->now - then;
+	ev->unanswered = true;
+	bpf_ringbuf_submit(ev, 0);
+	return 0;
+}
+
+static int sweep(void *map, __u32 *key, struct sweeper *sw)
+{
+	struct sweep_ctx c = { .sw = sw };
+
+	/* a query recorded from now on arms the timer again by itself */
+	sw->armed = 0;
+	sw->now = bpf_ktime_get_boot_ns();
+	sw->live = 0;
+	bpf_loop(QUERY_SLOTS, sweep_slot, &c, 0);
+	if (sw->live && !__sync_val_compare_and_swap(&sw->armed, 0, 1))
+		bpf_timer_start(&sw->timer, SWEEP_NS, 0);
+	return 0;
 }
 
 /*
@@ -999,6 +1299,7 @@ int trace_dns(struct __sk_buff *skb)
 	struct sock_owner *owner;
 	gadget_netns_id netns;
 	__u16 id, flags, qdcount, ancount;
+	__u32 name_len = 0;
 	__u64 now, latency;
 	bool outgoing, qr;
 	__u32 len;
@@ -1054,13 +1355,34 @@ int trace_dns(struct __sk_buff *skb)
 
 	/* built in place: a record that does not fit still has its query
 	 * remembered */
-	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev) + PACKET_MAX, 0);
 	if (!ev) {
 		gadget_count_lost();
-		query_latency(&l4, netns, id, now, qr, outgoing);
+		query_latency(&l4, netns, id, now, qr, outgoing, NULL, 0);
 		return 0;
 	}
-	__builtin_memset(ev, 0, sizeof(*ev));
+	/* all but the names, each terminated where it is written */
+	__builtin_memset(ev, 0, offsetof(struct event_t, name));
+	__builtin_memset(&ev->rcode_raw, 0,
+			 offsetof(struct event_t, cnames) -
+				 offsetof(struct event_t, rcode_raw));
+	__builtin_memset(&ev->latency_ns_raw, 0,
+			 sizeof(*ev) -
+				 offsetof(struct event_t, latency_ns_raw));
+	ev->name[0] = ev->cnames[0] = '\0';
+	/* the packet from its IP header: what pcap-ng calls LINKTYPE_RAW */
+	_Static_assert(PACKET_MAX == 512, "mask below");
+	len = skb->len > (__u32)off ? skb->len - off : 0;
+	if (len > PACKET_MAX)
+		len = PACKET_MAX;
+	if (len) {
+		len -= 1;
+		asm volatile("%0 &= 511" : "+r"(len));
+		len += 1; /* 1..PACKET_MAX, for the verifier */
+		if (!bpf_skb_load_bytes(skb, off, ev + 1, len))
+			ev->data_len = len;
+	}
+
 	ev->timestamp_raw = now;
 	ev->netns_id = netns;
 	ev->pkt_type_raw = skb->pkt_type;
@@ -1093,9 +1415,12 @@ int trace_dns(struct __sk_buff *skb)
 		/* a name cut short or looping is no name: show none of it;
 		 * one too long to show ends at its last whole label */
 		if (!s->name_ok)
-			ev->name[0] = '\0';
+			name_len = 0;
 		else if (s->truncated)
-			ev->name[NAME_IDX(s->kept)] = '\0';
+			name_len = s->kept;
+		else
+			name_len = s->out;
+		ev->name[NAME_IDX(name_len)] = '\0';
 		if (s->name_ok && s->end + 4 <= s->len) {
 			ev->qtype_raw = msg_u16(s, s->end);
 			ev->qclass = msg_u16(s, s->end + 2);
@@ -1109,13 +1434,25 @@ int trace_dns(struct __sk_buff *skb)
 		s->pos = s->end;
 		s->records = ancount;
 		s->in_owner = 1;
-		s->naddr = 0;
+		s->naddr = s->ncnames = s->has_ttl = 0;
 		bpf_loop(DNS_RR_STEPS, record_step, &w, 0);
+		if (s->has_ttl)
+			ev->ttl = s->ttl;
+		if (s->ncnames) {
+			s->out = s->cname = s->cnames_kept = 0;
+			s->truncated = 0;
+			s->cname_next = 1;
+			bpf_loop(DNS_NAME_STEPS, cname_step, &w, 0);
+			ev->cnames[NAME_IDX(s->cnames_kept)] = '\0';
+		}
 	}
 
-	latency = query_latency(&l4, netns, id, now, qr, outgoing);
+	latency =
+		query_latency(&l4, netns, id, now, qr, outgoing, ev, name_len);
 	ev->latency_ns_raw = latency;
 	bpf_ringbuf_submit(ev, wakeup_flags(now));
+	if (!qr)
+		sweep_arm();
 	return 0;
 }
 

@@ -113,7 +113,8 @@ static void usage(FILE *f)
 	      "and fields.\n"
 	      "\n"
 	      "  -o, --output MODE    columns (default), json, jsonpretty, yaml,\n"
-	      "                       none (metrics only)\n"
+	      "                       pcap-ng (the packets, if the gadget has\n"
+	      "                       them), none (metrics only)\n"
 	      "      --fields LIST    columns to show: a,b replaces; +a,-b edits\n"
 	      "  -F, --filter EXPR    field OP value; OP: == != < <= > >= ~ !~\n"
 	      "                       (a comma ANDs rules; repeat to AND more)\n"
@@ -242,7 +243,8 @@ static int run_flag(struct run_flags *f, size_t n_params, int c,
 		if (!f->no_events && output_mode_parse(arg, &f->mode))
 			return cli_error(err, EXIT_USAGE,
 					 "invalid output mode '%s': want "
-					 "columns, json, jsonpretty, yaml",
+					 "columns, json, jsonpretty, yaml, "
+					 "pcap-ng, none",
 					 arg);
 		return EXIT_OK;
 	case OPT_FIELDS:
@@ -519,10 +521,17 @@ fail:
 	rc = EXIT_FAIL;
 out:
 	run_metrics_fini(&f.rm, rc == EXIT_OK && !f.help);
-	session_free(s);
-	if (rc == EXIT_OK && !f.help)
-		fprintf(stderr, "%s: %llu event%s, %llu lost\n", name, count,
+	if (rc == EXIT_OK && !f.help) {
+		const char *cname;
+		unsigned long long cval;
+
+		fprintf(stderr, "%s: %llu event%s, %llu lost", name, count,
 			count == 1 ? "" : "s", lost);
+		for (size_t k = 0; !session_counter(s, k, &cname, &cval); k++)
+			fprintf(stderr, ", %llu %s", cval, cname);
+		fputc('\n', stderr);
+	}
+	session_free(s);
 	metadata_free(md);
 	oci_gadget_free(img);
 	run_trust_clear(&trust);

@@ -269,6 +269,31 @@ bool fieldset_has_runtime(const struct fieldset *fs)
 	return false;
 }
 
+/*
+ * ebpf.rest.name/ebpf.rest.len (datasource annotations, as ig's): the
+ * record carries bytes after the struct, as many as the integer field
+ * rest.len names says.
+ */
+static int rest_field(struct build *b, struct fieldset *fs)
+{
+	const char *len =
+		b->md ? metadata_ds_annotation(b->md, b->ds, "ebpf.rest.len") :
+			NULL;
+	const struct field *f;
+
+	fs->rest_len = -1;
+	if (!len)
+		return 0;
+	fs->rest_len = fieldset_lookup(fs, len);
+	f = fs->rest_len >= 0 ? &fs->f[fs->rest_len] : NULL;
+	if (!f || f->kind != FK_UINT || f->count != 1)
+		return error_set(b->err, 0,
+				 "data source %s: ebpf.rest.len names no "
+				 "unsigned integer field: %s",
+				 b->ds, len);
+	return 0;
+}
+
 int fieldset_new(const struct btf *btf, __u32 type_id,
 		 const struct gadget_metadata *md, const char *ds,
 		 struct fieldset **out, struct error **err)
@@ -314,6 +339,8 @@ int fieldset_new(const struct btf *btf, __u32 type_id,
 		if (build_resolve_shown_if(&b, fs, i) < 0)
 			goto err_fs;
 	build_set_titles(fs);
+	if (rest_field(&b, fs) < 0)
+		goto err_fs;
 	for (size_t i = 0; i < fs->n; i++) {
 		struct field *f = &fs->f[i];
 		int tl = f->title ? (int)strlen(f->title) : 0;

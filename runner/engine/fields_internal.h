@@ -154,6 +154,8 @@ struct fieldset {
 	struct stacks *stacks; /* for FK_KSTACK, FK_USTACK, may be NULL */
 	int k8s; /* the first FK_K8S field, -1 if none */
 	char **unknown; /* gadget.yaml fields the event lacks */
+	int rest_len; /* ebpf.rest.len: field with the bytes after the
+		       * struct (a packet), -1 if none */
 	size_t n_unknown;
 };
 

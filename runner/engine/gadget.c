@@ -24,6 +24,7 @@
 #include "runner/engine/services.h"
 
 #define MAPITER_INTERVAL_MS 1000 /* ig's default map-fetch-interval */
+#define COUNTER_PREFIX "gadget_counter_" /* GADGET_COUNTER */
 #define MAX_TRACERS 8
 #define MAX_PARAMS 64
 #define MAX_LINKS 64
@@ -734,6 +735,38 @@ __u64 gadget_lost(const struct gadget *g)
 			sum += vals[i];
 	}
 	return sum;
+}
+
+int gadget_counter(const struct gadget *g, size_t i, const char **name,
+		   __u64 *value)
+{
+	const size_t plen = strlen(COUNTER_PREFIX);
+	struct bpf_map *m;
+	__u32 key = 0;
+	int n = libbpf_num_possible_cpus();
+
+	if (n <= 0)
+		return -1;
+	bpf_object__for_each_map (m, g->obj) {
+		const char *mn = bpf_map__name(m);
+
+		if (strncmp(mn, COUNTER_PREFIX, plen) ||
+		    bpf_map__type(m) != BPF_MAP_TYPE_PERCPU_ARRAY ||
+		    bpf_map__value_size(m) != sizeof(__u64) || i-- > 0)
+			continue;
+		{
+			__u64 vals[n];
+
+			*name = mn + plen;
+			*value = 0;
+			if (bpf_map_lookup_elem(bpf_map__fd(m), &key, vals))
+				return 0;
+			for (int c = 0; c < n; c++)
+				*value += vals[c];
+		}
+		return 0;
+	}
+	return -1;
 }
 
 static int ringbuf_cb(void *ctx, void *data, size_t size)

@@ -83,6 +83,10 @@ int gadget_start(struct gadget *g, struct error **err);
 int gadget_refresh(struct gadget *g, struct error **err);
 /* Events lost so far (the gadget_lost per-CPU counter), 0 if none. */
 __u64 gadget_lost(const struct gadget *g);
+/* The i-th GADGET_COUNTER of a started gadget (per-CPU map
+ * gadget_counter_<name>): its name and sum; -1 past the last. */
+int gadget_counter(const struct gadget *g, size_t i, const char **name,
+		   __u64 *value);
 
 /* Per-record callback; return non-zero to stop consuming. */
 typedef int (*gadget_event_fn)(void *ctx, const void *data, size_t size);

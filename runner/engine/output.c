@@ -24,6 +24,7 @@
 #include "runner/engine/fields_internal.h"
 #include "runner/engine/output.h"
 #include "runner/engine/output_internal.h"
+#include "runner/engine/pcapng.h"
 
 #define OUT_THRESHOLD (256 * 1024) /* write once this much is buffered */
 
@@ -33,10 +34,9 @@ int output_mode_parse(const char *s, enum output_mode *mode)
 		const char *name;
 		enum output_mode mode;
 	} modes[] = {
-		{ "columns", OUTPUT_COLUMNS },
-		{ "json", OUTPUT_JSON },
-		{ "jsonpretty", OUTPUT_JSONPRETTY },
-		{ "yaml", OUTPUT_YAML },
+		{ "columns", OUTPUT_COLUMNS },	     { "json", OUTPUT_JSON },
+		{ "jsonpretty", OUTPUT_JSONPRETTY }, { "yaml", OUTPUT_YAML },
+		{ "pcap-ng", OUTPUT_PCAPNG },
 	};
 
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
@@ -452,6 +452,7 @@ void output_free(struct output *o)
 	free(o->steps);
 	free(o->prefixes);
 	free(o->width);
+	pcapng_free(o->pcap);
 	free(o->spec);
 	free(o);
 }
@@ -473,6 +474,9 @@ static int output_size_buffer(struct output *o)
 				o->max_event +=
 					o->fs->f[o->steps[s].field].max_json;
 		}
+		break;
+	case OUTPUT_PCAPNG:
+		o->max_event = pcapng_max_event(o->pcap);
 		break;
 	default:
 		o->max_event = pretty_max_event(o);
@@ -521,8 +525,17 @@ int output_new(const struct fieldset *fs, enum output_mode mode, int fd,
 	json_include(o);
 	if (mode == OUTPUT_JSON && build_json(o) < 0)
 		goto err_nomem;
+	if (mode == OUTPUT_PCAPNG && pcapng_new(fs, &o->pcap, err) < 0) {
+		output_free(o);
+		return -1;
+	}
 	if (output_size_buffer(o) < 0)
 		goto err_nomem;
+	if (o->pcap) { /* the section header: a unit, but no event */
+		o->len = pcapng_header(o->pcap, o->buf);
+		o->ends[o->n_units++] = (unsigned int)o->len;
+		o->header_pending = true;
+	}
 	*out = o;
 	return 0;
 
@@ -663,6 +676,13 @@ void output_event(struct output *o, const void *data, size_t size)
 
 	if (o->err)
 		return;
+	if (o->mode == OUTPUT_PCAPNG) {
+		out = reserve(o);
+		n = pcapng_event(o->pcap, &o->rc, data, size, out);
+		if (n) /* else no packet to write */
+			commit(o, n);
+		return;
+	}
 	if (size < o->fs->event_size) {
 		memset(o->scratch, 0, o->fs->event_size);
 		memcpy(o->scratch, data, size);
@@ -684,6 +704,8 @@ void output_event(struct output *o, const void *data, size_t size)
 	case OUTPUT_YAML:
 		memcpy(out, "---\n", 4);
 		n = 4 + pretty_object(o, ev, -1, 0, out + 4, true);
+		break;
+	case OUTPUT_PCAPNG: /* above */
 		break;
 	}
 	commit(o, n);

@@ -20,9 +20,10 @@ enum output_mode {
 	OUTPUT_JSON,
 	OUTPUT_JSONPRETTY,
 	OUTPUT_YAML,
+	OUTPUT_PCAPNG, /* the packets of a data source that carries them */
 };
 
-/* Parse "columns", "json", "jsonpretty", "yaml". */
+/* Parse "columns", "json", "jsonpretty", "yaml", "pcap-ng". */
 int output_mode_parse(const char *s, enum output_mode *mode);
 
 int output_new(const struct fieldset *fs, enum output_mode mode, int fd,

@@ -38,6 +38,7 @@ struct output {
 	int *width; /* columns: per visible column, -1 when dropped */
 	struct column_spec *spec; /* columns: what column_fit() weighs */
 	int term_width; /* 0: not a terminal */
+	struct pcapng *pcap; /* OUTPUT_PCAPNG */
 
 	/* What reached fd: whole events only are counted. */
 	unsigned int ends[OUT_MAX_UNITS]; /* buffered units' end offsets */

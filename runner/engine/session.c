@@ -52,6 +52,7 @@ struct session {
 	size_t n_streams; /* sources that stream (not snapshots) */
 	unsigned long long count, max;
 	__u64 lost, lost_seen;
+	__u64 counted[SESSION_COUNTERS]; /* GADGET_COUNTERs, as last told */
 	bool broken; /* an output failed: stop, drain nothing */
 	int term_width; /* columns: 0 as the output finds it */
 	session_tick_fn tick;
@@ -462,6 +463,34 @@ static bool at_limit(const struct session *s)
 	return s->max && s->count >= s->max;
 }
 
+/* The gadget's own counters that grew since last told, like lost events. */
+static void tell_counters(struct session *s)
+{
+	const char *name;
+	__u64 v;
+
+	for (size_t i = 0;
+	     i < SESSION_COUNTERS && !gadget_counter(s->g, i, &name, &v); i++) {
+		if (v == s->counted[i])
+			continue;
+		engine_log(ENGINE_LOG_NOTICE, "%s: %llu (%llu in total)", name,
+			   (unsigned long long)(v - s->counted[i]),
+			   (unsigned long long)v);
+		s->counted[i] = v;
+	}
+}
+
+int session_counter(const struct session *s, size_t i, const char **name,
+		    unsigned long long *value)
+{
+	__u64 v;
+
+	if (i >= SESSION_COUNTERS || gadget_counter(s->g, i, name, &v))
+		return -1;
+	*value = v;
+	return 0;
+}
+
 /* Once a second: new namespaces and containers, lost events told. */
 static int refresh(struct session *s, struct error **err)
 {
@@ -476,6 +505,7 @@ static int refresh(struct session *s, struct error **err)
 			   (unsigned long long)s->lost);
 		s->lost_seen = s->lost;
 	}
+	tell_counters(s);
 	return 0;
 }
 

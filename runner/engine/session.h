@@ -107,4 +107,11 @@ void session_set_tick(struct session *s, session_tick_fn fn, void *ctx);
 void session_stats(const struct session *s, unsigned long long *events,
 		   unsigned long long *lost);
 
+/* At most this many of a gadget's GADGET_COUNTERs are told. */
+#define SESSION_COUNTERS 8
+/* The i-th counter of the gadget (GADGET_COUNTER): name and value so far;
+ * -1 past the last. */
+int session_counter(const struct session *s, size_t i, const char **name,
+		    unsigned long long *value);
+
 #endif

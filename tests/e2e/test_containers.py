@@ -285,7 +285,8 @@ def default_columns_lead_with_container_name(env):
         stop_all([r])
     eq(header.split(),
        ["RUNTIME.CONTAINERNAME", "SRC", "DST", "COMM", "PID", "QR", "QTYPE",
-        "NAME", "RCODE", "ADDRESSES", "LATENCY_NS"], "the default columns")
+        "NAME", "RCODE", "ADDRESSES", "LATENCY_NS", "UNANSWERED"],
+       "the default columns")
     for row in got:
         pid = header_cell(header, row, "PID")
         want = c.name if pid == str(c.pid) else ""

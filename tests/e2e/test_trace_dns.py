@@ -8,8 +8,10 @@ before the runner; unbound is started after it in a namespace made after it.
 Clients: dig, busybox nslookup, getent, a raw UDP socket.  Each test checks
 the JSON events of its own queries field by field.
 """
+import datetime
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -28,6 +30,8 @@ WEB4, WEB6 = "10.77.1.1", "fd77:1::1"
 WEB2 = "10.77.1.2"
 MANY = [f"10.77.3.{i}" for i in range(1, 11)]
 NOBODY = 65534
+# TTLs dnsmasq gives its local records and the CNAME
+LOCAL_TTL, CNAME_TTL = 123, 77
 # namespace names unique per run: concurrent runs must not delete each
 # other's hosts (addresses are per namespace and may repeat)
 NS = f"tdns{os.getpid()}"
@@ -41,10 +45,11 @@ def dnsmasq(ns, tmp, listen, name="dnsmasq", port=53):
     pidfile = os.path.join(tmp, f"{name}.pid")
     p = ns.popen("dnsmasq --no-daemon --no-resolv --no-hosts --bind-interfaces"
                  f" --listen-address={listen} --pid-file={pidfile}"
-                 f" --port={port}"
+                 f" --port={port} --local-ttl={LOCAL_TTL}"
                  f" --address=/web.test/{WEB4} --address=/web.test/{WEB6}"
                  " --address=/nx.test/"
-                 f" --host-record=web2.test,{WEB2} --cname=alias.test,web2.test",
+                 f" --host-record=web2.test,{WEB2} --cname=alias.test,web2.test,"
+                 f"{CNAME_TTL}",
                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_port(ns, listen.split(",")[0], p, port)
     return p
@@ -385,9 +390,19 @@ def cname_then_address(env):
     pid, out = dig(env, f"@{SRV4} alias.test")
     check(WEB2 in out, f"dig output: {out[-300:]}")
     evs = wait_exchange(env, env.runner, env.cli, pid, "alias.test.", "A")
-    # the CNAME record is skipped by its length, the A record after it read
-    check_exchange(env, evs, pid=pid, name="alias.test.", qtype="A",
-                   srv=SRV4, cli=CLI4, addresses=WEB2, num_answers=2)
+    # the CNAME record's target and the A record after it read
+    q, r = check_exchange(env, evs, pid=pid, name="alias.test.", qtype="A",
+                          srv=SRV4, cli=CLI4, addresses=WEB2, num_answers=2)
+    sr = one(pick(evs, netns_id=env.srv.inode(), id=q["id"], qr="R"),
+             "server response")
+    for e, what in ((r, "client response"), (sr, "server response")):
+        eq(e["cnames"], "web2.test.", f"{what} cnames")
+        # the smallest of the CNAME's and the address's TTLs
+        eq(e["ttl"], min(CNAME_TTL, LOCAL_TTL), f"{what} ttl")
+    eq(q["cnames"], "", "query cnames")
+    eq(q["ttl"], 0, "query ttl")
+    check(f"alias.test.\t\t{CNAME_TTL}\tIN\tCNAME\tweb2.test." in out,
+          f"dig shows the CNAME's TTL: {out[-400:]}")
 
 
 @test
@@ -537,6 +552,8 @@ def server_started_later_in_new_namespace(env):
     eq(len(set(got)), 8, "distinct addresses")
     check(set(got) <= set(MANY), f"addresses {got} among {MANY}")
     eq(cr["num_answers"], 10, "num_answers")
+    eq(cr["ttl"], 60, "ttl of unbound's local-data")
+    eq(cr["cnames"], "", "cnames")
     # client and server share the namespace: each packet is seen leaving
     # (owned by its sender) and arriving (owned by its receiver) on lo
     check_exchange(env, evs, pid=pid, name="many.test.", qtype="A",
@@ -597,6 +614,165 @@ def host_network_namespace(env):
                    addresses=WEB4)
     check(host.inode() not in (env.cli.inode(), env.srv.inode()),
           "the host's namespace is none of the test's")
+
+
+SILENT4 = "10.77.0.3"  # the server's, with nothing on port 53
+
+RETRANSMIT_CLIENT = r"""
+import socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+q = (struct.pack("!6H", 0x5150, 0x100, 1, 0, 0, 0) +
+     b"\x05again\x04test\x00" + struct.pack("!HH", 1, 1))
+for _ in range(3):
+    s.sendto(q, (sys.argv[1], 53))
+print(s.getsockname()[1], flush=True)
+"""
+
+
+@test
+def unanswered_queries(env):
+    """Queries to an address of the server namespace where nothing listens
+    on port 53: after --unanswered-timeout 1 one event each (dig; a client
+    that sends the same query three times), at the client (its process)
+    and at the server; an answered query none.  -F unanswered==true keeps
+    only those; the summary counts the queries not followed (none)."""
+    sh(f"ip -n {env.srv.name} addr add {SILENT4}/32 dev lo")
+    r = Runner(["run", "trace_dns", "-o", "json", "--store", env.store,
+                "--unanswered-timeout", "1", "-F", "unanswered==true"])
+    try:
+        ok_pid, out = dig(env, f"@{SRV4} web.test")
+        check(WEB4 in out, f"dig output: {out[-300:]}")
+        pid, out = run_client(env.cli, "dig +time=1 +tries=1 "
+                              f"@{SILENT4} silent.test")
+        check("status:" not in out, f"dig got an answer: {out[-300:]}")
+        rpid, port = run_client(env.cli, "python3 -c "
+                                f"'{RETRANSMIT_CLIENT}' {SILENT4}")
+        port = int(port)
+        cli, srv = env.cli.inode(), env.srv.inode()
+
+        def done(e):
+            return e["netns_id"] == srv and e["name"] == "again.test."
+        evs = wait_events(r, done)
+        # one more sweep (once a second) for anything reported twice
+        time.sleep(2.5)
+        evs = r.events()
+    finally:
+        eq(r.stop(), 0, "exit code")
+    for e in evs:
+        eq(e["unanswered"], True, f"filtered event {e['name']}")
+    eq(pick(evs, name="web.test."), [], "events of an answered query")
+
+    q = one(evs, "dig's query at the client", netns_id=cli,
+            name="silent.test.")
+    eq(q["proc"]["pid"], pid, "client proc.pid")
+    eq(q["pkt_type"], "OUTGOING", "client pkt_type")
+    eq(q["qr"], "Q", "qr")
+    eq(q["qtype"], "A", "qtype")
+    eq(q["rcode"], "", "rcode")
+    check_endpoint(q["src"], CLI4, None, "UDP", "src")
+    check_endpoint(q["dst"], SILENT4, 53, "UDP", "dst")
+    eq(q["nameserver"]["addr"], SILENT4, "nameserver")
+    check(q["latency_ns_raw"] >= 10**9, "waited the timeout at least: "
+          f"{q['latency_ns_raw']}")
+    sq = one(evs, "dig's query at the server", netns_id=srv,
+             name="silent.test.")
+    eq(sq["id"], q["id"], "server id")
+    eq(sq["pkt_type"], "HOST", "server pkt_type")
+    eq(sq["src"]["port"], q["src"]["port"], "server src.port")
+    check(sq["latency_ns_raw"] >= 10**9, "server waited the timeout")
+
+    # sent three times with the same id and port: one event per side
+    for ns, what in ((cli, "client"), (srv, "server")):
+        e = one(evs, f"retransmitted query at the {what}", netns_id=ns,
+                name="again.test.")
+        eq(e["id"], "5150", f"{what} id")
+        eq(e["src"]["port"], port, f"{what} src.port")
+    eq(one(evs, "client", netns_id=cli, name="again.test.")["proc"]["pid"],
+       rpid, "retransmitting client pid")
+    check(re.search(r"trace_dns: \d+ events, 0 lost, 0 untracked$",
+                    r.stderr().strip()),
+          f"summary with the untracked count: {r.stderr()[-200:]}")
+
+
+def epoch(ts):
+    """Seconds since the epoch of an RFC 3339 timestamp with nanoseconds."""
+    m = re.fullmatch(r"(.*T[0-9:]+)\.([0-9]{9})(Z|[+-][0-9:]+)", ts)
+    check(m, f"timestamp {ts!r}")
+    off = "+00:00" if m[3] == "Z" else m[3]
+    return (datetime.datetime.fromisoformat(m[1] + off).timestamp() +
+            int(m[2]) / 1e9)
+
+
+def tshark(path):
+    """The DNS packets of a pcap-ng file as tshark reads them."""
+    cols = ["frame.interface_name", "frame.interface_description",
+            "frame.comment", "frame.time_epoch", "ip.src", "udp.srcport",
+            "dns.id", "dns.flags.response", "dns.qry.name", "dns.a",
+            "dns.cname"]
+    out = sh("tshark -r " + path + " -T fields -E separator=/t "
+             "-E occurrence=a -E aggregator=, " +
+             " ".join(f"-e {c}" for c in cols) + " 2>/dev/null")
+    rows = [dict(zip(cols, line.split("\t")))
+            for line in out.splitlines() if line.strip()]
+    check(rows, f"tshark read no packets from {path}")
+    return rows
+
+
+@test
+def pcapng_export(env):
+    """-o pcap-ng writes the traced packets: tshark reads the same packets,
+    names, ids and answers as the JSON events of the same traffic (the
+    main runner's), one interface per network namespace named after it,
+    each packet with its time and a comment naming process and netns."""
+    cli, srv = env.cli.inode(), env.srv.inode()
+    r = Runner(["run", "trace_dns", "-o", "pcap-ng", "--store", env.store,
+                "-F", r"name~^(web|alias)\.test\.$"])
+    try:
+        pid, out = dig(env, f"@{SRV4} web.test")
+        check(WEB4 in out, f"dig output: {out[-300:]}")
+        pid2, out = dig(env, f"@{SRV4} alias.test")
+        check(WEB2 in out, f"dig output: {out[-300:]}")
+        wait_exchange(env, env.runner, env.cli, pid, "web.test.", "A")
+        evs = wait_exchange(env, env.runner, env.cli, pid2, "alias.test.",
+                            "A")
+    finally:
+        eq(r.stop(), 0, "exit code")
+    # other tests on this machine may ask for the same names elsewhere
+    names = {cli: env.cli.name, srv: env.srv.name}
+    rows = [x for x in tshark(r.out.name)
+            if x["frame.interface_name"] in names.values()]
+    ids = {e["id"] for e in evs if e["netns_id"] == cli and
+           e["proc"]["pid"] in (pid, pid2)}
+    eq(len(ids), 2, "DNS ids of the two queries")
+    want = [e for e in evs if e["netns_id"] in names and e["id"] in ids and
+            not e["unanswered"]]
+    eq(len(want), 8, "JSON events of the two exchanges at both ends")
+    eq(len(rows), 8, f"packets in the pcap-ng file: {rows}")
+    for e in want:
+        name = e["name"].rstrip(".")
+        ns = e["netns_id"]
+        got = [x for x in rows if int(x["dns.id"], 16) == int(e["id"], 16)
+               and x["dns.flags.response"] == ("1" if e["qr_raw"] else "0")
+               and x["frame.interface_name"] == names[ns]]
+        check(len(got) == 1, f"one packet for {e['qr']} {e['id']}: {rows}")
+        x = got[0]
+        eq(x["dns.qry.name"], name, "query name")
+        check(str(ns) in x["frame.interface_description"],
+              f"netns id in {x['frame.interface_description']!r}")
+        check(f"pid={e['proc']['pid']}" in x["frame.comment"] and
+              f"netns={ns}({names[ns]})" in x["frame.comment"],
+              f"comment {x['frame.comment']!r}")
+        eq(x["ip.src"], e["src"]["addr"], "source address")
+        eq(int(x["udp.srcport"]), e["src"]["port"], "source port")
+        eq(x["dns.a"].split(",") if x["dns.a"] else [],
+           e["addresses"].split(",") if e["addresses"] else [], "answers")
+        eq(x["dns.cname"], e["cnames"].rstrip(".").replace(".,", ","),
+           "CNAME targets")
+        # the same packet, stamped by each runner's own program: the
+        # same wall clock, give or take how long one program ran
+        t = epoch(e["timestamp"])
+        check(abs(float(x["frame.time_epoch"]) - t) < 0.01,
+              f"time {x['frame.time_epoch']} vs {t}")
 
 
 @test
@@ -712,8 +888,8 @@ def main_runner_sigterm_exit_code_and_summary(env):
     lines = out.splitlines()
     for line in lines:
         json.loads(line)
-    eq(err.splitlines()[-1], f"trace_dns: {len(lines)} events, 0 lost",
-       "summary line")
+    eq(err.splitlines()[-1],
+       f"trace_dns: {len(lines)} events, 0 lost, 0 untracked", "summary line")
 
 
 if __name__ == "__main__":

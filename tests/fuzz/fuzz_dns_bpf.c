@@ -9,6 +9,9 @@
  *     dig writes them (\c for a special character, \DDD for other bytes),
  *     ending with '.' unless empty
  *   - addresses: versions 0, 4 or 6, the used ones first
+ *   - ttl: the smallest TTL of the answer records, 0 without any
+ *   - cnames: the targets of the first 4 CNAME records of class IN,
+ *     comma-separated, up to the last one that is readable and fits
  *   - the question name and type, and the A/AAAA answers, as an
  *     independent reading of the message gives them (ref_name(),
  *     ref_answers()); "" when the name cannot be read
@@ -44,10 +47,13 @@ static struct {
 	struct ring_buffer *rb;
 	size_t ev_size;
 	struct loc id, num_answers, name, qtype, addresses, version, addr_raw;
+	struct loc ttl, cnames;
 	size_t n_addr, addr_size;
 	size_t n; /* events of the last run */
 	uint8_t ev[EV_MAX];
 	bool partial_names;
+	struct loc data_len;
+	size_t rec_len;
 } g;
 
 /* Coverage for libFuzzer from what the kernel decoded. */
@@ -58,10 +64,12 @@ __attribute__((
 static int on_event(void *ctx, void *data, size_t len)
 {
 	(void)ctx;
-	FUZZ_CHECK(len == g.ev_size, "record of %zu bytes, want %zu", len,
-		   g.ev_size);
-	if (g.n++ == 0)
+	FUZZ_CHECK(len >= g.ev_size && len <= EV_MAX,
+		   "record of %zu bytes, event %zu", len, g.ev_size);
+	if (g.n++ == 0) {
 		memcpy(g.ev, data, len);
+		g.rec_len = len;
+	}
 	return 0;
 }
 
@@ -124,6 +132,45 @@ static void unload(void)
 	bpf_object__close(g.obj);
 }
 
+/*
+ * No unanswered-query reports: the queries fuzzed get no answers, and the
+ * sweep would report them between runs.
+ */
+static void no_unanswered(struct bpf_object *obj)
+{
+	const struct btf *btf = bpf_object__btf(obj);
+	struct bpf_map *ro = bpf_object__find_map_by_name(obj, ".rodata");
+	int id = btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC);
+	const struct btf_var_secinfo *vs;
+	const struct btf_type *t;
+	const void *init;
+	uint8_t *copy;
+	size_t size;
+
+	if (!ro || id < 0)
+		die("no .rodata");
+	t = btf__type_by_id(btf, id);
+	vs = btf_var_secinfos(t);
+	for (__u16 i = 0; i < btf_vlen(t); i++, vs++) {
+		const struct btf_type *v = btf__type_by_id(btf, vs->type);
+
+		if (strcmp(btf__name_by_offset(btf, v->name_off),
+			   "unanswered_timeout"))
+			continue;
+		init = bpf_map__initial_value(ro, &size);
+		copy = malloc(size);
+		if (!copy)
+			die("malloc");
+		memcpy(copy, init, size);
+		memset(copy + vs->offset, 0, vs->size);
+		if (bpf_map__set_initial_value(ro, copy, size))
+			die("set .rodata");
+		free(copy);
+		return;
+	}
+	die("no unanswered_timeout param");
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	const char *build = getenv("BUILD");
@@ -150,6 +197,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		else
 			bpf_program__set_autoload(p, false);
 	}
+	if (filter)
+		no_unanswered(obj);
 	if (!filter || bpf_object__load(obj))
 		die("cannot load the socket filter (root?)");
 	g.fd = bpf_program__fd(filter);
@@ -163,6 +212,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	g.num_answers = member(btf, ev, "num_answers", NULL);
 	g.name = member(btf, ev, "name", NULL);
 	g.qtype = member(btf, ev, "qtype_raw", NULL);
+	g.ttl = member(btf, ev, "ttl", NULL);
+	g.data_len = member(btf, ev, "data_len", NULL);
+	g.cnames = member(btf, ev, "cnames", NULL);
 	g.addresses = member(btf, ev, "addresses", &addr_type);
 	arr = btf__type_by_id(btf, btf__resolve_type(btf, addr_type));
 	if (!btf_is_array(arr))
@@ -262,6 +314,7 @@ struct ref {
 	size_t out;
 	size_t kept; /* characters up to and including the last dot */
 	bool cut;
+	size_t iters; /* the walker's calls: labels, pointers, the end */
 	char name[NAME_MAX_CHARS + 1];
 };
 
@@ -293,14 +346,14 @@ static void ref_byte(struct ref *r, uint8_t c)
 	}
 }
 
-static void ref_name(const uint8_t *m, size_t len, struct ref *r)
+static void ref_name(const uint8_t *m, size_t len, size_t pos, struct ref *r)
 {
-	size_t pos = 12, steps = 0;
+	size_t steps = 0;
 	unsigned hops = 0;
 
 	memset(r, 0, sizeof(*r));
 	r->budget = true;
-	for (;;) {
+	for (;; r->iters++) {
 		uint8_t b;
 
 		if (++steps > STEPS) {
@@ -369,7 +422,7 @@ static size_t check_question(const uint8_t *data, size_t size, const char *name)
 			   qtype);
 		return 12;
 	}
-	ref_name(data, len, &r);
+	ref_name(data, len, 12, &r);
 	if (!r.budget)
 		return UNKNOWN;
 	if (!r.valid) {
@@ -398,20 +451,32 @@ static size_t check_question(const uint8_t *data, size_t size, const char *name)
  */
 #define RR_STEPS 256
 #define MAX_ADDR 8
+#define MAX_CNAMES 4
 
 struct ref_addr {
 	uint8_t version;
 	uint8_t addr[16];
 };
 
-static bool ref_answers(const uint8_t *m, size_t len, size_t pos,
-			unsigned count, struct ref_addr *out, unsigned *n)
-{
-	unsigned steps = 0;
+struct ref_answers {
+	struct ref_addr addr[MAX_ADDR];
+	unsigned n;
+	uint32_t ttl; /* smallest */
+	size_t cname_at[MAX_CNAMES];
+	unsigned ncnames;
+};
 
-	*n = 0;
+static bool ref_answers(const uint8_t *m, size_t len, size_t pos,
+			unsigned count, struct ref_answers *a)
+{
+	struct ref_addr *out = a->addr;
+	unsigned steps = 0, *n = &a->n;
+	bool any = false;
+
+	memset(a, 0, sizeof(*a));
 	for (unsigned i = 0; i < count; i++) {
 		unsigned type, class, rdlen;
+		uint32_t ttl;
 
 		for (;;) { /* the owner */
 			if (++steps > RR_STEPS)
@@ -437,9 +502,17 @@ static bool ref_answers(const uint8_t *m, size_t len, size_t pos,
 		type = m[pos] << 8 | m[pos + 1];
 		class = m[pos + 2] << 8 | m[pos + 3];
 		rdlen = m[pos + 8] << 8 | m[pos + 9];
+		ttl = (uint32_t)m[pos + 4] << 24 | m[pos + 5] << 16 |
+		      m[pos + 6] << 8 | m[pos + 7];
 		pos += 10;
 		if (pos + rdlen > len)
 			return true;
+		if (!any || ttl < a->ttl)
+			a->ttl = ttl;
+		any = true;
+		if ((class & 0x7FFF) == 1 && type == 5 && rdlen &&
+		    a->ncnames < MAX_CNAMES)
+			a->cname_at[a->ncnames++] = pos;
 		if ((class & 0x7FFF) == 1 && *n < MAX_ADDR &&
 		    ((type == 1 && rdlen == 4) ||
 		     (type == 28 && rdlen == 16))) {
@@ -452,17 +525,63 @@ static bool ref_answers(const uint8_t *m, size_t len, size_t pos,
 	return true;
 }
 
+/*
+ * The CNAME targets as the gadget writes them: each read like the
+ * question name, joined by ',', up to the last one that is readable and
+ * fits in 255 characters.  The gadget's walk takes one step per label,
+ * pointer and root label of all of them, 512 in all: false past that, or
+ * past a name's own budget.
+ */
+static bool ref_cnames(const uint8_t *m, size_t len,
+		       const struct ref_answers *a, char *out)
+{
+	size_t n = 0, iters = 0;
+
+	out[0] = '\0';
+	for (unsigned k = 0; k < a->ncnames; k++) {
+		size_t l;
+		struct ref r;
+
+		ref_name(m, len, a->cname_at[k], &r);
+		if (!r.budget)
+			return false;
+		iters += r.iters + 1; /* and the root or the failure */
+		if (iters > STEPS)
+			return false;
+		if (!r.valid || r.cut)
+			return true;
+		l = strlen(r.name);
+		if (n + !!k + l > NAME_MAX_CHARS)
+			return true;
+		if (k)
+			out[n++] = ',';
+		memcpy(out + n, r.name, l + 1);
+		n += l;
+	}
+	return true;
+}
+
 static void check_answers(const uint8_t *data, size_t size, size_t start)
 {
 	size_t len = size < MSG_MAX ? size : MSG_MAX;
-	unsigned ancount = data[6] << 8 | data[7], n = 0;
-	struct ref_addr want[MAX_ADDR] = { 0 };
+	unsigned ancount = data[6] << 8 | data[7], n;
+	struct ref_answers ra = { 0 };
+	struct ref_addr *want = ra.addr;
+	const char *cnames = (const char *)g.ev + g.cnames.off;
+	char want_cnames[NAME_MAX_CHARS + 2];
 
 	if (start == UNKNOWN)
 		return;
 	if (start != NO_ANSWERS && (data[2] & 0x80) &&
-	    !ref_answers(data, len, start, ancount, want, &n))
+	    !ref_answers(data, len, start, ancount, &ra))
 		return;
+	n = ra.n;
+	FUZZ_CHECK(get(&g.ttl) == ra.ttl, "ttl %u, want %u",
+		   (unsigned)get(&g.ttl), ra.ttl);
+	FUZZ_CHECK(memchr(cnames, '\0', g.cnames.size), "cnames without NUL");
+	if (ref_cnames(data, len, &ra, want_cnames))
+		FUZZ_CHECK(!strcmp(cnames, want_cnames),
+			   "cnames \"%s\", want \"%s\"", cnames, want_cnames);
 	for (size_t i = 0; i < g.n_addr; i++) {
 		const uint8_t *e = g.ev + g.addresses.off + i * g.addr_size;
 		struct ref_addr w = i < MAX_ADDR ? want[i] :
@@ -513,6 +632,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(get(&g.num_answers) == (unsigned)(data[6] << 8 | data[7]),
 		   "num_answers %u, ancount %u", (unsigned)get(&g.num_answers),
 		   data[6] << 8 | data[7]);
+	/* the packet from its IP header, up to the room the record has */
+	{
+		size_t want = 20 + 8 + size, got = get(&g.data_len);
+
+		if (want > g.rec_len - g.ev_size)
+			want = g.rec_len - g.ev_size;
+		FUZZ_CHECK(got == want, "data_len %zu, want %zu", got, want);
+		FUZZ_CHECK(!memcmp(g.ev + g.ev_size, frame + 14, got),
+			   "packet bytes differ");
+	}
 	name = (const char *)g.ev + g.name.off;
 	escapes = check_name(name, g.name.size);
 	check_answers(data, size, check_question(data, size, name));

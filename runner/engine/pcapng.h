@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Events as pcap-ng (the format Wireshark and tshark read), for data
+ * sources that declare packet bytes the ig way: the datasource annotation
+ * ebpf.rest.len names the field that says how many bytes of the record
+ * follow the event struct, and those bytes (ebpf.rest.name) are a packet
+ * from its IP header on.  One interface block per network namespace
+ * (named after it), one enhanced packet block per event with its
+ * timestamp and a comment naming process, container, pod and namespace.
+ */
+#ifndef RUNNER_PCAPNG_H
+#define RUNNER_PCAPNG_H
+
+#include <stddef.h>
+
+#include "common/error.h"
+
+struct fieldset;
+struct render_ctx;
+struct pcapng;
+
+/* Fails when fs declares no packet bytes. */
+int pcapng_new(const struct fieldset *fs, struct pcapng **out,
+	       struct error **err);
+void pcapng_free(struct pcapng *p);
+/* Bytes pcapng_event() can write at most for one event. */
+size_t pcapng_max_event(const struct pcapng *p);
+/* The section header block, into out (pcapng_max_event() bytes). */
+size_t pcapng_header(struct pcapng *p, char *out);
+/* The blocks of one event (record of size bytes, at least the struct). */
+size_t pcapng_event(struct pcapng *p, struct render_ctx *rc, const void *ev,
+		    size_t size, char *out);
+
+#endif
