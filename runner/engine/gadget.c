@@ -17,6 +17,7 @@
 #include "runner/engine/gadget.h"
 #include "runner/engine/gadget_api.h"
 #include "runner/engine/libbpf_log.h"
+#include "runner/engine/log.h"
 #include "runner/engine/mapiter.h"
 #include "runner/engine/netns.h"
 #include "runner/engine/packetfilter.h"
@@ -666,6 +667,11 @@ int gadget_start(struct gadget *g, struct error **err)
 			cgroup_fd = cgroup2_root_open(&mounted, err);
 			if (cgroup_fd < 0)
 				return -1;
+			if (mounted)
+				engine_log(ENGINE_LOG_NOTICE,
+					   "mounted cgroup2 on %s (no cgroup v2 "
+					   "hierarchy was mounted)",
+					   CGROUP2_MOUNT);
 		}
 		if (is_cgroup_prog(p))
 			l = bpf_program__attach_cgroup(p, cgroup_fd);

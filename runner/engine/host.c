@@ -8,6 +8,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
 #include "runner/engine/host.h"
 
 #ifndef TRACEFS_MAGIC
@@ -93,6 +96,26 @@ int host_check_caps(const struct host_needs *needs, struct error **err)
 	return error_set(err, 0,
 			 "missing privileges: %s (run as root, e.g. with sudo)",
 			 missing);
+}
+
+int host_check_btf(struct error **err)
+{
+	struct btf *btf;
+	int e;
+
+	if (!access(HOST_BTF, R_OK))
+		return 0;
+	e = errno;
+	/* libbpf also looks in /boot and /lib/modules: ask it (rare) */
+	btf = btf__load_vmlinux_btf();
+	if (!libbpf_get_error(btf)) {
+		btf__free(btf);
+		return 0;
+	}
+	return error_set(err, 0,
+			 "the kernel's BTF is missing (%s: %s): the runner "
+			 "needs a kernel built with CONFIG_DEBUG_INFO_BTF=y",
+			 HOST_BTF, strerror(e));
 }
 
 int host_ensure_tracefs(bool *mounted, struct error **err)

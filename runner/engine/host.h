@@ -13,6 +13,7 @@
 #include "common/error.h"
 
 #define HOST_TRACEFS "/sys/kernel/tracing"
+#define HOST_BTF "/sys/kernel/btf/vmlinux"
 #define HOST_BPFFS "/sys/fs/bpf"
 
 struct host_needs {
@@ -36,6 +37,9 @@ int host_check_caps(const struct host_needs *needs, struct error **err);
  * names the command that fixes it.
  */
 int host_ensure_tracefs(bool *mounted, struct error **err);
+
+/* Fail with a clear line when the kernel offers no BTF (CO-RE needs it). */
+int host_check_btf(struct error **err);
 
 /* The same for bpffs on /sys/fs/bpf (for maps pinned by name). */
 int host_ensure_bpffs(bool *mounted, struct error **err);

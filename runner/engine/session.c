@@ -346,7 +346,7 @@ static int prepare_host(const struct gadget *g, struct error **err)
 		engine_log(ENGINE_LOG_NOTICE,
 			   "mounted bpffs on %s (nothing was there)",
 			   HOST_BPFFS);
-	return 0;
+	return host_check_btf(err);
 }
 
 static int on_event(void *ctx, const void *data, size_t size)

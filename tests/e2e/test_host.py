@@ -34,6 +34,9 @@ def setup():
     try:
         sh(f"{RUNNER} image build {ROOT}/gadget/trace_dns -t trace_dns:latest"
            f" --store {env.store}")
+        # trace_dns needs no tracefs: trace_exec's tracepoint does
+        sh(f"{RUNNER} image build {ROOT}/examples/trace_exec"
+           f" -t trace_exec:latest --store {env.store}")
         env.srv, env.cli = Netns(f"{NS}-srv"), Netns(f"{NS}-cli")
         env.nss += [env.srv, env.cli]
         link(env.cli, env.srv, [f"{CLI}/24"], [f"{SRV}/24"], name="hostfs")
@@ -63,54 +66,88 @@ def in_bare_mount_ns(cmd):
             f"'{umounts}; exec {cmd}'")
 
 
-@test
-def traces_where_nothing_is_mounted(env):
-    """`runner run trace_dns` in a mount namespace with no tracefs, debugfs
-    or bpffs: it mounts tracefs itself, says so once, and traces DNS."""
-    ready = os.path.join(env.tmp, "ready")
-    out = os.path.join(env.tmp, "out.json")
-    err = os.path.join(env.tmp, "err")
-    probe = os.path.join(env.tmp, "probe")
+def start_bare(env, gadget):
+    """`runner run GADGET -o json` in a bare mount namespace; returns
+    (process, stdout path, stderr path) once it is attached."""
+    ready = os.path.join(env.tmp, f"{gadget}.ready")
+    out = os.path.join(env.tmp, f"{gadget}.json")
+    err = os.path.join(env.tmp, f"{gadget}.err")
+    probe = os.path.join(env.tmp, f"{gadget}.probe")
     # the shell records what was mounted before the runner ran, then the
     # runner replaces it
     cmd = in_bare_mount_ns(
         f"sh -c \"(mountpoint -q /sys/kernel/tracing && echo tracefs;"
         f" mountpoint -q /sys/fs/bpf && echo bpffs) > {probe};"
-        f" exec {RUNNER} run trace_dns -o json --store {env.store}"
+        f" exec {RUNNER} run {gadget} -o json --store {env.store}"
         f" --timeout 60\"")
     e = dict(os.environ, RUNNER_READY_FILE=ready)
     with open(out, "w") as fo, open(err, "w") as fe:
         p = subprocess.Popen(cmd, shell=True, stdout=fo, stderr=fe, env=e)
+    deadline = time.time() + 30
+    while not os.path.exists(ready):
+        if p.poll() is not None or time.time() > deadline:
+            p.kill()
+            raise Fail(f"runner did not start: {open(err).read()}")
+        time.sleep(0.05)
+    eq(open(probe).read(), "", "mounted before the runner started")
+    return p, out, err
+
+
+def stop_bare(p):
+    if p.poll() is None:
+        p.send_signal(2)
+    eq(p.wait(timeout=30), 0, "runner exit status")
+
+
+def wait_lines(path, pred, timeout=10):
+    deadline = time.time() + timeout
+    while True:
+        evs = genv.json_lines(open(path).read())
+        if any(pred(e) for e in evs) or time.time() > deadline:
+            return evs
+        time.sleep(0.1)
+
+
+@test
+def traces_dns_where_nothing_is_mounted(env):
+    """`runner run trace_dns` in a mount namespace with no tracefs, debugfs
+    or bpffs traces DNS (it needs none of them, and says nothing)."""
+    p, out, err = start_bare(env, "trace_dns")
     try:
-        deadline = time.time() + 30
-        while not os.path.exists(ready):
-            if p.poll() is not None or time.time() > deadline:
-                raise Fail(f"runner did not start: {open(err).read()}")
-            time.sleep(0.05)
-        eq(open(probe).read(), "", "mounted before the runner started")
         pid, _ = genv.run_client(env.cli, f"dig +time=2 +tries=1 @{SRV}"
                                  " web.test A")
-        deadline = time.time() + 10
-        evs = []
-        while time.time() < deadline:
-            evs = genv.json_lines(open(out).read())
-            if genv.pick(evs, proc__pid=pid, qr="R"):
-                break
-            time.sleep(0.1)
+        evs = wait_lines(out, lambda e: e["proc"]["pid"] == pid and
+                         e["qr"] == "R")
         genv.one(genv.pick(evs, proc__pid=pid, qr="R"), "dig's response",
                  name="web.test.", qtype="A")
     finally:
-        if p.poll() is None:
-            p.send_signal(2)
-        rc = p.wait(timeout=30)
-    eq(rc, 0, "runner exit status")
+        stop_bare(p)
+    check("mounted tracefs" not in open(err).read(),
+          "trace_dns mounted tracefs it does not need")
+
+
+@test
+def mounts_tracefs_for_a_tracepoint_and_says_so_once(env):
+    """trace_exec's tracepoint needs tracefs: in a bare mount namespace
+    the runner mounts it, says so once on stderr, and sees the exec."""
+    p, out, err = start_bare(env, "trace_exec")
+    try:
+        marker = f"host-e2e-{os.getpid()}"
+        child = subprocess.run(["/bin/echo", marker], capture_output=True,
+                               timeout=30)
+        eq(child.returncode, 0, "echo")
+        evs = wait_lines(out, lambda e: marker in str(e.get("args", "")))
+        check(any(marker in str(e.get("args", "")) for e in evs),
+              f"no exec event of /bin/echo {marker}")
+    finally:
+        stop_bare(p)
     lines = [ln for ln in open(err).read().splitlines()
              if "mounted tracefs" in ln]
     eq(lines, ["runner: mounted tracefs on /sys/kernel/tracing"
                " (nothing was there)"], "the mount notice on stderr")
 
 
-def one_error_line(cmd, *needles):
+def one_error_line(cmd, *needles, gadget="trace_dns"):
     p = subprocess.run(cmd, shell=True, capture_output=True, text=True,
                        timeout=60)
     eq(p.returncode, 1, f"`{cmd}` exit status")
@@ -119,7 +156,7 @@ def one_error_line(cmd, *needles):
     eq(len(lines), 1, f"stderr lines ({p.stderr!r})")
     for n in needles:
         check(n in lines[0], f"{n!r} not in {lines[0]!r}")
-    check(lines[0].startswith("runner: run trace_dns: "), lines[0])
+    check(lines[0].startswith(f"runner: run {gadget}: "), lines[0])
     return lines[0]
 
 
@@ -147,10 +184,22 @@ def tracefs_that_cannot_be_mounted_names_the_fix(env):
     line naming what is missing and the command that fixes it."""
     one_error_line(
         f"unshare -m --propagation private sh -c 'mount -t tmpfs none"
-        f" /sys/kernel && exec {RUNNER} run trace_dns --store {env.store}"
+        f" /sys/kernel && exec {RUNNER} run trace_exec --store {env.store}"
         f" --timeout 5'",
         "tracefs is not mounted on /sys/kernel/tracing",
-        "mount -t tracefs tracefs /sys/kernel/tracing")
+        "mount -t tracefs tracefs /sys/kernel/tracing", gadget="trace_exec")
+
+
+@test
+def kernel_without_btf_is_named(env):
+    """No kernel BTF (a tmpfs hides /sys/kernel/btf): one line saying so,
+    not a libbpf error from deep inside the load."""
+    one_error_line(
+        f"unshare -m --propagation private sh -c 'mount -t tmpfs none"
+        f" /sys/kernel/btf && exec {RUNNER} run trace_dns"
+        f" --store {env.store} --timeout 5'",
+        "the kernel's BTF is missing (/sys/kernel/btf/vmlinux",
+        "CONFIG_DEBUG_INFO_BTF")
 
 
 if __name__ == "__main__":
