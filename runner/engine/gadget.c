@@ -668,10 +668,11 @@ int gadget_start(struct gadget *g, struct error **err)
 			if (cgroup_fd < 0)
 				return -1;
 			if (mounted)
-				engine_log(ENGINE_LOG_NOTICE,
-					   "mounted cgroup2 on %s (no cgroup v2 "
-					   "hierarchy was mounted)",
-					   CGROUP2_MOUNT);
+				engine_log(
+					ENGINE_LOG_NOTICE,
+					"mounted cgroup2 on %s (no cgroup v2 "
+					"hierarchy was mounted)",
+					CGROUP2_MOUNT);
 		}
 		if (is_cgroup_prog(p))
 			l = bpf_program__attach_cgroup(p, cgroup_fd);

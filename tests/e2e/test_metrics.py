@@ -303,10 +303,10 @@ def text_format_metrics_only_and_series_cap(env):
         check("# TYPE dns_messages_total counter" in lines,
               "text format: counter family named with _total")
         for want in ('dns_messages_total{qr="Q",qtype="A",rcode="",'
-                     'runtime_containerName="",k8s_namespace="",'
+                     'unanswered="false",runtime_containerName="",k8s_namespace="",'
                      'k8s_podName="",otel_scope_name="nodeA"} 2',
                      'dns_messages_total{qr="R",qtype="A",rcode="Success",'
-                     'runtime_containerName="",k8s_namespace="",'
+                     'unanswered="false",runtime_containerName="",k8s_namespace="",'
                      'k8s_podName="",otel_scope_name="nodeA"} 1'):
             check(want in lines, f"{want!r} not in {lines[:6]}")
         _, hdr, om = http_get(url, {"Accept": "application/openmetrics-text;"
@@ -332,6 +332,43 @@ def text_format_metrics_only_and_series_cap(env):
 
 
 @test
+def unanswered_queries_counted_by_their_label(env):
+    """A query nobody answers is counted once, labelled unanswered="true",
+    after --unanswered-timeout; an answered one stays "false"."""
+    ns = env.cli["node-a"]
+    silent = SRV_A.rsplit(".", 1)[0] + ".77"
+    sh(f"ip -n {env.srv.name} addr add {silent}/32 dev lo")
+    port = free_port()
+    r = Runner(["run", "trace_dns", "-o", "none", "--store", env.store,
+                "-F", f"netns_id=={ns.inode()}", "--otel-metrics-listen",
+                "--otel-metrics-listen-address", f"127.0.0.1:{port}",
+                "--unanswered-timeout", "1"])
+    try:
+        dig(ns, SRV_A, "web.test", "A")
+        out = ns.run(f"dig +time=1 +tries=1 @{silent} silent.test A",
+                     check_rc=False)
+        check("status:" not in out, f"dig got an answer: {out[-300:]}")
+        url = f"http://127.0.0.1:{port}/metrics"
+        text = {}
+
+        def unanswered():
+            text["t"] = http_get(url)[2]
+            return 'qtype="A",rcode="",unanswered="true"' in text["t"]
+        wait_until(unanswered, 10, "an unanswered query counted")
+    finally:
+        eq(r.stop(), 0, "runner exit code")
+        sh(f"ip -n {env.srv.name} addr del {silent}/32 dev lo",
+           check_rc=False)
+    series = {ln.rsplit(" ", 1)[0]: ln.rsplit(" ", 1)[1]
+              for ln in text["t"].splitlines()
+              if ln.startswith("dns_messages_total{")}
+    got = {k: v for k, v in series.items() if 'unanswered="true"' in k}
+    eq(list(got.values()), ["1"], f"unanswered series {got}")
+    check(any('qr="R",qtype="A",rcode="Success",unanswered="false"' in k
+              for k in series), f"the answered query: {series}")
+
+
+@test
 def metrics_print_table_instead_of_events(env):
     ns = env.cli["node-b"]
     r = Runner(["run", "trace_dns", "-o", "json", "--store", env.store,
@@ -347,11 +384,11 @@ def metrics_print_table_instead_of_events(env):
     check(not out.lstrip().startswith("{"), f"no JSON events: {out[:200]}")
     rows = [x.split("\t") for x in out.splitlines() if "NameError" in x]
     check(rows, f"a NameError row: {out[-500:]}")
-    # keys: qr, qtype, rcode, then the workload (container, k8s namespace,
-    # pod), empty on a host
-    eq(rows[-1][:6], ["R", "A", "NameError", "-", "-", "-"],
+    # keys: qr, qtype, rcode, unanswered, then the workload (container,
+    # k8s namespace, pod), empty on a host
+    eq(rows[-1][:7], ["R", "A", "NameError", "false", "-", "-", "-"],
        "keys of the last row")
-    eq(rows[-1][6], "1", "dns_messages of the last row")
+    eq(rows[-1][7], "1", "dns_messages of the last row")
 
 
 @test
