@@ -9,7 +9,7 @@ zlib1g-dev libyaml-dev libjansson-dev libcurl4-openssl-dev libarchive-dev
 libssl-dev libcmocka-dev clang-format linux-libc-dev libpcap-dev"
 TEST_PKGS="iproute2 util-linux procps psmisc python3 jq dnsmasq-base dnsutils
 busybox-static unbound docker-registry skopeo umoci apache2-utils openssl
-podman runc dnsperf tcpdump libclang-rt-14-dev python3-yaml python3-cryptography docker.io
+podman runc dnsperf tcpdump libclang-rt-14-dev python3-yaml python3-cryptography python3-kubernetes docker.io
 man-db bash-completion prometheus containerd catatonit iptables
 tshark iperf3 sockperf"
 
@@ -20,9 +20,6 @@ for p in $BUILD_PKGS $TEST_PKGS; do
 		missing="$missing $p"
 	fi
 done
-# Node.js and npm (tests/e2e/test_deploy.py's schema check): Debian's,
-# unless a node with its own npm is there already.
-command -v npm >/dev/null 2>&1 || missing="$missing nodejs npm"
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" -eq 0 ]; then

@@ -1,8 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
 """The node agent: deploy/runner-agent.yaml checked against the Kubernetes
-schemas offline (npm's kubernetes-models, installed by tools/node-deps.sh
-into build/node), and the agent image (tools/agent-image.sh, `make image`)
+models offline (Debian's python3-kubernetes, tests/deploy/validate.py), and the agent image (tools/agent-image.sh, `make image`)
 run with podman exactly as the DaemonSet says: its security context,
 host namespaces, mounts, env (the downward API's node name, the
 ConfigMap's gadget and flags) and resource limits become podman flags
@@ -148,27 +147,35 @@ def teardown(env):
     shutil.rmtree(env.tmp, ignore_errors=True)
 
 
+VALIDATE = ["/usr/bin/python3", os.path.join(ROOT, "tests", "deploy",
+                                             "validate.py")]
+
+
 @test
 def manifests_valid_kubernetes_objects(env):
-    sh(f"BUILD={BUILD} {ROOT}/tools/node-deps.sh")
-    node_dir = os.path.join(BUILD, "node")
-    shutil.copy(os.path.join(ROOT, "tests", "deploy", "validate.mjs"),
-                node_dir)
     objs = objects()
-    p = subprocess.run(["node", os.path.join(node_dir, "validate.mjs")],
-                       input=json.dumps(objs), capture_output=True,
-                       text=True)
+    p = subprocess.run(VALIDATE, input=json.dumps(objs), capture_output=True,
+                       text=True, timeout=120)
     eq(p.returncode, 0, f"validation: {p.stdout}{p.stderr}")
     eq(sorted(o["kind"] for o in objs),
        ["ConfigMap", "DaemonSet", "Namespace", "ServiceAccount"], "kinds")
-    # the validator does refuse a broken object
+    # the validator does refuse broken objects: a wrong type, an unknown
+    # field, a missing required field
+    broken = []
     ds = json.loads(json.dumps(one("DaemonSet")))
     ds["spec"]["template"]["spec"]["hostPID"] = "yes"
-    p = subprocess.run(["node", os.path.join(node_dir, "validate.mjs")],
-                       input=json.dumps([ds]), capture_output=True,
-                       text=True)
-    check(p.returncode == 1 and "hostPID must be boolean" in p.stdout,
-          f"a broken DaemonSet passed: {p.stdout}{p.stderr}")
+    broken.append((ds, "hostPID must be bool"))
+    ds = json.loads(json.dumps(one("DaemonSet")))
+    ds["spec"]["template"]["spec"]["hostPid"] = True
+    broken.append((ds, "hostPid: no such field in V1PodSpec"))
+    ds = json.loads(json.dumps(one("DaemonSet")))
+    del ds["spec"]["selector"]
+    broken.append((ds, "selector"))
+    for obj, why in broken:
+        p = subprocess.run(VALIDATE, input=json.dumps([obj]),
+                           capture_output=True, text=True, timeout=120)
+        check(p.returncode == 1 and why in p.stdout,
+              f"a broken DaemonSet ({why}) passed: {p.stdout}{p.stderr}")
 
 
 @test
