@@ -198,10 +198,10 @@ def paths_stacks_histograms_perf_and_empty_default(env):
     evs = r.events()
     mine = [e for e in evs if "path" in e and e["proc"]["pid"] == pid]
     eq([e["mode"] for e in mine], [0o640, 0o600, 1, 0], "modes")
+    full = mount_tree_prefix() + os.path.realpath(path)
     for e in mine:
-        eq(e["path"], mount_tree_prefix() + os.path.realpath(path),
-           "full path of the fd")
-        eq(e["path_len"], len(os.path.realpath(path)) + 1, "path length")
+        eq(e["path"], full, "full path of the fd")
+        eq(e["path_len"], len(full) + 1, "path length")
         # gadget.yaml says defaultValue: "": the program's 0777 stays
         eq(e["mask"], 0o777, "mode_mask param")
         u = e["ustack"]
