@@ -184,41 +184,8 @@ def agent_image_runs_as_the_daemonset_says(env):
     flags, image, args = podman_flags(ds, cm, NODE, env.store)
     sh(f"{ROOT}/tools/agent-image.sh {BUILD} {image}")
     pod = f"agentpod-{os.getpid()}"
-    sync = os.path.join(env.tmp, "sync")
-    os.makedirs(sync)
-    fifo = os.path.join(sync, "go")
-    os.mkfifo(fifo)
-    manifest = os.path.join(env.tmp, "pod.yaml")
-    with open(manifest, "w") as f:
-        f.write(f"""apiVersion: v1
-kind: Pod
-metadata:
-  name: {pod}
-spec:
-  restartPolicy: Never
-  containers:
-  - name: client
-    image: {k8s.IMAGE}
-    command: ["/bin/sh", "-c",
-              "read x < /sync/go; exec nslookup {pod}.web.test 127.0.0.1"]
-    volumeMounts:
-    - name: sync
-      mountPath: /sync
-  volumes:
-  - name: sync
-    hostPath:
-      path: {sync}
-""")
-    conf = os.path.join(env.tmp, "containers.conf")
-    with open(conf, "w") as f:
-        f.write('[containers]\ndefault_ulimits = ["nofile=1024:1024", '
-                '"nproc=1024:1024"]\n[engine]\nruntime = "runc"\n')
     env.k.pods.append(pod)
-    sh(f"CONTAINERS_CONF={conf} podman kube play --network none {manifest}")
-    infra = sh(f"podman pod inspect -f '{{{{.InfraContainerID}}}}' "
-               f"{pod}").strip()
-    net = k8s.PodNet(int(sh(f"podman inspect -f '{{{{.State.Pid}}}}' "
-                            f"{infra}")))
+    fifo, net = k8s.kube_play_client(env.tmp, pod)
     k8s.server(env.k, net)
 
     env.agent = True

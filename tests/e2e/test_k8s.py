@@ -529,22 +529,24 @@ def docker_cri_dockerd_pod_events_carry_k8s_fields(env):
 # ---- podman kube play -------------------------------------------------------
 
 
-@test
-def podman_kube_play_pod_events_carry_k8s_fields(env):
-    pod = f"kube-{PID}"
-    sync = os.path.join(env.tmp, "sync")
+def kube_play_client(tmp, pod, labels=None):
+    """`podman kube play` a Pod whose one container, client, waits on a FIFO
+    (release(fifo)) then asks nslookup for POD.web.test at 127.0.0.1 in
+    the pod's netns; returns (fifo, the pod's netns as a PodNet)."""
+    sync = os.path.join(tmp, "sync")
     os.makedirs(sync, exist_ok=True)
     fifo = os.path.join(sync, "go")
     os.mkfifo(fifo)
-    manifest = os.path.join(env.tmp, "pod.yaml")
+    manifest = os.path.join(tmp, "pod.yaml")
+    meta = f"  name: {pod}\n"
+    if labels:
+        meta += "  labels:\n" + "".join(f"    {k}: {v}\n"
+                                          for k, v in labels.items())
     with open(manifest, "w") as f:
         f.write(f"""apiVersion: v1
 kind: Pod
 metadata:
-  name: {pod}
-  labels:
-    app: kube
-spec:
+{meta}spec:
   restartPolicy: Never
   containers:
   - name: client
@@ -559,19 +561,25 @@ spec:
     hostPath:
       path: {sync}
 """)
-    conf = os.path.join(env.tmp, "containers.conf")
+    conf = os.path.join(tmp, "containers.conf")
     with open(conf, "w") as f:
         f.write('[containers]\ndefault_ulimits = ["nofile=1024:1024", '
                 '"nproc=1024:1024"]\n[engine]\nruntime = "runc"\n')
+    sh(f"CONTAINERS_CONF={conf} podman kube play --network none "
+       f"{manifest}")
+    infra = sh(f"podman pod inspect -f '{{{{.InfraContainerID}}}}' "
+               f"{pod}").strip()
+    return fifo, PodNet(int(sh(f"podman inspect -f '{{{{.State.Pid}}}}' "
+                               f"{infra}")))
+
+
+@test
+def podman_kube_play_pod_events_carry_k8s_fields(env):
+    pod = f"kube-{PID}"
     r = tracer(env)
     try:
         env.pods.append(pod)
-        sh(f"CONTAINERS_CONF={conf} podman kube play --network none "
-           f"{manifest}")
-        infra = sh(f"podman pod inspect -f '{{{{.InfraContainerID}}}}' "
-                   f"{pod}").strip()
-        net = PodNet(int(sh(f"podman inspect -f '{{{{.State.Pid}}}}' "
-                            f"{infra}")))
+        fifo, net = kube_play_client(env.tmp, pod, {"app": "kube"})
         server(env, net)
         attached(net, [r])
         release(fifo)
