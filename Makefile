@@ -90,7 +90,8 @@ $(BUILD)/gen/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	mv $@.tmp $@
 
 # The same compile that `runner image build` runs, for a quick check.
-$(BUILD)/%/program.bpf.o: %/program.bpf.c $(BUILD)/include/vmlinux.h $(wildcard gadget/include/gadget/*.h)
+$(BUILD)/%/program.bpf.o: %/program.bpf.c $(BUILD)/include/vmlinux.h $(wildcard gadget/include/gadget/*.h) \
+			    $(wildcard gadget/*/*.h examples/*/*.h tests/fixtures/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(BPFCFLAGS) -c $< -o $@
 

@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR Apache-2.0 */
+/*
+ * trace_dns, queries in flight: latency, unanswered queries, wake-ups.
+ * A part of program.bpf.c, included once at its place there: it
+ * uses the types, maps and params defined before it (one eBPF
+ * object is one compilation unit).
+ */
+#ifndef TRACE_DNS_INFLIGHT_BPF_H
+#define TRACE_DNS_INFLIGHT_BPF_H
+
+/* The slot of a query: its key's words mixed (multiply, xor-shift). */
+static __always_inline __u32 query_slot_of(const struct query_key *key)
+{
+	const __u32 *w = (const __u32 *)key;
+	__u32 h = 0;
+
+	_Static_assert(sizeof(*key) == 7 * 4, "query_key is 7 words");
+	for (int i = 0; i < 7; i++) {
+		h = (h ^ w[i]) * 0x9E3779B1u;
+		h ^= h >> 15;
+	}
+	return h & (QUERY_SLOTS - 1);
+}
+
+static __always_inline bool query_key_eq(const struct query_key *a,
+					 const struct query_key *b)
+{
+	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
+
+	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] &&
+	       ((const __u32 *)a)[6] == ((const __u32 *)b)[6];
+}
+
+/* Queries that could not be followed: their slot was taken. */
+GADGET_COUNTER(untracked);
+
+/* The sweep's timer, armed by the first query after an idle time. */
+struct sweeper {
+	struct bpf_timer timer;
+	__u64 armed;
+	__u64 now; /* the sweep's time */
+	__u64 live; /* the sweep's count of queries still in flight */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sweeper);
+} sweepers SEC(".maps");
+
+static int sweep(void *map, __u32 *key, struct sweeper *sw);
+
+static __always_inline void sweep_arm(void)
+{
+	struct sweeper *sw;
+
+	if (!unanswered_timeout)
+		return;
+	sw = bpf_map_lookup_elem(&sweepers, &zero);
+	if (!sw || sw->armed || __sync_val_compare_and_swap(&sw->armed, 0, 1))
+		return;
+	bpf_timer_init(&sw->timer, &sweepers, CLOCK_BOOTTIME); /* or EBUSY */
+	bpf_timer_set_callback(&sw->timer, sweep);
+	bpf_timer_start(&sw->timer, SWEEP_NS, 0);
+}
+
+/* Keep in slot i the fields of the query of ev (NULL: lost) that its
+ * unanswered event needs (name_len: the length of ev->name). */
+static __always_inline void query_info_set(struct query_slot *slot, __u32 i,
+					   const struct event_t *ev,
+					   __u32 name_len)
+{
+	struct query_name *n;
+
+	slot->flags = 0;
+	if (!ev || !unanswered_timeout)
+		return;
+	n = bpf_map_lookup_elem(&query_names, &i);
+	if (!n)
+		return;
+	if (name_len < SHORT_NAME)
+		__builtin_memcpy(n->name, ev->name, SHORT_NAME);
+	else
+		__builtin_memcpy(n->name, ev->name, sizeof(n->name));
+	__builtin_memcpy(slot->server_addr, ev->dst.addr_raw.v6, 16);
+	slot->server_port = ev->dst.port;
+	slot->qtype = ev->qtype_raw;
+	slot->qclass = ev->qclass;
+	slot->pkt_type = ev->pkt_type_raw;
+	slot->flags = QUERY_INFO | (ev->rd ? QUERY_RD : 0) |
+		      (ev->dst.version == 6 ? QUERY_V6 : 0) |
+		      ev->opcode_raw << QUERY_OPCODE_SHIFT;
+}
+
+/*
+ * Most packets are IPv4 or IPv6 over Ethernet with UDP or TCP right after
+ * an IP header without options or extension headers: one load shows they
+ * are not DNS (or not UDP/TCP at all).  Anything else takes the full
+ * parse, which decides the same for these.
+ */
+static __always_inline bool surely_not_dns(struct __sk_buff *skb)
+{
+	__u8 h[ETH_HLEN + 40 + 4];
+	__u16 sport, dport;
+
+	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		if (bpf_skb_load_bytes(skb, 0, h, ETH_HLEN + 20 + 4))
+			return false;
+		if (h[12] != 0x08 || h[13] != 0x00 || h[14] != 0x45)
+			return false;
+		if (h[23] != IPPROTO_UDP && h[23] != IPPROTO_TCP)
+			return true;
+		sport = h[34] << 8 | h[35];
+		dport = h[36] << 8 | h[37];
+	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+		if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)))
+			return false;
+		if (h[12] != 0x86 || h[13] != 0xDD || h[14] >> 4 != 6)
+			return false;
+		if (h[20] != IPPROTO_UDP && h[20] != IPPROTO_TCP)
+			return false;
+		sport = h[54] << 8 | h[55];
+		dport = h[56] << 8 | h[57];
+	} else {
+		return false;
+	}
+	return !is_dns_port(sport) && !is_dns_port(dport);
+}
+
+/*
+ * Match a response with its query, both seen in this namespace; remember
+ * a query (ev: its event, NULL when it was lost).
+ */
+static __always_inline __u64 query_latency(const struct l4_info *l4,
+					   gadget_netns_id netns, __u16 id,
+					   __u64 now, bool qr, bool outgoing,
+					   const struct event_t *ev,
+					   __u32 name_len)
+{
+	const struct gadget_l4endpoint_t *client = qr ? &l4->dst : &l4->src;
+	struct query_key key = {};
+	struct query_slot *slot;
+	__u64 then, latency = 0;
+	__u32 i;
+
+	__builtin_memcpy(key.client_addr, client->addr_raw.v6, 16);
+	key.netns = netns;
+	key.client_port = client->port;
+	key.id = id;
+	key.proto = client->proto_raw;
+	key.from_client = qr ? !outgoing : outgoing;
+	i = query_slot_of(&key);
+	slot = bpf_map_lookup_elem(&queries, &i);
+	if (!slot)
+		return 0;
+	then = slot->sent;
+	if (!qr) {
+		if (then && query_key_eq(&slot->key, &key))
+			return 0; /* a retransmission */
+		if (then)
+			gadget_counter_add(&gadget_counter_untracked, 1);
+		slot->sent = 0; /* while the slot is half written */
+		barrier();
+		slot->key = key;
+		query_info_set(slot, i, ev, name_len);
+		barrier();
+		slot->sent = now;
+		return 0;
+	}
+	if (!then || !query_key_eq(&slot->key, &key))
+		return 0;
+	if (__sync_val_compare_and_swap(&slot->sent, then, 0) != then)
+		return 0; /* taken by the sweep or a new query */
+	if (now > then)
+		latency = now - then;
+	return latency;
+}
+
+/*
+ * The sweep: once a second while queries are in flight, every slot whose
+ * query has waited unanswered_timeout becomes an event.
+ */
+struct sweep_ctx {
+	struct sweeper *sw; /* the state, in a map: not tracked precisely */
+};
+
+static long sweep_slot(__u64 i, void *ctx)
+{
+	struct sweeper *c = ((struct sweep_ctx *)ctx)->sw;
+	__u32 k = i;
+	struct query_slot *slot = bpf_map_lookup_elem(&queries, &k);
+	struct sock_owner *owner;
+	struct query_name *n;
+	struct sock_key sk;
+	struct event_t *ev;
+	__u64 then;
+
+	if (!slot)
+		return 1;
+	then = slot->sent;
+	if (!then)
+		return 0;
+	if (c->now < then + unanswered_timeout * NS_PER_S) {
+		c->live++;
+		return 0;
+	}
+	n = bpf_map_lookup_elem(&query_names, &k);
+	if (!n || !(slot->flags & QUERY_INFO)) {
+		__sync_val_compare_and_swap(&slot->sent, then, 0);
+		return 0;
+	}
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		if (__sync_val_compare_and_swap(&slot->sent, then, 0) == then)
+			gadget_count_lost();
+		return 0;
+	}
+	__builtin_memset(ev, 0, sizeof(*ev));
+	barrier();
+	ev->netns_id = slot->key.netns;
+	ev->id = slot->key.id;
+	__builtin_memcpy(ev->src.addr_raw.v6, slot->key.client_addr, 16);
+	ev->src.port = slot->key.client_port;
+	__builtin_memcpy(ev->dst.addr_raw.v6, slot->server_addr, 16);
+	ev->dst.port = slot->server_port;
+	ev->src.proto_raw = ev->dst.proto_raw = slot->key.proto;
+	ev->src.version = ev->dst.version = slot->flags & QUERY_V6 ? 6 : 4;
+	__builtin_memcpy(ev->name, n->name, sizeof(ev->name));
+	ev->qtype_raw = slot->qtype;
+	ev->qclass = slot->qclass;
+	ev->pkt_type_raw = slot->pkt_type;
+	ev->opcode_raw = slot->flags >> QUERY_OPCODE_SHIFT;
+	ev->rd = slot->flags & QUERY_RD;
+	barrier();
+	if (__sync_val_compare_and_swap(&slot->sent, then, 0) != then) {
+		bpf_ringbuf_discard(ev, 0); /* answered, or taken meanwhile */
+		return 0;
+	}
+	/* the owner of the local socket: the client's, or the server's */
+	sk.netns = ev->netns_id;
+	sk.proto = ev->src.proto_raw;
+	sk.port = slot->key.from_client ? ev->src.port : ev->dst.port;
+	sk.pad = 0;
+	owner = bpf_map_lookup_elem(&sockets, &sk);
+	if (owner)
+		ev->proc = owner->proc;
+	ev->timestamp_raw = c->now;
+	ev->name[DNS_NAME_LEN - 1] = '\0';
+	__builtin_memcpy(&ev->nameserver.addr_raw, &ev->dst.addr_raw,
+			 sizeof(ev->nameserver.addr_raw));
+	ev->nameserver.version = ev->dst.version;
+	ev->latency_ns_raw = c->now - then;
+	ev->unanswered = true;
+	bpf_ringbuf_submit(ev, 0);
+	return 0;
+}
+
+static int sweep(void *map, __u32 *key, struct sweeper *sw)
+{
+	struct sweep_ctx c = { .sw = sw };
+
+	/* a query recorded from now on arms the timer again by itself */
+	sw->armed = 0;
+	sw->now = bpf_ktime_get_boot_ns();
+	sw->live = 0;
+	bpf_loop(QUERY_SLOTS, sweep_slot, &c, 0);
+	if (sw->live && !__sync_val_compare_and_swap(&sw->armed, 0, 1))
+		bpf_timer_start(&sw->timer, SWEEP_NS, 0);
+	return 0;
+}
+
+/*
+ * The reader is woken when the ring holds more than 1/8 of its size, at
+ * most once per WAKEUP_GAP_NS per CPU; it reads the ring every few
+ * milliseconds anyway.  Waking it on every record while it lags, as
+ * gadget_wakeup_flags() does, costs an inter-processor interrupt per
+ * record (on a virtual machine a VM exit, ~2.5 us, measured here), which
+ * is kept for when the ring is more than half full: it slows the senders
+ * down before records are lost.
+ */
+#define WAKEUP_GAP_NS (1000 * 1000)
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64); /* boot ns of the last forced wake-up */
+} woken SEC(".maps");
+
+static __always_inline __u64 wakeup_flags(__u64 now)
+{
+	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA), *last;
+
+	if (avail <= EVENTS_SIZE / 8)
+		return BPF_RB_NO_WAKEUP;
+	if (avail > EVENTS_SIZE / 2)
+		return BPF_RB_FORCE_WAKEUP;
+	last = bpf_map_lookup_elem(&woken, &zero);
+	if (!last || now - *last < WAKEUP_GAP_NS)
+		return BPF_RB_NO_WAKEUP;
+	*last = now;
+	return BPF_RB_FORCE_WAKEUP;
+}
+
+#endif /* TRACE_DNS_INFLIGHT_BPF_H */

@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR Apache-2.0 */
+/*
+ * trace_dns, the process owners of DNS sockets.
+ * A part of program.bpf.c, included once at its place there: it
+ * uses the types, maps and params defined before it (one eBPF
+ * object is one compilation unit).
+ */
+#ifndef TRACE_DNS_OWNERS_BPF_H
+#define TRACE_DNS_OWNERS_BPF_H
+
+/*
+ * Process owners.  Only sockets that do DNS are followed, from hooks that
+ * run in the owning task's context when a socket starts doing DNS (cgroup
+ * socket hooks: bind, connect, unconnected send) and an iterator for the
+ * sockets that existed before the runner.  Nothing here runs on every
+ * send, softirq or packet except net_dev_queue, which for a socket that is
+ * not a DNS one costs a socket-storage lookup.
+ */
+
+/*
+ * The owner of a socket connected to a DNS port, kept on the socket: at
+ * connect(2) its local port may not be chosen yet, so it is published in
+ * `sockets` when its first packet leaves (net_dev_queue), in whatever
+ * context that runs.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct sock_owner);
+} sk_owners SEC(".maps");
+
+/* The key of an inet UDP/TCP socket; false for any other socket. */
+static __always_inline bool sock_key_of(struct sock *sk, struct sock_key *key)
+{
+	__u16 family = sk->__sk_common.skc_family;
+	__u16 proto;
+
+	if (family != AF_INET && family != AF_INET6)
+		return false;
+	proto = sk->sk_protocol;
+	if (proto != IPPROTO_UDP && proto != IPPROTO_TCP)
+		return false;
+	key->port = sk->__sk_common.skc_num;
+	if (!key->port)
+		return false;
+	key->proto = proto;
+	key->pad = 0;
+	key->netns = sk->__sk_common.skc_net.net->ns.inum;
+	return true;
+}
+
+/* Does sk talk to or listen on a DNS port? */
+static __always_inline bool sock_is_dns(struct sock *sk)
+{
+	return is_dns_port(sk->__sk_common.skc_num) ||
+	       is_dns_port(bpf_ntohs(sk->__sk_common.skc_dport));
+}
+
+/*
+ * Publish owner (the current task when NULL) for the socket with key.  A
+ * lookup is all it costs when the same thread is recorded already.
+ */
+static __always_inline void publish(struct sock_key *key,
+				    const struct sock_owner *owner)
+{
+	struct sock_owner cur, *known;
+	__u32 tid = owner ? owner->proc.tid : (__u32)bpf_get_current_pid_tgid();
+
+	known = bpf_map_lookup_elem(&sockets, key);
+	if (known && known->proc.tid == tid)
+		return;
+	if (!owner) {
+		gadget_process_populate(&cur.proc);
+		cur.updated = bpf_ktime_get_boot_ns();
+		owner = &cur;
+	}
+	bpf_map_update_elem(&sockets, key, owner, BPF_ANY);
+}
+
+static __always_inline void own_current(struct sock *sk)
+{
+	struct sock_key key;
+
+	if (sock_key_of(sk, &key))
+		publish(&key, NULL);
+}
+
+/* bind(2) done: a server started after the runner, known before it
+ * receives anything. */
+static __always_inline int post_bind(struct bpf_sock *ctx)
+{
+	struct sock *sk = bpf_cast_to_kern_ctx(ctx);
+
+	if (is_dns_port(sk->__sk_common.skc_num))
+		own_current(sk);
+	return 1;
+}
+
+SEC("cgroup/post_bind4")
+int post_bind4(struct bpf_sock *ctx)
+{
+	return post_bind(ctx);
+}
+
+SEC("cgroup/post_bind6")
+int post_bind6(struct bpf_sock *ctx)
+{
+	return post_bind(ctx);
+}
+
+/*
+ * connect(2) to a DNS port (TCP, or UDP as resolvers do): the owner goes
+ * on the socket, and into `sockets` at once if its port is known.
+ */
+static __always_inline int connect(struct bpf_sock_addr *ctx)
+{
+	struct bpf_sock_addr_kern *kctx = bpf_cast_to_kern_ctx(ctx);
+	struct sock *sk = kctx->sk;
+	struct sock_owner *o;
+	struct sock_key key;
+
+	if (!is_dns_port(bpf_ntohs(ctx->user_port)))
+		return 1;
+	o = bpf_sk_storage_get(&sk_owners, sk, NULL,
+			       BPF_SK_STORAGE_GET_F_CREATE);
+	if (!o)
+		return 1;
+	gadget_process_populate(&o->proc);
+	o->updated = bpf_ktime_get_boot_ns();
+	if (sock_key_of(sk, &key))
+		publish(&key, o);
+	return 1;
+}
+
+SEC("cgroup/connect4")
+int connect4(struct bpf_sock_addr *ctx)
+{
+	return connect(ctx);
+}
+
+SEC("cgroup/connect6")
+int connect6(struct bpf_sock_addr *ctx)
+{
+	return connect(ctx);
+}
+
+/*
+ * sendto(2) on an unconnected UDP socket, which names its peer per packet:
+ * a query to a DNS port, or a server's response from one.  Its port is
+ * bound by now, and this runs before the packet exists, even when it then
+ * waits for ARP/ND and leaves from softirq.
+ */
+static __always_inline int sendmsg(struct bpf_sock_addr *ctx)
+{
+	struct bpf_sock_addr_kern *kctx = bpf_cast_to_kern_ctx(ctx);
+	struct sock *sk = kctx->sk;
+
+	if (is_dns_port(bpf_ntohs(ctx->user_port)) ||
+	    is_dns_port(sk->__sk_common.skc_num))
+		own_current(sk);
+	return 1;
+}
+
+SEC("cgroup/sendmsg4")
+int sendmsg4(struct bpf_sock_addr *ctx)
+{
+	return sendmsg(ctx);
+}
+
+SEC("cgroup/sendmsg6")
+int sendmsg6(struct bpf_sock_addr *ctx)
+{
+	return sendmsg(ctx);
+}
+
+/*
+ * Egress, on every packet: only a socket that connected to a DNS port has
+ * an owner on it; its first packet (its port now chosen) publishes it.
+ */
+SEC("tp_btf/net_dev_queue")
+int BPF_PROG(net_dev_queue, struct sk_buff *skb)
+{
+	struct sock *sk = skb->sk;
+	struct sock_owner *o;
+	struct sock_key key;
+
+	if (!sk)
+		return 0;
+	o = bpf_sk_storage_get(&sk_owners, sk, NULL, 0);
+	if (!o)
+		return 0;
+	if (sock_key_of(sk, &key))
+		publish(&key, o);
+	return 0;
+}
+
+/*
+ * Run once by the runner at start: the sockets already open with a DNS port
+ * on either end (an unconnected client shows its peer only per packet:
+ * its next send names it).
+ */
+SEC("iter/task_file")
+int seed_sockets(struct bpf_iter__task_file *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct file *file = ctx->file;
+	struct sock_owner owner = {};
+	struct sock_key key;
+	struct socket *sock;
+	struct sock *sk;
+
+	if (!task || !file)
+		return 0;
+	sock = bpf_sock_from_file(file);
+	if (!sock)
+		return 0;
+	sk = sock->sk;
+	if (!sk || !sock_key_of(sk, &key) || !sock_is_dns(sk))
+		return 0;
+	gadget_process_populate_task(&owner.proc, task);
+	owner.updated = bpf_ktime_get_boot_ns();
+	bpf_map_update_elem(&sockets, &key, &owner, BPF_NOEXIST);
+	return 0;
+}
+
+#endif /* TRACE_DNS_OWNERS_BPF_H */

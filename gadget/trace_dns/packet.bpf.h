@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR Apache-2.0 */
+/*
+ * trace_dns, link, network and transport headers.
+ * A part of program.bpf.c, included once at its place there: it
+ * uses the types, maps and params defined before it (one eBPF
+ * object is one compilation unit).
+ */
+#ifndef TRACE_DNS_PACKET_BPF_H
+#define TRACE_DNS_PACKET_BPF_H
+
+/*
+ * Packet parsing.
+ */
+
+struct l4_info {
+	struct gadget_l4endpoint_t src, dst;
+	__u32 dns_off; /* offset of the DNS message in the packet */
+	__u32 dns_len; /* its length as far as this packet carries it */
+};
+
+/* Where the network header starts: Ethernet (on lo too), VLAN or none. */
+static __always_inline int l3_offset(struct __sk_buff *skb)
+{
+	__u16 proto = skb->protocol, eth[2];
+	__u8 ver;
+
+	if (bpf_skb_load_bytes(skb, 12, eth, sizeof(eth)) == 0) {
+		if (eth[0] == proto)
+			return ETH_HLEN;
+		if ((eth[0] == bpf_htons(ETH_P_8021Q) ||
+		     eth[0] == bpf_htons(ETH_P_8021AD)) &&
+		    eth[1] == proto)
+			return ETH_HLEN + 4;
+	}
+	/* devices without a link-layer header (tun, wireguard) */
+	if (bpf_skb_load_bytes(skb, 0, &ver, 1))
+		return -1;
+	if ((proto == bpf_htons(ETH_P_IP) && ver >> 4 == 4) ||
+	    (proto == bpf_htons(ETH_P_IPV6) && ver >> 4 == 6))
+		return 0;
+	return -1;
+}
+
+/* UDP or TCP at off up to end: ports and the DNS message bounds. */
+static __always_inline int parse_l4(struct __sk_buff *skb, __u8 proto,
+				    __u32 off, __u32 end, struct l4_info *l4)
+{
+	__u16 hdr[2];
+
+	if (bpf_skb_load_bytes(skb, off, hdr, sizeof(hdr)))
+		return -1;
+	l4->src.port = bpf_ntohs(hdr[0]);
+	l4->dst.port = bpf_ntohs(hdr[1]);
+	if (!is_dns_port(l4->src.port) && !is_dns_port(l4->dst.port))
+		return -1;
+	l4->src.proto_raw = l4->dst.proto_raw = proto;
+	if (proto == IPPROTO_UDP) {
+		l4->dns_off = off + 8;
+	} else {
+		__u8 doff;
+		__u16 prefix;
+
+		if (bpf_skb_load_bytes(skb, off + 12, &doff, 1))
+			return -1;
+		off += (doff >> 4) * 4;
+		/* DNS over TCP: a 2-byte length, then the message; segments
+		 * without payload (handshake, ACKs) are skipped */
+		if (off + 2 + DNS_HDR_LEN > end)
+			return -1;
+		if (bpf_skb_load_bytes(skb, off, &prefix, 2))
+			return -1;
+		l4->dns_off = off + 2;
+		if (bpf_ntohs(prefix) < DNS_HDR_LEN)
+			return -1;
+		if (end > l4->dns_off + bpf_ntohs(prefix))
+			end = l4->dns_off + bpf_ntohs(prefix);
+	}
+	if (l4->dns_off + DNS_HDR_LEN > end)
+		return -1;
+	l4->dns_len = end - l4->dns_off;
+	return 0;
+}
+
+static __always_inline int parse_ipv4(struct __sk_buff *skb, __u32 off,
+				      struct l4_info *l4)
+{
+	struct iphdr ip;
+	__u32 end;
+
+	if (bpf_skb_load_bytes(skb, off, &ip, sizeof(ip)))
+		return -1;
+	if (ip.version != 4 || ip.ihl < 5)
+		return -1;
+	if (ip.protocol != IPPROTO_UDP && ip.protocol != IPPROTO_TCP)
+		return -1;
+	if (bpf_ntohs(ip.frag_off) & IP_OFFSET) /* not the first fragment */
+		return -1;
+	end = bpf_ntohs(ip.tot_len) ? off + bpf_ntohs(ip.tot_len) : skb->len;
+	if (end > skb->len)
+		end = skb->len;
+	l4->src.addr_raw.v4 = ip.saddr;
+	l4->dst.addr_raw.v4 = ip.daddr;
+	l4->src.version = l4->dst.version = 4;
+	return parse_l4(skb, ip.protocol, off + ip.ihl * 4, end, l4);
+}
+
+static __always_inline int parse_ipv6(struct __sk_buff *skb, __u32 off,
+				      struct l4_info *l4)
+{
+	struct ipv6hdr ip6;
+	__u8 next, ext[2];
+	__u32 end;
+	__u16 frag;
+
+	if (bpf_skb_load_bytes(skb, off, &ip6, sizeof(ip6)))
+		return -1;
+	if (ip6.version != 6)
+		return -1;
+	end = ip6.payload_len ? off + 40 + bpf_ntohs(ip6.payload_len) :
+				skb->len;
+	if (end > skb->len)
+		end = skb->len;
+	__builtin_memcpy(l4->src.addr_raw.v6, &ip6.saddr, 16);
+	__builtin_memcpy(l4->dst.addr_raw.v6, &ip6.daddr, 16);
+	l4->src.version = l4->dst.version = 6;
+	next = ip6.nexthdr;
+	off += 40;
+	for (int i = 0; i < IPV6_MAX_EXT_HDRS; i++) {
+		switch (next) {
+		case IPPROTO_UDP:
+		case IPPROTO_TCP:
+			return parse_l4(skb, next, off, end, l4);
+		case 0: /* hop-by-hop options */
+		case 43: /* routing */
+		case 60: /* destination options */
+			if (bpf_skb_load_bytes(skb, off, ext, 2))
+				return -1;
+			next = ext[0];
+			off += (ext[1] + 1) * 8;
+			break;
+		case 44: /* fragment: only the first one has the L4 header */
+			if (bpf_skb_load_bytes(skb, off, ext, 2) ||
+			    bpf_skb_load_bytes(skb, off + 2, &frag, 2))
+				return -1;
+			if (bpf_ntohs(frag) & 0xFFF8)
+				return -1;
+			next = ext[0];
+			off += 8;
+			break;
+		case 51: /* authentication header */
+			if (bpf_skb_load_bytes(skb, off, ext, 2))
+				return -1;
+			next = ext[0];
+			off += (ext[1] + 2) * 4;
+			break;
+		default:
+			return -1;
+		}
+	}
+	return -1;
+}
+
+#endif /* TRACE_DNS_PACKET_BPF_H */
