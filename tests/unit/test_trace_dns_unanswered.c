@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * gadget/trace_dns/program.bpf.c: queries that get no answer, reported
+ * by the program's own timer sweep (BPF_PROG_TEST_RUN, as in
+ * test_trace_dns_prog.c).  Needs root and `make` (the BPF object).
+ */
+#include "tests/unit/trace_dns_prog.h"
+
+/*
+ * A query without response (sent three times: retransmissions) becomes
+ * one event after the timeout, with the query's fields.  The sweep runs
+ * once a second: waiting for a second event for 3 s more shows there is
+ * none.  (Responses that take their query's slot are covered end to end:
+ * BPF_PROG_TEST_RUN makes every packet incoming.)
+ */
+static void unanswered__after_timeout__one_event_per_query(void **state)
+{
+	struct prog *p = prog_load_with(NULL, 0, 1);
+	struct msg m;
+	struct frame f;
+	char buf[64];
+
+	(void)state;
+	header(&m, 0x5151, F_RD, 1, 0);
+	name(&m, "nobody.test");
+	question_tail(&m, 28, 1);
+	udp4(&f, 40000, 53, &m);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(run(p, f.b, f.len), 1);
+
+	p->n = 0;
+	assert_int_equal(wait_events(p, 1, 150), 1);
+	assert_int_equal(ev_u(p, 0, "unanswered"), 1);
+	assert_int_equal(ev_u(p, 0, "id"), 0x5151);
+	assert_string_equal(ev_name(p, 0), "nobody.test.");
+	assert_int_equal(ev_u(p, 0, "qtype_raw"), 28);
+	assert_int_equal(ev_u(p, 0, "qclass"), 1);
+	assert_int_equal(ev_u(p, 0, "qr_raw"), 0);
+	assert_int_equal(ev_u(p, 0, "rd"), 1);
+	assert_int_equal(ev_u(p, 0, "netns_id"), NETNS_ID);
+	assert_int_equal(ev_u(p, 0, "pkt_type_raw"), 0); /* HOST */
+	assert_int_equal(ev_u(p, 0, "src.port"), 40000);
+	assert_int_equal(ev_u(p, 0, "dst.port"), 53);
+	assert_int_equal(ev_u(p, 0, "src.proto_raw"), IPPROTO_UDP);
+	assert_string_equal(ev_addr(p, 0, 0, buf, sizeof(buf)), "");
+	assert_int_equal(ev_u(p, 0, "nameserver.version"), 4);
+	/* waited at least the timeout, from the first transmission */
+	assert_true(ev_u(p, 0, "latency_ns_raw") >= 1000000000ull);
+	assert_true(ev_u(p, 0, "timestamp_raw") > 0);
+
+	assert_int_equal(wait_events(p, 2, 30), 1);
+	assert_int_equal(counter(p, "gadget_counter_untracked"), 0);
+	prog_free(p);
+}
+
+/*
+ * Bounded: 3000 queries in flight at once in the direct-mapped slots
+ * (65536) collide; each one is either reported unanswered or counted as
+ * untracked, never both, never neither.
+ */
+static void unanswered__slots_taken__reported_or_counted(void **state)
+{
+	struct prog *p = prog_load_with(NULL, 0, 1);
+	const size_t total = 3000;
+	struct msg m;
+	struct frame f;
+	uint64_t untracked;
+	size_t got;
+
+	(void)state;
+	for (size_t i = 0; i < total; i++) {
+		query(&m, i, "many.test");
+		udp4(&f, 1024 + i, 53, &m);
+		assert_int_equal(run(p, f.b, f.len), 1);
+	}
+	p->n = 0;
+	for (double end = now_s() + 15; now_s() < end;) {
+		ring_buffer__poll(p->rb, 100);
+		untracked = counter(p, "gadget_counter_untracked");
+		if (p->n + untracked >= total)
+			break;
+	}
+	got = p->n;
+	untracked = counter(p, "gadget_counter_untracked");
+	assert_true(untracked > 0);
+	assert_int_equal(got + untracked, total);
+	for (size_t i = 0; i < got && i < MAX_EVENTS; i++)
+		assert_int_equal(ev_u(p, i, "unanswered"), 1);
+	prog_free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(
+			unanswered__after_timeout__one_event_per_query),
+		cmocka_unit_test(unanswered__slots_taken__reported_or_counted),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
