@@ -57,7 +57,7 @@ static inline int on_event(void *ctx, void *data, size_t len)
 
 /* The tracer's map and struct names, from its gadget_tracer_ variable. */
 static inline void tracer_names(const struct btf *btf, char *map, char *type,
-			 size_t size)
+				size_t size)
 {
 	for (__u32 id = 1; id < btf__type_cnt(btf); id++) {
 		const struct btf_type *t = btf__type_by_id(btf, id);
@@ -84,7 +84,8 @@ static inline void tracer_names(const struct btf *btf, char *map, char *type,
 }
 
 /* Offset of var in the datasec named sec, or -1. */
-static inline long var_offset(const struct btf *btf, const char *sec, const char *var)
+static inline long var_offset(const struct btf *btf, const char *sec,
+			      const char *var)
 {
 	int id = btf__find_by_name_kind(btf, sec, BTF_KIND_DATASEC);
 	const struct btf_type *t;
@@ -106,7 +107,7 @@ static inline long var_offset(const struct btf *btf, const char *sec, const char
 /* Load the object with ports (n of them, NULL: the defaults) and
  * unanswered_timeout (0: the default). */
 static inline struct prog *prog_load_with(const uint16_t *ports, size_t n,
-				   uint32_t timeout)
+					  uint32_t timeout)
 {
 	struct prog *p = calloc(1, sizeof(*p));
 	const char *build = getenv("BUILD");
@@ -211,7 +212,7 @@ static inline size_t run(struct prog *p, const void *frame, size_t len)
  * Offsets and sizes come from BTF.
  */
 static inline const void *field(struct prog *p, size_t i, const char *path,
-			 size_t *size)
+				size_t *size)
 {
 	const struct btf *btf = p->btf;
 	__u32 type = p->ev_type;
@@ -295,7 +296,8 @@ static inline const char *ev_name(struct prog *p, size_t i)
 }
 
 /* Address j of event i in text form ("" when its version is 0). */
-static inline const char *ev_addr(struct prog *p, size_t i, int j, char *buf, size_t n)
+static inline const char *ev_addr(struct prog *p, size_t i, int j, char *buf,
+				  size_t n)
 {
 	char path[64];
 	size_t size;
@@ -352,8 +354,8 @@ static inline void put32(struct msg *m, uint32_t v)
 #define F_RA 0x0080
 #define OPCODE(o) ((o) << 11)
 
-static inline void header(struct msg *m, uint16_t id, uint16_t flags, uint16_t qd,
-		   uint16_t an)
+static inline void header(struct msg *m, uint16_t id, uint16_t flags,
+			  uint16_t qd, uint16_t an)
 {
 	m->len = 0;
 	put16(m, id);
@@ -402,8 +404,8 @@ static inline void question_tail(struct msg *m, uint16_t type, uint16_t class)
 }
 
 /* A record's fields after its owner name. */
-static inline void rr_ttl(struct msg *m, uint16_t type, uint16_t class, uint32_t ttl,
-		   const void *rdata, uint16_t len)
+static inline void rr_ttl(struct msg *m, uint16_t type, uint16_t class,
+			  uint32_t ttl, const void *rdata, uint16_t len)
 {
 	put16(m, type);
 	put16(m, class);
@@ -412,8 +414,8 @@ static inline void rr_ttl(struct msg *m, uint16_t type, uint16_t class, uint32_t
 	put(m, rdata, len);
 }
 
-static inline void rr(struct msg *m, uint16_t type, uint16_t class, const void *rdata,
-	       uint16_t len)
+static inline void rr(struct msg *m, uint16_t type, uint16_t class,
+		      const void *rdata, uint16_t len)
 {
 	rr_ttl(m, type, class, 300, rdata, len);
 }
@@ -467,8 +469,8 @@ static inline void fput16(struct frame *f, uint16_t v)
 	fput(f, &v, 2);
 }
 
-static inline void l4(struct frame *f, uint8_t proto, uint16_t sport, uint16_t dport,
-	       const struct msg *m)
+static inline void l4(struct frame *f, uint8_t proto, uint16_t sport,
+		      uint16_t dport, const struct msg *m)
 {
 	fput16(f, sport);
 	fput16(f, dport);
@@ -496,8 +498,8 @@ static inline size_t l4_len(uint8_t proto, const struct msg *m)
 }
 
 static inline void ipv4(struct frame *f, uint8_t proto, const char *src,
-		 const char *dst, uint16_t frag, uint16_t sport, uint16_t dport,
-		 const struct msg *m)
+			const char *dst, uint16_t frag, uint16_t sport,
+			uint16_t dport, const struct msg *m)
 {
 	uint8_t ip[20] = { 0x45, 0,	    0,		 0,  0,
 			   1,	 frag >> 8, frag & 0xFF, 64, proto };
@@ -513,7 +515,7 @@ static inline void ipv4(struct frame *f, uint8_t proto, const char *src,
 }
 
 static inline void udp4(struct frame *f, uint16_t sport, uint16_t dport,
-		 const struct msg *m)
+			const struct msg *m)
 {
 	ipv4(f, IPPROTO_UDP, "10.1.2.3", "10.9.8.7", 0, sport, dport, m);
 }
@@ -521,8 +523,8 @@ static inline void udp4(struct frame *f, uint16_t sport, uint16_t dport,
 /* IPv6 with ext (extension headers, their next-header bytes filled in
  * by the caller), first naming the first header after the fixed one. */
 static inline void ipv6(struct frame *f, uint8_t first, const uint8_t *ext,
-		 size_t ext_len, uint8_t proto, uint16_t sport, uint16_t dport,
-		 const struct msg *m)
+			size_t ext_len, uint8_t proto, uint16_t sport,
+			uint16_t dport, const struct msg *m)
 {
 	uint8_t ip[40] = { 0x60 };
 	uint16_t plen = ext_len + l4_len(proto, m);

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The fixture the field tests share: the fixture event's BTF and
+ * gadget.yaml built into a field set, a render context, and a filled
+ * event (test_fields.c, test_fields_text.c).
+ */
+#ifndef TESTS_UNIT_FIELDS_FX_H
+#define TESTS_UNIT_FIELDS_FX_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <arpa/inet.h>
+
+#include <cmocka.h>
+
+#include "metadata/metadata.h"
+#include "runner/engine/fields_internal.h"
+#include "fixture_event.h"
+
+struct fx {
+	struct btf *btf;
+	struct fx_types t;
+	int id;
+	struct gadget_metadata *md;
+	struct fieldset *fs;
+	struct render_ctx rc;
+	struct fx_event ev;
+};
+
+static inline struct gadget_metadata *md_of(const char *yaml)
+{
+	struct gadget_metadata *md = NULL;
+	struct error *err = NULL;
+
+	if (metadata_parse(yaml, strlen(yaml), "t.yaml", &md, &err))
+		fail_msg("%s", error_msg(err));
+	return md;
+}
+
+static inline int setup(void **state)
+{
+	struct fx *x = calloc(1, sizeof(*x));
+	struct error *err = NULL;
+
+	x->btf = btf__new_empty();
+	x->id = fx_build(x->btf, &x->t);
+	x->md = md_of(fx_yaml);
+	if (fieldset_new(x->btf, x->id, x->md, "dns", &x->fs, &err))
+		fail_msg("%s", error_msg(err));
+	render_ctx_init(&x->rc, x->fs);
+	fx_fill_event(&x->ev);
+	*state = x;
+	return 0;
+}
+
+static inline int teardown(void **state)
+{
+	struct fx *x = *state;
+
+	render_ctx_fini(&x->rc);
+	fieldset_free(x->fs);
+	metadata_free(x->md);
+	btf__free(x->btf);
+	free(x);
+	return 0;
+}
+
+static inline const struct field *F(struct fx *x, const char *name)
+{
+	int i = fieldset_lookup(x->fs, name);
+
+	if (i < 0)
+		fail_msg("no field %s", name);
+	return &x->fs->f[i];
+}
+
+static inline const char *text(struct fx *x, const char *name)
+{
+	static char buf[4096];
+
+	field_text(&x->rc, F(x, name), &x->ev, buf);
+	return buf;
+}
+
+#endif

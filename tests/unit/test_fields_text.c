@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * runner/engine/fields_format.c: the text of every kind of value, on the
+ * fixture event and on a second BTF for the kinds it lacks.
+ */
+#include "tests/unit/fields_fx.h"
+
+static void text__every_kind__rendered(void **state)
+{
+	struct fx *x = *state;
+
+	assert_string_equal(text(x, "proc.comm"), "nslookup");
+	assert_string_equal(text(x, "proc.pid"), "4242");
+	assert_string_equal(text(x, "proc.creds.user"), "root");
+	assert_string_equal(text(x, "proc.creds.group"), "root");
+	assert_string_equal(text(x, "src"), "10.0.0.1:40000");
+	assert_string_equal(text(x, "src.addr"), "10.0.0.1");
+	assert_string_equal(text(x, "src.proto"), "UDP");
+	assert_string_equal(text(x, "dst"), "[fd00::53]:53");
+	assert_string_equal(text(x, "dst.proto"), "TCP");
+	assert_string_equal(text(x, "nameserver"), "fd00::53");
+	assert_string_equal(text(x, "addresses"), "192.0.2.7");
+	assert_string_equal(text(x, "latency_ns"), "1.234567ms");
+	assert_string_equal(text(x, "latency_ns_raw"), "1234567");
+	assert_string_equal(text(x, "id"), "0c3b");
+	assert_string_equal(text(x, "qtype"), "NS");
+	assert_string_equal(text(x, "pkt_type"), "OUTGOING");
+	assert_string_equal(text(x, "qr"), "R");
+	assert_string_equal(text(x, "qr_raw"), "true");
+	assert_string_equal(text(x, "rcode"), "NameError");
+	assert_string_equal(text(x, "tc"), "false");
+	assert_string_equal(text(x, "name"), "a\\x01b.");
+	assert_string_equal(text(x, "delta"), "-7");
+	assert_string_equal(text(x, "flags_lo"), "5");
+	assert_string_equal(text(x, "flags_hi"), "17");
+	assert_string_equal(text(x, "pad"), "4294967295");
+}
+
+static void text__shown_if_false__empty(void **state)
+{
+	struct fx *x = *state;
+
+	x->ev.qr_raw = false;
+	assert_string_equal(text(x, "rcode"), "");
+	assert_string_equal(text(x, "rcode_raw"), "3");
+	assert_string_equal(text(x, "qr"), "Q");
+}
+
+static void text__out_of_range__number(void **state)
+{
+	struct fx *x = *state;
+
+	x->ev.pkt_type_raw = 200;
+	x->ev.qtype_raw = 28;
+	x->ev.src.proto_raw = 99;
+	assert_string_equal(text(x, "pkt_type"), "200");
+	assert_string_equal(text(x, "qtype"), "28");
+	assert_string_equal(text(x, "src.proto"), "99");
+}
+
+static void text__endpoints_without_version__empty(void **state)
+{
+	struct fx *x = *state;
+
+	memset(&x->ev.src, 0, sizeof(x->ev.src));
+	memset(x->ev.addresses, 0, sizeof(x->ev.addresses));
+	assert_string_equal(text(x, "src"), "");
+	assert_string_equal(text(x, "src.addr"), "");
+	assert_string_equal(text(x, "addresses"), "");
+	x->ev.addresses[0].version = 6;
+	inet_pton(AF_INET6, "2001:db8::1", x->ev.addresses[0].addr_raw.v6);
+	x->ev.addresses[1].version = 4;
+	inet_pton(AF_INET, "255.255.255.255", x->ev.addresses[1].addr_raw.v6);
+	assert_string_equal(text(x, "addresses"),
+			    "2001:db8::1,255.255.255.255");
+}
+
+static void text__durations__like_go(void **state)
+{
+	static const struct {
+		__u64 ns;
+		const char *want;
+	} cases[] = {
+		{ 0, "0s" },
+		{ 1, "1ns" },
+		{ 999, "999ns" },
+		{ 1000, "1\xc2\xb5s" },
+		{ 1500, "1.5\xc2\xb5s" },
+		{ 1000000, "1ms" },
+		{ 1234567, "1.234567ms" },
+		{ 1000000000, "1s" },
+		{ 61500000000ULL, "1m1.5s" },
+		{ 3600000000000ULL, "1h0m0s" },
+		{ 3723000000001ULL, "1h2m3.000000001s" },
+		{ 18446744073709551615ULL, "5124095h34m33.709551615s" },
+	};
+	struct fx *x = *state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		x->ev.latency_ns_raw = cases[i].ns;
+		assert_string_equal(text(x, "latency_ns"), cases[i].want);
+	}
+}
+
+/* The expected text, computed here with gmtime and a fixed offset. */
+static void want_time(char *out, long long wall_ns, int off_min)
+{
+	time_t s = (time_t)(wall_ns / 1000000000LL) + off_min * 60;
+	struct tm tm;
+	char date[32];
+
+	gmtime_r(&s, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+	if (off_min)
+		sprintf(out, "%s.%09lld%c%02d:%02d", date,
+			wall_ns % 1000000000LL, off_min < 0 ? '-' : '+',
+			abs(off_min) / 60, abs(off_min) % 60);
+	else
+		sprintf(out, "%s.%09lldZ", date, wall_ns % 1000000000LL);
+}
+
+static void text__timestamp__local_rfc3339_nanoseconds(void **state)
+{
+	struct fx *x = *state;
+	char want[64];
+	long long wall =
+		(long long)x->ev.timestamp_raw + x->fs->boot_to_real_ns;
+	struct timespec rt, bt;
+
+	/* the offset is CLOCK_REALTIME - CLOCK_BOOTTIME, to a millisecond */
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_BOOTTIME, &bt);
+	assert_true(llabs((rt.tv_sec - bt.tv_sec) * 1000000000LL +
+			  (rt.tv_nsec - bt.tv_nsec) - x->fs->boot_to_real_ns) <
+		    1000000LL);
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	x->rc.ts_prefix_len = 0;
+	want_time(want, wall, 0);
+	assert_string_equal(text(x, "timestamp"), want);
+
+	setenv("TZ", "XST-05:30", 1);
+	tzset();
+	x->rc.ts_prefix_len = 0;
+	want_time(want, wall, 330);
+	assert_string_equal(text(x, "timestamp"), want);
+
+	setenv("TZ", "YST+03", 1);
+	tzset();
+	x->rc.ts_prefix_len = 0;
+	x->ev.timestamp_raw += 999999995ULL; /* carry into the next second */
+	want_time(want, wall + 999999995LL, -180);
+	assert_string_equal(text(x, "timestamp"), want);
+	setenv("TZ", "UTC", 1);
+	tzset();
+}
+
+static void text__signal_errno_mode_flags__by_name(void **state)
+{
+	struct btf *btf = btf__new_empty();
+	struct fieldset *fs = NULL;
+	struct render_ctx rc;
+	struct error *err = NULL;
+	int u32, s32, sig, eno, mode, flags, st;
+	__u32 ev[6];
+	char buf[512];
+
+	(void)state;
+	u32 = btf__add_int(btf, "unsigned int", 4, 0);
+	s32 = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
+	sig = btf__add_typedef(btf, "gadget_signal", u32);
+	eno = btf__add_typedef(btf, "gadget_errno", s32);
+	mode = btf__add_typedef(btf, "gadget_file_mode", u32);
+	flags = btf__add_typedef(btf, "gadget_file_flags", u32);
+	st = btf__add_struct(btf, "ev", sizeof(ev));
+	btf__add_field(btf, "sig_raw", sig, 0, 0);
+	btf__add_field(btf, "error_raw", eno, 32, 0);
+	btf__add_field(btf, "mode", mode, 64, 0);
+	btf__add_field(btf, "flags", flags, 96, 0);
+	btf__add_field(btf, "mode2", mode, 128, 0);
+	btf__add_field(btf, "flags2", flags, 160, 0);
+	assert_int_equal(fieldset_new(btf, st, NULL, "x", &fs, &err), 0);
+	render_ctx_init(&rc, fs);
+	ev[0] = 9;
+	ev[1] = (__u32)-2;
+	ev[2] = 0100755;
+	ev[3] = 01 | 0100 | 01000 | 02000000; /* WRONLY CREAT TRUNC CLOEXEC */
+	ev[4] = 0041777 | 04000;
+	ev[5] = 02 | 0x80000000u;
+#define T(name, want)                                 \
+	do {                                          \
+		int i_ = fieldset_lookup(fs, name);   \
+		assert_true(i_ >= 0);                 \
+		field_text(&rc, &fs->f[i_], ev, buf); \
+		assert_string_equal(buf, want);       \
+	} while (0)
+	T("sig", "SIGKILL");
+	T("sig_raw", "9");
+	T("error", "ENOENT");
+	T("error_raw", "-2");
+	T("mode", "-rwxr-xr-x");
+	T("flags", "O_WRONLY|O_CREAT|O_TRUNC|O_CLOEXEC");
+	T("mode2", "drwsrwxrwt");
+	T("flags2", "O_RDWR|0x80000000");
+#undef T
+	render_ctx_fini(&rc);
+	fieldset_free(fs);
+	btf__free(btf);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(text__every_kind__rendered),
+		T(text__shown_if_false__empty),
+		T(text__out_of_range__number),
+		T(text__endpoints_without_version__empty),
+		T(text__durations__like_go),
+		T(text__timestamp__local_rfc3339_nanoseconds),
+		cmocka_unit_test(text__signal_errno_mode_flags__by_name),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
