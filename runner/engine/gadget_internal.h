@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The gadget object inside the engine: what gadget.c (open, params,
+ * load and attach) and gadget_stream.c (counters, events, polling)
+ * share.  Not for other parts: they use gadget.h.
+ */
+#ifndef RUNNER_ENGINE_GADGET_INTERNAL_H
+#define RUNNER_ENGINE_GADGET_INTERNAL_H
+
+#include <time.h>
+
+#include <bpf/libbpf.h>
+
+#include "runner/engine/gadget.h"
+
+#define MAPITER_INTERVAL_MS 1000 /* ig's default map-fetch-interval */
+#define COUNTER_PREFIX "gadget_counter_" /* GADGET_COUNTER */
+#define MAX_TRACERS 8
+#define MAX_PARAMS 64
+#define MAX_LINKS 64
+#define MAX_SOCKET_PROGS 8
+
+struct subscription {
+	gadget_event_fn fn;
+	void *ctx;
+	struct gadget *g;
+};
+
+struct gadget {
+	struct bpf_object *obj;
+	const struct btf *btf;
+	struct gadget_tracer tracers[MAX_TRACERS];
+	char *tracer_names[MAX_TRACERS]; /* owns name/map/type strings */
+	size_t n_tracers;
+	struct gadget_param params[MAX_PARAMS];
+	char *pf_var[MAX_PARAMS], *pf_expr[MAX_PARAMS]; /* packet filters */
+	size_t n_params;
+	struct bpf_map *rodata_map;
+	void *rodata; /* copy of .rodata's initial value, set before load */
+	struct bpf_map *mntns_filter; /* gadget_filter_by_mntns set */
+	size_t rodata_size;
+	struct bpf_link *links[MAX_LINKS];
+	size_t n_links;
+	struct netns_set *netns;
+	struct ring_buffer *rb;
+	struct perf_buffer *pbs[MAX_TRACERS];
+	struct subscription subs[MAX_TRACERS];
+	__u64 perf_lost;
+	int lost_fd;
+	struct services *svc; /* what ig's gadgets expect of their host */
+	struct btf *ext_btf; /* split BTF: map iterator records */
+	struct btf *ext_base; /* its base, a copy of btf */
+	struct mapiter *mapiters[MAX_TRACERS];
+	double next_fetch; /* CLOCK_MONOTONIC seconds */
+	char *btf_path; /* custom BTF for CO-RE, removed after load */
+};
+
+static inline double now_sec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+#endif

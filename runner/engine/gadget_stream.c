@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * A loaded gadget's output: lost events, counters, events from its
+ * tracers, map iterators fetched on time.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "common/cleanup.h"
+#include "runner/engine/cgroup2.h"
+#include "runner/engine/gadget.h"
+#include "runner/engine/gadget_api.h"
+#include "runner/engine/libbpf_log.h"
+#include "runner/engine/log.h"
+#include "runner/engine/mapiter.h"
+#include "runner/engine/netns.h"
+#include "runner/engine/packetfilter.h"
+#include "runner/engine/param_value.h"
+#include "runner/engine/services.h"
+
+#include "runner/engine/gadget_internal.h"
+
+__u64 gadget_lost(const struct gadget *g)
+{
+	__u64 sum = g->perf_lost;
+	__u32 key = 0;
+	int i, n;
+
+	if (g->lost_fd < 0)
+		return sum;
+	n = libbpf_num_possible_cpus();
+	if (n <= 0)
+		return sum;
+	{
+		__u64 vals[n];
+
+		if (bpf_map_lookup_elem(g->lost_fd, &key, vals))
+			return sum;
+		for (i = 0; i < n; i++)
+			sum += vals[i];
+	}
+	return sum;
+}
+
+int gadget_counter(const struct gadget *g, size_t i, const char **name,
+		   __u64 *value)
+{
+	const size_t plen = strlen(COUNTER_PREFIX);
+	struct bpf_map *m;
+	__u32 key = 0;
+	int n = libbpf_num_possible_cpus();
+
+	if (n <= 0)
+		return -1;
+	bpf_object__for_each_map (m, g->obj) {
+		const char *mn = bpf_map__name(m);
+
+		if (strncmp(mn, COUNTER_PREFIX, plen) ||
+		    bpf_map__type(m) != BPF_MAP_TYPE_PERCPU_ARRAY ||
+		    bpf_map__value_size(m) != sizeof(__u64) || i-- > 0)
+			continue;
+		{
+			__u64 vals[n];
+
+			*name = mn + plen;
+			*value = 0;
+			if (bpf_map_lookup_elem(bpf_map__fd(m), &key, vals))
+				return 0;
+			for (int c = 0; c < n; c++)
+				*value += vals[c];
+		}
+		return 0;
+	}
+	return -1;
+}
+
+static int ringbuf_cb(void *ctx, void *data, size_t size)
+{
+	struct subscription *s = ctx;
+
+	return s->fn(s->ctx, data, size);
+}
+
+static void perf_cb(void *ctx, int cpu, void *data, __u32 size)
+{
+	struct subscription *s = ctx;
+
+	(void)cpu;
+	s->fn(s->ctx, data, size);
+}
+
+static void perf_lost_cb(void *ctx, int cpu, __u64 n)
+{
+	struct subscription *s = ctx;
+
+	(void)cpu;
+	s->g->perf_lost += n;
+}
+
+int gadget_subscribe(struct gadget *g, size_t i, gadget_event_fn fn, void *ctx,
+		     struct error **err)
+{
+	const struct gadget_tracer *t = gadget_tracer(g, i);
+	struct subscription *s = &g->subs[i];
+	struct bpf_map *m;
+	int fd;
+
+	if (!t)
+		return error_set(err, 0, "no tracer %zu", i);
+	s->fn = fn;
+	s->ctx = ctx;
+	s->g = g;
+	if (t->mapiter) {
+		g->next_fetch = now_sec() + MAPITER_INTERVAL_MS / 1000.0;
+		return 0;
+	}
+	m = bpf_object__find_map_by_name(g->obj, t->map);
+	if (!m)
+		return error_set(err, 0, "tracer %s: no map %s", t->name,
+				 t->map);
+	fd = bpf_map__fd(m);
+	switch (bpf_map__type(m)) {
+	case BPF_MAP_TYPE_RINGBUF:
+		if (!g->rb) {
+			g->rb = ring_buffer__new(fd, ringbuf_cb, s, NULL);
+			if (!g->rb)
+				return error_set(err, errno, "ring buffer %s",
+						 t->map);
+		} else if (ring_buffer__add(g->rb, fd, ringbuf_cb, s)) {
+			return error_set(err, errno, "ring buffer %s", t->map);
+		}
+		return 0;
+	case BPF_MAP_TYPE_PERF_EVENT_ARRAY: {
+		g->pbs[i] = perf_buffer__new(fd, 64, perf_cb, perf_lost_cb, s,
+					     NULL);
+		if (!g->pbs[i])
+			return error_set(err, errno, "perf buffer %s", t->map);
+		return 0;
+	}
+	default:
+		return error_set(err, 0,
+				 "tracer %s: map %s is neither a ring buffer "
+				 "nor a perf event array",
+				 t->name, t->map);
+	}
+}
+
+int gadget_flush(struct gadget *g, struct error **err)
+{
+	for (size_t i = 0; i < g->n_tracers; i++)
+		if (g->mapiters[i] && g->subs[i].fn &&
+		    mapiter_fetch(g->mapiters[i], g->subs[i].fn, g->subs[i].ctx,
+				  err))
+			return -1;
+	return 0;
+}
+
+/* Map iterators: fetch when due; without buffers to wait on, sleep until
+ * then (or timeout_ms). */
+static int poll_mapiters(struct gadget *g, int timeout_ms, bool idle,
+			 struct error **err)
+{
+	double now = now_sec();
+
+	if (!g->next_fetch)
+		return 0;
+	if (idle && now < g->next_fetch && timeout_ms > 0) {
+		double wait = g->next_fetch - now;
+
+		if (wait > timeout_ms / 1000.0)
+			wait = timeout_ms / 1000.0;
+		usleep((useconds_t)(wait * 1e6));
+		now = now_sec();
+	}
+	if (now < g->next_fetch)
+		return 0;
+	g->next_fetch = now + MAPITER_INTERVAL_MS / 1000.0;
+	return gadget_flush(g, err);
+}
+
+int gadget_poll(struct gadget *g, int timeout_ms, struct error **err)
+{
+	bool idle = !g->rb;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < MAX_TRACERS; i++)
+		idle = idle && !g->pbs[i];
+	if (poll_mapiters(g, timeout_ms, idle, err))
+		return -1;
+	if (idle && !g->next_fetch && timeout_ms > 0) /* nothing to wait on */
+		usleep(timeout_ms * 1000);
+
+	if (g->rb) {
+		rc = ring_buffer__poll(g->rb, timeout_ms);
+		if (rc >= 0)
+			rc = ring_buffer__consume(g->rb);
+		/* -ECANCELED: a callback asked to stop (--max-events) */
+		if (rc < 0 && rc != -EINTR && rc != -ECANCELED)
+			return error_set(err, -rc, "read ring buffer");
+		timeout_ms = 0;
+	}
+	for (i = 0; i < MAX_TRACERS; i++) {
+		if (!g->pbs[i])
+			continue;
+		rc = perf_buffer__poll(g->pbs[i], timeout_ms);
+		if (rc < 0 && rc != -EINTR)
+			return error_set(err, -rc, "read perf buffer");
+		timeout_ms = 0;
+	}
+	return 0;
+}
