@@ -359,6 +359,13 @@ extern void *bpf_cast_to_kern_ctx(void *) __ksym;
 #include "packet.bpf.h"
 #include "inflight.bpf.h"
 
+/*
+ * The filter: one pass over a packet, from its headers to the event in
+ * the ring buffer.  Longer than the rest on purpose: it builds the event
+ * in place, and each step the verifier follows as one straight path
+ * (split into functions, clang 14 spills the packet offsets the verifier
+ * needs to keep bounded; see DESIGN.md's verifier notes).
+ */
 SEC("socket")
 int trace_dns(struct __sk_buff *skb)
 {
