@@ -361,10 +361,9 @@ extern void *bpf_cast_to_kern_ctx(void *) __ksym;
 
 /*
  * The filter: one pass over a packet, from its headers to the event in
- * the ring buffer.  Longer than the rest on purpose: it builds the event
- * in place, and each step the verifier follows as one straight path
- * (split into functions, clang 14 spills the packet offsets the verifier
- * needs to keep bounded; see DESIGN.md's verifier notes).
+ * the ring buffer.  The longest function here: its steps share the
+ * reserved record and the offsets parsed so far, and the walkers and
+ * parsers it calls are in the parts above; what is left is their order.
  */
 SEC("socket")
 int trace_dns(struct __sk_buff *skb)
