@@ -88,4 +88,13 @@ static inline const char *text(struct fx *x, const char *name)
 	return buf;
 }
 
+/* Field name of fs renders ev as want (buf: scratch for the text). */
+#define FX_ASSERT_TEXT(rc, fs, ev, buf, name, want)    \
+	do {                                           \
+		int i_ = fieldset_lookup(fs, name);    \
+		assert_true(i_ >= 0);                  \
+		field_text(rc, &(fs)->f[i_], ev, buf); \
+		assert_string_equal(buf, want);        \
+	} while (0)
+
 #endif

@@ -400,13 +400,7 @@ static void build__enum64_signed_bool_float_ptr__handled(void **state)
 		memcpy(ev + 32, &pv, 8);
 		memcpy(ev + 40, ports, 6);
 	}
-#define T(name, want)                                 \
-	do {                                          \
-		int i_ = fieldset_lookup(fs, name);   \
-		assert_true(i_ >= 0);                 \
-		field_text(&rc, &fs->f[i_], ev, buf); \
-		assert_string_equal(buf, want);       \
-	} while (0)
+#define T(name, want) FX_ASSERT_TEXT(&rc, fs, ev, buf, name, want)
 	T("kind", "HUGE");
 	T("kind_raw", "4294967296");
 	T("sign", "MINUS_ONE");

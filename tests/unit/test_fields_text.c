@@ -188,13 +188,7 @@ static void text__signal_errno_mode_flags__by_name(void **state)
 	ev[3] = 01 | 0100 | 01000 | 02000000; /* WRONLY CREAT TRUNC CLOEXEC */
 	ev[4] = 0041777 | 04000;
 	ev[5] = 02 | 0x80000000u;
-#define T(name, want)                                 \
-	do {                                          \
-		int i_ = fieldset_lookup(fs, name);   \
-		assert_true(i_ >= 0);                 \
-		field_text(&rc, &fs->f[i_], ev, buf); \
-		assert_string_equal(buf, want);       \
-	} while (0)
+#define T(name, want) FX_ASSERT_TEXT(&rc, fs, ev, buf, name, want)
 	T("sig", "SIGKILL");
 	T("sig_raw", "9");
 	T("error", "ENOENT");
