@@ -29,11 +29,11 @@
 /* libbpf 1.1 prefers debugfs's tracing/ when it exists, else tracefs. */
 #define DEBUGFS_TRACING "/sys/kernel/debug/tracing"
 
-static bool is_tracefs(const char *path)
+static bool is_fs(const char *path, unsigned long magic)
 {
 	struct statfs st;
 
-	return !statfs(path, &st) && (unsigned long)st.f_type == TRACEFS_MAGIC;
+	return !statfs(path, &st) && (unsigned long)st.f_type == magic;
 }
 
 static bool has_cap(const __u32 eff[2], int cap)
@@ -118,35 +118,32 @@ int host_check_btf(struct error **err)
 			 HOST_BTF, strerror(e));
 }
 
-int host_ensure_tracefs(bool *mounted, struct error **err)
+/* Mount a file system of type (name: how the user calls it) on path
+ * unless one with magic is there (or at alt); the error names the fix. */
+static int ensure_fs(const char *name, const char *type, const char *path,
+		     unsigned long magic, const char *alt, bool *mounted,
+		     struct error **err)
 {
 	*mounted = false;
-	if (is_tracefs(HOST_TRACEFS) || is_tracefs(DEBUGFS_TRACING))
+	if (is_fs(path, magic) || (alt && is_fs(alt, magic)))
 		return 0;
-	if (mount("tracefs", HOST_TRACEFS, "tracefs", 0, NULL))
+	if (mount(type, path, type, 0, NULL))
 		return error_set(err, 0,
-				 "tracefs is not mounted on " HOST_TRACEFS
-				 " and mounting it failed: %s; as root, run: "
-				 "mount -t tracefs tracefs " HOST_TRACEFS,
-				 strerror(errno));
+				 "%s is not mounted on %s and mounting it "
+				 "failed: %s; as root, run: mount -t %s %s %s",
+				 name, path, strerror(errno), type, type, path);
 	*mounted = true;
 	return 0;
 }
 
+int host_ensure_tracefs(bool *mounted, struct error **err)
+{
+	return ensure_fs("tracefs", "tracefs", HOST_TRACEFS, TRACEFS_MAGIC,
+			 DEBUGFS_TRACING, mounted, err);
+}
+
 int host_ensure_bpffs(bool *mounted, struct error **err)
 {
-	struct statfs st;
-
-	*mounted = false;
-	if (!statfs(HOST_BPFFS, &st) &&
-	    (unsigned long)st.f_type == BPF_FS_MAGIC)
-		return 0;
-	if (mount("bpf", HOST_BPFFS, "bpf", 0, NULL))
-		return error_set(err, 0,
-				 "bpffs is not mounted on " HOST_BPFFS
-				 " and mounting it failed: %s; as root, run: "
-				 "mount -t bpf bpf " HOST_BPFFS,
-				 strerror(errno));
-	*mounted = true;
-	return 0;
+	return ensure_fs("bpffs", "bpf", HOST_BPFFS, BPF_FS_MAGIC, NULL,
+			 mounted, err);
 }
