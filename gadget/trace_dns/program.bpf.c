@@ -43,6 +43,7 @@
 #include <gadget/counter.h>
 #include <gadget/filter.h>
 #include <gadget/macros.h>
+#include <gadget/rest.h>
 #include <gadget/types.h>
 
 #define AF_INET 2
@@ -179,7 +180,8 @@ struct event_t {
 /*
  * Each record carries, after the event, the packet from its IP header on,
  * up to PACKET_MAX bytes (gadget.yaml: ebpf.rest.name/ebpf.rest.len), for
- * pcap-ng output.
+ * pcap-ng output; when no output writes them (gadget_rest_wanted false,
+ * gadget/rest.h), records are the event alone.
  */
 #define PACKET_MAX 512
 
@@ -432,7 +434,10 @@ int trace_dns(struct __sk_buff *skb)
 
 	/* built in place: a record that does not fit still has its query
 	 * remembered */
-	ev = bpf_ringbuf_reserve(&events, sizeof(*ev) + PACKET_MAX, 0);
+	if (gadget_rest_wanted)
+		ev = bpf_ringbuf_reserve(&events, sizeof(*ev) + PACKET_MAX, 0);
+	else
+		ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 	if (!ev) {
 		gadget_count_lost();
 		query_latency(&l4, netns, id, now, qr, outgoing, NULL, 0);
@@ -447,9 +452,10 @@ int trace_dns(struct __sk_buff *skb)
 			 sizeof(*ev) -
 				 offsetof(struct event_t, latency_ns_raw));
 	ev->name[0] = ev->cnames[0] = '\0';
-	/* the packet from its IP header: what pcap-ng calls LINKTYPE_RAW */
+	/* the packet from its IP header: what pcap-ng calls LINKTYPE_RAW;
+	 * only when some output writes it (gadget/rest.h) */
 	_Static_assert(PACKET_MAX == 512, "mask below");
-	len = skb->len > (__u32)off ? skb->len - off : 0;
+	len = skb->len > (__u32)off && gadget_rest_wanted ? skb->len - off : 0;
 	if (len > PACKET_MAX)
 		len = PACKET_MAX;
 	if (len) {

@@ -319,30 +319,46 @@ const struct gadget_param *gadget_param(const struct gadget *g, size_t i)
 
 #define MNTNS_FILTER_VAR "gadget_filter_by_mntns"
 #define MNTNS_FILTER_MAP "gadget_mntns_filter_map"
+#define REST_WANTED_VAR "gadget_rest_wanted"
 
-bool gadget_mntns_filter_enable(struct gadget *g, int map_fd)
+/* Set the one-byte .rodata variable var (no param) to v; false if the
+ * program has none. */
+static bool rodata_flag_set(struct gadget *g, const char *var, char v)
 {
-	struct bpf_map *m =
-		bpf_object__find_map_by_name(g->obj, MNTNS_FILTER_MAP);
 	struct gadget_param p;
 	size_t n = g->n_params;
 
-	if (!g->rodata || !m)
+	if (!g->rodata)
 		return false;
 	/* add_param() finds the variable; it is no param: take it back */
-	if (n == MAX_PARAMS || add_param(g, MNTNS_FILTER_VAR, NULL))
+	if (n == MAX_PARAMS || add_param(g, var, NULL))
 		return false;
 	p = g->params[n];
 	g->n_params = n;
 	if (p.size != 1 || p.offset >= g->rodata_size)
 		return false;
-	((char *)g->rodata)[p.offset] = 1;
+	((char *)g->rodata)[p.offset] = v;
+	return true;
+}
+
+bool gadget_mntns_filter_enable(struct gadget *g, int map_fd)
+{
+	struct bpf_map *m =
+		bpf_object__find_map_by_name(g->obj, MNTNS_FILTER_MAP);
+
+	if (!m || !rodata_flag_set(g, MNTNS_FILTER_VAR, 1))
+		return false;
 	g->mntns_filter = m;
 	/* libbpf checks the layout (and takes the other map's name); a map
 	 * of its own otherwise */
 	if (map_fd >= 0)
 		bpf_map__reuse_fd(m, map_fd);
 	return true;
+}
+
+bool gadget_rest_unwanted(struct gadget *g)
+{
+	return rodata_flag_set(g, REST_WANTED_VAR, 0);
 }
 
 int gadget_mntns_filter_fd(const struct gadget *g)

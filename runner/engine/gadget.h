@@ -70,6 +70,12 @@ const void *gadget_param_data(const struct gadget *g, size_t i);
  * the program has no such filter.
  */
 bool gadget_mntns_filter_enable(struct gadget *g, int map_fd);
+/*
+ * gadget/rest.h: nothing reads the bytes after the event struct (ebpf.rest),
+ * so a program with gadget_rest_wanted (.rodata) may skip copying them.
+ * Before gadget_start(); false if the program has no such variable.
+ */
+bool gadget_rest_unwanted(struct gadget *g);
 /* The filter map's fd once started, -1 if the filter is off. */
 int gadget_mntns_filter_fd(const struct gadget *g);
 /* The fd of map name once loaded, else -1. */

@@ -422,6 +422,9 @@ int session_start(struct session *s, enum output_mode mode, int fd,
 		containers_filter_fds(s->ctrs, &mntns_fd, &s->pods_netns_fd);
 		s->pods_in_kernel = gadget_mntns_filter_enable(s->g, mntns_fd);
 	}
+	/* only pcap-ng writes the packet bytes after an event */
+	if (mode != OUTPUT_PCAPNG)
+		gadget_rest_unwanted(s->g);
 	if (prepare_host(s->g, err) ||
 	    (s->ctrs && containers_scan(s->ctrs, err)) ||
 	    gadget_start(s->g, err))

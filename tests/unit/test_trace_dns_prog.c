@@ -595,6 +595,23 @@ static void ports__param__replaces_the_defaults(void **state)
 	prog_free(p);
 }
 
+/* gadget/rest.h: no output wants the packet, so no record carries it */
+static void rest__unwanted__records_are_the_event_alone(void **state)
+{
+	struct prog *p = prog_load_opts(NULL, 0, 0, true);
+	struct msg m;
+	struct frame f;
+
+	(void)state;
+	query(&m, 15, "example.com");
+	udp4(&f, 40000, 53, &m);
+	assert_int_equal(run(p, f.b, f.len), 1); /* asserts the length */
+	assert_int_equal(p->ev_len[0], p->ev_size);
+	assert_int_equal(ev_u(p, 0, "data_len"), 0);
+	assert_string_equal(ev_name(p, 0), "example.com.");
+	prog_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -620,6 +637,7 @@ int main(void)
 		cmocka_unit_test(ipv6__extension_headers__skipped),
 		cmocka_unit_test(ports__not_dns__ignored),
 		cmocka_unit_test(ports__param__replaces_the_defaults),
+		cmocka_unit_test(rest__unwanted__records_are_the_event_alone),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
