@@ -4,8 +4,10 @@
  * with a repeat count on a DNS query, its response (one A record), and UDP
  * and TCP packets that are not DNS; prints the average ns per run of each
  * (the best of a few batches, as the machine is shared).  The ring buffer
- * is drained between batches.  Needs root.
- *   progrun [OBJECT]      (default build/gadget/trace_dns/program.bpf.o)
+ * is drained between batches.  Needs root.  As the runner loads it for
+ * every output but pcap-ng, gadget_rest_wanted is false (no packet bytes
+ * after the events); with `pcap`, true.
+ *   progrun [OBJECT [pcap]]  (default build/gadget/trace_dns/program.bpf.o)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,6 +17,7 @@
 #include <linux/bpf.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #define BATCH 5000
@@ -85,6 +88,39 @@ static double run(int fd, struct ring_buffer *rb, const uint8_t *f, size_t n)
 	return best;
 }
 
+/* Set the one-byte .rodata variable var to v, if the object has it. */
+static void rodata_set(struct bpf_object *obj, const char *var, char v)
+{
+	struct bpf_map *ro = bpf_object__find_map_by_name(obj, ".rodata");
+	const struct btf *btf = bpf_object__btf(obj);
+	const struct btf_var_secinfo *vs;
+	const struct btf_type *t;
+	char copy[4096];
+	const void *init;
+	size_t size;
+	int id;
+
+	if (!ro || !btf)
+		return;
+	id = btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC);
+	init = bpf_map__initial_value(ro, &size);
+	if (id < 0 || !init || size > sizeof(copy))
+		return;
+	memcpy(copy, init, size);
+	t = btf__type_by_id(btf, id);
+	vs = btf_var_secinfos(t);
+	for (int i = 0; i < btf_vlen(t); i++, vs++) {
+		const struct btf_type *vt = btf__type_by_id(btf, vs->type);
+
+		if (!strcmp(btf__name_by_offset(btf, vt->name_off), var) &&
+		    vs->size == 1 && vs->offset < size) {
+			copy[vs->offset] = v;
+			bpf_map__set_initial_value(ro, copy, size);
+			return;
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *path = argc > 1 ? argv[1] :
@@ -102,6 +138,8 @@ int main(int argc, char **argv)
 			strerror(errno));
 		return 1;
 	}
+	rodata_set(obj, "gadget_rest_wanted",
+		   argc > 2 && !strcmp(argv[2], "pcap"));
 	bpf_object__for_each_program (p, obj) {
 		if (bpf_program__type(p) == BPF_PROG_TYPE_SOCKET_FILTER)
 			filter = p;
