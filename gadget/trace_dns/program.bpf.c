@@ -490,7 +490,11 @@ int trace_dns(struct __sk_buff *skb)
 	w.s = s;
 	w.ev = ev;
 	s->end = DNS_HDR_LEN;
-	if (qdcount) {
+	if (qdcount)
+		name_len = name_fast(s, ev->name);
+	if (name_len) {
+		s->name_ok = 1;
+	} else if (qdcount) {
 		s->pos = DNS_HDR_LEN;
 		s->out = s->end = s->hops = s->kept = s->steps = 0;
 		s->name_ok = s->truncated = 0;
@@ -503,6 +507,8 @@ int trace_dns(struct __sk_buff *skb)
 			name_len = s->kept;
 		else
 			name_len = s->out;
+	}
+	if (qdcount) {
 		ev->name[NAME_IDX(name_len)] = '\0';
 		if (s->name_ok && s->end + 4 <= s->len) {
 			ev->qtype_raw = msg_u16(s, s->end);
