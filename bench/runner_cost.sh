@@ -6,8 +6,9 @@
 # the runner's CPU per event at a fixed rate for -o json to a file and
 # columns to /dev/null, its peak RSS (VmHWM), and lost events at the max
 # rate.  Phases alternate over ROUNDS rounds; medians.  RUNNER=path runs
-# another build (compare two builds in one run: RUNNER2=path).  Prints
-# Markdown.
+# another build; RUNNER2=path compares a second one in the same run (or the
+# same one: ARGS and ARGS2 are extra `runner run` flags for each, e.g.
+# ARGS2="--ring-size 1M").  Prints Markdown.
 #   bench/runner_cost.sh [ROUNDS] [SECONDS]     (default 3 rounds of 5 s)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +18,8 @@ RATE=${RATE:-20000}
 . bench/lib.sh
 RUNNER=${RUNNER:-$BUILD/runner}
 RUNNER2=${RUNNER2:-}
+ARGS=${ARGS:-}
+ARGS2=${ARGS2:-}
 
 median() { sort -g | awk '{ a[NR] = $1 } END { print NR ? a[int((NR + 1) / 2)] : "-" }'; }
 
@@ -75,13 +78,20 @@ phase() {
 builds="a"
 [ -n "$RUNNER2" ] && builds="a b"
 bin_of() { if [ "$1" = a ]; then echo "$RUNNER"; else echo "$RUNNER2"; fi; }
+args_of() { if [ "$1" = a ]; then echo "$ARGS"; else echo "$ARGS2"; fi; }
 for ((r = 0; r < ROUNDS; r++)); do
 	list=$builds
 	((r % 2)) && list=$(echo "$builds" | tr ' ' '\n' | tac | paste -sd' ')
 	for b in $list; do
-		phase "$b.json" "$(bin_of "$b")" fixed "$tmp/events.json" -o json
-		phase "$b.columns" "$(bin_of "$b")" fixed /dev/null
-		phase "$b.json" "$(bin_of "$b")" max "$tmp/events.json" -o json
+		# shellcheck disable=SC2046 # ARGS: words
+		phase "$b.json" "$(bin_of "$b")" fixed "$tmp/events.json" \
+			-o json $(args_of "$b")
+		# shellcheck disable=SC2046
+		phase "$b.columns" "$(bin_of "$b")" fixed /dev/null \
+			$(args_of "$b")
+		# shellcheck disable=SC2046
+		phase "$b.json" "$(bin_of "$b")" max "$tmp/events.json" \
+			-o json $(args_of "$b")
 	done
 done
 
@@ -92,9 +102,9 @@ col() { # file awk-expr
 echo "runner cost, $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -r)," \
 	"$ROUNDS rounds of ${SECS}s, $RATE queries/s, medians"
 echo
-line="| | $RUNNER |"
+line="| | $RUNNER $ARGS |"
 sep="|---|---|"
-[ -n "$RUNNER2" ] && line+=" $RUNNER2 |" && sep+="---|"
+[ -n "$RUNNER2" ] && line+=" $RUNNER2 $ARGS2 |" && sep+="---|"
 echo "$line"
 echo "$sep"
 row() { # title file expr fmt
