@@ -187,8 +187,22 @@ static inline __u64 load_n(const char *p, unsigned int size)
 {
 	__u64 v = 0;
 
-	memcpy(&v, p, size); /* little-endian hosts; size <= 8 */
-	return v;
+	switch (size) { /* fixed sizes: no memcpy() call */
+	case 1:
+		return (__u8)*p;
+	case 2:
+		memcpy(&v, p, 2);
+		return v;
+	case 4:
+		memcpy(&v, p, 4);
+		return v;
+	case 8:
+		memcpy(&v, p, 8);
+		return v;
+	default:
+		memcpy(&v, p, size); /* little-endian hosts; size <= 8 */
+		return v;
+	}
 }
 
 #define LOAD(type, p)                         \
