@@ -45,12 +45,12 @@ start() {
 	t1=$(date +%s%N)
 	ms=$(((t1 - t0) / 1000000))
 }
-stop() { # prints "events lost"
+stop() { # sets ev and lost
 	kill -INT "$runner_pid"
 	wait "$runner_pid" || true
 	runner_pid=
-	grep ' events, ' "$tmp/runner.err" | tail -n 1 |
-		sed -E 's/.* ([0-9]+) events, ([0-9]+) lost.*/\1 \2/'
+	read -r ev lost < <(grep ' events, ' "$tmp/runner.err" | tail -n 1 |
+		sed -E 's/.* ([0-9]+) events, ([0-9]+) lost.*/\1 \2/')
 }
 
 dnsperf_run() { # ARGS: prints completed queries
@@ -71,7 +71,7 @@ phase() {
 		dnsperf_run -Q "$RATE" >/dev/null; fi
 	c1=$(cpu_ns "$runner_pid")
 	hwm=$(awk '/VmHWM/ { print $2 }' /proc/"$runner_pid"/status)
-	read -r ev lost < <(stop)
+	stop
 	echo "$ms $rss $((c1 - c0)) $ev $lost $hwm" >>"$tmp/res.$name.$load"
 }
 
