@@ -36,9 +36,18 @@ static const char digit_pairs[201] = "00010203040506070809"
 				     "80818283848586878889"
 				     "90919293949596979899";
 
-size_t fmt_u64(char *buf, __u64 v)
+/* v < 10^8 as exactly 8 digits, two per step, in 32-bit arithmetic. */
+static void fmt_8digits(char *buf, __u32 v)
 {
-	char tmp[20], *p = tmp + sizeof(tmp);
+	for (int i = 6; i >= 0; i -= 2) {
+		memcpy(buf + i, digit_pairs + 2 * (v % 100), 2);
+		v /= 100;
+	}
+}
+
+static size_t fmt_u32(char *buf, __u32 v)
+{
+	char tmp[10], *p = tmp + sizeof(tmp);
 	size_t n;
 
 	if (v < 10) {
@@ -59,6 +68,18 @@ size_t fmt_u64(char *buf, __u64 v)
 	n = tmp + sizeof(tmp) - p;
 	memcpy(buf, p, n);
 	return n;
+}
+
+size_t fmt_u64(char *buf, __u64 v)
+{
+	size_t n;
+
+	if (v <= 0xffffffffULL)
+		return fmt_u32(buf, (__u32)v);
+	/* the low 8 digits in 32 bits, the rest (< 1.9e11) likewise */
+	n = fmt_u64(buf, v / 100000000ULL);
+	fmt_8digits(buf + n, (__u32)(v % 100000000ULL));
+	return n + 8;
 }
 
 size_t fmt_s64(char *buf, __s64 v)

@@ -133,6 +133,38 @@ static void fast__random_events__as_generic(void **state)
 	close(fd);
 }
 
+/* fmt_u64() and fmt_s64() as printf writes them, around every power of
+ * 10 and of 2 */
+static void numbers__edges__as_printf(void **state)
+{
+	char got[32], want[32];
+	__u64 vals[200];
+	size_t n = 0;
+
+	(void)state;
+	for (__u64 p = 1; n < 60; p *= 10) {
+		vals[n++] = p - 1;
+		vals[n++] = p;
+		vals[n++] = p + 1;
+		if (p > ~0ULL / 10)
+			break;
+	}
+	for (int b = 0; b < 64; b++) {
+		vals[n++] = (1ULL << b) - 1;
+		vals[n++] = 1ULL << b;
+	}
+	vals[n++] = ~0ULL;
+	for (size_t i = 0; i < n; i++) {
+		got[fmt_u64(got, vals[i])] = '\0';
+		snprintf(want, sizeof(want), "%llu",
+			 (unsigned long long)vals[i]);
+		assert_string_equal(got, want);
+		got[fmt_s64(got, (__s64)vals[i])] = '\0';
+		snprintf(want, sizeof(want), "%lld", (long long)vals[i]);
+		assert_string_equal(got, want);
+	}
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -141,6 +173,7 @@ int main(void)
 		T(fast__fixture_and_zero__as_generic),
 		T(fast__small_values_of_each_field__as_generic),
 		T(fast__random_events__as_generic),
+		cmocka_unit_test(numbers__edges__as_printf),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
