@@ -183,28 +183,6 @@ int output_json_compile(struct output *o)
 	return 0;
 }
 
-static inline __u64 load_n(const char *p, unsigned int size)
-{
-	__u64 v = 0;
-
-	switch (size) { /* fixed sizes: no memcpy() call */
-	case 1:
-		return (__u8)*p;
-	case 2:
-		memcpy(&v, p, 2);
-		return v;
-	case 4:
-		memcpy(&v, p, 4);
-		return v;
-	case 8:
-		memcpy(&v, p, 8);
-		return v;
-	default:
-		memcpy(&v, p, size); /* little-endian hosts; size <= 8 */
-		return v;
-	}
-}
-
 #define LOAD(type, p)                         \
 	({                                    \
 		type _v;                      \
@@ -263,7 +241,7 @@ size_t output_json_render(struct output *o, const void *event, char *out)
 			n += fmt_s64(out + n, LOAD(__s64, p));
 			break;
 		case OP_BOOL:
-			if (load_n(p, st->size)) {
+			if (field_load_uint(p, st->size)) {
 				memcpy(out + n, "true", 4);
 				n += 4;
 			} else {
@@ -276,7 +254,7 @@ size_t output_json_render(struct output *o, const void *event, char *out)
 						o->fs->f[st->field].size);
 			break;
 		case OP_TAB:
-			v = load_n(p, st->size);
+			v = field_load_uint(p, st->size);
 			if (v < TAB_VALUES &&
 			    field_shown(o->fs, &o->fs->f[st->field], ev)) {
 				e = &o->tab_ent[st->tab + v];
@@ -288,10 +266,10 @@ size_t output_json_render(struct output *o, const void *event, char *out)
 		case OP_RUNTIME:
 			if (rt_none < 0 || rt_off != st->off) {
 				rt_off = st->off;
-				rt_none =
-					!o->fs->containers ||
-					!containers_lookup(o->fs->containers,
-							   load_n(p, st->size));
+				rt_none = !o->fs->containers ||
+					  !containers_lookup(
+						  o->fs->containers,
+						  field_load_uint(p, st->size));
 			}
 			if (!rt_none)
 				goto generic;
