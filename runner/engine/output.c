@@ -141,7 +141,7 @@ size_t output_json_string(char *out, const char *str, size_t n)
 }
 
 /* Kinds whose text is plain ASCII without quotes or backslashes. */
-static bool text_is_safe(enum field_kind k)
+bool output_text_is_safe(enum field_kind k)
 {
 	switch (k) {
 	case FK_HEX:
@@ -221,7 +221,7 @@ size_t output_json_value(struct output *o, const struct field *f,
 	default:
 		break;
 	}
-	if (text_is_safe(f->kind)) {
+	if (output_text_is_safe(f->kind)) {
 		out[0] = '"';
 		n = 1 + field_text(&o->rc, f, ev, out + 1);
 		out[n++] = '"';

@@ -33,6 +33,7 @@ enum {
 	OP_TAB, /* table for 0..TAB_VALUES-1, else generic */
 	OP_RUNTIME, /* "" outside containers, else generic */
 	OP_K8S, /* "" (or false) outside pods, else generic */
+	OP_SAFE_TEXT, /* the text quoted, no escaping needed */
 };
 
 /* A value whose text depends on its own bytes only, as a small number. */
@@ -167,7 +168,8 @@ int output_json_compile(struct output *o)
 			st->op = k8s_fast(o->fs, f) ? OP_K8S : OP_GENERIC;
 			break;
 		default:
-			st->op = OP_GENERIC;
+			st->op = output_text_is_safe(f->kind) ? OP_SAFE_TEXT :
+								OP_GENERIC;
 			if (tabulable(f)) {
 				if (build_tab(o, st, ev) < 0) {
 					free(ev);
@@ -291,6 +293,12 @@ size_t output_json_render(struct output *o, const void *event, char *out)
 				memcpy(out + n, "\"\"", 2);
 				n += 2;
 			}
+			break;
+		case OP_SAFE_TEXT:
+			out[n] = '"';
+			n += 1 + field_text(&o->rc, &o->fs->f[st->field], ev,
+					    out + n + 1);
+			out[n++] = '"';
 			break;
 		default:
 generic:
