@@ -16,7 +16,13 @@ struct l4_info {
 	struct gadget_l4endpoint_t src, dst;
 	__u32 dns_off; /* offset of the DNS message in the packet */
 	__u32 dns_len; /* its length as far as this packet carries it */
+	__u32 seq; /* TCP: the sequence number of the segment */
+	__u8 tcp_flags; /* TCP: its flags (TCP_SYN ...) */
 };
+
+#define TCP_FIN 0x01
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
 
 /* Where the network header starts: Ethernet (on lo too), VLAN or none. */
 static __always_inline int l3_offset(struct __sk_buff *skb)
@@ -57,23 +63,25 @@ static __always_inline int parse_l4(struct __sk_buff *skb, __u8 proto,
 	if (proto == IPPROTO_UDP) {
 		l4->dns_off = off + 8;
 	} else {
-		__u8 doff;
-		__u16 prefix;
+		struct {
+			__u32 seq, ack;
+			__u8 doff, flags;
+		} __attribute__((packed)) tcp;
 
-		if (bpf_skb_load_bytes(skb, off + 12, &doff, 1))
+		if (bpf_skb_load_bytes(skb, off + 4, &tcp, sizeof(tcp)))
 			return -1;
-		off += (doff >> 4) * 4;
-		/* DNS over TCP: a 2-byte length, then the message; segments
-		 * without payload (handshake, ACKs) are skipped */
-		if (off + 2 + DNS_HDR_LEN > end)
+		off += (tcp.doff >> 4) * 4;
+		/* DNS over TCP is a stream (tcpstream.bpf.h): segments with
+		 * payload, and those that open or close a connection; ACKs
+		 * alone are skipped */
+		if (off > end || (off == end &&
+				  !(tcp.flags & (TCP_SYN | TCP_FIN | TCP_RST))))
 			return -1;
-		if (bpf_skb_load_bytes(skb, off, &prefix, 2))
-			return -1;
-		l4->dns_off = off + 2;
-		if (bpf_ntohs(prefix) < DNS_HDR_LEN)
-			return -1;
-		if (end > l4->dns_off + bpf_ntohs(prefix))
-			end = l4->dns_off + bpf_ntohs(prefix);
+		l4->dns_off = off;
+		l4->dns_len = end - off;
+		l4->seq = bpf_ntohl(tcp.seq);
+		l4->tcp_flags = tcp.flags;
+		return 0;
 	}
 	if (l4->dns_off + DNS_HDR_LEN > end)
 		return -1;

@@ -29,8 +29,9 @@
  *
  * This file holds the event, the maps, the params and the filter itself;
  * its parts sit beside it: owners.bpf.h (process owners of DNS sockets),
- * wire.bpf.h (the message walkers), packet.bpf.h (headers below DNS) and
- * inflight.bpf.h (queries in flight, unanswered ones, wake-ups).
+ * wire.bpf.h (the message walkers), packet.bpf.h (headers below DNS),
+ * inflight.bpf.h (queries in flight, unanswered ones, wake-ups) and
+ * tcpstream.bpf.h (DNS over TCP: messages across segments).
  */
 #include <vmlinux.h>
 #include <bpf/bpf_helpers.h>
@@ -359,6 +360,11 @@ extern void *bpf_cast_to_kern_ctx(void *) __ksym;
 #include "packet.bpf.h"
 #include "inflight.bpf.h"
 
+/* The event of one message (below the filter); TCP finds messages first. */
+__noinline int dns_message(struct __sk_buff *skb, const struct l4_info *l4,
+			   int off, struct scratch *s, bool packet);
+#include "tcpstream.bpf.h"
+
 /*
  * The filter: one pass over a packet, from its headers to the event in
  * the ring buffer.  The longest function here: its steps share the
@@ -369,16 +375,7 @@ SEC("socket")
 int trace_dns(struct __sk_buff *skb)
 {
 	struct l4_info l4 = {};
-	struct event_t *ev;
 	struct scratch *s;
-	struct walk w;
-	struct sock_key key;
-	struct sock_owner *owner;
-	gadget_netns_id netns;
-	__u16 id, flags, qdcount, ancount;
-	__u32 name_len = 0;
-	__u64 now, latency;
-	bool outgoing, qr;
 	__u32 len;
 	int off;
 
@@ -400,6 +397,8 @@ int trace_dns(struct __sk_buff *skb)
 	s = bpf_map_lookup_elem(&scratches, &zero);
 	if (!s)
 		return 0;
+	if (l4.src.proto_raw == IPPROTO_TCP)
+		return tcp_segment(skb, &l4, off, s);
 	len = l4.dns_len; /* >= DNS_HDR_LEN */
 	if (len > DNS_MSG_MAX)
 		len = DNS_MSG_MAX;
@@ -407,7 +406,34 @@ int trace_dns(struct __sk_buff *skb)
 	if (bpf_skb_load_bytes(skb, l4.dns_off, s->msg, len))
 		return 0;
 	s->len = len;
+	return dns_message(skb, &l4, off, s, true);
+}
 
+/*
+ * One message, in s->msg (s->len bytes), of the packet skb whose network
+ * header is at off: its event, built in place in the ring buffer, with
+ * the packet's bytes when packet is true.  For UDP the packet's only
+ * message; for TCP each one tcpstream.bpf.h finds.  A global function:
+ * the verifier checks it once, by itself, and its stack is not the
+ * filter's (TCP calls it from a bpf_loop() step, and it runs bpf_loop()
+ * walkers: all four frames share 512 bytes).
+ */
+__noinline int dns_message(struct __sk_buff *skb, const struct l4_info *l4,
+			   int off, struct scratch *s, bool packet)
+{
+	struct event_t *ev;
+	struct walk w;
+	struct sock_key key;
+	struct sock_owner *owner;
+	gadget_netns_id netns;
+	__u16 id, flags, qdcount, ancount;
+	__u32 name_len = 0;
+	__u64 now, latency;
+	bool outgoing, qr;
+	__u32 len;
+
+	if (!l4 || !s)
+		return 0;
 	now = bpf_ktime_get_boot_ns();
 	netns = skb->cb[0];
 	outgoing = skb->pkt_type == OUTGOING;
@@ -416,15 +442,11 @@ int trace_dns(struct __sk_buff *skb)
 	qr = flags >> 15;
 	qdcount = msg_u16(s, 4);
 	ancount = msg_u16(s, 6);
-	/* a TCP segment that continues a message has no header: its
-	 * "question count" is noise, rarely 0 or 1 */
-	if (l4.src.proto_raw == IPPROTO_TCP && qdcount > 1)
-		return 0;
 
 	/* the local end of the packet: its source when it leaves */
 	key.netns = netns;
-	key.proto = l4.src.proto_raw;
-	key.port = outgoing ? l4.src.port : l4.dst.port;
+	key.proto = l4->src.proto_raw;
+	key.port = outgoing ? l4->src.port : l4->dst.port;
 	key.pad = 0;
 	owner = bpf_map_lookup_elem(&sockets, &key);
 	if (gadget_should_discard_process(owner ? &owner->proc : NULL))
@@ -435,7 +457,7 @@ int trace_dns(struct __sk_buff *skb)
 	ev = bpf_ringbuf_reserve(&events, sizeof(*ev) + PACKET_MAX, 0);
 	if (!ev) {
 		gadget_count_lost();
-		query_latency(&l4, netns, id, now, qr, outgoing, NULL, 0);
+		query_latency(l4, netns, id, now, qr, outgoing, NULL, 0);
 		return 0;
 	}
 	/* all but the names, each terminated where it is written */
@@ -452,7 +474,7 @@ int trace_dns(struct __sk_buff *skb)
 	len = skb->len > (__u32)off ? skb->len - off : 0;
 	if (len > PACKET_MAX)
 		len = PACKET_MAX;
-	if (len) {
+	if (len && packet) {
 		len -= 1;
 		asm volatile("%0 &= 511" : "+r"(len));
 		len += 1; /* 1..PACKET_MAX, for the verifier */
@@ -463,8 +485,8 @@ int trace_dns(struct __sk_buff *skb)
 	ev->timestamp_raw = now;
 	ev->netns_id = netns;
 	ev->pkt_type_raw = skb->pkt_type;
-	ev->src = l4.src;
-	ev->dst = l4.dst;
+	ev->src = l4->src;
+	ev->dst = l4->dst;
 	ev->id = id;
 	ev->qr_raw = qr;
 	ev->opcode_raw = flags >> 11 & 0xF;
@@ -475,9 +497,9 @@ int trace_dns(struct __sk_buff *skb)
 	ev->rcode_raw = flags & 0xF;
 	ev->num_answers = ancount;
 	__builtin_memcpy(&ev->nameserver.addr_raw,
-			 qr ? &l4.src.addr_raw : &l4.dst.addr_raw,
+			 qr ? &l4->src.addr_raw : &l4->dst.addr_raw,
 			 sizeof(ev->nameserver.addr_raw));
-	ev->nameserver.version = l4.src.version;
+	ev->nameserver.version = l4->src.version;
 	if (owner)
 		ev->proc = owner->proc;
 
@@ -524,8 +546,7 @@ int trace_dns(struct __sk_buff *skb)
 		}
 	}
 
-	latency =
-		query_latency(&l4, netns, id, now, qr, outgoing, ev, name_len);
+	latency = query_latency(l4, netns, id, now, qr, outgoing, ev, name_len);
 	ev->latency_ns_raw = latency;
 	bpf_ringbuf_submit(ev, wakeup_flags(now));
 	if (!qr)
