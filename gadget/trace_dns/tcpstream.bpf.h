@@ -21,9 +21,9 @@
  *
  * A flow seen from its SYN knows where its messages start.  Otherwise
  * (the runner started later, the flow was evicted, bytes were missed) a
- * segment is taken to start with a message only when it looks like one:
- * a length of at least a header, and a header with at most one question;
- * the segments before one that does are skipped.  Bytes seen before (a
+ * segment is taken to start with a message only when it looks like one
+ * (tcp_looks_like_start()); the segments before one that does are
+ * skipped.  Bytes seen before (a
  * retransmission) are not decoded again.  A gap in the sequence (a
  * segment this host never saw, or not yet: out of order) loses the
  * framing until a segment that looks like a message start.  Each of
@@ -187,17 +187,25 @@ static __always_inline int tcp_partial_copy(struct scratch *s,
 
 /*
  * Does a message start at pos, with room bytes of payload from there?
- * Its length is at least a header, and the header has at most one
- * question (in a continuation that "question count" is noise).
+ * Only a whole one is taken, with a sane header: at most one question,
+ * the Z bit clear, a known opcode.  (Read from the middle of a message,
+ * the "length" is whatever two bytes are there, mostly past the
+ * segment's end.)
  */
 static __always_inline bool tcp_looks_like_start(struct __sk_buff *skb,
 						 __u32 pos, __u32 room)
 {
 	__u16 h[4]; /* length, id, flags, question count */
+	__u16 len, flags, opcode;
 
 	if (room < 2 + DNS_HDR_LEN || bpf_skb_load_bytes(skb, pos, h, 8))
 		return false;
-	return bpf_ntohs(h[0]) >= DNS_HDR_LEN && bpf_ntohs(h[3]) <= 1;
+	len = bpf_ntohs(h[0]);
+	flags = bpf_ntohs(h[2]);
+	opcode = flags >> 11 & 0xF;
+	return len >= DNS_HDR_LEN && len <= room - 2 &&
+	       bpf_ntohs(h[3]) <= 1 && !(flags & 0x0040) && opcode <= DSO &&
+	       opcode != 3;
 }
 
 /* A length, or its first byte; -1 when it cannot be read. */
