@@ -698,8 +698,8 @@ def unanswered_queries(env):
         eq(e["src"]["port"], port, f"{what} src.port")
     eq(one(evs, "client", netns_id=cli, name="again.test.")["proc"]["pid"],
        rpid, "retransmitting client pid")
-    check(re.search(r"trace_dns: \d+ events, 0 lost, 0 untracked$",
-                    r.stderr().strip()),
+    check(re.search(r"trace_dns: \d+ events, 0 lost, 0 untracked, "
+                    r"0 oversized, 0 tcp_skipped$", r.stderr().strip()),
           f"summary with the untracked count: {r.stderr()[-200:]}")
 
 
@@ -898,7 +898,8 @@ def main_runner_sigterm_exit_code_and_summary(env):
     for line in lines:
         json.loads(line)
     eq(err.splitlines()[-1],
-       f"trace_dns: {len(lines)} events, 0 lost, 0 untracked", "summary line")
+       f"trace_dns: {len(lines)} events, 0 lost, 0 untracked, 0 oversized, "
+       "0 tcp_skipped", "summary line")
 
 
 if __name__ == "__main__":
