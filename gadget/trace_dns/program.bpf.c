@@ -366,10 +366,9 @@ __noinline int dns_message(struct __sk_buff *skb, const struct l4_info *l4,
 #include "tcpstream.bpf.h"
 
 /*
- * The filter: one pass over a packet, from its headers to the event in
- * the ring buffer.  The longest function here: its steps share the
- * reserved record and the offsets parsed so far, and the walkers and
- * parsers it calls are in the parts above; what is left is their order.
+ * The filter: one pass over a packet, from its headers to its message
+ * (UDP) or its messages (a TCP segment: tcp_segment()), each decoded by
+ * dns_message() below.
  */
 SEC("socket")
 int trace_dns(struct __sk_buff *skb)
@@ -413,7 +412,10 @@ int trace_dns(struct __sk_buff *skb)
  * One message, in s->msg (s->len bytes), of the packet skb whose network
  * header is at off: its event, built in place in the ring buffer, with
  * the packet's bytes when packet is true.  For UDP the packet's only
- * message; for TCP each one tcpstream.bpf.h finds.  A global function:
+ * message; for TCP each one tcpstream.bpf.h finds.  The longest
+ * function here: its steps share the reserved record, and the walkers
+ * it calls are in the parts above; what is left is their order.  A
+ * global function:
  * the verifier checks it once, by itself, and its stack is not the
  * filter's (TCP calls it from a bpf_loop() step, and it runs bpf_loop()
  * walkers: all four frames share 512 bytes).

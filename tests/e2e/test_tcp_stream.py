@@ -16,14 +16,13 @@ query nobody answers is reported unanswered.
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (ROOT, RUNNER, Fail, Netns, Runner, check, eq,  # noqa: E402
-                     link, main, sh, stop_procs, test)
+                     link, main, sh, test)
 import gadget_env  # noqa: E402
 
 tdns = gadget_env.tdns
@@ -143,6 +142,7 @@ def setup():
     env.tmp = tempfile.mkdtemp(prefix="tcp-stream-e2e-")
     env.store = os.path.join(env.tmp, "store")
     env.procs, env.nss, env.runner = [], [], None
+    env.etc = os.path.join(env.tmp, "etc")  # none: tdns.teardown removes it
     try:
         sh(f"{RUNNER} image build {ROOT}/gadget/trace_dns "
            f"-t trace_dns:latest --store {env.store}")
@@ -174,15 +174,7 @@ def setup():
     return env
 
 
-def teardown(env):
-    if env is None:
-        return
-    if env.runner:
-        env.runner.stop()
-    stop_procs(env.procs)
-    for ns in env.nss:
-        ns.delete()
-    shutil.rmtree(env.tmp, ignore_errors=True)
+teardown = tdns.teardown
 
 
 def client(env, mode, id0, *names, server=SRV, port=PORT):

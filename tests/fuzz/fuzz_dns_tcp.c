@@ -35,6 +35,7 @@ static struct {
 	uint8_t ev[MAX_EVENTS][EV_MAX];
 	struct loc cmp[16]; /* members compared with the UDP decoding */
 	size_t n_cmp;
+	struct loc name, cnames; /* and strings (bytes past the NUL vary) */
 	struct bpf_map *skipped, *oversized;
 	uint16_t port;
 } g;
@@ -61,9 +62,9 @@ static void unload(void)
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	static const char *const same[] = {
-		"id",	  "qr_raw",	 "opcode_raw", "aa",	 "tc",
-		"rd",	  "ra",		 "rcode_raw",  "name",	 "qtype_raw",
-		"qclass", "num_answers", "addresses",  "cnames", "ttl",
+		"id",	       "qr_raw",    "opcode_raw", "aa",	       "tc",
+		"rd",	       "ra",	    "rcode_raw",  "qtype_raw", "qclass",
+		"num_answers", "addresses", "ttl",
 	};
 
 	(void)argc;
@@ -71,6 +72,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	dns_bpf_load(&g.d, on_event);
 	for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++)
 		g.cmp[g.n_cmp++] = member(g.d.btf, g.d.ev, same[i], NULL);
+	g.name = member(g.d.btf, g.d.ev, "name", NULL);
+	g.cnames = member(g.d.btf, g.d.ev, "cnames", NULL);
 	g.skipped = bpf_object__find_map_by_name(g.d.obj,
 						 "gadget_counter_tcp_skipped");
 	g.oversized = bpf_object__find_map_by_name(g.d.obj,
@@ -239,6 +242,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					   "message at %zu: member %zu differs "
 					   "from its UDP decoding",
 					   e->start, m);
+			FUZZ_CHECK(
+				!strncmp((char *)tcp[j] + g.name.off,
+					 (char *)udp + g.name.off,
+					 g.name.size) &&
+					!strncmp((char *)tcp[j] + g.cnames.off,
+						 (char *)udp + g.cnames.off,
+						 g.cnames.size),
+				"message at %zu: name or cnames differ",
+				e->start);
 		}
 		next += got;
 		if (twice) {
