@@ -52,6 +52,7 @@
 #define ETH_P_IPV6 0x86DD
 #define ETH_P_8021Q 0x8100
 #define ETH_P_8021AD 0x88A8
+#define IP_MF 0x2000
 #define IP_OFFSET 0x1FFF
 
 #define DNS_HDR_LEN 12
@@ -380,22 +381,21 @@ int trace_dns(struct __sk_buff *skb)
 	__u64 now, latency;
 	bool outgoing, qr;
 	__u32 len;
-	int off;
+	int off, err = -1;
 
 	if (surely_not_dns(skb))
 		return 0;
 	off = l3_offset(skb);
 	if (off < 0)
 		return 0;
-	if (skb->protocol == bpf_htons(ETH_P_IP)) {
-		if (parse_ipv4(skb, off, &l4))
-			return 0;
-	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
-		if (parse_ipv6(skb, off, &l4))
-			return 0;
-	} else {
+	if (skb->protocol == bpf_htons(ETH_P_IP))
+		err = parse_ipv4(skb, off, &l4);
+	else if (skb->protocol == bpf_htons(ETH_P_IPV6))
+		err = parse_ipv6(skb, off, &l4);
+	if (err == UNDECODED)
+		gadget_counter_add(&gadget_counter_undecoded, 1);
+	if (err)
 		return 0;
-	}
 
 	s = bpf_map_lookup_elem(&scratches, &zero);
 	if (!s)

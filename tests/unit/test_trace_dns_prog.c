@@ -511,15 +511,31 @@ static void tcp__length_prefix__message_decoded(void **state)
 	assert_int_equal(run(p, f.b, f.len), 0);
 }
 
+/* Set a 16-bit field of a frame (network order) at off. */
+static void set16(struct frame *f, size_t off, uint16_t v)
+{
+	f->b[off] = v >> 8;
+	f->b[off + 1] = v & 0xFF;
+}
+
+/* run() of a frame that must give no event: how much `undecoded` grew. */
+static uint64_t dropped(struct prog *p, struct frame *f)
+{
+	uint64_t before = counter(p, "gadget_counter_undecoded");
+
+	assert_int_equal(run(p, f->b, f->len), 0);
+	return counter(p, "gadget_counter_undecoded") - before;
+}
+
 static void ipv6__extension_headers__skipped(void **state)
 {
 	struct prog *p = *state;
 	/* hop-by-hop (8 bytes, PadN), destination options (16 bytes),
-	 * fragment (offset 0, more fragments), then UDP */
+	 * fragment (offset 0, no more: an atomic fragment), then UDP */
 	static const uint8_t ext[] = {
 		60, 0, 1, 4,  0, 0, 0, 0, /* hop-by-hop -> dest opts */
 		44, 1, 1, 12, 0, 0, 0, 0,  0, 0, 0, 0, 0, 0, 0, 0, /* -> frag */
-		17, 0, 0, 1,  0, 0, 0, 42, /* fragment -> UDP, offset 0, M */
+		17, 0, 0, 0,  0, 0, 0, 42, /* fragment -> UDP, atomic */
 	};
 	static const uint8_t ah[] = {
 		51, 0, 0, 0, 0, 0, 0, 0, /* routing, type 0, 0 left -> AH */
@@ -539,6 +555,12 @@ static void ipv6__extension_headers__skipped(void **state)
 	assert_memory_equal(field(p, 0, "dst.addr_raw", &size),
 			    "\xfd\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x53", 16);
 
+	/* a first fragment alone is no datagram: counted, not decoded */
+	memcpy(later, ext, sizeof(ext));
+	later[24 + 3] = 0x01;
+	ipv6(&f, 0, later, sizeof(later), IPPROTO_UDP, 40002, 53, &m);
+	assert_int_equal(dropped(p, &f), 1);
+
 	/* a later fragment carries no UDP header: nothing */
 	memcpy(later, ext, sizeof(ext));
 	later[24 + 2] = 0x05; /* fragment offset 0x5 << 3 */
@@ -556,6 +578,71 @@ static void ipv6__extension_headers__skipped(void **state)
 	ipv6(&f, 0, NULL, 0, IPPROTO_UDP, 40002, 53, &m);
 	assert_int_equal(run(p, f.b, f.len), 1);
 	assert_string_equal(ev_name(p, 0), "v6.example.");
+}
+
+/*
+ * What the kernel's IP and UDP/TCP receive paths drop is no query
+ * received: not decoded, counted in `undecoded` when on a DNS port.
+ * Offsets: IPv4 at 14 (total length 16, fragment 20), UDP at 34 (length
+ * 38), TCP data offset 46; IPv6 payload length at 18, UDP at 54.
+ */
+static void kernel_drops__bad_lengths_fragments__counted_not_decoded(
+	void **state)
+{
+	struct prog *p = *state;
+	struct msg m;
+	struct frame f;
+
+	query(&m, 21, "drop.test");
+	udp4(&f, 40000, 53, &m);
+	assert_int_equal(run(p, f.b, f.len), 1);
+	assert_string_equal(ev_name(p, 0), "drop.test.");
+	/* a UDP length past the IP payload, or below its header */
+	set16(&f, 38, 8 + m.len + 1);
+	assert_int_equal(dropped(p, &f), 1);
+	set16(&f, 38, 7);
+	assert_int_equal(dropped(p, &f), 1);
+	/* below the payload: the rest is cut, as udp_rcv() does */
+	set16(&f, 38, 8 + m.len - 2);
+	assert_int_equal(run(p, f.b, f.len), 1);
+	assert_int_equal(ev_u(p, 0, "qtype_raw"), 0);
+	set16(&f, 38, 8 + m.len);
+	/* an IP total length past the frame, or below the header */
+	set16(&f, 16, 20 + 8 + m.len + 1);
+	assert_int_equal(dropped(p, &f), 1);
+	set16(&f, 16, 19);
+	assert_int_equal(dropped(p, &f), 1);
+	set16(&f, 16, 0); /* 0 only on packets that leave (GSO) */
+	assert_int_equal(dropped(p, &f), 1);
+	/* a first fragment alone is no datagram; later ones have no ports */
+	ipv4(&f, IPPROTO_UDP, "10.1.2.3", "10.9.8.7", 0x2000, 40000, 53, &m);
+	assert_int_equal(dropped(p, &f), 1);
+	ipv4(&f, IPPROTO_UDP, "10.1.2.3", "10.9.8.7", 0x0004, 40000, 53, &m);
+	assert_int_equal(dropped(p, &f), 0);
+	ipv4(&f, IPPROTO_UDP, "10.1.2.3", "10.9.8.7", 0x4000, 40000, 53, &m);
+	assert_int_equal(run(p, f.b, f.len), 1); /* DF is no fragment */
+	/* shorter than a DNS header: delivered, but no DNS */
+	m.len = 11;
+	udp4(&f, 40000, 53, &m);
+	assert_int_equal(dropped(p, &f), 1);
+	/* a TCP header below 20 bytes */
+	query(&m, 21, "drop.test");
+	ipv4(&f, IPPROTO_TCP, "10.1.2.3", "10.9.8.7", 0, 40000, 53, &m);
+	assert_int_equal(run(p, f.b, f.len), 1);
+	f.b[46] = 0x40;
+	assert_int_equal(dropped(p, &f), 1);
+	/* IPv6: a payload length past the frame */
+	ipv6(&f, 0, NULL, 0, IPPROTO_UDP, 40002, 53, &m);
+	assert_int_equal(run(p, f.b, f.len), 1);
+	set16(&f, 18, 8 + m.len + 1);
+	assert_int_equal(dropped(p, &f), 1);
+	set16(&f, 18, 8 + m.len);
+	set16(&f, 58, 8 + m.len + 1);
+	assert_int_equal(dropped(p, &f), 1);
+	/* not on a DNS port: not counted */
+	udp4(&f, 40000, 80, &m);
+	set16(&f, 38, 7);
+	assert_int_equal(dropped(p, &f), 0);
 }
 
 static void ports__not_dns__ignored(void **state)
@@ -619,6 +706,8 @@ int main(void)
 		cmocka_unit_test(tcp__length_prefix__message_decoded),
 		cmocka_unit_test(ipv6__extension_headers__skipped),
 		cmocka_unit_test(ports__not_dns__ignored),
+		cmocka_unit_test(
+			kernel_drops__bad_lengths_fragments__counted_not_decoded),
 		cmocka_unit_test(ports__param__replaces_the_defaults),
 	};
 
