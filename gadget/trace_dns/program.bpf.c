@@ -489,14 +489,18 @@ int trace_dns(struct __sk_buff *skb)
 		s->out = s->end = s->hops = s->kept = s->steps = 0;
 		s->name_ok = s->truncated = 0;
 		bpf_loop(DNS_NAME_STEPS, name_step, &w, 0);
-		/* a name cut short or looping is no name: show none of it;
-		 * one too long to show ends at its last whole label */
-		if (!s->name_ok)
-			name_len = 0;
-		else if (s->truncated)
-			name_len = s->kept;
-		else
-			name_len = s->out;
+		/* a name too long to show, cut short or looping ends in
+		 * "..." after its last whole label (no real name does) */
+		name_len = s->out;
+		if (!s->name_ok || s->truncated) {
+			name_len = s->kept ? s->kept - 1 : 0;
+			if (name_len > DNS_NAME_LEN - 4)
+				name_len = DNS_NAME_LEN - 4;
+			ev->name[NAME_IDX(name_len)] = '.';
+			ev->name[NAME_IDX(name_len + 1)] = '.';
+			ev->name[NAME_IDX(name_len + 2)] = '.';
+			name_len += 3;
+		}
 		ev->name[NAME_IDX(name_len)] = '\0';
 		if (s->name_ok && s->end + 4 <= s->len) {
 			ev->qtype_raw = msg_u16(s, s->end);

@@ -142,6 +142,31 @@ static const char *ones_label(char *buf, int n)
 	return buf;
 }
 
+/* The longest legal name (255 bytes on the wire), shown whole. */
+static void name__longest_legal__whole(void **state)
+{
+	struct prog *p = *state;
+	char lab[63], want[256];
+	struct msg m;
+	struct frame f;
+
+	memset(lab, 'x', sizeof(lab));
+	header(&m, 1, 0, 1, 0);
+	for (int i = 0; i < 3; i++)
+		label(&m, lab, 63);
+	label(&m, lab, 61);
+	put8(&m, 0);
+	assert_int_equal(m.len, 12 + 255);
+	question_tail(&m, 1, 1);
+	udp4(&f, 40000, 53, &m);
+	assert_int_equal(run(p, f.b, f.len), 1);
+	snprintf(want, sizeof(want), "%.63s.%.63s.%.63s.%.61s.", lab, lab,
+		 lab, lab);
+	assert_int_equal(strlen(want), 254);
+	assert_string_equal(ev_name(p, 0), want);
+	assert_int_equal(ev_u(p, 0, "qtype_raw"), 1);
+}
+
 static void name__too_long__cut_and_terminated(void **state)
 {
 	struct prog *p = *state;
@@ -163,8 +188,11 @@ static void name__too_long__cut_and_terminated(void **state)
 	s = field(p, 0, "name", &size);
 	assert_int_equal(size, 256);
 	assert_non_null(memchr(s, '\0', size));
-	/* 253 characters fit: the first label, whole; the second would not */
-	assert_string_equal(s, ones_label(want, 63));
+	/* 253 characters fit: the first label, whole; the second would not:
+	 * the name ends in "..." after the first */
+	ones_label(want, 63);
+	strcpy(want + strlen(want) - 1, "...");
+	assert_string_equal(s, want);
 	/* the question is still decoded past the long name */
 	assert_int_equal(ev_u(p, 0, "qtype_raw"), 1);
 
@@ -177,8 +205,10 @@ static void name__too_long__cut_and_terminated(void **state)
 	question_tail(&m, 1, 1);
 	udp4(&f, 40000, 53, &m);
 	assert_int_equal(run(p, f.b, f.len), 1);
-	/* it ends at its last whole label: no half label, not empty */
-	assert_string_equal(ev_name(p, 0), ones_label(want, 62));
+	/* it ends at its last whole label, marked: no half label */
+	ones_label(want, 62);
+	strcpy(want + strlen(want) - 1, "...");
+	assert_string_equal(ev_name(p, 0), want);
 	assert_int_equal(ev_u(p, 0, "qtype_raw"), 1);
 }
 
@@ -414,7 +444,7 @@ static void answers__class__in_and_cache_flush_kept_chaos_not(void **state)
 	assert_string_equal(ev_addr(p, 0, 1, buf, sizeof(buf)), "");
 }
 
-static void name__compression_loop__terminates_with_empty_name(void **state)
+static void name__compression_loop__terminates_marked(void **state)
 {
 	struct prog *p = *state;
 	struct msg m;
@@ -426,7 +456,7 @@ static void name__compression_loop__terminates_with_empty_name(void **state)
 	question_tail(&m, 1, 1);
 	udp4(&f, 40000, 53, &m);
 	assert_int_equal(run(p, f.b, f.len), 1);
-	assert_string_equal(ev_name(p, 0), "");
+	assert_string_equal(ev_name(p, 0), "..."); /* no label read */
 	assert_int_equal(ev_u(p, 0, "qtype_raw"), 0);
 
 	/* a label, then a pointer back to it: a.a.a... forever */
@@ -438,7 +468,9 @@ static void name__compression_loop__terminates_with_empty_name(void **state)
 	assert_int_equal(run(p, f.b, f.len), 1);
 	assert_int_equal(ev_u(p, 0, "id"), 6);
 	assert_int_equal(ev_u(p, 0, "qtype_raw"), 0);
-	assert_string_equal(ev_name(p, 0), "");
+	/* the labels read until the pointers' budget ran out, marked */
+	assert_string_equal(ev_name(p, 0),
+			    "a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a...");
 }
 
 static void truncated__messages__header_kept_rest_dropped(void **state)
@@ -484,7 +516,8 @@ static void truncated__messages__header_kept_rest_dropped(void **state)
 	assert_int_equal(ev_u(p, 0, "id"), 9);
 	assert_int_equal(ev_u(p, 0, "rd"), 1);
 	assert_int_equal(ev_u(p, 0, "qtype_raw"), 0);
-	assert_string_equal(ev_name(p, 0), ""); /* no half names */
+	/* no half labels: the whole ones, marked as cut */
+	assert_string_equal(ev_name(p, 0), "www...");
 }
 
 static void tcp__length_prefix__message_decoded(void **state)
@@ -690,6 +723,7 @@ int main(void)
 		cmocka_unit_test(response__flags__opcode_rcode_and_bits),
 		cmocka_unit_test(name__root__single_dot),
 		cmocka_unit_test(name__special_bytes__escaped_like_dig),
+		cmocka_unit_test(name__longest_legal__whole),
 		cmocka_unit_test(name__too_long__cut_and_terminated),
 		cmocka_unit_test(answers__a_aaaa_owner_pointers__addresses),
 		cmocka_unit_test(answers__cname_chain__skipped_to_the_address),
@@ -701,7 +735,7 @@ int main(void)
 		cmocka_unit_test(
 			answers__class__in_and_cache_flush_kept_chaos_not),
 		cmocka_unit_test(
-			name__compression_loop__terminates_with_empty_name),
+			name__compression_loop__terminates_marked),
 		cmocka_unit_test(truncated__messages__header_kept_rest_dropped),
 		cmocka_unit_test(tcp__length_prefix__message_decoded),
 		cmocka_unit_test(ipv6__extension_headers__skipped),
