@@ -153,8 +153,7 @@ static __always_inline int parse_ipv6(struct __sk_buff *skb, __u32 off,
 	/* ipv6_rcv(): a payload length past the frame is dropped; 0 only
 	 * leaves (a GSO packet) or comes with a jumbo option */
 	end = off + 40 + bpf_ntohs(ip6.payload_len);
-	if (!ip6.payload_len &&
-	    (skb->pkt_type == OUTGOING || ip6.nexthdr == 0))
+	if (!ip6.payload_len && (skb->pkt_type == OUTGOING || ip6.nexthdr == 0))
 		end = skb->len;
 	if (end > skb->len)
 		bad = true;

@@ -160,8 +160,8 @@ static void name__longest_legal__whole(void **state)
 	question_tail(&m, 1, 1);
 	udp4(&f, 40000, 53, &m);
 	assert_int_equal(run(p, f.b, f.len), 1);
-	snprintf(want, sizeof(want), "%.63s.%.63s.%.63s.%.61s.", lab, lab,
-		 lab, lab);
+	snprintf(want, sizeof(want), "%.63s.%.63s.%.63s.%.61s.", lab, lab, lab,
+		 lab);
 	assert_int_equal(strlen(want), 254);
 	assert_string_equal(ev_name(p, 0), want);
 	assert_int_equal(ev_u(p, 0, "qtype_raw"), 1);
@@ -619,8 +619,8 @@ static void ipv6__extension_headers__skipped(void **state)
  * Offsets: IPv4 at 14 (total length 16, fragment 20), UDP at 34 (length
  * 38), TCP data offset 46; IPv6 payload length at 18, UDP at 54.
  */
-static void kernel_drops__bad_lengths_fragments__counted_not_decoded(
-	void **state)
+static void
+kernel_drops__bad_lengths_fragments__counted_not_decoded(void **state)
 {
 	struct prog *p = *state;
 	struct msg m;
@@ -734,8 +734,7 @@ int main(void)
 		cmocka_unit_test(answers__cnames__too_long__whole_targets_kept),
 		cmocka_unit_test(
 			answers__class__in_and_cache_flush_kept_chaos_not),
-		cmocka_unit_test(
-			name__compression_loop__terminates_marked),
+		cmocka_unit_test(name__compression_loop__terminates_marked),
 		cmocka_unit_test(truncated__messages__header_kept_rest_dropped),
 		cmocka_unit_test(tcp__length_prefix__message_decoded),
 		cmocka_unit_test(ipv6__extension_headers__skipped),
