@@ -524,7 +524,20 @@ int trace_dns(struct __sk_buff *skb)
 			s->truncated = 0;
 			s->cname_next = 1;
 			bpf_loop(DNS_NAME_STEPS, cname_step, &w, 0);
-			ev->cnames[NAME_IDX(s->cnames_kept)] = '\0';
+			/* a target cut or unreadable: ",..." after the
+			 * whole ones ("..." alone when none) */
+			len = s->cnames_kept;
+			if (s->cname < s->ncnames) {
+				if (len > DNS_NAME_LEN - 5)
+					len = DNS_NAME_LEN - 5;
+				if (len)
+					ev->cnames[NAME_IDX(len++)] = ',';
+				ev->cnames[NAME_IDX(len)] = '.';
+				ev->cnames[NAME_IDX(len + 1)] = '.';
+				ev->cnames[NAME_IDX(len + 2)] = '.';
+				len += 3;
+			}
+			ev->cnames[NAME_IDX(len)] = '\0';
 		}
 	}
 

@@ -12,7 +12,8 @@
  *   - addresses: versions 0, 4 or 6, the used ones first
  *   - ttl: the smallest TTL of the answer records, 0 without any
  *   - cnames: the targets of the first 4 CNAME records of class IN,
- *     comma-separated, up to the last one that is readable and fits
+ *     comma-separated, up to the last one that is readable and fits,
+ *     then ",..." when one is left out
  *   - the question name and type, and the A/AAAA answers, as an
  *     independent reading of the message gives them (ref_name(),
  *     ref_answers()); "..." after its whole labels when it cannot be read
@@ -551,7 +552,7 @@ static bool ref_answers(const uint8_t *m, size_t len, size_t pos,
 /*
  * The CNAME targets as the gadget writes them: each read like the
  * question name, joined by ',', up to the last one that is readable and
- * fits in 255 characters.  The gadget's walk takes one step per label,
+ * fits in 255 characters, then ",..." when one is left out.  The gadget's walk takes one step per label,
  * pointer and root label of all of them, 512 in all: false past that, or
  * past a name's own budget.
  */
@@ -571,11 +572,15 @@ static bool ref_cnames(const uint8_t *m, size_t len,
 		iters += r.iters + 1; /* and the root or the failure */
 		if (iters > STEPS)
 			return false;
-		if (!r.valid || r.cut)
-			return true;
 		l = strlen(r.name);
-		if (n + !!k + l > NAME_MAX_CHARS)
+		if (!r.valid || r.cut || n + !!k + l > NAME_MAX_CHARS) {
+			if (n > NAME_MAX_CHARS - 4)
+				n = NAME_MAX_CHARS - 4;
+			if (n)
+				out[n++] = ',';
+			memcpy(out + n, "...", 4); /* the rest is not shown */
 			return true;
+		}
 		if (k)
 			out[n++] = ',';
 		memcpy(out + n, r.name, l + 1);
