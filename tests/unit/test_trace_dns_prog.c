@@ -171,7 +171,7 @@ static void name__too_long__cut_and_terminated(void **state)
 {
 	struct prog *p = *state;
 	uint8_t bin[63];
-	char want[4 * 63 + 2];
+	char want[4 * 63 + 4]; /* and "..." for the last dot */
 	struct msg m;
 	struct frame f;
 	size_t size;
