@@ -45,7 +45,8 @@ static __always_inline int l3_offset(struct __sk_buff *skb)
  * Packets on a DNS port that are not decoded: what the kernel's IP, UDP
  * or TCP receive path would drop (a length past the frame or below the
  * header, a UDP length other than the IP payload's or below 8, a TCP
- * header below 20 bytes), fragmented datagrams (a packet socket sees each
+ * header below 20 bytes, UDP over IPv6 without a checksum; checksum
+ * values are not verified), fragmented datagrams (a packet socket sees each
  * fragment, never the datagram: counted once, at the first fragment; the
  * later ones carry no ports) and UDP messages shorter than a DNS header.
  */
@@ -64,7 +65,7 @@ static __always_inline int parse_l4(struct __sk_buff *skb, __u8 proto,
 				    __u32 off, __u32 end, struct l4_info *l4,
 				    bool bad)
 {
-	__u16 hdr[3];
+	__u16 hdr[4];
 
 	if (bpf_skb_load_bytes(skb, off, hdr, sizeof(hdr)))
 		return -1;
@@ -79,6 +80,9 @@ static __always_inline int parse_l4(struct __sk_buff *skb, __u8 proto,
 		/* udp_rcv(): a length past the IP payload or below the
 		 * header is dropped; below the payload, the rest is cut */
 		if (bpf_ntohs(hdr[2]) < 8 || bpf_ntohs(hdr[2]) > end - off)
+			return UNDECODED;
+		/* udp6_csum_init(): IPv6 requires a checksum */
+		if (!hdr[3] && l4->src.version == 6)
 			return UNDECODED;
 		end = off + bpf_ntohs(hdr[2]);
 		l4->dns_off = off + 8;

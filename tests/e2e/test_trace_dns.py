@@ -565,6 +565,7 @@ frames = {
     "first-fragment.bad.test": lambda n: v4(n, frag=0x2000),
     "v6-len-past-frame.bad.test": lambda n: v6(n, plen=300),
     "v6-first-fragment.bad.test": lambda n: v6(n, frag=True),
+    "v6-no-udp-checksum.bad.test": v6,
     "good.raw.test": v4,
 }
 for name in sys.argv[3].split(","):
@@ -590,8 +591,9 @@ def counted(r, name, least, timeout=10):
 @test
 def packets_the_kernel_drops_are_counted_not_shown(env):
     """Frames the kernel's IP/UDP receive path drops (a UDP length past
-    the IP payload or below 8, an IP total length past the frame), and
-    lone first fragments (IPv4, IPv6): no query event for them, counted
+    the IP payload or below 8, an IP total length past the frame, no UDP
+    checksum over IPv6), and lone first fragments (IPv4, IPv6): no query
+    event for them, counted
     as undecoded; a valid frame sent the same way is shown."""
     r = Runner(["run", "trace_dns", "-o", "json", "--store", env.store])
     py = os.path.join(env.tmp, "raw_sender.py")
@@ -600,7 +602,8 @@ def packets_the_kernel_drops_are_counted_not_shown(env):
     mac = json.loads(sh(f"ip -n {env.srv.name} -j link show tdnsb"))
     bad = ["udp-len-past-ip.bad.test", "udp-len-below-8.bad.test",
            "ip-len-past-frame.bad.test", "first-fragment.bad.test",
-           "v6-len-past-frame.bad.test", "v6-first-fragment.bad.test"]
+           "v6-len-past-frame.bad.test", "v6-first-fragment.bad.test",
+           "v6-no-udp-checksum.bad.test"]
     try:
         # the runner is ready once it shows a query
         dig(env, f"@{SRV4} ready.test")

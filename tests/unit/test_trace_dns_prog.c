@@ -622,7 +622,8 @@ static void ipv6__extension_headers__skipped(void **state)
  * What the kernel's IP and UDP/TCP receive paths drop is no query
  * received: not decoded, counted in `undecoded` when on a DNS port.
  * Offsets: IPv4 at 14 (total length 16, fragment 20), UDP at 34 (length
- * 38), TCP data offset 46; IPv6 payload length at 18, UDP at 54.
+ * 38), TCP data offset 46; IPv6 payload length at 18, UDP at 54 (length
+ * 58, checksum 60).
  */
 static void
 kernel_drops__bad_lengths_fragments__counted_not_decoded(void **state)
@@ -676,6 +677,9 @@ kernel_drops__bad_lengths_fragments__counted_not_decoded(void **state)
 	assert_int_equal(dropped(p, &f), 1);
 	set16(&f, 18, 8 + m.len);
 	set16(&f, 58, 8 + m.len + 1);
+	assert_int_equal(dropped(p, &f), 1);
+	set16(&f, 58, 8 + m.len);
+	set16(&f, 60, 0); /* no UDP checksum: IPv4 only */
 	assert_int_equal(dropped(p, &f), 1);
 	/* not on a DNS port: not counted */
 	udp4(&f, 40000, 80, &m);
