@@ -203,9 +203,8 @@ static __always_inline bool tcp_looks_like_start(struct __sk_buff *skb,
 	len = bpf_ntohs(h[0]);
 	flags = bpf_ntohs(h[2]);
 	opcode = flags >> 11 & 0xF;
-	return len >= DNS_HDR_LEN && len <= room - 2 &&
-	       bpf_ntohs(h[3]) <= 1 && !(flags & 0x0040) && opcode <= DSO &&
-	       opcode != 3;
+	return len >= DNS_HDR_LEN && len <= room - 2 && bpf_ntohs(h[3]) <= 1 &&
+	       !(flags & 0x0040) && opcode <= DSO && opcode != 3;
 }
 
 /* A length, or its first byte; -1 when it cannot be read. */
