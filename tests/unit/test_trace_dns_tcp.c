@@ -464,6 +464,41 @@ static void partials__more_than_slots__decoded_or_counted(void **state)
 	assert_int_equal(events + (skipped(p) - before), n);
 }
 
+/*
+ * A segment of more pieces than the walk takes (512): the rest is skipped
+ * and counted, and the flow waits for a segment that starts with a
+ * message.
+ */
+static void pieces__past_the_limit__rest_skipped_and_counted(void **state)
+{
+	struct prog *p = *state;
+	struct stream st = { 0 }, tail;
+	struct msg empty = { .len = 0 }, m;
+	uint64_t before = skipped(p);
+	size_t at;
+
+	open_flow(p, false, 41012);
+	for (int i = 0; i < 600; i++)
+		stream_put(&st, &empty);
+	query(&m, 0xD000, "lost.example");
+	stream_put(&st, &m);
+	at = st.len;
+	queries(&tail, 2, 0xD001, "kept");
+	memcpy(st.b + st.len, tail.b, tail.len);
+	st.len += tail.len;
+	assert_int_equal(part(p, false, 41012, &st, 0, at), 0);
+	assert_int_equal(skipped(p), before + 1);
+	/* the next segment starts mid-stream for the flow: a length alone
+	 * is not taken, a whole message is */
+	assert_int_equal(part(p, false, 41012, &st, at, at + 2), 0);
+	assert_int_equal(part(p, false, 41012, &st, at + 2, at + tail.len / 2),
+			 0);
+	assert_int_equal(part(p, false, 41012, &st, at + tail.len / 2, st.len),
+			 1);
+	assert_query(p, 0, 0xD002, "kept1.example.");
+	assert_int_equal(skipped(p), before + 3);
+}
+
 /* A TCP query without response is reported after the timeout. */
 static void unanswered__tcp_query__reported(void **state)
 {
@@ -497,6 +532,8 @@ int main(void)
 		cmocka_unit_test(no_syn__message_starts_only__syn_starts_over),
 		cmocka_unit_test(rst__flow_forgotten),
 		cmocka_unit_test(partials__more_than_slots__decoded_or_counted),
+		cmocka_unit_test(
+			pieces__past_the_limit__rest_skipped_and_counted),
 		cmocka_unit_test(unanswered__tcp_query__reported),
 	};
 
