@@ -489,9 +489,12 @@ def containerd_pod_selection_in_the_kernel(env):
                    "the new container of the selected pod in the map")
         d.ctr(f"task exec --exec-id x{PID} {osb} /bin/sleep 0")
         d.ctr(f"task exec --exec-id y{PID} {app} /bin/sleep 0")
-        evs = r.wait_for(lambda e: e["proc"]["mntns_id"] == app_mnt and
-                         e["proc"]["comm"] == "sleep")
-        time.sleep(0.3)
+        r.wait_for(lambda e: e["proc"]["mntns_id"] == app_mnt and
+                   e["proc"]["comm"] == "sleep")
+        # a last exec in the selected app: what came before it is out
+        d.ctr(f"task exec --exec-id z{PID} {app} /bin/sh -c :")
+        r.wait_for(lambda e: e["proc"]["mntns_id"] == app_mnt and
+                   e["proc"]["comm"] == "sh")
     finally:
         stop_all([r])
     evs = json_lines(r.stdout())
@@ -575,7 +578,9 @@ def docker_cri_dockerd_pod_events_carry_k8s_fields(env):
         check("10.77.1.1" in out, f"nslookup in the pod: {out}")
         wait_json(r, named(pod), n=4)
         wait_json(yes, named(pod), n=2)
-        time.sleep(0.3)
+        settle([r, yes], lambda: d.cli(
+            f"exec {sbname} /bin/nslookup marker.web.test 127.0.0.1",
+            check_rc=False))
     finally:
         stop_all([r, yes, no])
     want = {"node": NODE, "namespace": ns, "podName": pod,
@@ -596,15 +601,18 @@ def docker_cri_dockerd_pod_events_carry_k8s_fields(env):
 # ---- podman kube play -------------------------------------------------------
 
 
-def kube_play_client(tmp, pod, labels=None):
-    """`podman kube play` a Pod whose one container, client, waits on a FIFO
+def kube_play_client(tmp, pod, labels=None, sidecar=False):
+    """`podman kube play` a Pod whose container client waits on a FIFO
     (release(fifo)) then asks nslookup for POD.web.test at 127.0.0.1 in
-    the pod's netns; returns (fifo, the pod's netns as a PodNet)."""
+    the pod's netns (sidecar: and a container "sidecar" that sleeps, for
+    podman exec); returns (fifo, the pod's netns as a PodNet)."""
     sync = os.path.join(tmp, "sync")
     os.makedirs(sync, exist_ok=True)
     fifo = os.path.join(sync, "go")
     os.mkfifo(fifo)
     manifest = os.path.join(tmp, "pod.yaml")
+    side = (f"  - name: sidecar\n    image: {IMAGE}\n"
+            '    command: ["/bin/sleep", "1000"]\n') if sidecar else ""
     meta = f"  name: {pod}\n"
     if labels:
         meta += "  labels:\n" + "".join(f"    {k}: {v}\n"
@@ -623,7 +631,7 @@ metadata:
     volumeMounts:
     - name: sync
       mountPath: /sync
-  volumes:
+{side}  volumes:
   - name: sync
     hostPath:
       path: {sync}
@@ -642,21 +650,40 @@ metadata:
 
 @test
 def podman_kube_play_pod_events_carry_k8s_fields(env):
-    pod = f"kube-{PID}"
+    pod, pod2 = f"kube-{PID}", f"kube2-{PID}"
     r = tracer(env)
+    lab = tracer(env, "--k8s-selector", f"app={pod}")
     try:
-        env.pods.append(pod)
-        fifo, net = kube_play_client(env.tmp, pod, {"app": "kube"})
+        env.pods += [pod, pod2]
+        fifo, net = kube_play_client(env.tmp, pod,
+                                     {"app": pod, "tier": "front"},
+                                     sidecar=True)
         server(env, net)
-        attached(net, [r])
+
+        def probe(name="probe"):
+            sh(f"podman exec {pod}-sidecar /bin/nslookup {name}.web.test "
+               "127.0.0.1", check_rc=False)
+        attached(net, [r, lab], probe)
+        # another kube pod, traced by the label selection too
+        tmp2 = os.path.join(env.tmp, "pod2")
+        os.makedirs(tmp2)
+        fifo2, net2 = kube_play_client(tmp2, pod2, {"app": pod2,
+                                                    "tier": "front"})
+        server(env, net2)
+        attached(net2, [r])
+        wait_until(lambda: packet_socket_in(net2, lab), 30,
+                   "the label selection tracing the other pod's netns")
         release(fifo)
+        release(fifo2)
         wait_json(r, named(pod), n=4)
-        time.sleep(0.3)
+        wait_json(r, named(pod2), n=4)
+        wait_json(lab, named(pod), n=2)
+        settle([r, lab], lambda: probe("marker"))
     finally:
-        stop_all([r])
+        stop_all([r, lab])
     want = {"node": NODE, "namespace": "", "podName": pod,
             "containerName": "client", "hostnetwork": False,
-            "podLabels": "", "podUID": ""}
+            "podLabels": f"app={pod},tier=front", "podUID": ""}
     evs = json_lines(r.stdout())
     mine = queries_of(evs, "nslookup", pod)
     check_k8s(mine, "podman kube play", want)
@@ -667,6 +694,13 @@ def podman_kube_play_pod_events_carry_k8s_fields(env):
            e["name"] == f"{pod}.web.test."]
     check_k8s(dns, "dnsmasq in the kube pod's netns",
               dict(want, containerName=""))
+    check_k8s(queries_of(evs, "nslookup", pod2), "the other kube pod",
+              dict(want, podName=pod2, podLabels=f"app={pod2},tier=front"))
+    levs = json_lines(lab.stdout())
+    check_k8s(queries_of(levs, "nslookup", pod), f"--k8s-selector app={pod}",
+              want)
+    for e in levs:
+        eq(e["k8s"]["podName"], pod, f"--k8s-selector app={pod}: {e}")
 
 
 if __name__ == "__main__":

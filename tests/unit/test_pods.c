@@ -18,6 +18,7 @@
 #include "runner/engine/containers.h"
 #include "runner/engine/k8s_select.h"
 #include "runner/engine/pods.h"
+#include "tests/unit/bolt_fx.h"
 
 #define SB "5b00000000000000000000000000000000000000000000000000000000000001"
 #define APP "a000000000000000000000000000000000000000000000000000000000000002"
@@ -33,6 +34,8 @@
 	"d0a0000000000000000000000000000000000000000000000000000000000008"
 #define PM_APP \
 	"90a0000000000000000000000000000000000000000000000000000000000009"
+#define PM_POD \
+	"90d0000000000000000000000000000000000000000000000000000000000011"
 #define HOSTNET \
 	"4e00000000000000000000000000000000000000000000000000000000000010"
 #define UID "0f1e2d3c-0000-4000-8000-000000000001"
@@ -191,6 +194,21 @@ static int setup(void **state)
 	    "\"io.kubernetes.cri-o.ContainerType\":\"container\","
 	    "\"io.kubernetes.cri-o.SandboxID\":\"" SB "\"}}");
 	proc(400, 40, "proc/400/ns/net");
+	/* its pod's labels: in podman's database (next to the folder of
+	 * bundles), the pod's config, named by the container's */
+	{
+		size_t len;
+		uint8_t *db = bolt_fx_podman(
+			PM_APP, "{\"pod\":\"" PM_POD "\",\"labels\":{}}",
+			PM_POD,
+			"{\"labels\":{\"app\":\"kube\",\"tier\":\"front\","
+			"\"note\":\"not a label value\"}}",
+			&len);
+
+		assert_non_null(db);
+		put("libpod/bolt_state.db", (const char *)db, len);
+		free(db);
+	}
 	/* a hostNetwork pod's container */
 	cri_spec(HOSTNET, "container", "agent");
 	proc(500, 10, "host");
@@ -299,6 +317,7 @@ static void podman__kube_play__pod_from_hostname(void **state)
 	pods_identify(p, 400, &c);
 	assert_string_equal(c.pod.name, "mypod");
 	assert_string_equal(c.pod.container, "app");
+	assert_string_equal(c.pod.labels, "app=kube,tier=front");
 	pods_free(p);
 }
 
