@@ -184,7 +184,13 @@ static int setup(void **state)
 	    "\"Labels\":{\"io.kubernetes.pod.name\":\"backend-7\","
 	    "\"io.kubernetes.docker.type\":\"podsandbox\","
 	    "\"annotation.kubernetes.io/config.seen\":\"x\","
-	    "\"app\":\"backend\",\"note\":\"a\\u001b[31mb\"}}}");
+	    "\"app\":\"backend\",\"note\":\"a\\u001b[31mb\","
+	    /* the image's: docker merges them into the container's */
+	    "\"org.opencontainers.image.title\":\"pause\","
+	    "\"maintainer\":\"A B <a@b.example>\","
+	    "\"io.cri-containerd.kind\":\"sandbox\","
+	    "\"Example.com/team\":\"dns\",\"-x\":\"y\",\"x\":\"-y\","
+	    "\"example.com/team\":\"dns\"}}}");
 	proc(300, 30, "proc/300/ns/net");
 	/* podman kube play */
 	put("proc/40/cmdline", pconmon, sizeof(pconmon));
@@ -304,7 +310,7 @@ static void docker__other_data_root__labels_name_image(void **state)
 	/* the sandbox's labels, without the kubelet's and annotations */
 	/* any docker user sets labels: one that is no valid Kubernetes
 	 * label (here with a terminal escape) is no pod label */
-	assert_string_equal(c.pod.labels, "app=backend");
+	assert_string_equal(c.pod.labels, "app=backend,example.com/team=dns");
 	pods_free(p);
 }
 
