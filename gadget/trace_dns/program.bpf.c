@@ -52,6 +52,7 @@
 #define ETH_P_IPV6 0x86DD
 #define ETH_P_8021Q 0x8100
 #define ETH_P_8021AD 0x88A8
+#define IP_MF 0x2000
 #define IP_OFFSET 0x1FFF
 
 #define DNS_HDR_LEN 12
@@ -380,22 +381,21 @@ int trace_dns(struct __sk_buff *skb)
 	__u64 now, latency;
 	bool outgoing, qr;
 	__u32 len;
-	int off;
+	int off, err = -1;
 
 	if (surely_not_dns(skb))
 		return 0;
 	off = l3_offset(skb);
 	if (off < 0)
 		return 0;
-	if (skb->protocol == bpf_htons(ETH_P_IP)) {
-		if (parse_ipv4(skb, off, &l4))
-			return 0;
-	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
-		if (parse_ipv6(skb, off, &l4))
-			return 0;
-	} else {
+	if (skb->protocol == bpf_htons(ETH_P_IP))
+		err = parse_ipv4(skb, off, &l4);
+	else if (skb->protocol == bpf_htons(ETH_P_IPV6))
+		err = parse_ipv6(skb, off, &l4);
+	if (err == UNDECODED)
+		gadget_counter_add(&gadget_counter_undecoded, 1);
+	if (err)
 		return 0;
-	}
 
 	s = bpf_map_lookup_elem(&scratches, &zero);
 	if (!s)
@@ -489,14 +489,18 @@ int trace_dns(struct __sk_buff *skb)
 		s->out = s->end = s->hops = s->kept = s->steps = 0;
 		s->name_ok = s->truncated = 0;
 		bpf_loop(DNS_NAME_STEPS, name_step, &w, 0);
-		/* a name cut short or looping is no name: show none of it;
-		 * one too long to show ends at its last whole label */
-		if (!s->name_ok)
-			name_len = 0;
-		else if (s->truncated)
-			name_len = s->kept;
-		else
-			name_len = s->out;
+		/* a name too long to show, cut short or looping ends in
+		 * "..." after its last whole label (no real name does) */
+		name_len = s->out;
+		if (!s->name_ok || s->truncated) {
+			name_len = s->kept ? s->kept - 1 : 0;
+			if (name_len > DNS_NAME_LEN - 4)
+				name_len = DNS_NAME_LEN - 4;
+			ev->name[NAME_IDX(name_len)] = '.';
+			ev->name[NAME_IDX(name_len + 1)] = '.';
+			ev->name[NAME_IDX(name_len + 2)] = '.';
+			name_len += 3;
+		}
 		ev->name[NAME_IDX(name_len)] = '\0';
 		if (s->name_ok && s->end + 4 <= s->len) {
 			ev->qtype_raw = msg_u16(s, s->end);
@@ -520,7 +524,20 @@ int trace_dns(struct __sk_buff *skb)
 			s->truncated = 0;
 			s->cname_next = 1;
 			bpf_loop(DNS_NAME_STEPS, cname_step, &w, 0);
-			ev->cnames[NAME_IDX(s->cnames_kept)] = '\0';
+			/* a target cut or unreadable: ",..." after the
+			 * whole ones ("..." alone when none) */
+			len = s->cnames_kept;
+			if (s->cname < s->ncnames) {
+				if (len > DNS_NAME_LEN - 5)
+					len = DNS_NAME_LEN - 5;
+				if (len)
+					ev->cnames[NAME_IDX(len++)] = ',';
+				ev->cnames[NAME_IDX(len)] = '.';
+				ev->cnames[NAME_IDX(len + 1)] = '.';
+				ev->cnames[NAME_IDX(len + 2)] = '.';
+				len += 3;
+			}
+			ev->cnames[NAME_IDX(len)] = '\0';
 		}
 	}
 

@@ -7,14 +7,16 @@
  *   - id and num_answers as the header says
  *   - name NUL-terminated in its array, printable ASCII only, escapes as
  *     dig writes them (\c for a special character, \DDD for other bytes),
- *     ending with '.' unless empty
+ *     ending with '.' unless empty; one cut or unreadable ends in "..."
+ *     after its last whole label
  *   - addresses: versions 0, 4 or 6, the used ones first
  *   - ttl: the smallest TTL of the answer records, 0 without any
  *   - cnames: the targets of the first 4 CNAME records of class IN,
- *     comma-separated, up to the last one that is readable and fits
+ *     comma-separated, up to the last one that is readable and fits,
+ *     then ",..." when one is left out
  *   - the question name and type, and the A/AAAA answers, as an
  *     independent reading of the message gives them (ref_name(),
- *     ref_answers()); "" when the name cannot be read
+ *     ref_answers()); "..." after its whole labels when it cannot be read
  * The event layout comes from the object's BTF.  Needs root.
  *
  * The BPF code has no coverage instrumentation, so what the event looks
@@ -255,8 +257,12 @@ static unsigned check_name(const char *s, size_t size)
 	const char *end = memchr(s, '\0', size);
 	unsigned escapes = 0;
 	bool dot = true; /* a label may not be empty: no dot after a dot */
+	bool marked; /* cut or unreadable: whole labels, then "..." */
 
 	FUZZ_CHECK(end, "name without a NUL in %zu bytes", size);
+	marked = end - s >= 3 && !memcmp(end - 3, "...", 3);
+	if (marked)
+		end -= 3;
 	for (const char *c = s; c < end; c++) {
 		FUZZ_CHECK(*c > 0x20 && *c < 0x7f,
 			   "byte 0x%02x at %zd in name \"%s\"", (uint8_t)*c,
@@ -277,6 +283,8 @@ static unsigned check_name(const char *s, size_t size)
 		if (special(c[1])) {
 			c++;
 		} else {
+			if (marked && c + 3 >= end)
+				break; /* cut at the field's end */
 			FUZZ_CHECK(c + 3 < end && c[1] >= '0' && c[1] <= '2' &&
 					   c[2] >= '0' && c[2] <= '9' &&
 					   c[3] >= '0' && c[3] <= '9' &&
@@ -288,7 +296,7 @@ static unsigned check_name(const char *s, size_t size)
 			c += 3;
 		}
 	}
-	FUZZ_CHECK(g.partial_names || end == s || end[-1] == '.',
+	FUZZ_CHECK(g.partial_names || marked || end == s || end[-1] == '.',
 		   "name \"%s\" does not end with '.'", s);
 	return escapes;
 }
@@ -298,7 +306,8 @@ static unsigned check_name(const char *s, size_t size)
  * pointers strictly backwards (at most 16 followed), no other label
  * types, nothing past the end.  Written in presentation form the way dig
  * does, cut like the gadget cuts it (a name whose presentation does not
- * fit in 255 characters ends at its last whole label).  The BPF walker
+ * fit in 255 characters ends at its last whole label; ref_mark() adds
+ * the question's marker).  The BPF walker
  * takes one step per length byte, label byte or pointer, 512 in all: a
  * name that needs more is not compared.
  */
@@ -401,6 +410,17 @@ static void ref_name(const uint8_t *m, size_t len, size_t pos, struct ref *r)
 	}
 }
 
+/* The question name as the gadget shows one cut or unreadable: up to its
+ * last whole label, then "..." (for the dot), within the field. */
+static void ref_mark(struct ref *r)
+{
+	size_t p = r->kept ? r->kept - 1 : 0;
+
+	if (p > NAME_MAX_CHARS - 3)
+		p = NAME_MAX_CHARS - 3;
+	memcpy(r->name + p, "...", 4);
+}
+
 #define NO_ANSWERS ((size_t)0)
 #define UNKNOWN ((size_t)-1)
 
@@ -425,8 +445,12 @@ static size_t check_question(const uint8_t *data, size_t size, const char *name)
 	ref_name(data, len, 12, &r);
 	if (!r.budget)
 		return UNKNOWN;
+	if (!r.valid || r.cut)
+		ref_mark(&r);
 	if (!r.valid) {
-		FUZZ_CHECK(!*name, "undecodable name shown as \"%s\"", name);
+		FUZZ_CHECK(!strcmp(name, r.name),
+			   "undecodable name shown as \"%s\", want \"%s\"",
+			   name, r.name);
 		FUZZ_CHECK(!qtype, "qtype %u after an undecodable name", qtype);
 		return NO_ANSWERS;
 	}
@@ -528,7 +552,7 @@ static bool ref_answers(const uint8_t *m, size_t len, size_t pos,
 /*
  * The CNAME targets as the gadget writes them: each read like the
  * question name, joined by ',', up to the last one that is readable and
- * fits in 255 characters.  The gadget's walk takes one step per label,
+ * fits in 255 characters, then ",..." when one is left out.  The gadget's walk takes one step per label,
  * pointer and root label of all of them, 512 in all: false past that, or
  * past a name's own budget.
  */
@@ -548,11 +572,15 @@ static bool ref_cnames(const uint8_t *m, size_t len,
 		iters += r.iters + 1; /* and the root or the failure */
 		if (iters > STEPS)
 			return false;
-		if (!r.valid || r.cut)
-			return true;
 		l = strlen(r.name);
-		if (n + !!k + l > NAME_MAX_CHARS)
+		if (!r.valid || r.cut || n + !!k + l > NAME_MAX_CHARS) {
+			if (n > NAME_MAX_CHARS - 4)
+				n = NAME_MAX_CHARS - 4;
+			if (n)
+				out[n++] = ',';
+			memcpy(out + n, "...", 4); /* the rest is not shown */
 			return true;
+		}
 		if (k)
 			out[n++] = ',';
 		memcpy(out + n, r.name, l + 1);
