@@ -17,6 +17,7 @@
 #include "common/fileutil.h"
 #include "runner/engine/containers.h"
 #include "runner/engine/k8s_select.h"
+#include "runner/engine/log.h"
 #include "runner/engine/pods.h"
 #include "tests/unit/bolt_fx.h"
 
@@ -126,7 +127,8 @@ static void cri_spec(const char *id, const char *type, const char *ctr)
 static int setup(void **state)
 {
 	static const char shim[] = "/usr/bin/containerd-shim-runc-v2\0"
-				   "-namespace\0k8s.io\0";
+				   "-namespace\0k8s.io\0-address\0"
+				   "/run/k8s-test/containerd.sock\0";
 	static const char conmon[] = "/usr/bin/conmon\0-c\0" CRIO_APP
 				     "\0-b\0/crio/" CRIO_APP "/userdata\0";
 	static const char pconmon[] = "/usr/bin/conmon\0-b\0/podman/" PM_APP
@@ -240,12 +242,31 @@ static struct container_info info(const char *id, const char *name)
 	return ci;
 }
 
+struct said {
+	int lines;
+	char last[512];
+};
+
+static void on_log(void *ctx, enum engine_log_level level, bool libbpf,
+		   const char *fmt, va_list ap)
+{
+	struct said *s = ctx;
+
+	(void)level;
+	(void)libbpf;
+	s->lines++;
+	vsnprintf(s->last, sizeof(s->last), fmt, ap);
+}
+
 static void containerd__shared_shim__sandbox_and_app_named(void **state)
 {
 	struct pods *p = pods_new(root);
 	struct container_info sb = info(SB, ""), app = info(APP, "");
+	struct said said = { 0 };
+	char want[512];
 
 	(void)state;
+	engine_log_set(on_log, &said);
 	pods_identify(p, 100, &sb);
 	assert_string_equal(sb.pod.name, "mypod");
 	assert_string_equal(sb.pod.namespace, "demo");
@@ -260,6 +281,16 @@ static void containerd__shared_shim__sandbox_and_app_named(void **state)
 	assert_string_equal(app.pod.container, "app");
 	assert_false(app.pod.sandbox);
 	assert_int_equal(app.pod.netns, sb.pod.netns);
+	/* the pod's labels are asked from containerd at the socket the shim
+	 * names: none here, said once, the labels left empty */
+	snprintf(want, sizeof(want),
+		 "k8s.podLabels of containerd's pods stay empty: connect "
+		 "%s/run/k8s-test/containerd.sock: No such file or directory",
+		 root);
+	assert_int_equal(said.lines, 1);
+	assert_string_equal(said.last, want);
+	assert_string_equal(app.pod.labels, "");
+	engine_log_set(NULL, NULL);
 	pods_free(p);
 }
 
