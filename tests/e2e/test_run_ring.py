@@ -4,14 +4,11 @@
 kernel at the size asked, not the one the gadget declares; bad sizes are
 usage errors.  Events still arrive through the small ring."""
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (RUNNER, ROOT, Netns, Runner, check, eq, fails, link,  # noqa: E402
-                     main, sh, test)
+from harness import RUNNER, Runner, check, eq, fails, main, test  # noqa: E402
 import gadget_env as genv  # noqa: E402
 
 NS = f"ring{os.getpid()}"
@@ -19,35 +16,8 @@ SRV, CLI = "10.66.7.1", "10.66.7.2"
 BPF_MAP_TYPE_RINGBUF = 27
 
 
-class Env:
-    pass
-
-
 def setup():
-    env = Env()
-    env.tmp = tempfile.mkdtemp(prefix="ring-e2e-")
-    env.store = os.path.join(env.tmp, "store")
-    env.nss, env.procs = [], []
-    try:
-        sh(f"{RUNNER} image build {ROOT}/gadget/trace_dns -t trace_dns:latest"
-           f" --store {env.store}")
-        env.srv, env.cli = Netns(f"{NS}-srv"), Netns(f"{NS}-cli")
-        env.nss += [env.srv, env.cli]
-        link(env.cli, env.srv, [f"{CLI}/24"], [f"{SRV}/24"], name="ringfs")
-        env.procs.append(genv.dnsmasq(env.srv, env.tmp, SRV))
-    except BaseException:
-        teardown(env)
-        raise
-    return env
-
-
-def teardown(env):
-    for p in env.procs:
-        p.kill()
-        p.wait()
-    for ns in env.nss:
-        ns.delete()
-    shutil.rmtree(env.tmp, ignore_errors=True)
+    return genv.dns_pair(NS, SRV, CLI, "ringfs")
 
 
 def ring_sizes(pid):
@@ -90,4 +60,4 @@ def ring_size_flag__not_a_power_of_2__usage_error(env):
 
 
 if __name__ == "__main__":
-    main(setup, teardown)
+    main(setup, genv.dns_pair_teardown)
