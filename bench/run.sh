@@ -89,8 +89,9 @@ start_runner_columns() {
 stop_runner_any() {
 	rss=$(awk '/VmHWM/ { print $2 }' /proc/"$runner_pid"/status)
 	bench_stop_runner
-	read -r events lost < <(tail -n 1 "$tmp/runner.err" |
-		awk '{ print $(NF - 3), $(NF - 1) }')
+	# "NAME: N events, L lost[, U untracked]"
+	read -r events lost < <(grep ' events, ' "$tmp/runner.err" |
+		tail -n 1 | sed -E 's/.* ([0-9]+) events, ([0-9]+) lost.*/\1 \2/')
 	tracer_pids=()
 }
 stop_runner_json() { stop_runner_any; }

@@ -36,11 +36,7 @@ struct oci_registry_opts {
 	void *progress_ctx;
 };
 
-/*
- * Defaults, overridden by $RUNNER_INSECURE_REGISTRIES,
- * $RUNNER_REGISTRY_TIMEOUT (s), $RUNNER_REGISTRY_RETRIES,
- * $RUNNER_PUSH_CHUNK_SIZE (bytes), $RUNNER_CERTS_DIR.
- */
+/* The defaults; the library reads no environment variable of its own. */
 void oci_registry_opts_init(struct oci_registry_opts *o);
 
 struct oci_registry;

@@ -57,27 +57,10 @@ void registry_resp_clear(struct resp *r)
 
 void oci_registry_opts_init(struct oci_registry_opts *o)
 {
-	const char *v;
-
 	memset(o, 0, sizeof(*o));
 	o->timeout_s = DEFAULT_TIMEOUT_S;
 	o->retries = DEFAULT_RETRIES;
 	o->chunk_size = DEFAULT_CHUNK;
-	v = getenv("RUNNER_INSECURE_REGISTRIES");
-	if (v && *v)
-		o->insecure = v;
-	v = getenv("RUNNER_CERTS_DIR");
-	if (v && *v)
-		o->certs_dir = v;
-	v = getenv("RUNNER_REGISTRY_TIMEOUT");
-	if (v && atol(v) > 0)
-		o->timeout_s = atol(v);
-	v = getenv("RUNNER_REGISTRY_RETRIES");
-	if (v && *v && atoi(v) >= 0)
-		o->retries = atoi(v);
-	v = getenv("RUNNER_PUSH_CHUNK_SIZE");
-	if (v && atoll(v) > 0)
-		o->chunk_size = atoll(v);
 }
 
 bool registry_in_list(const char *list, const char *host)

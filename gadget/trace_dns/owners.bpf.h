@@ -86,14 +86,58 @@ static __always_inline void own_current(struct sock *sk)
 		publish(&key, NULL);
 }
 
+/*
+ * Sockets bound to a DNS port, by key: the socket whose owner `sockets`
+ * holds (its cookie), and the owner it displaced, owner again when that
+ * socket closes (a process that bound the port of a server on another
+ * address, then exited).  Touched only on bind and close of a socket
+ * with a DNS port as its local one.
+ */
+struct bound {
+	__u64 cookie; /* the socket whose owner the key has */
+	__u64 prev_cookie; /* the one it displaced; 0: not known */
+	struct sock_owner prev;
+	__u8 has_prev;
+	__u8 pad[7];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct sock_key);
+	__type(value, struct bound);
+} bound_sockets SEC(".maps");
+
+/* Note that socket cookie owns key now, over what owned it before. */
+static __always_inline void bound_over(struct sock_key *key, __u64 cookie,
+				       const struct sock_owner *known)
+{
+	struct bound b = { .cookie = cookie }, *old;
+
+	if (known) {
+		old = bpf_map_lookup_elem(&bound_sockets, key);
+		b.prev = *known;
+		b.prev_cookie = old ? old->cookie : 0;
+		b.has_prev = 1;
+	}
+	bpf_map_update_elem(&bound_sockets, key, &b, BPF_ANY);
+}
+
 /* bind(2) done: a server started after the runner, known before it
  * receives anything. */
 static __always_inline int post_bind(struct bpf_sock *ctx)
 {
 	struct sock *sk = bpf_cast_to_kern_ctx(ctx);
+	struct sock_owner *known;
+	struct sock_key key;
 
-	if (is_dns_port(sk->__sk_common.skc_num))
-		own_current(sk);
+	if (!is_dns_port(sk->__sk_common.skc_num) || !sock_key_of(sk, &key))
+		return 1;
+	known = bpf_map_lookup_elem(&sockets, &key);
+	if (known && known->proc.tid == (__u32)bpf_get_current_pid_tgid())
+		return 1;
+	bound_over(&key, bpf_get_socket_cookie(ctx), known);
+	publish(&key, NULL);
 	return 1;
 }
 
@@ -107,6 +151,40 @@ SEC("cgroup/post_bind6")
 int post_bind6(struct bpf_sock *ctx)
 {
 	return post_bind(ctx);
+}
+
+/*
+ * close(2) of a socket bound to a DNS port: if it owns its key, the owner
+ * it displaced is owner again (or the key has none); if it was the one
+ * displaced, it is forgotten.
+ */
+SEC("cgroup/sock_release")
+int sock_release(struct bpf_sock *ctx)
+{
+	struct sock *sk = bpf_cast_to_kern_ctx(ctx);
+	struct sock_key key;
+	struct bound *b;
+	__u64 cookie;
+
+	if (!is_dns_port(sk->__sk_common.skc_num) || !sock_key_of(sk, &key))
+		return 1;
+	b = bpf_map_lookup_elem(&bound_sockets, &key);
+	if (!b)
+		return 1;
+	cookie = bpf_get_socket_cookie(ctx);
+	if (b->cookie == cookie) {
+		if (b->has_prev) {
+			bpf_map_update_elem(&sockets, &key, &b->prev, BPF_ANY);
+			b->cookie = b->prev_cookie;
+			b->has_prev = 0;
+		} else {
+			bpf_map_delete_elem(&sockets, &key);
+			bpf_map_delete_elem(&bound_sockets, &key);
+		}
+	} else if (b->has_prev && b->prev_cookie == cookie) {
+		b->has_prev = 0;
+	}
+	return 1;
 }
 
 /*
@@ -220,7 +298,9 @@ int seed_sockets(struct bpf_iter__task_file *ctx)
 		return 0;
 	gadget_process_populate_task(&owner.proc, task);
 	owner.updated = bpf_ktime_get_boot_ns();
-	bpf_map_update_elem(&sockets, &key, &owner, BPF_NOEXIST);
+	if (!bpf_map_update_elem(&sockets, &key, &owner, BPF_NOEXIST) &&
+	    is_dns_port(key.port))
+		bound_over(&key, bpf_get_socket_cookie(sk), NULL);
 	return 0;
 }
 

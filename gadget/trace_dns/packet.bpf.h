@@ -16,7 +16,13 @@ struct l4_info {
 	struct gadget_l4endpoint_t src, dst;
 	__u32 dns_off; /* offset of the DNS message in the packet */
 	__u32 dns_len; /* its length as far as this packet carries it */
+	__u32 seq; /* TCP: the sequence number of the segment */
+	__u8 tcp_flags; /* TCP: its flags (TCP_SYN ...) */
 };
+
+#define TCP_FIN 0x01
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
 
 /* Where the network header starts: Ethernet (on lo too), VLAN or none. */
 static __always_inline int l3_offset(struct __sk_buff *skb)
@@ -41,11 +47,31 @@ static __always_inline int l3_offset(struct __sk_buff *skb)
 	return -1;
 }
 
-/* UDP or TCP at off up to end: ports and the DNS message bounds. */
+/*
+ * Packets on a DNS port that are not decoded: what the kernel's IP, UDP
+ * or TCP receive path would drop (a length past the frame or below the
+ * header, a UDP length other than the IP payload's or below 8, a TCP
+ * header below 20 bytes, UDP over IPv6 without a checksum; checksum
+ * values are not verified), fragmented datagrams (a packet socket sees each
+ * fragment, never the datagram: counted once, at the first fragment; the
+ * later ones carry no ports) and UDP messages shorter than a DNS header.
+ */
+GADGET_COUNTER(undecoded);
+
+/*
+ * The parsers return 0 for a packet to decode, -1 for one that is not on
+ * a DNS port (or not seen whole enough to know), 1 for one on a DNS port
+ * that is not decoded (counted by the caller).
+ */
+#define UNDECODED 1
+
+/* UDP or TCP at off up to end: ports and the DNS message bounds; bad: the
+ * IP layer found the packet not to be decoded. */
 static __always_inline int parse_l4(struct __sk_buff *skb, __u8 proto,
-				    __u32 off, __u32 end, struct l4_info *l4)
+				    __u32 off, __u32 end, struct l4_info *l4,
+				    bool bad)
 {
-	__u16 hdr[2];
+	__u16 hdr[4];
 
 	if (bpf_skb_load_bytes(skb, off, hdr, sizeof(hdr)))
 		return -1;
@@ -53,27 +79,43 @@ static __always_inline int parse_l4(struct __sk_buff *skb, __u8 proto,
 	l4->dst.port = bpf_ntohs(hdr[1]);
 	if (!is_dns_port(l4->src.port) && !is_dns_port(l4->dst.port))
 		return -1;
+	if (bad || off >= end)
+		return UNDECODED;
 	l4->src.proto_raw = l4->dst.proto_raw = proto;
 	if (proto == IPPROTO_UDP) {
+		/* udp_rcv(): a length past the IP payload or below the
+		 * header is dropped; below the payload, the rest is cut */
+		if (bpf_ntohs(hdr[2]) < 8 || bpf_ntohs(hdr[2]) > end - off)
+			return UNDECODED;
+		/* udp6_csum_init(): IPv6 requires a checksum */
+		if (!hdr[3] && l4->src.version == 6)
+			return UNDECODED;
+		end = off + bpf_ntohs(hdr[2]);
 		l4->dns_off = off + 8;
+		if (l4->dns_off + DNS_HDR_LEN > end)
+			return UNDECODED;
 	} else {
-		__u8 doff;
-		__u16 prefix;
+		struct {
+			__u32 seq, ack;
+			__u8 doff, flags;
+		} __attribute__((packed)) tcp;
 
-		if (bpf_skb_load_bytes(skb, off + 12, &doff, 1))
+		if (bpf_skb_load_bytes(skb, off + 4, &tcp, sizeof(tcp)))
 			return -1;
-		off += (doff >> 4) * 4;
-		/* DNS over TCP: a 2-byte length, then the message; segments
-		 * without payload (handshake, ACKs) are skipped */
-		if (off + 2 + DNS_HDR_LEN > end)
+		if (tcp.doff < 0x50) /* tcp_v4_rcv(): header below 20 bytes */
+			return UNDECODED;
+		off += (tcp.doff >> 4) * 4;
+		/* DNS over TCP is a stream (tcpstream.bpf.h): segments with
+		 * payload, and those that open or close a connection; ACKs
+		 * alone are skipped */
+		if (off > end || (off == end &&
+				  !(tcp.flags & (TCP_SYN | TCP_FIN | TCP_RST))))
 			return -1;
-		if (bpf_skb_load_bytes(skb, off, &prefix, 2))
-			return -1;
-		l4->dns_off = off + 2;
-		if (bpf_ntohs(prefix) < DNS_HDR_LEN)
-			return -1;
-		if (end > l4->dns_off + bpf_ntohs(prefix))
-			end = l4->dns_off + bpf_ntohs(prefix);
+		l4->dns_off = off;
+		l4->dns_len = end - off;
+		l4->seq = bpf_ntohl(tcp.seq);
+		l4->tcp_flags = tcp.flags;
+		return 0;
 	}
 	if (l4->dns_off + DNS_HDR_LEN > end)
 		return -1;
@@ -95,13 +137,16 @@ static __always_inline int parse_ipv4(struct __sk_buff *skb, __u32 off,
 		return -1;
 	if (bpf_ntohs(ip.frag_off) & IP_OFFSET) /* not the first fragment */
 		return -1;
-	end = bpf_ntohs(ip.tot_len) ? off + bpf_ntohs(ip.tot_len) : skb->len;
-	if (end > skb->len)
+	/* ip_rcv_core(): a total length past the frame or below the header
+	 * is dropped; 0 only leaves (a GSO packet) */
+	end = off + bpf_ntohs(ip.tot_len);
+	if (!ip.tot_len && skb->pkt_type == OUTGOING)
 		end = skb->len;
 	l4->src.addr_raw.v4 = ip.saddr;
 	l4->dst.addr_raw.v4 = ip.daddr;
 	l4->src.version = l4->dst.version = 4;
-	return parse_l4(skb, ip.protocol, off + ip.ihl * 4, end, l4);
+	return parse_l4(skb, ip.protocol, off + ip.ihl * 4, end, l4,
+			end > skb->len || bpf_ntohs(ip.frag_off) & IP_MF);
 }
 
 static __always_inline int parse_ipv6(struct __sk_buff *skb, __u32 off,
@@ -109,6 +154,7 @@ static __always_inline int parse_ipv6(struct __sk_buff *skb, __u32 off,
 {
 	struct ipv6hdr ip6;
 	__u8 next, ext[2];
+	bool bad = false;
 	__u32 end;
 	__u16 frag;
 
@@ -116,10 +162,13 @@ static __always_inline int parse_ipv6(struct __sk_buff *skb, __u32 off,
 		return -1;
 	if (ip6.version != 6)
 		return -1;
-	end = ip6.payload_len ? off + 40 + bpf_ntohs(ip6.payload_len) :
-				skb->len;
-	if (end > skb->len)
+	/* ipv6_rcv(): a payload length past the frame is dropped; 0 only
+	 * leaves (a GSO packet) or comes with a jumbo option */
+	end = off + 40 + bpf_ntohs(ip6.payload_len);
+	if (!ip6.payload_len && (skb->pkt_type == OUTGOING || ip6.nexthdr == 0))
 		end = skb->len;
+	if (end > skb->len)
+		bad = true;
 	__builtin_memcpy(l4->src.addr_raw.v6, &ip6.saddr, 16);
 	__builtin_memcpy(l4->dst.addr_raw.v6, &ip6.daddr, 16);
 	l4->src.version = l4->dst.version = 6;
@@ -129,7 +178,7 @@ static __always_inline int parse_ipv6(struct __sk_buff *skb, __u32 off,
 		switch (next) {
 		case IPPROTO_UDP:
 		case IPPROTO_TCP:
-			return parse_l4(skb, next, off, end, l4);
+			return parse_l4(skb, next, off, end, l4, bad);
 		case 0: /* hop-by-hop options */
 		case 43: /* routing */
 		case 60: /* destination options */
@@ -144,6 +193,9 @@ static __always_inline int parse_ipv6(struct __sk_buff *skb, __u32 off,
 				return -1;
 			if (bpf_ntohs(frag) & 0xFFF8)
 				return -1;
+			/* a first fragment; an atomic one is whole */
+			if (bpf_ntohs(frag) & 1)
+				bad = true;
 			next = ext[0];
 			off += 8;
 			break;

@@ -29,8 +29,9 @@
  *
  * This file holds the event, the maps, the params and the filter itself;
  * its parts sit beside it: owners.bpf.h (process owners of DNS sockets),
- * wire.bpf.h (the message walkers), packet.bpf.h (headers below DNS) and
- * inflight.bpf.h (queries in flight, unanswered ones, wake-ups).
+ * wire.bpf.h (the message walkers), packet.bpf.h (headers below DNS),
+ * inflight.bpf.h (queries in flight, unanswered ones, wake-ups) and
+ * tcpstream.bpf.h (DNS over TCP: messages across segments).
  */
 #include <vmlinux.h>
 #include <bpf/bpf_helpers.h>
@@ -53,6 +54,7 @@
 #define ETH_P_IPV6 0x86DD
 #define ETH_P_8021Q 0x8100
 #define ETH_P_8021AD 0x88A8
+#define IP_MF 0x2000
 #define IP_OFFSET 0x1FFF
 
 #define DNS_HDR_LEN 12
@@ -361,18 +363,68 @@ extern void *bpf_cast_to_kern_ctx(void *) __ksym;
 #include "packet.bpf.h"
 #include "inflight.bpf.h"
 
+/* The event of one message (below the filter); TCP finds messages first. */
+__noinline int dns_message(struct __sk_buff *skb, const struct l4_info *l4,
+			   int off, struct scratch *s, bool packet);
+#include "tcpstream.bpf.h"
+
 /*
- * The filter: one pass over a packet, from its headers to the event in
- * the ring buffer.  The longest function here: its steps share the
- * reserved record and the offsets parsed so far, and the walkers and
- * parsers it calls are in the parts above; what is left is their order.
+ * The filter: one pass over a packet, from its headers to its message
+ * (UDP) or its messages (a TCP segment: tcp_segment()), each decoded by
+ * dns_message() below.
  */
 SEC("socket")
 int trace_dns(struct __sk_buff *skb)
 {
 	struct l4_info l4 = {};
-	struct event_t *ev;
 	struct scratch *s;
+	__u32 len;
+	int off, err = -1;
+
+	if (surely_not_dns(skb))
+		return 0;
+	off = l3_offset(skb);
+	if (off < 0)
+		return 0;
+	if (skb->protocol == bpf_htons(ETH_P_IP))
+		err = parse_ipv4(skb, off, &l4);
+	else if (skb->protocol == bpf_htons(ETH_P_IPV6))
+		err = parse_ipv6(skb, off, &l4);
+	if (err == UNDECODED)
+		gadget_counter_add(&gadget_counter_undecoded, 1);
+	if (err)
+		return 0;
+
+	s = bpf_map_lookup_elem(&scratches, &zero);
+	if (!s)
+		return 0;
+	if (l4.src.proto_raw == IPPROTO_TCP)
+		return tcp_segment(skb, &l4, off, s);
+	len = l4.dns_len; /* >= DNS_HDR_LEN */
+	if (len > DNS_MSG_MAX)
+		len = DNS_MSG_MAX;
+	len = MSG_IDX(len - 1) + 1; /* 1..DNS_MSG_MAX, for the verifier */
+	if (bpf_skb_load_bytes(skb, l4.dns_off, s->msg, len))
+		return 0;
+	s->len = len;
+	return dns_message(skb, &l4, off, s, true);
+}
+
+/*
+ * One message, in s->msg (s->len bytes), of the packet skb whose network
+ * header is at off: its event, built in place in the ring buffer, with
+ * the packet's bytes when packet is true.  For UDP the packet's only
+ * message; for TCP each one tcpstream.bpf.h finds.  The longest
+ * function here: its steps share the reserved record, and the walkers
+ * it calls are in the parts above; what is left is their order.  A
+ * global function: the verifier checks it once, by itself, and its
+ * stack is not the filter's (TCP calls it from a bpf_loop() step, and it
+ * runs bpf_loop() walkers: all four frames share 512 bytes).
+ */
+__noinline int dns_message(struct __sk_buff *skb, const struct l4_info *l4,
+			   int off, struct scratch *s, bool packet)
+{
+	struct event_t *ev;
 	struct walk w;
 	struct sock_key key;
 	struct sock_owner *owner;
@@ -382,34 +434,9 @@ int trace_dns(struct __sk_buff *skb)
 	__u64 now, latency;
 	bool outgoing, qr;
 	__u32 len;
-	int off;
 
-	if (surely_not_dns(skb))
+	if (!l4 || !s)
 		return 0;
-	off = l3_offset(skb);
-	if (off < 0)
-		return 0;
-	if (skb->protocol == bpf_htons(ETH_P_IP)) {
-		if (parse_ipv4(skb, off, &l4))
-			return 0;
-	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
-		if (parse_ipv6(skb, off, &l4))
-			return 0;
-	} else {
-		return 0;
-	}
-
-	s = bpf_map_lookup_elem(&scratches, &zero);
-	if (!s)
-		return 0;
-	len = l4.dns_len; /* >= DNS_HDR_LEN */
-	if (len > DNS_MSG_MAX)
-		len = DNS_MSG_MAX;
-	len = MSG_IDX(len - 1) + 1; /* 1..DNS_MSG_MAX, for the verifier */
-	if (bpf_skb_load_bytes(skb, l4.dns_off, s->msg, len))
-		return 0;
-	s->len = len;
-
 	now = bpf_ktime_get_boot_ns();
 	netns = skb->cb[0];
 	outgoing = skb->pkt_type == OUTGOING;
@@ -418,15 +445,11 @@ int trace_dns(struct __sk_buff *skb)
 	qr = flags >> 15;
 	qdcount = msg_u16(s, 4);
 	ancount = msg_u16(s, 6);
-	/* a TCP segment that continues a message has no header: its
-	 * "question count" is noise, rarely 0 or 1 */
-	if (l4.src.proto_raw == IPPROTO_TCP && qdcount > 1)
-		return 0;
 
 	/* the local end of the packet: its source when it leaves */
 	key.netns = netns;
-	key.proto = l4.src.proto_raw;
-	key.port = outgoing ? l4.src.port : l4.dst.port;
+	key.proto = l4->src.proto_raw;
+	key.port = outgoing ? l4->src.port : l4->dst.port;
 	key.pad = 0;
 	owner = bpf_map_lookup_elem(&sockets, &key);
 	if (gadget_should_discard_process(owner ? &owner->proc : NULL))
@@ -440,7 +463,7 @@ int trace_dns(struct __sk_buff *skb)
 		ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 	if (!ev) {
 		gadget_count_lost();
-		query_latency(&l4, netns, id, now, qr, outgoing, NULL, 0);
+		query_latency(l4, netns, id, now, qr, outgoing, NULL, 0);
 		return 0;
 	}
 	/* all but the names, each terminated where it is written */
@@ -458,7 +481,7 @@ int trace_dns(struct __sk_buff *skb)
 	len = skb->len > (__u32)off && gadget_rest_wanted ? skb->len - off : 0;
 	if (len > PACKET_MAX)
 		len = PACKET_MAX;
-	if (len) {
+	if (len && packet) {
 		len -= 1;
 		asm volatile("%0 &= 511" : "+r"(len));
 		len += 1; /* 1..PACKET_MAX, for the verifier */
@@ -469,8 +492,8 @@ int trace_dns(struct __sk_buff *skb)
 	ev->timestamp_raw = now;
 	ev->netns_id = netns;
 	ev->pkt_type_raw = skb->pkt_type;
-	ev->src = l4.src;
-	ev->dst = l4.dst;
+	ev->src = l4->src;
+	ev->dst = l4->dst;
 	ev->id = id;
 	ev->qr_raw = qr;
 	ev->opcode_raw = flags >> 11 & 0xF;
@@ -481,9 +504,9 @@ int trace_dns(struct __sk_buff *skb)
 	ev->rcode_raw = flags & 0xF;
 	ev->num_answers = ancount;
 	__builtin_memcpy(&ev->nameserver.addr_raw,
-			 qr ? &l4.src.addr_raw : &l4.dst.addr_raw,
+			 qr ? &l4->src.addr_raw : &l4->dst.addr_raw,
 			 sizeof(ev->nameserver.addr_raw));
-	ev->nameserver.version = l4.src.version;
+	ev->nameserver.version = l4->src.version;
 	if (owner)
 		ev->proc = owner->proc;
 
@@ -499,14 +522,18 @@ int trace_dns(struct __sk_buff *skb)
 		s->out = s->end = s->hops = s->kept = s->steps = 0;
 		s->name_ok = s->truncated = 0;
 		bpf_loop(DNS_NAME_STEPS, name_step, &w, 0);
-		/* a name cut short or looping is no name: show none of it;
-		 * one too long to show ends at its last whole label */
-		if (!s->name_ok)
-			name_len = 0;
-		else if (s->truncated)
-			name_len = s->kept;
-		else
-			name_len = s->out;
+		/* a name too long to show, cut short or looping ends in
+		 * "..." after its last whole label (no real name does) */
+		name_len = s->out;
+		if (!s->name_ok || s->truncated) {
+			name_len = s->kept ? s->kept - 1 : 0;
+			if (name_len > DNS_NAME_LEN - 4)
+				name_len = DNS_NAME_LEN - 4;
+			ev->name[NAME_IDX(name_len)] = '.';
+			ev->name[NAME_IDX(name_len + 1)] = '.';
+			ev->name[NAME_IDX(name_len + 2)] = '.';
+			name_len += 3;
+		}
 	}
 	if (qdcount) {
 		ev->name[NAME_IDX(name_len)] = '\0';
@@ -532,12 +559,24 @@ int trace_dns(struct __sk_buff *skb)
 			s->truncated = 0;
 			s->cname_next = 1;
 			bpf_loop(DNS_NAME_STEPS, cname_step, &w, 0);
-			ev->cnames[NAME_IDX(s->cnames_kept)] = '\0';
+			/* a target cut or unreadable: ",..." after the
+			 * whole ones ("..." alone when none) */
+			len = s->cnames_kept;
+			if (s->cname < s->ncnames) {
+				if (len > DNS_NAME_LEN - 5)
+					len = DNS_NAME_LEN - 5;
+				if (len)
+					ev->cnames[NAME_IDX(len++)] = ',';
+				ev->cnames[NAME_IDX(len)] = '.';
+				ev->cnames[NAME_IDX(len + 1)] = '.';
+				ev->cnames[NAME_IDX(len + 2)] = '.';
+				len += 3;
+			}
+			ev->cnames[NAME_IDX(len)] = '\0';
 		}
 	}
 
-	latency =
-		query_latency(&l4, netns, id, now, qr, outgoing, ev, name_len);
+	latency = query_latency(l4, netns, id, now, qr, outgoing, ev, name_len);
 	ev->latency_ns_raw = latency;
 	bpf_ringbuf_submit(ev, wakeup_flags(now));
 	if (!qr)

@@ -132,7 +132,8 @@ int parse_ulong(const char *what, const char *s, unsigned long min,
 		unsigned long max, unsigned long *out, struct error **err);
 
 /*
- * Registry options: the environment's defaults (oci_registry_opts_init) plus
+ * Registry options: the library defaults, $RUNNER_INSECURE_REGISTRIES,
+ * $RUNNER_CERTS_DIR and the numbers below from the environment, plus
  * a progress line per blob on stderr when stderr is a terminal.  A bad
  * RUNNER_REGISTRY_TIMEOUT (1..3600 s), RUNNER_REGISTRY_RETRIES (0..20) or
  * RUNNER_PUSH_CHUNK_SIZE is EXIT_USAGE with *err.

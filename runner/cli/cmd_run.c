@@ -5,6 +5,7 @@
  * its events until Ctrl-C, --timeout or --max-events (the engine's session
  * does the work; this file reads the flags and prints).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -38,6 +39,7 @@ enum {
 	OPT_FIELDS = CLI_OPT_OWN,
 	OPT_TIMEOUT,
 	OPT_MAX_EVENTS,
+	OPT_RING_SIZE,
 	OPT_PULL,
 	OPT_K8S,
 	OPT_K8S_NAMESPACE, /* ... + enum k8s_select_key */
@@ -52,6 +54,7 @@ static const struct option base_opts[] = {
 	{ "fields", required_argument, NULL, OPT_FIELDS },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "max-events", required_argument, NULL, OPT_MAX_EVENTS },
+	{ "ring-size", required_argument, NULL, OPT_RING_SIZE },
 	{ "store", required_argument, NULL, CLI_OPT_STORE },
 	{ "pull", required_argument, NULL, OPT_PULL },
 	{ "k8s", no_argument, NULL, OPT_K8S },
@@ -85,6 +88,7 @@ struct run_flags {
 	size_t n_filters;
 	char cname_rule[300]; /* -c NAME as a filter */
 	unsigned long timeout, max_events;
+	unsigned long ring_size; /* bytes, 0: as the gadget declares */
 	const char *param_vals[MAX_GADGET_FLAGS];
 	bool help;
 	bool k8s; /* Kubernetes columns: --k8s, or $NODE_NAME set */
@@ -129,6 +133,7 @@ static void usage(FILE *f)
 	      "                       only events of these pods (pod labels)\n"
 	      "      --timeout SECS   stop after SECS seconds\n"
 	      "      --max-events N   stop after N events\n"
+	      "      --ring-size N[K|M]  the gadget's ring buffers this size\n"
 	      "      --store DIR      local image store ($RUNNER_STORE)\n"
 	      "      --pull POLICY    missing (default), always, never\n" CLI_REGISTRY_HELP
 		      RUN_METRICS_HELP RUN_TRUST_HELP
@@ -233,6 +238,30 @@ static int source_flags(int argc, char **argv, struct run_flags *f,
 	return cli_registry_opts_check(&f->ro, false, err);
 }
 
+/* --ring-size: N, NK or NM bytes, a power of 2 from 4K to 1G. */
+static int parse_size(const char *what, const char *arg, unsigned long *out,
+		      struct error **err)
+{
+	unsigned long v, unit = 1;
+	char *end;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (*end == 'K' || *end == 'k')
+		unit = 1024, end++;
+	else if (*end == 'M' || *end == 'm')
+		unit = 1024 * 1024, end++;
+	if (!isdigit((unsigned char)*arg) || *end || errno || !v ||
+	    v > (1UL << 30) / unit || (v * unit) & (v * unit - 1) ||
+	    v * unit < 4096)
+		return cli_error(err, EXIT_USAGE,
+				 "invalid %s '%s': want a power of 2 from 4K "
+				 "to 1024M",
+				 what, arg);
+	*out = v * unit;
+	return EXIT_OK;
+}
+
 /* One flag of the second pass (c is what getopt_long returned). */
 static int run_flag(struct run_flags *f, size_t n_params, int c,
 		    const char *arg, struct error **err)
@@ -277,6 +306,8 @@ static int run_flag(struct run_flags *f, size_t n_params, int c,
 				   err) ?
 			       EXIT_USAGE :
 			       EXIT_OK;
+	case OPT_RING_SIZE:
+		return parse_size("--ring-size", arg, &f->ring_size, err);
 	case 'h':
 		f->help = true;
 		return EXIT_OK;
@@ -364,6 +395,9 @@ static int apply_flags(struct session *s, const struct run_flags *f,
 			return EXIT_USAGE;
 	if (f->k8s)
 		session_set_kubernetes(s);
+	if (f->ring_size &&
+	    session_set_ring_size(s, (unsigned int)f->ring_size, err))
+		return EXIT_USAGE;
 	for (i = 0; i < f->n_pods; i++)
 		if (session_select_pods(s, f->pods[i].key, f->pods[i].value,
 					err))

@@ -70,9 +70,17 @@ int cli_registry_opts_init(struct oci_registry_opts *o, struct error **err)
 	unsigned long v;
 	bool set;
 
+	const char *s;
+
 	oci_registry_opts_init(o);
 	if (isatty(STDERR_FILENO))
 		o->progress = progress;
+	s = getenv("RUNNER_INSECURE_REGISTRIES");
+	if (s && *s)
+		o->insecure = s;
+	s = getenv("RUNNER_CERTS_DIR");
+	if (s && *s)
+		o->certs_dir = s;
 	/* a value the library would ignore is a usage error here */
 	if (env_ulong("RUNNER_REGISTRY_TIMEOUT", 1, 3600, &v, &set, err))
 		return EXIT_USAGE;

@@ -36,9 +36,18 @@ static const char digit_pairs[201] = "00010203040506070809"
 				     "80818283848586878889"
 				     "90919293949596979899";
 
-size_t fmt_u64(char *buf, __u64 v)
+/* v < 10^8 as exactly 8 digits, two per step, in 32-bit arithmetic. */
+static void fmt_8digits(char *buf, __u32 v)
 {
-	char tmp[20], *p = tmp + sizeof(tmp);
+	for (int i = 6; i >= 0; i -= 2) {
+		memcpy(buf + i, digit_pairs + 2 * (v % 100), 2);
+		v /= 100;
+	}
+}
+
+static size_t fmt_u32(char *buf, __u32 v)
+{
+	char tmp[10], *p = tmp + sizeof(tmp);
 	size_t n;
 
 	if (v < 10) {
@@ -61,6 +70,18 @@ size_t fmt_u64(char *buf, __u64 v)
 	return n;
 }
 
+size_t fmt_u64(char *buf, __u64 v)
+{
+	size_t n;
+
+	if (v <= 0xffffffffULL)
+		return fmt_u32(buf, (__u32)v);
+	/* the low 8 digits in 32 bits, the rest (< 1.9e11) likewise */
+	n = fmt_u64(buf, v / 100000000ULL);
+	fmt_8digits(buf + n, (__u32)(v % 100000000ULL));
+	return n + 8;
+}
+
 size_t fmt_s64(char *buf, __s64 v)
 {
 	if (v < 0) {
@@ -81,34 +102,6 @@ size_t fmt_hex(char *buf, __u64 v, unsigned int digits)
 
 /* ---- values ----------------------------------------------------------- */
 
-static __u64 load_uint(const void *p, __u32 size)
-{
-	__u8 u8;
-	__u16 u16;
-	__u32 u32;
-	__u64 u64;
-
-	switch (size) {
-	case 1:
-		memcpy(&u8, p, 1);
-		return u8;
-	case 2:
-		memcpy(&u16, p, 2);
-		return u16;
-	case 4:
-		memcpy(&u32, p, 4);
-		return u32;
-	case 8:
-		memcpy(&u64, p, 8);
-		return u64;
-	default:
-		u64 = 0;
-		if (size < 8)
-			memcpy(&u64, p, size); /* little-endian hosts */
-		return u64;
-	}
-}
-
 __u64 field_u64(const struct field *f, const void *ev)
 {
 	const __u8 *p = (const __u8 *)ev + f->off;
@@ -128,7 +121,7 @@ __u64 field_u64(const struct field *f, const void *ev)
 		}
 		return v;
 	}
-	v = load_uint(p, f->size);
+	v = field_load_uint(p, f->size);
 	if (f->is_signed && f->size < 8 && f->size > 0 &&
 	    (v >> (8 * f->size - 1)) & 1)
 		v |= ~0ULL << (8 * f->size);
@@ -468,8 +461,8 @@ static size_t fmt_intarray(const struct field *f, char *buf, const void *ev)
 /* "1.2.3.4:53", "[::1]:53"; nothing for an unset endpoint */
 static size_t fmt_l4ep(const struct field *f, char *buf, const __u8 *ev)
 {
-	__u64 ver = load_uint(ev + f->ver_off, f->ver_size);
-	__u64 port = load_uint(ev + f->port_off, f->port_size);
+	__u64 ver = field_load_uint(ev + f->ver_off, f->ver_size);
+	__u64 port = field_load_uint(ev + f->port_off, f->port_size);
 	size_t n = 0;
 
 	if (ver != 4 && ver != 6)
@@ -491,7 +484,7 @@ static size_t fmt_l3ep_list(const struct field *f, char *buf, const __u8 *p)
 
 	for (__u32 i = 0; i < f->count; i++) {
 		const __u8 *e = p + (size_t)i * f->size;
-		__u64 ver = load_uint(e + f->ver_off, f->ver_size);
+		__u64 ver = field_load_uint(e + f->ver_off, f->ver_size);
 
 		if (ver != 4 && ver != 6)
 			continue;
@@ -710,8 +703,8 @@ static size_t value_text(struct render_ctx *rc, const struct field *f,
 	case FK_IPADDR:
 	case FK_L3EP:
 		return fmt_ip(buf, (const __u8 *)ev + f->addr_off,
-			      load_uint((const __u8 *)ev + f->ver_off,
-					f->ver_size));
+			      field_load_uint((const __u8 *)ev + f->ver_off,
+					      f->ver_size));
 	case FK_L4EP:
 		return fmt_l4ep(f, buf, ev);
 	case FK_L3EP_LIST:

@@ -191,6 +191,35 @@ size_t field_text(struct render_ctx *rc, const struct field *f, const void *ev,
 /* Find a field by full name, alias or unique column title (any case). */
 int fieldset_lookup(const struct fieldset *fs, const char *name);
 
+/* An unsigned integer of size bytes at p (0 past 8 bytes). */
+static inline __u64 field_load_uint(const void *p, __u32 size)
+{
+	__u8 u8;
+	__u16 u16;
+	__u32 u32;
+	__u64 u64;
+
+	switch (size) {
+	case 1:
+		memcpy(&u8, p, 1);
+		return u8;
+	case 2:
+		memcpy(&u16, p, 2);
+		return u16;
+	case 4:
+		memcpy(&u32, p, 4);
+		return u32;
+	case 8:
+		memcpy(&u64, p, 8);
+		return u64;
+	default:
+		u64 = 0;
+		if (size < 8)
+			memcpy(&u64, p, size); /* little-endian hosts */
+		return u64;
+	}
+}
+
 /* Integer formatters: write digits into buf, return the length. */
 size_t fmt_u64(char *buf, __u64 v);
 size_t fmt_s64(char *buf, __s64 v);

@@ -81,6 +81,9 @@ int gadget_mntns_filter_fd(const struct gadget *g);
 /* The fd of map name once loaded, else -1. */
 int gadget_map_fd(const struct gadget *g, const char *name);
 
+/* Every ring buffer map of the gadget this many bytes (a power of 2, at
+ * least a page), before gadget_start(); gadget_ring.c. */
+int gadget_set_ring_size(struct gadget *g, __u32 bytes, struct error **err);
 /* What loading and attaching will need from the host. */
 void gadget_host_needs(const struct gadget *g, struct host_needs *needs);
 /* Load into the kernel, attach everything, run iterators once. */

@@ -95,7 +95,7 @@ static size_t utf8_len(const unsigned char *s, size_t n)
  * Write s (at most n bytes, up to a NUL) as a quoted JSON string.  Bytes
  * that are not valid UTF-8 become \u00XX, so the output is always valid.
  */
-static size_t json_string(char *out, const char *str, size_t n)
+size_t output_json_string(char *out, const char *str, size_t n)
 {
 	static const char hx[] = "0123456789abcdef";
 	const unsigned char *s = (const unsigned char *)str;
@@ -141,7 +141,7 @@ static size_t json_string(char *out, const char *str, size_t n)
 }
 
 /* Kinds whose text is plain ASCII without quotes or backslashes. */
-static bool text_is_safe(enum field_kind k)
+bool output_text_is_safe(enum field_kind k)
 {
 	switch (k) {
 	case FK_HEX:
@@ -161,7 +161,7 @@ static bool text_is_safe(enum field_kind k)
 }
 
 /* The JSON value of a non-container field. */
-static size_t json_value(struct output *o, const struct field *f,
+size_t output_json_value(struct output *o, const struct field *f,
 			 const void *ev, char *out)
 {
 	const char *p = (const char *)ev + f->off;
@@ -197,7 +197,7 @@ static size_t json_value(struct output *o, const struct field *f,
 		return snprintf(out, 40, "%.17g", x);
 	}
 	case FK_STRING:
-		return json_string(out, p, f->size);
+		return output_json_string(out, p, f->size);
 	case FK_INTARRAY: {
 		struct field e = *f;
 
@@ -221,14 +221,14 @@ static size_t json_value(struct output *o, const struct field *f,
 	default:
 		break;
 	}
-	if (text_is_safe(f->kind)) {
+	if (output_text_is_safe(f->kind)) {
 		out[0] = '"';
 		n = 1 + field_text(&o->rc, f, ev, out + 1);
 		out[n++] = '"';
 		return n;
 	}
 	n = field_text(&o->rc, f, ev, o->text);
-	return json_string(out, o->text, n);
+	return output_json_string(out, o->text, n);
 }
 
 /* ---- JSON lines program ------------------------------------------------ */
@@ -351,7 +351,8 @@ static int build_json(struct output *o)
 	int r = -1;
 
 	if (pending_add(&pb, "{") < 0 || prog_object(&pb, -1) < 0 ||
-	    pending_add(&pb, "}\n") < 0 || step_add(&pb, -1) < 0)
+	    pending_add(&pb, "}\n") < 0 || step_add(&pb, -1) < 0 ||
+	    output_json_compile(o) < 0)
 		goto out;
 	r = 0;
 out:
@@ -391,7 +392,7 @@ static size_t pretty_object(struct output *o, const void *ev, int parent,
 				continue;
 			}
 			out[n++] = ' ';
-			n += json_value(o, f, ev, out + n);
+			n += output_json_value(o, f, ev, out + n);
 			out[n++] = '\n';
 			continue;
 		}
@@ -411,7 +412,7 @@ static size_t pretty_object(struct output *o, const void *ev, int parent,
 					   yaml);
 			continue;
 		}
-		n += json_value(o, f, ev, out + n);
+		n += output_json_value(o, f, ev, out + n);
 	}
 	if (!yaml) {
 		if (!first) {
@@ -451,6 +452,8 @@ void output_free(struct output *o)
 	free(o->include);
 	free(o->steps);
 	free(o->prefixes);
+	free(o->tab_ent);
+	free(o->tab_text);
 	free(o->width);
 	pcapng_free(o->pcap);
 	free(o->spec);
@@ -467,7 +470,7 @@ static int output_size_buffer(struct output *o)
 		o->max_event = output_columns_max_event(o);
 		break;
 	case OUTPUT_JSON:
-		o->max_event = 2;
+		o->max_event = 2 + OUTPUT_JSON_PAD;
 		for (size_t s = 0; s < o->n_steps; s++) {
 			o->max_event += o->steps[s].prefix_len;
 			if (o->steps[s].field >= 0)
@@ -654,20 +657,6 @@ void output_header(struct output *o)
 	commit(o, output_columns_header(o, out));
 }
 
-static size_t render_json(struct output *o, const void *ev, char *out)
-{
-	const struct json_step *st = o->steps, *end = o->steps + o->n_steps;
-	size_t n = 0;
-
-	for (; st < end; st++) {
-		memcpy(out + n, o->prefixes + st->prefix_off, st->prefix_len);
-		n += st->prefix_len;
-		if (st->field >= 0)
-			n += json_value(o, &o->fs->f[st->field], ev, out + n);
-	}
-	return n;
-}
-
 void output_event(struct output *o, const void *data, size_t size)
 {
 	const void *ev = data;
@@ -694,7 +683,7 @@ void output_event(struct output *o, const void *data, size_t size)
 		n = output_render_columns(o, ev, out);
 		break;
 	case OUTPUT_JSON:
-		n = render_json(o, ev, out);
+		n = output_json_render(o, ev, out);
 		break;
 	case OUTPUT_JSONPRETTY:
 		out[0] = '{';

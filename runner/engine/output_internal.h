@@ -18,6 +18,14 @@ struct json_step {
 	size_t prefix_off; /* into prefixes */
 	size_t prefix_len;
 	int field; /* -1: only the prefix */
+	/* output_json.c: how the value is written */
+	__u8 op, size;
+	__u32 off; /* the field's */
+	__u32 tab; /* first entry of its table in tab_ent */
+};
+
+struct json_tab_ent {
+	__u32 off, len; /* into tab_text */
 };
 
 struct output {
@@ -35,6 +43,10 @@ struct output {
 	struct json_step *steps;
 	size_t n_steps;
 	char *prefixes;
+	struct json_tab_ent *tab_ent; /* output_json.c: value tables */
+	size_t tab_ent_len;
+	char *tab_text;
+	size_t tab_len;
 	int *width; /* columns: per visible column, -1 when dropped */
 	struct column_spec *spec; /* columns: what column_fit() weighs */
 	int term_width; /* 0: not a terminal */
@@ -56,6 +68,21 @@ static inline size_t output_spaces(char *out, int n)
 	memset(out, ' ', n);
 	return n;
 }
+
+/* output.c: a JSON string of s (at most n bytes, up to a NUL), and the
+ * JSON value of a non-container field, into out; their lengths. */
+size_t output_json_string(char *out, const char *s, size_t n);
+/* Kinds whose text is plain ASCII without quotes or backslashes. */
+bool output_text_is_safe(enum field_kind k);
+size_t output_json_value(struct output *o, const struct field *f,
+			 const void *ev, char *out);
+
+/* output_json.c */
+#define OUTPUT_JSON_PAD 16 /* bytes past an event the renderer may touch */
+/* Choose how each step of the JSON lines program writes its value. */
+int output_json_compile(struct output *o);
+/* One event as a JSON line into out; its length. */
+size_t output_json_render(struct output *o, const void *ev, char *out);
 
 /* output_columns.c */
 /* Widths of the visible columns, scaled to the terminal if there is one. */

@@ -5,6 +5,7 @@
  * find a container by its mount namespace (containers.c) or a pod by its
  * network namespace (the index here, a hash probe).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include "common/cleanup.h"
 #include "common/fileutil.h"
 #include "runner/engine/containers.h"
+#include "runner/engine/pod_labels.h"
 #include "runner/engine/pods.h"
 
 #define MAX_DIRS 16
@@ -42,6 +44,7 @@ struct pods {
 	size_t n_docker_dirs;
 	struct netns_slot slots[INDEX_SLOTS];
 	size_t used;
+	struct pod_labels *labels; /* those kept in the runtimes' state */
 };
 
 static const char *const default_bundle_dirs[] = {
@@ -88,8 +91,10 @@ struct pods *pods_new(const char *root)
 	struct pods *p = calloc(1, sizeof(*p));
 	size_t i;
 
-	if (!p)
+	if (!p || !(p->labels = pod_labels_new())) {
+		free(p);
 		return NULL;
+	}
 	pfmt(p->root, sizeof(p->root), "%s",
 	     root && strcmp(root, "/") ? root : "");
 	pods_set_node(p, NULL);
@@ -115,6 +120,7 @@ void pods_free(struct pods *p)
 		free(p->bundle_dirs[i]);
 	for (i = 0; i < p->n_docker_dirs; i++)
 		free(p->docker_dirs[i]);
+	pod_labels_free(p->labels);
 	free(p);
 }
 
@@ -221,6 +227,7 @@ static void learn_from_parent(struct pods *p, unsigned int pid, const char *id)
 {
 	cleanup_free char *stat = NULL, *cmd = NULL;
 	char path[PATH_LEN], dir[PATH_LEN], found[PATH_LEN], *s;
+	const char *address = NULL;
 	unsigned int ppid = 0;
 	size_t len = 0, off;
 	ssize_t n;
@@ -248,6 +255,12 @@ static void learn_from_parent(struct pods *p, unsigned int pid, const char *id)
 				pfmt(dir, sizeof(dir), "%s", a + 9);
 		}
 	} else {
+		/* a containerd shim: -address names containerd's socket */
+		for (off = strlen(cmd) + 1; off < len;
+		     off += strlen(cmd + off) + 1)
+			if (!strcmp(cmd + off, "-address") && off + 9 < len &&
+			    cmd[off + 9] == '/')
+				address = cmd + off + 9;
 		pfmt(path, sizeof(path), "%s/proc/%u/cwd", p->root, ppid);
 		n = readlink(path, dir, sizeof(dir) - 1);
 		dir[n > 0 ? n : 0] = '\0';
@@ -259,8 +272,11 @@ static void learn_from_parent(struct pods *p, unsigned int pid, const char *id)
 	if (!s || s == dir)
 		return;
 	*s = '\0';
-	if (bundle_in(p, dir, id, found, sizeof(found)))
-		learn(p->bundle_dirs, &p->n_bundle_dirs, dir);
+	if (!bundle_in(p, dir, id, found, sizeof(found)))
+		return;
+	learn(p->bundle_dirs, &p->n_bundle_dirs, dir);
+	if (address)
+		pod_labels_learn_socket(p->labels, dir, address);
 }
 
 /* The bundle folder (path on the host) of container id; 0 if found. */
@@ -290,10 +306,56 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* Key prefixes of labels that are the runtimes', the kubelet's or an
+ * image's, not the pod's. */
+static const char *const not_pod_labels[] = {
+	"io.kubernetes.", /* the kubelet's (pod name, uid, ...) */
+	"annotation.", /* cri-dockerd's copies of the pod's annotations */
+	"io.cri-containerd.", /* containerd's CRI plugin (kind) */
+	"io.containerd.",     "org.opencontainers.", /* image metadata */
+	"org.label-schema.",  "io.buildah.",
+};
+
+/* A name part of a Kubernetes label key, or a label value: at most 63 of
+ * [A-Za-z0-9_.-], beginning and ending with a letter or digit. */
+static bool label_name_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n > 63 || (n && (!isalnum((unsigned char)s[0]) ||
+			     !isalnum((unsigned char)s[n - 1]))))
+		return false;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("_.-", s[i]))
+			return false;
+	return true;
+}
+
 /*
- * "k=v,..." from an object of labels, keys sorted; the runtime's and
- * kubelet's own (io.kubernetes.*, cri-dockerd's annotation.*) left out.
- * Ends at a whole pair when the buffer is full.
+ * Whether key=val can be a pod's label: a valid Kubernetes label (a
+ * key [prefix/]name, the prefix a DNS subdomain; a value) whose key is
+ * nobody else's (not_pod_labels).  What an image brings along (a
+ * maintainer's address, a description) is rarely a valid label.
+ */
+static bool pod_label(const char *key, const char *val)
+{
+	const char *slash = strchr(key, '/'), *name = slash ? slash + 1 : key;
+	size_t i;
+
+	for (i = 0; i < sizeof(not_pod_labels) / sizeof(char *); i++)
+		if (!strncmp(key, not_pod_labels[i], strlen(not_pod_labels[i])))
+			return false;
+	if (slash && (slash == key || slash - key > 253 ||
+		      strspn(key, "abcdefghijklmnopqrstuvwxyz0123456789-.") !=
+			      (size_t)(slash - key)))
+		return false;
+	return *name && label_name_ok(name, strlen(name)) &&
+	       label_name_ok(val, strlen(val));
+}
+
+/*
+ * "k=v,..." from an object of labels, keys sorted, only the pod's own
+ * (pod_label()).  Ends at a whole pair when the buffer is full.
  */
 static void format_labels(json_t *labels, char *buf, size_t size)
 {
@@ -303,8 +365,8 @@ static void format_labels(json_t *labels, char *buf, size_t size)
 
 	buf[0] = '\0';
 	json_object_foreach (labels, key, v) {
-		if (!json_is_string(v) || !strncmp(key, "io.kubernetes.", 14) ||
-		    !strncmp(key, "annotation.", 11) || n == MAX_LABELS)
+		if (!json_is_string(v) ||
+		    !pod_label(key, json_string_value(v)) || n == MAX_LABELS)
 			continue;
 		keys[n++] = key;
 	}
@@ -424,6 +486,31 @@ static void sandbox_labels(struct pods *p, const char *bundle, const char *id,
 	spec = load_json(p, path);
 	crio_labels(json_object_get(spec, "annotations"), pi);
 	json_decref(spec);
+}
+
+/*
+ * Labels the runtime keeps in its own state (pod_labels.h): containerd's
+ * on the sandbox container, podman's in its pod's config.
+ */
+static void state_labels(struct pods *p, const char *bundle, const char *id,
+			 json_t *anns, const char *sandbox_id,
+			 struct pod_info *pi)
+{
+	const char *sid = pi->sandbox ? id : sandbox_id;
+	char dir[PATH_LEN];
+	size_t dir_end;
+	json_t *l = NULL;
+
+	if (!pi->name[0] || pi->labels[0] ||
+	    !names_bundle(bundle, id, &dir_end))
+		return;
+	pfmt(dir, sizeof(dir), "%.*s", (int)dir_end, bundle);
+	if (ann(anns, "io.kubernetes.cri.container-type") && safe_id(sid))
+		l = pod_labels_containerd(p->labels, p->root, dir, sid);
+	else if (!strcmp(ann(anns, "io.container.manager") ?: "", "libpod"))
+		l = pod_labels_podman(p->labels, p->root, dir, id);
+	format_labels(l, pi->labels, sizeof(pi->labels));
+	json_decref(l);
 }
 
 /*
@@ -583,6 +670,7 @@ void pods_identify(struct pods *p, unsigned int pid, struct container_info *ci)
 		COPY(ci->image, ann(anns, "io.kubernetes.cri.image-name"));
 		if (pi->name[0] && !pi->sandbox)
 			sandbox_labels(p, bundle, ci->id, sandbox_id, pi);
+		state_labels(p, bundle, ci->id, anns, sandbox_id, pi);
 	}
 	if (!pi->name[0] || !ci->name[0] || !ci->image[0])
 		from_docker(p, spec, ci);

@@ -14,6 +14,9 @@
  * - podman pods (`podman kube play`): the infra container is the sandbox,
  *   the pod's name is the containers' host name.
  *
+ * Pod labels that containerd and podman keep in their own state (its API,
+ * its database) are read by pod_labels.h.
+ *
  * The bundle is found from the container's process: its parent is the
  * runtime's shim, whose working directory is the bundle (containerd), or
  * conmon, which names it (-b).  Folders learned that way, and the

@@ -115,6 +115,12 @@ void session_set_node(struct session *s, const char *node)
 		containers_set_node(s->ctrs, node);
 }
 
+int session_set_ring_size(struct session *s, unsigned int bytes,
+			  struct error **err)
+{
+	return gadget_set_ring_size(s->g, bytes, err);
+}
+
 size_t session_param_count(const struct session *s)
 {
 	return gadget_param_count(s->g);

@@ -46,6 +46,9 @@ void session_free(struct session *s);
 void session_set_docker_root(struct session *s, const char *dir);
 /* The Kubernetes node's name for k8s.node (NULL: the host name). */
 void session_set_node(struct session *s, const char *node);
+/* The gadget's ring buffers this many bytes instead of what it declares. */
+int session_set_ring_size(struct session *s, unsigned int bytes,
+			  struct error **err);
 
 /* Params, in program order: flag name, description and default. */
 size_t session_param_count(const struct session *s);

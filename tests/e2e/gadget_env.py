@@ -11,18 +11,23 @@
 - wait_until(): poll a condition; json_lines(), wait_json(): the events of
   a JSON runner; stop(), stop_all(): stop runners, exit status 0.
 - header_cell(): a cell of `-o columns` output, found under its header.
+- dns_pair(), dns_pair_teardown(): a store with trace_dns (and other
+  gadgets), a client and a server namespace joined by a veth, dnsmasq
+  serving in the server one; and undoing all of it.
 """
 import datetime
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from harness import RUNNER, Fail, check, eq  # noqa: E402
+from harness import RUNNER, ROOT, Fail, Netns, check, eq, link, sh  # noqa: E402
 
 # test_trace_dns registers its tests with @test when imported: keep its
 # helpers, drop the registrations (they belong to its own run).
@@ -165,3 +170,40 @@ def header_cell(header, row, name):
     s, e = m.span()
     return " ".join(x.group() for x in re.finditer(r"\S+", row)
                     if x.start() < e and x.end() > s)
+
+
+class DnsPair:
+    pass
+
+
+def dns_pair(ns, srv, cli, link_name, gadgets=("trace_dns",)):
+    """A temporary folder (env.tmp) with a store (env.store) holding each
+    gadget of this tree as NAME:latest, namespaces ns-srv (env.srv) and
+    ns-cli (env.cli) joined by link_name with addresses srv and cli (/24),
+    and dnsmasq answering on srv; dns_pair_teardown(env) undoes it."""
+    env = DnsPair()
+    env.tmp = tempfile.mkdtemp(prefix=f"{ns}-")
+    env.store = os.path.join(env.tmp, "store")
+    env.nss, env.procs = [], []
+    try:
+        for g in gadgets:
+            d = "gadget" if g == "trace_dns" else "examples"
+            sh(f"{RUNNER} image build {ROOT}/{d}/{g} -t {g}:latest"
+               f" --store {env.store}")
+        env.srv, env.cli = Netns(f"{ns}-srv"), Netns(f"{ns}-cli")
+        env.nss += [env.srv, env.cli]
+        link(env.cli, env.srv, [f"{cli}/24"], [f"{srv}/24"], name=link_name)
+        env.procs.append(dnsmasq(env.srv, env.tmp, srv))
+    except BaseException:
+        dns_pair_teardown(env)
+        raise
+    return env
+
+
+def dns_pair_teardown(env):
+    for p in env.procs:
+        p.kill()
+        p.wait()
+    for ns in env.nss:
+        ns.delete()
+    shutil.rmtree(env.tmp, ignore_errors=True)

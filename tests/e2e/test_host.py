@@ -4,15 +4,12 @@
 tracefs, debugfs or bpffs (a private mount namespace with them unmounted),
 and as a user without the privileges it needs."""
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (RUNNER, ROOT, Fail, Netns, check, eq, link, main,  # noqa: E402
-                     sh, test)
+from harness import RUNNER, Fail, check, eq, main, test  # noqa: E402
 import gadget_env as genv  # noqa: E402
 
 NS = f"host{os.getpid()}"
@@ -22,39 +19,11 @@ FS = ("/sys/kernel/tracing", "/sys/kernel/debug/tracing", "/sys/kernel/debug",
 TRACEFS_MAGIC = 0x74726163
 
 
-class Env:
-    pass
-
-
 def setup():
-    env = Env()
-    env.tmp = tempfile.mkdtemp(prefix="host-e2e-")
-    env.store = os.path.join(env.tmp, "store")
-    env.nss, env.procs = [], []
-    try:
-        sh(f"{RUNNER} image build {ROOT}/gadget/trace_dns -t trace_dns:latest"
-           f" --store {env.store}")
-        # trace_dns needs no tracefs: trace_exec's tracepoint does
-        sh(f"{RUNNER} image build {ROOT}/examples/trace_exec"
-           f" -t trace_exec:latest --store {env.store}")
-        env.srv, env.cli = Netns(f"{NS}-srv"), Netns(f"{NS}-cli")
-        env.nss += [env.srv, env.cli]
-        link(env.cli, env.srv, [f"{CLI}/24"], [f"{SRV}/24"], name="hostfs")
-        env.procs.append(genv.dnsmasq(env.srv, env.tmp, SRV))
-        os.chmod(env.tmp, 0o755)
-    except BaseException:
-        teardown(env)
-        raise
+    # trace_dns needs no tracefs: trace_exec's tracepoint does
+    env = genv.dns_pair(NS, SRV, CLI, "hostfs", ("trace_dns", "trace_exec"))
+    os.chmod(env.tmp, 0o755)
     return env
-
-
-def teardown(env):
-    for p in env.procs:
-        p.kill()
-        p.wait()
-    for ns in env.nss:
-        ns.delete()
-    shutil.rmtree(env.tmp, ignore_errors=True)
 
 
 def in_bare_mount_ns(cmd):
@@ -203,4 +172,4 @@ def kernel_without_btf_is_named(env):
 
 
 if __name__ == "__main__":
-    main(setup, teardown)
+    main(setup, genv.dns_pair_teardown)

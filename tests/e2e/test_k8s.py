@@ -159,6 +159,25 @@ def attached(net, runners, probe=None):
     wait_until(seen, 30, "the runners tracing the pod's netns", step=0.2)
 
 
+def settle(runners, probe, name="marker"):
+    """Ask probe() (a query for NAME.web.test) until every runner shows it:
+    what came before it has been written."""
+    def seen():
+        probe()
+        return all(any(e["name"] == f"{name}.web.test."
+                       for e in json_lines(r.stdout()))
+                   if r.json else f"{name}.web.test." in r.stdout()
+                   for r in runners)
+    wait_until(seen, 30, f"the runners showing {name}.web.test", step=0.2)
+
+
+def packet_socket_in(net, runner):
+    """Whether runner has its packet socket in net's namespace (it traces
+    that namespace)."""
+    out = net.run("ss -0 -n -p", check_rc=False)
+    return f"pid={runner.proc.pid}," in out
+
+
 def release(fifo):
     """Let a container held on fifo go on (it reads it once)."""
     def opened():
@@ -234,10 +253,12 @@ class Containerd:
         return sh(f"ctr -a {self.sock} -n k8s.io {args}", **kw)
 
     def run(self, cid, annotations, args, detach=False, netns_pid=None,
-            image=IMAGE):
+            image=IMAGE, labels=None):
         self.ids.append(cid)
         flags = " ".join(f"--annotation {k}={v}"
                          for k, v in annotations.items())
+        flags += "".join(f" --label '{k}={v}'"
+                         for k, v in (labels or {}).items())
         if netns_pid:
             flags += f" --with-ns network:/proc/{netns_pid}/ns/net"
         return self.ctr(f"run {'-d ' if detach else ''}{flags} {image} "
@@ -253,7 +274,6 @@ class Containerd:
     def stop(self):
         for cid in self.ids:
             self.ctr(f"task kill -s KILL {cid}", check_rc=False)
-        time.sleep(0.3)
         for cid in self.ids:
             self.ctr(f"task rm -f {cid}", check_rc=False)
             self.ctr(f"container rm {cid}", check_rc=False)
@@ -274,6 +294,18 @@ def cri_annotations(kind, sandbox, pod, ns, uid, container=None):
     return a
 
 
+def cri_sandbox_labels(pod, ns, uid, labels):
+    """The containerd labels the CRI plugin gives a sandbox container: the
+    pause image's (here OCI ones and a maintainer's), the kubelet's pod
+    labels (the pod's own, its name, namespace and uid), its kind."""
+    return dict({"org.opencontainers.image.version": "3.9",
+                 "maintainer": "Pause Maintainers <pause@example.org>",
+                 "io.kubernetes.pod.name": pod,
+                 "io.kubernetes.pod.namespace": ns,
+                 "io.kubernetes.pod.uid": uid,
+                 "io.cri-containerd.kind": "sandbox"}, **labels)
+
+
 @test
 def containerd_pod_events_carry_k8s_fields(env):
     d = Containerd(env.tmp)
@@ -281,27 +313,46 @@ def containerd_pod_events_carry_k8s_fields(env):
     d.ctr(f"image import {env.archive}")
     pod, ns, uid = f"mypod-{PID}", "demo", str(uuid.uuid4())
     sb, app = hexid(), hexid()
+    # another pod, its labels not selected by app=mine
+    pod2, uid2, sb2, app2 = f"yourpod-{PID}", str(uuid.uuid4()), hexid(), \
+        hexid()
+    mine = f"mine-{PID}"
     r = tracer(env)
     cols = tracer(env, mode="columns")
     sel = tracer(env, "--k8s-namespace", f"kube-system,{ns}",
                  "--k8s-podname", pod)
     other = tracer(env, "--k8s-podname", "other")
+    lab = tracer(env, "--k8s-selector", f"app={mine}")
     ctr = None
     try:
         # the pod starts after the runner: sandbox, then the application
         d.run(sb, cri_annotations("sandbox", sb, pod, ns, uid),
-              "/bin/sleep 1000", detach=True)
+              "/bin/sleep 1000", detach=True,
+              labels=cri_sandbox_labels(pod, ns, uid,
+                                        {"app": mine, "tier": "front"}))
         net = PodNet(d.pid(sb))
         srv = server(env, net)
         # from the sandbox: a process of the selected pod (trace_dns
         # filters by mount namespace in the kernel, as the selection does)
         n = [0]
 
-        def probe():
+        def probe(name="probe", in_sb=sb):
             n[0] += 1
-            d.ctr(f"task exec --exec-id p{n[0]} {sb} /bin/nslookup "
-                  "probe.web.test 127.0.0.1", check_rc=False)
-        attached(net, [r, cols, sel], probe)
+            d.ctr(f"task exec --exec-id p{n[0]} {in_sb} /bin/nslookup "
+                  f"{name}.web.test 127.0.0.1", check_rc=False)
+        attached(net, [r, cols, sel, lab], probe)
+        # the other pod, traced by the label selection too (its packet
+        # socket there): only the selection keeps its queries out
+        d.run(sb2, cri_annotations("sandbox", sb2, pod2, ns, uid2),
+              "/bin/sleep 1000", detach=True,
+              labels=cri_sandbox_labels(pod2, ns, uid2,
+                                        {"app": f"yours-{PID}",
+                                         "tier": "front"}))
+        net2 = PodNet(d.pid(sb2))
+        server(env, net2)
+        attached(net2, [r])
+        wait_until(lambda: packet_socket_in(net2, lab), 30,
+                   "the label selection tracing the other pod's netns")
         # started once the pod's netns exists: it traces it from the start
         ctr = tracer(env, "--k8s-containername", "app")
         out = d.run(app, cri_annotations("container", sb, pod, ns, uid,
@@ -309,16 +360,22 @@ def containerd_pod_events_carry_k8s_fields(env):
                     f"/bin/nslookup {pod}.web.test 127.0.0.1",
                     netns_pid=net.pid)
         check("10.77.1.1" in out, f"nslookup in the pod: {out}")
-        for x in (r, sel, ctr):
+        out = d.run(app2, cri_annotations("container", sb2, pod2, ns, uid2,
+                                          "app"),
+                    f"/bin/nslookup {pod2}.web.test 127.0.0.1",
+                    netns_pid=net2.pid)
+        check("10.77.1.1" in out, f"nslookup in the other pod: {out}")
+        for x in (r, sel, ctr, lab):
             wait_json(x, named(pod), n=4 if x is r else 2)
-        wait_until(lambda: len(cols.stdout().splitlines()) > 8, 10,
-                   "column rows")
-        time.sleep(0.3)
+        wait_json(r, named(pod2), n=4)
+        # a last query of the pod, after the other pod's: what the
+        # runners had to say before it is out
+        settle([r, cols, sel, lab], lambda: probe("marker"))
     finally:
-        stop_all([x for x in (r, cols, sel, other, ctr) if x])
+        stop_all([x for x in (r, cols, sel, other, ctr, lab) if x])
     want = {"node": NODE, "namespace": ns, "podName": pod,
-            "containerName": "app", "hostnetwork": False, "podLabels": "",
-            "podUID": uid}
+            "containerName": "app", "hostnetwork": False,
+            "podLabels": f"app={mine},tier=front", "podUID": uid}
     evs = json_lines(r.stdout())
     mine = queries_of(evs, "nslookup", pod)
     check_k8s(mine, "one-shot nslookup in the pod", want)
@@ -335,7 +392,8 @@ def containerd_pod_events_carry_k8s_fields(env):
               dict(want, containerName=""))
     # host processes elsewhere: the node only
     for e in evs:
-        if e["netns_id"] != net.inode and e["proc"]["mntns_id"] == \
+        if e["netns_id"] not in (net.inode, net2.inode) and \
+                e["proc"]["mntns_id"] == \
                 os.stat("/proc/self/ns/mnt").st_ino:
             eq(e["k8s"]["podName"], "", f"host event {e['name']}")
             eq(e["k8s"]["node"], NODE, "k8s.node of a host event")
@@ -354,6 +412,15 @@ def containerd_pod_events_carry_k8s_fields(env):
     for e in cevs:
         eq(e["k8s"]["containerName"], "app", "--k8s-containername app")
     eq(json_lines(other.stdout()), [], "--k8s-podname other: no events")
+    # the other pod: its labels, and the label selection leaves it out
+    check_k8s(queries_of(evs, "nslookup", pod2), "the other pod",
+              dict(want, podName=pod2, podUID=uid2,
+                   podLabels=f"app=yours-{PID},tier=front"))
+    levs = json_lines(lab.stdout())
+    check_k8s(queries_of(levs, "nslookup", pod),
+              f"--k8s-selector app={mine}", want)
+    for e in levs:
+        eq(e["k8s"]["podName"], pod, f"--k8s-selector app={mine}: {e}")
     # NODE_NAME set: the Kubernetes columns lead
     lines = cols.stdout().splitlines()
     eq(lines[0].split()[:5], ["K8S.NODE", "K8S.NAMESPACE", "K8S.PODNAME",
@@ -422,9 +489,12 @@ def containerd_pod_selection_in_the_kernel(env):
                    "the new container of the selected pod in the map")
         d.ctr(f"task exec --exec-id x{PID} {osb} /bin/sleep 0")
         d.ctr(f"task exec --exec-id y{PID} {app} /bin/sleep 0")
-        evs = r.wait_for(lambda e: e["proc"]["mntns_id"] == app_mnt and
-                         e["proc"]["comm"] == "sleep")
-        time.sleep(0.3)
+        r.wait_for(lambda e: e["proc"]["mntns_id"] == app_mnt and
+                   e["proc"]["comm"] == "sleep")
+        # a last exec in the selected app: what came before it is out
+        d.ctr(f"task exec --exec-id z{PID} {app} /bin/sh -c :")
+        r.wait_for(lambda e: e["proc"]["mntns_id"] == app_mnt and
+                   e["proc"]["comm"] == "sh")
     finally:
         stop_all([r])
     evs = json_lines(r.stdout())
@@ -508,7 +578,9 @@ def docker_cri_dockerd_pod_events_carry_k8s_fields(env):
         check("10.77.1.1" in out, f"nslookup in the pod: {out}")
         wait_json(r, named(pod), n=4)
         wait_json(yes, named(pod), n=2)
-        time.sleep(0.3)
+        settle([r, yes], lambda: d.cli(
+            f"exec {sbname} /bin/nslookup marker.web.test 127.0.0.1",
+            check_rc=False))
     finally:
         stop_all([r, yes, no])
     want = {"node": NODE, "namespace": ns, "podName": pod,
@@ -529,15 +601,18 @@ def docker_cri_dockerd_pod_events_carry_k8s_fields(env):
 # ---- podman kube play -------------------------------------------------------
 
 
-def kube_play_client(tmp, pod, labels=None):
-    """`podman kube play` a Pod whose one container, client, waits on a FIFO
+def kube_play_client(tmp, pod, labels=None, sidecar=False):
+    """`podman kube play` a Pod whose container client waits on a FIFO
     (release(fifo)) then asks nslookup for POD.web.test at 127.0.0.1 in
-    the pod's netns; returns (fifo, the pod's netns as a PodNet)."""
+    the pod's netns (sidecar: and a container "sidecar" that sleeps, for
+    podman exec); returns (fifo, the pod's netns as a PodNet)."""
     sync = os.path.join(tmp, "sync")
     os.makedirs(sync, exist_ok=True)
     fifo = os.path.join(sync, "go")
     os.mkfifo(fifo)
     manifest = os.path.join(tmp, "pod.yaml")
+    side = (f"  - name: sidecar\n    image: {IMAGE}\n"
+            '    command: ["/bin/sleep", "1000"]\n') if sidecar else ""
     meta = f"  name: {pod}\n"
     if labels:
         meta += "  labels:\n" + "".join(f"    {k}: {v}\n"
@@ -556,7 +631,7 @@ metadata:
     volumeMounts:
     - name: sync
       mountPath: /sync
-  volumes:
+{side}  volumes:
   - name: sync
     hostPath:
       path: {sync}
@@ -575,21 +650,40 @@ metadata:
 
 @test
 def podman_kube_play_pod_events_carry_k8s_fields(env):
-    pod = f"kube-{PID}"
+    pod, pod2 = f"kube-{PID}", f"kube2-{PID}"
     r = tracer(env)
+    lab = tracer(env, "--k8s-selector", f"app={pod}")
     try:
-        env.pods.append(pod)
-        fifo, net = kube_play_client(env.tmp, pod, {"app": "kube"})
+        env.pods += [pod, pod2]
+        fifo, net = kube_play_client(env.tmp, pod,
+                                     {"app": pod, "tier": "front"},
+                                     sidecar=True)
         server(env, net)
-        attached(net, [r])
+
+        def probe(name="probe"):
+            sh(f"podman exec {pod}-sidecar /bin/nslookup {name}.web.test "
+               "127.0.0.1", check_rc=False)
+        attached(net, [r, lab], probe)
+        # another kube pod, traced by the label selection too
+        tmp2 = os.path.join(env.tmp, "pod2")
+        os.makedirs(tmp2)
+        fifo2, net2 = kube_play_client(tmp2, pod2, {"app": pod2,
+                                                    "tier": "front"})
+        server(env, net2)
+        attached(net2, [r])
+        wait_until(lambda: packet_socket_in(net2, lab), 30,
+                   "the label selection tracing the other pod's netns")
         release(fifo)
+        release(fifo2)
         wait_json(r, named(pod), n=4)
-        time.sleep(0.3)
+        wait_json(r, named(pod2), n=4)
+        wait_json(lab, named(pod), n=2)
+        settle([r, lab], lambda: probe("marker"))
     finally:
-        stop_all([r])
+        stop_all([r, lab])
     want = {"node": NODE, "namespace": "", "podName": pod,
             "containerName": "client", "hostnetwork": False,
-            "podLabels": "", "podUID": ""}
+            "podLabels": f"app={pod},tier=front", "podUID": ""}
     evs = json_lines(r.stdout())
     mine = queries_of(evs, "nslookup", pod)
     check_k8s(mine, "podman kube play", want)
@@ -600,6 +694,13 @@ def podman_kube_play_pod_events_carry_k8s_fields(env):
            e["name"] == f"{pod}.web.test."]
     check_k8s(dns, "dnsmasq in the kube pod's netns",
               dict(want, containerName=""))
+    check_k8s(queries_of(evs, "nslookup", pod2), "the other kube pod",
+              dict(want, podName=pod2, podLabels=f"app={pod2},tier=front"))
+    levs = json_lines(lab.stdout())
+    check_k8s(queries_of(levs, "nslookup", pod), f"--k8s-selector app={pod}",
+              want)
+    for e in levs:
+        eq(e["k8s"]["podName"], pod, f"--k8s-selector app={pod}: {e}")
 
 
 if __name__ == "__main__":

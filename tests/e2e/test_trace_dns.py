@@ -518,9 +518,153 @@ def crafted_messages(env):
     evs = wait_events(env.runner, lambda e: e["id"] == "5e02" and
                       e["qr"] == "R" and e["netns_id"] == env.cli.inode())
     q = one(pick(evs, id="5e02", netns_id=env.cli.inode()), "query", qr="Q")
-    eq(q["name"], "", "looping name")
+    eq(q["name"], "...", "looping name (none of it read, marked)")
     eq(q["qtype_raw"], 0, "qtype of a looping name")
     eq(q["proc"]["pid"], pid, "proc.pid")
+
+
+# Frames sent as they are from the client namespace's veth (a packet
+# socket), to the server's: IPv4/IPv6 + UDP + a query for argv[2]'s names.
+RAW_SENDER = r"""
+import socket, struct, sys
+dev, dst_mac = sys.argv[1], bytes.fromhex(sys.argv[2].replace(":", ""))
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((dev, 0))
+src_mac = s.getsockname()[4]
+def csum(b):
+    t = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    t = (t >> 16) + (t & 0xFFFF)
+    return ~(t + (t >> 16)) & 0xFFFF
+def query(name):
+    q = struct.pack("!6H", 0x7e57, 0x100, 1, 0, 0, 0)
+    for l in name.split("."):
+        q += bytes([len(l)]) + l.encode()
+    return q + b"\0" + struct.pack("!HH", 1, 1)
+def v4(name, ulen=0, tot=0, frag=0):
+    q = query(name)
+    udp = struct.pack("!4H", 40053, 53, ulen or 8 + len(q), 0) + q
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, tot or 20 + len(udp), 1,
+                     frag, 64, 17, 0, socket.inet_aton("10.77.0.2"),
+                     socket.inet_aton("10.77.0.1"))
+    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+    return dst_mac + src_mac + b"\x08\x00" + ip + udp
+def v6(name, plen=0, frag=False):
+    q = query(name)
+    udp = struct.pack("!4H", 40053, 53, 8 + len(q), 0) + q
+    ext, nxt = b"", 17
+    if frag:  # offset 0, more fragments
+        ext, nxt = struct.pack("!BBHI", 17, 0, 1, 42), 44
+    ip = struct.pack("!IHBB16s16s", 6 << 28, plen or len(ext) + len(udp),
+                     nxt, 64, socket.inet_pton(socket.AF_INET6, "fd77::2"),
+                     socket.inet_pton(socket.AF_INET6, "fd77::1"))
+    return dst_mac + src_mac + b"\x86\xdd" + ip + ext + udp
+frames = {
+    "udp-len-past-ip.bad.test": lambda n: v4(n, ulen=200),
+    "udp-len-below-8.bad.test": lambda n: v4(n, ulen=7),
+    "ip-len-past-frame.bad.test": lambda n: v4(n, tot=300),
+    "first-fragment.bad.test": lambda n: v4(n, frag=0x2000),
+    "v6-len-past-frame.bad.test": lambda n: v6(n, plen=300),
+    "v6-first-fragment.bad.test": lambda n: v6(n, frag=True),
+    "v6-no-udp-checksum.bad.test": v6,
+    "good.raw.test": v4,
+}
+for name in sys.argv[3].split(","):
+    s.send(frames[name](name))
+print("sent", flush=True)
+"""
+
+
+def counted(r, name, least, timeout=10):
+    """The total of the gadget's counter name, as the runner tells it,
+    once it is at least least."""
+    deadline = time.time() + timeout
+    while True:
+        got = [int(n) for n in re.findall(
+            rf"{name}: \d+ \((\d+) in total\)", r.stderr())]
+        if got and got[-1] >= least:
+            return got[-1]
+        if time.time() > deadline:
+            raise Fail(f"{name}: {got} after {timeout}s, want >= {least}")
+        time.sleep(0.1)
+
+
+@test
+def packets_the_kernel_drops_are_counted_not_shown(env):
+    """Frames the kernel's IP/UDP receive path drops (a UDP length past
+    the IP payload or below 8, an IP total length past the frame, no UDP
+    checksum over IPv6), and lone first fragments (IPv4, IPv6): no query
+    event for them, counted
+    as undecoded; a valid frame sent the same way is shown."""
+    r = Runner(["run", "trace_dns", "-o", "json", "--store", env.store])
+    py = os.path.join(env.tmp, "raw_sender.py")
+    with open(py, "w") as f:
+        f.write(RAW_SENDER)
+    mac = json.loads(sh(f"ip -n {env.srv.name} -j link show tdnsb"))
+    bad = ["udp-len-past-ip.bad.test", "udp-len-below-8.bad.test",
+           "ip-len-past-frame.bad.test", "first-fragment.bad.test",
+           "v6-len-past-frame.bad.test", "v6-first-fragment.bad.test",
+           "v6-no-udp-checksum.bad.test"]
+    try:
+        # the runner is ready once it shows a query
+        dig(env, f"@{SRV4} ready.test")
+        wait_events(r, lambda e: e["name"] == "ready.test.")
+        _, out = run_client(env.cli, f"python3 {py} tdnsa "
+                            f"{mac[0]['address']} {','.join(bad)},"
+                            "good.raw.test")
+        eq(out.strip(), "sent", "raw sender")
+        evs = before_marker(r, lambda e: e["name"] == "good.raw.test." and
+                            e["netns_id"] == env.srv.inode())
+        # each at both ends: leaving the client, arriving at the server
+        total = counted(r, "undecoded", 2 * len(bad))
+    finally:
+        eq(r.stop(), 0, "exit code")
+    for name in bad:
+        eq(pick(evs, name=name + "."), [], f"events of {name}")
+    eq(total, 2 * len(bad), "undecoded packets")
+    check(re.search(rf", {total} undecoded", r.stderr()),
+          f"summary with the undecoded count: {r.stderr()[-200:]}")
+
+
+@test
+def short_lived_binder_gives_the_port_back(env):
+    """A process that binds port 53 on another address of the server's
+    namespace and exits: the next query to dnsmasq is dnsmasq's again."""
+    code = ("import socket;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);"
+            "s.bind(('127.0.0.1',53));print('bound',flush=True)")
+    pid, out = run_client(env.srv, f'python3 -c "{code}"')
+    eq(out.strip(), "bound", "binder")
+    qpid, _ = dig(env, f"@{SRV4} after-binder.test")
+    evs = wait_events(env.runner, lambda e: e["name"] == "after-binder.test."
+                      and e["netns_id"] == env.srv.inode() and
+                      e["pkt_type"] == "OUTGOING")
+    sq = one(pick(evs, netns_id=env.srv.inode(), name="after-binder.test."),
+             "server query", qr="Q")
+    check(sq["proc"]["pid"] != pid, "the exited binder named as receiver")
+    eq(sq["proc"]["pid"], env.dnsmasq.pid, "server query proc.pid")
+    eq(sq["proc"]["comm"], "dnsmasq", "server query proc.comm")
+
+
+@test
+def longest_name_whole_and_one_too_long_to_show_marked(env):
+    """A name of 255 bytes on the wire (the longest legal) is shown whole;
+    one whose escaped form does not fit ends in "..." after its last
+    whole label."""
+    longest = ".".join(["a" * 63, "b" * 63, "c" * 63, "d" * 61]) + "."
+    pid, _ = dig(env, f"@{SRV4} {longest}")
+    evs = wait_events(env.runner, exchange_done(env.cli, pid, longest, "A"))
+    q = one(pick(evs, netns_id=env.cli.inode(), proc__pid=pid), "query",
+            qr="Q")
+    eq(len(q["name"]), 254, "length of the longest name")
+    eq(q["name"], longest, "the longest name")
+    label = "\\001" * 60
+    escaped = ".".join([label] * 4) + "."
+    pid, _ = dig(env, f"@{SRV4} '{escaped}'")
+    evs = wait_events(env.runner, lambda e: e["proc"]["pid"] == pid and
+                      e["qr"] == "R")
+    q = one(pick(evs, netns_id=env.cli.inode(), proc__pid=pid), "query",
+            qr="Q")
+    eq(q["name"], label + "...", "a name too long to show")
+    eq(q["qtype"], "A", "qtype after it")
 
 
 @test
@@ -698,8 +842,10 @@ def unanswered_queries(env):
         eq(e["src"]["port"], port, f"{what} src.port")
     eq(one(evs, "client", netns_id=cli, name="again.test.")["proc"]["pid"],
        rpid, "retransmitting client pid")
-    check(re.search(r"trace_dns: \d+ events, 0 lost, 0 untracked$",
-                    r.stderr().strip()),
+    last = r.stderr().strip().splitlines()[-1]
+    check(re.fullmatch(r"trace_dns: \d+ events, 0 lost(, \d+ \w+)+", last)
+          and ", 0 untracked" in last and ", 0 undecoded" in last
+          and ", 0 oversized" in last and ", 0 tcp_skipped" in last,
           f"summary with the untracked count: {r.stderr()[-200:]}")
 
 
@@ -897,8 +1043,13 @@ def main_runner_sigterm_exit_code_and_summary(env):
     lines = out.splitlines()
     for line in lines:
         json.loads(line)
-    eq(err.splitlines()[-1],
-       f"trace_dns: {len(lines)} events, 0 lost, 0 untracked", "summary line")
+    # undecoded: the frames of packets_the_kernel_drops_are_counted_not_shown
+    last = err.splitlines()[-1]
+    check(re.fullmatch(rf"trace_dns: {len(lines)} events, 0 lost"
+                       r"(, \d+ \w+)+", last) and ", 0 untracked" in last
+          and re.search(r", \d+ undecoded", last)
+          and ", 0 oversized" in last and ", 0 tcp_skipped" in last,
+          f"summary line: {last!r}")
 
 
 if __name__ == "__main__":

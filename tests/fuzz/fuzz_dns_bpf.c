@@ -7,14 +7,16 @@
  *   - id and num_answers as the header says
  *   - name NUL-terminated in its array, printable ASCII only, escapes as
  *     dig writes them (\c for a special character, \DDD for other bytes),
- *     ending with '.' unless empty
+ *     ending with '.' unless empty; one cut or unreadable ends in "..."
+ *     after its last whole label
  *   - addresses: versions 0, 4 or 6, the used ones first
  *   - ttl: the smallest TTL of the answer records, 0 without any
  *   - cnames: the targets of the first 4 CNAME records of class IN,
- *     comma-separated, up to the last one that is readable and fits
+ *     comma-separated, up to the last one that is readable and fits,
+ *     then ",..." when one is left out
  *   - the question name and type, and the A/AAAA answers, as an
  *     independent reading of the message gives them (ref_name(),
- *     ref_answers()); "" when the name cannot be read
+ *     ref_answers()); "..." after its whole labels when it cannot be read
  * The event layout comes from the object's BTF.  Needs root.
  *
  * The BPF code has no coverage instrumentation, so what the event looks
@@ -25,27 +27,15 @@
  * since fixed: names longer than the field were cut mid-label).
  */
 #include <arpa/inet.h>
-#include <linux/bpf.h>
-#include <bpf/bpf.h>
-#include <bpf/btf.h>
-#include <bpf/libbpf.h>
 
-#include "fuzz.h"
-#include "runner/engine/gadget_api.h"
+#include "trace_dns_bpf.h"
 
 #define FRAME_MAX 3500 /* what BPF_PROG_TEST_RUN takes in one page */
 #define HDRS (14 + 20 + 8)
 #define EV_MAX 4096
 
-struct loc {
-	size_t off, size;
-};
-
 static struct {
-	struct bpf_object *obj;
-	int fd;
-	struct ring_buffer *rb;
-	size_t ev_size;
+	struct dns_bpf d;
 	struct loc id, num_answers, name, qtype, addresses, version, addr_raw;
 	struct loc ttl, cnames;
 	size_t n_addr, addr_size;
@@ -64,8 +54,8 @@ __attribute__((
 static int on_event(void *ctx, void *data, size_t len)
 {
 	(void)ctx;
-	FUZZ_CHECK(len >= g.ev_size && len <= EV_MAX,
-		   "record of %zu bytes, event %zu", len, g.ev_size);
+	FUZZ_CHECK(len >= g.d.ev_size && len <= EV_MAX,
+		   "record of %zu bytes, event %zu", len, g.d.ev_size);
 	if (g.n++ == 0) {
 		memcpy(g.ev, data, len);
 		g.rec_len = len;
@@ -73,141 +63,24 @@ static int on_event(void *ctx, void *data, size_t len)
 	return 0;
 }
 
-static void die(const char *what)
-{
-	fprintf(stderr, "fuzz_dns_bpf: %s\n", what);
-	exit(1);
-}
-
-/* Member name of struct type (typedefs skipped): offset, size, type. */
-static struct loc member(const struct btf *btf, __u32 type, const char *name,
-			 __u32 *mtype)
-{
-	const struct btf_type *t =
-		btf__type_by_id(btf, btf__resolve_type(btf, type));
-	const struct btf_member *m = btf_members(t);
-
-	for (__u16 i = 0; btf_is_composite(t) && i < btf_vlen(t); i++, m++) {
-		if (strcmp(btf__name_by_offset(btf, m->name_off), name))
-			continue;
-		if (mtype)
-			*mtype = m->type;
-		return (struct loc){ btf_member_bit_offset(t, i) / 8,
-				     btf__resolve_size(btf, m->type) };
-	}
-	fprintf(stderr, "fuzz_dns_bpf: the event has no member %s\n", name);
-	exit(1);
-}
-
-/* The event struct that the GADGET_TRACER marker names, and its map. */
-static int tracer(const struct btf *btf, char *map, size_t size)
-{
-	for (__u32 id = 1; id < btf__type_cnt(btf); id++) {
-		const struct btf_type *t = btf__type_by_id(btf, id);
-		struct gadget_marker m;
-		int rc, type;
-
-		if (!btf_is_var(t))
-			continue;
-		rc = gadget_marker_parse(btf__name_by_offset(btf, t->name_off),
-					 &m, NULL);
-		if (rc < 0)
-			die("bad marker");
-		if (rc == 0 || m.kind != GADGET_MARKER_TRACER) {
-			gadget_marker_fini(&m);
-			continue;
-		}
-		snprintf(map, size, "%s", m.part[1]);
-		type = btf__find_by_name_kind(btf, m.part[2], BTF_KIND_STRUCT);
-		gadget_marker_fini(&m);
-		return type;
-	}
-	die("no GADGET_TRACER marker");
-	return -1;
-}
-
 static void unload(void)
 {
-	ring_buffer__free(g.rb);
-	bpf_object__close(g.obj);
-}
-
-/*
- * No unanswered-query reports: the queries fuzzed get no answers, and the
- * sweep would report them between runs.
- */
-static void no_unanswered(struct bpf_object *obj)
-{
-	const struct btf *btf = bpf_object__btf(obj);
-	struct bpf_map *ro = bpf_object__find_map_by_name(obj, ".rodata");
-	int id = btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC);
-	const struct btf_var_secinfo *vs;
-	const struct btf_type *t;
-	const void *init;
-	uint8_t *copy;
-	size_t size;
-
-	if (!ro || id < 0)
-		die("no .rodata");
-	t = btf__type_by_id(btf, id);
-	vs = btf_var_secinfos(t);
-	for (__u16 i = 0; i < btf_vlen(t); i++, vs++) {
-		const struct btf_type *v = btf__type_by_id(btf, vs->type);
-
-		if (strcmp(btf__name_by_offset(btf, v->name_off),
-			   "unanswered_timeout"))
-			continue;
-		init = bpf_map__initial_value(ro, &size);
-		copy = malloc(size);
-		if (!copy)
-			die("malloc");
-		memcpy(copy, init, size);
-		memset(copy + vs->offset, 0, vs->size);
-		if (bpf_map__set_initial_value(ro, copy, size))
-			die("set .rodata");
-		free(copy);
-		return;
-	}
-	die("no unanswered_timeout param");
+	dns_bpf_unload(&g.d);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *build = getenv("BUILD");
-	struct bpf_program *p, *filter = NULL;
-	struct bpf_object *obj;
 	const struct btf *btf;
 	const struct btf_type *arr;
-	struct bpf_map *events;
 	__u32 addr_type, elem;
-	char path[512], map[128];
 	int ev;
 
 	(void)argc;
 	(void)argv;
 	g.partial_names = getenv("FUZZ_DNS_PARTIAL_NAMES") != NULL;
-	snprintf(path, sizeof(path), "%s/gadget/trace_dns/program.bpf.o",
-		 build ? build : "build");
-	obj = bpf_object__open_file(path, NULL);
-	if (libbpf_get_error(obj))
-		die("cannot open the BPF object (run make)");
-	bpf_object__for_each_program (p, obj) {
-		if (bpf_program__type(p) == BPF_PROG_TYPE_SOCKET_FILTER)
-			filter = p;
-		else
-			bpf_program__set_autoload(p, false);
-	}
-	if (filter)
-		no_unanswered(obj);
-	if (!filter || bpf_object__load(obj))
-		die("cannot load the socket filter (root?)");
-	g.fd = bpf_program__fd(filter);
-
-	btf = bpf_object__btf(obj);
-	ev = tracer(btf, map, sizeof(map));
-	if (ev <= 0)
-		die("no event struct");
-	g.ev_size = btf__resolve_size(btf, ev);
+	dns_bpf_load(&g.d, on_event);
+	btf = g.d.btf;
+	ev = g.d.ev;
 	g.id = member(btf, ev, "id", NULL);
 	g.num_answers = member(btf, ev, "num_answers", NULL);
 	g.name = member(btf, ev, "name", NULL);
@@ -224,14 +97,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	g.addr_size = btf__resolve_size(btf, elem);
 	g.version = member(btf, elem, "version", NULL);
 	g.addr_raw = member(btf, elem, "addr_raw", NULL);
-
-	events = bpf_object__find_map_by_name(obj, map);
-	if (!events)
-		die("no events map");
-	g.rb = ring_buffer__new(bpf_map__fd(events), on_event, NULL, NULL);
-	if (!g.rb)
-		die("ring_buffer__new");
-	g.obj = obj;
 	atexit(unload);
 	return 0;
 }
@@ -255,8 +120,12 @@ static unsigned check_name(const char *s, size_t size)
 	const char *end = memchr(s, '\0', size);
 	unsigned escapes = 0;
 	bool dot = true; /* a label may not be empty: no dot after a dot */
+	bool marked; /* cut or unreadable: whole labels, then "..." */
 
 	FUZZ_CHECK(end, "name without a NUL in %zu bytes", size);
+	marked = end - s >= 3 && !memcmp(end - 3, "...", 3);
+	if (marked)
+		end -= 3;
 	for (const char *c = s; c < end; c++) {
 		FUZZ_CHECK(*c > 0x20 && *c < 0x7f,
 			   "byte 0x%02x at %zd in name \"%s\"", (uint8_t)*c,
@@ -277,6 +146,8 @@ static unsigned check_name(const char *s, size_t size)
 		if (special(c[1])) {
 			c++;
 		} else {
+			if (marked && c + 3 >= end)
+				break; /* cut at the field's end */
 			FUZZ_CHECK(c + 3 < end && c[1] >= '0' && c[1] <= '2' &&
 					   c[2] >= '0' && c[2] <= '9' &&
 					   c[3] >= '0' && c[3] <= '9' &&
@@ -288,7 +159,7 @@ static unsigned check_name(const char *s, size_t size)
 			c += 3;
 		}
 	}
-	FUZZ_CHECK(g.partial_names || end == s || end[-1] == '.',
+	FUZZ_CHECK(g.partial_names || marked || end == s || end[-1] == '.',
 		   "name \"%s\" does not end with '.'", s);
 	return escapes;
 }
@@ -298,7 +169,8 @@ static unsigned check_name(const char *s, size_t size)
  * pointers strictly backwards (at most 16 followed), no other label
  * types, nothing past the end.  Written in presentation form the way dig
  * does, cut like the gadget cuts it (a name whose presentation does not
- * fit in 255 characters ends at its last whole label).  The BPF walker
+ * fit in 255 characters ends at its last whole label; ref_mark() adds
+ * the question's marker).  The BPF walker
  * takes one step per length byte, label byte or pointer, 512 in all: a
  * name that needs more is not compared.
  */
@@ -401,6 +273,17 @@ static void ref_name(const uint8_t *m, size_t len, size_t pos, struct ref *r)
 	}
 }
 
+/* The question name as the gadget shows one cut or unreadable: up to its
+ * last whole label, then "..." (for the dot), within the field. */
+static void ref_mark(struct ref *r)
+{
+	size_t p = r->kept ? r->kept - 1 : 0;
+
+	if (p > NAME_MAX_CHARS - 3)
+		p = NAME_MAX_CHARS - 3;
+	memcpy(r->name + p, "...", 4);
+}
+
 #define NO_ANSWERS ((size_t)0)
 #define UNKNOWN ((size_t)-1)
 
@@ -425,8 +308,12 @@ static size_t check_question(const uint8_t *data, size_t size, const char *name)
 	ref_name(data, len, 12, &r);
 	if (!r.budget)
 		return UNKNOWN;
+	if (!r.valid || r.cut)
+		ref_mark(&r);
 	if (!r.valid) {
-		FUZZ_CHECK(!*name, "undecodable name shown as \"%s\"", name);
+		FUZZ_CHECK(!strcmp(name, r.name),
+			   "undecodable name shown as \"%s\", want \"%s\"",
+			   name, r.name);
 		FUZZ_CHECK(!qtype, "qtype %u after an undecodable name", qtype);
 		return NO_ANSWERS;
 	}
@@ -528,7 +415,7 @@ static bool ref_answers(const uint8_t *m, size_t len, size_t pos,
 /*
  * The CNAME targets as the gadget writes them: each read like the
  * question name, joined by ',', up to the last one that is readable and
- * fits in 255 characters.  The gadget's walk takes one step per label,
+ * fits in 255 characters, then ",..." when one is left out.  The gadget's walk takes one step per label,
  * pointer and root label of all of them, 512 in all: false past that, or
  * past a name's own budget.
  */
@@ -548,11 +435,15 @@ static bool ref_cnames(const uint8_t *m, size_t len,
 		iters += r.iters + 1; /* and the root or the failure */
 		if (iters > STEPS)
 			return false;
-		if (!r.valid || r.cut)
-			return true;
 		l = strlen(r.name);
-		if (n + !!k + l > NAME_MAX_CHARS)
+		if (!r.valid || r.cut || n + !!k + l > NAME_MAX_CHARS) {
+			if (n > NAME_MAX_CHARS - 4)
+				n = NAME_MAX_CHARS - 4;
+			if (n)
+				out[n++] = ',';
+			memcpy(out + n, "...", 4); /* the rest is not shown */
 			return true;
+		}
 		if (k)
 			out[n++] = ',';
 		memcpy(out + n, r.name, l + 1);
@@ -621,9 +512,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	opts.data_size_in = HDRS + size;
 
 	g.n = 0;
-	err = bpf_prog_test_run_opts(g.fd, &opts);
+	err = bpf_prog_test_run_opts(g.d.fd, &opts);
 	FUZZ_CHECK(!err, "BPF_PROG_TEST_RUN: %s", strerror(-err));
-	ring_buffer__consume(g.rb);
+	ring_buffer__consume(g.d.rb);
 	FUZZ_CHECK(g.n == (size >= 12), "%zu events for %zu bytes", g.n, size);
 	if (!g.n)
 		return 0;
@@ -636,10 +527,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	{
 		size_t want = 20 + 8 + size, got = get(&g.data_len);
 
-		if (want > g.rec_len - g.ev_size)
-			want = g.rec_len - g.ev_size;
+		if (want > g.rec_len - g.d.ev_size)
+			want = g.rec_len - g.d.ev_size;
 		FUZZ_CHECK(got == want, "data_len %zu, want %zu", got, want);
-		FUZZ_CHECK(!memcmp(g.ev + g.ev_size, frame + 14, got),
+		FUZZ_CHECK(!memcmp(g.ev + g.d.ev_size, frame + 14, got),
 			   "packet bytes differ");
 	}
 	name = (const char *)g.ev + g.name.off;

@@ -17,7 +17,9 @@
 #include "common/fileutil.h"
 #include "runner/engine/containers.h"
 #include "runner/engine/k8s_select.h"
+#include "runner/engine/log.h"
 #include "runner/engine/pods.h"
+#include "tests/unit/bolt_fx.h"
 
 #define SB "5b00000000000000000000000000000000000000000000000000000000000001"
 #define APP "a000000000000000000000000000000000000000000000000000000000000002"
@@ -33,6 +35,8 @@
 	"d0a0000000000000000000000000000000000000000000000000000000000008"
 #define PM_APP \
 	"90a0000000000000000000000000000000000000000000000000000000000009"
+#define PM_POD \
+	"90d0000000000000000000000000000000000000000000000000000000000011"
 #define HOSTNET \
 	"4e00000000000000000000000000000000000000000000000000000000000010"
 #define UID "0f1e2d3c-0000-4000-8000-000000000001"
@@ -123,7 +127,8 @@ static void cri_spec(const char *id, const char *type, const char *ctr)
 static int setup(void **state)
 {
 	static const char shim[] = "/usr/bin/containerd-shim-runc-v2\0"
-				   "-namespace\0k8s.io\0";
+				   "-namespace\0k8s.io\0-address\0"
+				   "/run/k8s-test/containerd.sock\0";
 	static const char conmon[] = "/usr/bin/conmon\0-c\0" CRIO_APP
 				     "\0-b\0/crio/" CRIO_APP "/userdata\0";
 	static const char pconmon[] = "/usr/bin/conmon\0-b\0/podman/" PM_APP
@@ -181,7 +186,13 @@ static int setup(void **state)
 	    "\"Labels\":{\"io.kubernetes.pod.name\":\"backend-7\","
 	    "\"io.kubernetes.docker.type\":\"podsandbox\","
 	    "\"annotation.kubernetes.io/config.seen\":\"x\","
-	    "\"app\":\"backend\",\"note\":\"a\\u001b[31mb\"}}}");
+	    "\"app\":\"backend\",\"note\":\"a\\u001b[31mb\","
+	    /* the image's: docker merges them into the container's */
+	    "\"org.opencontainers.image.title\":\"pause\","
+	    "\"maintainer\":\"A B <a@b.example>\","
+	    "\"io.cri-containerd.kind\":\"sandbox\","
+	    "\"Example.com/team\":\"dns\",\"-x\":\"y\",\"x\":\"-y\","
+	    "\"example.com/team\":\"dns\"}}}");
 	proc(300, 30, "proc/300/ns/net");
 	/* podman kube play */
 	put("proc/40/cmdline", pconmon, sizeof(pconmon));
@@ -191,6 +202,21 @@ static int setup(void **state)
 	    "\"io.kubernetes.cri-o.ContainerType\":\"container\","
 	    "\"io.kubernetes.cri-o.SandboxID\":\"" SB "\"}}");
 	proc(400, 40, "proc/400/ns/net");
+	/* its pod's labels: in podman's database (next to the folder of
+	 * bundles), the pod's config, named by the container's */
+	{
+		size_t len;
+		uint8_t *db = bolt_fx_podman(
+			PM_APP, "{\"pod\":\"" PM_POD "\",\"labels\":{}}",
+			PM_POD,
+			"{\"labels\":{\"app\":\"kube\",\"tier\":\"front\","
+			"\"note\":\"not a label value\"}}",
+			&len);
+
+		assert_non_null(db);
+		put("libpod/bolt_state.db", (const char *)db, len);
+		free(db);
+	}
 	/* a hostNetwork pod's container */
 	cri_spec(HOSTNET, "container", "agent");
 	proc(500, 10, "host");
@@ -216,12 +242,31 @@ static struct container_info info(const char *id, const char *name)
 	return ci;
 }
 
+struct said {
+	int lines;
+	char last[512];
+};
+
+static void on_log(void *ctx, enum engine_log_level level, bool libbpf,
+		   const char *fmt, va_list ap)
+{
+	struct said *s = ctx;
+
+	(void)level;
+	(void)libbpf;
+	s->lines++;
+	vsnprintf(s->last, sizeof(s->last), fmt, ap);
+}
+
 static void containerd__shared_shim__sandbox_and_app_named(void **state)
 {
 	struct pods *p = pods_new(root);
 	struct container_info sb = info(SB, ""), app = info(APP, "");
+	struct said said = { 0 };
+	char want[512];
 
 	(void)state;
+	engine_log_set(on_log, &said);
 	pods_identify(p, 100, &sb);
 	assert_string_equal(sb.pod.name, "mypod");
 	assert_string_equal(sb.pod.namespace, "demo");
@@ -236,6 +281,16 @@ static void containerd__shared_shim__sandbox_and_app_named(void **state)
 	assert_string_equal(app.pod.container, "app");
 	assert_false(app.pod.sandbox);
 	assert_int_equal(app.pod.netns, sb.pod.netns);
+	/* the pod's labels are asked from containerd at the socket the shim
+	 * names: none here, said once, the labels left empty */
+	snprintf(want, sizeof(want),
+		 "k8s.podLabels of containerd's pods stay empty: connect "
+		 "%s/run/k8s-test/containerd.sock: No such file or directory",
+		 root);
+	assert_int_equal(said.lines, 1);
+	assert_string_equal(said.last, want);
+	assert_string_equal(app.pod.labels, "");
+	engine_log_set(NULL, NULL);
 	pods_free(p);
 }
 
@@ -284,8 +339,9 @@ static void docker__other_data_root__labels_name_image(void **state)
 	assert_string_equal(c.pod.uid, "u-dk");
 	assert_string_equal(c.pod.container, "api");
 	/* the sandbox's labels, without the kubelet's and annotations */
-	/* any docker user sets labels: no terminal escape gets through */
-	assert_string_equal(c.pod.labels, "app=backend,note=a?[31mb");
+	/* any docker user sets labels: one that is no valid Kubernetes
+	 * label (here with a terminal escape) is no pod label */
+	assert_string_equal(c.pod.labels, "app=backend,example.com/team=dns");
 	pods_free(p);
 }
 
@@ -298,6 +354,7 @@ static void podman__kube_play__pod_from_hostname(void **state)
 	pods_identify(p, 400, &c);
 	assert_string_equal(c.pod.name, "mypod");
 	assert_string_equal(c.pod.container, "app");
+	assert_string_equal(c.pod.labels, "app=kube,tier=front");
 	pods_free(p);
 }
 

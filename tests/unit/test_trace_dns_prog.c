@@ -142,11 +142,36 @@ static const char *ones_label(char *buf, int n)
 	return buf;
 }
 
+/* The longest legal name (255 bytes on the wire), shown whole. */
+static void name__longest_legal__whole(void **state)
+{
+	struct prog *p = *state;
+	char lab[63], want[256];
+	struct msg m;
+	struct frame f;
+
+	memset(lab, 'x', sizeof(lab));
+	header(&m, 1, 0, 1, 0);
+	for (int i = 0; i < 3; i++)
+		label(&m, lab, 63);
+	label(&m, lab, 61);
+	put8(&m, 0);
+	assert_int_equal(m.len, 12 + 255);
+	question_tail(&m, 1, 1);
+	udp4(&f, 40000, 53, &m);
+	assert_int_equal(run(p, f.b, f.len), 1);
+	snprintf(want, sizeof(want), "%.63s.%.63s.%.63s.%.61s.", lab, lab, lab,
+		 lab);
+	assert_int_equal(strlen(want), 254);
+	assert_string_equal(ev_name(p, 0), want);
+	assert_int_equal(ev_u(p, 0, "qtype_raw"), 1);
+}
+
 static void name__too_long__cut_and_terminated(void **state)
 {
 	struct prog *p = *state;
 	uint8_t bin[63];
-	char want[4 * 63 + 2];
+	char want[4 * 63 + 4]; /* and "..." for the last dot */
 	struct msg m;
 	struct frame f;
 	size_t size;
@@ -163,8 +188,11 @@ static void name__too_long__cut_and_terminated(void **state)
 	s = field(p, 0, "name", &size);
 	assert_int_equal(size, 256);
 	assert_non_null(memchr(s, '\0', size));
-	/* 253 characters fit: the first label, whole; the second would not */
-	assert_string_equal(s, ones_label(want, 63));
+	/* 253 characters fit: the first label, whole; the second would not:
+	 * the name ends in "..." after the first */
+	ones_label(want, 63);
+	strcpy(want + strlen(want) - 1, "...");
+	assert_string_equal(s, want);
 	/* the question is still decoded past the long name */
 	assert_int_equal(ev_u(p, 0, "qtype_raw"), 1);
 
@@ -177,8 +205,10 @@ static void name__too_long__cut_and_terminated(void **state)
 	question_tail(&m, 1, 1);
 	udp4(&f, 40000, 53, &m);
 	assert_int_equal(run(p, f.b, f.len), 1);
-	/* it ends at its last whole label: no half label, not empty */
-	assert_string_equal(ev_name(p, 0), ones_label(want, 62));
+	/* it ends at its last whole label, marked: no half label */
+	ones_label(want, 62);
+	strcpy(want + strlen(want) - 1, "...");
+	assert_string_equal(ev_name(p, 0), want);
 	assert_int_equal(ev_u(p, 0, "qtype_raw"), 1);
 }
 
@@ -284,7 +314,8 @@ static void answers__cname_chain__targets_and_smallest_ttl(void **state)
 	assert_int_equal(ev_u(p, 0, "ttl"), 0);
 }
 
-/* A target that cannot be read ends the list at the last whole one; only
+/* A target that cannot be read ends the list at the last whole one, then
+ * ",..."; only
  * class IN CNAMEs count, the first four of them; TTL 0 is the smallest. */
 static void answers__cnames__bad_target_chaos_and_limit(void **state)
 {
@@ -310,7 +341,8 @@ static void answers__cnames__bad_target_chaos_and_limit(void **state)
 	rr_ttl(&m, 5, 1, 0, rd.b, rd.len);
 	udp4(&f, 53, 40000, &m);
 	assert_int_equal(run(p, f.b, f.len), 1);
-	assert_string_equal(ev_str(p, 0, "cnames"), "one.test.");
+	/* the unreadable one is left out, and that is said */
+	assert_string_equal(ev_str(p, 0, "cnames"), "one.test.,...");
 	assert_int_equal(ev_u(p, 0, "ttl"), 0);
 
 	header(&m, 6, F_QR, 1, 6);
@@ -335,7 +367,8 @@ static void answers__cnames__bad_target_chaos_and_limit(void **state)
 	assert_int_equal(ev_u(p, 0, "ttl"), 100);
 }
 
-/* Targets that do not fit in the field together: the whole ones kept. */
+/* Targets that do not fit in the field together: the whole ones kept,
+ * then ",...". */
 static void answers__cnames__too_long__whole_targets_kept(void **state)
 {
 	struct prog *p = *state;
@@ -357,11 +390,13 @@ static void answers__cnames__too_long__whole_targets_kept(void **state)
 		pointer(&m, q);
 		rr(&m, 5, 1, rd.b, rd.len);
 		if (i < 1)
-			snprintf(want, sizeof(want), "%.63s.%.63s.", lab, lab);
+			snprintf(want, sizeof(want), "%.63s.%.63s.,...", lab,
+				 lab);
 	}
 	udp4(&f, 53, 40000, &m);
 	assert_int_equal(run(p, f.b, f.len), 1);
-	/* two of 128 characters and a comma do not fit in 255 */
+	/* two of 128 characters and a comma do not fit in 255: the first,
+	 * and a sign that more are left out */
 	assert_string_equal(ev_str(p, 0, "cnames"), want);
 }
 
@@ -414,7 +449,7 @@ static void answers__class__in_and_cache_flush_kept_chaos_not(void **state)
 	assert_string_equal(ev_addr(p, 0, 1, buf, sizeof(buf)), "");
 }
 
-static void name__compression_loop__terminates_with_empty_name(void **state)
+static void name__compression_loop__terminates_marked(void **state)
 {
 	struct prog *p = *state;
 	struct msg m;
@@ -426,7 +461,7 @@ static void name__compression_loop__terminates_with_empty_name(void **state)
 	question_tail(&m, 1, 1);
 	udp4(&f, 40000, 53, &m);
 	assert_int_equal(run(p, f.b, f.len), 1);
-	assert_string_equal(ev_name(p, 0), "");
+	assert_string_equal(ev_name(p, 0), "..."); /* no label read */
 	assert_int_equal(ev_u(p, 0, "qtype_raw"), 0);
 
 	/* a label, then a pointer back to it: a.a.a... forever */
@@ -438,7 +473,9 @@ static void name__compression_loop__terminates_with_empty_name(void **state)
 	assert_int_equal(run(p, f.b, f.len), 1);
 	assert_int_equal(ev_u(p, 0, "id"), 6);
 	assert_int_equal(ev_u(p, 0, "qtype_raw"), 0);
-	assert_string_equal(ev_name(p, 0), "");
+	/* the labels read until the pointers' budget ran out, marked */
+	assert_string_equal(ev_name(p, 0),
+			    "a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a...");
 }
 
 static void truncated__messages__header_kept_rest_dropped(void **state)
@@ -484,7 +521,8 @@ static void truncated__messages__header_kept_rest_dropped(void **state)
 	assert_int_equal(ev_u(p, 0, "id"), 9);
 	assert_int_equal(ev_u(p, 0, "rd"), 1);
 	assert_int_equal(ev_u(p, 0, "qtype_raw"), 0);
-	assert_string_equal(ev_name(p, 0), ""); /* no half names */
+	/* no half labels: the whole ones, marked as cut */
+	assert_string_equal(ev_name(p, 0), "www...");
 }
 
 static void tcp__length_prefix__message_decoded(void **state)
@@ -511,15 +549,31 @@ static void tcp__length_prefix__message_decoded(void **state)
 	assert_int_equal(run(p, f.b, f.len), 0);
 }
 
+/* Set a 16-bit field of a frame (network order) at off. */
+static void set16(struct frame *f, size_t off, uint16_t v)
+{
+	f->b[off] = v >> 8;
+	f->b[off + 1] = v & 0xFF;
+}
+
+/* run() of a frame that must give no event: how much `undecoded` grew. */
+static uint64_t dropped(struct prog *p, struct frame *f)
+{
+	uint64_t before = counter(p, "gadget_counter_undecoded");
+
+	assert_int_equal(run(p, f->b, f->len), 0);
+	return counter(p, "gadget_counter_undecoded") - before;
+}
+
 static void ipv6__extension_headers__skipped(void **state)
 {
 	struct prog *p = *state;
 	/* hop-by-hop (8 bytes, PadN), destination options (16 bytes),
-	 * fragment (offset 0, more fragments), then UDP */
+	 * fragment (offset 0, no more: an atomic fragment), then UDP */
 	static const uint8_t ext[] = {
 		60, 0, 1, 4,  0, 0, 0, 0, /* hop-by-hop -> dest opts */
 		44, 1, 1, 12, 0, 0, 0, 0,  0, 0, 0, 0, 0, 0, 0, 0, /* -> frag */
-		17, 0, 0, 1,  0, 0, 0, 42, /* fragment -> UDP, offset 0, M */
+		17, 0, 0, 0,  0, 0, 0, 42, /* fragment -> UDP, atomic */
 	};
 	static const uint8_t ah[] = {
 		51, 0, 0, 0, 0, 0, 0, 0, /* routing, type 0, 0 left -> AH */
@@ -539,6 +593,12 @@ static void ipv6__extension_headers__skipped(void **state)
 	assert_memory_equal(field(p, 0, "dst.addr_raw", &size),
 			    "\xfd\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x53", 16);
 
+	/* a first fragment alone is no datagram: counted, not decoded */
+	memcpy(later, ext, sizeof(ext));
+	later[24 + 3] = 0x01;
+	ipv6(&f, 0, later, sizeof(later), IPPROTO_UDP, 40002, 53, &m);
+	assert_int_equal(dropped(p, &f), 1);
+
 	/* a later fragment carries no UDP header: nothing */
 	memcpy(later, ext, sizeof(ext));
 	later[24 + 2] = 0x05; /* fragment offset 0x5 << 3 */
@@ -556,6 +616,75 @@ static void ipv6__extension_headers__skipped(void **state)
 	ipv6(&f, 0, NULL, 0, IPPROTO_UDP, 40002, 53, &m);
 	assert_int_equal(run(p, f.b, f.len), 1);
 	assert_string_equal(ev_name(p, 0), "v6.example.");
+}
+
+/*
+ * What the kernel's IP and UDP/TCP receive paths drop is no query
+ * received: not decoded, counted in `undecoded` when on a DNS port.
+ * Offsets: IPv4 at 14 (total length 16, fragment 20), UDP at 34 (length
+ * 38), TCP data offset 46; IPv6 payload length at 18, UDP at 54 (length
+ * 58, checksum 60).
+ */
+static void
+kernel_drops__bad_lengths_fragments__counted_not_decoded(void **state)
+{
+	struct prog *p = *state;
+	struct msg m;
+	struct frame f;
+
+	query(&m, 21, "drop.test");
+	udp4(&f, 40000, 53, &m);
+	assert_int_equal(run(p, f.b, f.len), 1);
+	assert_string_equal(ev_name(p, 0), "drop.test.");
+	/* a UDP length past the IP payload, or below its header */
+	set16(&f, 38, 8 + m.len + 1);
+	assert_int_equal(dropped(p, &f), 1);
+	set16(&f, 38, 7);
+	assert_int_equal(dropped(p, &f), 1);
+	/* below the payload: the rest is cut, as udp_rcv() does */
+	set16(&f, 38, 8 + m.len - 2);
+	assert_int_equal(run(p, f.b, f.len), 1);
+	assert_int_equal(ev_u(p, 0, "qtype_raw"), 0);
+	set16(&f, 38, 8 + m.len);
+	/* an IP total length past the frame, or below the header */
+	set16(&f, 16, 20 + 8 + m.len + 1);
+	assert_int_equal(dropped(p, &f), 1);
+	set16(&f, 16, 19);
+	assert_int_equal(dropped(p, &f), 1);
+	set16(&f, 16, 0); /* 0 only on packets that leave (GSO) */
+	assert_int_equal(dropped(p, &f), 1);
+	/* a first fragment alone is no datagram; later ones have no ports */
+	ipv4(&f, IPPROTO_UDP, "10.1.2.3", "10.9.8.7", 0x2000, 40000, 53, &m);
+	assert_int_equal(dropped(p, &f), 1);
+	ipv4(&f, IPPROTO_UDP, "10.1.2.3", "10.9.8.7", 0x0004, 40000, 53, &m);
+	assert_int_equal(dropped(p, &f), 0);
+	ipv4(&f, IPPROTO_UDP, "10.1.2.3", "10.9.8.7", 0x4000, 40000, 53, &m);
+	assert_int_equal(run(p, f.b, f.len), 1); /* DF is no fragment */
+	/* shorter than a DNS header: delivered, but no DNS */
+	m.len = 11;
+	udp4(&f, 40000, 53, &m);
+	assert_int_equal(dropped(p, &f), 1);
+	/* a TCP header below 20 bytes */
+	query(&m, 21, "drop.test");
+	ipv4(&f, IPPROTO_TCP, "10.1.2.3", "10.9.8.7", 0, 40000, 53, &m);
+	assert_int_equal(run(p, f.b, f.len), 1);
+	f.b[46] = 0x40;
+	assert_int_equal(dropped(p, &f), 1);
+	/* IPv6: a payload length past the frame */
+	ipv6(&f, 0, NULL, 0, IPPROTO_UDP, 40002, 53, &m);
+	assert_int_equal(run(p, f.b, f.len), 1);
+	set16(&f, 18, 8 + m.len + 1);
+	assert_int_equal(dropped(p, &f), 1);
+	set16(&f, 18, 8 + m.len);
+	set16(&f, 58, 8 + m.len + 1);
+	assert_int_equal(dropped(p, &f), 1);
+	set16(&f, 58, 8 + m.len);
+	set16(&f, 60, 0); /* no UDP checksum: IPv4 only */
+	assert_int_equal(dropped(p, &f), 1);
+	/* not on a DNS port: not counted */
+	udp4(&f, 40000, 80, &m);
+	set16(&f, 38, 7);
+	assert_int_equal(dropped(p, &f), 0);
 }
 
 static void ports__not_dns__ignored(void **state)
@@ -620,6 +749,7 @@ int main(void)
 		cmocka_unit_test(response__flags__opcode_rcode_and_bits),
 		cmocka_unit_test(name__root__single_dot),
 		cmocka_unit_test(name__special_bytes__escaped_like_dig),
+		cmocka_unit_test(name__longest_legal__whole),
 		cmocka_unit_test(name__too_long__cut_and_terminated),
 		cmocka_unit_test(answers__a_aaaa_owner_pointers__addresses),
 		cmocka_unit_test(answers__cname_chain__skipped_to_the_address),
@@ -630,12 +760,13 @@ int main(void)
 		cmocka_unit_test(answers__cnames__too_long__whole_targets_kept),
 		cmocka_unit_test(
 			answers__class__in_and_cache_flush_kept_chaos_not),
-		cmocka_unit_test(
-			name__compression_loop__terminates_with_empty_name),
+		cmocka_unit_test(name__compression_loop__terminates_marked),
 		cmocka_unit_test(truncated__messages__header_kept_rest_dropped),
 		cmocka_unit_test(tcp__length_prefix__message_decoded),
 		cmocka_unit_test(ipv6__extension_headers__skipped),
 		cmocka_unit_test(ports__not_dns__ignored),
+		cmocka_unit_test(
+			kernel_drops__bad_lengths_fragments__counted_not_decoded),
 		cmocka_unit_test(ports__param__replaces_the_defaults),
 		cmocka_unit_test(rest__unwanted__records_are_the_event_alone),
 	};

@@ -493,7 +493,7 @@ static inline void l4(struct frame *f, uint8_t proto, uint16_t sport,
 	fput16(f, dport);
 	if (proto == IPPROTO_UDP) {
 		fput16(f, 8 + m->len);
-		fput16(f, 0);
+		fput16(f, f->b[12] == 0x86 ? 0xFFFF : 0); /* IPv6 needs one */
 	} else {
 		static const uint8_t rest[] = { 0, 0, 0,    1,	  0,	0,
 						0, 1, 0x50, 0x18, 0xff, 0xff,

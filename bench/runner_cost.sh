@@ -1,0 +1,124 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# The runner's own (userspace) cost, quicker than `make bench`: start-up
+# (spawn to attached, from the local store) and RSS right after it; then,
+# with the setup of bench/run.sh (dnsperf -> dnsmasq across a veth pair),
+# the runner's CPU per event at a fixed rate for -o json to a file and
+# columns to /dev/null, its peak RSS (VmHWM), and lost events at the max
+# rate.  Phases alternate over ROUNDS rounds; medians.  RUNNER=path runs
+# another build; RUNNER2=path compares a second one in the same run (or the
+# same one: ARGS and ARGS2 are extra `runner run` flags for each, e.g.
+# ARGS2="--ring-size 1M").  Prints Markdown.
+#   bench/runner_cost.sh [ROUNDS] [SECONDS]     (default 3 rounds of 5 s)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROUNDS=${1:-3}
+SECS=${2:-5}
+RATE=${RATE:-20000}
+. bench/lib.sh
+RUNNER=${RUNNER:-$BUILD/runner}
+RUNNER2=${RUNNER2:-}
+ARGS=${ARGS:-}
+ARGS2=${ARGS2:-}
+
+median() { sort -g | awk '{ a[NR] = $1 } END { print NR ? a[int((NR + 1) / 2)] : "-" }'; }
+
+cpu_ns() {
+	local t sum=0 v
+	for t in /proc/"$1"/task/*/schedstat; do
+		read -r v _ <"$t" 2>/dev/null || continue
+		sum=$((sum + v))
+	done
+	echo "$sum"
+}
+
+# start BIN OUT ARGS...: runner_pid, started, once attached; ms in $ms
+start() {
+	local bin=$1 out=$2 t0 t1
+	shift 2
+	rm -f "$tmp/ready"
+	t0=$(date +%s%N)
+	RUNNER_READY_FILE=$tmp/ready "$bin" run trace_dns:bench \
+		--store "$store" "$@" >"$out" 2>"$tmp/runner.err" &
+	runner_pid=$!
+	while [ ! -f "$tmp/ready" ]; do sleep 0.001; done
+	t1=$(date +%s%N)
+	ms=$(((t1 - t0) / 1000000))
+}
+stop() { # sets ev and lost
+	kill -INT "$runner_pid"
+	wait "$runner_pid" || true
+	runner_pid=
+	read -r ev lost < <(grep ' events, ' "$tmp/runner.err" | tail -n 1 |
+		sed -E 's/.* ([0-9]+) events, ([0-9]+) lost.*/\1 \2/')
+}
+
+dnsperf_run() { # ARGS: prints completed queries
+	ip netns exec $CLI_NS dnsperf -s 10.99.0.2 -d "$tmp/queries" \
+		-l "$SECS" -c 4 -q 200 "$@" 2>/dev/null |
+		awk '/Queries completed/ { print $3 + 0 }'
+}
+
+# phase NAME BIN load(fixed|max) OUT ARGS...: appends
+# "startup_ms rss_start_kb cpu_ns events lost hwm_kb" to $tmp/res.NAME.load
+phase() {
+	local name=$1 bin=$2 load=$3 out=$4 ms rss c0 c1 hwm ev lost
+	shift 4
+	start "$bin" "$out" "$@"
+	rss=$(awk '/VmRSS/ { print $2 }' /proc/"$runner_pid"/status)
+	c0=$(cpu_ns "$runner_pid")
+	if [ "$load" = max ]; then dnsperf_run >/dev/null; else
+		dnsperf_run -Q "$RATE" >/dev/null; fi
+	c1=$(cpu_ns "$runner_pid")
+	hwm=$(awk '/VmHWM/ { print $2 }' /proc/"$runner_pid"/status)
+	stop
+	echo "$ms $rss $((c1 - c0)) $ev $lost $hwm" >>"$tmp/res.$name.$load"
+}
+
+builds="a"
+[ -n "$RUNNER2" ] && builds="a b"
+bin_of() { if [ "$1" = a ]; then echo "$RUNNER"; else echo "$RUNNER2"; fi; }
+args_of() { if [ "$1" = a ]; then echo "$ARGS"; else echo "$ARGS2"; fi; }
+for ((r = 0; r < ROUNDS; r++)); do
+	list=$builds
+	((r % 2)) && list=$(echo "$builds" | tr ' ' '\n' | tac | paste -sd' ')
+	for b in $list; do
+		# shellcheck disable=SC2046 # ARGS: words
+		phase "$b.json" "$(bin_of "$b")" fixed "$tmp/events.json" \
+			-o json $(args_of "$b")
+		# shellcheck disable=SC2046
+		phase "$b.columns" "$(bin_of "$b")" fixed /dev/null \
+			$(args_of "$b")
+		# shellcheck disable=SC2046
+		phase "$b.json" "$(bin_of "$b")" max "$tmp/events.json" \
+			-o json $(args_of "$b")
+	done
+done
+
+col() { # file awk-expr
+	[ -f "$tmp/res.$1" ] || { echo -; return; }
+	awk "{ print $2 }" "$tmp/res.$1" | median
+}
+echo "runner cost, $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -r)," \
+	"$ROUNDS rounds of ${SECS}s, $RATE queries/s, medians"
+echo
+line="| | $RUNNER $ARGS |"
+sep="|---|---|"
+[ -n "$RUNNER2" ] && line+=" $RUNNER2 $ARGS2 |" && sep+="---|"
+echo "$line"
+echo "$sep"
+row() { # title file expr fmt
+	local l="| $1 |" b
+	for b in $builds; do
+		l+=" $(col "$b.$2" "$3" | awk -v f="$4" '{ if ($1 == "-") print "-"; else printf f, $1 }') |"
+	done
+	echo "$l"
+}
+row "spawn to attached, ms (all phases)" json.fixed '$1' "%d"
+row "RSS when attached, MB" json.fixed '$2 / 1024' "%.1f"
+row "CPU us per event, -o json > file ($RATE q/s)" json.fixed '$3 / $4 / 1000' "%.3f"
+row "CPU us per event, columns > /dev/null ($RATE q/s)" columns.fixed '$3 / $4 / 1000' "%.3f"
+row "CPU us per event, -o json > file (max rate)" json.max '$3 / $4 / 1000' "%.3f"
+row "events at max rate" json.max '$4' "%d"
+row "lost at max rate" json.max '$5' "%d"
+row "peak RSS (VmHWM) after max rate, MB" json.max '$6 / 1024' "%.1f"

@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/error.h"
+#include "runner/engine/boltdb.h"
+#include "runner/engine/containerd_api.h"
+#include "runner/engine/log.h"
+#include "runner/engine/pod_labels.h"
+
+#define MAX_SOCKS 16
+#define CACHE 32
+#define RETRY_S 10 /* a socket that failed is left alone that long */
+#define LOCK_WAIT_MS 50 /* podman holds its database's lock briefly */
+#define PATH_LEN 1024
+
+struct sock {
+	char dir[PATH_LEN]; /* the bundles' folder */
+	char path[PATH_LEN];
+	time_t retry_at; /* 0: reachable so far */
+	int said; /* errno last said in the log; 0: none */
+};
+
+struct pod_labels {
+	struct sock socks[MAX_SOCKS];
+	size_t n_socks;
+	struct {
+		char id[65];
+		json_t *labels;
+	} cache[CACHE];
+	size_t next; /* the cache slot to reuse */
+	int db_said; /* errno of podman's database last said */
+};
+
+struct pod_labels *pod_labels_new(void)
+{
+	return calloc(1, sizeof(struct pod_labels));
+}
+
+void pod_labels_free(struct pod_labels *pl)
+{
+	size_t i;
+
+	if (!pl)
+		return;
+	for (i = 0; i < CACHE; i++)
+		json_decref(pl->cache[i].labels);
+	free(pl);
+}
+
+static struct sock *sock_of(struct pod_labels *pl, const char *dir)
+{
+	size_t i;
+
+	for (i = 0; i < pl->n_socks; i++)
+		if (!strcmp(pl->socks[i].dir, dir))
+			return &pl->socks[i];
+	return NULL;
+}
+
+void pod_labels_learn_socket(struct pod_labels *pl, const char *dir,
+			     const char *sock)
+{
+	struct sock *s = sock_of(pl, dir);
+
+	if (!s) {
+		if (pl->n_socks == MAX_SOCKS)
+			return;
+		s = &pl->socks[pl->n_socks++];
+		snprintf(s->dir, sizeof(s->dir), "%s", dir);
+	}
+	if (strcmp(s->path, sock)) {
+		snprintf(s->path, sizeof(s->path), "%s", sock);
+		s->retry_at = 0;
+	}
+}
+
+static json_t *cached(struct pod_labels *pl, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < CACHE; i++)
+		if (pl->cache[i].labels && !strcmp(pl->cache[i].id, id))
+			return json_incref(pl->cache[i].labels);
+	return NULL;
+}
+
+static void keep(struct pod_labels *pl, const char *id, json_t *labels)
+{
+	size_t i = pl->next++ % CACHE;
+
+	json_decref(pl->cache[i].labels);
+	snprintf(pl->cache[i].id, sizeof(pl->cache[i].id), "%s", id);
+	pl->cache[i].labels = json_incref(labels);
+}
+
+static void add_label(void *ctx, const char *key, const char *value)
+{
+	json_t *v = json_string(value); /* NULL unless UTF-8 */
+
+	if (v)
+		json_object_set_new(ctx, key, v);
+}
+
+static time_t now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+json_t *pod_labels_containerd(struct pod_labels *pl, const char *root,
+			      const char *dir, const char *sid)
+{
+	cleanup_error struct error *err = NULL;
+	struct sock fallback = { .path = CONTAINERD_SOCK }, *s;
+	char path[2 * PATH_LEN], ns[64];
+	const char *slash = strrchr(dir, '/');
+	json_t *labels;
+
+	if ((labels = cached(pl, sid)))
+		return labels;
+	if (!slash || !slash[1] || strlen(slash + 1) >= sizeof(ns))
+		return NULL;
+	snprintf(ns, sizeof(ns), "%s", slash + 1);
+	s = sock_of(pl, dir);
+	if (!s) {
+		pod_labels_learn_socket(pl, dir, CONTAINERD_SOCK);
+		s = sock_of(pl, dir) ?: &fallback;
+	}
+	if (s->retry_at && now() < s->retry_at)
+		return NULL;
+	snprintf(path, sizeof(path), "%s%s", root, s->path);
+	labels = json_object();
+	if (!labels)
+		return NULL;
+	if (containerd_container_labels(path, ns, sid, CONTAINERD_TIMEOUT_MS,
+					add_label, labels, &err)) {
+		json_decref(labels);
+		if (err->errnum == ESRCH)
+			return NULL; /* no such container: the socket is fine */
+		s->retry_at = now() + RETRY_S;
+		if (s->said != err->errnum) {
+			s->said = err->errnum;
+			engine_log(ENGINE_LOG_NOTICE,
+				   "k8s.podLabels of containerd's pods stay "
+				   "empty: %s",
+				   error_msg(err));
+		}
+		return NULL;
+	}
+	s->retry_at = 0;
+	s->said = 0;
+	keep(pl, sid, labels);
+	return labels;
+}
+
+/* The JSON document at bucket/id/"config" of podman's database. */
+static json_t *db_config(const struct boltdb *db, const char *bucket,
+			 const char *id)
+{
+	struct boltdb_bucket r, b, c;
+	const uint8_t *v;
+	json_error_t jerr;
+	size_t len;
+
+	boltdb_root(db, &r);
+	if (boltdb_bucket(db, &r, bucket, strlen(bucket), &b) ||
+	    boltdb_bucket(db, &b, id, strlen(id), &c) ||
+	    boltdb_get(db, &c, "config", 6, &v, &len))
+		return NULL;
+	return json_loadb((const char *)v, len, 0, &jerr);
+}
+
+json_t *pod_labels_podman(struct pod_labels *pl, const char *root,
+			  const char *dir, const char *id)
+{
+	cleanup_error struct error *err = NULL;
+	char path[2 * PATH_LEN];
+	const char *slash = strrchr(dir, '/'), *pod;
+	json_t *ctr, *cfg, *labels = NULL;
+	struct boltdb db;
+
+	if ((labels = cached(pl, id)))
+		return labels;
+	if (!slash)
+		return NULL;
+	/* <graph root>/overlay-containers: <graph root>/libpod/ */
+	snprintf(path, sizeof(path), "%s%.*s/libpod/bolt_state.db", root,
+		 (int)(slash - dir), dir);
+	if (boltdb_open(path, LOCK_WAIT_MS, &db, &err)) {
+		if (pl->db_said != err->errnum) {
+			pl->db_said = err->errnum;
+			engine_log(ENGINE_LOG_INFO,
+				   "k8s.podLabels of podman's pods: %s",
+				   error_msg(err));
+		}
+		return NULL;
+	}
+	ctr = db_config(&db, "ctr", id);
+	pod = json_string_value(json_object_get(ctr, "pod"));
+	cfg = pod ? db_config(&db, "pod", pod) : NULL;
+	boltdb_close(&db);
+	labels = json_incref(json_object_get(cfg, "labels"));
+	json_decref(cfg);
+	json_decref(ctr);
+	if (!json_is_object(labels)) {
+		json_decref(labels);
+		return NULL;
+	}
+	keep(pl, id, labels);
+	return labels;
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Pod labels that runtimes keep in their own state rather than in a
+ * bundle (pods.c reads those):
+ *
+ * - containerd's CRI plugin puts the pod's labels on the sandbox
+ *   container's containerd labels: asked from containerd's API
+ *   (containerd_api.h), at the socket its shim was started with (-address),
+ *   in the namespace the bundle lies in;
+ * - podman (`podman kube play`, `podman pod create --label`) keeps them in
+ *   the pod's config in its database, libpod/bolt_state.db next to
+ *   overlay-containers/: read there (boltdb.h), through the container's
+ *   config, which names its pod.
+ *
+ * Asked once per container the runner meets (never per event), a sandbox's
+ * answer kept for its pod's other containers.  A socket that cannot be
+ * reached, or does not answer within CONTAINERD_TIMEOUT_MS, is said once
+ * in the log and left alone for a while: the labels stay empty.
+ */
+#ifndef RUNNER_POD_LABELS_H
+#define RUNNER_POD_LABELS_H
+
+#include <jansson.h>
+
+#define CONTAINERD_TIMEOUT_MS 250
+#define CONTAINERD_SOCK "/run/containerd/containerd.sock"
+
+struct pod_labels;
+
+struct pod_labels *pod_labels_new(void);
+void pod_labels_free(struct pod_labels *pl);
+/* The shim of the bundles in folder dir was started for containerd at
+ * socket sock (a path on the host). */
+void pod_labels_learn_socket(struct pod_labels *pl, const char *dir,
+			     const char *sock);
+/*
+ * The containerd labels of sandbox container sid, whose bundle lies in
+ * folder dir (.../<namespace>/<sid>); root prefixes host paths.  A new
+ * reference to an object of strings, or NULL.
+ */
+json_t *pod_labels_containerd(struct pod_labels *pl, const char *root,
+			      const char *dir, const char *sid);
+/* The labels of podman container id's pod, from the database of the
+ * storage whose overlay-containers folder is dir; NULL if none. */
+json_t *pod_labels_podman(struct pod_labels *pl, const char *root,
+			  const char *dir, const char *id);
+
+#endif

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The JSON lines renderer's shortcuts (output_json.c) against the generic
+ * value code they stand for: the same line, byte for byte, for the
+ * fixture event, a zeroed one, every small value of every field, and
+ * random events.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "runner/engine/output_internal.h"
+#include "fields_fx.h"
+
+/* The line the generic code writes: each step's prefix and value. */
+static size_t generic_line(struct output *o, const void *ev, char *out)
+{
+	size_t n = 0;
+
+	for (size_t s = 0; s < o->n_steps; s++) {
+		const struct json_step *st = &o->steps[s];
+
+		memcpy(out + n, o->prefixes + st->prefix_off, st->prefix_len);
+		n += st->prefix_len;
+		if (st->field >= 0)
+			n += output_json_value(o, &o->fs->f[st->field], ev,
+					       out + n);
+	}
+	return n;
+}
+
+static void assert_same(struct output *o, const void *ev)
+{
+	size_t size = o->max_event + 64;
+	char *a = calloc(1, size), *b = calloc(1, size);
+	size_t na, nb;
+
+	na = output_json_render(o, ev, a);
+	nb = generic_line(o, ev, b);
+	assert_true(na <= o->max_event);
+	a[na] = b[nb] = '\0';
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+}
+
+static struct output *json_output(struct fx *x)
+{
+	struct output *o = NULL;
+	struct error *err = NULL;
+	int fd = open("/dev/null", O_WRONLY);
+
+	assert_true(fd >= 0);
+	if (output_new(x->fs, OUTPUT_JSON, fd, &o, &err))
+		fail_msg("%s", error_msg(err));
+	return o;
+}
+
+static void fast__fixture_and_zero__as_generic(void **state)
+{
+	struct fx *x = *state;
+	struct output *o = json_output(x);
+	int fd = o->fd;
+	struct fx_event zero;
+	size_t fast = 0;
+
+	for (size_t s = 0; s < o->n_steps; s++)
+		fast += o->steps[s].field >= 0 &&
+			o->steps[s].op != 1; /* OP_GENERIC */
+	assert_true(fast > 5); /* the shortcuts are taken */
+	assert_same(o, &x->ev);
+	memset(&zero, 0, sizeof(zero));
+	assert_same(o, &zero);
+	output_free(o);
+	close(fd);
+}
+
+/* Every field set to 0..69 (past the tables' end) in turn: enums,
+ * one-of, protocols, booleans, integers. */
+static void fast__small_values_of_each_field__as_generic(void **state)
+{
+	struct fx *x = *state;
+	struct output *o = json_output(x);
+	int fd = o->fd;
+
+	for (size_t i = 0; i < x->fs->n; i++) {
+		const struct field *f = &x->fs->f[i];
+		struct fx_event ev = x->ev;
+
+		if (f->is_struct || f->bit_size || !f->size || f->size > 8 ||
+		    f->off + f->size > sizeof(ev))
+			continue;
+		for (__u64 v = 0; v < 70; v++) {
+			memcpy((char *)&ev + f->off, &v, f->size);
+			assert_same(o, &ev);
+		}
+		/* negative, for signed ones */
+		memset((char *)&ev + f->off, 0xff, f->size);
+		assert_same(o, &ev);
+	}
+	output_free(o);
+	close(fd);
+}
+
+static void fast__random_events__as_generic(void **state)
+{
+	struct fx *x = *state;
+	struct output *o = json_output(x);
+	int fd = o->fd;
+	unsigned int seed = 1;
+
+	for (int r = 0; r < 2000; r++) {
+		struct fx_event ev;
+		unsigned char *p = (unsigned char *)&ev;
+
+		for (size_t i = 0; i < sizeof(ev); i++)
+			p[i] = (unsigned char)(rand_r(&seed) >> 3);
+		/* small values are the tables' */
+		if (r & 1)
+			for (size_t i = 0; i < sizeof(ev); i++)
+				p[i] &= 0x3;
+		assert_same(o, &ev);
+	}
+	output_free(o);
+	close(fd);
+}
+
+/* fmt_u64() and fmt_s64() as printf writes them, around every power of
+ * 10 and of 2 */
+static void numbers__edges__as_printf(void **state)
+{
+	char got[32], want[32];
+	__u64 vals[200];
+	size_t n = 0;
+
+	(void)state;
+	for (__u64 p = 1; n < 60; p *= 10) {
+		vals[n++] = p - 1;
+		vals[n++] = p;
+		vals[n++] = p + 1;
+		if (p > ~0ULL / 10)
+			break;
+	}
+	for (int b = 0; b < 64; b++) {
+		vals[n++] = (1ULL << b) - 1;
+		vals[n++] = 1ULL << b;
+	}
+	vals[n++] = ~0ULL;
+	for (size_t i = 0; i < n; i++) {
+		got[fmt_u64(got, vals[i])] = '\0';
+		snprintf(want, sizeof(want), "%llu",
+			 (unsigned long long)vals[i]);
+		assert_string_equal(got, want);
+		got[fmt_s64(got, (__s64)vals[i])] = '\0';
+		snprintf(want, sizeof(want), "%lld", (long long)vals[i]);
+		assert_string_equal(got, want);
+	}
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(fast__fixture_and_zero__as_generic),
+		T(fast__small_values_of_each_field__as_generic),
+		T(fast__random_events__as_generic),
+		cmocka_unit_test(numbers__edges__as_printf),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
