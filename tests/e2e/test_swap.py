@@ -127,7 +127,7 @@ def make_v2(src, dst):
          "\tbool unanswered;\n"
          "\t__u32 dns_len; /* v2: bytes of the DNS message */\n};\n")
     edit(prog, "\tev->latency_ns_raw = latency;\n",
-         "\tev->latency_ns_raw = latency;\n\tev->dns_len = l4.dns_len;\n")
+         "\tev->latency_ns_raw = latency;\n\tev->dns_len = l4->dns_len;\n")
     meta = os.path.join(dst, "gadget.yaml")
     edit(meta, r"^description: >-\n(?:  .*\n)+",
          f"description: {V2_DESCRIPTION}\n", regex=True)
