@@ -878,7 +878,8 @@ def pcapng_export(env):
     """-o pcap-ng writes the traced packets: tshark reads the same packets,
     names, ids and answers as the JSON events of the same traffic (the
     main runner's), one interface per network namespace named after it,
-    each packet with its time and a comment naming process and netns."""
+    each packet with its time and a comment naming process and netns;
+    the JSON events carry no packet bytes (data_len 0)."""
     cli, srv = env.cli.inode(), env.srv.inode()
     r = Runner(["run", "trace_dns", "-o", "pcap-ng", "--store", env.store,
                 "-F", r"name~^(web|alias)\.test\.$"])
@@ -906,6 +907,8 @@ def pcapng_export(env):
     for e in want:
         name = e["name"].rstrip(".")
         ns = e["netns_id"]
+        # -o json: nobody reads the packet bytes, the kernel copies none
+        eq(e["data_len"], 0, "data_len of a JSON event")
         got = [x for x in rows if int(x["dns.id"], 16) == int(e["id"], 16)
                and x["dns.flags.response"] == ("1" if e["qr_raw"] else "0")
                and x["frame.interface_name"] == names[ns]]
