@@ -141,7 +141,7 @@ static __always_inline __u64 query_latency(const struct l4_info *l4,
 	const struct gadget_l4endpoint_t *client = qr ? &l4->dst : &l4->src;
 	struct query_key key = {};
 	struct query_slot *slot;
-	__u64 then, latency = 0;
+	__u64 then, latency = 0, *sent;
 	__u32 i;
 
 	__builtin_memcpy(key.client_addr, client->addr_raw.v6, 16);
@@ -151,26 +151,27 @@ static __always_inline __u64 query_latency(const struct l4_info *l4,
 	key.proto = client->proto_raw;
 	key.from_client = qr ? !outgoing : outgoing;
 	i = query_slot_of(&key);
+	sent = bpf_map_lookup_elem(&query_sent, &i);
 	slot = bpf_map_lookup_elem(&queries, &i);
-	if (!slot)
+	if (!sent || !slot)
 		return 0;
-	then = slot->sent;
+	then = *sent;
 	if (!qr) {
 		if (then && query_key_eq(&slot->key, &key))
 			return 0; /* a retransmission */
 		if (then)
 			gadget_counter_add(&gadget_counter_untracked, 1);
-		slot->sent = 0; /* while the slot is half written */
+		*sent = 0; /* while the slot is half written */
 		barrier();
 		slot->key = key;
 		query_info_set(slot, i, ev, name_len);
 		barrier();
-		slot->sent = now;
+		*sent = now;
 		return 0;
 	}
 	if (!then || !query_key_eq(&slot->key, &key))
 		return 0;
-	if (__sync_val_compare_and_swap(&slot->sent, then, 0) != then)
+	if (__sync_val_compare_and_swap(sent, then, 0) != then)
 		return 0; /* taken by the sweep or a new query */
 	if (now > then)
 		latency = now - then;
@@ -189,30 +190,31 @@ static long sweep_slot(__u64 i, void *ctx)
 {
 	struct sweeper *c = ((struct sweep_ctx *)ctx)->sw;
 	__u32 k = i;
-	struct query_slot *slot = bpf_map_lookup_elem(&queries, &k);
+	struct query_slot *slot;
 	struct sock_owner *owner;
 	struct query_name *n;
 	struct sock_key sk;
 	struct event_t *ev;
-	__u64 then;
+	__u64 then, *sent = bpf_map_lookup_elem(&query_sent, &k);
 
-	if (!slot)
+	if (!sent)
 		return 1;
-	then = slot->sent;
+	then = *sent;
 	if (!then)
 		return 0;
 	if (c->now < then + unanswered_timeout * NS_PER_S) {
 		c->live++;
 		return 0;
 	}
+	slot = bpf_map_lookup_elem(&queries, &k);
 	n = bpf_map_lookup_elem(&query_names, &k);
-	if (!n || !(slot->flags & QUERY_INFO)) {
-		__sync_val_compare_and_swap(&slot->sent, then, 0);
+	if (!slot || !n || !(slot->flags & QUERY_INFO)) {
+		__sync_val_compare_and_swap(sent, then, 0);
 		return 0;
 	}
 	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 	if (!ev) {
-		if (__sync_val_compare_and_swap(&slot->sent, then, 0) == then)
+		if (__sync_val_compare_and_swap(sent, then, 0) == then)
 			gadget_count_lost();
 		return 0;
 	}
@@ -233,7 +235,7 @@ static long sweep_slot(__u64 i, void *ctx)
 	ev->opcode_raw = slot->flags >> QUERY_OPCODE_SHIFT;
 	ev->rd = slot->flags & QUERY_RD;
 	barrier();
-	if (__sync_val_compare_and_swap(&slot->sent, then, 0) != then) {
+	if (__sync_val_compare_and_swap(sent, then, 0) != then) {
 		bpf_ringbuf_discard(ev, 0); /* answered, or taken meanwhile */
 		return 0;
 	}
