@@ -141,7 +141,7 @@ static __always_inline __u64 query_latency(const struct l4_info *l4,
 	const struct gadget_l4endpoint_t *client = qr ? &l4->dst : &l4->src;
 	struct query_key key = {};
 	struct query_slot *slot;
-	__u64 then, latency = 0, *sent;
+	__u64 then, latency = 0;
 	__u32 i;
 
 	__builtin_memcpy(key.client_addr, client->addr_raw.v6, 16);
@@ -151,27 +151,26 @@ static __always_inline __u64 query_latency(const struct l4_info *l4,
 	key.proto = client->proto_raw;
 	key.from_client = qr ? !outgoing : outgoing;
 	i = query_slot_of(&key);
-	sent = bpf_map_lookup_elem(&query_sent, &i);
 	slot = bpf_map_lookup_elem(&queries, &i);
-	if (!sent || !slot)
+	if (!slot)
 		return 0;
-	then = *sent;
+	then = slot->sent;
 	if (!qr) {
 		if (then && query_key_eq(&slot->key, &key))
 			return 0; /* a retransmission */
 		if (then)
 			gadget_counter_add(&gadget_counter_untracked, 1);
-		*sent = 0; /* while the slot is half written */
+		slot->sent = 0; /* while the slot is half written */
 		barrier();
 		slot->key = key;
 		query_info_set(slot, i, ev, name_len);
 		barrier();
-		*sent = now;
+		slot->sent = now;
 		return 0;
 	}
 	if (!then || !query_key_eq(&slot->key, &key))
 		return 0;
-	if (__sync_val_compare_and_swap(sent, then, 0) != then)
+	if (__sync_val_compare_and_swap(&slot->sent, then, 0) != then)
 		return 0; /* taken by the sweep or a new query */
 	if (now > then)
 		latency = now - then;
@@ -190,31 +189,30 @@ static long sweep_slot(__u64 i, void *ctx)
 {
 	struct sweeper *c = ((struct sweep_ctx *)ctx)->sw;
 	__u32 k = i;
-	struct query_slot *slot;
+	struct query_slot *slot = bpf_map_lookup_elem(&queries, &k);
 	struct sock_owner *owner;
 	struct query_name *n;
 	struct sock_key sk;
 	struct event_t *ev;
-	__u64 then, *sent = bpf_map_lookup_elem(&query_sent, &k);
+	__u64 then;
 
-	if (!sent)
+	if (!slot)
 		return 1;
-	then = *sent;
+	then = slot->sent;
 	if (!then)
 		return 0;
 	if (c->now < then + unanswered_timeout * NS_PER_S) {
 		c->live++;
 		return 0;
 	}
-	slot = bpf_map_lookup_elem(&queries, &k);
 	n = bpf_map_lookup_elem(&query_names, &k);
-	if (!slot || !n || !(slot->flags & QUERY_INFO)) {
-		__sync_val_compare_and_swap(sent, then, 0);
+	if (!n || !(slot->flags & QUERY_INFO)) {
+		__sync_val_compare_and_swap(&slot->sent, then, 0);
 		return 0;
 	}
 	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 	if (!ev) {
-		if (__sync_val_compare_and_swap(sent, then, 0) == then)
+		if (__sync_val_compare_and_swap(&slot->sent, then, 0) == then)
 			gadget_count_lost();
 		return 0;
 	}
@@ -235,7 +233,7 @@ static long sweep_slot(__u64 i, void *ctx)
 	ev->opcode_raw = slot->flags >> QUERY_OPCODE_SHIFT;
 	ev->rd = slot->flags & QUERY_RD;
 	barrier();
-	if (__sync_val_compare_and_swap(sent, then, 0) != then) {
+	if (__sync_val_compare_and_swap(&slot->sent, then, 0) != then) {
 		bpf_ringbuf_discard(ev, 0); /* answered, or taken meanwhile */
 		return 0;
 	}

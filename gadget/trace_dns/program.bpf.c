@@ -251,11 +251,7 @@ struct query_key {
  * `sent` guards the slot and its info like a sequence lock: a writer
  * clears it, writes, and sets it; a reader (response or sweep) reads it,
  * reads the slot, and frees the slot only by a compare-and-swap from the
- * value it read, so one of them, never both, takes the query.  The
- * times are apart, in query_sent (8 bytes a slot, mostly in cache): a
- * query whose slot is free writes its slot without reading it, and a
- * response whose slot is free reads no more (the slots are 4 MiB: one
- * read there is a cache and TLB miss).
+ * value it read, so one of them, never both, takes the query.
  */
 #define QUERY_SLOTS 65536
 
@@ -265,7 +261,7 @@ struct query_slot {
 	struct query_key key; /* the client's address, port, protocol, id */
 	__u16 server_port;
 	__u16 qtype;
-	__u64 pad_sent; /* was the time: see query_sent */
+	__u64 sent; /* boot ns of the query; 0: free */
 	__u8 server_addr[16];
 	__u16 qclass;
 	__u8 pkt_type;
@@ -303,13 +299,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct query_slot);
 } queries SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, QUERY_SLOTS);
-	__type(key, __u32);
-	__type(value, __u64); /* boot ns of the slot's query; 0: free */
-} query_sent SEC(".maps");
 
 /*
  * Per-CPU decoding state: the message and the walkers' cursor.  The event
