@@ -466,8 +466,13 @@ __noinline int dns_message(struct __sk_buff *skb, const struct l4_info *l4,
 		query_latency(l4, netns, id, now, qr, outgoing, NULL, 0);
 		return 0;
 	}
-	/* all but the names, each terminated where it is written */
-	__builtin_memset(ev, 0, offsetof(struct event_t, name));
+	/* all but the names, each terminated where it is written, and
+	 * the header, src and dst, always written below */
+	if (!owner)
+		__builtin_memset(&ev->proc, 0, sizeof(ev->proc));
+	__builtin_memset(&ev->nameserver, 0,
+			 offsetof(struct event_t, name) -
+				 offsetof(struct event_t, nameserver));
 	__builtin_memset(&ev->rcode_raw, 0,
 			 offsetof(struct event_t, cnames) -
 				 offsetof(struct event_t, rcode_raw));
