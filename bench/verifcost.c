@@ -44,7 +44,7 @@ static int one(const char *path)
 		fprintf(stderr, "%s: cannot open\n", path);
 		return 1;
 	}
-	bpf_object__for_each_program(prog, obj) {
+	bpf_object__for_each_program (prog, obj) {
 		if (n == 64)
 			break;
 		logs[n] = calloc(1, LOG_SIZE);
@@ -61,25 +61,23 @@ static int one(const char *path)
 		fprintf(stderr, "%s: load failed: %d\n", path, err);
 		return 1;
 	}
-	printf("%s\n%-20s %10s %8s %8s %6s\n", path, "program", "insns",
-	       "us", "states", "stack");
+	printf("%s\n%-20s %10s %8s %8s %6s\n", path, "program", "insns", "us",
+	       "states", "stack");
 	n = 0;
-	bpf_object__for_each_program(prog, obj) {
+	bpf_object__for_each_program (prog, obj) {
 		struct bpf_prog_info info = {};
 		__u32 len = sizeof(info);
 		const char *log = logs[n++];
 
-		if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info,
-					    &len))
+		if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
 			continue;
 		printf("%-20s %10u %8ld %8ld %6ld\n", bpf_program__name(prog),
-		       info.verified_insns,
-		       stat_of(log, "verification time "),
+		       info.verified_insns, stat_of(log, "verification time "),
 		       stat_of(log, "total_states "),
 		       stat_of(log, "stack depth "));
 	}
-	printf("load (wall) %.1f ms\n", (t1.tv_sec - t0.tv_sec) * 1e3 +
-					       (t1.tv_nsec - t0.tv_nsec) / 1e6);
+	printf("load (wall) %.1f ms\n",
+	       (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
 	bpf_object__close(obj);
 	return 0;
 }

@@ -25,9 +25,9 @@ struct walk {
  * one load, where comparisons would be a branch each for the verifier. */
 static const __u8 name_plain[256] = {
 	/* all printable but '"' $ ( ) . ; @ and the backslash */
-	['!'] = 1, ['#'] = 1, ['%' ... '\''] = 1, ['*' ... '-'] = 1,
-	['/' ... ':'] = 1, ['<' ... '?'] = 1, ['A' ... '['] = 1,
-	[']' ... '~'] = 1,
+	['!'] = 1,	   ['#'] = 1,	      ['%' ... '\''] = 1,
+	['*' ... '-'] = 1, ['/' ... ':'] = 1, ['<' ... '?'] = 1,
+	['A' ... '['] = 1, [']' ... '~'] = 1,
 };
 
 static __always_inline bool name_char_plain(__u8 c)
