@@ -198,12 +198,14 @@ __noinline long name_walk(struct scratch *s, struct event_t *ev, bool cnames,
  * label: labels of plain bytes only (written as they are), no pointer, at
  * most NAME_FAST bytes on the wire, so it always fits.  Returns its
  * length in name and sets s->end past it, or returns 0 for any other name
- * (then name_step() reads it from the start).
+ * (then name_step() reads it from the start).  Inlined: as a global
+ * function it would cost the verifier ~28k fewer instructions (~6 ms),
+ * but each query ~15-20 ns more (bench/progrun).
  */
 #define NAME_FAST 96
 _Static_assert(NAME_FAST + 1 < DNS_NAME_LEN, "a fast name always fits");
 
-__noinline __u32 name_fast(struct scratch *s, struct event_t *ev)
+static __always_inline __u32 name_fast(struct scratch *s, struct event_t *ev)
 {
 	char *name;
 
