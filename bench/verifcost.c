@@ -5,7 +5,8 @@
  * line per program: instructions processed (bpf_prog_info
  * verified_insns), verification time, states, stack depth; then the
  * whole load's wall time.  Needs root.
- *   verifcost [OBJECT...]  (default build/gadget/trace_dns/program.bpf.o)
+ *   verifcost [OBJECT...]  (default build/gadget/trace_dns/program.bpf.o);
+ *   built by `make build/bench/verifcost`
  */
 #include <stdio.h>
 #include <stdlib.h>
