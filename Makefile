@@ -129,6 +129,11 @@ $(BUILD)/bench/progrun: bench/progrun.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
+# What the verifier spends on each program of an object (BPF_LOG_STATS).
+$(BUILD)/bench/verifcost: bench/verifcost.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+
 # What metrics add per event, on the runner's own code (no kernel).
 $(BUILD)/bench/metrics_cost: bench/metrics_cost.c $(BUILD)/librunner.a
 	@mkdir -p $(dir $@)

@@ -326,7 +326,7 @@ struct scratch {
 	__u16 cname_at[MAX_CNAMES]; /* record walker: targets' offsets */
 	__u8 cname_next; /* CNAME walker: start the next target */
 	__u8 has_ttl; /* record walker: ttl is set */
-	__u8 pad[2];
+	__u16 cur; /* name walker: the next byte of a label */
 	__u8 msg[DNS_MSG_MAX + 32]; /* slack for masked multi-byte reads */
 };
 
@@ -519,7 +519,7 @@ __noinline int dns_message(struct __sk_buff *skb, const struct l4_info *l4,
 	w.ev = ev;
 	s->end = DNS_HDR_LEN;
 	if (qdcount)
-		name_len = name_fast(s, ev->name);
+		name_len = name_fast(s, ev);
 	if (name_len) {
 		s->name_ok = 1;
 	} else if (qdcount) {

@@ -78,8 +78,10 @@ struct mnt_namespace___seq {
 } __attribute__((preserve_access_index));
 
 /*
- * tp_btf hands over a BTF pointer: plain loads (checked by the verifier,
- * relocated by CO-RE) instead of bpf_probe_read_kernel() calls.
+ * Reads by BPF_CORE_READ() (bpf_probe_read_kernel(), relocated by
+ * CO-RE), not plain loads through the BTF pointer tp_btf hands over: the
+ * verifier looks each of those up by name in the kernel's BTF (~10 ms of
+ * the runner's start-up), and an exec is rare enough for a helper call.
  */
 static struct kernfs_node *kn_parent(struct kernfs_node *kn)
 {
@@ -87,9 +89,9 @@ static struct kernfs_node *kn_parent(struct kernfs_node *kn)
 	struct kernfs_node___old *o = (void *)kn;
 
 	if (bpf_core_field_exists(n->__parent))
-		return n->__parent;
+		return BPF_CORE_READ(n, __parent);
 	if (bpf_core_field_exists(o->parent))
-		return o->parent;
+		return BPF_CORE_READ(o, parent);
 	return NULL;
 }
 
@@ -99,9 +101,9 @@ static __u64 mntns_instance(struct mnt_namespace *ns)
 	struct mnt_namespace___seq *s = (void *)ns;
 
 	if (bpf_core_field_exists(i->ns.ns_id))
-		return i->ns.ns_id;
+		return BPF_CORE_READ(i, ns.ns_id);
 	if (bpf_core_field_exists(s->seq))
-		return s->seq;
+		return BPF_CORE_READ(s, seq);
 	return 0;
 }
 
@@ -110,17 +112,19 @@ int BPF_PROG(sched_process_exec, struct task_struct *p)
 {
 	struct containers_seen now, *told;
 	struct containers_note *n;
+	struct nsproxy *nsp = BPF_CORE_READ(p, nsproxy);
 	struct mnt_namespace *ns;
 	struct kernfs_node *kn;
+	struct net *net;
 	__u64 mntns;
 	__u32 i;
 
-	if (!p->nsproxy)
+	if (!nsp)
 		return 0; /* exiting */
-	ns = p->nsproxy->mnt_ns;
+	ns = BPF_CORE_READ(nsp, mnt_ns);
 	if (!ns)
 		return 0;
-	mntns = ns->ns.inum;
+	mntns = BPF_CORE_READ(ns, ns.inum);
 	now.mntns_instance = mntns_instance(ns);
 	told = bpf_map_lookup_elem(&seen, &mntns);
 	if (told && now.mntns_instance &&
@@ -130,8 +134,9 @@ int BPF_PROG(sched_process_exec, struct task_struct *p)
 	if (told && !now.mntns_instance && told->cgroup_id == now.cgroup_id)
 		return 0; /* told already, as far as a kernel without ids tells */
 
-	if (p->nsproxy->net_ns) {
-		__u32 netns = p->nsproxy->net_ns->ns.inum, one = 1;
+	net = BPF_CORE_READ(nsp, net_ns);
+	if (net) {
+		__u32 netns = BPF_CORE_READ(net, ns.inum), one = 1;
 
 		if (bpf_map_lookup_elem(&selected_netns, &netns))
 			bpf_map_update_elem(&mntns_filter, &mntns, &one,
@@ -144,11 +149,11 @@ int BPF_PROG(sched_process_exec, struct task_struct *p)
 	n->mntns = mntns;
 	n->mntns_instance = now.mntns_instance;
 	n->cgroup_id = now.cgroup_id;
-	n->pid = p->tgid;
-	kn = p->cgroups->dfl_cgrp->kn;
+	n->pid = BPF_CORE_READ(p, tgid);
+	kn = BPF_CORE_READ(p, cgroups, dfl_cgrp, kn);
 	for (i = 0; i < CONTAINERS_CGROUP_DEPTH && kn; i++) {
 		if (bpf_probe_read_kernel_str(n->names[i], CONTAINERS_NAME_LEN,
-					      kn->name) < 0)
+					      BPF_CORE_READ(kn, name)) < 0)
 			n->names[i][0] = '\0';
 		kn = kn_parent(kn);
 	}

@@ -1,0 +1,56 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# Start-up alone: spawn to attached (RUNNER_READY_FILE written) of
+# `runner run trace_dns -o json > /dev/null` from a throwaway local store,
+# no traffic; ROUNDS rounds alternating two setups, medians and all runs.
+# Setup a: RUNNER (default build/runner) with the image of GADGET (default
+# gadget/trace_dns); setup b: RUNNER2 / GADGET2 (each defaults to a's).
+#   bench/startup.sh [ROUNDS]       (default 9)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ "$(id -u)" -eq 0 ] || exec tools/asroot.sh "$0" "$@"
+ROUNDS=${1:-9}
+RUNNER=${RUNNER:-build/runner}
+GADGET=${GADGET:-gadget/trace_dns}
+RUNNER2=${RUNNER2:-$RUNNER}
+GADGET2=${GADGET2:-$GADGET}
+tmp=$(mktemp -d)
+pid=
+cleanup() {
+	[ -n "$pid" ] && kill -INT "$pid" 2>/dev/null || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+"$RUNNER" image build "$GADGET" -t trace_dns:a --store "$tmp/store" \
+	2>/dev/null
+"$RUNNER" image build "$GADGET2" -t trace_dns:b --store "$tmp/store" \
+	2>/dev/null
+
+once() { # BIN TAG: appends ms to $tmp/ms.TAG
+	local t0 t1
+	rm -f "$tmp/ready"
+	t0=$(date +%s%N)
+	RUNNER_READY_FILE=$tmp/ready "$1" run "trace_dns:$2" \
+		--store "$tmp/store" -o json >/dev/null 2>"$tmp/err" &
+	pid=$!
+	while [ ! -f "$tmp/ready" ]; do
+		kill -0 "$pid" 2>/dev/null || { cat "$tmp/err" >&2; exit 1; }
+		sleep 0.001
+	done
+	t1=$(date +%s%N)
+	kill -INT "$pid"
+	wait "$pid" || true
+	pid=
+	echo $(((t1 - t0) / 1000000)) >>"$tmp/ms.$2"
+}
+
+for _ in $(seq 1 "$ROUNDS"); do
+	once "$RUNNER" a
+	once "$RUNNER2" b
+done
+median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+echo "| spawn to attached, ms | median | runs |"
+echo "|---|---|---|"
+echo "| a: $RUNNER $GADGET | $(median <"$tmp/ms.a") | $(paste -sd' ' "$tmp/ms.a") |"
+echo "| b: $RUNNER2 $GADGET2 | $(median <"$tmp/ms.b") | $(paste -sd' ' "$tmp/ms.b") |"
