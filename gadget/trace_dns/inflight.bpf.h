@@ -8,18 +8,24 @@
 #ifndef TRACE_DNS_INFLIGHT_BPF_H
 #define TRACE_DNS_INFLIGHT_BPF_H
 
-/* The slot of a query: its key's words mixed (multiply, xor-shift). */
-static __always_inline __u32 query_slot_of(const struct query_key *key)
+/* n 32-bit words mixed (multiply, xor-shift): the slot of a key in a
+ * direct-mapped table.  n is a constant: the loop unrolls. */
+static __always_inline __u32 words_hash(const __u32 *w, int n)
 {
-	const __u32 *w = (const __u32 *)key;
 	__u32 h = 0;
 
-	_Static_assert(sizeof(*key) == 7 * 4, "query_key is 7 words");
-	for (int i = 0; i < 7; i++) {
+	for (int i = 0; i < n; i++) {
 		h = (h ^ w[i]) * 0x9E3779B1u;
 		h ^= h >> 15;
 	}
-	return h & (QUERY_SLOTS - 1);
+	return h;
+}
+
+/* The slot of a query. */
+static __always_inline __u32 query_slot_of(const struct query_key *key)
+{
+	_Static_assert(sizeof(*key) == 7 * 4, "query_key is 7 words");
+	return words_hash((const __u32 *)key, 7) & (QUERY_SLOTS - 1);
 }
 
 static __always_inline bool query_key_eq(const struct query_key *a,

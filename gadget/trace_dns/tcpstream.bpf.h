@@ -139,15 +139,8 @@ static const struct tcp_flow tcp_flow_new;
 
 static __always_inline __u32 tcp_partial_of(const struct tcp_flow_key *key)
 {
-	const __u32 *w = (const __u32 *)key;
-	__u32 h = 0;
-
 	_Static_assert(sizeof(*key) == 11 * 4, "tcp_flow_key is 11 words");
-	for (int i = 0; i < 11; i++) {
-		h = (h ^ w[i]) * 0x9E3779B1u;
-		h ^= h >> 15;
-	}
-	return h & (TCP_PARTIALS - 1);
+	return words_hash((const __u32 *)key, 11) & (TCP_PARTIALS - 1);
 }
 
 /* The partial buffer of key's message: taken for it when claim, else
