@@ -53,15 +53,31 @@ udp)
 esac
 sysctl -qw kernel.bpf_stats_enabled=1
 s0=$(snap)
+# busy clock ticks of the machine (user, nice, system, irq, softirq, steal)
+busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
+b0=$(busy)
 queries=0
 case $LOAD in
 dns | dns20k)
 	rate=()
 	[ "$LOAD" = dns20k ] && rate=(-Q 20000)
-	out=$(ip netns exec $CLI_NS dnsperf -s 10.99.0.2 -d "$tmp/queries" \
-		-l "$SECS" -c 4 -q 200 "${rate[@]}" 2>/dev/null)
+	srv0=$(awk '{ print $1 }' /proc/"$(cat "$tmp/dnsmasq.pid")"/schedstat)
+	# `times`: the subshell's children's CPU (dnsperf), last line
+	out=$(
+		ip netns exec $CLI_NS dnsperf -s 10.99.0.2 -d "$tmp/queries" \
+			-l "$SECS" -c 4 -q 200 "${rate[@]}" 2>/dev/null
+		times
+	)
+	srv1=$(awk '{ print $1 }' /proc/"$(cat "$tmp/dnsmasq.pid")"/schedstat)
 	queries=$(awk '/Queries completed/ { print $3 }' <<<"$out")
 	printf 'traced QPS %s\n' "$(awk '/Queries per second/ { print $4 }' <<<"$out")"
+	# the traffic's own CPU (both ends' processes, and the softirqs that
+	# run in their context: the hooks on their packets included)
+	tail -n 1 <<<"$out" | tr 'ms' '  ' | awk -v q="$queries" \
+		-v srv="$((srv1 - srv0))" '{
+		c = ($1 * 60 + $2 + $3 * 60 + $4) * 1e9
+		printf "traffic CPU %.2f us per query (client %.2f, server %.2f)\n",
+			(c + srv) / 1e3 / q, c / 1e3 / q, srv / 1e3 / q }'
 	;;
 tcp)
 	ip netns exec $CLI_NS iperf3 -c 10.99.0.2 -t "$SECS" |
@@ -72,7 +88,11 @@ udp)
 		grep -E 'Summary|percentile 50.000'
 	;;
 esac
+b1=$(busy)
 s1=$(snap)
+[ "$queries" -gt 0 ] 2>/dev/null &&
+	awk -v b="$((b1 - b0))" -v hz="$(getconf CLK_TCK)" -v q="$queries" \
+		'BEGIN { printf "machine CPU %.1f us per query\n", b / hz * 1e6 / q }'
 jq -nr --argjson a "$s0" --argjson b "$s1" --argjson q "$queries" '
 	[$b | to_entries[] | .key as $k |
 	 [.value[0] - ($a[$k][0] // 0), .value[1] - ($a[$k][1] // 0)] as [$t, $n] |

@@ -34,8 +34,10 @@ for r in $(seq 1 "$rounds"); do
 			/^netns_disp/ { disp = $4 }
 			/^net_dev_queue/ { ndq = $4 }
 			/^sendmsg4/ { smsg = $4 }
+			/^machine CPU/ { mcpu = $3 }
+			/^traffic CPU/ { tcpu = $3; scpu = $10; sub(/\)/, "", scpu) }
 			/^all/ { for (i = 1; i < NF; i++) if ($(i + 1) == "ns") q = $i }
-			END { printf "r%d %-16s disp %5s ndq %4s sendmsg4 %4s ns/run  all %5s ns/query  qps %s\n",
-				r, d, disp, ndq, smsg, q, qps }' <<<"$out"
+			END { printf "r%d %-16s disp %5s ndq %4s sendmsg4 %4s ns/run  all %5s ns/query  qps %s  us/query: machine %s traffic %s server %s\n",
+				r, d, disp, ndq, smsg, q, qps, mcpu, tcpu, scpu }' <<<"$out"
 	done
 done
