@@ -82,13 +82,14 @@ static __always_inline void query_info_set(struct query_slot *slot, __u32 i,
 	slot->flags = 0;
 	if (!ev || !unanswered_timeout)
 		return;
-	n = bpf_map_lookup_elem(&query_names, &i);
-	if (!n)
-		return;
-	if (name_len < SHORT_NAME)
-		__builtin_memcpy(n->name, ev->name, SHORT_NAME);
-	else
+	if (name_len < SHORT_NAME) {
+		__builtin_memcpy(slot->name, ev->name, SHORT_NAME);
+	} else {
+		n = bpf_map_lookup_elem(&query_names, &i);
+		if (!n)
+			return;
 		__builtin_memcpy(n->name, ev->name, sizeof(n->name));
+	}
 	__builtin_memcpy(slot->server_addr, ev->dst.addr_raw.v6, 16);
 	slot->server_port = ev->dst.port;
 	slot->qtype = ev->qtype_raw;
@@ -96,6 +97,7 @@ static __always_inline void query_info_set(struct query_slot *slot, __u32 i,
 	slot->pkt_type = ev->pkt_type_raw;
 	slot->flags = QUERY_INFO | (ev->rd ? QUERY_RD : 0) |
 		      (ev->dst.version == 6 ? QUERY_V6 : 0) |
+		      (name_len < SHORT_NAME ? 0 : QUERY_LONG) |
 		      ev->opcode_raw << QUERY_OPCODE_SHIFT;
 }
 
@@ -232,7 +234,10 @@ static long sweep_slot(__u64 i, void *ctx)
 	ev->dst.port = slot->server_port;
 	ev->src.proto_raw = ev->dst.proto_raw = slot->key.proto;
 	ev->src.version = ev->dst.version = slot->flags & QUERY_V6 ? 6 : 4;
-	__builtin_memcpy(ev->name, n->name, sizeof(ev->name));
+	if (slot->flags & QUERY_LONG)
+		__builtin_memcpy(ev->name, n->name, sizeof(ev->name));
+	else
+		__builtin_memcpy(ev->name, slot->name, SHORT_NAME);
 	ev->qtype_raw = slot->qtype;
 	ev->qclass = slot->qclass;
 	ev->pkt_type_raw = slot->pkt_type;

@@ -245,8 +245,8 @@ struct query_key {
  * gadget_counter_untracked.  A retransmission (same key) keeps the slot
  * and the time of the first one.  Queries that get no response within
  * unanswered_timeout are reported by the sweep (once a second, by a
- * bpf_timer) as unanswered, from the copy of their fields in the slot
- * and their names in query_names.
+ * bpf_timer) as unanswered, from the copy of their fields and short
+ * names in the slot (long names in query_names).
  *
  * `sent` guards the slot and its info like a sequence lock: a writer
  * clears it, writes, and sets it; a reader (response or sweep) reads it,
@@ -254,9 +254,13 @@ struct query_key {
  * value it read, so one of them, never both, takes the query.
  */
 #define QUERY_SLOTS 65536
+#define SHORT_NAME 64
 
 /* A query in flight: its key, and what its unanswered event needs but
- * its name and process (one cache line). */
+ * its process; its name when short.  Two cache lines on a 128-byte
+ * boundary: the line a response reads, and beside it the name (fetched
+ * with it; a name in a separate table was one more cache miss per query
+ * packet). */
 struct query_slot {
 	struct query_key key; /* the client's address, port, protocol, id */
 	__u16 server_port;
@@ -267,20 +271,21 @@ struct query_slot {
 	__u8 pkt_type;
 	__u8 flags; /* QUERY_* */
 	__u8 pad[4];
+	char name[SHORT_NAME]; /* a short name (QUERY_LONG clear) */
 };
+_Static_assert(sizeof(struct query_slot) == 128, "two cache lines");
 
 #define QUERY_RD 0x01 /* recursion desired */
 #define QUERY_V6 0x02 /* IPv6 addresses */
 #define QUERY_INFO 0x04 /* the fields above are the query's */
+#define QUERY_LONG 0x08 /* its name is in query_names */
 #define QUERY_OPCODE_SHIFT 4
 
 /*
- * The names of the queries in flight, at their slots' index: a query
- * writes its name's first cache line, all of it only when it is long.
- * The process of an unanswered query is its socket's owner when the
- * sweep finds it.
+ * The long names (SHORT_NAME bytes or more) of the queries in flight, at
+ * their slots' index.  The process of an unanswered query is its
+ * socket's owner when the sweep finds it.
  */
-#define SHORT_NAME 64
 
 struct query_name {
 	char name[DNS_NAME_LEN];
@@ -297,6 +302,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, QUERY_SLOTS);
 	__type(key, __u32);
+	__uint(map_flags, BPF_F_MMAPABLE); /* slots on 128-byte boundaries */
 	__type(value, struct query_slot);
 } queries SEC(".maps");
 

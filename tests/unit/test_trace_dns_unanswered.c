@@ -54,6 +54,49 @@ static void unanswered__after_timeout__one_event_per_query(void **state)
 }
 
 /*
+ * The name of an unanswered query, short or long: up to 63 bytes it is
+ * kept in the query's slot, from 64 on in the table of long names; both
+ * come back whole (each query its own, in either order).
+ */
+static void unanswered__short_and_long_names__whole(void **state)
+{
+	static const char *const names[] = {
+		/* 62 bytes and the root dot: 63 */
+		"short-side-of-the-boundary-label-padding-padding-pad.name.test",
+		/* 63 and the dot: 64 */
+		"long-side-of-the-boundary-label-padding-padding-paddi.name.test",
+		"a-much-longer-name-than-the-slot-keeps-inline-for-its-query."
+		"with-more-labels.after-that.test",
+	};
+	const size_t n = sizeof(names) / sizeof(names[0]);
+	struct prog *p = prog_load_with(NULL, 0, 1);
+	char want[256];
+	struct msg m;
+	struct frame f;
+	bool seen[3] = { false };
+
+	(void)state;
+	for (size_t i = 0; i < n; i++) {
+		query(&m, 0x6100 + i, names[i]);
+		udp4(&f, 41000 + i, 53, &m);
+		assert_int_equal(run(p, f.b, f.len), 1);
+	}
+	p->n = 0;
+	assert_int_equal(wait_events(p, n, 150), n);
+	for (size_t e = 0; e < n; e++) {
+		size_t i = ev_u(p, e, "id") - 0x6100;
+
+		assert_true(i < n);
+		assert_false(seen[i]);
+		seen[i] = true;
+		snprintf(want, sizeof(want), "%s.", names[i]);
+		assert_int_equal(ev_u(p, e, "unanswered"), 1);
+		assert_string_equal(ev_name(p, e), want);
+	}
+	prog_free(p);
+}
+
+/*
  * Bounded: 3000 queries in flight at once in the direct-mapped slots
  * (65536) collide; each one is either reported unanswered or counted as
  * untracked, never both, never neither.
@@ -94,6 +137,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(
 			unanswered__after_timeout__one_event_per_query),
+		cmocka_unit_test(unanswered__short_and_long_names__whole),
 		cmocka_unit_test(unanswered__slots_taken__reported_or_counted),
 	};
 
