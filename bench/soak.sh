@@ -5,7 +5,7 @@
 # every SAMPLE seconds (default 30): the runner's RSS and VmHWM, its CPU
 # per event (schedstat, all threads), the BPF run time of its programs per
 # query (kernel.bpf_stats_enabled; dispatchers included, as in run.sh),
-# events written (lines of the output file), lost (the runner's "lost N
+# events written (bytes of the output file at the mean event size), lost (the runner's "lost N
 # events (M in total)" notices) and the answered QPS (the server's veth
 # tx packets).  Start-up (spawn to RUNNER_READY_FILE) is timed before and
 # after the soak from the same store.  Prints Markdown and a last line
@@ -66,30 +66,28 @@ runner_cpu() {
 		awk '{ s += $1 } END { printf "%.0f\n", s }'
 }
 
-# One sample, appended to $tmp/samples:
-# t_ns rss_kb hwm_kb cpu_ns bpf_ns events_total lost_total answers
-counted=0
-events=0
+# One sample, appended to $tmp/samples: t_ns rss_kb hwm_kb cpu_ns bpf_ns
+# bytes_written lost_total answers machine_busy machine_all (jiffies).
+# Events per interval: its bytes at the run's mean bytes per event (reading
+# the file to count lines would compete with the runner for the CPUs).
 sample() {
-	local size n lost rss hwm
+	local size lost rss hwm
 	size=$(stat -c %s "$tmp/events")
-	if ((size > counted)); then
-		n=$(dd if="$tmp/events" bs=1M iflag=skip_bytes,count_bytes \
-			skip="$counted" count=$((size - counted)) status=none |
-			wc -l)
-		fallocate -p -o "$counted" -l $((size - counted)) "$tmp/events"
-		events=$((events + n))
-		counted=$size
-	fi
+	((size > punched)) &&
+		fallocate -p -o "$punched" -l $((size - punched)) "$tmp/events"
+	punched=$size
 	lost=$({ grep -o 'lost [0-9]* events ([0-9]* in' \
 		"$tmp/runner.err" || :; } | tail -n 1 | sed 's/.*(//; s/ in//')
 	read -r rss hwm < <(awk '/^VmRSS/ { r = $2 } /^VmHWM/ { h = $2 }
 		END { print r, h }' /proc/"$runner_pid"/status)
-	echo "$(date +%s%N) $rss $hwm $(runner_cpu) $(bpf_time) $events" \
+	echo "$(date +%s%N) $rss $hwm $(runner_cpu) $(bpf_time) $size" \
 		"${lost:-0} $(ip netns exec $SRV_NS \
 			cat /sys/class/net/veth1/statistics/tx_packets)" \
+		"$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9,
+			$2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat)" \
 		>>"$tmp/samples"
 }
+punched=0
 
 echo "soak: start-up x$STARTUP_RUNS before" >&2
 for _ in $(seq 1 "$STARTUP_RUNS"); do startup before; done
@@ -115,6 +113,7 @@ sleep 1 # the last responses' events
 sample
 bench_stop_runner
 summary=$(grep ' events, ' "$tmp/runner.err" | tail -n 1)
+events=$(sed -E 's/.* ([0-9]+) events?, .*/\1/' <<<"$summary")
 sysctl -qw kernel.bpf_stats_enabled="$stats_was"
 
 echo "soak: start-up x$STARTUP_RUNS after" >&2
@@ -127,21 +126,25 @@ echo "trace_dns soak, $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -r)," \
 	"\`bench/soak.sh $MINUTES $QPS\`, -o $OUTPUT to a file"
 echo
 # rows: one per interval but the last (only the tail of the load)
-awk '
+awk -v epb="$(tail -n 1 "$tmp/samples" |
+	awk -v e="$events" '{ print $6 ? e / $6 : 0 }')" '
 	NR > 1 && p != "" {
-		split(p, a); dt = ($1 - a[1]) / 1e9; ev = $6 - a[6]; q = $8 - a[8]
-		printf "| %d | %.0f | %.0f | %.1f | %.1f | %s | %s | %s |\n",
+		split(p, a); dt = ($1 - a[1]) / 1e9; ev = ($6 - a[6]) * epb
+		q = $8 - a[8]
+		printf "| %d | %.0f | %.0f | %.1f | %.1f | %s | %s | %s | %.0f |\n",
 			($1 - t0) / 1e9, q / dt, ev / dt, $2 / 1024, $3 / 1024,
 			ev ? sprintf("%.2f", ($4 - a[4]) / ev / 1000) : "-",
-			q ? sprintf("%.2f", ($5 - a[5]) / q / 1000) : "-", $7
+			q ? sprintf("%.2f", ($5 - a[5]) / q / 1000) : "-", $7,
+			($10 > a[10] ? 100 * ($9 - a[9]) / ($10 - a[10]) : 0)
 	}
 	NR == 1 { t0 = $1 }
 	{ p = $0 }' "$tmp/samples" | head -n -1 >"$tmp/rows"
-echo "| s | answered QPS | events/s | RSS MB | VmHWM MB | runner CPU us/event | BPF us/query | lost (total) |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| s | answered QPS | events/s | RSS MB | VmHWM MB | runner CPU us/event | BPF us/query | lost (total) | machine busy % |"
+echo "|---|---|---|---|---|---|---|---|---|"
 cat "$tmp/rows"
 echo
-echo "Runner summary: $summary; lines in the file: $events."
+echo "Runner summary: $summary; $(tail -n 1 "$tmp/samples" |
+	awk '{ print $6 }') bytes written."
 echo "dnsperf: $(awk '/Queries completed|Queries lost/ { $1 = $1; printf "%s; ", $0 }' "$tmp/dnsperf")"
 echo "Start-up, spawn to attached, ms: before $(paste -sd' ' "$tmp/startup.before")" \
 	"(median $(median <"$tmp/startup.before")), after" \
