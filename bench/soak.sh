@@ -12,7 +12,8 @@
 # with the last/first third ratios; reports, never asserts.
 # OUTPUT=columns: `-o columns` to the file instead (a header line counts
 # as an event).  The output file's counted bytes are punched out as it
-# grows, so a long run does not fill the disk.
+# grows, so a long run does not fill the disk; TMPDIR=/dev/shm puts it
+# on tmpfs (no disk writeback behind the runner's writes).
 #   bench/soak.sh [MINUTES] [QPS]      (default 10 20000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
