@@ -5,13 +5,13 @@
 # every SAMPLE seconds (default 30): the runner's RSS and VmHWM, its CPU
 # per event (schedstat, all threads), the BPF run time of its programs per
 # query (kernel.bpf_stats_enabled; dispatchers included, as in run.sh),
-# events written (bytes of the output file at the mean event size), lost (the runner's "lost N
-# events (M in total)" notices) and the answered QPS (the server's veth
-# tx packets).  Start-up (spawn to RUNNER_READY_FILE) is timed before and
+# events written (bytes of the output file at the mean event size), lost
+# (the runner's "lost N events (M in total)" notices), the answered QPS
+# (the server's veth tx packets) and how busy the machine was.  Start-up (spawn to RUNNER_READY_FILE) is timed before and
 # after the soak from the same store.  Prints Markdown and a last line
 # with the last/first third ratios; reports, never asserts.
 # OUTPUT=columns: `-o columns` to the file instead (a header line counts
-# as an event).  The output file's counted bytes are punched out as it
+# as an event).  The output file's sampled bytes are punched out as it
 # grows, so a long run does not fill the disk; TMPDIR=/dev/shm puts it
 # on tmpfs (no disk writeback behind the runner's writes).
 #   bench/soak.sh [MINUTES] [QPS]      (default 10 20000)
