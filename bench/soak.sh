@@ -7,7 +7,8 @@
 # query (kernel.bpf_stats_enabled; dispatchers included, as in run.sh),
 # events written (bytes of the output file at the mean event size), lost
 # (the runner's "lost N events (M in total)" notices), the answered QPS
-# (the server's veth tx packets) and how busy the machine was.  Start-up (spawn to RUNNER_READY_FILE) is timed before and
+# (the server's veth tx packets) and how busy the machine was.  Start-up
+# (spawn to RUNNER_READY_FILE) is timed before and
 # after the soak from the same store.  Prints Markdown and a last line
 # with the last/first third ratios; reports, never asserts.
 # OUTPUT=columns: `-o columns` to the file instead (a header line counts
