@@ -6,6 +6,10 @@
 # (netns_disp includes the trace_dns filter it tail-calls) during the load,
 # and the total per DNS query.  LOAD: dns (dnsperf at max rate), dns20k
 # (20k queries/s), tcp (iperf3) or udp (sockperf ping-pong): no DNS.
+# For DNS loads also the machine's CPU per query (all of it, other
+# sessions included) and the traffic's own: dnsperf's and dnsmasq's CPU,
+# which holds the softirqs run in their context (the taps on their
+# packets, inside bpf_stats or not).
 #   bench/bpfstats.sh [SECONDS] [LOAD]      (default 10 dns)
 set -euo pipefail
 cd "$(dirname "$0")/.."

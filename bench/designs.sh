@@ -5,7 +5,8 @@
 # turn, the order reversed every other round, under one hold of the
 # traffic lock; one line per run: the netns dispatcher's ns per run (the
 # trace_dns filter included), net_dev_queue's, sendmsg4's, all programs'
-# ns per DNS query, and the QPS.
+# ns per DNS query, the QPS, and the CPU per query of the machine, of the
+# traffic (dnsperf + dnsmasq) and of the server alone (see bpfstats.sh).
 #   bench/designs.sh ROUNDS SECONDS LOAD DIR...     (LOAD: see bpfstats.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
