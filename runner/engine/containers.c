@@ -37,7 +37,6 @@ struct containers {
 	struct entry *buckets[NBUCKETS];
 	unsigned int gen;
 	struct containers_tracker *tracker; /* NULL: /proc only */
-	struct containers_tracker_start *loading; /* tracker not joined yet */
 	char docker_root[512]; /* dockerd's --data-root */
 	struct pods *pods; /* pod identity, and pods by network namespace */
 	containers_fn listener; /* told of every namespace named or gone */
@@ -78,30 +77,12 @@ struct containers *containers_new(const char *root)
 		free(c);
 		return NULL;
 	}
-	/* A fake tree has no kernel of its own.  The exec hook loads while
-	 * the caller goes on (loads its gadget): tracker() waits for it. */
+	/* A fake tree has no kernel of its own. */
 	if (!c->root[0] &&
-	    containers_tracker_start(on_note, c, &c->loading, &err))
+	    containers_tracker_new(on_note, c, &c->tracker, &err))
 		engine_log(ENGINE_LOG_INFO, "containers from /proc only: %s",
 			   error_msg(err));
 	return c;
-}
-
-/* The exec hook, once loaded; NULL: none (/proc only).  It completes
- * containers_new(), hence const in. */
-static struct containers_tracker *tracker(const struct containers *cc)
-{
-	struct containers *c = (struct containers *)cc;
-	cleanup_error struct error *err = NULL;
-
-	if (c->loading) {
-		if (containers_tracker_join(c->loading, &c->tracker, &err))
-			engine_log(ENGINE_LOG_INFO,
-				   "containers from /proc only: %s",
-				   error_msg(err));
-		c->loading = NULL;
-	}
-	return c->tracker;
 }
 
 void containers_set_node(struct containers *c, const char *node)
@@ -117,12 +98,12 @@ void containers_set_docker_root(struct containers *c, const char *dir)
 
 bool containers_tracking(const struct containers *c)
 {
-	return tracker(c) != NULL;
+	return c->tracker != NULL;
 }
 
 void containers_poll(struct containers *c)
 {
-	if (tracker(c))
+	if (c->tracker)
 		containers_tracker_consume(c->tracker);
 }
 
@@ -132,7 +113,7 @@ void containers_free(struct containers *c)
 
 	if (!c)
 		return;
-	containers_tracker_free(tracker(c));
+	containers_tracker_free(c->tracker);
 	pods_free(c->pods);
 	for (i = 0; i < NBUCKETS; i++) {
 		struct entry *e = c->buckets[i], *next;
@@ -354,7 +335,7 @@ const struct container_info *containers_lookup(struct containers *c,
 
 	/* With the exec hook, a namespace it did not tell is not a
 	 * container's, or one from before the runner: the scan tells. */
-	if (!e && mntns && !tracker(c))
+	if (!e && mntns && !c->tracker)
 		e = resolve(c, mntns);
 	return e && e->info.id[0] ? &e->info : NULL;
 }
@@ -511,7 +492,7 @@ void containers_filter_fds(const struct containers *c, int *mntns_fd,
 			   int *netns_fd)
 {
 	*mntns_fd = *netns_fd = -1;
-	if (tracker(c))
+	if (c->tracker)
 		containers_tracker_filter_fds(c->tracker, mntns_fd, netns_fd);
 }
 

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <errno.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,7 +7,6 @@
 
 #include <bpf/libbpf.h>
 
-#include "common/cleanup.h"
 #include "runner/engine/containers_tracker.h"
 #include "runner/engine/libbpf_log.h"
 
@@ -96,55 +94,4 @@ void containers_tracker_free(struct containers_tracker *t)
 int containers_tracker_consume(struct containers_tracker *t)
 {
 	return ring_buffer__consume(t->rb);
-}
-
-struct containers_tracker_start {
-	pthread_t thread;
-	containers_note_fn fn;
-	void *ctx;
-	struct containers_tracker *t;
-	struct error *err;
-};
-
-static void *start_thread(void *arg)
-{
-	struct containers_tracker_start *s = arg;
-
-	containers_tracker_new(s->fn, s->ctx, &s->t, &s->err);
-	return NULL;
-}
-
-int containers_tracker_start(containers_note_fn fn, void *ctx,
-			     struct containers_tracker_start **out,
-			     struct error **err)
-{
-	struct containers_tracker_start *s = calloc(1, sizeof(*s));
-	int rc;
-
-	if (!s)
-		return error_set(err, ENOMEM, "exec tracker");
-	s->fn = fn;
-	s->ctx = ctx;
-	rc = pthread_create(&s->thread, NULL, start_thread, s);
-	if (rc) {
-		free(s);
-		return error_set(err, rc, "exec tracker thread");
-	}
-	*out = s;
-	return 0;
-}
-
-int containers_tracker_join(struct containers_tracker_start *s,
-			    struct containers_tracker **out, struct error **err)
-{
-	int rc;
-
-	pthread_join(s->thread, NULL);
-	*out = s->t;
-	rc = s->t ? 0 : -1;
-	if (rc && err)
-		*err = steal_ptr(s->err);
-	error_free(s->err);
-	free(s);
-	return rc;
 }

@@ -18,18 +18,6 @@ typedef void (*containers_note_fn)(void *ctx, const struct containers_note *n);
 int containers_tracker_new(containers_note_fn fn, void *ctx,
 			   struct containers_tracker **out, struct error **err);
 void containers_tracker_free(struct containers_tracker *t);
-/*
- * containers_tracker_new() on a thread of its own, so that its load and
- * verification overlap the gadget's (a run's start); _join() waits for it
- * and gives its result.  Every start is joined once.
- */
-struct containers_tracker_start;
-int containers_tracker_start(containers_note_fn fn, void *ctx,
-			     struct containers_tracker_start **out,
-			     struct error **err);
-int containers_tracker_join(struct containers_tracker_start *s,
-			    struct containers_tracker **out,
-			    struct error **err);
 /* The pod selection maps of the hook (containers.bpf.c): mount namespace
  * filter (u64 -> u32) and selected network namespaces (u32 -> u32). */
 void containers_tracker_filter_fds(const struct containers_tracker *t,

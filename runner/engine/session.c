@@ -431,11 +431,9 @@ int session_start(struct session *s, enum output_mode mode, int fd,
 	/* only pcap-ng writes the packet bytes after an event */
 	if (mode != OUTPUT_PCAPNG)
 		gadget_rest_unwanted(s->g);
-	/* The gadget first: the exec hook (containers_new()) loads on its
-	 * own thread meanwhile; the scan waits for it.  Events wait in the
-	 * ring until the scan is done. */
-	if (prepare_host(s->g, err) || gadget_start(s->g, err) ||
-	    (s->ctrs && containers_scan(s->ctrs, err)))
+	if (prepare_host(s->g, err) ||
+	    (s->ctrs && containers_scan(s->ctrs, err)) ||
+	    gadget_start(s->g, err))
 		return -1;
 	if (s->pods_in_kernel) {
 		s->pods_fd = gadget_mntns_filter_fd(s->g);
