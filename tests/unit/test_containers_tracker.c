@@ -203,14 +203,11 @@ struct fixture {
 	struct notes notes;
 };
 
-/* Loaded on its thread (containers_tracker_start()), as a run does. */
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	struct containers_tracker_start *start = NULL;
 
-	if (!f || containers_tracker_start(keep, &f->notes, &start, NULL) ||
-	    containers_tracker_join(start, &f->t, NULL)) {
+	if (!f || containers_tracker_new(keep, &f->notes, &f->t, NULL)) {
 		free(f);
 		return -1;
 	}
@@ -335,14 +332,6 @@ static void containers_new__host_root__tracking(void **state)
 	containers_free(fake);
 }
 
-/* Freed before anything asked for the tracker: its thread is joined and
- * what it loaded freed (ASan's leak check). */
-static void containers_new__freed_at_once__joined(void **state)
-{
-	(void)state;
-	containers_free(containers_new("/"));
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -350,7 +339,6 @@ int main(void)
 		cmocka_unit_test(exec__mntns_after_mntns__each_told_apart),
 		cmocka_unit_test(exec__known_namespace__not_told_again),
 		cmocka_unit_test(containers_new__host_root__tracking),
-		cmocka_unit_test(containers_new__freed_at_once__joined),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
