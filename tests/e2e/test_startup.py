@@ -2,8 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """What a run from the local store starts with: none of the libraries only
 image and registry commands use (common/lazylib.h loads them on first
-use), while those commands still find theirs; the exec hook that loads on
-its own thread while the gadget loads leaves events as they were."""
+use), while those commands still find theirs; events still flow."""
 import os
 import subprocess
 import sys
