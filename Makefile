@@ -3,7 +3,7 @@
 # make run        install what is missing, build, store the trace_dns image, trace
 # make check      install what is missing, build, run every test
 # make image      the node agent's OCI image (podman), see deploy/README.md
-# make deps | bench | fuzz | format | clean        (SANITIZE=1 for ASan+UBSan)
+# make deps | bench | soak | fuzz | format | clean        (SANITIZE=1 for ASan+UBSan)
 # make install | uninstall   (PREFIX=/usr/local, DESTDIR= for staging)
 
 BUILD     ?= build
@@ -57,7 +57,7 @@ SKELS      := $(RUNNER_BPF:runner/engine/bpf/%.bpf.c=$(BUILD)/gen/%.skel.h)
 GADGETS    := $(patsubst %/program.bpf.c,%,$(wildcard gadget/*/program.bpf.c examples/*/program.bpf.c tests/fixtures/*/program.bpf.c))
 GADGET_OBJ := $(GADGETS:%=$(BUILD)/%/program.bpf.o)
 
-.PHONY: all deps run check unit unit-bin e2e bench bench-metrics fuzz fuzz-bin format format-check clean image \
+.PHONY: all deps run check unit unit-bin e2e bench soak bench-metrics fuzz fuzz-bin format format-check clean image \
 	gadget-image install uninstall
 
 all: $(BUILD)/runner $(GADGET_OBJ) $(UNIT_BIN)
@@ -138,6 +138,10 @@ e2e: all
 
 bench: deps all $(BUILD)/bench/progrun
 	@bench/run.sh
+
+# 10 minutes at 20k queries/s: RSS, CPU and BPF time per sample (not in bench)
+soak: deps all
+	@bench/soak.sh
 
 # The trace_dns socket filter alone, timed by BPF_PROG_TEST_RUN.
 $(BUILD)/bench/progrun: bench/progrun.c
