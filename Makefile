@@ -21,10 +21,11 @@ LAZY_PKGS := libcurl libarchive libcrypto libpcap
 LAZY_LIBS := -lcurl -larchive -lcrypto -lpcap
 soname     = $(shell objdump -p $$($(CC) -print-file-name=lib$(1).so) 2>/dev/null | \
 	       sed -n 's/^ *SONAME *//p')
-LAZY_DEFS := -DLAZY_SONAME_CURL='"$(call soname,curl)"' \
-	     -DLAZY_SONAME_ARCHIVE='"$(call soname,archive)"' \
-	     -DLAZY_SONAME_CRYPTO='"$(call soname,crypto)"' \
-	     -DLAZY_SONAME_PCAP='"$(call soname,pcap)"'
+lazy_def   = $(if $(2),-DLAZY_SONAME_$(1)='"$(2)"')
+LAZY_DEFS := $(call lazy_def,CURL,$(call soname,curl)) \
+	     $(call lazy_def,ARCHIVE,$(call soname,archive)) \
+	     $(call lazy_def,CRYPTO,$(call soname,crypto)) \
+	     $(call lazy_def,PCAP,$(call soname,pcap))
 WARN      := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
 	     -Wmissing-prototypes -Wundef -Wwrite-strings -Werror
 CFLAGS    ?= -O2 -g

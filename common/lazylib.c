@@ -20,7 +20,7 @@ void *lazylib_sym(struct lazylib *lib, const char *name)
 
 	pthread_mutex_lock(&lock);
 	if (!lib->handle)
-		lib->handle = dlopen(lib->soname, RTLD_NOW | RTLD_GLOBAL);
+		lib->handle = dlopen(lib->soname, RTLD_NOW | RTLD_LOCAL);
 	h = lib->handle;
 	pthread_mutex_unlock(&lock);
 	if (!h)
