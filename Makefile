@@ -15,6 +15,17 @@ STORE     ?=
 ARGS      ?=
 
 PKGS      := libbpf libelf yaml-0.1 jansson libcurl libarchive libcrypto libpcap
+# Loaded by the runner on first use (common/lazylib.h), by soname; linked
+# into tests, fuzzers and bench tools that call them directly.
+LAZY_PKGS := libcurl libarchive libcrypto libpcap
+LAZY_LIBS := -lcurl -larchive -lcrypto -lpcap
+soname     = $(shell objdump -p $$($(CC) -print-file-name=lib$(1).so) 2>/dev/null | \
+	       sed -n 's/^ *SONAME *//p')
+lazy_def   = $(if $(2),-DLAZY_SONAME_$(1)='"$(2)"')
+LAZY_DEFS := $(call lazy_def,CURL,$(call soname,curl)) \
+	     $(call lazy_def,ARCHIVE,$(call soname,archive)) \
+	     $(call lazy_def,CRYPTO,$(call soname,crypto)) \
+	     $(call lazy_def,PCAP,$(call soname,pcap))
 WARN      := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
 	     -Wmissing-prototypes -Wundef -Wwrite-strings -Werror
 CFLAGS    ?= -O2 -g
@@ -22,6 +33,8 @@ CFLAGS    += -std=gnu11 $(WARN) -I. -D_GNU_SOURCE
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -lz -lyaml -ljansson -lcurl -larchive -lcrypto -lpcap)
 LDLIBS    += $(PKG_LIBS)
+RUNNER_LIBS = $(shell pkg-config --libs $(filter-out $(LAZY_PKGS),$(PKGS)) 2>/dev/null || \
+	       echo -lbpf -lelf -lz -lyaml -ljansson) -ldl -lpthread
 ifeq ($(SANITIZE),1)
 CFLAGS    += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS   += -fsanitize=address,undefined
@@ -65,7 +78,10 @@ $(BUILD)/librunner.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
 $(BUILD)/runner: $(BUILD)/obj/runner/cli/main.o $(BUILD)/librunner.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(RUNNER_LIBS)
+
+$(BUILD)/obj/common/lazylib.o: CFLAGS += $(LAZY_DEFS)
+$(BUILD)/fuzz/obj/common/lazylib.o: FUZZ_CFLAGS += $(LAZY_DEFS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/librunner.a
 	@mkdir -p $(dir $@)

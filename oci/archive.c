@@ -16,10 +16,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <jansson.h>
 
+#include "common/lazy_archive.h"
 #include "common/cleanup.h"
 #include "common/fileutil.h"
 #include "common/json.h"

@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <openssl/evp.h>
 
+#include "common/lazy_crypto.h"
 #include "common/cleanup.h"
 #include "common/json.h"
 #include "common/fileutil.h"

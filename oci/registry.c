@@ -10,9 +10,9 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 
+#include "common/lazy_curl.h"
 #include "common/cleanup.h"
 #include "common/json.h"
 #include "oci/digest.h"

@@ -11,9 +11,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 
+#include "common/lazy_curl.h"
 #include "common/cleanup.h"
 #include "common/json.h"
 #include "oci/auth.h"

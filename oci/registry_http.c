@@ -15,9 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 
+#include "common/lazy_curl.h"
 #include "common/cleanup.h"
 #include "common/json.h"
 #include "oci/auth.h"

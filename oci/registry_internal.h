@@ -10,8 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <curl/curl.h>
-
+#include "common/lazy_curl.h"
 #include "common/error.h"
 #include "oci/registry.h"
 #include "oci/store.h"

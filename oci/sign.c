@@ -10,13 +10,8 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <openssl/bio.h>
-#include <openssl/core_names.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 
+#include "common/lazy_crypto.h"
 #include "common/cleanup.h"
 #include "common/json.h"
 #include "oci/auth.h"

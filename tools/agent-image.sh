@@ -17,9 +17,17 @@ mkdir -p "$ROOTFS/usr/bin" "$ROOTFS/bin" "$ROOTFS/etc/ssl/certs" \
 chmod 1777 "$ROOTFS/tmp"
 cp "$BUILD/runner" "$ROOTFS/usr/bin/runner"
 strip "$ROOTFS/usr/bin/runner"
-# every library at the path the dynamic loader looks for it
-ldd "$BUILD/runner" | awk '/=> \//{print $3} /^\t\//{print $1}' |
-	while read -r lib; do
+# every library at the path the dynamic loader looks for it, with those
+# the runner loads on first use (common/lazylib.h: their sonames are
+# strings in the binary) and what they link
+lazy=$(strings -a "$BUILD/runner" | grep -E '^lib[a-z0-9_]+[.]so([.][0-9]+)+$' |
+	while read -r so; do
+		ldconfig -p | awk -v so="$so" '$1 == so {print $NF; exit}'
+	done)
+# shellcheck disable=SC2086 # one path per word
+{ echo "$lazy"; ldd "$BUILD/runner" $lazy; } |
+	awk '/=> \//{print $3} /^\t\//{print $1} /^\/[^:]*$/{print}' |
+	sort -u | while read -r lib; do
 		mkdir -p "$ROOTFS$(dirname "$lib")"
 		cp -L "$lib" "$ROOTFS$lib"
 	done

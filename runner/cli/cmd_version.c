@@ -10,12 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <archive.h>
 #include <bpf/libbpf.h>
-#include <curl/curl.h>
 #include <jansson.h>
 #include <yaml.h>
 
+#include "common/lazy_archive.h"
+#include "common/lazy_curl.h"
 #include "common/version.h"
 #include "runner/cli/commands.h"
 

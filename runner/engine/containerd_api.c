@@ -11,8 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
-
+#include "common/lazy_curl.h"
 #include "runner/engine/containerd_api.h"
 #include "runner/engine/pbwire.h"
 

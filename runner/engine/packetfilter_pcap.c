@@ -7,8 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <pcap/pcap.h>
-
+#include "common/lazy_pcap.h"
 #include "runner/engine/packetfilter.h"
 
 /* ig's expression for a filter that keeps nothing */

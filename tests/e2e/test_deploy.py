@@ -183,6 +183,11 @@ def agent_image_runs_as_the_daemonset_says(env):
     ds, cm = one("DaemonSet"), one("ConfigMap")
     flags, image, args = podman_flags(ds, cm, NODE, env.store)
     sh(f"{ROOT}/tools/agent-image.sh {BUILD} {image}")
+    # what the runner loads on first use (registry, archives) is there too
+    v = sh(" ".join(["podman run --rm"] + PODMAN_HOST +
+                    [f"--entrypoint /usr/bin/runner {image} version"]))
+    for lib in ("libcurl ", "libarchive "):
+        check(lib in v, f"`runner version` in the image: {v}")
     pod = f"agentpod-{os.getpid()}"
     env.k.pods.append(pod)
     fifo, net = k8s.kube_play_client(env.tmp, pod)

@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""What a run from the local store starts with: none of the libraries only
+image and registry commands use (common/lazylib.h loads them on first
+use), while those commands still find theirs; events still flow."""
+import os
+import subprocess
+import sys
+import tarfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import RUNNER, Runner, check, eq, main, test  # noqa: E402
+import gadget_env as genv  # noqa: E402
+
+NS = f"start{os.getpid()}"
+SRV, CLI = "10.66.9.1", "10.66.9.2"
+# what registry, archive, signing and pcap-filter code links, and their
+# own dependencies (gnutls comes with libcurl, libxml2 with libarchive)
+ON_DEMAND = ("libcurl.so", "libarchive.so", "libcrypto.so", "libssl.so",
+             "libpcap.so", "libgnutls.so", "libxml2.so")
+
+
+def setup():
+    return genv.dns_pair(NS, SRV, CLI, "startfs")
+
+
+def mapped(pid):
+    """File names of the shared objects process pid maps."""
+    with open(f"/proc/{pid}/maps") as f:
+        paths = [line.split()[-1] for line in f if "/" in line]
+    return {os.path.basename(p) for p in paths if ".so" in p}
+
+
+@test
+def run_from_store__no_image_libraries_mapped__events_flow(env):
+    r = Runner(["run", "trace_dns", "-o", "json", "--store", env.store])
+    try:
+        libs = mapped(r.proc.pid)
+        check(any(n.startswith("libbpf.so") for n in libs),
+              f"maps read wrong: no libbpf among {sorted(libs)}")
+        loaded = sorted(n for n in libs if n.startswith(ON_DEMAND))
+        eq(loaded, [], "image libraries mapped by a run from the store")
+        pid, _ = genv.run_client(env.cli, f"dig +time=2 +tries=1 @{SRV}"
+                                 " start.test A")
+        r.wait_for(lambda e: e["proc"]["pid"] == pid and e["qr"] == "R")
+    finally:
+        eq(r.stop(), 0, "runner exit code")
+
+
+@test
+def image_commands__load_their_libraries_on_first_use(env):
+    out = os.path.join(env.tmp, "trace_dns.tar")
+    p = subprocess.run([RUNNER, "image", "export", "trace_dns", out,
+                        "--store", env.store], capture_output=True, text=True)
+    eq(p.returncode, 0, f"image export: {p.stderr}")
+    with tarfile.open(out) as t:  # written by libarchive
+        check("index.json" in t.getnames(), f"no index.json: {t.getnames()}")
+    p = subprocess.run([RUNNER, "version"], capture_output=True, text=True)
+    eq(p.returncode, 0, f"version: {p.stderr}")
+    for lib in ("libcurl ", "libarchive "):
+        check(lib in p.stdout, f"no {lib.strip()} in: {p.stdout}")
+
+
+if __name__ == "__main__":
+    main(setup, genv.dns_pair_teardown)
