@@ -47,22 +47,6 @@ machine_busy() {
 	awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat
 }
 
-# "run_time_ns run_cnt" summed over the BPF programs of process $1: those
-# it holds, and those that use its maps (the per-namespace dispatchers,
-# whose time includes the socket filter they tail-call)
-bpf_ns() {
-	local ids maps
-	ids=$(grep -h '^prog_id:' /proc/"$1"/fdinfo/* 2>/dev/null |
-		awk '{ print $2 }' | sort -u | paste -sd, -)
-	maps=$(grep -h '^map_id:' /proc/"$1"/fdinfo/* 2>/dev/null |
-		awk '{ print $2 }' | sort -u | paste -sd, -)
-	bpftool prog show -j | jq -r --argjson ids "[$ids]" \
-		--argjson maps "[$maps]" '
-		[.[] | select((.id as $i | $ids | index($i)) or
-			any(.map_ids[]?; . as $m | $maps | index($m)))] |
-		"\(map(.run_time_ns // 0) | add // 0) \(map(.run_cnt // 0) | add // 0)"'
-}
-
 # dnsperf [ARGS]: "completed qps"
 dnsperf_run() {
 	ip netns exec $CLI_NS dnsperf -s 10.99.0.2 -d "$tmp/queries" \

@@ -49,20 +49,6 @@ startup() {
 	echo $(((t1 - t0) / 1000000)) >>"$tmp/startup.$1"
 }
 
-# "run_time_ns" of the runner's programs and of those using its maps
-bpf_time() {
-	local ids maps
-	ids=$(grep -h '^prog_id:' /proc/"$runner_pid"/fdinfo/* 2>/dev/null |
-		awk '{ print $2 }' | sort -u | paste -sd, -)
-	maps=$(grep -h '^map_id:' /proc/"$runner_pid"/fdinfo/* 2>/dev/null |
-		awk '{ print $2 }' | sort -u | paste -sd, -)
-	bpftool prog show -j | jq -r --argjson ids "[$ids]" \
-		--argjson maps "[$maps]" '
-		[.[] | select((.id as $i | $ids | index($i)) or
-			any(.map_ids[]?; . as $m | $maps | index($m)))] |
-		map(.run_time_ns // 0) | add // 0'
-}
-
 runner_cpu() {
 	cat /proc/"$runner_pid"/task/*/schedstat 2>/dev/null |
 		awk '{ s += $1 } END { printf "%.0f\n", s }'
@@ -82,7 +68,7 @@ sample() {
 		"$tmp/runner.err" || :; } | tail -n 1 | sed 's/.*(//; s/ in//')
 	read -r rss hwm < <(awk '/^VmRSS/ { r = $2 } /^VmHWM/ { h = $2 }
 		END { print r, h }' /proc/"$runner_pid"/status)
-	echo "$(date +%s%N) $rss $hwm $(runner_cpu) $(bpf_time) $size" \
+	echo "$(date +%s%N) $rss $hwm $(runner_cpu) $(bpf_ns "$runner_pid" | cut -d" " -f1) $size" \
 		"${lost:-0} $(ip netns exec $SRV_NS \
 			cat /sys/class/net/veth1/statistics/tx_packets)" \
 		"$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9,
