@@ -30,6 +30,22 @@ struct {
 	__type(value, struct sock_owner);
 } sk_owners SEC(".maps");
 
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+
+/*
+ * A hook's socket for reading: bpf_rdonly_cast() (a register move once
+ * loaded) makes it an untrusted BTF pointer.  Each pointer loaded through a
+ * trusted one (a cast context, a tp_btf argument) costs the verifier four
+ * linear scans of the kernel's BTF by name ("sock__safe_trusted", ...,
+ * btf_nested_type_is_trusted()), ~1.5 ms per load site on 6.18; loads
+ * through an untrusted pointer are the same fault-safe loads, unchecked.
+ * Helpers that need the socket (bpf_sk_storage_get()) get the trusted one.
+ */
+static __always_inline struct sock *sock_ro(void *sk)
+{
+	return bpf_rdonly_cast(sk, bpf_core_type_id_kernel(struct sock));
+}
+
 /* The key of an inet UDP/TCP socket; false for any other socket. */
 static __always_inline bool sock_key_of(struct sock *sk, struct sock_key *key)
 {
@@ -127,7 +143,7 @@ static __always_inline void bound_over(struct sock_key *key, __u64 cookie,
  * receives anything. */
 static __always_inline int post_bind(struct bpf_sock *ctx)
 {
-	struct sock *sk = bpf_cast_to_kern_ctx(ctx);
+	struct sock *sk = sock_ro(bpf_cast_to_kern_ctx(ctx));
 	struct sock_owner *known;
 	struct sock_key key;
 
@@ -161,7 +177,7 @@ int post_bind6(struct bpf_sock *ctx)
 SEC("cgroup/sock_release")
 int sock_release(struct bpf_sock *ctx)
 {
-	struct sock *sk = bpf_cast_to_kern_ctx(ctx);
+	struct sock *sk = sock_ro(bpf_cast_to_kern_ctx(ctx));
 	struct sock_key key;
 	struct bound *b;
 	__u64 cookie;
@@ -193,14 +209,13 @@ int sock_release(struct bpf_sock *ctx)
  */
 static __always_inline int connect(struct bpf_sock_addr *ctx)
 {
-	struct bpf_sock_addr_kern *kctx = bpf_cast_to_kern_ctx(ctx);
-	struct sock *sk = kctx->sk;
+	struct sock *sk = sock_ro(ctx->sk);
 	struct sock_owner *o;
 	struct sock_key key;
 
 	if (!is_dns_port(bpf_ntohs(ctx->user_port)))
 		return 1;
-	o = bpf_sk_storage_get(&sk_owners, sk, NULL,
+	o = bpf_sk_storage_get(&sk_owners, ctx->sk, NULL,
 			       BPF_SK_STORAGE_GET_F_CREATE);
 	if (!o)
 		return 1;
@@ -231,8 +246,7 @@ int connect6(struct bpf_sock_addr *ctx)
  */
 static __always_inline int sendmsg(struct bpf_sock_addr *ctx)
 {
-	struct bpf_sock_addr_kern *kctx = bpf_cast_to_kern_ctx(ctx);
-	struct sock *sk = kctx->sk;
+	struct sock *sk = sock_ro(ctx->sk);
 
 	if (is_dns_port(bpf_ntohs(ctx->user_port)) ||
 	    is_dns_port(sk->__sk_common.skc_num))
@@ -268,7 +282,7 @@ int BPF_PROG(net_dev_queue, struct sk_buff *skb)
 	o = bpf_sk_storage_get(&sk_owners, sk, NULL, 0);
 	if (!o)
 		return 0;
-	if (sock_key_of(sk, &key))
+	if (sock_key_of(sock_ro(sk), &key))
 		publish(&key, o);
 	return 0;
 }
