@@ -456,6 +456,7 @@ void output_free(struct output *o)
 	free(o->prefixes);
 	free(o->tab_ent);
 	free(o->tab_text);
+	free(o->memo);
 	free(o->width);
 	pcapng_free(o->pcap);
 	free(o->spec);

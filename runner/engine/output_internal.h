@@ -22,6 +22,17 @@ struct json_step {
 	__u8 op, size;
 	__u32 off; /* the field's */
 	__u32 tab; /* first entry of its table in tab_ent */
+	__u32 memo; /* first entry of its memo */
+};
+
+/* output_json.c: the last value of a step and its JSON text (a user or
+ * group name by id; a timestamp's text around its nanoseconds by second) */
+#define JSON_MEMO_TEXT 80
+struct json_memo {
+	__s64 key;
+	bool valid;
+	__u8 len, tail_len;
+	char text[JSON_MEMO_TEXT];
 };
 
 struct json_tab_ent {
@@ -47,6 +58,7 @@ struct output {
 	size_t tab_ent_len;
 	char *tab_text;
 	size_t tab_len;
+	struct json_memo *memo; /* output_json.c: per step */
 	int *width; /* columns: per visible column, -1 when dropped */
 	struct column_spec *spec; /* columns: what column_fit() weighs */
 	int term_width; /* 0: not a terminal */
@@ -78,7 +90,7 @@ size_t output_json_value(struct output *o, const struct field *f,
 			 const void *ev, char *out);
 
 /* output_json.c */
-#define OUTPUT_JSON_PAD 16 /* bytes past an event the renderer may touch */
+#define OUTPUT_JSON_PAD 32 /* bytes past an event the renderer may touch */
 /* Choose how each step of the JSON lines program writes its value. */
 int output_json_compile(struct output *o);
 /* One event as a JSON line into out; its length. */
