@@ -25,6 +25,9 @@
 /* The consumer position is published at least this often (bytes), and at
  * the end of each batch, so that a long drain frees room as it goes. */
 #define RELEASE_BYTES (64 * 1024)
+/* Bytes of the next record asked for while the current one is read: the
+ * producer wrote them on another CPU, each line a miss when read in turn. */
+#define PREFETCH_BYTES 1024
 
 struct ring {
 	ringread_fn fn;
@@ -153,6 +156,13 @@ static const void *record(struct ring *r, unsigned long off, size_t dlen)
 	return r->bounce;
 }
 
+/* Ask for the lines of the len bytes at position pos. */
+static void prefetch(const struct ring *r, unsigned long pos, size_t len)
+{
+	for (size_t i = 0; i < len; i += 64)
+		__builtin_prefetch(r->data + ((pos + i) & r->mask));
+}
+
 static int ring_consume(struct ring *r)
 {
 	unsigned long cons = *r->consumer, released = cons, prod;
@@ -162,6 +172,7 @@ static int ring_consume(struct ring *r)
 		prod = __atomic_load_n(r->producer, __ATOMIC_ACQUIRE);
 		if (cons >= prod)
 			break;
+		prefetch(r, cons, PREFETCH_BYTES);
 		while (cons < prod) {
 			const __u32 *hdr =
 				(const __u32 *)(r->data + (cons & r->mask));
@@ -172,6 +183,10 @@ static int ring_consume(struct ring *r)
 
 			if (len & BPF_RINGBUF_BUSY_BIT)
 				goto out; /* still being written */
+			prefetch(r,
+				 cons + ((dlen + BPF_RINGBUF_HDR_SZ + 7) &
+					 ~7UL),
+				 PREFETCH_BYTES);
 			if (!(len & BPF_RINGBUF_DISCARD_BIT)) {
 				rec = record(r,
 					     (cons + BPF_RINGBUF_HDR_SZ) &
