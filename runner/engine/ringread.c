@@ -30,6 +30,7 @@
 #define PREFETCH_BYTES 1024
 
 struct ring {
+	bool mapped; /* by ringread_add(), not ringread_add_mem() */
 	ringread_fn fn;
 	void *ctx;
 	unsigned long *consumer; /* page 0, read-write */
@@ -66,11 +67,13 @@ struct ringread *ringread_new(void)
 
 static void ring_unmap(struct ring *r, long page)
 {
+	free(r->bounce);
+	if (!r->mapped)
+		return;
 	if (r->consumer)
 		munmap(r->consumer, page);
 	if (r->prod_map)
 		munmap(r->prod_map, r->map_len);
-	free(r->bounce);
 }
 
 void ringread_free(struct ringread *rr)
@@ -104,6 +107,7 @@ int ringread_add(struct ringread *rr, int map_fd, ringread_fn fn, void *ctx)
 	rr->rings = rings;
 	r = &rings[rr->n];
 	memset(r, 0, sizeof(*r));
+	r->mapped = true;
 	r->fn = fn;
 	r->ctx = ctx;
 	r->mask = info.max_entries - 1;
@@ -132,6 +136,28 @@ int ringread_add(struct ringread *rr, int map_fd, ringread_fn fn, void *ctx)
 fail:
 	ring_unmap(r, rr->page);
 	return err;
+}
+
+int ringread_add_mem(struct ringread *rr, unsigned long *consumer,
+		     const unsigned long *producer, const void *data,
+		     size_t size, ringread_fn fn, void *ctx)
+{
+	struct ring *rings;
+
+	if (!size || (size & (size - 1)))
+		return -EINVAL;
+	rings = realloc(rr->rings, (rr->n + 1) * sizeof(*rings));
+	if (!rings)
+		return -ENOMEM;
+	rr->rings = rings;
+	rings[rr->n] = (struct ring){ .fn = fn,
+				      .ctx = ctx,
+				      .consumer = consumer,
+				      .producer = producer,
+				      .data = data,
+				      .mask = size - 1 };
+	rr->n++;
+	return 0;
 }
 
 /* The record of dlen bytes at data offset off, whole: in place, or joined

@@ -24,6 +24,12 @@ struct ringread *ringread_new(void);
 void ringread_free(struct ringread *rr);
 /* Read the ring buffer map map_fd, records to fn; 0 or -errno. */
 int ringread_add(struct ringread *rr, int map_fd, ringread_fn fn, void *ctx);
+/* For tests: a ring over memory laid out as the kernel lays one out:
+ * the positions, and data of size bytes (a power of 2), not mapped twice.
+ * Not waited on by ringread_poll(). */
+int ringread_add_mem(struct ringread *rr, unsigned long *consumer,
+		     const unsigned long *producer, const void *data,
+		     size_t size, ringread_fn fn, void *ctx);
 /* Every record the rings hold, to their functions: how many, or the
  * first negative return of a function. */
 int ringread_consume(struct ringread *rr);

@@ -133,6 +133,63 @@ static void fast__random_events__as_generic(void **state)
 	close(fd);
 }
 
+/* Values the kept texts must follow: IPv4 and IPv6 addresses, user and
+ * group ids that repeat and change, timestamps within one second and
+ * across seconds (output_json.c keeps their text per step). */
+static void fast__addresses_ids_times__as_generic(void **state)
+{
+	static const __u32 ids[] = { 0, 1, 30, 65534, 0, 4242, 1000 };
+	struct fx *x = *state;
+	struct output *o = json_output(x);
+	int fd = o->fd;
+	unsigned int seed = 7, kept = 0;
+	__u64 ts = 1700000000ULL * 1000000000ULL;
+
+	/* ops past OP_SAFE_TEXT (15): the shortcuts for these kinds */
+	for (size_t s = 0; s < o->n_steps; s++)
+		kept += o->steps[s].field >= 0 && o->steps[s].op > 15;
+	assert_true(kept >= 4);
+	for (int r = 0; r < 3000; r++) {
+		struct fx_event ev = x->ev;
+		unsigned char *p = (unsigned char *)&ev;
+
+		ts += r % 50 ? (__u64)(rand_r(&seed) % 1000) * 997 :
+			       (__u64)rand_r(&seed) * 1000;
+		for (size_t i = 0; i < x->fs->n; i++) {
+			const struct field *f = &x->fs->f[i];
+			__u32 id = ids[rand_r(&seed) % 7];
+
+			if (f->is_struct || f->off + f->size > sizeof(ev))
+				continue;
+			switch (f->kind) {
+			case FK_IPADDR:
+			case FK_L3EP:
+				p[f->ver_off] = rand_r(&seed) % 3 ? 4 : 6;
+				for (size_t b = 0; b < 16; b++)
+					p[f->addr_off + b] =
+						(unsigned char)rand_r(&seed);
+				break;
+			case FK_TIMESTAMP:
+				memcpy(p + f->off, &ts, sizeof(ts));
+				break;
+			case FK_USER:
+			case FK_GROUP:
+				memcpy(p + f->off, &id,
+				       f->size < 4 ? f->size : 4);
+				break;
+			case FK_HEX:
+				p[f->off] = (unsigned char)rand_r(&seed);
+				break;
+			default:
+				break;
+			}
+		}
+		assert_same(o, &ev);
+	}
+	output_free(o);
+	close(fd);
+}
+
 /* fmt_u64() and fmt_s64() as printf writes them, around every power of
  * 10 and of 2 */
 static void numbers__edges__as_printf(void **state)
@@ -173,6 +230,7 @@ int main(void)
 		T(fast__fixture_and_zero__as_generic),
 		T(fast__small_values_of_each_field__as_generic),
 		T(fast__random_events__as_generic),
+		T(fast__addresses_ids_times__as_generic),
 		cmocka_unit_test(numbers__edges__as_printf),
 	};
 
