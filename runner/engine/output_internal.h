@@ -23,6 +23,9 @@ struct json_step {
 	__u32 off; /* the field's */
 	__u32 tab; /* first entry of its table in tab_ent */
 	__u32 memo; /* first entry of its memo */
+	/* OP_RUNTIME, OP_K8S: the steps from here on that are alike, and
+	 * their text outside containers and pods (in tab_text) */
+	__u32 run, run_off, run_len;
 };
 
 /* output_json.c: the last value of a step and its JSON text (a user or

@@ -142,6 +142,53 @@ static bool k8s_fast(const struct fieldset *fs, const struct field *f)
 	       f->netns_off == k->netns_off && f->netns_size == k->netns_size;
 }
 
+/* The value of step st outside containers and pods. */
+static const char *none_text(const struct output *o, const struct json_step *st)
+{
+	if (st->op == OP_K8S && o->fs->f[st->field].info == K8S_HOSTNETWORK)
+		return "false";
+	return "\"\"";
+}
+
+/* Step s's run: the steps from s on of its op (OP_RUNTIME: of its mount
+ * namespace too), and their text outside containers and pods: its value,
+ * then each next step's prefix and value. */
+static int build_run(struct output *o, size_t s)
+{
+	struct json_step *st = &o->steps[s];
+	size_t e = s + 1, need = 8, len;
+	char *text;
+
+	while (e < o->n_steps && o->steps[e].op == st->op &&
+	       (st->op != OP_RUNTIME || o->steps[e].off == st->off))
+		e++;
+	for (size_t k = s + 1; k < e; k++)
+		need += o->steps[k].prefix_len + 8;
+	text = realloc(o->tab_text, o->tab_len + need + TAB_PAD);
+	if (!text)
+		return -1;
+	o->tab_text = text;
+	text += o->tab_len;
+	len = strlen(none_text(o, st));
+	memcpy(text, none_text(o, st), len);
+	for (size_t k = s + 1; k < e; k++) {
+		const struct json_step *sk = &o->steps[k];
+		size_t vl = strlen(none_text(o, sk));
+
+		memcpy(text + len, o->prefixes + sk->prefix_off,
+		       sk->prefix_len);
+		len += sk->prefix_len;
+		memcpy(text + len, none_text(o, sk), vl);
+		len += vl;
+	}
+	memset(text + len, 0, TAB_PAD);
+	st->run = (__u32)(e - s);
+	st->run_off = (__u32)o->tab_len;
+	st->run_len = (__u32)len;
+	o->tab_len += len;
+	return 0;
+}
+
 int output_json_compile(struct output *o)
 {
 	size_t n_tab = 0, plen = 0, n_memo = 0;
@@ -239,6 +286,10 @@ int output_json_compile(struct output *o)
 	for (size_t s = 0; s < o->n_steps; s++) {
 		o->steps[s].memo = (__u32)n_memo;
 		n_memo += memo_slots(o->steps[s].op);
+		if ((o->steps[s].op == OP_RUNTIME ||
+		     o->steps[s].op == OP_K8S) &&
+		    build_run(o, s) < 0)
+			return -1;
 	}
 	o->memo = calloc(n_memo + 1, sizeof(*o->memo));
 	return o->memo ? 0 : -1;
@@ -472,9 +523,7 @@ size_t output_json_render(struct output *o, const void *event, char *out)
 			}
 			if (!rt_none)
 				goto generic;
-			memcpy(out + n, "\"\"", 2);
-			n += 2;
-			break;
+			goto run;
 		case OP_K8S:
 			if (k8s_none < 0) {
 				const char *c;
@@ -483,13 +532,12 @@ size_t output_json_render(struct output *o, const void *event, char *out)
 			}
 			if (!k8s_none)
 				goto generic;
-			if (o->fs->f[st->field].info == K8S_HOSTNETWORK) {
-				memcpy(out + n, "false", 5);
-				n += 5;
-			} else {
-				memcpy(out + n, "\"\"", 2);
-				n += 2;
-			}
+run:
+			/* this step's value, the next ones' prefixes and
+			 * values: all alike outside containers and pods */
+			memcpy(out + n, o->tab_text + st->run_off, st->run_len);
+			n += st->run_len;
+			st += st->run - 1;
 			break;
 		case OP_IP:
 			f = &o->fs->f[st->field];

@@ -190,6 +190,64 @@ static void fast__addresses_ids_times__as_generic(void **state)
 	close(fd);
 }
 
+/* What output_json_string() must write for the bytes the test below
+ * uses, one at a time. */
+static size_t ref_escape(char *out, const unsigned char *s, size_t n)
+{
+	size_t o = 0;
+
+	out[o++] = '"';
+	for (size_t i = 0; i < n && s[i]; i++) {
+		unsigned char c = s[i];
+
+		if (c == 0xc3 && i + 1 < n && s[i + 1] == 0xa9) {
+			memcpy(out + o, s + i, 2); /* é: valid UTF-8 */
+			o += 2;
+			i++;
+		} else if (c == '"' || c == '\\') {
+			out[o++] = '\\';
+			out[o++] = (char)c;
+		} else if (c == '\n') {
+			memcpy(out + o, "\\n", 2);
+			o += 2;
+		} else if (c < 0x20 || c >= 0x7f) {
+			o += (size_t)sprintf(out + o, "\\u%04x", c);
+		} else {
+			out[o++] = (char)c;
+		}
+	}
+	out[o++] = '"';
+	return o;
+}
+
+/* Strings of 0 to 40 plain bytes with one byte that needs care (or a NUL,
+ * or a two-byte character) at every position: as escaped one byte at a
+ * time (output_json_string() reads 8 plain bytes at once). */
+static void json_string__special_at_each_position__escaped(void **state)
+{
+	static const unsigned char special[] = { 0,    1,    '\n', 0x1f, '"',
+						 '\\', 0x7f, 0x80, 0xff, 0xc3 };
+	unsigned char in[48];
+	char got[400], want[400];
+
+	(void)state;
+	for (size_t len = 0; len <= 40; len++)
+		for (size_t at = 0; at < len; at++)
+			for (size_t k = 0; k < sizeof(special); k++) {
+				size_t ng, nw;
+
+				for (size_t i = 0; i < len; i++)
+					in[i] = (unsigned char)('a' + i % 26);
+				in[at] = special[k];
+				if (special[k] == 0xc3 && at + 1 < len)
+					in[at + 1] = 0xa9;
+				ng = output_json_string(got, (char *)in, len);
+				nw = ref_escape(want, in, len);
+				got[ng] = want[nw] = '\0';
+				assert_string_equal(got, want);
+			}
+}
+
 /* fmt_u64() and fmt_s64() as printf writes them, around every power of
  * 10 and of 2 */
 static void numbers__edges__as_printf(void **state)
@@ -232,6 +290,8 @@ int main(void)
 		T(fast__random_events__as_generic),
 		T(fast__addresses_ids_times__as_generic),
 		cmocka_unit_test(numbers__edges__as_printf),
+		cmocka_unit_test(
+			json_string__special_at_each_position__escaped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
