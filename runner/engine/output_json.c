@@ -42,6 +42,8 @@ enum {
 	OP_TIME, /* timestamp: the text around the nanoseconds kept per
 		  * second */
 	OP_NODE, /* k8s.node: the text of the last node name kept */
+	OP_DURATION, /* 0 written here, else safe text */
+	OP_L3EP_LIST, /* "" when no entry is set, else safe text */
 };
 
 #define ID_WAYS 4 /* OP_ID_NAME: the last ids of 4 classes kept */
@@ -262,6 +264,16 @@ int output_json_compile(struct output *o)
 		case FK_GROUP:
 			st->op = whole_int(f) ? OP_ID_NAME : OP_GENERIC;
 			break;
+		case FK_DURATION:
+			st->op = whole_int(f) && f->shown_if < 0 ? OP_DURATION :
+								   OP_SAFE_TEXT;
+			st->size = (__u8)f->size;
+			break;
+		case FK_L3EP_LIST:
+			st->op = f->ver_size && f->ver_size <= 8 ?
+					 OP_L3EP_LIST :
+					 OP_SAFE_TEXT;
+			break;
 		case FK_TIMESTAMP:
 			st->op = whole_int(f) && f->size == 8 &&
 						 f->shown_if < 0 ?
@@ -301,6 +313,19 @@ int output_json_compile(struct output *o)
 		memcpy(&_v, (p), sizeof(_v)); \
 		_v;                           \
 	})
+
+/* Whether an entry of the list of l3 endpoints at p has a version. */
+static bool l3ep_list_set(const struct field *f, const char *p)
+{
+	for (__u32 i = 0; i < f->count; i++) {
+		__u64 ver = field_load_uint(
+			p + (size_t)i * f->size + f->ver_off, f->ver_size);
+
+		if (ver == 4 || ver == 6)
+			return true;
+	}
+	return false;
+}
 
 /* "a.b.c.d" of the 4 bytes at a */
 static size_t ip4(char *out, const __u8 *a)
@@ -562,6 +587,18 @@ run:
 			break;
 		case OP_NODE:
 			n += node(o, st, ev, out + n);
+			break;
+		case OP_DURATION:
+			if (field_load_uint(p, st->size))
+				goto safe_text;
+			memcpy(out + n, "\"0s\"", 4);
+			n += 4;
+			break;
+		case OP_L3EP_LIST:
+			if (l3ep_list_set(&o->fs->f[st->field], p))
+				goto safe_text;
+			memcpy(out + n, "\"\"", 2);
+			n += 2;
 			break;
 		case OP_SAFE_TEXT:
 safe_text:
