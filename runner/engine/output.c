@@ -492,6 +492,8 @@ void output_free(struct output *o)
 	free(o->tab_text);
 	free(o->memo);
 	free(o->width);
+	free(o->ctab);
+	free(o->ctab_text);
 	pcapng_free(o->pcap);
 	free(o->spec);
 	free(o);

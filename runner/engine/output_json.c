@@ -15,7 +15,6 @@
 #include "runner/engine/fmt_int.h"
 #include "runner/engine/output_internal.h"
 
-#define TAB_VALUES 64 /* values 0..63 of a named field come from a table */
 #define PREFIX_PAD OUTPUT_JSON_PAD /* prefixes: copied 32 bytes at once */
 #define TAB_PAD 16 /* table values up to 16 bytes: copied 16 at once */
 
@@ -63,8 +62,7 @@ static size_t memo_slots(__u8 op)
 	}
 }
 
-/* A value whose text depends on its own bytes only, as a small number. */
-static bool tabulable(const struct field *f)
+bool output_tabulable(const struct field *f)
 {
 	if (f->bit_size || !f->size || f->size > 8 || f->count != 1)
 		return false;
@@ -104,6 +102,22 @@ static __u8 int_op(const struct field *f)
 	return OP_GENERIC;
 }
 
+void output_tab_event(const struct fieldset *fs, const struct field *f,
+		      char *ev, __u64 v)
+{
+	if (f->shown_if >= 0) {
+		const struct field *c = &fs->f[f->shown_if];
+
+		/* a nonzero low byte, or bit, or first character */
+		if (c->bit_size)
+			ev[c->off + c->bit_off / 8] |= 1 << (c->bit_off % 8);
+		else
+			ev[c->off] = 1;
+	}
+	memset(ev + f->off, 0, f->size);
+	memcpy(ev + f->off, &v, f->size); /* little-endian hosts */
+}
+
 /* Render values 0..TAB_VALUES-1 of step st's field through the generic
  * code into the table. */
 static int build_tab(struct output *o, struct json_step *st, char *ev)
@@ -120,8 +134,7 @@ static int build_tab(struct output *o, struct json_step *st, char *ev)
 	for (__u64 v = 0; v < TAB_VALUES; v++) {
 		struct json_tab_ent *e = &o->tab_ent[o->tab_ent_len++];
 
-		memset(ev + f->off, 0, f->size);
-		memcpy(ev + f->off, &v, f->size); /* little-endian hosts */
+		output_tab_event(o->fs, f, ev, v);
 		e->off = (__u32)o->tab_len;
 		e->len = (__u32)output_json_value(o, f, ev,
 						  o->tab_text + o->tab_len);
@@ -199,7 +212,7 @@ int output_json_compile(struct output *o)
 	for (size_t s = 0; s < o->n_steps; s++) {
 		struct json_step *st = &o->steps[s];
 
-		if (st->field >= 0 && tabulable(&o->fs->f[st->field]))
+		if (st->field >= 0 && output_tabulable(&o->fs->f[st->field]))
 			n_tab++;
 		if (st->prefix_off + st->prefix_len > plen)
 			plen = st->prefix_off + st->prefix_len;
@@ -283,7 +296,7 @@ int output_json_compile(struct output *o)
 		default:
 			st->op = output_text_is_safe(f->kind) ? OP_SAFE_TEXT :
 								OP_GENERIC;
-			if (tabulable(f)) {
+			if (output_tabulable(f)) {
 				if (build_tab(o, st, ev) < 0) {
 					free(ev);
 					return -1;
