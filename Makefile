@@ -159,6 +159,11 @@ $(BUILD)/bench/metrics_cost: bench/metrics_cost.c $(BUILD)/librunner.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/librunner.a $(LDLIBS)
 
+# The runner's rendering of trace_dns events (no kernel): ns per event.
+$(BUILD)/bench/render_cost: bench/render_cost.c $(BUILD)/librunner.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/librunner.a $(LDLIBS)
+
 bench-metrics: all $(BUILD)/bench/metrics_cost
 	@$(BUILD)/bench/metrics_cost
 

@@ -8,7 +8,9 @@
 # rate.  Phases alternate over ROUNDS rounds; medians.  RUNNER=path runs
 # another build; RUNNER2=path compares a second one in the same run (or the
 # same one: ARGS and ARGS2 are extra `runner run` flags for each, e.g.
-# ARGS2="--ring-size 1M").  Prints Markdown.
+# ARGS2="--ring-size 1M").  Prints Markdown.  SIZES="8M 4M ..." instead:
+# only max-rate -o json phases of RUNNER with each --ring-size in turn
+# (ARGS added), one line per run: size, events, lost, queries/s, RSS.
 #   bench/runner_cost.sh [ROUNDS] [SECONDS]     (default 3 rounds of 5 s)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +22,7 @@ RUNNER=${RUNNER:-$BUILD/runner}
 RUNNER2=${RUNNER2:-}
 ARGS=${ARGS:-}
 ARGS2=${ARGS2:-}
+SIZES=${SIZES:-}
 
 median() { sort -g | awk '{ a[NR] = $1 } END { print NR ? a[int((NR + 1) / 2)] : "-" }'; }
 
@@ -67,13 +70,33 @@ phase() {
 	start "$bin" "$out" "$@"
 	rss=$(awk '/VmRSS/ { print $2 }' /proc/"$runner_pid"/status)
 	c0=$(cpu_ns "$runner_pid")
-	if [ "$load" = max ]; then dnsperf_run >/dev/null; else
-		dnsperf_run -Q "$RATE" >/dev/null; fi
+	if [ "$load" = max ]; then q=$(dnsperf_run); else
+		q=$(dnsperf_run -Q "$RATE"); fi
 	c1=$(cpu_ns "$runner_pid")
 	hwm=$(awk '/VmHWM/ { print $2 }' /proc/"$runner_pid"/status)
 	stop
-	echo "$ms $rss $((c1 - c0)) $ev $lost $hwm" >>"$tmp/res.$name.$load"
+	echo "$ms $rss $((c1 - c0)) $ev $lost $hwm $q" >>"$tmp/res.$name.$load"
 }
+
+if [ -n "$SIZES" ]; then
+	echo "ring sizes at the max rate, $(date -u '+%Y-%m-%d %H:%M UTC'),"\
+		"$RUNNER $ARGS, $ROUNDS rounds of ${SECS}s (order reversed every other round)"
+	echo
+	echo "| ring | events | lost | queries/s | RSS attached, MB | CPU us/event |"
+	echo "|---|---|---|---|---|---|"
+	for ((r = 0; r < ROUNDS; r++)); do
+		list=$SIZES
+		((r % 2)) && list=$(echo "$SIZES" | tr ' ' '\n' | tac | paste -sd' ')
+		for sz in $list; do
+			# shellcheck disable=SC2086 # ARGS: words
+			phase "size.$sz" "$RUNNER" max "$tmp/events.json" \
+				-o json --ring-size "$sz" $ARGS
+			tail -n 1 "$tmp/res.size.$sz.max" | awk -v sz="$sz" -v s="$SECS" \
+				'{ printf "| %s | %d | %d | %.0f | %.1f | %.3f |\n", sz, $4, $5, $7 / s, $2 / 1024, $3 / ($4 ? $4 : 1) / 1000 }'
+		done
+	done
+	exit 0
+fi
 
 builds="a"
 [ -n "$RUNNER2" ] && builds="a b"

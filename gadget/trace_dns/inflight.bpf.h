@@ -301,11 +301,13 @@ struct {
 
 static __always_inline __u64 wakeup_flags(__u64 now)
 {
+	/* the size the runner gave the ring (--ring-size), not EVENTS_SIZE */
+	__u64 size = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE);
 	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA), *last;
 
-	if (avail <= EVENTS_SIZE / 8)
+	if (avail <= size / 8)
 		return BPF_RB_NO_WAKEUP;
-	if (avail > EVENTS_SIZE / 2)
+	if (avail > size / 2)
 		return BPF_RB_FORCE_WAKEUP;
 	last = bpf_map_lookup_elem(&woken, &zero);
 	if (!last || now - *last < WAKEUP_GAP_NS)

@@ -196,11 +196,15 @@ const volatile __u32 unanswered_timeout = 5;
 GADGET_PARAM(unanswered_timeout);
 
 /*
- * 16 MiB: about 28k events of slack, a few hundred milliseconds at full
- * load, for when the runner is not scheduled for a while (measured: 4 MiB
- * lost ~3% of events at 150k events/s on a busy 2-core machine).
+ * 8 MiB: about 8k records of slack, ~25 ms at full load on a 2-core
+ * machine.  The runner reads it at nice -10 (--nice) and maps it once;
+ * every page of the ring is resident memory of the runner.  Measured at
+ * the max rate (bench/RESULTS.md, the reader's section): 4 MiB lost events
+ * in 2 of 15 runs (1 of 10 at nice -10), 2 MiB in 5 of 5 at nice 0 (0 of
+ * 7 at nice -10), 8 and 16 MiB never: a stall of the reader longer than
+ * ~12 ms happens here now and then.
  */
-#define EVENTS_SIZE (1 << 24)
+#define EVENTS_SIZE (1 << 23)
 GADGET_TRACER_MAP(events, EVENTS_SIZE);
 GADGET_TRACER(dns, events, event_t);
 

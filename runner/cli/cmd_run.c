@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 
 #include "common/cleanup.h"
 #include "common/escape.h"
@@ -34,12 +35,14 @@
 
 #define MAX_GADGET_FLAGS 64
 #define MAX_FILTERS 32
+#define RUN_NICE -10 /* --nice by default */
 
 enum {
 	OPT_FIELDS = CLI_OPT_OWN,
 	OPT_TIMEOUT,
 	OPT_MAX_EVENTS,
 	OPT_RING_SIZE,
+	OPT_NICE,
 	OPT_PULL,
 	OPT_K8S,
 	OPT_K8S_NAMESPACE, /* ... + enum k8s_select_key */
@@ -55,6 +58,7 @@ static const struct option base_opts[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "max-events", required_argument, NULL, OPT_MAX_EVENTS },
 	{ "ring-size", required_argument, NULL, OPT_RING_SIZE },
+	{ "nice", required_argument, NULL, OPT_NICE },
 	{ "store", required_argument, NULL, CLI_OPT_STORE },
 	{ "pull", required_argument, NULL, OPT_PULL },
 	{ "k8s", no_argument, NULL, OPT_K8S },
@@ -89,6 +93,7 @@ struct run_flags {
 	char cname_rule[300]; /* -c NAME as a filter */
 	unsigned long timeout, max_events;
 	unsigned long ring_size; /* bytes, 0: as the gadget declares */
+	unsigned long nice; /* --nice + 20 */
 	const char *param_vals[MAX_GADGET_FLAGS];
 	bool help;
 	bool k8s; /* Kubernetes columns: --k8s, or $NODE_NAME set */
@@ -134,6 +139,8 @@ static void usage(FILE *f)
 	      "      --timeout SECS   stop after SECS seconds\n"
 	      "      --max-events N   stop after N events\n"
 	      "      --ring-size N[K|M]  the gadget's ring buffers this size\n"
+	      "      --nice N         scheduling priority once attached\n"
+	      "                       (default -10: events are read in time)\n"
 	      "      --store DIR      local image store ($RUNNER_STORE)\n"
 	      "      --pull POLICY    missing (default), always, never\n" CLI_REGISTRY_HELP
 		      RUN_METRICS_HELP RUN_TRUST_HELP
@@ -308,6 +315,16 @@ static int run_flag(struct run_flags *f, size_t n_params, int c,
 			       EXIT_OK;
 	case OPT_RING_SIZE:
 		return parse_size("--ring-size", arg, &f->ring_size, err);
+	case OPT_NICE: { /* -20..19, kept as 0..39 */
+		char *end;
+		long v = strtol(arg, &end, 10);
+
+		if (!*arg || *end || v < -20 || v > 19)
+			return cli_error(err, EXIT_USAGE,
+					 "--nice %s: want -20 to 19", arg);
+		f->nice = (unsigned long)(v + 20);
+		return EXIT_OK;
+	}
 	case 'h':
 		f->help = true;
 		return EXIT_OK;
@@ -484,6 +501,12 @@ static int trace(struct session *s, const struct run_flags *f,
 	}
 	if (session_start(s, f->mode, STDOUT_FILENO, err))
 		return -1;
+	/* Raised, so that the reader is scheduled before the rings fill
+	 * (a small ring loses events on a busy machine otherwise); best
+	 * effort: without CAP_SYS_NICE it stays as it was. */
+	if (setpriority(PRIO_PROCESS, 0, (int)f->nice - 20) && errno != EPERM &&
+	    errno != EACCES)
+		fprintf(stderr, "runner: --nice: %s\n", strerror(errno));
 	write_ready_file();
 	return session_run(s, &lim, err);
 }
@@ -492,6 +515,7 @@ static int run_main(int argc, char **argv, struct error **err)
 {
 	const char *node = getenv("NODE_NAME");
 	struct run_flags f = { .mode = OUTPUT_COLUMNS,
+			       .nice = 20 + RUN_NICE,
 			       .policy = OCI_PULL_MISSING,
 			       .k8s = node && *node };
 	cleanup_free char *refstr = NULL, *name = NULL;

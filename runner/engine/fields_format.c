@@ -19,56 +19,23 @@
 #include "common/escape.h"
 #include "runner/engine/containers.h"
 #include "runner/engine/fields_internal.h"
+#include "runner/engine/fmt_int.h"
 #include "runner/engine/idcache.h"
 #include "runner/engine/stacks.h"
 
 /* ---- integer formatters ---------------------------------------------- */
 
 /* "00" to "99": two digits per division (a hot path of -o json). */
-static const char digit_pairs[201] = "00010203040506070809"
-				     "10111213141516171819"
-				     "20212223242526272829"
-				     "30313233343536373839"
-				     "40414243444546474849"
-				     "50515253545556575859"
-				     "60616263646566676869"
-				     "70717273747576777879"
-				     "80818283848586878889"
-				     "90919293949596979899";
-
-/* v < 10^8 as exactly 8 digits, two per step, in 32-bit arithmetic. */
-static void fmt_8digits(char *buf, __u32 v)
-{
-	for (int i = 6; i >= 0; i -= 2) {
-		memcpy(buf + i, digit_pairs + 2 * (v % 100), 2);
-		v /= 100;
-	}
-}
-
-static size_t fmt_u32(char *buf, __u32 v)
-{
-	char tmp[10], *p = tmp + sizeof(tmp);
-	size_t n;
-
-	if (v < 10) {
-		buf[0] = '0' + v;
-		return 1;
-	}
-	while (v >= 100) {
-		p -= 2;
-		memcpy(p, digit_pairs + 2 * (v % 100), 2);
-		v /= 100;
-	}
-	if (v >= 10) {
-		p -= 2;
-		memcpy(p, digit_pairs + 2 * v, 2);
-	} else {
-		*--p = '0' + v;
-	}
-	n = tmp + sizeof(tmp) - p;
-	memcpy(buf, p, n);
-	return n;
-}
+const char fmt_digit_pairs[201] = "00010203040506070809"
+				  "10111213141516171819"
+				  "20212223242526272829"
+				  "30313233343536373839"
+				  "40414243444546474849"
+				  "50515253545556575859"
+				  "60616263646566676869"
+				  "70717273747576777879"
+				  "80818283848586878889"
+				  "90919293949596979899";
 
 size_t fmt_u64(char *buf, __u64 v)
 {

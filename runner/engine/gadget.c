@@ -267,7 +267,7 @@ void gadget_free(struct gadget *g)
 
 	if (!g)
 		return;
-	ring_buffer__free(g->rb);
+	ringread_free(g->rr);
 	for (i = 0; i < MAX_TRACERS; i++)
 		perf_buffer__free(g->pbs[i]);
 	netns_set_free(g->netns);

@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 
 #include "runner/engine/gadget.h"
+#include "runner/engine/ringread.h"
 
 #define MAPITER_INTERVAL_MS 1000 /* ig's default map-fetch-interval */
 #define COUNTER_PREFIX "gadget_counter_" /* GADGET_COUNTER */
@@ -42,7 +43,7 @@ struct gadget {
 	struct bpf_link *links[MAX_LINKS];
 	size_t n_links;
 	struct netns_set *netns;
-	struct ring_buffer *rb;
+	struct ringread *rr; /* its ring buffers */
 	struct perf_buffer *pbs[MAX_TRACERS];
 	struct subscription subs[MAX_TRACERS];
 	__u64 perf_lost;

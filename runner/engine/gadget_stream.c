@@ -84,7 +84,7 @@ int gadget_counter(const struct gadget *g, size_t i, const char **name,
 	return -1;
 }
 
-static int ringbuf_cb(void *ctx, void *data, size_t size)
+static int ringbuf_cb(void *ctx, const void *data, size_t size)
 {
 	struct subscription *s = ctx;
 
@@ -130,16 +130,20 @@ int gadget_subscribe(struct gadget *g, size_t i, gadget_event_fn fn, void *ctx,
 				 t->map);
 	fd = bpf_map__fd(m);
 	switch (bpf_map__type(m)) {
-	case BPF_MAP_TYPE_RINGBUF:
-		if (!g->rb) {
-			g->rb = ring_buffer__new(fd, ringbuf_cb, s, NULL);
-			if (!g->rb)
+	case BPF_MAP_TYPE_RINGBUF: {
+		int rc;
+
+		if (!g->rr) {
+			g->rr = ringread_new();
+			if (!g->rr)
 				return error_set(err, errno, "ring buffer %s",
 						 t->map);
-		} else if (ring_buffer__add(g->rb, fd, ringbuf_cb, s)) {
-			return error_set(err, errno, "ring buffer %s", t->map);
 		}
+		rc = ringread_add(g->rr, fd, ringbuf_cb, s);
+		if (rc)
+			return error_set(err, -rc, "ring buffer %s", t->map);
 		return 0;
+	}
 	case BPF_MAP_TYPE_PERF_EVENT_ARRAY: {
 		g->pbs[i] = perf_buffer__new(fd, 64, perf_cb, perf_lost_cb, s,
 					     NULL);
@@ -190,7 +194,7 @@ static int poll_mapiters(struct gadget *g, int timeout_ms, bool idle,
 
 int gadget_poll(struct gadget *g, int timeout_ms, struct error **err)
 {
-	bool idle = !g->rb;
+	bool idle = !g->rr;
 	size_t i;
 	int rc;
 
@@ -201,10 +205,8 @@ int gadget_poll(struct gadget *g, int timeout_ms, struct error **err)
 	if (idle && !g->next_fetch && timeout_ms > 0) /* nothing to wait on */
 		usleep(timeout_ms * 1000);
 
-	if (g->rb) {
-		rc = ring_buffer__poll(g->rb, timeout_ms);
-		if (rc >= 0)
-			rc = ring_buffer__consume(g->rb);
+	if (g->rr) {
+		rc = ringread_poll(g->rr, timeout_ms);
 		/* -ECANCELED: a callback asked to stop (--max-events) */
 		if (rc < 0 && rc != -EINTR && rc != -ECANCELED)
 			return error_set(err, -rc, "read ring buffer");

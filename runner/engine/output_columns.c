@@ -4,6 +4,7 @@
  * the annotations say, padded by alignment; counted in code points.
  */
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "runner/engine/column_fit.h"
@@ -120,6 +121,69 @@ static size_t last_shown(const struct output *o)
 	return last;
 }
 
+/* Column k's field has cells by value: its text depends on its own bytes
+ * only (and value.shown-if), and the cell on the text only. */
+static bool cell_tabulable(const struct field *f)
+{
+	if (has_unit(f))
+		return false;
+	if (f->kind == FK_BOOL)
+		return !f->bit_size && f->size && f->size <= 8 && f->count == 1;
+	return output_tabulable(f);
+}
+
+/* The cells of values 0..TAB_VALUES-1 of the columns that allow it, as
+ * output_render_columns() writes them otherwise; none without memory. */
+static void build_cells(struct output *o)
+{
+	const struct fieldset *fs = o->fs;
+	size_t last = last_shown(o), len = 0, cap = 0;
+	char *ev = o->scratch;
+
+	free(o->ctab);
+	free(o->ctab_text);
+	o->ctab_text = NULL;
+	o->ctab = calloc(fs->n_cols ? fs->n_cols : 1, sizeof(*o->ctab));
+	if (!o->ctab || !ev)
+		return;
+	for (size_t k = 0; k < fs->n_cols; k++) {
+		const struct field *f = &fs->f[fs->cols[k]];
+		size_t w = o->width[k] > 0 ? (size_t)o->width[k] : 0;
+		size_t one = f->max_text + w + 8;
+
+		if (o->width[k] < 0 || !cell_tabulable(f))
+			continue;
+		if (len + TAB_VALUES * one > cap) {
+			char *t = realloc(o->ctab_text,
+					  cap = 2 * (len + TAB_VALUES * one));
+
+			if (!t)
+				goto fail;
+			o->ctab_text = t;
+		}
+		for (__u64 v = 0; v < TAB_VALUES; v++) {
+			size_t tl;
+
+			memset(ev, 0, fs->event_size);
+			output_tab_event(fs, f, ev, v);
+			tl = field_text(&o->rc, f, ev, o->text);
+			o->ctab[k].off[v] = (__u32)len;
+			o->ctab[k].len[v] = (__u32)fit(o->ctab_text + len,
+						       o->text, tl, o->width[k],
+						       f->align, f->ellipsis,
+						       k == last);
+			len += o->ctab[k].len[v];
+		}
+		o->ctab[k].on = true;
+	}
+	memset(ev, 0, fs->event_size);
+	return;
+fail:
+	free(o->ctab);
+	o->ctab = NULL;
+	memset(ev, 0, fs->event_size);
+}
+
 /*
  * Widths of the visible columns, fitted to the terminal if there is one:
  * cut, then the least useful dropped (column_fit()).
@@ -143,6 +207,7 @@ void output_columns_layout(struct output *o)
 			c->minwidth = c->width < 6 ? c->width : 6;
 	}
 	column_fit(o->spec, fs->n_cols, o->term_width, o->width);
+	build_cells(o);
 }
 
 size_t output_columns_max_event(const struct output *o)
@@ -195,9 +260,23 @@ size_t output_render_columns(struct output *o, const void *ev, char *out)
 
 		if (o->width[k] < 0)
 			continue;
-		tl = field_text(&o->rc, f, ev, o->text);
 		if (n)
 			out[n++] = ' ';
+		if (o->ctab && o->ctab[k].on) {
+			__u64 v = field_load_uint((const char *)ev + f->off,
+						  f->size);
+
+			if (v < TAB_VALUES &&
+			    (f->kind == FK_BOOL || f->shown_if < 0 ||
+			     field_shown(fs, f, ev))) {
+				memcpy(out + n,
+				       o->ctab_text + o->ctab[k].off[v],
+				       o->ctab[k].len[v]);
+				n += o->ctab[k].len[v];
+				continue;
+			}
+		}
+		tl = field_text(&o->rc, f, ev, o->text);
 		if (has_unit(f)) {
 			/* shorter by its fraction; longer than the column
 			 * rather than without its unit */

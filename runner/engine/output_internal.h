@@ -11,6 +11,7 @@
 #include "runner/engine/output.h"
 
 #define OUT_MAX_UNITS 4096 /* flush once this many events are buffered */
+#define TAB_VALUES 64 /* values 0..63 of a named field come from a table */
 
 struct column_spec;
 
@@ -22,6 +23,27 @@ struct json_step {
 	__u8 op, size;
 	__u32 off; /* the field's */
 	__u32 tab; /* first entry of its table in tab_ent */
+	__u32 memo; /* first entry of its memo */
+	/* OP_RUNTIME, OP_K8S: the steps from here on that are alike, and
+	 * their text outside containers and pods (in tab_text) */
+	__u32 run, run_off, run_len;
+};
+
+/* output_json.c: the last value of a step and its JSON text (a user or
+ * group name by id; a timestamp's text around its nanoseconds by second) */
+#define JSON_MEMO_TEXT 80
+struct json_memo {
+	__s64 key;
+	bool valid;
+	__u8 len, tail_len;
+	char text[JSON_MEMO_TEXT];
+};
+
+/* output_columns.c: the cells (text fitted to the column) of values
+ * 0..TAB_VALUES-1 of a column, when its field allows */
+struct col_tab {
+	bool on;
+	__u32 off[TAB_VALUES], len[TAB_VALUES]; /* into ctab_text */
 };
 
 struct json_tab_ent {
@@ -47,7 +69,10 @@ struct output {
 	size_t tab_ent_len;
 	char *tab_text;
 	size_t tab_len;
+	struct json_memo *memo; /* output_json.c: per step */
 	int *width; /* columns: per visible column, -1 when dropped */
+	struct col_tab *ctab; /* columns: per column, cells of small values */
+	char *ctab_text;
 	struct column_spec *spec; /* columns: what column_fit() weighs */
 	int term_width; /* 0: not a terminal */
 	struct pcapng *pcap; /* OUTPUT_PCAPNG */
@@ -78,7 +103,13 @@ size_t output_json_value(struct output *o, const struct field *f,
 			 const void *ev, char *out);
 
 /* output_json.c */
-#define OUTPUT_JSON_PAD 16 /* bytes past an event the renderer may touch */
+/* A value whose text depends on its own bytes only, as a small number. */
+bool output_tabulable(const struct field *f);
+/* Value v of f into ev for its table, with the field its value.shown-if
+ * names set so that the value is shown. */
+void output_tab_event(const struct fieldset *fs, const struct field *f,
+		      char *ev, __u64 v);
+#define OUTPUT_JSON_PAD 32 /* bytes past an event the renderer may touch */
 /* Choose how each step of the JSON lines program writes its value. */
 int output_json_compile(struct output *o);
 /* One event as a JSON line into out; its length. */

@@ -133,6 +133,121 @@ static void fast__random_events__as_generic(void **state)
 	close(fd);
 }
 
+/* Values the kept texts must follow: IPv4 and IPv6 addresses, user and
+ * group ids that repeat and change, timestamps within one second and
+ * across seconds (output_json.c keeps their text per step). */
+static void fast__addresses_ids_times__as_generic(void **state)
+{
+	static const __u32 ids[] = { 0, 1, 30, 65534, 0, 4242, 1000 };
+	struct fx *x = *state;
+	struct output *o = json_output(x);
+	int fd = o->fd;
+	unsigned int seed = 7, kept = 0;
+	__u64 ts = 1700000000ULL * 1000000000ULL;
+
+	/* ops past OP_SAFE_TEXT (15): the shortcuts for these kinds */
+	for (size_t s = 0; s < o->n_steps; s++)
+		kept += o->steps[s].field >= 0 && o->steps[s].op > 15;
+	assert_true(kept >= 4);
+	for (int r = 0; r < 3000; r++) {
+		struct fx_event ev = x->ev;
+		unsigned char *p = (unsigned char *)&ev;
+
+		ts += r % 50 ? (__u64)(rand_r(&seed) % 1000) * 997 :
+			       (__u64)rand_r(&seed) * 1000;
+		for (size_t i = 0; i < x->fs->n; i++) {
+			const struct field *f = &x->fs->f[i];
+			__u32 id = ids[rand_r(&seed) % 7];
+
+			if (f->is_struct || f->off + f->size > sizeof(ev))
+				continue;
+			switch (f->kind) {
+			case FK_IPADDR:
+			case FK_L3EP:
+				p[f->ver_off] = rand_r(&seed) % 3 ? 4 : 6;
+				for (size_t b = 0; b < 16; b++)
+					p[f->addr_off + b] =
+						(unsigned char)rand_r(&seed);
+				break;
+			case FK_TIMESTAMP:
+				memcpy(p + f->off, &ts, sizeof(ts));
+				break;
+			case FK_USER:
+			case FK_GROUP:
+				memcpy(p + f->off, &id,
+				       f->size < 4 ? f->size : 4);
+				break;
+			case FK_HEX:
+				p[f->off] = (unsigned char)rand_r(&seed);
+				break;
+			default:
+				break;
+			}
+		}
+		assert_same(o, &ev);
+	}
+	output_free(o);
+	close(fd);
+}
+
+/* What output_json_string() must write for the bytes the test below
+ * uses, one at a time. */
+static size_t ref_escape(char *out, const unsigned char *s, size_t n)
+{
+	size_t o = 0;
+
+	out[o++] = '"';
+	for (size_t i = 0; i < n && s[i]; i++) {
+		unsigned char c = s[i];
+
+		if (c == 0xc3 && i + 1 < n && s[i + 1] == 0xa9) {
+			memcpy(out + o, s + i, 2); /* é: valid UTF-8 */
+			o += 2;
+			i++;
+		} else if (c == '"' || c == '\\') {
+			out[o++] = '\\';
+			out[o++] = (char)c;
+		} else if (c == '\n') {
+			memcpy(out + o, "\\n", 2);
+			o += 2;
+		} else if (c < 0x20 || c >= 0x7f) {
+			o += (size_t)sprintf(out + o, "\\u%04x", c);
+		} else {
+			out[o++] = (char)c;
+		}
+	}
+	out[o++] = '"';
+	return o;
+}
+
+/* Strings of 0 to 40 plain bytes with one byte that needs care (or a NUL,
+ * or a two-byte character) at every position: as escaped one byte at a
+ * time (output_json_string() reads 8 plain bytes at once). */
+static void json_string__special_at_each_position__escaped(void **state)
+{
+	static const unsigned char special[] = { 0,    1,    '\n', 0x1f, '"',
+						 '\\', 0x7f, 0x80, 0xff, 0xc3 };
+	unsigned char in[48];
+	char got[400], want[400];
+
+	(void)state;
+	for (size_t len = 0; len <= 40; len++)
+		for (size_t at = 0; at < len; at++)
+			for (size_t k = 0; k < sizeof(special); k++) {
+				size_t ng, nw;
+
+				for (size_t i = 0; i < len; i++)
+					in[i] = (unsigned char)('a' + i % 26);
+				in[at] = special[k];
+				if (special[k] == 0xc3 && at + 1 < len)
+					in[at + 1] = 0xa9;
+				ng = output_json_string(got, (char *)in, len);
+				nw = ref_escape(want, in, len);
+				got[ng] = want[nw] = '\0';
+				assert_string_equal(got, want);
+			}
+}
+
 /* fmt_u64() and fmt_s64() as printf writes them, around every power of
  * 10 and of 2 */
 static void numbers__edges__as_printf(void **state)
@@ -173,7 +288,10 @@ int main(void)
 		T(fast__fixture_and_zero__as_generic),
 		T(fast__small_values_of_each_field__as_generic),
 		T(fast__random_events__as_generic),
+		T(fast__addresses_ids_times__as_generic),
 		cmocka_unit_test(numbers__edges__as_printf),
+		cmocka_unit_test(
+			json_string__special_at_each_position__escaped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Unsigned 32-bit integers in decimal, inline for the hot paths of the
+ * output (fmt_u64() in fields_format.c and the JSON lines renderer).
+ */
+#ifndef RUNNER_ENGINE_FMT_INT_H
+#define RUNNER_ENGINE_FMT_INT_H
+
+#include <stddef.h>
+#include <string.h>
+#include <linux/types.h>
+
+extern const char fmt_digit_pairs[201]; /* "00" to "99" */
+
+/* v < 10^8 as exactly 8 digits, two per step, in 32-bit arithmetic. */
+static inline void fmt_8digits(char *buf, __u32 v)
+{
+	for (int i = 6; i >= 0; i -= 2) {
+		memcpy(buf + i, fmt_digit_pairs + 2 * (v % 100), 2);
+		v /= 100;
+	}
+}
+
+/* Decimal digits of v > 0: from its bit length, then one compare. */
+static inline unsigned int fmt_digits10(__u32 v)
+{
+	static const __u32 pow10[10] = { 1,	    10,	      100,
+					 1000,	    10000,    100000,
+					 1000000,   10000000, 100000000,
+					 1000000000 };
+	unsigned int t = (32 - __builtin_clz(v | 1)) * 1233 >> 12;
+
+	return t + (v >= pow10[t]);
+}
+
+/* v in decimal at buf, written from the last digit back, two at a time;
+ * its length. */
+static inline size_t fmt_u32(char *buf, __u32 v)
+{
+	size_t n;
+	char *p;
+
+	if (v < 10) {
+		buf[0] = '0' + v;
+		return 1;
+	}
+	n = fmt_digits10(v);
+	p = buf + n;
+	while (v >= 100) {
+		p -= 2;
+		memcpy(p, fmt_digit_pairs + 2 * (v % 100), 2);
+		v /= 100;
+	}
+	if (v >= 10)
+		memcpy(p - 2, fmt_digit_pairs + 2 * v, 2);
+	else
+		p[-1] = '0' + v;
+	return n;
+}
+
+#endif

@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * BPF ring buffers read with one mapping of their data (see ringread.h).
+ *
+ * The kernel's layout: page 0 holds the consumer position (the only page
+ * the reader may write), page 1 the producer position, then the data, a
+ * power of 2 in size.  Each record starts on 8 bytes with a header: its
+ * length, with a busy bit while the producer writes it and a discard bit,
+ * and a page offset the reader does not need.  Positions only grow; a
+ * record at position p lies at p & (size - 1).
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/bpf.h>
+#include <bpf/bpf.h>
+
+#include "runner/engine/ringread.h"
+
+/* The consumer position is published at least this often (bytes), and at
+ * the end of each batch, so that a long drain frees room as it goes. */
+#define RELEASE_BYTES (64 * 1024)
+/* Bytes of the next record asked for while the current one is read: the
+ * producer wrote them on another CPU, each line a miss when read in turn. */
+#define PREFETCH_BYTES 1024
+
+struct ring {
+	bool mapped; /* by ringread_add(), not ringread_add_mem() */
+	ringread_fn fn;
+	void *ctx;
+	unsigned long *consumer; /* page 0, read-write */
+	void *prod_map; /* page 1 and the data, read-only */
+	const unsigned long *producer;
+	const char *data;
+	unsigned long mask; /* data size - 1 */
+	size_t map_len;
+	char *bounce; /* a record that wraps around the end, joined */
+	size_t bounce_cap;
+};
+
+struct ringread {
+	int epfd;
+	struct ring *rings;
+	size_t n;
+	long page;
+};
+
+struct ringread *ringread_new(void)
+{
+	struct ringread *rr = calloc(1, sizeof(*rr));
+
+	if (!rr)
+		return NULL;
+	rr->page = sysconf(_SC_PAGESIZE);
+	rr->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (rr->epfd < 0) {
+		free(rr);
+		return NULL;
+	}
+	return rr;
+}
+
+static void ring_unmap(struct ring *r, long page)
+{
+	free(r->bounce);
+	if (!r->mapped)
+		return;
+	if (r->consumer)
+		munmap(r->consumer, page);
+	if (r->prod_map)
+		munmap(r->prod_map, r->map_len);
+}
+
+void ringread_free(struct ringread *rr)
+{
+	if (!rr)
+		return;
+	for (size_t i = 0; i < rr->n; i++)
+		ring_unmap(&rr->rings[i], rr->page);
+	free(rr->rings);
+	close(rr->epfd);
+	free(rr);
+}
+
+int ringread_add(struct ringread *rr, int map_fd, ringread_fn fn, void *ctx)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+	struct epoll_event e = { .events = EPOLLIN };
+	struct ring *rings, *r;
+	void *p;
+	int err;
+
+	if (bpf_obj_get_info_by_fd(map_fd, &info, &len))
+		return -errno;
+	if (info.type != BPF_MAP_TYPE_RINGBUF || !info.max_entries ||
+	    (info.max_entries & (info.max_entries - 1)))
+		return -EINVAL;
+	rings = realloc(rr->rings, (rr->n + 1) * sizeof(*rings));
+	if (!rings)
+		return -ENOMEM;
+	rr->rings = rings;
+	r = &rings[rr->n];
+	memset(r, 0, sizeof(*r));
+	r->mapped = true;
+	r->fn = fn;
+	r->ctx = ctx;
+	r->mask = info.max_entries - 1;
+	p = mmap(NULL, rr->page, PROT_READ | PROT_WRITE, MAP_SHARED, map_fd, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	r->consumer = p;
+	/* once: libbpf maps the data twice so that a record that wraps
+	 * reads as one; here such a record is copied */
+	r->map_len = rr->page + (size_t)info.max_entries;
+	p = mmap(NULL, r->map_len, PROT_READ, MAP_SHARED, map_fd, rr->page);
+	if (p == MAP_FAILED) {
+		err = -errno;
+		goto fail;
+	}
+	r->prod_map = p;
+	r->producer = p;
+	r->data = (const char *)p + rr->page;
+	e.data.u64 = rr->n;
+	if (epoll_ctl(rr->epfd, EPOLL_CTL_ADD, map_fd, &e)) {
+		err = -errno;
+		goto fail;
+	}
+	rr->n++;
+	return 0;
+fail:
+	ring_unmap(r, rr->page);
+	return err;
+}
+
+int ringread_add_mem(struct ringread *rr, unsigned long *consumer,
+		     const unsigned long *producer, const void *data,
+		     size_t size, ringread_fn fn, void *ctx)
+{
+	struct ring *rings;
+
+	if (!size || (size & (size - 1)))
+		return -EINVAL;
+	rings = realloc(rr->rings, (rr->n + 1) * sizeof(*rings));
+	if (!rings)
+		return -ENOMEM;
+	rr->rings = rings;
+	rings[rr->n] = (struct ring){ .fn = fn,
+				      .ctx = ctx,
+				      .consumer = consumer,
+				      .producer = producer,
+				      .data = data,
+				      .mask = size - 1 };
+	rr->n++;
+	return 0;
+}
+
+/* The record of dlen bytes at data offset off, whole: in place, or joined
+ * in the bounce buffer when it wraps; NULL without memory. */
+static const void *record(struct ring *r, unsigned long off, size_t dlen)
+{
+	size_t size = r->mask + 1, first;
+
+	if (off + dlen <= size)
+		return r->data + off;
+	if (dlen > r->bounce_cap) {
+		char *b = realloc(r->bounce, dlen);
+
+		if (!b)
+			return NULL;
+		r->bounce = b;
+		r->bounce_cap = dlen;
+	}
+	first = size - off;
+	memcpy(r->bounce, r->data + off, first);
+	memcpy(r->bounce + first, r->data, dlen - first);
+	return r->bounce;
+}
+
+/* Ask for the lines of the len bytes at position pos. */
+static void prefetch(const struct ring *r, unsigned long pos, size_t len)
+{
+	for (size_t i = 0; i < len; i += 64)
+		__builtin_prefetch(r->data + ((pos + i) & r->mask));
+}
+
+static int ring_consume(struct ring *r)
+{
+	unsigned long cons = *r->consumer, released = cons, prod;
+	int n = 0, rc = 0;
+
+	for (;;) {
+		prod = __atomic_load_n(r->producer, __ATOMIC_ACQUIRE);
+		if (cons >= prod)
+			break;
+		prefetch(r, cons, PREFETCH_BYTES);
+		while (cons < prod) {
+			const __u32 *hdr =
+				(const __u32 *)(r->data + (cons & r->mask));
+			__u32 len = __atomic_load_n(hdr, __ATOMIC_ACQUIRE);
+			__u32 dlen = len & ~(BPF_RINGBUF_BUSY_BIT |
+					     BPF_RINGBUF_DISCARD_BIT);
+			const void *rec;
+
+			if (len & BPF_RINGBUF_BUSY_BIT)
+				goto out; /* still being written */
+			prefetch(r,
+				 cons + ((dlen + BPF_RINGBUF_HDR_SZ + 7) &
+					 ~7UL),
+				 PREFETCH_BYTES);
+			if (!(len & BPF_RINGBUF_DISCARD_BIT)) {
+				rec = record(r,
+					     (cons + BPF_RINGBUF_HDR_SZ) &
+						     r->mask,
+					     dlen);
+				rc = rec ? r->fn(r->ctx, rec, dlen) : -ENOMEM;
+				if (rc < 0) {
+					cons += (dlen + BPF_RINGBUF_HDR_SZ +
+						 7) &
+						~7UL;
+					goto out;
+				}
+				n++;
+			}
+			cons += (dlen + BPF_RINGBUF_HDR_SZ + 7) & ~7UL;
+			if (cons - released >= RELEASE_BYTES) {
+				__atomic_store_n(r->consumer, cons,
+						 __ATOMIC_RELEASE);
+				released = cons;
+			}
+		}
+		/* then look again: a record committed before this store
+		 * may not have woken anyone */
+		__atomic_store_n(r->consumer, cons, __ATOMIC_RELEASE);
+		released = cons;
+	}
+out:
+	if (cons != released)
+		__atomic_store_n(r->consumer, cons, __ATOMIC_RELEASE);
+	return rc < 0 ? rc : n;
+}
+
+int ringread_consume(struct ringread *rr)
+{
+	int total = 0;
+
+	for (size_t i = 0; i < rr->n; i++) {
+		int rc = ring_consume(&rr->rings[i]);
+
+		if (rc < 0)
+			return rc;
+		total += rc;
+	}
+	return total;
+}
+
+int ringread_poll(struct ringread *rr, int timeout_ms)
+{
+	struct epoll_event ev[8];
+	int rc = epoll_wait(rr->epfd, ev, 8, timeout_ms);
+
+	if (rc < 0)
+		return -errno;
+	return ringread_consume(rr);
+}
