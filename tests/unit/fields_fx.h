@@ -23,6 +23,8 @@
 #include "runner/engine/fields_internal.h"
 #include "fixture_event.h"
 
+struct output;
+
 struct fx {
 	struct btf *btf;
 	struct fx_types t;
@@ -96,5 +98,47 @@ static inline const char *text(struct fx *x, const char *name)
 		field_text(rc, &(fs)->f[i_], ev, buf); \
 		assert_string_equal(buf, want);        \
 	} while (0)
+
+/* The output checks of test_output_json/columns: check(o, ev) for every
+ * scalar field of x's event set in turn to 0..69 (past the small-value
+ * tables' end) and to all ones (negative, for signed ones). */
+static inline void fx_each_small_value(struct fx *x, struct output *o,
+				       void (*check)(struct output *,
+						     const void *))
+{
+	for (size_t i = 0; i < x->fs->n; i++) {
+		const struct field *f = &x->fs->f[i];
+		struct fx_event ev = x->ev;
+
+		if (f->is_struct || f->bit_size || !f->size || f->size > 8 ||
+		    f->off + f->size > sizeof(ev))
+			continue;
+		for (__u64 v = 0; v < 70; v++) {
+			memcpy((char *)&ev + f->off, &v, f->size);
+			check(o, &ev);
+		}
+		memset((char *)&ev + f->off, 0xff, f->size);
+		check(o, &ev);
+	}
+}
+
+/* check(o, ev) for n random events, every other one of small bytes (the
+ * small-value tables' range). */
+static inline void fx_random_events(struct output *o, int n, unsigned int seed,
+				    void (*check)(struct output *,
+						  const void *))
+{
+	for (int r = 0; r < n; r++) {
+		struct fx_event ev;
+		unsigned char *p = (unsigned char *)&ev;
+
+		for (size_t i = 0; i < sizeof(ev); i++)
+			p[i] = (unsigned char)(rand_r(&seed) >> 3);
+		if (r & 1)
+			for (size_t i = 0; i < sizeof(ev); i++)
+				p[i] &= 0x3;
+		check(o, &ev);
+	}
+}
 
 #endif

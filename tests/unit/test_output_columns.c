@@ -59,32 +59,9 @@ static struct output *columns_output(struct fx *x, int width)
 
 static void check_events(struct fx *x, struct output *o)
 {
-	unsigned int seed = 3;
-
 	assert_same(o, &x->ev);
-	for (size_t i = 0; i < x->fs->n; i++) {
-		const struct field *f = &x->fs->f[i];
-		struct fx_event ev = x->ev;
-
-		if (f->is_struct || f->bit_size || !f->size || f->size > 8 ||
-		    f->off + f->size > sizeof(ev))
-			continue;
-		for (__u64 v = 0; v < 70; v++) {
-			memcpy((char *)&ev + f->off, &v, f->size);
-			assert_same(o, &ev);
-		}
-	}
-	for (int r = 0; r < 1000; r++) {
-		struct fx_event ev;
-		unsigned char *p = (unsigned char *)&ev;
-
-		for (size_t i = 0; i < sizeof(ev); i++)
-			p[i] = (unsigned char)(rand_r(&seed) >> 3);
-		if (r & 1)
-			for (size_t i = 0; i < sizeof(ev); i++)
-				p[i] &= 0x3;
-		assert_same(o, &ev);
-	}
+	fx_each_small_value(x, o, assert_same);
+	fx_random_events(o, 1000, 3, assert_same);
 }
 
 static void cells__values_and_random__as_fitted(void **state)

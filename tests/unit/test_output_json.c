@@ -91,21 +91,7 @@ static void fast__small_values_of_each_field__as_generic(void **state)
 	struct output *o = json_output(x);
 	int fd = o->fd;
 
-	for (size_t i = 0; i < x->fs->n; i++) {
-		const struct field *f = &x->fs->f[i];
-		struct fx_event ev = x->ev;
-
-		if (f->is_struct || f->bit_size || !f->size || f->size > 8 ||
-		    f->off + f->size > sizeof(ev))
-			continue;
-		for (__u64 v = 0; v < 70; v++) {
-			memcpy((char *)&ev + f->off, &v, f->size);
-			assert_same(o, &ev);
-		}
-		/* negative, for signed ones */
-		memset((char *)&ev + f->off, 0xff, f->size);
-		assert_same(o, &ev);
-	}
+	fx_each_small_value(x, o, assert_same);
 	output_free(o);
 	close(fd);
 }
@@ -115,20 +101,8 @@ static void fast__random_events__as_generic(void **state)
 	struct fx *x = *state;
 	struct output *o = json_output(x);
 	int fd = o->fd;
-	unsigned int seed = 1;
 
-	for (int r = 0; r < 2000; r++) {
-		struct fx_event ev;
-		unsigned char *p = (unsigned char *)&ev;
-
-		for (size_t i = 0; i < sizeof(ev); i++)
-			p[i] = (unsigned char)(rand_r(&seed) >> 3);
-		/* small values are the tables' */
-		if (r & 1)
-			for (size_t i = 0; i < sizeof(ev); i++)
-				p[i] &= 0x3;
-		assert_same(o, &ev);
-	}
+	fx_random_events(o, 2000, 1, assert_same);
 	output_free(o);
 	close(fd);
 }
