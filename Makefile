@@ -155,12 +155,12 @@ $(BUILD)/bench/verifcost: bench/verifcost.c
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
 # What metrics add per event, on the runner's own code (no kernel).
-$(BUILD)/bench/metrics_cost: bench/metrics_cost.c $(BUILD)/librunner.a
+$(BUILD)/bench/metrics_cost: bench/metrics_cost.c bench/trace_dns_events.h $(BUILD)/librunner.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/librunner.a $(LDLIBS)
 
 # The runner's rendering of trace_dns events (no kernel): ns per event.
-$(BUILD)/bench/render_cost: bench/render_cost.c $(BUILD)/librunner.a
+$(BUILD)/bench/render_cost: bench/render_cost.c bench/trace_dns_events.h $(BUILD)/librunner.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/librunner.a $(LDLIBS)
 
