@@ -16,11 +16,9 @@ cd "$(dirname "$0")/.."
 SECS=${1:-10}
 LOAD=${2:-dns}
 . bench/lib.sh
-stats_was=$(sysctl -n kernel.bpf_stats_enabled)
 srv_pid=
 bench_cleanup_extra() {
 	[ -n "$srv_pid" ] && kill "$srv_pid" 2>/dev/null || true
-	sysctl -qw kernel.bpf_stats_enabled="$stats_was" || true
 }
 
 bench_start_runner /dev/null -o json
@@ -55,7 +53,7 @@ udp)
 	sleep 0.3
 	;;
 esac
-sysctl -qw kernel.bpf_stats_enabled=1
+bench_bpf_stats_on
 s0=$(snap)
 # busy clock ticks of the machine (user, nice, system, irq, softirq, steal)
 busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }

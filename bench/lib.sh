@@ -24,8 +24,11 @@ CLI_NS=bcli$$
 store=$tmp/store
 runner_pid=
 bench_cleanup_extra() { :; }
+bench_stats_was=
 bench_cleanup() {
 	bench_cleanup_extra
+	[ -n "$bench_stats_was" ] &&
+		sysctl -qw kernel.bpf_stats_enabled="$bench_stats_was" || true
 	[ -s "$tmp/runner.err" ] && tail -n 3 "$tmp/runner.err" >&2
 	[ -n "$runner_pid" ] && kill -INT "$runner_pid" 2>/dev/null || true
 	[ -f "$tmp/dnsmasq.pid" ] && kill "$(cat "$tmp/dnsmasq.pid")" 2>/dev/null || true
@@ -88,4 +91,17 @@ bpf_ns() {
 		[.[] | select((.id as $i | $ids | index($i)) or
 			any(.map_ids[]?; . as $m | $maps | index($m)))] |
 		"\(map(.run_time_ns // 0) | add // 0) \(map(.run_cnt // 0) | add // 0)"'
+}
+
+# kernel.bpf_stats_enabled on (off again: bench_bpf_stats_off, or at exit,
+# as it was before)
+bench_bpf_stats_on() {
+	[ -n "$bench_stats_was" ] ||
+		bench_stats_was=$(sysctl -n kernel.bpf_stats_enabled)
+	sysctl -qw kernel.bpf_stats_enabled=1
+}
+bench_bpf_stats_off() {
+	[ -n "$bench_stats_was" ] &&
+		sysctl -qw kernel.bpf_stats_enabled="$bench_stats_was"
+	bench_stats_was=
 }

@@ -17,16 +17,14 @@ ROUNDS=${1:-3}
 SECS=${2:-5}
 RATE=${RATE:-20000}
 . bench/lib.sh
-stats_was=$(sysctl -n kernel.bpf_stats_enabled)
 tracer_pids=()
 bench_cleanup_extra() {
 	local p
 	for p in "${tracer_pids[@]}" ${iperf_pid:-} ${sockperf_pid:-}; do
 		kill "$p" 2>/dev/null || true
 	done
-	sysctl -qw kernel.bpf_stats_enabled="$stats_was" || true
 }
-sysctl -qw kernel.bpf_stats_enabled=1
+bench_bpf_stats_on
 
 median() { sort -g | awk '{ a[NR] = $1 } END { print NR ? a[int((NR + 1) / 2)] : "-" }'; }
 

@@ -24,11 +24,9 @@ SAMPLE=${SAMPLE:-30}
 OUTPUT=${OUTPUT:-json}
 STARTUP_RUNS=${STARTUP_RUNS:-3}
 . bench/lib.sh
-stats_was=$(sysctl -n kernel.bpf_stats_enabled)
 perf_pid=
 bench_cleanup_extra() {
 	[ -n "$perf_pid" ] && kill "$perf_pid" 2>/dev/null || true
-	sysctl -qw kernel.bpf_stats_enabled="$stats_was" || true
 }
 
 # spawn to attached, ms, appended to $tmp/startup.$1
@@ -80,7 +78,7 @@ punched=0
 echo "soak: start-up x$STARTUP_RUNS before" >&2
 for _ in $(seq 1 "$STARTUP_RUNS"); do startup before; done
 
-sysctl -qw kernel.bpf_stats_enabled=1
+bench_bpf_stats_on
 bench_start_runner "$tmp/events" -o "$OUTPUT"
 secs=$((MINUTES * 60))
 echo "soak: ${MINUTES} min at $QPS queries/s, a sample every ${SAMPLE}s" >&2
@@ -102,7 +100,7 @@ sample
 bench_stop_runner
 summary=$(grep ' events, ' "$tmp/runner.err" | tail -n 1)
 events=$(sed -E 's/.* ([0-9]+) events?, .*/\1/' <<<"$summary")
-sysctl -qw kernel.bpf_stats_enabled="$stats_was"
+bench_bpf_stats_off
 
 echo "soak: start-up x$STARTUP_RUNS after" >&2
 for _ in $(seq 1 "$STARTUP_RUNS"); do startup after; done
