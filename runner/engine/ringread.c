@@ -205,14 +205,12 @@ static int ring_consume(struct ring *r)
 			__u32 len = __atomic_load_n(hdr, __ATOMIC_ACQUIRE);
 			__u32 dlen = len & ~(BPF_RINGBUF_BUSY_BIT |
 					     BPF_RINGBUF_DISCARD_BIT);
+			size_t step = (dlen + BPF_RINGBUF_HDR_SZ + 7) & ~7UL;
 			const void *rec;
 
 			if (len & BPF_RINGBUF_BUSY_BIT)
 				goto out; /* still being written */
-			prefetch(r,
-				 cons + ((dlen + BPF_RINGBUF_HDR_SZ + 7) &
-					 ~7UL),
-				 PREFETCH_BYTES);
+			prefetch(r, cons + step, PREFETCH_BYTES);
 			if (!(len & BPF_RINGBUF_DISCARD_BIT)) {
 				rec = record(r,
 					     (cons + BPF_RINGBUF_HDR_SZ) &
@@ -220,14 +218,12 @@ static int ring_consume(struct ring *r)
 					     dlen);
 				rc = rec ? r->fn(r->ctx, rec, dlen) : -ENOMEM;
 				if (rc < 0) {
-					cons += (dlen + BPF_RINGBUF_HDR_SZ +
-						 7) &
-						~7UL;
+					cons += step;
 					goto out;
 				}
 				n++;
 			}
-			cons += (dlen + BPF_RINGBUF_HDR_SZ + 7) & ~7UL;
+			cons += step;
 			if (cons - released >= RELEASE_BYTES) {
 				__atomic_store_n(r->consumer, cons,
 						 __ATOMIC_RELEASE);
