@@ -93,7 +93,7 @@ struct run_flags {
 	char cname_rule[300]; /* -c NAME as a filter */
 	unsigned long timeout, max_events;
 	unsigned long ring_size; /* bytes, 0: as the gadget declares */
-	unsigned long nice; /* --nice + 20 */
+	int nice; /* --nice */
 	const char *param_vals[MAX_GADGET_FLAGS];
 	bool help;
 	bool k8s; /* Kubernetes columns: --k8s, or $NODE_NAME set */
@@ -315,14 +315,14 @@ static int run_flag(struct run_flags *f, size_t n_params, int c,
 			       EXIT_OK;
 	case OPT_RING_SIZE:
 		return parse_size("--ring-size", arg, &f->ring_size, err);
-	case OPT_NICE: { /* -20..19, kept as 0..39 */
+	case OPT_NICE: {
 		char *end;
 		long v = strtol(arg, &end, 10);
 
 		if (!*arg || *end || v < -20 || v > 19)
 			return cli_error(err, EXIT_USAGE,
 					 "--nice %s: want -20 to 19", arg);
-		f->nice = (unsigned long)(v + 20);
+		f->nice = (int)v;
 		return EXIT_OK;
 	}
 	case 'h':
@@ -504,7 +504,7 @@ static int trace(struct session *s, const struct run_flags *f,
 	/* Raised, so that the reader is scheduled before the rings fill
 	 * (a small ring loses events on a busy machine otherwise); best
 	 * effort: without CAP_SYS_NICE it stays as it was. */
-	if (setpriority(PRIO_PROCESS, 0, (int)f->nice - 20) && errno != EPERM &&
+	if (setpriority(PRIO_PROCESS, 0, f->nice) && errno != EPERM &&
 	    errno != EACCES)
 		fprintf(stderr, "runner: --nice: %s\n", strerror(errno));
 	write_ready_file();
@@ -515,7 +515,7 @@ static int run_main(int argc, char **argv, struct error **err)
 {
 	const char *node = getenv("NODE_NAME");
 	struct run_flags f = { .mode = OUTPUT_COLUMNS,
-			       .nice = 20 + RUN_NICE,
+			       .nice = RUN_NICE,
 			       .policy = OCI_PULL_MISSING,
 			       .k8s = node && *node };
 	cleanup_free char *refstr = NULL, *name = NULL;
