@@ -47,6 +47,28 @@ def run_from_store__no_image_libraries_mapped__events_flow(env):
         eq(r.stop(), 0, "runner exit code")
 
 
+def nice_of(pid):
+    """The nice value of process pid's main thread (proc(5) stat field 19)."""
+    with open(f"/proc/{pid}/stat") as f:
+        return int(f.read().rsplit(")", 1)[1].split()[16])
+
+
+@test
+def run__nice_by_default_and_as_asked__bad_value_refused(env):
+    for args, want in (([], -10), (["--nice", "5"], 5)):
+        r = Runner(["run", "trace_dns", "-o", "json", "--store", env.store]
+                   + args)
+        try:
+            eq(nice_of(r.proc.pid), want, f"nice of runner run {args}")
+        finally:
+            eq(r.stop(), 0, "runner exit code")
+    p = subprocess.run([RUNNER, "run", "trace_dns", "--nice", "20",
+                        "--store", env.store], capture_output=True, text=True)
+    eq(p.returncode, 2, f"--nice 20: {p.stderr}")
+    eq(p.stderr.strip().splitlines(), ["runner: --nice 20: want -20 to 19"],
+       "--nice 20's error")
+
+
 @test
 def image_commands__load_their_libraries_on_first_use(env):
     out = os.path.join(env.tmp, "trace_dns.tar")
