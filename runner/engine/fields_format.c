@@ -231,16 +231,8 @@ static size_t fmt_timestamp(struct render_ctx *rc, char *buf, __u64 boot_ns)
 
 static size_t fmt_ip(char *buf, const __u8 *addr, __u64 version)
 {
-	if (version == 4) {
-		size_t n = 0;
-
-		for (int i = 0; i < 4; i++) {
-			if (i)
-				buf[n++] = '.';
-			n += fmt_u64(buf + n, addr[i]);
-		}
-		return n;
-	}
+	if (version == 4)
+		return fmt_ip4(buf, addr);
 	if (version == 6) {
 		char tmp[INET6_ADDRSTRLEN];
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Unsigned 32-bit integers in decimal, inline for the hot paths of the
- * output (fmt_u64() in fields_format.c and the JSON lines renderer).
+ * Unsigned 32-bit integers and IPv4 addresses in decimal, inline for the
+ * hot paths of the output (fields_format.c and the JSON lines renderer).
  */
 #ifndef RUNNER_ENGINE_FMT_INT_H
 #define RUNNER_ENGINE_FMT_INT_H
@@ -56,6 +56,30 @@ static inline size_t fmt_u32(char *buf, __u32 v)
 	else
 		p[-1] = '0' + v;
 	return n;
+}
+
+/* "a.b.c.d" of the 4 bytes at a; its length */
+static inline size_t fmt_ip4(char *out, const __u8 *a)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < 4; i++) {
+		unsigned int b = a[i];
+
+		if (b >= 100) {
+			out[n++] = '0' + b / 100;
+			b %= 100;
+			out[n++] = '0' + b / 10;
+			out[n++] = '0' + b % 10;
+		} else if (b >= 10) {
+			out[n++] = '0' + b / 10;
+			out[n++] = '0' + b % 10;
+		} else {
+			out[n++] = '0' + b;
+		}
+		out[n++] = '.';
+	}
+	return n - 1;
 }
 
 #endif

@@ -340,30 +340,6 @@ static bool l3ep_list_set(const struct field *f, const char *p)
 	return false;
 }
 
-/* "a.b.c.d" of the 4 bytes at a */
-static size_t ip4(char *out, const __u8 *a)
-{
-	size_t n = 0;
-
-	for (int i = 0; i < 4; i++) {
-		unsigned int b = a[i];
-
-		if (b >= 100) {
-			out[n++] = '0' + b / 100;
-			b %= 100;
-			out[n++] = '0' + b / 10;
-			out[n++] = '0' + b % 10;
-		} else if (b >= 10) {
-			out[n++] = '0' + b / 10;
-			out[n++] = '0' + b % 10;
-		} else {
-			out[n++] = '0' + b;
-		}
-		out[n++] = '.';
-	}
-	return n - 1;
-}
-
 /* The value of a user or group field, from the step's memo when its id
  * is the last one's (the names come from idcache, which keeps them for
  * the life of the process anyway). */
@@ -582,8 +558,8 @@ run:
 			if (field_load_uint(ev + f->ver_off, f->ver_size) != 4)
 				goto safe_text;
 			out[n] = '"';
-			n += 1 +
-			     ip4(out + n + 1, (const __u8 *)ev + f->addr_off);
+			n += 1 + fmt_ip4(out + n + 1,
+					 (const __u8 *)ev + f->addr_off);
 			out[n++] = '"';
 			break;
 		case OP_HEX:
