@@ -368,6 +368,7 @@ static const __u32 zero;
 extern void *bpf_cast_to_kern_ctx(void *) __ksym;
 
 /* The parts, in this order: each uses what is defined above it. */
+#include "loop.bpf.h"
 #include "owners.bpf.h"
 #include "wire.bpf.h"
 #include "packet.bpf.h"
