@@ -336,7 +336,7 @@ struct scratch {
 	__u16 cname_at[MAX_CNAMES]; /* record walker: targets' offsets */
 	__u8 cname_next; /* CNAME walker: start the next target */
 	__u8 has_ttl; /* record walker: ttl is set */
-	__u16 cur; /* name walker: the next byte of a label */
+	__u16 pad;
 	__u8 msg[DNS_MSG_MAX + 32]; /* slack for masked multi-byte reads */
 };
 

@@ -237,23 +237,31 @@ static __always_inline int tcp_length(struct tcp_walk *t, struct tcp_flow *f,
 /*
  * The bytes of the current message in this segment: its first
  * DNS_MSG_MAX bytes straight from the packet when they are all here,
- * else gathered in its partial buffer; g->ready once they are whole.
+ * else gathered in its partial buffer; g->ready once they are whole.  A
+ * global function: the verifier checks it once, not on each of the ways
+ * through tcp_step() that lead to it.
  */
-static __always_inline void tcp_gather(struct tcp_walk *t, struct tcp_flow *f,
-				       struct tcp_seg *g)
+__noinline int tcp_gather(struct __sk_buff *skb, struct scratch *s,
+			  struct tcp_flow *f, struct tcp_seg *g)
 {
-	__u32 room = g->end - g->pos, want = f->len, n = f->left, got = f->got;
+	__u32 room, want, n, got, keep;
 	struct tcp_partial *p;
-	__u32 keep;
+
+	if (!s || !f || !g)
+		return 0;
+	room = g->end - g->pos;
+	want = f->len;
+	n = f->left;
+	got = f->got;
 
 	if (want > DNS_MSG_MAX)
 		want = DNS_MSG_MAX;
 	if (n > room)
 		n = room;
 	if (!got && room >= want) {
-		if (!bpf_skb_load_bytes(t->skb, g->pos, t->s->msg,
+		if (!bpf_skb_load_bytes(skb, g->pos, s->msg,
 					MSG_IDX(want - 1) + 1)) {
-			t->s->len = want;
+			s->len = want;
 			g->ready = true;
 		}
 		got = want;
@@ -264,11 +272,11 @@ static __always_inline void tcp_gather(struct tcp_walk *t, struct tcp_flow *f,
 			keep = n;
 		p = tcp_partial(&g->key, !got);
 		if (p &&
-		    !bpf_skb_load_bytes(t->skb, g->pos, &p->buf[MSG_IDX(got)],
+		    !bpf_skb_load_bytes(skb, g->pos, &p->buf[MSG_IDX(got)],
 					MSG_IDX(keep - 1) + 1)) {
 			got += keep;
-			if (got == want && !tcp_partial_copy(t->s, p, want)) {
-				t->s->len = want;
+			if (got == want && !tcp_partial_copy(s, p, want)) {
+				s->len = want;
 				g->ready = true;
 			}
 		} else {
@@ -283,6 +291,7 @@ static __always_inline void tcp_gather(struct tcp_walk *t, struct tcp_flow *f,
 		f->framing = TCP_START;
 	else if (got == want)
 		f->framing = TCP_SKIP;
+	return 0;
 }
 
 /*
@@ -312,7 +321,7 @@ static long tcp_step(__u64 i, void *ctx)
 			return 1;
 	}
 	if (f->framing == TCP_MESSAGE) {
-		tcp_gather(t, f, g);
+		tcp_gather(t->skb, t->s, f, g);
 	} else if (f->framing == TCP_SKIP) {
 		n = g->end - g->pos;
 		if (n > f->left)

@@ -160,27 +160,23 @@ __noinline long name_walk(struct scratch *s, struct event_t *ev, bool cnames,
 		return 1;
 	n = 0;
 	o = s->out;
-	/* plain bytes while the label and its dot fit: no escaping; the
-	 * cursors live in the scratch state, not in registers: read back as
-	 * unknown values, every iteration and every way out of the loop
-	 * look alike to the verifier */
+	/* plain bytes while the label and its dot fit: no escaping; a
+	 * can_loop loop (loop.bpf.h) on cursors bounded in its condition,
+	 * which the verifier checks in a few passes */
 	if (!s->truncated && o + b < DNS_NAME_LEN - 1) {
-		s->cur = pos + 1;
-		for (int k = 0; k < 63; k++) {
-			__u32 at = s->cur;
-			__u8 c;
+		__u64 at = pos + 1, lim = pos + 1 + b, out = o;
 
-			if (at >= pos + 1 + b)
-				break;
-			c = s->msg[MSG_IDX(at)];
+		while (at < lim && at < DNS_MSG_MAX && out < DNS_NAME_LEN &&
+		       can_loop) {
+			__u8 c = s->msg[MSG_IDX(at)];
+
 			if (!name_char_plain(c))
 				break;
-			o = s->out;
-			name[NAME_IDX(o)] = c;
-			s->out = o + 1;
-			s->cur = at + 1;
+			name[NAME_IDX(out++)] = c;
+			at++;
 		}
-		n = s->cur - (pos + 1);
+		s->out = out;
+		n = at - (pos + 1);
 	}
 	if (n < b) { /* the rest, escaped: rare */
 		struct name_rest r = { s, name, pos + 1 + n };
