@@ -28,24 +28,34 @@
 #define TRACE_DNS_LOOP_BPF_H
 
 /* True while the kernel's loop budget lasts: while (cond && can_loop). */
-#define can_loop                                                              \
-	({                                                                    \
-		__label__ spent, go_on;                                       \
-		bool __ok = true;                                             \
-		asm volatile goto("1: .byte 0xe5, 0\n\t"                      \
-				  ".long ((%l[spent] - 1b - 8) / 8) & 0xffff\n\t" \
-				  ".short 0" ::: : spent);                    \
-		goto go_on;                                                   \
-	spent:                                                                \
-		__ok = false;                                                 \
-	go_on:                                                                \
-		__ok;                                                         \
+#define can_loop                                                        \
+	({                                                              \
+		__label__ spent, go_on;                                 \
+		bool __ok = true;                                       \
+		asm volatile goto(                                      \
+			"1: .byte 0xe5, 0\n\t"                          \
+			".long ((%l[spent] - 1b - 8) / 8) & 0xffff\n\t" \
+			".short 0" ::                                   \
+				:                                       \
+			: spent);                                       \
+		goto go_on;                                             \
+spent:                                                                  \
+		__ok = false;                                           \
+go_on:                                                                  \
+		__ok;                                                   \
 	})
 
 /*
- * x read from memory, never from what the compiler knows was stored
- * there: from a map value, a value the verifier does not know either.
+ * x, as a value the verifier does not know: x plus a zero read from .bss
+ * (a map, which user space could write: to the verifier any number).  A
+ * loop's cursor started from a constant is a constant in each iteration,
+ * different from the one before, and the verifier goes through them one
+ * by one; started from OPAQUE(constant) and bounded in the loop's
+ * condition, it has the same range in every iteration.  64-bit cursors:
+ * a 32-bit one is compared on a zero-extended copy, which leaves the
+ * cursor itself unbounded.
  */
-#define READ_ONCE(x) (*(volatile typeof(x) *)&(x))
+static __u64 opaque_zero;
+#define OPAQUE(x) ((__u64)(x) + *(volatile __u64 *)&opaque_zero)
 
 #endif /* TRACE_DNS_LOOP_BPF_H */

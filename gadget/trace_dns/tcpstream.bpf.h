@@ -271,9 +271,8 @@ __noinline int tcp_gather(struct __sk_buff *skb, struct scratch *s,
 		if (keep > n)
 			keep = n;
 		p = tcp_partial(&g->key, !got);
-		if (p &&
-		    !bpf_skb_load_bytes(skb, g->pos, &p->buf[MSG_IDX(got)],
-					MSG_IDX(keep - 1) + 1)) {
+		if (p && !bpf_skb_load_bytes(skb, g->pos, &p->buf[MSG_IDX(got)],
+					     MSG_IDX(keep - 1) + 1)) {
 			got += keep;
 			if (got == want && !tcp_partial_copy(s, p, want)) {
 				s->len = want;

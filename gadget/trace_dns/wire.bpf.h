@@ -204,7 +204,7 @@ _Static_assert(NAME_FAST + 1 < DNS_NAME_LEN, "a fast name always fits");
 
 static __always_inline __u32 name_fast(struct scratch *s, struct event_t *ev)
 {
-	__u64 pos, o, left; /* 64 bits: compared as they are kept */
+	__u64 pos, o, left;
 	char *name;
 	__u8 c;
 
@@ -218,15 +218,12 @@ static __always_inline __u32 name_fast(struct scratch *s, struct event_t *ev)
 		s->end = DNS_HDR_LEN + 1;
 		return 1;
 	}
-	/* The cursors start from values read back from the scratch state,
-	 * unknown to the verifier, and each is bounded in the loop's
-	 * condition: the state at can_loop (loop.bpf.h) after a byte is
-	 * then within the one before it, and the verifier stops there. */
-	s->pos = DNS_HDR_LEN;
-	s->out = s->steps = 0;
-	pos = READ_ONCE(s->pos);
-	o = READ_ONCE(s->out);
-	left = READ_ONCE(s->steps);
+	/* each cursor is OPAQUE and bounded in the loop's condition: the
+	 * state at can_loop after a byte is within the one before it, and
+	 * the verifier stops there (loop.bpf.h) */
+	pos = OPAQUE(DNS_HDR_LEN);
+	o = OPAQUE(0);
+	left = OPAQUE(0);
 	while (pos < s->len && pos < DNS_HDR_LEN + NAME_FAST &&
 	       o < NAME_FAST + 1 && can_loop) {
 		c = s->msg[MSG_IDX(pos)];
