@@ -551,6 +551,9 @@ __noinline int dns_message(struct __sk_buff *skb, const struct l4_info *l4,
 			name_len += 3;
 		}
 	}
+	/* one state for the verifier from here on, whichever way the
+	 * name was read (loop.bpf.h) */
+	name_len = OPAQUE(name_len);
 	if (qdcount) {
 		ev->name[NAME_IDX(name_len)] = '\0';
 		if (s->name_ok && s->end + 4 <= s->len) {
