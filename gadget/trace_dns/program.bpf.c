@@ -479,7 +479,9 @@ __noinline int dns_message(struct __sk_buff *skb, const struct l4_info *l4,
 	}
 	/* all but the names, each terminated where it is written, and
 	 * the header, src and dst, always written below */
-	if (!owner)
+	if (owner)
+		ev->proc = owner->proc;
+	else
 		__builtin_memset(&ev->proc, 0, sizeof(ev->proc));
 	__builtin_memset(&ev->nameserver, 0,
 			 offsetof(struct event_t, name) -
@@ -523,8 +525,6 @@ __noinline int dns_message(struct __sk_buff *skb, const struct l4_info *l4,
 			 qr ? &l4->src.addr_raw : &l4->dst.addr_raw,
 			 sizeof(ev->nameserver.addr_raw));
 	ev->nameserver.version = l4->src.version;
-	if (owner)
-		ev->proc = owner->proc;
 
 	w.s = s;
 	w.ev = ev;
