@@ -143,27 +143,44 @@ static __always_inline __u32 tcp_partial_of(const struct tcp_flow_key *key)
 	return words_hash((const __u32 *)key, 11) & (TCP_PARTIALS - 1);
 }
 
-/* The partial buffer of key's message: taken for it when claim, else
- * NULL unless it is still the one key started. */
-static __always_inline struct tcp_partial *
-tcp_partial(const struct tcp_flow_key *key, bool claim)
+/* The slot of key's message in tcp_partials: taken for it when claim,
+ * else -1 unless it is still the one key started.  A global function:
+ * the verifier checks its hash once, not on each way through
+ * tcp_gather(). */
+__noinline int tcp_partial_slot(const struct tcp_flow_key *key, int claim)
 {
-	__u32 i = tcp_partial_of(key);
-	struct tcp_partial *p = bpf_map_lookup_elem(&tcp_partials, &i);
+	struct tcp_partial *p;
 	const __u32 *a, *b;
+	__u32 i;
 
+	if (!key)
+		return -1;
+	i = tcp_partial_of(key);
+	p = bpf_map_lookup_elem(&tcp_partials, &i);
 	if (!p)
-		return NULL;
+		return -1;
 	if (claim) {
 		p->key = *key;
-		return p;
+		return i;
 	}
 	a = (const __u32 *)&p->key;
 	b = (const __u32 *)key;
 	for (int k = 0; k < 11; k++)
 		if (a[k] != b[k])
-			return NULL;
-	return p;
+			return -1;
+	return i;
+}
+
+/* The partial buffer of key's message, as tcp_partial_slot() finds it. */
+static __always_inline struct tcp_partial *
+tcp_partial(const struct tcp_flow_key *key, bool claim)
+{
+	int i = tcp_partial_slot(key, claim);
+	__u32 k = i;
+
+	if (i < 0)
+		return NULL;
+	return bpf_map_lookup_elem(&tcp_partials, &k);
 }
 
 /* The first len (1..DNS_MSG_MAX) bytes of p's message into s->msg: one
