@@ -86,6 +86,7 @@ static __always_inline void name_copy(char *dst, const char *src, int n)
 	__u64 *d = (__u64 *)dst;
 	const __u64 *s = (const __u64 *)src;
 
+#pragma unroll
 	for (int i = 0; i < n / 8; i++)
 		d[i] = s[i];
 }

@@ -176,7 +176,8 @@ __noinline long name_walk(struct scratch *s, struct event_t *ev, bool cnames,
 			at++;
 		}
 		s->out = out;
-		n = at - (pos + 1);
+		n = OPAQUE(at -
+			   (pos + 1)); /* one state however the loop ended */
 	}
 	if (n < b) { /* the rest, escaped: rare */
 		struct name_rest r = { s, name, pos + 1 + n };
