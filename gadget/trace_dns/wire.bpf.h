@@ -176,8 +176,8 @@ __noinline long name_walk(struct scratch *s, struct event_t *ev, bool cnames,
 			at++;
 		}
 		s->out = out;
-		n = OPAQUE(at -
-			   (pos + 1)); /* one state however the loop ended */
+		/* OPAQUE: one state, however the loop ended */
+		n = OPAQUE(at - (pos + 1));
 	}
 	if (n < b) { /* the rest, escaped: rare */
 		struct name_rest r = { s, name, pos + 1 + n };
