@@ -30,8 +30,9 @@
  * This file holds the event, the maps, the params and the filter itself;
  * its parts sit beside it: owners.bpf.h (process owners of DNS sockets),
  * wire.bpf.h (the message walkers), packet.bpf.h (headers below DNS),
- * inflight.bpf.h (queries in flight, unanswered ones, wake-ups) and
- * tcpstream.bpf.h (DNS over TCP: messages across segments).
+ * inflight.bpf.h (queries in flight, unanswered ones, wake-ups),
+ * tcpstream.bpf.h (DNS over TCP: messages across segments) and
+ * loop.bpf.h (loops the verifier checks once: can_loop, OPAQUE).
  */
 #include <vmlinux.h>
 #include <bpf/bpf_helpers.h>
@@ -477,7 +478,8 @@ __noinline int dns_message(struct __sk_buff *skb, const struct l4_info *l4,
 		query_latency(l4, netns, id, now, qr, outgoing, NULL, 0);
 		return 0;
 	}
-	/* all but the names, each terminated where it is written, and
+	/* the owner first (one if/else: one verifier state after it), then
+	 * all but the names, each terminated where it is written, and
 	 * the header, src and dst, always written below */
 	if (owner)
 		ev->proc = owner->proc;
