@@ -93,6 +93,18 @@ bpf_ns() {
 		"\(map(.run_time_ns // 0) | add // 0) \(map(.run_cnt // 0) | add // 0)"'
 }
 
+# CPU ns of the processes (all their threads) given
+cpu_ns() {
+	local p t sum=0 v
+	for p in "$@"; do
+		for t in /proc/"$p"/task/*/schedstat; do
+			read -r v _ <"$t" 2>/dev/null || continue
+			sum=$((sum + v))
+		done
+	done
+	echo "$sum"
+}
+
 # kernel.bpf_stats_enabled on (off again: bench_bpf_stats_off, or at exit,
 # as it was before)
 bench_bpf_stats_on() {

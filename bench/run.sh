@@ -28,18 +28,6 @@ bench_bpf_stats_on
 
 median() { sort -g | awk '{ a[NR] = $1 } END { print NR ? a[int((NR + 1) / 2)] : "-" }'; }
 
-# CPU ns of the processes (all their threads) given
-cpu_ns() {
-	local p t sum=0 v
-	for p in "$@"; do
-		for t in /proc/"$p"/task/*/schedstat; do
-			read -r v _ <"$t" 2>/dev/null || continue
-			sum=$((sum + v))
-		done
-	done
-	echo "$sum"
-}
-
 # busy jiffies of the whole machine
 machine_busy() {
 	awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat

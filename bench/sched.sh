@@ -40,16 +40,6 @@ for v in "$@"; do
 		--store "$store" 2>/dev/null
 done
 
-cpu_ns() {
-	local p t sum=0 v
-	for p in "$@"; do
-		for t in /proc/"$p"/task/*/schedstat; do
-			read -r v _ <"$t" 2>/dev/null || continue
-			sum=$((sum + v))
-		done
-	done
-	echo "$sum"
-}
 # context switches of the processes given (all their threads)
 ctx_of() {
 	local p
