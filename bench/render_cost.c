@@ -122,7 +122,7 @@ int main(int argc, char **argv)
 		memcpy(ev + ts->off, &t_ev, 8);
 		output_event(out, ev, esz);
 		if ((i & 1023) == 1023) /* the runner: once per ring drain */
-			output_tick(out);
+			output_flush(out);
 	}
 	output_flush(out);
 	t = bench_cpu_now() - t0;

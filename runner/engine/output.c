@@ -17,7 +17,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -30,10 +29,6 @@
 #ifndef OUT_THRESHOLD
 #define OUT_THRESHOLD (256 * 1024) /* write once this much is buffered */
 #endif
-/* Regular files: writes end at multiples of this in the file (at most
- * OUT_THRESHOLD), and output_tick() holds what is left this long. */
-#define OUT_ALIGN OUT_THRESHOLD
-#define OUT_HOLD_NS 100000000LL
 
 int output_mode_parse(const char *s, enum output_mode *mode)
 {
@@ -532,8 +527,7 @@ static int output_size_buffer(struct output *o)
 		o->max_event = pretty_max_event(o);
 		break;
 	}
-	/* regular files: up to OUT_ALIGN - 1 bytes left after a write */
-	need = OUT_THRESHOLD + 2 * o->max_event + (o->file ? OUT_ALIGN : 0);
+	need = OUT_THRESHOLD + 2 * o->max_event;
 	if (need <= o->cap)
 		return 0;
 	nb = realloc(o->buf, need);
@@ -550,7 +544,6 @@ int output_new(const struct fieldset *fs, enum output_mode mode, int fd,
 	struct output *o;
 	size_t text = 64;
 	struct winsize ws;
-	struct stat st;
 
 	*out = NULL;
 	o = calloc(1, sizeof(*o));
@@ -559,7 +552,6 @@ int output_new(const struct fieldset *fs, enum output_mode mode, int fd,
 	o->fs = fs;
 	o->mode = mode;
 	o->fd = fd;
-	o->file = !fstat(fd, &st) && S_ISREG(st.st_mode);
 	render_ctx_init(&o->rc, fs);
 	for (size_t i = 0; i < fs->n; i++)
 		if (fs->f[i].max_text + 1 > text)
@@ -631,18 +623,12 @@ static void take_back(struct output *o, size_t part)
 	o->cut = true;
 }
 
-/*
- * Write buf[0, end) out and count the units that went out whole; what is
- * left moves to the front of buf (a unit cut at end keeps its tail there,
- * o->head says how much of it is out).  After a failed write everything
- * buffered is dropped.
- */
-static int write_out(struct output *o, size_t end)
+int output_flush(struct output *o)
 {
-	size_t done = 0, k = 0, whole, units;
+	size_t done = 0, k = 0, whole;
 
-	while (done < end && !o->err) {
-		ssize_t w = write(o->fd, o->buf + done, end - done);
+	while (done < o->len && !o->err) {
+		ssize_t w = write(o->fd, o->buf + done, o->len - done);
 
 		if (w > 0) {
 			done += w;
@@ -660,83 +646,20 @@ static int write_out(struct output *o, size_t end)
 	while (k < o->n_units && o->ends[k] <= done)
 		k++;
 	whole = k ? o->ends[k - 1] : 0;
-	units = k;
 	if (k && o->header_pending)
 		k--;
 	if (whole)
 		o->header_pending = false;
 	o->written += k;
+	if (o->err && done > whole)
+		take_back(o, done - whole);
+	o->len = 0;
+	o->n_units = 0;
 	if (o->err) {
-		size_t part = done - whole + (units ? 0 : o->head);
-
-		if (part)
-			take_back(o, part);
-		o->len = 0;
-		o->n_units = 0;
-		o->head = 0;
 		errno = o->err;
 		return -1;
 	}
-	o->head = units ? done - whole : o->head + done;
-	if (done == o->len) {
-		o->len = 0;
-		o->n_units = 0;
-		return 0;
-	}
-	memmove(o->buf, o->buf + done, o->len - done);
-	o->len -= done;
-	for (size_t i = units; i < o->n_units; i++)
-		o->ends[i - units] = o->ends[i] - (unsigned int)done;
-	o->n_units -= units;
 	return 0;
-}
-
-int output_flush(struct output *o)
-{
-	o->held_since = 0;
-	if (!o->len) {
-		if (o->err)
-			errno = o->err;
-		return o->err ? -1 : 0;
-	}
-	return write_out(o, o->len);
-}
-
-/*
- * A regular file: write the buffered bytes up to the last multiple of
- * OUT_ALIGN of the file offset, even through a line (its tail follows
- * with the next write).  The page cache then takes each write in one
- * large folio (ext4: a 256 KiB write at an aligned offset is ~20 % cheaper
- * than one that is not; bench/RESULTS.md).
- */
-static void write_aligned(struct output *o)
-{
-	off_t pos = lseek(o->fd, 0, SEEK_CUR);
-	size_t end;
-
-	if (pos < 0) {
-		output_flush(o);
-		return;
-	}
-	end = (size_t)(((pos + o->len) / OUT_ALIGN) * OUT_ALIGN - pos);
-	if (end)
-		write_out(o, end);
-}
-
-int output_tick(struct output *o)
-{
-	struct timespec now;
-	long long ns;
-
-	if (!o->file || !o->len)
-		return output_flush(o);
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ns = now.tv_sec * 1000000000LL + now.tv_nsec;
-	if (!o->held_since)
-		o->held_since = ns;
-	else if (ns - o->held_since >= OUT_HOLD_NS)
-		return output_flush(o);
-	return o->err ? -1 : 0;
 }
 
 unsigned long long output_written(const struct output *o)
@@ -761,11 +684,7 @@ static void commit(struct output *o, size_t n)
 {
 	o->len += n;
 	o->ends[o->n_units++] = (unsigned int)o->len;
-	if (o->len < OUT_THRESHOLD)
-		return;
-	if (o->file)
-		write_aligned(o);
-	else
+	if (o->len >= OUT_THRESHOLD)
 		output_flush(o);
 }
 

@@ -34,13 +34,8 @@ void output_free(struct output *o);
 void output_header(struct output *o);
 /* Render one raw event (size bytes, as the tracer submitted it). */
 void output_event(struct output *o, const void *data, size_t size);
-/* Write out whatever is buffered (then the output ends with whole lines). */
+/* Write out whatever is buffered.  Only whole lines are ever written. */
 int output_flush(struct output *o);
-/* Between batches of events: output_flush(), except to a regular file,
- * where writes end at aligned file offsets (cheaper in the page cache),
- * even through a line, and what is left is written once it has waited
- * 0.1 s. */
-int output_tick(struct output *o);
 
 /* Columns: lay out for a terminal this wide (0: fixed widths, as piped).
  * output_new() does this itself when fd is a terminal. */

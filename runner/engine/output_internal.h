@@ -110,13 +110,6 @@ struct output {
 	bool header_pending; /* units[0] is the header, not an event */
 	unsigned long long written; /* events written out whole */
 	bool cut; /* a failed write left part of one on fd */
-	/* Regular files (file): writes end at aligned file offsets, so the
-	 * first buffered unit may be out in part (head bytes of it), and
-	 * output_tick() holds the rest (since held_since, CLOCK_MONOTONIC
-	 * ns; 0: nothing held). */
-	bool file;
-	size_t head;
-	long long held_since;
 };
 
 /* n spaces at out (none when n <= 0); how many. */

@@ -572,7 +572,7 @@ int session_run(struct session *s, const struct session_limits *lim,
 		if (gadget_poll(s->g, POLL_MS, err))
 			return -1;
 		for (i = 0; i < s->n_src; i++)
-			if (output_tick(s->src[i].out) < 0)
+			if (output_flush(s->src[i].out) < 0)
 				s->broken = true;
 		now = now_mono();
 		if (s->tick && s->tick(s->tick_ctx, now) < 0)

@@ -459,156 +459,36 @@ static void yaml__selection__documents(void **state)
 					"name: \"a\\u0001b.\"\n");
 }
 
-/* Lines in s that are not the first one (all events are alike). */
-static size_t count_lines(const char *s, size_t len, size_t *odd)
-{
-	const char *nl = memchr(s, '\n', len);
-	size_t first = nl ? (size_t)(nl - s) + 1 : 0, lines = 0;
-
-	*odd = 0;
-	for (size_t i = 0; i < len; i += first, lines++)
-		if (len - i < first || memcmp(s + i, s, first))
-			(*odd)++;
-	return lines;
-}
-
-/* Not a regular file (a pipe): every write ends with a whole line. */
-static void batching__pipe__writes_whole_lines(void **state)
+static void batching__threshold__writes_whole_lines(void **state)
 {
 	struct fx *x = *state;
-	static char buf[1 << 21];
-	struct output *o;
-	size_t len = 0, odd;
-	ssize_t r;
-	int p[2], n = 0;
+	struct output *o = out_new(x, x->fs, OUTPUT_JSON);
+	size_t lines = 0, len;
+	const char *s;
+	int n = 0;
 
-	assert_int_equal(pipe2(p, O_NONBLOCK), 0);
-	assert_true(fcntl(p[1], F_SETPIPE_SZ, 1 << 20) >= 1 << 20);
-	close(x->fd);
-	x->fd = p[1];
-	o = out_new(x, x->fs, OUTPUT_JSON);
 	/* write until something reaches the fd without a flush */
-	while ((r = read(p[0], buf, sizeof(buf))) < 0 && n < 100000) {
+	while (!*written(x) && n < 100000) {
 		output_event(o, &x->ev, sizeof(x->ev));
 		n++;
 	}
 	assert_true(n > 100); /* it batched */
-	len = (size_t)r;
-	assert_true(len >= 256 * 1024);
-	assert_int_equal(buf[len - 1], '\n');
-	assert_int_equal(count_lines(buf, len, &odd), n);
-	assert_int_equal(odd, 0);
-	for (int i = 0; i < 1000; i++)
-		output_event(o, &x->ev, sizeof(x->ev));
-	assert_int_equal(output_tick(o), 0); /* as output_flush() */
-	assert_int_equal(output_flush(o), 0); /* nothing left: no-op */
-	r = read(p[0], buf + len, sizeof(buf) - len);
-	assert_true(r > 0);
-	len += (size_t)r;
-	assert_int_equal(buf[len - 1], '\n');
-	assert_int_equal(count_lines(buf, len, &odd), n + 1000);
-	assert_int_equal(odd, 0);
-	assert_int_equal(output_written(o), n + 1000);
-	output_free(o);
-	close(p[0]);
-}
-
-static size_t file_size(int fd)
-{
-	off_t end = lseek(fd, 0, SEEK_END);
-
-	assert_true(end >= 0);
-	return (size_t)end;
-}
-
-/*
- * A regular file: writes end at multiples of 256 KiB of the file offset
- * (here after 1000 bytes that were there before), even through a line;
- * output_tick() holds the rest for 0.1 s, output_flush() writes it.
- */
-static void batching__file__aligned_writes_then_whole_lines(void **state)
-{
-	struct fx *x = *state;
-	struct timespec wait = { 0, 110 * 1000 * 1000 };
-	char pre[1000];
-	struct output *o;
-	size_t odd, len;
-	const char *s;
-	int n = 0;
-
-	memset(pre, '#', sizeof(pre));
-	pre[sizeof(pre) - 1] = '\n';
-	assert_int_equal(write(x->fd, pre, sizeof(pre)), sizeof(pre));
-	o = out_new(x, x->fs, OUTPUT_JSON);
-	while (file_size(x->fd) == sizeof(pre) && n < 100000) {
-		output_event(o, &x->ev, sizeof(x->ev));
-		n++;
-	}
-	assert_int_equal(file_size(x->fd), 256 * 1024);
-	while (file_size(x->fd) == 256 * 1024 && n < 100000) {
-		output_event(o, &x->ev, sizeof(x->ev));
-		n++;
-	}
-	assert_int_equal(file_size(x->fd), 512 * 1024);
-	/* the events so far, the last one cut by the write */
 	s = written(x);
-	assert_int_equal(count_lines(s + sizeof(pre), 512 * 1024 - sizeof(pre),
-				     &odd),
-			 n);
-	assert_int_equal(odd, 1);
-	assert_int_equal(output_tick(o), 0); /* held */
-	assert_int_equal(file_size(x->fd), 512 * 1024);
-	assert_int_equal(output_written(o), n - 1);
-	nanosleep(&wait, NULL);
-	assert_int_equal(output_tick(o), 0); /* held for 0.1 s: written */
-	len = file_size(x->fd);
-	assert_true(len > 512 * 1024);
+	len = strlen(s);
+	assert_true(len >= 256 * 1024);
+	assert_int_equal(s[len - 1], '\n');
+	for (size_t i = 0; i < len; i++)
+		lines += s[i] == '\n';
+	assert_int_equal(lines, n);
 	for (int i = 0; i < 1000; i++)
 		output_event(o, &x->ev, sizeof(x->ev));
 	assert_int_equal(output_flush(o), 0);
 	assert_int_equal(output_flush(o), 0); /* nothing left: no-op */
-	len = file_size(x->fd);
 	s = written(x);
-	assert_memory_equal(s, pre, sizeof(pre));
-	assert_int_equal(s[len - 1], '\n');
-	assert_int_equal(count_lines(s + sizeof(pre), len - sizeof(pre), &odd),
-			 n + 1000);
-	assert_int_equal(odd, 0);
-	assert_int_equal(output_written(o), n + 1000);
-	output_free(o);
-}
-
-/* A write that fails after one that cut a line: the cut part is taken
- * back, the file ends with the last whole line. */
-static void batching__file__failed_write_after_cut__taken_back(void **state)
-{
-	struct fx *x = *state;
-	struct output *o;
-	size_t odd, len;
-	const char *s;
-	int n = 0;
-
-	close(x->fd);
-	x->fd = memfd_create("out", MFD_ALLOW_SEALING);
-	assert_true(x->fd >= 0);
-	o = out_new(x, x->fs, OUTPUT_JSON);
-	while (file_size(x->fd) == 0 && n < 100000) {
-		output_event(o, &x->ev, sizeof(x->ev));
-		n++;
-	}
-	assert_int_equal(file_size(x->fd), 256 * 1024);
-	assert_int_not_equal(written(x)[256 * 1024 - 1], '\n');
-	assert_int_equal(fcntl(x->fd, F_ADD_SEALS, F_SEAL_GROW), 0);
-	output_event(o, &x->ev, sizeof(x->ev));
-	assert_int_equal(output_flush(o), -1);
-	assert_int_equal(output_error(o), EPERM);
-	assert_false(output_cut(o));
-	len = file_size(x->fd);
-	s = written(x);
-	assert_int_equal(s[len - 1], '\n');
-	assert_int_equal(count_lines(s, len, &odd), n - 1);
-	assert_int_equal(odd, 0);
-	assert_int_equal(output_written(o), n - 1);
+	lines = 0;
+	for (size_t i = 0; s[i]; i++)
+		lines += s[i] == '\n';
+	assert_int_equal(lines, n + 1000);
 	output_free(o);
 }
 
@@ -650,9 +530,7 @@ int main(void)
 		T(columns__wide_terminal__grows_up_to_maxwidth),
 		T(pretty__selection__indented),
 		T(yaml__selection__documents),
-		T(batching__pipe__writes_whole_lines),
-		T(batching__file__aligned_writes_then_whole_lines),
-		T(batching__file__failed_write_after_cut__taken_back),
+		T(batching__threshold__writes_whole_lines),
 		T(write_error__reported_then_events_dropped),
 	};
 
