@@ -20,7 +20,10 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-#define BATCH 5000
+/* Runs per batch: the records of a batch (~1 KiB each) stay below half
+ * of the 8 MiB ring, past which every record forces a wake-up of the
+ * reader (inflight.bpf.h): 5000 took 1.8 us per query here, 2000 0.37. */
+#define BATCH 2000
 #define BATCHES 7
 
 static int on_event(void *ctx, void *data, size_t len)

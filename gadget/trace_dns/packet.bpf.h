@@ -174,7 +174,8 @@ static __always_inline int parse_ipv6(struct __sk_buff *skb, __u32 off,
 	l4->src.version = l4->dst.version = 6;
 	next = ip6.nexthdr;
 	off += 40;
-	for (int i = 0; i < IPV6_MAX_EXT_HDRS; i++) {
+	/* checked once by the verifier, not once per header (loop.bpf.h) */
+	for (__u64 i = OPAQUE(0); i < IPV6_MAX_EXT_HDRS && can_loop; i++) {
 		switch (next) {
 		case IPPROTO_UDP:
 		case IPPROTO_TCP:

@@ -30,8 +30,9 @@
  * This file holds the event, the maps, the params and the filter itself;
  * its parts sit beside it: owners.bpf.h (process owners of DNS sockets),
  * wire.bpf.h (the message walkers), packet.bpf.h (headers below DNS),
- * inflight.bpf.h (queries in flight, unanswered ones, wake-ups) and
- * tcpstream.bpf.h (DNS over TCP: messages across segments).
+ * inflight.bpf.h (queries in flight, unanswered ones, wake-ups),
+ * tcpstream.bpf.h (DNS over TCP: messages across segments) and
+ * loop.bpf.h (loops the verifier checks once: can_loop, OPAQUE).
  */
 #include <vmlinux.h>
 #include <bpf/bpf_helpers.h>
@@ -336,7 +337,7 @@ struct scratch {
 	__u16 cname_at[MAX_CNAMES]; /* record walker: targets' offsets */
 	__u8 cname_next; /* CNAME walker: start the next target */
 	__u8 has_ttl; /* record walker: ttl is set */
-	__u16 cur; /* name walker: the next byte of a label */
+	__u16 pad;
 	__u8 msg[DNS_MSG_MAX + 32]; /* slack for masked multi-byte reads */
 };
 
@@ -368,6 +369,7 @@ static const __u32 zero;
 extern void *bpf_cast_to_kern_ctx(void *) __ksym;
 
 /* The parts, in this order: each uses what is defined above it. */
+#include "loop.bpf.h"
 #include "owners.bpf.h"
 #include "wire.bpf.h"
 #include "packet.bpf.h"
@@ -476,9 +478,12 @@ __noinline int dns_message(struct __sk_buff *skb, const struct l4_info *l4,
 		query_latency(l4, netns, id, now, qr, outgoing, NULL, 0);
 		return 0;
 	}
-	/* all but the names, each terminated where it is written, and
+	/* the owner first (one if/else: one verifier state after it), then
+	 * all but the names, each terminated where it is written, and
 	 * the header, src and dst, always written below */
-	if (!owner)
+	if (owner)
+		ev->proc = owner->proc;
+	else
 		__builtin_memset(&ev->proc, 0, sizeof(ev->proc));
 	__builtin_memset(&ev->nameserver, 0,
 			 offsetof(struct event_t, name) -
@@ -522,8 +527,6 @@ __noinline int dns_message(struct __sk_buff *skb, const struct l4_info *l4,
 			 qr ? &l4->src.addr_raw : &l4->dst.addr_raw,
 			 sizeof(ev->nameserver.addr_raw));
 	ev->nameserver.version = l4->src.version;
-	if (owner)
-		ev->proc = owner->proc;
 
 	w.s = s;
 	w.ev = ev;
@@ -550,6 +553,9 @@ __noinline int dns_message(struct __sk_buff *skb, const struct l4_info *l4,
 			name_len += 3;
 		}
 	}
+	/* one state for the verifier from here on, whichever way the
+	 * name was read (loop.bpf.h) */
+	name_len = OPAQUE(name_len);
 	if (qdcount) {
 		ev->name[NAME_IDX(name_len)] = '\0';
 		if (s->name_ok && s->end + 4 <= s->len) {

@@ -143,27 +143,44 @@ static __always_inline __u32 tcp_partial_of(const struct tcp_flow_key *key)
 	return words_hash((const __u32 *)key, 11) & (TCP_PARTIALS - 1);
 }
 
-/* The partial buffer of key's message: taken for it when claim, else
- * NULL unless it is still the one key started. */
-static __always_inline struct tcp_partial *
-tcp_partial(const struct tcp_flow_key *key, bool claim)
+/* The slot of key's message in tcp_partials: taken for it when claim,
+ * else -1 unless it is still the one key started.  A global function:
+ * the verifier checks its hash once, not on each way through
+ * tcp_gather(). */
+__noinline int tcp_partial_slot(const struct tcp_flow_key *key, int claim)
 {
-	__u32 i = tcp_partial_of(key);
-	struct tcp_partial *p = bpf_map_lookup_elem(&tcp_partials, &i);
+	struct tcp_partial *p;
 	const __u32 *a, *b;
+	__u32 i;
 
+	if (!key)
+		return -1;
+	i = tcp_partial_of(key);
+	p = bpf_map_lookup_elem(&tcp_partials, &i);
 	if (!p)
-		return NULL;
+		return -1;
 	if (claim) {
 		p->key = *key;
-		return p;
+		return i;
 	}
 	a = (const __u32 *)&p->key;
 	b = (const __u32 *)key;
 	for (int k = 0; k < 11; k++)
 		if (a[k] != b[k])
-			return NULL;
-	return p;
+			return -1;
+	return i;
+}
+
+/* The partial buffer of key's message, as tcp_partial_slot() finds it. */
+static __always_inline struct tcp_partial *
+tcp_partial(const struct tcp_flow_key *key, bool claim)
+{
+	int i = tcp_partial_slot(key, claim);
+	__u32 k = i;
+
+	if (i < 0)
+		return NULL;
+	return bpf_map_lookup_elem(&tcp_partials, &k);
 }
 
 /* The first len (1..DNS_MSG_MAX) bytes of p's message into s->msg: one
@@ -237,23 +254,31 @@ static __always_inline int tcp_length(struct tcp_walk *t, struct tcp_flow *f,
 /*
  * The bytes of the current message in this segment: its first
  * DNS_MSG_MAX bytes straight from the packet when they are all here,
- * else gathered in its partial buffer; g->ready once they are whole.
+ * else gathered in its partial buffer; g->ready once they are whole.  A
+ * global function: the verifier checks it once, not on each of the ways
+ * through tcp_step() that lead to it.
  */
-static __always_inline void tcp_gather(struct tcp_walk *t, struct tcp_flow *f,
-				       struct tcp_seg *g)
+__noinline int tcp_gather(struct __sk_buff *skb, struct scratch *s,
+			  struct tcp_flow *f, struct tcp_seg *g)
 {
-	__u32 room = g->end - g->pos, want = f->len, n = f->left, got = f->got;
+	__u32 room, want, n, got, keep;
 	struct tcp_partial *p;
-	__u32 keep;
+
+	if (!s || !f || !g)
+		return 0;
+	room = g->end - g->pos;
+	want = f->len;
+	n = f->left;
+	got = f->got;
 
 	if (want > DNS_MSG_MAX)
 		want = DNS_MSG_MAX;
 	if (n > room)
 		n = room;
 	if (!got && room >= want) {
-		if (!bpf_skb_load_bytes(t->skb, g->pos, t->s->msg,
+		if (!bpf_skb_load_bytes(skb, g->pos, s->msg,
 					MSG_IDX(want - 1) + 1)) {
-			t->s->len = want;
+			s->len = want;
 			g->ready = true;
 		}
 		got = want;
@@ -263,12 +288,11 @@ static __always_inline void tcp_gather(struct tcp_walk *t, struct tcp_flow *f,
 		if (keep > n)
 			keep = n;
 		p = tcp_partial(&g->key, !got);
-		if (p &&
-		    !bpf_skb_load_bytes(t->skb, g->pos, &p->buf[MSG_IDX(got)],
-					MSG_IDX(keep - 1) + 1)) {
+		if (p && !bpf_skb_load_bytes(skb, g->pos, &p->buf[MSG_IDX(got)],
+					     MSG_IDX(keep - 1) + 1)) {
 			got += keep;
-			if (got == want && !tcp_partial_copy(t->s, p, want)) {
-				t->s->len = want;
+			if (got == want && !tcp_partial_copy(s, p, want)) {
+				s->len = want;
 				g->ready = true;
 			}
 		} else {
@@ -283,6 +307,7 @@ static __always_inline void tcp_gather(struct tcp_walk *t, struct tcp_flow *f,
 		f->framing = TCP_START;
 	else if (got == want)
 		f->framing = TCP_SKIP;
+	return 0;
 }
 
 /*
@@ -312,7 +337,7 @@ static long tcp_step(__u64 i, void *ctx)
 			return 1;
 	}
 	if (f->framing == TCP_MESSAGE) {
-		tcp_gather(t, f, g);
+		tcp_gather(t->skb, t->s, f, g);
 	} else if (f->framing == TCP_SKIP) {
 		n = g->end - g->pos;
 		if (n > f->left)

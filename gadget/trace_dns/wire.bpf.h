@@ -160,27 +160,24 @@ __noinline long name_walk(struct scratch *s, struct event_t *ev, bool cnames,
 		return 1;
 	n = 0;
 	o = s->out;
-	/* plain bytes while the label and its dot fit: no escaping; the
-	 * cursors live in the scratch state, not in registers: read back as
-	 * unknown values, every iteration and every way out of the loop
-	 * look alike to the verifier */
+	/* plain bytes while the label and its dot fit: no escaping; a
+	 * can_loop loop (loop.bpf.h) on cursors bounded in its condition,
+	 * which the verifier checks in a few passes */
 	if (!s->truncated && o + b < DNS_NAME_LEN - 1) {
-		s->cur = pos + 1;
-		for (int k = 0; k < 63; k++) {
-			__u32 at = s->cur;
-			__u8 c;
+		__u64 at = pos + 1, lim = pos + 1 + b, out = o;
 
-			if (at >= pos + 1 + b)
-				break;
-			c = s->msg[MSG_IDX(at)];
+		while (at < lim && at < DNS_MSG_MAX && out < DNS_NAME_LEN &&
+		       can_loop) {
+			__u8 c = s->msg[MSG_IDX(at)];
+
 			if (!name_char_plain(c))
 				break;
-			o = s->out;
-			name[NAME_IDX(o)] = c;
-			s->out = o + 1;
-			s->cur = at + 1;
+			name[NAME_IDX(out++)] = c;
+			at++;
 		}
-		n = s->cur - (pos + 1);
+		s->out = out;
+		/* OPAQUE: one state, however the loop ended */
+		n = OPAQUE(at - (pos + 1));
 	}
 	if (n < b) { /* the rest, escaped: rare */
 		struct name_rest r = { s, name, pos + 1 + n };
@@ -198,51 +195,55 @@ __noinline long name_walk(struct scratch *s, struct event_t *ev, bool cnames,
  * label: labels of plain bytes only (written as they are), no pointer, at
  * most NAME_FAST bytes on the wire, so it always fits.  Returns its
  * length in name and sets s->end past it, or returns 0 for any other name
- * (then name_step() reads it from the start).  Inlined: as a global
- * function it would cost the verifier ~28k fewer instructions (~6 ms),
- * but each query ~15-20 ns more (bench/progrun).
+ * (then name_step() reads it from the start).  Inlined (as a global
+ * function each query took ~15-20 ns more, bench/progrun); a can_loop
+ * loop, which the verifier checks in a few passes where a loop counted to
+ * NAME_FAST took it ~45k instructions.
  */
 #define NAME_FAST 96
 _Static_assert(NAME_FAST + 1 < DNS_NAME_LEN, "a fast name always fits");
 
 static __always_inline __u32 name_fast(struct scratch *s, struct event_t *ev)
 {
+	__u64 pos, o, left;
 	char *name;
+	__u8 c;
 
 	if (!s || !ev)
 		return 0;
 	name = ev->name;
-	/* the output position and the bytes left in the label live in the
-	 * scratch state, not in registers: read back as unknown values,
-	 * they let the verifier see every iteration alike */
-	s->out = 0;
-	s->steps = 0;
-	for (__u32 pos = DNS_HDR_LEN; pos < DNS_HDR_LEN + NAME_FAST; pos++) {
-		__u32 o = s->out, left = s->steps;
-		__u8 c;
-
-		if (pos >= s->len)
-			return 0;
+	if (s->len <= DNS_HDR_LEN)
+		return 0;
+	if (s->msg[DNS_HDR_LEN] == 0) { /* the root, "." */
+		name[0] = '.';
+		s->end = DNS_HDR_LEN + 1;
+		return 1;
+	}
+	/* each cursor is OPAQUE and bounded in the loop's condition: the
+	 * state at can_loop after a byte is within the one before it, and
+	 * the verifier stops there (loop.bpf.h) */
+	pos = OPAQUE(DNS_HDR_LEN);
+	o = OPAQUE(0);
+	left = OPAQUE(0);
+	while (pos < s->len && pos < DNS_HDR_LEN + NAME_FAST &&
+	       o < NAME_FAST + 1 && can_loop) {
 		c = s->msg[MSG_IDX(pos)];
+		pos++;
 		if (left) { /* a byte of a label */
 			if (!name_char_plain(c))
 				return 0;
-			name[NAME_IDX(o)] = c;
-			if (left == 1)
-				name[NAME_IDX(o + 1)] = '.';
-			s->out = o + (left == 1 ? 2 : 1);
-			s->steps = left - 1;
+			name[NAME_IDX(o++)] = c;
+			if (--left == 0)
+				name[NAME_IDX(o++)] = '.';
 			continue;
 		}
 		if (c == 0) { /* the root label */
-			if (!o)
-				name[NAME_IDX(o++)] = '.';
-			s->end = pos + 1;
+			s->end = pos;
 			return o;
 		}
 		if (c & 0xC0)
 			return 0;
-		s->steps = c;
+		left = c;
 	}
 	return 0;
 }
