@@ -95,8 +95,6 @@ struct output {
 	char *tab_text;
 	size_t tab_len;
 	struct json_memo *memo; /* output_json.c: per step */
-	struct json_group *groups; /* output_json.c */
-	size_t n_groups;
 	int *width; /* columns: per visible column, -1 when dropped */
 	struct col_tab *ctab; /* columns: per column, cells of small values */
 	char *ctab_text;
@@ -110,6 +108,8 @@ struct output {
 	bool header_pending; /* units[0] is the header, not an event */
 	unsigned long long written; /* events written out whole */
 	bool cut; /* a failed write left part of one on fd */
+	struct json_group *groups; /* output_json.c */
+	size_t n_groups;
 };
 
 /* n spaces at out (none when n <= 0); how many. */
