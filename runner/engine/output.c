@@ -491,6 +491,9 @@ void output_free(struct output *o)
 	free(o->tab_ent);
 	free(o->tab_text);
 	free(o->memo);
+	for (size_t g = 0; g < o->n_groups; g++)
+		free(o->groups[g].ways);
+	free(o->groups);
 	free(o->width);
 	free(o->ctab);
 	free(o->ctab_text);

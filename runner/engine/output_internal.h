@@ -27,6 +27,31 @@ struct json_step {
 	/* OP_RUNTIME, OP_K8S: the steps from here on that are alike, and
 	 * their text outside containers and pods (in tab_text) */
 	__u32 run, run_off, run_len;
+	__u32 group; /* OP_GROUP: index into groups; its op is then
+		      * groups[group].op */
+};
+
+/*
+ * output_json.c: a run of steps whose text depends on a few bytes of the
+ * event only (the key): the text after the first step's prefix, kept for
+ * the last keys seen (JSON_GROUP_WAYS, chosen by a hash of the key).  A
+ * group that misses more often than it hits is left alone for a while.
+ */
+#define JSON_GROUP_WAYS 8
+#define JSON_GROUP_KEY 64 /* bytes of key at most */
+struct json_group_way {
+	__u64 hash;
+	__u32 len; /* of the text; 0: empty */
+	char data[]; /* the key (key_len: a multiple of 8), then the text */
+};
+
+struct json_group {
+	__u32 n; /* steps */
+	__u32 lo, key_len; /* event bytes [lo, lo + key_len) */
+	__u32 text_max, way_size;
+	__u8 op; /* the first step's own op */
+	__u32 tries, hits, skip;
+	char *ways;
 };
 
 /* output_json.c: the last value of a step and its JSON text (a user or
@@ -83,6 +108,8 @@ struct output {
 	bool header_pending; /* units[0] is the header, not an event */
 	unsigned long long written; /* events written out whole */
 	bool cut; /* a failed write left part of one on fd */
+	struct json_group *groups; /* output_json.c */
+	size_t n_groups;
 };
 
 /* n spaces at out (none when n <= 0); how many. */

@@ -43,6 +43,7 @@ enum {
 	OP_NODE, /* k8s.node: the text of the last node name kept */
 	OP_DURATION, /* 0 written here, else safe text */
 	OP_L3EP_LIST, /* "" when no entry is set, else safe text */
+	OP_GROUP, /* the text of a group of steps, kept per key */
 };
 
 #define ID_WAYS 4 /* OP_ID_NAME: the last ids of 4 classes kept */
@@ -204,6 +205,165 @@ static int build_run(struct output *o, size_t s)
 	return 0;
 }
 
+/* [lo, hi) grown to cover [a, a + n) */
+static void span_add(__u32 *lo, __u32 *hi, __u32 a, __u32 n)
+{
+	if (a < *lo)
+		*lo = a;
+	if (a + n > *hi)
+		*hi = a + n;
+}
+
+/* A field whose value changes with every event as a rule: times, ids. */
+static bool changes_always(const struct fieldset *fs, const struct field *f)
+{
+	const struct field *x = f->raw_of >= 0 ? &fs->f[f->raw_of] : f;
+
+	return f->kind == FK_HEX || x->kind == FK_TIMESTAMP ||
+	       x->kind == FK_DURATION;
+}
+
+/*
+ * The event bytes step st's value depends on, whichever way its op takes
+ * (the generic code included), as [lo, hi); false if it depends on more
+ * than the event's bytes (containers, pods, the clock) or is not worth
+ * keeping.
+ */
+static bool step_span(const struct output *o, const struct json_step *st,
+		      __u32 *lo, __u32 *hi)
+{
+	const struct fieldset *fs = o->fs;
+	const struct field *f = st->field >= 0 ? &fs->f[st->field] : NULL;
+
+	if (!f || f->bit_size || changes_always(fs, f))
+		return false;
+	*lo = f->off;
+	*hi = f->off + f->size * (f->count ? f->count : 1);
+	switch (st->op) {
+	case OP_U8:
+	case OP_U16:
+	case OP_U32:
+	case OP_U64:
+	case OP_S8:
+	case OP_S16:
+	case OP_S32:
+	case OP_S64:
+	case OP_BOOL:
+	case OP_STRING:
+	case OP_ID_NAME:
+	case OP_L3EP_LIST:
+		return true;
+	case OP_TAB:
+		if (f->shown_if >= 0) {
+			const struct field *c = &fs->f[f->shown_if];
+
+			if (!c->size)
+				return false;
+			span_add(lo, hi, c->off, c->size);
+		}
+		return true;
+	case OP_IP:
+		span_add(lo, hi, f->addr_off, 16);
+		span_add(lo, hi, f->ver_off, f->ver_size);
+		if (f->port_size)
+			span_add(lo, hi, f->port_off, f->port_size);
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The first member of the event struct that f is in (or f). */
+static int top_of(const struct fieldset *fs, int i)
+{
+	while (fs->f[i].parent >= 0)
+		i = fs->f[i].parent;
+	return i;
+}
+
+static int group_add(struct output *o, size_t s, size_t e, __u32 lo, __u32 hi)
+{
+	struct json_group *g, *ng;
+	size_t text = 0;
+
+	ng = realloc(o->groups, (o->n_groups + 1) * sizeof(*ng));
+	if (!ng)
+		return -1;
+	o->groups = ng;
+	g = &ng[o->n_groups];
+	memset(g, 0, sizeof(*g));
+	for (size_t k = s; k < e; k++)
+		text += (k > s ? o->steps[k].prefix_len : 0) +
+			o->fs->f[o->steps[k].field].max_json;
+	g->n = (__u32)(e - s);
+	g->lo = lo;
+	g->key_len = hi - lo;
+	g->text_max = (__u32)text;
+	g->way_size = (__u32)(sizeof(struct json_group_way) + g->key_len +
+			      text + PREFIX_PAD + 7) &
+		      ~7U;
+	g->ways = calloc(JSON_GROUP_WAYS, g->way_size);
+	if (!g->ways)
+		return -1;
+	g->op = o->steps[s].op;
+	o->steps[s].op = OP_GROUP;
+	o->steps[s].group = (__u32)o->n_groups++;
+	return 0;
+}
+
+/*
+ * Groups: runs of at least 2 steps in one member of the event struct (or
+ * of top-level values) whose values depend on at most JSON_GROUP_KEY
+ * bytes of the event together.
+ */
+static int build_groups(struct output *o)
+{
+	const struct fieldset *fs = o->fs;
+	size_t s = 0;
+
+	while (s < o->n_steps) {
+		__u32 lo, hi, a, b;
+		size_t e = s + 1;
+		int top;
+
+		if (!step_span(o, &o->steps[s], &lo, &hi) ||
+		    hi - lo > JSON_GROUP_KEY) {
+			s++;
+			continue;
+		}
+		top = fs->f[o->steps[s].field].parent >= 0 ?
+			      top_of(fs, o->steps[s].field) :
+			      -1;
+		for (; e < o->n_steps; e++) {
+			const struct json_step *se = &o->steps[e];
+			__u32 nlo = lo, nhi = hi;
+
+			if (!step_span(o, se, &a, &b))
+				break;
+			if ((fs->f[se->field].parent >= 0 ?
+				     top_of(fs, se->field) :
+				     -1) != top)
+				break;
+			span_add(&nlo, &nhi, a, b - a);
+			if (nhi - nlo > JSON_GROUP_KEY)
+				break;
+			lo = nlo;
+			hi = nhi;
+		}
+		/* the key read 8 bytes at a time: more bytes than needed
+		 * only make it stricter */
+		hi = lo + ((hi - lo + 7) & ~7U);
+		if (hi > fs->event_size && fs->event_size >= hi - lo)
+			lo = (__u32)fs->event_size - (hi - lo),
+			hi = (__u32)fs->event_size;
+		if (e - s >= 2 && hi <= fs->event_size &&
+		    group_add(o, s, e, lo, hi) < 0)
+			return -1;
+		s = e;
+	}
+	return 0;
+}
+
 int output_json_compile(struct output *o)
 {
 	size_t n_tab = 0, plen = 0, n_memo = 0;
@@ -317,7 +477,7 @@ int output_json_compile(struct output *o)
 			return -1;
 	}
 	o->memo = calloc(n_memo + 1, sizeof(*o->memo));
-	return o->memo ? 0 : -1;
+	return o->memo ? build_groups(o) : -1;
 }
 
 #define LOAD(type, p)                         \
@@ -445,6 +605,78 @@ static size_t node(struct output *o, const struct json_step *st, const void *ev,
 	return n;
 }
 
+/* The way of a key (key_len: a multiple of 8): only picks where to look,
+ * the key itself is compared. */
+static __u64 key_hash(const char *p, __u32 len)
+{
+	__u64 h = 0, w;
+
+	for (__u32 i = 0; i < len; i += 8) {
+		memcpy(&w, p + i, 8);
+		h ^= w << (i & 31) | w >> (64 - (i & 31)) % 64;
+	}
+	return h * 0x9E3779B97F4A7C15ULL;
+}
+
+static bool key_eq(const char *a, const char *b, __u32 len)
+{
+	__u64 d = 0, x, y;
+
+	for (__u32 i = 0; i < len; i += 8) {
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		d |= x ^ y;
+	}
+	return !d;
+}
+
+static struct json_group_way *group_way(const struct json_group *g, __u64 h)
+{
+	return (struct json_group_way *)(g->ways +
+					 (h >> 61) * (size_t)g->way_size);
+}
+
+/* Group g's text for ev into out if kept: its length, else 0. */
+static size_t group_hit(struct json_group *g, const char *ev, char *out)
+{
+	const char *key = ev + g->lo;
+	__u64 h = key_hash(key, g->key_len);
+	const struct json_group_way *w = group_way(g, h);
+
+	g->tries++;
+	if (w->hash == h && w->len && key_eq(w->data, key, g->key_len)) {
+		g->hits++;
+		/* 32 bytes at a time: over-copies into out's pad (the way
+		 * has room past the longest text) */
+		for (__u32 i = 0; i < w->len; i += PREFIX_PAD)
+			memcpy(out + i, w->data + g->key_len + i, PREFIX_PAD);
+		return w->len;
+	}
+	if (g->tries >= 1024) {
+		/* a miss costs about what a hit saves: keep groups that hit
+		 * at least half the time */
+		if (g->hits < g->tries / 2)
+			g->skip = 65536;
+		g->tries = g->hits = 0;
+	}
+	return 0;
+}
+
+static void group_keep(struct json_group *g, const char *ev, const char *text,
+		       size_t len)
+{
+	const char *key = ev + g->lo;
+	__u64 h = key_hash(key, g->key_len);
+	struct json_group_way *w = group_way(g, h);
+
+	if (len > g->text_max || !len)
+		return;
+	w->hash = h;
+	w->len = (__u32)len;
+	memcpy(w->data, key, g->key_len);
+	memcpy(w->data + g->key_len, text, len);
+}
+
 size_t output_json_render(struct output *o, const void *event, char *out)
 {
 	const struct json_step *st = o->steps, *end = o->steps + o->n_steps;
@@ -454,13 +686,25 @@ size_t output_json_render(struct output *o, const void *event, char *out)
 	 * container's (-1: not known yet), whether the event is in no pod */
 	int rt_none = -1, k8s_none = -1;
 	__u32 rt_off = 0;
+	/* a group whose text is being written: kept at step keep_at */
+	const struct json_step *keep_at = NULL;
+	struct json_group *keep = NULL;
+	size_t keep_from = 0;
 
 	for (; st < end; st++) {
 		const char *pre = o->prefixes + st->prefix_off;
 		const char *p = ev + st->off;
 		const struct json_tab_ent *e;
 		const struct field *f;
+		struct json_group *g;
+		__u8 op = st->op;
+		size_t len;
 		__u64 v;
+
+		if (__builtin_expect(st == keep_at, 0)) {
+			group_keep(keep, ev, out + keep_from, n - keep_from);
+			keep_at = NULL;
+		}
 
 		/* over-copies into space the next value or max_event's pad
 		 * owns */
@@ -469,8 +713,26 @@ size_t output_json_render(struct output *o, const void *event, char *out)
 			memcpy(out + n + PREFIX_PAD, pre + PREFIX_PAD,
 			       st->prefix_len - PREFIX_PAD);
 		n += st->prefix_len;
-		switch (st->op) {
+again:
+		switch (op) {
 		case OP_NONE:
+			break;
+		case OP_GROUP:
+			g = &o->groups[st->group];
+			op = g->op;
+			if (g->skip) {
+				g->skip--;
+				goto again;
+			}
+			len = group_hit(g, ev, out + n);
+			if (!len) {
+				keep_at = st + g->n;
+				keep = g;
+				keep_from = n;
+				goto again;
+			}
+			n += len;
+			st += g->n - 1;
 			break;
 		case OP_U8:
 			n += fmt_u32(out + n, LOAD(__u8, p));
@@ -603,5 +865,7 @@ generic:
 			break;
 		}
 	}
+	if (keep_at == end)
+		group_keep(keep, ev, out + keep_from, n - keep_from);
 	return n;
 }

@@ -164,6 +164,63 @@ static void fast__addresses_ids_times__as_generic(void **state)
 	close(fd);
 }
 
+/* Hits of o's groups since the last call (their counters restart every
+ * 1024 tries). */
+static unsigned long group_hits(const struct output *o, __u32 *tries,
+				__u32 *hits)
+{
+	unsigned long n = 0;
+
+	for (size_t g = 0; g < o->n_groups; g++) {
+		const struct json_group *gr = &o->groups[g];
+
+		if (gr->tries >= tries[g])
+			n += gr->hits - hits[g];
+		tries[g] = gr->tries;
+		hits[g] = gr->hits;
+	}
+	return n;
+}
+
+/*
+ * Groups of steps whose text is kept per key (output_json.c): events made
+ * of 3 random ones with 0 to 3 bytes changed anywhere, so that keys repeat
+ * and a change inside or outside a key shows whether the kept text is
+ * still the right one.
+ */
+static void fast__groups_repeated_keys__as_generic(void **state)
+{
+	struct fx *x = *state;
+	struct output *o = json_output(x);
+	int fd = o->fd;
+	struct fx_event base[3];
+	unsigned int seed = 11;
+	__u32 tries[64] = { 0 }, hits[64] = { 0 };
+	unsigned long n_hits = 0;
+
+	assert_true(o->n_groups >= 2 && o->n_groups <= 64);
+	for (int b = 0; b < 3; b++) {
+		unsigned char *p = (unsigned char *)&base[b];
+
+		for (size_t i = 0; i < sizeof(base[b]); i++)
+			p[i] = (unsigned char)(rand_r(&seed) >> 3) &
+			       (b ? 0xff : 0x3);
+	}
+	for (int r = 0; r < 20000; r++) {
+		struct fx_event ev = base[rand_r(&seed) % 3];
+		unsigned char *p = (unsigned char *)&ev;
+
+		for (int k = rand_r(&seed) % 4; k > 0; k--)
+			p[rand_r(&seed) % sizeof(ev)] =
+				(unsigned char)(rand_r(&seed) >> 5) & 0x7;
+		assert_same(o, &ev);
+		n_hits += group_hits(o, tries, hits);
+	}
+	assert_true(n_hits > 10000); /* the kept texts were used */
+	output_free(o);
+	close(fd);
+}
+
 /* What output_json_string() must write for the bytes the test below
  * uses, one at a time. */
 static size_t ref_escape(char *out, const unsigned char *s, size_t n)
@@ -262,6 +319,7 @@ int main(void)
 		T(fast__fixture_and_zero__as_generic),
 		T(fast__small_values_of_each_field__as_generic),
 		T(fast__random_events__as_generic),
+		T(fast__groups_repeated_keys__as_generic),
 		T(fast__addresses_ids_times__as_generic),
 		cmocka_unit_test(numbers__edges__as_printf),
 		cmocka_unit_test(
