@@ -42,9 +42,9 @@ static int pointer(struct min *m, __u32 kid)
 		t = btf__type_by_id(m->kern, kid);
 	}
 	if (kid && t && t->name_off && btf_is_composite(t)) {
-		fwd = btf__add_fwd(m->out, btf__name_by_offset(m->kern, t->name_off),
-				   btf_is_union(t) ? BTF_FWD_UNION :
-						     BTF_FWD_STRUCT);
+		fwd = btf__add_fwd(
+			m->out, btf__name_by_offset(m->kern, t->name_off),
+			btf_is_union(t) ? BTF_FWD_UNION : BTF_FWD_STRUCT);
 		return fwd < 0 ? fwd : btf__add_ptr(m->out, fwd);
 	}
 	if (!m->void_ptr)
@@ -52,8 +52,7 @@ static int pointer(struct min *m, __u32 kid)
 	return m->void_ptr;
 }
 
-static int composite(struct min *m, const struct btf_type *t,
-		     const char *name)
+static int composite(struct min *m, const struct btf_type *t, const char *name)
 {
 	const struct btf_member *mb = btf_members(t);
 	__u16 i, n = btf_vlen(t);
@@ -68,10 +67,10 @@ static int composite(struct min *m, const struct btf_type *t,
 	rc = id = btf_is_struct(t) ? btf__add_struct(m->out, name, t->size) :
 				     btf__add_union(m->out, name, t->size);
 	for (i = 0; i < n && rc >= 0; i++)
-		rc = btf__add_field(m->out,
-				    btf__name_by_offset(m->kern, mb[i].name_off),
-				    types[i], btf_member_bit_offset(t, i),
-				    btf_member_bitfield_size(t, i));
+		rc = btf__add_field(
+			m->out, btf__name_by_offset(m->kern, mb[i].name_off),
+			types[i], btf_member_bit_offset(t, i),
+			btf_member_bitfield_size(t, i));
 	if (rc >= 0)
 		rc = id;
 out:
@@ -91,7 +90,8 @@ static int enumeration(struct min *m, const struct btf_type *t,
 		rc = id = btf__add_enum(m->out, name, t->size);
 		for (i = 0; i < n && rc >= 0; i++)
 			rc = btf__add_enum_value(
-				m->out, btf__name_by_offset(m->kern, e[i].name_off),
+				m->out,
+				btf__name_by_offset(m->kern, e[i].name_off),
 				btf_kflag(t) ? (__s64)(__s32)e[i].val :
 					       (__s64)(__u32)e[i].val);
 	} else {
@@ -100,7 +100,8 @@ static int enumeration(struct min *m, const struct btf_type *t,
 		rc = id = btf__add_enum64(m->out, name, t->size, btf_kflag(t));
 		for (i = 0; i < n && rc >= 0; i++)
 			rc = btf__add_enum64_value(
-				m->out, btf__name_by_offset(m->kern, e[i].name_off),
+				m->out,
+				btf__name_by_offset(m->kern, e[i].name_off),
 				btf_enum64_value(&e[i]));
 	}
 	return rc < 0 ? rc : id;
@@ -178,7 +179,8 @@ static int copy(struct min *m, __u32 kid)
 		break;
 	case BTF_KIND_FWD:
 		id = btf__add_fwd(m->out, name,
-				  btf_kflag(t) ? BTF_FWD_UNION : BTF_FWD_STRUCT);
+				  btf_kflag(t) ? BTF_FWD_UNION :
+						 BTF_FWD_STRUCT);
 		break;
 	case BTF_KIND_TYPEDEF:
 		ref = copy(m, t->type);
@@ -203,8 +205,8 @@ static int copy(struct min *m, __u32 kid)
 
 static bool root_kind(const struct btf_type *t)
 {
-	return btf_is_composite(t) || btf_is_any_enum(t) ||
-	       btf_is_typedef(t) || btf_is_int(t) || btf_is_float(t);
+	return btf_is_composite(t) || btf_is_any_enum(t) || btf_is_typedef(t) ||
+	       btf_is_int(t) || btf_is_float(t);
 }
 
 /* Enums of either width are candidates for each other. */
@@ -264,8 +266,8 @@ static int add_root(const struct btf *local, __u32 id, struct root *roots,
 	flavor = strstr(name, "___");
 	roots[*n].kind = kind_class(t);
 	roots[*n].found = false;
-	roots[*n].name = strndup(name, flavor ? (size_t)(flavor - name) :
-						  strlen(name));
+	roots[*n].name =
+		strndup(name, flavor ? (size_t)(flavor - name) : strlen(name));
 	if (!roots[*n].name)
 		return -ENOMEM;
 	++*n;
