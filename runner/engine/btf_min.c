@@ -18,7 +18,7 @@
 
 #define KERNEL_BTF "/sys/kernel/btf/vmlinux"
 #define CACHE_DIR_DEFAULT "/var/cache/runner"
-#define MAGIC "runner-btf-min1\n"
+#define MAGIC "runner-btf-min2\n"
 /* Far above any cut-down BTF: a bigger file is not ours. */
 #define MAX_SIZE (16u << 20)
 
@@ -245,9 +245,9 @@ struct ext_relo {
 };
 
 #define CORE_TYPE_ID_LOCAL 6 /* needs no kernel type */
-/* The kernel's own type id, and a match through pointers: only the
- * kernel's whole BTF answers these. */
+/* The kernel's own type id: the cut-down BTF keeps the kernel's ids. */
 #define CORE_TYPE_ID_TARGET 7
+/* A match through pointers: only the kernel's whole BTF answers it. */
 #define CORE_TYPE_MATCHES 12
 
 static int add_root(const struct btf *local, __u32 id, struct root *roots,
@@ -290,7 +290,7 @@ static struct root *unique(struct root *roots, size_t *n)
 
 /* The root types of ext's CO-RE relocations (local's type ids). */
 static struct root *relo_roots(const struct btf *local, const void *ext,
-			       size_t ext_len, size_t *n)
+			       size_t ext_len, size_t *n, bool *keep_ids)
 {
 	const struct ext_header *h = ext;
 	const char *p, *end;
@@ -331,11 +331,11 @@ static struct root *relo_roots(const struct btf *local, const void *ext,
 			memcpy(&r, p, sizeof(r));
 			if (r.kind == CORE_TYPE_ID_LOCAL)
 				continue;
-			if (r.kind == CORE_TYPE_ID_TARGET ||
-			    r.kind == CORE_TYPE_MATCHES) {
+			if (r.kind == CORE_TYPE_MATCHES) {
 				rc = -ENOTSUP;
 				goto fail;
 			}
+			*keep_ids |= r.kind == CORE_TYPE_ID_TARGET;
 			if (*n == max)
 				goto fail;
 			rc = add_root(local, r.type_id, roots, n);
@@ -356,20 +356,204 @@ fail:
 	return NULL;
 }
 
+/*
+ * With the kernel's type ids kept: kern's types, those in the closure of
+ * the roots (marked in keep) as they are but for their names' offsets,
+ * each other one a pointer to void (12 bytes, nameless: never a
+ * candidate).
+ */
+static int mark(const struct btf *kern, __u32 id, char *keep)
+{
+	const struct btf_type *t = btf__type_by_id(kern, id);
+	int rc = 0;
+	__u16 i;
+
+	if (!id || keep[id])
+		return 0;
+	if (!t)
+		return -EINVAL;
+	keep[id] = 1;
+	switch (btf_kind(t)) {
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+		for (i = 0; i < btf_vlen(t) && !rc; i++)
+			rc = mark(kern, btf_members(t)[i].type, keep);
+		return rc;
+	case BTF_KIND_ARRAY:
+		rc = mark(kern, btf_array(t)->type, keep);
+		return rc ? rc : mark(kern, btf_array(t)->index_type, keep);
+	case BTF_KIND_FUNC_PROTO:
+		for (i = 0; i < btf_vlen(t) && !rc; i++)
+			rc = mark(kern, btf_params(t)[i].type, keep);
+		return rc ? rc : mark(kern, t->type, keep);
+	case BTF_KIND_TYPEDEF:
+	case BTF_KIND_CONST:
+	case BTF_KIND_VOLATILE:
+	case BTF_KIND_RESTRICT:
+	case BTF_KIND_TYPE_TAG:
+		return mark(kern, t->type, keep);
+	case BTF_KIND_INT:
+	case BTF_KIND_FLOAT:
+	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64:
+	case BTF_KIND_FWD:
+	case BTF_KIND_PTR: /* what it points to is not matched */
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+struct buf {
+	char *p;
+	size_t len, cap;
+};
+
+static int put(struct buf *b, const void *data, size_t len)
+{
+	if (b->len + len > b->cap) {
+		size_t cap = (b->len + len) * 2;
+		char *p = realloc(b->p, cap);
+
+		if (!p)
+			return -ENOMEM;
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, data, len);
+	b->len += len;
+	return 0;
+}
+
+/* name's offset in strs ("" at 0) */
+static __u32 put_name(struct buf *strs, const struct btf *kern, __u32 off,
+		      int *rc)
+{
+	const char *name = btf__name_by_offset(kern, off);
+	__u32 at = strs->len;
+
+	if (!name || !*name)
+		return 0;
+	if (!*rc)
+		*rc = put(strs, name, strlen(name) + 1);
+	return at;
+}
+
+/* One kept type, names moved to strs. */
+static int put_type(struct buf *types, struct buf *strs, const struct btf *kern,
+		    const struct btf_type *t)
+{
+	size_t extra, at = types->len, i, vlen = btf_vlen(t);
+	struct btf_type *out;
+	int rc = 0;
+
+	switch (btf_kind(t)) {
+	case BTF_KIND_INT:
+		extra = 4;
+		break;
+	case BTF_KIND_ARRAY:
+		extra = sizeof(struct btf_array);
+		break;
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+		extra = vlen * sizeof(struct btf_member);
+		break;
+	case BTF_KIND_ENUM:
+		extra = vlen * sizeof(struct btf_enum);
+		break;
+	case BTF_KIND_ENUM64:
+		extra = vlen * sizeof(struct btf_enum64);
+		break;
+	case BTF_KIND_FUNC_PROTO:
+		extra = vlen * sizeof(struct btf_param);
+		break;
+	default:
+		extra = 0;
+	}
+	rc = put(types, t, sizeof(*t) + extra);
+	if (rc)
+		return rc;
+	out = (struct btf_type *)(types->p + at);
+	out->name_off = put_name(strs, kern, t->name_off, &rc);
+	for (i = 0; i < vlen && !rc; i++) {
+		__u32 *name_off;
+
+		if (btf_is_composite(out))
+			name_off = &btf_members(out)[i].name_off;
+		else if (btf_is_enum(out))
+			name_off = &btf_enum(out)[i].name_off;
+		else if (btf_is_enum64(out))
+			name_off = &btf_enum64(out)[i].name_off;
+		else if (btf_is_func_proto(out))
+			name_off = &btf_params(out)[i].name_off;
+		else
+			break;
+		*name_off = put_name(strs, kern, *name_off, &rc);
+		out = (struct btf_type *)(types->p + at); /* moved? */
+	}
+	return rc;
+}
+
+static struct btf *keep_ids_new(const struct btf *kern, const char *keep)
+{
+	struct btf_header h = {
+		.magic = BTF_MAGIC,
+		.version = BTF_VERSION,
+		.hdr_len = sizeof(h),
+	};
+	const struct btf_type hole = { .info = BTF_KIND_PTR << 24 };
+	struct buf types = { 0 }, strs = { 0 }, raw = { 0 };
+	__u32 id, cnt = btf__type_cnt(kern);
+	struct btf *out = NULL;
+	int rc = put(&strs, "", 1);
+
+	for (id = 1; id < cnt && !rc; id++)
+		rc = keep[id] ? put_type(&types, &strs, kern,
+					 btf__type_by_id(kern, id)) :
+				put(&types, &hole, sizeof(hole));
+	h.type_len = types.len;
+	h.str_off = types.len;
+	h.str_len = strs.len;
+	if (!rc)
+		rc = put(&raw, &h, sizeof(h));
+	if (!rc)
+		rc = put(&raw, types.p, types.len);
+	if (!rc)
+		rc = put(&raw, strs.p, strs.len);
+	if (!rc) {
+		out = btf__new(raw.p, raw.len);
+		if (libbpf_get_error(out)) {
+			rc = -EINVAL;
+			out = NULL;
+		}
+	}
+	free(types.p);
+	free(strs.p);
+	free(raw.p);
+	if (rc)
+		errno = -rc;
+	return out;
+}
+
 struct btf *btf_min_new(const struct btf *local, const void *ext,
 			size_t ext_len, const struct btf *kern)
 {
 	struct min m = { .kern = kern };
 	__u32 id, cnt = btf__type_cnt(kern);
 	size_t i, n;
-	struct root *roots = relo_roots(local, ext, ext_len, &n), *r;
+	bool keep_ids = false;
+	struct root *roots = relo_roots(local, ext, ext_len, &n, &keep_ids), *r;
+	char *keep = NULL;
 	int rc = 0;
 
 	if (!roots)
 		return NULL;
-	m.out = btf__new_empty();
+	if (keep_ids)
+		keep = calloc(cnt, 1);
+	else
+		m.out = btf__new_empty();
 	m.ids = calloc(cnt, sizeof(*m.ids));
-	if (!m.out || !m.ids) {
+	if ((!m.out && !keep) || !m.ids) {
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -385,18 +569,24 @@ struct btf *btf_min_new(const struct btf *local, const void *ext,
 		r = bsearch(&key, roots, n, sizeof(*roots), cmp_root);
 		if (r) {
 			r->found = true;
-			rc = copy(&m, id);
+			rc = keep ? mark(kern, id, keep) : copy(&m, id);
 		}
 	}
 	/* Not in vmlinux (a module's?): libbpf looks further itself. */
 	for (i = 0; i < n && rc >= 0; i++)
 		if (!roots[i].found)
 			rc = -ENOENT;
+	if (keep && rc >= 0) {
+		m.out = keep_ids_new(kern, keep);
+		if (!m.out)
+			rc = -errno;
+	}
 out:
 	for (i = 0; i < n; i++)
 		free(roots[i].name);
 	free(roots);
 	free(m.ids);
+	free(keep);
 	if (rc < 0) {
 		btf__free(m.out);
 		errno = -rc;

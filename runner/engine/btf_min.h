@@ -19,12 +19,14 @@
  * to "___") of the root type of one of the CO-RE relocations in ext (an
  * object's .BTF.ext; local its .BTF): each with all its members, the types
  * it holds by value copied alike, a pointer as a pointer to a forward
- * declaration of the struct or union it points to (else to void).  For
- * each relocation CO-RE finds the same candidates, members and offsets as
- * in kern.  NULL with errno on failure: ENOENT when a root type is not in
- * kern (a module's type: libbpf looks for it in the modules' BTF), ENOTSUP
- * for a relocation only kern itself answers (the kernel's type id of a
- * type, a match through pointers).
+ * declaration of the struct or union it points to (else to void).  When a
+ * relocation asks for the kernel's type id of a type, kern's ids are kept
+ * instead: the types above as they are, every other one a nameless pointer
+ * (12 bytes).  For each relocation CO-RE finds the same candidates,
+ * members, offsets and ids as in kern.  NULL with errno on failure: ENOENT
+ * when a root type is not in kern (a module's type: libbpf looks for it in
+ * the modules' BTF), ENOTSUP for a match through pointers, which only kern
+ * itself answers.
  */
 struct btf *btf_min_new(const struct btf *local, const void *ext,
 			size_t ext_len, const struct btf *kern);

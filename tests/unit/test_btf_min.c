@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * runner/engine/btf_min.c on the real kernel's BTF: the cut-down BTF holds
- * what CO-RE matches, as the kernel has it; relocations it can not serve
- * are refused; and its cache: the exec hook (containers_tracker.c) loads
+ * what CO-RE matches, as the kernel has it, with the kernel's type ids when
+ * asked for; relocations it can not serve are refused; and its cache: the exec hook (containers_tracker.c) loads
  * and tells execs from a cache that is fresh, damaged, foreign or missing,
  * a damaged or foreign file being made anew.  Needs root.
  */
@@ -103,8 +103,21 @@ static void btf_min_new__task_struct__kernel_layout(void **state)
 	btf__free(min);
 	free(ext);
 
-	/* the kernel's type id of a type: only the kernel's BTF has it */
+	/* the kernel's type id of a type: kept, and what it holds */
 	ext = ext_of(id, 7 /* BPF_CORE_TYPE_ID_TARGET */, &len);
+	min = btf_min_new(local, ext, len, kern);
+	assert_non_null(min);
+	assert_int_equal(btf__type_cnt(min), btf__type_cnt(kern));
+	assert_int_equal(btf__find_by_name_kind(min, "task_struct",
+						BTF_KIND_STRUCT),
+			 kid);
+	assert_int_equal(member_offset(min, kid, "tgid"),
+			 member_offset(kern, kid, "tgid"));
+	btf__free(min);
+	free(ext);
+
+	/* a match through pointers: only the kernel's BTF answers it */
+	ext = ext_of(id, 12 /* BPF_CORE_TYPE_MATCHES */, &len);
 	errno = 0;
 	assert_null(btf_min_new(local, ext, len, kern));
 	assert_int_equal(errno, ENOTSUP);
@@ -201,8 +214,8 @@ static void write_bytes(const char *path, const char *data, size_t len)
 }
 
 /* Damaged or foreign: the hook still loads from a file made anew. */
-static void exec_hook__cache_damaged_or_foreign__rebuilt_still_tells(
-	void **state)
+static void
+exec_hook__cache_damaged_or_foreign__rebuilt_still_tells(void **state)
 {
 	cleanup_free char *good = NULL;
 	char path[512];
