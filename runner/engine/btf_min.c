@@ -689,6 +689,14 @@ static void hash_file(struct oci_sha256 *h, const char *path)
 	close(fd);
 }
 
+static bool has_relos(const struct sections *sec)
+{
+	const struct ext_header *h = sec->ext;
+
+	return sec->ext_len >= sizeof(*h) && h->hdr_len >= sizeof(*h) &&
+	       h->core_relo_len > sizeof(__u32);
+}
+
 /* This kernel (build id, release, BTF size) and this object's BTF. */
 static int cache_key(const struct sections *sec, char key[OCI_DIGEST_SIZE])
 {
@@ -808,7 +816,8 @@ static int generate(const struct sections *sec, const char *dir,
 	if (!raw) {
 		int e = errno;
 
-		if (e == ENOTSUP || e == ENOENT) /* so for good: say so */
+		/* the same next time: say so (not for want of memory) */
+		if (e != ENOMEM)
 			write_cached(dir, path, key, "", 0);
 		error_set(err, e, "cut down kernel BTF");
 		goto out;
@@ -832,7 +841,7 @@ int btf_min_fd(const void *elf, size_t len, struct error **err)
 
 	if (!dir || !*dir)
 		dir = CACHE_DIR_DEFAULT;
-	if (find_sections(elf, len, &sec))
+	if (find_sections(elf, len, &sec) || !has_relos(&sec))
 		return error_set(err, 0, "no CO-RE relocations");
 	if (cache_key(&sec, key))
 		return error_set(err, ENOMEM, "BTF cache key");
