@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -598,6 +599,7 @@ static int load_with_filters(struct gadget *g, struct error **err)
 		return -1;
 	rc = bpf_object__load(g->obj);
 	close_btf_min(g);
+	malloc_trim(0); /* the BTF libbpf parsed: ~4 MB back */
 	if (g->btf_path)
 		unlink(g->btf_path);
 	if (rc && pf_load_error(pf))
