@@ -12,9 +12,13 @@
 # after the soak from the same store.  Prints Markdown and a last line
 # with the last/first third ratios; reports, never asserts.
 # OUTPUT=columns: `-o columns` to the file instead (a header line counts
-# as an event).  The output file's sampled bytes are punched out as it
-# grows, so a long run does not fill the disk; TMPDIR=/dev/shm puts it
-# on tmpfs (no disk writeback behind the runner's writes).
+# as an event).  What the runner wrote is punched out of the output file
+# every second, so a long run does not fill the disk: small punches, as
+# one punch of 30 s of output (~2.4 GB at 20k/s) holds the file's lock
+# long enough to stall the runner's write() for hundreds of ms, and not
+# none: a file that keeps growing by 80 MB/s costs ~5x more per byte here,
+# in the copy into fresh page-cache pages (a VM's first touch of guest
+# memory; bench/RESULTS.md).  TMPDIR=/dev/shm puts the file on tmpfs.
 #   bench/soak.sh [MINUTES] [QPS]      (default 10 20000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,8 +29,10 @@ OUTPUT=${OUTPUT:-json}
 STARTUP_RUNS=${STARTUP_RUNS:-3}
 . bench/lib.sh
 perf_pid=
+punch_pid=
 bench_cleanup_extra() {
 	[ -n "$perf_pid" ] && kill "$perf_pid" 2>/dev/null || true
+	[ -n "$punch_pid" ] && kill "$punch_pid" 2>/dev/null || true
 }
 
 # spawn to attached, ms, appended to $tmp/startup.$1
@@ -59,9 +65,6 @@ runner_cpu() {
 sample() {
 	local size lost rss hwm
 	size=$(stat -c %s "$tmp/events")
-	((size > punched)) &&
-		fallocate -p -o "$punched" -l $((size - punched)) "$tmp/events"
-	punched=$size
 	lost=$({ grep -o 'lost [0-9]* events ([0-9]* in' \
 		"$tmp/runner.err" || :; } | tail -n 1 | sed 's/.*(//; s/ in//')
 	read -r rss hwm < <(awk '/^VmRSS/ { r = $2 } /^VmHWM/ { h = $2 }
@@ -73,13 +76,24 @@ sample() {
 			$2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat)" \
 		>>"$tmp/samples"
 }
-punched=0
+# Punch out what the runner wrote, every second.
+puncher() {
+	local size punched=0
+	while sleep 1; do
+		size=$(stat -c %s "$tmp/events")
+		((size > punched)) || continue
+		fallocate -p -o "$punched" -l $((size - punched)) "$tmp/events"
+		punched=$size
+	done
+}
 
 echo "soak: start-up x$STARTUP_RUNS before" >&2
 for _ in $(seq 1 "$STARTUP_RUNS"); do startup before; done
 
 bench_bpf_stats_on
 bench_start_runner "$tmp/events" -o "$OUTPUT"
+puncher &
+punch_pid=$!
 secs=$((MINUTES * 60))
 echo "soak: ${MINUTES} min at $QPS queries/s, a sample every ${SAMPLE}s" >&2
 sample
@@ -98,6 +112,9 @@ perf_pid=
 sleep 1 # the last responses' events
 sample
 bench_stop_runner
+kill "$punch_pid"
+wait "$punch_pid" 2>/dev/null || true
+punch_pid=
 summary=$(grep ' events, ' "$tmp/runner.err" | tail -n 1)
 events=$(sed -E 's/.* ([0-9]+) events?, .*/\1/' <<<"$summary")
 bench_bpf_stats_off
