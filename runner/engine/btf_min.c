@@ -748,7 +748,10 @@ static int read_cached(const char *path, const char *key)
 
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &st) || read(fd, &h, sizeof(h)) != sizeof(h) ||
+	/* ours only: a file another user could have written is not */
+	if (fstat(fd, &st) || st.st_uid != geteuid() ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH)) ||
+	    read(fd, &h, sizeof(h)) != sizeof(h) ||
 	    memcmp(h.magic, MAGIC, sizeof(h.magic)) ||
 	    strncmp(h.key, key, sizeof(h.key)) || h.size > MAX_SIZE ||
 	    st.st_size != (off_t)(sizeof(h) + h.size))

@@ -229,7 +229,7 @@ exec_hook__cache_damaged_or_foreign__rebuilt_still_tells(void **state)
 	assert_int_equal(read_file(path, (char **)&good, &len, NULL), 0);
 	assert_true(len > 200);
 	hook_tells_exec(); /* read */
-	for (i = 0; i < 6; i++) {
+	for (i = 0; i < 7; i++) {
 		cleanup_free char *bad = malloc(len), *now = NULL;
 		size_t bad_len = len, now_len = 0;
 
@@ -252,11 +252,23 @@ exec_hook__cache_damaged_or_foreign__rebuilt_still_tells(void **state)
 			break;
 		case 5: /* removed */
 			break;
+		case 6: /* as made, but writable by others */
+			break;
 		}
 		if (i == 5)
 			assert_int_equal(unlink(path), 0);
 		else
 			write_bytes(path, bad, bad_len);
+		if (i == 6) {
+			struct stat st;
+
+			assert_int_equal(chmod(path, 0666), 0);
+			hook_tells_exec();
+			/* not trusted: made anew (mkstemp(): 0600) */
+			assert_int_equal(stat(path, &st), 0);
+			assert_int_equal(st.st_mode & 0777, 0600);
+			continue;
+		}
 		hook_tells_exec();
 		assert_int_equal(read_file(path, &now, &now_len, NULL), 0);
 		assert_int_equal(now_len, len);
