@@ -4,10 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/libbpf.h>
 
+#include "runner/engine/btf_min.h"
 #include "runner/engine/containers_tracker.h"
+#include "runner/engine/log.h"
 #include "runner/engine/libbpf_log.h"
 
 #include "containers.skel.h"
@@ -33,8 +36,13 @@ int containers_tracker_new(containers_note_fn fn, void *ctx,
 			   struct containers_tracker **out, struct error **err)
 {
 	libbpf_print_fn_t old_print = libbpf_set_print(engine_libbpf_print);
+	LIBBPF_OPTS(bpf_object_open_opts, opts);
+	struct error *btf_err = NULL;
 	struct containers_tracker *t;
-	int rc;
+	char btf_path[64];
+	const void *elf;
+	size_t len;
+	int rc, btf_fd;
 
 	t = calloc(1, sizeof(*t));
 	if (!t) {
@@ -43,12 +51,27 @@ int containers_tracker_new(containers_note_fn fn, void *ctx,
 	}
 	t->fn = fn;
 	t->ctx = ctx;
-	t->skel = containers_bpf__open();
+	/* CO-RE from the kernel's BTF cut down for this object (cached):
+	 * the hook is a raw tracepoint, so nothing else needs the kernel's
+	 * whole BTF parsed. */
+	elf = containers_bpf__elf_bytes(&len);
+	btf_fd = btf_min_fd(elf, len, &btf_err);
+	if (btf_fd >= 0) {
+		btf_min_fd_path(btf_fd, btf_path, sizeof(btf_path));
+		opts.btf_custom_path = btf_path;
+	} else {
+		engine_log(ENGINE_LOG_INFO, "exec tracker: %s",
+			   error_msg(btf_err));
+		error_free(btf_err);
+	}
+	t->skel = containers_bpf__open_opts(&opts);
+	rc = t->skel ? containers_bpf__load(t->skel) : -errno;
+	if (btf_fd >= 0)
+		close(btf_fd);
 	if (!t->skel) {
-		error_set(err, errno, "open exec tracker");
+		error_set(err, -rc, "open exec tracker");
 		goto free_tracker;
 	}
-	rc = containers_bpf__load(t->skel);
 	if (rc) {
 		error_set(err, -rc, "load exec tracker");
 		goto free_tracker;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <bpf/libbpf.h>
 
 #include "common/cleanup.h"
+#include "runner/engine/btf_min.h"
 #include "runner/engine/cgroup2.h"
 #include "runner/engine/gadget.h"
 #include "runner/engine/gadget_api.h"
@@ -212,10 +214,38 @@ static int add_packet_filters(struct gadget *g, struct error **err)
 	return 0;
 }
 
+/* CO-RE against the kernel's BTF cut down for this object (cached): its
+ * relocations then search a few hundred types, not the whole kernel's. */
+static int open_btf_min(const void *elf, size_t len,
+			struct bpf_object_open_opts *opts, char *path,
+			size_t size)
+{
+	struct error *err = NULL;
+	int fd = btf_min_fd(elf, len, &err);
+
+	if (fd < 0) {
+		engine_log(ENGINE_LOG_DEBUG, "CO-RE from the kernel's BTF: %s",
+			   error_msg(err));
+		error_free(err);
+		return -1;
+	}
+	btf_min_fd_path(fd, path, size);
+	opts->btf_custom_path = path;
+	return fd;
+}
+
+static void close_btf_min(struct gadget *g)
+{
+	if (g->btf_min_fd >= 0)
+		close(g->btf_min_fd);
+	g->btf_min_fd = -1;
+}
+
 int gadget_open(const void *elf, size_t len, const char *name,
 		struct gadget **out, struct error **err)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = name);
+	char btf_min_path[64];
 	struct gadget *g;
 
 	/* The user sees one error line; the engine log (RUNNER_DEBUG in the
@@ -227,6 +257,8 @@ int gadget_open(const void *elf, size_t len, const char *name,
 	if (!g)
 		return error_set(err, ENOMEM, "gadget");
 	g->lost_fd = -1;
+	g->btf_min_fd = open_btf_min(elf, len, &opts, btf_min_path,
+				     sizeof(btf_min_path));
 	g->obj = bpf_object__open_mem(elf, len, &opts);
 	if (!g->obj) {
 		error_set(err, errno, "open eBPF object");
@@ -243,6 +275,7 @@ int gadget_open(const void *elf, size_t len, const char *name,
 		if (services_socket_btf(&g->btf_path, err))
 			goto fail;
 		opts.btf_custom_path = g->btf_path;
+		close_btf_min(g);
 		bpf_object__close(g->obj);
 		g->obj = bpf_object__open_mem(elf, len, &opts);
 		if (!g->obj) {
@@ -278,6 +311,7 @@ void gadget_free(struct gadget *g)
 	if (g->btf_path)
 		unlink(g->btf_path);
 	free(g->btf_path);
+	close_btf_min(g);
 	for (i = 0; i < g->n_tracers; i++) {
 		mapiter_free(g->mapiters[i]);
 		free(g->tracer_names[i]);
@@ -564,6 +598,8 @@ static int load_with_filters(struct gadget *g, struct error **err)
 	if (pf_load_begin(g->btf, names, exprs, n, &pf, err))
 		return -1;
 	rc = bpf_object__load(g->obj);
+	close_btf_min(g);
+	malloc_trim(0); /* the BTF libbpf parsed: ~4 MB back */
 	if (g->btf_path)
 		unlink(g->btf_path);
 	if (rc && pf_load_error(pf))

@@ -54,6 +54,7 @@ struct gadget {
 	struct mapiter *mapiters[MAX_TRACERS];
 	double next_fetch; /* CLOCK_MONOTONIC seconds */
 	char *btf_path; /* custom BTF for CO-RE, removed after load */
+	int btf_min_fd; /* else the kernel's cut down (btf_min.h), or -1 */
 };
 
 static inline double now_sec(void)

@@ -82,6 +82,9 @@ struct mnt_namespace___seq {
  * CO-RE), not plain loads through the BTF pointer tp_btf hands over: the
  * verifier looks each of those up by name in the kernel's BTF (~10 ms of
  * the runner's start-up), and an exec is rare enough for a helper call.
+ * A raw tracepoint, not tp_btf: no attach BTF id, so libbpf resolves the
+ * CO-RE reads from a small cached BTF (btf_min.h) and never parses the
+ * kernel's whole BTF for this object.
  */
 static struct kernfs_node *kn_parent(struct kernfs_node *kn)
 {
@@ -107,7 +110,7 @@ static __u64 mntns_instance(struct mnt_namespace *ns)
 	return 0;
 }
 
-SEC("tp_btf/sched_process_exec")
+SEC("raw_tp/sched_process_exec")
 int BPF_PROG(sched_process_exec, struct task_struct *p)
 {
 	struct containers_seen now, *told;

@@ -1,0 +1,863 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+#include <gelf.h>
+#include <libelf.h>
+
+#include "oci/digest.h"
+#include "runner/engine/btf_min.h"
+
+#define KERNEL_BTF "/sys/kernel/btf/vmlinux"
+#define CACHE_DIR_DEFAULT "/var/cache/runner"
+#define MAGIC "runner-btf-min3\n"
+/* Far above any cut-down BTF: a bigger file is not ours. */
+#define MAX_SIZE (16u << 20)
+
+struct min {
+	const struct btf *kern;
+	struct btf *out;
+	int *ids; /* kern's type id -> out's, 0: not copied yet */
+	int void_ptr;
+};
+
+static int copy(struct min *m, __u32 kid);
+
+/* What a pointer points to does not take part in matching a field. */
+static int pointer(struct min *m, __u32 kid)
+{
+	const struct btf_type *t = btf__type_by_id(m->kern, kid);
+	int fwd;
+
+	while (kid && t && btf_is_mod(t)) {
+		kid = t->type;
+		t = btf__type_by_id(m->kern, kid);
+	}
+	if (kid && t && t->name_off && btf_is_composite(t)) {
+		fwd = btf__add_fwd(
+			m->out, btf__name_by_offset(m->kern, t->name_off),
+			btf_is_union(t) ? BTF_FWD_UNION : BTF_FWD_STRUCT);
+		return fwd < 0 ? fwd : btf__add_ptr(m->out, fwd);
+	}
+	if (!m->void_ptr)
+		m->void_ptr = btf__add_ptr(m->out, 0);
+	return m->void_ptr;
+}
+
+static int composite(struct min *m, const struct btf_type *t, const char *name)
+{
+	const struct btf_member *mb = btf_members(t);
+	__u16 i, n = btf_vlen(t);
+	int id, rc = 0, *types = calloc(n ? n : 1, sizeof(*types));
+
+	if (!types)
+		return -ENOMEM;
+	for (i = 0; i < n && rc >= 0; i++)
+		rc = types[i] = copy(m, mb[i].type);
+	if (rc < 0)
+		goto out;
+	rc = id = btf_is_struct(t) ? btf__add_struct(m->out, name, t->size) :
+				     btf__add_union(m->out, name, t->size);
+	for (i = 0; i < n && rc >= 0; i++)
+		rc = btf__add_field(
+			m->out, btf__name_by_offset(m->kern, mb[i].name_off),
+			types[i], btf_member_bit_offset(t, i),
+			btf_member_bitfield_size(t, i));
+	if (rc >= 0)
+		rc = id;
+out:
+	free(types);
+	return rc;
+}
+
+static int enumeration(struct min *m, const struct btf_type *t,
+		       const char *name)
+{
+	__u16 i, n = btf_vlen(t);
+	int id, rc;
+
+	if (btf_is_enum(t)) {
+		const struct btf_enum *e = btf_enum(t);
+
+		rc = id = btf__add_enum(m->out, name, t->size);
+		for (i = 0; i < n && rc >= 0; i++)
+			rc = btf__add_enum_value(
+				m->out,
+				btf__name_by_offset(m->kern, e[i].name_off),
+				btf_kflag(t) ? (__s64)(__s32)e[i].val :
+					       (__s64)(__u32)e[i].val);
+	} else {
+		const struct btf_enum64 *e = btf_enum64(t);
+
+		rc = id = btf__add_enum64(m->out, name, t->size, btf_kflag(t));
+		for (i = 0; i < n && rc >= 0; i++)
+			rc = btf__add_enum64_value(
+				m->out,
+				btf__name_by_offset(m->kern, e[i].name_off),
+				btf_enum64_value(&e[i]));
+	}
+	return rc < 0 ? rc : id;
+}
+
+static int array(struct min *m, const struct btf_type *t)
+{
+	const struct btf_array *a = btf_array(t);
+	int elem = copy(m, a->type), index = copy(m, a->index_type);
+
+	if (elem < 0)
+		return elem;
+	if (index < 0)
+		return index;
+	return btf__add_array(m->out, index, elem, a->nelems);
+}
+
+/* A typedef'd function type, say. */
+static int func_proto(struct min *m, const struct btf_type *t)
+{
+	const struct btf_param *p = btf_params(t);
+	__u16 i, n = btf_vlen(t);
+	int id, ret, rc, *types = calloc(n ? n : 1, sizeof(*types));
+
+	if (!types)
+		return -ENOMEM;
+	rc = ret = copy(m, t->type);
+	for (i = 0; i < n && rc >= 0; i++)
+		rc = types[i] = copy(m, p[i].type);
+	if (rc >= 0)
+		rc = id = btf__add_func_proto(m->out, ret);
+	for (i = 0; i < n && rc >= 0; i++)
+		rc = btf__add_func_param(
+			m->out, btf__name_by_offset(m->kern, p[i].name_off),
+			types[i]);
+	free(types);
+	return rc < 0 ? rc : id;
+}
+
+/* kern's type kid in out: its id there, or a negative errno. */
+static int copy(struct min *m, __u32 kid)
+{
+	const struct btf_type *t;
+	const char *name;
+	int id, ref;
+
+	if (!kid)
+		return 0;
+	if (m->ids[kid])
+		return m->ids[kid];
+	t = btf__type_by_id(m->kern, kid);
+	if (!t)
+		return -EINVAL;
+	name = btf__name_by_offset(m->kern, t->name_off);
+	switch (btf_kind(t)) {
+	case BTF_KIND_INT:
+		id = btf__add_int(m->out, name, t->size, btf_int_encoding(t));
+		break;
+	case BTF_KIND_FLOAT:
+		id = btf__add_float(m->out, name, t->size);
+		break;
+	case BTF_KIND_PTR:
+		id = pointer(m, t->type);
+		break;
+	case BTF_KIND_ARRAY:
+		id = array(m, t);
+		break;
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+		id = composite(m, t, name);
+		break;
+	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64:
+		id = enumeration(m, t, name);
+		break;
+	case BTF_KIND_FWD:
+		id = btf__add_fwd(m->out, name,
+				  btf_kflag(t) ? BTF_FWD_UNION :
+						 BTF_FWD_STRUCT);
+		break;
+	case BTF_KIND_TYPEDEF:
+		ref = copy(m, t->type);
+		id = ref < 0 ? ref : btf__add_typedef(m->out, name, ref);
+		break;
+	case BTF_KIND_FUNC_PROTO:
+		id = func_proto(m, t);
+		break;
+	case BTF_KIND_CONST:
+	case BTF_KIND_VOLATILE:
+	case BTF_KIND_RESTRICT:
+	case BTF_KIND_TYPE_TAG:
+		id = copy(m, t->type);
+		break;
+	default: /* functions, variables: never held by value */
+		return -EINVAL;
+	}
+	if (id > 0)
+		m->ids[kid] = id;
+	return id;
+}
+
+static bool root_kind(const struct btf_type *t)
+{
+	return btf_is_composite(t) || btf_is_any_enum(t) || btf_is_typedef(t) ||
+	       btf_is_int(t) || btf_is_float(t);
+}
+
+/* Enums of either width are candidates for each other. */
+static int kind_class(const struct btf_type *t)
+{
+	return btf_is_any_enum(t) ? BTF_KIND_ENUM : btf_kind(t);
+}
+
+struct root {
+	char *name; /* essential: up to "___" */
+	int kind; /* kind_class() */
+	bool found;
+};
+
+static int cmp_root(const void *a, const void *b)
+{
+	const struct root *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : x->kind - y->kind;
+}
+
+/* The .BTF.ext header, as the kernel's and libbpf's. */
+struct ext_header {
+	__u16 magic;
+	__u8 version;
+	__u8 flags;
+	__u32 hdr_len;
+	__u32 func_info_off, func_info_len;
+	__u32 line_info_off, line_info_len;
+	__u32 core_relo_off, core_relo_len;
+};
+
+struct ext_relo {
+	__u32 insn_off, type_id, access_str_off, kind;
+};
+
+#define CORE_TYPE_ID_LOCAL 6 /* needs no kernel type */
+/* The kernel's own type id: the cut-down BTF keeps the kernel's ids. */
+#define CORE_TYPE_ID_TARGET 7
+/* A match through pointers: only the kernel's whole BTF answers it. */
+#define CORE_TYPE_MATCHES 12
+
+static int add_root(const struct btf *local, __u32 id, struct root *roots,
+		    size_t *n)
+{
+	const struct btf_type *t = btf__type_by_id(local, id);
+	const char *name, *flavor;
+
+	while (t && btf_is_mod(t))
+		t = btf__type_by_id(local, t->type);
+	if (!t)
+		return -EINVAL;
+	name = btf__name_by_offset(local, t->name_off);
+	if (!name || !*name || !root_kind(t))
+		return -EINVAL; /* libbpf would not find it either */
+	flavor = strstr(name, "___");
+	roots[*n].kind = kind_class(t);
+	roots[*n].found = false;
+	roots[*n].name =
+		strndup(name, flavor ? (size_t)(flavor - name) : strlen(name));
+	if (!roots[*n].name)
+		return -ENOMEM;
+	++*n;
+	return 0;
+}
+
+static struct root *unique(struct root *roots, size_t *n)
+{
+	size_t i, j = 0;
+
+	for (i = 0; i < *n; i++) {
+		if (j && !cmp_root(&roots[j - 1], &roots[i]))
+			free(roots[i].name);
+		else
+			roots[j++] = roots[i];
+	}
+	*n = j;
+	return roots;
+}
+
+/* The root types of ext's CO-RE relocations (local's type ids). */
+static struct root *relo_roots(const struct btf *local, const void *ext,
+			       size_t ext_len, size_t *n, bool *keep_ids)
+{
+	const struct ext_header *h = ext;
+	const char *p, *end;
+	struct root *roots = NULL;
+	__u32 rec_size;
+	size_t max;
+	int rc = -EINVAL;
+
+	*n = 0;
+	if (ext_len < sizeof(*h) || h->magic != 0xeB9F ||
+	    h->hdr_len < sizeof(*h) || h->hdr_len > ext_len ||
+	    h->core_relo_off > ext_len - h->hdr_len ||
+	    h->core_relo_len > ext_len - h->hdr_len - h->core_relo_off ||
+	    h->core_relo_len < sizeof(__u32))
+		goto fail;
+	p = (const char *)ext + h->hdr_len + h->core_relo_off;
+	end = p + h->core_relo_len;
+	memcpy(&rec_size, p, sizeof(rec_size));
+	p += sizeof(rec_size);
+	if (rec_size < sizeof(struct ext_relo))
+		goto fail;
+	max = h->core_relo_len / rec_size + 1;
+	roots = calloc(max, sizeof(*roots));
+	if (!roots) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	while (end - p >= 8) {
+		__u32 sec[2], i;
+
+		memcpy(sec, p, sizeof(sec));
+		p += sizeof(sec);
+		if (sec[1] > (size_t)(end - p) / rec_size)
+			goto fail;
+		for (i = 0; i < sec[1]; i++, p += rec_size) {
+			struct ext_relo r;
+
+			memcpy(&r, p, sizeof(r));
+			if (r.kind == CORE_TYPE_ID_LOCAL)
+				continue;
+			if (r.kind == CORE_TYPE_MATCHES) {
+				rc = -ENOTSUP;
+				goto fail;
+			}
+			*keep_ids |= r.kind == CORE_TYPE_ID_TARGET;
+			if (*n == max)
+				goto fail;
+			rc = add_root(local, r.type_id, roots, n);
+			if (rc)
+				goto fail;
+		}
+		rc = -EINVAL;
+	}
+	if (p != end)
+		goto fail;
+	qsort(roots, *n, sizeof(*roots), cmp_root);
+	return unique(roots, n);
+fail:
+	while (roots && *n)
+		free(roots[--*n].name);
+	free(roots);
+	errno = -rc;
+	return NULL;
+}
+
+/*
+ * With the kernel's type ids kept: kern's types, those in the closure of
+ * the roots (marked in keep) as they are but for their names' offsets,
+ * each other one a pointer to void (12 bytes, nameless: never a
+ * candidate).
+ */
+static int mark(const struct btf *kern, __u32 id, char *keep)
+{
+	const struct btf_type *t = btf__type_by_id(kern, id);
+	int rc = 0;
+	__u16 i;
+
+	if (!id || keep[id])
+		return 0;
+	if (!t)
+		return -EINVAL;
+	keep[id] = 1;
+	switch (btf_kind(t)) {
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+		for (i = 0; i < btf_vlen(t) && !rc; i++)
+			rc = mark(kern, btf_members(t)[i].type, keep);
+		return rc;
+	case BTF_KIND_ARRAY:
+		rc = mark(kern, btf_array(t)->type, keep);
+		return rc ? rc : mark(kern, btf_array(t)->index_type, keep);
+	case BTF_KIND_FUNC_PROTO:
+		for (i = 0; i < btf_vlen(t) && !rc; i++)
+			rc = mark(kern, btf_params(t)[i].type, keep);
+		return rc ? rc : mark(kern, t->type, keep);
+	case BTF_KIND_TYPEDEF:
+	case BTF_KIND_CONST:
+	case BTF_KIND_VOLATILE:
+	case BTF_KIND_RESTRICT:
+	case BTF_KIND_TYPE_TAG:
+		return mark(kern, t->type, keep);
+	case BTF_KIND_INT:
+	case BTF_KIND_FLOAT:
+	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64:
+	case BTF_KIND_FWD:
+	case BTF_KIND_PTR: /* what it points to is not matched */
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+struct buf {
+	char *p;
+	size_t len, cap;
+};
+
+static int put(struct buf *b, const void *data, size_t len)
+{
+	if (b->len + len > b->cap) {
+		size_t cap = (b->len + len) * 2;
+		char *p = realloc(b->p, cap);
+
+		if (!p)
+			return -ENOMEM;
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, data, len);
+	b->len += len;
+	return 0;
+}
+
+/* name's offset in strs ("" at 0) */
+static __u32 put_name(struct buf *strs, const struct btf *kern, __u32 off,
+		      int *rc)
+{
+	const char *name = btf__name_by_offset(kern, off);
+	__u32 at = strs->len;
+
+	if (!name || !*name)
+		return 0;
+	if (!*rc)
+		*rc = put(strs, name, strlen(name) + 1);
+	return at;
+}
+
+/* One kept type, names moved to strs. */
+static int put_type(struct buf *types, struct buf *strs, const struct btf *kern,
+		    const struct btf_type *t)
+{
+	size_t extra, at = types->len, i, vlen = btf_vlen(t);
+	struct btf_type *out;
+	int rc = 0;
+
+	switch (btf_kind(t)) {
+	case BTF_KIND_INT:
+		extra = 4;
+		break;
+	case BTF_KIND_ARRAY:
+		extra = sizeof(struct btf_array);
+		break;
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+		extra = vlen * sizeof(struct btf_member);
+		break;
+	case BTF_KIND_ENUM:
+		extra = vlen * sizeof(struct btf_enum);
+		break;
+	case BTF_KIND_ENUM64:
+		extra = vlen * sizeof(struct btf_enum64);
+		break;
+	case BTF_KIND_FUNC_PROTO:
+		extra = vlen * sizeof(struct btf_param);
+		break;
+	default:
+		extra = 0;
+	}
+	rc = put(types, t, sizeof(*t) + extra);
+	if (rc)
+		return rc;
+	out = (struct btf_type *)(types->p + at);
+	out->name_off = put_name(strs, kern, t->name_off, &rc);
+	for (i = 0; i < vlen && !rc; i++) {
+		__u32 *name_off;
+
+		if (btf_is_composite(out))
+			name_off = &btf_members(out)[i].name_off;
+		else if (btf_is_enum(out))
+			name_off = &btf_enum(out)[i].name_off;
+		else if (btf_is_enum64(out))
+			name_off = &btf_enum64(out)[i].name_off;
+		else if (btf_is_func_proto(out))
+			name_off = &btf_params(out)[i].name_off;
+		else
+			break;
+		*name_off = put_name(strs, kern, *name_off, &rc);
+		out = (struct btf_type *)(types->p + at); /* moved? */
+	}
+	return rc;
+}
+
+static struct btf *keep_ids_new(const struct btf *kern, const char *keep)
+{
+	struct btf_header h = {
+		.magic = BTF_MAGIC,
+		.version = BTF_VERSION,
+		.hdr_len = sizeof(h),
+	};
+	const struct btf_type hole = { .info = BTF_KIND_PTR << 24 };
+	struct buf types = { 0 }, strs = { 0 }, raw = { 0 };
+	__u32 id, cnt = btf__type_cnt(kern);
+	struct btf *out = NULL;
+	int rc = put(&strs, "", 1);
+
+	for (id = 1; id < cnt && !rc; id++)
+		rc = keep[id] ? put_type(&types, &strs, kern,
+					 btf__type_by_id(kern, id)) :
+				put(&types, &hole, sizeof(hole));
+	h.type_len = types.len;
+	h.str_off = types.len;
+	h.str_len = strs.len;
+	if (!rc)
+		rc = put(&raw, &h, sizeof(h));
+	if (!rc)
+		rc = put(&raw, types.p, types.len);
+	if (!rc)
+		rc = put(&raw, strs.p, strs.len);
+	if (!rc) {
+		out = btf__new(raw.p, raw.len);
+		if (libbpf_get_error(out)) {
+			rc = -EINVAL;
+			out = NULL;
+		}
+	}
+	free(types.p);
+	free(strs.p);
+	free(raw.p);
+	if (rc)
+		errno = -rc;
+	return out;
+}
+
+struct btf *btf_min_new(const struct btf *local, const void *ext,
+			size_t ext_len, const struct btf *kern)
+{
+	struct min m = { .kern = kern };
+	__u32 id, cnt = btf__type_cnt(kern);
+	size_t i, n;
+	bool keep_ids = false;
+	struct root *roots = relo_roots(local, ext, ext_len, &n, &keep_ids), *r;
+	char *keep = NULL;
+	int rc = 0;
+
+	if (!roots)
+		return NULL;
+	if (keep_ids)
+		keep = calloc(cnt, 1);
+	else
+		m.out = btf__new_empty();
+	m.ids = calloc(cnt, sizeof(*m.ids));
+	if ((!m.out && !keep) || !m.ids) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (id = 1; id < cnt && rc >= 0; id++) {
+		const struct btf_type *t = btf__type_by_id(kern, id);
+		struct root key = {
+			.name = (char *)btf__name_by_offset(kern, t->name_off),
+			.kind = kind_class(t),
+		};
+
+		if (!root_kind(t) || !key.name || !*key.name)
+			continue;
+		r = bsearch(&key, roots, n, sizeof(*roots), cmp_root);
+		if (r) {
+			r->found = true;
+			rc = keep ? mark(kern, id, keep) : copy(&m, id);
+		}
+	}
+	/* Not in vmlinux (a module's?): libbpf looks further itself. */
+	for (i = 0; i < n && rc >= 0; i++)
+		if (!roots[i].found)
+			rc = -ENOENT;
+	if (keep && rc >= 0) {
+		m.out = keep_ids_new(kern, keep);
+		if (!m.out)
+			rc = -errno;
+	}
+out:
+	for (i = 0; i < n; i++)
+		free(roots[i].name);
+	free(roots);
+	free(m.ids);
+	free(keep);
+	if (rc < 0) {
+		btf__free(m.out);
+		errno = -rc;
+		return NULL;
+	}
+	return m.out;
+}
+
+/* The object's .BTF and .BTF.ext sections. */
+struct sections {
+	const void *btf, *ext;
+	size_t btf_len, ext_len;
+};
+
+static int find_sections(const void *elf, size_t len, struct sections *s)
+{
+	Elf *e;
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	int rc = -1;
+
+	memset(s, 0, sizeof(*s));
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -1;
+	e = elf_memory((char *)elf, len);
+	if (!e)
+		return -1;
+	if (elf_getshdrstrndx(e, &shstrndx))
+		goto out;
+	while ((scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		const char *name;
+
+		if (!gelf_getshdr(scn, &sh))
+			goto out;
+		name = elf_strptr(e, shstrndx, sh.sh_name);
+		if (!name || (strcmp(name, ".BTF") && strcmp(name, ".BTF.ext")))
+			continue;
+		/* the bytes in place: valid after elf_end() */
+		if (sh.sh_type != SHT_PROGBITS || sh.sh_offset > len ||
+		    sh.sh_size > len - sh.sh_offset)
+			goto out;
+		if (!strcmp(name, ".BTF")) {
+			s->btf = (const char *)elf + sh.sh_offset;
+			s->btf_len = sh.sh_size;
+		} else {
+			s->ext = (const char *)elf + sh.sh_offset;
+			s->ext_len = sh.sh_size;
+		}
+	}
+	rc = s->btf && s->ext ? 0 : -1;
+out:
+	elf_end(e);
+	return rc;
+}
+
+/* The cache file: this header, then the raw BTF. */
+struct header {
+	char magic[16];
+	char key[OCI_DIGEST_SIZE];
+	__u32 size;
+	__u64 sum; /* checksum() of the BTF */
+};
+
+/*
+ * Catches a damaged file (what it is for is in the key, a SHA-256):
+ * multiply and xor-shift over 8-byte words, each step one-to-one, so a
+ * change within a word always shows; ~4x faster than SHA-256 on a 1.5 MB
+ * file read at each start.
+ */
+static __u64 checksum(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	__u64 h = 0x9e3779b97f4a7c15ULL ^ len, w;
+	size_t i;
+
+	for (i = 0; i + 8 <= len; i += 8) {
+		memcpy(&w, p + i, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+	}
+	w = 0;
+	memcpy(&w, p + i, len - i);
+	h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+	return h ^ (h >> 29);
+}
+
+static void hash_file(struct oci_sha256 *h, const char *path)
+{
+	char buf[4096];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		oci_sha256_update(h, "-", 1);
+		return;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		oci_sha256_update(h, buf, n);
+	close(fd);
+}
+
+static bool has_relos(const struct sections *sec)
+{
+	const struct ext_header *h = sec->ext;
+
+	return sec->ext_len >= sizeof(*h) && h->hdr_len >= sizeof(*h) &&
+	       h->core_relo_len > sizeof(__u32);
+}
+
+/* This kernel (build id, release, BTF size) and this object's BTF. */
+static int cache_key(const struct sections *sec, char key[OCI_DIGEST_SIZE])
+{
+	struct oci_sha256 *h = oci_sha256_new();
+	struct stat st;
+	char size[64];
+
+	if (!h)
+		return -1;
+	oci_sha256_update(h, MAGIC, strlen(MAGIC));
+	hash_file(h, "/sys/kernel/notes");
+	hash_file(h, "/proc/sys/kernel/osrelease");
+	hash_file(h, "/proc/version");
+	snprintf(size, sizeof(size), "%lld %zu %zu",
+		 stat(KERNEL_BTF, &st) ? -1LL : (long long)st.st_size,
+		 sec->btf_len, sec->ext_len);
+	oci_sha256_update(h, size, strlen(size));
+	oci_sha256_update(h, sec->btf, sec->btf_len);
+	oci_sha256_update(h, sec->ext, sec->ext_len);
+	oci_sha256_final(h, key);
+	oci_sha256_free(h);
+	return 0;
+}
+
+static int memfd_of(const void *raw, size_t size, struct error **err)
+{
+	int fd = memfd_create("runner-btf", MFD_CLOEXEC);
+
+	if (fd < 0)
+		return error_set(err, errno, "memfd for BTF");
+	if (write(fd, raw, size) != (ssize_t)size) {
+		error_set(err, errno ? errno : EIO, "memfd for BTF");
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+#define NOT_CUT -2 /* cached: this object needs the kernel's whole BTF */
+
+/* The cached BTF as a memfd, NOT_CUT, or -1 when absent, foreign or
+ * damaged. */
+static int read_cached(const char *path, const char *key)
+{
+	struct header h;
+	struct stat st;
+	void *raw = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), out = -1;
+
+	if (fd < 0)
+		return -1;
+	/* ours only: a file another user could have written is not */
+	if (fstat(fd, &st) || st.st_uid != geteuid() ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH)) ||
+	    read(fd, &h, sizeof(h)) != sizeof(h) ||
+	    memcmp(h.magic, MAGIC, sizeof(h.magic)) ||
+	    strncmp(h.key, key, sizeof(h.key)) || h.size > MAX_SIZE ||
+	    st.st_size != (off_t)(sizeof(h) + h.size))
+		goto out;
+	raw = malloc(h.size ? h.size : 1);
+	if (!raw || read(fd, raw, h.size) != (ssize_t)h.size)
+		goto out;
+	if (h.sum != checksum(raw, h.size))
+		goto out;
+	/* as written: BTF libbpf made or read back (keep_ids_new()) */
+	out = h.size ? memfd_of(raw, h.size, NULL) : NOT_CUT;
+out:
+	free(raw);
+	close(fd);
+	return out;
+}
+
+/* Best effort: a cache that can not be written is only slower. */
+static void write_cached(const char *dir, const char *path, const char *key,
+			 const void *raw, __u32 size)
+{
+	char tmp[PATH_MAX];
+	struct header h = { .size = size };
+	int fd;
+
+	memcpy(h.magic, MAGIC, sizeof(h.magic));
+	snprintf(h.key, sizeof(h.key), "%s", key);
+	h.sum = checksum(raw, size);
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		return;
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
+		return;
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return;
+	if (write(fd, &h, sizeof(h)) != sizeof(h) ||
+	    write(fd, raw, size) != (ssize_t)size || fsync(fd) ||
+	    rename(tmp, path))
+		unlink(tmp);
+	close(fd);
+}
+
+static int generate(const struct sections *sec, const char *dir,
+		    const char *path, const char *key, struct error **err)
+{
+	struct btf *local = btf__new(sec->btf, sec->btf_len);
+	struct btf *kern = NULL, *min = NULL;
+	const void *raw;
+	__u32 size;
+	int fd = -1;
+
+	if (libbpf_get_error(local)) {
+		local = NULL;
+		error_set(err, errno, "eBPF object's BTF");
+		goto out;
+	}
+	kern = btf__load_vmlinux_btf();
+	if (libbpf_get_error(kern)) {
+		kern = NULL;
+		error_set(err, errno, "load kernel BTF");
+		goto out;
+	}
+	min = btf_min_new(local, sec->ext, sec->ext_len, kern);
+	raw = min ? btf__raw_data(min, &size) : NULL;
+	if (!raw) {
+		int e = errno;
+
+		/* the same next time: say so (not for want of memory) */
+		if (e != ENOMEM)
+			write_cached(dir, path, key, "", 0);
+		error_set(err, e, "cut down kernel BTF");
+		goto out;
+	}
+	fd = memfd_of(raw, size, err);
+	if (fd >= 0)
+		write_cached(dir, path, key, raw, size);
+out:
+	btf__free(min);
+	btf__free(kern);
+	btf__free(local);
+	return fd;
+}
+
+int btf_min_fd(const void *elf, size_t len, struct error **err)
+{
+	const char *dir = getenv("RUNNER_CACHE_DIR");
+	char key[OCI_DIGEST_SIZE], path[PATH_MAX];
+	struct sections sec;
+	int fd;
+
+	if (!dir || !*dir)
+		dir = CACHE_DIR_DEFAULT;
+	if (find_sections(elf, len, &sec) || !has_relos(&sec))
+		return error_set(err, 0, "no CO-RE relocations");
+	if (cache_key(&sec, key))
+		return error_set(err, ENOMEM, "BTF cache key");
+	if (snprintf(path, sizeof(path), "%s/btf-%s", dir,
+		     oci_digest_hex(key)) >= (int)sizeof(path))
+		return error_set(err, ENAMETOOLONG, "BTF cache: %s", dir);
+	fd = read_cached(path, key);
+	if (fd == NOT_CUT)
+		return error_set(err, 0, "CO-RE needs the kernel's whole BTF");
+	return fd >= 0 ? fd : generate(&sec, dir, path, key, err);
+}
+
+void btf_min_fd_path(int fd, char *path, size_t size)
+{
+	snprintf(path, size, "/proc/self/fd/%d", fd);
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The kernel's BTF cut down to what CO-RE may match for one eBPF object,
+ * and a per-kernel cache of it on disk: libbpf then resolves the object's
+ * relocations against a few kilobytes instead of parsing the kernel's
+ * whole BTF (5 MB, tens of milliseconds) at each start.
+ */
+#ifndef RUNNER_BTF_MIN_H
+#define RUNNER_BTF_MIN_H
+
+#include <stddef.h>
+
+#include <bpf/btf.h>
+
+#include "common/error.h"
+
+/*
+ * Every type of kern whose kind and name are those (the essential name, up
+ * to "___") of the root type of one of the CO-RE relocations in ext (an
+ * object's .BTF.ext; local its .BTF): each with all its members, the types
+ * it holds by value copied alike, a pointer as a pointer to a forward
+ * declaration of the struct or union it points to (else to void).  When a
+ * relocation asks for the kernel's type id of a type, kern's ids are kept
+ * instead: the types above as they are, every other one a nameless pointer
+ * (12 bytes).  For each relocation CO-RE finds the same candidates,
+ * members, offsets and ids as in kern.  NULL with errno on failure: ENOENT
+ * when a root type is not in kern (a module's type: libbpf looks for it in
+ * the modules' BTF), ENOTSUP for a match through pointers, which only kern
+ * itself answers.
+ */
+struct btf *btf_min_new(const struct btf *local, const void *ext,
+			size_t ext_len, const struct btf *kern);
+
+/*
+ * A memfd holding btf_min_new(the BTF of the object elf, the running
+ * kernel's BTF), read from the cache folder ($RUNNER_CACHE_DIR, default
+ * /var/cache/runner) when a file there is for this kernel (its build id,
+ * release and BTF size) and this object's BTF and its checksum holds, else
+ * made from the kernel's BTF and stored there (atomically; a folder that
+ * can not be written only costs the next start the same work).  An object
+ * btf_min_new() can not serve is remembered there too.  For
+ * bpf_object_open_opts.btf_custom_path (btf_min_fd_path()).  -1 with err
+ * on failure: the caller lets libbpf read the kernel's BTF itself.
+ */
+int btf_min_fd(const void *elf, size_t len, struct error **err);
+
+/* "/proc/self/fd/N" for fd. */
+void btf_min_fd_path(int fd, char *path, size_t size);
+
+#endif

@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * runner/engine/btf_min.c on the real kernel's BTF: the cut-down BTF holds
+ * what CO-RE matches, as the kernel has it, with the kernel's type ids when
+ * asked for; relocations it can not serve are refused; and its cache: the exec hook (containers_tracker.c) loads
+ * and tells execs from a cache that is fresh, damaged, foreign or missing,
+ * a damaged or foreign file being made anew.  Needs root.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "common/cleanup.h"
+#include "common/fileutil.h"
+#include "runner/engine/btf_min.h"
+#include "runner/engine/containers_tracker.h"
+
+/* A .BTF.ext with one CO-RE relocation of kind on local type id. */
+static void *ext_of(__u32 type_id, __u32 kind, size_t *len)
+{
+	struct {
+		__u16 magic;
+		__u8 version, flags;
+		__u32 hdr_len;
+		__u32 fi_off, fi_len, li_off, li_len, cr_off, cr_len;
+		__u32 rec_size, sec_name_off, num_info;
+		__u32 insn_off, type_id, access_str_off, kind;
+	} *e = calloc(1, sizeof(*e));
+
+	assert_non_null(e);
+	e->magic = 0xeB9F;
+	e->version = 1;
+	e->hdr_len = 32;
+	e->cr_len = 4 * 7;
+	e->rec_size = 16;
+	e->num_info = 1;
+	e->type_id = type_id;
+	e->kind = kind;
+	*len = sizeof(*e);
+	return e;
+}
+
+static int member_offset(const struct btf *btf, __s32 id, const char *name)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+	const struct btf_member *m = btf_members(t);
+
+	for (int i = 0; i < btf_vlen(t); i++)
+		if (!strcmp(btf__name_by_offset(btf, m[i].name_off), name))
+			return (int)btf_member_bit_offset(t, i);
+	return -1;
+}
+
+/* struct task_struct___flavor { int tgid; } relocated: the cut-down BTF
+ * has the kernel's task_struct, members at the kernel's offsets. */
+static void btf_min_new__task_struct__kernel_layout(void **state)
+{
+	struct btf *kern = btf__load_vmlinux_btf(), *local, *min;
+	__s32 kid, mid, id;
+	size_t len;
+	void *ext;
+
+	(void)state;
+	assert_non_null(kern);
+	local = btf__new_empty();
+	assert_non_null(local);
+	id = btf__add_int(local, "int", 4, BTF_INT_SIGNED);
+	id = btf__add_struct(local, "task_struct___flavor", 4);
+	assert_int_equal(btf__add_field(local, "tgid", 1, 0, 0), 0);
+	ext = ext_of(id, 0 /* byte offset */, &len);
+	min = btf_min_new(local, ext, len, kern);
+	assert_non_null(min);
+	kid = btf__find_by_name_kind(kern, "task_struct", BTF_KIND_STRUCT);
+	mid = btf__find_by_name_kind(min, "task_struct", BTF_KIND_STRUCT);
+	assert_true(kid > 0 && mid > 0);
+	assert_int_equal(btf__type_by_id(min, mid)->size,
+			 btf__type_by_id(kern, kid)->size);
+	assert_int_equal(btf_vlen(btf__type_by_id(min, mid)),
+			 btf_vlen(btf__type_by_id(kern, kid)));
+	assert_true(member_offset(kern, kid, "tgid") > 0);
+	assert_int_equal(member_offset(min, mid, "tgid"),
+			 member_offset(kern, kid, "tgid"));
+	assert_int_equal(member_offset(min, mid, "nsproxy"),
+			 member_offset(kern, kid, "nsproxy"));
+	/* a few hundred types, not the kernel's 100k */
+	assert_true(btf__type_cnt(min) < btf__type_cnt(kern) / 10);
+	btf__free(min);
+	free(ext);
+
+	/* the kernel's type id of a type: kept, and what it holds */
+	ext = ext_of(id, 7 /* BPF_CORE_TYPE_ID_TARGET */, &len);
+	min = btf_min_new(local, ext, len, kern);
+	assert_non_null(min);
+	assert_int_equal(btf__type_cnt(min), btf__type_cnt(kern));
+	assert_int_equal(btf__find_by_name_kind(min, "task_struct",
+						BTF_KIND_STRUCT),
+			 kid);
+	assert_int_equal(member_offset(min, kid, "tgid"),
+			 member_offset(kern, kid, "tgid"));
+	btf__free(min);
+	free(ext);
+
+	/* a match through pointers: only the kernel's BTF answers it */
+	ext = ext_of(id, 12 /* BPF_CORE_TYPE_MATCHES */, &len);
+	errno = 0;
+	assert_null(btf_min_new(local, ext, len, kern));
+	assert_int_equal(errno, ENOTSUP);
+	free(ext);
+	btf__free(local);
+
+	/* a type the kernel does not have (a module's?): libbpf's to find */
+	local = btf__new_empty();
+	btf__add_int(local, "int", 4, BTF_INT_SIGNED);
+	id = btf__add_struct(local, "runner_no_such_struct", 4);
+	btf__add_field(local, "x", 1, 0, 0);
+	ext = ext_of(id, 0, &len);
+	errno = 0;
+	assert_null(btf_min_new(local, ext, len, kern));
+	assert_int_equal(errno, ENOENT);
+	free(ext);
+	btf__free(local);
+	btf__free(kern);
+}
+
+static char cache_dir[] = "/tmp/runner-btf-test-XXXXXX";
+
+/* The one file in the cache folder. */
+static void cache_file(char *path, size_t size)
+{
+	DIR *d = opendir(cache_dir);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.') {
+			snprintf(path, size, "%s/%s", cache_dir, e->d_name);
+			n++;
+		}
+	closedir(d);
+	assert_int_equal(n, 1);
+}
+
+static void keep(void *ctx, const struct containers_note *n)
+{
+	__u64 *mntns = ctx;
+
+	if (n->mntns == mntns[0])
+		mntns[1] = 1;
+}
+
+/* Load the exec hook; a child execs in a mount namespace of its own: the
+ * hook tells it. */
+static void hook_tells_exec(void)
+{
+	struct containers_tracker *t = NULL;
+	__u64 seen[2] = { 0, 0 };
+	int ready[2], go[2], status;
+	char c, path[64];
+	struct stat st;
+	pid_t pid;
+
+	assert_int_equal(containers_tracker_new(keep, seen, &t, NULL), 0);
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(go), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		if (unshare(CLONE_NEWNS) || write(ready[1], "r", 1) != 1 ||
+		    read(go[0], &c, 1) != 1)
+			_exit(2);
+		execl("/bin/true", "true", (char *)NULL);
+		_exit(3);
+	}
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
+	assert_int_equal(stat(path, &st), 0);
+	seen[0] = st.st_ino;
+	assert_int_equal(write(go[1], "g", 1), 1);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && !WEXITSTATUS(status));
+	containers_tracker_consume(t);
+	assert_true(seen[1]);
+	containers_tracker_free(t);
+	close(ready[0]);
+	close(ready[1]);
+	close(go[0]);
+	close(go[1]);
+}
+
+static void write_bytes(const char *path, const char *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	close(fd);
+}
+
+/* Damaged or foreign: the hook still loads from a file made anew. */
+static void
+exec_hook__cache_damaged_or_foreign__rebuilt_still_tells(void **state)
+{
+	cleanup_free char *good = NULL;
+	char path[512];
+	size_t len, i;
+
+	(void)state;
+	assert_non_null(mkdtemp(cache_dir));
+	setenv("RUNNER_CACHE_DIR", cache_dir, 1);
+	hook_tells_exec(); /* made */
+	cache_file(path, sizeof(path));
+	assert_int_equal(read_file(path, (char **)&good, &len, NULL), 0);
+	assert_true(len > 200);
+	hook_tells_exec(); /* read */
+	for (i = 0; i < 7; i++) {
+		cleanup_free char *bad = malloc(len), *now = NULL;
+		size_t bad_len = len, now_len = 0;
+
+		memcpy(bad, good, len);
+		switch (i) {
+		case 0: /* a bit flipped in the BTF */
+			bad[len - 100] ^= 0x10;
+			break;
+		case 1: /* in the header's key: another kernel's */
+			bad[20] ^= 0x01;
+			break;
+		case 2: /* cut short */
+			bad_len = len / 2;
+			break;
+		case 3: /* empty */
+			bad_len = 0;
+			break;
+		case 4: /* garbage */
+			memset(bad, 0x5a, len);
+			break;
+		case 5: /* removed */
+			break;
+		case 6: /* as made, but writable by others */
+			break;
+		}
+		if (i == 5)
+			assert_int_equal(unlink(path), 0);
+		else
+			write_bytes(path, bad, bad_len);
+		if (i == 6) {
+			struct stat st;
+
+			assert_int_equal(chmod(path, 0666), 0);
+			hook_tells_exec();
+			/* not trusted: made anew (mkstemp(): 0600) */
+			assert_int_equal(stat(path, &st), 0);
+			assert_int_equal(st.st_mode & 0777, 0600);
+			continue;
+		}
+		hook_tells_exec();
+		assert_int_equal(read_file(path, &now, &now_len, NULL), 0);
+		assert_int_equal(now_len, len);
+		assert_memory_equal(now, good, len);
+	}
+	/* a folder that can not be made: loads all the same */
+	setenv("RUNNER_CACHE_DIR", "/proc/runner-no-such-dir", 1);
+	hook_tells_exec();
+	unsetenv("RUNNER_CACHE_DIR");
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(cache_dir), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(btf_min_new__task_struct__kernel_layout),
+		cmocka_unit_test(
+			exec_hook__cache_damaged_or_foreign__rebuilt_still_tells),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
