@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/resource.h>
 
 #include "common/cleanup.h"
 #include "common/escape.h"
@@ -139,8 +138,8 @@ static void usage(FILE *f)
 	      "      --timeout SECS   stop after SECS seconds\n"
 	      "      --max-events N   stop after N events\n"
 	      "      --ring-size N[K|M]  the gadget's ring buffers this size\n"
-	      "      --nice N         scheduling priority once attached\n"
-	      "                       (default -10: events are read in time)\n"
+	      "      --nice N         scheduling priority while a ring buffer\n"
+	      "                       is more than half full (default -10)\n"
 	      "      --store DIR      local image store ($RUNNER_STORE)\n"
 	      "      --pull POLICY    missing (default), always, never\n" CLI_REGISTRY_HELP
 		      RUN_METRICS_HELP RUN_TRUST_HELP
@@ -501,12 +500,9 @@ static int trace(struct session *s, const struct run_flags *f,
 	}
 	if (session_start(s, f->mode, STDOUT_FILENO, err))
 		return -1;
-	/* Raised, so that the reader is scheduled before the rings fill
-	 * (a small ring loses events on a busy machine otherwise); best
-	 * effort: without CAP_SYS_NICE it stays as it was. */
-	if (setpriority(PRIO_PROCESS, 0, f->nice) && errno != EPERM &&
-	    errno != EACCES)
-		fprintf(stderr, "runner: --nice: %s\n", strerror(errno));
+	/* Raised while a ring fills, so that the reader is scheduled before
+	 * it overflows on a busy machine. */
+	session_set_lag_nice(s, f->nice);
 	write_ready_file();
 	return session_run(s, &lim, err);
 }

@@ -192,6 +192,11 @@ static int poll_mapiters(struct gadget *g, int timeout_ms, bool idle,
 	return gadget_flush(g, err);
 }
 
+unsigned gadget_backlog(const struct gadget *g)
+{
+	return g->rr ? ringread_backlog(g->rr) : 0;
+}
+
 int gadget_poll(struct gadget *g, int timeout_ms, struct error **err)
 {
 	bool idle = !g->rr;

@@ -48,6 +48,7 @@ struct ringread {
 	struct ring *rings;
 	size_t n;
 	long page;
+	unsigned backlog; /* ringread_backlog() */
 };
 
 struct ringread *ringread_new(void)
@@ -241,18 +242,37 @@ out:
 	return rc < 0 ? rc : n;
 }
 
+/* The unread bytes of r, in 64ths of its size. */
+static unsigned ring_backlog(const struct ring *r)
+{
+	unsigned long prod = __atomic_load_n(r->producer, __ATOMIC_ACQUIRE);
+
+	return (unsigned)((prod - *r->consumer) * 64 / (r->mask + 1));
+}
+
 int ringread_consume(struct ringread *rr)
 {
 	int total = 0;
 
+	rr->backlog = 0;
 	for (size_t i = 0; i < rr->n; i++) {
-		int rc = ring_consume(&rr->rings[i]);
+		unsigned b = ring_backlog(&rr->rings[i]);
+		int rc;
+
+		if (b > rr->backlog)
+			rr->backlog = b;
+		rc = ring_consume(&rr->rings[i]);
 
 		if (rc < 0)
 			return rc;
 		total += rc;
 	}
 	return total;
+}
+
+unsigned ringread_backlog(const struct ringread *rr)
+{
+	return rr->backlog;
 }
 
 int ringread_poll(struct ringread *rr, int timeout_ms)

@@ -36,5 +36,8 @@ int ringread_consume(struct ringread *rr);
 /* Wait up to timeout_ms for a ring to be signalled (0: do not wait), then
  * consume: as ringread_consume(), or -errno of the wait. */
 int ringread_poll(struct ringread *rr, int timeout_ms);
+/* How far behind the reader was at the start of the last consume: the
+ * fullest ring's unread bytes, in 64ths of its size (0 to 64). */
+unsigned ringread_backlog(const struct ringread *rr);
 
 #endif

@@ -105,6 +105,13 @@ void session_set_metrics(struct session *s, size_t i, struct metrics *m,
 /* Called between polls with the monotonic time; < 0 stops the run. */
 typedef int (*session_tick_fn)(void *ctx, double now);
 void session_set_tick(struct session *s, session_tick_fn fn, void *ctx);
+/*
+ * While the reader falls behind (a ring buffer more than half full), run
+ * the process at nice value lag_nice, if that is higher priority than the
+ * one it started with; back to that one after LAG_CALM_S seconds below
+ * half.  Best effort: without CAP_SYS_NICE nothing changes.
+ */
+void session_set_lag_nice(struct session *s, int lag_nice);
 
 /* Events printed and events lost so far. */
 void session_stats(const struct session *s, unsigned long long *events,

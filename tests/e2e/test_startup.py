@@ -4,9 +4,11 @@
 image and registry commands use (common/lazylib.h loads them on first
 use), while those commands still find theirs; events still flow."""
 import os
+import signal
 import subprocess
 import sys
 import tarfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import RUNNER, Runner, check, eq, main, test  # noqa: E402
@@ -53,13 +55,39 @@ def nice_of(pid):
         return int(f.read().rsplit(")", 1)[1].split()[16])
 
 
+def wait_nice(r, want, what, timeout=20):
+    deadline = time.time() + timeout
+    while nice_of(r.proc.pid) != want:
+        check(time.time() < deadline, f"{what}: nice {nice_of(r.proc.pid)}"
+              f", want {want}; {len(r.events())} events; {r.stderr()}")
+        time.sleep(0.01)
+
+
 @test
-def run__nice_by_default_and_as_asked__bad_value_refused(env):
-    for args, want in (([], -10), (["--nice", "5"], 5)):
-        r = Runner(["run", "trace_dns", "-o", "json", "--store", env.store]
-                   + args)
+def run__raised_while_ring_half_full__then_back__bad_nice_refused(env):
+    """Started at this test's nice, the runner stays there while it keeps up; its
+    ring made to fill (a 64K ring, the runner stopped while ~160 events
+    come), it runs at --nice (-10 by default, or as asked) until the ring
+    has been below half full for 2 s, then as started again.  A --nice no higher
+    in priority than the starting one never changes it."""
+    base = os.getpriority(os.PRIO_PROCESS, 0)
+    check(base > -3, f"this test runs at nice {base}: nothing to raise")
+    for args, lagging in (([], -10), (["--nice", "-3"], -3),
+                          (["--nice", str(min(base + 1, 19))], base)):
+        r = Runner(["run", "trace_dns", "-o", "json", "--ring-size", "64K",
+                    "--store", env.store] + args)
         try:
-            eq(nice_of(r.proc.pid), want, f"nice of runner run {args}")
+            eq(nice_of(r.proc.pid), base, f"nice of runner run {args}")
+            os.kill(r.proc.pid, signal.SIGSTOP)
+            genv.run_client(env.cli, "sh -c 'for i in $(seq 40); do dig "
+                            f"+time=1 +tries=1 @{SRV} lag$i.test A; done'")
+            os.kill(r.proc.pid, signal.SIGCONT)
+            if lagging != base:
+                wait_nice(r, lagging, f"runner run {args} lagging")
+            else:  # its events read: the ring was seen full
+                r.wait_for(lambda e: e["name"] == "lag40.test."
+                           and e["qr"] == "R")
+            wait_nice(r, base, f"runner run {args} caught up")
         finally:
             eq(r.stop(), 0, "runner exit code")
     p = subprocess.run([RUNNER, "run", "trace_dns", "--nice", "20",

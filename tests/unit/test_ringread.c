@@ -5,7 +5,7 @@
  * the data (which the reader maps once, so it joins them itself), in
  * order and whole; discarded ones skipped; a record still being written
  * ends the batch; a callback's error stops it; the consumer position
- * published past what was read.
+ * published past what was read; the backlog found by the last consume.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -180,6 +180,33 @@ static void consume__callback_error__stops_after_it(void **state)
 	free(x);
 }
 
+/* ringread_backlog(): unread bytes at the start of the last consume, in
+ * 64ths of the ring: what decides the reader's priority (session.c). */
+static void backlog__unread_part_before_the_last_consume(void **state)
+{
+	struct ringread *rr;
+	struct fake *x = fake_new(&rr);
+
+	(void)state;
+	assert_int_equal(ringread_backlog(rr), 0);
+	/* 8 records of 248 + 8 bytes: half of the 4096-byte ring */
+	for (int i = 0; i < 8; i++)
+		produce(x, 248, 0);
+	assert_int_equal(ringread_consume(rr), 8);
+	assert_int_equal(ringread_backlog(rr), 32);
+	produce(x, 248, 0); /* 1/16 */
+	assert_int_equal(ringread_consume(rr), 1);
+	assert_int_equal(ringread_backlog(rr), 4);
+	assert_int_equal(ringread_consume(rr), 0);
+	assert_int_equal(ringread_backlog(rr), 0);
+	for (int i = 0; i < 16; i++) /* full */
+		produce(x, 248, 0);
+	assert_int_equal(ringread_consume(rr), 16);
+	assert_int_equal(ringread_backlog(rr), 64);
+	ringread_free(rr);
+	free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -187,6 +214,7 @@ int main(void)
 		cmocka_unit_test(consume__discarded__skipped),
 		cmocka_unit_test(consume__busy_record__waits_for_it),
 		cmocka_unit_test(consume__callback_error__stops_after_it),
+		cmocka_unit_test(backlog__unread_part_before_the_last_consume),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
