@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -7,6 +8,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/libbpf.h>
@@ -21,6 +23,10 @@
 #define MAGIC "runner-btf-min3\n"
 /* Far above any cut-down BTF: a bigger file is not ours. */
 #define MAX_SIZE (16u << 20)
+/* A cache file neither read nor written for this long is removed when
+ * another one is made: old kernels' and gadget versions' files do not
+ * pile up.  Read: its access time (relatime updates it once a day). */
+#define MAX_IDLE_S (30L * 24 * 3600)
 
 struct min {
 	const struct btf *kern;
@@ -769,6 +775,28 @@ out:
 	return out;
 }
 
+/* Remove the cache files of dir idle for MAX_IDLE_S (best effort). */
+static void prune(const char *dir)
+{
+	time_t now = time(NULL);
+	struct dirent *e;
+	struct stat st;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, "btf-", 4) ||
+		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		if (now - st.st_atime > MAX_IDLE_S &&
+		    now - st.st_mtime > MAX_IDLE_S)
+			unlinkat(dirfd(d), e->d_name, 0);
+	}
+	closedir(d);
+}
+
 /* Best effort: a cache that can not be written is only slower. */
 static void write_cached(const char *dir, const char *path, const char *key,
 			 const void *raw, __u32 size)
@@ -792,6 +820,7 @@ static void write_cached(const char *dir, const char *path, const char *key,
 	    rename(tmp, path))
 		unlink(tmp);
 	close(fd);
+	prune(dir);
 }
 
 static int generate(const struct sections *sec, const char *dir,

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -282,12 +283,71 @@ exec_hook__cache_damaged_or_foreign__rebuilt_still_tells(void **state)
 	assert_int_equal(rmdir(cache_dir), 0);
 }
 
+static void touch_days_ago(const char *dir, const char *name, int atime_days,
+			   int mtime_days)
+{
+	time_t now = time(NULL);
+	struct timespec ts[2] = { { .tv_sec = now - atime_days * 86400L },
+				  { .tv_sec = now - mtime_days * 86400L } };
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	write_bytes(path, "x", 1);
+	assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
+static bool exists(const char *dir, const char *name)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return access(path, F_OK) == 0;
+}
+
+/* A file made removes the cache files idle (not read, not written) for
+ * over 30 days, and nothing else. */
+static void cache_made__idle_files_removed__others_kept(void **state)
+{
+	char dir[] = "/tmp/runner-btf-prune-XXXXXX", path[512];
+	const char *names[] = { "btf-idle", "btf-read-today", "btf-new",
+				"notes-idle" };
+	DIR *d;
+	struct dirent *e;
+	int n = 0;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	touch_days_ago(dir, names[0], 40, 40);
+	touch_days_ago(dir, names[1], 0, 40);
+	touch_days_ago(dir, names[2], 40, 2);
+	touch_days_ago(dir, names[3], 40, 40);
+	setenv("RUNNER_CACHE_DIR", dir, 1);
+	hook_tells_exec(); /* its file made */
+	unsetenv("RUNNER_CACHE_DIR");
+	assert_false(exists(dir, names[0]));
+	for (size_t i = 1; i < 4; i++)
+		assert_true(exists(dir, names[i]));
+	d = opendir(dir);
+	assert_non_null(d);
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		assert_int_equal(unlink(path), 0);
+		n++;
+	}
+	closedir(d);
+	assert_int_equal(n, 4); /* the three kept and the one made */
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(btf_min_new__task_struct__kernel_layout),
 		cmocka_unit_test(
 			exec_hook__cache_damaged_or_foreign__rebuilt_still_tells),
+		cmocka_unit_test(cache_made__idle_files_removed__others_kept),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
