@@ -26,15 +26,6 @@ SIZES=${SIZES:-}
 
 median() { sort -g | awk '{ a[NR] = $1 } END { print NR ? a[int((NR + 1) / 2)] : "-" }'; }
 
-cpu_ns() {
-	local t sum=0 v
-	for t in /proc/"$1"/task/*/schedstat; do
-		read -r v _ <"$t" 2>/dev/null || continue
-		sum=$((sum + v))
-	done
-	echo "$sum"
-}
-
 # start BIN OUT ARGS...: runner_pid, started, once attached; ms in $ms
 start() {
 	local bin=$1 out=$2 t0 t1
