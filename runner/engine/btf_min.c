@@ -886,7 +886,14 @@ int btf_min_fd(const void *elf, size_t len, struct error **err)
 	return fd >= 0 ? fd : generate(&sec, dir, path, key, err);
 }
 
-void btf_min_fd_path(int fd, char *path, size_t size)
+int btf_min_opts(const void *elf, size_t len, struct bpf_object_open_opts *opts,
+		 char *path, size_t size, struct error **err)
 {
+	int fd = btf_min_fd(elf, len, err);
+
+	if (fd < 0)
+		return -1;
 	snprintf(path, size, "/proc/self/fd/%d", fd);
+	opts->btf_custom_path = path;
+	return fd;
 }

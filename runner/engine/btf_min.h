@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include <bpf/btf.h>
+#include <bpf/libbpf.h>
 
 #include "common/error.h"
 
@@ -39,12 +40,17 @@ struct btf *btf_min_new(const struct btf *local, const void *ext,
  * made from the kernel's BTF and stored there (atomically; a folder that
  * can not be written only costs the next start the same work).  An object
  * btf_min_new() can not serve is remembered there too.  For
- * bpf_object_open_opts.btf_custom_path (btf_min_fd_path()).  -1 with err
+ * bpf_object_open_opts.btf_custom_path (btf_min_opts()).  -1 with err
  * on failure: the caller lets libbpf read the kernel's BTF itself.
  */
 int btf_min_fd(const void *elf, size_t len, struct error **err);
 
-/* "/proc/self/fd/N" for fd. */
-void btf_min_fd_path(int fd, char *path, size_t size);
+/*
+ * btf_min_fd() of elf as opts->btf_custom_path, whose text ("/proc/self/
+ * fd/N") goes in path (size bytes): the fd, to close once the object is
+ * loaded; or -1 with err and opts unchanged.
+ */
+int btf_min_opts(const void *elf, size_t len, struct bpf_object_open_opts *opts,
+		 char *path, size_t size, struct error **err);
 
 #endif

@@ -55,11 +55,9 @@ int containers_tracker_new(containers_note_fn fn, void *ctx,
 	 * the hook is a raw tracepoint, so nothing else needs the kernel's
 	 * whole BTF parsed. */
 	elf = containers_bpf__elf_bytes(&len);
-	btf_fd = btf_min_fd(elf, len, &btf_err);
-	if (btf_fd >= 0) {
-		btf_min_fd_path(btf_fd, btf_path, sizeof(btf_path));
-		opts.btf_custom_path = btf_path;
-	} else {
+	btf_fd = btf_min_opts(elf, len, &opts, btf_path, sizeof(btf_path),
+			      &btf_err);
+	if (btf_fd < 0) {
 		engine_log(ENGINE_LOG_INFO, "exec tracker: %s",
 			   error_msg(btf_err));
 		error_free(btf_err);

@@ -221,16 +221,13 @@ static int open_btf_min(const void *elf, size_t len,
 			size_t size)
 {
 	struct error *err = NULL;
-	int fd = btf_min_fd(elf, len, &err);
+	int fd = btf_min_opts(elf, len, opts, path, size, &err);
 
 	if (fd < 0) {
 		engine_log(ENGINE_LOG_DEBUG, "CO-RE from the kernel's BTF: %s",
 			   error_msg(err));
 		error_free(err);
-		return -1;
 	}
-	btf_min_fd_path(fd, path, size);
-	opts->btf_custom_path = path;
 	return fd;
 }
 
