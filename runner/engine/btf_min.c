@@ -15,6 +15,8 @@
 #include <gelf.h>
 #include <libelf.h>
 
+#include "common/cleanup.h"
+#include "common/fileutil.h"
 #include "oci/digest.h"
 #include "runner/engine/btf_min.h"
 
@@ -682,17 +684,13 @@ static __u64 checksum(const void *data, size_t len)
 
 static void hash_file(struct oci_sha256 *h, const char *path)
 {
-	char buf[4096];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	cleanup_free char *buf = NULL;
+	size_t len;
 
-	if (fd < 0) {
+	if (read_file(path, &buf, &len, NULL))
 		oci_sha256_update(h, "-", 1);
-		return;
-	}
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		oci_sha256_update(h, buf, n);
-	close(fd);
+	else
+		oci_sha256_update(h, buf, len);
 }
 
 static bool has_relos(const struct sections *sec)
