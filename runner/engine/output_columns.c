@@ -128,7 +128,7 @@ static bool cell_tabulable(const struct field *f)
 	if (has_unit(f))
 		return false;
 	if (f->kind == FK_BOOL)
-		return !f->bit_size && f->size && f->size <= 8 && f->count == 1;
+		return output_whole_int(f);
 	return output_tabulable(f);
 }
 

@@ -129,6 +129,12 @@ bool output_text_is_safe(enum field_kind k);
 size_t output_json_value(struct output *o, const struct field *f,
 			 const void *ev, char *out);
 
+/* A value read whole: 1 to 8 bytes, not a bitfield, not an array. */
+static inline bool output_whole_int(const struct field *f)
+{
+	return !f->bit_size && f->size && f->size <= 8 && f->count == 1;
+}
+
 /* output_json.c */
 /* A value whose text depends on its own bytes only, as a small number. */
 bool output_tabulable(const struct field *f);

@@ -65,7 +65,7 @@ static size_t memo_slots(__u8 op)
 
 bool output_tabulable(const struct field *f)
 {
-	if (f->bit_size || !f->size || f->size > 8 || f->count != 1)
+	if (!output_whole_int(f))
 		return false;
 	switch (f->kind) {
 	case FK_ENUM:
@@ -77,12 +77,6 @@ bool output_tabulable(const struct field *f)
 	default:
 		return false;
 	}
-}
-
-/* A value read whole: 1 to 8 bytes, not a bitfield, not an array. */
-static bool whole_int(const struct field *f)
-{
-	return !f->bit_size && f->size && f->size <= 8 && f->count == 1;
 }
 
 static __u8 int_op(const struct field *f)
@@ -430,16 +424,17 @@ int output_json_compile(struct output *o)
 								   OP_SAFE_TEXT;
 			break;
 		case FK_HEX:
-			st->op = whole_int(f) ? OP_HEX : OP_SAFE_TEXT;
+			st->op = output_whole_int(f) ? OP_HEX : OP_SAFE_TEXT;
 			st->size = (__u8)f->size;
 			break;
 		case FK_USER:
 		case FK_GROUP:
-			st->op = whole_int(f) ? OP_ID_NAME : OP_GENERIC;
+			st->op = output_whole_int(f) ? OP_ID_NAME : OP_GENERIC;
 			break;
 		case FK_DURATION:
-			st->op = whole_int(f) && f->shown_if < 0 ? OP_DURATION :
-								   OP_SAFE_TEXT;
+			st->op = output_whole_int(f) && f->shown_if < 0 ?
+					 OP_DURATION :
+					 OP_SAFE_TEXT;
 			st->size = (__u8)f->size;
 			break;
 		case FK_L3EP_LIST:
@@ -448,7 +443,7 @@ int output_json_compile(struct output *o)
 					 OP_SAFE_TEXT;
 			break;
 		case FK_TIMESTAMP:
-			st->op = whole_int(f) && f->size == 8 &&
+			st->op = output_whole_int(f) && f->size == 8 &&
 						 f->shown_if < 0 ?
 					 OP_TIME :
 					 OP_SAFE_TEXT;
