@@ -108,7 +108,7 @@ void session_set_tick(struct session *s, session_tick_fn fn, void *ctx);
 /*
  * While the reader falls behind (a ring buffer more than half full), run
  * the process at nice value lag_nice, if that is higher priority than the
- * one it started with; back to that one after LAG_CALM_S seconds below
+ * one it started with; back to that one after 2 seconds below
  * half.  Best effort: without CAP_SYS_NICE nothing changes.
  */
 void session_set_lag_nice(struct session *s, int lag_nice);
