@@ -26,9 +26,7 @@
 #include "runner/engine/output_internal.h"
 #include "runner/engine/pcapng.h"
 
-#ifndef OUT_THRESHOLD
 #define OUT_THRESHOLD (256 * 1024) /* write once this much is buffered */
-#endif
 
 int output_mode_parse(const char *s, enum output_mode *mode)
 {
