@@ -8,14 +8,15 @@
 #ifndef TRACE_DNS_INFLIGHT_BPF_H
 #define TRACE_DNS_INFLIGHT_BPF_H
 
-/* n 32-bit words mixed (multiply, xor-shift): the slot of a key in a
- * direct-mapped table.  n is a constant: the loop unrolls. */
+/* One 32-bit word mixed into h (multiply, xor-shift). */
 static __always_inline __u32 word_mix(__u32 h, __u32 w)
 {
 	h = (h ^ w) * 0x9E3779B1u;
 	return h ^ h >> 15;
 }
 
+/* n 32-bit words mixed: the slot of a key in a direct-mapped table.  n
+ * is a constant: the loop unrolls. */
 static __always_inline __u32 words_hash(const __u32 *w, int n)
 {
 	__u32 h = 0;
@@ -52,10 +53,10 @@ static __always_inline __u32 query_bucket_of(const struct query_key *key)
 	const __u32 *w = (const __u32 *)key;
 	__u32 h = words_hash(w, 4); /* the client's address */
 
-	_Static_assert(__builtin_offsetof(struct query_key, client_port) ==
-				       5 * 4 &&
-			       __builtin_offsetof(struct query_key, id) == 5 * 4 + 2,
-		       "port and id are word 5");
+	_Static_assert(
+		__builtin_offsetof(struct query_key, client_port) == 5 * 4 &&
+			__builtin_offsetof(struct query_key, id) == 5 * 4 + 2,
+		"port and id are word 5");
 	h = word_mix(word_mix(h, w[5]), key->proto);
 	return (h & (QUERY_SLOTS / QUERY_WAYS - 1)) * QUERY_WAYS;
 }
