@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,13 +23,15 @@
 
 #define KERNEL_BTF "/sys/kernel/btf/vmlinux"
 #define CACHE_DIR_DEFAULT "/var/cache/runner"
-#define MAGIC "runner-btf-min3\n"
+#define MAGIC "runner-btf-min4\n"
 /* Far above any cut-down BTF: a bigger file is not ours. */
 #define MAX_SIZE (16u << 20)
 /* A cache file neither read nor written for this long is removed when
  * another one is made: old kernels' and gadget versions' files do not
  * pile up.  Read: its access time (relatime updates it once a day). */
 #define MAX_IDLE_S (30L * 24 * 3600)
+/* Longest kernel symbol name (the kernel's KSYM_NAME_LEN is 512). */
+#define KSYM_NAME_MAX 512
 
 struct min {
 	const struct btf *kern;
@@ -475,6 +478,9 @@ static int put_type(struct buf *types, struct buf *strs, const struct btf *kern,
 	case BTF_KIND_FUNC_PROTO:
 		extra = vlen * sizeof(struct btf_param);
 		break;
+	case BTF_KIND_VAR:
+		extra = sizeof(struct btf_var);
+		break;
 	default:
 		extra = 0;
 	}
@@ -515,6 +521,9 @@ static struct btf *keep_ids_new(const struct btf *kern, const char *keep)
 	struct btf *out = NULL;
 	int rc = put(&strs, "", 1);
 
+	/* none after the last kept one: fewer types for CO-RE to search */
+	while (cnt > 1 && !keep[cnt - 1])
+		cnt--;
 	for (id = 1; id < cnt && !rc; id++)
 		rc = keep[id] ? put_type(&types, &strs, kern,
 					 btf__type_by_id(kern, id)) :
@@ -601,6 +610,101 @@ out:
 		return NULL;
 	}
 	return m.out;
+}
+
+/*
+ * What libbpf compares a kernel function or variable with (the local
+ * prototype or type, bpf_core_types_are_compat()): through pointers,
+ * typedefs, arrays and prototypes down to a struct, union or enum (their
+ * members are not compared) or a scalar.
+ */
+static int mark_deep(const struct btf *kern, __u32 id, char *keep)
+{
+	const struct btf_type *t = btf__type_by_id(kern, id);
+	int rc = 0;
+	__u16 i;
+
+	if (!id || keep[id])
+		return 0;
+	if (!t)
+		return -EINVAL;
+	keep[id] = 1;
+	switch (btf_kind(t)) {
+	case BTF_KIND_ARRAY:
+		rc = mark_deep(kern, btf_array(t)->type, keep);
+		return rc ? rc :
+			    mark_deep(kern, btf_array(t)->index_type, keep);
+	case BTF_KIND_FUNC_PROTO:
+		for (i = 0; i < btf_vlen(t) && !rc; i++)
+			rc = mark_deep(kern, btf_params(t)[i].type, keep);
+		return rc ? rc : mark_deep(kern, t->type, keep);
+	case BTF_KIND_PTR:
+	case BTF_KIND_TYPEDEF:
+	case BTF_KIND_CONST:
+	case BTF_KIND_VOLATILE:
+	case BTF_KIND_RESTRICT:
+	case BTF_KIND_TYPE_TAG:
+	case BTF_KIND_FUNC:
+	case BTF_KIND_VAR:
+		return mark_deep(kern, t->type, keep);
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+	case BTF_KIND_INT:
+	case BTF_KIND_FLOAT:
+	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64:
+	case BTF_KIND_FWD:
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static int need_kind(char c)
+{
+	switch (c) {
+	case 'T':
+		return BTF_KIND_TYPEDEF;
+	case 'F':
+		return BTF_KIND_FUNC;
+	case 'V':
+		return BTF_KIND_VAR;
+	default:
+		return -1;
+	}
+}
+
+struct btf *btf_min_attach_new(const char *needs, const struct btf *kern)
+{
+	__u32 cnt = btf__type_cnt(kern);
+	char *keep = calloc(cnt, 1), name[KSYM_NAME_MAX];
+	const char *p = needs, *nl;
+	struct btf *out = NULL;
+	int rc = keep ? 0 : -ENOMEM, kind, id;
+
+	while (!rc && *p) {
+		nl = strchr(p, '\n');
+		kind = need_kind(*p);
+		if (!nl || kind < 0 || p[1] != ' ' || nl - p - 2 <= 0 ||
+		    nl - p - 2 >= (long)sizeof(name)) {
+			rc = -EINVAL;
+			break;
+		}
+		memcpy(name, p + 2, nl - p - 2);
+		name[nl - p - 2] = 0;
+		id = btf__find_by_name_kind(kern, name, kind);
+		rc = id < 0 ? -ENOENT : mark_deep(kern, id, keep);
+		p = nl + 1;
+	}
+	if (!rc) {
+		out = keep_ids_new(kern, keep);
+		if (!out)
+			rc = -errno;
+	}
+	free(keep);
+	if (rc)
+		errno = -rc;
+	return out;
 }
 
 /* The object's .BTF and .BTF.ext sections. */
@@ -701,25 +805,47 @@ static bool has_relos(const struct sections *sec)
 	       h->core_relo_len > sizeof(__u32);
 }
 
-/* This kernel (build id, release, BTF size) and this object's BTF. */
-static int cache_key(const struct sections *sec, char key[OCI_DIGEST_SIZE])
+/* This kernel: its build id, release, version and BTF size, hashed
+ * once a process (the exec hook and the gadget each key a file on it). */
+static char kernel_key[OCI_DIGEST_SIZE];
+static pthread_once_t kernel_once = PTHREAD_ONCE_INIT;
+
+static void kernel_identity(void)
 {
 	struct oci_sha256 *h = oci_sha256_new();
 	struct stat st;
-	char size[64];
+	char size[32];
 
 	if (!h)
-		return -1;
-	oci_sha256_update(h, MAGIC, strlen(MAGIC));
+		return;
 	hash_file(h, "/sys/kernel/notes");
 	hash_file(h, "/proc/sys/kernel/osrelease");
 	hash_file(h, "/proc/version");
-	snprintf(size, sizeof(size), "%lld %zu %zu",
-		 stat(KERNEL_BTF, &st) ? -1LL : (long long)st.st_size,
-		 sec->btf_len, sec->ext_len);
+	snprintf(size, sizeof(size), "%lld",
+		 stat(KERNEL_BTF, &st) ? -1LL : (long long)st.st_size);
 	oci_sha256_update(h, size, strlen(size));
-	oci_sha256_update(h, sec->btf, sec->btf_len);
-	oci_sha256_update(h, sec->ext, sec->ext_len);
+	oci_sha256_final(h, kernel_key);
+	oci_sha256_free(h);
+}
+
+/* A cache key: this kernel, then what the file is made of (len bytes of
+ * each part of parts, as many as n). */
+static int cache_key(const void *const *parts, const size_t *lens, size_t n,
+		     char key[OCI_DIGEST_SIZE])
+{
+	struct oci_sha256 *h;
+	char size[32];
+
+	pthread_once(&kernel_once, kernel_identity);
+	if (!*kernel_key || !(h = oci_sha256_new()))
+		return -1;
+	oci_sha256_update(h, MAGIC, strlen(MAGIC));
+	oci_sha256_update(h, kernel_key, strlen(kernel_key));
+	for (size_t i = 0; i < n; i++) {
+		snprintf(size, sizeof(size), " %zu ", lens[i]);
+		oci_sha256_update(h, size, strlen(size));
+		oci_sha256_update(h, parts[i], lens[i]);
+	}
 	oci_sha256_final(h, key);
 	oci_sha256_free(h);
 	return 0;
@@ -739,17 +865,16 @@ static int memfd_of(const void *raw, size_t size, struct error **err)
 	return fd;
 }
 
-#define NOT_CUT -2 /* cached: this object needs the kernel's whole BTF */
-
-/* The cached BTF as a memfd, NOT_CUT, or -1 when absent, foreign or
- * damaged. */
-static int read_cached(const char *path, const char *key)
+/* The cached BTF (malloc'd; size 0: cached as not to be cut), or -1 when
+ * absent, foreign or damaged. */
+static int read_cached(const char *path, const char *key, void **raw,
+		       __u32 *size)
 {
 	struct header h;
 	struct stat st;
-	void *raw = NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), out = -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = -1;
 
+	*raw = NULL;
 	if (fd < 0)
 		return -1;
 	/* ours only: a file another user could have written is not */
@@ -760,17 +885,19 @@ static int read_cached(const char *path, const char *key)
 	    strncmp(h.key, key, sizeof(h.key)) || h.size > MAX_SIZE ||
 	    st.st_size != (off_t)(sizeof(h) + h.size))
 		goto out;
-	raw = malloc(h.size ? h.size : 1);
-	if (!raw || read(fd, raw, h.size) != (ssize_t)h.size)
+	*raw = malloc(h.size ? h.size : 1);
+	if (!*raw || read(fd, *raw, h.size) != (ssize_t)h.size ||
+	    h.sum != checksum(*raw, h.size))
 		goto out;
-	if (h.sum != checksum(raw, h.size))
-		goto out;
-	/* as written: BTF libbpf made or read back (keep_ids_new()) */
-	out = h.size ? memfd_of(raw, h.size, NULL) : NOT_CUT;
+	*size = h.size;
+	rc = 0;
 out:
-	free(raw);
+	if (rc) {
+		free(*raw);
+		*raw = NULL;
+	}
 	close(fd);
-	return out;
+	return rc;
 }
 
 /* Remove the cache files of dir idle for MAX_IDLE_S (best effort). */
@@ -821,67 +948,105 @@ static void write_cached(const char *dir, const char *path, const char *key,
 	prune(dir);
 }
 
-static int generate(const struct sections *sec, const char *dir,
-		    const char *path, const char *key, struct error **err)
-{
-	struct btf *local = btf__new(sec->btf, sec->btf_len);
-	struct btf *kern = NULL, *min = NULL;
-	const void *raw;
-	__u32 size;
-	int fd = -1;
+typedef struct btf *(*cut_fn)(const void *arg, const struct btf *kern);
 
-	if (libbpf_get_error(local)) {
-		local = NULL;
-		error_set(err, errno, "eBPF object's BTF");
-		goto out;
+/*
+ * The BTF cut(arg, the kernel's BTF) makes, as raw bytes (malloc'd), read
+ * from the cache file of key or made and stored there; -1 with err.
+ */
+static int cut_raw(const char *key, cut_fn cut, const void *arg, void **raw,
+		   __u32 *size, struct error **err)
+{
+	const char *dir = getenv("RUNNER_CACHE_DIR");
+	struct btf *kern = NULL, *min = NULL;
+	char path[PATH_MAX];
+	const void *data;
+	int e;
+
+	if (!dir || !*dir)
+		dir = CACHE_DIR_DEFAULT;
+	if (snprintf(path, sizeof(path), "%s/btf-%s", dir,
+		     oci_digest_hex(key)) >= (int)sizeof(path))
+		return error_set(err, ENAMETOOLONG, "BTF cache: %s", dir);
+	if (!read_cached(path, key, raw, size)) {
+		if (*size)
+			return 0;
+		free(*raw);
+		*raw = NULL;
+		return error_set(err, 0, "needs the kernel's whole BTF");
 	}
 	kern = btf__load_vmlinux_btf();
-	if (libbpf_get_error(kern)) {
-		kern = NULL;
-		error_set(err, errno, "load kernel BTF");
-		goto out;
-	}
-	min = btf_min_new(local, sec->ext, sec->ext_len, kern);
-	raw = min ? btf__raw_data(min, &size) : NULL;
-	if (!raw) {
-		int e = errno;
-
+	if (libbpf_get_error(kern))
+		return error_set(err, errno, "load kernel BTF");
+	min = cut(arg, kern);
+	e = errno;
+	data = min ? btf__raw_data(min, size) : NULL;
+	if (data) {
+		*raw = malloc(*size);
+		if (*raw) {
+			memcpy(*raw, data, *size);
+			write_cached(dir, path, key, data, *size);
+		}
+	} else if (e != ENOMEM) {
 		/* the same next time: say so (not for want of memory) */
-		if (e != ENOMEM)
-			write_cached(dir, path, key, "", 0);
-		error_set(err, e, "cut down kernel BTF");
-		goto out;
+		write_cached(dir, path, key, "", 0);
 	}
-	fd = memfd_of(raw, size, err);
-	if (fd >= 0)
-		write_cached(dir, path, key, raw, size);
-out:
 	btf__free(min);
 	btf__free(kern);
+	if (!data)
+		return error_set(err, e, "cut down kernel BTF");
+	if (!*raw)
+		return error_set(err, ENOMEM, "cut down kernel BTF");
+	return 0;
+}
+
+static struct btf *core_cut(const void *arg, const struct btf *kern)
+{
+	const struct sections *sec = arg;
+	struct btf *local = btf__new(sec->btf, sec->btf_len), *min;
+	int e;
+
+	if (libbpf_get_error(local))
+		return NULL;
+	min = btf_min_new(local, sec->ext, sec->ext_len, kern);
+	e = errno;
 	btf__free(local);
-	return fd;
+	errno = e;
+	return min;
 }
 
 int btf_min_fd(const void *elf, size_t len, struct error **err)
 {
-	const char *dir = getenv("RUNNER_CACHE_DIR");
-	char key[OCI_DIGEST_SIZE], path[PATH_MAX];
+	char key[OCI_DIGEST_SIZE];
 	struct sections sec;
-	int fd;
+	cleanup_free void *raw = NULL;
+	__u32 size;
 
-	if (!dir || !*dir)
-		dir = CACHE_DIR_DEFAULT;
 	if (find_sections(elf, len, &sec) || !has_relos(&sec))
 		return error_set(err, 0, "no CO-RE relocations");
-	if (cache_key(&sec, key))
+	if (cache_key((const void *[]){ sec.btf, sec.ext },
+		      (size_t[]){ sec.btf_len, sec.ext_len }, 2, key))
 		return error_set(err, ENOMEM, "BTF cache key");
-	if (snprintf(path, sizeof(path), "%s/btf-%s", dir,
-		     oci_digest_hex(key)) >= (int)sizeof(path))
-		return error_set(err, ENAMETOOLONG, "BTF cache: %s", dir);
-	fd = read_cached(path, key);
-	if (fd == NOT_CUT)
-		return error_set(err, 0, "CO-RE needs the kernel's whole BTF");
-	return fd >= 0 ? fd : generate(&sec, dir, path, key, err);
+	if (cut_raw(key, core_cut, &sec, &raw, &size, err))
+		return -1;
+	return memfd_of(raw, size, err);
+}
+
+static struct btf *attach_cut(const void *arg, const struct btf *kern)
+{
+	return btf_min_attach_new(arg, kern);
+}
+
+int btf_min_attach_raw(const char *needs, void **raw, __u32 *size,
+		       struct error **err)
+{
+	static const char tag[] = "attach";
+	char key[OCI_DIGEST_SIZE];
+
+	if (cache_key((const void *[]){ tag, needs },
+		      (size_t[]){ sizeof(tag), strlen(needs) }, 2, key))
+		return error_set(err, ENOMEM, "BTF cache key");
+	return cut_raw(key, attach_cut, needs, raw, size, err);
 }
 
 int btf_min_opts(const void *elf, size_t len, struct bpf_object_open_opts *opts,
@@ -894,4 +1059,17 @@ int btf_min_opts(const void *elf, size_t len, struct bpf_object_open_opts *opts,
 	snprintf(path, size, "/proc/self/fd/%d", fd);
 	opts->btf_custom_path = path;
 	return fd;
+}
+
+struct btf *btf_min_object_btf(const void *elf, size_t len)
+{
+	struct sections sec;
+	struct btf *btf;
+
+	if (find_sections(elf, len, &sec)) {
+		errno = ENOENT;
+		return NULL;
+	}
+	btf = btf__new(sec.btf, sec.btf_len);
+	return libbpf_get_error(btf) ? NULL : btf;
 }
