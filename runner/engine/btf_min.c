@@ -23,7 +23,7 @@
 
 #define KERNEL_BTF "/sys/kernel/btf/vmlinux"
 #define CACHE_DIR_DEFAULT "/var/cache/runner"
-#define MAGIC "runner-btf-min4\n"
+#define MAGIC "runner-btf-min5\n"
 /* Far above any cut-down BTF: a bigger file is not ours. */
 #define MAX_SIZE (16u << 20)
 /* A cache file neither read nor written for this long is removed when
@@ -230,6 +230,7 @@ struct root {
 	char *name; /* essential: up to "___" */
 	int kind; /* kind_class() */
 	bool found;
+	bool id_target; /* a relocation asks for its kernel type id */
 };
 
 static int cmp_root(const void *a, const void *b)
@@ -290,9 +291,10 @@ static struct root *unique(struct root *roots, size_t *n)
 	size_t i, j = 0;
 
 	for (i = 0; i < *n; i++) {
-		if (j && !cmp_root(&roots[j - 1], &roots[i]))
+		if (j && !cmp_root(&roots[j - 1], &roots[i])) {
+			roots[j - 1].id_target |= roots[i].id_target;
 			free(roots[i].name);
-		else
+		} else
 			roots[j++] = roots[i];
 	}
 	*n = j;
@@ -352,6 +354,7 @@ static struct root *relo_roots(const struct btf *local, const void *ext,
 			rc = add_root(local, r.type_id, roots, n);
 			if (rc)
 				goto fail;
+			roots[*n - 1].id_target = r.kind == CORE_TYPE_ID_TARGET;
 		}
 		rc = -EINVAL;
 	}
@@ -508,7 +511,54 @@ static int put_type(struct buf *types, struct buf *strs, const struct btf *kern,
 	return rc;
 }
 
-static struct btf *keep_ids_new(const struct btf *kern, const char *keep)
+/* kern's type id in the cut-down BTF (map: 0 for a type not kept) */
+static void remap_one(__u32 *id, const __u32 *map, __u32 cnt, __u32 hole)
+{
+	if (*id)
+		*id = *id < cnt && map[*id] ? map[*id] : hole;
+}
+
+/* The types t refers to, as the cut-down BTF numbers them. */
+static void remap(struct btf_type *t, const __u32 *map, __u32 cnt, __u32 hole)
+{
+	__u16 i, n = btf_vlen(t);
+
+	switch (btf_kind(t)) {
+	case BTF_KIND_PTR:
+	case BTF_KIND_TYPEDEF:
+	case BTF_KIND_CONST:
+	case BTF_KIND_VOLATILE:
+	case BTF_KIND_RESTRICT:
+	case BTF_KIND_TYPE_TAG:
+	case BTF_KIND_FUNC:
+	case BTF_KIND_VAR:
+		remap_one(&t->type, map, cnt, hole);
+		break;
+	case BTF_KIND_ARRAY:
+		remap_one(&btf_array(t)->type, map, cnt, hole);
+		remap_one(&btf_array(t)->index_type, map, cnt, hole);
+		break;
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+		for (i = 0; i < n; i++)
+			remap_one(&btf_members(t)[i].type, map, cnt, hole);
+		break;
+	case BTF_KIND_FUNC_PROTO:
+		remap_one(&t->type, map, cnt, hole);
+		for (i = 0; i < n; i++)
+			remap_one(&btf_params(t)[i].type, map, cnt, hole);
+		break;
+	}
+}
+
+/*
+ * kern's types marked in keep, kern's ids kept up to in_place (each type
+ * not kept there a hole), those after it next in their order; one hole
+ * last, for what a type kept refers to that is not.  CO-RE searches every
+ * type for each relocation's candidates: no more ids than asked for.
+ */
+static struct btf *keep_ids_new(const struct btf *kern, const char *keep,
+				__u32 in_place)
 {
 	struct btf_header h = {
 		.magic = BTF_MAGIC,
@@ -517,17 +567,30 @@ static struct btf *keep_ids_new(const struct btf *kern, const char *keep)
 	};
 	const struct btf_type hole = { .info = BTF_KIND_PTR << 24 };
 	struct buf types = { 0 }, strs = { 0 }, raw = { 0 };
-	__u32 id, cnt = btf__type_cnt(kern);
+	__u32 id, next, cnt = btf__type_cnt(kern);
+	__u32 *map = calloc(cnt, sizeof(*map));
 	struct btf *out = NULL;
-	int rc = put(&strs, "", 1);
+	int rc = map ? put(&strs, "", 1) : -ENOMEM;
 
-	/* none after the last kept one: fewer types for CO-RE to search */
-	while (cnt > 1 && !keep[cnt - 1])
-		cnt--;
-	for (id = 1; id < cnt && !rc; id++)
-		rc = keep[id] ? put_type(&types, &strs, kern,
-					 btf__type_by_id(kern, id)) :
-				put(&types, &hole, sizeof(hole));
+	for (id = 1, next = 1; id < cnt && map; id++)
+		if (id <= in_place || keep[id])
+			map[id] = next++;
+	for (id = 1; id < cnt && !rc; id++) {
+		size_t at = types.len;
+
+		if (!map[id])
+			continue;
+		if (!keep[id]) {
+			rc = put(&types, &hole, sizeof(hole));
+			continue;
+		}
+		rc = put_type(&types, &strs, kern, btf__type_by_id(kern, id));
+		if (!rc)
+			remap((struct btf_type *)(types.p + at), map, cnt,
+			      next);
+	}
+	if (!rc)
+		rc = put(&types, &hole, sizeof(hole));
 	h.type_len = types.len;
 	h.str_off = types.len;
 	h.str_len = strs.len;
@@ -544,6 +607,7 @@ static struct btf *keep_ids_new(const struct btf *kern, const char *keep)
 			out = NULL;
 		}
 	}
+	free(map);
 	free(types.p);
 	free(strs.p);
 	free(raw.p);
@@ -556,7 +620,7 @@ struct btf *btf_min_new(const struct btf *local, const void *ext,
 			size_t ext_len, const struct btf *kern)
 {
 	struct min m = { .kern = kern };
-	__u32 id, cnt = btf__type_cnt(kern);
+	__u32 id, cnt = btf__type_cnt(kern), in_place = 0;
 	size_t i, n;
 	bool keep_ids = false;
 	struct root *roots = relo_roots(local, ext, ext_len, &n, &keep_ids), *r;
@@ -587,6 +651,8 @@ struct btf *btf_min_new(const struct btf *local, const void *ext,
 		if (r) {
 			r->found = true;
 			rc = keep ? mark(kern, id, keep) : copy(&m, id);
+			if (r->id_target)
+				in_place = id;
 		}
 	}
 	/* Not in vmlinux (a module's?): libbpf looks further itself. */
@@ -594,7 +660,7 @@ struct btf *btf_min_new(const struct btf *local, const void *ext,
 		if (!roots[i].found)
 			rc = -ENOENT;
 	if (keep && rc >= 0) {
-		m.out = keep_ids_new(kern, keep);
+		m.out = keep_ids_new(kern, keep, in_place);
 		if (!m.out)
 			rc = -errno;
 	}
@@ -680,7 +746,7 @@ struct btf *btf_min_attach_new(const char *needs, const struct btf *kern)
 	char *keep = calloc(cnt, 1), name[KSYM_NAME_MAX];
 	const char *p = needs, *nl;
 	struct btf *out = NULL;
-	int rc = keep ? 0 : -ENOMEM, kind, id;
+	int rc = keep ? 0 : -ENOMEM, kind, id, in_place = 0;
 
 	while (!rc && *p) {
 		nl = strchr(p, '\n');
@@ -694,10 +760,11 @@ struct btf *btf_min_attach_new(const char *needs, const struct btf *kern)
 		name[nl - p - 2] = 0;
 		id = btf__find_by_name_kind(kern, name, kind);
 		rc = id < 0 ? -ENOENT : mark_deep(kern, id, keep);
+		in_place = id > in_place ? id : in_place;
 		p = nl + 1;
 	}
 	if (!rc) {
-		out = keep_ids_new(kern, keep);
+		out = keep_ids_new(kern, keep, in_place);
 		if (!out)
 			rc = -errno;
 	}
