@@ -371,12 +371,14 @@ fail:
 }
 
 /*
- * With the kernel's type ids kept: kern's types, those in the closure of
- * the roots (marked in keep) as they are but for their names' offsets,
- * each other one a pointer to void (12 bytes, nameless: never a
- * candidate).
+ * Mark in keep the types keep_ids_new() copies for id: what CO-RE matches
+ * of a root (what it holds by value, not what its pointers point to); or,
+ * deep, what libbpf compares a kernel function or variable with
+ * (bpf_core_types_are_compat(): through pointers, typedefs, arrays and
+ * prototypes down to a scalar or a struct, union or enum, whose members it
+ * does not compare).
  */
-static int mark(const struct btf *kern, __u32 id, char *keep)
+static int mark(const struct btf *kern, __u32 id, char *keep, bool deep)
 {
 	const struct btf_type *t = btf__type_by_id(kern, id);
 	int rc = 0;
@@ -390,28 +392,32 @@ static int mark(const struct btf *kern, __u32 id, char *keep)
 	switch (btf_kind(t)) {
 	case BTF_KIND_STRUCT:
 	case BTF_KIND_UNION:
-		for (i = 0; i < btf_vlen(t) && !rc; i++)
-			rc = mark(kern, btf_members(t)[i].type, keep);
+		for (i = 0; i < btf_vlen(t) && !rc && !deep; i++)
+			rc = mark(kern, btf_members(t)[i].type, keep, deep);
 		return rc;
 	case BTF_KIND_ARRAY:
-		rc = mark(kern, btf_array(t)->type, keep);
-		return rc ? rc : mark(kern, btf_array(t)->index_type, keep);
+		rc = mark(kern, btf_array(t)->type, keep, deep);
+		return rc ? rc :
+			    mark(kern, btf_array(t)->index_type, keep, deep);
 	case BTF_KIND_FUNC_PROTO:
 		for (i = 0; i < btf_vlen(t) && !rc; i++)
-			rc = mark(kern, btf_params(t)[i].type, keep);
-		return rc ? rc : mark(kern, t->type, keep);
+			rc = mark(kern, btf_params(t)[i].type, keep, deep);
+		return rc ? rc : mark(kern, t->type, keep, deep);
+	case BTF_KIND_PTR: /* what it points to is not matched by CO-RE */
+		return deep ? mark(kern, t->type, keep, deep) : 0;
 	case BTF_KIND_TYPEDEF:
 	case BTF_KIND_CONST:
 	case BTF_KIND_VOLATILE:
 	case BTF_KIND_RESTRICT:
 	case BTF_KIND_TYPE_TAG:
-		return mark(kern, t->type, keep);
+	case BTF_KIND_FUNC:
+	case BTF_KIND_VAR:
+		return mark(kern, t->type, keep, deep);
 	case BTF_KIND_INT:
 	case BTF_KIND_FLOAT:
 	case BTF_KIND_ENUM:
 	case BTF_KIND_ENUM64:
 	case BTF_KIND_FWD:
-	case BTF_KIND_PTR: /* what it points to is not matched */
 		return 0;
 	default:
 		return -EINVAL;
@@ -650,7 +656,7 @@ struct btf *btf_min_new(const struct btf *local, const void *ext,
 		r = bsearch(&key, roots, n, sizeof(*roots), cmp_root);
 		if (r) {
 			r->found = true;
-			rc = keep ? mark(kern, id, keep) : copy(&m, id);
+			rc = keep ? mark(kern, id, keep, false) : copy(&m, id);
 			if (r->id_target)
 				in_place = id;
 		}
@@ -676,54 +682,6 @@ out:
 		return NULL;
 	}
 	return m.out;
-}
-
-/*
- * What libbpf compares a kernel function or variable with (the local
- * prototype or type, bpf_core_types_are_compat()): through pointers,
- * typedefs, arrays and prototypes down to a struct, union or enum (their
- * members are not compared) or a scalar.
- */
-static int mark_deep(const struct btf *kern, __u32 id, char *keep)
-{
-	const struct btf_type *t = btf__type_by_id(kern, id);
-	int rc = 0;
-	__u16 i;
-
-	if (!id || keep[id])
-		return 0;
-	if (!t)
-		return -EINVAL;
-	keep[id] = 1;
-	switch (btf_kind(t)) {
-	case BTF_KIND_ARRAY:
-		rc = mark_deep(kern, btf_array(t)->type, keep);
-		return rc ? rc :
-			    mark_deep(kern, btf_array(t)->index_type, keep);
-	case BTF_KIND_FUNC_PROTO:
-		for (i = 0; i < btf_vlen(t) && !rc; i++)
-			rc = mark_deep(kern, btf_params(t)[i].type, keep);
-		return rc ? rc : mark_deep(kern, t->type, keep);
-	case BTF_KIND_PTR:
-	case BTF_KIND_TYPEDEF:
-	case BTF_KIND_CONST:
-	case BTF_KIND_VOLATILE:
-	case BTF_KIND_RESTRICT:
-	case BTF_KIND_TYPE_TAG:
-	case BTF_KIND_FUNC:
-	case BTF_KIND_VAR:
-		return mark_deep(kern, t->type, keep);
-	case BTF_KIND_STRUCT:
-	case BTF_KIND_UNION:
-	case BTF_KIND_INT:
-	case BTF_KIND_FLOAT:
-	case BTF_KIND_ENUM:
-	case BTF_KIND_ENUM64:
-	case BTF_KIND_FWD:
-		return 0;
-	default:
-		return -EINVAL;
-	}
 }
 
 static int need_kind(char c)
@@ -759,7 +717,7 @@ struct btf *btf_min_attach_new(const char *needs, const struct btf *kern)
 		memcpy(name, p + 2, nl - p - 2);
 		name[nl - p - 2] = 0;
 		id = btf__find_by_name_kind(kern, name, kind);
-		rc = id < 0 ? -ENOENT : mark_deep(kern, id, keep);
+		rc = id < 0 ? -ENOENT : mark(kern, id, keep, true);
 		in_place = id > in_place ? id : in_place;
 		p = nl + 1;
 	}
