@@ -21,6 +21,7 @@
 #include "runner/engine/gadget_api.h"
 #include "runner/engine/libbpf_log.h"
 #include "runner/engine/log.h"
+#include "runner/engine/map_prealloc.h"
 #include "runner/engine/mapiter.h"
 #include "runner/engine/netns.h"
 #include "runner/engine/packetfilter.h"
@@ -629,7 +630,7 @@ static int load_with_filters(struct gadget *g, struct error **err)
 	rc = bpf_object__load(g->obj);
 	btf_vmlinux_disarm();
 	close_btf_min(g);
-	malloc_trim(0); /* the BTF libbpf parsed: ~4 MB back */
+	malloc_trim(0); /* the BTFs libbpf parsed */
 	if (g->btf_path)
 		unlink(g->btf_path);
 	if (rc && pf_load_error(pf))
