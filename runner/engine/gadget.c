@@ -21,7 +21,6 @@
 #include "runner/engine/gadget_api.h"
 #include "runner/engine/libbpf_log.h"
 #include "runner/engine/log.h"
-#include "runner/engine/map_prealloc.h"
 #include "runner/engine/mapiter.h"
 #include "runner/engine/netns.h"
 #include "runner/engine/packetfilter.h"
