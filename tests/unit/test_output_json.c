@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "runner/engine/fmt_int.h"
 #include "runner/engine/output_internal.h"
 #include "fields_fx.h"
 
@@ -311,6 +312,54 @@ static void numbers__edges__as_printf(void **state)
 	}
 }
 
+/* fmt_8digits() for every value below 10^8, fmt_u32_wide() as printf
+ * writes it around every power of 10 and of 2 and on a dense sweep, and
+ * never past 8 bytes or its length */
+static void numbers__8digits_every_value__as_printf(void **state)
+{
+	char got[32], want[32];
+	__u32 v;
+
+	(void)state;
+	for (v = 0; v < 100000000; v++) {
+		__u32 r = v;
+		char ref[8];
+
+		for (int i = 7; i >= 0; i--, r /= 10)
+			ref[i] = (char)('0' + r % 10);
+		fmt_8digits(got, v);
+		if (memcmp(got, ref, 8))
+			fail_msg("fmt_8digits(%u): %.8s", v, got);
+	}
+	for (__u64 x = 0; x <= 0xffffffffULL; x = x * 5 / 4 + 1) {
+		for (int d = -1; d <= 1; d++) {
+			__u64 w = x + (__u64)d;
+			size_t n;
+
+			if (w > 0xffffffffULL)
+				continue;
+			memset(got, 'x', sizeof(got));
+			n = fmt_u32_wide(got, (__u32)w);
+			snprintf(want, sizeof(want), "%u", (unsigned int)w);
+			assert_int_equal(n, strlen(want));
+			assert_memory_equal(got, want, n);
+			for (size_t i = n > 8 ? n : 8; i < sizeof(got); i++)
+				assert_int_equal(got[i], 'x');
+		}
+	}
+	for (int p = 0; p < 10; p++) {
+		__u32 t = 1;
+
+		for (int i = 0; i < p; i++)
+			t *= 10;
+		for (__u32 w = t - (t > 1); w <= t + 1; w++) {
+			got[fmt_u32_wide(got, w)] = '\0';
+			snprintf(want, sizeof(want), "%u", w);
+			assert_string_equal(got, want);
+		}
+	}
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -322,6 +371,7 @@ int main(void)
 		T(fast__groups_repeated_keys__as_generic),
 		T(fast__addresses_ids_times__as_generic),
 		cmocka_unit_test(numbers__edges__as_printf),
+		cmocka_unit_test(numbers__8digits_every_value__as_printf),
 		cmocka_unit_test(
 			json_string__special_at_each_position__escaped),
 	};
