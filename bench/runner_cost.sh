@@ -8,7 +8,8 @@
 # rate.  Phases alternate over ROUNDS rounds; medians.  RUNNER=path runs
 # another build; RUNNER2=path compares a second one in the same run (or the
 # same one: ARGS and ARGS2 are extra `runner run` flags for each, e.g.
-# ARGS2="--ring-size 1M").  Prints Markdown.  SIZES="8M 4M ..." instead:
+# ARGS2="--ring-size 1M").  Prints Markdown (with RUNNER2, then each
+# round's CPU per event of both and their ratio).  SIZES="8M 4M ..." instead:
 # only max-rate -o json phases of RUNNER with each --ring-size in turn
 # (ARGS added), one line per run: size, events, lost, queries/s, RSS.
 #   bench/runner_cost.sh [ROUNDS] [SECONDS]     (default 3 rounds of 5 s)
@@ -136,3 +137,14 @@ row "CPU us per event, -o json > file (max rate)" json.max '$3 / $4 / 1000' "%.3
 row "events at max rate" json.max '$4' "%d"
 row "lost at max rate" json.max '$5' "%d"
 row "peak RSS (VmHWM) after max rate, MB" json.max '$6 / 1024' "%.1f"
+# per round, with RUNNER2: CPU us per event of each build and their ratio
+if [ -n "$RUNNER2" ]; then
+	echo
+	echo "per round, CPU us per event (RUNNER / RUNNER2 = ratio):"
+	for p in json.fixed columns.fixed json.max; do
+		paste <(awk '{ printf "%.3f\n", $3 / ($4 ? $4 : 1) / 1000 }' "$tmp/res.a.$p") \
+			<(awk '{ printf "%.3f\n", $3 / ($4 ? $4 : 1) / 1000 }' "$tmp/res.b.$p") |
+			awk -v p="$p" '{ l = l sprintf(" %s/%s=%.2f", $1, $2, $2 / $1) }
+				END { print "- " p ":" l }'
+	done
+fi

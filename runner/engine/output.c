@@ -495,6 +495,8 @@ void output_free(struct output *o)
 	free(o->width);
 	free(o->ctab);
 	free(o->ctab_text);
+	free(o->cmemo);
+	free(o->cmemo_text);
 	pcapng_free(o->pcap);
 	free(o->spec);
 	free(o);

@@ -110,6 +110,16 @@ static bool has_unit(const struct field *f)
 	return f->kind == FK_DURATION || f->kind == FK_TIMESTAMP;
 }
 
+/* The way of a memo key of n words. */
+static unsigned int memo_hash(const __u64 *key, __u32 n)
+{
+	__u64 h = 0;
+
+	for (__u32 i = 0; i < n; i++)
+		h = (h ^ key[i]) * 0x9E3779B97F4A7C15ULL;
+	return (unsigned int)(h >> 62);
+}
+
 /* Index of the last column shown. */
 static size_t last_shown(const struct output *o)
 {
@@ -184,6 +194,101 @@ fail:
 	memset(ev, 0, fs->event_size);
 }
 
+/* The event bytes [lo, hi) that column field f's text depends on, when
+ * that is all it depends on and they are few. */
+static bool memo_span(const struct field *f, __u32 *lo, __u32 *hi)
+{
+	__u32 a, b;
+
+	if (f->shown_if >= 0 || f->bit_size || f->count != 1)
+		return false;
+	switch (f->kind) {
+	case FK_UINT:
+	case FK_SINT:
+	case FK_HEX:
+	case FK_USER: /* idcache keeps a name for the life of the process */
+	case FK_GROUP:
+		if (!output_whole_int(f))
+			return false;
+		/* fall through */
+	case FK_STRING:
+		*lo = f->off;
+		*hi = f->off + f->size;
+		return f->size > 0;
+	case FK_IPADDR:
+	case FK_L3EP:
+	case FK_L4EP:
+		if (!f->ver_size || f->ver_size > 8 || f->port_size > 8)
+			return false;
+		a = f->addr_off < f->ver_off ? f->addr_off : f->ver_off;
+		b = f->addr_off + 16 > f->ver_off + f->ver_size ?
+			    f->addr_off + 16 :
+			    f->ver_off + f->ver_size;
+		if (f->kind == FK_L4EP) {
+			if (!f->port_size)
+				return false;
+			a = a < f->port_off ? a : f->port_off;
+			b = b > f->port_off + f->port_size ?
+				    b :
+				    f->port_off + f->port_size;
+		}
+		*lo = a;
+		*hi = b;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Memos for the visible columns whose text depends on COL_MEMO_KEY event
+ * bytes or fewer (their cells as cell_text() writes them); none without
+ * memory. */
+static void build_memos(struct output *o)
+{
+	const struct fieldset *fs = o->fs;
+	size_t text = 0, used = 0;
+
+	free(o->cmemo);
+	free(o->cmemo_text);
+	o->cmemo_text = NULL;
+	o->cmemo = calloc(fs->n_cols ? fs->n_cols : 1, sizeof(*o->cmemo));
+	if (!o->cmemo)
+		return;
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t k = 0; k < fs->n_cols; k++) {
+			const struct field *f = &fs->f[fs->cols[k]];
+			struct col_memo *m = &o->cmemo[k];
+			size_t w = o->width[k] > 0 ? (size_t)o->width[k] : 0;
+			size_t t = f->max_text > w ? f->max_text : w;
+			__u32 lo, hi, len;
+
+			if (o->width[k] < 0 || !memo_span(f, &lo, &hi))
+				continue;
+			len = (hi - lo + 7) & ~7U;
+			if (len > COL_MEMO_KEY || len > fs->event_size)
+				continue;
+			if (lo + len > fs->event_size)
+				lo = (__u32)fs->event_size - len;
+			m->cell_max = t + w + 4;
+			if (pass == 0) {
+				text += COL_MEMO_WAYS * m->cell_max;
+				continue;
+			}
+			m->lo = lo;
+			m->key_len = len;
+			for (int i = 0; i < COL_MEMO_WAYS; i++) {
+				m->way[i].cell = o->cmemo_text + used;
+				used += m->cell_max;
+			}
+		}
+		if (pass == 0 && !(o->cmemo_text = malloc(text ? text : 1))) {
+			free(o->cmemo);
+			o->cmemo = NULL;
+			return;
+		}
+	}
+}
+
 /*
  * Widths of the visible columns, fitted to the terminal if there is one:
  * cut, then the least useful dropped (column_fit()).
@@ -208,6 +313,7 @@ void output_columns_layout(struct output *o)
 	}
 	column_fit(o->spec, fs->n_cols, o->term_width, o->width);
 	build_cells(o);
+	build_memos(o);
 }
 
 size_t output_columns_max_event(const struct output *o)
@@ -249,6 +355,53 @@ size_t output_columns_header(const struct output *o, char *out)
 	return n;
 }
 
+/* Column k's cell for ev, field f, without its tables and memo. */
+static size_t cell_text(struct output *o, size_t k, const struct field *f,
+			const void *ev, char *out, bool last)
+{
+	size_t tl = field_text(&o->rc, f, ev, o->text);
+
+	if (has_unit(f)) {
+		/* shorter by its fraction; longer than the column rather
+		 * than without its unit */
+		size_t cps;
+
+		tl = column_trim_fraction(o->text, tl, o->width[k]);
+		cps = cp_count(o->text, tl);
+		return fit(out, o->text, tl,
+			   (int)cps > o->width[k] ? (int)cps : o->width[k],
+			   f->align, f->ellipsis, last);
+	}
+	return fit(out, o->text, tl, o->width[k], f->align, f->ellipsis, last);
+}
+
+/* Column k's cell from its memo, else written and kept. */
+static size_t cell_memo(struct output *o, size_t k, const struct field *f,
+			const void *ev, char *out, bool last)
+{
+	struct col_memo *m = &o->cmemo[k];
+	__u64 key[COL_MEMO_KEY / 8], d = 0;
+	struct col_memo_way *w;
+	__u32 words = m->key_len / 8;
+	size_t n;
+
+	memcpy(key, (const char *)ev + m->lo, m->key_len);
+	w = &m->way[memo_hash(key, words)];
+	for (__u32 i = 0; i < words; i++)
+		d |= key[i] ^ w->key[i];
+	if (w->len && !d) {
+		memcpy(out, w->cell, w->len);
+		return w->len;
+	}
+	n = cell_text(o, k, f, ev, out, last);
+	if (n && n <= m->cell_max) {
+		memcpy(w->key, key, m->key_len);
+		memcpy(w->cell, out, n);
+		w->len = (__u32)n;
+	}
+	return n;
+}
+
 size_t output_render_columns(struct output *o, const void *ev, char *out)
 {
 	const struct fieldset *fs = o->fs;
@@ -256,7 +409,6 @@ size_t output_render_columns(struct output *o, const void *ev, char *out)
 
 	for (size_t k = 0; k < fs->n_cols; k++) {
 		const struct field *f = &fs->f[fs->cols[k]];
-		size_t tl;
 
 		if (o->width[k] < 0)
 			continue;
@@ -276,22 +428,10 @@ size_t output_render_columns(struct output *o, const void *ev, char *out)
 				continue;
 			}
 		}
-		tl = field_text(&o->rc, f, ev, o->text);
-		if (has_unit(f)) {
-			/* shorter by its fraction; longer than the column
-			 * rather than without its unit */
-			size_t cps;
-
-			tl = column_trim_fraction(o->text, tl, o->width[k]);
-			cps = cp_count(o->text, tl);
-			n += fit(out + n, o->text, tl,
-				 (int)cps > o->width[k] ? (int)cps :
-							  o->width[k],
-				 f->align, f->ellipsis, k == last);
-			continue;
-		}
-		n += fit(out + n, o->text, tl, o->width[k], f->align,
-			 f->ellipsis, k == last);
+		if (o->cmemo && o->cmemo[k].key_len)
+			n += cell_memo(o, k, f, ev, out + n, k == last);
+		else
+			n += cell_text(o, k, f, ev, out + n, k == last);
 	}
 	out[n++] = '\n';
 	return n;

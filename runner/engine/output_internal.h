@@ -71,6 +71,25 @@ struct col_tab {
 	__u32 off[TAB_VALUES], len[TAB_VALUES]; /* into ctab_text */
 };
 
+/*
+ * output_columns.c: the last cells of a column whose text depends on a
+ * few bytes of the event (the key: COL_MEMO_KEY at most, read 8 at a
+ * time), COL_MEMO_WAYS of them chosen by a hash of the key.
+ */
+#define COL_MEMO_WAYS 4
+#define COL_MEMO_KEY 32
+struct col_memo_way {
+	__u64 key[COL_MEMO_KEY / 8];
+	__u32 len; /* of the cell; 0: empty */
+	char *cell;
+};
+
+struct col_memo {
+	__u32 lo, key_len; /* event bytes [lo, lo + key_len); 0: none */
+	size_t cell_max; /* bytes of a cell at most */
+	struct col_memo_way way[COL_MEMO_WAYS];
+};
+
 struct json_tab_ent {
 	__u32 off, len; /* into tab_text */
 };
@@ -98,6 +117,8 @@ struct output {
 	int *width; /* columns: per visible column, -1 when dropped */
 	struct col_tab *ctab; /* columns: per column, cells of small values */
 	char *ctab_text;
+	struct col_memo *cmemo; /* columns: per column, its last cells */
+	char *cmemo_text;
 	struct column_spec *spec; /* columns: what column_fit() weighs */
 	int term_width; /* 0: not a terminal */
 	struct pcapng *pcap; /* OUTPUT_PCAPNG */
