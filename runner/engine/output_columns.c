@@ -117,7 +117,7 @@ static unsigned int memo_hash(const __u64 *key, __u32 n)
 
 	for (__u32 i = 0; i < n; i++)
 		h = (h ^ key[i]) * 0x9E3779B97F4A7C15ULL;
-	return (unsigned int)(h >> 62);
+	return (unsigned int)(h >> 58); /* COL_MEMO_WAYS */
 }
 
 /* Index of the last column shown. */
@@ -195,11 +195,13 @@ fail:
 }
 
 /* The event bytes [lo, hi) that column field f's text depends on, when
- * that is all it depends on and they are few. */
-static bool memo_span(const struct field *f, __u32 *lo, __u32 *hi)
+ * that is all it depends on and they are few (*nul: a string longer than
+ * COL_MEMO_KEY, its first bytes: they are all when they hold its end). */
+static bool memo_span(const struct field *f, __u32 *lo, __u32 *hi, bool *nul)
 {
 	__u32 a, b;
 
+	*nul = false;
 	if (f->shown_if >= 0 || f->bit_size || f->count != 1)
 		return false;
 	switch (f->kind) {
@@ -214,6 +216,10 @@ static bool memo_span(const struct field *f, __u32 *lo, __u32 *hi)
 	case FK_STRING:
 		*lo = f->off;
 		*hi = f->off + f->size;
+		if (f->kind == FK_STRING && f->size > COL_MEMO_KEY) {
+			*hi = f->off + COL_MEMO_KEY;
+			*nul = true;
+		}
 		return f->size > 0;
 	case FK_IPADDR:
 	case FK_L3EP:
@@ -246,7 +252,8 @@ static bool memo_span(const struct field *f, __u32 *lo, __u32 *hi)
 static void build_memos(struct output *o)
 {
 	const struct fieldset *fs = o->fs;
-	size_t text = 0, used = 0;
+	size_t ways = 0, text = 0;
+	char *p;
 
 	free(o->cmemo);
 	free(o->cmemo_text);
@@ -254,37 +261,51 @@ static void build_memos(struct output *o)
 	o->cmemo = calloc(fs->n_cols ? fs->n_cols : 1, sizeof(*o->cmemo));
 	if (!o->cmemo)
 		return;
-	for (int pass = 0; pass < 2; pass++) {
-		for (size_t k = 0; k < fs->n_cols; k++) {
-			const struct field *f = &fs->f[fs->cols[k]];
-			struct col_memo *m = &o->cmemo[k];
-			size_t w = o->width[k] > 0 ? (size_t)o->width[k] : 0;
-			size_t t = f->max_text > w ? f->max_text : w;
-			__u32 lo, hi, len;
+	for (size_t k = 0; k < fs->n_cols; k++) {
+		const struct field *f = &fs->f[fs->cols[k]];
+		struct col_memo *m = &o->cmemo[k];
+		size_t w = o->width[k] > 0 ? (size_t)o->width[k] : 0;
+		size_t t = f->max_text > w ? f->max_text : w;
+		__u32 lo, hi, len;
+		bool nul;
 
-			if (o->width[k] < 0 || !memo_span(f, &lo, &hi))
+		if (o->width[k] < 0 || !memo_span(f, &lo, &hi, &nul))
+			continue;
+		len = (hi - lo + 7) & ~7U;
+		if (len > COL_MEMO_KEY || len > fs->event_size)
+			continue;
+		if (lo + len > fs->event_size) {
+			if (nul) /* the string's end must be in the key */
 				continue;
-			len = (hi - lo + 7) & ~7U;
-			if (len > COL_MEMO_KEY || len > fs->event_size)
-				continue;
-			if (lo + len > fs->event_size)
-				lo = (__u32)fs->event_size - len;
-			m->cell_max = t + w + 4;
-			if (pass == 0) {
-				text += COL_MEMO_WAYS * m->cell_max;
-				continue;
-			}
-			m->lo = lo;
-			m->key_len = len;
-			for (int i = 0; i < COL_MEMO_WAYS; i++) {
-				m->way[i].cell = o->cmemo_text + used;
-				used += m->cell_max;
-			}
+			lo = (__u32)fs->event_size - len;
 		}
-		if (pass == 0 && !(o->cmemo_text = malloc(text ? text : 1))) {
-			free(o->cmemo);
-			o->cmemo = NULL;
-			return;
+		m->lo = lo;
+		m->key_len = len;
+		m->need_nul = nul;
+		m->cell_max = t + w + 4;
+		ways += COL_MEMO_WAYS;
+		text += COL_MEMO_WAYS * m->cell_max;
+	}
+	/* the ways, then their cells */
+	o->cmemo_text =
+		calloc(1, ways * sizeof(struct col_memo_way) + text + 1);
+	if (!o->cmemo_text) {
+		free(o->cmemo);
+		o->cmemo = NULL;
+		return;
+	}
+	p = o->cmemo_text + ways * sizeof(struct col_memo_way);
+	ways = 0;
+	for (size_t k = 0; k < fs->n_cols; k++) {
+		struct col_memo *m = &o->cmemo[k];
+
+		if (!m->key_len)
+			continue;
+		m->way = (struct col_memo_way *)o->cmemo_text + ways;
+		ways += COL_MEMO_WAYS;
+		for (int i = 0; i < COL_MEMO_WAYS; i++) {
+			m->way[i].cell = p;
+			p += m->cell_max;
 		}
 	}
 }
@@ -394,7 +415,8 @@ static size_t cell_memo(struct output *o, size_t k, const struct field *f,
 		return w->len;
 	}
 	n = cell_text(o, k, f, ev, out, last);
-	if (n && n <= m->cell_max) {
+	if (n && n <= m->cell_max &&
+	    (!m->need_nul || memchr(key, 0, m->key_len))) {
 		memcpy(w->key, key, m->key_len);
 		memcpy(w->cell, out, n);
 		w->len = (__u32)n;

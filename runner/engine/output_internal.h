@@ -74,9 +74,10 @@ struct col_tab {
 /*
  * output_columns.c: the last cells of a column whose text depends on a
  * few bytes of the event (the key: COL_MEMO_KEY at most, read 8 at a
- * time), COL_MEMO_WAYS of them chosen by a hash of the key.
+ * time), COL_MEMO_WAYS of them chosen by a hash of the key.  A longer
+ * string is kept when it ends in the key's bytes.
  */
-#define COL_MEMO_WAYS 4
+#define COL_MEMO_WAYS 64
 #define COL_MEMO_KEY 32
 struct col_memo_way {
 	__u64 key[COL_MEMO_KEY / 8];
@@ -86,8 +87,9 @@ struct col_memo_way {
 
 struct col_memo {
 	__u32 lo, key_len; /* event bytes [lo, lo + key_len); 0: none */
+	bool need_nul; /* a string longer than the key: kept if it ends */
 	size_t cell_max; /* bytes of a cell at most */
-	struct col_memo_way way[COL_MEMO_WAYS];
+	struct col_memo_way *way; /* COL_MEMO_WAYS */
 };
 
 struct json_tab_ent {

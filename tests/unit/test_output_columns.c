@@ -103,7 +103,9 @@ static size_t memo_ways(const struct output *o, size_t *cols)
 
 	*cols = 0;
 	for (size_t k = 0; o->cmemo && k < o->fs->n_cols; k++) {
-		*cols += o->cmemo[k].key_len > 0;
+		if (!o->cmemo[k].key_len)
+			continue;
+		(*cols)++;
 		for (int i = 0; i < COL_MEMO_WAYS; i++)
 			used += o->cmemo[k].way[i].len > 0;
 	}
@@ -156,7 +158,7 @@ static void memo__kept_cell__used(void **state)
 	b = calloc(1, o->max_event + 64);
 	na = output_render_columns(o, &x->ev, a);
 	for (size_t k = 0; k < x->fs->n_cols; k++) {
-		for (int i = 0; i < COL_MEMO_WAYS; i++) {
+		for (int i = 0; o->cmemo[k].key_len && i < COL_MEMO_WAYS; i++) {
 			struct col_memo_way *w = &o->cmemo[k].way[i];
 
 			if (w->len)
@@ -179,6 +181,48 @@ static void memo__kept_cell__used(void **state)
 	close(fd);
 }
 
+/* A string longer than its key (here: the name's first 16 bytes) is
+ * kept only when it ends within them: two names alike in their first 16
+ * bytes still show each its own. */
+static void memo__long_string__kept_when_it_ends(void **state)
+{
+	static const char *const names[] = {
+		"abcdefghijklmnopQ.",
+		"abcdefghijklmnopR.",
+		"short.",
+		"abcdefghijklmnopQ.",
+		"short.",
+		"abcdefghijklmno",
+	};
+	struct fx *x = *state;
+	struct output *o = columns_output(x, 0);
+	int fd = o->fd;
+	struct col_memo *m = NULL;
+	struct fx_event ev = x->ev;
+	size_t kept = 0, cols;
+
+	for (size_t k = 0; k < x->fs->n_cols; k++)
+		if (!strcmp(x->fs->f[x->fs->cols[k]].key, "name"))
+			m = &o->cmemo[k];
+	assert_non_null(m);
+	assert_int_equal(m->key_len, sizeof(ev.name));
+	m->key_len = 16;
+	m->need_nul = true;
+	for (int r = 0; r < 3; r++) {
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			memset(ev.name, 0, sizeof(ev.name));
+			strcpy(ev.name, names[i]);
+			assert_same(o, &ev);
+		}
+	}
+	for (int i = 0; i < COL_MEMO_WAYS; i++)
+		kept += m->way[i].len > 0;
+	assert_int_equal(kept, 2); /* "short." and the 15-byte name */
+	assert_true(memo_ways(o, &cols) > 0);
+	output_free(o);
+	close(fd);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -188,6 +232,7 @@ int main(void)
 		T(cells__terminal_widths__as_fitted),
 		T(memo__repeated_keys__as_fitted),
 		T(memo__kept_cell__used),
+		T(memo__long_string__kept_when_it_ends),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
