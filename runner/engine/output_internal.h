@@ -37,7 +37,7 @@ struct json_step {
  * the last keys seen (JSON_GROUP_WAYS, chosen by a hash of the key).  A
  * group that misses more often than it hits is left alone for a while.
  */
-#define JSON_GROUP_WAYS 8
+#define JSON_GROUP_WAYS 64
 #define JSON_GROUP_KEY 64 /* bytes of key at most */
 struct json_group_way {
 	__u64 hash;
