@@ -12,6 +12,7 @@
 # round's CPU per event of both and their ratio).  SIZES="8M 4M ..." instead:
 # only max-rate -o json phases of RUNNER with each --ring-size in turn
 # (ARGS added), one line per run: size, events, lost, queries/s, RSS.
+# KEEP_FILES=1: every -o json phase writes its own file (below).
 #   bench/runner_cost.sh [ROUNDS] [SECONDS]     (default 3 rounds of 5 s)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -90,6 +91,13 @@ if [ -n "$SIZES" ]; then
 	exit 0
 fi
 
+# KEEP_FILES=1: each -o json phase writes a new file, all kept until the
+# end (the page cache grows into memory no phase freed: a long run's
+# case), instead of overwriting the last phase's file
+json_out() {
+	if [ -n "${KEEP_FILES:-}" ]; then echo "$tmp/events.$1.json"; else
+		echo "$tmp/events.json"; fi
+}
 builds="a"
 [ -n "$RUNNER2" ] && builds="a b"
 bin_of() { if [ "$1" = a ]; then echo "$RUNNER"; else echo "$RUNNER2"; fi; }
@@ -99,13 +107,13 @@ for ((r = 0; r < ROUNDS; r++)); do
 	((r % 2)) && list=$(echo "$builds" | tr ' ' '\n' | tac | paste -sd' ')
 	for b in $list; do
 		# shellcheck disable=SC2046 # ARGS: words
-		phase "$b.json" "$(bin_of "$b")" fixed "$tmp/events.json" \
+		phase "$b.json" "$(bin_of "$b")" fixed "$(json_out "$r$b"f)" \
 			-o json $(args_of "$b")
 		# shellcheck disable=SC2046
 		phase "$b.columns" "$(bin_of "$b")" fixed /dev/null \
 			$(args_of "$b")
 		# shellcheck disable=SC2046
-		phase "$b.json" "$(bin_of "$b")" max "$tmp/events.json" \
+		phase "$b.json" "$(bin_of "$b")" max "$(json_out "$r$b"m)" \
 			-o json $(args_of "$b")
 	done
 done
