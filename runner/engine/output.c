@@ -553,6 +553,7 @@ int output_new(const struct fieldset *fs, enum output_mode mode, int fd,
 	o->mode = mode;
 	o->fd = fd;
 	render_ctx_init(&o->rc, fs);
+	output_behind_init(o);
 	for (size_t i = 0; i < fs->n; i++)
 		if (fs->f[i].max_text + 1 > text)
 			text = fs->f[i].max_text + 1;
@@ -653,6 +654,8 @@ int output_flush(struct output *o)
 	o->written += k;
 	if (o->err && done > whole)
 		take_back(o, done - whole);
+	if (done)
+		output_behind(o);
 	o->len = 0;
 	o->n_units = 0;
 	if (o->err) {

@@ -101,6 +101,10 @@ struct output {
 	enum output_mode mode;
 	int fd;
 	int err; /* errno of the first failed write, 0 if none */
+	/* output_behind.c: a regular file's clean pages dropped before
+	 * behind_from, looked at again once the end passes behind_next */
+	bool behind_on;
+	long long behind_from, behind_next;
 	char *buf;
 	size_t len, cap;
 	size_t max_event; /* bytes one event can take at most */
@@ -170,6 +174,11 @@ void output_tab_event(const struct fieldset *fs, const struct field *f,
 int output_json_compile(struct output *o);
 /* One event as a JSON line into out; its length. */
 size_t output_json_render(struct output *o, const void *ev, char *out);
+
+/* output_behind.c: after a write, drop the file's clean pages well
+ * behind its end (regular files; set up by output_behind_init()) */
+void output_behind_init(struct output *o);
+void output_behind(struct output *o);
 
 /* output_columns.c */
 /* Widths of the visible columns, scaled to the terminal if there is one. */
