@@ -30,8 +30,7 @@ struct cachestat_range {
 };
 
 struct cachestat {
-	__u64 nr_cache, nr_dirty, nr_writeback, nr_evicted,
-		nr_recently_evicted;
+	__u64 nr_cache, nr_dirty, nr_writeback, nr_evicted, nr_recently_evicted;
 };
 
 void output_behind_init(struct output *o)
