@@ -119,27 +119,10 @@ static void memo__repeated_keys__as_fitted(void **state)
 	struct fx *x = *state;
 	struct output *o = columns_output(x, 0);
 	int fd = o->fd;
-	struct fx_event base[3];
-	unsigned int seed = 7;
 	size_t cols;
 
 	assert_true(memo_ways(o, &cols) == 0 && cols >= 3);
-	for (int b = 0; b < 3; b++) {
-		unsigned char *p = (unsigned char *)&base[b];
-
-		for (size_t i = 0; i < sizeof(base[b]); i++)
-			p[i] = (unsigned char)(rand_r(&seed) >> 3) &
-			       (b ? 0xff : 0x3);
-	}
-	for (int r = 0; r < 20000; r++) {
-		struct fx_event ev = base[rand_r(&seed) % 3];
-		unsigned char *p = (unsigned char *)&ev;
-
-		for (int k = rand_r(&seed) % 4; k > 0; k--)
-			p[rand_r(&seed) % sizeof(ev)] =
-				(unsigned char)(rand_r(&seed) >> 5) & 0x7;
-		assert_same(o, &ev);
-	}
+	fx_repeated_events(o, 20000, 7, assert_same);
 	assert_true(memo_ways(o, &cols) >= cols);
 	output_free(o);
 	close(fd);

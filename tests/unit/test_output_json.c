@@ -189,35 +189,27 @@ static unsigned long group_hits(const struct output *o, __u32 *tries,
  * and a change inside or outside a key shows whether the kept text is
  * still the right one.
  */
+static __u32 g_tries[64], g_hits[64];
+static unsigned long g_n_hits;
+
+static void assert_same_count_hits(struct output *o, const void *ev)
+{
+	assert_same(o, ev);
+	g_n_hits += group_hits(o, g_tries, g_hits);
+}
+
 static void fast__groups_repeated_keys__as_generic(void **state)
 {
 	struct fx *x = *state;
 	struct output *o = json_output(x);
 	int fd = o->fd;
-	struct fx_event base[3];
-	unsigned int seed = 11;
-	__u32 tries[64] = { 0 }, hits[64] = { 0 };
-	unsigned long n_hits = 0;
 
 	assert_true(o->n_groups >= 2 && o->n_groups <= 64);
-	for (int b = 0; b < 3; b++) {
-		unsigned char *p = (unsigned char *)&base[b];
-
-		for (size_t i = 0; i < sizeof(base[b]); i++)
-			p[i] = (unsigned char)(rand_r(&seed) >> 3) &
-			       (b ? 0xff : 0x3);
-	}
-	for (int r = 0; r < 20000; r++) {
-		struct fx_event ev = base[rand_r(&seed) % 3];
-		unsigned char *p = (unsigned char *)&ev;
-
-		for (int k = rand_r(&seed) % 4; k > 0; k--)
-			p[rand_r(&seed) % sizeof(ev)] =
-				(unsigned char)(rand_r(&seed) >> 5) & 0x7;
-		assert_same(o, &ev);
-		n_hits += group_hits(o, tries, hits);
-	}
-	assert_true(n_hits > 10000); /* the kept texts were used */
+	memset(g_tries, 0, sizeof(g_tries));
+	memset(g_hits, 0, sizeof(g_hits));
+	g_n_hits = 0;
+	fx_repeated_events(o, 20000, 11, assert_same_count_hits);
+	assert_true(g_n_hits > 10000); /* the kept texts were used */
 	output_free(o);
 	close(fd);
 }
