@@ -77,8 +77,12 @@ $(BUILD)/librunner.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+# libbpf calls btf__load_vmlinux_btf() through its PLT: the runner's own
+# (runner/engine/btf_vmlinux.c) must be in its dynamic symbol table.
+RUNNER_EXPORTS = -Wl,--export-dynamic-symbol=btf__load_vmlinux_btf
+
 $(BUILD)/runner: $(BUILD)/obj/runner/cli/main.o $(BUILD)/librunner.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(RUNNER_LIBS)
+	$(CC) $(LDFLAGS) $(RUNNER_EXPORTS) -o $@ $^ $(RUNNER_LIBS)
 
 $(BUILD)/obj/common/lazylib.o: CFLAGS += $(LAZY_DEFS)
 $(BUILD)/fuzz/obj/common/lazylib.o: FUZZ_CFLAGS += $(LAZY_DEFS)

@@ -8,24 +8,57 @@
 #ifndef TRACE_DNS_INFLIGHT_BPF_H
 #define TRACE_DNS_INFLIGHT_BPF_H
 
-/* n 32-bit words mixed (multiply, xor-shift): the slot of a key in a
- * direct-mapped table.  n is a constant: the loop unrolls. */
+/* One 32-bit word mixed into h (multiply, xor-shift). */
+static __always_inline __u32 word_mix(__u32 h, __u32 w)
+{
+	h = (h ^ w) * 0x9E3779B1u;
+	return h ^ h >> 15;
+}
+
+/* n 32-bit words mixed: the slot of a key in a direct-mapped table.  n
+ * is a constant: the loop unrolls. */
 static __always_inline __u32 words_hash(const __u32 *w, int n)
 {
 	__u32 h = 0;
 
-	for (int i = 0; i < n; i++) {
-		h = (h ^ w[i]) * 0x9E3779B1u;
-		h ^= h >> 15;
-	}
+	for (int i = 0; i < n; i++)
+		h = word_mix(h, w[i]);
 	return h;
 }
 
-/* The slot of a query. */
+/* The slot of a query in a direct-mapped table: its bucket's fallback. */
 static __always_inline __u32 query_slot_of(const struct query_key *key)
 {
 	_Static_assert(sizeof(*key) == 7 * 4, "query_key is 7 words");
 	return words_hash((const __u32 *)key, 7) & (QUERY_SLOTS - 1);
+}
+
+/*
+ * The bucket of a query: QUERY_WAYS slots side by side (512 bytes, in one
+ * page), chosen by its key without the namespace and the side, so the
+ * observations of one query (the client's send and the server's receive,
+ * then the response both ways) use the same bucket, and the second of
+ * each pair, on the same CPU a few microseconds later, finds its lines
+ * and their page in this CPU's caches.  A query takes a free way; when
+ * every way is taken (five or more observers of one query, or buckets
+ * shared under load) it takes its direct-mapped slot, as every query did
+ * before buckets, and marks the bucket: from then on a query or response
+ * not found in that bucket is looked for there too.
+ */
+#define QUERY_WAYS 4
+_Static_assert(QUERY_SLOTS % QUERY_WAYS == 0, "whole buckets");
+
+static __always_inline __u32 query_bucket_of(const struct query_key *key)
+{
+	const __u32 *w = (const __u32 *)key;
+	__u32 h = words_hash(w, 4); /* the client's address */
+
+	_Static_assert(
+		__builtin_offsetof(struct query_key, client_port) == 5 * 4 &&
+			__builtin_offsetof(struct query_key, id) == 5 * 4 + 2,
+		"port and id are word 5");
+	h = word_mix(word_mix(h, w[5]), key->proto);
+	return (h & (QUERY_SLOTS / QUERY_WAYS - 1)) * QUERY_WAYS;
 }
 
 static __always_inline bool query_key_eq(const struct query_key *a,
@@ -156,6 +189,69 @@ static __always_inline bool surely_not_dns(struct __sk_buff *skb)
 	return !is_dns_port(sport) && !is_dns_port(dport);
 }
 
+#define QUERY_FOUND 0x80000000u
+
+/*
+ * The slot of the query f->key: QUERY_FOUND | its index, f->then its
+ * time, when it is in flight; else, for a query (f->qr false), the slot to
+ * write it in (a free way, or its direct-mapped slot), QUERY_SLOTS for a
+ * response.  A global function: the verifier checks it once, not on each
+ * way dns_message() reaches it.
+ */
+__noinline int query_find(struct query_find *f)
+{
+	struct query_slot *slot;
+	__u32 base, free = QUERY_SLOTS;
+	__u64 then;
+
+	if (!f)
+		return QUERY_SLOTS;
+	base = query_bucket_of(&f->key);
+	/* its way in the bucket, if it has one (a response, a
+	 * retransmission), and the first free way */
+#pragma unroll
+	for (int w = 0; w < QUERY_WAYS; w++) {
+		f->i = base + w;
+		slot = bpf_map_lookup_elem(&queries, &f->i);
+		if (!slot)
+			return QUERY_SLOTS;
+		if (w == 0)
+			f->overflowed = slot->overflowed;
+		then = slot->sent;
+		if (then && query_key_eq(&slot->key, &f->key)) {
+			f->then = then;
+			return QUERY_FOUND | f->i;
+		}
+		if (!then && free == QUERY_SLOTS)
+			free = f->i;
+	}
+	/* else its direct-mapped slot, if the bucket has overflowed there,
+	 * or if a query finds the bucket full */
+	if (!f->overflowed && (f->qr || free != QUERY_SLOTS))
+		return f->qr ? QUERY_SLOTS : free;
+	f->i = query_slot_of(&f->key);
+	slot = bpf_map_lookup_elem(&queries, &f->i);
+	if (!slot)
+		return QUERY_SLOTS;
+	then = slot->sent;
+	if (then && query_key_eq(&slot->key, &f->key)) {
+		f->then = then;
+		return QUERY_FOUND | f->i;
+	}
+	if (f->qr)
+		return QUERY_SLOTS;
+	if (free != QUERY_SLOTS)
+		return free;
+	if (then) /* its query loses its slot */
+		gadget_counter_add(&gadget_counter_untracked, 1);
+	free = f->i;
+	f->i = base;
+	slot = bpf_map_lookup_elem(&queries, &f->i);
+	if (slot)
+		slot->overflowed = 1;
+	return free;
+}
+
 /*
  * Match a response with its query, both seen in this namespace; remember
  * a query (ev: its event, NULL when it was lost).
@@ -164,45 +260,41 @@ static __always_inline __u64 query_latency(const struct l4_info *l4,
 					   gadget_netns_id netns, __u16 id,
 					   __u64 now, bool qr, bool outgoing,
 					   const struct event_t *ev,
-					   __u32 name_len)
+					   __u32 name_len, struct scratch *s)
 {
 	const struct gadget_l4endpoint_t *client = qr ? &l4->dst : &l4->src;
-	struct query_key key = {};
+	struct query_find *f = &s->find;
 	struct query_slot *slot;
-	__u64 then, latency = 0;
 	__u32 i;
 
-	__builtin_memcpy(key.client_addr, client->addr_raw.v6, 16);
-	key.netns = netns;
-	key.client_port = client->port;
-	key.id = id;
-	key.proto = client->proto_raw;
-	key.from_client = qr ? !outgoing : outgoing;
-	i = query_slot_of(&key);
-	slot = bpf_map_lookup_elem(&queries, &i);
-	if (!slot)
-		return 0;
-	then = slot->sent;
+	__builtin_memcpy(f->key.client_addr, client->addr_raw.v6, 16);
+	f->key.netns = netns;
+	f->key.client_port = client->port;
+	f->key.id = id;
+	f->key.proto = client->proto_raw;
+	f->key.from_client = qr ? !outgoing : outgoing;
+	f->qr = qr;
+	i = query_find(f);
+	if (i == QUERY_SLOTS || (!qr && (i & QUERY_FOUND)))
+		return 0; /* a response not followed, or a retransmission */
 	if (!qr) {
-		if (then && query_key_eq(&slot->key, &key))
-			return 0; /* a retransmission */
-		if (then)
-			gadget_counter_add(&gadget_counter_untracked, 1);
+		slot = bpf_map_lookup_elem(&queries, &i);
+		if (!slot)
+			return 0;
 		slot->sent = 0; /* while the slot is half written */
 		barrier();
-		slot->key = key;
+		slot->key = f->key;
 		query_info_set(slot, i, ev, name_len);
 		barrier();
 		slot->sent = now;
 		return 0;
 	}
-	if (!then || !query_key_eq(&slot->key, &key))
-		return 0;
-	if (__sync_val_compare_and_swap(&slot->sent, then, 0) != then)
+	i &= ~QUERY_FOUND;
+	slot = bpf_map_lookup_elem(&queries, &i);
+	if (!slot ||
+	    __sync_val_compare_and_swap(&slot->sent, f->then, 0) != f->then)
 		return 0; /* taken by the sweep or a new query */
-	if (now > then)
-		latency = now - then;
-	return latency;
+	return now > f->then ? now - f->then : 0;
 }
 
 /*

@@ -240,13 +240,22 @@ struct query_key {
 	__u8 pad[2];
 };
 
+/* A query's key, and the time in its slot when found (query_find()). */
+struct query_find {
+	struct query_key key;
+	__u32 i; /* query_find()'s map key: its frame has no room */
+	__u8 qr; /* a response */
+	__u8 overflowed; /* its bucket */
+	__u64 then;
+};
+
 /*
- * Queries in flight, direct-mapped: a query takes the slot its key hashes
- * to, whatever was there (an array slot costs no lock and no allocation,
- * where a hash map update costs both on every query).  A query that loses
- * its slot before its response comes, to one that hashes alike, loses its
- * latency: with QUERY_SLOTS slots that is about (queries sent during one
- * round trip) / QUERY_SLOTS of them; it is counted in
+ * Queries in flight, in an array (a slot costs no lock and no allocation,
+ * where a hash map update costs both on every query): a query takes a
+ * free slot of its bucket (4 slots side by side, inflight.bpf.h), or when
+ * the bucket is full the slot its whole key hashes to, whatever was
+ * there.  A query that loses its slot before its response comes, to one
+ * that hashes alike, loses its latency; it is counted in
  * gadget_counter_untracked.  A retransmission (same key) keeps the slot
  * and the time of the first one.  Queries that get no response within
  * unanswered_timeout are reported by the sweep (once a second, by a
@@ -275,7 +284,8 @@ struct query_slot {
 	__u16 qclass;
 	__u8 pkt_type;
 	__u8 flags; /* QUERY_* */
-	__u8 pad[4];
+	__u8 overflowed; /* first slot of a bucket: inflight.bpf.h */
+	__u8 pad[3];
 	char name[SHORT_NAME]; /* a short name (QUERY_LONG clear) */
 };
 _Static_assert(sizeof(struct query_slot) == 128, "two cache lines");
@@ -338,6 +348,7 @@ struct scratch {
 	__u8 cname_next; /* CNAME walker: start the next target */
 	__u8 has_ttl; /* record walker: ttl is set */
 	__u16 pad;
+	struct query_find find; /* query_latency()'s */
 	__u8 msg[DNS_MSG_MAX + 32]; /* slack for masked multi-byte reads */
 };
 
@@ -475,7 +486,7 @@ __noinline int dns_message(struct __sk_buff *skb, const struct l4_info *l4,
 		ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 	if (!ev) {
 		gadget_count_lost();
-		query_latency(l4, netns, id, now, qr, outgoing, NULL, 0);
+		query_latency(l4, netns, id, now, qr, outgoing, NULL, 0, s);
 		return 0;
 	}
 	/* the owner first (one if/else: one verifier state after it), then
@@ -597,7 +608,8 @@ __noinline int dns_message(struct __sk_buff *skb, const struct l4_info *l4,
 		}
 	}
 
-	latency = query_latency(l4, netns, id, now, qr, outgoing, ev, name_len);
+	latency = query_latency(l4, netns, id, now, qr, outgoing, ev, name_len,
+				s);
 	ev->latency_ns_raw = latency;
 	bpf_ringbuf_submit(ev, wakeup_flags(now));
 	if (!qr)

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,13 +23,15 @@
 
 #define KERNEL_BTF "/sys/kernel/btf/vmlinux"
 #define CACHE_DIR_DEFAULT "/var/cache/runner"
-#define MAGIC "runner-btf-min3\n"
+#define MAGIC "runner-btf-min5\n"
 /* Far above any cut-down BTF: a bigger file is not ours. */
 #define MAX_SIZE (16u << 20)
 /* A cache file neither read nor written for this long is removed when
  * another one is made: old kernels' and gadget versions' files do not
  * pile up.  Read: its access time (relatime updates it once a day). */
 #define MAX_IDLE_S (30L * 24 * 3600)
+/* Longest kernel symbol name (the kernel's KSYM_NAME_LEN is 512). */
+#define KSYM_NAME_MAX 512
 
 struct min {
 	const struct btf *kern;
@@ -227,6 +230,7 @@ struct root {
 	char *name; /* essential: up to "___" */
 	int kind; /* kind_class() */
 	bool found;
+	bool id_target; /* a relocation asks for its kernel type id */
 };
 
 static int cmp_root(const void *a, const void *b)
@@ -287,9 +291,10 @@ static struct root *unique(struct root *roots, size_t *n)
 	size_t i, j = 0;
 
 	for (i = 0; i < *n; i++) {
-		if (j && !cmp_root(&roots[j - 1], &roots[i]))
+		if (j && !cmp_root(&roots[j - 1], &roots[i])) {
+			roots[j - 1].id_target |= roots[i].id_target;
 			free(roots[i].name);
-		else
+		} else
 			roots[j++] = roots[i];
 	}
 	*n = j;
@@ -349,6 +354,7 @@ static struct root *relo_roots(const struct btf *local, const void *ext,
 			rc = add_root(local, r.type_id, roots, n);
 			if (rc)
 				goto fail;
+			roots[*n - 1].id_target = r.kind == CORE_TYPE_ID_TARGET;
 		}
 		rc = -EINVAL;
 	}
@@ -365,12 +371,14 @@ fail:
 }
 
 /*
- * With the kernel's type ids kept: kern's types, those in the closure of
- * the roots (marked in keep) as they are but for their names' offsets,
- * each other one a pointer to void (12 bytes, nameless: never a
- * candidate).
+ * Mark in keep the types keep_ids_new() copies for id: what CO-RE matches
+ * of a root (what it holds by value, not what its pointers point to); or,
+ * deep, what libbpf compares a kernel function or variable with
+ * (bpf_core_types_are_compat(): through pointers, typedefs, arrays and
+ * prototypes down to a scalar or a struct, union or enum, whose members it
+ * does not compare).
  */
-static int mark(const struct btf *kern, __u32 id, char *keep)
+static int mark(const struct btf *kern, __u32 id, char *keep, bool deep)
 {
 	const struct btf_type *t = btf__type_by_id(kern, id);
 	int rc = 0;
@@ -384,28 +392,32 @@ static int mark(const struct btf *kern, __u32 id, char *keep)
 	switch (btf_kind(t)) {
 	case BTF_KIND_STRUCT:
 	case BTF_KIND_UNION:
-		for (i = 0; i < btf_vlen(t) && !rc; i++)
-			rc = mark(kern, btf_members(t)[i].type, keep);
+		for (i = 0; i < btf_vlen(t) && !rc && !deep; i++)
+			rc = mark(kern, btf_members(t)[i].type, keep, deep);
 		return rc;
 	case BTF_KIND_ARRAY:
-		rc = mark(kern, btf_array(t)->type, keep);
-		return rc ? rc : mark(kern, btf_array(t)->index_type, keep);
+		rc = mark(kern, btf_array(t)->type, keep, deep);
+		return rc ? rc :
+			    mark(kern, btf_array(t)->index_type, keep, deep);
 	case BTF_KIND_FUNC_PROTO:
 		for (i = 0; i < btf_vlen(t) && !rc; i++)
-			rc = mark(kern, btf_params(t)[i].type, keep);
-		return rc ? rc : mark(kern, t->type, keep);
+			rc = mark(kern, btf_params(t)[i].type, keep, deep);
+		return rc ? rc : mark(kern, t->type, keep, deep);
+	case BTF_KIND_PTR: /* what it points to is not matched by CO-RE */
+		return deep ? mark(kern, t->type, keep, deep) : 0;
 	case BTF_KIND_TYPEDEF:
 	case BTF_KIND_CONST:
 	case BTF_KIND_VOLATILE:
 	case BTF_KIND_RESTRICT:
 	case BTF_KIND_TYPE_TAG:
-		return mark(kern, t->type, keep);
+	case BTF_KIND_FUNC:
+	case BTF_KIND_VAR:
+		return mark(kern, t->type, keep, deep);
 	case BTF_KIND_INT:
 	case BTF_KIND_FLOAT:
 	case BTF_KIND_ENUM:
 	case BTF_KIND_ENUM64:
 	case BTF_KIND_FWD:
-	case BTF_KIND_PTR: /* what it points to is not matched */
 		return 0;
 	default:
 		return -EINVAL;
@@ -475,6 +487,9 @@ static int put_type(struct buf *types, struct buf *strs, const struct btf *kern,
 	case BTF_KIND_FUNC_PROTO:
 		extra = vlen * sizeof(struct btf_param);
 		break;
+	case BTF_KIND_VAR:
+		extra = sizeof(struct btf_var);
+		break;
 	default:
 		extra = 0;
 	}
@@ -502,7 +517,54 @@ static int put_type(struct buf *types, struct buf *strs, const struct btf *kern,
 	return rc;
 }
 
-static struct btf *keep_ids_new(const struct btf *kern, const char *keep)
+/* kern's type id in the cut-down BTF (map: 0 for a type not kept) */
+static void remap_one(__u32 *id, const __u32 *map, __u32 cnt, __u32 hole)
+{
+	if (*id)
+		*id = *id < cnt && map[*id] ? map[*id] : hole;
+}
+
+/* The types t refers to, as the cut-down BTF numbers them. */
+static void remap(struct btf_type *t, const __u32 *map, __u32 cnt, __u32 hole)
+{
+	__u16 i, n = btf_vlen(t);
+
+	switch (btf_kind(t)) {
+	case BTF_KIND_PTR:
+	case BTF_KIND_TYPEDEF:
+	case BTF_KIND_CONST:
+	case BTF_KIND_VOLATILE:
+	case BTF_KIND_RESTRICT:
+	case BTF_KIND_TYPE_TAG:
+	case BTF_KIND_FUNC:
+	case BTF_KIND_VAR:
+		remap_one(&t->type, map, cnt, hole);
+		break;
+	case BTF_KIND_ARRAY:
+		remap_one(&btf_array(t)->type, map, cnt, hole);
+		remap_one(&btf_array(t)->index_type, map, cnt, hole);
+		break;
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+		for (i = 0; i < n; i++)
+			remap_one(&btf_members(t)[i].type, map, cnt, hole);
+		break;
+	case BTF_KIND_FUNC_PROTO:
+		remap_one(&t->type, map, cnt, hole);
+		for (i = 0; i < n; i++)
+			remap_one(&btf_params(t)[i].type, map, cnt, hole);
+		break;
+	}
+}
+
+/*
+ * kern's types marked in keep, kern's ids kept up to in_place (each type
+ * not kept there a hole), those after it next in their order; one hole
+ * last, for what a type kept refers to that is not.  CO-RE searches every
+ * type for each relocation's candidates: no more ids than asked for.
+ */
+static struct btf *keep_ids_new(const struct btf *kern, const char *keep,
+				__u32 in_place)
 {
 	struct btf_header h = {
 		.magic = BTF_MAGIC,
@@ -511,14 +573,30 @@ static struct btf *keep_ids_new(const struct btf *kern, const char *keep)
 	};
 	const struct btf_type hole = { .info = BTF_KIND_PTR << 24 };
 	struct buf types = { 0 }, strs = { 0 }, raw = { 0 };
-	__u32 id, cnt = btf__type_cnt(kern);
+	__u32 id, next, cnt = btf__type_cnt(kern);
+	__u32 *map = calloc(cnt, sizeof(*map));
 	struct btf *out = NULL;
-	int rc = put(&strs, "", 1);
+	int rc = map ? put(&strs, "", 1) : -ENOMEM;
 
-	for (id = 1; id < cnt && !rc; id++)
-		rc = keep[id] ? put_type(&types, &strs, kern,
-					 btf__type_by_id(kern, id)) :
-				put(&types, &hole, sizeof(hole));
+	for (id = 1, next = 1; id < cnt && map; id++)
+		if (id <= in_place || keep[id])
+			map[id] = next++;
+	for (id = 1; id < cnt && !rc; id++) {
+		size_t at = types.len;
+
+		if (!map[id])
+			continue;
+		if (!keep[id]) {
+			rc = put(&types, &hole, sizeof(hole));
+			continue;
+		}
+		rc = put_type(&types, &strs, kern, btf__type_by_id(kern, id));
+		if (!rc)
+			remap((struct btf_type *)(types.p + at), map, cnt,
+			      next);
+	}
+	if (!rc)
+		rc = put(&types, &hole, sizeof(hole));
 	h.type_len = types.len;
 	h.str_off = types.len;
 	h.str_len = strs.len;
@@ -535,6 +613,7 @@ static struct btf *keep_ids_new(const struct btf *kern, const char *keep)
 			out = NULL;
 		}
 	}
+	free(map);
 	free(types.p);
 	free(strs.p);
 	free(raw.p);
@@ -547,7 +626,7 @@ struct btf *btf_min_new(const struct btf *local, const void *ext,
 			size_t ext_len, const struct btf *kern)
 {
 	struct min m = { .kern = kern };
-	__u32 id, cnt = btf__type_cnt(kern);
+	__u32 id, cnt = btf__type_cnt(kern), in_place = 0;
 	size_t i, n;
 	bool keep_ids = false;
 	struct root *roots = relo_roots(local, ext, ext_len, &n, &keep_ids), *r;
@@ -577,7 +656,9 @@ struct btf *btf_min_new(const struct btf *local, const void *ext,
 		r = bsearch(&key, roots, n, sizeof(*roots), cmp_root);
 		if (r) {
 			r->found = true;
-			rc = keep ? mark(kern, id, keep) : copy(&m, id);
+			rc = keep ? mark(kern, id, keep, false) : copy(&m, id);
+			if (r->id_target)
+				in_place = id;
 		}
 	}
 	/* Not in vmlinux (a module's?): libbpf looks further itself. */
@@ -585,7 +666,7 @@ struct btf *btf_min_new(const struct btf *local, const void *ext,
 		if (!roots[i].found)
 			rc = -ENOENT;
 	if (keep && rc >= 0) {
-		m.out = keep_ids_new(kern, keep);
+		m.out = keep_ids_new(kern, keep, in_place);
 		if (!m.out)
 			rc = -errno;
 	}
@@ -601,6 +682,54 @@ out:
 		return NULL;
 	}
 	return m.out;
+}
+
+static int need_kind(char c)
+{
+	switch (c) {
+	case 'T':
+		return BTF_KIND_TYPEDEF;
+	case 'F':
+		return BTF_KIND_FUNC;
+	case 'V':
+		return BTF_KIND_VAR;
+	default:
+		return -1;
+	}
+}
+
+struct btf *btf_min_attach_new(const char *needs, const struct btf *kern)
+{
+	__u32 cnt = btf__type_cnt(kern);
+	char *keep = calloc(cnt, 1), name[KSYM_NAME_MAX];
+	const char *p = needs, *nl;
+	struct btf *out = NULL;
+	int rc = keep ? 0 : -ENOMEM, kind, id, in_place = 0;
+
+	while (!rc && *p) {
+		nl = strchr(p, '\n');
+		kind = need_kind(*p);
+		if (!nl || kind < 0 || p[1] != ' ' || nl - p - 2 <= 0 ||
+		    nl - p - 2 >= (long)sizeof(name)) {
+			rc = -EINVAL;
+			break;
+		}
+		memcpy(name, p + 2, nl - p - 2);
+		name[nl - p - 2] = 0;
+		id = btf__find_by_name_kind(kern, name, kind);
+		rc = id < 0 ? -ENOENT : mark(kern, id, keep, true);
+		in_place = id > in_place ? id : in_place;
+		p = nl + 1;
+	}
+	if (!rc) {
+		out = keep_ids_new(kern, keep, in_place);
+		if (!out)
+			rc = -errno;
+	}
+	free(keep);
+	if (rc)
+		errno = -rc;
+	return out;
 }
 
 /* The object's .BTF and .BTF.ext sections. */
@@ -701,25 +830,47 @@ static bool has_relos(const struct sections *sec)
 	       h->core_relo_len > sizeof(__u32);
 }
 
-/* This kernel (build id, release, BTF size) and this object's BTF. */
-static int cache_key(const struct sections *sec, char key[OCI_DIGEST_SIZE])
+/* This kernel: its build id, release, version and BTF size, hashed
+ * once a process (the exec hook and the gadget each key a file on it). */
+static char kernel_key[OCI_DIGEST_SIZE];
+static pthread_once_t kernel_once = PTHREAD_ONCE_INIT;
+
+static void kernel_identity(void)
 {
 	struct oci_sha256 *h = oci_sha256_new();
 	struct stat st;
-	char size[64];
+	char size[32];
 
 	if (!h)
-		return -1;
-	oci_sha256_update(h, MAGIC, strlen(MAGIC));
+		return;
 	hash_file(h, "/sys/kernel/notes");
 	hash_file(h, "/proc/sys/kernel/osrelease");
 	hash_file(h, "/proc/version");
-	snprintf(size, sizeof(size), "%lld %zu %zu",
-		 stat(KERNEL_BTF, &st) ? -1LL : (long long)st.st_size,
-		 sec->btf_len, sec->ext_len);
+	snprintf(size, sizeof(size), "%lld",
+		 stat(KERNEL_BTF, &st) ? -1LL : (long long)st.st_size);
 	oci_sha256_update(h, size, strlen(size));
-	oci_sha256_update(h, sec->btf, sec->btf_len);
-	oci_sha256_update(h, sec->ext, sec->ext_len);
+	oci_sha256_final(h, kernel_key);
+	oci_sha256_free(h);
+}
+
+/* A cache key: this kernel, then what the file is made of (len bytes of
+ * each part of parts, as many as n). */
+static int cache_key(const void *const *parts, const size_t *lens, size_t n,
+		     char key[OCI_DIGEST_SIZE])
+{
+	struct oci_sha256 *h;
+	char size[32];
+
+	pthread_once(&kernel_once, kernel_identity);
+	if (!*kernel_key || !(h = oci_sha256_new()))
+		return -1;
+	oci_sha256_update(h, MAGIC, strlen(MAGIC));
+	oci_sha256_update(h, kernel_key, strlen(kernel_key));
+	for (size_t i = 0; i < n; i++) {
+		snprintf(size, sizeof(size), " %zu ", lens[i]);
+		oci_sha256_update(h, size, strlen(size));
+		oci_sha256_update(h, parts[i], lens[i]);
+	}
 	oci_sha256_final(h, key);
 	oci_sha256_free(h);
 	return 0;
@@ -739,17 +890,16 @@ static int memfd_of(const void *raw, size_t size, struct error **err)
 	return fd;
 }
 
-#define NOT_CUT -2 /* cached: this object needs the kernel's whole BTF */
-
-/* The cached BTF as a memfd, NOT_CUT, or -1 when absent, foreign or
- * damaged. */
-static int read_cached(const char *path, const char *key)
+/* The cached BTF (malloc'd; size 0: cached as not to be cut), or -1 when
+ * absent, foreign or damaged. */
+static int read_cached(const char *path, const char *key, void **raw,
+		       __u32 *size)
 {
 	struct header h;
 	struct stat st;
-	void *raw = NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), out = -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = -1;
 
+	*raw = NULL;
 	if (fd < 0)
 		return -1;
 	/* ours only: a file another user could have written is not */
@@ -760,17 +910,19 @@ static int read_cached(const char *path, const char *key)
 	    strncmp(h.key, key, sizeof(h.key)) || h.size > MAX_SIZE ||
 	    st.st_size != (off_t)(sizeof(h) + h.size))
 		goto out;
-	raw = malloc(h.size ? h.size : 1);
-	if (!raw || read(fd, raw, h.size) != (ssize_t)h.size)
+	*raw = malloc(h.size ? h.size : 1);
+	if (!*raw || read(fd, *raw, h.size) != (ssize_t)h.size ||
+	    h.sum != checksum(*raw, h.size))
 		goto out;
-	if (h.sum != checksum(raw, h.size))
-		goto out;
-	/* as written: BTF libbpf made or read back (keep_ids_new()) */
-	out = h.size ? memfd_of(raw, h.size, NULL) : NOT_CUT;
+	*size = h.size;
+	rc = 0;
 out:
-	free(raw);
+	if (rc) {
+		free(*raw);
+		*raw = NULL;
+	}
 	close(fd);
-	return out;
+	return rc;
 }
 
 /* Remove the cache files of dir idle for MAX_IDLE_S (best effort). */
@@ -821,67 +973,105 @@ static void write_cached(const char *dir, const char *path, const char *key,
 	prune(dir);
 }
 
-static int generate(const struct sections *sec, const char *dir,
-		    const char *path, const char *key, struct error **err)
-{
-	struct btf *local = btf__new(sec->btf, sec->btf_len);
-	struct btf *kern = NULL, *min = NULL;
-	const void *raw;
-	__u32 size;
-	int fd = -1;
+typedef struct btf *(*cut_fn)(const void *arg, const struct btf *kern);
 
-	if (libbpf_get_error(local)) {
-		local = NULL;
-		error_set(err, errno, "eBPF object's BTF");
-		goto out;
+/*
+ * The BTF cut(arg, the kernel's BTF) makes, as raw bytes (malloc'd), read
+ * from the cache file of key or made and stored there; -1 with err.
+ */
+static int cut_raw(const char *key, cut_fn cut, const void *arg, void **raw,
+		   __u32 *size, struct error **err)
+{
+	const char *dir = getenv("RUNNER_CACHE_DIR");
+	struct btf *kern = NULL, *min = NULL;
+	char path[PATH_MAX];
+	const void *data;
+	int e;
+
+	if (!dir || !*dir)
+		dir = CACHE_DIR_DEFAULT;
+	if (snprintf(path, sizeof(path), "%s/btf-%s", dir,
+		     oci_digest_hex(key)) >= (int)sizeof(path))
+		return error_set(err, ENAMETOOLONG, "BTF cache: %s", dir);
+	if (!read_cached(path, key, raw, size)) {
+		if (*size)
+			return 0;
+		free(*raw);
+		*raw = NULL;
+		return error_set(err, 0, "needs the kernel's whole BTF");
 	}
 	kern = btf__load_vmlinux_btf();
-	if (libbpf_get_error(kern)) {
-		kern = NULL;
-		error_set(err, errno, "load kernel BTF");
-		goto out;
-	}
-	min = btf_min_new(local, sec->ext, sec->ext_len, kern);
-	raw = min ? btf__raw_data(min, &size) : NULL;
-	if (!raw) {
-		int e = errno;
-
+	if (libbpf_get_error(kern))
+		return error_set(err, errno, "load kernel BTF");
+	min = cut(arg, kern);
+	e = errno;
+	data = min ? btf__raw_data(min, size) : NULL;
+	if (data) {
+		*raw = malloc(*size);
+		if (*raw) {
+			memcpy(*raw, data, *size);
+			write_cached(dir, path, key, data, *size);
+		}
+	} else if (e != ENOMEM) {
 		/* the same next time: say so (not for want of memory) */
-		if (e != ENOMEM)
-			write_cached(dir, path, key, "", 0);
-		error_set(err, e, "cut down kernel BTF");
-		goto out;
+		write_cached(dir, path, key, "", 0);
 	}
-	fd = memfd_of(raw, size, err);
-	if (fd >= 0)
-		write_cached(dir, path, key, raw, size);
-out:
 	btf__free(min);
 	btf__free(kern);
+	if (!data)
+		return error_set(err, e, "cut down kernel BTF");
+	if (!*raw)
+		return error_set(err, ENOMEM, "cut down kernel BTF");
+	return 0;
+}
+
+static struct btf *core_cut(const void *arg, const struct btf *kern)
+{
+	const struct sections *sec = arg;
+	struct btf *local = btf__new(sec->btf, sec->btf_len), *min;
+	int e;
+
+	if (libbpf_get_error(local))
+		return NULL;
+	min = btf_min_new(local, sec->ext, sec->ext_len, kern);
+	e = errno;
 	btf__free(local);
-	return fd;
+	errno = e;
+	return min;
 }
 
 int btf_min_fd(const void *elf, size_t len, struct error **err)
 {
-	const char *dir = getenv("RUNNER_CACHE_DIR");
-	char key[OCI_DIGEST_SIZE], path[PATH_MAX];
+	char key[OCI_DIGEST_SIZE];
 	struct sections sec;
-	int fd;
+	cleanup_free void *raw = NULL;
+	__u32 size;
 
-	if (!dir || !*dir)
-		dir = CACHE_DIR_DEFAULT;
 	if (find_sections(elf, len, &sec) || !has_relos(&sec))
 		return error_set(err, 0, "no CO-RE relocations");
-	if (cache_key(&sec, key))
+	if (cache_key((const void *[]){ sec.btf, sec.ext },
+		      (size_t[]){ sec.btf_len, sec.ext_len }, 2, key))
 		return error_set(err, ENOMEM, "BTF cache key");
-	if (snprintf(path, sizeof(path), "%s/btf-%s", dir,
-		     oci_digest_hex(key)) >= (int)sizeof(path))
-		return error_set(err, ENAMETOOLONG, "BTF cache: %s", dir);
-	fd = read_cached(path, key);
-	if (fd == NOT_CUT)
-		return error_set(err, 0, "CO-RE needs the kernel's whole BTF");
-	return fd >= 0 ? fd : generate(&sec, dir, path, key, err);
+	if (cut_raw(key, core_cut, &sec, &raw, &size, err))
+		return -1;
+	return memfd_of(raw, size, err);
+}
+
+static struct btf *attach_cut(const void *arg, const struct btf *kern)
+{
+	return btf_min_attach_new(arg, kern);
+}
+
+int btf_min_attach_raw(const char *needs, void **raw, __u32 *size,
+		       struct error **err)
+{
+	static const char tag[] = "attach";
+	char key[OCI_DIGEST_SIZE];
+
+	if (cache_key((const void *[]){ tag, needs },
+		      (size_t[]){ sizeof(tag), strlen(needs) }, 2, key))
+		return error_set(err, ENOMEM, "BTF cache key");
+	return cut_raw(key, attach_cut, needs, raw, size, err);
 }
 
 int btf_min_opts(const void *elf, size_t len, struct bpf_object_open_opts *opts,
@@ -894,4 +1084,17 @@ int btf_min_opts(const void *elf, size_t len, struct bpf_object_open_opts *opts,
 	snprintf(path, size, "/proc/self/fd/%d", fd);
 	opts->btf_custom_path = path;
 	return fd;
+}
+
+struct btf *btf_min_object_btf(const void *elf, size_t len)
+{
+	struct sections sec;
+	struct btf *btf;
+
+	if (find_sections(elf, len, &sec)) {
+		errno = ENOENT;
+		return NULL;
+	}
+	btf = btf__new(sec.btf, sec.btf_len);
+	return libbpf_get_error(btf) ? NULL : btf;
 }

@@ -33,6 +33,22 @@ struct btf *btf_min_new(const struct btf *local, const void *ext,
 			size_t ext_len, const struct btf *kern);
 
 /*
+ * The kernel's types needs names, kept at the kernel's ids, with what
+ * libbpf compares them with (btf_vmlinux.h): needs is lines of a kind
+ * letter, a space and a name: "T btf_trace_<tracepoint>" (a typedef), "F
+ * <function>", "V <variable>".  Every other type a nameless pointer, none
+ * after the last kept one.  NULL with errno: ENOENT when one is not in kern.
+ */
+struct btf *btf_min_attach_new(const char *needs, const struct btf *kern);
+
+/*
+ * btf_min_attach_new(needs, the running kernel's BTF) as raw BTF in *raw
+ * (malloc'd, *size bytes), cached as btf_min_fd()'s; -1 with err.
+ */
+int btf_min_attach_raw(const char *needs, void **raw, __u32 *size,
+		       struct error **err);
+
+/*
  * A memfd holding btf_min_new(the BTF of the object elf, the running
  * kernel's BTF), read from the cache folder ($RUNNER_CACHE_DIR, default
  * /var/cache/runner) when a file there is for this kernel (its build id,
@@ -52,5 +68,9 @@ int btf_min_fd(const void *elf, size_t len, struct error **err);
  */
 int btf_min_opts(const void *elf, size_t len, struct bpf_object_open_opts *opts,
 		 char *path, size_t size, struct error **err);
+
+/* The BTF of the object elf as the compiler wrote it (before libbpf's
+ * changes: kfuncs in .ksyms), or NULL with errno. */
+struct btf *btf_min_object_btf(const void *elf, size_t len);
 
 #endif

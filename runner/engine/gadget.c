@@ -15,6 +15,7 @@
 
 #include "common/cleanup.h"
 #include "runner/engine/btf_min.h"
+#include "runner/engine/btf_vmlinux.h"
 #include "runner/engine/cgroup2.h"
 #include "runner/engine/gadget.h"
 #include "runner/engine/gadget_api.h"
@@ -238,6 +239,20 @@ static void close_btf_min(struct gadget *g)
 	g->btf_min_fd = -1;
 }
 
+/* What its load looks up in the kernel's BTF (btf_vmlinux.h). */
+static char *vmlinux_needs(struct bpf_object *obj, const void *elf, size_t len)
+{
+	struct error *err = NULL;
+	char *needs = btf_vmlinux_needs(obj, elf, len, &err);
+
+	if (!needs) {
+		engine_log(ENGINE_LOG_DEBUG, "kernel BTF for attach: %s",
+			   error_msg(err));
+		error_free(err);
+	}
+	return needs;
+}
+
 int gadget_open(const void *elf, size_t len, const char *name,
 		struct gadget **out, struct error **err)
 {
@@ -284,6 +299,7 @@ int gadget_open(const void *elf, size_t len, const char *name,
 	if (describe(g, err) || add_packet_filters(g, err) ||
 	    find_rodata(g, err))
 		goto fail;
+	g->vmlinux_needs = vmlinux_needs(g->obj, elf, len);
 	*out = g;
 	return 0;
 fail:
@@ -309,6 +325,7 @@ void gadget_free(struct gadget *g)
 		unlink(g->btf_path);
 	free(g->btf_path);
 	close_btf_min(g);
+	free(g->vmlinux_needs);
 	for (i = 0; i < g->n_tracers; i++) {
 		mapiter_free(g->mapiters[i]);
 		free(g->tracer_names[i]);
@@ -577,6 +594,17 @@ void gadget_host_needs(const struct gadget *g, struct host_needs *needs)
 	}
 }
 
+static void arm_vmlinux(struct gadget *g)
+{
+	struct error *err = NULL;
+
+	if (g->vmlinux_needs && btf_vmlinux_arm(g->vmlinux_needs, &err)) {
+		engine_log(ENGINE_LOG_DEBUG, "kernel BTF for attach: %s",
+			   error_msg(err));
+		error_free(err);
+	}
+}
+
 /* bpf_object__load() with the packet filters' expressions put in. */
 static int load_with_filters(struct gadget *g, struct error **err)
 {
@@ -594,9 +622,14 @@ static int load_with_filters(struct gadget *g, struct error **err)
 	}
 	if (pf_load_begin(g->btf, names, exprs, n, &pf, err))
 		return -1;
+	/* CO-RE reads its own BTF: the kernel's for attach points and
+	 * kfuncs only, cut down (btf_vmlinux.h) */
+	if (g->btf_min_fd >= 0 || g->btf_path)
+		arm_vmlinux(g);
 	rc = bpf_object__load(g->obj);
+	btf_vmlinux_disarm();
 	close_btf_min(g);
-	malloc_trim(0); /* the BTF libbpf parsed: ~4 MB back */
+	malloc_trim(0); /* the BTFs libbpf parsed */
 	if (g->btf_path)
 		unlink(g->btf_path);
 	if (rc && pf_load_error(pf))

@@ -238,7 +238,8 @@ def link(a, b, a_addrs, b_addrs, name="veth"):
 class Runner:
     """build/runner run ... -o json in the background; events parsed."""
 
-    def __init__(self, args, env=None):
+    def __init__(self, args, env=None, prefix=()):
+        """prefix: a command the runner runs under (e.g. strace)."""
         self.tmp = tempfile.mkdtemp(prefix="runner-e2e-")
         atexit.register(shutil.rmtree, self.tmp, ignore_errors=True)
         self.ready = os.path.join(self.tmp, "ready")
@@ -248,7 +249,8 @@ class Runner:
         e["RUNNER_READY_FILE"] = self.ready
         if env:
             e.update(env)
-        self.proc = subprocess.Popen([RUNNER] + args, stdout=self.out,
+        self.proc = subprocess.Popen(list(prefix) + [RUNNER] + args,
+                                     stdout=self.out,
                                      stderr=self.err, env=e)
         deadline = time.time() + 60
         while not os.path.exists(self.ready):

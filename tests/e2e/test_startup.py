@@ -111,5 +111,48 @@ def image_commands__load_their_libraries_on_first_use(env):
         check(lib in p.stdout, f"no {lib.strip()} in: {p.stdout}")
 
 
+KERNEL_BTF = "/sys/kernel/btf/vmlinux"
+
+
+def traced_run(env, cache, log):
+    """runner run trace_dns under strace (its files opened into log),
+    with cache as RUNNER_CACHE_DIR, until one exchange is seen."""
+    r = Runner(["run", "trace_dns", "-o", "json", "--store", env.store],
+               env={"RUNNER_CACHE_DIR": cache},
+               prefix=["strace", "-f", "-qq", "-e", "trace=openat",
+                       "-o", log])
+    runner_pid = r.proc.pid
+    try:
+        with open(f"/proc/{r.proc.pid}/task/{r.proc.pid}/children") as f:
+            runner_pid = int(f.read().split()[0])
+        pid, _ = genv.run_client(env.cli, f"dig +time=2 +tries=1 @{SRV}"
+                                 " cached.test A")
+        r.wait_for(lambda e: e["proc"]["pid"] == pid and e["qr"] == "R")
+        check(any(e["proc"]["pid"] == pid and e["qr"] == "R"
+                  for e in r.events()), "no response event")
+    finally:
+        # strace keeps fatal signals from a traced command: the runner's
+        os.kill(runner_pid, signal.SIGINT)
+        eq(r.stop(), 0, "runner exit code")
+    with open(log) as f:
+        return f.read()
+
+
+@test
+def run__cached_kernel_btf__kernel_btf_not_read(env):
+    # libbpf reads the kernel's BTF (5 MB) only to make the cache's files;
+    # from then on the runner's btf__load_vmlinux_btf() gives it those
+    cache = os.path.join(env.tmp, "cache")
+    first = traced_run(env, cache, os.path.join(env.tmp, "strace1"))
+    check(KERNEL_BTF in first, "the first run did not read the kernel BTF")
+    made = sorted(n for n in os.listdir(cache) if n.startswith("btf-"))
+    eq(len(made), 3, f"cache files (exec hook, CO-RE, attach): {made}")
+    second = traced_run(env, cache, os.path.join(env.tmp, "strace2"))
+    opened = [ln for ln in second.splitlines() if KERNEL_BTF in ln]
+    eq(opened, [], "kernel BTF opened with the cache made")
+    eq(sorted(n for n in os.listdir(cache) if n.startswith("btf-")), made,
+       "cache files after the second run")
+
+
 if __name__ == "__main__":
     main(setup, genv.dns_pair_teardown)

@@ -30,6 +30,7 @@
 #include "common/cleanup.h"
 #include "common/fileutil.h"
 #include "runner/engine/btf_min.h"
+#include "runner/engine/btf_vmlinux.h"
 #include "runner/engine/containers_tracker.h"
 
 /* A .BTF.ext with one CO-RE relocation of kind on local type id. */
@@ -66,6 +67,36 @@ static int member_offset(const struct btf *btf, __s32 id, const char *name)
 		if (!strcmp(btf__name_by_offset(btf, m[i].name_off), name))
 			return (int)btf_member_bit_offset(t, i);
 	return -1;
+}
+
+/* Struct id of kern and of min: members of the same names and kinds,
+ * through typedefs and modifiers, and the same sizes. */
+static void same_members(const struct btf *kern, const struct btf *min,
+			 __s32 id)
+{
+	const struct btf_type *k = btf__type_by_id(kern, id);
+	const struct btf_type *m = btf__type_by_id(min, id);
+
+	assert_int_equal(btf_vlen(m), btf_vlen(k));
+	for (int i = 0; i < btf_vlen(k); i++) {
+		__u32 kt = btf_members(k)[i].type, mt = btf_members(m)[i].type;
+		const struct btf_type *a = btf__type_by_id(kern, kt);
+		const struct btf_type *b = btf__type_by_id(min, mt);
+
+		assert_string_equal(
+			btf__name_by_offset(min, btf_members(m)[i].name_off),
+			btf__name_by_offset(kern, btf_members(k)[i].name_off));
+		while (btf_is_mod(a) || btf_is_typedef(a)) {
+			assert_int_equal(btf_kind(b), btf_kind(a));
+			a = btf__type_by_id(kern, a->type);
+			b = btf__type_by_id(min, b->type);
+		}
+		assert_int_equal(btf_kind(b), btf_kind(a));
+		if (!btf_is_ptr(a) && !btf_is_func_proto(a))
+			assert_int_equal(b->size, a->size);
+		assert_string_equal(btf__name_by_offset(min, b->name_off),
+				    btf__name_by_offset(kern, a->name_off));
+	}
 }
 
 /* struct task_struct___flavor { int tgid; } relocated: the cut-down BTF
@@ -108,7 +139,10 @@ static void btf_min_new__task_struct__kernel_layout(void **state)
 	ext = ext_of(id, 7 /* BPF_CORE_TYPE_ID_TARGET */, &len);
 	min = btf_min_new(local, ext, len, kern);
 	assert_non_null(min);
-	assert_int_equal(btf__type_cnt(min), btf__type_cnt(kern));
+	/* the ids CO-RE asks for kept, the rest after them: few types */
+	assert_true(btf__type_cnt(min) > (__u32)kid);
+	assert_true(btf__type_cnt(min) < btf__type_cnt(kern) / 10);
+	same_members(kern, min, kid);
 	assert_int_equal(btf__find_by_name_kind(min, "task_struct",
 						BTF_KIND_STRUCT),
 			 kid);
@@ -136,6 +170,171 @@ static void btf_min_new__task_struct__kernel_layout(void **state)
 	assert_int_equal(errno, ENOENT);
 	free(ext);
 	btf__free(local);
+	btf__free(kern);
+}
+
+/* kind and name of id in btf, or "" */
+static const char *kind_name(const struct btf *btf, __s32 id, char *buf,
+			     size_t size)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+
+	if (!t)
+		return "";
+	snprintf(buf, size, "%d %s", btf_kind(t),
+		 btf__name_by_offset(btf, t->name_off));
+	return buf;
+}
+
+/* The kernel's tracepoint typedef, iterator and kfunc, at their ids; the
+ * kfunc's prototype as the kernel's down to scalars and structs. */
+static void btf_min_attach_new__kernel_ids_and_prototype(void **state)
+{
+	struct btf *kern = btf__load_vmlinux_btf(), *min;
+	const char *names[] = { "btf_trace_net_dev_queue", "bpf_iter_task_file",
+				"bpf_rdonly_cast" };
+	const int kinds[] = { BTF_KIND_TYPEDEF, BTF_KIND_FUNC, BTF_KIND_FUNC };
+	char a[128], b[128];
+	__s32 kid, max = 0;
+	__u32 k, m;
+
+	(void)state;
+	assert_non_null(kern);
+	min = btf_min_attach_new("T btf_trace_net_dev_queue\n"
+				 "F bpf_iter_task_file\n"
+				 "F bpf_rdonly_cast\n",
+				 kern);
+	assert_non_null(min);
+	for (int i = 0; i < 3; i++) {
+		kid = btf__find_by_name_kind(kern, names[i], kinds[i]);
+		assert_true(kid > 0);
+		assert_int_equal(
+			btf__find_by_name_kind(min, names[i], kinds[i]), kid);
+		max = kid > max ? kid : max;
+	}
+	/* void *bpf_rdonly_cast(const void *, u32): the same chain of kinds
+	 * and names down to void and the integer */
+	kid = btf__find_by_name_kind(kern, "bpf_rdonly_cast", BTF_KIND_FUNC);
+	k = btf__type_by_id(kern, kid)->type;
+	m = btf__type_by_id(min, kid)->type;
+	assert_string_equal(kind_name(min, m, a, sizeof(a)),
+			    kind_name(kern, k, b, sizeof(b)));
+	assert_int_equal(btf_vlen(btf__type_by_id(min, m)), 2);
+	for (int i = 0; i < 2; i++) {
+		k = btf_params(btf__type_by_id(kern, k))[i].type;
+		m = btf_params(btf__type_by_id(min, m))[i].type;
+		while (k || m) {
+			assert_string_equal(kind_name(min, m, a, sizeof(a)),
+					    kind_name(kern, k, b, sizeof(b)));
+			if (btf_is_int(btf__type_by_id(kern, k)))
+				break;
+			k = btf__type_by_id(kern, k)->type;
+			m = btf__type_by_id(min, m)->type;
+		}
+		k = btf__type_by_id(kern, kid)->type;
+		m = btf__type_by_id(min, kid)->type;
+	}
+	assert_true(btf__type_cnt(min) > (__u32)max);
+	assert_true(btf__type_cnt(min) < btf__type_cnt(kern));
+	btf__free(min);
+
+	errno = 0;
+	assert_null(btf_min_attach_new("F runner_no_such_function\n", kern));
+	assert_int_equal(errno, ENOENT);
+	errno = 0;
+	assert_null(btf_min_attach_new("X bpf_rdonly_cast\n", kern));
+	assert_int_equal(errno, EINVAL);
+	btf__free(kern);
+}
+
+static char *object_needs(const char *dir, const char *name)
+{
+	cleanup_error struct error *err = NULL;
+	cleanup_free char *elf = NULL;
+	const char *build = getenv("BUILD");
+	struct bpf_object *obj;
+	char path[512], *needs;
+	size_t len;
+
+	snprintf(path, sizeof(path), "%s/%s/%s/program.bpf.o",
+		 build ? build : "build", dir, name);
+	if (read_file(path, &elf, &len, &err))
+		fail_msg("%s (run make first)", error_msg(err));
+	obj = bpf_object__open_mem(elf, len, NULL);
+	assert_non_null(obj);
+	needs = btf_vmlinux_needs(obj, elf, len, &err);
+	bpf_object__close(obj);
+	if (!needs)
+		fail_msg("%s: %s", name, error_msg(err));
+	return needs;
+}
+
+/* What the objects' loads look up in the kernel's BTF by name. */
+static void btf_vmlinux_needs__programs_and_kfuncs(void **state)
+{
+	cleanup_free char *dns = object_needs("gadget", "trace_dns");
+	cleanup_free char *exec = object_needs("examples", "trace_exec");
+
+	(void)state;
+	assert_string_equal(dns, "T btf_trace_net_dev_queue\n"
+				 "F bpf_iter_task_file\n"
+				 "F bpf_cast_to_kern_ctx\n"
+				 "F bpf_rdonly_cast\n");
+	assert_string_equal(exec, "");
+}
+
+/* Armed, libbpf's own look-ups (libbpf_find_vmlinux_btf_id() calls
+ * btf__load_vmlinux_btf() as bpf_object__load() does) see the cut-down
+ * BTF: what it holds, at the kernel's id, and nothing else; unarmed or
+ * disarmed, the kernel's whole BTF. */
+static void btf_vmlinux_arm__libbpf_reads_the_cut_down_btf(void **state)
+{
+	cleanup_error struct error *err = NULL;
+	char dir[] = "/tmp/runner-btf-arm-XXXXXX", path[512];
+	struct btf *kern = btf__load_vmlinux_btf();
+	__s32 queue, sw;
+	DIR *d;
+	struct dirent *e;
+
+	(void)state;
+	assert_non_null(kern);
+	queue = btf__find_by_name_kind(kern, "btf_trace_net_dev_queue",
+				       BTF_KIND_TYPEDEF);
+	sw = btf__find_by_name_kind(kern, "btf_trace_sched_switch",
+				    BTF_KIND_TYPEDEF);
+	assert_true(queue > 0 && sw > 0);
+	assert_non_null(mkdtemp(dir));
+	setenv("RUNNER_CACHE_DIR", dir, 1);
+	for (int i = 0; i < 2; i++) { /* made, then read from the cache */
+		assert_int_equal(btf_vmlinux_arm("T btf_trace_net_dev_queue\n",
+						 &err),
+				 0);
+		assert_int_equal(libbpf_find_vmlinux_btf_id("net_dev_queue",
+							    BPF_TRACE_RAW_TP),
+				 queue);
+		assert_true(libbpf_find_vmlinux_btf_id("sched_switch",
+						       BPF_TRACE_RAW_TP) < 0);
+		btf_vmlinux_disarm();
+		assert_int_equal(libbpf_find_vmlinux_btf_id("sched_switch",
+							    BPF_TRACE_RAW_TP),
+				 sw);
+	}
+	/* a name the kernel does not have: not armed */
+	assert_int_equal(btf_vmlinux_arm("F runner_no_such_function\n", &err),
+			 -1);
+	assert_int_equal(libbpf_find_vmlinux_btf_id("sched_switch",
+						    BPF_TRACE_RAW_TP),
+			 sw);
+	unsetenv("RUNNER_CACHE_DIR");
+	d = opendir(dir);
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.') {
+			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+			assert_int_equal(unlink(path), 0);
+		}
+	closedir(d);
+	assert_int_equal(rmdir(dir), 0);
 	btf__free(kern);
 }
 
@@ -345,6 +544,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(btf_min_new__task_struct__kernel_layout),
+		cmocka_unit_test(btf_min_attach_new__kernel_ids_and_prototype),
+		cmocka_unit_test(btf_vmlinux_needs__programs_and_kfuncs),
+		cmocka_unit_test(
+			btf_vmlinux_arm__libbpf_reads_the_cut_down_btf),
 		cmocka_unit_test(
 			exec_hook__cache_damaged_or_foreign__rebuilt_still_tells),
 		cmocka_unit_test(cache_made__idle_files_removed__others_kept),

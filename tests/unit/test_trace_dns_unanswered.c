@@ -97,9 +97,41 @@ static void unanswered__short_and_long_names__whole(void **state)
 }
 
 /*
- * Bounded: 3000 queries in flight at once in the direct-mapped slots
- * (65536) collide; each one is either reported unanswered or counted as
- * untracked, never both, never neither.
+ * One query seen in more namespaces than its bucket has slots (6 against
+ * 4: a path through routers or bridges), each sent twice: every one kept
+ * (the last two in their direct-mapped slots), every one reported once.
+ */
+static void unanswered__many_namespaces__each_reported(void **state)
+{
+	struct prog *p = prog_load_with(NULL, 0, 1);
+	struct msg m;
+	struct frame f;
+	uint32_t seen = 0;
+
+	(void)state;
+	query(&m, 0x0606, "hops.test");
+	udp4(&f, 40006, 53, &m);
+	for (int i = 0; i < 12; i++)
+		assert_int_equal(run_in(p, f.b, f.len, NETNS_ID + i % 6), 1);
+	p->n = 0;
+	assert_int_equal(wait_events(p, 6, 150), 6);
+	for (size_t i = 0; i < 6; i++) {
+		assert_int_equal(ev_u(p, i, "unanswered"), 1);
+		assert_string_equal(ev_name(p, i), "hops.test.");
+		seen |= 1u << (ev_u(p, i, "netns_id") - NETNS_ID);
+	}
+	assert_int_equal(seen, 0x3F);
+	assert_int_equal(wait_events(p, 7, 30), 6);
+	assert_int_equal(counter(p, "gadget_counter_untracked"), 0);
+	prog_free(p);
+}
+
+/*
+ * Bounded: 3000 queries in flight at once, each seen in 6 namespaces
+ * (500 queries' keys), fill their buckets (4 slots each) and go on to
+ * their direct-mapped slots (65536), where some collide; each one is
+ * either reported unanswered or counted as untracked, never both, never
+ * neither.
  */
 static void unanswered__slots_taken__reported_or_counted(void **state)
 {
@@ -112,9 +144,9 @@ static void unanswered__slots_taken__reported_or_counted(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < total; i++) {
-		query(&m, i, "many.test");
-		udp4(&f, 1024 + i, 53, &m);
-		assert_int_equal(run(p, f.b, f.len), 1);
+		query(&m, i / 6, "many.test");
+		udp4(&f, 1024 + i / 6, 53, &m);
+		assert_int_equal(run_in(p, f.b, f.len, NETNS_ID + i % 6), 1);
 	}
 	p->n = 0;
 	for (double end = now_s() + 15; now_s() < end;) {
@@ -138,6 +170,7 @@ int main(void)
 		cmocka_unit_test(
 			unanswered__after_timeout__one_event_per_query),
 		cmocka_unit_test(unanswered__short_and_long_names__whole),
+		cmocka_unit_test(unanswered__many_namespaces__each_reported),
 		cmocka_unit_test(unanswered__slots_taken__reported_or_counted),
 	};
 

@@ -199,10 +199,12 @@ static inline void prog_free(struct prog *p)
 	free(p);
 }
 
-/* Run the filter on one frame; returns how many events it sent. */
-static inline size_t run(struct prog *p, const void *frame, size_t len)
+/* Run the filter on one frame seen in network namespace netns; returns
+ * how many events it sent. */
+static inline size_t run_in(struct prog *p, const void *frame, size_t len,
+			    uint32_t netns)
 {
-	struct __sk_buff ctx = { .cb = { NETNS_ID } };
+	struct __sk_buff ctx = { .cb = { netns } };
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame,
 		    .data_size_in = len, .ctx_in = &ctx,
 		    .ctx_size_in = sizeof(ctx), .repeat = 1);
@@ -222,6 +224,12 @@ static inline size_t run(struct prog *p, const void *frame, size_t len)
 		else
 			assert_true(p->ev_len[i] > p->ev_size);
 	return p->n;
+}
+
+/* Run the filter on one frame; returns how many events it sent. */
+static inline size_t run(struct prog *p, const void *frame, size_t len)
+{
+	return run_in(p, frame, len, NETNS_ID);
 }
 
 /*
