@@ -8,9 +8,11 @@
 # rate.  Phases alternate over ROUNDS rounds; medians.  RUNNER=path runs
 # another build; RUNNER2=path compares a second one in the same run (or the
 # same one: ARGS and ARGS2 are extra `runner run` flags for each, e.g.
-# ARGS2="--ring-size 1M").  Prints Markdown.  SIZES="8M 4M ..." instead:
+# ARGS2="--ring-size 1M").  Prints Markdown (with RUNNER2, then each
+# round's CPU per event of both and their ratio).  SIZES="8M 4M ..." instead:
 # only max-rate -o json phases of RUNNER with each --ring-size in turn
 # (ARGS added), one line per run: size, events, lost, queries/s, RSS.
+# KEEP_FILES=1: every -o json phase writes its own file (below).
 #   bench/runner_cost.sh [ROUNDS] [SECONDS]     (default 3 rounds of 5 s)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -89,6 +91,13 @@ if [ -n "$SIZES" ]; then
 	exit 0
 fi
 
+# KEEP_FILES=1: each -o json phase writes a new file, all kept until the
+# end (the page cache grows into memory no phase freed: a long run's
+# case), instead of overwriting the last phase's file
+json_out() {
+	if [ -n "${KEEP_FILES:-}" ]; then echo "$tmp/events.$1.json"; else
+		echo "$tmp/events.json"; fi
+}
 builds="a"
 [ -n "$RUNNER2" ] && builds="a b"
 bin_of() { if [ "$1" = a ]; then echo "$RUNNER"; else echo "$RUNNER2"; fi; }
@@ -98,13 +107,13 @@ for ((r = 0; r < ROUNDS; r++)); do
 	((r % 2)) && list=$(echo "$builds" | tr ' ' '\n' | tac | paste -sd' ')
 	for b in $list; do
 		# shellcheck disable=SC2046 # ARGS: words
-		phase "$b.json" "$(bin_of "$b")" fixed "$tmp/events.json" \
+		phase "$b.json" "$(bin_of "$b")" fixed "$(json_out "$r$b"f)" \
 			-o json $(args_of "$b")
 		# shellcheck disable=SC2046
 		phase "$b.columns" "$(bin_of "$b")" fixed /dev/null \
 			$(args_of "$b")
 		# shellcheck disable=SC2046
-		phase "$b.json" "$(bin_of "$b")" max "$tmp/events.json" \
+		phase "$b.json" "$(bin_of "$b")" max "$(json_out "$r$b"m)" \
 			-o json $(args_of "$b")
 	done
 done
@@ -136,3 +145,14 @@ row "CPU us per event, -o json > file (max rate)" json.max '$3 / $4 / 1000' "%.3
 row "events at max rate" json.max '$4' "%d"
 row "lost at max rate" json.max '$5' "%d"
 row "peak RSS (VmHWM) after max rate, MB" json.max '$6 / 1024' "%.1f"
+# per round, with RUNNER2: CPU us per event of each build and their ratio
+if [ -n "$RUNNER2" ]; then
+	echo
+	echo "per round, CPU us per event (RUNNER / RUNNER2 = ratio):"
+	for p in json.fixed columns.fixed json.max; do
+		paste <(awk '{ printf "%.3f\n", $3 / ($4 ? $4 : 1) / 1000 }' "$tmp/res.a.$p") \
+			<(awk '{ printf "%.3f\n", $3 / ($4 ? $4 : 1) / 1000 }' "$tmp/res.b.$p") |
+			awk -v p="$p" '{ l = l sprintf(" %s/%s=%.2f", $1, $2, $2 / $1) }
+				END { print "- " p ":" l }'
+	done
+fi

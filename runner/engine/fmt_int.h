@@ -12,13 +12,30 @@
 
 extern const char fmt_digit_pairs[201]; /* "00" to "99" */
 
-/* v < 10^8 as exactly 8 digits, two per step, in 32-bit arithmetic. */
+/*
+ * v < 10^8 as exactly 8 ASCII digits in one 64-bit word, the first digit in
+ * its lowest byte (little-endian: the word stored is the text).  No loop:
+ * the 4-digit halves sit in 32-bit lanes, split into 2-digit pairs in
+ * 16-bit lanes, then into digits in bytes; x * 10486 >> 20 is x / 100 for
+ * x < 10^4 and x * 103 >> 10 is x / 10 for x < 100.
+ */
+static inline __u64 fmt_8digits_word(__u32 v)
+{
+	__u64 x = v / 10000 | (__u64)(v % 10000) << 32;
+	__u64 q = (x * 10486 >> 20) & 0x0000007f0000007fULL;
+
+	x = q | (x - q * 100) << 16;
+	q = (x * 103 >> 10) & 0x000f000f000f000fULL;
+	x = q | (x - q * 10) << 8;
+	return x | 0x3030303030303030ULL;
+}
+
+/* v < 10^8 as exactly 8 digits. */
 static inline void fmt_8digits(char *buf, __u32 v)
 {
-	for (int i = 6; i >= 0; i -= 2) {
-		memcpy(buf + i, fmt_digit_pairs + 2 * (v % 100), 2);
-		v /= 100;
-	}
+	__u64 x = fmt_8digits_word(v);
+
+	memcpy(buf, &x, 8);
 }
 
 /* Decimal digits of v > 0: from its bit length, then one compare. */
@@ -55,6 +72,25 @@ static inline size_t fmt_u32(char *buf, __u32 v)
 		memcpy(p - 2, fmt_digit_pairs + 2 * v, 2);
 	else
 		p[-1] = '0' + v;
+	return n;
+}
+
+/* fmt_u32(), but it may write up to 8 bytes at buf whatever v's length
+ * (for buffers with room past the value). */
+static inline size_t fmt_u32_wide(char *buf, __u32 v)
+{
+	size_t n;
+	__u64 x;
+
+	if (v >= 100000000) {
+		n = fmt_u32(buf, v / 100000000);
+		fmt_8digits(buf + n, v % 100000000);
+		return n + 8;
+	}
+	n = v ? fmt_digits10(v) : 1;
+	/* the leading zeros are the low bytes: shifted out */
+	x = fmt_8digits_word(v) >> (8 * (8 - n));
+	memcpy(buf, &x, 8);
 	return n;
 }
 

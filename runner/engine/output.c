@@ -495,6 +495,8 @@ void output_free(struct output *o)
 	free(o->width);
 	free(o->ctab);
 	free(o->ctab_text);
+	free(o->cmemo);
+	free(o->cmemo_text);
 	pcapng_free(o->pcap);
 	free(o->spec);
 	free(o);
@@ -551,6 +553,7 @@ int output_new(const struct fieldset *fs, enum output_mode mode, int fd,
 	o->mode = mode;
 	o->fd = fd;
 	render_ctx_init(&o->rc, fs);
+	output_behind_init(o);
 	for (size_t i = 0; i < fs->n; i++)
 		if (fs->f[i].max_text + 1 > text)
 			text = fs->f[i].max_text + 1;
@@ -651,6 +654,8 @@ int output_flush(struct output *o)
 	o->written += k;
 	if (o->err && done > whole)
 		take_back(o, done - whole);
+	if (done)
+		output_behind(o);
 	o->len = 0;
 	o->n_units = 0;
 	if (o->err) {

@@ -110,6 +110,16 @@ static bool has_unit(const struct field *f)
 	return f->kind == FK_DURATION || f->kind == FK_TIMESTAMP;
 }
 
+/* The way of a memo key of n words. */
+static unsigned int memo_hash(const __u64 *key, __u32 n)
+{
+	__u64 h = 0;
+
+	for (__u32 i = 0; i < n; i++)
+		h = (h ^ key[i]) * 0x9E3779B97F4A7C15ULL;
+	return (unsigned int)(h >> 58); /* COL_MEMO_WAYS */
+}
+
 /* Index of the last column shown. */
 static size_t last_shown(const struct output *o)
 {
@@ -184,6 +194,122 @@ fail:
 	memset(ev, 0, fs->event_size);
 }
 
+/* The event bytes [lo, hi) that column field f's text depends on, when
+ * that is all it depends on and they are few (*nul: a string longer than
+ * COL_MEMO_KEY, its first bytes: they are all when they hold its end). */
+static bool memo_span(const struct field *f, __u32 *lo, __u32 *hi, bool *nul)
+{
+	__u32 a, b;
+
+	*nul = false;
+	if (f->shown_if >= 0 || f->bit_size || f->count != 1)
+		return false;
+	switch (f->kind) {
+	case FK_UINT:
+	case FK_SINT:
+	case FK_HEX:
+	case FK_USER: /* idcache keeps a name for the life of the process */
+	case FK_GROUP:
+		if (!output_whole_int(f))
+			return false;
+		/* fall through */
+	case FK_STRING:
+		*lo = f->off;
+		*hi = f->off + f->size;
+		if (f->kind == FK_STRING && f->size > COL_MEMO_KEY) {
+			*hi = f->off + COL_MEMO_KEY;
+			*nul = true;
+		}
+		return f->size > 0;
+	case FK_IPADDR:
+	case FK_L3EP:
+	case FK_L4EP:
+		if (!f->ver_size || f->ver_size > 8 || f->port_size > 8)
+			return false;
+		a = f->addr_off < f->ver_off ? f->addr_off : f->ver_off;
+		b = f->addr_off + 16 > f->ver_off + f->ver_size ?
+			    f->addr_off + 16 :
+			    f->ver_off + f->ver_size;
+		if (f->kind == FK_L4EP) {
+			if (!f->port_size)
+				return false;
+			a = a < f->port_off ? a : f->port_off;
+			b = b > f->port_off + f->port_size ?
+				    b :
+				    f->port_off + f->port_size;
+		}
+		*lo = a;
+		*hi = b;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Memos for the visible columns whose text depends on COL_MEMO_KEY event
+ * bytes or fewer (their cells as cell_text() writes them); none without
+ * memory. */
+static void build_memos(struct output *o)
+{
+	const struct fieldset *fs = o->fs;
+	size_t ways = 0, text = 0;
+	char *p;
+
+	free(o->cmemo);
+	free(o->cmemo_text);
+	o->cmemo_text = NULL;
+	o->cmemo = calloc(fs->n_cols ? fs->n_cols : 1, sizeof(*o->cmemo));
+	if (!o->cmemo)
+		return;
+	for (size_t k = 0; k < fs->n_cols; k++) {
+		const struct field *f = &fs->f[fs->cols[k]];
+		struct col_memo *m = &o->cmemo[k];
+		size_t w = o->width[k] > 0 ? (size_t)o->width[k] : 0;
+		size_t t = f->max_text > w ? f->max_text : w;
+		__u32 lo, hi, len;
+		bool nul;
+
+		if (o->width[k] < 0 || !memo_span(f, &lo, &hi, &nul))
+			continue;
+		len = (hi - lo + 7) & ~7U;
+		if (len > COL_MEMO_KEY || len > fs->event_size)
+			continue;
+		if (lo + len > fs->event_size) {
+			if (nul) /* the string's end must be in the key */
+				continue;
+			lo = (__u32)fs->event_size - len;
+		}
+		m->lo = lo;
+		m->key_len = len;
+		m->need_nul = nul;
+		m->cell_max = t + w + 4;
+		ways += COL_MEMO_WAYS;
+		text += COL_MEMO_WAYS * m->cell_max;
+	}
+	/* the ways, then their cells */
+	o->cmemo_text =
+		calloc(1, ways * sizeof(struct col_memo_way) + text + 1);
+	if (!o->cmemo_text) {
+		free(o->cmemo);
+		o->cmemo = NULL;
+		return;
+	}
+	p = o->cmemo_text + ways * sizeof(struct col_memo_way);
+	ways = 0;
+	for (size_t k = 0; k < fs->n_cols; k++) {
+		struct col_memo *m = &o->cmemo[k];
+
+		if (!m->key_len)
+			continue;
+		m->way = (struct col_memo_way *)o->cmemo_text + ways;
+		ways += COL_MEMO_WAYS;
+		for (int i = 0; i < COL_MEMO_WAYS; i++) {
+			m->way[i].cell = p;
+			p += m->cell_max;
+		}
+	}
+}
+
 /*
  * Widths of the visible columns, fitted to the terminal if there is one:
  * cut, then the least useful dropped (column_fit()).
@@ -208,6 +334,7 @@ void output_columns_layout(struct output *o)
 	}
 	column_fit(o->spec, fs->n_cols, o->term_width, o->width);
 	build_cells(o);
+	build_memos(o);
 }
 
 size_t output_columns_max_event(const struct output *o)
@@ -249,6 +376,54 @@ size_t output_columns_header(const struct output *o, char *out)
 	return n;
 }
 
+/* Column k's cell for ev, field f, without its tables and memo. */
+static size_t cell_text(struct output *o, size_t k, const struct field *f,
+			const void *ev, char *out, bool last)
+{
+	size_t tl = field_text(&o->rc, f, ev, o->text);
+
+	if (has_unit(f)) {
+		/* shorter by its fraction; longer than the column rather
+		 * than without its unit */
+		size_t cps;
+
+		tl = column_trim_fraction(o->text, tl, o->width[k]);
+		cps = cp_count(o->text, tl);
+		return fit(out, o->text, tl,
+			   (int)cps > o->width[k] ? (int)cps : o->width[k],
+			   f->align, f->ellipsis, last);
+	}
+	return fit(out, o->text, tl, o->width[k], f->align, f->ellipsis, last);
+}
+
+/* Column k's cell from its memo, else written and kept. */
+static size_t cell_memo(struct output *o, size_t k, const struct field *f,
+			const void *ev, char *out, bool last)
+{
+	struct col_memo *m = &o->cmemo[k];
+	__u64 key[COL_MEMO_KEY / 8], d = 0;
+	struct col_memo_way *w;
+	__u32 words = m->key_len / 8;
+	size_t n;
+
+	memcpy(key, (const char *)ev + m->lo, m->key_len);
+	w = &m->way[memo_hash(key, words)];
+	for (__u32 i = 0; i < words; i++)
+		d |= key[i] ^ w->key[i];
+	if (w->len && !d) {
+		memcpy(out, w->cell, w->len);
+		return w->len;
+	}
+	n = cell_text(o, k, f, ev, out, last);
+	if (n && n <= m->cell_max &&
+	    (!m->need_nul || memchr(key, 0, m->key_len))) {
+		memcpy(w->key, key, m->key_len);
+		memcpy(w->cell, out, n);
+		w->len = (__u32)n;
+	}
+	return n;
+}
+
 size_t output_render_columns(struct output *o, const void *ev, char *out)
 {
 	const struct fieldset *fs = o->fs;
@@ -256,7 +431,6 @@ size_t output_render_columns(struct output *o, const void *ev, char *out)
 
 	for (size_t k = 0; k < fs->n_cols; k++) {
 		const struct field *f = &fs->f[fs->cols[k]];
-		size_t tl;
 
 		if (o->width[k] < 0)
 			continue;
@@ -276,22 +450,10 @@ size_t output_render_columns(struct output *o, const void *ev, char *out)
 				continue;
 			}
 		}
-		tl = field_text(&o->rc, f, ev, o->text);
-		if (has_unit(f)) {
-			/* shorter by its fraction; longer than the column
-			 * rather than without its unit */
-			size_t cps;
-
-			tl = column_trim_fraction(o->text, tl, o->width[k]);
-			cps = cp_count(o->text, tl);
-			n += fit(out + n, o->text, tl,
-				 (int)cps > o->width[k] ? (int)cps :
-							  o->width[k],
-				 f->align, f->ellipsis, k == last);
-			continue;
-		}
-		n += fit(out + n, o->text, tl, o->width[k], f->align,
-			 f->ellipsis, k == last);
+		if (o->cmemo && o->cmemo[k].key_len)
+			n += cell_memo(o, k, f, ev, out + n, k == last);
+		else
+			n += cell_text(o, k, f, ev, out + n, k == last);
 	}
 	out[n++] = '\n';
 	return n;

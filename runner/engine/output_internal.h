@@ -37,7 +37,7 @@ struct json_step {
  * the last keys seen (JSON_GROUP_WAYS, chosen by a hash of the key).  A
  * group that misses more often than it hits is left alone for a while.
  */
-#define JSON_GROUP_WAYS 8
+#define JSON_GROUP_WAYS 64
 #define JSON_GROUP_KEY 64 /* bytes of key at most */
 struct json_group_way {
 	__u64 hash;
@@ -71,6 +71,27 @@ struct col_tab {
 	__u32 off[TAB_VALUES], len[TAB_VALUES]; /* into ctab_text */
 };
 
+/*
+ * output_columns.c: the last cells of a column whose text depends on a
+ * few bytes of the event (the key: COL_MEMO_KEY at most, read 8 at a
+ * time), COL_MEMO_WAYS of them chosen by a hash of the key.  A longer
+ * string is kept when it ends in the key's bytes.
+ */
+#define COL_MEMO_WAYS 64
+#define COL_MEMO_KEY 32
+struct col_memo_way {
+	__u64 key[COL_MEMO_KEY / 8];
+	__u32 len; /* of the cell; 0: empty */
+	char *cell;
+};
+
+struct col_memo {
+	__u32 lo, key_len; /* event bytes [lo, lo + key_len); 0: none */
+	bool need_nul; /* a string longer than the key: kept if it ends */
+	size_t cell_max; /* bytes of a cell at most */
+	struct col_memo_way *way; /* COL_MEMO_WAYS */
+};
+
 struct json_tab_ent {
 	__u32 off, len; /* into tab_text */
 };
@@ -80,6 +101,10 @@ struct output {
 	enum output_mode mode;
 	int fd;
 	int err; /* errno of the first failed write, 0 if none */
+	/* output_behind.c: a regular file's clean pages dropped before
+	 * behind_from, looked at again once the end passes behind_next */
+	bool behind_on;
+	long long behind_from, behind_next;
 	char *buf;
 	size_t len, cap;
 	size_t max_event; /* bytes one event can take at most */
@@ -98,6 +123,8 @@ struct output {
 	int *width; /* columns: per visible column, -1 when dropped */
 	struct col_tab *ctab; /* columns: per column, cells of small values */
 	char *ctab_text;
+	struct col_memo *cmemo; /* columns: per column, its last cells */
+	char *cmemo_text;
 	struct column_spec *spec; /* columns: what column_fit() weighs */
 	int term_width; /* 0: not a terminal */
 	struct pcapng *pcap; /* OUTPUT_PCAPNG */
@@ -147,6 +174,11 @@ void output_tab_event(const struct fieldset *fs, const struct field *f,
 int output_json_compile(struct output *o);
 /* One event as a JSON line into out; its length. */
 size_t output_json_render(struct output *o, const void *ev, char *out);
+
+/* output_behind.c: after a write, drop the file's clean pages well
+ * behind its end (regular files; set up by output_behind_init()) */
+void output_behind_init(struct output *o);
+void output_behind(struct output *o);
 
 /* output_columns.c */
 /* Widths of the visible columns, scaled to the terminal if there is one. */

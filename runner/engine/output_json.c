@@ -627,8 +627,9 @@ static bool key_eq(const char *a, const char *b, __u32 len)
 
 static struct json_group_way *group_way(const struct json_group *g, __u64 h)
 {
-	return (struct json_group_way *)(g->ways +
-					 (h >> 61) * (size_t)g->way_size);
+	return (struct json_group_way
+			*)(g->ways +
+			   (h >> 58) * (size_t)g->way_size); /* 64 ways */
 }
 
 /* Group g's text for ev into out if kept: its length, else 0. */
@@ -730,18 +731,29 @@ again:
 			st += g->n - 1;
 			break;
 		case OP_U8:
-			n += fmt_u32(out + n, LOAD(__u8, p));
+			n += fmt_u32_wide(out + n, LOAD(__u8, p));
 			break;
 		case OP_U16:
-			n += fmt_u32(out + n, LOAD(__u16, p));
+			n += fmt_u32_wide(out + n, LOAD(__u16, p));
 			break;
 		case OP_U32:
-			n += fmt_u32(out + n, LOAD(__u32, p));
+			n += fmt_u32_wide(out + n, LOAD(__u32, p));
 			break;
 		case OP_U64:
 			v = LOAD(__u64, p);
-			n += v <= 0xffffffffULL ? fmt_u32(out + n, (__u32)v) :
-						  fmt_u64(out + n, v);
+			if (v <= 0xffffffffULL) {
+				n += fmt_u32_wide(out + n, (__u32)v);
+			} else if (v < 100000000ULL << 32) {
+				/* e.g. times in ns: the digits above the
+				 * low 8 fit 32 bits */
+				len = fmt_u32_wide(out + n,
+						   (__u32)(v / 100000000));
+				fmt_8digits(out + n + len,
+					    (__u32)(v % 100000000));
+				n += len + 8;
+			} else {
+				n += fmt_u64(out + n, v);
+			}
 			break;
 		case OP_S8:
 			n += fmt_s64(out + n, LOAD(__s8, p));

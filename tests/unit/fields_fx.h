@@ -141,4 +141,30 @@ static inline void fx_random_events(struct output *o, int n, unsigned int seed,
 	}
 }
 
+/* n events drawn from 3 random ones (the first of small bytes), each with
+ * 0 to 3 bytes changed anywhere: keys that repeat, and near misses. */
+static inline void
+fx_repeated_events(struct output *o, int n, unsigned int seed,
+		   void (*check)(struct output *, const void *))
+{
+	struct fx_event base[3];
+
+	for (int b = 0; b < 3; b++) {
+		unsigned char *p = (unsigned char *)&base[b];
+
+		for (size_t i = 0; i < sizeof(base[b]); i++)
+			p[i] = (unsigned char)(rand_r(&seed) >> 3) &
+			       (b ? 0xff : 0x3);
+	}
+	for (int r = 0; r < n; r++) {
+		struct fx_event ev = base[rand_r(&seed) % 3];
+		unsigned char *p = (unsigned char *)&ev;
+
+		for (int k = rand_r(&seed) % 4; k > 0; k--)
+			p[rand_r(&seed) % sizeof(ev)] =
+				(unsigned char)(rand_r(&seed) >> 5) & 0x7;
+		check(o, &ev);
+	}
+}
+
 #endif

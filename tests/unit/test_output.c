@@ -492,6 +492,63 @@ static void batching__threshold__writes_whole_lines(void **state)
 	output_free(o);
 }
 
+/* Pages of f's first n bytes in the page cache. */
+static size_t resident_pages(int fd, size_t n)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	size_t pages = (n + pg - 1) / pg, r = 0;
+	unsigned char *vec = calloc(pages, 1);
+	void *m = mmap(NULL, n, PROT_READ, MAP_SHARED, fd, 0);
+
+	assert_true(m != MAP_FAILED && vec);
+	assert_int_equal(mincore(m, n, vec), 0);
+	for (size_t i = 0; i < pages; i++)
+		r += vec[i] & 1;
+	munmap(m, n);
+	free(vec);
+	return r;
+}
+
+/* A regular file's pages the flusher has written back (here: fdatasync)
+ * are dropped from the page cache once the file has grown well past
+ * them; the last 64 MiB stay.  The file: next to this test's binary (a
+ * file system with a page cache to drop, not tmpfs), removed at once. */
+static void behind__clean_pages__dropped(void **state)
+{
+	struct fx *x = *state;
+	char path[4096];
+	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 32);
+	struct output *o = NULL;
+	struct error *err = NULL;
+	size_t mib = 1 << 20;
+	char *slash;
+	int fd;
+
+	assert_true(n > 0);
+	path[n] = '\0';
+	slash = strrchr(path, '/');
+	assert_non_null(slash);
+	strcpy(slash + 1, "behind.XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	unlink(path);
+	assert_int_equal(output_new(x->fs, OUTPUT_JSON, fd, &o, &err), 0);
+	while (lseek(fd, 0, SEEK_CUR) < (off_t)(40 * mib))
+		output_event(o, &x->ev, sizeof(x->ev));
+	assert_int_equal(output_flush(o), 0);
+	assert_int_equal(fdatasync(fd), 0); /* all clean now */
+	assert_true(resident_pages(fd, 32 * mib) > 0);
+	while (lseek(fd, 0, SEEK_CUR) < (off_t)(120 * mib))
+		output_event(o, &x->ev, sizeof(x->ev));
+	assert_int_equal(output_flush(o), 0);
+	/* the clean first 32 MiB dropped, the dirty last 64 MiB kept */
+	assert_int_equal(resident_pages(fd, 32 * mib), 0);
+	assert_true(resident_pages(fd, 120 * mib) >=
+		    64 * mib / (size_t)sysconf(_SC_PAGESIZE));
+	output_free(o);
+	close(fd);
+}
+
 static void write_error__reported_then_events_dropped(void **state)
 {
 	struct fx *x = *state;
@@ -532,6 +589,7 @@ int main(void)
 		T(yaml__selection__documents),
 		T(batching__threshold__writes_whole_lines),
 		T(write_error__reported_then_events_dropped),
+		T(behind__clean_pages__dropped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "runner/engine/fmt_int.h"
 #include "runner/engine/output_internal.h"
 #include "fields_fx.h"
 
@@ -188,35 +189,27 @@ static unsigned long group_hits(const struct output *o, __u32 *tries,
  * and a change inside or outside a key shows whether the kept text is
  * still the right one.
  */
+static __u32 g_tries[64], g_hits[64];
+static unsigned long g_n_hits;
+
+static void assert_same_count_hits(struct output *o, const void *ev)
+{
+	assert_same(o, ev);
+	g_n_hits += group_hits(o, g_tries, g_hits);
+}
+
 static void fast__groups_repeated_keys__as_generic(void **state)
 {
 	struct fx *x = *state;
 	struct output *o = json_output(x);
 	int fd = o->fd;
-	struct fx_event base[3];
-	unsigned int seed = 11;
-	__u32 tries[64] = { 0 }, hits[64] = { 0 };
-	unsigned long n_hits = 0;
 
 	assert_true(o->n_groups >= 2 && o->n_groups <= 64);
-	for (int b = 0; b < 3; b++) {
-		unsigned char *p = (unsigned char *)&base[b];
-
-		for (size_t i = 0; i < sizeof(base[b]); i++)
-			p[i] = (unsigned char)(rand_r(&seed) >> 3) &
-			       (b ? 0xff : 0x3);
-	}
-	for (int r = 0; r < 20000; r++) {
-		struct fx_event ev = base[rand_r(&seed) % 3];
-		unsigned char *p = (unsigned char *)&ev;
-
-		for (int k = rand_r(&seed) % 4; k > 0; k--)
-			p[rand_r(&seed) % sizeof(ev)] =
-				(unsigned char)(rand_r(&seed) >> 5) & 0x7;
-		assert_same(o, &ev);
-		n_hits += group_hits(o, tries, hits);
-	}
-	assert_true(n_hits > 10000); /* the kept texts were used */
+	memset(g_tries, 0, sizeof(g_tries));
+	memset(g_hits, 0, sizeof(g_hits));
+	g_n_hits = 0;
+	fx_repeated_events(o, 20000, 11, assert_same_count_hits);
+	assert_true(g_n_hits > 10000); /* the kept texts were used */
 	output_free(o);
 	close(fd);
 }
@@ -311,6 +304,54 @@ static void numbers__edges__as_printf(void **state)
 	}
 }
 
+/* fmt_8digits() for every value below 10^8, fmt_u32_wide() as printf
+ * writes it around every power of 10 and of 2 and on a dense sweep, and
+ * never past 8 bytes or its length */
+static void numbers__8digits_every_value__as_printf(void **state)
+{
+	char got[32], want[32];
+	__u32 v;
+
+	(void)state;
+	for (v = 0; v < 100000000; v++) {
+		__u32 r = v;
+		char ref[8];
+
+		for (int i = 7; i >= 0; i--, r /= 10)
+			ref[i] = (char)('0' + r % 10);
+		fmt_8digits(got, v);
+		if (memcmp(got, ref, 8))
+			fail_msg("fmt_8digits(%u): %.8s", v, got);
+	}
+	for (__u64 x = 0; x <= 0xffffffffULL; x = x * 5 / 4 + 1) {
+		for (int d = -1; d <= 1; d++) {
+			__u64 w = x + (__u64)d;
+			size_t n;
+
+			if (w > 0xffffffffULL)
+				continue;
+			memset(got, 'x', sizeof(got));
+			n = fmt_u32_wide(got, (__u32)w);
+			snprintf(want, sizeof(want), "%u", (unsigned int)w);
+			assert_int_equal(n, strlen(want));
+			assert_memory_equal(got, want, n);
+			for (size_t i = n > 8 ? n : 8; i < sizeof(got); i++)
+				assert_int_equal(got[i], 'x');
+		}
+	}
+	for (int p = 0; p < 10; p++) {
+		__u32 t = 1;
+
+		for (int i = 0; i < p; i++)
+			t *= 10;
+		for (__u32 w = t - (t > 1); w <= t + 1; w++) {
+			got[fmt_u32_wide(got, w)] = '\0';
+			snprintf(want, sizeof(want), "%u", w);
+			assert_string_equal(got, want);
+		}
+	}
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -322,6 +363,7 @@ int main(void)
 		T(fast__groups_repeated_keys__as_generic),
 		T(fast__addresses_ids_times__as_generic),
 		cmocka_unit_test(numbers__edges__as_printf),
+		cmocka_unit_test(numbers__8digits_every_value__as_printf),
 		cmocka_unit_test(
 			json_string__special_at_each_position__escaped),
 	};
