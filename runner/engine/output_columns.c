@@ -117,7 +117,7 @@ static unsigned int memo_hash(const __u64 *key, __u32 n)
 
 	for (__u32 i = 0; i < n; i++)
 		h = (h ^ key[i]) * 0x9E3779B97F4A7C15ULL;
-	return (unsigned int)(h >> 58); /* COL_MEMO_WAYS */
+	return (unsigned int)(h >> (64 - COL_MEMO_WAY_BITS));
 }
 
 /* Index of the last column shown. */

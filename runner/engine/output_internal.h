@@ -37,7 +37,8 @@ struct json_step {
  * the last keys seen (JSON_GROUP_WAYS, chosen by a hash of the key).  A
  * group that misses more often than it hits is left alone for a while.
  */
-#define JSON_GROUP_WAYS 64
+#define JSON_GROUP_WAY_BITS 6
+#define JSON_GROUP_WAYS (1 << JSON_GROUP_WAY_BITS)
 #define JSON_GROUP_KEY 64 /* bytes of key at most */
 struct json_group_way {
 	__u64 hash;
@@ -77,7 +78,8 @@ struct col_tab {
  * time), COL_MEMO_WAYS of them chosen by a hash of the key.  A longer
  * string is kept when it ends in the key's bytes.
  */
-#define COL_MEMO_WAYS 64
+#define COL_MEMO_WAY_BITS 6
+#define COL_MEMO_WAYS (1 << COL_MEMO_WAY_BITS)
 #define COL_MEMO_KEY 32
 struct col_memo_way {
 	__u64 key[COL_MEMO_KEY / 8];

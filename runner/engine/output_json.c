@@ -627,9 +627,9 @@ static bool key_eq(const char *a, const char *b, __u32 len)
 
 static struct json_group_way *group_way(const struct json_group *g, __u64 h)
 {
-	return (struct json_group_way
-			*)(g->ways +
-			   (h >> 58) * (size_t)g->way_size); /* 64 ways */
+	size_t way = h >> (64 - JSON_GROUP_WAY_BITS);
+
+	return (struct json_group_way *)(g->ways + way * g->way_size);
 }
 
 /* Group g's text for ev into out if kept: its length, else 0. */
