@@ -77,16 +77,25 @@ static inline size_t fmt_u32(char *buf, __u32 v)
 
 /* fmt_u32(), but it may write up to 8 bytes at buf whatever v's length
  * (for buffers with room past the value). */
+static inline size_t fmt_u32_wide(char *buf, __u32 v);
+
+/* v < 10^8 * 2^32 in decimal, the last 8 digits apart (as fmt_u64()),
+ * with fmt_u32_wide()'s room; its length. */
+static inline size_t fmt_split8_wide(char *buf, __u64 v)
+{
+	size_t n = fmt_u32_wide(buf, (__u32)(v / 100000000));
+
+	fmt_8digits(buf + n, (__u32)(v % 100000000));
+	return n + 8;
+}
+
 static inline size_t fmt_u32_wide(char *buf, __u32 v)
 {
 	size_t n;
 	__u64 x;
 
-	if (v >= 100000000) {
-		n = fmt_u32(buf, v / 100000000);
-		fmt_8digits(buf + n, v % 100000000);
-		return n + 8;
-	}
+	if (v >= 100000000)
+		return fmt_split8_wide(buf, v);
 	n = v ? fmt_digits10(v) : 1;
 	/* the leading zeros are the low bytes: shifted out */
 	x = fmt_8digits_word(v) >> (8 * (8 - n));

@@ -741,19 +741,12 @@ again:
 			break;
 		case OP_U64:
 			v = LOAD(__u64, p);
-			if (v <= 0xffffffffULL) {
+			if (v <= 0xffffffffULL)
 				n += fmt_u32_wide(out + n, (__u32)v);
-			} else if (v < 100000000ULL << 32) {
-				/* e.g. times in ns: the digits above the
-				 * low 8 fit 32 bits */
-				len = fmt_u32_wide(out + n,
-						   (__u32)(v / 100000000));
-				fmt_8digits(out + n + len,
-					    (__u32)(v % 100000000));
-				n += len + 8;
-			} else {
+			else if (v < 100000000ULL << 32) /* times in ns */
+				n += fmt_split8_wide(out + n, v);
+			else
 				n += fmt_u64(out + n, v);
-			}
 			break;
 		case OP_S8:
 			n += fmt_s64(out + n, LOAD(__s8, p));
