@@ -104,14 +104,19 @@ static __always_inline void own_current(struct sock *sk)
 
 /*
  * Sockets bound to a DNS port, by key: the socket whose owner `sockets`
- * holds (its cookie), and the owner it displaced, owner again when that
- * socket closes (a process that bound the port of a server on another
- * address, then exited).  Touched only on bind and close of a socket
- * with a DNS port as its local one.
+ * holds, and the owner it displaced, owner again when that socket closes
+ * (a process that bound the port of a server on another address, then
+ * exited).  Touched only on bind and close of a socket with a DNS port as
+ * its local one.
+ *
+ * A socket is told by its address (sock_id()): unique while it is open,
+ * and close is seen before it is freed.  Not its cookie: the start-up
+ * iterator reaches a socket through a pointer that newer verifiers mark
+ * untrusted (socket->sk), which bpf_get_socket_cookie() refuses.
  */
 struct bound {
-	__u64 cookie; /* the socket whose owner the key has */
-	__u64 prev_cookie; /* the one it displaced; 0: not known */
+	__u64 sk; /* the socket whose owner the key has */
+	__u64 prev_sk; /* the one it displaced; 0: not known */
 	struct sock_owner prev;
 	__u8 has_prev;
 	__u8 pad[7];
@@ -124,16 +129,26 @@ struct {
 	__type(value, struct bound);
 } bound_sockets SEC(".maps");
 
-/* Note that socket cookie owns key now, over what owned it before. */
-static __always_inline void bound_over(struct sock_key *key, __u64 cookie,
+/* A socket's identity in bound_sockets: its address, as a number. */
+static __always_inline __u64 sock_id(const struct sock *sk)
+{
+	__u64 id = (unsigned long)sk;
+
+	/* a scalar from here on, for the verifier */
+	asm volatile("%0 = %0" : "+r"(id));
+	return id;
+}
+
+/* Note that socket sk owns key now, over what owned it before. */
+static __always_inline void bound_over(struct sock_key *key, __u64 sk,
 				       const struct sock_owner *known)
 {
-	struct bound b = { .cookie = cookie }, *old;
+	struct bound b = { .sk = sk }, *old;
 
 	if (known) {
 		old = bpf_map_lookup_elem(&bound_sockets, key);
 		b.prev = *known;
-		b.prev_cookie = old ? old->cookie : 0;
+		b.prev_sk = old ? old->sk : 0;
 		b.has_prev = 1;
 	}
 	bpf_map_update_elem(&bound_sockets, key, &b, BPF_ANY);
@@ -152,7 +167,7 @@ static __always_inline int post_bind(struct bpf_sock *ctx)
 	known = bpf_map_lookup_elem(&sockets, &key);
 	if (known && known->proc.tid == (__u32)bpf_get_current_pid_tgid())
 		return 1;
-	bound_over(&key, bpf_get_socket_cookie(ctx), known);
+	bound_over(&key, sock_id(sk), known);
 	publish(&key, NULL);
 	return 1;
 }
@@ -180,24 +195,24 @@ int sock_release(struct bpf_sock *ctx)
 	struct sock *sk = sock_ro(bpf_cast_to_kern_ctx(ctx));
 	struct sock_key key;
 	struct bound *b;
-	__u64 cookie;
+	__u64 id;
 
 	if (!is_dns_port(sk->__sk_common.skc_num) || !sock_key_of(sk, &key))
 		return 1;
 	b = bpf_map_lookup_elem(&bound_sockets, &key);
 	if (!b)
 		return 1;
-	cookie = bpf_get_socket_cookie(ctx);
-	if (b->cookie == cookie) {
+	id = sock_id(sk);
+	if (b->sk == id) {
 		if (b->has_prev) {
 			bpf_map_update_elem(&sockets, &key, &b->prev, BPF_ANY);
-			b->cookie = b->prev_cookie;
+			b->sk = b->prev_sk;
 			b->has_prev = 0;
 		} else {
 			bpf_map_delete_elem(&sockets, &key);
 			bpf_map_delete_elem(&bound_sockets, &key);
 		}
-	} else if (b->has_prev && b->prev_cookie == cookie) {
+	} else if (b->has_prev && b->prev_sk == id) {
 		b->has_prev = 0;
 	}
 	return 1;
@@ -314,7 +329,7 @@ int seed_sockets(struct bpf_iter__task_file *ctx)
 	owner.updated = bpf_ktime_get_boot_ns();
 	if (!bpf_map_update_elem(&sockets, &key, &owner, BPF_NOEXIST) &&
 	    is_dns_port(key.port))
-		bound_over(&key, bpf_get_socket_cookie(sk), NULL);
+		bound_over(&key, sock_id(sk), NULL);
 	return 0;
 }
 
