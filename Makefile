@@ -19,7 +19,7 @@ PKGS      := libbpf libelf yaml-0.1 jansson nettle libcurl libarchive libcrypto 
 # into tests, fuzzers and bench tools that call them directly.
 LAZY_PKGS := libcurl libarchive libcrypto libpcap
 LAZY_LIBS := -lcurl -larchive -lcrypto -lpcap
-soname     = $(shell objdump -p $$($(CC) -print-file-name=lib$(1).so) 2>/dev/null | \
+soname     = $(shell objdump -p $$($(CC) -print-file-name=lib$(1).so 2>/dev/null) 2>/dev/null | \
 	       sed -n 's/^ *SONAME *//p')
 lazy_def   = $(if $(2),-DLAZY_SONAME_$(1)='"$(2)"')
 LAZY_DEFS := $(call lazy_def,CURL,$(call soname,curl)) \
