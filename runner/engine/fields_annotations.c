@@ -343,6 +343,12 @@ int build_apply_annotations(struct build *b, size_t i)
 			return BAD("columns.hidden", v);
 		f->hidden = flag;
 	}
+	/* the runner's own (ig has none): lets a gadget lay its struct out
+	 * for its records (the always-written fields first, then those it
+	 * may cut short) and still show columns in the order users know */
+	v = ann(b, i, "columns.order");
+	if (v && !parse_int(v, &f->order))
+		return BAD("columns.order", v);
 	v = ann(b, i, "columns.fixed");
 	if (v) {
 		if (!parse_bool(v, &flag))

@@ -191,6 +191,48 @@ build__default_columns__container_name_then_struct_order(void **state)
 			    "RUNTIME.CONTAINERNAME");
 }
 
+/* columns.order moves a column after those of lower order, struct order
+ * within each; --fields +X puts X where that order says. */
+static void build__columns_order__sorts_default_columns(void **state)
+{
+	static const char *const want[] = {
+		"runtime.containerName",
+		"proc.comm",
+		"proc.pid",
+		"src",
+		"dst",
+		"qtype",
+		"qr",
+		"rcode",
+		"name",
+		"addresses",
+		"latency_ns",
+		"proc.tid",
+	};
+	struct fx *x = *state;
+	/* the fixture's metadata, whose last field is addresses */
+	static const char more[] = "          columns.order: \"1\"\n"
+				   "      latency_ns:\n        annotations:\n"
+				   "          columns.order: \"2\"\n"
+				   "      proc.tid:\n        annotations:\n"
+				   "          columns.order: \"3\"\n";
+	char yaml[sizeof(fx_yaml) + sizeof(more)];
+	struct gadget_metadata *md;
+	struct fieldset *fs = NULL, *saved = x->fs;
+	struct error *err = NULL;
+
+	snprintf(yaml, sizeof(yaml), "%s%s", fx_yaml, more);
+	md = md_of(yaml);
+
+	assert_int_equal(fieldset_new(x->btf, x->id, md, "dns", &fs, &err), 0);
+	assert_int_equal(fieldset_select(fs, "+tid", &err), 0);
+	x->fs = fs;
+	check_cols(x, want, sizeof(want) / sizeof(want[0]));
+	x->fs = saved;
+	fieldset_free(fs);
+	metadata_free(md);
+}
+
 /* On a Kubernetes node the runtime.* view steps aside for k8s.*. */
 static void build__kubernetes_env__no_runtime_columns(void **state)
 {
@@ -466,6 +508,9 @@ static void build__bad_metadata__errors(void **state)
 	build_fails(x, FIELD_YAML("name", "columns.hidden: maybe"),
 		    "data source dns: field name: bad value \"maybe\" of "
 		    "annotation columns.hidden");
+	build_fails(x, FIELD_YAML("name", "columns.order: first"),
+		    "data source dns: field name: bad value \"first\" of "
+		    "annotation columns.order");
 	build_fails(x, FIELD_YAML("name", "template: nosuch"),
 		    "data source dns: field name: unknown template "
 		    "\"nosuch\"");
@@ -581,6 +626,7 @@ int main(void)
 		T(build__annotations__applied),
 		T(build__titles__last_component_then_shortest_unique),
 		T(build__default_columns__container_name_then_struct_order),
+		T(build__columns_order__sorts_default_columns),
 		T(build__kubernetes_env__no_runtime_columns),
 		T(build__no_mntns_id__no_runtime_fields),
 		T(select__plain_list__replaces_in_given_order),
