@@ -29,7 +29,13 @@ struct json_step {
 	__u32 run, run_off, run_len;
 	__u32 group; /* OP_GROUP: index into groups; its op is then
 		      * groups[group].op */
+	/* OP_TAB: when the value is shown (COND_*), and the bytes
+	 * COND_NONZERO looks at */
+	__u8 cond, cond_size;
+	__u32 cond_off;
 };
+
+enum { COND_NONE, COND_NONZERO, COND_GENERIC };
 
 /*
  * output_json.c: a run of steps whose text depends on a few bytes of the
@@ -63,6 +69,20 @@ struct json_memo {
 	bool valid;
 	__u8 len, tail_len;
 	char text[JSON_MEMO_TEXT];
+};
+
+/*
+ * output_json.c: whether an event's namespaces are outside containers
+ * (OP_RUNTIME: by its mount namespace) and pods (OP_K8S: by its mount and
+ * network namespaces), kept per key for as long as containers_version()
+ * stays what it was; JSON_NS_WAYS keys, chosen by a hash.
+ */
+#define JSON_NS_WAY_BITS 4
+#define JSON_NS_WAYS (1 << JSON_NS_WAY_BITS)
+struct json_ns_memo {
+	__u64 mntns, netns;
+	unsigned long version;
+	bool valid, none;
 };
 
 /* output_columns.c: the cells (text fitted to the column) of values
@@ -139,6 +159,8 @@ struct output {
 	bool cut; /* a failed write left part of one on fd */
 	struct json_group *groups; /* output_json.c */
 	size_t n_groups;
+	struct json_ns_memo rt_memo[JSON_NS_WAYS]; /* output_json.c */
+	struct json_ns_memo k8s_memo[JSON_NS_WAYS];
 };
 
 /* n spaces at out (none when n <= 0); how many. */
