@@ -127,8 +127,13 @@ struct output {
 	 * behind_from, looked at again once the end passes behind_next */
 	bool behind_on;
 	long long behind_from, behind_next;
+	long long behind_pos; /* the end, as told by the writes since */
 	char *buf;
 	size_t len, cap;
+	size_t threshold; /* written out once this much is buffered */
+	bool hold; /* a regular file: output_flush_due() holds lines */
+	double held_since; /* 0, or when output_flush_due() first found
+			    * the lines buffered now */
 	size_t max_event; /* bytes one event can take at most */
 	struct render_ctx rc;
 	char *scratch; /* zero-filled copy of short records */
@@ -202,7 +207,7 @@ size_t output_json_render(struct output *o, const void *ev, char *out);
 /* output_behind.c: after a write, drop the file's clean pages well
  * behind its end (regular files; set up by output_behind_init()) */
 void output_behind_init(struct output *o);
-void output_behind(struct output *o);
+void output_behind(struct output *o, size_t written);
 
 /* output_columns.c */
 /* Widths of the visible columns, scaled to the terminal if there is one. */
