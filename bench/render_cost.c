@@ -3,7 +3,9 @@
  * The runner's rendering of trace_dns events, without the kernel: events
  * filled like the ones a dnsperf -> dnsmasq run shows (both ends, both
  * ways: addresses, ports, pids, comms, uids, names, latencies, a wall clock
- * that moves 12.5 us per event), rendered by output_event() as JSON lines
+ * that moves 12.5 us per event; as in the runner, the containers are
+ * looked up, in a tree without any: every namespace is the host's),
+ * rendered by output_event() as JSON lines
  * or columns and written in the runner's batches to FILE (default
  * /dev/null; a file on disk adds the copy into the page cache).  Thread CPU
  * time per event.
@@ -13,6 +15,7 @@
 #include <unistd.h>
 
 #include "bench/trace_dns_events.h"
+#include "runner/engine/containers.h"
 #include "runner/engine/output.h"
 
 #define N_EV 64
@@ -88,6 +91,8 @@ int main(int argc, char **argv)
 	const char *path = argc > 3 ? argv[3] : "/dev/null";
 	const char *obj = "build/gadget/trace_dns/program.bpf.o";
 	const char *yml = "gadget/trace_dns/gadget.yaml";
+	char root[] = "/tmp/render-cost-XXXXXX";
+	struct containers *ctrs = NULL;
 	struct bench_events b;
 	struct fieldset *fs;
 	struct output *out = NULL;
@@ -99,12 +104,17 @@ int main(int argc, char **argv)
 	double t0, t;
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
-	if (fd < 0 || bench_events_open(obj, yml, &b, &err) ||
+	if (fd < 0 || !mkdtemp(root) || !(ctrs = containers_new(root))) {
+		fprintf(stderr, "render_cost: %s\n", fd < 0 ? path : root);
+		return 1;
+	}
+	if (!bench_events_open(obj, yml, &b, &err))
+		fieldset_set_containers(b.fs, ctrs);
+	if (err ||
 	    output_new(b.fs,
 		       strcmp(mode, "json") ? OUTPUT_COLUMNS : OUTPUT_JSON, fd,
 		       &out, &err)) {
-		fprintf(stderr, "render_cost: %s\n",
-			fd < 0 ? path : error_msg(err));
+		fprintf(stderr, "render_cost: %s\n", error_msg(err));
 		return 1;
 	}
 	fs = b.fs;
@@ -130,6 +140,8 @@ int main(int argc, char **argv)
 	       path);
 	output_free(out);
 	bench_events_free(&b);
+	containers_free(ctrs);
+	rmdir(root);
 	free(evs);
 	close(fd);
 	return 0;

@@ -36,6 +36,9 @@ struct containers {
 	char root[256];
 	struct entry *buckets[NBUCKETS];
 	unsigned int gen;
+	/* containers_version(): bumped by every change of what the lookups
+	 * answer (entries, their info, the pods' index, the node) */
+	unsigned long version;
 	struct containers_tracker *tracker; /* NULL: /proc only */
 	char docker_root[512]; /* dockerd's --data-root */
 	struct pods *pods; /* pod identity, and pods by network namespace */
@@ -88,6 +91,12 @@ struct containers *containers_new(const char *root)
 void containers_set_node(struct containers *c, const char *node)
 {
 	pods_set_node(c->pods, node);
+	c->version++;
+}
+
+unsigned long containers_version(const struct containers *c)
+{
+	return c->version;
 }
 
 void containers_set_docker_root(struct containers *c, const char *dir)
@@ -149,6 +158,7 @@ static struct entry *insert(struct containers *c, __u64 mntns)
 
 	if (!e)
 		return NULL;
+	c->version++; /* and its info, filled in next */
 	e->mntns = mntns;
 	e->gen = c->gen;
 	e->next = *head;
@@ -424,6 +434,7 @@ int containers_handle_note(struct containers *c,
 		memset(&ci, 0, sizeof(ci));
 	if (!e && !(e = insert(c, n->mntns)))
 		return -1;
+	c->version++;
 	e->instance = n->mntns_instance;
 	e->pid = 0;
 	e->gen = c->gen;
@@ -455,6 +466,7 @@ static void drop_stale(struct containers *c)
 						    NULL);
 				*pp = e->next;
 				free(e);
+				c->version++;
 			} else {
 				pp = &e->next;
 			}
@@ -483,6 +495,7 @@ static void reindex_pods(struct containers *c)
 	size_t i;
 
 	pods_index_reset(c->pods);
+	c->version++;
 	for (i = 0; i < NBUCKETS; i++)
 		for (struct entry *e = c->buckets[i]; e; e = e->next)
 			pods_index_add(c->pods, &e->info);

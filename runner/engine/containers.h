@@ -81,6 +81,13 @@ void containers_filter_fds(const struct containers *c, int *mntns_fd,
 			   int *netns_fd);
 /* The node's name (k8s.node). */
 const char *containers_node(const struct containers *c);
+/*
+ * A number that changes whenever what containers_lookup(),
+ * containers_pod_of_netns() or containers_node() answer may change (read
+ * it after the lookup: a lookup may add what it finds).  A result kept
+ * with it holds while it stays the same.
+ */
+unsigned long containers_version(const struct containers *c);
 /* The pod whose network namespace is netns; NULL if none. */
 const struct pod_info *containers_pod_of_netns(const struct containers *c,
 					       __u64 netns);

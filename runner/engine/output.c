@@ -27,6 +27,14 @@
 #include "runner/engine/pcapng.h"
 
 #define OUT_THRESHOLD (256 * 1024) /* write once this much is buffered */
+/*
+ * Into a regular file: bigger writes, and lines held up to
+ * OUT_FILE_DELAY seconds.  Each write() has a fixed cost besides its
+ * bytes (ext4 on a 2-CPU VM: ~4 us a call, then ~0.15 us/KB), and
+ * nobody waits on a file's lines the way a terminal or a pipe does.
+ */
+#define OUT_FILE_THRESHOLD (1024 * 1024)
+#define OUT_FILE_DELAY 0.05
 
 int output_mode_parse(const char *s, enum output_mode *mode)
 {
@@ -527,7 +535,7 @@ static int output_size_buffer(struct output *o)
 		o->max_event = pretty_max_event(o);
 		break;
 	}
-	need = OUT_THRESHOLD + 2 * o->max_event;
+	need = o->threshold + 2 * o->max_event;
 	if (need <= o->cap)
 		return 0;
 	nb = realloc(o->buf, need);
@@ -554,6 +562,9 @@ int output_new(const struct fieldset *fs, enum output_mode mode, int fd,
 	o->fd = fd;
 	render_ctx_init(&o->rc, fs);
 	output_behind_init(o);
+	/* output_behind_init(): on for regular files */
+	o->hold = o->behind_on;
+	o->threshold = o->hold ? OUT_FILE_THRESHOLD : OUT_THRESHOLD;
 	for (size_t i = 0; i < fs->n; i++)
 		if (fs->f[i].max_text + 1 > text)
 			text = fs->f[i].max_text + 1;
@@ -655,14 +666,28 @@ int output_flush(struct output *o)
 	if (o->err && done > whole)
 		take_back(o, done - whole);
 	if (done)
-		output_behind(o);
+		output_behind(o, done);
 	o->len = 0;
 	o->n_units = 0;
+	o->held_since = 0;
 	if (o->err) {
 		errno = o->err;
 		return -1;
 	}
 	return 0;
+}
+
+int output_flush_due(struct output *o, double now)
+{
+	if (!o->len)
+		return o->err ? -1 : 0;
+	if (o->hold) {
+		if (!o->held_since)
+			o->held_since = now;
+		if (now - o->held_since < OUT_FILE_DELAY)
+			return o->err ? -1 : 0;
+	}
+	return output_flush(o);
 }
 
 unsigned long long output_written(const struct output *o)
@@ -687,7 +712,7 @@ static void commit(struct output *o, size_t n)
 {
 	o->len += n;
 	o->ends[o->n_units++] = (unsigned int)o->len;
-	if (o->len >= OUT_THRESHOLD)
+	if (o->len >= o->threshold)
 		output_flush(o);
 }
 

@@ -36,6 +36,12 @@ void output_header(struct output *o);
 void output_event(struct output *o, const void *data, size_t size);
 /* Write out whatever is buffered.  Only whole lines are ever written. */
 int output_flush(struct output *o);
+/*
+ * output_flush(), unless fd is a regular file and what is buffered came
+ * less than 50 ms ago (the first call that found it, at time now in
+ * seconds): lines to a file go out in larger writes.
+ */
+int output_flush_due(struct output *o, double now);
 
 /* Columns: lay out for a terminal this wide (0: fixed widths, as piped).
  * output_new() does this itself when fd is a terminal. */

@@ -29,7 +29,13 @@ struct json_step {
 	__u32 run, run_off, run_len;
 	__u32 group; /* OP_GROUP: index into groups; its op is then
 		      * groups[group].op */
+	/* OP_TAB: when the value is shown (COND_*), and the bytes
+	 * COND_NONZERO looks at */
+	__u8 cond, cond_size;
+	__u32 cond_off;
 };
+
+enum { COND_NONE, COND_NONZERO, COND_GENERIC };
 
 /*
  * output_json.c: a run of steps whose text depends on a few bytes of the
@@ -63,6 +69,20 @@ struct json_memo {
 	bool valid;
 	__u8 len, tail_len;
 	char text[JSON_MEMO_TEXT];
+};
+
+/*
+ * output_json.c: whether an event's namespaces are outside containers
+ * (OP_RUNTIME: by its mount namespace) and pods (OP_K8S: by its mount and
+ * network namespaces), kept per key for as long as containers_version()
+ * stays what it was; JSON_NS_WAYS keys, chosen by a hash.
+ */
+#define JSON_NS_WAY_BITS 4
+#define JSON_NS_WAYS (1 << JSON_NS_WAY_BITS)
+struct json_ns_memo {
+	__u64 mntns, netns;
+	unsigned long version;
+	bool valid, none;
 };
 
 /* output_columns.c: the cells (text fitted to the column) of values
@@ -107,8 +127,13 @@ struct output {
 	 * behind_from, looked at again once the end passes behind_next */
 	bool behind_on;
 	long long behind_from, behind_next;
+	long long behind_pos; /* the end, as told by the writes since */
 	char *buf;
 	size_t len, cap;
+	size_t threshold; /* written out once this much is buffered */
+	bool hold; /* a regular file: output_flush_due() holds lines */
+	double held_since; /* 0, or when output_flush_due() first found
+			    * the lines buffered now */
 	size_t max_event; /* bytes one event can take at most */
 	struct render_ctx rc;
 	char *scratch; /* zero-filled copy of short records */
@@ -139,6 +164,8 @@ struct output {
 	bool cut; /* a failed write left part of one on fd */
 	struct json_group *groups; /* output_json.c */
 	size_t n_groups;
+	struct json_ns_memo rt_memo[JSON_NS_WAYS]; /* output_json.c */
+	struct json_ns_memo k8s_memo[JSON_NS_WAYS];
 };
 
 /* n spaces at out (none when n <= 0); how many. */
@@ -180,7 +207,7 @@ size_t output_json_render(struct output *o, const void *ev, char *out);
 /* output_behind.c: after a write, drop the file's clean pages well
  * behind its end (regular files; set up by output_behind_init()) */
 void output_behind_init(struct output *o);
-void output_behind(struct output *o);
+void output_behind(struct output *o, size_t written);
 
 /* output_columns.c */
 /* Widths of the visible columns, scaled to the terminal if there is one. */

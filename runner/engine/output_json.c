@@ -40,9 +40,10 @@ enum {
 	OP_ID_NAME, /* user or group: the text of the last id kept */
 	OP_TIME, /* timestamp: the text around the nanoseconds kept per
 		  * second */
-	OP_NODE, /* k8s.node: the text of the last node name kept */
-	OP_DURATION, /* 0 written here, else safe text */
-	OP_L3EP_LIST, /* "" when no entry is set, else safe text */
+	OP_NODE, /* k8s.node: its text kept while the containers' version
+		  * stays */
+	OP_DURATION, /* below 1s written here, else safe text */
+	OP_L3EP_LIST, /* IPv4 entries written here, else safe text */
 	OP_GROUP, /* the text of a group of steps, kept per key */
 };
 
@@ -57,7 +58,7 @@ static size_t memo_slots(__u8 op)
 	case OP_TIME:
 		return 1;
 	case OP_NODE:
-		return 2; /* the name, its JSON text */
+		return 1; /* its text, by containers_version() */
 	default:
 		return 0;
 	}
@@ -111,6 +112,24 @@ void output_tab_event(const struct fieldset *fs, const struct field *f,
 	}
 	memset(ev + f->off, 0, f->size);
 	memcpy(ev + f->off, &v, f->size); /* little-endian hosts */
+}
+
+/* When OP_TAB step st shows its table's text, as field_shown() tells:
+ * always, when the bytes of its field's value.shown-if are not 0 (a
+ * string's first one, or a whole integer), or ask field_shown(). */
+static void tab_cond(const struct fieldset *fs, const struct field *f,
+		     struct json_step *st)
+{
+	const struct field *c = f->shown_if >= 0 ? &fs->f[f->shown_if] : NULL;
+
+	st->cond = COND_GENERIC;
+	if (!c || c->kind == FK_BYTES || c->kind == FK_INTARRAY ||
+	    c->kind == FK_L3EP_LIST || c->is_struct)
+		st->cond = COND_NONE;
+	else if (c->kind == FK_STRING || output_whole_int(c))
+		st->cond = COND_NONZERO;
+	st->cond_off = c ? c->off : 0;
+	st->cond_size = !c ? 0 : c->kind == FK_STRING ? 1 : (__u8)c->size;
 }
 
 /* Render values 0..TAB_VALUES-1 of step st's field through the generic
@@ -432,7 +451,11 @@ int output_json_compile(struct output *o)
 			st->op = output_whole_int(f) ? OP_ID_NAME : OP_GENERIC;
 			break;
 		case FK_DURATION:
-			st->op = output_whole_int(f) && f->shown_if < 0 ?
+			/* (a negative value below 4 bytes, loaded without
+			 * its sign, would look short) */
+			st->op = output_whole_int(f) && f->shown_if < 0 &&
+						 (!f->is_signed ||
+						  f->size >= 4) ?
 					 OP_DURATION :
 					 OP_SAFE_TEXT;
 			st->size = (__u8)f->size;
@@ -458,6 +481,7 @@ int output_json_compile(struct output *o)
 				}
 				st->op = OP_TAB;
 				st->size = (__u8)f->size;
+				tab_cond(o->fs, f, st);
 			}
 			break;
 		}
@@ -482,17 +506,68 @@ int output_json_compile(struct output *o)
 		_v;                           \
 	})
 
-/* Whether an entry of the list of l3 endpoints at p has a version. */
-static bool l3ep_list_set(const struct field *f, const char *p)
+/*
+ * The list of l3 endpoints at p as fmt_l3ep_list() writes it, quoted,
+ * when its set entries are all IPv4 (or none is set): its length; else 0.
+ */
+static size_t l3ep_list4(const struct field *f, const char *p, char *out)
 {
-	for (__u32 i = 0; i < f->count; i++) {
-		__u64 ver = field_load_uint(
-			p + (size_t)i * f->size + f->ver_off, f->ver_size);
+	size_t n = 1;
 
-		if (ver == 4 || ver == 6)
-			return true;
+	out[0] = '"';
+	for (__u32 i = 0; i < f->count; i++) {
+		const char *e = p + (size_t)i * f->size;
+		__u64 ver = field_load_uint(e + f->ver_off, f->ver_size);
+
+		if (ver == 6)
+			return 0;
+		if (ver != 4)
+			continue;
+		if (n > 1)
+			out[n++] = ',';
+		n += fmt_ip4(out + n, (const __u8 *)e + f->addr_off);
 	}
-	return false;
+	out[n++] = '"';
+	return n;
+}
+
+/*
+ * A duration d below one second as fmt_duration() writes it, quoted
+ * ("0s", "512ns", "41.9\xc2\xb5s", "2.5ms": the fraction without its
+ * trailing zeros); may write 8 bytes past the value.  Its length.
+ */
+static size_t duration_short(__u64 d, char *out)
+{
+	__u32 unit = d < 1000000 ? 1000 : 1000000;
+	__u32 digits = d < 1000000 ? 3 : 6, frac, keep;
+	size_t n = 1;
+	__u64 x;
+
+	out[0] = '"';
+	if (d < 1000) {
+		n += fmt_u32_wide(out + n, (__u32)d);
+		memcpy(out + n, d ? "ns\"" : "s\"", 3);
+		return n + (d ? 3 : 2);
+	}
+	n += fmt_u32_wide(out + n, (__u32)(d / unit));
+	frac = (__u32)(d % unit);
+	if (frac) {
+		/* the fraction's digits are the last ones of the 8: the
+		 * zeros after its last digit are the word's top bytes */
+		x = fmt_8digits_word(frac);
+		keep = digits -
+		       (__builtin_clzll(x ^ 0x3030303030303030ULL) / 8);
+		x >>= 8 * (8 - digits);
+		out[n++] = '.';
+		memcpy(out + n, &x, 8);
+		n += keep;
+	}
+	if (unit == 1000) {
+		memcpy(out + n, "\xc2\xb5s\"", 4);
+		return n + 4;
+	}
+	memcpy(out + n, "ms\"", 3);
+	return n + 3;
 }
 
 /* The value of a user or group field, from the step's memo when its id
@@ -575,29 +650,93 @@ static size_t timestamp(struct output *o, const struct json_step *st,
 	return n;
 }
 
+/* The containers' version now; 0 without them (nothing changes then). */
+static unsigned long ctrs_version(const struct output *o)
+{
+	return o->fs->containers ? containers_version(o->fs->containers) : 0;
+}
+
 /* k8s.node: the same for every event, but the pods' state may change it:
- * the text is kept for the name it was written for. */
+ * its text is kept for the containers' version it was written in. */
 static size_t node(struct output *o, const struct json_step *st, const void *ev,
 		   char *out)
 {
-	const struct fieldset *fs = o->fs;
-	struct json_memo *name = &o->memo[st->memo], *text = name + 1;
-	const char *s = fs->containers ? containers_node(fs->containers) : "";
+	struct json_memo *m = &o->memo[st->memo];
+	__s64 version = (__s64)ctrs_version(o);
 	size_t n;
 
-	if (name->valid && text->valid && !strcmp(s, name->text)) {
-		memcpy(out, text->text, text->len);
-		return text->len;
+	if (m->valid && m->key == version) {
+		memcpy(out, m->text, m->len);
+		return m->len;
 	}
-	n = output_json_value(o, &fs->f[st->field], ev, out);
-	name->valid = strlen(s) < sizeof(name->text);
-	text->valid = n <= sizeof(text->text);
-	if (name->valid && text->valid) {
-		strcpy(name->text, s);
-		memcpy(text->text, out, n);
-		text->len = (__u8)n;
+	n = output_json_value(o, &o->fs->f[st->field], ev, out);
+	m->valid = n <= sizeof(m->text);
+	if (m->valid) {
+		memcpy(m->text, out, n);
+		m->len = (__u8)n;
+		m->key = version;
 	}
 	return n;
+}
+
+static struct json_ns_memo *ns_way(struct json_ns_memo *ways, __u64 mntns,
+				   __u64 netns)
+{
+	__u64 h =
+		(mntns ^ netns * 0x9E3779B97F4A7C15ULL) * 0x9E3779B97F4A7C15ULL;
+
+	return &ways[h >> (64 - JSON_NS_WAY_BITS)];
+}
+
+static bool ns_kept(const struct json_ns_memo *m, __u64 mntns, __u64 netns,
+		    unsigned long version)
+{
+	return m->valid && m->mntns == mntns && m->netns == netns &&
+	       m->version == version;
+}
+
+static bool ns_keep(struct json_ns_memo *m, __u64 mntns, __u64 netns,
+		    const struct output *o, bool none)
+{
+	/* the version after the lookup: it may have added an entry */
+	*m = (struct json_ns_memo){ .mntns = mntns,
+				    .netns = netns,
+				    .version = ctrs_version(o),
+				    .valid = true,
+				    .none = none };
+	return none;
+}
+
+/* Whether mount namespace mntns is no container's. */
+static bool runtime_none(struct output *o, __u64 mntns)
+{
+	struct json_ns_memo *m = ns_way(o->rt_memo, mntns, 0);
+
+	if (ns_kept(m, mntns, 0, ctrs_version(o)))
+		return m->none;
+	return ns_keep(m, mntns, 0, o,
+		       !o->fs->containers ||
+			       !containers_lookup(o->fs->containers, mntns));
+}
+
+/* Whether ev is in no pod (fieldset_pod(), by the fields it reads). */
+static bool pod_none(struct output *o, const char *ev)
+{
+	const struct field *k = &o->fs->f[o->fs->k8s];
+	__u64 mntns = 0, netns = 0;
+	struct json_ns_memo *m;
+	const char *c;
+
+	if (k->size)
+		mntns = output_whole_int(k) ?
+				field_load_uint(ev + k->off, k->size) :
+				field_u64(k, ev);
+	if (k->netns_size)
+		memcpy(&netns, ev + k->netns_off, k->netns_size);
+	m = ns_way(o->k8s_memo, mntns, netns);
+	if (ns_kept(m, mntns, netns, ctrs_version(o)))
+		return m->none;
+	return ns_keep(m, mntns, netns, o, !fieldset_pod(o->fs, ev, &c));
 }
 
 /* The way of a key (key_len: a multiple of 8): only picks where to look,
@@ -777,7 +916,11 @@ again:
 			v = field_load_uint(p, st->size);
 			f = &o->fs->f[st->field];
 			if (v < TAB_VALUES &&
-			    (f->shown_if < 0 || field_shown(o->fs, f, ev))) {
+			    (st->cond == COND_NONE ||
+			     (st->cond == COND_NONZERO ?
+				      field_load_uint(ev + st->cond_off,
+						      st->cond_size) != 0 :
+				      field_shown(o->fs, f, ev)))) {
 				e = &o->tab_ent[st->tab + v];
 				if (e->len <= TAB_PAD)
 					memcpy(out + n, o->tab_text + e->off,
@@ -792,20 +935,15 @@ again:
 		case OP_RUNTIME:
 			if (rt_none < 0 || rt_off != st->off) {
 				rt_off = st->off;
-				rt_none = !o->fs->containers ||
-					  !containers_lookup(
-						  o->fs->containers,
-						  field_load_uint(p, st->size));
+				rt_none = runtime_none(
+					o, field_load_uint(p, st->size));
 			}
 			if (!rt_none)
 				goto generic;
 			goto run;
 		case OP_K8S:
-			if (k8s_none < 0) {
-				const char *c;
-
-				k8s_none = !fieldset_pod(o->fs, ev, &c);
-			}
+			if (k8s_none < 0)
+				k8s_none = pod_none(o, ev);
 			if (!k8s_none)
 				goto generic;
 run:
@@ -840,16 +978,16 @@ run:
 			n += node(o, st, ev, out + n);
 			break;
 		case OP_DURATION:
-			if (field_load_uint(p, st->size))
+			v = field_load_uint(p, st->size);
+			if (v >= 1000000000ULL)
 				goto safe_text;
-			memcpy(out + n, "\"0s\"", 4);
-			n += 4;
+			n += duration_short(v, out + n);
 			break;
 		case OP_L3EP_LIST:
-			if (l3ep_list_set(&o->fs->f[st->field], p))
+			len = l3ep_list4(&o->fs->f[st->field], p, out + n);
+			if (!len)
 				goto safe_text;
-			memcpy(out + n, "\"\"", 2);
-			n += 2;
+			n += len;
 			break;
 		case OP_SAFE_TEXT:
 safe_text:

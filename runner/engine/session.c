@@ -603,10 +603,10 @@ int session_run(struct session *s, const struct session_limits *lim,
 			containers_poll(s->ctrs);
 		if (gadget_poll(s->g, POLL_MS, err))
 			return -1;
-		for (i = 0; i < s->n_src; i++)
-			if (output_flush(s->src[i].out) < 0)
-				s->broken = true;
 		now = now_mono();
+		for (i = 0; i < s->n_src; i++)
+			if (output_flush_due(s->src[i].out, now) < 0)
+				s->broken = true;
 		if (s->pace)
 			pace(s, now);
 		if (s->tick && s->tick(s->tick_ctx, now) < 0)

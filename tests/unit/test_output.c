@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
@@ -492,6 +493,52 @@ static void batching__threshold__writes_whole_lines(void **state)
 	output_free(o);
 }
 
+/* Lines to a regular file (here a memfd) wait up to 50 ms after
+ * output_flush_due() first sees them, and go out in writes of 1 MiB;
+ * lines to a pipe go out at once. */
+static void flush_due__file_held_pipe_at_once(void **state)
+{
+	struct fx *x = *state;
+	struct output *o = out_new(x, x->fs, OUTPUT_JSON);
+	struct error *err = NULL;
+	char buf[4096];
+	struct stat st;
+	size_t len;
+	int p[2];
+
+	output_event(o, &x->ev, sizeof(x->ev));
+	assert_int_equal(output_flush_due(o, 100.0), 0);
+	assert_int_equal(output_flush_due(o, 100.04), 0);
+	assert_string_equal(written(x), "");
+	output_event(o, &x->ev, sizeof(x->ev));
+	assert_int_equal(output_flush_due(o, 100.06), 0);
+	len = strlen(written(x));
+	assert_true(len > 0 && written(x)[len - 1] == '\n');
+	/* held again from the next call that finds lines */
+	output_event(o, &x->ev, sizeof(x->ev));
+	assert_int_equal(output_flush_due(o, 200.0), 0);
+	assert_int_equal(strlen(written(x)), len);
+	assert_int_equal(output_flush_due(o, 200.05), 0);
+	assert_true(strlen(written(x)) > len);
+	/* without a flush, a write comes at 1 MiB */
+	assert_int_equal(fstat(x->fd, &st), 0);
+	len = (size_t)st.st_size;
+	while (!fstat(x->fd, &st) && (size_t)st.st_size == len)
+		output_event(o, &x->ev, sizeof(x->ev));
+	assert_true((size_t)st.st_size - len >= 1024 * 1024);
+	output_free(o);
+
+	assert_int_equal(pipe2(p, O_NONBLOCK), 0);
+	assert_int_equal(output_new(x->fs, OUTPUT_JSON, p[1], &o, &err), 0);
+	output_event(o, &x->ev, sizeof(x->ev));
+	assert_int_equal(read(p[0], buf, sizeof(buf)), -1);
+	assert_int_equal(output_flush_due(o, 100.0), 0);
+	assert_true(read(p[0], buf, sizeof(buf)) > 0);
+	output_free(o);
+	close(p[0]);
+	close(p[1]);
+}
+
 /* Pages of f's first n bytes in the page cache. */
 static size_t resident_pages(int fd, size_t n)
 {
@@ -588,6 +635,7 @@ int main(void)
 		T(pretty__selection__indented),
 		T(yaml__selection__documents),
 		T(batching__threshold__writes_whole_lines),
+		T(flush_due__file_held_pipe_at_once),
 		T(write_error__reported_then_events_dropped),
 		T(behind__clean_pages__dropped),
 	};

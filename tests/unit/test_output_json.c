@@ -17,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include "runner/engine/bpf/containers.h"
+#include "runner/engine/containers.h"
 #include "runner/engine/fmt_int.h"
 #include "runner/engine/output_internal.h"
 #include "fields_fx.h"
@@ -165,6 +167,58 @@ static void fast__addresses_ids_times__as_generic(void **state)
 	close(fd);
 }
 
+/* Durations below a second at every magnitude and around each unit's
+ * edges, and lists of addresses with IPv4, IPv6 and unset entries
+ * (output_json.c writes durations below 1s and IPv4 lists itself). */
+static void fast__durations_and_address_lists__as_generic(void **state)
+{
+	static const __u64 edges[] = {
+		0,	 1,	   9,	      10,	 999,	     1000,
+		1001,	 1010,	   1100,      1234,	 9999,	     10000,
+		99999,	 999999,   1000000,   1000001,	 1000010,    1100000,
+		1234567, 99999999, 100000000, 999999999, 1000000000, 1500000000
+	};
+	static const __u8 vers[] = { 0, 4, 6, 5 };
+	struct fx *x = *state;
+	struct output *o = json_output(x);
+	struct fx_event ev = x->ev;
+	unsigned int seed = 11;
+	int fd = o->fd;
+	char *line = calloc(1, o->max_event + 64);
+
+	for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
+		ev.latency_ns_raw = edges[i];
+		assert_same(o, &ev);
+	}
+	for (int r = 0; r < 20000; r++) {
+		__u64 scale = 1;
+
+		for (int k = rand_r(&seed) % 10; k > 0; k--)
+			scale *= 10;
+		ev.latency_ns_raw = (__u64)rand_r(&seed) % scale;
+		if (r % 7 == 0) /* a round number: zeros to drop */
+			ev.latency_ns_raw -=
+				ev.latency_ns_raw % (scale / 10 + 1);
+		assert_same(o, &ev);
+	}
+	ev.latency_ns_raw = 41919;
+	line[output_json_render(o, &ev, line)] = '\0';
+	assert_non_null(strstr(line, "\"41.919\xc2\xb5s\""));
+	for (int r = 0; r < 16 * 20; r++) {
+		for (int e = 0; e < 2; e++) {
+			ev.addresses[e].version = vers[(r >> (2 * e)) & 3];
+			for (size_t b = 0; b < sizeof(ev.addresses[e].addr_raw);
+			     b++)
+				((__u8 *)&ev.addresses[e].addr_raw)[b] =
+					(__u8)rand_r(&seed);
+		}
+		assert_same(o, &ev);
+	}
+	free(line);
+	output_free(o);
+	close(fd);
+}
+
 /* Hits of o's groups since the last call (their counters restart every
  * 1024 tries). */
 static unsigned long group_hits(const struct output *o, __u32 *tries,
@@ -212,6 +266,64 @@ static void fast__groups_repeated_keys__as_generic(void **state)
 	assert_true(g_n_hits > 10000); /* the kept texts were used */
 	output_free(o);
 	close(fd);
+}
+
+/*
+ * The runtime.* and k8s.* values follow the containers as they change
+ * (output_json.c keeps "outside containers and pods" per namespace and
+ * the node's text, for as long as containers_version() stays): a
+ * namespace that becomes a podman container's, and the node renamed,
+ * between events of two namespaces.
+ */
+static void fast__containers_change__as_generic(void **state)
+{
+	static const char id[] = "0123456789abcdef0123456789abcdef"
+				 "0123456789abcdef0123456789abcdef";
+	char root[] = "/tmp/test-output-json-XXXXXX";
+	struct containers_note n = { .mntns = 5000,
+				     .mntns_instance = 10,
+				     .cgroup_id = 100,
+				     .pid = 1,
+				     .depth = 1 };
+	struct fx *x = *state;
+	struct containers *c;
+	struct output *o;
+	char *line;
+	int fd;
+
+	assert_non_null(mkdtemp(root));
+	c = containers_new(root); /* a fake tree: no exec hook */
+	assert_non_null(c);
+	fieldset_set_containers(x->fs, c);
+	o = json_output(x);
+	fd = o->fd;
+	line = calloc(1, o->max_event + 64);
+	for (int round = 0; round < 4; round++) {
+		for (int i = 0; i < 6; i++) {
+			x->ev.proc.mntns_id = i & 1 ? 5000 : 4026531841ULL;
+			x->ev.netns_id = 4026531840ULL + (i & 2);
+			assert_same(o, &x->ev);
+		}
+		line[output_json_render(o, &x->ev, line)] = '\0';
+		/* the namespace is a container's from round 1 on */
+		assert_int_equal(strstr(line, id) != NULL, round >= 1);
+		assert_int_equal(strstr(line, "\"node\":\"node-a\"") != NULL,
+				 round == 1 || round == 2);
+		assert_int_equal(strstr(line, "\"node\":\"node-b\"") != NULL,
+				 round == 3);
+		if (round == 0) {
+			snprintf(n.names[0], CONTAINERS_NAME_LEN, "libpod-%s",
+				 id);
+			assert_int_equal(containers_handle_note(c, &n), 0);
+		}
+		containers_set_node(c, round < 2 ? "node-a" : "node-b");
+	}
+	free(line);
+	output_free(o);
+	close(fd);
+	fieldset_set_containers(x->fs, NULL);
+	containers_free(c);
+	assert_int_equal(rmdir(root), 0);
 }
 
 /* What output_json_string() must write for the bytes the test below
@@ -362,6 +474,8 @@ int main(void)
 		T(fast__random_events__as_generic),
 		T(fast__groups_repeated_keys__as_generic),
 		T(fast__addresses_ids_times__as_generic),
+		T(fast__containers_change__as_generic),
+		T(fast__durations_and_address_lists__as_generic),
 		cmocka_unit_test(numbers__edges__as_printf),
 		cmocka_unit_test(numbers__8digits_every_value__as_printf),
 		cmocka_unit_test(
