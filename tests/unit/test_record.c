@@ -26,20 +26,19 @@
 #include "fixture_event.h"
 
 /* fx_yaml's fields, counted by qr and name */
-static const char yaml_metrics[] =
-	"datasources:\n"
-	"  dns:\n"
-	"    annotations:\n"
-	"      metrics.collect: \"true\"\n"
-	"      metrics.implicit-counter.name: msgs\n"
-	"    fields:\n"
-	"      qr:\n"
-	"        annotations:\n"
-	"          value.one-of: \"Q, R\"\n"
-	"          metrics.type: key\n"
-	"      name:\n"
-	"        annotations:\n"
-	"          metrics.type: key\n";
+static const char yaml_metrics[] = "datasources:\n"
+				   "  dns:\n"
+				   "    annotations:\n"
+				   "      metrics.collect: \"true\"\n"
+				   "      metrics.implicit-counter.name: msgs\n"
+				   "    fields:\n"
+				   "      qr:\n"
+				   "        annotations:\n"
+				   "          value.one-of: \"Q, R\"\n"
+				   "          metrics.type: key\n"
+				   "      name:\n"
+				   "        annotations:\n"
+				   "          metrics.type: key\n";
 
 struct fx {
 	struct btf *btf;
@@ -122,9 +121,10 @@ static void whole__whole_record__read_where_it_is(void **state)
 /* Longer then shorter ones: no byte of an earlier record is left. */
 static void whole__short_records__zeros_after_them(void **state)
 {
-	static const size_t cuts[] = { sizeof(struct fx_event) - 1, 8, 200,
-				       0, offsetof(struct fx_event, name) + 1,
-				       100 };
+	static const size_t cuts[] = {
+		sizeof(struct fx_event) - 1,	     8,	 200, 0,
+		offsetof(struct fx_event, name) + 1, 100
+	};
 	struct fx *x = *state;
 	struct fx_event want;
 
@@ -140,8 +140,8 @@ static void whole__short_records__zeros_after_them(void **state)
 }
 
 /* What mode writes for ev (size bytes), as a string (static buffer). */
-static const char *rendered(struct fx *x, enum output_mode mode,
-			    const void *ev, size_t size)
+static const char *rendered(struct fx *x, enum output_mode mode, const void *ev,
+			    size_t size)
 {
 	static char buf[2][4096];
 	static int which;
