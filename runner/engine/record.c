@@ -24,8 +24,7 @@ void record_pad_free(struct record_pad *p)
 	free(p);
 }
 
-const void *record_whole(struct record_pad *p, const void *data,
-			 size_t *size)
+const void *record_whole(struct record_pad *p, const void *data, size_t *size)
 {
 	size_t n = *size;
 

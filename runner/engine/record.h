@@ -23,7 +23,6 @@ void record_pad_free(struct record_pad *p);
  * is at least the struct's size, else a copy in p with zeros after it
  * (*size becomes the struct's size), valid until the next call on p.
  */
-const void *record_whole(struct record_pad *p, const void *data,
-			 size_t *size);
+const void *record_whole(struct record_pad *p, const void *data, size_t *size);
 
 #endif
