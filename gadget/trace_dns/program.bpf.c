@@ -204,15 +204,16 @@ const volatile __u32 unanswered_timeout = 5;
 GADGET_PARAM(unanswered_timeout);
 
 /*
- * 8 MiB: about 8k records of slack, ~25 ms at full load on a 2-core
- * machine.  The runner reads it at nice -10 (--nice) and maps it once;
- * every page of the ring is resident memory of the runner.  Measured at
- * the max rate (bench/RESULTS.md, the reader's section): 4 MiB lost events
- * in 2 of 15 runs (1 of 10 at nice -10), 2 MiB in 5 of 5 at nice 0 (0 of
- * 7 at nice -10), 8 and 16 MiB never: a stall of the reader longer than
- * ~12 ms happens here now and then.
+ * 4 MiB: about 11k records of slack (a query's ~240 bytes, a response's
+ * ~500), ~25 ms at full load on a 2-core machine.  The runner reads it at
+ * nice -10 (--nice) and maps it once; every page of the ring is resident
+ * memory of the runner.  A stall of the reader longer than ~12 ms happens
+ * here now and then: with 976-byte records (8.5k in 8 MiB) 4 MiB lost
+ * events at the max rate in 2 of 15 runs, 8 MiB never (bench/RESULTS.md,
+ * the reader's section); with these, 8, 4 and 2 MiB lost none in 6 runs
+ * each, and 4 MiB costs the filter what 8 did (bpf13).
  */
-#define EVENTS_SIZE (1 << 23)
+#define EVENTS_SIZE (1 << 22)
 GADGET_TRACER_MAP(events, EVENTS_SIZE);
 GADGET_TRACER(dns, events, event_t);
 
