@@ -8,7 +8,9 @@
 # rate.  Phases alternate over ROUNDS rounds; medians.  RUNNER=path runs
 # another build; RUNNER2=path compares a second one in the same run (or the
 # same one: ARGS and ARGS2 are extra `runner run` flags for each, e.g.
-# ARGS2="--ring-size 1M").  Prints Markdown (with RUNNER2, then each
+# ARGS2="--ring-size 1M"); GADGET2=dir runs RUNNER2 on its own image of
+# that gadget directory (GADGET: RUNNER's, default gadget/trace_dns), for
+# builds whose gadget and runner change together.  Prints Markdown (with RUNNER2, then each
 # round's CPU per event of both and their ratio).  SIZES="8M 4M ..." instead:
 # only max-rate -o json phases of RUNNER with each --ring-size in turn
 # (ARGS added), one line per run: size, events, lost, queries/s, RSS.
@@ -25,6 +27,10 @@ RUNNER2=${RUNNER2:-}
 ARGS=${ARGS:-}
 ARGS2=${ARGS2:-}
 SIZES=${SIZES:-}
+GADGET2=${GADGET2:-}
+[ -z "$GADGET2" ] || "$BUILD/runner" image build "$GADGET2" \
+	-t trace_dns:bench2 --store "$store" 2>/dev/null
+img=trace_dns:bench # the image start() runs
 
 median() { sort -g | awk '{ a[NR] = $1 } END { print NR ? a[int((NR + 1) / 2)] : "-" }'; }
 
@@ -34,7 +40,7 @@ start() {
 	shift 2
 	rm -f "$tmp/ready"
 	t0=$(date +%s%N)
-	RUNNER_READY_FILE=$tmp/ready "$bin" run trace_dns:bench \
+	RUNNER_READY_FILE=$tmp/ready "$bin" run "$img" \
 		--store "$store" "$@" >"$out" 2>"$tmp/runner.err" &
 	runner_pid=$!
 	while [ ! -f "$tmp/ready" ]; do sleep 0.001; done
@@ -106,6 +112,8 @@ for ((r = 0; r < ROUNDS; r++)); do
 	list=$builds
 	((r % 2)) && list=$(echo "$builds" | tr ' ' '\n' | tac | paste -sd' ')
 	for b in $list; do
+		img=trace_dns:bench
+		[ "$b" = b ] && [ -n "$GADGET2" ] && img=trace_dns:bench2
 		# shellcheck disable=SC2046 # ARGS: words
 		phase "$b.json" "$(bin_of "$b")" fixed "$(json_out "$r$b"f)" \
 			-o json $(args_of "$b")

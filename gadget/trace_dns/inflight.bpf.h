@@ -124,8 +124,8 @@ static __always_inline void name_copy(char *dst, const char *src, int n)
 		d[i] = s[i];
 }
 
-/* Keep in slot i the fields of the query of ev (NULL: lost) that its
- * unanswered event needs (name_len: the length of ev->name). */
+/* Keep in slot i the fields of the query of ev that its unanswered
+ * event needs (name_len: the length of ev->name). */
 static __always_inline void query_info_set(struct query_slot *slot, __u32 i,
 					   const struct event_t *ev,
 					   __u32 name_len)
@@ -254,7 +254,7 @@ __noinline int query_find(struct query_find *f)
 
 /*
  * Match a response with its query, both seen in this namespace; remember
- * a query (ev: its event, NULL when it was lost).
+ * a query (ev: its event, sent to the ring or lost).
  */
 static __always_inline __u64 query_latency(const struct l4_info *l4,
 					   gadget_netns_id netns, __u16 id,

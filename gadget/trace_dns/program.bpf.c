@@ -9,7 +9,8 @@
  * interface in both directions.  For DNS ports it copies the message once
  * into a per-CPU scratch buffer and walks it with bpf_loop(), one name label
  * or one answer record per step, masking every index right before use, and
- * builds the event in place in the ring buffer.
+ * builds the event beside it; the used front of the event goes to the ring
+ * buffer.
  *
  * Packets carry no process.  The process behind a local socket is kept in
  * `sockets`, keyed by {netns, protocol, local port}, and filled only for
@@ -149,8 +150,13 @@ enum dns_qtype : __u16 {
 };
 
 /*
- * One packet.  Members are laid out without holes; their order is the
- * default order of JSON keys and columns.
+ * One packet.  Members are laid out without holes but one (before name,
+ * for name_copy()); their order is the default order of JSON keys and
+ * columns.  The fields every record fills come first, the variable ones
+ * last (name, addresses, cnames): a record is cut after the last byte it
+ * uses, and the runner reads the missing tail as zeros, so a query's
+ * record ends with its name (~4 cache lines of the ring instead of 16)
+ * and a response's with its last address or CNAME target.
  */
 struct event_t {
 	gadget_timestamp timestamp_raw;
@@ -167,24 +173,25 @@ struct event_t {
 	enum dns_qtype qtype_raw;
 	__u16 qclass;
 	__u16 num_answers;
-	char name[DNS_NAME_LEN];
 	enum dns_rcode rcode_raw;
 	bool tc;
 	bool rd;
 	bool ra;
-	struct gadget_l3endpoint_t addresses[MAX_ADDRESSES];
-	char cnames[DNS_NAME_LEN];
-	gadget_duration latency_ns_raw;
 	__u32 ttl;
+	gadget_duration latency_ns_raw;
 	__u16 data_len; /* packet bytes after the struct (ebpf.rest.len) */
 	bool unanswered;
+	char name[DNS_NAME_LEN] __attribute__((aligned(8)));
+	struct gadget_l3endpoint_t addresses[MAX_ADDRESSES];
+	char cnames[DNS_NAME_LEN];
 };
 
 /*
- * Each record carries, after the event, the packet from its IP header on,
- * up to PACKET_MAX bytes (gadget.yaml: ebpf.rest.name/ebpf.rest.len), for
- * pcap-ng output; when no output writes them (gadget_rest_wanted false,
- * gadget/rest.h), records are the event alone.
+ * Each record carries, after the whole event, the packet from its IP
+ * header on, up to PACKET_MAX bytes (gadget.yaml: ebpf.rest.name and
+ * ebpf.rest.len), for pcap-ng output; when no output writes them
+ * (gadget_rest_wanted false, gadget/rest.h), records are the used front
+ * of the event alone.
  */
 #define PACKET_MAX 512
 
@@ -197,15 +204,16 @@ const volatile __u32 unanswered_timeout = 5;
 GADGET_PARAM(unanswered_timeout);
 
 /*
- * 8 MiB: about 8k records of slack, ~25 ms at full load on a 2-core
- * machine.  The runner reads it at nice -10 (--nice) and maps it once;
- * every page of the ring is resident memory of the runner.  Measured at
- * the max rate (bench/RESULTS.md, the reader's section): 4 MiB lost events
- * in 2 of 15 runs (1 of 10 at nice -10), 2 MiB in 5 of 5 at nice 0 (0 of
- * 7 at nice -10), 8 and 16 MiB never: a stall of the reader longer than
- * ~12 ms happens here now and then.
+ * 4 MiB: about 11k records of slack (a query's ~240 bytes, a response's
+ * ~500), ~25 ms at full load on a 2-core machine.  The runner reads it at
+ * nice -10 (--nice) and maps it once; every page of the ring is resident
+ * memory of the runner.  A stall of the reader longer than ~12 ms happens
+ * here now and then: with 976-byte records (8.5k in 8 MiB) 4 MiB lost
+ * events at the max rate in 2 of 15 runs, 8 MiB never (bench/RESULTS.md,
+ * the reader's section); with these, 8, 4 and 2 MiB lost none in 6 runs
+ * each, and 4 MiB costs the filter what 8 did (bpf13).
  */
-#define EVENTS_SIZE (1 << 23)
+#define EVENTS_SIZE (1 << 22)
 GADGET_TRACER_MAP(events, EVENTS_SIZE);
 GADGET_TRACER(dns, events, event_t);
 
@@ -322,9 +330,12 @@ struct {
 } queries SEC(".maps");
 
 /*
- * Per-CPU decoding state: the message and the walkers' cursor.  The event
- * is built in place in the ring buffer; the walkers reach both through a
- * struct walk on the filter's stack.
+ * Per-CPU decoding state: the message, the walkers' cursor and the event
+ * being built (the walkers reach it through a struct walk on the filter's
+ * stack).  The event is built here, in lines this CPU reuses for every
+ * packet, and bpf_ringbuf_output() copies the front it uses to the ring:
+ * reserved in place, a 976-byte record touched ~11 cold lines of the ring
+ * per packet, most of them for zeros (bench/RESULTS.md, bpf13).
  */
 struct scratch {
 	__u32 len; /* bytes of the message in msg */
@@ -350,7 +361,13 @@ struct scratch {
 	__u16 pad;
 	struct query_find find; /* query_latency()'s */
 	__u8 msg[DNS_MSG_MAX + 32]; /* slack for masked multi-byte reads */
+	struct event_t ev;
+	__u8 packet[PACKET_MAX]; /* right after ev: one record with it */
 };
+_Static_assert(__builtin_offsetof(struct scratch, packet) ==
+		       __builtin_offsetof(struct scratch, ev) +
+			       sizeof(struct event_t),
+	       "the packet follows the event");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -435,14 +452,14 @@ int trace_dns(struct __sk_buff *skb)
 
 /*
  * One message, in s->msg (s->len bytes), of the packet skb whose network
- * header is at off: its event, built in place in the ring buffer, with
- * the packet's bytes when packet is true.  For UDP the packet's only
- * message; for TCP each one tcpstream.bpf.h finds.  The longest
- * function here: its steps share the reserved record, and the walkers
- * it calls are in the parts above; what is left is their order.  A
- * global function: the verifier checks it once, by itself, and its
- * stack is not the filter's (TCP calls it from a bpf_loop() step, and it
- * runs bpf_loop() walkers: all four frames share 512 bytes).
+ * header is at off: its event, built in s->ev, with the packet's bytes
+ * when packet is true.  For UDP the packet's only message; for TCP each
+ * one tcpstream.bpf.h finds.  The longest function here: its steps share
+ * the event, and the walkers it calls are in the parts above; what is
+ * left is their order.  A global function: the verifier checks it once,
+ * by itself, and its stack is not the filter's (TCP calls it from a
+ * bpf_loop() step, and it runs bpf_loop() walkers: all four frames share
+ * 512 bytes).
  */
 __noinline int dns_message(struct __sk_buff *skb, const struct l4_info *l4,
 			   int off, struct scratch *s, bool packet)
@@ -453,13 +470,14 @@ __noinline int dns_message(struct __sk_buff *skb, const struct l4_info *l4,
 	struct sock_owner *owner;
 	gadget_netns_id netns;
 	__u16 id, flags, qdcount, ancount;
-	__u32 name_len = 0;
+	__u32 name_len = 0, used;
 	__u64 now, latency;
 	bool outgoing, qr;
 	__u32 len;
 
 	if (!l4 || !s)
 		return 0;
+	ev = &s->ev;
 	now = bpf_ktime_get_boot_ns();
 	netns = skb->cb[0];
 	outgoing = skb->pkt_type == OUTGOING;
@@ -478,34 +496,26 @@ __noinline int dns_message(struct __sk_buff *skb, const struct l4_info *l4,
 	if (gadget_should_discard_process(owner ? &owner->proc : NULL))
 		return 0;
 
-	/* built in place: a record that does not fit still has its query
-	 * remembered */
-	if (gadget_rest_wanted)
-		ev = bpf_ringbuf_reserve(&events, sizeof(*ev) + PACKET_MAX, 0);
-	else
-		ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
-	if (!ev) {
-		gadget_count_lost();
-		query_latency(l4, netns, id, now, qr, outgoing, NULL, 0, s);
-		return 0;
-	}
-	/* the owner first (one if/else: one verifier state after it), then
-	 * all but the names, each terminated where it is written, and
-	 * the header, src and dst, always written below */
+	/* s->ev holds the last packet's event: the owner first (one
+	 * if/else: one verifier state after it), then the fixed fields
+	 * the header, src and dst below do not write, and the name
+	 * whole (an answer's record carries it whole, and the query's
+	 * slot copies its front: no bytes of an older name after it);
+	 * addresses are cleared as they are written (record_step()), and
+	 * all that follows the name when the record is the whole event
+	 * (only for pcap-ng: gadget_rest_wanted is set before load) */
 	if (owner)
 		ev->proc = owner->proc;
 	else
 		__builtin_memset(&ev->proc, 0, sizeof(ev->proc));
-	__builtin_memset(&ev->nameserver, 0,
-			 offsetof(struct event_t, name) -
-				 offsetof(struct event_t, nameserver));
-	__builtin_memset(&ev->rcode_raw, 0,
-			 offsetof(struct event_t, cnames) -
-				 offsetof(struct event_t, rcode_raw));
-	__builtin_memset(&ev->latency_ns_raw, 0,
-			 sizeof(*ev) -
-				 offsetof(struct event_t, latency_ns_raw));
-	ev->name[0] = ev->cnames[0] = '\0';
+	if (gadget_rest_wanted)
+		__builtin_memset(&ev->nameserver, 0,
+				 sizeof(*ev) -
+					 offsetof(struct event_t, nameserver));
+	else
+		__builtin_memset(&ev->nameserver, 0,
+				 offsetof(struct event_t, addresses) -
+					 offsetof(struct event_t, nameserver));
 	/* the packet from its IP header: what pcap-ng calls LINKTYPE_RAW;
 	 * only when some output writes it (gadget/rest.h) */
 	_Static_assert(PACKET_MAX == 512, "mask below");
@@ -516,7 +526,7 @@ __noinline int dns_message(struct __sk_buff *skb, const struct l4_info *l4,
 		len -= 1;
 		asm volatile("%0 &= 511" : "+r"(len));
 		len += 1; /* 1..PACKET_MAX, for the verifier */
-		if (!bpf_skb_load_bytes(skb, off, ev + 1, len))
+		if (!bpf_skb_load_bytes(skb, off, s->packet, len))
 			ev->data_len = len;
 	}
 
@@ -577,6 +587,10 @@ __noinline int dns_message(struct __sk_buff *skb, const struct l4_info *l4,
 			qdcount = 0xFFFF; /* where would answers start? */
 		}
 	}
+	/* the record ends after its last byte in use: the name's NUL
+	 * and what follows it are the zeros the runner reads in place of
+	 * a missing tail */
+	used = offsetof(struct event_t, name) + NAME_IDX(name_len);
 	/* answers follow one question, or none (mDNS announcements) */
 	if (qr && qdcount <= 1 && ancount) {
 		s->pos = s->end;
@@ -586,7 +600,19 @@ __noinline int dns_message(struct __sk_buff *skb, const struct l4_info *l4,
 		bpf_loop(DNS_RR_STEPS, record_step, &w, 0);
 		if (s->has_ttl)
 			ev->ttl = s->ttl;
+		if (s->naddr)
+			used = offsetof(struct event_t, addresses) +
+			       (s->naddr & (MAX_ADDRESSES * 2 - 1)) *
+				       sizeof(ev->addresses[0]);
 		if (s->ncnames) {
+			/* the addresses after the last one written are
+			 * an older event's: cleared, the record goes on */
+#pragma unroll
+			for (int i = 0; i < MAX_ADDRESSES; i++)
+				if (i >= s->naddr)
+					__builtin_memset(
+						&ev->addresses[i], 0,
+						sizeof(ev->addresses[i]));
 			s->out = s->cname = s->cnames_kept = 0;
 			s->truncated = 0;
 			s->cname_next = 1;
@@ -605,13 +631,20 @@ __noinline int dns_message(struct __sk_buff *skb, const struct l4_info *l4,
 				len += 3;
 			}
 			ev->cnames[NAME_IDX(len)] = '\0';
+			used = offsetof(struct event_t, cnames) + NAME_IDX(len);
 		}
 	}
 
 	latency = query_latency(l4, netns, id, now, qr, outgoing, ev, name_len,
 				s);
 	ev->latency_ns_raw = latency;
-	bpf_ringbuf_submit(ev, wakeup_flags(now));
+	/* the whole event before the packet; the used front alone */
+	if (ev->data_len)
+		used = sizeof(*ev) + (ev->data_len & (PACKET_MAX * 2 - 1));
+	if (used > sizeof(*ev) + PACKET_MAX)
+		return 0; /* never: for the verifier */
+	if (bpf_ringbuf_output(&events, ev, used, wakeup_flags(now)))
+		gadget_count_lost(); /* the query is remembered all the same */
 	if (!qr)
 		sweep_arm();
 	return 0;

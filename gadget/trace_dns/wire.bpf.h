@@ -344,6 +344,9 @@ static long record_step(__u64 i, void *ctx)
 	if ((class & 0x7FFF) == 1 && n < MAX_ADDRESSES) {
 		struct gadget_l3endpoint_t *a = &w->ev->addresses[n & 7];
 
+		/* whole: it held an older event's (dns_message()) */
+		if ((type == A && rdlen == 4) || (type == AAAA && rdlen == 16))
+			__builtin_memset(a, 0, sizeof(*a));
 		if (type == A && rdlen == 4) {
 			__builtin_memcpy(&a->addr_raw.v4,
 					 &s->msg[MSG_IDX(rdata)], 4);

@@ -46,7 +46,6 @@ struct filter {
 	size_t n;
 	struct render_ctx rc;
 	char *text;
-	char *scratch;
 };
 
 void filter_free(struct filter *f)
@@ -61,7 +60,6 @@ void filter_free(struct filter *f)
 	free(f->rules);
 	render_ctx_fini(&f->rc);
 	free(f->text);
-	free(f->scratch);
 	free(f);
 }
 
@@ -78,8 +76,7 @@ static struct filter *filter_new(const struct fieldset *fs)
 		if (fs->f[i].max_text + 1 > text)
 			text = fs->f[i].max_text + 1;
 	f->text = malloc(text);
-	f->scratch = calloc(1, fs->event_size ? fs->event_size : 1);
-	if (!f->text || !f->scratch) {
+	if (!f->text) {
 		filter_free(f);
 		return NULL;
 	}
@@ -541,17 +538,10 @@ static bool rule_match(struct filter *f, const struct filter_rule *r,
 	}
 }
 
-bool filter_match(struct filter *f, const void *event, size_t size)
+bool filter_match(struct filter *f, const void *ev)
 {
-	const void *ev = event;
-
 	if (!f)
 		return true;
-	if (size < f->fs->event_size) {
-		memset(f->scratch, 0, f->fs->event_size);
-		memcpy(f->scratch, event, size);
-		ev = f->scratch;
-	}
 	for (size_t i = 0; i < f->n; i++)
 		if (!rule_match(f, &f->rules[i], ev))
 			return false;

@@ -29,8 +29,9 @@ struct filter;
  */
 int filter_add(struct filter **f, const struct fieldset *fs, const char *expr,
 	       struct error **err);
-/* Does the raw event (size bytes) pass every rule?  A NULL filter does. */
-bool filter_match(struct filter *f, const void *event, size_t size);
+/* Does the event (a whole record: record_whole()) pass every rule?  A
+ * NULL filter does. */
+bool filter_match(struct filter *f, const void *event);
 void filter_free(struct filter *f);
 
 #endif

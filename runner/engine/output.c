@@ -742,11 +742,6 @@ void output_event(struct output *o, const void *data, size_t size)
 			commit(o, n);
 		return;
 	}
-	if (size < o->fs->event_size) {
-		memset(o->scratch, 0, o->fs->event_size);
-		memcpy(o->scratch, data, size);
-		ev = o->scratch;
-	}
 	out = reserve(o);
 	switch (o->mode) {
 	case OUTPUT_COLUMNS:

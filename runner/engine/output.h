@@ -32,7 +32,8 @@ int output_new(const struct fieldset *fs, enum output_mode mode, int fd,
 void output_free(struct output *o);
 /* The column header (columns mode only; no-op otherwise). */
 void output_header(struct output *o);
-/* Render one raw event (size bytes, as the tracer submitted it). */
+/* Render one event: a whole record (record_whole()), size bytes with the
+ * packet after it for pcap-ng. */
 void output_event(struct output *o, const void *data, size_t size);
 /* Write out whatever is buffered.  Only whole lines are ever written. */
 int output_flush(struct output *o);

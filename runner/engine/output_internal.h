@@ -136,7 +136,7 @@ struct output {
 			    * the lines buffered now */
 	size_t max_event; /* bytes one event can take at most */
 	struct render_ctx rc;
-	char *scratch; /* zero-filled copy of short records */
+	char *scratch; /* the event the cells are built in (output_columns.c) */
 	char *text; /* one field's text */
 	bool *include; /* JSON: per field */
 	struct json_step *steps;

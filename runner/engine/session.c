@@ -20,6 +20,7 @@
 #include "runner/engine/host.h"
 #include "runner/engine/log.h"
 #include "runner/engine/metrics.h"
+#include "runner/engine/record.h"
 #include "runner/engine/session.h"
 #include "runner/engine/stacks.h"
 
@@ -37,7 +38,7 @@ struct source {
 	struct fieldset *fs;
 	struct filter *filter;
 	struct output *out;
-	size_t min_size; /* the event struct's size */
+	struct record_pad *pad; /* short records, read as whole ones */
 	struct metrics *metrics; /* NULL: none */
 	bool quiet; /* metrics only: no events printed */
 	unsigned long long seen; /* quiet: events that passed the filter */
@@ -219,7 +220,9 @@ static int describe_sources(struct session *s, struct error **err)
 			return -1;
 		if (fieldset_unknown(src->fs, 0))
 			note_unknown_fields(src->fs, src->tracer->name);
-		src->min_size = fieldset_event_size(src->fs);
+		src->pad = record_pad_new(fieldset_event_size(src->fs));
+		if (!src->pad)
+			return error_set(err, ENOMEM, "sources");
 		if (fieldset_has_runtime(src->fs) && !s->ctrs) {
 			s->ctrs = containers_new("/");
 			if (!s->ctrs)
@@ -281,6 +284,7 @@ void session_free(struct session *s)
 	for (i = 0; i < s->n_src; i++) {
 		filter_free(s->src[i].filter);
 		fieldset_free(s->src[i].fs);
+		record_pad_free(s->src[i].pad);
 	}
 	free(s->src);
 	gadget_free(s->g);
@@ -369,12 +373,12 @@ static int on_event(void *ctx, const void *data, size_t size)
 	struct source *src = ctx;
 	struct session *s = src->s;
 
-	if (size < src->min_size)
-		return 0; /* not a record of this tracer's layout */
+	/* a short record: its missing tail reads as zeros for all below */
+	data = record_whole(src->pad, data, &size);
 	/* The exec of this event's process was told before the event. */
 	if (s->ctrs)
 		containers_poll(s->ctrs);
-	if (!filter_match(src->filter, data, size))
+	if (!filter_match(src->filter, data))
 		return 0;
 	if (s->pods) {
 		const char *ctr;

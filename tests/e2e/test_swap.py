@@ -123,9 +123,10 @@ def make_v2(src, dst):
             f.write(text)
 
     prog = os.path.join(dst, "program.bpf.c")
-    edit(prog, "\tbool unanswered;\n};\n",
+    # among the fields every record fills, before the variable ones
+    edit(prog, "\tbool unanswered;\n",
          "\tbool unanswered;\n"
-         "\t__u32 dns_len; /* v2: bytes of the DNS message */\n};\n")
+         "\t__u32 dns_len; /* v2: bytes of the DNS message */\n")
     edit(prog, "\tev->latency_ns_raw = latency;\n",
          "\tev->latency_ns_raw = latency;\n\tev->dns_len = l4->dns_len;\n")
     meta = os.path.join(dst, "gadget.yaml")

@@ -222,24 +222,6 @@ static void json__strings__escaped_and_valid_utf8(void **state)
 		"{\"name\":\"zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz\"}\n");
 }
 
-static void json__short_record__zero_filled(void **state)
-{
-	struct fx *x = *state;
-	struct error *err = NULL;
-	struct output *o;
-
-	assert_int_equal(
-		fieldset_select(x->fs, "timestamp_raw,pid,name,src", &err), 0);
-	o = out_new(x, x->fs, OUTPUT_JSON);
-	output_event(o, &x->ev, 8);
-	output_free(o);
-	assert_string_equal(written(x),
-			    "{\"timestamp_raw\":3600000000005,\"proc\":{"
-			    "\"pid\":0},\"src\":{\"addr\":\"\",\"version\":0,"
-			    "\"port\":0,\"proto\":\"0\",\"proto_raw\":0},"
-			    "\"name\":\"\"}\n");
-}
-
 static void columns__selection__cut_aligned_padded(void **state)
 {
 	struct fx *x = *state;
@@ -625,7 +607,6 @@ int main(void)
 		T(json__query__rcode_empty_and_qr_q),
 		T(json__selection__nested_parents_kept),
 		T(json__strings__escaped_and_valid_utf8),
-		T(json__short_record__zero_filled),
 		T(columns__selection__cut_aligned_padded),
 		T(columns__ellipsis_modes__cut_where_asked),
 		T(columns__default__header_and_hidden),

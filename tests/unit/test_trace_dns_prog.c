@@ -735,9 +735,89 @@ static void rest__unwanted__records_are_the_event_alone(void **state)
 	query(&m, 15, "example.com");
 	udp4(&f, 40000, 53, &m);
 	assert_int_equal(run(p, f.b, f.len), 1); /* asserts the length */
-	assert_int_equal(p->ev_len[0], p->ev_size);
 	assert_int_equal(ev_u(p, 0, "data_len"), 0);
 	assert_string_equal(ev_name(p, 0), "example.com.");
+	/* cut after its name: its NUL is the first byte left out */
+	assert_int_equal(p->ev_len[0], ev_off(p, "name") + 12);
+	prog_free(p);
+}
+
+/* Bytes [from, to) of event i's record are zeros. */
+static void assert_zeros(struct prog *p, size_t i, size_t from, size_t to)
+{
+	for (size_t k = from; k < to; k++)
+		if (p->ev[i][k])
+			fail_msg("byte %zu of the record is 0x%02x", k,
+				 p->ev[i][k]);
+}
+
+/*
+ * Records end after the last byte they use (the runner reads the rest as
+ * zeros), and what they carry holds nothing of an older event: the event
+ * is built in per-CPU lines reused for every packet.
+ */
+static void records__cut_after_last_use__no_older_bytes(void **state)
+{
+	struct prog *p = prog_load_opts(NULL, 0, 0, true);
+	struct msg m, rd;
+	struct frame f;
+	size_t nm, addrs, a1, cnames;
+	uint16_t q;
+
+	(void)state;
+	/* a long name, two addresses, a CNAME target */
+	header(&m, 7, F_QR | F_RD | F_RA, 1, 3);
+	q = name(&m, "a-rather-long-first-label.second-label.example.com");
+	question_tail(&m, 1, 1);
+	rd.len = 0;
+	name(&rd, "target.example.net");
+	pointer(&m, q);
+	rr(&m, 5, 1, rd.b, rd.len);
+	rr_aaaa(&m, q, "2001:db8::1");
+	rr_a(&m, q, "192.0.2.1");
+	udp4(&f, 53, 40000, &m);
+	assert_int_equal(run(p, f.b, f.len), 1);
+	nm = ev_off(p, "name");
+	addrs = ev_off(p, "addresses");
+	a1 = ev_off(p, "addresses[1]");
+	cnames = ev_off(p, "cnames");
+	assert_int_equal(p->ev_len[0], cnames + 19);
+	assert_string_equal(ev_str(p, 0, "cnames"), "target.example.net.");
+
+	/* one A record: cut after it; its address's 12 bytes past the
+	 * IPv4 one are zeros, and the name's after its NUL */
+	header(&m, 8, F_QR | F_RD | F_RA, 1, 1);
+	q = name(&m, "b.example");
+	question_tail(&m, 1, 1);
+	rr_a(&m, q, "192.0.2.2");
+	udp4(&f, 53, 40000, &m);
+	assert_int_equal(run(p, f.b, f.len), 1);
+	assert_int_equal(p->ev_len[0], a1);
+	assert_string_equal(ev_name(p, 0), "b.example.");
+	assert_zeros(p, 0, nm + 10, addrs);
+	assert_zeros(p, 0, addrs + 4, addrs + 16);
+	assert_int_equal(ev_u(p, 0, "addresses[0].version"), 4);
+
+	/* a CNAME after one address: the second address slot (an older
+	 * AAAA's) is zeros */
+	header(&m, 9, F_QR | F_RD | F_RA, 1, 2);
+	q = name(&m, "c.example");
+	question_tail(&m, 1, 1);
+	pointer(&m, q);
+	rr(&m, 5, 1, rd.b, rd.len);
+	rr_a(&m, q, "192.0.2.3");
+	udp4(&f, 53, 40000, &m);
+	assert_int_equal(run(p, f.b, f.len), 1);
+	assert_int_equal(p->ev_len[0], cnames + 19);
+	assert_zeros(p, 0, a1, cnames);
+
+	/* a query: cut after its name, nothing of the answers before */
+	query(&m, 10, "d.example");
+	udp4(&f, 40000, 53, &m);
+	assert_int_equal(run(p, f.b, f.len), 1);
+	assert_int_equal(p->ev_len[0], nm + 10);
+	assert_int_equal(ev_u(p, 0, "ttl"), 0);
+	assert_int_equal(ev_u(p, 0, "num_answers"), 0);
 	prog_free(p);
 }
 
@@ -752,6 +832,7 @@ int main(void)
 		cmocka_unit_test(name__longest_legal__whole),
 		cmocka_unit_test(name__too_long__cut_and_terminated),
 		cmocka_unit_test(answers__a_aaaa_owner_pointers__addresses),
+		cmocka_unit_test(records__cut_after_last_use__no_older_bytes),
 		cmocka_unit_test(answers__cname_chain__skipped_to_the_address),
 		cmocka_unit_test(answers__more_than_eight__first_eight_kept),
 		cmocka_unit_test(
