@@ -285,7 +285,7 @@ def default_columns_lead_with_container_name(env):
         stop_all([r])
     eq(header.split(),
        ["RUNTIME.CONTAINERNAME", "SRC", "DST", "COMM", "PID", "QR", "QTYPE",
-        "RCODE", "LATENCY_NS", "UNANSWERED", "NAME", "ADDRESSES"],
+        "NAME", "RCODE", "ADDRESSES", "LATENCY_NS", "UNANSWERED"],
        "the default columns")
     for row in got:
         pid = header_cell(header, row, "PID")
