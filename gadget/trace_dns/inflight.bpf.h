@@ -42,8 +42,17 @@ static __always_inline __u32 query_slot_of(const struct query_key *key)
  * and their page in this CPU's caches.  A query takes a free way; when
  * every way is taken (five or more observers of one query, or buckets
  * shared under load) it takes its direct-mapped slot, as every query did
- * before buckets, and marks the bucket: from then on a query or response
- * not found in that bucket is looked for there too.
+ * before buckets, and marks the bucket: while the mark holds, a query or
+ * response not found in that bucket is looked for there too.
+ *
+ * A mark is a sweep generation (1-255, then 1 again), not a flag, so that
+ * it ends: each sweep pass renews the mark of the bucket of every query
+ * it finds in flight outside its bucket, and clears, at each bucket's
+ * first slot, a mark older than the previous pass.  A query that takes a
+ * direct-mapped slot marks its bucket with the next generation, so that
+ * the pass under way, which may already be past its slot, keeps the mark
+ * for the next pass to renew.  Without a sweep (unanswered_timeout 0) a
+ * mark is never cleared: its queries never leave.
  */
 #define QUERY_WAYS 4
 _Static_assert(QUERY_SLOTS % QUERY_WAYS == 0, "whole buckets");
@@ -79,7 +88,22 @@ struct sweeper {
 	__u64 armed;
 	__u64 now; /* the sweep's time */
 	__u64 live; /* the sweep's count of queries still in flight */
+	__u64 marks; /* the sweep's count of bucket marks kept */
+	__u8 gen; /* the pass's generation: 0 before the first */
+	__u8 pad[7];
 };
+
+/* Sweep generations: 1 to 255, then 1 again (0: no mark). */
+static __always_inline __u8 gen_next(__u8 g)
+{
+	return g == 255 ? 1 : g + 1;
+}
+
+/* Does a bucket mark of generation m hold in pass g? */
+static __always_inline bool mark_holds(__u8 m, __u8 g)
+{
+	return m && (m == g || m == gen_next(g) || gen_next(m) == g);
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -200,6 +224,7 @@ static __always_inline bool surely_not_dns(struct __sk_buff *skb)
  */
 __noinline int query_find(struct query_find *f)
 {
+	struct sweeper *sw;
 	struct query_slot *slot;
 	__u32 base, free = QUERY_SLOTS;
 	__u64 then;
@@ -245,10 +270,12 @@ __noinline int query_find(struct query_find *f)
 	if (then) /* its query loses its slot */
 		gadget_counter_add(&gadget_counter_untracked, 1);
 	free = f->i;
+	f->i = 0;
+	sw = bpf_map_lookup_elem(&sweepers, &f->i);
 	f->i = base;
 	slot = bpf_map_lookup_elem(&queries, &f->i);
-	if (slot)
-		slot->overflowed = 1;
+	if (slot && sw)
+		slot->overflowed = gen_next(sw->gen);
 	return free;
 }
 
@@ -305,6 +332,21 @@ struct sweep_ctx {
 	struct sweeper *sw; /* the state, in a map: not tracked precisely */
 };
 
+/* A query in flight in slot k outside its bucket keeps its bucket's
+ * mark. */
+static __always_inline void sweep_renew(const struct query_slot *slot, __u32 k,
+					__u8 gen)
+{
+	__u32 b = query_bucket_of(&slot->key);
+	struct query_slot *first;
+
+	if (b == (k & ~(__u32)(QUERY_WAYS - 1)))
+		return;
+	first = bpf_map_lookup_elem(&queries, &b);
+	if (first)
+		first->overflowed = gen;
+}
+
 static long sweep_slot(__u64 i, void *ctx)
 {
 	struct sweeper *c = ((struct sweep_ctx *)ctx)->sw;
@@ -318,11 +360,18 @@ static long sweep_slot(__u64 i, void *ctx)
 
 	if (!slot)
 		return 1;
+	if (!(k % QUERY_WAYS) && slot->overflowed) {
+		if (mark_holds(slot->overflowed, c->gen))
+			c->marks++;
+		else
+			slot->overflowed = 0;
+	}
 	then = slot->sent;
 	if (!then)
 		return 0;
 	if (c->now < then + unanswered_timeout * NS_PER_S) {
 		c->live++;
+		sweep_renew(slot, k, c->gen);
 		return 0;
 	}
 	n = bpf_map_lookup_elem(&query_names, &k);
@@ -387,8 +436,12 @@ static int sweep(void *map, __u32 *key, struct sweeper *sw)
 	sw->armed = 0;
 	sw->now = bpf_ktime_get_boot_ns();
 	sw->live = 0;
+	sw->marks = 0;
+	sw->gen = gen_next(sw->gen);
 	bpf_loop(QUERY_SLOTS, sweep_slot, &c, 0);
-	if (sw->live && !__sync_val_compare_and_swap(&sw->armed, 0, 1))
+	/* on while queries are in flight, or marks are left to clear */
+	if ((sw->live || sw->marks) &&
+	    !__sync_val_compare_and_swap(&sw->armed, 0, 1))
 		bpf_timer_start(&sw->timer, SWEEP_NS, 0);
 	return 0;
 }

@@ -4,6 +4,8 @@
  * by the program's own timer sweep (BPF_PROG_TEST_RUN, as in
  * test_trace_dns_prog.c).  Needs root and `make` (the BPF object).
  */
+#include <sys/mman.h>
+
 #include "tests/unit/trace_dns_prog.h"
 
 /*
@@ -126,6 +128,121 @@ static void unanswered__many_namespaces__each_reported(void **state)
 	prog_free(p);
 }
 
+/* The byte offset of member of the program's struct type. */
+static size_t member_off(struct prog *p, const char *type, const char *member)
+{
+	int id = btf__find_by_name_kind(p->btf, type, BTF_KIND_STRUCT);
+	const struct btf_type *t = btf__type_by_id(p->btf, id);
+	const struct btf_member *mb;
+
+	assert_true(id > 0 && t);
+	mb = btf_members(t);
+	for (int i = 0; i < btf_vlen(t); i++)
+		if (!strcmp(btf__name_by_offset(p->btf, mb[i].name_off),
+			    member))
+			return btf_member_bit_offset(t, i) / 8;
+	fail_msg("%s has no %s", type, member);
+	return 0;
+}
+
+/* The buckets of `queries` marked as overflowed (the byte `overflowed` of
+ * struct query_slot in each bucket's first slot, read from the map's
+ * memory). */
+static size_t marked_buckets(struct prog *p)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(p->obj, "queries");
+	size_t off = member_off(p, "query_slot", "overflowed"), n = 0, slots,
+	       size;
+	const uint8_t *q;
+
+	assert_non_null(map);
+	slots = bpf_map__max_entries(map);
+	size = bpf_map__value_size(map);
+	q = mmap(NULL, slots * size, PROT_READ, MAP_SHARED, bpf_map__fd(map),
+		 0);
+	assert_true(q != MAP_FAILED);
+	for (size_t i = 0; i < slots; i += 4)
+		n += q[i * size + off] != 0;
+	munmap((void *)q, slots * size);
+	return n;
+}
+
+/* The sweep's generation: it moves by one per pass, 1 to 255, then 1. */
+static unsigned sweep_gen(struct prog *p)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(p->obj, "sweepers");
+	uint8_t v[256];
+	uint32_t key = 0;
+
+	assert_non_null(map);
+	assert_true(bpf_map__value_size(map) <= sizeof(v));
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(map), &key, v), 0);
+	return v[member_off(p, "sweeper", "gen")];
+}
+
+/*
+ * While a query of an overflowed bucket waits outside it, each sweep pass
+ * renews the bucket's mark: four passes later (a mark not renewed ends
+ * after two or three), the bucket is still marked.
+ */
+static void unanswered__bucket_mark__kept_while_its_queries_wait(void **state)
+{
+	struct prog *p = prog_load_with(NULL, 0, 3600);
+	unsigned g0, g, passes = 0;
+	struct msg m;
+	struct frame f;
+
+	(void)state;
+	query(&m, 0x0708, "waits.test");
+	udp4(&f, 40008, 53, &m);
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(run_in(p, f.b, f.len, NETNS_ID + i), 1);
+	assert_int_equal(marked_buckets(p), 1);
+	g0 = sweep_gen(p);
+	for (double end = now_s() + 20; passes < 4 && now_s() < end;) {
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+
+		nanosleep(&ts, NULL);
+		g = sweep_gen(p);
+		passes = g >= g0 ? g - g0 : g + 255 - g0;
+	}
+	assert_true(passes >= 4);
+	assert_int_equal(marked_buckets(p), 1);
+	prog_free(p);
+}
+
+/*
+ * A bucket that overflowed is marked so while its queries outside it are
+ * in flight, then no longer: a response or query missing from it looks
+ * in a direct-mapped slot only meanwhile.  One query in 6 namespaces
+ * marks its bucket; once all 6 are reported unanswered, two more sweeps
+ * clear the mark (and then the sweep stops).
+ */
+static void unanswered__bucket_mark__cleared_after_its_queries(void **state)
+{
+	struct prog *p = prog_load_with(NULL, 0, 1);
+	struct msg m;
+	struct frame f;
+	size_t marked = 1;
+
+	(void)state;
+	assert_int_equal(marked_buckets(p), 0);
+	query(&m, 0x0707, "marks.test");
+	udp4(&f, 40007, 53, &m);
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(run_in(p, f.b, f.len, NETNS_ID + i), 1);
+	assert_int_equal(marked_buckets(p), 1);
+	p->n = 0;
+	assert_int_equal(wait_events(p, 6, 150), 6);
+	for (double end = now_s() + 10; marked && now_s() < end;) {
+		ring_buffer__poll(p->rb, 200);
+		marked = marked_buckets(p);
+	}
+	assert_int_equal(marked, 0);
+	assert_int_equal(p->n, 6);
+	prog_free(p);
+}
+
 /*
  * Bounded: 3000 queries in flight at once, each seen in 6 namespaces
  * (500 queries' keys), fill their buckets (4 slots each) and go on to
@@ -171,6 +288,10 @@ int main(void)
 			unanswered__after_timeout__one_event_per_query),
 		cmocka_unit_test(unanswered__short_and_long_names__whole),
 		cmocka_unit_test(unanswered__many_namespaces__each_reported),
+		cmocka_unit_test(
+			unanswered__bucket_mark__kept_while_its_queries_wait),
+		cmocka_unit_test(
+			unanswered__bucket_mark__cleared_after_its_queries),
 		cmocka_unit_test(unanswered__slots_taken__reported_or_counted),
 	};
 
