@@ -98,6 +98,20 @@ static void unanswered__short_and_long_names__whole(void **state)
 	prog_free(p);
 }
 
+/* A query for qname from port, with id, seen in 6 namespaces (more than
+ * its bucket's 4 slots), times times in all. */
+static void query_in_six(struct prog *p, uint16_t id, const char *qname,
+			 uint16_t port, int times)
+{
+	struct msg m;
+	struct frame f;
+
+	query(&m, id, qname);
+	udp4(&f, port, 53, &m);
+	for (int i = 0; i < times; i++)
+		assert_int_equal(run_in(p, f.b, f.len, NETNS_ID + i % 6), 1);
+}
+
 /*
  * One query seen in more namespaces than its bucket has slots (6 against
  * 4: a path through routers or bridges), each sent twice: every one kept
@@ -106,15 +120,10 @@ static void unanswered__short_and_long_names__whole(void **state)
 static void unanswered__many_namespaces__each_reported(void **state)
 {
 	struct prog *p = prog_load_with(NULL, 0, 1);
-	struct msg m;
-	struct frame f;
 	uint32_t seen = 0;
 
 	(void)state;
-	query(&m, 0x0606, "hops.test");
-	udp4(&f, 40006, 53, &m);
-	for (int i = 0; i < 12; i++)
-		assert_int_equal(run_in(p, f.b, f.len, NETNS_ID + i % 6), 1);
+	query_in_six(p, 0x0606, "hops.test", 40006, 12);
 	p->n = 0;
 	assert_int_equal(wait_events(p, 6, 150), 6);
 	for (size_t i = 0; i < 6; i++) {
@@ -189,14 +198,9 @@ static void unanswered__bucket_mark__kept_while_its_queries_wait(void **state)
 {
 	struct prog *p = prog_load_with(NULL, 0, 3600);
 	unsigned g0, g, passes = 0;
-	struct msg m;
-	struct frame f;
 
 	(void)state;
-	query(&m, 0x0708, "waits.test");
-	udp4(&f, 40008, 53, &m);
-	for (int i = 0; i < 6; i++)
-		assert_int_equal(run_in(p, f.b, f.len, NETNS_ID + i), 1);
+	query_in_six(p, 0x0708, "waits.test", 40008, 6);
 	assert_int_equal(marked_buckets(p), 1);
 	g0 = sweep_gen(p);
 	for (double end = now_s() + 20; passes < 4 && now_s() < end;) {
@@ -221,16 +225,11 @@ static void unanswered__bucket_mark__kept_while_its_queries_wait(void **state)
 static void unanswered__bucket_mark__cleared_after_its_queries(void **state)
 {
 	struct prog *p = prog_load_with(NULL, 0, 1);
-	struct msg m;
-	struct frame f;
 	size_t marked = 1;
 
 	(void)state;
 	assert_int_equal(marked_buckets(p), 0);
-	query(&m, 0x0707, "marks.test");
-	udp4(&f, 40007, 53, &m);
-	for (int i = 0; i < 6; i++)
-		assert_int_equal(run_in(p, f.b, f.len, NETNS_ID + i), 1);
+	query_in_six(p, 0x0707, "marks.test", 40007, 6);
 	assert_int_equal(marked_buckets(p), 1);
 	p->n = 0;
 	assert_int_equal(wait_events(p, 6, 150), 6);
