@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # Start-up alone: spawn to attached (RUNNER_READY_FILE written) of
 # `runner run trace_dns -o json > /dev/null` from a throwaway local store,
-# no traffic; ROUNDS rounds alternating two setups, medians and all runs.
+# no traffic; ROUNDS rounds alternating two setups, medians and all runs;
+# and the runner's CPU time then (all its threads' schedstat).
 # Setup a: RUNNER (default build/runner) with the image of GADGET (default
 # gadget/trace_dns); setup b: RUNNER2 / GADGET2 (each defaults to a's).
 #   bench/startup.sh [ROUNDS]       (default 9)
@@ -27,8 +28,8 @@ trap cleanup EXIT
 "$RUNNER" image build "$GADGET2" -t trace_dns:b --store "$tmp/store" \
 	2>/dev/null
 
-once() { # BIN TAG: appends ms to $tmp/ms.TAG
-	local t0 t1
+once() { # BIN TAG: appends ms to $tmp/ms.TAG, CPU ms to $tmp/cpu.TAG
+	local t0 t1 cpu
 	rm -f "$tmp/ready"
 	t0=$(date +%s%N)
 	RUNNER_READY_FILE=$tmp/ready "$1" run "trace_dns:$2" \
@@ -39,10 +40,12 @@ once() { # BIN TAG: appends ms to $tmp/ms.TAG
 		sleep 0.001
 	done
 	t1=$(date +%s%N)
+	cpu=$(cat /proc/"$pid"/task/*/schedstat | awk '{ s += $1 } END { print int(s / 1e6) }')
 	kill -INT "$pid"
 	wait "$pid" || true
 	pid=
 	echo $(((t1 - t0) / 1000000)) >>"$tmp/ms.$2"
+	echo "$cpu" >>"$tmp/cpu.$2"
 }
 
 for _ in $(seq 1 "$ROUNDS"); do
@@ -50,7 +53,10 @@ for _ in $(seq 1 "$ROUNDS"); do
 	once "$RUNNER2" b
 done
 median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-echo "| spawn to attached, ms | median | runs |"
-echo "|---|---|---|"
-echo "| a: $RUNNER $GADGET | $(median <"$tmp/ms.a") | $(paste -sd' ' "$tmp/ms.a") |"
-echo "| b: $RUNNER2 $GADGET2 | $(median <"$tmp/ms.b") | $(paste -sd' ' "$tmp/ms.b") |"
+echo "| spawn to attached, ms | median | runs | CPU ms then | runs |"
+echo "|---|---|---|---|---|"
+for t in a b; do
+	if [ $t = a ]; then name="$RUNNER $GADGET"; else name="$RUNNER2 $GADGET2"; fi
+	echo "| $t: $name | $(median <"$tmp/ms.$t") | $(paste -sd' ' "$tmp/ms.$t") |" \
+		"$(median <"$tmp/cpu.$t") | $(paste -sd' ' "$tmp/cpu.$t") |"
+done

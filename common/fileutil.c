@@ -82,6 +82,7 @@ int out_file_open(struct out_file *f, const char *path, mode_t mode,
 
 	f->fd = -1;
 	f->renames = false;
+	f->no_sync = false;
 	f->tmp[0] = '\0';
 	if (snprintf(f->path, sizeof(f->path), "%s", path) >=
 	    (int)sizeof(f->path))
@@ -154,7 +155,7 @@ int out_file_commit(struct out_file *f, struct error **err)
 {
 	int e = 0;
 
-	if (f->renames && fsync(f->fd) < 0)
+	if (f->renames && !f->no_sync && fsync(f->fd) < 0)
 		e = errno;
 	if (close(f->fd) < 0 && !e)
 		e = errno;

@@ -23,6 +23,7 @@ int read_file(const char *path, char **buf, size_t *len, struct error **err);
 struct out_file {
 	int fd;
 	bool renames; /* commit renames tmp over path */
+	bool no_sync; /* commit does not fsync (set after open): a marker */
 	char path[PATH_MAX]; /* the target, symlinks resolved */
 	char tmp[PATH_MAX];
 };

@@ -40,7 +40,9 @@ struct oci_gadget {
 	char *digest; /* digest of the index (or manifest) the ref names */
 	char *config; /* gadget.yaml, NUL-terminated */
 	size_t config_len;
-	void *program; /* the eBPF ELF for the requested architecture */
+	/* the eBPF ELF for the requested architecture, mapped read-only
+	 * (oci_store_map_blob()) */
+	void *program;
 	size_t program_len;
 };
 

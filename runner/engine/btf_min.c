@@ -23,7 +23,7 @@
 
 #define KERNEL_BTF "/sys/kernel/btf/vmlinux"
 #define CACHE_DIR_DEFAULT "/var/cache/runner"
-#define MAGIC "runner-btf-min5\n"
+#define MAGIC "runner-btf-min6\n"
 /* Far above any cut-down BTF: a bigger file is not ours. */
 #define MAX_SIZE (16u << 20)
 /* A cache file neither read nor written for this long is removed when
@@ -788,27 +788,38 @@ struct header {
 	__u64 sum; /* checksum() of the BTF */
 };
 
+/* One step of a lane: one-to-one in w, so a change within a word shows. */
+static inline __u64 mix(__u64 h, __u64 w)
+{
+	h = (h ^ w) * 0xff51afd7ed558ccdULL;
+	return h ^ (h >> 32);
+}
+
 /*
- * Catches a damaged file (what it is for is in the key, a SHA-256):
- * multiply and xor-shift over 8-byte words, each step one-to-one, so a
- * change within a word always shows; ~4x faster than SHA-256 on a 1.5 MB
- * file read at each start.
+ * Catches a damaged file (what it is for is in the key, a SHA-256): four
+ * lanes, each mix()ing every fourth 8-byte word, then folded together
+ * with mix() (one-to-one in each lane): a change within a word always
+ * shows.  Independent lanes, not one chain of multiplies: ~4x faster
+ * than one chain, over 10x faster than SHA-256.
  */
 static __u64 checksum(const void *data, size_t len)
 {
 	const unsigned char *p = data;
-	__u64 h = 0x9e3779b97f4a7c15ULL ^ len, w;
+	__u64 a = 0x9e3779b97f4a7c15ULL ^ len, b = 1, c = 2, d = 3, w[4];
 	size_t i;
 
-	for (i = 0; i + 8 <= len; i += 8) {
-		memcpy(&w, p + i, 8);
-		h = (h ^ w) * 0xff51afd7ed558ccdULL;
-		h ^= h >> 32;
+	for (i = 0; i + sizeof(w) <= len; i += sizeof(w)) {
+		memcpy(w, p + i, sizeof(w));
+		a = mix(a, w[0]);
+		b = mix(b, w[1]);
+		c = mix(c, w[2]);
+		d = mix(d, w[3]);
 	}
-	w = 0;
-	memcpy(&w, p + i, len - i);
-	h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
-	return h ^ (h >> 29);
+	memset(w, 0, sizeof(w));
+	memcpy(w, p + i, len - i);
+	a = mix(mix(mix(mix(a, b), c), d), w[0]);
+	a = mix(mix(mix(a, w[1]), w[2]), w[3]) * 0xc4ceb9fe1a85ec53ULL;
+	return a ^ (a >> 29);
 }
 
 static void hash_file(struct oci_sha256 *h, const char *path)
@@ -890,39 +901,59 @@ static int memfd_of(const void *raw, size_t size, struct error **err)
 	return fd;
 }
 
-/* The cached BTF (malloc'd; size 0: cached as not to be cut), or -1 when
- * absent, foreign or damaged. */
-static int read_cached(const char *path, const char *key, void **raw,
-		       __u32 *size)
+/*
+ * The cached BTF, in raw (a mapping of the file: its pages mapped at once,
+ * not faulted in one by one as a copy's; size 0: cached as not to be
+ * cut), or -1 when absent, foreign or damaged.  The runner only ever
+ * replaces a cache file (rename), never writes or cuts one short in place:
+ * the mapping keeps what was checked.
+ */
+static int read_cached(const char *path, const char *key,
+		       struct btf_min_raw *raw)
 {
 	struct header h;
 	struct stat st;
+	void *map = MAP_FAILED;
 	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = -1;
 
-	*raw = NULL;
+	memset(raw, 0, sizeof(*raw));
 	if (fd < 0)
 		return -1;
 	/* ours only: a file another user could have written is not */
-	if (fstat(fd, &st) || st.st_uid != geteuid() ||
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
 	    (st.st_mode & (S_IWGRP | S_IWOTH)) ||
-	    read(fd, &h, sizeof(h)) != sizeof(h) ||
-	    memcmp(h.magic, MAGIC, sizeof(h.magic)) ||
+	    st.st_size < (off_t)sizeof(h) ||
+	    st.st_size > (off_t)(sizeof(h) + MAX_SIZE))
+		goto out;
+	map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd,
+		   0);
+	if (map == MAP_FAILED)
+		goto out;
+	memcpy(&h, map, sizeof(h));
+	if (memcmp(h.magic, MAGIC, sizeof(h.magic)) ||
 	    strncmp(h.key, key, sizeof(h.key)) || h.size > MAX_SIZE ||
-	    st.st_size != (off_t)(sizeof(h) + h.size))
+	    st.st_size != (off_t)(sizeof(h) + h.size) ||
+	    h.sum != checksum((const char *)map + sizeof(h), h.size))
 		goto out;
-	*raw = malloc(h.size ? h.size : 1);
-	if (!*raw || read(fd, *raw, h.size) != (ssize_t)h.size ||
-	    h.sum != checksum(*raw, h.size))
-		goto out;
-	*size = h.size;
+	raw->map = map;
+	raw->map_len = st.st_size;
+	raw->data = (const char *)map + sizeof(h);
+	raw->size = h.size;
+	map = MAP_FAILED;
 	rc = 0;
 out:
-	if (rc) {
-		free(*raw);
-		*raw = NULL;
-	}
+	if (map != MAP_FAILED)
+		munmap(map, st.st_size);
 	close(fd);
 	return rc;
+}
+
+void btf_min_raw_release(struct btf_min_raw *raw)
+{
+	if (raw->map)
+		munmap(raw->map, raw->map_len);
+	btf__free(raw->btf);
+	memset(raw, 0, sizeof(*raw));
 }
 
 /* Remove the cache files of dir idle for MAX_IDLE_S (best effort). */
@@ -976,28 +1007,30 @@ static void write_cached(const char *dir, const char *path, const char *key,
 typedef struct btf *(*cut_fn)(const void *arg, const struct btf *kern);
 
 /*
- * The BTF cut(arg, the kernel's BTF) makes, as raw bytes (malloc'd), read
- * from the cache file of key or made and stored there; -1 with err.
+ * The BTF cut(arg, the kernel's BTF) makes, as raw bytes in raw (release
+ * with btf_min_raw_release()), read from the cache file of key or made
+ * and stored there; -1 with err.
  */
-static int cut_raw(const char *key, cut_fn cut, const void *arg, void **raw,
-		   __u32 *size, struct error **err)
+static int cut_raw(const char *key, cut_fn cut, const void *arg,
+		   struct btf_min_raw *raw, struct error **err)
 {
 	const char *dir = getenv("RUNNER_CACHE_DIR");
 	struct btf *kern = NULL, *min = NULL;
 	char path[PATH_MAX];
 	const void *data;
+	__u32 size;
 	int e;
 
+	memset(raw, 0, sizeof(*raw));
 	if (!dir || !*dir)
 		dir = CACHE_DIR_DEFAULT;
 	if (snprintf(path, sizeof(path), "%s/btf-%s", dir,
 		     oci_digest_hex(key)) >= (int)sizeof(path))
 		return error_set(err, ENAMETOOLONG, "BTF cache: %s", dir);
-	if (!read_cached(path, key, raw, size)) {
-		if (*size)
+	if (!read_cached(path, key, raw)) {
+		if (raw->size)
 			return 0;
-		free(*raw);
-		*raw = NULL;
+		btf_min_raw_release(raw);
 		return error_set(err, 0, "needs the kernel's whole BTF");
 	}
 	kern = btf__load_vmlinux_btf();
@@ -1005,23 +1038,21 @@ static int cut_raw(const char *key, cut_fn cut, const void *arg, void **raw,
 		return error_set(err, errno, "load kernel BTF");
 	min = cut(arg, kern);
 	e = errno;
-	data = min ? btf__raw_data(min, size) : NULL;
+	data = min ? btf__raw_data(min, &size) : NULL;
 	if (data) {
-		*raw = malloc(*size);
-		if (*raw) {
-			memcpy(*raw, data, *size);
-			write_cached(dir, path, key, data, *size);
-		}
+		write_cached(dir, path, key, data, size);
 	} else if (e != ENOMEM) {
 		/* the same next time: say so (not for want of memory) */
 		write_cached(dir, path, key, "", 0);
 	}
-	btf__free(min);
 	btf__free(kern);
-	if (!data)
+	if (!data) {
+		btf__free(min);
 		return error_set(err, e, "cut down kernel BTF");
-	if (!*raw)
-		return error_set(err, ENOMEM, "cut down kernel BTF");
+	}
+	raw->btf = min;
+	raw->data = data;
+	raw->size = size;
 	return 0;
 }
 
@@ -1044,17 +1075,19 @@ int btf_min_fd(const void *elf, size_t len, struct error **err)
 {
 	char key[OCI_DIGEST_SIZE];
 	struct sections sec;
-	cleanup_free void *raw = NULL;
-	__u32 size;
+	struct btf_min_raw raw;
+	int fd;
 
 	if (find_sections(elf, len, &sec) || !has_relos(&sec))
 		return error_set(err, 0, "no CO-RE relocations");
 	if (cache_key((const void *[]){ sec.btf, sec.ext },
 		      (size_t[]){ sec.btf_len, sec.ext_len }, 2, key))
 		return error_set(err, ENOMEM, "BTF cache key");
-	if (cut_raw(key, core_cut, &sec, &raw, &size, err))
+	if (cut_raw(key, core_cut, &sec, &raw, err))
 		return -1;
-	return memfd_of(raw, size, err);
+	fd = memfd_of(raw.data, raw.size, err);
+	btf_min_raw_release(&raw);
+	return fd;
 }
 
 static struct btf *attach_cut(const void *arg, const struct btf *kern)
@@ -1062,7 +1095,7 @@ static struct btf *attach_cut(const void *arg, const struct btf *kern)
 	return btf_min_attach_new(arg, kern);
 }
 
-int btf_min_attach_raw(const char *needs, void **raw, __u32 *size,
+int btf_min_attach_raw(const char *needs, struct btf_min_raw *raw,
 		       struct error **err)
 {
 	static const char tag[] = "attach";
@@ -1071,7 +1104,7 @@ int btf_min_attach_raw(const char *needs, void **raw, __u32 *size,
 	if (cache_key((const void *[]){ tag, needs },
 		      (size_t[]){ sizeof(tag), strlen(needs) }, 2, key))
 		return error_set(err, ENOMEM, "BTF cache key");
-	return cut_raw(key, attach_cut, needs, raw, size, err);
+	return cut_raw(key, attach_cut, needs, raw, err);
 }
 
 int btf_min_opts(const void *elf, size_t len, struct bpf_object_open_opts *opts,

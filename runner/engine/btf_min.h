@@ -41,12 +41,25 @@ struct btf *btf_min_new(const struct btf *local, const void *ext,
  */
 struct btf *btf_min_attach_new(const char *needs, const struct btf *kern);
 
+/* Raw BTF: size bytes at data, in a mapping of a cache file or held by a
+ * struct btf. */
+struct btf_min_raw {
+	const void *data;
+	__u32 size;
+	void *map; /* the cache file's mapping, map_len bytes, or NULL */
+	size_t map_len;
+	struct btf *btf; /* what data is the raw data of, or NULL */
+};
+
 /*
- * btf_min_attach_new(needs, the running kernel's BTF) as raw BTF in *raw
- * (malloc'd, *size bytes), cached as btf_min_fd()'s; -1 with err.
+ * btf_min_attach_new(needs, the running kernel's BTF) as raw BTF in raw,
+ * cached as btf_min_fd()'s; -1 with err.
  */
-int btf_min_attach_raw(const char *needs, void **raw, __u32 *size,
+int btf_min_attach_raw(const char *needs, struct btf_min_raw *raw,
 		       struct error **err);
+
+/* Unmap or free what raw holds; raw is then empty (size 0). */
+void btf_min_raw_release(struct btf_min_raw *raw);
 
 /*
  * A memfd holding btf_min_new(the BTF of the object elf, the running

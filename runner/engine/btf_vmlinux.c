@@ -10,9 +10,8 @@
 #include "runner/engine/btf_min.h"
 #include "runner/engine/btf_vmlinux.h"
 
-/* This thread's cut-down BTF while armed. */
-static __thread void *armed;
-static __thread __u32 armed_size;
+/* This thread's cut-down BTF while armed (size 0: not armed). */
+static __thread struct btf_min_raw armed;
 
 typedef struct btf *(*load_fn)(void);
 
@@ -35,8 +34,8 @@ static struct btf *libbpf_load(void)
 
 struct btf *btf__load_vmlinux_btf(void)
 {
-	if (armed) {
-		struct btf *btf = btf__new(armed, armed_size);
+	if (armed.size) {
+		struct btf *btf = btf__new(armed.data, armed.size);
 
 		if (!libbpf_get_error(btf))
 			return btf;
@@ -174,12 +173,10 @@ int btf_vmlinux_arm(const char *needs, struct error **err)
 	btf_vmlinux_disarm();
 	if (!*needs)
 		return 0;
-	return btf_min_attach_raw(needs, &armed, &armed_size, err);
+	return btf_min_attach_raw(needs, &armed, err);
 }
 
 void btf_vmlinux_disarm(void)
 {
-	free(armed);
-	armed = NULL;
-	armed_size = 0;
+	btf_min_raw_release(&armed);
 }

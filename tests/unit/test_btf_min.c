@@ -338,6 +338,88 @@ static void btf_vmlinux_arm__libbpf_reads_the_cut_down_btf(void **state)
 	btf__free(kern);
 }
 
+/* The one file in dir (its path in path): its bytes, len of them. */
+static char *only_file(const char *dir, char *path, size_t size, size_t *len)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char *data = NULL;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.') {
+			snprintf(path, size, "%s/%s", dir, e->d_name);
+			n++;
+		}
+	closedir(d);
+	assert_int_equal(n, 1);
+	assert_int_equal(read_file(path, &data, len, NULL), 0);
+	return data;
+}
+
+static void write_bytes(const char *path, const char *data, size_t len);
+
+/* Armed from a damaged or cut-short cache file: libbpf still sees the
+ * kernel's id (not a damaged BTF's), and the file is made anew. */
+static void btf_vmlinux_arm__cache_damaged__made_anew(void **state)
+{
+	cleanup_error struct error *err = NULL;
+	cleanup_free char *good = NULL;
+	char dir[] = "/tmp/runner-btf-armd-XXXXXX", path[512];
+	struct btf *kern = btf__load_vmlinux_btf();
+	size_t len, i;
+	__s32 queue;
+
+	(void)state;
+	assert_non_null(kern);
+	queue = btf__find_by_name_kind(kern, "btf_trace_net_dev_queue",
+				       BTF_KIND_TYPEDEF);
+	assert_true(queue > 0);
+	btf__free(kern);
+	assert_non_null(mkdtemp(dir));
+	setenv("RUNNER_CACHE_DIR", dir, 1);
+	assert_int_equal(btf_vmlinux_arm("T btf_trace_net_dev_queue\n", &err),
+			 0);
+	btf_vmlinux_disarm();
+	good = only_file(dir, path, sizeof(path), &len);
+	assert_true(len > 200);
+	for (i = 0; i < 4; i++) {
+		cleanup_free char *bad = malloc(len), *now = NULL;
+		size_t bad_len = len, now_len;
+
+		memcpy(bad, good, len);
+		switch (i) {
+		case 0: /* the type the name is: now another kind */
+			bad[len / 2] ^= 0x04;
+			break;
+		case 1: /* the last byte */
+			bad[len - 1] ^= 0x20;
+			break;
+		case 2: /* cut short */
+			bad_len = len - 8;
+			break;
+		case 3: /* only the header (104 bytes) */
+			bad_len = 104;
+			break;
+		}
+		write_bytes(path, bad, bad_len);
+		assert_int_equal(btf_vmlinux_arm("T btf_trace_net_dev_queue\n",
+						 &err),
+				 0);
+		assert_int_equal(libbpf_find_vmlinux_btf_id("net_dev_queue",
+							    BPF_TRACE_RAW_TP),
+				 queue);
+		btf_vmlinux_disarm();
+		now = only_file(dir, path, sizeof(path), &now_len);
+		assert_int_equal(now_len, len);
+		assert_memory_equal(now, good, len);
+	}
+	unsetenv("RUNNER_CACHE_DIR");
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 static char cache_dir[] = "/tmp/runner-btf-test-XXXXXX";
 
 /* The one file in the cache folder. */
@@ -429,7 +511,7 @@ exec_hook__cache_damaged_or_foreign__rebuilt_still_tells(void **state)
 	assert_int_equal(read_file(path, (char **)&good, &len, NULL), 0);
 	assert_true(len > 200);
 	hook_tells_exec(); /* read */
-	for (i = 0; i < 7; i++) {
+	for (i = 0; i < 10; i++) {
 		cleanup_free char *bad = malloc(len), *now = NULL;
 		size_t bad_len = len, now_len = 0;
 
@@ -453,6 +535,17 @@ exec_hook__cache_damaged_or_foreign__rebuilt_still_tells(void **state)
 		case 5: /* removed */
 			break;
 		case 6: /* as made, but writable by others */
+			break;
+		case 7: /* the BTF's last byte (past the last whole word) */
+			bad[len - 1] ^= 0x01;
+			break;
+		case 8: /* the BTF's first byte (after the 104-byte header) */
+			bad[104] ^= 0x80;
+			break;
+		case 9: /* one byte too many */
+			bad = realloc(bad, len + 1);
+			bad[len] = 0;
+			bad_len = len + 1;
 			break;
 		}
 		if (i == 5)
@@ -548,6 +641,7 @@ int main(void)
 		cmocka_unit_test(btf_vmlinux_needs__programs_and_kfuncs),
 		cmocka_unit_test(
 			btf_vmlinux_arm__libbpf_reads_the_cut_down_btf),
+		cmocka_unit_test(btf_vmlinux_arm__cache_damaged__made_anew),
 		cmocka_unit_test(
 			exec_hook__cache_damaged_or_foreign__rebuilt_still_tells),
 		cmocka_unit_test(cache_made__idle_files_removed__others_kept),

@@ -253,6 +253,13 @@ static void store_get__corrupt_blob__detected(void **state)
 	assert_int_equal(oci_store_get_gadget(f->store, REF, "amd64", &g, &err),
 			 -1);
 	assert_non_null(strstr(error_msg(err), "is corrupt"));
+	/* cut short: the size in the manifest tells */
+	error_free(err);
+	err = NULL;
+	assert_int_equal(truncate(path, 4), 0);
+	assert_int_equal(oci_store_get_gadget(f->store, REF, "amd64", &g, &err),
+			 -1);
+	assert_non_null(strstr(error_msg(err), "4 bytes, expected 9"));
 }
 
 static void store_tag_untag_gc__deletes_only_unreferenced(void **state)
