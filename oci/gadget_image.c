@@ -245,8 +245,8 @@ int oci_store_get_gadget(struct oci_store *store, const char *ref,
 	}
 	if (oci_store_read_blob(store, m->config.digest, m->config.size,
 				&g->config, &g->config_len, err) < 0 ||
-	    oci_store_map_blob(store, layer->digest, layer->size, &g->program,
-			       &g->program_len, err) < 0)
+	    oci_store_read_blob(store, layer->digest, layer->size,
+				(char **)&g->program, &g->program_len, err) < 0)
 		goto out;
 	g->ref = strdup(ref);
 	g->digest = strdup(top->digest);
@@ -271,6 +271,6 @@ void oci_gadget_free(struct oci_gadget *gadget)
 	free(gadget->ref);
 	free(gadget->digest);
 	free(gadget->config);
-	oci_store_unmap_blob(gadget->program, gadget->program_len);
+	free(gadget->program);
 	free(gadget);
 }

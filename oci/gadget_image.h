@@ -40,9 +40,7 @@ struct oci_gadget {
 	char *digest; /* digest of the index (or manifest) the ref names */
 	char *config; /* gadget.yaml, NUL-terminated */
 	size_t config_len;
-	/* the eBPF ELF for the requested architecture, mapped read-only
-	 * (oci_store_map_blob()) */
-	void *program;
+	void *program; /* the eBPF ELF for the requested architecture */
 	size_t program_len;
 };
 

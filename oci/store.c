@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -310,51 +309,6 @@ int oci_store_read_blob(struct oci_store *store, const char *digest,
 	if (len)
 		*len = n;
 	return 0;
-}
-
-int oci_store_map_blob(struct oci_store *store, const char *digest,
-		       int64_t size, void **data, size_t *len,
-		       struct error **err)
-{
-	cleanup_close int fd = oci_store_open_blob(store, digest, err);
-	char got[OCI_DIGEST_SIZE];
-	struct stat st;
-	void *map;
-
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, &st) < 0)
-		return error_set(err, errno, "stat blob %s", digest);
-	if (!S_ISREG(st.st_mode))
-		return error_set(err, 0, "blob %s is not a file", digest);
-	if (size >= 0 && st.st_size != size)
-		return error_set(
-			err, 0, "blob %s is corrupt: %lld bytes, expected %lld",
-			digest, (long long)st.st_size, (long long)size);
-	if (st.st_size > MAX_BLOB_IN_MEMORY)
-		return error_set(err, 0, "blob %s is too large (%lld bytes)",
-				 digest, (long long)st.st_size);
-	map = st.st_size ? mmap(NULL, st.st_size, PROT_READ,
-				MAP_PRIVATE | MAP_POPULATE, fd, 0) :
-			   (void *)"";
-	if (map == MAP_FAILED)
-		return error_set(err, errno, "map blob %s", digest);
-	oci_digest_buf(map, st.st_size, got);
-	if (strcmp(got, digest) != 0) {
-		oci_store_unmap_blob(map, st.st_size);
-		return error_set(err, 0,
-				 "blob %s is corrupt: content has digest %s",
-				 digest, got);
-	}
-	*data = map;
-	*len = st.st_size;
-	return 0;
-}
-
-void oci_store_unmap_blob(void *data, size_t len)
-{
-	if (data && len)
-		munmap(data, len);
 }
 
 /* ---- index.json entries ---- */

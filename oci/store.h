@@ -59,16 +59,6 @@ bool oci_store_has_blob(struct oci_store *store, const char *digest);
 int oci_store_read_blob(struct oci_store *store, const char *digest,
 			int64_t size, char **buf, size_t *len,
 			struct error **err);
-/*
- * oci_store_read_blob()'s checks, the blob mapped read-only instead of
- * read: no page fault per page of a copy, which on some VMs costs more
- * than the read.  *data until oci_store_unmap_blob() (not NUL-terminated).
- * Safe as blobs are only ever renamed into place, never written there.
- */
-int oci_store_map_blob(struct oci_store *store, const char *digest,
-		       int64_t size, void **data, size_t *len,
-		       struct error **err);
-void oci_store_unmap_blob(void *data, size_t len);
 /* Open a blob for streaming (no check); returns an fd or -1. */
 int oci_store_open_blob(struct oci_store *store, const char *digest,
 			struct error **err);
