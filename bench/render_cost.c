@@ -11,8 +11,9 @@
  * time per event.  PORTS: "fixed" (default) cycles 16 client ports, as
  * dnsperf's few sockets do; "fresh" gives every query (its 4 events) a
  * new one, as stub resolvers (getaddrinfo, dig) do with a socket per
- * query.
- *   build/bench/render_cost json|columns [EVENTS [FILE [fixed|fresh]]]
+ * query; "stub" too, with the client's 2 events of each query only (a
+ * host whose resolver runs elsewhere).
+ *   build/bench/render_cost json|columns [EVENTS [FILE [fixed|fresh|stub]]]
  */
 #include <fcntl.h>
 #include <unistd.h>
@@ -53,7 +54,7 @@ static void put_ip_first(const struct fieldset *fs, char *ev, const char *name,
 	ev[f->off + f->ver_off] = 4;
 }
 
-/* The client port of query q (ports: "fixed" or "fresh"). */
+/* The client port of query q (fresh: new ones, else 16 in turn). */
 static __u16 client_port(long q, bool fresh)
 {
 	/* fresh: 977 and the 28232 ports of Linux's ephemeral range
@@ -112,7 +113,8 @@ int main(int argc, char **argv)
 	long n = argc > 2 ? atol(argv[2]) : 2000000;
 	const char *path = argc > 3 ? argv[3] : "/dev/null";
 	const char *ports = argc > 4 ? argv[4] : "fixed";
-	bool fresh = !strcmp(ports, "fresh");
+	bool stub = !strcmp(ports, "stub");
+	bool fresh = stub || !strcmp(ports, "fresh");
 	const char *obj = "build/gadget/trace_dns/program.bpf.o";
 	const char *yml = "gadget/trace_dns/gadget.yaml";
 	char root[] = "/tmp/render-cost-XXXXXX";
@@ -129,7 +131,7 @@ int main(int argc, char **argv)
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
 	if (!fresh && strcmp(ports, "fixed")) {
-		fprintf(stderr, "render_cost: ports: fixed or fresh\n");
+		fprintf(stderr, "render_cost: ports: fixed, fresh or stub\n");
 		return 2;
 	}
 	if (fd < 0 || !mkdtemp(root) || !(ctrs = containers_new(root))) {
@@ -160,13 +162,16 @@ int main(int argc, char **argv)
 	output_header(out);
 	t0 = bench_cpu_now();
 	for (long i = 0; i < n; i++) {
-		char *ev = evs + (i % N_EV) * esz;
-		__u16 port = client_port(i >> 2, fresh);
+		/* query q's event at hop (stub: 0 and 3, the client's) */
+		long q = stub ? i >> 1 : i >> 2;
+		int hop = stub ? (int)(i & 1) * 3 : (int)(i & 3);
+		char *ev = evs + ((q % 16) * 4 + hop) * esz;
+		__u16 port = client_port(q, fresh);
 
 		t_ev += 12500;
 		memcpy(ev + ts->off, &t_ev, 8);
 		/* the client's end: src of the query, dst of the response */
-		memcpy(ev + ((i & 3) < 2 ? sport : dport)->off, &port, 2);
+		memcpy(ev + (hop < 2 ? sport : dport)->off, &port, 2);
 		output_event(out, ev, esz);
 		if ((i & 1023) == 1023) /* the runner: once per ring drain */
 			output_flush(out);

@@ -849,10 +849,10 @@ static struct json_group_way *group_way(const struct json_group *g, __u64 h)
 	return (struct json_group_way *)(g->ways + way * g->way_size);
 }
 
-#define GROUP_WINDOW 1024 /* tries between looks at a group's hits */
-#define GROUP_HOLE_TRIES \
-	65536 /* tries with the hole on, then whole keys
-				* again */
+/* tries between looks at a group's hits */
+#define GROUP_WINDOW 1024
+/* tries with a group's hole on, then whole keys again */
+#define GROUP_HOLE_TRIES 65536
 
 /* Group g's hole on (its value out of the key) or off: the texts kept
  * the other way are dropped. */
