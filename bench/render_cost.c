@@ -8,8 +8,12 @@
  * rendered by output_event() as JSON lines
  * or columns and written in the runner's batches to FILE (default
  * /dev/null; a file on disk adds the copy into the page cache).  Thread CPU
- * time per event.
- *   build/bench/render_cost json|columns [EVENTS [FILE]]
+ * time per event.  PORTS: "fixed" (default) cycles 16 client ports, as
+ * dnsperf's few sockets do; "fresh" gives every query (its 4 events) a
+ * new one, as stub resolvers (getaddrinfo, dig) do with a socket per
+ * query; "stub" too, with the client's 2 events of each query only (a
+ * host whose resolver runs elsewhere).
+ *   build/bench/render_cost json|columns [EVENTS [FILE [fixed|fresh|stub]]]
  */
 #include <fcntl.h>
 #include <unistd.h>
@@ -39,13 +43,32 @@ static void put_ip(const struct fieldset *fs, char *ev, const char *name,
 		memset(ev + f->port_off, 0, f->port_size);
 }
 
+/* The first entry of an address list (its parts' offsets are an
+ * entry's). */
+static void put_ip_first(const struct fieldset *fs, char *ev, const char *name,
+			 __u32 a)
+{
+	const struct field *f = bench_field(fs, name);
+
+	memcpy(ev + f->off + f->addr_off, &a, 4);
+	ev[f->off + f->ver_off] = 4;
+}
+
+/* The client port of query q (fresh: new ones, else 16 in turn). */
+static __u16 client_port(long q, bool fresh)
+{
+	/* fresh: 977 and the 28232 ports of Linux's ephemeral range
+	 * (32768-60999) are coprime: no port twice in 28232 queries */
+	return (__u16)(32768 + 977 * (fresh ? q % 28232 : q % 16));
+}
+
 /* Event i of a query/response exchange seen at four hops. */
 static void fill(const struct fieldset *fs, char *ev, int i)
 {
 	int hop = i & 3, q = i >> 2, resp = hop >= 2;
 	int client = hop == 0 || hop == 3;
 	__u32 cli = 0x0100630a, srv = 0x0200630a; /* 10.99.0.1, .2 */
-	__u16 cport = (__u16)(32768 + 977 * q);
+	__u16 cport = client_port(q, false);
 
 	bench_put(fs, ev, "timestamp_raw", 25592168198355ULL);
 	bench_put(fs, ev, "netns_id", client ? 4026532246U : 4026532177U);
@@ -78,7 +101,7 @@ static void fill(const struct fieldset *fs, char *ev, int i)
 	put_str(fs, ev, "name",
 		q % 3 ? "host17.bench.test." : "www.example.com.");
 	if (resp) {
-		put_ip(fs, ev, "addresses", 0x0302010a);
+		put_ip_first(fs, ev, "addresses", 0x0302010a);
 		bench_put(fs, ev, "latency_ns_raw", 41000 + 7919 * q);
 		bench_put(fs, ev, "ttl", 600);
 	}
@@ -89,6 +112,9 @@ int main(int argc, char **argv)
 	const char *mode = argc > 1 ? argv[1] : "json";
 	long n = argc > 2 ? atol(argv[2]) : 2000000;
 	const char *path = argc > 3 ? argv[3] : "/dev/null";
+	const char *ports = argc > 4 ? argv[4] : "fixed";
+	bool stub = !strcmp(ports, "stub");
+	bool fresh = stub || !strcmp(ports, "fresh");
 	const char *obj = "build/gadget/trace_dns/program.bpf.o";
 	const char *yml = "gadget/trace_dns/gadget.yaml";
 	char root[] = "/tmp/render-cost-XXXXXX";
@@ -99,11 +125,15 @@ int main(int argc, char **argv)
 	struct error *err = NULL;
 	char *evs;
 	size_t esz;
-	const struct field *ts;
+	const struct field *ts, *sport, *dport;
 	__u64 t_ev = 25592168198355ULL;
 	double t0, t;
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
+	if (!fresh && strcmp(ports, "fixed")) {
+		fprintf(stderr, "render_cost: ports: fixed, fresh or stub\n");
+		return 2;
+	}
 	if (fd < 0 || !mkdtemp(root) || !(ctrs = containers_new(root))) {
 		fprintf(stderr, "render_cost: %s\n", fd < 0 ? path : root);
 		return 1;
@@ -123,21 +153,33 @@ int main(int argc, char **argv)
 	for (int i = 0; i < N_EV; i++)
 		fill(fs, evs + i * esz, i);
 	ts = bench_field(fs, "timestamp_raw");
+	sport = bench_field(fs, "src.port");
+	dport = bench_field(fs, "dst.port");
+	if (sport->size != 2 || dport->size != 2) {
+		fprintf(stderr, "render_cost: ports are not 16 bits\n");
+		return 1;
+	}
 	output_header(out);
 	t0 = bench_cpu_now();
 	for (long i = 0; i < n; i++) {
-		char *ev = evs + (i % N_EV) * esz;
+		/* query q's event at hop (stub: 0 and 3, the client's) */
+		long q = stub ? i >> 1 : i >> 2;
+		int hop = stub ? (int)(i & 1) * 3 : (int)(i & 3);
+		char *ev = evs + ((q % 16) * 4 + hop) * esz;
+		__u16 port = client_port(q, fresh);
 
 		t_ev += 12500;
 		memcpy(ev + ts->off, &t_ev, 8);
+		/* the client's end: src of the query, dst of the response */
+		memcpy(ev + (hop < 2 ? sport : dport)->off, &port, 2);
 		output_event(out, ev, esz);
 		if ((i & 1023) == 1023) /* the runner: once per ring drain */
 			output_flush(out);
 	}
 	output_flush(out);
 	t = bench_cpu_now() - t0;
-	printf("%s: %.0f ns/event; %ld events to %s\n", mode, t / n * 1e9, n,
-	       path);
+	printf("%s: %.0f ns/event; %ld events to %s, %s ports\n", mode,
+	       t / n * 1e9, n, path, ports);
 	output_free(out);
 	bench_events_free(&b);
 	containers_free(ctrs);

@@ -42,6 +42,10 @@ enum { COND_NONE, COND_NONZERO, COND_GENERIC };
  * event only (the key): the text after the first step's prefix, kept for
  * the last keys seen (JSON_GROUP_WAYS, chosen by a hash of the key).  A
  * group that misses more often than it hits is left alone for a while.
+ * A group with an endpoint's port (new with every query of a stub
+ * resolver) whose keys miss takes the port out of its key for a while:
+ * its value (the hole) is then written per event between the kept text's
+ * head and the rest.
  */
 #define JSON_GROUP_WAY_BITS 6
 #define JSON_GROUP_WAYS (1 << JSON_GROUP_WAY_BITS)
@@ -49,6 +53,7 @@ enum { COND_NONE, COND_NONZERO, COND_GENERIC };
 struct json_group_way {
 	__u64 hash;
 	__u32 len; /* of the text; 0: empty */
+	__u32 head; /* of the text, before the hole's value */
 	char data[]; /* the key (key_len: a multiple of 8), then the text */
 };
 
@@ -57,8 +62,15 @@ struct json_group {
 	__u32 lo, key_len; /* event bytes [lo, lo + key_len) */
 	__u32 text_max, way_size;
 	__u8 op; /* the first step's own op */
+	/* the step (from the first; 0: none) whose value is the hole, and
+	 * its unsigned integer's bytes; whether it is out of the key now */
+	__u32 hole, hole_off;
+	__u8 hole_size;
+	bool hole_on;
 	__u32 tries, hits, skip;
 	char *ways;
+	/* the key's bytes the text without the hole's value depends on */
+	__u64 mask[JSON_GROUP_KEY / 8];
 };
 
 /* output_json.c: the last value of a step and its JSON text (a user or

@@ -8,6 +8,7 @@
  * rendered once by the generic code, so the text is the same byte for byte.
  * Whatever else falls back to output_json_value().
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -227,6 +228,22 @@ static void span_add(__u32 *lo, __u32 *hi, __u32 a, __u32 n)
 		*hi = a + n;
 }
 
+/* Event bytes a value depends on: their span [lo, hi), and with mask,
+ * each of them marked in mask[0, len) (bytes from base). */
+struct deps {
+	__u32 lo, hi;
+	unsigned char *mask;
+	__u32 base, len;
+};
+
+static void deps_add(struct deps *d, __u32 a, __u32 n)
+{
+	span_add(&d->lo, &d->hi, a, n);
+	for (__u32 x = a; d->mask && x < a + n; x++)
+		if (x >= d->base && x - d->base < d->len)
+			d->mask[x - d->base] = 0xff;
+}
+
 /* A field whose value changes with every event as a rule: times, ids. */
 static bool changes_always(const struct fieldset *fs, const struct field *f)
 {
@@ -238,20 +255,19 @@ static bool changes_always(const struct fieldset *fs, const struct field *f)
 
 /*
  * The event bytes step st's value depends on, whichever way its op takes
- * (the generic code included), as [lo, hi); false if it depends on more
+ * (the generic code included), added to d; false if it depends on more
  * than the event's bytes (containers, pods, the clock) or is not worth
  * keeping.
  */
-static bool step_span(const struct output *o, const struct json_step *st,
-		      __u32 *lo, __u32 *hi)
+static bool step_deps(const struct output *o, const struct json_step *st,
+		      struct deps *d)
 {
 	const struct fieldset *fs = o->fs;
 	const struct field *f = st->field >= 0 ? &fs->f[st->field] : NULL;
 
 	if (!f || f->bit_size || changes_always(fs, f))
 		return false;
-	*lo = f->off;
-	*hi = f->off + f->size * (f->count ? f->count : 1);
+	deps_add(d, f->off, f->size * (f->count ? f->count : 1));
 	switch (st->op) {
 	case OP_U8:
 	case OP_U16:
@@ -272,18 +288,31 @@ static bool step_span(const struct output *o, const struct json_step *st,
 
 			if (!c->size)
 				return false;
-			span_add(lo, hi, c->off, c->size);
+			deps_add(d, c->off, c->size);
 		}
 		return true;
 	case OP_IP:
-		span_add(lo, hi, f->addr_off, 16);
-		span_add(lo, hi, f->ver_off, f->ver_size);
+		deps_add(d, f->addr_off, 16);
+		deps_add(d, f->ver_off, f->ver_size);
 		if (f->port_size)
-			span_add(lo, hi, f->port_off, f->port_size);
+			deps_add(d, f->port_off, f->port_size);
 		return true;
 	default:
 		return false;
 	}
+}
+
+/* The span [lo, hi) of step st's bytes (step_deps()). */
+static bool step_span(const struct output *o, const struct json_step *st,
+		      __u32 *lo, __u32 *hi)
+{
+	struct deps d = { .lo = UINT32_MAX };
+
+	if (!step_deps(o, st, &d))
+		return false;
+	*lo = d.lo;
+	*hi = d.hi;
+	return true;
 }
 
 /* The first member of the event struct that f is in (or f). */
@@ -292,6 +321,43 @@ static int top_of(const struct fieldset *fs, int i)
 	while (fs->f[i].parent >= 0)
 		i = fs->f[i].parent;
 	return i;
+}
+
+/* Whether step st writes the port of an l4 endpoint as an unsigned
+ * integer: a value new with every query of a stub resolver (a socket per
+ * query, its port chosen by the kernel). */
+static bool port_step(const struct output *o, const struct json_step *st)
+{
+	const struct field *f = &o->fs->f[st->field], *ep;
+
+	if (f->parent < 0 ||
+	    (st->op != OP_U8 && st->op != OP_U16 && st->op != OP_U32))
+		return false;
+	ep = &o->fs->f[f->parent];
+	return ep->kind == FK_L4EP && f->off == ep->port_off &&
+	       f->size == ep->port_size;
+}
+
+/* Group g of steps [s, e): its hole (a port after the first step), and
+ * the bytes of its key [lo, hi) the other steps' values depend on. */
+static void group_key(const struct output *o, struct json_group *g, size_t s,
+		      size_t e, __u32 lo, __u32 hi)
+{
+	struct deps d = { .lo = UINT32_MAX,
+			  .mask = (unsigned char *)g->mask,
+			  .base = lo,
+			  .len = hi - lo };
+
+	for (size_t k = s + 1; k < e && !g->hole; k++) {
+		if (port_step(o, &o->steps[k])) {
+			g->hole = (__u32)(k - s);
+			g->hole_off = o->steps[k].off;
+			g->hole_size = (__u8)o->fs->f[o->steps[k].field].size;
+		}
+	}
+	for (size_t k = s; k < e; k++)
+		if (!g->hole || k - s != g->hole)
+			step_deps(o, &o->steps[k], &d);
 }
 
 static int group_add(struct output *o, size_t s, size_t e, __u32 lo, __u32 hi)
@@ -318,6 +384,7 @@ static int group_add(struct output *o, size_t s, size_t e, __u32 lo, __u32 hi)
 	g->ways = calloc(JSON_GROUP_WAYS, g->way_size);
 	if (!g->ways)
 		return -1;
+	group_key(o, g, s, e, lo, hi);
 	g->op = o->steps[s].op;
 	o->steps[s].op = OP_GROUP;
 	o->steps[s].group = (__u32)o->n_groups++;
@@ -739,29 +806,40 @@ static bool pod_none(struct output *o, const char *ev)
 	return ns_keep(m, mntns, netns, o, !fieldset_pod(o->fs, ev, &c));
 }
 
-/* The way of a key (key_len: a multiple of 8): only picks where to look,
- * the key itself is compared. */
-static __u64 key_hash(const char *p, __u32 len)
+/* The way of a key (len: a multiple of 8; with mask, its bytes under
+ * it): only picks where to look, the key itself is compared. */
+static inline __u64 key_hash(const char *p, const __u64 *mask, __u32 len)
 {
 	__u64 h = 0, w;
 
 	for (__u32 i = 0; i < len; i += 8) {
 		memcpy(&w, p + i, 8);
+		if (mask)
+			w &= mask[i / 8];
 		h ^= w << (i & 31) | w >> (64 - (i & 31)) % 64;
 	}
 	return h * 0x9E3779B97F4A7C15ULL;
 }
 
-static bool key_eq(const char *a, const char *b, __u32 len)
+static inline bool key_eq(const char *a, const char *b, const __u64 *mask,
+			  __u32 len)
 {
 	__u64 d = 0, x, y;
 
 	for (__u32 i = 0; i < len; i += 8) {
 		memcpy(&x, a + i, 8);
 		memcpy(&y, b + i, 8);
-		d |= x ^ y;
+		d |= mask ? (x ^ y) & mask[i / 8] : x ^ y;
 	}
 	return !d;
+}
+
+/* len bytes from src, 32 at a time: over-copies up to 31 bytes past
+ * both (the way has room past the longest text, out its pad). */
+static void copy_padded(char *out, const char *src, __u32 len)
+{
+	for (__u32 i = 0; i < len; i += PREFIX_PAD)
+		memcpy(out + i, src + i, PREFIX_PAD);
 }
 
 static struct json_group_way *group_way(const struct json_group *g, __u64 h)
@@ -771,45 +849,143 @@ static struct json_group_way *group_way(const struct json_group *g, __u64 h)
 	return (struct json_group_way *)(g->ways + way * g->way_size);
 }
 
+/* tries between looks at a group's hits */
+#define GROUP_WINDOW 1024
+/* tries with a group's hole on, then whole keys again */
+#define GROUP_HOLE_TRIES 65536
+
+/* Group g's hole on (its value out of the key) or off: the texts kept
+ * the other way are dropped. */
+static void group_hole_on(struct json_group *g, bool on)
+{
+	g->hole_on = on;
+	for (size_t i = 0; i < JSON_GROUP_WAYS; i++)
+		((struct json_group_way *)(g->ways + i * g->way_size))->len = 0;
+	g->tries = g->hits = 0;
+}
+
+/*
+ * After a miss of group g, every GROUP_WINDOW tries: a group with a hole
+ * turns it on when more than 1 in 8 of its whole keys missed (a port new
+ * with every query: a hit then costs a port written, a miss the group's
+ * every step); else a group that hit less than half of them is bypassed
+ * for a while (a miss costs about what a hit saves).
+ */
+static size_t group_missed(struct json_group *g)
+{
+	if (g->tries < GROUP_WINDOW)
+		return 0;
+	if (g->hole && !g->hole_on && g->hits < g->tries / 8 * 7) {
+		group_hole_on(g, true);
+		return 0;
+	}
+	if (g->hits < g->tries / 2)
+		g->skip = 65536;
+	g->tries = g->hits = 0;
+	return 0;
+}
+
 /* Group g's text for ev into out if kept: its length, else 0. */
 static size_t group_hit(struct json_group *g, const char *ev, char *out)
 {
 	const char *key = ev + g->lo;
-	__u64 h = key_hash(key, g->key_len);
+	__u64 h = key_hash(key, NULL, g->key_len);
 	const struct json_group_way *w = group_way(g, h);
 
 	g->tries++;
-	if (w->hash == h && w->len && key_eq(w->data, key, g->key_len)) {
+	if (w->hash == h && w->len && key_eq(w->data, key, NULL, g->key_len)) {
 		g->hits++;
-		/* 32 bytes at a time: over-copies into out's pad (the way
-		 * has room past the longest text) */
-		for (__u32 i = 0; i < w->len; i += PREFIX_PAD)
-			memcpy(out + i, w->data + g->key_len + i, PREFIX_PAD);
+		copy_padded(out, w->data + g->key_len, w->len);
 		return w->len;
 	}
-	if (g->tries >= 1024) {
-		/* a miss costs about what a hit saves: keep groups that hit
-		 * at least half the time */
-		if (g->hits < g->tries / 2)
-			g->skip = 65536;
-		g->tries = g->hits = 0;
-	}
-	return 0;
+	return group_missed(g);
 }
 
-static void group_keep(struct json_group *g, const char *ev, const char *text,
-		       size_t len)
+/* group_hit() of a group with its hole on: the text kept before it, the
+ * hole's value, the rest. */
+static size_t group_hit_hole(struct json_group *g, const char *ev, char *out)
 {
 	const char *key = ev + g->lo;
-	__u64 h = key_hash(key, g->key_len);
+	__u64 h = key_hash(key, g->mask, g->key_len);
+	const struct json_group_way *w = group_way(g, h);
+	const char *text = w->data + g->key_len;
+	size_t m;
+
+	g->tries++;
+	if (w->hash == h && w->len &&
+	    key_eq(w->data, key, g->mask, g->key_len)) {
+		g->hits++;
+		copy_padded(out, text, w->head);
+		m = fmt_u32_wide(out + w->head,
+				 (__u32)field_load_uint(ev + g->hole_off,
+							g->hole_size));
+		copy_padded(out + w->head + m, text + w->head,
+			    w->len - w->head);
+		m += w->len;
+		if (g->tries >= GROUP_HOLE_TRIES)
+			group_hole_on(g, false);
+		return m;
+	}
+	return group_missed(g);
+}
+
+/* Keep group g's text for ev: head, then (after its hole's value) tail. */
+static void group_keep(struct json_group *g, const char *ev, const char *head,
+		       size_t head_len, const char *tail, size_t tail_len)
+{
+	const char *key = ev + g->lo;
+	__u64 h = g->hole_on ? key_hash(key, g->mask, g->key_len) :
+			       key_hash(key, NULL, g->key_len);
 	struct json_group_way *w = group_way(g, h);
 
-	if (len > g->text_max || !len)
+	if (head_len + tail_len > g->text_max || !head_len)
 		return;
 	w->hash = h;
-	w->len = (__u32)len;
+	w->len = (__u32)(head_len + tail_len);
+	w->head = (__u32)head_len;
 	memcpy(w->data, key, g->key_len);
-	memcpy(w->data + g->key_len, text, len);
+	memcpy(w->data + g->key_len, head, head_len);
+	memcpy(w->data + g->key_len + head_len, tail, tail_len);
+}
+
+/* A group's text being written (after a miss), from out[from]: its hole's
+ * value is out[head, tail). */
+struct json_keep {
+	struct json_group *g;
+	const struct json_step *first;
+	size_t from, head, tail;
+};
+
+/*
+ * At step st of the group k writes, out filled up to n: at its hole, the
+ * head ends after the hole's prefix; at the next step, the rest starts;
+ * at the group's end, its text is kept.  The next step to call at, or
+ * NULL.
+ */
+static const struct json_step *keep_step(struct json_keep *k,
+					 const struct json_step *st,
+					 const char *ev, const char *out,
+					 size_t n)
+{
+	__u32 i = (__u32)(st - k->first);
+	__u32 hole = k->g->hole_on ? k->g->hole : 0;
+
+	if (!hole) {
+		group_keep(k->g, ev, out + k->from, n - k->from, out, 0);
+		return NULL;
+	}
+	if (i == hole) {
+		k->head = n + st->prefix_len;
+		return st + 1;
+	}
+	if (i == hole + 1) {
+		k->tail = n;
+		if (i < k->g->n)
+			return k->first + k->g->n;
+	}
+	group_keep(k->g, ev, out + k->from, k->head - k->from, out + k->tail,
+		   n - k->tail);
+	return NULL;
 }
 
 size_t output_json_render(struct output *o, const void *event, char *out)
@@ -821,10 +997,9 @@ size_t output_json_render(struct output *o, const void *event, char *out)
 	 * container's (-1: not known yet), whether the event is in no pod */
 	int rt_none = -1, k8s_none = -1;
 	__u32 rt_off = 0;
-	/* a group whose text is being written: kept at step keep_at */
+	/* a group whose text is being written: keep_step() at keep_at */
 	const struct json_step *keep_at = NULL;
-	struct json_group *keep = NULL;
-	size_t keep_from = 0;
+	struct json_keep keep = { 0 };
 
 	for (; st < end; st++) {
 		const char *pre = o->prefixes + st->prefix_off;
@@ -836,10 +1011,8 @@ size_t output_json_render(struct output *o, const void *event, char *out)
 		size_t len;
 		__u64 v;
 
-		if (__builtin_expect(st == keep_at, 0)) {
-			group_keep(keep, ev, out + keep_from, n - keep_from);
-			keep_at = NULL;
-		}
+		if (__builtin_expect(st == keep_at, 0))
+			keep_at = keep_step(&keep, st, ev, out, n);
 
 		/* over-copies into space the next value or max_event's pad
 		 * owns */
@@ -859,11 +1032,13 @@ again:
 				g->skip--;
 				goto again;
 			}
-			len = group_hit(g, ev, out + n);
+			len = g->hole_on ? group_hit_hole(g, ev, out + n) :
+					   group_hit(g, ev, out + n);
 			if (!len) {
-				keep_at = st + g->n;
-				keep = g;
-				keep_from = n;
+				keep = (struct json_keep){ .g = g,
+							   .first = st,
+							   .from = n };
+				keep_at = st + (g->hole_on ? g->hole : g->n);
 				goto again;
 			}
 			n += len;
@@ -1004,6 +1179,6 @@ generic:
 		}
 	}
 	if (keep_at == end)
-		group_keep(keep, ev, out + keep_from, n - keep_from);
+		keep_step(&keep, end, ev, out, n);
 	return n;
 }

@@ -268,6 +268,89 @@ static void fast__groups_repeated_keys__as_generic(void **state)
 	close(fd);
 }
 
+/* A client endpoint: address a of 4 (3 IPv4, 1 IPv6), port, protocol. */
+static struct fx_l4 client_ep(int a, __u16 port, __u16 proto)
+{
+	struct fx_l4 e;
+
+	memset(&e, 0, sizeof(e));
+	e.version = a == 3 ? 6 : 4;
+	if (a == 3)
+		memcpy(e.addr_raw.v6, "\xfd\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x01",
+		       16);
+	else
+		e.addr_raw.v4 = htonl(0x0a000001 + a);
+	e.port = port;
+	e.proto_raw = proto;
+	return e;
+}
+
+/* The hole groups' (output_json.c: an endpoint with its port) count, and
+ * how many have their hole on with hits since. */
+static size_t holes_on(const struct output *o, size_t *n_holes)
+{
+	size_t on = 0;
+
+	*n_holes = 0;
+	for (size_t g = 0; g < o->n_groups; g++) {
+		*n_holes += o->groups[g].hole != 0;
+		on += o->groups[g].hole_on && o->groups[g].hits > 0;
+	}
+	return on;
+}
+
+/*
+ * A stub resolver's traffic: every query from a new client port (of 1 to 5
+ * digits), its query and response seen at both ends, the client one of 4
+ * addresses (IPv4 and IPv6), UDP or TCP.  The src and dst groups take the
+ * port out of their key (their hole on) and write it per event, then
+ * put it back once ports repeat; every line as the generic code writes
+ * it, so a kept text with a stale port, address or protocol fails.
+ */
+static void fast__new_port_each_query__as_generic(void **state)
+{
+	static const __u16 ports[] = { 0, 7, 53, 443, 8080, 65535 };
+	struct fx *x = *state;
+	struct output *o = json_output(x);
+	struct fx_event ev = x->ev;
+	unsigned int seed = 5;
+	int fd = o->fd;
+	size_t n_holes;
+
+	assert_int_equal(holes_on(o, &n_holes), 0);
+	assert_int_equal(n_holes, 2); /* src and dst */
+	for (int q = 0; q < 5000; q++) {
+		__u16 port = q % 5 ? (__u16)(32768 + rand_r(&seed) % 28232) :
+				     ports[rand_r(&seed) % 6];
+		__u16 proto = q % 7 ? 17 : 6;
+		int a = rand_r(&seed) % 4;
+		struct fx_l4 c = client_ep(a, port, proto);
+		struct fx_l4 srv = client_ep(a == 3 ? 3 : 2, 53, proto);
+
+		srv.addr_raw.v6[15] ^= 0x80; /* 10.0.0.131, fd00::81 */
+		for (int hop = 0; hop < 4; hop++) {
+			ev.src = hop < 2 ? c : srv;
+			ev.dst = hop < 2 ? srv : c;
+			assert_same(o, &ev);
+		}
+	}
+	assert_int_equal(holes_on(o, &n_holes), 2);
+	/* one socket's port: whole keys again, after a while */
+	for (int q = 0; q < 70000 / 4; q++) {
+		struct fx_l4 c = client_ep(0, 8080, 17);
+		struct fx_l4 srv = client_ep(2, 53, 17);
+
+		for (int hop = 0; hop < 4; hop++) {
+			ev.src = hop < 2 ? c : srv;
+			ev.dst = hop < 2 ? srv : c;
+			assert_same(o, &ev);
+		}
+	}
+	assert_int_equal(holes_on(o, &n_holes), 0);
+	output_free(o);
+	close(fd);
+}
+
 /*
  * The runtime.* and k8s.* values follow the containers as they change
  * (output_json.c keeps "outside containers and pods" per namespace and
@@ -473,6 +556,7 @@ int main(void)
 		T(fast__small_values_of_each_field__as_generic),
 		T(fast__random_events__as_generic),
 		T(fast__groups_repeated_keys__as_generic),
+		T(fast__new_port_each_query__as_generic),
 		T(fast__addresses_ids_times__as_generic),
 		T(fast__containers_change__as_generic),
 		T(fast__durations_and_address_lists__as_generic),
