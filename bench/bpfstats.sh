@@ -5,7 +5,9 @@
 # prints the runs and average ns per run of each program of the runner
 # (netns_disp includes the trace_dns filter it tail-calls) during the load,
 # and the total per DNS query.  LOAD: dns (dnsperf at max rate), dns20k
-# (20k queries/s), tcp (iperf3) or udp (sockperf ping-pong): no DNS.
+# (20k queries/s), stub (bench/stubq.py: a new UDP socket per query, one
+# query at a time, as stub resolvers send), tcp (iperf3) or udp (sockperf
+# ping-pong): no DNS.
 # For DNS loads also the machine's CPU per query (all of it, other
 # sessions included) and the traffic's own: dnsperf's and dnsmasq's CPU,
 # which holds the softirqs run in their context (the taps on their
@@ -60,14 +62,20 @@ busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
 b0=$(busy)
 queries=0
 case $LOAD in
-dns | dns20k)
+dns | dns20k | stub)
 	rate=()
 	[ "$LOAD" = dns20k ] && rate=(-Q 20000)
 	srv0=$(awk '{ print $1 }' /proc/"$(cat "$tmp/dnsmasq.pid")"/schedstat)
-	# `times`: the subshell's children's CPU (dnsperf), last line
+	# `times`: the subshell's children's CPU (the client), last line
 	out=$(
-		ip netns exec $CLI_NS dnsperf -s 10.99.0.2 -d "$tmp/queries" \
-			-l "$SECS" -c 4 -q 200 "${rate[@]}" 2>/dev/null
+		if [ "$LOAD" = stub ]; then
+			ip netns exec $CLI_NS bench/stubq.py 10.99.0.2 "$SECS" \
+				"$tmp/queries"
+		else
+			ip netns exec $CLI_NS dnsperf -s 10.99.0.2 \
+				-d "$tmp/queries" -l "$SECS" -c 4 -q 200 \
+				"${rate[@]}" 2>/dev/null
+		fi
 		times
 	)
 	srv1=$(awk '{ print $1 }' /proc/"$(cat "$tmp/dnsmasq.pid")"/schedstat)

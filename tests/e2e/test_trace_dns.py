@@ -448,6 +448,46 @@ def unconnected_udp_client_first_packet(env):
     eq(q["id"], "4242", "id as 4 hex digits")
 
 
+SHARED_SOCKET_CLIENT = r"""
+import os, socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(3)
+def ask(name):
+    q = struct.pack("!6H", 0x4343, 0x100, 1, 0, 0, 0)
+    for label in name.split("."):
+        q += bytes([len(label)]) + label.encode()
+    s.sendto(q + b"\0" + struct.pack("!HH", 1, 1), (sys.argv[1], 53))
+    s.recv(512)
+ask("p1.shared.test")
+ask("p2.shared.test")
+child = os.fork()
+if child == 0:
+    ask("c1.shared.test")
+    os._exit(0)
+os.waitpid(child, 0)
+ask("p3.shared.test")
+print(child, flush=True)
+"""
+
+
+@test
+def unconnected_socket_used_by_a_child_then_its_parent_again(env):
+    """One unconnected UDP socket: two queries from the parent, one from a
+    child it forked, one more from the parent: each query is its sender's,
+    the parent's last one after the child had taken the socket over."""
+    pid, out = run_client(
+        env.cli, f"python3 -c '{SHARED_SOCKET_CLIENT}' {SRV4}")
+    check(out.strip().isdigit(), f"client: {out}")
+    child = int(out)
+    evs = wait_events(env.runner, lambda e: e["name"] == "p3.shared.test."
+                      and e["netns_id"] == env.cli.inode() and
+                      e["qr"] == "Q")
+    for name, who in (("p1", pid), ("p2", pid), ("c1", child), ("p3", pid)):
+        q = one(pick(evs, netns_id=env.cli.inode(), qr="Q",
+                     name=f"{name}.shared.test."), f"{name} query")
+        eq(q["proc"]["pid"], who, f"{name} query proc.pid")
+
+
 CRAFTED_SERVER = r"""
 import socket, struct, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
