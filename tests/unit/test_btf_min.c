@@ -338,12 +338,11 @@ static void btf_vmlinux_arm__libbpf_reads_the_cut_down_btf(void **state)
 	btf__free(kern);
 }
 
-/* The one file in dir (its path in path): its bytes, len of them. */
-static char *only_file(const char *dir, char *path, size_t size, size_t *len)
+/* The path of the one file in dir, in path. */
+static void one_file(const char *dir, char *path, size_t size)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
-	char *data = NULL;
 	int n = 0;
 
 	assert_non_null(d);
@@ -354,6 +353,14 @@ static char *only_file(const char *dir, char *path, size_t size, size_t *len)
 		}
 	closedir(d);
 	assert_int_equal(n, 1);
+}
+
+/* The one file in dir (its path in path): its bytes, len of them. */
+static char *only_file(const char *dir, char *path, size_t size, size_t *len)
+{
+	char *data = NULL;
+
+	one_file(dir, path, size);
 	assert_int_equal(read_file(path, &data, len, NULL), 0);
 	return data;
 }
@@ -425,18 +432,7 @@ static char cache_dir[] = "/tmp/runner-btf-test-XXXXXX";
 /* The one file in the cache folder. */
 static void cache_file(char *path, size_t size)
 {
-	DIR *d = opendir(cache_dir);
-	struct dirent *e;
-	int n = 0;
-
-	assert_non_null(d);
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.') {
-			snprintf(path, size, "%s/%s", cache_dir, e->d_name);
-			n++;
-		}
-	closedir(d);
-	assert_int_equal(n, 1);
+	one_file(cache_dir, path, size);
 }
 
 static void keep(void *ctx, const struct containers_note *n)
