@@ -283,6 +283,19 @@ static void btf_vmlinux_needs__programs_and_kfuncs(void **state)
 	assert_string_equal(exec, "");
 }
 
+/* Armed with net_dev_queue's tracepoint: libbpf finds it at id queue,
+ * the kernel's. */
+static void arm_net_dev_queue(__s32 queue)
+{
+	cleanup_error struct error *err = NULL;
+
+	assert_int_equal(btf_vmlinux_arm("T btf_trace_net_dev_queue\n", &err),
+			 0);
+	assert_int_equal(libbpf_find_vmlinux_btf_id("net_dev_queue",
+						    BPF_TRACE_RAW_TP),
+			 queue);
+}
+
 /* Armed, libbpf's own look-ups (libbpf_find_vmlinux_btf_id() calls
  * btf__load_vmlinux_btf() as bpf_object__load() does) see the cut-down
  * BTF: what it holds, at the kernel's id, and nothing else; unarmed or
@@ -306,12 +319,7 @@ static void btf_vmlinux_arm__libbpf_reads_the_cut_down_btf(void **state)
 	assert_non_null(mkdtemp(dir));
 	setenv("RUNNER_CACHE_DIR", dir, 1);
 	for (int i = 0; i < 2; i++) { /* made, then read from the cache */
-		assert_int_equal(btf_vmlinux_arm("T btf_trace_net_dev_queue\n",
-						 &err),
-				 0);
-		assert_int_equal(libbpf_find_vmlinux_btf_id("net_dev_queue",
-							    BPF_TRACE_RAW_TP),
-				 queue);
+		arm_net_dev_queue(queue);
 		assert_true(libbpf_find_vmlinux_btf_id("sched_switch",
 						       BPF_TRACE_RAW_TP) < 0);
 		btf_vmlinux_disarm();
@@ -411,12 +419,7 @@ static void btf_vmlinux_arm__cache_damaged__made_anew(void **state)
 			break;
 		}
 		write_bytes(path, bad, bad_len);
-		assert_int_equal(btf_vmlinux_arm("T btf_trace_net_dev_queue\n",
-						 &err),
-				 0);
-		assert_int_equal(libbpf_find_vmlinux_btf_id("net_dev_queue",
-							    BPF_TRACE_RAW_TP),
-				 queue);
+		arm_net_dev_queue(queue);
 		btf_vmlinux_disarm();
 		now = only_file(dir, path, sizeof(path), &now_len);
 		assert_int_equal(now_len, len);
