@@ -210,7 +210,7 @@ static __always_inline bool surely_not_dns(struct __sk_buff *skb)
 	} else {
 		return false;
 	}
-	return !is_dns_port(sport) && !is_dns_port(dport);
+	return !is_dns_port_pair(sport, dport);
 }
 
 #define QUERY_FOUND 0x80000000u
@@ -438,7 +438,7 @@ static int sweep(void *map, __u32 *key, struct sweeper *sw)
 	sw->live = 0;
 	sw->marks = 0;
 	sw->gen = gen_next(sw->gen);
-	bpf_loop(QUERY_SLOTS, sweep_slot, &c, 0);
+	bpf_loop(QUERY_SLOTS, sweep_slot, &c, NOT_INLINED);
 	/* on while queries are in flight, or marks are left to clear */
 	if ((sw->live || sw->marks) &&
 	    !__sync_val_compare_and_swap(&sw->armed, 0, 1))

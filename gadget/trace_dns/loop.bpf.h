@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR Apache-2.0 */
 /*
- * trace_dns, loops the verifier checks once: can_loop.
+ * trace_dns, loops the verifier checks once: can_loop; and bpf_loop()
+ * calls it need not inline: NOT_INLINED.
  * A part of program.bpf.c, included once at its place there.
  *
  * A loop bounded by a constant count (for (i = 0; i < 96; i++)) is
@@ -57,5 +58,20 @@ go_on:                                                                  \
  */
 static __u64 opaque_zero;
 #define OPAQUE(x) ((__u64)(x) + *(volatile __u64 *)&opaque_zero)
+
+/*
+ * bpf_loop() flags (0) that the verifier does not know, so that it does
+ * not inline the call: for loops that run rarely (escaped name bytes, TCP
+ * segments, the once-a-second sweep).  The verifier inlines every
+ * bpf_loop() whose flags are a known 0 (a loop of direct calls to the
+ * callback instead of the helper's indirect ones: kept for the walkers
+ * of every message), before dead code is removed, on the whole program:
+ * each call adds 18 instructions, and the kernel's per-instruction data
+ * (88 bytes each, ~350 KB here) is reallocated and copied whenever it
+ * grows past a page.  On this VM (shadow page tables: fresh pages are
+ * dear) the six calls made the filter's load ~3.3 ms longer, these three
+ * ~2.5 ms of it (bench/RESULTS.md, verif16).
+ */
+#define NOT_INLINED OPAQUE(0)
 
 #endif /* TRACE_DNS_LOOP_BPF_H */

@@ -77,7 +77,7 @@ static __always_inline int parse_l4(struct __sk_buff *skb, __u8 proto,
 		return -1;
 	l4->src.port = bpf_ntohs(hdr[0]);
 	l4->dst.port = bpf_ntohs(hdr[1]);
-	if (!is_dns_port(l4->src.port) && !is_dns_port(l4->dst.port))
+	if (!is_dns_port_pair(l4->src.port, l4->dst.port))
 		return -1;
 	if (bad || off >= end)
 		return UNDECODED;

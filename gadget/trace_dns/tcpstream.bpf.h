@@ -430,7 +430,7 @@ static __always_inline int tcp_segment(struct __sk_buff *skb,
 		t.s = s;
 		t.f = f;
 		t.g = g;
-		bpf_loop(TCP_SEG_STEPS, tcp_step, &t, 0);
+		bpf_loop(TCP_SEG_STEPS, tcp_step, &t, NOT_INLINED);
 		if (g->pos < g->end) {
 			g->skipped = true;
 			f->framing = TCP_UNSYNCED;

@@ -182,7 +182,7 @@ __noinline long name_walk(struct scratch *s, struct event_t *ev, bool cnames,
 	if (n < b) { /* the rest, escaped: rare */
 		struct name_rest r = { s, name, pos + 1 + n };
 
-		bpf_loop(b - n, name_rest_step, &r, 0);
+		bpf_loop(b - n, name_rest_step, &r, NOT_INLINED);
 	}
 	name_dot(s, name);
 	s->pos = pos + 1 + b;
