@@ -149,12 +149,12 @@ soak: deps all
 	@bench/soak.sh
 
 # The trace_dns socket filter alone, timed by BPF_PROG_TEST_RUN.
-$(BUILD)/bench/progrun: bench/progrun.c
+$(BUILD)/bench/progrun: bench/progrun.c bench/rodata.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
 # What the verifier spends on each program of an object (BPF_LOG_STATS).
-$(BUILD)/bench/verifcost: bench/verifcost.c
+$(BUILD)/bench/verifcost: bench/verifcost.c bench/rodata.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 

@@ -33,6 +33,8 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "bench/rodata.h"
+
 #define LOG_SIZE (1 << 20)
 #define MAX_PROGS 64
 #define MAX_OBJS 8
@@ -70,39 +72,6 @@ static unsigned long long boot_ns(void)
 
 	clock_gettime(CLOCK_BOOTTIME, &t);
 	return t.tv_sec * 1000000000ULL + t.tv_nsec;
-}
-
-/* Set the one-byte .rodata variable var to v, if the object has it. */
-static void rodata_set(struct bpf_object *obj, const char *var, char v)
-{
-	struct bpf_map *ro = bpf_object__find_map_by_name(obj, ".rodata");
-	const struct btf *btf = bpf_object__btf(obj);
-	const struct btf_var_secinfo *vs;
-	const struct btf_type *t;
-	char copy[4096];
-	const void *init;
-	size_t size;
-	int id;
-
-	if (!ro || !btf)
-		return;
-	id = btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC);
-	init = bpf_map__initial_value(ro, &size);
-	if (id < 0 || !init || size > sizeof(copy))
-		return;
-	memcpy(copy, init, size);
-	t = btf__type_by_id(btf, id);
-	vs = btf_var_secinfos(t);
-	for (int i = 0; i < btf_vlen(t); i++, vs++) {
-		const struct btf_type *vt = btf__type_by_id(btf, vs->type);
-
-		if (!strcmp(btf__name_by_offset(btf, vt->name_off), var) &&
-		    vs->size == 1 && vs->offset < size) {
-			copy[vs->offset] = v;
-			bpf_map__set_initial_value(ro, copy, size);
-			return;
-		}
-	}
 }
 
 static struct bpf_object *open_obj(const char *path, const struct opts *o)
