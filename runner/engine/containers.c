@@ -13,9 +13,11 @@
 
 #include "common/cleanup.h"
 #include "common/fileutil.h"
+#include "common/thread.h"
 #include "runner/engine/bpf/containers.h"
 #include "runner/engine/containers.h"
 #include "runner/engine/containers_tracker.h"
+#include "runner/engine/libbpf_log.h"
 #include "runner/engine/log.h"
 
 #define NBUCKETS 1024
@@ -40,6 +42,10 @@ struct containers {
 	 * answer (entries, their info, the pods' index, the node) */
 	unsigned long version;
 	struct containers_tracker *tracker; /* NULL: /proc only */
+	/* The hook loads on a thread of its own, beside the gadget's load:
+	 * everything that reads tracker joins it first (settle()). */
+	pthread_t loader;
+	bool loading;
 	char docker_root[512]; /* dockerd's --data-root */
 	struct pods *pods; /* pod identity, and pods by network namespace */
 	containers_fn listener; /* told of every namespace named or gone */
@@ -65,9 +71,30 @@ static void on_note(void *ctx, const struct containers_note *n)
 	containers_handle_note(ctx, n);
 }
 
-struct containers *containers_new(const char *root)
+static void *load_tracker(void *arg)
 {
 	cleanup_error struct error *err = NULL;
+	struct containers *c = arg;
+
+	if (containers_tracker_new(on_note, c, &c->tracker, &err))
+		engine_log(ENGINE_LOG_INFO, "containers from /proc only: %s",
+			   error_msg(err));
+	return NULL;
+}
+
+/* The hook, once its thread is done (a no-op after that). */
+static void settle(const struct containers *cc)
+{
+	struct containers *c = (struct containers *)cc;
+
+	if (!c->loading)
+		return;
+	pthread_join(c->loader, NULL);
+	c->loading = false;
+}
+
+struct containers *containers_new(const char *root)
+{
 	struct containers *c = calloc(1, sizeof(*c));
 
 	if (!c)
@@ -80,11 +107,14 @@ struct containers *containers_new(const char *root)
 		free(c);
 		return NULL;
 	}
-	/* A fake tree has no kernel of its own. */
-	if (!c->root[0] &&
-	    containers_tracker_new(on_note, c, &c->tracker, &err))
-		engine_log(ENGINE_LOG_INFO, "containers from /proc only: %s",
-			   error_msg(err));
+	/* A fake tree has no kernel of its own.  libbpf's messages go to
+	 * the log from the start: the thread only sets what is set. */
+	if (!c->root[0]) {
+		libbpf_set_print(engine_libbpf_print);
+		c->loading = !thread_start(&c->loader, load_tracker, c);
+		if (!c->loading)
+			load_tracker(c);
+	}
 	return c;
 }
 
@@ -107,11 +137,13 @@ void containers_set_docker_root(struct containers *c, const char *dir)
 
 bool containers_tracking(const struct containers *c)
 {
+	settle(c);
 	return c->tracker != NULL;
 }
 
 void containers_poll(struct containers *c)
 {
+	settle(c);
 	if (c->tracker)
 		containers_tracker_consume(c->tracker);
 }
@@ -122,6 +154,7 @@ void containers_free(struct containers *c)
 
 	if (!c)
 		return;
+	settle(c);
 	containers_tracker_free(c->tracker);
 	pods_free(c->pods);
 	for (i = 0; i < NBUCKETS; i++) {
@@ -343,6 +376,7 @@ const struct container_info *containers_lookup(struct containers *c,
 {
 	const struct entry *e = find(c, mntns);
 
+	settle(c);
 	/* With the exec hook, a namespace it did not tell is not a
 	 * container's, or one from before the runner: the scan tells. */
 	if (!e && mntns && !c->tracker)
@@ -505,6 +539,7 @@ void containers_filter_fds(const struct containers *c, int *mntns_fd,
 			   int *netns_fd)
 {
 	*mntns_fd = *netns_fd = -1;
+	settle(c);
 	if (c->tracker)
 		containers_tracker_filter_fds(c->tracker, mntns_fd, netns_fd);
 }
@@ -526,6 +561,8 @@ int containers_scan(struct containers *c, struct error **err)
 	struct dirent *d;
 	DIR *dp;
 
+	/* the hook first: an exec after it is told, one before is seen */
+	settle(c);
 	snprintf(path, sizeof(path), "%s/proc", c->root);
 	dp = opendir(path);
 	if (!dp)
