@@ -46,6 +46,11 @@ struct containers {
 	 * everything that reads tracker joins it first (settle()). */
 	pthread_t loader;
 	bool loading;
+	/* containers_scan_begin(): the first scan on a thread as well */
+	pthread_t scanner;
+	bool scanning;
+	int scan_rc;
+	struct error *scan_err;
 	char docker_root[512]; /* dockerd's --data-root */
 	struct pods *pods; /* pod identity, and pods by network namespace */
 	containers_fn listener; /* told of every namespace named or gone */
@@ -83,14 +88,60 @@ static void *load_tracker(void *arg)
 }
 
 /* The hook, once its thread is done (a no-op after that). */
-static void settle(const struct containers *cc)
+static void settle_hook(struct containers *c)
 {
-	struct containers *c = (struct containers *)cc;
-
 	if (!c->loading)
 		return;
 	pthread_join(c->loader, NULL);
 	c->loading = false;
+}
+
+/* That, and a scan begun (containers_scan_begin()). */
+static void settle(const struct containers *cc)
+{
+	struct containers *c = (struct containers *)cc;
+
+	if (c->scanning) {
+		pthread_join(c->scanner, NULL);
+		c->scanning = false;
+	}
+	settle_hook(c);
+}
+
+static int scan(struct containers *c, struct error **err);
+
+static void *scan_thread(void *arg)
+{
+	struct containers *c = arg;
+
+	/* the hook first: an exec after it is told, one before is seen */
+	settle_hook(c);
+	c->scan_rc = scan(c, &c->scan_err);
+	return NULL;
+}
+
+void containers_scan_begin(struct containers *c)
+{
+	settle(c);
+	c->scanning = !thread_start(&c->scanner, scan_thread, c);
+	if (!c->scanning)
+		scan_thread(c);
+}
+
+int containers_scan_end(struct containers *c, struct error **err)
+{
+	int rc;
+
+	settle(c);
+	rc = c->scan_rc;
+	if (rc && err && !*err) {
+		*err = c->scan_err;
+		c->scan_err = NULL;
+	}
+	error_free(c->scan_err);
+	c->scan_err = NULL;
+	c->scan_rc = 0;
+	return rc;
 }
 
 struct containers *containers_new(const char *root)
@@ -155,6 +206,7 @@ void containers_free(struct containers *c)
 	if (!c)
 		return;
 	settle(c);
+	error_free(c->scan_err);
 	containers_tracker_free(c->tracker);
 	pods_free(c->pods);
 	for (i = 0; i < NBUCKETS; i++) {
@@ -557,12 +609,17 @@ const struct pod_info *containers_pod_of_netns(const struct containers *c,
 
 int containers_scan(struct containers *c, struct error **err)
 {
+	/* the hook first: an exec after it is told, one before is seen */
+	settle(c);
+	return scan(c, err);
+}
+
+static int scan(struct containers *c, struct error **err)
+{
 	char path[1024];
 	struct dirent *d;
 	DIR *dp;
 
-	/* the hook first: an exec after it is told, one before is seen */
-	settle(c);
 	snprintf(path, sizeof(path), "%s/proc", c->root);
 	dp = opendir(path);
 	if (!dp)
@@ -600,6 +657,7 @@ int containers_scan(struct containers *c, struct error **err)
 	 * (scanned_alive()): at start, the namespaces from before the hook
 	 * are those of /proc, whatever the first exec in them.
 	 */
-	containers_poll(c);
+	if (c->tracker) /* settled: containers_poll() without the wait */
+		containers_tracker_consume(c->tracker);
 	return 0;
 }

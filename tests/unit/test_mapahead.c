@@ -66,9 +66,8 @@ static void load(struct loaded *l, bool ahead)
 		fd = gadget_map_fd(l->g, l->names[l->n]);
 		if (fd < 0)
 			fail_msg("map %s: no fd", l->names[l->n]);
-		assert_int_equal(bpf_obj_get_info_by_fd(fd, &l->info[l->n],
-							&size),
-				 0);
+		assert_int_equal(
+			bpf_obj_get_info_by_fd(fd, &l->info[l->n], &size), 0);
 		l->n++;
 	}
 	bpf_object__close(obj);
