@@ -3,7 +3,9 @@
 # Start-up alone: spawn to attached (RUNNER_READY_FILE written) of
 # `runner run trace_dns -o json > /dev/null` from a throwaway local store,
 # no traffic; ROUNDS rounds alternating two setups, medians and all runs;
-# and the runner's CPU time then (all its threads' schedstat).
+# and the runner's CPU time then: its cpuacct group's usage when cgroup v1's
+# cpuacct is mounted (every thread, those that ended too), else the
+# schedstat of the threads alive then.
 # Setup a: RUNNER (default build/runner) with the image of GADGET (default
 # gadget/trace_dns); setup b: RUNNER2 / GADGET2 (each defaults to a's).
 #   bench/startup.sh [ROUNDS]       (default 9)
@@ -17,8 +19,12 @@ RUNNER2=${RUNNER2:-$RUNNER}
 GADGET2=${GADGET2:-$GADGET}
 tmp=$(mktemp -d)
 pid=
+cg=/sys/fs/cgroup/cpuacct/runner-startup.$$
+mkdir "$cg" 2>/dev/null || cg=
 cleanup() {
 	[ -n "$pid" ] && kill -INT "$pid" 2>/dev/null || true
+	[ -n "$pid" ] && wait "$pid" 2>/dev/null || true
+	[ -n "$cg" ] && rmdir "$cg" 2>/dev/null || true
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -31,16 +37,24 @@ trap cleanup EXIT
 once() { # BIN TAG: appends ms to $tmp/ms.TAG, CPU ms to $tmp/cpu.TAG
 	local t0 t1 cpu
 	rm -f "$tmp/ready"
+	[ -z "$cg" ] || echo 0 >"$cg/cpuacct.usage"
 	t0=$(date +%s%N)
-	RUNNER_READY_FILE=$tmp/ready "$1" run "trace_dns:$2" \
-		--store "$tmp/store" -o json >/dev/null 2>"$tmp/err" &
+	(
+		[ -z "$cg" ] || echo "$BASHPID" >"$cg/tasks"
+		RUNNER_READY_FILE=$tmp/ready exec "$1" run "trace_dns:$2" \
+			--store "$tmp/store" -o json >/dev/null 2>"$tmp/err"
+	) &
 	pid=$!
 	while [ ! -f "$tmp/ready" ]; do
 		kill -0 "$pid" 2>/dev/null || { cat "$tmp/err" >&2; exit 1; }
 		sleep 0.001
 	done
 	t1=$(date +%s%N)
-	cpu=$(cat /proc/"$pid"/task/*/schedstat | awk '{ s += $1 } END { print int(s / 1e6) }')
+	if [ -n "$cg" ]; then
+		cpu=$(($(cat "$cg/cpuacct.usage") / 1000000))
+	else
+		cpu=$(cat /proc/"$pid"/task/*/schedstat | awk '{ s += $1 } END { print int(s / 1e6) }')
+	fi
 	kill -INT "$pid"
 	wait "$pid" || true
 	pid=

@@ -559,6 +559,7 @@ static int run_main(int argc, char **argv, struct error **err)
 	if (metrics_check_metadata(md, err) ||
 	    session_open(img->program, img->program_len, md, name, &s, err))
 		goto fail;
+	session_load_ahead(s);
 	session_set_docker_root(s, getenv("RUNNER_DOCKER_ROOT"));
 	session_set_node(s, getenv("NODE_NAME"));
 	rc = parse_flags(argc, argv, s, &f, err);

@@ -13,9 +13,11 @@
 
 #include "common/cleanup.h"
 #include "common/fileutil.h"
+#include "common/thread.h"
 #include "runner/engine/bpf/containers.h"
 #include "runner/engine/containers.h"
 #include "runner/engine/containers_tracker.h"
+#include "runner/engine/libbpf_log.h"
 #include "runner/engine/log.h"
 
 #define NBUCKETS 1024
@@ -40,6 +42,15 @@ struct containers {
 	 * answer (entries, their info, the pods' index, the node) */
 	unsigned long version;
 	struct containers_tracker *tracker; /* NULL: /proc only */
+	/* The hook loads on a thread of its own, beside the gadget's load:
+	 * everything that reads tracker joins it first (settle()). */
+	pthread_t loader;
+	bool loading;
+	/* containers_scan_begin(): the first scan on a thread as well */
+	pthread_t scanner;
+	bool scanning;
+	int scan_rc;
+	struct error *scan_err;
 	char docker_root[512]; /* dockerd's --data-root */
 	struct pods *pods; /* pod identity, and pods by network namespace */
 	containers_fn listener; /* told of every namespace named or gone */
@@ -65,9 +76,76 @@ static void on_note(void *ctx, const struct containers_note *n)
 	containers_handle_note(ctx, n);
 }
 
-struct containers *containers_new(const char *root)
+static void *load_tracker(void *arg)
 {
 	cleanup_error struct error *err = NULL;
+	struct containers *c = arg;
+
+	if (containers_tracker_new(on_note, c, &c->tracker, &err))
+		engine_log(ENGINE_LOG_INFO, "containers from /proc only: %s",
+			   error_msg(err));
+	return NULL;
+}
+
+/* The hook, once its thread is done (a no-op after that). */
+static void settle_hook(struct containers *c)
+{
+	if (!c->loading)
+		return;
+	pthread_join(c->loader, NULL);
+	c->loading = false;
+}
+
+/* That, and a scan begun (containers_scan_begin()). */
+static void settle(const struct containers *cc)
+{
+	struct containers *c = (struct containers *)cc;
+
+	if (c->scanning) {
+		pthread_join(c->scanner, NULL);
+		c->scanning = false;
+	}
+	settle_hook(c);
+}
+
+static int scan(struct containers *c, struct error **err);
+
+static void *scan_thread(void *arg)
+{
+	struct containers *c = arg;
+
+	/* the hook first: an exec after it is told, one before is seen */
+	settle_hook(c);
+	c->scan_rc = scan(c, &c->scan_err);
+	return NULL;
+}
+
+void containers_scan_begin(struct containers *c)
+{
+	settle(c);
+	c->scanning = !thread_start(&c->scanner, scan_thread, c);
+	if (!c->scanning)
+		scan_thread(c);
+}
+
+int containers_scan_end(struct containers *c, struct error **err)
+{
+	int rc;
+
+	settle(c);
+	rc = c->scan_rc;
+	if (rc && err && !*err) {
+		*err = c->scan_err;
+		c->scan_err = NULL;
+	}
+	error_free(c->scan_err);
+	c->scan_err = NULL;
+	c->scan_rc = 0;
+	return rc;
+}
+
+struct containers *containers_new(const char *root)
+{
 	struct containers *c = calloc(1, sizeof(*c));
 
 	if (!c)
@@ -80,11 +158,14 @@ struct containers *containers_new(const char *root)
 		free(c);
 		return NULL;
 	}
-	/* A fake tree has no kernel of its own. */
-	if (!c->root[0] &&
-	    containers_tracker_new(on_note, c, &c->tracker, &err))
-		engine_log(ENGINE_LOG_INFO, "containers from /proc only: %s",
-			   error_msg(err));
+	/* A fake tree has no kernel of its own.  libbpf's messages go to
+	 * the log from the start: the thread only sets what is set. */
+	if (!c->root[0]) {
+		libbpf_set_print(engine_libbpf_print);
+		c->loading = !thread_start(&c->loader, load_tracker, c);
+		if (!c->loading)
+			load_tracker(c);
+	}
 	return c;
 }
 
@@ -107,11 +188,13 @@ void containers_set_docker_root(struct containers *c, const char *dir)
 
 bool containers_tracking(const struct containers *c)
 {
+	settle(c);
 	return c->tracker != NULL;
 }
 
 void containers_poll(struct containers *c)
 {
+	settle(c);
 	if (c->tracker)
 		containers_tracker_consume(c->tracker);
 }
@@ -122,6 +205,8 @@ void containers_free(struct containers *c)
 
 	if (!c)
 		return;
+	settle(c);
+	error_free(c->scan_err);
 	containers_tracker_free(c->tracker);
 	pods_free(c->pods);
 	for (i = 0; i < NBUCKETS; i++) {
@@ -343,6 +428,7 @@ const struct container_info *containers_lookup(struct containers *c,
 {
 	const struct entry *e = find(c, mntns);
 
+	settle(c);
 	/* With the exec hook, a namespace it did not tell is not a
 	 * container's, or one from before the runner: the scan tells. */
 	if (!e && mntns && !c->tracker)
@@ -505,6 +591,7 @@ void containers_filter_fds(const struct containers *c, int *mntns_fd,
 			   int *netns_fd)
 {
 	*mntns_fd = *netns_fd = -1;
+	settle(c);
 	if (c->tracker)
 		containers_tracker_filter_fds(c->tracker, mntns_fd, netns_fd);
 }
@@ -521,6 +608,13 @@ const struct pod_info *containers_pod_of_netns(const struct containers *c,
 }
 
 int containers_scan(struct containers *c, struct error **err)
+{
+	/* the hook first: an exec after it is told, one before is seen */
+	settle(c);
+	return scan(c, err);
+}
+
+static int scan(struct containers *c, struct error **err)
 {
 	char path[1024];
 	struct dirent *d;
@@ -563,6 +657,7 @@ int containers_scan(struct containers *c, struct error **err)
 	 * (scanned_alive()): at start, the namespaces from before the hook
 	 * are those of /proc, whatever the first exec in them.
 	 */
-	containers_poll(c);
+	if (c->tracker) /* settled: containers_poll() without the wait */
+		containers_tracker_consume(c->tracker);
 	return 0;
 }

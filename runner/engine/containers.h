@@ -38,7 +38,8 @@ struct container_info {
 /*
  * root: "/" (or NULL) for this host, with the exec hook when it loads
  * (quietly without it: RUNNER_DEBUG=1 says why); tests may point at a
- * fake tree, without the hook.
+ * fake tree, without the hook.  The hook loads on a thread of its own,
+ * beside the gadget's load; the calls below that need it wait for it.
  */
 struct containers *containers_new(const char *root);
 /* Where dockerd keeps its data (its --data-root); NULL: /var/lib/docker. */
@@ -60,6 +61,11 @@ int containers_handle_note(struct containers *c,
 /* Re-read /proc (and the runtimes' state for new containers), then take
  * in the hook's notes. */
 int containers_scan(struct containers *c, struct error **err);
+/* The same on a thread, from now until containers_scan_end() (which says
+ * how it went); the other calls wait for it too.  Set the docker root and
+ * the node before. */
+void containers_scan_begin(struct containers *c);
+int containers_scan_end(struct containers *c, struct error **err);
 /*
  * The container of mntns, or NULL (host, or unknown).  Without the exec
  * hook, a namespace not seen before is looked for in /proc at once (a

@@ -21,6 +21,7 @@
 #include "runner/engine/gadget_api.h"
 #include "runner/engine/libbpf_log.h"
 #include "runner/engine/log.h"
+#include "runner/engine/mapahead.h"
 #include "runner/engine/mapiter.h"
 #include "runner/engine/netns.h"
 #include "runner/engine/packetfilter.h"
@@ -307,6 +308,17 @@ fail:
 	return -1;
 }
 
+void gadget_load_ahead(struct gadget *g)
+{
+	if (!g->ahead)
+		g->ahead = mapahead_start(g->obj);
+}
+
+bool gadget_map_made_ahead(const struct gadget *g, const char *name)
+{
+	return mapahead_made(g->ahead, name);
+}
+
 void gadget_free(struct gadget *g)
 {
 	size_t i;
@@ -320,6 +332,7 @@ void gadget_free(struct gadget *g)
 	for (i = g->n_links; i > 0; i--)
 		bpf_link__destroy(g->links[i - 1]);
 	services_free(g->svc);
+	mapahead_free(g->ahead);
 	bpf_object__close(g->obj);
 	if (g->btf_path)
 		unlink(g->btf_path);
@@ -626,6 +639,7 @@ static int load_with_filters(struct gadget *g, struct error **err)
 	 * kfuncs only, cut down (btf_vmlinux.h) */
 	if (g->btf_min_fd >= 0 || g->btf_path)
 		arm_vmlinux(g);
+	mapahead_finish(g->ahead, g->obj);
 	rc = bpf_object__load(g->obj);
 	btf_vmlinux_disarm();
 	close_btf_min(g);

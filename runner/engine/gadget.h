@@ -43,6 +43,11 @@ struct gadget_param {
 /* Open an ELF from memory and describe it (nothing is loaded yet). */
 int gadget_open(const void *elf, size_t len, const char *name,
 		struct gadget **out, struct error **err);
+/* Start making its maps that are final already, on a thread (mapahead.h),
+ * for gadget_start() to load with: when it is sure to be loaded. */
+void gadget_load_ahead(struct gadget *g);
+/* Whether map name was made ahead (for tests). */
+bool gadget_map_made_ahead(const struct gadget *g, const char *name);
 void gadget_free(struct gadget *g);
 
 const struct btf *gadget_btf(const struct gadget *g);

@@ -56,6 +56,7 @@ struct gadget {
 	char *btf_path; /* custom BTF for CO-RE, removed after load */
 	int btf_min_fd; /* else the kernel's cut down (btf_min.h), or -1 */
 	char *vmlinux_needs; /* btf_vmlinux_needs(), or NULL */
+	struct mapahead *ahead; /* its maps made ahead, or NULL */
 };
 
 static inline double now_sec(void)

@@ -273,6 +273,11 @@ int session_validate(const void *elf, size_t len,
 	return 0;
 }
 
+void session_load_ahead(struct session *s)
+{
+	gadget_load_ahead(s->g);
+}
+
 void session_free(struct session *s)
 {
 	size_t i;
@@ -444,9 +449,19 @@ int session_start(struct session *s, enum output_mode mode, int fd,
 	/* only pcap-ng writes the packet bytes after an event */
 	if (mode != OUTPUT_PCAPNG)
 		gadget_rest_unwanted(s->g);
-	if (prepare_host(s->g, err) ||
-	    (s->ctrs && containers_scan(s->ctrs, err)) ||
-	    gadget_start(s->g, err))
+	if (prepare_host(s->g, err))
+		return -1;
+	/* The containers' first scan on a thread beside the gadget's load
+	 * (after the exec hook's, itself on a thread since containers_new());
+	 * events are read only once this returns. */
+	if (s->ctrs)
+		containers_scan_begin(s->ctrs);
+	if (gadget_start(s->g, err)) {
+		if (s->ctrs)
+			containers_scan_end(s->ctrs, NULL);
+		return -1;
+	}
+	if (s->ctrs && containers_scan_end(s->ctrs, err))
 		return -1;
 	if (s->pods_in_kernel) {
 		s->pods_fd = gadget_mntns_filter_fd(s->g);

@@ -40,6 +40,9 @@ void session_set_term_width(struct session *s, int width);
 int session_validate(const void *elf, size_t len,
 		     const struct gadget_metadata *md, const char *name,
 		     struct error **err);
+/* It is to run: start the work that can be done before the flags are
+ * applied (the gadget's maps, gadget_load_ahead()). */
+void session_load_ahead(struct session *s);
 void session_free(struct session *s);
 
 /* Where dockerd keeps its data, for runtime.* (NULL: /var/lib/docker). */

@@ -131,6 +131,38 @@ static void scan__docker_root_set__names_from_there(void **state)
 	containers_free(c);
 }
 
+static void scan_begin__on_a_thread__same_as_scan(void **state)
+{
+	struct containers *c = containers_new(root);
+	const struct container_info *ci;
+	struct error *err = NULL;
+
+	(void)state;
+	containers_scan_begin(c);
+	assert_int_equal(containers_scan_end(c, &err), 0);
+	assert_null(err);
+	ci = containers_lookup(c, inode_of("proc/200/ns/mnt"));
+	assert_non_null(ci);
+	assert_string_equal(ci->name, "web");
+	containers_free(c);
+}
+
+static void scan_begin__no_proc__error_at_end(void **state)
+{
+	struct containers *c = containers_new("/nonexistent-root-of-test");
+	struct error *err = NULL;
+
+	(void)state;
+	containers_scan_begin(c);
+	assert_int_equal(containers_scan_end(c, &err), -1);
+	assert_non_null(err);
+	assert_non_null(strstr(error_msg(err), "/proc"));
+	error_free(err);
+	/* told once; a failed scan begun and left is freed with c */
+	containers_scan_begin(c);
+	containers_free(c);
+}
+
 static void scan__host_process__no_container(void **state)
 {
 	struct containers *c = containers_new(root);
@@ -378,6 +410,8 @@ int main(void)
 		cmocka_unit_test(scan__podman_cgroup__name_and_image),
 		cmocka_unit_test(scan__docker_cgroup__name_without_slash),
 		cmocka_unit_test(scan__docker_root_set__names_from_there),
+		cmocka_unit_test(scan_begin__on_a_thread__same_as_scan),
+		cmocka_unit_test(scan_begin__no_proc__error_at_end),
 		cmocka_unit_test(scan__host_process__no_container),
 		cmocka_unit_test(parse_cgroup__short_or_uppercase_id__rejected),
 		cmocka_unit_test(note__podman_cgroupfs__name_and_image),

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* A helper thread that takes no signals: they stay the main thread's. */
+#ifndef COMMON_THREAD_H
+#define COMMON_THREAD_H
+
+#include <pthread.h>
+#include <signal.h>
+
+/* pthread_create() with every signal blocked in the new thread. */
+static inline int thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	sigset_t all, old;
+	int rc;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(t, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
+#endif
