@@ -96,11 +96,14 @@ static void settle_hook(struct containers *c)
 	c->loading = false;
 }
 
-/* That, and a scan begun (containers_scan_begin()). */
+/* That, and a scan begun (containers_scan_begin()); a no-op on the scan's
+ * own thread, which has settled the hook already. */
 static void settle(const struct containers *cc)
 {
 	struct containers *c = (struct containers *)cc;
 
+	if (c->scanning && pthread_equal(pthread_self(), c->scanner))
+		return;
 	if (c->scanning) {
 		pthread_join(c->scanner, NULL);
 		c->scanning = false;
@@ -177,6 +180,7 @@ void containers_set_node(struct containers *c, const char *node)
 
 unsigned long containers_version(const struct containers *c)
 {
+	settle(c);
 	return c->version;
 }
 
@@ -426,9 +430,10 @@ static const struct entry *resolve(struct containers *c, __u64 mntns)
 const struct container_info *containers_lookup(struct containers *c,
 					       __u64 mntns)
 {
-	const struct entry *e = find(c, mntns);
+	const struct entry *e;
 
 	settle(c);
+	e = find(c, mntns);
 	/* With the exec hook, a namespace it did not tell is not a
 	 * container's, or one from before the runner: the scan tells. */
 	if (!e && mntns && !c->tracker)
@@ -562,6 +567,7 @@ static void drop_stale(struct containers *c)
 
 void containers_set_listener(struct containers *c, containers_fn fn, void *ctx)
 {
+	settle(c);
 	c->listener = fn;
 	c->listener_ctx = ctx;
 }
@@ -570,6 +576,7 @@ void containers_foreach(struct containers *c, containers_fn fn, void *ctx)
 {
 	size_t i;
 
+	settle(c);
 	for (i = 0; i < NBUCKETS; i++)
 		for (struct entry *e = c->buckets[i]; e; e = e->next)
 			fn(ctx, e->mntns, &e->info);
@@ -598,12 +605,14 @@ void containers_filter_fds(const struct containers *c, int *mntns_fd,
 
 const char *containers_node(const struct containers *c)
 {
+	settle(c);
 	return pods_node(c->pods);
 }
 
 const struct pod_info *containers_pod_of_netns(const struct containers *c,
 					       __u64 netns)
 {
+	settle(c);
 	return pods_by_netns(c->pods, netns);
 }
 
