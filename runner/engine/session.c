@@ -24,16 +24,8 @@
 #include "runner/engine/session.h"
 #include "runner/engine/stacks.h"
 
-/*
- * How long one poll waits for events, in milliseconds: the gadgets send
- * their records without a wake-up until their ring fills past a share
- * (gadget/buffer.h), so this is how late a record may be shown, and how
- * often an idle runner wakes.  25 rather than 10: fewer, larger batches
- * cost ~10 % less CPU per event at 20k queries/s (bench/RESULTS.md,
- * eighth pass); how much a ring holds before it wakes the reader
- * does not change.
- */
-#define POLL_MS 25
+/* How long one poll waits for events, in milliseconds. */
+#define POLL_MS 10
 /* The fill (64ths of a ring) that raises the priority, and the seconds
  * below it before it is lowered again (session_set_lag_nice()). */
 #define LAG_FILL 32
