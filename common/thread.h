@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 
 /* pthread_create() with every signal blocked in the new thread. */
 static inline int thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
@@ -17,6 +18,15 @@ static inline int thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
 	rc = pthread_create(t, NULL, fn, arg);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return rc;
+}
+
+/* Join t if *running (a no-op after the first call), then clear it. */
+static inline void thread_join_once(pthread_t t, bool *running)
+{
+	if (!*running)
+		return;
+	pthread_join(t, NULL);
+	*running = false;
 }
 
 #endif

@@ -90,10 +90,7 @@ static void *load_tracker(void *arg)
 /* The hook, once its thread is done (a no-op after that). */
 static void settle_hook(struct containers *c)
 {
-	if (!c->loading)
-		return;
-	pthread_join(c->loader, NULL);
-	c->loading = false;
+	thread_join_once(c->loader, &c->loading);
 }
 
 /* That, and a scan begun (containers_scan_begin()); a no-op on the scan's
@@ -104,10 +101,7 @@ static void settle(const struct containers *cc)
 
 	if (c->scanning && pthread_equal(pthread_self(), c->scanner))
 		return;
-	if (c->scanning) {
-		pthread_join(c->scanner, NULL);
-		c->scanning = false;
-	}
+	thread_join_once(c->scanner, &c->scanning);
 	settle_hook(c);
 }
 

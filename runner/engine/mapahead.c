@@ -237,10 +237,7 @@ struct mapahead *mapahead_start(struct bpf_object *obj)
 
 static void join(struct mapahead *ma)
 {
-	if (!ma->running)
-		return;
-	pthread_join(ma->thread, NULL);
-	ma->running = false;
+	thread_join_once(ma->thread, &ma->running);
 	free(ma->btf_raw);
 	ma->btf_raw = NULL;
 	if (ma->btf_fd >= 0)
