@@ -11,7 +11,8 @@
 # For DNS loads also the machine's CPU per query (all of it, other
 # sessions included) and the traffic's own: dnsperf's and dnsmasq's CPU,
 # which holds the softirqs run in their context (the taps on their
-# packets, inside bpf_stats or not).
+# packets, inside bpf_stats or not); and how often the runner slept and
+# was woken.
 #   bench/bpfstats.sh [SECONDS] [LOAD]      (default 10 dns)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -59,7 +60,13 @@ bench_bpf_stats_on
 s0=$(snap)
 # busy clock ticks of the machine (user, nice, system, irq, softirq, steal)
 busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
+# times the runner's threads went to sleep and were woken again
+wakes() {
+	cat /proc/"$runner_pid"/task/*/status |
+		awk '/^voluntary_ctxt_switches/ { s += $2 } END { print s }'
+}
 b0=$(busy)
+w0=$(wakes)
 queries=0
 case $LOAD in
 dns | dns20k | stub)
@@ -99,7 +106,9 @@ udp)
 	;;
 esac
 b1=$(busy)
+w1=$(wakes)
 s1=$(snap)
+echo "runner wake-ups $(((w1 - w0) / SECS)) a second"
 [ "$queries" -gt 0 ] 2>/dev/null &&
 	awk -v b="$((b1 - b0))" -v hz="$(getconf CLK_TCK)" -v q="$queries" \
 		'BEGIN { printf "machine CPU %.1f us per query\n", b / hz * 1e6 / q }'

@@ -6,7 +6,8 @@
 # traffic lock; one line per run: the netns dispatcher's ns per run (the
 # trace_dns filter included), net_dev_queue's, sendmsg4's, all programs'
 # ns per DNS query, the QPS, and the CPU per query of the machine, of the
-# traffic (dnsperf + dnsmasq) and of the server alone (see bpfstats.sh).
+# traffic (dnsperf + dnsmasq) and of the server alone, and the runner's
+# wake-ups a second (see bpfstats.sh).
 #   bench/designs.sh ROUNDS SECONDS LOAD DIR...     (LOAD: see bpfstats.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,9 +37,10 @@ for r in $(seq 1 "$rounds"); do
 			/^net_dev_queue/ { ndq = $4 }
 			/^sendmsg4/ { smsg = $4 }
 			/^machine CPU/ { mcpu = $3 }
+			/^runner wake-ups/ { wk = $3 }
 			/^traffic CPU/ { tcpu = $3; scpu = $10; sub(/\)/, "", scpu) }
 			/^all/ { for (i = 1; i < NF; i++) if ($(i + 1) == "ns") q = $i }
-			END { printf "r%d %-16s disp %5s ndq %4s sendmsg4 %4s ns/run  all %5s ns/query  qps %s  us/query: machine %s traffic %s server %s\n",
-				r, d, disp, ndq, smsg, q, qps, mcpu, tcpu, scpu }' <<<"$out"
+			END { printf "r%d %-16s disp %5s ndq %4s sendmsg4 %4s ns/run  all %5s ns/query  qps %s  us/query: machine %s traffic %s server %s  wakes %s/s\n",
+				r, d, disp, ndq, smsg, q, qps, mcpu, tcpu, scpu, wk }' <<<"$out"
 	done
 done

@@ -453,7 +453,9 @@ static int sweep(void *map, __u32 *key, struct sweeper *sw)
  * gadget_wakeup_flags() does, costs an inter-processor interrupt per
  * record (on a virtual machine a VM exit, ~2.5 us, measured here), which
  * is kept for when the ring is more than half full: it slows the senders
- * down before records are lost.
+ * down before records are lost.  Otherwise no flag: the kernel wakes the
+ * reader for the first record after the ring was read to its end, which
+ * the runner allows only once it has been quiet (gadget/buffer.h).
  */
 #define WAKEUP_GAP_NS (1000 * 1000)
 
@@ -471,12 +473,12 @@ static __always_inline __u64 wakeup_flags(__u64 now)
 	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA), *last;
 
 	if (avail <= size / 8)
-		return BPF_RB_NO_WAKEUP;
+		return 0;
 	if (avail > size / 2)
 		return BPF_RB_FORCE_WAKEUP;
 	last = bpf_map_lookup_elem(&woken, &zero);
 	if (!last || now - *last < WAKEUP_GAP_NS)
-		return BPF_RB_NO_WAKEUP;
+		return 0;
 	*last = now;
 	return BPF_RB_FORCE_WAKEUP;
 }

@@ -112,8 +112,11 @@ int gadget_snapshot(struct gadget *g, size_t i, gadget_event_fn fn, void *ctx,
 		    struct error **err);
 /* Fetch every map iterator now (at the end of a run). */
 int gadget_flush(struct gadget *g, struct error **err);
-/* Wait up to timeout_ms for events, then consume all that are ready. */
-int gadget_poll(struct gadget *g, int timeout_ms, struct error **err);
+/* Wait up to timeout_ms for events, then consume all that are ready;
+ * after a quiet spell, up to idle_ms if longer, for ring buffers whose
+ * next record wakes the reader (ringread_poll()). */
+int gadget_poll(struct gadget *g, int timeout_ms, int idle_ms,
+		struct error **err);
 /* How far behind the last poll found the ring buffers: the fullest one's
  * unread part, in 64ths of its size (0 without ring buffers). */
 unsigned gadget_backlog(const struct gadget *g);

@@ -197,21 +197,26 @@ unsigned gadget_backlog(const struct gadget *g)
 	return g->rr ? ringread_backlog(g->rr) : 0;
 }
 
-int gadget_poll(struct gadget *g, int timeout_ms, struct error **err)
+int gadget_poll(struct gadget *g, int timeout_ms, int idle_ms,
+		struct error **err)
 {
-	bool idle = !g->rr;
+	bool idle = !g->rr, perf = false;
 	size_t i;
 	int rc;
 
 	for (i = 0; i < MAX_TRACERS; i++)
-		idle = idle && !g->pbs[i];
+		perf = perf || g->pbs[i];
+	idle = idle && !perf;
 	if (poll_mapiters(g, timeout_ms, idle, err))
 		return -1;
 	if (idle && !g->next_fetch && timeout_ms > 0) /* nothing to wait on */
 		usleep(timeout_ms * 1000);
 
 	if (g->rr) {
-		rc = ringread_poll(g->rr, timeout_ms);
+		/* perf buffers are read after the rings: no long wait */
+		rc = ringread_poll(g->rr, timeout_ms,
+				   perf || g->next_fetch ? timeout_ms :
+							   idle_ms);
 		/* -ECANCELED: a callback asked to stop (--max-events) */
 		if (rc < 0 && rc != -EINTR && rc != -ECANCELED)
 			return error_set(err, -rc, "read ring buffer");

@@ -700,6 +700,11 @@ bool output_cut(const struct output *o)
 	return o->cut;
 }
 
+bool output_pending(const struct output *o)
+{
+	return o->len > 0;
+}
+
 /* Make room for one more event. */
 static char *reserve(struct output *o)
 {

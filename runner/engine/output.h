@@ -55,5 +55,7 @@ unsigned long long output_written(const struct output *o);
 /* Did a failed write leave part of an event on fd, one that could not be
  * taken back (only a regular file can be truncated)? */
 bool output_cut(const struct output *o);
+/* Whether events are buffered, not yet written. */
+bool output_pending(const struct output *o);
 
 #endif

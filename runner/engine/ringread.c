@@ -8,6 +8,16 @@
  * length, with a busy bit while the producer writes it and a discard bit,
  * and a page offset the reader does not need.  Positions only grow; a
  * record at position p lies at p & (size - 1).
+ *
+ * Wake-ups: a record committed without a flag wakes the reader only when
+ * it is the first unread one (the consumer position is at it: the ring
+ * was read to its end).  So while records come, the reader publishes the
+ * position of the last record it read, not the end of it (held): the ring
+ * is never read to its end, and records committed between two polls wake
+ * no one (a wake-up per batch would cost an inter-processor interrupt
+ * and a context switch).  Once the rings have been quiet for
+ * RINGREAD_QUIET_POLLS polls, the reader gives the held record back and
+ * waits longer: the next record committed wakes it at once.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -34,6 +44,8 @@ struct ring {
 	ringread_fn fn;
 	void *ctx;
 	unsigned long *consumer; /* page 0, read-write */
+	unsigned long read; /* the next record to read (see "held" above) */
+	unsigned long held; /* the last record read, from its header on */
 	void *prod_map; /* page 1 and the data, read-only */
 	const unsigned long *producer;
 	const char *data;
@@ -49,6 +61,8 @@ struct ringread {
 	size_t n;
 	long page;
 	unsigned backlog; /* ringread_backlog() */
+	unsigned quiet; /* consumes in a row that found nothing */
+	bool woken; /* ringread_woken() */
 };
 
 struct ringread *ringread_new(void)
@@ -116,6 +130,7 @@ int ringread_add(struct ringread *rr, int map_fd, ringread_fn fn, void *ctx)
 	if (p == MAP_FAILED)
 		return -errno;
 	r->consumer = p;
+	r->read = r->held = *r->consumer;
 	/* once: libbpf maps the data twice so that a record that wraps
 	 * reads as one; here such a record is copied */
 	r->map_len = rr->page + (size_t)info.max_entries;
@@ -127,6 +142,8 @@ int ringread_add(struct ringread *rr, int map_fd, ringread_fn fn, void *ctx)
 	r->prod_map = p;
 	r->producer = p;
 	r->data = (const char *)p + rr->page;
+	/* edge-triggered: a held record keeps the ring readable */
+	e.events |= EPOLLET;
 	e.data.u64 = rr->n;
 	if (epoll_ctl(rr->epfd, EPOLL_CTL_ADD, map_fd, &e)) {
 		err = -errno;
@@ -154,6 +171,8 @@ int ringread_add_mem(struct ringread *rr, unsigned long *consumer,
 	rings[rr->n] = (struct ring){ .fn = fn,
 				      .ctx = ctx,
 				      .consumer = consumer,
+				      .read = *consumer,
+				      .held = *consumer,
 				      .producer = producer,
 				      .data = data,
 				      .mask = size - 1 };
@@ -190,11 +209,31 @@ static void prefetch(const struct ring *r, unsigned long pos, size_t len)
 		__builtin_prefetch(r->data + ((pos + i) & r->mask));
 }
 
-static int ring_consume(struct ring *r)
+/*
+ * Publish the consumer position: up to the held record, or (give) all that
+ * was read.  Given, it is ordered before the producer position read next:
+ * a record reserved after that read finds the ring read to its end when
+ * committed, and wakes the reader.
+ */
+static void publish(struct ring *r, bool give)
 {
-	unsigned long cons = *r->consumer, released = cons, prod;
+	if (give) {
+		r->held = r->read; /* nothing held until the next record */
+		__atomic_store_n(r->consumer, r->read, __ATOMIC_SEQ_CST);
+	} else if (*r->consumer != r->held) {
+		__atomic_store_n(r->consumer, r->held, __ATOMIC_RELEASE);
+	}
+}
+
+static int ring_consume(struct ring *r, bool give)
+{
+	unsigned long cons = r->read, released = cons, prod;
 	int n = 0, rc = 0;
 
+	/* first: a record committed after this finds the ring read to its
+	 * end (and wakes), one committed before is seen below */
+	if (give)
+		publish(r, true);
 	for (;;) {
 		prod = __atomic_load_n(r->producer, __ATOMIC_ACQUIRE);
 		if (cons >= prod)
@@ -212,6 +251,7 @@ static int ring_consume(struct ring *r)
 			if (len & BPF_RINGBUF_BUSY_BIT)
 				goto out; /* still being written */
 			prefetch(r, cons + step, PREFETCH_BYTES);
+			r->held = cons;
 			if (!(len & BPF_RINGBUF_DISCARD_BIT)) {
 				rec = record(r,
 					     (cons + BPF_RINGBUF_HDR_SZ) &
@@ -226,19 +266,20 @@ static int ring_consume(struct ring *r)
 			}
 			cons += step;
 			if (cons - released >= RELEASE_BYTES) {
-				__atomic_store_n(r->consumer, cons,
+				__atomic_store_n(r->consumer, r->held,
 						 __ATOMIC_RELEASE);
 				released = cons;
 			}
 		}
-		/* then look again: a record committed before this store
-		 * may not have woken anyone */
-		__atomic_store_n(r->consumer, cons, __ATOMIC_RELEASE);
+		/* then look again: given, a record committed before the
+		 * store may not have woken anyone */
+		r->read = cons;
+		publish(r, give);
 		released = cons;
 	}
 out:
-	if (cons != released)
-		__atomic_store_n(r->consumer, cons, __ATOMIC_RELEASE);
+	r->read = cons;
+	publish(r, give);
 	return rc < 0 ? rc : n;
 }
 
@@ -247,10 +288,10 @@ static unsigned ring_backlog(const struct ring *r)
 {
 	unsigned long prod = __atomic_load_n(r->producer, __ATOMIC_ACQUIRE);
 
-	return (unsigned)((prod - *r->consumer) * 64 / (r->mask + 1));
+	return (unsigned)((prod - r->read) * 64 / (r->mask + 1));
 }
 
-int ringread_consume(struct ringread *rr)
+static int consume(struct ringread *rr, bool give)
 {
 	int total = 0;
 
@@ -261,13 +302,19 @@ int ringread_consume(struct ringread *rr)
 
 		if (b > rr->backlog)
 			rr->backlog = b;
-		rc = ring_consume(&rr->rings[i]);
+		rc = ring_consume(&rr->rings[i], give);
 
 		if (rc < 0)
 			return rc;
 		total += rc;
 	}
+	rr->quiet = total ? 0 : rr->quiet + 1;
 	return total;
+}
+
+int ringread_consume(struct ringread *rr)
+{
+	return consume(rr, false);
 }
 
 unsigned ringread_backlog(const struct ringread *rr)
@@ -275,12 +322,26 @@ unsigned ringread_backlog(const struct ringread *rr)
 	return rr->backlog;
 }
 
-int ringread_poll(struct ringread *rr, int timeout_ms)
+bool ringread_woken(const struct ringread *rr)
+{
+	return rr->woken;
+}
+
+int ringread_poll(struct ringread *rr, int timeout_ms, int idle_ms)
 {
 	struct epoll_event ev[8];
-	int rc = epoll_wait(rr->epfd, ev, 8, timeout_ms);
+	int rc;
 
+	if (idle_ms > timeout_ms && rr->quiet >= RINGREAD_QUIET_POLLS) {
+		/* quiet: the next record committed is to wake the reader */
+		rc = consume(rr, true);
+		if (rc)
+			return rc;
+		timeout_ms = idle_ms;
+	}
+	rc = epoll_wait(rr->epfd, ev, 8, timeout_ms);
+	rr->woken = rc > 0;
 	if (rc < 0)
 		return -errno;
-	return ringread_consume(rr);
+	return consume(rr, false);
 }

@@ -6,12 +6,19 @@
  * resident memory; the rare record that wraps around the end is copied),
  * and the consumer position is published once per batch of records, not
  * after each one (each store pulls the line the producing CPU reads on
- * every reservation).
+ * every reservation); and records that come while the reader is busy
+ * wake no one, while the first one after a quiet spell wakes it at once
+ * (ringread.c, "held").
  */
 #ifndef RUNNER_ENGINE_RINGREAD_H
 #define RUNNER_ENGINE_RINGREAD_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+/* Consumes in a row that found nothing before ringread_poll() waits
+ * longer than its timeout (its idle_ms) for a record to wake it. */
+#define RINGREAD_QUIET_POLLS 10
 
 struct ringread;
 
@@ -31,11 +38,18 @@ int ringread_add_mem(struct ringread *rr, unsigned long *consumer,
 		     const unsigned long *producer, const void *data,
 		     size_t size, ringread_fn fn, void *ctx);
 /* Every record the rings hold, to their functions: how many, or the
- * first negative return of a function. */
+ * first negative return of a function.  The last record read stays
+ * held: its space is given back by the next consume. */
 int ringread_consume(struct ringread *rr);
 /* Wait up to timeout_ms for a ring to be signalled (0: do not wait), then
- * consume: as ringread_consume(), or -errno of the wait. */
-int ringread_poll(struct ringread *rr, int timeout_ms);
+ * consume: as ringread_consume(), or -errno of the wait.  After
+ * RINGREAD_QUIET_POLLS consumes found nothing, and if idle_ms is longer:
+ * give the held records back (the next record committed without
+ * BPF_RB_NO_WAKEUP wakes the reader), then wait up to idle_ms. */
+int ringread_poll(struct ringread *rr, int timeout_ms, int idle_ms);
+/* Whether the last ringread_poll()'s wait ended on a ring's wake-up, not
+ * on its timeout. */
+bool ringread_woken(const struct ringread *rr);
 /* How far behind the reader was at the start of the last consume: the
  * fullest ring's unread bytes, in 64ths of its size (0 to 64). */
 unsigned ringread_backlog(const struct ringread *rr);

@@ -593,6 +593,24 @@ static void pace(struct session *s, double now)
 		s->raised = !!setpriority(PRIO_PROCESS, 0, s->base_nice);
 }
 
+/*
+ * How long a poll may wait once the rings are quiet (gadget_poll()'s
+ * idle_ms): until the next refresh or the deadline; only POLL_MS while
+ * the loop has more to do (a metrics tick: tables to print, the HTTP
+ * exporter's sockets; output held back to be written).
+ */
+static int idle_ms(const struct session *s, double now, double until)
+{
+	double ms = (until - now) * 1000 + 1;
+
+	if (s->tick)
+		return POLL_MS;
+	for (size_t i = 0; i < s->n_src; i++)
+		if (output_pending(s->src[i].out))
+			return POLL_MS;
+	return ms > POLL_MS ? (int)ms : POLL_MS;
+}
+
 int session_run(struct session *s, const struct session_limits *lim,
 		struct error **err)
 {
@@ -613,14 +631,20 @@ int session_run(struct session *s, const struct session_limits *lim,
 		engine_log(ENGINE_LOG_NOTICE,
 			   "note: the gadget declares no data source: its "
 			   "programs run, nothing is shown");
-	next_refresh = now_mono() + 1;
+	now = now_mono();
+	next_refresh = now + 1;
 	if (lim->timeout_s)
-		deadline = now_mono() + lim->timeout_s;
+		deadline = now + lim->timeout_s;
 	while ((s->n_streams || !s->n_src) && !*lim->stop && !s->broken &&
 	       !at_limit(s)) {
 		if (s->ctrs)
 			containers_poll(s->ctrs);
-		if (gadget_poll(s->g, POLL_MS, err))
+		if (gadget_poll(s->g, POLL_MS,
+				idle_ms(s, now,
+					deadline && deadline < next_refresh ?
+						deadline :
+						next_refresh),
+				err))
 			return -1;
 		now = now_mono();
 		for (i = 0; i < s->n_src; i++)
@@ -640,7 +664,7 @@ int session_run(struct session *s, const struct session_limits *lim,
 	}
 	/* Drain what the kernel already produced, unless a limit was hit. */
 	if (!at_limit(s) && !s->broken && s->n_streams) {
-		gadget_poll(s->g, 0, NULL);
+		gadget_poll(s->g, 0, 0, NULL);
 		gadget_flush(s->g, NULL); /* map iterators: the last interval */
 		for (i = 0; i < s->n_src; i++)
 			output_flush(s->src[i].out);

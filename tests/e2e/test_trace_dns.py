@@ -996,6 +996,43 @@ def ports_param(env):
               f"event not on port 1053: {e['src']} -> {e['dst']}")
 
 
+def wakeups(pid):
+    """Voluntary context switches of every thread of pid so far."""
+    n = 0
+    for t in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{t}/status") as f:
+            for line in f:
+                if line.startswith("voluntary_ctxt_switches:"):
+                    n += int(line.split()[1])
+    return n
+
+
+@test
+def quiet_runner_sleeps_then_wakes_for_the_next_query(env):
+    """With no DNS on its ports the runner's reader sleeps until the next
+    record wakes it (it used to wake every 10 ms to look at the ring): a
+    few wake-ups in 2 s, not ~200; the next query shows all the same."""
+    other = dnsmasq(env.srv, env.tmp, SRV4, name="dnsmasq-1054", port=1054)
+    env.procs.append(other)
+    r = Runner(["run", "trace_dns", "-o", "json", "--store", env.store,
+                "--ports", "1054"])
+    try:
+        time.sleep(1)  # quiet by now: 10 polls found nothing
+        before = wakeups(r.proc.pid)
+        time.sleep(2)
+        woke = wakeups(r.proc.pid) - before
+        pid, out = dig(env, f"-p 1054 @{SRV4} web.test")
+        check(WEB4 in out, f"dig output: {out[-300:]}")
+        evs = wait_exchange(env, r, env.cli, pid, "web.test.", "A")
+    finally:
+        eq(r.stop(), 0, "exit code")
+    # once a second the runner looks for new network namespaces
+    check(woke < 20, f"the quiet runner woke {woke} times in 2 s")
+    check_exchange(env, evs, pid=pid, name="web.test.", qtype="A", srv=SRV4,
+                   cli=CLI4, addresses=WEB4, server_pid=other.pid,
+                   server_port=1054)
+
+
 @test
 def comm_filter_param(env):
     """--comm keeps only the events whose local process has that name."""

@@ -2,11 +2,15 @@
 /*
  * Sending events to the runner through a BPF ring buffer.
  *
- * Wake-ups are what tracing costs most at high event rates, so records are
- * committed without waking the reader until the ring holds more than
- * 1/2^GADGET_WAKEUP_SHIFT of its size; the runner consumes the ring every few
- * milliseconds anyway.  Records that do not fit are counted, per CPU, in
- * gadget_lost (key 0), which the runner sums and reports.
+ * Wake-ups are what tracing costs most at high event rates.  Records are
+ * committed with no flag: the kernel then wakes the reader only for the
+ * first record after the ring was read to its end, which the runner lets
+ * happen only once the ring has been quiet for a while (it keeps the last
+ * record it read while records come, and consumes the ring every few
+ * milliseconds).  Past 1/2^GADGET_WAKEUP_SHIFT of the ring unread, every
+ * record wakes it.  Never BPF_RB_NO_WAKEUP: a quiet runner would see the
+ * record only at its next timeout.  Records that do not fit are counted,
+ * per CPU, in gadget_lost (key 0), which the runner sums and reports.
  */
 #ifndef GADGET_BUFFER_H
 #define GADGET_BUFFER_H
@@ -41,14 +45,13 @@ static __always_inline void gadget_count_lost(void)
 		*lost += 1; /* per-CPU slot: no other writer */
 }
 
-/* BPF_RB_FORCE_WAKEUP once the reader is behind, else BPF_RB_NO_WAKEUP. */
+/* BPF_RB_FORCE_WAKEUP once the reader is behind, else 0 (see above). */
 static __always_inline __u64 gadget_wakeup_flags(void *map)
 {
 	__u64 avail = bpf_ringbuf_query(map, BPF_RB_AVAIL_DATA);
 	__u64 size = bpf_ringbuf_query(map, BPF_RB_RING_SIZE);
 
-	return avail > (size >> GADGET_WAKEUP_SHIFT) ? BPF_RB_FORCE_WAKEUP :
-						       BPF_RB_NO_WAKEUP;
+	return avail > (size >> GADGET_WAKEUP_SHIFT) ? BPF_RB_FORCE_WAKEUP : 0;
 }
 
 /* Reserve size bytes in map; NULL (and counted as lost) when full. */
@@ -61,10 +64,11 @@ static __always_inline void *gadget_reserve_buf(void *map, __u64 size)
 	return buf;
 }
 
-/* Give back a reservation without sending it. */
+/* Give back a reservation without sending it (no flag either: a record
+ * after it may have been committed first, and not woken the reader). */
 static __always_inline void gadget_discard_buf(void *buf)
 {
-	bpf_ringbuf_discard(buf, BPF_RB_NO_WAKEUP);
+	bpf_ringbuf_discard(buf, 0);
 }
 
 /* Send a record obtained from gadget_reserve_buf(). */
