@@ -256,13 +256,17 @@ static int print_tables(struct run_metrics *rm)
 }
 
 /* Between polls of the session's loop; -1 when stdout broke. */
-static int tick(void *ctx, double now)
+static int tick(void *ctx, double now, double *next)
 {
 	struct run_metrics *rm = ctx;
 	bool any_print = false;
+	int rc = 0;
 
-	if (rm->http)
+	if (rm->http) {
 		http_exporter_poll(rm->http);
+		if (http_exporter_busy(rm->http))
+			*next = now; /* at the next poll */
+	}
 	for (size_t i = 0; i < rm->n_ds; i++) {
 		if (!rm->ms[i])
 			continue;
@@ -280,12 +284,13 @@ static int tick(void *ctx, double now)
 		return 0;
 	if (!rm->next_print) {
 		rm->next_print = now + rm->print_ms / 1e3;
-		return 0;
+	} else if (now >= rm->next_print) {
+		rm->next_print = now + rm->print_ms / 1e3;
+		rc = print_tables(rm);
 	}
-	if (now < rm->next_print)
-		return 0;
-	rm->next_print = now + rm->print_ms / 1e3;
-	return print_tables(rm);
+	if (rm->next_print < *next)
+		*next = rm->next_print;
+	return rc;
 }
 
 int run_metrics_setup(struct run_metrics *rm, struct session *s,
@@ -306,7 +311,8 @@ int run_metrics_setup(struct run_metrics *rm, struct session *s,
 	    http_exporter_new(rm->address, render_all, rm, &rm->http, err))
 		return error_prefix(err, "--otel-metrics-listen");
 	if (rm->http || rm->n_ds)
-		session_set_tick(s, tick, rm);
+		session_set_tick(s, tick, rm,
+				 rm->http ? http_exporter_fd(rm->http) : -1);
 	return 0;
 }
 

@@ -197,6 +197,11 @@ unsigned gadget_backlog(const struct gadget *g)
 	return g->rr ? ringread_backlog(g->rr) : 0;
 }
 
+int gadget_watch_fd(struct gadget *g, int fd)
+{
+	return g->rr && !ringread_watch(g->rr, fd) ? 0 : -1;
+}
+
 int gadget_poll(struct gadget *g, int timeout_ms, int idle_ms,
 		struct error **err)
 {

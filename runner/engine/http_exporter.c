@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * GET /metrics over non-blocking sockets, polled by the runner's event
- * loop (it wakes at least every few milliseconds for the ring buffer):
- * no thread, so the metrics are read where they are written and need no
- * lock.  Limits: MAX_CONNS connections at once, MAX_REQUEST bytes of
+ * loop (every few milliseconds while connections are open; a quiet loop
+ * waits on the listening socket too): no thread, so the metrics are read
+ * where they are written and need no lock.  Limits: MAX_CONNS connections at once, MAX_REQUEST bytes of
  * request head, IDLE_SEC seconds for a client to finish.
  */
 #include <errno.h>
@@ -158,6 +158,19 @@ int http_exporter_new(const char *addr, http_render_fn fn, void *ctx,
 int http_exporter_port(const struct http_exporter *h)
 {
 	return h->port;
+}
+
+int http_exporter_fd(const struct http_exporter *h)
+{
+	return h->lfd;
+}
+
+bool http_exporter_busy(const struct http_exporter *h)
+{
+	for (int i = 0; i < MAX_CONNS; i++)
+		if (h->conns[i].fd >= 0)
+			return true;
+	return false;
 }
 
 bool http_wants_openmetrics(const char *accept)

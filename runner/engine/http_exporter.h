@@ -29,6 +29,10 @@ void http_exporter_free(struct http_exporter *h);
 int http_exporter_port(const struct http_exporter *h);
 /* Accept, read and answer whatever is ready; never blocks. */
 void http_exporter_poll(struct http_exporter *h);
+/* The listening socket: readable when a client connects. */
+int http_exporter_fd(const struct http_exporter *h);
+/* Whether connections are open: to be polled again soon. */
+bool http_exporter_busy(const struct http_exporter *h);
 
 /* Does an Accept header ask for OpenMetrics? */
 bool http_wants_openmetrics(const char *accept);

@@ -21,6 +21,7 @@
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -154,6 +155,14 @@ int ringread_add(struct ringread *rr, int map_fd, ringread_fn fn, void *ctx)
 fail:
 	ring_unmap(r, rr->page);
 	return err;
+}
+
+int ringread_watch(struct ringread *rr, int fd)
+{
+	struct epoll_event e = { .events = EPOLLIN | EPOLLET,
+				 .data.u64 = UINT64_MAX };
+
+	return epoll_ctl(rr->epfd, EPOLL_CTL_ADD, fd, &e) ? -errno : 0;
 }
 
 int ringread_add_mem(struct ringread *rr, unsigned long *consumer,

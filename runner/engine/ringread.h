@@ -47,6 +47,9 @@ int ringread_consume(struct ringread *rr);
  * give the held records back (the next record committed without
  * BPF_RB_NO_WAKEUP wakes the reader), then wait up to idle_ms. */
 int ringread_poll(struct ringread *rr, int timeout_ms, int idle_ms);
+/* Also end ringread_poll()'s wait when fd has new input (edge-triggered:
+ * once per arrival); 0 or -errno. */
+int ringread_watch(struct ringread *rr, int fd);
 /* Whether the last ringread_poll()'s wait ended on a ring's wake-up, not
  * on its timeout. */
 bool ringread_woken(const struct ringread *rr);

@@ -63,6 +63,9 @@ struct session {
 	int term_width; /* columns: 0 as the output finds it */
 	session_tick_fn tick;
 	void *tick_ctx;
+	int tick_fd; /* -1: none */
+	bool tick_fd_watched;
+	double tick_next; /* the tick's *next: when to call it again */
 	bool pace; /* session_set_lag_nice() */
 	bool raised; /* at lag_nice now */
 	int lag_nice, base_nice;
@@ -484,6 +487,8 @@ int session_start(struct session *s, enum output_mode mode, int fd,
 			return -1;
 		output_flush(src->out);
 	}
+	if (s->tick && s->tick_fd >= 0)
+		s->tick_fd_watched = !gadget_watch_fd(s->g, s->tick_fd);
 	return 0;
 }
 
@@ -595,19 +600,24 @@ static void pace(struct session *s, double now)
 
 /*
  * How long a poll may wait once the rings are quiet (gadget_poll()'s
- * idle_ms): until the next refresh or the deadline; only POLL_MS while
- * the loop has more to do (a metrics tick: tables to print, the HTTP
- * exporter's sockets; output held back to be written).
+ * idle_ms): until the next refresh, the deadline or the tick's next call;
+ * only POLL_MS while output is held back to be written, or when the
+ * tick's wake_fd could not be waited on.
  */
 static int idle_ms(const struct session *s, double now, double until)
 {
-	double ms = (until - now) * 1000 + 1;
+	double ms;
 
-	if (s->tick)
-		return POLL_MS;
+	if (s->tick) {
+		if (s->tick_fd >= 0 && !s->tick_fd_watched)
+			return POLL_MS;
+		if (s->tick_next < until)
+			until = s->tick_next;
+	}
 	for (size_t i = 0; i < s->n_src; i++)
 		if (output_pending(s->src[i].out))
 			return POLL_MS;
+	ms = (until - now) * 1000 + 1;
 	return ms > POLL_MS ? (int)ms : POLL_MS;
 }
 
@@ -652,7 +662,8 @@ int session_run(struct session *s, const struct session_limits *lim,
 				s->broken = true;
 		if (s->pace)
 			pace(s, now);
-		if (s->tick && s->tick(s->tick_ctx, now) < 0)
+		s->tick_next = now + 1;
+		if (s->tick && s->tick(s->tick_ctx, now, &s->tick_next) < 0)
 			s->broken = true;
 		if (deadline && now >= deadline)
 			break;
@@ -695,10 +706,12 @@ void session_set_metrics(struct session *s, size_t i, struct metrics *m,
 	s->src[i].quiet = quiet;
 }
 
-void session_set_tick(struct session *s, session_tick_fn fn, void *ctx)
+void session_set_tick(struct session *s, session_tick_fn fn, void *ctx,
+		      int wake_fd)
 {
 	s->tick = fn;
 	s->tick_ctx = ctx;
+	s->tick_fd = wake_fd;
 }
 
 void session_set_lag_nice(struct session *s, int lag_nice)

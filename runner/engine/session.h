@@ -105,9 +105,15 @@ const struct fieldset *session_source_fields(const struct session *s, size_t i);
  */
 void session_set_metrics(struct session *s, size_t i, struct metrics *m,
 			 bool quiet);
-/* Called between polls with the monotonic time; < 0 stops the run. */
-typedef int (*session_tick_fn)(void *ctx, double now);
-void session_set_tick(struct session *s, session_tick_fn fn, void *ctx);
+/*
+ * Called between polls with the monotonic time; < 0 stops the run.  It
+ * lowers *next to the time it must be called again by (it is called at
+ * least once a second); what it waits for besides time comes as input on
+ * wake_fd (-1: none), which also ends a poll's wait.
+ */
+typedef int (*session_tick_fn)(void *ctx, double now, double *next);
+void session_set_tick(struct session *s, session_tick_fn fn, void *ctx,
+		      int wake_fd);
 /*
  * While the reader falls behind (a ring buffer more than half full), run
  * the process at nice value lag_nice, if that is higher priority than the

@@ -235,6 +235,18 @@ def link(a, b, a_addrs, b_addrs, name="veth"):
         sh(f"ip -n {ns.name} link set {ifname} up")
 
 
+def wakeups(pid):
+    """Times the threads of pid went to sleep and were woken so far
+    (voluntary context switches)."""
+    n = 0
+    for t in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{t}/status") as f:
+            for line in f:
+                if line.startswith("voluntary_ctxt_switches:"):
+                    n += int(line.split()[1])
+    return n
+
+
 class Runner:
     """build/runner run ... -o json in the background; events parsed."""
 

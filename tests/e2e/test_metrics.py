@@ -23,7 +23,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (ROOT, RUNNER, Fail, Netns, Runner, check, eq,  # noqa: E402
-                     link, main, sh, test)
+                     link, main, sh, test, wakeups)
 import gadget_env  # noqa: E402
 from gadget_env import run_sync, usage_error, wait_until  # noqa: E402
 
@@ -329,6 +329,33 @@ def text_format_metrics_only_and_series_cap(env):
     told = [x for x in r.stderr().splitlines() if "key sets" in x]
     eq(len(told), 1, f"overflow said once: {r.stderr()!r}")
     check("otel_metric_overflow" in told[0], told[0])
+
+
+@test
+def quiet_exporter_sleeps_between_scrapes(env):
+    """Serving /metrics with no DNS on its ports, the runner sleeps until
+    a client connects (a few wake-ups in 2 s, not the ~200 of polling
+    every 10 ms), then answers the scrape."""
+    port = free_port()
+    r = Runner(["run", "trace_dns", "-o", "none", "--store", env.store,
+                "--ports", "1055", "--otel-metrics-listen",
+                "--otel-metrics-listen-address", f"127.0.0.1:{port}"])
+    try:
+        time.sleep(1)  # quiet by now
+        before = wakeups(r.proc.pid)
+        time.sleep(2)
+        woke = wakeups(r.proc.pid) - before
+        st, hdr, text = http_get(f"http://127.0.0.1:{port}/metrics")
+        eq(st, 200, "scrape status")
+        check(hdr["Content-Type"].startswith("text/plain"),
+              f"Content-Type {hdr['Content-Type']}")
+        st, _, _ = http_get(f"http://127.0.0.1:{port}/metrics")
+        eq(st, 200, "second scrape status")
+    finally:
+        rc = r.stop()
+    eq(rc, 0, "runner exit code")
+    # once a second the runner looks for new network namespaces
+    check(woke < 20, f"the quiet runner woke {woke} times in 2 s")
 
 
 @test

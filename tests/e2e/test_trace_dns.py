@@ -22,7 +22,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (ROOT, RUNNER, Fail, Netns, Runner, check, eq,  # noqa: E402
-                     link, main, sh, stop_procs, test)
+                     link, main, sh, stop_procs, test, wakeups)
 
 SRV4, CLI4 = "10.77.0.1", "10.77.0.2"
 SRV6, CLI6 = "fd77::1", "fd77::2"
@@ -994,17 +994,6 @@ def ports_param(env):
     for e in evs:
         check(1053 in (e["src"]["port"], e["dst"]["port"]),
               f"event not on port 1053: {e['src']} -> {e['dst']}")
-
-
-def wakeups(pid):
-    """Voluntary context switches of every thread of pid so far."""
-    n = 0
-    for t in os.listdir(f"/proc/{pid}/task"):
-        with open(f"/proc/{pid}/task/{t}/status") as f:
-            for line in f:
-                if line.startswith("voluntary_ctxt_switches:"):
-                    n += int(line.split()[1])
-    return n
 
 
 @test

@@ -9,7 +9,8 @@
  * were quiet; the backlog found by the last consume.  Then a real ring
  * (BPF_MAP_TYPE_RINGBUF, records sent by a BPF program run with
  * BPF_PROG_TEST_RUN): records that come while the reader holds one wake
- * no one, the first one after a quiet spell wakes it.
+ * no one, the first one after a quiet spell wakes it, and so does a
+ * watched file descriptor's input.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -359,6 +360,36 @@ static void real_ring__after_quiet__next_record_wakes(void **state)
 	real_free(&r);
 }
 
+static void *write_later(void *arg)
+{
+	usleep(100 * 1000);
+	assert_int_equal(write(*(int *)arg, "x", 1), 1);
+	return NULL;
+}
+
+/* A watched file descriptor's input ends a quiet reader's long wait. */
+static void real_ring__watched_fd__ends_the_wait(void **state)
+{
+	struct real r;
+	pthread_t t;
+	int p[2];
+
+	(void)state;
+	real_new(&r);
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(ringread_watch(r.rr, p[0]), 0);
+	for (int i = 0; i < RINGREAD_QUIET_POLLS; i++)
+		assert_int_equal(ringread_poll(r.rr, 0, 0), 0);
+	assert_int_equal(pthread_create(&t, NULL, write_later, &p[1]), 0);
+	/* without the watch: 30 s, then not woken */
+	assert_int_equal(ringread_poll(r.rr, 0, 30000), 0);
+	assert_true(ringread_woken(r.rr));
+	pthread_join(t, NULL);
+	close(p[0]);
+	close(p[1]);
+	real_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -369,6 +400,7 @@ int main(void)
 		cmocka_unit_test(backlog__unread_part_before_the_last_consume),
 		cmocka_unit_test(real_ring__records_while_busy__wake_no_one),
 		cmocka_unit_test(real_ring__after_quiet__next_record_wakes),
+		cmocka_unit_test(real_ring__watched_fd__ends_the_wait),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
