@@ -98,9 +98,9 @@ static void bind_all(struct job *j, const int *binds, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		/* as libbpf: a map not bound is no failure */
 		if (j->fd >= 0 && real_bind(j->fd, binds[i], NULL))
-			engine_log(ENGINE_LOG_DEBUG,
-				   "prog '%s': failed to bind map: %s",
-				   j->name, strerror(errno));
+			engine_log(ENGINE_LOG_INFO,
+				   "prog '%s': failed to bind map: %s", j->name,
+				   strerror(errno));
 		close(binds[i]);
 	}
 }
@@ -309,11 +309,8 @@ int bpf_prog_bind_map(int prog_fd, int map_fd,
 		}
 		fd = j->fd;
 		pthread_mutex_unlock(&p->lock);
-		if (fd < 0) { /* a failed load: progpar_finish() says */
-			errno = EBADF;
-			return -EBADF;
-		}
-		return real_bind(fd, map_fd, NULL);
+		/* a failed load: progpar_finish() says so */
+		return fd < 0 ? 0 : real_bind(fd, map_fd, NULL);
 	}
 	return real_bind(prog_fd, map_fd, opts);
 }
@@ -329,7 +326,7 @@ static void log_failure(struct job *j)
 	char *log = malloc(LOG_SIZE);
 	int fd;
 
-	engine_log(ENGINE_LOG_DEBUG, "prog '%s': BPF program load failed: %s",
+	engine_log(ENGINE_LOG_INFO, "prog '%s': BPF program load failed: %s",
 		   j->name, strerror(j->err));
 	if (!log)
 		return;
@@ -341,11 +338,15 @@ static void log_failure(struct job *j)
 		       &j->opts);
 	if (fd >= 0)
 		close(fd);
-	if (log[0])
-		engine_log(ENGINE_LOG_DEBUG,
-			   "prog '%s': -- BEGIN PROG LOAD LOG --\n%s-- END "
-			   "PROG LOAD LOG --",
-			   j->name, log);
+	engine_log(ENGINE_LOG_INFO, "prog '%s': -- BEGIN PROG LOAD LOG --",
+		   j->name);
+	for (char *line = log, *nl; *line; line = nl + 1) {
+		nl = strchrnul(line, '\n');
+		engine_log(ENGINE_LOG_INFO, "%.*s", (int)(nl - line), line);
+		if (!*nl)
+			break;
+	}
+	engine_log(ENGINE_LOG_INFO, "-- END PROG LOAD LOG --");
 	free(log);
 }
 
