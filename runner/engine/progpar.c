@@ -271,9 +271,10 @@ int bpf_prog_load(enum bpf_prog_type type, const char *name,
 	struct job *j;
 	int fd;
 
-	if (!p || !opts || !handed_over(p, name) || opts->log_level ||
-	    opts->log_buf || opts->fd_array || opts->attach_prog_fd ||
-	    p->n_jobs == MAX_JOBS)
+	/* opts of another libbpf than the one built against: as it is */
+	if (!p || !opts || opts->sz != sizeof(*opts) || !handed_over(p, name) ||
+	    opts->log_level || opts->log_buf || opts->fd_array ||
+	    opts->attach_prog_fd || p->n_jobs == MAX_JOBS)
 		return real_load(type, name, license, insns, n, opts);
 	/* only this thread adds jobs: n_jobs is its own until published */
 	j = &p->jobs[p->n_jobs];
