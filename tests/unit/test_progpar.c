@@ -23,6 +23,7 @@
 #include "common/cleanup.h"
 #include "common/fileutil.h"
 #include "runner/engine/gadget.h"
+#include "runner/engine/progpar.h"
 
 #define MAX_PROGS 32
 #define MAX_IDS 64
@@ -161,10 +162,88 @@ static void in_parallel__same_kernel_programs_as_libbpf(void **state)
 	unload(&par);
 }
 
+/* The calls libbpf makes, made here while armed for trace_dns's object:
+ * a program that loads ends on its placeholder's fd, bound to the map
+ * bound before it was loaded; one that fails is the error after. */
+static void handed_over__fd_moved_bind_kept_failure_said(void **state)
+{
+	const struct bpf_insn ok[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	const struct bpf_insn bad[] = {
+		{ .code = BPF_JMP | BPF_EXIT }, /* r0 never set */
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts);
+	cleanup_error struct error *err = NULL;
+	const char *build = getenv("BUILD");
+	struct bpf_prog_info info = { 0 };
+	__u32 size = sizeof(info), id;
+	struct bpf_map_info mi = { 0 };
+	__u32 msize = sizeof(mi);
+	struct bpf_object *obj;
+	struct progpar *p;
+	char path[512], *elf;
+	size_t len;
+	int good, failing, largest, map;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/gadget/trace_dns/program.bpf.o",
+		 build ? build : "build");
+	if (read_file(path, &elf, &len, &err))
+		fail_msg("%s (run make first)", error_msg(err));
+	obj = bpf_object__open_mem(elf, len, NULL);
+	assert_non_null(obj);
+	map = bpf_map_create(BPF_MAP_TYPE_ARRAY, "progpar_test", 4, 4, 1, NULL);
+	assert_true(map >= 0);
+	assert_int_equal(bpf_obj_get_info_by_fd(map, &mi, &msize), 0);
+
+	/* not armed: libbpf's own */
+	good = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "connect4", "GPL", ok,
+			     2, &opts);
+	assert_true(good >= 0);
+	assert_int_equal(bpf_obj_get_info_by_fd(good, &info, &size), 0);
+	close(good);
+
+	p = progpar_arm(obj);
+	assert_non_null(p);
+	good = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "connect4", "GPL", ok,
+			     2, &opts);
+	failing = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "sendmsg4", "GPL",
+				bad, 1, &opts);
+	assert_true(good >= 0);
+	assert_true(failing >= 0); /* a placeholder: told after */
+	assert_int_equal(bpf_prog_bind_map(good, map, NULL), 0);
+	assert_int_equal(progpar_count(p), 2);
+	/* the largest program (the filter) is not handed over */
+	largest = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "trace_dns", "GPL",
+				ok, 2, &opts);
+	assert_true(largest >= 0);
+	assert_int_equal(progpar_count(p), 2);
+	close(largest);
+	assert_int_equal(progpar_finish(p, 0, &err), -1);
+	assert_non_null(strstr(error_msg(err), "sendmsg4"));
+
+	memset(&info, 0, sizeof(info));
+	info.nr_map_ids = 1;
+	info.map_ids = (__u64)(uintptr_t)&id;
+	assert_int_equal(bpf_obj_get_info_by_fd(good, &info, &size), 0);
+	assert_int_equal(info.type, BPF_PROG_TYPE_SOCKET_FILTER);
+	assert_string_equal(info.name, "connect4");
+	assert_int_equal(info.nr_map_ids, 1);
+	assert_int_equal(id, mi.id);
+	close(good);
+	close(failing);
+	close(map);
+	bpf_object__close(obj);
+	free(elf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(in_parallel__same_kernel_programs_as_libbpf),
+		cmocka_unit_test(handed_over__fd_moved_bind_kept_failure_said),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
