@@ -77,9 +77,14 @@ $(BUILD)/librunner.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-# libbpf calls btf__load_vmlinux_btf() through its PLT: the runner's own
-# (runner/engine/btf_vmlinux.c) must be in its dynamic symbol table.
-RUNNER_EXPORTS = -Wl,--export-dynamic-symbol=btf__load_vmlinux_btf
+# libbpf calls btf__load_vmlinux_btf(), bpf_prog_load() and
+# bpf_prog_bind_map() through its PLT: the runner's own
+# (runner/engine/btf_vmlinux.c, progpar.c) must be in its dynamic symbol
+# table.
+RUNNER_EXPORTS = -Wl,--export-dynamic-symbol=btf__load_vmlinux_btf \
+	-Wl,--export-dynamic-symbol=bpf_prog_load \
+	-Wl,--export-dynamic-symbol=bpf_prog_bind_map
+LDFLAGS_test_progpar = $(RUNNER_EXPORTS)
 
 $(BUILD)/runner: $(BUILD)/obj/runner/cli/main.o $(BUILD)/librunner.a
 	$(CC) $(LDFLAGS) $(RUNNER_EXPORTS) -o $@ $^ $(RUNNER_LIBS)

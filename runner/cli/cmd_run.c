@@ -557,9 +557,9 @@ static int run_main(int argc, char **argv, struct error **err)
 		goto out;
 	rc = EXIT_FAIL;
 	if (metrics_check_metadata(md, err) ||
-	    session_open(img->program, img->program_len, md, name, &s, err))
+	    session_open(img->program, img->program_len, md, name, true, &s,
+			 err))
 		goto fail;
-	session_load_ahead(s);
 	session_set_docker_root(s, getenv("RUNNER_DOCKER_ROOT"));
 	session_set_node(s, getenv("NODE_NAME"));
 	rc = parse_flags(argc, argv, s, &f, err);
@@ -633,7 +633,8 @@ int run_gadget_flags(int argc, char **argv,
 		goto out;
 	}
 	if (open_image(&f, refstr, &trust, &store, &img, &md, err) ||
-	    session_open(img->program, img->program_len, md, name, &s, err))
+	    session_open(img->program, img->program_len, md, name, false, &s,
+			 err))
 		goto out;
 	for (size_t i = 0; i < session_param_count(s); i++) {
 		const char *key, *desc, *def;

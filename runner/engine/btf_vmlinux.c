@@ -7,11 +7,23 @@
 
 #include <bpf/btf.h>
 
+#include "common/thread.h"
 #include "runner/engine/btf_min.h"
 #include "runner/engine/btf_vmlinux.h"
 
-/* This thread's cut-down BTF while armed (size 0: not armed). */
+/* This thread's cut-down BTF while armed (size 0: not armed), and that
+ * BTF parsed ahead (btf_vmlinux_arm_ahead()) for libbpf to take, or NULL. */
 static __thread struct btf_min_raw armed;
+static __thread struct btf *armed_parsed;
+
+struct btf_vmlinux_ahead {
+	pthread_t thread;
+	bool running;
+	char *needs;
+	struct btf_min_raw raw;
+	struct btf *parsed; /* NULL: failed (err), or taken */
+	struct error *err;
+};
 
 typedef struct btf *(*load_fn)(void);
 
@@ -34,6 +46,12 @@ static struct btf *libbpf_load(void)
 
 struct btf *btf__load_vmlinux_btf(void)
 {
+	if (armed_parsed) { /* libbpf frees it after the load */
+		struct btf *btf = armed_parsed;
+
+		armed_parsed = NULL;
+		return btf;
+	}
 	if (armed.size) {
 		struct btf *btf = btf__new(armed.data, armed.size);
 
@@ -178,5 +196,69 @@ int btf_vmlinux_arm(const char *needs, struct error **err)
 
 void btf_vmlinux_disarm(void)
 {
+	btf__free(armed_parsed);
+	armed_parsed = NULL;
 	btf_min_raw_release(&armed);
+}
+
+static void *read_ahead(void *arg)
+{
+	struct btf_vmlinux_ahead *a = arg;
+	struct btf *btf;
+
+	if (btf_min_attach_raw(a->needs, &a->raw, &a->err))
+		return NULL;
+	btf = btf__new(a->raw.data, a->raw.size);
+	if (libbpf_get_error(btf))
+		error_set(&a->err, errno, "parse the kernel's BTF cut down");
+	else
+		a->parsed = btf;
+	return NULL;
+}
+
+struct btf_vmlinux_ahead *btf_vmlinux_ahead_start(const char *needs)
+{
+	struct btf_vmlinux_ahead *a;
+
+	if (!*needs)
+		return NULL;
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return NULL;
+	a->needs = strdup(needs);
+	if (!a->needs || thread_start(&a->thread, read_ahead, a)) {
+		free(a->needs);
+		free(a);
+		return NULL;
+	}
+	a->running = true;
+	return a;
+}
+
+int btf_vmlinux_arm_ahead(const char *needs, struct btf_vmlinux_ahead *a,
+			  struct error **err)
+{
+	if (!a)
+		return btf_vmlinux_arm(needs, err);
+	thread_join_once(a->thread, &a->running);
+	if (!a->parsed || strcmp(a->needs, needs))
+		return btf_vmlinux_arm(needs, err);
+	btf_vmlinux_disarm();
+	armed = a->raw;
+	memset(&a->raw, 0, sizeof(a->raw));
+	armed_parsed = a->parsed;
+	a->parsed = NULL;
+	return 0;
+}
+
+void btf_vmlinux_ahead_free(struct btf_vmlinux_ahead *a)
+{
+	if (!a)
+		return;
+	thread_join_once(a->thread, &a->running);
+	btf__free(a->parsed);
+	btf_min_raw_release(&a->raw);
+	error_free(a->err);
+	free(a->needs);
+	free(a);
 }

@@ -15,6 +15,8 @@
 
 #include "common/error.h"
 
+struct btf_vmlinux_ahead;
+
 /*
  * What loading obj (opened from elf, len bytes) looks up in the kernel's
  * BTF by name (malloc'd text, btf_min_attach_new()'s needs; "" for
@@ -31,5 +33,19 @@ char *btf_vmlinux_needs(struct bpf_object *obj, const void *elf, size_t len,
 int btf_vmlinux_arm(const char *needs, struct error **err);
 
 void btf_vmlinux_disarm(void);
+
+/*
+ * The same cut-down BTF read and parsed ahead, on a thread of its own (the
+ * parse is most of its cost: ~60k placeholder types up to the last one
+ * kept); NULL when there is nothing to read or no thread.  Give it to
+ * btf_vmlinux_arm_ahead() on the thread that loads, which then hands libbpf
+ * that parsed BTF; btf_vmlinux_ahead_free() after (or instead).
+ */
+struct btf_vmlinux_ahead *btf_vmlinux_ahead_start(const char *needs);
+/* btf_vmlinux_arm(needs) with what ahead read and parsed (joined here);
+ * as btf_vmlinux_arm() if ahead is NULL or failed. */
+int btf_vmlinux_arm_ahead(const char *needs, struct btf_vmlinux_ahead *ahead,
+			  struct error **err);
+void btf_vmlinux_ahead_free(struct btf_vmlinux_ahead *ahead);
 
 #endif

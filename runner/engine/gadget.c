@@ -26,6 +26,7 @@
 #include "runner/engine/netns.h"
 #include "runner/engine/packetfilter.h"
 #include "runner/engine/param_value.h"
+#include "runner/engine/progpar.h"
 #include "runner/engine/services.h"
 
 #include "runner/engine/gadget_internal.h"
@@ -310,8 +311,19 @@ fail:
 
 void gadget_load_ahead(struct gadget *g)
 {
+	/* the kernel's BTF for attach points when load_with_filters()
+	 * will arm it */
+	if (!g->vmlinux_ahead && g->vmlinux_needs &&
+	    (g->btf_min_fd >= 0 || g->btf_path))
+		g->vmlinux_ahead = btf_vmlinux_ahead_start(g->vmlinux_needs);
 	if (!g->ahead)
 		g->ahead = mapahead_start(g->obj);
+	g->par = true;
+}
+
+size_t gadget_progs_in_parallel(const struct gadget *g)
+{
+	return g->n_par;
 }
 
 bool gadget_map_made_ahead(const struct gadget *g, const char *name)
@@ -333,6 +345,7 @@ void gadget_free(struct gadget *g)
 		bpf_link__destroy(g->links[i - 1]);
 	services_free(g->svc);
 	mapahead_free(g->ahead);
+	btf_vmlinux_ahead_free(g->vmlinux_ahead);
 	bpf_object__close(g->obj);
 	if (g->btf_path)
 		unlink(g->btf_path);
@@ -431,6 +444,14 @@ int gadget_map_fd(const struct gadget *g, const char *name)
 {
 	struct bpf_map *m = bpf_object__find_map_by_name(g->obj, name);
 	int fd = m ? bpf_map__fd(m) : -1;
+
+	return fd < 0 ? -1 : fd;
+}
+
+int gadget_prog_fd(const struct gadget *g, const char *name)
+{
+	struct bpf_program *p = bpf_object__find_program_by_name(g->obj, name);
+	int fd = p ? bpf_program__fd(p) : -1;
 
 	return fd < 0 ? -1 : fd;
 }
@@ -611,7 +632,8 @@ static void arm_vmlinux(struct gadget *g)
 {
 	struct error *err = NULL;
 
-	if (g->vmlinux_needs && btf_vmlinux_arm(g->vmlinux_needs, &err)) {
+	if (g->vmlinux_needs &&
+	    btf_vmlinux_arm_ahead(g->vmlinux_needs, g->vmlinux_ahead, &err)) {
 		engine_log(ENGINE_LOG_DEBUG, "kernel BTF for attach: %s",
 			   error_msg(err));
 		error_free(err);
@@ -622,9 +644,11 @@ static void arm_vmlinux(struct gadget *g)
 static int load_with_filters(struct gadget *g, struct error **err)
 {
 	const char *names[MAX_PARAMS], *exprs[MAX_PARAMS];
+	struct error *par_err = NULL;
+	struct progpar *par;
 	struct pf_load *pf;
 	size_t n = 0;
-	int rc;
+	int rc, par_rc;
 
 	for (size_t i = 0; i < g->n_params; i++) {
 		if (!g->params[i].pf)
@@ -635,13 +659,18 @@ static int load_with_filters(struct gadget *g, struct error **err)
 	}
 	if (pf_load_begin(g->btf, names, exprs, n, &pf, err))
 		return -1;
+	mapahead_finish(g->ahead, g->obj);
 	/* CO-RE reads its own BTF: the kernel's for attach points and
-	 * kfuncs only, cut down (btf_vmlinux.h) */
+	 * kfuncs only, cut down (btf_vmlinux.h; read ahead, joined here) */
 	if (g->btf_min_fd >= 0 || g->btf_path)
 		arm_vmlinux(g);
-	mapahead_finish(g->ahead, g->obj);
+	par = g->par ? progpar_arm(g->obj) : NULL;
 	rc = bpf_object__load(g->obj);
+	g->n_par = progpar_count(par);
+	par_rc = progpar_finish(par, rc, &par_err);
 	btf_vmlinux_disarm();
+	btf_vmlinux_ahead_free(g->vmlinux_ahead);
+	g->vmlinux_ahead = NULL;
 	close_btf_min(g);
 	malloc_trim(0); /* the BTFs libbpf parsed */
 	if (g->btf_path)
@@ -652,6 +681,11 @@ static int load_with_filters(struct gadget *g, struct error **err)
 		error_set(err, -rc,
 			  "load eBPF object (RUNNER_DEBUG=1 shows the "
 			  "verifier log)");
+	else if (par_rc)
+		rc = error_set(err, 0,
+			       "load eBPF object: %s (RUNNER_DEBUG=1 shows "
+			       "the verifier log)",
+			       error_msg(par_err));
 	else if (pf_load_unapplied(pf))
 		rc = error_set(err, 0,
 			       "packet filter %s%s%s: no program calls "
@@ -660,6 +694,7 @@ static int load_with_filters(struct gadget *g, struct error **err)
 			       pf_load_unapplied(pf), PF_PREFIX,
 			       pf_load_unapplied(pf));
 	pf_load_end(pf);
+	error_free(par_err);
 	return rc ? -1 : 0;
 }
 

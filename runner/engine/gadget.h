@@ -44,10 +44,15 @@ struct gadget_param {
 int gadget_open(const void *elf, size_t len, const char *name,
 		struct gadget **out, struct error **err);
 /* Start making its maps that are final already, on a thread (mapahead.h),
- * for gadget_start() to load with: when it is sure to be loaded. */
+ * and reading the kernel's BTF its load needs (btf_vmlinux.h), for
+ * gadget_start() to load with, its programs then verified two at a time
+ * (progpar.h): when it is sure to be loaded. */
 void gadget_load_ahead(struct gadget *g);
 /* Whether map name was made ahead (for tests). */
 bool gadget_map_made_ahead(const struct gadget *g, const char *name);
+/* How many programs gadget_start() had verified beside the others
+ * (progpar.h: after gadget_load_ahead(); for tests). */
+size_t gadget_progs_in_parallel(const struct gadget *g);
 void gadget_free(struct gadget *g);
 
 const struct btf *gadget_btf(const struct gadget *g);
@@ -85,6 +90,8 @@ bool gadget_rest_unwanted(struct gadget *g);
 int gadget_mntns_filter_fd(const struct gadget *g);
 /* The fd of map name once loaded, else -1. */
 int gadget_map_fd(const struct gadget *g, const char *name);
+/* The fd of program name once loaded, else -1. */
+int gadget_prog_fd(const struct gadget *g, const char *name);
 
 /* Every ring buffer map of the gadget this many bytes (a power of 2, at
  * least a page), before gadget_start(); gadget_ring.c. */

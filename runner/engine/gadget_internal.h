@@ -56,6 +56,9 @@ struct gadget {
 	char *btf_path; /* custom BTF for CO-RE, removed after load */
 	int btf_min_fd; /* else the kernel's cut down (btf_min.h), or -1 */
 	char *vmlinux_needs; /* btf_vmlinux_needs(), or NULL */
+	struct btf_vmlinux_ahead *vmlinux_ahead; /* that BTF read ahead */
+	bool par; /* programs loaded two at a time (progpar.h) */
+	size_t n_par; /* how many of them by progpar's thread */
 	struct mapahead *ahead; /* its maps made ahead, or NULL */
 };
 

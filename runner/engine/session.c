@@ -243,15 +243,21 @@ static int describe_sources(struct session *s, struct error **err)
 }
 
 int session_open(const void *elf, size_t len, const struct gadget_metadata *md,
-		 const char *name, struct session **out, struct error **err)
+		 const char *name, bool ahead, struct session **out,
+		 struct error **err)
 {
 	struct session *s = calloc(1, sizeof(*s));
 
 	if (!s)
 		return error_set(err, ENOMEM, "session");
 	s->md = md;
-	if (gadget_open(elf, len, name, &s->g, err) ||
-	    apply_defaults(s->g, md, err) || describe_sources(s, err)) {
+	if (gadget_open(elf, len, name, &s->g, err)) {
+		session_free(s);
+		return -1;
+	}
+	if (ahead)
+		gadget_load_ahead(s->g);
+	if (apply_defaults(s->g, md, err) || describe_sources(s, err)) {
 		session_free(s);
 		return -1;
 	}
@@ -270,15 +276,10 @@ int session_validate(const void *elf, size_t len,
 {
 	struct session *s = NULL;
 
-	if (session_open(elf, len, md, name, &s, err))
+	if (session_open(elf, len, md, name, false, &s, err))
 		return -1;
 	session_free(s);
 	return 0;
-}
-
-void session_load_ahead(struct session *s)
-{
-	gadget_load_ahead(s->g);
 }
 
 void session_free(struct session *s)

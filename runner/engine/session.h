@@ -24,9 +24,12 @@ struct session;
 /*
  * Describe the eBPF ELF (elf, len) with its gadget.yaml model md, named
  * name; apply md's param defaults and build every data source's fields.
+ * ahead: it is to run: start the work that can be done before the flags
+ * are applied, as soon as the object is open (gadget_load_ahead()).
  */
 int session_open(const void *elf, size_t len, const struct gadget_metadata *md,
-		 const char *name, struct session **out, struct error **err);
+		 const char *name, bool ahead, struct session **out,
+		 struct error **err);
 /* Flushes the outputs, detaches everything and frees; s may be NULL. */
 /* Lay columns out for this many terminal columns (as $COLUMNS asks),
  * whether or not the output is a terminal; 0: as the output finds it. */
@@ -40,9 +43,6 @@ void session_set_term_width(struct session *s, int width);
 int session_validate(const void *elf, size_t len,
 		     const struct gadget_metadata *md, const char *name,
 		     struct error **err);
-/* It is to run: start the work that can be done before the flags are
- * applied (the gadget's maps, gadget_load_ahead()). */
-void session_load_ahead(struct session *s);
 void session_free(struct session *s);
 
 /* Where dockerd keeps its data, for runtime.* (NULL: /var/lib/docker). */
