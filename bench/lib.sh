@@ -38,6 +38,23 @@ bench_cleanup() {
 }
 trap bench_cleanup EXIT
 
+# Naps that fork nothing: bash's read timing out on a FIFO nobody writes.
+# A `sleep 0.001` forked every millisecond kept most of one of this 2-CPU
+# machine's CPUs busy beside the runner being timed (its start-up read
+# 35-70 ms long: bench/RESULTS.md, start17).
+mkfifo "$tmp/nap"
+exec 7<>"$tmp/nap"
+bench_nap() { read -r -t "$1" -u 7 _ || true; }
+# Wait for the ready file of the runner just started (runner_pid); its
+# errors, and exit, if it ended instead.
+bench_wait_ready() {
+	while [ ! -f "$tmp/ready" ]; do
+		kill -0 "$runner_pid" 2>/dev/null ||
+			{ cat "$tmp/runner.err" >&2; exit 1; }
+		bench_nap 0.001
+	done
+}
+
 ip netns add $SRV_NS
 ip netns add $CLI_NS
 ip -n $CLI_NS link add veth0 type veth peer name veth1 netns $SRV_NS
@@ -66,7 +83,7 @@ bench_start_runner() {
 	RUNNER_READY_FILE=$tmp/ready "$BUILD/runner" run trace_dns:bench \
 		--store "$store" "$@" >"$out" 2>"$tmp/runner.err" &
 	runner_pid=$!
-	while [ ! -f "$tmp/ready" ]; do sleep 0.05; done
+	bench_wait_ready
 }
 
 # Stop the runner started above; its closing summary is the last line of

@@ -208,7 +208,7 @@ for ((r = 0; r < 5; r++)); do
 	RUNNER_READY_FILE=$tmp/ready "$BUILD/runner" run trace_dns:bench \
 		--store "$store" -o json >/dev/null 2>"$tmp/runner.err" &
 	runner_pid=$!
-	while [ ! -f "$tmp/ready" ]; do sleep 0.002; done
+	bench_wait_ready
 	t1=$(date +%s%N)
 	bench_stop_runner
 	echo $(((t1 - t0) / 1000000)) >>"$tmp/startup"

@@ -43,7 +43,7 @@ start() {
 	RUNNER_READY_FILE=$tmp/ready "$bin" run "$img" \
 		--store "$store" "$@" >"$out" 2>"$tmp/runner.err" &
 	runner_pid=$!
-	while [ ! -f "$tmp/ready" ]; do sleep 0.001; done
+	bench_wait_ready
 	t1=$(date +%s%N)
 	ms=$(((t1 - t0) / 1000000))
 }

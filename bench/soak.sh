@@ -43,11 +43,7 @@ startup() {
 	RUNNER_READY_FILE=$tmp/ready "$BUILD/runner" run trace_dns:bench \
 		--store "$store" -o json >/dev/null 2>"$tmp/runner.err" &
 	runner_pid=$!
-	while [ ! -f "$tmp/ready" ]; do
-		kill -0 "$runner_pid" 2>/dev/null ||
-			{ cat "$tmp/runner.err" >&2; exit 1; }
-		sleep 0.002
-	done
+	bench_wait_ready
 	t1=$(date +%s%N)
 	bench_stop_runner
 	echo $(((t1 - t0) / 1000000)) >>"$tmp/startup.$1"
