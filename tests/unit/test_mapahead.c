@@ -16,9 +16,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "common/cleanup.h"
-#include "common/fileutil.h"
 #include "runner/engine/gadget.h"
+#include "tests/unit/trace_dns_started.h"
 
 #define MAX_MAPS 64
 
@@ -34,26 +33,11 @@ struct loaded {
 /* trace_dns loaded (with its maps made ahead or not) and its maps' info. */
 static void load(struct loaded *l, bool ahead)
 {
-	cleanup_error struct error *err = NULL;
-	const char *build = getenv("BUILD");
-	struct bpf_object *obj;
 	struct bpf_map *m;
-	char path[512];
+	struct bpf_object *obj;
 
 	memset(l, 0, sizeof(*l));
-	snprintf(path, sizeof(path), "%s/gadget/trace_dns/program.bpf.o",
-		 build ? build : "build");
-	if (read_file(path, &l->elf, &l->len, &err))
-		fail_msg("%s (run make first)", error_msg(err));
-	if (gadget_open(l->elf, l->len, "trace_dns", &l->g, &err))
-		fail_msg("%s", error_msg(err));
-	if (ahead)
-		gadget_load_ahead(l->g);
-	if (gadget_start(l->g, &err))
-		fail_msg("%s", error_msg(err));
-	/* the names only, from an object of its own */
-	obj = bpf_object__open_mem(l->elf, l->len, NULL);
-	assert_non_null(obj);
+	obj = trace_dns_started(&l->elf, &l->len, &l->g, ahead);
 	bpf_object__for_each_map (m, obj) {
 		__u32 size = sizeof(l->info[0]);
 		int fd;

@@ -20,10 +20,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "common/cleanup.h"
-#include "common/fileutil.h"
 #include "runner/engine/gadget.h"
 #include "runner/engine/progpar.h"
+#include "tests/unit/trace_dns_started.h"
 
 #define MAX_PROGS 32
 #define MAX_IDS 64
@@ -74,26 +73,11 @@ static void prog_info(int fd, struct prog *p)
 /* trace_dns started (ahead: as `runner run` does) and its programs. */
 static void load(struct loaded *l, bool ahead)
 {
-	cleanup_error struct error *err = NULL;
-	const char *build = getenv("BUILD");
 	struct bpf_program *p;
 	struct bpf_object *obj;
-	char path[512];
 
 	memset(l, 0, sizeof(*l));
-	snprintf(path, sizeof(path), "%s/gadget/trace_dns/program.bpf.o",
-		 build ? build : "build");
-	if (read_file(path, &l->elf, &l->len, &err))
-		fail_msg("%s (run make first)", error_msg(err));
-	if (gadget_open(l->elf, l->len, "trace_dns", &l->g, &err))
-		fail_msg("%s", error_msg(err));
-	if (ahead)
-		gadget_load_ahead(l->g);
-	if (gadget_start(l->g, &err))
-		fail_msg("%s", error_msg(err));
-	/* the names only, from an object of its own */
-	obj = bpf_object__open_mem(l->elf, l->len, NULL);
-	assert_non_null(obj);
+	obj = trace_dns_started(&l->elf, &l->len, &l->g, ahead);
 	bpf_object__for_each_program (p, obj) {
 		struct prog *pr = &l->progs[l->n];
 		int fd;
