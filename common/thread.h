@@ -20,6 +20,16 @@ static inline int thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
 	return rc;
 }
 
+/* fn(arg) on a thread of its own (thread_start()), or here and now when no
+ * thread can be had: whether a thread runs it (for thread_join_once()). */
+static inline bool thread_run(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	if (!thread_start(t, fn, arg))
+		return true;
+	fn(arg);
+	return false;
+}
+
 /* Join t if *running (a no-op after the first call), then clear it. */
 static inline void thread_join_once(pthread_t t, bool *running)
 {

@@ -120,9 +120,7 @@ static void *scan_thread(void *arg)
 void containers_scan_begin(struct containers *c)
 {
 	settle(c);
-	c->scanning = !thread_start(&c->scanner, scan_thread, c);
-	if (!c->scanning)
-		scan_thread(c);
+	c->scanning = thread_run(&c->scanner, scan_thread, c);
 }
 
 int containers_scan_end(struct containers *c, struct error **err)
@@ -159,9 +157,7 @@ struct containers *containers_new(const char *root)
 	 * the log from the start: the thread only sets what is set. */
 	if (!c->root[0]) {
 		libbpf_set_print(engine_libbpf_print);
-		c->loading = !thread_start(&c->loader, load_tracker, c);
-		if (!c->loading)
-			load_tracker(c);
+		c->loading = thread_run(&c->loader, load_tracker, c);
 	}
 	return c;
 }

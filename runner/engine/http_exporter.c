@@ -3,8 +3,9 @@
  * GET /metrics over non-blocking sockets, polled by the runner's event
  * loop (every few milliseconds while connections are open; a quiet loop
  * waits on the listening socket too): no thread, so the metrics are read
- * where they are written and need no lock.  Limits: MAX_CONNS connections at once, MAX_REQUEST bytes of
- * request head, IDLE_SEC seconds for a client to finish.
+ * where they are written and need no lock.  Limits: MAX_CONNS connections
+ * at once, MAX_REQUEST bytes of request head, IDLE_SEC seconds for a
+ * client to finish.
  */
 #include <errno.h>
 #include <fcntl.h>

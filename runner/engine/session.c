@@ -601,14 +601,17 @@ static void pace(struct session *s, double now)
 
 /*
  * How long a poll may wait once the rings are quiet (gadget_poll()'s
- * idle_ms): until the next refresh, the deadline or the tick's next call;
- * only POLL_MS while output is held back to be written, or when the
- * tick's wake_fd could not be waited on.
+ * idle_ms): until the next refresh, the deadline (0: none) or the tick's
+ * next call; only POLL_MS while output is held back to be written, or when
+ * the tick's wake_fd could not be waited on.
  */
-static int idle_ms(const struct session *s, double now, double until)
+static int idle_ms(const struct session *s, double now, double until,
+		   double deadline)
 {
 	double ms;
 
+	if (deadline && deadline < until)
+		until = deadline;
 	if (s->tick) {
 		if (s->tick_fd >= 0 && !s->tick_fd_watched)
 			return POLL_MS;
@@ -651,11 +654,7 @@ int session_run(struct session *s, const struct session_limits *lim,
 		if (s->ctrs)
 			containers_poll(s->ctrs);
 		if (gadget_poll(s->g, POLL_MS,
-				idle_ms(s, now,
-					deadline && deadline < next_refresh ?
-						deadline :
-						next_refresh),
-				err))
+				idle_ms(s, now, next_refresh, deadline), err))
 			return -1;
 		now = now_mono();
 		for (i = 0; i < s->n_src; i++)
