@@ -293,19 +293,32 @@ class Runner:
         with open(self.err.name) as f:
             return f.read()
 
-    def events(self):
+    def mark(self):
+        """Where the output is now: events(since=) and wait_for(since=)
+        then leave out what came before (an earlier test's query whose
+        random id is the one a later test looks for)."""
+        self.out.flush()
+        return os.path.getsize(self.out.name)
+
+    def _lines(self, since):
+        self.out.flush()
+        with open(self.out.name) as f:
+            f.seek(since)
+            return f.read().splitlines()
+
+    def events(self, since=0):
         evs = []
-        for line in self.stdout().splitlines():
+        for line in self._lines(since):
             if line.strip():
                 evs.append(json.loads(line))
         return evs
 
-    def wait_for(self, pred, timeout=10):
+    def wait_for(self, pred, timeout=10, since=0):
         """Wait until some event satisfies pred; return the events so far."""
         deadline = time.time() + timeout
         while True:
             evs = []
-            for line in self.stdout().splitlines():
+            for line in self._lines(since):
                 try:
                     evs.append(json.loads(line))
                 except ValueError:
