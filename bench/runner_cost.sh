@@ -39,13 +39,13 @@ start() {
 	local bin=$1 out=$2 t0 t1
 	shift 2
 	rm -f "$tmp/ready"
-	t0=$(date +%s%N)
+	t0=${EPOCHREALTIME//[!0-9]/}
 	RUNNER_READY_FILE=$tmp/ready "$bin" run "$img" \
 		--store "$store" "$@" >"$out" 2>"$tmp/runner.err" &
 	runner_pid=$!
 	bench_wait_ready
-	t1=$(date +%s%N)
-	ms=$(((t1 - t0) / 1000000))
+	t1=${EPOCHREALTIME//[!0-9]/}
+	ms=$(((t1 - t0) / 1000))
 }
 stop() { # sets ev and lost
 	kill -INT "$runner_pid"
