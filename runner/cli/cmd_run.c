@@ -30,6 +30,7 @@
 #include "runner/cli/trust.h"
 #include "runner/engine/metrics.h"
 #include "runner/engine/k8s_select.h"
+#include "runner/engine/log.h"
 #include "runner/engine/session.h"
 
 #define MAX_GADGET_FLAGS 64
@@ -510,6 +511,7 @@ static int trace(struct session *s, const struct run_flags *f,
 	 * it overflows on a busy machine. */
 	session_set_lag_nice(s, f->nice);
 	write_ready_file();
+	engine_step("ready");
 	return session_run(s, &lim, err);
 }
 
@@ -552,6 +554,7 @@ static int run_main(int argc, char **argv, struct error **err)
 	rc = EXIT_FAIL;
 	if (open_image(&f, refstr, &trust, &store, &img, &md, err))
 		goto fail;
+	engine_step("image opened");
 	rc = run_metrics_annotate(&f.rm, md, err);
 	if (rc)
 		goto out;

@@ -106,6 +106,8 @@ int main(int argc, char **argv)
 		return close_stdout(
 			cli_complete(&runner_cmd, argc - 2, argv + 2));
 	engine_log_set(log_stderr, getenv("RUNNER_DEBUG"));
+	engine_timeline_set(getenv("RUNNER_TIMELINE") != NULL);
+	engine_step("main");
 	rc = cli_dispatch(&runner_cmd, "", argc, argv, &err);
 	if (rc && err) {
 		fputs("runner: ", stderr);

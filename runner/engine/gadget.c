@@ -659,13 +659,16 @@ static int load_with_filters(struct gadget *g, struct error **err)
 	}
 	if (pf_load_begin(g->btf, names, exprs, n, &pf, err))
 		return -1;
+	engine_step("loading");
 	mapahead_finish(g->ahead, g->obj);
+	engine_step("maps made");
 	/* CO-RE reads its own BTF: the kernel's for attach points and
 	 * kfuncs only, cut down (btf_vmlinux.h; read ahead, joined here) */
 	if (g->btf_min_fd >= 0 || g->btf_path)
 		arm_vmlinux(g);
 	par = g->par ? progpar_arm(g->obj) : NULL;
 	rc = bpf_object__load(g->obj);
+	engine_step("programs loaded");
 	g->n_par = progpar_count(par);
 	par_rc = progpar_finish(par, rc, &par_err);
 	btf_vmlinux_disarm();

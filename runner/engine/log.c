@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <stddef.h>
+#include <time.h>
 
 #include "runner/engine/libbpf_log.h"
 #include "runner/engine/log.h"
@@ -11,6 +12,24 @@ void engine_log_set(engine_log_fn *fn, void *ctx)
 {
 	log_fn = fn;
 	log_ctx = ctx;
+}
+
+static bool timeline;
+
+void engine_timeline_set(bool on)
+{
+	timeline = on;
+}
+
+void engine_step(const char *what)
+{
+	struct timespec t;
+
+	if (!timeline)
+		return;
+	clock_gettime(CLOCK_REALTIME, &t);
+	engine_log(ENGINE_LOG_NOTICE, "step %s at %lld.%06ld", what,
+		   (long long)t.tv_sec, t.tv_nsec / 1000);
 }
 
 void engine_log(enum engine_log_level level, const char *fmt, ...)

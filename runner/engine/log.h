@@ -29,4 +29,12 @@ void engine_log_set(engine_log_fn *fn, void *ctx);
 void engine_log(enum engine_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * The start-up's timeline: with it on, each step says "step WHAT at
+ * SECONDS" (CLOCK_REALTIME, microseconds), a NOTICE, so that a bench can
+ * place it against its own clock (bench/startup_steps.sh).
+ */
+void engine_timeline_set(bool on);
+void engine_step(const char *what);
+
 #endif

@@ -255,6 +255,7 @@ int session_open(const void *elf, size_t len, const struct gadget_metadata *md,
 		session_free(s);
 		return -1;
 	}
+	engine_step("gadget opened");
 	if (ahead)
 		gadget_load_ahead(s->g);
 	if (apply_defaults(s->g, md, err) || describe_sources(s, err)) {
@@ -453,6 +454,7 @@ int session_start(struct session *s, enum output_mode mode, int fd,
 	/* only pcap-ng writes the packet bytes after an event */
 	if (mode != OUTPUT_PCAPNG)
 		gadget_rest_unwanted(s->g);
+	engine_step("session opened");
 	if (prepare_host(s->g, err))
 		return -1;
 	/* The containers' first scan on a thread beside the gadget's load
@@ -465,8 +467,10 @@ int session_start(struct session *s, enum output_mode mode, int fd,
 			containers_scan_end(s->ctrs, NULL);
 		return -1;
 	}
+	engine_step("gadget attached");
 	if (s->ctrs && containers_scan_end(s->ctrs, err))
 		return -1;
+	engine_step("containers scanned");
 	if (s->pods_in_kernel) {
 		s->pods_fd = gadget_mntns_filter_fd(s->g);
 		containers_foreach(s->ctrs, select_in_kernel, s);

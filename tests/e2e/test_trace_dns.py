@@ -1083,6 +1083,35 @@ def timeout_flag(env):
     check(time.time() - start >= 2, "stopped before the timeout")
 
 
+STEPS = ["main", "image opened", "gadget opened", "session opened",
+         "loading", "maps made", "programs loaded", "gadget attached",
+         "containers scanned", "ready"]
+
+
+@test
+def timeline_says_each_start_up_step_once_in_order(env):
+    """RUNNER_TIMELINE=1 (bench/startup_steps.sh): every step of the
+    start-up, once, in order, on the wall clock, within the run; none
+    without it."""
+    start = time.time()
+    r = Runner(["run", "trace_dns", "-o", "json", "--store", env.store,
+                "--timeout", "1"], env={"RUNNER_TIMELINE": "1"})
+    eq(r.proc.wait(timeout=30), 0, "exit code")
+    end = time.time()
+    steps = [line.split(" at ") for line in r.stderr().splitlines()
+             if line.startswith("runner: step ")]
+    eq([s[0][len("runner: step "):] for s in steps], STEPS, "steps")
+    at = [float(s[1]) for s in steps]
+    eq(at, sorted(at), "times in order")
+    check(start <= at[0] and at[-1] <= end,
+          f"steps at {at[0]}..{at[-1]} outside the run {start}..{end}")
+    quiet = Runner(["run", "trace_dns", "-o", "json", "--store", env.store,
+                    "--timeout", "1"])
+    eq(quiet.proc.wait(timeout=30), 0, "exit code without the timeline")
+    check("runner: step" not in quiet.stderr(),
+          f"steps without RUNNER_TIMELINE: {quiet.stderr()[-300:]}")
+
+
 @test
 def sigint_stops_cleanly(env):
     r = Runner(["run", "trace_dns", "-o", "json", "--store", env.store])
