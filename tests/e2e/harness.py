@@ -181,6 +181,7 @@ def main(setup=None, teardown=None):
                 print(f"not ok {n} - {fn.__name__} # {why}", flush=True)
                 continue
             try:
+                Runner.test_begins()
                 fn(ctx) if setup else fn()
                 print(f"ok {n} - {fn.__name__}", flush=True)
             except KeyboardInterrupt:
@@ -248,10 +249,25 @@ def wakeups(pid):
 
 
 class Runner:
-    """build/runner run ... -o json in the background; events parsed."""
+    """build/runner run ... -o json in the background; events parsed.
+
+    A runner that outlives a test (one started by the setup) shows the
+    next test only what it printed after that test began: an earlier
+    test's query that happens to match (a dig's random id, a name asked
+    again) is never taken for the next one's."""
+
+    live = []
+
+    @classmethod
+    def test_begins(cls):
+        for r in cls.live:
+            if r.proc.poll() is None and os.path.exists(r.out.name):
+                r.since = r.mark()
 
     def __init__(self, args, env=None, prefix=()):
         """prefix: a command the runner runs under (e.g. strace)."""
+        self.since = 0
+        Runner.live.append(self)
         self.tmp = tempfile.mkdtemp(prefix="runner-e2e-")
         atexit.register(shutil.rmtree, self.tmp, ignore_errors=True)
         self.ready = os.path.join(self.tmp, "ready")
@@ -295,10 +311,12 @@ class Runner:
 
     def mark(self):
         """Where the output is now: events(since=) and wait_for(since=)
-        then leave out what came before (an earlier test's query whose
-        random id is the one a later test looks for)."""
+        then leave out what came before (by default: what came before the
+        test began)."""
         self.out.flush()
-        return os.path.getsize(self.out.name)
+        with open(self.out.name, "rb") as f:
+            data = f.read()
+        return data.rfind(b"\n") + 1  # after the last whole line
 
     def _lines(self, since):
         self.out.flush()
@@ -306,16 +324,17 @@ class Runner:
             f.seek(since)
             return f.read().splitlines()
 
-    def events(self, since=0):
+    def events(self, since=None):
         evs = []
-        for line in self._lines(since):
+        for line in self._lines(self.since if since is None else since):
             if line.strip():
                 evs.append(json.loads(line))
         return evs
 
-    def wait_for(self, pred, timeout=10, since=0):
+    def wait_for(self, pred, timeout=10, since=None):
         """Wait until some event satisfies pred; return the events so far."""
         deadline = time.time() + timeout
+        since = self.since if since is None else since
         while True:
             evs = []
             for line in self._lines(since):

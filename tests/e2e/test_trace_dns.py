@@ -182,9 +182,9 @@ def one(evs, what, **want):
     return got[0]
 
 
-def wait_events(r, pred, n=1, timeout=10, since=0):
-    """Events so far (from r.mark() since) once n of them satisfy pred
-    (fail after timeout)."""
+def wait_events(r, pred, n=1, timeout=10, since=None):
+    """Events so far (since the test began, or r.mark() since) once n of
+    them satisfy pred (fail after timeout)."""
     deadline = time.time() + timeout
     while True:
         evs = r.wait_for(pred, timeout=max(0.0, deadline - time.time()),
