@@ -129,6 +129,9 @@ bench_bpf_stats_on() {
 		bench_stats_was=$(sysctl -n kernel.bpf_stats_enabled)
 	sysctl -qw kernel.bpf_stats_enabled=1
 }
+# off for a while: bench_bpf_stats_on again after (the exit still restores
+# the value from before the bench)
+bench_bpf_stats_pause() { sysctl -qw kernel.bpf_stats_enabled=0; }
 bench_bpf_stats_off() {
 	[ -n "$bench_stats_was" ] &&
 		sysctl -qw kernel.bpf_stats_enabled="$bench_stats_was"

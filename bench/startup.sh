@@ -17,25 +17,10 @@ RUNNER=${RUNNER:-build/runner}
 GADGET=${GADGET:-gadget/trace_dns}
 RUNNER2=${RUNNER2:-$RUNNER}
 GADGET2=${GADGET2:-$GADGET}
-tmp=$(mktemp -d)
-pid=
+. bench/spawn.sh
 cg=/sys/fs/cgroup/cpuacct/runner-startup.$$
 mkdir "$cg" 2>/dev/null || cg=
-cleanup() {
-	[ -n "$pid" ] && kill -INT "$pid" 2>/dev/null || true
-	[ -n "$pid" ] && wait "$pid" 2>/dev/null || true
-	[ -n "$cg" ] && rmdir "$cg" 2>/dev/null || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-# The wait for the ready file naps on a FIFO nobody writes (bash's read
-# times out, no fork): a `sleep 0.001` forked every millisecond kept most of
-# one of this 2-CPU machine's CPUs busy beside the runner's helper threads.
-# The clock is bash's $EPOCHREALTIME, read right before the spawn and right
-# after the file is seen: a `date` forked at each end added 3-8 ms here.
-mkfifo "$tmp/nap"
-exec 9<>"$tmp/nap"
+spawn_extra_cleanup() { [ -z "$cg" ] || rmdir "$cg" 2>/dev/null || true; }
 
 "$RUNNER" image build "$GADGET" -t trace_dns:a --store "$tmp/store" \
 	2>/dev/null
@@ -53,19 +38,14 @@ once() { # BIN TAG: appends ms to $tmp/ms.TAG, CPU ms to $tmp/cpu.TAG
 			--store "$tmp/store" -o json >/dev/null 2>"$tmp/err" 9<&-
 	) &
 	pid=$!
-	while [ ! -f "$tmp/ready" ]; do
-		kill -0 "$pid" 2>/dev/null || { cat "$tmp/err" >&2; exit 1; }
-		read -r -t 0.001 -u 9 _ || true
-	done
+	spawn_wait_ready "$tmp/err"
 	t1=${EPOCHREALTIME//[!0-9]/}
 	if [ -n "$cg" ]; then
 		cpu=$(($(cat "$cg/cpuacct.usage") / 1000000))
 	else
 		cpu=$(cat /proc/"$pid"/task/*/schedstat | awk '{ s += $1 } END { print int(s / 1e6) }')
 	fi
-	kill -INT "$pid"
-	wait "$pid" || true
-	pid=
+	spawn_stop
 	echo $(((t1 - t0) / 1000)) >>"$tmp/ms.$2"
 	echo "$cpu" >>"$tmp/cpu.$2"
 }

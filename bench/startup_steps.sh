@@ -12,16 +12,7 @@ cd "$(dirname "$0")/.."
 ROUNDS=${1:-15}
 RUNNER=${RUNNER:-build/runner}
 GADGET=${GADGET:-gadget/trace_dns}
-tmp=$(mktemp -d)
-pid=
-cleanup() {
-	[ -n "$pid" ] && kill -INT "$pid" 2>/dev/null || true
-	[ -n "$pid" ] && wait "$pid" 2>/dev/null || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-mkfifo "$tmp/nap"
-exec 9<>"$tmp/nap"
+. bench/spawn.sh
 
 "$RUNNER" image build "$GADGET" -t trace_dns:steps --store "$tmp/store" \
 	2>/dev/null
@@ -32,14 +23,9 @@ for r in $(seq 1 "$ROUNDS"); do
 		trace_dns:steps --store "$tmp/store" -o json >/dev/null \
 		2>"$tmp/err.$r" 9<&- &
 	pid=$!
-	while [ ! -f "$tmp/ready" ]; do
-		kill -0 "$pid" 2>/dev/null || { cat "$tmp/err.$r" >&2; exit 1; }
-		read -r -t 0.001 -u 9 _ || true
-	done
+	spawn_wait_ready "$tmp/err.$r"
 	t1=${EPOCHREALTIME//[!0-9]/}
-	kill -INT "$pid"
-	wait "$pid" || true
-	pid=
+	spawn_stop
 	echo "spawn $t0" >"$tmp/t.$r"
 	sed -n 's/^runner: step \(.*\) at \([0-9]*\)\.\([0-9]*\)$/\1|\2\3/p' \
 		"$tmp/err.$r" | tr ' ' _ | tr '|' ' ' >>"$tmp/t.$r"

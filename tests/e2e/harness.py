@@ -257,6 +257,7 @@ class Runner:
     again) is never taken for the next one's."""
 
     live = []
+    since = 0  # where this test's events begin in the output
 
     @classmethod
     def test_begins(cls):

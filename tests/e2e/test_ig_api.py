@@ -35,7 +35,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (ROOT, RUNNER, Fail, Netns, Runner, check, eq,  # noqa: E402
                      main, test)
-from gadget_env import build_images, stop, wait_until  # noqa: E402
+from gadget_env import build_images, stop  # noqa: E402
 
 NS = f"igapi{os.getpid()}"
 PORT = 7000 + os.getpid() % 1000
@@ -76,20 +76,7 @@ def run(env, image, *args, netns=None):
 
 def _runner_in(netns, argv):
     """A Runner whose process is `ip netns exec NETNS runner ARGV`."""
-    r = Runner.__new__(Runner)
-    r.tmp = tempfile.mkdtemp(prefix="runner-e2e-")
-    r.ready = os.path.join(r.tmp, "ready")
-    r.out = open(os.path.join(r.tmp, "stdout"), "w+")
-    r.err = open(os.path.join(r.tmp, "stderr"), "w+")
-    e = dict(os.environ)
-    e["RUNNER_READY_FILE"] = r.ready
-    r.proc = subprocess.Popen(["ip", "netns", "exec", netns, RUNNER] + argv,
-                              stdout=r.out, stderr=r.err, env=e)
-    wait_until(lambda: os.path.exists(r.ready) or r.proc.poll() is not None,
-               60, "runner ready")
-    if r.proc.poll() is not None:
-        raise Fail(f"runner exited {r.proc.returncode}: {r.stderr()}")
-    return r
+    return Runner(argv, prefix=("ip", "netns", "exec", netns))
 
 
 # A UDP exchange in the namespace: a server bound to PORT, a client that
