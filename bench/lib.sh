@@ -38,22 +38,10 @@ bench_cleanup() {
 }
 trap bench_cleanup EXIT
 
-# Naps that fork nothing: bash's read timing out on a FIFO nobody writes.
-# A `sleep 0.001` forked every millisecond kept most of one of this 2-CPU
-# machine's CPUs busy beside the runner being timed (its start-up read
-# 35-70 ms long: bench/RESULTS.md, start17).
-mkfifo "$tmp/nap"
-exec 7<>"$tmp/nap"
-bench_nap() { read -r -t "$1" -u 7 _ || true; }
+. bench/nap.sh
 # Wait for the ready file of the runner just started (runner_pid); its
 # errors, and exit, if it ended instead.
-bench_wait_ready() {
-	while [ ! -f "$tmp/ready" ]; do
-		kill -0 "$runner_pid" 2>/dev/null ||
-			{ cat "$tmp/runner.err" >&2; exit 1; }
-		bench_nap 0.001
-	done
-}
+bench_wait_ready() { bench_await_ready "$runner_pid" "$tmp/runner.err"; }
 
 ip netns add $SRV_NS
 ip netns add $CLI_NS

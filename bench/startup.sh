@@ -35,10 +35,10 @@ once() { # BIN TAG: appends ms to $tmp/ms.TAG, CPU ms to $tmp/cpu.TAG
 	(
 		[ -z "$cg" ] || echo "$BASHPID" >"$cg/tasks"
 		RUNNER_READY_FILE=$tmp/ready exec "$1" run "trace_dns:$2" \
-			--store "$tmp/store" -o json >/dev/null 2>"$tmp/err" 9<&-
+			--store "$tmp/store" -o json >/dev/null 2>"$tmp/err" 7<&-
 	) &
 	pid=$!
-	spawn_wait_ready "$tmp/err"
+	bench_await_ready "$pid" "$tmp/err"
 	t1=${EPOCHREALTIME//[!0-9]/}
 	if [ -n "$cg" ]; then
 		cpu=$(($(cat "$cg/cpuacct.usage") / 1000000))

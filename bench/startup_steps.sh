@@ -21,9 +21,9 @@ for r in $(seq 1 "$ROUNDS"); do
 	t0=${EPOCHREALTIME//[!0-9]/}
 	RUNNER_TIMELINE=1 RUNNER_READY_FILE=$tmp/ready "$RUNNER" run \
 		trace_dns:steps --store "$tmp/store" -o json >/dev/null \
-		2>"$tmp/err.$r" 9<&- &
+		2>"$tmp/err.$r" 7<&- &
 	pid=$!
-	spawn_wait_ready "$tmp/err.$r"
+	bench_await_ready "$pid" "$tmp/err.$r"
 	t1=${EPOCHREALTIME//[!0-9]/}
 	spawn_stop
 	echo "spawn $t0" >"$tmp/t.$r"
