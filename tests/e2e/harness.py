@@ -311,34 +311,32 @@ class Runner:
             return f.read()
 
     def mark(self):
-        """Where the output is now: events(since=) and wait_for(since=)
-        then leave out what came before (by default: what came before the
-        test began)."""
+        """Where the output is now: the start of the next test's events."""
         self.out.flush()
         with open(self.out.name, "rb") as f:
             data = f.read()
         return data.rfind(b"\n") + 1  # after the last whole line
 
-    def _lines(self, since):
+    def _lines(self):
+        """The output's lines since the test began."""
         self.out.flush()
         with open(self.out.name) as f:
-            f.seek(since)
+            f.seek(self.since)
             return f.read().splitlines()
 
-    def events(self, since=None):
+    def events(self):
         evs = []
-        for line in self._lines(self.since if since is None else since):
+        for line in self._lines():
             if line.strip():
                 evs.append(json.loads(line))
         return evs
 
-    def wait_for(self, pred, timeout=10, since=None):
+    def wait_for(self, pred, timeout=10):
         """Wait until some event satisfies pred; return the events so far."""
         deadline = time.time() + timeout
-        since = self.since if since is None else since
         while True:
             evs = []
-            for line in self._lines(since):
+            for line in self._lines():
                 try:
                     evs.append(json.loads(line))
                 except ValueError:
