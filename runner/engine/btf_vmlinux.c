@@ -98,6 +98,8 @@ static int program_needs(struct bpf_object *obj, FILE *f)
 	bpf_object__for_each_program (prog, obj) {
 		const char *sec = bpf_program__section_name(prog);
 
+		if (!bpf_program__autoload(prog)) /* SEC("?..."): not loaded */
+			continue;
 		for (i = 0; i < sizeof(by_name) / sizeof(by_name[0]); i++)
 			if (!strncmp(sec, by_name[i].sec,
 				     strlen(by_name[i].sec)))

@@ -595,6 +595,8 @@ int gadget_snapshot(struct gadget *g, size_t i, gadget_event_fn fn, void *ctx,
 			return error_set(err, 0,
 					 "snapshotter %s: no program %s",
 					 t->name, t->progs[j]);
+		if (!bpf_program__autoload(p))
+			continue; /* SEC("?..."): not loaded, not run */
 		if (size <= 0)
 			return error_set(err, 0, "snapshotter %s: bad type",
 					 t->name);
@@ -613,6 +615,8 @@ void gadget_host_needs(const struct gadget *g, struct host_needs *needs)
 	bpf_object__for_each_program (p, g->obj) {
 		const char *sec = bpf_program__section_name(p);
 
+		if (!bpf_program__autoload(p))
+			continue;
 		if (!strncmp(sec, "tracepoint/", 11) || !strncmp(sec, "tp/", 3))
 			needs->tracefs = true;
 		if (bpf_program__type(p) == BPF_PROG_TYPE_SOCKET_FILTER ||
@@ -741,12 +745,14 @@ int gadget_start(struct gadget *g, struct error **err)
 		g->lost_fd = bpf_map__fd(lost);
 
 	/* Hooks that keep state first, then iterators to seed it, then the
-	 * socket filters that read it. */
+	 * socket filters that read it; none of the programs the gadget
+	 * marks not to load (libbpf's SEC("?...")). */
 	bpf_object__for_each_program (p, g->obj) {
 		const char *sec = bpf_program__section_name(p);
 		struct bpf_link *l;
 
-		if (bpf_program__type(p) == BPF_PROG_TYPE_SOCKET_FILTER ||
+		if (!bpf_program__autoload(p) ||
+		    bpf_program__type(p) == BPF_PROG_TYPE_SOCKET_FILTER ||
 		    !strncmp(sec, "iter/", 5) || services_attaches(p))
 			continue;
 		if (is_cgroup_prog(p) && cgroup_fd < 0) {
@@ -778,13 +784,15 @@ int gadget_start(struct gadget *g, struct error **err)
 	if (services_attach(g->svc, g->obj, err))
 		goto close_cgroup;
 	bpf_object__for_each_program (p, g->obj) {
-		if (!strncmp(bpf_program__section_name(p), "iter/", 5) &&
+		if (bpf_program__autoload(p) &&
+		    !strncmp(bpf_program__section_name(p), "iter/", 5) &&
 		    !is_snapshot_prog(g, bpf_program__name(p)) &&
 		    run_iter(g->obj, p, 0, NULL, NULL, err))
 			return -1;
 	}
 	bpf_object__for_each_program (p, g->obj) {
-		if (bpf_program__type(p) != BPF_PROG_TYPE_SOCKET_FILTER)
+		if (!bpf_program__autoload(p) ||
+		    bpf_program__type(p) != BPF_PROG_TYPE_SOCKET_FILTER)
 			continue;
 		if (n_socks == MAX_SOCKET_PROGS)
 			return error_set(err, 0, "too many socket programs");

@@ -405,7 +405,7 @@ int services_attach(struct services *s, struct bpf_object *obj,
 		const char *sec = bpf_program__section_name(p);
 		int rc;
 
-		if (!services_attaches(p))
+		if (!bpf_program__autoload(p) || !services_attaches(p))
 			continue;
 		if (is_prefix(sec, "perf_event"))
 			rc = attach_perf(s, p, err);

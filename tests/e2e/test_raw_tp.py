@@ -228,5 +228,44 @@ def sigterm_stops_cleanly_with_the_summary(env):
         json.loads(line)
 
 
+def prog_names(pid):
+    """The names of the BPF programs process pid holds (its fds)."""
+    ids = set()
+    fds = f"/proc/{pid}/fdinfo"
+    for fd in os.listdir(fds):
+        try:
+            with open(os.path.join(fds, fd)) as f:
+                ids |= {int(line.split()[1]) for line in f
+                        if line.startswith("prog_id:")}
+        except OSError:
+            pass  # closed meanwhile
+    names = set()
+    for i in ids:
+        out = subprocess.run(["bpftool", "-j", "prog", "show", "id", str(i)],
+                             capture_output=True, text=True, check=True)
+        names.add(json.loads(out.stdout)["name"])
+    return names
+
+
+@test
+def program_marked_not_to_load_is_neither_loaded_nor_attached(env):
+    """The fixture's second program on sys_enter is SEC("?..."): the
+    runner starts without it, and each call gives one event."""
+    a = Child(env)
+    r = tracer(env, "--pid", str(a.pid))
+    try:
+        a.calls(3)
+        wait_json(r, lambda e: True, n=3)
+        names = prog_names(r.proc.pid)
+        a.calls(1)  # the marker: after everything else
+        wait_json(r, lambda e: True, n=4)
+    finally:
+        n, _ = stop(r)
+    check("sys_enter" in names, f"the runner's programs: {sorted(names)}")
+    check("sys_enter_opt" not in names,
+          f"the runner's programs: {sorted(names)}")
+    eq(n, 4, "events: one per call")
+
+
 if __name__ == "__main__":
     main(setup, teardown)
