@@ -249,8 +249,9 @@ def prog_names(pid):
 
 @test
 def program_marked_not_to_load_is_neither_loaded_nor_attached(env):
-    """The fixture's second program on sys_enter is SEC("?..."): the
-    runner starts without it, and each call gives one event."""
+    """The fixture's second program on sys_enter, its iterator and its
+    socket filter are SEC("?..."): the runner starts without them, and
+    each call gives one event."""
     a = Child(env)
     r = tracer(env, "--pid", str(a.pid))
     try:
@@ -262,8 +263,8 @@ def program_marked_not_to_load_is_neither_loaded_nor_attached(env):
     finally:
         n, _ = stop(r)
     check("sys_enter" in names, f"the runner's programs: {sorted(names)}")
-    check("sys_enter_opt" not in names,
-          f"the runner's programs: {sorted(names)}")
+    for opt in ("sys_enter_opt", "task_opt", "socket_opt", "netns_disp"):
+        check(opt not in names, f"the runner's programs: {sorted(names)}")
     eq(n, 4, "events: one per call")
 
 
