@@ -606,6 +606,18 @@ int gadget_snapshot(struct gadget *g, size_t i, gadget_event_fn fn, void *ctx,
 	return 0;
 }
 
+/* Sections libbpf attaches through the kprobe PMU (or kprobe_events). */
+static bool is_kprobe_sec(const char *sec)
+{
+	static const char *const kinds[] = { "kprobe/", "kretprobe/",
+					     "ksyscall/", "kretsyscall/" };
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strncmp(sec, kinds[i], strlen(kinds[i])))
+			return true;
+	return false;
+}
+
 void gadget_host_needs(const struct gadget *g, struct host_needs *needs)
 {
 	struct bpf_program *p;
@@ -619,6 +631,10 @@ void gadget_host_needs(const struct gadget *g, struct host_needs *needs)
 			continue;
 		if (!strncmp(sec, "tracepoint/", 11) || !strncmp(sec, "tp/", 3))
 			needs->tracefs = true;
+		if (!needs->kprobe && is_kprobe_sec(sec)) {
+			needs->kprobe = sec;
+			needs->kprobe_prog = bpf_program__name(p);
+		}
 		if (bpf_program__type(p) == BPF_PROG_TYPE_SOCKET_FILTER ||
 		    !strncmp(sec, "socket", 6))
 			needs->net_raw = true;

@@ -98,6 +98,20 @@ int host_check_caps(const struct host_needs *needs, struct error **err)
 			 missing);
 }
 
+int host_check_kprobes(const struct host_needs *needs, struct error **err)
+{
+	if (!needs->kprobe ||
+	    !access("/sys/bus/event_source/devices/kprobe/type", F_OK) ||
+	    !access(HOST_TRACEFS "/kprobe_events", F_OK) ||
+	    !access("/sys/kernel/debug/tracing/kprobe_events", F_OK))
+		return 0;
+	return error_set(err, 0,
+			 "this kernel has no kprobes (no kprobe PMU, no "
+			 "kprobe_events: CONFIG_KPROBE_EVENTS is off), which "
+			 "program %s (%s) needs",
+			 needs->kprobe_prog, needs->kprobe);
+}
+
 int host_check_btf(struct error **err)
 {
 	struct btf *btf;

@@ -20,6 +20,8 @@ struct host_needs {
 	bool tracefs; /* tracepoint programs: libbpf reads their ids there */
 	bool net_raw; /* socket filters on AF_PACKET sockets */
 	bool bpffs; /* maps pinned by name: libbpf pins under /sys/fs/bpf */
+	const char *kprobe; /* a kprobe program's section, NULL: none */
+	const char *kprobe_prog; /* and its name */
 };
 
 /*
@@ -37,6 +39,13 @@ int host_check_caps(const struct host_needs *needs, struct error **err);
  * names the command that fixes it.
  */
 int host_ensure_tracefs(bool *mounted, struct error **err);
+
+/*
+ * Fail with a clear line, before anything is loaded, when the gadget has a
+ * kprobe program and the kernel has no kprobes (no kprobe PMU, which libbpf
+ * attaches through, nor tracefs's kprobe_events, its older way).
+ */
+int host_check_kprobes(const struct host_needs *needs, struct error **err);
 
 /* Fail with a clear line when the kernel offers no BTF (CO-RE needs it). */
 int host_check_btf(struct error **err);

@@ -361,7 +361,7 @@ static int prepare_host(const struct gadget *g, struct error **err)
 	bool mounted;
 
 	gadget_host_needs(g, &needs);
-	if (host_check_caps(&needs, err))
+	if (host_check_caps(&needs, err) || host_check_kprobes(&needs, err))
 		return -1;
 	if (needs.tracefs && host_ensure_tracefs(&mounted, err))
 		return -1;

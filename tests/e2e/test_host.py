@@ -2,14 +2,15 @@
 # SPDX-License-Identifier: Apache-2.0
 """The runner on a host as a fresh machine has it: nothing mounted on
 tracefs, debugfs or bpffs (a private mount namespace with them unmounted),
-and as a user without the privileges it needs."""
+as a user without the privileges it needs, and on kernels without what a
+gadget needs (BTF, kprobes)."""
 import os
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import RUNNER, Fail, check, eq, main, test  # noqa: E402
+from harness import ROOT, RUNNER, Fail, check, eq, main, sh, test  # noqa: E402
 import gadget_env as genv  # noqa: E402
 
 NS = f"host{os.getpid()}"
@@ -22,17 +23,26 @@ TRACEFS_MAGIC = 0x74726163
 def setup():
     # trace_dns needs no tracefs: trace_exec's tracepoint does
     env = genv.dns_pair(NS, SRV, CLI, "hostfs", ("trace_dns", "trace_exec"))
+    try:
+        sh(f"{RUNNER} image build {ROOT}/tests/fixtures/kprobe"
+           f" -t kprobe:latest --store {env.store}")
+    except BaseException:
+        genv.dns_pair_teardown(env)
+        raise
     os.chmod(env.tmp, 0o755)
     return env
 
 
+# tracefs, debugfs and bpffs unmounted, each as often as it is stacked
+UMOUNTS = "; ".join(f"while mountpoint -q {p}; do umount -l {p}; done"
+                    for p in FS)
+
+
 def in_bare_mount_ns(cmd):
     """cmd in a private mount namespace where tracefs, debugfs and bpffs
-    are unmounted (each as often as it is stacked), as on a fresh host."""
-    umounts = "; ".join(f"while mountpoint -q {p}; do umount -l {p}; done"
-                        for p in FS)
+    are unmounted, as on a fresh host."""
     return (f"exec unshare -m --propagation private sh -c "
-            f"'{umounts}; exec {cmd}'")
+            f"'{UMOUNTS}; exec {cmd}'")
 
 
 def start_bare(env, gadget):
@@ -169,6 +179,22 @@ def kernel_without_btf_is_named(env):
         f" --store {env.store} --timeout 5'",
         "the kernel's BTF is missing (/sys/kernel/btf/vmlinux",
         "CONFIG_DEBUG_INFO_BTF")
+
+
+@test
+def kernel_without_kprobes_is_named(env):
+    """A gadget with a kprobe program where the kernel has no kprobes (this
+    kernel has none; on others a tmpfs hides the kprobe PMU and tracefs
+    is unmounted): one line naming the program and what is missing,
+    before anything is loaded, not libbpf's "No such file or directory"
+    from the attach."""
+    line = one_error_line(
+        f"unshare -m --propagation private sh -c 'mount -t tmpfs none"
+        f" /sys/bus/event_source/devices; {UMOUNTS}; exec {RUNNER} run"
+        f" kprobe --store {env.store} --timeout 5'",
+        "this kernel has no kprobes", "CONFIG_KPROBE_EVENTS",
+        "program on_nanosleep (kprobe/do_nanosleep)", gadget="kprobe")
+    check("load" not in line and "attach" not in line, line)
 
 
 if __name__ == "__main__":
