@@ -62,16 +62,26 @@ for i in $(seq 1 100); do echo "host$i.bench.test A"; done >"$tmp/queries"
 "$BUILD/runner" image build "$GADGET" -t trace_dns:bench \
 	--store "$store" 2>/dev/null
 
-# Start `runner run trace_dns:bench ARGS...` (stdout to $out), wait until
-# it is attached; its pid is in runner_pid.
+# The runner binary and image bench_start_runner runs (runner_cost.sh
+# changes both between phases).
+bench_bin=$BUILD/runner
+bench_img=trace_dns:bench
+# Start `$bench_bin run $bench_img ARGS...` (stdout to $out), wait until
+# it is attached; its pid is in runner_pid, the ms from spawn to attached
+# in bench_ready_ms (bash's $EPOCHREALTIME right before the spawn and
+# right after the ready file is seen: a `date` forked at each end added
+# 3-8 ms here).
 bench_start_runner() {
-	local out=$1
+	local out=$1 t0 t1
 	shift
 	rm -f "$tmp/ready"
-	RUNNER_READY_FILE=$tmp/ready "$BUILD/runner" run trace_dns:bench \
+	t0=${EPOCHREALTIME//[!0-9]/}
+	RUNNER_READY_FILE=$tmp/ready "$bench_bin" run "$bench_img" \
 		--store "$store" "$@" >"$out" 2>"$tmp/runner.err" &
 	runner_pid=$!
 	bench_wait_ready
+	t1=${EPOCHREALTIME//[!0-9]/}
+	bench_ready_ms=$(((t1 - t0) / 1000))
 }
 
 # Stop the runner started above; its closing summary is the last line of

@@ -210,15 +210,9 @@ done
 # ---- start-up: spawn to attached, from the local store ----
 echo "bench: start-up" >&2
 for ((r = 0; r < 5; r++)); do
-	rm -f "$tmp/ready"
-	t0=${EPOCHREALTIME//[!0-9]/}
-	RUNNER_READY_FILE=$tmp/ready "$BUILD/runner" run trace_dns:bench \
-		--store "$store" -o json >/dev/null 2>"$tmp/runner.err" &
-	runner_pid=$!
-	bench_wait_ready
-	t1=${EPOCHREALTIME//[!0-9]/}
+	bench_start_runner /dev/null -o json
 	bench_stop_runner
-	echo $(((t1 - t0) / 1000)) >>"$tmp/startup"
+	echo "$bench_ready_ms" >>"$tmp/startup"
 done
 
 # ---- the tables ----

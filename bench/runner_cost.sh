@@ -30,23 +30,8 @@ SIZES=${SIZES:-}
 GADGET2=${GADGET2:-}
 [ -z "$GADGET2" ] || "$BUILD/runner" image build "$GADGET2" \
 	-t trace_dns:bench2 --store "$store" 2>/dev/null
-img=trace_dns:bench # the image start() runs
-
 median() { sort -g | awk '{ a[NR] = $1 } END { print NR ? a[int((NR + 1) / 2)] : "-" }'; }
 
-# start BIN OUT ARGS...: runner_pid, started, once attached; ms in $ms
-start() {
-	local bin=$1 out=$2 t0 t1
-	shift 2
-	rm -f "$tmp/ready"
-	t0=${EPOCHREALTIME//[!0-9]/}
-	RUNNER_READY_FILE=$tmp/ready "$bin" run "$img" \
-		--store "$store" "$@" >"$out" 2>"$tmp/runner.err" &
-	runner_pid=$!
-	bench_wait_ready
-	t1=${EPOCHREALTIME//[!0-9]/}
-	ms=$(((t1 - t0) / 1000))
-}
 stop() { # sets ev and lost
 	kill -INT "$runner_pid"
 	wait "$runner_pid" || true
@@ -61,12 +46,13 @@ dnsperf_run() { # ARGS: prints completed queries
 		awk '/Queries completed/ { print $3 + 0 }'
 }
 
-# phase NAME BIN load(fixed|max) OUT ARGS...: appends
+# phase NAME BIN load(fixed|max) OUT ARGS...: BIN runs $bench_img; appends
 # "startup_ms rss_start_kb cpu_ns events lost hwm_kb" to $tmp/res.NAME.load
 phase() {
-	local name=$1 bin=$2 load=$3 out=$4 ms rss c0 c1 hwm ev lost
+	local name=$1 load=$3 out=$4 rss c0 c1 hwm ev lost
+	bench_bin=$2
 	shift 4
-	start "$bin" "$out" "$@"
+	bench_start_runner "$out" "$@"
 	rss=$(awk '/VmRSS/ { print $2 }' /proc/"$runner_pid"/status)
 	c0=$(cpu_ns "$runner_pid")
 	if [ "$load" = max ]; then q=$(dnsperf_run); else
@@ -74,7 +60,8 @@ phase() {
 	c1=$(cpu_ns "$runner_pid")
 	hwm=$(awk '/VmHWM/ { print $2 }' /proc/"$runner_pid"/status)
 	stop
-	echo "$ms $rss $((c1 - c0)) $ev $lost $hwm $q" >>"$tmp/res.$name.$load"
+	echo "$bench_ready_ms $rss $((c1 - c0)) $ev $lost $hwm $q" \
+		>>"$tmp/res.$name.$load"
 }
 
 if [ -n "$SIZES" ]; then
@@ -112,8 +99,8 @@ for ((r = 0; r < ROUNDS; r++)); do
 	list=$builds
 	((r % 2)) && list=$(echo "$builds" | tr ' ' '\n' | tac | paste -sd' ')
 	for b in $list; do
-		img=trace_dns:bench
-		[ "$b" = b ] && [ -n "$GADGET2" ] && img=trace_dns:bench2
+		bench_img=trace_dns:bench
+		[ "$b" = b ] && [ -n "$GADGET2" ] && bench_img=trace_dns:bench2
 		# shellcheck disable=SC2046 # ARGS: words
 		phase "$b.json" "$(bin_of "$b")" fixed "$(json_out "$r$b"f)" \
 			-o json $(args_of "$b")

@@ -37,16 +37,9 @@ bench_cleanup_extra() {
 
 # spawn to attached, ms, appended to $tmp/startup.$1
 startup() {
-	local t0 t1
-	rm -f "$tmp/ready"
-	t0=${EPOCHREALTIME//[!0-9]/}
-	RUNNER_READY_FILE=$tmp/ready "$BUILD/runner" run trace_dns:bench \
-		--store "$store" -o json >/dev/null 2>"$tmp/runner.err" &
-	runner_pid=$!
-	bench_wait_ready
-	t1=${EPOCHREALTIME//[!0-9]/}
+	bench_start_runner /dev/null -o json
 	bench_stop_runner
-	echo $(((t1 - t0) / 1000)) >>"$tmp/startup.$1"
+	echo "$bench_ready_ms" >>"$tmp/startup.$1"
 }
 
 runner_cpu() {
