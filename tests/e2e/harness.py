@@ -248,6 +248,21 @@ def wakeups(pid):
     return n
 
 
+def fdinfos(pid):
+    """/proc/PID/fdinfo of each open file of process pid, as dicts
+    (map_id, prog_id, map_type, max_entries... for BPF objects)."""
+    infos = []
+    d = f"/proc/{pid}/fdinfo"
+    for fd in os.listdir(d):
+        try:
+            with open(os.path.join(d, fd)) as f:
+                infos.append({k: v.strip() for k, v in
+                              (ln.split(":", 1) for ln in f if ":" in ln)})
+        except OSError:
+            pass  # closed meanwhile
+    return infos
+
+
 class Runner:
     """build/runner run ... -o json in the background; events parsed.
 

@@ -25,8 +25,8 @@ import time
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (ROOT, Fail, Runner, check, eq, main, sh,  # noqa: E402
-                     test)
+from harness import (ROOT, Fail, Runner, check, eq, fdinfos,  # noqa: E402
+                     main, sh, test)
 from gadget_env import (build_images, dnsmasq, header_cell,  # noqa: E402
                         json_lines, wait_json, wait_until)
 
@@ -439,16 +439,7 @@ def filter_map_keys(runner_pid):
     """The mount namespaces in the gadget_mntns_filter_map of a runner
     (found by the map ids its file descriptors hold; it reuses the exec
     hook's mntns_filter)."""
-    ids = set()
-    fds = f"/proc/{runner_pid}/fdinfo"
-    for fd in os.listdir(fds):
-        try:
-            with open(os.path.join(fds, fd)) as f:
-                info = dict(ln.split(":", 1) for ln in f if ":" in ln)
-        except OSError:
-            continue
-        if "map_id" in info:
-            ids.add(int(info["map_id"]))
+    ids = {int(i["map_id"]) for i in fdinfos(runner_pid) if "map_id" in i}
     maps = json.loads(sh("bpftool -j map show"))
     # the gadget's map, or the exec hook's that it reuses
     mine = [m["id"] for m in maps if m["id"] in ids and

@@ -24,7 +24,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ROOT, Runner, check, eq, main, test  # noqa: E402
+from harness import ROOT, Runner, check, eq, fdinfos, main, test  # noqa: E402
 from gadget_env import build_images, json_lines, wait_json  # noqa: E402
 
 NOBODY = 65534
@@ -230,17 +230,8 @@ def sigterm_stops_cleanly_with_the_summary(env):
 
 def prog_names(pid):
     """The names of the BPF programs process pid holds (its fds)."""
-    ids = set()
-    fds = f"/proc/{pid}/fdinfo"
-    for fd in os.listdir(fds):
-        try:
-            with open(os.path.join(fds, fd)) as f:
-                ids |= {int(line.split()[1]) for line in f
-                        if line.startswith("prog_id:")}
-        except OSError:
-            pass  # closed meanwhile
     names = set()
-    for i in ids:
+    for i in {int(i["prog_id"]) for i in fdinfos(pid) if "prog_id" in i}:
         out = subprocess.run(["bpftool", "-j", "prog", "show", "id", str(i)],
                              capture_output=True, text=True, check=True)
         names.add(json.loads(out.stdout)["name"])

@@ -8,7 +8,8 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import RUNNER, Runner, check, eq, fails, main, test  # noqa: E402
+from harness import (RUNNER, Runner, check, eq, fails,  # noqa: E402
+                     fdinfos, main, test)
 import gadget_env as genv  # noqa: E402
 
 NS = f"ring{os.getpid()}"
@@ -22,17 +23,8 @@ def setup():
 
 def ring_sizes(pid):
     """max_entries of the ring buffer maps process pid holds."""
-    sizes = []
-    d = f"/proc/{pid}/fdinfo"
-    for fd in os.listdir(d):
-        try:
-            with open(os.path.join(d, fd)) as f:
-                info = dict(line.split(":", 1) for line in f if ":" in line)
-        except OSError:
-            continue
-        if int(info.get("map_type", "-1")) == BPF_MAP_TYPE_RINGBUF:
-            sizes.append(int(info["max_entries"]))
-    return sizes
+    return [int(i["max_entries"]) for i in fdinfos(pid)
+            if int(i.get("map_type", "-1")) == BPF_MAP_TYPE_RINGBUF]
 
 
 @test
