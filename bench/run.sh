@@ -12,7 +12,8 @@
 # (found through its file descriptors).  The stats cost every BPF program
 # run (the runner's ~3 % of its max QPS, and tcpdump's filter too): they
 # are off for the max-rate phases, whose BPF time comes from one more
-# runner phase per round with them on.  Prints Markdown.
+# runner phase per round with them on, and for the other traffic (below).
+# Prints Markdown.
 #   bench/run.sh [ROUNDS] [SECONDS]      (default 3 rounds, 5 s per phase)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -183,23 +184,48 @@ echo "bench: fixed rate $RATE/s" >&2
 run_rounds fixed $FIXED_TRACERS
 
 # ---- other traffic: iperf3 and sockperf across the pair ----
-ip netns exec $SRV_NS iperf3 -s -B 10.99.0.2 >/dev/null 2>&1 &
+# Each tool's client and server on one CPU (PIN_CPU): a round trip is then
+# that CPU's serial work, to which each tracer's per-packet cost adds.
+# Across both CPUs the scheduler's placement of the two ends moved the
+# same setup's RTT by up to 20 % from one phase to the next, more than
+# the tracers differ.  kernel.bpf_stats_enabled is off while they run (its
+# clock reads around every program run cost the runner's round trip ~2 %,
+# tcpdump's ~0.7 %); the runner's BPF time comes from one more sockperf
+# run of the same length with it on.
+PIN_CPU=${PIN_CPU:-0}
+pinned() { local ns=$1; shift; ip netns exec "$ns" taskset -c "$PIN_CPU" "$@"; }
+# not through pinned(): $! must be the server itself (ip and taskset exec it)
+ip netns exec $SRV_NS taskset -c "$PIN_CPU" iperf3 -s -B 10.99.0.2 \
+	>/dev/null 2>&1 &
 iperf_pid=$!
-ip netns exec $SRV_NS sockperf sr -i 10.99.0.2 -p 11111 >/dev/null 2>&1 &
+ip netns exec $SRV_NS taskset -c "$PIN_CPU" sockperf sr -i 10.99.0.2 \
+	-p 11111 >/dev/null 2>&1 &
 sockperf_pid=$!
 sleep 0.5
-other() { # tracer: appends "gbps rtt_us bpf_ns bpf_runs" to $tmp/other.$1
-	local tr=$1 b0=0 b1=0 n0=0 n1=0 bps rtt
-	"start_$tr"
-	[ -n "$bpf_pid" ] && read -r b0 n0 < <(bpf_ns "$bpf_pid")
-	bps=$(ip netns exec $CLI_NS iperf3 -c 10.99.0.2 -t "$SECS" -J |
-		jq '.end.sum_received.bits_per_second')
-	rtt=$(ip netns exec $CLI_NS sockperf pp -i 10.99.0.2 -p 11111 \
-		-t "$SECS" 2>&1 | awk '/percentile 50.000/ { print $NF }')
-	[ -n "$bpf_pid" ] && read -r b1 n1 < <(bpf_ns "$bpf_pid")
-	"stop_$tr"
-	echo "$bps $rtt $((b1 - b0)) $((n1 - n0))" >>"$tmp/other.$tr"
+# sockperf ping-pong for SECS: "p50_us round_trips"
+pingpong() {
+	pinned $CLI_NS sockperf pp -i 10.99.0.2 -p 11111 -t "$SECS" 2>&1 |
+		awk '/percentile 50.000/ { p = $NF }
+		/\[Total Run\]/ { sub(/.*ReceivedMessages=/, ""); n = $1 }
+		END { print p, n + 0 }'
 }
+other() { # tracer: appends "gbps rtt_us bpf_ns round_trips" to $tmp/other.$1
+	local tr=$1 b0=0 b1=0 bps rtt trips=0
+	"start_$tr"
+	bps=$(pinned $CLI_NS iperf3 -c 10.99.0.2 -t "$SECS" -J |
+		jq '.end.sum_received.bits_per_second')
+	read -r rtt _ < <(pingpong)
+	if [ -n "$bpf_pid" ]; then
+		bench_bpf_stats_on
+		read -r b0 _ < <(bpf_ns "$bpf_pid")
+		read -r _ trips < <(pingpong)
+		read -r b1 _ < <(bpf_ns "$bpf_pid")
+		bench_bpf_stats_pause
+	fi
+	"stop_$tr"
+	echo "$bps $rtt $((b1 - b0)) $trips" >>"$tmp/other.$tr"
+}
+bench_bpf_stats_pause
 echo "bench: other traffic" >&2
 for ((r = 0; r < ROUNDS; r++)); do
 	list="none runner_json tcpdump"
@@ -216,7 +242,6 @@ for ((r = 0; r < 5; r++)); do
 done
 
 # ---- the tables ----
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2f", a / b }'; }
 name() {
 	case $1 in
 	none) echo untraced ;;
@@ -269,23 +294,30 @@ row fixed "tracer CPU us per query" '$3 / $2 / 1000' "%.2f" $FIXED_TRACERS
 row fixed "tracer CPU us per event" '$6 ? $3 / $6 / 1000 : 0' "%.2f" $FIXED_TRACERS
 row fixed "lost" '$7' "%d" $FIXED_TRACERS
 echo
+# other traffic: the median over rounds of each round's ratio to untraced
+rounds_ratio() { # tracer field
+	paste -d' ' "$tmp/other.$1" "$tmp/other.none" |
+		awk -v f="$2" -v n="$(awk 'NR == 1 { print NF }' "$tmp/other.none")" \
+			'{ if ($(f + n) > 0) printf "%.4f\n", $f / $(f + n) }' |
+		median | awk '{ if ($1 == "-") print "-"; else printf "%.2f", $1 }'
+}
 b_gbps=$(awk '{ print $1 }' "$tmp/other.none" | median)
 b_rtt=$(awk '{ print $2 }' "$tmp/other.none" | median)
-echo "| other traffic (no DNS) | untraced | runner | tcpdump port 53 |"
+echo "| other traffic (no DNS; client and server on CPU $PIN_CPU; medians of per-round ratios) | untraced | runner | tcpdump port 53 |"
 echo "|---|---|---|---|"
 line="| iperf3 TCP throughput (untraced $(fmt "$b_gbps" "%.3g" | awk '{ printf "%.1f", $1 / 1e9 }') Gbit/s) |"
 for t in none runner_json tcpdump; do
-	line+=" $(ratio "$(awk '{ print $1 }' "$tmp/other.$t" | median)" "$b_gbps") |"
+	line+=" $(rounds_ratio "$t" 1) |"
 done
 echo "$line"
-line="| sockperf UDP ping-pong RTT p50 (untraced $b_rtt us) |"
+line="| sockperf UDP ping-pong latency p50, half a round trip (untraced $b_rtt us) |"
 for t in none runner_json tcpdump; do
-	line+=" $(ratio "$(awk '{ print $2 }' "$tmp/other.$t" | median)" "$b_rtt") |"
+	line+=" $(rounds_ratio "$t" 2) |"
 done
 echo "$line"
-echo "| runner BPF time during it, ms (program runs) | - |" \
-	"$(awk '{ printf "%.1f (%d)\n", $3 / 1e6, $4 }' "$tmp/other.runner_json" |
-		sort -g | awk '{ a[NR] = $0 } END { print a[int((NR + 1) / 2)] }') | - |"
+echo "| runner BPF ns per round trip (one more sockperf run, stats on) | - |" \
+	"$(awk '{ if ($4) printf "%.0f\n", $3 / $4 }' "$tmp/other.runner_json" |
+		median) | - |"
 echo
 echo "| runner start-up and memory | |"
 echo "|---|---|"
