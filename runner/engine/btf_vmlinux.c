@@ -10,6 +10,7 @@
 #include "common/thread.h"
 #include "runner/engine/btf_min.h"
 #include "runner/engine/btf_vmlinux.h"
+#include "runner/engine/loaded.h"
 
 /* This thread's cut-down BTF while armed (size 0: not armed), and that
  * BTF parsed ahead (btf_vmlinux_arm_ahead()) for libbpf to take, or NULL. */
@@ -95,11 +96,9 @@ static int program_needs(struct bpf_object *obj, FILE *f)
 	struct bpf_program *prog;
 	size_t i;
 
-	bpf_object__for_each_program (prog, obj) {
+	for_each_loaded_program (prog, obj) {
 		const char *sec = bpf_program__section_name(prog);
 
-		if (!bpf_program__autoload(prog)) /* SEC("?..."): not loaded */
-			continue;
 		for (i = 0; i < sizeof(by_name) / sizeof(by_name[0]); i++)
 			if (!strncmp(sec, by_name[i].sec,
 				     strlen(by_name[i].sec)))

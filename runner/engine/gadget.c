@@ -20,6 +20,7 @@
 #include "runner/engine/gadget.h"
 #include "runner/engine/gadget_api.h"
 #include "runner/engine/libbpf_log.h"
+#include "runner/engine/loaded.h"
 #include "runner/engine/log.h"
 #include "runner/engine/mapahead.h"
 #include "runner/engine/mapiter.h"
@@ -624,11 +625,9 @@ void gadget_host_needs(const struct gadget *g, struct host_needs *needs)
 	struct bpf_map *m;
 
 	*needs = (struct host_needs){ 0 };
-	bpf_object__for_each_program (p, g->obj) {
+	for_each_loaded_program (p, g->obj) {
 		const char *sec = bpf_program__section_name(p);
 
-		if (!bpf_program__autoload(p))
-			continue;
 		if (!strncmp(sec, "tracepoint/", 11) || !strncmp(sec, "tp/", 3))
 			needs->tracefs = true;
 		if (!needs->kprobe && is_kprobe_sec(sec)) {
@@ -761,14 +760,12 @@ int gadget_start(struct gadget *g, struct error **err)
 		g->lost_fd = bpf_map__fd(lost);
 
 	/* Hooks that keep state first, then iterators to seed it, then the
-	 * socket filters that read it; none of the programs the gadget
-	 * marks not to load (libbpf's SEC("?...")). */
-	bpf_object__for_each_program (p, g->obj) {
+	 * socket filters that read it. */
+	for_each_loaded_program (p, g->obj) {
 		const char *sec = bpf_program__section_name(p);
 		struct bpf_link *l;
 
-		if (!bpf_program__autoload(p) ||
-		    bpf_program__type(p) == BPF_PROG_TYPE_SOCKET_FILTER ||
+		if (bpf_program__type(p) == BPF_PROG_TYPE_SOCKET_FILTER ||
 		    !strncmp(sec, "iter/", 5) || services_attaches(p))
 			continue;
 		if (is_cgroup_prog(p) && cgroup_fd < 0) {
@@ -799,16 +796,14 @@ int gadget_start(struct gadget *g, struct error **err)
 	cgroup_fd = -1;
 	if (services_attach(g->svc, g->obj, err))
 		goto close_cgroup;
-	bpf_object__for_each_program (p, g->obj) {
-		if (bpf_program__autoload(p) &&
-		    !strncmp(bpf_program__section_name(p), "iter/", 5) &&
+	for_each_loaded_program (p, g->obj) {
+		if (!strncmp(bpf_program__section_name(p), "iter/", 5) &&
 		    !is_snapshot_prog(g, bpf_program__name(p)) &&
 		    run_iter(g->obj, p, 0, NULL, NULL, err))
 			return -1;
 	}
-	bpf_object__for_each_program (p, g->obj) {
-		if (!bpf_program__autoload(p) ||
-		    bpf_program__type(p) != BPF_PROG_TYPE_SOCKET_FILTER)
+	for_each_loaded_program (p, g->obj) {
+		if (bpf_program__type(p) != BPF_PROG_TYPE_SOCKET_FILTER)
 			continue;
 		if (n_socks == MAX_SOCKET_PROGS)
 			return error_set(err, 0, "too many socket programs");

@@ -10,6 +10,7 @@
 #include <bpf/bpf.h>
 
 #include "common/thread.h"
+#include "runner/engine/loaded.h"
 #include "runner/engine/log.h"
 #include "runner/engine/progpar.h"
 
@@ -149,9 +150,7 @@ struct progpar *progpar_arm(struct bpf_object *obj)
 	bpf_object__for_each_map (m, obj)
 		if (bpf_map__type(m) == BPF_MAP_TYPE_PROG_ARRAY)
 			return NULL;
-	bpf_object__for_each_program (prog, obj) {
-		if (!bpf_program__autoload(prog))
-			continue;
+	for_each_loaded_program (prog, obj) {
 		n++;
 		if (!largest || bpf_program__insn_cnt(prog) >=
 					bpf_program__insn_cnt(largest))
@@ -162,11 +161,10 @@ struct progpar *progpar_arm(struct bpf_object *obj)
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
-	bpf_object__for_each_program (prog, obj) {
+	for_each_loaded_program (prog, obj) {
 		const char *name = bpf_program__name(prog);
 
-		if (!bpf_program__autoload(prog) || prog == largest ||
-		    strlen(name) >= sizeof(p->names[0]))
+		if (prog == largest || strlen(name) >= sizeof(p->names[0]))
 			continue;
 		strcpy(p->names[p->n_names++], name);
 	}

@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 
 #include "common/cleanup.h"
+#include "runner/engine/loaded.h"
 #include "runner/engine/services.h"
 
 #include "runner/engine/bpf/sockets.h"
@@ -401,11 +402,11 @@ int services_attach(struct services *s, struct bpf_object *obj,
 {
 	struct bpf_program *p;
 
-	bpf_object__for_each_program (p, obj) {
+	for_each_loaded_program (p, obj) {
 		const char *sec = bpf_program__section_name(p);
 		int rc;
 
-		if (!bpf_program__autoload(p) || !services_attaches(p))
+		if (!services_attaches(p))
 			continue;
 		if (is_prefix(sec, "perf_event"))
 			rc = attach_perf(s, p, err);
