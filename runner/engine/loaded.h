@@ -21,7 +21,7 @@ loaded_program_next(const struct bpf_object *obj, struct bpf_program *p)
 	return p;
 }
 
-#define for_each_loaded_program(p, obj)                        \
+#define for_each_loaded_program(p, obj)                           \
 	for ((p) = loaded_program_next((obj), NULL); (p) != NULL; \
 	     (p) = loaded_program_next((obj), (p)))
 
