@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include "common/cleanup.h"
 #include "common/escape.h"
 #include "common/fileutil.h"
+#include "common/heap.h"
 #include "metadata/metadata.h"
 #include "oci/ref.h"
 #include "oci/gadget_image.h"
@@ -36,6 +38,12 @@
 #define MAX_GADGET_FLAGS 64
 #define MAX_FILTERS 32
 #define RUN_NICE -10 /* --nice by default */
+/*
+ * The heap made resident before the start, in one call (common/heap.h):
+ * trace_dns's start allocates ~2.2 MB, and its page faults stop falling at
+ * 3 MiB (849 with none, 486 with 1 MiB, 218 with 2, 142 with 3 or 4).
+ */
+#define RUN_HEAP ((size_t)3 << 20)
 
 enum {
 	OPT_FIELDS = CLI_OPT_OWN,
@@ -512,6 +520,8 @@ static int trace(struct session *s, const struct run_flags *f,
 	session_set_lag_nice(s, f->nice);
 	write_ready_file();
 	engine_step("ready");
+	/* the start's heap not used now (RUN_HEAP, the BTFs libbpf parsed) */
+	malloc_trim(0);
 	return session_run(s, &lim, err);
 }
 
@@ -532,6 +542,7 @@ static int run_main(int argc, char **argv, struct error **err)
 	unsigned long long count = 0, lost = 0;
 	int i, rc = EXIT_FAIL;
 
+	heap_prefault(RUN_HEAP);
 	f.image = find_image(argc, argv);
 	for (i = 1; i < argc && !f.image; i++)
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <errno.h>
 #include <fcntl.h>
-#include <malloc.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -694,7 +693,6 @@ static int load_with_filters(struct gadget *g, struct error **err)
 	btf_vmlinux_ahead_free(g->vmlinux_ahead);
 	g->vmlinux_ahead = NULL;
 	close_btf_min(g);
-	malloc_trim(0); /* the BTFs libbpf parsed */
 	if (g->btf_path)
 		unlink(g->btf_path);
 	if (rc && pf_load_error(pf))
