@@ -7,8 +7,8 @@
 
 /*
  * Make the next `bytes` of heap resident now, for every thread of the
- * process: one arena, allocations up to `bytes` from it rather than
- * mmap'd each, and its pages populated in one madvise(2)
+ * process: one arena, allocations below twice `bytes` from it rather
+ * than mmap'd each, and its pages populated in one madvise(2)
  * (MADV_POPULATE_WRITE).  A page touched first costs a fault; under
  * shadow paging (a PVM guest) ~15 us against ~1 us populated in bulk
  * (bench/RESULTS.md).  Freed, the block stays in the heap for what comes
