@@ -542,7 +542,6 @@ static int run_main(int argc, char **argv, struct error **err)
 	unsigned long long count = 0, lost = 0;
 	int i, rc = EXIT_FAIL;
 
-	heap_prefault(RUN_HEAP);
 	f.image = find_image(argc, argv);
 	for (i = 1; i < argc && !f.image; i++)
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
@@ -562,6 +561,9 @@ static int run_main(int argc, char **argv, struct error **err)
 	if (rc)
 		return rc;
 
+	/* before the image, the gadget and their threads (not for --help or
+	 * a bad flag) */
+	heap_prefault(RUN_HEAP);
 	rc = EXIT_FAIL;
 	if (open_image(&f, refstr, &trust, &store, &img, &md, err))
 		goto fail;
