@@ -22,7 +22,8 @@
 #include "common/heap.h"
 
 #define MIB ((size_t)1 << 20)
-#define PAGES(n) ((long)((n) / 4096))
+/* pages of n bytes, in this system's page size */
+#define PAGES(n) ((long)((n) / (size_t)sysconf(_SC_PAGESIZE)))
 
 /* Page faults of this thread while it allocates n bytes and writes them. */
 static void *touch(void *arg)
