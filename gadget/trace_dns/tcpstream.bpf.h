@@ -79,15 +79,23 @@ struct {
 } tcp_flows SEC(".maps");
 
 /*
- * Messages being gathered, direct-mapped by their flow (like `queries`):
- * a message whose slot another flow takes is skipped and counted.  With
- * TCP_PARTIALS slots that needs about that many messages split across
- * segments at the same moment.
+ * Messages being gathered.  Each is seen at every hop at once (a client's
+ * namespace sending it, the server's receiving it): two flows gathering
+ * at the same moment are the rule, not the exception.  So a flow has two
+ * slots to choose from (two parts of its hash), takes a free one, and
+ * frees it when its message is whole; only when both are taken does it
+ * take the one taken longest ago (a message abandoned half-way, or many
+ * split messages at once), and the message that had it is skipped and
+ * counted.  With one slot per flow, 1 split message in 256 lost the
+ * decoding at one of its hops.  Slots are claimed without a lock: two
+ * CPUs starting messages in the same free slot at the same moment lose
+ * one of them, counted.
  */
 #define TCP_PARTIALS 256
 
 struct tcp_partial {
 	struct tcp_flow_key key; /* whose message this is */
+	__u64 claimed; /* boot ns when its message took the slot; 0: free */
 	/* its first bytes, up to DNS_MSG_MAX: an append at a variable
 	 * offset of a variable length is bounded for the verifier by the
 	 * sum of both bounds */
@@ -137,37 +145,64 @@ struct tcp_walk {
 
 static const struct tcp_flow tcp_flow_new;
 
-static __always_inline __u32 tcp_partial_of(const struct tcp_flow_key *key)
+/* Does p hold a message of key's? A global function: checked once. */
+__noinline int tcp_partial_is(const struct tcp_partial *p,
+			      const struct tcp_flow_key *key)
 {
-	_Static_assert(sizeof(*key) == 11 * 4, "tcp_flow_key is 11 words");
-	return words_hash((const __u32 *)key, 11) & (TCP_PARTIALS - 1);
-}
-
-/* The slot of key's message in tcp_partials: taken for it when claim,
- * else -1 unless it is still the one key started.  A global function:
- * the verifier checks its hash once, not on each way through
- * tcp_gather(). */
-__noinline int tcp_partial_slot(const struct tcp_flow_key *key, int claim)
-{
-	struct tcp_partial *p;
 	const __u32 *a, *b;
-	__u32 i;
 
-	if (!key)
-		return -1;
-	i = tcp_partial_of(key);
-	p = bpf_map_lookup_elem(&tcp_partials, &i);
-	if (!p)
-		return -1;
-	if (claim) {
-		p->key = *key;
-		return i;
-	}
+	_Static_assert(sizeof(*key) == 11 * 4, "tcp_flow_key is 11 words");
+	if (!p || !key || !p->claimed)
+		return false;
 	a = (const __u32 *)&p->key;
 	b = (const __u32 *)key;
 	for (int k = 0; k < 11; k++)
 		if (a[k] != b[k])
+			return false;
+	return true;
+}
+
+/*
+ * The slot of key's message in tcp_partials, one of its two: taken for
+ * it when claim (its own still, else a free one, else the one taken
+ * longest ago), else -1 unless key's message holds one.  A global
+ * function: the verifier checks its hash once, not on each way through
+ * tcp_gather().
+ */
+__noinline int tcp_partial_slot(const struct tcp_flow_key *key, int claim)
+{
+	struct tcp_partial *p, *q;
+	__u32 h, i, j;
+	__u64 now;
+
+	if (!key)
+		return -1;
+	h = words_hash((const __u32 *)key, 11);
+	i = h & (TCP_PARTIALS - 1);
+	j = h >> 8 & (TCP_PARTIALS - 1);
+	if (j == i)
+		j ^= 1;
+	p = bpf_map_lookup_elem(&tcp_partials, &i);
+	q = bpf_map_lookup_elem(&tcp_partials, &j);
+	if (!p || !q)
+		return -1;
+	if (tcp_partial_is(q, key)) {
+		p = q;
+		i = j;
+	} else if (!tcp_partial_is(p, key)) {
+		if (!claim)
 			return -1;
+		/* p unless q is free, or p was taken after q */
+		if (!q->claimed || (p->claimed && p->claimed > q->claimed)) {
+			p = q;
+			i = j;
+		}
+		p->key = *key;
+	}
+	if (claim) {
+		now = bpf_ktime_get_boot_ns();
+		p->claimed = now ? now : 1;
+	}
 	return i;
 }
 
@@ -291,9 +326,12 @@ __noinline int tcp_gather(struct __sk_buff *skb, struct scratch *s,
 		if (p && !bpf_skb_load_bytes(skb, g->pos, &p->buf[MSG_IDX(got)],
 					     MSG_IDX(keep - 1) + 1)) {
 			got += keep;
-			if (got == want && !tcp_partial_copy(s, p, want)) {
-				s->len = want;
-				g->ready = true;
+			if (got == want) {
+				if (!tcp_partial_copy(s, p, want)) {
+					s->len = want;
+					g->ready = true;
+				}
+				p->claimed = 0; /* whole: the slot is free */
 			}
 		} else {
 			g->skipped = true; /* taken by another flow */
