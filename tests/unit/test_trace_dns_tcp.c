@@ -484,21 +484,11 @@ static unsigned partials_taken(struct prog *p)
 {
 	struct bpf_map *m =
 		bpf_object__find_map_by_name(p->obj, "tcp_partials");
-	int id = btf__find_by_name_kind(p->btf, "tcp_partial", BTF_KIND_STRUCT);
-	const struct btf_type *t = id > 0 ? btf__type_by_id(p->btf, id) : NULL;
-	const struct btf_member *mb;
-	long off = -1;
+	size_t off = member_off(p, "tcp_partial", "claimed");
 	unsigned taken = 0;
 	uint8_t *v;
 
 	assert_non_null(m);
-	assert_non_null(t);
-	mb = btf_members(t);
-	for (int i = 0; i < btf_vlen(t); i++, mb++)
-		if (!strcmp(btf__name_by_offset(p->btf, mb->name_off),
-			    "claimed"))
-			off = btf_member_bit_offset(t, i) / 8;
-	assert_true(off >= 0);
 	v = malloc(bpf_map__value_size(m));
 	assert_non_null(v);
 	for (uint32_t k = 0; k < bpf_map__max_entries(m); k++) {

@@ -137,23 +137,6 @@ static void unanswered__many_namespaces__each_reported(void **state)
 	prog_free(p);
 }
 
-/* The byte offset of member of the program's struct type. */
-static size_t member_off(struct prog *p, const char *type, const char *member)
-{
-	int id = btf__find_by_name_kind(p->btf, type, BTF_KIND_STRUCT);
-	const struct btf_type *t = btf__type_by_id(p->btf, id);
-	const struct btf_member *mb;
-
-	assert_true(id > 0 && t);
-	mb = btf_members(t);
-	for (int i = 0; i < btf_vlen(t); i++)
-		if (!strcmp(btf__name_by_offset(p->btf, mb[i].name_off),
-			    member))
-			return btf_member_bit_offset(t, i) / 8;
-	fail_msg("%s has no %s", type, member);
-	return 0;
-}
-
 /* The buckets of `queries` marked as overflowed (the byte `overflowed` of
  * struct query_slot in each bucket's first slot, read from the map's
  * memory). */

@@ -238,6 +238,38 @@ static inline size_t run(struct prog *p, const void *frame, size_t len)
 	return run_in(p, frame, len, NETNS_ID);
 }
 
+/* The byte offset of member name in struct or union type id, and its
+ * type in *type; -1 if it has none. */
+static inline long member_at(const struct btf *btf, __u32 id, const char *name,
+			     __u32 *type)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+	const struct btf_member *m = btf_members(t);
+
+	for (__u16 k = 0; k < btf_vlen(t); k++, m++) {
+		if (strcmp(btf__name_by_offset(btf, m->name_off), name))
+			continue;
+		*type = m->type;
+		return btf_member_bit_offset(t, k) / 8;
+	}
+	return -1;
+}
+
+/* The byte offset of member of the program's struct type. */
+static inline size_t member_off(struct prog *p, const char *type,
+				const char *member)
+{
+	int id = btf__find_by_name_kind(p->btf, type, BTF_KIND_STRUCT);
+	__u32 mtype;
+	long off;
+
+	assert_true(id > 0);
+	off = member_at(p->btf, id, member, &mtype);
+	if (off < 0)
+		fail_msg("%s has no %s", type, member);
+	return off;
+}
+
 /*
  * A field of the event by path: "id", "src.port", "addresses[3].version".
  * Offsets and sizes come from BTF.
@@ -255,26 +287,17 @@ static inline const void *field(struct prog *p, size_t i, const char *path,
 	for (tok = strtok_r(buf, ".", &save); tok;
 	     tok = strtok_r(NULL, ".", &save)) {
 		char *br = strchr(tok, '[');
-		const struct btf_type *t;
-		const struct btf_member *m;
-		bool found = false;
+		__u32 id = btf__resolve_type(btf, type);
+		long at;
 
 		if (br)
 			*br = '\0';
-		t = btf__type_by_id(btf, btf__resolve_type(btf, type));
-		if (!btf_is_composite(t))
+		if (!btf_is_composite(btf__type_by_id(btf, id)))
 			fail_msg("%s: %s is not in a struct", path, tok);
-		m = btf_members(t);
-		for (__u16 k = 0; k < btf_vlen(t); k++, m++) {
-			if (strcmp(btf__name_by_offset(btf, m->name_off), tok))
-				continue;
-			off += btf_member_bit_offset(t, k) / 8;
-			type = m->type;
-			found = true;
-			break;
-		}
-		if (!found)
+		at = member_at(btf, id, tok, &type);
+		if (at < 0)
 			fail_msg("the event has no field %s", path);
+		off += at;
 		if (br) {
 			const struct btf_type *a = btf__type_by_id(
 				btf, btf__resolve_type(btf, type));
