@@ -390,9 +390,13 @@ static int stage_member(struct archive *a, struct oci_txn *txn,
 	return 0;
 }
 
-/* Check that what d names is in txn (staged or stored), recursively. */
-static int verify_graph(struct oci_txn *txn, const struct oci_descriptor *d,
-			int depth, struct error **err)
+/*
+ * Check that what d names is in txn (staged or stored), recursively; each
+ * document of docs is read once, its every descriptor checked.
+ */
+static int verify_graph(struct oci_txn *txn, struct oci_seen *docs,
+			const struct oci_descriptor *d, int depth,
+			struct error **err)
 {
 	cleanup_free char *buf = NULL;
 	cleanup_doc struct oci_doc doc = { 0 };
@@ -400,6 +404,7 @@ static int verify_graph(struct oci_txn *txn, const struct oci_descriptor *d,
 	const struct oci_descriptor *c;
 	int64_t have;
 	size_t i, len;
+	int seen;
 
 	if (oci_nesting_check(depth, err) < 0)
 		return -1;
@@ -421,11 +426,14 @@ static int verify_graph(struct oci_txn *txn, const struct oci_descriptor *d,
 				 (long long)d->size);
 	if (kind == OCI_KIND_OTHER)
 		return 0;
+	seen = oci_seen_add(docs, d->digest, err);
+	if (seen)
+		return seen < 0 ? -1 : 0;
 	if (oci_txn_read_blob(txn, d->digest, d->size, &buf, &len, err) < 0 ||
 	    oci_doc_parse(d->media_type, buf, len, &doc, err) < 0)
 		return -1;
 	for (i = 0; (c = oci_doc_child(&doc, i)); i++)
-		if (verify_graph(txn, c, depth + 1, err) < 0)
+		if (verify_graph(txn, docs, c, depth + 1, err) < 0)
 			return -1;
 	return 0;
 }
@@ -554,6 +562,7 @@ int oci_import(struct oci_store *store, const char *path, const char *tag,
 	cleanup_txn struct oci_txn *txn = NULL;
 	cleanup_free char *index_buf = NULL;
 	cleanup_index struct oci_index *idx = NULL;
+	cleanup_seen struct oci_seen docs = { 0 };
 	char **names = NULL;
 	size_t index_len = 0, i, n = 0;
 	bool have_layout = false;
@@ -598,7 +607,7 @@ int oci_import(struct oci_store *store, const char *path, const char *tag,
 		if (!names[n])
 			goto fail;
 		n++;
-		if (verify_graph(txn, d, 0, err) < 0 ||
+		if (verify_graph(txn, &docs, d, 0, err) < 0 ||
 		    oci_txn_set_ref(txn, names[n - 1], d->media_type, d->digest,
 				    d->size, err) < 0)
 			goto fail;

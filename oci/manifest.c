@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -422,6 +423,29 @@ int oci_nesting_check(int depth, struct error **err)
 	if (depth > OCI_MAX_NESTING)
 		return error_set(err, 0, "indexes nested too deep");
 	return 0;
+}
+
+int oci_seen_add(struct oci_seen *s, const char *digest, struct error **err)
+{
+	char(*v)[OCI_DIGEST_SIZE];
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (!strcmp(s->v[i], digest))
+			return 1;
+	v = realloc(s->v, (s->n + 1) * sizeof(*v));
+	if (!v)
+		return error_set(err, ENOMEM, "alloc");
+	s->v = v;
+	snprintf(s->v[s->n++], OCI_DIGEST_SIZE, "%s", digest);
+	return 0;
+}
+
+void oci_seen_fini(struct oci_seen *s)
+{
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
 }
 
 int64_t oci_media_max_size(const char *mt)

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "common/error.h"
+#include "oci/digest.h"
 
 #define OCI_MT_INDEX "application/vnd.oci.image.index.v1+json"
 #define OCI_MT_MANIFEST "application/vnd.oci.image.manifest.v1+json"
@@ -141,5 +142,21 @@ const struct oci_descriptor *oci_doc_child(const struct oci_doc *doc, size_t i);
 int oci_nesting_check(int depth, struct error **err);
 
 #define cleanup_doc __attribute__((cleanup(oci_doc_fini)))
+
+/*
+ * The documents a walk has visited, so that each is walked once: an image
+ * may name one manifest from many places, and indexes nest (an index naming
+ * the next N times at each level: N^depth walks otherwise).
+ */
+struct oci_seen {
+	char (*v)[OCI_DIGEST_SIZE];
+	size_t n;
+};
+
+/* 1: digest was seen before; 0: it was not and now is; -1: no memory. */
+int oci_seen_add(struct oci_seen *s, const char *digest, struct error **err);
+void oci_seen_fini(struct oci_seen *s);
+
+#define cleanup_seen __attribute__((cleanup(oci_seen_fini)))
 
 #endif

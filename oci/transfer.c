@@ -39,6 +39,7 @@ struct pull {
 	struct oci_txn *txn;
 	struct oci_store *store;
 	const char *repo;
+	struct oci_seen *docs; /* manifests and indexes walked */
 };
 
 static int pull_blob(struct pull *p, const struct oci_descriptor *d,
@@ -118,12 +119,28 @@ static int pull_doc(struct pull *p, const struct oci_descriptor *d,
 	char got[OCI_DIGEST_SIZE];
 	size_t len;
 	bool intact = true;
+	int seen;
 
 	if (oci_media_kind(d->media_type) == OCI_KIND_OTHER)
 		return error_set(err, 0, "%s: unsupported media type %s",
 				 d->digest, d->media_type);
 	if (oci_nesting_check(depth, err) < 0)
 		return -1;
+	seen = oci_seen_add(p->docs, d->digest, err);
+	if (seen < 0)
+		return -1;
+	if (seen) {
+		/* staged with its children: only this descriptor is new */
+		int64_t have = oci_txn_blob_size(p->txn, d->digest);
+
+		if (have != d->size)
+			return error_set(err, 0,
+					 "manifest %s: %lld bytes, its "
+					 "descriptor says %lld",
+					 d->digest, (long long)have,
+					 (long long)d->size);
+		return 0;
+	}
 	if (oci_store_has_blob(p->store, d->digest) &&
 	    oci_store_blob_intact(p->store, d->digest, &intact, err) < 0)
 		return -1;
@@ -262,6 +279,7 @@ static int pull_checked(struct oci_store *store, const char *ref,
 	cleanup_free char *buf = NULL;
 	cleanup_free char *mt = NULL;
 	char top[OCI_DIGEST_SIZE];
+	cleanup_seen struct oci_seen docs = { 0 };
 	struct pull p;
 	size_t len;
 
@@ -273,9 +291,11 @@ static int pull_checked(struct oci_store *store, const char *ref,
 	if (oci_registry_new(r->registry, opts, &reg, err) < 0 ||
 	    oci_txn_begin(store, &txn, err) < 0)
 		goto fail;
-	p = (struct pull){
-		.reg = reg, .txn = txn, .store = store, .repo = r->repository
-	};
+	p = (struct pull){ .reg = reg,
+			   .txn = txn,
+			   .store = store,
+			   .repo = r->repository,
+			   .docs = &docs };
 	repo_name = oci_ref_name(r);
 	if (!repo_name) {
 		error_set(err, ENOMEM, "alloc");
@@ -314,6 +334,7 @@ struct push {
 	struct oci_store *store;
 	struct oci_registry *reg;
 	const char *repo;
+	struct oci_seen *docs; /* manifests and indexes pushed by digest */
 };
 
 static int push_blob(struct push *p, const struct oci_descriptor *d,
@@ -341,9 +362,14 @@ static int push_doc(struct push *p, const struct oci_descriptor *d,
 	cleanup_doc struct oci_doc doc = { 0 };
 	const struct oci_descriptor *c;
 	size_t len, i;
+	int seen = 0;
 
 	if (oci_nesting_check(depth, err) < 0)
 		return -1;
+	if (!strcmp(reference, d->digest))
+		seen = oci_seen_add(p->docs, d->digest, err);
+	if (seen)
+		return seen < 0 ? -1 : 0; /* pushed with its children */
 	if (oci_store_read_blob(p->store, d->digest, d->size, &buf, &len, err) <
 	    0)
 		return error_prefix(err, "image is incomplete");
@@ -449,6 +475,7 @@ int oci_push_ex(struct oci_store *store, const char *ref, const char *dest,
 	cleanup_ref struct oci_ref *r = NULL;
 	cleanup_registry struct oci_registry *reg = NULL;
 	struct oci_descriptor *d = NULL;
+	cleanup_seen struct oci_seen docs = { 0 };
 	struct push p;
 	int ret = -1;
 
@@ -465,7 +492,9 @@ int oci_push_ex(struct oci_store *store, const char *ref, const char *dest,
 	}
 	if (oci_registry_new(r->registry, opts, &reg, err) < 0)
 		goto fail;
-	p = (struct push){ .store = store, .reg = reg, .repo = r->repository };
+	p = (struct push){
+		.store = store, .reg = reg, .repo = r->repository, .docs = &docs
+	};
 	if (push_doc(&p, d, r->tag ? r->tag : d->digest, 0, err) < 0 ||
 	    push_signatures(&p, ref, d->digest, res, err) < 0)
 		goto fail;

@@ -431,6 +431,62 @@ def a_blob_longer_than_its_descriptor_fails_at_once(ctx):
           p.stderr)
 
 
+def nested_image(repo, n, levels):
+    """Scripted routes of repo:v1, indexes levels deep, each naming the
+    next one n times, down to one manifest: n**levels paths to it."""
+    prog = b"\x7fELF" + b"\0" * 60
+    prog_d = renv._sha(prog)
+    m, cfg_d = manifest_with(len(prog), prog_d)
+    routes = {f"/v2/{repo}/blobs/{cfg_d}": (200, {}, b"name: x\n", None),
+              f"/v2/{repo}/blobs/{prog_d}": (200, {}, prog, None)}
+
+    def doc(mt, body):
+        d = {"mediaType": mt, "digest": renv._sha(body), "size": len(body)}
+        routes[f"/v2/{repo}/manifests/{d['digest']}"] = \
+            (200, {"Content-Type": mt}, body, None)
+        return d
+
+    d = doc(MT_MANIFEST, m)
+    for _ in range(levels):
+        d = doc(renv.MT_INDEX, renv._compact({
+            "schemaVersion": 2, "mediaType": renv.MT_INDEX,
+            "manifests": [d] * n}))
+    routes[f"/v2/{repo}/manifests/v1"] = \
+        routes[f"/v2/{repo}/manifests/{d['digest']}"]
+    return routes
+
+
+@test
+def an_image_naming_one_manifest_many_times_is_walked_once(ctx):
+    # 40 names at each of 5 levels: 40**5 walks (hours) for a pull, push
+    # or import that does not remember what it walked; 6 documents else
+    srv = Scripted(nested_image("n", 40, 5))
+    reg = renv.Registry(ctx.tmp, "nested")
+    relay = Relay(reg.port)
+    store = os.path.join(ctx.tmp, "store-nested")
+    # uploads go to the registry itself (its Location)
+    e = {"RUNNER_INSECURE_REGISTRIES":
+         f"{srv.host},{relay.host},{reg.host}"}
+    try:
+        run(ctx, ["image", "pull", f"{srv.host}/n:v1", "--store", store],
+            extra_env=e, want=0)
+        ref = f"{relay.host}/n:v1"
+        run(ctx, ["image", "tag", f"{srv.host}/n:v1", ref, "--store", store],
+            want=0)
+        run(ctx, ["image", "push", ref, "--store", store], extra_env=e,
+            want=0)
+        # 2 blobs (HEAD, POST, PUT) and 6 documents (PUT)
+        check(relay.requests <= 20, f"{relay.requests} requests to push")
+        tar = os.path.join(ctx.tmp, "nested.tar")
+        run(ctx, ["image", "export", ref, tar, "--store", store], want=0)
+        run(ctx, ["image", "import", tar, "--store",
+                  os.path.join(ctx.tmp, "store-nested2")], want=0)
+    finally:
+        srv.stop()
+        relay.stop()
+        reg.stop()
+
+
 # ---- items 4 and 8: the store stays consistent and bounded ----------------
 
 def export_tree(ctx, name):

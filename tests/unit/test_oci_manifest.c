@@ -144,6 +144,18 @@ static void parse__invalid_documents__explained(void **state)
 	}
 }
 
+static void seen_add__second_time__says_seen(void **state)
+{
+	cleanup_seen struct oci_seen s = { 0 };
+
+	(void)state;
+	assert_int_equal(oci_seen_add(&s, D1, NULL), 0);
+	assert_int_equal(oci_seen_add(&s, D2, NULL), 0);
+	assert_int_equal(oci_seen_add(&s, D1, NULL), 1);
+	assert_int_equal(oci_seen_add(&s, D2, NULL), 1);
+	assert_int_equal(s.n, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -151,6 +163,7 @@ int main(void)
 		cmocka_unit_test(manifest_parse__gadget_fields),
 		cmocka_unit_test(doc_kind__by_media_type_or_shape),
 		cmocka_unit_test(parse__invalid_documents__explained),
+		cmocka_unit_test(seen_add__second_time__says_seen),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
