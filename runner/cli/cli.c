@@ -70,6 +70,7 @@ static int run_leaf(const struct cli_command *c, const char *path, int argc,
 	struct cli_ctx ctx = { .path = path,
 			       .store_create = c->flags & CLI_STORE_CREATE };
 	cleanup_free void *state = NULL;
+	cleanup_free char *insecure = NULL;
 	const struct option *p;
 	char shorts[32];
 	size_t n = 0, i;
@@ -107,6 +108,19 @@ static int run_leaf(const struct cli_command *c, const char *path, int argc,
 			return EXIT_USAGE; /* getopt said what was wrong */
 		if (o == CLI_OPT_STORE) {
 			ctx.store = optarg;
+			continue;
+		}
+		if (o == CLI_OPT_INSECURE) {
+			/* a list, as ig image pull/push take it: repeated
+			 * flags add up (the environment's is replaced) */
+			char *list = NULL;
+
+			if (asprintf(&list, "%s%s%s", insecure ? insecure : "",
+				     insecure ? "," : "", optarg) < 0)
+				return cli_error(err, EXIT_FAIL,
+						 "out of memory");
+			free(insecure);
+			ctx.registry.insecure = insecure = list;
 			continue;
 		}
 		if (cli_registry_option(&ctx.registry, o, optarg))

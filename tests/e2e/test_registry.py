@@ -346,6 +346,18 @@ def tls__plain_http_registry_not_insecure__hint(ctx):
                  store=store), "pull", "--insecure-registries")
 
 
+@test
+def insecure_registries__repeated_flags_add_up(ctx):
+    # a list flag, as ig image pull/push take it: the first one counts too
+    ref = push_fixture(ctx, ctx.anon, "g/repeat:v1",
+                       extra=insecure(ctx.anon) +
+                       ["--insecure-registries", "127.0.0.1:1"])
+    store = fresh_store(ctx, "repeat")
+    ok(runner(ctx, ["image", "pull", ref] + insecure(ctx.anon) +
+              ["--insecure-registries=127.0.0.1:1"], store=store), "pull")
+    eq(inspect(ctx, store, ref)["digest"], ctx.digest, "pulled digest")
+
+
 # ---- token auth ----
 
 @test
