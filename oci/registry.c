@@ -288,6 +288,24 @@ static char *location_url(struct oci_registry *reg, const char *loc)
 	return out;
 }
 
+/* Where an upload goes on (the Location of r), or NULL and *err. */
+static char *upload_url(struct oci_registry *reg, const struct resp *r,
+			const char *what, const char *range, struct error **err)
+{
+	char *url;
+
+	if (!r->location) {
+		error_set(err, 0, "%s%s%s: %ld answer without a Location", what,
+			  *range ? " " : "", range, r->status);
+		return NULL;
+	}
+	url = location_url(reg, r->location);
+	if (!url)
+		error_set(err, 0, "%s%s%s: unusable Location \"%.200s\"", what,
+			  *range ? " " : "", range, r->location);
+	return url;
+}
+
 int oci_registry_put_blob(struct oci_registry *reg, const char *repo,
 			  const char *digest, int64_t size, int fd,
 			  struct error **err)
@@ -314,11 +332,13 @@ int oci_registry_put_blob(struct oci_registry *reg, const char *repo,
 		registry_auth_error(reg, &r, "start upload to", repo, err);
 		goto fail;
 	}
-	if (r.status != 202 || !r.location) {
+	if (r.status != 202) {
 		registry_status_error(err, &r, "start upload", "");
 		goto fail;
 	}
-	url = location_url(reg, r.location);
+	url = upload_url(reg, &r, "start upload", "", err);
+	if (!url)
+		goto fail;
 	while (chunked && off < size) {
 		char range[64];
 		int64_t n = size - off < chunk ? size - off : chunk;
@@ -338,20 +358,18 @@ int oci_registry_put_blob(struct oci_registry *reg, const char *repo,
 		q.what = what;
 		if (registry_http_do(reg, &q, &r, err) < 0)
 			goto fail;
-		if (r.status != 202 || !r.location) {
+		if (r.status != 202) {
 			registry_status_error(err, &r, "upload chunk", range);
 			goto fail;
 		}
 		free(url);
-		url = location_url(reg, r.location);
-		if (!url) {
-			error_set(err, ENOMEM, "alloc");
+		url = upload_url(reg, &r, "upload chunk", range, err);
+		if (!url)
 			goto fail;
-		}
 		off += n;
 	}
-	if (!url || asprintf(&final, "%s%sdigest=%s", url,
-			     strchr(url, '?') ? "&" : "?", digest) < 0) {
+	if (asprintf(&final, "%s%sdigest=%s", url, strchr(url, '?') ? "&" : "?",
+		     digest) < 0) {
 		final = NULL;
 		error_set(err, ENOMEM, "alloc");
 		goto fail;

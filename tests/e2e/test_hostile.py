@@ -301,7 +301,8 @@ class Silent:
 
 class Scripted:
     """A registry of a few canned answers on 127.0.0.1: path -> (status,
-    headers, body, declared Content-Length or None)."""
+    headers, body, declared Content-Length or None); request bodies are not
+    read."""
 
     def __init__(self, routes):
         self.routes = routes
@@ -333,7 +334,7 @@ class Scripted:
                 if clen is not None:
                     self.close_connection = True
 
-            do_GET = do_HEAD = _any
+            do_GET = do_HEAD = do_POST = _any
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
                                                      Handler)
@@ -485,6 +486,25 @@ def an_image_naming_one_manifest_many_times_is_walked_once(ctx):
         srv.stop()
         relay.stop()
         reg.stop()
+
+
+@test
+def an_upload_location_that_is_no_url_is_told(ctx):
+    srv = Scripted({
+        "/v2/bad/blobs/uploads/": (202, {"Location": "http://[oops"}, b"",
+                                   None),
+        "/v2/none/blobs/uploads/": (202, {}, b"", None),
+    })
+    e = {"RUNNER_INSECURE_REGISTRIES": srv.host}
+    try:
+        for repo, why in (("bad", 'unusable Location "http://[oops"'),
+                          ("none", "202 answer without a Location")):
+            ref = f"{srv.host}/{repo}:v1"
+            run(ctx, ["image", "tag", SNAP, ref], want=0)
+            p = run(ctx, ["image", "push", ref], extra_env=e, want=1)
+            check(f"start upload: {why}" in p.stderr, p.stderr)
+    finally:
+        srv.stop()
 
 
 # ---- items 4 and 8: the store stays consistent and bounded ----------------
