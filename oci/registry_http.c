@@ -617,9 +617,15 @@ int registry_http_do(struct oci_registry *reg, const struct req *q,
 		if (r->len_err[0])
 			return error_set(err, 0, "%s %s: %s", q->method, url,
 					 r->len_err);
-		if (cc == CURLE_WRITE_ERROR && r->body.overflow)
-			return error_set(err, 0, "%s %s: answer too large",
-					 q->method, url);
+		if (cc == CURLE_WRITE_ERROR && r->body.overflow) {
+			if (r->status >= 200 && r->status < 300)
+				return error_set(err, 0,
+						 "%s %s: answer too large",
+						 q->method, url);
+			/* an error page past MAX_ERROR_BODY: its status
+			 * stands (and may be retried), its text is cut */
+			cc = CURLE_OK;
+		}
 		/* An insecure registry that speaks plain HTTP. */
 		if (cc == CURLE_SSL_CONNECT_ERROR && !q->url &&
 		    !reg->scheme_known &&

@@ -432,6 +432,28 @@ def a_blob_longer_than_its_descriptor_fails_at_once(ctx):
           p.stderr)
 
 
+@test
+def an_error_page_past_the_body_limit_keeps_its_status(ctx):
+    prog = b"\x7fELF" + b"\0" * 60
+    prog_d = renv._sha(prog)
+    m, cfg_d = manifest_with(len(prog), prog_d)
+    page = b"<html>" + b"busy " * 40000 + b"</html>"  # 200 KB
+    srv = Scripted({
+        "/v2/d/manifests/v1": (200, {"Content-Type": MT_MANIFEST}, m, None),
+        f"/v2/d/blobs/{cfg_d}": (200, {}, b"name: x\n", None),
+        f"/v2/d/blobs/{prog_d}": (503, {"Retry-After": "0",
+                                        "Content-Type": "text/html"},
+                                  page, None),
+    })
+    try:
+        p = pull(ctx, srv.host, "d:v1")
+    finally:
+        srv.stop()
+    eq(p.returncode, 1, f"exit status ({p.stderr.strip()})")
+    check(p.stderr.strip().endswith("503 Service Unavailable"), p.stderr)
+    eq(srv.hits.count(f"/v2/d/blobs/{prog_d}"), 4, "GETs (3 retries)")
+
+
 def nested_image(repo, n, levels):
     """Scripted routes of repo:v1, indexes levels deep, each naming the
     next one n times, down to one manifest: n**levels paths to it."""
