@@ -213,7 +213,7 @@ static size_t write_cb(char *buf, size_t size, size_t n, void *ctx)
 		r->len_checked = true;
 		curl_easy_getinfo(r->reg->curl,
 				  CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
-		if (q->sink && q->sink_len > 0 && cl >= 0 && cl != q->sink_len)
+		if (q->sink && cl >= 0 && cl != q->sink_len)
 			snprintf(r->len_err, sizeof(r->len_err),
 				 "the answer announces %lld bytes, the "
 				 "descriptor %lld",
@@ -228,8 +228,7 @@ static size_t write_cb(char *buf, size_t size, size_t n, void *ctx)
 			return 0;
 	}
 	if (code >= 200 && code < 300 && r->req->sink) {
-		if (r->req->sink_len > 0 &&
-		    r->sunk + (int64_t)len > r->req->sink_len) {
+		if (r->sunk + (int64_t)len > r->req->sink_len) {
 			snprintf(r->len_err, sizeof(r->len_err),
 				 "more than the %lld bytes of the descriptor",
 				 (long long)r->req->sink_len);

@@ -58,7 +58,7 @@ struct req {
 	int fd; /* body from fd when >= 0 */
 	int64_t fd_off, fd_len;
 	struct oci_blob_writer *sink; /* 2xx body goes here */
-	int64_t sink_len; /* sink: the bytes the descriptor says, or 0 */
+	int64_t sink_len; /* sink: the bytes the descriptor says (0 too) */
 	size_t max_body;
 	const char *repo; /* for credentials */
 	const char *scope; /* token scope, NULL for none */

@@ -433,6 +433,24 @@ def a_blob_longer_than_its_descriptor_fails_at_once(ctx):
 
 
 @test
+def a_blob_of_a_zero_size_descriptor_is_held_to_it(ctx):
+    m, cfg_d = manifest_with(0, renv._sha(b""))
+    body = b"\0" * (1 << 20)
+    srv = Scripted({
+        "/v2/z/manifests/v1": (200, {"Content-Type": MT_MANIFEST}, m, None),
+        f"/v2/z/blobs/{cfg_d}": (200, {}, b"name: x\n", None),
+        f"/v2/z/blobs/{renv._sha(b'')}": (200, {}, body, None),
+    })
+    try:
+        p = pull(ctx, srv.host, "z:v1")
+    finally:
+        srv.stop()
+    eq(p.returncode, 1, f"exit status ({p.stderr.strip()})")
+    # refused at its Content-Length, not after taking it all in
+    check("announces 1048576 bytes, the descriptor 0" in p.stderr, p.stderr)
+
+
+@test
 def an_error_page_past_the_body_limit_keeps_its_status(ctx):
     prog = b"\x7fELF" + b"\0" * 60
     prog_d = renv._sha(prog)
