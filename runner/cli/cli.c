@@ -240,6 +240,7 @@ int runner_msg(int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vasprintf(&msg, fmt, ap);
 	va_end(ap);
+	cli_progress_end(); /* a line of its own, also during a pull */
 	fputs("runner: ", stderr);
 	if (n >= 0)
 		term_fputs(msg, stderr, 0);

@@ -145,7 +145,8 @@ int cli_registry_opts_check(const struct oci_registry_opts *o, bool new_ok,
 			    struct error **err);
 /* Apply a CLI_OPT_{AUTHFILE,INSECURE,CERT_DIR}; false for another opt. */
 bool cli_registry_option(struct oci_registry_opts *o, int opt, const char *arg);
-/* End the progress line, if one was drawn (call after a pull or push). */
+/* End the progress line, if one was drawn (call after a pull or push;
+ * runner_msg() does it first). */
 void cli_progress_end(void);
 
 #endif

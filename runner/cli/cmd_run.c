@@ -476,15 +476,17 @@ static int open_image(const struct run_flags *f, const char *refstr,
 {
 	struct oci_pull_check check = { run_trust_check, trust };
 	cleanup_free char *digest = NULL;
+	int rc;
 
 	if (oci_store_open(runner_store_dir(f->store), store, err))
 		return -1;
 	trust->store = *store;
 	trust->image = f->image;
 	trust->ref = refstr;
-	if (oci_ensure_gadget_checked(*store, refstr, f->policy, &f->ro, &check,
-				      &digest, err) ||
-	    oci_store_get_gadget(*store, digest, NULL, img, err))
+	rc = oci_ensure_gadget_checked(*store, refstr, f->policy, &f->ro,
+				       &check, &digest, err);
+	cli_progress_end(); /* a pull's, before the events or an error */
+	if (rc || oci_store_get_gadget(*store, digest, NULL, img, err))
 		return -1;
 	return metadata_parse((*img)->config, (*img)->config_len, "gadget.yaml",
 			      md, err);

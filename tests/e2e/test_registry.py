@@ -8,6 +8,7 @@ independent client, and a misbehaving proxy for the fault paths.
 """
 import json
 import os
+import pty
 import shutil
 import signal
 import stat
@@ -548,6 +549,48 @@ def fault__no_manifest_for_architecture(ctx):
                                                                "host"],
                                "no manifest for architecture",
                                "(image has: s390x)")
+
+
+def on_a_terminal(ctx, args, store):
+    """runner args with stdin, stdout and stderr on a pseudo-terminal:
+    (exit status, what the terminal showed)."""
+    e = dict(os.environ, HOME=ctx.home, RUNNER_STORE=store)
+    for k in ("REGISTRY_AUTH_FILE", "RUNNER_INSECURE_REGISTRIES"):
+        e.pop(k, None)
+    primary, secondary = pty.openpty()
+    p = subprocess.Popen([RUNNER] + args, stdin=secondary, stdout=secondary,
+                         stderr=secondary, env=e)
+    os.close(secondary)
+    out = b""
+    try:
+        while True:
+            try:
+                data = os.read(primary, 4096)
+            except OSError:  # EIO: the last writer closed it
+                break
+            if not data:
+                break
+            out += data
+    finally:
+        os.close(primary)
+    return p.wait(timeout=60), out.decode(errors="replace")
+
+
+@test
+def run_pull__messages_start_their_own_line_on_a_terminal(ctx):
+    ref = push_fixture(ctx, ctx.anon, "g/tty:v1")
+    # refused unsigned (the error comes after the pull), then run
+    # unverified (the warning comes during the pull)
+    for flags, needle in (([], "runner: run "),
+                          (["--verify-image=false"], "runner: warning: ")):
+        store = fresh_store(ctx, "tty")
+        rc, out = on_a_terminal(ctx, ["run", ref, "--pull", "always"] +
+                                flags + insecure(ctx.anon), store)
+        eq(rc, 1, f"exit status ({out!r})")
+        check(" / " in out, f"no progress line: {out!r}")
+        at = out.find(needle)
+        check(at > 0 and out[at - 1] == "\n",
+              f"{needle!r} not at the start of a line: {out!r}")
 
 
 # ---- archives ----
