@@ -708,6 +708,21 @@ def pull_replaces_a_corrupt_stored_blob_and_ingest_leftovers_go(ctx):
         reg.stop()
 
 
+@test
+def a_program_that_is_no_ebpf_object_is_told_as_libbpf_says(ctx):
+    tar = os.path.join(ctx.tmp, "noelf.tar")
+    ref = "hostile.test/noelf:v1"
+    renv.gadget_tar(tar, ref, "name: noelf\n",
+                    {"amd64": b"\x7fELF-no-object", "arm64": b"\x7fELF-no"})
+    store = os.path.join(ctx.tmp, "store-noelf")
+    run(ctx, ["image", "import", tar, "--store", store], want=0)
+    p = run(ctx, ["run", ref, "--store", store, "--verify-image=false"],
+            want=1)
+    # libbpf's own codes (4000 and up) are no errno strerror() knows
+    check("open eBPF object: " in p.stderr and
+          "Unknown error" not in p.stderr, p.stderr)
+
+
 # ---- values a user deserves an error for ----------------------------------
 
 def usage(ctx, args, needle, extra_env=None, rc=2):
