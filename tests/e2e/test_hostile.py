@@ -336,6 +336,12 @@ class Scripted:
 
             do_GET = do_HEAD = do_POST = _any
 
+            def handle(self):
+                try:
+                    super().handle()
+                except ConnectionResetError:
+                    pass  # the client cut an answer short, as it may
+
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
                                                      Handler)
         self.httpd.daemon_threads = True
