@@ -230,6 +230,11 @@ int registry_answer_challenge(struct oci_registry *reg, const struct req *q,
 int registry_auth_error(struct oci_registry *reg, const struct resp *r,
 			const char *a, const char *b, struct error **err)
 {
+	if (r->status == 401 && r->elsewhere)
+		return error_set(err, 0,
+				 "%s %s: 401 Unauthorized, from where the "
+				 "registry sent us",
+				 a, b);
 	if (r->status == 401)
 		return error_set(err, 0, "%s %s: 401 Unauthorized: %s", a, b,
 				 reg->used_credentials ?

@@ -49,6 +49,7 @@ void registry_resp_clear(struct resp *r)
 	r->sink_err = NULL;
 	r->status = 0;
 	r->retry_after = -1;
+	r->elsewhere = false;
 	r->upload_pos = 0;
 	r->sunk = 0;
 	r->len_checked = false;
@@ -549,6 +550,12 @@ static void perform(struct oci_registry *reg, const struct req *q,
 	*cc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
 	read_headers(c, r);
+	{
+		char *at = NULL;
+
+		curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &at);
+		r->elsewhere = !at || !same_origin(reg, at);
+	}
 	/* the header list holds credentials: wipe before freeing */
 	for (struct curl_slist *p = h; p; p = p->next)
 		explicit_bzero(p->data, strlen(p->data));
@@ -654,7 +661,10 @@ int registry_http_do(struct oci_registry *reg, const struct req *q,
 		}
 		if (!q->url)
 			reg->scheme_known = true;
-		if (r->status == 401 && !q->no_auth && !auth_tried) {
+		/* a challenge from elsewhere (a storage backend the
+		 * registry redirected to) gets none of our credentials */
+		if (r->status == 401 && !q->no_auth && !auth_tried &&
+		    !r->elsewhere) {
 			int rc = registry_answer_challenge(reg, q, r, err);
 
 			auth_tried = true;

@@ -72,6 +72,7 @@ struct resp {
 	long status;
 	char *content_type, *location, *www_auth, *docker_digest;
 	long retry_after;
+	bool elsewhere; /* from another origin (a redirect, a Location) */
 	struct membuf body;
 	/* transfer state */
 	struct oci_registry *reg;

@@ -307,6 +307,7 @@ class Scripted:
     def __init__(self, routes):
         self.routes = routes
         self.hits = []
+        self.auth_seen = []  # the Authorization header of each request
         srv = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -317,6 +318,7 @@ class Scripted:
 
             def _any(self):
                 srv.hits.append(self.path)
+                srv.auth_seen.append(self.headers.get("Authorization"))
                 status, headers, body, clen = srv.routes.get(
                     self.path, (404, {}, b"", None))
                 self.send_response(status)
@@ -476,6 +478,41 @@ def an_error_page_past_the_body_limit_keeps_its_status(ctx):
     eq(p.returncode, 1, f"exit status ({p.stderr.strip()})")
     check(p.stderr.strip().endswith("503 Service Unavailable"), p.stderr)
     eq(srv.hits.count(f"/v2/d/blobs/{prog_d}"), 4, "GETs (3 retries)")
+
+
+@test
+def credentials_never_answer_a_challenge_from_where_a_redirect_led(ctx):
+    # the registry sends blobs to a storage backend; its 401 names a
+    # realm of its own: the registry's credentials must not go there
+    prog = b"\x7fELF" + b"\0" * 60
+    m, cfg_d = manifest_with(len(prog), renv._sha(prog))
+    realm = Scripted({})
+    backend = Scripted({f"/v2/r/blobs/{cfg_d}": (401, {
+        "WWW-Authenticate": f'Bearer realm="http://{realm.host}/token"'},
+        b"", None)})
+    srv = Scripted({
+        "/v2/r/manifests/v1": (200, {"Content-Type": MT_MANIFEST}, m, None),
+        f"/v2/r/blobs/{cfg_d}": (307, {
+            "Location": f"http://{backend.host}/v2/r/blobs/{cfg_d}"},
+            b"", None),
+    })
+    auth = os.path.join(ctx.tmp, "redirect-auth.json")
+    with open(auth, "w") as fh:
+        json.dump({"auths": {srv.host: {"auth": base64.b64encode(
+            b"alice:s3cret").decode()}}}, fh)
+    try:
+        p = pull(ctx, srv.host, "r:v1", extra={
+            "REGISTRY_AUTH_FILE": auth, "RUNNER_INSECURE_REGISTRIES":
+            f"{srv.host},{backend.host},{realm.host}"})
+    finally:
+        srv.stop()
+        backend.stop()
+        realm.stop()
+    eq(realm.auth_seen, [], "requests to the backend's realm")
+    eq(backend.auth_seen, [None], "credentials sent to the backend")
+    eq(p.returncode, 1, f"exit status ({p.stderr.strip()})")
+    check("401 Unauthorized, from where the registry sent us" in p.stderr,
+          p.stderr)
 
 
 def nested_image(repo, n, levels):
