@@ -112,6 +112,10 @@ static int parse_op(const char *s, size_t *len)
 		if (!strncmp(s, ops[i].text, *len))
 			return ops[i].op;
 	}
+	/* "=" is "==", as in ig; "=~", "=>"... are typos, as there */
+	*len = 1;
+	if (*s == '=' && !strchr("!<>~", s[1]))
+		return OP_EQ;
 	return -1;
 }
 

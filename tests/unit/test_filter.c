@@ -104,6 +104,8 @@ static void numbers__compare_as_numbers(void **state)
 	assert_true(match(x, "delta<0"));
 	assert_true(match(x, "delta==-7"));
 	assert_false(match(x, "delta>-7"));
+	assert_true(match(x, "pid=4242")); /* "=" is "==", as in ig */
+	assert_false(match(x, "pid=4241"));
 	assert_true(match(x, "src.port==40000"));
 	assert_true(match(x, "latency_ns_raw>1000"));
 }
@@ -130,6 +132,8 @@ static void strings__compare_as_text(void **state)
 	assert_false(match(x, "name==www.example.com"));
 	assert_true(match(x, "name!=x"));
 	assert_true(match(x, "comm==nslookup"));
+	assert_true(match(x, "comm=nslookup"));
+	assert_false(match(x, "comm=nslookup2"));
 	assert_true(match(x, "comm>abc"));
 	assert_true(match(x, "comm<z"));
 	assert_true(match(x, "name~^www\\.ex"));
@@ -298,9 +302,10 @@ static void errors__usage_messages(void **state)
 	struct fx *x = *state;
 
 	bad(x, "nope==1", "filter \"nope==1\": unknown field \"nope\"");
-	bad(x, "pid=1", "filter \"pid=1\": \"pid=1\": bad operator at \"=1\"");
 	bad(x, "pid=>1",
 	    "filter \"pid=>1\": \"pid=>1\": bad operator at \"=>1\"");
+	bad(x, "name=~x",
+	    "filter \"name=~x\": \"name=~x\": bad operator at \"=~x\"");
 	bad(x, "pid!1", "filter \"pid!1\": \"pid!1\": bad operator at \"!1\"");
 	bad(x, "pid",
 	    "filter \"pid\": \"pid\": no operator (==, !=, <, <=, "
