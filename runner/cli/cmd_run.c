@@ -375,13 +375,33 @@ static int run_flag(struct run_flags *f, size_t n_params, int c,
 	}
 }
 
+/*
+ * The long option getopt_long() just returned as it was written, when that
+ * is an abbreviation, else NULL.  getopt_long() takes "--sto" for --store,
+ * which the first passes (source_flags(), run_trust_scan()) read by full
+ * names only: it would be accepted and ignored.  ig takes none either.
+ */
+static const char *abbreviated(char **argv, const struct option *o)
+{
+	/* the flag, or its value when that is the next argument */
+	const char *a = argv[optind - 1];
+	size_t n = strlen(o->name);
+
+	if (optarg == a)
+		a = argv[optind - 2];
+	if (!strncmp(a, "--", 2) && !strncmp(a + 2, o->name, n) &&
+	    (!a[2 + n] || a[2 + n] == '='))
+		return NULL;
+	return a;
+}
+
 /* Every flag, the gadget's params among them. */
 static int parse_flags(int argc, char **argv, const struct session *s,
 		       struct run_flags *f, struct error **err)
 {
 	struct option opts[N_BASE_OPTS + MAX_GADGET_FLAGS + 1];
 	size_t i, n_params = session_param_count(s);
-	int c, rc;
+	int c, rc, li = -1;
 
 	if (n_params > MAX_GADGET_FLAGS)
 		return cli_error(err, EXIT_FAIL,
@@ -400,7 +420,17 @@ static int parse_flags(int argc, char **argv, const struct session *s,
 
 	optind = 1;
 	opterr = 1;
-	while ((c = getopt_long(argc, argv, "o:F:c:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:F:c:h", opts, &li)) != -1) {
+		const char *abbr = li >= 0 ? abbreviated(argv, &opts[li]) :
+					     NULL;
+
+		if (abbr)
+			return cli_error(err, EXIT_USAGE,
+					 "unknown flag '%.*s': flags are "
+					 "spelled in full (--%s)",
+					 (int)strcspn(abbr, "="), abbr,
+					 opts[li].name);
+		li = -1;
 		rc = run_flag(f, n_params, c, optarg, err);
 		if (rc)
 			return rc;

@@ -797,6 +797,20 @@ def bad_flag_values_are_usage_errors(ctx):
 
 
 @test
+def abbreviated_flags_are_usage_errors(ctx):
+    """getopt_long() took "--allowed-gad" for --allowed-gadgets, which the
+    trust check reads by its full name only: the image ran, not allowed.
+    ig takes no abbreviations either."""
+    t = ["--timeout", "5"]
+    usage(ctx, ["run", DNS, "--allowed-gad=nothing"] + t,
+          "unknown flag '--allowed-gad': flags are spelled in full "
+          "(--allowed-gadgets)")
+    usage(ctx, ["run", DNS, "--sto", "/nonexistent"] + t,
+          "unknown flag '--sto'")
+    usage(ctx, ["run", DNS, "--por", "53"] + t, "(--ports)")
+
+
+@test
 def bad_environment_values_are_usage_errors(ctx):
     usage(ctx, ["image", "pull", "localhost:1/x"],
           "invalid RUNNER_REGISTRY_RETRIES 'abc'",
