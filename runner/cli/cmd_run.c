@@ -162,7 +162,12 @@ static void usage(FILE *f)
 	      f);
 }
 
-static bool takes_arg(const char *arg)
+/*
+ * Whether the flag arg is followed by its value.  A long flag that is not
+ * the runner's own is a gadget param, if anything, and every param takes
+ * a value: gadget says whether to assume that.
+ */
+static bool takes_arg(const char *arg, bool gadget)
 {
 	size_t i;
 
@@ -173,11 +178,10 @@ static bool takes_arg(const char *arg)
 	for (i = 0; i < N_BASE_OPTS; i++)
 		if (!strcmp(arg + 2, base_opts[i].name))
 			return base_opts[i].has_arg == required_argument;
-	return false;
+	return gadget;
 }
 
-/* The image is the first argument that is neither an option nor its value. */
-static const char *find_image(int argc, char **argv)
+static const char *find_image_guess(int argc, char **argv, bool gadget)
 {
 	int i;
 
@@ -186,10 +190,23 @@ static const char *find_image(int argc, char **argv)
 			return i + 1 < argc ? argv[i + 1] : NULL;
 		if (argv[i][0] != '-')
 			return argv[i];
-		if (takes_arg(argv[i]))
+		if (takes_arg(argv[i], gadget))
 			i++;
 	}
 	return NULL;
+}
+
+/*
+ * The image is the first argument that is neither a flag nor its value:
+ * "--comm dig trace_dns" is trace_dns.  When that finds none, a flag
+ * unknown here had no value ("--typo trace_dns"), which parse_flags()
+ * then refuses by its name.
+ */
+static const char *find_image(int argc, char **argv)
+{
+	const char *image = find_image_guess(argc, argv, true);
+
+	return image ? image : find_image_guess(argc, argv, false);
 }
 
 static void write_ready_file(void)

@@ -1025,9 +1025,11 @@ def quiet_runner_sleeps_then_wakes_for_the_next_query(env):
 
 @test
 def comm_filter_param(env):
-    """--comm keeps only the events whose local process has that name."""
-    r = Runner(["run", "trace_dns", "-o", "json", "--store", env.store,
-                "--comm", "nslookup"])
+    """--comm keeps only the events whose local process has that name.
+    A gadget flag may come before the image, as in ig (its value was taken
+    for the image)."""
+    r = Runner(["run", "--comm", "nslookup", "trace_dns", "-o", "json",
+                "--store", env.store])
     nslookup = os.path.join(env.bin, "nslookup")
     try:
         dig_pid, _ = dig(env, f"@{SRV4} web.test")
