@@ -47,7 +47,6 @@
 
 enum {
 	OPT_FIELDS = CLI_OPT_OWN,
-	OPT_TIMEOUT,
 	OPT_MAX_EVENTS,
 	OPT_RING_SIZE,
 	OPT_NICE,
@@ -63,7 +62,7 @@ static const struct option base_opts[] = {
 	{ "filter", required_argument, NULL, 'F' },
 	{ "containername", required_argument, NULL, 'c' },
 	{ "fields", required_argument, NULL, OPT_FIELDS },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "timeout", required_argument, NULL, 't' },
 	{ "max-events", required_argument, NULL, OPT_MAX_EVENTS },
 	{ "ring-size", required_argument, NULL, OPT_RING_SIZE },
 	{ "nice", required_argument, NULL, OPT_NICE },
@@ -144,7 +143,7 @@ static void usage(FILE *f)
 	      "      --k8s-containername NAME[,NAME]\n"
 	      "      --k8s-selector KEY=VALUE[,KEY=VALUE]\n"
 	      "                       only events of these pods (pod labels)\n"
-	      "      --timeout SECS   stop after SECS seconds\n"
+	      "  -t, --timeout SECS   stop after SECS seconds (0: never)\n"
 	      "      --max-events N   stop after N events\n"
 	      "      --ring-size N[K|M]  the gadget's ring buffers this size\n"
 	      "      --nice N         scheduling priority while a ring buffer\n"
@@ -171,7 +170,8 @@ static bool takes_arg(const char *arg, bool gadget)
 {
 	size_t i;
 
-	if (!strcmp(arg, "-o") || !strcmp(arg, "-F") || !strcmp(arg, "-c"))
+	if (!strcmp(arg, "-o") || !strcmp(arg, "-F") || !strcmp(arg, "-c") ||
+	    !strcmp(arg, "-t"))
 		return true;
 	if (strncmp(arg, "--", 2) || strchr(arg, '='))
 		return false;
@@ -334,8 +334,8 @@ static int run_flag(struct run_flags *f, size_t n_params, int c,
 					 "more than %d filters", MAX_FILTERS);
 		f->filters[f->n_filters++] = arg;
 		return EXIT_OK;
-	case OPT_TIMEOUT:
-		return parse_ulong("--timeout", arg, 1, 31536000, &f->timeout,
+	case 't': /* 0: none, as in ig */
+		return parse_ulong("--timeout", arg, 0, 31536000, &f->timeout,
 				   err) ?
 			       EXIT_USAGE :
 			       EXIT_OK;
@@ -437,7 +437,7 @@ static int parse_flags(int argc, char **argv, const struct session *s,
 
 	optind = 1;
 	opterr = 1;
-	while ((c = getopt_long(argc, argv, "o:F:c:h", opts, &li)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:F:c:t:h", opts, &li)) != -1) {
 		const char *abbr = li >= 0 ? abbreviated(argv, &opts[li]) :
 					     NULL;
 

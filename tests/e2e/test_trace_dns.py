@@ -1069,7 +1069,7 @@ def fields_flag(env):
 def timeout_flag(env):
     start = time.time()
     r = Runner(["run", "trace_dns", "-o", "json", "--store", env.store,
-                "--timeout", "2"])
+                "-t", "2"])
     try:
         rc = r.proc.wait(timeout=30)
     except subprocess.TimeoutExpired:
@@ -1077,6 +1077,20 @@ def timeout_flag(env):
         raise Fail("runner did not stop after --timeout 2")
     eq(rc, 0, "exit code")
     check(time.time() - start >= 2, "stopped before the timeout")
+
+
+@test
+def timeout_zero_is_none(env):
+    """--timeout 0 runs until stopped, as in ig (it was a usage error)."""
+    r = Runner(["run", "trace_dns", "-o", "json", "--store", env.store,
+                "--timeout", "0"])
+    try:
+        pid, _ = dig(env, f"@{SRV4} web.test")
+        wait_events(r, lambda e: e["proc"]["pid"] == pid)
+        time.sleep(1)
+        check(r.proc.poll() is None, "the runner stopped by itself")
+    finally:
+        eq(r.stop(), 0, "exit code")
 
 
 STEPS = ["main", "image opened", "gadget opened", "session opened",
