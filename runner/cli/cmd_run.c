@@ -52,6 +52,7 @@ enum {
 	OPT_NICE,
 	OPT_PULL,
 	OPT_K8S,
+	OPT_HOST,
 	OPT_K8S_NAMESPACE, /* ... + enum k8s_select_key */
 	OPT_K8S_LAST = OPT_K8S_NAMESPACE + K8S_SELECT_LABELS,
 	OPT_PARAM, /* OPT_PARAM + i: gadget param i */
@@ -69,6 +70,7 @@ static const struct option base_opts[] = {
 	{ "store", required_argument, NULL, CLI_OPT_STORE },
 	{ "pull", required_argument, NULL, OPT_PULL },
 	{ "k8s", no_argument, NULL, OPT_K8S },
+	{ "host", optional_argument, NULL, OPT_HOST },
 	{ "k8s-namespace", required_argument, NULL,
 	  OPT_K8S_NAMESPACE + K8S_SELECT_NAMESPACE },
 	{ "k8s-podname", required_argument, NULL,
@@ -137,6 +139,8 @@ static void usage(FILE *f)
 	      "  -c, --containername NAME\n"
 	      "                       only events of this container (podman,\n"
 	      "                       docker, containerd, cri-o)\n"
+	      "      --host           as in ig: the host's events are shown\n"
+	      "                       (always, with the containers')\n"
 	      "      --k8s            Kubernetes columns (K8S.NODE ...) first;\n"
 	      "                       the default when $NODE_NAME is set\n"
 	      "      --k8s-namespace NS[,NS]  --k8s-podname POD[,POD]\n"
@@ -362,6 +366,18 @@ static int run_flag(struct run_flags *f, size_t n_params, int c,
 	case OPT_K8S:
 		f->k8s = true;
 		return EXIT_OK;
+	case OPT_HOST: /* ig's: the runner always shows the host's events */
+		if (!arg || !strcmp(arg, "true"))
+			return EXIT_OK;
+		if (strcmp(arg, "false"))
+			return cli_error(err, EXIT_USAGE,
+					 "invalid --host '%s': want true or "
+					 "false",
+					 arg);
+		return cli_error(err, EXIT_USAGE,
+				 "--host=false: the host's events are always "
+				 "shown (-F runtime.containerId~. keeps those "
+				 "of containers)");
 	case OPT_K8S_NAMESPACE ... OPT_K8S_LAST:
 		if (f->n_pods == MAX_FILTERS)
 			return cli_error(err, EXIT_USAGE,

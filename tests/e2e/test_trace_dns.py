@@ -1093,6 +1093,27 @@ def timeout_zero_is_none(env):
         eq(r.stop(), 0, "exit code")
 
 
+@test
+def host_flag_as_in_ig(env):
+    """--host, which ig needs to show the host's events, is taken (the
+    runner always shows them; it was an unknown flag); --host=false is
+    refused, not ignored."""
+    r = Runner(["run", "--host", "trace_dns", "-o", "json", "--store",
+                env.store])
+    try:
+        pid, _ = dig(env, f"@{SRV4} web.test")
+        wait_events(r, lambda e: e["proc"]["pid"] == pid)
+    finally:
+        eq(r.stop(), 0, "exit code")
+    p = subprocess.run([RUNNER, "run", "trace_dns", "--store", env.store,
+                        "--host=false"], capture_output=True, text=True,
+                       timeout=60)
+    eq(p.returncode, 2, f"--host=false exit code ({p.stderr!r})")
+    check(p.stderr.startswith("runner: --host=false: the host's events are "
+                              "always shown") and p.stderr.count("\n") == 1,
+          f"--host=false: {p.stderr!r}")
+
+
 STEPS = ["main", "image opened", "gadget opened", "session opened",
          "loading", "maps made", "programs loaded", "gadget attached",
          "containers scanned", "ready"]
