@@ -441,6 +441,28 @@ static bool is_descendant(const struct fieldset *fs, size_t i, int anc)
 	return false;
 }
 
+bool fieldset_knows(const struct fieldset *fs, const char *spec)
+{
+	cleanup_free char *copy = spec ? strdup(spec) : NULL;
+	char *save = NULL, *tok, *end;
+
+	if (!copy)
+		return !spec;
+	for (tok = strtok_r(copy, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		while (isspace((unsigned char)*tok))
+			tok++;
+		end = tok + strlen(tok);
+		while (end > tok && isspace((unsigned char)end[-1]))
+			*--end = '\0';
+		if (*tok == '+' || *tok == '-')
+			tok++;
+		if (*tok && fieldset_lookup(fs, tok) == -1)
+			return false;
+	}
+	return true;
+}
+
 int fieldset_select(struct fieldset *fs, const char *spec, struct error **err)
 {
 	cleanup_free char *copy = spec ? strdup(spec) : NULL;

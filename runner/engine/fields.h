@@ -31,6 +31,8 @@ void fieldset_free(struct fieldset *fs);
 
 /* Apply a --fields spec: "a,b" replaces, "+a,-b" adds/removes. */
 int fieldset_select(struct fieldset *fs, const char *spec, struct error **err);
+/* Does fs have every field a --fields spec names? */
+bool fieldset_knows(const struct fieldset *fs, const char *spec);
 
 /* The i-th field gadget.yaml names that the event lacks, or NULL. */
 const char *fieldset_unknown(const struct fieldset *fs, size_t i);

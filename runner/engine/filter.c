@@ -401,26 +401,15 @@ static int add_rule(struct filter *f, char *rule, struct error **err)
 	return 0;
 }
 
-int filter_add(struct filter **fp, const struct fieldset *fs, const char *expr,
-	       struct error **err)
+/*
+ * Split expr at commas ("\\," is one inside a rule) into buf, a copy of
+ * it, and call fn on every rule that is not blank; stop at its first error.
+ */
+static int each_rule(char *buf, const char *expr,
+		     int (*fn)(char *rule, void *ctx), void *ctx)
 {
-	cleanup_free char *buf = strdup(expr ? expr : "");
-	struct filter *f = *fp;
-	bool created = false;
-	size_t n0;
-	char *rule, *w;
+	char *rule = buf, *w = buf;
 
-	if (!buf)
-		return error_set(err, ENOMEM, "filter");
-	if (!f) {
-		f = filter_new(fs);
-		if (!f)
-			return error_set(err, ENOMEM, "filter");
-		created = true;
-	}
-	n0 = f->n;
-	/* split at unescaped commas, turning "\," into "," in place */
-	rule = w = buf;
 	for (const char *r = expr;; r++) {
 		if (*r == '\\' && r[1] == ',') {
 			*w++ = ',';
@@ -432,12 +421,65 @@ int filter_add(struct filter **fp, const struct fieldset *fs, const char *expr,
 			continue;
 		}
 		*w = '\0';
-		if (*trim(rule) && add_rule(f, rule, err) < 0)
-			goto fail;
+		if (*trim(rule) && fn(rule, ctx) < 0)
+			return -1;
 		if (!*r)
-			break;
+			return 0;
 		rule = ++w;
 	}
+}
+
+/* Does the field of the rule exist (a rule without operator: yes)? */
+static int rule_known(char *rule, void *ctx)
+{
+	char *op = strpbrk(rule, "=!<>~");
+
+	if (!op)
+		return 0;
+	*op = '\0';
+	return fieldset_lookup(ctx, trim(rule)) == -1 ? -1 : 0;
+}
+
+bool filter_fields_known(const struct fieldset *fs, const char *expr)
+{
+	cleanup_free char *buf = strdup(expr ? expr : "");
+
+	return buf && !each_rule(buf, expr ? expr : "", rule_known, (void *)fs);
+}
+
+struct add_ctx {
+	struct filter *f;
+	struct error **err;
+};
+
+static int add_one(char *rule, void *ctx)
+{
+	struct add_ctx *a = ctx;
+
+	return add_rule(a->f, rule, a->err);
+}
+
+int filter_add(struct filter **fp, const struct fieldset *fs, const char *expr,
+	       struct error **err)
+{
+	cleanup_free char *buf = strdup(expr ? expr : "");
+	struct filter *f = *fp;
+	struct add_ctx a = { .err = err };
+	bool created = false;
+	size_t n0;
+
+	if (!buf)
+		return error_set(err, ENOMEM, "filter");
+	if (!f) {
+		f = filter_new(fs);
+		if (!f)
+			return error_set(err, ENOMEM, "filter");
+		created = true;
+	}
+	n0 = f->n;
+	a.f = f;
+	if (each_rule(buf, expr ? expr : "", add_one, &a))
+		goto fail;
 	if (f->n == n0) {
 		error_set(err, 0, "empty filter");
 		goto fail;

@@ -29,6 +29,8 @@ struct filter;
  */
 int filter_add(struct filter **f, const struct fieldset *fs, const char *expr,
 	       struct error **err);
+/* Does fs have the field of every rule of expr (whatever else is wrong)? */
+bool filter_fields_known(const struct fieldset *fs, const char *expr);
 /* Does the event (a whole record: record_whole()) pass every rule?  A
  * NULL filter does. */
 bool filter_match(struct filter *f, const void *event);

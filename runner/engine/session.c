@@ -304,15 +304,25 @@ void session_free(struct session *s)
 	free(s);
 }
 
+/*
+ * --fields and -F go to each data source that has the fields they name: a
+ * gadget's other sources (a map iterator beside its events) may lack them,
+ * as in ig, where a filter goes to the data source with its field.  When
+ * none has them, the first says which is unknown.
+ */
 int session_select_fields(struct session *s, const char *spec,
 			  struct error **err)
 {
-	size_t i;
+	size_t i, done = 0;
 
-	for (i = 0; i < s->n_src; i++)
+	for (i = 0; i < s->n_src; i++) {
+		if (!fieldset_knows(s->src[i].fs, spec))
+			continue;
 		if (fieldset_select(s->src[i].fs, spec, err))
 			return -1;
-	return 0;
+		done++;
+	}
+	return done || !s->n_src ? 0 : fieldset_select(s->src[0].fs, spec, err);
 }
 
 void session_set_kubernetes(struct session *s)
@@ -334,12 +344,18 @@ int session_select_pods(struct session *s, int key, const char *value,
 
 int session_add_filter(struct session *s, const char *expr, struct error **err)
 {
-	size_t i;
+	size_t i, done = 0;
 
-	for (i = 0; i < s->n_src; i++)
+	for (i = 0; i < s->n_src; i++) {
+		if (!filter_fields_known(s->src[i].fs, expr))
+			continue;
 		if (filter_add(&s->src[i].filter, s->src[i].fs, expr, err))
 			return -1;
-	return 0;
+		done++;
+	}
+	return done || !s->n_src ?
+		       0 :
+		       filter_add(&s->src[0].filter, s->src[0].fs, expr, err);
 }
 
 void session_describe(const struct session *s, FILE *out)

@@ -138,6 +138,36 @@ def socket_filter_enricher_and_map_iterator(env):
        "map iterator record of the namespace")
 
 
+@test
+def filters_and_fields_go_to_the_data_sources_that_have_them(env):
+    """-F, -c and --fields apply to the data sources with those fields, as
+    in ig: the map iterator beside the datagrams lacks dport and the
+    runtime.* fields, which made them unknown-field errors."""
+    r = run(env, "ig_sockets:latest", "--port", str(PORT), "-F",
+            f"dport=={PORT}")
+    c = run(env, "ig_sockets:latest", "--port", str(PORT), "-c", "nothing",
+            "--fields", "sport,dport")
+    try:
+        udp_pair(env)
+        r.wait_for(lambda e: e.get("dport") == PORT
+                   and e.get("ingress") == 1)
+    finally:
+        stop(r)
+        stop(c)
+    ino = env.ns.inode()
+    for runner, what in ((r, f"-F dport=={PORT}"), (c, "-c nothing")):
+        evs = [e for e in runner.events() if e["netns_id"] == ino
+               or "netns_id" not in e]
+        counts = [e["datagrams"] for e in evs if "datagrams" in e]
+        eq(counts, [4], f"{what}: map iterator records of the namespace")
+        dgrams = [e for e in evs if "datagrams" not in e]
+        if runner is r:
+            eq(sorted((e["dport"], e["ingress"]) for e in dgrams),
+               [(PORT, 0), (PORT, 1)], f"{what}: datagrams to the server")
+        else:
+            eq(dgrams, [], f"{what}: datagrams (no container)")
+
+
 # fchmod(2) with known modes on a known file, then a busy second.
 FILES = """
 import os, sys, time

@@ -389,6 +389,16 @@ static void select__unknown_field__error_and_selection_kept(void **state)
 	error_free(err);
 }
 
+static void knows__every_field_named__or_not(void **state)
+{
+	struct fx *x = *state;
+
+	assert_true(fieldset_knows(x->fs, " name, +pid,-Proc.Creds.UID,"));
+	assert_true(fieldset_knows(x->fs, ""));
+	assert_false(fieldset_knows(x->fs, "name,bogus"));
+	assert_false(fieldset_knows(x->fs, "-nope"));
+}
+
 /* A second BTF for kinds the fixture lacks. */
 static void build__enum64_signed_bool_float_ptr__handled(void **state)
 {
@@ -634,6 +644,7 @@ int main(void)
 		T(select__struct__stands_for_its_columns),
 		T(select__alias__matches),
 		T(select__unknown_field__error_and_selection_kept),
+		T(knows__every_field_named__or_not),
 		cmocka_unit_test(build__enum64_signed_bool_float_ptr__handled),
 		T(build__bad_metadata__errors),
 		T(build__unknown_metadata_field__skipped_and_reported),

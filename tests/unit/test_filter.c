@@ -341,6 +341,17 @@ static void errors__usage_messages(void **state)
 	    "\"x{2}*\": stacked quantifiers");
 }
 
+static void fields_known__every_rule_s_field__or_not(void **state)
+{
+	struct fx *x = *state;
+
+	assert_true(filter_fields_known(x->fs, "pid==1, comm~a\\,b"));
+	/* other errors are filter_add()'s to tell */
+	assert_true(filter_fields_known(x->fs, "pid==abc,name"));
+	assert_false(filter_fields_known(x->fs, "pid==1,nope==2"));
+	assert_false(filter_fields_known(x->fs, "==1"));
+}
+
 static void regex__quantifiers_in_brackets_and_escapes__allowed(void **state)
 {
 	struct fx *x = *state;
@@ -392,6 +403,7 @@ int main(void)
 		T(repeated__anded),
 		T(names__any_case_and_alias),
 		T(errors__usage_messages),
+		T(fields_known__every_rule_s_field__or_not),
 		T(regex__quantifiers_in_brackets_and_escapes__allowed),
 		T(regex__longer_than_256_bytes__refused),
 	};
