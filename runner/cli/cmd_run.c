@@ -397,7 +397,7 @@ static int run_flag(struct run_flags *f, size_t n_params, int c,
 		return EXIT_OK;
 	default:
 		if (c >= OPT_PARAM && c < OPT_PARAM + (int)n_params) {
-			f->param_vals[c - OPT_PARAM] = arg;
+			f->param_vals[c - OPT_PARAM] = arg ? arg : "true";
 			return EXIT_OK;
 		}
 		if (c == RM_OPT_ANNOTATE) /* applied in the first pass */
@@ -428,6 +428,12 @@ static const char *abbreviated(char **argv, const struct option *o)
 	return a;
 }
 
+static bool is_bool_word(const char *s)
+{
+	return !strcmp(s, "true") || !strcmp(s, "false") || !strcmp(s, "1") ||
+	       !strcmp(s, "0");
+}
+
 /* Every flag, the gadget's params among them. */
 static int parse_flags(int argc, char **argv, const struct session *s,
 		       struct run_flags *f, struct error **err)
@@ -445,9 +451,13 @@ static int parse_flags(int argc, char **argv, const struct session *s,
 		const char *key, *desc, *def;
 
 		session_param_info(s, i, &key, &desc, &def);
-		opts[N_BASE_OPTS + i] = (struct option){ key, required_argument,
-							 NULL,
-							 OPT_PARAM + (int)i };
+		/* a bool alone is true, as in ig */
+		opts[N_BASE_OPTS + i] =
+			(struct option){ key,
+					 session_param_is_bool(s, i) ?
+						 optional_argument :
+						 required_argument,
+					 NULL, OPT_PARAM + (int)i };
 	}
 	opts[N_BASE_OPTS + n_params] = (struct option){ 0 };
 
@@ -464,6 +474,10 @@ static int parse_flags(int argc, char **argv, const struct session *s,
 					 (int)strcspn(abbr, "="), abbr,
 					 opts[li].name);
 		li = -1;
+		/* "--bool true" and "--bool false" as before */
+		if (c >= OPT_PARAM && !optarg && optind < argc &&
+		    is_bool_word(argv[optind]))
+			optarg = argv[optind++];
 		rc = run_flag(f, n_params, c, optarg, err);
 		if (rc)
 			return rc;

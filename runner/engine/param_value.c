@@ -107,6 +107,14 @@ static int parse_ip_param(const struct btf *btf, const struct btf_type *t,
 	return 0;
 }
 
+bool param_value_is_bool(const struct btf *btf, __u32 type_id)
+{
+	const struct btf_type *t =
+		btf__type_by_id(btf, btf__resolve_type(btf, type_id));
+
+	return t && btf_is_int(t) && (btf_int_encoding(t) & BTF_INT_BOOL);
+}
+
 int param_value_parse(const struct btf *btf, __u32 type_id, const char *var,
 		      const char *value, void *out, size_t size,
 		      struct error **err)

@@ -3,6 +3,7 @@
 #ifndef RUNNER_ENGINE_PARAM_VALUE_H
 #define RUNNER_ENGINE_PARAM_VALUE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 
@@ -20,5 +21,7 @@ struct btf;
 int param_value_parse(const struct btf *btf, __u32 type_id, const char *var,
 		      const char *value, void *out, size_t size,
 		      struct error **err);
+/* Is type_id a bool (its flag may go without a value, as in ig)? */
+bool param_value_is_bool(const struct btf *btf, __u32 type_id);
 
 #endif

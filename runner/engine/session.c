@@ -20,6 +20,7 @@
 #include "runner/engine/host.h"
 #include "runner/engine/log.h"
 #include "runner/engine/metrics.h"
+#include "runner/engine/param_value.h"
 #include "runner/engine/record.h"
 #include "runner/engine/session.h"
 #include "runner/engine/stacks.h"
@@ -137,6 +138,13 @@ int session_set_ring_size(struct session *s, unsigned int bytes,
 size_t session_param_count(const struct session *s)
 {
 	return gadget_param_count(s->g);
+}
+
+bool session_param_is_bool(const struct session *s, size_t i)
+{
+	const struct gadget_param *p = gadget_param(s->g, i);
+
+	return p && !p->pf && param_value_is_bool(gadget_btf(s->g), p->type_id);
 }
 
 int session_param_set(struct session *s, size_t i, const char *value,

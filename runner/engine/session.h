@@ -57,6 +57,8 @@ int session_set_ring_size(struct session *s, unsigned int bytes,
 size_t session_param_count(const struct session *s);
 void session_param_info(const struct session *s, size_t i, const char **key,
 			const char **desc, const char **def);
+/* Is param i a bool, whose flag may go without a value (true)? */
+bool session_param_is_bool(const struct session *s, size_t i);
 /* Set param i from its text; the error names the flag (--key). */
 int session_param_set(struct session *s, size_t i, const char *value,
 		      struct error **err);

@@ -669,6 +669,33 @@ def trace_exec_uid_and_comm_params_filter_in_kernel(env):
 
 
 @test
+def bool_param_alone_is_true(env):
+    """A bool param's flag alone is true, as in ig (it took the next
+    argument for its value, or wanted one), after a false one too;
+    "--flag false" and "--flag=0" still read theirs."""
+    got = []
+    rs = []
+    try:
+        for flags in (["--ignore-failed", "false"], ["--ignore-failed=0"],
+                      ["--ignore-failed=0", "--ignore-failed", "-F",
+                       "args~x"],
+                      ["--ignore-failed=0", "--ignore-failed"]):
+            before = prog_ids("sched_process_exec")
+            rs.append(tracer(env, "trace_exec", *flags))
+            vals = [v["ignore_failed"] for v in
+                    kernel_params(before, "sched_process_exec")
+                    if "ignore_failed" in v]
+            got.append((" ".join(flags), vals))
+    finally:
+        stop_all(rs)
+    eq(got, [("--ignore-failed false", [False]),
+             ("--ignore-failed=0", [False]),
+             ("--ignore-failed=0 --ignore-failed -F args~x", [True]),
+             ("--ignore-failed=0 --ignore-failed", [True])],
+       "ignore_failed in the kernel")
+
+
+@test
 def trace_dns_ports_param_and_port_filters(env):
     """--ports picks the DNS ports in the kernel; -F on src.port/dst.port
     (nested numbers) in the runner."""
@@ -728,7 +755,7 @@ def param_values_are_checked(env):
     usage_error(base + ["--pid", "-1"], "-1")
     usage_error(base + ["--ports", "70000"], "70000")
     usage_error(["run", "trace_exec", "--store", env.store,
-                 "--ignore-failed", "maybe"], "maybe")
+                 "--ignore-failed=maybe"], "maybe")
 
 
 # ---- --help -----------------------------------------------------------------

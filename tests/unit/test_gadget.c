@@ -12,6 +12,7 @@
 #include "common/cleanup.h"
 #include "common/fileutil.h"
 #include "runner/engine/gadget.h"
+#include "runner/engine/param_value.h"
 
 static struct gadget *open_object(const char *dir, const char *name)
 {
@@ -182,6 +183,22 @@ static void param_set__every_kind__bytes_as_loaded(void **state)
 	gadget_free(g);
 }
 
+/* Only a bool's flag may go without a value. */
+static void param_is_bool__bool_only(void **state)
+{
+	struct gadget *g = open_object("tests/fixtures", "params");
+	const struct btf *btf = gadget_btf(g);
+
+	(void)state;
+	assert_true(param_value_is_bool(
+		btf, gadget_param(g, find_param(g, "p_bool"))->type_id));
+	assert_false(param_value_is_bool(
+		btf, gadget_param(g, find_param(g, "p_u8"))->type_id));
+	assert_false(param_value_is_bool(
+		btf, gadget_param(g, find_param(g, "p_str"))->type_id));
+	gadget_free(g);
+}
+
 static void open__not_an_elf__fails_with_message(void **state)
 {
 	cleanup_error struct error *err = NULL;
@@ -198,6 +215,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(open__tracer_marker__names_map_and_struct),
+		cmocka_unit_test(param_is_bool__bool_only),
 		cmocka_unit_test(open__snapshotter_marker__lists_programs),
 		cmocka_unit_test(param_set__bool__accepts_true_false_only),
 		cmocka_unit_test(param_set__filter_ints__range_checked),
