@@ -166,11 +166,12 @@ static void usage(FILE *f)
 }
 
 /*
- * Whether the flag arg is followed by its value.  A long flag that is not
- * the runner's own is a gadget param, if anything, and every param takes
- * a value: gadget says whether to assume that.
+ * Whether the flag arg is followed by its value, next.  A long flag that
+ * is not the runner's own is a gadget param, if anything, and takes a
+ * value that is not a flag (a bool's is optional): gadget says whether to
+ * assume that.
  */
-static bool takes_arg(const char *arg, bool gadget)
+static bool takes_arg(const char *arg, const char *next, bool gadget)
 {
 	size_t i;
 
@@ -182,7 +183,7 @@ static bool takes_arg(const char *arg, bool gadget)
 	for (i = 0; i < N_BASE_OPTS; i++)
 		if (!strcmp(arg + 2, base_opts[i].name))
 			return base_opts[i].has_arg == required_argument;
-	return gadget;
+	return gadget && next && next[0] != '-';
 }
 
 static const char *find_image_guess(int argc, char **argv, bool gadget)
@@ -194,7 +195,7 @@ static const char *find_image_guess(int argc, char **argv, bool gadget)
 			return i + 1 < argc ? argv[i + 1] : NULL;
 		if (argv[i][0] != '-')
 			return argv[i];
-		if (takes_arg(argv[i], gadget))
+		if (takes_arg(argv[i], argv[i + 1], gadget))
 			i++;
 	}
 	return NULL;

@@ -671,27 +671,34 @@ def trace_exec_uid_and_comm_params_filter_in_kernel(env):
 @test
 def bool_param_alone_is_true(env):
     """A bool param's flag alone is true, as in ig (it took the next
-    argument for its value, or wanted one), after a false one too;
-    "--flag false" and "--flag=0" still read theirs."""
+    argument for its value, or wanted one), after a false one too, and
+    before the image; "--flag false" and "--flag=0" still read theirs."""
     got = []
     rs = []
     try:
-        for flags in (["--ignore-failed", "false"], ["--ignore-failed=0"],
-                      ["--ignore-failed=0", "--ignore-failed", "-F",
-                       "args~x"],
-                      ["--ignore-failed=0", "--ignore-failed"]):
+        for argv in (["trace_exec", "--ignore-failed", "false"],
+                     ["trace_exec", "--ignore-failed=0"],
+                     ["trace_exec", "--ignore-failed=0", "--ignore-failed",
+                      "-F", "args~x"],
+                     ["trace_exec", "--ignore-failed=0", "--ignore-failed"],
+                     ["--ignore-failed=0", "--ignore-failed", "--comm",
+                      "true", "trace_exec"]):
             before = prog_ids("sched_process_exec")
-            rs.append(tracer(env, "trace_exec", *flags))
+            rs.append(Runner(["run", "-o", "json", "--store", env.store]
+                             + argv))
             vals = [v["ignore_failed"] for v in
                     kernel_params(before, "sched_process_exec")
                     if "ignore_failed" in v]
-            got.append((" ".join(flags), vals))
+            got.append((" ".join(argv), vals))
     finally:
         stop_all(rs)
-    eq(got, [("--ignore-failed false", [False]),
-             ("--ignore-failed=0", [False]),
-             ("--ignore-failed=0 --ignore-failed -F args~x", [True]),
-             ("--ignore-failed=0 --ignore-failed", [True])],
+    eq(got, [("trace_exec --ignore-failed false", [False]),
+             ("trace_exec --ignore-failed=0", [False]),
+             ("trace_exec --ignore-failed=0 --ignore-failed -F args~x",
+              [True]),
+             ("trace_exec --ignore-failed=0 --ignore-failed", [True]),
+             ("--ignore-failed=0 --ignore-failed --comm true trace_exec",
+              [True])],
        "ignore_failed in the kernel")
 
 
