@@ -86,6 +86,7 @@ void fieldset_free(struct fieldset *fs)
 	for (size_t i = 0; i < fs->n_unknown; i++)
 		free(fs->unknown[i]);
 	free(fs->unknown);
+	free(fs->ds);
 	for (size_t i = 0; i < fs->n; i++) {
 		struct field *f = &fs->f[i];
 
@@ -325,6 +326,11 @@ int fieldset_new(const struct btf *btf, __u32 type_id,
 	if (r < 0)
 		goto err_fs;
 	fs->event_size = t->size;
+	fs->ds = ds ? strdup(ds) : NULL;
+	if (ds && !fs->ds) {
+		error_set(err, ENOMEM, "fields");
+		goto err_fs;
+	}
 	fs->k8s = -1;
 	for (size_t i = 0; i < fs->n && fs->k8s < 0; i++)
 		if (fs->f[i].kind == FK_K8S)

@@ -479,7 +479,16 @@ int build_validate_metadata(struct build *b, struct fieldset *fs)
 /* By full name, then alias, then a unique column title (any case). */
 int fieldset_lookup(const struct fieldset *fs, const char *name)
 {
+	const char *colon = strchr(name, ':');
 	int hit = -1;
+
+	/* "ds:field", as ig takes it: a field of that data source */
+	if (colon) {
+		if (!fs->ds || strncmp(name, fs->ds, colon - name) ||
+		    fs->ds[colon - name])
+			return -1;
+		name = colon + 1;
+	}
 
 	for (size_t i = 0; i < fs->n; i++)
 		if (!strcasecmp(fs->f[i].name, name))

@@ -142,6 +142,7 @@ struct field {
 };
 
 struct fieldset {
+	char *ds; /* the data source's name, NULL if none */
 	struct field *f;
 	size_t n;
 	size_t event_size;
@@ -188,7 +189,8 @@ bool field_shown(const struct fieldset *fs, const struct field *f,
 size_t field_text(struct render_ctx *rc, const struct field *f, const void *ev,
 		  char *buf);
 
-/* Find a field by full name, alias or unique column title (any case). */
+/* Find a field by full name, alias or unique column title (any case);
+ * "ds:name" is name when ds is the data source's name, as in ig. */
 int fieldset_lookup(const struct fieldset *fs, const char *name);
 
 /* An unsigned integer of size bytes at p (0 past 8 bytes). */

@@ -11,6 +11,7 @@
 #include <sys/resource.h>
 #include <bpf/bpf.h>
 
+#include "common/cleanup.h"
 #include "metadata/metadata.h"
 #include "runner/engine/containers.h"
 #include "runner/engine/k8s_select.h"
@@ -318,8 +319,8 @@ void session_free(struct session *s)
  * as in ig, where a filter goes to the data source with its field.  When
  * none has them, the first says which is unknown.
  */
-int session_select_fields(struct session *s, const char *spec,
-			  struct error **err)
+static int select_fields(struct session *s, const char *spec,
+			 struct error **err)
 {
 	size_t i, done = 0;
 
@@ -331,6 +332,22 @@ int session_select_fields(struct session *s, const char *spec,
 		done++;
 	}
 	return done || !s->n_src ? 0 : fieldset_select(s->src[0].fs, spec, err);
+}
+
+/* ig's "ds:a,b;ds2:c": a list per data source (its first field names it) */
+int session_select_fields(struct session *s, const char *spec,
+			  struct error **err)
+{
+	cleanup_free char *copy = strdup(spec);
+	char *part, *save = NULL;
+
+	if (!copy)
+		return error_set(err, ENOMEM, "--fields");
+	for (part = strtok_r(copy, ";", &save); part;
+	     part = strtok_r(NULL, ";", &save))
+		if (select_fields(s, part, err))
+			return -1;
+	return 0;
 }
 
 void session_set_kubernetes(struct session *s)

@@ -147,13 +147,19 @@ def filters_and_fields_go_to_the_data_sources_that_have_them(env):
             f"dport=={PORT}")
     c = run(env, "ig_sockets:latest", "--port", str(PORT), "-c", "nothing",
             "--fields", "sport,dport")
+    # ig's "ds:" prefixes, and ";" between the lists of two data sources
+    d = run(env, "ig_sockets:latest", "--port", str(PORT), "-F",
+            f"datagrams:dport=={PORT}", "--fields",
+            "datagrams:dport,ingress;per_netns:netns_id,datagrams")
     try:
         udp_pair(env)
         r.wait_for(lambda e: e.get("dport") == PORT
                    and e.get("ingress") == 1)
+        d.wait_for(lambda e: e.get("ingress") == 1)
     finally:
         stop(r)
         stop(c)
+        stop(d)
     ino = env.ns.inode()
     for runner, what in ((r, f"-F dport=={PORT}"), (c, "-c nothing")):
         evs = [e for e in runner.events() if e["netns_id"] == ino
@@ -166,6 +172,11 @@ def filters_and_fields_go_to_the_data_sources_that_have_them(env):
                [(PORT, 0), (PORT, 1)], f"{what}: datagrams to the server")
         else:
             eq(dgrams, [], f"{what}: datagrams (no container)")
+    evs = d.events()
+    eq(sorted((e["dport"], e["ingress"]) for e in evs if "dport" in e),
+       [(PORT, 0), (PORT, 1)], "ds: prefixes: datagrams to the server")
+    eq([e for e in evs if "datagrams" in e and e["netns_id"] == ino],
+       [{"netns_id": ino, "datagrams": 4}], "ds: prefixes: map iterator")
 
 
 # fchmod(2) with known modes on a known file, then a busy second.

@@ -397,6 +397,12 @@ static void knows__every_field_named__or_not(void **state)
 	assert_true(fieldset_knows(x->fs, ""));
 	assert_false(fieldset_knows(x->fs, "name,bogus"));
 	assert_false(fieldset_knows(x->fs, "-nope"));
+	/* ig's "ds:field": a field of this data source ("dns") */
+	assert_true(fieldset_knows(x->fs, "dns:name,pid"));
+	assert_false(fieldset_knows(x->fs, "other:name"));
+	assert_int_equal(fieldset_select(x->fs, "dns:name,pid", NULL), 0);
+	assert_int_equal(x->fs->n_cols, 2);
+	assert_string_equal(x->fs->f[x->fs->cols[0]].name, "name");
 }
 
 /* A second BTF for kinds the fixture lacks. */

@@ -295,6 +295,9 @@ static void names__any_case_and_alias(void **state)
 
 	assert_true(match(x, "PROC.PID==4242"));
 	assert_true(match(x, "Comm==nslookup"));
+	/* ig's "ds:field": a field of this data source ("dns") */
+	assert_true(match(x, "dns:pid==4242,dns:comm==nslookup"));
+	assert_false(match(x, "dns:pid==1"));
 }
 
 static void errors__usage_messages(void **state)
@@ -332,6 +335,8 @@ static void errors__usage_messages(void **state)
 	bad(x, "", "filter \"\": empty filter");
 	bad(x, " , ", "filter \" , \": empty filter");
 	bad(x, "pid==1,x==2", "filter \"pid==1,x==2\": unknown field \"x\"");
+	bad(x, "other:pid==1",
+	    "filter \"other:pid==1\": unknown field \"other:pid\"");
 	/* stacked quantifiers make glibc's regcomp() blow up exponentially */
 	bad(x, "name~a+++",
 	    "filter \"name~a+++\": field name: regular expression "
