@@ -71,6 +71,10 @@ int run_metrics_option(struct run_metrics *rm, int c, const char *arg,
 					 arg);
 		return EXIT_OK;
 	case RM_OPT_ADDRESS:
+		if (http_addr_check(arg, err)) {
+			error_prefix(err, "--otel-metrics-listen-address");
+			return EXIT_USAGE;
+		}
 		rm->address = arg;
 		return EXIT_OK;
 	case RM_OPT_NAME:

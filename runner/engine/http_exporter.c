@@ -103,31 +103,51 @@ static bool valid_port(const char *s)
 	return !*end && !errno && v <= 65535;
 }
 
-int http_exporter_new(const char *addr, http_render_fn fn, void *ctx,
-		      struct http_exporter **out, struct error **err)
+/* The socket address of addr (numeric host and port only). */
+static int resolve(const char *addr, struct addrinfo **ai, struct error **err)
 {
 	struct addrinfo hints = { .ai_family = AF_UNSPEC,
 				  .ai_socktype = SOCK_STREAM,
 				  .ai_flags = AI_PASSIVE | AI_NUMERICHOST |
 					      AI_NUMERICSERV };
-	struct addrinfo *ai = NULL;
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	struct http_exporter *h;
 	const char *port;
 	char host[128];
-	int one = 1, r;
+	int r;
 
-	*out = NULL;
 	if (split_addr(addr, host, sizeof(host), &port) || !valid_port(port))
 		return error_set(err, 0,
 				 "listen address \"%s\": want HOST:PORT "
 				 "(port 0 to 65535)",
 				 addr);
-	r = getaddrinfo(*host ? host : NULL, port, &hints, &ai);
+	r = getaddrinfo(*host ? host : NULL, port, &hints, ai);
 	if (r)
 		return error_set(err, 0, "listen address \"%s\": %s", addr,
 				 gai_strerror(r));
+	return 0;
+}
+
+int http_addr_check(const char *addr, struct error **err)
+{
+	struct addrinfo *ai = NULL;
+
+	if (resolve(addr, &ai, err))
+		return -1;
+	freeaddrinfo(ai);
+	return 0;
+}
+
+int http_exporter_new(const char *addr, http_render_fn fn, void *ctx,
+		      struct http_exporter **out, struct error **err)
+{
+	struct addrinfo *ai = NULL;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	struct http_exporter *h;
+	int one = 1;
+
+	*out = NULL;
+	if (resolve(addr, &ai, err))
+		return -1;
 	h = calloc(1, sizeof(*h));
 	if (!h) {
 		freeaddrinfo(ai);

@@ -24,6 +24,8 @@ typedef void (*http_render_fn)(void *ctx, bool openmetrics, struct mbuf *b);
  */
 int http_exporter_new(const char *addr, http_render_fn fn, void *ctx,
 		      struct http_exporter **out, struct error **err);
+/* Is addr one http_exporter_new() can listen on (a usage check)? */
+int http_addr_check(const char *addr, struct error **err);
 void http_exporter_free(struct http_exporter *h);
 /* The port it listens on. */
 int http_exporter_port(const struct http_exporter *h);
