@@ -487,11 +487,24 @@ void oci_store_entries_free(struct oci_store_entry *e, size_t n)
 
 /* ---- tags ---- */
 
+/* Whether entry ref r is of the name (and tag, if it has one) pin gives. */
+static bool same_name(const struct oci_ref *pin, const char *r)
+{
+	cleanup_ref struct oci_ref *e = NULL;
+
+	if (!r || oci_ref_parse(r, NULL, &e, NULL) < 0)
+		return false;
+	return !strcmp(e->registry, pin->registry) &&
+	       !strcmp(e->repository, pin->repository) &&
+	       (!pin->tag || (e->tag && !strcmp(e->tag, pin->tag)));
+}
+
 int oci_store_untag(struct oci_store *store, const char *ref,
 		    struct error **err)
 {
 	cleanup_close int lock = store_lock(store, err);
 	cleanup_json json_t *idx = NULL;
+	cleanup_ref struct oci_ref *pin = NULL;
 	const char *digest = NULL;
 	json_t *manifests;
 	size_t i = 0, before;
@@ -502,6 +515,10 @@ int oci_store_untag(struct oci_store *store, const char *ref,
 	if (!idx)
 		return -1;
 	digest = ref_digest(ref);
+	/* a bare digest names every tag of its content, "name@digest"
+	 * only those of name */
+	if (digest && digest != ref && oci_ref_parse(ref, NULL, &pin, err) < 0)
+		return -1;
 	manifests = json_object_get(idx, "manifests");
 	before = json_array_size(manifests);
 	while (i < json_array_size(manifests)) {
@@ -509,7 +526,8 @@ int oci_store_untag(struct oci_store *store, const char *ref,
 		const char *r = store_entry_ref(e);
 		const char *d = json_string_value(json_object_get(e, "digest"));
 
-		if ((digest && d && !strcmp(d, digest)) ||
+		if ((digest && d && !strcmp(d, digest) &&
+		     (!pin || same_name(pin, r))) ||
 		    (!digest && r && !strcmp(r, ref)))
 			json_array_remove(manifests, i);
 		else

@@ -63,7 +63,8 @@ int oci_store_read_blob(struct oci_store *store, const char *digest,
 int oci_store_open_blob(struct oci_store *store, const char *digest,
 			struct error **err);
 
-/* Remove the index.json entry for ref (a reference or a digest). */
+/* Remove the index.json entries ref names: a tag, every tag of a bare
+ * digest, or the tags of name holding the digest of "name@digest". */
 int oci_store_untag(struct oci_store *store, const char *ref,
 		    struct error **err);
 /* Delete blobs nothing in index.json references, and stale temp files. */

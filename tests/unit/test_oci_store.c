@@ -300,6 +300,42 @@ static void store_tag_untag_gc__deletes_only_unreferenced(void **state)
 	assert_int_equal(err->errnum, ENOENT);
 }
 
+/* "name@digest" names that content under name only: other names keep it */
+static void store_untag__name_at_digest__keeps_other_names(void **state)
+{
+	struct fixture *f = *state;
+	cleanup_error struct error *err = NULL;
+	cleanup_gadget struct oci_gadget *g = NULL;
+	cleanup_free char *digest = NULL;
+	char ref[256];
+
+	add(f, "localhost:5000/a:v1", "amd64-elf", &digest);
+	assert_int_equal(oci_store_tag(f->store, "localhost:5000/a:v1",
+				       "localhost:5000/a:v2", &err),
+			 0);
+	assert_int_equal(oci_store_tag(f->store, "localhost:5000/a:v1",
+				       "localhost:5000/b:v1", &err),
+			 0);
+	snprintf(ref, sizeof(ref), "localhost:5000/c@%s", digest);
+	assert_int_equal(oci_store_untag(f->store, ref, &err), -1);
+	assert_int_equal(err->errnum, ENOENT);
+	snprintf(ref, sizeof(ref), "localhost:5000/a:v2@%s", digest);
+	assert_int_equal(oci_store_untag(f->store, ref, &err), 0);
+	assert_int_equal(oci_store_get_gadget(f->store, "localhost:5000/a:v1",
+					      "amd64", &g, &err),
+			 0);
+	snprintf(ref, sizeof(ref), "localhost:5000/a@%s", digest);
+	assert_int_equal(oci_store_untag(f->store, ref, &err), 0);
+	assert_int_equal(oci_store_get_gadget(f->store, "localhost:5000/a:v1",
+					      "amd64", &g, &err),
+			 -1);
+	oci_gadget_free(g);
+	g = NULL;
+	assert_int_equal(oci_store_get_gadget(f->store, "localhost:5000/b:v1",
+					      "amd64", &g, &err),
+			 0);
+}
+
 static void store_txn__not_committed__leaves_nothing(void **state)
 {
 	struct fixture *f = *state;
@@ -418,6 +454,7 @@ int main(void)
 		T(store_get__unknown_arch__names_it),
 		T(store_get__corrupt_blob__detected),
 		T(store_tag_untag_gc__deletes_only_unreferenced),
+		T(store_untag__name_at_digest__keeps_other_names),
 		T(store_txn__not_committed__leaves_nothing),
 		T(store_txn__size_mismatch__refused),
 		T(store_concurrent_adds__all_kept),
