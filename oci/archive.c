@@ -367,6 +367,13 @@ static int stage_member(struct archive *a, struct oci_txn *txn,
 	snprintf(digest, sizeof(digest), "sha256:%.70s", hex);
 	if (!oci_digest_valid(digest))
 		return error_set(err, 0, "%s: not a sha256 digest", name);
+	/* refused before a byte is written: no media type allows more */
+	if (size > OCI_MAX_BLOB_SIZE)
+		return error_set(err, 0,
+				 "%s: %lld bytes, more than the %lld a blob "
+				 "may have",
+				 name, (long long)size,
+				 (long long)OCI_MAX_BLOB_SIZE);
 	if (oci_txn_writer_open(txn, &w, err) < 0)
 		return -1;
 	for (;;) {

@@ -25,7 +25,8 @@ int oci_export(struct oci_store *store, const char *const *refs, size_t n,
  * and other compressions are accepted).  Entries named by a full reference
  * keep it (normalised with default_prefix); tag, when not NULL, names the
  * archive's only image instead.  Absolute paths, "..", links and devices
- * are refused, and every blob is verified before anything is stored.
+ * are refused, a blob larger than any media type allows is refused at its
+ * header, and every blob is verified before anything is stored.
  * *refs (if not NULL) receives the references stored (*n of them).
  */
 int oci_import(struct oci_store *store, const char *path, const char *tag,

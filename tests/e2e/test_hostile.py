@@ -7,6 +7,7 @@ environment values are refused instead of ignored."""
 import base64
 import http.client
 import http.server
+import io
 import json
 import os
 import threading
@@ -636,6 +637,75 @@ def import_keeps_only_referenced_blobs(ctx):
     eq(os.listdir(os.path.join(store, "ingest")), [], "ingest leftovers")
     run(ctx, ["run", "hostile.test/extra:v1", "--store", store, "-o", "json",
               "--verify-image=false"], want=0)
+
+
+def zeros_tar_gz(path, n):
+    """A gzip'd OCI layout whose one blob is n zero bytes, named by its
+    digest (the archive is about n/1000 bytes)."""
+    h = hashlib.sha256()
+    chunk = bytes(1 << 20)
+    for i in range(0, n, len(chunk)):
+        h.update(chunk[:n - i])
+
+    class Zeros(io.RawIOBase):
+        def __init__(self):
+            self.left = n
+
+        def readable(self):
+            return True
+
+        def readinto(self, b):
+            k = min(len(b), self.left)
+            b[:k] = bytes(k)
+            self.left -= k
+            return k
+
+    with tarfile.open(path, "w:gz", compresslevel=1) as t:
+        layout = b'{"imageLayoutVersion":"1.0.0"}'
+        info = tarfile.TarInfo("oci-layout")
+        info.size = len(layout)
+        t.addfile(info, io.BytesIO(layout))
+        info = tarfile.TarInfo("blobs/sha256/" + h.hexdigest())
+        info.size = n
+        t.addfile(info, io.BufferedReader(Zeros()))
+
+
+@test
+def import_of_a_blob_past_every_cap_writes_nothing(ctx):
+    """A 64 MiB + 1 blob in a 70 KB archive, into a store on a 32 MiB
+    tmpfs (private mount namespace): refused at its header, before the
+    store's device fills; what the store held stays."""
+    big = os.path.join(ctx.tmp, "zeros.tar.gz")
+    zeros_tar_gz(big, (64 << 20) + 1)
+    good = os.path.join(ctx.tmp, "small-good.tar")
+    run(ctx, ["image", "export", SNAP, good], want=0)
+    store = os.path.join(ctx.tmp, "store-small")
+    os.makedirs(store, exist_ok=True)
+    out = os.path.join(ctx.tmp, "small-out")
+    p = subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-ec", """
+mount -t tmpfs -o size=32m tmpfs "$S"
+"$R" image import "$GOOD" --store "$S/s" >/dev/null
+(cd "$S/s" && find . -type f | sort | xargs sha256sum) >"$O.before"
+rc=0; "$R" image import "$BIG" --store "$S/s" 2>"$O.err" || rc=$?
+echo $rc >"$O.rc"
+(cd "$S/s" && find . -type f | sort | xargs sha256sum) >"$O.after"
+ls -A "$S/s/ingest" >"$O.ingest"
+"""], env=env(ctx, {"R": RUNNER, "S": store, "O": out, "GOOD": good,
+                     "BIG": big}),
+        capture_output=True, text=True, timeout=120)
+    eq(p.returncode, 0, f"script: {p.stderr.strip()[-300:]}")
+
+    def read(ext):
+        with open(out + ext) as fh:
+            return fh.read()
+    err = read(".err")
+    eq(read(".rc").strip(), "1", f"import exit status ({err.strip()})")
+    check("67108865 bytes, more than the 67108864 a blob may have" in err,
+          err)
+    eq(len(err.strip().splitlines()), 1, f"one error line: {err!r}")
+    eq(read(".after"), read(".before"), "the store changed")
+    eq(read(".ingest"), "", "ingest leftovers")
 
 
 @test
