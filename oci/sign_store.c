@@ -18,6 +18,7 @@
 #include "oci/sign.h"
 #include "oci/sign_store.h"
 #include "oci/store.h"
+#include "oci/store_internal.h"
 #include "oci/store_txn.h"
 
 /* Where the digests of images built here are recorded, one a line. */
@@ -348,6 +349,7 @@ int oci_store_mark_built(struct oci_store *store, const char *digest,
 			 struct error **err)
 {
 	cleanup_free char *path = built_path(store);
+	cleanup_close int lock = -1;
 	cleanup_close int fd = -1;
 	char line[OCI_DIGEST_SIZE + 1];
 	int n;
@@ -358,6 +360,11 @@ int oci_store_mark_built(struct oci_store *store, const char *digest,
 		return 0;
 	if (!path)
 		return error_set(err, ENOMEM, "alloc");
+	/* under the index lock: a prune replacing the file meanwhile would
+	 * drop the line */
+	lock = store_lock(store, err);
+	if (lock < 0)
+		return -1;
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
 		  0644);
 	if (fd < 0)
@@ -390,6 +397,7 @@ bool oci_store_is_built(struct oci_store *store, const char *digest)
 int oci_store_prune_built(struct oci_store *store, struct error **err)
 {
 	cleanup_free char *path = built_path(store);
+	cleanup_close int lock = -1;
 	cleanup_free char *buf = NULL;
 	cleanup_free char *out = NULL;
 	char *line, *save = NULL;
@@ -397,6 +405,10 @@ int oci_store_prune_built(struct oci_store *store, struct error **err)
 
 	if (!path)
 		return error_set(err, ENOMEM, "alloc");
+	/* read and replaced under the index lock, as builds append */
+	lock = store_lock(store, err);
+	if (lock < 0)
+		return -1;
 	if (read_file(path, &buf, &len, NULL) < 0)
 		return 0; /* nothing built here */
 	out = malloc(len + 1);

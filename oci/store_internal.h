@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Inside the local image layout (store.c, store_txn.c, store_gc.c): the
- * store itself and the helpers its parts share.
+ * Inside the local image layout (store.c, store_txn.c, store_gc.c,
+ * sign_store.c): the store itself and the helpers its parts share.
  */
 #ifndef OCI_STORE_INTERNAL_H
 #define OCI_STORE_INTERNAL_H

@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import ROOT, RUNNER, check, eq, main, test  # noqa: E402
@@ -933,6 +934,74 @@ def build_refuses_what_run_refuses(ctx):
     check(note[0] in q.stderr, f"run says otherwise: {q.stderr!r}")
 
 
+def waiting_on_a_lock(pid):
+    """Whether pid waits for a file lock (a "->" line of /proc/locks)."""
+    with open("/proc/locks") as fh:
+        return any(ln.split()[1] == "->" and ln.split()[5] == str(pid)
+                   for ln in fh)
+
+
+@test
+def a_build_during_a_remove_keeps_its_built_mark(ctx):
+    """image remove rewrites runner-built (marks of images gone) while a
+    build appends its own: held by strace just before its rename, the
+    remove must not drop the mark of an image built meanwhile, or that
+    image no longer runs unsigned."""
+    store = os.path.join(ctx.tmp, "store-mark")
+    run(ctx, ["image", "build", f"{ROOT}/examples/snapshot_process", "-t",
+              "hostile.test/first:v1", "--store", store], want=0)
+    run(ctx, ["image", "tag", "hostile.test/first:v1", "hostile.test/gone:v1",
+              "--store", store], want=0)
+    with open(f"{ROOT}/examples/snapshot_process/gadget.yaml") as fh:
+        y = fh.read()
+    d = gadget_dir(ctx, "mark-src", y + "# another digest\n",
+                   "snapshot_process")
+    # the remove's second rename (untag's index.json is the first) puts
+    # the pruned runner-built in place: held until strace is stopped
+    renames = "rename,renameat,renameat2"
+    rm = subprocess.Popen(
+        ["strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=" + renames,
+         "-e", f"inject={renames}:delay_enter=600000000:when=2", RUNNER,
+         "image", "remove", "hostile.test/gone:v1", "--store", store],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env(ctx))
+    build = None
+    try:
+        for _ in range(600):
+            if any(n.startswith("runner-built.tmp")
+                   for n in os.listdir(store)) or rm.poll() is not None:
+                break
+            time.sleep(0.1)
+        check(rm.poll() is None, "the remove was not held before its rename")
+        build = subprocess.Popen(
+            [RUNNER, "image", "build", d, "-t", "hostile.test/second:v1",
+             "--store", store], stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True, env=env(ctx))
+        # done, or waiting for the store's lock, which the remove holds
+        for _ in range(1200):
+            if build.poll() is not None or waiting_on_a_lock(build.pid):
+                break
+            time.sleep(0.1)
+        rm.kill()  # strace killed lets go: the held rename runs
+        _, rm_err = rm.communicate(timeout=60)
+        _, build_err = build.communicate(timeout=120)
+    finally:
+        for p in (rm, build):
+            if p and p.poll() is None:
+                p.kill()
+                p.wait()
+    eq(build.returncode, 0, f"build: {build_err.strip()}")
+    check(not any(n.startswith("runner-built.tmp")
+                  for n in os.listdir(store)), "temp file left")
+    out = run(ctx, ["image", "list", "-o", "json", "--store", store],
+              want=0).stdout
+    built = {i["reference"]: i["builtHere"] for i in json.loads(out)}
+    eq(built, {"hostile.test/first:v1": True,
+               "hostile.test/second:v1": True}, "builtHere after the remove")
+    run(ctx, ["run", "hostile.test/second:v1", "-o", "json", "--store",
+              store], want=0)
+
+
 # ---- interrupted build -----------------------------------------------------
 
 def children(pid):
@@ -971,7 +1040,6 @@ def ctrl_c_during_build_leaves_nothing(ctx):
             if p.poll() is not None:
                 break
             os.sched_yield()
-            import time
             time.sleep(0.01)
         check(p.poll() is None, "the build ended before clang ran")
         os.killpg(p.pid, signal.SIGINT)
