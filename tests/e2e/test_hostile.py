@@ -709,6 +709,72 @@ ls -A "$S/s/ingest" >"$O.ingest"
     eq(read(".ingest"), "", "ingest leftovers")
 
 
+FLOCK_NR = {"x86_64": 73, "aarch64": 32}[os.uname().machine]
+
+
+def in_flock(pid):
+    """Whether pid is stopped at, or in, the flock system call."""
+    try:
+        with open(f"/proc/{pid}/syscall") as fh:
+            return fh.read().split()[0] == str(FLOCK_NR)
+    except (OSError, IndexError):
+        return False
+
+
+@test
+def import_of_blobs_removed_meanwhile_stores_nothing(ctx):
+    """An archive holding only an image index, its manifests and programs
+    already stored (by another image): held by strace at its commit's lock,
+    the import sees the other image removed and its blobs deleted; it must
+    then fail, not name blobs that are gone."""
+    store = os.path.join(ctx.tmp, "store-need")
+    full = os.path.join(ctx.tmp, "need-full.tar")
+    run(ctx, ["image", "export", SNAP, full], want=0)
+    run(ctx, ["image", "import", full, "-t", "hostile.test/full:v1",
+              "--store", store], want=0)
+    d, idx = export_tree(ctx, "need")
+    top = idx["manifests"][0]["digest"][7:]
+    for n in os.listdir(os.path.join(d, "blobs", "sha256")):
+        if n != top:
+            os.unlink(os.path.join(d, "blobs", "sha256", n))
+    for m in idx["manifests"]:
+        m["annotations"]["org.opencontainers.image.ref.name"] = \
+            "hostile.test/partial:v1"
+    tar = os.path.join(ctx.tmp, "need-in.tar")
+    pack(d, idx, tar)
+    # flocks of the import: one per staged blob (the index), then the
+    # commit's, held
+    imp = subprocess.Popen(
+        ["strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=flock",
+         "-e", "inject=flock:delay_enter=600000000:when=2", RUNNER,
+         "image", "import", tar, "--store", store],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env(ctx))
+    try:
+        pid = None
+        for _ in range(600):
+            kids = children(imp.pid)
+            pid = kids[0] if kids else None
+            if pid and len(os.listdir(os.path.join(store, "ingest"))) and \
+                    in_flock(pid) or imp.poll() is not None:
+                break
+            time.sleep(0.1)
+        check(imp.poll() is None, "the import was not held at its commit")
+        run(ctx, ["image", "remove", "hostile.test/full:v1", "--store",
+                  store], want=0)
+        imp.kill()  # strace killed lets go: the commit goes on
+        _, err = imp.communicate(timeout=60)
+    finally:
+        if imp.poll() is None:
+            imp.kill()
+            imp.wait()
+    check("removed concurrently" in err, f"import: {err!r}")
+    out = run(ctx, ["image", "list", "-o", "json", "--store", store],
+              want=0).stdout
+    eq(json.loads(out), [], "images after the failed import")
+    eq(os.listdir(os.path.join(store, "ingest")), [], "ingest leftovers")
+
+
 @test
 def import_refuses_a_ref_digest_of_other_content(ctx):
     d, idx = export_tree(ctx, "lying")
