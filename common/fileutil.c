@@ -75,8 +75,9 @@ static int resolve_target(const char *path, char *out, size_t len,
 	return 0;
 }
 
-int out_file_open(struct out_file *f, const char *path, mode_t mode,
-		  struct error **err)
+/* out_file_open(); replace: a regular file is always renamed over */
+static int open_target(struct out_file *f, const char *path, mode_t mode,
+		       bool replace, struct error **err)
 {
 	struct stat st;
 
@@ -101,7 +102,8 @@ int out_file_open(struct out_file *f, const char *path, mode_t mode,
 	} else if (S_ISSOCK(st.st_mode)) {
 		return error_set(err, 0, "write %s: a socket", f->path);
 	} else if (S_ISREG(st.st_mode)) {
-		f->renames = st.st_uid == geteuid() && st.st_nlink == 1;
+		f->renames = replace ||
+			     (st.st_uid == geteuid() && st.st_nlink == 1);
 	}
 	if (!f->renames) {
 		/* a device, a FIFO, or another's file: write through it */
@@ -130,6 +132,18 @@ int out_file_open(struct out_file *f, const char *path, mode_t mode,
 		return error_set(err, e, "write %s", f->path);
 	}
 	return 0;
+}
+
+int out_file_open(struct out_file *f, const char *path, mode_t mode,
+		  struct error **err)
+{
+	return open_target(f, path, mode, false, err);
+}
+
+int out_file_open_own(struct out_file *f, const char *path, mode_t mode,
+		      struct error **err)
+{
+	return open_target(f, path, mode, true, err);
 }
 
 int out_file_write(struct out_file *f, const void *buf, size_t len,
@@ -180,18 +194,30 @@ void out_file_abort(struct out_file *f)
 	f->tmp[0] = '\0';
 }
 
-int write_file_atomic(const char *path, const void *buf, size_t len,
-		      mode_t mode, struct error **err)
+static int write_whole(const char *path, const void *buf, size_t len,
+		       mode_t mode, bool own, struct error **err)
 {
 	struct out_file f;
 
-	if (out_file_open(&f, path, mode, err))
+	if (open_target(&f, path, mode, own, err))
 		return -1;
 	if (out_file_write(&f, buf, len, err)) {
 		out_file_abort(&f);
 		return -1;
 	}
 	return out_file_commit(&f, err);
+}
+
+int write_file_atomic(const char *path, const void *buf, size_t len,
+		      mode_t mode, struct error **err)
+{
+	return write_whole(path, buf, len, mode, false, err);
+}
+
+int write_file_own(const char *path, const void *buf, size_t len, mode_t mode,
+		   struct error **err)
+{
+	return write_whole(path, buf, len, mode, true, err);
 }
 
 int mkdir_p(const char *path, mode_t mode, struct error **err)

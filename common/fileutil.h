@@ -31,6 +31,14 @@ struct out_file {
 /* Open f for path (see above); mode is that of a file it creates. */
 int out_file_open(struct out_file *f, const char *path, mode_t mode,
 		  struct error **err);
+/*
+ * The same for a file only the runner writes (the store's index.json),
+ * which readers expect replaced, never rewritten: a regular file is
+ * renamed over even when another user owns it or it has other links
+ * (a store copied with `cp -al` keeps its twin as it was).
+ */
+int out_file_open_own(struct out_file *f, const char *path, mode_t mode,
+		      struct error **err);
 /* Write all of buf, retrying short writes and EINTR. */
 int out_file_write(struct out_file *f, const void *buf, size_t len,
 		   struct error **err);
@@ -42,6 +50,9 @@ void out_file_abort(struct out_file *f);
 /* Write a whole file by the out_file rule, in one go. */
 int write_file_atomic(const char *path, const void *buf, size_t len,
 		      mode_t mode, struct error **err);
+/* The same by out_file_open_own(). */
+int write_file_own(const char *path, const void *buf, size_t len, mode_t mode,
+		   struct error **err);
 /* mkdir -p with the given mode for the folders it creates. */
 int mkdir_p(const char *path, mode_t mode, struct error **err);
 

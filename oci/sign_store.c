@@ -349,10 +349,11 @@ int oci_store_mark_built(struct oci_store *store, const char *digest,
 			 struct error **err)
 {
 	cleanup_free char *path = built_path(store);
+	cleanup_error struct error *rerr = NULL;
+	cleanup_free char *buf = NULL;
+	cleanup_free char *out = NULL;
 	cleanup_close int lock = -1;
-	cleanup_close int fd = -1;
-	char line[OCI_DIGEST_SIZE + 1];
-	int n;
+	size_t len = 0, n;
 
 	if (oci_digest_check(digest, err) < 0)
 		return -1;
@@ -360,21 +361,26 @@ int oci_store_mark_built(struct oci_store *store, const char *digest,
 		return 0;
 	if (!path)
 		return error_set(err, ENOMEM, "alloc");
-	/* under the index lock: a prune replacing the file meanwhile would
-	 * drop the line */
+	/* replaced whole under the index lock, as a prune does: a prune
+	 * meanwhile cannot drop the line, nor an append reach a twin of
+	 * the file (a store copied with cp -al) */
 	lock = store_lock(store, err);
 	if (lock < 0)
 		return -1;
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-		  0644);
-	if (fd < 0)
-		return error_set(err, errno, "open %s", path);
-	n = snprintf(line, sizeof(line), "%s\n", digest);
-	/* one write of a whole line: appends by concurrent builds do not
-	 * interleave */
-	if (write(fd, line, n) != n || fsync(fd) < 0)
-		return error_set(err, errno, "write %s", path);
-	return 0;
+	if (read_file(path, &buf, &len, &rerr) < 0) {
+		if (rerr->errnum != ENOENT)
+			return error_set(err, 0, "%s", error_msg(rerr));
+		len = 0;
+	}
+	out = malloc(len + OCI_DIGEST_SIZE + 2);
+	if (!out)
+		return error_set(err, ENOMEM, "alloc");
+	memcpy(out, buf ? buf : "", len);
+	n = len;
+	if (n && out[n - 1] != '\n')
+		out[n++] = '\n';
+	n += sprintf(out + n, "%s\n", digest);
+	return write_file_own(path, out, n, 0644, err);
 }
 
 bool oci_store_is_built(struct oci_store *store, const char *digest)
@@ -420,5 +426,5 @@ int oci_store_prune_built(struct oci_store *store, struct error **err)
 			continue;
 		n += sprintf(out + n, "%s\n", line);
 	}
-	return write_file_atomic(path, out, n, 0644, err);
+	return write_file_own(path, out, n, 0644, err);
 }

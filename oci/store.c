@@ -125,7 +125,7 @@ int store_index_save(struct oci_store *s, json_t *j, struct error **err)
 
 	if (!path || !buf)
 		return error_set(err, ENOMEM, "write index.json");
-	if (write_file_atomic(path, buf, strlen(buf), 0644, err) < 0)
+	if (write_file_own(path, buf, strlen(buf), 0644, err) < 0)
 		return -1;
 	store_fsync_dir(s->dir);
 	return 0;

@@ -3,7 +3,9 @@
 """Files the runner writes for the user (exports, auth files): a temp file
 renamed over the target only when the target is a regular file of ours;
 device nodes and FIFOs written through, symlinks followed, folders and
-sockets refused; nothing the user had is replaced or lost."""
+sockets refused; nothing the user had is replaced or lost.  The store's
+own files are always replaced, never written through a link."""
+import json
 import os
 import shutil
 import socket
@@ -133,6 +135,32 @@ def export_onto_a_folder_or_socket_is_refused(ctx):
         eq(os.listdir(folder), [], "the folder's content")
     finally:
         s.close()
+
+
+@test
+def a_store_copied_with_hard_links_keeps_its_twin(ctx):
+    """cp -al (a cheap backup): tag, remove and build in the copy change
+    its own index.json and runner-built, never the original's, and never
+    in place."""
+    copy = os.path.join(ctx.tmp, "store-copy")
+    subprocess.run(["cp", "-al", ctx.store, copy], check=True)
+    before = {n: open(os.path.join(ctx.store, n), "rb").read()
+              for n in ("index.json", "runner-built")}
+    run(ctx, ["image", "tag", REF, "files.test/other:v1", "--store", copy],
+        want=0)
+    run(ctx, ["image", "remove", REF, "--store", copy], want=0)
+    run(ctx, ["image", "build", f"{ROOT}/examples/trace_exec", "-t",
+              "files.test/built:v1", "--store", copy], want=0)
+    for n, b in before.items():
+        eq(open(os.path.join(ctx.store, n), "rb").read(), b,
+           f"the original's {n}")
+    out = run(ctx, ["image", "list", "-o", "json"], want=0).stdout
+    eq([i["reference"] for i in json.loads(out)], [REF], "original's images")
+    out = run(ctx, ["image", "list", "-o", "json", "--store", copy],
+              want=0).stdout
+    eq({i["reference"]: i["builtHere"] for i in json.loads(out)},
+       {"files.test/other:v1": True, "files.test/built:v1": True},
+       "the copy's images")
 
 
 @test
