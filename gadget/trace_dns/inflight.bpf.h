@@ -414,7 +414,8 @@ static long sweep_slot(__u64 i, void *ctx)
 	sk.proto = ev->src.proto_raw;
 	sk.port = slot->key.from_client ? ev->src.port : ev->dst.port;
 	sk.pad = 0;
-	owner = bpf_map_lookup_elem(&sockets, &sk);
+	owner = owner_of(&sk, slot->key.from_client ? slot->key.client_addr :
+						      slot->server_addr);
 	if (owner)
 		ev->proc = owner->proc;
 	ev->timestamp_raw = c->now;

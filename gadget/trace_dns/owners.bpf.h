@@ -66,6 +66,81 @@ static __always_inline bool sock_key_of(struct sock *sk, struct sock_key *key)
 	return true;
 }
 
+/*
+ * Servers bound to one address (not the wildcard) of a DNS port, by
+ * address and key: several servers share a port on one host, each on its
+ * own addresses (systemd-resolved on 127.0.0.53, dnsmasq on a bridge),
+ * and `sockets`, keyed by port alone, would give the packets of each the
+ * owner of whichever bound or sent last.  Written on bind and on sends
+ * from the socket, deleted on its close; looked up first for packets
+ * whose local port is a DNS port.
+ */
+struct addr_key {
+	__u8 addr[16]; /* IPv4 in the first 4 bytes, as in l4endpoint */
+	struct sock_key sock;
+};
+
+struct addr_owner {
+	struct sock_owner owner;
+	__u64 sk; /* the socket (sock_id()) */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 4096);
+	__type(key, struct addr_key);
+	__type(value, struct addr_owner);
+} addr_owners SEC(".maps");
+
+/* The address sk is bound to, into key; false for the wildcard.  An IPv6
+ * socket bound to an IPv4-mapped address receives IPv4 packets.  In
+ * 64-bit words of a little-endian machine (x86, arm64): the IPv4 address
+ * is the low half of the first, ::ffff: the low half of the second. */
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "little-endian");
+
+static __always_inline bool sock_addr_of(struct sock *sk, struct addr_key *key)
+{
+	const __u64 *a6 = (const __u64 *)&sk->__sk_common.skc_v6_rcv_saddr;
+	__u64 *a = (__u64 *)key->addr;
+	__u64 lo, hi;
+
+	if (sk->__sk_common.skc_family == AF_INET) {
+		lo = sk->__sk_common.skc_rcv_saddr;
+		hi = 0;
+	} else {
+		lo = a6[0];
+		hi = a6[1];
+		if (!lo && (__u32)hi == bpf_htonl(0xFFFF)) {
+			lo = hi >> 32;
+			hi = 0;
+		}
+	}
+	/* values the verifier does not know: the key looks alike after
+	 * either way above, one state for what follows (loop.bpf.h) */
+	a[0] = lo + OPAQUE(0);
+	a[1] = hi + OPAQUE(0);
+	return (a[0] | a[1]) != 0;
+}
+
+/* The owner of the local end of a packet, its address addr (16 bytes, as
+ * in l4endpoint): a server bound to that address, else key's. */
+static __always_inline struct sock_owner *owner_of(const struct sock_key *key,
+						   const __u8 *addr)
+{
+	struct addr_owner *o;
+	struct addr_key k;
+
+	if (is_dns_port(key->port)) {
+		__builtin_memcpy(k.addr, addr, sizeof(k.addr));
+		k.sock = *key;
+		o = bpf_map_lookup_elem(&addr_owners, &k);
+		if (o)
+			return &o->owner;
+	}
+	return bpf_map_lookup_elem(&sockets, key);
+}
+
 /* Does sk talk to or listen on a DNS port? */
 static __always_inline bool sock_is_dns(struct sock *sk)
 {
@@ -94,12 +169,57 @@ static __always_inline void publish(struct sock_key *key,
 	bpf_map_update_elem(&sockets, key, owner, BPF_ANY);
 }
 
+/* A socket's identity in bound_sockets and addr_owners: its address,
+ * as a number. */
+static __always_inline __u64 sock_id(const struct sock *sk)
+{
+	__u64 id = (unsigned long)sk;
+
+	/* a scalar from here on, for the verifier */
+	asm volatile("%0 = %0" : "+r"(id));
+	return id;
+}
+
+/*
+ * Record the current task as the owner of sk (its key k): in addr_owners
+ * when by_addr (a server bound to one address of a DNS port, k->addr),
+ * else in `sockets`.  A lookup is all it costs when the same thread is
+ * recorded already.  The owner is filled at one place, which the verifier
+ * checks once (OPAQUE: the two ways look alike there).
+ */
+static __always_inline void publish_sock(struct addr_key *k, __u64 sk,
+					 bool by_addr)
+{
+	__u32 tid = bpf_get_current_pid_tgid();
+	__u64 to_addr = OPAQUE(by_addr);
+	struct sock_owner *known;
+	struct addr_owner cur, *a;
+
+	if (by_addr) {
+		a = bpf_map_lookup_elem(&addr_owners, k);
+		if (a && a->sk == sk && a->owner.proc.tid == tid)
+			return;
+	} else {
+		known = bpf_map_lookup_elem(&sockets, &k->sock);
+		if (known && known->proc.tid == tid)
+			return;
+	}
+	gadget_process_populate(&cur.owner.proc);
+	cur.owner.updated = bpf_ktime_get_boot_ns();
+	cur.sk = sk;
+	if (to_addr)
+		bpf_map_update_elem(&addr_owners, k, &cur, BPF_ANY);
+	else
+		bpf_map_update_elem(&sockets, &k->sock, &cur.owner, BPF_ANY);
+}
+
 static __always_inline void own_current(struct sock *sk)
 {
-	struct sock_key key;
+	struct addr_key k;
 
-	if (sock_key_of(sk, &key))
-		publish(&key, NULL);
+	if (sock_key_of(sk, &k.sock))
+		publish_sock(&k, sock_id(sk),
+			     is_dns_port(k.sock.port) && sock_addr_of(sk, &k));
 }
 
 /*
@@ -132,16 +252,6 @@ struct {
 	__type(value, struct bound);
 } bound_sockets SEC(".maps");
 
-/* A socket's identity in bound_sockets: its address, as a number. */
-static __always_inline __u64 sock_id(const struct sock *sk)
-{
-	__u64 id = (unsigned long)sk;
-
-	/* a scalar from here on, for the verifier */
-	asm volatile("%0 = %0" : "+r"(id));
-	return id;
-}
-
 /* Note that socket sk owns key now, over what owned it before. */
 static __always_inline void bound_over(struct sock_key *key, __u64 sk,
 				       const struct sock_owner *known)
@@ -163,15 +273,21 @@ static __always_inline int post_bind(struct bpf_sock *ctx)
 {
 	struct sock *sk = sock_ro(bpf_cast_to_kern_ctx(ctx));
 	struct sock_owner *known;
-	struct sock_key key;
+	struct addr_key k;
+	bool by_addr;
 
-	if (!is_dns_port(sk->__sk_common.skc_num) || !sock_key_of(sk, &key))
+	if (!is_dns_port(sk->__sk_common.skc_num) || !sock_key_of(sk, &k.sock))
 		return 1;
-	known = bpf_map_lookup_elem(&sockets, &key);
-	if (known && known->proc.tid == (__u32)bpf_get_current_pid_tgid())
-		return 1;
-	bound_over(&key, sock_id(sk), known);
-	publish(&key, NULL);
+	/* a server on one address has its own entry: no other to displace */
+	by_addr = sock_addr_of(sk, &k);
+	if (!by_addr) {
+		known = bpf_map_lookup_elem(&sockets, &k.sock);
+		if (known &&
+		    known->proc.tid == (__u32)bpf_get_current_pid_tgid())
+			return 1;
+		bound_over(&k.sock, sock_id(sk), known);
+	}
+	publish_sock(&k, sock_id(sk), by_addr);
 	return 1;
 }
 
@@ -196,16 +312,25 @@ SEC("cgroup/sock_release")
 int sock_release(struct bpf_sock *ctx)
 {
 	struct sock *sk = sock_ro(bpf_cast_to_kern_ctx(ctx));
+	struct addr_owner *o;
 	struct sock_key key;
+	struct addr_key k;
 	struct bound *b;
 	__u64 id;
 
 	if (!is_dns_port(sk->__sk_common.skc_num) || !sock_key_of(sk, &key))
 		return 1;
+	id = sock_id(sk);
+	if (sock_addr_of(sk, &k)) {
+		k.sock = key;
+		o = bpf_map_lookup_elem(&addr_owners, &k);
+		if (o && o->sk == id)
+			bpf_map_delete_elem(&addr_owners, &k);
+		return 1;
+	}
 	b = bpf_map_lookup_elem(&bound_sockets, &key);
 	if (!b)
 		return 1;
-	id = sock_id(sk);
 	if (b->sk == id) {
 		if (b->has_prev) {
 			bpf_map_update_elem(&sockets, &key, &b->prev, BPF_ANY);
@@ -316,7 +441,9 @@ int seed_sockets(struct bpf_iter__task_file *ctx)
 	struct task_struct *task = ctx->task;
 	struct file *file = ctx->file;
 	struct sock_owner owner = {};
+	struct addr_owner ao = {};
 	struct sock_key key;
+	struct addr_key k;
 	struct socket *sock;
 	struct sock *sk;
 
@@ -330,6 +457,13 @@ int seed_sockets(struct bpf_iter__task_file *ctx)
 		return 0;
 	gadget_process_populate_task(&owner.proc, task);
 	owner.updated = bpf_ktime_get_boot_ns();
+	if (is_dns_port(key.port) && sock_addr_of(sk, &k)) {
+		k.sock = key;
+		ao.owner = owner;
+		ao.sk = sock_id(sk);
+		bpf_map_update_elem(&addr_owners, &k, &ao, BPF_NOEXIST);
+		return 0;
+	}
 	if (!bpf_map_update_elem(&sockets, &key, &owner, BPF_NOEXIST) &&
 	    is_dns_port(key.port))
 		bound_over(&key, sock_id(sk), NULL);

@@ -13,9 +13,11 @@
  * buffer.
  *
  * Packets carry no process.  The process behind a local socket is kept in
- * `sockets`, keyed by {netns, protocol, local port}, and filled only for
- * sockets that do DNS, from hooks that run in the context of the task
- * using that socket when it starts to: an iterator over every open file
+ * `sockets`, keyed by {netns, protocol, local port} (a server bound to one
+ * address of a DNS port in `addr_owners`, by that address too: servers
+ * share port 53 on other addresses), and filled only for sockets that do
+ * DNS, from hooks that run in the context of the task using that socket
+ * when it starts to: an iterator over every open file
  * (sockets that existed before the runner), cgroup socket hooks on bind(2)
  * (servers started later), connect(2) (the owner waits on the socket, in
  * socket storage, until its first packet leaves: net_dev_queue) and
@@ -513,7 +515,8 @@ __noinline int dns_message(struct __sk_buff *skb, const struct l4_info *l4,
 	key.proto = l4->src.proto_raw;
 	key.port = outgoing ? l4->src.port : l4->dst.port;
 	key.pad = 0;
-	owner = bpf_map_lookup_elem(&sockets, &key);
+	owner = owner_of(&key,
+			 outgoing ? l4->src.addr_raw.v6 : l4->dst.addr_raw.v6);
 	if (gadget_should_discard_process(owner ? &owner->proc : NULL))
 		return 0;
 

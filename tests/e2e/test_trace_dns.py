@@ -747,6 +747,33 @@ def server_started_later_in_new_namespace(env):
                    addresses=cr["addresses"], num_answers=10)
 
 
+@test
+def servers_sharing_the_port_on_other_addresses(env):
+    """A second DNS server on port 53 of the server's namespace, bound to
+    127.0.0.1 after the runner started (as systemd-resolved and a
+    dnsmasq share a host, each on its addresses): the packets of each
+    server are owned by it, over UDP and TCP, whichever of them bound or
+    answered last."""
+    second = dnsmasq(env.srv, env.tmp, "127.0.0.1", name="dnsmasq-lo")
+    try:
+        for proto in ("UDP", "TCP"):
+            opt = "+tcp " if proto == "TCP" else ""
+            pid, _ = dig(env, f"{opt}@{SRV4} web.test")
+            evs = wait_exchange(env, env.runner, env.cli, pid, "web.test.",
+                                "A")
+            check_exchange(env, evs, pid=pid, name="web.test.", qtype="A",
+                           srv=SRV4, cli=CLI4, proto=proto, addresses=WEB4)
+            pid, _ = dig(env, f"{opt}@127.0.0.1 web2.test", ns=env.srv)
+            evs = wait_exchange(env, env.runner, env.srv, pid, "web2.test.",
+                                "A")
+            check_exchange(env, evs, pid=pid, name="web2.test.", qtype="A",
+                           srv="127.0.0.1", cli="127.0.0.1", proto=proto,
+                           cli_ns=env.srv, srv_ns=env.srv,
+                           server_pid=second.pid, addresses=WEB2)
+    finally:
+        stop_procs([second])
+
+
 class HostNs:
     """The host's own network namespace (the one `make run` traces)."""
     name = "the host's network namespace"
