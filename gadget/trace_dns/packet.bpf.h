@@ -52,9 +52,11 @@ static __always_inline int l3_offset(struct __sk_buff *skb)
  * or TCP receive path would drop (a length past the frame or below the
  * header, a UDP length other than the IP payload's or below 8, a TCP
  * header below 20 bytes, UDP over IPv6 without a checksum; checksum
- * values are not verified), fragmented datagrams (a packet socket sees each
- * fragment, never the datagram: counted once, at the first fragment; the
- * later ones carry no ports) and UDP messages shorter than a DNS header.
+ * values are not verified), TCP in fragments, and UDP messages shorter
+ * than a DNS header.  A packet socket sees each fragment of a datagram,
+ * never the datagram: a UDP message in fragments (a response larger than
+ * the path's MTU, with EDNS) is decoded from its first fragment, as a
+ * message cut at the fragment's end; the later ones carry no ports.
  */
 GADGET_COUNTER(undecoded);
 
@@ -66,10 +68,11 @@ GADGET_COUNTER(undecoded);
 #define UNDECODED 1
 
 /* UDP or TCP at off up to end: ports and the DNS message bounds; bad: the
- * IP layer found the packet not to be decoded. */
+ * IP layer found the packet not to be decoded; frag: it is the first
+ * fragment of a datagram (its UDP length is the whole datagram's). */
 static __always_inline int parse_l4(struct __sk_buff *skb, __u8 proto,
 				    __u32 off, __u32 end, struct l4_info *l4,
-				    bool bad)
+				    bool bad, bool frag)
 {
 	__u16 hdr[4];
 
@@ -85,12 +88,14 @@ static __always_inline int parse_l4(struct __sk_buff *skb, __u8 proto,
 	if (proto == IPPROTO_UDP) {
 		/* udp_rcv(): a length past the IP payload or below the
 		 * header is dropped; below the payload, the rest is cut */
-		if (bpf_ntohs(hdr[2]) < 8 || bpf_ntohs(hdr[2]) > end - off)
+		if (bpf_ntohs(hdr[2]) < 8 ||
+		    (bpf_ntohs(hdr[2]) > end - off && !frag))
 			return UNDECODED;
 		/* udp6_csum_init(): IPv6 requires a checksum */
 		if (!hdr[3] && l4->src.version == 6)
 			return UNDECODED;
-		end = off + bpf_ntohs(hdr[2]);
+		if (bpf_ntohs(hdr[2]) < end - off)
+			end = off + bpf_ntohs(hdr[2]);
 		l4->dns_off = off + 8;
 		if (l4->dns_off + DNS_HDR_LEN > end)
 			return UNDECODED;
@@ -102,7 +107,9 @@ static __always_inline int parse_l4(struct __sk_buff *skb, __u8 proto,
 
 		if (bpf_skb_load_bytes(skb, off + 4, &tcp, sizeof(tcp)))
 			return -1;
-		if (tcp.doff < 0x50) /* tcp_v4_rcv(): header below 20 bytes */
+		/* tcp_v4_rcv(): header below 20 bytes; a stream in
+		 * fragments is not followed */
+		if (tcp.doff < 0x50 || frag)
 			return UNDECODED;
 		off += (tcp.doff >> 4) * 4;
 		/* DNS over TCP is a stream (tcpstream.bpf.h): segments with
@@ -146,7 +153,7 @@ static __always_inline int parse_ipv4(struct __sk_buff *skb, __u32 off,
 	l4->dst.addr_raw.v4 = ip.daddr;
 	l4->src.version = l4->dst.version = 4;
 	return parse_l4(skb, ip.protocol, off + ip.ihl * 4, end, l4,
-			end > skb->len || bpf_ntohs(ip.frag_off) & IP_MF);
+			end > skb->len, bpf_ntohs(ip.frag_off) & IP_MF);
 }
 
 static __always_inline int parse_ipv6(struct __sk_buff *skb, __u32 off,
@@ -154,7 +161,7 @@ static __always_inline int parse_ipv6(struct __sk_buff *skb, __u32 off,
 {
 	struct ipv6hdr ip6;
 	__u8 next, ext[2];
-	bool bad = false;
+	bool bad = false, first = false;
 	__u32 end;
 	__u16 frag;
 
@@ -179,7 +186,7 @@ static __always_inline int parse_ipv6(struct __sk_buff *skb, __u32 off,
 		switch (next) {
 		case IPPROTO_UDP:
 		case IPPROTO_TCP:
-			return parse_l4(skb, next, off, end, l4, bad);
+			return parse_l4(skb, next, off, end, l4, bad, first);
 		case 0: /* hop-by-hop options */
 		case 43: /* routing */
 		case 60: /* destination options */
@@ -196,7 +203,7 @@ static __always_inline int parse_ipv6(struct __sk_buff *skb, __u32 off,
 				return -1;
 			/* a first fragment; an atomic one is whole */
 			if (bpf_ntohs(frag) & 1)
-				bad = true;
+				first = true;
 			next = ext[0];
 			off += 8;
 			break;

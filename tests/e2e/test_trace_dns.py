@@ -32,6 +32,8 @@ MANY = [f"10.77.3.{i}" for i in range(1, 11)]
 NOBODY = 65534
 # TTLs dnsmasq gives its local records and the CNAME
 LOCAL_TTL, CNAME_TTL = 123, 77
+# a TXT record of 8 strings: a response of ~2 KiB, past the veth's MTU
+BIG_TXT = ",".join(chr(ord("a") + i) * 250 for i in range(8))
 # namespace names unique per run: concurrent runs must not delete each
 # other's hosts (addresses are per namespace and may repeat)
 NS = f"tdns{os.getpid()}"
@@ -49,7 +51,8 @@ def dnsmasq(ns, tmp, listen, name="dnsmasq", port=53):
                  f" --address=/web.test/{WEB4} --address=/web.test/{WEB6}"
                  " --address=/nx.test/"
                  f" --host-record=web2.test,{WEB2} --cname=alias.test,web2.test,"
-                 f"{CNAME_TTL}",
+                 f"{CNAME_TTL} --txt-record=big.test,{BIG_TXT}"
+                 " --edns-packet-max=4096",
                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_port(ns, listen.split(",")[0], p, port)
     return p
@@ -419,6 +422,23 @@ def name_with_unusual_bytes(env):
 
 
 @test
+def udp_response_in_fragments(env):
+    """A UDP response past the link's MTU (EDNS, a 4 KiB buffer) travels
+    in IP fragments, each of which a packet socket sees, never the
+    datagram: decoded from its first fragment at both ends (header,
+    question), matched with its query (latency), over IPv4 and IPv6."""
+    for srv, cli in ((SRV4, CLI4), (SRV6, CLI6)):
+        pid, out = dig(env, f"+bufsize=4096 +ignore @{srv} TXT big.test")
+        size = re.search(r"MSG SIZE  rcvd: (\d+)", out)
+        check(size and int(size[1]) > 1500 and "(UDP)" in out,
+              f"dig got no UDP response past the MTU: {out[-300:]}")
+        evs = wait_exchange(env, env.runner, env.cli, pid, "big.test.",
+                            "TXT")
+        check_exchange(env, evs, pid=pid, name="big.test.", qtype="TXT",
+                       srv=srv, cli=cli, num_answers=1)
+
+
+@test
 def getent_through_resolv_conf(env):
     pid, out = run_client(env.cli, "getent ahostsv4 web.test")
     check(WEB4 in out, f"getent output: {out}")
@@ -591,7 +611,8 @@ def v4(name, ulen=0, tot=0, frag=0):
     return dst_mac + src_mac + b"\x08\x00" + ip + udp
 def v6(name, plen=0, frag=False):
     q = query(name)
-    udp = struct.pack("!4H", 40053, 53, 8 + len(q), 0) + q
+    # a fragment's checksum covers the datagram: any but 0 (none)
+    udp = struct.pack("!4H", 40053, 53, 8 + len(q), 0x5eed if frag else 0) + q
     ext, nxt = b"", 17
     if frag:  # offset 0, more fragments
         ext, nxt = struct.pack("!BBHI", 17, 0, 1, 42), 44
@@ -603,9 +624,9 @@ frames = {
     "udp-len-past-ip.bad.test": lambda n: v4(n, ulen=200),
     "udp-len-below-8.bad.test": lambda n: v4(n, ulen=7),
     "ip-len-past-frame.bad.test": lambda n: v4(n, tot=300),
-    "first-fragment.bad.test": lambda n: v4(n, frag=0x2000),
+    "first-fragment.raw.test": lambda n: v4(n, frag=0x2000),
     "v6-len-past-frame.bad.test": lambda n: v6(n, plen=300),
-    "v6-first-fragment.bad.test": lambda n: v6(n, frag=True),
+    "v6-first-fragment.raw.test": lambda n: v6(n, frag=True),
     "v6-no-udp-checksum.bad.test": v6,
     "good.raw.test": v4,
 }
@@ -633,24 +654,24 @@ def counted(r, name, least, timeout=10):
 def packets_the_kernel_drops_are_counted_not_shown(env):
     """Frames the kernel's IP/UDP receive path drops (a UDP length past
     the IP payload or below 8, an IP total length past the frame, no UDP
-    checksum over IPv6), and lone first fragments (IPv4, IPv6): no query
-    event for them, counted
-    as undecoded; a valid frame sent the same way is shown."""
+    checksum over IPv6): no query event for them, counted as undecoded;
+    a valid frame sent the same way is shown, and so are first fragments
+    (IPv4, IPv6), decoded as far as they go."""
     r = Runner(["run", "trace_dns", "-o", "json", "--store", env.store])
     py = os.path.join(env.tmp, "raw_sender.py")
     with open(py, "w") as f:
         f.write(RAW_SENDER)
     mac = json.loads(sh(f"ip -n {env.srv.name} -j link show tdnsb"))
     bad = ["udp-len-past-ip.bad.test", "udp-len-below-8.bad.test",
-           "ip-len-past-frame.bad.test", "first-fragment.bad.test",
-           "v6-len-past-frame.bad.test", "v6-first-fragment.bad.test",
+           "ip-len-past-frame.bad.test", "v6-len-past-frame.bad.test",
            "v6-no-udp-checksum.bad.test"]
+    shown = ["first-fragment.raw.test", "v6-first-fragment.raw.test"]
     try:
         # the runner is ready once it shows a query
         dig(env, f"@{SRV4} ready.test")
         wait_events(r, lambda e: e["name"] == "ready.test.")
         _, out = run_client(env.cli, f"python3 {py} tdnsa "
-                            f"{mac[0]['address']} {','.join(bad)},"
+                            f"{mac[0]['address']} {','.join(bad + shown)},"
                             "good.raw.test")
         eq(out.strip(), "sent", "raw sender")
         evs = before_marker(r, lambda e: e["name"] == "good.raw.test." and
@@ -661,6 +682,10 @@ def packets_the_kernel_drops_are_counted_not_shown(env):
         eq(r.stop(), 0, "exit code")
     for name in bad:
         eq(pick(evs, name=name + "."), [], f"events of {name}")
+    for name in shown:
+        e = one(pick(evs, netns_id=env.srv.inode(), name=name + "."),
+                f"{name} at the server", qr="Q")
+        eq(e["qtype"], "A", f"{name} qtype")
     eq(total, 2 * len(bad), "undecoded packets")
     check(re.search(rf", {total} undecoded", r.stderr()),
           f"summary with the undecoded count: {r.stderr()[-200:]}")

@@ -593,11 +593,12 @@ static void ipv6__extension_headers__skipped(void **state)
 	assert_memory_equal(field(p, 0, "dst.addr_raw", &size),
 			    "\xfd\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x53", 16);
 
-	/* a first fragment alone is no datagram: counted, not decoded */
+	/* a first fragment: decoded as far as it goes */
 	memcpy(later, ext, sizeof(ext));
 	later[24 + 3] = 0x01;
 	ipv6(&f, 0, later, sizeof(later), IPPROTO_UDP, 40002, 53, &m);
-	assert_int_equal(dropped(p, &f), 1);
+	assert_int_equal(run(p, f.b, f.len), 1);
+	assert_string_equal(ev_name(p, 0), "v6.example.");
 
 	/* a later fragment carries no UDP header: nothing */
 	memcpy(later, ext, sizeof(ext));
@@ -625,8 +626,7 @@ static void ipv6__extension_headers__skipped(void **state)
  * 38), TCP data offset 46; IPv6 payload length at 18, UDP at 54 (length
  * 58, checksum 60).
  */
-static void
-kernel_drops__bad_lengths_fragments__counted_not_decoded(void **state)
+static void kernel_drops__bad_lengths__counted_not_decoded(void **state)
 {
 	struct prog *p = *state;
 	struct msg m;
@@ -653,9 +653,7 @@ kernel_drops__bad_lengths_fragments__counted_not_decoded(void **state)
 	assert_int_equal(dropped(p, &f), 1);
 	set16(&f, 16, 0); /* 0 only on packets that leave (GSO) */
 	assert_int_equal(dropped(p, &f), 1);
-	/* a first fragment alone is no datagram; later ones have no ports */
-	ipv4(&f, IPPROTO_UDP, "10.1.2.3", "10.9.8.7", 0x2000, 40000, 53, &m);
-	assert_int_equal(dropped(p, &f), 1);
+	/* a first fragment is decoded (below); later ones have no ports */
 	ipv4(&f, IPPROTO_UDP, "10.1.2.3", "10.9.8.7", 0x0004, 40000, 53, &m);
 	assert_int_equal(dropped(p, &f), 0);
 	ipv4(&f, IPPROTO_UDP, "10.1.2.3", "10.9.8.7", 0x4000, 40000, 53, &m);
@@ -685,6 +683,54 @@ kernel_drops__bad_lengths_fragments__counted_not_decoded(void **state)
 	udp4(&f, 40000, 80, &m);
 	set16(&f, 38, 7);
 	assert_int_equal(dropped(p, &f), 0);
+}
+
+/*
+ * A UDP message past the path's MTU travels in IP fragments, of which a
+ * packet socket sees each, never the datagram: the first one, whose UDP
+ * length is the whole datagram's, is decoded as a message cut at its end
+ * (header, question, the records it holds whole), at the first fragment
+ * of IPv4 as of IPv6 (ipv6__extension_headers__skipped).  TCP in
+ * fragments is not followed: counted.  Offsets as in kernel_drops__...
+ */
+static void fragments__first_one__decoded_as_far_as_it_goes(void **state)
+{
+	struct prog *p = *state;
+	struct msg m;
+	struct frame f;
+	char buf[64];
+	uint64_t undecoded;
+	uint16_t q;
+	size_t whole;
+
+	header(&m, 0x4444, F_QR | F_RD | F_RA, 1, 3);
+	q = name(&m, "frag.example");
+	question_tail(&m, 1, 1);
+	rr_a(&m, q, "192.0.2.1");
+	rr_a(&m, q, "192.0.2.2");
+	rr_a(&m, q, "192.0.2.3");
+	whole = m.len;
+	m.len -= 5; /* the third record ends in the next fragment */
+	ipv4(&f, IPPROTO_UDP, "10.9.8.7", "10.1.2.3", 0x2000, 53, 40000, &m);
+	set16(&f, 38, 8 + whole);
+	undecoded = counter(p, "gadget_counter_undecoded");
+	assert_int_equal(run(p, f.b, f.len), 1);
+	assert_int_equal(counter(p, "gadget_counter_undecoded"), undecoded);
+	assert_int_equal(ev_u(p, 0, "id"), 0x4444);
+	assert_int_equal(ev_u(p, 0, "qr_raw"), 1);
+	assert_string_equal(ev_name(p, 0), "frag.example.");
+	assert_int_equal(ev_u(p, 0, "qtype_raw"), 1);
+	assert_int_equal(ev_u(p, 0, "num_answers"), 3);
+	assert_string_equal(ev_addr(p, 0, 0, buf, sizeof(buf)), "192.0.2.1");
+	assert_string_equal(ev_addr(p, 0, 1, buf, sizeof(buf)), "192.0.2.2");
+	assert_string_equal(ev_addr(p, 0, 2, buf, sizeof(buf)), "");
+
+	/* a UDP length below the header is no datagram, fragment or not */
+	set16(&f, 38, 7);
+	assert_int_equal(dropped(p, &f), 1);
+	/* TCP in fragments */
+	ipv4(&f, IPPROTO_TCP, "10.9.8.7", "10.1.2.3", 0x2000, 53, 40000, &m);
+	assert_int_equal(dropped(p, &f), 1);
 }
 
 static void ports__not_dns__ignored(void **state)
@@ -845,9 +891,11 @@ int main(void)
 		cmocka_unit_test(truncated__messages__header_kept_rest_dropped),
 		cmocka_unit_test(tcp__length_prefix__message_decoded),
 		cmocka_unit_test(ipv6__extension_headers__skipped),
+		cmocka_unit_test(
+			fragments__first_one__decoded_as_far_as_it_goes),
 		cmocka_unit_test(ports__not_dns__ignored),
 		cmocka_unit_test(
-			kernel_drops__bad_lengths_fragments__counted_not_decoded),
+			kernel_drops__bad_lengths__counted_not_decoded),
 		cmocka_unit_test(ports__param__replaces_the_defaults),
 		cmocka_unit_test(rest__unwanted__records_are_the_event_alone),
 	};
