@@ -148,18 +148,43 @@ static __always_inline bool sock_is_dns(struct sock *sk)
 	       is_dns_port(bpf_ntohs(sk->__sk_common.skc_dport));
 }
 
+/* The uid and gid of p, as bpf_get_current_uid_gid() gives them. */
+static __always_inline __u64 creds_of(const struct gadget_process *p)
+{
+	return p->creds.uid | (__u64)p->creds.gid << 32;
+}
+
+/* Are p and q the same thread, with the same credentials? */
+static __always_inline bool same_owner(const struct gadget_process *p,
+				       const struct gadget_process *q)
+{
+	return p->tid == q->tid && creds_of(p) == creds_of(q);
+}
+
+/*
+ * Is p, a recorded owner, the current thread with its credentials of now?
+ * A server binds as root, then drops to its user (dnsmasq, unbound,
+ * named): its next send records it again.
+ */
+static __always_inline bool is_current(const struct gadget_process *p)
+{
+	return p->tid == (__u32)bpf_get_current_pid_tgid() &&
+	       creds_of(p) == bpf_get_current_uid_gid();
+}
+
 /*
  * Publish owner (the current task when NULL) for the socket with key.  A
- * lookup is all it costs when the same thread is recorded already.
+ * lookup is all it costs when the same thread is recorded already, with
+ * the same credentials.
  */
 static __always_inline void publish(struct sock_key *key,
 				    const struct sock_owner *owner)
 {
 	struct sock_owner cur, *known;
-	__u32 tid = owner ? owner->proc.tid : (__u32)bpf_get_current_pid_tgid();
 
 	known = bpf_map_lookup_elem(&sockets, key);
-	if (known && known->proc.tid == tid)
+	if (known && (owner ? same_owner(&known->proc, &owner->proc) :
+			      is_current(&known->proc)))
 		return;
 	if (!owner) {
 		gadget_process_populate(&cur.proc);
@@ -190,18 +215,17 @@ static __always_inline __u64 sock_id(const struct sock *sk)
 static __always_inline void publish_sock(struct addr_key *k, __u64 sk,
 					 bool by_addr)
 {
-	__u32 tid = bpf_get_current_pid_tgid();
 	__u64 to_addr = OPAQUE(by_addr);
 	struct sock_owner *known;
 	struct addr_owner cur, *a;
 
 	if (by_addr) {
 		a = bpf_map_lookup_elem(&addr_owners, k);
-		if (a && a->sk == sk && a->owner.proc.tid == tid)
+		if (a && a->sk == sk && is_current(&a->owner.proc))
 			return;
 	} else {
 		known = bpf_map_lookup_elem(&sockets, &k->sock);
-		if (known && known->proc.tid == tid)
+		if (known && is_current(&known->proc))
 			return;
 	}
 	gadget_process_populate(&cur.owner.proc);
@@ -282,8 +306,7 @@ static __always_inline int post_bind(struct bpf_sock *ctx)
 	by_addr = sock_addr_of(sk, &k);
 	if (!by_addr) {
 		known = bpf_map_lookup_elem(&sockets, &k.sock);
-		if (known &&
-		    known->proc.tid == (__u32)bpf_get_current_pid_tgid())
+		if (known && is_current(&known->proc))
 			return 1;
 		bound_over(&k.sock, sock_id(sk), known);
 	}

@@ -799,6 +799,36 @@ def servers_sharing_the_port_on_other_addresses(env):
         stop_procs([second])
 
 
+@test
+def server_that_drops_privileges(env):
+    """A server that binds as root, then runs as nobody (dnsmasq --user,
+    as unbound and named do): its packets are owned by nobody from its
+    first answer on, not by the root it bound as."""
+    pidfile = os.path.join(env.tmp, "dnsmasq-nobody.pid")
+    srv = env.srv.popen("dnsmasq --keep-in-foreground --no-resolv --no-hosts"
+                        " --bind-interfaces --listen-address=127.0.0.1"
+                        f" --user=nobody --group=nogroup --pid-file={pidfile}"
+                        f" --address=/web.test/{WEB4}",
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_port(env.srv, "127.0.0.1", srv)  # its first answer
+        pid, _ = dig(env, "@127.0.0.1 web.test", ns=env.srv)
+        evs = wait_exchange(env, env.runner, env.srv, pid, "web.test.", "A",
+                            srv_ns=env.srv)
+        q, _ = check_exchange(env, evs, pid=pid, name="web.test.", qtype="A",
+                              srv="127.0.0.1", cli="127.0.0.1",
+                              cli_ns=env.srv, srv_ns=env.srv,
+                              server_pid=srv.pid, addresses=WEB4)
+        theirs = pick(evs, netns_id=env.srv.inode(), id=q["id"],
+                      proc__pid=srv.pid)
+        eq(len(theirs), 2, "server query and response")
+        for e in theirs:
+            eq(e["proc"]["creds"]["uid"], NOBODY, f"server {e['qr']} uid")
+            eq(e["proc"]["creds"]["gid"], NOBODY, f"server {e['qr']} gid")
+    finally:
+        stop_procs([srv])
+
+
 class HostNs:
     """The host's own network namespace (the one `make run` traces)."""
     name = "the host's network namespace"
