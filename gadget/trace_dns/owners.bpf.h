@@ -344,12 +344,15 @@ int sock_release(struct bpf_sock *ctx)
 	if (!is_dns_port(sk->__sk_common.skc_num) || !sock_key_of(sk, &key))
 		return 1;
 	id = sock_id(sk);
+	/* a server on one address; else a socket bound to the wildcard,
+	 * connected since (its address set), still follows bound_sockets */
 	if (sock_addr_of(sk, &k)) {
 		k.sock = key;
 		o = bpf_map_lookup_elem(&addr_owners, &k);
-		if (o && o->sk == id)
+		if (o && o->sk == id) {
 			bpf_map_delete_elem(&addr_owners, &k);
-		return 1;
+			return 1;
+		}
 	}
 	b = bpf_map_lookup_elem(&bound_sockets, &key);
 	if (!b)
