@@ -318,7 +318,8 @@ static int rewrite(const char *path, const char *registry, const char *auth,
 	else if (!found) {
 		error_set(err, 0, "not logged in to %s (in %s)", registry,
 			  path);
-		(*err)->errnum = ENOENT;
+		if (err && *err)
+			(*err)->errnum = ENOENT;
 		return -1;
 	}
 	buf = json_dumps(j, JSON_INDENT(1));

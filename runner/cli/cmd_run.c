@@ -329,8 +329,15 @@ static int run_flag(struct run_flags *f, size_t n_params, int c,
 		if (strchr(arg, ',') || strchr(arg, '\\'))
 			return cli_error(err, EXIT_USAGE,
 					 "invalid container name '%s'", arg);
-		snprintf(f->cname_rule, sizeof(f->cname_rule),
-			 "runtime.containerName==%s", arg);
+		if ((size_t)snprintf(f->cname_rule, sizeof(f->cname_rule),
+				     "runtime.containerName==%s",
+				     arg) >= sizeof(f->cname_rule))
+			return cli_error(
+				err, EXIT_USAGE,
+				"--containername: a name of more "
+				"than %zu bytes",
+				sizeof(f->cname_rule) -
+					sizeof("runtime.containerName=="));
 		arg = f->cname_rule;
 		/* fall through */
 	case 'F':

@@ -926,6 +926,9 @@ def bad_flag_values_are_usage_errors(ctx):
     usage(ctx, ["run", DNS, "-F", "latency_ns>1.5"] + t,
           "is not a duration")
     usage(ctx, ["run", DNS, "-c", ""] + t, "--containername: empty name")
+    # a name past the filter's buffer was cut, and matched nothing
+    usage(ctx, ["run", DNS, "-c", "n" * 277] + t,
+          "--containername: a name of more than 276 bytes")
     usage(ctx, ["run", DNS, "--authfile", "/nonexistent"] + t,
           "--authfile /nonexistent: No such file or directory")
     usage(ctx, ["image", "pull", "--authfile", "/nonexistent",
