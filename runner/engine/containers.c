@@ -278,46 +278,6 @@ int containers_parse_cgroup(const char *text, char runtime[16], char id[65])
 	return -1;
 }
 
-/* podman: overlay-containers/containers.json lists id, names, image. */
-static void podman_names(const struct containers *c, struct container_info *ci)
-{
-	char path[1024];
-	json_error_t jerr;
-	json_t *arr, *o;
-	size_t i;
-
-	snprintf(path, sizeof(path),
-		 "%s/var/lib/containers/storage/overlay-containers/"
-		 "containers.json",
-		 c->root);
-	arr = json_load_file(path, 0, &jerr);
-	if (!json_is_array(arr))
-		goto out;
-	json_array_foreach (arr, i, o) {
-		const char *id = json_string_value(json_object_get(o, "id"));
-		json_t *names = json_object_get(o, "names");
-		const char *meta;
-		json_t *m;
-
-		if (!id || strcmp(id, ci->id))
-			continue;
-		if (json_is_array(names) && json_array_size(names))
-			snprintf(ci->name, sizeof(ci->name), "%s",
-				 json_string_value(json_array_get(names, 0)));
-		/* "metadata" is a JSON document in a string */
-		meta = json_string_value(json_object_get(o, "metadata"));
-		m = meta ? json_loads(meta, 0, &jerr) : NULL;
-		if (json_string_value(json_object_get(m, "image-name")))
-			snprintf(ci->image, sizeof(ci->image), "%s",
-				 json_string_value(
-					 json_object_get(m, "image-name")));
-		json_decref(m);
-		break;
-	}
-out:
-	json_decref(arr);
-}
-
 /*
  * docker: containers/<id>/config.v2.json has Name ("/x") and Config.Image,
  * under dockerd's --data-root (containers_set_docker_root()).
@@ -349,10 +309,9 @@ static void docker_names(const struct containers *c, struct container_info *ci)
 static void name_container(const struct containers *c,
 			   struct container_info *ci, unsigned int pid)
 {
-	if (!strcmp(ci->runtime, "podman"))
-		podman_names(c, ci);
-	else if (!strcmp(ci->runtime, "docker"))
+	if (!strcmp(ci->runtime, "docker"))
 		docker_names(c, ci);
+	/* podman's from its storage, wherever that is (pods.h) */
 	pods_identify(c->pods, pid, ci);
 	if (!ci->name[0] && ci->pod.container[0])
 		snprintf(ci->name, sizeof(ci->name), "%s", ci->pod.container);

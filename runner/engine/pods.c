@@ -469,6 +469,45 @@ static void from_podman(json_t *spec, json_t *anns, struct container_info *ci)
 		COPY(pi->container, ci->name);
 }
 
+/*
+ * podman: the containers.json of its storage lists id, names and image;
+ * it sits next to the bundles (<graphroot>/overlay-containers/<id>/
+ * userdata), whatever the storage root (--root, storage.conf, rootless).
+ */
+static void from_podman_storage(const struct pods *p, const char *bundle,
+				struct container_info *ci)
+{
+	char path[PATH_LEN];
+	json_error_t jerr;
+	json_t *arr, *o;
+	size_t dir_end, i;
+
+	if (strcmp(ci->runtime, "podman") ||
+	    !names_bundle(bundle, ci->id, &dir_end))
+		return;
+	pfmt(path, sizeof(path), "%s%.*s/containers.json", p->root,
+	     (int)dir_end, bundle);
+	arr = json_load_file(path, 0, &jerr);
+	json_array_foreach (arr, i, o) {
+		const char *id = json_string_value(json_object_get(o, "id"));
+		const char *meta;
+		json_t *m;
+
+		if (!id || strcmp(id, ci->id))
+			continue;
+		COPY(ci->name, json_string_value(json_array_get(
+				       json_object_get(o, "names"), 0)));
+		/* "metadata" is a JSON document in a string */
+		meta = json_string_value(json_object_get(o, "metadata"));
+		m = meta ? json_loads(meta, 0, &jerr) : NULL;
+		COPY(ci->image,
+		     json_string_value(json_object_get(m, "image-name")));
+		json_decref(m);
+		break;
+	}
+	json_decref(arr);
+}
+
 /* Labels of the sandbox next to bundle (same folder of bundles). */
 static void sandbox_labels(struct pods *p, const char *bundle, const char *id,
 			   const char *sandbox_id, struct pod_info *pi)
@@ -665,6 +704,7 @@ void pods_identify(struct pods *p, unsigned int pid, struct container_info *ci)
 		spec = load_json(p, path);
 		anns = json_object_get(spec, "annotations");
 		from_annotations(anns, pi, sandbox_id);
+		from_podman_storage(p, bundle, ci);
 		from_podman(spec, anns, ci);
 		/* containerd 1.7's CRI plugin tells the image too */
 		COPY(ci->image, ann(anns, "io.kubernetes.cri.image-name"));

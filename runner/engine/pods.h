@@ -59,7 +59,8 @@ const char *pods_node(const struct pods *p);
 /*
  * Fill ci->pod from the runtime's state of container ci->id, whose first
  * process is pid (0 or gone: the known folders only); also ci->name and
- * ci->image when they are empty (docker with another data root).
+ * ci->image when they are empty (podman's from its storage's
+ * containers.json, docker's with another data root).
  */
 void pods_identify(struct pods *p, unsigned int pid, struct container_info *ci);
 

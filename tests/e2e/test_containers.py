@@ -51,6 +51,7 @@ def setup():
     env.image = False
     env.ns = None
     env.docker = None
+    env.other_podman = None
     try:
         sh("podman --version")
         build_images(env.store, {"trace_dns:latest":
@@ -87,6 +88,9 @@ def teardown(env):
         sh(f"podman rm -f {name}", check_rc=False)
     if env.image:
         sh(f"podman rmi {IMAGE}", check_rc=False)
+    if env.other_podman:
+        sh(f"{env.other_podman} rm -af", check_rc=False)
+        sh(f"{env.other_podman} rmi -af", check_rc=False)
     if env.docker:
         env.docker.stop()
     stop_procs(env.procs)
@@ -388,6 +392,38 @@ def one_shot_containers_exec_events(env):
     check(any(e["proc"]["comm"] in ("podman", "conmon", "runc", "exe")
               and e["proc"]["mntns_id"] == host for e in evs),
           "no exec of the container runtime on the host was seen")
+
+
+@test
+def podman_with_another_storage_root_named(env):
+    """podman keeps its containers where storage.conf says (graphroot,
+    here with --root and the vfs driver, as rootless podman keeps them in
+    the user's home): a container there is named from that storage, as
+    one in /var/lib/containers, not by its short id without an image."""
+    store = os.path.join(env.tmp, "podman-root")
+    podman = (f"podman --root {store}/root --runroot {store}/run"
+              f" --tmpdir {store}/tmp --storage-driver vfs")
+    env.other_podman = podman
+    sh(f"tar -C {env.rootfs} -c . | {podman} import - {IMAGE}")
+    n = cname("o")
+    r = tracer(env)
+    try:
+        out = sh(f"{podman} {PODMAN_RUN[len('podman '):]}"
+                 f" --network ns:/run/netns/{env.ns.name} --name {n}"
+                 f" {IMAGE} nslookup {n}.web.test 127.0.0.1")
+        check(WEB4 in out, f"nslookup in {n}: {out}")
+        cid = sh(f"{podman} inspect -f '{{{{.Id}}}}' {n}").strip()
+        wait_json(r, responded(n), n=2)
+        evs = upto_marker(env, r)
+    finally:
+        stop_all([r])
+    mine = [e["runtime"] for e in evs if e["name"] == qname(n) and
+            e["proc"]["comm"] == "nslookup"]
+    eq(len(mine), 4, f"nslookup events of {n}")
+    for rt in mine:
+        eq(rt, {"containerName": n, "containerId": cid,
+                "runtimeName": "podman", "containerImageName": IMAGE},
+           f"runtime of {n}")
 
 
 # ---- docker (when its daemon can start) -------------------------------------

@@ -67,6 +67,13 @@ static int setup(void **state)
 	    "\"metadata\":\"{\\\"image-name\\\":\\\"localhost/bb:latest\\\"}\"},"
 	    "{\"id\":\"" PODMAN_ID2 "\",\"names\":[\"second\"],"
 	    "\"metadata\":\"{\\\"image-name\\\":\\\"localhost/bb:2\\\"}\"}]");
+	/* their bundles: podman's storage is the folder they are in */
+	put("var/lib/containers/storage/overlay-containers/" PODMAN_ID
+	    "/userdata/config.json",
+	    "{}");
+	put("var/lib/containers/storage/overlay-containers/" PODMAN_ID2
+	    "/userdata/config.json",
+	    "{}");
 	put("var/lib/docker/containers/" DOCKER_ID "/config.v2.json",
 	    "{\"Name\":\"/web\",\"Config\":{\"Image\":\"busybox\"}}");
 	return 0;

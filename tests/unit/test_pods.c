@@ -37,6 +37,8 @@
 	"90a0000000000000000000000000000000000000000000000000000000000009"
 #define PM_POD \
 	"90d0000000000000000000000000000000000000000000000000000000000011"
+#define PM_OTHER \
+	"90e0000000000000000000000000000000000000000000000000000000000012"
 #define HOSTNET \
 	"4e00000000000000000000000000000000000000000000000000000000000010"
 #define UID "0f1e2d3c-0000-4000-8000-000000000001"
@@ -133,6 +135,9 @@ static int setup(void **state)
 				     "\0-b\0/crio/" CRIO_APP "/userdata\0";
 	static const char pconmon[] = "/usr/bin/conmon\0-b\0/podman/" PM_APP
 				      "/userdata\0";
+	static const char pconmon2[] = "/usr/bin/conmon\0-b\0/pmstore/"
+				       "overlay-containers/" PM_OTHER
+				       "/userdata\0";
 	static const char dshim[] = "containerd-shim-runc-v2\0-namespace\0"
 				    "moby\0";
 
@@ -217,6 +222,16 @@ static int setup(void **state)
 		put("libpod/bolt_state.db", (const char *)db, len);
 		free(db);
 	}
+	/* podman with another storage root (--root, storage.conf) */
+	put("proc/60/cmdline", pconmon2, sizeof(pconmon2));
+	PUT("pmstore/overlay-containers/" PM_OTHER "/userdata/config.json",
+	    "{\"annotations\":{\"io.container.manager\":\"libpod\"}}");
+	PUT("pmstore/overlay-containers/containers.json",
+	    "[{\"id\":\"" PM_APP "\",\"names\":[\"not-this\"]},"
+	    "{\"id\":\"" PM_OTHER "\",\"names\":[\"elsewhere\"],"
+	    "\"metadata\":\"{\\\"image-name\\\":"
+	    "\\\"localhost/bb:other\\\"}\"}]");
+	proc(600, 60, "proc/600/ns/net");
 	/* a hostNetwork pod's container */
 	cri_spec(HOSTNET, "container", "agent");
 	proc(500, 10, "host");
@@ -358,6 +373,20 @@ static void podman__kube_play__pod_from_hostname(void **state)
 	pods_free(p);
 }
 
+static void podman__other_storage_root__name_and_image(void **state)
+{
+	struct pods *p = pods_new(root);
+	struct container_info c = info(PM_OTHER, "");
+
+	(void)state;
+	snprintf(c.runtime, sizeof(c.runtime), "podman");
+	pods_identify(p, 600, &c);
+	assert_string_equal(c.name, "elsewhere");
+	assert_string_equal(c.image, "localhost/bb:other");
+	assert_string_equal(c.pod.name, "");
+	pods_free(p);
+}
+
 static void hostnetwork__host_netns__not_indexed(void **state)
 {
 	struct pods *p = pods_new(root);
@@ -459,6 +488,7 @@ int main(void)
 		cmocka_unit_test(crio__conmon_bundle__labels_from_sandbox),
 		cmocka_unit_test(docker__other_data_root__labels_name_image),
 		cmocka_unit_test(podman__kube_play__pod_from_hostname),
+		cmocka_unit_test(podman__other_storage_root__name_and_image),
 		cmocka_unit_test(hostnetwork__host_netns__not_indexed),
 		cmocka_unit_test(index__sandbox_and_apps__the_pod),
 		cmocka_unit_test(node__named_then_hostname),
