@@ -256,8 +256,14 @@ static bool is_hex64(const char *s)
 	return true;
 }
 
+/*
+ * The innermost container wins: a runtime may run in a container itself
+ * (containerd in kind's or k3d's docker node, docker in docker), and the
+ * exec hook's paths hold only the last CONTAINERS_CGROUP_DEPTH names.
+ */
 int containers_parse_cgroup(const char *text, char runtime[16], char id[65])
 {
+	const char *best = NULL, *rt = NULL;
 	size_t i;
 
 	for (i = 0; i < sizeof(runtimes) / sizeof(runtimes[0]); i++) {
@@ -266,16 +272,19 @@ int containers_parse_cgroup(const char *text, char runtime[16], char id[65])
 
 		while ((p = strstr(p, runtimes[i].marker))) {
 			p += mlen;
-			if (strlen(p) >= 64 && is_hex64(p)) {
-				snprintf(runtime, 16, "%s",
-					 runtimes[i].runtime);
-				memcpy(id, p, 64);
-				id[64] = '\0';
-				return 0;
+			if ((!best || p > best) && strlen(p) >= 64 &&
+			    is_hex64(p)) {
+				best = p;
+				rt = runtimes[i].runtime;
 			}
 		}
 	}
-	return -1;
+	if (!best)
+		return -1;
+	snprintf(runtime, 16, "%s", rt);
+	memcpy(id, best, 64);
+	id[64] = '\0';
+	return 0;
 }
 
 /*

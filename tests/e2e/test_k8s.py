@@ -253,10 +253,12 @@ class Containerd:
         return sh(f"ctr -a {self.sock} -n k8s.io {args}", **kw)
 
     def run(self, cid, annotations, args, detach=False, netns_pid=None,
-            image=IMAGE, labels=None):
+            image=IMAGE, labels=None, cgroup=None):
         self.ids.append(cid)
         flags = " ".join(f"--annotation {k}={v}"
                          for k, v in annotations.items())
+        if cgroup:
+            flags += f" --cgroup {cgroup}"
         flags += "".join(f" --label '{k}={v}'"
                          for k, v in (labels or {}).items())
         if netns_pid:
@@ -433,6 +435,72 @@ def containerd_pod_events_carry_k8s_fields(env):
         eq([header_cell(lines[0], ln, h) for h in
             ("K8S.NODE", "K8S.NAMESPACE", "K8S.PODNAME",
              "K8S.CONTAINERNAME")], [NODE, ns, pod, "app"], f"row {ln!r}")
+
+
+def remove_cgroups(paths):
+    """rmdir each cgroup path (deepest first) in every hierarchy, if
+    empty."""
+    roots = [os.path.join("/sys/fs/cgroup", h)
+             for h in os.listdir("/sys/fs/cgroup")] + ["/sys/fs/cgroup"]
+    for path in paths:
+        for r in roots:
+            try:
+                os.rmdir(r + path)
+            except OSError:
+                pass
+
+
+@test
+def containerd_in_a_container_named_as_its_own(env):
+    """containerd run inside a container (kind's and k3d's nodes, here a
+    podman container's cgroup) nests its containers' cgroups under that
+    container's: an exec in them is the inner container's, whether it
+    started before the runner (/proc's whole path) or after (the exec
+    hook's last levels), not the outer one's."""
+    outer = f"outer-{PID}"
+    d = Containerd(env.tmp)
+    env.daemons.append(d)
+    d.ctr(f"image import {env.archive}")
+    # privileged, as kind's and k3d's nodes: its devices cgroup lets
+    # the inner containers have theirs
+    sh(f"podman run --runtime runc --ulimit nofile=1024:1024 --ulimit"
+       f" nproc=1024:1024 -d --privileged --network none --name {outer}"
+       f" {IMAGE} sleep 1000")
+    before, after = hexid(), hexid()
+    cg, r = None, None
+    mark = f"{TAG}-nested"
+    try:
+        pid = sh(f"podman inspect -f '{{{{.State.Pid}}}}' {outer}").strip()
+        with open(f"/proc/{pid}/cgroup") as f:
+            cg = next(ln.split(":", 2)[2].strip() for ln in f
+                      if "libpod-" in ln)
+        d.run(before, {}, "/bin/sleep 1000", detach=True,
+              cgroup=f"{cg}/k8s.io/{before}")
+        r = Runner(["run", "trace_exec", "-o", "json", "--store",
+                    env.store])
+        start = f"{TAG}-started"
+        wait_until(lambda: sh(f"/bin/true {start}") is not None and any(
+            start in e["args"] for e in json_lines(r.stdout())), 30,
+            "the runner tracing execs")
+        d.ctr(f"task exec --exec-id e1 {before} /bin/sh -c 'exit 0'")
+        d.run(after, {}, "/bin/sh -c 'exit 0'",
+              cgroup=f"{cg}/k8s.io/{after}")
+        sh(f"/bin/true {mark}")
+        evs = wait_json(r, lambda e: mark in e["args"])
+    finally:
+        try:
+            stop_all([r] if r else [])
+        finally:
+            d.stop()
+            env.daemons.remove(d)
+            if cg:
+                remove_cgroups([f"{cg}/k8s.io"])
+            sh(f"podman rm -f {outer}", check_rc=False)
+    sh_evs = [e for e in evs if e["proc"]["comm"] == "sh"]
+    got = sorted((e["runtime"]["runtimeName"], e["runtime"]["containerId"])
+                 for e in sh_evs if e["runtime"]["containerId"])
+    eq(got, sorted([("containerd", before), ("containerd", after)]),
+       "runtime of the execs in the inner containers")
 
 
 def filter_map_keys(runner_pid):

@@ -202,6 +202,40 @@ static void parse_cgroup__short_or_uppercase_id__rejected(void **state)
 	assert_string_equal(runtime, "containerd");
 }
 
+/* containerd in a docker container (kind, k3d), docker in docker: the
+ * innermost container is the process's, as the exec hook's short paths
+ * tell. */
+static void parse_cgroup__nested_runtimes__innermost_container(void **state)
+{
+	char runtime[16], id[65];
+
+	(void)state;
+	assert_int_equal(
+		containers_parse_cgroup(
+			"0::/system.slice/docker-" DOCKER_ID ".scope/kubelet."
+			"slice/kubelet-kubepods.slice/kubelet-kubepods-"
+			"besteffort.slice/kubelet-kubepods-besteffort-pod1.slice"
+			"/cri-containerd-" PODMAN_ID ".scope\n",
+			runtime, id),
+		0);
+	assert_string_equal(runtime, "containerd");
+	assert_string_equal(id, PODMAN_ID);
+	assert_int_equal(containers_parse_cgroup("4:memory:/docker/" DOCKER_ID
+						 "/k8s.io/" PODMAN_ID "\n"
+						 "0::/docker/" DOCKER_ID
+						 "/k8s.io/" PODMAN_ID "\n",
+						 runtime, id),
+			 0);
+	assert_string_equal(runtime, "containerd");
+	assert_string_equal(id, PODMAN_ID);
+	assert_int_equal(containers_parse_cgroup("0::/docker/" PODMAN_ID
+						 "/docker/" DOCKER_ID,
+						 runtime, id),
+			 0);
+	assert_string_equal(runtime, "docker");
+	assert_string_equal(id, DOCKER_ID);
+}
+
 /* A note of the exec hook: cgroup names from the leaf up, NULL-ended. */
 static struct containers_note note(__u64 mntns, __u64 instance, __u64 cgid,
 				   __u32 pid, ...)
@@ -421,6 +455,8 @@ int main(void)
 		cmocka_unit_test(scan_begin__no_proc__error_at_end),
 		cmocka_unit_test(scan__host_process__no_container),
 		cmocka_unit_test(parse_cgroup__short_or_uppercase_id__rejected),
+		cmocka_unit_test(
+			parse_cgroup__nested_runtimes__innermost_container),
 		cmocka_unit_test(note__podman_cgroupfs__name_and_image),
 		cmocka_unit_test(note__systemd_and_docker_paths__parsed),
 		cmocka_unit_test(
