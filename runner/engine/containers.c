@@ -257,13 +257,34 @@ static bool is_hex64(const char *s)
 }
 
 /*
+ * The kubelet's cgroupfs layout, /kubepods[/<qos>]/pod<uid>/<id>, names
+ * no runtime: a bare id at the end of a line under /kubepods/
+ * (containerd's CRI plugin; cri-dockerd's, see name_container()).  Where
+ * it begins in text, or NULL.
+ */
+static const char *kubepods_id(const char *text)
+{
+	const char *p, *found = NULL;
+
+	for (p = text; (p = strstr(p, "/kubepods/")); p++) {
+		const char *end = p + strcspn(p, "\n"), *leaf = end;
+
+		while (leaf > p && leaf[-1] != '/')
+			leaf--;
+		if (end - leaf == 64 && is_hex64(leaf))
+			found = leaf;
+	}
+	return found;
+}
+
+/*
  * The innermost container wins: a runtime may run in a container itself
  * (containerd in kind's or k3d's docker node, docker in docker), and the
  * exec hook's paths hold only the last CONTAINERS_CGROUP_DEPTH names.
  */
 int containers_parse_cgroup(const char *text, char runtime[16], char id[65])
 {
-	const char *best = NULL, *rt = NULL;
+	const char *best = kubepods_id(text), *rt = "containerd";
 	size_t i;
 
 	for (i = 0; i < sizeof(runtimes) / sizeof(runtimes[0]); i++) {
@@ -320,6 +341,13 @@ static void name_container(const struct containers *c,
 {
 	if (!strcmp(ci->runtime, "docker"))
 		docker_names(c, ci);
+	/* a kubelet's cgroupfs path names no runtime: cri-dockerd's
+	 * containers are docker's */
+	if (!strcmp(ci->runtime, "containerd")) {
+		docker_names(c, ci);
+		if (ci->name[0])
+			snprintf(ci->runtime, sizeof(ci->runtime), "docker");
+	}
 	/* podman's from its storage, wherever that is (pods.h) */
 	pods_identify(c->pods, pid, ci);
 	if (!ci->name[0] && ci->pod.container[0])

@@ -451,6 +451,51 @@ def remove_cgroups(paths):
 
 
 @test
+def containerd_kubelet_cgroupfs_pod_named(env):
+    """A kubelet with the cgroupfs driver (k3s, older kubeadm) gives
+    containerd's containers /kubepods/<qos>/pod<uid>/<id>, a bare id that
+    names no runtime: its pod's container is still named, as with the
+    systemd driver's cri-containerd-<id>.scope."""
+    d = Containerd(env.tmp)
+    env.daemons.append(d)
+    d.ctr(f"image import {env.archive}")
+    pod, ns, uid = f"cgfs-{PID}", "demo", str(uuid.uuid4())
+    sb, app = hexid(), hexid()
+    parent = f"/kubepods/besteffort/pod{uid}"
+    r = tracer(env)
+    try:
+        d.run(sb, cri_annotations("sandbox", sb, pod, ns, uid),
+              "/bin/sleep 1000", detach=True, cgroup=f"{parent}/{sb}")
+        net = PodNet(d.pid(sb))
+        server(env, net)
+        attached(net, [r])
+        out = d.run(app, cri_annotations("container", sb, pod, ns, uid,
+                                         "app"),
+                    f"/bin/nslookup {pod}.web.test 127.0.0.1",
+                    netns_pid=net.pid, cgroup=f"{parent}/{app}")
+        check("10.77.1.1" in out, f"nslookup in the pod: {out}")
+        wait_json(r, named(pod), n=4)
+        settle([r], lambda: net.run("dig +time=1 +tries=1 @127.0.0.1 "
+                                    "marker.web.test", check_rc=False))
+    finally:
+        try:
+            stop_all([r])
+        finally:
+            d.stop()
+            env.daemons.remove(d)
+            remove_cgroups([parent, "/kubepods/besteffort", "/kubepods"])
+    mine = queries_of(json_lines(r.stdout()), "nslookup", pod)
+    check_k8s(mine, "nslookup in the pod",
+              {"node": NODE, "namespace": ns, "podName": pod,
+               "containerName": "app", "hostnetwork": False,
+               "podLabels": "", "podUID": uid})
+    for e in mine:
+        eq(e["runtime"]["runtimeName"], "containerd", "runtime.runtimeName")
+        eq(e["runtime"]["containerId"], app, "runtime.containerId")
+        eq(e["runtime"]["containerName"], "app", "runtime.containerName")
+
+
+@test
 def containerd_in_a_container_named_as_its_own(env):
     """containerd run inside a container (kind's and k3d's nodes, here a
     podman container's cgroup) nests its containers' cgroups under that

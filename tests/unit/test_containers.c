@@ -236,6 +236,37 @@ static void parse_cgroup__nested_runtimes__innermost_container(void **state)
 	assert_string_equal(id, DOCKER_ID);
 }
 
+/* The kubelet's cgroupfs driver: /kubepods[/<qos>]/pod<uid>/<id>. */
+static void parse_cgroup__kubelet_cgroupfs__bare_id(void **state)
+{
+	char runtime[16], id[65];
+
+	(void)state;
+	assert_int_equal(
+		containers_parse_cgroup(
+			"0::/kubepods/besteffort/pod0f1e2d3c-0000-4000-"
+			"8000-000000000001/" PODMAN_ID "\n",
+			runtime, id),
+		0);
+	assert_string_equal(runtime, "containerd");
+	assert_string_equal(id, PODMAN_ID);
+	assert_int_equal(containers_parse_cgroup(
+				 "4:memory:/kubepods/podu1/" DOCKER_ID "\n"
+				 "0::/\n",
+				 runtime, id),
+			 0);
+	assert_string_equal(id, DOCKER_ID);
+	/* the pod's own cgroup, an id cut or followed by more */
+	assert_int_equal(containers_parse_cgroup("0::/kubepods/besteffort/pod"
+						 "u1\n",
+						 runtime, id),
+			 -1);
+	assert_int_equal(containers_parse_cgroup("0::/kubepods/podu1/" DOCKER_ID
+						 "x\n",
+						 runtime, id),
+			 -1);
+}
+
 /* A note of the exec hook: cgroup names from the leaf up, NULL-ended. */
 static struct containers_note note(__u64 mntns, __u64 instance, __u64 cgid,
 				   __u32 pid, ...)
@@ -258,6 +289,28 @@ static struct containers_note note(__u64 mntns, __u64 instance, __u64 cgid,
 static void tell(struct containers *c, struct containers_note n)
 {
 	assert_int_equal(containers_handle_note(c, &n), 0);
+}
+
+/* cri-dockerd's containers on a kubelet with cgroupfs: docker's. */
+static void note__kubelet_cgroupfs_docker_id__docker(void **state)
+{
+	struct containers *c = containers_new(root);
+	const struct container_info *ci;
+
+	(void)state;
+	tell(c, note(5002, 12, 102, 1, DOCKER_ID, "podu1", "besteffort",
+		     "kubepods", NULL));
+	tell(c, note(5003, 13, 103, 1, PODMAN_ID2, "podu1", "besteffort",
+		     "kubepods", NULL));
+	ci = containers_lookup(c, 5002);
+	assert_non_null(ci);
+	assert_string_equal(ci->runtime, "docker");
+	assert_string_equal(ci->name, "web");
+	ci = containers_lookup(c, 5003);
+	assert_non_null(ci);
+	assert_string_equal(ci->runtime, "containerd");
+	assert_string_equal(ci->id, PODMAN_ID2);
+	containers_free(c);
 }
 
 static void note__podman_cgroupfs__name_and_image(void **state)
@@ -457,6 +510,8 @@ int main(void)
 		cmocka_unit_test(parse_cgroup__short_or_uppercase_id__rejected),
 		cmocka_unit_test(
 			parse_cgroup__nested_runtimes__innermost_container),
+		cmocka_unit_test(parse_cgroup__kubelet_cgroupfs__bare_id),
+		cmocka_unit_test(note__kubelet_cgroupfs_docker_id__docker),
 		cmocka_unit_test(note__podman_cgroupfs__name_and_image),
 		cmocka_unit_test(note__systemd_and_docker_paths__parsed),
 		cmocka_unit_test(
