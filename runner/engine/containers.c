@@ -4,7 +4,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 
 #include <stdbool.h>
@@ -21,6 +24,9 @@
 #include "runner/engine/log.h"
 
 #define NBUCKETS 1024
+#ifndef NS_GET_MNTNS_ID /* Linux 6.8, <linux/nsfs.h> */
+#define NS_GET_MNTNS_ID _IOR(0xb7, 0x5, __u64)
+#endif
 /* "/" + name, per cgroup level of a note */
 #define NOTE_PATH_MAX (CONTAINERS_CGROUP_DEPTH * (CONTAINERS_NAME_LEN + 1) + 1)
 
@@ -602,6 +608,41 @@ const struct pod_info *containers_pod_of_netns(const struct containers *c,
 	return pods_by_netns(c->pods, netns);
 }
 
+/*
+ * Whether the namespace at path (/proc/<pid>/ns/mnt) is another than the
+ * instance the exec hook told (its id, as the hook reads it); false when
+ * the kernel cannot tell (before 6.8).
+ */
+static bool another_instance(const char *path, __u64 instance)
+{
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	__u64 id = 0;
+
+	return instance && fd >= 0 && !ioctl(fd, NS_GET_MNTNS_ID, &id) &&
+	       id != instance;
+}
+
+/*
+ * e's number is another namespace's now, one that no exec told of (a
+ * process that unshared its mounts after e's container ended): what its
+ * process pid tells, as for one from before the runner.
+ */
+static void rescan(struct containers *c, struct entry *e, const char *pid)
+{
+	struct container_info ci = { 0 };
+
+	if (!proc_container(c, pid, &ci))
+		name_container(c, &ci, (unsigned int)atoi(pid));
+	else
+		memset(&ci, 0, sizeof(ci));
+	c->version++;
+	e->info = ci;
+	e->told = false;
+	e->instance = 0;
+	if (c->listener)
+		c->listener(c->listener_ctx, e->mntns, &e->info);
+}
+
 int containers_scan(struct containers *c, struct error **err)
 {
 	/* the hook first: an exec after it is told, one before is seen */
@@ -631,6 +672,9 @@ static int scan(struct containers *c, struct error **err)
 		if (stat(path, &st) < 0)
 			continue;
 		e = find(c, st.st_ino);
+		if (e && e->gen != c->gen && e->told &&
+		    another_instance(path, e->instance))
+			rescan(c, e, d->d_name);
 		if (e) {
 			/* its first process now (the host's: 1), for
 			 * scanned_alive() */

@@ -426,6 +426,62 @@ def podman_with_another_storage_root_named(env):
            f"runtime of {n}")
 
 
+# A host process that unshares its mounts and never execs (the exec hook
+# tells nothing of its namespace), then asks NAME<i>.web.test from netns
+# argv[1] every 0.2 s; it prints its mount namespace first.
+UNSHARED = r"""
+import ctypes, os, socket, struct, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+if libc.setns(os.open(sys.argv[1], os.O_RDONLY), 0x40000000) or \
+        libc.unshare(0x00020000):
+    sys.exit("setns, unshare: " + os.strerror(ctypes.get_errno()))
+print(os.stat("/proc/self/ns/mnt").st_ino, flush=True)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(0.2)
+for i in range(100):
+    q = struct.pack(">6H", i, 0x100, 1, 0, 0, 0) + b"".join(
+        bytes([len(p)]) + p.encode()
+        for p in f"{sys.argv[2]}{i}.web.test".split(".")) + b"\0\0\1\0\1"
+    s.sendto(q, ("127.0.0.1", 53))
+    try:
+        s.recv(512)
+    except OSError:
+        pass
+    time.sleep(0.2)
+"""
+
+
+@test
+def unshared_namespace_after_a_container_not_named(env):
+    """The kernel gives a freed mount namespace number to the next
+    namespace at once; when that is a host process's that never execs,
+    the exec hook does not tell it: it is not the ended container's for
+    longer than the next scan of /proc."""
+    p = None
+    r = tracer(env)
+    try:
+        for attempt in range(5):
+            c = Held(env, cname("n"))
+            c.release()
+            p = subprocess.Popen(
+                [sys.executable, "-c", UNSHARED,
+                 f"/run/netns/{env.ns.name}", c.name],
+                stdout=subprocess.PIPE, text=True)
+            if int(p.stdout.readline()) == c.mntns:
+                break
+            p.kill()  # another namespace took the number: again
+            p.wait()
+            p = None
+        check(p, "no namespace got an ended container's number")
+        wait_json(r, lambda e: e["proc"]["pid"] == p.pid and
+                  e["runtime"]["containerName"] == "", timeout=15)
+    finally:
+        if p:
+            p.kill()
+            p.wait()
+        stop_all([r])
+
+
 # ---- docker (when its daemon can start) -------------------------------------
 
 
