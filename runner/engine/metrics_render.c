@@ -44,18 +44,33 @@ void mbuf_puts(struct mbuf *b, const char *s)
 	mbuf_put(b, s, strlen(s));
 }
 
+/* Whole, however long: a name or key text cut short would lose the
+ * newline or tab after it and break the line. */
 void mbuf_printf(struct mbuf *b, const char *fmt, ...)
 {
-	char tmp[512];
+	char tmp[512], *big;
 	va_list ap;
 	int n;
 
 	va_start(ap, fmt);
 	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
-	if (n > 0)
-		mbuf_put(b, tmp,
-			 (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+	if (n <= 0)
+		return;
+	if ((size_t)n < sizeof(tmp)) {
+		mbuf_put(b, tmp, n);
+		return;
+	}
+	big = malloc((size_t)n + 1);
+	if (!big) {
+		b->oom = true;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(big, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	mbuf_put(b, big, n);
+	free(big);
 }
 
 void mbuf_free(struct mbuf *b)

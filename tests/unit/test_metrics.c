@@ -321,6 +321,37 @@ static void histogram__skip_zero(void **state)
 			  " 0\n"));
 }
 
+/* A name longer than mbuf_printf()'s own buffer: whole lines, with their
+ * newlines and tabs (a metrics.unit has no length limit). */
+static void render__long_name__whole_lines(void **state)
+{
+	struct fx *x = *state;
+	char unit[601], yaml[1024], want[2048], msg[256];
+	struct mbuf b = { 0 };
+
+	memset(unit, 'u', sizeof(unit) - 1);
+	unit[sizeof(unit) - 1] = '\0';
+	snprintf(yaml, sizeof(yaml),
+		 "datasources:\n  dns:\n    annotations:\n"
+		 "      metrics.collect: \"true\"\n"
+		 "    fields:\n      delta:\n        annotations:\n"
+		 "          metrics.type: gauge\n"
+		 "          metrics.unit: %s\n",
+		 unit);
+	x->m = metrics_of(x, yaml, 10, msg, sizeof(msg));
+	assert_non_null(x->m);
+	metrics_observe(x->m, &x->ev);
+	snprintf(want, sizeof(want),
+		 "# TYPE delta_%s gauge\n"
+		 "delta_%s{otel_scope_name=\"dns\"} -7\n",
+		 unit, unit);
+	assert_string_equal(render(x, false), want);
+	metrics_table(x->m, &b);
+	snprintf(want, sizeof(want), "dns: 1 series\ndelta_%s\n-7\n", unit);
+	assert_string_equal(b.p, want);
+	mbuf_free(&b);
+}
+
 static void table__keys_then_values(void **state)
 {
 	struct fx *x = *state;
@@ -697,6 +728,8 @@ int main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(histogram__skip_zero, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(render__long_name__whole_lines,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(table__keys_then_values, setup,
 						teardown),
 		cmocka_unit_test(labels__collisions_and_reserved),
