@@ -103,13 +103,17 @@ static bool valid_port(const char *s)
 	return !*end && !errno && v <= 65535;
 }
 
-/* The socket address of addr (numeric host and port only). */
-static int resolve(const char *addr, struct addrinfo **ai, struct error **err)
+/*
+ * The socket address of addr (numeric port): its host's first IPv4
+ * address, else its first one, as ig's listener takes (Go's net.Listen):
+ * "localhost:2224" listens on 127.0.0.1.
+ */
+static int resolve(const char *addr, struct addrinfo **ai,
+		   const struct addrinfo **pick, struct error **err)
 {
 	struct addrinfo hints = { .ai_family = AF_UNSPEC,
 				  .ai_socktype = SOCK_STREAM,
-				  .ai_flags = AI_PASSIVE | AI_NUMERICHOST |
-					      AI_NUMERICSERV };
+				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
 	const char *port;
 	char host[128];
 	int r;
@@ -123,14 +127,22 @@ static int resolve(const char *addr, struct addrinfo **ai, struct error **err)
 	if (r)
 		return error_set(err, 0, "listen address \"%s\": %s", addr,
 				 gai_strerror(r));
+	*pick = *ai;
+	for (const struct addrinfo *a = *ai; a; a = a->ai_next) {
+		if (a->ai_family == AF_INET) {
+			*pick = a;
+			break;
+		}
+	}
 	return 0;
 }
 
 int http_addr_check(const char *addr, struct error **err)
 {
 	struct addrinfo *ai = NULL;
+	const struct addrinfo *pick;
 
-	if (resolve(addr, &ai, err))
+	if (resolve(addr, &ai, &pick, err))
 		return -1;
 	freeaddrinfo(ai);
 	return 0;
@@ -140,13 +152,14 @@ int http_exporter_new(const char *addr, http_render_fn fn, void *ctx,
 		      struct http_exporter **out, struct error **err)
 {
 	struct addrinfo *ai = NULL;
+	const struct addrinfo *a;
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	struct http_exporter *h;
 	int one = 1;
 
 	*out = NULL;
-	if (resolve(addr, &ai, err))
+	if (resolve(addr, &ai, &a, err))
 		return -1;
 	h = calloc(1, sizeof(*h));
 	if (!h) {
@@ -157,11 +170,11 @@ int http_exporter_new(const char *addr, http_render_fn fn, void *ctx,
 		h->conns[i].fd = -1;
 	h->fn = fn;
 	h->ctx = ctx;
-	h->lfd = socket(ai->ai_family,
+	h->lfd = socket(a->ai_family,
 			SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (h->lfd < 0 ||
 	    setsockopt(h->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    bind(h->lfd, ai->ai_addr, ai->ai_addrlen) || listen(h->lfd, 64) ||
+	    bind(h->lfd, a->ai_addr, a->ai_addrlen) || listen(h->lfd, 64) ||
 	    getsockname(h->lfd, (struct sockaddr *)&ss, &sl)) {
 		error_set(err, errno, "listen on %s", addr);
 		freeaddrinfo(ai);

@@ -707,6 +707,21 @@ static void http__text_openmetrics_404(void **state)
 	error_free(err);
 }
 
+/* A host name, as ig takes it: "localhost" listens on 127.0.0.1. */
+static void http__listen_on_a_host_name(void **state)
+{
+	struct http_exporter *h = NULL;
+	struct error *err = NULL;
+
+	(void)state;
+	if (http_addr_check("localhost:2224", &err) ||
+	    http_exporter_new("localhost:0", render_fixed, NULL, &h, &err))
+		fail_msg("%s", error_msg(err));
+	assert_non_null(strstr(scrape(h, "GET /metrics HTTP/1.1\r\n\r\n"),
+			       "\r\n\r\na_total 1\n"));
+	http_exporter_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -741,6 +756,7 @@ int main(void)
 		cmocka_unit_test(check_metadata__without_btf),
 		cmocka_unit_test(annotate__lists_and_commas_in_values),
 		cmocka_unit_test(http__text_openmetrics_404),
+		cmocka_unit_test(http__listen_on_a_host_name),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
