@@ -4,7 +4,8 @@
  * loop (every few milliseconds while connections are open; a quiet loop
  * waits on the listening socket too): no thread, so the metrics are read
  * where they are written and need no lock.  Limits: MAX_CONNS connections
- * at once, MAX_REQUEST bytes of request head, IDLE_SEC seconds for a
+ * at once (a new one takes the place of the oldest still to send its
+ * request), MAX_REQUEST bytes of request head, IDLE_SEC seconds for a
  * client to finish.
  */
 #include <errno.h>
@@ -34,6 +35,7 @@ struct conn {
 	size_t woff;
 	bool answering;
 	time_t since;
+	unsigned long seq; /* order of acceptance */
 };
 
 struct http_exporter {
@@ -42,6 +44,7 @@ struct http_exporter {
 	http_render_fn fn;
 	void *ctx;
 	struct conn conns[MAX_CONNS];
+	unsigned long seq;
 };
 
 static void conn_close(struct conn *c)
@@ -343,27 +346,48 @@ static void conn_step(struct http_exporter *h, struct conn *c, time_t now)
 		conn_close(c);
 }
 
+/*
+ * The slot of a new connection: a free one, else that of the oldest client
+ * still to send its request, accepted before this poll (it had its
+ * chance): clients that connect and stay silent must not keep a scraper
+ * out until they time out.  NULL when every client is being answered.
+ */
+static struct conn *slot_for_new(struct http_exporter *h, unsigned long seq)
+{
+	struct conn *old = NULL;
+
+	for (int i = 0; i < MAX_CONNS; i++) {
+		struct conn *c = &h->conns[i];
+
+		if (c->fd < 0)
+			return c;
+		if (!c->answering && c->seq <= seq &&
+		    (!old || c->seq < old->seq))
+			old = c;
+	}
+	return old;
+}
+
 void http_exporter_poll(struct http_exporter *h)
 {
 	time_t now = time(NULL);
 	struct pollfd pfd[MAX_CONNS];
 	int map[MAX_CONNS], n = 0;
+	unsigned long before = h->seq;
 
 	for (;;) {
-		struct conn *c = NULL;
+		struct conn *c = slot_for_new(h, before);
 		int fd;
 
-		for (int i = 0; i < MAX_CONNS && !c; i++)
-			if (h->conns[i].fd < 0)
-				c = &h->conns[i];
 		if (!c)
 			break; /* the rest waits in the backlog */
 		fd = accept4(h->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			break;
+		conn_close(c); /* the oldest silent client, if not free */
 		c->fd = fd;
-		c->rlen = 0;
 		c->since = now;
+		c->seq = ++h->seq;
 	}
 	for (int i = 0; i < MAX_CONNS; i++) {
 		if (h->conns[i].fd < 0)

@@ -707,6 +707,38 @@ static void http__text_openmetrics_404(void **state)
 	error_free(err);
 }
 
+/* Clients that connect and say nothing fill every slot: a scrape still
+ * gets its answer, in the place of the oldest of them. */
+static void http__silent_clients_do_not_keep_a_scraper_out(void **state)
+{
+	struct http_exporter *h = NULL;
+	struct error *err = NULL;
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	int silent[16];
+	char c;
+
+	(void)state;
+	if (http_exporter_new("127.0.0.1:0", render_fixed, NULL, &h, &err))
+		fail_msg("%s", error_msg(err));
+	sa.sin_port = htons(http_exporter_port(h));
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	for (int i = 0; i < 16; i++) {
+		silent[i] = socket(AF_INET, SOCK_STREAM, 0);
+		assert_int_equal(connect(silent[i], (struct sockaddr *)&sa,
+					 sizeof(sa)),
+				 0);
+		http_exporter_poll(h);
+	}
+	assert_non_null(strstr(scrape(h, "GET /metrics HTTP/1.1\r\n\r\n"),
+			       "\r\n\r\na_total 1\n"));
+	/* the first silent client was closed for it, the last one was not */
+	assert_int_equal(read(silent[0], &c, 1), 0);
+	assert_int_equal(recv(silent[15], &c, 1, MSG_DONTWAIT), -1);
+	for (int i = 0; i < 16; i++)
+		close(silent[i]);
+	http_exporter_free(h);
+}
+
 /* A host name, as ig takes it: "localhost" listens on 127.0.0.1. */
 static void http__listen_on_a_host_name(void **state)
 {
@@ -757,6 +789,8 @@ int main(void)
 		cmocka_unit_test(annotate__lists_and_commas_in_values),
 		cmocka_unit_test(http__text_openmetrics_404),
 		cmocka_unit_test(http__listen_on_a_host_name),
+		cmocka_unit_test(
+			http__silent_clients_do_not_keep_a_scraper_out),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
