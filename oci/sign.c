@@ -734,17 +734,30 @@ int oci_bundle_make(const struct oci_key *key, const char *name,
 	return 0;
 }
 
-/* The in-toto statement names digest among its subjects. */
+/*
+ * The in-toto statement is a cosign signature (not an attestation, an SBOM
+ * say, which the same key signs in the same kind of bundle) and names
+ * digest among its subjects.
+ */
 static int statement_check(const unsigned char *buf, size_t len,
 			   const char *digest, struct error **err)
 {
 	cleanup_json json_t *st = json_loadb((const char *)buf, len,
 					     JSON_REJECT_DUPLICATES, NULL);
+	const char *pt;
+	char shown[128];
 	json_t *s;
 	size_t i;
 
 	if (!st)
 		return error_set(err, 0, "bundle statement is not JSON");
+	pt = json_string_value(json_object_get(st, "predicateType"));
+	if (!pt || strcmp(pt, OCI_COSIGN_PREDICATE))
+		return error_set(err, 0,
+				 "the bundle's statement is not a signature "
+				 "(predicate type %s)",
+				 pt ? printable(pt, shown, sizeof(shown)) :
+				      "none");
 	json_array_foreach (json_object_get(st, "subject"), i, s) {
 		const char *h = json_string_value(json_object_get(
 			json_object_get(s, "digest"), "sha256"));

@@ -542,6 +542,63 @@ static void bundle__verifies_for_its_digest_and_key_only(void **state)
 	oci_keyset_clear(&kb);
 }
 
+/* A bundle of statement stmt signed by k, as cosign writes one. */
+static char *bundle_of(const struct oci_key *k, const char *stmt)
+{
+	cleanup_error struct error *err = NULL;
+	cleanup_free char *pae = NULL;
+	cleanup_free char *sig = NULL;
+	cleanup_free char *payload = oci_base64_encode(stmt, strlen(stmt));
+	char *b = NULL;
+	size_t len;
+
+	if (!payload ||
+	    oci_dsse_pae(OCI_MT_INTOTO, stmt, strlen(stmt), &pae, &len) < 0 ||
+	    oci_sign_bytes(k, pae, len, &sig, &err) < 0 ||
+	    asprintf(&b,
+		     "{\"mediaType\":\"" OCI_MT_SIGSTORE_BUNDLE "\","
+		     "\"dsseEnvelope\":{\"payload\":\"%s\","
+		     "\"payloadType\":\"" OCI_MT_INTOTO "\","
+		     "\"signatures\":[{\"sig\":\"%s\"}]}}",
+		     payload, sig) < 0)
+		fail_msg("bundle: %s", err ? error_msg(err) : "alloc");
+	return b;
+}
+
+/* An attestation (an SBOM) of the image by the same key is no signature. */
+static void bundle__attestation_is_not_a_signature(void **state)
+{
+	static const char stmt[] =
+		"{\"_type\":\"https://in-toto.io/Statement/v1\","
+		"\"subject\":[{\"name\":\"localhost:5000/g/x\","
+		"\"digest\":{\"sha256\":\"%s\"}}],"
+		"\"predicateType\":\"%s\",\"predicate\":{}}";
+	cleanup_key struct oci_key *a = priv(key_a_pkcs8);
+	struct oci_keyset ka = { 0 };
+	char text[512];
+	char *b;
+	struct error *err = NULL;
+
+	(void)state;
+	keyset(&ka, key_a_pub);
+	snprintf(text, sizeof(text), stmt, oci_digest_hex(DIGEST_A),
+		 OCI_COSIGN_PREDICATE);
+	b = bundle_of(a, text);
+	assert_int_equal(
+		oci_bundle_verify(b, strlen(b), DIGEST_A, &ka, NULL, &err), 0);
+	free(b);
+	snprintf(text, sizeof(text), stmt, oci_digest_hex(DIGEST_A),
+		 "https://cyclonedx.org/bom");
+	b = bundle_of(a, text);
+	assert_int_equal(
+		oci_bundle_verify(b, strlen(b), DIGEST_A, &ka, NULL, &err), -1);
+	expect_msg(err, "not a signature (predicate type "
+			"https://cyclonedx.org/bom)");
+	error_free(err);
+	free(b);
+	oci_keyset_clear(&ka);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -561,6 +618,7 @@ int main(void)
 		cmocka_unit_test(sig_tag__format),
 		cmocka_unit_test(dsse_pae__spec_vector),
 		cmocka_unit_test(bundle__verifies_for_its_digest_and_key_only),
+		cmocka_unit_test(bundle__attestation_is_not_a_signature),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
