@@ -836,8 +836,7 @@ int oci_bundle_manifest_make(const char *bundle_digest, size_t bundle_len,
 		      "mediaType", subject_mt, "digest", subject_digest, "size",
 		      (json_int_t)subject_size, "annotations",
 		      "dev.sigstore.bundle.content", "dsse-envelope",
-		      "dev.sigstore.bundle.predicateType",
-		      OCI_COSIGN_PREDICATE);
+		      OCI_ANN_BUNDLE_PREDICATE, OCI_COSIGN_PREDICATE);
 	*manifest = m ? json_dumps(m, JSON_COMPACT) : NULL;
 	if (!*manifest)
 		return error_set(err, ENOMEM, "alloc");

@@ -36,6 +36,8 @@
 #define OCI_MT_INTOTO "application/vnd.in-toto+json"
 #define OCI_COSIGN_TYPE "cosign container image signature"
 #define OCI_COSIGN_PREDICATE "https://sigstore.dev/cosign/sign/v1"
+/* The predicate type of a bundle, on its referrer manifest (unsigned). */
+#define OCI_ANN_BUNDLE_PREDICATE "dev.sigstore.bundle.predicateType"
 
 /* Limits on what a signature manifest may hold. */
 #define OCI_MAX_SIGNATURES 64

@@ -300,17 +300,22 @@ int oci_verify_bundles(struct oci_store *store, const char *name,
 		cleanup_free char *mbuf = NULL;
 		cleanup_free char *bbuf = NULL;
 		cleanup_json json_t *mj = NULL;
-		const char *subj;
+		const char *subj, *pt;
 		size_t mlen, blen;
 
 		if (!d->artifact_type ||
 		    strcmp(d->artifact_type, OCI_MT_SIGSTORE_BUNDLE))
 			continue;
-		found++;
 		if (oci_store_read_blob(store, d->digest, d->size, &mbuf, &mlen,
 					err) < 0 ||
 		    oci_manifest_parse(mbuf, mlen, &m, err) < 0)
 			return -1;
+		/* an attestation (SBOM, provenance) is no signature */
+		pt = oci_kv_get(m->annotations, m->n_annotations,
+				OCI_ANN_BUNDLE_PREDICATE);
+		if (pt && strcmp(pt, OCI_COSIGN_PREDICATE))
+			continue;
+		found++;
 		/* the subject must be this image */
 		mj = json_loadb(mbuf, mlen, 0, NULL);
 		subj = json_string_value(json_object_get(

@@ -724,6 +724,68 @@ def push_pull__bundle_as_referrer_verifies_with_python(ctx):
 
 
 @test
+def verify__attestation_bundle_is_not_a_signature(ctx):
+    """An SBOM attestation of the image by the trusted key, a sigstore
+    bundle kept as a referrer as cosign attest keeps it: `image verify`
+    does not report it as a signature bundle."""
+    proxy = ReferrersProxy(ctx.reg.port)
+    try:
+        repo, ref = "g/attest", f"{proxy.host}/g/attest:v1"
+        flags = ["--insecure-registries", f"{proxy.host},{ctx.reg.host}"]
+        ok(runner(ctx, ["image", "tag", ctx.base, ref], ctx.build), "tag")
+        ok(runner(ctx, ["image", "push", ref] + flags, ctx.build), "push")
+        py_sign(ctx.api, repo, ctx.digest, ctx.key, f"{proxy.host}/{repo}")
+        with open(ctx.key, "rb") as f:
+            key = serialization.load_pem_private_key(f.read(), None)
+        sbom = "https://cyclonedx.org/bom"
+        stmt = json.dumps({
+            "_type": "https://in-toto.io/Statement/v1",
+            "subject": [{"name": f"{proxy.host}/{repo}",
+                         "digest": {"sha256": ctx.digest[7:]}}],
+            "predicateType": sbom, "predicate": {}}).encode()
+        ptype = "application/vnd.in-toto+json"
+        sig = key.sign(pae(ptype, stmt), ec.ECDSA(hashes.SHA256()))
+        mt_bundle = "application/vnd.dev.sigstore.bundle.v0.3+json"
+        bundle = json.dumps({
+            "mediaType": mt_bundle,
+            "verificationMaterial": {"publicKey": {"hint": ""}},
+            "dsseEnvelope": {
+                "payload": base64.b64encode(stmt).decode(),
+                "payloadType": ptype,
+                "signatures": [{"sig": base64.b64encode(sig).decode()}]},
+        }).encode()
+        bd = ctx.api.put_blob(repo, bundle)
+        ed = ctx.api.put_blob(repo, b"{}")
+        top, _ = ctx.api.manifest(repo, "v1")
+        m = env._compact({
+            "schemaVersion": 2, "mediaType": env.MT_MANIFEST,
+            "artifactType": mt_bundle,
+            "config": {"mediaType": "application/vnd.oci.empty.v1+json",
+                       "digest": ed, "size": 2},
+            "layers": [{"mediaType": mt_bundle, "digest": bd,
+                        "size": len(bundle)}],
+            "subject": {"mediaType": env.MT_INDEX, "digest": ctx.digest,
+                        "size": len(top)},
+            "annotations": {"dev.sigstore.bundle.content": "dsse-envelope",
+                            "dev.sigstore.bundle.predicateType": sbom}})
+        Reg(proxy.host).put_manifest(repo, sha(m), m, env.MT_MANIFEST)
+        check(proxy.referrers.get((repo, ctx.digest)), "no referrer")
+        store = new_store(ctx, "attest-pull")
+        ok(runner(ctx, ["image", "pull", ref] + flags, store), "pull")
+    finally:
+        proxy.stop()
+    idx = json.loads(ok(runner(ctx, [
+        "image", "inspect", f"{proxy.host}/{repo}:"
+        f"{ctx.digest.replace(':', '-')}"], store), "inspect referrers"))
+    eq(len(idx["index"]["manifests"]), 1, "the attestation was pulled")
+    out = ok(runner(ctx, ["image", "verify", ref, "--public-keys", ctx.pub],
+                    store), "verify")
+    check("cosign signature" in out, f"verify: {out!r}")
+    check("sigstore bundle" not in out, f"an SBOM taken as a signature: "
+          f"{out!r}")
+
+
+@test
 def sign__key_formats(ctx):
     ref = f"{ctx.reg.host}/g/keys:v1"
     ok(runner(ctx, ["image", "tag", ctx.base, ref], ctx.build), "tag")
