@@ -99,8 +99,8 @@ static int parse_bounds(const char *s, double *bounds, size_t *nb,
 	}
 }
 
-/* A metric or label name: [a-zA-Z_:][a-zA-Z0-9_:]* (other bytes to _). */
-static char *sanitize(const char *s, bool label)
+/* A label name: [a-zA-Z_][a-zA-Z0-9_]* (other bytes to _). */
+static char *label_name(const char *s)
 {
 	size_t n = strlen(s);
 	char *out = malloc(n + 2), *o = out;
@@ -112,8 +112,7 @@ static char *sanitize(const char *s, bool label)
 	for (; *s; s++) {
 		char c = *s;
 		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			  (c >= '0' && c <= '9') || c == '_' ||
-			  (c == ':' && !label);
+			  (c >= '0' && c <= '9') || c == '_';
 
 		*o++ = ok ? c : '_';
 	}
@@ -121,32 +120,165 @@ static char *sanitize(const char *s, bool label)
 	return out;
 }
 
-/* The word a unit adds to a metric's name, as OpenTelemetry's Prometheus
- * exporter does; NULL for none. */
-static const char *unit_word(const char *unit)
-{
-	static const struct {
-		const char *unit, *word;
-	} units[] = {
-		{ "s", "seconds" },	  { "ms", "milliseconds" },
-		{ "us", "microseconds" }, { "ns", "nanoseconds" },
-		{ "By", "bytes" },	  { "KiBy", "kibibytes" },
-		{ "MiBy", "mebibytes" },  { "%", "percent" },
-	};
+/* UCUM units and the words OpenTelemetry's Prometheus exporter (ig's)
+ * puts in a metric's name for them: "By/s" is bytes_per_second. */
+struct unit_word {
+	const char *unit, *word;
+};
 
-	if (!unit || !*unit || *unit == '{' || !strcmp(unit, "1"))
-		return NULL;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (!strcmp(unit, units[i].unit))
-			return units[i].word;
-	return unit;
+static const struct unit_word units[] = {
+	{ "d", "days" },
+	{ "h", "hours" },
+	{ "min", "minutes" },
+	{ "s", "seconds" },
+	{ "ms", "milliseconds" },
+	{ "us", "microseconds" },
+	{ "ns", "nanoseconds" },
+	{ "By", "bytes" },
+	{ "KiBy", "kibibytes" },
+	{ "MiBy", "mebibytes" },
+	{ "GiBy", "gibibytes" },
+	{ "TiBy", "tibibytes" },
+	{ "KBy", "kilobytes" },
+	{ "MBy", "megabytes" },
+	{ "GBy", "gigabytes" },
+	{ "TBy", "terabytes" },
+	{ "m", "meters" },
+	{ "V", "volts" },
+	{ "A", "amperes" },
+	{ "J", "joules" },
+	{ "W", "watts" },
+	{ "g", "grams" },
+	{ "Cel", "celsius" },
+	{ "Hz", "hertz" },
+	{ "1", "" },
+	{ "%", "percent" },
+};
+
+static const struct unit_word per_units[] = {
+	{ "s", "second" }, { "m", "minute" }, { "h", "hour" }, { "d", "day" },
+	{ "w", "week" },   { "mo", "month" }, { "y", "year" },
+};
+
+static bool name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == ':';
 }
 
-static bool ends_with(const char *s, const char *suffix)
+static bool blank(char c)
 {
-	size_t n = strlen(s), m = strlen(suffix);
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
 
-	return n >= m && !strcmp(s + n - m, suffix);
+/* Append the runs of name characters of s (n bytes) to o, joined by '_',
+ * but those equal to skip. */
+static void put_tokens(char *o, size_t *len, const char *s, size_t n,
+		       const char *skip)
+{
+	size_t i = 0, b;
+
+	while (i < n) {
+		while (i < n && !name_char(s[i]))
+			i++;
+		for (b = i; i < n && name_char(s[i]); i++)
+			;
+		if (i == b || (skip && strlen(skip) == i - b &&
+			       !memcmp(s + b, skip, i - b)))
+			continue;
+		if (*len)
+			o[(*len)++] = '_';
+		memcpy(o + *len, s + b, i - b);
+		*len += i - b;
+	}
+	o[*len] = '\0';
+}
+
+/* Is w (wn bytes) one of the runs of name characters of s (n bytes)? */
+static bool has_token(const char *s, size_t n, const char *w, size_t wn)
+{
+	size_t i = 0, b;
+
+	while (i < n) {
+		while (i < n && !name_char(s[i]))
+			i++;
+		for (b = i; i < n && name_char(s[i]); i++)
+			;
+		if (i - b == wn && wn && !memcmp(s + b, w, wn))
+			return true;
+	}
+	return false;
+}
+
+/* The word of one part of a unit (n bytes, blanks around it dropped) in
+ * t, else the part itself; *wl 0 when blank or an {annotation}. */
+static const char *unit_part(const char *p, size_t n, const struct unit_word *t,
+			     size_t nt, size_t *wl)
+{
+	while (n && blank(*p)) {
+		p++;
+		n--;
+	}
+	while (n && blank(p[n - 1]))
+		n--;
+	*wl = 0;
+	if (!n || memchr(p, '{', n) || memchr(p, '}', n))
+		return p;
+	for (size_t i = 0; i < nt; i++) {
+		if (strlen(t[i].unit) == n && !memcmp(t[i].unit, p, n)) {
+			*wl = strlen(t[i].word);
+			return t[i].word;
+		}
+	}
+	*wl = n;
+	return p;
+}
+
+/*
+ * The Prometheus name of a metric as OpenTelemetry's Prometheus exporter
+ * (ig's) makes it: the runs of [a-zA-Z0-9:] of name joined by '_'; the
+ * word of its unit unless the name has it already, then "per_" and the
+ * word after a '/'; "ratio" last for a gauge of unit "1"; a counter's
+ * "total" taken out (written last, at rendering).
+ */
+static char *prom_name(const char *name, const char *unit, enum mtype t)
+{
+	size_t ul = unit ? strlen(unit) : 0, len = 0, mark, wl;
+	const char *slash = unit ? strchr(unit, '/') : NULL, *w;
+	bool ratio = t == MT_GAUGE && unit && !strcmp(unit, "1");
+	char *o = malloc(strlen(name) + 2 * ul + 32);
+
+	if (!o)
+		return NULL;
+	put_tokens(o, &len, name, strlen(name),
+		   t == MT_COUNTER ? "total" :
+		   ratio	   ? "ratio" :
+				     NULL);
+	if (unit) {
+		w = unit_part(unit, slash ? (size_t)(slash - unit) : ul, units,
+			      sizeof(units) / sizeof(units[0]), &wl);
+		mark = len;
+		put_tokens(o, &len, w, wl, NULL);
+		if (len > mark &&
+		    has_token(o, mark, o + mark + !!mark, len - mark - !!mark))
+			o[len = mark] = '\0';
+	}
+	if (slash) {
+		w = unit_part(slash + 1, strlen(slash + 1), per_units,
+			      sizeof(per_units) / sizeof(per_units[0]), &wl);
+		mark = len;
+		put_tokens(o, &len, "per", wl ? 3 : 0, NULL);
+		put_tokens(o, &len, w, wl, NULL);
+		if (len == mark + !!mark + 3)
+			o[len = mark] = '\0'; /* "per" alone */
+	}
+	if (ratio)
+		put_tokens(o, &len, "ratio", 5, NULL);
+	if (!len || (o[0] >= '0' && o[0] <= '9')) {
+		memmove(o + 1, o, len + 1);
+		o[0] = '_';
+	}
+	return o;
 }
 
 /* Checks every metrics annotation of one data source can make alone. */
@@ -302,26 +434,6 @@ static bool is_number(const struct field *f)
 	       f->kind == FK_FLOAT || f->kind == FK_HEX;
 }
 
-/* The Prometheus name of a value metric: its name, then the unit word. */
-static char *value_name(const char *name, const char *unit)
-{
-	const char *word = unit_word(unit);
-	char *base = sanitize(name, false), *full, *w;
-
-	if (!base || !word)
-		return base;
-	w = sanitize(word, true);
-	if (!w || ends_with(base, w)) {
-		free(w);
-		return base;
-	}
-	if (asprintf(&full, "%s_%s", base, w) < 0)
-		full = NULL;
-	free(base);
-	free(w);
-	return full;
-}
-
 static int add_value(struct metrics *m, const struct gadget_metadata *md,
 		     const char *ds, const struct field *f, enum mtype t,
 		     struct error **err)
@@ -405,11 +517,9 @@ static int add_value(struct metrics *m, const struct gadget_metadata *md,
 			return error_set(err, ENOMEM, "metrics");
 		memcpy(v->bounds, bounds, v->nb * sizeof(*v->bounds));
 	}
-	v->name = value_name(name ? name : f->name, unit);
+	v->name = prom_name(name ? name : f->name, unit, t);
 	if (!v->name)
 		return error_set(err, ENOMEM, "metrics");
-	if (t == MT_COUNTER && ends_with(v->name, "_total"))
-		v->name[strlen(v->name) - 6] = '\0'; /* added at rendering */
 	v->slot = m->slots;
 	/* histogram: one count per bucket, +Inf, sum, count */
 	m->slots += t == MT_HISTOGRAM ? v->nb + 3 : 1;
@@ -428,12 +538,9 @@ static int add_implicit(struct metrics *m, const struct gadget_metadata *md,
 	v->type = MT_COUNTER;
 	v->div = 1;
 	v->help = metadata_ds_annotation(md, ds, A_IMPLICIT_DESC);
-	v->name = sanitize(name, false);
+	v->name = prom_name(name, NULL, MT_COUNTER);
 	if (!v->name)
 		return error_set(err, ENOMEM, "metrics");
-	/* a counter's _total comes at rendering */
-	if (ends_with(v->name, "_total"))
-		v->name[strlen(v->name) - 6] = '\0';
 	v->slot = m->slots++;
 	m->nv++;
 	return 0;
@@ -482,7 +589,7 @@ static int build(struct metrics *m, const struct gadget_metadata *md,
 					 "metric; annotate its members",
 					 f->name);
 		if (t == MT_KEY) {
-			m->labels[m->nk] = sanitize(f->name, true);
+			m->labels[m->nk] = label_name(f->name);
 			if (!m->labels[m->nk])
 				return error_set(err, ENOMEM, "metrics");
 			m->keys[m->nk++] = f;

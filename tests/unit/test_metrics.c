@@ -321,6 +321,50 @@ static void histogram__skip_zero(void **state)
 			  " 0\n"));
 }
 
+/* Names as OpenTelemetry's Prometheus exporter (ig's) writes them: unit
+ * words, "per" units, annotations dropped, "ratio" for gauges of unit 1,
+ * runs of other bytes as one '_', "total" last in a counter's name. */
+static void names__as_otel_prometheus_exporter(void **state)
+{
+	static const char *const cases[][4] = {
+		/* field, metrics.name, metrics.unit, TYPE line */
+		{ "delta", "delta", "1", "delta_ratio gauge" },
+		{ "delta", "rx", "By/s", "rx_bytes_per_second gauge" },
+		{ "delta", "rx", "{packet}/s", "rx_per_second gauge" },
+		{ "delta", "clock", "Hz", "clock_hertz gauge" },
+		{ "delta", "up", "d", "up_days gauge" },
+		{ "delta", "heap_bytes_max", "By", "heap_bytes_max gauge" },
+		{ "delta", "a..b__c", "{x}", "a_b_c gauge" },
+		{ "id", "total_bytes", "By/s",
+		  "bytes_per_second_total counter" },
+		{ "id", "ids", "1", "ids_total counter" },
+		{ "id", "9lives", "", "_9lives_total counter" },
+	};
+	struct fx *x = *state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char yaml[1024], want[128], msg[256];
+
+		snprintf(yaml, sizeof(yaml),
+			 "datasources:\n  dns:\n    annotations:\n"
+			 "      metrics.collect: \"true\"\n"
+			 "    fields:\n      %s:\n        annotations:\n"
+			 "          metrics.type: %s\n"
+			 "          metrics.name: \"%s\"\n"
+			 "          metrics.unit: \"%s\"\n",
+			 cases[i][0],
+			 strcmp(cases[i][0], "id") ? "gauge" : "counter",
+			 cases[i][1], cases[i][2]);
+		x->m = metrics_of(x, yaml, 10, msg, sizeof(msg));
+		if (!x->m)
+			fail_msg("%s: %s", cases[i][1], msg);
+		snprintf(want, sizeof(want), "# TYPE %s\n", cases[i][3]);
+		if (!strstr(render(x, false), want))
+			fail_msg("%s %s: \"%s\" lacks \"%s\"", cases[i][1],
+				 cases[i][2], render(x, false), want);
+	}
+}
+
 /* A name longer than mbuf_printf()'s own buffer: whole lines, with their
  * newlines and tabs (a metrics.unit has no length limit). */
 static void render__long_name__whole_lines(void **state)
@@ -775,6 +819,8 @@ int main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(histogram__skip_zero, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+			names__as_otel_prometheus_exporter, setup, teardown),
 		cmocka_unit_test_setup_teardown(render__long_name__whole_lines,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(table__keys_then_values, setup,
