@@ -109,7 +109,8 @@ static bool valid_port(const char *s)
 /*
  * The socket address of addr (numeric port): its host's first IPv4
  * address, else its first one, as ig's listener takes (Go's net.Listen):
- * "localhost:2224" listens on 127.0.0.1.
+ * "localhost:2224" listens on 127.0.0.1.  No host: the first address
+ * getaddrinfo() gives for any.
  */
 static int resolve(const char *addr, struct addrinfo **ai,
 		   const struct addrinfo **pick, struct error **err)
@@ -131,7 +132,7 @@ static int resolve(const char *addr, struct addrinfo **ai,
 		return error_set(err, 0, "listen address \"%s\": %s", addr,
 				 gai_strerror(r));
 	*pick = *ai;
-	for (const struct addrinfo *a = *ai; a; a = a->ai_next) {
+	for (const struct addrinfo *a = *ai; *host && a; a = a->ai_next) {
 		if (a->ai_family == AF_INET) {
 			*pick = a;
 			break;
