@@ -167,7 +167,8 @@ int run_metrics_annotate(struct run_metrics *rm, struct gadget_metadata *md,
 	return 0;
 }
 
-/* The scope name --otel-metrics-name gives data source ds, else ds. */
+/* The scope name --otel-metrics-name gives data source ds, else ds (also
+ * for an empty one, "ds:", as in ig). */
 static const char *scope_of(const struct run_metrics *rm, const char *ds,
 			    char *buf, size_t len)
 {
@@ -188,7 +189,7 @@ static const char *scope_of(const struct run_metrics *rm, const char *ds,
 				if (dl == strlen(ds) && !strncmp(s, ds, dl)) {
 					snprintf(buf, len, "%.*s",
 						 (int)(n - dl - 1), c + 1);
-					return buf;
+					return *buf ? buf : ds;
 				}
 			}
 			s += n + (s[n] == ',');

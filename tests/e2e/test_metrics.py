@@ -359,6 +359,33 @@ def quiet_exporter_sleeps_between_scrapes(env):
 
 
 @test
+def empty_scope_name_is_the_data_source(env):
+    """--otel-metrics-name dns: (no name) keeps the data source's name as
+    the scope, as ig does; dns:x names it x."""
+    ns = env.cli["node-a"]
+    for spec, want in (("dns:", "dns"), ("dns:x", "x")):
+        port = free_port()
+        r = Runner(["run", "trace_dns", "-o", "none", "--store", env.store,
+                    "-F", f"netns_id=={ns.inode()}", "--otel-metrics-listen",
+                    "--otel-metrics-listen-address", f"127.0.0.1:{port}",
+                    "--otel-metrics-name", spec])
+        text = {}
+        try:
+            dig(ns, SRV_A, "web.test", "A")
+
+            def counted():
+                text["t"] = http_get(f"http://127.0.0.1:{port}/metrics")[2]
+                return "dns_messages_total{" in text["t"]
+            wait_until(counted, 10, "a message counted")
+        finally:
+            eq(r.stop(), 0, "runner exit code")
+        scopes = {ln.split('otel_scope_name="')[1].split('"')[0]
+                  for ln in text["t"].splitlines()
+                  if ln.startswith("dns_messages_total{")}
+        eq(scopes, {want}, f"scopes with --otel-metrics-name {spec}")
+
+
+@test
 def unanswered_queries_counted_by_their_label(env):
     """A query nobody answers is counted once, labelled unanswered="true",
     after --unanswered-timeout; an answered one stays "false"."""
