@@ -305,6 +305,20 @@ static int parse_size(const char *what, const char *arg, unsigned long *out,
 	return EXIT_OK;
 }
 
+/*
+ * ig's selectors take "!NAME" to leave NAME out; here a value is only ever
+ * what to keep, and "!NAME" (no container, pod, namespace or label is
+ * named so) kept nothing, silently: say so, and what leaves events out.
+ */
+static int not_ig_exclusion(const char *flag, const char *arg, const char *rule,
+			    struct error **err)
+{
+	return cli_error(err, EXIT_USAGE,
+			 "%s '%s': '!' (ig's exclusion) is not taken here, "
+			 "only what to keep; -F '%s' leaves events out",
+			 flag, arg, rule);
+}
+
 /* One flag of the second pass (c is what getopt_long returned). */
 static int run_flag(struct run_flags *f, size_t n_params, int c,
 		    const char *arg, struct error **err)
@@ -326,6 +340,10 @@ static int run_flag(struct run_flags *f, size_t n_params, int c,
 		if (!*arg)
 			return cli_error(err, EXIT_USAGE,
 					 "--containername: empty name");
+		if (*arg == '!')
+			return not_ig_exclusion("--containername", arg,
+						"runtime.containerName!=NAME",
+						err);
 		if (strchr(arg, ',') || strchr(arg, '\\'))
 			return cli_error(err, EXIT_USAGE,
 					 "invalid container name '%s'", arg);
@@ -386,14 +404,38 @@ static int run_flag(struct run_flags *f, size_t n_params, int c,
 				 "--host=false: the host's events are always "
 				 "shown (-F runtime.containerId~. keeps those "
 				 "of containers)");
-	case OPT_K8S_NAMESPACE ... OPT_K8S_LAST:
+	case OPT_K8S_NAMESPACE ... OPT_K8S_LAST: {
+		static const char *const flag_rule[][2] = {
+			[K8S_SELECT_NAMESPACE] = { "--k8s-namespace",
+						   "k8s.namespace!=NS" },
+			[K8S_SELECT_PODNAME] = { "--k8s-podname",
+						 "k8s.podName!=POD" },
+			[K8S_SELECT_CONTAINERNAME] = { "--k8s-containername",
+						       "k8s.containerName!=NAME" },
+			[K8S_SELECT_LABELS] = { "--k8s-selector",
+						"k8s.podLabels!~KEY=VALUE" },
+		};
+		int key = c - OPT_K8S_NAMESPACE;
+
+		/* "!NS", "!KEY=VALUE", "KEY=!VALUE", in any item */
+		for (const char *p = arg; p; p = strchr(p, ',')) {
+			const char *eq;
+
+			p += *p == ',';
+			eq = strchr(p, '=');
+			if (*p == '!' ||
+			    (key == K8S_SELECT_LABELS && eq && eq[1] == '!'))
+				return not_ig_exclusion(flag_rule[key][0], arg,
+							flag_rule[key][1], err);
+		}
 		if (f->n_pods == MAX_FILTERS)
 			return cli_error(err, EXIT_USAGE,
 					 "more than %d pod selections",
 					 MAX_FILTERS);
-		f->pods[f->n_pods].key = c - OPT_K8S_NAMESPACE;
+		f->pods[f->n_pods].key = key;
 		f->pods[f->n_pods++].value = arg;
 		return EXIT_OK;
+	}
 	case CLI_OPT_STORE: /* applied in the first pass */
 	case OPT_PULL:
 	case CLI_OPT_AUTHFILE:

@@ -929,6 +929,19 @@ def bad_flag_values_are_usage_errors(ctx):
     # a name past the filter's buffer was cut, and matched nothing
     usage(ctx, ["run", DNS, "-c", "n" * 277] + t,
           "--containername: a name of more than 276 bytes")
+    # ig's "!NAME" leaves NAME out; taken as a name, it kept nothing
+    usage(ctx, ["run", DNS, "-c", "!noisy"] + t,
+          "--containername '!noisy': '!' (ig's exclusion) is not taken "
+          "here, only what to keep; -F 'runtime.containerName!=NAME'")
+    usage(ctx, ["run", DNS, "--k8s-namespace", "demo,!kube-system"] + t,
+          "-F 'k8s.namespace!=NS'")
+    usage(ctx, ["run", DNS, "--k8s-podname", "!p"] + t, "k8s.podName!=")
+    usage(ctx, ["run", DNS, "--k8s-containername", "!c"] + t,
+          "k8s.containerName!=")
+    usage(ctx, ["run", DNS, "--k8s-selector", "!app=x"] + t,
+          "k8s.podLabels!~")
+    usage(ctx, ["run", DNS, "--k8s-selector", "tier=web,app=!x"] + t,
+          "k8s.podLabels!~")
     usage(ctx, ["run", DNS, "--authfile", "/nonexistent"] + t,
           "--authfile /nonexistent: No such file or directory")
     usage(ctx, ["image", "pull", "--authfile", "/nonexistent",
