@@ -31,7 +31,8 @@ const struct cli_command cmd_image = {
 		"  runner image build gadget/trace_dns -t trace_dns:latest\n"
 		"  runner image list\n"
 		"  runner image inspect trace_dns -o yaml\n"
-		"  runner image push localhost:5000/gadgets/trace_dns:v1\n"
+		"  runner image push localhost:5000/gadgets/trace_dns:v1 "
+		"--insecure-registries localhost:5000\n"
 		"\n`runner image <subcommand> --help` tells more.\n",
 	.subs = image_cmds,
 };

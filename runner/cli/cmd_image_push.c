@@ -57,7 +57,8 @@ const struct cli_command cmd_image_push = {
 		 "      --store DIR        image store\n"
 		 "\n"
 		 "EXAMPLES\n"
-		 "  runner image push localhost:5000/gadgets/trace_dns:v1\n"
+		 "  runner image push localhost:5000/gadgets/trace_dns:v1 "
+		 "--insecure-registries localhost:5000\n"
 		 "  runner image push trace_dns ghcr.io/me/trace_dns:v1 "
 		 "--authfile auth.json\n",
 	.flags = CLI_STORE | CLI_REGISTRY,

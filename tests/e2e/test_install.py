@@ -236,6 +236,63 @@ def every_help_lists_its_flags(env):
     eq(missing, [], "flags missing from --help")
 
 
+def doc_section(path, heading):
+    """The text of a Markdown file from heading to the next heading of its
+    level or higher."""
+    with open(os.path.join(ROOT, path)) as f:
+        text = f.read()
+    level = len(heading) - len(heading.lstrip("#"))
+    m = re.search(rf"^{re.escape(heading)}\n(.*?)(?=^#{{1,{level}}} |\Z)",
+                  text, re.M | re.S)
+    check(m, f"no '{heading}' in {path}")
+    return m.group(1)
+
+
+def names_flag(text, flag):
+    return re.search(rf"(?<![\w-]){re.escape(flag)}(?![\w-])", text)
+
+
+@test
+def readme_and_ig_compat_name_every_run_flag(env):
+    """README's table of `runner run` flags and ig-compat.md's list of
+    ig's flags (each flag ig's, a difference, or added) name every flag
+    run takes, as its own table says."""
+    flags = [f for f in complete(env.bin, "run", "-") if f != "--help"]
+    check("--output" in flags and "--k8s" in flags, f"run flags {flags}")
+    table = doc_section("README.md", "### `runner run` flags")
+    compat = doc_section("docs/ig-compat.md", "## The flags of `ig run`")
+    eq([f for f in flags if not names_flag(table, f)], [],
+       "run flags not in README's table")
+    eq([f for f in flags if not names_flag(compat, f)], [],
+       "run flags not in ig-compat.md's flags of ig run")
+
+
+@test
+def every_output_mode_is_documented(env):
+    """The modes `-o` takes, as its usage error lists them, are in
+    `runner run --help`, the man page's -o and README's table."""
+    p = run(env.bin, "run", "trace_dns", "--store", env.store, "-o", "x")
+    eq(p.returncode, 2, f"run -o x: {p.stderr}")
+    m = re.search(r"want ([a-z-]+(?:, [a-z-]+)+)", p.stderr)
+    check(m, f"no list of modes in {p.stderr!r}")
+    modes = m.group(1).split(", ")
+    check("pcap-ng" in modes and "none" in modes, f"modes {modes}")
+    man = man_sections(man_text(env.man))["run"]
+    man_o = re.search(r"-o, --output MODE\n(.*?)\n\n", man, re.S)
+    check(man_o, "no -o in the man page's run section")
+    help_o = re.search(r"-o, --output MODE(.*?)--fields",
+                       run(env.bin, "run", "--help").stdout, re.S)
+    check(help_o, "no -o in run --help")
+    table = doc_section("README.md", "### `runner run` flags")
+    readme_o = re.search(r"^\| `-o, --output MODE` \|(.*)$", table, re.M)
+    check(readme_o, "no -o row in README's table")
+    for name, text in (("man page", man_o.group(1)),
+                       ("run --help", help_o.group(1)),
+                       ("README", readme_o.group(1))):
+        eq([mo for mo in modes if not names_flag(text, mo)], [],
+           f"-o modes missing from the {name}")
+
+
 def bash_complete(env, words, line=None, preamble=""):
     """Source the installed script, call _runner with COMP_WORDS = words
     (words[0] is the staged binary) and the cursor at the end of line,
