@@ -265,6 +265,30 @@ out:
 	return ret;
 }
 
+/*
+ * The signatures of digest beside it (pull_signature(), pull_bundles()).
+ * When check says it does not verify them, one the registry holds broken
+ * is left out, not a reason to refuse the image.
+ */
+static int pull_signatures(struct pull *p, const char *name, const char *digest,
+			   const struct oci_pull_check *check,
+			   char sig[OCI_DIGEST_SIZE], struct error **err)
+{
+	if (pull_signature(p, name, digest, sig, err) < 0) {
+		if (!check || !check->unverified)
+			return -1;
+		sig[0] = '\0';
+	}
+	if (pull_bundles(p, name, digest, err) < 0 &&
+	    (!check || !check->unverified))
+		return -1;
+	if (err) {
+		error_free(*err);
+		*err = NULL;
+	}
+	return 0;
+}
+
 static int pull_checked(struct oci_store *store, const char *ref,
 			const char *arch, const struct oci_registry_opts *opts,
 			const struct oci_pull_check *check, char **digest,
@@ -306,8 +330,7 @@ static int pull_checked(struct oci_store *store, const char *ref,
 				      &len, &mt, top, err) < 0 ||
 	    oci_txn_put(txn, buf, len, NULL, err) < 0 ||
 	    pull_children(&p, mt, buf, len, arch, 0, err) < 0 ||
-	    pull_signature(&p, repo_name, top, sig, err) < 0 ||
-	    pull_bundles(&p, repo_name, top, err) < 0 ||
+	    pull_signatures(&p, repo_name, top, check, sig, err) < 0 ||
 	    (check &&
 	     check->fn(check->ctx, txn, top, *sig ? sig : NULL, err) < 0) ||
 	    oci_txn_set_ref(txn, name, mt, top, len, err) < 0 ||

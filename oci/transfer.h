@@ -45,6 +45,7 @@ struct oci_pull_check {
 	int (*fn)(void *ctx, struct oci_txn *txn, const char *digest,
 		  const char *sig_digest, struct error **err);
 	void *ctx;
+	bool unverified; /* fn does not verify: signatures are optional */
 };
 
 /* What a push did beside the image. */

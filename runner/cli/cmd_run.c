@@ -601,7 +601,8 @@ static int open_image(const struct run_flags *f, const char *refstr,
 		      struct oci_gadget **img, struct gadget_metadata **md,
 		      struct error **err)
 {
-	struct oci_pull_check check = { run_trust_check, trust };
+	struct oci_pull_check check = { run_trust_check, trust,
+					!trust->verify };
 	cleanup_free char *digest = NULL;
 	int rc;
 

@@ -382,6 +382,23 @@ def run__unsigned_refused_and_without_verification_runs(ctx):
 
 
 @test
+def run__broken_signature_tag_matters_only_when_verifying(ctx):
+    """A .sig tag that is no signature manifest (here an index) refused
+    even `--verify-image=false`, which reads no signature."""
+    ref = publish(ctx, "g/brokensig", ctx.key)
+    idx_raw, _ = ctx.api.manifest("g/brokensig", "v1")
+    ctx.api.put_manifest("g/brokensig", sig_tag(ctx.digest), idx_raw,
+                         env.MT_INDEX)
+    store = empty_store(ctx, "brokensig")
+    refused_intact(ctx, store, run_args(ref, "--public-keys", ctx.pub),
+                   "broken signature", sig_tag(ctx.digest))
+    p = runner(ctx, run_args(ref, "--verify-image=false"), store)
+    ok(p, "--verify-image=false with a broken signature tag")
+    listed = runner(ctx, ["image", "list", "--no-trunc"], store).stdout
+    check("g/brokensig" in listed, f"the image stored: {listed!r}")
+
+
+@test
 def run__allowed_gadgets(ctx):
     ref = publish(ctx, "g/allowed", ctx.key)
     store = empty_store(ctx, "allowed")
