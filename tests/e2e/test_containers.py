@@ -247,10 +247,13 @@ def containername_flag_keeps_one_container(env):
         cb, cc = Held(env, b), Held(env, c)
         cc.release()
         cb.release()
-        wait_json(r, responded(b), n=2)
-        wait_json(r, responded(c), n=2)
-        wait_json(rc, responded(b), n=2)
-        wait_json(rl, responded(b), n=2)
+        for what, x, name in (("no filter", r, b), ("no filter", r, c),
+                              (f"-c {b}", rc, b),
+                              (f"--containername {b}", rl, b)):
+            try:
+                wait_json(x, responded(name), n=2)
+            except Fail as e:
+                raise Fail(f"{what}, {name}'s responses: {e}")
         # c ended before b started: b's responses are the marker after
         # which nothing of c can come
     finally:
