@@ -99,6 +99,7 @@ void fieldset_free(struct fieldset *fs)
 			free(f->one_of[j]);
 		free(f->one_of);
 		free(f->enums);
+		free(f->enum_sep);
 	}
 	free(fs->f);
 	free(fs->cols);

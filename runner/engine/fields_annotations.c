@@ -213,12 +213,16 @@ size_t build_max_text(const struct field *f)
 	case FK_INTARRAY:
 		return (size_t)f->count * 21;
 	case FK_ENUM: {
-		size_t w = 21;
+		size_t w = 21, all = 0;
 
-		for (size_t i = 0; i < f->n_enums; i++)
+		for (size_t i = 0; i < f->n_enums; i++) {
 			if (strlen(f->enums[i].name) > w)
 				w = strlen(f->enums[i].name);
-		return w;
+			if (f->enum_sep)
+				all += strlen(f->enums[i].name) +
+				       (i ? strlen(f->enum_sep) : 0);
+		}
+		return f->enum_sep ? all : w;
 	}
 	case FK_ONEOF: {
 		size_t w = 21;

@@ -155,6 +155,15 @@ static int load_enum(struct build *b, struct field *f, const struct btf_type *t)
 		}
 	}
 	f->n_enums = n;
+	if (build_has_suffix(type_name(b->btf, t), "_set")) {
+		const char *sep = build_ann_lookup(
+			b, f->name, "ebpf.formatter.bitfield.separator");
+
+		f->enum_sep = strdup(sep && *sep ? sep : "|");
+		if (!f->enum_sep)
+			return error_set(b->err, ENOMEM, "fields");
+		return 0; /* declaration order: names join in it */
+	}
 	/* insertion sort keeps this dependency free; enums are short */
 	for (int i = 1; i < n; i++) {
 		struct enum_entry e = f->enums[i];
@@ -606,6 +615,7 @@ static int add_raw_pair(struct build *b, const struct member *mb, int i,
 	if (x < 0) {
 		free(raw.name);
 		free(raw.enums);
+		free(raw.enum_sep);
 		return -1;
 	}
 	b->f[x].off = raw.off;
@@ -615,9 +625,11 @@ static int add_raw_pair(struct build *b, const struct member *mb, int i,
 	b->f[x].is_signed = raw.is_signed;
 	b->f[x].enums = raw.enums;
 	b->f[x].n_enums = raw.n_enums;
+	b->f[x].enum_sep = raw.enum_sep;
 	b->bi[x] = rbi;
 	raw.enums = NULL;
 	raw.n_enums = 0;
+	raw.enum_sep = NULL;
 	if (fmt == FK_ONEOF && parse_one_of(b, &b->f[x], oneof) < 0) {
 		free(raw.name);
 		return -1;

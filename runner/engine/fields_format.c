@@ -285,6 +285,24 @@ static size_t fmt_number(const struct field *f, char *buf, __u64 v)
 	return f->is_signed ? fmt_s64(buf, (__s64)v) : fmt_u64(buf, v);
 }
 
+/* The names of a bit-flag enum's entries whose bits are all set in v,
+ * as ig joins them ("" when none is). */
+static size_t fmt_enum_flags(const struct field *f, char *buf, __u64 v)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < f->n_enums; i++) {
+		__u64 bits = (__u64)f->enums[i].value;
+
+		if ((v & bits) != bits)
+			continue;
+		if (n)
+			n += put_str(buf + n, f->enum_sep);
+		n += put_str(buf + n, f->enums[i].name);
+	}
+	return n;
+}
+
 static size_t fmt_string(char *buf, const char *s, size_t max)
 {
 	return term_escape(buf, s, strnlen(s, max), 0);
@@ -602,6 +620,8 @@ static size_t formatted_text(struct render_ctx *rc, const struct field *f,
 
 	switch (f->kind) {
 	case FK_ENUM:
+		if (f->enum_sep)
+			return fmt_enum_flags(f, buf, v);
 		s = enum_name(f, (__s64)v);
 		return s ? put_str(buf, s) : fmt_number(f, buf, v);
 	case FK_ONEOF:

@@ -119,8 +119,12 @@ struct field {
 	/* Value formatting. */
 	char **one_of;
 	size_t n_one_of;
-	struct enum_entry *enums; /* sorted by value */
+	struct enum_entry *enums; /* sorted by value, unless enum_sep */
 	size_t n_enums;
+	/* An enum of bit flags (its name ends in _set, as ig's): the names
+	 * of the entries whose bits are set, in declaration order, joined
+	 * by this; NULL: the name of the value. */
+	char *enum_sep;
 	int shown_if; /* field index, -1 when always shown */
 	int raw_of; /* for X_raw: index of its formatted sibling X, or -1 */
 	int fmt_of; /* for a formatted X: index of X_raw, or -1 */

@@ -203,6 +203,53 @@ static void text__signal_errno_mode_flags__by_name(void **state)
 	btf__free(btf);
 }
 
+/* ig's bit-flag enums: a name ending in _set joins the names of the set
+ * bits, in declaration order, with "|" or the field's
+ * ebpf.formatter.bitfield.separator. */
+static void text__flag_enum__set_names_joined(void **state)
+{
+	static const char yaml[] =
+		"name: t\n"
+		"datasources:\n"
+		"  x:\n"
+		"    fields:\n"
+		"      opts2_raw:\n"
+		"        annotations:\n"
+		"          ebpf.formatter.bitfield.separator: \", \"\n";
+	struct gadget_metadata *md = md_of(yaml);
+	struct btf *btf = btf__new_empty();
+	struct fieldset *fs = NULL;
+	struct render_ctx rc;
+	struct error *err = NULL;
+	int en, st;
+	__u8 ev[2];
+	char buf[512];
+
+	(void)state;
+	en = btf__add_enum(btf, "opts_set", 1);
+	btf__add_enum_value(btf, "REUSEPORT", 4);
+	btf__add_enum_value(btf, "FREEBIND", 1);
+	btf__add_enum_value(btf, "TRANSPARENT", 2);
+	st = btf__add_struct(btf, "ev", sizeof(ev));
+	btf__add_field(btf, "opts_raw", en, 0, 0);
+	btf__add_field(btf, "opts2_raw", en, 8, 0);
+	assert_int_equal(fieldset_new(btf, st, md, "x", &fs, &err), 0);
+	render_ctx_init(&rc, fs);
+	ev[0] = 1 | 4 | 8;
+	ev[1] = 2 | 4;
+#define T(name, want) FX_ASSERT_TEXT(&rc, fs, ev, buf, name, want)
+	T("opts", "REUSEPORT|FREEBIND");
+	T("opts_raw", "13");
+	T("opts2", "REUSEPORT, TRANSPARENT");
+	ev[0] = 0;
+	T("opts", "");
+#undef T
+	render_ctx_fini(&rc);
+	fieldset_free(fs);
+	metadata_free(md);
+	btf__free(btf);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -215,6 +262,7 @@ int main(void)
 		T(text__durations__like_go),
 		T(text__timestamp__local_rfc3339_nanoseconds),
 		cmocka_unit_test(text__signal_errno_mode_flags__by_name),
+		cmocka_unit_test(text__flag_enum__set_names_joined),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
