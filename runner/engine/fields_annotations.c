@@ -160,6 +160,8 @@ int build_default_width(const struct field *f)
 		return 35;
 	case FK_DURATION:
 		return 12;
+	case FK_SIZE:
+		return 8;
 	case FK_IPADDR:
 	case FK_L3EP:
 		return 16;
@@ -236,6 +238,8 @@ size_t build_max_text(const struct field *f)
 		return 48;
 	case FK_DURATION:
 		return 40;
+	case FK_SIZE:
+		return 32;
 	case FK_IPADDR:
 	case FK_L3EP:
 		return INET6_ADDRSTRLEN;

@@ -575,6 +575,8 @@ static enum field_kind typedef_format(const struct gadget_api_type *api)
 		return FK_FILE_FLAGS;
 	case GADGET_FMT_KSTACK:
 		return FK_KSTACK;
+	case GADGET_FMT_BYTES:
+		return FK_SIZE;
 	default:
 		return FK_NONE;
 	}
@@ -660,7 +662,7 @@ static int add_format(struct build *b, const struct member *mb, int i,
 
 	if (build_has_suffix(mb->name, "_raw") && is_int_kind(kind))
 		return add_raw_pair(b, mb, i, kind, fmt);
-	if (fmt == FK_KSTACK) /* as ig: symbols only for an X_raw */
+	if (fmt == FK_KSTACK || fmt == FK_SIZE) /* as ig: for an X_raw only */
 		return i;
 	if (fmt != FK_NONE) {
 		b->f[i].kind = fmt;

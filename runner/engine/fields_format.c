@@ -178,6 +178,29 @@ static size_t fmt_duration(char *buf, __u64 d)
 	return n;
 }
 
+/* A size in SI units as ig shows it (go-humanize's Bytes): "512 B",
+ * "1.5 kB", "83 MB". */
+static size_t fmt_size(char *buf, __u64 v)
+{
+	static const char *const units[] = { "B",  "kB", "MB", "GB",
+					     "TB", "PB", "EB" };
+	__u64 div = 1;
+	size_t e = 0;
+	double x;
+
+	if (v < 10) {
+		size_t n = fmt_u64(buf, v);
+
+		return n + put(buf + n, " B", 2);
+	}
+	while (v / div >= 1000) {
+		div *= 1000;
+		e++;
+	}
+	x = (double)v / (double)div;
+	return snprintf(buf, 32, x < 10 ? "%.1f %s" : "%.0f %s", x, units[e]);
+}
+
 /* RFC 3339 local time with nanoseconds; the second's text is cached. */
 static size_t fmt_timestamp(struct render_ctx *rc, char *buf, __u64 boot_ns)
 {
@@ -600,6 +623,7 @@ static bool is_formatted(enum field_kind k)
 	case FK_ONEOF:
 	case FK_TIMESTAMP:
 	case FK_DURATION:
+	case FK_SIZE:
 	case FK_PROTO:
 	case FK_SIGNAL:
 	case FK_ERRNO:
@@ -631,6 +655,8 @@ static size_t formatted_text(struct render_ctx *rc, const struct field *f,
 		return fmt_timestamp(rc, buf, v);
 	case FK_DURATION:
 		return fmt_duration(buf, v);
+	case FK_SIZE:
+		return fmt_size(buf, v);
 	case FK_PROTO:
 		s = proto_name(v);
 		return s ? put_str(buf, s) : fmt_u64(buf, v);

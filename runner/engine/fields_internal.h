@@ -32,6 +32,7 @@ enum field_kind {
 	FK_ONEOF, /* value.one-of entry at index value */
 	FK_TIMESTAMP, /* boot-time ns as local wall clock */
 	FK_DURATION, /* ns as "1.5ms" */
+	FK_SIZE, /* bytes as "1.5 MB" (SI units, as ig's go-humanize) */
 	FK_IPADDR, /* 4 or 16 address bytes chosen by a version field */
 	FK_PROTO, /* IP protocol number as "TCP", "UDP", ... */
 	FK_L4EP, /* struct gadget_l4endpoint_t: object, column addr:port */

@@ -18,7 +18,7 @@ static const struct gadget_api_type types[] = {
 	  GADGET_NAME_NONE },
 	{ "gadget_mntns_id", "mntns_id", GADGET_FMT_NONE, GADGET_NAME_NONE },
 	{ "gadget_netns_id", "netns_id", GADGET_FMT_NONE, GADGET_NAME_NONE },
-	{ "gadget_bytes", "bytes", GADGET_FMT_NONE, GADGET_NAME_NONE },
+	{ "gadget_bytes", "bytes", GADGET_FMT_BYTES, GADGET_NAME_NONE },
 	{ "gadget_signal", NULL, GADGET_FMT_SIGNAL, GADGET_NAME_NONE },
 	{ "gadget_errno", NULL, GADGET_FMT_ERRNO, GADGET_NAME_NONE },
 	{ "gadget_file_mode", NULL, GADGET_FMT_FILE_MODE, GADGET_NAME_NONE },

@@ -66,6 +66,7 @@ enum gadget_api_format {
 	GADGET_FMT_FILE_MODE, /* -> "-rwxr-xr-x" */
 	GADGET_FMT_FILE_FLAGS, /* -> "O_WRONLY|O_CREAT" */
 	GADGET_FMT_KSTACK, /* kernel stack id -> "sym; sym; " (X_raw -> X) */
+	GADGET_FMT_BYTES, /* a size -> "1.5 MB" (X_raw -> X) */
 };
 
 /* Names derived from an id, as a sibling field. */

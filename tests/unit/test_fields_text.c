@@ -203,6 +203,51 @@ static void text__signal_errno_mode_flags__by_name(void **state)
 	btf__free(btf);
 }
 
+/* gadget_bytes: X_raw gets X in SI units, as ig's formatter (go-humanize);
+ * a member not named X_raw stays a number, as there. */
+static void text__bytes_raw__si_units(void **state)
+{
+	static const struct {
+		__u64 v;
+		const char *want;
+	} cases[] = {
+		{ 0, "0 B" },
+		{ 9, "9 B" },
+		{ 512, "512 B" },
+		{ 1234, "1.2 kB" },
+		{ 999999, "1000 kB" },
+		{ 1000000, "1.0 MB" },
+		{ 256000000, "256 MB" },
+		{ 5000000000000ULL, "5.0 TB" },
+		{ ~0ULL, "18 EB" },
+	};
+	struct btf *btf = btf__new_empty();
+	struct fieldset *fs = NULL;
+	struct render_ctx rc;
+	struct error *err = NULL;
+	int u64, by, st;
+	__u64 ev[2];
+	char buf[512];
+
+	(void)state;
+	u64 = btf__add_int(btf, "unsigned long long", 8, 0);
+	by = btf__add_typedef(btf, "gadget_bytes", u64);
+	st = btf__add_struct(btf, "ev", sizeof(ev));
+	btf__add_field(btf, "rbytes_raw", by, 0, 0);
+	btf__add_field(btf, "total", by, 64, 0);
+	assert_int_equal(fieldset_new(btf, st, NULL, "x", &fs, &err), 0);
+	render_ctx_init(&rc, fs);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ev[0] = ev[1] = cases[i].v;
+		FX_ASSERT_TEXT(&rc, fs, ev, buf, "rbytes", cases[i].want);
+	}
+	FX_ASSERT_TEXT(&rc, fs, ev, buf, "rbytes_raw", "18446744073709551615");
+	FX_ASSERT_TEXT(&rc, fs, ev, buf, "total", "18446744073709551615");
+	render_ctx_fini(&rc);
+	fieldset_free(fs);
+	btf__free(btf);
+}
+
 /* ig's bit-flag enums: a name ending in _set joins the names of the set
  * bits, in declaration order, with "|" or the field's
  * ebpf.formatter.bitfield.separator. */
@@ -263,6 +308,7 @@ int main(void)
 		T(text__timestamp__local_rfc3339_nanoseconds),
 		cmocka_unit_test(text__signal_errno_mode_flags__by_name),
 		cmocka_unit_test(text__flag_enum__set_names_joined),
+		cmocka_unit_test(text__bytes_raw__si_units),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
