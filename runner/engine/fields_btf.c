@@ -770,6 +770,8 @@ static int add_member(struct build *b, const struct btf_type *st, int mi,
 	if (!mb.t)
 		return error_set(b->err, 0, "BTF: bad type of member %s",
 				 mb.name);
+	if (mb.name && !strncmp(mb.name, "__", 2))
+		return 0; /* as ig: private to the gadget (padding, map keys) */
 	if (!mb.name || !*mb.name) {
 		if (!btf_is_composite(mb.t))
 			return 0;

@@ -493,6 +493,36 @@ static void build_fails(struct fx *x, const char *yaml, const char *want)
 
 /* As in ig, gadget.yaml may name fields that something else adds (a WASM
  * module, an operator): they are skipped and reported, not an error. */
+/* As ig: a member named __X is the gadget's own (padding, a map key's
+ * part), no field; nor are the members of a struct so named. */
+static void build__double_underscore_member__no_field(void **state)
+{
+	struct btf *btf = btf__new_empty();
+	struct fieldset *fs = NULL;
+	struct error *err = NULL;
+	int u32 = btf__add_int(btf, "unsigned int", 4, 0);
+	int u64 = btf__add_int(btf, "unsigned long long", 8, 0);
+	int in = btf__add_struct(btf, "in", 4);
+	int id;
+
+	(void)state;
+	btf__add_field(btf, "x", u32, 0, 0);
+	id = btf__add_struct(btf, "ev", 24);
+	btf__add_field(btf, "inode", u64, 0, 0);
+	btf__add_field(btf, "__pid_tgid", u64, 64, 0);
+	btf__add_field(btf, "__in", in, 128, 0);
+	btf__add_field(btf, "dev", u32, 160, 0);
+	assert_int_equal(fieldset_new(btf, id, NULL, "ds", &fs, &err), 0);
+	assert_int_equal(fieldset_lookup(fs, "__pid_tgid"), -1);
+	assert_int_equal(fieldset_lookup(fs, "__in"), -1);
+	assert_int_equal(fieldset_lookup(fs, "__in.x"), -1);
+	assert_int_equal(fs->n_cols, 2);
+	assert_string_equal(fs->f[fs->cols[0]].name, "inode");
+	assert_string_equal(fs->f[fs->cols[1]].name, "dev");
+	fieldset_free(fs);
+	btf__free(btf);
+}
+
 static void build__unknown_metadata_field__skipped_and_reported(void **state)
 {
 	struct fx *x = *state;
@@ -652,6 +682,7 @@ int main(void)
 		T(select__unknown_field__error_and_selection_kept),
 		T(knows__every_field_named__or_not),
 		cmocka_unit_test(build__enum64_signed_bool_float_ptr__handled),
+		cmocka_unit_test(build__double_underscore_member__no_field),
 		T(build__bad_metadata__errors),
 		T(build__unknown_metadata_field__skipped_and_reported),
 		T(build__metadata_names_x_or_x_raw__both_accepted),
