@@ -592,24 +592,38 @@ static const char *k8s_text(const struct fieldset *fs, const struct field *f,
 	}
 }
 
+/* As ig (Go's unix.SignalName): SIGIO where glibc says POLL, and
+ * "signal#N" for a number without a name. */
 static size_t fmt_signal(const struct field *f, char *buf, __u64 v)
 {
 	const char *s = (__s64)v > 0 && (__s64)v < NSIG ? sigabbrev_np((int)v) :
 							  NULL;
 	size_t n;
 
-	if (!s)
-		return fmt_number(f, buf, v);
+	if (v == SIGIO)
+		s = "IO";
+	if (!s) {
+		n = put(buf, "signal#", 7);
+		return n + fmt_number(f, buf + n, v);
+	}
 	n = put(buf, "SIG", 3);
 	return n + put_str(buf + n, s);
 }
 
+/* As ig: nothing for 0 (no error), "error#N" for a number without a
+ * name; a negative value shows the name of its opposite. */
 static size_t fmt_errno(const struct field *f, char *buf, __u64 v)
 {
 	__s64 e = (__s64)v < 0 ? -(__s64)v : (__s64)v;
 	const char *s = e > 0 && e < 4096 ? strerrorname_np((int)e) : NULL;
+	size_t n;
 
-	return s ? put_str(buf, s) : fmt_number(f, buf, v);
+	if (!e)
+		return 0;
+	if (s)
+		return put_str(buf, s);
+	n = put(buf, "error#", 6);
+	return n + fmt_number(f, buf + n, v);
 }
 
 /*

@@ -197,6 +197,17 @@ static void text__signal_errno_mode_flags__by_name(void **state)
 	T("flags", "O_WRONLY|O_CREAT|O_TRUNC|O_CLOEXEC");
 	T("mode2", "drwsrwxrwt");
 	T("flags2", "O_RDWR|0x80000000");
+	/* as ig: no error shows nothing, numbers without a name say so */
+	ev[0] = 29;
+	ev[1] = 0;
+	T("sig", "SIGIO");
+	T("error", "");
+	ev[0] = 40;
+	ev[1] = 4000;
+	T("sig", "signal#40");
+	T("error", "error#4000");
+	ev[0] = 0;
+	T("sig", "signal#0");
 #undef T
 	render_ctx_fini(&rc);
 	fieldset_free(fs);
