@@ -398,7 +398,7 @@ static size_t fmt_file_flags(char *buf, __u64 fl)
 		{ O_APPEND, "O_APPEND" },
 		{ O_NONBLOCK, "O_NONBLOCK" },
 		{ O_DSYNC, "O_DSYNC" },
-		{ FASYNC, "O_ASYNC" },
+		{ FASYNC, "O_FASYNC" }, /* ig's spelling */
 		{ O_DIRECT, "O_DIRECT" },
 		{ KERNEL_O_LARGEFILE, "O_LARGEFILE" },
 		{ O_DIRECTORY, "O_DIRECTORY" },

@@ -208,6 +208,8 @@ static void text__signal_errno_mode_flags__by_name(void **state)
 	T("error", "error#4000");
 	ev[0] = 0;
 	T("sig", "signal#0");
+	ev[3] = 020000; /* FASYNC, as ig spells it */
+	T("flags", "O_RDONLY|O_FASYNC");
 #undef T
 	render_ctx_fini(&rc);
 	fieldset_free(fs);
