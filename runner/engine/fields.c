@@ -281,9 +281,11 @@ static int rest_field(struct build *b, struct fieldset *fs)
 	const char *len =
 		b->md ? metadata_ds_annotation(b->md, b->ds, "ebpf.rest.len") :
 			NULL;
+	const char *wire;
 	const struct field *f;
 
 	fs->rest_len = -1;
+	fs->wire_len = -1;
 	if (!len)
 		return 0;
 	fs->rest_len = fieldset_lookup(fs, len);
@@ -293,6 +295,19 @@ static int rest_field(struct build *b, struct fieldset *fs)
 				 "data source %s: ebpf.rest.len names no "
 				 "unsigned integer field: %s",
 				 b->ds, len);
+	/* ig's packet capture (gadgets/tcpdump): pcap.payload marks the
+	 * bytes, which ig's pcap-ng output writes as Ethernet frames */
+	fs->rest_ether = metadata_ds_annotation(b->md, b->ds, "pcap.payload");
+	wire = metadata_ds_annotation(b->md, b->ds, "pcap.packet-length");
+	if (!wire)
+		return 0;
+	fs->wire_len = fieldset_lookup(fs, wire);
+	f = fs->wire_len >= 0 ? &fs->f[fs->wire_len] : NULL;
+	if (!f || f->kind != FK_UINT || f->count != 1)
+		return error_set(b->err, 0,
+				 "data source %s: pcap.packet-length names "
+				 "no unsigned integer field: %s",
+				 b->ds, wire);
 	return 0;
 }
 

@@ -162,6 +162,10 @@ struct fieldset {
 	char **unknown; /* gadget.yaml fields the event lacks */
 	int rest_len; /* ebpf.rest.len: field with the bytes after the
 		       * struct (a packet), -1 if none */
+	bool rest_ether; /* the packet is an Ethernet frame (ig's pcap.*
+			  * annotations), else it starts at its IP header */
+	int wire_len; /* pcap.packet-length: the packet's length before it
+		       * was cut, -1 if none */
 	size_t n_unknown;
 };
 

@@ -24,6 +24,7 @@
 #define OPT_IF_NAME 2
 #define OPT_IF_DESCRIPTION 3
 #define OPT_IF_TSRESOL 9
+#define LINKTYPE_ETHERNET 1
 #define LINKTYPE_RAW 101 /* an IPv4 or IPv6 packet, no link layer */
 
 #define MAX_IFACES 1024 /* network namespaces named; later ones share */
@@ -229,7 +230,8 @@ static __u32 iface_of(struct pcapng *p, __u64 netns, char *out, size_t *n)
 		 (unsigned long long)netns);
 	b += put32(out + b, BT_IDB);
 	b += 4;
-	b += put16(out + b, LINKTYPE_RAW);
+	b += put16(out + b,
+		   p->fs->rest_ether ? LINKTYPE_ETHERNET : LINKTYPE_RAW);
 	b += put16(out + b, 0);
 	b += put32(out + b, 0); /* snap length: none */
 	b += put_opt(out + b, OPT_IF_NAME, f->name, strlen(f->name));
@@ -269,11 +271,26 @@ static size_t comment(struct pcapng *p, struct render_ctx *rc, const void *ev,
 	return n;
 }
 
+/* The length of the IP packet at pkt (len bytes of it) as its header
+ * says, 0 if unknown: a packet cut short keeps its whole length. */
+static __u64 ip_len(const unsigned char *pkt, __u64 len)
+{
+	if (len >= 4 && pkt[0] >> 4 == 4)
+		return pkt[2] << 8 | pkt[3];
+	if (len >= 6 && pkt[0] >> 4 == 6) {
+		__u64 payload = pkt[4] << 8 | pkt[5];
+
+		return payload ? 40 + payload : 0; /* 0: a jumbogram */
+	}
+	return 0;
+}
+
 size_t pcapng_event(struct pcapng *p, struct render_ctx *rc, const void *ev,
 		    size_t size, char *out)
 {
 	const struct fieldset *fs = p->fs;
 	__u64 len = field_u64(&fs->f[fs->rest_len], ev), ts = 0, netns = 0;
+	__u64 wire = 0;
 	char note[COMMENT_MAX];
 	size_t n = 0, b, cl;
 	__u32 iface;
@@ -286,6 +303,12 @@ size_t pcapng_event(struct pcapng *p, struct render_ctx *rc, const void *ev,
 		len = REST_MAX;
 	if (!len) /* no packet (e.g. a report about one) */
 		return 0;
+	if (fs->wire_len >= 0)
+		wire = field_u64(&fs->f[fs->wire_len], ev);
+	else if (!fs->rest_ether)
+		wire = ip_len((const unsigned char *)ev + fs->event_size, len);
+	if (wire < len || wire > UINT32_MAX)
+		wire = len;
 	if (p->netns >= 0)
 		netns = field_u64(&fs->f[p->netns], ev);
 	if (p->ts >= 0)
@@ -300,7 +323,7 @@ size_t pcapng_event(struct pcapng *p, struct render_ctx *rc, const void *ev,
 	n += put32(out + n, ts >> 32);
 	n += put32(out + n, ts & 0xFFFFFFFF);
 	n += put32(out + n, len);
-	n += put32(out + n, len);
+	n += put32(out + n, wire);
 	memcpy(out + n, (const char *)ev + fs->event_size, len);
 	memset(out + n + len, 0, pad4(len) - len);
 	n += pad4(len);

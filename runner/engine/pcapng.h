@@ -4,9 +4,13 @@
  * sources that declare packet bytes the ig way: the datasource annotation
  * ebpf.rest.len names the field that says how many bytes of the record
  * follow the event struct, and those bytes (ebpf.rest.name) are a packet
- * from its IP header on.  One interface block per network namespace
- * (named after it), one enhanced packet block per event with its
- * timestamp and a comment naming process, container, pod and namespace.
+ * from its IP header on, or an Ethernet frame when the data source has
+ * ig's pcap.payload annotation (ig's tcpdump; pcap.packet-length then
+ * names the field with the frame's length before it was cut).  One
+ * interface block per network namespace (named after it), one enhanced
+ * packet block per event with its timestamp, its length (a cut IP packet
+ * keeps the one its header says) and a comment naming process,
+ * container, pod and namespace.
  */
 #ifndef RUNNER_PCAPNG_H
 #define RUNNER_PCAPNG_H

@@ -34,7 +34,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (ROOT, RUNNER, Fail, Netns, Runner, check, eq,  # noqa: E402
-                     main, test)
+                     main, sh, test)
 from gadget_env import build_images, stop  # noqa: E402
 
 NS = f"igapi{os.getpid()}"
@@ -384,6 +384,57 @@ def packet_filter_expressions(env):
     check({(tport, PORT + 1, 0), (tport, PORT + 1, 1)} <=
           {(e["sport"], e["dport"], e["ingress"]) for e in evs},
           "tcp: the first connection's segments")
+
+
+# One 300-byte datagram to PORT + 3 on lo.
+BIG_DGRAM = f"""
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", {PORT + 3}))
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.sendto(b"x" * 300, ("127.0.0.1", {PORT + 3}))
+s.recv(400)
+"""
+
+
+@test
+def pcapng_of_ethernet_frames(env):
+    """-o pcap-ng of a data source with ig's pcap.* annotations (ig's
+    tcpdump, here ig_pf): Ethernet frames, which tshark and tcpdump decode
+    down to UDP, each cut to the fixture's 128 bytes with its length on
+    the wire (pcap.packet-length) and its time."""
+    t0 = time.time()
+    r = _runner_in(NS, ["run", "--store", env.store, "ig_pf:latest",
+                        "-o", "pcap-ng", "--pf", f"udp port {PORT + 3}"])
+    try:
+        env.ns.run(f"python3 -c '{BIG_DGRAM}'")
+        cols = ["frame.len", "frame.cap_len", "eth.type", "ip.src",
+                "udp.dstport", "frame.time_epoch"]
+        cmd = (f"tshark -r {r.out.name} -T fields -E separator=/t " +
+               " ".join(f"-e {c}" for c in cols) + " 2>/dev/null")
+        deadline = time.time() + 10
+        while True:  # each direction on lo
+            rows = [dict(zip(cols, line.split("\t")))
+                    for line in sh(cmd, check_rc=False).splitlines()]
+            if len(rows) >= 2 or time.time() > deadline:
+                break
+            time.sleep(0.2)
+    finally:
+        stop(r)
+    t1 = time.time()
+    rows = [dict(zip(cols, line.split("\t")))
+            for line in sh(cmd).splitlines()]
+    eq([(x["frame.len"], x["frame.cap_len"], x["eth.type"], x["ip.src"],
+         x["udp.dstport"]) for x in rows],
+       [("342", "128", "0x0800", "127.0.0.1", str(PORT + 3))] * 2,
+       "frames: Ethernet 14 + IPv4 20 + UDP 8 + 300, 128 captured")
+    for x in rows:
+        check(t0 <= float(x["frame.time_epoch"]) <= t1,
+              f"time {x['frame.time_epoch']} in [{t0}, {t1}]")
+    out = sh(f"tcpdump -nn -r {r.out.name} 2>&1")
+    check("link-type EN10MB" in out and
+          out.count(f"127.0.0.1.{PORT + 3}: UDP, length 300") == 2,
+          f"tcpdump: {out}")
 
 
 @test

@@ -1057,6 +1057,42 @@ def pcapng_export(env):
 
 
 @test
+def pcapng_cut_packet_keeps_its_length(env):
+    """A packet cut to the gadget's 512 bytes keeps, in the pcap-ng file,
+    the length its IP header says (the first fragment of a UDP response
+    past the MTU, IPv4 and IPv6): tshark reads a packet cut during capture,
+    not a malformed one."""
+    r = Runner(["run", "trace_dns", "-o", "pcap-ng", "--store", env.store,
+                "-F", r"name~^big\.test\.$"])
+    try:
+        for srv in (SRV4, SRV6):
+            pid, out = dig(env, f"+bufsize=4096 +ignore @{srv} TXT big.test")
+            wait_exchange(env, env.runner, env.cli, pid, "big.test.", "TXT")
+    finally:
+        eq(r.stop(), 0, "exit code")
+    cols = ["frame.interface_name", "frame.len", "frame.cap_len", "ip.len",
+            "ipv6.plen", "_ws.expert.message"]
+    out = sh(f"tshark -r {r.out.name} -T fields -E separator=/t "
+             "-E occurrence=a -E aggregator=/s " +
+             " ".join(f"-e {c}" for c in cols) + " 2>/dev/null")
+    rows = [dict(zip(cols, (v.split(" ")[0] if c != cols[-1] else v
+                            for c, v in zip(cols, line.split("\t")))))
+            for line in out.splitlines()]
+    names = (env.cli.name, env.srv.name)
+    cut = [x for x in rows if x["frame.interface_name"] in names and
+           x["frame.cap_len"] == "512"]
+    # each family's response, leaving the server and reaching the client
+    eq(sorted(bool(x["ip.len"]) for x in cut), [False, False, True, True],
+       f"cut packets: {rows}")
+    for x in cut:
+        ip = int(x["ip.len"]) if x["ip.len"] else int(x["ipv6.plen"]) + 40
+        check(ip > 1400, f"a first fragment near the MTU: {x}")
+        eq(int(x["frame.len"]), ip, f"length on the wire: {x}")
+        check("exceeds" not in x["_ws.expert.message"],
+              f"tshark's warning: {x}")
+
+
+@test
 def ports_param(env):
     """--ports replaces the DNS ports: 1053 traced, 53 no longer."""
     other = dnsmasq(env.srv, env.tmp, SRV4, name="dnsmasq-1053", port=1053)
