@@ -40,6 +40,7 @@ struct iface {
 struct pcapng {
 	const struct fieldset *fs;
 	int ts, netns; /* fields, -1 if none */
+	__u64 own_netns; /* the runner's: packets of a source without netns */
 	int comment[6]; /* fields named in the comment, -1 if none */
 	struct iface *ifaces;
 	size_t n_ifaces;
@@ -76,6 +77,7 @@ int pcapng_new(const struct fieldset *fs, struct pcapng **out,
 	       struct error **err)
 {
 	struct pcapng *p;
+	struct stat st;
 
 	*out = NULL;
 	if (fs->rest_len < 0)
@@ -88,6 +90,8 @@ int pcapng_new(const struct fieldset *fs, struct pcapng **out,
 	p->fs = fs;
 	p->ts = first_of_kind(fs, FK_TIMESTAMP, NULL);
 	p->netns = first_of_kind(fs, 0, "gadget_netns_id");
+	if (!stat("/proc/self/ns/net", &st))
+		p->own_netns = st.st_ino;
 	for (size_t i = 0; i < 6; i++)
 		p->comment[i] =
 			comment_fields[i][1] ?
@@ -162,25 +166,6 @@ static size_t end_block(char *out, size_t n)
 	return n;
 }
 
-size_t pcapng_header(struct pcapng *p, char *out)
-{
-	static const char appl[] = "runner";
-	__u64 section_len = UINT64_MAX; /* unknown */
-	size_t n = 0;
-
-	(void)p;
-	n += put32(out + n, BT_SHB);
-	n += 4;
-	n += put32(out + n, 0x1A2B3C4D);
-	n += put16(out + n, 1);
-	n += put16(out + n, 0);
-	memcpy(out + n, &section_len, 8);
-	n += 8;
-	n += put_opt(out + n, OPT_SHB_USERAPPL, appl, strlen(appl));
-	n += put_opt(out + n, OPT_END, NULL, 0);
-	return end_block(out, n);
-}
-
 /* The name of the network namespace with inode id: its name under
  * /run/netns (ip netns), "host" for the first process's, or netns-<id>. */
 static void netns_name(__u64 id, char *name, size_t size)
@@ -242,6 +227,27 @@ static __u32 iface_of(struct pcapng *p, __u64 netns, char *out, size_t *n)
 	return p->n_ifaces++;
 }
 
+size_t pcapng_header(struct pcapng *p, char *out)
+{
+	static const char appl[] = "runner";
+	__u64 section_len = UINT64_MAX; /* unknown */
+	size_t n = 0;
+
+	n += put32(out + n, BT_SHB);
+	n += 4;
+	n += put32(out + n, 0x1A2B3C4D);
+	n += put16(out + n, 1);
+	n += put16(out + n, 0);
+	memcpy(out + n, &section_len, 8);
+	n += 8;
+	n += put_opt(out + n, OPT_SHB_USERAPPL, appl, strlen(appl));
+	n += put_opt(out + n, OPT_END, NULL, 0);
+	n = end_block(out, n);
+	/* readers (libpcap) want an interface even when no packet comes */
+	iface_of(p, p->own_netns, out + n, &n);
+	return n;
+}
+
 /* "comm=dig pid=12 container=c netns=4026531840(name)", empty parts
  * left out. */
 static size_t comment(struct pcapng *p, struct render_ctx *rc, const void *ev,
@@ -289,7 +295,8 @@ size_t pcapng_event(struct pcapng *p, struct render_ctx *rc, const void *ev,
 		    size_t size, char *out)
 {
 	const struct fieldset *fs = p->fs;
-	__u64 len = field_u64(&fs->f[fs->rest_len], ev), ts = 0, netns = 0;
+	__u64 len = field_u64(&fs->f[fs->rest_len], ev), ts = 0;
+	__u64 netns = p->own_netns;
 	__u64 wire = 0;
 	char note[COMMENT_MAX];
 	size_t n = 0, b, cl;

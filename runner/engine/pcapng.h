@@ -7,7 +7,9 @@
  * from its IP header on, or an Ethernet frame when the data source has
  * ig's pcap.payload annotation (ig's tcpdump; pcap.packet-length then
  * names the field with the frame's length before it was cut).  One
- * interface block per network namespace (named after it), one enhanced
+ * interface block per network namespace (named after it), the runner's
+ * own first, in the header (readers want one even without packets), and
+ * for a source without a netns field, the packets' too; one enhanced
  * packet block per event with its timestamp, its length (a cut IP packet
  * keeps the one its header says) and a comment naming process,
  * container, pod and namespace.

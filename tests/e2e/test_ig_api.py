@@ -402,14 +402,15 @@ def pcapng_of_ethernet_frames(env):
     """-o pcap-ng of a data source with ig's pcap.* annotations (ig's
     tcpdump, here ig_pf): Ethernet frames, which tshark and tcpdump decode
     down to UDP, each cut to the fixture's 128 bytes with its length on
-    the wire (pcap.packet-length) and its time."""
+    the wire (pcap.packet-length) and its time, on the interface of the
+    runner's network namespace (the data source names none)."""
     t0 = time.time()
     r = _runner_in(NS, ["run", "--store", env.store, "ig_pf:latest",
                         "-o", "pcap-ng", "--pf", f"udp port {PORT + 3}"])
     try:
         env.ns.run(f"python3 -c '{BIG_DGRAM}'")
         cols = ["frame.len", "frame.cap_len", "eth.type", "ip.src",
-                "udp.dstport", "frame.time_epoch"]
+                "udp.dstport", "frame.interface_name", "frame.time_epoch"]
         cmd = (f"tshark -r {r.out.name} -T fields -E separator=/t " +
                " ".join(f"-e {c}" for c in cols) + " 2>/dev/null")
         deadline = time.time() + 10
@@ -425,8 +426,8 @@ def pcapng_of_ethernet_frames(env):
     rows = [dict(zip(cols, line.split("\t")))
             for line in sh(cmd).splitlines()]
     eq([(x["frame.len"], x["frame.cap_len"], x["eth.type"], x["ip.src"],
-         x["udp.dstport"]) for x in rows],
-       [("342", "128", "0x0800", "127.0.0.1", str(PORT + 3))] * 2,
+         x["udp.dstport"], x["frame.interface_name"]) for x in rows],
+       [("342", "128", "0x0800", "127.0.0.1", str(PORT + 3), NS)] * 2,
        "frames: Ethernet 14 + IPv4 20 + UDP 8 + 300, 128 captured")
     for x in rows:
         check(t0 <= float(x["frame.time_epoch"]) <= t1,
@@ -435,6 +436,18 @@ def pcapng_of_ethernet_frames(env):
     check("link-type EN10MB" in out and
           out.count(f"127.0.0.1.{PORT + 3}: UDP, length 300") == 2,
           f"tcpdump: {out}")
+
+
+@test
+def pcapng_without_packets(env):
+    """-o pcap-ng that writes no packet still writes an interface, which
+    libpcap needs to read the file: tcpdump reads none, no error."""
+    r = _runner_in(NS, ["run", "--store", env.store, "ig_pf:latest",
+                        "-o", "pcap-ng", "--pf", "udp port 1"])
+    stop(r)
+    p = subprocess.run(["tcpdump", "-r", r.out.name], capture_output=True,
+                       text=True, timeout=60)
+    eq((p.returncode, p.stdout), (0, ""), f"tcpdump: {p.stderr}")
 
 
 @test
