@@ -402,7 +402,9 @@ def podman_with_another_storage_root_named(env):
     """podman keeps its containers where storage.conf says (graphroot,
     here with --root and the vfs driver, as rootless podman keeps them in
     the user's home): a container there is named from that storage, as
-    one in /var/lib/containers, not by its short id without an image."""
+    one in /var/lib/containers, not by its short id without an image.
+    The storage is learned from the container's conmon, so the container
+    lives a second before its query (docs/limits.md, Containers)."""
     store = os.path.join(env.tmp, "podman-root")
     podman = (f"podman --root {store}/root --runroot {store}/run"
               f" --tmpdir {store}/tmp --storage-driver vfs")
@@ -413,7 +415,8 @@ def podman_with_another_storage_root_named(env):
     try:
         out = sh(f"{podman} {PODMAN_RUN[len('podman '):]}"
                  f" --network ns:/run/netns/{env.ns.name} --name {n}"
-                 f" {IMAGE} nslookup {n}.web.test 127.0.0.1")
+                 f" {IMAGE} sh -c 'sleep 1; exec nslookup {n}.web.test"
+                 f" 127.0.0.1'")
         check(WEB4 in out, f"nslookup in {n}: {out}")
         cid = sh(f"{podman} inspect -f '{{{{.Id}}}}' {n}").strip()
         wait_json(r, responded(n), n=2)
