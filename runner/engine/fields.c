@@ -272,6 +272,22 @@ bool fieldset_has_runtime(const struct fieldset *fs)
 }
 
 /*
+ * The index of the single unsigned integer field that annotation ann
+ * (value name) names, into *idx; -1 and an error naming both otherwise.
+ */
+static int uint_field(struct build *b, const struct fieldset *fs,
+		      const char *ann, const char *name, int *idx)
+{
+	*idx = fieldset_lookup(fs, name);
+	if (*idx >= 0 && fs->f[*idx].kind == FK_UINT && fs->f[*idx].count == 1)
+		return 0;
+	return error_set(b->err, 0,
+			 "data source %s: %s names no unsigned integer field: "
+			 "%s",
+			 b->ds, ann, name);
+}
+
+/*
  * ebpf.rest.name/ebpf.rest.len (datasource annotations, as ig's): the
  * record carries bytes after the struct, as many as the integer field
  * rest.len names says.
@@ -282,33 +298,20 @@ static int rest_field(struct build *b, struct fieldset *fs)
 		b->md ? metadata_ds_annotation(b->md, b->ds, "ebpf.rest.len") :
 			NULL;
 	const char *wire;
-	const struct field *f;
 
 	fs->rest_len = -1;
 	fs->wire_len = -1;
 	if (!len)
 		return 0;
-	fs->rest_len = fieldset_lookup(fs, len);
-	f = fs->rest_len >= 0 ? &fs->f[fs->rest_len] : NULL;
-	if (!f || f->kind != FK_UINT || f->count != 1)
-		return error_set(b->err, 0,
-				 "data source %s: ebpf.rest.len names no "
-				 "unsigned integer field: %s",
-				 b->ds, len);
+	if (uint_field(b, fs, "ebpf.rest.len", len, &fs->rest_len))
+		return -1;
 	/* ig's packet capture (gadgets/tcpdump): pcap.payload marks the
 	 * bytes, which ig's pcap-ng output writes as Ethernet frames */
 	fs->rest_ether = metadata_ds_annotation(b->md, b->ds, "pcap.payload");
 	wire = metadata_ds_annotation(b->md, b->ds, "pcap.packet-length");
 	if (!wire)
 		return 0;
-	fs->wire_len = fieldset_lookup(fs, wire);
-	f = fs->wire_len >= 0 ? &fs->f[fs->wire_len] : NULL;
-	if (!f || f->kind != FK_UINT || f->count != 1)
-		return error_set(b->err, 0,
-				 "data source %s: pcap.packet-length names "
-				 "no unsigned integer field: %s",
-				 b->ds, wire);
-	return 0;
+	return uint_field(b, fs, "pcap.packet-length", wire, &fs->wire_len);
 }
 
 int fieldset_new(const struct btf *btf, __u32 type_id,
