@@ -62,6 +62,7 @@ static const struct option base_opts[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "filter", required_argument, NULL, 'F' },
 	{ "containername", required_argument, NULL, 'c' },
+	{ "runtime-containername", required_argument, NULL, 'c' },
 	{ "fields", required_argument, NULL, OPT_FIELDS },
 	{ "timeout", required_argument, NULL, 't' },
 	{ "max-events", required_argument, NULL, OPT_MAX_EVENTS },
@@ -99,18 +100,16 @@ struct run_flags {
 	const char *fields;
 	const char *filters[MAX_FILTERS];
 	size_t n_filters;
-	char cname_rule[300]; /* -c NAME as a filter */
+	const char *containers; /* -c: the last one, as in ig */
 	unsigned long timeout, max_events;
 	unsigned long ring_size; /* bytes, 0: as the gadget declares */
 	int nice; /* --nice */
 	const char *param_vals[MAX_GADGET_FLAGS];
 	bool help;
 	bool k8s; /* Kubernetes columns: --k8s, or $NODE_NAME set */
-	struct {
-		int key; /* enum k8s_select_key */
-		const char *value;
-	} pods[MAX_FILTERS]; /* --k8s-namespace ... --k8s-selector */
-	size_t n_pods;
+	/* --k8s-namespace ... --k8s-selector by enum k8s_select_key: the
+	 * last of each, as in ig */
+	const char *pods[K8S_SELECT_LABELS + 1];
 	bool no_events; /* -o none: metrics only */
 	struct run_metrics rm;
 };
@@ -136,17 +135,20 @@ static void usage(FILE *f)
 	      "      --fields LIST    columns to show: a,b replaces; +a,-b edits\n"
 	      "  -F, --filter EXPR    field OP value; OP: == != < <= > >= ~ !~\n"
 	      "                       (a comma ANDs rules; repeat to AND more)\n"
-	      "  -c, --containername NAME\n"
-	      "                       only events of this container (podman,\n"
-	      "                       docker, containerd, cri-o)\n"
+	      "  -c, --containername NAME[,NAME]\n"
+	      "                       only events of these containers (podman,\n"
+	      "                       docker, containerd, cri-o); !NAME: all\n"
+	      "                       but NAME (also --runtime-containername)\n"
 	      "      --host           as in ig: the host's events are shown\n"
-	      "                       (always, with the containers')\n"
+	      "                       (with the containers', unless -c or\n"
+	      "                       --k8s-* select)\n"
 	      "      --k8s            Kubernetes columns (K8S.NODE ...) first;\n"
 	      "                       the default when $NODE_NAME is set\n"
 	      "      --k8s-namespace NS[,NS]  --k8s-podname POD[,POD]\n"
 	      "      --k8s-containername NAME[,NAME]\n"
 	      "      --k8s-selector KEY=VALUE[,KEY=VALUE]\n"
-	      "                       only events of these pods (pod labels)\n"
+	      "                       only events of these pods (pod labels);\n"
+	      "                       !NAME or !KEY=VALUE leaves one out\n"
 	      "  -t, --timeout SECS   stop after SECS seconds (0: never)\n"
 	      "      --max-events N   stop after N events\n"
 	      "      --ring-size N[K|M]  the gadget's ring buffers this size\n"
@@ -305,20 +307,6 @@ static int parse_size(const char *what, const char *arg, unsigned long *out,
 	return EXIT_OK;
 }
 
-/*
- * ig's selectors take "!NAME" to leave NAME out; here a value is only ever
- * what to keep, and "!NAME" (no container, pod, namespace or label is
- * named so) kept nothing, silently: say so, and what leaves events out.
- */
-static int not_ig_exclusion(const char *flag, const char *arg, const char *rule,
-			    struct error **err)
-{
-	return cli_error(err, EXIT_USAGE,
-			 "%s '%s': '!' (ig's exclusion) is not taken here, "
-			 "only what to keep; -F '%s' leaves events out",
-			 flag, arg, rule);
-}
-
 /* One flag of the second pass (c is what getopt_long returned). */
 static int run_flag(struct run_flags *f, size_t n_params, int c,
 		    const char *arg, struct error **err)
@@ -336,28 +324,9 @@ static int run_flag(struct run_flags *f, size_t n_params, int c,
 	case OPT_FIELDS:
 		f->fields = arg;
 		return EXIT_OK;
-	case 'c':
-		if (!*arg)
-			return cli_error(err, EXIT_USAGE,
-					 "--containername: empty name");
-		if (*arg == '!')
-			return not_ig_exclusion("--containername", arg,
-						"runtime.containerName!=NAME",
-						err);
-		if (strchr(arg, ',') || strchr(arg, '\\'))
-			return cli_error(err, EXIT_USAGE,
-					 "invalid container name '%s'", arg);
-		if ((size_t)snprintf(f->cname_rule, sizeof(f->cname_rule),
-				     "runtime.containerName==%s",
-				     arg) >= sizeof(f->cname_rule))
-			return cli_error(
-				err, EXIT_USAGE,
-				"--containername: a name of more "
-				"than %zu bytes",
-				sizeof(f->cname_rule) -
-					sizeof("runtime.containerName=="));
-		arg = f->cname_rule;
-		/* fall through */
+	case 'c': /* checked by session_select_containers() */
+		f->containers = arg;
+		return EXIT_OK;
 	case 'F':
 		if (f->n_filters == MAX_FILTERS)
 			return cli_error(err, EXIT_USAGE,
@@ -404,38 +373,9 @@ static int run_flag(struct run_flags *f, size_t n_params, int c,
 				 "--host=false: the host's events are always "
 				 "shown (-F runtime.containerId~. keeps those "
 				 "of containers)");
-	case OPT_K8S_NAMESPACE ... OPT_K8S_LAST: {
-		static const char *const flag_rule[][2] = {
-			[K8S_SELECT_NAMESPACE] = { "--k8s-namespace",
-						   "k8s.namespace!=NS" },
-			[K8S_SELECT_PODNAME] = { "--k8s-podname",
-						 "k8s.podName!=POD" },
-			[K8S_SELECT_CONTAINERNAME] = { "--k8s-containername",
-						       "k8s.containerName!=NAME" },
-			[K8S_SELECT_LABELS] = { "--k8s-selector",
-						"k8s.podLabels!~KEY=VALUE" },
-		};
-		int key = c - OPT_K8S_NAMESPACE;
-
-		/* "!NS", "!KEY=VALUE", "KEY=!VALUE", in any item */
-		for (const char *p = arg; p; p = strchr(p, ',')) {
-			const char *eq;
-
-			p += *p == ',';
-			eq = strchr(p, '=');
-			if (*p == '!' ||
-			    (key == K8S_SELECT_LABELS && eq && eq[1] == '!'))
-				return not_ig_exclusion(flag_rule[key][0], arg,
-							flag_rule[key][1], err);
-		}
-		if (f->n_pods == MAX_FILTERS)
-			return cli_error(err, EXIT_USAGE,
-					 "more than %d pod selections",
-					 MAX_FILTERS);
-		f->pods[f->n_pods].key = key;
-		f->pods[f->n_pods++].value = arg;
+	case OPT_K8S_NAMESPACE ... OPT_K8S_LAST:
+		f->pods[c - OPT_K8S_NAMESPACE] = arg;
 		return EXIT_OK;
-	}
 	case CLI_OPT_STORE: /* applied in the first pass */
 	case OPT_PULL:
 	case CLI_OPT_AUTHFILE:
@@ -556,10 +496,12 @@ static int apply_flags(struct session *s, const struct run_flags *f,
 	if (f->ring_size &&
 	    session_set_ring_size(s, (unsigned int)f->ring_size, err))
 		return EXIT_USAGE;
-	for (i = 0; i < f->n_pods; i++)
-		if (session_select_pods(s, f->pods[i].key, f->pods[i].value,
-					err))
+	for (i = 0; i <= K8S_SELECT_LABELS; i++)
+		if (f->pods[i] &&
+		    session_select_pods(s, (int)i, f->pods[i], err))
 			return EXIT_USAGE;
+	if (f->containers && session_select_containers(s, f->containers, err))
+		return EXIT_USAGE;
 	if (f->fields && session_select_fields(s, f->fields, err))
 		return EXIT_USAGE;
 	for (i = 0; i < f->n_filters; i++)

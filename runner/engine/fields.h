@@ -76,6 +76,12 @@ struct pod_info;
 const struct pod_info *fieldset_pod(const struct fieldset *fs, const void *ev,
 				    const char **container);
 
+/* fieldset_pod(), or for an event in a container outside pods, that
+ * container's pod_info (all empty): NULL outside containers. */
+const struct pod_info *fieldset_selected_pod(const struct fieldset *fs,
+					     const void *ev,
+					     const char **container);
+
 /* "name  description" lines for `runner run IMAGE --help`. */
 void fieldset_describe(const struct fieldset *fs, FILE *out);
 

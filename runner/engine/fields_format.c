@@ -564,6 +564,19 @@ const struct pod_info *fieldset_pod(const struct fieldset *fs, const void *ev,
 	return k8s_pod(fs, &fs->f[fs->k8s], ev, container);
 }
 
+const struct pod_info *fieldset_selected_pod(const struct fieldset *fs,
+					     const void *ev,
+					     const char **container)
+{
+	const struct pod_info *pod = fieldset_pod(fs, ev, container);
+	const struct container_info *ci;
+
+	if (pod || fs->k8s < 0 || !fs->containers || !fs->f[fs->k8s].size)
+		return pod;
+	ci = containers_lookup(fs->containers, field_u64(&fs->f[fs->k8s], ev));
+	return ci ? &ci->pod : NULL;
+}
+
 /* What an FK_K8S field shows for ev ("" outside pods). */
 static const char *k8s_text(const struct fieldset *fs, const struct field *f,
 			    const void *ev)

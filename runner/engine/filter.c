@@ -9,6 +9,7 @@
 #include "runner/engine/fields_internal.h"
 #include "runner/engine/filter.h"
 #include "runner/engine/filter_value.h"
+#include "runner/engine/name_list.h"
 
 enum filter_op {
 	OP_EQ,
@@ -19,6 +20,7 @@ enum filter_op {
 	OP_GE,
 	OP_RE,
 	OP_NRE,
+	OP_NAMES, /* filter_add_names() */
 };
 
 enum cmp_kind {
@@ -307,6 +309,23 @@ static const char *regex_too_costly(const char *re)
 	return NULL;
 }
 
+/* Append r to f's rules; r is freed when that fails. */
+static int append_rule(struct filter *f, struct filter_rule *r,
+		       struct error **err)
+{
+	struct filter_rule *nr = realloc(f->rules, (f->n + 1) * sizeof(*nr));
+
+	if (!nr) {
+		free(r->str);
+		if (r->has_re)
+			regfree(&r->re);
+		return error_set(err, ENOMEM, "filter");
+	}
+	f->rules = nr;
+	f->rules[f->n++] = *r;
+	return 0;
+}
+
 static int add_rule(struct filter *f, char *rule, struct error **err)
 {
 	cleanup_free char *orig = strdup(rule);
@@ -385,20 +404,7 @@ static int add_rule(struct filter *f, char *rule, struct error **err)
 					 value, why);
 		}
 	}
-	{
-		struct filter_rule *nr =
-			realloc(f->rules, (f->n + 1) * sizeof(*nr));
-
-		if (!nr) {
-			free(r.str);
-			if (r.has_re)
-				regfree(&r.re);
-			return error_set(err, ENOMEM, "filter");
-		}
-		f->rules = nr;
-		f->rules[f->n++] = r;
-	}
-	return 0;
+	return append_rule(f, &r, err);
 }
 
 /*
@@ -501,6 +507,24 @@ fail:
 	return error_prefix(err, "filter \"%s\"", expr);
 }
 
+int filter_add_names(struct filter **fp, const struct fieldset *fs,
+		     const char *field, const char *list, struct error **err)
+{
+	struct filter_rule r = { .op = OP_NAMES };
+	int idx = fieldset_lookup(fs, field);
+
+	if (idx < 0)
+		return error_set(err, 0, "%s field \"%s\"",
+				 idx == -2 ? "ambiguous" : "unknown", field);
+	if (!*fp && !(*fp = filter_new(fs)))
+		return error_set(err, ENOMEM, "filter");
+	r.field = &fs->f[idx];
+	r.str = strdup(list);
+	if (!r.str)
+		return error_set(err, ENOMEM, "filter");
+	return append_rule(*fp, &r, err);
+}
+
 static int cmp_num(const struct filter_rule *r, const void *ev)
 {
 	__u64 v = field_u64(r->field, ev);
@@ -545,6 +569,10 @@ static bool rule_match(struct filter *f, const struct filter_rule *r,
 	    !field_shown(f->fs, r->field, ev))
 		return r->op == OP_NE;
 
+	if (r->op == OP_NAMES) {
+		field_text(&f->rc, r->field, ev, f->text);
+		return *f->text && name_list_match(r->str, f->text);
+	}
 	if (r->op == OP_RE || r->op == OP_NRE) {
 		field_text(&f->rc, r->field, ev, f->text);
 		c = regexec(&r->re, f->text, 0, NULL, 0) == 0;

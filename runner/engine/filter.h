@@ -29,6 +29,13 @@ struct filter;
  */
 int filter_add(struct filter **f, const struct fieldset *fs, const char *expr,
 	       struct error **err);
+/*
+ * A rule that the text of field matches list as ig's selection flags
+ * match (name_list.h, checked by the caller): -c/--containername.  An
+ * empty text (an event outside containers) matches no list.
+ */
+int filter_add_names(struct filter **f, const struct fieldset *fs,
+		     const char *field, const char *list, struct error **err);
 /* Does fs have the field of every rule of expr (whatever else is wrong)? */
 bool filter_fields_known(const struct fieldset *fs, const char *expr);
 /* Does the event (a whole record: record_whole()) pass every rule?  A

@@ -15,6 +15,7 @@
 #include "metadata/metadata.h"
 #include "runner/engine/containers.h"
 #include "runner/engine/k8s_select.h"
+#include "runner/engine/name_list.h"
 #include "runner/engine/fields.h"
 #include "runner/engine/filter.h"
 #include "runner/engine/gadget.h"
@@ -367,6 +368,29 @@ int session_select_pods(struct session *s, int key, const char *value,
 	return 0;
 }
 
+int session_select_containers(struct session *s, const char *list,
+			      struct error **err)
+{
+	size_t i, done = 0;
+
+	if (name_list_check(list, SESSION_CONTAINER_NAME_MAX, 32, err))
+		return error_prefix(err, "--containername");
+	for (i = 0; i < s->n_src; i++) {
+		if (!fieldset_knows(s->src[i].fs, "runtime.containerName"))
+			continue;
+		if (filter_add_names(&s->src[i].filter, s->src[i].fs,
+				     "runtime.containerName", list, err))
+			return error_prefix(err, "--containername");
+		done++;
+	}
+	if (!done && s->n_src)
+		return error_set(err, 0,
+				 "--containername: no data source has "
+				 "runtime.containerName (no mount namespace "
+				 "id)");
+	return 0;
+}
+
 int session_add_filter(struct session *s, const char *expr, struct error **err)
 {
 	size_t i, done = 0;
@@ -433,7 +457,8 @@ static int on_event(void *ctx, const void *data, size_t size)
 		return 0;
 	if (s->pods) {
 		const char *ctr;
-		const struct pod_info *pod = fieldset_pod(src->fs, data, &ctr);
+		const struct pod_info *pod =
+			fieldset_selected_pod(src->fs, data, &ctr);
 
 		if (!k8s_select_match(s->pods, pod, ctr))
 			return 0;
@@ -464,8 +489,7 @@ static void select_in_kernel(void *ctx, __u64 mntns,
 
 	if (s->pods_fd < 0)
 		return;
-	if (ci && ci->pod.name[0] &&
-	    k8s_select_match(s->pods, &ci->pod, ci->pod.container))
+	if (ci && k8s_select_match(s->pods, &ci->pod, ci->pod.container))
 		bpf_map_update_elem(s->pods_fd, &mntns, &one, BPF_ANY);
 	else
 		bpf_map_delete_elem(s->pods_fd, &mntns);

@@ -70,8 +70,15 @@ int session_select_fields(struct session *s, const char *spec,
 int session_add_filter(struct session *s, const char *expr, struct error **err);
 /* On a Kubernetes node: the k8s.* columns lead (before --fields). */
 void session_set_kubernetes(struct session *s);
+/* -c/--containername: only events of the containers list selects
+ * (name_list.h; runtime.containerName), in every data source that has
+ * that field; names of at most SESSION_CONTAINER_NAME_MAX bytes. */
+#define SESSION_CONTAINER_NAME_MAX 276
+int session_select_containers(struct session *s, const char *list,
+			      struct error **err);
 /* --k8s-namespace, --k8s-podname, --k8s-containername, --k8s-selector:
- * key is an enum k8s_select_key, value a comma list; the flags AND. */
+ * key is an enum k8s_select_key, value a comma list (k8s_select.h); the
+ * flags AND, and one given again replaces its list. */
 int session_select_pods(struct session *s, int key, const char *value,
 			struct error **err);
 /* The FIELDS sections of `runner run IMAGE --help`. */

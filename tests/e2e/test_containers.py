@@ -208,6 +208,15 @@ def responded(name, pid=None):
                       (pid is None or e["proc"]["pid"] == pid))
 
 
+def wait_responses(runs):
+    """Wait, in each (what, runner, name) of runs, for name's responses."""
+    for what, x, name in runs:
+        try:
+            wait_json(x, responded(name), n=2)
+        except Fail as e:
+            raise Fail(f"{what}, {name}'s responses: {e}")
+
+
 def check_host_events(evs, what):
     for e in evs:
         eq(e["runtime"], {"containerName": "", "containerId": "",
@@ -247,13 +256,8 @@ def containername_flag_keeps_one_container(env):
         cb, cc = Held(env, b), Held(env, c)
         cc.release()
         cb.release()
-        for what, x, name in (("no filter", r, b), ("no filter", r, c),
-                              (f"-c {b}", rc, b),
-                              (f"--containername {b}", rl, b)):
-            try:
-                wait_json(x, responded(name), n=2)
-            except Fail as e:
-                raise Fail(f"{what}, {name}'s responses: {e}")
+        wait_responses((("no filter", r, b), ("no filter", r, c),
+                        (f"-c {b}", rc, b), (f"--containername {b}", rl, b)))
         # c ended before b started: b's responses are the marker after
         # which nothing of c can come
     finally:
@@ -268,6 +272,37 @@ def containername_flag_keeps_one_container(env):
             eq(e["runtime"]["containerName"], b,
                f"{flag} {b}: runtime.containerName of {e['proc']['comm']} "
                f"{e['proc']['pid']} ({e['name']} {e['qr']})")
+
+
+@test
+def containername_list_and_exclusion_as_ig(env):
+    """As ig's -c: "B,C" keeps both containers, "!C" every container but C
+    (and no event of the host: dnsmasq answers from it), and
+    --runtime-containername is -c's other name."""
+    b, c, d = cname("b"), cname("c"), cname("d")
+    both = tracer(env, "-c", f"{b},{c}")
+    but = tracer(env, "-c", f"!{c}")
+    rt = tracer(env, "--runtime-containername", b)
+    try:
+        cb, cc, cd = Held(env, b), Held(env, c), Held(env, d)
+        cc.release()
+        cd.release()
+        cb.release()
+        wait_responses(((f"-c {b},{c}", both, b), (f"-c !{c}", but, b),
+                        (f"--runtime-containername {b}", rt, b)))
+        # c and d ended before b started: b's responses are the marker
+        # after which nothing of theirs can come
+    finally:
+        stop_all([both, but, rt])
+    for what, x, want, shown in ((f"-c {b},{c}", both, {b, c}, (cb, cc)),
+                                 (f"-c !{c}", but, {b, d}, (cb, cd)),
+                                 (f"--runtime-containername {b}", rt, {b},
+                                  (cb,))):
+        evs = json_lines(x.stdout())
+        for ctr in shown:
+            check_container_events(evs, ctr, what)
+        eq({e["runtime"]["containerName"] for e in evs}, want,
+           f"{what}: the containers of its events")
 
 
 @test

@@ -478,6 +478,88 @@ static void select__lists_and_labels__all_must_match(void **state)
 	k8s_select_free(s);
 }
 
+/* ig's matchFilterString: "!NAME" leaves out, the others keep. */
+static void select__exclusions_and_lists__as_ig(void **state)
+{
+	struct k8s_select *s = NULL;
+	struct pod_info pod = { 0 }, sys = { 0 }, none = { 0 };
+	struct error *err = NULL;
+
+	(void)state;
+	snprintf(pod.name, sizeof(pod.name), "mypod");
+	snprintf(pod.namespace, sizeof(pod.namespace), "demo");
+	snprintf(pod.labels, sizeof(pod.labels), "app=web,tier=front");
+	snprintf(sys.name, sizeof(sys.name), "coredns");
+	snprintf(sys.namespace, sizeof(sys.namespace), "kube-system");
+	snprintf(sys.labels, sizeof(sys.labels), "app=dns");
+	assert_int_equal(k8s_select_add(&s, K8S_SELECT_NAMESPACE,
+					"!kube-system", &err),
+			 0);
+	assert_true(k8s_select_match(s, &pod, "app"));
+	assert_false(k8s_select_match(s, &sys, "coredns"));
+	/* a container outside pods has empty names: only "!" keeps it */
+	assert_true(k8s_select_match(s, &none, ""));
+	assert_false(k8s_select_match(s, NULL, "")); /* the host */
+	/* the flag again: its list replaces the first, as in ig */
+	assert_int_equal(k8s_select_add(&s, K8S_SELECT_NAMESPACE,
+					"kube-system,demo,!demo", &err),
+			 0);
+	assert_false(k8s_select_match(s, &pod, "app"));
+	assert_true(k8s_select_match(s, &sys, "coredns"));
+	assert_false(k8s_select_match(s, &none, ""));
+	k8s_select_free(s);
+	s = NULL;
+
+	assert_int_equal(k8s_select_add(&s, K8S_SELECT_PODNAME, "!mypod", &err),
+			 0);
+	assert_int_equal(k8s_select_add(&s, K8S_SELECT_CONTAINERNAME,
+					"!sidecar", &err),
+			 0);
+	assert_false(k8s_select_match(s, &pod, "app"));
+	assert_true(k8s_select_match(s, &sys, "coredns"));
+	assert_false(k8s_select_match(s, &sys, "sidecar"));
+	assert_true(k8s_select_match(s, &sys, NULL)); /* the pod as a whole */
+	k8s_select_free(s);
+	s = NULL;
+
+	/* "!key=value": not that label; "key=!value": the key, another
+	 * value; "key=": the key, any value */
+	assert_int_equal(
+		k8s_select_add(&s, K8S_SELECT_LABELS, "!app=web", &err), 0);
+	assert_false(k8s_select_match(s, &pod, "app"));
+	assert_true(k8s_select_match(s, &sys, "coredns"));
+	assert_true(k8s_select_match(s, &none, ""));
+	assert_int_equal(
+		k8s_select_add(&s, K8S_SELECT_LABELS, "app=!web", &err), 0);
+	assert_false(k8s_select_match(s, &pod, "app"));
+	assert_true(k8s_select_match(s, &sys, "coredns"));
+	assert_false(k8s_select_match(s, &none, ""));
+	assert_int_equal(k8s_select_add(&s, K8S_SELECT_LABELS, "tier=", &err),
+			 0);
+	assert_true(k8s_select_match(s, &pod, "app"));
+	assert_false(k8s_select_match(s, &sys, "coredns"));
+	/* one pair per key, the last, as in ig's map */
+	assert_int_equal(k8s_select_add(&s, K8S_SELECT_LABELS,
+					"app=dns,app=web", &err),
+			 0);
+	assert_true(k8s_select_match(s, &pod, "app"));
+	assert_false(k8s_select_match(s, &sys, "coredns"));
+	assert_int_not_equal(
+		k8s_select_add(&s, K8S_SELECT_LABELS, "a=b=c", &err), 0);
+	assert_non_null(strstr(error_msg(err), "want key=value"));
+	error_free(err);
+	err = NULL;
+	assert_int_not_equal(k8s_select_add(&s, K8S_SELECT_LABELS, "!=x", &err),
+			     0);
+	error_free(err);
+	err = NULL;
+	assert_int_not_equal(
+		k8s_select_add(&s, K8S_SELECT_NAMESPACE, "demo,!", &err), 0);
+	assert_non_null(strstr(error_msg(err), "empty name"));
+	error_free(err);
+	k8s_select_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -493,6 +575,7 @@ int main(void)
 		cmocka_unit_test(index__sandbox_and_apps__the_pod),
 		cmocka_unit_test(node__named_then_hostname),
 		cmocka_unit_test(select__lists_and_labels__all_must_match),
+		cmocka_unit_test(select__exclusions_and_lists__as_ig),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
