@@ -30,6 +30,8 @@ struct oci_registry_opts {
 	int retries;
 	/* push blobs larger than this in PATCH chunks of this size */
 	int64_t chunk_size;
+	/* ig's disallow-pulling: a pull fails before it starts */
+	bool no_pull;
 	/* called as bytes move; what is a short digest */
 	void (*progress)(void *ctx, const char *what, int64_t done,
 			 int64_t total);

@@ -307,6 +307,8 @@ static int pull_checked(struct oci_store *store, const char *ref,
 	struct pull p;
 	size_t len;
 
+	if (opts && opts->no_pull)
+		return error_set(err, 0, "pull %s: pulling is disallowed", ref);
 	if (oci_ref_parse(ref, NULL, &r, err) < 0)
 		return -1;
 	name = oci_ref_format(r);

@@ -262,3 +262,16 @@ int parse_ulong(const char *what, const char *s, unsigned long min,
 	*out = v;
 	return 0;
 }
+
+bool cli_parse_bool(const char *s, bool *out)
+{
+	if (!s || !strcmp(s, "true") || !strcmp(s, "1")) {
+		*out = true;
+		return true;
+	}
+	if (!strcmp(s, "false") || !strcmp(s, "0")) {
+		*out = false;
+		return true;
+	}
+	return false;
+}

@@ -131,6 +131,9 @@ int runner_msg(int code, const char *fmt, ...)
 int parse_ulong(const char *what, const char *s, unsigned long min,
 		unsigned long max, unsigned long *out, struct error **err);
 
+/* A flag's BOOL: true, 1, false, 0; NULL (no value) is true. */
+bool cli_parse_bool(const char *s, bool *out);
+
 /*
  * Registry options: the library defaults, $RUNNER_INSECURE_REGISTRIES,
  * $RUNNER_CERTS_DIR and the numbers below from the environment, plus

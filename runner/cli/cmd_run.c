@@ -53,6 +53,7 @@ enum {
 	OPT_PULL,
 	OPT_K8S,
 	OPT_HOST,
+	OPT_DISALLOW_PULLING,
 	OPT_K8S_NAMESPACE, /* ... + enum k8s_select_key */
 	OPT_K8S_LAST = OPT_K8S_NAMESPACE + K8S_SELECT_LABELS,
 	OPT_PARAM, /* OPT_PARAM + i: gadget param i */
@@ -70,6 +71,7 @@ static const struct option base_opts[] = {
 	{ "nice", required_argument, NULL, OPT_NICE },
 	{ "store", required_argument, NULL, CLI_OPT_STORE },
 	{ "pull", required_argument, NULL, OPT_PULL },
+	{ "disallow-pulling", optional_argument, NULL, OPT_DISALLOW_PULLING },
 	{ "k8s", no_argument, NULL, OPT_K8S },
 	{ "host", optional_argument, NULL, OPT_HOST },
 	{ "k8s-namespace", required_argument, NULL,
@@ -155,7 +157,9 @@ static void usage(FILE *f)
 	      "      --nice N         scheduling priority while a ring buffer\n"
 	      "                       is more than half full (default -10)\n"
 	      "      --store DIR      local image store ($RUNNER_STORE)\n"
-	      "      --pull POLICY    missing (default), always, never\n" CLI_REGISTRY_HELP
+	      "      --pull POLICY    missing (default), always, never\n"
+	      "      --disallow-pulling[=BOOL]\n"
+	      "                       fail where the image would be pulled\n" CLI_REGISTRY_HELP
 		      RUN_METRICS_HELP RUN_TRUST_HELP
 	      "  -h, --help           this help\n"
 	      "\n"
@@ -255,6 +259,14 @@ static int source_flags(int argc, char **argv, struct run_flags *f,
 	if (cli_registry_opts_init(&f->ro, err))
 		return EXIT_USAGE;
 	for (i = 1; i < argc; i++) {
+		if (!strncmp(argv[i], "--disallow-pulling", 18) &&
+		    (!argv[i][18] || argv[i][18] == '=') &&
+		    !cli_parse_bool(argv[i][18] ? argv[i] + 19 : NULL,
+				    &f->ro.no_pull))
+			return cli_error(err, EXIT_USAGE,
+					 "invalid --disallow-pulling '%s': "
+					 "want true or false",
+					 argv[i] + 19);
 		for (o = base_opts; o < base_opts + N_BASE_OPTS; o++) {
 			size_t len = strlen(o->name);
 
@@ -378,6 +390,7 @@ static int run_flag(struct run_flags *f, size_t n_params, int c,
 		return EXIT_OK;
 	case CLI_OPT_STORE: /* applied in the first pass */
 	case OPT_PULL:
+	case OPT_DISALLOW_PULLING:
 	case CLI_OPT_AUTHFILE:
 	case CLI_OPT_INSECURE:
 	case CLI_OPT_CERT_DIR:

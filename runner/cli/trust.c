@@ -159,19 +159,6 @@ int image_sig_refs_append(struct oci_store *store, char ***refs, int *n,
 
 /* ---- runner run ---- */
 
-static bool parse_bool(const char *s, bool *out)
-{
-	if (!s || !strcmp(s, "true") || !strcmp(s, "1")) {
-		*out = true;
-		return true;
-	}
-	if (!strcmp(s, "false") || !strcmp(s, "0")) {
-		*out = false;
-		return true;
-	}
-	return false;
-}
-
 int run_trust_scan(struct run_trust *t, int argc, char **argv,
 		   struct error **err)
 {
@@ -185,7 +172,7 @@ int run_trust_scan(struct run_trust *t, int argc, char **argv,
 			break;
 		if (!strncmp(a, "--verify-image", 14) &&
 		    (!a[14] || a[14] == '=')) {
-			if (!parse_bool(a[14] ? a + 15 : NULL, &t->verify))
+			if (!cli_parse_bool(a[14] ? a + 15 : NULL, &t->verify))
 				return cli_error(err, EXIT_USAGE,
 						 "invalid --verify-image '%s': "
 						 "want true or false",

@@ -425,6 +425,31 @@ def run__stored_image_needs_no_registry_unless_pull_always(ctx):
 
 
 @test
+def run__disallow_pulling_refuses_every_pull_as_ig(ctx):
+    """ig's --disallow-pulling: a run that would pull fails ("pulling is
+    disallowed"), whatever the policy; one that finds its image runs."""
+    store = fresh_store(ctx, "disallow")
+    p = runner(ctx, ["run", ref(ctx, "v1"), "--store", store, "--help",
+                     "--disallow-pulling"] + insecure(ctx))
+    fails(p, "--disallow-pulling, image missing", "pulling is disallowed",
+          ref(ctx, "v1"))
+    eq(stored(ctx, store, ref(ctx, "v1")), None, "nothing pulled")
+    run_help(ctx, ref(ctx, "v1"), store, ["--disallow-pulling=false"])
+    eq(stored(ctx, store, ref(ctx, "v1")), ctx.digest["v1"],
+       "--disallow-pulling=false pulled")
+    out = run_help(ctx, ref(ctx, "v1"), store, ["--disallow-pulling=true"])
+    check("FIELDS (dns)" in out, "--disallow-pulling, image stored: runs")
+    p = runner(ctx, ["run", ref(ctx, "v1"), "--store", store, "--help",
+                     "--pull", "always", "--disallow-pulling"] +
+               insecure(ctx))
+    fails(p, "--pull always --disallow-pulling", "pulling is disallowed")
+    p = runner(ctx, ["run", ref(ctx, "v1"), "--store", store, "--help",
+                     "--disallow-pulling=maybe"] + insecure(ctx))
+    fails(p, "--disallow-pulling=maybe", "invalid --disallow-pulling "
+          "'maybe'", code=2)
+
+
+@test
 def run__bad_pull_value_exits_2(ctx):
     store = fresh_store(ctx, "badpull")
     for bad in ("sometimes", "Always", ""):
