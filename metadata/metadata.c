@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <yaml.h>
 
 #include "common/cleanup.h"
@@ -60,6 +61,7 @@ void metadata_free(struct gadget_metadata *md)
 		free((char *)md->params[i].description);
 	}
 	free(md->params);
+	kv_free(md->pdefs, md->n_pdefs);
 	free(md);
 }
 
@@ -429,6 +431,10 @@ static int parse_root(struct parse_ctx *c, const yaml_node_t *root,
 		} else if (!strcmp(key, "params")) {
 			if (parse_params(c, v, md) < 0)
 				return -1;
+		} else if (!strcmp(key, "paramDefaults")) {
+			if (parse_annotations(c, v, key, &md->pdefs,
+					      &md->n_pdefs) < 0)
+				return -1;
 		}
 	}
 	return r;
@@ -565,6 +571,15 @@ const struct metadata_param *metadata_param(const struct gadget_metadata *md,
 					    size_t i)
 {
 	return md && i < md->n_params ? &md->params[i] : NULL;
+}
+
+const char *metadata_param_default(const struct gadget_metadata *md,
+				   const char *name)
+{
+	for (size_t i = 0; md && i < md->n_pdefs; i++)
+		if (!strcasecmp(md->pdefs[i].key, name))
+			return md->pdefs[i].value;
+	return NULL;
 }
 
 size_t metadata_ds_count(const struct gadget_metadata *md)

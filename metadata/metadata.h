@@ -53,6 +53,13 @@ size_t metadata_param_count(const struct gadget_metadata *md);
 const struct metadata_param *metadata_param(const struct gadget_metadata *md,
 					    size_t i);
 
+/*
+ * paramDefaults.<name> (ig's full param names, "operator.oci.ebpf.KEY",
+ * matched without regard to case as ig's viper does), NULL when absent.
+ */
+const char *metadata_param_default(const struct gadget_metadata *md,
+				   const char *name);
+
 /* The data source names, in file order. */
 size_t metadata_ds_count(const struct gadget_metadata *md);
 const char *metadata_ds_name(const struct gadget_metadata *md, size_t i);

@@ -149,6 +149,9 @@ static int emit_body(yaml_emitter_t *e, const struct gadget_metadata *md)
 		if (emit_map_end(e) < 0 || emit_map_end(e) < 0)
 			return -1;
 	}
+	if (md->pdefs &&
+	    emit_kvs(e, "paramDefaults", md->pdefs, md->n_pdefs) < 0)
+		return -1;
 	return emit_map_end(e);
 }
 

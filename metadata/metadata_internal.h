@@ -34,6 +34,8 @@ struct gadget_metadata {
 	size_t n_ds;
 	struct metadata_param *params;
 	size_t n_params;
+	struct md_kv *pdefs; /* paramDefaults, NULL when absent */
+	size_t n_pdefs;
 };
 
 #endif

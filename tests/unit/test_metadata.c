@@ -217,6 +217,37 @@ static void emit__full_document__parses_back_the_same(void **state)
 	metadata_free(md2);
 }
 
+static void param_defaults__any_case__kept_and_emitted(void **state)
+{
+	static const char yaml[] =
+		"name: x\n"
+		"paramDefaults:\n"
+		"  operator.oci.ebpf.Map-Fetch-Interval: \"0\"\n"
+		"  operator.limiter.max-entries: 5\n";
+	struct gadget_metadata *md = parse_ok(yaml), *md2;
+	struct error *err = NULL;
+	char *out = NULL;
+	size_t len;
+
+	(void)state;
+	assert_string_equal(metadata_param_default(
+				    md, "operator.oci.ebpf.map-fetch-interval"),
+			    "0");
+	assert_null(metadata_param_default(md, "operator.sort.sort"));
+	assert_int_equal(metadata_emit(md, &out, &len, &err), 0);
+	md2 = parse_ok(out);
+	assert_string_equal(
+		metadata_param_default(md2, "operator.limiter.max-entries"),
+		"5");
+	assert_string_equal(
+		metadata_param_default(md2,
+				       "operator.oci.ebpf.map-fetch-interval"),
+		"0");
+	free(out);
+	metadata_free(md);
+	metadata_free(md2);
+}
+
 static void emit__awkward_strings__survive(void **state)
 {
 	static const char yaml[] =
@@ -491,6 +522,7 @@ int main(void)
 		cmocka_unit_test(parse__every_annotation__kept_as_strings),
 		cmocka_unit_test(emit__full_document__parses_back_the_same),
 		cmocka_unit_test(emit__awkward_strings__survive),
+		cmocka_unit_test(param_defaults__any_case__kept_and_emitted),
 		cmocka_unit_test(parse__empty_document__all_absent),
 		cmocka_unit_test(parse__null_sections__treated_as_empty),
 		cmocka_unit_test(parse__syntax_error__names_file_line_column),
