@@ -163,6 +163,12 @@ static void usage(FILE *f)
 		      RUN_METRICS_HELP RUN_TRUST_HELP
 	      "  -h, --help           this help\n"
 	      "\n"
+	      "A gadget with snapshots or map iterators also takes, as ig:\n"
+	      "      --sort a,-b      sort each batch (- descending)\n"
+	      "      --max-entries N  keep the first N of each batch\n"
+	      "      --map-fetch-interval D  --map-fetch-count N\n"
+	      "                       fetch map iterators every D, N times\n"
+	      "\n"
 	      "EXAMPLES\n"
 	      "  runner run trace_dns\n"
 	      "  runner run trace_dns -o json --timeout 10\n"

@@ -426,19 +426,31 @@ static size_t fmt_file_flags(char *buf, __u64 fl)
 	return n;
 }
 
-static size_t fmt_float(char *buf, const __u8 *p, __u32 size)
+size_t fieldset_text_size(const struct fieldset *fs)
 {
-	if (size == 4) {
+	size_t text = 64;
+
+	for (size_t i = 0; i < fs->n; i++)
+		if (fs->f[i].max_text + 1 > text)
+			text = fs->f[i].max_text + 1;
+	return text;
+}
+
+double field_double(const struct field *f, const void *ev)
+{
+	const char *p = (const char *)ev + f->off;
+
+	if (f->size == 4) {
 		float x;
 
 		memcpy(&x, p, 4);
-		return snprintf(buf, 40, "%g", (double)x);
+		return x;
 	}
 	{
 		double x;
 
 		memcpy(&x, p, 8);
-		return snprintf(buf, 40, "%g", x);
+		return x;
 	}
 }
 
@@ -718,7 +730,7 @@ static size_t value_text(struct render_ctx *rc, const struct field *f,
 		return field_u64(f, ev) ? put(buf, "true", 4) :
 					  put(buf, "false", 5);
 	case FK_FLOAT:
-		return fmt_float(buf, p, f->size);
+		return snprintf(buf, 40, "%g", field_double(f, ev));
 	case FK_HEX:
 		v = field_u64(f, ev);
 		if (f->bit_size)

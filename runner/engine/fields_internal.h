@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The inside of a fieldset, shared by fields.c (which builds it), output.c
- * and filter.c (which read events with it).  Not for other modules: they
+ * The inside of a fieldset, shared by fields.c (which builds it), output.c,
+ * filter.c and batch.c (which read events with it).  Not for other modules: they
  * use fields.h.
  *
  * Fields sit in one array in struct order (pre-order: a struct member comes
@@ -186,6 +186,10 @@ void render_ctx_fini(struct render_ctx *rc);
 
 /* Integer value of a scalar field (bitfields, signed sign-extended). */
 __u64 field_u64(const struct field *f, const void *ev);
+/* Bytes a buffer for any field's text takes (field_text()), at least 64. */
+size_t fieldset_text_size(const struct fieldset *fs);
+/* Value of a float field (4 or 8 bytes). */
+double field_double(const struct field *f, const void *ev);
 /* Does shown_if of f allow showing the formatted value? */
 bool field_shown(const struct fieldset *fs, const struct field *f,
 		 const void *ev);

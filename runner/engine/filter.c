@@ -68,16 +68,12 @@ void filter_free(struct filter *f)
 static struct filter *filter_new(const struct fieldset *fs)
 {
 	struct filter *f = calloc(1, sizeof(*f));
-	size_t text = 64;
 
 	if (!f)
 		return NULL;
 	f->fs = fs;
 	render_ctx_init(&f->rc, fs);
-	for (size_t i = 0; i < fs->n; i++)
-		if (fs->f[i].max_text + 1 > text)
-			text = fs->f[i].max_text + 1;
-	f->text = malloc(text);
+	f->text = malloc(fieldset_text_size(fs));
 	if (!f->text) {
 		filter_free(f);
 		return NULL;
@@ -536,17 +532,8 @@ static int cmp_num(const struct filter_rule *r, const void *ev)
 
 static int cmp_float(const struct filter_rule *r, const void *ev)
 {
-	const char *p = (const char *)ev + r->field->off;
-	double v;
+	double v = field_double(r->field, ev);
 
-	if (r->field->size == 4) {
-		float x;
-
-		memcpy(&x, p, 4);
-		v = x;
-	} else {
-		memcpy(&v, p, 8);
-	}
 	return v < r->dbl ? -1 : v > r->dbl;
 }
 

@@ -288,6 +288,8 @@ int gadget_open(const void *elf, size_t len, const char *name,
 	if (!g)
 		return error_set(err, ENOMEM, "gadget");
 	g->lost_fd = -1;
+	for (size_t i = 0; i < MAX_TRACERS; i++)
+		g->fetch[i].interval = MAPITER_INTERVAL_MS / 1000.0;
 	g->btf_min_fd = open_btf_min(elf, len, &opts, btf_min_path,
 				     sizeof(btf_min_path));
 	g->obj = bpf_object__open_mem(elf, len, &opts);
@@ -620,6 +622,7 @@ int gadget_snapshot(struct gadget *g, size_t i, gadget_event_fn fn, void *ctx,
 		if (run_iter(g->obj, p, size, fn, ctx, err))
 			return -1;
 	}
+	fn(ctx, NULL, 0); /* one batch: every program's records */
 	return 0;
 }
 

@@ -109,15 +109,30 @@ __u64 gadget_lost(const struct gadget *g);
 int gadget_counter(const struct gadget *g, size_t i, const char **name,
 		   __u64 *value);
 
-/* Per-record callback; return non-zero to stop consuming. */
+/* Per-record callback; return non-zero to stop consuming.  For an array
+ * data source (a snapshot, a map iterator), data NULL ends a batch: the
+ * records of one run of its iterators, or of one fetch of its map. */
 typedef int (*gadget_event_fn)(void *ctx, const void *data, size_t size);
 /* Subscribe to tracer i's events. */
 int gadget_subscribe(struct gadget *g, size_t i, gadget_event_fn fn, void *ctx,
 		     struct error **err);
-/* Run snapshotter i's iterators and pass each record to fn. */
+/* Run snapshotter i's iterators and pass each record to fn, then NULL. */
 int gadget_snapshot(struct gadget *g, size_t i, gadget_event_fn fn, void *ctx,
 		    struct error **err);
-/* Fetch every map iterator now (at the end of a run). */
+/*
+ * When map iterator i is fetched (before gadget_subscribe()), as ig's
+ * map-fetch-interval and map-fetch-count: every interval_ns (0: never on
+ * time), at most count times (0: no limit; interval 0 and count 1: once,
+ * at the start); flush: once more at the end of the run (gadget_flush())
+ * unless count was reached (ig's ebpf.map.flush-on-stop).  The default:
+ * every second, no limit, no flush.
+ */
+void gadget_set_fetch(struct gadget *g, size_t i, __u64 interval_ns,
+		      unsigned long count, bool flush);
+/* Is a subscribed map iterator still to be fetched (its count not
+ * reached)? */
+bool gadget_fetching(const struct gadget *g);
+/* The last fetch of the map iterators that flush at the end. */
 int gadget_flush(struct gadget *g, struct error **err);
 /* Wait up to timeout_ms for events, then consume all that are ready;
  * after a quiet spell, up to idle_ms if longer, for ring buffers whose

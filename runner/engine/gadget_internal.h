@@ -21,6 +21,14 @@
 #define MAX_LINKS 64
 #define MAX_SOCKET_PROGS 8
 
+/* When a map iterator is fetched (gadget_set_fetch()). */
+struct fetch_plan {
+	double interval; /* seconds, 0: never on time */
+	unsigned long count, done; /* count 0: no limit */
+	bool flush; /* at the end too */
+	double next; /* CLOCK_MONOTONIC seconds, 0: not on time */
+};
+
 struct subscription {
 	gadget_event_fn fn;
 	void *ctx;
@@ -52,7 +60,8 @@ struct gadget {
 	struct btf *ext_btf; /* split BTF: map iterator records */
 	struct btf *ext_base; /* its base, a copy of btf */
 	struct mapiter *mapiters[MAX_TRACERS];
-	double next_fetch; /* CLOCK_MONOTONIC seconds */
+	struct fetch_plan fetch[MAX_TRACERS];
+	double next_fetch; /* the earliest plan's next, 0: none */
 	char *btf_path; /* custom BTF for CO-RE, removed after load */
 	int btf_min_fd; /* else the kernel's cut down (btf_min.h), or -1 */
 	char *vmlinux_needs; /* btf_vmlinux_needs(), or NULL */

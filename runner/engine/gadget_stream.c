@@ -107,6 +107,18 @@ static void perf_lost_cb(void *ctx, int cpu, __u64 n)
 	s->g->perf_lost += n;
 }
 
+/* The earliest time a map iterator is due, 0: none. */
+static void next_fetch(struct gadget *g)
+{
+	g->next_fetch = 0;
+	for (size_t i = 0; i < g->n_tracers; i++) {
+		double t = g->fetch[i].next;
+
+		if (t && (!g->next_fetch || t < g->next_fetch))
+			g->next_fetch = t;
+	}
+}
+
 int gadget_subscribe(struct gadget *g, size_t i, gadget_event_fn fn, void *ctx,
 		     struct error **err)
 {
@@ -121,7 +133,14 @@ int gadget_subscribe(struct gadget *g, size_t i, gadget_event_fn fn, void *ctx,
 	s->ctx = ctx;
 	s->g = g;
 	if (t->mapiter) {
-		g->next_fetch = now_sec() + MAPITER_INTERVAL_MS / 1000.0;
+		struct fetch_plan *f = &g->fetch[i];
+
+		/* as ig's ticker: the first after one interval */
+		if (f->interval > 0)
+			f->next = now_sec() + f->interval;
+		else if (f->count == 1)
+			f->next = now_sec();
+		next_fetch(g);
 		return 0;
 	}
 	m = bpf_object__find_map_by_name(g->obj, t->map);
@@ -159,18 +178,54 @@ int gadget_subscribe(struct gadget *g, size_t i, gadget_event_fn fn, void *ctx,
 	}
 }
 
+void gadget_set_fetch(struct gadget *g, size_t i, __u64 interval_ns,
+		      unsigned long count, bool flush)
+{
+	if (i >= MAX_TRACERS)
+		return;
+	g->fetch[i] = (struct fetch_plan){ .interval = interval_ns / 1e9,
+					   .count = count,
+					   .flush = flush };
+}
+
+static bool fetch_left(const struct gadget *g, size_t i)
+{
+	const struct fetch_plan *f = &g->fetch[i];
+
+	return g->mapiters[i] && g->subs[i].fn &&
+	       (!f->count || f->done < f->count);
+}
+
+bool gadget_fetching(const struct gadget *g)
+{
+	for (size_t i = 0; i < g->n_tracers; i++)
+		if (fetch_left(g, i))
+			return true;
+	return false;
+}
+
+/* One fetch of map iterator i: its records, then the end of the batch. */
+static int fetch(struct gadget *g, size_t i, struct error **err)
+{
+	struct subscription *s = &g->subs[i];
+
+	g->fetch[i].done++;
+	if (mapiter_fetch(g->mapiters[i], s->fn, s->ctx, err))
+		return -1;
+	s->fn(s->ctx, NULL, 0);
+	return 0;
+}
+
 int gadget_flush(struct gadget *g, struct error **err)
 {
 	for (size_t i = 0; i < g->n_tracers; i++)
-		if (g->mapiters[i] && g->subs[i].fn &&
-		    mapiter_fetch(g->mapiters[i], g->subs[i].fn, g->subs[i].ctx,
-				  err))
+		if (g->fetch[i].flush && fetch_left(g, i) && fetch(g, i, err))
 			return -1;
 	return 0;
 }
 
-/* Map iterators: fetch when due; without buffers to wait on, sleep until
- * then (or timeout_ms). */
+/* Map iterators: fetch those due; without buffers to wait on, sleep until
+ * the first is (or timeout_ms). */
 static int poll_mapiters(struct gadget *g, int timeout_ms, bool idle,
 			 struct error **err)
 {
@@ -188,8 +243,21 @@ static int poll_mapiters(struct gadget *g, int timeout_ms, bool idle,
 	}
 	if (now < g->next_fetch)
 		return 0;
-	g->next_fetch = now + MAPITER_INTERVAL_MS / 1000.0;
-	return gadget_flush(g, err);
+	for (size_t i = 0; i < g->n_tracers; i++) {
+		struct fetch_plan *f = &g->fetch[i];
+
+		if (!f->next || now < f->next || !fetch_left(g, i))
+			continue;
+		if (fetch(g, i, err))
+			return -1;
+		f->next = f->interval > 0 && fetch_left(g, i) ?
+				  f->next + f->interval :
+				  0;
+		if (f->next && f->next <= now) /* behind: as a ticker drops */
+			f->next = now + f->interval;
+	}
+	next_fetch(g);
+	return 0;
 }
 
 unsigned gadget_backlog(const struct gadget *g)

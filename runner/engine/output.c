@@ -222,16 +222,8 @@ size_t output_json_value(struct output *o, const struct field *f,
 		memcpy(out, "false", 5);
 		return 5;
 	case FK_FLOAT: {
-		double x;
+		double x = field_double(f, ev);
 
-		if (f->size == 4) {
-			float fl;
-
-			memcpy(&fl, p, 4);
-			x = fl;
-		} else {
-			memcpy(&x, p, 8);
-		}
 		if (!isfinite(x)) {
 			memcpy(out, "null", 4);
 			return 4;
@@ -550,7 +542,6 @@ int output_new(const struct fieldset *fs, enum output_mode mode, int fd,
 	       struct output **out, struct error **err)
 {
 	struct output *o;
-	size_t text = 64;
 	struct winsize ws;
 
 	*out = NULL;
@@ -565,10 +556,7 @@ int output_new(const struct fieldset *fs, enum output_mode mode, int fd,
 	/* output_behind_init(): on for regular files */
 	o->hold = o->behind_on;
 	o->threshold = o->hold ? OUT_FILE_THRESHOLD : OUT_THRESHOLD;
-	for (size_t i = 0; i < fs->n; i++)
-		if (fs->f[i].max_text + 1 > text)
-			text = fs->f[i].max_text + 1;
-	o->text = malloc(text);
+	o->text = malloc(fieldset_text_size(fs));
 	o->scratch = calloc(1, fs->event_size ? fs->event_size : 1);
 	o->include = calloc(fs->n ? fs->n : 1, sizeof(*o->include));
 	o->width = calloc(fs->n_cols ? fs->n_cols : 1, sizeof(*o->width));

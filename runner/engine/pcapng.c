@@ -97,10 +97,7 @@ int pcapng_new(const struct fieldset *fs, struct pcapng **out,
 			comment_fields[i][1] ?
 				fieldset_lookup(fs, comment_fields[i][1]) :
 				p->netns;
-	p->text_size = 64;
-	for (size_t i = 0; i < fs->n; i++)
-		if (fs->f[i].max_text + 1 > p->text_size)
-			p->text_size = fs->f[i].max_text + 1;
+	p->text_size = fieldset_text_size(fs);
 	p->text = malloc(p->text_size);
 	p->ifaces = calloc(MAX_IFACES, sizeof(*p->ifaces));
 	if (!p->text || !p->ifaces) {

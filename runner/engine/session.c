@@ -13,6 +13,7 @@
 
 #include "common/cleanup.h"
 #include "metadata/metadata.h"
+#include "runner/engine/batch.h"
 #include "runner/engine/containers.h"
 #include "runner/engine/k8s_select.h"
 #include "runner/engine/name_list.h"
@@ -27,53 +28,14 @@
 #include "runner/engine/session.h"
 #include "runner/engine/stacks.h"
 
+#include "runner/engine/session_internal.h"
+
 /* How long one poll waits for events, in milliseconds. */
 #define POLL_MS 10
 /* The fill (64ths of a ring) that raises the priority, and the seconds
  * below it before it is lowered again (session_set_lag_nice()). */
 #define LAG_FILL 32
 #define LAG_CALM_S 2
-
-/* One data source of the program and where its events go. */
-struct source {
-	struct session *s;
-	const struct gadget_tracer *tracer;
-	struct fieldset *fs;
-	struct filter *filter;
-	struct output *out;
-	struct record_pad *pad; /* short records, read as whole ones */
-	struct metrics *metrics; /* NULL: none */
-	bool quiet; /* metrics only: no events printed */
-	unsigned long long seen; /* quiet: events that passed the filter */
-};
-
-struct session {
-	struct gadget *g;
-	const struct gadget_metadata *md;
-	struct containers *ctrs; /* NULL without runtime.* fields */
-	struct stacks *stacks; /* NULL without stack fields */
-	struct k8s_select *pods; /* NULL: no pod selection */
-	int pods_fd; /* the gadget's mount namespace filter (pods_in_kernel) */
-	int pods_netns_fd; /* the exec hook's selected network namespaces */
-	bool pods_in_kernel; /* the selection applies in the kernel too */
-	struct source *src;
-	size_t n_src;
-	size_t n_streams; /* sources that stream (not snapshots) */
-	unsigned long long count, max;
-	__u64 lost, lost_seen;
-	__u64 counted[SESSION_COUNTERS]; /* GADGET_COUNTERs, as last told */
-	bool broken; /* an output failed: stop, drain nothing */
-	int term_width; /* columns: 0 as the output finds it */
-	session_tick_fn tick;
-	void *tick_ctx;
-	int tick_fd; /* -1: none */
-	bool tick_fd_watched;
-	double tick_next; /* the tick's *next: when to call it again */
-	bool pace; /* session_set_lag_nice() */
-	bool raised; /* at lag_nice now */
-	int lag_nice, base_nice;
-	double calm_since; /* raised: first poll below half full, or 0 */
-};
 
 /*
  * The filter params of gadget/filter.h have well-known flags, as in ig,
@@ -89,13 +51,20 @@ static const struct {
 	{ "targ_comm", "comm", "Show only events of processes with this name" },
 };
 
+/* ig's full name of a gadget param's flag */
+#define PARAM_PREFIX "operator.oci.ebpf."
+
 void session_param_info(const struct session *s, size_t i, const char **key,
 			const char **desc, const char **def)
 {
 	const struct gadget_param *p = gadget_param(s->g, i);
 	const struct gadget_metadata *md = s->md;
+	char name[256];
 	size_t j;
 
+	if (!p)
+		return session_op_info(s, i - gadget_param_count(s->g), key,
+				       desc, def);
 	*key = p->var;
 	*desc = *def = NULL;
 	if (p->pf) /* gadget/packetfilter.h */
@@ -117,6 +86,10 @@ void session_param_info(const struct session *s, size_t i, const char **key,
 			*desc = mp->description;
 		*def = mp->default_value;
 	}
+	/* paramDefaults comes after params.ebpf, as in ig */
+	snprintf(name, sizeof(name), PARAM_PREFIX "%s", *key);
+	if (metadata_param_default(md, name))
+		*def = metadata_param_default(md, name);
 }
 
 void session_set_docker_root(struct session *s, const char *dir)
@@ -139,7 +112,7 @@ int session_set_ring_size(struct session *s, unsigned int bytes,
 
 size_t session_param_count(const struct session *s)
 {
-	return gadget_param_count(s->g);
+	return gadget_param_count(s->g) + s->n_ops;
 }
 
 bool session_param_is_bool(const struct session *s, size_t i)
@@ -154,6 +127,9 @@ int session_param_set(struct session *s, size_t i, const char *value,
 {
 	const char *key, *desc, *def;
 
+	if (i >= gadget_param_count(s->g))
+		return session_op_set(s, i - gadget_param_count(s->g), value,
+				      err);
 	if (!gadget_param_set(s->g, i, value, err))
 		return 0;
 	session_param_info(s, i, &key, &desc, &def);
@@ -185,6 +161,24 @@ static int apply_defaults(struct gadget *g, const struct gadget_metadata *md,
 					 "gadget.yaml param %s has no "
 					 "GADGET_PARAM in the program",
 					 mp->var);
+	}
+	return 0;
+}
+
+/* gadget.yaml paramDefaults of the gadget's params (operator.oci.ebpf.KEY),
+ * over their params.ebpf defaults. */
+static int apply_param_defaults(struct session *s, struct error **err)
+{
+	for (size_t i = 0; i < gadget_param_count(s->g); i++) {
+		const char *key, *desc, *def;
+		char name[256];
+
+		session_param_info(s, i, &key, &desc, &def);
+		snprintf(name, sizeof(name), PARAM_PREFIX "%s", key);
+		def = metadata_param_default(s->md, name);
+		if (def && *def && gadget_param_set(s->g, i, def, err))
+			return error_prefix(err, "gadget.yaml paramDefaults %s",
+					    name);
 	}
 	return 0;
 }
@@ -248,6 +242,11 @@ static int describe_sources(struct session *s, struct error **err)
 				return error_set(err, ENOMEM, "stacks");
 		}
 		fieldset_set_stacks(src->fs, s->stacks);
+		if (!src->tracer->snapshot && !src->tracer->mapiter)
+			continue;
+		src->batch = batch_new(src->fs);
+		if (!src->batch)
+			return error_set(err, ENOMEM, "sources");
 	}
 	return 0;
 }
@@ -268,7 +267,8 @@ int session_open(const void *elf, size_t len, const struct gadget_metadata *md,
 	engine_step("gadget opened");
 	if (ahead)
 		gadget_load_ahead(s->g);
-	if (apply_defaults(s->g, md, err) || describe_sources(s, err)) {
+	if (apply_defaults(s->g, md, err) || describe_sources(s, err) ||
+	    apply_param_defaults(s, err) || session_ops_open(s, err)) {
 		session_free(s);
 		return -1;
 	}
@@ -305,6 +305,7 @@ void session_free(struct session *s)
 		filter_free(s->src[i].filter);
 		fieldset_free(s->src[i].fs);
 		record_pad_free(s->src[i].pad);
+		batch_free(s->src[i].batch);
 	}
 	free(s->src);
 	gadget_free(s->g);
@@ -443,11 +444,34 @@ static int prepare_host(const struct gadget *g, struct error **err)
 	return host_check_btf(err);
 }
 
+/* An event that passed the filters (and an array's sort and limit). */
+static int emit(void *ctx, const void *data, size_t size)
+{
+	struct source *src = ctx;
+	struct session *s = src->s;
+
+	if (src->metrics)
+		metrics_observe(src->metrics, data);
+	if (!src->quiet)
+		output_event(src->out, data, size);
+	else
+		src->seen++;
+	if (s->max && ++s->count >= s->max)
+		return -ECANCELED;
+	if (!s->max)
+		++s->count;
+	return 0;
+}
+
 static int on_event(void *ctx, const void *data, size_t size)
 {
 	struct source *src = ctx;
 	struct session *s = src->s;
 
+	/* the end of an array's batch: sorted and cut, as ig's operators
+	 * after its filters */
+	if (!data)
+		return src->batch ? batch_end(src->batch, emit, src) : 0;
 	/* a short record: its missing tail reads as zeros for all below */
 	data = record_whole(src->pad, data, &size);
 	/* The exec of this event's process was told before the event. */
@@ -463,17 +487,14 @@ static int on_event(void *ctx, const void *data, size_t size)
 		if (!k8s_select_match(s->pods, pod, ctr))
 			return 0;
 	}
-	if (src->metrics)
-		metrics_observe(src->metrics, data);
-	if (!src->quiet)
-		output_event(src->out, data, size);
-	else
-		src->seen++;
-	if (s->max && ++s->count >= s->max)
-		return -ECANCELED;
-	if (!s->max)
-		++s->count;
-	return 0;
+	if (src->batch) {
+		if (batch_add(src->batch, data, size))
+			engine_log(ENGINE_LOG_NOTICE,
+				   "%s: a record left out (no memory)",
+				   src->tracer->name);
+		return 0;
+	}
+	return emit(src, data, size);
 }
 
 /*
@@ -520,7 +541,7 @@ int session_start(struct session *s, enum output_mode mode, int fd,
 	if (mode != OUTPUT_PCAPNG)
 		gadget_rest_unwanted(s->g);
 	engine_step("session opened");
-	if (prepare_host(s->g, err))
+	if (prepare_host(s->g, err) || session_ops_start(s, err))
 		return -1;
 	/* The containers' first scan on a thread beside the gadget's load
 	 * (after the exec hook's, itself on a thread since containers_new());
@@ -552,7 +573,7 @@ int session_start(struct session *s, enum output_mode mode, int fd,
 			output_header(src->out);
 		if (src->tracer->snapshot)
 			continue;
-		s->n_streams++;
+		s->n_streams += !src->tracer->mapiter;
 		if (gadget_subscribe(s->g, i, on_event, src, err))
 			return -1;
 		output_flush(src->out);
@@ -718,8 +739,9 @@ int session_run(struct session *s, const struct session_limits *lim,
 	next_refresh = now + 1;
 	if (lim->timeout_s)
 		deadline = now + lim->timeout_s;
-	while ((s->n_streams || !s->n_src) && !*lim->stop && !s->broken &&
-	       !at_limit(s)) {
+	/* until the tracers stop, or the map iterators' last fetch */
+	while ((s->n_streams || gadget_fetching(s->g) || !s->n_src) &&
+	       !*lim->stop && !s->broken && !at_limit(s)) {
 		if (s->ctrs)
 			containers_poll(s->ctrs);
 		if (gadget_poll(s->g, POLL_MS,
@@ -743,9 +765,10 @@ int session_run(struct session *s, const struct session_limits *lim,
 			return -1;
 	}
 	/* Drain what the kernel already produced, unless a limit was hit. */
-	if (!at_limit(s) && !s->broken && s->n_streams) {
+	if (!at_limit(s) && !s->broken) {
 		gadget_poll(s->g, 0, 0, NULL);
-		gadget_flush(s->g, NULL); /* map iterators: the last interval */
+		/* map iterators that flush on stop: the last interval */
+		gadget_flush(s->g, NULL);
 		for (i = 0; i < s->n_src; i++)
 			output_flush(s->src[i].out);
 	}

@@ -287,6 +287,21 @@ def snapshot_process_lists_this_process(env):
     eq(row[0][end - 7:end], "4".rjust(7), "THREADS cell, right-aligned")
 
 
+@test
+def snapshot_sorted_and_limited(env):
+    """ig's --sort and --max-entries on a snapshot (one batch): the 3
+    processes of highest pid, highest first; this one's pid is among the
+    live ones, so the first is at least as high."""
+    rc, out, err = run_sync(["run", "snapshot_process", "-o", "json",
+                             "--store", env.store, "--sort", "-proc.pid",
+                             "--max-entries", "3"])
+    eq(rc, 0, f"exit status (stderr {err.strip()[-200:]!r})")
+    pids = [e["proc"]["pid"] for e in json_lines(out)]
+    eq(len(pids), 3, f"records: {pids}")
+    eq(pids, sorted(pids, reverse=True), "pids, highest first")
+    check(pids[0] >= os.getpid(), f"highest pid {pids[0]} < {os.getpid()}")
+
+
 # ---- output modes -----------------------------------------------------------
 
 

@@ -21,12 +21,18 @@ download ig's own; docs/ig-compat.md records those):
   addresses, buildid and symbols), from a program with known functions.
 - tests/fixtures/ig_pf: packet filters (packetfilter.h) as ig's tcpdump
   uses them, with tcpdump expressions (--pf, --pf-extra) on real traffic.
+- tests/fixtures/ig_arrays: map iterators whose records a test decides
+  (fchmod calls per mode) or that count their own fetches, for ig's sort
+  and limiter operators (--sort, --max-entries), the map-fetch params and
+  gadget.yaml paramDefaults.
 
 Every value is checked against what the test did (pids, ports, paths,
 modes, the executable's inode) or against the kernel's own view (/proc,
 the namespace's inode).
 """
+import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -35,7 +41,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (ROOT, RUNNER, Fail, Netns, Runner, check, eq,  # noqa: E402
                      main, sh, test)
-from gadget_env import build_images, stop  # noqa: E402
+from gadget_env import build_images, run_sync, stop, usage_error  # noqa: E402
 
 NS = f"igapi{os.getpid()}"
 PORT = 7000 + os.getpid() % 1000
@@ -54,7 +60,7 @@ def setup():
         build_images(env.store, {
             f"{n}:latest": f"{ROOT}/tests/fixtures/{n}"
             for n in ("ig_sockets", "ig_files", "ig_tc", "ig_pf",
-                      "ig_stacks")})
+                      "ig_stacks", "ig_arrays")})
         env.ns = Netns(NS)
     except BaseException:
         teardown(env)
@@ -542,6 +548,161 @@ def stacks_resolved_to_symbols(env):
     check("do_syscall_64" in ks, f"kernel stack: {ks}")
     check(isinstance(e["kstack_raw"], int), "the id stays in kstack_raw")
     check("kstack" not in r.stderr(), f"stderr: {r.stderr()!r}")
+
+
+# ig_arrays counts fchmod calls on this descriptor (none is open: EBADF)
+MARKER_FD = 100000 + os.getpid() % 100000
+FCHMODS = """
+import os, sys
+for item in sys.argv[2:]:
+    mode, n = (int(x) for x in item.split("x"))
+    for _ in range(n):
+        try:
+            os.fchmod(int(sys.argv[1]), mode)
+        except OSError:
+            pass
+"""
+
+
+def fchmods(plan, fd=MARKER_FD):
+    """fchmod(fd, mode) n times for each (mode, n) of plan, in order."""
+    subprocess.run(["python3", "-c", FCHMODS, str(fd)] +
+                   [f"{m}x{n}" for m, n in plan], check=True, timeout=30)
+
+
+def modes_batch(env, plan, *args, image="ig_arrays:latest"):
+    """The modes records of a run that fetches only when stopped (its
+    flush-on-stop annotation): one batch, the calls of plan."""
+    r = run(env, image, "--map-fetch-interval", "0", *args)
+    try:
+        fchmods(plan)
+    finally:
+        stop(r)
+    # ticks has no ebpf.map.flush-on-stop: never fetched, as in ig
+    eq([e for e in r.events() if "bpf_calls" in e], [], "ticks records")
+    return [e for e in r.events() if "mode" in e]
+
+
+PLAN = [(5, 3), (7, 1), (2, 3), (9, 2)]  # (mode, calls)
+
+
+@test
+def sort_and_limit_each_batch(env):
+    """ig's sort and limiter operators on a map iterator's batch: by
+    several fields, descending with -, numbers as numbers and text as
+    text; the first N records of the batch; per data source (ds:)."""
+    got = modes_batch(env, PLAN, "--fd", str(MARKER_FD),
+                      "--sort", "-calls,mode", "--max-entries", "3")
+    eq([(e["mode"], e["calls"]) for e in got], [(2, 3), (5, 3), (9, 2)],
+       "sorted by calls descending, then mode; the first 3")
+    # name is "z" for mode 0, "y" for 1...: text order, not the modes'
+    got = modes_batch(env, PLAN, "--fd", str(MARKER_FD), "--sort", "name")
+    eq([(e["name"], e["mode"]) for e in got],
+       [("q", 9), ("s", 7), ("u", 5), ("x", 2)], "sorted by name")
+    got = modes_batch(env, PLAN, "--fd", str(MARKER_FD), "--sort",
+                      "modes:-neg", "--max-entries", "modes:2")
+    eq([(e["neg"], e["mode"]) for e in got], [(-2, 2), (-5, 5)],
+       "a signed field descending, the first 2 (ds: prefixes)")
+    usage_error(["run", "--store", env.store, "ig_arrays:latest",
+                 "--sort", "calls,bpf_calls"], "--sort",
+                'unknown field "bpf_calls"')
+    usage_error(["run", "--store", env.store, "ig_arrays:latest",
+                 "--max-entries", "-2"], "--max-entries", '"-2"')
+    # as in ig, a gadget without array data sources has no such flags
+    usage_error(["run", "--store", env.store, "ig_tc:latest",
+                 "--sort", "len"], "'--sort'")
+
+
+def ticks(out):
+    """The ticks records in JSON lines: one per fetch of the map."""
+    return [e for e in (json.loads(line) for line in out.splitlines())
+            if "bpf_calls" in e]
+
+
+@test
+def map_fetch_interval_and_count(env):
+    """--map-fetch-count N fetches N times, every --map-fetch-interval,
+    then the run ends by itself; interval 0 and count 1: once at the
+    start; count and interval per data source."""
+    for args, n in ((["--map-fetch-interval", "50ms",
+                      "--map-fetch-count", "3"], 3),
+                    (["--map-fetch-interval", "0",
+                      "--map-fetch-count", "1"], 1),
+                    (["--map-fetch-interval", "ticks:20ms,modes:10ms",
+                      "--map-fetch-count", "ticks:2,modes:1"], 2)):
+        rc, out, err = run_sync(["run", "--store", env.store,
+                                 "ig_arrays:latest", "-o", "json"] + args)
+        eq(rc, 0, f"{args}: exit status ({err.strip()[-200:]!r})")
+        got = ticks(out)
+        eq(len(got), n, f"{args}: fetches of ticks")
+        check(all(e["bpf_calls"] >= 1 for e in got),
+              f"{args}: each fetch saw its own bpf(2) call: {got}")
+    rc, out, err = run_sync(["run", "--store", env.store,
+                             "ig_arrays:latest", "--map-fetch-interval",
+                             "0", "--map-fetch-count", "2"])
+    eq(rc, 1, f"count 2 with interval 0: exit status ({err!r})")
+    check(len(err.splitlines()) == 1 and "--map-fetch-interval" in err,
+          f"count 2 with interval 0: {err!r}")
+    usage_error(["run", "--store", env.store, "ig_arrays:latest",
+                 "--map-fetch-interval", "soon"], "--map-fetch-interval",
+                '"soon"')
+    usage_error(["run", "--store", env.store, "ig_arrays:latest",
+                 "--map-fetch-count", "nothing:2"], "--map-fetch-count",
+                "no data source nothing")
+
+
+def arrays_variant(env, tag, defaults):
+    """ig_arrays built with a gadget.yaml that adds paramDefaults; the
+    build's result."""
+    d = os.path.join(env.tmp, tag)
+    os.makedirs(d, exist_ok=True)
+    src = os.path.join(ROOT, "tests/fixtures/ig_arrays")
+    with open(os.path.join(src, "program.bpf.c")) as f, \
+            open(os.path.join(d, "program.bpf.c"), "w") as g:
+        g.write(f.read())
+    with open(os.path.join(src, "gadget.yaml")) as f, \
+            open(os.path.join(d, "gadget.yaml"), "w") as g:
+        g.write(f.read() + "paramDefaults:\n" +
+                "".join(f"  {k}: {v!r}\n" for k, v in defaults.items()))
+    return subprocess.run([RUNNER, "image", "build", d, "-t",
+                           f"{tag}:latest", "--store", env.store],
+                          capture_output=True, text=True, timeout=120)
+
+
+@test
+def param_defaults_of_gadget_yaml(env):
+    """gadget.yaml paramDefaults (ig's full param names, any case) are
+    the defaults of the map-fetch params, --sort, --max-entries and the
+    gadget's own params; flags still override them; a bad value fails
+    the build with one line."""
+    b = arrays_variant(env, "arrays_defaults", {
+        "operator.oci.ebpf.map-fetch-interval": "20ms",
+        "operator.oci.ebpf.Map-Fetch-Count": "2",
+        "operator.oci.ebpf.fd": str(MARKER_FD),
+        "operator.sort.sort": "-calls",
+        "operator.limiter.max-entries": "1"})
+    eq(b.returncode, 0, f"build: {b.stderr.strip()[-300:]!r}")
+    rc, out, err = run_sync(["run", "--store", env.store,
+                             "arrays_defaults:latest", "-o", "json"])
+    eq(rc, 0, f"exit status ({err.strip()[-200:]!r})")
+    eq(len(ticks(out)), 2, "fetches of ticks (paramDefaults: 2)")
+    got = modes_batch(env, [(5, 1), (7, 4), (2, 2)],
+                      "--map-fetch-count", "0",
+                      image="arrays_defaults:latest")
+    eq([(e["mode"], e["calls"]) for e in got], [(7, 4)],
+       "fd, sort and max-entries from paramDefaults")
+    rc, out, _ = run_sync(["run", "--store", env.store,
+                           "arrays_defaults:latest", "--help"], safety=False)
+    check(re.search(r"--map-fetch-interval .*\(default 20ms\)", out) and
+          re.search(r"--fd .*\(default " + str(MARKER_FD) + r"\)", out),
+          f"defaults in --help: {out}")
+    b = arrays_variant(env, "arrays_bad", {
+        "operator.oci.ebpf.map-fetch-interval": "soon"})
+    check(b.returncode != 0, "a bad paramDefaults value was built")
+    last = b.stderr.strip().splitlines()[-1] if b.stderr.strip() else ""
+    check(last.startswith("runner: ") and "paramDefaults" in last and
+          "map-fetch-interval" in last and '"soon"' in last,
+          f"build error: {b.stderr!r}")
 
 
 @test
