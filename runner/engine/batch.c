@@ -318,9 +318,8 @@ nomem:
 	return NULL;
 }
 
-int batch_end(struct batch *b, int (*fn)(void *ctx, const void *data,
-					 size_t size),
-	      void *ctx)
+int batch_end(struct batch *b,
+	      int (*fn)(void *ctx, const void *data, size_t size), void *ctx)
 {
 	cleanup_free size_t *idx = order(b);
 	size_t n = b->n;

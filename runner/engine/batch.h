@@ -37,9 +37,8 @@ int batch_add(struct batch *b, const void *data, size_t size);
  * The batch is whole: sort it, cut it, pass each record on to fn (until fn
  * returns non-zero, which this returns), then start an empty one.
  */
-int batch_end(struct batch *b, int (*fn)(void *ctx, const void *data,
-					 size_t size),
-	      void *ctx);
+int batch_end(struct batch *b,
+	      int (*fn)(void *ctx, const void *data, size_t size), void *ctx);
 
 /*
  * Walk an ig list of values per data source, items separated by sep:

@@ -66,8 +66,7 @@ static struct source *array_source(struct session *s, const char *ds,
 		if (strcmp(src->tracer->name, ds))
 			continue;
 		if (mapiters ? !src->tracer->mapiter : !src->batch) {
-			error_set(err, 0,
-				  "data source %s is no %s", ds,
+			error_set(err, 0, "data source %s is no %s", ds,
 				  mapiters ? "map iterator" :
 					     "array (a snapshot or a map "
 					     "iterator)");
@@ -150,8 +149,7 @@ static int limit_one(void *ctx, const char *ds, const char *value,
 	return 0;
 }
 
-static int set_max_entries(struct session *s, const char *v,
-			   struct error **err)
+static int set_max_entries(struct session *s, const char *v, struct error **err)
 {
 	int n;
 

@@ -222,8 +222,8 @@ int main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(
 			sort__duration__by_time_not_text, setup, teardown),
-		cmocka_unit_test_setup_teardown(
-			limit__first_n__after_the_sort, setup, teardown),
+		cmocka_unit_test_setup_teardown(limit__first_n__after_the_sort,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(no_sort__arrival_order, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(
