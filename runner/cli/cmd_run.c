@@ -173,7 +173,8 @@ static void usage(FILE *f)
 	      "  runner run trace_dns\n"
 	      "  runner run trace_dns -o json --timeout 10\n"
 	      "  runner run trace_dns --fields src,dst,name,latency_ns\n"
-	      "  runner run trace_dns -F qtype==AAAA -F 'name~example\\.com\\.$'\n",
+	      "  runner run trace_dns -F qtype==AAAA -F 'name~example\\.com\\.$'\n"
+	      "  runner run snapshot_process --sort -proc.pid --max-entries 5\n",
 	      f);
 }
 
