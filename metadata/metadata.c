@@ -171,7 +171,7 @@ static int pairs_next(struct parse_ctx *c, struct pair_iter *it,
 		yaml_node_t *k2 = yaml_document_get_node(c->doc, q->key);
 
 		if (k2 && k2->type == YAML_SCALAR_NODE &&
-		    !strcmp((const char *)k2->data.scalar.value, *key))
+		    !strcasecmp((const char *)k2->data.scalar.value, *key))
 			return node_error(c, k2, "duplicate key \"%s\"", *key);
 	}
 	it->p++;
@@ -246,7 +246,7 @@ static int parse_fields(struct parse_ctx *c, const yaml_node_t *n,
 		while ((r2 = pairs_next(c, &it2, &key, &v2, fwhat)) > 0) {
 			char awhat[400];
 
-			if (strcmp(key, "annotations"))
+			if (strcasecmp(key, "annotations"))
 				continue;
 			snprintf(awhat, sizeof(awhat), "%s.annotations", fwhat);
 			if (f->ann) {
@@ -293,7 +293,7 @@ static int parse_datasources(struct parse_ctx *c, const yaml_node_t *n,
 		while ((r2 = pairs_next(c, &it2, &key, &v2, what)) > 0) {
 			char awhat[400];
 
-			if (!strcmp(key, "annotations")) {
+			if (!strcasecmp(key, "annotations")) {
 				if (ds->ann)
 					return node_error(
 						c, v2, "duplicate key \"%s\"",
@@ -303,7 +303,7 @@ static int parse_datasources(struct parse_ctx *c, const yaml_node_t *n,
 				if (parse_annotations(c, v2, awhat, &ds->ann,
 						      &ds->n_ann) < 0)
 					return -1;
-			} else if (!strcmp(key, "fields")) {
+			} else if (!strcasecmp(key, "fields")) {
 				if (seen_fields)
 					return node_error(
 						c, v2, "duplicate key \"%s\"",
@@ -333,7 +333,7 @@ static int parse_params(struct parse_ctx *c, const yaml_node_t *n,
 	while ((r = pairs_next(c, &it, &cat, &v, "params")) > 0) {
 		int count;
 
-		if (strcmp(cat, "ebpf"))
+		if (strcasecmp(cat, "ebpf"))
 			continue;
 		count = expect_mapping(c, v, "params.ebpf");
 		if (count < 0)
@@ -361,11 +361,11 @@ static int parse_params(struct parse_ctx *c, const yaml_node_t *n,
 				const char **slot;
 				char kwhat[400];
 
-				if (!strcmp(key, "key"))
+				if (!strcasecmp(key, "key"))
 					slot = &p->key;
-				else if (!strcmp(key, "defaultValue"))
+				else if (!strcasecmp(key, "defaultValue"))
 					slot = &p->default_value;
-				else if (!strcmp(key, "description"))
+				else if (!strcasecmp(key, "description"))
 					slot = &p->description;
 				else
 					continue;
@@ -414,24 +414,24 @@ static int parse_root(struct parse_ctx *c, const yaml_node_t *root,
 
 		for (i = 0; i < sizeof(top_scalars) / sizeof(top_scalars[0]);
 		     i++)
-			if (!strcmp(key, top_scalars[i]))
+			if (!strcasecmp(key, top_scalars[i]))
 				break;
 		if (i < sizeof(top_scalars) / sizeof(top_scalars[0])) {
 			struct md_kv *kv = &md->top[md->n_top++];
 
 			if (expect_scalar(c, v, key, &val) < 0)
 				return -1;
-			kv->key = strdup(key);
+			kv->key = strdup(top_scalars[i]);
 			kv->value = strdup(is_null(v) ? "" : val);
 			if (!kv->key || !kv->value)
 				return error_set(c->err, ENOMEM, "%s", c->file);
-		} else if (!strcmp(key, "datasources")) {
+		} else if (!strcasecmp(key, "datasources")) {
 			if (parse_datasources(c, v, md) < 0)
 				return -1;
-		} else if (!strcmp(key, "params")) {
+		} else if (!strcasecmp(key, "params")) {
 			if (parse_params(c, v, md) < 0)
 				return -1;
-		} else if (!strcmp(key, "paramDefaults")) {
+		} else if (!strcasecmp(key, "paramDefaults")) {
 			if (parse_annotations(c, v, key, &md->pdefs,
 					      &md->n_pdefs) < 0)
 				return -1;

@@ -248,6 +248,41 @@ static void param_defaults__any_case__kept_and_emitted(void **state)
 	metadata_free(md2);
 }
 
+/* ig reads gadget.yaml through viper, whose keys have no case: its own
+ * profile_blockio spells "dataSources". */
+static void parse__keys_in_any_case__read_as_ig(void **state)
+{
+	static const char yaml[] = "Name: x\n"
+				   "dataSources:\n"
+				   "  blockio:\n"
+				   "    Annotations:\n"
+				   "      metrics.print: \"true\"\n"
+				   "    Fields:\n"
+				   "      latency:\n"
+				   "        annotations:\n"
+				   "          metrics.unit: us\n"
+				   "Params:\n"
+				   "  eBPF:\n"
+				   "    targ_ms:\n"
+				   "      Key: ms\n"
+				   "      defaultvalue: \"true\"\n";
+	struct gadget_metadata *md = parse_ok(yaml);
+
+	(void)state;
+	assert_string_equal(metadata_get(md, "name"), "x");
+	assert_string_equal(
+		metadata_ds_annotation(md, "blockio", "metrics.print"), "true");
+	assert_string_equal(metadata_field_annotation(md, "blockio", "latency",
+						      "metrics.unit"),
+			    "us");
+	assert_int_equal(metadata_param_count(md), 1);
+	assert_string_equal(metadata_param(md, 0)->key, "ms");
+	assert_string_equal(metadata_param(md, 0)->default_value, "true");
+	parse_fails("datasources: {}\ndataSources: {}\n",
+		    "t.yaml:2:1: duplicate key \"datasources\"");
+	metadata_free(md);
+}
+
 static void emit__awkward_strings__survive(void **state)
 {
 	static const char yaml[] =
@@ -523,6 +558,7 @@ int main(void)
 		cmocka_unit_test(emit__full_document__parses_back_the_same),
 		cmocka_unit_test(emit__awkward_strings__survive),
 		cmocka_unit_test(param_defaults__any_case__kept_and_emitted),
+		cmocka_unit_test(parse__keys_in_any_case__read_as_ig),
 		cmocka_unit_test(parse__empty_document__all_absent),
 		cmocka_unit_test(parse__null_sections__treated_as_empty),
 		cmocka_unit_test(parse__syntax_error__names_file_line_column),
