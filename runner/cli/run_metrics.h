@@ -46,7 +46,8 @@ enum {
 	"      --otel-metrics-listen[=BOOL]\n"				\
 	"                       serve metrics on /metrics (Prometheus)\n" \
 	"      --otel-metrics-listen-address ADDR\n"			\
-	"                       where (default 0.0.0.0:2224)\n"		\
+	"                       where (default 0.0.0.0:2224; a host of\n" \
+	"                       0.0.0.0, :: or none: IPv4 and IPv6)\n" \
 	"      --otel-metrics-name DS:NAME[,...]\n"			\
 	"                       the scope name of a data source's metrics\n" \
 	"      --otel-metrics-print-interval DURATION\n"		\

@@ -106,18 +106,57 @@ static bool valid_port(const char *s)
 	return !*end && !errno && v <= 65535;
 }
 
+/* Where to listen; dual: an IPv6 wildcard that takes IPv4 too. */
+struct laddr {
+	struct sockaddr_storage ss;
+	socklen_t len;
+	bool dual;
+};
+
+static bool unspecified(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return ((const struct sockaddr_in *)sa)->sin_addr.s_addr ==
+		       htonl(INADDR_ANY);
+	return sa->sa_family == AF_INET6 &&
+	       IN6_IS_ADDR_UNSPECIFIED(
+		       &((const struct sockaddr_in6 *)sa)->sin6_addr);
+}
+
+/* The wildcard address of family at port. */
+static void any_addr(struct laddr *l, int family, in_port_t port)
+{
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&l->ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&l->ss;
+
+	memset(&l->ss, 0, sizeof(l->ss));
+	if (family == AF_INET6) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = port;
+		s6->sin6_addr = in6addr_any;
+		l->len = sizeof(*s6);
+	} else {
+		s4->sin_family = AF_INET;
+		s4->sin_port = port;
+		s4->sin_addr.s_addr = htonl(INADDR_ANY);
+		l->len = sizeof(*s4);
+	}
+}
+
 /*
- * The socket address of addr (numeric port): its host's first IPv4
- * address, else its first one, as ig's listener takes (Go's net.Listen):
- * "localhost:2224" listens on 127.0.0.1.  No host: the first address
- * getaddrinfo() gives for any.
+ * Where addr (numeric port) listens, as ig's listener (Go's net.Listen
+ * "tcp") takes it: no host, 0.0.0.0 or [::]: every address of both IP
+ * versions (an IPv6 socket with IPV6_V6ONLY off); a host name: its first
+ * IPv4 address, else its first one ("localhost:2224" listens on
+ * 127.0.0.1).
  */
-static int resolve(const char *addr, struct addrinfo **ai,
-		   const struct addrinfo **pick, struct error **err)
+static int resolve(const char *addr, struct laddr *l, struct error **err)
 {
 	struct addrinfo hints = { .ai_family = AF_UNSPEC,
 				  .ai_socktype = SOCK_STREAM,
 				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
+	struct addrinfo *ai = NULL;
+	const struct addrinfo *pick;
 	const char *port;
 	char host[128];
 	int r;
@@ -127,65 +166,89 @@ static int resolve(const char *addr, struct addrinfo **ai,
 				 "listen address \"%s\": want HOST:PORT "
 				 "(port 0 to 65535)",
 				 addr);
-	r = getaddrinfo(*host ? host : NULL, port, &hints, ai);
+	r = getaddrinfo(*host ? host : NULL, port, &hints, &ai);
 	if (r)
 		return error_set(err, 0, "listen address \"%s\": %s", addr,
 				 gai_strerror(r));
-	*pick = *ai;
-	for (const struct addrinfo *a = *ai; *host && a; a = a->ai_next) {
+	pick = ai;
+	for (const struct addrinfo *a = ai; a; a = a->ai_next) {
 		if (a->ai_family == AF_INET) {
-			*pick = a;
+			pick = a;
 			break;
 		}
 	}
+	l->dual = unspecified(pick->ai_addr);
+	if (l->dual) {
+		any_addr(l, AF_INET6, htons(atoi(port)));
+	} else {
+		memcpy(&l->ss, pick->ai_addr, pick->ai_addrlen);
+		l->len = pick->ai_addrlen;
+	}
+	freeaddrinfo(ai);
 	return 0;
 }
 
 int http_addr_check(const char *addr, struct error **err)
 {
-	struct addrinfo *ai = NULL;
-	const struct addrinfo *pick;
+	struct laddr l;
 
-	if (resolve(addr, &ai, &pick, err))
+	return resolve(addr, &l, err);
+}
+
+/* A listening socket on l; a kernel without IPv6 listens on IPv4's
+ * wildcard for a dual one. */
+static int listen_on(struct laddr *l)
+{
+	int one = 1, off = 0;
+	int fd = socket(l->ss.ss_family,
+			SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 && l->dual && errno == EAFNOSUPPORT) {
+		any_addr(l, AF_INET,
+			 ((struct sockaddr_in6 *)&l->ss)->sin6_port);
+		l->dual = false;
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			    0);
+	}
+	if (fd < 0)
 		return -1;
-	freeaddrinfo(ai);
-	return 0;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    (l->dual &&
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off))) ||
+	    bind(fd, (struct sockaddr *)&l->ss, l->len) || listen(fd, 64)) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
 }
 
 int http_exporter_new(const char *addr, http_render_fn fn, void *ctx,
 		      struct http_exporter **out, struct error **err)
 {
-	struct addrinfo *ai = NULL;
-	const struct addrinfo *a;
+	struct laddr l;
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	struct http_exporter *h;
-	int one = 1;
 
 	*out = NULL;
-	if (resolve(addr, &ai, &a, err))
+	if (resolve(addr, &l, err))
 		return -1;
 	h = calloc(1, sizeof(*h));
-	if (!h) {
-		freeaddrinfo(ai);
+	if (!h)
 		return error_set(err, ENOMEM, "http");
-	}
 	for (int i = 0; i < MAX_CONNS; i++)
 		h->conns[i].fd = -1;
 	h->fn = fn;
 	h->ctx = ctx;
-	h->lfd = socket(a->ai_family,
-			SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (h->lfd < 0 ||
-	    setsockopt(h->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    bind(h->lfd, a->ai_addr, a->ai_addrlen) || listen(h->lfd, 64) ||
-	    getsockname(h->lfd, (struct sockaddr *)&ss, &sl)) {
+	h->lfd = listen_on(&l);
+	if (h->lfd < 0 || getsockname(h->lfd, (struct sockaddr *)&ss, &sl)) {
 		error_set(err, errno, "listen on %s", addr);
-		freeaddrinfo(ai);
 		http_exporter_free(h);
 		return -1;
 	}
-	freeaddrinfo(ai);
 	h->port = ntohs(ss.ss_family == AF_INET6 ?
 				((struct sockaddr_in6 *)&ss)->sin6_port :
 				((struct sockaddr_in *)&ss)->sin_port);

@@ -19,8 +19,9 @@ struct http_exporter;
 typedef void (*http_render_fn)(void *ctx, bool openmetrics, struct mbuf *b);
 
 /*
- * Listen on addr: "HOST:PORT", "[V6]:PORT" or ":PORT" (all addresses);
- * port 0 picks a free one.
+ * Listen on addr: "HOST:PORT" or "[V6]:PORT"; ":PORT", "0.0.0.0:PORT" and
+ * "[::]:PORT" listen on every address of IPv4 and IPv6 (as ig does).
+ * Port 0 picks a free one.
  */
 int http_exporter_new(const char *addr, http_render_fn fn, void *ctx,
 		      struct http_exporter **out, struct error **err);

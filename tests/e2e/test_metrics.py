@@ -359,6 +359,30 @@ def quiet_exporter_sleeps_between_scrapes(env):
 
 
 @test
+def wildcard_listens_on_ipv4_and_ipv6(env):
+    """--otel-metrics-listen-address :PORT, and 0.0.0.0:PORT (ig's
+    default), listen on both IP versions, as ig's (Go's net.Listen) do: a
+    scrape over ::1 and one over 127.0.0.1 both get the counted query."""
+    ns = env.cli["node-a"]
+    for spec in (":{}", "0.0.0.0:{}"):
+        s = socket.socket(socket.AF_INET6)  # a port free on both
+        s.bind(("::", 0))
+        port = s.getsockname()[1]
+        s.close()
+        r = Runner(["run", "trace_dns", "-o", "none", "--store", env.store,
+                    "-F", f"netns_id=={ns.inode()}", "--otel-metrics-listen",
+                    "--otel-metrics-listen-address", spec.format(port)])
+        try:
+            dig(ns, SRV_A, "web.test", "A")
+            for host in ("[::1]", "127.0.0.1"):
+                url = f"http://{host}:{port}/metrics"
+                wait_until(lambda: "dns_messages_total{" in http_get(url)[2],
+                           10, f"{spec}: a message counted, over {host}")
+        finally:
+            eq(r.stop(), 0, "runner exit code")
+
+
+@test
 def empty_scope_name_is_the_data_source(env):
     """--otel-metrics-name dns: (no name) keeps the data source's name as
     the scope, as ig does; dns:x names it x."""

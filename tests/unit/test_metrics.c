@@ -689,16 +689,26 @@ static void render_fixed(void *ctx, bool om, struct mbuf *b)
 	mbuf_puts(b, om ? "# TYPE a counter\na_total 1\n" : "a_total 1\n");
 }
 
-static const char *scrape(struct http_exporter *h, const char *req)
+/* The response of h to req, asked over loopback of IP version family. */
+static const char *scrape_over(struct http_exporter *h, int family,
+			       const char *req)
 {
 	static char resp[4096];
 	struct sockaddr_in sa = { .sin_family = AF_INET,
 				  .sin_port = htons(http_exporter_port(h)) };
+	struct sockaddr_in6 sa6 = { .sin6_family = AF_INET6,
+				    .sin6_port = sa.sin_port,
+				    .sin6_addr = IN6ADDR_LOOPBACK_INIT };
 	size_t len = 0;
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	int fd = socket(family, SOCK_STREAM, 0);
 
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	if (family == AF_INET6)
+		assert_int_equal(
+			connect(fd, (struct sockaddr *)&sa6, sizeof(sa6)), 0);
+	else
+		assert_int_equal(
+			connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
 	for (int i = 0; i < 1000; i++) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -715,6 +725,11 @@ static const char *scrape(struct http_exporter *h, const char *req)
 	resp[len] = '\0';
 	close(fd);
 	return resp;
+}
+
+static const char *scrape(struct http_exporter *h, const char *req)
+{
+	return scrape_over(h, AF_INET, req);
 }
 
 static void http__text_openmetrics_404(void **state)
@@ -798,6 +813,32 @@ static void http__listen_on_a_host_name(void **state)
 	http_exporter_free(h);
 }
 
+/* No host, 0.0.0.0 or [::]: both IP versions, as Go's net.Listen (ig)
+ * takes a wildcard; an IPv4 or IPv6 address: that one only. */
+static void http__wildcard_listens_on_both_versions(void **state)
+{
+	static const char *const any[] = { ":0", "0.0.0.0:0", "[::]:0" };
+	static const char req[] = "GET /metrics HTTP/1.1\r\n\r\n";
+	struct http_exporter *h = NULL;
+	struct error *err = NULL;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(any) / sizeof(any[0]); i++) {
+		if (http_exporter_new(any[i], render_fixed, NULL, &h, &err))
+			fail_msg("%s: %s", any[i], error_msg(err));
+		assert_non_null(strstr(scrape_over(h, AF_INET6, req),
+				       "\r\n\r\na_total 1\n"));
+		assert_non_null(strstr(scrape_over(h, AF_INET, req),
+				       "\r\n\r\na_total 1\n"));
+		http_exporter_free(h);
+	}
+	if (http_exporter_new("[::1]:0", render_fixed, NULL, &h, &err))
+		fail_msg("%s", error_msg(err));
+	assert_non_null(
+		strstr(scrape_over(h, AF_INET6, req), "\r\n\r\na_total 1\n"));
+	http_exporter_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -835,6 +876,7 @@ int main(void)
 		cmocka_unit_test(annotate__lists_and_commas_in_values),
 		cmocka_unit_test(http__text_openmetrics_404),
 		cmocka_unit_test(http__listen_on_a_host_name),
+		cmocka_unit_test(http__wildcard_listens_on_both_versions),
 		cmocka_unit_test(
 			http__silent_clients_do_not_keep_a_scraper_out),
 	};
