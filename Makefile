@@ -85,6 +85,8 @@ RUNNER_EXPORTS = -Wl,--export-dynamic-symbol=btf__load_vmlinux_btf \
 	-Wl,--export-dynamic-symbol=bpf_prog_load \
 	-Wl,--export-dynamic-symbol=bpf_prog_bind_map
 LDFLAGS_test_progpar = $(RUNNER_EXPORTS)
+# test_mbuf counts (and fails) the buffer's allocations.
+LDFLAGS_test_mbuf = -Wl,--wrap=malloc,--wrap=realloc
 
 $(BUILD)/runner: $(BUILD)/obj/runner/cli/main.o $(BUILD)/librunner.a
 	$(CC) $(LDFLAGS) $(RUNNER_EXPORTS) -o $@ $^ $(RUNNER_LIBS)

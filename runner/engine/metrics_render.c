@@ -16,24 +16,32 @@
 
 /* ---- text buffer ------------------------------------------------------ */
 
+/* Room for n more bytes and a NUL; false (and oom) when there is none. */
+static bool mbuf_reserve(struct mbuf *b, size_t n)
+{
+	size_t cap = b->cap ? b->cap : 4096;
+	char *p;
+
+	if (b->oom)
+		return false;
+	if (b->len + n + 1 <= b->cap)
+		return true;
+	while (cap < b->len + n + 1)
+		cap *= 2;
+	p = realloc(b->p, cap);
+	if (!p) {
+		b->oom = true;
+		return false;
+	}
+	b->p = p;
+	b->cap = cap;
+	return true;
+}
+
 void mbuf_put(struct mbuf *b, const char *s, size_t n)
 {
-	if (b->oom)
+	if (!mbuf_reserve(b, n))
 		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		char *p;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
 	memcpy(b->p + b->len, s, n);
 	b->len += n;
 	b->p[b->len] = '\0';
@@ -44,33 +52,35 @@ void mbuf_puts(struct mbuf *b, const char *s)
 	mbuf_put(b, s, strlen(s));
 }
 
-/* Whole, however long: a name or key text cut short would lose the
- * newline or tab after it and break the line. */
+/* Whole, however long (a name or key text cut short would lose the
+ * newline or tab after it and break the line), formatted in place: into
+ * the room there is, else again once the buffer has grown to fit. */
 void mbuf_printf(struct mbuf *b, const char *fmt, ...)
 {
-	char tmp[512], *big;
 	va_list ap;
+	size_t room;
 	int n;
 
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n <= 0)
+	if (!mbuf_reserve(b, 0))
 		return;
-	if ((size_t)n < sizeof(tmp)) {
-		mbuf_put(b, tmp, n);
+	room = b->cap - b->len;
+	va_start(ap, fmt);
+	n = vsnprintf(b->p + b->len, room, fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n >= room) {
+		if (mbuf_reserve(b, n)) {
+			va_start(ap, fmt);
+			vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+			va_end(ap);
+		} else {
+			n = -1;
+		}
+	}
+	if (n < 0) {
+		b->p[b->len] = '\0'; /* what was cut short is dropped */
 		return;
 	}
-	big = malloc((size_t)n + 1);
-	if (!big) {
-		b->oom = true;
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(big, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	mbuf_put(b, big, n);
-	free(big);
+	b->len += n;
 }
 
 void mbuf_free(struct mbuf *b)
