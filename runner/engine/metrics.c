@@ -29,6 +29,7 @@
 #define A_UNIT "metrics.unit"
 #define A_BOUNDS "metrics.boundaries"
 #define A_SKIP_ZERO "metrics.skip-zero"
+#define A_SKIP_IF "metrics.skip-if"
 
 /* ---- annotations ------------------------------------------------------ */
 
@@ -336,6 +337,13 @@ static int check_ds(const struct gadget_metadata *md, const char *ds,
 					 "\"%s\" of annotation " A_SKIP_ZERO
 					 ": want true or false",
 					 ds, f, v);
+		v = metadata_field_annotation(md, ds, f, A_SKIP_IF);
+		if (v && !*v)
+			return error_set(err, 0,
+					 "data source %s: field %s: empty "
+					 "annotation " A_SKIP_IF
+					 ": want a field name",
+					 ds, f);
 		v = metadata_field_annotation(md, ds, f, A_NAME);
 		if (v && (!*v || strlen(v) > MAX_NAME))
 			return error_set(err, 0,
@@ -434,6 +442,34 @@ static bool is_number(const struct field *f)
 	       f->kind == FK_FLOAT || f->kind == FK_HEX;
 }
 
+/* metrics.skip-if: the number or bool field whose non-zero value keeps
+ * an event out of f's metric (trace_dns: unanswered queries out of the
+ * response latency). */
+static int skip_if(const struct metrics *m, const struct gadget_metadata *md,
+		   const char *ds, const struct field *f, struct mval *v,
+		   struct error **err)
+{
+	const char *name =
+		metadata_field_annotation(md, ds, f->name, A_SKIP_IF);
+	int i;
+
+	if (!name)
+		return 0;
+	i = fieldset_lookup(m->fs, name);
+	if (i < 0)
+		return error_set(err, 0,
+				 "field %s: " A_SKIP_IF " names unknown field "
+				 "\"%s\"",
+				 f->name, name);
+	v->skip_if = number_field(m->fs, &m->fs->f[i]);
+	if (!is_number(v->skip_if) || v->skip_if->count != 1)
+		return error_set(err, 0,
+				 "field %s: " A_SKIP_IF " names field \"%s\", "
+				 "which is not a number or bool",
+				 f->name, name);
+	return 0;
+}
+
 static int add_value(struct metrics *m, const struct gadget_metadata *md,
 		     const char *ds, const struct field *f, enum mtype t,
 		     struct error **err)
@@ -475,6 +511,8 @@ static int add_value(struct metrics *m, const struct gadget_metadata *md,
 		v->div = 1e3;
 	if (sz && !parse_bool(sz, &v->skip_zero))
 		return error_set(err, 0, "field %s: bad " A_SKIP_ZERO, f->name);
+	if (skip_if(m, md, ds, f, v, err))
+		return -1;
 	v->help = metadata_field_annotation(md, ds, f->name, A_DESC);
 	if (!v->help)
 		v->help = f->description;
@@ -809,6 +847,8 @@ void metrics_observe(struct metrics *m, const void *ev)
 			row[v->slot] += 1;
 			continue;
 		}
+		if (v->skip_if && field_u64(v->skip_if, ev))
+			continue;
 		if (v->slot_hist) {
 			observe_slots(v, row, ev);
 			continue;

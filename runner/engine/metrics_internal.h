@@ -32,6 +32,7 @@ struct mval {
 	bool is_float;
 	double div; /* a duration in ns to the unit: slots hold ns */
 	bool skip_zero;
+	const struct field *skip_if; /* not counted when non-zero */
 	double *bounds;
 	size_t nb;
 	size_t slot; /* first value slot in a series row */

@@ -412,7 +412,9 @@ def empty_scope_name_is_the_data_source(env):
 @test
 def unanswered_queries_counted_by_their_label(env):
     """A query nobody answers is counted once, labelled unanswered="true",
-    after --unanswered-timeout; an answered one stays "false"."""
+    after --unanswered-timeout; an answered one stays "false".  The
+    response latency histogram has the answer and not the wait of the
+    unanswered query (metrics.skip-if: unanswered)."""
     ns = env.cli["node-a"]
     silent = SRV_A.rsplit(".", 1)[0] + ".77"
     sh(f"ip -n {env.srv.name} addr add {silent}/32 dev lo")
@@ -444,6 +446,12 @@ def unanswered_queries_counted_by_their_label(env):
     eq(list(got.values()), ["1"], f"unanswered series {got}")
     check(any('qr="R",qtype="A",rcode="Success",unanswered="false"' in k
               for k in series), f"the answered query: {series}")
+    hist = {ln.rsplit(" ", 1)[0]: ln.rsplit(" ", 1)[1]
+            for ln in text["t"].splitlines()
+            if ln.startswith("dns_response_latency_seconds_count{")}
+    eq(list(hist.values()), ["1"], f"latency histogram series {hist}")
+    check('rcode="Success",unanswered="false"' in next(iter(hist)),
+          f"the answer's latency: {hist}")
 
 
 @test

@@ -321,6 +321,35 @@ static void histogram__skip_zero(void **state)
 			  " 0\n"));
 }
 
+/* metrics.skip-if: an event whose named field is true (tc) is left out
+ * of the histogram, the others are counted. */
+static void histogram__skip_if(void **state)
+{
+	struct fx *x = *state;
+	char msg[256];
+	const char *s;
+
+	x->m = metrics_of(
+		x,
+		"datasources:\n  dns:\n    annotations:\n"
+		"      metrics.collect: \"true\"\n"
+		"    fields:\n      latency_ns:\n        annotations:\n"
+		"          metrics.type: histogram\n"
+		"          metrics.boundaries: \"1\"\n"
+		"          metrics.skip-if: tc\n",
+		10, msg, sizeof(msg));
+	if (!x->m)
+		fail_msg("%s", msg);
+	x->ev.tc = true;
+	metrics_observe(x->m, &x->ev);
+	assert_null(strstr(render(x, false), "latency_ns_count"));
+	x->ev.tc = false;
+	metrics_observe(x->m, &x->ev);
+	s = render(x, false);
+	assert_non_null(
+		strstr(s, "latency_ns_count{otel_scope_name=\"dns\"} 1\n"));
+}
+
 /* Names as OpenTelemetry's Prometheus exporter (ig's) writes them: unit
  * words, "per" units, annotations dropped, "ratio" for gauges of unit 1,
  * runs of other bytes as one '_', "total" last in a counter's name. */
@@ -604,6 +633,23 @@ static void malformed__one_line_errors(void **state)
 		     "      proc:\n        annotations:\n"
 		     "          metrics.type: key\n",
 		     "field proc: a struct cannot be a metric");
+	expect_error(x,
+		     "      id:\n        annotations:\n"
+		     "          metrics.type: counter\n"
+		     "          metrics.skip-if: nothere\n",
+		     "field id: metrics.skip-if names unknown field "
+		     "\"nothere\"");
+	expect_error(x,
+		     "      id:\n        annotations:\n"
+		     "          metrics.type: counter\n"
+		     "          metrics.skip-if: name\n",
+		     "field id: metrics.skip-if names field \"name\", which "
+		     "is not a number or bool");
+	expect_error(x,
+		     "      id:\n        annotations:\n"
+		     "          metrics.type: counter\n"
+		     "          metrics.skip-if: \"\"\n",
+		     "field id: empty annotation metrics.skip-if");
 }
 
 static void malformed__no_values(void **state)
@@ -859,6 +905,8 @@ int main(void)
 			histogram__buckets_le_inclusive_and_cumulative, setup,
 			teardown),
 		cmocka_unit_test_setup_teardown(histogram__skip_zero, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(histogram__skip_if, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(
 			names__as_otel_prometheus_exporter, setup, teardown),
