@@ -685,8 +685,9 @@ static size_t formatted_text(struct render_ctx *rc, const struct field *f,
 	case FK_ENUM:
 		if (f->enum_sep)
 			return fmt_enum_flags(f, buf, v);
+		/* a value no enumerator names: as ig's enum formatter */
 		s = enum_name(f, (__s64)v);
-		return s ? put_str(buf, s) : fmt_number(f, buf, v);
+		return put_str(buf, s ? s : "UNKNOWN");
 	case FK_ONEOF:
 		return v < f->n_one_of ? put_str(buf, f->one_of[v]) :
 					 fmt_number(f, buf, v);
