@@ -355,6 +355,12 @@ int fieldset_new(const struct btf *btf, __u32 type_id,
 		if (fs->f[i].kind == FK_K8S)
 			fs->k8s = (int)i;
 	fs->boot_to_real_ns = boot_to_real_offset();
+	for (size_t i = 0; i < fs->n; i++) {
+		struct field *f = &fs->f[i];
+
+		if (f->raw_of >= 0 && fs->f[f->raw_of].kind == FK_TIMESTAMP)
+			f->add = (__u64)fs->boot_to_real_ns;
+	}
 	if (build_validate_metadata(&b, fs) < 0)
 		goto err_fs;
 	for (size_t i = 0; i < fs->n; i++)

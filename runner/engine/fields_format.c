@@ -86,13 +86,13 @@ __u64 field_u64(const struct field *f, const void *ev)
 			if (f->is_signed && (v >> (f->bit_size - 1)) & 1)
 				v |= ~0ULL << f->bit_size;
 		}
-		return v;
+		return v + f->add;
 	}
 	v = field_load_uint(p, f->size);
 	if (f->is_signed && f->size < 8 && f->size > 0 &&
 	    (v >> (8 * f->size - 1)) & 1)
 		v |= ~0ULL << (8 * f->size);
-	return v;
+	return v + f->add;
 }
 
 bool field_shown(const struct fieldset *fs, const struct field *f,

@@ -128,6 +128,9 @@ struct field {
 	char *enum_sep;
 	int shown_if; /* field index, -1 when always shown */
 	int raw_of; /* for X_raw: index of its formatted sibling X, or -1 */
+	/* Added to the value read: for the X_raw of a gadget_timestamp,
+	 * boot to wall-clock time, as ig rewrites it (Unix ns). */
+	__u64 add;
 	int fmt_of; /* for a formatted X: index of X_raw, or -1 */
 
 	/* Columns. */
@@ -184,7 +187,8 @@ struct render_ctx {
 void render_ctx_init(struct render_ctx *rc, const struct fieldset *fs);
 void render_ctx_fini(struct render_ctx *rc);
 
-/* Integer value of a scalar field (bitfields, signed sign-extended). */
+/* Integer value of a scalar field (bitfields, signed sign-extended),
+ * plus its add. */
 __u64 field_u64(const struct field *f, const void *ev);
 /* Bytes a buffer for any field's text takes (field_text()), at least 64. */
 size_t fieldset_text_size(const struct fieldset *fs);

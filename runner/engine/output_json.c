@@ -90,7 +90,7 @@ static __u8 int_op(const struct field *f)
 		[1] = OP_S8, [2] = OP_S16, [4] = OP_S32, [8] = OP_S64
 	};
 
-	if (f->bit_size || f->count != 1 || f->size > 8)
+	if (f->bit_size || f->count != 1 || f->size > 8 || f->add)
 		return OP_GENERIC;
 	if (f->kind == FK_UINT && !f->is_signed)
 		return u[f->size] ? u[f->size] : OP_GENERIC;

@@ -141,6 +141,9 @@ static void text__timestamp__local_rfc3339_nanoseconds(void **state)
 	x->rc.ts_prefix_len = 0;
 	want_time(want, wall, 0);
 	assert_string_equal(text(x, "timestamp"), want);
+	/* and timestamp_raw the same instant in Unix ns, as ig's */
+	snprintf(want, sizeof(want), "%lld", wall);
+	assert_string_equal(text(x, "timestamp_raw"), want);
 
 	setenv("TZ", "XST-05:30", 1);
 	tzset();

@@ -192,6 +192,10 @@ static void timestamps__compare_as_times(void **state)
 	assert_false(match(x, "timestamp<2000-01-01T00:00:00Z"));
 	assert_true(match(x, "timestamp<2200-01-01T00:00:00.5+02:00"));
 	assert_true(match(x, "timestamp!=1999-12-31T23:59:59"));
+	/* timestamp_raw is wall-clock Unix ns too, as in ig (after
+	 * 2000-01-01, before 2200) */
+	assert_true(match(x, "timestamp_raw>946684800000000000"));
+	assert_true(match(x, "timestamp_raw<7258118400000000000"));
 }
 
 static void enums__by_name_or_number(void **state)
