@@ -223,9 +223,8 @@ static void render_all(void *ctx, bool om, struct mbuf *b)
 {
 	struct run_metrics *rm = ctx;
 
-	for (size_t i = 0; i < rm->n_ds; i++)
-		if (rm->ms[i])
-			metrics_render(rm->ms[i], om, b);
+	metrics_render_all((const struct metrics *const *)rm->ms, rm->n_ds, om,
+			   b);
 }
 
 bool run_metrics_prints(const struct run_metrics *rm, size_t i)
@@ -312,6 +311,10 @@ int run_metrics_setup(struct run_metrics *rm, struct session *s,
 				    i < RUN_METRICS_MAX_DS ? rm->ms[i] : NULL,
 				    no_events || run_metrics_prints(rm, i));
 	}
+	if (rm->listen &&
+	    metrics_check_together((const struct metrics *const *)rm->ms,
+				   rm->n_ds, err))
+		return error_prefix(err, "metrics");
 	if (rm->listen &&
 	    http_exporter_new(rm->address, render_all, rm, &rm->http, err))
 		return error_prefix(err, "--otel-metrics-listen");

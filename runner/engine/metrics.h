@@ -72,6 +72,19 @@ unsigned long long metrics_overflowed(const struct metrics *m);
  * (without its closing "# EOF", which ends a whole scrape). */
 void metrics_render(const struct metrics *m, bool openmetrics, struct mbuf *b);
 
+/*
+ * The same for n of them (NULL ones skipped), as one scrape: a metric
+ * name several have (data sources with the same metrics) is one family,
+ * with the samples of each (their otel_scope_name apart), as ig's
+ * exporter merges them; the text formats allow a name one family only.
+ */
+void metrics_render_all(const struct metrics *const *ms, size_t n,
+			bool openmetrics, struct mbuf *b);
+/* Can ms be rendered together: is every metric name they share of one
+ * type, and in scopes of different names? */
+int metrics_check_together(const struct metrics *const *ms, size_t n,
+			   struct error **err);
+
 /* Append a table of the series (for metrics.print). */
 void metrics_table(const struct metrics *m, struct mbuf *b);
 

@@ -212,40 +212,116 @@ static void put_hist(const struct metrics *m, const struct mval *v,
 	mbuf_free(&le);
 }
 
-void metrics_render(const struct metrics *m, bool om, struct mbuf *b)
+static const char *type_name(enum mtype t)
+{
+	return t == MT_COUNTER ? "counter" :
+	       t == MT_GAUGE   ? "gauge" :
+				 "histogram";
+}
+
+/* The value of m named name, or NULL. */
+static const struct mval *value_named(const struct metrics *m, const char *name)
+{
+	for (size_t i = 0; i < m->nv; i++)
+		if (!strcmp(m->v[i].name, name))
+			return &m->v[i];
+	return NULL;
+}
+
+/* The samples of value v of m, every series. */
+static void put_samples(const struct metrics *m, const struct mval *v,
+			struct mbuf *b, bool om)
 {
 	size_t last = m->overflow ? m->cap + 1 : m->n;
 
-	for (size_t i = 0; i < m->nv; i++) {
-		const struct mval *v = &m->v[i];
-		const char *type = v->type == MT_COUNTER ? "counter" :
-				   v->type == MT_GAUGE	 ? "gauge" :
-							   "histogram";
-		const char *fam_suffix =
-			v->type == MT_COUNTER && !om ? "_total" : "";
-
-		if (v->help && *v->help) {
-			mbuf_printf(b, "# HELP %s%s ", v->name, fam_suffix);
-			escape_help(b, v->help, om);
-			mbuf_puts(b, "\n");
+	for (size_t s = 0; s < last; s++) {
+		if (s == m->n && s < m->cap)
+			s = m->cap; /* past the key sets: overflow */
+		if (v->type == MT_HISTOGRAM) {
+			put_hist(m, v, b, s, om);
+			continue;
 		}
-		mbuf_printf(b, "# TYPE %s%s %s\n", v->name, fam_suffix, type);
-		for (size_t s = 0; s < last; s++) {
-			if (s == m->n && s < m->cap)
-				s = m->cap; /* past the key sets: overflow */
-			if (v->type == MT_HISTOGRAM) {
-				put_hist(m, v, b, s, om);
-				continue;
+		mbuf_printf(b, "%s%s", v->name,
+			    v->type == MT_COUNTER ? "_total" : "");
+		put_labels(m, b, s, NULL);
+		mbuf_puts(b, " ");
+		put_double(b, m->vals[s * m->slots + v->slot] / v->div, false);
+		mbuf_puts(b, "\n");
+	}
+}
+
+void metrics_render_all(const struct metrics *const *ms, size_t n, bool om,
+			struct mbuf *b)
+{
+	for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; ms[i] && k < ms[i]->nv; k++) {
+			const struct mval *v = &ms[i]->v[k];
+			const char *fam_suffix =
+				v->type == MT_COUNTER && !om ? "_total" : "";
+			bool done = false;
+
+			for (size_t j = 0; j < i && !done; j++)
+				done = ms[j] && value_named(ms[j], v->name);
+			if (done)
+				continue; /* in the family of an earlier one */
+			if (v->help && *v->help) {
+				mbuf_printf(b, "# HELP %s%s ", v->name,
+					    fam_suffix);
+				escape_help(b, v->help, om);
+				mbuf_puts(b, "\n");
 			}
-			mbuf_printf(b, "%s%s", v->name,
-				    v->type == MT_COUNTER ? "_total" : "");
-			put_labels(m, b, s, NULL);
-			mbuf_puts(b, " ");
-			put_double(b, m->vals[s * m->slots + v->slot] / v->div,
-				   false);
-			mbuf_puts(b, "\n");
+			mbuf_printf(b, "# TYPE %s%s %s\n", v->name, fam_suffix,
+				    type_name(v->type));
+			put_samples(ms[i], v, b, om);
+			for (size_t j = i + 1; j < n; j++) {
+				const struct mval *w =
+					ms[j] ? value_named(ms[j], v->name) :
+						NULL;
+
+				if (w && w->type == v->type)
+					put_samples(ms[j], w, b, om);
+			}
 		}
 	}
+}
+
+void metrics_render(const struct metrics *m, bool om, struct mbuf *b)
+{
+	metrics_render_all(&m, 1, om, b);
+}
+
+int metrics_check_together(const struct metrics *const *ms, size_t n,
+			   struct error **err)
+{
+	for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; ms[i] && k < ms[i]->nv; k++) {
+			const struct mval *v = &ms[i]->v[k];
+
+			for (size_t j = i + 1; j < n; j++) {
+				const struct mval *w =
+					ms[j] ? value_named(ms[j], v->name) :
+						NULL;
+
+				if (w && w->type != v->type)
+					return error_set(
+						err, 0,
+						"metric %s: a %s in scope "
+						"%s, a %s in scope %s",
+						v->name, type_name(v->type),
+						ms[i]->scope,
+						type_name(w->type),
+						ms[j]->scope);
+				if (w && !strcmp(ms[i]->scope, ms[j]->scope))
+					return error_set(
+						err, 0,
+						"metric %s: two data sources "
+						"in scope %s (name them apart "
+						"with --otel-metrics-name)",
+						v->name, ms[i]->scope);
+			}
+		}
+	}
+	return 0;
 }
 
 void metrics_table(const struct metrics *m, struct mbuf *b)

@@ -443,6 +443,82 @@ static void table__keys_then_values(void **state)
 	mbuf_free(&b);
 }
 
+/* Two data sources with the same metrics: one family per name (one HELP
+ * and TYPE), the samples of both after it, as the text formats want. */
+static void render_all__shared_names__one_family_each(void **state)
+{
+	struct fx *x = *state;
+	struct metrics *b = NULL;
+	const struct metrics *ms[3];
+	struct error *err = NULL;
+	const char *s, *p;
+	int types = 0;
+
+	if (metrics_new(x->fs, x->md, "dns", "b", 10, &b, &err))
+		fail_msg("%s", error_msg(err));
+	metrics_observe(x->m, &x->ev);
+	metrics_observe(b, &x->ev);
+	ms[0] = x->m;
+	ms[1] = NULL;
+	ms[2] = b;
+	assert_int_equal(metrics_check_together(ms, 3, &err), 0);
+	x->out.len = 0;
+	metrics_render_all(ms, 3, false, &x->out);
+	s = x->out.p;
+	for (p = s; (p = strstr(p, "# TYPE ")); p++)
+		types++;
+	assert_int_equal(types, 4); /* msgs, latency, id_sum, delta */
+	assert_non_null(strstr(s, "# TYPE msgs_total counter\n"
+				  "msgs_total" L "} 1\n"
+				  "msgs_total{qr=\"R\",name=\"a\\\\x01b.\","
+				  "otel_scope_name=\"b\"} 1\n"));
+	assert_non_null(strstr(s, "delta" L "} -7\n"
+				  "delta{qr=\"R\",name=\"a\\\\x01b.\","
+				  "otel_scope_name=\"b\"} -7\n"));
+	metrics_free(b);
+}
+
+/* Metrics that cannot be one scrape: a name of two types, or of two data
+ * sources in one scope (their series would be the same). */
+static void check_together__type_or_scope_clash(void **state)
+{
+	struct fx *x = *state;
+	struct metrics *b = NULL;
+	const struct metrics *ms[2];
+	struct error *err = NULL;
+	char yaml[512];
+
+	snprintf(yaml, sizeof(yaml),
+		 "datasources:\n  dns:\n    annotations:\n"
+		 "      metrics.collect: \"true\"\n"
+		 "    fields:\n      delta:\n        annotations:\n"
+		 "          metrics.type: gauge\n"
+		 "          metrics.name: msgs\n");
+	{
+		struct gadget_metadata *md = md_of(yaml);
+
+		if (metrics_new(x->fs, md, "dns", "b", 10, &b, &err))
+			fail_msg("%s", error_msg(err));
+		metadata_free(md);
+	}
+	ms[0] = x->m;
+	ms[1] = b;
+	assert_int_equal(metrics_check_together(ms, 2, &err), -1);
+	assert_string_equal(error_msg(err), "metric msgs: a counter in scope "
+					    "dns, a gauge in scope b");
+	error_free(err);
+	metrics_free(b);
+	err = NULL;
+	if (metrics_new(x->fs, x->md, "dns", "dns", 10, &b, &err))
+		fail_msg("%s", error_msg(err));
+	ms[1] = b;
+	assert_int_equal(metrics_check_together(ms, 2, &err), -1);
+	assert_non_null(
+		strstr(error_msg(err), "two data sources in scope dns"));
+	error_free(err);
+	metrics_free(b);
+}
+
 /* ---- labels --------------------------------------------------------- */
 
 struct lx_event {
@@ -914,6 +990,11 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(table__keys_then_values, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+			render_all__shared_names__one_family_each, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			check_together__type_or_scope_clash, setup, teardown),
 		cmocka_unit_test(labels__collisions_and_reserved),
 		cmocka_unit_test(typedefs__counter_gauge_histogram_slots),
 		cmocka_unit_test_setup_teardown(malformed__one_line_errors,
