@@ -279,17 +279,46 @@ bool http_wants_openmetrics(const char *accept)
 	return accept && strstr(accept, "application/openmetrics-text");
 }
 
+/*
+ * The line after line (which ends in "\n", as "\r\n" or alone, as Go's
+ * server reads them), its length without its end in *len; NULL at the end
+ * of the text.
+ */
+static const char *next_line(const char *line, size_t *len)
+{
+	const char *nl = strchr(line, '\n'), *next;
+
+	if (!nl)
+		return NULL;
+	next = nl + 1;
+	nl = strchr(next, '\n');
+	if (!nl)
+		return NULL;
+	*len = nl - next - (nl > next && nl[-1] == '\r');
+	return next;
+}
+
+/* Where the head of req ends (after its empty line), or NULL. */
+static const char *head_end(const char *req)
+{
+	const char *line = req;
+	size_t len;
+
+	while ((line = next_line(line, &len)))
+		if (!len)
+			return strchr(line, '\n') + 1;
+	return NULL;
+}
+
 /* The value of header name in a request head, copied into out. */
 static bool header(const char *req, const char *name, char *out, size_t len)
 {
-	size_t n = strlen(name);
-	const char *p = strstr(req, "\r\n");
+	size_t n = strlen(name), ll;
+	const char *line = req;
 
-	while (p && p[2] != '\r') {
-		const char *line = p + 2, *end = strstr(line, "\r\n");
+	while ((line = next_line(line, &ll)) && ll) {
+		const char *end = line + ll;
 
-		if (!end)
-			return false;
 		if ((size_t)(end - line) > n && line[n] == ':' &&
 		    !strncasecmp(line, name, n)) {
 			const char *v = line + n + 1;
@@ -303,7 +332,6 @@ static bool header(const char *req, const char *name, char *out, size_t len)
 			out[vl] = '\0';
 			return true;
 		}
-		p = end;
 	}
 	return false;
 }
@@ -331,7 +359,7 @@ static void respond(struct http_exporter *h, struct conn *c)
 	static const char om_type[] = "application/openmetrics-text; "
 				      "version=1.0.0; charset=utf-8";
 	struct mbuf body = { 0 };
-	const char *status = "200 OK", *type = text_type;
+	const char *status = "200 OK", *type = text_type, *allow = "";
 	struct http_request r;
 	bool head, om;
 
@@ -340,6 +368,7 @@ static void respond(struct http_exporter *h, struct conn *c)
 	om = r.openmetrics;
 	if (strcmp(r.method, "GET") && !head) {
 		status = "405 Method Not Allowed";
+		allow = "Allow: GET, HEAD\r\n"; /* RFC 9110 15.5.6 */
 		mbuf_puts(&body, "only GET\n");
 	} else if (strcmp(r.path, "/metrics")) {
 		status = "404 Not Found";
@@ -356,10 +385,10 @@ static void respond(struct http_exporter *h, struct conn *c)
 		mbuf_free(&body);
 	}
 	mbuf_printf(&c->resp,
-		    "HTTP/1.1 %s\r\nContent-Type: %s\r\n"
+		    "HTTP/1.1 %s\r\nContent-Type: %s\r\n%s"
 		    "Content-Length: %zu\r\nConnection: close\r\n\r\n",
 		    status, strcmp(status, "200 OK") ? "text/plain" : type,
-		    body.len);
+		    allow, body.len);
 	if (!head && body.len)
 		mbuf_put(&c->resp, body.p, body.len);
 	mbuf_free(&body);
@@ -382,7 +411,7 @@ static void conn_step(struct http_exporter *h, struct conn *c, time_t now)
 		}
 		c->rlen += n;
 		c->req[c->rlen] = '\0';
-		if (strstr(c->req, "\r\n\r\n")) {
+		if (head_end(c->req)) {
 			respond(h, c);
 		} else if (c->rlen == MAX_REQUEST) {
 			conn_close(c); /* no head fits: not a scraper */

@@ -879,6 +879,16 @@ static void http__text_openmetrics_404(void **state)
 		strstr(r, "\r\n\r\n# TYPE a counter\na_total 1\n# EOF\n"));
 	r = scrape(h, "GET / HTTP/1.0\r\n\r\n");
 	assert_non_null(strstr(r, "HTTP/1.1 404 Not Found\r\n"));
+	/* a 405 says what is allowed (RFC 9110) */
+	r = scrape(h, "POST /metrics HTTP/1.1\r\n\r\n");
+	assert_non_null(strstr(r, "HTTP/1.1 405 Method Not Allowed\r\n"));
+	assert_non_null(strstr(r, "\r\nAllow: GET, HEAD\r\n"));
+	/* lines ended by "\n" alone, as Go's server (ig's) reads them */
+	r = scrape(h, "GET /metrics HTTP/1.0\nAccept: application/"
+		      "openmetrics-text\n\n");
+	assert_non_null(strstr(r, "\r\n\r\n# TYPE a counter\na_total 1\n"));
+	r = scrape(h, "GET /metrics HTTP/1.0\r\nHost: x\n\r\n");
+	assert_non_null(strstr(r, "\r\n\r\na_total 1\n"));
 	http_exporter_free(h);
 
 	assert_int_equal(http_exporter_new("127.0.0.1:70000", render_fixed,
