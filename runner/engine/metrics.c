@@ -584,6 +584,33 @@ static int add_implicit(struct metrics *m, const struct gadget_metadata *md,
 	return 0;
 }
 
+/* The names v writes in the text format, its family's first. */
+static size_t exposed_names(const struct mval *v, char out[4][MAX_NAME + 16])
+{
+	static const char *const hist[] = { "", "_bucket", "_sum", "_count" };
+
+	if (v->type != MT_HISTOGRAM) {
+		snprintf(out[0], sizeof(out[0]), "%s%s", v->name,
+			 v->type == MT_COUNTER ? "_total" : "");
+		return 1;
+	}
+	for (size_t i = 0; i < 4; i++)
+		snprintf(out[i], sizeof(out[i]), "%s%s", v->name, hist[i]);
+	return 4;
+}
+
+const char *metrics_clash(const struct mval *a, const struct mval *b)
+{
+	static char na[4][MAX_NAME + 16], nb[4][MAX_NAME + 16];
+	size_t ka = exposed_names(a, na), kb = exposed_names(b, nb);
+
+	for (size_t i = 0; i < ka; i++)
+		for (size_t j = 0; j < kb; j++)
+			if (!strcmp(na[i], nb[j]))
+				return na[i];
+	return NULL;
+}
+
 static size_t pow2_at_least(size_t n)
 {
 	size_t p = 1;
@@ -643,11 +670,20 @@ static int build(struct metrics *m, const struct gadget_metadata *md,
 				 "counter, gauge or histogram and there is no "
 				 "%s",
 				 A_IMPLICIT_NAME);
-	for (size_t i = 0; i < m->nv; i++)
-		for (size_t j = 0; j < i; j++)
+	for (size_t i = 0; i < m->nv; i++) {
+		for (size_t j = 0; j < i; j++) {
+			const char *c = metrics_clash(&m->v[i], &m->v[j]);
+
 			if (!strcmp(m->v[i].name, m->v[j].name))
 				return error_set(err, 0, "two metrics named %s",
 						 m->v[i].name);
+			if (c)
+				return error_set(err, 0,
+						 "metrics %s and %s: both "
+						 "write %s",
+						 m->v[j].name, m->v[i].name, c);
+		}
+	}
 	for (size_t i = 0; i < m->nk; i++) {
 		const char *l = m->labels[i];
 

@@ -60,4 +60,9 @@ struct metrics {
 	unsigned long long overflow;
 };
 
+/* A name a and b (not one metric) would both write in the text format
+ * (a counter's x_total, a histogram's x_sum...), or NULL; in static
+ * storage until the next call. */
+const char *metrics_clash(const struct mval *a, const struct mval *b);
+
 #endif

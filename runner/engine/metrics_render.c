@@ -302,6 +302,21 @@ int metrics_check_together(const struct metrics *const *ms, size_t n,
 					ms[j] ? value_named(ms[j], v->name) :
 						NULL;
 
+				for (size_t l = 0; !w && ms[j] && l < ms[j]->nv;
+				     l++) {
+					const char *c =
+						metrics_clash(v, &ms[j]->v[l]);
+
+					if (c)
+						return error_set(
+							err, 0,
+							"metrics %s of scope "
+							"%s and %s of scope "
+							"%s: both write %s",
+							v->name, ms[i]->scope,
+							ms[j]->v[l].name,
+							ms[j]->scope, c);
+				}
 				if (w && w->type != v->type)
 					return error_set(
 						err, 0,

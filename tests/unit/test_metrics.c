@@ -517,6 +517,27 @@ static void check_together__type_or_scope_clash(void **state)
 		strstr(error_msg(err), "two data sources in scope dns"));
 	error_free(err);
 	metrics_free(b);
+	/* names of two data sources that meet in the exposition */
+	err = NULL;
+	{
+		struct gadget_metadata *md = md_of(
+			"datasources:\n  dns:\n    annotations:\n"
+			"      metrics.collect: \"true\"\n"
+			"    fields:\n      delta:\n        annotations:\n"
+			"          metrics.type: gauge\n"
+			"          metrics.name: msgs_total\n");
+
+		if (metrics_new(x->fs, md, "dns", "b", 10, &b, &err))
+			fail_msg("%s", error_msg(err));
+		metadata_free(md);
+	}
+	ms[1] = b;
+	assert_int_equal(metrics_check_together(ms, 2, &err), -1);
+	assert_string_equal(error_msg(err),
+			    "metrics msgs of scope dns and msgs_total of scope "
+			    "b: both write msgs_total");
+	error_free(err);
+	metrics_free(b);
 }
 
 /* ---- labels --------------------------------------------------------- */
@@ -709,6 +730,21 @@ static void malformed__one_line_errors(void **state)
 		     "      proc:\n        annotations:\n"
 		     "          metrics.type: key\n",
 		     "field proc: a struct cannot be a metric");
+	/* names that meet in the exposition: counter msgs writes
+	 * msgs_total, histogram latency_seconds latency_seconds_count */
+	expect_error(x,
+		     "      delta:\n        annotations:\n"
+		     "          metrics.type: gauge\n"
+		     "          metrics.name: msgs_total\n",
+		     "metrics msgs and msgs_total: both write msgs_total");
+	expect_error(x,
+		     "      latency_ns:\n        annotations:\n"
+		     "          metrics.type: histogram\n"
+		     "          metrics.name: lat\n"
+		     "      delta:\n        annotations:\n"
+		     "          metrics.type: gauge\n"
+		     "          metrics.name: lat_count\n",
+		     "metrics lat and lat_count: both write lat_count");
 	expect_error(x,
 		     "      id:\n        annotations:\n"
 		     "          metrics.type: counter\n"
