@@ -290,22 +290,31 @@ static void histogram__buckets_le_inclusive_and_cumulative(void **state)
 	assert_non_null(strstr(s, "latency_seconds_sum" L "} 0.007000001\n"));
 }
 
+/* x->m: a histogram of latency_ns (one boundary, 1) with annotation
+ * line ann. */
+static void latency_histogram(struct fx *x, const char *ann)
+{
+	char yaml[512], msg[256];
+
+	snprintf(yaml, sizeof(yaml),
+		 "datasources:\n  dns:\n    annotations:\n"
+		 "      metrics.collect: \"true\"\n"
+		 "    fields:\n      latency_ns:\n        annotations:\n"
+		 "          metrics.type: histogram\n"
+		 "          metrics.boundaries: \"1\"\n"
+		 "          %s\n",
+		 ann);
+	x->m = metrics_of(x, yaml, 10, msg, sizeof(msg));
+	if (!x->m)
+		fail_msg("%s", msg);
+}
+
 static void histogram__skip_zero(void **state)
 {
 	struct fx *x = *state;
-	char msg[256];
 	const char *s;
 
-	x->m = metrics_of(
-		x,
-		"datasources:\n  dns:\n    annotations:\n"
-		"      metrics.collect: \"true\"\n"
-		"    fields:\n      latency_ns:\n        annotations:\n"
-		"          metrics.type: histogram\n"
-		"          metrics.boundaries: \"1\"\n"
-		"          metrics.skip-zero: \"true\"\n",
-		10, msg, sizeof(msg));
-	assert_non_null(x->m);
+	latency_histogram(x, "metrics.skip-zero: \"true\"");
 	x->ev.latency_ns_raw = 0;
 	metrics_observe(x->m, &x->ev);
 	/* nothing observed: no histogram series at all */
@@ -326,20 +335,9 @@ static void histogram__skip_zero(void **state)
 static void histogram__skip_if(void **state)
 {
 	struct fx *x = *state;
-	char msg[256];
 	const char *s;
 
-	x->m = metrics_of(
-		x,
-		"datasources:\n  dns:\n    annotations:\n"
-		"      metrics.collect: \"true\"\n"
-		"    fields:\n      latency_ns:\n        annotations:\n"
-		"          metrics.type: histogram\n"
-		"          metrics.boundaries: \"1\"\n"
-		"          metrics.skip-if: tc\n",
-		10, msg, sizeof(msg));
-	if (!x->m)
-		fail_msg("%s", msg);
+	latency_histogram(x, "metrics.skip-if: tc");
 	x->ev.tc = true;
 	metrics_observe(x->m, &x->ev);
 	assert_null(strstr(render(x, false), "latency_ns_count"));
