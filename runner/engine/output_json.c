@@ -26,6 +26,7 @@ enum {
 	OP_U16,
 	OP_U32,
 	OP_U64,
+	OP_U64_ADD, /* a u64 plus its field's add (timestamp_raw) */
 	OP_S8,
 	OP_S16,
 	OP_S32,
@@ -90,8 +91,12 @@ static __u8 int_op(const struct field *f)
 		[1] = OP_S8, [2] = OP_S16, [4] = OP_S32, [8] = OP_S64
 	};
 
-	if (f->bit_size || f->count != 1 || f->size > 8 || f->add)
+	if (f->bit_size || f->count != 1 || f->size > 8)
 		return OP_GENERIC;
+	if (f->add)
+		return f->kind == FK_UINT && !f->is_signed && f->size == 8 ?
+			       OP_U64_ADD :
+			       OP_GENERIC;
 	if (f->kind == FK_UINT && !f->is_signed)
 		return u[f->size] ? u[f->size] : OP_GENERIC;
 	if (f->kind == FK_SINT && f->is_signed)
@@ -1061,6 +1066,10 @@ again:
 				n += fmt_split8_wide(out + n, v);
 			else
 				n += fmt_u64(out + n, v);
+			break;
+		case OP_U64_ADD:
+			n += fmt_u64(out + n,
+				     LOAD(__u64, p) + o->fs->f[st->field].add);
 			break;
 		case OP_S8:
 			n += fmt_s64(out + n, LOAD(__s8, p));
