@@ -232,7 +232,8 @@ static bool allowed(const struct run_trust *t, const char *digest)
 	cleanup_free char *copy = NULL;
 	char *save = NULL, *e;
 
-	if (!t->allowed)
+	/* no list, or an empty one: every image (ig reads '' as no list) */
+	if (!t->allowed || !*t->allowed)
 		return true;
 	copy = strdup(t->allowed);
 	if (!copy)

@@ -51,7 +51,8 @@ enum {
 	"                       *.pub, *.pem; $RUNNER_KEYS_DIR)\n"	\
 	"      --allowed-gadgets LIST\n"				\
 	"                       only these images run: references, digests\n" \
-	"                       or prefixes ending in *, comma-separated\n"
+	"                       or prefixes ending in *, comma-separated\n" \
+	"                       (empty: every image, as in ig)\n"
 /* clang-format on */
 
 struct run_trust {

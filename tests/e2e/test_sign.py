@@ -410,8 +410,9 @@ def run__allowed_gadgets(ctx):
                                         "--allowed-gadgets",
                                         f"{ctx.reg.host}/x/*"),
                    "allowed-gadgets prefix", "not in --allowed-gadgets")
+    # an empty list allows every image, as in ig (its flag is a list)
     for allowed in (ref, ctx.digest, f"{ctx.reg.host}/g/allow*",
-                    f"x:v1,{ref}@{ctx.digest}"):
+                    f"x:v1,{ref}@{ctx.digest}", ""):
         s = new_store(ctx, "allowed-ok")
         ok(runner(ctx, run_args(ref, "--public-keys", ctx.pub,
                                 "--allowed-gadgets", allowed), s),
