@@ -453,6 +453,7 @@ static int read_archive(struct archive *a, struct oci_txn *txn, char **index,
 			struct error **err)
 {
 	struct archive_entry *e;
+	int64_t total = 0;
 	int r;
 
 	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
@@ -462,6 +463,16 @@ static int read_archive(struct archive *a, struct oci_txn *txn, char **index,
 
 		if (!name)
 			return -1;
+		/* refused at the header that goes past it, as a blob too
+		 * large for any media type */
+		if (size > 0 && size <= OCI_MAX_IMPORT_SIZE)
+			total += (size + 511) / 512 * 512;
+		total += 512;
+		if (size > OCI_MAX_IMPORT_SIZE || total > OCI_MAX_IMPORT_SIZE)
+			return error_set(err, 0,
+					 "%.200s: the archive is larger than "
+					 "the %lld bytes an import reads",
+					 name, (long long)OCI_MAX_IMPORT_SIZE);
 		if (archive_entry_hardlink(e) || archive_entry_symlink(e) ||
 		    type == AE_IFLNK)
 			return error_set(err, 0, "refusing link \"%.200s\"",

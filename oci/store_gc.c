@@ -101,6 +101,20 @@ static int mark(struct oci_store *s, struct digest_set *set, const char *mt,
 	return 0;
 }
 
+/* Empty the folder fd (a transaction's, in ingest/) of its files. */
+static void empty_dir(int fd)
+{
+	DIR *d = fdopendir(fcntl(fd, F_DUPFD_CLOEXEC, 0));
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			unlinkat(dirfd(d), de->d_name, 0);
+	closedir(d);
+}
+
 static void remove_stale_ingest(struct oci_store *s)
 {
 	cleanup_free char *dir = store_path(s, "ingest");
@@ -121,8 +135,14 @@ static void remove_stale_ingest(struct oci_store *s)
 		if (fd < 0 || fstat(fd, &st) < 0 ||
 		    st.st_mtime > now - STALE_INGEST_SECONDS)
 			continue;
-		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			empty_dir(fd);
+			unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR);
+		} else {
 			unlinkat(dirfd(d), de->d_name, 0);
+		}
 	}
 	closedir(d);
 }

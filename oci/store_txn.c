@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Store transactions: blobs staged in ingest/ (each temp file flock'ed by
- * its writer), verified and fsynced, then renamed into blobs/sha256/
- * together with the index.json update, under the index lock.
+ * Store transactions: blobs staged in a folder of ingest/ that the
+ * transaction holds flock'ed (one descriptor however many blobs it
+ * stages), verified and fsynced, then renamed into blobs/sha256/ together
+ * with the index.json update, under the index lock.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -30,7 +31,6 @@
 
 struct staged {
 	char *path;
-	int fd; /* holds the flock that marks the file live */
 	char digest[OCI_DIGEST_SIZE];
 	int64_t size;
 	bool used; /* reached from a ref (oci_txn_mark_used) */
@@ -45,6 +45,8 @@ struct ref_change {
 
 struct oci_txn {
 	struct oci_store *store;
+	char *dir; /* ingest/txn-XXXXXX, made by the first writer */
+	int dir_fd; /* holds the flock that marks dir and its files live */
 	struct staged *staged;
 	size_t n_staged;
 	char (*need)[OCI_DIGEST_SIZE];
@@ -69,6 +71,7 @@ int oci_txn_begin(struct oci_store *store, struct oci_txn **out,
 	if (!txn)
 		return error_set(err, ENOMEM, "begin transaction");
 	txn->store = store;
+	txn->dir_fd = -1;
 	*out = txn;
 	return 0;
 }
@@ -77,11 +80,8 @@ static void staged_clear(struct staged *st)
 {
 	if (st->path)
 		unlink(st->path);
-	if (st->fd >= 0)
-		close(st->fd);
 	free(st->path);
 	st->path = NULL;
-	st->fd = -1;
 }
 
 void oci_txn_free(struct oci_txn *txn)
@@ -92,6 +92,11 @@ void oci_txn_free(struct oci_txn *txn)
 		return;
 	for (i = 0; i < txn->n_staged; i++)
 		staged_clear(&txn->staged[i]);
+	if (txn->dir)
+		rmdir(txn->dir);
+	if (txn->dir_fd >= 0)
+		close(txn->dir_fd);
+	free(txn->dir);
 	free(txn->staged);
 	free(txn->need);
 	for (i = 0; i < txn->n_refs; i++) {
@@ -102,18 +107,43 @@ void oci_txn_free(struct oci_txn *txn)
 	free(txn);
 }
 
+/* The transaction's own folder in ingest/, made and locked once. */
+static int txn_dir(struct oci_txn *txn, struct error **err)
+{
+	if (txn->dir)
+		return 0;
+	if (asprintf(&txn->dir, "%s/ingest/txn-XXXXXX", txn->store->dir) < 0) {
+		txn->dir = NULL;
+		return error_set(err, ENOMEM, "stage blob");
+	}
+	if (!mkdtemp(txn->dir)) {
+		error_set(err, errno, "create %s", txn->dir);
+		free(txn->dir);
+		txn->dir = NULL;
+		return -1;
+	}
+	txn->dir_fd = open(txn->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (txn->dir_fd < 0)
+		return error_set(err, errno, "open %s", txn->dir);
+	/* Live marker for oci_store_gc(); cannot block: the folder is new. */
+	flock(txn->dir_fd, LOCK_EX | LOCK_NB);
+	return 0;
+}
+
 int oci_txn_writer_open(struct oci_txn *txn, struct oci_blob_writer **out,
 			struct error **err)
 {
-	struct oci_blob_writer *w = calloc(1, sizeof(*w));
+	struct oci_blob_writer *w;
 
+	if (txn_dir(txn, err) < 0)
+		return -1;
+	w = calloc(1, sizeof(*w));
 	if (!w)
 		return error_set(err, ENOMEM, "stage blob");
 	w->txn = txn;
 	w->fd = -1;
 	w->hash = oci_sha256_new();
-	if (!w->hash ||
-	    asprintf(&w->path, "%s/ingest/blob-XXXXXX", txn->store->dir) < 0) {
+	if (!w->hash || asprintf(&w->path, "%s/blob-XXXXXX", txn->dir) < 0) {
 		w->path = NULL;
 		oci_blob_writer_abort(w);
 		return error_set(err, ENOMEM, "stage blob");
@@ -126,8 +156,6 @@ int oci_txn_writer_open(struct oci_txn *txn, struct oci_blob_writer **out,
 		oci_blob_writer_abort(w);
 		return -1;
 	}
-	/* Live marker for oci_store_gc(); cannot block: the file is new. */
-	flock(w->fd, LOCK_EX | LOCK_NB);
 	*out = w;
 	return 0;
 }
@@ -214,7 +242,6 @@ int oci_blob_writer_finish(struct oci_blob_writer *w, const char *digest,
 	txn->staged = v;
 	v = &txn->staged[txn->n_staged++];
 	v->path = steal_ptr(w->path);
-	v->fd = steal_fd(w->fd);
 	memcpy(v->digest, got, sizeof(got));
 	v->size = w->size;
 	v->used = false;

@@ -742,8 +742,7 @@ def import_of_blobs_removed_meanwhile_stores_nothing(ctx):
             "hostile.test/partial:v1"
     tar = os.path.join(ctx.tmp, "need-in.tar")
     pack(d, idx, tar)
-    # flocks of the import: one per staged blob (the index), then the
-    # commit's, held
+    # flocks of the import: its staging folder's, then the commit's, held
     imp = subprocess.Popen(
         ["strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=flock",
          "-e", "inject=flock:delay_enter=600000000:when=2", RUNNER,

@@ -649,6 +649,65 @@ def import__rejects_unsafe_or_corrupt_archives(ctx):
         eq(env.store_snapshot(store), before, f"store after {name}")
 
 
+def image_and_more(ctx, path, ref, extra, mode="w"):
+    """The fixture image tagged ref, then the members extra yields
+    ((name, bytes)), in one tar ("w:gz": gzip'd)."""
+    good = os.path.join(ctx.tmp, "image-and-more.tar")
+    env.gadget_tar(good, ref, CONFIG_V1, {"amd64": AMD64})
+    with tarfile.open(good) as src, tarfile.open(path, mode) as t:
+        for m in src.getmembers():
+            t.addfile(m, src.extractfile(m))
+        for name, data in extra:
+            t.addfile(reg_member(name, data)[0], io.BytesIO(data))
+
+
+@test
+def import__many_blobs_under_a_low_open_files_limit(ctx):
+    """Each staged blob held a descriptor until the commit: 1100 blobs hit
+    ulimit -n 1024 (Too many open files)."""
+    import hashlib
+    import resource
+    store = fresh_store(ctx, "many-blobs")
+    path = os.path.join(ctx.tmp, "many-blobs.tar")
+    blobs = [b"blob %d" % i for i in range(1100)]
+    image_and_more(ctx, path, "localhost:1/many/blobs:v1",
+                   (("blobs/sha256/" + hashlib.sha256(b).hexdigest(), b)
+                    for b in blobs))
+
+    def low_limit():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (1024, 1024))
+    e = dict(os.environ, RUNNER_STORE=store, HOME=ctx.home)
+    p = subprocess.run([RUNNER, "image", "import", path], env=e, text=True,
+                       capture_output=True, timeout=300,
+                       preexec_fn=low_limit)
+    ok(p, "import")
+    eq([i["reference"] for i in image_list(ctx, store)],
+       ["localhost:1/many/blobs:v1"], "images")
+    # the blobs no image uses stay out, and nothing is left in ingest/
+    eq(len(os.listdir(os.path.join(store, "blobs", "sha256"))), 4, "blobs")
+    eq(os.listdir(os.path.join(store, "ingest")), [], "ingest leftovers")
+
+
+@test
+def import__archive_larger_than_the_bound_refused_store_unchanged(ctx):
+    """Each blob was capped, the archive not: 16 members of 64 MiB after
+    an image (a 1 MiB gzip'd tar) went through."""
+    store = fresh_store(ctx, "too-large")
+    import_fixture(ctx, store, "localhost:1/keep/me:v1",
+                   programs={"amd64": b"keep"})
+    before = env.store_snapshot(store)
+    path = os.path.join(ctx.tmp, "too-large.tar.gz")
+    zeros = bytes(64 << 20)
+    image_and_more(ctx, path, "localhost:1/too/large:v1",
+                   ((f"padding/{i}", zeros) for i in range(16)), "w:gz")
+    check(os.path.getsize(path) < 2 << 20, "the archive is not small")
+    fails(runner(ctx, ["image", "import", path], store=store), "import",
+          "padding/15: the archive is larger than the 1073741824 bytes an "
+          "import reads")
+    eq(env.store_snapshot(store), before, "store after the refused import")
+    eq(os.listdir(os.path.join(store, "ingest")), [], "ingest leftovers")
+
+
 # ---- the real gadget ----
 
 @test
