@@ -77,21 +77,24 @@ static char *docker_config_path(void)
 	return path_join(getenv("HOME"), ".docker/config.json");
 }
 
+#define MAX_PATHS 6
+
 /* The files to read credentials from, in order; NULL-terminated. */
-static void lookup_paths(const char *authfile, char *paths[6])
+static void lookup_paths(const char *authfile, char *paths[MAX_PATHS])
 {
 	const char *env = getenv("REGISTRY_AUTH_FILE");
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
 	const char *cfg = getenv("XDG_CONFIG_HOME");
 	int n = 0;
 
-	memset(paths, 0, 6 * sizeof(*paths));
+	memset(paths, 0, MAX_PATHS * sizeof(*paths));
 	if (authfile && *authfile) {
 		paths[0] = strdup(authfile);
 		return;
 	}
 	if (env && *env)
 		paths[n++] = strdup(env);
+	paths[n++] = strdup(OCI_IG_AUTH_FILE);
 	if (xdg && *xdg) {
 		paths[n++] = path_join(xdg, "containers/auth.json");
 	} else {
@@ -118,6 +121,9 @@ char *oci_auth_write_path(const char *authfile)
 		return strdup(authfile);
 	if (env && *env)
 		return strdup(env);
+	/* ig's: ig runs as root, and reads it first */
+	if (geteuid() == 0)
+		return strdup(OCI_IG_AUTH_FILE);
 	if (xdg && *xdg)
 		return path_join(xdg, "containers/auth.json");
 	return docker_config_path();
@@ -234,46 +240,141 @@ static int entry_creds(const char *path, const char *key, json_t *e,
 	return 0;
 }
 
+/* The "auths" entry of j for registry (and repository), or NULL. */
+static json_t *best_entry(json_t *j, const char *registry,
+			  const char *repository, const char **best_key)
+{
+	json_t *auths = json_object_get(j, "auths"), *e, *best = NULL;
+	size_t score, best_score = 0;
+	const char *key;
+
+	json_object_foreach (auths, key, e) {
+		if (key_matches(key, registry, repository, &score) &&
+		    (!best || score > best_score)) {
+			best = e;
+			*best_key = key;
+			best_score = score;
+		}
+	}
+	return best;
+}
+
+/*
+ * Whether to skip paths[i] of the lookup order: missing, or ig's default
+ * that this user may not read (it is root's: ig runs as root).
+ */
+static bool skip_file(const char *path)
+{
+	if (access(path, F_OK) < 0)
+		return true;
+	return !strcmp(path, OCI_IG_AUTH_FILE) && access(path, R_OK) < 0;
+}
+
+static void free_paths(char *paths[MAX_PATHS])
+{
+	for (int i = 0; i < MAX_PATHS; i++)
+		free(paths[i]);
+}
+
 int oci_auth_get(const char *authfile, const char *registry,
 		 const char *repository, char **user, char **password,
 		 struct error **err)
 {
-	char *paths[6];
+	char *paths[MAX_PATHS];
 	int i, ret = 1;
 
 	*user = *password = NULL;
 	lookup_paths(authfile, paths);
-	for (i = 0; i < 6 && paths[i] && ret == 1; i++) {
+	for (i = 0; i < MAX_PATHS && paths[i] && ret == 1; i++) {
 		cleanup_json json_t *j = NULL;
-		json_t *auths, *e, *best = NULL;
-		const char *key, *best_key = NULL;
-		size_t score, best_score = 0;
+		const char *key = NULL;
+		json_t *e;
 
-		if (access(paths[i], F_OK) < 0)
+		if (skip_file(paths[i]))
 			continue;
 		j = load_auth_file(paths[i], err);
 		if (!j) {
 			ret = -1;
 			break;
 		}
-		auths = json_object_get(j, "auths");
-		if (!json_is_object(auths))
-			continue;
-		json_object_foreach (auths, key, e) {
-			if (key_matches(key, registry, repository, &score) &&
-			    (!best || score > best_score)) {
-				best = e;
-				best_key = key;
-				best_score = score;
-			}
-		}
-		if (best)
-			ret = entry_creds(paths[i], best_key, best, user,
-					  password, err);
+		e = best_entry(j, registry, repository, &key);
+		if (e)
+			ret = entry_creds(paths[i], key, e, user, password,
+					  err);
 	}
-	for (i = 0; i < 6; i++)
-		free(paths[i]);
+	free_paths(paths);
 	return ret;
+}
+
+/* The helper of j's credHelpers or credsStore for registry, or NULL. */
+static const char *helper_of(json_t *j, const char *registry,
+			     const char *repository, const char **field)
+{
+	json_t *helpers = json_object_get(j, "credHelpers"), *v;
+	const char *store = json_string_value(json_object_get(j, "credsStore"));
+	const char *key = NULL;
+
+	json_object_foreach (helpers, key, v) {
+		cleanup_free char *k = normalize_key(key);
+
+		if (k && !strcmp(k, registry) && json_string_value(v) &&
+		    *json_string_value(v)) {
+			*field = "credHelpers";
+			return json_string_value(v);
+		}
+	}
+	/* docker login leaves an empty "auths" entry beside the store */
+	if (store && *store && best_entry(j, registry, repository, &key)) {
+		*field = "credsStore";
+		return store;
+	}
+	return NULL;
+}
+
+char *oci_auth_helper_note(const char *authfile, const char *registry,
+			   const char *repository)
+{
+	char *paths[MAX_PATHS], *note = NULL;
+	int i;
+
+	lookup_paths(authfile, paths);
+	for (i = 0; i < MAX_PATHS && paths[i] && !note; i++) {
+		cleanup_json json_t *j = NULL;
+		const char *helper, *field;
+
+		if (skip_file(paths[i]) ||
+		    !(j = load_auth_file(paths[i], NULL)))
+			continue;
+		helper = helper_of(j, registry, repository, &field);
+		if (helper && asprintf(&note,
+				       "the credentials for %s are kept by "
+				       "docker-credential-%s (%s in %s), "
+				       "which runner does not run",
+				       registry, helper, field, paths[i]) < 0)
+			note = NULL;
+	}
+	free_paths(paths);
+	return note;
+}
+
+char *oci_auth_file_with(const char *registry)
+{
+	char *paths[MAX_PATHS], *found = NULL;
+	int i;
+
+	lookup_paths(NULL, paths);
+	for (i = 0; i < MAX_PATHS && paths[i] && !found; i++) {
+		cleanup_json json_t *j = NULL;
+		const char *key = NULL;
+
+		if (skip_file(paths[i]) ||
+		    !(j = load_auth_file(paths[i], NULL)))
+			continue;
+		if (best_entry(j, registry, NULL, &key))
+			found = steal_ptr(paths[i]);
+	}
+	free_paths(paths);
+	return found;
 }
 
 /* Read path (or start empty), apply fn to its "auths", write it 0600. */
@@ -283,13 +384,14 @@ static int rewrite(const char *path, const char *registry, const char *auth,
 	cleanup_json json_t *j = NULL;
 	cleanup_free char *buf = NULL;
 	cleanup_free char *dir = strdup(path);
+	cleanup_free char *reg = normalize_key(registry);
 	json_t *auths, *e;
 	const char *key;
 	void *tmp;
 	char *slash;
 	bool found = false;
 
-	if (!dir)
+	if (!dir || !reg)
 		return error_set(err, ENOMEM, "alloc");
 	if (access(path, F_OK) == 0) {
 		j = load_auth_file(path, err);
@@ -307,13 +409,17 @@ static int rewrite(const char *path, const char *registry, const char *auth,
 	{
 		cleanup_free char *k = normalize_key(key);
 
-		if (k && !strcmp(k, registry)) {
+		if (k && !strcmp(k, reg)) {
 			json_object_del(auths, key);
 			found = true;
 		}
 	}
+	/* Docker Hub under docker's key, which ig and podman read too */
 	if (auth)
-		json_object_set_new(auths, registry,
+		json_object_set_new(auths,
+				    strcmp(reg, "docker.io") ?
+					    registry :
+					    "https://index.docker.io/v1/",
 				    json_pack("{s:s}", "auth", auth));
 	else if (!found) {
 		error_set(err, 0, "not logged in to %s (in %s)", registry,

@@ -4,15 +4,22 @@
  * {"auth": base64("user:password")}}}) and WWW-Authenticate challenges.
  *
  * Lookup order when no file is given: $REGISTRY_AUTH_FILE,
- * $XDG_RUNTIME_DIR/containers/auth.json (/run/containers/<uid>/auth.json
- * without XDG_RUNTIME_DIR), $XDG_CONFIG_HOME/containers/auth.json
- * (~/.config/...), $DOCKER_CONFIG/config.json (~/.docker/config.json).
- * Credential helpers (credsStore, credHelpers) are not supported.
+ * OCI_IG_AUTH_FILE (what `ig login` writes; skipped when this user may not
+ * read it), $XDG_RUNTIME_DIR/containers/auth.json
+ * (/run/containers/<uid>/auth.json without XDG_RUNTIME_DIR),
+ * $XDG_CONFIG_HOME/containers/auth.json (~/.config/...),
+ * $DOCKER_CONFIG/config.json (~/.docker/config.json).  Credential helpers
+ * (credsStore, credHelpers) are not run: oci_auth_helper_note() says when
+ * one holds what the lookup did not find.
  */
 #ifndef OCI_AUTH_H
 #define OCI_AUTH_H
 
 #include "common/error.h"
+
+/* Inspektor Gadget's auth file: the default of `ig login` and `ig run
+ * --authfile`. */
+#define OCI_IG_AUTH_FILE "/var/lib/ig/config.json"
 
 /*
  * Credentials for registry (entries scoped to a repository prefix win when
@@ -24,8 +31,21 @@ int oci_auth_get(const char *authfile, const char *registry,
 		 struct error **err);
 
 /* The file `runner login` writes: authfile, else the first of the lookup
- * order that applies ($REGISTRY_AUTH_FILE, XDG_RUNTIME_DIR's, docker's). */
+ * order that applies ($REGISTRY_AUTH_FILE, ig's for root, XDG_RUNTIME_DIR's,
+ * docker's). */
 char *oci_auth_write_path(const char *authfile);
+
+/*
+ * When credentials for registry are not found because a credential helper
+ * keeps them: one phrase that names it and the file that says so
+ * (malloc'd), else NULL.
+ */
+char *oci_auth_helper_note(const char *authfile, const char *registry,
+			   const char *repository);
+
+/* The first file of the lookup order (no --authfile) with an entry for
+ * registry (malloc'd), or NULL. */
+char *oci_auth_file_with(const char *registry);
 
 /* Store credentials for registry (file mode 0600, other entries kept). */
 int oci_auth_set(const char *authfile, const char *registry, const char *user,

@@ -87,6 +87,24 @@ void registry_free_secret(char *s)
 	}
 }
 
+/* Why a request went without credentials (malloc'd). */
+static char *no_credentials(struct oci_registry *reg, const char *repo)
+{
+	char *note = oci_auth_helper_note(reg->opts.authfile, reg->host, repo);
+	char *why;
+
+	if (!note)
+		return strdup("no credentials for this registry; see runner "
+			      "login");
+	if (asprintf(&why,
+		     "%s: runner login %s stores them where runner "
+		     "reads them",
+		     note, reg->host) < 0)
+		why = NULL;
+	free(note);
+	return why;
+}
+
 /* Get a token for scope from the realm of the last bearer challenge. */
 static int registry_fetch_token(struct oci_registry *reg, const char *repo,
 				const char *scope, struct error **err)
@@ -142,12 +160,21 @@ static int registry_fetch_token(struct oci_registry *reg, const char *repo,
 		error_prefix(err, "get token from %s", reg->realm);
 		goto out;
 	}
+	if ((r.status == 401 || r.status == 403) && basic) {
+		error_set(err, 0,
+			  "get token from %s: %ld %s: credentials "
+			  "rejected",
+			  reg->realm, r.status, registry_reason(r.status));
+		goto out;
+	}
 	if (r.status == 401 || r.status == 403) {
-		error_set(err, 0, "get token from %s: %ld %s: %s", reg->realm,
-			  r.status, registry_reason(r.status),
-			  basic ? "credentials rejected" :
-				  "anonymous access denied (no credentials "
-				  "for this registry)");
+		cleanup_free char *why = no_credentials(reg, repo);
+
+		error_set(err, 0,
+			  "get token from %s: %ld %s: anonymous access "
+			  "denied (%s)",
+			  reg->realm, r.status, registry_reason(r.status),
+			  why ? why : "alloc");
 		goto out;
 	}
 	if (r.status != 200) {
@@ -235,13 +262,18 @@ int registry_auth_error(struct oci_registry *reg, const struct resp *r,
 				 "%s %s: 401 Unauthorized, from where the "
 				 "registry sent us",
 				 a, b);
-	if (r->status == 401)
-		return error_set(err, 0, "%s %s: 401 Unauthorized: %s", a, b,
-				 reg->used_credentials ?
-					 "credentials rejected" :
-					 "authentication required (no "
-					 "credentials for this registry; "
-					 "see runner login)");
+	if (r->status == 401 && reg->used_credentials)
+		return error_set(
+			err, 0, "%s %s: 401 Unauthorized: credentials rejected",
+			a, b);
+	if (r->status == 401) {
+		cleanup_free char *why = no_credentials(reg, NULL);
+
+		return error_set(err, 0,
+				 "%s %s: 401 Unauthorized: authentication "
+				 "required (%s)",
+				 a, b, why ? why : "alloc");
+	}
 	if (r->status == 403)
 		return error_set(err, 0, "%s %s: 403 Forbidden: access denied",
 				 a, b);

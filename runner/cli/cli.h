@@ -48,7 +48,8 @@ enum {
 	{ "cert-dir", required_argument, NULL, CLI_OPT_CERT_DIR }
 #define CLI_REGISTRY_HELP						\
 	"      --authfile FILE    credentials (default: $REGISTRY_AUTH_FILE,\n" \
-	"                         containers auth.json, ~/.docker/config.json)\n" \
+	"                         ig's /var/lib/ig/config.json, containers\n" \
+	"                         auth.json, ~/.docker/config.json)\n" \
 	"      --insecure-registries HOST:PORT,...\n"			\
 	"                         allow plain HTTP / unverified TLS for these\n" \
 	"      --cert-dir DIR     CA certificates in DIR/HOST:PORT/ca.crt\n"

@@ -196,6 +196,7 @@ const struct cli_command cmd_login = {
 		"\n"
 		"Check credentials against REGISTRY and store them (mode 0600)\n"
 		"in the auth file: --authfile, $REGISTRY_AUTH_FILE,\n"
+		"/var/lib/ig/config.json for root (ig's, as ig login),\n"
 		"$XDG_RUNTIME_DIR/containers/auth.json, or "
 		"~/.docker/config.json.\n"
 		"Without --password-stdin, asks on the terminal.\n"
@@ -231,8 +232,26 @@ static int logout_run(struct cli_ctx *ctx, void *state, struct error **err)
 		return cli_error(err, EXIT_USAGE,
 				 "logout: invalid registry '%s'", ctx->argv[0]);
 	/* ctx->registry holds --authfile only: see logout_options */
-	if (oci_auth_delete(ctx->registry.authfile, host, err) < 0)
+	if (oci_auth_delete(ctx->registry.authfile, host, err) < 0) {
+		cleanup_free char *other = NULL;
+		cleanup_free char *mine = NULL;
+
+		if ((*err)->errnum != ENOENT || ctx->registry.authfile)
+			return EXIT_FAIL;
+		/* in a file runner reads but does not write by default */
+		other = oci_auth_file_with(host);
+		mine = oci_auth_write_path(NULL);
+		if (other && mine && strcmp(other, mine)) {
+			cleanup_free char *msg = strdup(error_msg(*err));
+
+			error_set(err, 0,
+				  "%s; runner reads credentials for it from "
+				  "%s: runner logout %s --authfile %s removes "
+				  "them",
+				  msg ? msg : "", other, host, other);
+		}
 		return EXIT_FAIL;
+	}
 	printf("Removed login credentials for %s\n", host);
 	return EXIT_OK;
 }
@@ -247,7 +266,8 @@ const struct cli_command cmd_logout = {
 	.summary = "remove credentials for a registry",
 	.usage = "Usage: runner logout REGISTRY [--authfile FILE]\n"
 		 "\n"
-		 "Remove the stored credentials for REGISTRY.\n"
+		 "Remove the stored credentials for REGISTRY from the file\n"
+		 "runner login writes (see runner login --help).\n"
 		 "\n"
 		 "EXAMPLES\n"
 		 "  runner logout ghcr.io\n"

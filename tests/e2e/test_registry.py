@@ -320,6 +320,121 @@ def basic_auth__docker_config_json_is_read(ctx):
               env_extra={"HOME": home}), "pull")
 
 
+def with_own_var_lib(ctx, script, **env_extra):
+    """Run script (sh -e) in a mount namespace of its own, with a tmpfs
+    over /var/lib and an empty /var/lib/ig in it: ig's auth file is
+    /var/lib/ig/config.json, and the machine's is never touched.  Returns
+    the finished process; the script echoes a marker per step."""
+    e = dict(os.environ)
+    for k in ("REGISTRY_AUTH_FILE", "RUNNER_INSECURE_REGISTRIES",
+              "DOCKER_CONFIG", "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME"):
+        e.pop(k, None)
+    e.update(HOME=ctx.home, R=RUNNER, RUNNER_REGISTRY_TIMEOUT="3",
+             RUNNER_REGISTRY_RETRIES="1", **env_extra)
+    return subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-ec",
+         "mount -t tmpfs -o size=4m,mode=0755 tmpfs /var/lib\n"
+         "mkdir -m 0700 /var/lib/ig\n" + script],
+        env=e, capture_output=True, text=True, timeout=300)
+
+
+@test
+def ig_auth_file__podman_login_there__push_pull_logout_login(ctx):
+    """ig login writes /var/lib/ig/config.json, and ig run reads it first
+    (docker's config.json when it is missing): podman login to that file
+    let the runner push and pull without logging in again (it read
+    containers' and docker's files only); runner logout removes the entry
+    there, and root's runner login writes it, where ig (here skopeo, with
+    the same file) finds it."""
+    host = ctx.basic.host
+    ref = f"{host}/g/ig-auth:v1"
+    ok(runner(ctx, ["image", "tag", f"{ctx.anon.host}/g/trace_dns:v1", ref],
+              store=ctx.src), "tag")
+    p = with_own_var_lib(ctx, """
+IG=/var/lib/ig/config.json
+printf %s "$PW" | podman login --tls-verify=false --authfile $IG \
+    -u alice --password-stdin "$H" >/dev/null
+echo STEP:podman-login
+"$R" image push "$REF" --insecure-registries "$H" --store "$SRC"
+echo STEP:push
+"$R" image pull "$REF" --insecure-registries "$H" --store "$DST/1"
+echo STEP:pull
+"$R" logout "$H"
+if grep -q "$H" $IG; then exit 9; fi
+echo STEP:logout
+if "$R" image pull "$REF" --insecure-registries "$H" --store "$DST/2" \
+    2>/dev/null; then exit 9; fi
+echo STEP:pull-after-logout-fails
+printf %s "$PW" | "$R" login "$H" -u alice --password-stdin \
+    --insecure-registries "$H"
+echo STEP:runner-login
+echo STEP:mode-$(stat -c %a $IG)
+skopeo inspect --raw --tls-verify=false --authfile $IG "docker://$REF" \
+    >/dev/null
+echo STEP:skopeo-reads-it
+""", PW=ctx.users["alice"], H=host, REF=ref, SRC=ctx.src,
+        DST=os.path.join(ctx.tmp, "stores", "ig-auth"))
+    steps = [w[5:] for w in p.stdout.split() if w.startswith("STEP:")]
+    eq(steps, ["podman-login", "push", "pull", "logout",
+               "pull-after-logout-fails", "runner-login", "mode-600",
+               "skopeo-reads-it"], f"steps ({p.stderr.strip()[-400:]})")
+    check(ctx.users["alice"] not in p.stdout + p.stderr, "password shown")
+
+
+@test
+def credential_helpers__named_when_they_hold_what_is_missing(ctx):
+    """docker login with a credsStore leaves an empty entry, and
+    credHelpers name a helper per registry: the runner runs no helper,
+    and its 401 said "no credentials for this registry"."""
+    host = ctx.basic.host
+    ref = f"{host}/g/trace_dns:v1"
+    for name, cfg, needle in (
+            ("store", {"auths": {host: {}}, "credsStore": "desktop"},
+             "docker-credential-desktop (credsStore in "),
+            ("helpers", {"credHelpers": {host: "pass"}},
+             "docker-credential-pass (credHelpers in ")):
+        home = os.path.join(ctx.tmp, f"home-{name}")
+        os.makedirs(os.path.join(home, ".docker"), exist_ok=True)
+        path = os.path.join(home, ".docker", "config.json")
+        with open(path, "w") as f:
+            json.dump(cfg, f)
+        err = fails(runner(ctx, ["image", "pull", ref] + insecure(ctx.basic),
+                           store=fresh_store(ctx, "helper"),
+                           env_extra={"HOME": home}),
+                    f"pull ({name})", "401 Unauthorized", needle + path,
+                    f"runner login {host} stores them")
+        eq(len(err.strip().splitlines()), 1, f"one line: {err!r}")
+
+
+@test
+def logout__credentials_in_another_file_it_reads_are_named(ctx):
+    """As root, runner login writes ig's file: a logout of credentials
+    that an older login (or podman) put in $XDG_RUNTIME_DIR's auth.json
+    says where they are and how to remove them."""
+    host = ctx.basic.host
+    xdg = os.path.join(ctx.tmp, "xdg-logout")
+    os.makedirs(xdg, mode=0o700, exist_ok=True)
+    p = with_own_var_lib(ctx, """
+printf %s "$PW" | "$R" login "$H" -u alice --password-stdin \
+    --insecure-registries "$H" --authfile "$XDG/containers/auth.json" \
+    >/dev/null
+echo STEP:login
+if "$R" logout "$H" 2>"$XDG/err"; then exit 9; fi
+echo STEP:logout-refused
+"$R" logout "$H" --authfile "$XDG/containers/auth.json" >/dev/null
+echo STEP:logout-there
+""", PW=ctx.users["alice"], H=host, XDG=xdg, XDG_RUNTIME_DIR=xdg)
+    steps = [w[5:] for w in p.stdout.split() if w.startswith("STEP:")]
+    eq(steps, ["login", "logout-refused", "logout-there"],
+       f"steps ({p.stderr.strip()[-400:]})")
+    f = os.path.join(xdg, "containers", "auth.json")
+    with open(os.path.join(xdg, "err")) as fh:
+        err = fh.read()
+    check(f"not logged in to {host}" in err and
+          f"runner reads credentials for it from {f}: runner logout {host} "
+          f"--authfile {f} removes them" in err, err)
+
+
 # ---- TLS ----
 
 @test

@@ -7,7 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -37,8 +40,26 @@ static int teardown(void **state)
 	char cmd[128];
 
 	(void)state;
+	unlink(OCI_IG_AUTH_FILE);
+	rmdir("/var/lib/ig");
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	return system(cmd) == 0 ? 0 : -1;
+}
+
+/*
+ * ig's auth file is at a fixed place (/var/lib/ig/config.json): the
+ * tests read and write their own, on a tmpfs over /var/lib in a mount
+ * namespace of their own (the machine's is never touched).
+ */
+static int private_var_lib(void)
+{
+	if (unshare(CLONE_NEWNS) < 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("tmpfs", "/var/lib", "tmpfs", 0, "size=1m,mode=0755") < 0) {
+		perror("test_oci_auth: private /var/lib (needs root)");
+		return -1;
+	}
+	return 0;
 }
 
 static void write_at(const char *rel, const char *text)
@@ -136,7 +157,8 @@ static void auth_set_get_delete__round_trip_mode_0600(void **state)
 	struct stat st;
 
 	(void)state;
-	assert_non_null(strstr(path, "/containers/auth.json"));
+	/* root's: ig's, as ig login writes it */
+	assert_string_equal(path, OCI_IG_AUTH_FILE);
 	assert_int_equal(
 		oci_auth_set(NULL, "localhost:5000", "bob", "p:w", &err), 0);
 	assert_int_equal(stat(path, &st), 0);
@@ -214,6 +236,115 @@ static void auth_get__broken_file__error_names_it(void **state)
 	assert_non_null(strstr(error_msg(err), "user:password"));
 }
 
+static void auth_get__ig_file_before_containers_and_docker(void **state)
+{
+	cleanup_error struct error *err = NULL;
+	cleanup_free char *user = NULL;
+	cleanup_free char *pw = NULL;
+	cleanup_free char *text = NULL;
+	/* as ig login writes it (docker's format: "c:d" in base64) */
+	static const char ig[] = "{\"auths\":{\"reg.io\":{\"auth\":\"Yzpk\"}}}";
+
+	(void)state;
+	write_at("containers/auth.json",
+		 "{\"auths\":{\"reg.io\":{\"auth\":\"YTpi\"}}}");
+	assert_int_equal(mkdir("/var/lib/ig", 0700), 0);
+	assert_int_equal(write_file_atomic(OCI_IG_AUTH_FILE, ig, strlen(ig),
+					   0600, &err),
+			 0);
+	assert_int_equal(oci_auth_get(NULL, "reg.io", NULL, &user, &pw, &err),
+			 0);
+	assert_string_equal(user, "c");
+	assert_string_equal(pw, "d");
+	/* --authfile names one file, and only that one is read */
+	free(user);
+	free(pw);
+	assert_int_equal(oci_auth_get(OCI_IG_AUTH_FILE, "other.io", NULL, &user,
+				      &pw, &err),
+			 1);
+	/* Docker Hub goes under docker's key, which ig and podman read */
+	assert_int_equal(oci_auth_set(NULL, "docker.io", "e", "f", &err), 0);
+	assert_int_equal(read_file(OCI_IG_AUTH_FILE, &text, NULL, &err), 0);
+	assert_non_null(strstr(text, "\"https://index.docker.io/v1/\""));
+	assert_non_null(strstr(text, "\"reg.io\""));
+	user = pw = NULL;
+	assert_int_equal(oci_auth_get(NULL, "docker.io", "library/x", &user,
+				      &pw, &err),
+			 0);
+	assert_string_equal(user, "e");
+	free(user);
+	free(pw);
+	user = pw = NULL;
+	assert_int_equal(oci_auth_delete(NULL, "docker.io", &err), 0);
+	assert_int_equal(
+		oci_auth_get(NULL, "docker.io", NULL, &user, &pw, &err), 1);
+}
+
+static void auth_get__ig_file_of_root_skipped_by_other_users(void **state)
+{
+	static const char ig[] = "{\"auths\":{\"reg.io\":{\"auth\":\"YTpi\"}}}";
+	cleanup_error struct error *err = NULL;
+	int status;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(mkdir("/var/lib/ig", 0755), 0);
+	assert_int_equal(write_file_atomic(OCI_IG_AUTH_FILE, ig, strlen(ig),
+					   0600, &err),
+			 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char *user = NULL, *pw = NULL;
+
+		if (setresgid(65534, 65534, 65534) < 0 ||
+		    setresuid(65534, 65534, 65534) < 0)
+			_exit(3);
+		/* none found (1), not "Permission denied" (-1) */
+		_exit(oci_auth_get(NULL, "reg.io", NULL, &user, &pw, NULL) ==
+				      1 ?
+			      0 :
+			      1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static void auth_helper_note__cred_helpers_and_store(void **state)
+{
+	cleanup_error struct error *err = NULL;
+	char *user = NULL, *pw = NULL;
+	char *note;
+
+	(void)state;
+	/* docker login with a credsStore leaves an empty entry */
+	write_at(".docker/config.json",
+		 "{\"auths\":{\"reg.io\":{}},\"credsStore\":\"desktop\","
+		 "\"credHelpers\":{\"https://gcr.io\":\"gcloud\"}}");
+	assert_int_equal(oci_auth_get(NULL, "reg.io", NULL, &user, &pw, &err),
+			 1);
+	note = oci_auth_helper_note(NULL, "reg.io", NULL);
+	assert_non_null(note);
+	assert_non_null(strstr(note, "docker-credential-desktop (credsStore "
+				     "in "));
+	assert_non_null(strstr(note, ".docker/config.json"));
+	free(note);
+	note = oci_auth_helper_note(NULL, "gcr.io", "p/x");
+	assert_non_null(note);
+	assert_non_null(strstr(note, "docker-credential-gcloud (credHelpers"));
+	free(note);
+	/* no entry: the store holds nothing for it, anonymous it is */
+	assert_null(oci_auth_helper_note(NULL, "other.io", NULL));
+	/* inline credentials elsewhere win: no note is asked for then */
+	write_at("containers/auth.json",
+		 "{\"auths\":{\"reg.io\":{\"auth\":\"YTpi\"}}}");
+	assert_int_equal(oci_auth_get(NULL, "reg.io", NULL, &user, &pw, &err),
+			 0);
+	free(user);
+	free(pw);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -226,7 +357,13 @@ int main(void)
 		T(auth_get__docker_config_scheme_and_repo_prefix),
 		T(auth_get__containers_file_wins_over_docker),
 		T(auth_get__broken_file__error_names_it),
+		T(auth_get__ig_file_before_containers_and_docker),
+		T(auth_helper_note__cred_helpers_and_store),
+		T(auth_get__ig_file_of_root_skipped_by_other_users),
 	};
+
+	if (private_var_lib() < 0)
+		return 1;
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
