@@ -19,7 +19,8 @@
 #include "oci/registry.h"
 #include "runner/cli/commands.h"
 
-#define MAX_SECRET 4096
+/* As ig login reads from stdin: a token or a JSON key file fits. */
+#define MAX_SECRET (100 * 1024)
 
 enum {
 	OPT_PASSWORD_STDIN = CLI_OPT_OWN,
@@ -47,6 +48,32 @@ static char *read_line(FILE *f)
 	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		line[--n] = '\0';
 	return line;
+}
+
+/*
+ * All of f (at most MAX_SECRET bytes) without its trailing newlines, as ig
+ * and docker read --password-stdin: a JSON key is a password of many
+ * lines.  NULL past MAX_SECRET (*too_long set) or without memory.
+ */
+static char *read_secret(FILE *f, bool *too_long)
+{
+	char *buf = malloc(MAX_SECRET + 2);
+	size_t n;
+
+	*too_long = false;
+	if (!buf)
+		return NULL;
+	n = fread(buf, 1, MAX_SECRET + 1, f);
+	if (n > MAX_SECRET) {
+		explicit_bzero(buf, n);
+		free(buf);
+		*too_long = true;
+		return NULL;
+	}
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		n--;
+	buf[n] = '\0';
+	return buf;
 }
 
 /* Prompt on the terminal; echo off for secrets. */
@@ -89,6 +116,7 @@ static char *registry_host(const char *arg)
 
 struct login_state {
 	const char *user; /* -u */
+	const char *password; /* -p */
 	bool from_stdin; /* --password-stdin */
 };
 
@@ -100,6 +128,8 @@ static int login_option(void *state, int opt, const char *arg,
 	(void)err;
 	if (opt == 'u')
 		s->user = arg;
+	else if (opt == 'p')
+		s->password = arg;
 	else
 		s->from_stdin = true;
 	return EXIT_OK;
@@ -109,13 +139,24 @@ static int login_option(void *state, int opt, const char *arg,
 static int login_credentials(const struct login_state *s, char **user,
 			     char **password, struct error **err)
 {
-	if (!s->from_stdin && !isatty(STDIN_FILENO))
+	bool too_long = false;
+
+	if (s->password && s->from_stdin)
+		return cli_error(err, EXIT_USAGE,
+				 "login: --password and --password-stdin "
+				 "exclude each other");
+	if (!s->from_stdin && !(s->password && s->user) &&
+	    !isatty(STDIN_FILENO))
 		return cli_error(err, EXIT_USAGE,
 				 "login: stdin is not a terminal: use "
 				 "--password-stdin");
 	if (!s->user && s->from_stdin)
 		return cli_error(err, EXIT_USAGE,
 				 "login: --password-stdin needs --username");
+	if (s->password)
+		fputs("warning: a password given with --password shows in the "
+		      "process list: use --password-stdin\n",
+		      stderr);
 	if (s->user) {
 		*user = strdup(s->user);
 		if (!*user)
@@ -126,8 +167,17 @@ static int login_credentials(const struct login_state *s, char **user,
 			return cli_error(err, EXIT_USAGE,
 					 "login: no user name");
 	}
-	*password = s->from_stdin ? read_line(stdin) :
-				    prompt("Password: ", true);
+	if (s->password)
+		*password = strdup(s->password);
+	else if (s->from_stdin)
+		*password = read_secret(stdin, &too_long);
+	else
+		*password = prompt("Password: ", true);
+	if (too_long)
+		return cli_error(err, EXIT_USAGE,
+				 "login: password too long (more than %d "
+				 "bytes)",
+				 MAX_SECRET);
 	if (!*password || !**password)
 		return cli_error(err, EXIT_USAGE, "login: empty password");
 	if (strlen(*password) > MAX_SECRET)
@@ -183,6 +233,7 @@ out:
 
 static const struct option login_options[] = {
 	{ "username", required_argument, NULL, 'u' },
+	{ "password", required_argument, NULL, 'p' },
 	{ "password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN },
 	{ 0 },
 };
@@ -191,19 +242,25 @@ const struct cli_command cmd_login = {
 	.name = "login",
 	.summary = "store credentials for a registry",
 	.usage =
-		"Usage: runner login REGISTRY [-u USER] [--password-stdin] "
-		"[flags]\n"
+		"Usage: runner login REGISTRY [-u USER] [-p PASSWORD | "
+		"--password-stdin] [flags]\n"
 		"\n"
 		"Check credentials against REGISTRY and store them (mode 0600)\n"
 		"in the auth file: --authfile, $REGISTRY_AUTH_FILE,\n"
 		"/var/lib/ig/config.json for root (ig's, as ig login),\n"
 		"$XDG_RUNTIME_DIR/containers/auth.json, or "
 		"~/.docker/config.json.\n"
-		"Without --password-stdin, asks on the terminal.\n"
+		"Without --password-stdin or -p, asks on the terminal.\n"
 		"\n"
 		"FLAGS\n"
 		"  -u, --username USER    user name\n"
-		"      --password-stdin   read the password from stdin\n" CLI_REGISTRY_HELP
+		"  -p, --password PASSWORD\n"
+		"                         the password (seen in the process "
+		"list:\n"
+		"                         prefer --password-stdin)\n"
+		"      --password-stdin   read the password from stdin (all of "
+		"it,\n"
+		"                         trailing newlines cut, as in ig)\n" CLI_REGISTRY_HELP
 		"\n"
 		"EXAMPLES\n"
 		"  runner login ghcr.io -u me\n"
@@ -211,7 +268,7 @@ const struct cli_command cmd_login = {
 		"--password-stdin\n"
 		"  runner login localhost:5000 -u test --password-stdin "
 		"--authfile ./auth.json < pw\n",
-	.short_opts = "u:",
+	.short_opts = "u:p:",
 	.options = login_options,
 	.flags = CLI_REGISTRY | CLI_AUTHFILE_NEW,
 	.min_args = 1,

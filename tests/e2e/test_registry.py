@@ -88,7 +88,10 @@ def setup():
         ctx.home = os.path.join(ctx.tmp, "home")
         os.makedirs(ctx.home)
         ctx.store = os.path.join(ctx.tmp, "store")
-        ctx.users = {"alice": "s3cret-pw"}
+        # _json_key: a password of many lines, as a cloud JSON key file
+        ctx.users = {"alice": "s3cret-pw",
+                     "_json_key": '{\n  "type": "service_account",\n'
+                                  '  "private_key": "k"\n}'}
         ctx.anon = env.Registry(ctx.tmp, "anon")
         ctx.regs.append(ctx.anon)
         ctx.basic = env.Registry(ctx.tmp, "basic", htpasswd_users=ctx.users)
@@ -303,6 +306,40 @@ def basic_auth__login_push_pull_logout(ctx):
     fails(runner(ctx, ["image", "pull", ref, "--authfile", authfile]
                  + insecure(ctx.basic), store=store2),
           "pull after logout", "401")
+
+
+@test
+def login__whole_stdin_is_the_password_and_password_flag(ctx):
+    """--password-stdin took the first line only: a JSON key file (docker
+    login -u _json_key --password-stdin < key.json, and so ig) was
+    refused; ig's and docker's -p/--password was an unknown flag."""
+    key = ctx.users["_json_key"]
+    authfile = os.path.join(ctx.tmp, "json-key-auth.json")
+    ok(runner(ctx, ["login", ctx.basic.host, "-u", "_json_key",
+                    "--password-stdin", "--authfile", authfile]
+              + insecure(ctx.basic), input=key + "\n"), "login with a key")
+    store = fresh_store(ctx, "json-key")
+    ref = push_fixture(ctx, ctx.basic, "g/json-key:v1",
+                       extra=insecure(ctx.basic) + ["--authfile", authfile])
+    ok(runner(ctx, ["image", "pull", ref, "--authfile", authfile]
+              + insecure(ctx.basic), store=store), "pull with the key")
+    authfile = os.path.join(ctx.tmp, "password-flag-auth.json")
+    p = runner(ctx, ["login", ctx.basic.host, "-u", "alice", "-p",
+                     ctx.users["alice"], "--authfile", authfile]
+               + insecure(ctx.basic), input="")
+    ok(p, "login -p")
+    check("warning: a password given with --password shows in the process "
+          "list: use --password-stdin" in p.stderr, p.stderr)
+    check(ctx.users["alice"] not in p.stdout + p.stderr, "password shown")
+    ok(runner(ctx, ["image", "pull", ref, "--authfile", authfile]
+              + insecure(ctx.basic), store=fresh_store(ctx, "pw-flag")),
+       "pull after login -p")
+    fails(runner(ctx, ["login", ctx.basic.host, "-u", "alice", "-p", "x",
+                       "--password-stdin"], input="y"), "both",
+          "--password and --password-stdin exclude each other", code=2)
+    fails(runner(ctx, ["login", ctx.basic.host, "-u", "alice",
+                       "--password-stdin"], input="x" * (100 * 1024 + 1)),
+          "too long", "password too long (more than 102400 bytes)", code=2)
 
 
 @test
