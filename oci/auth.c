@@ -377,21 +377,25 @@ char *oci_auth_file_with(const char *registry)
 	return found;
 }
 
-/* Read path (or start empty), apply fn to its "auths", write it 0600. */
+/*
+ * Read path (or start empty), drop the "auths" entries of registry (every
+ * entry when registry is NULL), add auth's for it if not NULL, write it
+ * 0600.
+ */
 static int rewrite(const char *path, const char *registry, const char *auth,
 		   struct error **err)
 {
 	cleanup_json json_t *j = NULL;
 	cleanup_free char *buf = NULL;
 	cleanup_free char *dir = strdup(path);
-	cleanup_free char *reg = normalize_key(registry);
+	cleanup_free char *reg = registry ? normalize_key(registry) : NULL;
 	json_t *auths, *e;
 	const char *key;
 	void *tmp;
 	char *slash;
 	bool found = false;
 
-	if (!dir || !reg)
+	if (!dir || (registry && !reg))
 		return error_set(err, ENOMEM, "alloc");
 	if (access(path, F_OK) == 0) {
 		j = load_auth_file(path, err);
@@ -409,19 +413,19 @@ static int rewrite(const char *path, const char *registry, const char *auth,
 	{
 		cleanup_free char *k = normalize_key(key);
 
-		if (k && !strcmp(k, reg)) {
+		if (!reg || (k && !strcmp(k, reg))) {
 			json_object_del(auths, key);
 			found = true;
 		}
 	}
 	/* Docker Hub under docker's key, which ig and podman read too */
-	if (auth)
+	if (auth && reg)
 		json_object_set_new(auths,
 				    strcmp(reg, "docker.io") ?
 					    registry :
 					    "https://index.docker.io/v1/",
 				    json_pack("{s:s}", "auth", auth));
-	else if (!found) {
+	else if (!found && reg) {
 		error_set(err, 0, "not logged in to %s (in %s)", registry,
 			  path);
 		if (err && *err)
@@ -484,6 +488,19 @@ int oci_auth_delete(const char *authfile, const char *registry,
 		return -1;
 	}
 	return rewrite(path, registry, NULL, err);
+}
+
+int oci_auth_delete_all(const char *authfile, struct error **err)
+{
+	cleanup_free char *path = oci_auth_write_path(authfile);
+
+	if (!path)
+		return error_set(err, 0,
+				 "no credentials file: set HOME or "
+				 "REGISTRY_AUTH_FILE");
+	if (access(path, F_OK) < 0)
+		return 0;
+	return rewrite(path, NULL, NULL, err);
 }
 
 /* ---- WWW-Authenticate ---- */

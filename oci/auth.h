@@ -55,6 +55,9 @@ int oci_auth_set(const char *authfile, const char *registry, const char *user,
 int oci_auth_delete(const char *authfile, const char *registry,
 		    struct error **err);
 
+/* Forget every registry of the file `runner login` writes (none: 0). */
+int oci_auth_delete_all(const char *authfile, struct error **err);
+
 struct oci_challenge {
 	char *scheme; /* "Bearer", "Basic" */
 	char *realm;

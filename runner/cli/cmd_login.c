@@ -279,11 +279,36 @@ const struct cli_command cmd_login = {
 	.run = login_run,
 };
 
+struct logout_state {
+	bool all; /* -a */
+};
+
+static int logout_option(void *state, int opt, const char *arg,
+			 struct error **err)
+{
+	struct logout_state *s = state;
+
+	(void)opt; /* -a */
+	(void)arg;
+	(void)err;
+	s->all = true;
+	return EXIT_OK;
+}
+
 static int logout_run(struct cli_ctx *ctx, void *state, struct error **err)
 {
+	struct logout_state *s = state;
 	cleanup_free char *host = NULL;
 
-	(void)state;
+	if (s->all != (ctx->argc == 0))
+		return cli_error(err, EXIT_USAGE,
+				 "logout: want one REGISTRY, or --all");
+	if (s->all) {
+		if (oci_auth_delete_all(ctx->registry.authfile, err) < 0)
+			return EXIT_FAIL;
+		puts("Removed login credentials for all registries");
+		return EXIT_OK;
+	}
 	host = registry_host(ctx->argv[0]);
 	if (!host)
 		return cli_error(err, EXIT_USAGE,
@@ -315,23 +340,33 @@ static int logout_run(struct cli_ctx *ctx, void *state, struct error **err)
 
 static const struct option logout_options[] = {
 	{ "authfile", required_argument, NULL, CLI_OPT_AUTHFILE },
+	{ "all", no_argument, NULL, 'a' },
 	{ 0 },
 };
 
 const struct cli_command cmd_logout = {
 	.name = "logout",
 	.summary = "remove credentials for a registry",
-	.usage = "Usage: runner logout REGISTRY [--authfile FILE]\n"
+	.usage = "Usage: runner logout REGISTRY | --all [--authfile FILE]\n"
 		 "\n"
-		 "Remove the stored credentials for REGISTRY from the file\n"
-		 "runner login writes (see runner login --help).\n"
+		 "Remove the stored credentials for REGISTRY (or for every\n"
+		 "registry) from the file runner login writes (see runner\n"
+		 "login --help).\n"
+		 "\n"
+		 "FLAGS\n"
+		 "  -a, --all              every registry of the file\n"
+		 "      --authfile FILE    the file to remove them from\n"
 		 "\n"
 		 "EXAMPLES\n"
 		 "  runner logout ghcr.io\n"
-		 "  runner logout localhost:5000 --authfile ./auth.json\n",
+		 "  runner logout localhost:5000 --authfile ./auth.json\n"
+		 "  runner logout --all\n",
+	.short_opts = "a",
 	.options = logout_options,
-	.min_args = 1,
+	.min_args = 0,
 	.max_args = 1,
-	.want = "want one REGISTRY",
+	.want = "want one REGISTRY, or --all",
+	.state_size = sizeof(struct logout_state),
+	.option = logout_option,
 	.run = logout_run,
 };

@@ -343,6 +343,33 @@ def login__whole_stdin_is_the_password_and_password_flag(ctx):
 
 
 @test
+def logout__all_empties_the_file_and_keeps_its_other_settings(ctx):
+    """ig logout --all (and podman's): an unknown flag here."""
+    authfile = os.path.join(ctx.tmp, "all-auth.json")
+    with open(authfile, "w") as f:
+        json.dump({"auths": {}, "currentContext": "default"}, f)
+    for reg in (ctx.basic, ctx.token):
+        ok(runner(ctx, ["login", reg.host, "-u", "alice", "--password-stdin",
+                        "--authfile", authfile] + insecure(reg),
+                  input=ctx.users["alice"]), f"login {reg.host}")
+    eq(sorted(json.load(open(authfile))["auths"]),
+       sorted([ctx.basic.host, ctx.token.host]), "entries")
+    out = ok(runner(ctx, ["logout", "--all", "--authfile", authfile]),
+             "logout --all")
+    eq(out, "Removed login credentials for all registries\n", "stdout")
+    eq(json.load(open(authfile)),
+       {"auths": {}, "currentContext": "default"}, "the file")
+    eq(stat.S_IMODE(os.stat(authfile).st_mode), 0o600, "auth file mode")
+    fails(runner(ctx, ["image", "pull", f"{ctx.basic.host}/g/x:v1",
+                       "--authfile", authfile] + insecure(ctx.basic),
+                 store=fresh_store(ctx, "all")), "pull", "401")
+    fails(runner(ctx, ["logout", "-a", ctx.basic.host]), "-a REGISTRY",
+          "want one REGISTRY, or --all", code=2)
+    fails(runner(ctx, ["logout"]), "no REGISTRY",
+          "want one REGISTRY, or --all", code=2)
+
+
+@test
 def basic_auth__docker_config_json_is_read(ctx):
     import base64
     home = os.path.join(ctx.tmp, "home-docker")
