@@ -262,10 +262,31 @@ int registry_auth_error(struct oci_registry *reg, const struct resp *r,
 				 "%s %s: 401 Unauthorized, from where the "
 				 "registry sent us",
 				 a, b);
-	if (r->status == 401 && reg->used_credentials)
+	if (r->status == 401 && reg->used_credentials) {
+		struct oci_challenge ch;
+		bool scope = false;
+
+		/* a token that does not cover the request: the credentials
+		 * were taken, their rights fall short */
+		if (r->www_auth &&
+		    oci_challenge_parse(r->www_auth, &ch, NULL) == 0) {
+			scope = ch.error &&
+				!strcmp(ch.error, "insufficient_scope");
+			if (scope)
+				error_set(err, 0,
+					  "%s %s: 401 Unauthorized: access "
+					  "denied: the registry's token for "
+					  "these credentials does not grant %s "
+					  "(insufficient_scope)",
+					  a, b, ch.scope ? ch.scope : "it");
+			oci_challenge_clear(&ch);
+		}
+		if (scope)
+			return -1;
 		return error_set(
 			err, 0, "%s %s: 401 Unauthorized: credentials rejected",
 			a, b);
+	}
 	if (r->status == 401) {
 		cleanup_free char *why = no_credentials(reg, NULL);
 

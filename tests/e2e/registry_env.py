@@ -153,15 +153,15 @@ def _b64url(b):
 class TokenServer:
     """GET /token?service=S&scope=repository:NAME:ACTIONS -> {"token": JWT}.
 
-    Users with the right password get what they ask for; anonymous
-    requests get pull only (allow_anonymous) or a 401; a wrong password
-    gets a 401.  Every request is logged (scope, user) in self.requests.
+    Users with the right password get what they ask for (those in
+    pull_only: pull only); anonymous requests get pull only
+    (allow_anonymous) or a 401; a wrong password gets a 401.  Every request is logged (scope, user) in self.requests.
     """
 
     service = "test-registry"
     issuer = "test-issuer"
 
-    def __init__(self, tmp, users, allow_anonymous=True):
+    def __init__(self, tmp, users, allow_anonymous=True, pull_only=()):
         self.dir = os.path.join(tmp, "token")
         os.makedirs(self.dir, exist_ok=True)
         key, self.cert = self_signed(self.dir, "signer", "token-signer")
@@ -173,6 +173,7 @@ class TokenServer:
         self.x5c = base64.b64encode(der).decode()
         self.users = users
         self.allow_anonymous = allow_anonymous
+        self.pull_only = set(pull_only)
         self.requests = []
         self.port = free_port()
         self.realm = f"http://127.0.0.1:{self.port}/token"
@@ -228,7 +229,7 @@ class TokenServer:
                 if len(parts) < 3 or parts[0] != "repository":
                     continue
                 name, actions = ":".join(parts[1:-1]), parts[-1].split(",")
-                if user is None:
+                if user is None or user in self.pull_only:
                     actions = [a for a in actions if a == "pull"]
                 access.append({"type": "repository", "name": name,
                                "actions": actions})

@@ -98,7 +98,9 @@ def setup():
         ctx.regs.append(ctx.basic)
         ctx.tls = env.Registry(ctx.tmp, "tls", tls=True)
         ctx.regs.append(ctx.tls)
-        ctx.tokens = env.TokenServer(ctx.tmp, ctx.users)
+        ctx.users["reader"] = "read-only-pw"
+        ctx.tokens = env.TokenServer(ctx.tmp, ctx.users,
+                                     pull_only=["reader"])
         ctx.token = env.Registry(ctx.tmp, "token", token=ctx.tokens)
         ctx.regs.append(ctx.token)
         ctx.src = os.path.join(ctx.tmp, "src-store")
@@ -571,6 +573,26 @@ def token_auth__login_push_pull_with_scoped_tokens(ctx):
     store = fresh_store(ctx, "tok-anon")
     ok(runner(ctx, ["image", "pull", ref] + insecure(ctx.token),
               store=store), "anonymous pull")
+
+
+@test
+def token_auth__push_beyond_the_user_s_rights_says_so(ctx):
+    """A user the token server lets pull only: the registry answers the
+    push with insufficient_scope, which read "credentials rejected" (the
+    password was right)."""
+    authfile = os.path.join(ctx.tmp, "tok-reader.json")
+    ok(runner(ctx, ["login", ctx.token.host, "-u", "reader",
+                    "--password-stdin", "--authfile", authfile]
+              + insecure(ctx.token), input=ctx.users["reader"]), "login")
+    ref = f"{ctx.token.host}/g/reader:v1"
+    ok(runner(ctx, ["image", "tag", f"{ctx.anon.host}/g/trace_dns:v1", ref],
+              store=ctx.src), "tag")
+    err = fails(runner(ctx, ["image", "push", ref, "--authfile", authfile]
+                       + insecure(ctx.token), store=ctx.src), "push",
+                "401 Unauthorized: access denied: the registry's token "
+                "for these credentials does not grant "
+                "repository:g/reader:pull,push (insufficient_scope)")
+    check("credentials rejected" not in err, err)
 
 
 @test
