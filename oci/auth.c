@@ -276,14 +276,18 @@ static void free_paths(char *paths[MAX_PATHS])
 		free(paths[i]);
 }
 
-int oci_auth_get(const char *authfile, const char *registry,
-		 const char *repository, char **user, char **password,
-		 struct error **err)
+/* What to take from an "auths" entry: 0 taken, 1 nothing, -1 error. */
+typedef int (*take_fn)(const char *path, const char *key, json_t *e, void *out,
+		       struct error **err);
+
+/* The first entry of the lookup order for registry that take takes. */
+static int walk(const char *authfile, const char *registry,
+		const char *repository, take_fn take, void *out,
+		struct error **err)
 {
 	char *paths[MAX_PATHS];
 	int i, ret = 1;
 
-	*user = *password = NULL;
 	lookup_paths(authfile, paths);
 	for (i = 0; i < MAX_PATHS && paths[i] && ret == 1; i++) {
 		cleanup_json json_t *j = NULL;
@@ -299,11 +303,60 @@ int oci_auth_get(const char *authfile, const char *registry,
 		}
 		e = best_entry(j, registry, repository, &key);
 		if (e)
-			ret = entry_creds(paths[i], key, e, user, password,
-					  err);
+			ret = take(paths[i], key, e, out, err);
 	}
 	free_paths(paths);
 	return ret;
+}
+
+struct creds {
+	char **user, **password;
+};
+
+static int take_creds(const char *path, const char *key, json_t *e, void *out,
+		      struct error **err)
+{
+	struct creds *c = out;
+
+	return entry_creds(path, key, e, c->user, c->password, err);
+}
+
+int oci_auth_get(const char *authfile, const char *registry,
+		 const char *repository, char **user, char **password,
+		 struct error **err)
+{
+	struct creds c = { user, password };
+
+	*user = *password = NULL;
+	return walk(authfile, registry, repository, take_creds, &c, err);
+}
+
+static int take_identity_token(const char *path, const char *key, json_t *e,
+			       void *out, struct error **err)
+{
+	const char *t = json_string_value(json_object_get(e, "identitytoken"));
+
+	(void)path;
+	(void)key;
+	if (!t || !*t) /* the entry oci_auth_get() takes, if it has any */
+		return json_object_get(e, "auth") ||
+				       json_object_get(e, "username") ?
+			       0 :
+			       1;
+	*(char **)out = strdup(t);
+	return *(char **)out ? 0 : error_set(err, ENOMEM, "alloc");
+}
+
+int oci_auth_identity_token(const char *authfile, const char *registry,
+			    const char *repository, char **token,
+			    struct error **err)
+{
+	int rc;
+
+	*token = NULL;
+	rc = walk(authfile, registry, repository, take_identity_token, token,
+		  err);
+	return rc == 0 && !*token ? 1 : rc;
 }
 
 /* The helper of j's credHelpers or credsStore for registry, or NULL. */

@@ -105,13 +105,41 @@ static char *no_credentials(struct oci_registry *reg, const char *repo)
 	return why;
 }
 
-/* Get a token for scope from the realm of the last bearer challenge. */
+/*
+ * The form of an OAuth2 refresh-token grant (docker's identity token) for
+ * params ("service=...&scope=..."), malloc'd; NULL without memory.
+ */
+static char *refresh_form(struct oci_registry *reg, const char *token,
+			  const char *params)
+{
+	char *esc = curl_easy_escape(reg->curl, token, 0);
+	char *form;
+
+	if (!esc)
+		return NULL;
+	if (asprintf(&form,
+		     "grant_type=refresh_token&client_id=runner&"
+		     "refresh_token=%s%s%s",
+		     esc, *params ? "&" : "", params) < 0)
+		form = NULL;
+	explicit_bzero(esc, strlen(esc));
+	curl_free(esc);
+	return form;
+}
+
+/*
+ * Get a token for scope from the realm of the last bearer challenge: a
+ * POST of the identity token when the auth file holds one for the
+ * registry (as ig and podman do), else a GET with the user's credentials
+ * (or none).
+ */
 static int registry_fetch_token(struct oci_registry *reg, const char *repo,
 				const char *scope, struct error **err)
 {
 	cleanup_free char *url = NULL;
 	cleanup_free char *user = NULL;
-	char *password = NULL;
+	cleanup_free char *params = NULL;
+	char *password = NULL, *identity = NULL, *form = NULL;
 	char *basic = NULL;
 	char *esc_service = NULL, *esc_scope = NULL;
 	cleanup_json json_t *j = NULL;
@@ -120,8 +148,15 @@ static int registry_fetch_token(struct oci_registry *reg, const char *repo,
 	const char *tok;
 	int rc, ret = -1;
 
-	rc = oci_auth_get(reg->opts.authfile, reg->host, repo, &user, &password,
-			  err);
+	rc = oci_auth_identity_token(reg->opts.authfile, reg->host, repo,
+				     &identity, err);
+	if (rc < 0)
+		return -1;
+	if (rc == 1)
+		rc = oci_auth_get(reg->opts.authfile, reg->host, repo, &user,
+				  &password, err);
+	else
+		rc = 1; /* no Basic credentials beside the token */
 	if (rc < 0)
 		return -1;
 	if (rc == 0) {
@@ -132,24 +167,35 @@ static int registry_fetch_token(struct oci_registry *reg, const char *repo,
 		}
 	}
 	registry_free_secret(password);
-	reg->used_credentials = basic != NULL;
+	reg->used_credentials = basic || identity;
 	esc_service = reg->service ?
 			      curl_easy_escape(reg->curl, reg->service, 0) :
 			      NULL;
 	esc_scope = scope ? curl_easy_escape(reg->curl, scope, 0) : NULL;
-	if (asprintf(&url, "%s%s%s%s%s%s%s", reg->realm,
-		     strchr(reg->realm, '?') ? "&" : "?",
-		     esc_service ? "service=" : "",
+	if (asprintf(&params, "%s%s%s%s%s", esc_service ? "service=" : "",
 		     esc_service ? esc_service : "",
 		     esc_service && esc_scope ? "&" : "",
-		     esc_scope ? "scope=" : "",
-		     esc_scope ? esc_scope : "") < 0) {
+		     esc_scope ? "scope=" : "", esc_scope ? esc_scope : "") < 0)
+		params = NULL;
+	if (params && identity)
+		form = refresh_form(reg, identity, params);
+	if (!params || (identity && !form) ||
+	    asprintf(&url, "%s%s%s", reg->realm,
+		     form		     ? "" :
+		     strchr(reg->realm, '?') ? "&" :
+					       "?",
+		     form ? "" : params) < 0) {
 		url = NULL;
 		error_set(err, ENOMEM, "alloc");
 		goto out;
 	}
-	q.method = "GET";
+	q.method = form ? "POST" : "GET";
 	q.url = url;
+	if (form) {
+		q.content_type = "application/x-www-form-urlencoded";
+		q.body = form;
+		q.body_len = strlen(form);
+	}
 	q.fd = -1;
 	q.max_body = MAX_TOKEN_BODY;
 	q.no_auth = true;
@@ -160,11 +206,13 @@ static int registry_fetch_token(struct oci_registry *reg, const char *repo,
 		error_prefix(err, "get token from %s", reg->realm);
 		goto out;
 	}
-	if ((r.status == 401 || r.status == 403) && basic) {
-		error_set(err, 0,
-			  "get token from %s: %ld %s: credentials "
-			  "rejected",
-			  reg->realm, r.status, registry_reason(r.status));
+	/* an OAuth2 server refuses a grant with 400 (invalid_grant) */
+	if ((r.status == 401 || r.status == 403 ||
+	     (identity && r.status == 400)) &&
+	    reg->used_credentials) {
+		error_set(err, 0, "get token from %s: %ld %s: %s rejected",
+			  reg->realm, r.status, registry_reason(r.status),
+			  identity ? "identity token" : "credentials");
 		goto out;
 	}
 	if (r.status == 401 || r.status == 403) {
@@ -200,6 +248,8 @@ out:
 		explicit_bzero(r.body.data, r.body.len);
 	registry_resp_clear(&r);
 	registry_free_secret(basic);
+	registry_free_secret(identity);
+	registry_free_secret(form);
 	curl_free(esc_service);
 	curl_free(esc_scope);
 	return ret;

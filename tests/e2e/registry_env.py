@@ -155,13 +155,17 @@ class TokenServer:
 
     Users with the right password get what they ask for (those in
     pull_only: pull only); anonymous requests get pull only
-    (allow_anonymous) or a 401; a wrong password gets a 401.  Every request is logged (scope, user) in self.requests.
+    (allow_anonymous) or a 401; a wrong password gets a 401.
+    POST /token with an OAuth2 refresh-token grant (docker's identity
+    token): identity_tokens maps each token to its user; another gets a
+    400 invalid_grant.  Every request is logged (scope, user) in self.requests.
     """
 
     service = "test-registry"
     issuer = "test-issuer"
 
-    def __init__(self, tmp, users, allow_anonymous=True, pull_only=()):
+    def __init__(self, tmp, users, allow_anonymous=True, pull_only=(),
+                 identity_tokens=None):
         self.dir = os.path.join(tmp, "token")
         os.makedirs(self.dir, exist_ok=True)
         key, self.cert = self_signed(self.dir, "signer", "token-signer")
@@ -174,6 +178,7 @@ class TokenServer:
         self.users = users
         self.allow_anonymous = allow_anonymous
         self.pull_only = set(pull_only)
+        self.identity_tokens = identity_tokens or {}
         self.requests = []
         self.port = free_port()
         self.realm = f"http://127.0.0.1:{self.port}/token"
@@ -185,6 +190,11 @@ class TokenServer:
 
             def do_GET(self):
                 server._handle(self)
+
+            def do_POST(self):
+                n = int(self.headers.get("Content-Length", "0"))
+                form = urllib.parse.parse_qs(self.rfile.read(n).decode())
+                server._handle(self, form)
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", self.port),
                                                      Handler)
@@ -202,21 +212,31 @@ class TokenServer:
                             hashes.SHA256())
         return signing + "." + _b64url(sig)
 
-    def _handle(self, h):
+    def _refuse(self, h, q, user, status, body, grant=None):
+        self.requests.append({"scope": q.get("scope"), "user": user,
+                              "grant": grant, "ok": False})
+        h.send_response(status)
+        h.send_header("Content-Type", "application/json")
+        h.end_headers()
+        h.wfile.write(body)
+
+    def _handle(self, h, form=None):
         url = urllib.parse.urlparse(h.path)
-        q = urllib.parse.parse_qs(url.query)
+        q = form if form is not None else urllib.parse.parse_qs(url.query)
         user = None
         auth = h.headers.get("Authorization", "")
-        if auth.startswith("Basic "):
+        if form is not None:
+            user = self.identity_tokens.get(
+                q.get("refresh_token", [""])[0])
+            if q.get("grant_type") != ["refresh_token"] or not user:
+                return self._refuse(h, q, user, 400,
+                                    b'{"error":"invalid_grant"}',
+                                    q.get("grant_type"))
+        elif auth.startswith("Basic "):
             u, _, p = base64.b64decode(auth[6:]).decode().partition(":")
             if self.users.get(u) != p:
-                self.requests.append({"scope": q.get("scope"), "user": u,
-                                      "ok": False})
-                h.send_response(401)
-                h.send_header("Content-Type", "application/json")
-                h.end_headers()
-                h.wfile.write(b'{"details":"wrong password"}')
-                return
+                return self._refuse(h, q, u, 401,
+                                    b'{"details":"wrong password"}')
             user = u
         elif not self.allow_anonymous:
             h.send_response(401)
@@ -234,6 +254,7 @@ class TokenServer:
                 access.append({"type": "repository", "name": name,
                                "actions": actions})
         self.requests.append({"scope": q.get("scope"), "user": user,
+                              "grant": form and form.get("grant_type"),
                               "ok": True})
         tok = self._jwt(user or "", access)
         body = json.dumps({"token": tok, "access_token": tok,

@@ -100,7 +100,8 @@ def setup():
         ctx.regs.append(ctx.tls)
         ctx.users["reader"] = "read-only-pw"
         ctx.tokens = env.TokenServer(ctx.tmp, ctx.users,
-                                     pull_only=["reader"])
+                                     pull_only=["reader"],
+                                     identity_tokens={"rt-alice": "alice"})
         ctx.token = env.Registry(ctx.tmp, "token", token=ctx.tokens)
         ctx.regs.append(ctx.token)
         ctx.src = os.path.join(ctx.tmp, "src-store")
@@ -593,6 +594,40 @@ def token_auth__push_beyond_the_user_s_rights_says_so(ctx):
                 "for these credentials does not grant "
                 "repository:g/reader:pull,push (insufficient_scope)")
     check("credentials rejected" not in err, err)
+
+
+@test
+def token_auth__identity_token_of_docker_login(ctx):
+    """docker login to registries that answer with an OAuth2 refresh
+    token (Azure's) stores it as "identitytoken", beside a user of zeros
+    and no password; ig and podman trade it for a token (a POST of a
+    refresh_token grant), the runner sent the empty password (401)."""
+    import base64
+    zeros = b"00000000-0000-0000-0000-000000000000:"
+    authfile = os.path.join(ctx.tmp, "identity-auth.json")
+
+    def write(token):
+        with open(authfile, "w") as f:
+            json.dump({"auths": {ctx.token.host: {
+                "auth": base64.b64encode(zeros).decode(),
+                "identitytoken": token}}}, f)
+    write("rt-alice")
+    n0 = len(ctx.tokens.requests)
+    ref = push_fixture(ctx, ctx.token, "g/identity:v1",
+                       extra=insecure(ctx.token) + ["--authfile", authfile])
+    reqs = ctx.tokens.requests[n0:]
+    check(reqs and all(r.get("grant") == ["refresh_token"] and r["ok"] and
+                       r["user"] == "alice" for r in reqs),
+          f"token requests: {reqs}")
+    store = fresh_store(ctx, "identity")
+    ok(runner(ctx, ["image", "pull", ref, "--authfile", authfile]
+              + insecure(ctx.token), store=store), "pull")
+    eq(inspect(ctx, store, ref)["digest"], ctx.digest, "digest")
+    write("rt-revoked")
+    fails(runner(ctx, ["image", "pull", ref, "--authfile", authfile]
+                 + insecure(ctx.token), store=fresh_store(ctx, "revoked")),
+          "pull with a revoked token", "400 Bad Request: identity token "
+          "rejected")
 
 
 @test
