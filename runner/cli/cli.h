@@ -144,8 +144,9 @@ bool cli_parse_bool(const char *s, bool *out);
  */
 int cli_registry_opts_init(struct oci_registry_opts *o, struct error **err);
 /* After the flags: --authfile must name a file (a missing one only when
- * new_ok, for login, which creates it); EXIT_USAGE and *err if not. */
-int cli_registry_opts_check(const struct oci_registry_opts *o, bool new_ok,
+ * new_ok, for login, which creates it, or ig's default, which is then as
+ * if not given, as in ig); EXIT_USAGE and *err if not. */
+int cli_registry_opts_check(struct oci_registry_opts *o, bool new_ok,
 			    struct error **err);
 /* Apply a CLI_OPT_{AUTHFILE,INSECURE,CERT_DIR}; false for another opt. */
 bool cli_registry_option(struct oci_registry_opts *o, int opt, const char *arg);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "oci/auth.h"
 #include "runner/cli/cli.h"
 
 static struct {
@@ -97,7 +98,7 @@ int cli_registry_opts_init(struct oci_registry_opts *o, struct error **err)
 	return EXIT_OK;
 }
 
-int cli_registry_opts_check(const struct oci_registry_opts *o, bool new_ok,
+int cli_registry_opts_check(struct oci_registry_opts *o, bool new_ok,
 			    struct error **err)
 {
 	struct stat st;
@@ -107,6 +108,12 @@ int cli_registry_opts_check(const struct oci_registry_opts *o, bool new_ok,
 	if (stat(o->authfile, &st) < 0) {
 		if (errno == ENOENT && new_ok)
 			return EXIT_OK;
+		/* ig's default, named: missing, the other files are read,
+		 * as ig reads docker's then */
+		if (errno == ENOENT && !strcmp(o->authfile, OCI_IG_AUTH_FILE)) {
+			o->authfile = NULL;
+			return EXIT_OK;
+		}
 		return cli_error(err, EXIT_USAGE, "--authfile %s: %s",
 				 o->authfile, strerror(errno));
 	}

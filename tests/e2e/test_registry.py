@@ -397,7 +397,8 @@ def with_own_var_lib(ctx, script, **env_extra):
               "DOCKER_CONFIG", "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME"):
         e.pop(k, None)
     e.update(HOME=ctx.home, R=RUNNER, RUNNER_REGISTRY_TIMEOUT="3",
-             RUNNER_REGISTRY_RETRIES="1", **env_extra)
+             RUNNER_REGISTRY_RETRIES="1")
+    e.update(env_extra)
     return subprocess.run(
         ["unshare", "--mount", "--propagation", "private", "sh", "-ec",
          "mount -t tmpfs -o size=4m,mode=0755 tmpfs /var/lib\n"
@@ -446,6 +447,33 @@ echo STEP:skopeo-reads-it
                "pull-after-logout-fails", "runner-login", "mode-600",
                "skopeo-reads-it"], f"steps ({p.stderr.strip()[-400:]})")
     check(ctx.users["alice"] not in p.stdout + p.stderr, "password shown")
+
+
+@test
+def ig_auth_file__named_but_missing__docker_config_read(ctx):
+    """ig run --authfile /var/lib/ig/config.json (its default, spelled out)
+    reads docker's config.json when that file is missing; here it was a
+    usage error (no such file)."""
+    import base64
+    home = os.path.join(ctx.tmp, "home-ig-missing")
+    os.makedirs(os.path.join(home, ".docker"), exist_ok=True)
+    auth = base64.b64encode(b"alice:" + ctx.users["alice"].encode()).decode()
+    with open(os.path.join(home, ".docker", "config.json"), "w") as f:
+        json.dump({"auths": {ctx.basic.host: {"auth": auth}}}, f)
+    ref = push_fixture(ctx, ctx.basic, "g/ig-missing:v1",
+                       env_extra={"HOME": home})
+    p = with_own_var_lib(ctx, """
+"$R" image pull "$REF" --authfile /var/lib/ig/config.json \
+    --insecure-registries "$H" --store "$DST"
+echo STEP:pull
+if "$R" image pull "$REF" --authfile /var/lib/ig/other.json \
+    --store "$DST" 2>"$DST.err"; then exit 9; fi
+echo STEP:other-missing-refused
+""", HOME=home, H=ctx.basic.host, REF=ref,
+        DST=os.path.join(ctx.tmp, "stores", "ig-missing"))
+    steps = [w[5:] for w in p.stdout.split() if w.startswith("STEP:")]
+    eq(steps, ["pull", "other-missing-refused"],
+       f"steps ({p.stderr.strip()[-400:]})")
 
 
 @test
