@@ -304,6 +304,38 @@ int registry_answer_challenge(struct oci_registry *reg, const struct req *q,
 }
 
 /* One line for a 401 or 403 on host. */
+/*
+ * A 401 whose challenge says why a token was not enough: one line in *err
+ * and true; false for any other.
+ */
+static bool token_refused(struct oci_registry *reg, const struct resp *r,
+			  const char *a, const char *b, struct error **err)
+{
+	struct oci_challenge ch;
+	bool told = true;
+
+	if (!r->www_auth || oci_challenge_parse(r->www_auth, &ch, NULL) < 0)
+		return false;
+	if (ch.error && !strcmp(ch.error, "invalid_token"))
+		/* the realm and the registry disagree (keys, issuer, ...) */
+		error_set(err, 0,
+			  "%s %s: 401 Unauthorized: the registry refused the "
+			  "token from %s (invalid_token)",
+			  a, b, reg->realm ? reg->realm : "its realm");
+	else if (ch.error && !strcmp(ch.error, "insufficient_scope") &&
+		 reg->used_credentials)
+		/* the credentials were taken, their rights fall short */
+		error_set(err, 0,
+			  "%s %s: 401 Unauthorized: access denied: the "
+			  "registry's token for these credentials does not "
+			  "grant %s (insufficient_scope)",
+			  a, b, ch.scope ? ch.scope : "it");
+	else
+		told = false;
+	oci_challenge_clear(&ch);
+	return told;
+}
+
 int registry_auth_error(struct oci_registry *reg, const struct resp *r,
 			const char *a, const char *b, struct error **err)
 {
@@ -312,31 +344,12 @@ int registry_auth_error(struct oci_registry *reg, const struct resp *r,
 				 "%s %s: 401 Unauthorized, from where the "
 				 "registry sent us",
 				 a, b);
-	if (r->status == 401 && reg->used_credentials) {
-		struct oci_challenge ch;
-		bool scope = false;
-
-		/* a token that does not cover the request: the credentials
-		 * were taken, their rights fall short */
-		if (r->www_auth &&
-		    oci_challenge_parse(r->www_auth, &ch, NULL) == 0) {
-			scope = ch.error &&
-				!strcmp(ch.error, "insufficient_scope");
-			if (scope)
-				error_set(err, 0,
-					  "%s %s: 401 Unauthorized: access "
-					  "denied: the registry's token for "
-					  "these credentials does not grant %s "
-					  "(insufficient_scope)",
-					  a, b, ch.scope ? ch.scope : "it");
-			oci_challenge_clear(&ch);
-		}
-		if (scope)
-			return -1;
+	if (r->status == 401 && token_refused(reg, r, a, b, err))
+		return -1;
+	if (r->status == 401 && reg->used_credentials)
 		return error_set(
 			err, 0, "%s %s: 401 Unauthorized: credentials rejected",
 			a, b);
-	}
 	if (r->status == 401) {
 		cleanup_free char *why = no_credentials(reg, NULL);
 

@@ -659,6 +659,33 @@ def token_auth__identity_token_of_docker_login(ctx):
 
 
 @test
+def token_auth__token_the_registry_refuses_says_so(ctx):
+    """A registry that trusts another signer than its realm's refuses
+    every token it gets (error="invalid_token"): that read "authentication
+    required (no credentials for this registry; see runner login)", with
+    credentials or without."""
+    import types
+    other = env.TokenServer(os.path.join(ctx.tmp, "other-signer"), ctx.users)
+    t = ctx.tokens
+    reg = env.Registry(ctx.tmp, "wrong-signer", token=types.SimpleNamespace(
+        realm=t.realm, service=t.service, issuer=t.issuer, cert=other.cert))
+    try:
+        authfile = os.path.join(ctx.tmp, "wrong-signer-auth.json")
+        fails(runner(ctx, ["login", reg.host, "-u", "alice",
+                           "--password-stdin", "--authfile", authfile]
+                     + insecure(reg), input=ctx.users["alice"]), "login",
+              f"401 Unauthorized: the registry refused the token from "
+              f"{t.realm} (invalid_token)")
+        fails(runner(ctx, ["image", "pull", f"{reg.host}/g/x:v1"]
+                     + insecure(reg), store=fresh_store(ctx, "wrong-signer")),
+              "anonymous pull", f"401 Unauthorized: the registry refused "
+              f"the token from {t.realm} (invalid_token)")
+    finally:
+        reg.stop()
+        other.stop()
+
+
+@test
 def token_auth__wrong_password(ctx):
     authfile = os.path.join(ctx.tmp, "tok-wrong.json")
     p = runner(ctx, ["login", ctx.token.host, "-u", "alice",
