@@ -99,6 +99,43 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+/* The code point of the valid UTF-8 sequence s of len bytes. */
+static unsigned int utf8_cp(const unsigned char *s, size_t len)
+{
+	unsigned int cp = s[0] & (0x7f >> len);
+
+	for (size_t i = 1; i < len; i++)
+		cp = cp << 6 | (s[i] & 0x3f);
+	return cp;
+}
+
+/*
+ * Characters valid raw in JSON that a YAML reader refuses (C1 controls,
+ * U+FFFE, U+FFFF: not printable) or reads as line breaks inside a quoted
+ * string (U+0085, U+2028, U+2029, YAML 1.1): written as \uXXXX, which
+ * both read back as the same character.
+ */
+static bool yaml_unsafe(const unsigned char *s, size_t len)
+{
+	unsigned int cp;
+
+	if (len == 4 || (len == 3 && s[0] != 0xe2 && s[0] != 0xef))
+		return false;
+	cp = utf8_cp(s, len);
+	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029 ||
+	       cp == 0xfffe || cp == 0xffff;
+}
+
+static size_t write_u4(char *out, unsigned int cp)
+{
+	static const char hx[] = "0123456789abcdef";
+
+	memcpy(out, "\\u", 2);
+	for (int k = 0; k < 4; k++)
+		out[2 + k] = hx[(cp >> (12 - 4 * k)) & 15];
+	return 6;
+}
+
 #define ONES 0x0101010101010101ULL
 #define HIGHS 0x8080808080808080ULL
 
@@ -128,7 +165,6 @@ static inline size_t plain8(const unsigned char *s)
  */
 size_t output_json_string(char *out, const char *str, size_t n)
 {
-	static const char hx[] = "0123456789abcdef";
 	const unsigned char *s = (const unsigned char *)str;
 	size_t o = 0, i = 0;
 
@@ -157,24 +193,21 @@ size_t output_json_string(char *out, const char *str, size_t n)
 				out[o++] = '\\';
 				out[o++] = e;
 			} else {
-				memcpy(out + o, "\\u00", 4);
-				out[o + 4] = hx[c >> 4];
-				out[o + 5] = hx[c & 15];
-				o += 6;
+				o += write_u4(out + o, c);
 			}
 			i++;
 			continue;
 		}
 		l = utf8_len(s + i, n - i);
-		if (l) {
+		if (l && yaml_unsafe(s + i, l)) {
+			o += write_u4(out + o, utf8_cp(s + i, l));
+			i += l;
+		} else if (l) {
 			memcpy(out + o, s + i, l);
 			o += l;
 			i += l;
 		} else {
-			memcpy(out + o, "\\u00", 4);
-			out[o + 4] = hx[c >> 4];
-			out[o + 5] = hx[c & 15];
-			o += 6;
+			o += write_u4(out + o, c);
 			i++;
 		}
 	}

@@ -467,6 +467,40 @@ static void json_string__special_at_each_position__escaped(void **state)
 			}
 }
 
+/* Characters valid raw in JSON that YAML refuses (C1 controls, U+FFFE,
+ * U+FFFF) or reads as line breaks (U+0085, U+2028, U+2029) are \uXXXX;
+ * other characters of 2, 3 and 4 bytes stay raw. */
+static void json_string__not_printable_in_yaml__escaped(void **state)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{ "a\xc2\x80"
+		  "b",
+		  "\"a\\u0080b\"" },
+		{ "\xc2\x85", "\"\\u0085\"" },
+		{ "\xc2\x9f"
+		  "x",
+		  "\"\\u009fx\"" },
+		{ "x\xe2\x80\xa8", "\"x\\u2028\"" },
+		{ "\xe2\x80\xa9", "\"\\u2029\"" },
+		{ "\xef\xbf\xbe\xef\xbf\xbf", "\"\\ufffe\\uffff\"" },
+		{ "\xc2\xa0\xc3\xa9", "\"\xc2\xa0\xc3\xa9\"" },
+		{ "\xe2\x80\xa6\xef\xbf\xbd", "\"\xe2\x80\xa6\xef\xbf\xbd\"" },
+		{ "\xf0\x9f\x98\x80", "\"\xf0\x9f\x98\x80\"" },
+	};
+	char got[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t n = output_json_string(got, cases[i].in,
+					      strlen(cases[i].in));
+
+		got[n] = '\0';
+		assert_string_equal(got, cases[i].want);
+	}
+}
+
 /* fmt_u64() and fmt_s64() as printf writes them, around every power of
  * 10 and of 2 */
 static void numbers__edges__as_printf(void **state)
@@ -564,6 +598,7 @@ int main(void)
 		cmocka_unit_test(numbers__8digits_every_value__as_printf),
 		cmocka_unit_test(
 			json_string__special_at_each_position__escaped),
+		cmocka_unit_test(json_string__not_printable_in_yaml__escaped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
