@@ -142,10 +142,21 @@ static bool fits(const struct field *fl, __u64 v, bool is_signed)
 	return !(is_signed && (__s64)v < 0) && v < ((__u64)1 << bits);
 }
 
+/*
+ * Base 0: decimal, as ig's strconv.ParseInt(v, 10, ...) reads it ("053" is
+ * 53, not octal 43), or hex after "0x".
+ */
 static const char *parse_int(const struct field *fl, const char *v,
 			     struct filter_rule *r, int base)
 {
+	const char *digits = v + (*v == '-' || *v == '+');
 	char *end;
+
+	if (!base)
+		base = digits[0] == '0' &&
+				       (digits[1] == 'x' || digits[1] == 'X') ?
+			       16 :
+			       10;
 
 	errno = 0;
 	if (fl->is_signed) {

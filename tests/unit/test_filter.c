@@ -108,6 +108,16 @@ static void numbers__compare_as_numbers(void **state)
 	assert_false(match(x, "pid=4241"));
 	assert_true(match(x, "src.port==40000"));
 	assert_true(match(x, "latency_ns_raw>1000"));
+	/* decimal with leading zeros, as ig reads them: not octal */
+	assert_true(match(x, "pid==04242"));
+	assert_true(match(x, "pid>=004242"));
+	assert_true(match(x, "pid<010000")); /* octal: 4096 */
+	assert_true(match(x, "delta==-07"));
+	assert_true(match(x, "qtype_raw==01"));
+	assert_true(match(x, "pid==0X1092"));
+	assert_true(match(x, "delta==-0x7"));
+	bad(x, "pid==09x",
+	    "filter \"pid==09x\": field pid: \"09x\" is not a number");
 }
 
 static void bools_and_hex__by_value(void **state)
