@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <ctype.h>
 #include <errno.h>
-#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/cleanup.h"
 #include "runner/engine/fields_internal.h"
 #include "runner/engine/filter.h"
+#include "runner/engine/filter_regex.h"
 #include "runner/engine/filter_value.h"
 #include "runner/engine/name_list.h"
 
@@ -38,8 +38,7 @@ struct filter_rule {
 	__u64 num;
 	double dbl;
 	char *str;
-	regex_t re;
-	bool has_re;
+	struct filter_regex *re;
 };
 
 struct filter {
@@ -56,8 +55,7 @@ void filter_free(struct filter *f)
 		return;
 	for (size_t i = 0; i < f->n; i++) {
 		free(f->rules[i].str);
-		if (f->rules[i].has_re)
-			regfree(&f->rules[i].re);
+		filter_regex_free(f->rules[i].re);
 	}
 	free(f->rules);
 	render_ctx_fini(&f->rc);
@@ -256,66 +254,6 @@ static const char *parse_typed(const struct fieldset *fs,
 	}
 }
 
-#define REGEX_MAX_LEN 256
-
-static bool is_quantifier(char c)
-{
-	return c == '*' || c == '+' || c == '?' || c == '{';
-}
-
-/*
- * glibc's regcomp() builds an automaton that grows exponentially with
- * stacked quantifiers ("a++++...": gigabytes for two dozen), so refuse
- * those, and very long expressions, before compiling.  Stacking adds no
- * meaning in ERE, so nothing useful is lost.
- */
-static const char *regex_too_costly(const char *re)
-{
-	bool in_bracket = false, after_quant = false;
-	size_t len = strlen(re);
-
-	if (len > REGEX_MAX_LEN)
-		return "longer than 256 bytes";
-	for (size_t i = 0; i < len; i++) {
-		char c = re[i];
-
-		if (in_bracket) {
-			if (c == ']')
-				in_bracket = false;
-			continue;
-		}
-		if (c == '\\') {
-			i++;
-			after_quant = false;
-			continue;
-		}
-		if (c == '[') {
-			in_bracket = true;
-			/* "[]..." and "[^]...": the first ] is literal */
-			if (re[i + 1] == '^')
-				i++;
-			if (re[i + 1] == ']')
-				i++;
-			after_quant = false;
-			continue;
-		}
-		if (is_quantifier(c)) {
-			if (after_quant)
-				return "stacked quantifiers";
-			if (c == '{') {
-				const char *end = strchr(re + i, '}');
-
-				if (end)
-					i = end - re;
-			}
-			after_quant = true;
-			continue;
-		}
-		after_quant = false;
-	}
-	return NULL;
-}
-
 /* Append r to f's rules; r is freed when that fails. */
 static int append_rule(struct filter *f, struct filter_rule *r,
 		       struct error **err)
@@ -324,8 +262,7 @@ static int append_rule(struct filter *f, struct filter_rule *r,
 
 	if (!nr) {
 		free(r->str);
-		if (r->has_re)
-			regfree(&r->re);
+		filter_regex_free(r->re);
 		return error_set(err, ENOMEM, "filter");
 	}
 	f->rules = nr;
@@ -373,29 +310,16 @@ static int add_rule(struct filter *f, char *rule, struct error **err)
 	if (!r.str)
 		return error_set(err, ENOMEM, "filter");
 	if (op == OP_RE || op == OP_NRE) {
-		const char *why = regex_too_costly(value);
-		int rc;
+		char why[256];
 
-		if (why) {
+		r.re = filter_regex_new(value, why, sizeof(why));
+		if (!r.re) {
 			free(r.str);
 			return error_set(
 				err, 0,
 				"field %s: regular expression \"%s\": %s", name,
 				value, why);
 		}
-		rc = regcomp(&r.re, value, REG_EXTENDED | REG_NOSUB);
-
-		if (rc) {
-			char msg[256];
-
-			regerror(rc, &r.re, msg, sizeof(msg));
-			free(r.str);
-			return error_set(err, 0,
-					 "field %s: bad regular "
-					 "expression \"%s\": %s",
-					 name, value, msg);
-		}
-		r.has_re = true;
 	} else if (!*value && r.field->shown_if >= 0) {
 		/* "rcode==": the field is not shown (the text is empty) */
 		r.cmp = CMP_TEXT;
@@ -506,8 +430,7 @@ fail:
 		/* drop what this call added: all of expr or nothing */
 		for (size_t i = n0; i < f->n; i++) {
 			free(f->rules[i].str);
-			if (f->rules[i].has_re)
-				regfree(&f->rules[i].re);
+			filter_regex_free(f->rules[i].re);
 		}
 		f->n = n0;
 	}
@@ -573,7 +496,7 @@ static bool rule_match(struct filter *f, const struct filter_rule *r,
 	}
 	if (r->op == OP_RE || r->op == OP_NRE) {
 		field_text(&f->rc, r->field, ev, f->text);
-		c = regexec(&r->re, f->text, 0, NULL, 0) == 0;
+		c = filter_regex_match(r->re, f->text);
 		return r->op == OP_RE ? c : !c;
 	}
 	switch (r->cmp) {

@@ -14,6 +14,7 @@
 #include "metadata/metadata.h"
 #include "runner/engine/fields.h"
 #include "runner/engine/filter.h"
+#include "runner/engine/filter_regex.h"
 #include "fixture_event.h"
 
 struct fx {
@@ -341,7 +342,7 @@ static void errors__usage_messages(void **state)
 	    "filter \"id==xyz\": field id: \"xyz\" is not a hex "
 	    "number");
 	bad(x, "name~(",
-	    "filter \"name~(\": field name: bad regular "
+	    "filter \"name~(\": field name: regular "
 	    "expression \"(\": Unmatched ( or \\(");
 	bad(x, "proc==1",
 	    "filter \"proc==1\": field \"proc\" is a struct; "
@@ -405,6 +406,120 @@ static void regex__longer_than_256_bytes__refused(void **state)
 	bad(x, expr, want);
 }
 
+/* Does RE2 expression re match text (as Go's MatchString)? */
+static bool re2_match(const char *re, const char *text)
+{
+	char why[256];
+	struct filter_regex *r = filter_regex_new(re, why, sizeof(why));
+	bool m;
+
+	if (!r)
+		fail_msg("regex %s: %s", re, why);
+	m = filter_regex_match(r, text);
+	filter_regex_free(r);
+	return m;
+}
+
+/* What Go's regexp (ig's -F ~) answers, for RE2 syntax that POSIX reads
+ * otherwise or refuses. */
+static void regex__re2_syntax__as_go_matches(void **state)
+{
+	static const struct {
+		const char *re, *text;
+		bool match;
+	} cases[] = {
+		{ "\\d", "dig9", true },
+		{ "\\d", "dig", false }, /* POSIX: a "d" */
+		{ "^\\w+$", "dig_9", true },
+		{ "^\\w+$", "a-b", false },
+		{ "\\s", "a b", true },
+		{ "\\S\\D\\W", "a b", false },
+		{ "\\x41", "A", true },
+		{ "\\x41", "x41", false },
+		{ "^\\x{e9}$", "\xc3\xa9", true },
+		{ "\\t", "a\tb", true },
+		{ "^.{3}$", "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", true },
+		{ "^[\xc3\xa9]$", "\xc3\xa9", true },
+		{ "^[^a]$", "\xc3\xa9", true },
+		{ "a.b", "a\nb", false }, /* "." takes no newline */
+		{ "(?s)a.b", "a\nb", true },
+		{ "\\<", "<", true },
+		{ "\\<", "a", false }, /* POSIX: a word start */
+		{ "[\\]]", "]", true },
+		{ "[\\]]", "\\", false },
+		{ "^[\\d.]+$", "1.5", true },
+		{ "^[a\\-z]$", "-", true },
+		{ "^[a\\-z]$", "b", false },
+		{ "^[]a]$", "]", true },
+		{ "^[\\^x]$", "^", true },
+		{ "^[\\[]$", "[", true },
+		{ "^[!-\\]]$", "]", true },
+		{ "[[:alpha:]]", "1", false },
+		{ "[[:word:]]", "_", true },
+		{ "a{,2}", "a", false }, /* not an interval in RE2 */
+		{ "a{,2}", "a{,2}", true },
+		{ "x{", "x{", true },
+		{ "^x{2}$", "xx", true },
+		{ "(?i)NSLOOKUP", "nslookup", true },
+		{ "NSLOOKUP", "nslookup", false },
+		{ "^(?:ab)+$", "abab", true },
+		{ "^(?P<n>ab)(?<m>c)$", "abc", true },
+		{ "^w.*?example", "www.example.com", true },
+		{ "^a+?b??c*?$", "aac", true },
+		{ "\\Qa.b\\E", "a.b", true },
+		{ "\\Qa.b\\E", "axb", false },
+		{ "\\Q*\\", "*\\", true },
+		{ "\\A\\d", "9x", true },
+		{ "\\A\\d", "x9", false },
+		{ "\\d\\z", "x9", true },
+		{ "\\bdig\\b", "a dig b", true },
+		{ "\\bdig\\b", "digs", false },
+		{ "a|", "zzz", true },
+		{ "example", "www.example.com", true }, /* unanchored */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (re2_match(cases[i].re, cases[i].text) != cases[i].match)
+			fail_msg("%s on \"%s\": want %d", cases[i].re,
+				 cases[i].text, cases[i].match);
+}
+
+/* RE2 syntax without a POSIX form is refused by name, not misread. */
+static void regex__re2_without_posix_form__refused(void **state)
+{
+	static const struct {
+		const char *re, *why;
+	} cases[] = {
+		{ "\\pL",
+		  "uses Unicode classes (\\p), which are not supported" },
+		{ "(a)\\1", "uses \\digits (backreferences and octal escapes), "
+			    "which are not supported" },
+		{ "a(?i)b", "sets flags after its start, which is not "
+			    "supported" },
+		{ "(?i:a)b", "sets flags for a group, which is not supported "
+			     "(only a leading (?i) and such)" },
+		{ "[\\D]", "uses \\D, \\S or \\W inside [...], which is not "
+			   "supported" },
+		{ "\\e", "has an unknown escape" },
+		{ "a\\", "ends with a backslash" },
+		{ "[abc", "has a [ without its ]" },
+		{ "[z-a]", "has a range out of order" },
+		{ "\\x{110000}", "has a bad \\x escape" },
+		{ "\\x{24", "has a bad \\x escape" },
+		{ "a*?*", "stacked quantifiers" },
+	};
+	char why[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		why[0] = '\0';
+		if (filter_regex_new(cases[i].re, why, sizeof(why)))
+			fail_msg("%s compiled", cases[i].re);
+		assert_string_equal(why, cases[i].why);
+	}
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -425,6 +540,8 @@ int main(void)
 		T(fields_known__every_rule_s_field__or_not),
 		T(regex__quantifiers_in_brackets_and_escapes__allowed),
 		T(regex__longer_than_256_bytes__refused),
+		cmocka_unit_test(regex__re2_syntax__as_go_matches),
+		cmocka_unit_test(regex__re2_without_posix_form__refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
