@@ -12,6 +12,7 @@ import datetime
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -19,6 +20,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (ROOT, RUNNER, Fail, Netns, Runner, check, eq,  # noqa: E402
@@ -1181,6 +1184,53 @@ def fields_flag(env):
     for e in evs:
         eq(sorted(e), ["name", "proc", "qr"], "JSON keys with --fields")
         eq(sorted(e["proc"]), ["pid"], "proc keys with --fields")
+
+
+NAMED_CLIENT = r"""
+import socket, struct, sys
+with open("/proc/self/comm", "wb") as f:
+    f.write(sys.argv[1].encode("utf-8"))
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(3)
+q = struct.pack("!6H", 0x4243, 0x100, 1, 0, 0, 0)
+s.sendto(q + b"\x03web\x04test\x00" + struct.pack("!HH", 1, 1),
+         (sys.argv[2], 53))
+print(len(s.recv(512)))
+"""
+
+
+@test
+def filter_as_ig_and_yaml_of_any_name(env):
+    """-F as ig reads it: "\\d" a digit (not a "d"), "053" the decimal 53
+    (not octal 43); -o yaml parses whatever characters a process name has
+    (a C1 control, U+2028), read back as they are."""
+    r = Runner(["run", "trace_dns", "-o", "yaml", "--store", env.store,
+                "--fields", "proc.comm,proc.pid",
+                "-F", r"proc.comm~^q\d", "-F", "dst.port==053",
+                "-F", "pkt_type==OUTGOING"])
+    names = ["qd\u0085", "q7\u0085x", "q8\u2028y", "q9end"]
+    pids = {}
+    try:
+        for n in names:
+            pids[n], out = run_client(
+                env.cli, f"python3 -c {shlex.quote(NAMED_CLIENT)} "
+                f"{shlex.quote(n)} {SRV4}")
+            check(out.strip().isdigit(), f"client {n!r}: {out}")
+        deadline = time.time() + 10
+        while f"pid: {pids['q9end']}\n" not in r.stdout():
+            check(time.time() < deadline, "no event of the last client; "
+                  f"stdout: {r.stdout()[-300:]!r}")
+            time.sleep(0.1)
+    finally:
+        eq(r.stop(), 0, "exit code")
+    try:
+        docs = [d for d in yaml.safe_load_all(r.stdout()) if d]
+    except yaml.YAMLError as e:
+        raise Fail(f"-o yaml does not parse: {e}")
+    got = {d["proc"]["pid"]: d["proc"]["comm"] for d in docs}
+    for n in names[1:]:
+        eq(got.get(pids[n]), n, "proc.comm of a matching client")
+    check(pids["qd\u0085"] not in got, f"qd matched q\\d: {got}")
 
 
 @test
