@@ -595,6 +595,7 @@ static int trace(struct session *s, const struct run_flags *f,
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGALRM, &sa, NULL); /* --timeout, below */
 	signal(SIGPIPE, SIG_IGN);
 	/* $COLUMNS, as ps(1) reads it: the width to fit, even in a pipe */
 	{
@@ -614,6 +615,10 @@ static int trace(struct session *s, const struct run_flags *f,
 	engine_step("ready");
 	/* the start's heap not used now (RUN_HEAP, the BTFs libbpf parsed) */
 	malloc_trim(0);
+	/* the session keeps the time itself; the alarm interrupts a write
+	 * that waits for a reader who stopped reading */
+	if (f->timeout)
+		alarm((unsigned int)f->timeout);
 	return session_run(s, &lim, err);
 }
 

@@ -10,6 +10,7 @@
  * event, and never allocates.
  */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <poll.h>
 #include <stdio.h>
@@ -656,12 +657,37 @@ static void take_back(struct output *o, size_t part)
 	o->cut = true;
 }
 
+void output_set_stop(struct output *o, const volatile sig_atomic_t *stop)
+{
+	o->stop = stop;
+}
+
+/*
+ * Stopping: may fd take PIPE_BUF bytes now (a pipe takes that much
+ * whole, without waiting, when poll() says it can be written)?
+ */
+static bool writable_now(const struct output *o)
+{
+	struct pollfd p = { .fd = o->fd, .events = POLLOUT };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLOUT);
+}
+
 int output_flush(struct output *o)
 {
 	size_t done = 0, k = 0, whole;
 
 	while (done < o->len && !o->err) {
-		ssize_t w = write(o->fd, o->buf + done, o->len - done);
+		size_t want = o->len - done;
+		ssize_t w;
+
+		if (o->stop && *o->stop) {
+			if (!writable_now(o))
+				break; /* the rest is dropped */
+			if (want > PIPE_BUF)
+				want = PIPE_BUF;
+		}
+		w = write(o->fd, o->buf + done, want);
 
 		if (w > 0) {
 			done += w;
@@ -686,6 +712,8 @@ int output_flush(struct output *o)
 	o->written += k;
 	if (o->err && done > whole)
 		take_back(o, done - whole);
+	else if (done < o->len && done > whole)
+		o->cut = true; /* stopped, part of one written */
 	if (done)
 		output_behind(o, done);
 	o->len = 0;

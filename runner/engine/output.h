@@ -7,6 +7,7 @@
 #ifndef RUNNER_OUTPUT_H
 #define RUNNER_OUTPUT_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -57,5 +58,11 @@ unsigned long long output_written(const struct output *o);
 bool output_cut(const struct output *o);
 /* Whether events are buffered, not yet written. */
 bool output_pending(const struct output *o);
+/*
+ * Once *stop is set (by a signal, which also interrupts a write that
+ * waits), writes only what fd takes without waiting and drops the rest:
+ * a reader that stopped reading cannot hold a stopping run.
+ */
+void output_set_stop(struct output *o, const volatile sig_atomic_t *stop);
 
 #endif

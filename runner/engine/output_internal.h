@@ -174,6 +174,7 @@ struct output {
 	bool header_pending; /* units[0] is the header, not an event */
 	unsigned long long written; /* events written out whole */
 	bool cut; /* a failed write left part of one on fd */
+	const volatile sig_atomic_t *stop; /* set: write without waiting */
 	struct json_group *groups; /* output_json.c */
 	size_t n_groups;
 	struct json_ns_memo rt_memo[JSON_NS_WAYS]; /* output_json.c */

@@ -722,6 +722,8 @@ int session_run(struct session *s, const struct session_limits *lim,
 	size_t i;
 
 	s->max = lim->max_events;
+	for (i = 0; i < s->n_src; i++)
+		output_set_stop(s->src[i].out, lim->stop);
 	/* Snapshots print once; a gadget with nothing else is done then. */
 	for (i = 0; i < s->n_src; i++) {
 		if (!s->src[i].tracer->snapshot)

@@ -9,6 +9,7 @@ Clients: dig, busybox nslookup, getent, a raw UDP socket.  Each test checks
 the JSON events of its own queries field by field.
 """
 import datetime
+import fcntl
 import json
 import os
 import re
@@ -1231,6 +1232,61 @@ def filter_as_ig_and_yaml_of_any_name(env):
     for n in names[1:]:
         eq(got.get(pids[n]), n, "proc.comm of a matching client")
     check(pids["qd\u0085"] not in got, f"qd matched q\\d: {got}")
+
+
+def stuck_reader_run(env, extra):
+    """`runner run trace_dns -o json EXTRA` writing to a pipe of 4 KiB that
+    nobody reads, once a write of it waits (queries until then): its
+    Popen and the pipe's read end (close it when done)."""
+    rfd, wfd = os.pipe()
+    fcntl.fcntl(wfd, 1031, 4096)  # F_SETPIPE_SZ
+    ready = os.path.join(env.tmp, f"stuck-{len(extra)}.ready")
+    e = dict(os.environ, RUNNER_READY_FILE=ready)
+    p = subprocess.Popen([RUNNER, "run", "trace_dns", "-o", "json",
+                          "--store", env.store] + extra, stdout=wfd,
+                         stderr=subprocess.PIPE, text=True, env=e)
+    os.close(wfd)
+    try:
+        deadline = time.time() + 30
+        while not os.path.exists(ready):
+            check(p.poll() is None and time.time() < deadline,
+                  "runner did not start")
+            time.sleep(0.05)
+        for _ in range(20):
+            dig(env, f"@{SRV4} web.test")
+            with open(f"/proc/{p.pid}/wchan") as f:
+                if "pipe_write" in f.read():
+                    return p, rfd
+        raise Fail("the runner's writes never waited for the reader")
+    except BaseException:
+        p.kill()
+        p.wait()
+        os.close(rfd)
+        raise
+
+
+@test
+def stops_while_its_reader_does_not_read(env):
+    """A runner whose write waits for a reader that stopped reading stops
+    on SIGINT, SIGTERM and at --timeout all the same, exit 0, with what
+    did not fit dropped."""
+    for sig, extra in ((signal.SIGINT, []), (signal.SIGTERM, []),
+                       (None, ["--timeout", "3"])):
+        p, rfd = stuck_reader_run(env, extra)
+        try:
+            if sig:
+                p.send_signal(sig)
+            try:
+                _, err = p.communicate(timeout=15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+                raise Fail(f"{sig or extra}: the runner did not stop while "
+                           "its write waited")
+        finally:
+            os.close(rfd)
+        eq(p.returncode, 0, f"{sig or extra}: exit code; stderr {err!r}")
+        check("trace_dns: " in err, f"{sig or extra}: no summary: {err!r}")
 
 
 @test
