@@ -673,6 +673,16 @@ static bool writable_now(const struct output *o)
 	return poll(&p, 1, 0) == 1 && (p.revents & POLLOUT);
 }
 
+bool output_reader_gone(struct output *o)
+{
+	struct pollfd p = { .fd = o->fd };
+
+	if (o->err || poll(&p, 1, 0) != 1 || !(p.revents & POLLERR))
+		return false;
+	o->err = EPIPE;
+	return true;
+}
+
 int output_flush(struct output *o)
 {
 	size_t done = 0, k = 0, whole;

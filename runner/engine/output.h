@@ -64,5 +64,11 @@ bool output_pending(const struct output *o);
  * a reader that stopped reading cannot hold a stopping run.
  */
 void output_set_stop(struct output *o, const volatile sig_atomic_t *stop);
+/*
+ * Has the reader of fd gone (a pipe without reader)?  Then it is an EPIPE
+ * error of the output, as a write would find: a run that writes nothing
+ * for a while (its filter keeps nothing) learns it without a write.
+ */
+bool output_reader_gone(struct output *o);
 
 #endif

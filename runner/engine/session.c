@@ -765,6 +765,10 @@ int session_run(struct session *s, const struct session_limits *lim,
 		next_refresh = now + 1;
 		if (refresh(s, err))
 			return -1;
+		for (i = 0; i < s->n_src; i++)
+			if (!s->src[i].quiet &&
+			    output_reader_gone(s->src[i].out))
+				s->broken = true;
 	}
 	/* Drain what the kernel already produced, unless a limit was hit. */
 	if (!at_limit(s) && !s->broken) {

@@ -1290,6 +1290,33 @@ def stops_while_its_reader_does_not_read(env):
 
 
 @test
+def stops_when_its_reader_goes_before_any_event(env):
+    """`runner run trace_dns -F KEEPS_NOTHING | head -1`: head takes the
+    header and goes; the runner, which has no event to write, stops
+    anyway, exit 0, as it would at its next write (EPIPE)."""
+    p = subprocess.Popen([RUNNER, "run", "trace_dns", "--store", env.store,
+                          "-F", "name==nothing.invalid."],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    try:
+        head = p.stdout.readline()
+        check(head.startswith("RUNTIME.CONTAINERNAME"), f"header {head!r}")
+        p.stdout.close()
+        dig(env, f"@{SRV4} web.test")  # traffic the filter drops
+        try:
+            p.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            raise Fail("the runner did not stop after its reader went")
+        err = p.stderr.read()
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    eq(p.returncode, 0, f"exit code; stderr {err!r}")
+    check("trace_dns: 0 events" in err, f"summary: {err!r}")
+
+
+@test
 def timeout_flag(env):
     start = time.time()
     r = Runner(["run", "trace_dns", "-o", "json", "--store", env.store,
