@@ -498,6 +498,7 @@ int fieldset_select(struct fieldset *fs, const char *spec, struct error **err)
 {
 	cleanup_free char *copy = spec ? strdup(spec) : NULL;
 	cleanup_free int *saved = NULL;
+	cleanup_free char *named = NULL; /* per field: its last sign */
 	size_t saved_n = fs->n_cols;
 	bool plain = false, natural;
 	char *save = NULL, *tok;
@@ -505,7 +506,8 @@ int fieldset_select(struct fieldset *fs, const char *spec, struct error **err)
 	if (!spec)
 		return 0;
 	saved = malloc((fs->n ? fs->n : 1) * sizeof(*saved));
-	if (!copy || !saved)
+	named = calloc(fs->n ? fs->n : 1, 1);
+	if (!copy || !saved || !named)
 		return error_set(err, ENOMEM, "--fields");
 	memcpy(saved, fs->cols, fs->n_cols * sizeof(*saved));
 	for (tok = strtok_r(copy, ",", &save); tok;
@@ -547,6 +549,16 @@ int fieldset_select(struct fieldset *fs, const char *spec, struct error **err)
 			return error_set(err, 0,
 					 "--fields: unknown field \"%s\"", tok);
 		}
+		/* "+a,-a": added and removed, an error as in ig */
+		if (named[idx] && (named[idx] == '-') != (sign == '-')) {
+			memcpy(fs->cols, saved, saved_n * sizeof(*saved));
+			fs->n_cols = saved_n;
+			return error_set(err, 0,
+					 "--fields: \"%s\" both added and "
+					 "removed (-)",
+					 tok);
+		}
+		named[idx] = sign ? sign : '+';
 		if (fs->f[idx].columnable) {
 			if (sign == '-')
 				cols_del(fs, idx);

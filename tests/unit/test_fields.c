@@ -387,6 +387,23 @@ static void select__unknown_field__error_and_selection_kept(void **state)
 	assert_int_equal(fieldset_select(x->fs, "+nope", &err), -1);
 	assert_string_equal(error_msg(err), "--fields: unknown field \"nope\"");
 	error_free(err);
+	/* named to add and to remove: which one was meant? (ig: an error) */
+	for (size_t i = 0; i < 3; i++) {
+		static const char *const specs[] = { "+pid,-pid", "-pid,+PID",
+						     "pid,name,-proc.pid" };
+
+		err = NULL;
+		assert_int_equal(fieldset_select(x->fs, specs[i], &err), -1);
+		assert_string_equal(error_msg(err),
+				    i == 2 ? "--fields: \"proc.pid\" both "
+					     "added and removed (-)" :
+				    i == 1 ? "--fields: \"PID\" both added and "
+					     "removed (-)" :
+					     "--fields: \"pid\" both added and "
+					     "removed (-)");
+		assert_int_equal(x->fs->n_cols, before);
+		error_free(err);
+	}
 }
 
 static void knows__every_field_named__or_not(void **state)
