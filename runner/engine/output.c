@@ -430,6 +430,26 @@ out:
 
 /* ---- pretty JSON and YAML ------------------------------------------- */
 
+/*
+ * A key that a YAML 1.1 reader takes for a bool or a null when plain
+ * (a field named "y", "on", "no", "null"...): quoted, as ig's YAML
+ * writer does.  Field names are C identifiers: nothing else needs it.
+ */
+static bool yaml_key_quoted(const char *k)
+{
+	static const char *const words[] = {
+		"y",	 "Y",	  "yes",  "Yes",  "YES",  "n",	  "N",
+		"no",	 "No",	  "NO",	  "true", "True", "TRUE", "false",
+		"False", "FALSE", "on",	  "On",	  "ON",	  "off",  "Off",
+		"OFF",	 "null",  "Null", "NULL",
+	};
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (!strcmp(k, words[i]))
+			return true;
+	return false;
+}
+
 static size_t indent(char *out, int n)
 {
 	return output_spaces(out, n);
@@ -449,9 +469,15 @@ static size_t pretty_object(struct output *o, const void *ev, int parent,
 		if (f->parent != parent || !o->include[i])
 			continue;
 		if (yaml) {
+			bool q = yaml_key_quoted(f->key);
+
 			n += indent(out + n, 2 * depth);
+			if (q)
+				out[n++] = '"';
 			memcpy(out + n, f->key, kl);
 			n += kl;
+			if (q)
+				out[n++] = '"';
 			out[n++] = ':';
 			if (f->is_struct) {
 				out[n++] = '\n';

@@ -445,6 +445,41 @@ static void yaml__selection__documents(void **state)
 					"name: \"a\\u0001b.\"\n");
 }
 
+/* Keys a YAML 1.1 reader takes for bools or null when plain are quoted
+ * (a struct member named "y" read back as the key True). */
+static void yaml__keys_read_as_bools_or_null__quoted(void **state)
+{
+	struct fx *x = *state;
+	static const char *const names[] = { "y", "on", "No", "null", "yak" };
+	__u32 ev[5] = { 1, 2, 3, 4, 5 };
+	struct gadget_metadata *md = NULL;
+	struct fieldset *fs = NULL;
+	struct error *err = NULL;
+	struct btf *btf = btf__new_empty();
+	struct output *o;
+	int u32 = btf__add_int(btf, "unsigned int", 4, 0);
+	int id = btf__add_struct(btf, "ev", sizeof(ev));
+
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(btf__add_field(btf, names[i], u32, 32 * i, 0),
+				 0);
+	if (metadata_parse("name: t\n", 8, "t.yaml", &md, &err) ||
+	    fieldset_new(btf, id, md, "ev", &fs, &err))
+		fail_msg("%s", error_msg(err));
+	o = out_new(x, fs, OUTPUT_YAML);
+	output_event(o, ev, sizeof(ev));
+	output_free(o);
+	assert_string_equal(written(x), "---\n"
+					"\"y\": 1\n"
+					"\"on\": 2\n"
+					"\"No\": 3\n"
+					"\"null\": 4\n"
+					"yak: 5\n");
+	fieldset_free(fs);
+	metadata_free(md);
+	btf__free(btf);
+}
+
 static void batching__threshold__writes_whole_lines(void **state)
 {
 	struct fx *x = *state;
@@ -618,6 +653,7 @@ int main(void)
 		T(columns__wide_terminal__grows_up_to_maxwidth),
 		T(pretty__selection__indented),
 		T(yaml__selection__documents),
+		T(yaml__keys_read_as_bools_or_null__quoted),
 		T(batching__threshold__writes_whole_lines),
 		T(flush_due__file_held_pipe_at_once),
 		T(write_error__reported_then_events_dropped),
