@@ -485,8 +485,16 @@ static const char *regex_too_costly(const char *re)
 		char c = re[i];
 
 		if (in_bracket) {
-			if (c == ']')
+			/* "[:alpha:]", "[.].]": their ] does not end it */
+			if (c == '[' && re[i + 1] && strchr(":.=", re[i + 1])) {
+				char end[3] = { re[i + 1], ']', '\0' };
+				const char *e = strstr(re + i + 2, end);
+
+				if (e)
+					i = (size_t)(e - re) + 1;
+			} else if (c == ']') {
 				in_bracket = false;
+			}
 			continue;
 		}
 		if (c == '\\') {

@@ -453,6 +453,8 @@ static void regex__re2_syntax__as_go_matches(void **state)
 		{ "^[]a]$", "]", true },
 		{ "^[\\^x]$", "^", true },
 		{ "^[\\[]$", "[", true },
+		{ "^[\\]*+]+$", "]*+", true }, /* no stacked quantifiers */
+		{ "^[[:alpha:]*+]+$", "a*+", true },
 		{ "^[!-\\]]$", "]", true },
 		{ "[[:alpha:]]", "1", false },
 		{ "[[:word:]]", "_", true },
