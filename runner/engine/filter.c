@@ -323,6 +323,13 @@ static int add_rule(struct filter *f, char *rule, struct error **err)
 	} else if (!*value && r.field->shown_if >= 0) {
 		/* "rcode==": the field is not shown (the text is empty) */
 		r.cmp = CMP_TEXT;
+	} else if (r.field->kind == FK_BOOL && op != OP_EQ && op != OP_NE) {
+		/* false < true means nothing to a reader: ig refuses it too */
+		free(r.str);
+		return error_set(err, 0,
+				 "field %s: a bool is compared with == or != "
+				 "only",
+				 name);
 	} else if (!*value && r.field->kind != FK_STRING) {
 		free(r.str);
 		return error_set(err, 0, "field %s: no value", name);

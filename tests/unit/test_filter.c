@@ -133,6 +133,13 @@ static void bools_and_hex__by_value(void **state)
 	assert_true(match(x, "id==0xC3B5"));
 	assert_true(match(x, "id>c000"));
 	assert_false(match(x, "id<c3b5"));
+	assert_true(match(x, "tc!=true"));
+	bad(x, "tc<true",
+	    "filter \"tc<true\": field tc: a bool is compared with == or != "
+	    "only");
+	bad(x, "qr_raw>=0",
+	    "filter \"qr_raw>=0\": field qr_raw: a bool is compared with == "
+	    "or != only");
 }
 
 static void strings__compare_as_text(void **state)
