@@ -23,6 +23,7 @@
 #include "common/cleanup.h"
 #include "runner/engine/column_fit.h"
 #include "runner/engine/fields_internal.h"
+#include "runner/engine/log.h"
 #include "runner/engine/output.h"
 #include "runner/engine/output_internal.h"
 #include "runner/engine/pcapng.h"
@@ -689,14 +690,22 @@ void output_set_stop(struct output *o, const volatile sig_atomic_t *stop)
 }
 
 /*
- * Stopping: may fd take PIPE_BUF bytes now (a pipe takes that much
- * whole, without waiting, when poll() says it can be written)?
+ * Stopping: does fd take PIPE_BUF bytes within a second (a pipe takes
+ * that much whole, without waiting, when poll() says it can be written)?
+ * A reader that still reads gets the rest; one that stopped reading costs
+ * the stop a second, and the rest is dropped.
  */
-static bool writable_now(const struct output *o)
+#define STOP_WRITE_WAIT_MS 1000
+
+static bool writable_soon(const struct output *o)
 {
 	struct pollfd p = { .fd = o->fd, .events = POLLOUT };
+	int r;
 
-	return poll(&p, 1, 0) == 1 && (p.revents & POLLOUT);
+	do
+		r = poll(&p, 1, STOP_WRITE_WAIT_MS);
+	while (r < 0 && errno == EINTR);
+	return r == 1 && (p.revents & POLLOUT);
 }
 
 bool output_reader_gone(struct output *o)
@@ -718,7 +727,7 @@ int output_flush(struct output *o)
 		ssize_t w;
 
 		if (o->stop && *o->stop) {
-			if (!writable_now(o))
+			if (!writable_soon(o))
 				break; /* the rest is dropped */
 			if (want > PIPE_BUF)
 				want = PIPE_BUF;
@@ -750,6 +759,12 @@ int output_flush(struct output *o)
 		take_back(o, done - whole);
 	else if (done < o->len && done > whole)
 		o->cut = true; /* stopped, part of one written */
+	if (!o->err && done < o->len && o->n_units > k)
+		engine_log(ENGINE_LOG_NOTICE,
+			   "%zu event%s not written: the output was not read "
+			   "within %d ms of the stop",
+			   o->n_units - k, o->n_units - k == 1 ? "" : "s",
+			   STOP_WRITE_WAIT_MS);
 	if (done)
 		output_behind(o, done);
 	o->len = 0;

@@ -1241,6 +1241,8 @@ def stuck_reader_run(env, extra):
     rfd, wfd = os.pipe()
     fcntl.fcntl(wfd, 1031, 4096)  # F_SETPIPE_SZ
     ready = os.path.join(env.tmp, f"stuck-{len(extra)}.ready")
+    if os.path.exists(ready):
+        os.remove(ready)
     e = dict(os.environ, RUNNER_READY_FILE=ready)
     p = subprocess.Popen([RUNNER, "run", "trace_dns", "-o", "json",
                           "--store", env.store] + extra, stdout=wfd,
@@ -1287,6 +1289,38 @@ def stops_while_its_reader_does_not_read(env):
             os.close(rfd)
         eq(p.returncode, 0, f"{sig or extra}: exit code; stderr {err!r}")
         check("trace_dns: " in err, f"{sig or extra}: no summary: {err!r}")
+        check("not written: the output was not read" in err,
+              f"{sig or extra}: the dropped events not told: {err!r}")
+
+
+@test
+def stopped_with_a_slow_reader_writes_every_event_whole(env):
+    """A reader that is slow, not gone: the runner stopped while its write
+    waited still gives it every event it counted, each line whole."""
+    p, rfd = stuck_reader_run(env, ["--max-events", "1000000"])
+    chunks = []
+    try:
+        p.send_signal(signal.SIGINT)
+        time.sleep(0.2)  # a slow reader: not reading yet
+        while True:
+            b = os.read(rfd, 65536)
+            if not b:
+                break
+            chunks.append(b)
+        _, err = p.communicate(timeout=30)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        os.close(rfd)
+    eq(p.returncode, 0, f"exit code; stderr {err!r}")
+    lines = b"".join(chunks).decode().splitlines()
+    for ln in lines:
+        json.loads(ln)  # raises on a cut line
+    m = re.search(r"trace_dns: (\d+) events", err)
+    check(m, f"summary: {err!r}")
+    eq(len(lines), int(m.group(1)), "events read against the summary's")
+    check("not written" not in err, f"events dropped: {err!r}")
 
 
 @test
