@@ -19,6 +19,7 @@
 #include "common/escape.h"
 #include "runner/engine/containers.h"
 #include "runner/engine/fields_internal.h"
+#include "runner/engine/fmt_duration.h"
 #include "runner/engine/fmt_int.h"
 #include "runner/engine/idcache.h"
 #include "runner/engine/stacks.h"
@@ -143,24 +144,21 @@ static size_t fmt_frac(char *buf, __u64 v, __u64 unit, unsigned int digits)
 	return n + d;
 }
 
+/*
+ * As ig's duration formatter: the value is a time.Duration (int64), so
+ * one of 2^63 ns or more is negative; below 1s fmt_duration_short(), else
+ * Go's time.Duration.String().
+ */
 static size_t fmt_duration(char *buf, __u64 d)
 {
 	size_t n = 0;
 
-	if (d == 0)
-		return put(buf, "0s", 2);
-	if (d < 1000ULL) {
-		n = fmt_u64(buf, d);
+	if ((__s64)d < 1000) {
+		n = fmt_s64(buf, (__s64)d);
 		return n + put(buf + n, "ns", 2);
 	}
-	if (d < 1000000ULL) {
-		n = fmt_frac(buf, d, 1000ULL, 3);
-		return n + put(buf + n, "\xc2\xb5s", 3);
-	}
-	if (d < 1000000000ULL) {
-		n = fmt_frac(buf, d, 1000000ULL, 6);
-		return n + put(buf + n, "ms", 2);
-	}
+	if (d < 1000000000ULL)
+		return fmt_duration_short(buf, (__u32)d);
 	if (d >= 3600000000000ULL) {
 		n += fmt_u64(buf + n, d / 3600000000000ULL);
 		buf[n++] = 'h';

@@ -328,9 +328,10 @@ void output_columns_layout(struct output *o)
 		c->fixed = f->fixed;
 		c->rank = column_rank(f);
 		c->keep = fs->explicit_selection && f->selected;
-		/* "999µs", "59m59s": the shortest a duration gets */
-		if (f->kind == FK_DURATION && c->minwidth < 6)
-			c->minwidth = c->width < 6 ? c->width : 6;
+		/* "999.99µs": durations below 1s whole, as ig writes
+		 * them (longer ones lose digits of their fraction) */
+		if (f->kind == FK_DURATION && c->minwidth < 8)
+			c->minwidth = c->width < 8 ? c->width : 8;
 	}
 	column_fit(o->spec, fs->n_cols, o->term_width, o->width);
 	build_cells(o);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "runner/engine/containers.h"
+#include "runner/engine/fmt_duration.h"
 #include "runner/engine/fmt_int.h"
 #include "runner/engine/output_internal.h"
 
@@ -603,43 +604,15 @@ static size_t l3ep_list4(const struct field *f, const char *p, char *out)
 	return n;
 }
 
-/*
- * A duration d below one second as fmt_duration() writes it, quoted
- * ("0s", "512ns", "41.9\xc2\xb5s", "2.5ms": the fraction without its
- * trailing zeros); may write 8 bytes past the value.  Its length.
- */
+/* A duration d below one second as fmt_duration() writes it, quoted;
+ * may write 8 bytes past the value.  Its length. */
 static size_t duration_short(__u64 d, char *out)
 {
-	__u32 unit = d < 1000000 ? 1000 : 1000000;
-	__u32 digits = d < 1000000 ? 3 : 6, frac, keep;
-	size_t n = 1;
-	__u64 x;
+	size_t n = 1 + fmt_duration_short(out + 1, (__u32)d);
 
 	out[0] = '"';
-	if (d < 1000) {
-		n += fmt_u32_wide(out + n, (__u32)d);
-		memcpy(out + n, d ? "ns\"" : "s\"", 3);
-		return n + (d ? 3 : 2);
-	}
-	n += fmt_u32_wide(out + n, (__u32)(d / unit));
-	frac = (__u32)(d % unit);
-	if (frac) {
-		/* the fraction's digits are the last ones of the 8: the
-		 * zeros after its last digit are the word's top bytes */
-		x = fmt_8digits_word(frac);
-		keep = digits -
-		       (__builtin_clzll(x ^ 0x3030303030303030ULL) / 8);
-		x >>= 8 * (8 - digits);
-		out[n++] = '.';
-		memcpy(out + n, &x, 8);
-		n += keep;
-	}
-	if (unit == 1000) {
-		memcpy(out + n, "\xc2\xb5s\"", 4);
-		return n + 4;
-	}
-	memcpy(out + n, "ms\"", 3);
-	return n + 3;
+	out[n] = '"';
+	return n + 1;
 }
 
 /* The value of a user or group field, from the step's memo when its id

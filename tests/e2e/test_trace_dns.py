@@ -211,6 +211,22 @@ def check_endpoint(ep, addr, port, proto, what):
     eq(ep["version"], 6 if ":" in addr else 4, f"{what}.version")
 
 
+def ig_duration(ns):
+    """A duration as ig's formatter writes it: ns below 1us, else Go's
+    "%.2f" of the float64 count of us or ms (python's "%.2f" rounds the
+    double the same way), else Go's Duration.String() (whole seconds and
+    up to a minute here)."""
+    if ns < 1000:
+        return f"{ns}ns"
+    if ns < 10**6:
+        return "%.2f\u00b5s" % (ns / 1000)
+    if ns < 10**9:
+        return "%.2fms" % (ns / 10**6)
+    assert ns < 60 * 10**9, ns
+    s = f"{ns // 10**9}.{ns % 10**9:09d}".rstrip("0").rstrip(".")
+    return s + "s"
+
+
 def check_exchange(env, evs, *, pid, name, qtype, srv, cli, proto="UDP",
                    comm=None, uid=0, gid=0, rcode="Success", addresses="",
                    num_answers=None, server_comm="dnsmasq", server_pid=None,
@@ -254,12 +270,15 @@ def check_exchange(env, evs, *, pid, name, qtype, srv, cli, proto="UDP",
     eq(q["addresses"], "", "query addresses")
     eq(q["num_answers"], 0, "query num_answers")
     eq(q["latency_ns_raw"], 0, "query latency_ns_raw")
+    eq(q["latency_ns"], "0ns", "query latency_ns, as ig writes 0")
     eq(r["rcode"], rcode, "response rcode")
     eq(r["addresses"], addresses, "response addresses")
     if num_answers is not None:
         eq(r["num_answers"], num_answers, "response num_answers")
     check(r["latency_ns_raw"] > 0, "response latency_ns_raw > 0 at client")
     check(r["latency_ns_raw"] < 5 * 10**9, "response latency below 5 s")
+    eq(r["latency_ns"], ig_duration(r["latency_ns_raw"]),
+       "response latency_ns as ig writes it")
 
     # the same exchange at the server, owned by the server process
     theirs = pick(evs, netns_id=srv_ns.inode(), id=q["id"], name=name,

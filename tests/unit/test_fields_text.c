@@ -3,6 +3,7 @@
  * runner/engine/fields_format.c: the text of every kind of value, on the
  * fixture event and on a second BTF for the kinds it lacks.
  */
+#include "runner/engine/filter_value.h"
 #include "tests/unit/fields_fx.h"
 
 static void text__every_kind__rendered(void **state)
@@ -20,7 +21,7 @@ static void text__every_kind__rendered(void **state)
 	assert_string_equal(text(x, "dst.proto"), "TCP");
 	assert_string_equal(text(x, "nameserver"), "fd00::53");
 	assert_string_equal(text(x, "addresses"), "192.0.2.7");
-	assert_string_equal(text(x, "latency_ns"), "1.234567ms");
+	assert_string_equal(text(x, "latency_ns"), "1.23ms");
 	assert_string_equal(text(x, "latency_ns_raw"), "1234567");
 	assert_string_equal(text(x, "id"), "0c3b");
 	assert_string_equal(text(x, "qtype"), "NS");
@@ -77,30 +78,76 @@ static void text__endpoints_without_version__empty(void **state)
 			    "2001:db8::1,255.255.255.255");
 }
 
-static void text__durations__like_go(void **state)
+/*
+ * As ig's formatDuration(): ns below 1us, else Go's "%.2f" of the float64
+ * count of us or ms, else Go's time.Duration.String().  The texts below
+ * 1s are python3's "%.2f" % (ns / 1000) (or / 10**6), correctly rounded
+ * like Go's: the ties (1005, 1015, 1025, 2675, 1125, 1005000, ...) land
+ * on either side, by the double nearest the decimal value.
+ */
+static void text__durations__like_ig(void **state)
 {
 	static const struct {
 		__u64 ns;
 		const char *want;
 	} cases[] = {
-		{ 0, "0s" },
+		{ 0, "0ns" },
 		{ 1, "1ns" },
 		{ 999, "999ns" },
-		{ 1000, "1\xc2\xb5s" },
-		{ 1500, "1.5\xc2\xb5s" },
-		{ 1000000, "1ms" },
-		{ 1234567, "1.234567ms" },
+		{ 1000, "1.00\xc2\xb5s" },
+		{ 1004, "1.00\xc2\xb5s" },
+		{ 1005, "1.00\xc2\xb5s" },
+		{ 1006, "1.01\xc2\xb5s" },
+		{ 1015, "1.01\xc2\xb5s" },
+		{ 1025, "1.02\xc2\xb5s" },
+		{ 1035, "1.03\xc2\xb5s" },
+		{ 1045, "1.04\xc2\xb5s" },
+		{ 1055, "1.05\xc2\xb5s" },
+		{ 1125, "1.12\xc2\xb5s" },
+		{ 1375, "1.38\xc2\xb5s" },
+		{ 1500, "1.50\xc2\xb5s" },
+		{ 2675, "2.67\xc2\xb5s" },
+		{ 134941, "134.94\xc2\xb5s" },
+		{ 134945, "134.94\xc2\xb5s" },
+		{ 999990, "999.99\xc2\xb5s" },
+		{ 999994, "999.99\xc2\xb5s" },
+		{ 999995, "1000.00\xc2\xb5s" },
+		{ 999999, "1000.00\xc2\xb5s" },
+		{ 1000000, "1.00ms" },
+		{ 1005000, "1.00ms" },
+		{ 1015000, "1.01ms" },
+		{ 1234567, "1.23ms" },
+		{ 2675000, "2.67ms" },
+		{ 29355000, "29.36ms" },
+		{ 999994999, "999.99ms" },
+		{ 999995000, "1000.00ms" },
+		{ 999999999, "1000.00ms" },
 		{ 1000000000, "1s" },
+		{ 1005000000, "1.005s" },
 		{ 61500000000ULL, "1m1.5s" },
 		{ 3600000000000ULL, "1h0m0s" },
 		{ 3723000000001ULL, "1h2m3.000000001s" },
-		{ 18446744073709551615ULL, "5124095h34m33.709551615s" },
+		{ 9223372036854775807ULL, "2562047h47m16.854775807s" },
+		/* a time.Duration: 2^63 ns and more are negative */
+		{ 9223372036854775808ULL, "-9223372036854775808ns" },
+		{ 18446744073709551615ULL, "-1ns" },
 	};
 	struct fx *x = *state;
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		x->ev.latency_ns_raw = cases[i].ns;
+		__u64 ns = cases[i].ns, back, err;
+		const char *why;
+
+		x->ev.latency_ns_raw = ns;
 		assert_string_equal(text(x, "latency_ns"), cases[i].want);
+		/* -F reads the text back, to within its rounding */
+		if (ns >= 1000000000ULL)
+			continue;
+		assert_int_equal(filter_parse_duration(cases[i].want,
+						       (uint64_t *)&back, &why),
+				 0);
+		err = back > ns ? back - ns : ns - back;
+		assert_true(err <= (ns < 1000000 ? 5 : 5000));
 	}
 }
 
@@ -322,7 +369,7 @@ int main(void)
 		T(text__shown_if_false__empty),
 		T(text__out_of_range__unknown_or_number),
 		T(text__endpoints_without_version__empty),
-		T(text__durations__like_go),
+		T(text__durations__like_ig),
 		T(text__timestamp__local_rfc3339_nanoseconds),
 		cmocka_unit_test(text__signal_errno_mode_flags__by_name),
 		cmocka_unit_test(text__flag_enum__set_names_joined),

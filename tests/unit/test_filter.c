@@ -192,8 +192,17 @@ static void durations__compare_as_nanoseconds(void **state)
 	assert_true(match(x, "latency_ns>=0.593649ms"));
 	assert_false(match(x, "latency_ns>0.593649ms"));
 	x->ev.latency_ns_raw = 0;
-	assert_false(match(x, "latency_ns>0")); /* shown as "0s" */
+	assert_false(match(x, "latency_ns>0")); /* shown as "0ns" */
 	assert_true(match(x, "latency_ns==0s"));
+	assert_true(match(x, "latency_ns==0ns"));
+	/* ig's texts: 2 decimals of us or ms */
+	x->ev.latency_ns_raw = 134940;
+	assert_true(match(x, "latency_ns==134.94\xc2\xb5s"));
+	assert_true(match(x, "latency_ns<134.95\xc2\xb5s"));
+	x->ev.latency_ns_raw = 29360000;
+	assert_true(match(x, "latency_ns==29.36ms"));
+	assert_true(match(x, "latency_ns>1ms"));
+	assert_true(match(x, "latency_ns<1000.00ms"));
 	x->ev.latency_ns_raw = 90500000000ULL; /* 1m30.5s */
 	assert_true(match(x, "latency_ns==1m30.5s"));
 	assert_true(match(x, "latency_ns>1m"));

@@ -173,10 +173,28 @@ static void fast__addresses_ids_times__as_generic(void **state)
 static void fast__durations_and_address_lists__as_generic(void **state)
 {
 	static const __u64 edges[] = {
-		0,	 1,	   9,	      10,	 999,	     1000,
-		1001,	 1010,	   1100,      1234,	 9999,	     10000,
-		99999,	 999999,   1000000,   1000001,	 1000010,    1100000,
-		1234567, 99999999, 100000000, 999999999, 1000000000, 1500000000
+		0,	   1,	       9,	  10,	     999,
+		1000,	   1001,       1005,	  1010,	     1015,
+		1100,	   1125,       1234,	  2675,	     9999,
+		10000,	   99999,      999994,	  999995,    999999,
+		1000000,   1000001,    1000010,	  1005000,   1100000,
+		1234567,   99999999,   100000000, 999994999, 999995000,
+		999999999, 1000000000, 1500000000
+	};
+	static const struct {
+		__u64 ns;
+		const char *want;
+	} ig[] = {
+		{ 0, "\"latency_ns\":\"0ns\"" },
+		{ 999, "\"latency_ns\":\"999ns\"" },
+		{ 1005, "\"latency_ns\":\"1.00\xc2\xb5s\"" },
+		{ 2675, "\"latency_ns\":\"2.67\xc2\xb5s\"" },
+		{ 41919, "\"latency_ns\":\"41.92\xc2\xb5s\"" },
+		{ 999995, "\"latency_ns\":\"1000.00\xc2\xb5s\"" },
+		{ 1005000, "\"latency_ns\":\"1.00ms\"" },
+		{ 1015000, "\"latency_ns\":\"1.01ms\"" },
+		{ 999999999, "\"latency_ns\":\"1000.00ms\"" },
+		{ 1500000000, "\"latency_ns\":\"1.5s\"" },
 	};
 	static const __u8 vers[] = { 0, 4, 6, 5 };
 	struct fx *x = *state;
@@ -201,9 +219,14 @@ static void fast__durations_and_address_lists__as_generic(void **state)
 				ev.latency_ns_raw % (scale / 10 + 1);
 		assert_same(o, &ev);
 	}
-	ev.latency_ns_raw = 41919;
-	line[output_json_render(o, &ev, line)] = '\0';
-	assert_non_null(strstr(line, "\"41.919\xc2\xb5s\""));
+	/* as ig writes them: 2 decimals, Go's rounding of the double */
+	for (size_t i = 0; i < sizeof(ig) / sizeof(ig[0]); i++) {
+		ev.latency_ns_raw = ig[i].ns;
+		line[output_json_render(o, &ev, line)] = '\0';
+		if (!strstr(line, ig[i].want))
+			fail_msg("%llu ns: %s", (unsigned long long)ig[i].ns,
+				 line);
+	}
 	for (int r = 0; r < 16 * 20; r++) {
 		for (int e = 0; e < 2; e++) {
 			ev.addresses[e].version = vers[(r >> (2 * e)) & 3];
