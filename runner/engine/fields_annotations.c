@@ -244,7 +244,7 @@ size_t build_max_text(const struct field *f)
 	case FK_L3EP:
 		return INET6_ADDRSTRLEN;
 	case FK_PROTO:
-		return 21;
+		return 26; /* "proto#" and a u64 */
 	case FK_L4EP:
 		return INET6_ADDRSTRLEN + 3 + 21;
 	case FK_L3EP_LIST:

@@ -264,24 +264,48 @@ static size_t fmt_ip(char *buf, const __u8 *addr, __u64 version)
 	return 0;
 }
 
+/*
+ * IP protocol numbers by their IANA keyword, as ig names them (its own
+ * table: the words for IANA's entries without a keyword are its choice;
+ * netbase's /etc/protocols spells several differently, e.g. 4 IP-ENCAP,
+ * 50 IPSEC-ESP); NULL for the unassigned ones, which ig shows as
+ * "proto#N".
+ * Ref: https://www.iana.org/assignments/protocol-numbers/
+ */
 static const char *proto_name(__u64 p)
 {
-	switch (p) {
-	case 1:
-		return "ICMP";
-	case 6:
-		return "TCP";
-	case 17:
-		return "UDP";
-	case 58:
-		return "ICMPv6";
-	case 132:
-		return "SCTP";
-	case 136:
-		return "UDPLite";
-	default:
-		return NULL;
-	}
+	/* clang-format off */
+	static const char *const names[] = { /* 0 to 145 */
+		"HOPOPT", "ICMP", "IGMP", "GGP", "IPv4", "ST", "TCP", "CBT",
+		"EGP", "IGP", "BBN-RCC-MON", "NVP-II", "PUP", "ARGUS", "EMCON",
+		"XNET", "CHAOS", "UDP", "MUX", "DCN-MEAS", "HMP", "PRM",
+		"XNS-IDP", "TRUNK-1", "TRUNK-2", "LEAF-1", "LEAF-2", "RDP",
+		"IRTP", "ISO-TP4", "NETBLT", "MFE-NSP", "MERIT-INP", "DCCP",
+		"3PC", "IDPR", "XTP", "DDP", "IDPR-CMTP", "TP++", "IL", "IPv6",
+		"SDRP", "IPv6-Route", "IPv6-Frag", "IDRP", "RSVP", "GRE", "DSR",
+		"BNA", "ESP", "AH", "I-NLSP", "SWIPE", "NARP", "MOBILE", "TLSP",
+		"SKIP", "IPv6-ICMP", "IPv6-NoNxt", "IPv6-Opts", "internal",
+		"CFTP", "local", "SAT-EXPAK", "KRYPTOLAN", "RVD", "IPPC",
+		"distributed", "SAT-MON", "VISA", "IPCU", "CPNX", "CPHB", "WSN",
+		"PVP", "BR-SAT-MON", "SUN-ND", "WB-MON", "WB-EXPAK", "ISO-IP",
+		"VMTP", "SECURE-VMTP", "VINES", "TTP", "NSFNET-IGP", "DGP",
+		"TCF", "EIGRP", "OSPFIGP", "Sprite-RPC", "LARP", "MTP", "AX.25",
+		"IPIP", "MICP", "SCC-SP", "ETHERIP", "ENCAP", "private", "GMTP",
+		"IFMP", "PNNI", "PIM", "ARIS", "SCPS", "QNX", "A/N", "IPComp",
+		"SNP", "Compaq-Peer", "IPX-in-IP", "VRRP", "PGM", "0-hop",
+		"L2TP", "DDX", "IATP", "STP", "SRP", "UTI", "SMP", "SM", "PTP",
+		"ISIS over IPv4", "FIRE", "CRTP", "CRUDP", "SSCOPMCE", "IPLT",
+		"SPS", "PIPE", "SCTP", "FC", "RSVP-E2E-IGNORE",
+		"Mobility Header", "UDPLite", "MPLS-in-IP", "manet", "HIP",
+		"Shim6", "WESP", "ROHC", "Ethernet", "AGGFRAG", "NSH",
+	};
+	/* clang-format on */
+
+	if (p < sizeof(names) / sizeof(names[0]))
+		return names[p];
+	if (p == 253 || p == 254)
+		return "experimentation";
+	return p == 255 ? "reserved" : NULL;
 }
 
 static const char *enum_name(const struct field *f, __s64 v)
@@ -678,6 +702,7 @@ static size_t formatted_text(struct render_ctx *rc, const struct field *f,
 {
 	__u64 v = field_u64(f, ev);
 	const char *s;
+	size_t n;
 
 	switch (f->kind) {
 	case FK_ENUM:
@@ -697,7 +722,10 @@ static size_t formatted_text(struct render_ctx *rc, const struct field *f,
 		return fmt_size(buf, v);
 	case FK_PROTO:
 		s = proto_name(v);
-		return s ? put_str(buf, s) : fmt_u64(buf, v);
+		if (s)
+			return put_str(buf, s);
+		n = put(buf, "proto#", 6);
+		return n + fmt_u64(buf + n, v);
 	case FK_SIGNAL:
 		return fmt_signal(f, buf, v);
 	case FK_ERRNO:

@@ -48,17 +48,15 @@ static void text__shown_if_false__empty(void **state)
 }
 
 /* A value no enumerator names is "UNKNOWN", as ig's enum formatter says;
- * one-of entries (ours) and protocols without a name show the number. */
+ * one-of entries (ours) show the number. */
 static void text__out_of_range__unknown_or_number(void **state)
 {
 	struct fx *x = *state;
 
 	x->ev.pkt_type_raw = 200;
 	x->ev.qtype_raw = 28;
-	x->ev.src.proto_raw = 99;
 	assert_string_equal(text(x, "pkt_type"), "UNKNOWN");
 	assert_string_equal(text(x, "qtype"), "28");
-	assert_string_equal(text(x, "src.proto"), "99");
 }
 
 static void text__endpoints_without_version__empty(void **state)
@@ -76,6 +74,41 @@ static void text__endpoints_without_version__empty(void **state)
 	inet_pton(AF_INET, "255.255.255.255", x->ev.addresses[1].addr_raw.v6);
 	assert_string_equal(text(x, "addresses"),
 			    "2001:db8::1,255.255.255.255");
+}
+
+/* Protocols by ig's names (IANA's keywords, not /etc/protocols'), and
+ * "proto#N" for the unassigned ones, as ig writes them. */
+static void text__protocols__named_like_ig(void **state)
+{
+	static const struct {
+		__u16 proto;
+		const char *want;
+	} cases[] = {
+		{ 0, "HOPOPT" },
+		{ 1, "ICMP" },
+		{ 4, "IPv4" },
+		{ 17, "UDP" },
+		{ 50, "ESP" },
+		{ 58, "IPv6-ICMP" },
+		{ 99, "private" },
+		{ 124, "ISIS over IPv4" },
+		{ 135, "Mobility Header" },
+		{ 136, "UDPLite" },
+		{ 145, "NSH" },
+		{ 146, "proto#146" },
+		{ 252, "proto#252" },
+		{ 253, "experimentation" },
+		{ 254, "experimentation" },
+		{ 255, "reserved" },
+		{ 256, "proto#256" },
+		{ 65535, "proto#65535" },
+	};
+	struct fx *x = *state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		x->ev.src.proto_raw = cases[i].proto;
+		assert_string_equal(text(x, "src.proto"), cases[i].want);
+	}
 }
 
 /*
@@ -369,6 +402,7 @@ int main(void)
 		T(text__shown_if_false__empty),
 		T(text__out_of_range__unknown_or_number),
 		T(text__endpoints_without_version__empty),
+		T(text__protocols__named_like_ig),
 		T(text__durations__like_ig),
 		T(text__timestamp__local_rfc3339_nanoseconds),
 		cmocka_unit_test(text__signal_errno_mode_flags__by_name),
