@@ -14,7 +14,7 @@ LLVM_STRIP ?= llvm-strip
 STORE     ?=
 ARGS      ?=
 
-PKGS      := libbpf libelf yaml-0.1 jansson nettle libcurl libarchive libcrypto libpcap
+PKGS      := libbpf libelf yaml-0.1 jansson nettle libseccomp libcurl libarchive libcrypto libpcap
 # Loaded by the runner on first use (common/lazylib.h), by soname; linked
 # into tests, fuzzers and bench tools that call them directly.
 LAZY_PKGS := libcurl libarchive libcrypto libpcap
@@ -31,10 +31,10 @@ WARN      := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=gnu11 $(WARN) -I. -D_GNU_SOURCE
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -lz -lyaml -ljansson -lnettle -lcurl -larchive -lcrypto -lpcap)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -lz -lyaml -ljansson -lnettle -lseccomp -lcurl -larchive -lcrypto -lpcap)
 LDLIBS    += $(PKG_LIBS)
 RUNNER_LIBS = $(shell pkg-config --libs $(filter-out $(LAZY_PKGS),$(PKGS)) 2>/dev/null || \
-	       echo -lbpf -lelf -lz -lyaml -ljansson -lnettle) -ldl -lpthread
+	       echo -lbpf -lelf -lz -lyaml -ljansson -lnettle -lseccomp) -ldl -lpthread
 ifeq ($(SANITIZE),1)
 CFLAGS    += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS   += -fsanitize=address,undefined

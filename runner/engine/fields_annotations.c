@@ -19,6 +19,7 @@
 #include "runner/engine/containers.h"
 #include "runner/engine/fields_build.h"
 #include "runner/engine/stacks.h"
+#include "runner/engine/syscall_names.h"
 
 /* Templates: annotation sets a field gets from its type or `template:`. */
 struct tmpl {
@@ -181,6 +182,8 @@ int build_default_width(const struct field *f)
 		return 10;
 	case FK_FILE_FLAGS:
 		return 24;
+	case FK_SYSCALL:
+		return 16;
 	case FK_RUNTIME:
 		return f->info == RT_RUNTIME ? 10 : f->info == RT_ID ? 12 : 24;
 	case FK_K8S:
@@ -258,6 +261,8 @@ size_t build_max_text(const struct field *f)
 		return 32;
 	case FK_FILE_FLAGS:
 		return 256;
+	case FK_SYSCALL:
+		return SYSCALL_NAME_MAX;
 	case FK_RUNTIME: /* escaped: up to 4 bytes a byte */
 		return ESCAPE_MAX(sizeof(((struct container_info *)0)->image));
 	case FK_K8S:

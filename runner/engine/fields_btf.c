@@ -577,6 +577,8 @@ static enum field_kind typedef_format(const struct gadget_api_type *api)
 		return FK_KSTACK;
 	case GADGET_FMT_BYTES:
 		return FK_SIZE;
+	case GADGET_FMT_SYSCALL:
+		return FK_SYSCALL;
 	default:
 		return FK_NONE;
 	}
@@ -662,7 +664,8 @@ static int add_format(struct build *b, const struct member *mb, int i,
 
 	if (build_has_suffix(mb->name, "_raw") && is_int_kind(kind))
 		return add_raw_pair(b, mb, i, kind, fmt);
-	if (fmt == FK_KSTACK || fmt == FK_SIZE) /* as ig: for an X_raw only */
+	/* as ig: for an X_raw only */
+	if (fmt == FK_KSTACK || fmt == FK_SIZE || fmt == FK_SYSCALL)
 		return i;
 	if (fmt != FK_NONE) {
 		b->f[i].kind = fmt;

@@ -2,7 +2,8 @@
 /*
  * The text and numbers of single values, as columns and filters see them:
  * integers, enums, wall-clock times, durations, addresses, endpoints,
- * signals, errnos, file modes and flags, user and group names, containers.
+ * signals, errnos, syscalls, file modes and flags, user and group names,
+ * containers.
  * No allocation: every formatter writes into the caller's buffer.
  */
 #include <arpa/inet.h>
@@ -23,6 +24,7 @@
 #include "runner/engine/fmt_int.h"
 #include "runner/engine/idcache.h"
 #include "runner/engine/stacks.h"
+#include "runner/engine/syscall_names.h"
 
 /* ---- integer formatters ---------------------------------------------- */
 
@@ -690,6 +692,7 @@ static bool is_formatted(enum field_kind k)
 	case FK_ERRNO:
 	case FK_FILE_MODE:
 	case FK_FILE_FLAGS:
+	case FK_SYSCALL:
 	case FK_KSTACK:
 		return true;
 	default:
@@ -734,6 +737,9 @@ static size_t formatted_text(struct render_ctx *rc, const struct field *f,
 		return fmt_file_mode(buf, v);
 	case FK_FILE_FLAGS:
 		return fmt_file_flags(buf, v);
+	case FK_SYSCALL: /* as ig: "SYS_UNKNOWN" for a number without name */
+		s = syscall_name(v);
+		return put_str(buf, s ? s : "SYS_UNKNOWN");
 	case FK_KSTACK:
 		return stacks_kernel_text(rc->fs->stacks, (__u32)v, buf,
 					  f->max_text + 1);

@@ -44,6 +44,7 @@ enum field_kind {
 	FK_ERRNO, /* errno value as ENOENT */
 	FK_FILE_MODE, /* st_mode as -rwxr-xr-x */
 	FK_FILE_FLAGS, /* open(2) flags as O_WRONLY|O_CREAT */
+	FK_SYSCALL, /* syscall number as SYS_OPENAT */
 	FK_RUNTIME, /* container of the event's mount namespace (info) */
 	FK_K8S, /* pod of the event's mount (else network) namespace */
 	FK_KSTACK, /* gadget_kernel_stack id as "sym; sym; " */

@@ -24,6 +24,7 @@ static const struct gadget_api_type types[] = {
 	{ "gadget_file_mode", NULL, GADGET_FMT_FILE_MODE, GADGET_NAME_NONE },
 	{ "gadget_file_flags", NULL, GADGET_FMT_FILE_FLAGS, GADGET_NAME_NONE },
 	{ "gadget_kernel_stack", NULL, GADGET_FMT_KSTACK, GADGET_NAME_NONE },
+	{ "gadget_syscall", NULL, GADGET_FMT_SYSCALL, GADGET_NAME_NONE },
 };
 
 const struct gadget_api_type *gadget_api_type(const char *name)

@@ -67,6 +67,7 @@ enum gadget_api_format {
 	GADGET_FMT_FILE_FLAGS, /* -> "O_WRONLY|O_CREAT" */
 	GADGET_FMT_KSTACK, /* kernel stack id -> "sym; sym; " (X_raw -> X) */
 	GADGET_FMT_BYTES, /* a size -> "1.5 MB" (X_raw -> X) */
+	GADGET_FMT_SYSCALL, /* a syscall number -> "SYS_OPENAT" (X_raw -> X) */
 };
 
 /* Names derived from an id, as a sibling field. */

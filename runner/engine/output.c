@@ -231,6 +231,7 @@ bool output_text_is_safe(enum field_kind k)
 	case FK_PROTO:
 	case FK_FILE_MODE:
 	case FK_FILE_FLAGS:
+	case FK_SYSCALL:
 		return true;
 	default:
 		return false;

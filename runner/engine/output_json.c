@@ -77,6 +77,7 @@ bool output_tabulable(const struct field *f)
 	case FK_PROTO:
 	case FK_SIGNAL:
 	case FK_ERRNO:
+	case FK_SYSCALL:
 		return true;
 	default:
 		return false;

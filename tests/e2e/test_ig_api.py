@@ -25,6 +25,8 @@ download ig's own; docs/ig-compat.md records those):
   (fchmod calls per mode) or that count their own fetches, for ig's sort
   and limiter operators (--sort, --max-entries), the map-fetch params and
   gadget.yaml paramDefaults.
+- tests/fixtures/ig_syscalls: syscall numbers (gadget_syscall X_raw gets
+  X, the name), checked against the kernel's UAPI header.
 
 Every value is checked against what the test did (pids, ports, paths,
 modes, the executable's inode) or against the kernel's own view (/proc,
@@ -60,7 +62,7 @@ def setup():
         build_images(env.store, {
             f"{n}:latest": f"{ROOT}/tests/fixtures/{n}"
             for n in ("ig_sockets", "ig_files", "ig_tc", "ig_pf",
-                      "ig_stacks", "ig_arrays")})
+                      "ig_stacks", "ig_arrays", "ig_syscalls")})
         env.ns = Netns(NS)
     except BaseException:
         teardown(env)
@@ -726,6 +728,70 @@ def undeclared_helper_fails_the_build_clearly(env):
     check("implicit declaration of function 'no_such_helper'" in p.stderr,
           f"clang's reason not shown: {p.stderr[-400:]!r}")
     check("does not open" not in p.stderr, f"stderr: {p.stderr[-300:]!r}")
+
+
+def kernel_syscall_names():
+    """Syscall names by number, from the kernel's UAPI header of this CPU
+    (linux-libc-dev), which the runner does not read."""
+    path = f"/usr/include/{os.uname().machine}-linux-gnu/asm/unistd_64.h"
+    names = {}
+    with open(path) as f:
+        for line in f:
+            w = line.split()
+            if len(w) == 3 and w[0] == "#define" and w[1].startswith("__NR_"):
+                names[int(w[2])] = w[1][len("__NR_"):]
+    check(len(names) > 300, f"{path}: only {len(names)} syscalls")
+    return names
+
+
+# Made after the runner starts (a line on stdin): getppid, a number no
+# kernel has, then exit_group (the marker, last).
+SYSCALLS = """
+import ctypes, os, sys
+libc = ctypes.CDLL(None)
+print(os.getpid(), flush=True)
+sys.stdin.readline()
+libc.syscall(%d)
+libc.syscall(%d)
+"""
+
+
+@test
+def syscall_numbers_shown_by_name(env):
+    """gadget_syscall syscall_raw gets syscall, "SYS_" and the name in
+    upper case as ig's formatter shows it, "SYS_UNKNOWN" for a number
+    without a name: every system call of a process this test runs, named
+    as the kernel's header names its number."""
+    names = kernel_syscall_names()
+    nr = {v: k for k, v in names.items()}
+    unknown = 1000
+    check(unknown not in names, f"{unknown} has a name")
+    child = subprocess.Popen(
+        ["python3", "-c", SYSCALLS % (nr["getppid"], unknown)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        pid = int(child.stdout.readline())
+        r = run(env, "ig_syscalls:latest", "--pid", str(pid))
+        try:
+            child.stdin.write("\n")
+            child.stdin.flush()
+            eq(child.wait(timeout=30), 0, "the process's exit status")
+            evs = r.wait_for(lambda e: e["proc"]["pid"] == pid and
+                             e["syscall_raw"] == nr["exit_group"])
+        finally:
+            stop(r)
+    finally:
+        child.kill()
+        child.wait()
+    mine = [e for e in evs if e["proc"]["pid"] == pid]
+    raws = [e["syscall_raw"] for e in mine]
+    check(nr["exit_group"] in raws, f"no exit_group of pid {pid}: {raws}")
+    check(nr["getppid"] in raws and unknown in raws,
+          f"getppid or {unknown} missing: {raws}")
+    for e in mine:
+        want = (f"SYS_{names[e['syscall_raw']].upper()}"
+                if e["syscall_raw"] in names else "SYS_UNKNOWN")
+        eq(e["syscall"], want, f"syscall {e['syscall_raw']}")
 
 
 if __name__ == "__main__":

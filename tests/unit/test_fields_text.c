@@ -3,6 +3,8 @@
  * runner/engine/fields_format.c: the text of every kind of value, on the
  * fixture event and on a second BTF for the kinds it lacks.
  */
+#include <sys/syscall.h>
+
 #include "runner/engine/filter_value.h"
 #include "tests/unit/fields_fx.h"
 
@@ -301,6 +303,49 @@ static void text__signal_errno_mode_flags__by_name(void **state)
 	btf__free(btf);
 }
 
+/* gadget_syscall: X_raw gets X, "SYS_" and the name in upper case as ig's
+ * formatter shows it (numbers from the kernel's header), "SYS_UNKNOWN"
+ * without a name; a member not named X_raw stays a number, as in ig. */
+static void text__syscall_raw__by_name(void **state)
+{
+	struct btf *btf = btf__new_empty();
+	struct fieldset *fs = NULL;
+	struct render_ctx rc;
+	struct error *err = NULL;
+	int u64, sc, st;
+	__u64 ev[2];
+	char buf[512];
+
+	(void)state;
+	u64 = btf__add_int(btf, "unsigned long long", 8, 0);
+	sc = btf__add_typedef(btf, "gadget_syscall", u64);
+	st = btf__add_struct(btf, "ev", sizeof(ev));
+	btf__add_field(btf, "syscall_raw", sc, 0, 0);
+	btf__add_field(btf, "nr", sc, 64, 0);
+	assert_int_equal(fieldset_new(btf, st, NULL, "x", &fs, &err), 0);
+	render_ctx_init(&rc, fs);
+	ev[0] = ev[1] = __NR_openat;
+	FX_ASSERT_TEXT(&rc, fs, ev, buf, "syscall", "SYS_OPENAT");
+	ev[0] = __NR_getppid;
+	FX_ASSERT_TEXT(&rc, fs, ev, buf, "syscall", "SYS_GETPPID");
+	ev[0] = __NR_read;
+	FX_ASSERT_TEXT(&rc, fs, ev, buf, "syscall", "SYS_READ");
+	ev[0] = 1000;
+	FX_ASSERT_TEXT(&rc, fs, ev, buf, "syscall", "SYS_UNKNOWN");
+	FX_ASSERT_TEXT(&rc, fs, ev, buf, "syscall_raw", "1000");
+	ev[0] = ~0ULL;
+	FX_ASSERT_TEXT(&rc, fs, ev, buf, "syscall", "SYS_UNKNOWN");
+	{
+		char want[32];
+
+		snprintf(want, sizeof(want), "%d", __NR_openat);
+		FX_ASSERT_TEXT(&rc, fs, ev, buf, "nr", want);
+	}
+	render_ctx_fini(&rc);
+	fieldset_free(fs);
+	btf__free(btf);
+}
+
 /* gadget_bytes: X_raw gets X in SI units, as ig's formatter (go-humanize);
  * a member not named X_raw stays a number, as there. */
 static void text__bytes_raw__si_units(void **state)
@@ -408,6 +453,7 @@ int main(void)
 		cmocka_unit_test(text__signal_errno_mode_flags__by_name),
 		cmocka_unit_test(text__flag_enum__set_names_joined),
 		cmocka_unit_test(text__bytes_raw__si_units),
+		cmocka_unit_test(text__syscall_raw__by_name),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
