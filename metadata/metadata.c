@@ -62,6 +62,14 @@ void metadata_free(struct gadget_metadata *md)
 	}
 	free(md->params);
 	kv_free(md->pdefs, md->n_pdefs);
+	for (size_t i = 0; i < md->n_progs; i++) {
+		free((char *)md->progs[i].name);
+		free((char *)md->progs[i].perf_type);
+		free((char *)md->progs[i].perf_config);
+		free((char *)md->progs[i].perf_sample_type);
+		free((char *)md->progs[i].frequency);
+	}
+	free(md->progs);
 	free(md);
 }
 
@@ -394,6 +402,88 @@ static int parse_params(struct parse_ctx *c, const yaml_node_t *n,
 	return r;
 }
 
+/* The scalars of mapping n (named what) whose keys keys[] names, into
+ * slots[]; other keys are left alone. */
+static int parse_scalars(struct parse_ctx *c, const yaml_node_t *n,
+			 const char *what, const char *const *keys,
+			 const char **slots[], size_t n_keys)
+{
+	struct pair_iter it;
+	const char *key, *val = NULL;
+	yaml_node_t *v;
+	int r;
+
+	if (expect_mapping(c, n, what) < 0)
+		return -1;
+	pairs_init(&it, n);
+	while ((r = pairs_next(c, &it, &key, &v, what)) > 0) {
+		char kwhat[400];
+		size_t k;
+
+		for (k = 0; k < n_keys && strcasecmp(key, keys[k]); k++)
+			;
+		if (k == n_keys)
+			continue;
+		snprintf(kwhat, sizeof(kwhat), "%s.%s", what, key);
+		if (expect_scalar(c, v, kwhat, &val) < 0)
+			return -1;
+		*slots[k] = strdup(is_null(v) ? "" : val);
+		if (!*slots[k])
+			return error_set(c->err, ENOMEM, "%s", c->file);
+	}
+	return r;
+}
+
+/* programs.<name>.perf.{type,config,sampleType} and .sampler.frequency;
+ * the rest (ig's attach_to) is not read. */
+static int parse_programs(struct parse_ctx *c, const yaml_node_t *n,
+			  struct gadget_metadata *md)
+{
+	static const char *const perf_keys[] = { "type", "config",
+						 "sampleType" };
+	static const char *const sampler_keys[] = { "frequency" };
+	struct pair_iter it, it2;
+	const char *name, *key;
+	yaml_node_t *v, *v2;
+	int count, r, r2;
+
+	count = expect_mapping(c, n, "programs");
+	if (count < 0)
+		return -1;
+	md->progs = calloc(count ? count : 1, sizeof(*md->progs));
+	if (!md->progs)
+		return error_set(c->err, ENOMEM, "%s", c->file);
+	pairs_init(&it, n);
+	while ((r = pairs_next(c, &it, &name, &v, "programs")) > 0) {
+		struct metadata_program *p = &md->progs[md->n_progs++];
+		const char **perf[] = { &p->perf_type, &p->perf_config,
+					&p->perf_sample_type };
+		const char **sampler[] = { &p->frequency };
+		char what[300], kwhat[400];
+
+		p->name = strdup(name);
+		if (!p->name)
+			return error_set(c->err, ENOMEM, "%s", c->file);
+		snprintf(what, sizeof(what), "programs.%s", name);
+		if (expect_mapping(c, v, what) < 0)
+			return -1;
+		pairs_init(&it2, v);
+		while ((r2 = pairs_next(c, &it2, &key, &v2, what)) > 0) {
+			snprintf(kwhat, sizeof(kwhat), "%s.%s", what, key);
+			if (!strcasecmp(key, "perf") &&
+			    parse_scalars(c, v2, kwhat, perf_keys, perf, 3) < 0)
+				return -1;
+			if (!strcasecmp(key, "sampler") &&
+			    parse_scalars(c, v2, kwhat, sampler_keys, sampler,
+					  1) < 0)
+				return -1;
+		}
+		if (r2 < 0)
+			return -1;
+	}
+	return r;
+}
+
 static int parse_root(struct parse_ctx *c, const yaml_node_t *root,
 		      struct gadget_metadata *md)
 {
@@ -434,6 +524,9 @@ static int parse_root(struct parse_ctx *c, const yaml_node_t *root,
 		} else if (!strcasecmp(key, "paramDefaults")) {
 			if (parse_annotations(c, v, key, &md->pdefs,
 					      &md->n_pdefs) < 0)
+				return -1;
+		} else if (!strcasecmp(key, "programs")) {
+			if (parse_programs(c, v, md) < 0)
 				return -1;
 		}
 	}
@@ -580,6 +673,17 @@ const char *metadata_param_default(const struct gadget_metadata *md,
 		if (!strcasecmp(md->pdefs[i].key, name))
 			return md->pdefs[i].value;
 	return NULL;
+}
+
+size_t metadata_program_count(const struct gadget_metadata *md)
+{
+	return md ? md->n_progs : 0;
+}
+
+const struct metadata_program *
+metadata_program(const struct gadget_metadata *md, size_t i)
+{
+	return md && i < md->n_progs ? &md->progs[i] : NULL;
 }
 
 size_t metadata_ds_count(const struct gadget_metadata *md)

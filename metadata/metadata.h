@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The gadget.yaml model (libyaml): top-level scalars, data sources with
- * their annotations and per-field annotations, and eBPF params.
+ * their annotations and per-field annotations, eBPF params, and the
+ * sampling of perf_event programs.
  */
 #ifndef METADATA_METADATA_H
 #define METADATA_METADATA_H
@@ -17,6 +18,18 @@ struct metadata_param {
 	const char *key; /* the flag name, defaults to var */
 	const char *default_value; /* may be NULL */
 	const char *description; /* may be NULL */
+};
+
+/*
+ * programs.<name> of gadget.yaml, what ig reads of it for the perf_event
+ * program in section "perf_event/<name>"; each NULL when absent.
+ */
+struct metadata_program {
+	const char *name;
+	const char *perf_type; /* perf.type: "software" */
+	const char *perf_config; /* perf.config: "count_sw_cpu_clock" */
+	const char *perf_sample_type; /* perf.sampleType: "sample_raw" */
+	const char *frequency; /* sampler.frequency: samples a second */
 };
 
 /* Parse gadget.yaml; filename is used in error messages (file:line:col). */
@@ -59,6 +72,10 @@ const struct metadata_param *metadata_param(const struct gadget_metadata *md,
  */
 const char *metadata_param_default(const struct gadget_metadata *md,
 				   const char *name);
+/* programs.* in file order. */
+size_t metadata_program_count(const struct gadget_metadata *md);
+const struct metadata_program *
+metadata_program(const struct gadget_metadata *md, size_t i);
 
 /* The data source names, in file order. */
 size_t metadata_ds_count(const struct gadget_metadata *md);

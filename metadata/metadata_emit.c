@@ -84,6 +84,52 @@ static int emit_kvs(yaml_emitter_t *e, const char *key, const struct md_kv *kv,
 	return emit_map_end(e);
 }
 
+/* key: a mapping of the keys[i] whose values[i] are not NULL; nothing
+ * when all are. */
+static int emit_some(yaml_emitter_t *e, const char *key,
+		     const char *const *keys, const char *const *values,
+		     size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && !values[i]; i++)
+		;
+	if (i == n)
+		return 0;
+	if (emit_scalar(e, key) < 0 || emit_map_start(e) < 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (values[i] && (emit_scalar(e, keys[i]) < 0 ||
+				  emit_scalar(e, values[i]) < 0))
+			return -1;
+	return emit_map_end(e);
+}
+
+static int emit_programs(yaml_emitter_t *e, const struct gadget_metadata *md)
+{
+	static const char *const perf_keys[] = { "type", "config",
+						 "sampleType" };
+	static const char *const sampler_keys[] = { "frequency" };
+
+	if (!md->progs)
+		return 0;
+	if (emit_scalar(e, "programs") < 0 || emit_map_start(e) < 0)
+		return -1;
+	for (size_t i = 0; i < md->n_progs; i++) {
+		const struct metadata_program *p = &md->progs[i];
+		const char *const perf[] = { p->perf_type, p->perf_config,
+					     p->perf_sample_type };
+
+		if (emit_scalar(e, p->name) < 0 || emit_map_start(e) < 0 ||
+		    emit_some(e, "perf", perf_keys, perf, 3) < 0 ||
+		    emit_some(e, "sampler", sampler_keys, &p->frequency, 1) <
+			    0 ||
+		    emit_map_end(e) < 0)
+			return -1;
+	}
+	return emit_map_end(e);
+}
+
 static int emit_body(yaml_emitter_t *e, const struct gadget_metadata *md)
 {
 	if (emit_map_start(e) < 0)
@@ -151,6 +197,8 @@ static int emit_body(yaml_emitter_t *e, const struct gadget_metadata *md)
 	}
 	if (md->pdefs &&
 	    emit_kvs(e, "paramDefaults", md->pdefs, md->n_pdefs) < 0)
+		return -1;
+	if (emit_programs(e, md) < 0)
 		return -1;
 	return emit_map_end(e);
 }

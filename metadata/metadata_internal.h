@@ -36,6 +36,8 @@ struct gadget_metadata {
 	size_t n_params;
 	struct md_kv *pdefs; /* paramDefaults, NULL when absent */
 	size_t n_pdefs;
+	struct metadata_program *progs;
+	size_t n_progs;
 };
 
 #endif

@@ -363,6 +363,8 @@ void gadget_free(struct gadget *g)
 	for (i = g->n_links; i > 0; i--)
 		bpf_link__destroy(g->links[i - 1]);
 	services_free(g->svc);
+	for (i = 0; i < g->n_sampled; i++)
+		free(g->sampled[i]);
 	mapahead_free(g->ahead);
 	btf_vmlinux_ahead_free(g->vmlinux_ahead);
 	bpf_object__close(g->obj);
@@ -465,6 +467,36 @@ int gadget_map_fd(const struct gadget *g, const char *name)
 	int fd = m ? bpf_map__fd(m) : -1;
 
 	return fd < 0 ? -1 : fd;
+}
+
+#define PERF_SEC "perf_event/"
+
+bool gadget_samples(const struct gadget *g, const char *name)
+{
+	struct bpf_program *p;
+
+	bpf_object__for_each_program (p, g->obj) {
+		const char *sec = bpf_program__section_name(p);
+
+		if (!strncmp(sec, PERF_SEC, strlen(PERF_SEC)) &&
+		    !strcmp(sec + strlen(PERF_SEC), name))
+			return true;
+	}
+	return false;
+}
+
+int gadget_set_sampling(struct gadget *g, const char *name,
+			const struct perf_sampling *ps, struct error **err)
+{
+	if (g->n_sampled == MAX_SAMPLED)
+		return error_set(err, 0, "more than %d perf_event programs",
+				 MAX_SAMPLED);
+	if (asprintf(&g->sampled[g->n_sampled], PERF_SEC "%s", name) < 0) {
+		g->sampled[g->n_sampled] = NULL;
+		return error_set(err, ENOMEM, "program %s", name);
+	}
+	g->sampling[g->n_sampled++] = *ps;
+	return 0;
 }
 
 int gadget_prog_fd(const struct gadget *g, const char *name)
@@ -812,7 +844,8 @@ int gadget_start(struct gadget *g, struct error **err)
 	if (cgroup_fd >= 0)
 		close(cgroup_fd);
 	cgroup_fd = -1;
-	if (services_attach(g->svc, g->obj, err))
+	if (services_attach(g->svc, g->obj, (const char *const *)g->sampled,
+			    g->sampling, g->n_sampled, err))
 		goto close_cgroup;
 	for_each_loaded_program (p, g->obj) {
 		if (!strncmp(bpf_program__section_name(p), "iter/", 5) &&

@@ -15,6 +15,7 @@
 #include "common/error.h"
 #include "runner/engine/gadget_api.h"
 #include "runner/engine/host.h"
+#include "runner/engine/services.h"
 
 struct btf;
 struct gadget;
@@ -93,6 +94,12 @@ int gadget_map_fd(const struct gadget *g, const char *name);
 /* The fd of program name once loaded, else -1. */
 int gadget_prog_fd(const struct gadget *g, const char *name);
 
+/* Has the gadget a program in section "perf_event/<name>"? */
+bool gadget_samples(const struct gadget *g, const char *name);
+/* Sample with that program as ps says (gadget.yaml programs.<name>),
+ * before gadget_start(). */
+int gadget_set_sampling(struct gadget *g, const char *name,
+			const struct perf_sampling *ps, struct error **err);
 /* Every ring buffer map of the gadget this many bytes (a power of 2, at
  * least a page), before gadget_start(); gadget_ring.c. */
 int gadget_set_ring_size(struct gadget *g, __u32 bytes, struct error **err);

@@ -20,6 +20,7 @@
 #define MAX_PARAMS 64
 #define MAX_LINKS 64
 #define MAX_SOCKET_PROGS 8
+#define MAX_SAMPLED 8 /* perf_event programs with their own sampling */
 
 /* When a map iterator is fetched (gadget_set_fetch()). */
 struct fetch_plan {
@@ -57,6 +58,9 @@ struct gadget {
 	__u64 perf_lost;
 	int lost_fd;
 	struct services *svc; /* what ig's gadgets expect of their host */
+	char *sampled[MAX_SAMPLED]; /* perf_event sections with ... */
+	struct perf_sampling sampling[MAX_SAMPLED]; /* ... their sampling */
+	size_t n_sampled;
 	struct btf *ext_btf; /* split BTF: map iterator records */
 	struct btf *ext_base; /* its base, a copy of btf */
 	struct mapiter *mapiters[MAX_TRACERS];

@@ -32,7 +32,6 @@
 
 #define SOCKET_MAP "gadget_sockets"
 #define SOCKET_VALUE "gadget_socket_value"
-#define PERF_FREQ 49 /* samples per second and CPU, as ig's profile_cpu */
 #define MAX_PERF_LINKS 1024
 #define MAX_TC 256
 #define MAX_INNER 8
@@ -241,19 +240,20 @@ int services_prepare(struct bpf_object *obj, struct services **out,
 	return 0;
 }
 
-/* Sample every online CPU with p, on the software CPU clock. */
+/* Sample every online CPU with p, as ps says. */
 static int attach_perf(struct services *s, struct bpf_program *p,
-		       struct error **err)
+		       const struct perf_sampling *ps, struct error **err)
 {
 	int ncpu = libbpf_num_possible_cpus();
 
 	for (int cpu = 0; cpu < ncpu; cpu++) {
 		struct perf_event_attr attr = {
 			.size = sizeof(attr),
-			.type = PERF_TYPE_SOFTWARE,
-			.config = PERF_COUNT_SW_CPU_CLOCK,
+			.type = ps->type,
+			.config = ps->config,
+			.sample_type = ps->sample_type,
 			.freq = 1,
-			.sample_freq = PERF_FREQ,
+			.sample_freq = ps->freq,
 		};
 		struct bpf_link *l;
 		int fd = syscall(__NR_perf_event_open, &attr, -1, cpu, -1,
@@ -262,8 +262,15 @@ static int attach_perf(struct services *s, struct bpf_program *p,
 		if (fd < 0) {
 			if (errno == ENODEV) /* possible, not present */
 				continue;
-			return error_set(err, errno, "perf event on CPU %d",
-					 cpu);
+			return error_set(
+				err, errno,
+				"%s: perf event on CPU %d, %llu samples "
+				"a second%s",
+				bpf_program__name(p), cpu,
+				(unsigned long long)ps->freq,
+				errno == EINVAL ? " (kernel.perf_event_max_"
+						  "sample_rate is the most)" :
+						  "");
 		}
 		if (s->n_perf == MAX_PERF_LINKS) {
 			close(fd);
@@ -397,7 +404,27 @@ static int attach_uprobe(struct services *s, struct bpf_program *p,
 	return 0;
 }
 
+/* The sampling of the perf_event program in section sec. */
+static const struct perf_sampling *
+sampling_of(const char *sec, const char *const *secs,
+	    const struct perf_sampling *sampling, size_t n)
+{
+	static const struct perf_sampling dflt = {
+		.type = PERF_TYPE_SOFTWARE,
+		.config = PERF_COUNT_SW_CPU_CLOCK,
+		.sample_type = PERF_SAMPLE_RAW,
+		.freq = SERVICES_PERF_FREQ,
+	};
+
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(secs[i], sec))
+			return &sampling[i];
+	return &dflt;
+}
+
 int services_attach(struct services *s, struct bpf_object *obj,
+		    const char *const *secs,
+		    const struct perf_sampling *sampling, size_t n,
 		    struct error **err)
 {
 	struct bpf_program *p;
@@ -409,7 +436,8 @@ int services_attach(struct services *s, struct bpf_object *obj,
 		if (!services_attaches(p))
 			continue;
 		if (is_prefix(sec, "perf_event"))
-			rc = attach_perf(s, p, err);
+			rc = attach_perf(
+				s, p, sampling_of(sec, secs, sampling, n), err);
 		else if (is_bare_uprobe(sec))
 			rc = attach_uprobe(s, p, err);
 		else

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <linux/types.h>
 
 #include "common/error.h"
 
@@ -30,13 +31,29 @@ bool services_want_socket_btf(const struct btf *btf);
  */
 int services_socket_btf(char **path, struct error **err);
 
+/*
+ * How a perf_event program samples (perf_event_attr): ig's gadget.yaml
+ * programs.<name>.perf and .sampler; without them the software CPU clock
+ * at SERVICES_PERF_FREQ samples a second, as ig's profile_cpu asks.
+ */
+struct perf_sampling {
+	__u32 type; /* PERF_TYPE_* */
+	__u64 config; /* PERF_COUNT_* */
+	__u64 sample_type; /* PERF_SAMPLE_* */
+	__u64 freq; /* samples a second on each CPU */
+};
+#define SERVICES_PERF_FREQ 49
+
 /* Before load: program types, map sizes, the shared socket map. */
 int services_prepare(struct bpf_object *obj, struct services **out,
 		     struct error **err);
 /* Is p attached by services_attach() rather than by libbpf? */
 bool services_attaches(const struct bpf_program *p);
-/* After load: perf_event programs and tc classifiers. */
+/* After load: perf_event programs (sampling[i] for the program in
+ * section secs[i], the default for others) and tc classifiers. */
 int services_attach(struct services *s, struct bpf_object *obj,
+		    const char *const *secs,
+		    const struct perf_sampling *sampling, size_t n,
 		    struct error **err);
 /* Detach, stop the enricher; accepts NULL. */
 void services_free(struct services *s);

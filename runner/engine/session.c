@@ -5,6 +5,7 @@
  * behind runtime.* fields (containers.c); the host it needs (host.c).
  */
 #include <errno.h>
+#include <linux/perf_event.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -183,6 +184,71 @@ static int apply_param_defaults(struct session *s, struct error **err)
 	return 0;
 }
 
+/*
+ * gadget.yaml programs.<name> of a perf_event program, read as ig reads
+ * it: every key given, and of perf.* the one value ig knows each.
+ */
+static int parse_sampling(const struct metadata_program *mp,
+			  struct perf_sampling *ps, struct error **err)
+{
+	const struct {
+		const char *key, *value, *want;
+		__u64 num;
+	} perf[] = {
+		{ "perf.type", mp->perf_type, "software", PERF_TYPE_SOFTWARE },
+		{ "perf.config", mp->perf_config, "count_sw_cpu_clock",
+		  PERF_COUNT_SW_CPU_CLOCK },
+		{ "perf.sampleType", mp->perf_sample_type, "sample_raw",
+		  PERF_SAMPLE_RAW },
+	};
+	const char *f = mp->frequency;
+	char *end;
+
+	for (size_t i = 0; i < sizeof(perf) / sizeof(perf[0]); i++) {
+		if (!perf[i].value || !*perf[i].value)
+			return error_set(err, 0, "%s is not given",
+					 perf[i].key);
+		if (strcmp(perf[i].value, perf[i].want))
+			return error_set(err, 0,
+					 "%s \"%s\" is not supported (as in "
+					 "ig, only %s)",
+					 perf[i].key, perf[i].value,
+					 perf[i].want);
+	}
+	ps->type = (__u32)perf[0].num;
+	ps->config = perf[1].num;
+	ps->sample_type = perf[2].num;
+	if (!f || !*f)
+		return error_set(err, 0, "sampler.frequency is not given");
+	errno = 0;
+	ps->freq = strtoull(f, &end, 10);
+	if (*f == '-' || *end || errno || !ps->freq)
+		return error_set(err, 0,
+				 "sampler.frequency \"%s\" is not a number "
+				 "of samples a second (1 or more)",
+				 f);
+	return 0;
+}
+
+/* Each perf_event program that gadget.yaml's programs name samples as
+ * it says (entries for other programs are not read, as in ig). */
+static int apply_programs(struct gadget *g, const struct gadget_metadata *md,
+			  struct error **err)
+{
+	for (size_t i = 0; i < metadata_program_count(md); i++) {
+		const struct metadata_program *mp = metadata_program(md, i);
+		struct perf_sampling ps;
+
+		if (!gadget_samples(g, mp->name))
+			continue;
+		if (parse_sampling(mp, &ps, err) ||
+		    gadget_set_sampling(g, mp->name, &ps, err))
+			return error_prefix(err, "gadget.yaml programs.%s",
+					    mp->name);
+	}
+	return 0;
+}
+
 /* One line for the fields gadget.yaml names that the event lacks. */
 static void note_unknown_fields(const struct fieldset *fs, const char *ds)
 {
@@ -267,8 +333,9 @@ int session_open(const void *elf, size_t len, const struct gadget_metadata *md,
 	engine_step("gadget opened");
 	if (ahead)
 		gadget_load_ahead(s->g);
-	if (apply_defaults(s->g, md, err) || describe_sources(s, err) ||
-	    apply_param_defaults(s, err) || session_ops_open(s, err)) {
+	if (apply_defaults(s->g, md, err) || apply_programs(s->g, md, err) ||
+	    describe_sources(s, err) || apply_param_defaults(s, err) ||
+	    session_ops_open(s, err)) {
 		session_free(s);
 		return -1;
 	}

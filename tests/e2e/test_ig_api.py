@@ -11,8 +11,10 @@ download ig's own; docs/ig-compat.md records those):
 - tests/fixtures/ig_files: full paths of file descriptors (filesystem.h),
   user and kernel stacks, log2 histogram slots (bits.bpf.h) and
   bpf_map_lookup_or_try_init (maps.bpf.h) in a map iterator, a perf_event
-  sampler, and a param whose gadget.yaml default is "" (the program's own
-  value stays, as in ig).
+  sampler whose event and frequency gadget.yaml's programs: give (as ig's
+  profile_cpu; checked in the perf_event_open(2) calls strace sees), and
+  a param whose gadget.yaml default is "" (the program's own value stays,
+  as in ig).
 - tests/fixtures/ig_tc: tc classifiers ("classifier/<dir>/<name>") with a
   packet filter stub (packetfilter.h) on the interfaces of the runner's
   network namespace.
@@ -35,6 +37,7 @@ the namespace's inode).
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -792,6 +795,99 @@ def syscall_numbers_shown_by_name(env):
         want = (f"SYS_{names[e['syscall_raw']].upper()}"
                 if e["syscall_raw"] in names else "SYS_UNKNOWN")
         eq(e["syscall"], want, f"syscall {e['syscall_raw']}")
+
+
+# Busy on a CPU until a line comes on stdin (a thread reads it).
+BUSY = """
+import os, sys, threading
+print(os.getpid(), flush=True)
+done = threading.Event()
+threading.Thread(target=lambda: (sys.stdin.readline(), done.set())).start()
+while not done.is_set():
+    pass
+"""
+
+
+@test
+def perf_sampling_from_programs(env):
+    """gadget.yaml programs.sampler (ig's keys: perf.type, perf.config,
+    perf.sampleType, sampler.frequency) is how the perf_event program in
+    section perf_event/sampler samples: one perf_event_open(2) per CPU
+    with those values, as strace decodes them (besides the tracepoint's),
+    and samples of a busy process come."""
+    log = os.path.join(env.tmp, "perf.strace")
+    r = Runner(["run", "--store", env.store, "ig_files:latest", "-o", "json"],
+               prefix=["strace", "-f", "-qq", "-v", "-e",
+                       "trace=perf_event_open", "-o", log])
+    with open(f"/proc/{r.proc.pid}/task/{r.proc.pid}/children") as f:
+        runner_pid = int(f.read().split()[0])
+    busy = subprocess.Popen(["python3", "-c", BUSY], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        pid = int(busy.stdout.readline())
+        r.wait_for(lambda e: "samples" in e and e["pid"] == pid, timeout=20)
+    finally:
+        busy.communicate("\n", timeout=30)
+        # strace keeps fatal signals from a traced command: the runner's
+        os.kill(runner_pid, signal.SIGINT)
+        eq(r.stop(), 0, "runner exit code")
+    samples = sum(e["samples"] for e in r.events()
+                  if "samples" in e and e["pid"] == pid)
+    check(samples > 0, f"no sample of the busy pid {pid}")
+    with open(log) as f:
+        calls = [line for line in f if "perf_event_open(" in line
+                 and "PERF_TYPE_TRACEPOINT" not in line]  # fchmod's
+    eq(len(calls), os.cpu_count(), f"perf events: {calls}")
+    for c in calls:
+        for want in ("type=PERF_TYPE_SOFTWARE",
+                     "config=PERF_COUNT_SW_CPU_CLOCK",
+                     "sample_type=PERF_SAMPLE_RAW", "sample_freq=997",
+                     " freq=1,"):
+            check(want in c, f"{want} not in {c}")
+
+
+@test
+def bad_perf_programs_refused_at_build(env):
+    """What ig refuses in programs.<name> of a perf_event program (a
+    perf.type, config or sampleType it does not know, a key left out, a
+    frequency of 0 or no number) stops `runner image build` with one line
+    naming the key; an entry for no perf_event program is not read."""
+    with open(f"{ROOT}/tests/fixtures/ig_files/gadget.yaml") as f:
+        good = f.read()
+    cases = [
+        ("type: software", "type: hardware",
+         'programs.sampler: perf.type "hardware" is not supported'),
+        ("config: count_sw_cpu_clock", "config: count_sw_page_faults",
+         'programs.sampler: perf.config "count_sw_page_faults" is not'),
+        ("      sampleType: sample_raw\n", "",
+         "programs.sampler: perf.sampleType is not given"),
+        ("frequency: 997", "frequency: 0",
+         'programs.sampler: sampler.frequency "0" is not a number'),
+        ("frequency: 997", "frequency: often",
+         'programs.sampler: sampler.frequency "often" is not a number'),
+        ("  sampler:\n    perf:", "  other:\n    perf:", None),
+    ]
+    d = os.path.join(env.tmp, "bad_perf")
+    os.makedirs(d, exist_ok=True)
+    with open(f"{ROOT}/tests/fixtures/ig_files/program.bpf.c") as f:
+        src = f.read()
+    with open(os.path.join(d, "program.bpf.c"), "w") as f:
+        f.write(src)
+    for old, new, want in cases:
+        check(old in good, f"{old!r} not in the fixture's gadget.yaml")
+        with open(os.path.join(d, "gadget.yaml"), "w") as f:
+            f.write(good.replace(old, new))
+        p = subprocess.run([RUNNER, "image", "build", d, "-t", "bad_perf:x",
+                            "--store", env.store], capture_output=True,
+                           text=True, timeout=120)
+        if want is None:
+            eq(p.returncode, 0, f"{new!r}: exit status; {p.stderr}")
+            continue
+        eq(p.returncode, 1, f"{new!r}: exit status")
+        lines = p.stderr.strip().splitlines()
+        eq(len(lines), 1, f"{new!r}: one line: {p.stderr!r}")
+        check(lines[0].startswith("runner: ") and want in lines[0],
+              f"{new!r}: {want!r} not in {lines[0]!r}")
 
 
 if __name__ == "__main__":

@@ -101,6 +101,20 @@ static void check_equal(const struct gadget_metadata *a,
 				   fuzz_streq(p->description, q->description),
 			   "param %s:\n%s", p->var, text);
 	}
+	FUZZ_CHECK(metadata_program_count(a) == metadata_program_count(b),
+		   "program count:\n%s", text);
+	for (i = 0; i < metadata_program_count(a); i++) {
+		const struct metadata_program *p = metadata_program(a, i);
+		const struct metadata_program *q = metadata_program(b, i);
+
+		FUZZ_CHECK(fuzz_streq(p->name, q->name) &&
+				   fuzz_streq(p->perf_type, q->perf_type) &&
+				   fuzz_streq(p->perf_config, q->perf_config) &&
+				   fuzz_streq(p->perf_sample_type,
+					      q->perf_sample_type) &&
+				   fuzz_streq(p->frequency, q->frequency),
+			   "program %s:\n%s", p->name, text);
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -66,7 +66,18 @@ static const char full_yaml[] =
 	"    targ_pid:\n"
 	"      description: Only this PID\n"
 	"  wasm:\n"
-	"    ignored: {}\n";
+	"    ignored: {}\n"
+	"programs:\n"
+	"  profiler:\n"
+	"    perf:\n"
+	"      type: software\n"
+	"      config: count_sw_cpu_clock\n"
+	"      sampleType: sample_raw\n"
+	"      other: ignored\n"
+	"    sampler:\n"
+	"      frequency: 49\n"
+	"    attach_to: ignored\n"
+	"  bare:\n";
 
 static struct gadget_metadata *parse_ok(const char *yaml)
 {
@@ -150,6 +161,19 @@ static void check_full(const struct gadget_metadata *md)
 	assert_null(p->default_value);
 	assert_string_equal(p->description, "Only this PID");
 	assert_null(metadata_param(md, 2));
+
+	assert_int_equal(metadata_program_count(md), 2);
+	assert_string_equal(metadata_program(md, 0)->name, "profiler");
+	assert_string_equal(metadata_program(md, 0)->perf_type, "software");
+	assert_string_equal(metadata_program(md, 0)->perf_config,
+			    "count_sw_cpu_clock");
+	assert_string_equal(metadata_program(md, 0)->perf_sample_type,
+			    "sample_raw");
+	assert_string_equal(metadata_program(md, 0)->frequency, "49");
+	assert_string_equal(metadata_program(md, 1)->name, "bare");
+	assert_null(metadata_program(md, 1)->perf_type);
+	assert_null(metadata_program(md, 1)->frequency);
+	assert_null(metadata_program(md, 2));
 }
 
 static void parse__full_document__every_part(void **state)
