@@ -31,8 +31,11 @@ struct tmpl {
 
 static const struct tmpl templates[] = {
 	{ "comm", 16, 6, 16, ALIGN_LEFT, false },
+	{ "pcomm", 16, 6, 16, ALIGN_LEFT, true },
 	{ "pid", 7, 7, 10, ALIGN_RIGHT, false },
+	{ "ppid", 7, 7, 10, ALIGN_RIGHT, true },
 	{ "tid", 7, 7, 10, ALIGN_RIGHT, false },
+	{ "ptid", 7, 7, 10, ALIGN_RIGHT, true },
 	{ "uid", 8, 4, 10, ALIGN_RIGHT, false },
 	{ "gid", 8, 4, 10, ALIGN_RIGHT, false },
 	{ "user", 12, 4, 32, ALIGN_LEFT, false },
@@ -52,6 +55,14 @@ static const struct tmpl templates[] = {
 	{ "container", 30, 10, 60, ALIGN_LEFT, false },
 	{ "containername", 30, 10, 60, ALIGN_LEFT, false },
 	{ "containerimage", 30, 10, 80, ALIGN_LEFT, false },
+	/* the rest of ig's (pkg/metadata/v1), -1 where it sets nothing */
+	{ "syscall", 18, -1, 28, ALIGN_LEFT, false },
+	{ "errorString", 12, -1, -1, ALIGN_LEFT, false },
+	{ "user_stack", -1, -1, -1, ALIGN_LEFT, true },
+	{ "containerImageName", 30, -1, -1, ALIGN_LEFT, false },
+	{ "containerImageDigest", 30, -1, -1, ALIGN_LEFT, false },
+	{ "containerPid", 6, -1, -1, ALIGN_RIGHT, true },
+	{ "containerStartedAt", 35, -1, -1, ALIGN_LEFT, true },
 };
 
 static const struct tmpl *find_template(const char *name)

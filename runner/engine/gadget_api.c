@@ -8,8 +8,10 @@
 static const struct gadget_api_type types[] = {
 	{ "gadget_comm", "comm", GADGET_FMT_NONE, GADGET_NAME_NONE },
 	{ "gadget_pid", "pid", GADGET_FMT_NONE, GADGET_NAME_NONE },
-	{ "gadget_ppid", "pid", GADGET_FMT_NONE, GADGET_NAME_NONE },
+	{ "gadget_pcomm", "pcomm", GADGET_FMT_NONE, GADGET_NAME_NONE },
+	{ "gadget_ppid", "ppid", GADGET_FMT_NONE, GADGET_NAME_NONE },
 	{ "gadget_tid", "tid", GADGET_FMT_NONE, GADGET_NAME_NONE },
+	{ "gadget_ptid", "ptid", GADGET_FMT_NONE, GADGET_NAME_NONE },
 	{ "gadget_uid", "uid", GADGET_FMT_NONE, GADGET_NAME_USER },
 	{ "gadget_gid", "gid", GADGET_FMT_NONE, GADGET_NAME_GROUP },
 	{ "gadget_timestamp", "timestamp", GADGET_FMT_TIMESTAMP,

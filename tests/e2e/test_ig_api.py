@@ -46,7 +46,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (ROOT, RUNNER, Fail, Netns, Runner, check, eq,  # noqa: E402
                      main, sh, test)
-from gadget_env import build_images, run_sync, stop, usage_error  # noqa: E402
+from gadget_env import (build_images, header_cell, run_sync, stop,  # noqa: E402
+                        usage_error)
 
 NS = f"igapi{os.getpid()}"
 PORT = 7000 + os.getpid() % 1000
@@ -806,6 +807,58 @@ threading.Thread(target=lambda: (sys.stdin.readline(), done.set())).start()
 while not done.is_set():
     pass
 """
+
+
+@test
+def ig_templates_in_columns(env):
+    """ig's templates: `template: syscall` in gadget.yaml (as ig's
+    traceloop has) makes the column 18 wide, and a gadget_ppid member is
+    hidden from the default columns (ig's ppid template), as ig shows
+    them."""
+    src = f"{ROOT}/tests/fixtures/ig_syscalls"
+    d = os.path.join(env.tmp, "ig_templates")
+    os.makedirs(d, exist_ok=True)
+    with open(f"{src}/program.bpf.c") as f, \
+            open(os.path.join(d, "program.bpf.c"), "w") as g:
+        g.write(f.read())
+    with open(f"{src}/gadget.yaml") as f, \
+            open(os.path.join(d, "gadget.yaml"), "w") as g:
+        yaml = f.read()
+        old = "          description: name of the system call\n"
+        check(old in yaml, "the fixture's gadget.yaml changed")
+        g.write(yaml.replace(old, old + "          template: syscall\n"))
+    sh(f"{RUNNER} image build {d} -t ig_templates:latest --store {env.store}")
+    names = kernel_syscall_names()
+    nr = {v: k for k, v in names.items()}
+    child = subprocess.Popen(
+        ["python3", "-c", SYSCALLS % (nr["getppid"], nr["getppid"])],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        pid = int(child.stdout.readline())
+        r = Runner(["run", "--store", env.store, "ig_templates:latest",
+                    "-o", "columns", "--pid", str(pid)])
+        try:
+            child.stdin.write("\n")
+            child.stdin.flush()
+            eq(child.wait(timeout=30), 0, "the process's exit status")
+            deadline = time.time() + 10
+            while "SYS_EXIT_GROUP" not in r.stdout() and \
+                    time.time() < deadline:
+                time.sleep(0.05)
+        finally:
+            stop(r)
+    finally:
+        child.kill()
+        child.wait()
+    lines = r.stdout().splitlines()
+    check(lines, f"no output; {r.stderr()}")
+    header = lines[0]
+    # 18 wide, then the one space between columns
+    check(re.search(r"(?<!\S)SYSCALL {12}\S", header),
+          f"SYSCALL is not 18 wide: {header!r}")
+    check("PPID" not in header.split(), f"PPID shown: {header!r}")
+    check(any(header_cell(header, ln, "SYSCALL") == "SYS_GETPPID"
+              for ln in lines[1:]), f"no SYS_GETPPID row: {lines}")
 
 
 @test

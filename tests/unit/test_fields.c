@@ -510,6 +510,61 @@ static void build_fails(struct fx *x, const char *yaml, const char *want)
 
 /* As in ig, gadget.yaml may name fields that something else adds (a WASM
  * module, an operator): they are skipped and reported, not an error. */
+/* ig's templates by type and by name: parent ids and names hidden from
+ * the columns (gadget_ppid, gadget_ptid, gadget_pcomm), and `template:`
+ * takes every name ig knows (syscall: width 18, at most 28). */
+static void build__ig_templates__known_and_applied(void **state)
+{
+	static const char yaml[] = "datasources:\n  x:\n    fields:\n"
+				   "      syscall:\n        annotations:\n"
+				   "          template: syscall\n"
+				   "      err:\n        annotations:\n"
+				   "          template: errorString\n";
+	struct gadget_metadata *md = md_of(yaml);
+	struct btf *btf = btf__new_empty();
+	struct fieldset *fs = NULL;
+	struct error *err = NULL;
+	int u32, u64, pid, ppid, ptid, sc, pcomm, st;
+	const struct field *f;
+
+	(void)state;
+	u32 = btf__add_int(btf, "unsigned int", 4, 0);
+	u64 = btf__add_int(btf, "unsigned long long", 8, 0);
+	pid = btf__add_typedef(btf, "gadget_pid", u32);
+	ppid = btf__add_typedef(btf, "gadget_ppid", u32);
+	ptid = btf__add_typedef(btf, "gadget_ptid", u32);
+	sc = btf__add_typedef(btf, "gadget_syscall", u64);
+	pcomm = btf__add_array(
+		btf, u32,
+		btf__add_typedef(btf, "gadget_pcomm",
+				 btf__add_int(btf, "char", 1, BTF_INT_SIGNED)),
+		16);
+	st = btf__add_struct(btf, "ev", 48);
+	btf__add_field(btf, "pid", pid, 0, 0);
+	btf__add_field(btf, "ppid", ppid, 32, 0);
+	btf__add_field(btf, "ptid", ptid, 64, 0);
+	btf__add_field(btf, "err", u32, 96, 0);
+	btf__add_field(btf, "syscall_raw", sc, 128, 0);
+	btf__add_field(btf, "pcomm", pcomm, 192, 0);
+	assert_int_equal(fieldset_new(btf, st, md, "x", &fs, &err), 0);
+#define G(name) (&fs->f[fieldset_lookup(fs, name)])
+	assert_false(G("pid")->hidden);
+	assert_true(G("ppid")->hidden);
+	assert_int_equal(G("ppid")->minwidth, 7);
+	assert_true(G("ptid")->hidden);
+	assert_true(G("pcomm")->hidden);
+	assert_int_equal(G("pcomm")->maxwidth, 16);
+	f = G("syscall");
+	assert_false(f->hidden);
+	assert_int_equal(f->width, 18);
+	assert_int_equal(f->maxwidth, 28);
+	assert_int_equal(G("err")->width, 12);
+#undef G
+	fieldset_free(fs);
+	btf__free(btf);
+	metadata_free(md);
+}
+
 /* As ig: a member named __X is the gadget's own (padding, a map key's
  * part), no field; nor are the members of a struct so named. */
 static void build__double_underscore_member__no_field(void **state)
@@ -700,6 +755,7 @@ int main(void)
 		T(knows__every_field_named__or_not),
 		cmocka_unit_test(build__enum64_signed_bool_float_ptr__handled),
 		cmocka_unit_test(build__double_underscore_member__no_field),
+		cmocka_unit_test(build__ig_templates__known_and_applied),
 		T(build__bad_metadata__errors),
 		T(build__unknown_metadata_field__skipped_and_reported),
 		T(build__metadata_names_x_or_x_raw__both_accepted),
