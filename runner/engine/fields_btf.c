@@ -682,10 +682,17 @@ static int add_format(struct build *b, const struct member *mb, int i,
 	return i;
 }
 
-/* uid and gid fields get their names as derived siblings. */
+/*
+ * uid and gid fields get their names as derived siblings, named as ig's
+ * uidgidresolver names them: X for X_raw, else the field's
+ * uidgidresolver.target, else user (group) for uid (gid); any other
+ * name gets _user (_group) added, where ig would use user (group) again.
+ * The id is hidden from the default columns then, as in ig.
+ */
 static int add_name_sibling(struct build *b, const struct member *mb, int i,
 			    enum field_kind kind)
 {
+	const char *key = b->f[i].key, *target;
 	bool grp;
 	char dname[256];
 	int d;
@@ -694,10 +701,16 @@ static int add_name_sibling(struct build *b, const struct member *mb, int i,
 	    (kind != FK_UINT && kind != FK_SINT))
 		return 0;
 	grp = mb->api->derived == GADGET_NAME_GROUP;
-	if (!strcmp(b->f[i].key, grp ? "gid" : "uid"))
+	target = build_ann_lookup(b, b->f[i].name, "uidgidresolver.target");
+	if (target && *target)
+		snprintf(dname, sizeof(dname), "%s", target);
+	else if (build_has_suffix(key, "_raw"))
+		snprintf(dname, sizeof(dname), "%.*s",
+			 (int)(strlen(key) - strlen("_raw")), key);
+	else if (!strcmp(key, grp ? "gid" : "uid"))
 		snprintf(dname, sizeof(dname), "%s", grp ? "group" : "user");
 	else
-		snprintf(dname, sizeof(dname), "%s_%s", b->f[i].key,
+		snprintf(dname, sizeof(dname), "%s_%s", key,
 			 grp ? "group" : "user");
 	if (struct_has_member(b->btf, mb->st, dname))
 		return 0;
@@ -709,6 +722,7 @@ static int add_name_sibling(struct build *b, const struct member *mb, int i,
 	b->f[d].size = b->f[i].size;
 	b->bi[d].tmpl = grp ? "group" : "user";
 	b->bi[d].type_hidden = true;
+	b->bi[i].type_hidden = true;
 	return 0;
 }
 

@@ -28,7 +28,8 @@ download ig's own; docs/ig-compat.md records those):
   and limiter operators (--sort, --max-entries), the map-fetch params and
   gadget.yaml paramDefaults.
 - tests/fixtures/ig_syscalls: syscall numbers (gadget_syscall X_raw gets
-  X, the name), checked against the kernel's UAPI header.
+  X, the name), checked against the kernel's UAPI header; ig's templates;
+  uids and gids of a gadget's own (gadget_uid X_raw gets X, the user).
 
 Every value is checked against what the test did (pids, ports, paths,
 modes, the executable's inode) or against the kernel's own view (/proc,
@@ -810,11 +811,50 @@ while not done.is_set():
 
 
 @test
+def uid_gid_raw_named(env):
+    """A gadget_uid (gadget_gid) member X_raw gets X, the user (group)
+    name, as ig's uidgidresolver names it (ig's fsnotify has tracee_uid_raw
+    and tracer_uid_raw): those of a process this test runs as 65534,
+    named as this host's passwd and group files name them."""
+    import grp
+    import pwd
+    names = kernel_syscall_names()
+    nr = {v: k for k, v in names.items()}
+    child = subprocess.Popen(
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+         "python3", "-c", SYSCALLS % (nr["getppid"], nr["getppid"])],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        pid = int(child.stdout.readline())
+        r = run(env, "ig_syscalls:latest", "--pid", str(pid))
+        try:
+            child.stdin.write("\n")
+            child.stdin.flush()
+            eq(child.wait(timeout=30), 0, "the process's exit status")
+            evs = r.wait_for(lambda e: e["proc"]["pid"] == pid and
+                             e["syscall_raw"] == nr["exit_group"])
+        finally:
+            stop(r)
+    finally:
+        child.kill()
+        child.wait()
+    mine = [e for e in evs if e["proc"]["pid"] == pid
+            and e["syscall_raw"] == nr["getppid"]]
+    check(mine, f"no getppid of pid {pid}")
+    for e in mine:
+        eq((e["caller_uid_raw"], e["caller_gid_raw"]), (65534, 65534),
+           "ids")
+        eq((e["caller_uid"], e["caller_gid"]),
+           (pwd.getpwuid(65534).pw_name, grp.getgrgid(65534).gr_name),
+           "names")
+
+
+@test
 def ig_templates_in_columns(env):
     """ig's templates: `template: syscall` in gadget.yaml (as ig's
     traceloop has) makes the column 18 wide, and a gadget_ppid member is
     hidden from the default columns (ig's ppid template), as ig shows
-    them."""
+    them; so are uids and gids with their names (ig's uidgidresolver)."""
     src = f"{ROOT}/tests/fixtures/ig_syscalls"
     d = os.path.join(env.tmp, "ig_templates")
     os.makedirs(d, exist_ok=True)
@@ -856,7 +896,9 @@ def ig_templates_in_columns(env):
     # 18 wide, then the one space between columns
     check(re.search(r"(?<!\S)SYSCALL {12}\S", header),
           f"SYSCALL is not 18 wide: {header!r}")
-    check("PPID" not in header.split(), f"PPID shown: {header!r}")
+    # no PPID, no caller ids nor names
+    eq(header.split(), ["RUNTIME.CONTAINERNAME", "SYSCALL", "COMM", "PID"],
+       "default columns")
     check(any(header_cell(header, ln, "SYSCALL") == "SYS_GETPPID"
               for ln in lines[1:]), f"no SYS_GETPPID row: {lines}")
 

@@ -510,6 +510,45 @@ static void build_fails(struct fx *x, const char *yaml, const char *want)
 
 /* As in ig, gadget.yaml may name fields that something else adds (a WASM
  * module, an operator): they are skipped and reported, not an error. */
+/* uid and gid names as ig's uidgidresolver names them: X for X_raw, else
+ * uidgidresolver.target, else user (group) for uid (gid); the ids are
+ * hidden from the default columns then. */
+static void build__uid_gid_names__as_ig(void **state)
+{
+	static const char yaml[] = "datasources:\n  x:\n    fields:\n"
+				   "      g:\n        annotations:\n"
+				   "          uidgidresolver.target: owner\n";
+	struct gadget_metadata *md = md_of(yaml);
+	struct btf *btf = btf__new_empty();
+	struct fieldset *fs = NULL;
+	struct error *err = NULL;
+	int u32, uid, gid, st;
+
+	(void)state;
+	u32 = btf__add_int(btf, "unsigned int", 4, 0);
+	uid = btf__add_typedef(btf, "gadget_uid", u32);
+	gid = btf__add_typedef(btf, "gadget_gid", u32);
+	st = btf__add_struct(btf, "ev", 16);
+	btf__add_field(btf, "tracee_uid_raw", uid, 0, 0);
+	btf__add_field(btf, "g", gid, 32, 0);
+	btf__add_field(btf, "uid", uid, 64, 0);
+	btf__add_field(btf, "other", uid, 96, 0);
+	assert_int_equal(fieldset_new(btf, st, md, "x", &fs, &err), 0);
+#define G(name) (&fs->f[fieldset_lookup(fs, name)])
+	assert_int_equal(fieldset_lookup(fs, "tracee_uid_raw_user"), -1);
+	assert_int_equal(G("tracee_uid")->kind, FK_USER);
+	assert_true(G("tracee_uid_raw")->hidden);
+	assert_int_equal(G("owner")->kind, FK_GROUP);
+	assert_true(G("g")->hidden);
+	assert_int_equal(G("user")->kind, FK_USER);
+	assert_true(G("uid")->hidden);
+	assert_int_equal(G("other_user")->kind, FK_USER);
+#undef G
+	fieldset_free(fs);
+	btf__free(btf);
+	metadata_free(md);
+}
+
 /* ig's templates by type and by name: parent ids and names hidden from
  * the columns (gadget_ppid, gadget_ptid, gadget_pcomm), and `template:`
  * takes every name ig knows (syscall: width 18, at most 28). */
@@ -756,6 +795,7 @@ int main(void)
 		cmocka_unit_test(build__enum64_signed_bool_float_ptr__handled),
 		cmocka_unit_test(build__double_underscore_member__no_field),
 		cmocka_unit_test(build__ig_templates__known_and_applied),
+		cmocka_unit_test(build__uid_gid_names__as_ig),
 		T(build__bad_metadata__errors),
 		T(build__unknown_metadata_field__skipped_and_reported),
 		T(build__metadata_names_x_or_x_raw__both_accepted),
