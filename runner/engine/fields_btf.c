@@ -585,21 +585,21 @@ static enum field_kind typedef_format(const struct gadget_api_type *api)
 }
 
 /*
- * X_raw field i with format fmt: X, formatted, takes slot i and X_raw
- * moves after it, unless the struct has an X of its own or nothing
- * formats X (no fmt, no value.one-of).  Returns X_raw's index.
+ * Field i (X_raw, or named by a target annotation) with format fmt: xname,
+ * formatted, takes slot i and field i moves after it, unless the struct
+ * has an xname of its own or nothing formats it (no fmt, no
+ * value.one-of).  Returns field i's new index.
  */
 static int add_raw_pair(struct build *b, const struct member *mb, int i,
-			enum field_kind kind, enum field_kind fmt)
+			enum field_kind kind, enum field_kind fmt,
+			const char *xname)
 {
-	size_t xl = strlen(mb->name) - 4;
-	char xname[256], full[512];
+	char full[512];
 	const char *oneof;
 	struct field raw;
 	struct build_info rbi;
 	int x;
 
-	snprintf(xname, sizeof(xname), "%.*s", (int)xl, mb->name);
 	if (mb->prefix && *mb->prefix)
 		snprintf(full, sizeof(full), "%s.%s", mb->prefix, xname);
 	else
@@ -652,18 +652,58 @@ static int add_raw_pair(struct build *b, const struct member *mb, int i,
 	return x + 1;
 }
 
+/* The annotation that names the formatted field of format fmt, as ig's
+ * formatters and ebpf operator read it. */
+static const char *target_annotation(enum field_kind fmt)
+{
+	switch (fmt) {
+	case FK_TIMESTAMP:
+		return "formatters.timestamp.target";
+	case FK_SYSCALL:
+		return "formatters.syscall.target";
+	case FK_SIGNAL:
+		return "formatters.signal.target";
+	case FK_ERRNO:
+		return "formatters.errno.target";
+	case FK_SIZE:
+		return "formatters.bytes.target";
+	case FK_DURATION:
+		return "formatters.duration.target";
+	case FK_FILE_MODE:
+		return "formatters.file_mode.target";
+	case FK_FILE_FLAGS:
+		return "formatters.file_flags.target";
+	case FK_KSTACK:
+		return "ebpf.formatter.kstack";
+	case FK_ENUM:
+		return "ebpf.formatter.enum";
+	default:
+		return NULL;
+	}
+}
+
 /*
- * How field i renders: X_raw gets a formatted sibling (add_raw_pair), a
- * format (typedef or enum) applies in place, an integer with
- * value.one-of shows the entry it indexes.  Returns the member's index.
+ * How field i renders: X_raw, or a field whose target annotation names
+ * another, gets a formatted sibling (add_raw_pair), a format (typedef or
+ * enum) applies in place, an integer with value.one-of shows the entry it
+ * indexes.  Returns the member's index.
  */
 static int add_format(struct build *b, const struct member *mb, int i,
 		      enum field_kind kind, enum field_kind fmt)
 {
-	const char *oneof;
+	const char *oneof, *key = target_annotation(fmt), *target;
+	char xname[256];
 
-	if (build_has_suffix(mb->name, "_raw") && is_int_kind(kind))
-		return add_raw_pair(b, mb, i, kind, fmt);
+	target = key && is_int_kind(kind) ?
+			 build_ann_lookup(b, b->f[i].name, key) :
+			 NULL;
+	if (target && *target)
+		return add_raw_pair(b, mb, i, kind, fmt, target);
+	if (build_has_suffix(mb->name, "_raw") && is_int_kind(kind)) {
+		snprintf(xname, sizeof(xname), "%.*s",
+			 (int)(strlen(mb->name) - strlen("_raw")), mb->name);
+		return add_raw_pair(b, mb, i, kind, fmt, xname);
+	}
 	/* as ig: for an X_raw only */
 	if (fmt == FK_KSTACK || fmt == FK_SIZE || fmt == FK_SYSCALL)
 		return i;

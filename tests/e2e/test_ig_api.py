@@ -749,16 +749,60 @@ def kernel_syscall_names():
     return names
 
 
-# Made after the runner starts (a line on stdin): getppid, a number no
-# kernel has, then exit_group (the marker, last).
+# Makes the system calls whose numbers it is given, once a line comes on
+# stdin (the runner has started), then exit_group (the marker, last).
 SYSCALLS = """
 import ctypes, os, sys
 libc = ctypes.CDLL(None)
 print(os.getpid(), flush=True)
 sys.stdin.readline()
-libc.syscall(%d)
-libc.syscall(%d)
+for n in sys.argv[1:]:
+    libc.syscall(int(n))
 """
+
+
+def fixture_variant(env, fixture, name, old, new):
+    """A copy of tests/fixtures/FIXTURE in env.tmp/NAME whose gadget.yaml
+    has old replaced by new; its folder."""
+    d = os.path.join(env.tmp, name)
+    os.makedirs(d, exist_ok=True)
+    for f in ("program.bpf.c", "gadget.yaml"):
+        with open(f"{ROOT}/tests/fixtures/{fixture}/{f}") as src:
+            text = src.read()
+        if f == "gadget.yaml":
+            check(old in text, f"{old!r} not in {fixture}'s gadget.yaml")
+            text = text.replace(old, new)
+        with open(os.path.join(d, f), "w") as dst:
+            dst.write(text)
+    return d
+
+
+def traced_syscalls(env, image, calls, prefix=(), output="json"):
+    """A process (run under prefix) that makes the system calls calls,
+    traced by image (--pid) from before the first: its pid and the
+    stopped Runner, whose output has the process's exit_group."""
+    child = subprocess.Popen(
+        list(prefix) + ["python3", "-c", SYSCALLS] + [str(n) for n in calls],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        pid = int(child.stdout.readline())
+        r = Runner(["run", "--store", env.store, image, "-o", output,
+                    "--pid", str(pid)])
+        try:
+            child.stdin.write("\n")
+            child.stdin.flush()
+            eq(child.wait(timeout=30), 0, "the process's exit status")
+            deadline = time.time() + 10
+            while "SYS_EXIT_GROUP" not in r.stdout() and \
+                    time.time() < deadline:
+                time.sleep(0.05)
+        finally:
+            stop(r)
+    finally:
+        child.kill()
+        child.wait()
+    check("SYS_EXIT_GROUP" in r.stdout(), f"no exit_group: {r.stderr()}")
+    return pid, r
 
 
 @test
@@ -771,24 +815,9 @@ def syscall_numbers_shown_by_name(env):
     nr = {v: k for k, v in names.items()}
     unknown = 1000
     check(unknown not in names, f"{unknown} has a name")
-    child = subprocess.Popen(
-        ["python3", "-c", SYSCALLS % (nr["getppid"], unknown)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        pid = int(child.stdout.readline())
-        r = run(env, "ig_syscalls:latest", "--pid", str(pid))
-        try:
-            child.stdin.write("\n")
-            child.stdin.flush()
-            eq(child.wait(timeout=30), 0, "the process's exit status")
-            evs = r.wait_for(lambda e: e["proc"]["pid"] == pid and
-                             e["syscall_raw"] == nr["exit_group"])
-        finally:
-            stop(r)
-    finally:
-        child.kill()
-        child.wait()
-    mine = [e for e in evs if e["proc"]["pid"] == pid]
+    pid, r = traced_syscalls(env, "ig_syscalls:latest",
+                             [nr["getppid"], unknown])
+    mine = [e for e in r.events() if e["proc"]["pid"] == pid]
     raws = [e["syscall_raw"] for e in mine]
     check(nr["exit_group"] in raws, f"no exit_group of pid {pid}: {raws}")
     check(nr["getppid"] in raws and unknown in raws,
@@ -799,15 +828,25 @@ def syscall_numbers_shown_by_name(env):
         eq(e["syscall"], want, f"syscall {e['syscall_raw']}")
 
 
-# Busy on a CPU until a line comes on stdin (a thread reads it).
-BUSY = """
-import os, sys, threading
-print(os.getpid(), flush=True)
-done = threading.Event()
-threading.Thread(target=lambda: (sys.stdin.readline(), done.set())).start()
-while not done.is_set():
-    pass
-"""
+@test
+def formatted_field_named_by_target_annotation(env):
+    """ig's formatters.syscall.target names the field a syscall number is
+    shown in (as formatters.<kind>.target, ebpf.formatter.kstack and
+    ebpf.formatter.enum do for theirs): that field, and no X."""
+    d = fixture_variant(env, "ig_syscalls", "ig_target",
+                        "    fields:\n",
+                        "    fields:\n      syscall_raw:\n"
+                        "        annotations:\n"
+                        "          formatters.syscall.target: call\n")
+    sh(f"{RUNNER} image build {d} -t ig_target:latest --store {env.store}")
+    nr = {v: k for k, v in kernel_syscall_names().items()}
+    pid, r = traced_syscalls(env, "ig_target:latest", [nr["getppid"]])
+    mine = [e for e in r.events() if e["proc"]["pid"] == pid
+            and e["syscall_raw"] == nr["getppid"]]
+    check(mine, f"no getppid of pid {pid}: {r.events()[-3:]}")
+    for e in mine:
+        eq(e.get("call"), "SYS_GETPPID", "the target field")
+        check("syscall" not in e, f"a syscall field too: {e}")
 
 
 @test
@@ -818,27 +857,11 @@ def uid_gid_raw_named(env):
     named as this host's passwd and group files name them."""
     import grp
     import pwd
-    names = kernel_syscall_names()
-    nr = {v: k for k, v in names.items()}
-    child = subprocess.Popen(
-        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-         "python3", "-c", SYSCALLS % (nr["getppid"], nr["getppid"])],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        pid = int(child.stdout.readline())
-        r = run(env, "ig_syscalls:latest", "--pid", str(pid))
-        try:
-            child.stdin.write("\n")
-            child.stdin.flush()
-            eq(child.wait(timeout=30), 0, "the process's exit status")
-            evs = r.wait_for(lambda e: e["proc"]["pid"] == pid and
-                             e["syscall_raw"] == nr["exit_group"])
-        finally:
-            stop(r)
-    finally:
-        child.kill()
-        child.wait()
-    mine = [e for e in evs if e["proc"]["pid"] == pid
+    nr = {v: k for k, v in kernel_syscall_names().items()}
+    pid, r = traced_syscalls(env, "ig_syscalls:latest", [nr["getppid"]],
+                             prefix=["setpriv", "--reuid=65534",
+                                     "--regid=65534", "--clear-groups"])
+    mine = [e for e in r.events() if e["proc"]["pid"] == pid
             and e["syscall_raw"] == nr["getppid"]]
     check(mine, f"no getppid of pid {pid}")
     for e in mine:
@@ -855,43 +878,14 @@ def ig_templates_in_columns(env):
     traceloop has) makes the column 18 wide, and a gadget_ppid member is
     hidden from the default columns (ig's ppid template), as ig shows
     them; so are uids and gids with their names (ig's uidgidresolver)."""
-    src = f"{ROOT}/tests/fixtures/ig_syscalls"
-    d = os.path.join(env.tmp, "ig_templates")
-    os.makedirs(d, exist_ok=True)
-    with open(f"{src}/program.bpf.c") as f, \
-            open(os.path.join(d, "program.bpf.c"), "w") as g:
-        g.write(f.read())
-    with open(f"{src}/gadget.yaml") as f, \
-            open(os.path.join(d, "gadget.yaml"), "w") as g:
-        yaml = f.read()
-        old = "          description: name of the system call\n"
-        check(old in yaml, "the fixture's gadget.yaml changed")
-        g.write(yaml.replace(old, old + "          template: syscall\n"))
+    old = "          description: name of the system call\n"
+    d = fixture_variant(env, "ig_syscalls", "ig_templates", old,
+                        old + "          template: syscall\n")
     sh(f"{RUNNER} image build {d} -t ig_templates:latest --store {env.store}")
-    names = kernel_syscall_names()
-    nr = {v: k for k, v in names.items()}
-    child = subprocess.Popen(
-        ["python3", "-c", SYSCALLS % (nr["getppid"], nr["getppid"])],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        pid = int(child.stdout.readline())
-        r = Runner(["run", "--store", env.store, "ig_templates:latest",
-                    "-o", "columns", "--pid", str(pid)])
-        try:
-            child.stdin.write("\n")
-            child.stdin.flush()
-            eq(child.wait(timeout=30), 0, "the process's exit status")
-            deadline = time.time() + 10
-            while "SYS_EXIT_GROUP" not in r.stdout() and \
-                    time.time() < deadline:
-                time.sleep(0.05)
-        finally:
-            stop(r)
-    finally:
-        child.kill()
-        child.wait()
+    nr = {v: k for k, v in kernel_syscall_names().items()}
+    _, r = traced_syscalls(env, "ig_templates:latest", [nr["getppid"]],
+                           output="columns")
     lines = r.stdout().splitlines()
-    check(lines, f"no output; {r.stderr()}")
     header = lines[0]
     # 18 wide, then the one space between columns
     check(re.search(r"(?<!\S)SYSCALL {12}\S", header),
@@ -901,6 +895,17 @@ def ig_templates_in_columns(env):
        "default columns")
     check(any(header_cell(header, ln, "SYSCALL") == "SYS_GETPPID"
               for ln in lines[1:]), f"no SYS_GETPPID row: {lines}")
+
+
+# Busy on a CPU until a line comes on stdin (a thread reads it).
+BUSY = """
+import os, sys, threading
+print(os.getpid(), flush=True)
+done = threading.Event()
+threading.Thread(target=lambda: (sys.stdin.readline(), done.set())).start()
+while not done.is_set():
+    pass
+"""
 
 
 @test
@@ -947,8 +952,6 @@ def bad_perf_programs_refused_at_build(env):
     perf.type, config or sampleType it does not know, a key left out, a
     frequency of 0 or no number) stops `runner image build` with one line
     naming the key; an entry for no perf_event program is not read."""
-    with open(f"{ROOT}/tests/fixtures/ig_files/gadget.yaml") as f:
-        good = f.read()
     cases = [
         ("type: software", "type: hardware",
          'programs.sampler: perf.type "hardware" is not supported'),
@@ -962,16 +965,8 @@ def bad_perf_programs_refused_at_build(env):
          'programs.sampler: sampler.frequency "often" is not a number'),
         ("  sampler:\n    perf:", "  other:\n    perf:", None),
     ]
-    d = os.path.join(env.tmp, "bad_perf")
-    os.makedirs(d, exist_ok=True)
-    with open(f"{ROOT}/tests/fixtures/ig_files/program.bpf.c") as f:
-        src = f.read()
-    with open(os.path.join(d, "program.bpf.c"), "w") as f:
-        f.write(src)
     for old, new, want in cases:
-        check(old in good, f"{old!r} not in the fixture's gadget.yaml")
-        with open(os.path.join(d, "gadget.yaml"), "w") as f:
-            f.write(good.replace(old, new))
+        d = fixture_variant(env, "ig_files", "bad_perf", old, new)
         p = subprocess.run([RUNNER, "image", "build", d, "-t", "bad_perf:x",
                             "--store", env.store], capture_output=True,
                            text=True, timeout=120)

@@ -346,6 +346,66 @@ static void text__syscall_raw__by_name(void **state)
 	btf__free(btf);
 }
 
+/* ig's target annotations (formatters.<kind>.target, ebpf.formatter.enum)
+ * name the field a value is formatted in; the value keeps its name and
+ * stays a number, as in ig. */
+static void text__target_annotations__name_the_formatted_field(void **state)
+{
+	static const char yaml[] =
+		"datasources:\n  x:\n    fields:\n"
+		"      sig: {annotations: {formatters.signal.target: signame}}\n"
+		"      eno: {annotations: {formatters.errno.target: error}}\n"
+		"      size: {annotations: {formatters.bytes.target: human}}\n"
+		"      color: {annotations: {ebpf.formatter.enum: color_name}}\n"
+		"      nr_raw: {annotations: {formatters.syscall.target: call}}\n";
+	struct gadget_metadata *md = md_of(yaml);
+	struct btf *btf = btf__new_empty();
+	struct fieldset *fs = NULL;
+	struct render_ctx rc;
+	struct error *err = NULL;
+	int u32, u64, sig, eno, by, sc, en, st;
+	__u32 ev[8] = { 9, 2, 0, 0, 1, 0, 0, 0 };
+	char buf[512];
+
+	(void)state;
+	u32 = btf__add_int(btf, "unsigned int", 4, 0);
+	u64 = btf__add_int(btf, "unsigned long long", 8, 0);
+	sig = btf__add_typedef(btf, "gadget_signal", u32);
+	eno = btf__add_typedef(btf, "gadget_errno", u32);
+	by = btf__add_typedef(btf, "gadget_bytes", u64);
+	sc = btf__add_typedef(btf, "gadget_syscall", u64);
+	en = btf__add_enum(btf, "color", 4);
+	btf__add_enum_value(btf, "RED", 0);
+	btf__add_enum_value(btf, "GREEN", 1);
+	st = btf__add_struct(btf, "ev", sizeof(ev));
+	btf__add_field(btf, "sig", sig, 0, 0);
+	btf__add_field(btf, "eno", eno, 32, 0);
+	btf__add_field(btf, "size", by, 64, 0);
+	btf__add_field(btf, "color", en, 128, 0);
+	btf__add_field(btf, "nr_raw", sc, 192, 0);
+	ev[2] = 1500; /* size */
+	ev[6] = __NR_getppid; /* nr_raw */
+	assert_int_equal(fieldset_new(btf, st, md, "x", &fs, &err), 0);
+	render_ctx_init(&rc, fs);
+#define T(name, want) FX_ASSERT_TEXT(&rc, fs, ev, buf, name, want)
+	T("signame", "SIGKILL");
+	T("sig", "9");
+	T("error", "ENOENT");
+	T("eno", "2");
+	T("human", "1.5 kB");
+	T("size", "1500");
+	T("color_name", "GREEN");
+	T("color", "1");
+	T("call", "SYS_GETPPID");
+#undef T
+	assert_int_equal(fieldset_lookup(fs, "nr"), -1);
+	assert_true(fs->f[fieldset_lookup(fs, "sig")].hidden);
+	render_ctx_fini(&rc);
+	fieldset_free(fs);
+	btf__free(btf);
+	metadata_free(md);
+}
+
 /* gadget_bytes: X_raw gets X in SI units, as ig's formatter (go-humanize);
  * a member not named X_raw stays a number, as there. */
 static void text__bytes_raw__si_units(void **state)
@@ -454,6 +514,8 @@ int main(void)
 		cmocka_unit_test(text__flag_enum__set_names_joined),
 		cmocka_unit_test(text__bytes_raw__si_units),
 		cmocka_unit_test(text__syscall_raw__by_name),
+		cmocka_unit_test(
+			text__target_annotations__name_the_formatted_field),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
