@@ -218,8 +218,8 @@ size_t build_max_text(const struct field *f)
 		return 21;
 	case FK_BOOL:
 		return 5;
-	case FK_FLOAT:
-		return 40;
+	case FK_FLOAT: /* DBL_MAX in full: 309 digits, a sign, decimals */
+		return f->precision < 0 ? 40 : 311 + (size_t)f->precision;
 	case FK_HEX:
 		return 16;
 	case FK_STRING:
@@ -299,6 +299,7 @@ int build_apply_annotations(struct build *b, size_t i)
 	f->align = ALIGN_LEFT;
 	f->ellipsis = ELLIPSIS_END;
 	f->width = -1;
+	f->precision = -1;
 	f->minwidth = -1;
 	f->maxwidth = -1;
 	if (b->bi[i].tmpl) {
@@ -397,6 +398,17 @@ int build_apply_annotations(struct build *b, size_t i)
 					 f->name);
 		if (flag)
 			f->kind = FK_HEX;
+	}
+	v = ann(b, i, "columns.precision");
+	if (v) {
+		if (!parse_int(v, &f->precision) ||
+		    f->precision > FLOAT_PRECISION_MAX)
+			return BAD("columns.precision", v);
+		if (f->kind != FK_FLOAT)
+			return error_set(b->err, 0,
+					 "field %s: columns.precision on a "
+					 "field that is not a float",
+					 f->name);
 	}
 	v = ann(b, i, "columns.alias");
 	if (v && *v && !(f->alias = strdup(v)))

@@ -478,6 +478,17 @@ double field_double(const struct field *f, const void *ev)
 	}
 }
 
+/* "%g", or with columns.precision decimals as ig's strconv.FormatFloat(v,
+ * 'f', precision) writes them. */
+static size_t fmt_float(const struct field *f, char *buf, const void *ev)
+{
+	double x = field_double(f, ev);
+
+	if (f->precision >= 0)
+		return snprintf(buf, f->max_text + 1, "%.*f", f->precision, x);
+	return snprintf(buf, 40, "%g", x);
+}
+
 /* "1,2,3" */
 static size_t fmt_intarray(const struct field *f, char *buf, const void *ev)
 {
@@ -763,7 +774,7 @@ static size_t value_text(struct render_ctx *rc, const struct field *f,
 		return field_u64(f, ev) ? put(buf, "true", 4) :
 					  put(buf, "false", 5);
 	case FK_FLOAT:
-		return snprintf(buf, 40, "%g", field_double(f, ev));
+		return fmt_float(f, buf, ev);
 	case FK_HEX:
 		v = field_u64(f, ev);
 		if (f->bit_size)

@@ -136,6 +136,8 @@ struct field {
 
 	/* Columns. */
 	int width, minwidth, maxwidth;
+	int precision; /* columns.precision: decimals of a float, -1: %g */
+#define FLOAT_PRECISION_MAX 17 /* as many as a double has digits */
 	enum field_align align;
 	enum field_ellipsis ellipsis;
 	bool columnable, hidden, fixed, json_skip;

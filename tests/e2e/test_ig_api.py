@@ -891,8 +891,8 @@ def ig_templates_in_columns(env):
     check(re.search(r"(?<!\S)SYSCALL {12}\S", header),
           f"SYSCALL is not 18 wide: {header!r}")
     # no PPID, no caller ids nor names
-    eq(header.split(), ["RUNTIME.CONTAINERNAME", "SYSCALL", "COMM", "PID"],
-       "default columns")
+    eq(header.split(), ["RUNTIME.CONTAINERNAME", "SYSCALL", "COMM", "PID",
+                        "PI"], "default columns")
     check(any(header_cell(header, ln, "SYSCALL") == "SYS_GETPPID"
               for ln in lines[1:]), f"no SYS_GETPPID row: {lines}")
 
@@ -906,6 +906,38 @@ threading.Thread(target=lambda: (sys.stdin.readline(), done.set())).start()
 while not done.is_set():
     pass
 """
+
+
+@test
+def float_precision_in_columns(env):
+    """columns.precision: a float's decimals in columns, as ig writes them
+    (strconv.FormatFloat 'f'); JSON keeps the whole value; on a field that
+    is not a float it is refused at build."""
+    d = fixture_variant(env, "ig_syscalls", "ig_precision",
+                        "    fields:\n",
+                        "    fields:\n      pi:\n        annotations:\n"
+                        "          columns.precision: \"2\"\n")
+    sh(f"{RUNNER} image build {d} -t ig_precision:latest"
+       f" --store {env.store}")
+    nr = {v: k for k, v in kernel_syscall_names().items()}
+    _, r = traced_syscalls(env, "ig_precision:latest", [nr["getppid"]],
+                           output="columns")
+    lines = r.stdout().splitlines()
+    cells = {header_cell(lines[0], ln, "PI") for ln in lines[1:]}
+    eq(cells, {"3.14"}, "pi with 2 decimals")
+    _, r = traced_syscalls(env, "ig_syscalls:latest", [nr["getppid"]])
+    eq({e["pi"] for e in r.events()}, {3.1415927410125732},
+       "pi in JSON, as a float holds it")
+    d = fixture_variant(env, "ig_syscalls", "ig_precision_bad",
+                        "    fields:\n",
+                        "    fields:\n      ppid:\n        annotations:\n"
+                        "          columns.precision: \"2\"\n")
+    p = subprocess.run([RUNNER, "image", "build", d, "-t", "bad:x",
+                        "--store", env.store], capture_output=True,
+                       text=True, timeout=120)
+    eq(p.returncode, 1, "exit status of a precision on an integer")
+    check("field ppid: columns.precision on a field that is not a float"
+          in p.stderr, f"stderr: {p.stderr!r}")
 
 
 @test

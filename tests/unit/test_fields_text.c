@@ -406,6 +406,55 @@ static void text__target_annotations__name_the_formatted_field(void **state)
 	metadata_free(md);
 }
 
+/* columns.precision: the decimals of a float in text, as ig's
+ * strconv.FormatFloat(v, 'f', n); %g without it; only on floats. */
+static void text__float_precision__decimals(void **state)
+{
+	static const char yaml[] =
+		"datasources:\n  x:\n    fields:\n"
+		"      two: {annotations: {columns.precision: \"2\"}}\n"
+		"      none: {annotations: {columns.precision: \"0\"}}\n";
+	struct gadget_metadata *md = md_of(yaml),
+			       *bad = md_of("datasources:\n  x:\n    fields:\n"
+					    "      n: {annotations: "
+					    "{columns.precision: \"2\"}}\n");
+	struct btf *btf = btf__new_empty();
+	struct fieldset *fs = NULL;
+	struct render_ctx rc;
+	struct error *err = NULL;
+	int flt, dbl, u32, st, st2;
+	double ev[3] = { 2.0 / 3, 2.5e10, 1.0 / 3 };
+	char buf[512];
+
+	(void)state;
+	flt = btf__add_float(btf, "float", 4);
+	dbl = btf__add_float(btf, "double", 8);
+	u32 = btf__add_int(btf, "unsigned int", 4, 0);
+	st = btf__add_struct(btf, "ev", sizeof(ev));
+	btf__add_field(btf, "two", dbl, 0, 0);
+	btf__add_field(btf, "none", dbl, 64, 0);
+	btf__add_field(btf, "plain", dbl, 128, 0);
+	st2 = btf__add_struct(btf, "ev2", 8);
+	btf__add_field(btf, "n", u32, 0, 0);
+	btf__add_field(btf, "f", flt, 32, 0);
+	assert_int_equal(fieldset_new(btf, st, md, "x", &fs, &err), 0);
+	render_ctx_init(&rc, fs);
+	FX_ASSERT_TEXT(&rc, fs, ev, buf, "two", "0.67");
+	FX_ASSERT_TEXT(&rc, fs, ev, buf, "none", "25000000000");
+	FX_ASSERT_TEXT(&rc, fs, ev, buf, "plain", "0.333333");
+	render_ctx_fini(&rc);
+	fieldset_free(fs);
+	fs = NULL;
+	assert_int_equal(fieldset_new(btf, st2, bad, "x", &fs, &err), -1);
+	assert_string_equal(error_msg(err), "data source x: field n: "
+					    "columns.precision on a field "
+					    "that is not a float");
+	error_free(err);
+	btf__free(btf);
+	metadata_free(md);
+	metadata_free(bad);
+}
+
 /* gadget_bytes: X_raw gets X in SI units, as ig's formatter (go-humanize);
  * a member not named X_raw stays a number, as there. */
 static void text__bytes_raw__si_units(void **state)
@@ -514,6 +563,7 @@ int main(void)
 		cmocka_unit_test(text__flag_enum__set_names_joined),
 		cmocka_unit_test(text__bytes_raw__si_units),
 		cmocka_unit_test(text__syscall_raw__by_name),
+		cmocka_unit_test(text__float_precision__decimals),
 		cmocka_unit_test(
 			text__target_annotations__name_the_formatted_field),
 	};
