@@ -94,6 +94,7 @@ void fieldset_free(struct fieldset *fs)
 		free(f->title);
 		free(f->alias);
 		free(f->description);
+		free(f->ts_layout);
 		free(f->gtype);
 		for (size_t j = 0; j < f->n_one_of; j++)
 			free(f->one_of[j]);

@@ -20,6 +20,7 @@
 #include "runner/engine/fields_build.h"
 #include "runner/engine/stacks.h"
 #include "runner/engine/syscall_names.h"
+#include "runner/engine/timefmt.h"
 
 /* Templates: annotation sets a field gets from its type or `template:`. */
 struct tmpl {
@@ -249,7 +250,8 @@ size_t build_max_text(const struct field *f)
 		return w;
 	}
 	case FK_TIMESTAMP:
-		return 48;
+		return f->ts_layout ? TIMEFMT_TEXT_MAX(strlen(f->ts_layout)) :
+				      48;
 	case FK_DURATION:
 		return 40;
 	case FK_SIZE:
@@ -409,6 +411,15 @@ int build_apply_annotations(struct build *b, size_t i)
 					 "field %s: columns.precision on a "
 					 "field that is not a float",
 					 f->name);
+	}
+	v = ann(b, i, "formatters.timestamp.format");
+	if (v && *v && f->kind == FK_TIMESTAMP) {
+		/* printable ASCII: copied as it is to terminals */
+		if (strlen(v) > TIMEFMT_LAYOUT_MAX ||
+		    strspn(v, TIMEFMT_LAYOUT_CHARS) != strlen(v))
+			return BAD("formatters.timestamp.format", v);
+		if (!(f->ts_layout = strdup(v)))
+			return error_set(b->err, ENOMEM, "fields");
 	}
 	v = ann(b, i, "columns.alias");
 	if (v && *v && !(f->alias = strdup(v)))

@@ -25,6 +25,7 @@
 #include "runner/engine/idcache.h"
 #include "runner/engine/stacks.h"
 #include "runner/engine/syscall_names.h"
+#include "runner/engine/timefmt.h"
 
 /* ---- integer formatters ---------------------------------------------- */
 
@@ -202,7 +203,8 @@ static size_t fmt_size(char *buf, __u64 v)
 }
 
 /* RFC 3339 local time with nanoseconds; the second's text is cached. */
-static size_t fmt_timestamp(struct render_ctx *rc, char *buf, __u64 boot_ns)
+static size_t fmt_timestamp(struct render_ctx *rc, const struct field *f,
+			    char *buf, __u64 boot_ns)
 {
 	__s64 ns = (__s64)(boot_ns + (__u64)rc->fs->boot_to_real_ns);
 	long long sec = ns / 1000000000LL;
@@ -213,6 +215,8 @@ static size_t fmt_timestamp(struct render_ctx *rc, char *buf, __u64 boot_ns)
 		nsec += 1000000000L;
 		sec--;
 	}
+	if (f->ts_layout) /* formatters.timestamp.format */
+		return timefmt_go(buf, f->ts_layout, sec, nsec);
 	if (sec != rc->ts_sec || !rc->ts_prefix_len) {
 		time_t t = (time_t)sec;
 		struct tm tm;
@@ -729,7 +733,7 @@ static size_t formatted_text(struct render_ctx *rc, const struct field *f,
 		return v < f->n_one_of ? put_str(buf, f->one_of[v]) :
 					 fmt_number(f, buf, v);
 	case FK_TIMESTAMP:
-		return fmt_timestamp(rc, buf, v);
+		return fmt_timestamp(rc, f, buf, v);
 	case FK_DURATION:
 		return fmt_duration(buf, v);
 	case FK_SIZE:

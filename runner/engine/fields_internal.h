@@ -93,6 +93,7 @@ struct field {
 	char *title; /* column header */
 	char *alias;
 	char *description;
+	char *ts_layout; /* FK_TIMESTAMP: formatters.timestamp.format, or NULL */
 	char *gtype; /* gadget_* typedef of the member or its elements */
 	int parent; /* index of the enclosing container, -1 at top */
 	int depth;

@@ -218,12 +218,14 @@ size_t output_json_string(char *out, const char *str, size_t n)
 }
 
 /* Kinds whose text is plain ASCII without quotes or backslashes. */
-bool output_text_is_safe(enum field_kind k)
+bool output_text_is_safe(const struct field *f)
 {
-	switch (k) {
+	switch (f->kind) {
+	case FK_TIMESTAMP:
+		/* formatters.timestamp.format copies what it does not know */
+		return !f->ts_layout;
 	case FK_HEX:
 	case FK_BYTES:
-	case FK_TIMESTAMP:
 	case FK_DURATION:
 	case FK_IPADDR:
 	case FK_L3EP:
@@ -291,7 +293,7 @@ size_t output_json_value(struct output *o, const struct field *f,
 	default:
 		break;
 	}
-	if (output_text_is_safe(f->kind)) {
+	if (output_text_is_safe(f)) {
 		out[0] = '"';
 		n = 1 + field_text(&o->rc, f, ev, out + 1);
 		out[n++] = '"';

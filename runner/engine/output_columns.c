@@ -107,7 +107,8 @@ static int column_rank(const struct field *f)
 /* A number with a unit: shortened by its fraction, never cut. */
 static bool has_unit(const struct field *f)
 {
-	return f->kind == FK_DURATION || f->kind == FK_TIMESTAMP;
+	return f->kind == FK_DURATION ||
+	       (f->kind == FK_TIMESTAMP && !f->ts_layout);
 }
 
 /* The way of a memo key of n words. */

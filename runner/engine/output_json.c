@@ -540,14 +540,15 @@ int output_json_compile(struct output *o)
 					 OP_SAFE_TEXT;
 			break;
 		case FK_TIMESTAMP:
-			st->op = output_whole_int(f) && f->size == 8 &&
+			st->op = f->ts_layout ? OP_GENERIC :
+				 output_whole_int(f) && f->size == 8 &&
 						 f->shown_if < 0 ?
-					 OP_TIME :
-					 OP_SAFE_TEXT;
+						OP_TIME :
+						OP_SAFE_TEXT;
 			break;
 		default:
-			st->op = output_text_is_safe(f->kind) ? OP_SAFE_TEXT :
-								OP_GENERIC;
+			st->op = output_text_is_safe(f) ? OP_SAFE_TEXT :
+							  OP_GENERIC;
 			if (output_tabulable(f)) {
 				if (build_tab(o, st, ev) < 0) {
 					free(ev);

@@ -789,17 +789,19 @@ def build_refused(env, d, want):
           f"{d}: {want!r} not in {lines[0]!r}")
 
 
-def traced_syscalls(env, image, calls, prefix=(), output="json"):
+def traced_syscalls(env, image, calls, prefix=(), output="json",
+                    runner_env=None):
     """A process (run under prefix) that makes the system calls calls,
     traced by image (--pid) from before the first: its pid and the
-    stopped Runner, whose output has the process's exit_group."""
+    stopped Runner (runner_env added to its environment), whose output has
+    the process's exit_group."""
     child = subprocess.Popen(
         list(prefix) + ["python3", "-c", SYSCALLS] + [str(n) for n in calls],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         pid = int(child.stdout.readline())
         r = Runner(["run", "--store", env.store, image, "-o", output,
-                    "--pid", str(pid)])
+                    "--pid", str(pid)], env=runner_env)
         try:
             child.stdin.write("\n")
             child.stdin.flush()
@@ -859,6 +861,34 @@ def formatted_field_named_by_target_annotation(env):
     for e in mine:
         eq(e.get("call"), "SYS_GETPPID", "the target field")
         check("syscall" not in e, f"a syscall field too: {e}")
+
+
+@test
+def timestamp_in_a_go_layout(env):
+    """formatters.timestamp.format: the time of each call written by a Go
+    layout (here with the zone's offset and name, TZ=Asia/Kolkata), within
+    the test's own clock readings around the calls."""
+    import datetime
+    layout = "Mon 2006-01-02 15:04:05.000000 -0700 MST"
+    d = fixture_variant(env, "ig_syscalls", "ig_tsformat", "    fields:\n",
+                        "    fields:\n      timestamp_raw:\n"
+                        "        annotations:\n"
+                        f"          formatters.timestamp.format: {layout}\n")
+    sh(f"{RUNNER} image build {d} -t ig_tsformat:latest --store {env.store}")
+    nr = {v: k for k, v in kernel_syscall_names().items()}
+    t0 = time.time()
+    pid, r = traced_syscalls(env, "ig_tsformat:latest", [nr["getppid"]],
+                             runner_env={"TZ": "Asia/Kolkata"})
+    t1 = time.time()
+    mine = [e for e in r.events() if e["proc"]["pid"] == pid]
+    check(mine, f"no event of pid {pid}")
+    for e in mine:
+        ts = e["timestamp"]
+        check(ts.endswith(" +0530 IST"), f"zone of {ts!r}")
+        t = datetime.datetime.strptime(ts[:-4], "%a %Y-%m-%d %H:%M:%S.%f %z")
+        check(t.strftime("%a") == ts[:3], f"weekday of {ts!r}")
+        check(t0 - 0.05 <= t.timestamp() <= t1 + 0.05,
+              f"{ts!r} not between {t0} and {t1}")
 
 
 @test

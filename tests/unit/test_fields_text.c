@@ -455,6 +455,83 @@ static void text__float_precision__decimals(void **state)
 	metadata_free(bad);
 }
 
+/* formatters.timestamp.format, a Go layout: Go's reference time (Mon Jan
+ * 2 15:04:05 MST 2006, 1136239445 s) in a zone 7 hours west written by
+ * a layout gives the layout back, as Go's documentation defines layouts;
+ * fractions, ISO zones at UTC and the padded forms as Go writes them. */
+static void text__timestamp_format__go_layouts(void **state)
+{
+	static const struct {
+		const char *tz, *layout, *want;
+		long nsec;
+	} cases[] = {
+		{ "MST7", "Mon Jan 2 15:04:05 MST 2006", NULL, 0 },
+		{ "MST7", "Monday, 02-Jan-06 15:04:05 MST", NULL, 0 },
+		{ "MST7", "Mon, 02 Jan 2006 15:04:05 -0700", NULL, 0 },
+		{ "MST7", "2006-01-02T15:04:05.000-07:00", NULL, 0 },
+		{ "MST7", "January 2, 2006 3:04PM 03 pm 002 -07 -07:00:00",
+		  NULL, 0 },
+		{ "MST7", "_2 __2 .999 .000000", " 2   2  .000000", 0 },
+		{ "UTC0", "15:04:05.999999999Z07:00", "22:04:05.12345678Z",
+		  123456780 },
+		{ "UTC0", "Jan Janx Monx _2006", "Jan Janx Monx _2006", 0 },
+		{ "XST-05:30", "Z0700 -070000 ,000", "+0530 +053000 ,123",
+		  123456789 },
+	};
+	struct btf *btf = btf__new_empty();
+	struct render_ctx rc;
+	struct error *err = NULL;
+	int ts, st;
+	__u64 ev[1];
+	char buf[2048];
+
+	(void)state;
+	ts = btf__add_typedef(btf, "gadget_timestamp",
+			      btf__add_int(btf, "unsigned long long", 8, 0));
+	st = btf__add_struct(btf, "ev", sizeof(ev));
+	btf__add_field(btf, "t_raw", ts, 0, 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char yaml[512];
+		struct gadget_metadata *md;
+		struct fieldset *fs = NULL;
+
+		snprintf(yaml, sizeof(yaml),
+			 "datasources:\n  x:\n    fields:\n      t_raw:\n"
+			 "        annotations:\n"
+			 "          formatters.timestamp.format: \"%s\"\n",
+			 cases[i].layout);
+		md = md_of(yaml);
+		setenv("TZ", cases[i].tz, 1);
+		tzset();
+		assert_int_equal(fieldset_new(btf, st, md, "x", &fs, &err), 0);
+		render_ctx_init(&rc, fs);
+		ev[0] = (__u64)(1136239445LL * 1000000000LL + cases[i].nsec -
+				fs->boot_to_real_ns);
+		FX_ASSERT_TEXT(&rc, fs, ev, buf, "t",
+			       cases[i].want ? cases[i].want : cases[i].layout);
+		render_ctx_fini(&rc);
+		fieldset_free(fs);
+		metadata_free(md);
+	}
+	setenv("TZ", "UTC", 1);
+	tzset();
+	{ /* copied to terminals as it is: printable ASCII only */
+		struct gadget_metadata *md = md_of(
+			"datasources:\n  x:\n    fields:\n      t_raw:\n"
+			"        annotations:\n"
+			"          formatters.timestamp.format: \"15:04\\e[2J\"\n");
+		struct fieldset *fs = NULL;
+
+		assert_int_equal(fieldset_new(btf, st, md, "x", &fs, &err), -1);
+		assert_non_null(strstr(error_msg(err),
+				       "of annotation formatters.timestamp."
+				       "format"));
+		error_free(err);
+		metadata_free(md);
+	}
+	btf__free(btf);
+}
+
 /* gadget_bytes: X_raw gets X in SI units, as ig's formatter (go-humanize);
  * a member not named X_raw stays a number, as there. */
 static void text__bytes_raw__si_units(void **state)
@@ -563,6 +640,7 @@ int main(void)
 		cmocka_unit_test(text__flag_enum__set_names_joined),
 		cmocka_unit_test(text__bytes_raw__si_units),
 		cmocka_unit_test(text__syscall_raw__by_name),
+		cmocka_unit_test(text__timestamp_format__go_layouts),
 		cmocka_unit_test(text__float_precision__decimals),
 		cmocka_unit_test(
 			text__target_annotations__name_the_formatted_field),
