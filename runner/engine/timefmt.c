@@ -47,7 +47,7 @@ static const char *const months[] = { "January", "February", "March",
 				      "April",	 "May",	     "June",
 				      "July",	 "August",   "September",
 				      "October", "November", "December" };
-static const char *const days[] = { "Sunday",	"Monday", "Tuesday",
+static const char *const days[] = { "Sunday",	 "Monday",   "Tuesday",
 				    "Wednesday", "Thursday", "Friday",
 				    "Saturday" };
 
@@ -68,8 +68,10 @@ static int zone(const char *s, struct chunk *c, enum std std)
 		const char *form; /* after the first character */
 		int digits;
 		char sep;
-	} forms[] = { { "070000", 6, 0 }, { "07:00:00", 6, ':' },
-		      { "0700", 4, 0 },	  { "07:00", 4, ':' },
+	} forms[] = { { "070000", 6, 0 },
+		      { "07:00:00", 6, ':' },
+		      { "0700", 4, 0 },
+		      { "07:00", 4, ':' },
 		      { "07", 2, 0 } };
 
 	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
@@ -88,7 +90,8 @@ static int std_at(const char *s, struct chunk *c)
 	size_t n;
 
 	*c = (struct chunk){ STD_NONE, 1, 0, 0 };
-#define IS(p, e) (starts(s, p) ? (*c = (struct chunk){ e, strlen(p), 0, 0 }, 1) : 0)
+#define IS(p, e) \
+	(starts(s, p) ? (*c = (struct chunk){ e, strlen(p), 0, 0 }, 1) : 0)
 	switch (*s) {
 	case 'J':
 		if (IS("January", STD_LONG_MONTH))
@@ -103,8 +106,7 @@ static int std_at(const char *s, struct chunk *c)
 		return IS("MST", STD_TZ);
 	case '0':
 		return IS("01", STD_ZERO_MONTH) || IS("02", STD_ZERO_DAY) ||
-		       IS("03", STD_ZERO_HOUR12) ||
-		       IS("04", STD_ZERO_MINUTE) ||
+		       IS("03", STD_ZERO_HOUR12) || IS("04", STD_ZERO_MINUTE) ||
 		       IS("05", STD_ZERO_SECOND) || IS("06", STD_YEAR) ||
 		       IS("002", STD_ZERO_YEARDAY);
 	case '1':
@@ -272,13 +274,12 @@ static size_t element(char *buf, const struct chunk *c, const struct tm *tm,
 		return put(buf, tm->tm_hour >= 12 ? "PM" : "AM");
 	case STD_LOWER_PM:
 		return put(buf, tm->tm_hour >= 12 ? "pm" : "am");
-	case STD_TZ: /* Go: the zone's name, else -0700 */
-		if (tm->tm_zone && *tm->tm_zone &&
-		    strlen(tm->tm_zone) <= 6)
+	case STD_TZ: /* Go: the zone's name, else -0700; a name within the
+		      * TIMEFMT_TEXT_MAX of the three bytes of "MST" */
+		if (tm->tm_zone && *tm->tm_zone && strlen(tm->tm_zone) <= 16)
 			return put(buf, tm->tm_zone);
-		return numeric_zone(
-			buf, tm->tm_gmtoff,
-			&(struct chunk){ STD_NUM_TZ, 0, 4, 0 });
+		return numeric_zone(buf, tm->tm_gmtoff,
+				    &(struct chunk){ STD_NUM_TZ, 0, 4, 0 });
 	case STD_ISO_TZ:
 		if (!tm->tm_gmtoff) {
 			buf[0] = 'Z';

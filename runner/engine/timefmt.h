@@ -14,7 +14,7 @@
 
 /* Bytes a layout may have, and which (printable ASCII). */
 #define TIMEFMT_LAYOUT_MAX 128
-#define TIMEFMT_LAYOUT_CHARS                                                \
+#define TIMEFMT_LAYOUT_CHARS                                                 \
 	" !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_" \
 	"`abcdefghijklmnopqrstuvwxyz{|}~"
 /* Bytes the text of a layout of len bytes can take (no NUL). */
