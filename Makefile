@@ -17,15 +17,16 @@ ARGS      ?=
 PKGS      := libbpf libelf yaml-0.1 jansson nettle libseccomp libcurl libarchive libcrypto libpcap
 # Loaded by the runner on first use (common/lazylib.h), by soname; linked
 # into tests, fuzzers and bench tools that call them directly.
-LAZY_PKGS := libcurl libarchive libcrypto libpcap
-LAZY_LIBS := -lcurl -larchive -lcrypto -lpcap
+LAZY_PKGS := libcurl libarchive libcrypto libpcap libseccomp
+LAZY_LIBS := -lcurl -larchive -lcrypto -lpcap -lseccomp
 soname     = $(shell objdump -p $$($(CC) -print-file-name=lib$(1).so 2>/dev/null) 2>/dev/null | \
 	       sed -n 's/^ *SONAME *//p')
 lazy_def   = $(if $(2),-DLAZY_SONAME_$(1)='"$(2)"')
 LAZY_DEFS := $(call lazy_def,CURL,$(call soname,curl)) \
 	     $(call lazy_def,ARCHIVE,$(call soname,archive)) \
 	     $(call lazy_def,CRYPTO,$(call soname,crypto)) \
-	     $(call lazy_def,PCAP,$(call soname,pcap))
+	     $(call lazy_def,PCAP,$(call soname,pcap)) \
+	     $(call lazy_def,SECCOMP,$(call soname,seccomp))
 WARN      := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
 	     -Wmissing-prototypes -Wundef -Wwrite-strings -Werror
 CFLAGS    ?= -O2 -g
@@ -34,7 +35,7 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -lz -lyaml -ljansson -lnettle -lseccomp -lcurl -larchive -lcrypto -lpcap)
 LDLIBS    += $(PKG_LIBS)
 RUNNER_LIBS = $(shell pkg-config --libs $(filter-out $(LAZY_PKGS),$(PKGS)) 2>/dev/null || \
-	       echo -lbpf -lelf -lz -lyaml -ljansson -lnettle -lseccomp) -ldl -lpthread
+	       echo -lbpf -lelf -lz -lyaml -ljansson -lnettle) -ldl -lpthread
 ifeq ($(SANITIZE),1)
 CFLAGS    += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS   += -fsanitize=address,undefined

@@ -44,8 +44,12 @@ void *lazylib_sym(struct lazylib *lib, const char *name)
 #ifndef LAZY_SONAME_PCAP
 #define LAZY_SONAME_PCAP "libpcap.so.0.8"
 #endif
+#ifndef LAZY_SONAME_SECCOMP
+#define LAZY_SONAME_SECCOMP "libseccomp.so.2"
+#endif
 
 struct lazylib lazy_curl = { LAZY_SONAME_CURL, NULL };
 struct lazylib lazy_archive = { LAZY_SONAME_ARCHIVE, NULL };
 struct lazylib lazy_crypto = { LAZY_SONAME_CRYPTO, NULL };
 struct lazylib lazy_pcap = { LAZY_SONAME_PCAP, NULL };
+struct lazylib lazy_seccomp = { LAZY_SONAME_SECCOMP, NULL };

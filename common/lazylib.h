@@ -3,7 +3,8 @@
  * Shared libraries loaded on first use (dlopen), so that a run from the
  * local store maps none of what only image and registry commands need:
  * libcurl, libarchive, libcrypto and libpcap bring 40 more libraries and
- * ~9 MB of RSS, and cost ~7 ms to link at every start.
+ * ~9 MB of RSS, and cost ~7 ms to link at every start; libseccomp names
+ * syscalls for the gadgets that have a gadget_syscall field.
  *
  * A header per library (common/lazy_curl.h, ...) includes the library's
  * own header and defines each function the project calls as LAZYLIB_FN():

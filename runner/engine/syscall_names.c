@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <ctype.h>
 #include <pthread.h>
-#include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/lazy_seccomp.h"
 #include "runner/engine/syscall_names.h"
 
 static char *names[SYSCALL_NAMES_MAX];
