@@ -8,12 +8,14 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <yaml.h>
 
 #include "common/cleanup.h"
+#include "metadata/build_file.h"
 #include "metadata/metadata.h"
 #include "metadata/metadata_internal.h"
 #include "metadata/yaml_limits.h"
@@ -42,6 +44,7 @@ void metadata_free(struct gadget_metadata *md)
 	if (!md)
 		return;
 	kv_free(md->top, md->n_top);
+	kv_free(md->ann, md->n_ann);
 	for (size_t i = 0; i < md->n_ds; i++) {
 		struct md_ds *ds = &md->ds[i];
 
@@ -515,6 +518,10 @@ static int parse_root(struct parse_ctx *c, const yaml_node_t *root,
 			kv->value = strdup(is_null(v) ? "" : val);
 			if (!kv->key || !kv->value)
 				return error_set(c->err, ENOMEM, "%s", c->file);
+		} else if (!strcasecmp(key, "annotations")) {
+			if (parse_annotations(c, v, "annotations", &md->ann,
+					      &md->n_ann) < 0)
+				return -1;
 		} else if (!strcasecmp(key, "datasources")) {
 			if (parse_datasources(c, v, md) < 0)
 				return -1;
@@ -533,34 +540,32 @@ static int parse_root(struct parse_ctx *c, const yaml_node_t *root,
 	return r;
 }
 
-int metadata_parse(const char *buf, size_t len, const char *filename,
-		   struct gadget_metadata **out, struct error **err)
+/*
+ * Load buf (within yaml_limits.h) as one YAML document into doc; the parser
+ * is deleted either way.  Syntax errors say file:line:col.
+ */
+static int load_doc(const char *buf, size_t len, const char *file,
+		    yaml_document_t *doc, struct error **err)
 {
-	struct gadget_metadata *md = NULL;
 	yaml_parser_t parser;
-	yaml_document_t doc;
-	struct parse_ctx c = { &doc, filename ? filename : "gadget.yaml", err };
-	yaml_node_t *root;
-	int ret = -1;
 
-	*out = NULL;
-	if (yaml_check_limits(buf, len, c.file, err))
+	if (yaml_check_limits(buf, len, file, err))
 		return -1;
 	if (!yaml_parser_initialize(&parser))
-		return error_set(err, ENOMEM, "%s: yaml parser", c.file);
+		return error_set(err, ENOMEM, "%s: yaml parser", file);
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
-	if (!yaml_parser_load(&parser, &doc)) {
+	if (!yaml_parser_load(&parser, doc)) {
 		if (parser.context)
 			error_set(err, 0, "%s:%zu:%zu: %s %s (%s:%zu:%zu)",
-				  c.file, parser.problem_mark.line + 1,
+				  file, parser.problem_mark.line + 1,
 				  parser.problem_mark.column + 1,
 				  parser.problem ? parser.problem :
 						   "syntax error",
-				  parser.context, c.file,
+				  parser.context, file,
 				  parser.context_mark.line + 1,
 				  parser.context_mark.column + 1);
 		else
-			error_set(err, 0, "%s:%zu:%zu: %s", c.file,
+			error_set(err, 0, "%s:%zu:%zu: %s", file,
 				  parser.problem_mark.line + 1,
 				  parser.problem_mark.column + 1,
 				  parser.problem ? parser.problem :
@@ -568,6 +573,22 @@ int metadata_parse(const char *buf, size_t len, const char *filename,
 		yaml_parser_delete(&parser);
 		return -1;
 	}
+	yaml_parser_delete(&parser);
+	return 0;
+}
+
+int metadata_parse(const char *buf, size_t len, const char *filename,
+		   struct gadget_metadata **out, struct error **err)
+{
+	struct gadget_metadata *md = NULL;
+	yaml_document_t doc;
+	struct parse_ctx c = { &doc, filename ? filename : "gadget.yaml", err };
+	yaml_node_t *root;
+	int ret = -1;
+
+	*out = NULL;
+	if (load_doc(buf, len, c.file, &doc, err))
+		return -1;
 	md = calloc(1, sizeof(*md));
 	if (!md) {
 		error_set(err, ENOMEM, "%s", c.file);
@@ -589,8 +610,91 @@ int metadata_parse(const char *buf, size_t len, const char *filename,
 out_doc:
 	metadata_free(md);
 	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
 	return ret;
+}
+
+void build_file_free(struct build_file *bf)
+{
+	if (!bf)
+		return;
+	free(bf->ebpfsource);
+	free(bf->metadata);
+	free(bf->wasm);
+	free(bf->cflags);
+	free(bf);
+}
+
+/* One key of build.yaml: a file name (a null keeps the default). */
+static int build_key(struct parse_ctx *c, yaml_node_t *v, const char *key,
+		     char **slot)
+{
+	const char *val = NULL;
+
+	if (is_null(v))
+		return 0;
+	if (expect_scalar(c, v, key, &val) < 0)
+		return -1;
+	if (!*val)
+		return node_error(c, v, "%s is empty", key);
+	free(*slot);
+	*slot = strdup(val);
+	return *slot ? 0 : error_set(c->err, ENOMEM, "%s", c->file);
+}
+
+int build_file_parse(const char *buf, size_t len, const char *filename,
+		     struct build_file **out, struct error **err)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+	} keys[] = {
+		{ "ebpfsource", offsetof(struct build_file, ebpfsource) },
+		{ "metadata", offsetof(struct build_file, metadata) },
+		{ "wasm", offsetof(struct build_file, wasm) },
+		{ "cflags", offsetof(struct build_file, cflags) },
+	};
+	struct build_file *bf = calloc(1, sizeof(*bf));
+	yaml_document_t doc;
+	struct parse_ctx c = { &doc, filename ? filename : "build.yaml", err };
+	struct pair_iter it = { NULL, NULL };
+	const char *key = NULL;
+	yaml_node_t *root, *v;
+	int r = -1;
+
+	*out = NULL;
+	if (!bf)
+		return error_set(err, ENOMEM, "%s", c.file);
+	bf->ebpfsource = strdup("program.bpf.c");
+	bf->metadata = strdup("gadget.yaml");
+	if (!bf->ebpfsource || !bf->metadata) {
+		build_file_free(bf);
+		return error_set(err, ENOMEM, "%s", c.file);
+	}
+	if (load_doc(buf, len, c.file, &doc, err)) {
+		build_file_free(bf);
+		return -1;
+	}
+	root = yaml_document_get_root_node(&doc);
+	if (root && expect_mapping(&c, root, "the document") < 0)
+		goto out;
+	if (root)
+		pairs_init(&it, root);
+	while ((r = pairs_next(&c, &it, &key, &v, "the document")) > 0)
+		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+			if (!strcmp(key, keys[i].key) &&
+			    build_key(&c, v, key,
+				      (char **)((char *)bf + keys[i].off)) < 0)
+				goto out;
+	if (r == 0) {
+		*out = bf;
+		bf = NULL;
+	}
+out:
+	if (bf)
+		r = -1;
+	build_file_free(bf);
+	yaml_document_delete(&doc);
+	return r;
 }
 
 static const char *kv_get(const struct md_kv *kv, size_t n, const char *key)
@@ -604,6 +708,15 @@ static const char *kv_get(const struct md_kv *kv, size_t n, const char *key)
 const char *metadata_get(const struct gadget_metadata *md, const char *key)
 {
 	return md ? kv_get(md->top, md->n_top, key) : NULL;
+}
+
+const char *metadata_annotation(const struct gadget_metadata *md, size_t i,
+				const char **value)
+{
+	if (!md || i >= md->n_ann)
+		return NULL;
+	*value = md->ann[i].value;
+	return md->ann[i].key;
 }
 
 static const struct md_ds *find_ds(const struct gadget_metadata *md,

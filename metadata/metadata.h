@@ -41,6 +41,13 @@ void metadata_free(struct gadget_metadata *md);
  * sourceURL.  NULL when absent. */
 const char *metadata_get(const struct gadget_metadata *md, const char *key);
 
+/*
+ * The i-th top-level annotation (gadget.yaml `annotations:`, which ig copies
+ * into the image's): its key, its value in *value; NULL past the last.
+ */
+const char *metadata_annotation(const struct gadget_metadata *md, size_t i,
+				const char **value);
+
 /* datasources.<ds>.annotations.<key>, NULL when absent. */
 const char *metadata_ds_annotation(const struct gadget_metadata *md,
 				   const char *ds, const char *key);

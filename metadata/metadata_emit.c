@@ -138,6 +138,8 @@ static int emit_body(yaml_emitter_t *e, const struct gadget_metadata *md)
 		if (emit_scalar(e, md->top[i].key) < 0 ||
 		    emit_scalar(e, md->top[i].value) < 0)
 			return -1;
+	if (md->ann && emit_kvs(e, "annotations", md->ann, md->n_ann) < 0)
+		return -1;
 	if (md->n_ds) {
 		if (emit_scalar(e, "datasources") < 0 || emit_map_start(e) < 0)
 			return -1;

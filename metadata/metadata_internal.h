@@ -30,6 +30,8 @@ struct md_ds {
 struct gadget_metadata {
 	struct md_kv *top; /* name, description, ... */
 	size_t n_top;
+	struct md_kv *ann; /* the top-level annotations (the image's) */
+	size_t n_ann;
 	struct md_ds *ds;
 	size_t n_ds;
 	struct metadata_param *params;

@@ -135,24 +135,42 @@ int oci_store_add_gadget(struct oci_store *store, const char *ref,
 		if (oci_txn_put(txn, archs[i].program, archs[i].program_len,
 				layer_digest, err) < 0)
 			return error_prefix(err, "store gadget %s", name);
-		m = json_pack("{s:i, s:s, s:s, s:{s:s, s:s, s:I}, "
+		m = json_pack("{s:i, s:s, s:s, s:{s:s, s:s, s:I, s:O}, "
 			      "s:[{s:s, s:s, s:I}], s:O}",
 			      "schemaVersion", 2, "mediaType", OCI_MT_MANIFEST,
 			      "artifactType", OCI_ARTIFACT_GADGET, "config",
 			      "mediaType", OCI_MT_GADGET_CONFIG, "digest",
 			      config_digest, "size", (json_int_t)config_len,
-			      "layers", "mediaType", OCI_MT_GADGET_PROGRAM,
-			      "digest", layer_digest, "size",
-			      (json_int_t)archs[i].program_len, "annotations",
-			      annotations);
+			      "annotations", annotations, "layers", "mediaType",
+			      OCI_MT_GADGET_PROGRAM, "digest", layer_digest,
+			      "size", (json_int_t)archs[i].program_len,
+			      "annotations", annotations);
 		if (!m)
 			return error_set(err, ENOMEM, "store gadget %s", name);
+		if (archs[i].wasm) {
+			char wasm_digest[OCI_DIGEST_SIZE];
+
+			if (oci_txn_put(txn, archs[i].wasm, archs[i].wasm_len,
+					wasm_digest, err) < 0)
+				return error_prefix(err, "store gadget %s",
+						    name);
+			if (json_array_append_new(
+				    json_object_get(m, "layers"),
+				    json_pack("{s:s, s:s, s:I}", "mediaType",
+					      OCI_MT_GADGET_WASM, "digest",
+					      wasm_digest, "size",
+					      (json_int_t)archs[i].wasm_len)) <
+			    0)
+				return error_set(err, ENOMEM, "store gadget %s",
+						 name);
+		}
 		if (put_json(txn, m, m_digest, &m_size, err) < 0)
 			return error_prefix(err, "store gadget %s", name);
-		desc = json_pack("{s:s, s:s, s:I, s:{s:s, s:s}}", "mediaType",
-				 OCI_MT_MANIFEST, "digest", m_digest, "size",
-				 (json_int_t)m_size, "platform", "architecture",
-				 archs[i].arch, "os", "linux");
+		desc = json_pack("{s:s, s:s, s:I, s:{s:s, s:s}, s:O}",
+				 "mediaType", OCI_MT_MANIFEST, "digest",
+				 m_digest, "size", (json_int_t)m_size,
+				 "platform", "architecture", archs[i].arch,
+				 "os", "linux", "annotations", annotations);
 		if (!desc ||
 		    json_array_append_new(json_object_get(index, "manifests"),
 					  desc) < 0)

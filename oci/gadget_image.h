@@ -12,11 +12,15 @@
 #include "common/error.h"
 #include "oci/store.h"
 
-/* One eBPF program per architecture ("amd64", "arm64"). */
+/* One eBPF program per architecture ("amd64", "arm64"), and a WebAssembly
+ * module as a second layer when wasm is not NULL (ig's build gives every
+ * architecture the same one). */
 struct oci_gadget_arch {
 	const char *arch;
 	const void *program;
 	size_t program_len;
+	const void *wasm;
+	size_t wasm_len;
 };
 
 struct oci_annotation {
@@ -27,6 +31,8 @@ struct oci_annotation {
 /*
  * Store a gadget image: the gadget.yaml bytes as config, one manifest per
  * architecture, an index over them, tagged as ref (a normalised reference).
+ * As ig's build, the annotations go on the index, on each manifest, on its
+ * descriptor in the index and on the config's descriptor.
  * On success *index_digest (if not NULL) receives "sha256:..." (malloc'd).
  */
 int oci_store_add_gadget(struct oci_store *store, const char *ref,

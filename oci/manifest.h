@@ -20,6 +20,7 @@
 	"application/vnd.docker.distribution.manifest.v2+json"
 #define OCI_MT_GADGET_CONFIG "application/vnd.gadget.config.v1+yaml"
 #define OCI_MT_GADGET_PROGRAM "application/vnd.gadget.ebpf.program.v1+binary"
+#define OCI_MT_GADGET_WASM "application/vnd.gadget.wasm.program.v1+binary"
 #define OCI_ARTIFACT_GADGET "application/vnd.gadget.v1+binary"
 
 #define OCI_ANN_REF_NAME "org.opencontainers.image.ref.name"

@@ -24,6 +24,8 @@
 
 #include "common/cleanup.h"
 #include "common/fileutil.h"
+#include "common/escape.h"
+#include "metadata/build_file.h"
 #include "metadata/metadata.h"
 #include "oci/ref.h"
 #include "oci/sign_store.h"
@@ -219,14 +221,23 @@ static int find_vmlinux_dir(char *out, size_t len, struct error **err)
 	return write_vmlinux_h(path, err);
 }
 
+/* What one build compiles: the source, its folder, build.yaml's cflags. */
+struct build_src {
+	const char *dir; /* the gadget's folder, on the include path */
+	const char *src; /* the eBPF source */
+	char **cflags; /* NULL-terminated words, may be NULL */
+	size_t n_cflags;
+};
+
 /* Compile one architecture's object into tmpdir; return its bytes. */
-static int compile_arch(const char *dir, const char *target,
+static int compile_arch(const struct build_src *b, const char *target,
 			const char *api_inc, const char *vmlinux_inc,
 			const char *tmpdir, char **obj, size_t *obj_len,
 			struct error **err)
 {
-	char src[PATH_MAX], out[PATH_MAX], def[64], inc1[PATH_MAX + 2],
-		inc2[PATH_MAX + 2], inc3[PATH_MAX + 2];
+	char out[PATH_MAX], def[64], inc1[PATH_MAX + 2], inc2[PATH_MAX + 2],
+		inc3[PATH_MAX + 2];
+	const char *src = b->src;
 	/* <linux/types.h> includes <asm/types.h>, which Debian keeps in the
 	 * host's multiarch folder; after every other one, as ig's build. */
 	const char *multiarch = "/usr/include/" BUILD_MULTIARCH;
@@ -234,19 +245,18 @@ static int compile_arch(const char *dir, const char *target,
 	 * CPU's registers comes first (gadget/foreign/<target>/vmlinux.h) */
 	char foreign[PATH_MAX + 32];
 
-	snprintf(src, sizeof(src), "%s/program.bpf.c", dir);
 	snprintf(out, sizeof(out), "%s/%s.bpf.o", tmpdir, target);
 	snprintf(def, sizeof(def), "-D__TARGET_ARCH_%s", target);
 	snprintf(inc1, sizeof(inc1), "-I%s", api_inc);
 	snprintf(inc2, sizeof(inc2), "-I%s", vmlinux_inc);
-	snprintf(inc3, sizeof(inc3), "-I%s", dir);
+	snprintf(inc3, sizeof(inc3), "-I%s", b->dir);
 	if (strcmp(target, BUILD_TARGET))
 		snprintf(foreign, sizeof(foreign), "-I%s/gadget/foreign/%s",
 			 api_inc, target);
 	else
 		snprintf(foreign, sizeof(foreign), "-D__GADGET_NATIVE");
 	{
-		const char *const cc[] = {
+		const char *const head[] = {
 			"clang",
 			"-g",
 			"-O2",
@@ -263,14 +273,24 @@ static int compile_arch(const char *dir, const char *target,
 			/* an undeclared helper would become an unresolved
 			 * extern that libbpf cannot open: say so here */
 			"-Werror=implicit-function-declaration",
-			"-c",
-			src,
-			"-o",
-			out,
-			NULL,
 		};
+		const size_t n_head = sizeof(head) / sizeof(head[0]);
 		const char *const strip[] = { "llvm-strip", "-g", out, NULL };
+		/* head, build.yaml's cflags, then what to compile */
+		cleanup_free const char **cc =
+			calloc(n_head + b->n_cflags + 5, sizeof(*cc));
+		size_t n = 0;
 
+		if (!cc)
+			return error_set(err, ENOMEM, "compile %s", src);
+		for (size_t i = 0; i < n_head; i++)
+			cc[n++] = head[i];
+		for (size_t i = 0; i < b->n_cflags; i++)
+			cc[n++] = b->cflags[i];
+		cc[n++] = "-c";
+		cc[n++] = src;
+		cc[n++] = "-o";
+		cc[n++] = out;
 		if (run_cmd(cc, err) || run_cmd(strip, err)) {
 			unlink(out);
 			return error_prefix(err, "compile %s for %s", src,
@@ -330,48 +350,207 @@ static int check_object(const char *arch, const char *obj, size_t len,
 	return rc;
 }
 
-static void add_annotation(struct oci_annotation *ann, size_t *n,
-			   const char *key, const char *value)
-{
-	if (value)
-		ann[(*n)++] = (struct oci_annotation){ key, value };
-}
-
 struct build_state {
 	const char *tag; /* -t REF */
+	const char *file; /* -f FILE: the build.yaml to read */
 };
+
+enum { OPT_LOCAL = CLI_OPT_OWN };
 
 static int build_option(void *state, int opt, const char *arg,
 			struct error **err)
 {
 	struct build_state *s = state;
 
-	(void)opt; /* -t */
 	(void)err;
-	s->tag = arg;
+	if (opt == 't')
+		s->tag = arg;
+	else if (opt == 'f')
+		s->file = arg;
+	/* -l, --local: ig's choice of this machine's tools, the only ones */
 	return EXIT_OK;
 }
 
 static const struct option build_options[] = {
 	{ "tag", required_argument, NULL, 't' },
+	{ "file", required_argument, NULL, 'f' },
+	{ "local", no_argument, NULL, OPT_LOCAL },
 	{ 0 },
 };
+
+/* A file that build.yaml names: relative to the gadget's folder, as ig. */
+static char *in_dir(const char *dir, const char *path)
+{
+	char *p = NULL;
+
+	if (path[0] == '/')
+		return strdup(path);
+	return asprintf(&p, "%s/%s", dir, path) < 0 ? NULL : p;
+}
+
+/* -f FILE, else DIR/build.yaml when there is one, else every default. */
+static int read_build_file(const char *dir, const char *file,
+			   struct build_file **out, struct error **err)
+{
+	cleanup_free char *path = file ? strdup(file) :
+					 in_dir(dir, "build.yaml");
+	cleanup_free char *buf = NULL;
+	size_t len = 0;
+
+	if (!path)
+		return error_set(err, ENOMEM, "build.yaml");
+	if (read_file(path, &buf, &len, err)) {
+		if (file || (*err)->errnum != ENOENT)
+			return -1;
+		error_free(*err);
+		*err = NULL;
+	}
+	return build_file_parse(buf ? buf : "", len, path, out, err);
+}
+
+/* build.yaml's cflags as words (split at white space). */
+static int split_words(const char *s, char ***out, size_t *n,
+		       struct error **err)
+{
+	cleanup_free char *copy = s ? strdup(s) : NULL;
+	char *save = NULL, *w;
+	char **v;
+
+	*out = NULL;
+	*n = 0;
+	if (!s)
+		return 0;
+	v = calloc(strlen(s) / 2 + 2, sizeof(*v));
+	if (!copy || !v) {
+		free(v);
+		return error_set(err, ENOMEM, "cflags");
+	}
+	*out = v;
+	for (w = strtok_r(copy, " \t\r\n", &save); w;
+	     w = strtok_r(NULL, " \t\r\n", &save)) {
+		v[*n] = strdup(w);
+		if (!v[*n])
+			return error_set(err, ENOMEM, "cflags");
+		(*n)++;
+	}
+	return 0;
+}
+
+/*
+ * build.yaml's wasm: a prebuilt module (*.wasm) goes into the image as
+ * ig's build puts it; a source (Go, Rust) needs a WebAssembly toolchain,
+ * which this build has not: noted, and the image has no module.
+ */
+static int read_wasm(const char *dir, const char *wasm, char **buf, size_t *len,
+		     struct error **err)
+{
+	const char *dot = strrchr(wasm, '.');
+	cleanup_free char *path = NULL;
+	cleanup_free char *shown = term_escaped(wasm, 0);
+
+	if (dot && !strcmp(dot, ".wasm")) {
+		path = in_dir(dir, wasm);
+		if (!path)
+			return error_set(err, ENOMEM, "wasm");
+		return read_file(path, buf, len, err);
+	}
+	if (dot && (!strcmp(dot, ".go") || !strcmp(dot, ".rs"))) {
+		runner_msg(0,
+			   "note: wasm %s is not built (no WebAssembly "
+			   "toolchain here): the image has no wasm module",
+			   shown ? shown : "?");
+		return 0;
+	}
+	return error_set(err, 0,
+			 "unsupported wasm file type: %s (want *.wasm, *.go "
+			 "or *.rs)",
+			 shown ? shown : "?");
+}
+
+/*
+ * The created annotation: $SOURCE_DATE_EPOCH (seconds, for reproducible
+ * builds, as ig's build) or now, in RFC 3339.
+ */
+static int created_date(char out[32], struct error **err)
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	time_t t = time(NULL);
+	struct tm tm;
+
+	if (sde) {
+		unsigned long v;
+
+		/* up to 9999-12-31T23:59:59Z: four digits of year */
+		if (parse_ulong("SOURCE_DATE_EPOCH", sde, 0, 253402300799UL, &v,
+				err) < 0)
+			return -1;
+		t = (time_t)v;
+	}
+	if (!gmtime_r(&t, &tm) || !strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		return error_set(err, 0, "no date for %lld", (long long)t);
+	return 0;
+}
+
+/*
+ * The image's annotations, as ig's build makes them: the metadata's
+ * name, description and URLs, the builder, then gadget.yaml's own
+ * annotations (which may replace those), and created last.
+ */
+static struct oci_annotation *
+image_annotations(const struct gadget_metadata *md, const char *created,
+		  size_t *n)
+{
+	static const char *const from_md[][2] = {
+		{ "org.opencontainers.image.title", "name" },
+		{ "org.opencontainers.image.description", "description" },
+		{ "org.opencontainers.image.url", "homepageURL" },
+		{ "org.opencontainers.image.documentation",
+		  "documentationURL" },
+		{ "org.opencontainers.image.source", "sourceURL" },
+	};
+	const size_t n_std = sizeof(from_md) / sizeof(from_md[0]);
+	size_t n_md = 0, i;
+	const char *k, *v = NULL;
+	struct oci_annotation *ann;
+
+	while (metadata_annotation(md, n_md, &v))
+		n_md++;
+	ann = calloc(n_std + n_md + 2, sizeof(*ann));
+	if (!ann)
+		return NULL;
+	*n = 0;
+	for (i = 0; i < n_std; i++)
+		if ((v = metadata_get(md, from_md[i][1])))
+			ann[(*n)++] =
+				(struct oci_annotation){ from_md[i][0], v };
+	ann[(*n)++] =
+		(struct oci_annotation){ "io.inspektor-gadget.builder.version",
+					 BUILDER_VERSION };
+	for (i = 0; (k = metadata_annotation(md, i, &v)); i++)
+		ann[(*n)++] = (struct oci_annotation){ k, v };
+	ann[(*n)++] =
+		(struct oci_annotation){ "org.opencontainers.image.created",
+					 created };
+	return ann;
+}
 
 static int build_run(struct cli_ctx *ctx, void *state, struct error **err)
 {
 	struct build_state *s = state;
 	const char *tag = s->tag, *dir = ctx->argv[0];
-	cleanup_free char *yaml = NULL, *refstr = NULL, *digest = NULL;
+	cleanup_free char *yaml = NULL, *refstr = NULL, *digest = NULL,
+			  *src = NULL, *md_path = NULL, *wasm = NULL;
+	cleanup_free struct oci_annotation *ann = NULL;
+	cleanup_build_file struct build_file *bf = NULL;
 	char *objs[2] = { NULL, NULL };
+	char **cflags = NULL;
 	struct oci_gadget_arch layers[2];
-	struct oci_annotation ann[8];
-	char api_inc[PATH_MAX], vml_inc[PATH_MAX], path[PATH_MAX],
-		tmpdir[PATH_MAX - 64], created[32];
+	char api_inc[PATH_MAX], vml_inc[PATH_MAX], tmpdir[PATH_MAX - 64],
+		created[32];
 	struct gadget_metadata *md = NULL;
 	struct oci_store *store = NULL;
 	struct oci_ref *ref = NULL;
-	size_t yaml_len, n_ann = 0, i;
-	time_t now = time(NULL);
+	size_t yaml_len, wasm_len = 0, n_ann = 0, n_cflags = 0, i;
 	struct sigaction sa = { .sa_handler = on_signal };
 	int rc = EXIT_FAIL;
 
@@ -387,13 +566,30 @@ static int build_run(struct cli_ctx *ctx, void *state, struct error **err)
 		return EXIT_USAGE;
 	free(refstr);
 	refstr = oci_ref_format(ref);
+	if (created_date(created, err)) {
+		oci_ref_free(ref);
+		return EXIT_USAGE;
+	}
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	snprintf(path, sizeof(path), "%s/gadget.yaml", dir);
-	if (read_file(path, &yaml, &yaml_len, err) ||
-	    metadata_parse(yaml, yaml_len, path, &md, err) ||
-	    metrics_check_metadata(md, err))
+	if (read_build_file(dir, s->file, &bf, err))
+		goto out;
+	src = in_dir(dir, bf->ebpfsource);
+	md_path = in_dir(dir, bf->metadata);
+	if (!src || !md_path) {
+		error_set(err, ENOMEM, "build.yaml");
+		goto out;
+	}
+	if (access(src, R_OK)) {
+		error_set(err, errno, "eBPF source %s", src);
+		goto out;
+	}
+	if (read_file(md_path, &yaml, &yaml_len, err) ||
+	    metadata_parse(yaml, yaml_len, md_path, &md, err) ||
+	    metrics_check_metadata(md, err) ||
+	    split_words(bf->cflags, &cflags, &n_cflags, err) ||
+	    (bf->wasm && read_wasm(dir, bf->wasm, &wasm, &wasm_len, err)))
 		goto out;
 	if (find_api_include(api_inc, sizeof(api_inc), err) ||
 	    find_vmlinux_dir(vml_inc, sizeof(vml_inc), err))
@@ -409,30 +605,23 @@ static int build_run(struct cli_ctx *ctx, void *state, struct error **err)
 		goto out;
 	}
 	for (i = 0; i < 2; i++) {
+		const struct build_src b = { dir, src, cflags, n_cflags };
 		size_t len;
 
-		if (compile_arch(dir, archs[i].target, api_inc, vml_inc, tmpdir,
+		if (compile_arch(&b, archs[i].target, api_inc, vml_inc, tmpdir,
 				 &objs[i], &len, err) ||
 		    check_object(archs[i].oci, objs[i], len, err) ||
 		    session_validate(objs[i], len, md, archs[i].oci, err))
 			goto out_tmp;
-		layers[i] =
-			(struct oci_gadget_arch){ archs[i].oci, objs[i], len };
+		layers[i] = (struct oci_gadget_arch){ archs[i].oci, objs[i],
+						      len, wasm, wasm_len };
 	}
 
-	strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-#define ANN(k, v) add_annotation(ann, &n_ann, k, v)
-	ANN("org.opencontainers.image.title", metadata_get(md, "name"));
-	ANN("org.opencontainers.image.description",
-	    metadata_get(md, "description"));
-	ANN("org.opencontainers.image.url", metadata_get(md, "homepageURL"));
-	ANN("org.opencontainers.image.documentation",
-	    metadata_get(md, "documentationURL"));
-	ANN("org.opencontainers.image.source", metadata_get(md, "sourceURL"));
-	ANN("org.opencontainers.image.created", created);
-	ANN("io.inspektor-gadget.builder.version", BUILDER_VERSION);
-#undef ANN
-
+	ann = image_annotations(md, created, &n_ann);
+	if (!ann) {
+		error_set(err, ENOMEM, "annotations");
+		goto out_tmp;
+	}
 	/* after this, the image is stored whole or not at all */
 	if (check_interrupted(err) || cli_store_open(ctx, &store, err) ||
 	    oci_store_add_gadget(store, refstr, yaml, yaml_len, layers, 2, ann,
@@ -448,6 +637,9 @@ out:
 		error_prefix(err, "image build %s", dir);
 	for (i = 0; i < 2; i++)
 		free(objs[i]);
+	for (i = 0; i < n_cflags; i++)
+		free(cflags[i]);
+	free(cflags);
 	oci_store_free(store);
 	oci_ref_free(ref);
 	metadata_free(md);
@@ -457,19 +649,31 @@ out:
 const struct cli_command cmd_image_build = {
 	.name = "build",
 	.summary = "build a gadget image from a folder",
-	.usage = "Usage: runner image build DIR [-t REF] [--store DIR]\n"
-		 "\n"
-		 "Compile DIR/program.bpf.c for amd64 and arm64 (CO-RE) and\n"
-		 "store an image with DIR/gadget.yaml as its metadata.\n"
-		 "\n"
-		 "  -t, --tag REF      image reference (default: DIR's name)\n"
-		 "      --store DIR    local image store\n"
-		 "  -h, --help         this help\n"
-		 "\n"
-		 "EXAMPLES\n"
-		 "  runner image build gadget/trace_dns -t trace_dns:latest\n"
-		 "  runner image build . -t localhost:5000/gadgets/mine:v1\n",
-	.short_opts = "t:",
+	.usage =
+		"Usage: runner image build DIR [-t REF] [-f FILE] [--store DIR]\n"
+		"\n"
+		"Compile DIR/program.bpf.c for amd64 and arm64 (CO-RE) and\n"
+		"store an image with DIR/gadget.yaml as its metadata.\n"
+		"DIR/build.yaml, as ig's, may name other files (ebpfsource,\n"
+		"metadata, relative to DIR), add clang flags (cflags) and a\n"
+		"prebuilt WebAssembly module (wasm: *.wasm).\n"
+		"\n"
+		"  -t, --tag REF      image reference (default: DIR's name)\n"
+		"  -f, --file FILE    the build.yaml to read (default:\n"
+		"                     DIR/build.yaml, if there is one)\n"
+		"  -l, --local        accepted for ig: builds are always local\n"
+		"      --store DIR    local image store\n"
+		"  -h, --help         this help\n"
+		"\n"
+		"ENVIRONMENT\n"
+		"  SOURCE_DATE_EPOCH  the image's created time (seconds since\n"
+		"                     1970): the same sources build the same\n"
+		"                     digest\n"
+		"\n"
+		"EXAMPLES\n"
+		"  runner image build gadget/trace_dns -t trace_dns:latest\n"
+		"  runner image build . -f mybuild.yaml -t localhost:5000/gadgets/mine:v1\n",
+	.short_opts = "t:f:l",
 	.options = build_options,
 	.flags = CLI_STORE | CLI_STORE_CREATE,
 	.min_args = 1,

@@ -3,9 +3,11 @@
  * gadget.yaml (metadata/metadata.c): any input fails with a message or
  * parses; a parsed model is written back with metadata_emit(), and that
  * text must parse to an equal model (compared through every accessor)
- * that writes the very same text again.
+ * that writes the very same text again.  The same bytes as build.yaml
+ * (metadata/build_file.h) fail with a message or name every file.
  */
 #include "common/cleanup.h"
+#include "metadata/build_file.h"
 #include "metadata/metadata.h"
 #include "fuzz.h"
 
@@ -88,6 +90,16 @@ static void check_equal(const struct gadget_metadata *a,
 					   probe_keys[k], text);
 		}
 	}
+	for (i = 0;; i++) {
+		const char *va = NULL, *vb = NULL;
+		const char *ka = metadata_annotation(a, i, &va);
+		const char *kb = metadata_annotation(b, i, &vb);
+
+		FUZZ_CHECK(fuzz_streq(ka, kb) && fuzz_streq(va, vb),
+			   "annotation %zu:\n%s", i, text);
+		if (!ka)
+			break;
+	}
 	FUZZ_CHECK(metadata_param_count(a) == metadata_param_count(b),
 		   "param count:\n%s", text);
 	for (i = 0; i < metadata_param_count(a); i++) {
@@ -117,6 +129,22 @@ static void check_equal(const struct gadget_metadata *a,
 	}
 }
 
+static void build_file(const uint8_t *data, size_t size)
+{
+	cleanup_error struct error *err = NULL;
+	struct build_file *bf = NULL;
+
+	if (build_file_parse((const char *)data, size, "build.yaml", &bf,
+			     &err) < 0) {
+		FUZZ_CHECK(!bf && err && err->msg, "build.yaml: no message");
+		return;
+	}
+	FUZZ_CHECK(bf->ebpfsource && *bf->ebpfsource && bf->metadata &&
+			   *bf->metadata && (!bf->wasm || *bf->wasm),
+		   "build.yaml names an empty file");
+	build_file_free(bf);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct gadget_metadata *md = NULL, *md2 = NULL;
@@ -124,6 +152,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cleanup_free char *out = NULL;
 	cleanup_free char *out2 = NULL;
 	size_t len = 0, len2 = 0;
+
+	build_file(data, size);
 
 	if (metadata_parse((const char *)data, size, "fuzz.yaml", &md, &err) <
 	    0) {

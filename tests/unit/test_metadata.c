@@ -307,6 +307,39 @@ static void parse__keys_in_any_case__read_as_ig(void **state)
 	metadata_free(md);
 }
 
+static void parse__top_level_annotations__in_order_and_emitted(void **state)
+{
+	/* ig copies these into the image's annotations (traceloop's) */
+	static const char yaml[] = "name: x\n"
+				   "annotations:\n"
+				   "  enable-containers-datasource: true\n"
+				   "  io.example/owner: team a\n"
+				   "datasources:\n"
+				   "  d:\n"
+				   "    fields: {}\n";
+	struct gadget_metadata *md = parse_ok(yaml), *md2;
+	struct error *err = NULL;
+	const char *v = NULL;
+	char *out = NULL;
+	size_t len;
+
+	(void)state;
+	assert_string_equal(metadata_annotation(md, 0, &v),
+			    "enable-containers-datasource");
+	assert_string_equal(v, "true");
+	assert_string_equal(metadata_annotation(md, 1, &v), "io.example/owner");
+	assert_string_equal(v, "team a");
+	assert_null(metadata_annotation(md, 2, &v));
+	assert_int_equal(metadata_emit(md, &out, &len, &err), 0);
+	md2 = parse_ok(out);
+	assert_string_equal(metadata_annotation(md2, 1, &v),
+			    "io.example/owner");
+	assert_string_equal(v, "team a");
+	free(out);
+	metadata_free(md);
+	metadata_free(md2);
+}
+
 static void emit__awkward_strings__survive(void **state)
 {
 	static const char yaml[] =
@@ -591,6 +624,8 @@ int main(void)
 		cmocka_unit_test(parse__bad_keys__error_with_position),
 		cmocka_unit_test(parse__no_filename__default_in_messages),
 		cmocka_unit_test(parse__aliases__resolved),
+		cmocka_unit_test(
+			parse__top_level_annotations__in_order_and_emitted),
 		cmocka_unit_test(limits__deep_nesting__refused),
 		cmocka_unit_test(limits__size_nodes_entries__refused),
 		cmocka_unit_test(

@@ -65,8 +65,8 @@ static void add(struct fixture *f, const char *ref, const char *program,
 {
 	cleanup_error struct error *err = NULL;
 	struct oci_gadget_arch archs[] = {
-		{ "amd64", program, strlen(program) },
-		{ "arm64", "arm64-elf", 9 },
+		{ "amd64", program, strlen(program), NULL, 0 },
+		{ "arm64", "arm64-elf", 9, NULL, 0 },
 	};
 	struct oci_annotation ann[] = {
 		{ "org.opencontainers.image.title", "trace dns" },
@@ -392,7 +392,8 @@ static void store_concurrent_adds__all_kept(void **state)
 		if (pid == 0) {
 			struct oci_store *s = NULL;
 			char ref[64], prog[32];
-			struct oci_gadget_arch a = { "amd64", prog, 0 };
+			struct oci_gadget_arch a = { "amd64", prog, 0, NULL,
+						     0 };
 			int j, rc = 0;
 
 			if (oci_store_open(f->dir, &s, NULL) < 0)
@@ -425,8 +426,8 @@ static void store_add__invalid_input__refused(void **state)
 {
 	struct fixture *f = *state;
 	cleanup_error struct error *err = NULL;
-	struct oci_gadget_arch a[] = { { "amd64", "x", 1 },
-				       { "amd64", "y", 1 } };
+	struct oci_gadget_arch a[] = { { "amd64", "x", 1, NULL, 0 },
+				       { "amd64", "y", 1, NULL, 0 } };
 
 	assert_int_equal(oci_store_add_gadget(f->store, "Bad", "c", 1, a, 1,
 					      NULL, 0, NULL, &err),

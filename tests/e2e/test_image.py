@@ -1,0 +1,244 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""`runner image build` as `ig image build` builds: build.yaml (or -f FILE)
+naming the eBPF source, the metadata, clang flags and a prebuilt wasm
+module; SOURCE_DATE_EPOCH for reproducible digests; gadget.yaml's own
+annotations in the image, and the annotations on every descriptor ig puts
+them on; a bad build.yaml or gadget folder is one error line and stores
+nothing.  The images are read back from the store's blobs, and through a
+real registry with skopeo.
+"""
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import RUNNER, ROOT, check, eq, fails, main, ok, test  # noqa
+import registry_env as env  # noqa: E402
+
+FIXTURE = os.path.join(ROOT, "tests", "fixtures", "raw_tp")
+MT_WASM = "application/vnd.gadget.wasm.program.v1+binary"
+WASM = b"\0asm\1\0\0\0"  # the smallest module: magic and version
+
+
+class Ctx:
+    pass
+
+
+def setup():
+    ctx = Ctx()
+    ctx.tmp = tempfile.mkdtemp(prefix="runner-image-")
+    ctx.store = os.path.join(ctx.tmp, "store")
+    return ctx
+
+
+def teardown(ctx):
+    if ctx is not None:
+        shutil.rmtree(ctx.tmp, ignore_errors=True)
+
+
+def runner(ctx, args, extra=None):
+    e = dict(os.environ)
+    e.pop("SOURCE_DATE_EPOCH", None)
+    e.update(extra or {})
+    return subprocess.run([RUNNER] + args + ["--store", ctx.store],
+                          capture_output=True, text=True, env=e, timeout=300)
+
+
+def blob(ctx, digest):
+    with open(os.path.join(ctx.store, "blobs", "sha256", digest[7:]),
+              "rb") as f:
+        return f.read()
+
+
+def stored_index(ctx, ref):
+    """The digest and the parsed index the store's ref names."""
+    out = ok(runner(ctx, ["image", "list", "-o", "json"]), "list")
+    for e in json.loads(out):
+        if e["reference"] == ref:
+            return e["digest"], json.loads(blob(ctx, e["digest"]))
+    raise AssertionError(f"{ref} not in the store: {out}")
+
+
+def renamed_gadget(ctx, name):
+    """raw_tp's gadget under other file names, its program compiling only
+    with -DRUNNER_CFLAG, a wasm module, and gadget.yaml annotations."""
+    d = os.path.join(ctx.tmp, name)
+    os.makedirs(d)
+    with open(os.path.join(FIXTURE, "program.bpf.c")) as f:
+        src = f.read()
+    with open(os.path.join(d, "other.bpf.c"), "w") as f:
+        f.write("#ifndef RUNNER_CFLAG\n#error cflags were not passed\n"
+                "#endif\n" + src)
+    with open(os.path.join(FIXTURE, "gadget.yaml")) as f:
+        meta = f.read()
+    meta += ("annotations:\n  enable-containers-datasource: true\n"
+             "  io.example/team: a team\n")
+    with open(os.path.join(d, "meta.yaml"), "w") as f:
+        f.write(meta)
+    with open(os.path.join(d, "mod.wasm"), "wb") as f:
+        f.write(WASM)
+    return d, meta.encode()
+
+
+@test
+def build_yaml_names_source_metadata_cflags_and_wasm(ctx):
+    d, meta = renamed_gadget(ctx, "renamed")
+    spec = ("ebpfsource: other.bpf.c\nmetadata: meta.yaml\n"
+            "cflags: -DRUNNER_CFLAG -Wno-unused-variable\n"
+            "wasm: mod.wasm\nsomething-newer: ignored\n")
+    mine = os.path.join(ctx.tmp, "mybuild.yaml")  # -f: a file elsewhere
+    with open(mine, "w") as f:
+        f.write(spec)
+    with open(os.path.join(d, "build.yaml"), "w") as f:
+        f.write(spec)
+    for how, args in (("-f", ["-f", mine]), ("DIR/build.yaml", [])):
+        ref = f"localhost:5000/renamed:{'f' if args else 'dir'}"
+        ok(runner(ctx, ["image", "build", d, "-t", ref] + args), how)
+        _, idx = stored_index(ctx, ref)
+        eq(sorted(m["platform"]["architecture"] for m in idx["manifests"]),
+           ["amd64", "arm64"], f"{how}: platforms")
+        for m in idx["manifests"]:
+            man = json.loads(blob(ctx, m["digest"]))
+            eq(blob(ctx, man["config"]["digest"]), meta,
+               f"{how}: config is meta.yaml")
+            eq([la["mediaType"] for la in man["layers"]],
+               [env.MT_PROGRAM, MT_WASM], f"{how}: layers")
+            wasm = man["layers"][1]
+            eq(wasm["digest"], "sha256:" + hashlib.sha256(WASM).hexdigest(),
+               f"{how}: wasm layer digest")
+            eq(man["annotations"].get("enable-containers-datasource"),
+               "true", f"{how}: gadget.yaml annotation")
+            eq(man["annotations"].get("io.example/team"), "a team",
+               f"{how}: gadget.yaml annotation")
+    # what the build made runs: the wasm layer is not in the way
+    p = subprocess.run([RUNNER, "run", "localhost:5000/renamed:dir",
+                        "--store", ctx.store, "-o", "json",
+                        "--max-events", "1", "--timeout", "20"],
+                       capture_output=True, text=True, timeout=60)
+    ok(p, "run")
+    check(json.loads(p.stdout.splitlines()[0])["syscall_nr"] >= 0,
+          p.stdout[:200])
+
+
+@test
+def annotations_on_every_descriptor_as_ig(ctx):
+    """ig's build gives the index, each manifest, each manifest's
+    descriptor in the index and the config's descriptor one map."""
+    ok(runner(ctx, ["image", "build", FIXTURE, "-t", "ann:v1"]), "build")
+    _, idx = stored_index(ctx, "ghcr.io/inspektor-gadget/gadget/ann:v1")
+    want = idx["annotations"]
+    eq(want["org.opencontainers.image.title"], "raw tp fixture", "title")
+    check(want["io.inspektor-gadget.builder.version"].startswith("runner-"),
+          f"builder version: {want}")
+    for m in idx["manifests"]:
+        eq(m.get("annotations"), want, "descriptor in the index")
+        man = json.loads(blob(ctx, m["digest"]))
+        eq(man["annotations"], want, "manifest")
+        eq(man["config"].get("annotations"), want, "config descriptor")
+
+
+@test
+def source_date_epoch_makes_the_same_digest(ctx):
+    sde = {"SOURCE_DATE_EPOCH": "1000"}
+    digests = []
+    for tag in ("sde:a", "sde:b"):
+        ok(runner(ctx, ["image", "build", FIXTURE, "-t", tag], sde), tag)
+        dg, idx = stored_index(ctx,
+                               f"ghcr.io/inspektor-gadget/gadget/{tag}")
+        eq(idx["annotations"]["org.opencontainers.image.created"],
+           "1970-01-01T00:16:40Z", f"{tag}: created")
+        digests.append(dg)
+    eq(digests[0], digests[1], "digests of two builds")
+    before = env.store_snapshot(ctx.store)
+    for bad in ("", "soon", "-1", "1e9", "253402300800"):
+        p = runner(ctx, ["image", "build", FIXTURE, "-t", "sde:c"],
+                   {"SOURCE_DATE_EPOCH": bad})
+        fails(p, f"SOURCE_DATE_EPOCH={bad!r}", "SOURCE_DATE_EPOCH", code=2)
+    eq(env.store_snapshot(ctx.store), before, "store after refusals")
+
+
+@test
+def bad_build_yaml_or_folder_is_one_line_and_stores_nothing(ctx):
+    d, _ = renamed_gadget(ctx, "bad")
+    shutil.copy(os.path.join(FIXTURE, "program.bpf.c"), d)
+    shutil.copy(os.path.join(FIXTURE, "gadget.yaml"), d)
+    ok(runner(ctx, ["image", "build", d, "-t", "keep:v1"]), "first build")
+    before = env.store_snapshot(ctx.store)
+    by = os.path.join(d, "build.yaml")
+    cases = [
+        ("ebpfsource: [a\n", "build.yaml:2:1"),
+        ("- ebpfsource\n", "must be a mapping"),
+        ("ebpfsource: [a.c]\n", "ebpfsource must be a scalar"),
+        ("metadata: ''\n", "metadata is empty"),
+        ("ebpfsource: nope.bpf.c\n", "nope.bpf.c: No such file"),
+        ("metadata: nope.yaml\n", "nope.yaml: No such file"),
+        ("wasm: module.py\n", "unsupported wasm file type: module.py"),
+        ("wasm: nope.wasm\n", "nope.wasm: No such file"),
+        ("ebpfsource: other.bpf.c\n", "cflags were not passed"),
+    ]
+    for text, needle in cases:
+        with open(by, "w") as f:
+            f.write(text)
+        p = runner(ctx, ["image", "build", d, "-t", "keep:v1"])
+        # clang's own diagnostics come first; the runner says one line
+        lines = p.stderr.strip().splitlines()
+        eq(p.returncode, 1, f"{text!r}: exit ({p.stderr.strip()})")
+        check(lines and lines[-1].startswith("runner: image build "),
+              f"{text!r}: {p.stderr!r}")
+        check(needle in p.stderr, f"{text!r}: {needle!r} not in "
+              f"{p.stderr!r}")
+        if "cflags" not in needle:
+            fails(p, text, needle)
+        eq(env.store_snapshot(ctx.store), before, f"{text!r}: store")
+    os.unlink(by)
+    p = runner(ctx, ["image", "build", d, "-f", by, "-t", "keep:v1"])
+    fails(p, "-f of a missing file", "build.yaml: No such file")
+    # a wasm source is not built here: said, and the eBPF image is made
+    with open(by, "w") as f:
+        f.write("wasm: go/program.go\n")
+    p = runner(ctx, ["image", "build", d, "-t", "gowasm:v1"])
+    ok(p, "wasm source")
+    check("wasm go/program.go is not built" in p.stderr, p.stderr)
+    _, idx = stored_index(ctx, "ghcr.io/inspektor-gadget/gadget/gowasm:v1")
+    man = json.loads(blob(ctx, idx["manifests"][0]["digest"]))
+    eq([la["mediaType"] for la in man["layers"]], [env.MT_PROGRAM],
+       "layers without a built module")
+
+
+@test
+def skopeo_reads_the_wasm_layer_from_a_registry(ctx):
+    d, _ = renamed_gadget(ctx, "pushed")
+    with open(os.path.join(d, "build.yaml"), "w") as f:
+        f.write("ebpfsource: other.bpf.c\nmetadata: meta.yaml\n"
+                "cflags: -DRUNNER_CFLAG\nwasm: mod.wasm\n")
+    reg = env.Registry(ctx.tmp, "reg")
+    try:
+        ref = f"{reg.host}/g/pushed:v1"
+        ok(runner(ctx, ["image", "build", d, "-t", ref]), "build")
+        ok(runner(ctx, ["image", "push", ref, "--insecure-registries",
+                        reg.host]), "push")
+        p = subprocess.run(["skopeo", "inspect", "--tls-verify=false",
+                            "--raw", "--override-arch", "arm64",
+                            f"docker://{ref}"], capture_output=True,
+                           text=True, timeout=120)
+        idx = json.loads(ok(p, "skopeo inspect index"))
+        arm = [m for m in idx["manifests"]
+               if m["platform"]["architecture"] == "arm64"][0]
+        p = subprocess.run(["skopeo", "inspect", "--tls-verify=false",
+                            "--raw", f"docker://{reg.host}/g/pushed@"
+                            f"{arm['digest']}"], capture_output=True,
+                           text=True, timeout=120)
+        man = json.loads(ok(p, "skopeo inspect manifest"))
+        eq([la["mediaType"] for la in man["layers"]],
+           [env.MT_PROGRAM, MT_WASM], "layers skopeo reads")
+    finally:
+        reg.stop()
+
+
+if __name__ == "__main__":
+    main(setup, teardown)
