@@ -23,7 +23,7 @@ enum {
 };
 
 struct list_state {
-	bool json, no_trunc;
+	bool json, pretty, no_trunc;
 };
 
 static void split_ref(const char *ref, char **repo, char **tag)
@@ -44,35 +44,52 @@ static void split_ref(const char *ref, char **repo, char **tag)
 	}
 }
 
-/* "3 minutes ago" for an RFC 3339 UTC time, or the string itself. */
+/*
+ * "3 minutes ago" for an RFC 3339 UTC time, in the words ig's list uses
+ * (go-units' HumanDuration, lower case): "about a minute ago", "2 weeks
+ * ago"; the string itself when it is no such time or in the future.
+ */
 static void humanize(const char *created, char *buf, size_t len)
 {
 	struct tm tm = { 0 };
-	const char *end;
-	long long d;
+	long long d, h;
 	time_t t;
 
 	if (!created) {
 		snprintf(buf, len, "unknown");
 		return;
 	}
-	end = strptime(created, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (!end) {
+	if (!strptime(created, "%Y-%m-%dT%H:%M:%S", &tm)) {
 		snprintf(buf, len, "%s", created);
 		return;
 	}
 	t = timegm(&tm);
 	d = (long long)(time(NULL) - t);
+	h = (d + 1800) / 3600; /* hours, rounded */
 	if (d < 0)
 		snprintf(buf, len, "%s", created);
+	else if (d < 1)
+		snprintf(buf, len, "less than a second ago");
+	else if (d == 1)
+		snprintf(buf, len, "1 second ago");
 	else if (d < 60)
 		snprintf(buf, len, "%lld seconds ago", d);
+	else if (d < 120)
+		snprintf(buf, len, "about a minute ago");
 	else if (d < 3600)
 		snprintf(buf, len, "%lld minutes ago", d / 60);
-	else if (d < 86400 * 2)
-		snprintf(buf, len, "%lld hours ago", d / 3600);
+	else if (h == 1)
+		snprintf(buf, len, "about an hour ago");
+	else if (h < 48)
+		snprintf(buf, len, "%lld hours ago", h);
+	else if (h < 24 * 7 * 2)
+		snprintf(buf, len, "%lld days ago", h / 24);
+	else if (h < 24 * 30 * 2)
+		snprintf(buf, len, "%lld weeks ago", h / 24 / 7);
+	else if (h < 24 * 365 * 2)
+		snprintf(buf, len, "%lld months ago", h / 24 / 30);
 	else
-		snprintf(buf, len, "%lld days ago", d / 86400);
+		snprintf(buf, len, "%lld years ago", d / 3600 / 24 / 365);
 }
 
 /* Whether the store lists a legacy signature of entry i's digest. */
@@ -94,7 +111,7 @@ static bool has_sig(const struct oci_store_entry *e, size_t n, size_t i)
 }
 
 static void list_json(struct oci_store *store, const struct oci_store_entry *e,
-		      size_t n)
+		      size_t n, bool pretty)
 {
 	cleanup_json json_t *arr = json_array();
 	size_t i;
@@ -118,8 +135,9 @@ static void list_json(struct oci_store *store, const struct oci_store_entry *e,
 				  oci_store_is_built(store, e[i].digest),
 				  "signed", has_sig(e, n, i)));
 	}
+	/* json on one line, jsonpretty indented, as ig */
 	json_dumpf(arr, stdout,
-		   JSON_INDENT(2) |
+		   (pretty ? JSON_INDENT(2) : JSON_COMPACT) |
 			   (isatty(STDOUT_FILENO) ? JSON_ENSURE_ASCII : 0));
 	fputc('\n', stdout);
 }
@@ -128,7 +146,10 @@ static void list_columns(const struct oci_store_entry *e, size_t n, bool trunc)
 {
 	size_t i;
 
-	printf("%-50s %-16s %-13s %s\n", "REPOSITORY", "TAG", "DIGEST",
+	/* the digest column as wide as its digests: CREATED stays aligned */
+	int w = trunc ? 12 : 64;
+
+	printf("%-50s %-16s %-*s %s\n", "REPOSITORY", "TAG", w, "DIGEST",
 	       "CREATED");
 	for (i = 0; i < n; i++) {
 		cleanup_free char *repo = NULL;
@@ -140,7 +161,8 @@ static void list_columns(const struct oci_store_entry *e, size_t n, bool trunc)
 
 		if (!e[i].ref)
 			continue;
-		cleanup_free char *r = NULL, *t = NULL, *h = NULL, *w = NULL;
+		cleanup_free char *r = NULL, *t = NULL, *h = NULL,
+				  *when_e = NULL;
 
 		split_ref(e[i].ref, &repo, &tag);
 		humanize(e[i].created, when, sizeof(when));
@@ -148,10 +170,10 @@ static void list_columns(const struct oci_store_entry *e, size_t n, bool trunc)
 		r = term_escaped(repo, 0);
 		t = term_escaped(tag, 0);
 		h = term_escaped(hex, 0);
-		w = term_escaped(when, 0);
-		if (!r || !t || !h || !w)
+		when_e = term_escaped(when, 0);
+		if (!r || !t || !h || !when_e)
 			continue;
-		printf("%-50s %-16s %-13.*s %s\n", r, t, trunc ? 12 : 64, h, w);
+		printf("%-50s %-16s %-*.*s %s\n", r, t, w, w, h, when_e);
 	}
 }
 
@@ -165,12 +187,12 @@ static int list_option(void *state, int opt, const char *arg,
 		return EXIT_OK;
 	}
 	/* -o */
-	if (!strcmp(arg, "json"))
-		s->json = true;
-	else if (strcmp(arg, "columns"))
+	s->json = !strcmp(arg, "json") || !strcmp(arg, "jsonpretty");
+	s->pretty = !strcmp(arg, "jsonpretty");
+	if (!s->json && strcmp(arg, "columns"))
 		return cli_usage_error(err, "image list",
 				       "invalid output '%s': want "
-				       "columns or json",
+				       "columns, json or jsonpretty",
 				       arg);
 	return EXIT_OK;
 }
@@ -192,7 +214,7 @@ static int list_run(struct cli_ctx *ctx, void *state, struct error **err)
 		return EXIT_FAIL;
 	}
 	if (s->json)
-		list_json(store, e, n);
+		list_json(store, e, n, s->pretty);
 	else
 		list_columns(e, n, !s->no_trunc);
 	oci_store_entries_free(e, n);
@@ -215,7 +237,8 @@ const struct cli_command cmd_image_list = {
 		"List the images in the local store.\n"
 		"\n"
 		"FLAGS\n"
-		"  -o, --output FMT   columns (default) or json\n"
+		"  -o, --output FMT   columns (default), json (one line) or\n"
+		"                     jsonpretty\n"
 		"      --no-trunc     show full digests\n"
 		"      --store DIR    image store (default $RUNNER_STORE or " OCI_STORE_DEFAULT_DIR
 		")\n"

@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import RUNNER, ROOT, check, eq, fails, main, ok, test  # noqa
@@ -208,6 +209,46 @@ def bad_build_yaml_or_folder_is_one_line_and_stores_nothing(ctx):
     man = json.loads(blob(ctx, idx["manifests"][0]["digest"]))
     eq([la["mediaType"] for la in man["layers"]], [env.MT_PROGRAM],
        "layers without a built module")
+
+
+@test
+def image_list_says_ages_as_ig_and_keeps_columns_aligned(ctx):
+    """Ages in ig's words (go-units' HumanDuration); the images are built
+    with SOURCE_DATE_EPOCH far from every boundary between two words."""
+    store = ctx.store
+    ctx.store = os.path.join(ctx.tmp, "ages")
+    try:
+        now = int(time.time())
+        ages = {"hour:v1": (4500, "about an hour ago"),
+                "weeks:v1": (20 * 86400, "2 weeks ago"),
+                "days:v1": (4 * 86400 + 7200, "4 days ago")}
+        for tag, (age, _) in ages.items():
+            ok(runner(ctx, ["image", "build", FIXTURE, "-t", tag],
+                      {"SOURCE_DATE_EPOCH": str(now - age)}), tag)
+        for trunc in ([], ["--no-trunc"]):
+            out = ok(runner(ctx, ["image", "list"] + trunc), "list")
+            lines = out.splitlines()
+            head = lines[0]
+            for ln in lines[1:]:
+                tag = ln.split()[0].rsplit("/", 1)[1] + ":" + ln.split()[1]
+                eq(ln[head.index("CREATED"):], ages[tag][1],
+                   f"CREATED of {tag} {trunc}")
+                for col in ("TAG", "DIGEST", "CREATED"):
+                    at = head.index(col)
+                    check(ln[at - 1] == " " and ln[at] != " ",
+                          f"{col} not aligned {trunc}: {ln!r} under "
+                          f"{head!r}")
+        # -o json on one line and -o jsonpretty, as ig's list
+        one = ok(runner(ctx, ["image", "list", "-o", "json"]), "json")
+        eq(len(one.splitlines()), 1, "json lines")
+        pretty = ok(runner(ctx, ["image", "list", "-o", "jsonpretty"]),
+                    "jsonpretty")
+        check(len(pretty.splitlines()) > 3, pretty)
+        eq(json.loads(pretty), json.loads(one), "jsonpretty")
+        fails(runner(ctx, ["image", "list", "-o", "yaml"]), "-o yaml",
+              "jsonpretty", code=2)
+    finally:
+        ctx.store = store
 
 
 @test
