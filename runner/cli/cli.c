@@ -248,6 +248,14 @@ int runner_msg(int code, const char *fmt, ...)
 	return code;
 }
 
+void cli_print_done(const char *verb, const char *ref, const char *digest)
+{
+	if (strchr(ref, '@'))
+		printf("Successfully %s %s\n", verb, ref);
+	else
+		printf("Successfully %s %s@%s\n", verb, ref, digest);
+}
+
 int parse_ulong(const char *what, const char *s, unsigned long min,
 		unsigned long max, unsigned long *out, struct error **err)
 {

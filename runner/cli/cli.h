@@ -128,6 +128,10 @@ char *cli_normalize_ref(const char *s, struct error **err);
 int runner_msg(int code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* "Successfully VERB REF@DIGEST" on stdout; a REF that names its digest
+ * (a pull or push by digest) is not given it twice. */
+void cli_print_done(const char *verb, const char *ref, const char *digest);
+
 /* Parse an unsigned number in [min, max] named what; -1 and *err if not. */
 int parse_ulong(const char *what, const char *s, unsigned long min,
 		unsigned long max, unsigned long *out, struct error **err);

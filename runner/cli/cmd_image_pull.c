@@ -49,7 +49,7 @@ static int pull_run(struct cli_ctx *ctx, void *state, struct error **err)
 	cli_progress_end();
 	if (rc < 0)
 		return EXIT_FAIL;
-	printf("Successfully pulled %s@%s\n", ref, digest);
+	cli_print_done("pulled", ref, digest);
 	return EXIT_OK;
 }
 

@@ -40,7 +40,7 @@ static int push_run(struct cli_ctx *ctx, void *state, struct error **err)
 		runner_msg(0, "note: the registry has no OCI referrers API: "
 			      "pushed the signature tag, not the sigstore "
 			      "bundle");
-	printf("Successfully pushed %s@%s\n", dest ? dest : ref, digest);
+	cli_print_done("pushed", dest ? dest : ref, digest);
 	return EXIT_OK;
 }
 

@@ -281,5 +281,28 @@ def skopeo_reads_the_wasm_layer_from_a_registry(ctx):
         reg.stop()
 
 
+@test
+def push_and_pull_by_digest_say_the_digest_once(ctx):
+    ok(runner(ctx, ["image", "build", FIXTURE, "-t", "bydigest:v1"]),
+       "build")
+    dg, _ = stored_index(ctx, "ghcr.io/inspektor-gadget/gadget/bydigest:v1")
+    reg = env.Registry(ctx.tmp, "digests")
+    try:
+        ins = ["--insecure-registries", reg.host]
+        by_digest = f"{reg.host}/g/bydigest@{dg}"
+        out = ok(runner(ctx, ["image", "push", "bydigest:v1", by_digest]
+                        + ins), "push to a digest")
+        eq(out, f"Successfully pushed {by_digest}\n", "push says")
+        out = ok(runner(ctx, ["image", "push", "bydigest:v1",
+                              f"{reg.host}/g/bydigest:v1"] + ins), "push")
+        eq(out, f"Successfully pushed {reg.host}/g/bydigest:v1@{dg}\n",
+           "push of a tag says")
+        for ref in (by_digest, f"{reg.host}/g/bydigest:v1@{dg}"):
+            out = ok(runner(ctx, ["image", "pull", ref] + ins), "pull")
+            eq(out, f"Successfully pulled {ref}\n", "pull says")
+    finally:
+        reg.stop()
+
+
 if __name__ == "__main__":
     main(setup, teardown)
