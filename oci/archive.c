@@ -218,7 +218,13 @@ static int export_to_fd(struct oci_store *store, const char *const *refs,
 	for (i = 0; i < n; i++) {
 		struct oci_descriptor *d = NULL;
 		json_t *e;
+		size_t j;
 
+		/* a name given twice is one entry of the archive's index */
+		for (j = 0; j < i && strcmp(refs[j], refs[i]); j++)
+			;
+		if (j < i)
+			continue;
 		if (oci_store_resolve(store, refs[i], &d, err) < 0)
 			goto out;
 		if (collect(store, &blobs, d->media_type, d->digest, d->size, 0,

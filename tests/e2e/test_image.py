@@ -304,5 +304,30 @@ def push_and_pull_by_digest_say_the_digest_once(ctx):
         reg.stop()
 
 
+@test
+def export_of_a_name_given_twice_holds_it_once(ctx):
+    ok(runner(ctx, ["image", "build", FIXTURE, "-t", "twice:v1"]), "build")
+    tar = os.path.join(ctx.tmp, "twice.tar")
+    ok(runner(ctx, ["image", "export", "twice:v1",
+                    "ghcr.io/inspektor-gadget/gadget/twice:v1", tar]),
+       "export")
+    layout = os.path.join(ctx.tmp, "twice")
+    os.makedirs(layout)
+    subprocess.run(["tar", "-C", layout, "-xf", tar], check=True,
+                   timeout=60)
+    p = subprocess.run(["umoci", "ls", "--layout", layout],
+                       capture_output=True, text=True, timeout=60)
+    eq(ok(p, "umoci ls"), "ghcr.io/inspektor-gadget/gadget/twice:v1\n",
+       "names umoci lists")
+    store = ctx.store
+    ctx.store = os.path.join(ctx.tmp, "twice-store")
+    try:
+        out = ok(runner(ctx, ["image", "import", tar]), "import")
+        eq(out, "Imported: ghcr.io/inspektor-gadget/gadget/twice:v1\n",
+           "import says")
+    finally:
+        ctx.store = store
+
+
 if __name__ == "__main__":
     main(setup, teardown)
