@@ -581,6 +581,30 @@ static char *entry_target(const struct oci_descriptor *d, size_t n_entries,
 	return out;
 }
 
+/*
+ * 1 when names[n] (entry d's) was among names[0..n-1] (of the entries
+ * of[]), else 0: an archive may name one content twice (stored once),
+ * never two contents alike (-1: which one to store would be a guess).
+ */
+static int named_before(const struct oci_index *idx, char *const *names,
+			const size_t *of, size_t n,
+			const struct oci_descriptor *d, struct error **err)
+{
+	for (size_t k = 0; k < n; k++) {
+		const char *was = idx->manifests[of[k]].digest;
+
+		if (strcmp(names[k], names[n]))
+			continue;
+		if (strcmp(was, d->digest))
+			return error_set(err, 0,
+					 "the archive names %.200s twice, as "
+					 "%s and as %s",
+					 names[n], was, d->digest);
+		return 1;
+	}
+	return 0;
+}
+
 int oci_import(struct oci_store *store, const char *path, const char *tag,
 	       const char *default_prefix, char ***refs, size_t *n_refs,
 	       struct error **err)
@@ -590,6 +614,7 @@ int oci_import(struct oci_store *store, const char *path, const char *tag,
 	cleanup_free char *index_buf = NULL;
 	cleanup_index struct oci_index *idx = NULL;
 	cleanup_seen struct oci_seen docs = { 0 };
+	cleanup_free size_t *of = NULL; /* names[k] is manifests[of[k]]'s */
 	char **names = NULL;
 	size_t index_len = 0, i, n = 0;
 	bool have_layout = false;
@@ -619,8 +644,11 @@ int oci_import(struct oci_store *store, const char *path, const char *tag,
 		return error_set(err, 0,
 				 "import %s: the archive holds no image", path);
 	names = calloc(idx->n_manifests, sizeof(*names));
-	if (!names)
+	of = calloc(idx->n_manifests, sizeof(*of));
+	if (!names || !of) {
+		free(names);
 		return error_set(err, ENOMEM, "import %s", path);
+	}
 	for (i = 0; i < idx->n_manifests; i++) {
 		const struct oci_descriptor *d = &idx->manifests[i];
 
@@ -633,7 +661,15 @@ int oci_import(struct oci_store *store, const char *path, const char *tag,
 					default_prefix, err);
 		if (!names[n])
 			goto fail;
-		n++;
+		r = named_before(idx, names, of, n, d, err);
+		if (r) {
+			free(names[n]);
+			names[n] = NULL;
+			if (r < 0)
+				goto fail;
+			continue;
+		}
+		of[n++] = i;
 		if (verify_graph(txn, &docs, d, 0, err) < 0 ||
 		    oci_txn_set_ref(txn, names[n - 1], d->media_type, d->digest,
 				    d->size, err) < 0)

@@ -9,11 +9,13 @@ nothing.  The images are read back from the store's blobs, and through a
 real registry with skopeo.
 """
 import hashlib
+import io
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 
@@ -325,6 +327,55 @@ def export_of_a_name_given_twice_holds_it_once(ctx):
         out = ok(runner(ctx, ["image", "import", tar]), "import")
         eq(out, "Imported: ghcr.io/inspektor-gadget/gadget/twice:v1\n",
            "import says")
+    finally:
+        ctx.store = store
+
+
+def with_index(src, dst, edit):
+    """Copy the layout tar src to dst with index.json changed by edit."""
+    with tarfile.open(src) as t, tarfile.open(dst, "w") as out:
+        for m in t.getmembers():
+            data = t.extractfile(m).read() if m.isfile() else None
+            if m.name == "index.json":
+                data = json.dumps(edit(json.loads(data))).encode()
+                m.size = len(data)
+            out.addfile(m, io.BytesIO(data) if data is not None else None)
+
+
+@test
+def import_of_a_name_given_twice(ctx):
+    """Stored once when it names one content; refused when it names two,
+    and nothing is stored."""
+    src = os.path.join(ctx.tmp, "dup-src.tar")
+    ref = "localhost:1/dup/g:v1"
+    env.gadget_tar(src, ref, "name: dup\n",
+                   {"amd64": b"\x7fELF-dup-amd64", "arm64": b"\x7fELF-dup"})
+    same = os.path.join(ctx.tmp, "dup-same.tar")
+    with_index(src, same, lambda i: dict(i, manifests=i["manifests"] * 2))
+    store = ctx.store
+    ctx.store = os.path.join(ctx.tmp, "dup-store")
+    try:
+        out = ok(runner(ctx, ["image", "import", same]), "import")
+        eq(out, f"Imported: {ref}\n", "import says")
+        idx = json.loads(open(os.path.join(ctx.store, "index.json")).read())
+        eq(len(idx["manifests"]), 1, "entries of the store")
+
+        def other(i):
+            first = i["manifests"][0]
+            arch = json.loads(subprocess.run(
+                ["tar", "-xOf", src, "blobs/sha256/" + first["digest"][7:]],
+                capture_output=True, check=True, timeout=60).stdout)
+            m = dict(arch["manifests"][0], annotations=first["annotations"])
+            del m["platform"]
+            return dict(i, manifests=[first, m])
+        clash = os.path.join(ctx.tmp, "dup-clash.tar")
+        with_index(src, clash, other)
+        ctx.store = os.path.join(ctx.tmp, "dup-store2")
+        ok(runner(ctx, ["image", "build", FIXTURE, "-t", "kept:v1"]), "build")
+        before = env.store_snapshot(ctx.store)
+        fails(runner(ctx, ["image", "import", clash]), "clash",
+              f"names {ref} twice")
+        eq(env.store_snapshot(ctx.store), before, "store after the refusal")
     finally:
         ctx.store = store
 
