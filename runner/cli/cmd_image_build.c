@@ -555,15 +555,34 @@ static int build_run(struct cli_ctx *ctx, void *state, struct error **err)
 	int rc = EXIT_FAIL;
 
 	if (!tag) {
-		char tmp[PATH_MAX];
+		/* the folder's own name: "." is the one the shell is in */
+		cleanup_free char *real = realpath(dir, NULL);
 
-		snprintf(tmp, sizeof(tmp), "%s", dir);
-		tag = basename(tmp);
-		refstr = strdup(tag);
-		tag = refstr;
-	}
-	if (oci_ref_parse(tag, runner_default_prefix(), &ref, err))
+		if (!real)
+			return cli_error(err, EXIT_FAIL, "image build %s: %s",
+					 dir, strerror(errno));
+		refstr = strdup(basename(real));
+		if (!refstr)
+			return cli_error(err, EXIT_FAIL, "out of memory");
+		if (oci_ref_parse(refstr, runner_default_prefix(), &ref, err)) {
+			error_free(*err);
+			*err = NULL;
+			return cli_usage_error(err, ctx->path,
+					       "the folder's name \"%s\" is "
+					       "no image name: give one with "
+					       "-t REF",
+					       refstr);
+		}
+	} else if (oci_ref_parse(tag, runner_default_prefix(), &ref, err)) {
 		return EXIT_USAGE;
+	}
+	if (ref->digest || !ref->tag) {
+		oci_ref_free(ref);
+		return cli_usage_error(err, ctx->path,
+				       "-t %s: an image is built under a "
+				       "tag, not a digest",
+				       tag);
+	}
 	free(refstr);
 	refstr = oci_ref_format(ref);
 	if (created_date(created, err)) {

@@ -331,6 +331,30 @@ def export_of_a_name_given_twice_holds_it_once(ctx):
         ctx.store = store
 
 
+@test
+def build_names_the_image_after_its_folder_even_dot(ctx):
+    """`image build .` (ig's docs build so) names the image after the
+    folder the shell is in; a folder name that is no image name, or a -t
+    with a digest, is a usage error before anything is compiled."""
+    d = os.path.join(ctx.tmp, "dotname")
+    shutil.copytree(FIXTURE, d)
+    p = subprocess.run([os.path.abspath(RUNNER), "image", "build", ".",
+                        "--store", ctx.store],
+                       capture_output=True, text=True, cwd=d, timeout=300)
+    ok(p, "build .")
+    stored_index(ctx, "ghcr.io/inspektor-gadget/gadget/dotname:latest")
+    before = env.store_snapshot(ctx.store)
+    up = os.path.join(ctx.tmp, "Upper")
+    shutil.copytree(FIXTURE, up)
+    fails(runner(ctx, ["image", "build", up]), "folder Upper",
+          '"Upper" is no image name', "-t REF", code=2)
+    dg = "sha256:" + "0" * 64
+    for t in (f"x@{dg}", f"x:v1@{dg}"):
+        fails(runner(ctx, ["image", "build", d, "-t", t]), t,
+              "built under a tag, not a digest", code=2)
+    eq(env.store_snapshot(ctx.store), before, "store after refusals")
+
+
 def with_index(src, dst, edit):
     """Copy the layout tar src to dst with index.json changed by edit."""
     with tarfile.open(src) as t, tarfile.open(dst, "w") as out:
