@@ -25,6 +25,7 @@
 #include "oci/manifest.h"
 #include "oci/ref.h"
 #include "oci/gadget_image.h"
+#include "oci/sign.h"
 #include "oci/store.h"
 #include "oci/store_txn.h"
 #include "oci/store_internal.h"
@@ -83,6 +84,7 @@ int oci_store_add_gadget(struct oci_store *store, const char *ref,
 	cleanup_json json_t *annotations = NULL;
 	cleanup_json json_t *index = NULL;
 	char config_digest[OCI_DIGEST_SIZE], idx_digest[OCI_DIGEST_SIZE];
+	const char *config_mt = OCI_MT_GADGET_CONFIG;
 	char created[32];
 	struct tm tm;
 	time_t now = time(NULL);
@@ -123,6 +125,11 @@ int oci_store_add_gadget(struct oci_store *store, const char *ref,
 	if (!annotations || !index)
 		return error_set(err, ENOMEM, "store gadget %s", name);
 
+	if (!config) { /* no metadata: ig's empty config */
+		config = "{}";
+		config_len = 2;
+		config_mt = OCI_MT_EMPTY;
+	}
 	if (oci_txn_begin(store, &txn, err) < 0 ||
 	    oci_txn_put(txn, config, config_len, config_digest, err) < 0)
 		return error_prefix(err, "store gadget %s", name);
@@ -139,9 +146,9 @@ int oci_store_add_gadget(struct oci_store *store, const char *ref,
 			      "s:[{s:s, s:s, s:I}], s:O}",
 			      "schemaVersion", 2, "mediaType", OCI_MT_MANIFEST,
 			      "artifactType", OCI_ARTIFACT_GADGET, "config",
-			      "mediaType", OCI_MT_GADGET_CONFIG, "digest",
-			      config_digest, "size", (json_int_t)config_len,
-			      "annotations", annotations, "layers", "mediaType",
+			      "mediaType", config_mt, "digest", config_digest,
+			      "size", (json_int_t)config_len, "annotations",
+			      annotations, "layers", "mediaType",
 			      OCI_MT_GADGET_PROGRAM, "digest", layer_digest,
 			      "size", (json_int_t)archs[i].program_len,
 			      "annotations", annotations);

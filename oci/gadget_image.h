@@ -32,7 +32,9 @@ struct oci_annotation {
  * Store a gadget image: the gadget.yaml bytes as config, one manifest per
  * architecture, an index over them, tagged as ref (a normalised reference).
  * As ig's build, the annotations go on the index, on each manifest, on its
- * descriptor in the index and on the config's descriptor.
+ * descriptor in the index and on the config's descriptor.  A NULL config
+ * (a gadget without gadget.yaml) stores ig's empty one, "{}" as
+ * application/vnd.oci.empty.v1+json.
  * On success *index_digest (if not NULL) receives "sha256:..." (malloc'd).
  */
 int oci_store_add_gadget(struct oci_store *store, const char *ref,

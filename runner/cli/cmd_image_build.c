@@ -468,6 +468,25 @@ static int read_wasm(const char *dir, const char *wasm, char **buf, size_t *len,
 }
 
 /*
+ * The metadata build.yaml names, into *yaml; NULL when the default one
+ * (optional) is missing: as ig, the gadget is built without metadata
+ * (its fields come from BTF), which ig's hello-world gadget starts with.
+ */
+static int read_metadata(const char *path, bool optional, char **yaml,
+			 size_t *len, struct error **err)
+{
+	if (!read_file(path, yaml, len, err))
+		return 0;
+	if (!optional || (*err)->errnum != ENOENT)
+		return -1;
+	error_free(*err);
+	*err = NULL;
+	*yaml = NULL;
+	*len = 0;
+	return 0;
+}
+
+/*
  * The created annotation: $SOURCE_DATE_EPOCH (seconds, for reproducible
  * builds, as ig's build) or now, in RFC 3339.
  */
@@ -604,8 +623,10 @@ static int build_run(struct cli_ctx *ctx, void *state, struct error **err)
 		error_set(err, errno, "eBPF source %s", src);
 		goto out;
 	}
-	if (read_file(md_path, &yaml, &yaml_len, err) ||
-	    metadata_parse(yaml, yaml_len, md_path, &md, err) ||
+	if (read_metadata(md_path, !strcmp(bf->metadata, "gadget.yaml"), &yaml,
+			  &yaml_len, err) ||
+	    metadata_parse(yaml ? yaml : "{}", yaml ? yaml_len : 2, md_path,
+			   &md, err) ||
 	    metrics_check_metadata(md, err) ||
 	    split_words(bf->cflags, &cflags, &n_cflags, err) ||
 	    (bf->wasm && read_wasm(dir, bf->wasm, &wasm, &wasm_len, err)))

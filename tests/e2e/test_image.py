@@ -355,6 +355,27 @@ def build_names_the_image_after_its_folder_even_dot(ctx):
     eq(env.store_snapshot(ctx.store), before, "store after refusals")
 
 
+@test
+def a_gadget_without_gadget_yaml_builds_and_runs_as_ig(ctx):
+    """ig's hello-world gadget starts as program.bpf.c alone: ig builds it
+    with the empty config, and its fields come from BTF."""
+    d = os.path.join(ctx.tmp, "nometa")
+    os.makedirs(d)
+    shutil.copy(os.path.join(FIXTURE, "program.bpf.c"), d)
+    ok(runner(ctx, ["image", "build", d, "-t", "nometa:v1"]), "build")
+    _, idx = stored_index(ctx, "ghcr.io/inspektor-gadget/gadget/nometa:v1")
+    for m in idx["manifests"]:
+        man = json.loads(blob(ctx, m["digest"]))
+        eq(man["config"]["mediaType"], "application/vnd.oci.empty.v1+json",
+           "config media type")
+        eq(blob(ctx, man["config"]["digest"]), b"{}", "config")
+    p = subprocess.run([RUNNER, "run", "nometa:v1", "--store", ctx.store,
+                        "-o", "json", "--max-events", "1", "--timeout", "20"],
+                       capture_output=True, text=True, timeout=60)
+    ev = json.loads(ok(p, "run").splitlines()[0])
+    check(ev["syscall_nr"] >= 0 and ev["proc"]["pid"] > 0, p.stdout[:200])
+
+
 def with_index(src, dst, edit):
     """Copy the layout tar src to dst with index.json changed by edit."""
     with tarfile.open(src) as t, tarfile.open(dst, "w") as out:
