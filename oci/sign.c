@@ -66,6 +66,23 @@ bool oci_is_sig_tag(const char *tag)
 	return oci_digest_valid(d);
 }
 
+bool oci_is_signature_ref(const char *ref)
+{
+	const char *slash = strrchr(ref, '/');
+	const char *tag = strrchr(slash ? slash : ref, ':');
+	char d[OCI_DIGEST_SIZE];
+
+	if (!tag || strchr(tag, '@'))
+		return false;
+	tag++;
+	if (oci_is_sig_tag(tag))
+		return true;
+	if (strlen(tag) != 7 + 64 || strncmp(tag, "sha256-", 7))
+		return false;
+	snprintf(d, sizeof(d), "sha256:%.64s", tag + 7);
+	return oci_digest_valid(d);
+}
+
 /* ---- keys ---- */
 
 /* The label of the first PEM block of buf ("PRIVATE KEY"), or "". */

@@ -50,6 +50,9 @@ void oci_sig_tag(const char *digest, char out[OCI_SIG_TAG_SIZE]);
 void oci_referrers_tag(const char *digest, char out[OCI_SIG_TAG_SIZE]);
 /* Whether tag is "sha256-<hex>.sig". */
 bool oci_is_sig_tag(const char *tag);
+/* Whether ref's tag is a legacy signature's or a referrers tag: no image
+ * of its own, but what signs one. */
+bool oci_is_signature_ref(const char *ref);
 
 struct oci_key;
 

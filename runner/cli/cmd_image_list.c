@@ -120,7 +120,8 @@ static void list_json(struct oci_store *store, const struct oci_store_entry *e,
 		cleanup_free char *repo = NULL;
 		cleanup_free char *tag = NULL;
 
-		if (!e[i].ref)
+		/* signatures show as "signed" on their image, as ig lists */
+		if (!e[i].ref || oci_is_signature_ref(e[i].ref))
 			continue;
 		split_ref(e[i].ref, &repo, &tag);
 		json_array_append_new(
@@ -159,7 +160,8 @@ static void list_columns(const struct oci_store_entry *e, size_t n, bool trunc)
 					  oci_digest_hex(e[i].digest) :
 					  e[i].digest;
 
-		if (!e[i].ref)
+		/* signatures show as "signed" on their image, as ig lists */
+		if (!e[i].ref || oci_is_signature_ref(e[i].ref))
 			continue;
 		cleanup_free char *r = NULL, *t = NULL, *h = NULL,
 				  *when_e = NULL;

@@ -15,6 +15,7 @@
 
 #include "common/cleanup.h"
 #include "oci/ref.h"
+#include "oci/sign.h"
 #include "oci/store.h"
 #include "runner/cli/complete.h"
 
@@ -190,7 +191,7 @@ static void put_images(struct oci_store *store, const char *cur)
 	if (!store || oci_store_list(store, &e, &n, &err))
 		return;
 	for (size_t i = 0; i < n; i++) {
-		if (!e[i].ref)
+		if (!e[i].ref || oci_is_signature_ref(e[i].ref))
 			continue;
 		put(cur, e[i].ref);
 		if (!strncmp(e[i].ref, prefix, plen) && e[i].ref[plen])

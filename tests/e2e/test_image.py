@@ -376,6 +376,36 @@ def a_gadget_without_gadget_yaml_builds_and_runs_as_ig(ctx):
     check(ev["syscall_nr"] >= 0 and ev["proc"]["pid"] > 0, p.stdout[:200])
 
 
+@test
+def image_list_shows_a_signed_image_once(ctx):
+    """Its signature (sha256-<hex>.sig) and its referrers index
+    (sha256-<hex>) are no images of their own: `signed` says they are
+    there, as ig's list leaves them out."""
+    store = ctx.store
+    ctx.store = os.path.join(ctx.tmp, "signed")
+    try:
+        key = os.path.join(ctx.tmp, "sign.key")
+        sec1 = subprocess.run(["openssl", "ecparam", "-name", "prime256v1",
+                               "-genkey", "-noout"], capture_output=True,
+                              check=True, timeout=60).stdout
+        subprocess.run(["openssl", "pkcs8", "-topk8", "-nocrypt", "-out",
+                        key], input=sec1, check=True, timeout=60)
+        ok(runner(ctx, ["image", "build", FIXTURE, "-t", "signed:v1"]),
+           "build")
+        ok(runner(ctx, ["image", "sign", "signed:v1", "--key", key]), "sign")
+        idx = json.loads(open(os.path.join(ctx.store, "index.json")).read())
+        check(len(idx["manifests"]) >= 2, f"signatures stored: {idx}")
+        lst = json.loads(ok(runner(ctx, ["image", "list", "-o", "json"]),
+                            "list"))
+        eq([(e["tag"], e["signed"]) for e in lst], [("v1", True)],
+           "JSON list")
+        out = ok(runner(ctx, ["image", "list"]), "list")
+        eq([ln.split()[1] for ln in out.splitlines()[1:]], ["v1"],
+           "rows' tags")
+    finally:
+        ctx.store = store
+
+
 def with_index(src, dst, edit):
     """Copy the layout tar src to dst with index.json changed by edit."""
     with tarfile.open(src) as t, tarfile.open(dst, "w") as out:

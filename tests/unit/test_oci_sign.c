@@ -490,6 +490,25 @@ static void sig_tag__format(void **state)
 				 "0123456789abcdef0123456789abcdef");
 }
 
+static void is_signature_ref__sig_and_referrers_tags_only(void **state)
+{
+	static const char hex[] = "0123456789abcdef0123456789abcdef"
+				  "0123456789abcdef0123456789abcdef";
+	char ref[256];
+
+	(void)state;
+	snprintf(ref, sizeof(ref), "localhost:5000/a/b:sha256-%s.sig", hex);
+	assert_true(oci_is_signature_ref(ref));
+	snprintf(ref, sizeof(ref), "localhost:5000/a/b:sha256-%s", hex);
+	assert_true(oci_is_signature_ref(ref));
+	assert_false(oci_is_signature_ref("localhost:5000/a/b:v1"));
+	assert_false(oci_is_signature_ref("localhost:5000/a/b"));
+	snprintf(ref, sizeof(ref), "localhost:5000/a/b:sha256-%.63s", hex);
+	assert_false(oci_is_signature_ref(ref));
+	snprintf(ref, sizeof(ref), "localhost:5000/a/b@sha256:%s", hex);
+	assert_false(oci_is_signature_ref(ref));
+}
+
 static void dsse_pae__spec_vector(void **state)
 {
 	cleanup_free char *p = NULL;
@@ -616,6 +635,7 @@ int main(void)
 			sig_manifest__second_key_appends_same_key_replaces),
 		cmocka_unit_test(sig_manifest__too_many_layers_refused),
 		cmocka_unit_test(sig_tag__format),
+		cmocka_unit_test(is_signature_ref__sig_and_referrers_tags_only),
 		cmocka_unit_test(dsse_pae__spec_vector),
 		cmocka_unit_test(bundle__verifies_for_its_digest_and_key_only),
 		cmocka_unit_test(bundle__attestation_is_not_a_signature),
