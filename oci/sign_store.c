@@ -433,3 +433,62 @@ int oci_store_prune_built(struct oci_store *store, struct error **err)
 	}
 	return write_file_own(path, out, n, 0644, err);
 }
+
+/* The subject hex of a signature's reference: what follows "sha256-". */
+static const char *signed_hex(const char *ref)
+{
+	return strrchr(ref, ':') + 1 + 7;
+}
+
+/* Whether a stored reference other than a signature's holds hex. */
+static bool held(json_t *manifests, const char *hex)
+{
+	json_t *e;
+	size_t j;
+
+	json_array_foreach (manifests, j, e) {
+		const char *o = store_entry_ref(e);
+		const char *d = json_string_value(json_object_get(e, "digest"));
+
+		if (o && !oci_is_signature_ref(o) && d && oci_digest_valid(d) &&
+		    !strcmp(oci_digest_hex(d), hex))
+			return true;
+	}
+	return false;
+}
+
+int oci_store_drop_orphan_signatures(struct oci_store *store,
+				     char *const *digests, size_t n,
+				     struct error **err)
+{
+	cleanup_close int lock = store_lock(store, err);
+	cleanup_json json_t *idx = NULL;
+	json_t *manifests;
+	size_t i = 0, k, before;
+
+	if (lock < 0)
+		return -1;
+	idx = store_index_load(store, err);
+	if (!idx)
+		return -1;
+	manifests = json_object_get(idx, "manifests");
+	before = json_array_size(manifests);
+	while (i < json_array_size(manifests)) {
+		const char *r = store_entry_ref(json_array_get(manifests, i));
+		const char *hex = r && oci_is_signature_ref(r) ? signed_hex(r) :
+								 NULL;
+
+		for (k = 0; hex && k < n; k++)
+			if (oci_digest_valid(digests[k]) &&
+			    !strncmp(oci_digest_hex(digests[k]), hex, 64))
+				break;
+		if (hex && k < n &&
+		    !held(manifests, oci_digest_hex(digests[k])))
+			json_array_remove(manifests, i);
+		else
+			i++;
+	}
+	if (json_array_size(manifests) == before)
+		return 0;
+	return store_index_save(store, idx, err);
+}

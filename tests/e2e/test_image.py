@@ -402,6 +402,18 @@ def image_list_shows_a_signed_image_once(ctx):
         out = ok(runner(ctx, ["image", "list"]), "list")
         eq([ln.split()[1] for ln in out.splitlines()[1:]], ["v1"],
            "rows' tags")
+        # the signatures go with the image's last name, not before
+        ok(runner(ctx, ["image", "tag", "signed:v1", "signed:v2"]), "tag")
+        ok(runner(ctx, ["image", "remove", "signed:v1"]), "remove v1")
+        lst = json.loads(ok(runner(ctx, ["image", "list", "-o", "json"]),
+                            "list"))
+        eq([(e["tag"], e["signed"]) for e in lst], [("v2", True)],
+           "after removing v1")
+        ok(runner(ctx, ["image", "remove", "signed:v2"]), "remove v2")
+        idx = json.loads(open(os.path.join(ctx.store, "index.json")).read())
+        eq(idx["manifests"], [], "entries left: signatures of no image")
+        eq(os.listdir(os.path.join(ctx.store, "blobs", "sha256")), [],
+           "blobs left")
     finally:
         ctx.store = store
 
