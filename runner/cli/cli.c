@@ -10,6 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
 
 #include "common/cleanup.h"
 #include "common/escape.h"
@@ -246,6 +249,14 @@ int runner_msg(int code, const char *fmt, ...)
 		term_fputs(msg, stderr, 0);
 	fputc('\n', stderr);
 	return code;
+}
+
+void cli_print_json(json_t *doc, bool pretty)
+{
+	json_dumpf(doc, stdout,
+		   (pretty ? JSON_INDENT(2) : JSON_COMPACT) |
+			   (isatty(STDOUT_FILENO) ? JSON_ENSURE_ASCII : 0));
+	fputc('\n', stdout);
 }
 
 void cli_print_done(const char *verb, const char *ref, const char *digest)

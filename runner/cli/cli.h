@@ -128,6 +128,12 @@ char *cli_normalize_ref(const char *s, struct error **err);
 int runner_msg(int code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+struct json_t;
+/* doc on stdout and a newline: one line, or indented when pretty; on a
+ * terminal, all that is not ASCII as \uXXXX (jansson escapes C0 itself,
+ * so C1 controls never reach it raw). */
+void cli_print_json(struct json_t *doc, bool pretty);
+
 /* "Successfully VERB REF@DIGEST" on stdout; a REF that names its digest
  * (a pull or push by digest) is not given it twice. */
 void cli_print_done(const char *verb, const char *ref, const char *digest);

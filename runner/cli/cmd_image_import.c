@@ -2,15 +2,21 @@
 /* `runner image import FILE.tar [-t REF]`: store an image-layout tar. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
 
 #include "common/cleanup.h"
 #include "common/escape.h"
+#include "common/json.h"
 #include "oci/archive.h"
+#include "oci/sign.h"
 #include "oci/store.h"
 #include "runner/cli/commands.h"
 
 struct import_state {
 	const char *tag; /* -t REF */
+	int json; /* -o json: 1, jsonpretty: 2 */
 };
 
 static int import_option(void *state, int opt, const char *arg,
@@ -18,10 +24,47 @@ static int import_option(void *state, int opt, const char *arg,
 {
 	struct import_state *s = state;
 
-	(void)opt; /* -t */
-	(void)err;
-	s->tag = arg;
+	if (opt == 't') {
+		s->tag = arg;
+		return EXIT_OK;
+	}
+	/* -o, as ig's import */
+	if (!strcmp(arg, "json"))
+		s->json = 1;
+	else if (!strcmp(arg, "jsonpretty"))
+		s->json = 2;
+	else
+		return cli_usage_error(err, "image import",
+				       "invalid output '%s': want json or "
+				       "jsonpretty",
+				       arg);
 	return EXIT_OK;
+}
+
+/* The images imported (their signatures came along, unnamed here, as ig
+ * names them): "Imported: REF" lines, or a JSON array of them. */
+static int print_imported(const struct import_state *s, char *const *refs,
+			  size_t n)
+{
+	cleanup_json json_t *arr = s->json ? json_array() : NULL;
+
+	if (s->json && !arr)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		cleanup_free char *r = NULL;
+
+		if (oci_is_signature_ref(refs[i]))
+			continue;
+		if (arr) {
+			json_array_append_new(arr, json_string(refs[i]));
+			continue;
+		}
+		r = term_escaped(refs[i], 0);
+		printf("Imported: %s\n", r ? r : "?");
+	}
+	if (arr)
+		cli_print_json(arr, s->json == 2);
+	return 0;
 }
 
 static int import_run(struct cli_ctx *ctx, void *state, struct error **err)
@@ -31,6 +74,7 @@ static int import_run(struct cli_ctx *ctx, void *state, struct error **err)
 	cleanup_free char *tag = NULL;
 	char **refs = NULL;
 	size_t i, n = 0;
+	int rc;
 
 	if (s->tag && !(tag = cli_normalize_ref(s->tag, err)))
 		return EXIT_FAIL;
@@ -38,18 +82,18 @@ static int import_run(struct cli_ctx *ctx, void *state, struct error **err)
 	    oci_import(store, ctx->argv[0], tag, runner_default_prefix(), &refs,
 		       &n, err) < 0)
 		return EXIT_FAIL;
-	for (i = 0; i < n; i++) {
-		cleanup_free char *r = term_escaped(refs[i], 0);
-
-		printf("Imported: %s\n", r ? r : "?");
+	rc = print_imported(s, refs, n);
+	for (i = 0; i < n; i++)
 		free(refs[i]);
-	}
 	free(refs);
-	return EXIT_OK;
+	if (rc < 0)
+		return cli_error(err, EXIT_FAIL, "out of memory");
+	return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
 }
 
 static const struct option import_options[] = {
 	{ "tag", required_argument, NULL, 't' },
+	{ "output", required_argument, NULL, 'o' },
 	{ 0 },
 };
 
@@ -67,6 +111,8 @@ const struct cli_command cmd_image_import = {
 		"FLAGS\n"
 		"  -t, --tag REF      name the archive's only image REF (needed\n"
 		"                     when the archive names it by a tag only)\n"
+		"  -o, --output FMT   json or jsonpretty: the images imported\n"
+		"                     as a JSON array (default: a line each)\n"
 		"      --store DIR    image store\n"
 		"\n"
 		"EXAMPLES\n"
@@ -74,7 +120,7 @@ const struct cli_command cmd_image_import = {
 		"  skopeo copy docker://localhost:5000/trace_dns:v1 "
 		"oci-archive:x.tar:v1\n"
 		"  runner image import x.tar -t localhost:5000/trace_dns:v1\n",
-	.short_opts = "t:",
+	.short_opts = "t:o:",
 	.options = import_options,
 	.flags = CLI_STORE | CLI_STORE_CREATE,
 	.min_args = 1,

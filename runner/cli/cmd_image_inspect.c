@@ -299,14 +299,7 @@ static int inspect_run(struct cli_ctx *ctx, void *state, struct error **err)
 		if (print_yaml(stdout, doc, err) < 0)
 			return EXIT_FAIL;
 	} else {
-		/* on a terminal, C1 controls and all else not ASCII as
-		 * \uXXXX (jansson escapes C0 itself) */
-		json_dumpf(doc, stdout,
-			   (!strcmp(fmt, "json") ? JSON_COMPACT :
-						   JSON_INDENT(2)) |
-				   (isatty(STDOUT_FILENO) ? JSON_ENSURE_ASCII :
-							    0));
-		fputc('\n', stdout);
+		cli_print_json(doc, strcmp(fmt, "json") != 0);
 	}
 	return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
 }

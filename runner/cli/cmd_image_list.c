@@ -137,10 +137,7 @@ static void list_json(struct oci_store *store, const struct oci_store_entry *e,
 				  "signed", has_sig(e, n, i)));
 	}
 	/* json on one line, jsonpretty indented, as ig */
-	json_dumpf(arr, stdout,
-		   (pretty ? JSON_INDENT(2) : JSON_COMPACT) |
-			   (isatty(STDOUT_FILENO) ? JSON_ENSURE_ASCII : 0));
-	fputc('\n', stdout);
+	cli_print_json(arr, pretty);
 }
 
 static void list_columns(const struct oci_store_entry *e, size_t n, bool trunc)

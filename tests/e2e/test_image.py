@@ -377,7 +377,7 @@ def a_gadget_without_gadget_yaml_builds_and_runs_as_ig(ctx):
 
 
 @test
-def image_list_shows_a_signed_image_once(ctx):
+def a_signed_image_is_one_image_to_list_import_and_remove(ctx):
     """Its signature (sha256-<hex>.sig) and its referrers index
     (sha256-<hex>) are no images of their own: `signed` says they are
     there, as ig's list leaves them out."""
@@ -402,6 +402,25 @@ def image_list_shows_a_signed_image_once(ctx):
         out = ok(runner(ctx, ["image", "list"]), "list")
         eq([ln.split()[1] for ln in out.splitlines()[1:]], ["v1"],
            "rows' tags")
+        # import -o json names the images, as ig's import: not their
+        # signatures, which come along
+        tar = os.path.join(ctx.tmp, "signed.tar")
+        ok(runner(ctx, ["image", "export", "signed:v1", tar]), "export")
+        ref = "ghcr.io/inspektor-gadget/gadget/signed:v1"
+        other = os.path.join(ctx.tmp, "signed-imported")
+        for mode in ("json", "jsonpretty"):
+            p = subprocess.run([RUNNER, "image", "import", tar, "-o", mode,
+                                "--store", other], capture_output=True,
+                               text=True, timeout=60)
+            eq(json.loads(ok(p, mode)), [ref], f"import -o {mode}")
+            eq(len(p.stdout.splitlines()) > 1, mode == "jsonpretty",
+               f"lines of {mode}")
+        p = subprocess.run([RUNNER, "image", "import", tar, "--store",
+                            other], capture_output=True, text=True,
+                           timeout=60)
+        eq(ok(p, "import"), f"Imported: {ref}\n", "import says")
+        fails(runner(ctx, ["image", "import", tar, "-o", "yaml"]),
+              "import -o yaml", "want json or jsonpretty", code=2)
         # the signatures go with the image's last name, not before
         ok(runner(ctx, ["image", "tag", "signed:v1", "signed:v2"]), "tag")
         ok(runner(ctx, ["image", "remove", "signed:v1"]), "remove v1")
