@@ -45,13 +45,40 @@ static void split_ref(const char *ref, char **repo, char **tag)
 }
 
 /*
- * "3 minutes ago" for an RFC 3339 UTC time, in the words ig's list uses
+ * An RFC 3339 time: seconds, an optional fraction, then Z or the offset
+ * from UTC (ig's build writes the builder's local time, "+02:00").
+ */
+static int rfc3339_time(const char *s, time_t *out)
+{
+	struct tm tm = { 0 };
+	const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	unsigned int oh, om;
+	int used = 0;
+
+	if (!p)
+		return -1;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			;
+	*out = timegm(&tm);
+	if ((*p == 'Z' || *p == 'z') && !p[1])
+		return 0;
+	if ((*p != '+' && *p != '-') ||
+	    sscanf(p + 1, "%2u:%2u%n", &oh, &om, &used) != 2 || used != 5 ||
+	    p[1 + used] || oh > 23 || om > 59)
+		return -1;
+	/* local = UTC + offset */
+	*out += (*p == '+' ? -1 : 1) * (time_t)(oh * 3600 + om * 60);
+	return 0;
+}
+
+/*
+ * "3 minutes ago" for an RFC 3339 time, in the words ig's list uses
  * (go-units' HumanDuration, lower case): "about a minute ago", "2 weeks
  * ago"; the string itself when it is no such time or in the future.
  */
 static void humanize(const char *created, char *buf, size_t len)
 {
-	struct tm tm = { 0 };
 	long long d, h;
 	time_t t;
 
@@ -59,11 +86,10 @@ static void humanize(const char *created, char *buf, size_t len)
 		snprintf(buf, len, "unknown");
 		return;
 	}
-	if (!strptime(created, "%Y-%m-%dT%H:%M:%S", &tm)) {
+	if (rfc3339_time(created, &t) < 0) {
 		snprintf(buf, len, "%s", created);
 		return;
 	}
-	t = timegm(&tm);
 	d = (long long)(time(NULL) - t);
 	h = (d + 1800) / 3600; /* hours, rounded */
 	if (d < 0)

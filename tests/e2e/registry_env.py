@@ -404,7 +404,8 @@ def _compact(obj):
     return json.dumps(obj, separators=(",", ":")).encode()
 
 
-def gadget_tar(path, ref, config, programs, title="test gadget"):
+def gadget_tar(path, ref, config, programs, title="test gadget",
+               created="2024-01-02T03:04:05Z"):
     """Write an OCI layout tar holding one gadget image tagged ref.
 
     programs: {arch: bytes}.  Returns the index digest.
@@ -417,7 +418,7 @@ def gadget_tar(path, ref, config, programs, title="test gadget"):
         return {"digest": d, "size": len(b)}
 
     ann = {"org.opencontainers.image.title": title,
-           "org.opencontainers.image.created": "2024-01-02T03:04:05Z"}
+           "org.opencontainers.image.created": created}
     cfg = add(config.encode() if isinstance(config, str) else config)
     manifests = []
     for arch, prog in programs.items():

@@ -240,6 +240,29 @@ def image_list_says_ages_as_ig_and_keeps_columns_aligned(ctx):
                     check(ln[at - 1] == " " and ln[at] != " ",
                           f"{col} not aligned {trunc}: {ln!r} under "
                           f"{head!r}")
+        # ig's build writes its local time: the offset counts
+        now = time.time()
+        zoned = {
+            "plus": (time.strftime("%Y-%m-%dT%H:%M:%S+05:00",
+                                   time.gmtime(now - 2 * 3600 + 5 * 3600)),
+                     "2 hours ago"),
+            "minus": (time.strftime("%Y-%m-%dT%H:%M:%S.123-03:30",
+                                    time.gmtime(now - 3 * 3600
+                                                - 3.5 * 3600)),
+                      "3 hours ago"),
+        }
+        for name, (created, _) in zoned.items():
+            tar = os.path.join(ctx.tmp, f"zoned-{name}.tar")
+            env.gadget_tar(tar, f"localhost:1/zoned/{name}:v1", "name: z\n",
+                           {"amd64": name.encode()}, created=created)
+            ok(runner(ctx, ["image", "import", tar]), f"import {name}")
+        out = ok(runner(ctx, ["image", "list"]), "list")
+        head = out.splitlines()[0]
+        for ln in out.splitlines()[1:]:
+            if "/zoned/" in ln:
+                name = ln.split()[0].rsplit("/", 1)[1]
+                eq(ln[head.index("CREATED"):], zoned[name][1],
+                   f"CREATED of {zoned[name][0]}")
         # -o json on one line and -o jsonpretty, as ig's list
         one = ok(runner(ctx, ["image", "list", "-o", "json"]), "json")
         eq(len(one.splitlines()), 1, "json lines")
