@@ -66,15 +66,25 @@ bool oci_is_sig_tag(const char *tag)
 	return oci_digest_valid(d);
 }
 
-bool oci_is_signature_ref(const char *ref)
+const char *oci_stored_tag(const char *ref)
 {
 	const char *slash = strrchr(ref, '/');
-	const char *tag = strrchr(slash ? slash : ref, ':');
+	const char *colon = strrchr(slash ? slash : ref, ':');
+
+	if (strchr(ref, '@'))
+		return NULL;
+	if (colon)
+		return colon + 1;
+	return slash ? NULL : ref;
+}
+
+bool oci_is_signature_ref(const char *ref)
+{
+	const char *tag = oci_stored_tag(ref);
 	char d[OCI_DIGEST_SIZE];
 
-	if (!tag || strchr(tag, '@'))
+	if (!tag)
 		return false;
-	tag++;
 	if (oci_is_sig_tag(tag))
 		return true;
 	if (strlen(tag) != 7 + 64 || strncmp(tag, "sha256-", 7))

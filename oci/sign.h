@@ -50,6 +50,12 @@ void oci_sig_tag(const char *digest, char out[OCI_SIG_TAG_SIZE]);
 void oci_referrers_tag(const char *digest, char out[OCI_SIG_TAG_SIZE]);
 /* Whether tag is "sha256-<hex>.sig". */
 bool oci_is_sig_tag(const char *tag);
+/*
+ * The tag of a stored reference: after the last ':' past the last '/', or
+ * a bare name whole (ig stores its signatures as "sha256-<hex>.sig", with
+ * no repository); NULL when there is none.
+ */
+const char *oci_stored_tag(const char *ref);
 /* Whether ref's tag is a legacy signature's or a referrers tag: no image
  * of its own, but what signs one. */
 bool oci_is_signature_ref(const char *ref);

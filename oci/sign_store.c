@@ -209,9 +209,9 @@ int oci_store_sig_refs(struct oci_store *store, const char *digest,
 		return error_set(err, ENOMEM, "alloc");
 	}
 	for (i = 0; i < ne; i++) {
-		const char *colon = e[i].ref ? strrchr(e[i].ref, ':') : NULL;
+		const char *t = e[i].ref ? oci_stored_tag(e[i].ref) : NULL;
 
-		if (colon && !strcmp(colon + 1, tag))
+		if (t && !strcmp(t, tag))
 			v[k++] = steal_ptr(e[i].ref);
 	}
 	oci_store_entries_free(e, ne);
@@ -437,7 +437,7 @@ int oci_store_prune_built(struct oci_store *store, struct error **err)
 /* The subject hex of a signature's reference: what follows "sha256-". */
 static const char *signed_hex(const char *ref)
 {
-	return strrchr(ref, ':') + 1 + 7;
+	return oci_stored_tag(ref) + 7;
 }
 
 /* Whether a stored reference other than a signature's holds hex. */

@@ -128,9 +128,9 @@ static bool has_sig(const struct oci_store_entry *e, size_t n, size_t i)
 		return false;
 	oci_sig_tag(e[i].digest, tag);
 	for (j = 0; j < n; j++) {
-		const char *c = e[j].ref ? strrchr(e[j].ref, ':') : NULL;
+		const char *t = e[j].ref ? oci_stored_tag(e[j].ref) : NULL;
 
-		if (c && !strcmp(c + 1, tag))
+		if (t && !strcmp(t, tag))
 			return true;
 	}
 	return false;

@@ -490,7 +490,7 @@ static void sig_tag__format(void **state)
 				 "0123456789abcdef0123456789abcdef");
 }
 
-static void is_signature_ref__sig_and_referrers_tags_only(void **state)
+static void is_signature_ref__sig_and_referrers_tags_bare_or_not(void **state)
 {
 	static const char hex[] = "0123456789abcdef0123456789abcdef"
 				  "0123456789abcdef0123456789abcdef";
@@ -507,6 +507,12 @@ static void is_signature_ref__sig_and_referrers_tags_only(void **state)
 	assert_false(oci_is_signature_ref(ref));
 	snprintf(ref, sizeof(ref), "localhost:5000/a/b@sha256:%s", hex);
 	assert_false(oci_is_signature_ref(ref));
+	/* ig's store names them bare */
+	snprintf(ref, sizeof(ref), "sha256-%s.sig", hex);
+	assert_true(oci_is_signature_ref(ref));
+	assert_string_equal(oci_stored_tag(ref), ref);
+	assert_string_equal(oci_stored_tag("localhost:5000/a/b:v1"), "v1");
+	assert_null(oci_stored_tag("localhost:5000/a/b"));
 }
 
 static void dsse_pae__spec_vector(void **state)
@@ -635,7 +641,8 @@ int main(void)
 			sig_manifest__second_key_appends_same_key_replaces),
 		cmocka_unit_test(sig_manifest__too_many_layers_refused),
 		cmocka_unit_test(sig_tag__format),
-		cmocka_unit_test(is_signature_ref__sig_and_referrers_tags_only),
+		cmocka_unit_test(
+			is_signature_ref__sig_and_referrers_tags_bare_or_not),
 		cmocka_unit_test(dsse_pae__spec_vector),
 		cmocka_unit_test(bundle__verifies_for_its_digest_and_key_only),
 		cmocka_unit_test(bundle__attestation_is_not_a_signature),
