@@ -25,6 +25,7 @@
 #include "oci/archive.h"
 #include "oci/digest.h"
 #include "oci/manifest.h"
+#include "oci/sign.h"
 #include "oci/ref.h"
 #include "oci/store.h"
 #include "oci/store_txn.h"
@@ -581,6 +582,52 @@ static char *entry_target(const struct oci_descriptor *d, size_t n_entries,
 	return out;
 }
 
+/* Whether entry d of an archive's index is a signature (its name's tag is
+ * sha256-<hex>.sig or a referrers tag): no image of its own. */
+static bool signature_entry(const struct oci_descriptor *d)
+{
+	const char *name =
+		oci_kv_get(d->annotations, d->n_annotations, OCI_ANN_REF_NAME);
+
+	return name && oci_is_signature_ref(name);
+}
+
+/*
+ * The reference to store signature entry d under: its own full name, or,
+ * for a bare tag (ig's export names them "sha256-<hex>.sig"), that tag in
+ * the repository of the image it signs among names[0..n-1] (of the entries
+ * of[]); bare when the archive has no such image.
+ */
+static char *signature_target(const struct oci_descriptor *d,
+			      const struct oci_index *idx, char *const *names,
+			      const size_t *of, size_t n, const char *prefix,
+			      struct error **err)
+{
+	const char *name =
+		oci_kv_get(d->annotations, d->n_annotations, OCI_ANN_REF_NAME);
+	const char *hex = oci_stored_tag(name) + 7;
+	char *out = NULL;
+
+	if (strchr(name, '/'))
+		return entry_target(d, 1, NULL, prefix, err);
+	for (size_t k = 0; k < n; k++) {
+		const char *dg = idx->manifests[of[k]].digest;
+		const char *t = oci_stored_tag(names[k]);
+
+		if (!t || strncmp(oci_digest_hex(dg), hex, 64))
+			continue;
+		if (asprintf(&out, "%.*s:%s", (int)(t - 1 - names[k]), names[k],
+			     name) < 0)
+			out = NULL;
+		break;
+	}
+	if (!out)
+		out = strdup(name);
+	if (!out)
+		error_set(err, ENOMEM, "alloc");
+	return out;
+}
+
 /*
  * 1 when names[n] (entry d's) was among names[0..n-1] (of the entries
  * of[]), else 0: an archive may name one content twice (stored once),
@@ -616,9 +663,9 @@ int oci_import(struct oci_store *store, const char *path, const char *tag,
 	cleanup_seen struct oci_seen docs = { 0 };
 	cleanup_free size_t *of = NULL; /* names[k] is manifests[of[k]]'s */
 	char **names = NULL;
-	size_t index_len = 0, i, n = 0;
+	size_t index_len = 0, i, n = 0, n_img = 0;
 	bool have_layout = false;
-	int r;
+	int r, pass;
 
 	if (refs)
 		*refs = NULL;
@@ -649,31 +696,41 @@ int oci_import(struct oci_store *store, const char *path, const char *tag,
 		free(names);
 		return error_set(err, ENOMEM, "import %s", path);
 	}
-	for (i = 0; i < idx->n_manifests; i++) {
-		const struct oci_descriptor *d = &idx->manifests[i];
+	/* images first, then the signatures, named after what they sign */
+	for (i = 0; i < idx->n_manifests; i++)
+		n_img += !signature_entry(&idx->manifests[i]);
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < idx->n_manifests; i++) {
+			const struct oci_descriptor *d = &idx->manifests[i];
 
-		if (oci_media_kind(d->media_type) == OCI_KIND_OTHER) {
-			error_set(err, 0, "unsupported media type %s",
-				  d->media_type);
-			goto fail;
-		}
-		names[n] = entry_target(d, idx->n_manifests, tag,
-					default_prefix, err);
-		if (!names[n])
-			goto fail;
-		r = named_before(idx, names, of, n, d, err);
-		if (r) {
-			free(names[n]);
-			names[n] = NULL;
-			if (r < 0)
+			if (signature_entry(d) != (pass == 1))
+				continue;
+			if (oci_media_kind(d->media_type) == OCI_KIND_OTHER) {
+				error_set(err, 0, "unsupported media type %s",
+					  d->media_type);
 				goto fail;
-			continue;
+			}
+			names[n] = pass ? signature_target(d, idx, names, of, n,
+							   default_prefix,
+							   err) :
+					  entry_target(d, n_img, tag,
+						       default_prefix, err);
+			if (!names[n])
+				goto fail;
+			r = named_before(idx, names, of, n, d, err);
+			if (r) {
+				free(names[n]);
+				names[n] = NULL;
+				if (r < 0)
+					goto fail;
+				continue;
+			}
+			of[n++] = i;
+			if (verify_graph(txn, &docs, d, 0, err) < 0 ||
+			    oci_txn_set_ref(txn, names[n - 1], d->media_type,
+					    d->digest, d->size, err) < 0)
+				goto fail;
 		}
-		of[n++] = i;
-		if (verify_graph(txn, &docs, d, 0, err) < 0 ||
-		    oci_txn_set_ref(txn, names[n - 1], d->media_type, d->digest,
-				    d->size, err) < 0)
-			goto fail;
 	}
 	/* blobs of the archive that no image uses stay out of the store */
 	oci_txn_drop_unused(txn);

@@ -444,6 +444,39 @@ def a_signed_image_is_one_image_to_list_import_and_remove(ctx):
         eq(ok(p, "import"), f"Imported: {ref}\n", "import says")
         fails(runner(ctx, ["image", "import", tar, "-o", "yaml"]),
               "import -o yaml", "want json or jsonpretty", code=2)
+        # -t names the image of a signed export; an archive from ig names
+        # the signatures by a bare tag: both import, signed and verified
+        bare = os.path.join(ctx.tmp, "signed-bare.tar")
+
+        def bare_sigs(i):
+            for m in i["manifests"]:
+                a = m["annotations"]
+                n = a["org.opencontainers.image.ref.name"]
+                if n.split(":")[-1].startswith("sha256-"):
+                    a["org.opencontainers.image.ref.name"] = n.split(":")[-1]
+            return i
+        with_index(tar, bare, bare_sigs)
+        pub = os.path.join(ctx.tmp, "sign.pub")
+        subprocess.run(["openssl", "ec", "-in", key, "-pubout", "-out", pub],
+                       check=True, capture_output=True, timeout=60)
+        for name, archive, extra, want in (
+                ("renamed", tar, ["-t", "localhost:5000/renamed:v2"],
+                 "localhost:5000/renamed:v2"),
+                ("bare", bare, [], ref)):
+            st = os.path.join(ctx.tmp, f"signed-{name}")
+            p = subprocess.run([RUNNER, "image", "import", archive, "--store",
+                                st] + extra, capture_output=True, text=True,
+                               timeout=60)
+            eq(ok(p, f"import {name}"), f"Imported: {want}\n", name)
+            p = subprocess.run([RUNNER, "image", "list", "-o", "json",
+                                "--store", st], capture_output=True,
+                               text=True, timeout=60)
+            eq([(e["reference"], e["signed"])
+                for e in json.loads(ok(p, "list"))], [(want, True)], name)
+            p = subprocess.run([RUNNER, "image", "verify", want,
+                                "--public-keys", pub, "--store", st],
+                               capture_output=True, text=True, timeout=60)
+            check("cosign signature" in ok(p, f"verify {name}"), p.stdout)
         # ig's store keeps signature tags bare ("sha256-<hex>.sig", no
         # repository): such a store lists the image signed, and verifies
         igs = os.path.join(ctx.tmp, "ig-layout")
@@ -462,9 +495,6 @@ def a_signed_image_is_one_image_to_list_import_and_remove(ctx):
                            timeout=60)
         eq([(e["tag"], e["signed"]) for e in json.loads(ok(p, "list"))],
            [("v1", True)], "ig's layout listed")
-        pub = os.path.join(ctx.tmp, "sign.pub")
-        subprocess.run(["openssl", "ec", "-in", key, "-pubout", "-out", pub],
-                       check=True, capture_output=True, timeout=60)
         p = subprocess.run([RUNNER, "image", "verify", "signed:v1",
                             "--public-keys", pub, "--store", igs],
                            capture_output=True, text=True, timeout=60)
