@@ -255,8 +255,9 @@ int oci_store_get_gadget(struct oci_store *store, const char *ref,
 			  m->config.media_type);
 		goto out;
 	}
-	for (i = 0; i < m->n_layers && !layer; i++)
-		if (!strcmp(m->layers[i].media_type, OCI_MT_GADGET_PROGRAM))
+	for (i = 0; i < m->n_layers; i++)
+		if (!layer &&
+		    !strcmp(m->layers[i].media_type, OCI_MT_GADGET_PROGRAM))
 			layer = &m->layers[i];
 	if (!layer) {
 		error_set(err, 0, "image has no layer of media type %s",
@@ -273,6 +274,8 @@ int oci_store_get_gadget(struct oci_store *store, const char *ref,
 	    oci_store_read_blob(store, layer->digest, layer->size,
 				(char **)&g->program, &g->program_len, err) < 0)
 		goto out;
+	for (i = 0; i < m->n_layers; i++)
+		g->wasm |= !strcmp(m->layers[i].media_type, OCI_MT_GADGET_WASM);
 	g->ref = strdup(ref);
 	g->digest = strdup(top->digest);
 	if (!g->ref || !g->digest) {

@@ -7,6 +7,7 @@
 #ifndef OCI_GADGET_IMAGE_H
 #define OCI_GADGET_IMAGE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "common/error.h"
@@ -50,6 +51,7 @@ struct oci_gadget {
 	size_t config_len;
 	void *program; /* the eBPF ELF for the requested architecture */
 	size_t program_len;
+	bool wasm; /* the manifest has a WebAssembly module (not read) */
 };
 
 /*

@@ -578,6 +578,10 @@ static int open_image(const struct run_flags *f, const char *refstr,
 	cli_progress_end(); /* a pull's, before the events or an error */
 	if (rc || oci_store_get_gadget(*store, digest, NULL, img, err))
 		return -1;
+	if ((*img)->wasm)
+		runner_msg(0, "note: the image's WebAssembly module is not run "
+			      "(no WebAssembly runtime here): what it would do "
+			      "to the events is not done");
 	return metadata_parse((*img)->config, (*img)->config_len, "gadget.yaml",
 			      md, err);
 }

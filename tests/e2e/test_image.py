@@ -126,6 +126,7 @@ def build_yaml_names_source_metadata_cflags_and_wasm(ctx):
     ok(p, "run")
     check(json.loads(p.stdout.splitlines()[0])["syscall_nr"] >= 0,
           p.stdout[:200])
+    check("WebAssembly module is not run" in p.stderr, p.stderr)
 
 
 @test
