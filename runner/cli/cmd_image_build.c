@@ -74,14 +74,22 @@ static int check_interrupted(struct error **err)
 			 interrupted == SIGINT ? "SIGINT" : "SIGTERM");
 }
 
-static int run_cmd(const char *const argv[], struct error **err)
+/* Run argv in the folder cwd (NULL: this one) and wait for it. */
+static int run_cmd(const char *const argv[], const char *cwd,
+		   struct error **err)
 {
+	posix_spawn_file_actions_t fa;
 	pid_t pid;
 	int status, rc;
 
+	rc = posix_spawn_file_actions_init(&fa);
+	if (!rc && cwd)
+		rc = posix_spawn_file_actions_addchdir_np(&fa, cwd);
 	/* posix_spawnp does not write to argv; its type predates const */
-	rc = posix_spawnp(&pid, argv[0], NULL, NULL, (char *const *)argv,
-			  environ);
+	if (!rc)
+		rc = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv,
+				  environ);
+	posix_spawn_file_actions_destroy(&fa);
 	if (rc)
 		return error_set(err, rc, "run %s", argv[0]);
 	while (waitpid(pid, &status, 0) < 0)
@@ -237,7 +245,13 @@ static int compile_arch(const struct build_src *b, const char *target,
 {
 	char out[PATH_MAX], def[64], inc1[PATH_MAX + 2], inc2[PATH_MAX + 2],
 		inc3[PATH_MAX + 2];
-	const char *src = b->src;
+	/* clang runs in the gadget's folder, as ig's build: build.yaml's
+	 * cflags name paths from there (-Iinclude); ours are absolute */
+	cleanup_free char *src = realpath(b->src, NULL);
+	cleanup_free char *dir = realpath(b->dir, NULL);
+	cleanup_free char *api = realpath(api_inc, NULL);
+	cleanup_free char *vml = realpath(vmlinux_inc, NULL);
+	cleanup_free char *tmp = realpath(tmpdir, NULL);
 	/* <linux/types.h> includes <asm/types.h>, which Debian keeps in the
 	 * host's multiarch folder; after every other one, as ig's build. */
 	const char *multiarch = "/usr/include/" BUILD_MULTIARCH;
@@ -245,14 +259,21 @@ static int compile_arch(const struct build_src *b, const char *target,
 	 * CPU's registers comes first (gadget/foreign/<target>/vmlinux.h) */
 	char foreign[PATH_MAX + 32];
 
-	snprintf(out, sizeof(out), "%s/%s.bpf.o", tmpdir, target);
+	if (!src || !dir || !api || !vml || !tmp)
+		return error_set(err, errno, "compile %s: %s", b->src,
+				 !src ? b->src :
+				 !dir ? b->dir :
+				 !api ? api_inc :
+				 !vml ? vmlinux_inc :
+					tmpdir);
+	snprintf(out, sizeof(out), "%s/%s.bpf.o", tmp, target);
 	snprintf(def, sizeof(def), "-D__TARGET_ARCH_%s", target);
-	snprintf(inc1, sizeof(inc1), "-I%s", api_inc);
-	snprintf(inc2, sizeof(inc2), "-I%s", vmlinux_inc);
-	snprintf(inc3, sizeof(inc3), "-I%s", b->dir);
+	snprintf(inc1, sizeof(inc1), "-I%s", api);
+	snprintf(inc2, sizeof(inc2), "-I%s", vml);
+	snprintf(inc3, sizeof(inc3), "-I%s", dir);
 	if (strcmp(target, BUILD_TARGET))
 		snprintf(foreign, sizeof(foreign), "-I%s/gadget/foreign/%s",
-			 api_inc, target);
+			 api, target);
 	else
 		snprintf(foreign, sizeof(foreign), "-D__GADGET_NATIVE");
 	{
@@ -282,7 +303,7 @@ static int compile_arch(const struct build_src *b, const char *target,
 		size_t n = 0;
 
 		if (!cc)
-			return error_set(err, ENOMEM, "compile %s", src);
+			return error_set(err, ENOMEM, "compile %s", b->src);
 		for (size_t i = 0; i < n_head; i++)
 			cc[n++] = head[i];
 		for (size_t i = 0; i < b->n_cflags; i++)
@@ -291,9 +312,9 @@ static int compile_arch(const struct build_src *b, const char *target,
 		cc[n++] = src;
 		cc[n++] = "-o";
 		cc[n++] = out;
-		if (run_cmd(cc, err) || run_cmd(strip, err)) {
+		if (run_cmd(cc, dir, err) || run_cmd(strip, NULL, err)) {
 			unlink(out);
-			return error_prefix(err, "compile %s for %s", src,
+			return error_prefix(err, "compile %s for %s", b->src,
 					    target);
 		}
 	}

@@ -76,7 +76,12 @@ def renamed_gadget(ctx, name):
         src = f.read()
     with open(os.path.join(d, "other.bpf.c"), "w") as f:
         f.write("#ifndef RUNNER_CFLAG\n#error cflags were not passed\n"
+                "#endif\n#ifdef RUNNER_INC\n#include <runner_inc.h>\n"
                 "#endif\n" + src)
+    # found only through build.yaml's -Iinc, relative to the folder
+    os.makedirs(os.path.join(d, "inc"))
+    with open(os.path.join(d, "inc", "runner_inc.h"), "w") as f:
+        f.write("#define RUNNER_INC_FOUND 1\n")
     with open(os.path.join(FIXTURE, "gadget.yaml")) as f:
         meta = f.read()
     meta += ("annotations:\n  enable-containers-datasource: true\n"
@@ -92,7 +97,7 @@ def renamed_gadget(ctx, name):
 def build_yaml_names_source_metadata_cflags_and_wasm(ctx):
     d, meta = renamed_gadget(ctx, "renamed")
     spec = ("ebpfsource: other.bpf.c\nmetadata: meta.yaml\n"
-            "cflags: -DRUNNER_CFLAG -Wno-unused-variable\n"
+            "cflags: -DRUNNER_CFLAG -DRUNNER_INC -Iinc\n"
             "wasm: mod.wasm\nsomething-newer: ignored\n")
     mine = os.path.join(ctx.tmp, "mybuild.yaml")  # -f: a file elsewhere
     with open(mine, "w") as f:
