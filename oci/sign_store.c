@@ -434,37 +434,56 @@ int oci_store_prune_built(struct oci_store *store, struct error **err)
 	return write_file_own(path, out, n, 0644, err);
 }
 
-/* The subject hex of a signature's reference: what follows "sha256-". */
+/* The subject hex of a signature's reference: what follows "sha256-" (64
+ * digits, then ".sig" or nothing). */
 static const char *signed_hex(const char *ref)
 {
 	return oci_stored_tag(ref) + 7;
 }
 
-/* Whether a stored reference other than a signature's holds hex. */
-static bool held(json_t *manifests, const char *hex)
+/*
+ * Whether a stored reference other than a signature's holds hex: names it,
+ * or names an index that lists it (one architecture's manifest may be
+ * signed).  What cannot be read counts as held.
+ */
+static bool held(struct oci_store *store, json_t *manifests, const char *hex)
 {
 	json_t *e;
-	size_t j;
+	size_t j, k;
 
 	json_array_foreach (manifests, j, e) {
 		const char *o = store_entry_ref(e);
 		const char *d = json_string_value(json_object_get(e, "digest"));
+		const char *mt =
+			json_string_value(json_object_get(e, "mediaType"));
+		cleanup_index struct oci_index *idx = NULL;
+		cleanup_free char *buf = NULL;
+		size_t len;
 
-		if (o && !oci_is_signature_ref(o) && d && oci_digest_valid(d) &&
-		    !strcmp(oci_digest_hex(d), hex))
+		if (!o || oci_is_signature_ref(o) || !d || !oci_digest_valid(d))
+			continue;
+		if (!strncmp(oci_digest_hex(d), hex, 64))
 			return true;
+		if (!mt || oci_media_kind(mt) != OCI_KIND_INDEX)
+			continue;
+		if (oci_store_read_blob(store, d, -1, &buf, &len, NULL) < 0 ||
+		    oci_index_parse(buf, len, &idx, NULL) < 0)
+			return true;
+		for (k = 0; k < idx->n_manifests; k++)
+			if (!strncmp(oci_digest_hex(idx->manifests[k].digest),
+				     hex, 64))
+				return true;
 	}
 	return false;
 }
 
 int oci_store_drop_orphan_signatures(struct oci_store *store,
-				     char *const *digests, size_t n,
 				     struct error **err)
 {
 	cleanup_close int lock = store_lock(store, err);
 	cleanup_json json_t *idx = NULL;
 	json_t *manifests;
-	size_t i = 0, k, before;
+	size_t i = 0, before;
 
 	if (lock < 0)
 		return -1;
@@ -475,15 +494,9 @@ int oci_store_drop_orphan_signatures(struct oci_store *store,
 	before = json_array_size(manifests);
 	while (i < json_array_size(manifests)) {
 		const char *r = store_entry_ref(json_array_get(manifests, i));
-		const char *hex = r && oci_is_signature_ref(r) ? signed_hex(r) :
-								 NULL;
 
-		for (k = 0; hex && k < n; k++)
-			if (oci_digest_valid(digests[k]) &&
-			    !strncmp(oci_digest_hex(digests[k]), hex, 64))
-				break;
-		if (hex && k < n &&
-		    !held(manifests, oci_digest_hex(digests[k])))
+		if (r && oci_is_signature_ref(r) &&
+		    !held(store, manifests, signed_hex(r)))
 			json_array_remove(manifests, i);
 		else
 			i++;

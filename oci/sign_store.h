@@ -60,11 +60,13 @@ bool oci_store_is_built(struct oci_store *store, const char *digest);
 /* Forget the marks of images no longer stored (after a removal): one
  * pulled later is not "built here". */
 int oci_store_prune_built(struct oci_store *store, struct error **err);
-/* Untag the signatures (legacy tags, referrers indexes) of the n digests
- * that no stored image has any more (after a removal): they list as no
- * image, and a later pull brings them again with the image. */
+/*
+ * Untag the signatures (legacy tags, referrers indexes) of what no stored
+ * image holds any more (after a removal, or a tag moved by a build, tag or
+ * pull): they list as no image, and a later pull brings them again with
+ * the image.
+ */
 int oci_store_drop_orphan_signatures(struct oci_store *store,
-				     char *const *digests, size_t n,
 				     struct error **err);
 
 #endif

@@ -2,12 +2,10 @@
 /* `runner image remove IMAGE...`: untag, then delete unused blobs. */
 #include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "common/cleanup.h"
 #include "oci/digest.h"
-#include "oci/manifest.h"
 #include "oci/sign_store.h"
 #include "oci/store.h"
 #include "runner/cli/commands.h"
@@ -69,26 +67,14 @@ static int remove_run(struct cli_ctx *ctx, void *state, struct error **err)
 {
 	cleanup_store struct oci_store *store = NULL;
 	struct remove_state *s = state;
-	/* what was untagged: its signatures go when nothing holds it */
-	char **gone = calloc(ctx->argc, sizeof(*gone));
-	int i, n_gone = 0, ret = EXIT_OK;
+	int i, ret = EXIT_OK;
 
-	if (!gone)
-		return cli_error(err, EXIT_FAIL, "out of memory");
-	if (cli_store_open(ctx, &store, err) < 0) {
-		free(gone);
+	if (cli_store_open(ctx, &store, err) < 0)
 		return EXIT_FAIL;
-	}
 	for (i = 0; i < ctx->argc; i++) {
 		cleanup_error struct error *one = NULL;
 		cleanup_free char *ref = cli_normalize_ref(ctx->argv[i], &one);
-		struct oci_descriptor *d = NULL;
 
-		if (ref && oci_store_resolve(store, ref, &d, NULL) == 0) {
-			gone[n_gone] = strdup(d->digest);
-			n_gone += gone[n_gone] != NULL;
-			oci_descriptor_free(d);
-		}
 		if (!ref ||
 		    (oci_digest_valid(ref) && !s->force &&
 		     check_digest_tags(store, ref, &one) < 0) ||
@@ -98,15 +84,13 @@ static int remove_run(struct cli_ctx *ctx, void *state, struct error **err)
 		}
 		printf("Untagged: %s\n", ref);
 	}
-	if (oci_store_drop_orphan_signatures(store, gone, n_gone, err) < 0 ||
+	/* and the signatures of what no image holds any more */
+	if (oci_store_drop_orphan_signatures(store, err) < 0 ||
 	    oci_store_gc(store, NULL, err) < 0 ||
 	    oci_store_prune_built(store, err) < 0) {
 		error_prefix(err, "delete unused blobs");
-		ret = EXIT_FAIL;
+		return EXIT_FAIL;
 	}
-	for (i = 0; i < n_gone; i++)
-		free(gone[i]);
-	free(gone);
 	return ret;
 }
 

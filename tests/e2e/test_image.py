@@ -521,6 +521,50 @@ def a_signed_image_is_one_image_to_list_import_and_remove(ctx):
         ctx.store = store
 
 
+@test
+def signatures_of_what_no_name_holds_go_at_the_next_remove(ctx):
+    """A build over a signed tag leaves the old image's signatures, which
+    list shows no more: the next remove drops them (and their blobs); a
+    signature of one architecture's manifest of a named index stays."""
+    store = ctx.store
+    ctx.store = os.path.join(ctx.tmp, "orphans")
+    try:
+        key = os.path.join(ctx.tmp, "orphan.key")
+        sec1 = subprocess.run(["openssl", "ecparam", "-name", "prime256v1",
+                               "-genkey", "-noout"], capture_output=True,
+                              check=True, timeout=60).stdout
+        subprocess.run(["openssl", "pkcs8", "-topk8", "-nocrypt", "-out",
+                        key], input=sec1, check=True, timeout=60)
+        name = "ghcr.io/inspektor-gadget/gadget/moved"
+        ok(runner(ctx, ["image", "build", FIXTURE, "-t", "moved:v1"],
+                  {"SOURCE_DATE_EPOCH": "1"}), "build 1")
+        old, idx = stored_index(ctx, f"{name}:v1")
+        ok(runner(ctx, ["image", "sign", "moved:v1", "--key", key]), "sign")
+        ok(runner(ctx, ["image", "build", FIXTURE, "-t", "moved:v1"],
+                  {"SOURCE_DATE_EPOCH": "2"}), "build 2")
+        new, idx = stored_index(ctx, f"{name}:v1")
+        child = idx["manifests"][0]["digest"]
+        ok(runner(ctx, ["image", "sign", f"{name}@{child}", "--key", key]),
+           "sign a manifest of the index")
+        ok(runner(ctx, ["image", "build", FIXTURE, "-t", "other:v1"]),
+           "build other")
+        ok(runner(ctx, ["image", "remove", "other:v1"]), "remove other")
+
+        def refs():
+            path = os.path.join(ctx.store, "index.json")
+            return sorted(m["annotations"]["org.opencontainers.image.ref."
+                                           "name"]
+                          for m in json.loads(open(path).read())["manifests"])
+        eq(refs(), sorted([f"{name}:v1", f"{name}:sha256-{child[7:]}.sig",
+                           f"{name}:sha256-{child[7:]}"]),
+           "references after the remove")
+        check(not os.path.exists(os.path.join(ctx.store, "blobs", "sha256",
+                                              old[7:])),
+              "the old image's index is gone")
+    finally:
+        ctx.store = store
+
+
 def with_index(src, dst, edit):
     """Copy the layout tar src to dst with index.json changed by edit."""
     with tarfile.open(src) as t, tarfile.open(dst, "w") as out:
