@@ -259,12 +259,20 @@ void cli_print_json(json_t *doc, bool pretty)
 	fputc('\n', stdout);
 }
 
+char *cli_ref_at(const char *ref, const char *digest)
+{
+	char *out = NULL;
+
+	if (strchr(ref, '@'))
+		return strdup(ref);
+	return asprintf(&out, "%s@%s", ref, digest) < 0 ? NULL : out;
+}
+
 void cli_print_done(const char *verb, const char *ref, const char *digest)
 {
-	if (strchr(ref, '@'))
-		printf("Successfully %s %s\n", verb, ref);
-	else
-		printf("Successfully %s %s@%s\n", verb, ref, digest);
+	cleanup_free char *r = cli_ref_at(ref, digest);
+
+	printf("Successfully %s %s\n", verb, r ? r : ref);
 }
 
 int parse_ulong(const char *what, const char *s, unsigned long min,

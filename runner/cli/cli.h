@@ -134,6 +134,8 @@ struct json_t;
  * so C1 controls never reach it raw). */
 void cli_print_json(struct json_t *doc, bool pretty);
 
+/* "REF@DIGEST" (malloc'd), or REF when it names its digest already. */
+char *cli_ref_at(const char *ref, const char *digest);
 /* "Successfully VERB REF@DIGEST" on stdout; a REF that names its digest
  * (a pull or push by digest) is not given it twice. */
 void cli_print_done(const char *verb, const char *ref, const char *digest);

@@ -48,6 +48,7 @@ static int sign_run(struct cli_ctx *ctx, void *state, struct error **err)
 	cleanup_free char *pem = NULL;
 	cleanup_free char *digest = NULL;
 	cleanup_free char *sig_ref = NULL;
+	cleanup_free char *at = NULL;
 	size_t len;
 
 	if (!s->key)
@@ -68,8 +69,9 @@ static int sign_run(struct cli_ctx *ctx, void *state, struct error **err)
 	if (cli_store_open(ctx, &store, err) < 0 ||
 	    oci_store_sign(store, ref, key, &digest, &sig_ref, err) < 0)
 		return EXIT_FAIL;
+	at = cli_ref_at(ref, digest);
 	printf("%s\n", sig_ref);
-	fprintf(stderr, "Signed %s@%s\n", ref, digest);
+	fprintf(stderr, "Signed %s\n", at ? at : ref);
 	return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
 }
 
@@ -141,6 +143,7 @@ static int verify_image(struct cli_ctx *ctx, struct oci_keyset *keys,
 	cleanup_store struct oci_store *store = NULL;
 	cleanup_free char *ref = NULL;
 	cleanup_free char *name = NULL;
+	cleanup_free char *at = NULL;
 	cleanup_ref struct oci_ref *r = NULL;
 	struct oci_descriptor *d = NULL;
 	struct oci_verified v;
@@ -163,15 +166,16 @@ static int verify_image(struct cli_ctx *ctx, struct oci_keyset *keys,
 		error_prefix(err, "%s (%s): not verified", ref, d->digest);
 		goto out;
 	}
-	printf("Verified %s@%s: cosign signature (payload %s) by %s\n", ref,
-	       d->digest, v.payload_digest, oci_key_origin(keys->v[v.key]));
+	at = cli_ref_at(ref, d->digest);
+	printf("Verified %s: cosign signature (payload %s) by %s\n",
+	       at ? at : ref, v.payload_digest, oci_key_origin(keys->v[v.key]));
 	if (!oci_digest_valid(ref) && oci_ref_parse(ref, NULL, &r, NULL) == 0)
 		name = oci_ref_name(r);
 	if (name) {
 		if (oci_verify_bundles(store, name, d->digest, keys, &v, &e) ==
 		    0) {
-			printf("Verified %s@%s: sigstore bundle by %s\n", ref,
-			       d->digest, oci_key_origin(keys->v[v.key]));
+			printf("Verified %s: sigstore bundle by %s\n",
+			       at ? at : ref, oci_key_origin(keys->v[v.key]));
 		} else if (e && e->errnum != ENOENT) {
 			error_prefix(&e, "%s (%s): sigstore bundle", ref,
 				     d->digest);

@@ -544,8 +544,15 @@ def signatures_of_what_no_name_holds_go_at_the_next_remove(ctx):
                   {"SOURCE_DATE_EPOCH": "2"}), "build 2")
         new, idx = stored_index(ctx, f"{name}:v1")
         child = idx["manifests"][0]["digest"]
-        ok(runner(ctx, ["image", "sign", f"{name}@{child}", "--key", key]),
-           "sign a manifest of the index")
+        p = runner(ctx, ["image", "sign", f"{name}@{child}", "--key", key])
+        ok(p, "sign a manifest of the index")
+        eq(p.stderr, f"Signed {name}@{child}\n", "sign by digest says")
+        pub = os.path.join(ctx.tmp, "orphan.pub")
+        subprocess.run(["openssl", "ec", "-in", key, "-pubout", "-out", pub],
+                       check=True, capture_output=True, timeout=60)
+        out = ok(runner(ctx, ["image", "verify", f"{name}@{child}",
+                              "--public-keys", pub]), "verify by digest")
+        check(out.startswith(f"Verified {name}@{child}: cosign"), out)
         ok(runner(ctx, ["image", "build", FIXTURE, "-t", "other:v1"]),
            "build other")
         ok(runner(ctx, ["image", "remove", "other:v1"]), "remove other")
