@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "metadata/build_file.h"
 #include "metadata/metadata.h"
 
 static const char full_yaml[] =
@@ -340,6 +341,45 @@ static void parse__top_level_annotations__in_order_and_emitted(void **state)
 	metadata_free(md2);
 }
 
+static void build_file__keys_defaults_and_shapes(void **state)
+{
+	struct build_file *bf = NULL;
+	struct error *err = NULL;
+	static const char yaml[] = "ebpfsource: a.bpf.c\n"
+				   "wasm: go/program.go\n"
+				   "cflags: -DX -Iinc\n"
+				   "metadata:\n"
+				   "newer: [ignored]\n";
+
+	(void)state;
+	/* an empty file: every default */
+	assert_int_equal(build_file_parse("", 0, "b.yaml", &bf, &err), 0);
+	assert_string_equal(bf->ebpfsource, "program.bpf.c");
+	assert_string_equal(bf->metadata, "gadget.yaml");
+	assert_null(bf->wasm);
+	assert_null(bf->cflags);
+	build_file_free(bf);
+	/* a null keeps the default, unknown keys are ignored */
+	assert_int_equal(
+		build_file_parse(yaml, strlen(yaml), "b.yaml", &bf, &err), 0);
+	assert_string_equal(bf->ebpfsource, "a.bpf.c");
+	assert_string_equal(bf->metadata, "gadget.yaml");
+	assert_string_equal(bf->wasm, "go/program.go");
+	assert_string_equal(bf->cflags, "-DX -Iinc");
+	build_file_free(bf);
+	assert_int_equal(build_file_parse("wasm: {a: b}\n", 13, "b.yaml", &bf,
+					  &err),
+			 -1);
+	assert_null(bf);
+	assert_string_equal(error_msg(err),
+			    "b.yaml:1:7: wasm must be a scalar, not a mapping");
+	error_free(err);
+	err = NULL;
+	assert_int_equal(build_file_parse("- a\n", 4, "b.yaml", &bf, &err), -1);
+	assert_non_null(strstr(error_msg(err), "must be a mapping"));
+	error_free(err);
+}
+
 static void emit__awkward_strings__survive(void **state)
 {
 	static const char yaml[] =
@@ -626,6 +666,7 @@ int main(void)
 		cmocka_unit_test(parse__aliases__resolved),
 		cmocka_unit_test(
 			parse__top_level_annotations__in_order_and_emitted),
+		cmocka_unit_test(build_file__keys_defaults_and_shapes),
 		cmocka_unit_test(limits__deep_nesting__refused),
 		cmocka_unit_test(limits__size_nodes_entries__refused),
 		cmocka_unit_test(
