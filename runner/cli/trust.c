@@ -116,6 +116,7 @@ int image_sig_refs_append(struct oci_store *store, char ***refs, int *n,
 	for (i = 0; i < orig; i++) {
 		cleanup_ref struct oci_ref *r = NULL;
 		cleanup_free char *name = NULL;
+		cleanup_free char *rref = NULL;
 		struct oci_descriptor *d = NULL;
 		char tag[OCI_SIG_TAG_SIZE];
 		char **sigs = NULL;
@@ -140,19 +141,27 @@ int image_sig_refs_append(struct oci_store *store, char ***refs, int *n,
 			return error_set(err, ENOMEM, "alloc");
 		}
 		*refs = v;
+		/* the image's repository's, or bare ones (ig's store) */
 		for (k = 0; k < ns; k++)
-			if (same_repo(sigs[k], name))
+			if (same_repo(sigs[k], name) || !strchr(sigs[k], '/'))
 				(*refs)[(*n)++] = steal_ptr(sigs[k]);
 		oci_strv_free(sigs, ns);
-		/* the sigstore bundles: the referrers index of the image */
-		if (asprintf(&(*refs)[*n], "%s:%s", name, tag) < 0)
+		/* the sigstore bundles: the referrers index of the image, in
+		 * its repository, or bare (ig's store) */
+		if (asprintf(&rref, "%s:%s", name, tag) < 0) {
+			rref = NULL;
 			return error_set(err, ENOMEM, "alloc");
-		if (oci_store_resolve(store, (*refs)[*n], &d, NULL) == 0) {
-			oci_descriptor_free(d);
-			(*n)++;
-		} else {
-			free((*refs)[*n]);
 		}
+		if (oci_store_resolve(store, rref, &d, NULL) < 0) {
+			free(rref);
+			rref = strdup(tag);
+			if (!rref)
+				return error_set(err, ENOMEM, "alloc");
+			if (oci_store_resolve(store, rref, &d, NULL) < 0)
+				continue;
+		}
+		oci_descriptor_free(d);
+		(*refs)[(*n)++] = steal_ptr(rref);
 	}
 	return 0;
 }

@@ -505,6 +505,20 @@ def a_signed_image_is_one_image_to_list_import_and_remove(ctx):
                             "--public-keys", pub, "--store", igs],
                            capture_output=True, text=True, timeout=60)
         check("cosign signature" in ok(p, "verify in ig's layout"), p.stdout)
+        # and exported from there, the signatures travel with the image
+        igtar = os.path.join(ctx.tmp, "from-ig-layout.tar")
+        ok(subprocess.run([RUNNER, "image", "export", "signed:v1", igtar,
+                           "--store", igs], capture_output=True, text=True,
+                          timeout=60), "export from ig's layout")
+        back = os.path.join(ctx.tmp, "from-ig-layout")
+        ok(subprocess.run([RUNNER, "image", "import", igtar, "--store",
+                           back], capture_output=True, text=True,
+                          timeout=60), "import")
+        p = subprocess.run([RUNNER, "image", "verify", "signed:v1",
+                            "--public-keys", pub, "--store", back],
+                           capture_output=True, text=True, timeout=60)
+        out = ok(p, "verify what came from ig's layout")
+        check("cosign signature" in out and "sigstore bundle" in out, out)
         # the signatures go with the image's last name, not before
         ok(runner(ctx, ["image", "tag", "signed:v1", "signed:v2"]), "tag")
         ok(runner(ctx, ["image", "remove", "signed:v1"]), "remove v1")
