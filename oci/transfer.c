@@ -446,10 +446,15 @@ static int push_signatures(struct push *p, const char *src, const char *digest,
 		name = oci_ref_name(r);
 	if (oci_store_sig_refs(p->store, digest, &refs, &n, err) < 0)
 		return -1;
+	/* the signature in the image's repository, else a bare one (ig's
+	 * store keeps them so) */
 	pick = n;
 	for (i = 0; name && i < n; i++)
 		if (!strncmp(refs[i], name, strlen(name)) &&
 		    refs[i][strlen(name)] == ':')
+			pick = i;
+	for (i = 0; pick == n && i < n; i++)
+		if (!strchr(refs[i], '/'))
 			pick = i;
 	oci_sig_tag(digest, tag);
 	if (pick < n && push_ref(p, refs[pick], tag, err) < 0) {
@@ -464,7 +469,8 @@ static int push_signatures(struct push *p, const char *src, const char *digest,
 		rref = NULL;
 		return 0;
 	}
-	if (oci_store_resolve(p->store, rref, &d, NULL) < 0)
+	if (oci_store_resolve(p->store, rref, &d, NULL) < 0 &&
+	    oci_store_resolve(p->store, tag, &d, NULL) < 0) /* bare, ig's */
 		return 0; /* no bundle */
 	rc = oci_store_read_blob(p->store, d->digest, d->size, &buf, &len, err);
 	oci_descriptor_free(d);

@@ -519,6 +519,21 @@ def a_signed_image_is_one_image_to_list_import_and_remove(ctx):
                            capture_output=True, text=True, timeout=60)
         out = ok(p, "verify what came from ig's layout")
         check("cosign signature" in out and "sigstore bundle" in out, out)
+        # and pushed from there, the signature tag goes along
+        reg = env.Registry(ctx.tmp, "from-ig-layout")
+        try:
+            dest = f"{reg.host}/ig/signed:v1"
+            ok(subprocess.run([RUNNER, "image", "push", "signed:v1", dest,
+                               "--insecure-registries", reg.host, "--store",
+                               igs], capture_output=True, text=True,
+                              timeout=60), "push from ig's layout")
+            p = subprocess.run(["skopeo", "list-tags", "--tls-verify=false",
+                                f"docker://{reg.host}/ig/signed"],
+                               capture_output=True, text=True, timeout=60)
+            tags = json.loads(ok(p, "skopeo list-tags"))["Tags"]
+            check(any(t.endswith(".sig") for t in tags), f"tags: {tags}")
+        finally:
+            reg.stop()
         # the signatures go with the image's last name, not before
         ok(runner(ctx, ["image", "tag", "signed:v1", "signed:v2"]), "tag")
         ok(runner(ctx, ["image", "remove", "signed:v1"]), "remove v1")
