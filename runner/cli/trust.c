@@ -292,7 +292,8 @@ int run_trust_check(void *ctx, struct oci_txn *txn, const char *digest,
 	if (!t->keys.n)
 		return error_set(err, 0,
 				 "image %s (%s): no public key to verify its "
-				 "signature (--public-keys, or %s)",
+				 "signature (--public-keys KEY, or KEY.pub in "
+				 "%s; --verify-image=false runs it unverified)",
 				 t->ref, digest, trust_keys_dir());
 	if (oci_verify_image(t->store, txn, digest, sig_digest, &t->keys, &v,
 			     err) < 0)

@@ -374,7 +374,7 @@ def run__unsigned_refused_and_without_verification_runs(ctx):
                    sig_tag(ctx.digest))
     # no key at all: said so
     refused_intact(ctx, store, run_args(ref), "no key", ctx.digest,
-                   "no public key")
+                   "no public key", "--verify-image=false runs it")
     p = runner(ctx, run_args(ref, "--verify-image=false"), store)
     ok(p, "--verify-image=false")
     eq([line for line in p.stderr.splitlines() if "warning" in line],
