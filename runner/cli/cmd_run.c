@@ -444,6 +444,40 @@ static bool is_bool_word(const char *s)
 	       !strcmp(s, "0");
 }
 
+/*
+ * ig's flags of array data sources (--sort, ...) are the gadget's only
+ * when it has such a data source, as in ig: for another gadget, the next
+ * option getopt_long() reads (from optind) named so, else NULL.
+ */
+static const char *array_flag_missing(int argc, char **argv,
+				      const struct option *opts)
+{
+	static const char *const names[] = { "sort", "max-entries",
+					     "map-fetch-interval",
+					     "map-fetch-count" };
+	const char *a = NULL;
+	size_t i, n;
+	int j;
+
+	for (j = optind; j < argc && !a; j++)
+		if (!strcmp(argv[j], "--"))
+			return NULL;
+		else if (!strncmp(argv[j], "--", 2))
+			a = argv[j] + 2;
+		else if (argv[j][0] == '-' && argv[j][1])
+			return NULL;
+	if (!a)
+		return NULL;
+	n = strcspn(a, "=");
+	for (i = 0; opts[i].name; i++)
+		if (strlen(opts[i].name) == n && !strncmp(opts[i].name, a, n))
+			return NULL;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i]) == n && !strncmp(names[i], a, n))
+			return names[i];
+	return NULL;
+}
+
 /* Every flag, the gadget's params among them. */
 static int parse_flags(int argc, char **argv, const struct session *s,
 		       struct run_flags *f, struct error **err)
@@ -473,7 +507,21 @@ static int parse_flags(int argc, char **argv, const struct session *s,
 
 	optind = 1;
 	opterr = 1;
-	while ((c = getopt_long(argc, argv, "o:F:c:t:h", opts, &li)) != -1) {
+	for (;;) {
+		const char *missing = array_flag_missing(argc, argv, opts);
+
+		if (missing)
+			return cli_error(err, EXIT_USAGE,
+					 "--%s: %s has no %s (ig's --%s is for "
+					 "those only)",
+					 missing, f->image,
+					 strncmp(missing, "map-", 4) ?
+						 "snapshot or map iterator" :
+						 "map iterator",
+					 missing);
+		c = getopt_long(argc, argv, "o:F:c:t:h", opts, &li);
+		if (c == -1)
+			break;
 		const char *abbr = li >= 0 ? abbreviated(argv, &opts[li]) :
 					     NULL;
 

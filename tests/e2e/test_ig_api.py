@@ -615,9 +615,14 @@ def sort_and_limit_each_batch(env):
                 'unknown field "bpf_calls"')
     usage_error(["run", "--store", env.store, "ig_arrays:latest",
                  "--max-entries", "-2"], "--max-entries", '"-2"')
-    # as in ig, a gadget without array data sources has no such flags
+    # as in ig, a gadget without array data sources has no such flags;
+    # the error says why, not "unrecognized option"
     usage_error(["run", "--store", env.store, "ig_tc:latest",
-                 "--sort", "len"], "'--sort'")
+                 "--sort", "len"],
+                "--sort: ig_tc:latest has no snapshot or map iterator")
+    usage_error(["run", "--store", env.store, "ig_tc:latest",
+                 "--map-fetch-count=2"],
+                "--map-fetch-count: ig_tc:latest has no map iterator")
 
 
 def ticks(out):
