@@ -605,6 +605,11 @@ int oci_ensure_gadget_checked(struct oci_store *store, const char *ref,
 					 "image %s is not in store %s and the "
 					 "pull policy is never",
 					 ref, oci_store_dir(store));
+		if (opts->no_pull)
+			return error_set(err, 0,
+					 "image %s is not in store %s and "
+					 "pulling is disallowed",
+					 ref, oci_store_dir(store));
 	}
 	return pull_checked(store, ref, oci_host_arch(), opts, check, digest,
 			    err);

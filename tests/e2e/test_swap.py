@@ -432,7 +432,7 @@ def run__disallow_pulling_refuses_every_pull_as_ig(ctx):
     p = runner(ctx, ["run", ref(ctx, "v1"), "--store", store, "--help",
                      "--disallow-pulling"] + insecure(ctx))
     fails(p, "--disallow-pulling, image missing", "pulling is disallowed",
-          ref(ctx, "v1"))
+          f"image {ref(ctx, 'v1')} is not in store {store}")
     eq(stored(ctx, store, ref(ctx, "v1")), None, "nothing pulled")
     run_help(ctx, ref(ctx, "v1"), store, ["--disallow-pulling=false"])
     eq(stored(ctx, store, ref(ctx, "v1")), ctx.digest["v1"],
