@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /* `runner image export IMAGE... FILE.tar`: an OCI image-layout tar. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -35,7 +36,10 @@ static int export_run(struct cli_ctx *ctx, void *state, struct error **err)
 	    image_sig_refs_append(store, &refs, &n, err) < 0 ||
 	    oci_export(store, (const char *const *)refs, n, file, err) < 0)
 		goto out;
-	rc = EXIT_OK;
+	/* as ig says it; not into the tar on stdout */
+	fprintf(strcmp(file, "-") ? stdout : stderr,
+		"Successfully exported images to %s\n", file);
+	rc = fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
 out:
 	for (i = 0; i < n; i++)
 		free(refs[i]);

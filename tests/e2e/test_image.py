@@ -339,9 +339,10 @@ def push_and_pull_by_digest_say_the_digest_once(ctx):
 def export_of_a_name_given_twice_holds_it_once(ctx):
     ok(runner(ctx, ["image", "build", FIXTURE, "-t", "twice:v1"]), "build")
     tar = os.path.join(ctx.tmp, "twice.tar")
-    ok(runner(ctx, ["image", "export", "twice:v1",
-                    "ghcr.io/inspektor-gadget/gadget/twice:v1", tar]),
-       "export")
+    out = ok(runner(ctx, ["image", "export", "twice:v1",
+                          "ghcr.io/inspektor-gadget/gadget/twice:v1", tar]),
+             "export")
+    eq(out, f"Successfully exported images to {tar}\n", "export says, as ig")
     layout = os.path.join(ctx.tmp, "twice")
     os.makedirs(layout)
     subprocess.run(["tar", "-C", layout, "-xf", tar], check=True,
