@@ -114,6 +114,12 @@ int cli_registry_opts_check(struct oci_registry_opts *o, bool new_ok,
 			o->authfile = NULL;
 			return EXIT_OK;
 		}
+		if (errno == ENOENT)
+			return cli_error(err, EXIT_USAGE,
+					 "--authfile %s: No such file or "
+					 "directory (runner login --authfile "
+					 "%s writes it)",
+					 o->authfile, o->authfile);
 		return cli_error(err, EXIT_USAGE, "--authfile %s: %s",
 				 o->authfile, strerror(errno));
 	}

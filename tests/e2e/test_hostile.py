@@ -943,7 +943,8 @@ def bad_flag_values_are_usage_errors(ctx):
           "--authfile /nonexistent: No such file or directory")
     usage(ctx, ["image", "pull", "--authfile", "/nonexistent",
                 "localhost:1/x"],
-          "--authfile /nonexistent: No such file or directory")
+          "--authfile /nonexistent: No such file or directory (runner "
+          "login --authfile /nonexistent writes it)")
 
 
 @test
