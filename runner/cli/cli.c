@@ -149,6 +149,26 @@ static int run_leaf(const struct cli_command *c, const char *path, int argc,
 	return c->run(&ctx, state, err);
 }
 
+/*
+ * "help CMD [SUB]" is "CMD [SUB] --help", as ig's (cobra's) help command
+ * takes a command; "runner help run IMAGE" the gadget's help too.
+ */
+static int help_of(const struct cli_command *group, const char *path, int argc,
+		   char **argv, struct error **err)
+{
+	static char help[] = "--help";
+	cleanup_free char **av = calloc((size_t)argc + 1, sizeof(*av));
+	int i;
+
+	if (!av)
+		return cli_error(err, EXIT_FAIL, "out of memory");
+	av[0] = argv[0];
+	for (i = 2; i < argc; i++)
+		av[i - 1] = argv[i];
+	av[argc - 1] = help;
+	return cli_dispatch(group, path, argc, av, err);
+}
+
 int cli_dispatch(const struct cli_command *group, const char *path, int argc,
 		 char **argv, struct error **err)
 {
@@ -159,6 +179,8 @@ int cli_dispatch(const struct cli_command *group, const char *path, int argc,
 		group_usage(group, stderr);
 		return EXIT_USAGE;
 	}
+	if (!strcmp(argv[1], "help") && argc > 2)
+		return help_of(group, path, argc, argv, err);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
 	    !strcmp(argv[1], "help")) {
 		group_usage(group, stdout);

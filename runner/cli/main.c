@@ -57,7 +57,8 @@ static const struct cli_command runner_cmd = {
 		"  runner image build gadget/trace_dns -t trace_dns:latest\n"
 		"  runner run trace_dns\n"
 		"  runner run trace_dns -o json --timeout 10\n"
-		"\n`runner <command> --help` tells more.\n",
+		"\n`runner <command> --help` (or `runner help <command>`) tells "
+		"more.\n",
 	.subs = runner_cmds,
 };
 

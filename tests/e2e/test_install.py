@@ -236,6 +236,22 @@ def every_help_lists_its_flags(env):
     eq(missing, [], "flags missing from --help")
 
 
+@test
+def help_of_a_command_is_its_help_as_ig(env):
+    """`runner help CMD [SUB]` is `runner CMD [SUB] --help`, as ig's (cobra's)
+    help command takes a command; it printed the list of commands."""
+    for path, _ in cli_tree(env.bin):
+        if not path or path == ("help",):
+            continue
+        got = run(env.bin, "help", *path)
+        eq((got.returncode, got.stdout),
+           (0, run(env.bin, *path, "--help").stdout), f"help {path}")
+    got = run(env.bin, "help", "bogus")
+    eq((got.returncode, got.stdout, got.stderr),
+       (2, "", "runner: unknown command 'bogus' (see `runner --help`)\n"),
+       "help of an unknown command")
+
+
 def doc_section(path, heading):
     """The text of a Markdown file from heading to the next heading of its
     level or higher."""
