@@ -13,6 +13,7 @@
 #include "common/escape.h"
 #include "common/json.h"
 #include "oci/digest.h"
+#include "oci/ref.h"
 #include "oci/sign.h"
 #include "oci/sign_store.h"
 #include "oci/store.h"
@@ -26,6 +27,10 @@ struct list_state {
 	bool json, pretty, no_trunc;
 };
 
+/*
+ * ref's repository and tag; the repository without ig's default prefix
+ * (ghcr.io/inspektor-gadget/gadget/), as ig's list shows it.
+ */
 static void split_ref(const char *ref, char **repo, char **tag)
 {
 	const char *at = strchr(ref, '@');
@@ -42,6 +47,10 @@ static void split_ref(const char *ref, char **repo, char **tag)
 		*repo = strndup(ref, n);
 		*tag = strdup("<none>");
 	}
+	if (*repo &&
+	    !strncmp(*repo, OCI_DEFAULT_PREFIX, strlen(OCI_DEFAULT_PREFIX)))
+		memmove(*repo, *repo + strlen(OCI_DEFAULT_PREFIX),
+			strlen(*repo) - strlen(OCI_DEFAULT_PREFIX) + 1);
 }
 
 /*
@@ -152,26 +161,33 @@ static void list_json(struct oci_store *store, const struct oci_store_entry *e,
 		split_ref(e[i].ref, &repo, &tag);
 		json_array_append_new(
 			arr,
-			json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:I, s:b, "
+			json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:b, "
 				  "s:b}",
-				  "reference", e[i].ref, "repository",
-				  repo ? repo : "", "tag", tag ? tag : "",
-				  "digest", e[i].digest, "created",
-				  e[i].created, "mediaType", e[i].media_type,
-				  "size", (json_int_t)e[i].size, "builtHere",
+				  "Repository", repo ? repo : "", "Tag",
+				  tag ? tag : "", "Digest", e[i].digest,
+				  "Created", e[i].created ? e[i].created : "",
+				  "reference", e[i].ref, "mediaType",
+				  e[i].media_type, "size",
+				  (json_int_t)e[i].size, "builtHere",
 				  oci_store_is_built(store, e[i].digest),
 				  "signed", has_sig(e, n, i)));
 	}
-	/* json on one line, jsonpretty indented, as ig */
+	/*
+	 * ig's keys (its GadgetImageDesc's field names), then ours; json on
+	 * one line, jsonpretty indented, as ig
+	 */
 	cli_print_json(arr, pretty);
 }
 
+/*
+ * As ig: on a terminal (without --no-trunc) 12 digits of the digest and
+ * the age; else the whole digest and the creation time as stored.
+ */
 static void list_columns(const struct oci_store_entry *e, size_t n, bool trunc)
 {
-	size_t i;
-
 	/* the digest column as wide as its digests: CREATED stays aligned */
-	int w = trunc ? 12 : 64;
+	int w = trunc ? 12 : (int)strlen("sha256:") + 64;
+	size_t i;
 
 	printf("%-50s %-16s %-*s %s\n", "REPOSITORY", "TAG", w, "DIGEST",
 	       "CREATED");
@@ -179,9 +195,7 @@ static void list_columns(const struct oci_store_entry *e, size_t n, bool trunc)
 		cleanup_free char *repo = NULL;
 		cleanup_free char *tag = NULL;
 		char when[64];
-		const char *hex = oci_digest_valid(e[i].digest) ?
-					  oci_digest_hex(e[i].digest) :
-					  e[i].digest;
+		const char *hex = e[i].digest;
 
 		/* signatures show as "signed" on their image, as ig lists */
 		if (!e[i].ref || oci_is_signature_ref(e[i].ref))
@@ -190,7 +204,13 @@ static void list_columns(const struct oci_store_entry *e, size_t n, bool trunc)
 				  *when_e = NULL;
 
 		split_ref(e[i].ref, &repo, &tag);
-		humanize(e[i].created, when, sizeof(when));
+		if (trunc && oci_digest_valid(hex))
+			hex = oci_digest_hex(hex);
+		if (trunc)
+			humanize(e[i].created, when, sizeof(when));
+		else
+			snprintf(when, sizeof(when), "%s",
+				 e[i].created ? e[i].created : "");
 		/* from the store's index: escaped for the terminal */
 		r = term_escaped(repo, 0);
 		t = term_escaped(tag, 0);
@@ -241,7 +261,7 @@ static int list_run(struct cli_ctx *ctx, void *state, struct error **err)
 	if (s->json)
 		list_json(store, e, n, s->pretty);
 	else
-		list_columns(e, n, !s->no_trunc);
+		list_columns(e, n, !s->no_trunc && isatty(STDOUT_FILENO));
 	oci_store_entries_free(e, n);
 	return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
 }
@@ -264,7 +284,8 @@ const struct cli_command cmd_image_list = {
 		"FLAGS\n"
 		"  -o, --output FMT   columns (default), json (one line) or\n"
 		"                     jsonpretty\n"
-		"      --no-trunc     show full digests\n"
+		"      --no-trunc     whole digests and creation times, as\n"
+		"                     when stdout is not a terminal\n"
 		"      --store DIR    image store (default $RUNNER_STORE or " OCI_STORE_DEFAULT_DIR
 		")\n"
 		"\n"

@@ -801,7 +801,7 @@ def remove_by_digest_of_several_tags_needs_force(ctx):
               store], want=0)
     lst = json.loads(run(ctx, ["image", "list", "-o", "json", "--store",
                                 store], want=0).stdout)
-    digest = lst[0]["digest"]
+    digest = lst[0]["Digest"]
     p = run(ctx, ["image", "remove", digest, "--store", store])
     eq(p.returncode, 1, f"exit status ({p.stderr.strip()})")
     check("is tagged 2 times" in p.stderr and "--force" in p.stderr,

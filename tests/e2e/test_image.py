@@ -52,6 +52,33 @@ def runner(ctx, args, extra=None):
                           capture_output=True, text=True, env=e, timeout=300)
 
 
+def on_terminal(ctx, args):
+    """runner's stdout on a terminal (a pty), as a user sees it."""
+    import pty
+    master, slave = pty.openpty()
+    try:
+        p = subprocess.run([RUNNER] + args + ["--store", ctx.store],
+                           stdout=slave, stderr=subprocess.PIPE, text=True,
+                           timeout=60)
+        os.close(slave)
+        slave = -1
+        out = b""
+        while True:
+            try:
+                b = os.read(master, 65536)
+            except OSError:  # EIO: the terminal's other end closed
+                break
+            if not b:
+                break
+            out += b
+    finally:
+        if slave >= 0:
+            os.close(slave)
+        os.close(master)
+    eq(p.returncode, 0, f"{args}: {p.stderr}")
+    return out.decode().replace("\r\n", "\n")
+
+
 def blob(ctx, digest):
     with open(os.path.join(ctx.store, "blobs", "sha256", digest[7:]),
               "rb") as f:
@@ -63,7 +90,7 @@ def stored_index(ctx, ref):
     out = ok(runner(ctx, ["image", "list", "-o", "json"]), "list")
     for e in json.loads(out):
         if e["reference"] == ref:
-            return e["digest"], json.loads(blob(ctx, e["digest"]))
+            return e["Digest"], json.loads(blob(ctx, e["Digest"]))
     raise AssertionError(f"{ref} not in the store: {out}")
 
 
@@ -233,19 +260,15 @@ def image_list_says_ages_as_ig_and_keeps_columns_aligned(ctx):
         for tag, (age, _) in ages.items():
             ok(runner(ctx, ["image", "build", FIXTURE, "-t", tag],
                       {"SOURCE_DATE_EPOCH": str(now - age)}), tag)
-        for trunc in ([], ["--no-trunc"]):
-            out = ok(runner(ctx, ["image", "list"] + trunc), "list")
-            lines = out.splitlines()
-            head = lines[0]
-            for ln in lines[1:]:
-                tag = ln.split()[0].rsplit("/", 1)[1] + ":" + ln.split()[1]
-                eq(ln[head.index("CREATED"):], ages[tag][1],
-                   f"CREATED of {tag} {trunc}")
-                for col in ("TAG", "DIGEST", "CREATED"):
-                    at = head.index(col)
-                    check(ln[at - 1] == " " and ln[at] != " ",
-                          f"{col} not aligned {trunc}: {ln!r} under "
-                          f"{head!r}")
+        lines = on_terminal(ctx, ["image", "list"]).splitlines()
+        head = lines[0]
+        for ln in lines[1:]:
+            tag = ln.split()[0] + ":" + ln.split()[1]
+            eq(ln[head.index("CREATED"):], ages[tag][1], f"CREATED of {tag}")
+            for col in ("TAG", "DIGEST", "CREATED"):
+                at = head.index(col)
+                check(ln[at - 1] == " " and ln[at] != " ",
+                      f"{col} not aligned: {ln!r} under {head!r}")
         # ig's build writes its local time: the offset counts
         now = time.time()
         zoned = {
@@ -262,7 +285,7 @@ def image_list_says_ages_as_ig_and_keeps_columns_aligned(ctx):
             env.gadget_tar(tar, f"localhost:1/zoned/{name}:v1", "name: z\n",
                            {"amd64": name.encode()}, created=created)
             ok(runner(ctx, ["image", "import", tar]), f"import {name}")
-        out = ok(runner(ctx, ["image", "list"]), "list")
+        out = on_terminal(ctx, ["image", "list"])
         head = out.splitlines()[0]
         for ln in out.splitlines()[1:]:
             if "/zoned/" in ln:
@@ -278,6 +301,55 @@ def image_list_says_ages_as_ig_and_keeps_columns_aligned(ctx):
         eq(json.loads(pretty), json.loads(one), "jsonpretty")
         fails(runner(ctx, ["image", "list", "-o", "yaml"]), "-o yaml",
               "jsonpretty", code=2)
+    finally:
+        ctx.store = store
+
+
+@test
+def image_list_shows_what_igs_list_shows(ctx):
+    """ig's list: the repository without ghcr.io/inspektor-gadget/gadget/,
+    the whole digest and creation time when stdout is no terminal or with
+    --no-trunc, 12 digits and an age on a terminal; its JSON keys."""
+    store = ctx.store
+    ctx.store = os.path.join(ctx.tmp, "iglist")
+    try:
+        epoch = int(time.time()) - 3 * 86400 - 7200
+        created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+        for ref in ("short:v1", "localhost:5000/ns/other:v2"):
+            ok(runner(ctx, ["image", "build", FIXTURE, "-t", ref],
+                      {"SOURCE_DATE_EPOCH": str(epoch)}), ref)
+        lst = json.loads(ok(runner(ctx, ["image", "list", "-o", "json"]),
+                            "json"))
+        digests = {e["reference"]: e["Digest"] for e in lst}
+        ig = {"Repository", "Tag", "Digest", "Created"}
+        eq(sorted((e["Repository"], e["Tag"], e["Created"]) for e in lst),
+           [("localhost:5000/ns/other", "v2", created),
+            ("short", "v1", created)], "ig's keys")
+        for e in lst:
+            check(e["Digest"].startswith("sha256:") and
+                  len(e["Digest"]) == 71, f"whole digest: {e}")
+            eq(sorted(k for k in e if k[0].isupper()), sorted(ig),
+               "ig's keys, capitalised as its Go fields")
+            check(not {k.lower() for k in ig} & set(e),
+                  f"no other spelling of ig's keys: {e}")
+        short = digests["ghcr.io/inspektor-gadget/gadget/short:v1"]
+        other = digests["localhost:5000/ns/other:v2"]
+        whole = [["localhost:5000/ns/other", "v2", other, created],
+                 ["short", "v1", short, created]]
+        for flags in ([], ["--no-trunc"]):
+            out = ok(runner(ctx, ["image", "list"] + flags), "pipe")
+            lines = out.splitlines()
+            eq(lines[0].split(), ["REPOSITORY", "TAG", "DIGEST", "CREATED"],
+               "header")
+            eq(sorted(ln.split() for ln in lines[1:]), whole,
+               f"into a pipe {flags}")
+        eq(sorted(ln.split() for ln in on_terminal(
+            ctx, ["image", "list", "--no-trunc"]).splitlines()[1:]),
+           whole, "--no-trunc on a terminal")
+        out = on_terminal(ctx, ["image", "list"])
+        eq(sorted(ln.split(None, 3) for ln in out.splitlines()[1:]),
+           [["localhost:5000/ns/other", "v2", other[7:19], "3 days ago"],
+            ["short", "v1", short[7:19], "3 days ago"]], "on a terminal")
     finally:
         ctx.store = store
 
@@ -427,7 +499,7 @@ def a_signed_image_is_one_image_to_list_import_and_remove(ctx):
         check(len(idx["manifests"]) >= 2, f"signatures stored: {idx}")
         lst = json.loads(ok(runner(ctx, ["image", "list", "-o", "json"]),
                             "list"))
-        eq([(e["tag"], e["signed"]) for e in lst], [("v1", True)],
+        eq([(e["Tag"], e["signed"]) for e in lst], [("v1", True)],
            "JSON list")
         out = ok(runner(ctx, ["image", "list"]), "list")
         eq([ln.split()[1] for ln in out.splitlines()[1:]], ["v1"],
@@ -500,7 +572,7 @@ def a_signed_image_is_one_image_to_list_import_and_remove(ctx):
         p = subprocess.run([RUNNER, "image", "list", "-o", "json",
                             "--store", igs], capture_output=True, text=True,
                            timeout=60)
-        eq([(e["tag"], e["signed"]) for e in json.loads(ok(p, "list"))],
+        eq([(e["Tag"], e["signed"]) for e in json.loads(ok(p, "list"))],
            [("v1", True)], "ig's layout listed")
         p = subprocess.run([RUNNER, "image", "verify", "signed:v1",
                             "--public-keys", pub, "--store", igs],
@@ -540,7 +612,7 @@ def a_signed_image_is_one_image_to_list_import_and_remove(ctx):
         ok(runner(ctx, ["image", "remove", "signed:v1"]), "remove v1")
         lst = json.loads(ok(runner(ctx, ["image", "list", "-o", "json"]),
                             "list"))
-        eq([(e["tag"], e["signed"]) for e in lst], [("v2", True)],
+        eq([(e["Tag"], e["signed"]) for e in lst], [("v2", True)],
            "after removing v1")
         ok(runner(ctx, ["image", "remove", "signed:v2"]), "remove v2")
         idx = json.loads(open(os.path.join(ctx.store, "index.json")).read())

@@ -338,7 +338,7 @@ def sign_push_remove_run__with_key_runs_other_key_refused(ctx):
     lst = json.loads(ok(runner(ctx, ["image", "list", "-o", "json"], store),
                         "list"))
     mine = [e for e in lst if e["reference"] == ref]
-    eq([(e["digest"], e["builtHere"], e["signed"]) for e in mine],
+    eq([(e["Digest"], e["builtHere"], e["signed"]) for e in mine],
        [(digest, False, True)], "pulled image: digest, builtHere, signed")
     # the same store, the image removed again: another key is refused
     ok(runner(ctx, ["image", "remove", ref], store), "remove")

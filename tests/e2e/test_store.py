@@ -229,7 +229,7 @@ def containers_auth_json_end_to_end(ctx):
               {"XDG_RUNTIME_DIR": xdg}), "pull with skopeo's auth.json")
     out = ok(runner(ctx, ["image", "list", "-o", "json", "--store",
                           store2]), "list")
-    eq([i["digest"] for i in json.loads(out)], [ctx.digest], "pulled")
+    eq([i["Digest"] for i in json.loads(out)], [ctx.digest], "pulled")
 
     authfile = os.path.join(ctx.tmp, "runner-auth.json")
     ok(runner(ctx, ["login", host, "-u", "alice", "--password-stdin",
