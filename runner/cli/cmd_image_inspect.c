@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * `runner image inspect IMAGE`: the index, each manifest and the gadget.yaml
- * of an image in the store, as JSON or YAML (through libyaml's emitter).
+ * of an image in the store, as JSON or YAML (through libyaml's emitter);
+ * with --extra-info KEY one of ig's oci.* entries of its extra info.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -11,13 +14,20 @@
 #include <yaml.h>
 
 #include "common/cleanup.h"
+#include "common/escape.h"
 #include "common/json.h"
+#include "metadata/yaml_limits.h"
 #include "oci/manifest.h"
 #include "oci/store.h"
 #include "runner/cli/commands.h"
 
+enum {
+	OPT_EXTRA_INFO = CLI_OPT_OWN,
+};
+
 struct inspect_state {
-	const char *fmt; /* json (NULL), jsonpretty or yaml */
+	const char *fmt; /* jsonpretty (NULL), json or yaml */
+	const char *extra_info; /* --extra-info KEY */
 };
 
 static json_t *load_json_blob(struct oci_store *store, const char *digest,
@@ -255,12 +265,200 @@ static int print_yaml(FILE *f, json_t *doc, struct error **err)
 	return ok ? 0 : -1;
 }
 
+/* A plain YAML scalar as YAML 1.2's core schema reads it, as ig does. */
+static json_t *yaml_plain_value(const char *s)
+{
+	static const char *const nulls[] = { "", "~", "null", "Null", "NULL" };
+	static const char *const trues[] = { "true", "True", "TRUE" };
+	static const char *const falses[] = { "false", "False", "FALSE" };
+	const char *p = s + (*s == '-' || *s == '+');
+	char *end;
+	size_t i;
+
+	for (i = 0; i < sizeof(nulls) / sizeof(nulls[0]); i++)
+		if (!strcmp(s, nulls[i]))
+			return json_null();
+	for (i = 0; i < sizeof(trues) / sizeof(trues[0]); i++)
+		if (!strcmp(s, trues[i]))
+			return json_true();
+	for (i = 0; i < sizeof(falses) / sizeof(falses[0]); i++)
+		if (!strcmp(s, falses[i]))
+			return json_false();
+	if (*p >= '0' && *p <= '9') {
+		long long v;
+		double d;
+
+		errno = 0;
+		v = strtoll(s, &end, 10);
+		if (!*end && !errno)
+			return json_integer(v);
+		d = strtod(s, &end);
+		if (!*end && !strpbrk(s, "xXnN")) /* no hex, inf, nan */
+			return json_real(d);
+	}
+	return json_string(s);
+}
+
+/* Node n of doc as JSON; NULL when it is too deep or not valid UTF-8. */
+static json_t *yaml_node_json(yaml_document_t *doc, yaml_node_t *n, int depth)
+{
+	yaml_node_pair_t *pr;
+	yaml_node_item_t *it;
+	json_t *out, *v;
+
+	if (!n || depth > YAML_MAX_DEPTH)
+		return NULL;
+	switch (n->type) {
+	case YAML_SCALAR_NODE:
+		if (n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
+			return yaml_plain_value((char *)n->data.scalar.value);
+		return json_stringn((char *)n->data.scalar.value,
+				    n->data.scalar.length);
+	case YAML_SEQUENCE_NODE:
+		out = json_array();
+		for (it = n->data.sequence.items.start;
+		     out && it < n->data.sequence.items.top; it++) {
+			v = yaml_node_json(doc,
+					   yaml_document_get_node(doc, *it),
+					   depth + 1);
+			if (!v || json_array_append_new(out, v) < 0)
+				goto fail;
+		}
+		return out;
+	case YAML_MAPPING_NODE:
+		out = json_object();
+		for (pr = n->data.mapping.pairs.start;
+		     out && pr < n->data.mapping.pairs.top; pr++) {
+			yaml_node_t *k = yaml_document_get_node(doc, pr->key);
+
+			if (!k || k->type != YAML_SCALAR_NODE)
+				goto fail;
+			v = yaml_node_json(
+				doc, yaml_document_get_node(doc, pr->value),
+				depth + 1);
+			if (!v || json_object_set_new(
+					  out, (char *)k->data.scalar.value, v))
+				goto fail;
+		}
+		return out;
+	default:
+		return NULL;
+	}
+fail:
+	json_decref(out);
+	return NULL;
+}
+
+/* gadget.yaml (len bytes) as JSON, as ig shows it: null when empty. */
+static json_t *yaml_json(const char *buf, size_t len, struct error **err)
+{
+	yaml_parser_t p;
+	yaml_document_t doc;
+	json_t *out = NULL;
+
+	if (yaml_check_limits(buf, len, "gadget.yaml", err) < 0)
+		return NULL;
+	if (!yaml_parser_initialize(&p)) {
+		error_set(err, 0, "gadget.yaml: out of memory");
+		return NULL;
+	}
+	yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
+	if (!yaml_parser_load(&p, &doc)) {
+		error_set(err, 0, "gadget.yaml:%zu:%zu: %s",
+			  p.problem_mark.line + 1, p.problem_mark.column + 1,
+			  p.problem ? p.problem : "invalid YAML");
+		yaml_parser_delete(&p);
+		return NULL;
+	}
+	if (!yaml_document_get_root_node(&doc))
+		out = json_null();
+	else
+		out = yaml_node_json(&doc, yaml_document_get_root_node(&doc),
+				     0);
+	if (!out)
+		error_set(err, 0,
+			  "gadget.yaml: a key that is no string, or "
+			  "text that is no UTF-8");
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&p);
+	return out;
+}
+
+/* The manifest document of this machine's architecture in doc. */
+static json_t *host_manifest(json_t *doc, struct error **err)
+{
+	json_t *ms = json_object_get(doc, "manifests"), *m;
+	size_t i;
+
+	json_array_foreach (ms, i, m) {
+		json_t *pf = json_object_get(m, "platform");
+		const char *a =
+			json_string_value(json_object_get(pf, "architecture"));
+
+		if (!pf || (a && !strcmp(a, oci_host_arch())))
+			return m;
+	}
+	error_set(err, 0, "no manifest for %s", oci_host_arch());
+	return NULL;
+}
+
+/*
+ * ig's extra info entry key of the image (named name on the command line)
+ * whose inspect document is doc: an object, or a string printed as it is.
+ * ig's reference.Parse does not normalise: oci.repository is the name as
+ * given, oci.tag "latest" without one, oci.digest the config's digest.
+ */
+static json_t *extra_info(json_t *doc, const char *name, const char *key,
+			  struct error **err)
+{
+	static const char *const keys =
+		"oci.created, oci.digest, oci.manifest, oci.metadata, "
+		"oci.repository, oci.tag";
+	json_t *m = host_manifest(doc, err), *man;
+	const char *at = strchr(name, '@'), *slash, *colon;
+	size_t n = at ? (size_t)(at - name) : strlen(name);
+
+	if (!m)
+		return NULL;
+	man = json_object_get(m, "manifest");
+	slash = memrchr(name, '/', n);
+	colon = memrchr(slash ? slash : name, ':',
+			n - (slash ? slash - name : 0));
+	if (!strcmp(key, "oci.manifest"))
+		return json_incref(man);
+	if (!strcmp(key, "oci.metadata")) {
+		const char *y =
+			json_string_value(json_object_get(m, "metadata"));
+
+		return y ? yaml_json(y, strlen(y), err) : json_null();
+	}
+	if (!strcmp(key, "oci.repository"))
+		return json_stringn(name, colon ? (size_t)(colon - name) : n);
+	if (!strcmp(key, "oci.tag"))
+		return colon ? json_stringn(colon + 1, n - (colon + 1 - name)) :
+			       json_string("latest");
+	if (!strcmp(key, "oci.digest"))
+		return json_string(
+			json_string_value(json_object_get(json_object_get(man, "config"), "digest")) ?:
+				"");
+	if (!strcmp(key, "oci.created"))
+		return json_string(
+			json_string_value(json_object_get(json_object_get(man, "annotations"), "org.opencontainers.image.created")) ?:
+				"");
+	error_set(err, 0, "extra info \"%s\" not found (here: %s)", key, keys);
+	return NULL;
+}
+
 static int inspect_option(void *state, int opt, const char *arg,
 			  struct error **err)
 {
 	struct inspect_state *s = state;
 
-	(void)opt; /* -o */
+	if (opt == OPT_EXTRA_INFO) {
+		s->extra_info = arg;
+		return EXIT_OK;
+	}
+	/* -o */
 	if (strcmp(arg, "json") && strcmp(arg, "yaml") &&
 	    strcmp(arg, "jsonpretty"))
 		return cli_usage_error(err, "image inspect",
@@ -277,7 +475,7 @@ static int inspect_run(struct cli_ctx *ctx, void *state, struct error **err)
 	cleanup_store struct oci_store *store = NULL;
 	cleanup_free char *ref = NULL;
 	cleanup_json json_t *doc = NULL;
-	const char *fmt = s->fmt ? s->fmt : "json";
+	const char *fmt = s->fmt ? s->fmt : "jsonpretty";
 	json_t *m, *md;
 	size_t i;
 
@@ -295,7 +493,20 @@ static int inspect_run(struct cli_ctx *ctx, void *state, struct error **err)
 			break;
 		}
 	}
-	if (!strcmp(fmt, "yaml")) {
+	if (s->extra_info) {
+		json_t *v = extra_info(doc, ctx->argv[0], s->extra_info, err);
+
+		if (!v)
+			return EXIT_FAIL;
+		json_decref(doc);
+		doc = v;
+	}
+	if (json_is_string(doc)) {
+		/* as ig: a text entry as it is, whatever the format */
+		cleanup_free char *t = term_escaped(json_string_value(doc), 0);
+
+		printf("%s\n", t ? t : "");
+	} else if (!strcmp(fmt, "yaml")) {
 		if (print_yaml(stdout, doc, err) < 0)
 			return EXIT_FAIL;
 	} else {
@@ -306,6 +517,7 @@ static int inspect_run(struct cli_ctx *ctx, void *state, struct error **err)
 
 static const struct option inspect_options[] = {
 	{ "output", required_argument, NULL, 'o' },
+	{ "extra-info", required_argument, NULL, OPT_EXTRA_INFO },
 	{ 0 },
 };
 
@@ -319,13 +531,19 @@ const struct cli_command cmd_image_inspect = {
 		"digests and its gadget.yaml metadata.\n"
 		"\n"
 		"FLAGS\n"
-		"  -o, --output FMT   json (default), jsonpretty or yaml\n"
-		"      --store DIR    image store\n"
+		"  -o, --output FMT     jsonpretty (default), json (one line) or\n"
+		"                       yaml\n"
+		"      --extra-info KEY one entry of ig's extra info instead:\n"
+		"                       oci.manifest, oci.metadata (this\n"
+		"                       machine's), oci.repository, oci.tag,\n"
+		"                       oci.digest (the config's), oci.created\n"
+		"      --store DIR      image store\n"
 		"\n"
 		"EXAMPLES\n"
 		"  runner image inspect trace_dns\n"
 		"  runner image inspect trace_dns -o yaml\n"
-		"  runner image inspect trace_dns | jq -r .metadata\n",
+		"  runner image inspect trace_dns -o json | jq -r .metadata\n"
+		"  runner image inspect trace_dns --extra-info oci.metadata\n",
 	.short_opts = "o:",
 	.options = inspect_options,
 	.flags = CLI_STORE,

@@ -355,6 +355,50 @@ def image_list_shows_what_igs_list_shows(ctx):
 
 
 @test
+def image_inspect_shows_igs_extra_info(ctx):
+    """ig's inspect: jsonpretty by default; --extra-info KEY shows one of
+    its oci.* entries, JSON and YAML ones as documents in the -o format,
+    text ones as they are; a key not offered is one error line."""
+    import yaml
+    epoch = int(time.time()) - 86400
+    created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+    ok(runner(ctx, ["image", "build", FIXTURE, "-t", "insp:v3"],
+              {"SOURCE_DATE_EPOCH": str(epoch)}), "build")
+    out = ok(runner(ctx, ["image", "inspect", "insp:v3"]), "inspect")
+    check(len(out.splitlines()) > 10, f"jsonpretty by default: {out[:200]}")
+    doc = json.loads(out)
+    eq(doc, json.loads(ok(runner(ctx, ["image", "inspect", "insp:v3", "-o",
+                                       "json"]), "-o json")), "-o json")
+    host = {"x86_64": "amd64", "aarch64": "arm64"}[os.uname().machine]
+    man = [m["manifest"] for m in doc["manifests"]
+           if m["platform"]["architecture"] == host][0]
+    with open(os.path.join(FIXTURE, "gadget.yaml")) as f:
+        meta = yaml.safe_load(f)
+
+    def info(key, *fmt):
+        return ok(runner(ctx, ["image", "inspect", "insp:v3",
+                               "--extra-info", key, *fmt]), key)
+    eq(json.loads(info("oci.manifest")), man, "oci.manifest")
+    eq(json.loads(info("oci.manifest", "-o", "json")), man, "json")
+    eq(len(info("oci.manifest", "-o", "json").splitlines()), 1, "one line")
+    eq(yaml.safe_load(info("oci.manifest", "-o", "yaml")), man, "yaml")
+    eq(json.loads(info("oci.metadata")), meta, "oci.metadata")
+    eq(yaml.safe_load(info("oci.metadata", "-o", "yaml")), meta, "yaml")
+    texts = {"oci.repository": "insp", "oci.tag": "v3",
+             "oci.digest": man["config"]["digest"], "oci.created": created}
+    for key, want in texts.items():
+        for fmt in ([], ["-o", "json"], ["-o", "yaml"]):
+            eq(info(key, *fmt), want + "\n", f"{key} {fmt}")
+    ok(runner(ctx, ["image", "tag", "insp:v3", "insp"]), "tag")
+    eq(ok(runner(ctx, ["image", "inspect", "ghcr.io/inspektor-gadget/gadget/"
+                       "insp", "--extra-info", "oci.tag"]), "no tag"),
+       "latest\n", "oci.tag of a name without one")
+    fails(runner(ctx, ["image", "inspect", "insp:v3", "--extra-info",
+                       "ebpf.maps"]), "ebpf.maps",
+          'extra info "ebpf.maps" not found', "oci.metadata")
+
+
+@test
 def skopeo_reads_the_wasm_layer_from_a_registry(ctx):
     d, _ = renamed_gadget(ctx, "pushed")
     with open(os.path.join(d, "build.yaml"), "w") as f:
