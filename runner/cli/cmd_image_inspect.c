@@ -23,11 +23,13 @@
 
 enum {
 	OPT_EXTRA_INFO = CLI_OPT_OWN,
+	OPT_JSONPATH,
 };
 
 struct inspect_state {
 	const char *fmt; /* jsonpretty (NULL), json or yaml */
 	const char *extra_info; /* --extra-info KEY */
+	const char *jsonpath; /* --jsonpath PATH */
 };
 
 static json_t *load_json_blob(struct oci_store *store, const char *digest,
@@ -449,6 +451,60 @@ static json_t *extra_info(json_t *doc, const char *name, const char *key,
 	return NULL;
 }
 
+/*
+ * The member of v that path names, as ig's --jsonpath ("$" + path) with
+ * the steps .key, ["key"], ['key'] and [N]; NULL (err set) when path has
+ * another step or v no such member.
+ */
+static json_t *jsonpath_get(json_t *v, const char *path, const char *key_of,
+			    struct error **err)
+{
+	const char *p = path;
+
+	while (*p && v) {
+		cleanup_free char *key = NULL;
+		size_t n;
+
+		if (*p == '.' && p[1] != '.' && p[1] != '[') {
+			n = strcspn(p + 1, ".[");
+			key = strndup(p + 1, n);
+			p += 1 + n;
+		} else if (p[0] == '[' && (p[1] == '"' || p[1] == '\'')) {
+			const char *end = strchr(p + 2, p[1]);
+
+			if (!end || end[1] != ']')
+				break;
+			key = strndup(p + 2, end - (p + 2));
+			p = end + 2;
+		} else if (p[0] == '[' && p[1] >= '0' && p[1] <= '9') {
+			char *end;
+			unsigned long i = strtoul(p + 1, &end, 10);
+
+			if (*end != ']')
+				break;
+			v = json_array_get(v, i);
+			p = end + 1;
+			continue;
+		} else {
+			break;
+		}
+		if (!key || !*key)
+			break;
+		v = json_object_get(v, key);
+	}
+	if (*p) {
+		error_set(err, 0,
+			  "jsonpath \"%s\": want .key, [\"key\"] or [N] "
+			  "steps, at \"%s\"",
+			  path, p);
+		return NULL;
+	}
+	if (!v)
+		error_set(err, 0, "path \"%s\" not found in extra info \"%s\"",
+			  path, key_of);
+	return v;
+}
+
 static int inspect_option(void *state, int opt, const char *arg,
 			  struct error **err)
 {
@@ -456,6 +512,10 @@ static int inspect_option(void *state, int opt, const char *arg,
 
 	if (opt == OPT_EXTRA_INFO) {
 		s->extra_info = arg;
+		return EXIT_OK;
+	}
+	if (opt == OPT_JSONPATH) {
+		s->jsonpath = arg;
 		return EXIT_OK;
 	}
 	/* -o */
@@ -479,6 +539,9 @@ static int inspect_run(struct cli_ctx *ctx, void *state, struct error **err)
 	json_t *m, *md;
 	size_t i;
 
+	if (s->jsonpath && !s->extra_info)
+		return cli_usage_error(err, "image inspect",
+				       "--jsonpath needs --extra-info");
 	ref = cli_normalize_ref(ctx->argv[0], err);
 	if (!ref || cli_store_open(ctx, &store, err) < 0)
 		return EXIT_FAIL;
@@ -501,6 +564,23 @@ static int inspect_run(struct cli_ctx *ctx, void *state, struct error **err)
 		json_decref(doc);
 		doc = v;
 	}
+	if (s->jsonpath) {
+		json_t *v;
+
+		if (json_is_string(doc)) {
+			error_set(err, 0,
+				  "jsonpath \"%s\": %s is text, not JSON or "
+				  "YAML",
+				  s->jsonpath, s->extra_info);
+			return EXIT_FAIL;
+		}
+		v = jsonpath_get(doc, s->jsonpath, s->extra_info, err);
+		if (!v)
+			return EXIT_FAIL;
+		json_incref(v);
+		json_decref(doc);
+		doc = v;
+	}
 	if (json_is_string(doc)) {
 		/* as ig: a text entry as it is, whatever the format */
 		cleanup_free char *t = term_escaped(json_string_value(doc), 0);
@@ -518,6 +598,7 @@ static int inspect_run(struct cli_ctx *ctx, void *state, struct error **err)
 static const struct option inspect_options[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "extra-info", required_argument, NULL, OPT_EXTRA_INFO },
+	{ "jsonpath", required_argument, NULL, OPT_JSONPATH },
 	{ 0 },
 };
 
@@ -537,13 +618,17 @@ const struct cli_command cmd_image_inspect = {
 		"                       oci.manifest, oci.metadata (this\n"
 		"                       machine's), oci.repository, oci.tag,\n"
 		"                       oci.digest (the config's), oci.created\n"
+		"      --jsonpath PATH  that entry's member PATH (.key,\n"
+		"                       [\"key\"], [N] steps)\n"
 		"      --store DIR      image store\n"
 		"\n"
 		"EXAMPLES\n"
 		"  runner image inspect trace_dns\n"
 		"  runner image inspect trace_dns -o yaml\n"
 		"  runner image inspect trace_dns -o json | jq -r .metadata\n"
-		"  runner image inspect trace_dns --extra-info oci.metadata\n",
+		"  runner image inspect trace_dns --extra-info oci.metadata\n"
+		"  runner image inspect trace_dns --extra-info oci.manifest \\\n"
+		"      --jsonpath '.layers[0].digest'\n",
 	.short_opts = "o:",
 	.options = inspect_options,
 	.flags = CLI_STORE,

@@ -399,6 +399,40 @@ def image_inspect_shows_igs_extra_info(ctx):
 
 
 @test
+def image_inspect_jsonpath_picks_from_the_extra_info(ctx):
+    """ig's --jsonpath ("$" + PATH) on an --extra-info document: .key,
+    ["key"] and [N] steps; a text result as it is; a path that names
+    nothing, a step not offered, text or no --extra-info: one error line."""
+    import yaml
+    ok(runner(ctx, ["image", "build", FIXTURE, "-t", "jp:v1"]), "build")
+    man = json.loads(ok(runner(ctx, ["image", "inspect", "jp:v1",
+                                     "--extra-info", "oci.manifest"]), "m"))
+    with open(os.path.join(FIXTURE, "gadget.yaml")) as f:
+        meta = yaml.safe_load(f)
+
+    def jp(key, path, *fmt):
+        return runner(ctx, ["image", "inspect", "jp:v1", "--extra-info", key,
+                            "--jsonpath", path, *fmt])
+    eq(ok(jp("oci.manifest", ".layers[0].digest"), "digest"),
+       man["layers"][0]["digest"] + "\n", ".layers[0].digest")
+    eq(json.loads(ok(jp("oci.manifest", '["config"]'), "config")),
+       man["config"], '["config"]')
+    eq(yaml.safe_load(ok(jp("oci.manifest", ".config['annotations']", "-o",
+                            "yaml"), "yaml")),
+       man["config"]["annotations"], "-o yaml")
+    ds = sorted(meta["datasources"])[0]
+    eq(json.loads(ok(jp("oci.metadata", f".datasources.{ds}.fields"),
+                     "fields")),
+       meta["datasources"][ds]["fields"], "metadata's fields")
+    fails(jp("oci.manifest", ".layers[9]"), "missing",
+          'path ".layers[9]" not found in extra info "oci.manifest"')
+    fails(jp("oci.manifest", "..digest"), "deep scan", '"..digest"')
+    fails(jp("oci.tag", ".x"), "text", "oci.tag is text")
+    fails(runner(ctx, ["image", "inspect", "jp:v1", "--jsonpath", ".x"]),
+          "no --extra-info", "--jsonpath needs --extra-info", code=2)
+
+
+@test
 def skopeo_reads_the_wasm_layer_from_a_registry(ctx):
     d, _ = renamed_gadget(ctx, "pushed")
     with open(os.path.join(d, "build.yaml"), "w") as f:
