@@ -291,7 +291,7 @@ const struct cli_command cmd_image_list = {
 		"\n"
 		"EXAMPLES\n"
 		"  runner image list\n"
-		"  runner image list -o json | jq -r '.[].tag'\n",
+		"  runner image list -o json | jq -r '.[].Tag'\n",
 	.short_opts = "o:",
 	.options = list_options,
 	.flags = CLI_STORE,
