@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -215,11 +216,18 @@ static const char *parse_typed(const struct fieldset *fs,
 			return "is not a hex number";
 		return parse_int(fl, v, r, 16);
 	case FK_FLOAT: {
+		/* read at the field's size, as ig's strconv.ParseFloat(v,
+		 * 32 or 64): a float32 field equals 0.1 when it holds
+		 * float32(0.1) */
 		char *end;
 
-		r->dbl = strtod(v, &end);
+		errno = 0;
+		r->dbl = fl->size == 4 ? strtof(v, &end) : strtod(v, &end);
 		r->cmp = CMP_FLOAT;
-		return *v && !*end ? NULL : "is not a number";
+		if (!*v || *end)
+			return "is not a number";
+		return errno == ERANGE && isinf(r->dbl) ? "is out of range" :
+							  NULL;
 	}
 	case FK_UINT:
 	case FK_SINT:

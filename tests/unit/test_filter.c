@@ -540,6 +540,63 @@ static void regex__re2_without_posix_form__refused(void **state)
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
+/* A float32 field compares with the value read as a float32, as ig's
+ * strconv.ParseFloat(v, 32): 0.1 matches float32(0.1), which is not the
+ * double 0.1; a float64 field with a double; a value no float32 holds is
+ * an error */
+static void float__value_read_at_field_size(void **state)
+{
+	struct {
+		float f32;
+		double f64;
+	} ev = { 0.1f, 0.1 };
+	struct btf *btf = btf__new_empty();
+	struct fieldset *fs = NULL;
+	struct filter *f = NULL;
+	struct error *err = NULL;
+	static const struct {
+		const char *expr;
+		bool want;
+	} cases[] = {
+		{ "f32==0.1", true },
+		{ "f32!=0.1", false },
+		{ "f32>=0.1", true },
+		{ "f32<=0.1", true },
+		{ "f32==0.10000000149011612", true },
+		{ "f32>0.1", false },
+		{ "f64==0.1", true },
+		{ "f64==0.10000000149011612", false },
+		{ "f64<0.10000000149011612", true },
+	};
+	int t4, t8, st;
+
+	(void)state;
+	t4 = btf__add_float(btf, "float", 4);
+	t8 = btf__add_float(btf, "double", 8);
+	/* btf__add_field() extends the last type added: the struct */
+	st = btf__add_struct(btf, "event_t", sizeof(ev));
+	btf__add_field(btf, "f32", t4, 0, 0);
+	btf__add_field(btf, "f64", t8, 64, 0);
+	assert_int_equal(fieldset_new(btf, (__u32)st, NULL, "ds", &fs, &err),
+			 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (filter_add(&f, fs, cases[i].expr, &err))
+			fail_msg("%s: %s", cases[i].expr, error_msg(err));
+		if (filter_match(f, &ev) != cases[i].want)
+			fail_msg("%s: not %d", cases[i].expr, cases[i].want);
+		filter_free(f);
+		f = NULL;
+	}
+	assert_int_not_equal(filter_add(&f, fs, "f32==1e39", &err), 0);
+	assert_non_null(strstr(error_msg(err), "out of range"));
+	error_free(err);
+	err = NULL;
+	assert_int_equal(filter_add(&f, fs, "f64==1e39", &err), 0);
+	filter_free(f);
+	fieldset_free(fs);
+	btf__free(btf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -560,6 +617,7 @@ int main(void)
 		T(regex__longer_than_256_bytes__refused),
 		cmocka_unit_test(regex__re2_syntax__as_go_matches),
 		cmocka_unit_test(regex__re2_without_posix_form__refused),
+		cmocka_unit_test(float__value_read_at_field_size),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
