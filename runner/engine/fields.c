@@ -398,7 +398,7 @@ int fieldset_new(const struct btf *btf, __u32 type_id,
 			f->kind != FK_SINT && f->kind != FK_BOOL &&
 			f->kind != FK_FLOAT && f->kind != FK_INTARRAY &&
 			!(f->kind == FK_K8S && f->info == K8S_HOSTNETWORK);
-		/* worst case: every byte escaped as \u00XX, plus quotes */
+		/* worst case: every byte escaped as \uXXXX, plus quotes */
 		f->max_json = f->json_string ? f->max_text * 6 + 2 :
 					       f->max_text + 2;
 		if (f->kind == FK_STRING)

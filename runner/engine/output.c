@@ -162,8 +162,9 @@ static inline size_t plain8(const unsigned char *s)
 }
 
 /*
- * Write s (at most n bytes, up to a NUL) as a quoted JSON string.  Bytes
- * that are not valid UTF-8 become \u00XX, so the output is always valid.
+ * Write s (at most n bytes, up to a NUL) as a quoted JSON string.  Each
+ * byte that does not start a valid UTF-8 sequence becomes \ufffd, as ig
+ * (Go's encoding/json) writes it, so the output is always valid.
  */
 size_t output_json_string(char *out, const char *str, size_t n)
 {
@@ -209,7 +210,7 @@ size_t output_json_string(char *out, const char *str, size_t n)
 			o += l;
 			i += l;
 		} else {
-			o += write_u4(out + o, c);
+			o += write_u4(out + o, 0xfffd);
 			i++;
 		}
 	}

@@ -452,8 +452,11 @@ static size_t ref_escape(char *out, const unsigned char *s, size_t n)
 		} else if (c == '\n') {
 			memcpy(out + o, "\\n", 2);
 			o += 2;
-		} else if (c < 0x20 || c >= 0x7f) {
+		} else if (c < 0x20 || c == 0x7f) {
 			o += (size_t)sprintf(out + o, "\\u%04x", c);
+		} else if (c > 0x7f) { /* not UTF-8: U+FFFD, as Go writes it */
+			memcpy(out + o, "\\ufffd", 6);
+			o += 6;
 		} else {
 			out[o++] = (char)c;
 		}
@@ -511,6 +514,37 @@ static void json_string__not_printable_in_yaml__escaped(void **state)
 		{ "\xc2\xa0\xc3\xa9", "\"\xc2\xa0\xc3\xa9\"" },
 		{ "\xe2\x80\xa6\xef\xbf\xbd", "\"\xe2\x80\xa6\xef\xbf\xbd\"" },
 		{ "\xf0\x9f\x98\x80", "\"\xf0\x9f\x98\x80\"" },
+	};
+	char got[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t n = output_json_string(got, cases[i].in,
+					      strlen(cases[i].in));
+
+		got[n] = '\0';
+		assert_string_equal(got, cases[i].want);
+	}
+}
+
+/* Each byte that starts no valid UTF-8 sequence is one \ufffd, as Go's
+ * encoding/json writes it (a cut sequence, a stray continuation byte, an
+ * overlong form, a surrogate, above U+10FFFF); a real U+FFFD stays raw. */
+static void json_string__invalid_utf8__one_fffd_per_byte(void **state)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{ "a\xff"
+		  "b",
+		  "\"a\\ufffdb\"" },
+		{ "\xe2\x82", "\"\\ufffd\\ufffd\"" },
+		{ "\xe2\x82z", "\"\\ufffd\\ufffdz\"" },
+		{ "\x80\xbf", "\"\\ufffd\\ufffd\"" },
+		{ "\xc0\xaf", "\"\\ufffd\\ufffd\"" },
+		{ "\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"" },
+		{ "\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"" },
+		{ "\xef\xbf\xbd\xc3", "\"\xef\xbf\xbd\\ufffd\"" },
 	};
 	char got[64];
 
@@ -622,6 +656,7 @@ int main(void)
 		cmocka_unit_test(
 			json_string__special_at_each_position__escaped),
 		cmocka_unit_test(json_string__not_printable_in_yaml__escaped),
+		cmocka_unit_test(json_string__invalid_utf8__one_fffd_per_byte),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
