@@ -218,6 +218,136 @@ size_t output_json_string(char *out, const char *str, size_t n)
 	return o;
 }
 
+/* ---- floats ----------------------------------------------------------- */
+
+/*
+ * The fewest digits that read back as x (a float if f32), as Go's
+ * strconv.FormatFloat(x, _, -1, 32 or 64) finds them: x > 0 finite is
+ * 0.d[0]d[1]... times 10^*dp; returns how many digits.
+ */
+static int float_digits(double x, bool f32, char *d, int *dp)
+{
+	char buf[40], *e;
+	int p, n = 0, max = f32 ? 9 : 17;
+
+	for (p = 1; p < max; p++) {
+		snprintf(buf, sizeof(buf), "%.*e", p - 1, x);
+		if (f32 ? strtof(buf, NULL) == (float)x :
+			  strtod(buf, NULL) == x)
+			break;
+	}
+	if (p == max)
+		snprintf(buf, sizeof(buf), "%.*e", p - 1, x);
+	for (e = buf; *e != 'e'; e++)
+		if (*e != '.')
+			d[n++] = *e;
+	while (n > 1 && d[n - 1] == '0')
+		n--;
+	*dp = atoi(e + 1) + 1;
+	return n;
+}
+
+/* d[0..n) as d[0].d[1]...e<sign><exp10>, the exponent with at least
+ * min_exp digits */
+static size_t float_e(char *out, const char *d, int n, int exp10, int min_exp,
+		      bool point)
+{
+	size_t o = 0;
+
+	out[o++] = d[0];
+	if (n > 1 || point)
+		out[o++] = '.';
+	if (n > 1) {
+		memcpy(out + o, d + 1, (size_t)n - 1);
+		o += (size_t)n - 1;
+	} else if (point) {
+		out[o++] = '0';
+	}
+	return o + (size_t)sprintf(out + o, "e%c%0*d", exp10 < 0 ? '-' : '+',
+				   min_exp, abs(exp10));
+}
+
+/*
+ * Float x of a field of 4 bytes (f32) or 8 as ig's JSON writes it
+ * (encoding/json's rules, at the field's bit size): the fewest digits
+ * that read back, plain from 1e-6 to below 1e21, else 1e+21, 1e-7.
+ * NaN and infinities, that JSON has no text for, are null.
+ */
+size_t output_json_float(char *out, double x, bool f32)
+{
+	char d[24];
+	double a = fabs(x);
+	size_t o = 0;
+	int n, dp;
+
+	if (!isfinite(x)) {
+		memcpy(out, "null", 4);
+		return 4;
+	}
+	if (signbit(x))
+		out[o++] = '-';
+	if (a == 0) {
+		out[o++] = '0';
+		return o;
+	}
+	n = float_digits(a, f32, d, &dp);
+	if (f32 ? (float)a < 1e-6f || (float)a >= 1e21f : a < 1e-6 || a >= 1e21)
+		return o + float_e(out + o, d, n, dp - 1, 1, false);
+	if (dp <= 0) {
+		memcpy(out + o, "0.", 2);
+		o += 2;
+		memset(out + o, '0', (size_t)-dp);
+		o += (size_t)-dp;
+		memcpy(out + o, d, (size_t)n);
+		return o + (size_t)n;
+	}
+	for (int i = 0; i < dp; i++)
+		out[o++] = i < n ? d[i] : '0';
+	if (n > dp) {
+		out[o++] = '.';
+		memcpy(out + o, d + dp, (size_t)(n - dp));
+		o += (size_t)(n - dp);
+	}
+	return o;
+}
+
+/*
+ * Float x as ig's YAML holds it (its JSON read back and written by Go's
+ * YAML writer): a whole number that fits 64 bits as an integer, else
+ * the fewest digits, with an exponent (two digits at least) below 1e-4
+ * and from 1e6 on; a mantissa of one digit gets ".0" (1.0e+20), as a
+ * YAML 1.1 reader takes 1e+20 for a string.  NaN and infinities: .nan,
+ * .inf, -.inf.
+ */
+size_t output_yaml_float(char *out, double x, bool f32)
+{
+	char d[24];
+	double a = fabs(x);
+	size_t o = 0;
+	int n, dp;
+
+	if (isnan(x) || isinf(x)) {
+		const char *t = isnan(x) ? ".nan" : x > 0 ? ".inf" : "-.inf";
+
+		memcpy(out, t, strlen(t));
+		return strlen(t);
+	}
+	if (a == 0) {
+		out[0] = '0';
+		return 1;
+	}
+	/* the JSON text of a whole number that fits 64 bits, read back
+	 * as an integer: its digits, as written */
+	if (x == floor(x) && x > -0x1p63 && x < 0x1p64)
+		return output_json_float(out, x, f32);
+	if (signbit(x))
+		out[o++] = '-';
+	n = float_digits(a, f32, d, &dp);
+	if (dp - 1 < -4 || dp - 1 >= 6)
+		return o + float_e(out + o, d, n, dp - 1, 2, true);
+	return o + output_json_float(out + o, a, f32);
+}
+
 /* Kinds whose text is plain ASCII without quotes or backslashes. */
 bool output_text_is_safe(const struct field *f)
 {
@@ -260,15 +390,9 @@ size_t output_json_value(struct output *o, const struct field *f,
 		}
 		memcpy(out, "false", 5);
 		return 5;
-	case FK_FLOAT: {
-		double x = field_double(f, ev);
-
-		if (!isfinite(x)) {
-			memcpy(out, "null", 4);
-			return 4;
-		}
-		return snprintf(out, 40, "%.17g", x);
-	}
+	case FK_FLOAT:
+		return output_json_float(out, field_double(f, ev),
+					 f->size == 4);
 	case FK_STRING:
 		return output_json_string(out, p, f->size);
 	case FK_INTARRAY: {
@@ -491,7 +615,12 @@ static size_t pretty_object(struct output *o, const void *ev, int parent,
 				continue;
 			}
 			out[n++] = ' ';
-			n += output_json_value(o, f, ev, out + n);
+			if (f->kind == FK_FLOAT)
+				n += output_yaml_float(out + n,
+						       field_double(f, ev),
+						       f->size == 4);
+			else
+				n += output_json_value(o, f, ev, out + n);
 			out[n++] = '\n';
 			continue;
 		}

@@ -193,6 +193,8 @@ static inline size_t output_spaces(char *out, int n)
 /* output.c: a JSON string of s (at most n bytes, up to a NUL), and the
  * JSON value of a non-container field, into out; their lengths. */
 size_t output_json_string(char *out, const char *s, size_t n);
+size_t output_json_float(char *out, double x, bool f32);
+size_t output_yaml_float(char *out, double x, bool f32);
 /* Fields whose text is plain ASCII without quotes or backslashes. */
 bool output_text_is_safe(const struct field *f);
 size_t output_json_value(struct output *o, const struct field *f,

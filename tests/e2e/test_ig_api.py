@@ -795,18 +795,18 @@ def build_refused(env, d, want):
 
 
 def traced_syscalls(env, image, calls, prefix=(), output="json",
-                    runner_env=None):
+                    runner_env=None, args=()):
     """A process (run under prefix) that makes the system calls calls,
-    traced by image (--pid) from before the first: its pid and the
-    stopped Runner (runner_env added to its environment), whose output has
-    the process's exit_group."""
+    traced by image (--pid, and args) from before the first: its pid and
+    the stopped Runner (runner_env added to its environment), whose output
+    has the process's exit_group."""
     child = subprocess.Popen(
         list(prefix) + ["python3", "-c", SYSCALLS] + [str(n) for n in calls],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         pid = int(child.stdout.readline())
         r = Runner(["run", "--store", env.store, image, "-o", output,
-                    "--pid", str(pid)], env=runner_env)
+                    "--pid", str(pid)] + list(args), env=runner_env)
         try:
             child.stdin.write("\n")
             child.stdin.flush()
@@ -939,7 +939,7 @@ def ig_templates_in_columns(env):
           f"SYSCALL is not 18 wide: {header!r}")
     # no PPID, no caller ids nor names
     eq(header.split(), ["RUNTIME.CONTAINERNAME", "SYSCALL", "COMM", "PID",
-                        "PI"], "default columns")
+                        "PI", "TENTH", "BIG", "BAD"], "default columns")
     check(any(header_cell(header, ln, "SYSCALL") == "SYS_GETPPID"
               for ln in lines[1:]), f"no SYS_GETPPID row: {lines}")
 
@@ -973,14 +973,49 @@ def float_precision_in_columns(env):
     cells = {header_cell(lines[0], ln, "PI") for ln in lines[1:]}
     eq(cells, {"3.14"}, "pi with 2 decimals")
     _, r = traced_syscalls(env, "ig_syscalls:latest", [nr["getppid"]])
-    eq({e["pi"] for e in r.events()}, {3.1415927410125732},
-       "pi in JSON, as a float holds it")
+    eq({e["pi"] for e in r.events()}, {3.1415927},
+       "pi in JSON, as ig writes a float32: its fewest digits")
     d = fixture_variant(env, "ig_syscalls", "ig_precision_bad",
                         "    fields:\n",
                         "    fields:\n      ppid:\n        annotations:\n"
                         "          columns.precision: \"2\"\n")
     build_refused(env, d, "field ppid: columns.precision on a field that "
                   "is not a float")
+
+
+@test
+def floats_and_bad_utf8_as_ig_writes_them(env):
+    """Floats in the fewest digits that read back at the field's size, as
+    ig's JSON (Go's encoding/json) writes them: a float 0.1 is 0.1 (not
+    0.10000000149011612), a double 1e20 is 100000000000000000000; in YAML
+    both read back as numbers (1e20 as 1.0e+20: a YAML 1.1 reader takes
+    1e+20 for a string); each byte of a string that is not UTF-8 is
+    U+FFFD (\\ufffd), as in ig; -F tenth==0.1 keeps the float 0.1, as ig
+    reads the value at the field's size."""
+    import yaml
+    nr = {v: k for k, v in kernel_syscall_names().items()}
+    _, r = traced_syscalls(env, "ig_syscalls:latest", [nr["getppid"]],
+                           args=["--fields", "syscall,tenth,big,bad"])
+    lines = [ln for ln in r.stdout().splitlines() if "SYS_GETPPID" in ln]
+    check(lines, f"no getppid: {r.stdout()[-300:]}")
+    eq(lines[0], '{"syscall":"SYS_GETPPID","tenth":0.1,'
+       '"big":100000000000000000000,"bad":"a\\ufffd\\ufffd\\ufffdb"}',
+       "the JSON line")
+    _, r = traced_syscalls(env, "ig_syscalls:latest", [nr["getppid"]],
+                           output="yaml",
+                           args=["--fields", "syscall,tenth,big,bad"])
+    text = r.stdout()
+    check("big: 1.0e+20\n" in text, f"big in YAML: {text[-300:]}")
+    docs = [d for d in yaml.safe_load_all(text) if d]
+    mine = [d for d in docs if d["syscall"] == "SYS_GETPPID"]
+    check(mine, f"no getppid in YAML: {text[-300:]}")
+    eq((mine[0]["tenth"], mine[0]["big"], mine[0]["bad"]),
+       (0.1, 1e20, "a\ufffd\ufffd\ufffdb"), "read back from YAML")
+    check(isinstance(mine[0]["big"], float), "big read back as a number")
+    _, r = traced_syscalls(env, "ig_syscalls:latest", [nr["getppid"]],
+                           args=["-F", "tenth==0.1"])
+    check(any(e["syscall"] == "SYS_GETPPID" for e in r.events()),
+          "-F tenth==0.1 keeps getppid")
 
 
 @test

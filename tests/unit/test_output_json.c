@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <math.h>
+#include <stdbool.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -558,6 +560,89 @@ static void json_string__invalid_utf8__one_fffd_per_byte(void **state)
 	}
 }
 
+/* Floats as Go's encoding/json writes them at the field's bit size: the
+ * fewest digits that read back, plain from 1e-6 to below 1e21 (the cut
+ * compared as a float32 for a float32), else e+21, e-7 */
+static void json_float__as_go_encoding_json(void **state)
+{
+	static const struct {
+		double x;
+		bool f32;
+		const char *want;
+	} cases[] = {
+		{ 0.1, false, "0.1" },
+		{ 0.1f, true, "0.1" },
+		{ 0.1f, false, "0.10000000149011612" },
+		{ 1e20, false, "100000000000000000000" },
+		{ 1e21, false, "1e+21" },
+		{ 1e21f, true, "1e+21" },
+		{ 1e-7, false, "1e-7" },
+		{ 1.5e-7, false, "1.5e-7" },
+		{ 1e-10, false, "1e-10" },
+		{ 0.000001, false, "0.000001" },
+		{ 1e-6f, true, "0.000001" },
+		{ 123456789.125, false, "123456789.125" },
+		{ -2.5, false, "-2.5" },
+		{ 3.0, false, "3" },
+		{ 16777216.0f, true, "16777216" },
+		{ 3.4028234663852886e38, true, "3.4028235e+38" },
+		{ 1.7976931348623157e308, false, "1.7976931348623157e+308" },
+		{ 5e-324, false, "5e-324" },
+		{ 0.0, false, "0" },
+		{ -0.0, false, "-0" },
+		{ 1.0 / 3, false, "0.3333333333333333" },
+		{ 1.0f / 3, true, "0.33333334" },
+		{ NAN, false, "null" },
+		{ -INFINITY, true, "null" },
+	};
+	char got[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		got[output_json_float(got, cases[i].x, cases[i].f32)] = '\0';
+		assert_string_equal(got, cases[i].want);
+	}
+}
+
+/* Floats in YAML as ig's (its JSON read back by Go's YAML reader and
+ * written again): whole numbers of 64 bits as integers, exponents below
+ * 1e-4 and from 1e6 on, of two digits at least; a one-digit mantissa
+ * with ".0", that a YAML 1.1 reader needs to read a number */
+static void yaml_float__as_ig_yaml_read_back_as_numbers(void **state)
+{
+	static const struct {
+		double x;
+		bool f32;
+		const char *want;
+	} cases[] = {
+		{ 0.1, false, "0.1" },
+		{ 0.1f, true, "0.1" },
+		{ 1e20, false, "1.0e+20" },
+		{ 1e21, false, "1.0e+21" },
+		{ 1e6, false, "1000000" },
+		{ 18446744073709549568.0, false, "18446744073709550000" },
+		{ 0x1p64, false, "1.8446744073709552e+19" },
+		{ -0x1p63, false, "-9.223372036854776e+18" },
+		{ 1234567.5, false, "1.2345675e+06" },
+		{ 0.0001, false, "0.0001" },
+		{ 0.00001, false, "1.0e-05" },
+		{ 1.5e-7, false, "1.5e-07" },
+		{ -2.5, false, "-2.5" },
+		{ 3.0, false, "3" },
+		{ -0.0, false, "0" },
+		{ NAN, false, ".nan" },
+		{ INFINITY, false, ".inf" },
+		{ -INFINITY, true, "-.inf" },
+	};
+	char got[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		got[output_yaml_float(got, cases[i].x, cases[i].f32)] = '\0';
+		assert_string_equal(got, cases[i].want);
+	}
+}
+
 /* fmt_u64() and fmt_s64() as printf writes them, around every power of
  * 10 and of 2 */
 static void numbers__edges__as_printf(void **state)
@@ -657,6 +742,8 @@ int main(void)
 			json_string__special_at_each_position__escaped),
 		cmocka_unit_test(json_string__not_printable_in_yaml__escaped),
 		cmocka_unit_test(json_string__invalid_utf8__one_fffd_per_byte),
+		cmocka_unit_test(json_float__as_go_encoding_json),
+		cmocka_unit_test(yaml_float__as_ig_yaml_read_back_as_numbers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
