@@ -220,7 +220,7 @@ size_t build_max_text(const struct field *f)
 	case FK_BOOL:
 		return 5;
 	case FK_FLOAT: /* DBL_MAX in full: 309 digits, a sign, decimals */
-		return f->precision < 0 ? 40 : 311 + (size_t)f->precision;
+		return 311 + (size_t)f->precision;
 	case FK_HEX:
 		return 16;
 	case FK_STRING:
@@ -301,7 +301,7 @@ int build_apply_annotations(struct build *b, size_t i)
 	f->align = ALIGN_LEFT;
 	f->ellipsis = ELLIPSIS_END;
 	f->width = -1;
-	f->precision = -1;
+	f->precision = 0; /* ig's without columns.precision */
 	f->minwidth = -1;
 	f->maxwidth = -1;
 	if (b->bi[i].tmpl) {

@@ -10,6 +10,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -482,15 +483,18 @@ double field_double(const struct field *f, const void *ev)
 	}
 }
 
-/* "%g", or with columns.precision decimals as ig's strconv.FormatFloat(v,
- * 'f', precision) writes them. */
+/* With columns.precision decimals (none without it), as ig's
+ * strconv.FormatFloat(v, 'f', precision, 64) writes them. */
 static size_t fmt_float(const struct field *f, char *buf, const void *ev)
 {
 	double x = field_double(f, ev);
 
-	if (f->precision >= 0)
-		return snprintf(buf, f->max_text + 1, "%.*f", f->precision, x);
-	return snprintf(buf, 40, "%g", x);
+	if (isnan(x) || isinf(x))
+		return (size_t)sprintf(buf, "%s",
+				       isnan(x) ? "NaN" :
+				       x > 0	? "+Inf" :
+						  "-Inf");
+	return snprintf(buf, f->max_text + 1, "%.*f", f->precision, x);
 }
 
 /* "1,2,3" */

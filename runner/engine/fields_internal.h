@@ -137,7 +137,7 @@ struct field {
 
 	/* Columns. */
 	int width, minwidth, maxwidth;
-	int precision; /* columns.precision: decimals of a float, -1: %g */
+	int precision; /* columns.precision: decimals of a float (0) */
 #define FLOAT_PRECISION_MAX 17 /* as many as a double has digits */
 	enum field_align align;
 	enum field_ellipsis ellipsis;

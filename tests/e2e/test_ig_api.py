@@ -958,8 +958,9 @@ while not done.is_set():
 @test
 def float_precision_in_columns(env):
     """columns.precision: a float's decimals in columns, as ig writes them
-    (strconv.FormatFloat 'f'); JSON keeps the whole value; on a field that
-    is not a float it is refused at build."""
+    (strconv.FormatFloat 'f'), none without it (as ig's columns of a data
+    source); JSON keeps the whole value; on a field that is not a float it
+    is refused at build."""
     d = fixture_variant(env, "ig_syscalls", "ig_precision",
                         "    fields:\n",
                         "    fields:\n      pi:\n        annotations:\n"
@@ -972,6 +973,14 @@ def float_precision_in_columns(env):
     lines = r.stdout().splitlines()
     cells = {header_cell(lines[0], ln, "PI") for ln in lines[1:]}
     eq(cells, {"3.14"}, "pi with 2 decimals")
+    _, r = traced_syscalls(env, "ig_syscalls:latest", [nr["getppid"]],
+                           output="columns",
+                           args=["--fields", "syscall,pi,tenth"])
+    lines = r.stdout().splitlines()
+    rows = {tuple(ln.split()) for ln in lines[1:]
+            if ln.startswith("SYS_GETPPID")}
+    eq(rows, {("SYS_GETPPID", "3", "0")},
+       "floats without columns.precision: no decimals, as in ig")
     _, r = traced_syscalls(env, "ig_syscalls:latest", [nr["getppid"]])
     eq({e["pi"] for e in r.events()}, {3.1415927},
        "pi in JSON, as ig writes a float32: its fewest digits")

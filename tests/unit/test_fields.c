@@ -482,7 +482,7 @@ static void build__enum64_signed_bool_float_ptr__handled(void **state)
 	T("small", "-2");
 	T("flag", "true");
 	T("cv", "77");
-	T("ratio", "0.5");
+	T("ratio", "0"); /* no columns.precision: 0 decimals, as ig */
 	T("p", "00000000deadbeef");
 	T("ports", "53,5353,0");
 #undef T

@@ -3,6 +3,7 @@
  * runner/engine/fields_format.c: the text of every kind of value, on the
  * fixture event and on a second BTF for the kinds it lacks.
  */
+#include <math.h>
 #include <sys/syscall.h>
 
 #include "runner/engine/filter_value.h"
@@ -407,7 +408,9 @@ static void text__target_annotations__name_the_formatted_field(void **state)
 }
 
 /* columns.precision: the decimals of a float in text, as ig's
- * strconv.FormatFloat(v, 'f', n); %g without it; only on floats. */
+ * strconv.FormatFloat(v, 'f', n, 64); none without it (ig's columns of
+ * a data source default to 0); NaN and infinities as Go spells them;
+ * only on floats. */
 static void text__float_precision__decimals(void **state)
 {
 	static const char yaml[] =
@@ -423,7 +426,7 @@ static void text__float_precision__decimals(void **state)
 	struct render_ctx rc;
 	struct error *err = NULL;
 	int flt, dbl, u32, st, st2;
-	double ev[3] = { 2.0 / 3, 2.5e10, 1.0 / 3 };
+	double ev[3] = { 2.0 / 3, 2.5e10, 2.0 / 3 };
 	char buf[512];
 
 	(void)state;
@@ -441,7 +444,13 @@ static void text__float_precision__decimals(void **state)
 	render_ctx_init(&rc, fs);
 	FX_ASSERT_TEXT(&rc, fs, ev, buf, "two", "0.67");
 	FX_ASSERT_TEXT(&rc, fs, ev, buf, "none", "25000000000");
-	FX_ASSERT_TEXT(&rc, fs, ev, buf, "plain", "0.333333");
+	FX_ASSERT_TEXT(&rc, fs, ev, buf, "plain", "1");
+	ev[2] = -INFINITY;
+	FX_ASSERT_TEXT(&rc, fs, ev, buf, "plain", "-Inf");
+	ev[2] = INFINITY;
+	FX_ASSERT_TEXT(&rc, fs, ev, buf, "plain", "+Inf");
+	ev[2] = NAN;
+	FX_ASSERT_TEXT(&rc, fs, ev, buf, "plain", "NaN");
 	render_ctx_fini(&rc);
 	fieldset_free(fs);
 	fs = NULL;
