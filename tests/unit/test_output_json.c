@@ -495,14 +495,28 @@ static void json_string__special_at_each_position__escaped(void **state)
 			}
 }
 
+struct str_case {
+	const char *in, *want;
+};
+
+/* Each case's in written by output_json_string() is its want. */
+static void assert_json_strings(const struct str_case *cases, size_t n)
+{
+	char got[64];
+
+	for (size_t i = 0; i < n; i++) {
+		got[output_json_string(got, cases[i].in, strlen(cases[i].in))] =
+			'\0';
+		assert_string_equal(got, cases[i].want);
+	}
+}
+
 /* Characters valid raw in JSON that YAML refuses (C1 controls, U+FFFE,
  * U+FFFF) or reads as line breaks (U+0085, U+2028, U+2029) are \uXXXX;
  * other characters of 2, 3 and 4 bytes stay raw. */
 static void json_string__not_printable_in_yaml__escaped(void **state)
 {
-	static const struct {
-		const char *in, *want;
-	} cases[] = {
+	static const struct str_case cases[] = {
 		{ "a\xc2\x80"
 		  "b",
 		  "\"a\\u0080b\"" },
@@ -517,16 +531,9 @@ static void json_string__not_printable_in_yaml__escaped(void **state)
 		{ "\xe2\x80\xa6\xef\xbf\xbd", "\"\xe2\x80\xa6\xef\xbf\xbd\"" },
 		{ "\xf0\x9f\x98\x80", "\"\xf0\x9f\x98\x80\"" },
 	};
-	char got[64];
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		size_t n = output_json_string(got, cases[i].in,
-					      strlen(cases[i].in));
-
-		got[n] = '\0';
-		assert_string_equal(got, cases[i].want);
-	}
+	assert_json_strings(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 /* Each byte that starts no valid UTF-8 sequence is one \ufffd, as Go's
@@ -534,9 +541,7 @@ static void json_string__not_printable_in_yaml__escaped(void **state)
  * overlong form, a surrogate, above U+10FFFF); a real U+FFFD stays raw. */
 static void json_string__invalid_utf8__one_fffd_per_byte(void **state)
 {
-	static const struct {
-		const char *in, *want;
-	} cases[] = {
+	static const struct str_case cases[] = {
 		{ "a\xff"
 		  "b",
 		  "\"a\\ufffdb\"" },
@@ -548,16 +553,9 @@ static void json_string__invalid_utf8__one_fffd_per_byte(void **state)
 		{ "\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"" },
 		{ "\xef\xbf\xbd\xc3", "\"\xef\xbf\xbd\\ufffd\"" },
 	};
-	char got[64];
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		size_t n = output_json_string(got, cases[i].in,
-					      strlen(cases[i].in));
-
-		got[n] = '\0';
-		assert_string_equal(got, cases[i].want);
-	}
+	assert_json_strings(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 /* Floats as Go's encoding/json writes them at the field's bit size: the
