@@ -17,6 +17,10 @@
  * replaced by the digest of entry N's content (N a digit, an earlier
  * entry), {sN} by its size and {h} (names only) by the hex digest of the
  * entry's own content, so that seeds can describe valid layouts.
+ *
+ * Every image an import names is then read as `runner run` reads a stored
+ * image (oci_store_get_gadget(): index, the amd64 manifest, its config
+ * and program layer), and the config it gives is parsed as gadget.yaml.
  */
 #include <archive.h>
 #include <archive_entry.h>
@@ -29,7 +33,9 @@
 #include "common/cleanup.h"
 #include "common/fileutil.h"
 #include "oci/archive.h"
+#include "metadata/metadata.h"
 #include "oci/digest.h"
+#include "oci/gadget_image.h"
 #include "oci/store.h"
 #include "fuzz.h"
 
@@ -258,6 +264,28 @@ static void write_raw(const char *p, size_t n)
 	FUZZ_CHECK(f && fwrite(p, 1, n, f) == n, "write %s", tar_path);
 }
 
+/* Read an imported image as a run does: index -> manifest -> blobs. */
+static void check_gadget(const char *ref)
+{
+	cleanup_error struct error *err = NULL;
+	cleanup_gadget struct oci_gadget *g = NULL;
+	struct gadget_metadata *md = NULL;
+
+	if (oci_store_get_gadget(store, ref, "amd64", &g, &err) < 0) {
+		FUZZ_CHECK(!g && err && err->msg, "%s: failure", ref);
+		return;
+	}
+	FUZZ_CHECK(g && g->config && g->program && g->digest &&
+			   oci_digest_valid(g->digest),
+		   "%s: incomplete gadget", ref);
+	FUZZ_CHECK(strlen(g->config) <= g->config_len,
+		   "%s: config not terminated", ref);
+	if (metadata_parse(g->config, g->config_len, "gadget.yaml", &md, &err) <
+	    0)
+		FUZZ_CHECK(!md && err && err->msg, "%s: metadata failure", ref);
+	metadata_free(md);
+}
+
 /* What may exist in the sandbox after an import; checks blob contents. */
 static int check_path(const char *path, const struct stat *st, int flag,
 		      struct FTW *ftw)
@@ -356,6 +384,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(0, "imported %s does not resolve: %s",
 				   refs[i], error_msg(rerr));
 		oci_descriptor_free(d);
+		check_gadget(refs[i]);
 		free(refs[i]);
 	}
 	free(refs);

@@ -3,7 +3,10 @@
  * OCI indexes and image manifests (oci/manifest.c) from untrusted JSON:
  * every input goes through oci_doc_kind(), oci_index_parse() and
  * oci_manifest_parse(); what parses must hold only validated descriptors,
- * and the accessors must work on it.
+ * and the accessors must work on it.  Then it is walked as a pull walks
+ * a document (oci/transfer.c): parsed by the media type it tells, the
+ * amd64 entry of an index chosen, and every child descriptor visited
+ * through oci_doc_child() with its media type's size limit.
  */
 #include "common/cleanup.h"
 #include "oci/digest.h"
@@ -54,6 +57,37 @@ static void check_manifest(const struct oci_manifest *m)
 	check_kvs(m->annotations, m->n_annotations);
 }
 
+/* As pull_children(): the document by its own media type, its children. */
+static void walk_doc(const uint8_t *data, size_t size, const char *mt)
+{
+	cleanup_doc struct oci_doc doc = { 0 };
+	cleanup_seen struct oci_seen seen = { 0 };
+	struct error *err = NULL;
+	const struct oci_descriptor *c;
+	size_t i, n;
+
+	if (oci_doc_parse(mt, data, size, &doc, &err) < 0) {
+		FUZZ_CHECK(err && err->msg && !doc.idx && !doc.m, "%s: failure",
+			   mt);
+		error_free(err);
+		return;
+	}
+	FUZZ_CHECK(!!doc.idx + !!doc.m == 1, "%s: %s", mt,
+		   doc.idx ? "both" : "neither");
+	n = doc.idx ? doc.idx->n_manifests : 1 + doc.m->n_layers;
+	for (i = 0; (c = oci_doc_child(&doc, i)); i++) {
+		FUZZ_CHECK(i < n, "child %zu of %zu", i, n);
+		check_descriptor(c);
+		FUZZ_CHECK(oci_media_max_size(c->media_type) > 0, "limit of %s",
+			   c->media_type);
+		FUZZ_CHECK(oci_seen_add(&seen, c->digest, NULL) >= 0, "seen");
+		FUZZ_CHECK(oci_seen_add(&seen, c->digest, NULL) == 1,
+			   "%s not seen", c->digest);
+	}
+	FUZZ_CHECK(i == n, "%zu children of %zu", i, n);
+	FUZZ_CHECK(seen.n <= n, "%zu seen of %zu", seen.n, n);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	cleanup_index struct oci_index *idx = NULL;
@@ -68,6 +102,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(!mt || kind == oci_media_kind(mt) ||
 			   oci_media_kind(mt) == OCI_KIND_OTHER,
 		   "kind %d for media type %s", kind, mt);
+	if (mt)
+		walk_doc(data, size, mt);
 
 	if (oci_index_parse(data, size, &idx, &err) == 0) {
 		FUZZ_CHECK(idx, "success without an index");

@@ -4,12 +4,79 @@
  * parses; a parsed model is written back with metadata_emit(), and that
  * text must parse to an equal model (compared through every accessor)
  * that writes the very same text again.  The same bytes as build.yaml
- * (metadata/build_file.h) fail with a message or name every file.
+ * (metadata/build_file.h) fail with a message or name every file.  Each
+ * param's default is read as a run reads it into the program
+ * (param_value_parse()) for each kind of param type: bool, integers, an
+ * enum, a string, a list, IP addresses.
  */
+#include <bpf/btf.h>
+
 #include "common/cleanup.h"
 #include "metadata/build_file.h"
 #include "metadata/metadata.h"
+#include "runner/engine/param_value.h"
 #include "fuzz.h"
+
+static struct btf *btf;
+static int types[10];
+static size_t n_types;
+
+/* The types a GADGET_PARAM may have, as a program's BTF tells them. */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	int u8, u16, u32, chr, v6, t;
+
+	(void)argc;
+	(void)argv;
+	btf = btf__new_empty();
+	if (!btf)
+		abort();
+	types[n_types++] = btf__add_int(btf, "_Bool", 1, BTF_INT_BOOL);
+	types[n_types++] = u8 = btf__add_int(btf, "unsigned char", 1, 0);
+	types[n_types++] = u16 = btf__add_int(btf, "unsigned short", 2, 0);
+	types[n_types++] = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
+	types[n_types++] = btf__add_int(btf, "long long unsigned int", 8, 0);
+	u32 = btf__add_int(btf, "unsigned int", 4, 0);
+	chr = btf__add_int(btf, "char", 1, BTF_INT_SIGNED);
+	types[n_types++] = t = btf__add_enum(btf, "mode", 4);
+	btf__add_enum_value(btf, "MODE_A", 1);
+	btf__add_enum_value(btf, "MODE_B", -2);
+	types[n_types++] = btf__add_array(btf, u32, chr, 16);
+	types[n_types++] = btf__add_array(btf, u32, u16, 4);
+	v6 = btf__add_array(btf, u32, u8, 16);
+	types[n_types++] = t = btf__add_union(btf, "gadget_ip_addr_t", 16);
+	btf__add_field(btf, "v6", v6, 0, 0);
+	btf__add_field(btf, "v4", u32, 0, 0);
+	types[n_types++] = btf__add_struct(btf, "gadget_l3endpoint_t", 20);
+	btf__add_field(btf, "addr_raw", t, 0, 0);
+	btf__add_field(btf, "version", u8, 128, 0);
+	for (size_t i = 0; i < n_types; i++)
+		if (types[i] <= 0)
+			abort();
+	return 0;
+}
+
+/* A param's default written as each type; what fits stays in its bytes. */
+static void check_value(const struct metadata_param *p)
+{
+	for (size_t i = 0; i < n_types; i++) {
+		struct error *err = NULL;
+		__s64 size = btf__resolve_size(btf, types[i]);
+		uint8_t *out;
+
+		FUZZ_CHECK(size > 0 && size <= 64, "type %d: %lld bytes",
+			   types[i], (long long)size);
+		out = malloc(size); /* exactly: ASan sees a write past it */
+		if (!out)
+			return;
+		if (param_value_parse(btf, types[i], p->var, p->default_value,
+				      out, size, &err) < 0)
+			FUZZ_CHECK(err && err->msg, "%s = \"%s\": no message",
+				   p->var, p->default_value);
+		error_free(err);
+		free(out);
+	}
+}
 
 static const char *const top_keys[] = {
 	"name", "description", "homepageURL", "documentationURL", "sourceURL",
@@ -40,6 +107,8 @@ static void walk(const struct gadget_metadata *md)
 		const struct metadata_param *p = metadata_param(md, i);
 
 		FUZZ_CHECK(p && p->var && p->key, "param %zu", i);
+		if (p->default_value)
+			check_value(p);
 	}
 	metadata_ds_annotation(md, "no-such-ds", "x");
 	metadata_field_annotation(md, "no-such-ds", "f", "x");
