@@ -10,6 +10,7 @@
 #define COMMON_ERROR_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 struct error {
 	int errnum; /* errno-style status, 0 when none applies */
