@@ -15,6 +15,7 @@
 
 #include "common/cleanup.h"
 #include "metadata/metadata.h"
+#include "runner/engine/btf_name.h"
 #include "runner/engine/fields_build.h"
 #include "runner/engine/gadget_api.h"
 
@@ -74,7 +75,7 @@ __u32 build_resolve(const struct btf *btf, __u32 id, const char **gname)
 			return 0;
 		switch (btf_kind(t)) {
 		case BTF_KIND_TYPEDEF: {
-			const char *n = btf__name_by_offset(btf, t->name_off);
+			const char *n = btf_name(btf, t->name_off);
 
 			if (gname && !*gname && n && !strncmp(n, "gadget_", 7))
 				*gname = n;
@@ -96,9 +97,7 @@ __u32 build_resolve(const struct btf *btf, __u32 id, const char **gname)
 
 static const char *type_name(const struct btf *btf, const struct btf_type *t)
 {
-	const char *n = btf__name_by_offset(btf, t->name_off);
-
-	return n ? n : "";
+	return btf_name(btf, t->name_off);
 }
 
 static bool is_char_type(const struct btf *btf, __u32 id)
@@ -125,7 +124,7 @@ static bool struct_has_member(const struct btf *btf, const struct btf_type *t,
 	const struct btf_member *m = btf_members(t);
 
 	for (int i = 0; i < btf_vlen(t); i++)
-		if (!strcmp(btf__name_by_offset(btf, m[i].name_off), name))
+		if (!strcmp(btf_name(btf, m[i].name_off), name))
 			return true;
 	return false;
 }
@@ -146,12 +145,12 @@ static int load_enum(struct build *b, struct field *f, const struct btf_type *t)
 
 			e->value = sign ? (__s64)be->val :
 					  (__s64)(__u32)be->val;
-			e->name = btf__name_by_offset(b->btf, be->name_off);
+			e->name = btf_name(b->btf, be->name_off);
 		} else {
 			const struct btf_enum64 *be = btf_enum64(t) + i;
 
 			e->value = (__s64)btf_enum64_value(be);
-			e->name = btf__name_by_offset(b->btf, be->name_off);
+			e->name = btf_name(b->btf, be->name_off);
 		}
 	}
 	f->n_enums = n;
@@ -218,7 +217,7 @@ static bool find_member(const struct btf *btf, const struct btf_type *t,
 	for (int i = 0; i < btf_vlen(t); i++) {
 		__s64 sz;
 
-		if (strcmp(btf__name_by_offset(btf, m[i].name_off), name))
+		if (strcmp(btf_name(btf, m[i].name_off), name))
 			continue;
 		sz = btf__resolve_size(btf, m[i].type);
 		if (sz <= 0 || btf_member_bitfield_size(t, i))
@@ -812,7 +811,7 @@ static int add_member(struct build *b, const struct btf_type *st, int mi,
 	const struct btf_member *m = btf_members(st) + mi;
 	struct member mb = {
 		.st = st,
-		.name = btf__name_by_offset(b->btf, m->name_off),
+		.name = btf_name(b->btf, m->name_off),
 		.bits = base_bits + btf_member_bit_offset(st, mi),
 		.bf = btf_member_bitfield_size(st, mi),
 		.prefix = prefix,

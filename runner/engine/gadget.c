@@ -14,6 +14,7 @@
 
 #include "common/cleanup.h"
 #include "runner/engine/btf_min.h"
+#include "runner/engine/btf_name.h"
 #include "runner/engine/btf_vmlinux.h"
 #include "runner/engine/cgroup2.h"
 #include "runner/engine/gadget.h"
@@ -73,7 +74,7 @@ static int add_param(struct gadget *g, const char *var, struct error **err)
 	for (i = 1; i < n; i++) {
 		const struct btf_type *t = btf__type_by_id(g->btf, i);
 		const struct btf_var_secinfo *vs;
-		const char *sec = btf__name_by_offset(g->btf, t->name_off);
+		const char *sec = btf_name(g->btf, t->name_off);
 		__u16 j;
 
 		if (!btf_is_datasec(t) || strcmp(sec, ".rodata"))
@@ -84,11 +85,10 @@ static int add_param(struct gadget *g, const char *var, struct error **err)
 				btf__type_by_id(g->btf, vs->type);
 			struct gadget_param *p;
 
-			if (strcmp(btf__name_by_offset(g->btf, v->name_off),
-				   var))
+			if (strcmp(btf_name(g->btf, v->name_off), var))
 				continue;
 			p = &g->params[g->n_params++];
-			p->var = btf__name_by_offset(g->btf, v->name_off);
+			p->var = btf_name(g->btf, v->name_off);
 			p->type_id = v->type;
 			p->offset = vs->offset;
 			p->size = vs->size;
@@ -133,8 +133,8 @@ static int describe(struct gadget *g, struct error **err)
 
 		if (!btf_is_var(t))
 			continue;
-		rc = gadget_marker_parse(
-			btf__name_by_offset(g->btf, t->name_off), &m, err);
+		rc = gadget_marker_parse(btf_name(g->btf, t->name_off), &m,
+					 err);
 		if (rc <= 0) {
 			if (rc < 0)
 				return -1;
@@ -185,7 +185,7 @@ static int add_packet_filters(struct gadget *g, struct error **err)
 
 	for (i = 1; i < n; i++) {
 		const struct btf_type *t = btf__type_by_id(g->btf, i);
-		const char *name = btf__name_by_offset(g->btf, t->name_off);
+		const char *name = btf_name(g->btf, t->name_off);
 		struct gadget_param *p;
 		char *var;
 		size_t j;
@@ -570,7 +570,7 @@ static int iter_target_map(struct bpf_object *obj, struct bpf_program *p)
 		 prog);
 	for (i = 1; i < n; i++) {
 		const struct btf_type *t = btf__type_by_id(btf, i);
-		const char *name = btf__name_by_offset(btf, t->name_off);
+		const char *name = btf_name(btf, t->name_off);
 		struct bpf_map *m;
 
 		if (!btf_is_var(t) || strncmp(name, prefix, strlen(prefix)))

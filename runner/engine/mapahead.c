@@ -8,6 +8,7 @@
 #include <bpf/btf.h>
 
 #include "common/thread.h"
+#include "runner/engine/btf_name.h"
 #include "runner/engine/mapahead.h"
 
 #define MAX_MAPS 64
@@ -81,7 +82,7 @@ static bool special_fields(const struct btf *btf, __u32 id, int depth)
 	}
 	if (!btf_is_composite(t))
 		return false;
-	name = btf__name_by_offset(btf, t->name_off);
+	name = btf_name(btf, t->name_off);
 	if (name && !strncmp(name, "bpf_", 4))
 		return true; /* bpf_spin_lock, bpf_timer, bpf_list_head, ... */
 	for (__u16 i = 0; i < btf_vlen(t); i++)

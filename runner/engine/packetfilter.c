@@ -23,6 +23,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "runner/engine/btf_name.h"
 #include "runner/engine/packetfilter.h"
 
 #define MAX_FILTERS 16
@@ -210,8 +211,7 @@ static int hook(struct bpf_program *prog, struct bpf_prog_load_opts *opts,
 		const struct bpf_func_info *f = rec(opts->func_info, fsz, i);
 		const struct btf_type *t = btf__type_by_id(l->btf, f->type_id);
 		const struct pf_filter *pf =
-			t ? find_filter(l, btf__name_by_offset(l->btf,
-							       t->name_off)) :
+			t ? find_filter(l, btf_name(l->btf, t->name_off)) :
 			    NULL;
 
 		if (pf) {
@@ -243,8 +243,7 @@ static int hook(struct bpf_program *prog, struct bpf_prog_load_opts *opts,
 		const struct bpf_func_info *f = rec(opts->func_info, fsz, i);
 		const struct btf_type *t = btf__type_by_id(l->btf, f->type_id);
 		struct pf_filter *pf =
-			t ? find_filter(l, btf__name_by_offset(l->btf,
-							       t->name_off)) :
+			t ? find_filter(l, btf_name(l->btf, t->name_off)) :
 			    NULL;
 		size_t start = f->insn_off, end = n_old, j;
 		struct bpf_func_info *nf;

@@ -12,6 +12,7 @@
 #include <bpf/btf.h>
 
 #include "common/cleanup.h"
+#include "runner/engine/btf_name.h"
 #include "runner/engine/gadget_api.h"
 #include "runner/engine/param_value.h"
 
@@ -73,7 +74,7 @@ static int member_offset(const struct btf *btf, const struct btf_type *t,
 	const struct btf_member *m = btf_members(t);
 
 	for (__u16 i = 0; i < btf_vlen(t); i++, m++)
-		if (!strcmp(btf__name_by_offset(btf, m->name_off), name))
+		if (!strcmp(btf_name(btf, m->name_off), name))
 			return btf_member_bit_offset(t, i) / 8;
 	return -1;
 }
@@ -83,7 +84,7 @@ static int parse_ip_param(const struct btf *btf, const struct btf_type *t,
 			  const char *value, char *dst, size_t size,
 			  const char *var, struct error **err)
 {
-	const char *name = btf__name_by_offset(btf, t->name_off);
+	const char *name = btf_name(btf, t->name_off);
 	bool ep = !strcmp(name, GADGET_API_L3ENDPOINT);
 	int addr_off = ep ? member_offset(btf, t, "addr_raw") : 0;
 	int ver_off = ep ? member_offset(btf, t, "version") : -1;
@@ -128,7 +129,7 @@ int param_value_parse(const struct btf *btf, __u32 type_id, const char *var,
 	if (btf_is_int(t) || btf_is_enum(t))
 		return parse_int(value, t, dst, var, err);
 	if (btf_is_composite(t)) {
-		const char *tn = btf__name_by_offset(btf, t->name_off);
+		const char *tn = btf_name(btf, t->name_off);
 
 		if (!strcmp(tn, GADGET_API_IP_ADDR) ||
 		    !strcmp(tn, GADGET_API_L3ENDPOINT))
@@ -148,7 +149,7 @@ int param_value_parse(const struct btf *btf, __u32 type_id, const char *var,
 		if (btf_is_int(e) && e->size == 1 &&
 		    !(btf_int_encoding(e) & BTF_INT_BOOL) &&
 		    (btf_int_encoding(e) & BTF_INT_CHAR ||
-		     !strcmp(btf__name_by_offset(btf, e->name_off), "char"))) {
+		     !strcmp(btf_name(btf, e->name_off), "char"))) {
 			if (strlen(value) >= a->nelems)
 				return error_set(
 					err, 0,

@@ -17,6 +17,7 @@
 #include "common/cleanup.h"
 #include "common/fileutil.h"
 #include "metadata/metadata.h"
+#include "runner/engine/btf_name.h"
 #include "runner/engine/fields.h"
 #include "runner/engine/output.h"
 #include "fuzz.h"
@@ -55,7 +56,7 @@ static __u32 event_type(const struct btf *btf)
 
 		if (!btf_is_struct(t))
 			continue;
-		if (!strcmp(btf__name_by_offset(btf, t->name_off), "event_t"))
+		if (!strcmp(btf_name(btf, t->name_off), "event_t"))
 			return id;
 		last = id;
 	}
