@@ -335,7 +335,9 @@ int fieldset_new(const struct btf *btf, __u32 type_id,
 	fs = calloc(1, sizeof(*fs));
 	if (!fs)
 		return error_set(err, ENOMEM, "fields");
-	r = build_walk_struct(&b, id, 0, NULL, -1, 0, 0);
+	r = build_check_layout(btf, err);
+	if (!r)
+		r = build_walk_struct(&b, id, 0, NULL, -1, 0, 0);
 	if (!r)
 		r = add_runtime_fields(&b);
 	if (!r)

@@ -842,6 +842,42 @@ static int add_member(struct build *b, const struct btf_type *st, int mi,
 	return add_value_member(b, &mb);
 }
 
+int build_check_layout(const struct btf *btf, struct error **err)
+{
+	__u32 n = btf__type_cnt(btf);
+
+	for (__u32 id = 1; id < n; id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		const struct btf_member *m;
+
+		if (!btf_is_composite(t))
+			continue;
+		m = btf_members(t);
+		for (__u16 i = 0; i < btf_vlen(t); i++) {
+			__s64 size = btf__resolve_size(btf, m[i].type);
+			const struct btf_type *mt = btf__type_by_id(
+				btf, btf__resolve_type(btf, m[i].type));
+			__u64 end = btf_member_bit_offset(t, i);
+
+			/* a bitfield: its width, in the member or (without
+			 * kind_flag) in its int type */
+			if (btf_member_bitfield_size(t, i))
+				end += btf_member_bitfield_size(t, i);
+			else if (mt && btf_is_int(mt))
+				end += btf_int_offset(mt) + btf_int_bits(mt);
+			else
+				end += (__u64)(size < 0 ? 0 : size) * 8;
+			if (size < 0 || end > (__u64)t->size * 8)
+				return error_set(err, 0,
+						 "BTF: member %s of %s lies "
+						 "outside its %u bytes",
+						 btf_name(btf, m[i].name_off),
+						 type_name(btf, t), t->size);
+		}
+	}
+	return 0;
+}
+
 int build_walk_struct(struct build *b, __u32 type_id, __u32 base_bits,
 		      const char *prefix, int parent, int depth, int proc_level)
 {

@@ -48,6 +48,9 @@ int build_add_field(struct build *b, const char *prefix, const char *key,
 		    int parent, int depth, enum field_kind kind);
 /* Skip modifiers and typedefs; report the outermost gadget_* typedef. */
 __u32 build_resolve(const struct btf *btf, __u32 id, const char **gname);
+/* Fail unless every member of every struct and union in btf lies within
+ * it, as the kernel checks: what the fields read then lies in the event. */
+int build_check_layout(const struct btf *btf, struct error **err);
 /* Add the members of struct type_id (at base_bits) under prefix. */
 int build_walk_struct(struct build *b, __u32 type_id, __u32 base_bits,
 		      const char *prefix, int parent, int depth,

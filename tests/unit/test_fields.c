@@ -634,6 +634,50 @@ static void build__double_underscore_member__no_field(void **state)
 	btf__free(btf);
 }
 
+/* A member past its struct's size (a hostile gadget's BTF) would have the
+ * fields read past the event: refused, in a nested struct too; bitfields
+ * that end within their struct are fine. */
+static void build__member_past_struct_end__error(void **state)
+{
+	struct btf *btf = btf__new_empty();
+	struct fieldset *fs = NULL;
+	struct error *err = NULL;
+	int u32 = btf__add_int(btf, "unsigned int", 4, 0);
+	int in = btf__add_struct(btf, "in", 4);
+	int id;
+
+	(void)state;
+	btf__add_field(btf, "x", u32, 0, 29);
+	btf__add_field(btf, "y", u32, 29, 3);
+	id = btf__add_struct(btf, "ev", 8);
+	btf__add_field(btf, "a", u32, 0, 0);
+	btf__add_field(btf, "in", in, 32, 0);
+	assert_int_equal(fieldset_new(btf, id, NULL, "ds", &fs, &err), 0);
+	fieldset_free(fs);
+	fs = NULL;
+	btf__add_field(btf, "b", u32, 48, 0); /* bytes 6-9 of 8 */
+	assert_int_equal(fieldset_new(btf, id, NULL, "ds", &fs, &err), -1);
+	assert_null(fs);
+	assert_string_equal(error_msg(err), "data source ds: BTF: member b "
+					    "of ev lies outside its 8 bytes");
+	error_free(err);
+	err = NULL;
+	btf__free(btf);
+
+	btf = btf__new_empty();
+	u32 = btf__add_int(btf, "unsigned int", 4, 0);
+	in = btf__add_struct(btf, "in", 4);
+	btf__add_field(btf, "x", u32, 0, 0);
+	btf__add_field(btf, "y", u32, 8, 0); /* bytes 1-4 of 4 */
+	id = btf__add_struct(btf, "ev", 8);
+	btf__add_field(btf, "in", in, 0, 0);
+	assert_int_equal(fieldset_new(btf, id, NULL, "ds", &fs, &err), -1);
+	assert_string_equal(error_msg(err), "data source ds: BTF: member y "
+					    "of in lies outside its 4 bytes");
+	error_free(err);
+	btf__free(btf);
+}
+
 static void build__unknown_metadata_field__skipped_and_reported(void **state)
 {
 	struct fx *x = *state;
@@ -796,6 +840,7 @@ int main(void)
 		cmocka_unit_test(build__double_underscore_member__no_field),
 		cmocka_unit_test(build__ig_templates__known_and_applied),
 		cmocka_unit_test(build__uid_gid_names__as_ig),
+		cmocka_unit_test(build__member_past_struct_end__error),
 		T(build__bad_metadata__errors),
 		T(build__unknown_metadata_field__skipped_and_reported),
 		T(build__metadata_names_x_or_x_raw__both_accepted),
