@@ -482,7 +482,9 @@ void build_set_titles(struct fieldset *fs)
 			src = f->name +
 			      (fs->f[f->parent].key - fs->f[f->parent].name);
 		while (!f->alias && src > f->name && title_taken(fs, i, src)) {
-			src -= 2;
+			/* past the '.', to the component before (a BTF
+			 * name may make it empty: ".x", "a..x") */
+			src = src - f->name >= 2 ? src - 2 : f->name;
 			while (src > f->name && src[-1] != '.')
 				src--;
 		}

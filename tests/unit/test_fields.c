@@ -678,6 +678,26 @@ static void build__member_past_struct_end__error(void **state)
 	btf__free(btf);
 }
 
+/* Member names with dots (a hostile gadget's BTF): a taken title steps
+ * back to the component before, within the name even when it is empty. */
+static void build__dotted_member_names__titles_within_the_name(void **state)
+{
+	struct btf *btf = btf__new_empty();
+	struct fieldset *fs = NULL;
+	struct error *err = NULL;
+	int u32 = btf__add_int(btf, "unsigned int", 4, 0);
+	int id = btf__add_struct(btf, "ev", 8);
+
+	(void)state;
+	btf__add_field(btf, "x", u32, 0, 0);
+	btf__add_field(btf, ".x", u32, 32, 0);
+	assert_int_equal(fieldset_new(btf, id, NULL, "ds", &fs, &err), 0);
+	assert_string_equal(fs->f[0].title, "X");
+	assert_string_equal(fs->f[1].title, ".X");
+	fieldset_free(fs);
+	btf__free(btf);
+}
+
 static void build__unknown_metadata_field__skipped_and_reported(void **state)
 {
 	struct fx *x = *state;
@@ -841,6 +861,8 @@ int main(void)
 		cmocka_unit_test(build__ig_templates__known_and_applied),
 		cmocka_unit_test(build__uid_gid_names__as_ig),
 		cmocka_unit_test(build__member_past_struct_end__error),
+		cmocka_unit_test(
+			build__dotted_member_names__titles_within_the_name),
 		T(build__bad_metadata__errors),
 		T(build__unknown_metadata_field__skipped_and_reported),
 		T(build__metadata_names_x_or_x_raw__both_accepted),
