@@ -493,6 +493,18 @@ static int array_kind(struct build *b, const struct member *mb, int i,
 	return 0;
 }
 
+/* A bitfield member of an integer or enum type: its place in 64 bits. */
+static int set_bitfield(struct build *b, const struct member *mb,
+			struct field *f, const struct btf_type *t)
+{
+	if (mb->bf > 64 || t->size > 8)
+		return error_set(b->err, 0, "BTF: bitfield %s too wide",
+				 f->name);
+	f->bit_off = mb->bits % 8;
+	f->bit_size = mb->bf;
+	return 0;
+}
+
 /*
  * The kind of value member field i holds, from its BTF type; *fmt is
  * FK_ENUM for an enum (formatted by name), else left alone.
@@ -517,25 +529,15 @@ static int value_kind(struct build *b, const struct member *mb, int i,
 			*kind = FK_BOOL;
 		else
 			*kind = f->is_signed ? FK_SINT : FK_UINT;
-		if (mb->bf) {
-			if (mb->bf > 64 || t->size > 8)
-				return error_set(b->err, 0,
-						 "BTF: bitfield %s too wide",
-						 f->name);
-			f->bit_off = mb->bits % 8;
-			f->bit_size = mb->bf;
-		}
-		return 0;
+		return mb->bf ? set_bitfield(b, mb, f, t) : 0;
 	case BTF_KIND_ENUM:
 	case BTF_KIND_ENUM64:
 		f->size = t->size;
 		f->is_signed = btf_kflag(t);
 		*kind = f->is_signed ? FK_SINT : FK_UINT;
-		if (mb->bf) {
-			f->bit_off = mb->bits % 8;
-			f->bit_size = mb->bf;
-		}
 		*fmt = FK_ENUM;
+		if (mb->bf && set_bitfield(b, mb, f, t) < 0)
+			return -1;
 		return load_enum(b, f, t);
 	case BTF_KIND_FLOAT:
 		f->size = t->size;

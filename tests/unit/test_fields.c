@@ -698,6 +698,28 @@ static void build__dotted_member_names__titles_within_the_name(void **state)
 	btf__free(btf);
 }
 
+/* An enum bitfield wider than 64 bits is refused as an integer one is:
+ * its value would be read from more bytes than a 64-bit value holds. */
+static void build__enum_bitfield_wider_than_64__error(void **state)
+{
+	struct btf *btf = btf__new_empty();
+	struct fieldset *fs = NULL;
+	struct error *err = NULL;
+	int e = btf__add_enum(btf, "e", 4);
+	int id;
+
+	(void)state;
+	btf__add_enum_value(btf, "E_A", 1);
+	id = btf__add_struct(btf, "ev", 16);
+	assert_int_equal(btf__add_field(btf, "wide", e, 3, 65), 0);
+	assert_int_equal(fieldset_new(btf, id, NULL, "ds", &fs, &err), -1);
+	assert_null(fs);
+	assert_string_equal(error_msg(err),
+			    "data source ds: BTF: bitfield wide too wide");
+	error_free(err);
+	btf__free(btf);
+}
+
 static void build__unknown_metadata_field__skipped_and_reported(void **state)
 {
 	struct fx *x = *state;
@@ -861,6 +883,7 @@ int main(void)
 		cmocka_unit_test(build__ig_templates__known_and_applied),
 		cmocka_unit_test(build__uid_gid_names__as_ig),
 		cmocka_unit_test(build__member_past_struct_end__error),
+		cmocka_unit_test(build__enum_bitfield_wider_than_64__error),
 		cmocka_unit_test(
 			build__dotted_member_names__titles_within_the_name),
 		T(build__bad_metadata__errors),
