@@ -20,6 +20,9 @@
 #include "runner/engine/gadget_api.h"
 
 #define MAX_DEPTH 16
+/* Structs walked at once (named or anonymous), and members in all. */
+#define MAX_NESTING 32
+#define MAX_MEMBERS 65536
 /* While building: no format applies (a value member is never a struct). */
 #define FK_NONE FK_STRUCT
 
@@ -822,6 +825,9 @@ static int add_member(struct build *b, const struct btf_type *st, int mi,
 		.proc_level = proc_level,
 	};
 
+	if (++b->members > MAX_MEMBERS)
+		return error_set(b->err, 0, "BTF: more than %d members",
+				 MAX_MEMBERS);
 	mb.id = build_resolve(b->btf, m->type, &mb.g);
 	mb.api = gadget_api_type(mb.g);
 	mb.t = btf__type_by_id(b->btf, mb.id);
@@ -881,15 +887,20 @@ int build_walk_struct(struct build *b, __u32 type_id, __u32 base_bits,
 {
 	const struct btf_type *t = btf__type_by_id(b->btf, type_id);
 	cleanup_free char *pfx = prefix ? strdup(prefix) : NULL;
+	int r = 0;
 
 	if (!t || !btf_is_composite(t))
 		return error_set(b->err, 0, "BTF: type %u is not a struct",
 				 type_id);
 	if (prefix && !pfx)
 		return error_set(b->err, ENOMEM, "fields");
-	for (int i = 0; i < btf_vlen(t); i++)
-		if (add_member(b, t, i, base_bits, pfx, parent, depth,
-			       proc_level) < 0)
-			return -1;
-	return 0;
+	if (b->nesting == MAX_NESTING)
+		return error_set(b->err, 0, "BTF: structs nest too deep in %s",
+				 type_name(b->btf, t));
+	b->nesting++;
+	for (int i = 0; i < btf_vlen(t) && r >= 0; i++)
+		r = add_member(b, t, i, base_bits, pfx, parent, depth,
+			       proc_level);
+	b->nesting--;
+	return r < 0 ? -1 : 0;
 }

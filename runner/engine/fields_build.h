@@ -28,6 +28,10 @@ struct build {
 	struct build_info *bi;
 	size_t n, cap;
 	struct error **err;
+	/* a type may hold itself or fan out (a hostile gadget's BTF): the
+	 * structs being walked and the members seen are bounded */
+	int nesting;
+	size_t members;
 };
 
 static inline const char *build_ann_lookup(struct build *b, const char *field,

@@ -720,6 +720,41 @@ static void build__enum_bitfield_wider_than_64__error(void **state)
 	btf__free(btf);
 }
 
+/* A struct that holds itself as an anonymous member, or anonymous members
+ * that fan out level by level (a hostile gadget's BTF): refused, not a
+ * stack overflow or 2^24 members walked. */
+static void build__anonymous_members_cycle_or_fan_out__error(void **state)
+{
+	struct btf *btf = btf__new_empty();
+	struct fieldset *fs = NULL;
+	struct error *err = NULL;
+	int id = btf__add_struct(btf, "ev", 4), t;
+
+	(void)state;
+	btf__add_field(btf, NULL, id, 0, 0);
+	assert_int_equal(fieldset_new(btf, id, NULL, "ds", &fs, &err), -1);
+	assert_string_equal(error_msg(err),
+			    "data source ds: BTF: structs nest too deep in ev");
+	error_free(err);
+	err = NULL;
+	btf__free(btf);
+
+	btf = btf__new_empty();
+	t = btf__add_int(btf, "unsigned int", 4, 0);
+	for (int level = 0; level < 24; level++) {
+		int up = btf__add_struct(btf, "", 4);
+
+		btf__add_field(btf, NULL, t, 0, 0);
+		btf__add_field(btf, NULL, t, 0, 0);
+		t = up;
+	}
+	assert_int_equal(fieldset_new(btf, t, NULL, "ds", &fs, &err), -1);
+	assert_string_equal(error_msg(err),
+			    "data source ds: BTF: more than 65536 members");
+	error_free(err);
+	btf__free(btf);
+}
+
 static void build__unknown_metadata_field__skipped_and_reported(void **state)
 {
 	struct fx *x = *state;
@@ -883,6 +918,8 @@ int main(void)
 		cmocka_unit_test(build__ig_templates__known_and_applied),
 		cmocka_unit_test(build__uid_gid_names__as_ig),
 		cmocka_unit_test(build__member_past_struct_end__error),
+		cmocka_unit_test(
+			build__anonymous_members_cycle_or_fan_out__error),
 		cmocka_unit_test(build__enum_bitfield_wider_than_64__error),
 		cmocka_unit_test(
 			build__dotted_member_names__titles_within_the_name),
