@@ -863,11 +863,14 @@ int build_check_layout(const struct btf *btf, struct error **err)
 		m = btf_members(t);
 		for (__u16 i = 0; i < btf_vlen(t); i++) {
 			__s64 size = btf__resolve_size(btf, m[i].type);
+			const struct btf_type *mt = btf__type_by_id(
+				btf, btf__resolve_type(btf, m[i].type));
 			__u64 end = btf_member_bit_offset(t, i);
 
-			/* a bitfield (kind_flag) its width, anything else
-			 * its type's size: what a field reads */
-			if (btf_member_bitfield_size(t, i))
+			/* an integer bitfield (kind_flag) its width, anything
+			 * else its type's size: what a field reads */
+			if (btf_member_bitfield_size(t, i) && mt &&
+			    (btf_is_int(mt) || btf_is_any_enum(mt)))
 				end += btf_member_bitfield_size(t, i);
 			else
 				end += (__u64)(size < 0 ? 0 : size) * 8;

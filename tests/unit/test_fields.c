@@ -675,6 +675,22 @@ static void build__member_past_struct_end__error(void **state)
 	assert_string_equal(error_msg(err), "data source ds: BTF: member y "
 					    "of in lies outside its 4 bytes");
 	error_free(err);
+	err = NULL;
+	btf__free(btf);
+
+	/* a bitfield width counts for an integer only: a struct is read
+	 * whole (bytes 4-7 of 6 here, not bits 32-34) */
+	btf = btf__new_empty();
+	u32 = btf__add_int(btf, "unsigned int", 4, 0);
+	in = btf__add_struct(btf, "in", 4);
+	btf__add_field(btf, "x", u32, 0, 0);
+	id = btf__add_struct(btf, "ev", 6);
+	btf__add_field(btf, "a", u32, 0, 0);
+	assert_int_equal(btf__add_field(btf, "in", in, 32, 3), 0);
+	assert_int_equal(fieldset_new(btf, id, NULL, "ds", &fs, &err), -1);
+	assert_string_equal(error_msg(err), "data source ds: BTF: member in "
+					    "of ev lies outside its 6 bytes");
+	error_free(err);
 	btf__free(btf);
 }
 
