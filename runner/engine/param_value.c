@@ -27,6 +27,8 @@ static int parse_int(const char *s, const struct btf_type *t, void *dst,
 	long long v;
 	char *end;
 
+	if (!size || size > 8) /* a hostile BTF's __int128 or wider */
+		return error_set(err, 0, "param %s: unsupported type", var);
 	errno = 0;
 	if (btf_is_int(t) && (btf_int_encoding(t) & BTF_INT_BOOL)) {
 		if (!strcmp(s, "true") || !strcmp(s, "1"))
@@ -91,7 +93,8 @@ static int parse_ip_param(const struct btf *btf, const struct btf_type *t,
 	__u8 buf[16];
 	int version;
 
-	if (addr_off < 0 || (ep && ver_off < 0) || addr_off + 16 > (int)size)
+	if (addr_off < 0 || (ep && (ver_off < 0 || ver_off >= (int)size)) ||
+	    addr_off + 16 > (int)size)
 		return error_set(err, 0, "param %s: unsupported layout", var);
 	if (inet_pton(AF_INET, value, buf) == 1)
 		version = 4;
@@ -126,6 +129,11 @@ int param_value_parse(const struct btf *btf, __u32 type_id, const char *var,
 	t = btf__type_by_id(btf, btf__resolve_type(btf, type_id));
 	if (!t)
 		return error_set(err, 0, "param %s: bad BTF type", var);
+	/* the gadget's BTF tells both, and a hostile one may disagree */
+	if (btf__resolve_size(btf, type_id) != (__s64)size)
+		return error_set(err, 0,
+				 "param %s: its type is not of its %zu bytes",
+				 var, size);
 	if (btf_is_int(t) || btf_is_enum(t))
 		return parse_int(value, t, dst, var, err);
 	if (btf_is_composite(t)) {

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * runner/engine/param_value.c: a param's value written into its .rodata
+ * slot, as a hostile gadget's BTF may describe it: nothing is written
+ * outside the slot, whatever the types say.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <bpf/btf.h>
+#include <cmocka.h>
+
+#include "runner/engine/param_value.h"
+
+/* A 16-byte integer (a gadget's __int128, or a hostile size) is refused:
+ * its value was copied from an 8-byte one. */
+static void parse__integer_wider_than_8__refused(void **state)
+{
+	struct btf *btf = btf__new_empty();
+	int t = btf__add_int(btf, "__int128", 16, BTF_INT_SIGNED);
+	struct error *err = NULL;
+	uint8_t slot[16];
+
+	(void)state;
+	assert_int_equal(param_value_parse(btf, t, "big", "1", slot,
+					   sizeof(slot), &err),
+			 -1);
+	assert_string_equal(error_msg(err), "param big: unsupported type");
+	error_free(err);
+	btf__free(btf);
+}
+
+/* A slot of another size than its type (the datasec and the variable's
+ * type disagree): refused before anything is written. */
+static void parse__slot_not_of_the_type_size__refused(void **state)
+{
+	struct btf *btf = btf__new_empty();
+	int u32 = btf__add_int(btf, "unsigned int", 4, 0);
+	int chr = btf__add_int(btf, "char", 1, BTF_INT_SIGNED);
+	int str = btf__add_array(btf, u32, chr, 16);
+	struct error *err = NULL;
+	uint8_t slot[8] = { 0 };
+
+	(void)state;
+	assert_int_equal(
+		param_value_parse(btf, str, "name", "x", slot, 8, &err), -1);
+	assert_string_equal(error_msg(err),
+			    "param name: its type is not of its 8 bytes");
+	error_free(err);
+	err = NULL;
+	assert_int_equal(param_value_parse(btf, u32, "n", "7", slot, 4, &err),
+			 0);
+	assert_int_equal(slot[0], 7);
+	btf__free(btf);
+}
+
+/* gadget_l3endpoint_t whose version member lies past the struct: refused
+ * ("unsupported layout"), not written past the slot. */
+static void parse__l3endpoint_version_past_the_struct__refused(void **state)
+{
+	struct btf *btf = btf__new_empty();
+	int u8 = btf__add_int(btf, "unsigned char", 1, 0);
+	int u32 = btf__add_int(btf, "unsigned int", 4, 0);
+	int v6 = btf__add_array(btf, u32, u8, 16);
+	int ep = btf__add_struct(btf, "gadget_l3endpoint_t", 20);
+	struct error *err = NULL;
+	uint8_t slot[20];
+
+	(void)state;
+	btf__add_field(btf, "addr_raw", v6, 0, 0);
+	btf__add_field(btf, "version", u8, 8 * 200, 0);
+	assert_int_equal(param_value_parse(btf, ep, "ip", "10.0.0.1", slot,
+					   sizeof(slot), &err),
+			 -1);
+	assert_string_equal(error_msg(err), "param ip: unsupported layout");
+	error_free(err);
+	btf__free(btf);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(parse__integer_wider_than_8__refused),
+		cmocka_unit_test(parse__slot_not_of_the_type_size__refused),
+		cmocka_unit_test(
+			parse__l3endpoint_version_past_the_struct__refused),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
