@@ -634,17 +634,40 @@ static void build__double_underscore_member__no_field(void **state)
 	btf__free(btf);
 }
 
+/* fieldset_new() of struct id in btf fails with "data source ds: " msg. */
+static void assert_build_fails(const struct btf *btf, int id, const char *msg)
+{
+	struct fieldset *fs = NULL;
+	struct error *err = NULL;
+	char want[256];
+
+	snprintf(want, sizeof(want), "data source ds: %s", msg);
+	assert_int_equal(fieldset_new(btf, id, NULL, "ds", &fs, &err), -1);
+	assert_null(fs);
+	assert_string_equal(error_msg(err), want);
+	error_free(err);
+}
+
+/* A BTF with "unsigned int" (*u32) and struct in (*in) of 4 bytes whose
+ * members (x, 32 bits) the caller adds. */
+static struct btf *btf_with_in(int *u32, int *in)
+{
+	struct btf *btf = btf__new_empty();
+
+	*u32 = btf__add_int(btf, "unsigned int", 4, 0);
+	*in = btf__add_struct(btf, "in", 4);
+	return btf;
+}
+
 /* A member past its struct's size (a hostile gadget's BTF) would have the
  * fields read past the event: refused, in a nested struct too; bitfields
  * that end within their struct are fine. */
 static void build__member_past_struct_end__error(void **state)
 {
-	struct btf *btf = btf__new_empty();
 	struct fieldset *fs = NULL;
 	struct error *err = NULL;
-	int u32 = btf__add_int(btf, "unsigned int", 4, 0);
-	int in = btf__add_struct(btf, "in", 4);
-	int id;
+	int u32, in, id;
+	struct btf *btf = btf_with_in(&u32, &in);
 
 	(void)state;
 	btf__add_field(btf, "x", u32, 0, 29);
@@ -654,43 +677,29 @@ static void build__member_past_struct_end__error(void **state)
 	btf__add_field(btf, "in", in, 32, 0);
 	assert_int_equal(fieldset_new(btf, id, NULL, "ds", &fs, &err), 0);
 	fieldset_free(fs);
-	fs = NULL;
 	btf__add_field(btf, "b", u32, 48, 0); /* bytes 6-9 of 8 */
-	assert_int_equal(fieldset_new(btf, id, NULL, "ds", &fs, &err), -1);
-	assert_null(fs);
-	assert_string_equal(error_msg(err), "data source ds: BTF: member b "
-					    "of ev lies outside its 8 bytes");
-	error_free(err);
-	err = NULL;
+	assert_build_fails(btf, id,
+			   "BTF: member b of ev lies outside its 8 bytes");
 	btf__free(btf);
 
-	btf = btf__new_empty();
-	u32 = btf__add_int(btf, "unsigned int", 4, 0);
-	in = btf__add_struct(btf, "in", 4);
+	btf = btf_with_in(&u32, &in);
 	btf__add_field(btf, "x", u32, 0, 0);
 	btf__add_field(btf, "y", u32, 8, 0); /* bytes 1-4 of 4 */
 	id = btf__add_struct(btf, "ev", 8);
 	btf__add_field(btf, "in", in, 0, 0);
-	assert_int_equal(fieldset_new(btf, id, NULL, "ds", &fs, &err), -1);
-	assert_string_equal(error_msg(err), "data source ds: BTF: member y "
-					    "of in lies outside its 4 bytes");
-	error_free(err);
-	err = NULL;
+	assert_build_fails(btf, id,
+			   "BTF: member y of in lies outside its 4 bytes");
 	btf__free(btf);
 
 	/* a bitfield width counts for an integer only: a struct is read
 	 * whole (bytes 4-7 of 6 here, not bits 32-34) */
-	btf = btf__new_empty();
-	u32 = btf__add_int(btf, "unsigned int", 4, 0);
-	in = btf__add_struct(btf, "in", 4);
+	btf = btf_with_in(&u32, &in);
 	btf__add_field(btf, "x", u32, 0, 0);
 	id = btf__add_struct(btf, "ev", 6);
 	btf__add_field(btf, "a", u32, 0, 0);
 	assert_int_equal(btf__add_field(btf, "in", in, 32, 3), 0);
-	assert_int_equal(fieldset_new(btf, id, NULL, "ds", &fs, &err), -1);
-	assert_string_equal(error_msg(err), "data source ds: BTF: member in "
-					    "of ev lies outside its 6 bytes");
-	error_free(err);
+	assert_build_fails(btf, id,
+			   "BTF: member in of ev lies outside its 6 bytes");
 	btf__free(btf);
 }
 
@@ -719,8 +728,6 @@ static void build__dotted_member_names__titles_within_the_name(void **state)
 static void build__enum_bitfield_wider_than_64__error(void **state)
 {
 	struct btf *btf = btf__new_empty();
-	struct fieldset *fs = NULL;
-	struct error *err = NULL;
 	int e = btf__add_enum(btf, "e", 4);
 	int id;
 
@@ -728,11 +735,7 @@ static void build__enum_bitfield_wider_than_64__error(void **state)
 	btf__add_enum_value(btf, "E_A", 1);
 	id = btf__add_struct(btf, "ev", 16);
 	assert_int_equal(btf__add_field(btf, "wide", e, 3, 65), 0);
-	assert_int_equal(fieldset_new(btf, id, NULL, "ds", &fs, &err), -1);
-	assert_null(fs);
-	assert_string_equal(error_msg(err),
-			    "data source ds: BTF: bitfield wide too wide");
-	error_free(err);
+	assert_build_fails(btf, id, "BTF: bitfield wide too wide");
 	btf__free(btf);
 }
 
@@ -742,17 +745,11 @@ static void build__enum_bitfield_wider_than_64__error(void **state)
 static void build__anonymous_members_cycle_or_fan_out__error(void **state)
 {
 	struct btf *btf = btf__new_empty();
-	struct fieldset *fs = NULL;
-	struct error *err = NULL;
 	int id = btf__add_struct(btf, "ev", 4), t;
 
 	(void)state;
 	btf__add_field(btf, NULL, id, 0, 0);
-	assert_int_equal(fieldset_new(btf, id, NULL, "ds", &fs, &err), -1);
-	assert_string_equal(error_msg(err),
-			    "data source ds: BTF: structs nest too deep in ev");
-	error_free(err);
-	err = NULL;
+	assert_build_fails(btf, id, "BTF: structs nest too deep in ev");
 	btf__free(btf);
 
 	btf = btf__new_empty();
@@ -764,10 +761,7 @@ static void build__anonymous_members_cycle_or_fan_out__error(void **state)
 		btf__add_field(btf, NULL, t, 0, 0);
 		t = up;
 	}
-	assert_int_equal(fieldset_new(btf, t, NULL, "ds", &fs, &err), -1);
-	assert_string_equal(error_msg(err),
-			    "data source ds: BTF: more than 65536 members");
-	error_free(err);
+	assert_build_fails(btf, t, "BTF: more than 65536 members");
 	btf__free(btf);
 }
 

@@ -15,21 +15,29 @@
 
 #include "runner/engine/param_value.h"
 
+/* value for var, of type t into a slot of size bytes, is refused: msg. */
+static void assert_refused(const struct btf *btf, int t, const char *var,
+			   const char *value, size_t size, const char *msg)
+{
+	struct error *err = NULL;
+	uint8_t slot[64];
+
+	assert_true(size <= sizeof(slot));
+	assert_int_equal(
+		param_value_parse(btf, t, var, value, slot, size, &err), -1);
+	assert_string_equal(error_msg(err), msg);
+	error_free(err);
+}
+
 /* A 16-byte integer (a gadget's __int128, or a hostile size) is refused:
  * its value was copied from an 8-byte one. */
 static void parse__integer_wider_than_8__refused(void **state)
 {
 	struct btf *btf = btf__new_empty();
 	int t = btf__add_int(btf, "__int128", 16, BTF_INT_SIGNED);
-	struct error *err = NULL;
-	uint8_t slot[16];
 
 	(void)state;
-	assert_int_equal(param_value_parse(btf, t, "big", "1", slot,
-					   sizeof(slot), &err),
-			 -1);
-	assert_string_equal(error_msg(err), "param big: unsupported type");
-	error_free(err);
+	assert_refused(btf, t, "big", "1", 16, "param big: unsupported type");
 	btf__free(btf);
 }
 
@@ -45,12 +53,8 @@ static void parse__slot_not_of_the_type_size__refused(void **state)
 	uint8_t slot[8] = { 0 };
 
 	(void)state;
-	assert_int_equal(
-		param_value_parse(btf, str, "name", "x", slot, 8, &err), -1);
-	assert_string_equal(error_msg(err),
-			    "param name: its type is not of its 8 bytes");
-	error_free(err);
-	err = NULL;
+	assert_refused(btf, str, "name", "x", 8,
+		       "param name: its type is not of its 8 bytes");
 	assert_int_equal(param_value_parse(btf, u32, "n", "7", slot, 4, &err),
 			 0);
 	assert_int_equal(slot[0], 7);
@@ -66,17 +70,12 @@ static void parse__l3endpoint_version_past_the_struct__refused(void **state)
 	int u32 = btf__add_int(btf, "unsigned int", 4, 0);
 	int v6 = btf__add_array(btf, u32, u8, 16);
 	int ep = btf__add_struct(btf, "gadget_l3endpoint_t", 20);
-	struct error *err = NULL;
-	uint8_t slot[20];
 
 	(void)state;
 	btf__add_field(btf, "addr_raw", v6, 0, 0);
 	btf__add_field(btf, "version", u8, 8 * 200, 0);
-	assert_int_equal(param_value_parse(btf, ep, "ip", "10.0.0.1", slot,
-					   sizeof(slot), &err),
-			 -1);
-	assert_string_equal(error_msg(err), "param ip: unsupported layout");
-	error_free(err);
+	assert_refused(btf, ep, "ip", "10.0.0.1", 20,
+		       "param ip: unsupported layout");
 	btf__free(btf);
 }
 
