@@ -109,6 +109,8 @@ struct run_flags {
 	const char *param_vals[MAX_GADGET_FLAGS];
 	bool help;
 	bool k8s; /* Kubernetes columns: --k8s, or $NODE_NAME set */
+	bool no_host; /* --host=false: containers' events only, as ig's
+		       * default */
 	/* --k8s-namespace ... --k8s-selector by enum k8s_select_key: the
 	 * last of each, as in ig */
 	const char *pods[K8S_SELECT_LABELS + 1];
@@ -141,9 +143,9 @@ static void usage(FILE *f)
 	      "                       only events of these containers (podman,\n"
 	      "                       docker, containerd, cri-o); !NAME: all\n"
 	      "                       but NAME (also --runtime-containername)\n"
-	      "      --host           as in ig: the host's events are shown\n"
+	      "      --host[=BOOL]    as in ig: the host's events are shown\n"
 	      "                       (with the containers', unless -c or\n"
-	      "                       --k8s-* select)\n"
+	      "                       --k8s-* select); false: containers only\n"
 	      "      --k8s            Kubernetes columns (K8S.NODE ...) first;\n"
 	      "                       the default when $NODE_NAME is set\n"
 	      "      --k8s-namespace NS[,NS]  --k8s-podname POD[,POD]\n"
@@ -380,18 +382,14 @@ static int run_flag(struct run_flags *f, size_t n_params, int c,
 	case OPT_K8S:
 		f->k8s = true;
 		return EXIT_OK;
-	case OPT_HOST: /* ig's: the runner always shows the host's events */
-		if (!arg || !strcmp(arg, "true"))
-			return EXIT_OK;
-		if (strcmp(arg, "false"))
+	case OPT_HOST: /* the host's events are shown unless --host=false */
+		if (!cli_parse_bool(arg, &f->no_host))
 			return cli_error(err, EXIT_USAGE,
 					 "invalid --host '%s': want true or "
 					 "false",
 					 arg);
-		return cli_error(err, EXIT_USAGE,
-				 "--host=false: the host's events are always "
-				 "shown (-F runtime.containerId~. keeps those "
-				 "of containers)");
+		f->no_host = !f->no_host;
+		return EXIT_OK;
 	case OPT_K8S_NAMESPACE ... OPT_K8S_LAST:
 		f->pods[c - OPT_K8S_NAMESPACE] = arg;
 		return EXIT_OK;
@@ -569,6 +567,10 @@ static int apply_flags(struct session *s, const struct run_flags *f,
 		    session_select_pods(s, (int)i, f->pods[i], err))
 			return EXIT_USAGE;
 	if (f->containers && session_select_containers(s, f->containers, err))
+		return EXIT_USAGE;
+	/* as ig without --host: the events of containers only */
+	if (f->no_host && session_add_filter(s, "runtime.containerId~.", err) &&
+	    error_prefix(err, "--host=false (containers' events only)"))
 		return EXIT_USAGE;
 	if (f->fields && session_select_fields(s, f->fields, err))
 		return EXIT_USAGE;

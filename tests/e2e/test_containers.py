@@ -278,26 +278,31 @@ def containername_flag_keeps_one_container(env):
 def containername_list_and_exclusion_as_ig(env):
     """As ig's -c: "B,C" keeps both containers, "!C" every container but C
     (and no event of the host: dnsmasq answers from it), and
-    --runtime-containername is -c's other name."""
+    --runtime-containername is -c's other name; --host=false, ig's
+    default, keeps every container and no event of the host."""
     b, c, d = cname("b"), cname("c"), cname("d")
     both = tracer(env, "-c", f"{b},{c}")
     but = tracer(env, "-c", f"!{c}")
     rt = tracer(env, "--runtime-containername", b)
+    nohost = tracer(env, "--host=false")
     try:
         cb, cc, cd = Held(env, b), Held(env, c), Held(env, d)
         cc.release()
         cd.release()
         cb.release()
         wait_responses(((f"-c {b},{c}", both, b), (f"-c !{c}", but, b),
-                        (f"--runtime-containername {b}", rt, b)))
+                        (f"--runtime-containername {b}", rt, b),
+                        ("--host=false", nohost, b)))
         # c and d ended before b started: b's responses are the marker
         # after which nothing of theirs can come
     finally:
-        stop_all([both, but, rt])
+        stop_all([both, but, rt, nohost])
     for what, x, want, shown in ((f"-c {b},{c}", both, {b, c}, (cb, cc)),
                                  (f"-c !{c}", but, {b, d}, (cb, cd)),
                                  (f"--runtime-containername {b}", rt, {b},
-                                  (cb,))):
+                                  (cb,)),
+                                 ("--host=false", nohost, {b, c, d},
+                                  (cb, cc, cd))):
         evs = json_lines(x.stdout())
         for ctr in shown:
             check_container_events(evs, ctr, what)
