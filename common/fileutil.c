@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -218,6 +219,22 @@ int write_file_own(const char *path, const void *buf, size_t len, mode_t mode,
 		   struct error **err)
 {
 	return write_whole(path, buf, len, mode, true, err);
+}
+
+int file_lock(const char *path, mode_t mode, struct error **err)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, mode);
+
+	if (fd < 0)
+		return error_set(err, errno, "open %s", path);
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			error_set(err, errno, "lock %s", path);
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
 }
 
 int mkdir_p(const char *path, mode_t mode, struct error **err)

@@ -53,6 +53,11 @@ int write_file_atomic(const char *path, const void *buf, size_t len,
 /* The same by out_file_open_own(). */
 int write_file_own(const char *path, const void *buf, size_t len, mode_t mode,
 		   struct error **err);
+/*
+ * Take an exclusive flock on path (created with mode if missing), waiting
+ * for other holders; returns the fd that holds it (close to release).
+ */
+int file_lock(const char *path, mode_t mode, struct error **err);
 /* mkdir -p with the given mode for the folders it creates. */
 int mkdir_p(const char *path, mode_t mode, struct error **err);
 

@@ -431,25 +431,53 @@ char *oci_auth_file_with(const char *registry)
 }
 
 /*
+ * Take the lock of the auth file path: an flock on PATH.lock beside it
+ * (beside what a symlink names), as the store's index.json.lock, held
+ * from the read to the rename so that two logins (or a login and a
+ * logout) at once both keep their entry.  Creates path's folder.
+ */
+static int lock_auth_file(const char *path, struct error **err)
+{
+	cleanup_free char *real = realpath(path, NULL);
+	cleanup_free char *dir = strdup(real ? real : path);
+	cleanup_free char *lock = NULL;
+	char *slash;
+
+	if (!dir || asprintf(&lock, "%s.lock", real ? real : path) < 0) {
+		lock = NULL;
+		return error_set(err, ENOMEM, "alloc");
+	}
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (mkdir_p(dir, 0700, err) < 0)
+			return -1;
+	}
+	return file_lock(lock, 0600, err);
+}
+
+/*
  * Read path (or start empty), drop the "auths" entries of registry (every
  * entry when registry is NULL), add auth's for it if not NULL, write it
- * 0600.
+ * 0600; all under the file's lock.
  */
 static int rewrite(const char *path, const char *registry, const char *auth,
 		   struct error **err)
 {
 	cleanup_json json_t *j = NULL;
 	cleanup_free char *buf = NULL;
-	cleanup_free char *dir = strdup(path);
 	cleanup_free char *reg = registry ? normalize_key(registry) : NULL;
+	cleanup_close int lock = -1;
 	json_t *auths, *e;
 	const char *key;
 	void *tmp;
-	char *slash;
 	bool found = false;
 
-	if (!dir || (registry && !reg))
+	if (registry && !reg)
 		return error_set(err, ENOMEM, "alloc");
+	lock = lock_auth_file(path, err);
+	if (lock < 0)
+		return -1;
 	if (access(path, F_OK) == 0) {
 		j = load_auth_file(path, err);
 		if (!j)
@@ -488,12 +516,6 @@ static int rewrite(const char *path, const char *registry, const char *auth,
 	buf = json_dumps(j, JSON_INDENT(1));
 	if (!buf)
 		return error_set(err, ENOMEM, "alloc");
-	slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
-		*slash = '\0';
-		if (mkdir_p(dir, 0700, err) < 0)
-			return -1;
-	}
 	return write_file_atomic(path, buf, strlen(buf), 0600, err);
 }
 

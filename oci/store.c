@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -72,21 +71,10 @@ int store_fsync_dir(const char *dir)
 int store_lock(struct oci_store *s, struct error **err)
 {
 	cleanup_free char *path = store_path(s, "index.json.lock");
-	int fd;
 
 	if (!path)
 		return error_set(err, ENOMEM, "lock store");
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return error_set(err, errno, "open %s", path);
-	while (flock(fd, LOCK_EX) < 0) {
-		if (errno != EINTR) {
-			error_set(err, errno, "lock %s", path);
-			close(fd);
-			return -1;
-		}
-	}
-	return fd;
+	return file_lock(path, 0644, err);
 }
 
 json_t *store_index_load(struct oci_store *s, struct error **err)

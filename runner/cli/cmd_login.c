@@ -191,6 +191,7 @@ static int login_run(struct cli_ctx *ctx, void *state, struct error **err)
 	cleanup_free char *host = NULL;
 	cleanup_free char *user = NULL;
 	char dir[] = "/tmp/runner-login-XXXXXX", tmp[sizeof(dir) + 16] = "";
+	char lock[sizeof(tmp) + 8] = "";
 	struct oci_registry_opts ro = ctx->registry;
 	char *password = NULL;
 	int rc;
@@ -212,6 +213,7 @@ static int login_run(struct cli_ctx *ctx, void *state, struct error **err)
 		goto out;
 	}
 	snprintf(tmp, sizeof(tmp), "%s/auth.json", dir);
+	snprintf(lock, sizeof(lock), "%s.lock", tmp);
 	rc = EXIT_FAIL;
 	if (oci_auth_set(tmp, host, user, password, err) < 0)
 		goto out;
@@ -226,6 +228,8 @@ static int login_run(struct cli_ctx *ctx, void *state, struct error **err)
 out:
 	if (*tmp)
 		unlink(tmp);
+	if (*lock)
+		unlink(lock);
 	rmdir(dir);
 	free_secret(password);
 	return rc;

@@ -373,6 +373,55 @@ def logout__all_empties_the_file_and_keeps_its_other_settings(ctx):
 
 
 @test
+def login_logout__at_once__every_change_kept(ctx):
+    """Many logins and logouts of one auth file at the same time: each
+    reads the file, changes its entry and renames a new file over it; the
+    file's lock keeps one from writing back what it read before another's
+    change (the other's entry lost, or a logged-out one back)."""
+    regs = [ctx.basic] + [env.Registry(ctx.tmp, f"many-{i}",
+                                       htpasswd_users=ctx.users)
+                          for i in range(6)]
+    ctx.regs += regs[1:]
+    try:
+        authfile = os.path.join(ctx.tmp, "many", "auth.json")
+        os.makedirs(os.path.dirname(authfile))
+        # the same registries under two names: two entries each
+        names = [f"{h}:{r.port}" for r in regs
+                 for h in ("127.0.0.1", "localhost")]
+        stale = [f"gone-{i}.example:5000" for i in range(6)]
+        with open(authfile, "w") as f:
+            json.dump({"auths": {s: {"auth": "eDp5"} for s in stale}}, f)
+        e = dict(os.environ, HOME=ctx.home, RUNNER_REGISTRY_TIMEOUT="10")
+        e.pop("REGISTRY_AUTH_FILE", None)
+        procs = [subprocess.Popen(
+            [RUNNER, "login", n, "-u", "alice", "--password-stdin",
+             "--authfile", authfile, "--insecure-registries",
+             ",".join(names)], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=e) for n in names]
+        procs += [subprocess.Popen(
+            [RUNNER, "logout", s, "--authfile", authfile],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True, env=e) for s in stale]
+        for p in procs[:len(names)]:
+            p.stdin.write(ctx.users["alice"])
+            p.stdin.close()
+            p.stdin = None
+        for p in procs:
+            out, err = p.communicate(timeout=120)
+            check(p.returncode == 0,
+                  f"{p.args[1]} {p.args[2]}: exit {p.returncode}: {err}")
+        eq(sorted(json.load(open(authfile))["auths"]), sorted(names),
+           "entries after the logins and logouts")
+        eq(stat.S_IMODE(os.stat(authfile + ".lock").st_mode), 0o600,
+           "lock file mode")
+    finally:
+        for r in regs[1:]:
+            r.stop()
+            ctx.regs.remove(r)
+
+
+@test
 def basic_auth__docker_config_json_is_read(ctx):
     import base64
     home = os.path.join(ctx.tmp, "home-docker")

@@ -41,6 +41,7 @@ static int teardown(void **state)
 
 	(void)state;
 	unlink(OCI_IG_AUTH_FILE);
+	unlink(OCI_IG_AUTH_FILE ".lock");
 	rmdir("/var/lib/ig");
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	return system(cmd) == 0 ? 0 : -1;
