@@ -488,17 +488,21 @@ static bool same_name(const struct oci_ref *pin, const char *r)
 }
 
 int oci_store_untag(struct oci_store *store, const char *ref,
+		    void (*removed)(const char *name, void *arg), void *arg,
 		    struct error **err)
 {
 	cleanup_close int lock = store_lock(store, err);
 	cleanup_json json_t *idx = NULL;
+	cleanup_json json_t *gone = json_array();
 	cleanup_ref struct oci_ref *pin = NULL;
 	const char *digest = NULL;
-	json_t *manifests;
+	json_t *manifests, *name;
 	size_t i = 0, before;
 
 	if (lock < 0)
 		return -1;
+	if (!gone)
+		return error_set(err, ENOMEM, "untag %s", ref);
 	idx = store_index_load(store, err);
 	if (!idx)
 		return -1;
@@ -516,16 +520,24 @@ int oci_store_untag(struct oci_store *store, const char *ref,
 
 		if ((digest && d && !strcmp(d, digest) &&
 		     (!pin || same_name(pin, r))) ||
-		    (!digest && r && !strcmp(r, ref)))
+		    (!digest && r && !strcmp(r, ref))) {
+			json_array_append_new(gone, json_string(r ? r : d));
 			json_array_remove(manifests, i);
-		else
+		} else {
 			i++;
+		}
 	}
 	if (json_array_size(manifests) == before) {
 		store_not_found(err, "image", ref, store->dir);
 		return -1;
 	}
-	return store_index_save(store, idx, err);
+	if (store_index_save(store, idx, err) < 0)
+		return -1;
+	json_array_foreach (gone, i, name) {
+		if (removed && json_string_value(name))
+			removed(json_string_value(name), arg);
+	}
+	return 0;
 }
 
 int oci_store_blob_intact(struct oci_store *store, const char *digest,

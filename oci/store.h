@@ -64,8 +64,11 @@ int oci_store_open_blob(struct oci_store *store, const char *digest,
 			struct error **err);
 
 /* Remove the index.json entries ref names: a tag, every tag of a bare
- * digest, or the tags of name holding the digest of "name@digest". */
+ * digest, or the tags of name holding the digest of "name@digest".  Once
+ * saved, removed (if not NULL) is called with each entry's tag (its
+ * digest when it had none). */
 int oci_store_untag(struct oci_store *store, const char *ref,
+		    void (*removed)(const char *name, void *arg), void *arg,
 		    struct error **err);
 /* Delete blobs nothing in index.json references, and stale temp files. */
 int oci_store_gc(struct oci_store *store, size_t *removed, struct error **err);

@@ -59,6 +59,13 @@ static int check_digest_tags(struct oci_store *store, const char *digest,
 	return 0;
 }
 
+/* One line per tag removed: a digest or NAME@DIGEST names its tags. */
+static void print_untagged(const char *name, void *arg)
+{
+	(void)arg;
+	printf("Untagged: %s\n", name);
+}
+
 /*
  * Every IMAGE is tried; one that fails is reported on its own line and the
  * exit code says that one failed.
@@ -78,11 +85,8 @@ static int remove_run(struct cli_ctx *ctx, void *state, struct error **err)
 		if (!ref ||
 		    (oci_digest_valid(ref) && !s->force &&
 		     check_digest_tags(store, ref, &one) < 0) ||
-		    oci_store_untag(store, ref, &one) < 0) {
+		    oci_store_untag(store, ref, print_untagged, NULL, &one) < 0)
 			ret = runner_msg(EXIT_FAIL, "%s", error_msg(one));
-			continue;
-		}
-		printf("Untagged: %s\n", ref);
 	}
 	/* and the signatures of what no image holds any more */
 	if (oci_store_drop_orphan_signatures(store, err) < 0 ||

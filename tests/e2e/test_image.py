@@ -752,6 +752,35 @@ def signatures_of_what_no_name_holds_go_at_the_next_remove(ctx):
         ctx.store = store
 
 
+@test
+def remove_by_digest_names_each_tag_it_removed(ctx):
+    """A digest (or NAME@DIGEST) names tags: remove says which, one line
+    each, not the digest it was given."""
+    store = ctx.store
+    ctx.store = os.path.join(ctx.tmp, "by-digest")
+    try:
+        g = "ghcr.io/inspektor-gadget/gadget/"
+        ok(runner(ctx, ["image", "build", FIXTURE, "-t", "one:v1"]), "build")
+        digest, _ = stored_index(ctx, f"{g}one:v1")
+        for t in ("one:v2", "one:v3", "two:v1"):
+            ok(runner(ctx, ["image", "tag", "one:v1", t]), f"tag {t}")
+        out = ok(runner(ctx, ["image", "remove", f"{g}one@{digest}"]),
+                 "remove NAME@DIGEST")
+        eq(sorted(out.splitlines()),
+           [f"Untagged: {g}one:{t}" for t in ("v1", "v2", "v3")],
+           "remove NAME@DIGEST says")
+        ok(runner(ctx, ["image", "tag", "two:v1", "two:v2"]), "tag two:v2")
+        out = ok(runner(ctx, ["image", "remove", digest, "--force"]),
+                 "remove DIGEST")
+        eq(sorted(out.splitlines()),
+           [f"Untagged: {g}two:{t}" for t in ("v1", "v2")],
+           "remove DIGEST says")
+        eq(json.loads(ok(runner(ctx, ["image", "list", "-o", "json"]),
+                         "list")), [], "the store after")
+    finally:
+        ctx.store = store
+
+
 def with_index(src, dst, edit):
     """Copy the layout tar src to dst with index.json changed by edit."""
     with tarfile.open(src) as t, tarfile.open(dst, "w") as out:
