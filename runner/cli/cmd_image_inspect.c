@@ -2,7 +2,8 @@
 /*
  * `runner image inspect IMAGE`: the index, each manifest and the gadget.yaml
  * of an image in the store, as JSON or YAML (through libyaml's emitter);
- * with --extra-info KEY one of ig's oci.* entries of its extra info.
+ * with --extra-info KEY one of ig's oci.* or ebpf.* entries of its extra
+ * info.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include "metadata/yaml_limits.h"
 #include "oci/manifest.h"
 #include "oci/store.h"
+#include "runner/engine/objinfo.h"
 #include "runner/cli/commands.h"
 
 enum {
@@ -404,18 +406,63 @@ static json_t *host_manifest(json_t *doc, struct error **err)
 	return NULL;
 }
 
+/* ig's ebpf.* entry key of manifest document m's eBPF layer; NULL if none. */
+static json_t *ebpf_info(struct oci_store *store, json_t *m, const char *key,
+			 struct error **err)
+{
+	char *(*fn)(const void *, size_t, struct error **) = NULL;
+	cleanup_free char *elf = NULL, *text = NULL;
+	json_t *layers = json_object_get(json_object_get(m, "manifest"),
+					 "layers"),
+	       *l, *v;
+	json_error_t jerr;
+	const char *dg = NULL;
+	json_int_t size = 0;
+	size_t i, len;
+
+	if (!strcmp(key, "ebpf.sections"))
+		fn = objinfo_sections;
+	else if (!strcmp(key, "ebpf.maps"))
+		fn = objinfo_maps;
+	else if (!strcmp(key, "ebpf.variables"))
+		fn = objinfo_variables;
+	json_array_foreach (layers, i, l) {
+		const char *mt =
+			json_string_value(json_object_get(l, "mediaType"));
+
+		if (!dg && mt && !strcmp(mt, OCI_MT_GADGET_PROGRAM)) {
+			dg = json_string_value(json_object_get(l, "digest"));
+			size = json_integer_value(json_object_get(l, "size"));
+		}
+	}
+	if (!fn || !dg)
+		return NULL;
+	if (oci_store_read_blob(store, dg, size, &elf, &len, err) < 0)
+		return NULL;
+	text = fn(elf, len, err);
+	if (!text) {
+		error_prefix(err, "%s", key);
+		return NULL;
+	}
+	v = json_loads(text, 0, &jerr);
+	if (!v)
+		error_set(err, 0, "%s: %s", key, jerr.text);
+	return v;
+}
+
 /*
  * ig's extra info entry key of the image (named name on the command line)
  * whose inspect document is doc: an object, or a string printed as it is.
  * ig's reference.Parse does not normalise: oci.repository is the name as
  * given, oci.tag "latest" without one, oci.digest the config's digest.
  */
-static json_t *extra_info(json_t *doc, const char *name, const char *key,
-			  struct error **err)
+static json_t *extra_info(struct oci_store *store, json_t *doc,
+			  const char *name, const char *key, struct error **err)
 {
 	static const char *const keys =
-		"oci.created, oci.digest, oci.manifest, oci.metadata, "
-		"oci.repository, oci.tag";
+		"ebpf.maps, ebpf.sections, ebpf.variables, oci.created, "
+		"oci.digest, "
+		"oci.manifest, oci.metadata, oci.repository, oci.tag";
 	json_t *m = host_manifest(doc, err), *man;
 	const char *at = strchr(name, '@'), *slash, *colon;
 	size_t n = at ? (size_t)(at - name) : strlen(name);
@@ -447,6 +494,12 @@ static json_t *extra_info(json_t *doc, const char *name, const char *key,
 		return json_string(
 			json_string_value(json_object_get(json_object_get(man, "annotations"), "org.opencontainers.image.created")) ?:
 				"");
+	if (!strncmp(key, "ebpf.", 5)) {
+		json_t *v = ebpf_info(store, m, key, err);
+
+		if (v || *err)
+			return v;
+	}
 	error_set(err, 0, "extra info \"%s\" not found (here: %s)", key, keys);
 	return NULL;
 }
@@ -557,7 +610,8 @@ static int inspect_run(struct cli_ctx *ctx, void *state, struct error **err)
 		}
 	}
 	if (s->extra_info) {
-		json_t *v = extra_info(doc, ctx->argv[0], s->extra_info, err);
+		json_t *v = extra_info(store, doc, ctx->argv[0], s->extra_info,
+				       err);
 
 		if (!v)
 			return EXIT_FAIL;
@@ -617,7 +671,9 @@ const struct cli_command cmd_image_inspect = {
 		"      --extra-info KEY one entry of ig's extra info instead:\n"
 		"                       oci.manifest, oci.metadata (this\n"
 		"                       machine's), oci.repository, oci.tag,\n"
-		"                       oci.digest (the config's), oci.created\n"
+		"                       oci.digest (the config's), oci.created,\n"
+		"                       ebpf.sections, ebpf.maps,\n"
+		"                       ebpf.variables (of the eBPF object)\n"
 		"      --jsonpath PATH  that entry's member PATH (.key,\n"
 		"                       [\"key\"], [N] steps)\n"
 		"      --store DIR      image store\n"
@@ -627,6 +683,7 @@ const struct cli_command cmd_image_inspect = {
 		"  runner image inspect trace_dns -o yaml\n"
 		"  runner image inspect trace_dns -o json | jq -r .metadata\n"
 		"  runner image inspect trace_dns --extra-info oci.metadata\n"
+		"  runner image inspect trace_dns --extra-info ebpf.maps\n"
 		"  runner image inspect trace_dns --extra-info oci.manifest \\\n"
 		"      --jsonpath '.layers[0].digest'\n",
 	.short_opts = "o:",

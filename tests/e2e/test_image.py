@@ -394,8 +394,108 @@ def image_inspect_shows_igs_extra_info(ctx):
                        "insp", "--extra-info", "oci.tag"]), "no tag"),
        "latest\n", "oci.tag of a name without one")
     fails(runner(ctx, ["image", "inspect", "insp:v3", "--extra-info",
-                       "ebpf.maps"]), "ebpf.maps",
-          'extra info "ebpf.maps" not found', "oci.metadata")
+                       "ebpf.flowchart"]), "ebpf.flowchart",
+          'extra info "ebpf.flowchart" not found', "ebpf.maps")
+
+
+def btf_types(path):
+    """The BTF types of the ELF at path, by id, as bpftool reads them."""
+    p = subprocess.run(["bpftool", "-j", "btf", "dump", "file", path],
+                       capture_output=True, text=True, timeout=60)
+    eq(p.returncode, 0, f"bpftool btf dump: {p.stderr}")
+    return {t["id"]: t for t in json.loads(p.stdout)["types"]}
+
+
+def map_type_names():
+    """The kernel's enum bpf_map_type: value -> name without its prefix."""
+    types = btf_types("/sys/kernel/btf/vmlinux").values()
+    enum = [t for t in types
+            if t["kind"] == "ENUM" and t["name"] == "bpf_map_type"][0]
+    return {v["val"]: v["name"][len("BPF_MAP_TYPE_"):]
+            for v in enum["values"]}
+
+
+@test
+def image_inspect_shows_igs_ebpf_sections_maps_and_variables(ctx):
+    """ig's ebpf.sections (every ELF section of the program layer, "" of
+    the null one first), ebpf.maps (the .maps maps in order with cilium's
+    type names, then data sections but .rodata and .bss) and
+    ebpf.variables (the global symbols of the data sections)."""
+    d = os.path.join(ctx.tmp, "withdata")
+    shutil.copytree(FIXTURE, d)
+    with open(os.path.join(d, "program.bpf.c"), "a") as f:
+        # a .data section, a static and a hidden symbol that are no
+        # variables
+        f.write("\n__u64 runner_hits = 1;\nstatic __u64 runner_quiet = 2;\n"
+                "__attribute__((visibility(\"hidden\"))) __u64 runner_hid = 3;"
+                "\n")
+    images = {"td:v1": os.path.join(ROOT, "gadget", "trace_dns"),
+              "wd:v1": d}
+    kinds = map_type_names()
+    for ref, src in images.items():
+        ok(runner(ctx, ["image", "build", src, "-t", ref]), f"build {ref}")
+        digest = json.loads(ok(runner(
+            ctx, ["image", "inspect", ref, "--extra-info", "oci.manifest",
+                  "--jsonpath", ".layers[0]"]), "layer"))["digest"]
+        elf = os.path.join(ctx.tmp, ref.replace(":", "-") + ".o")
+        with open(elf, "wb") as f:
+            f.write(blob(ctx, digest))
+        p = subprocess.run(["llvm-objdump", "-h", elf], capture_output=True,
+                           text=True, timeout=60)
+        eq(p.returncode, 0, f"llvm-objdump: {p.stderr}")
+        rows = p.stdout.split("Idx Name", 1)[1].splitlines()[1:]
+        want = [r.split()[1] if r.split()[1:] and r.split()[1][0] != "0"
+                else "" for r in rows if r.strip()]
+        got = json.loads(ok(runner(ctx, ["image", "inspect", ref,
+                                         "--extra-info", "ebpf.sections",
+                                         "-o", "json"]), "sections"))
+        eq(got, want, f"{ref} ebpf.sections")
+        eq(got[0], "", "the null section first")
+        # the maps of .maps, their types from each map's BTF `type`
+        types = btf_types(elf)
+        sec = [t for t in types.values()
+               if t["kind"] == "DATASEC" and t["name"] == ".maps"][0]
+        want = []
+        for v in sec["vars"]:
+            var = types[v["type_id"]]
+            st = types[var["type_id"]]
+            ptr = [m for m in st["members"] if m["name"] == "type"][0]
+            arr = types[types[ptr["type_id"]]["type_id"]]
+            want.append((var["name"], kinds[arr["nr_elems"]]))
+        if ref == "wd:v1":
+            want.append((".data", "ARRAY"))
+        maps = json.loads(ok(runner(ctx, ["image", "inspect", ref,
+                                          "--extra-info", "ebpf.maps"]),
+                             "maps"))
+        eq([(m["Name"], m["Type"].upper()) for m in maps],
+           [(n, t.replace("_", "")) for n, t in want], f"{ref} ebpf.maps")
+        eq(sorted(m for m in maps[0]), ["Name", "Type"], "ig's keys")
+        # variables: llvm-objdump -t's global objects of data sections
+        p = subprocess.run(["llvm-objdump", "-t", elf], capture_output=True,
+                           text=True, timeout=60)
+        eq(p.returncode, 0, f"llvm-objdump -t: {p.stderr}")
+        want = []
+        for line in p.stdout.splitlines():
+            f = line.split()
+            if len(f) == 6 and f[1] in ("g", "w") and f[2] == "O" and (
+                    f[3] in (".bss", ".data") or f[3].startswith(".rodata")):
+                want.append({"Name": f[5], "Offset": int(f[0], 16),
+                             "Size": int(f[4], 16), "Map": f[3]})
+        got = json.loads(ok(runner(ctx, ["image", "inspect", ref,
+                                         "--extra-info", "ebpf.variables"]),
+                            "variables"))
+        eq(sorted(got, key=lambda v: v["Name"]),
+           sorted(want, key=lambda v: v["Name"]), f"{ref} ebpf.variables")
+        check(len(got) > 2, f"{ref}: variables {got}")
+    byname = {m["Name"]: m["Type"] for m in maps}
+    eq(byname["events"], "RingBuf", "cilium's spelling")
+    names = [v["Name"] for v in got]
+    check("runner_hits" in names and "syscall_nr" in names, f"{names}")
+    check("runner_quiet" not in names and "runner_hid" not in names,
+          f"static and hidden: {names}")
+    eq(ok(runner(ctx, ["image", "inspect", "td:v1", "--extra-info",
+                       "ebpf.maps", "--jsonpath", "[0].Name"]), "jsonpath"),
+       "addr_owners\n", "--jsonpath on ebpf.maps")
 
 
 @test

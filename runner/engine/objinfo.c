@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * ig's ebpf.* extra info of an eBPF object: its ELF sections through
+ * libelf, its maps through libbpf's open (nothing is loaded).
+ */
+#include <errno.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/libbpf.h>
+#include <jansson.h>
+
+#include "common/json.h"
+#include "runner/engine/libbpf_log.h"
+#include "runner/engine/objinfo.h"
+
+/* cilium/ebpf's MapType names, by the kernel's enum bpf_map_type */
+static const char *const map_types[] = {
+	"UnspecifiedMap", "Hash",	   "Array",
+	"ProgramArray",	  "PerfEventArray", "PerCPUHash",
+	"PerCPUArray",	  "StackTrace",	   "CGroupArray",
+	"LRUHash",	  "LRUCPUHash",	   "LPMTrie",
+	"ArrayOfMaps",	  "HashOfMaps",	   "DevMap",
+	"SockMap",	  "CPUMap",	   "XSKMap",
+	"SockHash",	  "CGroupStorage", "ReusePortSockArray",
+	"PerCPUCGroupStorage", "Queue",	   "Stack",
+	"SkStorage",	  "DevMapHash",	   "StructOpsMap",
+	"RingBuf",	  "InodeStorage",  "TaskStorage",
+	"BloomFilter",	  "UserRingbuf",   "CgroupStorage",
+	"Arena",
+};
+
+static char *dump(json_t *j, struct error **err)
+{
+	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+
+	if (!s)
+		error_set(err, ENOMEM, "extra info");
+	return s;
+}
+
+/* An eBPF ELF open for reading: its sections and its symbol table. */
+struct elf_view {
+	Elf *e;
+	size_t nsec, shstrndx;
+	Elf_Data *syms; /* .symtab, or NULL */
+	size_t nsyms, symstr;
+	bool *used; /* per section: a symbol in it or a relocation to it */
+};
+
+static void elf_view_close(struct elf_view *v)
+{
+	free(v->used);
+	if (v->e)
+		elf_end(v->e);
+}
+
+static const char *sec_name(const struct elf_view *v, size_t i)
+{
+	Elf_Scn *scn = elf_getscn(v->e, i);
+	const char *name = NULL;
+	GElf_Shdr sh;
+
+	if (scn && gelf_getshdr(scn, &sh))
+		name = elf_strptr(v->e, v->shstrndx, sh.sh_name);
+	return name ? name : "";
+}
+
+/* Every relocation of a SHT_REL section s marks its symbol's section. */
+static void mark_relocated(struct elf_view *v, Elf_Scn *s, size_t n)
+{
+	Elf_Data *d = elf_getdata(s, NULL);
+	GElf_Rel r;
+	GElf_Sym sym;
+
+	for (size_t i = 0; d && i < n; i++)
+		if (gelf_getrel(d, (int)i, &r) &&
+		    gelf_getsym(v->syms, (int)GELF_R_SYM(r.r_info), &sym) &&
+		    sym.st_shndx < v->nsec)
+			v->used[sym.st_shndx] = true;
+}
+
+static int elf_view_open(struct elf_view *v, const void *elf, size_t len,
+			 struct error **err)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+	GElf_Sym sym;
+
+	memset(v, 0, sizeof(*v));
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return error_set(err, 0, "libelf: %s", elf_errmsg(-1));
+	v->e = elf_memory((char *)elf, len);
+	if (!v->e || elf_getshdrnum(v->e, &v->nsec) ||
+	    elf_getshdrstrndx(v->e, &v->shstrndx))
+		return error_set(err, 0, "eBPF object: %s", elf_errmsg(-1));
+	if (!v->nsec) /* libelf's count when the headers lie past the end */
+		return error_set(err, 0, "eBPF object: no sections");
+	v->used = calloc(v->nsec, sizeof(*v->used));
+	if (!v->used)
+		return error_set(err, ENOMEM, "eBPF object");
+	for (size_t i = 0; i < v->nsec; i++) {
+		scn = elf_getscn(v->e, i);
+		if (!scn || !gelf_getshdr(scn, &sh) ||
+		    !elf_strptr(v->e, v->shstrndx, sh.sh_name))
+			return error_set(err, 0, "eBPF object: section %zu: %s",
+					 i, elf_errmsg(-1));
+	}
+	scn = NULL;
+	while ((scn = elf_nextscn(v->e, scn)))
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_SYMTAB &&
+		    sh.sh_entsize) {
+			v->syms = elf_getdata(scn, NULL);
+			v->nsyms = sh.sh_size / sh.sh_entsize;
+			v->symstr = sh.sh_link;
+		}
+	for (size_t i = 0; v->syms && i < v->nsyms; i++)
+		if (gelf_getsym(v->syms, (int)i, &sym) &&
+		    sym.st_shndx < v->nsec && sym.st_shndx != SHN_UNDEF)
+			v->used[sym.st_shndx] = true;
+	while (v->syms && (scn = elf_nextscn(v->e, scn)))
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_REL &&
+		    sh.sh_entsize)
+			mark_relocated(v, scn, sh.sh_size / sh.sh_entsize);
+	return 0;
+}
+
+/* cilium/ebpf's data sections, each an Array map named after it */
+static bool data_section(const char *name)
+{
+	return !strcmp(name, ".bss") || !strncmp(name, ".data", 5) ||
+	       !strncmp(name, ".rodata", 7);
+}
+
+/* Add to arr what v holds; -1 when out of memory. */
+typedef int (*fill_fn)(const struct elf_view *v, json_t *arr);
+
+/* arr (taken) with what fill adds of the ELF, as JSON text; NULL + err. */
+static char *from_elf(const void *elf, size_t len, json_t *arr, fill_fn fill,
+		      struct error **err)
+{
+	cleanup_json json_t *a = arr;
+	struct elf_view v;
+	char *out = NULL;
+
+	if (!a) {
+		error_set(err, ENOMEM, "extra info");
+		return NULL;
+	}
+	if (elf_view_open(&v, elf, len, err) == 0) {
+		if (fill(&v, a) < 0)
+			error_set(err, ENOMEM, "extra info");
+		else
+			out = dump(a, err);
+	}
+	elf_view_close(&v);
+	return out;
+}
+
+static int fill_sections(const struct elf_view *v, json_t *arr)
+{
+	for (size_t i = 0; i < v->nsec; i++)
+		if (json_array_append_new(arr, json_string(sec_name(v, i))))
+			return -1;
+	return 0;
+}
+
+char *objinfo_sections(const void *elf, size_t len, struct error **err)
+{
+	return from_elf(elf, len, json_array(), fill_sections, err);
+}
+
+static json_t *map_entry(const char *name, unsigned type)
+{
+	char other[32];
+	const char *t = other;
+
+	if (type < sizeof(map_types) / sizeof(map_types[0]))
+		t = map_types[type];
+	else
+		snprintf(other, sizeof(other), "MapType(%u)", type);
+	return json_pack("{s:s, s:s}", "Name", name, "Type", t);
+}
+
+/* as cilium: a data section with neither symbols nor references
+ * (.rodata.str1.1 of a linked object) is none; ig leaves out .rodata
+ * and .bss */
+static int fill_data_maps(const struct elf_view *v, json_t *arr)
+{
+	for (size_t i = 0; i < v->nsec; i++) {
+		const char *name = sec_name(v, i);
+
+		if (data_section(name) && v->used[i] &&
+		    strcmp(name, ".rodata") && strcmp(name, ".bss") &&
+		    json_array_append_new(arr,
+					  map_entry(name, BPF_MAP_TYPE_ARRAY)))
+			return -1;
+	}
+	return 0;
+}
+
+char *objinfo_maps(const void *elf, size_t len, struct error **err)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = "gadget");
+	json_t *arr = json_array();
+	struct bpf_object *obj;
+	struct bpf_map *m;
+
+	libbpf_set_print(engine_libbpf_print);
+	obj = bpf_object__open_mem(elf, len, &opts);
+	if (!obj) {
+		json_decref(arr);
+		engine_libbpf_error(err, errno, "open eBPF object");
+		return NULL;
+	}
+	bpf_object__for_each_map(m, obj)
+	{
+		if (arr && !bpf_map__is_internal(m) &&
+		    json_array_append_new(arr, map_entry(bpf_map__name(m),
+							 bpf_map__type(m)))) {
+			json_decref(arr);
+			arr = NULL; /* from_elf() says it */
+		}
+	}
+	bpf_object__close(obj);
+	return from_elf(elf, len, arr, fill_data_maps, err);
+}
+
+/* as cilium: global or weak symbols of data sections, not hidden or
+ * internal, not compiler-internal (".L...") */
+static int fill_variables(const struct elf_view *v, json_t *arr)
+{
+	GElf_Sym sym;
+
+	for (size_t i = 0; v->syms && i < v->nsyms; i++) {
+		const char *name, *sec;
+		int vis;
+
+		if (!gelf_getsym(v->syms, (int)i, &sym) ||
+		    sym.st_shndx >= v->nsec || sym.st_shndx == SHN_UNDEF)
+			continue;
+		sec = sec_name(v, sym.st_shndx);
+		name = elf_strptr(v->e, v->symstr, sym.st_name);
+		vis = GELF_ST_VISIBILITY(sym.st_other);
+		if (!data_section(sec) || !name || name[0] == '.' ||
+		    vis == STV_HIDDEN || vis == STV_INTERNAL ||
+		    (GELF_ST_BIND(sym.st_info) != STB_GLOBAL &&
+		     GELF_ST_BIND(sym.st_info) != STB_WEAK))
+			continue;
+		if (json_array_append_new(
+			    arr, json_pack("{s:s, s:I, s:I, s:s}", "Name", name,
+					   "Offset", (json_int_t)sym.st_value,
+					   "Size", (json_int_t)sym.st_size,
+					   "Map", sec)))
+			return -1;
+	}
+	return 0;
+}
+
+char *objinfo_variables(const void *elf, size_t len, struct error **err)
+{
+	return from_elf(elf, len, json_array(), fill_variables, err);
+}

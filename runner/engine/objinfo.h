@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * What ig's `image inspect --extra-info` says of a gadget's eBPF object,
+ * read from the ELF without loading it.
+ */
+#ifndef RUNNER_ENGINE_OBJINFO_H
+#define RUNNER_ENGINE_OBJINFO_H
+
+#include <stddef.h>
+
+#include "common/error.h"
+
+/*
+ * ig's ebpf.sections: every ELF section's name in section order, the
+ * null section's "" first, as a JSON array (malloc'd text); NULL + err.
+ */
+char *objinfo_sections(const void *elf, size_t len, struct error **err);
+
+/*
+ * ig's ebpf.maps: [{"Name", "Type"}] with cilium/ebpf's type names, the
+ * maps of .maps then the data sections but .rodata and .bss (JSON text).
+ */
+char *objinfo_maps(const void *elf, size_t len, struct error **err);
+
+/*
+ * ig's ebpf.variables: [{"Name", "Offset", "Size", "Map"}], the global
+ * symbols of the data sections (.data*, .rodata*, .bss) (JSON text).
+ */
+char *objinfo_variables(const void *elf, size_t len, struct error **err);
+
+#endif
