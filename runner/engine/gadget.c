@@ -260,6 +260,18 @@ static char *vmlinux_needs(struct bpf_object *obj, const void *elf, size_t len)
  * (LIBBPF_ERRNO__*, "BPF object format invalid", ...) are no errno that
  * strerror() knows; -1.
  */
+static int bpf_error(struct error **err, int e, const char *what)
+{
+	char why[128];
+
+	if (e < 0)
+		e = -e;
+	if (e < __LIBBPF_ERRNO__START)
+		return error_set(err, e, "%s", what);
+	libbpf_strerror(e, why, sizeof(why));
+	return error_set(err, 0, "%s: %s", what, why);
+}
+
 int gadget_open(const void *elf, size_t len, const char *name,
 		struct gadget **out, struct error **err)
 {
@@ -282,7 +294,7 @@ int gadget_open(const void *elf, size_t len, const char *name,
 				     sizeof(btf_min_path));
 	g->obj = bpf_object__open_mem(elf, len, &opts);
 	if (!g->obj) {
-		engine_libbpf_error(err, errno, "open eBPF object");
+		bpf_error(err, errno, "open eBPF object");
 		goto fail;
 	}
 	g->btf = bpf_object__btf(g->obj);
@@ -300,7 +312,7 @@ int gadget_open(const void *elf, size_t len, const char *name,
 		bpf_object__close(g->obj);
 		g->obj = bpf_object__open_mem(elf, len, &opts);
 		if (!g->obj) {
-			engine_libbpf_error(err, errno, "open eBPF object");
+			bpf_error(err, errno, "open eBPF object");
 			goto fail;
 		}
 		g->btf = bpf_object__btf(g->obj);
@@ -738,10 +750,9 @@ static int load_with_filters(struct gadget *g, struct error **err)
 	if (rc && pf_load_error(pf))
 		error_set(err, 0, "%s", pf_load_error(pf));
 	else if (rc)
-		engine_libbpf_error(
-			err, rc,
-			"load eBPF object (RUNNER_DEBUG=1 shows the "
-			"verifier log)");
+		bpf_error(err, rc,
+			  "load eBPF object (RUNNER_DEBUG=1 shows the "
+			  "verifier log)");
 	else if (par_rc)
 		rc = error_set(err, 0,
 			       "load eBPF object: %s (RUNNER_DEBUG=1 shows "

@@ -7,14 +7,8 @@
 
 #include <bpf/libbpf.h>
 
-#include "common/error.h"
-
 /* libbpf's print callback (libbpf_set_print), forwarding to the log. */
 int engine_libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list ap) __attribute__((format(printf, 2, 0)));
-
-/* error_set() for libbpf's error e (negative or not) of what, its own
- * message for libbpf's codes (LIBBPF_ERRNO__*); returns -1. */
-int engine_libbpf_error(struct error **err, int e, const char *what);
 
 #endif

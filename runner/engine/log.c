@@ -53,15 +53,3 @@ int engine_libbpf_print(enum libbpf_print_level level, const char *fmt,
 		       true, fmt, ap);
 	return 0;
 }
-
-int engine_libbpf_error(struct error **err, int e, const char *what)
-{
-	char why[128];
-
-	if (e < 0)
-		e = -e;
-	if (e < __LIBBPF_ERRNO__START)
-		return error_set(err, e, "%s", what);
-	libbpf_strerror(e, why, sizeof(why));
-	return error_set(err, 0, "%s: %s", what, why);
-}

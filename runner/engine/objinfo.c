@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * ig's ebpf.* extra info of an eBPF object: its ELF sections through
- * libelf, its maps through libbpf's open (nothing is loaded).
+ * ig's ebpf.* extra info of an eBPF object: its ELF sections and symbols
+ * through libelf, its maps' types from its BTF (nothing is loaded; not
+ * libbpf's object open either, which crashes on some malformed ELFs).
  */
 #include <errno.h>
 #include <gelf.h>
@@ -10,26 +11,49 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+
+#include <bpf/btf.h>
 #include <jansson.h>
 
 #include "common/json.h"
-#include "runner/engine/libbpf_log.h"
 #include "runner/engine/objinfo.h"
 
 /* cilium/ebpf's MapType names, by the kernel's enum bpf_map_type */
 static const char *const map_types[] = {
-	"UnspecifiedMap", "Hash",	   "Array",
-	"ProgramArray",	  "PerfEventArray", "PerCPUHash",
-	"PerCPUArray",	  "StackTrace",	   "CGroupArray",
-	"LRUHash",	  "LRUCPUHash",	   "LPMTrie",
-	"ArrayOfMaps",	  "HashOfMaps",	   "DevMap",
-	"SockMap",	  "CPUMap",	   "XSKMap",
-	"SockHash",	  "CGroupStorage", "ReusePortSockArray",
-	"PerCPUCGroupStorage", "Queue",	   "Stack",
-	"SkStorage",	  "DevMapHash",	   "StructOpsMap",
-	"RingBuf",	  "InodeStorage",  "TaskStorage",
-	"BloomFilter",	  "UserRingbuf",   "CgroupStorage",
+	"UnspecifiedMap",
+	"Hash",
+	"Array",
+	"ProgramArray",
+	"PerfEventArray",
+	"PerCPUHash",
+	"PerCPUArray",
+	"StackTrace",
+	"CGroupArray",
+	"LRUHash",
+	"LRUCPUHash",
+	"LPMTrie",
+	"ArrayOfMaps",
+	"HashOfMaps",
+	"DevMap",
+	"SockMap",
+	"CPUMap",
+	"XSKMap",
+	"SockHash",
+	"CGroupStorage",
+	"ReusePortSockArray",
+	"PerCPUCGroupStorage",
+	"Queue",
+	"Stack",
+	"SkStorage",
+	"DevMapHash",
+	"StructOpsMap",
+	"RingBuf",
+	"InodeStorage",
+	"TaskStorage",
+	"BloomFilter",
+	"UserRingbuf",
+	"CgroupStorage",
 	"Arena",
 };
 
@@ -49,6 +73,7 @@ struct elf_view {
 	Elf_Data *syms; /* .symtab, or NULL */
 	size_t nsyms, symstr;
 	bool *used; /* per section: a symbol in it or a relocation to it */
+	Elf_Data *btf; /* .BTF, or NULL */
 };
 
 static void elf_view_close(struct elf_view *v)
@@ -108,6 +133,15 @@ static int elf_view_open(struct elf_view *v, const void *elf, size_t len,
 		    !elf_strptr(v->e, v->shstrndx, sh.sh_name))
 			return error_set(err, 0, "eBPF object: section %zu: %s",
 					 i, elf_errmsg(-1));
+		if (!strcmp(elf_strptr(v->e, v->shstrndx, sh.sh_name),
+			    ".BTF") &&
+		    sh.sh_type == SHT_PROGBITS) {
+			v->btf = elf_getdata(scn, NULL);
+			if (!v->btf || !v->btf->d_buf)
+				return error_set(err, 0,
+						 "eBPF object: .BTF: %s",
+						 elf_errmsg(-1));
+		}
 	}
 	scn = NULL;
 	while ((scn = elf_nextscn(v->e, scn)))
@@ -135,7 +169,7 @@ static bool data_section(const char *name)
 	       !strncmp(name, ".rodata", 7);
 }
 
-/* Add to arr what v holds; -1 when out of memory. */
+/* Add to arr what v holds; -1 when out of memory, -2 on invalid BTF. */
 typedef int (*fill_fn)(const struct elf_view *v, json_t *arr);
 
 /* arr (taken) with what fill adds of the ELF, as JSON text; NULL + err. */
@@ -151,7 +185,11 @@ static char *from_elf(const void *elf, size_t len, json_t *arr, fill_fn fill,
 		return NULL;
 	}
 	if (elf_view_open(&v, elf, len, err) == 0) {
-		if (fill(&v, a) < 0)
+		int rc = fill(&v, a);
+
+		if (rc == -2)
+			error_set(err, 0, "eBPF object: invalid BTF");
+		else if (rc < 0)
 			error_set(err, ENOMEM, "extra info");
 		else
 			out = dump(a, err);
@@ -202,31 +240,61 @@ static int fill_data_maps(const struct elf_view *v, json_t *arr)
 	return 0;
 }
 
+/* The `type` of the BTF map definition struct id: int (*type)[TYPE]. */
+static unsigned btf_map_type(const struct btf *btf, __u32 id)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+	const struct btf_member *m;
+
+	if (!t || !btf_is_struct(t))
+		return 0;
+	m = btf_members(t);
+	for (__u16 i = 0; i < btf_vlen(t); i++, m++) {
+		const char *name = btf__name_by_offset(btf, m->name_off);
+		const struct btf_type *p = btf__type_by_id(btf, m->type);
+
+		if (!name || strcmp(name, "type") || !p || !btf_is_ptr(p))
+			continue;
+		p = btf__type_by_id(btf, p->type);
+		return p && btf_is_array(p) ? btf_array(p)->nelems : 0;
+	}
+	return 0;
+}
+
+/* The maps of .maps, by their BTF as libbpf and cilium read them (a map
+ * without a type is cilium's UnspecifiedMap), then the data sections. */
+static int fill_maps(const struct elf_view *v, json_t *arr)
+{
+	const struct btf_var_secinfo *vs;
+	const struct btf_type *sec;
+	struct btf *btf;
+	int id, rc = 0;
+
+	if (!v->btf)
+		return fill_data_maps(v, arr);
+	btf = btf__new(v->btf->d_buf, v->btf->d_size);
+	if (!btf)
+		return -2;
+	id = btf__find_by_name_kind(btf, ".maps", BTF_KIND_DATASEC);
+	sec = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	vs = sec ? btf_var_secinfos(sec) : NULL;
+	for (__u16 i = 0; sec && i < btf_vlen(sec) && !rc; i++, vs++) {
+		const struct btf_type *var = btf__type_by_id(btf, vs->type);
+		const char *name =
+			var ? btf__name_by_offset(btf, var->name_off) : NULL;
+
+		if (!var || !btf_is_var(var) || !name)
+			continue;
+		rc = json_array_append_new(
+			arr, map_entry(name, btf_map_type(btf, var->type)));
+	}
+	btf__free(btf);
+	return rc ? -1 : fill_data_maps(v, arr);
+}
+
 char *objinfo_maps(const void *elf, size_t len, struct error **err)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = "gadget");
-	json_t *arr = json_array();
-	struct bpf_object *obj;
-	struct bpf_map *m;
-
-	libbpf_set_print(engine_libbpf_print);
-	obj = bpf_object__open_mem(elf, len, &opts);
-	if (!obj) {
-		json_decref(arr);
-		engine_libbpf_error(err, errno, "open eBPF object");
-		return NULL;
-	}
-	bpf_object__for_each_map(m, obj)
-	{
-		if (arr && !bpf_map__is_internal(m) &&
-		    json_array_append_new(arr, map_entry(bpf_map__name(m),
-							 bpf_map__type(m)))) {
-			json_decref(arr);
-			arr = NULL; /* from_elf() says it */
-		}
-	}
-	bpf_object__close(obj);
-	return from_elf(elf, len, arr, fill_data_maps, err);
+	return from_elf(elf, len, json_array(), fill_maps, err);
 }
 
 /* as cilium: global or weak symbols of data sections, not hidden or

@@ -61,8 +61,7 @@ static void objinfo__not_elf_or_cut__error(void **state)
 /* The whole object: sections from the null one, maps and variables. */
 static void objinfo__trace_dns__sections_maps_variables(void **state)
 {
-	cleanup_free char *elf = NULL, *secs = NULL, *maps = NULL,
-			  *vars = NULL;
+	cleanup_free char *elf = NULL, *secs = NULL, *maps = NULL, *vars = NULL;
 	cleanup_error struct error *err = NULL;
 	size_t len;
 
@@ -74,7 +73,8 @@ static void objinfo__trace_dns__sections_maps_variables(void **state)
 	assert_non_null(strstr(secs, "\"socket\""));
 	maps = objinfo_maps(elf, len, &err);
 	assert_non_null(maps);
-	assert_non_null(strstr(maps, "{\"Name\":\"events\",\"Type\":\"RingBuf\"}"));
+	assert_non_null(
+		strstr(maps, "{\"Name\":\"events\",\"Type\":\"RingBuf\"}"));
 	assert_null(strstr(maps, ".rodata"));
 	vars = objinfo_variables(elf, len, &err);
 	assert_non_null(vars);

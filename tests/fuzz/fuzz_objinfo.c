@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * ig's ebpf.* extra info (runner/engine/objinfo.c) of an eBPF object as
+ * an image's layer brings it: any bytes.  Each key either fails with an
+ * error or gives a JSON array.
+ */
+#include <jansson.h>
+
+#include "common/cleanup.h"
+#include "common/error.h"
+#include "runner/engine/objinfo.h"
+#include "fuzz.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static char *(*const infos[])(const void *, size_t,
+				      struct error **) = {
+		objinfo_sections,
+		objinfo_maps,
+		objinfo_variables,
+	};
+
+	for (size_t k = 0; k < sizeof(infos) / sizeof(infos[0]); k++) {
+		cleanup_error struct error *err = NULL;
+		cleanup_free char *out = infos[k](data, size, &err);
+		json_t *j;
+
+		FUZZ_CHECK(!out == !!err, "key %zu: result %p, error %p", k,
+			   (void *)out, (void *)err);
+		if (!out)
+			continue;
+		j = json_loads(out, 0, NULL);
+		FUZZ_CHECK(json_is_array(j), "key %zu: %s", k, out);
+		json_decref(j);
+	}
+	return 0;
+}
