@@ -20,8 +20,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char *(*const infos[])(const void *, size_t,
-				      struct error **) = {
+	static char *(*const infos[])(const void *, size_t, struct error **) = {
 		objinfo_sections,
 		objinfo_maps,
 		objinfo_variables,
