@@ -19,25 +19,38 @@
 static bool find_mount(char *point, size_t size)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "re");
-	char line[4096], root[PATH_MAX], mnt[PATH_MAX];
-	bool found = false;
+	bool found;
 
 	if (!f)
 		return false;
+	found = cgroup2_find_mount(f, point, size);
+	fclose(f);
+	return found;
+}
+
+bool cgroup2_find_mount(FILE *f, char *point, size_t size)
+{
+	char line[4096];
+	bool found = false;
+
 	while (!found && fgets(line, sizeof(line), f)) {
 		const char *sep = strstr(line, " - ");
+		char *field[5], *rest = line;
+		int n = 0;
 
 		if (!sep || strncmp(sep + 3, "cgroup2 ", 8))
 			continue;
-		if (sscanf(line, "%*s %*s %*s %4095s %4095s", root, mnt) != 2)
+		/* fields are split by single spaces only: the kernel escapes
+		 * a space, tab, newline or backslash in a path, not \f \v \r */
+		line[strcspn(line, "\n")] = '\0';
+		while (n < 5 && rest)
+			field[n++] = strsep(&rest, " ");
+		if (n < 5 || strcmp(field[3], "/") || !field[4][0] ||
+		    strchr(field[4], '\\') || strlen(field[4]) >= size)
 			continue;
-		if (strcmp(root, "/") || strchr(mnt, '\\') ||
-		    strlen(mnt) >= size)
-			continue;
-		strcpy(point, mnt);
+		strcpy(point, field[4]);
 		found = true;
 	}
-	fclose(f);
 	return found;
 }
 

@@ -8,6 +8,8 @@
 #define RUNNER_ENGINE_CGROUP2_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
 
 #include "common/error.h"
 
@@ -19,5 +21,11 @@
  * CGROUP2_MOUNT, mounted there first (*mounted set). Returns the fd.
  */
 int cgroup2_root_open(bool *mounted, struct error **err);
+
+/* The mount point of the hierarchy's root in mountinfo text f (its lines
+ * "ID PARENT MAJ:MIN ROOT POINT OPTS... - TYPE SOURCE SUPEROPTS"), into
+ * point (size bytes); false if none.  Points with escaped characters
+ * (\040 for a space) are passed over. */
+bool cgroup2_find_mount(FILE *f, char *point, size_t size);
 
 #endif
