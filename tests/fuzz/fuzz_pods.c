@@ -12,7 +12,8 @@
  *   3 docker's config.v2.json of the container
  *   4 docker's config.v2.json of the sandbox
  *   5 /proc/7/stat of the container's process
- *   6 /proc/2/cmdline of its parent (conmon or a containerd shim)
+ *   6 /proc/2/cmdline of its parent (conmon or a containerd shim, whose
+ *     working directory is the sandbox's bundle)
  * A missing part is a missing file.  Whatever they hold, every name told
  * is NUL-terminated in its field without control bytes, and the labels
  * are key=value pairs sorted by key.
@@ -86,6 +87,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	for (i = 0; i < N_FILES; i++) {
 		snprintf(path, sizeof(path), "%s%s", root, files[i]);
 		mkdirs(path);
+	}
+	/* a containerd shim runs in its bundle (a host path) */
+	snprintf(path, sizeof(path), "%s/proc/2/cwd", root);
+	if (symlink(PODMAN "/" SB, path)) {
+		perror(path);
+		exit(1);
 	}
 	return 0;
 }
