@@ -490,10 +490,7 @@ static size_t fmt_float(const struct field *f, char *buf, const void *ev)
 	double x = field_double(f, ev);
 
 	if (isnan(x) || isinf(x))
-		return (size_t)sprintf(buf, "%s",
-				       isnan(x) ? "NaN" :
-				       x > 0	? "+Inf" :
-						  "-Inf");
+		return put_str(buf, isnan(x) ? "NaN" : x > 0 ? "+Inf" : "-Inf");
 	return snprintf(buf, f->max_text + 1, "%.*f", f->precision, x);
 }
 
