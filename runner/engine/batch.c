@@ -161,10 +161,9 @@ static int add_key(void *ctx, const char *name, bool desc, struct error **err)
 
 	if (!*name)
 		return error_set(err, 0, "empty field name");
-	idx = fieldset_lookup(b->fs, name);
+	idx = fieldset_find(b->fs, name, err);
 	if (idx < 0)
-		return error_set(err, 0, "%s field \"%s\"",
-				 idx == -2 ? "ambiguous" : "unknown", name);
+		return -1;
 	k = realloc(b->keys, (b->n_keys + 1) * sizeof(*k));
 	if (!k)
 		return error_set(err, ENOMEM, "sort");

@@ -555,3 +555,14 @@ int fieldset_lookup(const struct fieldset *fs, const char *name)
 	}
 	return hit;
 }
+
+int fieldset_find(const struct fieldset *fs, const char *name,
+		  struct error **err)
+{
+	int idx = fieldset_lookup(fs, name);
+
+	if (idx < 0)
+		return error_set(err, 0, "%s field \"%s\"",
+				 idx == -2 ? "ambiguous" : "unknown", name);
+	return idx;
+}

@@ -176,6 +176,7 @@ struct fieldset {
 	size_t n_unknown;
 };
 
+struct error;
 struct idcache;
 
 /* Mutable state a consumer keeps while rendering: caches. */
@@ -213,6 +214,10 @@ size_t field_text(struct render_ctx *rc, const struct field *f, const void *ev,
 /* Find a field by full name, alias or unique column title (any case);
  * "ds:name" is name when ds is the data source's name, as in ig. */
 int fieldset_lookup(const struct fieldset *fs, const char *name);
+/* As fieldset_lookup(); -1 and an error saying "unknown field" or
+ * "ambiguous field" when name finds none. */
+int fieldset_find(const struct fieldset *fs, const char *name,
+		  struct error **err);
 
 /* An unsigned integer of size bytes at p (0 past 8 bytes). */
 static inline __u64 field_load_uint(const void *p, __u32 size)

@@ -303,10 +303,9 @@ static int add_rule(struct filter *f, char *rule, struct error **err)
 	name = trim(rule);
 	if (!*name)
 		return error_set(err, 0, "\"%s\": no field name", trim(orig));
-	idx = fieldset_lookup(f->fs, name);
+	idx = fieldset_find(f->fs, name, err);
 	if (idx < 0)
-		return error_set(err, 0, "%s field \"%s\"",
-				 idx == -2 ? "ambiguous" : "unknown", name);
+		return -1;
 	r.field = &f->fs->f[idx];
 	r.op = op;
 	if (r.field->is_struct && !r.field->columnable)
@@ -456,11 +455,10 @@ int filter_add_names(struct filter **fp, const struct fieldset *fs,
 		     const char *field, const char *list, struct error **err)
 {
 	struct filter_rule r = { .op = OP_NAMES };
-	int idx = fieldset_lookup(fs, field);
+	int idx = fieldset_find(fs, field, err);
 
 	if (idx < 0)
-		return error_set(err, 0, "%s field \"%s\"",
-				 idx == -2 ? "ambiguous" : "unknown", field);
+		return -1;
 	if (!*fp && !(*fp = filter_new(fs)))
 		return error_set(err, ENOMEM, "filter");
 	r.field = &fs->f[idx];
