@@ -55,15 +55,21 @@ void oci_referrers_tag(const char *digest, char out[OCI_SIG_TAG_SIZE])
 	snprintf(out, OCI_SIG_TAG_SIZE, "sha256-%s", oci_digest_hex(digest));
 }
 
-bool oci_is_sig_tag(const char *tag)
+/* Whether tag is "sha256-<hex>" then suffix. */
+static bool is_digest_tag(const char *tag, const char *suffix)
 {
 	char d[OCI_DIGEST_SIZE];
 
-	if (strlen(tag) != 7 + 64 + 4 || strncmp(tag, "sha256-", 7) ||
-	    strcmp(tag + 71, ".sig"))
+	if (strlen(tag) != 7 + 64 + strlen(suffix) ||
+	    strncmp(tag, "sha256-", 7) || strcmp(tag + 71, suffix))
 		return false;
 	snprintf(d, sizeof(d), "sha256:%.64s", tag + 7);
 	return oci_digest_valid(d);
+}
+
+bool oci_is_sig_tag(const char *tag)
+{
+	return is_digest_tag(tag, ".sig");
 }
 
 const char *oci_stored_tag(const char *ref)
@@ -81,16 +87,8 @@ const char *oci_stored_tag(const char *ref)
 bool oci_is_signature_ref(const char *ref)
 {
 	const char *tag = oci_stored_tag(ref);
-	char d[OCI_DIGEST_SIZE];
 
-	if (!tag)
-		return false;
-	if (oci_is_sig_tag(tag))
-		return true;
-	if (strlen(tag) != 7 + 64 || strncmp(tag, "sha256-", 7))
-		return false;
-	snprintf(d, sizeof(d), "sha256:%.64s", tag + 7);
-	return oci_digest_valid(d);
+	return tag && (is_digest_tag(tag, ".sig") || is_digest_tag(tag, ""));
 }
 
 /* ---- keys ---- */
