@@ -409,6 +409,26 @@ static char *in_dir(const char *dir, const char *path)
 	return asprintf(&p, "%s/%s", dir, path) < 0 ? NULL : p;
 }
 
+/*
+ * path's bytes into *buf; NULL when an optional file is missing: the
+ * default build.yaml, and the default gadget.yaml (as ig, the gadget is
+ * then built without metadata, its fields from BTF, which ig's
+ * hello-world gadget starts with).
+ */
+static int read_optional(const char *path, bool optional, char **buf,
+			 size_t *len, struct error **err)
+{
+	if (!read_file(path, buf, len, err))
+		return 0;
+	if (!optional || (*err)->errnum != ENOENT)
+		return -1;
+	error_free(*err);
+	*err = NULL;
+	*buf = NULL;
+	*len = 0;
+	return 0;
+}
+
 /* -f FILE, else DIR/build.yaml when there is one, else every default. */
 static int read_build_file(const char *dir, const char *file,
 			   struct build_file **out, struct error **err)
@@ -420,12 +440,8 @@ static int read_build_file(const char *dir, const char *file,
 
 	if (!path)
 		return error_set(err, ENOMEM, "build.yaml");
-	if (read_file(path, &buf, &len, err)) {
-		if (file || (*err)->errnum != ENOENT)
-			return -1;
-		error_free(*err);
-		*err = NULL;
-	}
+	if (read_optional(path, !file, &buf, &len, err))
+		return -1;
 	return build_file_parse(buf ? buf : "", len, path, out, err);
 }
 
@@ -486,25 +502,6 @@ static int read_wasm(const char *dir, const char *wasm, char **buf, size_t *len,
 			 "unsupported wasm file type: %s (want *.wasm, *.go "
 			 "or *.rs)",
 			 shown ? shown : "?");
-}
-
-/*
- * The metadata build.yaml names, into *yaml; NULL when the default one
- * (optional) is missing: as ig, the gadget is built without metadata
- * (its fields come from BTF), which ig's hello-world gadget starts with.
- */
-static int read_metadata(const char *path, bool optional, char **yaml,
-			 size_t *len, struct error **err)
-{
-	if (!read_file(path, yaml, len, err))
-		return 0;
-	if (!optional || (*err)->errnum != ENOENT)
-		return -1;
-	error_free(*err);
-	*err = NULL;
-	*yaml = NULL;
-	*len = 0;
-	return 0;
 }
 
 /*
@@ -644,7 +641,7 @@ static int build_run(struct cli_ctx *ctx, void *state, struct error **err)
 		error_set(err, errno, "eBPF source %s", src);
 		goto out;
 	}
-	if (read_metadata(md_path, !strcmp(bf->metadata, "gadget.yaml"), &yaml,
+	if (read_optional(md_path, !strcmp(bf->metadata, "gadget.yaml"), &yaml,
 			  &yaml_len, err) ||
 	    metadata_parse(yaml ? yaml : "{}", yaml ? yaml_len : 2, md_path,
 			   &md, err) ||
