@@ -46,13 +46,20 @@ static bool parse_bool(const char *s, bool *out)
 	return false;
 }
 
+/* By enum mtype. */
+static const char *const type_names[] = { "", "key", "counter", "gauge",
+					  "histogram" };
+
+const char *metrics_type_name(enum mtype t)
+{
+	return type_names[t];
+}
+
 static int parse_type(const char *s, enum mtype *t)
 {
-	static const char *const names[] = { "", "key", "counter", "gauge",
-					     "histogram" };
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (!strcmp(s, names[i])) {
+	for (size_t i = 0; i < sizeof(type_names) / sizeof(type_names[0]);
+	     i++) {
+		if (!strcmp(s, type_names[i])) {
 			*t = (enum mtype)i;
 			return 0;
 		}
@@ -495,10 +502,7 @@ static int add_value(struct metrics *m, const struct gadget_metadata *md,
 		return error_set(err, 0,
 				 "field %s: a %s must be a number, not "
 				 "this field's type",
-				 f->name,
-				 t == MT_COUNTER ? "counter" :
-				 t == MT_GAUGE	 ? "gauge" :
-						   "histogram");
+				 f->name, metrics_type_name(t));
 	}
 	v->is_float = nf->kind == FK_FLOAT;
 	dur = f->kind == FK_DURATION ||

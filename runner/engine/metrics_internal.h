@@ -60,6 +60,10 @@ struct metrics {
 	unsigned long long overflow;
 };
 
+/* "counter", "gauge", "histogram" (and "key") as gadget.yaml's
+ * metrics.type spells them. */
+const char *metrics_type_name(enum mtype t);
+
 /* A name a and b (not one metric) would both write in the text format
  * (a counter's x_total, a histogram's x_sum...), or NULL; in static
  * storage until the next call. */

@@ -212,13 +212,6 @@ static void put_hist(const struct metrics *m, const struct mval *v,
 	mbuf_free(&le);
 }
 
-static const char *type_name(enum mtype t)
-{
-	return t == MT_COUNTER ? "counter" :
-	       t == MT_GAUGE   ? "gauge" :
-				 "histogram";
-}
-
 /* The value of m named name, or NULL. */
 static const struct mval *value_named(const struct metrics *m, const char *name)
 {
@@ -271,7 +264,7 @@ void metrics_render_all(const struct metrics *const *ms, size_t n, bool om,
 				mbuf_puts(b, "\n");
 			}
 			mbuf_printf(b, "# TYPE %s%s %s\n", v->name, fam_suffix,
-				    type_name(v->type));
+				    metrics_type_name(v->type));
 			put_samples(ms[i], v, b, om);
 			for (size_t j = i + 1; j < n; j++) {
 				const struct mval *w =
@@ -290,52 +283,46 @@ void metrics_render(const struct metrics *m, bool om, struct mbuf *b)
 	metrics_render_all(&m, 1, om, b);
 }
 
+/* Whether value v of a can be written with the values of b (a later data
+ * source) in one scrape. */
+static int check_pair(const struct metrics *a, const struct mval *v,
+		      const struct metrics *b, struct error **err)
+{
+	const struct mval *w = value_named(b, v->name);
+
+	if (w && w->type != v->type)
+		return error_set(err, 0,
+				 "metric %s: a %s in scope %s, a %s in scope "
+				 "%s",
+				 v->name, metrics_type_name(v->type), a->scope,
+				 metrics_type_name(w->type), b->scope);
+	if (w && !strcmp(a->scope, b->scope))
+		return error_set(err, 0,
+				 "metric %s: two data sources in scope %s "
+				 "(name them apart with --otel-metrics-name)",
+				 v->name, a->scope);
+	for (size_t l = 0; !w && l < b->nv; l++) {
+		const char *c = metrics_clash(v, &b->v[l]);
+
+		if (c)
+			return error_set(err, 0,
+					 "metrics %s of scope %s and %s of "
+					 "scope %s: both write %s",
+					 v->name, a->scope, b->v[l].name,
+					 b->scope, c);
+	}
+	return 0;
+}
+
 int metrics_check_together(const struct metrics *const *ms, size_t n,
 			   struct error **err)
 {
-	for (size_t i = 0; i < n; i++) {
-		for (size_t k = 0; ms[i] && k < ms[i]->nv; k++) {
-			const struct mval *v = &ms[i]->v[k];
-
-			for (size_t j = i + 1; j < n; j++) {
-				const struct mval *w =
-					ms[j] ? value_named(ms[j], v->name) :
-						NULL;
-
-				for (size_t l = 0; !w && ms[j] && l < ms[j]->nv;
-				     l++) {
-					const char *c =
-						metrics_clash(v, &ms[j]->v[l]);
-
-					if (c)
-						return error_set(
-							err, 0,
-							"metrics %s of scope "
-							"%s and %s of scope "
-							"%s: both write %s",
-							v->name, ms[i]->scope,
-							ms[j]->v[l].name,
-							ms[j]->scope, c);
-				}
-				if (w && w->type != v->type)
-					return error_set(
-						err, 0,
-						"metric %s: a %s in scope "
-						"%s, a %s in scope %s",
-						v->name, type_name(v->type),
-						ms[i]->scope,
-						type_name(w->type),
-						ms[j]->scope);
-				if (w && !strcmp(ms[i]->scope, ms[j]->scope))
-					return error_set(
-						err, 0,
-						"metric %s: two data sources "
-						"in scope %s (name them apart "
-						"with --otel-metrics-name)",
-						v->name, ms[i]->scope);
-			}
-		}
-	}
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; ms[i] && k < ms[i]->nv; k++)
+			for (size_t j = i + 1; j < n; j++)
+				if (ms[j] &&
+				    check_pair(ms[i], &ms[i]->v[k], ms[j], err))
+					return -1;
 	return 0;
 }
 
