@@ -46,13 +46,15 @@ enum {
 	{ "authfile", required_argument, NULL, CLI_OPT_AUTHFILE },	\
 	{ "insecure-registries", required_argument, NULL, CLI_OPT_INSECURE }, \
 	{ "cert-dir", required_argument, NULL, CLI_OPT_CERT_DIR }
-#define CLI_REGISTRY_HELP						\
-	"      --authfile FILE    credentials (default: $REGISTRY_AUTH_FILE,\n" \
-	"                         ig's /var/lib/ig/config.json, containers\n" \
-	"                         auth.json, ~/.docker/config.json)\n" \
+/* The registry flags' help, its descriptions at column 23 plus IND. */
+#define CLI_REGISTRY_HELP_AT(IND)					\
+	"      --authfile FILE  " IND "credentials (default: $REGISTRY_AUTH_FILE,\n" \
+	"                       " IND "ig's /var/lib/ig/config.json, containers\n" \
+	"                       " IND "auth.json, ~/.docker/config.json)\n" \
 	"      --insecure-registries HOST:PORT,...\n"			\
-	"                         allow plain HTTP / unverified TLS for these\n" \
-	"      --cert-dir DIR     CA certificates in DIR/HOST:PORT/ca.crt\n"
+	"                       " IND "allow plain HTTP / unverified TLS for these\n" \
+	"      --cert-dir DIR   " IND "CA certificates in DIR/HOST:PORT/ca.crt\n"
+#define CLI_REGISTRY_HELP CLI_REGISTRY_HELP_AT("  ")
 /* clang-format on */
 
 /* What a command's operands are, for shell completion (a bit set). */

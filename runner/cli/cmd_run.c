@@ -125,6 +125,9 @@ static void on_signal(int sig)
 	stop_signal = sig;
 }
 
+/* The registry flags, in this help's column. */
+#define RUN_REGISTRY_HELP CLI_REGISTRY_HELP_AT("")
+
 static void usage(FILE *f)
 {
 	fputs("Usage: runner run IMAGE [flags] [gadget flags]\n"
@@ -161,7 +164,7 @@ static void usage(FILE *f)
 	      "      --store DIR      local image store ($RUNNER_STORE)\n"
 	      "      --pull POLICY    missing (default), always, never\n"
 	      "      --disallow-pulling[=BOOL]\n"
-	      "                       fail where the image would be pulled\n" CLI_REGISTRY_HELP
+	      "                       fail where the image would be pulled\n" RUN_REGISTRY_HELP
 		      RUN_METRICS_HELP RUN_TRUST_HELP
 	      "  -h, --help           this help\n"
 	      "\n"

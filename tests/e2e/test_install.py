@@ -237,6 +237,26 @@ def every_help_lists_its_flags(env):
 
 
 @test
+def every_help_wraps_its_descriptions_in_one_column(env):
+    """A flag's description that goes on to the next line starts there in
+    the column where the help's other descriptions start (the registry
+    flags' block, shared by run, login, pull and push, was two columns
+    right of the rest of `run --help`)."""
+    columns = {}
+    for path, _ in cli_tree(env.bin):
+        out = run(env.bin, *path, "--help").stdout
+        flags = out.split("\nFLAGS\n")[-1].split("\nEXAMPLES\n")[0]
+        cols = {len(m.group(1)) for m in
+                re.finditer(r"^( {12,})\S", flags, re.M)}
+        if cols:
+            columns[" ".join(path)] = sorted(cols)
+    check("run" in columns and "login" in columns, f"no wrapped flag "
+          f"descriptions found: {columns}")
+    eq({p: c for p, c in columns.items() if len(c) != 1}, {},
+       "helps whose wrapped descriptions start in more than one column")
+
+
+@test
 def help_of_a_command_is_its_help_as_ig(env):
     """`runner help CMD [SUB]` is `runner CMD [SUB] --help`, as ig's (cobra's)
     help command takes a command; it printed the list of commands."""
