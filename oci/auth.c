@@ -331,32 +331,42 @@ int oci_auth_get(const char *authfile, const char *registry,
 	return walk(authfile, registry, repository, take_creds, &c, err);
 }
 
-static int take_identity_token(const char *path, const char *key, json_t *e,
+struct token_or_creds {
+	char **token;
+	struct creds creds;
+	bool no_token; /* an entry with credentials came first */
+};
+
+/*
+ * The identity token of the first entry that has one, unless an entry
+ * with "auth" or "username" (what oci_auth_get() takes, if it has any)
+ * comes before it; else the credentials oci_auth_get() takes.
+ */
+static int take_token_or_creds(const char *path, const char *key, json_t *e,
 			       void *out, struct error **err)
 {
+	struct token_or_creds *tc = out;
 	const char *t = json_string_value(json_object_get(e, "identitytoken"));
 
-	(void)path;
-	(void)key;
-	if (!t || !*t) /* the entry oci_auth_get() takes, if it has any */
-		return json_object_get(e, "auth") ||
-				       json_object_get(e, "username") ?
-			       0 :
-			       1;
-	*(char **)out = strdup(t);
-	return *(char **)out ? 0 : error_set(err, ENOMEM, "alloc");
+	if (!tc->no_token && t && *t) {
+		*tc->token = strdup(t);
+		return *tc->token ? 0 : error_set(err, ENOMEM, "alloc");
+	}
+	tc->no_token = tc->no_token || json_object_get(e, "auth") ||
+		       json_object_get(e, "username");
+	return take_creds(path, key, e, &tc->creds, err);
 }
 
-int oci_auth_identity_token(const char *authfile, const char *registry,
-			    const char *repository, char **token,
-			    struct error **err)
+int oci_auth_get_token_or_creds(const char *authfile, const char *registry,
+				const char *repository, char **token,
+				char **user, char **password,
+				struct error **err)
 {
-	int rc;
+	struct token_or_creds tc = { token, { user, password }, false };
 
-	*token = NULL;
-	rc = walk(authfile, registry, repository, take_identity_token, token,
-		  err);
-	return rc == 0 && !*token ? 1 : rc;
+	*token = *user = *password = NULL;
+	return walk(authfile, registry, repository, take_token_or_creds, &tc,
+		    err);
 }
 
 /* The helper of j's credHelpers or credsStore for registry, or NULL. */

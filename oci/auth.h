@@ -31,13 +31,17 @@ int oci_auth_get(const char *authfile, const char *registry,
 		 struct error **err);
 
 /*
- * The identity token (an OAuth2 refresh token: "identitytoken", what
- * docker login keeps for registries such as Azure's) of the entry for
- * registry: 0 with *token set, 1 when there is none, -1 on a broken file.
+ * What a token request for registry sends, from one walk of the lookup
+ * order: the identity token (an OAuth2 refresh token: "identitytoken",
+ * what docker login keeps for registries such as Azure's) of the entry
+ * for registry in *token, else oci_auth_get()'s credentials in *user and
+ * *password.  0 with either set, 1 when there are none, -1 on a broken
+ * file.
  */
-int oci_auth_identity_token(const char *authfile, const char *registry,
-			    const char *repository, char **token,
-			    struct error **err);
+int oci_auth_get_token_or_creds(const char *authfile, const char *registry,
+				const char *repository, char **token,
+				char **user, char **password,
+				struct error **err);
 
 /* The file `runner login` writes: authfile, else the first of the lookup
  * order that applies ($REGISTRY_AUTH_FILE, ig's for root, XDG_RUNTIME_DIR's,

@@ -148,18 +148,11 @@ static int registry_fetch_token(struct oci_registry *reg, const char *repo,
 	const char *tok;
 	int rc, ret = -1;
 
-	rc = oci_auth_identity_token(reg->opts.authfile, reg->host, repo,
-				     &identity, err);
+	rc = oci_auth_get_token_or_creds(reg->opts.authfile, reg->host, repo,
+					 &identity, &user, &password, err);
 	if (rc < 0)
 		return -1;
-	if (rc == 1)
-		rc = oci_auth_get(reg->opts.authfile, reg->host, repo, &user,
-				  &password, err);
-	else
-		rc = 1; /* no Basic credentials beside the token */
-	if (rc < 0)
-		return -1;
-	if (rc == 0) {
+	if (user) {
 		basic = registry_basic_header(user, password);
 		if (!basic) {
 			registry_free_secret(password);

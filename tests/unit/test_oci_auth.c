@@ -237,6 +237,55 @@ static void auth_get__broken_file__error_names_it(void **state)
 	assert_non_null(strstr(error_msg(err), "user:password"));
 }
 
+/*
+ * The identity token of the first entry for the registry that has one,
+ * unless an entry before it holds "auth" or "username": then the
+ * credentials oci_auth_get() finds (maybe in a later file).
+ */
+static void auth_get_token_or_creds__token_unless_creds_come_first(void **state)
+{
+	cleanup_error struct error *err = NULL;
+	char *tok = NULL, *user = NULL, *pw = NULL;
+
+	(void)state;
+	/* docker login's: a user of zeros, no password ("MDAwMDo=": "0000:") */
+	write_at(".docker/config.json",
+		 "{\"auths\":{\"reg.io\":{\"auth\":\"MDAwMDo=\","
+		 "\"identitytoken\":\"rt\"}}}");
+	write_at("containers/auth.json", "{\"auths\":{\"reg.io\":{}}}");
+	assert_int_equal(oci_auth_get_token_or_creds(NULL, "reg.io", NULL, &tok,
+						     &user, &pw, &err),
+			 0);
+	assert_string_equal(tok, "rt");
+	assert_null(user);
+	assert_null(pw);
+	free(tok);
+	/* an empty "auth" before it: no token, the later file's credentials */
+	write_at("containers/auth.json",
+		 "{\"auths\":{\"reg.io\":{\"auth\":\"\"}}}");
+	assert_int_equal(oci_auth_get_token_or_creds(NULL, "reg.io", NULL, &tok,
+						     &user, &pw, &err),
+			 0);
+	assert_null(tok);
+	assert_string_equal(user, "0000");
+	assert_string_equal(pw, "");
+	free(user);
+	free(pw);
+	assert_int_equal(oci_auth_get_token_or_creds(NULL, "other.io", NULL,
+						     &tok, &user, &pw, &err),
+			 1);
+	assert_null(tok);
+	assert_null(user);
+	/* a broken entry after an empty one: its error, as oci_auth_get()'s */
+	write_at(".docker/config.json",
+		 "{\"auths\":{\"reg.io\":{\"auth\":\"bm9jb2xvbg==\","
+		 "\"identitytoken\":\"rt\"}}}");
+	assert_int_equal(oci_auth_get_token_or_creds(NULL, "reg.io", NULL, &tok,
+						     &user, &pw, &err),
+			 -1);
+	assert_non_null(strstr(error_msg(err), "user:password"));
+}
+
 static void auth_get__ig_file_before_containers_and_docker(void **state)
 {
 	cleanup_error struct error *err = NULL;
@@ -359,6 +408,7 @@ int main(void)
 		T(auth_get__containers_file_wins_over_docker),
 		T(auth_get__broken_file__error_names_it),
 		T(auth_get__ig_file_before_containers_and_docker),
+		T(auth_get_token_or_creds__token_unless_creds_come_first),
 		T(auth_helper_note__cred_helpers_and_store),
 		T(auth_get__ig_file_of_root_skipped_by_other_users),
 	};
