@@ -388,21 +388,38 @@ int oci_store_mark_built(struct oci_store *store, const char *digest,
 	return write_file_own(path, out, n, 0644, err);
 }
 
-bool oci_store_is_built(struct oci_store *store, const char *digest)
+char *oci_store_built_marks(struct oci_store *store)
 {
 	cleanup_free char *path = built_path(store);
-	cleanup_free char *buf = NULL;
-	const char *p;
+	char *buf = NULL;
 	size_t len;
 
-	if (!path || !oci_digest_valid(digest) ||
-	    read_file(path, &buf, &len, NULL) < 0)
+	if (!path || read_file(path, &buf, &len, NULL) < 0)
+		return NULL;
+	return buf;
+}
+
+bool oci_built_marks_have(const char *marks, const char *digest)
+{
+	const char *p;
+
+	if (!marks || !oci_digest_valid(digest))
 		return false;
-	for (p = buf; (p = strstr(p, digest)); p += OCI_DIGEST_LEN)
-		if ((p == buf || p[-1] == '\n') &&
+	for (p = marks; (p = strstr(p, digest)); p += OCI_DIGEST_LEN)
+		if ((p == marks || p[-1] == '\n') &&
 		    (p[OCI_DIGEST_LEN] == '\n' || !p[OCI_DIGEST_LEN]))
 			return true;
 	return false;
+}
+
+bool oci_store_is_built(struct oci_store *store, const char *digest)
+{
+	cleanup_free char *marks = NULL;
+
+	if (!oci_digest_valid(digest))
+		return false;
+	marks = oci_store_built_marks(store);
+	return oci_built_marks_have(marks, digest);
 }
 
 int oci_store_prune_built(struct oci_store *store, struct error **err)
@@ -442,15 +459,19 @@ static const char *signed_hex(const char *ref)
 }
 
 /*
- * Whether a stored reference other than a signature's holds hex: names it,
- * or names an index that lists it (one architecture's manifest may be
- * signed).  What cannot be read counts as held.
+ * The hex digests stored references other than signatures' hold, as the
+ * keys of an object: theirs, and those an index of theirs lists (one
+ * architecture's manifest may be signed).  NULL when an index cannot be
+ * read: then everything counts as held.
  */
-static bool held(struct oci_store *store, json_t *manifests, const char *hex)
+static json_t *held_digests(struct oci_store *store, json_t *manifests)
 {
+	cleanup_json json_t *held = json_object();
 	json_t *e;
 	size_t j, k;
 
+	if (!held)
+		return NULL;
 	json_array_foreach (manifests, j, e) {
 		const char *o = store_entry_ref(e);
 		const char *d = json_string_value(json_object_get(e, "digest"));
@@ -462,19 +483,21 @@ static bool held(struct oci_store *store, json_t *manifests, const char *hex)
 
 		if (!o || oci_is_signature_ref(o) || !d || !oci_digest_valid(d))
 			continue;
-		if (!strncmp(oci_digest_hex(d), hex, 64))
-			return true;
+		if (json_object_set_new(held, oci_digest_hex(d), json_true()))
+			return NULL;
 		if (!mt || oci_media_kind(mt) != OCI_KIND_INDEX)
 			continue;
 		if (oci_store_read_blob(store, d, -1, &buf, &len, NULL) < 0 ||
 		    oci_index_parse(buf, len, &idx, NULL) < 0)
-			return true;
+			return NULL;
 		for (k = 0; k < idx->n_manifests; k++)
-			if (!strncmp(oci_digest_hex(idx->manifests[k].digest),
-				     hex, 64))
-				return true;
+			if (json_object_set_new(
+				    held,
+				    oci_digest_hex(idx->manifests[k].digest),
+				    json_true()))
+				return NULL;
 	}
-	return false;
+	return steal_ptr(held);
 }
 
 int oci_store_drop_orphan_signatures(struct oci_store *store,
@@ -482,8 +505,10 @@ int oci_store_drop_orphan_signatures(struct oci_store *store,
 {
 	cleanup_close int lock = store_lock(store, err);
 	cleanup_json json_t *idx = NULL;
+	cleanup_json json_t *held = NULL;
 	json_t *manifests;
 	size_t i = 0, before;
+	bool read = false;
 
 	if (lock < 0)
 		return -1;
@@ -495,8 +520,17 @@ int oci_store_drop_orphan_signatures(struct oci_store *store,
 	while (i < json_array_size(manifests)) {
 		const char *r = store_entry_ref(json_array_get(manifests, i));
 
-		if (r && oci_is_signature_ref(r) &&
-		    !held(store, manifests, signed_hex(r)))
+		if (!r || !oci_is_signature_ref(r)) {
+			i++;
+			continue;
+		}
+		/* read once, at the first signature (dropping one changes
+		 * nothing held) */
+		if (!read) {
+			held = held_digests(store, manifests);
+			read = true;
+		}
+		if (held && !json_object_getn(held, signed_hex(r), 64))
 			json_array_remove(manifests, i);
 		else
 			i++;

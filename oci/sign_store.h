@@ -57,6 +57,10 @@ int oci_verify_bundles(struct oci_store *store, const char *name,
 int oci_store_mark_built(struct oci_store *store, const char *digest,
 			 struct error **err);
 bool oci_store_is_built(struct oci_store *store, const char *digest);
+/* The marks, read once for many oci_built_marks_have() (malloc'd; NULL
+ * when there are none), and whether they hold digest. */
+char *oci_store_built_marks(struct oci_store *store);
+bool oci_built_marks_have(const char *marks, const char *digest);
 /* Forget the marks of images no longer stored (after a removal): one
  * pulled later is not "built here". */
 int oci_store_prune_built(struct oci_store *store, struct error **err);

@@ -127,28 +127,42 @@ static void humanize(const char *created, char *buf, size_t len)
 		snprintf(buf, len, "%lld years ago", d / 3600 / 24 / 365);
 }
 
-/* Whether the store lists a legacy signature of entry i's digest. */
-static bool has_sig(const struct oci_store_entry *e, size_t n, size_t i)
+/*
+ * The tags of the stored references, as the keys of an object, to tell
+ * which digests have a legacy signature (NULL without memory).
+ */
+static json_t *stored_tags(const struct oci_store_entry *e, size_t n)
 {
-	char tag[OCI_SIG_TAG_SIZE];
+	json_t *tags = json_object();
 	size_t j;
 
-	if (!oci_digest_valid(e[i].digest))
-		return false;
-	oci_sig_tag(e[i].digest, tag);
-	for (j = 0; j < n; j++) {
+	for (j = 0; tags && j < n; j++) {
 		const char *t = e[j].ref ? oci_stored_tag(e[j].ref) : NULL;
 
-		if (t && !strcmp(t, tag))
-			return true;
+		if (t)
+			json_object_set_new(tags, t, json_true());
 	}
-	return false;
+	return tags;
+}
+
+/* Whether tags (stored_tags()) hold a legacy signature of digest. */
+static bool has_sig(json_t *tags, const char *digest)
+{
+	char tag[OCI_SIG_TAG_SIZE];
+
+	if (!oci_digest_valid(digest))
+		return false;
+	oci_sig_tag(digest, tag);
+	return json_object_get(tags, tag) != NULL;
 }
 
 static void list_json(struct oci_store *store, const struct oci_store_entry *e,
 		      size_t n, bool pretty)
 {
 	cleanup_json json_t *arr = json_array();
+	cleanup_json json_t *tags = stored_tags(e, n);
+	/* read once for every image */
+	cleanup_free char *built = n ? oci_store_built_marks(store) : NULL;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
@@ -169,8 +183,8 @@ static void list_json(struct oci_store *store, const struct oci_store_entry *e,
 				  "reference", e[i].ref, "mediaType",
 				  e[i].media_type, "size",
 				  (json_int_t)e[i].size, "builtHere",
-				  oci_store_is_built(store, e[i].digest),
-				  "signed", has_sig(e, n, i)));
+				  oci_built_marks_have(built, e[i].digest),
+				  "signed", has_sig(tags, e[i].digest)));
 	}
 	/*
 	 * ig's keys (its GadgetImageDesc's field names), then ours; json on

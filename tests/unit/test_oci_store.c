@@ -20,6 +20,7 @@
 #include "common/fileutil.h"
 #include "oci/manifest.h"
 #include "oci/gadget_image.h"
+#include "oci/sign_store.h"
 #include "oci/store.h"
 #include "oci/store_txn.h"
 
@@ -444,6 +445,76 @@ static void store_add__invalid_input__refused(void **state)
 	assert_int_equal(count_blobs(f), 0);
 }
 
+/* The store's references, in the order of its index, joined by spaces. */
+static void refs_are(struct fixture *f, const char *want)
+{
+	cleanup_error struct error *err = NULL;
+	struct oci_store_entry *e = NULL;
+	char got[2048] = "";
+	size_t n = 0, i;
+
+	assert_int_equal(oci_store_list(f->store, &e, &n, &err), 0);
+	for (i = 0; i < n; i++)
+		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s",
+			 i ? " " : "", e[i].ref);
+	oci_store_entries_free(e, n);
+	assert_string_equal(got, want);
+}
+
+/* Tag the image a:v1 as a:sha256-<hex><suffix>. */
+static void tag_sig(struct fixture *f, const char *hex, const char *suffix)
+{
+	cleanup_error struct error *err = NULL;
+	char ref[256];
+
+	snprintf(ref, sizeof(ref), "localhost:5000/a:sha256-%s%s", hex, suffix);
+	if (oci_store_tag(f->store, "localhost:5000/a:v1", ref, &err) < 0)
+		fail_msg("tag: %s", error_msg(err));
+}
+
+/*
+ * Signatures of the image, or of a manifest its index lists, stay; those
+ * of anything else go; none goes while an index cannot be read.
+ */
+static void
+drop_orphan_signatures__held_stay_unreadable_index_keeps_all(void **state)
+{
+	struct fixture *f = *state;
+	cleanup_error struct error *err = NULL;
+	cleanup_index struct oci_index *idx = NULL;
+	cleanup_free char *digest = NULL;
+	cleanup_free char *buf = NULL;
+	char child[65], other[65], want[2048], path[256];
+	size_t len;
+
+	add(f, "localhost:5000/a:v1", "amd64-elf", &digest);
+	assert_int_equal(
+		oci_store_read_blob(f->store, digest, -1, &buf, &len, &err), 0);
+	assert_int_equal(oci_index_parse(buf, len, &idx, &err), 0);
+	snprintf(child, sizeof(child), "%s", idx->manifests[1].digest + 7);
+	memset(other, 'e', 64);
+	other[64] = '\0';
+	tag_sig(f, other, ".sig");
+	tag_sig(f, digest + 7, ".sig");
+	tag_sig(f, other, "");
+	tag_sig(f, child, ".sig");
+	tag_sig(f, child, "");
+	assert_int_equal(oci_store_drop_orphan_signatures(f->store, &err), 0);
+	snprintf(want, sizeof(want),
+		 "localhost:5000/a:v1 localhost:5000/a:sha256-%s.sig "
+		 "localhost:5000/a:sha256-%s.sig localhost:5000/a:sha256-%s",
+		 digest + 7, child, child);
+	refs_are(f, want);
+	/* an index that cannot be read may hold anything */
+	tag_sig(f, other, ".sig");
+	snprintf(path, sizeof(path), "%s/blobs/sha256/%s", f->dir, digest + 7);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(oci_store_drop_orphan_signatures(f->store, &err), 0);
+	snprintf(want + strlen(want), sizeof(want) - strlen(want),
+		 " localhost:5000/a:sha256-%s.sig", other);
+	refs_are(f, want);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -462,6 +533,7 @@ int main(void)
 		T(store_txn__size_mismatch__refused),
 		T(store_concurrent_adds__all_kept),
 		T(store_add__invalid_input__refused),
+		T(drop_orphan_signatures__held_stay_unreadable_index_keeps_all),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
