@@ -410,12 +410,11 @@ static json_t *host_manifest(json_t *doc, struct error **err)
 static json_t *ebpf_info(struct oci_store *store, json_t *m, const char *key,
 			 struct error **err)
 {
-	char *(*fn)(const void *, size_t, struct error **) = NULL;
-	cleanup_free char *elf = NULL, *text = NULL;
+	json_t *(*fn)(const void *, size_t, struct error **) = NULL;
+	cleanup_free char *elf = NULL;
 	json_t *layers = json_object_get(json_object_get(m, "manifest"),
 					 "layers"),
 	       *l, *v;
-	json_error_t jerr;
 	const char *dg = NULL;
 	json_int_t size = 0;
 	size_t i, len;
@@ -439,14 +438,9 @@ static json_t *ebpf_info(struct oci_store *store, json_t *m, const char *key,
 		return NULL;
 	if (oci_store_read_blob(store, dg, size, &elf, &len, err) < 0)
 		return NULL;
-	text = fn(elf, len, err);
-	if (!text) {
-		error_prefix(err, "%s", key);
-		return NULL;
-	}
-	v = json_loads(text, 0, &jerr);
+	v = fn(elf, len, err);
 	if (!v)
-		error_set(err, 0, "%s: %s", key, jerr.text);
+		error_prefix(err, "%s", key);
 	return v;
 }
 

@@ -16,6 +16,7 @@
 #include <bpf/btf.h>
 #include <jansson.h>
 
+#include "common/cleanup.h"
 #include "common/json.h"
 #include "runner/engine/objinfo.h"
 
@@ -56,15 +57,6 @@ static const char *const map_types[] = {
 	"CgroupStorage",
 	"Arena",
 };
-
-static char *dump(json_t *j, struct error **err)
-{
-	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
-
-	if (!s)
-		error_set(err, ENOMEM, "extra info");
-	return s;
-}
 
 /* An eBPF ELF open for reading: its sections and its symbol table. */
 struct elf_view {
@@ -172,13 +164,13 @@ static bool data_section(const char *name)
 /* Add to arr what v holds; -1 when out of memory, -2 on invalid BTF. */
 typedef int (*fill_fn)(const struct elf_view *v, json_t *arr);
 
-/* arr (taken) with what fill adds of the ELF, as JSON text; NULL + err. */
-static char *from_elf(const void *elf, size_t len, json_t *arr, fill_fn fill,
-		      struct error **err)
+/* arr (taken) with what fill adds of the ELF; NULL + err. */
+static json_t *from_elf(const void *elf, size_t len, json_t *arr, fill_fn fill,
+			struct error **err)
 {
 	cleanup_json json_t *a = arr;
 	struct elf_view v;
-	char *out = NULL;
+	json_t *out = NULL;
 
 	if (!a) {
 		error_set(err, ENOMEM, "extra info");
@@ -192,7 +184,7 @@ static char *from_elf(const void *elf, size_t len, json_t *arr, fill_fn fill,
 		else if (rc < 0)
 			error_set(err, ENOMEM, "extra info");
 		else
-			out = dump(a, err);
+			out = steal_ptr(a);
 	}
 	elf_view_close(&v);
 	return out;
@@ -206,7 +198,7 @@ static int fill_sections(const struct elf_view *v, json_t *arr)
 	return 0;
 }
 
-char *objinfo_sections(const void *elf, size_t len, struct error **err)
+json_t *objinfo_sections(const void *elf, size_t len, struct error **err)
 {
 	return from_elf(elf, len, json_array(), fill_sections, err);
 }
@@ -292,7 +284,7 @@ static int fill_maps(const struct elf_view *v, json_t *arr)
 	return rc ? -1 : fill_data_maps(v, arr);
 }
 
-char *objinfo_maps(const void *elf, size_t len, struct error **err)
+json_t *objinfo_maps(const void *elf, size_t len, struct error **err)
 {
 	return from_elf(elf, len, json_array(), fill_maps, err);
 }
@@ -328,7 +320,7 @@ static int fill_variables(const struct elf_view *v, json_t *arr)
 	return 0;
 }
 
-char *objinfo_variables(const void *elf, size_t len, struct error **err)
+json_t *objinfo_variables(const void *elf, size_t len, struct error **err)
 {
 	return from_elf(elf, len, json_array(), fill_variables, err);
 }

@@ -8,24 +8,26 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "common/error.h"
 
 /*
  * ig's ebpf.sections: every ELF section's name in section order, the
- * null section's "" first, as a JSON array (malloc'd text); NULL + err.
+ * null section's "" first, as a JSON array (the caller's); NULL + err.
  */
-char *objinfo_sections(const void *elf, size_t len, struct error **err);
+json_t *objinfo_sections(const void *elf, size_t len, struct error **err);
 
 /*
  * ig's ebpf.maps: [{"Name", "Type"}] with cilium/ebpf's type names, the
- * maps of .maps then the data sections but .rodata and .bss (JSON text).
+ * maps of .maps then the data sections but .rodata and .bss.
  */
-char *objinfo_maps(const void *elf, size_t len, struct error **err);
+json_t *objinfo_maps(const void *elf, size_t len, struct error **err);
 
 /*
  * ig's ebpf.variables: [{"Name", "Offset", "Size", "Map"}], the global
- * symbols of the data sections (.data*, .rodata*, .bss) (JSON text).
+ * symbols of the data sections (.data*, .rodata*, .bss).
  */
-char *objinfo_variables(const void *elf, size_t len, struct error **err);
+json_t *objinfo_variables(const void *elf, size_t len, struct error **err);
 
 #endif

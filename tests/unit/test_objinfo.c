@@ -13,9 +13,10 @@
 #include "common/cleanup.h"
 #include "common/error.h"
 #include "common/fileutil.h"
+#include "common/json.h"
 #include "runner/engine/objinfo.h"
 
-typedef char *(*info_fn)(const void *, size_t, struct error **);
+typedef json_t *(*info_fn)(const void *, size_t, struct error **);
 
 static const info_fn infos[] = { objinfo_sections, objinfo_maps,
 				 objinfo_variables };
@@ -58,6 +59,15 @@ static void objinfo__not_elf_or_cut__error(void **state)
 	}
 }
 
+/* info of the ELF as compact JSON text (malloc'd); NULL + err. */
+static char *info_text(info_fn info, const void *elf, size_t len,
+		       struct error **err)
+{
+	cleanup_json json_t *v = info(elf, len, err);
+
+	return v ? json_dumps(v, JSON_COMPACT) : NULL;
+}
+
 /* The whole object: sections from the null one, maps and variables. */
 static void objinfo__trace_dns__sections_maps_variables(void **state)
 {
@@ -67,16 +77,16 @@ static void objinfo__trace_dns__sections_maps_variables(void **state)
 
 	(void)state;
 	elf = trace_dns(&len);
-	secs = objinfo_sections(elf, len, &err);
+	secs = info_text(objinfo_sections, elf, len, &err);
 	assert_non_null(secs);
 	assert_memory_equal(secs, "[\"\",", 4);
 	assert_non_null(strstr(secs, "\"socket\""));
-	maps = objinfo_maps(elf, len, &err);
+	maps = info_text(objinfo_maps, elf, len, &err);
 	assert_non_null(maps);
 	assert_non_null(
 		strstr(maps, "{\"Name\":\"events\",\"Type\":\"RingBuf\"}"));
 	assert_null(strstr(maps, ".rodata"));
-	vars = objinfo_variables(elf, len, &err);
+	vars = info_text(objinfo_variables, elf, len, &err);
 	assert_non_null(vars);
 	assert_non_null(strstr(vars, "{\"Name\":\"targ_pid\",\"Offset\":4,"
 				     "\"Size\":4,\"Map\":\".rodata\"}"));
