@@ -540,43 +540,6 @@ static int parse_root(struct parse_ctx *c, const yaml_node_t *root,
 	return r;
 }
 
-/*
- * Load buf (within yaml_limits.h) as one YAML document into doc; the parser
- * is deleted either way.  Syntax errors say file:line:col.
- */
-static int load_doc(const char *buf, size_t len, const char *file,
-		    yaml_document_t *doc, struct error **err)
-{
-	yaml_parser_t parser;
-
-	if (yaml_check_limits(buf, len, file, err))
-		return -1;
-	if (!yaml_parser_initialize(&parser))
-		return error_set(err, ENOMEM, "%s: yaml parser", file);
-	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
-	if (!yaml_parser_load(&parser, doc)) {
-		if (parser.context)
-			error_set(err, 0, "%s:%zu:%zu: %s %s (%s:%zu:%zu)",
-				  file, parser.problem_mark.line + 1,
-				  parser.problem_mark.column + 1,
-				  parser.problem ? parser.problem :
-						   "syntax error",
-				  parser.context, file,
-				  parser.context_mark.line + 1,
-				  parser.context_mark.column + 1);
-		else
-			error_set(err, 0, "%s:%zu:%zu: %s", file,
-				  parser.problem_mark.line + 1,
-				  parser.problem_mark.column + 1,
-				  parser.problem ? parser.problem :
-						   "syntax error");
-		yaml_parser_delete(&parser);
-		return -1;
-	}
-	yaml_parser_delete(&parser);
-	return 0;
-}
-
 int metadata_parse(const char *buf, size_t len, const char *filename,
 		   struct gadget_metadata **out, struct error **err)
 {
@@ -587,7 +550,7 @@ int metadata_parse(const char *buf, size_t len, const char *filename,
 	int ret = -1;
 
 	*out = NULL;
-	if (load_doc(buf, len, c.file, &doc, err))
+	if (yaml_load_doc(buf, len, c.file, &doc, err))
 		return -1;
 	md = calloc(1, sizeof(*md));
 	if (!md) {
@@ -670,7 +633,7 @@ int build_file_parse(const char *buf, size_t len, const char *filename,
 		build_file_free(bf);
 		return error_set(err, ENOMEM, "%s", c.file);
 	}
-	if (load_doc(buf, len, c.file, &doc, err)) {
+	if (yaml_load_doc(buf, len, c.file, &doc, err)) {
 		build_file_free(bf);
 		return -1;
 	}

@@ -187,3 +187,36 @@ fail:
 	free(t);
 	return -1;
 }
+
+int yaml_load_doc(const char *buf, size_t len, const char *file,
+		  yaml_document_t *doc, struct error **err)
+{
+	yaml_parser_t parser;
+
+	if (yaml_check_limits(buf, len, file, err))
+		return -1;
+	if (!yaml_parser_initialize(&parser))
+		return error_set(err, ENOMEM, "%s: yaml parser", file);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+	if (!yaml_parser_load(&parser, doc)) {
+		if (parser.context)
+			error_set(err, 0, "%s:%zu:%zu: %s %s (%s:%zu:%zu)",
+				  file, parser.problem_mark.line + 1,
+				  parser.problem_mark.column + 1,
+				  parser.problem ? parser.problem :
+						   "syntax error",
+				  parser.context, file,
+				  parser.context_mark.line + 1,
+				  parser.context_mark.column + 1);
+		else
+			error_set(err, 0, "%s:%zu:%zu: %s", file,
+				  parser.problem_mark.line + 1,
+				  parser.problem_mark.column + 1,
+				  parser.problem ? parser.problem :
+						   "syntax error");
+		yaml_parser_delete(&parser);
+		return -1;
+	}
+	yaml_parser_delete(&parser);
+	return 0;
+}

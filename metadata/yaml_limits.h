@@ -20,6 +20,7 @@
 #define METADATA_YAML_LIMITS_H
 
 #include <stddef.h>
+#include <yaml.h>
 
 #include "common/error.h"
 
@@ -33,5 +34,13 @@
 /* 0 when buf (len bytes, named file in messages) is within every limit. */
 int yaml_check_limits(const char *buf, size_t len, const char *file,
 		      struct error **err);
+
+/*
+ * Load buf, checked against these limits first, as one YAML document into
+ * doc (the caller deletes it); the parser is deleted either way.  Syntax
+ * errors say file:line:col.
+ */
+int yaml_load_doc(const char *buf, size_t len, const char *file,
+		  yaml_document_t *doc, struct error **err);
 
 #endif

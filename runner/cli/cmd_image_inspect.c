@@ -356,24 +356,11 @@ fail:
 /* gadget.yaml (len bytes) as JSON, as ig shows it: null when empty. */
 static json_t *yaml_json(const char *buf, size_t len, struct error **err)
 {
-	yaml_parser_t p;
 	yaml_document_t doc;
 	json_t *out = NULL;
 
-	if (yaml_check_limits(buf, len, "gadget.yaml", err) < 0)
+	if (yaml_load_doc(buf, len, "gadget.yaml", &doc, err) < 0)
 		return NULL;
-	if (!yaml_parser_initialize(&p)) {
-		error_set(err, 0, "gadget.yaml: out of memory");
-		return NULL;
-	}
-	yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
-	if (!yaml_parser_load(&p, &doc)) {
-		error_set(err, 0, "gadget.yaml:%zu:%zu: %s",
-			  p.problem_mark.line + 1, p.problem_mark.column + 1,
-			  p.problem ? p.problem : "invalid YAML");
-		yaml_parser_delete(&p);
-		return NULL;
-	}
 	if (!yaml_document_get_root_node(&doc))
 		out = json_null();
 	else
@@ -384,7 +371,6 @@ static json_t *yaml_json(const char *buf, size_t len, struct error **err)
 			  "gadget.yaml: a key that is no string, or "
 			  "text that is no UTF-8");
 	yaml_document_delete(&doc);
-	yaml_parser_delete(&p);
 	return out;
 }
 

@@ -887,19 +887,47 @@ def pull_replaces_a_corrupt_stored_blob_and_ingest_leftovers_go(ctx):
         reg.stop()
 
 
+def imported(ctx, name, config, programs):
+    """A gadget image hostile.test/NAME:v1 of config (gadget.yaml) and
+    programs ({arch: bytes}) imported into a store of its own: (ref,
+    store)."""
+    tar = os.path.join(ctx.tmp, f"{name}.tar")
+    ref = f"hostile.test/{name}:v1"
+    renv.gadget_tar(tar, ref, config, programs)
+    store = os.path.join(ctx.tmp, f"store-{name}")
+    run(ctx, ["image", "import", tar, "--store", store], want=0)
+    return ref, store
+
+
 @test
 def a_program_that_is_no_ebpf_object_is_told_as_libbpf_says(ctx):
-    tar = os.path.join(ctx.tmp, "noelf.tar")
-    ref = "hostile.test/noelf:v1"
-    renv.gadget_tar(tar, ref, "name: noelf\n",
-                    {"amd64": b"\x7fELF-no-object", "arm64": b"\x7fELF-no"})
-    store = os.path.join(ctx.tmp, "store-noelf")
-    run(ctx, ["image", "import", tar, "--store", store], want=0)
+    ref, store = imported(ctx, "noelf", "name: noelf\n",
+                          {"amd64": b"\x7fELF-no-object",
+                           "arm64": b"\x7fELF-no"})
     p = run(ctx, ["run", ref, "--store", store, "--verify-image=false"],
             want=1)
     # libbpf's own codes (4000 and up) are no errno strerror() knows
     check("open eBPF object: " in p.stderr and
           "Unknown error" not in p.stderr, p.stderr)
+
+
+@test
+def inspect_and_run_tell_a_broken_gadget_yaml_alike(ctx):
+    """image inspect --extra-info oci.metadata loads gadget.yaml with the
+    loader run and build use (limits first): one line, file:line:col and
+    libyaml's context, as run says it."""
+    ref, store = imported(ctx, "badyaml",
+                          "name: bad\nfields:\n  a: 1\n b: [x\n",
+                          {"amd64": b"\x7fELF", "arm64": b"\x7fELF"})
+    i = run(ctx, ["image", "inspect", ref, "--store", store,
+                  "--extra-info", "oci.metadata"], want=1)
+    r = run(ctx, ["run", ref, "--store", store, "--verify-image=false"],
+            want=1)
+    eq(i.stdout, "", "inspect's output")
+    eq(i.stderr, "runner: gadget.yaml:4:2: did not find expected key while "
+       "parsing a block mapping (gadget.yaml:1:1)\n", "inspect's error")
+    check(r.stderr.endswith(f"runner: run {ref}: " + i.stderr[8:]),
+          r.stderr)
 
 
 # ---- values a user deserves an error for ----------------------------------
