@@ -503,16 +503,13 @@ static json_t *held_digests(struct oci_store *store, json_t *manifests)
 int oci_store_drop_orphan_signatures(struct oci_store *store,
 				     struct error **err)
 {
-	cleanup_close int lock = store_lock(store, err);
-	cleanup_json json_t *idx = NULL;
+	cleanup_close int lock = -1;
+	cleanup_json json_t *idx = store_index_load_locked(store, &lock, err);
 	cleanup_json json_t *held = NULL;
 	json_t *manifests;
 	size_t i = 0, before;
 	bool read = false;
 
-	if (lock < 0)
-		return -1;
-	idx = store_index_load(store, err);
 	if (!idx)
 		return -1;
 	manifests = json_object_get(idx, "manifests");

@@ -106,6 +106,22 @@ json_t *store_index_load(struct oci_store *s, struct error **err)
 	return j;
 }
 
+json_t *store_index_load_locked(struct oci_store *s, int *lock,
+				struct error **err)
+{
+	json_t *idx;
+
+	*lock = store_lock(s, err);
+	if (*lock < 0)
+		return NULL;
+	idx = store_index_load(s, err);
+	if (!idx) {
+		close(*lock);
+		*lock = -1;
+	}
+	return idx;
+}
+
 int store_index_save(struct oci_store *s, json_t *j, struct error **err)
 {
 	cleanup_free char *path = store_path(s, "index.json");
@@ -491,21 +507,18 @@ int oci_store_untag(struct oci_store *store, const char *ref,
 		    void (*removed)(const char *name, void *arg), void *arg,
 		    struct error **err)
 {
-	cleanup_close int lock = store_lock(store, err);
-	cleanup_json json_t *idx = NULL;
+	cleanup_close int lock = -1;
+	cleanup_json json_t *idx = store_index_load_locked(store, &lock, err);
 	cleanup_json json_t *gone = json_array();
 	cleanup_ref struct oci_ref *pin = NULL;
 	const char *digest = NULL;
 	json_t *manifests, *name;
 	size_t i = 0, before;
 
-	if (lock < 0)
+	if (!idx)
 		return -1;
 	if (!gone)
 		return error_set(err, ENOMEM, "untag %s", ref);
-	idx = store_index_load(store, err);
-	if (!idx)
-		return -1;
 	digest = ref_digest(ref);
 	/* a bare digest names every tag of its content, "name@digest"
 	 * only those of name */

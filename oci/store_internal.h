@@ -34,6 +34,10 @@ int store_lock(struct oci_store *s, struct error **err);
 void store_remove_stale(struct oci_store *s);
 /* index.json, checked to be an image index; written atomically. */
 json_t *store_index_load(struct oci_store *s, struct error **err);
+/* The index lock taken (*lock: close to release) and index.json loaded
+ * under it; NULL (no lock held, *lock -1) when either fails. */
+json_t *store_index_load_locked(struct oci_store *s, int *lock,
+				struct error **err);
 int store_index_save(struct oci_store *s, json_t *j, struct error **err);
 /* The org.opencontainers.image.ref.name of an index.json entry. */
 const char *store_entry_ref(json_t *e);
