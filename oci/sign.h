@@ -7,6 +7,8 @@
  *   payloads (application/vnd.dev.cosign.simplesigning.v1+json), each with
  *   its base64 ECDSA P-256/SHA-256 signature (DER) in the layer annotation
  *   dev.cosignproject.cosign/signature;
+ * - the same manifest kept as an OCI 1.1 referrer of the image (artifact
+ *   type application/vnd.dev.cosign.artifact.sig.v1+json, a subject);
  * - the sigstore bundle (application/vnd.dev.sigstore.bundle.v0.3+json): a
  *   DSSE envelope over an in-toto statement naming the image digest, kept
  *   as an OCI 1.1 referrer of the image.
@@ -33,6 +35,10 @@
 #define OCI_MT_IMAGE_CONFIG "application/vnd.oci.image.config.v1+json"
 #define OCI_MT_EMPTY "application/vnd.oci.empty.v1+json"
 #define OCI_MT_SIGSTORE_BUNDLE "application/vnd.dev.sigstore.bundle.v0.3+json"
+/* The artifact type of a cosign signature kept as an OCI 1.1 referrer
+ * (cosign's OCI 1.1 mode): a legacy signature manifest with a subject. */
+#define OCI_MT_COSIGN_SIG_ARTIFACT \
+	"application/vnd.dev.cosign.artifact.sig.v1+json"
 #define OCI_MT_INTOTO "application/vnd.in-toto+json"
 #define OCI_COSIGN_TYPE "cosign container image signature"
 #define OCI_COSIGN_PREDICATE "https://sigstore.dev/cosign/sign/v1"
@@ -126,6 +132,7 @@ typedef int (*oci_blob_read_fn)(void *ctx, const char *digest, int64_t size,
 
 /* What a successful verification found. */
 struct oci_verified {
+	bool ok; /* a signature of this form verified */
 	size_t key; /* index of the key in the set */
 	char payload_digest[OCI_DIGEST_SIZE];
 };

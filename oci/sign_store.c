@@ -190,17 +190,16 @@ void oci_strv_free(char **v, size_t n)
 	free(v);
 }
 
-int oci_store_sig_refs(struct oci_store *store, const char *digest,
-		       char ***refs, size_t *n, struct error **err)
+/* The stored references whose tag is tag (any repository, or bare). */
+static int refs_tagged(struct oci_store *store, const char *tag, char ***refs,
+		       size_t *n, struct error **err)
 {
 	struct oci_store_entry *e = NULL;
-	char tag[OCI_SIG_TAG_SIZE];
 	size_t ne = 0, i, k = 0;
 	char **v;
 
 	*refs = NULL;
 	*n = 0;
-	oci_sig_tag(digest, tag);
 	if (oci_store_list(store, &e, &ne, err) < 0)
 		return -1;
 	v = calloc(ne + 1, sizeof(*v));
@@ -220,125 +219,281 @@ int oci_store_sig_refs(struct oci_store *store, const char *digest,
 	return 0;
 }
 
-int oci_verify_image(struct oci_store *store, struct oci_txn *txn,
-		     const char *digest, const char *staged_sig,
-		     const struct oci_keyset *keys, struct oci_verified *out,
-		     struct error **err)
+int oci_store_sig_refs(struct oci_store *store, const char *digest,
+		       char ***refs, size_t *n, struct error **err)
 {
-	struct error *last = NULL;
-	char **refs = NULL;
-	size_t n = 0, i;
-	oci_blob_read_fn read = txn ? txn_read : store_read;
-	void *ctx = txn ? (void *)txn : (void *)store;
 	char tag[OCI_SIG_TAG_SIZE];
 
-	if (staged_sig && txn) {
-		cleanup_free char *buf = NULL;
-		size_t len;
-
-		if (oci_txn_read_blob(txn, staged_sig, -1, &buf, &len, &last) ==
-			    0 &&
-		    oci_sig_manifest_verify(buf, len, digest, keys, read, ctx,
-					    out, &last) == 0)
-			return 0;
-	}
-	if (oci_store_sig_refs(store, digest, &refs, &n, err) < 0)
-		goto fail;
-	for (i = 0; i < n; i++) {
-		cleanup_free char *buf = NULL;
-		size_t len;
-
-		error_free(last);
-		last = NULL;
-		if (read_ref(store, refs[i], &buf, &len, &last) == 0 && buf &&
-		    oci_sig_manifest_verify(buf, len, digest, keys, read, ctx,
-					    out, &last) == 0) {
-			oci_strv_free(refs, n);
-			return 0;
-		}
-	}
-	oci_strv_free(refs, n);
-	if (last) {
-		if (err) {
-			error_free(*err);
-			*err = last;
-		} else {
-			error_free(last);
-		}
-		return -1;
-	}
 	oci_sig_tag(digest, tag);
-	return error_set(err, 0, "no signature (no tag %s)", tag);
-fail:
-	error_free(last);
-	return -1;
+	return refs_tagged(store, tag, refs, n, err);
 }
 
-int oci_verify_bundles(struct oci_store *store, const char *name,
-		       const char *digest, const struct oci_keyset *keys,
-		       struct oci_verified *out, struct error **err)
+const char *oci_sig_form_name(enum oci_sig_form form)
 {
-	cleanup_free char *rref = NULL;
+	switch (form) {
+	case OCI_SIG_LEGACY:
+		return "cosign signature";
+	case OCI_SIG_OCI11:
+		return "cosign signature (OCI 1.1 referrer)";
+	case OCI_SIG_BUNDLE:
+		return "sigstore bundle";
+	default:
+		return "signature";
+	}
+}
+
+/* One verification of an image's signatures (oci_verify_image()). */
+struct verify {
+	const char *digest;
+	const struct oci_keyset *keys;
+	oci_blob_read_fn read;
+	void *ctx;
+	bool all;
+	struct oci_verified *out; /* [OCI_SIG_NFORMS] */
+	struct error *first; /* why the first one found did not verify */
+};
+
+/* Whether verification can stop: one verified (or one of each form). */
+static bool verify_done(const struct verify *v)
+{
+	size_t f, ok = 0;
+
+	for (f = 0; f < OCI_SIG_NFORMS; f++)
+		ok += v->out[f].ok;
+	return v->all ? ok == OCI_SIG_NFORMS : ok > 0;
+}
+
+/* A signature was found and e says why it does not verify. */
+static void verify_failed(struct verify *v, struct error *e)
+{
+	if (!v->first)
+		v->first = e;
+	else
+		error_free(e);
+}
+
+/* A legacy signature manifest, or a cosign signature referrer's. */
+static void verify_sig_manifest(struct verify *v, enum oci_sig_form form,
+				const char *buf, size_t len, const char *where)
+{
+	struct error *e = NULL;
+
+	if (v->out[form].ok)
+		return;
+	if (oci_sig_manifest_verify(buf, len, v->digest, v->keys, v->read,
+				    v->ctx, &v->out[form], &e) == 0) {
+		v->out[form].ok = true;
+		return;
+	}
+	if (where)
+		error_prefix(&e, "%s", where);
+	verify_failed(v, e);
+}
+
+/* The sha256 digest of a manifest's subject, or NULL. */
+static const char *subject_of(json_t *m)
+{
+	return json_string_value(
+		json_object_get(json_object_get(m, "subject"), "digest"));
+}
+
+/* The sigstore bundle of a referrer manifest m (JSON in mj). */
+static int verify_bundle(struct verify *v, const struct oci_manifest *m,
+			 struct error **err)
+{
 	cleanup_free char *buf = NULL;
+	size_t len;
+
+	if (m->n_layers != 1 ||
+	    strcmp(m->layers[0].media_type, OCI_MT_SIGSTORE_BUNDLE))
+		return error_set(err, 0,
+				 "the referrer holds no single bundle layer");
+	if (v->read(v->ctx, m->layers[0].digest, m->layers[0].size, &buf, &len,
+		    err) < 0 ||
+	    oci_bundle_verify(buf, len, v->digest, v->keys,
+			      &v->out[OCI_SIG_BUNDLE], err) < 0)
+		return -1;
+	snprintf(v->out[OCI_SIG_BUNDLE].payload_digest, OCI_DIGEST_SIZE, "%s",
+		 m->layers[0].digest);
+	v->out[OCI_SIG_BUNDLE].ok = true;
+	return 0;
+}
+
+/*
+ * One referrer d of the image: a cosign signature or a sigstore bundle by
+ * its artifact type (the manifest's, else its config's media type, as OCI
+ * 1.1 says); other artifacts (attestations, SBOMs) are no signature.
+ */
+static void verify_referrer(struct verify *v, const struct oci_descriptor *d)
+{
+	cleanup_manifest struct oci_manifest *m = NULL;
+	cleanup_json json_t *mj = NULL;
+	cleanup_free char *buf = NULL;
+	struct error *e = NULL;
+	const char *type, *pt, *subj;
+	char where[160];
+	size_t len;
+	bool bundle;
+
+	if (oci_media_kind(d->media_type) != OCI_KIND_MANIFEST)
+		return;
+	if (v->read(v->ctx, d->digest, d->size, &buf, &len, &e) < 0 ||
+	    oci_manifest_parse(buf, len, &m, &e) < 0) {
+		error_prefix(&e, "referrer %s", d->digest);
+		verify_failed(v, e);
+		return;
+	}
+	type = m->artifact_type ? m->artifact_type : m->config.media_type;
+	bundle = !strcmp(type, OCI_MT_SIGSTORE_BUNDLE);
+	if (!bundle && strcmp(type, OCI_MT_COSIGN_SIG_ARTIFACT))
+		return;
+	/* an attestation (SBOM, provenance) is no signature */
+	pt = oci_kv_get(m->annotations, m->n_annotations,
+			OCI_ANN_BUNDLE_PREDICATE);
+	if (bundle && pt && strcmp(pt, OCI_COSIGN_PREDICATE))
+		return;
+	if (v->out[bundle ? OCI_SIG_BUNDLE : OCI_SIG_OCI11].ok)
+		return;
+	snprintf(where, sizeof(where), "%s %s",
+		 bundle ? "sigstore bundle" : "OCI 1.1 signature", d->digest);
+	mj = json_loadb(buf, len, 0, NULL);
+	subj = subject_of(mj);
+	if (!subj || strcmp(subj, v->digest)) {
+		error_set(&e, 0, "%s: its subject is not the image", where);
+		verify_failed(v, e);
+		return;
+	}
+	if (!bundle) {
+		verify_sig_manifest(v, OCI_SIG_OCI11, buf, len, where);
+		return;
+	}
+	if (verify_bundle(v, m, &e) == 0)
+		return;
+	error_prefix(&e, "%s", where);
+	verify_failed(v, e);
+}
+
+/* The referrers index at digest idx (staged or stored). */
+static void verify_referrers(struct verify *v, const char *idx_digest)
+{
 	cleanup_index struct oci_index *idx = NULL;
-	char tag[OCI_SIG_TAG_SIZE];
+	cleanup_free char *buf = NULL;
+	struct error *e = NULL;
 	size_t len, i;
-	int found = 0;
 
-	oci_referrers_tag(digest, tag);
-	if (asprintf(&rref, "%s:%s", name, tag) < 0) {
-		rref = NULL;
-		return error_set(err, ENOMEM, "alloc");
+	if (v->read(v->ctx, idx_digest, -1, &buf, &len, &e) < 0 ||
+	    oci_index_parse(buf, len, &idx, &e) < 0) {
+		error_prefix(&e, "referrers index %s", idx_digest);
+		verify_failed(v, e);
+		return;
 	}
-	if (read_ref(store, rref, &buf, &len, err) < 0)
-		return -1;
-	if (buf && oci_index_parse(buf, len, &idx, err) < 0)
-		return -1;
-	for (i = 0; idx && i < idx->n_manifests && i < MAX_REFERRERS; i++) {
-		const struct oci_descriptor *d = &idx->manifests[i];
-		cleanup_manifest struct oci_manifest *m = NULL;
-		cleanup_free char *mbuf = NULL;
-		cleanup_free char *bbuf = NULL;
-		cleanup_json json_t *mj = NULL;
-		const char *subj, *pt;
-		size_t mlen, blen;
+	for (i = 0; i < idx->n_manifests && i < MAX_REFERRERS; i++)
+		if (!verify_done(v))
+			verify_referrer(v, &idx->manifests[i]);
+}
 
-		if (!d->artifact_type ||
-		    strcmp(d->artifact_type, OCI_MT_SIGSTORE_BUNDLE))
+/* Every stored reference tagged tag: a legacy signature manifest, or
+ * (referrers) a referrers index. */
+static int verify_stored(struct verify *v, struct oci_store *store,
+			 const char *tag, bool referrers, struct error **err)
+{
+	char **refs = NULL;
+	size_t n = 0, i;
+
+	if (refs_tagged(store, tag, &refs, &n, err) < 0)
+		return -1;
+	for (i = 0; i < n && !verify_done(v); i++) {
+		struct oci_descriptor *d = NULL;
+		struct error *e = NULL;
+
+		if (oci_store_resolve(store, refs[i], &d, &e) < 0) {
+			verify_failed(v, e);
 			continue;
-		if (oci_store_read_blob(store, d->digest, d->size, &mbuf, &mlen,
-					err) < 0 ||
-		    oci_manifest_parse(mbuf, mlen, &m, err) < 0)
-			return -1;
-		/* an attestation (SBOM, provenance) is no signature */
-		pt = oci_kv_get(m->annotations, m->n_annotations,
-				OCI_ANN_BUNDLE_PREDICATE);
-		if (pt && strcmp(pt, OCI_COSIGN_PREDICATE))
-			continue;
-		found++;
-		/* the subject must be this image */
-		mj = json_loadb(mbuf, mlen, 0, NULL);
-		subj = json_string_value(json_object_get(
-			json_object_get(mj, "subject"), "digest"));
-		if (m->n_layers != 1 || !subj || strcmp(subj, digest) ||
-		    strcmp(m->layers[0].media_type, OCI_MT_SIGSTORE_BUNDLE))
-			continue;
-		if (oci_store_read_blob(store, m->layers[0].digest,
-					m->layers[0].size, &bbuf, &blen,
-					err) < 0)
-			return -1;
-		if (oci_bundle_verify(bbuf, blen, digest, keys, out, err) == 0)
-			return 0;
+		}
+		if (referrers) {
+			verify_referrers(v, d->digest);
+		} else {
+			cleanup_free char *buf = NULL;
+			size_t len;
+
+			if (v->read(v->ctx, d->digest, d->size, &buf, &len,
+				    &e) < 0)
+				verify_failed(v, e);
+			else
+				verify_sig_manifest(v, OCI_SIG_LEGACY, buf, len,
+						    NULL);
+		}
+		oci_descriptor_free(d);
 	}
-	if (!found) {
-		error_set(err, 0, "no sigstore bundle for %s", digest);
-		if (err && *err)
-			(*err)->errnum = ENOENT;
+	oci_strv_free(refs, n);
+	return 0;
+}
+
+/* A legacy signature staged by a pull. */
+static void verify_staged_sig(struct verify *v, const char *sig)
+{
+	cleanup_free char *buf = NULL;
+	struct error *e = NULL;
+	size_t len;
+
+	if (v->read(v->ctx, sig, -1, &buf, &len, &e) < 0)
+		verify_failed(v, e);
+	else
+		verify_sig_manifest(v, OCI_SIG_LEGACY, buf, len, NULL);
+}
+
+int oci_verify_image(struct oci_store *store, struct oci_txn *txn,
+		     const char *digest, const struct oci_staged_sigs *staged,
+		     const struct oci_keyset *keys, bool all,
+		     struct oci_verified out[OCI_SIG_NFORMS],
+		     struct error **err)
+{
+	struct verify v = {
+		.digest = digest,
+		.keys = keys,
+		.read = txn ? txn_read : store_read,
+		.ctx = txn ? (void *)txn : (void *)store,
+		.all = all,
+		.out = out,
+	};
+	char tag[OCI_SIG_TAG_SIZE], rtag[OCI_SIG_TAG_SIZE];
+	int ret = 0;
+
+	memset(out, 0, OCI_SIG_NFORMS * sizeof(*out));
+	if (keys->n == 0)
+		return error_set(err, 0, "no public key to verify with");
+	oci_sig_tag(digest, tag);
+	oci_referrers_tag(digest, rtag);
+	if (staged && staged->sig && txn)
+		verify_staged_sig(&v, staged->sig);
+	if (!verify_done(&v))
+		ret = verify_stored(&v, store, tag, false, err);
+	if (ret == 0 && !verify_done(&v) && staged && staged->referrers && txn)
+		verify_referrers(&v, staged->referrers);
+	if (ret == 0 && !verify_done(&v))
+		ret = verify_stored(&v, store, rtag, true, err);
+	if (ret < 0) {
+		error_free(v.first);
 		return -1;
 	}
-	if (err && *err)
+	if (out[OCI_SIG_LEGACY].ok || out[OCI_SIG_OCI11].ok ||
+	    out[OCI_SIG_BUNDLE].ok) {
+		error_free(v.first);
+		return 0;
+	}
+	if (v.first) {
+		if (err) {
+			error_free(*err);
+			*err = v.first;
+		} else {
+			error_free(v.first);
+		}
 		return -1;
-	return error_set(err, 0, "no valid sigstore bundle for %s", digest);
+	}
+	return error_set(err, 0,
+			 "no signature (no tag %s, no OCI 1.1 referrer under "
+			 "tag %s)",
+			 tag, rtag);
 }
 
 static char *built_path(struct oci_store *store)

@@ -3,9 +3,9 @@
  * Signatures in the local store: signing a stored image, finding and
  * verifying its signatures (offline), and the marks of images built on
  * this machine.  A legacy signature is kept as its own reference
- * "registry/repo:sha256-<hex>.sig"; sigstore bundles as referrers, listed
- * in an index under "registry/repo:sha256-<hex>" (the OCI 1.1 referrers
- * tag schema).
+ * "registry/repo:sha256-<hex>.sig"; OCI 1.1 referrers (sigstore bundles,
+ * cosign signatures) listed in an index under "registry/repo:sha256-<hex>"
+ * (the OCI 1.1 referrers tag schema).
  */
 #ifndef OCI_SIGN_STORE_H
 #define OCI_SIGN_STORE_H
@@ -34,24 +34,38 @@ int oci_store_sig_refs(struct oci_store *store, const char *digest,
 		       char ***refs, size_t *n, struct error **err);
 void oci_strv_free(char **v, size_t n);
 
-/*
- * Verify image digest against keys with its legacy signatures: the one
- * staged in txn at staged_sig (a manifest digest; both may be NULL), then
- * those the store holds.  Blobs are read from txn (staged or stored) or,
- * without txn, from the store.
- */
-int oci_verify_image(struct oci_store *store, struct oci_txn *txn,
-		     const char *digest, const char *staged_sig,
-		     const struct oci_keyset *keys, struct oci_verified *out,
-		     struct error **err);
+/* The forms of a signature, in the order ig tries them. */
+enum oci_sig_form {
+	OCI_SIG_LEGACY, /* the tag sha256-<hex>.sig */
+	OCI_SIG_OCI11, /* a cosign signature kept as an OCI 1.1 referrer */
+	OCI_SIG_BUNDLE, /* a sigstore bundle kept as an OCI 1.1 referrer */
+	OCI_SIG_NFORMS,
+};
+
+/* "cosign signature", "cosign signature (OCI 1.1 referrer)", ... */
+const char *oci_sig_form_name(enum oci_sig_form form);
+
+/* The signatures a pull staged beside an image (digests, NULL: none). */
+struct oci_staged_sigs {
+	const char *sig; /* the legacy signature manifest */
+	const char *referrers; /* the referrers index (tag sha256-<hex>) */
+};
 
 /*
- * Verify the sigstore bundles stored as referrers of digest (under
- * name:sha256-<hex>).  Fails with errnum ENOENT when there is none.
+ * Verify image digest against keys with its signatures of every form:
+ * those staged in txn (staged may be NULL), then those the store holds
+ * (sha256-<hex>.sig tags; referrers indexes, sha256-<hex>, of OCI 1.1
+ * cosign signatures and sigstore bundles), under any repository or bare.
+ * Blobs are read from txn (staged or stored) or, without txn, from the
+ * store.  Without all, stop at the first signature that verifies; with
+ * all, find one of each form.  out[form].ok says which verified.  Fails
+ * with the first reason a signature did not verify, or "no signature".
  */
-int oci_verify_bundles(struct oci_store *store, const char *name,
-		       const char *digest, const struct oci_keyset *keys,
-		       struct oci_verified *out, struct error **err);
+int oci_verify_image(struct oci_store *store, struct oci_txn *txn,
+		     const char *digest, const struct oci_staged_sigs *staged,
+		     const struct oci_keyset *keys, bool all,
+		     struct oci_verified out[OCI_SIG_NFORMS],
+		     struct error **err);
 
 /* Record that digest was built on this machine (never pulled). */
 int oci_store_mark_built(struct oci_store *store, const char *digest,

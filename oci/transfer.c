@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "common/cleanup.h"
+#include "common/json.h"
 #include "oci/digest.h"
 #include "oci/manifest.h"
 #include "oci/ref.h"
@@ -201,91 +202,148 @@ static int pull_signature(struct pull *p, const char *name, const char *digest,
 }
 
 /*
- * Stage the sigstore bundles the registry lists as referrers of digest
- * (only a registry with the referrers API can), with an index of them as
- * name:sha256-<hex>, as `runner image sign` keeps them.  Bundles are
- * optional: a registry that does not answer has none.
+ * Whether a referrer goes with the image: a sigstore bundle or a cosign
+ * signature by the artifact type its descriptor says, or one whose
+ * descriptor says none (or the empty type, as some registries list a
+ * bundle): its manifest says, and verification reads it.
  */
-static int pull_bundles(struct pull *p, const char *name, const char *digest,
-			struct error **err)
+static bool kept_referrer(const struct oci_descriptor *m)
+{
+	const char *t = m->artifact_type;
+
+	return oci_media_kind(m->media_type) == OCI_KIND_MANIFEST &&
+	       (!t || !strcmp(t, OCI_MT_EMPTY) ||
+		!strcmp(t, OCI_MT_SIGSTORE_BUNDLE) ||
+		!strcmp(t, OCI_MT_COSIGN_SIG_ARTIFACT));
+}
+
+/*
+ * The referrers of digest: the registry's referrers API, or, without it,
+ * the index under the referrers tag sha256-<hex> (OCI 1.1's tag schema,
+ * as cosign and oras keep them on such registries).  *buf NULL: none.
+ */
+static int get_referrers(struct pull *p, const char *digest, char **buf,
+			 size_t *len, struct error **err)
+{
+	cleanup_free char *mt = NULL;
+	char tag[OCI_SIG_TAG_SIZE], got[OCI_DIGEST_SIZE];
+	struct error *e = NULL;
+	bool api = false;
+
+	if (oci_registry_referrers(p->reg, p->repo, digest, &api, buf, len,
+				   NULL) == 0 &&
+	    api)
+		return 0;
+	free(*buf);
+	*buf = NULL;
+	oci_referrers_tag(digest, tag);
+	if (oci_registry_get_manifest(p->reg, p->repo, tag, buf, len, &mt, got,
+				      &e) < 0)
+		return error_absent_ok(e, err);
+	if (oci_media_kind(mt) != OCI_KIND_INDEX) {
+		free(*buf);
+		*buf = NULL;
+		return error_set(err, 0, "referrers tag %s: media type %s", tag,
+				 mt ? mt : "none");
+	}
+	return 0;
+}
+
+/*
+ * Stage the sigstore bundles and cosign signatures the registry lists as
+ * referrers of digest, with an index of them as name:sha256-<hex>, as
+ * `runner image sign` keeps them; idx receives the index's digest, ""
+ * when there is none.
+ */
+static int pull_referrers(struct pull *p, const char *name, const char *digest,
+			  char idx[OCI_DIGEST_SIZE], struct error **err)
 {
 	cleanup_free char *buf = NULL;
 	cleanup_free char *rref = NULL;
 	cleanup_free char *out = NULL;
-	cleanup_index struct oci_index *idx = NULL;
-	json_t *list = NULL, *doc;
-	char tag[OCI_SIG_TAG_SIZE], d[OCI_DIGEST_SIZE];
+	cleanup_index struct oci_index *ri = NULL;
+	cleanup_json json_t *list = NULL;
+	cleanup_json json_t *doc = NULL;
+	char tag[OCI_SIG_TAG_SIZE];
 	size_t len = 0, i;
-	bool api = false;
-	int ret = -1;
 
-	if (oci_registry_referrers(p->reg, p->repo, digest, &api, &buf, &len,
-				   NULL) < 0 ||
-	    !api || !buf || oci_index_parse(buf, len, &idx, NULL) < 0)
+	idx[0] = '\0';
+	oci_referrers_tag(digest, tag);
+	if (get_referrers(p, digest, &buf, &len, err) < 0)
+		return -1;
+	if (!buf)
 		return 0;
+	if (oci_index_parse(buf, len, &ri, err) < 0)
+		return error_prefix(err, "referrers of %s", digest);
 	list = json_array();
 	if (!list)
 		return error_set(err, ENOMEM, "alloc");
-	for (i = 0; i < idx->n_manifests && i < 64; i++) {
-		const struct oci_descriptor *m = &idx->manifests[i];
+	for (i = 0; i < ri->n_manifests && i < 64; i++) {
+		const struct oci_descriptor *m = &ri->manifests[i];
+		json_t *e;
 
-		if (!m->artifact_type ||
-		    strcmp(m->artifact_type, OCI_MT_SIGSTORE_BUNDLE) ||
-		    oci_media_kind(m->media_type) != OCI_KIND_MANIFEST)
+		if (!kept_referrer(m))
 			continue;
-		if (pull_doc(p, m, NULL, 1, err) < 0) {
-			error_prefix(err, "sigstore bundle %s", m->digest);
-			goto out;
-		}
-		json_array_append_new(
-			list, json_pack("{s:s, s:s, s:I, s:s}", "mediaType",
-					m->media_type, "digest", m->digest,
-					"size", (json_int_t)m->size,
-					"artifactType", m->artifact_type));
+		if (pull_doc(p, m, NULL, 1, err) < 0)
+			return error_prefix(err, "referrer %s", m->digest);
+		e = json_pack("{s:s, s:s, s:I}", "mediaType", m->media_type,
+			      "digest", m->digest, "size", (json_int_t)m->size);
+		if (e && m->artifact_type)
+			json_object_set_new(e, "artifactType",
+					    json_string(m->artifact_type));
+		if (json_array_append_new(list, e) < 0)
+			return error_set(err, ENOMEM, "alloc");
 	}
-	ret = 0;
 	if (!json_array_size(list))
-		goto out;
+		return 0;
 	doc = json_pack("{s:i, s:s, s:O}", "schemaVersion", 2, "mediaType",
 			OCI_MT_INDEX, "manifests", list);
 	out = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
-	json_decref(doc);
-	oci_referrers_tag(digest, tag);
 	if (!out || asprintf(&rref, "%s:%s", name, tag) < 0) {
 		rref = NULL;
-		ret = error_set(err, ENOMEM, "alloc");
-		goto out;
+		return error_set(err, ENOMEM, "alloc");
 	}
-	if (oci_txn_put(p->txn, out, strlen(out), d, err) < 0 ||
-	    oci_txn_set_ref(p->txn, rref, OCI_MT_INDEX, d, strlen(out), err) <
-		    0)
-		ret = -1;
-out:
-	json_decref(list);
-	return ret;
+	if (oci_txn_put(p->txn, out, strlen(out), idx, err) < 0 ||
+	    oci_txn_set_ref(p->txn, rref, OCI_MT_INDEX, idx, strlen(out), err) <
+		    0) {
+		idx[0] = '\0';
+		return -1;
+	}
+	return 0;
 }
 
+/* The signatures pulled beside an image (pull_signatures()). */
+struct pulled_sigs {
+	char sig[OCI_DIGEST_SIZE];
+	char referrers[OCI_DIGEST_SIZE];
+	struct oci_staged_sigs staged;
+};
+
 /*
- * The signatures of digest beside it (pull_signature(), pull_bundles()).
+ * The signatures of digest beside it (pull_signature(), pull_referrers()).
  * When check says it does not verify them, one the registry holds broken
  * is left out, not a reason to refuse the image.
  */
 static int pull_signatures(struct pull *p, const char *name, const char *digest,
 			   const struct oci_pull_check *check,
-			   char sig[OCI_DIGEST_SIZE], struct error **err)
+			   struct pulled_sigs *ps, struct error **err)
 {
-	if (pull_signature(p, name, digest, sig, err) < 0) {
+	if (pull_signature(p, name, digest, ps->sig, err) < 0) {
 		if (!check || !check->unverified)
 			return -1;
-		sig[0] = '\0';
+		ps->sig[0] = '\0';
 	}
-	if (pull_bundles(p, name, digest, err) < 0 &&
-	    (!check || !check->unverified))
-		return -1;
+	if (pull_referrers(p, name, digest, ps->referrers, err) < 0) {
+		if (!check || !check->unverified)
+			return -1;
+		ps->referrers[0] = '\0';
+	}
 	if (err) {
 		error_free(*err);
 		*err = NULL;
 	}
+	ps->staged.sig = *ps->sig ? ps->sig : NULL;
+	ps->staged.referrers = *ps->referrers ? ps->referrers : NULL;
 	return 0;
 }
 
@@ -295,7 +353,7 @@ static int pull_checked(struct oci_store *store, const char *ref,
 			struct error **err)
 {
 	cleanup_free char *repo_name = NULL;
-	char sig[OCI_DIGEST_SIZE];
+	struct pulled_sigs sigs = { 0 };
 	cleanup_ref struct oci_ref *r = NULL;
 	cleanup_registry struct oci_registry *reg = NULL;
 	cleanup_txn struct oci_txn *txn = NULL;
@@ -332,9 +390,8 @@ static int pull_checked(struct oci_store *store, const char *ref,
 				      &len, &mt, top, err) < 0 ||
 	    oci_txn_put(txn, buf, len, NULL, err) < 0 ||
 	    pull_children(&p, mt, buf, len, arch, 0, err) < 0 ||
-	    pull_signatures(&p, repo_name, top, check, sig, err) < 0 ||
-	    (check &&
-	     check->fn(check->ctx, txn, top, *sig ? sig : NULL, err) < 0) ||
+	    pull_signatures(&p, repo_name, top, check, &sigs, err) < 0 ||
+	    (check && check->fn(check->ctx, txn, top, &sigs.staged, err) < 0) ||
 	    oci_txn_set_ref(txn, name, mt, top, len, err) < 0 ||
 	    oci_txn_commit(txn, err) < 0)
 		goto fail;

@@ -36,14 +36,15 @@ int oci_pull(struct oci_store *store, const char *ref, const char *arch,
 /*
  * A check of a pulled image before anything is committed: fn gets the
  * transaction (read blobs with oci_txn_read_blob), the image digest and
- * the digest of the signature manifest pulled with it (NULL: none).  For
- * an image already stored, txn holds nothing staged.  A failure stops the
+ * the signatures pulled with it (oci/sign_store.h; NULL: none).  For an
+ * image already stored, txn holds nothing staged.  A failure stops the
  * pull and leaves the store as it was.
  */
 struct oci_txn;
+struct oci_staged_sigs;
 struct oci_pull_check {
 	int (*fn)(void *ctx, struct oci_txn *txn, const char *digest,
-		  const char *sig_digest, struct error **err);
+		  const struct oci_staged_sigs *staged, struct error **err);
 	void *ctx;
 	bool unverified; /* fn does not verify: signatures are optional */
 };

@@ -129,7 +129,7 @@ static void humanize(const char *created, char *buf, size_t len)
 
 /*
  * The tags of the stored references, as the keys of an object, to tell
- * which digests have a legacy signature (NULL without memory).
+ * which digests have a signature (NULL without memory).
  */
 static json_t *stored_tags(const struct oci_store_entry *e, size_t n)
 {
@@ -145,15 +145,17 @@ static json_t *stored_tags(const struct oci_store_entry *e, size_t n)
 	return tags;
 }
 
-/* Whether tags (stored_tags()) hold a legacy signature of digest. */
+/* Whether tags (stored_tags()) hold a signature of digest: a legacy
+ * one, or OCI 1.1 referrers (bundles, cosign signatures). */
 static bool has_sig(json_t *tags, const char *digest)
 {
-	char tag[OCI_SIG_TAG_SIZE];
+	char tag[OCI_SIG_TAG_SIZE], rtag[OCI_SIG_TAG_SIZE];
 
 	if (!oci_digest_valid(digest))
 		return false;
 	oci_sig_tag(digest, tag);
-	return json_object_get(tags, tag) != NULL;
+	oci_referrers_tag(digest, rtag);
+	return json_object_get(tags, tag) || json_object_get(tags, rtag);
 }
 
 static void list_json(struct oci_store *store, const struct oci_store_entry *e,

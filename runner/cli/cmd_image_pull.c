@@ -65,8 +65,10 @@ const struct cli_command cmd_image_pull = {
 		"Usage: runner image pull IMAGE [flags]\n"
 		"\n"
 		"Download an image (every architecture) from its registry into\n"
-		"the local store.  Digests and sizes are verified before\n"
-		"anything is stored.\n"
+		"the local store, with its cosign signatures: the tag\n"
+		"sha256-<digest>.sig and its OCI 1.1 referrers (through the\n"
+		"referrers API, or the referrers tag sha256-<digest>).  Digests\n"
+		"and sizes are verified before anything is stored.\n"
 		"\n"
 		"FLAGS\n" CLI_REGISTRY_HELP
 		"      --arch ARCH        fail unless the image has a manifest for\n"

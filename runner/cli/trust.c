@@ -269,10 +269,10 @@ static int load_keys(struct run_trust *t, struct error **err)
 }
 
 int run_trust_check(void *ctx, struct oci_txn *txn, const char *digest,
-		    const char *sig_digest, struct error **err)
+		    const struct oci_staged_sigs *staged, struct error **err)
 {
 	struct run_trust *t = ctx;
-	struct oci_verified v;
+	struct oci_verified v[OCI_SIG_NFORMS];
 
 	if (!allowed(t, digest))
 		return error_set(err, 0,
@@ -295,7 +295,7 @@ int run_trust_check(void *ctx, struct oci_txn *txn, const char *digest,
 				 "signature (--public-keys KEY, or KEY.pub in "
 				 "%s; --verify-image=false runs it unverified)",
 				 t->ref, digest, trust_keys_dir());
-	if (oci_verify_image(t->store, txn, digest, sig_digest, &t->keys, &v,
+	if (oci_verify_image(t->store, txn, digest, staged, &t->keys, false, v,
 			     err) < 0)
 		return error_prefix(err, "image %s (%s): not verified", t->ref,
 				    digest);

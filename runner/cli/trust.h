@@ -15,6 +15,7 @@
 
 struct oci_store;
 struct oci_txn;
+struct oci_staged_sigs;
 
 #define RUNNER_KEYS_DIR "/etc/runner/keys"
 
@@ -43,7 +44,8 @@ enum {
 	{ "allowed-gadgets", required_argument, NULL, RUN_OPT_ALLOWED_GADGETS }
 #define RUN_TRUST_HELP							\
 	"      --verify-image[=BOOL]\n"					\
-	"                       run only images signed by a trusted key or\n" \
+	"                       run only images signed by a trusted key (.sig\n" \
+	"                       tag, OCI 1.1 referrer or sigstore bundle) or\n" \
 	"                       built here (default true)\n"		\
 	"      --public-keys KEYS\n"					\
 	"                       trusted keys: PEM contents or files, comma-\n" \
@@ -79,7 +81,7 @@ int run_trust_scan(struct run_trust *t, int argc, char **argv,
  * Warns once when an image runs unverified (--verify-image=false).
  */
 int run_trust_check(void *ctx, struct oci_txn *txn, const char *digest,
-		    const char *sig_digest, struct error **err);
+		    const struct oci_staged_sigs *staged, struct error **err);
 void run_trust_clear(struct run_trust *t);
 
 #endif

@@ -12,8 +12,12 @@ again, independently, with Python's `cryptography`, from the format's
 description (simple-signing payload in a layer of media type
 application/vnd.dev.cosign.simplesigning.v1+json, base64 DER ECDSA P-256
 SHA-256 signature of the payload bytes in the layer annotation
-dev.cosignproject.cosign/signature, tag sha256-<hex>.sig).  skopeo reads
-the signature tag.
+dev.cosignproject.cosign/signature, tag sha256-<hex>.sig), and so are the
+two OCI 1.1 forms ig verifies too: that manifest as a referrer of the
+image (artifact type application/vnd.dev.cosign.artifact.sig.v1+json), and
+a sigstore bundle (DSSE over an in-toto statement) as one, listed where
+Debian's docker-registry (no referrers API) keeps referrers: in an index
+under the referrers tag sha256-<hex>.  skopeo reads the signature tag.
 """
 import base64
 import hashlib
@@ -37,6 +41,11 @@ import registry_env as env  # noqa: E402
 MT_SIMPLESIGNING = "application/vnd.dev.cosign.simplesigning.v1+json"
 ANN_SIGNATURE = "dev.cosignproject.cosign/signature"
 MT_OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
+MT_SIG_ARTIFACT = "application/vnd.dev.cosign.artifact.sig.v1+json"
+MT_BUNDLE = "application/vnd.dev.sigstore.bundle.v0.3+json"
+MT_EMPTY = "application/vnd.oci.empty.v1+json"
+MT_INTOTO = "application/vnd.in-toto+json"
+PRED_SIGN = "https://sigstore.dev/cosign/sign/v1"
 GADGET = os.path.join(ROOT, "examples", "snapshot_process")
 
 
@@ -183,10 +192,22 @@ def sig_tag(digest):
 
 # ---- cosign's legacy format, written again from its description ----
 
-def py_sign(reg, repo, digest, key_path, identity):
-    """Sign digest with the private key at key_path and push the .sig."""
+def pae(ptype, body):
+    t = ptype.encode()
+    return b"DSSEv1 %d %s %d %s" % (len(t), t, len(body), body)
+
+
+def load_key(key_path):
     with open(key_path, "rb") as f:
-        key = serialization.load_pem_private_key(f.read(), None)
+        return serialization.load_pem_private_key(f.read(), None)
+
+
+def py_sig_manifest(reg, repo, digest, key_path, identity, config_mt,
+                    subject=None, tamper=False):
+    """Push the payload and config of a legacy signature manifest of
+    digest signed with key_path; returns the manifest (bytes).  With
+    tamper, the payload stored is not the one signed."""
+    key = load_key(key_path)
     # another spelling of the same JSON than the runner's: spaces, key
     # order; the signature covers these exact bytes
     payload = json.dumps({
@@ -196,21 +217,110 @@ def py_sign(reg, repo, digest, key_path, identity):
                      "identity": {"docker-reference": identity}},
     }, indent=1).encode()
     sig = key.sign(payload, ec.ECDSA(hashes.SHA256()))
+    if tamper:
+        payload += b" "
     pd = reg.put_blob(repo, payload)
     config = json.dumps({"architecture": "", "os": "", "config": {},
                          "rootfs": {"type": "layers",
                                     "diff_ids": [pd]}}).encode()
     cd = reg.put_blob(repo, config)
-    manifest = json.dumps({
+    m = {
         "schemaVersion": 2, "mediaType": env.MT_MANIFEST,
-        "config": {"mediaType": MT_OCI_CONFIG, "digest": cd,
+        "config": {"mediaType": config_mt, "digest": cd,
                    "size": len(config)},
         "layers": [{"mediaType": MT_SIMPLESIGNING, "digest": pd,
                     "size": len(payload),
                     "annotations": {
                         ANN_SIGNATURE: base64.b64encode(sig).decode()}}],
-    }).encode()
+    }
+    if subject:
+        m["subject"] = subject
+    return json.dumps(m).encode()
+
+
+def py_sign(reg, repo, digest, key_path, identity):
+    """Sign digest with the private key at key_path and push the .sig."""
+    manifest = py_sig_manifest(reg, repo, digest, key_path, identity,
+                               MT_OCI_CONFIG)
     reg.put_manifest(repo, sig_tag(digest), manifest, env.MT_MANIFEST)
+
+
+def subject_of(reg, repo, digest):
+    top, mt = reg.manifest(repo, digest)
+    return {"mediaType": mt, "digest": digest, "size": len(top)}
+
+
+def referrers_tag(digest):
+    return digest.replace(":", "-")
+
+
+def list_referrer(reg, repo, digest, manifest, artifact_type):
+    """List a referrer of digest in the index under its referrers tag, as
+    cosign and oras do on a registry without the referrers API."""
+    tag = referrers_tag(digest)
+    idx = {"schemaVersion": 2, "mediaType": env.MT_INDEX, "manifests": []}
+    if reg.has_manifest(repo, tag):
+        idx = json.loads(reg.manifest(repo, tag)[0])
+    idx["manifests"].append({"mediaType": env.MT_MANIFEST,
+                             "digest": sha(manifest), "size": len(manifest),
+                             "artifactType": artifact_type})
+    reg.put_manifest(repo, tag, env._compact(idx), env.MT_INDEX)
+
+
+def py_oci11_sign(reg, repo, digest, key_path, identity, tag=True,
+                  tamper=False, via=None):
+    """cosign's OCI 1.1 signature: the legacy signature manifest with its
+    config's media type as artifact type and the image as subject, pushed
+    by digest (through via if given; listed under the referrers tag with
+    tag)."""
+    m = py_sig_manifest(reg, repo, digest, key_path, identity,
+                        MT_SIG_ARTIFACT, subject_of(reg, repo, digest),
+                        tamper)
+    (via or reg).put_manifest(repo, sha(m), m, env.MT_MANIFEST)
+    if tag:
+        list_referrer(reg, repo, digest, m, MT_SIG_ARTIFACT)
+    return sha(m)
+
+
+def py_bundle(reg, repo, digest, key_path, identity,
+              predicate_type=PRED_SIGN, tag=True, tamper=False, via=None):
+    """A sigstore bundle v0.3 of digest signed with key_path, as a
+    referrer manifest of the image (pushed through via if given, and
+    listed under the referrers tag with tag).  With tamper, the statement
+    is not the one signed."""
+    key = load_key(key_path)
+    stmt = json.dumps({
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": [{"name": identity,
+                     "digest": {"sha256": digest[7:]}}],
+        "predicateType": predicate_type, "predicate": {}}).encode()
+    sig = key.sign(pae(MT_INTOTO, stmt), ec.ECDSA(hashes.SHA256()))
+    if tamper:
+        stmt += b" "
+    bundle = json.dumps({
+        "mediaType": MT_BUNDLE,
+        "verificationMaterial": {"publicKey": {"hint": ""}},
+        "dsseEnvelope": {
+            "payload": base64.b64encode(stmt).decode(),
+            "payloadType": MT_INTOTO,
+            "signatures": [{"sig": base64.b64encode(sig).decode()}]},
+    }).encode()
+    bd = reg.put_blob(repo, bundle)
+    ed = reg.put_blob(repo, b"{}")
+    m = env._compact({
+        "schemaVersion": 2, "mediaType": env.MT_MANIFEST,
+        "artifactType": MT_BUNDLE,
+        "config": {"mediaType": MT_EMPTY, "digest": ed, "size": 2},
+        "layers": [{"mediaType": MT_BUNDLE, "digest": bd,
+                    "size": len(bundle)}],
+        "subject": subject_of(reg, repo, digest),
+        "annotations": {"dev.sigstore.bundle.content": "dsse-envelope",
+                        "dev.sigstore.bundle.predicateType":
+                        predicate_type}})
+    (via or reg).put_manifest(repo, sha(m), m, env.MT_MANIFEST)
+    if tag:
+        list_referrer(reg, repo, digest, m, MT_BUNDLE)
+    return sha(m)
 
 
 def py_verify(reg, repo, tag, pub_path):
@@ -371,7 +481,8 @@ def run__unsigned_refused_and_without_verification_runs(ctx):
     store = empty_store(ctx, "unsigned")
     refused_intact(ctx, store, run_args(ref, "--public-keys", ctx.pub),
                    "unsigned", ctx.digest, "no signature",
-                   sig_tag(ctx.digest))
+                   sig_tag(ctx.digest),
+                   f"referrer under tag {referrers_tag(ctx.digest)})")
     # no key at all: said so
     refused_intact(ctx, store, run_args(ref), "no key", ctx.digest,
                    "no public key", "--verify-image=false runs it")
@@ -396,6 +507,21 @@ def run__broken_signature_tag_matters_only_when_verifying(ctx):
     ok(p, "--verify-image=false with a broken signature tag")
     listed = runner(ctx, ["image", "list", "--no-trunc"], store).stdout
     check("g/brokensig" in listed, f"the image stored: {listed!r}")
+
+
+@test
+def run__broken_referrers_tag_matters_only_when_verifying(ctx):
+    """A referrers tag that is no index (here a manifest) is refused by a
+    verified run, in one line naming it, and left out unverified."""
+    ref = publish(ctx, "g/brokenref", ctx.key)
+    sig, mt = ctx.api.manifest("g/brokenref", sig_tag(ctx.digest))
+    ctx.api.put_manifest("g/brokenref", referrers_tag(ctx.digest), sig, mt)
+    store = empty_store(ctx, "brokenref")
+    refused_intact(ctx, store, run_args(ref, "--public-keys", ctx.pub),
+                   "broken referrers tag",
+                   f"referrers tag {referrers_tag(ctx.digest)}: media type")
+    ok(runner(ctx, run_args(ref, "--verify-image=false"), store),
+       "--verify-image=false with a broken referrers tag")
 
 
 @test
@@ -483,17 +609,10 @@ def run__tampered_manifest_refused(ctx):
 @test
 def run__tampered_payload_refused(ctx):
     repo = "g/t-payload"
-    ref = publish(ctx, repo, ctx.key)
-    sig_raw, mt = ctx.api.manifest(repo, sig_tag(ctx.digest))
-    sig = json.loads(sig_raw)
-    layer = sig["layers"][0]
-    payload = ctx.api.blob(repo, layer["digest"])
-    changed = payload.replace(b'"optional":null',
-                              b'"optional":{"x":"y"}')
-    check(changed != payload, f"payload: {payload!r}")
-    layer["digest"] = ctx.api.put_blob(repo, changed)
-    layer["size"] = len(changed)
-    ctx.api.put_manifest(repo, sig_tag(ctx.digest), env._compact(sig), mt)
+    ref = publish(ctx, repo)
+    m = py_sig_manifest(ctx.api, repo, ctx.digest, ctx.key,
+                        f"{ctx.reg.host}/{repo}", MT_OCI_CONFIG, tamper=True)
+    ctx.api.put_manifest(repo, sig_tag(ctx.digest), m, env.MT_MANIFEST)
     store = empty_store(ctx, "t-payload")
     refused_intact(ctx, store, run_args(ref, "--public-keys", ctx.pub),
                    "tampered payload", ctx.digest, "does not verify")
@@ -620,6 +739,32 @@ def interop__skopeo_reads_the_signature_tag(ctx):
     eq(m["config"]["mediaType"], MT_OCI_CONFIG, "config media type")
 
 
+def py_verify_bundles(reg, repo, idx, pub_path):
+    """Check every bundle referrer idx lists with Python; their count."""
+    with open(pub_path, "rb") as f:
+        pub = serialization.load_pem_public_key(f.read())
+    found = 0
+    for d in idx["manifests"]:
+        eq(d["artifactType"], MT_BUNDLE, "artifactType")
+        raw, _ = reg.manifest(repo, d["digest"])
+        m = json.loads(raw)
+        eq(m["subject"]["digest"], sha(reg.manifest(repo, "v1")[0]),
+           "subject")
+        bundle = json.loads(reg.blob(repo, m["layers"][0]["digest"]))
+        eq(bundle["mediaType"], MT_BUNDLE, "mediaType")
+        envl = bundle["dsseEnvelope"]
+        eq(envl["payloadType"], MT_INTOTO, "payloadType")
+        payload = base64.b64decode(envl["payload"])
+        sig = base64.b64decode(envl["signatures"][0]["sig"])
+        pub.verify(sig, pae(envl["payloadType"], payload),
+                   ec.ECDSA(hashes.SHA256()))
+        st = json.loads(payload)
+        eq(st["subject"][0]["digest"]["sha256"], m["subject"]["digest"][7:],
+           "statement subject")
+        found += 1
+    return found
+
+
 @test
 def push__registry_without_referrers_api_said(ctx):
     ref = f"{ctx.reg.host}/g/referrers:v1"
@@ -687,11 +832,6 @@ class ReferrersProxy(env.Proxy):
         super()._handle(h)
 
 
-def pae(ptype, body):
-    t = ptype.encode()
-    return b"DSSEv1 %d %s %d %s" % (len(t), t, len(body), body)
-
-
 @test
 def push_pull__bundle_as_referrer_verifies_with_python(ctx):
     proxy = ReferrersProxy(ctx.reg.port)
@@ -719,31 +859,19 @@ def push_pull__bundle_as_referrer_verifies_with_python(ctx):
     idx = json.loads(ok(runner(ctx, [
         "image", "inspect", f"{proxy.host}/g/bundle:"
         f"{ctx.digest.replace(':', '-')}"], ctx.build), "inspect"))
-    with open(ctx.pub, "rb") as f:
-        pub = serialization.load_pem_public_key(f.read())
-    found = 0
-    for d in idx["index"]["manifests"]:
-        eq(d["artifactType"], "application/vnd.dev.sigstore.bundle.v0.3+json",
-           "artifactType")
-        raw, _ = ctx.api.manifest("g/bundle", d["digest"])
-        m = json.loads(raw)
-        eq(m["subject"]["digest"], ctx.digest, "subject")
-        bundle = json.loads(ctx.api.blob("g/bundle",
-                                         m["layers"][0]["digest"]))
-        eq(bundle["mediaType"],
-           "application/vnd.dev.sigstore.bundle.v0.3+json", "mediaType")
-        envl = bundle["dsseEnvelope"]
-        eq(envl["payloadType"], "application/vnd.in-toto+json",
-           "payloadType")
-        payload = base64.b64decode(envl["payload"])
-        sig = base64.b64decode(envl["signatures"][0]["sig"])
-        pub.verify(sig, pae(envl["payloadType"], payload),
-                   ec.ECDSA(hashes.SHA256()))
-        st = json.loads(payload)
-        eq(st["subject"][0]["digest"]["sha256"], ctx.digest[7:],
-           "statement subject")
-        found += 1
-    check(found >= 1, "no bundle")
+    check(py_verify_bundles(ctx.api, "g/bundle", idx["index"], ctx.pub) >= 1,
+          "no bundle")
+
+
+def push_proxied(ctx, proxy, repo):
+    """The built image pushed unsigned as repo:v1 through proxy; its
+    reference there and the flags to reach it."""
+    ref = f"{proxy.host}/{repo}:v1"
+    # the registry's upload URLs name itself, not the proxy
+    flags = ["--insecure-registries", f"{proxy.host},{ctx.reg.host}"]
+    ok(runner(ctx, ["image", "tag", ctx.base, ref], ctx.build), "tag")
+    ok(runner(ctx, ["image", "push", ref] + flags, ctx.build), "push")
+    return ref, flags
 
 
 @test
@@ -753,45 +881,12 @@ def verify__attestation_bundle_is_not_a_signature(ctx):
     does not report it as a signature bundle."""
     proxy = ReferrersProxy(ctx.reg.port)
     try:
-        repo, ref = "g/attest", f"{proxy.host}/g/attest:v1"
-        flags = ["--insecure-registries", f"{proxy.host},{ctx.reg.host}"]
-        ok(runner(ctx, ["image", "tag", ctx.base, ref], ctx.build), "tag")
-        ok(runner(ctx, ["image", "push", ref] + flags, ctx.build), "push")
+        repo = "g/attest"
+        ref, flags = push_proxied(ctx, proxy, repo)
         py_sign(ctx.api, repo, ctx.digest, ctx.key, f"{proxy.host}/{repo}")
-        with open(ctx.key, "rb") as f:
-            key = serialization.load_pem_private_key(f.read(), None)
-        sbom = "https://cyclonedx.org/bom"
-        stmt = json.dumps({
-            "_type": "https://in-toto.io/Statement/v1",
-            "subject": [{"name": f"{proxy.host}/{repo}",
-                         "digest": {"sha256": ctx.digest[7:]}}],
-            "predicateType": sbom, "predicate": {}}).encode()
-        ptype = "application/vnd.in-toto+json"
-        sig = key.sign(pae(ptype, stmt), ec.ECDSA(hashes.SHA256()))
-        mt_bundle = "application/vnd.dev.sigstore.bundle.v0.3+json"
-        bundle = json.dumps({
-            "mediaType": mt_bundle,
-            "verificationMaterial": {"publicKey": {"hint": ""}},
-            "dsseEnvelope": {
-                "payload": base64.b64encode(stmt).decode(),
-                "payloadType": ptype,
-                "signatures": [{"sig": base64.b64encode(sig).decode()}]},
-        }).encode()
-        bd = ctx.api.put_blob(repo, bundle)
-        ed = ctx.api.put_blob(repo, b"{}")
-        top, _ = ctx.api.manifest(repo, "v1")
-        m = env._compact({
-            "schemaVersion": 2, "mediaType": env.MT_MANIFEST,
-            "artifactType": mt_bundle,
-            "config": {"mediaType": "application/vnd.oci.empty.v1+json",
-                       "digest": ed, "size": 2},
-            "layers": [{"mediaType": mt_bundle, "digest": bd,
-                        "size": len(bundle)}],
-            "subject": {"mediaType": env.MT_INDEX, "digest": ctx.digest,
-                        "size": len(top)},
-            "annotations": {"dev.sigstore.bundle.content": "dsse-envelope",
-                            "dev.sigstore.bundle.predicateType": sbom}})
-        Reg(proxy.host).put_manifest(repo, sha(m), m, env.MT_MANIFEST)
+        py_bundle(ctx.api, repo, ctx.digest, ctx.key, f"{proxy.host}/{repo}",
+                  predicate_type="https://cyclonedx.org/bom", tag=False,
+                  via=Reg(proxy.host))
         check(proxy.referrers.get((repo, ctx.digest)), "no referrer")
         store = new_store(ctx, "attest-pull")
         ok(runner(ctx, ["image", "pull", ref] + flags, store), "pull")
@@ -806,6 +901,101 @@ def verify__attestation_bundle_is_not_a_signature(ctx):
     check("cosign signature" in out, f"verify: {out!r}")
     check("sigstore bundle" not in out, f"an SBOM taken as a signature: "
           f"{out!r}")
+
+
+# ---- the OCI 1.1 forms ig verifies, made by Python ----
+
+def verified_forms(out):
+    """The forms `image verify` reports, one a line."""
+    return [line.split(": ", 1)[1].split(" (")[0] if "(OCI" not in line
+            else "oci 1.1" for line in out.splitlines()]
+
+
+def one_form(ctx, repo, sign, form, what):
+    """repo:v1 signed by sign(repo) in one form alone, with the trusted
+    key: runs with it, `image verify` names that form only, and another
+    key is refused in one line naming what; returns the store."""
+    ref = publish(ctx, repo)
+    sign(repo)
+    store = new_store(ctx, repo.replace("/", "-"))
+    ok(runner(ctx, run_args(ref, "--public-keys", ctx.pub), store),
+       f"run an image signed as {form}")
+    out = ok(runner(ctx, ["image", "verify", ref, "--public-keys", ctx.pub],
+                    store), "verify")
+    eq(verified_forms(out), [form], f"verify: {out!r}")
+    refused_intact(ctx, empty_store(ctx, repo.replace("/", "-") + "-other"),
+                   run_args(ref, "--public-keys", ctx.other_pub),
+                   f"{form}, other key", ctx.digest, what,
+                   "does not verify with", ctx.other_pub)
+    return ref, store
+
+
+def refused_form(ctx, repo, sign, what, *needles):
+    """repo:v1 signed by sign(repo) badly: refused in one line."""
+    ref = publish(ctx, repo)
+    sign(repo)
+    refused_intact(ctx, empty_store(ctx, repo.replace("/", "-")),
+                   run_args(ref, "--public-keys", ctx.pub), what,
+                   ctx.digest, *needles)
+
+
+@test
+def run__oci11_signature_under_referrers_tag(ctx):
+    """cosign's OCI 1.1 signature, found through the referrers tag (the
+    registry has no referrers API): runs with its key, refused with
+    another or tampered; the image lists as signed."""
+    def sign(repo, **kw):
+        py_oci11_sign(ctx.api, repo, ctx.digest, ctx.key,
+                      f"{ctx.reg.host}/{repo}", **kw)
+    ref, store = one_form(ctx, "g/oci11", sign, "oci 1.1",
+                          "OCI 1.1 signature")
+    lst = json.loads(ok(runner(ctx, ["image", "list", "-o", "json"], store),
+                        "list"))
+    eq([(e["reference"], e["signed"]) for e in lst], [(ref, True)],
+       "listed once, signed")
+    refused_form(ctx, "g/oci11-tampered", lambda r: sign(r, tamper=True),
+                 "OCI 1.1, tampered payload", "OCI 1.1 signature",
+                 "does not verify with")
+
+
+@test
+def run__bundle_under_referrers_tag(ctx):
+    """A sigstore bundle alone, found through the referrers tag: runs
+    with its key; another key, a tampered statement, an attestation in
+    place of a signature are refused."""
+    def sign(repo, **kw):
+        py_bundle(ctx.api, repo, ctx.digest, ctx.key,
+                  f"{ctx.reg.host}/{repo}", **kw)
+    one_form(ctx, "g/bundle-tag", sign, "sigstore bundle", "sigstore bundle")
+    refused_form(ctx, "g/bundle-tampered", lambda r: sign(r, tamper=True),
+                 "bundle, tampered", "sigstore bundle",
+                 "does not verify with")
+    refused_form(ctx, "g/bundle-sbom", lambda r: sign(
+        r, predicate_type="https://cyclonedx.org/bom"),
+        "bundle, an attestation", "no signature")
+
+
+@test
+def run__oci11_signature_through_referrers_api(ctx):
+    """A registry with the referrers API lists cosign's OCI 1.1 signature
+    by its subject (no referrers tag): pulled with the image, verified."""
+    proxy = ReferrersProxy(ctx.reg.port)
+    try:
+        repo = "g/oci11-api"
+        ref, flags = push_proxied(ctx, proxy, repo)
+        py_oci11_sign(ctx.api, repo, ctx.digest, ctx.key, ref, tag=False,
+                      via=Reg(proxy.host))
+        check(proxy.referrers.get((repo, ctx.digest)), "no referrer")
+        check(not ctx.api.has_manifest(repo, referrers_tag(ctx.digest)),
+              "a referrers tag")
+        store = new_store(ctx, "oci11-api")
+        ok(runner(ctx, run_args(ref, "--public-keys", ctx.pub) + flags,
+                  store), "run")
+        refused_intact(ctx, empty_store(ctx, "oci11-api-other"),
+                       run_args(ref, "--public-keys", ctx.other_pub) + flags,
+                       "other key", "OCI 1.1 signature", "does not verify")
+    finally:
+        proxy.stop()
 
 
 @test
