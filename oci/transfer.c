@@ -480,24 +480,110 @@ static int push_ref(struct push *p, const char *ref, const char *reference,
 }
 
 /*
+ * The registry's index under the referrers tag with the entries of ours
+ * (buf) it lacks added; *out NULL when it lacks none.
+ */
+static int referrers_merged(struct push *p, const char *tag, const char *buf,
+			    size_t len, char **out, struct error **err)
+{
+	cleanup_free char *have = NULL;
+	cleanup_free char *mt = NULL;
+	cleanup_json json_t *theirs = NULL;
+	cleanup_json json_t *ours = json_loadb(buf, len, 0, NULL);
+	char got[OCI_DIGEST_SIZE];
+	struct error *e = NULL;
+	size_t hlen, i, j, before;
+	json_t *list, *m, *o;
+	bool exists;
+
+	*out = NULL;
+	if (oci_registry_get_manifest(p->reg, p->repo, tag, &have, &hlen, &mt,
+				      got, &e) < 0 &&
+	    error_absent_ok(e, err) < 0)
+		return -1;
+	if (have && oci_media_kind(mt) == OCI_KIND_INDEX)
+		theirs = json_loadb(have, hlen, 0, NULL);
+	exists = json_is_array(json_object_get(theirs, "manifests"));
+	if (!exists) {
+		json_decref(theirs);
+		theirs = json_pack("{s:i, s:s, s:[]}", "schemaVersion", 2,
+				   "mediaType", OCI_MT_INDEX, "manifests");
+	}
+	list = json_object_get(theirs, "manifests");
+	if (!ours || !list)
+		return error_set(err, ENOMEM, "referrers index");
+	before = json_array_size(list);
+	json_array_foreach (json_object_get(ours, "manifests"), i, o) {
+		const char *d = json_string_value(json_object_get(o, "digest"));
+
+		json_array_foreach (list, j, m)
+			if (d && json_equal(json_object_get(m, "digest"),
+					    json_object_get(o, "digest")))
+				break;
+		if (d && j == json_array_size(list))
+			json_array_append(list, o);
+	}
+	if (exists && json_array_size(list) == before)
+		return 0;
+	*out = json_dumps(theirs, JSON_COMPACT);
+	return *out ? 0 : error_set(err, ENOMEM, "alloc");
+}
+
+/*
+ * Push the stored referrers index ref names (sigstore bundles, cosign
+ * signatures): each referrer by digest; a registry with the referrers API
+ * lists them by their subject, one without it finds them in the index
+ * under the referrers tag, merged with the one it has.
+ */
+static int push_referrers(struct push *p, const char *ref, const char *digest,
+			  struct error **err)
+{
+	cleanup_index struct oci_index *idx = NULL;
+	cleanup_free char *buf = NULL;
+	cleanup_free char *merged = NULL;
+	struct oci_descriptor *d = NULL;
+	char tag[OCI_SIG_TAG_SIZE];
+	bool api = false;
+	size_t len, i;
+	int rc;
+
+	if (oci_store_resolve(p->store, ref, &d, err) < 0)
+		return -1;
+	rc = oci_store_read_blob(p->store, d->digest, d->size, &buf, &len, err);
+	oci_descriptor_free(d);
+	if (rc < 0 || oci_index_parse(buf, len, &idx, err) < 0 ||
+	    oci_registry_has_referrers_api(p->reg, p->repo, digest, &api, err) <
+		    0)
+		return -1;
+	for (i = 0; i < idx->n_manifests; i++)
+		if (push_doc(p, &idx->manifests[i], idx->manifests[i].digest, 1,
+			     err) < 0)
+			return -1;
+	if (api || !idx->n_manifests)
+		return 0;
+	oci_referrers_tag(digest, tag);
+	if (referrers_merged(p, tag, buf, len, &merged, err) < 0 ||
+	    (merged &&
+	     oci_registry_put_manifest(p->reg, p->repo, tag, OCI_MT_INDEX,
+				       merged, strlen(merged), err) < 0))
+		return error_prefix(err, "referrers tag %s", tag);
+	return 0;
+}
+
+/*
  * Push the stored signatures of digest made in src's repository: the
- * legacy one under its tag, and the
- * sigstore bundles as referrers when the registry has the referrers API.
+ * legacy one under its tag, and the OCI 1.1 referrers (push_referrers()).
  */
 static int push_signatures(struct push *p, const char *src, const char *digest,
-			   struct oci_push_result *res, struct error **err)
+			   struct error **err)
 {
 	cleanup_ref struct oci_ref *r = NULL;
 	cleanup_free char *name = NULL;
 	cleanup_free char *rref = NULL;
-	cleanup_free char *buf = NULL;
-	cleanup_index struct oci_index *idx = NULL;
 	char tag[OCI_SIG_TAG_SIZE];
 	struct oci_descriptor *d = NULL;
 	char **refs = NULL;
-	size_t n = 0, i, pick, len;
-	bool api = false;
-	int rc;
+	size_t n = 0, i, pick;
 
 	if (!oci_digest_valid(src) && oci_ref_parse(src, NULL, &r, NULL) == 0)
 		name = oci_ref_name(r);
@@ -518,47 +604,29 @@ static int push_signatures(struct push *p, const char *src, const char *digest,
 		oci_strv_free(refs, n);
 		return error_prefix(err, "signature %s", tag);
 	}
-	if (res)
-		res->signature = pick < n;
 	oci_strv_free(refs, n);
 	oci_referrers_tag(digest, tag);
 	if (!name || asprintf(&rref, "%s:%s", name, tag) < 0) {
 		rref = NULL;
 		return 0;
 	}
-	if (oci_store_resolve(p->store, rref, &d, NULL) < 0 &&
-	    oci_store_resolve(p->store, tag, &d, NULL) < 0) /* bare, ig's */
-		return 0; /* no bundle */
-	rc = oci_store_read_blob(p->store, d->digest, d->size, &buf, &len, err);
-	oci_descriptor_free(d);
-	if (rc < 0 || oci_index_parse(buf, len, &idx, err) < 0 ||
-	    oci_registry_has_referrers_api(p->reg, p->repo, digest, &api, err) <
-		    0)
-		return error_prefix(err, "sigstore bundle");
-	if (!api) {
-		if (res)
-			res->no_referrers_api = true;
-		return 0;
+	if (oci_store_resolve(p->store, rref, &d, NULL) < 0) {
+		free(rref);
+		rref = strdup(tag); /* bare, ig's */
+		if (!rref)
+			return error_set(err, ENOMEM, "alloc");
+		if (oci_store_resolve(p->store, rref, &d, NULL) < 0)
+			return 0; /* no referrers */
 	}
-	for (i = 0; i < idx->n_manifests; i++)
-		if (push_doc(p, &idx->manifests[i], idx->manifests[i].digest, 1,
-			     err) < 0)
-			return error_prefix(err, "sigstore bundle");
-	if (res)
-		res->bundle = true;
+	oci_descriptor_free(d);
+	if (push_referrers(p, rref, digest, err) < 0)
+		return error_prefix(err, "referrers of %s", digest);
 	return 0;
 }
 
 int oci_push(struct oci_store *store, const char *ref, const char *dest,
 	     const struct oci_registry_opts *opts, char **digest,
 	     struct error **err)
-{
-	return oci_push_ex(store, ref, dest, opts, NULL, digest, err);
-}
-
-int oci_push_ex(struct oci_store *store, const char *ref, const char *dest,
-		const struct oci_registry_opts *opts,
-		struct oci_push_result *res, char **digest, struct error **err)
 {
 	cleanup_ref struct oci_ref *r = NULL;
 	cleanup_registry struct oci_registry *reg = NULL;
@@ -584,7 +652,7 @@ int oci_push_ex(struct oci_store *store, const char *ref, const char *dest,
 		.store = store, .reg = reg, .repo = r->repository, .docs = &docs
 	};
 	if (push_doc(&p, d, r->tag ? r->tag : d->digest, 0, err) < 0 ||
-	    push_signatures(&p, ref, d->digest, res, err) < 0)
+	    push_signatures(&p, ref, d->digest, err) < 0)
 		goto fail;
 	if (digest) {
 		*digest = strdup(d->digest);

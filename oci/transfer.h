@@ -49,24 +49,15 @@ struct oci_pull_check {
 	bool unverified; /* fn does not verify: signatures are optional */
 };
 
-/* What a push did beside the image. */
-struct oci_push_result {
-	bool signature; /* the legacy signature tag was pushed */
-	bool bundle; /* sigstore bundles were pushed as referrers */
-	bool no_referrers_api; /* a bundle was not: no referrers API */
-};
-
 /*
  * Push the stored image ref to dest (NULL: to ref itself): blobs the
- * registry lacks, then each manifest, then the index under dest's tag.
+ * registry lacks, then each manifest, then the index under dest's tag;
+ * then its signatures: the legacy tag, and OCI 1.1 referrers (through
+ * the referrers tag sha256-<hex> where the registry has no referrers API).
  */
 int oci_push(struct oci_store *store, const char *ref, const char *dest,
 	     const struct oci_registry_opts *opts, char **digest,
 	     struct error **err);
-/* oci_push() telling what it pushed beside the image (res may be NULL). */
-int oci_push_ex(struct oci_store *store, const char *ref, const char *dest,
-		const struct oci_registry_opts *opts,
-		struct oci_push_result *res, char **digest, struct error **err);
 
 /*
  * Make sure the store holds ref (normalised) for this machine's

@@ -14,7 +14,6 @@ static int push_run(struct cli_ctx *ctx, void *state, struct error **err)
 	cleanup_free char *ref = NULL;
 	cleanup_free char *dest = NULL;
 	cleanup_free char *digest = NULL;
-	struct oci_push_result pushed = { 0 };
 	int rc;
 
 	(void)state;
@@ -31,15 +30,10 @@ static int push_run(struct cli_ctx *ctx, void *state, struct error **err)
 	}
 	if (cli_store_open(ctx, &store, err) < 0)
 		return EXIT_FAIL;
-	rc = oci_push_ex(store, ref, dest, &ctx->registry, &pushed, &digest,
-			 err);
+	rc = oci_push(store, ref, dest, &ctx->registry, &digest, err);
 	cli_progress_end();
 	if (rc < 0)
 		return EXIT_FAIL;
-	if (pushed.no_referrers_api)
-		runner_msg(0, "note: the registry has no OCI referrers API: "
-			      "pushed the signature tag, not the sigstore "
-			      "bundle");
 	cli_print_done("pushed", dest ? dest : ref, digest);
 	return EXIT_OK;
 }
@@ -51,7 +45,10 @@ const struct cli_command cmd_image_push = {
 		 "\n"
 		 "Upload an image from the local store to its registry (or to\n"
 		 "DESTINATION): missing blobs, each manifest, then the index\n"
-		 "under the tag; then its signatures (`runner image sign`).\n"
+		 "under the tag; then its signatures: the tag\n"
+		 "sha256-<digest>.sig and its OCI 1.1 referrers (listed under\n"
+		 "the referrers tag sha256-<digest> where the registry has no\n"
+		 "referrers API).\n"
 		 "\n"
 		 "FLAGS\n" CLI_REGISTRY_HELP
 		 "      --store DIR        image store\n"

@@ -766,19 +766,35 @@ def py_verify_bundles(reg, repo, idx, pub_path):
 
 
 @test
-def push__registry_without_referrers_api_said(ctx):
-    ref = f"{ctx.reg.host}/g/referrers:v1"
+def push__registry_without_referrers_api_gets_the_referrers_tag(ctx):
+    """Debian's docker-registry has no referrers API: the bundle goes to
+    the referrers tag schema (an index under sha256-<hex>), merged with
+    what is there, and comes back with a pull."""
+    repo = "g/referrers"
+    ref = f"{ctx.reg.host}/{repo}:v1"
     ok(runner(ctx, ["image", "tag", ctx.base, ref], ctx.build), "tag")
     ok(runner(ctx, ["image", "sign", ref, "--key", ctx.key], ctx.build),
        "sign")
-    p = runner(ctx, ["image", "push", ref], ctx.build)
-    ok(p, "push")
-    # Debian's docker-registry (distribution 2.8) has no referrers API
-    st, _, _ = ctx.api.req("GET", f"/v2/g/referrers/referrers/{ctx.digest}")
+    ok(runner(ctx, ["image", "push", ref], ctx.build), "push")
+    st, _, _ = ctx.api.req("GET", f"/v2/{repo}/referrers/{ctx.digest}")
     check(st != 200, f"the registry answers the referrers API ({st})")
-    check("no OCI referrers API" in p.stderr, f"stderr: {p.stderr!r}")
-    check(ctx.api.has_manifest("g/referrers", sig_tag(ctx.digest)),
+    check(ctx.api.has_manifest(repo, sig_tag(ctx.digest)),
           "the signature tag was pushed")
+    # another client's referrer already there stays; ours is added once
+    other = py_oci11_sign(ctx.api, repo, ctx.digest, ctx.other_key, ref)
+    for i in range(2):
+        ok(runner(ctx, ["image", "push", ref], ctx.build), f"push {i}")
+    idx = json.loads(ctx.api.manifest(repo, referrers_tag(ctx.digest))[0])
+    check(other in [d["digest"] for d in idx["manifests"]], "theirs kept")
+    eq(len(idx["manifests"]), 2, "ours listed once")
+    eq(py_verify_bundles(ctx.api, repo, dict(idx, manifests=[
+        d for d in idx["manifests"] if d["artifactType"] == MT_BUNDLE]),
+        ctx.pub), 1, "bundles that verify with Python")
+    store = new_store(ctx, "referrers-tag")
+    ok(runner(ctx, ["image", "pull", ref], store), "pull")
+    out = ok(runner(ctx, ["image", "verify", ref, "--public-keys", ctx.pub],
+                    store), "verify")
+    check("sigstore bundle" in out, f"verify: {out!r}")
 
 
 class ReferrersProxy(env.Proxy):
@@ -996,6 +1012,38 @@ def run__oci11_signature_through_referrers_api(ctx):
                        "other key", "OCI 1.1 signature", "does not verify")
     finally:
         proxy.stop()
+
+
+@test
+def oci11_signature_travels_with_export_import_and_push(ctx):
+    """An image pulled with its OCI 1.1 signature and bundle (no legacy
+    tag) is exported, imported elsewhere and verified offline, then pushed
+    to another repository, where a pull verifies it again."""
+    repo = "g/oci11-travel"
+    ref = publish(ctx, repo)
+    ident = f"{ctx.reg.host}/{repo}"
+    py_oci11_sign(ctx.api, repo, ctx.digest, ctx.key, ident)
+    py_bundle(ctx.api, repo, ctx.digest, ctx.key, ident)
+    src = new_store(ctx, "oci11-travel-src")
+    ok(runner(ctx, ["image", "pull", ref], src), "pull")
+    tar = os.path.join(ctx.tmp, "oci11.tar")
+    ok(runner(ctx, ["image", "export", ref, tar], src), "export")
+    dst = new_store(ctx, "oci11-travel-dst")
+    eq(ok(runner(ctx, ["image", "import", tar], dst), "import"),
+       f"Imported: {ref}\n", "import names the image only")
+    out = ok(runner(ctx, ["image", "verify", ref, "--public-keys", ctx.pub],
+                    dst), "verify the import")
+    eq(verified_forms(out), ["oci 1.1", "sigstore bundle"], f"{out!r}")
+    ok(runner(ctx, run_args(ref, "--pull", "never", "--public-keys",
+                            ctx.pub), dst), "run the import offline")
+    copy = f"{ctx.reg.host}/g/oci11-copy:v1"
+    ok(runner(ctx, ["image", "push", ref, copy], dst), "push elsewhere")
+    idx = json.loads(ctx.api.manifest("g/oci11-copy",
+                                      referrers_tag(ctx.digest))[0])
+    eq(sorted(d["artifactType"] for d in idx["manifests"]),
+       [MT_SIG_ARTIFACT, MT_BUNDLE], "the referrers pushed")
+    ok(runner(ctx, run_args(copy, "--public-keys", ctx.pub),
+              new_store(ctx, "oci11-copy")), "run the copy")
 
 
 @test
