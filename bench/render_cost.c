@@ -13,14 +13,32 @@
  * new one, as stub resolvers (getaddrinfo, dig) do with a socket per
  * query; "stub" too, with the client's 2 events of each query only (a
  * host whose resolver runs elsewhere).
- *   build/bench/render_cost json|columns [EVENTS [FILE [fixed|fresh|stub]]]
+ * Options, for what the runner does before rendering: -F EXPR filters
+ * every event by -F EXPR first (as session.c's on_event(); "--host=false"
+ * is -F 'runtime.containerId~.', which drops every event here: no
+ * containers); -t LAYOUT gives the timestamp a formatters.timestamp.format
+ * (a Go layout); -k SELECTOR selects pods as --k8s-namespace=prod,default
+ * --k8s-selector=SELECTOR would, every event in a pod whose labels are
+ * POD_LABELS below; -c puts the client (dnsperf, half the events) in a
+ * docker container.
+ *   build/bench/render_cost [-c] [-F EXPR] [-t LAYOUT] [-k SELECTOR]
+ *                           json|columns [EVENTS [FILE [fixed|fresh|stub]]]
  */
 #include <fcntl.h>
+#include <getopt.h>
 #include <unistd.h>
 
 #include "bench/trace_dns_events.h"
+#include "runner/engine/bpf/containers.h"
 #include "runner/engine/containers.h"
+#include "runner/engine/filter.h"
+#include "runner/engine/k8s_select.h"
 #include "runner/engine/output.h"
+#include "runner/engine/pods.h"
+
+#define POD_LABELS                                                        \
+	"app.kubernetes.io/instance=web-prod,app.kubernetes.io/name=web," \
+	"app=web,pod-template-hash=7d9c6b8f5d,tier=frontend,version=v1.2.3"
 
 #define N_EV 64
 
@@ -107,14 +125,63 @@ static void fill(const struct fieldset *fs, char *ev, int i)
 	}
 }
 
+/* -c: the client's mount namespace is a docker container's, as the exec
+ * hook tells it. */
+static int bench_container(struct containers *ctrs)
+{
+	struct containers_note note = { .mntns = 4026532318U, .depth = 2 };
+
+	snprintf(
+		note.names[0], sizeof(note.names[0]), "docker-%.64s.scope",
+		"3f4e1b2a9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f");
+	strcpy(note.names[1], "system.slice");
+	return containers_handle_note(ctrs, &note);
+}
+
+/* -k's selection and the pod it matches. */
+static int bench_select(const char *selector, struct k8s_select **sel,
+			struct pod_info *pod, struct error **err)
+{
+	memset(pod, 0, sizeof(*pod));
+	strcpy(pod->name, "web-prod-7d9c6b8f5d-x2x9k");
+	strcpy(pod->namespace, "prod");
+	strcpy(pod->container, "web");
+	strcpy(pod->labels, POD_LABELS);
+	return k8s_select_add(sel, K8S_SELECT_NAMESPACE, "prod,default", err) ||
+	       k8s_select_add(sel, K8S_SELECT_LABELS, selector, err);
+}
+
 int main(int argc, char **argv)
 {
-	const char *mode = argc > 1 ? argv[1] : "json";
-	long n = argc > 2 ? atol(argv[2]) : 2000000;
-	const char *path = argc > 3 ? argv[3] : "/dev/null";
-	const char *ports = argc > 4 ? argv[4] : "fixed";
-	bool stub = !strcmp(ports, "stub");
-	bool fresh = stub || !strcmp(ports, "fresh");
+	const char *expr = NULL, *layout = NULL, *selector = NULL;
+	const char *mode, *path, *ports;
+	struct filter *filter = NULL;
+	struct k8s_select *sel = NULL;
+	struct pod_info pod;
+	long n, shown = 0;
+	bool stub, fresh, in_ctr = false;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "cF:t:k:")) != -1) {
+		if (opt == 'c')
+			in_ctr = true;
+		else if (opt == 'F')
+			expr = optarg;
+		else if (opt == 't')
+			layout = optarg;
+		else if (opt == 'k')
+			selector = optarg;
+		else
+			return 2;
+	}
+	argc -= optind - 1;
+	argv += optind - 1;
+	mode = argc > 1 ? argv[1] : "json";
+	n = argc > 2 ? atol(argv[2]) : 2000000;
+	path = argc > 3 ? argv[3] : "/dev/null";
+	ports = argc > 4 ? argv[4] : "fixed";
+	stub = !strcmp(ports, "stub");
+	fresh = stub || !strcmp(ports, "fresh");
 	const char *obj = "build/gadget/trace_dns/program.bpf.o";
 	const char *yml = "gadget/trace_dns/gadget.yaml";
 	char root[] = "/tmp/render-cost-XXXXXX";
@@ -138,8 +205,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "render_cost: %s\n", fd < 0 ? path : root);
 		return 1;
 	}
-	if (!bench_events_open(obj, yml, &b, &err))
+	if (in_ctr && bench_container(ctrs)) {
+		fprintf(stderr, "render_cost: no container\n");
+		return 1;
+	}
+	if (!bench_events_open_as(obj, yml, layout, &b, &err))
 		fieldset_set_containers(b.fs, ctrs);
+	if (!err && expr)
+		filter_add(&filter, b.fs, expr, &err);
+	if (!err && selector)
+		bench_select(selector, &sel, &pod, &err);
 	if (err ||
 	    output_new(b.fs,
 		       strcmp(mode, "json") ? OUTPUT_COLUMNS : OUTPUT_JSON, fd,
@@ -172,15 +247,34 @@ int main(int argc, char **argv)
 		memcpy(ev + ts->off, &t_ev, 8);
 		/* the client's end: src of the query, dst of the response */
 		memcpy(ev + (hop < 2 ? sport : dport)->off, &port, 2);
+		if (!filter_match(filter, ev))
+			continue;
+		if (sel) {
+			const char *ctr;
+			const struct pod_info *p =
+				fieldset_selected_pod(fs, ev, &ctr);
+
+			/* the bench has no pods: all events are in one */
+			if (!p)
+				p = &pod, ctr = pod.container;
+			if (!k8s_select_match(sel, p, ctr))
+				continue;
+		}
+		shown++;
 		output_event(out, ev, esz);
 		if ((i & 1023) == 1023) /* the runner: once per ring drain */
 			output_flush(out);
 	}
 	output_flush(out);
 	t = bench_cpu_now() - t0;
-	printf("%s: %.0f ns/event; %ld events to %s, %s ports\n", mode,
+	printf("%s: %.0f ns/event; %ld events to %s, %s ports", mode,
 	       t / n * 1e9, n, path, ports);
+	if (expr || sel)
+		printf(", %ld shown", shown);
+	printf("\n");
 	output_free(out);
+	filter_free(filter);
+	k8s_select_free(sel);
 	bench_events_free(&b);
 	containers_free(ctrs);
 	rmdir(root);

@@ -25,8 +25,12 @@ struct bench_events {
 	struct fieldset *fs; /* of the gadget's first tracer */
 };
 
-static inline int bench_events_open(const char *obj, const char *yml,
-				    struct bench_events *b, struct error **err)
+/* ts_format: the timestamp's formatters.timestamp.format (a Go layout),
+ * or NULL. */
+static inline int bench_events_open_as(const char *obj, const char *yml,
+				       const char *ts_format,
+				       struct bench_events *b,
+				       struct error **err)
 {
 	size_t elen, ylen;
 
@@ -34,10 +38,19 @@ static inline int bench_events_open(const char *obj, const char *yml,
 	if (read_file(obj, &b->elf, &elen, err) ||
 	    read_file(yml, &b->yaml, &ylen, err) ||
 	    metadata_parse(b->yaml, ylen, yml, &b->md, err) ||
+	    (ts_format && metadata_annotate(b->md, "dns", "timestamp",
+					    "formatters.timestamp.format",
+					    ts_format, err)) ||
 	    gadget_open(b->elf, elen, "trace_dns", &b->g, err))
 		return -1;
 	return fieldset_new(gadget_btf(b->g), gadget_tracer(b->g, 0)->type_id,
 			    b->md, gadget_tracer(b->g, 0)->name, &b->fs, err);
+}
+
+static inline int bench_events_open(const char *obj, const char *yml,
+				    struct bench_events *b, struct error **err)
+{
+	return bench_events_open_as(obj, yml, NULL, b, err);
 }
 
 static inline void bench_events_free(struct bench_events *b)
