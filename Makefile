@@ -88,6 +88,8 @@ RUNNER_EXPORTS = -Wl,--export-dynamic-symbol=btf__load_vmlinux_btf \
 LDFLAGS_test_progpar = $(RUNNER_EXPORTS)
 # test_mbuf counts (and fails) the buffer's allocations.
 LDFLAGS_test_mbuf = -Wl,--wrap=malloc,--wrap=realloc
+# test_filter counts the regular expressions run.
+LDFLAGS_test_filter = -Wl,--wrap=regexec
 
 $(BUILD)/runner: $(BUILD)/obj/runner/cli/main.o $(BUILD)/librunner.a
 	$(CC) $(LDFLAGS) $(RUNNER_EXPORTS) -o $@ $^ $(RUNNER_LIBS)

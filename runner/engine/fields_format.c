@@ -563,24 +563,22 @@ static size_t fmt_id_name(struct render_ctx *rc, const struct field *f,
 	return put(buf, s, len);
 }
 
-/* What the container of the event's mount namespace shows. */
-static size_t fmt_runtime(struct render_ctx *rc, const struct field *f,
-			  char *buf, __u64 mntns)
+/* What the container of the event's mount namespace shows, unescaped
+ * ("" outside containers). */
+static const char *runtime_text(const struct fieldset *fs,
+				const struct field *f, const void *ev)
 {
 	const struct container_info *ci =
-		rc->fs->containers ?
-			containers_lookup(rc->fs->containers, mntns) :
+		fs->containers ?
+			containers_lookup(fs->containers, field_u64(f, ev)) :
 			NULL;
-	const char *s;
 
 	if (!ci)
-		return 0;
-	s = f->info == RT_NAME	  ? ci->name :
-	    f->info == RT_ID	  ? ci->id :
-	    f->info == RT_RUNTIME ? ci->runtime :
-				    ci->image;
-	/* names from a container runtime: escaped (max_text allows it) */
-	return term_escape(buf, s, strnlen(s, f->max_text / 4), 0);
+		return "";
+	return f->info == RT_NAME    ? ci->name :
+	       f->info == RT_ID	     ? ci->id :
+	       f->info == RT_RUNTIME ? ci->runtime :
+				       ci->image;
 }
 
 /* The pod of ev as FK_K8S field f finds it: by the mount namespace's
@@ -806,11 +804,13 @@ static size_t value_text(struct render_ctx *rc, const struct field *f,
 	case FK_GROUP:
 		return fmt_id_name(rc, f, buf, field_u64(f, ev));
 	case FK_RUNTIME:
-		return fmt_runtime(rc, f, buf, field_u64(f, ev));
 	case FK_K8S: {
-		const char *s = k8s_text(rc->fs, f, ev);
+		/* from a container runtime or the Kubernetes API: escaped
+		 * (max_text allows it) */
+		const char *s = f->kind == FK_RUNTIME ?
+					runtime_text(rc->fs, f, ev) :
+					k8s_text(rc->fs, f, ev);
 
-		/* from the Kubernetes API: escaped (max_text allows it) */
 		return term_escape(buf, s, strnlen(s, f->max_text / 4), 0);
 	}
 	case FK_USTACK: {
@@ -844,6 +844,28 @@ size_t field_text(struct render_ctx *rc, const struct field *f, const void *ev,
 		n = 0;
 	buf[n] = '\0';
 	return n;
+}
+
+bool field_text_escaped(const struct field *f)
+{
+	return f->kind == FK_STRING || f->kind == FK_RUNTIME ||
+	       f->kind == FK_K8S;
+}
+
+bool field_text_empty(struct render_ctx *rc, const struct field *f,
+		      const void *ev, char *buf)
+{
+	/* the first byte of the string field_text() escapes whole */
+	switch (f->kind) {
+	case FK_STRING:
+		return !f->size || !*((const char *)ev + f->off);
+	case FK_RUNTIME:
+		return f->max_text < 4 || !*runtime_text(rc->fs, f, ev);
+	case FK_K8S:
+		return f->max_text < 4 || !*k8s_text(rc->fs, f, ev);
+	default:
+		return !field_text(rc, f, ev, buf);
+	}
 }
 
 void render_ctx_init(struct render_ctx *rc, const struct fieldset *fs)

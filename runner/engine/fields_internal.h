@@ -210,6 +210,13 @@ bool field_shown(const struct fieldset *fs, const struct field *f,
  */
 size_t field_text(struct render_ctx *rc, const struct field *f, const void *ev,
 		  char *buf);
+/* Is field_text() of f empty?  Kinds whose text is one string escaped
+ * tell without writing it (buf: as field_text()'s, for the others). */
+bool field_text_empty(struct render_ctx *rc, const struct field *f,
+		      const void *ev, char *buf);
+/* Is the text of f one string escaped by term_escape() (every character
+ * UTF-8, none a control: each matches a regular expression's ".")? */
+bool field_text_escaped(const struct field *f);
 
 /* Find a field by full name, alias or unique column title (any case);
  * "ds:name" is name when ds is the data source's name, as in ig. */

@@ -22,6 +22,8 @@ enum filter_op {
 	OP_RE,
 	OP_NRE,
 	OP_NAMES, /* filter_add_names() */
+	OP_EMPTY, /* "f==", "f!~." on an escaped text: compile_empty() */
+	OP_NONEMPTY, /* "f!=", "f~." on one (runner run --host=false) */
 };
 
 enum cmp_kind {
@@ -262,6 +264,28 @@ static const char *parse_typed(const struct fieldset *fs,
 	}
 }
 
+/*
+ * The rules that ask whether the text of r's field is empty, without a
+ * regular expression or a comparison per event: "f==" and "f!=" on a
+ * text, and "f~." and "f!~." on a text that is one string escaped, where
+ * "." (any character but a newline) matches any of its characters.
+ */
+static void compile_empty(struct filter_rule *r)
+{
+	bool any = !strcmp(r->str, ".") && field_text_escaped(r->field);
+
+	if ((r->op == OP_EQ && r->cmp == CMP_TEXT && !*r->str) ||
+	    (r->op == OP_NRE && any))
+		r->op = OP_EMPTY;
+	else if ((r->op == OP_NE && r->cmp == CMP_TEXT && !*r->str) ||
+		 (r->op == OP_RE && any))
+		r->op = OP_NONEMPTY;
+	else
+		return;
+	filter_regex_free(r->re);
+	r->re = NULL;
+}
+
 /* Append r to f's rules; r is freed when that fails. */
 static int append_rule(struct filter *f, struct filter_rule *r,
 		       struct error **err)
@@ -349,6 +373,7 @@ static int add_rule(struct filter *f, char *rule, struct error **err)
 					 value, why);
 		}
 	}
+	compile_empty(&r);
 	return append_rule(f, &r, err);
 }
 
@@ -507,6 +532,9 @@ static bool rule_match(struct filter *f, const struct filter_rule *r,
 		field_text(&f->rc, r->field, ev, f->text);
 		return *f->text && name_list_match(r->str, f->text);
 	}
+	if (r->op == OP_EMPTY || r->op == OP_NONEMPTY)
+		return field_text_empty(&f->rc, r->field, ev, f->text) ==
+		       (r->op == OP_EMPTY);
 	if (r->op == OP_RE || r->op == OP_NRE) {
 		field_text(&f->rc, r->field, ev, f->text);
 		c = filter_regex_match(r->re, f->text);

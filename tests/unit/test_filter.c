@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-/* runner/engine/filter.c: the -F grammar, comparisons by type, and its errors. */
+/*
+ * runner/engine/filter.c: the -F grammar, comparisons by type, and its
+ * errors.  regexec is wrapped (-Wl,--wrap) to count the regular
+ * expressions run: rules that ask only whether a text is empty run none.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,15 +11,33 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <arpa/inet.h>
+#include <regex.h>
 
 #include <cmocka.h>
 
 #include "metadata/metadata.h"
+#include "runner/engine/bpf/containers.h"
+#include "runner/engine/containers.h"
 #include "runner/engine/fields.h"
 #include "runner/engine/filter.h"
 #include "runner/engine/filter_regex.h"
 #include "fixture_event.h"
+
+int __real_regexec(const regex_t *re, const char *s, size_t n, regmatch_t m[],
+		   int flags);
+int __wrap_regexec(const regex_t *re, const char *s, size_t n, regmatch_t m[],
+		   int flags);
+
+static int regexecs;
+
+int __wrap_regexec(const regex_t *re, const char *s, size_t n, regmatch_t m[],
+		   int flags)
+{
+	regexecs++;
+	return __real_regexec(re, s, n, m, flags);
+}
 
 struct fx {
 	struct btf *btf;
@@ -158,6 +180,73 @@ static void strings__compare_as_text(void **state)
 	assert_false(match(x, "name~^ex"));
 	assert_true(match(x, "name!~^ex"));
 	assert_true(match(x, "comm~(dig|nslookup)"));
+}
+
+/* The container the exec hook tells of mntns (a docker one). */
+static struct containers *one_container(char *root, __u64 mntns)
+{
+	struct containers_note n = { .mntns = mntns, .depth = 2 };
+	struct containers *c;
+
+	if (!mkdtemp(root) || !(c = containers_new(root)))
+		fail_msg("containers in %s", root);
+	snprintf(n.names[0], sizeof(n.names[0]), "docker-%064d.scope", 7);
+	strcpy(n.names[1], "system.slice");
+	assert_int_equal(containers_handle_note(c, &n), 0);
+	return c;
+}
+
+/*
+ * Whether a text is empty, as runner run --host=false asks it
+ * ("runtime.containerId~."): the same answers as the regular expression
+ * or the comparison, without either.
+ */
+static void empty_text__told_without_regex(void **state)
+{
+	struct fx *x = *state;
+	char root[] = "/tmp/test-filter-XXXXXX";
+	__u64 host = x->ev.proc.mntns_id, ctr = 4026532999ULL;
+	struct containers *c = one_container(root, ctr);
+	static const struct {
+		const char *expr;
+		bool host, in_container;
+	} cases[] = {
+		{ "runtime.containerId~.", false, true },
+		{ "runtime.containerId!~.", true, false },
+		{ "runtime.runtimeName~.", false, true },
+		{ "k8s.namespace~.", false, false },
+		{ "k8s.namespace!~.", true, true },
+		{ "name~.", true, true },
+		{ "name!~.", false, false },
+		{ "name!=", true, true },
+		{ "name==", false, false },
+	};
+
+	fieldset_set_containers(x->fs, c);
+	regexecs = 0;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		x->ev.proc.mntns_id = host;
+		if (match(x, cases[i].expr) != cases[i].host)
+			fail_msg("%s on the host: not %d", cases[i].expr,
+				 cases[i].host);
+		x->ev.proc.mntns_id = ctr;
+		if (match(x, cases[i].expr) != cases[i].in_container)
+			fail_msg("%s in a container: not %d", cases[i].expr,
+				 cases[i].in_container);
+	}
+	x->ev.name[0] = '\0';
+	assert_false(match(x, "name~."));
+	assert_true(match(x, "name!~."));
+	assert_true(match(x, "name=="));
+	assert_false(match(x, "name!="));
+	assert_int_equal(regexecs, 0);
+	/* any other expression runs */
+	assert_false(match(x, "name~^.$"));
+	assert_true(match(x, "runtime.containerId~^0+7$"));
+	assert_int_equal(regexecs, 2);
+	fieldset_set_containers(x->fs, NULL);
+	containers_free(c);
+	rmdir(root);
 }
 
 static void formatted__by_shown_value(void **state)
@@ -603,6 +692,7 @@ int main(void)
 		T(numbers__compare_as_numbers),
 		T(bools_and_hex__by_value),
 		T(strings__compare_as_text),
+		T(empty_text__told_without_regex),
 		T(formatted__by_shown_value),
 		T(durations__compare_as_nanoseconds),
 		T(timestamps__compare_as_times),
