@@ -90,6 +90,8 @@ LDFLAGS_test_progpar = $(RUNNER_EXPORTS)
 LDFLAGS_test_mbuf = -Wl,--wrap=malloc,--wrap=realloc
 # test_filter counts the regular expressions run.
 LDFLAGS_test_filter = -Wl,--wrap=regexec
+# test_fields_text counts the local times made.
+LDFLAGS_test_fields_text = -Wl,--wrap=localtime_r
 
 $(BUILD)/runner: $(BUILD)/obj/runner/cli/main.o $(BUILD)/librunner.a
 	$(CC) $(LDFLAGS) $(RUNNER_EXPORTS) -o $@ $^ $(RUNNER_LIBS)

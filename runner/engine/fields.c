@@ -16,6 +16,7 @@
 #include "common/cleanup.h"
 #include "common/escape.h"
 #include "runner/engine/fields_build.h"
+#include "runner/engine/timefmt.h"
 
 /* Is f a default column (shown unless --fields says otherwise)? */
 static bool default_visible(const struct fieldset *fs, const struct field *f)
@@ -95,6 +96,7 @@ void fieldset_free(struct fieldset *fs)
 		free(f->alias);
 		free(f->description);
 		free(f->ts_layout);
+		timefmt_free(f->ts_fmt);
 		free(f->gtype);
 		for (size_t j = 0; j < f->n_one_of; j++)
 			free(f->one_of[j]);

@@ -418,7 +418,8 @@ int build_apply_annotations(struct build *b, size_t i)
 		if (strlen(v) > TIMEFMT_LAYOUT_MAX ||
 		    strspn(v, TIMEFMT_LAYOUT_CHARS) != strlen(v))
 			return BAD("formatters.timestamp.format", v);
-		if (!(f->ts_layout = strdup(v)))
+		if (!(f->ts_layout = strdup(v)) ||
+		    !(f->ts_fmt = timefmt_new(v)))
 			return error_set(b->err, ENOMEM, "fields");
 	}
 	v = ann(b, i, "columns.alias");

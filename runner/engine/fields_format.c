@@ -216,8 +216,8 @@ static size_t fmt_timestamp(struct render_ctx *rc, const struct field *f,
 		nsec += 1000000000L;
 		sec--;
 	}
-	if (f->ts_layout) /* formatters.timestamp.format */
-		return timefmt_go(buf, f->ts_layout, sec, nsec);
+	if (f->ts_fmt) /* formatters.timestamp.format */
+		return timefmt_format(buf, f->ts_fmt, rc->ts_cache, sec, nsec);
 	if (sec != rc->ts_sec || !rc->ts_prefix_len) {
 		time_t t = (time_t)sec;
 		struct tm tm;
@@ -870,14 +870,17 @@ bool field_text_empty(struct render_ctx *rc, const struct field *f,
 
 void render_ctx_init(struct render_ctx *rc, const struct fieldset *fs)
 {
-	bool users = false, groups = false;
+	bool users = false, groups = false, layouts = false;
 
 	memset(rc, 0, sizeof(*rc));
 	rc->fs = fs;
 	for (size_t i = 0; i < fs->n; i++) {
 		users |= fs->f[i].kind == FK_USER;
 		groups |= fs->f[i].kind == FK_GROUP;
+		layouts |= fs->f[i].ts_fmt != NULL;
 	}
+	/* without one, each layout's time is made whole */
+	rc->ts_cache = layouts ? timefmt_cache_new() : NULL;
 	/* without a cache, names fall back to numbers */
 	rc->users = users ? idcache_new(false) : NULL;
 	rc->groups = groups ? idcache_new(true) : NULL;
@@ -887,5 +890,7 @@ void render_ctx_fini(struct render_ctx *rc)
 {
 	idcache_free(rc->users);
 	idcache_free(rc->groups);
+	timefmt_cache_free(rc->ts_cache);
 	rc->users = rc->groups = NULL;
+	rc->ts_cache = NULL;
 }

@@ -18,6 +18,9 @@
 
 #include "runner/engine/fields.h"
 
+struct timefmt;
+struct timefmt_cache;
+
 enum field_kind {
 	FK_STRUCT, /* nested struct: a JSON object, no column */
 	FK_UINT,
@@ -94,6 +97,7 @@ struct field {
 	char *alias;
 	char *description;
 	char *ts_layout; /* FK_TIMESTAMP: formatters.timestamp.format, or NULL */
+	struct timefmt *ts_fmt; /* ts_layout compiled */
 	char *gtype; /* gadget_* typedef of the member or its elements */
 	int parent; /* index of the enclosing container, -1 at top */
 	int depth;
@@ -186,6 +190,7 @@ struct render_ctx {
 	char ts_prefix[24]; /* "2006-01-02T15:04:05" */
 	char ts_zone[8]; /* "Z" or "+07:00" */
 	size_t ts_prefix_len, ts_zone_len;
+	struct timefmt_cache *ts_cache; /* formatters.timestamp.format's */
 	struct idcache *users, *groups;
 };
 

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -297,23 +298,127 @@ static size_t element(char *buf, const struct chunk *c, const struct tm *tm,
 	return 0;
 }
 
-size_t timefmt_go(char *buf, const char *layout, long long sec, long nsec)
-{
-	time_t t = (time_t)sec;
-	struct tm tm;
-	size_t n = 0;
+/* A piece of a layout: an element, or len bytes copied from off. */
+struct piece {
+	struct chunk c;
+	size_t off;
+};
 
-	if (!localtime_r(&t, &tm))
-		memset(&tm, 0, sizeof(tm));
-	while (*layout) {
+struct timefmt {
+	char *layout;
+	size_t n;
+	struct piece p[];
+};
+
+struct timefmt *timefmt_new(const char *layout)
+{
+	size_t len = strlen(layout), n = 0;
+	struct timefmt *tf = calloc(1, sizeof(*tf) + len * sizeof(tf->p[0]));
+
+	if (!tf || !(tf->layout = strdup(layout))) {
+		free(tf);
+		return NULL;
+	}
+	for (size_t i = 0; i < len;) {
 		struct chunk c;
 
-		if (std_at(layout, &c)) {
-			n += element(buf + n, &c, &tm, nsec);
-			layout += c.len;
+		if (std_at(layout + i, &c)) {
+			tf->p[n++] = (struct piece){ c, i };
+		} else if (n && tf->p[n - 1].c.std == STD_NONE) {
+			tf->p[n - 1].c.len++; /* the text before goes on */
 		} else {
-			buf[n++] = *layout++;
+			tf->p[n++] = (struct piece){ c, i };
+		}
+		i += c.len;
+	}
+	tf->n = n;
+	return tf;
+}
+
+void timefmt_free(struct timefmt *tf)
+{
+	if (!tf)
+		return;
+	free(tf->layout);
+	free(tf);
+}
+
+/* Every piece of tf for tm and nsec into buf; with at, the fractions are
+ * left out and where each goes is put in at. */
+static size_t write_pieces(char *buf, const struct timefmt *tf,
+			   const struct tm *tm, long nsec, size_t *at)
+{
+	size_t n = 0, k = 0;
+
+	for (size_t i = 0; i < tf->n; i++) {
+		const struct piece *p = &tf->p[i];
+
+		if (p->c.std == STD_NONE) {
+			memcpy(buf + n, tf->layout + p->off, p->c.len);
+			n += p->c.len;
+		} else if (at &&
+			   (p->c.std == STD_FRAC0 || p->c.std == STD_FRAC9)) {
+			at[k++] = n;
+		} else {
+			n += element(buf + n, &p->c, tm, nsec);
 		}
 	}
 	return n;
+}
+
+struct timefmt_cache {
+	const struct timefmt *tf; /* NULL: none yet */
+	long long sec;
+	size_t len;
+	size_t at[TIMEFMT_LAYOUT_MAX]; /* where each fraction goes in text */
+	char text[TIMEFMT_TEXT_MAX(TIMEFMT_LAYOUT_MAX)]; /* but fractions */
+};
+
+struct timefmt_cache *timefmt_cache_new(void)
+{
+	return calloc(1, sizeof(struct timefmt_cache));
+}
+
+void timefmt_cache_free(struct timefmt_cache *c)
+{
+	free(c);
+}
+
+static void local_tm(long long sec, struct tm *tm)
+{
+	time_t t = (time_t)sec;
+
+	if (!localtime_r(&t, tm))
+		memset(tm, 0, sizeof(*tm));
+}
+
+size_t timefmt_format(char *buf, const struct timefmt *tf,
+		      struct timefmt_cache *c, long long sec, long nsec)
+{
+	size_t n = 0, from = 0, k = 0;
+	struct tm tm;
+
+	if (!c) {
+		local_tm(sec, &tm);
+		return write_pieces(buf, tf, &tm, nsec, NULL);
+	}
+	if (c->tf != tf || c->sec != sec) {
+		local_tm(sec, &tm);
+		c->len = write_pieces(c->text, tf, &tm, 0, c->at);
+		c->tf = tf;
+		c->sec = sec;
+	}
+	/* the second's text, the fractions of nsec in their places */
+	for (size_t i = 0; i < tf->n; i++) {
+		const struct chunk *ch = &tf->p[i].c;
+
+		if (ch->std != STD_FRAC0 && ch->std != STD_FRAC9)
+			continue;
+		memcpy(buf + n, c->text + from, c->at[k] - from);
+		n += c->at[k] - from;
+		from = c->at[k++];
+		n += fraction(buf + n, nsec, ch);
+	}
+	memcpy(buf + n, c->text + from, c->len - from);
+	return n + c->len - from;
 }

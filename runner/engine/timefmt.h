@@ -20,8 +20,24 @@
 /* Bytes the text of a layout of len bytes can take (no NUL). */
 #define TIMEFMT_TEXT_MAX(len) (10 * (len))
 
-/* Write sec.nsec (Unix time) as layout says into buf (room for
- * TIMEFMT_TEXT_MAX(strlen(layout)) bytes, no NUL); its length. */
-size_t timefmt_go(char *buf, const char *layout, long long sec, long nsec);
+struct timefmt;
+
+/* Layout compiled once (its elements found), for timefmt_format(); NULL
+ * without memory. */
+struct timefmt *timefmt_new(const char *layout);
+void timefmt_free(struct timefmt *tf);
+
+/* The text of the second last written, kept for the next times within
+ * it (one layout's: another's replaces it). */
+struct timefmt_cache;
+
+struct timefmt_cache *timefmt_cache_new(void);
+void timefmt_cache_free(struct timefmt_cache *c);
+
+/* Write sec.nsec (Unix time) as tf's layout says into buf (room for
+ * TIMEFMT_TEXT_MAX(strlen(layout)) bytes, no NUL); its length.  With c
+ * (else NULL), the local time and the text of a second are made once. */
+size_t timefmt_format(char *buf, const struct timefmt *tf,
+		      struct timefmt_cache *c, long long sec, long nsec);
 
 #endif

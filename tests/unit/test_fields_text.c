@@ -9,6 +9,18 @@
 #include "runner/engine/filter_value.h"
 #include "tests/unit/fields_fx.h"
 
+/* localtime_r is wrapped (-Wl,--wrap) to count the local times made. */
+struct tm *__real_localtime_r(const time_t *t, struct tm *tm);
+struct tm *__wrap_localtime_r(const time_t *t, struct tm *tm);
+
+static int localtimes;
+
+struct tm *__wrap_localtime_r(const time_t *t, struct tm *tm)
+{
+	localtimes++;
+	return __real_localtime_r(t, tm);
+}
+
 static void text__every_kind__rendered(void **state)
 {
 	struct fx *x = *state;
@@ -541,6 +553,62 @@ static void text__timestamp_format__go_layouts(void **state)
 	btf__free(btf);
 }
 
+/*
+ * A layout's time is made once a second: the events of that second reuse
+ * its text (one localtime_r()) and write only their fractions, of any
+ * width, wherever the layout has them.
+ */
+static void text__timestamp_format__second_reused(void **state)
+{
+	static const struct {
+		long long sec;
+		long nsec;
+		const char *want;
+		int localtimes;
+	} cases[] = {
+		{ 0, 120000000, "22:04:05.120 .12|05,12 Z", 1 },
+		{ 0, 0, "22:04:05.000 |05 Z", 1 },
+		{ 0, 7000000, "22:04:05.007 .007|05 Z", 1 },
+		{ 1, 999999999, "22:04:06.999 .999|06,99 Z", 2 },
+		{ 0, 50000000, "22:04:05.050 .05|05,05 Z", 3 },
+	};
+	struct gadget_metadata *md =
+		md_of("datasources:\n  x:\n    fields:\n      t_raw:\n"
+		      "        annotations:\n"
+		      "          formatters.timestamp.format: "
+		      "\"15:04:05.000 .999|05,99 Z07:00\"\n");
+	struct btf *btf = btf__new_empty();
+	struct fieldset *fs = NULL;
+	struct error *err = NULL;
+	struct render_ctx rc;
+	__u64 ev[1];
+	char buf[2048];
+	int ts, st;
+
+	(void)state;
+	ts = btf__add_typedef(btf, "gadget_timestamp",
+			      btf__add_int(btf, "unsigned long long", 8, 0));
+	st = btf__add_struct(btf, "ev", sizeof(ev));
+	btf__add_field(btf, "t_raw", ts, 0, 0);
+	setenv("TZ", "UTC0", 1);
+	tzset();
+	assert_int_equal(fieldset_new(btf, st, md, "x", &fs, &err), 0);
+	render_ctx_init(&rc, fs);
+	localtimes = 0;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ev[0] = (__u64)((1136239445LL + cases[i].sec) * 1000000000LL +
+				cases[i].nsec - fs->boot_to_real_ns);
+		FX_ASSERT_TEXT(&rc, fs, ev, buf, "t", cases[i].want);
+		assert_int_equal(localtimes, cases[i].localtimes);
+	}
+	render_ctx_fini(&rc);
+	fieldset_free(fs);
+	metadata_free(md);
+	btf__free(btf);
+	setenv("TZ", "UTC", 1);
+	tzset();
+}
+
 /* gadget_bytes: X_raw gets X in SI units, as ig's formatter (go-humanize);
  * a member not named X_raw stays a number, as there. */
 static void text__bytes_raw__si_units(void **state)
@@ -650,6 +718,7 @@ int main(void)
 		cmocka_unit_test(text__bytes_raw__si_units),
 		cmocka_unit_test(text__syscall_raw__by_name),
 		cmocka_unit_test(text__timestamp_format__go_layouts),
+		cmocka_unit_test(text__timestamp_format__second_reused),
 		cmocka_unit_test(text__float_precision__decimals),
 		cmocka_unit_test(
 			text__target_annotations__name_the_formatted_field),
