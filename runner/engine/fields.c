@@ -95,7 +95,6 @@ void fieldset_free(struct fieldset *fs)
 		free(f->title);
 		free(f->alias);
 		free(f->description);
-		free(f->ts_layout);
 		timefmt_free(f->ts_fmt);
 		free(f->gtype);
 		for (size_t j = 0; j < f->n_one_of; j++)

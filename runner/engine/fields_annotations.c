@@ -250,7 +250,7 @@ size_t build_max_text(const struct field *f)
 		return w;
 	}
 	case FK_TIMESTAMP:
-		return f->ts_layout ? TIMEFMT_TEXT_MAX(strlen(f->ts_layout)) :
+		return f->ts_fmt ? TIMEFMT_TEXT_MAX(timefmt_len(f->ts_fmt)) :
 				      48;
 	case FK_DURATION:
 		return 40;
@@ -418,8 +418,7 @@ int build_apply_annotations(struct build *b, size_t i)
 		if (strlen(v) > TIMEFMT_LAYOUT_MAX ||
 		    strspn(v, TIMEFMT_LAYOUT_CHARS) != strlen(v))
 			return BAD("formatters.timestamp.format", v);
-		if (!(f->ts_layout = strdup(v)) ||
-		    !(f->ts_fmt = timefmt_new(v)))
+		if (!(f->ts_fmt = timefmt_new(v)))
 			return error_set(b->err, ENOMEM, "fields");
 	}
 	v = ann(b, i, "columns.alias");

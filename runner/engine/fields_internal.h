@@ -96,8 +96,8 @@ struct field {
 	char *title; /* column header */
 	char *alias;
 	char *description;
-	char *ts_layout; /* FK_TIMESTAMP: formatters.timestamp.format, or NULL */
-	struct timefmt *ts_fmt; /* ts_layout compiled */
+	/* FK_TIMESTAMP: formatters.timestamp.format compiled, or NULL */
+	struct timefmt *ts_fmt;
 	char *gtype; /* gadget_* typedef of the member or its elements */
 	int parent; /* index of the enclosing container, -1 at top */
 	int depth;

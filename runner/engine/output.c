@@ -354,7 +354,7 @@ bool output_text_is_safe(const struct field *f)
 	switch (f->kind) {
 	case FK_TIMESTAMP:
 		/* formatters.timestamp.format copies what it does not know */
-		return !f->ts_layout;
+		return !f->ts_fmt;
 	case FK_HEX:
 	case FK_BYTES:
 	case FK_DURATION:

@@ -108,7 +108,7 @@ static int column_rank(const struct field *f)
 static bool has_unit(const struct field *f)
 {
 	return f->kind == FK_DURATION ||
-	       (f->kind == FK_TIMESTAMP && !f->ts_layout);
+	       (f->kind == FK_TIMESTAMP && !f->ts_fmt);
 }
 
 /* The way of a memo key of n words. */

@@ -540,7 +540,7 @@ int output_json_compile(struct output *o)
 					 OP_SAFE_TEXT;
 			break;
 		case FK_TIMESTAMP:
-			st->op = f->ts_layout ? OP_GENERIC :
+			st->op = f->ts_fmt ? OP_GENERIC :
 				 output_whole_int(f) && f->size == 8 &&
 						 f->shown_if < 0 ?
 						OP_TIME :

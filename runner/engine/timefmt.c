@@ -335,6 +335,11 @@ struct timefmt *timefmt_new(const char *layout)
 	return tf;
 }
 
+size_t timefmt_len(const struct timefmt *tf)
+{
+	return strlen(tf->layout);
+}
+
 void timefmt_free(struct timefmt *tf)
 {
 	if (!tf)

@@ -26,6 +26,8 @@ struct timefmt;
  * without memory. */
 struct timefmt *timefmt_new(const char *layout);
 void timefmt_free(struct timefmt *tf);
+/* Bytes of tf's layout. */
+size_t timefmt_len(const struct timefmt *tf);
 
 /* The text of the second last written, kept for the next times within
  * it (one layout's: another's replaces it). */
