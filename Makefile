@@ -92,6 +92,8 @@ LDFLAGS_test_mbuf = -Wl,--wrap=malloc,--wrap=realloc
 LDFLAGS_test_filter = -Wl,--wrap=regexec
 # test_fields_text counts the local times made.
 LDFLAGS_test_fields_text = -Wl,--wrap=localtime_r
+# test_pods counts the pod selections matched.
+LDFLAGS_test_pods = -Wl,--wrap=name_list_match
 
 $(BUILD)/runner: $(BUILD)/obj/runner/cli/main.o $(BUILD)/librunner.a
 	$(CC) $(LDFLAGS) $(RUNNER_EXPORTS) -o $@ $^ $(RUNNER_LIBS)

@@ -17,16 +17,19 @@
  * every event by -F EXPR first (as session.c's on_event(); "--host=false"
  * is -F 'runtime.containerId~.', which drops every event here: no
  * containers); -t LAYOUT gives the timestamp a formatters.timestamp.format
- * (a Go layout); -k SELECTOR selects pods as --k8s-namespace=prod,default
- * --k8s-selector=SELECTOR would, every event in a pod whose labels are
- * POD_LABELS below; -c puts the client (dnsperf, half the events) in a
- * docker container.
+ * (a Go layout); -c puts the client (dnsperf, half the events) in a
+ * docker container; -k SELECTOR puts that container in a pod (namespace
+ * prod, labels POD_LABELS_JSON) and selects pods as
+ * --k8s-namespace=prod,default --k8s-selector=SELECTOR would (as
+ * session.c's on_event()).
  *   build/bench/render_cost [-c] [-F EXPR] [-t LAYOUT] [-k SELECTOR]
  *                           json|columns [EVENTS [FILE [fixed|fresh|stub]]]
  */
 #include <fcntl.h>
 #include <getopt.h>
 #include <unistd.h>
+
+#include "common/fileutil.h"
 
 #include "bench/trace_dns_events.h"
 #include "runner/engine/bpf/containers.h"
@@ -36,9 +39,14 @@
 #include "runner/engine/output.h"
 #include "runner/engine/pods.h"
 
-#define POD_LABELS                                                        \
-	"app.kubernetes.io/instance=web-prod,app.kubernetes.io/name=web," \
-	"app=web,pod-template-hash=7d9c6b8f5d,tier=frontend,version=v1.2.3"
+/* the pod's labels, as the sandbox's config.v2.json has them */
+#define POD_LABELS_JSON                                               \
+	"\"io.kubernetes.pod.name\":\"web-prod-7d9c6b8f5d-x2x9k\","   \
+	"\"io.kubernetes.docker.type\":\"podsandbox\","               \
+	"\"app.kubernetes.io/instance\":\"web-prod\","                \
+	"\"app.kubernetes.io/name\":\"web\",\"app\":\"web\","         \
+	"\"pod-template-hash\":\"7d9c6b8f5d\",\"tier\":\"frontend\"," \
+	"\"version\":\"v1.2.3\""
 
 #define N_EV 64
 
@@ -125,30 +133,50 @@ static void fill(const struct fieldset *fs, char *ev, int i)
 	}
 }
 
-/* -c: the client's mount namespace is a docker container's, as the exec
- * hook tells it. */
-static int bench_container(struct containers *ctrs)
+#define CTR_ID \
+	"3f4e1b2a9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f"
+#define SANDBOX_ID \
+	"5b0e1b2a9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f"
+
+/* A docker container's config.v2.json in root; labels: its own. */
+static int put_docker(const char *root, const char *id, const char *labels)
+{
+	char dir[256], path[300], text[1024];
+
+	snprintf(dir, sizeof(dir), "%s/var/lib/docker/containers/%s", root, id);
+	snprintf(path, sizeof(path), "%s/config.v2.json", dir);
+	snprintf(text, sizeof(text),
+		 "{\"Name\":\"/k8s_web_web-prod-7d9c6b8f5d-x2x9k_prod_u1_0\","
+		 "\"Config\":{\"Image\":\"web:1\",\"Labels\":{%s}}}",
+		 labels);
+	return mkdir_p(dir, 0755, NULL) ||
+	       write_file_atomic(path, text, strlen(text), 0644, NULL);
+}
+
+/*
+ * -c: the client's mount namespace is a docker container's, as the exec
+ * hook tells it; -k: that container is pod web-prod-7d9c6b8f5d-x2x9k's
+ * (namespace prod), as cri-dockerd makes them, with POD_LABELS.
+ */
+static int bench_container(struct containers *ctrs, const char *root, bool pod)
 {
 	struct containers_note note = { .mntns = 4026532318U, .depth = 2 };
 
-	snprintf(
-		note.names[0], sizeof(note.names[0]), "docker-%.64s.scope",
-		"3f4e1b2a9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f");
+	if (pod &&
+	    (put_docker(
+		     root, CTR_ID,
+		     "\"io.kubernetes.pod.name\":\"web-prod-7d9c6b8f5d-x2x9k\","
+		     "\"io.kubernetes.pod.namespace\":\"prod\","
+		     "\"io.kubernetes.pod.uid\":\"u1\","
+		     "\"io.kubernetes.container.name\":\"web\","
+		     "\"io.kubernetes.docker.type\":\"container\","
+		     "\"io.kubernetes.sandbox.id\":\"" SANDBOX_ID "\"") ||
+	     put_docker(root, SANDBOX_ID, POD_LABELS_JSON)))
+		return -1;
+	snprintf(note.names[0], sizeof(note.names[0]), "docker-%s.scope",
+		 CTR_ID);
 	strcpy(note.names[1], "system.slice");
 	return containers_handle_note(ctrs, &note);
-}
-
-/* -k's selection and the pod it matches. */
-static int bench_select(const char *selector, struct k8s_select **sel,
-			struct pod_info *pod, struct error **err)
-{
-	memset(pod, 0, sizeof(*pod));
-	strcpy(pod->name, "web-prod-7d9c6b8f5d-x2x9k");
-	strcpy(pod->namespace, "prod");
-	strcpy(pod->container, "web");
-	strcpy(pod->labels, POD_LABELS);
-	return k8s_select_add(sel, K8S_SELECT_NAMESPACE, "prod,default", err) ||
-	       k8s_select_add(sel, K8S_SELECT_LABELS, selector, err);
 }
 
 int main(int argc, char **argv)
@@ -157,7 +185,6 @@ int main(int argc, char **argv)
 	const char *mode, *path, *ports;
 	struct filter *filter = NULL;
 	struct k8s_select *sel = NULL;
-	struct pod_info pod;
 	long n, shown = 0;
 	bool stub, fresh, in_ctr = false;
 	int opt;
@@ -205,7 +232,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "render_cost: %s\n", fd < 0 ? path : root);
 		return 1;
 	}
-	if (in_ctr && bench_container(ctrs)) {
+	if ((in_ctr || selector) && bench_container(ctrs, root, selector)) {
 		fprintf(stderr, "render_cost: no container\n");
 		return 1;
 	}
@@ -213,8 +240,9 @@ int main(int argc, char **argv)
 		fieldset_set_containers(b.fs, ctrs);
 	if (!err && expr)
 		filter_add(&filter, b.fs, expr, &err);
-	if (!err && selector)
-		bench_select(selector, &sel, &pod, &err);
+	if (!err && selector &&
+	    !k8s_select_add(&sel, K8S_SELECT_NAMESPACE, "prod,default", &err))
+		k8s_select_add(&sel, K8S_SELECT_LABELS, selector, &err);
 	if (err ||
 	    output_new(b.fs,
 		       strcmp(mode, "json") ? OUTPUT_COLUMNS : OUTPUT_JSON, fd,
@@ -249,17 +277,8 @@ int main(int argc, char **argv)
 		memcpy(ev + (hop < 2 ? sport : dport)->off, &port, 2);
 		if (!filter_match(filter, ev))
 			continue;
-		if (sel) {
-			const char *ctr;
-			const struct pod_info *p =
-				fieldset_selected_pod(fs, ev, &ctr);
-
-			/* the bench has no pods: all events are in one */
-			if (!p)
-				p = &pod, ctr = pod.container;
-			if (!k8s_select_match(sel, p, ctr))
-				continue;
-		}
+		if (sel && !k8s_select_event(sel, fs, ev))
+			continue;
 		shown++;
 		output_event(out, ev, esz);
 		if ((i & 1023) == 1023) /* the runner: once per ring drain */

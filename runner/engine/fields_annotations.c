@@ -251,7 +251,7 @@ size_t build_max_text(const struct field *f)
 	}
 	case FK_TIMESTAMP:
 		return f->ts_fmt ? TIMEFMT_TEXT_MAX(timefmt_len(f->ts_fmt)) :
-				      48;
+				   48;
 	case FK_DURATION:
 		return 40;
 	case FK_SIZE:

@@ -260,6 +260,24 @@ static inline __u64 field_load_uint(const void *p, __u32 size)
 	}
 }
 
+/* The mount and network namespaces (0: none) by which fieldset_pod() and
+ * fieldset_selected_pod() find the pod of ev (per event: a plain integer
+ * read as it is). */
+static inline void fieldset_pod_ns(const struct fieldset *fs, const void *ev,
+				   __u64 *mntns, __u64 *netns)
+{
+	const struct field *f = fs->k8s >= 0 ? &fs->f[fs->k8s] : NULL;
+	const char *p = (const char *)ev;
+
+	*mntns = *netns = 0;
+	if (f && f->size)
+		*mntns = f->bit_size || f->is_signed || f->add ?
+				 field_u64(f, ev) :
+				 field_load_uint(p + f->off, f->size);
+	if (f && f->netns_size)
+		memcpy(netns, p + f->netns_off, f->netns_size);
+}
+
 /* Integer formatters: write digits into buf, return the length. */
 size_t fmt_u64(char *buf, __u64 v);
 size_t fmt_s64(char *buf, __s64 v);

@@ -3,8 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runner/engine/fields_internal.h"
 #include "runner/engine/k8s_select.h"
 #include "runner/engine/name_list.h"
+#include "runner/engine/ns_memo.h"
 #include "runner/engine/pods.h"
 
 #define MAX_VALUES 32
@@ -23,6 +25,8 @@ struct k8s_select {
 	/* the last --k8s-selector's pairs, one per key as in ig's map */
 	struct label_sel labels[MAX_VALUES];
 	size_t n_labels;
+	/* k8s_select_event()'s answers; any flag set again drops them */
+	struct ns_memo memo[NS_MEMO_WAYS];
 };
 
 static void labels_clear(struct k8s_select *s)
@@ -105,6 +109,7 @@ int k8s_select_add(struct k8s_select **s, enum k8s_select_key key,
 
 	if (!*s && !(*s = calloc(1, sizeof(**s))))
 		return error_set(err, ENOMEM, "k8s selection");
+	memset((*s)->memo, 0, sizeof((*s)->memo));
 	if (key == K8S_SELECT_LABELS) {
 		if (set_labels(*s, value, err)) {
 			labels_clear(*s);
@@ -177,4 +182,23 @@ bool k8s_select_match(const struct k8s_select *s, const struct pod_info *pod,
 	       (!container ||
 		list_match(s->lists[K8S_SELECT_CONTAINERNAME], container)) &&
 	       labels_match(s, pod->labels);
+}
+
+bool k8s_select_event(struct k8s_select *s, const struct fieldset *fs,
+		      const void *ev)
+{
+	__u64 mntns, netns;
+	struct ns_memo *m;
+	const struct pod_info *pod;
+	const char *ctr;
+
+	if (!s)
+		return true;
+	fieldset_pod_ns(fs, ev, &mntns, &netns);
+	m = ns_memo_way(s->memo, mntns, netns);
+	if (ns_memo_kept(m, mntns, netns, fs->containers))
+		return m->answer;
+	pod = fieldset_selected_pod(fs, ev, &ctr);
+	return ns_memo_keep(m, mntns, netns, fs->containers,
+			    k8s_select_match(s, pod, ctr));
 }

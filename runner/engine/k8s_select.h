@@ -16,6 +16,7 @@
 
 #include "common/error.h"
 
+struct fieldset;
 struct k8s_select;
 struct pod_info;
 
@@ -36,5 +37,13 @@ void k8s_select_free(struct k8s_select *s);
  * container. */
 bool k8s_select_match(const struct k8s_select *s, const struct pod_info *pod,
 		      const char *container);
+/*
+ * Is the pod of event ev (fieldset_selected_pod()) selected?  The answer
+ * is kept per mount and network namespaces for as long as the containers
+ * of fs stay the same (containers_version()): the fieldsets given must
+ * share one containers object.
+ */
+bool k8s_select_event(struct k8s_select *s, const struct fieldset *fs,
+		      const void *ev);
 
 #endif

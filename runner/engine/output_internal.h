@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "runner/engine/fields_internal.h"
+#include "runner/engine/ns_memo.h"
 #include "runner/engine/output.h"
 
 #define OUT_MAX_UNITS 4096 /* flush once this many events are buffered */
@@ -81,20 +82,6 @@ struct json_memo {
 	bool valid;
 	__u8 len, tail_len;
 	char text[JSON_MEMO_TEXT];
-};
-
-/*
- * output_json.c: whether an event's namespaces are outside containers
- * (OP_RUNTIME: by its mount namespace) and pods (OP_K8S: by its mount and
- * network namespaces), kept per key for as long as containers_version()
- * stays what it was; JSON_NS_WAYS keys, chosen by a hash.
- */
-#define JSON_NS_WAY_BITS 4
-#define JSON_NS_WAYS (1 << JSON_NS_WAY_BITS)
-struct json_ns_memo {
-	__u64 mntns, netns;
-	unsigned long version;
-	bool valid, none;
 };
 
 /* output_columns.c: the cells (text fitted to the column) of values
@@ -177,8 +164,10 @@ struct output {
 	const volatile sig_atomic_t *stop; /* set: write without waiting */
 	struct json_group *groups; /* output_json.c */
 	size_t n_groups;
-	struct json_ns_memo rt_memo[JSON_NS_WAYS]; /* output_json.c */
-	struct json_ns_memo k8s_memo[JSON_NS_WAYS];
+	/* output_json.c: whether an event's namespaces are outside
+	 * containers (OP_RUNTIME: by its mount namespace) and pods (OP_K8S) */
+	struct ns_memo rt_memo[NS_MEMO_WAYS];
+	struct ns_memo k8s_memo[NS_MEMO_WAYS];
 };
 
 /* n spaces at out (none when n <= 0); how many. */

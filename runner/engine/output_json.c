@@ -543,8 +543,8 @@ int output_json_compile(struct output *o)
 			st->op = f->ts_fmt ? OP_GENERIC :
 				 output_whole_int(f) && f->size == 8 &&
 						 f->shown_if < 0 ?
-						OP_TIME :
-						OP_SAFE_TEXT;
+					     OP_TIME :
+					     OP_SAFE_TEXT;
 			break;
 		default:
 			st->op = output_text_is_safe(f) ? OP_SAFE_TEXT :
@@ -697,19 +697,13 @@ static size_t timestamp(struct output *o, const struct json_step *st,
 	return n;
 }
 
-/* The containers' version now; 0 without them (nothing changes then). */
-static unsigned long ctrs_version(const struct output *o)
-{
-	return o->fs->containers ? containers_version(o->fs->containers) : 0;
-}
-
 /* k8s.node: the same for every event, but the pods' state may change it:
  * its text is kept for the containers' version it was written in. */
 static size_t node(struct output *o, const struct json_step *st, const void *ev,
 		   char *out)
 {
 	struct json_memo *m = &o->memo[st->memo];
-	__s64 version = (__s64)ctrs_version(o);
+	__s64 version = (__s64)ns_memo_version(o->fs->containers);
 	size_t n;
 
 	if (m->valid && m->key == version) {
@@ -726,64 +720,31 @@ static size_t node(struct output *o, const struct json_step *st, const void *ev,
 	return n;
 }
 
-static struct json_ns_memo *ns_way(struct json_ns_memo *ways, __u64 mntns,
-				   __u64 netns)
-{
-	__u64 h =
-		(mntns ^ netns * 0x9E3779B97F4A7C15ULL) * 0x9E3779B97F4A7C15ULL;
-
-	return &ways[h >> (64 - JSON_NS_WAY_BITS)];
-}
-
-static bool ns_kept(const struct json_ns_memo *m, __u64 mntns, __u64 netns,
-		    unsigned long version)
-{
-	return m->valid && m->mntns == mntns && m->netns == netns &&
-	       m->version == version;
-}
-
-static bool ns_keep(struct json_ns_memo *m, __u64 mntns, __u64 netns,
-		    const struct output *o, bool none)
-{
-	/* the version after the lookup: it may have added an entry */
-	*m = (struct json_ns_memo){ .mntns = mntns,
-				    .netns = netns,
-				    .version = ctrs_version(o),
-				    .valid = true,
-				    .none = none };
-	return none;
-}
-
 /* Whether mount namespace mntns is no container's. */
 static bool runtime_none(struct output *o, __u64 mntns)
 {
-	struct json_ns_memo *m = ns_way(o->rt_memo, mntns, 0);
+	const struct containers *c = o->fs->containers;
+	struct ns_memo *m = ns_memo_way(o->rt_memo, mntns, 0);
 
-	if (ns_kept(m, mntns, 0, ctrs_version(o)))
-		return m->none;
-	return ns_keep(m, mntns, 0, o,
-		       !o->fs->containers ||
-			       !containers_lookup(o->fs->containers, mntns));
+	if (ns_memo_kept(m, mntns, 0, c))
+		return m->answer;
+	return ns_memo_keep(m, mntns, 0, c,
+			    !c || !containers_lookup(o->fs->containers, mntns));
 }
 
 /* Whether ev is in no pod (fieldset_pod(), by the fields it reads). */
 static bool pod_none(struct output *o, const char *ev)
 {
-	const struct field *k = &o->fs->f[o->fs->k8s];
-	__u64 mntns = 0, netns = 0;
-	struct json_ns_memo *m;
-	const char *c;
+	const struct containers *c = o->fs->containers;
+	__u64 mntns, netns;
+	struct ns_memo *m;
+	const char *ctr;
 
-	if (k->size)
-		mntns = output_whole_int(k) ?
-				field_load_uint(ev + k->off, k->size) :
-				field_u64(k, ev);
-	if (k->netns_size)
-		memcpy(&netns, ev + k->netns_off, k->netns_size);
-	m = ns_way(o->k8s_memo, mntns, netns);
-	if (ns_kept(m, mntns, netns, ctrs_version(o)))
-		return m->none;
-	return ns_keep(m, mntns, netns, o, !fieldset_pod(o->fs, ev, &c));
+	fieldset_pod_ns(o->fs, ev, &mntns, &netns);
+	m = ns_memo_way(o->k8s_memo, mntns, netns);
+	if (ns_memo_kept(m, mntns, netns, c))
+		return m->answer;
+	return ns_memo_keep(m, mntns, netns, c, !fieldset_pod(o->fs, ev, &ctr));
 }
 
 /* The way of a key (len: a multiple of 8; with mask, its bytes under

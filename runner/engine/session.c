@@ -546,14 +546,8 @@ static int on_event(void *ctx, const void *data, size_t size)
 		containers_poll(s->ctrs);
 	if (!filter_match(src->filter, data))
 		return 0;
-	if (s->pods) {
-		const char *ctr;
-		const struct pod_info *pod =
-			fieldset_selected_pod(src->fs, data, &ctr);
-
-		if (!k8s_select_match(s->pods, pod, ctr))
-			return 0;
-	}
+	if (s->pods && !k8s_select_event(s->pods, src->fs, data))
+		return 0;
 	if (src->batch) {
 		if (batch_add(src->batch, data, size))
 			engine_log(ENGINE_LOG_NOTICE,

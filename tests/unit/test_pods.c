@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /* runner/engine/pods.c and k8s_select.c against a fake /proc and fake
  * runtime state, laid out as containerd, CRI-O, cri-dockerd and podman
- * lay theirs out. */
+ * lay theirs out.  name_list_match is wrapped (-Wl,--wrap) to count the
+ * selections matched. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,11 +16,26 @@
 #include <cmocka.h>
 
 #include "common/fileutil.h"
+#include "metadata/metadata.h"
+#include "runner/engine/bpf/containers.h"
 #include "runner/engine/containers.h"
+#include "runner/engine/fields.h"
 #include "runner/engine/k8s_select.h"
 #include "runner/engine/log.h"
 #include "runner/engine/pods.h"
 #include "tests/unit/bolt_fx.h"
+#include "tests/unit/fixture_event.h"
+
+bool __real_name_list_match(const char *list, const char *name);
+bool __wrap_name_list_match(const char *list, const char *name);
+
+static int list_matches;
+
+bool __wrap_name_list_match(const char *list, const char *name)
+{
+	list_matches++;
+	return __real_name_list_match(list, name);
+}
 
 #define SB "5b00000000000000000000000000000000000000000000000000000000000001"
 #define APP "a000000000000000000000000000000000000000000000000000000000000002"
@@ -560,6 +576,83 @@ static void select__exclusions_and_lists__as_ig(void **state)
 	k8s_select_free(s);
 }
 
+/* The exec hook's note of mntns: docker container id. */
+static void note_docker(struct containers *c, __u64 mntns, const char *id)
+{
+	struct containers_note n = { .mntns = mntns, .depth = 2 };
+
+	snprintf(n.names[0], sizeof(n.names[0]), "docker-%s.scope", id);
+	strcpy(n.names[1], "system.slice");
+	assert_int_equal(containers_handle_note(c, &n), 0);
+}
+
+/*
+ * The selection of an event's pod, as runner run asks it for every event:
+ * made once for its namespaces, kept until the containers change (here a
+ * new container in the same mount namespace, outside pods).
+ */
+static void select_event__kept_until_containers_change(void **state)
+{
+	const __u64 in_pod = 4026532901ULL, host = 4026531841ULL;
+	struct gadget_metadata *md = NULL;
+	struct k8s_select *s = NULL;
+	struct fieldset *fs = NULL;
+	struct containers *c = containers_new(root);
+	struct btf *btf = btf__new_empty();
+	struct error *err = NULL;
+	struct fx_event ev = { 0 };
+	struct fx_types t;
+	int id = fx_build(btf, &t);
+
+	(void)state;
+	PUT("var/lib/docker/containers/" DK_APP "/config.v2.json",
+	    "{\"Name\":\"/k8s_web_web-0_shop_u1_0\",\"Config\":{"
+	    "\"Labels\":{\"io.kubernetes.pod.name\":\"web-0\","
+	    "\"io.kubernetes.pod.namespace\":\"shop\","
+	    "\"io.kubernetes.container.name\":\"web\","
+	    "\"io.kubernetes.docker.type\":\"container\","
+	    "\"io.kubernetes.sandbox.id\":\"" DK_SB "\"}}}");
+	PUT("var/lib/docker/containers/" DK_SB "/config.v2.json",
+	    "{\"Name\":\"/k8s_POD_web-0_shop_u1_0\",\"Config\":{"
+	    "\"Labels\":{\"io.kubernetes.pod.name\":\"web-0\","
+	    "\"io.kubernetes.docker.type\":\"podsandbox\","
+	    "\"app\":\"web\"}}}");
+	if (metadata_parse(fx_yaml, strlen(fx_yaml), "t.yaml", &md, &err) ||
+	    fieldset_new(btf, id, md, "dns", &fs, &err))
+		fail_msg("%s", error_msg(err));
+	fieldset_set_containers(fs, c);
+	note_docker(c, in_pod, DK_APP);
+	assert_int_equal(k8s_select_add(&s, K8S_SELECT_NAMESPACE, "shop", &err),
+			 0);
+	assert_int_equal(k8s_select_add(&s, K8S_SELECT_LABELS, "app=web", &err),
+			 0);
+
+	/* the host's namespace, looked up in /proc once (which adds it) */
+	ev.proc.mntns_id = host;
+	assert_false(k8s_select_event(s, fs, &ev));
+	list_matches = 0;
+	ev.proc.mntns_id = in_pod;
+	assert_true(k8s_select_event(s, fs, &ev));
+	assert_int_equal(list_matches, 2); /* namespace, label */
+	assert_true(k8s_select_event(s, fs, &ev));
+	ev.proc.mntns_id = host;
+	assert_false(k8s_select_event(s, fs, &ev));
+	ev.proc.mntns_id = in_pod;
+	assert_true(k8s_select_event(s, fs, &ev));
+	assert_int_equal(list_matches, 2);
+
+	/* another container in that namespace, in no pod */
+	note_docker(
+		c, in_pod,
+		"e0e0000000000000000000000000000000000000000000000000000000000013");
+	assert_false(k8s_select_event(s, fs, &ev));
+	k8s_select_free(s);
+	fieldset_free(fs);
+	metadata_free(md);
+	containers_free(c);
+	btf__free(btf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -576,6 +669,7 @@ int main(void)
 		cmocka_unit_test(node__named_then_hostname),
 		cmocka_unit_test(select__lists_and_labels__all_must_match),
 		cmocka_unit_test(select__exclusions_and_lists__as_ig),
+		cmocka_unit_test(select_event__kept_until_containers_change),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
