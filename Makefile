@@ -94,6 +94,9 @@ LDFLAGS_test_filter = -Wl,--wrap=regexec
 LDFLAGS_test_fields_text = -Wl,--wrap=localtime_r
 # test_pods counts the pod selections matched.
 LDFLAGS_test_pods = -Wl,--wrap=name_list_match
+# test_output_json counts the allocations of an event's way.
+LDFLAGS_test_output_json = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc \
+	-Wl,--wrap=strdup,--wrap=strndup
 
 $(BUILD)/runner: $(BUILD)/obj/runner/cli/main.o $(BUILD)/librunner.a
 	$(CC) $(LDFLAGS) $(RUNNER_EXPORTS) -o $@ $^ $(RUNNER_LIBS)

@@ -3,7 +3,9 @@
  * The JSON lines renderer's shortcuts (output_json.c) against the generic
  * value code they stand for: the same line, byte for byte, for the
  * fixture event, a zeroed one, every small value of every field, and
- * random events.
+ * random events.  The runner's own allocations (malloc, calloc, realloc,
+ * strdup, strndup) are wrapped (-Wl,--wrap) and counted: an event on its
+ * way through the filters, the pod selection and the renderer makes none.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,9 +23,54 @@
 
 #include "runner/engine/bpf/containers.h"
 #include "runner/engine/containers.h"
+#include "runner/engine/filter.h"
 #include "runner/engine/fmt_int.h"
+#include "runner/engine/k8s_select.h"
 #include "runner/engine/output_internal.h"
 #include "fields_fx.h"
+
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t size);
+void *__real_realloc(void *p, size_t n);
+char *__real_strdup(const char *s);
+char *__real_strndup(const char *s, size_t n);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t n, size_t size);
+void *__wrap_realloc(void *p, size_t n);
+char *__wrap_strdup(const char *s);
+char *__wrap_strndup(const char *s, size_t n);
+
+static unsigned long allocs;
+
+void *__wrap_malloc(size_t n)
+{
+	allocs++;
+	return __real_malloc(n);
+}
+
+void *__wrap_calloc(size_t n, size_t size)
+{
+	allocs++;
+	return __real_calloc(n, size);
+}
+
+void *__wrap_realloc(void *p, size_t n)
+{
+	allocs++;
+	return __real_realloc(p, n);
+}
+
+char *__wrap_strdup(const char *s)
+{
+	allocs++;
+	return __real_strdup(s);
+}
+
+char *__wrap_strndup(const char *s, size_t n)
+{
+	allocs++;
+	return __real_strndup(s, n);
+}
 
 /* The line the generic code writes: each step's prefix and value. */
 static size_t generic_line(struct output *o, const void *ev, char *out)
@@ -434,6 +481,64 @@ static void fast__containers_change__as_generic(void **state)
 	assert_int_equal(rmdir(root), 0);
 }
 
+/*
+ * session.c's way for an event (filters, pod selection, output, a flush
+ * per ring drain) allocates nothing once the namespaces it meets are
+ * known: here the host's and a container's, runner run --host=false's
+ * rule and a numeric one, --k8s-namespace=!kube-system.
+ */
+static void
+hot_path__filtered_selected_rendered__allocates_nothing(void **state)
+{
+	char root[] = "/tmp/test-output-json-XXXXXX";
+	struct containers_note n = { .mntns = 5000, .depth = 1 };
+	struct fx *x = *state;
+	struct k8s_select *sel = NULL;
+	struct filter *f = NULL;
+	struct error *err = NULL;
+	struct containers *c;
+	struct output *o;
+	unsigned long shown = 0;
+	int fd;
+
+	assert_non_null(mkdtemp(root));
+	c = containers_new(root);
+	assert_non_null(c);
+	snprintf(n.names[0], CONTAINERS_NAME_LEN, "libpod-%064d", 5);
+	assert_int_equal(containers_handle_note(c, &n), 0);
+	fieldset_set_containers(x->fs, c);
+	if (filter_add(&f, x->fs, "runtime.containerId~.,proc.pid>0", &err) ||
+	    k8s_select_add(&sel, K8S_SELECT_NAMESPACE, "!kube-system", &err))
+		fail_msg("%s", error_msg(err));
+	o = json_output(x);
+	fd = o->fd;
+	for (int i = 0; i < 1000; i++) {
+		if (i == 4) { /* both namespaces met, buffers grown */
+			assert_int_equal(output_flush(o), 0);
+			allocs = 0;
+		}
+		x->ev.proc.mntns_id = i & 1 ? 5000 : 4026531841ULL;
+		x->ev.proc.pid = 100 + i;
+		if (!filter_match(f, &x->ev) ||
+		    !k8s_select_event(sel, x->fs, &x->ev))
+			continue;
+		output_event(o, &x->ev, sizeof(x->ev));
+		shown++;
+		if (i % 64 == 63)
+			assert_int_equal(output_flush(o), 0);
+	}
+	assert_int_equal(output_flush(o), 0);
+	assert_int_equal(allocs, 0);
+	assert_int_equal(shown, 500); /* the container's */
+	output_free(o);
+	close(fd);
+	filter_free(f);
+	k8s_select_free(sel);
+	fieldset_set_containers(x->fs, NULL);
+	containers_free(c);
+	assert_int_equal(rmdir(root), 0);
+}
+
 /* What output_json_string() must write for the bytes the test below
  * uses, one at a time. */
 static size_t ref_escape(char *out, const unsigned char *s, size_t n)
@@ -734,6 +839,7 @@ int main(void)
 		T(fast__addresses_ids_times__as_generic),
 		T(fast__containers_change__as_generic),
 		T(fast__durations_and_address_lists__as_generic),
+		T(hot_path__filtered_selected_rendered__allocates_nothing),
 		cmocka_unit_test(numbers__edges__as_printf),
 		cmocka_unit_test(numbers__8digits_every_value__as_printf),
 		cmocka_unit_test(
