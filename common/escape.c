@@ -43,8 +43,15 @@ size_t term_escape(char *out, const char *s, size_t len, unsigned int flags)
 	size_t n = 0, i = 0;
 
 	while (i < len) {
-		size_t k = utf8_ok(u + i, len - i);
+		size_t k;
 
+		/* printable ASCII, most of any text: copied as it is */
+		while (u[i] >= 0x20 && u[i] < 0x7f) {
+			out[n++] = (char)u[i++];
+			if (i == len)
+				return n;
+		}
+		k = utf8_ok(u + i, len - i);
 		if (!k && (flags & ESCAPE_KEEP_NL) &&
 		    (u[i] == '\n' || u[i] == '\t'))
 			k = 1;
