@@ -21,8 +21,9 @@
  * docker container; -k SELECTOR puts that container in a pod (namespace
  * prod, labels POD_LABELS_JSON) and selects pods as
  * --k8s-namespace=prod,default --k8s-selector=SELECTOR would (as
- * session.c's on_event()).
- *   build/bench/render_cost [-c] [-F EXPR] [-t LAYOUT] [-k SELECTOR]
+ * session.c's on_event()); -n LIST filters as --containername=LIST (the
+ * client's container is named 3f4e1b2a9c8d, its id's head).
+ *   build/bench/render_cost [-c] [-F EXPR] [-n LIST] [-t LAYOUT] [-k SELECTOR]
  *                           json|columns [EVENTS [FILE [fixed|fresh|stub]]]
  */
 #include <fcntl.h>
@@ -181,7 +182,8 @@ static int bench_container(struct containers *ctrs, const char *root, bool pod)
 
 int main(int argc, char **argv)
 {
-	const char *expr = NULL, *layout = NULL, *selector = NULL;
+	const char *expr = NULL, *layout = NULL, *selector = NULL,
+		   *names = NULL;
 	const char *mode, *path, *ports;
 	struct filter *filter = NULL;
 	struct k8s_select *sel = NULL;
@@ -189,11 +191,13 @@ int main(int argc, char **argv)
 	bool stub, fresh, in_ctr = false;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "cF:t:k:")) != -1) {
+	while ((opt = getopt(argc, argv, "cF:n:t:k:")) != -1) {
 		if (opt == 'c')
 			in_ctr = true;
 		else if (opt == 'F')
 			expr = optarg;
+		else if (opt == 'n')
+			names = optarg;
 		else if (opt == 't')
 			layout = optarg;
 		else if (opt == 'k')
@@ -240,6 +244,9 @@ int main(int argc, char **argv)
 		fieldset_set_containers(b.fs, ctrs);
 	if (!err && expr)
 		filter_add(&filter, b.fs, expr, &err);
+	if (!err && names)
+		filter_add_names(&filter, b.fs, "runtime.containerName", names,
+				 &err);
 	if (!err && selector &&
 	    !k8s_select_add(&sel, K8S_SELECT_NAMESPACE, "prod,default", &err))
 		k8s_select_add(&sel, K8S_SELECT_LABELS, selector, &err);
@@ -288,7 +295,7 @@ int main(int argc, char **argv)
 	t = bench_cpu_now() - t0;
 	printf("%s: %.0f ns/event; %ld events to %s, %s ports", mode,
 	       t / n * 1e9, n, path, ports);
-	if (expr || sel)
+	if (filter || sel)
 		printf(", %ld shown", shown);
 	printf("\n");
 	output_free(out);
