@@ -88,8 +88,9 @@ RUNNER_EXPORTS = -Wl,--export-dynamic-symbol=btf__load_vmlinux_btf \
 LDFLAGS_test_progpar = $(RUNNER_EXPORTS)
 # test_mbuf counts (and fails) the buffer's allocations.
 LDFLAGS_test_mbuf = -Wl,--wrap=malloc,--wrap=realloc
-# test_filter counts the regular expressions run.
-LDFLAGS_test_filter = -Wl,--wrap=regexec
+# test_filter counts the regular expressions run and the name lists
+# matched.
+LDFLAGS_test_filter = -Wl,--wrap=regexec,--wrap=name_list_match
 # test_fields_text counts the local times made.
 LDFLAGS_test_fields_text = -Wl,--wrap=localtime_r
 # test_pods counts the pod selections matched.

@@ -11,6 +11,7 @@
 #include "runner/engine/filter_regex.h"
 #include "runner/engine/filter_value.h"
 #include "runner/engine/name_list.h"
+#include "runner/engine/ns_memo.h"
 
 enum filter_op {
 	OP_EQ,
@@ -42,6 +43,8 @@ struct filter_rule {
 	double dbl;
 	char *str;
 	struct filter_regex *re;
+	/* OP_NAMES on a container's field: the answers per mount namespace */
+	struct ns_memo *memo;
 };
 
 struct filter {
@@ -52,14 +55,19 @@ struct filter {
 	char *text;
 };
 
+static void rule_fini(struct filter_rule *r)
+{
+	free(r->str);
+	filter_regex_free(r->re);
+	free(r->memo);
+}
+
 void filter_free(struct filter *f)
 {
 	if (!f)
 		return;
-	for (size_t i = 0; i < f->n; i++) {
-		free(f->rules[i].str);
-		filter_regex_free(f->rules[i].re);
-	}
+	for (size_t i = 0; i < f->n; i++)
+		rule_fini(&f->rules[i]);
 	free(f->rules);
 	render_ctx_fini(&f->rc);
 	free(f->text);
@@ -293,8 +301,7 @@ static int append_rule(struct filter *f, struct filter_rule *r,
 	struct filter_rule *nr = realloc(f->rules, (f->n + 1) * sizeof(*nr));
 
 	if (!nr) {
-		free(r->str);
-		filter_regex_free(r->re);
+		rule_fini(r);
 		return error_set(err, ENOMEM, "filter");
 	}
 	f->rules = nr;
@@ -467,10 +474,8 @@ fail:
 		filter_free(f);
 	} else {
 		/* drop what this call added: all of expr or nothing */
-		for (size_t i = n0; i < f->n; i++) {
-			free(f->rules[i].str);
-			filter_regex_free(f->rules[i].re);
-		}
+		for (size_t i = n0; i < f->n; i++)
+			rule_fini(&f->rules[i]);
 		f->n = n0;
 	}
 	return error_prefix(err, "filter \"%s\"", expr);
@@ -488,8 +493,13 @@ int filter_add_names(struct filter **fp, const struct fieldset *fs,
 		return error_set(err, ENOMEM, "filter");
 	r.field = &fs->f[idx];
 	r.str = strdup(list);
-	if (!r.str)
+	/* a container's name: the same for all events of its namespace */
+	if (r.field->kind == FK_RUNTIME)
+		r.memo = calloc(NS_MEMO_WAYS, sizeof(*r.memo));
+	if (!r.str || (r.field->kind == FK_RUNTIME && !r.memo)) {
+		rule_fini(&r);
 		return error_set(err, ENOMEM, "filter");
+	}
 	return append_rule(*fp, &r, err);
 }
 
@@ -518,6 +528,28 @@ static int cmp_time(struct filter *f, const struct filter_rule *r,
 	return v < (__s64)r->num ? -1 : v > (__s64)r->num;
 }
 
+/* Does the text of r's field match r's name list?  For a container's
+ * field, the answer is kept per mount namespace while the containers
+ * stay. */
+static bool names_match(struct filter *f, const struct filter_rule *r,
+			const void *ev)
+{
+	const struct containers *c = f->fs->containers;
+	struct ns_memo *m = NULL;
+	__u64 mntns = 0;
+	bool yes;
+
+	if (r->memo) {
+		mntns = field_u64(r->field, ev);
+		m = ns_memo_way(r->memo, mntns, 0);
+		if (ns_memo_kept(m, mntns, 0, c))
+			return m->answer;
+	}
+	field_text(&f->rc, r->field, ev, f->text);
+	yes = *f->text && name_list_match(r->str, f->text);
+	return m ? ns_memo_keep(m, mntns, 0, c, yes) : yes;
+}
+
 static bool rule_match(struct filter *f, const struct filter_rule *r,
 		       const void *ev)
 {
@@ -528,10 +560,8 @@ static bool rule_match(struct filter *f, const struct filter_rule *r,
 	    !field_shown(f->fs, r->field, ev))
 		return r->op == OP_NE;
 
-	if (r->op == OP_NAMES) {
-		field_text(&f->rc, r->field, ev, f->text);
-		return *f->text && name_list_match(r->str, f->text);
-	}
+	if (r->op == OP_NAMES)
+		return names_match(f, r, ev);
 	if (r->op == OP_EMPTY || r->op == OP_NONEMPTY)
 		return field_text_empty(&f->rc, r->field, ev, f->text) ==
 		       (r->op == OP_EMPTY);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * runner/engine/filter.c: the -F grammar, comparisons by type, and its
- * errors.  regexec is wrapped (-Wl,--wrap) to count the regular
- * expressions run: rules that ask only whether a text is empty run none.
+ * errors.  regexec and name_list_match are wrapped (-Wl,--wrap) to count
+ * the regular expressions run (rules that ask only whether a text is empty
+ * run none) and the name lists matched.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -30,7 +31,16 @@ int __real_regexec(const regex_t *re, const char *s, size_t n, regmatch_t m[],
 int __wrap_regexec(const regex_t *re, const char *s, size_t n, regmatch_t m[],
 		   int flags);
 
-static int regexecs;
+static int regexecs, list_matches;
+
+bool __real_name_list_match(const char *list, const char *name);
+bool __wrap_name_list_match(const char *list, const char *name);
+
+bool __wrap_name_list_match(const char *list, const char *name)
+{
+	list_matches++;
+	return __real_name_list_match(list, name);
+}
 
 int __wrap_regexec(const regex_t *re, const char *s, size_t n, regmatch_t m[],
 		   int flags)
@@ -182,17 +192,28 @@ static void strings__compare_as_text(void **state)
 	assert_true(match(x, "comm~(dig|nslookup)"));
 }
 
-/* The container the exec hook tells of mntns (a docker one). */
-static struct containers *one_container(char *root, __u64 mntns)
+/* The exec hook tells of a docker container in mntns: its id is id's
+ * digits, its name their head (12 digits). */
+static void note_container(struct containers *c, __u64 mntns, long id)
 {
 	struct containers_note n = { .mntns = mntns, .depth = 2 };
+
+	snprintf(n.names[0], sizeof(n.names[0]), "docker-%-64ld.scope", id);
+	for (char *p = n.names[0]; *p; p++)
+		if (*p == ' ')
+			*p = '0';
+	strcpy(n.names[1], "system.slice");
+	assert_int_equal(containers_handle_note(c, &n), 0);
+}
+
+/* Containers in a fake tree (no exec hook), one in mntns. */
+static struct containers *one_container(char *root, __u64 mntns)
+{
 	struct containers *c;
 
 	if (!mkdtemp(root) || !(c = containers_new(root)))
 		fail_msg("containers in %s", root);
-	snprintf(n.names[0], sizeof(n.names[0]), "docker-%064d.scope", 7);
-	strcpy(n.names[1], "system.slice");
-	assert_int_equal(containers_handle_note(c, &n), 0);
+	note_container(c, mntns, 7);
 	return c;
 }
 
@@ -242,8 +263,46 @@ static void empty_text__told_without_regex(void **state)
 	assert_int_equal(regexecs, 0);
 	/* any other expression runs */
 	assert_false(match(x, "name~^.$"));
-	assert_true(match(x, "runtime.containerId~^0+7$"));
+	assert_true(match(x, "runtime.containerId~^70+$"));
 	assert_int_equal(regexecs, 2);
+	fieldset_set_containers(x->fs, NULL);
+	containers_free(c);
+	rmdir(root);
+}
+
+/*
+ * --containername: the name of an event's container matched against the
+ * list once per mount namespace, again when the containers change (here
+ * another container in that namespace).
+ */
+static void names__kept_per_namespace__until_containers_change(void **state)
+{
+	struct fx *x = *state;
+	char root[] = "/tmp/test-filter-XXXXXX";
+	__u64 host = x->ev.proc.mntns_id, ctr = 4026532999ULL;
+	struct containers *c = one_container(root, ctr);
+	struct filter *f = NULL;
+	struct error *err = NULL;
+
+	fieldset_set_containers(x->fs, c);
+	if (filter_add_names(&f, x->fs, "runtime.containerName",
+			     "web,700000000000", &err))
+		fail_msg("%s", error_msg(err));
+	/* the host's namespace, looked up in /proc once (which adds it) */
+	assert_false(filter_match(f, &x->ev));
+	list_matches = 0;
+	for (int i = 0; i < 6; i++) {
+		x->ev.proc.mntns_id = i & 1 ? host : ctr;
+		assert_int_equal(filter_match(f, &x->ev), !(i & 1));
+	}
+	assert_int_equal(list_matches, 1);
+	note_container(c, ctr, 8);
+	x->ev.proc.mntns_id = ctr;
+	assert_false(filter_match(f, &x->ev));
+	note_container(c, ctr, 7);
+	assert_true(filter_match(f, &x->ev));
+	assert_int_equal(list_matches, 3);
+	filter_free(f);
 	fieldset_set_containers(x->fs, NULL);
 	containers_free(c);
 	rmdir(root);
@@ -693,6 +752,7 @@ int main(void)
 		T(bools_and_hex__by_value),
 		T(strings__compare_as_text),
 		T(empty_text__told_without_regex),
+		T(names__kept_per_namespace__until_containers_change),
 		T(formatted__by_shown_value),
 		T(durations__compare_as_nanoseconds),
 		T(timestamps__compare_as_times),
