@@ -430,6 +430,15 @@ static void fast__new_port_each_query__as_generic(void **state)
  * namespace that becomes a podman container's, and the node renamed,
  * between events of two namespaces.
  */
+/* The fixture's fields without containers c (made in root) any more. */
+static void drop_containers(struct fx *x, struct containers *c,
+			    const char *root)
+{
+	fieldset_set_containers(x->fs, NULL);
+	containers_free(c);
+	assert_int_equal(rmdir(root), 0);
+}
+
 static void fast__containers_change__as_generic(void **state)
 {
 	static const char id[] = "0123456789abcdef0123456789abcdef"
@@ -476,9 +485,7 @@ static void fast__containers_change__as_generic(void **state)
 	free(line);
 	output_free(o);
 	close(fd);
-	fieldset_set_containers(x->fs, NULL);
-	containers_free(c);
-	assert_int_equal(rmdir(root), 0);
+	drop_containers(x, c, root);
 }
 
 /*
@@ -534,9 +541,7 @@ hot_path__filtered_selected_rendered__allocates_nothing(void **state)
 	close(fd);
 	filter_free(f);
 	k8s_select_free(sel);
-	fieldset_set_containers(x->fs, NULL);
-	containers_free(c);
-	assert_int_equal(rmdir(root), 0);
+	drop_containers(x, c, root);
 }
 
 /* What output_json_string() must write for the bytes the test below
