@@ -71,6 +71,7 @@ void metadata_free(struct gadget_metadata *md)
 		free((char *)md->progs[i].perf_config);
 		free((char *)md->progs[i].perf_sample_type);
 		free((char *)md->progs[i].frequency);
+		free((char *)md->progs[i].attach_to);
 	}
 	free(md->progs);
 	free(md);
@@ -437,8 +438,20 @@ static int parse_scalars(struct parse_ctx *c, const yaml_node_t *n,
 	return r;
 }
 
-/* programs.<name>.perf.{type,config,sampleType} and .sampler.frequency;
- * the rest (ig's attach_to) is not read. */
+/* programs.<name>.attach_to: a scalar ("" when null). */
+static int parse_attach_to(struct parse_ctx *c, const yaml_node_t *v,
+			   const char *what, struct metadata_program *p)
+{
+	const char *val = NULL;
+
+	if (expect_scalar(c, v, what, &val) < 0)
+		return -1;
+	p->attach_to = strdup(is_null(v) ? "" : val);
+	return p->attach_to ? 0 : error_set(c->err, ENOMEM, "%s", c->file);
+}
+
+/* programs.<name>.attach_to, .perf.{type,config,sampleType} and
+ * .sampler.frequency; other keys are not read, as in ig. */
 static int parse_programs(struct parse_ctx *c, const yaml_node_t *n,
 			  struct gadget_metadata *md)
 {
@@ -473,6 +486,9 @@ static int parse_programs(struct parse_ctx *c, const yaml_node_t *n,
 		pairs_init(&it2, v);
 		while ((r2 = pairs_next(c, &it2, &key, &v2, what)) > 0) {
 			snprintf(kwhat, sizeof(kwhat), "%s.%s", what, key);
+			if (!strcasecmp(key, "attach_to") &&
+			    parse_attach_to(c, v2, kwhat, p) < 0)
+				return -1;
 			if (!strcasecmp(key, "perf") &&
 			    parse_scalars(c, v2, kwhat, perf_keys, perf, 3) < 0)
 				return -1;

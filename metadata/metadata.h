@@ -21,11 +21,13 @@ struct metadata_param {
 };
 
 /*
- * programs.<name> of gadget.yaml, what ig reads of it for the perf_event
- * program in section "perf_event/<name>"; each NULL when absent.
+ * programs.<name> of gadget.yaml, what ig reads of it: attach_to for the
+ * program of that name; perf.* and sampler.* for the perf_event program in
+ * section "perf_event/<name>"; each NULL when absent.
  */
 struct metadata_program {
 	const char *name;
+	const char *attach_to; /* attach point, or "gadget_program_disabled" */
 	const char *perf_type; /* perf.type: "software" */
 	const char *perf_config; /* perf.config: "count_sw_cpu_clock" */
 	const char *perf_sample_type; /* perf.sampleType: "sample_raw" */

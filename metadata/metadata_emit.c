@@ -121,6 +121,8 @@ static int emit_programs(yaml_emitter_t *e, const struct gadget_metadata *md)
 					     p->perf_sample_type };
 
 		if (emit_scalar(e, p->name) < 0 || emit_map_start(e) < 0 ||
+		    (p->attach_to && (emit_scalar(e, "attach_to") < 0 ||
+				      emit_scalar(e, p->attach_to) < 0)) ||
 		    emit_some(e, "perf", perf_keys, perf, 3) < 0 ||
 		    emit_some(e, "sampler", sampler_keys, &p->frequency, 1) <
 			    0 ||

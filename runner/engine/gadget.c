@@ -365,6 +365,8 @@ void gadget_free(struct gadget *g)
 	services_free(g->svc);
 	for (i = 0; i < g->n_sampled; i++)
 		free(g->sampled[i]);
+	for (i = 0; i < g->n_retarget; i++)
+		free(g->retarget_to[i]);
 	mapahead_free(g->ahead);
 	btf_vmlinux_ahead_free(g->vmlinux_ahead);
 	bpf_object__close(g->obj);
@@ -497,6 +499,87 @@ int gadget_set_sampling(struct gadget *g, const char *name,
 	}
 	g->sampling[g->n_sampled++] = *ps;
 	return 0;
+}
+
+/* How program p attaches elsewhere: a tracepoint, raw tracepoint or
+ * k(ret)probe; 0 for other programs. */
+static char retarget_kind(const struct bpf_program *p)
+{
+	const char *sec = bpf_program__section_name(p);
+
+	switch (bpf_program__type(p)) {
+	case BPF_PROG_TYPE_TRACEPOINT:
+		return 't';
+	case BPF_PROG_TYPE_RAW_TRACEPOINT:
+		return 'r';
+	case BPF_PROG_TYPE_KPROBE:
+		if (!strncmp(sec, "kprobe/", 7))
+			return 'k';
+		if (!strncmp(sec, "kretprobe/", 10))
+			return 'K';
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+int gadget_set_attach_to(struct gadget *g, const char *name, const char *target,
+			 struct error **err)
+{
+	struct bpf_program *p = bpf_object__find_program_by_name(g->obj, name);
+	const char *slash = strchr(target, '/');
+	char kind;
+
+	if (!p || !*target)
+		return 0;
+	if (!strcmp(target, GADGET_PROGRAM_DISABLED))
+		return bpf_program__set_autoload(p, false) ?
+			       error_set(err, 0,
+					 "program %s: cannot leave "
+					 "it out",
+					 name) :
+			       0;
+	kind = retarget_kind(p);
+	if (!kind)
+		return 0; /* as in ig: attached by its section */
+	if (kind == 't' &&
+	    (!slash || slash == target || !slash[1] || strchr(slash + 1, '/')))
+		return error_set(err, 0,
+				 "\"%s\": a tracepoint is CATEGORY/NAME",
+				 target);
+	if (g->n_retarget == MAX_LINKS)
+		return error_set(err, 0, "more than %d programs", MAX_LINKS);
+	g->retarget_to[g->n_retarget] = strdup(target);
+	if (!g->retarget_to[g->n_retarget])
+		return error_set(err, ENOMEM, "program %s", name);
+	g->retarget[g->n_retarget++] = p;
+	return 0;
+}
+
+/* Attach p where gadget.yaml's attach_to says, else by its section. */
+static struct bpf_link *attach_prog(const struct gadget *g,
+				    struct bpf_program *p)
+{
+	char cat[256];
+	const char *to;
+	size_t i;
+
+	for (i = 0; i < g->n_retarget && g->retarget[i] != p; i++)
+		;
+	if (i == g->n_retarget)
+		return bpf_program__attach(p);
+	to = g->retarget_to[i];
+	switch (retarget_kind(p)) {
+	case 't':
+		snprintf(cat, sizeof(cat), "%.*s", (int)strcspn(to, "/"), to);
+		return bpf_program__attach_tracepoint(p, cat,
+						      strchr(to, '/') + 1);
+	case 'r':
+		return bpf_program__attach_raw_tracepoint(p, to);
+	default:
+		return bpf_program__attach_kprobe(p, retarget_kind(p) == 'K',
+						  to);
+	}
 }
 
 int gadget_prog_fd(const struct gadget *g, const char *name)
@@ -832,7 +915,7 @@ int gadget_start(struct gadget *g, struct error **err)
 		if (is_cgroup_prog(p))
 			l = bpf_program__attach_cgroup(p, cgroup_fd);
 		else
-			l = bpf_program__attach(p);
+			l = attach_prog(g, p);
 		if (!l) {
 			error_set(err, errno, "attach %s (%s)",
 				  bpf_program__name(p), sec);

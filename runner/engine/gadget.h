@@ -100,6 +100,18 @@ bool gadget_samples(const struct gadget *g, const char *name);
  * before gadget_start(). */
 int gadget_set_sampling(struct gadget *g, const char *name,
 			const struct perf_sampling *ps, struct error **err);
+/* ig's value of programs.<name>.attach_to that leaves a program out. */
+#define GADGET_PROGRAM_DISABLED "gadget_program_disabled"
+/*
+ * gadget.yaml programs.<name>.attach_to, before gadget_start(): program
+ * name (none of that name: nothing, as in ig) is not loaded when target is
+ * GADGET_PROGRAM_DISABLED, else attached to target instead of what its
+ * section says: a tracepoint "CATEGORY/NAME", a raw tracepoint's name, a
+ * kprobe's or kretprobe's function.  Other programs attach as their
+ * section says.
+ */
+int gadget_set_attach_to(struct gadget *g, const char *name, const char *target,
+			 struct error **err);
 /* Every ring buffer map of the gadget this many bytes (a power of 2, at
  * least a page), before gadget_start(); gadget_ring.c. */
 int gadget_set_ring_size(struct gadget *g, __u32 bytes, struct error **err);

@@ -61,6 +61,10 @@ struct gadget {
 	char *sampled[MAX_SAMPLED]; /* perf_event sections with ... */
 	struct perf_sampling sampling[MAX_SAMPLED]; /* ... their sampling */
 	size_t n_sampled;
+	/* gadget.yaml programs.<name>.attach_to: attach there instead */
+	struct bpf_program *retarget[MAX_LINKS];
+	char *retarget_to[MAX_LINKS];
+	size_t n_retarget;
 	struct btf *ext_btf; /* split BTF: map iterator records */
 	struct btf *ext_base; /* its base, a copy of btf */
 	struct mapiter *mapiters[MAX_TRACERS];

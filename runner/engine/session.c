@@ -230,8 +230,9 @@ static int parse_sampling(const struct metadata_program *mp,
 	return 0;
 }
 
-/* Each perf_event program that gadget.yaml's programs name samples as
- * it says (entries for other programs are not read, as in ig). */
+/* Each program that gadget.yaml's programs name by its name attaches
+ * (or not) as attach_to says; each perf_event program they name by its
+ * section samples as it says. */
 static int apply_programs(struct gadget *g, const struct gadget_metadata *md,
 			  struct error **err)
 {
@@ -239,6 +240,12 @@ static int apply_programs(struct gadget *g, const struct gadget_metadata *md,
 		const struct metadata_program *mp = metadata_program(md, i);
 		struct perf_sampling ps;
 
+		if (mp->attach_to &&
+		    gadget_set_attach_to(g, mp->name, mp->attach_to, err))
+			return error_prefix(err,
+					    "gadget.yaml programs.%s."
+					    "attach_to",
+					    mp->name);
 		if (!gadget_samples(g, mp->name))
 			continue;
 		if (parse_sampling(mp, &ps, err) ||

@@ -1092,5 +1092,54 @@ def bad_perf_programs_refused_at_build(env):
             sh(f"{RUNNER} image build {d} -t bad_perf:x --store {env.store}")
 
 
+def attached_tracepoints(pid, prog):
+    """The tracepoints the kernel has program prog (by name) of process
+    pid attached to (bpftool perf: perf events with a program)."""
+    ids = {p["id"] for p in json.loads(sh("bpftool prog show -j"))
+           if p.get("name") == prog}
+    return sorted(e["tracepoint"] for e in json.loads(sh("bpftool perf -j"))
+                  if e.get("pid") == pid and e.get("prog_id") in ids
+                  and "tracepoint" in e)
+
+
+@test
+def programs_attach_to_from_gadget_yaml(env):
+    """gadget.yaml programs.<name>.attach_to, as ig reads it: a
+    tracepoint program is attached where it says (the kernel shows it on
+    sys_exit, not its section's sys_enter; events still come), ig's
+    gadget_program_disabled leaves the program out (the gadget runs
+    without it), and a tracepoint that is no CATEGORY/NAME is refused at
+    build with one line."""
+    head = "name: ig_syscalls\n"
+    variants = {
+        "at_exit": "programs:\n  sys_enter:\n"
+                   "    attach_to: raw_syscalls/sys_exit\n",
+        "off": "programs:\n  sys_enter:\n"
+               "    attach_to: gadget_program_disabled\n",
+    }
+    for tag, yaml in variants.items():
+        d = fixture_variant(env, "ig_syscalls", f"attach_{tag}", head,
+                            head + yaml)
+        sh(f"{RUNNER} image build {d} -t attach:{tag} --store {env.store}")
+    want = {"ig_syscalls:latest": ["sys_enter"], "attach:at_exit":
+            ["sys_exit"], "attach:off": []}
+    for image, tps in want.items():
+        r = Runner(["run", "--store", env.store, image, "-o", "json",
+                    "--pid", str(os.getpid())])
+        try:
+            eq(attached_tracepoints(r.proc.pid, "sys_enter"), tps, image)
+            if tps:  # this process's getppid, seen where it is attached
+                os.getppid()
+                r.wait_for(lambda e: e.get("syscall") == "SYS_GETPPID",
+                           timeout=20)
+        finally:
+            eq(r.stop(), 0, f"{image}: runner exit code")
+    d = fixture_variant(env, "ig_syscalls", "attach_bad", head,
+                        head + "programs:\n  sys_enter:\n"
+                        "    attach_to: sys_exit\n")
+    build_refused(env, d, 'programs.sys_enter.attach_to: "sys_exit": a '
+                  "tracepoint is CATEGORY/NAME")
+
+
 if __name__ == "__main__":
     main(setup, teardown)

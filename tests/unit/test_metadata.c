@@ -77,7 +77,7 @@ static const char full_yaml[] =
 	"      other: ignored\n"
 	"    sampler:\n"
 	"      frequency: 49\n"
-	"    attach_to: ignored\n"
+	"    attach_to: sched/sched_switch\n"
 	"  bare:\n";
 
 static struct gadget_metadata *parse_ok(const char *yaml)
@@ -171,8 +171,11 @@ static void check_full(const struct gadget_metadata *md)
 	assert_string_equal(metadata_program(md, 0)->perf_sample_type,
 			    "sample_raw");
 	assert_string_equal(metadata_program(md, 0)->frequency, "49");
+	assert_string_equal(metadata_program(md, 0)->attach_to,
+			    "sched/sched_switch");
 	assert_string_equal(metadata_program(md, 1)->name, "bare");
 	assert_null(metadata_program(md, 1)->perf_type);
+	assert_null(metadata_program(md, 1)->attach_to);
 	assert_null(metadata_program(md, 1)->frequency);
 	assert_null(metadata_program(md, 2));
 }
