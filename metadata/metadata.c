@@ -732,6 +732,29 @@ const char *metadata_field_annotation(const struct gadget_metadata *md,
 	return NULL;
 }
 
+const char *metadata_field_annotation_at(const struct gadget_metadata *md,
+					 const char *ds, const char *field,
+					 size_t i, const char **value)
+{
+	const struct md_ds *d = find_ds(md, ds);
+	const struct md_kv *kv = NULL;
+	size_t n = 0;
+
+	if (d && !field) {
+		kv = d->ann;
+		n = d->n_ann;
+	}
+	for (size_t j = 0; d && field && j < d->n_fields && !kv; j++)
+		if (!strcmp(d->fields[j].name, field)) {
+			kv = d->fields[j].ann;
+			n = d->fields[j].n_ann;
+		}
+	if (!kv || i >= n)
+		return NULL;
+	*value = kv[i].value;
+	return kv[i].key;
+}
+
 size_t metadata_field_count(const struct gadget_metadata *md, const char *ds)
 {
 	const struct md_ds *d = find_ds(md, ds);

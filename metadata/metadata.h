@@ -57,6 +57,14 @@ const char *metadata_ds_annotation(const struct gadget_metadata *md,
 const char *metadata_field_annotation(const struct gadget_metadata *md,
 				      const char *ds, const char *field,
 				      const char *key);
+/*
+ * The i-th annotation of datasources.<ds> (field NULL) or of its
+ * fields.<field>, in file order: its key, its value in *value; NULL past
+ * the last.
+ */
+const char *metadata_field_annotation_at(const struct gadget_metadata *md,
+					 const char *ds, const char *field,
+					 size_t i, const char **value);
 /* The field names that datasources.<ds>.fields mentions (for validation). */
 size_t metadata_field_count(const struct gadget_metadata *md, const char *ds);
 const char *metadata_field_name(const struct gadget_metadata *md,

@@ -3,7 +3,8 @@
  * `runner image inspect IMAGE`: the index, each manifest and the gadget.yaml
  * of an image in the store, as JSON or YAML (through libyaml's emitter);
  * with --extra-info KEY one of ig's oci.* or ebpf.* entries of its extra
- * info.
+ * info; with --show-datasources its data sources and their fields as ig
+ * shows them (from gadget.yaml and the program's BTF, nothing loaded).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,21 +18,26 @@
 #include "common/cleanup.h"
 #include "common/escape.h"
 #include "common/json.h"
+#include "metadata/metadata.h"
 #include "metadata/yaml_limits.h"
+#include "oci/gadget_image.h"
 #include "oci/manifest.h"
 #include "oci/store.h"
 #include "runner/engine/objinfo.h"
+#include "runner/engine/session.h"
 #include "runner/cli/commands.h"
 
 enum {
 	OPT_EXTRA_INFO = CLI_OPT_OWN,
 	OPT_JSONPATH,
+	OPT_SHOW_DATASOURCES,
 };
 
 struct inspect_state {
 	const char *fmt; /* jsonpretty (NULL), json or yaml */
 	const char *extra_info; /* --extra-info KEY */
 	const char *jsonpath; /* --jsonpath PATH */
+	bool show_datasources; /* --show-datasources */
 };
 
 static json_t *load_json_blob(struct oci_store *store, const char *digest,
@@ -485,6 +491,39 @@ static json_t *extra_info(struct oci_store *store, json_t *doc,
 }
 
 /*
+ * The data sources of image ref (normalised; shown as name) for this
+ * machine's architecture, as ig's --show-datasources: the program opened
+ * with its gadget.yaml as `run` opens it, nothing loaded.
+ */
+static json_t *datasources(struct oci_store *store, const char *ref,
+			   const char *name, struct error **err)
+{
+	cleanup_gadget struct oci_gadget *img = NULL;
+	struct gadget_metadata *md = NULL;
+	struct session *s = NULL;
+	cleanup_free char *text = NULL;
+	json_error_t jerr;
+	json_t *v = NULL;
+
+	if (oci_store_get_gadget(store, ref, NULL, &img, err) ||
+	    metadata_parse(img->config, img->config_len, "gadget.yaml", &md,
+			   err) ||
+	    session_describe_open(img->program, img->program_len, md, name, &s,
+				  err))
+		goto out;
+	text = session_datasources_json(s, err);
+	if (!text)
+		goto out;
+	v = json_loads(text, 0, &jerr);
+	if (!v)
+		error_set(err, 0, "data sources: %s", jerr.text);
+out:
+	session_free(s);
+	metadata_free(md);
+	return v;
+}
+
+/*
  * The member of v that path names, as ig's --jsonpath ("$" + path) with
  * the steps .key, ["key"], ['key'] and [N]; NULL (err set) when path has
  * another step or v no such member.
@@ -551,6 +590,10 @@ static int inspect_option(void *state, int opt, const char *arg,
 		s->jsonpath = arg;
 		return EXIT_OK;
 	}
+	if (opt == OPT_SHOW_DATASOURCES) {
+		s->show_datasources = true;
+		return EXIT_OK;
+	}
 	/* -o */
 	if (strcmp(arg, "json") && strcmp(arg, "yaml") &&
 	    strcmp(arg, "jsonpretty"))
@@ -572,9 +615,14 @@ static int inspect_run(struct cli_ctx *ctx, void *state, struct error **err)
 	json_t *m, *md;
 	size_t i;
 
-	if (s->jsonpath && !s->extra_info)
+	if (s->jsonpath && !s->extra_info && !s->show_datasources)
 		return cli_usage_error(err, "image inspect",
-				       "--jsonpath needs --extra-info");
+				       "--jsonpath needs --extra-info or "
+				       "--show-datasources");
+	if (s->extra_info && s->show_datasources)
+		return cli_usage_error(err, "image inspect",
+				       "--extra-info and --show-datasources "
+				       "cannot be used together");
 	ref = cli_normalize_ref(ctx->argv[0], err);
 	if (!ref || cli_store_open(ctx, &store, err) < 0)
 		return EXIT_FAIL;
@@ -598,6 +646,14 @@ static int inspect_run(struct cli_ctx *ctx, void *state, struct error **err)
 		json_decref(doc);
 		doc = v;
 	}
+	if (s->show_datasources) {
+		json_t *v = datasources(store, ref, ctx->argv[0], err);
+
+		if (!v)
+			return EXIT_FAIL;
+		json_decref(doc);
+		doc = v;
+	}
 	if (s->jsonpath) {
 		json_t *v;
 
@@ -608,7 +664,9 @@ static int inspect_run(struct cli_ctx *ctx, void *state, struct error **err)
 				  s->jsonpath, s->extra_info);
 			return EXIT_FAIL;
 		}
-		v = jsonpath_get(doc, s->jsonpath, s->extra_info, err);
+		v = jsonpath_get(doc, s->jsonpath,
+				 s->extra_info ? s->extra_info : "data sources",
+				 err);
 		if (!v)
 			return EXIT_FAIL;
 		json_incref(v);
@@ -633,6 +691,7 @@ static const struct option inspect_options[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "extra-info", required_argument, NULL, OPT_EXTRA_INFO },
 	{ "jsonpath", required_argument, NULL, OPT_JSONPATH },
+	{ "show-datasources", no_argument, NULL, OPT_SHOW_DATASOURCES },
 	{ 0 },
 };
 
@@ -654,8 +713,13 @@ const struct cli_command cmd_image_inspect = {
 		"                       oci.digest (the config's), oci.created,\n"
 		"                       ebpf.sections, ebpf.maps,\n"
 		"                       ebpf.variables (of the eBPF object)\n"
-		"      --jsonpath PATH  that entry's member PATH (.key,\n"
-		"                       [\"key\"], [N] steps)\n"
+		"      --show-datasources\n"
+		"                       the data sources and their fields\n"
+		"                       instead, as ig's (from gadget.yaml\n"
+		"                       and the program's BTF, nothing loaded)\n"
+		"      --jsonpath PATH  that entry's (or those data sources')\n"
+		"                       member PATH (.key, [\"key\"], [N]\n"
+		"                       steps)\n"
 		"      --store DIR      image store\n"
 		"\n"
 		"EXAMPLES\n"
@@ -665,7 +729,9 @@ const struct cli_command cmd_image_inspect = {
 		"  runner image inspect trace_dns --extra-info oci.metadata\n"
 		"  runner image inspect trace_dns --extra-info ebpf.maps\n"
 		"  runner image inspect trace_dns --extra-info oci.manifest \\\n"
-		"      --jsonpath '.layers[0].digest'\n",
+		"      --jsonpath '.layers[0].digest'\n"
+		"  runner image inspect trace_dns --show-datasources \\\n"
+		"      --jsonpath '[0].fields[3].fullName'\n",
 	.short_opts = "o:",
 	.options = inspect_options,
 	.flags = CLI_STORE,

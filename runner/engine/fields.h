@@ -82,6 +82,17 @@ const struct pod_info *fieldset_selected_pod(const struct fieldset *fs,
 					     const void *ev,
 					     const char **container);
 
+struct json_t;
+/*
+ * Append to the JSON array arr each field of fs as ig's api.Field
+ * (`image inspect --show-datasources`): names, index, offset and size in
+ * the event (or payload index of a field derived from it), flags, kind,
+ * tags, the annotations the model and md (may be NULL) give, parent;
+ * fields_info.c.  -1 when out of memory.
+ */
+int fieldset_ig_fields(const struct fieldset *fs,
+		       const struct gadget_metadata *md, struct json_t *arr);
+
 /* "name  description" lines for `runner run IMAGE --help`. */
 void fieldset_describe(const struct fieldset *fs, FILE *out);
 

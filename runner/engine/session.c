@@ -13,6 +13,7 @@
 #include <bpf/bpf.h>
 
 #include "common/cleanup.h"
+#include "common/json.h"
 #include "metadata/metadata.h"
 #include "runner/engine/batch.h"
 #include "runner/engine/containers.h"
@@ -303,13 +304,15 @@ static int describe_sources(struct session *s, struct error **err)
 		src->pad = record_pad_new(fieldset_event_size(src->fs));
 		if (!src->pad)
 			return error_set(err, ENOMEM, "sources");
-		if (fieldset_has_runtime(src->fs) && !s->ctrs) {
+		if (fieldset_has_runtime(src->fs) && !s->ctrs &&
+		    !s->describe_only) {
 			s->ctrs = containers_new("/");
 			if (!s->ctrs)
 				return error_set(err, ENOMEM, "containers");
 		}
 		fieldset_set_containers(src->fs, s->ctrs);
-		if (fieldset_has_stacks(src->fs) && !s->stacks) {
+		if (fieldset_has_stacks(src->fs) && !s->stacks &&
+		    !s->describe_only) {
 			s->stacks = stacks_new(s->g);
 			if (!s->stacks)
 				return error_set(err, ENOMEM, "stacks");
@@ -324,15 +327,18 @@ static int describe_sources(struct session *s, struct error **err)
 	return 0;
 }
 
-int session_open(const void *elf, size_t len, const struct gadget_metadata *md,
-		 const char *name, bool ahead, struct session **out,
-		 struct error **err)
+/* session_open(); describe_only: for session_describe_open(). */
+static int open_session(const void *elf, size_t len,
+			const struct gadget_metadata *md, const char *name,
+			bool ahead, bool describe_only, struct session **out,
+			struct error **err)
 {
 	struct session *s = calloc(1, sizeof(*s));
 
 	if (!s)
 		return error_set(err, ENOMEM, "session");
 	s->md = md;
+	s->describe_only = describe_only;
 	if (gadget_open(elf, len, name, &s->g, err)) {
 		session_free(s);
 		return -1;
@@ -348,6 +354,20 @@ int session_open(const void *elf, size_t len, const struct gadget_metadata *md,
 	}
 	*out = s;
 	return 0;
+}
+
+int session_open(const void *elf, size_t len, const struct gadget_metadata *md,
+		 const char *name, bool ahead, struct session **out,
+		 struct error **err)
+{
+	return open_session(elf, len, md, name, ahead, false, out, err);
+}
+
+int session_describe_open(const void *elf, size_t len,
+			  const struct gadget_metadata *md, const char *name,
+			  struct session **out, struct error **err)
+{
+	return open_session(elf, len, md, name, false, true, out, err);
 }
 
 void session_set_term_width(struct session *s, int width)
@@ -493,6 +513,67 @@ void session_describe(const struct session *s, FILE *out)
 	}
 }
 
+static int by_name(const void *a, const void *b)
+{
+	const struct source *x = *(const struct source *const *)a;
+	const struct source *y = *(const struct source *const *)b;
+
+	return strcmp(x->tracer->name, y->tracer->name);
+}
+
+/* Source src as ig's api.DataSource; NULL when out of memory. */
+static json_t *source_json(const struct session *s, const struct source *src)
+{
+	const char *name = src->tracer->name, *key, *value;
+	json_t *o =
+		json_pack("{s:s, s:i, s:[]}", "name", name, "type",
+			  src->tracer->snapshot || src->tracer->mapiter ? 2 : 1,
+			  "fields");
+	json_t *ann = json_object();
+	int rc = !o || !ann;
+
+	if (!rc)
+		rc = fieldset_ig_fields(src->fs, s->md,
+					json_object_get(o, "fields"));
+	for (size_t i = 0;
+	     !rc &&
+	     (key = metadata_field_annotation_at(s->md, name, NULL, i, &value));
+	     i++)
+		rc = json_object_set_new(ann, key, json_string(value));
+	if (!rc && json_object_size(ann))
+		rc = json_object_set(o, "annotations", ann);
+	json_decref(ann);
+	if (rc) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+char *session_datasources_json(const struct session *s, struct error **err)
+{
+	cleanup_free const struct source **order =
+		calloc(s->n_src ? s->n_src : 1, sizeof(*order));
+	cleanup_json json_t *arr = json_array();
+	char *out = NULL;
+	size_t i;
+
+	if (!order || !arr)
+		goto oom;
+	for (i = 0; i < s->n_src; i++)
+		order[i] = &s->src[i];
+	qsort(order, s->n_src, sizeof(*order), by_name);
+	for (i = 0; i < s->n_src; i++)
+		if (json_array_append_new(arr, source_json(s, order[i])))
+			goto oom;
+	out = json_dumps(arr, JSON_COMPACT);
+	if (out)
+		return out;
+oom:
+	error_set(err, ENOMEM, "data sources");
+	return NULL;
+}
+
 /* Privileges first, then what the host lacks (a note for each file
  * system the runner mounted itself). */
 static int prepare_host(const struct gadget *g, struct error **err)
@@ -597,6 +678,8 @@ int session_start(struct session *s, enum output_mode mode, int fd,
 {
 	size_t i;
 
+	if (s->describe_only)
+		return error_set(err, EINVAL, "session opened to describe");
 	/* Selected pods: in the kernel as well when the program filters by
 	 * mount namespace (gadget/mntns_filter.h) */
 	if (s->pods && s->ctrs) {

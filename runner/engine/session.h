@@ -30,6 +30,14 @@ struct session;
 int session_open(const void *elf, size_t len, const struct gadget_metadata *md,
 		 const char *name, bool ahead, struct session **out,
 		 struct error **err);
+/*
+ * session_open() to describe the gadget only (session_datasources_json(),
+ * params): nothing of the host is started (no container tracker, no
+ * symbols), and it is not to be started.
+ */
+int session_describe_open(const void *elf, size_t len,
+			  const struct gadget_metadata *md, const char *name,
+			  struct session **out, struct error **err);
 /* Flushes the outputs, detaches everything and frees; s may be NULL. */
 /* Lay columns out for this many terminal columns (as $COLUMNS asks),
  * whether or not the output is a terminal; 0: as the output finds it. */
@@ -83,6 +91,14 @@ int session_select_pods(struct session *s, int key, const char *value,
 			struct error **err);
 /* The FIELDS sections of `runner run IMAGE --help`. */
 void session_describe(const struct session *s, FILE *out);
+
+/*
+ * The data sources as ig's `image inspect --show-datasources` shows them
+ * (its api.DataSource array, sorted by name): name, type (1 a stream, 2
+ * arrays: snapshots, map iterators), fields (fieldset_ig_fields()),
+ * gadget.yaml's annotations.  JSON text (malloc'd); NULL + err.
+ */
+char *session_datasources_json(const struct session *s, struct error **err);
 
 /*
  * Check the host, load and attach, make an output per data source on fd

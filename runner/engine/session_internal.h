@@ -48,6 +48,7 @@ struct session {
 	const struct gadget_metadata *md;
 	struct containers *ctrs; /* NULL without runtime.* fields */
 	struct stacks *stacks; /* NULL without stack fields */
+	bool describe_only; /* session_describe_open(): never started */
 	struct k8s_select *pods; /* NULL: no pod selection */
 	int pods_fd; /* the gadget's mount namespace filter (pods_in_kernel) */
 	int pods_netns_fd; /* the exec hook's selected network namespaces */

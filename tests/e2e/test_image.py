@@ -498,6 +498,121 @@ def image_inspect_shows_igs_ebpf_sections_maps_and_variables(ctx):
        "addr_owners\n", "--jsonpath on ebpf.maps")
 
 
+def btf_members(types, struct_id, prefix="", base=0):
+    """fullName -> (offset, size) of every member of a struct, nested
+    struct members under their dotted names, as ig names fields (members
+    named __X are none)."""
+    def resolve(tid):
+        t = types[tid]
+        while t["kind"] in ("TYPEDEF", "CONST", "VOLATILE", "RESTRICT"):
+            t = types[t["type_id"]]
+        return t
+
+    def size(t):
+        if t["kind"] == "ARRAY":
+            return t["nr_elems"] * size(resolve(t["type_id"]))
+        return t["size"]
+    out = {}
+    for m in types[struct_id]["members"]:
+        if m["name"].startswith("__"):
+            continue
+        t = resolve(m["type_id"])
+        off = base + m["bits_offset"] // 8
+        out[prefix + m["name"]] = (off, size(t))
+        if t["kind"] in ("STRUCT", "UNION"):
+            out.update(btf_members(types, t["id"], prefix + m["name"] + ".",
+                                   off))
+    return out
+
+
+@test
+def image_inspect_shows_datasources_as_ig(ctx):
+    """ig's --show-datasources: the data sources sorted by name (type 1 a
+    stream, 2 a snapshot), each field as ig's api.Field: the event's own
+    with the offset and size BTF gives them (static member flag 16,
+    parent's index and flag 8 when nested, tags name:/src:ebpf), the ones
+    derived from them (a formatted X, enrichment) as strings in payloads
+    of their own, gadget.yaml's annotations as written; from the image
+    alone, with not one bpf(2) call; --jsonpath on it; with --extra-info a
+    usage error."""
+    images = {"sds:v1": os.path.join(ROOT, "tests", "fixtures",
+                                     "ig_syscalls"),
+              "sps:v1": os.path.join(ROOT, "examples", "snapshot_process")}
+    for ref, src in images.items():
+        ok(runner(ctx, ["image", "build", src, "-t", ref]), f"build {ref}")
+    digest = json.loads(ok(runner(
+        ctx, ["image", "inspect", "sds:v1", "--extra-info", "oci.manifest",
+              "--jsonpath", ".layers[0]"]), "layer"))["digest"]
+    elf = os.path.join(ctx.tmp, "sds.o")
+    with open(elf, "wb") as f:
+        f.write(blob(ctx, digest))
+    types = btf_types(elf)
+    event = [t for t in types.values()
+             if t["kind"] == "STRUCT" and t["name"] == "event"][0]
+    want = btf_members(types, event["id"])
+    log = os.path.join(ctx.tmp, "sds.strace")
+    p = subprocess.run(["strace", "-f", "-qq", "-e", "trace=bpf", "-o", log,
+                        RUNNER, "image", "inspect", "sds:v1",
+                        "--show-datasources", "--store", ctx.store],
+                       capture_output=True, text=True, timeout=120)
+    dss = json.loads(ok(p, "show-datasources"))
+    with open(log) as f:
+        eq([line for line in f if "bpf(" in line], [], "bpf(2) calls")
+    eq(json.loads(ok(runner(ctx, ["image", "inspect", "sds:v1",
+                                  "--show-datasources", "-o", "json"]),
+                     "json")), dss, "-o json")
+    import yaml
+    eq(yaml.safe_load(ok(runner(ctx, ["image", "inspect", "sds:v1",
+                                      "--show-datasources", "-o", "yaml"]),
+                         "yaml")), dss, "-o yaml")
+    eq([(d["name"], d["type"]) for d in dss], [("syscalls", 1)], "sources")
+    fields = dss[0]["fields"]
+    byname = {f["fullName"]: f for f in fields}
+    eq([f.get("index", 0) for f in fields], list(range(len(fields))),
+       "index")
+    for name, (off, size) in want.items():
+        f = byname.get(name)
+        check(f is not None, f"{name} of the BTF not shown: {list(byname)}")
+        eq((f.get("offs", 0), f.get("size", 0)), (off, size), name)
+        check(f["flags"] & 16, f"{name}: static member flag: {f}")
+        eq(f["name"], name.rsplit(".", 1)[-1], f"{name}: name")
+        check(f"name:{f['name']}" in f["tags"] and "src:ebpf" in f["tags"],
+              f"{name}: tags {f['tags']}")
+        if "." in name:
+            parent = fields[f["parent"]]["fullName"]
+            eq(parent, name.rsplit(".", 1)[0], f"{name}: parent")
+            check(f["flags"] & 8, f"{name}: has-parent flag: {f}")
+        else:
+            check("parent" not in f, f"{name}: no parent: {f}")
+    kinds = {"syscall_raw": 9, "proc.pid": 8, "proc.comm": 13, "pi": 10,
+             "big": 11, "proc": 14, "syscall": 12, "runtime.containerName":
+             12}
+    for name, kind in kinds.items():
+        eq(byname[name].get("kind"), kind, f"{name}: ig's kind")
+    for name in ("syscall", "runtime.containerName"):
+        f = byname[name]
+        check(name not in want and not f.get("flags", 0) & 16 and
+              f.get("payloadIndex", 0) > 0 and "offs" not in f,
+              f"{name}: derived, in a payload of its own: {f}")
+    eq(byname["syscall"]["annotations"]["description"],
+       "name of the system call", "gadget.yaml's annotation")
+    eq(byname["syscall_raw"]["tags"][0], "type:gadget_syscall", "type tag")
+    check(byname["syscall_raw"]["flags"] & 4 and
+          byname["syscall_raw"]["annotations"]["columns.hidden"] == "true",
+          f"hidden: {byname['syscall_raw']}")
+    i = fields.index(byname["proc.pid"])
+    eq(ok(runner(ctx, ["image", "inspect", "sds:v1", "--show-datasources",
+                       "--jsonpath", f"[0].fields[{i}].fullName"]),
+          "jsonpath"), "proc.pid\n", "--jsonpath (a string as it is)")
+    sps = json.loads(ok(runner(ctx, ["image", "inspect", "sps:v1",
+                                     "--show-datasources"]), "snapshot"))
+    eq([(d["name"], d["type"]) for d in sps], [("processes", 2)],
+       "a snapshot's type")
+    fails(runner(ctx, ["image", "inspect", "sds:v1", "--show-datasources",
+                       "--extra-info", "oci.tag"]), "both",
+          "--extra-info and --show-datasources", code=2)
+
+
 @test
 def image_inspect_jsonpath_picks_from_the_extra_info(ctx):
     """ig's --jsonpath ("$" + PATH) on an --extra-info document: .key,
@@ -529,7 +644,8 @@ def image_inspect_jsonpath_picks_from_the_extra_info(ctx):
     fails(jp("oci.manifest", "..digest"), "deep scan", '"..digest"')
     fails(jp("oci.tag", ".x"), "text", "oci.tag is text")
     fails(runner(ctx, ["image", "inspect", "jp:v1", "--jsonpath", ".x"]),
-          "no --extra-info", "--jsonpath needs --extra-info", code=2)
+          "no --extra-info", "--jsonpath needs --extra-info or "
+          "--show-datasources", code=2)
 
 
 @test

@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * A data source's fields as ig's `image inspect --show-datasources` shows
+ * them (its api.Field, written by Go's encoding/json: zero values left
+ * out): what the runner's field model knows of each, nothing loaded.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "metadata/metadata.h"
+#include "runner/engine/fields_build.h"
+#include "runner/engine/fields_internal.h"
+
+/* ig's api.Kind */
+enum ig_kind {
+	IG_INVALID = 0,
+	IG_BOOL = 1,
+	IG_INT8 = 2,
+	IG_UINT8 = 6,
+	IG_FLOAT32 = 10,
+	IG_FLOAT64 = 11,
+	IG_STRING = 12,
+	IG_CSTRING = 13,
+	IG_BYTES = 14,
+	IG_ARRAY = 0x10000000, /* KindFlagArray: an array of the kind */
+};
+
+/* ig's datasource.FieldFlag */
+enum ig_flag {
+	IG_EMPTY = 1,
+	IG_HIDDEN = 4,
+	IG_HAS_PARENT = 8,
+	IG_STATIC_MEMBER = 16,
+};
+
+/* A field that is not read from the event (ig's operators add such
+ * fields, each with its own payload): a formatted X, a user or group
+ * name, enrichment. */
+static bool is_derived(const struct field *f)
+{
+	return f->fmt_of >= 0 || f->kind == FK_RUNTIME || f->kind == FK_K8S ||
+	       f->kind == FK_USTACK || f->kind == FK_USER ||
+	       f->kind == FK_GROUP;
+}
+
+/* The enrichment subtrees' parents (runtime, k8s): no value at all. */
+static bool is_empty(const struct fieldset *fs, size_t i)
+{
+	const struct field *c = i + 1 < fs->n ? &fs->f[i + 1] : NULL;
+
+	return fs->f[i].kind == FK_STRUCT && c && c->parent == (int)i &&
+	       (c->kind == FK_RUNTIME || c->kind == FK_K8S);
+}
+
+/* An integer of size bytes: Int8..Int64 or Uint8..Uint64. */
+static unsigned int int_kind(__u32 size, bool is_signed)
+{
+	unsigned int k = is_signed ? IG_INT8 : IG_UINT8;
+
+	switch (size) {
+	case 1:
+		return k;
+	case 2:
+		return k + 1;
+	case 4:
+		return k + 2;
+	case 8:
+		return k + 3;
+	default:
+		return IG_INVALID;
+	}
+}
+
+static unsigned int ig_kind(const struct fieldset *fs, size_t i)
+{
+	const struct field *f = &fs->f[i];
+	unsigned int k;
+
+	if (is_empty(fs, i))
+		return IG_INVALID;
+	if (f->kind == FK_K8S && f->info == K8S_HOSTNETWORK)
+		return IG_BOOL;
+	if (is_derived(f))
+		return IG_STRING;
+	switch (f->kind) {
+	case FK_STRUCT:
+	case FK_L3EP:
+	case FK_L4EP:
+	case FK_L3EP_LIST:
+		return IG_BYTES;
+	case FK_STRING:
+		return IG_CSTRING;
+	case FK_BOOL:
+		k = IG_BOOL;
+		break;
+	case FK_FLOAT:
+		k = f->size == 4 ? IG_FLOAT32 : IG_FLOAT64;
+		break;
+	case FK_BYTES:
+		if (f->count <= 1)
+			return IG_BYTES; /* a union */
+		k = IG_UINT8;
+		break;
+	default:
+		k = int_kind(f->size, f->is_signed);
+		break;
+	}
+	return f->count > 1 && k != IG_INVALID ? (k | IG_ARRAY) : k;
+}
+
+static int set_str(json_t *o, const char *key, const char *value)
+{
+	return json_object_set_new(o, key, json_string(value));
+}
+
+static int set_int(json_t *o, const char *key, int value)
+{
+	char num[16];
+
+	snprintf(num, sizeof(num), "%d", value);
+	return set_str(o, key, num);
+}
+
+/* The annotations ig's field would carry: its defaults and templates
+ * as the model resolved them, then gadget.yaml's own as written. */
+static json_t *field_annotations(const struct fieldset *fs,
+				 const struct field *f,
+				 const struct gadget_metadata *md)
+{
+	static const char *const aligns[] = { "left", "right" };
+	static const char *const ellipses[] = { "end", "start", "middle",
+						"none" };
+	json_t *a = json_object();
+	const char *key, *value;
+	int rc;
+
+	if (!a)
+		return NULL;
+	rc = set_int(a, "columns.width",
+		     f->width > 0 ? f->width : build_default_width(f)) |
+	     set_str(a, "columns.alignment", aligns[f->align]) |
+	     set_str(a, "columns.ellipsis", ellipses[f->ellipsis]);
+	if (f->minwidth > 0)
+		rc |= set_int(a, "columns.minwidth", f->minwidth);
+	if (f->maxwidth > 0)
+		rc |= set_int(a, "columns.maxwidth", f->maxwidth);
+	if (f->hidden)
+		rc |= set_str(a, "columns.hidden", "true");
+	if (f->fixed)
+		rc |= set_str(a, "columns.fixed", "true");
+	if (f->kind == FK_HEX)
+		rc |= set_str(a, "columns.hex", "true");
+	if (f->precision > 0)
+		rc |= set_int(a, "columns.precision", f->precision);
+	if (f->alias && *f->alias)
+		rc |= set_str(a, "columns.alias", f->alias);
+	if (f->description && *f->description)
+		rc |= set_str(a, "description", f->description);
+	if (f->json_skip)
+		rc |= set_str(a, "json.skip", "true");
+	for (size_t i = 0; (key = metadata_field_annotation_at(
+				    md, fs->ds, f->name, i, &value));
+	     i++)
+		rc |= set_str(a, key, value);
+	if (rc) {
+		json_decref(a);
+		return NULL;
+	}
+	return a;
+}
+
+/* Field i as ig's api.Field; payload: its payload index if derived. */
+static json_t *field_json(const struct fieldset *fs, size_t i,
+			  const struct gadget_metadata *md, unsigned int payload)
+{
+	const struct field *f = &fs->f[i];
+	json_t *o = json_object(), *tags = json_array();
+	json_t *ann = field_annotations(fs, f, md);
+	unsigned int flags = f->hidden ? IG_HIDDEN : 0, kind = ig_kind(fs, i);
+	char tag[300];
+	int rc = 0;
+
+	if (!o || !tags || !ann)
+		goto fail;
+	rc |= set_str(o, "name", f->key) | set_str(o, "fullName", f->name);
+	if (i)
+		rc |= json_object_set_new(o, "index", json_integer((int)i));
+	if (is_empty(fs, i)) {
+		flags |= IG_EMPTY;
+	} else if (is_derived(f)) {
+		rc |= json_object_set_new(o, "payloadIndex",
+					  json_integer(payload));
+	} else {
+		flags |= IG_STATIC_MEMBER;
+		if (f->off)
+			rc |= json_object_set_new(o, "offs",
+						  json_integer(f->off));
+		rc |= json_object_set_new(
+			o, "size", json_integer((json_int_t)f->size * f->count));
+	}
+	if (f->parent >= 0)
+		flags |= IG_HAS_PARENT;
+	if (flags)
+		rc |= json_object_set_new(o, "flags", json_integer(flags));
+	if (kind)
+		rc |= json_object_set_new(o, "kind", json_integer(kind));
+	if (f->gtype) {
+		snprintf(tag, sizeof(tag), "type:%s", f->gtype);
+		rc |= json_array_append_new(tags, json_string(tag));
+	}
+	if (!is_derived(f) && !is_empty(fs, i)) {
+		snprintf(tag, sizeof(tag), "name:%s", f->key);
+		rc |= json_array_append_new(tags, json_string(tag));
+		rc |= json_array_append_new(tags, json_string("src:ebpf"));
+	}
+	if (f->kind == FK_K8S || (is_empty(fs, i) && fs->f[i + 1].kind ==
+							     FK_K8S))
+		rc |= json_array_append_new(tags, json_string("kubernetes"));
+	if (json_array_size(tags))
+		rc |= json_object_set(o, "tags", tags);
+	rc |= json_object_set(o, "annotations", ann);
+	if (f->parent >= 0)
+		rc |= json_object_set_new(o, "parent",
+					  json_integer(f->parent));
+	if (f->order > 0) /* columns.order (the enrichment's are < 0) */
+		rc |= json_object_set_new(o, "order", json_integer(f->order));
+	if (rc)
+		goto fail;
+	json_decref(tags);
+	json_decref(ann);
+	return o;
+fail:
+	json_decref(tags);
+	json_decref(ann);
+	json_decref(o);
+	return NULL;
+}
+
+int fieldset_ig_fields(const struct fieldset *fs,
+		       const struct gadget_metadata *md, struct json_t *arr)
+{
+	unsigned int payload = 0;
+
+	for (size_t i = 0; i < fs->n; i++) {
+		json_t *o;
+
+		if (is_derived(&fs->f[i]))
+			payload++; /* the event's is 0 */
+		o = field_json(fs, i, md, payload);
+		if (!o || json_array_append_new(arr, o))
+			return -1;
+	}
+	return 0;
+}
