@@ -173,7 +173,8 @@ static json_t *field_annotations(const struct fieldset *fs,
 
 /* Field i as ig's api.Field; payload: its payload index if derived. */
 static json_t *field_json(const struct fieldset *fs, size_t i,
-			  const struct gadget_metadata *md, unsigned int payload)
+			  const struct gadget_metadata *md,
+			  unsigned int payload)
 {
 	const struct field *f = &fs->f[i];
 	json_t *o = json_object(), *tags = json_array();
@@ -198,7 +199,8 @@ static json_t *field_json(const struct fieldset *fs, size_t i,
 			rc |= json_object_set_new(o, "offs",
 						  json_integer(f->off));
 		rc |= json_object_set_new(
-			o, "size", json_integer((json_int_t)f->size * f->count));
+			o, "size",
+			json_integer((json_int_t)f->size * f->count));
 	}
 	if (f->parent >= 0)
 		flags |= IG_HAS_PARENT;
@@ -215,15 +217,14 @@ static json_t *field_json(const struct fieldset *fs, size_t i,
 		rc |= json_array_append_new(tags, json_string(tag));
 		rc |= json_array_append_new(tags, json_string("src:ebpf"));
 	}
-	if (f->kind == FK_K8S || (is_empty(fs, i) && fs->f[i + 1].kind ==
-							     FK_K8S))
+	if (f->kind == FK_K8S ||
+	    (is_empty(fs, i) && fs->f[i + 1].kind == FK_K8S))
 		rc |= json_array_append_new(tags, json_string("kubernetes"));
 	if (json_array_size(tags))
 		rc |= json_object_set(o, "tags", tags);
 	rc |= json_object_set(o, "annotations", ann);
 	if (f->parent >= 0)
-		rc |= json_object_set_new(o, "parent",
-					  json_integer(f->parent));
+		rc |= json_object_set_new(o, "parent", json_integer(f->parent));
 	if (f->order > 0) /* columns.order (the enrichment's are < 0) */
 		rc |= json_object_set_new(o, "order", json_integer(f->order));
 	if (rc)
