@@ -417,6 +417,8 @@ static json_t *ebpf_info(struct oci_store *store, json_t *m, const char *key,
 		fn = objinfo_maps;
 	else if (!strcmp(key, "ebpf.variables"))
 		fn = objinfo_variables;
+	else if (!strcmp(key, "ebpf.programs"))
+		fn = objinfo_programs;
 	json_array_foreach (layers, i, l) {
 		const char *mt =
 			json_string_value(json_object_get(l, "mediaType"));
@@ -446,7 +448,8 @@ static json_t *extra_info(struct oci_store *store, json_t *doc,
 			  const char *name, const char *key, struct error **err)
 {
 	static const char *const keys =
-		"ebpf.maps, ebpf.sections, ebpf.variables, oci.created, "
+		"ebpf.maps, ebpf.programs, ebpf.sections, ebpf.variables, "
+		"oci.created, "
 		"oci.digest, "
 		"oci.manifest, oci.metadata, oci.repository, oci.tag";
 	json_t *m = host_manifest(doc, err), *man;
@@ -712,7 +715,8 @@ const struct cli_command cmd_image_inspect = {
 		"                       machine's), oci.repository, oci.tag,\n"
 		"                       oci.digest (the config's), oci.created,\n"
 		"                       ebpf.sections, ebpf.maps,\n"
-		"                       ebpf.variables (of the eBPF object)\n"
+		"                       ebpf.variables, ebpf.programs (of the\n"
+		"                       eBPF object)\n"
 		"      --show-datasources\n"
 		"                       the data sources and their fields\n"
 		"                       instead, as ig's (from gadget.yaml\n"

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * ig's ebpf.* extra info of an eBPF object: its ELF sections and symbols
- * through libelf, its maps' types from its BTF (nothing is loaded; not
+ * through libelf, its maps' types from its BTF, its programs' instructions
+ * with their relocations and BTF.ext source lines (nothing is loaded; not
  * libbpf's object open either, which crashes on some malformed ELFs).
  */
 #include <errno.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +21,7 @@
 #include "common/cleanup.h"
 #include "common/json.h"
 #include "runner/engine/objinfo.h"
+#include "runner/engine/objinfo_internal.h"
 
 /* cilium/ebpf's MapType names, by the kernel's enum bpf_map_type */
 static const char *const map_types[] = {
@@ -66,6 +69,7 @@ struct elf_view {
 	size_t nsyms, symstr;
 	bool *used; /* per section: a symbol in it or a relocation to it */
 	Elf_Data *btf; /* .BTF, or NULL */
+	Elf_Data *btf_ext; /* .BTF.ext, or NULL */
 };
 
 static void elf_view_close(struct elf_view *v)
@@ -134,13 +138,22 @@ static int elf_view_open(struct elf_view *v, const void *elf, size_t len,
 						 "eBPF object: .BTF: %s",
 						 elf_errmsg(-1));
 		}
+		if (!strcmp(elf_strptr(v->e, v->shstrndx, sh.sh_name),
+			    ".BTF.ext") &&
+		    sh.sh_type == SHT_PROGBITS) {
+			v->btf_ext = elf_getdata(scn, NULL);
+			if (v->btf_ext && !v->btf_ext->d_buf)
+				v->btf_ext = NULL;
+		}
 	}
 	scn = NULL;
 	while ((scn = elf_nextscn(v->e, scn)))
 		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_SYMTAB &&
 		    sh.sh_entsize) {
 			v->syms = elf_getdata(scn, NULL);
-			v->nsyms = sh.sh_size / sh.sh_entsize;
+			/* what the data holds, not what the header says */
+			v->nsyms = v->syms ? v->syms->d_size / sh.sh_entsize :
+					     0;
 			v->symstr = sh.sh_link;
 		}
 	for (size_t i = 0; v->syms && i < v->nsyms; i++)
@@ -323,4 +336,396 @@ static int fill_variables(const struct elf_view *v, json_t *arr)
 json_t *objinfo_variables(const void *elf, size_t len, struct error **err)
 {
 	return from_elf(elf, len, json_array(), fill_variables, err);
+}
+
+/* A function of an executable section (a program or a subprogram). */
+struct func {
+	size_t sec;
+	GElf_Addr off, end; /* bytes in the section */
+	const char *name;
+	bool program; /* global, not in .text: one of ig's programs */
+};
+
+/* An executable section decoded, one entry per 8-byte slot. */
+struct code {
+	struct objinfo_insn *insns;
+	bool *second; /* the second slot of an ld_imm64 */
+	size_t n;
+	bool done;
+};
+
+/* What programs are made of: the view, its functions, its code. */
+struct progs {
+	const struct elf_view *v;
+	struct btf *btf; /* for BTF.ext's source lines, or NULL */
+	struct func *funcs;
+	size_t n_funcs;
+	struct code *code; /* per section */
+};
+
+static bool is_exec(const struct elf_view *v, size_t i, GElf_Shdr *sh)
+{
+	Elf_Scn *scn = elf_getscn(v->e, i);
+
+	return scn && gelf_getshdr(scn, sh) && sh->sh_type == SHT_PROGBITS &&
+	       (sh->sh_flags & SHF_EXECINSTR);
+}
+
+/* The function that starts at off of section sec; -1 if none. */
+static int func_at(const struct progs *p, size_t sec, GElf_Addr off)
+{
+	for (size_t i = 0; i < p->n_funcs; i++)
+		if (p->funcs[i].sec == sec && p->funcs[i].off == off)
+			return (int)i;
+	return -1;
+}
+
+/* Every function symbol of an executable section, in symbol order. */
+static int find_funcs(struct progs *p)
+{
+	const struct elf_view *v = p->v;
+	GElf_Shdr sh;
+	GElf_Sym sym;
+
+	p->funcs = calloc(v->nsyms ? v->nsyms : 1, sizeof(*p->funcs));
+	if (!p->funcs)
+		return -1;
+	for (size_t i = 0; v->syms && i < v->nsyms; i++) {
+		struct func *f = &p->funcs[p->n_funcs];
+		const char *name;
+
+		if (!gelf_getsym(v->syms, (int)i, &sym) ||
+		    GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
+		    sym.st_shndx >= v->nsec || !is_exec(v, sym.st_shndx, &sh))
+			continue;
+		name = elf_strptr(v->e, v->symstr, sym.st_name);
+		if (!name || sym.st_value >= sh.sh_size ||
+		    sym.st_value % sizeof(struct bpf_insn))
+			continue;
+		f->sec = sym.st_shndx;
+		f->off = sym.st_value;
+		f->end = sym.st_size && sym.st_size <=
+						 sh.sh_size - sym.st_value ?
+				 sym.st_value + sym.st_size :
+				 sh.sh_size;
+		f->name = name;
+		f->program = strcmp(sec_name(v, f->sec), ".text") &&
+			     GELF_ST_BIND(sym.st_info) != STB_LOCAL;
+		p->n_funcs++;
+	}
+	return 0;
+}
+
+/* Slot k of section sec refers through symbol sym (a relocation): as
+ * cilium's loader rewrites it, a map, a data section or a function. */
+static void relocate(const struct progs *p, struct code *c, size_t k,
+		     const GElf_Sym *sym, const char *name)
+{
+	struct objinfo_insn *in = &c->insns[k];
+	bool section = GELF_ST_TYPE(sym->st_info) == STT_SECTION;
+	const char *target =
+		sym->st_shndx < p->v->nsec ? sec_name(p->v, sym->st_shndx) : "";
+	GElf_Shdr sh;
+	GElf_Addr off;
+	int f;
+
+	if (sym->st_shndx == SHN_UNDEF || sym->st_shndx >= p->v->nsec) {
+		in->ref = name; /* an extern: a kfunc when called */
+		if (in->insn.code == (BPF_JMP | BPF_CALL))
+			in->insn.src_reg = BPF_PSEUDO_KFUNC_CALL;
+		return;
+	}
+	if (in->insn.code == (BPF_LD | BPF_IMM | BPF_DW) &&
+	    (!strcmp(target, ".maps") || !strcmp(target, "maps"))) {
+		in->insn.src_reg = BPF_PSEUDO_MAP_FD;
+		in->ref = name;
+		return;
+	}
+	if (in->insn.code == (BPF_LD | BPF_IMM | BPF_DW) &&
+	    data_section(target)) {
+		off = (__u32)in->constant + (section ? 0 : sym->st_value);
+		in->insn.src_reg = BPF_PSEUDO_MAP_VALUE;
+		in->constant = (long long)((__u64)(__u32)off << 32);
+		in->ref = target;
+		return;
+	}
+	if (!is_exec(p->v, sym->st_shndx, &sh))
+		return;
+	if (in->insn.code == (BPF_JMP | BPF_CALL))
+		off = section ? sym->st_value + (in->insn.imm + 1) * 8ULL :
+				sym->st_value;
+	else
+		off = section ? (__u32)in->constant : sym->st_value;
+	f = func_at(p, sym->st_shndx, off);
+	if (f < 0)
+		return;
+	in->constant = -1;
+	in->ref = p->funcs[f].name;
+	in->insn.src_reg = in->insn.code == (BPF_JMP | BPF_CALL) ?
+				   BPF_PSEUDO_CALL :
+				   BPF_PSEUDO_FUNC;
+}
+
+/* BTF.ext's source lines of section sec onto its slots. */
+static void add_lines(const struct progs *p, size_t sec, struct code *c)
+{
+	const Elf_Data *d = p->v->btf_ext;
+	const unsigned char *b = d ? d->d_buf : NULL;
+	__u32 hdr, off, len, rec;
+	size_t pos, end;
+
+	if (!b || !p->btf || d->d_size < 24)
+		return;
+	memcpy(&hdr, b + 4, 4);
+	memcpy(&off, b + 16, 4);
+	memcpy(&len, b + 20, 4);
+	if ((__u64)hdr + off + len > d->d_size || len < 4 || hdr < 24)
+		return;
+	pos = (size_t)hdr + off;
+	end = pos + len;
+	memcpy(&rec, b + pos, 4);
+	if (rec < sizeof(struct bpf_line_info))
+		return;
+	for (pos += 4; pos + 8 <= end;) {
+		__u32 name_off, n;
+		const char *name;
+
+		memcpy(&name_off, b + pos, 4);
+		memcpy(&n, b + pos + 4, 4);
+		pos += 8;
+		if (n > (end - pos) / rec)
+			return;
+		name = btf__name_by_offset(p->btf, name_off);
+		for (__u32 j = 0;
+		     name && !strcmp(name, sec_name(p->v, sec)) && j < n; j++) {
+			struct bpf_line_info li;
+
+			memcpy(&li, b + pos + (size_t)j * rec, sizeof(li));
+			if (li.insn_off % 8 == 0 && li.insn_off / 8 < c->n)
+				c->insns[li.insn_off / 8].line =
+					btf__name_by_offset(p->btf,
+							    li.line_off);
+		}
+		pos += (size_t)n * rec;
+	}
+}
+
+/* Section sec decoded once: instructions, relocations, lines. */
+static struct code *decode(struct progs *p, size_t sec)
+{
+	struct code *c = &p->code[sec];
+	Elf_Scn *scn = elf_getscn(p->v->e, sec), *rs = NULL;
+	Elf_Data *d;
+	GElf_Shdr sh;
+	GElf_Rel r;
+	GElf_Sym sym;
+
+	if (c->done)
+		return c;
+	c->done = true;
+	d = scn ? elf_getdata(scn, NULL) : NULL;
+	if (!d || !d->d_buf)
+		return c;
+	c->n = d->d_size / sizeof(struct bpf_insn);
+	c->insns = calloc(c->n ? c->n : 1, sizeof(*c->insns));
+	c->second = calloc(c->n ? c->n : 1, sizeof(*c->second));
+	if (!c->insns || !c->second)
+		return NULL;
+	for (size_t k = 0; k < c->n; k++) {
+		struct objinfo_insn *in = &c->insns[k];
+
+		memcpy(&in->insn, (char *)d->d_buf + k * sizeof(in->insn),
+		       sizeof(in->insn));
+		in->constant = in->insn.imm;
+		if (in->insn.code == (BPF_LD | BPF_IMM | BPF_DW) &&
+		    k + 1 < c->n) {
+			struct bpf_insn hi;
+
+			memcpy(&hi, (char *)d->d_buf + (k + 1) * sizeof(hi),
+			       sizeof(hi));
+			in->constant = (long long)((__u64)(__u32)hi.imm << 32 |
+						   (__u32)in->insn.imm);
+			c->second[++k] = true;
+		}
+	}
+	while (p->v->syms && (rs = elf_nextscn(p->v->e, rs))) {
+		Elf_Data *rd;
+
+		if (!gelf_getshdr(rs, &sh) || sh.sh_type != SHT_REL ||
+		    sh.sh_info != sec || !sh.sh_entsize)
+			continue;
+		rd = elf_getdata(rs, NULL);
+		for (size_t i = 0; rd && i < sh.sh_size / sh.sh_entsize; i++) {
+			size_t k;
+
+			if (!gelf_getrel(rd, (int)i, &r) ||
+			    !gelf_getsym(p->v->syms, (int)GELF_R_SYM(r.r_info),
+					 &sym))
+				continue;
+			k = r.r_offset / sizeof(struct bpf_insn);
+			if (r.r_offset % sizeof(struct bpf_insn) || k >= c->n ||
+			    c->second[k])
+				continue;
+			relocate(p, c, k, &sym,
+				 elf_strptr(p->v->e, p->v->symstr,
+					    sym.st_name));
+		}
+	}
+	/* calls within the section, with no relocation */
+	for (size_t k = 0; k < c->n; k++) {
+		struct objinfo_insn *in = &c->insns[k];
+		long long t = (long long)k + 1 + in->insn.imm;
+		int f;
+
+		if (in->insn.code != (BPF_JMP | BPF_CALL) ||
+		    in->insn.src_reg != BPF_PSEUDO_CALL || in->ref || t < 0)
+			continue;
+		f = func_at(p, sec, (GElf_Addr)t * sizeof(struct bpf_insn));
+		if (f >= 0) {
+			in->constant = -1;
+			in->ref = p->funcs[f].name;
+		}
+	}
+	add_lines(p, sec, c);
+	return c;
+}
+
+/* Program fn with every function it calls or points to after it, as
+ * cilium flattens it; NULL when out of memory (*n its length). */
+static struct objinfo_insn *flatten(struct progs *p, size_t fn, size_t *n)
+{
+	cleanup_free bool *added = calloc(p->n_funcs, sizeof(*added));
+	struct objinfo_insn *out = NULL;
+	size_t cap = 0, len = 0, next = 0;
+	int f = (int)fn;
+
+	if (!added)
+		return NULL;
+	while (f >= 0) {
+		const struct func *fu = &p->funcs[f];
+		struct code *c = decode(p, fu->sec);
+		bool first = true;
+
+		added[f] = true;
+		if (!c)
+			goto oom;
+		for (size_t k = fu->off / 8; k < fu->end / 8 && k < c->n; k++) {
+			if (c->second[k])
+				continue;
+			if (len == cap) {
+				struct objinfo_insn *o;
+
+				cap = cap ? cap * 2 : 64;
+				o = realloc(out, cap * sizeof(*o));
+				if (!o)
+					goto oom;
+				out = o;
+			}
+			out[len] = c->insns[k];
+			out[len++].sym = first ? fu->name : NULL;
+			first = false;
+		}
+		/* the next function referred to and not yet added */
+		for (f = -1; f < 0 && next < len; next++) {
+			const struct objinfo_insn *in = &out[next];
+			bool fref =
+				(in->insn.code == (BPF_JMP | BPF_CALL) &&
+				 in->insn.src_reg == BPF_PSEUDO_CALL) ||
+				(in->insn.code == (BPF_LD | BPF_IMM | BPF_DW) &&
+				 in->insn.src_reg == BPF_PSEUDO_FUNC);
+
+			for (size_t j = 0; fref && in->ref && j < p->n_funcs;
+			     j++)
+				if (!added[j] &&
+				    !strcmp(p->funcs[j].name, in->ref))
+					f = (int)j;
+		}
+	}
+	*n = len;
+	return out;
+oom:
+	free(out);
+	return NULL;
+}
+
+/* cilium's Instructions.String() and ig's SourceWithRelocation of
+ * insns; 0, or -1 when out of memory. */
+static int program_text(const struct objinfo_insn *insns, size_t n,
+			char **source, char **with_relo)
+{
+	size_t slen = 0, rlen = 0, raw = 0;
+	FILE *s = open_memstream(source, &slen);
+	FILE *r = s ? open_memstream(with_relo, &rlen) : NULL;
+	int width = 0;
+
+	for (unsigned long long x = 1; x < (unsigned long long)n * 2; x *= 10)
+		width++;
+	for (size_t i = 0; r && i < n; i++) {
+		const struct objinfo_insn *in = &insns[i];
+		const char *line = in->line ? in->line : "";
+		size_t a = strspn(line, " \t\n\r\v\f"), b = strlen(line);
+
+		while (b > a && strchr(" \t\n\r\v\f", line[b - 1]))
+			b--;
+		if (in->sym)
+			fprintf(s, "%s:\n", in->sym);
+		if (b > a)
+			fprintf(s, "\t%*s; %.*s\n", width, " ", (int)(b - a),
+				line + a);
+		fprintf(s, "\t%*zu: ", width, raw);
+		objinfo_insn_format(s, in);
+		fputc('\n', s);
+		if (in->line)
+			fprintf(r, "; %s\n", in->line);
+		objinfo_insn_format(r, in);
+		fputc('\n', r);
+		raw += in->insn.code == (BPF_LD | BPF_IMM | BPF_DW) ? 2 : 1;
+	}
+	if (s && fclose(s))
+		s = NULL;
+	if (r && fclose(r))
+		r = NULL;
+	return s && r ? 0 : -1;
+}
+
+/* ig's ebpf.programs: each program's section and text, in ELF order. */
+static int fill_programs(const struct elf_view *v, json_t *arr)
+{
+	struct progs p = { .v = v };
+	int rc = 0;
+
+	p.code = calloc(v->nsec, sizeof(*p.code));
+	if (v->btf)
+		p.btf = btf__new(v->btf->d_buf, v->btf->d_size);
+	if (!p.code || find_funcs(&p))
+		rc = -1;
+	for (size_t i = 0; !rc && i < p.n_funcs; i++) {
+		cleanup_free struct objinfo_insn *insns = NULL;
+		cleanup_free char *src = NULL, *relo = NULL;
+		size_t n = 0;
+
+		if (!p.funcs[i].program)
+			continue;
+		insns = flatten(&p, i, &n);
+		if (!insns || program_text(insns, n, &src, &relo) ||
+		    json_array_append_new(
+			    arr,
+			    json_pack("{s:s, s:s, s:s}", "Section",
+				      sec_name(v, p.funcs[i].sec), "Source",
+				      src, "SourceWithRelocation", relo)))
+			rc = -1;
+	}
+	for (size_t i = 0; p.code && i < v->nsec; i++) {
+		free(p.code[i].insns);
+		free(p.code[i].second);
+	}
+	free(p.code);
+	free(p.funcs);
+	btf__free(p.btf);
+	return rc;
+}
+
+char *objinfo_programs(const void *elf, size_t len, struct error **err)
+{
+	return from_elf(elf, len, json_array(), fill_programs, err);
 }

@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -398,6 +399,19 @@ def image_inspect_shows_igs_extra_info(ctx):
           'extra info "ebpf.flowchart" not found', "ebpf.maps")
 
 
+def built_elf(ctx, ref, src):
+    """`runner image build SRC -t REF`; the path of a copy of its eBPF
+    layer (the first layer, read from the store's blob)."""
+    ok(runner(ctx, ["image", "build", src, "-t", ref]), f"build {ref}")
+    digest = json.loads(ok(runner(
+        ctx, ["image", "inspect", ref, "--extra-info", "oci.manifest",
+              "--jsonpath", ".layers[0]"]), "layer"))["digest"]
+    elf = os.path.join(ctx.tmp, ref.replace(":", "-") + ".o")
+    with open(elf, "wb") as f:
+        f.write(blob(ctx, digest))
+    return elf
+
+
 def btf_types(path):
     """The BTF types of the ELF at path, by id, as bpftool reads them."""
     p = subprocess.run(["bpftool", "-j", "btf", "dump", "file", path],
@@ -433,13 +447,7 @@ def image_inspect_shows_igs_ebpf_sections_maps_and_variables(ctx):
               "wd:v1": d}
     kinds = map_type_names()
     for ref, src in images.items():
-        ok(runner(ctx, ["image", "build", src, "-t", ref]), f"build {ref}")
-        digest = json.loads(ok(runner(
-            ctx, ["image", "inspect", ref, "--extra-info", "oci.manifest",
-                  "--jsonpath", ".layers[0]"]), "layer"))["digest"]
-        elf = os.path.join(ctx.tmp, ref.replace(":", "-") + ".o")
-        with open(elf, "wb") as f:
-            f.write(blob(ctx, digest))
+        elf = built_elf(ctx, ref, src)
         p = subprocess.run(["llvm-objdump", "-h", elf], capture_output=True,
                            text=True, timeout=60)
         eq(p.returncode, 0, f"llvm-objdump: {p.stderr}")
@@ -498,6 +506,165 @@ def image_inspect_shows_igs_ebpf_sections_maps_and_variables(ctx):
        "addr_owners\n", "--jsonpath on ebpf.maps")
 
 
+def helper_names():
+    """cilium's names of the kernel's helpers by number: "Fn" and the
+    name in CamelCase, from the order of linux/bpf.h's __BPF_FUNC_MAPPER
+    (as the enum bpf_func_id numbers them)."""
+    with open("/usr/include/linux/bpf.h") as f:
+        text = f.read()
+    body = text.split("#define __BPF_FUNC_MAPPER(FN)", 1)[1]
+    body = body.split("\n\n", 1)[0]
+    names = re.findall(r"FN\((\w+)", body)
+    check(len(names) > 150 and names[0] == "unspec", f"helpers: {names[:3]}")
+    return ["Fn" + "".join(w[:1].upper() + w[1:] for w in n.split("_"))
+            for n in names]
+
+
+def objdump_insns(elf, section):
+    """llvm-objdump -d -r of one section: {offset: (text, relocation
+    symbol or None)}."""
+    p = subprocess.run(["llvm-objdump", "-d", "-r", "--no-show-raw-insn",
+                        f"--section={section}", elf], capture_output=True,
+                       text=True, timeout=60)
+    eq(p.returncode, 0, f"llvm-objdump -d: {p.stderr}")
+    out, last = {}, None
+    for line in p.stdout.splitlines():
+        m = re.match(r"^\s+(\d+):\t(.*)$", line)
+        if m:
+            last = int(m.group(1))
+            out[last] = (m.group(2).strip(), None)
+            continue
+        m = re.match(r"^\s+[0-9a-f]+:\s+R_BPF_\w+\s+(\S+)", line)
+        if m and last is not None:
+            out[last] = (out[last][0], m.group(1))
+    return out
+
+
+def cilium_insns(source):
+    """The instructions of a cilium Source text: {offset: text}."""
+    return {int(m.group(1)): m.group(2) for m in
+            re.finditer(r"^\t *(\d+): (.*)$", source, re.M)}
+
+
+def object_symbols(elf):
+    """llvm-objdump -t: name -> (section, value, flags)."""
+    p = subprocess.run(["llvm-objdump", "-t", elf], capture_output=True,
+                       text=True, timeout=60)
+    eq(p.returncode, 0, f"llvm-objdump -t: {p.stderr}")
+    out = {}
+    for line in p.stdout.splitlines():
+        f = line.split()
+        if len(f) >= 5 and re.match(r"^[0-9a-f]{16}$", f[0]):
+            out[f[-1]] = (f[-3], int(f[0], 16), " ".join(f[1:-3]))
+    return out
+
+
+@test
+def image_inspect_shows_igs_ebpf_programs(ctx):
+    """ig's ebpf.programs, read from the eBPF layer without loading it:
+    each program (a global function of an executable section but .text)
+    with its section, its instructions as cilium writes them (every one
+    llvm-objdump shows at the same offset: helpers by cilium's names,
+    maps and data sections by the relocations, loads, stores, moves),
+    its BTF.ext source lines, the functions it calls or points to
+    (bpf_loop callbacks) after it under their labels, and
+    SourceWithRelocation with the same instructions."""
+    fixture = os.path.join(ROOT, "tests", "fixtures", "ig_syscalls")
+    images = {"prs:v1": fixture,
+              "prd:v1": os.path.join(ROOT, "gadget", "trace_dns")}
+    helpers = helper_names()
+    regs = {f"r{i}": f"r{i}" for i in range(10)}
+    regs["r10"] = "rfp"
+    sizes = {"u8": "B", "u16": "H", "u32": "W", "u64": "DW"}
+    for ref, src in images.items():
+        elf = built_elf(ctx, ref, src)
+        progs = json.loads(ok(runner(ctx, ["image", "inspect", ref,
+                                           "--extra-info", "ebpf.programs"]),
+                              "programs"))
+        syms = object_symbols(elf)
+        p = subprocess.run(["llvm-objdump", "-h", elf], capture_output=True,
+                           text=True, timeout=60)
+        eq(p.returncode, 0, f"llvm-objdump -h: {p.stderr}")
+        execs = [r.split()[1] for r in p.stdout.splitlines()
+                 if len(r.split()) > 4 and r.split()[-1] == "TEXT"]
+        eq([pr["Section"] for pr in progs],
+           [x for x in execs if x != ".text"], f"{ref}: program sections")
+        for pr in progs:
+            eq(sorted(pr), ["Section", "Source", "SourceWithRelocation"],
+               "ig's keys")
+            mine = cilium_insns(pr["Source"])
+            offs = sorted(mine)
+            eq(offs[0], 0, "first offset")
+            for a, b in zip(offs, offs[1:]):
+                wide = mine[a].startswith(("LoadMap", "LdImmDW"))
+                eq(b - a, 2 if wide else 1, f"{pr['Section']}: after {a}")
+            labels = re.findall(r"^(\S+):$", pr["Source"], re.M)
+            eq(syms[labels[0]][0], pr["Section"], "the program's label")
+            for f in re.findall(r"(?:Call -1|imm: -1) <(\S+)>",
+                                pr["Source"]):
+                check(f in labels, f"{pr['Section']}: {f} not after it")
+            check(all(syms[x][0] == ".text" for x in labels[1:]),
+                  f"{pr['Section']}: subprograms {labels[1:]}")
+            relo = [x for x in pr["SourceWithRelocation"].splitlines()
+                    if not x.startswith("; ")]
+            eq(relo, [mine[o] for o in offs],
+               f"{pr['Section']}: SourceWithRelocation")
+        if ref == "prd:v1":
+            socket = [pr for pr in progs if pr["Section"] == "socket"][0]
+            check(re.search(r"LdImmDW dst: r2 imm: -1 <\w+_step>",
+                            socket["Source"]),
+                  "a bpf_loop callback's pointer")
+            continue
+        eq(len(progs), 1, "one program")
+        pr = progs[0]
+        check(pr["Source"].startswith("sys_enter:\n"), pr["Source"][:80])
+        with open(os.path.join(fixture, "program.bpf.c")) as f:
+            code = f.read()
+        first = re.search(r"^\t *; (.*)$", pr["Source"], re.M).group(1)
+        eq(first, "int sys_enter(struct trace_event_raw_sys_enter *ctx)",
+           "first source line")
+        check(first in code, "a line of the fixture's source")
+        mine = cilium_insns(pr["Source"])
+        theirs = objdump_insns(elf, pr["Section"])
+        eq(sorted(mine), sorted(theirs), "instruction offsets")
+        checked = 0
+        for off, (text, sym) in theirs.items():
+            got = mine[off]
+            m = re.match(r"^call (\d+)$", text)
+            ld = re.match(r"^(r\d+) = \*\((u\d+) \*\)\((r\d+) ([+-]) "
+                          r"(\d+)\)$", text)
+            st = re.match(r"^\*\((u\d+) \*\)\((r\d+) ([+-]) (\d+)\) = "
+                          r"(r\d+)$", text)
+            mov = re.match(r"^(r\d+) = (-?\d+)$", text)
+            if sym and syms[sym][0] == ".maps":
+                want = f"LoadMapPtr dst: {regs[text.split()[0]]} fd: 0 " \
+                       f"<{sym}>"
+            elif sym:
+                want = f"LoadMapValue dst: {regs[text.split()[0]]}, fd: 0 " \
+                       f"off: {syms[sym][1]} <{syms[sym][0]}>"
+            elif m:
+                want = f"Call {helpers[int(m.group(1))]}"
+            elif text == "exit":
+                want = "Exit"
+            elif ld:
+                d, sz, s_, sign, n = ld.groups()
+                want = (f"LdXMem{sizes[sz]} dst: {regs[d]} src: {regs[s_]} "
+                        f"off: {'-' if sign == '-' else ''}{n} imm: 0")
+            elif st:
+                sz, d, sign, n, s_ = st.groups()
+                want = (f"StXMem{sizes[sz]} dst: {regs[d]} src: {regs[s_]} "
+                        f"off: {'-' if sign == '-' else ''}{n} imm: 0")
+            elif mov:
+                want = f"MovImm dst: {regs[mov.group(1)]} imm: {mov.group(2)}"
+            else:
+                continue
+            eq(got, want, f"at {off}: {text}")
+            checked += 1
+        check(checked > 40, f"only {checked} instructions compared")
+        check("<gadget_mntns_filter_map>" in pr["Source"] and
+              "Call FnGetCurrentPidTgid" in pr["Source"], "map, helper")
+
+
 def btf_members(types, struct_id, prefix="", base=0):
     """fullName -> (offset, size) of every member of a struct, nested
     struct members under their dotted names, as ig names fields (members
@@ -538,14 +705,8 @@ def image_inspect_shows_datasources_as_ig(ctx):
     images = {"sds:v1": os.path.join(ROOT, "tests", "fixtures",
                                      "ig_syscalls"),
               "sps:v1": os.path.join(ROOT, "examples", "snapshot_process")}
-    for ref, src in images.items():
-        ok(runner(ctx, ["image", "build", src, "-t", ref]), f"build {ref}")
-    digest = json.loads(ok(runner(
-        ctx, ["image", "inspect", "sds:v1", "--extra-info", "oci.manifest",
-              "--jsonpath", ".layers[0]"]), "layer"))["digest"]
-    elf = os.path.join(ctx.tmp, "sds.o")
-    with open(elf, "wb") as f:
-        f.write(blob(ctx, digest))
+    elfs = {ref: built_elf(ctx, ref, src) for ref, src in images.items()}
+    elf = elfs["sds:v1"]
     types = btf_types(elf)
     event = [t for t in types.values()
              if t["kind"] == "STRUCT" and t["name"] == "event"][0]

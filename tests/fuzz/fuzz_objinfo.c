@@ -26,6 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		objinfo_sections,
 		objinfo_maps,
 		objinfo_variables,
+		objinfo_programs,
 	};
 
 	for (size_t k = 0; k < sizeof(infos) / sizeof(infos[0]); k++) {

@@ -19,7 +19,7 @@
 typedef json_t *(*info_fn)(const void *, size_t, struct error **);
 
 static const info_fn infos[] = { objinfo_sections, objinfo_maps,
-				 objinfo_variables };
+				 objinfo_variables, objinfo_programs };
 
 static char *trace_dns(size_t *len)
 {
