@@ -526,18 +526,71 @@ out:
 	return v;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Each member of what cur holds that step (a key, an index, or every
+ * member: key NULL and index -1) names, appended to next. */
+static int jsonpath_step(json_t *cur, const char *key, long index, json_t *next)
+{
+	const char *k;
+	json_t *v, *m;
+	size_t i;
+
+	json_array_foreach (cur, i, v) {
+		if (key) {
+			m = json_object_get(v, key);
+		} else if (index >= 0) {
+			m = json_array_get(v, index);
+		} else if (json_is_array(v)) {
+			if (json_array_extend(next, v))
+				return -1;
+			continue;
+		} else if (json_is_object(v)) {
+			/* an object's members in key order, as Go's maps */
+			cleanup_free const char **keys =
+				calloc(json_object_size(v) + 1, sizeof(*keys));
+			size_t n = 0;
+
+			if (!keys)
+				return -1;
+			json_object_foreach (v, k, m)
+				keys[n++] = k;
+			qsort(keys, n, sizeof(*keys), cmp_str);
+			for (size_t j = 0; j < n; j++)
+				if (json_array_append(
+					    next, json_object_get(v, keys[j])))
+					return -1;
+			continue;
+		} else {
+			continue;
+		}
+		if (m && json_array_append(next, m))
+			return -1;
+	}
+	return 0;
+}
+
 /*
  * The member of v that path names, as ig's --jsonpath ("$" + path) with
- * the steps .key, ["key"], ['key'] and [N]; NULL (err set) when path has
- * another step or v no such member.
+ * the steps .key, ["key"], ['key'], [N] and [*] (every member: the result
+ * is then the array of what the steps after it name in each); a new
+ * reference, NULL (err set) when path has another step or v no such
+ * member.
  */
 static json_t *jsonpath_get(json_t *v, const char *path, const char *key_of,
 			    struct error **err)
 {
+	cleanup_json json_t *cur = json_pack("[O]", v);
 	const char *p = path;
+	bool plural = false;
 
-	while (*p && v) {
+	while (*p && cur) {
 		cleanup_free char *key = NULL;
+		long index = -1;
+		json_t *next;
 		size_t n;
 
 		if (*p == '.' && p[1] != '.' && p[1] != '[') {
@@ -553,31 +606,45 @@ static json_t *jsonpath_get(json_t *v, const char *path, const char *key_of,
 			p = end + 2;
 		} else if (p[0] == '[' && p[1] >= '0' && p[1] <= '9') {
 			char *end;
-			unsigned long i = strtoul(p + 1, &end, 10);
 
-			if (*end != ']')
+			index = strtol(p + 1, &end, 10);
+			if (*end != ']' || index < 0)
 				break;
-			v = json_array_get(v, i);
 			p = end + 1;
-			continue;
+		} else if (!strncmp(p, "[*]", 3)) {
+			plural = true;
+			p += 3;
 		} else {
 			break;
 		}
-		if (!key || !*key)
+		if (index < 0 && !plural && (!key || !*key))
 			break;
-		v = json_object_get(v, key);
+		if (index < 0 && key && !*key)
+			break;
+		next = json_array();
+		if (!next || jsonpath_step(cur, key, index, next)) {
+			json_decref(next);
+			error_set(err, ENOMEM, "jsonpath");
+			return NULL;
+		}
+		json_decref(cur);
+		cur = next;
 	}
 	if (*p) {
 		error_set(err, 0,
-			  "jsonpath \"%s\": want .key, [\"key\"] or [N] "
+			  "jsonpath \"%s\": want .key, [\"key\"], [N] or [*] "
 			  "steps, at \"%s\"",
 			  path, p);
 		return NULL;
 	}
-	if (!v)
+	if (plural)
+		return json_incref(cur);
+	if (json_array_size(cur) != 1) {
 		error_set(err, 0, "path \"%s\" not found in extra info \"%s\"",
 			  path, key_of);
-	return v;
+		return NULL;
+	}
+	return json_incref(json_array_get(cur, 0));
 }
 
 static int inspect_option(void *state, int opt, const char *arg,
@@ -672,7 +739,6 @@ static int inspect_run(struct cli_ctx *ctx, void *state, struct error **err)
 				 err);
 		if (!v)
 			return EXIT_FAIL;
-		json_incref(v);
 		json_decref(doc);
 		doc = v;
 	}
@@ -722,8 +788,8 @@ const struct cli_command cmd_image_inspect = {
 		"                       instead, as ig's (from gadget.yaml\n"
 		"                       and the program's BTF, nothing loaded)\n"
 		"      --jsonpath PATH  that entry's (or those data sources')\n"
-		"                       member PATH (.key, [\"key\"], [N]\n"
-		"                       steps)\n"
+		"                       member PATH (.key, [\"key\"], [N],\n"
+		"                       [*] steps)\n"
 		"      --store DIR      image store\n"
 		"\n"
 		"EXAMPLES\n"
@@ -735,7 +801,7 @@ const struct cli_command cmd_image_inspect = {
 		"  runner image inspect trace_dns --extra-info oci.manifest \\\n"
 		"      --jsonpath '.layers[0].digest'\n"
 		"  runner image inspect trace_dns --show-datasources \\\n"
-		"      --jsonpath '[0].fields[3].fullName'\n",
+		"      --jsonpath '[0].fields[*].fullName'\n",
 	.short_opts = "o:",
 	.options = inspect_options,
 	.flags = CLI_STORE,

@@ -589,6 +589,10 @@ def image_inspect_shows_igs_ebpf_programs(ctx):
                  if len(r.split()) > 4 and r.split()[-1] == "TEXT"]
         eq([pr["Section"] for pr in progs],
            [x for x in execs if x != ".text"], f"{ref}: program sections")
+        eq(json.loads(ok(runner(ctx, ["image", "inspect", ref,
+                                      "--extra-info", "ebpf.programs",
+                                      "--jsonpath", "[*].Section"]), "[*]")),
+           [pr["Section"] for pr in progs], "ig's example: [*].Section")
         for pr in progs:
             eq(sorted(pr), ["Section", "Source", "SourceWithRelocation"],
                "ig's keys")
@@ -765,6 +769,10 @@ def image_inspect_shows_datasources_as_ig(ctx):
     eq(ok(runner(ctx, ["image", "inspect", "sds:v1", "--show-datasources",
                        "--jsonpath", f"[0].fields[{i}].fullName"]),
           "jsonpath"), "proc.pid\n", "--jsonpath (a string as it is)")
+    eq(json.loads(ok(runner(ctx, ["image", "inspect", "sds:v1",
+                                  "--show-datasources", "--jsonpath",
+                                  "[0].fields[*].fullName"]), "[*]")),
+       [f["fullName"] for f in fields], "ig's example: every fullName")
     sps = json.loads(ok(runner(ctx, ["image", "inspect", "sps:v1",
                                      "--show-datasources"]), "snapshot"))
     eq([(d["name"], d["type"]) for d in sps], [("processes", 2)],
@@ -800,6 +808,11 @@ def image_inspect_jsonpath_picks_from_the_extra_info(ctx):
     eq(json.loads(ok(jp("oci.metadata", f".datasources.{ds}.fields"),
                      "fields")),
        meta["datasources"][ds]["fields"], "metadata's fields")
+    eq(json.loads(ok(jp("oci.manifest", ".layers[*].mediaType"), "[*]")),
+       [x["mediaType"] for x in man["layers"]], "[*]: each member's")
+    eq(json.loads(ok(jp("oci.manifest", ".config[*]"), "object [*]")),
+       [man["config"][k] for k in sorted(man["config"])],
+       "[*] of an object: its values in key order")
     fails(jp("oci.manifest", ".layers[9]"), "missing",
           'path ".layers[9]" not found in extra info "oci.manifest"')
     fails(jp("oci.manifest", "..digest"), "deep scan", '"..digest"')
