@@ -576,9 +576,9 @@ static int jsonpath_step(json_t *cur, const char *key, long index, json_t *next)
 /*
  * The member of v that path names, as ig's --jsonpath ("$" + path) with
  * the steps .key, ["key"], ['key'], [N] and [*] (every member: the result
- * is then the array of what the steps after it name in each); a new
- * reference, NULL (err set) when path has another step or v no such
- * member.
+ * is then the array of what the steps after it name in each) in the
+ * extra info key_of (NULL: the data sources); a new reference, NULL (err
+ * set) when path has another step or v no such member.
  */
 static json_t *jsonpath_get(json_t *v, const char *path, const char *key_of,
 			    struct error **err)
@@ -640,8 +640,9 @@ static json_t *jsonpath_get(json_t *v, const char *path, const char *key_of,
 	if (plural)
 		return json_incref(cur);
 	if (json_array_size(cur) != 1) {
-		error_set(err, 0, "path \"%s\" not found in extra info \"%s\"",
-			  path, key_of);
+		error_set(err, 0, "path \"%s\" not found in %s%s%s", path,
+			  key_of ? "extra info \"" : "the data sources",
+			  key_of ? key_of : "", key_of ? "\"" : "");
 		return NULL;
 	}
 	return json_incref(json_array_get(cur, 0));
@@ -734,9 +735,7 @@ static int inspect_run(struct cli_ctx *ctx, void *state, struct error **err)
 				  s->jsonpath, s->extra_info);
 			return EXIT_FAIL;
 		}
-		v = jsonpath_get(doc, s->jsonpath,
-				 s->extra_info ? s->extra_info : "data sources",
-				 err);
+		v = jsonpath_get(doc, s->jsonpath, s->extra_info, err);
 		if (!v)
 			return EXIT_FAIL;
 		json_decref(doc);

@@ -778,6 +778,9 @@ def image_inspect_shows_datasources_as_ig(ctx):
     eq([(d["name"], d["type"]) for d in sps], [("processes", 2)],
        "a snapshot's type")
     fails(runner(ctx, ["image", "inspect", "sds:v1", "--show-datasources",
+                       "--jsonpath", "[3]"]), "no such data source",
+          'path "[3]" not found in the data sources')
+    fails(runner(ctx, ["image", "inspect", "sds:v1", "--show-datasources",
                        "--extra-info", "oci.tag"]), "both",
           "--extra-info and --show-datasources", code=2)
 
