@@ -725,7 +725,7 @@ static int fill_programs(const struct elf_view *v, json_t *arr)
 	return rc;
 }
 
-char *objinfo_programs(const void *elf, size_t len, struct error **err)
+json_t *objinfo_programs(const void *elf, size_t len, struct error **err)
 {
 	return from_elf(elf, len, json_array(), fill_programs, err);
 }

@@ -34,8 +34,8 @@ json_t *objinfo_variables(const void *elf, size_t len, struct error **err);
  * ig's ebpf.programs: [{"Section", "Source", "SourceWithRelocation"}],
  * each program (a global function of an executable section but .text)
  * with the functions it calls after it, as cilium/ebpf's loader and
- * disassembler show them, in ELF order (JSON text).
+ * disassembler show them, in ELF order.
  */
-char *objinfo_programs(const void *elf, size_t len, struct error **err);
+json_t *objinfo_programs(const void *elf, size_t len, struct error **err);
 
 #endif
