@@ -22,9 +22,10 @@
  * prod, labels POD_LABELS_JSON) and selects pods as
  * --k8s-namespace=prod,default --k8s-selector=SELECTOR would (as
  * session.c's on_event()); -n LIST filters as --containername=LIST (the
- * client's container is named 3f4e1b2a9c8d, its id's head).
+ * client's container is named 3f4e1b2a9c8d, its id's head).  MODE: an -o
+ * mode of runner run (json, jsonpretty, yaml, columns).
  *   build/bench/render_cost [-c] [-F EXPR] [-n LIST] [-t LAYOUT] [-k SELECTOR]
- *                           json|columns [EVENTS [FILE [fixed|fresh|stub]]]
+ *                           MODE [EVENTS [FILE [fixed|fresh|stub]]]
  */
 #include <fcntl.h>
 #include <getopt.h>
@@ -225,9 +226,15 @@ int main(int argc, char **argv)
 	size_t esz;
 	const struct field *ts, *sport, *dport;
 	__u64 t_ev = 25592168198355ULL;
+	enum output_mode omode;
 	double t0, t;
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
+	if (output_mode_parse(mode, &omode) < 0 || omode == OUTPUT_PCAPNG) {
+		fprintf(stderr, "render_cost: mode: json, jsonpretty, yaml or "
+				"columns\n");
+		return 2;
+	}
 	if (!fresh && strcmp(ports, "fixed")) {
 		fprintf(stderr, "render_cost: ports: fixed, fresh or stub\n");
 		return 2;
@@ -250,10 +257,7 @@ int main(int argc, char **argv)
 	if (!err && selector &&
 	    !k8s_select_add(&sel, K8S_SELECT_NAMESPACE, "prod,default", &err))
 		k8s_select_add(&sel, K8S_SELECT_LABELS, selector, &err);
-	if (err ||
-	    output_new(b.fs,
-		       strcmp(mode, "json") ? OUTPUT_COLUMNS : OUTPUT_JSON, fd,
-		       &out, &err)) {
+	if (err || output_new(b.fs, omode, fd, &out, &err)) {
 		fprintf(stderr, "render_cost: %s\n", error_msg(err));
 		return 1;
 	}
