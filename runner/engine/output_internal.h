@@ -40,8 +40,10 @@ enum { COND_NONE, COND_NONZERO, COND_GENERIC };
 
 /*
  * output_json.c: a run of steps whose text depends on a few bytes of the
- * event only (the key): the text after the first step's prefix, kept for
- * the last keys seen (JSON_GROUP_WAYS, chosen by a hash of the key).  A
+ * event only (the key: up to JSON_GROUP_KEY / 8 words of 8 bytes, each
+ * where some of those bytes are, under a mask of them): the text after
+ * the first step's prefix, kept for the last keys seen
+ * (JSON_GROUP_WAYS, chosen by a hash of the key).  A
  * group that misses more often than it hits is left alone for a while.
  * A group with an endpoint's port (new with every query of a stub
  * resolver) whose keys miss takes the port out of its key for a while:
@@ -60,7 +62,10 @@ struct json_group_way {
 
 struct json_group {
 	__u32 n; /* steps */
-	__u32 lo, key_len; /* event bytes [lo, lo + key_len) */
+	/* the key: the 8 event bytes at each of word[0, n_words); key_len
+	 * 8 * n_words */
+	__u32 n_words, key_len;
+	__u32 word[JSON_GROUP_KEY / 8];
 	__u32 text_max, way_size;
 	__u8 op; /* the first step's own op */
 	/* the step (from the first; 0: none) whose value is the hole, and
@@ -70,8 +75,9 @@ struct json_group {
 	bool hole_on;
 	__u32 tries, hits, skip;
 	char *ways;
-	/* the key's bytes the text without the hole's value depends on */
-	__u64 mask[JSON_GROUP_KEY / 8];
+	/* of each key word, the bytes the text depends on (full), and those
+	 * the text without the hole's value depends on (mask) */
+	__u64 full[JSON_GROUP_KEY / 8], mask[JSON_GROUP_KEY / 8];
 };
 
 /* output_json.c: the last value of a step and its JSON text (a user or

@@ -189,16 +189,22 @@ static const char *none_text(const struct output *o, const struct json_step *st)
 
 /* Step s's run: the steps from s on of its op (OP_RUNTIME: of its mount
  * namespace too), and their text outside containers and pods: its value,
- * then each next step's prefix and value. */
+ * then each next step's prefix and value.  k8s.node's (OP_NODE) is the
+ * OP_K8S steps right after it (ig's key order puts it among them), its
+ * text theirs only: the node's value is written first. */
 static int build_run(struct output *o, size_t s)
 {
 	struct json_step *st = &o->steps[s];
-	size_t e = s + 1, need = 8, len;
+	__u8 op = st->op == OP_NODE ? OP_K8S : st->op;
+	size_t e = s + 1, need = 8, len = 0;
 	char *text;
 
-	while (e < o->n_steps && o->steps[e].op == st->op &&
-	       (st->op != OP_RUNTIME || o->steps[e].off == st->off))
+	while (e < o->n_steps && o->steps[e].op == op &&
+	       (op != OP_RUNTIME || o->steps[e].off == st->off))
 		e++;
+	st->run = 0;
+	if (st->op == OP_NODE && e == s + 1)
+		return 0;
 	for (size_t k = s + 1; k < e; k++)
 		need += o->steps[k].prefix_len + 8;
 	text = realloc(o->tab_text, o->tab_len + need + TAB_PAD);
@@ -206,8 +212,10 @@ static int build_run(struct output *o, size_t s)
 		return -1;
 	o->tab_text = text;
 	text += o->tab_len;
-	len = strlen(none_text(o, st));
-	memcpy(text, none_text(o, st), len);
+	if (st->op != OP_NODE) {
+		len = strlen(none_text(o, st));
+		memcpy(text, none_text(o, st), len);
+	}
 	for (size_t k = s + 1; k < e; k++) {
 		const struct json_step *sk = &o->steps[k];
 		size_t vl = strlen(none_text(o, sk));
@@ -226,29 +234,26 @@ static int build_run(struct output *o, size_t s)
 	return 0;
 }
 
-/* [lo, hi) grown to cover [a, a + n) */
-static void span_add(__u32 *lo, __u32 *hi, __u32 a, __u32 n)
-{
-	if (a < *lo)
-		*lo = a;
-	if (a + n > *hi)
-		*hi = a + n;
-}
-
-/* Event bytes a value depends on: their span [lo, hi), and with mask,
- * each of them marked in mask[0, len) (bytes from base). */
+/* Event bytes a value depends on: their span [lo, hi), each of them
+ * marked in mask (size bytes, the event's); out: some lie past it. */
 struct deps {
 	__u32 lo, hi;
 	unsigned char *mask;
-	__u32 base, len;
+	size_t size;
+	bool out;
 };
 
 static void deps_add(struct deps *d, __u32 a, __u32 n)
 {
-	span_add(&d->lo, &d->hi, a, n);
-	for (__u32 x = a; d->mask && x < a + n; x++)
-		if (x >= d->base && x - d->base < d->len)
-			d->mask[x - d->base] = 0xff;
+	if (a > d->size || n > d->size - a) {
+		d->out = true;
+		return;
+	}
+	if (a < d->lo)
+		d->lo = a;
+	if (a + n > d->hi)
+		d->hi = a + n;
+	memset(d->mask + a, 1, n);
 }
 
 /* A field whose value changes with every event as a rule: times, ids. */
@@ -288,7 +293,7 @@ static bool step_deps(const struct output *o, const struct json_step *st,
 	case OP_STRING:
 	case OP_ID_NAME:
 	case OP_L3EP_LIST:
-		return true;
+		break;
 	case OP_TAB:
 		if (f->shown_if >= 0) {
 			const struct field *c = &fs->f[f->shown_if];
@@ -297,37 +302,17 @@ static bool step_deps(const struct output *o, const struct json_step *st,
 				return false;
 			deps_add(d, c->off, c->size);
 		}
-		return true;
+		break;
 	case OP_IP:
 		deps_add(d, f->addr_off, 16);
 		deps_add(d, f->ver_off, f->ver_size);
 		if (f->port_size)
 			deps_add(d, f->port_off, f->port_size);
-		return true;
+		break;
 	default:
 		return false;
 	}
-}
-
-/* The span [lo, hi) of step st's bytes (step_deps()). */
-static bool step_span(const struct output *o, const struct json_step *st,
-		      __u32 *lo, __u32 *hi)
-{
-	struct deps d = { .lo = UINT32_MAX };
-
-	if (!step_deps(o, st, &d))
-		return false;
-	*lo = d.lo;
-	*hi = d.hi;
-	return true;
-}
-
-/* The first member of the event struct that f is in (or f). */
-static int top_of(const struct fieldset *fs, int i)
-{
-	while (fs->f[i].parent >= 0)
-		i = fs->f[i].parent;
-	return i;
+	return !d->out;
 }
 
 /* Whether step st writes the port of an l4 endpoint as an unsigned
@@ -345,30 +330,103 @@ static bool port_step(const struct output *o, const struct json_step *st)
 	       f->size == ep->port_size;
 }
 
-/* Group g of steps [s, e): its hole (a port after the first step), and
- * the bytes of its key [lo, hi) the other steps' values depend on. */
-static void group_key(const struct output *o, struct json_group *g, size_t s,
-		      size_t e, __u32 lo, __u32 hi)
-{
-	struct deps d = { .lo = UINT32_MAX,
-			  .mask = (unsigned char *)g->mask,
-			  .base = lo,
-			  .len = hi - lo };
+/* A group's bytes lie within this span: build_groups() looks at each of
+ * its steps' spans a few times. */
+#define GROUP_SPAN 4096
 
-	for (size_t k = s + 1; k < e && !g->hole; k++) {
-		if (port_step(o, &o->steps[k])) {
-			g->hole = (__u32)(k - s);
-			g->hole_off = o->steps[k].off;
-			g->hole_size = (__u8)o->fs->f[o->steps[k].field].size;
-		}
+/*
+ * The words of a key that cover the bytes marked in m in [lo, hi), each
+ * at the first byte not covered yet (or the event's last 8): into word
+ * (unless NULL); how many, or one more than JSON_GROUP_KEY / 8 when it
+ * takes more.
+ */
+static __u32 key_words(const struct fieldset *fs, const unsigned char *m,
+		       __u32 lo, __u32 hi, __u32 *word)
+{
+	__u32 n = 0, size = (__u32)fs->event_size;
+
+	if (size < 8 || hi - lo > GROUP_SPAN)
+		return JSON_GROUP_KEY / 8 + 1;
+	for (__u32 b = lo; b < hi; b++) {
+		if (!m[b])
+			continue;
+		if (n == JSON_GROUP_KEY / 8)
+			return n + 1;
+		if (b > size - 8)
+			b = size - 8;
+		if (word)
+			word[n] = b;
+		n++;
+		b += 7;
 	}
-	for (size_t k = s; k < e; k++)
-		if (!g->hole || k - s != g->hole)
-			step_deps(o, &o->steps[k], &d);
+	return n;
 }
 
-static int group_add(struct output *o, size_t s, size_t e, __u32 lo, __u32 hi)
+/* Event bytes and their words for the keys of groups (build_groups()). */
+struct key_build {
+	struct output *o;
+	unsigned char *m; /* the steps' bytes (zero between uses) */
+};
+
+/* Of each of the n words at word, the bytes marked in m (mask), those
+ * marks then cleared in [lo, hi). */
+static void word_masks(struct key_build *kb, const __u32 *word, __u32 n,
+		       __u64 *mask, __u32 lo, __u32 hi)
 {
+	for (__u32 i = 0; i < n; i++)
+		for (__u32 x = 0; x < 8; x++)
+			if (kb->m[word[i] + x])
+				mask[i] |= 0xffULL << (8 * x);
+	if (hi > lo)
+		memset(kb->m + lo, 0, hi - lo);
+}
+
+/*
+ * The words of the key of steps [s, e) (into word, unless NULL): how
+ * many, or JSON_GROUP_KEY / 8 + 1 if one of them depends on more than the
+ * event's bytes or on values new with every event, or they take more.
+ * With masks, of each word the bytes the steps depend on (full) and
+ * those all but step s + hole (if not 0) depend on (mask).
+ */
+static __u32 range_words(struct key_build *kb, size_t s, size_t e, __u32 *word,
+			 __u32 hole, __u64 *full, __u64 *mask)
+{
+	const struct fieldset *fs = kb->o->fs;
+	struct deps d = { .lo = UINT32_MAX,
+			  .mask = kb->m,
+			  .size = fs->event_size };
+	__u32 n = JSON_GROUP_KEY / 8 + 1;
+	bool ok = true;
+
+	for (size_t k = s; k < e && ok; k++)
+		ok = step_deps(kb->o, &kb->o->steps[k], &d);
+	if (ok)
+		n = key_words(fs, kb->m, d.lo, d.hi, word);
+	if (!ok || !full || n > JSON_GROUP_KEY / 8) {
+		if (d.hi > d.lo)
+			memset(kb->m + d.lo, 0, d.hi - d.lo);
+		return n;
+	}
+	word_masks(kb, word, n, full, d.lo, d.hi);
+	d = (struct deps){ .lo = UINT32_MAX,
+			   .mask = kb->m,
+			   .size = fs->event_size };
+	for (size_t k = s; k < e; k++)
+		if (!hole || k - s != hole)
+			step_deps(kb->o, &kb->o->steps[k], &d);
+	word_masks(kb, word, n, mask, d.lo, d.hi);
+	return n;
+}
+
+static bool range_fits(struct key_build *kb, size_t s, size_t e)
+{
+	return range_words(kb, s, e, NULL, 0, NULL, NULL) <= JSON_GROUP_KEY / 8;
+}
+
+/* Group steps [s, e): its key, its hole (a port after the first step). */
+static int group_add(struct key_build *kb, size_t s, size_t e)
+{
+	struct output *o = kb->o;
 	struct json_group *g, *ng;
 	size_t text = 0;
 
@@ -381,9 +439,16 @@ static int group_add(struct output *o, size_t s, size_t e, __u32 lo, __u32 hi)
 	for (size_t k = s; k < e; k++)
 		text += (k > s ? o->steps[k].prefix_len : 0) +
 			o->fs->f[o->steps[k].field].max_json;
+	for (size_t k = s + 1; k < e && !g->hole; k++) {
+		if (port_step(o, &o->steps[k])) {
+			g->hole = (__u32)(k - s);
+			g->hole_off = o->steps[k].off;
+			g->hole_size = (__u8)o->fs->f[o->steps[k].field].size;
+		}
+	}
 	g->n = (__u32)(e - s);
-	g->lo = lo;
-	g->key_len = hi - lo;
+	g->n_words = range_words(kb, s, e, g->word, g->hole, g->full, g->mask);
+	g->key_len = 8 * g->n_words;
 	g->text_max = (__u32)text;
 	g->way_size = (__u32)(sizeof(struct json_group_way) + g->key_len +
 			      text + PREFIX_PAD + 7) &
@@ -391,64 +456,84 @@ static int group_add(struct output *o, size_t s, size_t e, __u32 lo, __u32 hi)
 	g->ways = calloc(JSON_GROUP_WAYS, g->way_size);
 	if (!g->ways)
 		return -1;
-	group_key(o, g, s, e, lo, hi);
 	g->op = o->steps[s].op;
 	o->steps[s].op = OP_GROUP;
 	o->steps[s].group = (__u32)o->n_groups++;
 	return 0;
 }
 
+/* The member of the event struct that field i is in, or -1 at the top
+ * (-2: no field). */
+static int top_of(const struct fieldset *fs, int i)
+{
+	if (i < 0 || fs->f[i].parent < 0)
+		return i < 0 ? -2 : -1;
+	while (fs->f[i].parent >= 0)
+		i = fs->f[i].parent;
+	return i;
+}
+
 /*
- * Groups: runs of at least 2 steps in one member of the event struct (or
- * of top-level values) whose values depend on at most JSON_GROUP_KEY
- * bytes of the event together.
+ * Groups: runs of at least 2 steps whose values depend on the bytes of at
+ * most JSON_GROUP_KEY / 8 words of the event together, wherever they are
+ * (ig's key order puts values far apart in the event side by side): the
+ * longest runs in one member of the event struct (or of top-level
+ * values), and then a top-level value alone between two members joins
+ * the run before it or else the one after it, if its bytes fit.
+ * runs[r] = [start, end) of run r, 1 step or more.
  */
 static int build_groups(struct output *o)
 {
 	const struct fieldset *fs = o->fs;
-	size_t s = 0;
+	struct key_build kb = { .o = o };
+	size_t(*runs)[2] = calloc(o->n_steps + 1, sizeof(*runs));
+	size_t n_runs = 0, s = 0;
+	int r = -1;
 
+	kb.m = calloc(fs->event_size + 1, 1);
+	if (!kb.m || !runs)
+		goto out;
 	while (s < o->n_steps) {
-		__u32 lo, hi, a, b;
 		size_t e = s + 1;
 		int top;
 
-		if (!step_span(o, &o->steps[s], &lo, &hi) ||
-		    hi - lo > JSON_GROUP_KEY) {
+		if (!range_fits(&kb, s, e)) {
 			s++;
 			continue;
 		}
-		top = fs->f[o->steps[s].field].parent >= 0 ?
-			      top_of(fs, o->steps[s].field) :
-			      -1;
-		for (; e < o->n_steps; e++) {
-			const struct json_step *se = &o->steps[e];
-			__u32 nlo = lo, nhi = hi;
-
-			if (!step_span(o, se, &a, &b))
-				break;
-			if ((fs->f[se->field].parent >= 0 ?
-				     top_of(fs, se->field) :
-				     -1) != top)
-				break;
-			span_add(&nlo, &nhi, a, b - a);
-			if (nhi - nlo > JSON_GROUP_KEY)
-				break;
-			lo = nlo;
-			hi = nhi;
-		}
-		/* the key read 8 bytes at a time: more bytes than needed
-		 * only make it stricter */
-		hi = lo + ((hi - lo + 7) & ~7U);
-		if (hi > fs->event_size && fs->event_size >= hi - lo)
-			lo = (__u32)fs->event_size - (hi - lo),
-			hi = (__u32)fs->event_size;
-		if (e - s >= 2 && hi <= fs->event_size &&
-		    group_add(o, s, e, lo, hi) < 0)
-			return -1;
+		top = top_of(fs, o->steps[s].field);
+		while (e < o->n_steps && top_of(fs, o->steps[e].field) == top &&
+		       range_fits(&kb, s, e + 1))
+			e++;
+		runs[n_runs][0] = s;
+		runs[n_runs++][1] = e;
 		s = e;
 	}
-	return 0;
+	for (size_t i = 0; i < n_runs; i++) {
+		size_t *a = runs[i], *p = i ? runs[i - 1] : NULL;
+		size_t *nx = i + 1 < n_runs ? runs[i + 1] : NULL;
+
+		if (a[1] - a[0] != 1 || top_of(fs, o->steps[a[0]].field) != -1)
+			continue;
+		if (p && p[1] == a[0] && p[1] - p[0] >= 2 &&
+		    range_fits(&kb, p[0], a[1])) {
+			p[1] = a[1];
+			a[0] = a[1];
+		} else if (nx && nx[0] == a[1] && nx[1] - nx[0] >= 2 &&
+			   range_fits(&kb, a[0], nx[1])) {
+			nx[0] = a[0];
+			a[1] = a[0];
+		}
+	}
+	for (size_t i = 0; i < n_runs; i++)
+		if (runs[i][1] - runs[i][0] >= 2 &&
+		    group_add(&kb, runs[i][0], runs[i][1]) < 0)
+			goto out;
+	r = 0;
+out:
+	free(kb.m);
+	free(runs);
+	return r;
 }
 
 int output_json_compile(struct output *o)
@@ -565,8 +650,8 @@ int output_json_compile(struct output *o)
 	for (size_t s = 0; s < o->n_steps; s++) {
 		o->steps[s].memo = (__u32)n_memo;
 		n_memo += memo_slots(o->steps[s].op);
-		if ((o->steps[s].op == OP_RUNTIME ||
-		     o->steps[s].op == OP_K8S) &&
+		if ((o->steps[s].op == OP_RUNTIME || o->steps[s].op == OP_K8S ||
+		     o->steps[s].op == OP_NODE) &&
 		    build_run(o, s) < 0)
 			return -1;
 	}
@@ -747,31 +832,82 @@ static bool pod_none(struct output *o, const char *ev)
 	return ns_memo_keep(m, mntns, netns, c, !fieldset_pod(o->fs, ev, &ctr));
 }
 
-/* The way of a key (len: a multiple of 8; with mask, its bytes under
- * it): only picks where to look, the key itself is compared. */
-static inline __u64 key_hash(const char *p, const __u64 *mask, __u32 len)
+/* Group g's key in event ev into k, each word's bytes under mask, and
+ * its hash: the way to look in, the key itself is compared.  Unrolled
+ * (up to 8 words: JSON_GROUP_KEY), each word's rotation a constant. */
+static inline __u64 key_load(const char *ev, const struct json_group *g,
+			     const __u64 *mask, __u64 *k)
 {
 	__u64 h = 0, w;
 
-	for (__u32 i = 0; i < len; i += 8) {
-		memcpy(&w, p + i, 8);
-		if (mask)
-			w &= mask[i / 8];
-		h ^= w << (i & 31) | w >> (64 - (i & 31)) % 64;
+#define KEY_WORD(i)                     \
+	memcpy(&w, ev + g->word[i], 8); \
+	k[i] = w & mask[i];             \
+	h ^= k[i] << (8 * (i)&31) | k[i] >> (64 - (8 * (i)&31)) % 64
+	switch (g->n_words) {
+	case 8:
+		KEY_WORD(7);
+		/* fall through */
+	case 7:
+		KEY_WORD(6);
+		/* fall through */
+	case 6:
+		KEY_WORD(5);
+		/* fall through */
+	case 5:
+		KEY_WORD(4);
+		/* fall through */
+	case 4:
+		KEY_WORD(3);
+		/* fall through */
+	case 3:
+		KEY_WORD(2);
+		/* fall through */
+	case 2:
+		KEY_WORD(1);
+		/* fall through */
+	default:
+		KEY_WORD(0);
 	}
+#undef KEY_WORD
 	return h * 0x9E3779B97F4A7C15ULL;
 }
 
-static inline bool key_eq(const char *a, const char *b, const __u64 *mask,
-			  __u32 len)
+/* Whether kept (a key stored by group_keep()) is key k of group g. */
+static inline bool key_eq(const char *kept, const __u64 *k,
+			  const struct json_group *g)
 {
-	__u64 d = 0, x, y;
+	__u64 d = 0, x;
 
-	for (__u32 i = 0; i < len; i += 8) {
-		memcpy(&x, a + i, 8);
-		memcpy(&y, b + i, 8);
-		d |= mask ? (x ^ y) & mask[i / 8] : x ^ y;
+#define KEY_DIFF(i)                    \
+	memcpy(&x, kept + 8 * (i), 8); \
+	d |= x ^ k[i]
+	switch (g->n_words) {
+	case 8:
+		KEY_DIFF(7);
+		/* fall through */
+	case 7:
+		KEY_DIFF(6);
+		/* fall through */
+	case 6:
+		KEY_DIFF(5);
+		/* fall through */
+	case 5:
+		KEY_DIFF(4);
+		/* fall through */
+	case 4:
+		KEY_DIFF(3);
+		/* fall through */
+	case 3:
+		KEY_DIFF(2);
+		/* fall through */
+	case 2:
+		KEY_DIFF(1);
+		/* fall through */
+	default:
+		KEY_DIFF(0);
 	}
+#undef KEY_DIFF
 	return !d;
 }
 
@@ -829,12 +965,12 @@ static size_t group_missed(struct json_group *g)
 /* Group g's text for ev into out if kept: its length, else 0. */
 static size_t group_hit(struct json_group *g, const char *ev, char *out)
 {
-	const char *key = ev + g->lo;
-	__u64 h = key_hash(key, NULL, g->key_len);
+	__u64 k[JSON_GROUP_KEY / 8];
+	__u64 h = key_load(ev, g, g->full, k);
 	const struct json_group_way *w = group_way(g, h);
 
 	g->tries++;
-	if (w->hash == h && w->len && key_eq(w->data, key, NULL, g->key_len)) {
+	if (w->hash == h && w->len && key_eq(w->data, k, g)) {
 		g->hits++;
 		copy_padded(out, w->data + g->key_len, w->len);
 		return w->len;
@@ -846,15 +982,14 @@ static size_t group_hit(struct json_group *g, const char *ev, char *out)
  * hole's value, the rest. */
 static size_t group_hit_hole(struct json_group *g, const char *ev, char *out)
 {
-	const char *key = ev + g->lo;
-	__u64 h = key_hash(key, g->mask, g->key_len);
+	__u64 k[JSON_GROUP_KEY / 8];
+	__u64 h = key_load(ev, g, g->mask, k);
 	const struct json_group_way *w = group_way(g, h);
 	const char *text = w->data + g->key_len;
 	size_t m;
 
 	g->tries++;
-	if (w->hash == h && w->len &&
-	    key_eq(w->data, key, g->mask, g->key_len)) {
+	if (w->hash == h && w->len && key_eq(w->data, k, g)) {
 		g->hits++;
 		copy_padded(out, text, w->head);
 		m = fmt_u32_wide(out + w->head,
@@ -874,9 +1009,8 @@ static size_t group_hit_hole(struct json_group *g, const char *ev, char *out)
 static void group_keep(struct json_group *g, const char *ev, const char *head,
 		       size_t head_len, const char *tail, size_t tail_len)
 {
-	const char *key = ev + g->lo;
-	__u64 h = g->hole_on ? key_hash(key, g->mask, g->key_len) :
-			       key_hash(key, NULL, g->key_len);
+	__u64 k[JSON_GROUP_KEY / 8];
+	__u64 h = key_load(ev, g, g->hole_on ? g->mask : g->full, k);
 	struct json_group_way *w = group_way(g, h);
 
 	if (head_len + tail_len > g->text_max || !head_len)
@@ -884,7 +1018,7 @@ static void group_keep(struct json_group *g, const char *ev, const char *head,
 	w->hash = h;
 	w->len = (__u32)(head_len + tail_len);
 	w->head = (__u32)head_len;
-	memcpy(w->data, key, g->key_len);
+	memcpy(w->data, k, g->key_len);
 	memcpy(w->data + g->key_len, head, head_len);
 	memcpy(w->data + g->key_len + head_len, tail, tail_len);
 }
@@ -1062,8 +1196,11 @@ again:
 				goto generic;
 			goto run;
 		case OP_K8S:
+k8s:
 			if (k8s_none < 0)
 				k8s_none = pod_none(o, ev);
+			if (op != OP_K8S)
+				goto node_run;
 			if (!k8s_none)
 				goto generic;
 run:
@@ -1096,7 +1233,13 @@ run:
 			break;
 		case OP_NODE:
 			n += node(o, st, ev, out + n);
-			break;
+			if (!st->run)
+				break;
+			goto k8s;
+node_run:
+			if (!k8s_none)
+				break;
+			goto run;
 		case OP_DURATION:
 			v = field_load_uint(p, st->size);
 			if (v >= 1000000000ULL)
