@@ -489,28 +489,23 @@ static int step_add(struct prog_build *pb, int field)
 	return 0;
 }
 
-static int prog_object(struct prog_build *pb, int parent)
+static int prog_object(struct prog_build *pb, int obj)
 {
-	const struct fieldset *fs = pb->o->fs;
-	bool first = true;
+	const struct output *o = pb->o;
 
-	for (size_t i = 0; i < fs->n; i++) {
-		const struct field *f = &fs->f[i];
+	for (int i = o->first[obj]; i >= 0; i = o->next[i]) {
+		const struct field *f = &o->fs->f[i];
 
-		if (f->parent != parent || !pb->o->include[i])
-			continue;
-		if (!first && pending_add(pb, ",") < 0)
+		if (i != o->first[obj] && pending_add(pb, ",") < 0)
 			return -1;
-		first = false;
 		if (pending_add(pb, "\"") < 0 || pending_add(pb, f->key) < 0 ||
 		    pending_add(pb, "\":") < 0)
 			return -1;
 		if (f->is_struct) {
 			if (pending_add(pb, "{") < 0 ||
-			    prog_object(pb, (int)i) < 0 ||
-			    pending_add(pb, "}") < 0)
+			    prog_object(pb, i) < 0 || pending_add(pb, "}") < 0)
 				return -1;
-		} else if (step_add(pb, (int)i) < 0) {
+		} else if (step_add(pb, i) < 0) {
 			return -1;
 		}
 	}
@@ -542,12 +537,126 @@ static void json_include(struct output *o)
 	}
 }
 
+/*
+ * yaml.v2's order of map keys (ig's -o yaml is its JSON read into maps
+ * and written by sigs.k8s.io/yaml's JSONToYAML, which sorts them so): a
+ * letter before another by its code, anything else before a letter, and
+ * where neither is one, runs of digits by their numbers (within a number
+ * whose digits so far are not all 0, as if both had a 1 before them), then
+ * by their lengths, then by code; a key before the keys it begins.  Go
+ * compares runes: the same here for ASCII (field names are C
+ * identifiers).
+ */
+static bool yaml_key_less(const char *ka, const char *kb)
+{
+	const unsigned char *a = (const unsigned char *)ka;
+	const unsigned char *b = (const unsigned char *)kb;
+	size_t i = 0;
+
+#define LETTER(c) (((c) | 0x20) >= 'a' && ((c) | 0x20) <= 'z')
+#define DIGIT(c) ((c) >= '0' && (c) <= '9')
+	for (; a[i] && b[i]; i++) {
+		__u64 an = 0, bn = 0;
+		size_t ai, bi;
+
+		if (a[i] == b[i])
+			continue;
+		if (LETTER(a[i]) && LETTER(b[i]))
+			return a[i] < b[i];
+		if (LETTER(a[i]) || LETTER(b[i]))
+			return LETTER(b[i]);
+		if (a[i] == '0' || b[i] == '0')
+			for (size_t j = i; j-- > 0 && DIGIT(a[j]);)
+				if (a[j] != '0') {
+					an = bn = 1;
+					break;
+				}
+		/* (Go's int64 wraps on a run of 19 digits or more) */
+		for (ai = i; DIGIT(a[ai]); ai++)
+			an = an * 10 + (a[ai] - '0');
+		for (bi = i; DIGIT(b[bi]); bi++)
+			bn = bn * 10 + (b[bi] - '0');
+		if (an != bn)
+			return (__s64)an < (__s64)bn;
+		if (ai != bi)
+			return ai < bi;
+		return a[i] < b[i];
+	}
+#undef LETTER
+#undef DIGIT
+	return !a[i] && b[i];
+}
+
+/* Whether field a's key goes before field b's (keys_order()). */
+static bool key_before(const struct output *o, int a, int b)
+{
+	const char *ka = o->fs->f[a].key, *kb = o->fs->f[b].key;
+
+	return o->mode == OUTPUT_YAML ? yaml_key_less(ka, kb) :
+					strcmp(ka, kb) < 0;
+}
+
+/*
+ * The included members of each object in the order ig writes them: by
+ * name (the last component), byte by byte in JSON (its formatter sorts
+ * them with Go's strings.Compare, whatever order --fields gives), as
+ * yaml.v2 sorts them in YAML (yaml_key_less()).  The included fields
+ * sorted once, stably (a bottom-up merge sort), then linked per object
+ * (o->first, o->next).
+ */
+static int keys_order(struct output *o)
+{
+	size_t n = 0, all = o->fs->n;
+	int *a, *b, *t;
+
+	a = calloc(all + 1, sizeof(*a));
+	b = calloc(all + 1, sizeof(*b));
+	o->first = malloc((all + 1) * sizeof(*o->first));
+	o->next = malloc((all + 1) * sizeof(*o->next));
+	if (!a || !b || !o->first || !o->next) {
+		free(a);
+		free(b);
+		return -1;
+	}
+	for (size_t i = 0; i < o->fs->n; i++)
+		if (o->include[i])
+			a[n++] = (int)i;
+	for (size_t w = 1; w < n; w *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * w) {
+			size_t mid = lo + w < n ? lo + w : n;
+			size_t hi = lo + 2 * w < n ? lo + 2 * w : n;
+			size_t x = lo, y = mid;
+
+			for (size_t k = lo; k < hi; k++)
+				b[k] = y < hi && (x == mid ||
+						  key_before(o, a[y], a[x])) ?
+					       a[y++] :
+					       a[x++];
+		}
+		t = a;
+		a = b;
+		b = t;
+	}
+	for (size_t i = 0; i <= all; i++)
+		o->first[i] = o->next[i] = -1;
+	while (n-- > 0) {
+		int p = o->fs->f[a[n]].parent;
+
+		p = p < 0 ? (int)all : p;
+		o->next[a[n]] = o->first[p];
+		o->first[p] = a[n];
+	}
+	free(a);
+	free(b);
+	return 0;
+}
+
 static int build_json(struct output *o)
 {
 	struct prog_build pb = { .o = o };
 	int r = -1;
 
-	if (pending_add(&pb, "{") < 0 || prog_object(&pb, -1) < 0 ||
+	if (pending_add(&pb, "{") < 0 || prog_object(&pb, (int)o->fs->n) < 0 ||
 	    pending_add(&pb, "}\n") < 0 || step_add(&pb, -1) < 0 ||
 	    output_json_compile(o) < 0)
 		goto out;
@@ -584,19 +693,18 @@ static size_t indent(char *out, int n)
 	return output_spaces(out, n);
 }
 
-static size_t pretty_object(struct output *o, const void *ev, int parent,
+/* Object obj (a struct field, or fs->n: the event) at depth. */
+static size_t pretty_object(struct output *o, const void *ev, int obj,
 			    int depth, char *out, bool yaml)
 {
 	const struct fieldset *fs = o->fs;
 	bool first = true;
 	size_t n = 0;
 
-	for (size_t i = 0; i < fs->n; i++) {
+	for (int i = o->first[obj]; i >= 0; i = o->next[i]) {
 		const struct field *f = &fs->f[i];
 		size_t kl = strlen(f->key);
 
-		if (f->parent != parent || !o->include[i])
-			continue;
 		if (yaml) {
 			bool q = yaml_key_quoted(f->key);
 
@@ -610,8 +718,8 @@ static size_t pretty_object(struct output *o, const void *ev, int parent,
 			out[n++] = ':';
 			if (f->is_struct) {
 				out[n++] = '\n';
-				n += pretty_object(o, ev, (int)i, depth + 1,
-						   out + n, yaml);
+				n += pretty_object(o, ev, i, depth + 1, out + n,
+						   yaml);
 				continue;
 			}
 			out[n++] = ' ';
@@ -636,8 +744,7 @@ static size_t pretty_object(struct output *o, const void *ev, int parent,
 		n += 3;
 		if (f->is_struct) {
 			out[n++] = '{';
-			n += pretty_object(o, ev, (int)i, depth + 1, out + n,
-					   yaml);
+			n += pretty_object(o, ev, i, depth + 1, out + n, yaml);
 			continue;
 		}
 		n += output_json_value(o, f, ev, out + n);
@@ -678,6 +785,8 @@ void output_free(struct output *o)
 	free(o->scratch);
 	free(o->text);
 	free(o->include);
+	free(o->first);
+	free(o->next);
 	free(o->steps);
 	free(o->prefixes);
 	free(o->tab_ent);
@@ -762,6 +871,10 @@ int output_new(const struct fieldset *fs, enum output_mode mode, int fd,
 		o->term_width = ws.ws_col;
 	output_columns_layout(o);
 	json_include(o);
+	if ((mode == OUTPUT_JSON || mode == OUTPUT_JSONPRETTY ||
+	     mode == OUTPUT_YAML) &&
+	    keys_order(o) < 0)
+		goto err_nomem;
 	if (mode == OUTPUT_JSON && build_json(o) < 0)
 		goto err_nomem;
 	if (mode == OUTPUT_PCAPNG && pcapng_new(fs, &o->pcap, err) < 0) {
@@ -990,12 +1103,12 @@ void output_event(struct output *o, const void *data, size_t size)
 		break;
 	case OUTPUT_JSONPRETTY:
 		out[0] = '{';
-		n = 1 + pretty_object(o, ev, -1, 0, out + 1, false);
+		n = 1 + pretty_object(o, ev, (int)o->fs->n, 0, out + 1, false);
 		out[n++] = '\n';
 		break;
 	case OUTPUT_YAML:
 		memcpy(out, "---\n", 4);
-		n = 4 + pretty_object(o, ev, -1, 0, out + 4, true);
+		n = 4 + pretty_object(o, ev, (int)o->fs->n, 0, out + 4, true);
 		break;
 	case OUTPUT_PCAPNG: /* above */
 		break;

@@ -144,6 +144,10 @@ struct output {
 	char *scratch; /* the event the cells are built in (output_columns.c) */
 	char *text; /* one field's text */
 	bool *include; /* JSON: per field */
+	/* JSON, YAML: the first included member of each object (struct
+	 * field i; the event: fs->n) and the one after each field, in ig's
+	 * key order; -1: none */
+	int *first, *next;
 	struct json_step *steps;
 	size_t n_steps;
 	char *prefixes;

@@ -373,6 +373,78 @@ def unprivileged_client_uid_gid(env):
                    cli=CLI4, uid=NOBODY, gid=NOBODY, addresses=WEB4)
 
 
+class Obj(list):
+    """A JSON object as the (key, value) pairs it had, in their order."""
+
+
+def unsorted_objects(pairs, path, seen):
+    """The objects in pairs (an Obj or a YAML mapping's dict) and below
+    whose keys are not in byte order, as (path, keys); seen counts every
+    object looked at."""
+    items = pairs if isinstance(pairs, Obj) else list(pairs.items())
+    keys = [k for k, _ in items]
+    bad = [] if keys == sorted(keys, key=lambda k: k.encode()) else \
+        [(path or ".", keys)]
+    seen.append(path)
+    for k, v in items:
+        if isinstance(v, (Obj, dict)):
+            bad += unsorted_objects(v, f"{path}.{k}", seen)
+    return bad
+
+
+def other_mode_docs(r, mode):
+    """The events a runner of -o jsonpretty or yaml wrote, key order kept."""
+    text = r.stdout()
+    if mode == "yaml":
+        return [d for d in yaml.safe_load_all(text) if d is not None]
+    dec, docs, i = json.JSONDecoder(object_pairs_hook=Obj), [], 0
+    while True:
+        while i < len(text) and text[i].isspace():
+            i += 1
+        if i == len(text) or not text.endswith("}\n"):
+            return docs
+        doc, i = dec.raw_decode(text, i)
+        docs.append(doc)
+
+
+@test
+def keys_in_byte_order_at_every_level_as_ig_writes_them(env):
+    """ig's JSON formatter writes the keys of every object sorted by name,
+    byte by byte (Go's strings.Compare), nested objects too, whatever
+    order the struct has; its YAML is that JSON written by yaml.v2, whose
+    order is the same for trace_dns's keys (no digits, no '_' where
+    another key has a capital letter)."""
+    modes = ("jsonpretty", "yaml")
+    others = {m: Runner(["run", "trace_dns", "-o", m, "--store", env.store])
+              for m in modes}
+    try:
+        pid, out = dig(env, f"@{SRV4} web.test")
+        check(WEB4 in out, f"dig output: {out[-300:]}")
+        wait_exchange(env, env.runner, env.cli, pid, "web.test.", "A")
+        got = {"json": [json.loads(line, object_pairs_hook=Obj)
+                        for line in env.runner._lines() if line.strip()]}
+        deadline = time.time() + 10
+        for m in modes:
+            while True:
+                got[m] = other_mode_docs(others[m], m)
+                if any(dict(d)["qr"] == "R" and
+                       dict(dict(d)["proc"])["pid"] == pid for d in got[m]):
+                    break
+                check(time.time() < deadline,
+                      f"-o {m}: no response of dig {pid}")
+                time.sleep(0.1)
+    finally:
+        for r in others.values():
+            r.stop()
+    for m, docs in got.items():
+        seen = []
+        bad = [b for d in docs for b in unsorted_objects(d, "", seen)]
+        eq(bad[:1], [], f"-o {m}: objects whose keys are out of order")
+        for nested in (".proc", ".proc.creds", ".proc.parent", ".src",
+                       ".dst", ".runtime", ".k8s"):
+            check(nested in seen, f"-o {m}: no {nested} object looked at")
+
+
 @test
 def nxdomain(env):
     pid, out = dig(env, f"@{SRV4} nx.test")

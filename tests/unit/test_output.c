@@ -133,31 +133,33 @@ static void json__fixture_event__exact_line(void **state)
 	char ts[64], want[4096];
 
 	want_time(ts, (long long)x->ev.timestamp_raw + x->fs->boot_to_real_ns);
-	/* timestamp_raw: wall-clock Unix ns, as ig rewrites it */
+	/* timestamp_raw: wall-clock Unix ns, as ig rewrites it; the keys of
+	 * every object sorted by name, as ig's JSON writes them */
 	snprintf(want, sizeof(want),
-		 "{\"timestamp\":\"%s\",\"timestamp_raw\":%llu,"
-		 "\"netns_id\":4026531840,"
-		 "\"proc\":{\"comm\":\"nslookup\",\"pid\":4242,\"tid\":4243,"
-		 "\"mntns_id\":4026531841,\"creds\":{\"uid\":0,\"user\":"
-		 "\"root\",\"gid\":0,\"group\":\"root\"},\"parent\":{\"comm\":"
-		 "\"sh\",\"pid\":1}},"
-		 "\"src\":{\"addr\":\"10.0.0.1\",\"version\":4,\"port\":40000,"
-		 "\"proto\":\"UDP\",\"proto_raw\":17},"
-		 "\"dst\":{\"addr\":\"fd00::53\",\"version\":6,\"port\":53,"
-		 "\"proto\":\"TCP\",\"proto_raw\":6},"
-		 "\"nameserver\":{\"addr\":\"fd00::53\",\"version\":6},"
-		 "\"addresses\":\"192.0.2.7\","
+		 "{\"addresses\":\"192.0.2.7\",\"delta\":-7,"
+		 "\"dst\":{\"addr\":\"fd00::53\",\"port\":53,"
+		 "\"proto\":\"TCP\",\"proto_raw\":6,\"version\":6},"
+		 "\"flags_hi\":17,\"id\":\"0c3b\","
+		 "\"k8s\":{\"containerName\":\"\",\"hostnetwork\":false,"
+		 "\"namespace\":\"\",\"node\":\"\",\"podLabels\":\"\","
+		 "\"podName\":\"\",\"podUID\":\"\"},"
 		 "\"latency_ns\":\"1.23ms\",\"latency_ns_raw\":1234567,"
-		 "\"id\":\"0c3b\",\"qtype\":\"NS\",\"qtype_raw\":2,"
+		 "\"name\":\"a\\u0001b.\","
+		 "\"nameserver\":{\"addr\":\"fd00::53\",\"version\":6},"
+		 "\"netns_id\":4026531840,"
 		 "\"pkt_type\":\"OUTGOING\",\"pkt_type_raw\":4,"
+		 "\"proc\":{\"comm\":\"nslookup\",\"creds\":{\"gid\":0,"
+		 "\"group\":\"root\",\"uid\":0,\"user\":\"root\"},"
+		 "\"mntns_id\":4026531841,\"parent\":{\"comm\":\"sh\","
+		 "\"pid\":1},\"pid\":4242,\"tid\":4243},"
 		 "\"qr\":\"R\",\"qr_raw\":true,"
-		 "\"rcode\":\"NameError\",\"rcode_raw\":3,\"tc\":false,"
-		 "\"name\":\"a\\u0001b.\",\"delta\":-7,\"flags_hi\":17,"
-		 "\"runtime\":{\"containerName\":\"\",\"containerId\":\"\","
-		 "\"runtimeName\":\"\",\"containerImageName\":\"\"},"
-		 "\"k8s\":{\"node\":\"\",\"namespace\":\"\",\"podName\":\"\","
-		 "\"containerName\":\"\",\"hostnetwork\":false,"
-		 "\"podLabels\":\"\",\"podUID\":\"\"}}\n",
+		 "\"qtype\":\"NS\",\"qtype_raw\":2,"
+		 "\"rcode\":\"NameError\",\"rcode_raw\":3,"
+		 "\"runtime\":{\"containerId\":\"\",\"containerImageName\":"
+		 "\"\",\"containerName\":\"\",\"runtimeName\":\"\"},"
+		 "\"src\":{\"addr\":\"10.0.0.1\",\"port\":40000,"
+		 "\"proto\":\"UDP\",\"proto_raw\":17,\"version\":4},"
+		 "\"tc\":false,\"timestamp\":\"%s\",\"timestamp_raw\":%llu}\n",
 		 ts,
 		 (unsigned long long)(x->ev.timestamp_raw +
 				      x->fs->boot_to_real_ns));
@@ -197,10 +199,10 @@ static void json__selection__nested_parents_kept(void **state)
 	output_event(o, &x->ev, sizeof(x->ev));
 	output_free(o);
 	assert_string_equal(written(x),
-			    "{\"proc\":{\"creds\":{\"uid\":0}},"
-			    "\"dst\":{\"addr\":\"fd00::53\",\"version\":6,"
-			    "\"port\":53,\"proto\":\"TCP\",\"proto_raw\":6},"
-			    "\"name\":\"a\\u0001b.\"}\n");
+			    "{\"dst\":{\"addr\":\"fd00::53\",\"port\":53,"
+			    "\"proto\":\"TCP\",\"proto_raw\":6,\"version\":6},"
+			    "\"name\":\"a\\u0001b.\","
+			    "\"proc\":{\"creds\":{\"uid\":0}}}\n");
 }
 
 static void json__strings__escaped_and_valid_utf8(void **state)
@@ -406,15 +408,15 @@ static void pretty__selection__indented(void **state)
 	output_event(o, &x->ev, sizeof(x->ev));
 	output_free(o);
 	assert_string_equal(written(x), "{\n"
+					"  \"name\": \"a\\u0001b.\",\n"
 					"  \"src\": {\n"
 					"    \"addr\": \"10.0.0.1\",\n"
-					"    \"version\": 4,\n"
 					"    \"port\": 40000,\n"
 					"    \"proto\": \"UDP\",\n"
-					"    \"proto_raw\": 17\n"
+					"    \"proto_raw\": 17,\n"
+					"    \"version\": 4\n"
 					"  },\n"
-					"  \"tc\": false,\n"
-					"  \"name\": \"a\\u0001b.\"\n"
+					"  \"tc\": false\n"
 					"}\n");
 }
 
@@ -431,58 +433,120 @@ static void yaml__selection__documents(void **state)
 	output_event(o, &x->ev, sizeof(x->ev));
 	output_free(o);
 	assert_string_equal(written(x), "---\n"
-					"proc:\n"
-					"  creds:\n"
-					"    uid: 0\n"
-					"    user: \"root\"\n"
-					"    gid: 0\n"
-					"    group: \"root\"\n"
-					"qr: \"R\"\n"
 					"name: \"a\\u0001b.\"\n"
-					"---\n"
 					"proc:\n"
 					"  creds:\n"
-					"    uid: 0\n"
-					"    user: \"root\"\n"
 					"    gid: 0\n"
 					"    group: \"root\"\n"
-					"qr: \"Q\"\n"
-					"name: \"a\\u0001b.\"\n");
+					"    uid: 0\n"
+					"    user: \"root\"\n"
+					"qr: \"R\"\n"
+					"---\n"
+					"name: \"a\\u0001b.\"\n"
+					"proc:\n"
+					"  creds:\n"
+					"    gid: 0\n"
+					"    group: \"root\"\n"
+					"    uid: 0\n"
+					"    user: \"root\"\n"
+					"qr: \"Q\"\n");
+}
+
+/* A fieldset of an event of unsigned ints named names[0, n). */
+struct u32_ev {
+	struct btf *btf;
+	struct gadget_metadata *md;
+	struct fieldset *fs;
+};
+
+static void u32_ev_new(struct u32_ev *u, const char *const *names, int n)
+{
+	struct error *err = NULL;
+	int u32, id;
+
+	u->btf = btf__new_empty();
+	u->md = NULL;
+	u->fs = NULL;
+	u32 = btf__add_int(u->btf, "unsigned int", 4, 0);
+	id = btf__add_struct(u->btf, "ev", 4 * n);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(
+			btf__add_field(u->btf, names[i], u32, 32 * i, 0), 0);
+	if (metadata_parse("name: t\n", 8, "t.yaml", &u->md, &err) ||
+	    fieldset_new(u->btf, id, u->md, "ev", &u->fs, &err))
+		fail_msg("%s", error_msg(err));
+}
+
+static void u32_ev_free(struct u32_ev *u)
+{
+	fieldset_free(u->fs);
+	metadata_free(u->md);
+	btf__free(u->btf);
+}
+
+/* What an output of mode writes for event ev alone. */
+static const char *render_one(struct fx *x, const struct fieldset *fs,
+			      enum output_mode mode, const void *ev,
+			      size_t size)
+{
+	struct output *o;
+
+	assert_int_equal(ftruncate(x->fd, 0), 0);
+	assert_int_equal(lseek(x->fd, 0, SEEK_SET), 0);
+	o = out_new(x, fs, mode);
+	output_event(o, ev, size);
+	output_free(o);
+	return written(x);
 }
 
 /* Keys a YAML 1.1 reader takes for bools or null when plain are quoted
  * (a struct member named "y" read back as the key True). */
 static void yaml__keys_read_as_bools_or_null__quoted(void **state)
 {
-	struct fx *x = *state;
 	static const char *const names[] = { "y", "on", "No", "null", "yak" };
 	__u32 ev[5] = { 1, 2, 3, 4, 5 };
-	struct gadget_metadata *md = NULL;
-	struct fieldset *fs = NULL;
-	struct error *err = NULL;
-	struct btf *btf = btf__new_empty();
-	struct output *o;
-	int u32 = btf__add_int(btf, "unsigned int", 4, 0);
-	int id = btf__add_struct(btf, "ev", sizeof(ev));
+	struct u32_ev u;
 
-	for (int i = 0; i < 5; i++)
-		assert_int_equal(btf__add_field(btf, names[i], u32, 32 * i, 0),
-				 0);
-	if (metadata_parse("name: t\n", 8, "t.yaml", &md, &err) ||
-	    fieldset_new(btf, id, md, "ev", &fs, &err))
-		fail_msg("%s", error_msg(err));
-	o = out_new(x, fs, OUTPUT_YAML);
-	output_event(o, ev, sizeof(ev));
-	output_free(o);
-	assert_string_equal(written(x), "---\n"
-					"\"y\": 1\n"
-					"\"on\": 2\n"
-					"\"No\": 3\n"
-					"\"null\": 4\n"
-					"yak: 5\n");
-	fieldset_free(fs);
-	metadata_free(md);
-	btf__free(btf);
+	u32_ev_new(&u, names, 5);
+	assert_string_equal(render_one(*state, u.fs, OUTPUT_YAML, ev,
+				       sizeof(ev)),
+			    "---\n"
+			    "\"No\": 3\n"
+			    "\"null\": 4\n"
+			    "\"on\": 2\n"
+			    "\"y\": 1\n"
+			    "yak: 5\n");
+	u32_ev_free(&u);
+}
+
+/*
+ * ig's JSON sorts keys byte by byte (strings.Compare): a capital before
+ * '_', "x10" before "x9".  Its YAML is that JSON written by yaml.v2, whose
+ * order puts '_' (anything not a letter) before a letter and compares runs
+ * of digits as numbers ("x9" < "x09" < "x10").
+ */
+static void json_and_yaml__keys__each_in_igs_order(void **state)
+{
+	static const char *const names[] = { "x10", "a_b", "Z",
+					     "x9",  "aB",  "x09" };
+	__u32 ev[6] = { 1, 2, 3, 4, 5, 6 };
+	struct u32_ev u;
+
+	u32_ev_new(&u, names, 6);
+	assert_string_equal(render_one(*state, u.fs, OUTPUT_JSON, ev,
+				       sizeof(ev)),
+			    "{\"Z\":3,\"aB\":5,\"a_b\":2,"
+			    "\"x09\":6,\"x10\":1,\"x9\":4}\n");
+	assert_string_equal(render_one(*state, u.fs, OUTPUT_YAML, ev,
+				       sizeof(ev)),
+			    "---\n"
+			    "Z: 3\n"
+			    "a_b: 2\n"
+			    "aB: 5\n"
+			    "x9: 4\n"
+			    "x09: 6\n"
+			    "x10: 1\n");
+	u32_ev_free(&u);
 }
 
 static void batching__threshold__writes_whole_lines(void **state)
@@ -659,6 +723,7 @@ int main(void)
 		T(pretty__selection__indented),
 		T(yaml__selection__documents),
 		T(yaml__keys_read_as_bools_or_null__quoted),
+		T(json_and_yaml__keys__each_in_igs_order),
 		T(batching__threshold__writes_whole_lines),
 		T(flush_due__file_held_pipe_at_once),
 		T(write_error__reported_then_events_dropped),
