@@ -33,6 +33,7 @@
 #include "oci/store.h"
 #include "runner/cli/commands.h"
 #include "runner/engine/metrics.h"
+#include "runner/engine/objinfo.h"
 #include "runner/engine/session.h"
 
 #include "common/version.h"
@@ -353,6 +354,11 @@ static int check_object(const char *arch, const char *obj, size_t len,
 	struct bpf_object *o;
 	int rc = 0;
 
+	/* what run refuses before libbpf 1.1 sees it (a crash) */
+	if (objinfo_check(obj, len, err)) {
+		libbpf_set_print(old);
+		return error_prefix(err, "%s", arch);
+	}
 	open_reason[0] = '\0';
 	o = bpf_object__open_mem(obj, len, NULL);
 	libbpf_set_print(old);

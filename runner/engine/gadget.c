@@ -25,6 +25,7 @@
 #include "runner/engine/mapahead.h"
 #include "runner/engine/mapiter.h"
 #include "runner/engine/netns.h"
+#include "runner/engine/objinfo.h"
 #include "runner/engine/packetfilter.h"
 #include "runner/engine/param_value.h"
 #include "runner/engine/progpar.h"
@@ -282,7 +283,8 @@ int gadget_open(const void *elf, size_t len, const char *name,
 	/* The user sees one error line; the engine log (RUNNER_DEBUG in the
 	 * CLI) shows libbpf's own messages, the verifier log among them. */
 	libbpf_set_print(engine_libbpf_print);
-	if (pf_register(err))
+	/* libbpf 1.1 trusts the ELF's structure: a malformed one crashed */
+	if (objinfo_check(elf, len, err) || pf_register(err))
 		return -1;
 	g = calloc(1, sizeof(*g));
 	if (!g)

@@ -3,9 +3,12 @@
  * ig's ebpf.* extra info of an eBPF object: its ELF sections and symbols
  * through libelf, its maps' types from its BTF, its programs' instructions
  * with their relocations and BTF.ext source lines (nothing is loaded; not
- * libbpf's object open either, which crashes on some malformed ELFs).
+ * libbpf's object open either, which crashes on some malformed ELFs),
+ * and objinfo_check(), the same reading of the ELF held to what libbpf
+ * 1.1 takes for granted, before `run` and `image build` hand it libbpf.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <stdbool.h>
@@ -66,7 +69,8 @@ struct elf_view {
 	Elf *e;
 	size_t nsec, shstrndx;
 	Elf_Data *syms; /* .symtab, or NULL */
-	size_t nsyms, symstr;
+	size_t nsyms, symstr, symtab; /* symtab: its section, or 0 */
+	size_t nsymtabs; /* SHT_SYMTAB sections */
 	bool *used; /* per section: a symbol in it or a relocation to it */
 	Elf_Data *btf; /* .BTF, or NULL */
 	Elf_Data *btf_ext; /* .BTF.ext, or NULL */
@@ -104,6 +108,18 @@ static void mark_relocated(struct elf_view *v, Elf_Scn *s, size_t n)
 			v->used[sym.st_shndx] = true;
 }
 
+/* *out: the data of section scn if it is the PROGBITS one named name;
+ * -1 when it has none. */
+static int btf_section(const struct elf_view *v, Elf_Scn *scn,
+		       const GElf_Shdr *sh, const char *name, Elf_Data **out)
+{
+	if (strcmp(elf_strptr(v->e, v->shstrndx, sh->sh_name), name) ||
+	    sh->sh_type != SHT_PROGBITS)
+		return 0;
+	*out = elf_getdata(scn, NULL);
+	return *out && (*out)->d_buf ? 0 : -1;
+}
+
 static int elf_view_open(struct elf_view *v, const void *elf, size_t len,
 			 struct error **err)
 {
@@ -129,22 +145,10 @@ static int elf_view_open(struct elf_view *v, const void *elf, size_t len,
 		    !elf_strptr(v->e, v->shstrndx, sh.sh_name))
 			return error_set(err, 0, "eBPF object: section %zu: %s",
 					 i, elf_errmsg(-1));
-		if (!strcmp(elf_strptr(v->e, v->shstrndx, sh.sh_name),
-			    ".BTF") &&
-		    sh.sh_type == SHT_PROGBITS) {
-			v->btf = elf_getdata(scn, NULL);
-			if (!v->btf || !v->btf->d_buf)
-				return error_set(err, 0,
-						 "eBPF object: .BTF: %s",
-						 elf_errmsg(-1));
-		}
-		if (!strcmp(elf_strptr(v->e, v->shstrndx, sh.sh_name),
-			    ".BTF.ext") &&
-		    sh.sh_type == SHT_PROGBITS) {
-			v->btf_ext = elf_getdata(scn, NULL);
-			if (v->btf_ext && !v->btf_ext->d_buf)
-				v->btf_ext = NULL;
-		}
+		if (btf_section(v, scn, &sh, ".BTF", &v->btf) ||
+		    btf_section(v, scn, &sh, ".BTF.ext", &v->btf_ext))
+			return error_set(err, 0, "eBPF object: %s: %s",
+					 sec_name(v, i), elf_errmsg(-1));
 	}
 	scn = NULL;
 	while ((scn = elf_nextscn(v->e, scn)))
@@ -155,6 +159,8 @@ static int elf_view_open(struct elf_view *v, const void *elf, size_t len,
 			v->nsyms = v->syms ? v->syms->d_size / sh.sh_entsize :
 					     0;
 			v->symstr = sh.sh_link;
+			v->symtab = elf_ndxscn(scn);
+			v->nsymtabs++;
 		}
 	for (size_t i = 0; v->syms && i < v->nsyms; i++)
 		if (gelf_getsym(v->syms, (int)i, &sym) &&
@@ -728,4 +734,431 @@ static int fill_programs(const struct elf_view *v, json_t *arr)
 json_t *objinfo_programs(const void *elf, size_t len, struct error **err)
 {
 	return from_elf(elf, len, json_array(), fill_programs, err);
+}
+
+/*
+ * The structural checks below are what libbpf 1.1 (Debian 12) takes for
+ * granted when it opens and loads an object; later libbpf releases check
+ * some of them themselves (BTF type ids and string offsets since 1.3,
+ * a symbol's offset past its section's end since 1.6, a relocation's
+ * section without data since 1.4, negative CO-RE accessors since 1.7).
+ * Each walk is linear in the object's size.
+ */
+
+/* "eBPF object: section I (NAME): " then fmt; -1. */
+static int sec_error(struct error **err, const struct elf_view *v, size_t i,
+		     const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int sec_error(struct error **err, const struct elf_view *v, size_t i,
+		     const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	error_vset(err, 0, fmt, ap);
+	va_end(ap);
+	return error_prefix(err, "eBPF object: section %zu (%s)", i,
+			    sec_name(v, i));
+}
+
+/* Section headers: the table and every section's bytes in the file, the
+ * names' and symbols' string tables real ones, NOBITS only for .bss. */
+static int check_sections(const struct elf_view *v, size_t len,
+			  struct error **err)
+{
+	GElf_Ehdr eh;
+	GElf_Shdr sh;
+
+	if (!gelf_getehdr(v->e, &eh) || eh.e_ident[EI_CLASS] != ELFCLASS64)
+		return error_set(err, 0, "eBPF object: not a 64-bit ELF");
+	if (eh.e_shentsize != sizeof(Elf64_Shdr) || eh.e_shoff > len ||
+	    (len - eh.e_shoff) / sizeof(Elf64_Shdr) < v->nsec)
+		return error_set(err, 0,
+				 "eBPF object: section headers past the end");
+	if (v->nsymtabs != 1)
+		return error_set(err, 0, "eBPF object: %zu symbol tables",
+				 v->nsymtabs);
+	for (size_t i = 1; i < v->nsec; i++) {
+		const char *name = sec_name(v, i);
+
+		gelf_getshdr(elf_getscn(v->e, i), &sh);
+		if (sh.sh_type != SHT_NOBITS &&
+		    (sh.sh_offset > len || sh.sh_size > len - sh.sh_offset))
+			return sec_error(err, v, i, "past the end of the file");
+		if (sh.sh_type == SHT_NOBITS && strncmp(name, ".bss", 4))
+			return sec_error(err, v, i, "no data (NOBITS)");
+		if (sh.sh_link >= v->nsec)
+			return sec_error(err, v, i, "link %u out of range",
+					 sh.sh_link);
+		if ((i == v->shstrndx || i == v->symstr) &&
+		    sh.sh_type != SHT_STRTAB)
+			return sec_error(err, v, i, "not a string table");
+		if (sh.sh_type == SHT_SYMTAB &&
+		    (sh.sh_entsize != sizeof(Elf64_Sym) ||
+		     sh.sh_size % sizeof(Elf64_Sym) || !sh.sh_link))
+			return sec_error(err, v, i, "bad symbol table");
+	}
+	return 0;
+}
+
+/* Every symbol's name in the string table, its section a real one (or
+ * none, absolute, common) and its bytes within that section. */
+static int check_symbols(const struct elf_view *v, struct error **err)
+{
+	GElf_Sym sym;
+	GElf_Shdr sh;
+
+	for (size_t i = 0; i < v->nsyms; i++) {
+		if (!gelf_getsym(v->syms, (int)i, &sym) ||
+		    !elf_strptr(v->e, v->symstr, sym.st_name))
+			return sec_error(err, v, v->symtab,
+					 "symbol %zu: bad name", i);
+		if (sym.st_shndx == SHN_UNDEF || sym.st_shndx == SHN_ABS ||
+		    sym.st_shndx == SHN_COMMON)
+			continue;
+		if (sym.st_shndx >= v->nsec)
+			return sec_error(err, v, v->symtab,
+					 "symbol %zu: section %u out of range",
+					 i, sym.st_shndx);
+		gelf_getshdr(elf_getscn(v->e, sym.st_shndx), &sh);
+		if (sym.st_value > sh.sh_size ||
+		    sym.st_size > sh.sh_size - sym.st_value)
+			return sec_error(err, v, v->symtab,
+					 "symbol %zu: past the end of section "
+					 "%u",
+					 i, sym.st_shndx);
+	}
+	return 0;
+}
+
+#define BPF_LD_IMM64 0x18 /* BPF_LD | BPF_IMM | BPF_DW: 16 bytes */
+
+/* A SHT_REL section i: of the symbol table, for a section with data,
+ * each relocation's symbol in the table and its place in that section
+ * (a whole instruction in code, both halves of a 16-byte one). */
+static int check_rel(const struct elf_view *v, const char *elf, size_t i,
+		     const GElf_Shdr *sh, struct error **err)
+{
+	Elf_Data *d = elf_getdata(elf_getscn(v->e, i), NULL);
+	GElf_Shdr tsh;
+	GElf_Rel r;
+	size_t n = sh->sh_size / sizeof(Elf64_Rel);
+	bool code;
+
+	if (sh->sh_entsize != sizeof(Elf64_Rel) ||
+	    sh->sh_size % sizeof(Elf64_Rel) || sh->sh_link != v->symtab ||
+	    !sh->sh_info || sh->sh_info >= v->nsec || !d)
+		return sec_error(err, v, i, "bad relocation section");
+	gelf_getshdr(elf_getscn(v->e, sh->sh_info), &tsh);
+	if (tsh.sh_type == SHT_NOBITS && n)
+		return sec_error(err, v, i, "relocates a section without data");
+	code = tsh.sh_flags & SHF_EXECINSTR;
+	for (size_t k = 0; k < n; k++) {
+		const unsigned char *insn;
+
+		if (!gelf_getrel(d, (int)k, &r) ||
+		    GELF_R_SYM(r.r_info) >= v->nsyms ||
+		    r.r_offset >= tsh.sh_size)
+			return sec_error(err, v, i,
+					 "relocation %zu out of range", k);
+		if (!code)
+			continue;
+		insn = (const unsigned char *)elf + tsh.sh_offset + r.r_offset;
+		if (r.r_offset % 8 || tsh.sh_size - r.r_offset < 8 ||
+		    (insn[0] == BPF_LD_IMM64 && tsh.sh_size - r.r_offset < 16))
+			return sec_error(err, v, i,
+					 "relocation %zu: no whole instruction",
+					 k);
+	}
+	return 0;
+}
+
+static int check_rels(const struct elf_view *v, const char *elf,
+		      struct error **err)
+{
+	GElf_Shdr sh;
+
+	for (size_t i = 1; i < v->nsec; i++)
+		if (gelf_getshdr(elf_getscn(v->e, i), &sh) &&
+		    sh.sh_type == SHT_REL && check_rel(v, elf, i, &sh, err))
+			return -1;
+	return 0;
+}
+
+static bool btf_str_ok(const struct btf *btf, __u32 off)
+{
+	return btf__str_by_offset(btf, off) != NULL;
+}
+
+static bool btf_id_ok(const struct btf *btf, __u32 id)
+{
+	return id < btf__type_cnt(btf);
+}
+
+/* Type id's flaw: a name or a referenced type that does not exist, an
+ * unknown kind, a FUNC not of a FUNC_PROTO (libbpf 1.3 checks these);
+ * NULL when none. */
+static const char *btf_type_flaw(const struct btf *btf, __u32 id)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+	const char *bad_name = "name past the strings";
+	const char *bad_ref = "refers to a type past the last";
+	__u16 n = btf_vlen(t);
+
+	if (!btf_str_ok(btf, t->name_off))
+		return bad_name;
+	switch (btf_kind(t)) {
+	case BTF_KIND_INT:
+	case BTF_KIND_FWD:
+	case BTF_KIND_FLOAT:
+		return NULL;
+	case BTF_KIND_PTR:
+	case BTF_KIND_TYPEDEF:
+	case BTF_KIND_VOLATILE:
+	case BTF_KIND_CONST:
+	case BTF_KIND_RESTRICT:
+	case BTF_KIND_VAR:
+	case BTF_KIND_DECL_TAG:
+	case BTF_KIND_TYPE_TAG:
+		return btf_id_ok(btf, t->type) ? NULL : bad_ref;
+	case BTF_KIND_FUNC:
+		if (!btf_id_ok(btf, t->type))
+			return bad_ref;
+		return btf_is_func_proto(btf__type_by_id(btf, t->type)) ?
+			       NULL :
+			       "FUNC of no FUNC_PROTO";
+	case BTF_KIND_ARRAY:
+		return btf_id_ok(btf, btf_array(t)->type) &&
+				       btf_id_ok(btf,
+						 btf_array(t)->index_type) ?
+			       NULL :
+			       bad_ref;
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+		for (__u16 i = 0; i < n; i++) {
+			if (!btf_str_ok(btf, btf_members(t)[i].name_off))
+				return bad_name;
+			if (!btf_id_ok(btf, btf_members(t)[i].type))
+				return bad_ref;
+		}
+		return NULL;
+	case BTF_KIND_ENUM:
+		for (__u16 i = 0; i < n; i++)
+			if (!btf_str_ok(btf, btf_enum(t)[i].name_off))
+				return bad_name;
+		return NULL;
+	case BTF_KIND_ENUM64:
+		for (__u16 i = 0; i < n; i++)
+			if (!btf_str_ok(btf, btf_enum64(t)[i].name_off))
+				return bad_name;
+		return NULL;
+	case BTF_KIND_FUNC_PROTO:
+		for (__u16 i = 0; i < n; i++) {
+			if (!btf_str_ok(btf, btf_params(t)[i].name_off))
+				return bad_name;
+			if (!btf_id_ok(btf, btf_params(t)[i].type))
+				return bad_ref;
+		}
+		return btf_id_ok(btf, t->type) ? NULL : bad_ref;
+	case BTF_KIND_DATASEC:
+		for (__u16 i = 0; i < n; i++)
+			if (!btf_id_ok(btf, btf_var_secinfos(t)[i].type))
+				return bad_ref;
+		return NULL;
+	default:
+		return "unknown kind";
+	}
+}
+
+/* A kind libbpf follows without a depth limit (skip_mods_and_typedefs) */
+static bool btf_chain_kind(const struct btf_type *t)
+{
+	return btf_is_mod(t) || btf_is_typedef(t) || btf_is_ptr(t);
+}
+
+/* No loop of modifiers, typedefs and pointers (libbpf would spin):
+ * each type is walked once (0 new, 1 on this walk, 2 done). */
+static bool btf_chains_ok(const struct btf *btf)
+{
+	__u32 n = btf__type_cnt(btf);
+	unsigned char *seen = calloc(n, 1);
+	bool ok = seen != NULL;
+
+	for (__u32 id = 1; ok && id < n; id++) {
+		__u32 cur = id;
+		const struct btf_type *t = btf__type_by_id(btf, cur);
+
+		while (btf_chain_kind(t) && !seen[cur]) {
+			seen[cur] = 1;
+			cur = t->type;
+			t = btf__type_by_id(btf, cur);
+		}
+		ok = !(btf_chain_kind(t) && seen[cur] == 1);
+		for (cur = id; seen[cur] == 1;
+		     cur = btf__type_by_id(btf, cur)->type)
+			seen[cur] = 2;
+	}
+	free(seen);
+	return ok;
+}
+
+/* The .BTF.ext header (libbpf_internal.h's, as the kernel's docs give it) */
+struct ext_header {
+	__u16 magic;
+	__u8 version, flags;
+	__u32 hdr_len;
+	__u32 func_info_off, func_info_len;
+	__u32 line_info_off, line_info_len;
+	__u32 core_relo_off, core_relo_len;
+};
+
+enum ext_part { EXT_FUNC, EXT_LINE, EXT_CORE };
+
+/* "0:1:2": no sign, no empty or overlong index */
+static bool access_ok(const char *s)
+{
+	size_t digits = 0;
+
+	for (; *s; s++) {
+		if (*s == ':' && digits) {
+			digits = 0;
+			continue;
+		}
+		if (*s < '0' || *s > '9' || ++digits > 9)
+			return false;
+	}
+	return digits > 0;
+}
+
+/* Record r (at least min bytes, in bounds) of a part: its ids and
+ * strings in the BTF. */
+static bool ext_record_ok(const struct btf *btf, enum ext_part part,
+			  const unsigned char *r)
+{
+	__u32 f[4];
+
+	memcpy(f, r, sizeof(f[0]) * (part == EXT_FUNC ? 2 : 4));
+	switch (part) {
+	case EXT_FUNC: /* insn_off, type_id */
+		return f[0] % 8 == 0 && btf_id_ok(btf, f[1]) &&
+		       btf_is_func(btf__type_by_id(btf, f[1]));
+	case EXT_LINE: /* insn_off, file_name_off, line_off, line_col */
+		return f[0] % 8 == 0 && btf_str_ok(btf, f[1]) &&
+		       btf_str_ok(btf, f[2]);
+	default: /* insn_off, type_id, access_str_off, kind */
+		return f[0] % 8 == 0 && btf_id_ok(btf, f[1]) &&
+		       btf_str_ok(btf, f[2]) &&
+		       access_ok(btf__str_by_offset(btf, f[2])) &&
+		       f[3] <= 12 /* BPF_CORE_TYPE_MATCHES */;
+	}
+}
+
+/* One part of .BTF.ext at [off, off + len) of p (size bytes): a record
+ * size, then sections of a name and records, each in bounds. */
+static bool ext_part_ok(const struct btf *btf, enum ext_part part,
+			const unsigned char *p, size_t size, __u64 off,
+			__u64 len)
+{
+	static const __u32 min_rec[] = { 8, 16, 16 };
+	__u32 rec, hdr[2];
+
+	if (!len)
+		return true;
+	if (off % 4 || off > size || len > size - off || len < 8)
+		return false;
+	p += off;
+	memcpy(&rec, p, sizeof(rec));
+	if (rec < min_rec[part] || rec % 4)
+		return false;
+	for (__u64 at = 4; at < len;) {
+		if (len - at < sizeof(hdr))
+			return false;
+		memcpy(hdr, p + at, sizeof(hdr)); /* sec_name_off, num_info */
+		at += sizeof(hdr);
+		if (!btf_str_ok(btf, hdr[0]) || !hdr[1] ||
+		    (len - at) / rec < hdr[1])
+			return false;
+		for (__u32 k = 0; k < hdr[1]; k++, at += rec)
+			if (!ext_record_ok(btf, part, p + at))
+				return false;
+	}
+	return true;
+}
+
+static bool btf_ext_ok(const struct btf *btf, const Elf_Data *d)
+{
+	const unsigned char *p = d->d_buf;
+	struct ext_header h = { 0 };
+	size_t size = d->d_size;
+
+	if (size < offsetof(struct ext_header, func_info_off))
+		return false;
+	memcpy(&h, p, size < sizeof(h) ? size : sizeof(h));
+	if (h.magic != BTF_MAGIC || h.version != BTF_VERSION ||
+	    h.hdr_len > size ||
+	    h.hdr_len < offsetof(struct ext_header, core_relo_off))
+		return false;
+	if (h.hdr_len < sizeof(h))
+		h.core_relo_len = 0;
+	p += h.hdr_len;
+	size -= h.hdr_len;
+	return ext_part_ok(btf, EXT_FUNC, p, size, h.func_info_off,
+			   h.func_info_len) &&
+	       ext_part_ok(btf, EXT_LINE, p, size, h.line_info_off,
+			   h.line_info_len) &&
+	       ext_part_ok(btf, EXT_CORE, p, size, h.core_relo_off,
+			   h.core_relo_len);
+}
+
+/* .BTF as libbpf parses it, each type's names and references, no loop
+ * libbpf would not leave; .BTF.ext's records within it and of it. */
+static int check_btf(const struct elf_view *v, struct error **err)
+{
+	struct btf *btf;
+	__u32 n;
+	int rc = 0;
+
+	if (!v->btf)
+		return v->btf_ext ? error_set(err, 0,
+					      "eBPF object: .BTF.ext "
+					      "without .BTF") :
+				    0;
+	btf = btf__new(v->btf->d_buf, v->btf->d_size);
+	if (!btf)
+		return error_set(err, 0, "eBPF object: invalid .BTF");
+	n = btf__type_cnt(btf);
+	for (__u32 id = 1; id < n && !rc; id++) {
+		const char *flaw = btf_type_flaw(btf, id);
+
+		if (flaw)
+			rc = error_set(err, 0, "eBPF object: .BTF: type %u: %s",
+				       id, flaw);
+	}
+	if (!rc && !btf_chains_ok(btf))
+		rc = error_set(err, 0,
+			       "eBPF object: .BTF: a loop of type references");
+	if (!rc && v->btf_ext && !btf_ext_ok(btf, v->btf_ext))
+		rc = error_set(err, 0, "eBPF object: invalid .BTF.ext");
+	btf__free(btf);
+	return rc;
+}
+
+int objinfo_check(const void *elf, size_t len, struct error **err)
+{
+	struct elf_view v;
+	int rc = elf_view_open(&v, elf, len, err);
+
+	if (!rc && !v.syms)
+		rc = error_set(err, 0, "eBPF object: no symbol table");
+	if (!rc)
+		rc = check_sections(&v, len, err);
+	if (!rc)
+		rc = check_symbols(&v, err);
+	if (!rc)
+		rc = check_rels(&v, elf, err);
+	if (!rc)
+		rc = check_btf(&v, err);
+	elf_view_close(&v);
+	return rc ? -1 : 0;
 }

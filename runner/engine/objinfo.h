@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What ig's `image inspect --extra-info` says of a gadget's eBPF object,
- * read from the ELF without loading it.
+ * read from the ELF without loading it; and whether libbpf may open it.
  */
 #ifndef RUNNER_ENGINE_OBJINFO_H
 #define RUNNER_ENGINE_OBJINFO_H
@@ -37,5 +37,13 @@ json_t *objinfo_variables(const void *elf, size_t len, struct error **err);
  * disassembler show them, in ELF order.
  */
 json_t *objinfo_programs(const void *elf, size_t len, struct error **err);
+
+/*
+ * 0 when the eBPF object holds together as libbpf 1.1's open and load
+ * take for granted (sections, symbols, relocations, .BTF and .BTF.ext in
+ * bounds and of each other); else -1 + err naming the first flaw.  Call
+ * it before bpf_object__open_mem() of an untrusted object.
+ */
+int objinfo_check(const void *elf, size_t len, struct error **err);
 
 #endif

@@ -900,15 +900,38 @@ def imported(ctx, name, config, programs):
 
 
 @test
-def a_program_that_is_no_ebpf_object_is_told_as_libbpf_says(ctx):
+def a_program_that_is_no_ebpf_object_is_refused_with_its_reason(ctx):
     ref, store = imported(ctx, "noelf", "name: noelf\n",
                           {"amd64": b"\x7fELF-no-object",
                            "arm64": b"\x7fELF-no"})
     p = run(ctx, ["run", ref, "--store", store, "--verify-image=false"],
             want=1)
-    # libbpf's own codes (4000 and up) are no errno strerror() knows
-    check("open eBPF object: " in p.stderr and
+    # refused before libbpf (objinfo_check()); libbpf's own codes (4000
+    # and up) would be no errno strerror() knows
+    check("eBPF object: " in p.stderr and
           "Unknown error" not in p.stderr, p.stderr)
+
+
+@test
+def malformed_ebpf_objects_are_refused_with_one_line_not_a_crash(ctx):
+    """The objects in tests/fuzz/crashes/objopen crash libbpf 1.1's
+    bpf_object__open_mem(); run refuses each before libbpf sees it."""
+    crashes = os.path.join(ROOT, "tests", "fuzz", "crashes", "objopen")
+    names = sorted(os.listdir(crashes))
+    check(len(names) >= 3, f"too few crash inputs: {names}")
+    for n in names:
+        with open(os.path.join(crashes, n), "rb") as fh:
+            obj = fh.read()
+        ref, store = imported(ctx, f"crash-{n.lower()}", "name: crash\n",
+                              {"amd64": obj, "arm64": obj})
+        p = run(ctx, ["run", ref, "--store", store, "--verify-image=false",
+                      "--timeout", "1"])
+        lines = [ln for ln in p.stderr.splitlines()
+                 if not ln.startswith("runner: warning: --verify-image")]
+        eq(p.returncode, 1, f"{n}: exit status (stderr {p.stderr!r})")
+        eq(len(lines), 1, f"{n}: error lines {lines!r}")
+        check(lines[0].startswith("runner: ") and
+              "eBPF object: " in lines[0], f"{n}: {lines[0]!r}")
 
 
 @test
