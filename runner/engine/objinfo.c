@@ -741,8 +741,9 @@ json_t *objinfo_programs(const void *elf, size_t len, struct error **err)
  * granted when it opens and loads an object; later libbpf releases check
  * some of them themselves (BTF type ids and string offsets since 1.3,
  * a symbol's offset past its section's end since 1.6, a relocation's
- * section without data since 1.4, negative CO-RE accessors since 1.7).
- * Each walk is linear in the object's size.
+ * section without data since 1.4; negative CO-RE accessors not in a
+ * release yet).  Each walk is linear in the object's size, but
+ * program_ends(), once per code section with relocations.
  */
 
 /* "eBPF object: section I (NAME): " then fmt; -1. */
@@ -834,17 +835,35 @@ static int check_symbols(const struct elf_view *v, struct error **err)
 
 #define BPF_LD_IMM64 0x18 /* BPF_LD | BPF_IMM | BPF_DW: 16 bytes */
 
+/* Per instruction of code section shndx (size bytes): 1 where one of its
+ * programs (FUNC symbols) ends; NULL without memory. */
+static unsigned char *program_ends(const struct elf_view *v, size_t shndx,
+				   __u64 size)
+{
+	unsigned char *ends = calloc(size / 8 + 1, 1);
+	GElf_Sym sym;
+
+	for (size_t i = 0; ends && i < v->nsyms; i++)
+		if (gelf_getsym(v->syms, (int)i, &sym) &&
+		    sym.st_shndx == shndx &&
+		    GELF_ST_TYPE(sym.st_info) == STT_FUNC)
+			ends[(sym.st_value + sym.st_size) / 8] = 1;
+	return ends;
+}
+
 /* A SHT_REL section i: of the symbol table, for a section with data,
- * each relocation's symbol in the table and its place in that section
- * (a whole instruction in code, both halves of a 16-byte one). */
+ * each relocation's symbol in the table and its place in that section;
+ * in code, a whole instruction, both halves of a 16-byte one in one
+ * program (libbpf 1.1 writes the second half's immediate at load). */
 static int check_rel(const struct elf_view *v, const char *elf, size_t i,
 		     const GElf_Shdr *sh, struct error **err)
 {
 	Elf_Data *d = elf_getdata(elf_getscn(v->e, i), NULL);
+	unsigned char *ends = NULL;
 	GElf_Shdr tsh;
 	GElf_Rel r;
 	size_t n = sh->sh_size / sizeof(Elf64_Rel);
-	bool code;
+	int rc = 0;
 
 	if (sh->sh_entsize != sizeof(Elf64_Rel) ||
 	    sh->sh_size % sizeof(Elf64_Rel) || sh->sh_link != v->symtab ||
@@ -853,25 +872,35 @@ static int check_rel(const struct elf_view *v, const char *elf, size_t i,
 	gelf_getshdr(elf_getscn(v->e, sh->sh_info), &tsh);
 	if (tsh.sh_type == SHT_NOBITS && n)
 		return sec_error(err, v, i, "relocates a section without data");
-	code = tsh.sh_flags & SHF_EXECINSTR;
-	for (size_t k = 0; k < n; k++) {
+	if (n && (tsh.sh_flags & SHF_EXECINSTR)) {
+		ends = program_ends(v, sh->sh_info, tsh.sh_size);
+		if (!ends)
+			return error_set(err, ENOMEM, "eBPF object");
+	}
+	for (size_t k = 0; k < n && !rc; k++) {
 		const unsigned char *insn;
+		__u64 at;
 
 		if (!gelf_getrel(d, (int)k, &r) ||
 		    GELF_R_SYM(r.r_info) >= v->nsyms ||
-		    r.r_offset >= tsh.sh_size)
-			return sec_error(err, v, i,
-					 "relocation %zu out of range", k);
-		if (!code)
+		    r.r_offset >= tsh.sh_size) {
+			rc = sec_error(err, v, i, "relocation %zu out of range",
+				       k);
+			break;
+		}
+		if (!ends)
 			continue;
-		insn = (const unsigned char *)elf + tsh.sh_offset + r.r_offset;
-		if (r.r_offset % 8 || tsh.sh_size - r.r_offset < 8 ||
-		    (insn[0] == BPF_LD_IMM64 && tsh.sh_size - r.r_offset < 16))
-			return sec_error(err, v, i,
-					 "relocation %zu: no whole instruction",
-					 k);
+		at = r.r_offset;
+		insn = (const unsigned char *)elf + tsh.sh_offset + at;
+		if (at % 8 || tsh.sh_size - at < 8 ||
+		    (insn[0] == BPF_LD_IMM64 &&
+		     (tsh.sh_size - at < 16 || ends[at / 8 + 1])))
+			rc = sec_error(err, v, i,
+				       "relocation %zu: no whole instruction",
+				       k);
 	}
-	return 0;
+	free(ends);
+	return rc;
 }
 
 static int check_rels(const struct elf_view *v, const char *elf,
@@ -896,9 +925,11 @@ static bool btf_id_ok(const struct btf *btf, __u32 id)
 	return id < btf__type_cnt(btf);
 }
 
+#define MAX_TYPE_SIZE (1u << 30)
+
 /* Type id's flaw: a name or a referenced type that does not exist, an
- * unknown kind, a FUNC not of a FUNC_PROTO (libbpf 1.3 checks these);
- * NULL when none. */
+ * unknown kind, a FUNC not of a FUNC_PROTO (libbpf 1.3 checks these), a
+ * struct over MAX_TYPE_SIZE; NULL when none. */
 static const char *btf_type_flaw(const struct btf *btf, __u32 id)
 {
 	const struct btf_type *t = btf__type_by_id(btf, id);
@@ -936,6 +967,9 @@ static const char *btf_type_flaw(const struct btf *btf, __u32 id)
 			       bad_ref;
 	case BTF_KIND_STRUCT:
 	case BTF_KIND_UNION:
+		/* libbpf 1.1 adds it to a 32-bit offset (.struct_ops) */
+		if (t->size > MAX_TYPE_SIZE)
+			return "size over 1 GiB";
 		for (__u16 i = 0; i < n; i++) {
 			if (!btf_str_ok(btf, btf_members(t)[i].name_off))
 				return bad_name;
@@ -977,7 +1011,8 @@ static bool btf_chain_kind(const struct btf_type *t)
 	return btf_is_mod(t) || btf_is_typedef(t) || btf_is_ptr(t);
 }
 
-/* No loop of modifiers, typedefs and pointers (libbpf would spin):
+/* No loop of modifiers, typedefs and pointers (the kernel refuses one;
+ * libbpf's skip_mods_and_typedefs() has no depth limit):
  * each type is walked once (0 new, 1 on this walk, 2 done). */
 static bool btf_chains_ok(const struct btf *btf)
 {

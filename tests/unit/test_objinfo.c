@@ -155,6 +155,24 @@ static void rel_past_its_section(char *elf)
 	first_rel(elf)->r_offset = shdr(elf, rel->sh_info)->sh_size;
 }
 
+/* The program holding the first relocation (a 64-bit load) ends inside
+ * that instruction. */
+static void program_ends_mid_load(char *elf)
+{
+	Elf64_Shdr *rel = section(elf, SHT_REL, NULL);
+	Elf64_Shdr *code = shdr(elf, rel->sh_info);
+	Elf64_Shdr *syms = section(elf, SHT_SYMTAB, NULL);
+	Elf64_Sym *sym = (Elf64_Sym *)(elf + syms->sh_offset);
+	Elf64_Addr at = first_rel(elf)->r_offset;
+
+	assert_int_equal((unsigned char)elf[code->sh_offset + at], 0x18);
+	for (size_t i = 0; i < syms->sh_size / sizeof(*sym); i++, sym++)
+		if (ELF64_ST_TYPE(sym->st_info) == STT_FUNC &&
+		    sym->st_shndx == rel->sh_info && sym->st_value <= at &&
+		    at < sym->st_value + sym->st_size)
+			sym->st_size = at + 8 - sym->st_value;
+}
+
 static void rel_of_section_past_last(char *elf)
 {
 	section(elf, SHT_REL, NULL)->sh_info = ((Elf64_Ehdr *)elf)->e_shnum;
@@ -214,6 +232,7 @@ static void objinfo_check__one_flaw_each__refused(void **state)
 		{ rel_symbol_past_table, "relocation 0 out of range" },
 		{ rel_past_its_section, "relocation 0 out of range" },
 		{ rel_of_section_past_last, "bad relocation section" },
+		{ program_ends_mid_load, "relocation 0: no whole instruction" },
 		{ section_past_file_end, "past the end of the file" },
 		{ names_not_strings, "not a string table" },
 		{ btf_type_refers_past_last, "type 1: refers to a type past" },
