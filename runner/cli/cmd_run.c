@@ -28,6 +28,7 @@
 #include "oci/transfer.h"
 #include "runner/cli/commands.h"
 #include "runner/cli/complete.h"
+#include "runner/cli/config.h"
 #include "runner/cli/run_metrics.h"
 #include "runner/cli/trust.h"
 #include "runner/engine/metrics.h"
@@ -54,6 +55,7 @@ enum {
 	OPT_K8S,
 	OPT_HOST,
 	OPT_DISALLOW_PULLING,
+	OPT_CONFIG, /* taken by config_init() before: for help, completion */
 	OPT_K8S_NAMESPACE, /* ... + enum k8s_select_key */
 	OPT_K8S_LAST = OPT_K8S_NAMESPACE + K8S_SELECT_LABELS,
 	OPT_PARAM, /* OPT_PARAM + i: gadget param i */
@@ -73,6 +75,7 @@ static const struct option base_opts[] = {
 	{ "pull", required_argument, NULL, OPT_PULL },
 	{ "disallow-pulling", optional_argument, NULL, OPT_DISALLOW_PULLING },
 	{ "k8s", no_argument, NULL, OPT_K8S },
+	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "host", optional_argument, NULL, OPT_HOST },
 	{ "k8s-namespace", required_argument, NULL,
 	  OPT_K8S_NAMESPACE + K8S_SELECT_NAMESPACE },
@@ -166,6 +169,9 @@ static void usage(FILE *f)
 	      "      --disallow-pulling[=BOOL]\n"
 	      "                       fail where the image would be pulled\n" RUN_REGISTRY_HELP
 		      RUN_METRICS_HELP RUN_TRUST_HELP
+	      "      --config FILE    ig's configuration file: defaults of the\n"
+	      "                       operator.oci.* flags above (default\n"
+	      "                       ~/.ig/config.yaml; INSPEKTOR_GADGET_* env)\n"
 	      "  -h, --help           this help\n"
 	      "\n"
 	      "A gadget with snapshots or map iterators also takes, as ig:\n"
@@ -399,6 +405,7 @@ static int run_flag(struct run_flags *f, size_t n_params, int c,
 	case CLI_OPT_STORE: /* applied in the first pass */
 	case OPT_PULL:
 	case OPT_DISALLOW_PULLING:
+	case OPT_CONFIG:
 	case CLI_OPT_AUTHFILE:
 	case CLI_OPT_INSECURE:
 	case CLI_OPT_CERT_DIR:
@@ -770,6 +777,20 @@ out:
 	return rc;
 }
 
+/* With the flag defaults ig's configuration file and environment give. */
+static int run_configured(int argc, char **argv, struct error **err)
+{
+	char **args = NULL;
+	int n_args, n_set, rc;
+
+	rc = config_run_args(argc, argv, &n_args, &args, &n_set, err);
+	if (rc)
+		return rc;
+	rc = run_main(n_args, args, err);
+	config_args_free(args, n_set);
+	return rc;
+}
+
 /*
  * For completion: the gadget flags of the image a `runner run` command
  * line names, read as `runner run IMAGE --help` reads them (the same
@@ -827,7 +848,7 @@ const struct cli_command cmd_run = {
 	.summary = "run a gadget and print its events",
 	/* its flags depend on the image: it parses them itself; the table
 	 * tells its own flags and operand to completion */
-	.run_argv = run_main,
+	.run_argv = run_configured,
 	.options = base_opts,
 	.min_args = 1,
 	.max_args = 1,

@@ -10,6 +10,7 @@ extern const struct cli_command cmd_login;
 extern const struct cli_command cmd_logout;
 extern const struct cli_command cmd_image;
 extern const struct cli_command cmd_version;
+extern const struct cli_command cmd_config;
 
 /* `runner image <subcommand>` */
 extern const struct cli_command cmd_image_build;

@@ -11,6 +11,7 @@
 #include "common/escape.h"
 #include "runner/cli/commands.h"
 #include "runner/cli/complete.h"
+#include "runner/cli/config.h"
 #include "runner/engine/log.h"
 
 /* The engine's notes and libbpf's messages, as much as RUNNER_DEBUG asks. */
@@ -42,13 +43,20 @@ static const struct cli_command cmd_help = {
 };
 
 static const struct cli_command *const runner_cmds[] = {
-	&cmd_run,     &cmd_image, &cmd_login, &cmd_logout,
-	&cmd_version, &cmd_help,  NULL,
+	&cmd_run,    &cmd_image,   &cmd_login, &cmd_logout,
+	&cmd_config, &cmd_version, &cmd_help,  NULL,
+};
+
+/* Taken out of argv by config_init(): listed for completion. */
+static const struct option runner_opts[] = {
+	{ "config", required_argument, NULL, 0 },
+	{ 0 },
 };
 
 static const struct cli_command runner_cmd = {
 	.name = "runner",
-	.usage = "Usage: runner <command> [<subcommand>] [flags]\n"
+	.usage = "Usage: runner [--config FILE] <command> [<subcommand>] "
+		 "[flags]\n"
 		 "\n"
 		 "COMMANDS\n",
 	.usage_tail =
@@ -60,6 +68,7 @@ static const struct cli_command runner_cmd = {
 		"\n`runner <command> --help` (or `runner help <command>`) tells "
 		"more.\n",
 	.subs = runner_cmds,
+	.options = runner_opts,
 };
 
 /*
@@ -109,7 +118,11 @@ int main(int argc, char **argv)
 	engine_log_set(log_stderr, getenv("RUNNER_DEBUG"));
 	engine_timeline_set(getenv("RUNNER_TIMELINE") != NULL);
 	engine_step("main");
-	rc = cli_dispatch(&runner_cmd, "", argc, argv, &err);
+	/* ig's --config FILE, on any command */
+	rc = config_init(&argc, argv, &err);
+	if (!rc)
+		rc = cli_dispatch(&runner_cmd, "", argc, argv, &err);
+	config_fini();
 	if (rc && err) {
 		fputs("runner: ", stderr);
 		term_fputs(error_msg(err), stderr, 0);

@@ -1,0 +1,750 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * ig's configuration file and environment variables as flag defaults
+ * (config.h), and `runner config view|default`, which print YAML laid out
+ * as ig prints it (keys sorted and lower-cased, four-space indent, strings
+ * that would read as another type quoted).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <yaml.h>
+
+#include "common/cleanup.h"
+#include "metadata/yaml_limits.h"
+#include "runner/cli/cli.h"
+#include "runner/cli/config.h"
+
+enum cfg_type {
+	CFG_BOOL,
+	CFG_STRING,
+	CFG_LIST, /* a YAML list, or words; one comma-joined flag value */
+	CFG_PULL,
+};
+
+/* The ig keys the runner reads: ig's operator params, as `ig run` flags. */
+static const struct cfg_key {
+	const char *key;
+	const char *flag;
+	enum cfg_type type;
+	const char *def; /* as `config default` shows it; NULL: [] */
+} cfg_keys[] = {
+	{ "operator.oci.allowed-gadgets", "allowed-gadgets", CFG_LIST, NULL },
+	{ "operator.oci.annotate", "annotate", CFG_LIST, NULL },
+	{ "operator.oci.authfile", "authfile", CFG_STRING,
+	  "/var/lib/ig/config.json" },
+	{ "operator.oci.disallow-pulling", "disallow-pulling", CFG_BOOL,
+	  "false" },
+	{ "operator.oci.insecure-registries", "insecure-registries", CFG_LIST,
+	  NULL },
+	{ "operator.oci.public-keys", "public-keys", CFG_LIST, NULL },
+	{ "operator.oci.pull", "pull", CFG_PULL, "missing" },
+	{ "operator.oci.verify-image", "verify-image", CFG_BOOL, "true" },
+	{ "operator.otel-metrics.otel-metrics-listen", "otel-metrics-listen",
+	  CFG_BOOL, "false" },
+	{ "operator.otel-metrics.otel-metrics-listen-address",
+	  "otel-metrics-listen-address", CFG_STRING, "0.0.0.0:2224" },
+};
+#define N_CFG_KEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
+
+static struct {
+	char *path; /* the file read, for messages */
+	bool loaded; /* doc holds it */
+	yaml_document_t doc;
+} cfg;
+
+static const char *scalar(const yaml_node_t *n)
+{
+	return (const char *)n->data.scalar.value;
+}
+
+/* A plain scalar YAML reads as null: viper's unset. */
+static bool is_null(const yaml_node_t *n)
+{
+	static const char *const words[] = { "", "~", "null", "Null", "NULL" };
+
+	if (n->type != YAML_SCALAR_NODE ||
+	    n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return false;
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (!strcmp(scalar(n), words[i]))
+			return true;
+	return false;
+}
+
+/*
+ * The file, read up to one byte past the YAML limit (a FIFO or a device
+ * as --config ends there too, and yaml_load_doc() says it is too large).
+ */
+static int read_bounded(const char *path, char **out, size_t *len,
+			struct error **err)
+{
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	cleanup_free char *buf = NULL;
+	size_t n = 0;
+	ssize_t r;
+
+	if (fd < 0)
+		return error_set(err, errno, "open %s", path);
+	buf = malloc(YAML_MAX_BYTES + 2);
+	if (!buf)
+		return error_set(err, ENOMEM, "read %s", path);
+	while (n <= YAML_MAX_BYTES) {
+		r = read(fd, buf + n, YAML_MAX_BYTES + 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return error_set(err, errno, "read %s", path);
+		if (!r)
+			break;
+		n += (size_t)r;
+	}
+	buf[n] = '\0';
+	*len = n;
+	*out = steal_ptr(buf);
+	return 0;
+}
+
+/* --config FILE out of argv; *path NULL when not given. */
+static int take_config_flag(int *argc, char **argv, const char **path,
+			    struct error **err)
+{
+	int i, j, n;
+
+	*path = NULL;
+	for (i = 1; i < *argc && strcmp(argv[i], "--");) {
+		if (!strncmp(argv[i], "--config=", 9)) {
+			*path = argv[i] + 9;
+			n = 1;
+		} else if (!strcmp(argv[i], "--config")) {
+			if (i + 1 >= *argc)
+				return cli_error(err, EXIT_USAGE,
+						 "--config: want a FILE");
+			*path = argv[i + 1];
+			n = 2;
+		} else {
+			i++;
+			continue;
+		}
+		for (j = i; j + n <= *argc; j++)
+			argv[j] = argv[j + n];
+		*argc -= n;
+	}
+	if (*path && !**path)
+		return cli_error(err, EXIT_USAGE, "--config: want a FILE");
+	return EXIT_OK;
+}
+
+int config_init(int *argc, char **argv, struct error **err)
+{
+	cleanup_free char *buf = NULL;
+	const char *given, *home;
+	yaml_node_t *root;
+	size_t len = 0;
+	int rc;
+
+	rc = take_config_flag(argc, argv, &given, err);
+	if (rc)
+		return rc;
+	if (given) {
+		cfg.path = strdup(given);
+	} else {
+		home = getenv("HOME");
+		if (!home || !*home)
+			return EXIT_OK;
+		if (asprintf(&cfg.path,
+			     "%s/" CONFIG_DEFAULT_DIR "/" CONFIG_DEFAULT_NAME,
+			     home) < 0)
+			cfg.path = NULL;
+	}
+	if (!cfg.path)
+		return cli_error(err, EXIT_FAIL, "out of memory");
+	/* a missing default file is no file, as in ig */
+	if (read_bounded(cfg.path, &buf, &len, err)) {
+		if (!given && (*err)->errnum == ENOENT) {
+			error_free(*err);
+			*err = NULL;
+			return EXIT_OK;
+		}
+		error_prefix(err, "config");
+		return EXIT_USAGE;
+	}
+	if (yaml_load_doc(buf, len, cfg.path, &cfg.doc, err)) {
+		error_prefix(err, "config");
+		return EXIT_USAGE;
+	}
+	cfg.loaded = true;
+	root = yaml_document_get_root_node(&cfg.doc);
+	if (root && root->type != YAML_MAPPING_NODE && !is_null(root))
+		return cli_error(err, EXIT_USAGE,
+				 "config %s: want a mapping of keys", cfg.path);
+	return EXIT_OK;
+}
+
+void config_fini(void)
+{
+	if (cfg.loaded)
+		yaml_document_delete(&cfg.doc);
+	cfg.loaded = false;
+	free(cfg.path);
+	cfg.path = NULL;
+}
+
+static yaml_node_t *root_node(void)
+{
+	return cfg.loaded ? yaml_document_get_root_node(&cfg.doc) : NULL;
+}
+
+static yaml_node_t *get(yaml_document_t *doc, int id)
+{
+	return yaml_document_get_node(doc, id);
+}
+
+/* The value node of a dotted key (keys compare without case, as viper's). */
+static yaml_node_t *lookup(const char *key)
+{
+	yaml_node_t *n = root_node();
+
+	while (n && *key) {
+		size_t len = strcspn(key, ".");
+		yaml_node_pair_t *p;
+		yaml_node_t *found = NULL;
+
+		if (n->type != YAML_MAPPING_NODE)
+			return NULL;
+		for (p = n->data.mapping.pairs.start;
+		     p < n->data.mapping.pairs.top; p++) {
+			yaml_node_t *k = get(&cfg.doc, p->key);
+
+			if (k && k->type == YAML_SCALAR_NODE &&
+			    k->data.scalar.length == len &&
+			    !strncasecmp(scalar(k), key, len))
+				found = get(&cfg.doc, p->value); /* last wins */
+		}
+		n = found;
+		key += len;
+		if (*key == '.')
+			key++;
+	}
+	return n && !is_null(n) ? n : NULL;
+}
+
+/* INSPEKTOR_GADGET_OPERATOR_OCI_VERIFY_IMAGE for operator.oci.verify-image */
+static char *env_name(const char *key)
+{
+	char *name = NULL;
+
+	if (asprintf(&name, CONFIG_ENV_PREFIX "%s", key) < 0)
+		return NULL;
+	for (char *c = name + strlen(CONFIG_ENV_PREFIX); *c; c++)
+		*c = *c == '.' || *c == '-' ? '_' : toupper((unsigned char)*c);
+	return name;
+}
+
+/* Words (blanks or commas between) as one comma-separated value. */
+static char *words_joined(const char *s)
+{
+	char *out = malloc(strlen(s) + 1), *o = out;
+
+	if (!out)
+		return NULL;
+	while (*s) {
+		size_t n;
+
+		s += strspn(s, " \t\r\n\f\v,");
+		n = strcspn(s, " \t\r\n\f\v,");
+		if (!n)
+			break;
+		if (o != out)
+			*o++ = ',';
+		memcpy(o, s, n);
+		o += n;
+		s += n;
+	}
+	*o = '\0';
+	return out;
+}
+
+/* A list from the file: its scalars (or a scalar's words), comma-joined. */
+static char *list_value(const yaml_node_t *n, const char **why)
+{
+	yaml_node_item_t *it;
+	size_t len = 1;
+	char *out, *o;
+
+	if (n->type == YAML_SCALAR_NODE)
+		return words_joined(scalar(n));
+	if (n->type != YAML_SEQUENCE_NODE) {
+		*why = "want a list";
+		return NULL;
+	}
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *i = get(&cfg.doc, *it);
+
+		if (!i || i->type != YAML_SCALAR_NODE) {
+			*why = "want a list of strings";
+			return NULL;
+		}
+		len += i->data.scalar.length + 1;
+	}
+	out = o = malloc(len);
+	if (!out)
+		return NULL;
+	*o = '\0';
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *i = get(&cfg.doc, *it);
+
+		if (is_null(i))
+			continue;
+		o += sprintf(o, "%s%s", o == out ? "" : ",", scalar(i));
+	}
+	return out;
+}
+
+/* The spellings of a bool pflag takes (Go's strconv.ParseBool). */
+static const char *bool_value(const char *s)
+{
+	static const char *const t[] = { "1", "t", "T", "TRUE", "true", "True" };
+	static const char *const f[] = { "0",	  "f",	   "F",
+					 "FALSE", "false", "False" };
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (!strcmp(s, t[i]))
+			return "true";
+		if (!strcmp(s, f[i]))
+			return "false";
+	}
+	return NULL;
+}
+
+/*
+ * The flag value a key sets (NULL: none), checked for its type: the
+ * environment's, else the file's; an error names the one it came from.
+ */
+static int key_value(const struct cfg_key *k, char **out, struct error **err)
+{
+	cleanup_free char *env = env_name(k->key);
+	const char *e = env ? getenv(env) : NULL, *why = NULL, *b;
+	cleanup_free char *v = NULL, *where = NULL;
+	yaml_node_t *n = NULL;
+
+	*out = NULL;
+	if (!env)
+		return cli_error(err, EXIT_FAIL, "out of memory");
+	if (e && *e) {
+		v = k->type == CFG_LIST ? words_joined(e) : strdup(e);
+		if (asprintf(&where, "environment %s", env) < 0)
+			where = NULL;
+	} else if ((n = lookup(k->key))) {
+		if (k->type == CFG_LIST)
+			v = list_value(n, &why);
+		else if (n->type == YAML_SCALAR_NODE)
+			v = strdup(scalar(n));
+		else
+			why = "want a value, not a list or mapping";
+		if (asprintf(&where, "config %s: %s", cfg.path, k->key) < 0)
+			where = NULL;
+	} else {
+		return EXIT_OK;
+	}
+	if (!where || (!why && !v))
+		return cli_error(err, EXIT_FAIL, "out of memory");
+	if (why)
+		return cli_error(err, EXIT_USAGE, "%s: %s", where, why);
+	if (k->type == CFG_BOOL) {
+		if (!(b = bool_value(v)))
+			return cli_error(err, EXIT_USAGE,
+					 "%s: invalid value '%s': want true "
+					 "or false",
+					 where, v);
+		free(v);
+		v = strdup(b);
+		if (!v)
+			return cli_error(err, EXIT_FAIL, "out of memory");
+	}
+	if (k->type == CFG_PULL && strcmp(v, "always") &&
+	    strcmp(v, "missing") && strcmp(v, "never"))
+		return cli_error(err, EXIT_USAGE,
+				 "%s: invalid value '%s': want always, "
+				 "missing or never",
+				 where, v);
+	/* a default is no setting, as in ig */
+	if (k->def && !strcmp(v, k->def))
+		return EXIT_OK;
+	if (!k->def && !*v)
+		return EXIT_OK;
+	*out = steal_ptr(v);
+	return EXIT_OK;
+}
+
+/* Whether argv (up to "--") sets --flag. */
+static bool flag_given(int argc, char **argv, const char *flag)
+{
+	size_t n = strlen(flag);
+
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strncmp(argv[i], "--", 2) &&
+		    !strncmp(argv[i] + 2, flag, n) &&
+		    (!argv[i][2 + n] || argv[i][2 + n] == '='))
+			return true;
+	return false;
+}
+
+void config_args_free(char **args, int n)
+{
+	if (!args)
+		return;
+	for (int i = 1; i <= n; i++) /* the settings follow argv[0] */
+		free(args[i]);
+	free(args);
+}
+
+int config_run_args(int argc, char **argv, int *out_argc, char ***out,
+		    int *n_set, struct error **err)
+{
+	char *set[N_CFG_KEYS] = { 0 };
+	char **args = NULL;
+	size_t i, n = 0;
+	int rc = EXIT_OK;
+
+	for (i = 0; i < N_CFG_KEYS && !rc; i++) {
+		const struct cfg_key *k = &cfg_keys[i];
+		cleanup_free char *v = NULL;
+
+		if (flag_given(argc, argv, k->flag))
+			continue;
+		rc = key_value(k, &v, err);
+		if (!rc && v && asprintf(&set[n++], "--%s=%s", k->flag, v) < 0)
+			rc = cli_error(err, EXIT_FAIL, "out of memory");
+	}
+	if (!rc && !(args = calloc(argc + n + 1, sizeof(*args))))
+		rc = cli_error(err, EXIT_FAIL, "out of memory");
+	if (rc) {
+		for (i = 0; i < n; i++)
+			free(set[i]);
+		return rc;
+	}
+	/* argv[0], the settings, then the command line, which wins */
+	args[0] = argv[0];
+	memcpy(args + 1, set, n * sizeof(*args));
+	memcpy(args + 1 + n, argv + 1, (size_t)(argc - 1) * sizeof(*args));
+	*out_argc = argc + (int)n;
+	*out = args;
+	*n_set = (int)n;
+	return EXIT_OK;
+}
+
+static bool in_words(const char *s, const char *const *words, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(s, words[i]))
+			return true;
+	return false;
+}
+
+/* A plain scalar that YAML 1.2 (ig's reader) reads as a bool, a null or a
+ * number. */
+static bool typed(const char *s)
+{
+	static const char *const words[] = {
+		"true",	 "True",  "TRUE", "false", "False", "FALSE", "~",
+		"null",	 "Null",  "NULL", ".inf",  ".Inf",  ".INF",  "-.inf",
+		"-.Inf", "-.INF", ".nan", ".NaN",  ".NAN",
+	};
+	char *end;
+
+	if (in_words(s, words, sizeof(words) / sizeof(words[0])))
+		return true;
+	errno = 0;
+	(void)strtod(s, &end);
+	if (!*end && end != s)
+		return true;
+	(void)strtoll(s, &end, 0);
+	return !*end && end != s;
+}
+
+/* A string ig writes quoted: one that reads as another type, also in
+ * YAML 1.1 (yes, on, ...). */
+static bool reads_as_other(const char *s)
+{
+	static const char *const words[] = {
+		"y",  "Y",  "yes", "Yes", "YES", "n",	"N",   "no",
+		"No", "NO", "on",  "On",  "ON",	 "off", "Off", "OFF",
+	};
+
+	return typed(s) || in_words(s, words, sizeof(words) / sizeof(words[0]));
+}
+
+/* Whether s can be written plain (libyaml's emitter would not quote it). */
+static bool plain_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (strchr("-?:,[]{}#&*!|>'\"%@` \t", s[0]) &&
+	    !((s[0] == '-' || s[0] == '?' || s[0] == ':') && s[1] &&
+	      s[1] != ' '))
+		return false;
+	if (s[n - 1] == ' ' || s[n - 1] == ':' || strstr(s, ": ") ||
+	    strstr(s, " #") || strchr(s, '\t'))
+		return false;
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+		if (*c < 0x20 || *c == 0x7f)
+			return false;
+	return true;
+}
+
+static void put_double_quoted(const char *s)
+{
+	putchar('"');
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		if (*c == '"' || *c == '\\')
+			printf("\\%c", *c);
+		else if (*c == '\n')
+			fputs("\\n", stdout);
+		else if (*c == '\t')
+			fputs("\\t", stdout);
+		else if (*c < 0x20 || *c == 0x7f)
+			printf("\\x%02x", *c);
+		else
+			putchar(*c);
+	}
+	putchar('"');
+}
+
+/* A string as ig writes it; a literal block's lines at indent. */
+static void put_string(const char *s, int indent)
+{
+	bool printable = true;
+
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+		if ((*c < 0x20 && *c != '\n') || *c == 0x7f)
+			printable = false;
+	if (!*s || reads_as_other(s) || !printable) {
+		put_double_quoted(s);
+	} else if (strchr(s, '\n')) {
+		size_t n = strlen(s);
+
+		fputs(s[n - 1] == '\n' ? "|" : "|-", stdout);
+		while (*s) {
+			size_t len = strcspn(s, "\n");
+
+			if (len)
+				printf("\n%*s%.*s", indent, "", (int)len, s);
+			else
+				putchar('\n');
+			s += len;
+			if (*s)
+				s++;
+		}
+	} else if (plain_ok(s)) {
+		fputs(s, stdout);
+	} else {
+		putchar('\'');
+		for (; *s; s++)
+			fputs(*s == '\'' ? "''" : (char[]){ *s, 0 }, stdout);
+		putchar('\'');
+	}
+}
+
+/* A scalar: a bool or a number of the file as such, a string as one. */
+static void put_scalar(const yaml_node_t *n, int indent)
+{
+	const char *s = scalar(n), *b = bool_value(s);
+
+	if (n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && typed(s)) {
+		/* Go writes its bools as true and false */
+		fputs(b && strlen(s) > 1 ? b : s, stdout);
+		return;
+	}
+	put_string(s, indent);
+}
+
+static int cmp_pairs(const void *a, const void *b, void *doc)
+{
+	const yaml_node_pair_t *pa = a, *pb = b;
+	const yaml_node_t *ka = yaml_document_get_node(doc, pa->key);
+	const yaml_node_t *kb = yaml_document_get_node(doc, pb->key);
+
+	return strcasecmp(ka && ka->type == YAML_SCALAR_NODE ? scalar(ka) : "",
+			  kb && kb->type == YAML_SCALAR_NODE ? scalar(kb) : "");
+}
+
+static void put_node(yaml_document_t *doc, yaml_node_t *n, int indent);
+
+/* The entries of a mapping at indent, keys sorted and lower-cased, nulls
+ * left out (as viper's settings leave them); first: the first line is
+ * already indented. */
+static void put_mapping(yaml_document_t *doc, yaml_node_t *n, int indent,
+			bool first)
+{
+	size_t count = n->data.mapping.pairs.top - n->data.mapping.pairs.start;
+	cleanup_free yaml_node_pair_t *pairs =
+		malloc((count ? count : 1) * sizeof(*pairs));
+
+	if (!pairs)
+		return;
+	memcpy(pairs, n->data.mapping.pairs.start, count * sizeof(*pairs));
+	qsort_r(pairs, count, sizeof(*pairs), cmp_pairs, doc);
+	for (size_t i = 0; i < count; i++) {
+		yaml_node_t *k = yaml_document_get_node(doc, pairs[i].key);
+		yaml_node_t *v = yaml_document_get_node(doc, pairs[i].value);
+		cleanup_free char *key = NULL;
+
+		if (!k || !v || k->type != YAML_SCALAR_NODE || is_null(v))
+			continue;
+		key = strdup(scalar(k));
+		if (!key)
+			return;
+		for (char *c = key; *c; c++)
+			*c = tolower((unsigned char)*c);
+		if (!first)
+			printf("%*s", indent, "");
+		first = false;
+		put_string(key, indent + 4);
+		putchar(':');
+		put_node(doc, v, indent + 4);
+	}
+}
+
+/* A value after "key:" or "-": on this line, or the lines below. */
+static void put_node(yaml_document_t *doc, yaml_node_t *n, int indent)
+{
+	yaml_node_item_t *it;
+
+	if (n->type == YAML_SCALAR_NODE) {
+		putchar(' ');
+		put_scalar(n, indent);
+		putchar('\n');
+		return;
+	}
+	if (n->type == YAML_SEQUENCE_NODE) {
+		if (n->data.sequence.items.top ==
+		    n->data.sequence.items.start) {
+			fputs(" []\n", stdout);
+			return;
+		}
+		putchar('\n');
+		for (it = n->data.sequence.items.start;
+		     it < n->data.sequence.items.top; it++) {
+			yaml_node_t *i = yaml_document_get_node(doc, *it);
+
+			printf("%*s-", indent, "");
+			if (i && i->type == YAML_MAPPING_NODE &&
+			    i->data.mapping.pairs.top >
+				    i->data.mapping.pairs.start) {
+				putchar(' ');
+				put_mapping(doc, i, indent + 2, true);
+			} else if (i) {
+				put_node(doc, i, indent + 2);
+			}
+		}
+		return;
+	}
+	if (n->data.mapping.pairs.top == n->data.mapping.pairs.start) {
+		fputs(" {}\n", stdout);
+		return;
+	}
+	putchar('\n');
+	put_mapping(doc, n, indent, false);
+}
+
+/* A whole document as ig prints its settings: {} when there are none. */
+static void put_document(yaml_document_t *doc)
+{
+	yaml_node_t *root = yaml_document_get_root_node(doc);
+
+	if (!root || root->type != YAML_MAPPING_NODE ||
+	    root->data.mapping.pairs.top == root->data.mapping.pairs.start)
+		fputs("{}\n", stdout);
+	else
+		put_mapping(doc, root, 0, false);
+}
+
+int config_print_view(struct error **err)
+{
+	(void)err;
+	if (cfg.loaded)
+		put_document(&cfg.doc);
+	else
+		fputs("{}\n", stdout);
+	return EXIT_OK;
+}
+
+/* The mapping at a dotted path of doc, made as needed. */
+static int mapping_at(yaml_document_t *doc, int map, const char *path)
+{
+	while (*path) {
+		size_t len = strcspn(path, ".");
+		yaml_node_t *m = yaml_document_get_node(doc, map);
+		yaml_node_pair_t *p;
+		int next = 0, key;
+
+		for (p = m->data.mapping.pairs.start;
+		     p < m->data.mapping.pairs.top && !next; p++) {
+			yaml_node_t *k = yaml_document_get_node(doc, p->key);
+
+			if (k->data.scalar.length == len &&
+			    !strncmp(scalar(k), path, len))
+				next = p->value;
+		}
+		if (!next) {
+			key = yaml_document_add_scalar(doc, NULL,
+						       (yaml_char_t *)path,
+						       (int)len,
+						       YAML_PLAIN_SCALAR_STYLE);
+			next = yaml_document_add_mapping(
+				doc, NULL, YAML_BLOCK_MAPPING_STYLE);
+			if (!key || !next ||
+			    !yaml_document_append_mapping_pair(doc, map, key,
+							       next))
+				return 0;
+		}
+		map = next;
+		path += len;
+		if (*path == '.')
+			path++;
+	}
+	return map;
+}
+
+int config_print_default(struct error **err)
+{
+	yaml_document_t doc;
+	int root, ok = 1;
+
+	if (!yaml_document_initialize(&doc, NULL, NULL, NULL, 1, 1))
+		return cli_error(err, EXIT_FAIL, "out of memory");
+	root = yaml_document_add_mapping(&doc, NULL, YAML_BLOCK_MAPPING_STYLE);
+	for (size_t i = 0; i < N_CFG_KEYS && ok; i++) {
+		const struct cfg_key *k = &cfg_keys[i];
+		const char *name = strrchr(k->key, '.') + 1;
+		cleanup_free char *parent = strndup(k->key, name - 1 - k->key);
+		int map = parent ? mapping_at(&doc, root, parent) : 0;
+		int key = yaml_document_add_scalar(&doc, NULL,
+						   (yaml_char_t *)name, -1,
+						   YAML_PLAIN_SCALAR_STYLE);
+		/* a default is a string, as ig's params keep them */
+		int val =
+			k->def ? yaml_document_add_scalar(
+					 &doc, NULL, (yaml_char_t *)k->def, -1,
+					 YAML_DOUBLE_QUOTED_SCALAR_STYLE) :
+				 yaml_document_add_sequence(
+					 &doc, NULL, YAML_BLOCK_SEQUENCE_STYLE);
+
+		ok = map && key && val &&
+		     yaml_document_append_mapping_pair(&doc, map, key, val);
+	}
+	if (ok)
+		put_document(&doc);
+	yaml_document_delete(&doc);
+	return ok ? EXIT_OK : cli_error(err, EXIT_FAIL, "out of memory");
+}

@@ -1,0 +1,252 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""ig's configuration file and environment as flag defaults of `runner run`,
+and `runner config view|default`.
+
+ig (cmd/common/config.go, pkg/config) reads --config FILE, else
+$HOME/.ig/config.yaml when it exists, binds INSPEKTOR_GADGET_<KEY> ('.'
+and '-' as '_') to the same keys, and sets a flag the command line leaves
+unset from them: flag > environment > file > default.  The run flags ig
+reads so are its OCI operator's, under operator.oci.<flag>.  The image is
+examples/snapshot_process built here (trusted as such), which runs once and
+ends; operator.oci.allowed-gadgets decides whether it may run at all.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import (RUNNER, ROOT, test, main, check, eq, ok,  # noqa: E402
+                     fails)
+
+GADGET = os.path.join(ROOT, "examples", "snapshot_process")
+REF = "localhost/cfg/snap:v1"
+ENV_ALLOWED = "INSPEKTOR_GADGET_OPERATOR_OCI_ALLOWED_GADGETS"
+
+
+class Ctx:
+    pass
+
+
+def runner(ctx, *args, env=None, home=None):
+    e = {k: v for k, v in os.environ.items()
+         if not k.startswith(("INSPEKTOR_GADGET_", "RUNNER_"))}
+    e["HOME"] = home or ctx.home
+    e["RUNNER_KEYS_DIR"] = ctx.no_keys
+    e.update(env or {})
+    return subprocess.run([RUNNER] + list(args), capture_output=True,
+                          text=True, env=e, timeout=120)
+
+
+def run_snap(ctx, *extra, **kw):
+    return runner(ctx, "run", REF, "--store", ctx.store, "-o", "json",
+                  "--timeout", "20", *extra, **kw)
+
+
+def ran(p, what):
+    """The run went through: exit 0 and snapshot_process's JSON events."""
+    out = ok(p, what)
+    rows = [json.loads(line) for line in out.splitlines() if line.strip()]
+    check(rows, f"{what}: no events")
+    return rows
+
+
+def refused(p, what):
+    return fails(p, what, "not in --allowed-gadgets")
+
+
+def write(ctx, name, text):
+    path = os.path.join(ctx.tmp, name)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def setup():
+    ctx = Ctx()
+    check(os.access(RUNNER, os.X_OK), f"{RUNNER} not built")
+    ctx.tmp = tempfile.mkdtemp(prefix="runner-config-")
+    ctx.home = os.path.join(ctx.tmp, "home")  # no ~/.ig/config.yaml
+    os.makedirs(ctx.home)
+    ctx.no_keys = os.path.join(ctx.tmp, "no-keys")
+    os.makedirs(ctx.no_keys)
+    ctx.store = os.path.join(ctx.tmp, "store")
+    ok(runner(ctx, "image", "build", GADGET, "-t", REF, "--store",
+              ctx.store), "image build")
+    ctx.deny = write(ctx, "deny.yaml", "operator:\n  oci:\n"
+                     "    allowed-gadgets:\n      - localhost/other/*\n")
+    ctx.allow = write(ctx, "allow.yaml", "operator:\n  oci:\n"
+                      f"    allowed-gadgets: [{REF}]\n")
+    return ctx
+
+
+def teardown(ctx):
+    if ctx and not os.environ.get("KEEP_TMP"):
+        shutil.rmtree(ctx.tmp, ignore_errors=True)
+
+
+@test
+def file_sets_a_run_flag_default_and_the_flag_overrides_it(ctx):
+    ran(run_snap(ctx), "no configuration")
+    refused(run_snap(ctx, "--config", ctx.deny), "--config FILE")
+    refused(runner(ctx, "--config=" + ctx.deny, "run", REF, "--store",
+                   ctx.store, "-o", "json"), "--config=FILE first")
+    ran(run_snap(ctx, "--config", ctx.deny, "--allowed-gadgets", REF),
+        "--allowed-gadgets on the line")
+    ran(run_snap(ctx, "--config", ctx.allow), "a file that allows it")
+
+
+@test
+def default_file_is_igs_under_home(ctx):
+    """A user's ig configuration, ~/.ig/config.yaml, counts without
+    --config; a named file replaces it."""
+    home = os.path.join(ctx.tmp, "home-with-ig")
+    os.makedirs(os.path.join(home, ".ig"), exist_ok=True)
+    shutil.copy(ctx.deny, os.path.join(home, ".ig", "config.yaml"))
+    refused(run_snap(ctx, home=home), "~/.ig/config.yaml")
+    ran(run_snap(ctx, "--config", ctx.allow, home=home),
+        "--config over the default file")
+
+
+@test
+def environment_overrides_the_file_and_the_flag_both(ctx):
+    ran(run_snap(ctx, "--config", ctx.deny, env={ENV_ALLOWED: REF}),
+        "environment over the file")
+    refused(run_snap(ctx, "--config", ctx.allow,
+                     env={ENV_ALLOWED: "localhost/other/*"}),
+            "environment over the file (refusing)")
+    ran(run_snap(ctx, "--allowed-gadgets", REF,
+                 env={ENV_ALLOWED: "localhost/other/*"}),
+        "flag over the environment")
+    # empty is unset, as viper reads it
+    refused(run_snap(ctx, "--config", ctx.deny, env={ENV_ALLOWED: ""}),
+            "an empty variable")
+
+
+@test
+def config_naming_a_missing_file_fails(ctx):
+    missing = os.path.join(ctx.tmp, "nope.yaml")
+    fails(run_snap(ctx, "--config", missing), "run --config MISSING",
+          missing, "No such file", code=2)
+    fails(runner(ctx, "--config", missing, "config", "view"),
+          "config view --config MISSING", missing, code=2)
+    fails(runner(ctx, "run", REF, "--config"), "--config without a FILE",
+          "--config", code=2)
+
+
+@test
+def bad_values_fail_with_one_line_naming_file_and_key(ctx):
+    cases = [
+        ("operator:\n  oci:\n    verify-image: maybe\n",
+         "operator.oci.verify-image", "'maybe'"),
+        ("operator:\n  oci:\n    pull: sometimes\n",
+         "operator.oci.pull", "'sometimes'"),
+        ("operator:\n  oci:\n    public-keys: {a: b}\n",
+         "operator.oci.public-keys", "want a list"),
+        ("operator:\n  oci:\n    authfile: [a, b]\n",
+         "operator.oci.authfile", "want a value"),
+    ]
+    for i, (text, key, why) in enumerate(cases):
+        path = write(ctx, f"bad{i}.yaml", text)
+        fails(run_snap(ctx, "--config", path), key, path, key, why, code=2)
+    fails(run_snap(ctx, env={"INSPEKTOR_GADGET_OPERATOR_OCI_VERIFY_IMAGE":
+                             "maybe"}), "bad variable",
+          "INSPEKTOR_GADGET_OPERATOR_OCI_VERIFY_IMAGE", "'maybe'", code=2)
+    # files that are no configuration, or hostile: one line, exit 2
+    hostile = [("list.yaml", "- a\n", "want a mapping"),
+               ("syntax.yaml", "a: [b\n", "syntax.yaml:"),
+               ("bomb.yaml", "a: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b]\n",
+                "alias"),
+               ("big.yaml", "a: " + "x" * (1 << 20) + "\n", "allowed")]
+    for name, text, why in hostile:
+        path = write(ctx, name, text)
+        fails(run_snap(ctx, "--config", path), name, path, why, code=2)
+
+
+@test
+def unknown_keys_are_ignored_as_ig_does(ctx):
+    path = write(ctx, "unknown.yaml",
+                 "verbose: true\nfoo: {bar: [1, 2]}\noperator:\n"
+                 "  ebpf:\n    x: 1\n  oci:\n    no-such-flag: 3\n"
+                 f"    allowed-gadgets: {REF}\n")
+    ran(run_snap(ctx, "--config", path), "unknown keys")
+    # bools in every spelling ig (Go's ParseBool) takes
+    for spelling in ("1", "t", "True", "FALSE", "0"):
+        p = write(ctx, "bool.yaml", "operator:\n  oci:\n"
+                  f"    verify-image: {spelling}\n"
+                  f"    allowed-gadgets: {REF}\n")
+        ran(run_snap(ctx, "--config", p), f"verify-image: {spelling}")
+
+
+@test
+def config_flag_completes_file_names(ctx):
+    """--config, before the command or after it, takes a file name in
+    completion as it does on the command line."""
+    for words in (["--config", ""], ["run", "--config", ""],
+                  ["config", "view", "--config", ""]):
+        eq(ok(runner(ctx, "__complete", *words), words), ":files\n",
+           f"__complete {words}")
+    check("--config" in ok(runner(ctx, "__complete", "-"), "root flags"),
+          "--config not among runner's own flags")
+
+
+@test
+def config_view_prints_the_file_as_ig_does(ctx):
+    eq(ok(runner(ctx, "config", "view"), "view without a file"), "{}\n",
+       "view without a file")
+    path = write(ctx, "view.yaml",
+                 "Operator:\n  oci:\n    verify-image: false\n"
+                 "    public-keys:\n      - /k/a.pub\n      - /k/b.pub\n"
+                 "    pull: 'never'\n"
+                 "  OCI2: {annotate: []}\n"
+                 "zeta: \"yes\"\nalpha: 10\nnothing:\nempty: ''\n"
+                 "text: 'a: b'\n")
+    want = ("alpha: 10\n"
+            "empty: \"\"\n"
+            "operator:\n"
+            "    oci:\n"
+            "        public-keys:\n"
+            "            - /k/a.pub\n"
+            "            - /k/b.pub\n"
+            "        pull: never\n"
+            "        verify-image: false\n"
+            "    oci2:\n"
+            "        annotate: []\n"
+            "text: 'a: b'\n"
+            "zeta: \"yes\"\n")
+    eq(ok(runner(ctx, "config", "view", "--config", path), "view"), want,
+       "config view")
+    home = os.path.join(ctx.tmp, "home-view")
+    os.makedirs(os.path.join(home, ".ig"), exist_ok=True)
+    shutil.copy(path, os.path.join(home, ".ig", "config.yaml"))
+    eq(ok(runner(ctx, "config", "view", home=home), "view default"), want,
+       "config view of ~/.ig/config.yaml")
+
+
+@test
+def config_default_prints_the_keys_run_reads_as_ig_does(ctx):
+    want = ("operator:\n"
+            "    oci:\n"
+            "        allowed-gadgets: []\n"
+            "        annotate: []\n"
+            "        authfile: /var/lib/ig/config.json\n"
+            "        disallow-pulling: \"false\"\n"
+            "        insecure-registries: []\n"
+            "        public-keys: []\n"
+            "        pull: missing\n"
+            "        verify-image: \"true\"\n"
+            "    otel-metrics:\n"
+            "        otel-metrics-listen: \"false\"\n"
+            "        otel-metrics-listen-address: 0.0.0.0:2224\n")
+    eq(ok(runner(ctx, "config", "default"), "default"), want,
+       "config default")
+    # what it prints is a configuration that changes nothing
+    path = write(ctx, "default.yaml", want)
+    ran(run_snap(ctx, "--config", path), "run with config default's file")
+
+
+if __name__ == "__main__":
+    main(setup, teardown)
