@@ -100,6 +100,25 @@ def file_sets_a_run_flag_default_and_the_flag_overrides_it(ctx):
 
 
 @test
+def verify_image_from_the_file_reaches_the_run(ctx):
+    """operator.oci.verify-image: false is --verify-image=false (which
+    warns once); the flag on the line overrides it."""
+    warning = "--verify-image=false: image signatures are not verified"
+    path = write(ctx, "noverify.yaml",
+                 "operator:\n  oci:\n    verify-image: false\n")
+    p = run_snap(ctx, "--config", path)
+    ran(p, "verify-image: false")
+    check(warning in p.stderr, f"no warning: {p.stderr!r}")
+    p = run_snap(ctx, "--config", path, "--verify-image")
+    ran(p, "--verify-image over the file")
+    check(warning not in p.stderr, f"warned: {p.stderr!r}")
+    p = run_snap(ctx, env={"INSPEKTOR_GADGET_OPERATOR_OCI_VERIFY_IMAGE":
+                           "false"})
+    ran(p, "variable")
+    check(warning in p.stderr, f"no warning from the variable: {p.stderr!r}")
+
+
+@test
 def default_file_is_igs_under_home(ctx):
     """A user's ig configuration, ~/.ig/config.yaml, counts without
     --config; a named file replaces it."""
