@@ -14,11 +14,12 @@ LLVM_STRIP ?= llvm-strip
 STORE     ?=
 ARGS      ?=
 
-PKGS      := libbpf libelf yaml-0.1 jansson nettle libseccomp libcurl libarchive libcrypto libpcap
+PKGS      := libbpf libelf yaml-0.1 jansson nettle libseccomp libcurl libarchive libcrypto libpcap \
+	     libpcre2-8
 # Loaded by the runner on first use (common/lazylib.h), by soname; linked
 # into tests, fuzzers and bench tools that call them directly.
-LAZY_PKGS := libcurl libarchive libcrypto libpcap libseccomp
-LAZY_LIBS := -lcurl -larchive -lcrypto -lpcap -lseccomp
+LAZY_PKGS := libcurl libarchive libcrypto libpcap libseccomp libpcre2-8
+LAZY_LIBS := -lcurl -larchive -lcrypto -lpcap -lseccomp -lpcre2-8
 soname     = $(shell objdump -p $$($(CC) -print-file-name=lib$(1).so 2>/dev/null) 2>/dev/null | \
 	       sed -n 's/^ *SONAME *//p')
 lazy_def   = $(if $(2),-DLAZY_SONAME_$(1)='"$(2)"')
@@ -26,13 +27,14 @@ LAZY_DEFS := $(call lazy_def,CURL,$(call soname,curl)) \
 	     $(call lazy_def,ARCHIVE,$(call soname,archive)) \
 	     $(call lazy_def,CRYPTO,$(call soname,crypto)) \
 	     $(call lazy_def,PCAP,$(call soname,pcap)) \
-	     $(call lazy_def,SECCOMP,$(call soname,seccomp))
+	     $(call lazy_def,SECCOMP,$(call soname,seccomp)) \
+	     $(call lazy_def,PCRE2,$(call soname,pcre2-8))
 WARN      := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
 	     -Wmissing-prototypes -Wundef -Wwrite-strings -Werror
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=gnu11 $(WARN) -I. -D_GNU_SOURCE
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -lz -lyaml -ljansson -lnettle -lseccomp -lcurl -larchive -lcrypto -lpcap)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -lz -lyaml -ljansson -lnettle -lseccomp -lcurl -larchive -lcrypto -lpcap -lpcre2-8)
 LDLIBS    += $(PKG_LIBS)
 RUNNER_LIBS = $(shell pkg-config --libs $(filter-out $(LAZY_PKGS),$(PKGS)) 2>/dev/null || \
 	       echo -lbpf -lelf -lz -lyaml -ljansson -lnettle) -ldl -lpthread
@@ -90,7 +92,7 @@ LDFLAGS_test_progpar = $(RUNNER_EXPORTS)
 LDFLAGS_test_mbuf = -Wl,--wrap=malloc,--wrap=realloc
 # test_filter counts the regular expressions run and the name lists
 # matched.
-LDFLAGS_test_filter = -Wl,--wrap=regexec,--wrap=name_list_match
+LDFLAGS_test_filter = -Wl,--wrap=filter_regex_match,--wrap=name_list_match
 # test_fields_text counts the local times made.
 LDFLAGS_test_fields_text = -Wl,--wrap=localtime_r
 # test_pods counts the pod selections matched.

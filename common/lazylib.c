@@ -47,9 +47,13 @@ void *lazylib_sym(struct lazylib *lib, const char *name)
 #ifndef LAZY_SONAME_SECCOMP
 #define LAZY_SONAME_SECCOMP "libseccomp.so.2"
 #endif
+#ifndef LAZY_SONAME_PCRE2
+#define LAZY_SONAME_PCRE2 "libpcre2-8.so.0"
+#endif
 
 struct lazylib lazy_curl = { LAZY_SONAME_CURL, NULL };
 struct lazylib lazy_archive = { LAZY_SONAME_ARCHIVE, NULL };
 struct lazylib lazy_crypto = { LAZY_SONAME_CRYPTO, NULL };
 struct lazylib lazy_pcap = { LAZY_SONAME_PCAP, NULL };
 struct lazylib lazy_seccomp = { LAZY_SONAME_SECCOMP, NULL };
+struct lazylib lazy_pcre2 = { LAZY_SONAME_PCRE2, NULL };

@@ -4,7 +4,8 @@
  * local store maps none of what only image and registry commands need:
  * libcurl, libarchive, libcrypto and libpcap bring 40 more libraries and
  * ~9 MB of RSS, and cost ~7 ms to link at every start; libseccomp names
- * syscalls for the gadgets that have a gadget_syscall field.
+ * syscalls for the gadgets that have a gadget_syscall field; libpcre2-8
+ * runs the regular expressions of -F "field~re".
  *
  * A header per library (common/lazy_curl.h, ...) includes the library's
  * own header and defines each function the project calls as LAZYLIB_FN():

@@ -613,3 +613,13 @@ bool filter_match(struct filter *f, const void *ev)
 			return false;
 	return true;
 }
+
+unsigned long long filter_gave_up(const struct filter *f)
+{
+	unsigned long long n = 0;
+
+	for (size_t i = 0; f && i < f->n; i++)
+		if (f->rules[i].re)
+			n += filter_regex_gave_up(f->rules[i].re);
+	return n;
+}

@@ -1,42 +1,69 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * RE2 (ig's -F "~" syntax) to POSIX extended regular expressions, run by
- * glibc's regexec() in a UTF-8 locale so that "." and classes take a
- * character, not a byte.  Differences that change what matches were:
- * "\d" matched a "d", "\x41" an "x41", "\<" a word start, "[\]]" a
- * backslash and a "]"; "a{,2}" was an interval, "." matched a newline.
+ * RE2 (ig's -F "~" syntax) rewritten for PCRE2 in UTF mode and run by its
+ * JIT, with the match data and context made once: a match allocates
+ * nothing.  The rewrite reads every construct itself and writes only
+ * what means the same in both (so no PCRE2-only syntax, such as
+ * backreferences, lookaround or "(*VERB)", reaches PCRE2); "." is
+ * "[^\n]" unless (?s); "$" is the end of the text unless (?m), as in RE2.
+ * (glibc's regexec() ran a POSIX rewrite before: two allocations a match
+ * for a pattern with "." or (?i), and 25-200 ns more a match than the
+ * JIT: bench/RESULTS.md.)
+ *
+ * RE2 matches in linear time; PCRE2's JIT backtracks, so a pattern such
+ * as "(a+)+$", or the plausible "^(.*\.)*evil\.$", takes exponential time
+ * on some texts (names from the network).  Past REGEX_MATCH_LIMIT steps
+ * the text goes to pcre2_dfa_match(), which follows every way at once in
+ * one pass (RE2's method) with as many ways as its workspace holds, a
+ * size proportional to the pattern's: each byte costs at most that.  A
+ * text that needs more ways is no match, counted (filter_regex_gave_up()).
  */
-#include <locale.h>
-#include <regex.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/lazy_pcre2.h"
 #include "runner/engine/filter_regex.h"
 
 #define REGEX_MAX_LEN 256
+/* Backtracking steps the JIT may take (~0.2 ms here), and the
+ * interpreter's (no JIT) depth and heap (KiB), before the DFA answers. */
+#define REGEX_MATCH_LIMIT 100000
+#define REGEX_DEPTH_LIMIT 1000
+#define REGEX_HEAP_LIMIT 1024
+/* The DFA's workspace in ints: so many per byte of the pattern, and more */
+#define REGEX_DFA_WS_PER_BYTE 16
+#define REGEX_DFA_WS_MIN 1024
+/* The DFA runs this in front, anchored: one pass, not one per start */
+#define REGEX_DFA_HEAD "(?s:.)*(?:"
 
 struct filter_regex {
-	regex_t re;
-	locale_t loc; /* C.UTF-8, or 0: the process's own */
+	pcre2_code *code; /* for the JIT */
+	pcre2_code *dfa; /* the same, for pcre2_dfa_match() */
+	pcre2_match_data *md; /* made once: the match allocates nothing */
+	pcre2_match_context *mc; /* the limits */
+	int *ws; /* pcre2_dfa_match()'s workspace */
+	size_t ws_len;
+	bool jit;
+	unsigned long long gave_up; /* matches stopped at a limit */
 };
 
-struct ere {
+struct rewrite {
 	char *out;
 	size_t n, cap;
 	const char *p; /* the RE2 text still to read */
 	const char *why;
 };
 
-static void put(struct ere *e, const char *s, size_t len)
+static void put(struct rewrite *e, const char *s, size_t len)
 {
 	if (e->n + len < e->cap)
 		memcpy(e->out + e->n, s, len);
 	e->n += len;
 }
 
-static void puts0(struct ere *e, const char *s)
+static void puts0(struct rewrite *e, const char *s)
 {
 	put(e, s, strlen(s));
 }
@@ -66,7 +93,7 @@ static size_t utf8_encode(char *out, uint32_t cp)
 }
 
 /* One character of the RE2 text, its UTF-8 bytes copied whole. */
-static uint32_t next_char(struct ere *e, char *bytes, size_t *len)
+static uint32_t next_char(struct rewrite *e, char *bytes, size_t *len)
 {
 	const unsigned char *s = (const unsigned char *)e->p;
 	size_t n = 1;
@@ -90,7 +117,7 @@ static int hex_digit(char c)
 }
 
 /* "\x41", "\x{263a}": e->p after the x. */
-static int hex_escape(struct ere *e, uint32_t *cp)
+static int hex_escape(struct rewrite *e, uint32_t *cp)
 {
 	int digits = 0, d;
 
@@ -115,7 +142,7 @@ enum esc { ESC_BAD, ESC_CHAR, ESC_CLASS, ESC_ASSERT, ESC_QUOTE };
 
 /* The escape after a backslash at e->p: a character (*cp), a class or
  * assertion (*letter), \Q, or ESC_BAD with e->why. */
-static enum esc escape(struct ere *e, uint32_t *cp, char *letter)
+static enum esc escape(struct rewrite *e, uint32_t *cp, char *letter)
 {
 	static const char ctrl[] = "t\tn\nr\rf\fv\va\a";
 	char c = *e->p;
@@ -161,7 +188,7 @@ static enum esc escape(struct ere *e, uint32_t *cp, char *letter)
 }
 
 /* A literal character outside brackets. */
-static void put_char(struct ere *e, uint32_t cp)
+static void put_char(struct rewrite *e, uint32_t cp)
 {
 	char b[4];
 
@@ -170,24 +197,20 @@ static void put_char(struct ere *e, uint32_t cp)
 	put(e, b, utf8_encode(b, cp));
 }
 
-/* A literal character inside brackets, where ], -, ^ and [ are special
- * by position: those as collating symbols ([.-.]). */
-static void put_in_bracket(struct ere *e, uint32_t cp)
+/* A literal character inside brackets, where ], -, ^, [ and \ are
+ * special: those escaped. */
+static void put_in_bracket(struct rewrite *e, uint32_t cp)
 {
 	char b[4];
 
-	if (cp < 0x80 && strchr("]-^[", (int)cp)) {
-		char sym[] = { '[', '.', (char)cp, '.', ']' };
-
-		put(e, sym, sizeof(sym));
-		return;
-	}
+	if (cp < 0x80 && strchr("]-^[\\", (int)cp))
+		put(e, "\\", 1);
 	put(e, b, utf8_encode(b, cp));
 }
 
 /* One member of an RE2 class: a character (*cp) or, with 1, a class
  * written already. */
-static int class_member(struct ere *e, uint32_t *cp)
+static int class_member(struct rewrite *e, uint32_t *cp)
 {
 	char b[4], letter;
 	size_t len;
@@ -229,7 +252,7 @@ static int class_member(struct ere *e, uint32_t *cp)
 }
 
 /* "[...]": e->p after the [. */
-static int bracket(struct ere *e)
+static int bracket(struct rewrite *e)
 {
 	static const char *const names[] = {
 		"alnum", "alpha", "blank", "cntrl", "digit", "graph",
@@ -317,7 +340,7 @@ static size_t interval_len(const char *s)
 
 /* "(?flags)" at the start, "(?:", "(?P<name>", "(?<name>": e->p after
  * the "(?"; 1 when it opened a group, 0 when it set flags. */
-static int group_ext(struct ere *e, bool at_start, int *cflags, bool *dotall)
+static int group_ext(struct rewrite *e, bool at_start, uint32_t *options)
 {
 	const char *s = e->p;
 	bool neg = false;
@@ -337,14 +360,13 @@ static int group_ext(struct ere *e, bool at_start, int *cflags, bool *dotall)
 	for (; *s && strchr("imsU-", *s); s++) {
 		if (*s == '-')
 			neg = true;
-		else if (*s == 'i')
-			*cflags = neg ? *cflags & ~REG_ICASE :
-					*cflags | REG_ICASE;
-		else if (*s == 'm')
-			*cflags = neg ? *cflags & ~REG_NEWLINE :
-					*cflags | REG_NEWLINE;
-		else if (*s == 's')
-			*dotall = !neg;
+		else if (strchr("ims", *s)) {
+			uint32_t o = *s == 'i' ? PCRE2_CASELESS :
+				     *s == 'm' ? PCRE2_MULTILINE :
+						 PCRE2_DOTALL;
+
+			*options = neg ? *options & ~o : *options | o;
+		}
 	}
 	if (*s != ')' || s == e->p) {
 		e->why = *s == ':' ?
@@ -362,12 +384,12 @@ static int group_ext(struct ere *e, bool at_start, int *cflags, bool *dotall)
 }
 
 const char *filter_regex_translate(const char *re, char *out, size_t cap,
-				   int *cflags)
+				   uint32_t *options)
 {
-	struct ere e = { .out = out, .cap = cap, .p = re };
-	bool dotall = false, at_start = true;
+	struct rewrite e = { .out = out, .cap = cap, .p = re };
+	bool at_start = true;
 
-	*cflags = REG_EXTENDED | REG_NOSUB;
+	*options = 0;
 	while (*e.p && !e.why) {
 		bool was_start = at_start;
 		char c = *e.p, b[4], letter;
@@ -394,11 +416,9 @@ const char *filter_regex_translate(const char *re, char *out, size_t cap,
 						puts0(&e, cls[i] + 1);
 				break;
 			}
-			case ESC_ASSERT:
-				puts0(&e, letter == 'A' ? "\\`" :
-					  letter == 'z' ? "\\'" :
-					  letter == 'b' ? "\\b" :
-							  "\\B");
+			case ESC_ASSERT: /* \A, \z, \b, \B: the same in PCRE2 */
+				put(&e, "\\", 1);
+				put(&e, &letter, 1);
 				break;
 			case ESC_QUOTE: {
 				const char *end = strstr(e.p, "\\E");
@@ -430,7 +450,7 @@ const char *filter_regex_translate(const char *re, char *out, size_t cap,
 			int r;
 
 			e.p += 2;
-			r = group_ext(&e, was_start, cflags, &dotall);
+			r = group_ext(&e, was_start, options);
 			at_start = r == 0;
 			continue;
 		}
@@ -447,9 +467,13 @@ const char *filter_regex_translate(const char *re, char *out, size_t cap,
 		} else if (c == '}' || c == ']') {
 			put_char(&e, (uint32_t)c);
 			e.p++;
-		} else if (c == '.' && !dotall) {
-			puts0(&e, "[^\n]");
+		} else if (c == '.') {
+			/* not PCRE2's ".", which depends on its newline */
+			puts0(&e, *options & PCRE2_DOTALL ? "." : "[^\n]");
 			e.p++;
+		} else if (c == '(' && e.p[1] == '*') {
+			/* RE2's "(*" is an error; PCRE2's a verb such as (*ACCEPT) */
+			e.why = "has a repetition without its argument";
 		} else {
 			cp = next_char(&e, b, &len);
 			put(&e, b, len);
@@ -472,11 +496,11 @@ static bool is_quantifier(char c)
 }
 
 /*
- * glibc's regcomp() builds an automaton that grows exponentially with
- * stacked quantifiers ("a++++...": gigabytes for two dozen), so refuse
- * those before compiling.  RE2 refuses them too.
+ * RE2 refuses stacked quantifiers ("a**", "x{2}*"); PCRE2 reads some as
+ * possessive ones ("a++", "a?+"), which RE2 has not.  re is the PCRE2
+ * form, where a bracket's special characters are escaped.
  */
-static const char *regex_too_costly(const char *re)
+static const char *regex_stacked(const char *re)
 {
 	bool in_bracket = false, after_quant = false;
 	size_t len = strlen(re);
@@ -484,11 +508,15 @@ static const char *regex_too_costly(const char *re)
 	for (size_t i = 0; i < len; i++) {
 		char c = re[i];
 
+		if (c == '\\') {
+			i++;
+			after_quant = false;
+			continue;
+		}
 		if (in_bracket) {
-			/* "[:alpha:]", "[.].]": their ] does not end it */
-			if (c == '[' && re[i + 1] && strchr(":.=", re[i + 1])) {
-				char end[3] = { re[i + 1], ']', '\0' };
-				const char *e = strstr(re + i + 2, end);
+			/* "[:alpha:]": its ] does not end the bracket */
+			if (c == '[' && re[i + 1] == ':') {
+				const char *e = strstr(re + i + 2, ":]");
 
 				if (e)
 					i = (size_t)(e - re) + 1;
@@ -497,18 +525,8 @@ static const char *regex_too_costly(const char *re)
 			}
 			continue;
 		}
-		if (c == '\\') {
-			i++;
-			after_quant = false;
-			continue;
-		}
 		if (c == '[') {
 			in_bracket = true;
-			/* "[]..." and "[^]...": the first ] is literal */
-			if (re[i + 1] == '^')
-				i++;
-			if (re[i + 1] == ']')
-				i++;
 			after_quant = false;
 			continue;
 		}
@@ -529,69 +547,133 @@ static const char *regex_too_costly(const char *re)
 	return NULL;
 }
 
+static void regex_free_parts(struct filter_regex *r)
+{
+	if (r->md)
+		pcre2_match_data_free(r->md);
+	if (r->mc)
+		pcre2_match_context_free(r->mc);
+	if (r->code)
+		pcre2_code_free(r->code);
+	if (r->dfa)
+		pcre2_code_free(r->dfa);
+	free(r->ws);
+	free(r);
+}
+
 struct filter_regex *filter_regex_new(const char *re, char *why, size_t why_len)
 {
+	const uint32_t utf = PCRE2_UTF | PCRE2_NEVER_BACKSLASH_C;
+	size_t cap = 16 * strlen(re) + 16 + sizeof(REGEX_DFA_HEAD);
 	struct filter_regex *r;
-	size_t cap = 16 * strlen(re) + 16;
-	char *ere;
+	PCRE2_SIZE offset;
 	const char *bad;
-	locale_t old;
-	int cflags, rc;
+	uint32_t options;
+	char *pat;
+	int rc;
 
 	if (strlen(re) > REGEX_MAX_LEN) {
 		snprintf(why, why_len, "longer than 256 bytes");
 		return NULL;
 	}
-	ere = malloc(cap);
+	pat = malloc(cap);
 	r = calloc(1, sizeof(*r));
-	if (!ere || !r) {
-		free(ere);
+	if (!pat || !r) {
+		free(pat);
 		free(r);
 		snprintf(why, why_len, "out of memory");
 		return NULL;
 	}
-	bad = filter_regex_translate(re, ere, cap, &cflags);
+	/* the DFA's head, the pattern, its ")" */
+	strcpy(pat, REGEX_DFA_HEAD);
+	bad = filter_regex_translate(re, pat + strlen(REGEX_DFA_HEAD),
+				     cap - strlen(REGEX_DFA_HEAD) - 1,
+				     &options);
 	if (!bad)
-		bad = regex_too_costly(ere);
+		bad = regex_stacked(pat + strlen(REGEX_DFA_HEAD));
 	if (bad) {
 		snprintf(why, why_len, "%s", bad);
 		goto fail;
 	}
-	r->loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
-	old = r->loc ? uselocale(r->loc) : (locale_t)0;
-	rc = regcomp(&r->re, ere, cflags);
-	if (r->loc)
-		uselocale(old);
-	if (rc) {
-		regerror(rc, &r->re, why, why_len);
+	/* "$" is the end of the text unless (?m) (pcre2_dfa_match() keeps
+	 * PCRE2_DOLLAR_ENDONLY even under PCRE2_MULTILINE) */
+	if (!(options & PCRE2_MULTILINE))
+		options |= PCRE2_DOLLAR_ENDONLY;
+	/* UTF-8 texts, an invalid byte matching nothing (RE2: U+FFFD; the
+	 * DFA refuses the option, and answers "no match" for such a text) */
+	r->code = pcre2_compile((PCRE2_SPTR)pat + strlen(REGEX_DFA_HEAD),
+				PCRE2_ZERO_TERMINATED,
+				options | utf | PCRE2_MATCH_INVALID_UTF, &rc,
+				&offset, NULL);
+	if (r->code) {
+		strcat(pat, ")");
+		r->dfa = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
+				       options | utf | PCRE2_ANCHORED, &rc,
+				       &offset, NULL);
+	}
+	if (!r->code || !r->dfa) {
+		PCRE2_UCHAR msg[120];
+
+		if (pcre2_get_error_message(rc, msg, sizeof(msg)) < 0)
+			snprintf((char *)msg, sizeof(msg), "error %d", rc);
+		snprintf(why, why_len, "%s", (char *)msg);
 		goto fail;
 	}
-	free(ere);
+	r->jit = pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE) == 0;
+	r->md = pcre2_match_data_create(1, NULL);
+	r->mc = pcre2_match_context_create(NULL);
+	r->ws_len = REGEX_DFA_WS_MIN + REGEX_DFA_WS_PER_BYTE * strlen(pat);
+	r->ws = malloc(r->ws_len * sizeof(*r->ws));
+	if (!r->md || !r->mc || !r->ws) {
+		snprintf(why, why_len, "out of memory");
+		goto fail;
+	}
+	pcre2_set_match_limit(r->mc, REGEX_MATCH_LIMIT);
+	pcre2_set_depth_limit(r->mc, REGEX_DEPTH_LIMIT);
+	pcre2_set_heap_limit(r->mc, REGEX_HEAP_LIMIT);
+	free(pat);
 	return r;
 fail:
-	if (r->loc)
-		freelocale(r->loc);
-	free(r);
-	free(ere);
+	regex_free_parts(r);
+	free(pat);
 	return NULL;
 }
 
-bool filter_regex_match(const struct filter_regex *re, const char *text)
+int filter_regex_match_dfa(struct filter_regex *re, const char *text)
 {
-	locale_t old = re->loc ? uselocale(re->loc) : (locale_t)0;
-	bool m = regexec(&re->re, text, 0, NULL, 0) == 0;
+	int rc = pcre2_dfa_match(re->dfa, (PCRE2_SPTR)text, strlen(text), 0,
+				 PCRE2_DFA_SHORTEST, re->md, re->mc, re->ws,
+				 re->ws_len);
 
-	if (re->loc)
-		uselocale(old);
-	return m;
+	return rc >= 0 ? 1 : rc == PCRE2_ERROR_NOMATCH ? 0 : -1;
+}
+
+bool filter_regex_match(struct filter_regex *re, const char *text)
+{
+	size_t len = strlen(text);
+	int rc = re->jit ? pcre2_jit_match(re->code, (PCRE2_SPTR)text, len, 0,
+					   0, re->md, re->mc) :
+			   pcre2_match(re->code, (PCRE2_SPTR)text, len, 0, 0,
+				       re->md, re->mc);
+
+	if (rc >= 0)
+		return true;
+	if (rc == PCRE2_ERROR_NOMATCH)
+		return false;
+	/* a limit: every way at once, no backtracking */
+	rc = filter_regex_match_dfa(re, text);
+	if (rc < 0)
+		re->gave_up++; /* told by the caller */
+	return rc > 0;
+}
+
+unsigned long long filter_regex_gave_up(const struct filter_regex *re)
+{
+	return re->gave_up;
 }
 
 void filter_regex_free(struct filter_regex *re)
 {
-	if (!re)
-		return;
-	regfree(&re->re);
-	if (re->loc)
-		freelocale(re->loc);
-	free(re);
+	if (re)
+		regex_free_parts(re);
 }

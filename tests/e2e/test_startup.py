@@ -16,11 +16,12 @@ import gadget_env as genv  # noqa: E402
 
 NS = f"start{os.getpid()}"
 SRV, CLI = "10.66.9.1", "10.66.9.2"
-# what registry, archive, signing, pcap-filter and syscall-name code
-# links, and their own dependencies (gnutls comes with libcurl, libxml2
-# with libarchive)
+# what registry, archive, signing, pcap-filter, syscall-name and -F "~"
+# code links, and their own dependencies (gnutls comes with libcurl,
+# libxml2 with libarchive)
 ON_DEMAND = ("libcurl.so", "libarchive.so", "libcrypto.so", "libssl.so",
-             "libpcap.so", "libgnutls.so", "libxml2.so", "libseccomp.so")
+             "libpcap.so", "libgnutls.so", "libxml2.so", "libseccomp.so",
+             "libpcre2-8.so")
 
 
 def setup():

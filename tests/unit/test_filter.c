@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * runner/engine/filter.c: the -F grammar, comparisons by type, and its
- * errors.  regexec and name_list_match are wrapped (-Wl,--wrap) to count
+ * errors.  filter_regex_match and name_list_match are wrapped (-Wl,--wrap) to count
  * the regular expressions run (rules that ask only whether a text is empty
  * run none) and the name lists matched.
  */
@@ -14,7 +14,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
-#include <regex.h>
 
 #include <cmocka.h>
 
@@ -26,12 +25,65 @@
 #include "runner/engine/filter_regex.h"
 #include "fixture_event.h"
 
-int __real_regexec(const regex_t *re, const char *s, size_t n, regmatch_t m[],
-		   int flags);
-int __wrap_regexec(const regex_t *re, const char *s, size_t n, regmatch_t m[],
-		   int flags);
+bool __real_filter_regex_match(struct filter_regex *re, const char *s);
+bool __wrap_filter_regex_match(struct filter_regex *re, const char *s);
 
 static int regexecs, list_matches;
+static unsigned long allocs;
+
+/*
+ * Every heap allocation of the process counted, the C library's own
+ * inside regexec() or PCRE2 included: malloc and co. replaced (glibc
+ * allows it), or told by ASan's hooks when it replaced them first.
+ */
+#ifdef __SANITIZE_ADDRESS__
+int __sanitizer_install_malloc_and_free_hooks(
+	void (*malloc_hook)(const volatile void *, size_t),
+	void (*free_hook)(const volatile void *));
+
+static void on_malloc(const volatile void *p, size_t n)
+{
+	(void)p;
+	(void)n;
+	allocs++;
+}
+
+static void on_free(const volatile void *p)
+{
+	(void)p;
+}
+
+static void count_allocs(void)
+{
+	__sanitizer_install_malloc_and_free_hooks(on_malloc, on_free);
+}
+#else
+void *__libc_malloc(size_t n);
+void *__libc_calloc(size_t k, size_t n);
+void *__libc_realloc(void *p, size_t n);
+
+void *malloc(size_t n)
+{
+	allocs++;
+	return __libc_malloc(n);
+}
+
+void *calloc(size_t k, size_t n)
+{
+	allocs++;
+	return __libc_calloc(k, n);
+}
+
+void *realloc(void *p, size_t n)
+{
+	allocs++;
+	return __libc_realloc(p, n);
+}
+
+static void count_allocs(void)
+{
+}
+#endif
 
 bool __real_name_list_match(const char *list, const char *name);
 bool __wrap_name_list_match(const char *list, const char *name);
@@ -42,11 +94,10 @@ bool __wrap_name_list_match(const char *list, const char *name)
 	return __real_name_list_match(list, name);
 }
 
-int __wrap_regexec(const regex_t *re, const char *s, size_t n, regmatch_t m[],
-		   int flags)
+bool __wrap_filter_regex_match(struct filter_regex *re, const char *s)
 {
 	regexecs++;
-	return __real_regexec(re, s, n, m, flags);
+	return __real_filter_regex_match(re, s);
 }
 
 struct fx {
@@ -507,7 +558,7 @@ static void errors__usage_messages(void **state)
 	    "number");
 	bad(x, "name~(",
 	    "filter \"name~(\": field name: regular "
-	    "expression \"(\": Unmatched ( or \\(");
+	    "expression \"(\": missing closing parenthesis");
 	bad(x, "proc==1",
 	    "filter \"proc==1\": field \"proc\" is a struct; "
 	    "name one of its members");
@@ -570,7 +621,8 @@ static void regex__longer_than_256_bytes__refused(void **state)
 	bad(x, expr, want);
 }
 
-/* Does RE2 expression re match text (as Go's MatchString)? */
+/* Does RE2 expression re match text (as Go's MatchString)?  The DFA,
+ * which answers past the JIT's limit, must say the same. */
 static bool re2_match(const char *re, const char *text)
 {
 	char why[256];
@@ -580,6 +632,8 @@ static bool re2_match(const char *re, const char *text)
 	if (!r)
 		fail_msg("regex %s: %s", re, why);
 	m = filter_regex_match(r, text);
+	if (filter_regex_match_dfa(r, text) != m)
+		fail_msg("%s on \"%s\": the DFA says otherwise", re, text);
 	filter_regex_free(r);
 	return m;
 }
@@ -641,6 +695,14 @@ static void regex__re2_syntax__as_go_matches(void **state)
 		{ "\\bdig\\b", "a dig b", true },
 		{ "\\bdig\\b", "digs", false },
 		{ "a|", "zzz", true },
+		{ "a$", "a\n", false }, /* PCRE2: an end before a last \n */
+		{ "(?m)a$", "a\nb", true },
+		{ "(?m)^b", "a\nb", true },
+		{ "^[\\\\]$", "\\", true },
+		{ "^[a\\\\-]+$", "a\\-", true },
+		{ "(?i)^\xc3\x89t\xc3\xa9$", "\xc3\xa9T\xc3\x89", true },
+		{ "^\\\\$", "\\", true },
+		{ "^\\$$", "$", true },
 		{ "example", "www.example.com", true }, /* unanchored */
 	};
 
@@ -649,6 +711,115 @@ static void regex__re2_syntax__as_go_matches(void **state)
 		if (re2_match(cases[i].re, cases[i].text) != cases[i].match)
 			fail_msg("%s on \"%s\": want %d", cases[i].re,
 				 cases[i].text, cases[i].match);
+}
+
+/* A "~" rule on every event allocates nothing: glibc's regexec() took
+ * two allocations a call for a pattern with "." (UTF-8) or (?i). */
+static void regex__matched_per_event__allocates_nothing(void **state)
+{
+	static const struct {
+		const char *expr;
+		bool match;
+	} cases[] = {
+		{ "name~ex.mple", true },
+		{ "name!~(?i)EXAMPLE", false },
+		{ "name~(?i)ex.mple", true },
+		{ "name~\\.example\\.com\\.$", true },
+		{ "name~^(www|api)\\.", true },
+		{ "comm~^(curl|wget)$", false },
+	};
+	struct fx *x = *state;
+
+	count_allocs();
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct filter *f = NULL;
+		struct error *err = NULL;
+		unsigned long seen;
+		bool all = true, any = false;
+
+		if (filter_add(&f, x->fs, cases[i].expr, &err))
+			fail_msg("%s: %s", cases[i].expr, error_msg(err));
+		filter_match(f, &x->ev);
+		allocs = 0;
+		for (int n = 0; n < 100; n++) {
+			bool m = filter_match(f, &x->ev);
+
+			all &= m;
+			any |= m;
+		}
+		seen = allocs;
+		filter_free(f);
+		if (all != cases[i].match || any != cases[i].match)
+			fail_msg("%s: not %d", cases[i].expr, cases[i].match);
+		if (seen)
+			fail_msg("%s: %lu allocations in 100 events",
+				 cases[i].expr, seen);
+	}
+}
+
+/*
+ * PCRE2 backtracks where RE2 does not: "(a+)+$" against 250 "a" and a
+ * "!" takes 2^250 ways.  The JIT stops at its limit, the DFA answers what
+ * its workspace can, and the rest is no match (so "!~" passes), counted.
+ */
+static void regex__exponential_backtracking__bounded_and_counted(void **state)
+{
+	static const struct {
+		const char *re, *short_match;
+		bool match;
+		unsigned long long gave_up;
+	} cases[] = {
+		{ "(a+)+$", "aaa", false, 1 }, /* neither can tell */
+		{ "^(.*a)*b$", "aab", false, 0 }, /* the DFA's answer */
+		{ "^(.*a)*!$", "aa!", true, 0 }, /* the JIT's */
+		{ "^(a|aa)+$", "aaa", false, 0 }, /* the DFA's */
+		{ "(a|aa)+!$", "a!", true, 0 }, /* the JIT's */
+		{ "((a+)+)+$", "aaa", false, 1 },
+		{ "(a{1,30}){1,30}$", "aaa", false, 1 },
+	};
+	struct fx *x = *state;
+	struct filter *f = NULL;
+	struct error *err = NULL;
+	char text[252], why[256];
+
+	memset(text, 'a', 250);
+	strcpy(text + 250, "!");
+	count_allocs();
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct filter_regex *r =
+			filter_regex_new(cases[i].re, why, sizeof(why));
+
+		if (!r)
+			fail_msg("%s: %s", cases[i].re, why);
+		if (filter_regex_match(r, text) != cases[i].match ||
+		    filter_regex_gave_up(r) != cases[i].gave_up)
+			fail_msg("%s: not %d, or not %llu counted", cases[i].re,
+				 cases[i].match, cases[i].gave_up);
+		/* the way past the limit allocates nothing either */
+		allocs = 0;
+		assert_true(filter_regex_match(r, text) == cases[i].match);
+		assert_true(allocs == 0);
+		/* a text it can tell is not counted */
+		assert_true(filter_regex_match(r, cases[i].short_match));
+		assert_true(filter_regex_gave_up(r) == 2 * cases[i].gave_up);
+		filter_regex_free(r);
+	}
+	/* through -F (a name of 30 "a" and a "!"): "~" no match, "!~" a
+	 * match, both counted; "\\," is the rules' comma */
+	memcpy(x->ev.name, text, sizeof(x->ev.name) - 1);
+	x->ev.name[sizeof(x->ev.name) - 1] = '\0';
+	strcpy(x->ev.name + strlen(x->ev.name) - 1, "!");
+	if (filter_add(&f, x->fs, "name~(a{1\\,30}){1\\,30}$", &err))
+		fail_msg("%s", error_msg(err));
+	assert_false(filter_match(f, &x->ev));
+	assert_true(filter_gave_up(f) == 1);
+	filter_free(f);
+	f = NULL;
+	if (filter_add(&f, x->fs, "name!~(a{1\\,30}){1\\,30}$", &err))
+		fail_msg("%s", error_msg(err));
+	assert_true(filter_match(f, &x->ev));
+	assert_true(filter_gave_up(f) == 1);
+	filter_free(f);
 }
 
 /* RE2 syntax without a POSIX form is refused by name, not misread. */
@@ -674,6 +845,18 @@ static void regex__re2_without_posix_form__refused(void **state)
 		{ "\\x{110000}", "has a bad \\x escape" },
 		{ "\\x{24", "has a bad \\x escape" },
 		{ "a*?*", "stacked quantifiers" },
+		{ "a++", "stacked quantifiers" }, /* PCRE2: possessive */
+		{ "a?+", "stacked quantifiers" },
+		/* PCRE2's verbs, lookaround and recursion are not RE2's */
+		{ "(*ACCEPT)a", "has a repetition without its argument" },
+		{ "(*LF)a", "has a repetition without its argument" },
+		{ "(?=a)", "has an unknown (? group" },
+		{ "(?!a)", "has an unknown (? group" },
+		{ "(?>a)", "has an unknown (? group" },
+		{ "(?R)", "has an unknown (? group" },
+		{ "\\k<n>", "has an unknown escape" },
+		{ "\\g1", "has an unknown escape" },
+		{ "\\C", "has an unknown escape" },
 	};
 	char why[256];
 
@@ -767,6 +950,8 @@ int main(void)
 		T(regex__longer_than_256_bytes__refused),
 		cmocka_unit_test(regex__re2_syntax__as_go_matches),
 		cmocka_unit_test(regex__re2_without_posix_form__refused),
+		T(regex__matched_per_event__allocates_nothing),
+		T(regex__exponential_backtracking__bounded_and_counted),
 		cmocka_unit_test(float__value_read_at_field_size),
 	};
 
