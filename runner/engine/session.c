@@ -775,6 +775,24 @@ int session_counter(const struct session *s, size_t i, const char **name,
 	return 0;
 }
 
+/* Events a -F regular expression could not tell in time (no match). */
+static void tell_gave_up(struct session *s)
+{
+	for (size_t i = 0; i < s->n_src; i++) {
+		struct source *src = &s->src[i];
+		unsigned long long n = filter_gave_up(src->filter);
+
+		if (n == src->gave_up_told)
+			continue;
+		engine_log(ENGINE_LOG_NOTICE,
+			   "-F: %llu events taken as not matching: a regular "
+			   "expression backtracked past its limit (%llu in "
+			   "total)",
+			   n - src->gave_up_told, n);
+		src->gave_up_told = n;
+	}
+}
+
 /* Once a second: new namespaces and containers, lost events told. */
 static int refresh(struct session *s, struct error **err)
 {
@@ -790,6 +808,7 @@ static int refresh(struct session *s, struct error **err)
 		s->lost_seen = s->lost;
 	}
 	tell_counters(s);
+	tell_gave_up(s);
 	return 0;
 }
 
@@ -930,6 +949,7 @@ int session_run(struct session *s, const struct session_limits *lim,
 			output_flush(s->src[i].out);
 	}
 	s->lost = gadget_lost(s->g);
+	tell_gave_up(s);
 	return check_outputs(s, err);
 }
 

@@ -41,6 +41,7 @@ struct source {
 	struct metrics *metrics; /* NULL: none */
 	bool quiet; /* metrics only: no events printed */
 	unsigned long long seen; /* quiet: events that passed the filter */
+	unsigned long long gave_up_told; /* filter_gave_up() last told */
 };
 
 struct session {

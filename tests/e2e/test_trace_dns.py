@@ -1325,6 +1325,32 @@ def filter_as_ig_and_yaml_of_any_name(env):
     check(pids["qd\u0085"] not in got, f"qd matched q\\d: {got}")
 
 
+
+@test
+def filter_regex_past_backtracking_limit__no_match_told(env):
+    """-F "name!~((a?){8}){8}$" on a name of 63 "a": PCRE2 would backtrack
+    for ages (RE2, ig's engine, never does); past its limits the text is
+    taken as not matching, so "!~" passes the event, and the run says how
+    many on stderr."""
+    name = "a" * 63 + ".test"
+    r = Runner(["run", "trace_dns", "-o", "json", "--store", env.store,
+                "-F", "name!~((a?){8}){8}$"])
+    try:
+        pid, _ = run_client(env.cli, f"dig +time=1 +tries=1 @{SRV4} {name}")
+        r.wait_for(lambda e: e["proc"]["pid"] == pid and
+                   e["name"] == name + ".")
+        deadline = time.time() + 5
+        while "-F: " not in r.stderr():
+            check(time.time() < deadline,
+                  f"nothing told: {r.stderr()[-300:]!r}")
+            time.sleep(0.1)
+    finally:
+        eq(r.stop(), 0, "exit code")
+    m = re.search(r"-F: (\d+) events taken as not matching: a regular "
+                  r"expression backtracked past its limit \((\d+) in "
+                  r"total\)", r.stderr())
+    check(m and int(m.group(1)) >= 1, f"stderr: {r.stderr()[-300:]!r}")
+
 def stuck_reader_run(env, extra):
     """`runner run trace_dns -o json EXTRA` writing to a pipe of 4 KiB that
     nobody reads, once a write of it waits (queries until then): its
