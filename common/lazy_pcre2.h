@@ -27,12 +27,9 @@ extern struct lazylib lazy_pcre2;
 	LAZYLIB_FN(lazy_pcre2, pcre2_match_context_free_8)
 #define pcre2_match_data_create_8 \
 	LAZYLIB_FN(lazy_pcre2, pcre2_match_data_create_8)
-#define pcre2_match_data_free_8 \
-	LAZYLIB_FN(lazy_pcre2, pcre2_match_data_free_8)
-#define pcre2_set_depth_limit_8 \
-	LAZYLIB_FN(lazy_pcre2, pcre2_set_depth_limit_8)
+#define pcre2_match_data_free_8 LAZYLIB_FN(lazy_pcre2, pcre2_match_data_free_8)
+#define pcre2_set_depth_limit_8 LAZYLIB_FN(lazy_pcre2, pcre2_set_depth_limit_8)
 #define pcre2_set_heap_limit_8 LAZYLIB_FN(lazy_pcre2, pcre2_set_heap_limit_8)
-#define pcre2_set_match_limit_8 \
-	LAZYLIB_FN(lazy_pcre2, pcre2_set_match_limit_8)
+#define pcre2_set_match_limit_8 LAZYLIB_FN(lazy_pcre2, pcre2_set_match_limit_8)
 
 #endif
