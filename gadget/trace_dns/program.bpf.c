@@ -350,7 +350,8 @@ struct scratch {
 	__u8 name_ok; /* name walker: reached the root label */
 	__u8 truncated; /* name walker: no room left in ev.name */
 	__u8 naddr; /* record walker: addresses stored */
-	__u16 kept; /* name walker: bytes of ev.name up to the last dot */
+	__u16 kept; /* name walker: bytes of ev.name up to the last dot
+		     * that leaves room for "..." */
 	__u16 steps; /* name walker: steps taken, one per byte or pointer */
 	__u8 ncnames; /* record walker: CNAME targets found */
 	__u8 cname; /* CNAME walker: the target being written */
@@ -360,7 +361,8 @@ struct scratch {
 	__u16 cname_at[MAX_CNAMES]; /* record walker: targets' offsets */
 	__u8 cname_next; /* CNAME walker: start the next target */
 	__u8 has_ttl; /* record walker: ttl is set */
-	__u16 pad;
+	__u16 cnames_fit; /* CNAME walker: of those, the ones that leave
+			   * room for ",..." */
 	struct query_find find; /* query_latency()'s */
 	__u8 msg[DNS_MSG_MAX + 32]; /* slack for masked multi-byte reads */
 	struct event_t ev;
@@ -590,7 +592,7 @@ __noinline int dns_message(struct __sk_buff *skb, const struct l4_info *l4,
 		name_len = s->out;
 		if (!s->name_ok || s->truncated) {
 			name_len = s->kept ? s->kept - 1 : 0;
-			if (name_len > DNS_NAME_LEN - 4)
+			if (name_len > DNS_NAME_LEN - 4) /* never */
 				name_len = DNS_NAME_LEN - 4;
 			ev->name[NAME_IDX(name_len)] = '.';
 			ev->name[NAME_IDX(name_len + 1)] = '.';
@@ -638,6 +640,7 @@ __noinline int dns_message(struct __sk_buff *skb, const struct l4_info *l4,
 						&ev->addresses[i], 0,
 						sizeof(ev->addresses[i]));
 			s->out = s->cname = s->cnames_kept = 0;
+			s->cnames_fit = 0;
 			s->truncated = 0;
 			s->cname_next = 1;
 			bpf_loop(DNS_NAME_STEPS, cname_step, &w, 0);
@@ -645,7 +648,8 @@ __noinline int dns_message(struct __sk_buff *skb, const struct l4_info *l4,
 			 * whole ones ("..." alone when none) */
 			len = s->cnames_kept;
 			if (s->cname < s->ncnames) {
-				if (len > DNS_NAME_LEN - 5)
+				len = s->cnames_fit;
+				if (len > DNS_NAME_LEN - 5) /* never */
 					len = DNS_NAME_LEN - 5;
 				if (len)
 					ev->cnames[NAME_IDX(len++)] = ',';

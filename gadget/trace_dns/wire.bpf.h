@@ -94,7 +94,11 @@ static __always_inline void name_dot(struct scratch *s, char *name)
 	}
 	name[NAME_IDX(o)] = '.';
 	s->out = o + 1;
-	s->kept = o + 1;
+	/* a name cut after this label ends in "..." in place of its dot:
+	 * only where "..." and the NUL fit (a label past that is shown
+	 * whole or not at all) */
+	if (o <= DNS_NAME_LEN - 4)
+		s->kept = o + 1;
 }
 
 /* The bytes of a label from the first one name_walk() cannot copy as is:
@@ -285,6 +289,10 @@ static long cname_step(__u64 i, void *ctx)
 	if (!s->name_ok || s->truncated)
 		return 1;
 	s->cnames_kept = s->out;
+	/* the list cut after this target ends in ",...": where that and
+	 * the NUL fit */
+	if (s->out <= DNS_NAME_LEN - 5)
+		s->cnames_fit = s->out;
 	s->cname = k + 1;
 	s->cname_next = 1;
 	return 0;

@@ -169,6 +169,15 @@ static void name__longest_legal__whole(void **state)
 
 static void name__too_long__cut_and_terminated(void **state)
 {
+	static const struct {
+		int ones; /* \001 bytes the first label starts with */
+		const char *tail; /* and the rest of it */
+		const char *rest[3]; /* the labels after it */
+	} cuts[] = {
+		{ 62, "", { "abcdefgh" } },
+		{ 61, "ab", { "uvwxyz", "z", "test" } },
+		{ 61, "ab", { "uvwxyzv", "z", "test" } },
+	};
 	struct prog *p = *state;
 	uint8_t bin[63];
 	char want[4 * 63 + 4]; /* and "..." for the last dot */
@@ -196,20 +205,28 @@ static void name__too_long__cut_and_terminated(void **state)
 	/* the question is still decoded past the long name */
 	assert_int_equal(ev_u(p, 0, "qtype_raw"), 1);
 
-	/* a legal name (73 bytes on the wire) whose presentation form does
-	 * not fit: "\001" x 62, then "abcdefgh" */
-	header(&m, 1, 0, 1, 0);
-	label(&m, bin, 62);
-	label(&m, "abcdefgh", 8);
-	put8(&m, 0);
-	question_tail(&m, 1, 1);
-	udp4(&f, 40000, 53, &m);
-	assert_int_equal(run(p, f.b, f.len), 1);
-	/* it ends at its last whole label, marked: no half label */
-	ones_label(want, 62);
-	strcpy(want + strlen(want) - 1, "...");
-	assert_string_equal(ev_name(p, 0), want);
-	assert_int_equal(ev_u(p, 0, "qtype_raw"), 1);
+	/* legal names whose presentation form does not fit: each ends at
+	 * its last whole label that leaves room for "...", marked: no half
+	 * label.  "\001" x 62, then "abcdefgh" (73 bytes on the wire);
+	 * "\001" x 61 + "ab" (246 characters), then a label whose dot is
+	 * at 253 or 254 (it showed that label cut by a byte or two, then
+	 * "...", as if whole) */
+	for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+		memcpy(bin + cuts[i].ones, cuts[i].tail, strlen(cuts[i].tail));
+		header(&m, 1, 0, 1, 0);
+		label(&m, bin, cuts[i].ones + strlen(cuts[i].tail));
+		for (int j = 0; j < 3 && cuts[i].rest[j]; j++)
+			label(&m, cuts[i].rest[j], strlen(cuts[i].rest[j]));
+		put8(&m, 0);
+		question_tail(&m, 1, 1);
+		udp4(&f, 40000, 53, &m);
+		assert_int_equal(run(p, f.b, f.len), 1);
+		ones_label(want, cuts[i].ones);
+		sprintf(want + strlen(want) - 1, "%s...", cuts[i].tail);
+		assert_string_equal(ev_name(p, 0), want);
+		assert_int_equal(ev_u(p, 0, "qtype_raw"), 1);
+		memset(bin, 1, sizeof(bin));
+	}
 }
 
 /* A response for example.com with answers whose owners are pointers. */
@@ -397,6 +414,46 @@ static void answers__cnames__too_long__whole_targets_kept(void **state)
 	assert_int_equal(run(p, f.b, f.len), 1);
 	/* two of 128 characters and a comma do not fit in 255: the first,
 	 * and a sign that more are left out */
+	assert_string_equal(ev_str(p, 0, "cnames"), want);
+}
+
+/*
+ * CNAME targets of 128 and 125 characters: with the comma between them
+ * 254 characters, a third does not fit, and ",..." does not fit after
+ * the second either: the list ends after the first (it showed the
+ * second cut by three bytes, then ",...").
+ */
+static void
+answers__cnames__cut_where_the_last_target_leaves_no_room(void **state)
+{
+	struct prog *p = *state;
+	struct msg m, rd;
+	struct frame f;
+	uint16_t q;
+	char a[64], b[64], want[256];
+	/* the labels of each target: 63 + 58 + "test" (128 with dots), 63
+	 * + 55 + "test" (125), 63 + "test" */
+	static const int lens[3][2] = { { 63, 58 }, { 63, 55 }, { 63, 0 } };
+
+	header(&m, 7, F_QR, 1, 3);
+	q = name(&m, "x.test");
+	question_tail(&m, 5, 1);
+	for (int i = 0; i < 3; i++) {
+		memset(a, 'a' + 2 * i, sizeof(a));
+		memset(b, 'b' + 2 * i, sizeof(b));
+		rd.len = 0;
+		label(&rd, a, lens[i][0]);
+		if (lens[i][1])
+			label(&rd, b, lens[i][1]);
+		name(&rd, "test");
+		pointer(&m, q);
+		rr(&m, 5, 1, rd.b, rd.len);
+	}
+	udp4(&f, 53, 40000, &m);
+	assert_int_equal(run(p, f.b, f.len), 1);
+	memset(a, 'a', sizeof(a));
+	memset(b, 'b', sizeof(b));
+	snprintf(want, sizeof(want), "%.63s.%.58s.test.,...", a, b);
 	assert_string_equal(ev_str(p, 0, "cnames"), want);
 }
 
@@ -881,6 +938,8 @@ int main(void)
 		cmocka_unit_test(records__cut_after_last_use__no_older_bytes),
 		cmocka_unit_test(answers__cname_chain__skipped_to_the_address),
 		cmocka_unit_test(answers__more_than_eight__first_eight_kept),
+		cmocka_unit_test(
+			answers__cnames__cut_where_the_last_target_leaves_no_room),
 		cmocka_unit_test(
 			answers__cname_chain__targets_and_smallest_ttl),
 		cmocka_unit_test(answers__cnames__bad_target_chaos_and_limit),
