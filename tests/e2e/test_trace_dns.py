@@ -47,7 +47,9 @@ class Env:
     pass
 
 
-def dnsmasq(ns, tmp, listen, name="dnsmasq", port=53):
+def dnsmasq(ns, tmp, listen, name="dnsmasq", port=53, extra=""):
+    """dnsmasq answering on listen (comma-separated addresses) in ns with
+    the local records of these tests, plus the options in extra."""
     pidfile = os.path.join(tmp, f"{name}.pid")
     p = ns.popen("dnsmasq --no-daemon --no-resolv --no-hosts --bind-interfaces"
                  f" --listen-address={listen} --pid-file={pidfile}"
@@ -56,28 +58,36 @@ def dnsmasq(ns, tmp, listen, name="dnsmasq", port=53):
                  " --address=/nx.test/"
                  f" --host-record=web2.test,{WEB2} --cname=alias.test,web2.test,"
                  f"{CNAME_TTL} --txt-record=big.test,{BIG_TXT}"
-                 " --edns-packet-max=4096",
+                 f" --edns-packet-max=4096 {extra}",
                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_port(ns, listen.split(",")[0], p, port)
     return p
 
 
-def unbound(ns, tmp):
+def unbound(ns, tmp, listen=("127.0.0.1",), allow=("127.0.0.0/8",),
+            server="", rest=""):
+    """unbound answering on the addresses listen from clients in allow,
+    with many.test.'s records; server: more lines of its server: clause
+    (two spaces in), rest: more clauses."""
     conf = os.path.join(tmp, "unbound.conf")
     with open(conf, "w") as f:
-        f.write("server:\n"
-                "  interface: 127.0.0.1\n  port: 53\n  do-daemonize: no\n"
+        f.write("server:\n")
+        for a in listen:
+            f.write(f"  interface: {a}\n")
+        for a in allow:
+            f.write(f"  access-control: {a} allow\n")
+        f.write("  port: 53\n  do-daemonize: no\n"
                 '  chroot: ""\n  username: ""\n'
                 f'  directory: "{tmp}"\n  pidfile: "{tmp}/unbound.pid"\n'
                 "  use-syslog: no\n  verbosity: 0\n"
-                "  access-control: 127.0.0.0/8 allow\n"
                 '  local-zone: "many.test." static\n')
         for a in MANY:
             f.write(f'  local-data: "many.test. 60 IN A {a}"\n')
-        f.write("remote-control:\n  control-enable: no\n")
+        f.write(server)
+        f.write("remote-control:\n  control-enable: no\n" + rest)
     p = ns.popen(f"unbound -d -c {conf}", stdout=subprocess.DEVNULL,
                  stderr=subprocess.DEVNULL)
-    wait_port(ns, "127.0.0.1", p)
+    wait_port(ns, listen[0], p)
     return p
 
 
