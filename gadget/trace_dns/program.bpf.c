@@ -66,7 +66,11 @@
 #define DNS_NAME_LEN 256 /* presentation form, NUL included */
 #define DNS_NAME_STEPS 512 /* label bytes + length bytes + pointers */
 #define DNS_MAX_HOPS 16 /* compression pointers followed per name */
-#define DNS_RR_STEPS 256 /* record headers + owner-name labels */
+/* record headers + owner-name labels: enough for every record of the
+ * DNS_MSG_MAX bytes decoded, as each step moves past 2 bytes or more (a
+ * label its length and a byte, a pointer 2; the root label 1, but a
+ * record header of 10 follows it) */
+#define DNS_RR_STEPS (DNS_MSG_MAX / 2 + 1)
 #define MAX_ADDRESSES 8
 #define MAX_CNAMES 4 /* CNAME records whose targets are decoded */
 #define MAX_PORTS 16

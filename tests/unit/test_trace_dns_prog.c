@@ -457,6 +457,46 @@ answers__cnames__cut_where_the_last_target_leaves_no_room(void **state)
 	assert_string_equal(ev_str(p, 0, "cnames"), want);
 }
 
+/*
+ * Many small records before an address, a CNAME and the smallest TTL, the
+ * message within the 2 KiB decoded: 80 with the root as owner (2 steps of
+ * the record walker each) and 30 whose owner is 8 labels (10 steps each):
+ * every record is read (the walker stopped after 256 steps, 128 records
+ * of a real server's ANY answer, leaving out what followed).
+ */
+static void answers__many_small_records__all_read(void **state)
+{
+	struct prog *p = *state;
+	struct msg m, rd;
+	struct frame f;
+	uint16_t q;
+	char buf[64];
+
+	header(&m, 9, F_QR, 1, 80 + 30 + 2);
+	q = name(&m, "small.test");
+	question_tail(&m, 255, 1);
+	for (int i = 0; i < 80; i++) {
+		put8(&m, 0);
+		rr_ttl(&m, 10, 1, 100, "", 0);
+	}
+	for (int i = 0; i < 30; i++) {
+		name(&m, "a.b.c.d.e.f.g.h");
+		rr_ttl(&m, 10, 1, 100, "", 0);
+	}
+	rr_a(&m, q, "10.1.2.3");
+	rd.len = 0;
+	name(&rd, "target.test");
+	pointer(&m, q);
+	rr_ttl(&m, 5, 1, 7, rd.b, rd.len);
+	assert_true(m.len <= 2048);
+	udp4(&f, 53, 40000, &m);
+	assert_int_equal(run(p, f.b, f.len), 1);
+	assert_int_equal(ev_u(p, 0, "num_answers"), 112);
+	assert_string_equal(ev_addr(p, 0, 0, buf, sizeof(buf)), "10.1.2.3");
+	assert_string_equal(ev_str(p, 0, "cnames"), "target.test.");
+	assert_int_equal(ev_u(p, 0, "ttl"), 7);
+}
+
 static void answers__more_than_eight__first_eight_kept(void **state)
 {
 	struct prog *p = *state;
@@ -938,6 +978,7 @@ int main(void)
 		cmocka_unit_test(records__cut_after_last_use__no_older_bytes),
 		cmocka_unit_test(answers__cname_chain__skipped_to_the_address),
 		cmocka_unit_test(answers__more_than_eight__first_eight_kept),
+		cmocka_unit_test(answers__many_small_records__all_read),
 		cmocka_unit_test(
 			answers__cnames__cut_where_the_last_target_leaves_no_room),
 		cmocka_unit_test(
