@@ -105,6 +105,8 @@ def setup():
              f"--cname={T2},{T3}", f"--host-record={T3},10.79.7.1",
              "--txt-record=txt.test,one,two",
              f"--txt-record=huge.test,{HUGE_TXT}",
+             "--host-record=anyd.test,10.79.11.2",
+             *[f"--txt-record=anyd.test,{i:02d}" for i in range(130)],
              f"--txt-record=huge.test,{HUGE_TXT[:20]}",
              "--mx-host=mx.test,mail.test,10",
              "--srv-host=_sip._udp.srv.test,sip.test,5060,1,2",
@@ -124,6 +126,11 @@ def setup():
                   '  local-data: "v6.u.example. 42 IN AAAA fd79::42"\n'
                   '  local-data: "t.u.example. 7 IN TXT \\"x y\\""\n'
                   "  max-udp-size: 1232\n")
+        # many small records, then an address: past 128 records in the
+        # first 2 KiB of a message (TCP)
+        for i in range(140):
+            server += f'  local-data: "anyx.u.example. 500 IN TXT \\"{i}\\""\n'
+        server += '  local-data: "anyx.u.example. 5 IN A 10.79.11.1"\n'
         for name, addrs in (("many20.u.example.", UB20),
                             ("many60.u.example.", UB60)):
             for i, a in enumerate(addrs):
@@ -243,7 +250,8 @@ def records(dns, section):
                 end = ln[1] + 2 + num(r["dns.resp.len"]) - start
                 out.append((t, num(r.get("dns.resp.class", "0")),
                             num(r.get("dns.resp.ttl", "0")), data, end))
-    return out
+    # in the message's order: records alike are one key of tshark's JSON
+    return sorted(out, key=lambda a: a[4])
 
 
 def decode(path, netns):
@@ -642,6 +650,7 @@ DIGS = [
     f"@{S4} 'caf\\195\\169.test'", f"@{S4} 'a\\000b\\009c\\127d\\010.test'",
     f"@{S4} a.fwd.test", f"@{S4} +tcp TXT big.fwd.test",
     f"@{S6} AAAA a.fwd.test", f"@{S4} WeB.TeSt",
+    f"@{U4} +tcp ANY anyx.u.example", f"@{S4} +tcp ANY anyd.test",
     f"@{S4} '\\@\\$\\(\\)\\;\\\"!#%&*+-/:<=>?[]^_`{{|}}~.test'",
 ]
 
