@@ -202,8 +202,8 @@ static void ref_put(struct ref *r, const char *s, size_t n)
 	}
 	memcpy(r->name + r->out, s, n);
 	r->out += n;
-	if (n == 1 && s[0] == '.')
-		r->kept = r->out;
+	if (n == 1 && s[0] == '.' && r->out <= NAME_MAX_CHARS - 2)
+		r->kept = r->out; /* "..." fits in its place */
 }
 
 static void ref_byte(struct ref *r, uint8_t c)
@@ -283,8 +283,7 @@ static void ref_mark(struct ref *r)
 {
 	size_t p = r->kept ? r->kept - 1 : 0;
 
-	if (p > NAME_MAX_CHARS - 3)
-		p = NAME_MAX_CHARS - 3;
+	FUZZ_CHECK(p <= NAME_MAX_CHARS - 3, "kept %zu", r->kept);
 	memcpy(r->name + p, "...", 4);
 }
 
@@ -338,9 +337,10 @@ static size_t check_question(const uint8_t *data, size_t size, const char *name)
  * owner name (labels ending with the root or a pointer), type, class,
  * TTL, length and data; reading stops at the first record that does not
  * fit.  The gadget's walker takes one step per owner label (or pointer)
- * and per record, 256 in all: false when more are needed.
+ * and per record, MSG_MAX / 2 + 1 in all (enough for any message of
+ * MSG_MAX bytes): false when more are needed.
  */
-#define RR_STEPS 256
+#define RR_STEPS (MSG_MAX / 2 + 1)
 #define MAX_ADDR 8
 #define MAX_CNAMES 4
 
@@ -419,14 +419,15 @@ static bool ref_answers(const uint8_t *m, size_t len, size_t pos,
 /*
  * The CNAME targets as the gadget writes them: each read like the
  * question name, joined by ',', up to the last one that is readable and
- * fits in 255 characters, then ",..." when one is left out.  The gadget's walk takes one step per label,
- * pointer and root label of all of them, 512 in all: false past that, or
- * past a name's own budget.
+ * fits in 255 characters; when one is left out, up to the last one that
+ * fits with ",..." after it, then ",...".  The gadget's walk takes one
+ * step per label, pointer and root label of all of them, 512 in all:
+ * false past that, or past a name's own budget.
  */
 static bool ref_cnames(const uint8_t *m, size_t len,
 		       const struct ref_answers *a, char *out)
 {
-	size_t n = 0, iters = 0;
+	size_t n = 0, fit = 0, iters = 0;
 
 	out[0] = '\0';
 	for (unsigned k = 0; k < a->ncnames; k++) {
@@ -441,8 +442,7 @@ static bool ref_cnames(const uint8_t *m, size_t len,
 			return false;
 		l = strlen(r.name);
 		if (!r.valid || r.cut || n + !!k + l > NAME_MAX_CHARS) {
-			if (n > NAME_MAX_CHARS - 4)
-				n = NAME_MAX_CHARS - 4;
+			n = fit;
 			if (n)
 				out[n++] = ',';
 			memcpy(out + n, "...", 4); /* the rest is not shown */
@@ -452,6 +452,8 @@ static bool ref_cnames(const uint8_t *m, size_t len,
 			out[n++] = ',';
 		memcpy(out + n, r.name, l + 1);
 		n += l;
+		if (n <= NAME_MAX_CHARS - 4) /* room for ",..." */
+			fit = n;
 	}
 	return true;
 }
