@@ -305,6 +305,9 @@ def decode(path, netns):
                 "answers": records(dns, "Prerequisites" if upd
                                    else "Answers"),
                 "answered": "dns.response_to" in dns,
+                # EDNS's upper bits of the response code (OPT's TTL)
+                "ext_rcode": num(first(dns.get("Additional records", {}),
+                                       "dns.resp.ext_rcode", "0")),
                 # what the gadget decodes of a message (stated): of a
                 # UDP one in fragments, the bytes the first one holds
                 # after UDP's header; of a TCP one, the first 2048
@@ -484,6 +487,9 @@ def compare(e, m, what):
         v = m["named_flags"].get(f"dns.flags.{name}")
         if v is not None:
             eq(int(e[k]), int(v), f"{what}: {k} (tshark's dns.flags.{name})")
+    # stated: rcode is the header's 4 bits, an EDNS extended code not
+    # combined (BADVERS, 16, shows as Success): rcode_raw above is the
+    # header's whatever m["ext_rcode"] says.
     # stated (value.shown-if: qr_raw): the name of a query's rcode is ""
     eq(e["rcode"], RCODES[want["rcode_raw"]] if want["qr_raw"] else "",
        f"{what}: rcode")
@@ -553,7 +559,9 @@ def shapes(events, msgs):
                                  > 8),
                                 ("> 4 cnames", sum(
                                     a[0] == 5 for a in m["answers"]) > 4),
-                                ("root", m["qname"] == "<Root>"))
+                                ("root", m["qname"] == "<Root>"),
+                                ("no question", not m["qdcount"]),
+                                ("extended rcode", m["ext_rcode"]))
                 if c}
     got |= {"cut name" for e in events if e["name"].endswith("...")}
     got |= {"escapes" for e in events if "\\" in e["name"]}
@@ -565,7 +573,8 @@ SHAPES = {"rcode 0", "rcode 2", "rcode 3", "rcode 4", "rcode 5",
           "opcode 0", "opcode 2", "opcode 4", "opcode 5", "class 1",
           "class 3", "UDP", "TCP", "IPv4", "IPv6", "tc", "aa query",
           "fragments", "> 8 addresses", "> 4 cnames", "root", "cut name",
-          "escapes", "cut cnames", "past 2 KiB"}
+          "escapes", "cut cnames", "past 2 KiB", "no question",
+          "extended rcode"}
 
 
 def differential(events, msgs):
@@ -655,6 +664,8 @@ DIGS = [
     f"@{S4} a.fwd.test", f"@{S4} +tcp TXT big.fwd.test",
     f"@{S6} AAAA a.fwd.test", f"@{S4} WeB.TeSt",
     f"@{U4} +tcp ANY anyx.u.example", f"@{S4} +tcp ANY anyd.test",
+    f"@{S4} +header-only", f"@{U4} +header-only", f"@{U4} +edns=1 t.u.example",
+    f"@{S4} +edns=1 web.test",
     f"@{S4} '\\@\\$\\(\\)\\;\\\"!#%&*+-/:<=>?[]^_`{{|}}~.test'",
 ]
 
