@@ -200,7 +200,7 @@ static int refs_tagged(struct oci_store *store, const char *tag, char ***refs,
 
 	*refs = NULL;
 	*n = 0;
-	if (oci_store_list(store, &e, &ne, err) < 0)
+	if (oci_store_index(store, &e, &ne, err) < 0)
 		return -1;
 	v = calloc(ne + 1, sizeof(*v));
 	if (!v) {

@@ -438,8 +438,10 @@ static char *created_of(struct oci_store *s, const char *digest,
 	return NULL;
 }
 
-int oci_store_list(struct oci_store *store, struct oci_store_entry **out,
-		   size_t *n, struct error **err)
+/* index.json's entries; with created, each image's manifest is read too. */
+static int list_entries(struct oci_store *store, bool created,
+			struct oci_store_entry **out, size_t *n,
+			struct error **err)
 {
 	cleanup_json json_t *idx = store_index_load(store, err);
 	struct oci_store_entry *v = NULL;
@@ -466,12 +468,24 @@ int oci_store_list(struct oci_store *store, struct oci_store_entry **out,
 		v[i].digest = strdup(d ? d : "");
 		v[i].media_type = strdup(mt ? mt : "");
 		v[i].size = json_integer_value(json_object_get(e, "size"));
-		if (d && mt && oci_digest_valid(d))
+		if (created && d && mt && oci_digest_valid(d))
 			v[i].created = created_of(store, d, mt);
 	}
 	*out = v;
 	*n = json_array_size(manifests);
 	return 0;
+}
+
+int oci_store_list(struct oci_store *store, struct oci_store_entry **out,
+		   size_t *n, struct error **err)
+{
+	return list_entries(store, true, out, n, err);
+}
+
+int oci_store_index(struct oci_store *store, struct oci_store_entry **out,
+		    size_t *n, struct error **err)
+{
+	return list_entries(store, false, out, n, err);
 }
 
 void oci_store_entries_free(struct oci_store_entry *e, size_t n)

@@ -39,9 +39,14 @@ struct oci_store_entry {
 	char *created; /* the image's created annotation, NULL if unknown */
 };
 
-/* Every entry of index.json, in file order. */
+/* Every entry of index.json, in file order, with its created time: every
+ * image's manifest is read. */
 int oci_store_list(struct oci_store *store, struct oci_store_entry **out,
 		   size_t *n, struct error **err);
+/* The same from index.json alone (created NULL): what a lookup by name or
+ * tag takes, whatever the number of images stored. */
+int oci_store_index(struct oci_store *store, struct oci_store_entry **out,
+		    size_t *n, struct error **err);
 void oci_store_entries_free(struct oci_store_entry *e, size_t n);
 
 /*

@@ -40,7 +40,7 @@ static int check_digest_tags(struct oci_store *store, const char *digest,
 	char names[512] = "";
 	size_t n = 0, tags = 0, len = 0;
 
-	if (oci_store_list(store, &e, &n, err) < 0)
+	if (oci_store_index(store, &e, &n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		if (!e[i].ref || !e[i].digest || strcmp(e[i].digest, digest))

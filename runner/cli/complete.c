@@ -188,7 +188,7 @@ static void put_images(struct oci_store *store, const char *cur)
 	if (!prefix)
 		prefix = OCI_DEFAULT_PREFIX;
 	plen = strlen(prefix);
-	if (!store || oci_store_list(store, &e, &n, &err))
+	if (!store || oci_store_index(store, &e, &n, &err))
 		return;
 	for (size_t i = 0; i < n; i++) {
 		if (!e[i].ref || oci_is_signature_ref(e[i].ref))

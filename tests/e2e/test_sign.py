@@ -27,6 +27,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 
 from cryptography.exceptions import InvalidSignature
@@ -53,7 +54,7 @@ class Ctx:
     pass
 
 
-def runner(ctx, args, store, keys_dir=None, timeout=120):
+def runner(ctx, args, store, keys_dir=None, timeout=120, prefix=()):
     e = dict(os.environ)
     for k in ("REGISTRY_AUTH_FILE", "RUNNER_REGISTRY_PREFIX",
               "RUNNER_READY_FILE", "RUNNER_STORE"):
@@ -62,7 +63,7 @@ def runner(ctx, args, store, keys_dir=None, timeout=120):
     e["RUNNER_KEYS_DIR"] = keys_dir or ctx.no_keys
     e["RUNNER_INSECURE_REGISTRIES"] = ctx.reg.host
     e["RUNNER_REGISTRY_TIMEOUT"] = "5"
-    return subprocess.run([RUNNER] + args + ["--store", store],
+    return subprocess.run(list(prefix) + [RUNNER] + args + ["--store", store],
                           capture_output=True, text=True, env=e,
                           timeout=timeout)
 
@@ -657,14 +658,21 @@ def run__stored_unsigned_image_refused_built_one_runs(ctx):
 
 # ---- offline: export / import carry the signature ----
 
-@test
-def export_import__signature_travels_verifies_offline(ctx):
-    ref = f"{ctx.reg.host}/g/offline:v1"
+def signed_tar(ctx, name):
+    """The built image tagged reg/g/NAME:v1, signed with the trusted key
+    and exported with its signatures: its reference and the tar."""
+    ref = f"{ctx.reg.host}/g/{name}:v1"
     ok(runner(ctx, ["image", "tag", ctx.base, ref], ctx.build), "tag")
     ok(runner(ctx, ["image", "sign", ref, "--key", ctx.key], ctx.build),
        "sign")
-    tar = os.path.join(ctx.tmp, "signed.tar")
+    tar = os.path.join(ctx.tmp, f"{name}.tar")
     ok(runner(ctx, ["image", "export", ref, tar], ctx.build), "export")
+    return ref, tar
+
+
+@test
+def export_import__signature_travels_verifies_offline(ctx):
+    ref, tar = signed_tar(ctx, "offline")
     store = new_store(ctx, "offline")
     out = ok(runner(ctx, ["image", "import", tar], store), "import")
     eq(out, f"Imported: {ref}\n", "import names the image, not its "
@@ -682,6 +690,46 @@ def export_import__signature_travels_verifies_offline(ctx):
             ctx.digest, "does not verify")
     ok(runner(ctx, run_args(ref, "--pull", "never", "--public-keys",
                             ctx.pub), store), "run offline")
+
+
+def blobs_opened(trace):
+    """The blobs (hex digests) a run under strace -e openat opened."""
+    with open(trace) as f:
+        return {line.split("/blobs/sha256/", 1)[1].split('"', 1)[0]
+                for line in f
+                if "/blobs/sha256/" in line and "ENOENT" not in line}
+
+
+@test
+def run_verify__store_of_many_images__no_other_image_read(ctx):
+    """run and image verify of a signed image in a store of many other
+    images open only that image's blobs and its signatures': its
+    signatures, found by their tags, are looked up in index.json, not by
+    reading every stored image's manifest (which made a run's start-up grow
+    with the store)."""
+    ref, tar = signed_tar(ctx, "many")
+    with tarfile.open(tar) as t:
+        own = {os.path.basename(n) for n in t.getnames()
+               if n.startswith("blobs/sha256/") and n.count("/") == 2}
+    store = new_store(ctx, "many")
+    ok(runner(ctx, ["image", "import", tar], store), "import")
+    for i in range(12):
+        other = os.path.join(ctx.tmp, f"other{i}.tar")
+        env.gadget_tar(other, f"{ctx.reg.host}/g/other{i}:v1",
+                       f"name: other {i}\n", {"amd64": b"prog%d" % i})
+        ok(runner(ctx, ["image", "import", other], store), "import other")
+    trace = os.path.join(ctx.tmp, "many.strace")
+    strace = ["strace", "-f", "-qq", "-e", "trace=openat", "-o", trace]
+    for what, args in (
+            ("verify", ["image", "verify", ref, "--public-keys", ctx.pub]),
+            ("run", ["run", ref, "-o", "json", "--timeout", "1",
+                     "--pull", "never", "--public-keys", ctx.pub])):
+        ok(runner(ctx, args, store, prefix=strace), what)
+        opened = blobs_opened(trace)
+        check(opened, f"{what}: no blob opened: strace saw nothing")
+        eq(sorted(opened - own), [],
+           f"{what}: blobs opened that are not the image's or its "
+           "signatures'")
 
 
 # ---- interoperability ----
