@@ -87,6 +87,38 @@ void registry_free_secret(char *s)
 	}
 }
 
+/* Whether a and b (either may be NULL) are the same string. */
+static bool same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+int registry_basic_for(struct oci_registry *reg, const char *repo,
+		       const char **header, struct error **err)
+{
+	cleanup_free char *user = NULL;
+	char *password = NULL;
+	int rc;
+
+	*header = NULL;
+	if (reg->basic_read && same_str(reg->basic_repo, repo)) {
+		*header = reg->basic_auth;
+		return 0;
+	}
+	rc = oci_auth_get(reg->opts.authfile, reg->host, repo, &user, &password,
+			  err);
+	if (rc < 0)
+		return -1;
+	registry_free_secret(reg->basic_auth);
+	free(reg->basic_repo);
+	reg->basic_auth = user ? registry_basic_header(user, password) : NULL;
+	registry_free_secret(password);
+	reg->basic_repo = repo ? strdup(repo) : NULL;
+	reg->basic_read = !repo || reg->basic_repo;
+	*header = reg->basic_auth;
+	return 0;
+}
+
 /* Why a request went without credentials (malloc'd). */
 static char *no_credentials(struct oci_registry *reg, const char *repo)
 {
@@ -275,16 +307,13 @@ int registry_answer_challenge(struct oci_registry *reg, const struct req *q,
 		return rc < 0 ? -1 : 1;
 	}
 	if (!strcasecmp(ch.scheme, "basic")) {
-		cleanup_free char *user = NULL;
-		char *password = NULL;
+		const char *header;
 
-		rc = oci_auth_get(reg->opts.authfile, reg->host, q->repo, &user,
-				  &password, err);
-		registry_free_secret(password);
+		rc = registry_basic_for(reg, q->repo, &header, err);
 		oci_challenge_clear(&ch);
 		if (rc < 0)
 			return -1;
-		if (rc == 1) {
+		if (!header) {
 			reg->used_credentials = false;
 			return 0; /* no credentials: a 401 */
 		}

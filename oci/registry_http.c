@@ -143,6 +143,8 @@ void oci_registry_free(struct oci_registry *reg)
 		free(reg->tokens[i].value);
 	}
 	free(reg->tokens);
+	registry_free_secret(reg->basic_auth);
+	free(reg->basic_repo);
 	free(reg->realm);
 	free(reg->service);
 	free(reg->host);
@@ -598,15 +600,12 @@ int registry_http_do(struct oci_registry *reg, const struct req *q,
 			    0)
 				auth = NULL;
 		} else if (reg->basic) {
-			cleanup_free char *user = NULL;
-			char *password = NULL;
+			const char *basic;
 
-			if (oci_auth_get(reg->opts.authfile, reg->host, q->repo,
-					 &user, &password, err) < 0)
+			if (registry_basic_for(reg, q->repo, &basic, err) < 0)
 				return -1;
-			if (user)
-				auth = registry_basic_header(user, password);
-			registry_free_secret(password);
+			if (basic)
+				auth = strdup(basic);
 		}
 		if (q->sink && oci_blob_writer_reset(q->sink, err) < 0) {
 			registry_free_secret(auth);

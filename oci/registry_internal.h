@@ -33,6 +33,10 @@ struct oci_registry {
 	bool scheme_known;
 	CURL *curl;
 	bool basic; /* the registry asked for basic auth */
+	/* the auth file read once: the Basic header (NULL: no credentials)
+	 * for repository basic_repo */
+	bool basic_read;
+	char *basic_repo, *basic_auth;
 	bool used_credentials; /* the last auth used the user's */
 	char *realm, *service; /* from its bearer challenge */
 	struct token *tokens;
@@ -109,6 +113,13 @@ int registry_token_put(struct oci_registry *reg, const char *scope,
 		       const char *tok);
 /* "Authorization: Basic ..." for user and password (malloc'd). */
 char *registry_basic_header(const char *user, const char *password);
+/*
+ * The "Authorization: Basic ..." header for repo's credentials in *header
+ * (NULL: none; owned by reg), the auth file read once per registry and
+ * repository, not per request.  -1 on a broken auth file.
+ */
+int registry_basic_for(struct oci_registry *reg, const char *repo,
+		       const char **header, struct error **err);
 /* Wipe and free a secret (NULL is fine). */
 void registry_free_secret(char *s);
 /*

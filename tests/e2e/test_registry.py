@@ -6,6 +6,7 @@ Real docker-registry instances on 127.0.0.1 (anonymous, htpasswd, TLS with
 a self-signed certificate, token auth with our token server), skopeo as the
 independent client, and a misbehaving proxy for the fault paths.
 """
+import base64
 import json
 import os
 import pty
@@ -34,7 +35,8 @@ class Ctx:
     pass
 
 
-def runner(ctx, args, store=None, env_extra=None, input=None, timeout=120):
+def runner(ctx, args, store=None, env_extra=None, input=None, timeout=120,
+           prefix=()):
     e = dict(os.environ)
     for k in ("REGISTRY_AUTH_FILE", "RUNNER_INSECURE_REGISTRIES",
               "RUNNER_REGISTRY_PREFIX", "DOCKER_CONFIG", "XDG_RUNTIME_DIR",
@@ -46,8 +48,9 @@ def runner(ctx, args, store=None, env_extra=None, input=None, timeout=120):
     e["RUNNER_REGISTRY_RETRIES"] = "1"
     if env_extra:
         e.update(env_extra)
-    return subprocess.run([RUNNER] + args, capture_output=True, text=True,
-                          env=e, input=input, timeout=timeout)
+    return subprocess.run(list(prefix) + [RUNNER] + args,
+                          capture_output=True, text=True, env=e, input=input,
+                          timeout=timeout)
 
 
 def fresh_store(ctx, name):
@@ -309,6 +312,52 @@ def basic_auth__login_push_pull_logout(ctx):
     fails(runner(ctx, ["image", "pull", ref, "--authfile", authfile]
                  + insecure(ctx.basic), store=store2),
           "pull after logout", "401")
+
+
+def auth_file_opens(ctx, name, args, user, password, store):
+    """Run args (with --authfile, a file holding user:password for the
+    basic registry) under strace; the process and how many times the auth
+    file was opened."""
+    authfile = os.path.join(ctx.tmp, f"{name}-auth.json")
+    pair = base64.b64encode(f"{user}:{password}".encode()).decode()
+    with open(authfile, "w") as f:
+        json.dump({"auths": {ctx.basic.host: {"auth": pair}}}, f)
+    trace = os.path.join(ctx.tmp, f"{name}.strace")
+    p = runner(ctx, args + ["--authfile", authfile] + insecure(ctx.basic),
+               store=store, prefix=["strace", "-f", "-qq", "-e",
+                                    "trace=openat", "-o", trace])
+    with open(trace) as f:
+        return p, sum(f'"{authfile}"' in line and "ENOENT" not in line
+                      for line in f)
+
+
+@test
+def basic_auth__auth_file_read_once_per_command__wrong_password_rejected(ctx):
+    """A push and a pull with Basic auth (many requests each: blobs,
+    manifests, signature tags) read the auth file once, not once per
+    request; a wrong password is still sent again after the 401 and
+    rejected as before."""
+    alice = ctx.users["alice"]
+    src = f"{ctx.anon.host}/g/trace_dns:v1"
+    ref = f"{ctx.basic.host}/g/once:v1"
+    ok(runner(ctx, ["image", "tag", src, ref], store=ctx.src), "tag")
+    p, n = auth_file_opens(ctx, "push-once", ["image", "push", ref], "alice",
+                           alice, ctx.src)
+    ok(p, "push")
+    eq(n, 1, "auth file opens of a push")
+    store = fresh_store(ctx, "basic-once")
+    p, n = auth_file_opens(ctx, "pull-once", ["image", "pull", ref], "alice",
+                           alice, store)
+    ok(p, "pull")
+    eq(n, 1, "auth file opens of a pull")
+    eq(inspect(ctx, store, ref)["digest"], ctx.digest, "digest")
+    p, n = auth_file_opens(ctx, "pull-wrong", ["image", "pull", ref],
+                           "alice", "not-her-password",
+                           fresh_store(ctx, "basic-wrong"))
+    fails(p, "pull with a wrong password", "401 Unauthorized",
+          "credentials rejected")
+    eq(n, 1, "auth file opens of a refused pull")
+    ok(runner(ctx, ["image", "remove", ref], store=ctx.src), "untag")
 
 
 @test
