@@ -8,6 +8,10 @@
 # schedstat of the threads alive then.
 # Setup a: RUNNER (default build/runner) with the image of GADGET (default
 # gadget/trace_dns); setup b: RUNNER2 / GADGET2 (each defaults to a's).
+# OTHERS=N: the store holds N other images too (the examples and test
+# fixtures, built with N creation times); SIGNED=1: both images are
+# signed with a throwaway key and imported (not built in the store, so a
+# run verifies their signatures, --public-keys).
 #   bench/startup.sh [ROUNDS]       (default 9)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,10 +26,37 @@ cg=/sys/fs/cgroup/cpuacct/runner-startup.$$
 mkdir "$cg" 2>/dev/null || cg=
 spawn_extra_cleanup() { [ -z "$cg" ] || rmdir "$cg" 2>/dev/null || true; }
 
-"$RUNNER" image build "$GADGET" -t trace_dns:a --store "$tmp/store" \
-	2>/dev/null
-"$RUNNER" image build "$GADGET2" -t trace_dns:b --store "$tmp/store" \
-	2>/dev/null
+OTHERS=${OTHERS:-0}
+SIGNED=${SIGNED:-0}
+keys=()
+if [ "$SIGNED" = 1 ]; then
+	openssl ecparam -name prime256v1 -genkey -noout |
+		openssl pkcs8 -topk8 -nocrypt -out "$tmp/key"
+	openssl ec -in "$tmp/key" -pubout -out "$tmp/pub" 2>/dev/null
+	keys=(--public-keys "$tmp/pub")
+	for t in a b; do
+		g=$GADGET
+		[ $t = a ] || g=$GADGET2
+		"$RUNNER" image build "$g" -t trace_dns:$t --store "$tmp/src" \
+			2>/dev/null
+		"$RUNNER" image sign trace_dns:$t --key "$tmp/key" \
+			--store "$tmp/src" 2>/dev/null >&2
+	done
+	"$RUNNER" image export trace_dns:a trace_dns:b "$tmp/ab.tar" \
+		--store "$tmp/src" >/dev/null
+	"$RUNNER" image import "$tmp/ab.tar" --store "$tmp/store" >/dev/null
+else
+	"$RUNNER" image build "$GADGET" -t trace_dns:a --store "$tmp/store" \
+		2>/dev/null
+	"$RUNNER" image build "$GADGET2" -t trace_dns:b --store "$tmp/store" \
+		2>/dev/null
+fi
+others=(examples/* tests/fixtures/*)
+for i in $(seq 1 "$OTHERS"); do
+	d=${others[$((i % ${#others[@]}))]}
+	SOURCE_DATE_EPOCH=$((1000000 + i)) "$RUNNER" image build "$d" \
+		-t "other/${d##*/}:v$i" --store "$tmp/store" 2>/dev/null
+done
 
 once() { # BIN TAG: appends ms to $tmp/ms.TAG, CPU ms to $tmp/cpu.TAG
 	local t0 t1 cpu
@@ -35,7 +66,8 @@ once() { # BIN TAG: appends ms to $tmp/ms.TAG, CPU ms to $tmp/cpu.TAG
 	(
 		[ -z "$cg" ] || echo "$BASHPID" >"$cg/tasks"
 		RUNNER_READY_FILE=$tmp/ready exec "$1" run "trace_dns:$2" \
-			--store "$tmp/store" -o json >/dev/null 2>"$tmp/err" 7<&-
+			--store "$tmp/store" "${keys[@]}" -o json \
+			>/dev/null 2>"$tmp/err" 7<&-
 	) &
 	pid=$!
 	bench_await_ready "$pid" "$tmp/err"
