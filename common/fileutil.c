@@ -15,12 +15,19 @@
 int read_file(const char *path, char **buf, size_t *len, struct error **err)
 {
 	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return error_set(err, errno, "open %s", path);
+	return read_fd(fd, path, buf, len, err);
+}
+
+int read_fd(int fd, const char *path, char **buf, size_t *len,
+	    struct error **err)
+{
 	cleanup_free char *data = NULL;
 	size_t cap = 0, n = 0;
 	ssize_t r;
 
-	if (fd < 0)
-		return error_set(err, errno, "open %s", path);
 	for (;;) {
 		if (n + 1 >= cap) {
 			char *p;

@@ -12,6 +12,9 @@
 
 /* Read a whole file; *buf is NUL-terminated (not counted in *len). */
 int read_file(const char *path, char **buf, size_t *len, struct error **err);
+/* The same from open file fd, from where it is (path names it in errors). */
+int read_fd(int fd, const char *path, char **buf, size_t *len,
+	    struct error **err);
 /*
  * A file the runner writes for the user (an export, an auth file, a store
  * file). The one rule for all of them: a temp file renamed over the target

@@ -77,20 +77,13 @@ int store_lock(struct oci_store *s, struct error **err)
 	return file_lock(path, 0644, err);
 }
 
-json_t *store_index_load(struct oci_store *s, struct error **err)
+/* index.json's text parsed and checked to be an image index. */
+static json_t *index_parse(const char *path, const char *buf, size_t len,
+			   struct error **err)
 {
-	cleanup_free char *path = store_path(s, "index.json");
-	cleanup_free char *buf = NULL;
 	json_error_t jerr;
-	size_t len;
 	json_t *j;
 
-	if (!path) {
-		error_set(err, ENOMEM, "read index.json");
-		return NULL;
-	}
-	if (read_file(path, &buf, &len, err) < 0)
-		return NULL;
 	j = json_loadb(buf, len, 0, &jerr);
 	if (!j) {
 		error_set(err, 0, "%s: line %d: %s", path, jerr.line,
@@ -103,6 +96,76 @@ json_t *store_index_load(struct oci_store *s, struct error **err)
 		error_set(err, 0, "%s: not an OCI image index", path);
 		return NULL;
 	}
+	return j;
+}
+
+json_t *store_index_load(struct oci_store *s, struct error **err)
+{
+	cleanup_free char *path = store_path(s, "index.json");
+	cleanup_free char *buf = NULL;
+	size_t len;
+
+	if (!path) {
+		error_set(err, ENOMEM, "read index.json");
+		return NULL;
+	}
+	if (read_file(path, &buf, &len, err) < 0)
+		return NULL;
+	return index_parse(path, buf, len, err);
+}
+
+/* Whether a and b are the same version of a file. */
+static bool same_version(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	       a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	       a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+	       a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/*
+ * index.json is replaced by rename, never written in place by this
+ * program (a writer that rewrites it in place changes its size or times):
+ * while the path names the version last parsed, held open so that its
+ * inode cannot be reused, that parse stands.
+ */
+json_t *store_index_read(struct oci_store *s, struct error **err)
+{
+	cleanup_free char *path = store_path(s, "index.json");
+	cleanup_free char *buf = NULL;
+	cleanup_close int fd = -1;
+	struct stat st;
+	size_t len;
+	json_t *j;
+
+	if (!path) {
+		error_set(err, ENOMEM, "read index.json");
+		return NULL;
+	}
+	if (s->index && stat(path, &st) == 0 && same_version(&st, &s->index_st))
+		return json_incref(s->index);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		error_set(err, errno, "open %s", path);
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0) {
+		error_set(err, errno, "stat %s", path);
+		return NULL;
+	}
+	if (read_fd(fd, path, &buf, &len, err) < 0)
+		return NULL;
+	j = index_parse(path, buf, len, err);
+	if (!j)
+		return NULL;
+	json_decref(s->index);
+	if (s->index_fd >= 0)
+		close(s->index_fd);
+	s->index = json_incref(j);
+	s->index_fd = steal_fd(fd);
+	s->index_st = st;
 	return j;
 }
 
@@ -152,6 +215,7 @@ int oci_store_open(const char *dir, struct oci_store **out, struct error **err)
 
 	if (!s)
 		return error_set(err, ENOMEM, "open store %s", dir);
+	s->index_fd = -1;
 	s->dir = strdup(dir);
 	if (!s->dir)
 		goto nomem;
@@ -203,6 +267,9 @@ void oci_store_free(struct oci_store *store)
 {
 	if (!store)
 		return;
+	json_decref(store->index);
+	if (store->index_fd >= 0)
+		close(store->index_fd);
 	free(store->dir);
 	free(store);
 }
@@ -389,7 +456,7 @@ static const char *ref_digest(const char *ref)
 int oci_store_resolve(struct oci_store *store, const char *ref,
 		      struct oci_descriptor **out, struct error **err)
 {
-	cleanup_json json_t *idx = store_index_load(store, err);
+	cleanup_json json_t *idx = store_index_read(store, err);
 	const char *digest = NULL;
 	json_t *manifests, *e;
 	size_t i;
@@ -443,7 +510,7 @@ static int list_entries(struct oci_store *store, bool created,
 			struct oci_store_entry **out, size_t *n,
 			struct error **err)
 {
-	cleanup_json json_t *idx = store_index_load(store, err);
+	cleanup_json json_t *idx = store_index_read(store, err);
 	struct oci_store_entry *v = NULL;
 	json_t *manifests, *e;
 	size_t i;

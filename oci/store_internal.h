@@ -6,6 +6,8 @@
 #ifndef OCI_STORE_INTERNAL_H
 #define OCI_STORE_INTERNAL_H
 
+#include <sys/stat.h>
+
 #include <jansson.h>
 
 #include "common/error.h"
@@ -18,6 +20,11 @@
 
 struct oci_store {
 	char *dir;
+	/* index.json as last read for lookups (store_index_read()): the
+	 * file held open, its stat */
+	json_t *index;
+	int index_fd;
+	struct stat index_st;
 };
 
 /* Fill *err with "<what> <name> not found in store <dir>", errnum ENOENT. */
@@ -34,6 +41,9 @@ int store_lock(struct oci_store *s, struct error **err);
 void store_remove_stale(struct oci_store *s);
 /* index.json, checked to be an image index; written atomically. */
 json_t *store_index_load(struct oci_store *s, struct error **err);
+/* The same, not to be changed: parsed again only when index.json was
+ * replaced since this store last read it. */
+json_t *store_index_read(struct oci_store *s, struct error **err);
 /* The index lock taken (*lock: close to release) and index.json loaded
  * under it; NULL (no lock held, *lock -1) when either fails. */
 json_t *store_index_load_locked(struct oci_store *s, int *lock,

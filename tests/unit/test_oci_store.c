@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -339,6 +340,59 @@ static void store_untag__name_at_digest__keeps_other_names(void **state)
 			 0);
 }
 
+/* Whether ref resolves in store. */
+static bool resolves(struct oci_store *store, const char *ref)
+{
+	struct oci_descriptor *d = NULL;
+	struct error *err = NULL;
+	int rc = oci_store_resolve(store, ref, &d, &err);
+
+	oci_descriptor_free(d);
+	error_free(err);
+	return rc == 0;
+}
+
+/*
+ * Lookups keep index.json parsed while it is the same file: one changed
+ * by another handle (another process) or rewritten in place (as oras-go
+ * writes it) after this handle read it is read again.
+ */
+static void store_resolve__index_changed_elsewhere__seen(void **state)
+{
+	struct fixture *f = *state;
+	cleanup_error struct error *err = NULL;
+	struct oci_store *other = NULL;
+	cleanup_free char *path = NULL;
+	cleanup_free char *buf = NULL;
+	char *at;
+	size_t len;
+	FILE *fp;
+
+	add(f, "localhost:5000/a:v1", "amd64-elf", NULL);
+	assert_true(resolves(f->store, "localhost:5000/a:v1"));
+	assert_false(resolves(f->store, "localhost:5000/b:v1"));
+	assert_int_equal(oci_store_open(f->dir, &other, &err), 0);
+	assert_int_equal(oci_store_tag(other, "localhost:5000/a:v1",
+				       "localhost:5000/b:v1", &err),
+			 0);
+	oci_store_free(other);
+	assert_true(resolves(f->store, "localhost:5000/b:v1"));
+	/* the same file rewritten: a:v1 is now aa:v1 */
+	assert_true(asprintf(&path, "%s/index.json", f->dir) > 0);
+	assert_int_equal(read_file(path, &buf, &len, &err), 0);
+	at = strstr(buf, "localhost:5000/a:v1");
+	assert_non_null(at);
+	fp = fopen(path, "r+");
+	assert_non_null(fp);
+	fwrite(buf, 1, at - buf + strlen("localhost:5000/"), fp);
+	fputc('a', fp);
+	fputs(at + strlen("localhost:5000/"), fp);
+	assert_int_equal(fclose(fp), 0);
+	assert_false(resolves(f->store, "localhost:5000/a:v1"));
+	assert_true(resolves(f->store, "localhost:5000/aa:v1"));
+	assert_true(resolves(f->store, "localhost:5000/b:v1"));
+}
+
 static void store_txn__not_committed__leaves_nothing(void **state)
 {
 	struct fixture *f = *state;
@@ -529,6 +583,7 @@ int main(void)
 		T(store_get__corrupt_blob__detected),
 		T(store_tag_untag_gc__deletes_only_unreferenced),
 		T(store_untag__name_at_digest__keeps_other_names),
+		T(store_resolve__index_changed_elsewhere__seen),
 		T(store_txn__not_committed__leaves_nothing),
 		T(store_txn__size_mismatch__refused),
 		T(store_concurrent_adds__all_kept),
