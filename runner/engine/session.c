@@ -381,7 +381,8 @@ int session_validate(const void *elf, size_t len,
 {
 	struct session *s = NULL;
 
-	if (session_open(elf, len, md, name, false, &s, err))
+	/* what run opens, but nothing started (no container tracker) */
+	if (session_describe_open(elf, len, md, name, &s, err))
 		return -1;
 	session_free(s);
 	return 0;

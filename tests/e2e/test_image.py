@@ -1223,5 +1223,23 @@ def import_of_a_name_given_twice(ctx):
         ctx.store = store
 
 
+@test
+def build_checks_the_gadget_without_the_kernel(ctx):
+    """`image build` checks the gadget as `run` opens it, but loads
+    nothing: a gadget with runtime.* fields started the container
+    tracker's eBPF loader there (29 bpf(2) calls for snapshot_process)."""
+    log = os.path.join(ctx.tmp, "build.strace")
+    p = subprocess.run(["strace", "-f", "-qq", "-e", "trace=bpf", "-o", log,
+                        RUNNER, "image", "build",
+                        os.path.join(ROOT, "examples", "snapshot_process"),
+                        "-t", "nokernel:v1", "--store", ctx.store],
+                       capture_output=True, text=True, timeout=300)
+    ok(p, "build under strace")
+    stored_index(ctx, "ghcr.io/inspektor-gadget/gadget/nokernel:v1")
+    with open(log) as f:
+        calls = [line for line in f if "bpf(" in line]
+    eq(len(calls), 0, f"bpf(2) calls (the first: {calls[:1]})")
+
+
 if __name__ == "__main__":
     main(setup, teardown)
