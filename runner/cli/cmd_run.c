@@ -238,6 +238,23 @@ static const char *find_image(int argc, char **argv)
 	return image ? image : find_image_guess(argc, argv, false);
 }
 
+/* Whether -h or --help is among the flags (before "--"), found as
+ * find_image() walks them: the session then only describes the gadget. */
+static bool asks_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			return false;
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			return true;
+		if (argv[i][0] == '-' && takes_arg(argv[i], argv[i + 1], true))
+			i++;
+	}
+	return false;
+}
+
 static void write_ready_file(void)
 {
 	const char *path = getenv("RUNNER_READY_FILE");
@@ -701,14 +718,15 @@ static int run_main(int argc, char **argv, struct error **err)
 	struct session *s = NULL;
 	struct run_trust trust = { 0 };
 	unsigned long long count = 0, lost = 0;
-	int i, rc = EXIT_FAIL;
+	int rc = EXIT_FAIL;
+	bool help;
 
 	f.image = find_image(argc, argv);
-	for (i = 1; i < argc && !f.image; i++)
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			usage(stdout);
-			return EXIT_OK;
-		}
+	help = asks_help(argc, argv);
+	if (!f.image && help) {
+		usage(stdout);
+		return EXIT_OK;
+	}
 	if (!f.image)
 		return cli_usage_error(err, "run", "want an IMAGE");
 	if (oci_ref_parse(f.image, runner_default_prefix(), &ref, err))
@@ -733,9 +751,12 @@ static int run_main(int argc, char **argv, struct error **err)
 	if (rc)
 		goto out;
 	rc = EXIT_FAIL;
+	/* the gadget's help loads nothing: no programs ahead, no tracker */
 	if (metrics_check_metadata(md, err) ||
-	    session_open(img->program, img->program_len, md, name, true, &s,
-			 err))
+	    (help ? session_describe_open(img->program, img->program_len, md,
+					  name, &s, err) :
+		    session_open(img->program, img->program_len, md, name, true,
+				 &s, err)))
 		goto fail;
 	session_set_docker_root(s, getenv("RUNNER_DOCKER_ROOT"));
 	session_set_node(s, getenv("NODE_NAME"));
@@ -744,7 +765,7 @@ static int run_main(int argc, char **argv, struct error **err)
 		rc = apply_flags(s, &f, err);
 	if (rc)
 		goto out;
-	if (f.help) {
+	if (f.help || help) {
 		print_gadget_help(s);
 		goto out;
 	}

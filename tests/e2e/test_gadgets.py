@@ -825,6 +825,26 @@ def help_lists_gadget_flags_and_fields(env):
               f"{gadget} --help lists proc.comm and proc.pid")
 
 
+@test
+def help_loads_nothing_into_the_kernel(env):
+    """`runner run GADGET --help` reads the image and describes it; it
+    loaded the gadget's programs ahead and started the container tracker
+    (31 bpf(2) calls for trace_dns), as a run does."""
+    from harness import RUNNER
+    log = os.path.join(env.tmp, "help.strace")
+    for args in (["--help"], ["--ports", "53", "-h"]):
+        p = subprocess.run(["strace", "-f", "-qq", "-e", "trace=bpf", "-o",
+                            log, RUNNER, "run", "trace_dns", "--store",
+                            env.store] + args, capture_output=True,
+                           text=True, timeout=60)
+        eq(p.returncode, 0, f"{args} exit status ({p.stderr[-200:]!r})")
+        check("--ports" in p.stdout and "latency_ns" in p.stdout,
+              f"{args}: the gadget's flags and fields: {p.stdout[-300:]!r}")
+        with open(log) as f:
+            calls = [line for line in f if "bpf(" in line]
+        eq(len(calls), 0, f"{args}: bpf(2) calls (the first: {calls[:1]})")
+
+
 # ---- gadget.yaml errors -----------------------------------------------------
 
 
