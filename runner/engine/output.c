@@ -391,6 +391,9 @@ size_t output_json_value(struct output *o, const struct field *f,
 		memcpy(out, "false", 5);
 		return 5;
 	case FK_FLOAT:
+		if (o->mode == OUTPUT_YAML)
+			return output_yaml_float(out, field_double(f, ev),
+						 f->size == 4);
 		return output_json_float(out, field_double(f, ev),
 					 f->size == 4);
 	case FK_STRING:
@@ -666,8 +669,6 @@ out:
 	return r;
 }
 
-/* ---- pretty JSON and YAML ------------------------------------------- */
-
 /*
  * A key that a YAML 1.1 reader takes for a bool or a null when plain
  * (a field named "y", "on", "no", "null"...): quoted, as ig's YAML
@@ -688,6 +689,57 @@ static bool yaml_key_quoted(const char *k)
 	return false;
 }
 
+/*
+ * The YAML program: the same steps as JSON lines' (output_json.c writes
+ * the values, as YAML in this mode), the prefixes holding what goes
+ * between them: ig's document marker, each key at its indentation
+ * (2 spaces a level, as yaml.v2 writes maps), a struct's key alone on its
+ * line before its members.
+ */
+static int prog_yaml(struct prog_build *pb, int obj, int depth)
+{
+	const struct output *o = pb->o;
+
+	for (int i = o->first[obj]; i >= 0; i = o->next[i]) {
+		const struct field *f = &o->fs->f[i];
+		bool q = yaml_key_quoted(f->key);
+
+		for (int d = 0; d < depth; d++)
+			if (pending_add(pb, "  ") < 0)
+				return -1;
+		if ((q && pending_add(pb, "\"") < 0) ||
+		    pending_add(pb, f->key) < 0 ||
+		    (q && pending_add(pb, "\"") < 0))
+			return -1;
+		if (f->is_struct) {
+			if (pending_add(pb, ":\n") < 0 ||
+			    prog_yaml(pb, i, depth + 1) < 0)
+				return -1;
+		} else if (pending_add(pb, ": ") < 0 || step_add(pb, i) < 0 ||
+			   pending_add(pb, "\n") < 0) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int build_yaml(struct output *o)
+{
+	struct prog_build pb = { .o = o };
+	int r = -1;
+
+	if (pending_add(&pb, "---\n") < 0 ||
+	    prog_yaml(&pb, (int)o->fs->n, 0) < 0 || step_add(&pb, -1) < 0 ||
+	    output_json_compile(o) < 0)
+		goto out;
+	r = 0;
+out:
+	free(pb.pending);
+	return r;
+}
+
+/* ---- pretty JSON and YAML ------------------------------------------- */
+
 static size_t indent(char *out, int n)
 {
 	return output_spaces(out, n);
@@ -695,7 +747,7 @@ static size_t indent(char *out, int n)
 
 /* Object obj (a struct field, or fs->n: the event) at depth. */
 static size_t pretty_object(struct output *o, const void *ev, int obj,
-			    int depth, char *out, bool yaml)
+			    int depth, char *out)
 {
 	const struct fieldset *fs = o->fs;
 	bool first = true;
@@ -705,33 +757,6 @@ static size_t pretty_object(struct output *o, const void *ev, int obj,
 		const struct field *f = &fs->f[i];
 		size_t kl = strlen(f->key);
 
-		if (yaml) {
-			bool q = yaml_key_quoted(f->key);
-
-			n += indent(out + n, 2 * depth);
-			if (q)
-				out[n++] = '"';
-			memcpy(out + n, f->key, kl);
-			n += kl;
-			if (q)
-				out[n++] = '"';
-			out[n++] = ':';
-			if (f->is_struct) {
-				out[n++] = '\n';
-				n += pretty_object(o, ev, i, depth + 1, out + n,
-						   yaml);
-				continue;
-			}
-			out[n++] = ' ';
-			if (f->kind == FK_FLOAT)
-				n += output_yaml_float(out + n,
-						       field_double(f, ev),
-						       f->size == 4);
-			else
-				n += output_json_value(o, f, ev, out + n);
-			out[n++] = '\n';
-			continue;
-		}
 		if (!first)
 			out[n++] = ',';
 		out[n++] = '\n';
@@ -744,18 +769,16 @@ static size_t pretty_object(struct output *o, const void *ev, int obj,
 		n += 3;
 		if (f->is_struct) {
 			out[n++] = '{';
-			n += pretty_object(o, ev, i, depth + 1, out + n, yaml);
+			n += pretty_object(o, ev, i, depth + 1, out + n);
 			continue;
 		}
 		n += output_json_value(o, f, ev, out + n);
 	}
-	if (!yaml) {
-		if (!first) {
-			out[n++] = '\n';
-			n += indent(out + n, 2 * depth);
-		}
-		out[n++] = '}';
+	if (!first) {
+		out[n++] = '\n';
+		n += indent(out + n, 2 * depth);
 	}
+	out[n++] = '}';
 	return n;
 }
 
@@ -815,6 +838,7 @@ static int output_size_buffer(struct output *o)
 		o->max_event = output_columns_max_event(o);
 		break;
 	case OUTPUT_JSON:
+	case OUTPUT_YAML:
 		o->max_event = 2 + OUTPUT_JSON_PAD;
 		for (size_t s = 0; s < o->n_steps; s++) {
 			o->max_event += o->steps[s].prefix_len;
@@ -876,6 +900,8 @@ int output_new(const struct fieldset *fs, enum output_mode mode, int fd,
 	    keys_order(o) < 0)
 		goto err_nomem;
 	if (mode == OUTPUT_JSON && build_json(o) < 0)
+		goto err_nomem;
+	if (mode == OUTPUT_YAML && build_yaml(o) < 0)
 		goto err_nomem;
 	if (mode == OUTPUT_PCAPNG && pcapng_new(fs, &o->pcap, err) < 0) {
 		output_free(o);
@@ -1103,12 +1129,11 @@ void output_event(struct output *o, const void *data, size_t size)
 		break;
 	case OUTPUT_JSONPRETTY:
 		out[0] = '{';
-		n = 1 + pretty_object(o, ev, (int)o->fs->n, 0, out + 1, false);
+		n = 1 + pretty_object(o, ev, (int)o->fs->n, 0, out + 1);
 		out[n++] = '\n';
 		break;
-	case OUTPUT_YAML:
-		memcpy(out, "---\n", 4);
-		n = 4 + pretty_object(o, ev, (int)o->fs->n, 0, out + 4, true);
+	case OUTPUT_YAML: /* its program's prefixes make it YAML */
+		n = output_json_render(o, ev, out);
 		break;
 	case OUTPUT_PCAPNG: /* above */
 		break;

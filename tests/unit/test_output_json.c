@@ -104,16 +104,21 @@ static void assert_same(struct output *o, const void *ev)
 	free(b);
 }
 
-static struct output *json_output(struct fx *x)
+static struct output *mode_output(struct fx *x, enum output_mode mode)
 {
 	struct output *o = NULL;
 	struct error *err = NULL;
 	int fd = open("/dev/null", O_WRONLY);
 
 	assert_true(fd >= 0);
-	if (output_new(x->fs, OUTPUT_JSON, fd, &o, &err))
+	if (output_new(x->fs, mode, fd, &o, &err))
 		fail_msg("%s", error_msg(err));
 	return o;
+}
+
+static struct output *json_output(struct fx *x)
+{
+	return mode_output(x, OUTPUT_JSON);
 }
 
 static void fast__fixture_and_zero__as_generic(void **state)
@@ -489,17 +494,15 @@ static void fast__containers_change__as_generic(void **state)
 }
 
 /*
- * session.c's way for an event (filters, pod selection, output, a flush
- * per ring drain) allocates nothing once the namespaces it meets are
- * known: here the host's and a container's, runner run --host=false's
- * rule and a numeric one, --k8s-namespace=!kube-system.
+ * session.c's way for an event (filters, pod selection, output in mode,
+ * a flush per ring drain) allocates nothing once the namespaces it meets
+ * are known: here the host's and a container's, runner run
+ * --host=false's rule and a numeric one, --k8s-namespace=!kube-system.
  */
-static void
-hot_path__filtered_selected_rendered__allocates_nothing(void **state)
+static void hot_path_allocs(struct fx *x, enum output_mode mode)
 {
 	char root[] = "/tmp/test-output-json-XXXXXX";
 	struct containers_note n = { .mntns = 5000, .depth = 1 };
-	struct fx *x = *state;
 	struct k8s_select *sel = NULL;
 	struct filter *f = NULL;
 	struct error *err = NULL;
@@ -517,7 +520,7 @@ hot_path__filtered_selected_rendered__allocates_nothing(void **state)
 	if (filter_add(&f, x->fs, "runtime.containerId~.,proc.pid>0", &err) ||
 	    k8s_select_add(&sel, K8S_SELECT_NAMESPACE, "!kube-system", &err))
 		fail_msg("%s", error_msg(err));
-	o = json_output(x);
+	o = mode_output(x, mode);
 	fd = o->fd;
 	for (int i = 0; i < 1000; i++) {
 		if (i == 4) { /* both namespaces met, buffers grown */
@@ -542,6 +545,31 @@ hot_path__filtered_selected_rendered__allocates_nothing(void **state)
 	filter_free(f);
 	k8s_select_free(sel);
 	drop_containers(x, c, root);
+}
+
+static void
+hot_path__filtered_selected_rendered__allocates_nothing(void **state)
+{
+	hot_path_allocs(*state, OUTPUT_JSON);
+}
+
+/* -o yaml's way too: it renders through the same program (its own
+ * prefixes and values), whose shortcuts it takes */
+static void
+hot_path__yaml_filtered_selected_rendered__allocates_nothing(void **state)
+{
+	struct fx *x = *state;
+	struct output *o = mode_output(x, OUTPUT_YAML);
+	int fd = o->fd;
+	size_t fast = 0;
+
+	for (size_t s = 0; s < o->n_steps; s++)
+		fast += o->steps[s].field >= 0 &&
+			o->steps[s].op != 1; /* OP_GENERIC */
+	assert_true(fast > 5);
+	output_free(o);
+	close(fd);
+	hot_path_allocs(x, OUTPUT_YAML);
 }
 
 /* What output_json_string() must write for the bytes the test below
@@ -845,6 +873,7 @@ int main(void)
 		T(fast__containers_change__as_generic),
 		T(fast__durations_and_address_lists__as_generic),
 		T(hot_path__filtered_selected_rendered__allocates_nothing),
+		T(hot_path__yaml_filtered_selected_rendered__allocates_nothing),
 		cmocka_unit_test(numbers__edges__as_printf),
 		cmocka_unit_test(numbers__8digits_every_value__as_printf),
 		cmocka_unit_test(
