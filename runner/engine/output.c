@@ -27,6 +27,8 @@
 #include "runner/engine/output.h"
 #include "runner/engine/output_internal.h"
 #include "runner/engine/pcapng.h"
+#include "runner/engine/utf8.h"
+#include "runner/engine/yaml_scalar.h"
 
 #define OUT_THRESHOLD (256 * 1024) /* write once this much is buffered */
 /*
@@ -72,44 +74,6 @@ static const char json_esc[128] = {
 	[28] = 'u',   [29] = 'u',    [30] = 'u',   [31] = 'u',
 	['"'] = '"',  ['\\'] = '\\', [0x7f] = 'u', /* valid JSON raw, but not printable YAML */
 };
-
-/* Length of a valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	size_t len;
-	unsigned int cp;
-
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4, cp = c & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return len;
-}
-
-/* The code point of the valid UTF-8 sequence s of len bytes. */
-static unsigned int utf8_cp(const unsigned char *s, size_t len)
-{
-	unsigned int cp = s[0] & (0x7f >> len);
-
-	for (size_t i = 1; i < len; i++)
-		cp = cp << 6 | (s[i] & 0x3f);
-	return cp;
-}
 
 /*
  * Characters valid raw in JSON that a YAML reader refuses (C1 controls,
@@ -371,7 +335,24 @@ bool output_text_is_safe(const struct field *f)
 	}
 }
 
-/* The JSON value of a non-container field. */
+/* String s (n bytes at most) as the YAML value of field f. */
+static size_t yaml_value(const struct output *o, const struct field *f,
+			 const char *s, size_t n, char *out)
+{
+	const struct yaml_at *at = &o->yaml_at[f - o->fs->f];
+
+	return yaml_scalar(out, s, n, at->col, at->indent);
+}
+
+size_t output_value_max(const struct output *o, const struct field *f)
+{
+	if (o->mode == OUTPUT_YAML)
+		return YAML_SCALAR_MAX(f->max_json,
+				       o->yaml_at[f - o->fs->f].indent);
+	return f->max_json;
+}
+
+/* The JSON value of a non-container field (YAML's in that mode). */
 size_t output_json_value(struct output *o, const struct field *f,
 			 const void *ev, char *out)
 {
@@ -397,6 +378,8 @@ size_t output_json_value(struct output *o, const struct field *f,
 		return output_json_float(out, field_double(f, ev),
 					 f->size == 4);
 	case FK_STRING:
+		if (o->mode == OUTPUT_YAML)
+			return yaml_value(o, f, p, f->size, out);
 		return output_json_string(out, p, f->size);
 	case FK_INTARRAY: {
 		struct field e = *f;
@@ -421,13 +404,15 @@ size_t output_json_value(struct output *o, const struct field *f,
 	default:
 		break;
 	}
-	if (output_text_is_safe(f)) {
+	if (o->mode != OUTPUT_YAML && output_text_is_safe(f)) {
 		out[0] = '"';
 		n = 1 + field_text(&o->rc, f, ev, out + 1);
 		out[n++] = '"';
 		return n;
 	}
 	n = field_text(&o->rc, f, ev, o->text);
+	if (o->mode == OUTPUT_YAML)
+		return yaml_value(o, f, o->text, n, out);
 	return output_json_string(out, o->text, n);
 }
 
@@ -654,21 +639,6 @@ static int keys_order(struct output *o)
 	return 0;
 }
 
-static int build_json(struct output *o)
-{
-	struct prog_build pb = { .o = o };
-	int r = -1;
-
-	if (pending_add(&pb, "{") < 0 || prog_object(&pb, (int)o->fs->n) < 0 ||
-	    pending_add(&pb, "}\n") < 0 || step_add(&pb, -1) < 0 ||
-	    output_json_compile(o) < 0)
-		goto out;
-	r = 0;
-out:
-	free(pb.pending);
-	return r;
-}
-
 /*
  * A key that a YAML 1.1 reader takes for a bool or a null when plain
  * (a field named "y", "on", "no", "null"...): quoted, as ig's YAML
@@ -707,6 +677,9 @@ static int prog_yaml(struct prog_build *pb, int obj, int depth)
 		for (int d = 0; d < depth; d++)
 			if (pending_add(pb, "  ") < 0)
 				return -1;
+		pb->o->yaml_at[i].col =
+			(__u16)(2 * depth + strlen(f->key) + (q ? 4 : 2));
+		pb->o->yaml_at[i].indent = (__u16)(2 * depth + 2);
 		if ((q && pending_add(pb, "\"") < 0) ||
 		    pending_add(pb, f->key) < 0 ||
 		    (q && pending_add(pb, "\"") < 0))
@@ -723,13 +696,21 @@ static int prog_yaml(struct prog_build *pb, int obj, int depth)
 	return 0;
 }
 
-static int build_yaml(struct output *o)
+/* The program of JSON lines, or YAML's (mode OUTPUT_YAML). */
+static int build_prog(struct output *o)
 {
 	struct prog_build pb = { .o = o };
-	int r = -1;
+	bool yaml = o->mode == OUTPUT_YAML;
+	int top = (int)o->fs->n, r = -1;
 
-	if (pending_add(&pb, "---\n") < 0 ||
-	    prog_yaml(&pb, (int)o->fs->n, 0) < 0 || step_add(&pb, -1) < 0 ||
+	if (yaml) {
+		o->yaml_at = calloc(o->fs->n + 1, sizeof(*o->yaml_at));
+		if (!o->yaml_at)
+			goto out;
+	}
+	if (pending_add(&pb, yaml ? "---\n" : "{") < 0 ||
+	    (yaml ? prog_yaml(&pb, top, 0) : prog_object(&pb, top)) < 0 ||
+	    (!yaml && pending_add(&pb, "}\n") < 0) || step_add(&pb, -1) < 0 ||
 	    output_json_compile(o) < 0)
 		goto out;
 	r = 0;
@@ -811,6 +792,7 @@ void output_free(struct output *o)
 	free(o->first);
 	free(o->next);
 	free(o->steps);
+	free(o->yaml_at);
 	free(o->prefixes);
 	free(o->tab_ent);
 	free(o->tab_text);
@@ -843,8 +825,8 @@ static int output_size_buffer(struct output *o)
 		for (size_t s = 0; s < o->n_steps; s++) {
 			o->max_event += o->steps[s].prefix_len;
 			if (o->steps[s].field >= 0)
-				o->max_event +=
-					o->fs->f[o->steps[s].field].max_json;
+				o->max_event += output_value_max(
+					o, &o->fs->f[o->steps[s].field]);
 		}
 		break;
 	case OUTPUT_PCAPNG:
@@ -899,9 +881,7 @@ int output_new(const struct fieldset *fs, enum output_mode mode, int fd,
 	     mode == OUTPUT_YAML) &&
 	    keys_order(o) < 0)
 		goto err_nomem;
-	if (mode == OUTPUT_JSON && build_json(o) < 0)
-		goto err_nomem;
-	if (mode == OUTPUT_YAML && build_yaml(o) < 0)
+	if ((mode == OUTPUT_JSON || mode == OUTPUT_YAML) && build_prog(o) < 0)
 		goto err_nomem;
 	if (mode == OUTPUT_PCAPNG && pcapng_new(fs, &o->pcap, err) < 0) {
 		output_free(o);

@@ -150,6 +150,11 @@ struct output {
 	int *first, *next;
 	struct json_step *steps;
 	size_t n_steps;
+	/* YAML: per field, the column its value starts at (after "key: ")
+	 * and the indentation of its continuation lines */
+	struct yaml_at {
+		__u16 col, indent;
+	} * yaml_at;
 	char *prefixes;
 	struct json_tab_ent *tab_ent; /* output_json.c: value tables */
 	size_t tab_ent_len;
@@ -194,6 +199,8 @@ static inline size_t output_spaces(char *out, int n)
 size_t output_json_string(char *out, const char *s, size_t n);
 size_t output_json_float(char *out, double x, bool f32);
 size_t output_yaml_float(char *out, double x, bool f32);
+/* Bytes the value of f takes at most in o's mode. */
+size_t output_value_max(const struct output *o, const struct field *f);
 /* Fields whose text is plain ASCII without quotes or backslashes. */
 bool output_text_is_safe(const struct field *f);
 size_t output_json_value(struct output *o, const struct field *f,

@@ -48,6 +48,7 @@ enum {
 	OP_DURATION, /* below 1s written here, else safe text */
 	OP_L3EP_LIST, /* IPv4 entries written here, else safe text */
 	OP_GROUP, /* the text of a group of steps, kept per key */
+	OP_YAML_IP, /* an IPv4 address, plain in YAML, else generic */
 };
 
 #define ID_WAYS 4 /* OP_ID_NAME: the last ids of 4 classes kept */
@@ -145,7 +146,7 @@ static void tab_cond(const struct fieldset *fs, const struct field *f,
 static int build_tab(struct output *o, struct json_step *st, char *ev)
 {
 	const struct field *f = &o->fs->f[st->field];
-	size_t need = TAB_VALUES * f->max_json + TAB_PAD;
+	size_t need = TAB_VALUES * output_value_max(o, f) + TAB_PAD;
 	char *text;
 
 	text = realloc(o->tab_text, o->tab_len + need);
@@ -303,7 +304,12 @@ static bool step_deps(const struct output *o, const struct json_step *st,
 			deps_add(d, c->off, c->size);
 		}
 		break;
+	case OP_GENERIC: /* YAML: strings by yaml_scalar() */
+		if (f->kind != FK_STRING)
+			return false;
+		break;
 	case OP_IP:
+	case OP_YAML_IP:
 		deps_add(d, f->addr_off, 16);
 		deps_add(d, f->ver_off, f->ver_size);
 		if (f->port_size)
@@ -536,6 +542,33 @@ out:
 	return r;
 }
 
+/*
+ * YAML: the ops that write quoted text write it as yaml.v2 would, through
+ * the generic code (yaml_scalar()), but IPv4 addresses, plain always
+ * (digits and three dots: no number, no timestamp, no indicator).
+ */
+static void yaml_ops(struct output *o)
+{
+	for (size_t s = 0; s < o->n_steps; s++) {
+		struct json_step *st = &o->steps[s];
+
+		switch (st->op) {
+		case OP_IP:
+			st->op = OP_YAML_IP;
+			break;
+		case OP_STRING:
+		case OP_HEX:
+		case OP_DURATION:
+		case OP_L3EP_LIST:
+		case OP_SAFE_TEXT:
+			st->op = OP_GENERIC;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
 int output_json_compile(struct output *o)
 {
 	size_t n_tab = 0, plen = 0, n_memo = 0;
@@ -647,6 +680,8 @@ int output_json_compile(struct output *o)
 		}
 	}
 	free(ev);
+	if (o->mode == OUTPUT_YAML)
+		yaml_ops(o);
 	for (size_t s = 0; s < o->n_steps; s++) {
 		o->steps[s].memo = (__u32)n_memo;
 		n_memo += memo_slots(o->steps[s].op);
@@ -1218,6 +1253,12 @@ run:
 			n += 1 + fmt_ip4(out + n + 1,
 					 (const __u8 *)ev + f->addr_off);
 			out[n++] = '"';
+			break;
+		case OP_YAML_IP:
+			f = &o->fs->f[st->field];
+			if (field_load_uint(ev + f->ver_off, f->ver_size) != 4)
+				goto generic;
+			n += fmt_ip4(out + n, (const __u8 *)ev + f->addr_off);
 			break;
 		case OP_HEX:
 			v = field_load_uint(p, st->size);

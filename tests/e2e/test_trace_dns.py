@@ -1361,6 +1361,60 @@ def filter_regex_past_backtracking_limit__no_match_told(env):
                   r"total\)", r.stderr())
     check(m and int(m.group(1)) >= 1, f"stderr: {r.stderr()[-300:]!r}")
 
+
+@test
+def yaml_strings_as_ig_read_back_as_json(env):
+    """-o yaml writes strings as ig's (yaml.v2 from its JSON): plain where
+    they read back as strings, quoted where they would read as another
+    type or hold an indicator; every process name of real events reads
+    back (PyYAML) as the -o json line of the same event has it."""
+    fields = ["--fields", "proc.comm,proc.pid", "-F", "dst.port==053",
+              "-F", "pkt_type==OUTGOING"]
+    runners = {m: Runner(["run", "trace_dns", "-o", m, "--store", env.store]
+                         + fields) for m in ("json", "yaml")}
+    # name: how its line must look in -o yaml (None: only read back)
+    names = {"plainname": "comm: plainname\n",
+             "true": 'comm: "true"\n', "yes": 'comm: "yes"\n',
+             "1.5": 'comm: "1.5"\n', "0x1f": 'comm: "0x1f"\n',
+             "2026-1-2": 'comm: "2026-1-2"\n', "~": 'comm: "~"\n',
+             "a: b": "comm: 'a: b'\n", "- x": "comm: '- x'\n",
+             "#x": "comm: '#x'\n", "it's #1": "comm: 'it''s #1'\n",
+             " lead": "comm: ' lead'\n", "t\tb": 'comm: "t\\tb"\n',
+             "nl\nx": "comm: |-\n    nl\n    x\n",
+             "q\u0085": 'comm: "q\\N"\n', "\u00e9t\u00e9": None,
+             "a\u2028b": None, "[x]": None, "\"q\"": None, "%x": None}
+    pids = {}
+    try:
+        for n in list(names) + ["yamlend"]:
+            pids[n], out = run_client(
+                env.cli, f"python3 -c {shlex.quote(NAMED_CLIENT)} "
+                f"{shlex.quote(n)} {SRV4}")
+            check(out.strip().isdigit(), f"client {n!r}: {out}")
+        deadline = time.time() + 10
+        for r in runners.values():
+            while f"{pids['yamlend']}" not in r.stdout():
+                check(time.time() < deadline, "no event of the last "
+                      f"client; stdout: {r.stdout()[-300:]!r}")
+                time.sleep(0.1)
+    finally:
+        for r in runners.values():
+            eq(r.stop(), 0, "exit code")
+    js = {e["proc"]["pid"]: e["proc"]["comm"]
+          for e in (json.loads(line) for line in
+                    runners["json"].stdout().splitlines() if line.strip())}
+    text = runners["yaml"].stdout()
+    try:
+        docs = [d for d in yaml.safe_load_all(text) if d]
+    except yaml.YAMLError as e:
+        raise Fail(f"-o yaml does not parse: {e}")
+    ys = {d["proc"]["pid"]: d["proc"]["comm"] for d in docs}
+    for n, line in names.items():
+        eq(ys.get(pids[n]), js.get(pids[n]), f"proc.comm of {n!r}")
+        eq(js.get(pids[n]), n, f"proc.comm of {n!r} in json")
+        if line:
+            check(line in text, f"{n!r}: no {line!r} in {text[-2000:]!r}")
+
+
 def stuck_reader_run(env, extra):
     """`runner run trace_dns -o json EXTRA` writing to a pipe of 4 KiB that
     nobody reads, once a write of it waits (queries until then): its
