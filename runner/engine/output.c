@@ -335,6 +335,35 @@ bool output_text_is_safe(const struct field *f)
 	}
 }
 
+/* A field yaml.v2 writes as a block sequence (an item a line, after the
+ * key's line): an array of integers, empty ones aside. */
+static bool yaml_seq(const struct field *f)
+{
+	return f->kind == FK_INTARRAY && f->count;
+}
+
+/* Array f as that sequence: each item on a line of its own, at the
+ * key's indentation ("- 1", indentless in a map, as yaml.v2's
+ * emit_block_sequence_item() writes it). */
+static size_t yaml_int_seq(const struct output *o, const struct field *f,
+			   const void *ev, char *out)
+{
+	int ind = o->yaml_at[f - o->fs->f].indent - 2;
+	struct field e = *f;
+	size_t n = 0;
+
+	for (__u32 i = 0; i < f->count; i++) {
+		e.off = f->off + i * f->size;
+		out[n++] = '\n';
+		n += output_spaces(out + n, ind);
+		memcpy(out + n, "- ", 2);
+		n += 2;
+		n += f->is_signed ? fmt_s64(out + n, (__s64)field_u64(&e, ev)) :
+				    fmt_u64(out + n, field_u64(&e, ev));
+	}
+	return n;
+}
+
 /* String s (n bytes at most) as the YAML value of field f. */
 static size_t yaml_value(const struct output *o, const struct field *f,
 			 const char *s, size_t n, char *out)
@@ -383,6 +412,9 @@ size_t output_json_value(struct output *o, const struct field *f,
 		return output_json_string(out, p, f->size);
 	case FK_INTARRAY: {
 		struct field e = *f;
+
+		if (o->mode == OUTPUT_YAML && yaml_seq(f))
+			return yaml_int_seq(o, f, ev, out);
 
 		n = 0;
 		out[n++] = '[';
@@ -688,8 +720,8 @@ static int prog_yaml(struct prog_build *pb, int obj, int depth)
 			if (pending_add(pb, ":\n") < 0 ||
 			    prog_yaml(pb, i, depth + 1) < 0)
 				return -1;
-		} else if (pending_add(pb, ": ") < 0 || step_add(pb, i) < 0 ||
-			   pending_add(pb, "\n") < 0) {
+		} else if (pending_add(pb, yaml_seq(f) ? ":" : ": ") < 0 ||
+			   step_add(pb, i) < 0 || pending_add(pb, "\n") < 0) {
 			return -1;
 		}
 	}

@@ -551,6 +551,47 @@ static void json_and_yaml__keys__each_in_igs_order(void **state)
 	u32_ev_free(&u);
 }
 
+/*
+ * An array of integers: ig's JSON has it as a list, which yaml.v2 writes
+ * as a block sequence, an item a line at the key's indentation
+ * (emit_block_sequence_item(): indentless in a map).
+ */
+static void yaml__int_array__block_sequence(void **state)
+{
+	struct {
+		__s32 a[3];
+		__u32 b;
+	} ev = { { 1, -2, 3 }, 4 };
+	struct gadget_metadata *md = NULL;
+	struct fieldset *fs = NULL;
+	struct error *err = NULL;
+	struct btf *btf = btf__new_empty();
+	int s32, u32, arr, id;
+
+	s32 = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
+	u32 = btf__add_int(btf, "unsigned int", 4, 0);
+	arr = btf__add_array(btf, u32, s32, 3);
+	id = btf__add_struct(btf, "ev", sizeof(ev));
+	assert_int_equal(btf__add_field(btf, "a", arr, 0, 0), 0);
+	assert_int_equal(btf__add_field(btf, "b", u32, 96, 0), 0);
+	if (metadata_parse("name: t\n", 8, "t.yaml", &md, &err) ||
+	    fieldset_new(btf, id, md, "ev", &fs, &err))
+		fail_msg("%s", error_msg(err));
+	assert_string_equal(render_one(*state, fs, OUTPUT_JSON, &ev,
+				       sizeof(ev)),
+			    "{\"a\":[1,-2,3],\"b\":4}\n");
+	assert_string_equal(
+		render_one(*state, fs, OUTPUT_YAML, &ev, sizeof(ev)), "---\n"
+								      "a:\n"
+								      "- 1\n"
+								      "- -2\n"
+								      "- 3\n"
+								      "b: 4\n");
+	fieldset_free(fs);
+	metadata_free(md);
+	btf__free(btf);
+}
+
 static void batching__threshold__writes_whole_lines(void **state)
 {
 	struct fx *x = *state;
@@ -726,6 +767,7 @@ int main(void)
 		T(yaml__selection__documents),
 		T(yaml__keys_read_as_bools_or_null__quoted),
 		T(json_and_yaml__keys__each_in_igs_order),
+		T(yaml__int_array__block_sequence),
 		T(batching__threshold__writes_whole_lines),
 		T(flush_due__file_held_pipe_at_once),
 		T(write_error__reported_then_events_dropped),
