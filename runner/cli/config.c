@@ -166,9 +166,12 @@ int config_init(int *argc, char **argv, struct error **err)
 	}
 	if (!cfg.path)
 		return cli_error(err, EXIT_FAIL, "out of memory");
-	/* a missing default file is no file, as in ig */
+	/* a default file missing, or one this user may not read (a HOME of
+	 * root's under setpriv or sudo -u), is no file, as in ig */
 	if (read_bounded(cfg.path, &buf, &len, err)) {
-		if (!given && (*err)->errnum == ENOENT) {
+		if (!given &&
+		    ((*err)->errnum == ENOENT || (*err)->errnum == ENOTDIR ||
+		     (*err)->errnum == EACCES)) {
 			error_free(*err);
 			*err = NULL;
 			return EXIT_OK;

@@ -131,6 +131,28 @@ def default_file_is_igs_under_home(ctx):
 
 
 @test
+def default_file_the_user_may_not_read_is_no_file(ctx):
+    """A user whose HOME is root's (setpriv, sudo -u keep it) cannot open
+    ~/.ig/config.yaml: as in ig, no default file, not an error (every
+    command failed with "config: open ...: Permission denied")."""
+    home = os.path.join(ctx.tmp, "home-of-root")
+    os.makedirs(os.path.join(home, ".ig"), exist_ok=True)
+    shutil.copy(ctx.deny, os.path.join(home, ".ig", "config.yaml"))
+    os.chmod(home, 0o700)
+    e = {k: v for k, v in os.environ.items()
+         if not k.startswith(("INSPEKTOR_GADGET_", "RUNNER_"))}
+    e["HOME"] = home
+    p = subprocess.run(["setpriv", "--reuid", "nobody", "--regid", "nogroup",
+                        "--clear-groups", RUNNER, "config", "view"],
+                       capture_output=True, text=True, env=e, timeout=60)
+    eq((p.returncode, p.stdout, p.stderr), (0, "{}\n", ""),
+       "config view as nobody with root's HOME")
+    fails(runner(ctx, "config", "view", "--config",
+                 os.path.join(home, "missing.yaml")),
+          "a named file still counts", "missing.yaml", code=2)
+
+
+@test
 def environment_overrides_the_file_and_the_flag_both(ctx):
     ran(run_snap(ctx, "--config", ctx.deny, env={ENV_ALLOWED: REF}),
         "environment over the file")
