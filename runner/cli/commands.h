@@ -6,6 +6,7 @@
 #include "runner/cli/cli.h"
 
 extern const struct cli_command cmd_run;
+extern const struct cli_command cmd_list_containers;
 extern const struct cli_command cmd_login;
 extern const struct cli_command cmd_logout;
 extern const struct cli_command cmd_image;

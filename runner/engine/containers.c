@@ -145,7 +145,7 @@ int containers_scan_end(struct containers *c, struct error **err)
 	return rc;
 }
 
-struct containers *containers_new(const char *root)
+static struct containers *new_containers(const char *root, bool hook)
 {
 	struct containers *c = calloc(1, sizeof(*c));
 
@@ -161,11 +161,21 @@ struct containers *containers_new(const char *root)
 	}
 	/* A fake tree has no kernel of its own.  libbpf's messages go to
 	 * the log from the start: the thread only sets what is set. */
-	if (!c->root[0]) {
+	if (!c->root[0] && hook) {
 		libbpf_set_print(engine_libbpf_print);
 		c->loading = thread_run(&c->loader, load_tracker, c);
 	}
 	return c;
+}
+
+struct containers *containers_new(const char *root)
+{
+	return new_containers(root, true);
+}
+
+struct containers *containers_new_proc(const char *root)
+{
+	return new_containers(root, false);
 }
 
 void containers_set_node(struct containers *c, const char *node)
@@ -699,4 +709,61 @@ static int scan(struct containers *c, struct error **err)
 	if (c->tracker) /* settled: containers_poll() without the wait */
 		containers_tracker_consume(c->tracker);
 	return 0;
+}
+
+/* The inode of /proc/<pid>/ns/<ns> under root; 0 if gone. */
+static __u64 ns_of(const struct containers *c, unsigned int pid, const char *ns)
+{
+	char path[1024];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/proc/%u/ns/%s", c->root, pid, ns);
+	return stat(path, &st) ? 0 : st.st_ino;
+}
+
+/* The parent of pid from /proc/<pid>/stat (after the last ')'); 0 if gone. */
+static unsigned int parent_of(const struct containers *c, unsigned int pid)
+{
+	cleanup_free char *text = NULL;
+	unsigned int ppid = 0;
+	char path[1024];
+	const char *p;
+
+	snprintf(path, sizeof(path), "%s/proc/%u/stat", c->root, pid);
+	if (read_file(path, &text, NULL, NULL))
+		return 0;
+	p = strrchr(text, ')');
+	if (!p || sscanf(p + 1, " %*c %u", &ppid) != 1)
+		return 0;
+	return ppid;
+}
+
+unsigned int containers_init_pid(const struct containers *c, __u64 mntns,
+				 __u64 *netns)
+{
+	unsigned int best = 0;
+	char path[1024];
+	struct dirent *d;
+	DIR *dp;
+
+	*netns = 0;
+	snprintf(path, sizeof(path), "%s/proc", c->root);
+	dp = opendir(path);
+	while (dp && (d = readdir(dp))) {
+		unsigned int pid, ppid;
+
+		if (d->d_name[0] < '0' || d->d_name[0] > '9')
+			continue;
+		pid = (unsigned int)atoi(d->d_name);
+		if ((best && pid > best) || ns_of(c, pid, "mnt") != mntns)
+			continue;
+		ppid = parent_of(c, pid);
+		if (ppid && ns_of(c, ppid, "mnt") != mntns)
+			best = pid;
+	}
+	if (dp)
+		closedir(dp);
+	if (best)
+		*netns = ns_of(c, best, "net");
+	return best;
 }

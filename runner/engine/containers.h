@@ -42,6 +42,9 @@ struct container_info {
  * beside the gadget's load; the calls below that need it wait for it.
  */
 struct containers *containers_new(const char *root);
+/* The same without the exec hook: what containers_scan() finds in /proc,
+ * and nothing loaded into the kernel. */
+struct containers *containers_new_proc(const char *root);
 /* Where dockerd keeps its data (its --data-root); NULL: /var/lib/docker. */
 void containers_set_docker_root(struct containers *c, const char *dir);
 /* The node's name for k8s.node; NULL: the host name. */
@@ -97,6 +100,14 @@ unsigned long containers_version(const struct containers *c);
 /* The pod whose network namespace is netns; NULL if none. */
 const struct pod_info *containers_pod_of_netns(const struct containers *c,
 					       __u64 netns);
+/*
+ * The container's first process in mntns, as its runtime reports it: the
+ * lowest pid there whose parent is outside (the runtime's shim or
+ * conmon), and its network namespace in *netns; 0 when none is left.
+ * Reads /proc.
+ */
+unsigned int containers_init_pid(const struct containers *c, __u64 mntns,
+				 __u64 *netns);
 /* Parse one /proc/<pid>/cgroup text (or a cgroup path): runtime and id;
  * 0 if found. */
 int containers_parse_cgroup(const char *text, char runtime[16], char id[65]);

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """trace_dns and real containers: podman (and docker when its daemon can
 start), with the container fields runtime.containerName, containerId,
-runtimeName and containerImageName, and -c/--containername.
+runtimeName and containerImageName, and -c/--containername; `runner
+list-containers`, which lists them as `ig list-containers` does.
 
 Images are made offline: a root filesystem with busybox-static (sh,
 nslookup, sleep) imported with `podman import` / `docker import`.  Podman
@@ -13,6 +14,7 @@ namespace (from podman and /proc) before the query: the ground truth the
 events are checked against.  Each container asks for its own name,
 NAME.web.test, so that events tell which container made them.
 """
+import json
 import os
 import shutil
 import subprocess
@@ -21,8 +23,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (ROOT, Fail, Netns, Runner, check, eq,  # noqa: E402
-                     main, sh, stop_procs, test)
+from harness import (ROOT, RUNNER, Fail, Netns, Runner, check,  # noqa: E402
+                     eq, main, sh, stop_procs, test)
 from gadget_env import (WEB4, build_images, dnsmasq, header_cell,  # noqa: E402
                         json_lines, run_client, stop_all, wait_json,
                         wait_until)
@@ -528,6 +530,151 @@ def unshared_namespace_after_a_container_not_named(env):
         stop_all([r])
 
 
+# ---- list-containers --------------------------------------------------------
+
+
+def list_containers(*flags, env=None):
+    """`runner list-containers FLAGS`: its stdout (exit status 0)."""
+    p = subprocess.run([RUNNER, "list-containers", *flags],
+                       capture_output=True, text=True, timeout=120,
+                       env=dict(os.environ, **(env or {})))
+    eq(p.returncode, 0, f"list-containers {flags}: {p.stderr}")
+    return p.stdout
+
+
+def listed(*flags, env=None):
+    """`list-containers -o json FLAGS`, by container id."""
+    out = json.loads(list_containers("-o", "json", *flags, env=env))
+    check(isinstance(out, list), f"-o json printed {out!r}")
+    return {c["runtime"]["containerId"]: c for c in out}
+
+
+def check_listed(c, entry, runtime, image):
+    """A list-containers entry against what the runtime (inspect) and /proc
+    tell of c."""
+    eq(entry["runtime"], {"runtimeName": runtime, "containerId": c.id,
+                          "containerName": c.name, "containerPid": c.pid,
+                          "containerImageName": image},
+       f"runtime of {c.name}")
+    eq(entry["mntns"], c.mntns, f"mntns of {c.name}")
+    eq(entry["netns"], os.stat(f"/proc/{c.pid}/ns/net").st_ino,
+       f"netns of {c.name}")
+
+
+@test
+def list_containers_shows_podman_container(env):
+    c = Held(env, cname("l"))
+    try:
+        got = listed()
+        check(c.id in got, f"{c.name} ({c.id}) not in {list(got)}")
+        check_listed(c, got[c.id], "podman", c.inspect("{{.ImageName}}"))
+        # the columns: ig's header, the container's row
+        rows = [ln.split() for ln in list_containers().splitlines()]
+        eq(rows[0], ["RUNTIME.RUNTIMENAME", "RUNTIME.CONTAINERID",
+                     "RUNTIME.CONTAINERNAME", "RUNTIME.CONTAINERPID",
+                     "RUNTIME.CONTAINERIMAGENAME"], "header")
+        check(["podman", c.id, c.name, str(c.pid), IMAGE] in rows,
+              f"no row of {c.name} in {rows}")
+        rows = [ln.split() for ln in list_containers(
+            "-o", "columns=runtime.containerName,mntns").splitlines()]
+        eq(rows[0], ["RUNTIME.CONTAINERNAME", "MNTNS"], "columns= header")
+        check([c.name, str(c.mntns)] in rows, f"{c.name} in {rows}")
+    finally:
+        c.release()
+
+
+@test
+def list_containers_c_filters_as_run(env):
+    a, b = Held(env, cname("f")), Held(env, cname("g"))
+    try:
+        eq(list(listed("-c", a.name)), [a.id], f"-c {a.name}")
+        eq(sorted(listed("--containername", f"{a.name},{b.name}")),
+           sorted([a.id, b.id]), "-c A,B")
+        got = listed("-c", f"!{a.name}")
+        check(b.id in got and a.id not in got, f"-c !{a.name}: {got}")
+        eq(listed("-c", a.name, "-r", "docker"), {}, "-r docker")
+        eq(list(listed("-c", a.name, "-r", "docker,podman")), [a.id],
+           "-r docker,podman")
+        eq(listed("-c", a.name, "--k8s-namespace", "default"), {},
+           "a podman container is in no pod")
+    finally:
+        a.release()
+        b.release()
+    p = subprocess.run([RUNNER, "list-containers", "-r", "rkt"],
+                       capture_output=True, text=True, timeout=60)
+    eq(p.returncode, 2, "exit status of -r rkt")
+    eq(p.stderr.count("\n"), 1, f"one error line: {p.stderr!r}")
+
+
+@test
+def list_containers_loads_nothing_but_watch_loads_the_hook(env):
+    """A list reads /proc and the runtimes' state: no bpf(2) call.  A watch
+    loads the exec hook that tells a new container at its first exec."""
+    def bpf_calls(*flags):
+        log = os.path.join(env.tmp, "strace.log")
+        sh(f"strace -f -qq -o {log} -e trace=bpf {RUNNER} list-containers "
+           + " ".join(flags))
+        with open(log) as f:
+            return [ln for ln in f if "bpf(" in ln]
+    calls = bpf_calls()
+    eq(len(calls), 0, f"bpf(2) calls of a list (the first: {calls[:1]})")
+    calls = bpf_calls("--watch", "--timeout", "1")
+    check(any("BPF_PROG_LOAD" in c for c in calls),
+          f"--watch loaded no program: {calls[:5]}")
+
+
+def json_stream(text):
+    """The JSON values written one after another (indented) in text; a
+    last one still being written is left out."""
+    dec, out, i = json.JSONDecoder(), [], 0
+    while True:
+        while i < len(text) and text[i].isspace():
+            i += 1
+        try:
+            v, i = dec.raw_decode(text, i)
+        except ValueError:
+            return out
+        out.append(v)
+
+
+@test
+def list_containers_watch_tells_created_and_deleted(env):
+    a = Held(env, cname("w"))
+    path = os.path.join(env.tmp, "watch.json")
+    with open(path, "w") as out:
+        w = subprocess.Popen([RUNNER, "list-containers", "--watch",
+                              "-o", "json"], stdout=out,
+                             stderr=subprocess.PIPE, text=True)
+    b = None
+
+    def events():
+        with open(path) as f:
+            return json_stream(f.read())
+
+    def told(event, c):
+        return [e for e in events() if e["event"] == event and
+                e["container"]["runtime"]["containerId"] == c.id]
+    try:
+        # the containers there before it: listed as CREATED
+        e = wait_until(lambda: told("CREATED", a), 30, "a listed")[0]
+        check_listed(a, e["container"], "podman", IMAGE)
+        b = Held(env, cname("w"))
+        e = wait_until(lambda: told("CREATED", b), 30, "b CREATED")[0]
+        check_listed(b, e["container"], "podman", IMAGE)
+        check(e["timestamp"], "no timestamp")
+        b.release()  # it ends
+        e = wait_until(lambda: told("DELETED", b), 30, "b DELETED")[0]
+        eq(e["container"]["runtime"]["containerName"], b.name,
+           "name of the deleted")
+        check(not told("DELETED", a), "a told DELETED while it runs")
+        eq(w.poll(), None, "watch ended")
+    finally:
+        w.terminate()
+        _, err = w.communicate(timeout=60)
+        a.release()
+    eq(w.returncode, 0, f"exit status of --watch ({err})")
+
+
 # ---- docker (when its daemon can start) -------------------------------------
 
 
@@ -557,8 +704,7 @@ class Docker:
     container names) by RUNNER_DOCKER_ROOT."""
 
     def __init__(self, tmp):
-        self.dir = os.path.join(tmp, "docker")
-        os.makedirs(self.dir)
+        self.dir = tempfile.mkdtemp(prefix="docker-", dir=tmp)  # one each
         self.sock = os.path.join(self.dir, "docker.sock")
         self.root = os.path.join(self.dir, "data")
         self.log = open(os.path.join(self.dir, "dockerd.log"), "w+")
@@ -610,24 +756,34 @@ class Docker:
         self.log.close()
 
 
-@test
-def docker_container_events_carry_runtime_fields(env):
+def with_docker(env, fn):
+    """fn(env, d) with a dockerd d of the test's own, stopped after."""
     check(shutil.which("dockerd") and os.path.exists(DOCKER),
           "dockerd or /usr/bin/docker is not installed (docker.io)")
     d = env.docker = Docker(env.tmp)
     try:
-        docker_query(env, d)
+        fn(env, d)
     finally:
         env.docker = None
         d.stop()
 
 
-def docker_query(env, d):
+@test
+def docker_container_events_carry_runtime_fields(env):
+    with_docker(env, docker_query)
+
+
+def docker_image(env, d):
+    """Once d is ready, the busybox image imported there."""
     if not d.wait_ready():
         raise Fail(f"dockerd did not start: {d.why()}")
     sh(f"tar -C {env.rootfs} -c . | {DOCKER} -H unix://{d.sock}"
        f" import - {DOCKER_IMAGE}")
     d.image = True
+
+
+def docker_query(env, d):
+    docker_image(env, d)
     name = cname("k")
     d.names.append(name)
     c = Held(env, name, engine="docker")
@@ -650,6 +806,21 @@ def docker_query(env, d):
                            runtime="docker")
     check_host_events([e for e in evs if e["proc"]["pid"] == srv.pid],
                       "dnsmasq")
+
+
+@test
+def list_containers_shows_docker_container(env):
+    with_docker(env, docker_list)
+
+
+def docker_list(env, d):
+    docker_image(env, d)
+    name = cname("d")
+    d.names.append(name)  # d.stop() removes it, still waiting
+    c = Held(env, name, engine="docker")
+    got = listed("-r", "docker", env={"RUNNER_DOCKER_ROOT": d.root})
+    check(c.id in got, f"{name} ({c.id}) not in {list(got)}")
+    check_listed(c, got[c.id], "docker", c.inspect("{{.Config.Image}}"))
 
 
 if __name__ == "__main__":

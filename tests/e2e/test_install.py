@@ -173,7 +173,7 @@ def man_sections(text):
     """{"image pull": text of the subsection `runner image pull ...`}."""
     out, name, buf = {}, None, []
     for ln in text.splitlines():
-        m = re.match(r"^   runner ((?:[a-z]+)(?: [a-z]+)?)\b", ln)
+        m = re.match(r"^   runner ((?:[a-z][a-z-]*)(?: [a-z]+)?)\b", ln)
         if m or re.match(r"^\S", ln):
             if name:
                 out[name] = "\n".join(buf)
@@ -301,6 +301,19 @@ def readme_and_ig_compat_name_every_run_flag(env):
        "run flags not in README's table")
     eq([f for f in flags if not names_flag(compat, f)], [],
        "run flags not in ig-compat.md's flags of ig run")
+
+
+@test
+def ig_compat_names_every_list_containers_flag(env):
+    """ig-compat.md's section on list-containers names every flag the
+    command takes."""
+    flags = [f for f in complete(env.bin, "list-containers", "-")
+             if f != "--help"]
+    check("--watch" in flags, f"list-containers flags {flags}")
+    compat = doc_section("docs/ig-compat.md",
+                         "## `ig list-containers` and `runner list-containers`")
+    eq([f for f in flags if not names_flag(compat, f)], [],
+       "list-containers flags not in ig-compat.md")
 
 
 @test

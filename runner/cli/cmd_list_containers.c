@@ -1,0 +1,799 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * `runner list-containers`: the containers the runner names events by, as
+ * `ig list-containers` lists them: the names and ids that -c, runtime.*
+ * and k8s.* match in `runner run`, from the same container table
+ * (runner/engine/containers.h).  A list reads /proc and the runtimes'
+ * state only; --watch also loads the exec hook a run uses, to tell a new
+ * container as it starts.
+ */
+#include <ctype.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "common/cleanup.h"
+#include "common/escape.h"
+#include "runner/cli/commands.h"
+#include "runner/engine/containers.h"
+#include "runner/engine/k8s_select.h"
+#include "runner/engine/name_list.h"
+
+enum {
+	OPT_WATCH = 'w',
+	OPT_TIMEOUT = CLI_OPT_OWN,
+	OPT_K8S_NAMESPACE, /* ... + enum k8s_select_key */
+	OPT_K8S_LAST = OPT_K8S_NAMESPACE + K8S_SELECT_CONTAINERNAME,
+};
+
+#define MAX_COLUMNS 16
+#define NAMES_MAX 32 /* items of a -c or -r list */
+
+/* One container: its first mount namespace's entry, with its process. */
+struct row {
+	struct container_info info;
+	unsigned int pid;
+	__u64 mntns, netns;
+};
+
+/* The columns, as ig's container columns name them; watch adds two. */
+enum col {
+	COL_TIMESTAMP,
+	COL_EVENT,
+	COL_RUNTIME,
+	COL_ID,
+	COL_NAME,
+	COL_PID,
+	COL_IMAGE,
+	COL_K8S_NAMESPACE,
+	COL_K8S_POD,
+	COL_K8S_LABELS,
+	COL_K8S_CONTAINER,
+	COL_MNTNS,
+	COL_NETNS,
+	COL_HOSTNETWORK,
+	N_COLS,
+};
+
+static const struct {
+	const char *name;
+	int width; /* ig's; a longer text widens it */
+	bool shown; /* by default (watch adds the first two) */
+} cols[N_COLS] = {
+	[COL_TIMESTAMP] = { "timestamp", 20, false },
+	[COL_EVENT] = { "event", 7, false },
+	[COL_RUNTIME] = { "runtime.runtimeName", 19, true },
+	[COL_ID] = { "runtime.containerId", 13, true },
+	[COL_NAME] = { "runtime.containerName", 30, true },
+	[COL_PID] = { "runtime.containerPid", 6, true },
+	[COL_IMAGE] = { "runtime.containerImageName", 16, true },
+	[COL_K8S_NAMESPACE] = { "k8s.namespace", 30, false },
+	[COL_K8S_POD] = { "k8s.podName", 30, false },
+	[COL_K8S_LABELS] = { "k8s.labels", 16, false },
+	[COL_K8S_CONTAINER] = { "k8s.containerName", 30, false },
+	[COL_MNTNS] = { "mntns", 12, false },
+	[COL_NETNS] = { "netns", 12, false },
+	[COL_HOSTNETWORK] = { "hostNetwork", 11, false },
+};
+
+/* --watch: a namespace of a container listed, and what was listed. */
+struct live {
+	__u64 mntns;
+	struct row row;
+};
+
+struct lc_state {
+	bool json, watch;
+	enum col shown[MAX_COLUMNS];
+	size_t n_shown; /* 0: the default columns */
+	const char *names; /* -c */
+	const char *runtimes; /* -r */
+	struct k8s_select *pods;
+	unsigned long timeout;
+	/* --watch: the namespaces of the containers listed so far */
+	struct live *live;
+	size_t n_live, cap_live;
+	bool quiet; /* taking in the listed ones */
+	int rc;
+};
+
+static const char *const runtime_names[] = { "docker", "containerd", "cri-o",
+					     "podman" };
+#define N_RUNTIMES (sizeof(runtime_names) / sizeof(runtime_names[0]))
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+/* Whether a comma-separated list is empty or has an empty item. */
+static bool has_empty_item(const char *list)
+{
+	return !*list || list[0] == ',' || list[strlen(list) - 1] == ',' ||
+	       strstr(list, ",,");
+}
+
+/* -o columns=a,b: ig's column names, in any case. */
+static int parse_columns(struct lc_state *st, const char *list,
+			 struct error **err)
+{
+	cleanup_free char *copy = strdup(list);
+	char *save = NULL, *tok;
+
+	if (!copy)
+		return cli_error(err, EXIT_FAIL, "out of memory");
+	if (has_empty_item(list))
+		return cli_error(err, EXIT_USAGE,
+				 "-o columns: a column can't be empty");
+	st->n_shown = 0;
+	for (tok = strtok_r(copy, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		size_t i;
+
+		for (i = 0; i < N_COLS && strcasecmp(cols[i].name, tok); i++)
+			;
+		if (i == N_COLS)
+			return cli_error(err, EXIT_USAGE,
+					 "-o columns: unknown column '%s'",
+					 tok);
+		if (st->n_shown == MAX_COLUMNS)
+			return cli_error(err, EXIT_USAGE,
+					 "-o columns: more than %d columns",
+					 MAX_COLUMNS);
+		st->shown[st->n_shown++] = (enum col)i;
+	}
+	return EXIT_OK;
+}
+
+static int check_runtimes(const char *list, struct error **err)
+{
+	cleanup_free char *copy = strdup(list);
+	char *save = NULL, *tok;
+
+	if (!copy)
+		return cli_error(err, EXIT_FAIL, "out of memory");
+	if (has_empty_item(list))
+		return cli_error(err, EXIT_USAGE,
+				 "--runtimes: a runtime can't be empty");
+	for (tok = strtok_r(copy, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		size_t i;
+
+		for (i = 0; i < N_RUNTIMES && strcmp(runtime_names[i], tok);
+		     i++)
+			;
+		if (i == N_RUNTIMES)
+			return cli_error(err, EXIT_USAGE,
+					 "--runtimes: runtime '%s' is not "
+					 "supported (docker, containerd, "
+					 "cri-o, podman)",
+					 tok);
+	}
+	return EXIT_OK;
+}
+
+static int lc_option(void *state, int opt, const char *arg, struct error **err)
+{
+	struct lc_state *st = state;
+
+	switch (opt) {
+	case 'o':
+		st->json = !strcmp(arg, "json");
+		st->n_shown = 0;
+		if (st->json || !strcmp(arg, "columns"))
+			return EXIT_OK;
+		if (!strncmp(arg, "columns=", 8))
+			return parse_columns(st, arg + 8, err);
+		return cli_error(err, EXIT_USAGE,
+				 "invalid output mode '%s': want columns, "
+				 "columns=NAME,..., json",
+				 arg);
+	case OPT_WATCH:
+		st->watch = true;
+		return EXIT_OK;
+	case 'c':
+		if (name_list_check(
+			    arg, sizeof(((struct container_info *)0)->name) - 1,
+			    NAMES_MAX, err)) {
+			error_prefix(err, "--containername");
+			return EXIT_USAGE;
+		}
+		st->names = arg;
+		return EXIT_OK;
+	case 'r':
+		st->runtimes = arg;
+		return check_runtimes(arg, err);
+	case OPT_TIMEOUT:
+		return parse_ulong("--timeout", arg, 0, 31536000, &st->timeout,
+				   err) ?
+			       EXIT_USAGE :
+			       EXIT_OK;
+	case OPT_K8S_NAMESPACE ... OPT_K8S_LAST:
+		return k8s_select_add(
+			       &st->pods,
+			       (enum k8s_select_key)(opt - OPT_K8S_NAMESPACE),
+			       arg, err) ?
+			       EXIT_USAGE :
+			       EXIT_OK;
+	}
+	return EXIT_USAGE;
+}
+
+static bool runtime_selected(const char *list, const char *runtime)
+{
+	size_t n = strlen(runtime);
+	const char *p;
+
+	if (!list)
+		return true;
+	for (p = list; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		if (!strncmp(p, runtime, n) && (!p[n] || p[n] == ','))
+			return true;
+	return false;
+}
+
+/* A container (not a pod's sandbox, which ig leaves out too) that the
+ * flags select. */
+static bool selected(const struct lc_state *st, const struct container_info *ci)
+{
+	return ci->id[0] && !ci->pod.sandbox &&
+	       runtime_selected(st->runtimes, ci->runtime) &&
+	       (!st->names || name_list_match(st->names, ci->name)) &&
+	       (!st->pods ||
+		k8s_select_match(st->pods, &ci->pod, ci->pod.container));
+}
+
+/* --- output ------------------------------------------------------------ */
+
+/* "k=v,k=v" as a JSON object. */
+static json_t *labels_json(const char *labels)
+{
+	json_t *o = json_object();
+	cleanup_free char *copy = strdup(labels);
+	char *save = NULL, *tok;
+
+	for (tok = copy ? strtok_r(copy, ",", &save) : NULL; tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '=');
+
+		if (eq) {
+			*eq = '\0';
+			json_object_set_new(o, tok, json_string(eq + 1));
+		}
+	}
+	return o;
+}
+
+static void set_str(json_t *o, const char *key, const char *v)
+{
+	if (v && *v) /* ig: omitempty */
+		json_object_set_new(o, key, json_string(v));
+}
+
+/* One container, as ig's Container marshals (empty members left out). */
+static json_t *row_json(const struct row *r)
+{
+	const struct pod_info *pod = &r->info.pod;
+	json_t *o = json_object(), *rt = json_object(), *k8s = json_object();
+
+	set_str(rt, "runtimeName", r->info.runtime);
+	set_str(rt, "containerId", r->info.id);
+	set_str(rt, "containerName", r->info.name);
+	if (r->pid)
+		json_object_set_new(rt, "containerPid", json_integer(r->pid));
+	set_str(rt, "containerImageName", r->info.image);
+	json_object_set_new(o, "runtime", rt);
+	set_str(k8s, "namespace", pod->namespace);
+	set_str(k8s, "podName", pod->name);
+	if (pod->labels[0])
+		json_object_set_new(k8s, "podLabels", labels_json(pod->labels));
+	set_str(k8s, "containerName", pod->container);
+	set_str(k8s, "podUID", pod->uid);
+	json_object_set_new(o, "k8s", k8s);
+	if (r->mntns)
+		json_object_set_new(o, "mntns",
+				    json_integer((json_int_t)r->mntns));
+	if (r->netns)
+		json_object_set_new(o, "netns",
+				    json_integer((json_int_t)r->netns));
+	if (pod->hostnetwork)
+		json_object_set_new(o, "hostNetwork", json_true());
+	return o;
+}
+
+/* Column k of r (event: "CREATED"/"DELETED", ts: its time; watch only). */
+static void cell(const struct row *r, enum col k, const char *event,
+		 const char *ts, char *buf, size_t size)
+{
+	const struct pod_info *pod = &r->info.pod;
+	const char *text = "", *colon;
+
+	switch (k) {
+	case COL_PID:
+		snprintf(buf, size, r->pid ? "%u" : "", r->pid);
+		return;
+	case COL_MNTNS:
+	case COL_NETNS:
+		snprintf(buf, size, "%llu",
+			 (unsigned long long)(k == COL_MNTNS ? r->mntns :
+							       r->netns));
+		return;
+	case COL_IMAGE:
+		/* an image id, as ig's stringid.TruncateID cuts it: after
+		 * the first ':', 12 characters */
+		text = r->info.image;
+		colon = strchr(text, ':');
+		if (strstr(text, "sha256")) {
+			snprintf(buf, size, "%.12s", colon ? colon + 1 : text);
+			return;
+		}
+		break;
+	case COL_TIMESTAMP:
+		text = ts ? ts : "";
+		break;
+	case COL_EVENT:
+		text = event ? event : "";
+		break;
+	case COL_RUNTIME:
+		text = r->info.runtime;
+		break;
+	case COL_ID:
+		text = r->info.id;
+		break;
+	case COL_NAME:
+		text = r->info.name;
+		break;
+	case COL_K8S_NAMESPACE:
+		text = pod->namespace;
+		break;
+	case COL_K8S_POD:
+		text = pod->name;
+		break;
+	case COL_K8S_LABELS:
+		text = pod->labels;
+		break;
+	case COL_K8S_CONTAINER:
+		text = pod->container;
+		break;
+	case COL_HOSTNETWORK:
+		text = pod->hostnetwork ? "true" : "false";
+		break;
+	case N_COLS:
+		break;
+	}
+	snprintf(buf, size, "%s", text);
+}
+
+/* The columns to show: -o columns=..., else ig's (watch: two more). */
+static size_t shown_columns(const struct lc_state *st, enum col *out)
+{
+	size_t n = 0;
+
+	if (st->n_shown) {
+		memcpy(out, st->shown, st->n_shown * sizeof(*out));
+		return st->n_shown;
+	}
+	if (st->watch) {
+		out[n++] = COL_TIMESTAMP;
+		out[n++] = COL_EVENT;
+	}
+	for (size_t k = 0; k < N_COLS; k++)
+		if (cols[k].shown)
+			out[n++] = (enum col)k;
+	return n;
+}
+
+static void put_cell(const char *text, int width, bool last)
+{
+	cleanup_free char *esc = term_escaped(text, 0);
+	const char *s = esc ? esc : "";
+
+	fputs(s, stdout);
+	if (!last)
+		printf("%*s",
+		       width > (int)strlen(s) ? width - (int)strlen(s) + 1 : 1,
+		       "");
+}
+
+static void put_header(const enum col *c, size_t n, const int *width)
+{
+	for (size_t i = 0; i < n; i++) {
+		char up[64];
+		size_t j;
+
+		for (j = 0; cols[c[i]].name[j] && j < sizeof(up) - 1; j++)
+			up[j] = (char)toupper(
+				(unsigned char)cols[c[i]].name[j]);
+		up[j] = '\0';
+		put_cell(up, width[i], i + 1 == n);
+	}
+	putchar('\n');
+}
+
+/* A table of the rows: each column as wide as its longest text. */
+static void print_table(const struct lc_state *st, const struct row *rows,
+			size_t n)
+{
+	enum col c[N_COLS];
+	size_t nc = shown_columns(st, c);
+	int width[N_COLS];
+	char buf[1024];
+
+	for (size_t i = 0; i < nc; i++) {
+		width[i] = (int)strlen(cols[c[i]].name);
+		for (size_t r = 0; r < n; r++) {
+			cell(&rows[r], c[i], NULL, NULL, buf, sizeof(buf));
+			if ((int)strlen(buf) > width[i])
+				width[i] = (int)strlen(buf);
+		}
+	}
+	put_header(c, nc, width);
+	for (size_t r = 0; r < n; r++) {
+		for (size_t i = 0; i < nc; i++) {
+			cell(&rows[r], c[i], NULL, NULL, buf, sizeof(buf));
+			put_cell(buf, width[i], i + 1 == nc);
+		}
+		putchar('\n');
+	}
+}
+
+/* --watch: ig's widths, or the header's (a longer text widens its
+ * cell). */
+static void watch_widths(const struct lc_state *st, enum col *c, size_t *nc,
+			 int *width)
+{
+	*nc = shown_columns(st, c);
+	for (size_t i = 0; i < *nc; i++) {
+		int h = (int)strlen(cols[c[i]].name);
+
+		width[i] = cols[c[i]].width > h ? cols[c[i]].width : h;
+	}
+}
+
+/* Now, as Go's time.RFC3339 writes it. */
+static void rfc3339_now(char *buf, size_t size)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	char off[8];
+
+	localtime_r(&t, &tm);
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!tm.tm_gmtoff) {
+		strncat(buf, "Z", size - strlen(buf) - 1);
+		return;
+	}
+	strftime(off, sizeof(off), "%z", &tm);
+	snprintf(buf + strlen(buf), size - strlen(buf), "%.3s:%s", off,
+		 off + 3);
+}
+
+static void print_event(const struct lc_state *st, const struct row *r,
+			const char *event)
+{
+	char ts[40], buf[1024];
+
+	if (st->quiet)
+		return;
+	rfc3339_now(ts, sizeof(ts));
+	if (st->json) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "timestamp", json_string(ts));
+		json_object_set_new(o, "event", json_string(event));
+		json_object_set_new(o, "container", row_json(r));
+		cli_print_json(o, true);
+		json_decref(o);
+	} else {
+		enum col c[N_COLS];
+		int width[N_COLS];
+		size_t nc;
+
+		watch_widths(st, c, &nc, width);
+		for (size_t i = 0; i < nc; i++) {
+			cell(r, c[i], event, ts, buf, sizeof(buf));
+			put_cell(buf, width[i], i + 1 == nc);
+		}
+		putchar('\n');
+	}
+	fflush(stdout);
+}
+
+/* --- the containers ---------------------------------------------------- */
+
+/* Room for one more of n items of size in *arr (*cap of them); -1 if none. */
+static int room(void **arr, size_t *cap, size_t n, size_t size)
+{
+	size_t c = *cap ? 2 * *cap : 16;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	p = realloc(*arr, c * size);
+	if (!p)
+		return -1;
+	*arr = p;
+	*cap = c;
+	return 0;
+}
+
+struct collect {
+	const struct lc_state *st;
+	struct containers *ctrs;
+	struct row *rows;
+	size_t n, cap;
+	bool oom;
+};
+
+static void fill_row(struct containers *ctrs, __u64 mntns,
+		     const struct container_info *ci, struct row *r)
+{
+	r->info = *ci;
+	r->mntns = mntns;
+	r->pid = containers_init_pid(ctrs, mntns, &r->netns);
+}
+
+/* One row per container (a container whose process unshared its mounts
+ * has more than one namespace): the one with the lowest pid. */
+static void collect_one(void *ctx, __u64 mntns, const struct container_info *ci)
+{
+	struct collect *col = ctx;
+	struct row r = { 0 };
+	size_t i;
+
+	if (!ci || !selected(col->st, ci))
+		return;
+	fill_row(col->ctrs, mntns, ci, &r);
+	for (i = 0; i < col->n && strcmp(col->rows[i].info.id, ci->id); i++)
+		;
+	if (i < col->n) {
+		if (r.pid && (!col->rows[i].pid || r.pid < col->rows[i].pid))
+			col->rows[i] = r;
+		return;
+	}
+	if (room((void **)&col->rows, &col->cap, col->n, sizeof(r))) {
+		col->oom = true;
+		return;
+	}
+	col->rows[col->n++] = r;
+}
+
+/* ig's order: runtime, then name. */
+static int row_cmp(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+	int d = strcmp(x->info.runtime, y->info.runtime);
+
+	return d ? d : strcmp(x->info.name, y->info.name);
+}
+
+static int list_now(struct lc_state *st, struct containers *ctrs,
+		    struct error **err)
+{
+	struct collect col = { .st = st, .ctrs = ctrs };
+
+	containers_foreach(ctrs, collect_one, &col);
+	if (col.oom) {
+		free(col.rows);
+		return cli_error(err, EXIT_FAIL,
+				 "list containers: out of memory");
+	}
+	if (col.n)
+		qsort(col.rows, col.n, sizeof(*col.rows), row_cmp);
+	if (st->watch) {
+		enum col c[N_COLS];
+		int width[N_COLS];
+		size_t nc;
+
+		watch_widths(st, c, &nc, width);
+		if (!st->json)
+			put_header(c, nc, width);
+		for (size_t i = 0; i < col.n; i++)
+			print_event(st, &col.rows[i], "CREATED");
+	} else if (st->json) {
+		json_t *a = json_array();
+
+		for (size_t i = 0; i < col.n; i++)
+			json_array_append_new(a, row_json(&col.rows[i]));
+		cli_print_json(a, true);
+		json_decref(a);
+	} else {
+		print_table(st, col.rows, col.n);
+	}
+	free(col.rows);
+	return EXIT_OK;
+}
+
+/* --watch: the container of each namespace listed, by namespace. */
+static struct live *live_find(struct lc_state *st, __u64 mntns)
+{
+	for (size_t i = 0; i < st->n_live; i++)
+		if (st->live[i].mntns == mntns)
+			return &st->live[i];
+	return NULL;
+}
+
+static bool id_live(const struct lc_state *st, const char *id)
+{
+	for (size_t i = 0; i < st->n_live; i++)
+		if (!strcmp(st->live[i].row.info.id, id))
+			return true;
+	return false;
+}
+
+static void live_drop(struct lc_state *st, struct live *l)
+{
+	struct row r = l->row;
+
+	*l = st->live[--st->n_live];
+	if (!id_live(st, r.info.id))
+		print_event(st, &r, "DELETED");
+}
+
+struct watch_ctx {
+	struct lc_state *st;
+	struct containers *ctrs;
+};
+
+/* What a namespace is now (containers_set_listener()): a container's
+ * first namespace is CREATED, its last one gone DELETED. */
+static void on_namespace(void *ctx, __u64 mntns,
+			 const struct container_info *ci)
+{
+	struct watch_ctx *w = ctx;
+	struct lc_state *st = w->st;
+	struct live *l = live_find(st, mntns);
+	struct row r = { 0 };
+	bool known;
+
+	if (l && ci && !strcmp(l->row.info.id, ci->id))
+		return;
+	if (l)
+		live_drop(st, l);
+	if (!ci || !selected(st, ci))
+		return;
+	if (room((void **)&st->live, &st->cap_live, st->n_live,
+		 sizeof(*st->live))) {
+		st->rc = EXIT_FAIL;
+		return;
+	}
+	fill_row(w->ctrs, mntns, ci, &r);
+	known = id_live(st, ci->id);
+	st->live[st->n_live++] = (struct live){ mntns, r };
+	if (!known)
+		print_event(st, &r, "CREATED");
+}
+
+static void seed_live(void *ctx, __u64 mntns, const struct container_info *ci)
+{
+	struct watch_ctx *w = ctx;
+
+	if (ci && selected(w->st, ci))
+		on_namespace(w, mntns, ci);
+}
+
+static int watch(struct lc_state *st, struct containers *ctrs,
+		 struct error **err)
+{
+	struct watch_ctx w = { st, ctrs };
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct timespec start, now;
+	int rc = list_now(st, ctrs, err);
+
+	if (rc)
+		return rc;
+	/* the listed ones, quietly: then only what changes is told */
+	st->quiet = true;
+	containers_foreach(ctrs, seed_live, &w);
+	st->quiet = false;
+	containers_set_listener(ctrs, on_namespace, &w);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (unsigned int tick = 1; !stop_signal && !st->rc; tick++) {
+		poll(NULL, 0, 100);
+		containers_poll(ctrs);
+		if (tick % 10 == 0 && containers_scan(ctrs, err))
+			return EXIT_FAIL;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (st->timeout &&
+		    (unsigned long)(now.tv_sec - start.tv_sec) >= st->timeout)
+			break;
+		if (ferror(stdout))
+			break;
+	}
+	containers_set_listener(ctrs, NULL, NULL);
+	if (st->rc)
+		return cli_error(err, st->rc,
+				 "watch containers: out of memory");
+	return EXIT_OK;
+}
+
+static int lc_run(struct cli_ctx *ctx, void *state, struct error **err)
+{
+	struct lc_state *st = state;
+	struct containers *ctrs;
+	int rc;
+
+	(void)ctx;
+	/* a list needs /proc only; a watch the exec hook that tells new
+	 * containers as they start */
+	ctrs = st->watch ? containers_new("/") : containers_new_proc("/");
+	if (!ctrs) {
+		k8s_select_free(st->pods);
+		return cli_error(err, EXIT_FAIL, "containers: out of memory");
+	}
+	containers_set_docker_root(ctrs, getenv("RUNNER_DOCKER_ROOT"));
+	if (containers_scan(ctrs, err))
+		rc = EXIT_FAIL;
+	else if (st->watch)
+		rc = watch(st, ctrs, err);
+	else
+		rc = list_now(st, ctrs, err);
+	containers_free(ctrs);
+	k8s_select_free(st->pods);
+	free(st->live);
+	return rc;
+}
+
+static const struct option lc_options[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "watch", no_argument, NULL, OPT_WATCH },
+	{ "containername", required_argument, NULL, 'c' },
+	{ "runtime-containername", required_argument, NULL, 'c' },
+	{ "runtimes", required_argument, NULL, 'r' },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "k8s-namespace", required_argument, NULL,
+	  OPT_K8S_NAMESPACE + K8S_SELECT_NAMESPACE },
+	{ "k8s-podname", required_argument, NULL,
+	  OPT_K8S_NAMESPACE + K8S_SELECT_PODNAME },
+	{ "k8s-containername", required_argument, NULL,
+	  OPT_K8S_NAMESPACE + K8S_SELECT_CONTAINERNAME },
+	{ 0 },
+};
+
+const struct cli_command cmd_list_containers = {
+	.name = "list-containers",
+	.summary = "list the containers that -c and runtime.* match",
+	.usage =
+		"Usage: runner list-containers [flags]\n"
+		"\n"
+		"List the containers the runner names events by (podman, docker,\n"
+		"containerd, cri-o, with their pods), as `ig list-containers`:\n"
+		"the names `runner run -c NAME` matches.\n"
+		"\n"
+		"  -o, --output MODE    columns (default), columns=NAME,... (ig's\n"
+		"                       column names, e.g. runtime.containerName,\n"
+		"                       mntns, netns, k8s.podName), json\n"
+		"  -w, --watch          after the list, print containers as they\n"
+		"                       are CREATED and DELETED, until stopped\n"
+		"  -c, --containername NAME[,NAME]\n"
+		"                       only these containers; !NAME: all but NAME\n"
+		"                       (also --runtime-containername)\n"
+		"  -r, --runtimes LIST  only these runtimes (docker, containerd,\n"
+		"                       cri-o, podman; default: all)\n"
+		"      --k8s-namespace NS[,NS]  --k8s-podname POD[,POD]\n"
+		"      --k8s-containername NAME[,NAME]\n"
+		"                       only containers of these pods\n"
+		"      --timeout SECS   --watch stops after SECS seconds (0: never)\n"
+		"  -h, --help           this help\n"
+		"\n"
+		"EXAMPLES\n"
+		"  runner list-containers\n"
+		"  runner list-containers -o json -c mycontainer\n"
+		"  runner list-containers -o columns=runtime.containerName,mntns\n"
+		"  runner list-containers --watch\n",
+	.short_opts = "o:wc:r:",
+	.options = lc_options,
+	.state_size = sizeof(struct lc_state),
+	.option = lc_option,
+	.run = lc_run,
+};
