@@ -240,8 +240,8 @@ static bool runtime_selected(const char *list, const char *runtime)
 	return false;
 }
 
-/* A container (not a pod's sandbox, which ig leaves out too) that the
- * flags select. */
+/* A container (not a CRI pod's sandbox, which ig leaves out too) that
+ * the flags select. */
 static bool selected(const struct lc_state *st, const struct container_info *ci)
 {
 	return ci->id[0] && !ci->pod.sandbox &&

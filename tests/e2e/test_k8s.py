@@ -4,7 +4,8 @@
 kubelet drives (containerd, docker through cri-dockerd, podman's kube
 play), set up the way the kubelet sets them up, and the k8s.* fields
 (node, namespace, podName, containerName, hostnetwork, podLabels, podUID),
-the K8S.* columns and the --k8s-* selection flags.
+the K8S.* columns and the --k8s-* selection flags; `runner list-containers`
+with a pod's containers.
 
 Each daemon is started by the test with its own root, state and socket
 (a runtime already on the machine is left alone); one that cannot start
@@ -25,8 +26,8 @@ import time
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (ROOT, Fail, Runner, check, eq, fdinfos,  # noqa: E402
-                     main, sh, test)
+from harness import (ROOT, RUNNER, Fail, Runner, check, eq,  # noqa: E402
+                     fdinfos, main, sh, test)
 from gadget_env import (build_images, dnsmasq, header_cell,  # noqa: E402
                         json_lines, wait_json, wait_until)
 
@@ -805,6 +806,80 @@ def podman_kube_play_pod_events_carry_k8s_fields(env):
               want)
     for e in levs:
         eq(e["k8s"]["podName"], pod, f"--k8s-selector app={pod}: {e}")
+
+
+@test
+def list_containers_shows_a_kube_play_pod(env):
+    """list-containers --k8s-podname POD: the pod's containers with their
+    k8s.* members, checked against podman's own view of the pod (its infra
+    container, which names no pod here, is not selected)."""
+    pod = f"kubels-{PID}"
+    tmp = os.path.join(env.tmp, "ls")
+    os.makedirs(tmp)
+    env.pods.append(pod)
+    fifo, _ = kube_play_client(tmp, pod, {"app": pod}, sidecar=True)
+    try:
+        ids = {}
+        for line in sh(f"podman pod inspect -f '{{{{range .Containers}}}}"
+                       f"{{{{.Id}}}} {{{{.Name}}}}\n{{{{end}}}}' {pod}"
+                       ).split("\n"):
+            if line.strip():
+                cid, name = line.split()
+                ids[cid] = name
+        infra = sh(f"podman pod inspect -f '{{{{.InfraContainerID}}}}' "
+                   f"{pod}").strip()
+        check(infra in ids and len(ids) == 3, f"pod containers {ids}")
+        p = subprocess.run([RUNNER, "list-containers", "-o", "json",
+                            "--k8s-podname", pod], capture_output=True,
+                           text=True, timeout=120)
+        eq(p.returncode, 0, f"list-containers: {p.stderr}")
+        got = {c["runtime"]["containerId"]: c for c in json.loads(p.stdout)}
+        eq(sorted(got), sorted(i for i in ids if i != infra),
+           "the pod's containers listed")
+        for cid, c in got.items():
+            eq(c["runtime"]["containerName"], ids[cid], "containerName")
+            eq(c["runtime"]["runtimeName"], "podman", "runtimeName")
+            k8s = c["k8s"]
+            eq((k8s["podName"], k8s["containerName"], k8s["podLabels"]),
+               (pod, ids[cid][len(pod) + 1:], {"app": pod}),
+               f"k8s of {ids[cid]}")
+    finally:
+        release(fifo)
+
+
+@test
+def list_containers_shows_a_containerd_pod_without_its_sandbox(env):
+    """A CRI pod: its application container listed with the pod's k8s.*
+    and the pid containerd reports (`ctr task ls`); its sandbox left out,
+    as ig leaves sandboxes out."""
+    d = Containerd(env.tmp)
+    env.daemons.append(d)
+    d.ctr(f"image import {env.archive}")
+    pod, ns, uid = f"lspod-{PID}", "demo", str(uuid.uuid4())
+    sb, app = hexid(), hexid()
+    d.run(sb, cri_annotations("sandbox", sb, pod, ns, uid),
+          "/bin/sleep 1000", detach=True,
+          labels=cri_sandbox_labels(pod, ns, uid, {"app": pod}))
+    d.run(app, cri_annotations("container", sb, pod, ns, uid, "app"),
+          "/bin/sleep 1000", detach=True, netns_pid=d.pid(sb))
+    p = subprocess.run([RUNNER, "list-containers", "-o", "json",
+                        "--k8s-namespace", ns, "--k8s-podname", pod],
+                       capture_output=True, text=True, timeout=120)
+    eq(p.returncode, 0, f"list-containers: {p.stderr}")
+    got = json.loads(p.stdout)
+    eq([c["runtime"]["containerId"] for c in got], [app],
+       "the pod's containers listed (its sandbox left out)")
+    pid = d.pid(app)
+    eq(got[0]["runtime"], {"runtimeName": "containerd", "containerId": app,
+                           "containerName": "app", "containerPid": pid},
+       "runtime of the application container")
+    eq(got[0]["k8s"], {"namespace": ns, "podName": pod,
+                       "podLabels": {"app": pod}, "containerName": "app",
+                       "podUID": uid}, "k8s of the application container")
+    eq((got[0]["mntns"], got[0]["netns"]),
+       (os.stat(f"/proc/{pid}/ns/mnt").st_ino,
+        os.stat(f"/proc/{d.pid(sb)}/ns/net").st_ino),
+       "mntns, and the pod's netns")
 
 
 if __name__ == "__main__":
