@@ -8,6 +8,7 @@
  * container as it starts.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -100,6 +101,7 @@ struct lc_state {
 	struct live *live;
 	size_t n_live, cap_live;
 	bool quiet; /* taking in the listed ones */
+	bool gone; /* --watch: its reader went away */
 	int rc;
 };
 
@@ -114,69 +116,61 @@ static void on_signal(int sig)
 	stop_signal = sig;
 }
 
-/* Whether a comma-separated list is empty or has an empty item. */
-static bool has_empty_item(const char *list)
-{
-	return !*list || list[0] == ',' || list[strlen(list) - 1] == ',' ||
-	       strstr(list, ",,");
-}
-
-/* -o columns=a,b: ig's column names, in any case. */
-static int parse_columns(struct lc_state *st, const char *list,
-			 struct error **err)
+/* fn(ctx, item) for each item of a comma-separated list, until one fails;
+ * an empty list or item is a usage error of flag what. */
+static int each_item(const char *what, const char *list,
+		     int (*fn)(void *ctx, const char *item, struct error **err),
+		     void *ctx, struct error **err)
 {
 	cleanup_free char *copy = strdup(list);
 	char *save = NULL, *tok;
+	int rc;
 
 	if (!copy)
 		return cli_error(err, EXIT_FAIL, "out of memory");
-	if (has_empty_item(list))
-		return cli_error(err, EXIT_USAGE,
-				 "-o columns: a column can't be empty");
-	st->n_shown = 0;
+	if (!*list || list[0] == ',' || list[strlen(list) - 1] == ',' ||
+	    strstr(list, ",,"))
+		return cli_error(err, EXIT_USAGE, "%s: empty item in '%s'",
+				 what, list);
 	for (tok = strtok_r(copy, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save)) {
-		size_t i;
-
-		for (i = 0; i < N_COLS && strcasecmp(cols[i].name, tok); i++)
-			;
-		if (i == N_COLS)
-			return cli_error(err, EXIT_USAGE,
-					 "-o columns: unknown column '%s'",
-					 tok);
-		if (st->n_shown == MAX_COLUMNS)
-			return cli_error(err, EXIT_USAGE,
-					 "-o columns: more than %d columns",
-					 MAX_COLUMNS);
-		st->shown[st->n_shown++] = (enum col)i;
-	}
+	     tok = strtok_r(NULL, ",", &save))
+		if ((rc = fn(ctx, tok, err)))
+			return rc;
 	return EXIT_OK;
 }
 
-static int check_runtimes(const char *list, struct error **err)
+/* One of -o columns=a,b: ig's column names, in any case. */
+static int add_column(void *ctx, const char *name, struct error **err)
 {
-	cleanup_free char *copy = strdup(list);
-	char *save = NULL, *tok;
+	struct lc_state *st = ctx;
+	size_t i;
 
-	if (!copy)
-		return cli_error(err, EXIT_FAIL, "out of memory");
-	if (has_empty_item(list))
+	for (i = 0; i < N_COLS && strcasecmp(cols[i].name, name); i++)
+		;
+	if (i == N_COLS)
 		return cli_error(err, EXIT_USAGE,
-				 "--runtimes: a runtime can't be empty");
-	for (tok = strtok_r(copy, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save)) {
-		size_t i;
+				 "-o columns: unknown column '%s'", name);
+	if (st->n_shown == MAX_COLUMNS)
+		return cli_error(err, EXIT_USAGE,
+				 "-o columns: more than %d columns",
+				 MAX_COLUMNS);
+	st->shown[st->n_shown++] = (enum col)i;
+	return EXIT_OK;
+}
 
-		for (i = 0; i < N_RUNTIMES && strcmp(runtime_names[i], tok);
-		     i++)
-			;
-		if (i == N_RUNTIMES)
-			return cli_error(err, EXIT_USAGE,
-					 "--runtimes: runtime '%s' is not "
-					 "supported (docker, containerd, "
-					 "cri-o, podman)",
-					 tok);
-	}
+/* One of -r a,b: a runtime ig knows. */
+static int check_runtime(void *ctx, const char *name, struct error **err)
+{
+	size_t i;
+
+	(void)ctx;
+	for (i = 0; i < N_RUNTIMES && strcmp(runtime_names[i], name); i++)
+		;
+	if (i == N_RUNTIMES)
+		return cli_error(err, EXIT_USAGE,
+				 "--runtimes: runtime '%s' is not supported "
+				 "(docker, containerd, cri-o, podman)",
+				 name);
 	return EXIT_OK;
 }
 
@@ -191,7 +185,8 @@ static int lc_option(void *state, int opt, const char *arg, struct error **err)
 		if (st->json || !strcmp(arg, "columns"))
 			return EXIT_OK;
 		if (!strncmp(arg, "columns=", 8))
-			return parse_columns(st, arg + 8, err);
+			return each_item("-o columns", arg + 8, add_column, st,
+					 err);
 		return cli_error(err, EXIT_USAGE,
 				 "invalid output mode '%s': want columns, "
 				 "columns=NAME,..., json",
@@ -210,7 +205,7 @@ static int lc_option(void *state, int opt, const char *arg, struct error **err)
 		return EXIT_OK;
 	case 'r':
 		st->runtimes = arg;
-		return check_runtimes(arg, err);
+		return each_item("--runtimes", arg, check_runtime, NULL, err);
 	case OPT_TIMEOUT:
 		return parse_ulong("--timeout", arg, 0, 31536000, &st->timeout,
 				   err) ?
@@ -476,12 +471,22 @@ static void rfc3339_now(char *buf, size_t size)
 		 off + 3);
 }
 
-static void print_event(const struct lc_state *st, const struct row *r,
+/* --watch: what is printed, out now; a reader gone away (EPIPE) ends the
+ * watch, as run ends. */
+static void flush_events(struct lc_state *st)
+{
+	if (fflush(stdout) == EOF && errno == EPIPE) {
+		st->gone = true;
+		clearerr(stdout);
+	}
+}
+
+static void print_event(struct lc_state *st, const struct row *r,
 			const char *event)
 {
 	char ts[40], buf[1024];
 
-	if (st->quiet)
+	if (st->quiet || st->gone)
 		return;
 	rfc3339_now(ts, sizeof(ts));
 	if (st->json) {
@@ -504,7 +509,7 @@ static void print_event(const struct lc_state *st, const struct row *r,
 		}
 		putchar('\n');
 	}
-	fflush(stdout);
+	flush_events(st);
 }
 
 /* --- the containers ---------------------------------------------------- */
@@ -526,7 +531,7 @@ static int room(void **arr, size_t *cap, size_t n, size_t size)
 }
 
 struct collect {
-	const struct lc_state *st;
+	struct lc_state *st;
 	struct containers *ctrs;
 	struct row *rows;
 	size_t n, cap;
@@ -672,31 +677,26 @@ static void on_namespace(void *ctx, __u64 mntns,
 		print_event(st, &r, "CREATED");
 }
 
-static void seed_live(void *ctx, __u64 mntns, const struct container_info *ci)
-{
-	struct watch_ctx *w = ctx;
-
-	if (ci && selected(w->st, ci))
-		on_namespace(w, mntns, ci);
-}
-
 static int watch(struct lc_state *st, struct containers *ctrs,
 		 struct error **err)
 {
 	struct watch_ctx w = { st, ctrs };
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct timespec start, now;
-	int rc = list_now(st, ctrs, err);
+	int rc;
 
-	if (rc)
-		return rc;
-	/* the listed ones, quietly: then only what changes is told */
-	st->quiet = true;
-	containers_foreach(ctrs, seed_live, &w);
-	st->quiet = false;
-	containers_set_listener(ctrs, on_namespace, &w);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN); /* a reader gone: the loop ends, as run's */
+	rc = list_now(st, ctrs, err);
+	if (rc)
+		return rc;
+	flush_events(st); /* the header, when nothing was listed */
+	/* the listed ones, quietly: then only what changes is told */
+	st->quiet = true;
+	containers_foreach(ctrs, on_namespace, &w);
+	st->quiet = false;
+	containers_set_listener(ctrs, on_namespace, &w);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (unsigned int tick = 1; !stop_signal && !st->rc; tick++) {
 		poll(NULL, 0, 100);
@@ -707,7 +707,7 @@ static int watch(struct lc_state *st, struct containers *ctrs,
 		if (st->timeout &&
 		    (unsigned long)(now.tv_sec - start.tv_sec) >= st->timeout)
 			break;
-		if (ferror(stdout))
+		if (st->gone || ferror(stdout))
 			break;
 	}
 	containers_set_listener(ctrs, NULL, NULL);

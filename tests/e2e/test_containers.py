@@ -607,6 +607,28 @@ def list_containers_c_filters_as_run(env):
 
 
 @test
+def list_containers_watch_ends_when_its_reader_goes(env):
+    """--watch | a reader that goes away: the next event's write fails
+    (EPIPE) and the watch ends with status 0, as run does, not killed by
+    SIGPIPE."""
+    w = subprocess.Popen([RUNNER, "list-containers", "--watch"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    c = None
+    try:
+        check(w.stdout.readline().startswith(b"TIMESTAMP"), "header")
+        w.stdout.close()  # the reader goes
+        c = Held(env, cname("p"))  # an event to write
+        rc = w.wait(timeout=60)
+    finally:
+        if w.poll() is None:
+            w.kill()
+            w.wait()
+        if c:
+            c.release()
+    eq(rc, 0, f"exit status ({w.stderr.read().decode()!r})")
+
+
+@test
 def list_containers_loads_nothing_but_watch_loads_the_hook(env):
     """A list reads /proc and the runtimes' state: no bpf(2) call.  A watch
     loads the exec hook that tells a new container at its first exec."""
