@@ -3,35 +3,19 @@
 #include <string.h>
 
 #include "common/escape.h"
+#include "common/utf8.h"
 
 /* Length of the valid UTF-8 sequence at s (at most len bytes) that is not
  * a control character; 0 when s starts with anything else. */
 static size_t utf8_ok(const unsigned char *s, size_t len)
 {
-	unsigned int cp;
 	size_t n;
 
 	if (s[0] < 0x80)
 		return s[0] >= 0x20 && s[0] != 0x7f;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (n > len)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	/* overlong, surrogates, past U+10FFFF, C1 controls */
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff ||
-	    (cp >= 0x80 && cp <= 0x9f))
+	n = utf8_len(s, len);
+	/* C1 controls (U+0080..U+009F) */
+	if (n == 2 && utf8_cp(s, n) <= 0x9f)
 		return 0;
 	return n;
 }

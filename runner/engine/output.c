@@ -21,13 +21,13 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/utf8.h"
 #include "runner/engine/column_fit.h"
 #include "runner/engine/fields_internal.h"
 #include "runner/engine/log.h"
 #include "runner/engine/output.h"
 #include "runner/engine/output_internal.h"
 #include "runner/engine/pcapng.h"
-#include "runner/engine/utf8.h"
 #include "runner/engine/yaml_scalar.h"
 
 #define OUT_THRESHOLD (256 * 1024) /* write once this much is buffered */
@@ -672,26 +672,6 @@ static int keys_order(struct output *o)
 }
 
 /*
- * A key that a YAML 1.1 reader takes for a bool or a null when plain
- * (a field named "y", "on", "no", "null"...): quoted, as ig's YAML
- * writer does.  Field names are C identifiers: nothing else needs it.
- */
-static bool yaml_key_quoted(const char *k)
-{
-	static const char *const words[] = {
-		"y",	 "Y",	  "yes",  "Yes",  "YES",  "n",	  "N",
-		"no",	 "No",	  "NO",	  "true", "True", "TRUE", "false",
-		"False", "FALSE", "on",	  "On",	  "ON",	  "off",  "Off",
-		"OFF",	 "null",  "Null", "NULL",
-	};
-
-	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (!strcmp(k, words[i]))
-			return true;
-	return false;
-}
-
-/*
  * The YAML program: the same steps as JSON lines' (output_json.c writes
  * the values, as YAML in this mode), the prefixes holding what goes
  * between them: ig's document marker, each key at its indentation
@@ -704,7 +684,10 @@ static int prog_yaml(struct prog_build *pb, int obj, int depth)
 
 	for (int i = o->first[obj]; i >= 0; i = o->next[i]) {
 		const struct field *f = &o->fs->f[i];
-		bool q = yaml_key_quoted(f->key);
+		/* a key that reads back as a bool or a null when plain
+		 * ("y", "on", "no", "null"...): quoted, as ig's YAML writer
+		 * does (field names are C identifiers: nothing else needs it) */
+		bool q = !yaml_plain_is_str(f->key, strlen(f->key));
 
 		for (int d = 0; d < depth; d++)
 			if (pending_add(pb, "  ") < 0)

@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runner/engine/utf8.h"
+#include "common/utf8.h"
 #include "runner/engine/yaml_scalar.h"
 
 #define BEST_WIDTH 80

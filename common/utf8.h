@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* UTF-8 sequences, as the JSON and YAML writers read event strings. */
-#ifndef RUNNER_ENGINE_UTF8_H
-#define RUNNER_ENGINE_UTF8_H
+/* UTF-8 sequences, as the JSON and YAML writers and the terminal escaping
+ * (common/escape.c) read strings. */
+#ifndef COMMON_UTF8_H
+#define COMMON_UTF8_H
 
 #include <stddef.h>
 
