@@ -530,28 +530,24 @@ static int referrers_merged(struct push *p, const char *tag, const char *buf,
 }
 
 /*
- * Push the stored referrers index ref names (sigstore bundles, cosign
+ * Push the stored referrers index ri of digest (sigstore bundles, cosign
  * signatures): each referrer by digest; a registry with the referrers API
  * lists them by their subject, one without it finds them in the index
  * under the referrers tag, merged with the one it has.
  */
-static int push_referrers(struct push *p, const char *ref, const char *digest,
-			  struct error **err)
+static int push_referrers(struct push *p, const struct oci_descriptor *ri,
+			  const char *digest, struct error **err)
 {
 	cleanup_index struct oci_index *idx = NULL;
 	cleanup_free char *buf = NULL;
 	cleanup_free char *merged = NULL;
-	struct oci_descriptor *d = NULL;
 	char tag[OCI_SIG_TAG_SIZE];
 	bool api = false;
 	size_t len, i;
-	int rc;
 
-	if (oci_store_resolve(p->store, ref, &d, err) < 0)
-		return -1;
-	rc = oci_store_read_blob(p->store, d->digest, d->size, &buf, &len, err);
-	oci_descriptor_free(d);
-	if (rc < 0 || oci_index_parse(buf, len, &idx, err) < 0 ||
+	if (oci_store_read_blob(p->store, ri->digest, ri->size, &buf, &len,
+				err) < 0 ||
+	    oci_index_parse(buf, len, &idx, err) < 0 ||
 	    oci_registry_has_referrers_api(p->reg, p->repo, digest, &api, err) <
 		    0)
 		return -1;
@@ -584,6 +580,7 @@ static int push_signatures(struct push *p, const char *src, const char *digest,
 	struct oci_descriptor *d = NULL;
 	char **refs = NULL;
 	size_t n = 0, i, pick;
+	int rc;
 
 	if (!oci_digest_valid(src) && oci_ref_parse(src, NULL, &r, NULL) == 0)
 		name = oci_ref_name(r);
@@ -610,18 +607,12 @@ static int push_signatures(struct push *p, const char *src, const char *digest,
 		rref = NULL;
 		return 0;
 	}
-	if (oci_store_resolve(p->store, rref, &d, NULL) < 0) {
-		free(rref);
-		rref = strdup(tag); /* bare, ig's */
-		if (!rref)
-			return error_set(err, ENOMEM, "alloc");
-		if (oci_store_resolve(p->store, rref, &d, NULL) < 0)
-			return 0; /* no referrers */
-	}
+	if (oci_store_resolve(p->store, rref, &d, NULL) < 0 &&
+	    oci_store_resolve(p->store, tag, &d, NULL) < 0) /* bare, ig's */
+		return 0; /* no referrers */
+	rc = push_referrers(p, d, digest, err);
 	oci_descriptor_free(d);
-	if (push_referrers(p, rref, digest, err) < 0)
-		return error_prefix(err, "referrers of %s", digest);
-	return 0;
+	return rc < 0 ? error_prefix(err, "referrers of %s", digest) : 0;
 }
 
 int oci_push(struct oci_store *store, const char *ref, const char *dest,
