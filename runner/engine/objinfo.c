@@ -472,48 +472,115 @@ static void relocate(const struct progs *p, struct code *c, size_t k,
 				   BPF_PSEUDO_FUNC;
 }
 
+/* The .BTF.ext header (libbpf_internal.h's, as the kernel's docs give it) */
+struct ext_header {
+	__u16 magic;
+	__u8 version, flags;
+	__u32 hdr_len;
+	__u32 func_info_off, func_info_len;
+	__u32 line_info_off, line_info_len;
+	__u32 core_relo_off, core_relo_len;
+};
+
+enum ext_part { EXT_FUNC, EXT_LINE, EXT_CORE };
+
+/* d's .BTF.ext header into *h, its parts' bytes (after the header) at
+ * *p, *size of them; false when d holds no such header. */
+static bool ext_header_read(const Elf_Data *d, struct ext_header *h,
+			    const unsigned char **p, size_t *size)
+{
+	*p = d->d_buf;
+	*size = d->d_size;
+	memset(h, 0, sizeof(*h));
+	if (*size < offsetof(struct ext_header, func_info_off))
+		return false;
+	memcpy(h, *p, *size < sizeof(*h) ? *size : sizeof(*h));
+	if (h->magic != BTF_MAGIC || h->version != BTF_VERSION ||
+	    h->hdr_len > *size ||
+	    h->hdr_len < offsetof(struct ext_header, core_relo_off))
+		return false;
+	if (h->hdr_len < sizeof(*h))
+		h->core_relo_len = 0;
+	*p += h->hdr_len;
+	*size -= h->hdr_len;
+	return true;
+}
+
+/* What to do with a section of a part: its name, its n records of rec
+ * bytes (in bounds); false to stop. */
+typedef bool (*ext_sec_fn)(void *ctx, const char *sec,
+			   const unsigned char *recs, __u32 n, __u32 rec);
+
+/* One part of .BTF.ext at [off, off + len) of p (size bytes): a record
+ * size, then sections of a name and records, each in bounds, each
+ * handed to fn; false when one is not, or fn said stop. */
+static bool ext_part_each(const struct btf *btf, enum ext_part part,
+			  const unsigned char *p, size_t size, __u64 off,
+			  __u64 len, ext_sec_fn fn, void *ctx)
+{
+	static const __u32 min_rec[] = { 8, 16, 16 };
+	__u32 rec, hdr[2];
+
+	if (!len)
+		return true;
+	if (off % 4 || off > size || len > size - off || len < 8)
+		return false;
+	p += off;
+	memcpy(&rec, p, sizeof(rec));
+	if (rec < min_rec[part] || rec % 4)
+		return false;
+	for (__u64 at = 4; at < len; at += (__u64)hdr[1] * rec) {
+		const char *sec;
+
+		if (len - at < sizeof(hdr))
+			return false;
+		memcpy(hdr, p + at, sizeof(hdr)); /* sec_name_off, num_info */
+		at += sizeof(hdr);
+		sec = btf__str_by_offset(btf, hdr[0]);
+		if (!sec || !hdr[1] || (len - at) / rec < hdr[1] ||
+		    !fn(ctx, sec, p + at, hdr[1], rec))
+			return false;
+	}
+	return true;
+}
+
+/* Where source lines go: the slots of section sec. */
+struct lines {
+	const struct progs *p;
+	const char *sec;
+	struct code *c;
+};
+
+static bool set_lines(void *ctx, const char *sec, const unsigned char *r,
+		      __u32 n, __u32 rec)
+{
+	const struct lines *l = ctx;
+
+	if (strcmp(sec, l->sec))
+		return true;
+	for (__u32 j = 0; j < n; j++, r += rec) {
+		struct bpf_line_info li;
+
+		memcpy(&li, r, sizeof(li));
+		if (li.insn_off % 8 == 0 && li.insn_off / 8 < l->c->n)
+			l->c->insns[li.insn_off / 8].line =
+				btf__name_by_offset(l->p->btf, li.line_off);
+	}
+	return true;
+}
+
 /* BTF.ext's source lines of section sec onto its slots. */
 static void add_lines(const struct progs *p, size_t sec, struct code *c)
 {
-	const Elf_Data *d = p->v->btf_ext;
-	const unsigned char *b = d ? d->d_buf : NULL;
-	__u32 hdr, off, len, rec;
-	size_t pos, end;
+	struct lines l = { p, sec_name(p->v, sec), c };
+	const unsigned char *b;
+	struct ext_header h;
+	size_t size;
 
-	if (!b || !p->btf || d->d_size < 24)
-		return;
-	memcpy(&hdr, b + 4, 4);
-	memcpy(&off, b + 16, 4);
-	memcpy(&len, b + 20, 4);
-	if ((__u64)hdr + off + len > d->d_size || len < 4 || hdr < 24)
-		return;
-	pos = (size_t)hdr + off;
-	end = pos + len;
-	memcpy(&rec, b + pos, 4);
-	if (rec < sizeof(struct bpf_line_info))
-		return;
-	for (pos += 4; pos + 8 <= end;) {
-		__u32 name_off, n;
-		const char *name;
-
-		memcpy(&name_off, b + pos, 4);
-		memcpy(&n, b + pos + 4, 4);
-		pos += 8;
-		if (n > (end - pos) / rec)
-			return;
-		name = btf__name_by_offset(p->btf, name_off);
-		for (__u32 j = 0;
-		     name && !strcmp(name, sec_name(p->v, sec)) && j < n; j++) {
-			struct bpf_line_info li;
-
-			memcpy(&li, b + pos + (size_t)j * rec, sizeof(li));
-			if (li.insn_off % 8 == 0 && li.insn_off / 8 < c->n)
-				c->insns[li.insn_off / 8].line =
-					btf__name_by_offset(p->btf,
-							    li.line_off);
-		}
-		pos += (size_t)n * rec;
-	}
+	if (p->v->btf_ext && p->btf &&
+	    ext_header_read(p->v->btf_ext, &h, &b, &size))
+		ext_part_each(p->btf, EXT_LINE, b, size, h.line_info_off,
+			      h.line_info_len, set_lines, &l);
 }
 
 /* Section sec decoded once: instructions, relocations, lines. */
@@ -1038,18 +1105,6 @@ static bool btf_chains_ok(const struct btf *btf)
 	return ok;
 }
 
-/* The .BTF.ext header (libbpf_internal.h's, as the kernel's docs give it) */
-struct ext_header {
-	__u16 magic;
-	__u8 version, flags;
-	__u32 hdr_len;
-	__u32 func_info_off, func_info_len;
-	__u32 line_info_off, line_info_len;
-	__u32 core_relo_off, core_relo_len;
-};
-
-enum ext_part { EXT_FUNC, EXT_LINE, EXT_CORE };
-
 /* "0:1:2": no sign, no empty or overlong index */
 static bool access_ok(const char *s)
 {
@@ -1089,61 +1144,41 @@ static bool ext_record_ok(const struct btf *btf, enum ext_part part,
 	}
 }
 
-/* One part of .BTF.ext at [off, off + len) of p (size bytes): a record
- * size, then sections of a name and records, each in bounds. */
-static bool ext_part_ok(const struct btf *btf, enum ext_part part,
-			const unsigned char *p, size_t size, __u64 off,
-			__u64 len)
-{
-	static const __u32 min_rec[] = { 8, 16, 16 };
-	__u32 rec, hdr[2];
+/* The BTF and the part ext_records_ok() checks records against. */
+struct ext_check {
+	const struct btf *btf;
+	enum ext_part part;
+};
 
-	if (!len)
-		return true;
-	if (off % 4 || off > size || len > size - off || len < 8)
-		return false;
-	p += off;
-	memcpy(&rec, p, sizeof(rec));
-	if (rec < min_rec[part] || rec % 4)
-		return false;
-	for (__u64 at = 4; at < len;) {
-		if (len - at < sizeof(hdr))
+/* Each of n records (rec bytes) of a part's section: its ids and
+ * strings in the BTF. */
+static bool ext_records_ok(void *ctx, const char *sec, const unsigned char *r,
+			   __u32 n, __u32 rec)
+{
+	const struct ext_check *c = ctx;
+
+	(void)sec;
+	for (__u32 k = 0; k < n; k++, r += rec)
+		if (!ext_record_ok(c->btf, c->part, r))
 			return false;
-		memcpy(hdr, p + at, sizeof(hdr)); /* sec_name_off, num_info */
-		at += sizeof(hdr);
-		if (!btf_str_ok(btf, hdr[0]) || !hdr[1] ||
-		    (len - at) / rec < hdr[1])
-			return false;
-		for (__u32 k = 0; k < hdr[1]; k++, at += rec)
-			if (!ext_record_ok(btf, part, p + at))
-				return false;
-	}
 	return true;
 }
 
 static bool btf_ext_ok(const struct btf *btf, const Elf_Data *d)
 {
-	const unsigned char *p = d->d_buf;
-	struct ext_header h = { 0 };
-	size_t size = d->d_size;
+	struct ext_check fn = { btf, EXT_FUNC }, line = { btf, EXT_LINE },
+			 core = { btf, EXT_CORE };
+	const unsigned char *p;
+	struct ext_header h;
+	size_t size;
 
-	if (size < offsetof(struct ext_header, func_info_off))
-		return false;
-	memcpy(&h, p, size < sizeof(h) ? size : sizeof(h));
-	if (h.magic != BTF_MAGIC || h.version != BTF_VERSION ||
-	    h.hdr_len > size ||
-	    h.hdr_len < offsetof(struct ext_header, core_relo_off))
-		return false;
-	if (h.hdr_len < sizeof(h))
-		h.core_relo_len = 0;
-	p += h.hdr_len;
-	size -= h.hdr_len;
-	return ext_part_ok(btf, EXT_FUNC, p, size, h.func_info_off,
-			   h.func_info_len) &&
-	       ext_part_ok(btf, EXT_LINE, p, size, h.line_info_off,
-			   h.line_info_len) &&
-	       ext_part_ok(btf, EXT_CORE, p, size, h.core_relo_off,
-			   h.core_relo_len);
+	return ext_header_read(d, &h, &p, &size) &&
+	       ext_part_each(btf, EXT_FUNC, p, size, h.func_info_off,
+			     h.func_info_len, ext_records_ok, &fn) &&
+	       ext_part_each(btf, EXT_LINE, p, size, h.line_info_off,
+			     h.line_info_len, ext_records_ok, &line) &&
+	       ext_part_each(btf, EXT_CORE, p, size, h.core_relo_off,
+			     h.core_relo_len, ext_records_ok, &core);
 }
 
 /* .BTF as libbpf parses it, each type's names and references, no loop
