@@ -504,23 +504,14 @@ static json_t *datasources(struct oci_store *store, const char *ref,
 	cleanup_gadget struct oci_gadget *img = NULL;
 	struct gadget_metadata *md = NULL;
 	struct session *s = NULL;
-	cleanup_free char *text = NULL;
-	json_error_t jerr;
 	json_t *v = NULL;
 
-	if (oci_store_get_gadget(store, ref, NULL, &img, err) ||
-	    metadata_parse(img->config, img->config_len, "gadget.yaml", &md,
-			   err) ||
-	    session_describe_open(img->program, img->program_len, md, name, &s,
-				  err))
-		goto out;
-	text = session_datasources_json(s, err);
-	if (!text)
-		goto out;
-	v = json_loads(text, 0, &jerr);
-	if (!v)
-		error_set(err, 0, "data sources: %s", jerr.text);
-out:
+	if (!oci_store_get_gadget(store, ref, NULL, &img, err) &&
+	    !metadata_parse(img->config, img->config_len, "gadget.yaml", &md,
+			    err) &&
+	    !session_describe_open(img->program, img->program_len, md, name, &s,
+				   err))
+		v = session_datasources_json(s, err);
 	session_free(s);
 	metadata_free(md);
 	return v;

@@ -551,12 +551,11 @@ static json_t *source_json(const struct session *s, const struct source *src)
 	return o;
 }
 
-char *session_datasources_json(const struct session *s, struct error **err)
+json_t *session_datasources_json(const struct session *s, struct error **err)
 {
 	cleanup_free const struct source **order =
 		calloc(s->n_src ? s->n_src : 1, sizeof(*order));
 	cleanup_json json_t *arr = json_array();
-	char *out = NULL;
 	size_t i;
 
 	if (!order || !arr)
@@ -567,9 +566,7 @@ char *session_datasources_json(const struct session *s, struct error **err)
 	for (i = 0; i < s->n_src; i++)
 		if (json_array_append_new(arr, source_json(s, order[i])))
 			goto oom;
-	out = json_dumps(arr, JSON_COMPACT);
-	if (out)
-		return out;
+	return steal_ptr(arr);
 oom:
 	error_set(err, ENOMEM, "data sources");
 	return NULL;

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "common/error.h"
 #include "runner/engine/output.h"
 
@@ -96,9 +98,9 @@ void session_describe(const struct session *s, FILE *out);
  * The data sources as ig's `image inspect --show-datasources` shows them
  * (its api.DataSource array, sorted by name): name, type (1 a stream, 2
  * arrays: snapshots, map iterators), fields (fieldset_ig_fields()),
- * gadget.yaml's annotations.  JSON text (malloc'd); NULL + err.
+ * gadget.yaml's annotations, as a JSON array (the caller's); NULL + err.
  */
-char *session_datasources_json(const struct session *s, struct error **err);
+json_t *session_datasources_json(const struct session *s, struct error **err);
 
 /*
  * Check the host, load and attach, make an output per data source on fd
