@@ -46,6 +46,16 @@ enum {
 	{ "authfile", required_argument, NULL, CLI_OPT_AUTHFILE },	\
 	{ "insecure-registries", required_argument, NULL, CLI_OPT_INSECURE }, \
 	{ "cert-dir", required_argument, NULL, CLI_OPT_CERT_DIR }
+/* ig's pod selection flags, each BASE + its enum k8s_select_key
+ * (runner/engine/k8s_select.h) */
+#define CLI_K8S_POD_OPTIONS(BASE)					\
+	{ "k8s-namespace", required_argument, NULL,			\
+	  (BASE) + K8S_SELECT_NAMESPACE },				\
+	{ "k8s-podname", required_argument, NULL,			\
+	  (BASE) + K8S_SELECT_PODNAME },				\
+	{ "k8s-containername", required_argument, NULL,			\
+	  (BASE) + K8S_SELECT_CONTAINERNAME }
+
 /* The registry flags' help, its descriptions at column 23 plus IND. */
 #define CLI_REGISTRY_HELP_AT(IND)					\
 	"      --authfile FILE  " IND "credentials (default: $REGISTRY_AUTH_FILE,\n" \

@@ -751,12 +751,7 @@ static const struct option lc_options[] = {
 	{ "runtime-containername", required_argument, NULL, 'c' },
 	{ "runtimes", required_argument, NULL, 'r' },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "k8s-namespace", required_argument, NULL,
-	  OPT_K8S_NAMESPACE + K8S_SELECT_NAMESPACE },
-	{ "k8s-podname", required_argument, NULL,
-	  OPT_K8S_NAMESPACE + K8S_SELECT_PODNAME },
-	{ "k8s-containername", required_argument, NULL,
-	  OPT_K8S_NAMESPACE + K8S_SELECT_CONTAINERNAME },
+	CLI_K8S_POD_OPTIONS(OPT_K8S_NAMESPACE),
 	{ 0 },
 };
 
