@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -24,11 +25,17 @@ int read_file(const char *path, char **buf, size_t *len, struct error **err)
 int read_fd(int fd, const char *path, char **buf, size_t *len,
 	    struct error **err)
 {
+	return read_fd_max(fd, path, SIZE_MAX - 1, buf, len, err);
+}
+
+int read_fd_max(int fd, const char *path, size_t max, char **buf, size_t *len,
+		struct error **err)
+{
 	cleanup_free char *data = NULL;
 	size_t cap = 0, n = 0;
 	ssize_t r;
 
-	for (;;) {
+	while (n < max) {
 		if (n + 1 >= cap) {
 			char *p;
 
@@ -38,7 +45,8 @@ int read_fd(int fd, const char *path, char **buf, size_t *len,
 				return error_set(err, ENOMEM, "read %s", path);
 			data = p;
 		}
-		r = read(fd, data + n, cap - n - 1);
+		r = read(fd, data + n,
+			 cap - n - 1 < max - n ? cap - n - 1 : max - n);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -48,6 +56,8 @@ int read_fd(int fd, const char *path, char **buf, size_t *len,
 			break;
 		n += r;
 	}
+	if (!data && !(data = calloc(1, 1)))
+		return error_set(err, ENOMEM, "read %s", path);
 	data[n] = '\0';
 	*buf = steal_ptr(data);
 	if (len)

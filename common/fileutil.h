@@ -15,6 +15,9 @@ int read_file(const char *path, char **buf, size_t *len, struct error **err);
 /* The same from open file fd, from where it is (path names it in errors). */
 int read_fd(int fd, const char *path, char **buf, size_t *len,
 	    struct error **err);
+/* read_fd() that stops after max bytes (a FIFO or a device ends too). */
+int read_fd_max(int fd, const char *path, size_t max, char **buf, size_t *len,
+		struct error **err);
 /*
  * A file the runner writes for the user (an export, an auth file, a store
  * file). The one rule for all of them: a temp file renamed over the target

@@ -18,6 +18,7 @@
 #include <yaml.h>
 
 #include "common/cleanup.h"
+#include "common/fileutil.h"
 #include "metadata/yaml_limits.h"
 #include "runner/cli/cli.h"
 #include "runner/cli/config.h"
@@ -87,29 +88,10 @@ static int read_bounded(const char *path, char **out, size_t *len,
 			struct error **err)
 {
 	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-	cleanup_free char *buf = NULL;
-	size_t n = 0;
-	ssize_t r;
 
 	if (fd < 0)
 		return error_set(err, errno, "open %s", path);
-	buf = malloc(YAML_MAX_BYTES + 2);
-	if (!buf)
-		return error_set(err, ENOMEM, "read %s", path);
-	while (n <= YAML_MAX_BYTES) {
-		r = read(fd, buf + n, YAML_MAX_BYTES + 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return error_set(err, errno, "read %s", path);
-		if (!r)
-			break;
-		n += (size_t)r;
-	}
-	buf[n] = '\0';
-	*len = n;
-	*out = steal_ptr(buf);
-	return 0;
+	return read_fd_max(fd, path, YAML_MAX_BYTES + 1, out, len, err);
 }
 
 /* --config FILE out of argv; *path NULL when not given. */
