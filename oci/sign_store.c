@@ -228,6 +228,46 @@ int oci_store_sig_refs(struct oci_store *store, const char *digest,
 	return refs_tagged(store, tag, refs, n, err);
 }
 
+bool oci_ref_in_repo(const char *ref, const char *name)
+{
+	size_t n = strlen(name);
+
+	return !strncmp(ref, name, n) && ref[n] == ':';
+}
+
+int oci_store_referrers_of(struct oci_store *store, const char *name,
+			   const char *digest, char **ref,
+			   struct oci_descriptor **d, struct error **err)
+{
+	char tag[OCI_SIG_TAG_SIZE];
+	struct oci_descriptor *got = NULL;
+	char *r = NULL;
+
+	if (ref)
+		*ref = NULL;
+	oci_referrers_tag(digest, tag);
+	if (asprintf(&r, "%s:%s", name, tag) < 0)
+		return error_set(err, ENOMEM, "alloc");
+	if (oci_store_resolve(store, r, &got, NULL) < 0) {
+		free(r);
+		r = NULL;
+		if (oci_store_resolve(store, tag, &got, NULL) < 0)
+			return 0; /* no referrers */
+		if (ref && !(r = strdup(tag))) {
+			oci_descriptor_free(got);
+			return error_set(err, ENOMEM, "alloc");
+		}
+	}
+	if (ref)
+		*ref = steal_ptr(r);
+	free(r);
+	if (d)
+		*d = got;
+	else
+		oci_descriptor_free(got);
+	return 1;
+}
+
 const char *oci_sig_form_name(enum oci_sig_form form)
 {
 	switch (form) {

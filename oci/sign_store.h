@@ -16,6 +16,7 @@
 #include "common/error.h"
 #include "oci/sign.h"
 
+struct oci_descriptor;
 struct oci_store;
 struct oci_txn;
 
@@ -33,6 +34,20 @@ int oci_store_sign(struct oci_store *store, const char *ref,
 int oci_store_sig_refs(struct oci_store *store, const char *digest,
 		       char ***refs, size_t *n, struct error **err);
 void oci_strv_free(char **v, size_t n);
+
+/* Whether stored reference ref is in repository name ("name:tag"). */
+bool oci_ref_in_repo(const char *ref, const char *name);
+
+/*
+ * The stored referrers index of digest made in repository name: the one
+ * under "name:sha256-<hex>", else a bare "sha256-<hex>" (ig's store keeps
+ * them so).  *ref and *d (each if not NULL) receive the reference it is
+ * under and its descriptor.  Returns 1 when found, 0 when neither is
+ * stored, -1 on error (alloc).
+ */
+int oci_store_referrers_of(struct oci_store *store, const char *name,
+			   const char *digest, char **ref,
+			   struct oci_descriptor **d, struct error **err);
 
 /* The forms of a signature, in the order ig tries them. */
 enum oci_sig_form {

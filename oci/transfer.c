@@ -575,7 +575,6 @@ static int push_signatures(struct push *p, const char *src, const char *digest,
 {
 	cleanup_ref struct oci_ref *r = NULL;
 	cleanup_free char *name = NULL;
-	cleanup_free char *rref = NULL;
 	char tag[OCI_SIG_TAG_SIZE];
 	struct oci_descriptor *d = NULL;
 	char **refs = NULL;
@@ -590,8 +589,7 @@ static int push_signatures(struct push *p, const char *src, const char *digest,
 	 * store keeps them so) */
 	pick = n;
 	for (i = 0; name && i < n; i++)
-		if (!strncmp(refs[i], name, strlen(name)) &&
-		    refs[i][strlen(name)] == ':')
+		if (oci_ref_in_repo(refs[i], name))
 			pick = i;
 	for (i = 0; pick == n && i < n; i++)
 		if (!strchr(refs[i], '/'))
@@ -602,14 +600,11 @@ static int push_signatures(struct push *p, const char *src, const char *digest,
 		return error_prefix(err, "signature %s", tag);
 	}
 	oci_strv_free(refs, n);
-	oci_referrers_tag(digest, tag);
-	if (!name || asprintf(&rref, "%s:%s", name, tag) < 0) {
-		rref = NULL;
+	if (!name)
 		return 0;
-	}
-	if (oci_store_resolve(p->store, rref, &d, NULL) < 0 &&
-	    oci_store_resolve(p->store, tag, &d, NULL) < 0) /* bare, ig's */
-		return 0; /* no referrers */
+	rc = oci_store_referrers_of(p->store, name, digest, NULL, &d, err);
+	if (rc <= 0)
+		return rc; /* -1: error, 0: no referrers */
 	rc = push_referrers(p, d, digest, err);
 	oci_descriptor_free(d);
 	return rc < 0 ? error_prefix(err, "referrers of %s", digest) : 0;

@@ -100,14 +100,6 @@ int trust_keys_from_dir(struct oci_keyset *set, struct error **err)
 
 /* ---- export ---- */
 
-/* Whether ref names repository name ("name:tag"). */
-static bool same_repo(const char *ref, const char *name)
-{
-	size_t n = strlen(name);
-
-	return !strncmp(ref, name, n) && ref[n] == ':';
-}
-
 int image_sig_refs_append(struct oci_store *store, char ***refs, int *n,
 			  struct error **err)
 {
@@ -118,10 +110,10 @@ int image_sig_refs_append(struct oci_store *store, char ***refs, int *n,
 		cleanup_free char *name = NULL;
 		cleanup_free char *rref = NULL;
 		struct oci_descriptor *d = NULL;
-		char tag[OCI_SIG_TAG_SIZE];
 		char **sigs = NULL;
 		size_t ns = 0, k;
 		char **v;
+		int rc;
 
 		if (oci_digest_valid((*refs)[i]) ||
 		    oci_ref_parse((*refs)[i], NULL, &r, NULL) < 0 ||
@@ -129,12 +121,16 @@ int image_sig_refs_append(struct oci_store *store, char ***refs, int *n,
 			continue;
 		if (oci_store_resolve(store, (*refs)[i], &d, err) < 0)
 			return -1;
-		oci_referrers_tag(d->digest, tag);
-		if (oci_store_sig_refs(store, d->digest, &sigs, &ns, err) < 0) {
-			oci_descriptor_free(d);
+		rc = oci_store_sig_refs(store, d->digest, &sigs, &ns, err);
+		/* the sigstore bundles: the referrers index of the image */
+		if (rc == 0)
+			rc = oci_store_referrers_of(store, name, d->digest,
+						    &rref, NULL, err);
+		oci_descriptor_free(d);
+		if (rc < 0) {
+			oci_strv_free(sigs, ns);
 			return -1;
 		}
-		oci_descriptor_free(d);
 		v = realloc(*refs, (*n + ns + 1) * sizeof(*v));
 		if (!v) {
 			oci_strv_free(sigs, ns);
@@ -143,25 +139,12 @@ int image_sig_refs_append(struct oci_store *store, char ***refs, int *n,
 		*refs = v;
 		/* the image's repository's, or bare ones (ig's store) */
 		for (k = 0; k < ns; k++)
-			if (same_repo(sigs[k], name) || !strchr(sigs[k], '/'))
+			if (oci_ref_in_repo(sigs[k], name) ||
+			    !strchr(sigs[k], '/'))
 				(*refs)[(*n)++] = steal_ptr(sigs[k]);
 		oci_strv_free(sigs, ns);
-		/* the sigstore bundles: the referrers index of the image, in
-		 * its repository, or bare (ig's store) */
-		if (asprintf(&rref, "%s:%s", name, tag) < 0) {
-			rref = NULL;
-			return error_set(err, ENOMEM, "alloc");
-		}
-		if (oci_store_resolve(store, rref, &d, NULL) < 0) {
-			free(rref);
-			rref = strdup(tag);
-			if (!rref)
-				return error_set(err, ENOMEM, "alloc");
-			if (oci_store_resolve(store, rref, &d, NULL) < 0)
-				continue;
-		}
-		oci_descriptor_free(d);
-		(*refs)[(*n)++] = steal_ptr(rref);
+		if (rref)
+			(*refs)[(*n)++] = steal_ptr(rref);
 	}
 	return 0;
 }
