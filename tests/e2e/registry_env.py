@@ -462,3 +462,18 @@ def store_snapshot(store):
     except FileNotFoundError:
         blobs = set()
     return index, blobs
+
+
+def keypair(tmp, name):
+    """A P-256 key made by openssl in folder tmp: (PKCS#8 private key,
+    public PEM) file names."""
+    key = os.path.join(tmp, f"{name}.key")
+    pub = os.path.join(tmp, f"{name}.pub")
+    sec1 = subprocess.run(["openssl", "ecparam", "-name", "prime256v1",
+                           "-genkey", "-noout"], check=True,
+                          capture_output=True, timeout=60).stdout
+    subprocess.run(["openssl", "pkcs8", "-topk8", "-nocrypt", "-out", key],
+                   input=sec1, check=True, capture_output=True, timeout=60)
+    subprocess.run(["openssl", "ec", "-in", key, "-pubout", "-out", pub],
+                   check=True, capture_output=True, timeout=60)
+    return key, pub

@@ -957,12 +957,7 @@ def a_signed_image_is_one_image_to_list_import_and_remove(ctx):
     store = ctx.store
     ctx.store = os.path.join(ctx.tmp, "signed")
     try:
-        key = os.path.join(ctx.tmp, "sign.key")
-        sec1 = subprocess.run(["openssl", "ecparam", "-name", "prime256v1",
-                               "-genkey", "-noout"], capture_output=True,
-                              check=True, timeout=60).stdout
-        subprocess.run(["openssl", "pkcs8", "-topk8", "-nocrypt", "-out",
-                        key], input=sec1, check=True, timeout=60)
+        key, _ = env.keypair(ctx.tmp, "sign")
         ok(runner(ctx, ["image", "build", FIXTURE, "-t", "signed:v1"]),
            "build")
         ok(runner(ctx, ["image", "sign", "signed:v1", "--key", key]), "sign")
@@ -1102,12 +1097,7 @@ def signatures_of_what_no_name_holds_go_at_the_next_remove(ctx):
     store = ctx.store
     ctx.store = os.path.join(ctx.tmp, "orphans")
     try:
-        key = os.path.join(ctx.tmp, "orphan.key")
-        sec1 = subprocess.run(["openssl", "ecparam", "-name", "prime256v1",
-                               "-genkey", "-noout"], capture_output=True,
-                              check=True, timeout=60).stdout
-        subprocess.run(["openssl", "pkcs8", "-topk8", "-nocrypt", "-out",
-                        key], input=sec1, check=True, timeout=60)
+        key, _ = env.keypair(ctx.tmp, "orphan")
         name = "ghcr.io/inspektor-gadget/gadget/moved"
         ok(runner(ctx, ["image", "build", FIXTURE, "-t", "moved:v1"],
                   {"SOURCE_DATE_EPOCH": "1"}), "build 1")

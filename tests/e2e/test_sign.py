@@ -105,20 +105,6 @@ def new_store(ctx, name):
     return d
 
 
-def keypair(ctx, name):
-    """A P-256 key made by openssl: PKCS#8 private key, public PEM file."""
-    key = os.path.join(ctx.tmp, f"{name}.key")
-    pub = os.path.join(ctx.tmp, f"{name}.pub")
-    sec1 = subprocess.run(["openssl", "ecparam", "-name", "prime256v1",
-                           "-genkey", "-noout"], check=True,
-                          capture_output=True).stdout
-    subprocess.run(["openssl", "pkcs8", "-topk8", "-nocrypt", "-out", key],
-                   input=sec1, check=True, capture_output=True)
-    subprocess.run(["openssl", "ec", "-in", key, "-pubout", "-out", pub],
-                   check=True, capture_output=True)
-    return key, pub
-
-
 def run_args(ref, *extra):
     return ["run", ref, "-o", "json", "--timeout", "20"] + list(extra)
 
@@ -366,8 +352,8 @@ def setup():
     os.makedirs(ctx.no_keys)
     ctx.reg = env.Registry(ctx.tmp, "reg")
     ctx.api = Reg(ctx.reg.host)
-    ctx.key, ctx.pub = keypair(ctx, "trusted")
-    ctx.other_key, ctx.other_pub = keypair(ctx, "other")
+    ctx.key, ctx.pub = env.keypair(ctx.tmp, "trusted")
+    ctx.other_key, ctx.other_pub = env.keypair(ctx.tmp, "other")
     ctx.keys_dir = os.path.join(ctx.tmp, "keys")
     os.makedirs(ctx.keys_dir)
     shutil.copy(ctx.pub, os.path.join(ctx.keys_dir, "trusted.pub"))
