@@ -25,6 +25,7 @@
 #include "runner/engine/containers.h"
 #include "runner/engine/k8s_select.h"
 #include "runner/engine/name_list.h"
+#include "runner/engine/timefmt.h"
 
 enum {
 	OPT_WATCH = 'w',
@@ -102,12 +103,14 @@ struct lc_state {
 	size_t n_live, cap_live;
 	bool quiet; /* taking in the listed ones */
 	bool gone; /* --watch: its reader went away */
+	struct timefmt *rfc3339; /* --watch: its events' times */
 	int rc;
 };
 
 static const char *const runtime_names[] = { "docker", "containerd", "cri-o",
 					     "podman" };
 #define N_RUNTIMES (sizeof(runtime_names) / sizeof(runtime_names[0]))
+#define RFC3339 "2006-01-02T15:04:05Z07:00" /* Go's time.RFC3339 */
 
 static volatile sig_atomic_t stop_signal;
 
@@ -222,25 +225,12 @@ static int lc_option(void *state, int opt, const char *arg, struct error **err)
 	return EXIT_USAGE;
 }
 
-static bool runtime_selected(const char *list, const char *runtime)
-{
-	size_t n = strlen(runtime);
-	const char *p;
-
-	if (!list)
-		return true;
-	for (p = list; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
-		if (!strncmp(p, runtime, n) && (!p[n] || p[n] == ','))
-			return true;
-	return false;
-}
-
 /* A container (not a CRI pod's sandbox, which ig leaves out too) that
  * the flags select. */
 static bool selected(const struct lc_state *st, const struct container_info *ci)
 {
 	return ci->id[0] && !ci->pod.sandbox &&
-	       runtime_selected(st->runtimes, ci->runtime) &&
+	       (!st->runtimes || name_list_match(st->runtimes, ci->runtime)) &&
 	       (!st->names || name_list_match(st->names, ci->name)) &&
 	       (!st->pods ||
 		k8s_select_match(st->pods, &ci->pod, ci->pod.container));
@@ -453,24 +443,6 @@ static void watch_widths(const struct lc_state *st, enum col *c, size_t *nc,
 	}
 }
 
-/* Now, as Go's time.RFC3339 writes it. */
-static void rfc3339_now(char *buf, size_t size)
-{
-	time_t t = time(NULL);
-	struct tm tm;
-	char off[8];
-
-	localtime_r(&t, &tm);
-	strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (!tm.tm_gmtoff) {
-		strncat(buf, "Z", size - strlen(buf) - 1);
-		return;
-	}
-	strftime(off, sizeof(off), "%z", &tm);
-	snprintf(buf + strlen(buf), size - strlen(buf), "%.3s:%s", off,
-		 off + 3);
-}
-
 /* --watch: what is printed, out now; a reader gone away (EPIPE) ends the
  * watch, as run ends. */
 static void flush_events(struct lc_state *st)
@@ -484,11 +456,11 @@ static void flush_events(struct lc_state *st)
 static void print_event(struct lc_state *st, const struct row *r,
 			const char *event)
 {
-	char ts[40], buf[1024];
+	char ts[TIMEFMT_TEXT_MAX(sizeof(RFC3339) - 1) + 1], buf[1024];
 
 	if (st->quiet || st->gone)
 		return;
-	rfc3339_now(ts, sizeof(ts));
+	ts[timefmt_format(ts, st->rfc3339, NULL, time(NULL), 0)] = '\0';
 	if (st->json) {
 		json_t *o = json_object();
 
@@ -688,6 +660,9 @@ static int watch(struct lc_state *st, struct containers *ctrs,
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN); /* a reader gone: the loop ends, as run's */
+	st->rfc3339 = timefmt_new(RFC3339);
+	if (!st->rfc3339)
+		return cli_error(err, EXIT_FAIL, "out of memory");
 	rc = list_now(st, ctrs, err);
 	if (rc)
 		return rc;
@@ -740,6 +715,7 @@ static int lc_run(struct cli_ctx *ctx, void *state, struct error **err)
 		rc = list_now(st, ctrs, err);
 	containers_free(ctrs);
 	k8s_select_free(st->pods);
+	timefmt_free(st->rfc3339);
 	free(st->live);
 	return rc;
 }

@@ -14,8 +14,10 @@ namespace (from podman and /proc) before the query: the ground truth the
 events are checked against.  Each container asks for its own name,
 NAME.web.test, so that events tell which container made them.
 """
+import datetime
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -680,10 +682,19 @@ def list_containers_watch_tells_created_and_deleted(env):
         # the containers there before it: listed as CREATED
         e = wait_until(lambda: told("CREATED", a), 30, "a listed")[0]
         check_listed(a, e["container"], "podman", IMAGE)
+        t0 = int(time.time())
         b = Held(env, cname("w"))
         e = wait_until(lambda: told("CREATED", b), 30, "b CREATED")[0]
+        t1 = time.time()
         check_listed(b, e["container"], "podman", IMAGE)
-        check(e["timestamp"], "no timestamp")
+        # the time it was told, as Go's time.RFC3339 writes the local time
+        check(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d"
+                           r"(Z|[+-]\d\d:\d\d)", e["timestamp"]),
+              f"timestamp {e['timestamp']!r}")
+        ts = datetime.datetime.fromisoformat(
+            e["timestamp"].replace("Z", "+00:00")).timestamp()
+        check(t0 <= ts <= t1, f"timestamp {e['timestamp']!r} not between "
+              f"{t0} and {t1}")
         b.release()  # it ends
         e = wait_until(lambda: told("DELETED", b), 30, "b DELETED")[0]
         eq(e["container"]["runtime"]["containerName"], b.name,
