@@ -870,17 +870,18 @@ bool field_text_empty(struct render_ctx *rc, const struct field *f,
 
 void render_ctx_init(struct render_ctx *rc, const struct fieldset *fs)
 {
-	bool users = false, groups = false, layouts = false;
+	bool users = false, groups = false;
+	size_t layouts = 0;
 
 	memset(rc, 0, sizeof(*rc));
 	rc->fs = fs;
 	for (size_t i = 0; i < fs->n; i++) {
 		users |= fs->f[i].kind == FK_USER;
 		groups |= fs->f[i].kind == FK_GROUP;
-		layouts |= fs->f[i].ts_fmt != NULL;
+		layouts += fs->f[i].ts_fmt != NULL;
 	}
 	/* without one, each layout's time is made whole */
-	rc->ts_cache = layouts ? timefmt_cache_new() : NULL;
+	rc->ts_cache = layouts ? timefmt_cache_new(layouts) : NULL;
 	/* without a cache, names fall back to numbers */
 	rc->users = users ? idcache_new(false) : NULL;
 	rc->groups = groups ? idcache_new(true) : NULL;

@@ -371,22 +371,50 @@ static size_t write_pieces(char *buf, const struct timefmt *tf,
 	return n;
 }
 
-struct timefmt_cache {
+struct timefmt_entry {
 	const struct timefmt *tf; /* NULL: none yet */
 	long long sec;
+	unsigned long used; /* when last written, in calls */
 	size_t len;
 	size_t at[TIMEFMT_LAYOUT_MAX]; /* where each fraction goes in text */
 	char text[TIMEFMT_TEXT_MAX(TIMEFMT_LAYOUT_MAX)]; /* but fractions */
 };
 
-struct timefmt_cache *timefmt_cache_new(void)
+struct timefmt_cache {
+	size_t n;
+	unsigned long calls;
+	struct timefmt_entry e[];
+};
+
+struct timefmt_cache *timefmt_cache_new(size_t n)
 {
-	return calloc(1, sizeof(struct timefmt_cache));
+	struct timefmt_cache *c;
+
+	n = n ? n : 1;
+	c = calloc(1, sizeof(*c) + n * sizeof(c->e[0]));
+	if (c)
+		c->n = n;
+	return c;
 }
 
 void timefmt_cache_free(struct timefmt_cache *c)
 {
 	free(c);
+}
+
+/* tf's entry, else the one written longest ago (a free one first) */
+static struct timefmt_entry *cache_entry(struct timefmt_cache *c,
+					 const struct timefmt *tf)
+{
+	struct timefmt_entry *old = &c->e[0];
+
+	for (size_t i = 0; i < c->n; i++) {
+		if (c->e[i].tf == tf)
+			return &c->e[i];
+		if (c->e[i].used < old->used)
+			old = &c->e[i];
+	}
+	return old;
 }
 
 static void local_tm(long long sec, struct tm *tm)
@@ -401,17 +429,20 @@ size_t timefmt_format(char *buf, const struct timefmt *tf,
 		      struct timefmt_cache *c, long long sec, long nsec)
 {
 	size_t n = 0, from = 0, k = 0;
+	struct timefmt_entry *e;
 	struct tm tm;
 
 	if (!c) {
 		local_tm(sec, &tm);
 		return write_pieces(buf, tf, &tm, nsec, NULL);
 	}
-	if (c->tf != tf || c->sec != sec) {
+	e = cache_entry(c, tf);
+	e->used = ++c->calls;
+	if (e->tf != tf || e->sec != sec) {
 		local_tm(sec, &tm);
-		c->len = write_pieces(c->text, tf, &tm, 0, c->at);
-		c->tf = tf;
-		c->sec = sec;
+		e->len = write_pieces(e->text, tf, &tm, 0, e->at);
+		e->tf = tf;
+		e->sec = sec;
 	}
 	/* the second's text, the fractions of nsec in their places */
 	for (size_t i = 0; i < tf->n; i++) {
@@ -419,11 +450,11 @@ size_t timefmt_format(char *buf, const struct timefmt *tf,
 
 		if (ch->std != STD_FRAC0 && ch->std != STD_FRAC9)
 			continue;
-		memcpy(buf + n, c->text + from, c->at[k] - from);
-		n += c->at[k] - from;
-		from = c->at[k++];
+		memcpy(buf + n, e->text + from, e->at[k] - from);
+		n += e->at[k] - from;
+		from = e->at[k++];
 		n += fraction(buf + n, nsec, ch);
 	}
-	memcpy(buf + n, c->text + from, c->len - from);
-	return n + c->len - from;
+	memcpy(buf + n, e->text + from, e->len - from);
+	return n + e->len - from;
 }

@@ -30,10 +30,11 @@ void timefmt_free(struct timefmt *tf);
 size_t timefmt_len(const struct timefmt *tf);
 
 /* The text of the second last written, kept for the next times within
- * it (one layout's: another's replaces it). */
+ * it: one entry per layout, for up to n layouts (past n, the layout
+ * written longest ago gives its entry up). */
 struct timefmt_cache;
 
-struct timefmt_cache *timefmt_cache_new(void);
+struct timefmt_cache *timefmt_cache_new(size_t n);
 void timefmt_cache_free(struct timefmt_cache *c);
 
 /* Write sec.nsec (Unix time) as tf's layout says into buf (room for

@@ -609,6 +609,62 @@ static void text__timestamp_format__second_reused(void **state)
 	tzset();
 }
 
+/*
+ * Two layout fields in one event keep a second's text each: events of
+ * that second make each layout's local time once, not once per field
+ * and event, whichever order the fields are written in.
+ */
+static void text__timestamp_format__two_layouts_each_kept(void **state)
+{
+	struct gadget_metadata *md = md_of(
+		"datasources:\n  x:\n    fields:\n      a_raw:\n"
+		"        annotations:\n"
+		"          formatters.timestamp.format: \"15:04:05.000\"\n"
+		"      b_raw:\n"
+		"        annotations:\n"
+		"          formatters.timestamp.format: \"Jan _2 .99\"\n");
+	struct btf *btf = btf__new_empty();
+	struct fieldset *fs = NULL;
+	struct error *err = NULL;
+	struct render_ctx rc;
+	__u64 ev[2], base;
+	char buf[2048];
+	int ts, st;
+
+	(void)state;
+	ts = btf__add_typedef(btf, "gadget_timestamp",
+			      btf__add_int(btf, "unsigned long long", 8, 0));
+	st = btf__add_struct(btf, "ev", sizeof(ev));
+	btf__add_field(btf, "a_raw", ts, 0, 0);
+	btf__add_field(btf, "b_raw", ts, 64, 0);
+	setenv("TZ", "UTC0", 1);
+	tzset();
+	assert_int_equal(fieldset_new(btf, st, md, "x", &fs, &err), 0);
+	render_ctx_init(&rc, fs);
+	base = (__u64)(1136239445LL * 1000000000LL - fs->boot_to_real_ns);
+	localtimes = 0;
+	for (int i = 0; i < 10; i++) {
+		char a[32], b[32];
+
+		ev[0] = base + (__u64)i * 1000000;
+		ev[1] = base + (__u64)i * 10000000;
+		snprintf(a, sizeof(a), "22:04:05.00%d", i);
+		if (i)
+			snprintf(b, sizeof(b), "Jan  2 .0%d", i);
+		else
+			snprintf(b, sizeof(b), "Jan  2 ");
+		FX_ASSERT_TEXT(&rc, fs, ev, buf, "a", a);
+		FX_ASSERT_TEXT(&rc, fs, ev, buf, "b", b);
+	}
+	assert_int_equal(localtimes, 2);
+	render_ctx_fini(&rc);
+	fieldset_free(fs);
+	metadata_free(md);
+	btf__free(btf);
+	setenv("TZ", "UTC", 1);
+	tzset();
+}
+
 /* gadget_bytes: X_raw gets X in SI units, as ig's formatter (go-humanize);
  * a member not named X_raw stays a number, as there. */
 static void text__bytes_raw__si_units(void **state)
@@ -719,6 +775,7 @@ int main(void)
 		cmocka_unit_test(text__syscall_raw__by_name),
 		cmocka_unit_test(text__timestamp_format__go_layouts),
 		cmocka_unit_test(text__timestamp_format__second_reused),
+		cmocka_unit_test(text__timestamp_format__two_layouts_each_kept),
 		cmocka_unit_test(text__float_precision__decimals),
 		cmocka_unit_test(
 			text__target_annotations__name_the_formatted_field),
