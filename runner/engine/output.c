@@ -62,34 +62,31 @@ int output_mode_parse(const char *s, enum output_mode *mode)
 
 /* ---- JSON strings ------------------------------------------------------ */
 
-/* 0: copy; 'u': \\u00XX; else the letter after the backslash. */
+/* 0: copy; 'u': \\u00XX; else the letter after the backslash: what
+ * ig's JSON writer (encoding/json's, copied) writes for ASCII. */
 static const char json_esc[128] = {
-	['\0'] = 'u', [1] = 'u',     [2] = 'u',	   [3] = 'u',
-	[4] = 'u',    [5] = 'u',     [6] = 'u',	   [7] = 'u',
-	['\b'] = 'b', ['\t'] = 't',  ['\n'] = 'n', [11] = 'u',
-	['\f'] = 'f', ['\r'] = 'r',  [14] = 'u',   [15] = 'u',
-	[16] = 'u',   [17] = 'u',    [18] = 'u',   [19] = 'u',
-	[20] = 'u',   [21] = 'u',    [22] = 'u',   [23] = 'u',
-	[24] = 'u',   [25] = 'u',    [26] = 'u',   [27] = 'u',
-	[28] = 'u',   [29] = 'u',    [30] = 'u',   [31] = 'u',
-	['"'] = '"',  ['\\'] = '\\', [0x7f] = 'u', /* valid JSON raw, but not printable YAML */
+	['\0'] = 'u', [1] = 'u',  [2] = 'u',	[3] = 'u',     [4] = 'u',
+	[5] = 'u',    [6] = 'u',  [7] = 'u',	['\b'] = 'u',  ['\t'] = 't',
+	['\n'] = 'n', [11] = 'u', ['\f'] = 'u', ['\r'] = 'r',  [14] = 'u',
+	[15] = 'u',   [16] = 'u', [17] = 'u',	[18] = 'u',    [19] = 'u',
+	[20] = 'u',   [21] = 'u', [22] = 'u',	[23] = 'u',    [24] = 'u',
+	[25] = 'u',   [26] = 'u', [27] = 'u',	[28] = 'u',    [29] = 'u',
+	[30] = 'u',   [31] = 'u', ['"'] = '"',	['\\'] = '\\',
 };
 
 /*
- * Characters valid raw in JSON that a YAML reader refuses (C1 controls,
- * U+FFFE, U+FFFF: not printable) or reads as line breaks inside a quoted
- * string (U+0085, U+2028, U+2029, YAML 1.1): written as \uXXXX, which
- * both read back as the same character.
+ * Characters past ASCII written as \uXXXX: U+2028 and U+2029, as ig
+ * writes them, and the C1 controls (U+0080 to U+009F), which ig writes
+ * raw: some terminals act on them, and a DNS name is anyone's text.
  */
-static bool yaml_unsafe(const unsigned char *s, size_t len)
+static bool escaped_cp(const unsigned char *s, size_t len)
 {
 	unsigned int cp;
 
-	if (len == 4 || (len == 3 && s[0] != 0xe2 && s[0] != 0xef))
+	if (len == 4 || (len == 3 && s[0] != 0xe2))
 		return false;
 	cp = utf8_cp(s, len);
-	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029 ||
-	       cp == 0xfffe || cp == 0xffff;
+	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029;
 }
 
 static size_t write_u4(char *out, unsigned int cp)
@@ -113,15 +110,14 @@ static inline __u64 bytes_below(__u64 w, unsigned int c)
 }
 
 /* Bytes of the 8 at s that are plain: before the first NUL, control
- * character, quote, backslash, DEL or non-ASCII byte. */
+ * character, quote, backslash or non-ASCII byte. */
 static inline size_t plain8(const unsigned char *s)
 {
 	__u64 w, bad;
 
 	memcpy(&w, s, 8);
 	bad = bytes_below(w, 0x20) | bytes_below(w ^ (ONES * '"'), 1) |
-	      bytes_below(w ^ (ONES * '\\'), 1) |
-	      bytes_below(w ^ (ONES * 0x7f), 1) | (w & HIGHS);
+	      bytes_below(w ^ (ONES * '\\'), 1) | (w & HIGHS);
 	return bad ? (size_t)__builtin_ctzll(bad) / 8 : 8;
 }
 
@@ -166,7 +162,7 @@ size_t output_json_string(char *out, const char *str, size_t n)
 			continue;
 		}
 		l = utf8_len(s + i, n - i);
-		if (l && yaml_unsafe(s + i, l)) {
+		if (l && escaped_cp(s + i, l)) {
 			o += write_u4(out + o, utf8_cp(s + i, l));
 			i += l;
 		} else if (l) {
