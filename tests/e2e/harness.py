@@ -96,6 +96,25 @@ def stop_procs(procs):
                 p.kill()
 
 
+def read_pty(fd):
+    """What was written to the other end of pseudo-terminal fd (pty's
+    openpty() primary), read until its last writer closed it; fd is
+    closed."""
+    out = b""
+    try:
+        while True:
+            try:
+                data = os.read(fd, 65536)
+            except OSError:  # EIO: the last writer closed it
+                break
+            if not data:
+                break
+            out += data
+    finally:
+        os.close(fd)
+    return out
+
+
 def sh(cmd, check_rc=True, timeout=SH_TIMEOUT, **kw):
     """Run a shell command, return its stdout; raise on failure or when it
     runs longer than timeout seconds (its whole process group is killed)."""

@@ -21,7 +21,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import RUNNER, ROOT, check, eq, fails, main, ok, test  # noqa
+from harness import (RUNNER, ROOT, check, eq, fails, main, ok,  # noqa
+                     read_pty, test)
 import registry_env as env  # noqa: E402
 
 FIXTURE = os.path.join(ROOT, "tests", "fixtures", "raw_tp")
@@ -61,21 +62,9 @@ def on_terminal(ctx, args):
         p = subprocess.run([RUNNER] + args + ["--store", ctx.store],
                            stdout=slave, stderr=subprocess.PIPE, text=True,
                            timeout=60)
-        os.close(slave)
-        slave = -1
-        out = b""
-        while True:
-            try:
-                b = os.read(master, 65536)
-            except OSError:  # EIO: the terminal's other end closed
-                break
-            if not b:
-                break
-            out += b
     finally:
-        if slave >= 0:
-            os.close(slave)
-        os.close(master)
+        os.close(slave)
+        out = read_pty(master)
     eq(p.returncode, 0, f"{args}: {p.stderr}")
     return out.decode().replace("\r\n", "\n")
 

@@ -24,7 +24,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (RUNNER, ROOT, test, main, check, eq, Fail,  # noqa: E402
-                     fails, ok)
+                     fails, ok, read_pty)
 import registry_env as env  # noqa: E402
 
 CONFIG_V1 = "name: trace dns\ndescription: trace DNS v1\n"
@@ -955,18 +955,7 @@ def on_a_terminal(ctx, args, store):
     p = subprocess.Popen([RUNNER] + args, stdin=secondary, stdout=secondary,
                          stderr=secondary, env=e)
     os.close(secondary)
-    out = b""
-    try:
-        while True:
-            try:
-                data = os.read(primary, 4096)
-            except OSError:  # EIO: the last writer closed it
-                break
-            if not data:
-                break
-            out += data
-    finally:
-        os.close(primary)
+    out = read_pty(primary)
     return p.wait(timeout=60), out.decode(errors="replace")
 
 
