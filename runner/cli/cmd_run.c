@@ -96,7 +96,7 @@ struct run_flags {
 	enum oci_pull_policy policy;
 	struct oci_registry_opts ro;
 	/* the rest, once the image said which params exist */
-	enum output_mode mode;
+	const char *output; /* -o, NULL: each data source's default */
 	const char *fields;
 	const char *filters[MAX_FILTERS];
 	size_t n_filters;
@@ -112,7 +112,6 @@ struct run_flags {
 	/* --k8s-namespace ... --k8s-selector by enum k8s_select_key: the
 	 * last of each, as in ig */
 	const char *pods[K8S_SELECT_LABELS + 1];
-	bool no_events; /* -o none: metrics only */
 	struct run_metrics rm;
 };
 
@@ -136,7 +135,8 @@ static void usage(FILE *f)
 	      "\n"
 	      "  -o, --output MODE    columns (default), json, jsonpretty, yaml,\n"
 	      "                       pcap-ng (the packets, if the gadget has\n"
-	      "                       them), none (metrics only)\n"
+	      "                       them), none (metrics only); ds:MODE,...\n"
+	      "                       per data source (default: the gadget's)\n"
 	      "      --fields LIST    columns to show: a,b replaces; +a,-b edits\n"
 	      "  -F, --filter EXPR    field OP value; OP: == != < <= > >= ~ !~\n"
 	      "                       (a comma ANDs rules; repeat to AND more)\n"
@@ -354,14 +354,8 @@ static int run_flag(struct run_flags *f, size_t n_params, int c,
 		    const char *arg, struct error **err)
 {
 	switch (c) {
-	case 'o':
-		f->no_events = !strcmp(arg, "none");
-		if (!f->no_events && output_mode_parse(arg, &f->mode))
-			return cli_error(err, EXIT_USAGE,
-					 "invalid output mode '%s': want "
-					 "columns, json, jsonpretty, yaml, "
-					 "pcap-ng, none",
-					 arg);
+	case 'o': /* checked by session_set_output() */
+		f->output = arg;
 		return EXIT_OK;
 	case OPT_FIELDS:
 		f->fields = arg;
@@ -596,6 +590,8 @@ static int apply_flags(struct session *s, const struct run_flags *f,
 		return EXIT_USAGE;
 	if (f->fields && session_select_fields(s, f->fields, err))
 		return EXIT_USAGE;
+	if (session_set_output(s, f->output, err))
+		return EXIT_USAGE;
 	for (i = 0; i < f->n_filters; i++)
 		if (session_add_filter(s, f->filters[i], err))
 			return EXIT_USAGE;
@@ -682,7 +678,7 @@ static int trace(struct session *s, const struct run_flags *f,
 		if (cols && *cols && !*end && w > 0 && w <= 100000)
 			session_set_term_width(s, (int)w);
 	}
-	if (session_start(s, f->mode, STDOUT_FILENO, err))
+	if (session_start(s, STDOUT_FILENO, err))
 		return -1;
 	/* Raised while a ring fills, so that the reader is scheduled before
 	 * it overflows on a busy machine. */
@@ -701,8 +697,7 @@ static int trace(struct session *s, const struct run_flags *f,
 static int run_main(int argc, char **argv, struct error **err)
 {
 	const char *node = getenv("NODE_NAME");
-	struct run_flags f = { .mode = OUTPUT_COLUMNS,
-			       .nice = RUN_NICE,
+	struct run_flags f = { .nice = RUN_NICE,
 			       .policy = OCI_PULL_MISSING,
 			       .k8s = node && *node };
 	cleanup_free char *refstr = NULL, *name = NULL;
@@ -764,8 +759,7 @@ static int run_main(int argc, char **argv, struct error **err)
 		print_gadget_help(s);
 		goto out;
 	}
-	if (run_metrics_setup(&f.rm, s, md, f.no_events, err) ||
-	    trace(s, &f, err))
+	if (run_metrics_setup(&f.rm, s, md, err) || trace(s, &f, err))
 		goto fail;
 	session_stats(s, &count, &lost);
 	rc = EXIT_OK;
@@ -816,7 +810,7 @@ int run_gadget_flags(int argc, char **argv,
 		     void (*fn)(void *ctx, const char *flag), void *ctx,
 		     struct error **err)
 {
-	struct run_flags f = { .mode = OUTPUT_COLUMNS };
+	struct run_flags f = { 0 };
 	cleanup_free char *refstr = NULL, *name = NULL;
 	cleanup_ref struct oci_ref *ref = NULL;
 	struct gadget_metadata *md = NULL;

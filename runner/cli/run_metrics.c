@@ -298,8 +298,7 @@ static int tick(void *ctx, double now, double *next)
 }
 
 int run_metrics_setup(struct run_metrics *rm, struct session *s,
-		      const struct gadget_metadata *md, bool no_events,
-		      struct error **err)
+		      const struct gadget_metadata *md, struct error **err)
 {
 	size_t i, n = session_source_count(s);
 
@@ -309,7 +308,7 @@ int run_metrics_setup(struct run_metrics *rm, struct session *s,
 			return -1;
 		session_set_metrics(s, i,
 				    i < RUN_METRICS_MAX_DS ? rm->ms[i] : NULL,
-				    no_events || run_metrics_prints(rm, i));
+				    run_metrics_prints(rm, i));
 	}
 	if (rm->listen &&
 	    metrics_check_together((const struct metrics *const *)rm->ms,

@@ -85,12 +85,12 @@ int run_metrics_annotate(struct run_metrics *rm, struct gadget_metadata *md,
 /*
  * Before session_start(): metrics for every data source of s that asks
  * (and has a consumer: the listener or metrics.print), events kept off
- * stdout where metrics.print or no_events says so, the listener started,
+ * stdout where metrics.print says so (and where -o is none: the session
+ * itself), the listener started,
  * and the session's loop made to serve scrapes and print tables.
  */
 int run_metrics_setup(struct run_metrics *rm, struct session *s,
-		      const struct gadget_metadata *md, bool no_events,
-		      struct error **err);
+		      const struct gadget_metadata *md, struct error **err);
 /* Does data source i print a table instead of its events? */
 bool run_metrics_prints(const struct run_metrics *rm, size_t i);
 /* Print the tables a last time (metrics.print), then free; before

@@ -265,6 +265,11 @@ bool fieldset_has_stacks(const struct fieldset *fs)
 	return false;
 }
 
+bool fieldset_has_packets(const struct fieldset *fs)
+{
+	return fs->rest_len >= 0;
+}
+
 bool fieldset_has_runtime(const struct fieldset *fs)
 {
 	for (size_t i = 0; i < fs->n; i++)

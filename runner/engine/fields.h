@@ -54,6 +54,8 @@ bool fieldset_has_stacks(const struct fieldset *fs);
 
 /* Does fs have runtime.* fields (an event with a gadget_mntns_id)? */
 bool fieldset_has_runtime(const struct fieldset *fs);
+/* Do fs's records carry packet bytes after the event (ebpf.rest.len)? */
+bool fieldset_has_packets(const struct fieldset *fs);
 
 /*
  * Where the runner runs decides which enrichment subtree the default

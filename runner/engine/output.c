@@ -883,8 +883,9 @@ int output_new(const struct fieldset *fs, enum output_mode mode, int fd,
 	o->spec = calloc(fs->n_cols ? fs->n_cols : 1, sizeof(*o->spec));
 	if (!o->text || !o->scratch || !o->include || !o->width || !o->spec)
 		goto err_nomem;
-	if (mode == OUTPUT_COLUMNS && isatty(fd) &&
-	    !ioctl(fd, TIOCGWINSZ, &ws) && ws.ws_col > 0)
+	o->tty = isatty(fd);
+	if (mode == OUTPUT_COLUMNS && o->tty && !ioctl(fd, TIOCGWINSZ, &ws) &&
+	    ws.ws_col > 0)
 		o->term_width = ws.ws_col;
 	output_columns_layout(o);
 	json_include(o);
@@ -1084,7 +1085,8 @@ static void commit(struct output *o, size_t n)
 		output_flush(o);
 }
 
-void output_header(struct output *o)
+/* The header, after clear (n bytes) */
+static void header(struct output *o, const char *clear, size_t n)
 {
 	char *out;
 
@@ -1092,7 +1094,28 @@ void output_header(struct output *o)
 		return;
 	out = reserve(o);
 	o->header_pending = o->n_units == 0;
-	commit(o, output_columns_header(o, out));
+	memcpy(out, clear, n);
+	commit(o, n + output_columns_header(o, out + n));
+}
+
+void output_header(struct output *o)
+{
+	header(o, "", 0);
+}
+
+/* ig's (cursor home, erase the screen) */
+#define CLEAR_SCREEN "\033[H\033[2J"
+
+void output_screen_header(struct output *o)
+{
+	if (o->mode != OUTPUT_COLUMNS || o->err)
+		return;
+	/* the header leads the buffer: not counted as an event */
+	output_flush(o);
+	if (o->tty)
+		header(o, CLEAR_SCREEN, sizeof(CLEAR_SCREEN) - 1);
+	else
+		header(o, "", 0);
 }
 
 void output_event(struct output *o, const void *data, size_t size)

@@ -168,6 +168,7 @@ struct output {
 	char *cmemo_text;
 	struct column_spec *spec; /* columns: what column_fit() weighs */
 	int term_width; /* 0: not a terminal */
+	bool tty; /* fd is a terminal */
 	struct pcapng *pcap; /* OUTPUT_PCAPNG */
 
 	/* What reached fd: whole events only are counted. */

@@ -616,6 +616,18 @@ static int emit(void *ctx, const void *data, size_t size)
 	return 0;
 }
 
+/*
+ * An array's batch is whole: its records, after the header again on a
+ * cleared screen where the data source asks (ig's cli.clear-screen-before;
+ * the screen is cleared only on a terminal).
+ */
+static int end_batch(struct source *src)
+{
+	if (src->clear_screen && !src->quiet)
+		output_screen_header(src->out);
+	return batch_end(src->batch, emit, src);
+}
+
 static int on_event(void *ctx, const void *data, size_t size)
 {
 	struct source *src = ctx;
@@ -624,7 +636,7 @@ static int on_event(void *ctx, const void *data, size_t size)
 	/* the end of an array's batch: sorted and cut, as ig's operators
 	 * after its filters */
 	if (!data)
-		return src->batch ? batch_end(src->batch, emit, src) : 0;
+		return src->batch ? end_batch(src) : 0;
 	/* a short record: its missing tail reads as zeros for all below */
 	data = record_whole(src->pad, data, &size);
 	/* The exec of this event's process was told before the event. */
@@ -671,13 +683,23 @@ static void select_in_kernel(void *ctx, __u64 mntns,
 	}
 }
 
-int session_start(struct session *s, enum output_mode mode, int fd,
-		  struct error **err)
+/* Does any data source write pcap-ng? */
+static bool writes_packets(const struct session *s)
+{
+	for (size_t i = 0; i < s->n_src; i++)
+		if (!s->src[i].no_output && s->src[i].mode == OUTPUT_PCAPNG)
+			return true;
+	return false;
+}
+
+int session_start(struct session *s, int fd, struct error **err)
 {
 	size_t i;
 
 	if (s->describe_only)
 		return error_set(err, EINVAL, "session opened to describe");
+	if (!s->output_chosen && session_set_output(s, NULL, err))
+		return -1;
 	/* Selected pods: in the kernel as well when the program filters by
 	 * mount namespace (gadget/mntns_filter.h) */
 	if (s->pods && s->ctrs) {
@@ -687,7 +709,7 @@ int session_start(struct session *s, enum output_mode mode, int fd,
 		s->pods_in_kernel = gadget_mntns_filter_enable(s->g, mntns_fd);
 	}
 	/* only pcap-ng writes the packet bytes after an event */
-	if (mode != OUTPUT_PCAPNG)
+	if (!writes_packets(s))
 		gadget_rest_unwanted(s->g);
 	engine_step("session opened");
 	if (prepare_host(s->g, err) || session_ops_start(s, err))
@@ -714,11 +736,20 @@ int session_start(struct session *s, enum output_mode mode, int fd,
 	for (i = 0; i < s->n_src; i++) {
 		struct source *src = &s->src[i];
 
-		if (output_new(src->fs, mode, fd, &src->out, err))
+		/* one that prints nothing: columns, which write nothing
+		 * before an event */
+		src->quiet |= src->no_output;
+		if (output_new(src->fs,
+			       src->no_output ? OUTPUT_COLUMNS : src->mode, fd,
+			       &src->out, err))
 			return -1;
 		if (s->term_width > 0)
 			output_set_term_width(src->out, s->term_width);
-		if (!src->quiet)
+		if (src->quiet)
+			;
+		else if (src->clear_screen)
+			output_screen_header(src->out);
+		else
 			output_header(src->out);
 		if (src->tracer->snapshot)
 			continue;

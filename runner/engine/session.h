@@ -103,11 +103,21 @@ void session_describe(const struct session *s, FILE *out);
 json_t *session_datasources_json(const struct session *s, struct error **err);
 
 /*
- * Check the host, load and attach, make an output per data source on fd
- * and print the column headers.  After this the program is tracing.
+ * -o: the output mode of each data source, as ig's cli operator chooses
+ * it (session_output.c): spec "mode" for every data source, "ds:mode,..."
+ * per data source, NULL: each one's default (its gadget.yaml annotations
+ * cli.default-output-mode, cli.supported-output-modes).  A data source
+ * that does not support its mode prints nothing (a notice says so, as
+ * ig's warning); a mode that none supports is an error.  Also reads
+ * cli.clear-screen-before.
  */
-int session_start(struct session *s, enum output_mode mode, int fd,
-		  struct error **err);
+int session_set_output(struct session *s, const char *spec, struct error **err);
+/*
+ * Check the host, load and attach, make an output per data source on fd
+ * (in the modes session_set_output() chose, or each one's default) and
+ * print the column headers.  After this the program is tracing.
+ */
+int session_start(struct session *s, int fd, struct error **err);
 
 struct session_limits {
 	unsigned long timeout_s; /* 0: none */

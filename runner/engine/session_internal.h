@@ -40,6 +40,11 @@ struct source {
 	unsigned long fetch_count; /* and --map-fetch-count */
 	struct metrics *metrics; /* NULL: none */
 	bool quiet; /* metrics only: no events printed */
+	/* session_output.c: its -o mode, or none (no_output), as ig's cli
+	 * operator chooses; whether -o named it; whether its columns clear
+	 * the screen before each batch (cli.clear-screen-before) */
+	enum output_mode mode;
+	bool no_output, mode_given, clear_screen;
 	unsigned long long seen; /* quiet: events that passed the filter */
 	unsigned long long gave_up_told; /* filter_gave_up() last told */
 };
@@ -61,6 +66,7 @@ struct session {
 	__u64 lost, lost_seen;
 	__u64 counted[SESSION_COUNTERS]; /* GADGET_COUNTERs, as last told */
 	bool broken; /* an output failed: stop, drain nothing */
+	bool output_chosen; /* session_set_output() was called */
 	int term_width; /* columns: 0 as the output finds it */
 	session_tick_fn tick;
 	void *tick_ctx;

@@ -22,11 +22,12 @@ download ig's own; docs/ig-compat.md records those):
   (gadget_kernel_stack X_raw gets X, struct gadget_user_stack gets
   addresses, buildid and symbols), from a program with known functions.
 - tests/fixtures/ig_pf: packet filters (packetfilter.h) as ig's tcpdump
-  uses them, with tcpdump expressions (--pf, --pf-extra) on real traffic.
+  uses them, with tcpdump expressions (--pf, --pf-extra) on real traffic;
+  its gadget.yaml declares tcpdump's output modes (cli.*).
 - tests/fixtures/ig_arrays: map iterators whose records a test decides
   (fchmod calls per mode) or that count their own fetches, for ig's sort
-  and limiter operators (--sort, --max-entries), the map-fetch params and
-  gadget.yaml paramDefaults.
+  and limiter operators (--sort, --max-entries), the map-fetch params,
+  gadget.yaml paramDefaults and ig's cli.* annotations (--annotate).
 - tests/fixtures/ig_syscalls: syscall numbers (gadget_syscall X_raw gets
   X, the name), checked against the kernel's UAPI header; ig's templates;
   uids and gids of a gadget's own (gadget_uid X_raw gets X, the user).
@@ -37,6 +38,7 @@ the namespace's inode).
 """
 import json
 import os
+import pty
 import re
 import signal
 import subprocess
@@ -46,7 +48,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (ROOT, RUNNER, Fail, Netns, Runner, check, eq,  # noqa: E402
-                     main, sh, test)
+                     main, read_pty, sh, test)
 from gadget_env import (build_images, header_cell, run_sync, stop,  # noqa: E402
                         usage_error)
 
@@ -679,6 +681,125 @@ def arrays_variant(env, tag, defaults):
     return subprocess.run([RUNNER, "image", "build", d, "-t",
                            f"{tag}:latest", "--store", env.store],
                           capture_output=True, text=True, timeout=120)
+
+
+# ticks fetched 3 times, then the run ends; modes (empty) once
+THREE_TICKS = ["--map-fetch-interval", "20ms",
+               "--map-fetch-count", "ticks:3,modes:1"]
+
+
+def arrays_run(env, *args):
+    """ig_arrays with THREE_TICKS and args, to its end, stdout a pipe."""
+    rc, out, err = run_sync(["run", "--store", env.store,
+                             "ig_arrays:latest"] + THREE_TICKS + list(args))
+    eq(rc, 0, f"{args}: exit status ({err.strip()[-300:]!r})")
+    return out, err
+
+
+def json_ticks(out):
+    """The ticks records of the JSON lines in out (other lines skipped)."""
+    return [e for e in (json.loads(line) for line in out.splitlines()
+                        if line.startswith("{")) if "bpf_calls" in e]
+
+
+@test
+def output_modes_of_each_data_source(env):
+    """ig's cli.supported-output-modes and cli.default-output-mode: the
+    default mode of a data source (its annotation, else columns, else its
+    first supported mode in name order); -o per data source (ds:mode); a
+    mode a data source does not support skips it with ig's warning, and
+    is an error when no data source supports it; ig_pf declares ig's
+    tcpdump's modes in its gadget.yaml."""
+    usage_error(["run", "--store", env.store, "ig_pf:latest",
+                 "-o", "jsonpretty"],
+                'output mode "jsonpretty" for data source "packets" is not '
+                "supported", "pcap-ng,columns,json,yaml")
+    usage_error(["run", "--store", env.store, "ig_arrays:latest",
+                 "-o", "bogus"], "invalid output mode 'bogus'")
+    usage_error(["run", "--store", env.store, "ig_arrays:latest",
+                 "-o", "nothing:json"], "no data source nothing")
+    # the default of one data source: JSON for ticks, columns for modes
+    out, _ = arrays_run(env, "--annotate", "ticks:cli.default-output-mode=json")
+    lines = out.splitlines()
+    check(lines and lines[0].split() == ["MODE", "CALLS", "NEG", "NAME"],
+          f"modes' columns header first: {out!r}")
+    eq(len(json_ticks(out)), 3, f"ticks as JSON lines: {out!r}")
+    eq(len(lines), 4, f"nothing else: {out!r}")
+    # without columns among its modes: the first by name (json < yaml)
+    out, _ = arrays_run(env, "--annotate",
+                        "ticks:cli.supported-output-modes=yaml,json")
+    eq(len(json_ticks(out)), 3, f"ticks as JSON lines: {out!r}")
+    # -o for one data source, the other keeps its default
+    out, _ = arrays_run(env, "-o", "ticks:yaml")
+    eq(out.splitlines()[0].split(), ["MODE", "CALLS", "NEG", "NAME"],
+       "modes' columns header")
+    eq(len(re.findall(r"(?m)^bpf_calls: \d+$", out)), 3,
+       f"ticks as YAML: {out!r}")
+    # -o json where ticks has columns only: skipped with ig's warning
+    out, err = arrays_run(env, "-o", "json", "--annotate",
+                          "ticks:cli.supported-output-modes=columns")
+    eq(out, "", "nothing printed (modes is empty, ticks skipped)")
+    check('output mode "json" for data source "ticks" is not supported; '
+          "skipping data source" in err, f"the warning: {err!r}")
+    # a default it does not support: skipped, as in ig
+    out, err = arrays_run(env, "--annotate",
+                          "ticks:cli.supported-output-modes=json,"
+                          "ticks:cli.default-output-mode=yaml")
+    check("BPF_CALLS" not in out and "bpf_calls" not in out,
+          f"ticks skipped: {out!r}")
+    check('default output mode "yaml" for data source "ticks" is not '
+          "supported; skipping data source" in err, f"the warning: {err!r}")
+
+
+CLEAR = "\x1b[H\x1b[2J"  # ig's: cursor home, erase the screen
+
+
+def on_pty(args):
+    """`runner ARGS` to its end with stdout on a pseudo-terminal: (rc,
+    what it wrote there with \\r\\n as \\n, stderr)."""
+    e = dict(os.environ)
+    e.pop("RUNNER_READY_FILE", None)
+    m, s = pty.openpty()
+    p = subprocess.Popen([RUNNER] + args + ["--timeout", "30"], stdout=s,
+                         stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                         env=e)
+    os.close(s)
+    out = read_pty(m)
+    err = p.stderr.read()
+    p.wait(timeout=30)
+    return p.returncode, out.decode().replace("\r\n", "\n"), err.decode()
+
+
+@test
+def clear_screen_before_each_batch(env):
+    """ig's cli.clear-screen-before on an array data source in columns:
+    on a terminal, the screen cleared and the header written at the start
+    and before each batch (ig's top gadgets); in a pipe the header before
+    each batch, without the terminal's escape; not asked, neither."""
+    args = ["run", "--store", env.store, "ig_arrays:latest"] + THREE_TICKS
+    ann = ["--annotate", "ticks:cli.clear-screen-before=true"]
+    rc, out, err = on_pty(args + ann)
+    eq(rc, 0, f"exit status ({err.strip()[-300:]!r})")
+    screens = out.split(CLEAR)
+    eq(len(screens), 5, f"cleared at the start and before 3 batches: {out!r}")
+    eq(screens[0].split(), ["MODE", "CALLS", "NEG", "NAME"],
+       "modes' header before the first clear")
+    eq(screens[1].split(), ["ID", "BPF_CALLS"], "the header at the start")
+    for sc in screens[2:]:
+        rows = sc.splitlines()
+        eq(rows[0].split(), ["ID", "BPF_CALLS"], f"the header first: {sc!r}")
+        eq(len(rows), 2, f"then the batch's one record: {sc!r}")
+    rc, out, err = run_sync(args + ann)
+    eq(rc, 0, f"in a pipe: exit status ({err.strip()[-300:]!r})")
+    check("\x1b" not in out, f"no escape in a pipe: {out!r}")
+    eq([ln.split() for ln in out.splitlines()
+        if ln.startswith("ID")], [["ID", "BPF_CALLS"]] * 4,
+       f"in a pipe: the header at the start and before each batch: {out!r}")
+    rc, out, err = on_pty(args)
+    eq(rc, 0, f"not asked: exit status ({err.strip()[-300:]!r})")
+    check(CLEAR not in out, f"not asked: no clear: {out!r}")
+    eq(len([ln for ln in out.splitlines() if ln.startswith("ID")]), 1,
+       f"not asked: one header: {out!r}")
 
 
 @test
