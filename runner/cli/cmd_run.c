@@ -130,8 +130,8 @@ static void usage(FILE *f)
 	fputs("Usage: runner run IMAGE [flags] [gadget flags]\n"
 	      "\n"
 	      "Run a gadget from the local store and print its events.\n"
-	      "`runner run IMAGE --help` also lists the gadget's own flags\n"
-	      "and fields.\n"
+	      "`runner run IMAGE --help` also lists the gadget's own flags,\n"
+	      "output modes and fields.\n"
 	      "\n"
 	      "  -o, --output MODE    columns (default), json, jsonpretty, yaml,\n"
 	      "                       pcap-ng (the packets, if the gadget has\n"
@@ -618,6 +618,7 @@ static void print_gadget_help(const struct session *s)
 			printf(" (default %s)", v);
 		putchar('\n');
 	}
+	session_describe_modes(s, stdout);
 	session_describe(s, stdout);
 }
 

@@ -93,6 +93,8 @@ int session_select_pods(struct session *s, int key, const char *value,
 			struct error **err);
 /* The FIELDS sections of `runner run IMAGE --help`. */
 void session_describe(const struct session *s, FILE *out);
+/* Its OUTPUT MODES section: each data source's modes, its default marked. */
+void session_describe_modes(const struct session *s, FILE *out);
 
 /*
  * The data sources as ig's `image inspect --show-datasources` shows them

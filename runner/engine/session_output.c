@@ -12,8 +12,12 @@
  * (cli.clear-screen-before: "true").
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "common/cleanup.h"
+#include "common/escape.h"
 
 #include "metadata/metadata.h"
 #include "runner/engine/batch.h"
@@ -216,4 +220,66 @@ int session_set_output(struct session *s, const char *spec, struct error **err)
 	}
 	s->output_chosen = true;
 	return 0;
+}
+
+/* One mode of a list: its bytes and length. */
+struct mode_item {
+	const char *p;
+	size_t n;
+};
+
+static int by_mode(const void *a, const void *b)
+{
+	const struct mode_item *x = a, *y = b;
+	int c = strncmp(x->p, y->p, x->n < y->n ? x->n : y->n);
+
+	return c ? c : (x->n > y->n) - (x->n < y->n);
+}
+
+#define DESCRIBE_MODES 32 /* of a list, at most */
+
+/* The modes src supports, in name order (as ig's help), into m. */
+static size_t modes_sorted(const struct session *s, const struct source *src,
+			   struct mode_item *m)
+{
+	const char *list = annotation(s, src, A_SUPPORTED);
+	size_t n = 0;
+
+	if (!list)
+		list = fieldset_has_packets(src->fs) ?
+			       "columns,json,jsonpretty,none,pcap-ng,yaml" :
+			       "columns,json,jsonpretty,none,yaml";
+	for (const char *p = list; p && n < DESCRIBE_MODES;) {
+		size_t k = strcspn(p, ",");
+
+		if (k)
+			m[n++] = (struct mode_item){ p, k };
+		p = p[k] ? p + k + 1 : NULL;
+	}
+	qsort(m, n, sizeof(*m), by_mode);
+	return n;
+}
+
+void session_describe_modes(const struct session *s, FILE *out)
+{
+	fprintf(out, "\nOUTPUT MODES (-o)\n");
+	for (size_t i = 0; i < s->n_src; i++) {
+		const struct source *src = &s->src[i];
+		struct mode_item m[DESCRIBE_MODES];
+		size_t n = modes_sorted(s, src, m);
+		char def[64];
+		cleanup_free char *name = term_escaped(src->tracer->name, 0);
+
+		default_mode(s, src, def, sizeof(def));
+		fprintf(out, "  %-28s ", name ? name : "");
+		for (size_t k = 0; k < n; k++) {
+			cleanup_free char *mode = strndup(m[k].p, m[k].n);
+			cleanup_free char *esc = mode ? term_escaped(mode, 0) :
+							NULL;
+
+			fprintf(out, "%s%s%s", k ? ", " : "", esc ? esc : "",
+				mode && !strcmp(mode, def) ? " (default)" : "");
+		}
+		fputc('\n', out);
+	}
 }

@@ -716,6 +716,11 @@ def output_modes_of_each_data_source(env):
                 "supported", "pcap-ng,columns,json,yaml")
     usage_error(["run", "--store", env.store, "ig_arrays:latest",
                  "-o", "bogus"], "invalid output mode 'bogus'")
+    rc, out, _ = run_sync(["run", "--store", env.store, "ig_pf:latest",
+                           "--help"], safety=False)
+    check(re.search(r"(?m)^OUTPUT MODES \(-o\)\n +packets +columns "
+                    r"\(default\), json, pcap-ng, yaml$", out),
+          f"--help: the modes of the data source: {out}")
     usage_error(["run", "--store", env.store, "ig_arrays:latest",
                  "-o", "nothing:json"], "no data source nothing")
     # the default of one data source: JSON for ticks, columns for modes
@@ -726,9 +731,13 @@ def output_modes_of_each_data_source(env):
     eq(len(json_ticks(out)), 3, f"ticks as JSON lines: {out!r}")
     eq(len(lines), 4, f"nothing else: {out!r}")
     # without columns among its modes: the first by name (json < yaml)
-    out, _ = arrays_run(env, "--annotate",
-                        "ticks:cli.supported-output-modes=yaml,json")
+    ann = ["--annotate", "ticks:cli.supported-output-modes=yaml,json"]
+    out, _ = arrays_run(env, *ann)
     eq(len(json_ticks(out)), 3, f"ticks as JSON lines: {out!r}")
+    rc, out, _ = run_sync(["run", "--store", env.store, "ig_arrays:latest",
+                           "--help"] + ann, safety=False)
+    check(re.search(r"(?m)^ +ticks +json \(default\), yaml$", out),
+          f"--help: ticks' modes in name order: {out}")
     # -o for one data source, the other keeps its default
     out, _ = arrays_run(env, "-o", "ticks:yaml")
     eq(out.splitlines()[0].split(), ["MODE", "CALLS", "NEG", "NAME"],
