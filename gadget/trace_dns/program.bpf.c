@@ -66,10 +66,11 @@
 #define DNS_NAME_LEN 256 /* presentation form, NUL included */
 #define DNS_NAME_STEPS 512 /* label bytes + length bytes + pointers */
 #define DNS_MAX_HOPS 16 /* compression pointers followed per name */
-/* record headers + owner-name labels: enough for every record of the
- * DNS_MSG_MAX bytes decoded, as each step moves past 2 bytes or more (a
- * label its length and a byte, a pointer 2; the root label 1, but a
- * record header of 10 follows it) */
+/* record headers, questions' types and classes, owner-name labels:
+ * enough for every record of the DNS_MSG_MAX bytes decoded, as each step
+ * moves past 2 bytes or more (a label its length and a byte, a pointer
+ * 2; the root label 1, but a record header of 10 or a type and class of
+ * 4 follows it) */
 #define DNS_RR_STEPS (DNS_MSG_MAX / 2 + 1)
 #define MAX_ADDRESSES 8
 #define MAX_CNAMES 4 /* CNAME records whose targets are decoded */
@@ -350,6 +351,7 @@ struct scratch {
 	__u32 end; /* name walker: offset just past the name, 0 = not yet */
 	__u32 hops; /* name walker: compression pointers followed */
 	__u16 records; /* record walker: answers left */
+	__u16 questions; /* record walker: questions to skip before them */
 	__u8 in_owner; /* record walker: skipping an owner name */
 	__u8 name_ok; /* name walker: reached the root label */
 	__u8 truncated; /* name walker: no room left in ev.name */
@@ -614,17 +616,19 @@ __noinline int dns_message(struct __sk_buff *skb, const struct l4_info *l4,
 			ev->qclass = msg_u16(s, s->end + 2);
 			s->end += 4;
 		} else {
-			qdcount = 0xFFFF; /* where would answers start? */
+			ancount = 0; /* where would answers start? */
 		}
 	}
 	/* the record ends after its last byte in use: the name's NUL
 	 * and what follows it are the zeros the runner reads in place of
 	 * a missing tail */
 	used = offsetof(struct event_t, name) + NAME_IDX(name_len);
-	/* answers follow one question, or none (mDNS announcements) */
-	if (qr && qdcount <= 1 && ancount) {
+	/* answers follow the questions (none in mDNS announcements): the
+	 * first one read above, the others skipped by the walker */
+	if (qr && ancount) {
 		s->pos = s->end;
 		s->records = ancount;
+		s->questions = qdcount ? qdcount - 1 : 0;
 		s->in_owner = 1;
 		s->naddr = s->ncnames = s->has_ttl = 0;
 		bpf_loop(DNS_RR_STEPS, record_step, &w, 0);

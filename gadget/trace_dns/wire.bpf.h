@@ -303,7 +303,8 @@ static __always_inline __u16 msg_u16(struct scratch *s, __u32 pos)
 	return (__u16)s->msg[MSG_IDX(pos)] << 8 | s->msg[MSG_IDX(pos + 1)];
 }
 
-/* One step of the answer walk: one owner-name label or one record. */
+/* One step of the answer walk: one owner-name label, the type and class
+ * of a question after the first, or one record. */
 static long record_step(__u64 i, void *ctx)
 {
 	struct walk *w = ctx;
@@ -328,6 +329,14 @@ static long record_step(__u64 i, void *ctx)
 		} else {
 			s->pos = pos + 1 + b;
 		}
+		return 0;
+	}
+	if (s->questions) {
+		if (pos + 4 > s->len)
+			return 1;
+		s->pos = pos + 4;
+		s->in_owner = 1;
+		s->questions--;
 		return 0;
 	}
 	if (pos + 10 > s->len)

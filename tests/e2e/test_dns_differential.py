@@ -5,12 +5,19 @@
 A client and a server namespace joined by a veth pair; in the server one
 dnsmasq (local records of many types, NXDOMAIN, REFUSED, version.bind,
 a CNAME chain, responses past the MTU, a zone it forwards to another
-dnsmasq in the client namespace) and unbound (many answers, a response
-truncated for UDP, SERVFAIL from an upstream without a route).
+dnsmasq in the client namespace), unbound (many answers, a response
+truncated for UDP, SERVFAIL from an upstream without a route, NXDOMAIN
+with an SOA, 0x20 random case in what it forwards to that dnsmasq) and
+dns_shapes.py, a hand-made server for what those do not send
+(compression pointers to pointers, SOA/MX/SRV/PTR/HTTPS/CAA answers, a
+CNAME target of escaped bytes, answers after two questions, TCP
+responses several to a segment or 7 bytes to a segment).
 dig in the client namespace asks them in many ways (UDP, TCP, several
 queries in one TCP connection, IPv6, EDNS buffer sizes, no recursion,
-DNSSEC OK, class CH, names with escapes and of the longest length) and
-nsupdate sends them UPDATEs, while tcpdump captures every packet in both
+DNSSEC OK, class CH, names with escapes and of the longest length),
+dns_shapes.py's clients send two questions in a query, a UDP query in
+fragments and several queries in one TCP segment, and nsupdate sends
+UPDATEs, while tcpdump captures every packet in both
 namespaces (`-i any`: the packets a packet socket there sees, with their
 direction; no loopback traffic, whose outgoing copies libpcap leaves
 out, where a packet socket sees them).  Then tshark decodes the
@@ -44,6 +51,11 @@ from gadget_env import tdns  # noqa: E402
 NS = f"ddiff{os.getpid()}"
 S4, C4, U4 = "10.79.0.1", "10.79.0.2", "10.79.0.3"
 S6, C6, U6 = "fd79::1", "fd79::2", "fd79::3"
+# the hand-made server (dns_shapes.py): shapes dnsmasq and unbound
+# do not send
+P4, P6 = "10.79.0.4", "fd79::4"
+SHAPES_PY = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                         "dns_shapes.py")
 # more answers than the 8 addresses an event holds, and a response past
 # the MTU over UDP (IP fragments)
 FRAG = [f"10.79.8.{i}" for i in range(1, 121)]
@@ -95,7 +107,8 @@ def setup():
         env.nss += [env.srv, env.cli]
         CLIENT["ns"] = env.cli.inode()
         link(env.cli, env.srv, [f"{C4}/24", f"{C6}/64"],
-             [f"{S4}/24", f"{S6}/64", f"{U4}/24", f"{U6}/64"], name="ddiff")
+             [f"{S4}/24", f"{S6}/64", f"{U4}/24", f"{U6}/64", f"{P4}/24",
+              f"{P6}/64"], name="ddiff")
         chain = CHAIN + ["web2.test"]
         extra = " ".join(
             [f"--cname={a},{b},{60 + i}"
@@ -120,12 +133,19 @@ def setup():
         env.procs.append(tdns.dnsmasq(
             env.cli, env.tmp, C4, name="upstream",
             extra="--host-record=a.fwd.test,10.79.6.6"
+                  " --host-record=a.caps.test,10.79.6.7"
                   f" --txt-record=big.fwd.test,{HUGE_TXT[:1800]}"))
         server = ('  local-zone: "u.example." static\n'
                   '  local-data: "mx.u.example. 300 IN MX 5 mail.u.example."\n'
                   '  local-data: "v6.u.example. 42 IN AAAA fd79::42"\n'
                   '  local-data: "t.u.example. 7 IN TXT \\"x y\\""\n'
-                  "  max-udp-size: 1232\n")
+                  "  max-udp-size: 1232\n"
+                  # unbound's 0x20 (random case) in what it forwards
+                  "  use-caps-for-id: yes\n"
+                  '  local-zone: "test." nodefault\n'
+                  # NXDOMAIN with this SOA in authority
+                  '  local-data: "u.example. 600 IN SOA ns.u.example.'
+                  ' admin.u.example. 1 3600 600 86400 30"\n')
         # many small records, then an address: past 128 records in the
         # first 2 KiB of a message (TCP)
         for i in range(140):
@@ -140,7 +160,14 @@ def setup():
             allow=("10.79.0.0/16", "fd79::/16"), server=server,
             # no route there: SERVFAIL at once, no packet sent
             rest='forward-zone:\n  name: "sf.example."\n'
-                 "  forward-addr: 10.200.0.1\n"))
+                 "  forward-addr: 10.200.0.1\n"
+                 # to the client namespace's dnsmasq, in random case
+                 'forward-zone:\n  name: "caps.test."\n'
+                 f"  forward-addr: {C4}\n"))
+        p = env.srv.popen(f"/usr/bin/python3 {SHAPES_PY} server {P4} {P6}",
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        env.procs.append(p)
+        tdns.wait_port(env.srv, P4, p)
         env.runner = Runner(["run", "trace_dns", "-o", "json",
                              "--store", env.store])
         # the same packets written out (-o pcap-ng): data_len, the
@@ -236,8 +263,9 @@ def frame_payloads(path):
 
 def records(dns, section):
     """The records of one section of a decoded message, in order:
-    (type, class, ttl, data, end) with end the offset just past the
-    record in the message."""
+    (type, class, ttl, data, end, labels) with end the offset just past
+    the record in the message, labels those of a CNAME target's bytes in
+    the packet (None when compressed: then its text is lossless here)."""
     start = dns["dns.id_raw"][1]
     out = []
     for sec in walk(dns, section):
@@ -248,8 +276,10 @@ def records(dns, section):
                     r.get("dns.cname")
                 ln = r["dns.resp.len_raw"]
                 end = ln[1] + 2 + num(r["dns.resp.len"]) - start
+                raw = r.get("dns.cname_raw")
                 out.append((t, num(r.get("dns.resp.class", "0")),
-                            num(r.get("dns.resp.ttl", "0")), data, end))
+                            num(r.get("dns.resp.ttl", "0")), data, end,
+                            wire_labels(raw[0]) if raw else None))
     # in the message's order: records alike are one key of tshark's JSON
     return sorted(out, key=lambda a: a[4])
 
@@ -297,6 +327,9 @@ def decode(path, netns):
                                    else "dns.count.queries"]),
                 "ancount": num(dns["dns.count.prerequisites" if upd
                                    else "dns.count.answers"]),
+                "nscount": num(dns.get("dns.count.auth_rr", "0")),
+                # TCP segments the message came in (its length's too)
+                "segments": num(first(ly, "tcp.segment.count", "1")),
                 "qname": q.get("dns.qry.name"),
                 "qname_len": num(q.get("dns.qry.name.len", "0")),
                 "qwire": wire_labels(q.get("dns.qry.name_raw", [""])[0]),
@@ -502,12 +535,17 @@ def compare(e, m, what):
         eq(e["name"], "", f"{what}: name without a question")
     # CNAME targets, written like names, up to 4 (stated); a list past
     # 255 characters ends at its last whole target that fits, then
-    # ",..."; tshark's text of each target (lossless for these names)
+    # ",..."; each target from its bytes in the packet as dig writes
+    # them (tshark's text agrees), or tshark's text when compressed
     inn = [a for a in m["answers"] if a[1] & 0x7FFF == 1 and a[0] == 5
            and want["qr_raw"]]
     if m["avail"] is not None:
         inn = [a for a in inn if a[4] <= m["avail"]]
-    targets = [a[3] + "." for a in inn][:4]
+    for a in inn:
+        if a[5] is not None:
+            eq(tshark_name(a[5]), a[3], f"{what}: tshark's text of a target")
+    targets = [a[3] + "." if a[5] is None else dig_name(a[5])
+               for a in inn][:4]
     if len(",".join(targets)) <= 255:
         eq(e["cnames"], ",".join(targets), f"{what}: cnames")
     else:
@@ -531,12 +569,14 @@ def compare(e, m, what):
     local = m["src" if m["pkt_type"] == "OUTGOING" else "dst"]
     if local[1] == 53:
         eq(e["proc"]["comm"], "unbound" if local[0] in (U4, U6)
-           else "dnsmasq", f"{what}: proc.comm")
+           else "python3" if local[0] in (P4, P6) else "dnsmasq",
+           f"{what}: proc.comm")
     elif m["netns"] == CLIENT["ns"]:
         check(e["proc"]["pid"] in CLIENT["pids"],
               f"{what}: proc.pid {e['proc']['pid']} is no dig's")
-    else:
-        eq(e["proc"]["comm"], "dnsmasq", f"{what}: proc.comm")
+    else:  # what the servers forward
+        eq(e["proc"]["comm"], "unbound" if e["name"].lower().endswith(
+            "caps.test.") else "dnsmasq", f"{what}: proc.comm")
     eq(e["unanswered"], False, f"{what}: unanswered")
 
 
@@ -544,8 +584,13 @@ def shapes(events, msgs):
     """What the compared messages were like: each kind the traffic is
     meant to hold must be there, or the comparison proves less."""
     got = set()
+    frames = {}
+    for m in msgs:
+        frames[(m["netns"], m["frame"])] = frames.get(
+            (m["netns"], m["frame"]), 0) + 1
     for m in msgs:
         f = m["flags"]
+        types = {a[0] for a in m["answers"]}
         got |= {f"rcode {f & 0xF}", f"opcode {f >> 11 & 0xF}",
                 f"class {m['qclass']}", m["src"][2], f"IPv{m['src'][3]}"}
         got |= {k for k, c in (("tc", f >> 9 & 1),
@@ -561,11 +606,31 @@ def shapes(events, msgs):
                                     a[0] == 5 for a in m["answers"]) > 4),
                                 ("root", m["qname"] == "<Root>"),
                                 ("no question", not m["qdcount"]),
+                                ("answers after 2 questions", f >> 15 and
+                                 m["qdcount"] == 2 and m["answers"]),
+                                ("NXDOMAIN, SOA in authority",
+                                 f & 0xF == 3 and m["nscount"]),
+                                ("SOA MX SRV PTR HTTPS answers",
+                                 {6, 15, 33, 12, 65} <= types),
+                                ("mixed case", m["qname"] and
+                                 m["qname"] != m["qname"].lower() and
+                                 m["qname"] != m["qname"].upper()),
+                                ("TCP messages in one segment",
+                                 m["src"][2] == "TCP" and
+                                 frames[(m["netns"], m["frame"])] > 1),
+                                ("TCP IPv6 message in segments",
+                                 m["src"][3] == 6 and m["segments"] > 2),
+                                ("IPv6 fragments",
+                                 m["src"][3] == 6 and m["first"] !=
+                                 m["frame"]),
+                                ("query in fragments",
+                                 not f >> 15 and m["first"] != m["frame"]),
                                 ("extended rcode", m["ext_rcode"]))
                 if c}
     got |= {"cut name" for e in events if e["name"].endswith("...")}
     got |= {"escapes" for e in events if "\\" in e["name"]}
     got |= {"cut cnames" for e in events if e["cnames"].endswith("...")}
+    got |= {"escaped cnames" for e in events if "\\" in e["cnames"]}
     return got
 
 
@@ -574,7 +639,11 @@ SHAPES = {"rcode 0", "rcode 2", "rcode 3", "rcode 4", "rcode 5",
           "class 3", "UDP", "TCP", "IPv4", "IPv6", "tc", "aa query",
           "fragments", "> 8 addresses", "> 4 cnames", "root", "cut name",
           "escapes", "cut cnames", "past 2 KiB", "no question",
-          "extended rcode"}
+          "extended rcode", "answers after 2 questions",
+          "NXDOMAIN, SOA in authority", "SOA MX SRV PTR HTTPS answers",
+          "mixed case", "TCP messages in one segment",
+          "TCP IPv6 message in segments", "IPv6 fragments",
+          "query in fragments", "escaped cnames"}
 
 
 def differential(events, msgs):
@@ -667,6 +736,28 @@ DIGS = [
     f"@{S4} +header-only", f"@{U4} +header-only", f"@{U4} +edns=1 t.u.example",
     f"@{S4} +edns=1 web.test",
     f"@{S4} '\\@\\$\\(\\)\\;\\\"!#%&*+-/:<=>?[]^_`{{|}}~.test'",
+    # hand-made (dns_shapes.py): compression pointers to pointers, the
+    # common record types, NXDOMAIN with an SOA in authority, a CNAME
+    # target of escaped bytes, TXT records past the MTU (fragments)
+    f"@{P4} ptr2.hand.test", f"@{P6} +tcp ptr2.hand.test",
+    f"@{P4} ANY types.hand.test", f"@{P6} +tcp ANY types.hand.test",
+    f"@{P4} nx.hand.test", f"@{P4} esc.hand.test", f"@{P6} +tcp esc.hand.test",
+    f"@{P4} +bufsize=4096 bigtxt.hand.test",
+    f"@{P6} +bufsize=4096 bigtxt.hand.test", f"@{U4} nothere.u.example",
+    f"@{S6} +bufsize=4096 ANY anyd.test", f"@{U4} a.caps.test",
+    f"@{U6} AAAA a.caps.test",
+    # a query past 2 KiB (an EDNS option of 3000 bytes): over TCP
+    f"@{P6} +ednsopt=65001:{'ab' * 3000} web.hand.test",
+]
+# dns_shapes.py's clients: two questions in a query (QDCOUNT 2), a UDP
+# query in fragments, over TCP several queries in one segment, the
+# responses in one segment or in segments of 7 bytes ("split")
+SHAPE_CLIENTS = [
+    f"udp2 {P4}", f"udp2 {P6}", f"udp2 {S4}", f"udp2 {U4}",
+    f"udpbig {P4}", f"udpbig {P6}", f"udpbig {U4}",
+    f"pipe {P4} web.hand.test two.hand.test ptr2.hand.test",
+    f"pipe {P6} split.hand.test esc.hand.test types.hand.test",
+    f"pipe {U6} mx.u.example t.u.example v6.u.example",
 ]
 
 
@@ -686,6 +777,11 @@ def every_event_field_agrees_with_tshark(env):
     try:
         for args in DIGS:
             dig(env, args)
+        for args in SHAPE_CLIENTS:
+            pid, out = tdns.run_client(env.cli,
+                                       f"/usr/bin/python3 {SHAPES_PY} {args}")
+            check(out.startswith("id "), f"dns_shapes.py {args}: {out}")
+            CLIENT["pids"].add(pid)
         # DNS UPDATE (opcode 5, a zone and prerequisites for question
         # and answers), refused
         for i, srv in enumerate((S4, U6)):

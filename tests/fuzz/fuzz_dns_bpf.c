@@ -292,9 +292,9 @@ static void ref_mark(struct ref *r)
 
 /*
  * The event's question against the harness's own reading of data.
- * Returns where the answers start, NO_ANSWERS when the gadget does not
- * look for them (a question it cannot read, several questions), UNKNOWN
- * past the walker's budget.
+ * Returns where the first question ends (the others and the answers
+ * follow), NO_ANSWERS when the gadget does not look for answers (a first
+ * question it cannot read whole), UNKNOWN past the walker's budget.
  */
 static size_t check_question(const uint8_t *data, size_t size, const char *name)
 {
@@ -328,16 +328,17 @@ static size_t check_question(const uint8_t *data, size_t size, const char *name)
 	}
 	FUZZ_CHECK(qtype == (unsigned)(data[r.end] << 8 | data[r.end + 1]),
 		   "qtype %u for \"%s\"", qtype, name);
-	return qdcount == 1 ? r.end + 4 : NO_ANSWERS;
+	return r.end + 4;
 }
 
 /*
  * The A and AAAA answers of class IN (the top bit is mDNS's cache flush)
- * from pos on, at most 8, as this harness reads them: each record is an
- * owner name (labels ending with the root or a pointer), type, class,
- * TTL, length and data; reading stops at the first record that does not
- * fit.  The gadget's walker takes one step per owner label (or pointer)
- * and per record, MSG_MAX / 2 + 1 in all (enough for any message of
+ * from pos on, past skip more questions, at most 8, as this harness
+ * reads them: each question is a name (labels ending with the root or a
+ * pointer), type and class; each record such a name, type, class, TTL,
+ * length and data; reading stops at the first that does not fit.  The
+ * gadget's walker takes one step per name label (or pointer) and per
+ * question or record, MSG_MAX / 2 + 1 in all (enough for any message of
  * MSG_MAX bytes): false when more are needed.
  */
 #define RR_STEPS (MSG_MAX / 2 + 1)
@@ -357,7 +358,7 @@ struct ref_answers {
 	unsigned ncnames;
 };
 
-static bool ref_answers(const uint8_t *m, size_t len, size_t pos,
+static bool ref_answers(const uint8_t *m, size_t len, size_t pos, unsigned skip,
 			unsigned count, struct ref_answers *a)
 {
 	struct ref_addr *out = a->addr;
@@ -365,11 +366,11 @@ static bool ref_answers(const uint8_t *m, size_t len, size_t pos,
 	bool any = false;
 
 	memset(a, 0, sizeof(*a));
-	for (unsigned i = 0; i < count; i++) {
+	for (unsigned i = 0; i < skip + count; i++) {
 		unsigned type, class, rdlen;
 		uint32_t ttl;
 
-		for (;;) { /* the owner */
+		for (;;) { /* the owner, or the question's name */
 			if (++steps > RR_STEPS)
 				return false;
 			if (pos >= len)
@@ -388,6 +389,12 @@ static bool ref_answers(const uint8_t *m, size_t len, size_t pos,
 		}
 		if (++steps > RR_STEPS)
 			return false;
+		if (i < skip) { /* its type and class */
+			if (pos + 4 > len)
+				return true;
+			pos += 4;
+			continue;
+		}
 		if (pos + 10 > len)
 			return true;
 		type = m[pos] << 8 | m[pos + 1];
@@ -461,6 +468,7 @@ static bool ref_cnames(const uint8_t *m, size_t len,
 static void check_answers(const uint8_t *data, size_t size, size_t start)
 {
 	size_t len = size < MSG_MAX ? size : MSG_MAX;
+	unsigned qdcount = data[4] << 8 | data[5];
 	unsigned ancount = data[6] << 8 | data[7], n;
 	struct ref_answers ra = { 0 };
 	struct ref_addr *want = ra.addr;
@@ -470,7 +478,8 @@ static void check_answers(const uint8_t *data, size_t size, size_t start)
 	if (start == UNKNOWN)
 		return;
 	if (start != NO_ANSWERS && (data[2] & 0x80) &&
-	    !ref_answers(data, len, start, ancount, &ra))
+	    !ref_answers(data, len, start, qdcount ? qdcount - 1 : 0, ancount,
+			 &ra))
 		return;
 	n = ra.n;
 	FUZZ_CHECK(get(&g.ttl) == ra.ttl, "ttl %u, want %u",
