@@ -347,8 +347,37 @@ def decode(path, netns):
                 "avail": (sizes[min(frags)] - 8 if frags else
                           2048 if proto == "TCP" else None),
             }
+            if proto == "TCP":
+                m["stream"] = (l4["tcp.stream"], m["src"][1])
+                m["dns_len"] = num(dns["dns.length"])
             msgs.append(m)
+    tcp_firsts(path, msgs)
     return msgs
+
+
+def tcp_firsts(path, msgs):
+    """For a TCP message past 2 KiB (stated: decoded from its first 2
+    KiB, once they are in): the frame that brings its 2048th byte.  The
+    messages of a direction of a connection follow one another from its
+    first byte (relative sequence number 1: tcpdump saw every SYN)."""
+    out = sh(f"tshark -r {path} -Y 'tcp.len > 0' -T fields -E separator=/t"
+             " -e frame.number -e tcp.stream -e tcp.srcport -e tcp.seq"
+             " -e tcp.len 2>/dev/null")
+    segs = {}
+    for line in out.splitlines():
+        n, stream, port, seq, ln = line.split("\t")
+        segs.setdefault((stream, int(port)), []).append(
+            (int(n), int(seq), int(ln)))
+    at = {}
+    for m in msgs:  # in frame order, and in a frame in message order
+        if "stream" not in m:
+            continue
+        start = at.get(m["stream"], 1)
+        at[m["stream"]] = start + 2 + m["dns_len"]
+        if m["dns_len"] > 2048:
+            byte = start + 2 + 2048 - 1
+            m["first"] = min(n for n, seq, ln in segs[m["stream"]]
+                             if seq <= byte < seq + ln)
 
 
 # ---- names --------------------------------------------------------------
@@ -623,6 +652,9 @@ def shapes(events, msgs):
                                 ("IPv6 fragments",
                                  m["src"][3] == 6 and m["first"] !=
                                  m["frame"]),
+                                ("TCP past 2 KiB in segments",
+                                 m["src"][2] == "TCP" and
+                                 m["first"] != m["frame"]),
                                 ("query in fragments",
                                  not f >> 15 and m["first"] != m["frame"]),
                                 ("extended rcode", m["ext_rcode"]))
@@ -643,7 +675,8 @@ SHAPES = {"rcode 0", "rcode 2", "rcode 3", "rcode 4", "rcode 5",
           "NXDOMAIN, SOA in authority", "SOA MX SRV PTR HTTPS answers",
           "mixed case", "TCP messages in one segment",
           "TCP IPv6 message in segments", "IPv6 fragments",
-          "query in fragments", "escaped cnames"}
+          "query in fragments", "escaped cnames",
+          "TCP past 2 KiB in segments"}
 
 
 def differential(events, msgs):
@@ -751,12 +784,14 @@ DIGS = [
 ]
 # dns_shapes.py's clients: two questions in a query (QDCOUNT 2), a UDP
 # query in fragments, over TCP several queries in one segment, the
-# responses in one segment or in segments of 7 bytes ("split")
+# responses in one segment or in segments of 7 bytes ("split"; one of
+# them past 2 KiB)
 SHAPE_CLIENTS = [
     f"udp2 {P4}", f"udp2 {P6}", f"udp2 {S4}", f"udp2 {U4}",
     f"udpbig {P4}", f"udpbig {P6}", f"udpbig {U4}",
     f"pipe {P4} web.hand.test two.hand.test ptr2.hand.test",
-    f"pipe {P6} split.hand.test esc.hand.test types.hand.test",
+    f"pipe {P6} split.hand.test esc.hand.test types.hand.test"
+    " bigtxt.hand.test",
     f"pipe {U6} mx.u.example t.u.example v6.u.example",
 ]
 
