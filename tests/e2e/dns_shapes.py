@@ -10,6 +10,9 @@ dnsmasq and unbound do not send, written byte by byte.
   dns_shapes.py pipe SERVER NAME...
                                  over TCP, one write of a query per NAME;
                                  prints the responses' ids
+  dns_shapes.py tfo SERVER NAME...
+                                 the same in the SYN (TCP Fast Open), twice:
+                                 the first connection brings the cookie
 
 The server answers by the first question's name (any case):
   ptr2.hand.test   a CNAME chain whose owners and targets are compression
@@ -21,9 +24,10 @@ The server answers by the first question's name (any case):
   bigtxt.hand.test 3 A, 30 TXT of 150 bytes, 3 A: past the MTU over UDP
   two.hand.test    every question echoed, an A record for each
   anything else    NOERROR, no answer
-Over TCP the responses to the queries of one read go out in one write,
-or, when the first name starts with "split", 7 bytes at a time, each
-write acknowledged before the next (a segment each).
+The server takes data in a SYN (TCP_FASTOPEN).  Over TCP the responses
+to the queries of one read go out in one write, or, when the first name
+starts with "split", 7 bytes at a time, each write acknowledged before
+the next (a segment each).
 """
 import fcntl
 import socket
@@ -195,6 +199,7 @@ def server(addrs):
         u.bind((a, 53))
         t = socket.socket(fam, socket.SOCK_STREAM)
         t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        t.setsockopt(socket.IPPROTO_TCP, socket.TCP_FASTOPEN, 16)
         t.bind((a, 53))
         t.listen(16)
         threads += [threading.Thread(target=serve_udp, args=(u,)),
@@ -223,13 +228,18 @@ def udp(srv, q):
     print(f"id {struct.unpack('!H', r[:2])[0]:04x}")
 
 
-def pipe(srv, names):
-    s = socket.create_connection((srv, 53), timeout=5)
+def pipe(srv, names, tfo=False):
     data = b""
     for i, n in enumerate(names):
         q = query(0x7300 + i, n)
         data += struct.pack("!H", len(q)) + q
-    s.sendall(data)  # one write: one segment
+    if tfo:  # the queries in the SYN (TCP Fast Open)
+        s = socket.socket(family(srv), socket.SOCK_STREAM)
+        s.sendto(data, socket.MSG_FASTOPEN, (srv, 53))
+        s.settimeout(5)
+    else:
+        s = socket.create_connection((srv, 53), timeout=5)
+        s.sendall(data)  # one write: one segment
     buf, got = b"", 0
     while got < len(names):
         d = s.recv(65535)
@@ -256,5 +266,8 @@ if __name__ == "__main__":
         q += b"\0" + struct.pack("!HHIH", 41, 4096, 0, 3004) + \
             struct.pack("!HH", 65001, 3000) + b"\xab" * 3000
         udp(args[0], bytes(q))
+    elif mode == "tfo":  # twice: the first gets a cookie
+        pipe(args[0], args[1:], True)
+        pipe(args[0], args[1:], True)
     else:
         pipe(args[0], args[1:])

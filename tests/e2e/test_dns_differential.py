@@ -16,7 +16,8 @@ dig in the client namespace asks them in many ways (UDP, TCP, several
 queries in one TCP connection, IPv6, EDNS buffer sizes, no recursion,
 DNSSEC OK, class CH, names with escapes and of the longest length),
 dns_shapes.py's clients send two questions in a query, a UDP query in
-fragments and several queries in one TCP segment, and nsupdate sends
+fragments, several queries in one TCP segment and in a SYN (TCP Fast
+Open), and nsupdate sends
 UPDATEs, while tcpdump captures every packet in both
 namespaces (`-i any`: the packets a packet socket there sees, with their
 direction; no loopback traffic, whose outgoing copies libpcap leaves
@@ -164,6 +165,9 @@ def setup():
                  # to the client namespace's dnsmasq, in random case
                  'forward-zone:\n  name: "caps.test."\n'
                  f"  forward-addr: {C4}\n"))
+        # TCP Fast Open, client and server, in these namespaces
+        for ns in (env.cli, env.srv):
+            ns.run("sysctl -qw net.ipv4.tcp_fastopen=3")
         p = env.srv.popen(f"/usr/bin/python3 {SHAPES_PY} server {P4} {P6}",
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         env.procs.append(p)
@@ -350,6 +354,7 @@ def decode(path, netns):
             if proto == "TCP":
                 m["stream"] = (l4["tcp.stream"], m["src"][1])
                 m["dns_len"] = num(dns["dns.length"])
+                m["syn"] = first(l4, "tcp.flags.syn") in ("1", "True")
             msgs.append(m)
     tcp_firsts(path, msgs)
     return msgs
@@ -652,6 +657,8 @@ def shapes(events, msgs):
                                 ("IPv6 fragments",
                                  m["src"][3] == 6 and m["first"] !=
                                  m["frame"]),
+                                ("query in a SYN (TCP Fast Open)",
+                                 m.get("syn")),
                                 ("TCP past 2 KiB in segments",
                                  m["src"][2] == "TCP" and
                                  m["first"] != m["frame"]),
@@ -676,7 +683,7 @@ SHAPES = {"rcode 0", "rcode 2", "rcode 3", "rcode 4", "rcode 5",
           "mixed case", "TCP messages in one segment",
           "TCP IPv6 message in segments", "IPv6 fragments",
           "query in fragments", "escaped cnames",
-          "TCP past 2 KiB in segments"}
+          "TCP past 2 KiB in segments", "query in a SYN (TCP Fast Open)"}
 
 
 def differential(events, msgs):
@@ -785,7 +792,8 @@ DIGS = [
 # dns_shapes.py's clients: two questions in a query (QDCOUNT 2), a UDP
 # query in fragments, over TCP several queries in one segment, the
 # responses in one segment or in segments of 7 bytes ("split"; one of
-# them past 2 KiB)
+# them past 2 KiB), queries in a SYN (TCP Fast Open: the second
+# connection, once the first brought a cookie)
 SHAPE_CLIENTS = [
     f"udp2 {P4}", f"udp2 {P6}", f"udp2 {S4}", f"udp2 {U4}",
     f"udpbig {P4}", f"udpbig {P6}", f"udpbig {U4}",
@@ -793,6 +801,7 @@ SHAPE_CLIENTS = [
     f"pipe {P6} split.hand.test esc.hand.test types.hand.test"
     " bigtxt.hand.test",
     f"pipe {U6} mx.u.example t.u.example v6.u.example",
+    f"tfo {P4} web.hand.test ptr2.hand.test", f"tfo {P6} esc.hand.test",
 ]
 
 
