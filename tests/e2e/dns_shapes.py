@@ -23,6 +23,9 @@ The server answers by the first question's name (any case):
                    in its labels, then the target's A record
   bigtxt.hand.test 3 A, 30 TXT of 150 bytes, 3 A: past the MTU over UDP
   two.hand.test    every question echoed, an A record for each
+  cut.hand.test    over UDP, TC set and cut at 512 bytes, mid-record (as
+                   some servers and middleboxes truncate); over TCP whole:
+                   8 A with TTLs 9..2 around TXT records
   anything else    NOERROR, no answer
 The server takes data in a SYN (TCP_FASTOPEN).  Over TCP the responses
 to the queries of one read go out in one write, or, when the first name
@@ -132,6 +135,11 @@ def answer(query):
                for i in range(30)]
         an += [rr(q0, A, bytes([10, 79, 12, 30 + i]), 20 + i)
                for i in range(3)]
+    elif name == "cut.hand.test":
+        an = [rr(q0, A, bytes([10, 79, 12, 50 + i]), 9 - i) for i in range(4)]
+        an += [rr(q0, TXT, bytes([99]) + b"t" * 99, 30 + i) for i in range(4)]
+        an += [rr(q0, A, bytes([10, 79, 12, 54 + i]), 5 - i)
+               for i in range(4)]
     elif name == "two.hand.test":
         off = 12
         for i, q in enumerate(qs):
@@ -156,7 +164,10 @@ def acked(s):
 def serve_udp(s):
     while True:
         q, peer = s.recvfrom(65535)
-        s.sendto(answer(q), peer)
+        r = answer(q)
+        if questions(q)[0][0][1] == "cut.hand.test":
+            r = r[:2] + bytes([r[2] | 2]) + r[3:512]  # TC, cut
+        s.sendto(r, peer)
 
 
 def serve_conn(c):

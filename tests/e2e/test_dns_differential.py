@@ -10,8 +10,9 @@ truncated for UDP, SERVFAIL from an upstream without a route, NXDOMAIN
 with an SOA, 0x20 random case in what it forwards to that dnsmasq) and
 dns_shapes.py, a hand-made server for what those do not send
 (compression pointers to pointers, SOA/MX/SRV/PTR/HTTPS/CAA answers, a
-CNAME target of escaped bytes, answers after two questions, TCP
-responses several to a segment or 7 bytes to a segment).
+CNAME target of escaped bytes, answers after two questions, a UDP
+response cut at 512 bytes mid-record, TCP responses several to a
+segment or 7 bytes to a segment).
 dig in the client namespace asks them in many ways (UDP, TCP, several
 queries in one TCP connection, IPv6, EDNS buffer sizes, no recursion,
 DNSSEC OK, class CH, names with escapes and of the longest length),
@@ -342,6 +343,9 @@ def decode(path, netns):
                 "answers": records(dns, "Prerequisites" if upd
                                    else "Answers"),
                 "answered": "dns.response_to" in dns,
+                # tshark stopped inside it (a message cut mid-record):
+                # without its pairing fields
+                "malformed": "_ws.malformed" in ly,
                 # EDNS's upper bits of the response code (OPT's TTL)
                 "ext_rcode": num(first(dns.get("Additional records", {}),
                                        "dns.resp.ext_rcode", "0")),
@@ -357,6 +361,12 @@ def decode(path, netns):
                 m["syn"] = first(l4, "tcp.flags.syn") in ("1", "True")
             msgs.append(m)
     tcp_firsts(path, msgs)
+    for m in msgs:
+        if m["malformed"] and m["flags"] >> 15:  # paired here instead
+            m["answered"] = any(
+                q["src"] == m["dst"] and q["dst"] == m["src"] and
+                q["id"] == m["id"] and not q["flags"] >> 15 and
+                q["frame"] < m["frame"] for q in msgs)
     return msgs
 
 
@@ -657,6 +667,8 @@ def shapes(events, msgs):
                                 ("IPv6 fragments",
                                  m["src"][3] == 6 and m["first"] !=
                                  m["frame"]),
+                                ("response cut mid-record",
+                                 m["malformed"] and f >> 15),
                                 ("query in a SYN (TCP Fast Open)",
                                  m.get("syn")),
                                 ("TCP past 2 KiB in segments",
@@ -683,7 +695,8 @@ SHAPES = {"rcode 0", "rcode 2", "rcode 3", "rcode 4", "rcode 5",
           "mixed case", "TCP messages in one segment",
           "TCP IPv6 message in segments", "IPv6 fragments",
           "query in fragments", "escaped cnames",
-          "TCP past 2 KiB in segments", "query in a SYN (TCP Fast Open)"}
+          "TCP past 2 KiB in segments", "query in a SYN (TCP Fast Open)",
+          "response cut mid-record"}
 
 
 def differential(events, msgs):
@@ -784,6 +797,7 @@ DIGS = [
     f"@{P4} nx.hand.test", f"@{P4} esc.hand.test", f"@{P6} +tcp esc.hand.test",
     f"@{P4} +bufsize=4096 bigtxt.hand.test",
     f"@{P6} +bufsize=4096 bigtxt.hand.test", f"@{U4} nothere.u.example",
+    f"@{P4} cut.hand.test", f"@{P6} +ignore cut.hand.test",
     f"@{S6} +bufsize=4096 ANY anyd.test", f"@{U4} a.caps.test",
     f"@{U6} AAAA a.caps.test",
     # a query past 2 KiB (an EDNS option of 3000 bytes): over TCP
