@@ -29,7 +29,7 @@ missing and none extra, with every field equal to what tshark read from
 the packet, except where docs/limits.md and gadget.yaml state a limit
 (addresses up to 8, CNAME targets up to 4, names and CNAME lists past 255
 characters, a UDP message in IP fragments decoded from its first
-fragment, a TCP message from its first 2 KiB): there the stated
+fragment, a message from its first 2 KiB): there the stated
 behaviour is asserted.  A second runner's `-o pcap-ng` must hold the
 same packets, byte for byte, as tcpdump's capture.
 
@@ -56,6 +56,10 @@ S6, C6, U6 = "fd79::1", "fd79::2", "fd79::3"
 # the hand-made server (dns_shapes.py): shapes dnsmasq and unbound
 # do not send
 P4, P6 = "10.79.0.4", "fd79::4"
+# it too on a second link, of jumbo frames (MTU 9000): UDP messages past
+# 2 KiB in one packet
+J4, J6, JC4, JC6 = "10.80.0.4", "fd80::4", "10.80.0.2", "fd80::2"
+HAND = (P4, P6, J4, J6)
 SHAPES_PY = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                          "dns_shapes.py")
 # more answers than the 8 addresses an event holds, and a response past
@@ -111,6 +115,10 @@ def setup():
         link(env.cli, env.srv, [f"{C4}/24", f"{C6}/64"],
              [f"{S4}/24", f"{S6}/64", f"{U4}/24", f"{U6}/64", f"{P4}/24",
               f"{P6}/64"], name="ddiff")
+        link(env.cli, env.srv, [f"{JC4}/24", f"{JC6}/64"],
+             [f"{J4}/24", f"{J6}/64"], name="ddiffj")
+        env.cli.run("ip link set ddiffja mtu 9000")
+        env.srv.run("ip link set ddiffjb mtu 9000")
         chain = CHAIN + ["web2.test"]
         extra = " ".join(
             [f"--cname={a},{b},{60 + i}"
@@ -169,7 +177,8 @@ def setup():
         # TCP Fast Open, client and server, in these namespaces
         for ns in (env.cli, env.srv):
             ns.run("sysctl -qw net.ipv4.tcp_fastopen=3")
-        p = env.srv.popen(f"/usr/bin/python3 {SHAPES_PY} server {P4} {P6}",
+        p = env.srv.popen(f"/usr/bin/python3 {SHAPES_PY} server {P4} {P6}"
+                          f" {J4} {J6}",
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         env.procs.append(p)
         tdns.wait_port(env.srv, P4, p)
@@ -349,11 +358,11 @@ def decode(path, netns):
                 # EDNS's upper bits of the response code (OPT's TTL)
                 "ext_rcode": num(first(dns.get("Additional records", {}),
                                        "dns.resp.ext_rcode", "0")),
-                # what the gadget decodes of a message (stated): of a
-                # UDP one in fragments, the bytes the first one holds
-                # after UDP's header; of a TCP one, the first 2048
-                "avail": (sizes[min(frags)] - 8 if frags else
-                          2048 if proto == "TCP" else None),
+                # what the gadget decodes of a message (stated): its
+                # first 2048 bytes; of a UDP one in fragments, of those
+                # the ones the first fragment holds after UDP's header
+                "avail": min(sizes[min(frags)] - 8 if frags else 2048,
+                             2048),
             }
             if proto == "TCP":
                 m["stream"] = (l4["tcp.stream"], m["src"][1])
@@ -529,12 +538,10 @@ def expect(m):
     qr = bool(f >> 15)
     # stated: no addresses, CNAMEs or TTL for queries (an UPDATE's
     # prerequisites, a NOTIFY's SOA are no answers)
-    ans = m["answers"] if qr else []
-    if m["avail"] is not None:
-        # stated: decoded from the first fragment (a TCP message from
-        # its first 2 KiB), the records it holds whole; num_answers is
-        # the header's
-        ans = [a for a in ans if a[4] <= m["avail"]]
+    # stated: decoded from its first 2 KiB (of a UDP message in
+    # fragments, from the first fragment), the records they hold whole;
+    # num_answers is the header's
+    ans = [a for a in m["answers"] if a[4] <= m["avail"]] if qr else []
     inn = [a for a in ans if a[1] & 0x7FFF == 1]  # class IN (mDNS bit)
     addrs = [a[3] for a in inn if a[0] in (1, 28)][:8]
     return {
@@ -582,9 +589,7 @@ def compare(e, m, what):
     # ",..."; each target from its bytes in the packet as dig writes
     # them (tshark's text agrees), or tshark's text when compressed
     inn = [a for a in m["answers"] if a[1] & 0x7FFF == 1 and a[0] == 5
-           and want["qr_raw"]]
-    if m["avail"] is not None:
-        inn = [a for a in inn if a[4] <= m["avail"]]
+           and want["qr_raw"] and a[4] <= m["avail"]]
     for a in inn:
         if a[5] is not None:
             eq(tshark_name(a[5]), a[3], f"{what}: tshark's text of a target")
@@ -613,7 +618,7 @@ def compare(e, m, what):
     local = m["src" if m["pkt_type"] == "OUTGOING" else "dst"]
     if local[1] == 53:
         eq(e["proc"]["comm"], "unbound" if local[0] in (U4, U6)
-           else "python3" if local[0] in (P4, P6) else "dnsmasq",
+           else "python3" if local[0] in HAND else "dnsmasq",
            f"{what}: proc.comm")
     elif m["netns"] == CLIENT["ns"]:
         check(e["proc"]["pid"] in CLIENT["pids"],
@@ -639,9 +644,12 @@ def shapes(events, msgs):
                 f"class {m['qclass']}", m["src"][2], f"IPv{m['src'][3]}"}
         got |= {k for k, c in (("tc", f >> 9 & 1),
                                 ("aa query", f >> 10 & 1 and f >> 15 == 0),
-                                ("fragments", m["avail"] not in (None, 2048)),
+                                ("fragments", m["avail"] != 2048),
                                 ("past 2 KiB", m["avail"] == 2048 and
-                                 m["answers"] and
+                                 m["src"][2] == "TCP" and m["answers"] and
+                                 m["answers"][-1][4] > 2048),
+                                ("UDP past 2 KiB", m["avail"] == 2048 and
+                                 m["src"][2] == "UDP" and m["answers"] and
                                  m["answers"][-1][4] > 2048),
                                 ("> 8 addresses", sum(
                                     a[0] in (1, 28) for a in m["answers"])
@@ -696,7 +704,7 @@ SHAPES = {"rcode 0", "rcode 2", "rcode 3", "rcode 4", "rcode 5",
           "TCP IPv6 message in segments", "IPv6 fragments",
           "query in fragments", "escaped cnames",
           "TCP past 2 KiB in segments", "query in a SYN (TCP Fast Open)",
-          "response cut mid-record"}
+          "response cut mid-record", "UDP past 2 KiB"}
 
 
 def differential(events, msgs):
@@ -798,6 +806,8 @@ DIGS = [
     f"@{P4} +bufsize=4096 bigtxt.hand.test",
     f"@{P6} +bufsize=4096 bigtxt.hand.test", f"@{U4} nothere.u.example",
     f"@{P4} cut.hand.test", f"@{P6} +ignore cut.hand.test",
+    f"@{J4} +bufsize=4096 bigtxt.hand.test",
+    f"@{J6} +bufsize=4096 bigtxt.hand.test",
     f"@{S6} +bufsize=4096 ANY anyd.test", f"@{U4} a.caps.test",
     f"@{U6} AAAA a.caps.test",
     # a query past 2 KiB (an EDNS option of 3000 bytes): over TCP
