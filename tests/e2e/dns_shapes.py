@@ -7,6 +7,9 @@ dnsmasq and unbound do not send, written byte by byte.
   dns_shapes.py udp2 SERVER      one query with two questions (QDCOUNT 2)
   dns_shapes.py udpbig SERVER    one query past the MTU (an EDNS option of
                                  3000 bytes): in IP fragments
+  dns_shapes.py udpopt SERVER    one query with IP options (IPv4: NOPs) or
+                                 IPv6 extension headers (hop-by-hop and
+                                 destination options, PadN)
   dns_shapes.py pipe SERVER NAME...
                                  over TCP, one write of a query per NAME;
                                  prints the responses' ids
@@ -231,9 +234,15 @@ def family(addr):
     return socket.AF_INET6 if ":" in addr else socket.AF_INET
 
 
-def udp(srv, q):
+def udp(srv, q, opts=False):
     s = socket.socket(family(srv), socket.SOCK_DGRAM)
     s.settimeout(3)
+    if opts and ":" in srv:
+        pad = b"\0\0\x01\x04\0\0\0\0"  # next header, 8 bytes, PadN
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_HOPOPTS, pad)
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_DSTOPTS, pad)
+    elif opts:
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_OPTIONS, b"\x01" * 8)
     s.sendto(q, (srv, 53))
     r = s.recv(65535)
     print(f"id {struct.unpack('!H', r[:2])[0]:04x}")
@@ -271,6 +280,8 @@ if __name__ == "__main__":
         server(args)
     elif mode == "udp2":
         udp(args[0], query(0x7202, "two.hand.test", "other.hand.test"))
+    elif mode == "udpopt":
+        udp(args[0], query(0x7204, "web.hand.test"), True)
     elif mode == "udpbig":
         q = bytearray(query(0x7203, "web.hand.test"))
         q[11] = 1  # ARCOUNT: an OPT record with option 65001

@@ -355,6 +355,9 @@ def decode(path, netns):
                 # tshark stopped inside it (a message cut mid-record):
                 # without its pairing fields
                 "malformed": "_ws.malformed" in ly,
+                # IPv4 options, IPv6 extension headers but fragments'
+                "l3opts": num(ip["ipv6.nxt"]) not in (6, 17, 44) if v6
+                else num(ip["ip.hdr_len"]) > 20,
                 # EDNS's upper bits of the response code (OPT's TTL)
                 "ext_rcode": num(first(dns.get("Additional records", {}),
                                        "dns.resp.ext_rcode", "0")),
@@ -675,6 +678,8 @@ def shapes(events, msgs):
                                 ("IPv6 fragments",
                                  m["src"][3] == 6 and m["first"] !=
                                  m["frame"]),
+                                ("IP options, IPv6 extension headers",
+                                 m["l3opts"]),
                                 ("response cut mid-record",
                                  m["malformed"] and f >> 15),
                                 ("query in a SYN (TCP Fast Open)",
@@ -704,7 +709,8 @@ SHAPES = {"rcode 0", "rcode 2", "rcode 3", "rcode 4", "rcode 5",
           "TCP IPv6 message in segments", "IPv6 fragments",
           "query in fragments", "escaped cnames",
           "TCP past 2 KiB in segments", "query in a SYN (TCP Fast Open)",
-          "response cut mid-record", "UDP past 2 KiB"}
+          "response cut mid-record", "UDP past 2 KiB",
+          "IP options, IPv6 extension headers"}
 
 
 def differential(events, msgs):
@@ -814,13 +820,15 @@ DIGS = [
     f"@{P6} +ednsopt=65001:{'ab' * 3000} web.hand.test",
 ]
 # dns_shapes.py's clients: two questions in a query (QDCOUNT 2), a UDP
-# query in fragments, over TCP several queries in one segment, the
-# responses in one segment or in segments of 7 bytes ("split"; one of
-# them past 2 KiB), queries in a SYN (TCP Fast Open: the second
-# connection, once the first brought a cookie)
+# query in fragments, one with IPv4 options or IPv6 extension headers,
+# over TCP several queries in one segment, the responses in one segment
+# or in segments of 7 bytes ("split"; one of them past 2 KiB), queries
+# in a SYN (TCP Fast Open: the second connection, once the first
+# brought a cookie)
 SHAPE_CLIENTS = [
     f"udp2 {P4}", f"udp2 {P6}", f"udp2 {S4}", f"udp2 {U4}",
-    f"udpbig {P4}", f"udpbig {P6}", f"udpbig {U4}",
+    f"udpbig {P4}", f"udpbig {P6}", f"udpbig {U4}", f"udpopt {P4}",
+    f"udpopt {P6}",
     f"pipe {P4} web.hand.test two.hand.test ptr2.hand.test",
     f"pipe {P6} split.hand.test esc.hand.test types.hand.test"
     " bigtxt.hand.test",
