@@ -29,6 +29,9 @@ The server answers by the first question's name (any case):
   cut.hand.test    over UDP, TC set and cut at 512 bytes, mid-record (as
                    some servers and middleboxes truncate); over TCP whole:
                    8 A with TTLs 9..2 around TXT records
+  AXFR of any name over TCP: three messages (RFC 5936), the first with
+                   the question, the others without: SOA and A records,
+                   A records, the SOA again
   anything else    NOERROR, no answer
 The server takes data in a SYN (TCP_FASTOPEN).  Over TCP the responses
 to the queries of one read go out in one write, or, when the first name
@@ -143,6 +146,10 @@ def answer(query):
         an += [rr(q0, TXT, bytes([99]) + b"t" * 99, 30 + i) for i in range(4)]
         an += [rr(q0, A, bytes([10, 79, 12, 54 + i]), 5 - i)
                for i in range(4)]
+    elif qs and qs[0][2] == 252:  # AXFR: the first message
+        an = [rr(q0, SOA, b"\x02ns" + q0 + b"\x05admin" + q0 +
+                 struct.pack("!5I", 1, 3600, 600, 86400, 30), 70),
+              rr(q0, A, bytes([10, 79, 13, 9]), 59)]
     elif name == "two.hand.test":
         off = 12
         for i, q in enumerate(qs):
@@ -151,6 +158,18 @@ def answer(query):
     out = struct.pack("!6H", qid, flags | rcode, len(qs), len(an), len(ns),
                       0) + msg
     return out + b"".join(an) + b"".join(ns)
+
+
+def axfr_rest(query):
+    """The messages after the first of an AXFR's response: without the
+    question (RFC 5936 2.2), the zone's name written out again."""
+    qid = struct.unpack("!H", query[:2])[0]
+    zone = wire(questions(query)[0][0][1])
+    a = [rr(zone, A, bytes([10, 79, 13, i]), 60 + i) for i in range(3)]
+    soa = rr(zone, SOA, b"\x02ns" + zone + b"\x05admin" + zone +
+             struct.pack("!5I", 1, 3600, 600, 86400, 30), 70)
+    return [struct.pack("!6H", qid, 0x8400, 0, len(m), 0, 0) + b"".join(m)
+            for m in (a, [soa])]
 
 
 def acked(s):
@@ -190,6 +209,9 @@ def serve_conn(c):
             out += struct.pack("!H", len(r)) + r
             if first is None:
                 first = questions(q)[0]
+        if first and first[0][2] == 252:  # AXFR: two messages more
+            out += b"".join(struct.pack("!H", len(r)) + r
+                            for r in axfr_rest(q))
         if first and first[0][1].startswith("split"):
             for i in range(0, len(out), 7):
                 c.sendall(out[i:i + 7])
