@@ -10,6 +10,8 @@ dnsmasq and unbound do not send, written byte by byte.
   dns_shapes.py udpopt SERVER    one query with IP options (IPv4: NOPs) or
                                  IPv6 extension headers (hop-by-hop and
                                  destination options, PadN)
+  dns_shapes.py mdns SERVER      an mDNS query to port 5353, asking for a
+                                 unicast response (QU)
   dns_shapes.py pipe SERVER NAME...
                                  over TCP, one write of a query per NAME;
                                  prints the responses' ids
@@ -33,7 +35,9 @@ The server answers by the first question's name (any case):
                    the question, the others without: SOA and A records,
                    A records, the SOA again
   anything else    NOERROR, no answer
-The server takes data in a SYN (TCP_FASTOPEN).  Over TCP the responses
+On UDP port 5353 (mDNS) the server answers without the question, its
+records' class with the cache-flush bit.  The server takes data in a
+SYN (TCP_FASTOPEN).  Over TCP the responses
 to the queries of one read go out in one write, or, when the first name
 starts with "split", 7 bytes at a time, each write acknowledged before
 the next (a segment each).
@@ -183,9 +187,23 @@ def acked(s):
         time.sleep(0.001)
 
 
+def mdns_answer(query):
+    qs, _ = questions(query)
+    qid = struct.unpack("!H", query[:2])[0]
+    an = [struct.pack("!HHIH", A, 0x8001, 120, 4) + bytes([10, 79, 14, 1]),
+          struct.pack("!HHIH", AAAA, 0x8001, 110, 16) +
+          bytes.fromhex("fd79000000000000000000000000000e")]
+    return struct.pack("!6H", qid, 0x8400, 0, len(an), 0, 0) + b"".join(
+        qs[0][0][:-4] + r for r in an)
+
+
 def serve_udp(s):
+    mdns = s.getsockname()[1] == 5353
     while True:
         q, peer = s.recvfrom(65535)
+        if mdns:
+            s.sendto(mdns_answer(q), peer)
+            continue
         r = answer(q)
         if questions(q)[0][0][1] == "cut.hand.test":
             r = r[:2] + bytes([r[2] | 2]) + r[3:512]  # TC, cut
@@ -233,12 +251,15 @@ def server(addrs):
         fam = socket.AF_INET6 if ":" in a else socket.AF_INET
         u = socket.socket(fam, socket.SOCK_DGRAM)
         u.bind((a, 53))
+        m = socket.socket(fam, socket.SOCK_DGRAM)
+        m.bind((a, 5353))
         t = socket.socket(fam, socket.SOCK_STREAM)
         t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         t.setsockopt(socket.IPPROTO_TCP, socket.TCP_FASTOPEN, 16)
         t.bind((a, 53))
         t.listen(16)
         threads += [threading.Thread(target=serve_udp, args=(u,)),
+                    threading.Thread(target=serve_udp, args=(m,)),
                     threading.Thread(target=serve_tcp, args=(t,))]
     for t in threads:
         t.daemon = True
@@ -256,7 +277,7 @@ def family(addr):
     return socket.AF_INET6 if ":" in addr else socket.AF_INET
 
 
-def udp(srv, q, opts=False):
+def udp(srv, q, opts=False, port=53):
     s = socket.socket(family(srv), socket.SOCK_DGRAM)
     s.settimeout(3)
     if opts and ":" in srv:
@@ -265,7 +286,7 @@ def udp(srv, q, opts=False):
         s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_DSTOPTS, pad)
     elif opts:
         s.setsockopt(socket.IPPROTO_IP, socket.IP_OPTIONS, b"\x01" * 8)
-    s.sendto(q, (srv, 53))
+    s.sendto(q, (srv, port))
     r = s.recv(65535)
     print(f"id {struct.unpack('!H', r[:2])[0]:04x}")
 
@@ -302,6 +323,10 @@ if __name__ == "__main__":
         server(args)
     elif mode == "udp2":
         udp(args[0], query(0x7202, "two.hand.test", "other.hand.test"))
+    elif mode == "mdns":
+        q = bytearray(query(0x7205, "printer.local"))
+        q[-2] |= 0x80  # QU: class IN, unicast response wanted
+        udp(args[0], bytes(q), port=5353)
     elif mode == "udpopt":
         udp(args[0], query(0x7204, "web.hand.test"), True)
     elif mode == "udpbig":

@@ -302,7 +302,8 @@ def decode(path, netns):
     """The DNS messages of a capture as tshark decodes them: one dict per
     message with the event's keys and the fields to compare."""
     sizes = frame_payloads(path)
-    text = sh(f"tshark -r {path} -Y dns -T json -x --no-duplicate-keys "
+    text = sh(f"tshark -r {path} -Y 'dns or mdns' -T json -x"
+              " --no-duplicate-keys "
               "2>/dev/null")
     msgs = []
     for pkt in json.loads(text or "[]"):
@@ -314,7 +315,9 @@ def decode(path, netns):
         frame = int(ly["frame"]["frame.number"])
         frags = [int(f) for f in walk(ly, "ip.fragment")] + \
             [int(f) for f in walk(ly, "ipv6.fragment")]
-        dnss = ly["dns"] if isinstance(ly["dns"], list) else [ly["dns"]]
+        # mDNS (port 5353): the same fields, as a layer of its own
+        dnss = ly.get("dns") or ly["mdns"]
+        dnss = dnss if isinstance(dnss, list) else [dnss]
         for dns in dnss:
             flags = num(dns["dns.flags"])
             # an UPDATE's sections have names of their own in tshark:
@@ -348,7 +351,10 @@ def decode(path, netns):
                 "qname_len": num(q.get("dns.qry.name.len", "0")),
                 "qwire": wire_labels(q.get("dns.qry.name_raw", [""])[0]),
                 "qtype": num(q.get("dns.qry.type", "0")),
-                "qclass": num(q.get("dns.qry.class", "0")),
+                # stated: the question's 16 bits, mDNS's "unicast
+                # response" bit (QU), which tshark shows apart, too
+                "qclass": num(q.get("dns.qry.class", "0")) |
+                num(q.get("dns.qry.qu", "0")) << 15,
                 "answers": records(dns, "Prerequisites" if upd
                                    else "Answers"),
                 "answered": "dns.response_to" in dns,
@@ -625,7 +631,7 @@ def compare(e, m, what):
     # the client namespace (its threads have names of their own), the
     # forwarding dnsmasq in the server one
     local = m["src" if m["pkt_type"] == "OUTGOING" else "dst"]
-    if local[1] == 53:
+    if local[1] in (53, 5353):
         eq(e["proc"]["comm"], "unbound" if local[0] in (U4, U6)
            else "python3" if local[0] in HAND else "dnsmasq",
            f"{what}: proc.comm")
@@ -689,6 +695,10 @@ def shapes(events, msgs):
                                 ("a second response to a query",
                                  f >> 15 and not m["answered"] and
                                  m["src"][2] == "TCP" and not m["qdcount"]),
+                                ("mDNS QU question", m["qclass"] >> 15),
+                                ("mDNS answers without a question",
+                                 m["src"][1] == 5353 and m["answers"] and
+                                 not m["qdcount"]),
                                 ("response cut mid-record",
                                  m["malformed"] and f >> 15),
                                 ("query in a SYN (TCP Fast Open)",
@@ -720,7 +730,8 @@ SHAPES = {"rcode 0", "rcode 2", "rcode 3", "rcode 4", "rcode 5",
           "TCP past 2 KiB in segments", "query in a SYN (TCP Fast Open)",
           "response cut mid-record", "UDP past 2 KiB",
           "IP options, IPv6 extension headers",
-          "a second response to a query"}
+          "a second response to a query", "mDNS QU question",
+          "mDNS answers without a question"}
 
 
 def differential(events, msgs):
@@ -833,6 +844,7 @@ DIGS = [
 ]
 # dns_shapes.py's clients: two questions in a query (QDCOUNT 2), a UDP
 # query in fragments, one with IPv4 options or IPv6 extension headers,
+# an mDNS query to port 5353 (unicast response: QU),
 # over TCP several queries in one segment, the responses in one segment
 # or in segments of 7 bytes ("split"; one of them past 2 KiB), queries
 # in a SYN (TCP Fast Open: the second connection, once the first
@@ -840,7 +852,7 @@ DIGS = [
 SHAPE_CLIENTS = [
     f"udp2 {P4}", f"udp2 {P6}", f"udp2 {S4}", f"udp2 {U4}",
     f"udpbig {P4}", f"udpbig {P6}", f"udpbig {U4}", f"udpopt {P4}",
-    f"udpopt {P6}",
+    f"udpopt {P6}", f"mdns {P4}", f"mdns {P6}",
     f"pipe {P4} web.hand.test two.hand.test ptr2.hand.test",
     f"pipe {P6} split.hand.test esc.hand.test types.hand.test"
     " bigtxt.hand.test",
