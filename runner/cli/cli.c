@@ -276,7 +276,7 @@ int runner_msg(int code, const char *fmt, ...)
 void cli_print_json(json_t *doc, bool pretty)
 {
 	json_dumpf(doc, stdout,
-		   (pretty ? JSON_INDENT(2) : JSON_COMPACT) |
+		   JSON_ENCODE_ANY | (pretty ? JSON_INDENT(2) : JSON_COMPACT) |
 			   (isatty(STDOUT_FILENO) ? JSON_ENSURE_ASCII : 0));
 	fputc('\n', stdout);
 }

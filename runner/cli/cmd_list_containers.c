@@ -576,7 +576,8 @@ static int list_now(struct lc_state *st, struct containers *ctrs,
 		for (size_t i = 0; i < col.n; i++)
 			print_event(st, &col.rows[i], "CREATED");
 	} else if (st->json) {
-		json_t *a = json_array();
+		/* ig marshals an empty (nil) list as null */
+		json_t *a = col.n ? json_array() : json_null();
 
 		for (size_t i = 0; i < col.n; i++)
 			json_array_append_new(a, row_json(&col.rows[i]));

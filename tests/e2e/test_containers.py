@@ -545,10 +545,12 @@ def list_containers(*flags, env=None):
 
 
 def listed(*flags, env=None):
-    """`list-containers -o json FLAGS`, by container id."""
+    """`list-containers -o json FLAGS`, by container id (none: null, as
+    ig prints it)."""
     out = json.loads(list_containers("-o", "json", *flags, env=env))
-    check(isinstance(out, list), f"-o json printed {out!r}")
-    return {c["runtime"]["containerId"]: c for c in out}
+    check(out is None or (isinstance(out, list) and out),
+          f"-o json printed {out!r}")
+    return {c["runtime"]["containerId"]: c for c in out or []}
 
 
 def check_listed(c, entry, runtime, image):
@@ -583,6 +585,18 @@ def list_containers_shows_podman_container(env):
         check([c.name, str(c.mntns)] in rows, f"{c.name} in {rows}")
     finally:
         c.release()
+
+
+@test
+def list_containers_json_of_none_is_null(env):
+    """No container selected: -o json prints null, as ig marshals its
+    empty (nil) list; the columns, the header alone."""
+    eq(list_containers("-o", "json", "-c", "no-such-container"), "null\n",
+       "-o json of none")
+    eq(list_containers("-c", "no-such-container").split(),
+       ["RUNTIME.RUNTIMENAME", "RUNTIME.CONTAINERID",
+        "RUNTIME.CONTAINERNAME", "RUNTIME.CONTAINERPID",
+        "RUNTIME.CONTAINERIMAGENAME"], "columns of none")
 
 
 @test
