@@ -40,6 +40,7 @@ enum {
 /* One container: its first mount namespace's entry, with its process. */
 struct row {
 	struct container_info info;
+	struct container_extra extra;
 	unsigned int pid;
 	__u64 mntns, netns;
 };
@@ -53,6 +54,9 @@ enum col {
 	COL_NAME,
 	COL_PID,
 	COL_IMAGE,
+	COL_IMAGE_ID,
+	COL_IMAGE_DIGEST,
+	COL_STARTED,
 	COL_K8S_NAMESPACE,
 	COL_K8S_POD,
 	COL_K8S_LABELS,
@@ -75,6 +79,9 @@ static const struct {
 	[COL_NAME] = { "runtime.containerName", 30, true },
 	[COL_PID] = { "runtime.containerPid", 6, true },
 	[COL_IMAGE] = { "runtime.containerImageName", 16, true },
+	[COL_IMAGE_ID] = { "runtime.containerImageID", 30, false },
+	[COL_IMAGE_DIGEST] = { "runtime.containerImageDigest", 30, false },
+	[COL_STARTED] = { "runtime.containerStartedAt", 35, false },
 	[COL_K8S_NAMESPACE] = { "k8s.namespace", 30, false },
 	[COL_K8S_POD] = { "k8s.podName", 30, false },
 	[COL_K8S_LABELS] = { "k8s.labels", 16, false },
@@ -104,6 +111,8 @@ struct lc_state {
 	bool quiet; /* taking in the listed ones */
 	bool gone; /* --watch: its reader went away */
 	struct timefmt *rfc3339; /* --watch: its events' times */
+	struct timefmt *started; /* runtime.containerStartedAt's */
+	struct containers *ctrs;
 	int rc;
 };
 
@@ -111,6 +120,8 @@ static const char *const runtime_names[] = { "docker", "containerd", "cri-o",
 					     "podman" };
 #define N_RUNTIMES (sizeof(runtime_names) / sizeof(runtime_names[0]))
 #define RFC3339 "2006-01-02T15:04:05Z07:00" /* Go's time.RFC3339 */
+/* ig's types.Time.String() */
+#define STARTED_LAYOUT "2006-01-02T15:04:05.000000000Z07:00"
 
 static volatile sig_atomic_t stop_signal;
 
@@ -263,9 +274,12 @@ static void set_str(json_t *o, const char *key, const char *v)
 		json_object_set_new(o, key, json_string(v));
 }
 
-/* One container, as ig's Container marshals (empty members left out). */
-static json_t *row_json(const struct row *r)
+/* One container, as ig's Container marshals (empty members left out);
+ * its OCI config as its bundle holds it now (ctrs; NULL: none). */
+static json_t *row_json(struct containers *ctrs, const struct row *r)
 {
+	cleanup_free char *oci = ctrs ? containers_oci_config(ctrs, &r->extra) :
+					NULL;
 	const struct pod_info *pod = &r->info.pod;
 	json_t *o = json_object(), *rt = json_object(), *k8s = json_object();
 
@@ -275,6 +289,12 @@ static json_t *row_json(const struct row *r)
 	if (r->pid)
 		json_object_set_new(rt, "containerPid", json_integer(r->pid));
 	set_str(rt, "containerImageName", r->info.image);
+	set_str(rt, "containerImageId", r->extra.image_id);
+	set_str(rt, "containerImageDigest", r->extra.image_digest);
+	if (r->extra.started_at)
+		json_object_set_new(
+			rt, "containerStartedAt",
+			json_integer((json_int_t)r->extra.started_at));
 	json_object_set_new(o, "runtime", rt);
 	set_str(k8s, "namespace", pod->namespace);
 	set_str(k8s, "podName", pod->name);
@@ -283,6 +303,9 @@ static json_t *row_json(const struct row *r)
 	set_str(k8s, "containerName", pod->container);
 	set_str(k8s, "podUID", pod->uid);
 	json_object_set_new(o, "k8s", k8s);
+	set_str(o, "ociConfig", oci);
+	set_str(o, "bundle", r->extra.bundle);
+	set_str(o, "sandboxId", r->extra.sandbox_id);
 	if (r->mntns)
 		json_object_set_new(o, "mntns",
 				    json_integer((json_int_t)r->mntns));
@@ -291,12 +314,19 @@ static json_t *row_json(const struct row *r)
 				    json_integer((json_int_t)r->netns));
 	if (pod->hostnetwork)
 		json_object_set_new(o, "hostNetwork", json_true());
+	set_str(o, "cgroupPath", r->extra.cgroup_path);
+	if (r->extra.cgroup_id)
+		json_object_set_new(
+			o, "cgroupID",
+			json_integer((json_int_t)r->extra.cgroup_id));
+	set_str(o, "cgroupV1", r->extra.cgroup_v1);
+	set_str(o, "cgroupV2", r->extra.cgroup_v2);
 	return o;
 }
 
 /* Column k of r (event: "CREATED"/"DELETED", ts: its time; watch only). */
-static void cell(const struct row *r, enum col k, const char *event,
-		 const char *ts, char *buf, size_t size)
+static void cell(const struct lc_state *st, const struct row *r, enum col k,
+		 const char *event, const char *ts, char *buf, size_t size)
 {
 	const struct pod_info *pod = &r->info.pod;
 	const char *text = "", *colon;
@@ -320,6 +350,20 @@ static void cell(const struct row *r, enum col k, const char *event,
 			snprintf(buf, size, "%.12s", colon ? colon + 1 : text);
 			return;
 		}
+		break;
+	case COL_STARTED: /* ig: 1970's for a time not known */
+		if (size <= TIMEFMT_TEXT_MAX(sizeof(STARTED_LAYOUT) - 1))
+			break;
+		buf[timefmt_format(buf, st->started, NULL,
+				   (long long)(r->extra.started_at / 1000000000),
+				   (long)(r->extra.started_at % 1000000000))] =
+			'\0';
+		return;
+	case COL_IMAGE_ID:
+		text = r->extra.image_id;
+		break;
+	case COL_IMAGE_DIGEST:
+		text = r->extra.image_digest;
 		break;
 	case COL_TIMESTAMP:
 		text = ts ? ts : "";
@@ -415,7 +459,7 @@ static void print_table(const struct lc_state *st, const struct row *rows,
 	for (size_t i = 0; i < nc; i++) {
 		width[i] = (int)strlen(cols[c[i]].name);
 		for (size_t r = 0; r < n; r++) {
-			cell(&rows[r], c[i], NULL, NULL, buf, sizeof(buf));
+			cell(st, &rows[r], c[i], NULL, NULL, buf, sizeof(buf));
 			if ((int)strlen(buf) > width[i])
 				width[i] = (int)strlen(buf);
 		}
@@ -423,7 +467,7 @@ static void print_table(const struct lc_state *st, const struct row *rows,
 	put_header(c, nc, width);
 	for (size_t r = 0; r < n; r++) {
 		for (size_t i = 0; i < nc; i++) {
-			cell(&rows[r], c[i], NULL, NULL, buf, sizeof(buf));
+			cell(st, &rows[r], c[i], NULL, NULL, buf, sizeof(buf));
 			put_cell(buf, width[i], i + 1 == nc);
 		}
 		putchar('\n');
@@ -466,7 +510,7 @@ static void print_event(struct lc_state *st, const struct row *r,
 
 		json_object_set_new(o, "timestamp", json_string(ts));
 		json_object_set_new(o, "event", json_string(event));
-		json_object_set_new(o, "container", row_json(r));
+		json_object_set_new(o, "container", row_json(st->ctrs, r));
 		cli_print_json(o, true);
 		json_decref(o);
 	} else {
@@ -476,7 +520,7 @@ static void print_event(struct lc_state *st, const struct row *r,
 
 		watch_widths(st, c, &nc, width);
 		for (size_t i = 0; i < nc; i++) {
-			cell(r, c[i], event, ts, buf, sizeof(buf));
+			cell(st, r, c[i], event, ts, buf, sizeof(buf));
 			put_cell(buf, width[i], i + 1 == nc);
 		}
 		putchar('\n');
@@ -516,6 +560,7 @@ static void fill_row(struct containers *ctrs, __u64 mntns,
 	r->info = *ci;
 	r->mntns = mntns;
 	r->pid = containers_init_pid(ctrs, mntns, &r->netns);
+	containers_extra(ctrs, r->pid, &r->info, &r->extra);
 }
 
 /* One row per container (a container whose process unshared its mounts
@@ -580,7 +625,7 @@ static int list_now(struct lc_state *st, struct containers *ctrs,
 		json_t *a = col.n ? json_array() : json_null();
 
 		for (size_t i = 0; i < col.n; i++)
-			json_array_append_new(a, row_json(&col.rows[i]));
+			json_array_append_new(a, row_json(ctrs, &col.rows[i]));
 		cli_print_json(a, true);
 		json_decref(a);
 	} else {
@@ -703,7 +748,11 @@ static int lc_run(struct cli_ctx *ctx, void *state, struct error **err)
 	/* a list needs /proc only; a watch the exec hook that tells new
 	 * containers as they start */
 	ctrs = st->watch ? containers_new("/") : containers_new_proc("/");
-	if (!ctrs) {
+	st->started = timefmt_new(STARTED_LAYOUT);
+	st->ctrs = ctrs;
+	if (!ctrs || !st->started) {
+		containers_free(ctrs);
+		timefmt_free(st->started);
 		k8s_select_free(st->pods);
 		return cli_error(err, EXIT_FAIL, "containers: out of memory");
 	}
@@ -717,6 +766,7 @@ static int lc_run(struct cli_ctx *ctx, void *state, struct error **err)
 	containers_free(ctrs);
 	k8s_select_free(st->pods);
 	timefmt_free(st->rfc3339);
+	timefmt_free(st->started);
 	free(st->live);
 	return rc;
 }
@@ -744,7 +794,10 @@ const struct cli_command cmd_list_containers = {
 		"\n"
 		"  -o, --output MODE    columns (default), columns=NAME,... (ig's\n"
 		"                       column names, e.g. runtime.containerName,\n"
-		"                       mntns, netns, k8s.podName), json\n"
+		"                       runtime.containerImageID,\n"
+		"                       runtime.containerImageDigest,\n"
+		"                       runtime.containerStartedAt, mntns, netns,\n"
+		"                       k8s.podName), json (with the cgroups)\n"
 		"  -w, --watch          after the list, print containers as they\n"
 		"                       are CREATED and DELETED, until stopped\n"
 		"  -c, --containername NAME[,NAME]\n"

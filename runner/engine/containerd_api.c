@@ -1,16 +1,25 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Field numbers (containerd api/services/containers/v1/containers.proto):
+ * Field numbers (containerd's api/services/<service>/v1/, api/types/):
  * GetContainerRequest { string id = 1; }, GetContainerResponse
  * { Container container = 1; }, Container { map<string, string> labels
- * = 2; ... }, a map entry being { key = 1; value = 2; }.
+ * = 2; string image = 3; ... }, a map entry being { key = 1; value = 2; };
+ * GetImageRequest { string name = 1; }, GetImageResponse { Image image
+ * = 1; }, Image { Descriptor target = 3; ... }, Descriptor { string
+ * media_type = 1; string digest = 2; ... }; ReadContentRequest { string
+ * digest = 1; ... } answered by a stream of ReadContentResponse { bytes
+ * data = 2; ... }.
  */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 
+#include <jansson.h>
+
+#include "common/cleanup.h"
 #include "common/lazy_curl.h"
 #include "runner/engine/containerd_api.h"
 #include "runner/engine/pbwire.h"
@@ -77,11 +86,12 @@ static int on_container(const struct pb_field *f, void *arg)
 	return each_len(f->data, f->len, 2, on_label, arg);
 }
 
-int containerd_parse_get(const void *body, size_t len, containerd_label_fn fn,
-			 void *ctx)
+/* cb(message, its length, arg) for each gRPC frame of a response body;
+ * -1 if the body is malformed or cb fails. */
+static int each_frame(const uint8_t *p, size_t len,
+		      int (*cb)(const uint8_t *, size_t, void *), void *arg)
 {
-	const uint8_t *p = body, *end = p + len;
-	struct told t = { fn, ctx };
+	const uint8_t *end = p + len;
 
 	while (p < end) {
 		uint32_t n;
@@ -92,12 +102,24 @@ int containerd_parse_get(const void *body, size_t len, containerd_label_fn fn,
 		n = (uint32_t)p[1] << 24 | (uint32_t)p[2] << 16 |
 		    (uint32_t)p[3] << 8 | p[4];
 		p += 5;
-		if (n > (size_t)(end - p) ||
-		    each_len(p, n, 1, on_container, &t))
+		if (n > (size_t)(end - p) || cb(p, n, arg))
 			return -1;
 		p += n;
 	}
 	return 0;
+}
+
+static int on_get_frame(const uint8_t *msg, size_t n, void *arg)
+{
+	return each_len(msg, n, 1, on_container, arg);
+}
+
+int containerd_parse_get(const void *body, size_t len, containerd_label_fn fn,
+			 void *ctx)
+{
+	struct told t = { fn, ctx };
+
+	return each_frame(body, len, on_get_frame, &t);
 }
 
 struct call {
@@ -153,34 +175,39 @@ static int curl_ready(struct error **err)
 	return 0;
 }
 
-int containerd_container_labels(const char *sock, const char *ns,
-				const char *id, long timeout_ms,
-				containerd_label_fn fn, void *ctx,
-				struct error **err)
+/*
+ * Call method (".../Service/Method") with one request message whose field
+ * 1 is the string arg: 0 with the response body in c, or -1 with *err.
+ */
+static int unary(const char *sock, const char *ns, const char *method,
+		 const char *arg, long timeout_ms, struct call *c,
+		 struct error **err)
 {
-	struct call c = { .status = -1 };
-	uint8_t req[5 + 256];
+	uint8_t req[5 + 512];
 	size_t off = 5;
-	char nshdr[128];
+	char nshdr[128], url[160];
 	struct curl_slist *hdrs = NULL, *h;
 	CURLcode rc;
 	CURL *curl;
 	long oserr = 0;
 	int ret = -1;
 
+	*c = (struct call){ .status = -1 };
 	if (curl_ready(err))
 		return -1;
-	if (pb_put_len(req, sizeof(req), &off, 1, id, strlen(id)))
-		return error_set(err, EINVAL, "container id too long");
+	if (pb_put_len(req, sizeof(req), &off, 1, arg, strlen(arg)))
+		return error_set(err, EINVAL, "'%.64s...' too long", arg);
 	req[0] = 0;
 	req[1] = (uint8_t)((off - 5) >> 24);
 	req[2] = (uint8_t)((off - 5) >> 16);
 	req[3] = (uint8_t)((off - 5) >> 8);
 	req[4] = (uint8_t)(off - 5);
 	snprintf(nshdr, sizeof(nshdr), "containerd-namespace: %s", ns);
-	c.body = malloc(CONTAINERD_MAX_RESPONSE);
+	snprintf(url, sizeof(url), "http://containerd/containerd.services.%s",
+		 method);
+	c->body = malloc(CONTAINERD_MAX_RESPONSE);
 	curl = curl_easy_init();
-	if (!c.body || !curl) {
+	if (!c->body || !curl) {
 		error_set(err, ENOMEM, "containerd call");
 		goto out;
 	}
@@ -192,18 +219,16 @@ int containerd_container_labels(const char *sock, const char *ns,
 	if ((h = curl_slist_append(hdrs, nshdr)))
 		hdrs = h;
 	curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, sock);
-	curl_easy_setopt(curl, CURLOPT_URL,
-			 "http://containerd/containerd.services.containers.v1."
-			 "Containers/Get");
+	curl_easy_setopt(curl, CURLOPT_URL, url);
 	curl_easy_setopt(curl, CURLOPT_HTTP_VERSION,
 			 (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, req);
 	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)off);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &c);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, c);
 	curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(curl, CURLOPT_HEADERDATA, &c);
+	curl_easy_setopt(curl, CURLOPT_HEADERDATA, c);
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http");
@@ -212,19 +237,17 @@ int containerd_container_labels(const char *sock, const char *ns,
 		curl_easy_getinfo(curl, CURLINFO_OS_ERRNO, &oserr);
 		error_set(err, oserr ? (int)oserr : ECONNREFUSED, "connect %s",
 			  sock);
-	} else if (c.too_big) {
+	} else if (c->too_big) {
 		error_set(err, EMSGSIZE, "containerd: response over %d bytes",
 			  CONTAINERD_MAX_RESPONSE);
 	} else if (rc != CURLE_OK) {
 		error_set(err, rc == CURLE_OPERATION_TIMEDOUT ? ETIMEDOUT : EIO,
 			  "containerd at %s: %s", sock, curl_easy_strerror(rc));
-	} else if (c.status != 0) {
+	} else if (c->status != 0) {
 		/* gRPC's NOT_FOUND is 5 */
-		error_set(err, c.status == 5 ? ESRCH : EPROTO,
-			  "containerd: status %d%s%s", c.status,
-			  c.message[0] ? ": " : "", c.message);
-	} else if (containerd_parse_get(c.body, c.len, fn, ctx)) {
-		error_set(err, EPROTO, "containerd: malformed response");
+		error_set(err, c->status == 5 ? ESRCH : EPROTO,
+			  "containerd: status %d%s%s", c->status,
+			  c->message[0] ? ": " : "", c->message);
 	} else {
 		ret = 0;
 	}
@@ -232,6 +255,206 @@ out:
 	if (curl)
 		curl_easy_cleanup(curl);
 	curl_slist_free_all(hdrs);
+	if (ret) {
+		free(c->body);
+		c->body = NULL;
+	}
+	return ret;
+}
+
+int containerd_container_labels(const char *sock, const char *ns,
+				const char *id, long timeout_ms,
+				containerd_label_fn fn, void *ctx,
+				struct error **err)
+{
+	struct call c;
+	int ret = 0;
+
+	if (unary(sock, ns, "containers.v1.Containers/Get", id, timeout_ms, &c,
+		  err))
+		return -1;
+	if (containerd_parse_get(c.body, c.len, fn, ctx))
+		ret = error_set(err, EPROTO, "containerd: malformed response");
 	free(c.body);
 	return ret;
+}
+
+/* --- a container's image ------------------------------------------------ */
+
+/* A string field of a message, by its path of field numbers (the last
+ * one the string's): copied into out (size bytes; cut if longer). */
+static void find_string(const uint8_t *msg, size_t len, const uint32_t *path,
+			size_t depth, char *out, size_t size)
+{
+	struct pb_reader r;
+	struct pb_field f;
+
+	pb_reader_init(&r, msg, len);
+	while (pb_next(&r, &f) > 0) {
+		if (f.num != path[0] || f.wire != PB_LEN)
+			continue;
+		if (depth > 1) {
+			find_string(f.data, f.len, path + 1, depth - 1, out,
+				    size);
+		} else if (!memchr(f.data, '\0', f.len)) {
+			snprintf(out, size, "%.*s", (int)f.len,
+				 (const char *)f.data);
+		}
+	}
+}
+
+struct path_ask {
+	const uint32_t *path;
+	size_t depth;
+	char *out;
+	size_t size;
+};
+
+static int on_string_frame(const uint8_t *msg, size_t n, void *arg)
+{
+	const struct path_ask *a = arg;
+
+	find_string(msg, n, a->path, a->depth, a->out, a->size);
+	return 0;
+}
+
+/* Call method with arg; the string at path in its response, or "". */
+static int ask_string(const char *sock, const char *ns, const char *method,
+		      const char *arg, const uint32_t *path, size_t depth,
+		      char *out, size_t size, struct error **err)
+{
+	struct path_ask a = { path, depth, out, size };
+	struct call c;
+	int ret = 0;
+
+	out[0] = '\0';
+	if (unary(sock, ns, method, arg, CONTAINERD_TIMEOUT_MS, &c, err))
+		return -1;
+	if (each_frame(c.body, c.len, on_string_frame, &a))
+		ret = error_set(err, EPROTO, "containerd: malformed response");
+	free(c.body);
+	return ret;
+}
+
+struct blob {
+	char *data;
+	size_t len;
+};
+
+/* The data of one ReadContentResponse, after those before. */
+static int on_content_frame(const uint8_t *msg, size_t n, void *arg)
+{
+	struct blob *b = arg;
+	struct pb_reader r;
+	struct pb_field f;
+	int rc;
+
+	pb_reader_init(&r, msg, n);
+	while ((rc = pb_next(&r, &f)) > 0)
+		if (f.num == 2 && f.wire == PB_LEN) {
+			memcpy(b->data + b->len, f.data, f.len);
+			b->len += f.len;
+		}
+	return rc;
+}
+
+/* The JSON document stored under digest in containerd's content store. */
+static json_t *read_json(const char *sock, const char *ns, const char *digest,
+			 struct error **err)
+{
+	struct call c;
+	struct blob b = { 0 };
+	json_error_t jerr;
+	json_t *doc = NULL;
+
+	if (unary(sock, ns, "content.v1.Content/Read", digest,
+		  CONTAINERD_TIMEOUT_MS, &c, err))
+		return NULL;
+	/* the data is less than the frames that carry it */
+	b.data = malloc(c.len + 1);
+	if (!b.data)
+		error_set(err, ENOMEM, "containerd content");
+	else if (each_frame(c.body, c.len, on_content_frame, &b))
+		error_set(err, EPROTO, "containerd: malformed response");
+	else if (!(doc = json_loadb(b.data, b.len, 0, &jerr)))
+		error_set(err, EPROTO, "content %s: %s", digest, jerr.text);
+	free(b.data);
+	free(c.body);
+	return doc;
+}
+
+/* GOARCH of this machine, as an image index names platforms. */
+static const char *go_arch(void)
+{
+	static const char *const names[][2] = {
+		{ "x86_64", "amd64" },	  { "aarch64", "arm64" },
+		{ "i686", "386" },	  { "armv7l", "arm" },
+		{ "ppc64le", "ppc64le" }, { "s390x", "s390x" },
+		{ "riscv64", "riscv64" },
+	};
+	static struct utsname u;
+
+	if (!u.machine[0] && uname(&u))
+		return "";
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(u.machine, names[i][0]))
+			return names[i][1];
+	return u.machine;
+}
+
+/* The digest of an index's manifest for linux on this machine, or NULL. */
+static const char *platform_manifest(json_t *index)
+{
+	json_t *m;
+	size_t i;
+
+	json_array_foreach (json_object_get(index, "manifests"), i, m) {
+		json_t *pf = json_object_get(m, "platform");
+		const char *os = json_string_value(json_object_get(pf, "os"));
+		const char *arch =
+			json_string_value(json_object_get(pf, "architecture"));
+
+		if (!pf || (os && arch && !strcmp(os, "linux") &&
+			    !strcmp(arch, go_arch())))
+			return json_string_value(json_object_get(m, "digest"));
+	}
+	return NULL;
+}
+
+int containerd_container_image(const char *sock, const char *ns, const char *id,
+			       struct containerd_image *out, struct error **err)
+{
+	static const uint32_t image_of[] = { 1, 3 }, target_of[] = { 1, 3, 2 };
+	json_t *doc, *manifest = NULL;
+	const char *config, *m;
+
+	memset(out, 0, sizeof(*out));
+	if (ask_string(sock, ns, "containers.v1.Containers/Get", id, image_of,
+		       2, out->name, sizeof(out->name), err))
+		return -1;
+	if (!out->name[0])
+		return 0;
+	if (ask_string(sock, ns, "images.v1.Images/Get", out->name, target_of,
+		       3, out->digest, sizeof(out->digest), err)) {
+		if (!err || !*err || (*err)->errnum != ESRCH)
+			return -1;
+		error_free(*err); /* removed since: its name only */
+		*err = NULL;
+		return 0;
+	}
+	if (!out->digest[0] || !(doc = read_json(sock, ns, out->digest, err)))
+		return out->digest[0] ? -1 : 0;
+	/* an index: the manifest of this machine's platform */
+	m = platform_manifest(doc);
+	if (m && !(manifest = read_json(sock, ns, m, err))) {
+		json_decref(doc);
+		return -1;
+	}
+	config = json_string_value(json_object_get(
+		json_object_get(manifest ? manifest : doc, "config"),
+		"digest"));
+	snprintf(out->id, sizeof(out->id), "%s", config ? config : "");
+	json_decref(manifest);
+	json_decref(doc);
+	return 0;
 }

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * One call of containerd's own API: the labels of a container, from
- * containerd.services.containers.v1.Containers/Get (gRPC: HTTP/2 without
- * TLS over containerd's unix socket, the namespace in the
- * containerd-namespace header).  containerd's CRI plugin keeps a pod's
- * labels there, on the pod's sandbox container, and nowhere on disk that
- * is not its own database.
+ * A few calls of containerd's own API (gRPC: HTTP/2 without TLS over
+ * containerd's unix socket, the namespace in the containerd-namespace
+ * header): the labels of a container, from
+ * containerd.services.containers.v1.Containers/Get (containerd's CRI
+ * plugin keeps a pod's labels there, on the pod's sandbox container, and
+ * nowhere on disk that is not its own database); the image a container
+ * was made from, from Containers/Get, Images/Get and Content/Read.
  */
 #ifndef RUNNER_CONTAINERD_API_H
 #define RUNNER_CONTAINERD_API_H
@@ -14,6 +15,8 @@
 
 #include "common/error.h"
 
+/* How long one call may take. */
+#define CONTAINERD_TIMEOUT_MS 250
 /* The largest response taken (a container's OCI spec travels with it). */
 #define CONTAINERD_MAX_RESPONSE (1 << 20)
 
@@ -38,5 +41,22 @@ int containerd_container_labels(const char *sock, const char *ns,
 				const char *id, long timeout_ms,
 				containerd_label_fn fn, void *ctx,
 				struct error **err);
+
+/* A container's image as containerd tells it (ig's names). */
+struct containerd_image {
+	char name[256]; /* the container's image */
+	char id[80]; /* its config's digest (the manifest for this machine) */
+	char digest[80]; /* the digest the image's name points at */
+};
+
+/*
+ * Ask containerd at sock, in namespace ns, for the image of container id:
+ * each call giving up after CONTAINERD_TIMEOUT_MS: 0 with what it told in
+ * *out (an image no longer there: its name only), or -1 with *err as
+ * containerd_container_labels() says, and in *out what was told before.
+ */
+int containerd_container_image(const char *sock, const char *ns, const char *id,
+			       struct containerd_image *out,
+			       struct error **err);
 
 #endif

@@ -7,8 +7,11 @@
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
+#include <time.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
 
 #include <stdbool.h>
 
@@ -324,21 +327,24 @@ int containers_parse_cgroup(const char *text, char runtime[16], char id[65])
 	return 0;
 }
 
-/*
- * docker: containers/<id>/config.v2.json has Name ("/x") and Config.Image,
- * under dockerd's --data-root (containers_set_docker_root()).
- */
-static void docker_names(const struct containers *c, struct container_info *ci)
+/* docker: containers/<id>/config.v2.json, under dockerd's --data-root
+ * (containers_set_docker_root()); NULL if none. */
+static json_t *docker_config(const struct containers *c, const char *id)
 {
-	const char *root = c->docker_root;
 	char path[1024];
 	json_error_t jerr;
-	const char *name, *image;
-	json_t *o;
 
 	snprintf(path, sizeof(path), "%s%s/containers/%s/config.v2.json",
-		 c->root, root, ci->id);
-	o = json_load_file(path, 0, &jerr);
+		 c->root, c->docker_root, id);
+	return json_load_file(path, 0, &jerr);
+}
+
+/* docker: the config's Name ("/x") and Config.Image. */
+static void docker_names(const struct containers *c, struct container_info *ci)
+{
+	json_t *o = docker_config(c, ci->id);
+	const char *name, *image;
+
 	name = json_string_value(json_object_get(o, "Name"));
 	image = json_string_value(
 		json_object_get(json_object_get(o, "Config"), "Image"));
@@ -348,6 +354,44 @@ static void docker_names(const struct containers *c, struct container_info *ci)
 	if (image)
 		snprintf(ci->image, sizeof(ci->image), "%s", image);
 	json_decref(o);
+}
+
+/*
+ * docker: the image id is the config's Image; the digest, as `docker
+ * image inspect` gives RepoDigests (sorted), the first name@digest that
+ * points at that id in the image store's repositories.json.
+ */
+static void docker_image(const struct containers *c, const char *id,
+			 struct container_extra *x)
+{
+	json_t *cfg = docker_config(c, id), *repos, *repo, *v;
+	const char *image, *driver, *repo_name, *ref, *best = NULL;
+	json_error_t jerr;
+	char path[1024];
+
+	image = json_string_value(json_object_get(cfg, "Image"));
+	driver = json_string_value(json_object_get(cfg, "Driver"));
+	if (image)
+		snprintf(x->image_id, sizeof(x->image_id), "%s", image);
+	if (!image || !driver || strchr(driver, '/')) {
+		json_decref(cfg);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s%s/image/%s/repositories.json", c->root,
+		 c->docker_root, driver);
+	repos = json_load_file(path, 0, &jerr);
+	json_object_foreach (json_object_get(repos, "Repositories"), repo_name,
+			     repo)
+		json_object_foreach (repo, ref, v)
+			if (strchr(ref, '@') &&
+			    !strcmp(json_string_value(v) ?: "", image) &&
+			    (!best || strcmp(ref, best) < 0))
+				best = ref;
+	if (best)
+		snprintf(x->image_digest, sizeof(x->image_digest), "%s",
+			 strchr(best, '@') + 1);
+	json_decref(repos);
+	json_decref(cfg);
 }
 
 /* Name, image and pod from the runtime's state (pid: the container's
@@ -736,6 +780,139 @@ static unsigned int parent_of(const struct containers *c, unsigned int pid)
 	if (!p || sscanf(p + 1, " %*c %u", &ppid) != 1)
 		return 0;
 	return ppid;
+}
+
+/*
+ * When pid started, from its start in /proc/<pid>/stat (clock ticks
+ * since boot, CLOCK_BOOTTIME) and when the system booted by the clocks,
+ * that rounded to a tick: the same answer each time.
+ */
+static __u64 started_at(const struct containers *c, unsigned int pid)
+{
+	cleanup_free char *text = NULL;
+	unsigned long long ticks;
+	struct timespec real, boot;
+	long hz = sysconf(_SC_CLK_TCK);
+	long long booted, tick;
+	char path[1024];
+	const char *p;
+
+	snprintf(path, sizeof(path), "%s/proc/%u/stat", c->root, pid);
+	if (read_file(path, &text, NULL, NULL) || hz <= 0)
+		return 0;
+	/* after the comm: fields 3 (state) to 21, then starttime */
+	p = strrchr(text, ')');
+	if (!p || sscanf(p + 1,
+			 " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u"
+			 " %*u %*d %*d %*d %*d %*d %*d %llu",
+			 &ticks) != 1)
+		return 0;
+	clock_gettime(CLOCK_REALTIME, &real);
+	clock_gettime(CLOCK_BOOTTIME, &boot);
+	tick = 1000000000LL / hz;
+	booted = (real.tv_sec - boot.tv_sec) * 1000000000LL +
+		 (real.tv_nsec - boot.tv_nsec);
+	booted = (booted + tick / 2) / tick * tick;
+	return (__u64)(booted + (long long)ticks * tick);
+}
+
+/* The cgroup2 mount, as ig looks for it; NULL if none. */
+static const char *cgroup2_mount(const struct containers *c)
+{
+	static const char *const dirs[] = { "/sys/fs/cgroup",
+					    "/sys/fs/cgroup/unified" };
+	char path[1024];
+	struct statfs fs;
+
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s%s", c->root, dirs[i]);
+		if (!statfs(path, &fs) && fs.f_type == CGROUP2_SUPER_MAGIC)
+			return dirs[i];
+	}
+	return NULL;
+}
+
+/* The id of the cgroup at path (a cgroup2 folder): its file handle. */
+static __u64 cgroup_id(const char *path)
+{
+	union {
+		struct file_handle fh;
+		char room[sizeof(struct file_handle) + 8];
+	} h = { .fh.handle_bytes = 8 };
+	int mount_id;
+	__u64 id = 0;
+
+	if (!name_to_handle_at(AT_FDCWD, path, &h.fh, &mount_id, 0) &&
+	    h.fh.handle_bytes == 8)
+		memcpy(&id, h.fh.f_handle, 8);
+	return id;
+}
+
+/* pid's cgroups: the name=systemd (v1) and the v2 paths of
+ * /proc/<pid>/cgroup ("/": none), the v2 one's folder and id. */
+static void cgroups_of(const struct containers *c, unsigned int pid,
+		       struct container_extra *x)
+{
+	cleanup_free char *text = NULL;
+	char path[1024], *line, *save = NULL, *colon;
+	const char *mnt;
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/proc/%u/cgroup", c->root, pid);
+	if (read_file(path, &text, NULL, NULL))
+		return;
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *dst = NULL;
+
+		colon = strchr(line, ':');
+		if (colon && !strncmp(colon, ":name=systemd:", 14))
+			dst = x->cgroup_v1, colon += 14;
+		else if (!strncmp(line, "0::", 3))
+			dst = x->cgroup_v2, colon = line + 3;
+		if (dst && strcmp(colon, "/"))
+			snprintf(dst, sizeof(x->cgroup_v1), "%s", colon);
+	}
+	mnt = cgroup2_mount(c);
+	if (!mnt || !x->cgroup_v2[0])
+		return;
+	snprintf(x->cgroup_path, sizeof(x->cgroup_path), "%s%s", mnt,
+		 x->cgroup_v2);
+	snprintf(path, sizeof(path), "%s%s", c->root, x->cgroup_path);
+	if (stat(path, &st)) {
+		x->cgroup_path[0] = '\0';
+		return;
+	}
+	x->cgroup_id = cgroup_id(path);
+}
+
+void containers_extra(struct containers *c, unsigned int pid,
+		      struct container_info *ci, struct container_extra *x)
+{
+	settle(c);
+	memset(x, 0, sizeof(*x));
+	if (pid) {
+		x->started_at = started_at(c, pid);
+		cgroups_of(c, pid, x);
+	}
+	if (!strcmp(ci->runtime, "docker"))
+		docker_image(c, ci->id, x);
+	pods_extra(c->pods, pid, ci, x);
+}
+
+char *containers_oci_config(const struct containers *c,
+			    const struct container_extra *x)
+{
+	cleanup_close int fd = -1;
+	char *text = NULL, path[2048];
+
+	if (!x->bundle[0])
+		return NULL;
+	snprintf(path, sizeof(path), "%s%s/config.json", c->root, x->bundle);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 || read_fd_max(fd, path, 16 << 20, &text, NULL, NULL))
+		return NULL;
+	return text;
 }
 
 unsigned int containers_init_pid(const struct containers *c, __u64 mntns,

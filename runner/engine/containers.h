@@ -36,6 +36,22 @@ struct container_info {
 };
 
 /*
+ * What `list-containers` shows of a container besides container_info,
+ * read when asked (containers_extra()), never for an event.
+ */
+struct container_extra {
+	char image_id[80]; /* as its runtime reports it */
+	char image_digest[80]; /* "sha256:...": the manifest's, when known */
+	__u64 started_at; /* its first process's start, ns since 1970 */
+	__u64 cgroup_id; /* of cgroup_path */
+	char cgroup_path[512 + 32]; /* cgroup_v2 under the cgroup2 mount */
+	char cgroup_v1[512]; /* the name=systemd hierarchy's path */
+	char cgroup_v2[512];
+	char bundle[1024]; /* its OCI bundle's folder (a host path) */
+	char sandbox_id[65]; /* its CRI pod's sandbox (containerd, CRI-O) */
+};
+
+/*
  * root: "/" (or NULL) for this host, with the exec hook when it loads
  * (quietly without it: RUNNER_DEBUG=1 says why); tests may point at a
  * fake tree, without the hook.  The hook loads on a thread of its own,
@@ -108,6 +124,17 @@ const struct pod_info *containers_pod_of_netns(const struct containers *c,
  */
 unsigned int containers_init_pid(const struct containers *c, __u64 mntns,
 				 __u64 *netns);
+/*
+ * x for container ci, whose first process is pid (containers_init_pid()):
+ * from /proc and the runtime's state (containerd's: its API); ci->image
+ * too when it is empty and the runtime tells it (containerd).
+ */
+void containers_extra(struct containers *c, unsigned int pid,
+		      struct container_info *ci, struct container_extra *x);
+/* The text of x's bundle's config.json (at most 16 MiB, as ig reads
+ * it), to free(); NULL if there is none. */
+char *containers_oci_config(const struct containers *c,
+			    const struct container_extra *x);
 /* Parse one /proc/<pid>/cgroup text (or a cgroup path): runtime and id;
  * 0 if found. */
 int containers_parse_cgroup(const char *text, char runtime[16], char id[65]);

@@ -114,20 +114,22 @@ static time_t now(void)
 	return ts.tv_sec;
 }
 
-json_t *pod_labels_containerd(struct pod_labels *pl, const char *root,
-			      const char *dir, const char *sid)
+/*
+ * The socket of containerd whose bundles lie in dir (.../<namespace>),
+ * its host path in path and the namespace in ns; NULL while one that
+ * failed is left alone, or when dir names no namespace.
+ */
+static struct sock *containerd_at(struct pod_labels *pl, const char *root,
+				  const char *dir, char *path, size_t size,
+				  char ns[64])
 {
-	cleanup_error struct error *err = NULL;
-	struct sock fallback = { .path = CONTAINERD_SOCK }, *s;
-	char path[2 * PATH_LEN], ns[64];
+	static struct sock fallback = { .path = CONTAINERD_SOCK };
 	const char *slash = strrchr(dir, '/');
-	json_t *labels;
+	struct sock *s;
 
-	if ((labels = cached(pl, sid)))
-		return labels;
-	if (!slash || !slash[1] || strlen(slash + 1) >= sizeof(ns))
+	if (!slash || !slash[1] || strlen(slash + 1) >= 64)
 		return NULL;
-	snprintf(ns, sizeof(ns), "%s", slash + 1);
+	snprintf(ns, 64, "%s", slash + 1);
 	s = sock_of(pl, dir);
 	if (!s) {
 		pod_labels_learn_socket(pl, dir, CONTAINERD_SOCK);
@@ -135,29 +137,72 @@ json_t *pod_labels_containerd(struct pod_labels *pl, const char *root,
 	}
 	if (s->retry_at && now() < s->retry_at)
 		return NULL;
-	snprintf(path, sizeof(path), "%s%s", root, s->path);
-	labels = json_object();
-	if (!labels)
+	snprintf(path, size, "%s%s", root, s->path);
+	return s;
+}
+
+/* How a call to containerd at s went (what): a failure other than "no
+ * such container" leaves the socket alone for a while, said once. */
+static void containerd_went(struct sock *s, const struct error *err,
+			    const char *what)
+{
+	if (!err) {
+		s->retry_at = 0;
+		s->said = 0;
+		return;
+	}
+	if (err->errnum == ESRCH)
+		return; /* no such container: the socket is fine */
+	s->retry_at = now() + RETRY_S;
+	if (s->said != err->errnum) {
+		s->said = err->errnum;
+		engine_log(ENGINE_LOG_NOTICE, "%s: %s", what, error_msg(err));
+	}
+}
+
+json_t *pod_labels_containerd(struct pod_labels *pl, const char *root,
+			      const char *dir, const char *sid)
+{
+	cleanup_error struct error *err = NULL;
+	char path[2 * PATH_LEN], ns[64];
+	struct sock *s;
+	json_t *labels;
+
+	if ((labels = cached(pl, sid)))
+		return labels;
+	s = containerd_at(pl, root, dir, path, sizeof(path), ns);
+	if (!s || !(labels = json_object()))
 		return NULL;
 	if (containerd_container_labels(path, ns, sid, CONTAINERD_TIMEOUT_MS,
 					add_label, labels, &err)) {
 		json_decref(labels);
-		if (err->errnum == ESRCH)
-			return NULL; /* no such container: the socket is fine */
-		s->retry_at = now() + RETRY_S;
-		if (s->said != err->errnum) {
-			s->said = err->errnum;
-			engine_log(ENGINE_LOG_NOTICE,
-				   "k8s.podLabels of containerd's pods stay "
-				   "empty: %s",
-				   error_msg(err));
-		}
+		containerd_went(
+			s, err,
+			"k8s.podLabels of containerd's pods stay empty");
 		return NULL;
 	}
-	s->retry_at = 0;
-	s->said = 0;
+	containerd_went(s, NULL, NULL);
 	keep(pl, sid, labels);
 	return labels;
+}
+
+int pod_labels_containerd_image(struct pod_labels *pl, const char *root,
+				const char *dir, const char *id,
+				struct containerd_image *out)
+{
+	cleanup_error struct error *err = NULL;
+	char path[2 * PATH_LEN], ns[64];
+	struct sock *s;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	s = containerd_at(pl, root, dir, path, sizeof(path), ns);
+	if (!s)
+		return -1;
+	rc = containerd_container_image(path, ns, id, out, &err);
+	containerd_went(s, rc ? err : NULL,
+			"images of containerd's containers");
+	return rc;
 }
 
 /* The JSON document at bucket/id/"config" of podman's database. */

@@ -22,7 +22,8 @@
 
 #include <jansson.h>
 
-#define CONTAINERD_TIMEOUT_MS 250
+#include "runner/engine/containerd_api.h"
+
 #define CONTAINERD_SOCK "/run/containerd/containerd.sock"
 
 struct pod_labels;
@@ -40,6 +41,15 @@ void pod_labels_learn_socket(struct pod_labels *pl, const char *dir,
  */
 json_t *pod_labels_containerd(struct pod_labels *pl, const char *root,
 			      const char *dir, const char *sid);
+/*
+ * The image of containerd container id, whose bundle lies in folder dir
+ * (.../<namespace>/<id>), at the socket learned for dir: 0 with *out, or
+ * -1 with what was told before the failure in *out (a socket that fails
+ * is said once in the log).
+ */
+int pod_labels_containerd_image(struct pod_labels *pl, const char *root,
+				const char *dir, const char *id,
+				struct containerd_image *out);
 /* The labels of podman container id's pod, from the database of the
  * storage whose overlay-containers folder is dir; NULL if none. */
 json_t *pod_labels_podman(struct pod_labels *pl, const char *root,

@@ -473,28 +473,44 @@ static void from_podman(json_t *spec, json_t *anns, struct container_info *ci)
  * podman: the containers.json of its storage lists id, names and image;
  * it sits next to the bundles (<graphroot>/overlay-containers/<id>/
  * userdata), whatever the storage root (--root, storage.conf, rootless).
+ * Container ci's entry there (the whole list in *all, for json_decref()),
+ * or NULL; *dir_end: where the storage's overlay-containers folder ends.
  */
-static void from_podman_storage(const struct pods *p, const char *bundle,
-				struct container_info *ci)
+static json_t *podman_entry(const struct pods *p, const char *bundle,
+			    const struct container_info *ci, json_t **all,
+			    size_t *dir_end)
 {
 	char path[PATH_LEN];
 	json_error_t jerr;
-	json_t *arr, *o;
-	size_t dir_end, i;
+	json_t *o;
+	size_t i;
 
+	*all = NULL;
 	if (strcmp(ci->runtime, "podman") ||
-	    !names_bundle(bundle, ci->id, &dir_end))
-		return;
+	    !names_bundle(bundle, ci->id, dir_end))
+		return NULL;
 	pfmt(path, sizeof(path), "%s%.*s/containers.json", p->root,
-	     (int)dir_end, bundle);
-	arr = json_load_file(path, 0, &jerr);
-	json_array_foreach (arr, i, o) {
+	     (int)*dir_end, bundle);
+	*all = json_load_file(path, 0, &jerr);
+	json_array_foreach (*all, i, o) {
 		const char *id = json_string_value(json_object_get(o, "id"));
-		const char *meta;
-		json_t *m;
 
-		if (!id || strcmp(id, ci->id))
-			continue;
+		if (id && !strcmp(id, ci->id))
+			return o;
+	}
+	return NULL;
+}
+
+static void from_podman_storage(const struct pods *p, const char *bundle,
+				struct container_info *ci)
+{
+	json_error_t jerr;
+	json_t *all, *o, *m;
+	const char *meta;
+	size_t dir_end;
+
+	o = podman_entry(p, bundle, ci, &all, &dir_end);
+	if (o) {
 		COPY(ci->name, json_string_value(json_array_get(
 				       json_object_get(o, "names"), 0)));
 		/* "metadata" is a JSON document in a string */
@@ -503,9 +519,43 @@ static void from_podman_storage(const struct pods *p, const char *bundle,
 		COPY(ci->image,
 		     json_string_value(json_object_get(m, "image-name")));
 		json_decref(m);
-		break;
 	}
-	json_decref(arr);
+	json_decref(all);
+}
+
+/*
+ * podman: the image's id (containers.json), and its digest from the
+ * images.json of the same storage (<graphroot>/overlay-images/).
+ */
+static void podman_image(const struct pods *p, const char *bundle,
+			 const struct container_info *ci,
+			 struct container_extra *x)
+{
+	char path[PATH_LEN];
+	json_error_t jerr;
+	json_t *all, *o, *images, *img;
+	const char *slash;
+	size_t dir_end, i;
+
+	o = podman_entry(p, bundle, ci, &all, &dir_end);
+	if (o)
+		COPY(x->image_id,
+		     json_string_value(json_object_get(o, "image")));
+	json_decref(all);
+	slash = o && x->image_id[0] ? memrchr(bundle, '/', dir_end) : NULL;
+	if (!slash)
+		return;
+	pfmt(path, sizeof(path), "%s%.*s/overlay-images/images.json", p->root,
+	     (int)(slash - bundle), bundle);
+	images = json_load_file(path, 0, &jerr);
+	json_array_foreach (images, i, img) {
+		const char *id = json_string_value(json_object_get(img, "id"));
+
+		if (id && !strcmp(id, x->image_id))
+			COPY(x->image_digest,
+			     json_string_value(json_object_get(img, "digest")));
+	}
+	json_decref(images);
 }
 
 /* Labels of the sandbox next to bundle (same folder of bundles). */
@@ -719,6 +769,38 @@ void pods_identify(struct pods *p, unsigned int pid, struct container_info *ci)
 				  spec	    ? !spec_has_netns(spec) :
 					      false;
 	json_decref(spec);
+}
+
+void pods_extra(struct pods *p, unsigned int pid, struct container_info *ci,
+		struct container_extra *x)
+{
+	char bundle[PATH_LEN], dir[PATH_LEN + 16];
+	struct containerd_image img;
+	json_t *spec, *anns;
+	size_t dir_end;
+
+	if (!ci->id[0] || find_bundle(p, pid, ci->id, bundle, sizeof(bundle)))
+		return;
+	COPY(x->bundle, bundle);
+	/* the sandbox, as ig's annotation resolvers find it */
+	pfmt(dir, sizeof(dir), "%s/config.json", bundle);
+	spec = load_json(p, dir);
+	anns = json_object_get(spec, "annotations");
+	if (ann(anns, "io.kubernetes.cri.container-type"))
+		COPY(x->sandbox_id, ann(anns, "io.kubernetes.cri.sandbox-id"));
+	else if (!strcmp(ann(anns, "io.container.manager") ?: "", "cri-o"))
+		COPY(x->sandbox_id, ann(anns, "io.kubernetes.cri-o.SandboxID"));
+	json_decref(spec);
+	podman_image(p, bundle, ci, x);
+	if (strcmp(ci->runtime, "containerd") ||
+	    !names_bundle(bundle, ci->id, &dir_end))
+		return;
+	pfmt(dir, sizeof(dir), "%.*s", (int)dir_end, bundle);
+	if (pod_labels_containerd_image(p->labels, p->root, dir, ci->id, &img))
+		return;
+	COPY(ci->image, img.name);
+	COPY(x->image_id, img.id);
+	COPY(x->image_digest, img.digest);
 }
 
 /* ---- network namespace index -------------------------------------- */

@@ -48,6 +48,7 @@ struct pod_info {
 
 struct pods;
 struct container_info;
+struct container_extra;
 
 /* root: "" for this host, or a fake tree (tests). */
 struct pods *pods_new(const char *root);
@@ -63,6 +64,14 @@ const char *pods_node(const struct pods *p);
  * containers.json, docker's with another data root).
  */
 void pods_identify(struct pods *p, unsigned int pid, struct container_info *ci);
+
+/*
+ * The image id and digest of container ci (podman's from its storage,
+ * containerd's from its API, with ci->image when that is empty), whose
+ * first process is pid, into x.
+ */
+void pods_extra(struct pods *p, unsigned int pid, struct container_info *ci,
+		struct container_extra *x);
 
 /* Forget the network namespace index (before re-adding what is alive). */
 void pods_index_reset(struct pods *p);

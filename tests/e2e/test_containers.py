@@ -27,6 +27,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (ROOT, RUNNER, Fail, Netns, Runner, check,  # noqa: E402
                      eq, main, sh, stop_procs, test)
+from registry_env import Registry  # noqa: E402
 from gadget_env import (WEB4, build_images, dnsmasq, header_cell,  # noqa: E402
                         json_lines, run_client, stop_all, wait_json,
                         wait_until)
@@ -156,6 +157,19 @@ class Held:
 
     def inspect(self, fmt):
         return sh(f"{self.cli} inspect -f '{fmt}' {self.name}").strip()
+
+    def image(self):
+        """podman's image name, id and digest of it."""
+        return (self.inspect("{{.ImageName}}"), self.inspect("{{.Image}}"),
+                self.inspect("{{.ImageDigest}}"))
+
+    def times(self):
+        """When the runtime created it and says it started it (ns)."""
+        if self.engine == "podman":
+            return (int(self.inspect("{{.Created.UnixNano}}")),
+                    int(self.inspect("{{.State.StartedAt.UnixNano}}")))
+        return (rfc3339_ns(self.inspect("{{.Created}}")),
+                rfc3339_ns(self.inspect("{{.State.StartedAt}}")))
 
     def release(self):
         """Let it query; wait for its end; its exit status must be 0."""
@@ -553,16 +567,65 @@ def listed(*flags, env=None):
     return {c["runtime"]["containerId"]: c for c in out or []}
 
 
-def check_listed(c, entry, runtime, image):
+def check_listed(c, entry, runtime, image, image_id, digest=None):
     """A list-containers entry against what the runtime (inspect) and /proc
-    tell of c."""
-    eq(entry["runtime"], {"runtimeName": runtime, "containerId": c.id,
-                          "containerName": c.name, "containerPid": c.pid,
-                          "containerImageName": image},
-       f"runtime of {c.name}")
+    tell of c: its runtime.* (image_id, digest as the runtime reports
+    them), namespaces, start and cgroups."""
+    want = {"runtimeName": runtime, "containerId": c.id,
+            "containerName": c.name, "containerPid": c.pid,
+            "containerImageName": image, "containerImageId": image_id,
+            "containerStartedAt": entry["runtime"].get("containerStartedAt")}
+    if digest:  # left out when none, as Go's omitempty leaves it
+        want["containerImageDigest"] = digest
+    eq(entry["runtime"], want, f"runtime of {c.name}")
     eq(entry["mntns"], c.mntns, f"mntns of {c.name}")
     eq(entry["netns"], os.stat(f"/proc/{c.pid}/ns/net").st_ino,
        f"netns of {c.name}")
+    # its first process started between the container's creation and the
+    # moment the runtime says it started it (after `runc create` made it)
+    created, started = c.times()
+    at = entry["runtime"]["containerStartedAt"]
+    check(created <= at <= started,
+          f"containerStartedAt {at} of {c.name} not within its creation "
+          f"{created} and start {started}")
+    check_cgroups(c, entry)
+
+
+def check_cgroups(c, entry):
+    """cgroupV1 (name=systemd), cgroupV2, cgroupPath and cgroupID as
+    /proc/PID/cgroup, the mount table and the cgroup's folder tell."""
+    v1 = v2 = ""
+    with open(f"/proc/{c.pid}/cgroup") as f:
+        for line in f.read().splitlines():
+            n, ctl, path = line.split(":", 2)
+            path = "" if path == "/" else path
+            if ctl == "name=systemd":
+                v1 = path
+            elif n == "0" and ctl == "":
+                v2 = path
+    with open("/proc/self/mounts") as f:
+        mounts = {ln.split()[1]: ln.split()[2] for ln in f}
+    mnt = next(m for m in ("/sys/fs/cgroup", "/sys/fs/cgroup/unified")
+               if mounts.get(m) == "cgroup2")
+    check(v2, f"no cgroup v2 path for {c.name}")
+    want = {"cgroupPath": mnt + v2,
+            "cgroupID": os.stat(mnt + v2).st_ino,  # kernfs: the id
+            "cgroupV2": v2}
+    if v1:
+        want["cgroupV1"] = v1
+    eq({k: entry.get(k) for k in ("cgroupPath", "cgroupID", "cgroupV1",
+                                  "cgroupV2") if k in entry or k in want},
+       want, f"cgroups of {c.name}")
+
+
+def rfc3339_ns(text):
+    """Nanoseconds since 1970 of an RFC 3339 time with up to 9 digits of
+    fraction (docker inspect's)."""
+    m = re.fullmatch(r"(.*?)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)", text)
+    check(m, f"not an RFC 3339 time: {text!r}")
+    zone = "+00:00" if m.group(3) == "Z" else m.group(3)
+    sec = datetime.datetime.fromisoformat(m.group(1) + zone).timestamp()
+    return int(sec) * 10**9 + int((m.group(2) or "0").ljust(9, "0"))
 
 
 @test
@@ -571,7 +634,13 @@ def list_containers_shows_podman_container(env):
     try:
         got = listed()
         check(c.id in got, f"{c.name} ({c.id}) not in {list(got)}")
-        check_listed(c, got[c.id], "podman", c.inspect("{{.ImageName}}"))
+        check_listed(c, got[c.id], "podman", *c.image())
+        # the OCI config podman gave its runtime, and its bundle
+        config = c.inspect("{{.OCIConfigPath}}")
+        with open(config) as f:
+            eq((got[c.id].get("ociConfig"), got[c.id].get("bundle")),
+               (f.read(), os.path.dirname(config)), "ociConfig, bundle")
+        check("sandboxId" not in got[c.id], "a sandbox of no CRI pod")
         # the columns: ig's header, the container's row
         rows = [ln.split() for ln in list_containers().splitlines()]
         eq(rows[0], ["RUNTIME.RUNTIMENAME", "RUNTIME.CONTAINERID",
@@ -583,6 +652,20 @@ def list_containers_shows_podman_container(env):
             "-o", "columns=runtime.containerName,mntns").splitlines()]
         eq(rows[0], ["RUNTIME.CONTAINERNAME", "MNTNS"], "columns= header")
         check([c.name, str(c.mntns)] in rows, f"{c.name} in {rows}")
+        # ig's hidden runtime columns; the start as ig's types.Time prints
+        at = got[c.id]["runtime"]["containerStartedAt"]
+        local = datetime.datetime.fromtimestamp(at // 10**9).astimezone()
+        zone = local.strftime("%z")
+        zone = "Z" if zone == "+0000" else f"{zone[:3]}:{zone[3:]}"
+        rows = [ln.split() for ln in list_containers(
+            "-c", c.name, "-o", "columns=runtime.containerImageID,"
+            "runtime.containerImageDigest,runtime.containerStartedAt"
+        ).splitlines()]
+        eq(rows, [["RUNTIME.CONTAINERIMAGEID", "RUNTIME.CONTAINERIMAGEDIGEST",
+                   "RUNTIME.CONTAINERSTARTEDAT"],
+                  [c.inspect("{{.Image}}"), c.inspect("{{.ImageDigest}}"),
+                   local.strftime("%Y-%m-%dT%H:%M:%S")
+                   + f".{at % 10**9:09d}{zone}"]], "hidden columns")
     finally:
         c.release()
 
@@ -695,12 +778,12 @@ def list_containers_watch_tells_created_and_deleted(env):
     try:
         # the containers there before it: listed as CREATED
         e = wait_until(lambda: told("CREATED", a), 30, "a listed")[0]
-        check_listed(a, e["container"], "podman", IMAGE)
+        check_listed(a, e["container"], "podman", *a.image())
         t0 = int(time.time())
         b = Held(env, cname("w"))
         e = wait_until(lambda: told("CREATED", b), 30, "b CREATED")[0]
         t1 = time.time()
-        check_listed(b, e["container"], "podman", IMAGE)
+        check_listed(b, e["container"], "podman", *b.image())
         # the time it was told, as Go's time.RFC3339 writes the local time
         check(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d"
                            r"(Z|[+-]\d\d:\d\d)", e["timestamp"]),
@@ -867,7 +950,30 @@ def docker_list(env, d):
     c = Held(env, name, engine="docker")
     got = listed("-r", "docker", env={"RUNNER_DOCKER_ROOT": d.root})
     check(c.id in got, f"{name} ({c.id}) not in {list(got)}")
-    check_listed(c, got[c.id], "docker", c.inspect("{{.Config.Image}}"))
+    # an image never pushed or pulled has no digest
+    eq(sh(f"{c.cli} image inspect -f '{{{{.RepoDigests}}}}' "
+          f"{DOCKER_IMAGE}").strip(), "[]", "RepoDigests before a push")
+    check_listed(c, got[c.id], "docker", c.inspect("{{.Config.Image}}"),
+                 c.inspect("{{.Image}}"))
+    # the spec dockerd gave its containerd, as the bundle holds it
+    sock = os.path.join(d.dir, "exec", "containerd", "containerd.sock")
+    spec = json.loads(sh(f"ctr -a {sock} -n {TAG}-moby container info"
+                         f" {c.id}"))["Spec"]
+    eq(json.loads(got[c.id]["ociConfig"]), spec, "ociConfig")
+    # pushed: the digest the registry gave, as docker's RepoDigests says
+    reg = Registry(env.tmp, "registry")
+    try:
+        ref = f"{reg.host}/bb:{TAG}"
+        d.cli(f"tag {DOCKER_IMAGE} {ref}")
+        d.cli(f"push {ref}")
+        digest = sh(f"{c.cli} image inspect -f '{{{{index .RepoDigests 0}}}}'"
+                    f" {DOCKER_IMAGE}").strip().split("@")[1]
+        got = listed("-r", "docker", env={"RUNNER_DOCKER_ROOT": d.root})
+        check_listed(c, got[c.id], "docker", c.inspect("{{.Config.Image}}"),
+                     c.inspect("{{.Image}}"), digest)
+        d.cli(f"rmi {ref}")
+    finally:
+        reg.stop()
 
 
 if __name__ == "__main__":

@@ -870,9 +870,17 @@ def list_containers_shows_a_containerd_pod_without_its_sandbox(env):
     eq([c["runtime"]["containerId"] for c in got], [app],
        "the pod's containers listed (its sandbox left out)")
     pid = d.pid(app)
-    eq(got[0]["runtime"], {"runtimeName": "containerd", "containerId": app,
-                           "containerName": "app", "containerPid": pid},
+    rt = got[0]["runtime"]
+    check(rt.pop("containerStartedAt", 0) > 0, f"no start time: {rt}")
+    eq(rt, dict({"runtimeName": "containerd", "containerId": app,
+                 "containerName": "app", "containerPid": pid},
+                **containerd_image(d, app)),
        "runtime of the application container")
+    # the spec containerd keeps, as the bundle's config.json holds it;
+    # the pod's sandbox, as the CRI annotations name it
+    info = json.loads(d.ctr(f"container info {app}"))
+    eq(json.loads(got[0]["ociConfig"]), info["Spec"], "ociConfig")
+    eq(got[0]["sandboxId"], sb, "sandboxId")
     eq(got[0]["k8s"], {"namespace": ns, "podName": pod,
                        "podLabels": {"app": pod}, "containerName": "app",
                        "podUID": uid}, "k8s of the application container")
@@ -880,6 +888,52 @@ def list_containers_shows_a_containerd_pod_without_its_sandbox(env):
        (os.stat(f"/proc/{pid}/ns/mnt").st_ino,
         os.stat(f"/proc/{d.pid(sb)}/ns/net").st_ino),
        "mntns, and the pod's netns")
+
+
+def containerd_image(d, cid):
+    """runtime.containerImage{Name,Id,Digest} of containerd container cid
+    as ctr tells them: the container's image, the digest that name points
+    at (`ctr images ls`), the config of its manifest (of this machine's
+    platform, when the digest is an index's)."""
+    name = json.loads(d.ctr(f"container info {cid}"))["Image"]
+    rows = [ln.split() for ln in d.ctr("images ls").splitlines()[1:]]
+    digest = next(r[2] for r in rows if r[0] == name)
+    doc = json.loads(d.ctr(f"content get {digest}"))
+    if "manifests" in doc:
+        check(len(doc["manifests"]) == 1, f"one manifest in {doc}")
+        doc = json.loads(d.ctr(f"content get "
+                               f"{doc['manifests'][0]['digest']}"))
+    return {"containerImageName": name,
+            "containerImageId": doc["config"]["digest"],
+            "containerImageDigest": digest}
+
+
+@test
+def list_containers_shows_containerd_images(env):
+    """containerd containers (no pod) of an image whose name points at a
+    manifest and of one whose name points at an index: the image's name,
+    id and digest as ctr tells them (ig's containerd client asks
+    containerd the same)."""
+    d = Containerd(env.tmp)
+    env.daemons.append(d)
+    d.ctr(f"image import {env.archive}")
+    oci = os.path.join(env.tmp, "image-oci.tar")
+    sh(f"podman save --format oci-archive -o {oci} {IMAGE}")
+    index = f"localhost/k8s-test-index:{TAG}"
+    d.ctr(f"image import --index-name {index} {oci}")
+    ids = {hexid(): IMAGE, hexid(): index}
+    for cid, image in ids.items():
+        d.run(cid, {}, "/bin/sleep 1000", detach=True, image=image)
+    got = {c["runtime"]["containerId"]: c["runtime"] for c in json.loads(
+        subprocess.run([RUNNER, "list-containers", "-o", "json", "-r",
+                        "containerd"], capture_output=True, text=True,
+                       timeout=120, check=True).stdout or "null") or []}
+    for cid in ids:
+        check(cid in got, f"{cid} not listed: {list(got)}")
+        want = containerd_image(d, cid)
+        eq({k: got[cid].get(k) for k in want}, want, f"image of {cid}")
+    eq(len({got[cid]["containerImageDigest"] for cid in ids}), 2,
+       "a manifest's digest and an index's")
 
 
 if __name__ == "__main__":
