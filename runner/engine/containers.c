@@ -339,7 +339,8 @@ static json_t *docker_config(const struct containers *c, const char *id)
 	return json_load_file(path, 0, &jerr);
 }
 
-/* docker: the config's Name ("/x") and Config.Image. */
+/* docker: the config's Name ("/x") and Config.Image, without the digest
+ * of a name@digest (as ig's docker client cuts it). */
 static void docker_names(const struct containers *c, struct container_info *ci)
 {
 	json_t *o = docker_config(c, ci->id);
@@ -352,7 +353,8 @@ static void docker_names(const struct containers *c, struct container_info *ci)
 		snprintf(ci->name, sizeof(ci->name), "%s",
 			 name[0] == '/' ? name + 1 : name);
 	if (image)
-		snprintf(ci->image, sizeof(ci->image), "%s", image);
+		snprintf(ci->image, sizeof(ci->image), "%.*s",
+			 (int)strcspn(image, "@"), image);
 	json_decref(o);
 }
 

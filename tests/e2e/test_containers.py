@@ -971,6 +971,17 @@ def docker_list(env, d):
         got = listed("-r", "docker", env={"RUNNER_DOCKER_ROOT": d.root})
         check_listed(c, got[c.id], "docker", c.inspect("{{.Config.Image}}"),
                      c.inspect("{{.Image}}"), digest)
+        # run by name@digest: the name, as ig's docker client cuts it
+        by_digest = cname("e")
+        d.names.append(by_digest)
+        cid = d.cli(f"run -d --network none --name {by_digest}"
+                    f" {reg.host}/bb@{digest} sleep 1000").strip()
+        eq(sh(f"{c.cli} inspect -f '{{{{.Config.Image}}}}' {by_digest}"
+              ).strip(), f"{reg.host}/bb@{digest}", "docker's Config.Image")
+        got = listed("-r", "docker", "-c", by_digest,
+                     env={"RUNNER_DOCKER_ROOT": d.root})
+        eq(got[cid]["runtime"]["containerImageName"], f"{reg.host}/bb",
+           "image name of a container run by name@digest")
         d.cli(f"rmi {ref}")
     finally:
         reg.stop()
