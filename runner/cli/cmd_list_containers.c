@@ -30,12 +30,16 @@
 enum {
 	OPT_WATCH = 'w',
 	OPT_TIMEOUT = CLI_OPT_OWN,
+	OPT_IMAGE_ID,
+	OPT_IMAGE_DIGEST,
 	OPT_K8S_NAMESPACE, /* ... + enum k8s_select_key */
 	OPT_K8S_LAST = OPT_K8S_NAMESPACE + K8S_SELECT_CONTAINERNAME,
 };
 
 #define MAX_COLUMNS 16
 #define NAMES_MAX 32 /* items of a -c or -r list */
+#define IMAGE_REF_MAX 128 /* an item of --containerimage-id or -digest */
+#define IMAGE_CUT 12 /* what of an image id or digest ig compares */
 
 /* One container: its first mount namespace's entry, with its process. */
 struct row {
@@ -103,6 +107,9 @@ struct lc_state {
 	size_t n_shown; /* 0: the default columns */
 	const char *names; /* -c */
 	const char *runtimes; /* -r */
+	/* --containerimage-id, --containerimage-digest: their items cut as
+	 * ig cuts them (image_cut()) */
+	char *image_ids, *image_digests;
 	struct k8s_select *pods;
 	unsigned long timeout;
 	/* --watch: the namespaces of the containers listed so far */
@@ -188,6 +195,53 @@ static int check_runtime(void *ctx, const char *name, struct error **err)
 	return EXIT_OK;
 }
 
+/* An image id or digest as ig's selection compares it: after its
+ * algorithm ("sha256:"), IMAGE_CUT characters. */
+static void image_cut(const char *ref, size_t len, char *out)
+{
+	const char *colon = memchr(ref, ':', len);
+
+	if (colon) {
+		len -= (size_t)(colon + 1 - ref);
+		ref = colon + 1;
+	}
+	len = len < IMAGE_CUT ? len : IMAGE_CUT;
+	memcpy(out, ref, len);
+	out[len] = '\0';
+}
+
+/* --containerimage-id or -digest LIST: a name list of its items cut. */
+static int image_list(const char *flag, const char *arg, char **out,
+		      struct error **err)
+{
+	char *cut, *o;
+	const char *p = arg;
+
+	if (name_list_check(arg, IMAGE_REF_MAX, NAMES_MAX, err)) {
+		error_prefix(err, "%s", flag);
+		return EXIT_USAGE;
+	}
+	cut = malloc(strlen(arg) + 1);
+	if (!cut)
+		return cli_error(err, EXIT_FAIL, "out of memory");
+	for (o = cut; *p; p += *p == ',') {
+		size_t n;
+
+		if (*p == '!')
+			*o++ = *p++;
+		n = strcspn(p, ",");
+		image_cut(p, n, o);
+		o += strlen(o);
+		p += n;
+		if (*p)
+			*o++ = ',';
+	}
+	*o = '\0';
+	free(*out);
+	*out = cut;
+	return EXIT_OK;
+}
+
 static int lc_option(void *state, int opt, const char *arg, struct error **err)
 {
 	struct lc_state *st = state;
@@ -220,6 +274,12 @@ static int lc_option(void *state, int opt, const char *arg, struct error **err)
 	case 'r':
 		st->runtimes = arg;
 		return each_item("--runtimes", arg, check_runtime, NULL, err);
+	case OPT_IMAGE_ID:
+		return image_list("--containerimage-id", arg, &st->image_ids,
+				  err);
+	case OPT_IMAGE_DIGEST:
+		return image_list("--containerimage-digest", arg,
+				  &st->image_digests, err);
 	case OPT_TIMEOUT:
 		return parse_ulong("--timeout", arg, 0, 31536000, &st->timeout,
 				   err) ?
@@ -245,6 +305,18 @@ static bool selected(const struct lc_state *st, const struct container_info *ci)
 	       (!st->names || name_list_match(st->names, ci->name)) &&
 	       (!st->pods ||
 		k8s_select_match(st->pods, &ci->pod, ci->pod.container));
+}
+
+/* The image id and digest of r, as --containerimage-id and -digest ask. */
+static bool image_selected(const struct lc_state *st, const struct row *r)
+{
+	char id[IMAGE_CUT + 1], digest[IMAGE_CUT + 1];
+
+	image_cut(r->extra.image_id, strlen(r->extra.image_id), id);
+	image_cut(r->extra.image_digest, strlen(r->extra.image_digest), digest);
+	return (!st->image_ids || name_list_match(st->image_ids, id)) &&
+	       (!st->image_digests ||
+		name_list_match(st->image_digests, digest));
 }
 
 /* --- output ------------------------------------------------------------ */
@@ -574,6 +646,8 @@ static void collect_one(void *ctx, __u64 mntns, const struct container_info *ci)
 	if (!ci || !selected(col->st, ci))
 		return;
 	fill_row(col->ctrs, mntns, ci, &r);
+	if (!image_selected(col->st, &r))
+		return;
 	for (i = 0; i < col->n && strcmp(col->rows[i].info.id, ci->id); i++)
 		;
 	if (i < col->n) {
@@ -683,12 +757,14 @@ static void on_namespace(void *ctx, __u64 mntns,
 		live_drop(st, l);
 	if (!ci || !selected(st, ci))
 		return;
+	fill_row(w->ctrs, mntns, ci, &r);
+	if (!image_selected(st, &r))
+		return;
 	if (room((void **)&st->live, &st->cap_live, st->n_live,
 		 sizeof(*st->live))) {
 		st->rc = EXIT_FAIL;
 		return;
 	}
-	fill_row(w->ctrs, mntns, ci, &r);
 	known = id_live(st, ci->id);
 	st->live[st->n_live++] = (struct live){ mntns, r };
 	if (!known)
@@ -754,6 +830,8 @@ static int lc_run(struct cli_ctx *ctx, void *state, struct error **err)
 		containers_free(ctrs);
 		timefmt_free(st->started);
 		k8s_select_free(st->pods);
+		free(st->image_ids);
+		free(st->image_digests);
 		return cli_error(err, EXIT_FAIL, "containers: out of memory");
 	}
 	containers_set_docker_root(ctrs, getenv("RUNNER_DOCKER_ROOT"));
@@ -767,6 +845,8 @@ static int lc_run(struct cli_ctx *ctx, void *state, struct error **err)
 	k8s_select_free(st->pods);
 	timefmt_free(st->rfc3339);
 	timefmt_free(st->started);
+	free(st->image_ids);
+	free(st->image_digests);
 	free(st->live);
 	return rc;
 }
@@ -777,6 +857,11 @@ static const struct option lc_options[] = {
 	{ "containername", required_argument, NULL, 'c' },
 	{ "runtime-containername", required_argument, NULL, 'c' },
 	{ "runtimes", required_argument, NULL, 'r' },
+	{ "containerimage-id", required_argument, NULL, OPT_IMAGE_ID },
+	{ "runtime-containerimage-id", required_argument, NULL, OPT_IMAGE_ID },
+	{ "containerimage-digest", required_argument, NULL, OPT_IMAGE_DIGEST },
+	{ "runtime-containerimage-digest", required_argument, NULL,
+	  OPT_IMAGE_DIGEST },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	CLI_K8S_POD_OPTIONS(OPT_K8S_NAMESPACE),
 	{ 0 },
@@ -805,6 +890,13 @@ const struct cli_command cmd_list_containers = {
 		"                       (also --runtime-containername)\n"
 		"  -r, --runtimes LIST  only these runtimes (docker, containerd,\n"
 		"                       cri-o, podman; default: all)\n"
+		"      --containerimage-id ID[,ID]\n"
+		"      --containerimage-digest DIGEST[,DIGEST]\n"
+		"                       only containers of these images; as ig,\n"
+		"                       12 characters after sha256: compared,\n"
+		"                       !ID leaves one out (also\n"
+		"                       --runtime-containerimage-id,\n"
+		"                       --runtime-containerimage-digest)\n"
 		"      --k8s-namespace NS[,NS]  --k8s-podname POD[,POD]\n"
 		"      --k8s-containername NAME[,NAME]\n"
 		"                       only containers of these pods\n"

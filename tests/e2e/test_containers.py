@@ -696,13 +696,31 @@ def list_containers_c_filters_as_run(env):
            "-r docker,podman")
         eq(listed("-c", a.name, "--k8s-namespace", "default"), {},
            "a podman container is in no pod")
+        # the image, as ig compares it: 12 characters after sha256:
+        _, image_id, digest = a.image()
+        both = sorted([a.id, b.id])
+        for flag, value, want in (
+                ("--containerimage-id", image_id, both),
+                ("--containerimage-id", f"sha256:{image_id[:12]}", both),
+                ("--runtime-containerimage-id", f"x,{image_id[:12]}zz",
+                 both),
+                ("--containerimage-id", f"!{image_id}", []),
+                ("--containerimage-digest", digest, both),
+                ("--containerimage-digest", digest[7:19], both),
+                ("--runtime-containerimage-digest", f"!{digest}", []),
+                ("--containerimage-digest", image_id, [])):
+            got = sorted(i for i in listed(flag, value, "-c",
+                                           f"{a.name},{b.name}"))
+            eq(got, want, f"{flag} {value}")
     finally:
         a.release()
         b.release()
-    p = subprocess.run([RUNNER, "list-containers", "-r", "rkt"],
-                       capture_output=True, text=True, timeout=60)
-    eq(p.returncode, 2, "exit status of -r rkt")
-    eq(p.stderr.count("\n"), 1, f"one error line: {p.stderr!r}")
+    for bad in (["-r", "rkt"], ["--containerimage-id", "a,,b"],
+                ["--containerimage-digest", "!"]):
+        p = subprocess.run([RUNNER, "list-containers", *bad],
+                           capture_output=True, text=True, timeout=60)
+        eq(p.returncode, 2, f"exit status of {bad}")
+        eq(p.stderr.count("\n"), 1, f"one error line: {p.stderr!r}")
 
 
 @test
