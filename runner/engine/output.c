@@ -1106,13 +1106,13 @@ void output_header(struct output *o)
 /* ig's (cursor home, erase the screen) */
 #define CLEAR_SCREEN "\033[H\033[2J"
 
-void output_screen_header(struct output *o)
+void output_batch_header(struct output *o, bool clear)
 {
 	if (o->mode != OUTPUT_COLUMNS || o->err)
 		return;
 	/* the header leads the buffer: not counted as an event */
 	output_flush(o);
-	if (o->tty)
+	if (clear && o->tty)
 		header(o, CLEAR_SCREEN, sizeof(CLEAR_SCREEN) - 1);
 	else
 		header(o, "", 0);

@@ -34,10 +34,11 @@ void output_free(struct output *o);
 /* The column header (columns mode only; no-op otherwise). */
 void output_header(struct output *o);
 /*
- * Columns: what is buffered written out, then on a terminal the screen
- * cleared (ig's cli.clear-screen-before), then the header.
+ * Columns, before an array's batch: what is buffered written out, then,
+ * if clear and on a terminal, the screen cleared (ig's
+ * cli.clear-screen-before), then the header.
  */
-void output_screen_header(struct output *o);
+void output_batch_header(struct output *o, bool clear);
 /* Render one event: a whole record (record_whole()), size bytes with the
  * packet after it for pcap-ng. */
 void output_event(struct output *o, const void *data, size_t size);

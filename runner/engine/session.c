@@ -617,14 +617,14 @@ static int emit(void *ctx, const void *data, size_t size)
 }
 
 /*
- * An array's batch is whole: its records, after the header again on a
- * cleared screen where the data source asks (ig's cli.clear-screen-before;
- * the screen is cleared only on a terminal).
+ * An array's batch is whole: its records, after the header (each batch's
+ * columns have theirs, as in ig), on a cleared screen where the data
+ * source asks (ig's cli.clear-screen-before; only on a terminal).
  */
 static int end_batch(struct source *src)
 {
-	if (src->clear_screen && !src->quiet)
-		output_screen_header(src->out);
+	if (!src->quiet)
+		output_batch_header(src->out, src->clear_screen);
 	return batch_end(src->batch, emit, src);
 }
 
@@ -745,11 +745,13 @@ int session_start(struct session *s, int fd, struct error **err)
 			return -1;
 		if (s->term_width > 0)
 			output_set_term_width(src->out, s->term_width);
+		/* an array's header comes with each batch (and first here
+		 * where the screen is cleared, as in ig) */
 		if (src->quiet)
 			;
 		else if (src->clear_screen)
-			output_screen_header(src->out);
-		else
+			output_batch_header(src->out, true);
+		else if (!src->batch)
 			output_header(src->out);
 		if (src->tracer->snapshot)
 			continue;

@@ -783,17 +783,20 @@ def on_pty(args):
 def clear_screen_before_each_batch(env):
     """ig's cli.clear-screen-before on an array data source in columns:
     on a terminal, the screen cleared and the header written at the start
-    and before each batch (ig's top gadgets); in a pipe the header before
-    each batch, without the terminal's escape; not asked, neither."""
+    and before each batch (ig's top gadgets); in a pipe the header at the
+    start and before each batch, without the terminal's escape; not asked,
+    no clear, and the header before each batch only, as for every array
+    (the modes data source's one fetch, no records: its header alone)."""
     args = ["run", "--store", env.store, "ig_arrays:latest"] + THREE_TICKS
     ann = ["--annotate", "ticks:cli.clear-screen-before=true"]
     rc, out, err = on_pty(args + ann)
     eq(rc, 0, f"exit status ({err.strip()[-300:]!r})")
     screens = out.split(CLEAR)
     eq(len(screens), 5, f"cleared at the start and before 3 batches: {out!r}")
-    eq(screens[0].split(), ["MODE", "CALLS", "NEG", "NAME"],
-       "modes' header before the first clear")
-    eq(screens[1].split(), ["ID", "BPF_CALLS"], "the header at the start")
+    eq(screens[0], "", "nothing before the first clear")
+    eq([ln.split() for ln in screens[1].splitlines()],
+       [["ID", "BPF_CALLS"], ["MODE", "CALLS", "NEG", "NAME"]],
+       "the header at the start, then modes' with its (empty) batch")
     for sc in screens[2:]:
         rows = sc.splitlines()
         eq(rows[0].split(), ["ID", "BPF_CALLS"], f"the header first: {sc!r}")
@@ -807,8 +810,11 @@ def clear_screen_before_each_batch(env):
     rc, out, err = on_pty(args)
     eq(rc, 0, f"not asked: exit status ({err.strip()[-300:]!r})")
     check(CLEAR not in out, f"not asked: no clear: {out!r}")
-    eq(len([ln for ln in out.splitlines() if ln.startswith("ID")]), 1,
-       f"not asked: one header: {out!r}")
+    rows = [ln.split()[0] for ln in out.splitlines()]
+    eq(rows.count("ID"), 3, f"not asked: a header per batch: {out!r}")
+    eq([rows[i + 1] for i, r in enumerate(rows) if r == "ID"], ["0"] * 3,
+       f"not asked: each header followed by its batch's record: {out!r}")
+    eq(rows.count("MODE"), 1, f"not asked: modes' one batch: {out!r}")
 
 
 @test
