@@ -255,6 +255,18 @@ char *cli_normalize_ref(const char *s, struct error **err)
 	return out;
 }
 
+int cli_repo_ref(const struct cli_ctx *ctx, char **ref, struct error **err)
+{
+	*ref = cli_normalize_ref(ctx->argv[0], err);
+	if (!*ref)
+		return EXIT_FAIL;
+	if (oci_digest_valid(*ref))
+		return cli_usage_error(err, ctx->path,
+				       "'%s' names no repository",
+				       ctx->argv[0]);
+	return EXIT_OK;
+}
+
 int runner_msg(int code, const char *fmt, ...)
 {
 	va_list ap;

@@ -135,6 +135,10 @@ int cli_store_open(const struct cli_ctx *ctx, struct oci_store **out,
 		   struct error **err);
 /* A reference from the command line, normalised; a digest stays as is. */
 char *cli_normalize_ref(const char *s, struct error **err);
+/* The command's IMAGE (argv[0]) normalised into *ref, which must name a
+ * repository (not a bare digest): EXIT_OK, else EXIT_FAIL or EXIT_USAGE
+ * with err. */
+int cli_repo_ref(const struct cli_ctx *ctx, char **ref, struct error **err);
 
 /* Print "runner: <fmt...>" on stderr (a status line); return code. */
 int runner_msg(int code, const char *fmt, ...)

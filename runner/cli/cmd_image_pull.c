@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "common/cleanup.h"
-#include "oci/digest.h"
 #include "oci/store.h"
 #include "oci/transfer.h"
 #include "runner/cli/commands.h"
@@ -36,13 +35,9 @@ static int pull_run(struct cli_ctx *ctx, void *state, struct error **err)
 	cleanup_free char *digest = NULL;
 	int rc;
 
-	ref = cli_normalize_ref(ctx->argv[0], err);
-	if (!ref)
-		return EXIT_FAIL;
-	if (oci_digest_valid(ref))
-		return cli_usage_error(err, ctx->path,
-				       "'%s' names no repository",
-				       ctx->argv[0]);
+	rc = cli_repo_ref(ctx, &ref, err);
+	if (rc != EXIT_OK)
+		return rc;
 	if (cli_store_open(ctx, &store, err) < 0)
 		return EXIT_FAIL;
 	rc = oci_pull(store, ref, s->arch, &ctx->registry, &digest, err);

@@ -8,7 +8,6 @@
 
 #include "common/cleanup.h"
 #include "common/fileutil.h"
-#include "oci/digest.h"
 #include "oci/ref.h"
 #include "oci/sign.h"
 #include "oci/sign_store.h"
@@ -49,16 +48,13 @@ static int sign_run(struct cli_ctx *ctx, void *state, struct error **err)
 	cleanup_free char *sig_ref = NULL;
 	cleanup_free char *at = NULL;
 	size_t len;
+	int rc;
 
 	if (!s->key)
 		return cli_usage_error(err, ctx->path, "%s", "want --key KEY");
-	ref = cli_normalize_ref(ctx->argv[0], err);
-	if (!ref)
-		return EXIT_FAIL;
-	if (oci_digest_valid(ref))
-		return cli_usage_error(err, ctx->path,
-				       "'%s' names no repository",
-				       ctx->argv[0]);
+	rc = cli_repo_ref(ctx, &ref, err);
+	if (rc != EXIT_OK)
+		return rc;
 	if (read_file(s->key, &pem, &len, err) < 0 ||
 	    oci_key_load_private(pem, len, getenv("COSIGN_PASSWORD"), &key,
 				 err) < 0) {

@@ -868,6 +868,21 @@ def push_and_pull_by_digest_say_the_digest_once(ctx):
 
 
 @test
+def pull_and_sign_of_a_bare_digest_are_usage_errors(ctx):
+    dg = "sha256:" + "ab" * 32
+    store = ctx.store
+    ctx.store = os.path.join(ctx.tmp, "digest-store")
+    try:
+        fails(runner(ctx, ["image", "pull", dg]), "pull",
+              f"image pull: '{dg}' names no repository", code=2)
+        fails(runner(ctx, ["image", "sign", dg, "--key", "/nonexistent"]),
+              "sign", f"image sign: '{dg}' names no repository", code=2)
+        check(not os.path.exists(ctx.store), "no store made")
+    finally:
+        ctx.store = store
+
+
+@test
 def export_of_a_name_given_twice_holds_it_once(ctx):
     ok(runner(ctx, ["image", "build", FIXTURE, "-t", "twice:v1"]), "build")
     tar = os.path.join(ctx.tmp, "twice.tar")
