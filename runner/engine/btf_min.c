@@ -19,6 +19,7 @@
 #include "common/cleanup.h"
 #include "common/fileutil.h"
 #include "oci/digest.h"
+#include "runner/engine/btf_ext.h"
 #include "runner/engine/btf_min.h"
 
 #define KERNEL_BTF "/sys/kernel/btf/vmlinux"
@@ -241,17 +242,6 @@ static int cmp_root(const void *a, const void *b)
 	return c ? c : x->kind - y->kind;
 }
 
-/* The .BTF.ext header, as the kernel's and libbpf's. */
-struct ext_header {
-	__u16 magic;
-	__u8 version;
-	__u8 flags;
-	__u32 hdr_len;
-	__u32 func_info_off, func_info_len;
-	__u32 line_info_off, line_info_len;
-	__u32 core_relo_off, core_relo_len;
-};
-
 struct ext_relo {
 	__u32 insn_off, type_id, access_str_off, kind;
 };
@@ -301,72 +291,75 @@ static struct root *unique(struct root *roots, size_t *n)
 	return roots;
 }
 
+/* What relo_roots() gathers from the CO-RE part's records. */
+struct relos {
+	const struct btf *local;
+	struct root *roots;
+	size_t n, max;
+	bool keep_ids;
+	int rc; /* why the walk stopped */
+};
+
+static bool add_relos(void *ctx, const char *sec, const unsigned char *p,
+		      __u32 n, __u32 rec_size)
+{
+	struct relos *c = ctx;
+	__u32 i;
+
+	(void)sec;
+	for (i = 0; i < n; i++, p += rec_size) {
+		struct ext_relo r;
+
+		memcpy(&r, p, sizeof(r));
+		if (r.kind == CORE_TYPE_ID_LOCAL)
+			continue;
+		if (r.kind == CORE_TYPE_MATCHES) {
+			c->rc = -ENOTSUP;
+			return false;
+		}
+		c->keep_ids |= r.kind == CORE_TYPE_ID_TARGET;
+		if (c->n == c->max)
+			return false;
+		c->rc = add_root(c->local, r.type_id, c->roots, &c->n);
+		if (c->rc)
+			return false;
+		c->roots[c->n - 1].id_target = r.kind == CORE_TYPE_ID_TARGET;
+		c->rc = -EINVAL;
+	}
+	return true;
+}
+
 /* The root types of ext's CO-RE relocations (local's type ids). */
 static struct root *relo_roots(const struct btf *local, const void *ext,
 			       size_t ext_len, size_t *n, bool *keep_ids)
 {
-	const struct ext_header *h = ext;
-	const char *p, *end;
-	struct root *roots = NULL;
-	__u32 rec_size;
-	size_t max;
-	int rc = -EINVAL;
+	struct relos c = { .local = local, .rc = -EINVAL };
+	struct btf_ext_header h;
+	const unsigned char *p;
+	size_t size;
 
 	*n = 0;
-	if (ext_len < sizeof(*h) || h->magic != 0xeB9F ||
-	    h->hdr_len < sizeof(*h) || h->hdr_len > ext_len ||
-	    h->core_relo_off > ext_len - h->hdr_len ||
-	    h->core_relo_len > ext_len - h->hdr_len - h->core_relo_off ||
-	    h->core_relo_len < sizeof(__u32))
+	if (!btf_ext_header_read(ext, ext_len, &h, &p, &size) ||
+	    !h.core_relo_len)
 		goto fail;
-	p = (const char *)ext + h->hdr_len + h->core_relo_off;
-	end = p + h->core_relo_len;
-	memcpy(&rec_size, p, sizeof(rec_size));
-	p += sizeof(rec_size);
-	if (rec_size < sizeof(struct ext_relo))
-		goto fail;
-	max = h->core_relo_len / rec_size + 1;
-	roots = calloc(max, sizeof(*roots));
-	if (!roots) {
-		rc = -ENOMEM;
+	c.max = h.core_relo_len / sizeof(struct ext_relo) + 1;
+	c.roots = calloc(c.max, sizeof(*c.roots));
+	if (!c.roots) {
+		c.rc = -ENOMEM;
 		goto fail;
 	}
-	while (end - p >= 8) {
-		__u32 sec[2], i;
-
-		memcpy(sec, p, sizeof(sec));
-		p += sizeof(sec);
-		if (sec[1] > (size_t)(end - p) / rec_size)
-			goto fail;
-		for (i = 0; i < sec[1]; i++, p += rec_size) {
-			struct ext_relo r;
-
-			memcpy(&r, p, sizeof(r));
-			if (r.kind == CORE_TYPE_ID_LOCAL)
-				continue;
-			if (r.kind == CORE_TYPE_MATCHES) {
-				rc = -ENOTSUP;
-				goto fail;
-			}
-			*keep_ids |= r.kind == CORE_TYPE_ID_TARGET;
-			if (*n == max)
-				goto fail;
-			rc = add_root(local, r.type_id, roots, n);
-			if (rc)
-				goto fail;
-			roots[*n - 1].id_target = r.kind == CORE_TYPE_ID_TARGET;
-		}
-		rc = -EINVAL;
-	}
-	if (p != end)
+	if (!btf_ext_part_each(local, BTF_EXT_CORE, p, size, h.core_relo_off,
+			       h.core_relo_len, add_relos, &c))
 		goto fail;
-	qsort(roots, *n, sizeof(*roots), cmp_root);
-	return unique(roots, n);
+	*keep_ids |= c.keep_ids;
+	*n = c.n;
+	qsort(c.roots, *n, sizeof(*c.roots), cmp_root);
+	return unique(c.roots, n);
 fail:
-	while (roots && *n)
-		free(roots[--*n].name);
-	free(roots);
-	errno = -rc;
+	while (c.roots && c.n)
+		free(c.roots[--c.n].name);
+	free(c.roots);
+	errno = -c.rc;
 	return NULL;
 }
 
@@ -835,12 +828,13 @@ static void hash_file(struct oci_sha256 *h, const char *path)
 
 static bool has_relos(const struct sections *sec)
 {
-	const struct ext_header *h = sec->ext;
+	struct btf_ext_header h;
+	const unsigned char *p;
+	size_t size;
 
-	return sec->ext_len >= sizeof(*h) && h->hdr_len >= sizeof(*h) &&
-	       h->core_relo_len > sizeof(__u32);
+	return btf_ext_header_read(sec->ext, sec->ext_len, &h, &p, &size) &&
+	       h.core_relo_len > sizeof(__u32);
 }
-
 /* This kernel: its build id, release, version and BTF size, hashed
  * once a process (the exec hook and the gadget each key a file on it). */
 static char kernel_key[OCI_DIGEST_SIZE];

@@ -23,6 +23,7 @@
 
 #include "common/cleanup.h"
 #include "common/json.h"
+#include "runner/engine/btf_ext.h"
 #include "runner/engine/objinfo.h"
 #include "runner/engine/objinfo_internal.h"
 
@@ -472,78 +473,6 @@ static void relocate(const struct progs *p, struct code *c, size_t k,
 				   BPF_PSEUDO_FUNC;
 }
 
-/* The .BTF.ext header (libbpf_internal.h's, as the kernel's docs give it) */
-struct ext_header {
-	__u16 magic;
-	__u8 version, flags;
-	__u32 hdr_len;
-	__u32 func_info_off, func_info_len;
-	__u32 line_info_off, line_info_len;
-	__u32 core_relo_off, core_relo_len;
-};
-
-enum ext_part { EXT_FUNC, EXT_LINE, EXT_CORE };
-
-/* d's .BTF.ext header into *h, its parts' bytes (after the header) at
- * *p, *size of them; false when d holds no such header. */
-static bool ext_header_read(const Elf_Data *d, struct ext_header *h,
-			    const unsigned char **p, size_t *size)
-{
-	*p = d->d_buf;
-	*size = d->d_size;
-	memset(h, 0, sizeof(*h));
-	if (*size < offsetof(struct ext_header, func_info_off))
-		return false;
-	memcpy(h, *p, *size < sizeof(*h) ? *size : sizeof(*h));
-	if (h->magic != BTF_MAGIC || h->version != BTF_VERSION ||
-	    h->hdr_len > *size ||
-	    h->hdr_len < offsetof(struct ext_header, core_relo_off))
-		return false;
-	if (h->hdr_len < sizeof(*h))
-		h->core_relo_len = 0;
-	*p += h->hdr_len;
-	*size -= h->hdr_len;
-	return true;
-}
-
-/* What to do with a section of a part: its name, its n records of rec
- * bytes (in bounds); false to stop. */
-typedef bool (*ext_sec_fn)(void *ctx, const char *sec,
-			   const unsigned char *recs, __u32 n, __u32 rec);
-
-/* One part of .BTF.ext at [off, off + len) of p (size bytes): a record
- * size, then sections of a name and records, each in bounds, each
- * handed to fn; false when one is not, or fn said stop. */
-static bool ext_part_each(const struct btf *btf, enum ext_part part,
-			  const unsigned char *p, size_t size, __u64 off,
-			  __u64 len, ext_sec_fn fn, void *ctx)
-{
-	static const __u32 min_rec[] = { 8, 16, 16 };
-	__u32 rec, hdr[2];
-
-	if (!len)
-		return true;
-	if (off % 4 || off > size || len > size - off || len < 8)
-		return false;
-	p += off;
-	memcpy(&rec, p, sizeof(rec));
-	if (rec < min_rec[part] || rec % 4)
-		return false;
-	for (__u64 at = 4; at < len; at += (__u64)hdr[1] * rec) {
-		const char *sec;
-
-		if (len - at < sizeof(hdr))
-			return false;
-		memcpy(hdr, p + at, sizeof(hdr)); /* sec_name_off, num_info */
-		at += sizeof(hdr);
-		sec = btf__str_by_offset(btf, hdr[0]);
-		if (!sec || !hdr[1] || (len - at) / rec < hdr[1] ||
-		    !fn(ctx, sec, p + at, hdr[1], rec))
-			return false;
-	}
-	return true;
-}
-
 /* Where source lines go: the slots of section sec. */
 struct lines {
 	const struct progs *p;
@@ -574,13 +503,15 @@ static void add_lines(const struct progs *p, size_t sec, struct code *c)
 {
 	struct lines l = { p, sec_name(p->v, sec), c };
 	const unsigned char *b;
-	struct ext_header h;
+	struct btf_ext_header h;
 	size_t size;
 
 	if (p->v->btf_ext && p->btf &&
-	    ext_header_read(p->v->btf_ext, &h, &b, &size))
-		ext_part_each(p->btf, EXT_LINE, b, size, h.line_info_off,
-			      h.line_info_len, set_lines, &l);
+	    btf_ext_header_read(p->v->btf_ext->d_buf, p->v->btf_ext->d_size, &h,
+				&b, &size))
+		btf_ext_part_each(p->btf, BTF_EXT_LINE, b, size,
+				  h.line_info_off, h.line_info_len, set_lines,
+				  &l);
 }
 
 /* Section sec decoded once: instructions, relocations, lines. */
@@ -1123,17 +1054,17 @@ static bool access_ok(const char *s)
 
 /* Record r (at least min bytes, in bounds) of a part: its ids and
  * strings in the BTF. */
-static bool ext_record_ok(const struct btf *btf, enum ext_part part,
+static bool ext_record_ok(const struct btf *btf, enum btf_ext_part part,
 			  const unsigned char *r)
 {
 	__u32 f[4];
 
-	memcpy(f, r, sizeof(f[0]) * (part == EXT_FUNC ? 2 : 4));
+	memcpy(f, r, sizeof(f[0]) * (part == BTF_EXT_FUNC ? 2 : 4));
 	switch (part) {
-	case EXT_FUNC: /* insn_off, type_id */
+	case BTF_EXT_FUNC: /* insn_off, type_id */
 		return f[0] % 8 == 0 && btf_id_ok(btf, f[1]) &&
 		       btf_is_func(btf__type_by_id(btf, f[1]));
-	case EXT_LINE: /* insn_off, file_name_off, line_off, line_col */
+	case BTF_EXT_LINE: /* insn_off, file_name_off, line_off, line_col */
 		return f[0] % 8 == 0 && btf_str_ok(btf, f[1]) &&
 		       btf_str_ok(btf, f[2]);
 	default: /* insn_off, type_id, access_str_off, kind */
@@ -1147,7 +1078,7 @@ static bool ext_record_ok(const struct btf *btf, enum ext_part part,
 /* The BTF and the part ext_records_ok() checks records against. */
 struct ext_check {
 	const struct btf *btf;
-	enum ext_part part;
+	enum btf_ext_part part;
 };
 
 /* Each of n records (rec bytes) of a part's section: its ids and
@@ -1166,19 +1097,20 @@ static bool ext_records_ok(void *ctx, const char *sec, const unsigned char *r,
 
 static bool btf_ext_ok(const struct btf *btf, const Elf_Data *d)
 {
-	struct ext_check fn = { btf, EXT_FUNC }, line = { btf, EXT_LINE },
-			 core = { btf, EXT_CORE };
+	struct ext_check fn = { btf, BTF_EXT_FUNC },
+			 line = { btf, BTF_EXT_LINE },
+			 core = { btf, BTF_EXT_CORE };
 	const unsigned char *p;
-	struct ext_header h;
+	struct btf_ext_header h;
 	size_t size;
 
-	return ext_header_read(d, &h, &p, &size) &&
-	       ext_part_each(btf, EXT_FUNC, p, size, h.func_info_off,
-			     h.func_info_len, ext_records_ok, &fn) &&
-	       ext_part_each(btf, EXT_LINE, p, size, h.line_info_off,
-			     h.line_info_len, ext_records_ok, &line) &&
-	       ext_part_each(btf, EXT_CORE, p, size, h.core_relo_off,
-			     h.core_relo_len, ext_records_ok, &core);
+	return btf_ext_header_read(d->d_buf, d->d_size, &h, &p, &size) &&
+	       btf_ext_part_each(btf, BTF_EXT_FUNC, p, size, h.func_info_off,
+				 h.func_info_len, ext_records_ok, &fn) &&
+	       btf_ext_part_each(btf, BTF_EXT_LINE, p, size, h.line_info_off,
+				 h.line_info_len, ext_records_ok, &line) &&
+	       btf_ext_part_each(btf, BTF_EXT_CORE, p, size, h.core_relo_off,
+				 h.core_relo_len, ext_records_ok, &core);
 }
 
 /* .BTF as libbpf parses it, each type's names and references, no loop
