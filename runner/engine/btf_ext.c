@@ -3,9 +3,8 @@
 
 #include "runner/engine/btf_ext.h"
 
-bool btf_ext_header_read(const void *buf, size_t len,
-			 struct btf_ext_header *h, const unsigned char **p,
-			 size_t *size)
+bool btf_ext_header_read(const void *buf, size_t len, struct btf_ext_header *h,
+			 const unsigned char **p, size_t *size)
 {
 	*p = buf;
 	*size = len;

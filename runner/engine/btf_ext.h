@@ -30,9 +30,8 @@ enum btf_ext_part { BTF_EXT_FUNC, BTF_EXT_LINE, BTF_EXT_CORE };
 /* The header of the .BTF.ext at buf (len bytes) into *h, its parts'
  * bytes (after the header) at *p, *size of them; false when buf holds no
  * such header.  A header too short for the CO-RE part has none. */
-bool btf_ext_header_read(const void *buf, size_t len,
-			 struct btf_ext_header *h, const unsigned char **p,
-			 size_t *size);
+bool btf_ext_header_read(const void *buf, size_t len, struct btf_ext_header *h,
+			 const unsigned char **p, size_t *size);
 
 /* What to do with a section of a part: its name, its n records of rec
  * bytes (in bounds); false to stop. */

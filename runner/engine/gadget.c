@@ -276,6 +276,17 @@ static int bpf_error(struct error **err, int e, const char *what)
 int gadget_open(const void *elf, size_t len, const char *name,
 		struct gadget **out, struct error **err)
 {
+	/* libbpf's messages of the check (btf__new()) to the engine log */
+	libbpf_set_print(engine_libbpf_print);
+	/* libbpf 1.1 trusts the ELF's structure: a malformed one crashed */
+	if (objinfo_check(elf, len, err))
+		return -1;
+	return gadget_open_checked(elf, len, name, out, err);
+}
+
+int gadget_open_checked(const void *elf, size_t len, const char *name,
+			struct gadget **out, struct error **err)
+{
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = name);
 	char btf_min_path[64];
 	struct gadget *g;
@@ -283,8 +294,7 @@ int gadget_open(const void *elf, size_t len, const char *name,
 	/* The user sees one error line; the engine log (RUNNER_DEBUG in the
 	 * CLI) shows libbpf's own messages, the verifier log among them. */
 	libbpf_set_print(engine_libbpf_print);
-	/* libbpf 1.1 trusts the ELF's structure: a malformed one crashed */
-	if (objinfo_check(elf, len, err) || pf_register(err))
+	if (pf_register(err))
 		return -1;
 	g = calloc(1, sizeof(*g));
 	if (!g)

@@ -44,6 +44,9 @@ struct gadget_param {
 /* Open an ELF from memory and describe it (nothing is loaded yet). */
 int gadget_open(const void *elf, size_t len, const char *name,
 		struct gadget **out, struct error **err);
+/* gadget_open() of an ELF objinfo_check() has passed already. */
+int gadget_open_checked(const void *elf, size_t len, const char *name,
+			struct gadget **out, struct error **err);
 /* Start making its maps that are final already, on a thread (mapahead.h),
  * and reading the kernel's BTF its load needs (btf_vmlinux.h), for
  * gadget_start() to load with, its programs then verified two at a time

@@ -327,11 +327,12 @@ static int describe_sources(struct session *s, struct error **err)
 	return 0;
 }
 
-/* session_open(); describe_only: for session_describe_open(). */
+/* session_open(); describe_only: for session_describe_open(); checked:
+ * elf has passed objinfo_check() (session_validate()). */
 static int open_session(const void *elf, size_t len,
 			const struct gadget_metadata *md, const char *name,
-			bool ahead, bool describe_only, struct session **out,
-			struct error **err)
+			bool ahead, bool describe_only, bool checked,
+			struct session **out, struct error **err)
 {
 	struct session *s = calloc(1, sizeof(*s));
 
@@ -339,7 +340,8 @@ static int open_session(const void *elf, size_t len,
 		return error_set(err, ENOMEM, "session");
 	s->md = md;
 	s->describe_only = describe_only;
-	if (gadget_open(elf, len, name, &s->g, err)) {
+	if ((checked ? gadget_open_checked : gadget_open)(elf, len, name, &s->g,
+							  err)) {
 		session_free(s);
 		return -1;
 	}
@@ -360,14 +362,14 @@ int session_open(const void *elf, size_t len, const struct gadget_metadata *md,
 		 const char *name, bool ahead, struct session **out,
 		 struct error **err)
 {
-	return open_session(elf, len, md, name, ahead, false, out, err);
+	return open_session(elf, len, md, name, ahead, false, false, out, err);
 }
 
 int session_describe_open(const void *elf, size_t len,
 			  const struct gadget_metadata *md, const char *name,
 			  struct session **out, struct error **err)
 {
-	return open_session(elf, len, md, name, false, true, out, err);
+	return open_session(elf, len, md, name, false, true, false, out, err);
 }
 
 void session_set_term_width(struct session *s, int width)
@@ -382,7 +384,7 @@ int session_validate(const void *elf, size_t len,
 	struct session *s = NULL;
 
 	/* what run opens, but nothing started (no container tracker) */
-	if (session_describe_open(elf, len, md, name, &s, err))
+	if (open_session(elf, len, md, name, false, true, true, &s, err))
 		return -1;
 	session_free(s);
 	return 0;

@@ -48,7 +48,8 @@ void session_set_term_width(struct session *s, int width);
 /*
  * What session_open() checks of an image, and nothing more (no kernel, no
  * host): the program's tracers and params, every annotation and default
- * of md against its BTF.  `image build` refuses what `run` would.
+ * of md against its BTF.  `image build` refuses what `run` would.  elf
+ * must have passed objinfo_check() (build checks it before its own open).
  */
 int session_validate(const void *elf, size_t len,
 		     const struct gadget_metadata *md, const char *name,
