@@ -19,6 +19,7 @@
 
 #include "common/cleanup.h"
 #include "common/fileutil.h"
+#include "common/grow.h"
 #include "common/json.h"
 #include "oci/digest.h"
 #include "oci/manifest.h"
@@ -45,15 +46,9 @@ static int set_add(struct digest_set *set, const char *d)
 {
 	if (set_has(set, d))
 		return 0;
-	if (set->n == set->cap) {
-		size_t cap = set->cap ? set->cap * 2 : 64;
-		void *v = realloc(set->v, cap * sizeof(*set->v));
-
-		if (!v)
-			return -1;
-		set->v = v;
-		set->cap = cap;
-	}
+	if (grow_array((void **)&set->v, &set->cap, set->n + 1, sizeof(*set->v),
+		       64))
+		return -1;
 	snprintf(set->v[set->n++], OCI_DIGEST_SIZE, "%s", d);
 	return 0;
 }

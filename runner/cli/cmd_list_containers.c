@@ -21,6 +21,7 @@
 
 #include "common/cleanup.h"
 #include "common/escape.h"
+#include "common/grow.h"
 #include "runner/cli/commands.h"
 #include "runner/engine/containers.h"
 #include "runner/engine/k8s_select.h"
@@ -602,22 +603,6 @@ static void print_event(struct lc_state *st, const struct row *r,
 
 /* --- the containers ---------------------------------------------------- */
 
-/* Room for one more of n items of size in *arr (*cap of them); -1 if none. */
-static int room(void **arr, size_t *cap, size_t n, size_t size)
-{
-	size_t c = *cap ? 2 * *cap : 16;
-	void *p;
-
-	if (n < *cap)
-		return 0;
-	p = realloc(*arr, c * size);
-	if (!p)
-		return -1;
-	*arr = p;
-	*cap = c;
-	return 0;
-}
-
 struct collect {
 	struct lc_state *st;
 	struct containers *ctrs;
@@ -655,7 +640,8 @@ static void collect_one(void *ctx, __u64 mntns, const struct container_info *ci)
 			col->rows[i] = r;
 		return;
 	}
-	if (room((void **)&col->rows, &col->cap, col->n, sizeof(r))) {
+	if (grow_array((void **)&col->rows, &col->cap, col->n + 1, sizeof(r),
+		       16)) {
 		col->oom = true;
 		return;
 	}
@@ -760,8 +746,8 @@ static void on_namespace(void *ctx, __u64 mntns,
 	fill_row(w->ctrs, mntns, ci, &r);
 	if (!image_selected(st, &r))
 		return;
-	if (room((void **)&st->live, &st->cap_live, st->n_live,
-		 sizeof(*st->live))) {
+	if (grow_array((void **)&st->live, &st->cap_live, st->n_live + 1,
+		       sizeof(*st->live), 16)) {
 		st->rc = EXIT_FAIL;
 		return;
 	}

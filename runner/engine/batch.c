@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/cleanup.h"
+#include "common/grow.h"
 #include "runner/engine/batch.h"
 #include "runner/engine/fields_internal.h"
 
@@ -197,27 +198,11 @@ void batch_set_limit(struct batch *b, long n)
 	b->limit = n;
 }
 
-static int grow(void **p, size_t *cap, size_t want, size_t elem)
-{
-	size_t n = *cap ? *cap : 16;
-	void *np;
-
-	if (want <= *cap)
-		return 0;
-	while (n < want)
-		n *= 2;
-	np = realloc(*p, n * elem);
-	if (!np)
-		return -1;
-	*p = np;
-	*cap = n;
-	return 0;
-}
-
 int batch_add(struct batch *b, const void *data, size_t size)
 {
-	if (grow((void **)&b->data, &b->cap, b->len + size, 1) ||
-	    grow((void **)&b->recs, &b->cap_recs, b->n + 1, sizeof(*b->recs)))
+	if (grow_array((void **)&b->data, &b->cap, b->len + size, 1, 16) ||
+	    grow_array((void **)&b->recs, &b->cap_recs, b->n + 1,
+		       sizeof(*b->recs), 16))
 		return -ENOMEM;
 	memcpy(b->data + b->len, data, size);
 	b->recs[b->n++] = (struct rec){ b->len, size };
@@ -247,8 +232,8 @@ static int key_vals(struct batch *b, size_t r)
 			break;
 		case KEY_TEXT:
 			n = field_text(&b->rc, key->f, ev, b->text);
-			if (grow((void **)&b->texts, &b->texts_cap,
-				 b->texts_len + n + 1, 1))
+			if (grow_array((void **)&b->texts, &b->texts_cap,
+				       b->texts_len + n + 1, 1, 16))
 				return -1;
 			memcpy(b->texts + b->texts_len, b->text, n);
 			b->texts[b->texts_len + n] = '\0';
@@ -305,7 +290,8 @@ static size_t *order(struct batch *b)
 	free(b->vals);
 	b->vals = NULL;
 	b->texts_len = 0;
-	if (grow((void **)&b->vals, &cap, b->n * b->n_keys, sizeof(*b->vals)))
+	if (grow_array((void **)&b->vals, &cap, b->n * b->n_keys,
+		       sizeof(*b->vals), 16))
 		goto nomem;
 	for (size_t i = 0; i < b->n; i++)
 		if (key_vals(b, i))

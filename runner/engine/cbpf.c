@@ -20,6 +20,7 @@
 #include <linux/bpf.h>
 #include <linux/filter.h>
 
+#include "common/grow.h"
 #include "runner/engine/cbpf.h"
 
 #define R_DATA BPF_REG_6
@@ -60,16 +61,10 @@ static struct bpf_insn insn(__u8 code, __u8 dst, __u8 src, __s16 off, __s32 imm)
 
 static void emit(struct xlate *x, struct bpf_insn i)
 {
-	if (x->n == x->cap) {
-		size_t cap = x->cap ? 2 * x->cap : 64;
-		struct bpf_insn *p = realloc(x->insns, cap * sizeof(*p));
-
-		if (!p) {
-			x->nomem = true;
-			return;
-		}
-		x->insns = p;
-		x->cap = cap;
+	if (grow_array((void **)&x->insns, &x->cap, x->n + 1, sizeof(*x->insns),
+		       64)) {
+		x->nomem = true;
+		return;
 	}
 	x->insns[x->n++] = i;
 }
@@ -77,16 +72,10 @@ static void emit(struct xlate *x, struct bpf_insn i)
 /* A jump (its offset patched later) to a classic instruction. */
 static void emit_jump(struct xlate *x, struct bpf_insn i, size_t target)
 {
-	if (x->n_fix == x->cap_fix) {
-		size_t cap = x->cap_fix ? 2 * x->cap_fix : 64;
-		struct fixup *p = realloc(x->fix, cap * sizeof(*p));
-
-		if (!p) {
-			x->nomem = true;
-			return;
-		}
-		x->fix = p;
-		x->cap_fix = cap;
+	if (grow_array((void **)&x->fix, &x->cap_fix, x->n_fix + 1,
+		       sizeof(*x->fix), 64)) {
+		x->nomem = true;
+		return;
 	}
 	x->fix[x->n_fix].at = x->n;
 	x->fix[x->n_fix++].target = target;

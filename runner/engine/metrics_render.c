@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/grow.h"
 #include "runner/engine/metrics.h"
 #include "runner/engine/metrics_internal.h"
 
@@ -19,22 +20,12 @@
 /* Room for n more bytes and a NUL; false (and oom) when there is none. */
 static bool mbuf_reserve(struct mbuf *b, size_t n)
 {
-	size_t cap = b->cap ? b->cap : 4096;
-	char *p;
-
 	if (b->oom)
 		return false;
-	if (b->len + n + 1 <= b->cap)
-		return true;
-	while (cap < b->len + n + 1)
-		cap *= 2;
-	p = realloc(b->p, cap);
-	if (!p) {
+	if (grow_array((void **)&b->p, &b->cap, b->len + n + 1, 1, 4096)) {
 		b->oom = true;
 		return false;
 	}
-	b->p = p;
-	b->cap = cap;
 	return true;
 }
 

@@ -17,6 +17,7 @@
 #include <bpf/bpf.h>
 
 #include "common/cleanup.h"
+#include "common/grow.h"
 #include "runner/engine/netns.h"
 
 #define MAX_PROGS 8
@@ -181,16 +182,10 @@ static int attach(struct netns_set *set, const char *path, unsigned long ino,
 		entry_close(&e, set->n_progs);
 		return rc;
 	}
-	if (set->n == set->cap) {
-		size_t cap = set->cap ? set->cap * 2 : 32;
-		struct netns_entry *p = realloc(set->entries, cap * sizeof(*p));
-
-		if (!p) {
-			entry_close(&e, set->n_progs);
-			return error_set(err, ENOMEM, "netns");
-		}
-		set->entries = p;
-		set->cap = cap;
+	if (grow_array((void **)&set->entries, &set->cap, set->n + 1,
+		       sizeof(*set->entries), 32)) {
+		entry_close(&e, set->n_progs);
+		return error_set(err, ENOMEM, "netns");
 	}
 	set->entries[set->n++] = e;
 	return 0;

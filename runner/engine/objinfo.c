@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include "common/cleanup.h"
+#include "common/grow.h"
 #include "common/json.h"
 #include "runner/engine/btf_ext.h"
 #include "runner/engine/objinfo.h"
@@ -616,15 +617,9 @@ static struct objinfo_insn *flatten(struct progs *p, size_t fn, size_t *n)
 		for (size_t k = fu->off / 8; k < fu->end / 8 && k < c->n; k++) {
 			if (c->second[k])
 				continue;
-			if (len == cap) {
-				struct objinfo_insn *o;
-
-				cap = cap ? cap * 2 : 64;
-				o = realloc(out, cap * sizeof(*o));
-				if (!o)
-					goto oom;
-				out = o;
-			}
+			if (grow_array((void **)&out, &cap, len + 1,
+				       sizeof(*out), 64))
+				goto oom;
 			out[len] = c->insns[k];
 			out[len++].sym = first ? fu->name : NULL;
 			first = false;

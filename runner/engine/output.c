@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/grow.h"
 #include "common/utf8.h"
 #include "runner/engine/column_fit.h"
 #include "runner/engine/fields_internal.h"
@@ -477,15 +478,9 @@ static int step_add(struct prog_build *pb, int field)
 	struct output *o = pb->o;
 	struct json_step *st;
 
-	if (o->n_steps == pb->steps_cap) {
-		size_t cap = pb->steps_cap ? pb->steps_cap * 2 : 16;
-		struct json_step *ns = realloc(o->steps, cap * sizeof(*ns));
-
-		if (!ns)
-			return -1;
-		o->steps = ns;
-		pb->steps_cap = cap;
-	}
+	if (grow_array((void **)&o->steps, &pb->steps_cap, o->n_steps + 1,
+		       sizeof(*o->steps), 16))
+		return -1;
 	if (pb->prefixes_len + pb->pending_len + 1 > pb->prefixes_cap) {
 		size_t cap = (pb->prefixes_len + pb->pending_len + 1) * 2;
 		char *np = realloc(o->prefixes, cap);

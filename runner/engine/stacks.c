@@ -15,6 +15,7 @@
 
 #include <bpf/bpf.h>
 
+#include "common/grow.h"
 #include "runner/engine/gadget.h"
 #include "runner/engine/stacks.h"
 
@@ -120,27 +121,10 @@ static int symbuf_add(struct symbuf *b, __u64 addr, __u64 size,
 {
 	size_t nl = strnlen(name, STACK_MAX_SYMBOL - 1);
 
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? 2 * b->cap : 1024;
-		struct sym *p = realloc(b->syms, cap * sizeof(*p));
-
-		if (!p)
-			return -1;
-		b->syms = p;
-		b->cap = cap;
-	}
-	if (b->len + nl + 1 > b->pcap) {
-		size_t cap = b->pcap ? 2 * b->pcap : 16384;
-		char *p;
-
-		while (cap < b->len + nl + 1)
-			cap *= 2;
-		p = realloc(b->pool, cap);
-		if (!p)
-			return -1;
-		b->pool = p;
-		b->pcap = cap;
-	}
+	if (grow_array((void **)&b->syms, &b->cap, b->n + 1, sizeof(*b->syms),
+		       1024) ||
+	    grow_array((void **)&b->pool, &b->pcap, b->len + nl + 1, 1, 16384))
+		return -1;
 	/* names come from any binary: no control bytes to a terminal */
 	for (size_t i = 0; i < nl; i++) {
 		unsigned char c = (unsigned char)name[i];
