@@ -221,30 +221,14 @@ static size_t fmt_timestamp(struct render_ctx *rc, const struct field *f,
 	if (sec != rc->ts_sec || !rc->ts_prefix_len) {
 		time_t t = (time_t)sec;
 		struct tm tm;
-		long off;
 
 		if (!localtime_r(&t, &tm))
 			memset(&tm, 0, sizeof(tm));
 		rc->ts_prefix_len = strftime(rc->ts_prefix,
 					     sizeof(rc->ts_prefix),
 					     "%Y-%m-%dT%H:%M:%S", &tm);
-		off = tm.tm_gmtoff;
-		if (!off) {
-			rc->ts_zone[0] = 'Z';
-			rc->ts_zone_len = 1;
-		} else {
-			char sign = off < 0 ? '-' : '+';
-
-			if (off < 0)
-				off = -off;
-			rc->ts_zone[0] = sign;
-			rc->ts_zone[1] = '0' + off / 36000 % 10;
-			rc->ts_zone[2] = '0' + off / 3600 % 10;
-			rc->ts_zone[3] = ':';
-			rc->ts_zone[4] = '0' + off % 3600 / 600;
-			rc->ts_zone[5] = '0' + off % 3600 / 60 % 10;
-			rc->ts_zone_len = 6;
-		}
+		rc->ts_zone_len =
+			timefmt_zone_rfc3339(rc->ts_zone, tm.tm_gmtoff);
 		rc->ts_sec = sec;
 	}
 	n = put(buf, rc->ts_prefix, rc->ts_prefix_len);

@@ -203,6 +203,23 @@ static size_t numeric_zone(char *buf, long off, const struct chunk *c)
 	return n;
 }
 
+/* Z07:00 and the rest: Z at UTC, else numeric. */
+static size_t iso_zone(char *buf, long off, const struct chunk *c)
+{
+	if (!off) {
+		buf[0] = 'Z';
+		return 1;
+	}
+	return numeric_zone(buf, off, c);
+}
+
+size_t timefmt_zone_rfc3339(char *buf, long off)
+{
+	static const struct chunk z07_00 = { STD_ISO_TZ, 6, 4, ':' };
+
+	return iso_zone(buf, off, &z07_00);
+}
+
 static size_t fraction(char *buf, long nsec, const struct chunk *c)
 {
 	char d[9];
@@ -282,11 +299,7 @@ static size_t element(char *buf, const struct chunk *c, const struct tm *tm,
 		return numeric_zone(buf, tm->tm_gmtoff,
 				    &(struct chunk){ STD_NUM_TZ, 0, 4, 0 });
 	case STD_ISO_TZ:
-		if (!tm->tm_gmtoff) {
-			buf[0] = 'Z';
-			return 1;
-		}
-		return numeric_zone(buf, tm->tm_gmtoff, c);
+		return iso_zone(buf, tm->tm_gmtoff, c);
 	case STD_NUM_TZ:
 		return numeric_zone(buf, tm->tm_gmtoff, c);
 	case STD_FRAC0:

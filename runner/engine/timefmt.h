@@ -43,4 +43,8 @@ void timefmt_cache_free(struct timefmt_cache *c);
 size_t timefmt_format(char *buf, const struct timefmt *tf,
 		      struct timefmt_cache *c, long long sec, long nsec);
 
+/* RFC 3339's zone of a UTC offset of off seconds, as Go's Z07:00: "Z",
+ * else "+hh:mm", into buf (6 bytes, no NUL); its length. */
+size_t timefmt_zone_rfc3339(char *buf, long off);
+
 #endif
