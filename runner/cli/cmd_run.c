@@ -622,37 +622,55 @@ static void print_gadget_help(const struct session *s)
 	session_describe(s, stdout);
 }
 
+/* What a run command line opens, from its trust flags to its session. */
+struct run_image {
+	struct run_trust trust;
+	struct oci_store *store;
+	struct oci_gadget *img;
+	struct gadget_metadata *md;
+	struct session *s;
+};
+
+static void run_image_close(struct run_image *ri)
+{
+	session_free(ri->s);
+	metadata_free(ri->md);
+	oci_gadget_free(ri->img);
+	run_trust_clear(&ri->trust);
+	oci_store_free(ri->store);
+}
+
 /*
- * The image, from the store or its registry, as the flags say.  Nothing
- * of it is read before it is trusted (a pull it fails leaves the store as
- * it was); then it is read by the digest that was checked.
+ * The image, from the store or its registry, as the flags say, into ri's
+ * store, img and md.  Nothing of it is read before it is trusted (a pull
+ * it fails leaves the store as it was); then it is read by the digest
+ * that was checked.
  */
 static int open_image(const struct run_flags *f, const char *refstr,
-		      struct run_trust *trust, struct oci_store **store,
-		      struct oci_gadget **img, struct gadget_metadata **md,
-		      struct error **err)
+		      struct run_image *ri, struct error **err)
 {
+	struct run_trust *trust = &ri->trust;
 	struct oci_pull_check check = { run_trust_check, trust,
 					!trust->verify };
 	cleanup_free char *digest = NULL;
 	int rc;
 
-	if (oci_store_open(runner_store_dir(f->store), store, err))
+	if (oci_store_open(runner_store_dir(f->store), &ri->store, err))
 		return -1;
-	trust->store = *store;
+	trust->store = ri->store;
 	trust->image = f->image;
 	trust->ref = refstr;
-	rc = oci_ensure_gadget_checked(*store, refstr, f->policy, &f->ro,
+	rc = oci_ensure_gadget_checked(ri->store, refstr, f->policy, &f->ro,
 				       &check, &digest, err);
 	cli_progress_end(); /* a pull's, before the events or an error */
-	if (rc || oci_store_get_gadget(*store, digest, NULL, img, err))
+	if (rc || oci_store_get_gadget(ri->store, digest, NULL, &ri->img, err))
 		return -1;
-	if ((*img)->wasm)
+	if (ri->img->wasm)
 		runner_msg(0, "note: the image's WebAssembly module is not run "
 			      "(no WebAssembly runtime here): what it would do "
 			      "to the events is not done");
-	return metadata_parse((*img)->config, (*img)->config_len, "gadget.yaml",
-			      md, err);
+	return metadata_parse(ri->img->config, ri->img->config_len,
+			      "gadget.yaml", &ri->md, err);
 }
 
 /* Load, attach and stream until a limit or a signal. */
@@ -703,11 +721,7 @@ static int run_main(int argc, char **argv, struct error **err)
 			       .k8s = node && *node };
 	cleanup_free char *refstr = NULL, *name = NULL;
 	cleanup_ref struct oci_ref *ref = NULL;
-	struct gadget_metadata *md = NULL;
-	struct oci_gadget *img = NULL;
-	struct oci_store *store = NULL;
-	struct session *s = NULL;
-	struct run_trust trust = { 0 };
+	struct run_image ri = { 0 };
 	unsigned long long count = 0, lost = 0;
 	int rc = EXIT_FAIL;
 	bool help;
@@ -727,7 +741,7 @@ static int run_main(int argc, char **argv, struct error **err)
 	run_metrics_init(&f.rm);
 	rc = source_flags(argc, argv, &f, err);
 	if (!rc)
-		rc = run_trust_scan(&trust, argc, argv, err);
+		rc = run_trust_scan(&ri.trust, argc, argv, err);
 	if (rc)
 		return rc;
 
@@ -735,34 +749,34 @@ static int run_main(int argc, char **argv, struct error **err)
 	 * a bad flag) */
 	heap_prefault(RUN_HEAP);
 	rc = EXIT_FAIL;
-	if (open_image(&f, refstr, &trust, &store, &img, &md, err))
+	if (open_image(&f, refstr, &ri, err))
 		goto fail;
 	engine_step("image opened");
-	rc = run_metrics_annotate(&f.rm, md, err);
+	rc = run_metrics_annotate(&f.rm, ri.md, err);
 	if (rc)
 		goto out;
 	rc = EXIT_FAIL;
 	/* the gadget's help loads nothing: no programs ahead, no tracker */
-	if (metrics_check_metadata(md, err) ||
-	    (help ? session_describe_open(img->program, img->program_len, md,
-					  name, &s, err) :
-		    session_open(img->program, img->program_len, md, name, true,
-				 &s, err)))
+	if (metrics_check_metadata(ri.md, err) ||
+	    (help ? session_describe_open(ri.img->program, ri.img->program_len,
+					  ri.md, name, &ri.s, err) :
+		    session_open(ri.img->program, ri.img->program_len, ri.md,
+				 name, true, &ri.s, err)))
 		goto fail;
-	session_set_docker_root(s, getenv("RUNNER_DOCKER_ROOT"));
-	session_set_node(s, getenv("NODE_NAME"));
-	rc = parse_flags(argc, argv, s, &f, err);
+	session_set_docker_root(ri.s, getenv("RUNNER_DOCKER_ROOT"));
+	session_set_node(ri.s, getenv("NODE_NAME"));
+	rc = parse_flags(argc, argv, ri.s, &f, err);
 	if (!rc)
-		rc = apply_flags(s, &f, err);
+		rc = apply_flags(ri.s, &f, err);
 	if (rc)
 		goto out;
 	if (f.help || help) {
-		print_gadget_help(s);
+		print_gadget_help(ri.s);
 		goto out;
 	}
-	if (run_metrics_setup(&f.rm, s, md, err) || trace(s, &f, err))
+	if (run_metrics_setup(&f.rm, ri.s, ri.md, err) || trace(ri.s, &f, err))
 		goto fail;
-	session_stats(s, &count, &lost);
+	session_stats(ri.s, &count, &lost);
 	rc = EXIT_OK;
 	goto out;
 fail:
@@ -776,15 +790,12 @@ out:
 
 		fprintf(stderr, "%s: %llu event%s, %llu lost", name, count,
 			count == 1 ? "" : "s", lost);
-		for (size_t k = 0; !session_counter(s, k, &cname, &cval); k++)
+		for (size_t k = 0; !session_counter(ri.s, k, &cname, &cval);
+		     k++)
 			fprintf(stderr, ", %llu %s", cval, cname);
 		fputc('\n', stderr);
 	}
-	session_free(s);
-	metadata_free(md);
-	oci_gadget_free(img);
-	run_trust_clear(&trust);
-	oci_store_free(store);
+	run_image_close(&ri);
 	return rc;
 }
 
@@ -814,18 +825,14 @@ int run_gadget_flags(int argc, char **argv,
 	struct run_flags f = { 0 };
 	cleanup_free char *refstr = NULL, *name = NULL;
 	cleanup_ref struct oci_ref *ref = NULL;
-	struct gadget_metadata *md = NULL;
-	struct oci_gadget *img = NULL;
-	struct oci_store *store = NULL;
-	struct session *s = NULL;
-	struct run_trust trust = { 0 };
+	struct run_image ri = { 0 };
 	int rc = -1;
 
 	f.image = find_image(argc, argv);
 	if (!f.image ||
 	    oci_ref_parse(f.image, runner_default_prefix(), &ref, err) ||
 	    source_flags(argc, argv, &f, err) ||
-	    run_trust_scan(&trust, argc, argv, err))
+	    run_trust_scan(&ri.trust, argc, argv, err))
 		goto out;
 	f.policy = OCI_PULL_NEVER;
 	refstr = oci_ref_format(ref);
@@ -834,23 +841,19 @@ int run_gadget_flags(int argc, char **argv,
 		error_set(err, ENOMEM, "gadget flags");
 		goto out;
 	}
-	if (open_image(&f, refstr, &trust, &store, &img, &md, err) ||
-	    session_open(img->program, img->program_len, md, name, false, &s,
-			 err))
+	if (open_image(&f, refstr, &ri, err) ||
+	    session_open(ri.img->program, ri.img->program_len, ri.md, name,
+			 false, &ri.s, err))
 		goto out;
-	for (size_t i = 0; i < session_param_count(s); i++) {
+	for (size_t i = 0; i < session_param_count(ri.s); i++) {
 		const char *key, *desc, *def;
 
-		session_param_info(s, i, &key, &desc, &def);
+		session_param_info(ri.s, i, &key, &desc, &def);
 		fn(ctx, key);
 	}
 	rc = 0;
 out:
-	session_free(s);
-	metadata_free(md);
-	oci_gadget_free(img);
-	run_trust_clear(&trust);
-	oci_store_free(store);
+	run_image_close(&ri);
 	return rc;
 }
 
