@@ -797,20 +797,8 @@ static double number_of(const struct mval *v, const void *ev)
 	const struct field *f = v->f;
 	__u64 u;
 
-	if (v->is_float) {
-		const char *p = (const char *)ev + f->off;
-
-		if (f->size == 4) {
-			float x;
-
-			memcpy(&x, p, 4);
-			return x;
-		}
-		double x;
-
-		memcpy(&x, p, 8);
-		return x;
-	}
+	if (v->is_float)
+		return field_double(f, ev);
 	u = field_u64(f, ev);
 	return f->is_signed ? (double)(__s64)u : (double)u;
 }
