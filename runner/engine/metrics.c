@@ -293,22 +293,19 @@ static char *prom_name(const char *name, const char *unit, enum mtype t)
 static int check_ds(const struct gadget_metadata *md, const char *ds,
 		    struct error **err)
 {
+	static const char *const bools[] = { A_COLLECT, A_PRINT };
 	const char *v;
 	size_t nf = metadata_field_count(md, ds);
 	bool flag;
 
-	v = metadata_ds_annotation(md, ds, A_COLLECT);
-	if (v && !parse_bool(v, &flag))
-		return error_set(err, 0,
-				 "data source %s: bad value \"%s\" of "
-				 "annotation " A_COLLECT ": want true or false",
-				 ds, v);
-	v = metadata_ds_annotation(md, ds, A_PRINT);
-	if (v && !parse_bool(v, &flag))
-		return error_set(err, 0,
-				 "data source %s: bad value \"%s\" of "
-				 "annotation " A_PRINT ": want true or false",
-				 ds, v);
+	for (size_t i = 0; i < sizeof(bools) / sizeof(bools[0]); i++) {
+		v = metadata_ds_annotation(md, ds, bools[i]);
+		if (v && !parse_bool(v, &flag))
+			return error_set(err, 0,
+					 "data source %s: bad value \"%s\" of "
+					 "annotation %s: want true or false",
+					 ds, v, bools[i]);
+	}
 	v = metadata_ds_annotation(md, ds, A_IMPLICIT_NAME);
 	if (v && strlen(v) > MAX_NAME)
 		return error_set(err, 0,
