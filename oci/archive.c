@@ -438,8 +438,8 @@ static int verify_graph(struct oci_txn *txn, struct oci_seen *docs,
 				 "%lld",
 				 d->digest, (long long)have,
 				 (long long)d->size);
-	/* one the archive lacks is stored: the commit checks it still is */
-	if (oci_txn_need(txn, d->digest, err) < 0)
+	/* one the archive lacks is stored: kept for the commit */
+	if (oci_txn_keep(txn, d->digest, err) < 0)
 		return -1;
 	if (kind == OCI_KIND_OTHER)
 		return 0;

@@ -210,13 +210,32 @@ void oci_blob_writer_abort(struct oci_blob_writer *w)
 	free(w);
 }
 
+/* Record the file at path (owned from now on) as staged blob digest;
+ * NULL, path not taken, without memory. */
+static struct staged *txn_staged_add(struct oci_txn *txn, char *path,
+				     const char *digest, int64_t size,
+				     bool used)
+{
+	struct staged *v;
+
+	v = realloc(txn->staged, (txn->n_staged + 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	txn->staged = v;
+	v = &txn->staged[txn->n_staged++];
+	v->path = path;
+	snprintf(v->digest, sizeof(v->digest), "%s", digest);
+	v->size = size;
+	v->used = used;
+	return v;
+}
+
 int oci_blob_writer_finish(struct oci_blob_writer *w, const char *digest,
 			   int64_t size, char digest_out[OCI_DIGEST_SIZE],
 			   struct error **err)
 {
 	struct oci_txn *txn = w->txn;
 	char got[OCI_DIGEST_SIZE];
-	struct staged *v;
 
 	oci_sha256_final(w->hash, got);
 	if (size >= 0 && w->size != size) {
@@ -234,17 +253,11 @@ int oci_blob_writer_finish(struct oci_blob_writer *w, const char *digest,
 		error_set(err, errno, "sync %s", w->path);
 		goto fail;
 	}
-	v = realloc(txn->staged, (txn->n_staged + 1) * sizeof(*v));
-	if (!v) {
+	if (!txn_staged_add(txn, w->path, got, w->size, false)) {
 		error_set(err, ENOMEM, "stage blob");
 		goto fail;
 	}
-	txn->staged = v;
-	v = &txn->staged[txn->n_staged++];
-	v->path = steal_ptr(w->path);
-	memcpy(v->digest, got, sizeof(got));
-	v->size = w->size;
-	v->used = false;
+	w->path = NULL;
 	if (digest_out)
 		memcpy(digest_out, got, sizeof(got));
 	oci_blob_writer_abort(w);
@@ -284,6 +297,45 @@ int oci_txn_need(struct oci_txn *txn, const char *digest, struct error **err)
 		return error_set(err, ENOMEM, "alloc");
 	txn->need = v;
 	memcpy(txn->need[txn->n_need++], digest, OCI_DIGEST_SIZE);
+	return 0;
+}
+
+int oci_txn_keep(struct oci_txn *txn, const char *digest, struct error **err)
+{
+	cleanup_free char *src = NULL;
+	char *path = NULL;
+	struct stat st;
+	size_t i;
+
+	if (oci_digest_check(digest, err) < 0)
+		return -1;
+	for (i = 0; i < txn->n_staged; i++)
+		if (!strcmp(txn->staged[i].digest, digest))
+			return 0;
+	if (txn_dir(txn, err) < 0)
+		return -1;
+	src = store_blob_path(txn->store, digest);
+	if (!src ||
+	    asprintf(&path, "%s/keep-%s", txn->dir, oci_digest_hex(digest)) < 0)
+		return error_set(err, ENOMEM, "keep blob");
+	if (link(src, path) < 0 || stat(path, &st) < 0) {
+		int e = errno;
+
+		unlink(path);
+		free(path);
+		if (e == ENOENT) {
+			store_not_found(err, "blob", digest, txn->store->dir);
+			return -1;
+		}
+		/* no hard link here (another file system under blobs/):
+		 * the commit checks that it is still stored */
+		return oci_txn_need(txn, digest, err);
+	}
+	if (!txn_staged_add(txn, path, digest, st.st_size, true)) {
+		unlink(path);
+		free(path);
+		return error_set(err, ENOMEM, "keep blob");
+	}
 	return 0;
 }
 
@@ -456,6 +508,9 @@ int oci_txn_commit(struct oci_txn *txn, struct error **err)
 		if (rename(st->path, dst) < 0)
 			return error_set(err, errno, "commit: rename %s",
 					 st->path);
+		/* a kept blob still stored is the same file under both
+		 * names: rename(2) leaves both */
+		unlink(st->path);
 		free(st->path);
 		st->path = NULL;
 	}

@@ -46,6 +46,14 @@ int oci_blob_writer_finish(struct oci_blob_writer *w, const char *digest,
 void oci_blob_writer_abort(struct oci_blob_writer *w);
 /* Record that a blob already in the store is needed (checked at commit). */
 int oci_txn_need(struct oci_txn *txn, const char *digest, struct error **err);
+/*
+ * Keep a stored blob for txn (pulls and imports, which keep every blob of
+ * an image): a hard link to it in the transaction's folder holds its
+ * content, however a concurrent remove collects garbage meanwhile, and the
+ * commit puts it back in place.  Where no hard link can be made, as
+ * oci_txn_need().  Fails with errnum ENOENT when the store lacks it.
+ */
+int oci_txn_keep(struct oci_txn *txn, const char *digest, struct error **err);
 /* Whether the blob is staged in txn or present in the store. */
 bool oci_txn_has_blob(struct oci_txn *txn, const char *digest);
 /* Size of a blob staged in txn or stored; -1 when it is neither. */

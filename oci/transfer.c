@@ -43,6 +43,19 @@ struct pull {
 	struct oci_seen *docs; /* manifests and indexes walked */
 };
 
+/*
+ * Keep the stored copy of digest for the pull (oci_txn_keep()): 1 when
+ * kept, 0 when a concurrent remove deleted it meanwhile (to be fetched).
+ */
+static int keep_stored(struct pull *p, const char *digest, struct error **err)
+{
+	struct error *e = NULL;
+
+	if (oci_txn_keep(p->txn, digest, &e) == 0)
+		return 1;
+	return error_absent_ok(e, err);
+}
+
 static int pull_blob(struct pull *p, const struct oci_descriptor *d,
 		     struct error **err)
 {
@@ -66,8 +79,13 @@ static int pull_blob(struct pull *p, const struct oci_descriptor *d,
 			    0)
 			return -1;
 		if (!stored ||
-		    (oci_txn_blob_size(p->txn, d->digest) == d->size && intact))
-			return oci_txn_need(p->txn, d->digest, err);
+		    (oci_txn_blob_size(p->txn, d->digest) == d->size &&
+		     intact)) {
+			int kept = keep_stored(p, d->digest, err);
+
+			if (kept)
+				return kept < 0 ? -1 : 0;
+		}
 	}
 	if (oci_txn_writer_open(p->txn, &w, err) < 0)
 		return -1;
@@ -120,7 +138,7 @@ static int pull_doc(struct pull *p, const struct oci_descriptor *d,
 	char got[OCI_DIGEST_SIZE];
 	size_t len;
 	bool intact = true;
-	int seen;
+	int seen, kept = 0;
 
 	if (oci_media_kind(d->media_type) == OCI_KIND_OTHER)
 		return error_set(err, 0, "%s: unsupported media type %s",
@@ -145,10 +163,10 @@ static int pull_doc(struct pull *p, const struct oci_descriptor *d,
 	if (oci_store_has_blob(p->store, d->digest) &&
 	    oci_store_blob_intact(p->store, d->digest, &intact, err) < 0)
 		return -1;
-	if (oci_txn_has_blob(p->txn, d->digest) && intact) {
-		if (oci_txn_read_blob(p->txn, d->digest, d->size, &buf, &len,
-				      err) < 0 ||
-		    oci_txn_need(p->txn, d->digest, err) < 0)
+	if (oci_txn_has_blob(p->txn, d->digest) && intact &&
+	    (kept = keep_stored(p, d->digest, err))) {
+		if (kept < 0 || oci_txn_read_blob(p->txn, d->digest, d->size,
+						  &buf, &len, err) < 0)
 			return -1;
 	} else {
 		if (oci_registry_get_manifest(p->reg, p->repo, d->digest, &buf,

@@ -464,6 +464,71 @@ def store_snapshot(store):
     return index, blobs
 
 
+FLOCK_NR = {"x86_64": 73, "aarch64": 32}[os.uname().machine]
+
+
+def children(pid):
+    """The child processes of pid."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as fh:
+            return [int(x) for x in fh.read().split()]
+    except OSError:
+        return []
+
+
+def in_flock(pid):
+    """Whether pid is stopped at, or in, the flock system call."""
+    try:
+        with open(f"/proc/{pid}/syscall") as fh:
+            return fh.read().split()[0] == str(FLOCK_NR)
+    except (OSError, IndexError):
+        return False
+
+
+def descendants(pid):
+    """The processes below pid."""
+    out = []
+    for c in children(pid):
+        out += [c] + descendants(c)
+    return out
+
+
+class HeldAtCommit:
+    """A runner command that writes to store, held by strace at its second
+    flock (its staging folder's is the first, its commit's lock the
+    second) until release(): what it read of the store may change
+    meanwhile.  argv starts with the runner."""
+
+    def __init__(self, argv, store, environ):
+        # sh tells the runner's exit status: strace's is its own
+        self.p = subprocess.Popen(
+            ["strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=flock",
+             "-e", "inject=flock:delay_enter=600000000:when=2", "sh", "-c",
+             '"$@"; echo "exit $?" >&2', "sh"] + argv,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=environ)
+        ingest = os.path.join(store, "ingest")
+        deadline = time.time() + 60
+        while self.p.poll() is None and time.time() < deadline:
+            if os.path.isdir(ingest) and os.listdir(ingest) and \
+                    any(in_flock(c) for c in descendants(self.p.pid)):
+                return
+            time.sleep(0.1)
+        self.release()
+        raise RuntimeError("the command was not held at its commit")
+
+    def release(self):
+        """strace killed lets go: the commit goes on.  The command's
+        exit status and its stderr."""
+        if self.p.poll() is None:
+            self.p.kill()
+        _, err = self.p.communicate(timeout=120)
+        lines = err.splitlines()
+        if not lines or not lines[-1].startswith("exit "):
+            return None, err
+        return int(lines[-1][5:]), "\n".join(lines[:-1])
+
+
 def keypair(tmp, name):
     """A P-256 key made by openssl in folder tmp: (PKCS#8 private key,
     public PEM) file names."""

@@ -36,8 +36,7 @@ class Ctx:
     pass
 
 
-def runner(ctx, args, store=None, env_extra=None, input=None, timeout=120,
-           prefix=()):
+def runner_env(ctx, store=None, env_extra=None):
     e = dict(os.environ)
     for k in ("REGISTRY_AUTH_FILE", "RUNNER_INSECURE_REGISTRIES",
               "RUNNER_REGISTRY_PREFIX", "DOCKER_CONFIG", "XDG_RUNTIME_DIR",
@@ -49,6 +48,12 @@ def runner(ctx, args, store=None, env_extra=None, input=None, timeout=120,
     e["RUNNER_REGISTRY_RETRIES"] = "1"
     if env_extra:
         e.update(env_extra)
+    return e
+
+
+def runner(ctx, args, store=None, env_extra=None, input=None, timeout=120,
+           prefix=()):
+    e = runner_env(ctx, store, env_extra)
     return subprocess.run(list(prefix) + [RUNNER] + args,
                           capture_output=True, text=True, env=e, input=input,
                           timeout=timeout)
@@ -252,6 +257,32 @@ def concurrent_pulls__both_succeed(ctx):
         check(p.returncode == 0, f"concurrent pull: {err}")
     refs = sorted(e["reference"] for e in image_list(ctx, store))
     eq(refs, sorted([ref, ref2]), "refs")
+
+
+@test
+def pull_keeps_the_stored_blobs_a_remove_deletes_meanwhile(ctx):
+    """v2 is v1's content under another tag: a pull of v2 into a store
+    holding v1 keeps v1's blobs rather than fetching them.  Held by strace
+    at its commit's lock, it sees v1 removed and those blobs deleted; it
+    must still store the whole image, not fail with "vanished"."""
+    v1 = push_fixture(ctx, ctx.anon, "g/keep:v1")
+    v2 = push_fixture(ctx, ctx.anon, "g/keep:v2")
+    store = fresh_store(ctx, "keep")
+    ok(runner(ctx, ["image", "pull", v1] + insecure(ctx.anon), store=store),
+       "pull v1")
+    pull = env.HeldAtCommit([RUNNER, "image", "pull", v2] +
+                            insecure(ctx.anon), store,
+                            runner_env(ctx, store))
+    try:
+        ok(runner(ctx, ["image", "remove", v1], store=store), "remove v1")
+    finally:
+        rc, err = pull.release()
+    eq(rc, 0, f"pull of v2 ({err.strip()})")
+    eq([e["reference"] for e in image_list(ctx, store)], [v2], "images")
+    eq(os.listdir(os.path.join(store, "ingest")), [], "ingest leftovers")
+    # every blob there and whole: the registry checks each one pushed
+    ok(runner(ctx, ["image", "push", v2, f"{ctx.anon.host}/g/keep-copy:v1"] +
+              insecure(ctx.anon), store=store), "push of what was pulled")
 
 
 # ---- basic auth (htpasswd) ----
