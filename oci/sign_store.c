@@ -21,8 +21,6 @@
 #include "oci/store_internal.h"
 #include "oci/store_txn.h"
 
-/* Where the digests of images built here are recorded, one a line. */
-#define BUILT_FILE "runner-built"
 /* Referrers kept under one referrers tag. */
 #define MAX_REFERRERS 64
 
@@ -540,7 +538,7 @@ static char *built_path(struct oci_store *store)
 {
 	char *p;
 
-	if (asprintf(&p, "%s/%s", oci_store_dir(store), BUILT_FILE) < 0)
+	if (asprintf(&p, "%s/%s", oci_store_dir(store), STORE_BUILT_FILE) < 0)
 		return NULL;
 	return p;
 }

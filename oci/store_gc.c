@@ -142,25 +142,33 @@ static void remove_stale_ingest(struct oci_store *s)
 	closedir(d);
 }
 
-/* Temp files of write_file_atomic() left by a killed writer (we hold the
- * lock, so none is live). */
-static void remove_stale_index_tmp(struct oci_store *s)
+/* Temp files of write_file_atomic() left by a killed writer of the files
+ * written under the lock (we hold it, so none is live). */
+static void remove_stale_tmp(struct oci_store *s)
 {
+	static const char *const prefixes[] = {
+		"index.json.tmp.",
+		STORE_BUILT_FILE ".tmp.",
+		"oci-layout.tmp.",
+	};
 	DIR *d = opendir(s->dir);
 	struct dirent *de;
+	size_t i;
 
 	if (!d)
 		return;
 	while ((de = readdir(d)))
-		if (!strncmp(de->d_name, "index.json.tmp.", 15))
-			unlinkat(dirfd(d), de->d_name, 0);
+		for (i = 0; i < sizeof(prefixes) / sizeof(*prefixes); i++)
+			if (!strncmp(de->d_name, prefixes[i],
+				     strlen(prefixes[i])))
+				unlinkat(dirfd(d), de->d_name, 0);
 	closedir(d);
 }
 
 void store_remove_stale(struct oci_store *s)
 {
 	remove_stale_ingest(s);
-	remove_stale_index_tmp(s);
+	remove_stale_tmp(s);
 }
 
 int oci_store_gc(struct oci_store *store, size_t *removed, struct error **err)
@@ -216,7 +224,7 @@ int oci_store_gc(struct oci_store *store, size_t *removed, struct error **err)
 	closedir(d);
 	store_fsync_dir(blobs);
 	remove_stale_ingest(store);
-	remove_stale_index_tmp(store);
+	remove_stale_tmp(store);
 	if (removed)
 		*removed = n;
 	ret = 0;

@@ -13,6 +13,10 @@
 #include "common/error.h"
 #include "oci/store.h"
 
+/* Where the digests of images built here are recorded, one a line
+ * (sign_store.c); replaced whole under the index lock. */
+#define STORE_BUILT_FILE "runner-built"
+
 /* Largest blob read into memory (gadget programs and configs are small). */
 #define MAX_BLOB_IN_MEMORY (512L << 20)
 /* Ingest files older than this, and not locked, are leftovers. */
@@ -37,7 +41,8 @@ int store_fsync_dir(const char *dir);
 /* Take the index lock; returns the fd that holds it (close to release). */
 int store_lock(struct oci_store *s, struct error **err);
 /* Under the lock: ingest files no live writer holds (older than a
- * minute) and index temp files of killed writers go. */
+ * minute) and the temp files killed writers of index.json, runner-built
+ * or oci-layout left go. */
 void store_remove_stale(struct oci_store *s);
 /* index.json, checked to be an image index; written atomically. */
 json_t *store_index_load(struct oci_store *s, struct error **err);

@@ -1109,6 +1109,48 @@ def a_build_during_a_remove_keeps_its_built_mark(ctx):
 
 # ---- interrupted build -----------------------------------------------------
 
+@test
+def a_build_killed_writing_its_built_mark_leaves_no_temp_file(ctx):
+    """A build killed at its last rename (the one that puts runner-built
+    in place): its temp file goes at the next change to the store, as an
+    index.json one does, and the image it stored runs once marked."""
+    store = os.path.join(ctx.tmp, "store-killmark")
+    run(ctx, ["image", "build", f"{ROOT}/examples/snapshot_process", "-t",
+              "hostile.test/first:v1", "--store", store], want=0)
+    with open(f"{ROOT}/examples/snapshot_process/gadget.yaml") as fh:
+        y = fh.read()
+    d = gadget_dir(ctx, "killmark-src", y + "# killed\n", "snapshot_process")
+    build = [RUNNER, "image", "build", d, "-t", "hostile.test/killed:v1",
+             "--store"]
+    renames = "rename,renameat,renameat2"
+    # the build's renames into the store, counted on a copy of it
+    probe = store + "-probe"
+    shutil.copytree(store, probe)
+    log = os.path.join(ctx.tmp, "killmark.strace")
+    subprocess.run(["strace", "-f", "-qq", "-o", log, "-e",
+                    "trace=" + renames] + build + [probe], env=env(ctx),
+                   capture_output=True, check=True, timeout=300)
+    with open(log) as fh:
+        n = sum(f'"{probe}/' in ln for ln in fh)
+    p = subprocess.run(["strace", "-f", "-qq", "-o", "/dev/null", "-e",
+                        "trace=" + renames, "-e",
+                        f"inject={renames}:signal=SIGKILL:when={n}"] +
+                       build + [store], env=env(ctx), capture_output=True,
+                       text=True, timeout=300)
+    left = [f for f in os.listdir(store) if ".tmp." in f]
+    check(p.returncode != 0 and [f for f in left
+                                 if f.startswith("runner-built.tmp.")],
+          f"the build was not killed at its mark ({p.returncode}, {left})")
+    run(ctx, ["image", "remove", "hostile.test/first:v1", "--store", store],
+        want=0)
+    eq([f for f in os.listdir(store) if ".tmp." in f], [],
+       "temp files after a remove")
+    run(ctx, ["image", "build", d, "-t", "hostile.test/killed:v1",
+              "--store", store], want=0)
+    run(ctx, ["run", "hostile.test/killed:v1", "-o", "json", "--store",
+              store], want=0)
+
+
 def comm(pid):
     try:
         with open(f"/proc/{pid}/comm") as fh:
