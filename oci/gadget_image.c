@@ -186,8 +186,10 @@ int oci_store_add_gadget(struct oci_store *store, const char *ref,
 	json_object_set(index, "annotations", annotations);
 	if (put_json(txn, index, idx_digest, &idx_size, err) < 0 ||
 	    oci_txn_set_ref(txn, name, OCI_MT_INDEX, idx_digest, idx_size,
-			    err) < 0 ||
-	    oci_txn_commit(txn, err) < 0)
+			    err) < 0)
+		return error_prefix(err, "store gadget %s", name);
+	oci_txn_mark_built(txn, idx_digest);
+	if (oci_txn_commit(txn, err) < 0)
 		return error_prefix(err, "store gadget %s", name);
 	if (index_digest) {
 		*index_digest = strdup(idx_digest);

@@ -35,7 +35,8 @@ struct oci_annotation {
  * As ig's build, the annotations go on the index, on each manifest, on its
  * descriptor in the index and on the config's descriptor.  A NULL config
  * (a gadget without gadget.yaml) stores ig's empty one, "{}" as
- * application/vnd.oci.empty.v1+json.
+ * application/vnd.oci.empty.v1+json.  The image is marked built on this
+ * machine (oci_store_is_built()) in the same commit.
  * On success *index_digest (if not NULL) receives "sha256:..." (malloc'd).
  */
 int oci_store_add_gadget(struct oci_store *store, const char *ref,

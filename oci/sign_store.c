@@ -543,14 +543,13 @@ static char *built_path(struct oci_store *store)
 	return p;
 }
 
-int oci_store_mark_built(struct oci_store *store, const char *digest,
-			 struct error **err)
+int store_mark_built(struct oci_store *store, const char *digest,
+		     struct error **err)
 {
 	cleanup_free char *path = built_path(store);
 	cleanup_error struct error *rerr = NULL;
 	cleanup_free char *buf = NULL;
 	cleanup_free char *out = NULL;
-	cleanup_close int lock = -1;
 	size_t len = 0, n;
 
 	if (oci_digest_check(digest, err) < 0)
@@ -559,12 +558,9 @@ int oci_store_mark_built(struct oci_store *store, const char *digest,
 		return 0;
 	if (!path)
 		return error_set(err, ENOMEM, "alloc");
-	/* replaced whole under the index lock, as a prune does: a prune
-	 * meanwhile cannot drop the line, nor an append reach a twin of
-	 * the file (a store copied with cp -al) */
-	lock = store_lock(store, err);
-	if (lock < 0)
-		return -1;
+	/* replaced whole under the index lock (the commit's), as a prune
+	 * does: a prune meanwhile cannot drop the line, nor an append reach
+	 * a twin of the file (a store copied with cp -al) */
 	if (read_file(path, &buf, &len, &rerr) < 0) {
 		if (rerr->errnum != ENOENT)
 			return error_set(err, 0, "%s", error_msg(rerr));

@@ -82,9 +82,6 @@ int oci_verify_image(struct oci_store *store, struct oci_txn *txn,
 		     struct oci_verified out[OCI_SIG_NFORMS],
 		     struct error **err);
 
-/* Record that digest was built on this machine (never pulled). */
-int oci_store_mark_built(struct oci_store *store, const char *digest,
-			 struct error **err);
 bool oci_store_is_built(struct oci_store *store, const char *digest);
 /* The marks, read once for many oci_built_marks_have() (malloc'd; NULL
  * when there are none), and whether they hold digest. */

@@ -44,6 +44,10 @@ int store_lock(struct oci_store *s, struct error **err);
  * minute) and the temp files killed writers of index.json, runner-built
  * or oci-layout left go. */
 void store_remove_stale(struct oci_store *s);
+/* Under the lock: record that digest was built on this machine (never
+ * pulled), in STORE_BUILT_FILE (sign_store.c). */
+int store_mark_built(struct oci_store *store, const char *digest,
+		     struct error **err);
 /* index.json, checked to be an image index; written atomically. */
 json_t *store_index_load(struct oci_store *s, struct error **err);
 /* The same, not to be changed: parsed again only when index.json was

@@ -53,6 +53,7 @@ struct oci_txn {
 	size_t n_need;
 	struct ref_change *refs;
 	size_t n_refs;
+	char built[OCI_DIGEST_SIZE]; /* oci_txn_mark_built(); "" if none */
 };
 
 struct oci_blob_writer {
@@ -464,6 +465,11 @@ void oci_txn_mark_used(struct oci_txn *txn, const char *digest)
 			txn->staged[i].used = true;
 }
 
+void oci_txn_mark_built(struct oci_txn *txn, const char *digest)
+{
+	snprintf(txn->built, sizeof(txn->built), "%s", digest);
+}
+
 void oci_txn_drop_unused(struct oci_txn *txn)
 {
 	size_t i, n = 0;
@@ -516,6 +522,8 @@ int oci_txn_commit(struct oci_txn *txn, struct error **err)
 	}
 	if (txn->n_staged)
 		store_fsync_dir(blobs);
+	if (*txn->built && store_mark_built(s, txn->built, err) < 0)
+		return error_prefix(err, "commit");
 	if (txn->n_refs) {
 		idx = store_index_load(s, err);
 		if (!idx)

@@ -65,6 +65,9 @@ int oci_txn_read_blob(struct oci_txn *txn, const char *digest, int64_t size,
 int oci_txn_set_ref(struct oci_txn *txn, const char *ref,
 		    const char *media_type, const char *digest, int64_t size,
 		    struct error **err);
+/* Build: the commit marks digest built on this machine, before index.json
+ * names it (an image tagged is never left unmarked). */
+void oci_txn_mark_built(struct oci_txn *txn, const char *digest);
 /* Staged blobs replace stored copies (which may have rotted); ingest
  * files of killed writers are removed on the way, under the lock. */
 int oci_txn_commit(struct oci_txn *txn, struct error **err);

@@ -689,8 +689,7 @@ static int build_run(struct cli_ctx *ctx, void *state, struct error **err)
 	/* after this, the image is stored whole or not at all */
 	if (check_interrupted(err) || cli_store_open(ctx, &store, err) ||
 	    oci_store_add_gadget(store, refstr, yaml, yaml_len, layers, 2, ann,
-				 n_ann, &digest, err) ||
-	    oci_store_mark_built(store, digest, err))
+				 n_ann, &digest, err))
 		goto out_tmp;
 	fprintf(stderr, "Successfully built %s@%s\n", refstr, digest);
 	rc = EXIT_OK;

@@ -1109,46 +1109,92 @@ def a_build_during_a_remove_keeps_its_built_mark(ctx):
 
 # ---- interrupted build -----------------------------------------------------
 
-@test
-def a_build_killed_writing_its_built_mark_leaves_no_temp_file(ctx):
-    """A build killed at its last rename (the one that puts runner-built
-    in place): its temp file goes at the next change to the store, as an
-    index.json one does, and the image it stored runs once marked."""
-    store = os.path.join(ctx.tmp, "store-killmark")
-    run(ctx, ["image", "build", f"{ROOT}/examples/snapshot_process", "-t",
-              "hostile.test/first:v1", "--store", store], want=0)
-    with open(f"{ROOT}/examples/snapshot_process/gadget.yaml") as fh:
-        y = fh.read()
-    d = gadget_dir(ctx, "killmark-src", y + "# killed\n", "snapshot_process")
-    build = [RUNNER, "image", "build", d, "-t", "hostile.test/killed:v1",
-             "--store"]
-    renames = "rename,renameat,renameat2"
-    # the build's renames into the store, counted on a copy of it
-    probe = store + "-probe"
-    shutil.copytree(store, probe)
-    log = os.path.join(ctx.tmp, "killmark.strace")
-    subprocess.run(["strace", "-f", "-qq", "-o", log, "-e",
-                    "trace=" + renames] + build + [probe], env=env(ctx),
+def nth_call(ctx, argv, syscalls, needle):
+    """Run argv (a store-changing command of the runner) under strace, not
+    its children: the number of the first of its syscalls (of the set)
+    whose line (file descriptors named, -y) holds needle.  A run of the
+    same command on a copy of the store makes the same calls."""
+    log = os.path.join(ctx.tmp, "nth.strace")
+    subprocess.run(["strace", "-qq", "-y", "-o", log, "-e",
+                    "trace=" + syscalls] + argv, env=env(ctx),
                    capture_output=True, check=True, timeout=300)
     with open(log) as fh:
-        n = sum(f'"{probe}/' in ln for ln in fh)
-    p = subprocess.run(["strace", "-f", "-qq", "-o", "/dev/null", "-e",
-                        "trace=" + renames, "-e",
-                        f"inject={renames}:signal=SIGKILL:when={n}"] +
+        lines = [ln for ln in fh if ln.split("(")[0] in syscalls.split(",")]
+    return 1 + next(i for i, ln in enumerate(lines) if needle in ln)
+
+
+def build_killed_at_its_mark(ctx, name, inject):
+    """A store holding hostile.test/mark:v1 built, then a build of other
+    sources to that tag with inject (an strace action) at the call that
+    writes (write) or puts in place (rename) runner-built's temp file.
+    (store, sources, the build's result)."""
+    store = os.path.join(ctx.tmp, f"store-{name}")
+    run(ctx, ["image", "build", f"{ROOT}/examples/snapshot_process", "-t",
+              "hostile.test/mark:v1", "--store", store], want=0)
+    with open(f"{ROOT}/examples/snapshot_process/gadget.yaml") as fh:
+        y = fh.read()
+    d = gadget_dir(ctx, f"{name}-src", y + f"# {name}\n", "snapshot_process")
+    build = [RUNNER, "image", "build", d, "-t", "hostile.test/mark:v1",
+             "--store"]
+    syscalls = "rename,renameat,renameat2" if "signal" in inject else "write"
+    # built once first: the BTF cache it fills is read by the runs below
+    run(ctx, build[1:] + [store + "-warm"], want=0)
+    probe = store + "-probe"
+    shutil.copytree(store, probe)
+    n = nth_call(ctx, build + [probe], syscalls, "runner-built.tmp.")
+    p = subprocess.run(["strace", "-qq", "-o", "/dev/null", "-e",
+                        "trace=" + syscalls, "-e",
+                        f"inject={syscalls}:{inject}:when={n}"] +
                        build + [store], env=env(ctx), capture_output=True,
                        text=True, timeout=300)
+    return store, d, p
+
+
+def image_marks(ctx, store):
+    out = run(ctx, ["image", "list", "-o", "json", "--store", store],
+              want=0).stdout
+    return {i["reference"]: (i["Digest"], i["builtHere"])
+            for i in json.loads(out)}
+
+
+@test
+def a_build_killed_writing_its_built_mark_leaves_no_temp_file(ctx):
+    """A build killed at the rename that puts runner-built in place: its
+    temp file goes at the next change to the store, as an index.json one
+    does, and the tag still names a runnable image."""
+    store, d, p = build_killed_at_its_mark(ctx, "killmark", "signal=SIGKILL")
     left = [f for f in os.listdir(store) if ".tmp." in f]
     check(p.returncode != 0 and [f for f in left
                                  if f.startswith("runner-built.tmp.")],
           f"the build was not killed at its mark ({p.returncode}, {left})")
-    run(ctx, ["image", "remove", "hostile.test/first:v1", "--store", store],
-        want=0)
-    eq([f for f in os.listdir(store) if ".tmp." in f], [],
-       "temp files after a remove")
-    run(ctx, ["image", "build", d, "-t", "hostile.test/killed:v1",
-              "--store", store], want=0)
-    run(ctx, ["run", "hostile.test/killed:v1", "-o", "json", "--store",
+    run(ctx, ["run", "hostile.test/mark:v1", "-o", "json", "--store",
               store], want=0)
+    run(ctx, ["image", "build", d, "-t", "hostile.test/other:v1", "--store",
+              store], want=0)
+    eq([f for f in os.listdir(store) if ".tmp." in f], [],
+       "temp files after the next build")
+
+
+@test
+def a_build_whose_mark_cannot_be_written_leaves_its_tag(ctx):
+    """The disk full (ENOSPC) as a build writes runner-built: one error
+    line, exit 1, and the tag still names the image built before, marked
+    built here, runnable; not the new one, unmarked (which could not run
+    unsigned)."""
+    store, d, p = build_killed_at_its_mark(ctx, "fullmark", "error=ENOSPC")
+    eq(p.returncode, 1, f"build exit status ({p.stderr.strip()})")
+    err = p.stderr.strip().splitlines()
+    check(err and err[-1].startswith("runner: ") and
+          "No space left on device" in err[-1], f"error line: {err!r}")
+    marks = image_marks(ctx, store)
+    eq(list(marks), ["hostile.test/mark:v1"], "images")
+    eq(marks["hostile.test/mark:v1"][1], True, "builtHere")
+    run(ctx, ["run", "hostile.test/mark:v1", "-o", "json", "--store",
+              store], want=0)
+    run(ctx, ["image", "build", d, "-t", "hostile.test/mark:v1", "--store",
+              store], want=0)
+    eq(image_marks(ctx, store)["hostile.test/mark:v1"][1], True,
+       "builtHere once built")
 
 
 def comm(pid):
