@@ -597,7 +597,7 @@ int oci_store_untag(struct oci_store *store, const char *ref,
 	size_t i = 0, before;
 
 	if (!idx)
-		return -1;
+		return error_prefix(err, "remove %s", ref);
 	if (!gone)
 		return error_set(err, ENOMEM, "untag %s", ref);
 	digest = ref_digest(ref);
@@ -626,7 +626,7 @@ int oci_store_untag(struct oci_store *store, const char *ref,
 		return -1;
 	}
 	if (store_index_save(store, idx, err) < 0)
-		return -1;
+		return error_prefix(err, "remove %s", ref);
 	json_array_foreach (gone, i, name) {
 		if (removed && json_string_value(name))
 			removed(json_string_value(name), arg);

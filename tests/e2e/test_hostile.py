@@ -672,6 +672,75 @@ def zeros_tar_gz(path, n):
 
 
 @test
+def a_full_store_keeps_what_it_holds_and_each_command_says_why(ctx):
+    """A store on a 4 MiB tmpfs (private mount namespace) filled to the
+    last block: tag, remove, build, import and pull (from a registry of
+    our own) each fail with one line naming what they did and the full
+    device; every file of the store stays as it was, nothing is left in
+    ingest/; once room is made, each works."""
+    good = os.path.join(ctx.tmp, "full-good.tar")
+    run(ctx, ["image", "export", SNAP, good], want=0)
+    other = os.path.join(ctx.tmp, "full-other.tar")
+    run(ctx, ["image", "export", DNS, other], want=0)
+    reg = renv.Registry(ctx.tmp, "full-reg")
+    try:
+        src = os.path.join(ctx.tmp, "store-full-src")
+        pushed = f"{reg.host}/g/dns:v1"
+        run(ctx, ["image", "import", other, "-t", pushed, "--store", src],
+            want=0)
+        run(ctx, ["image", "push", pushed, "--insecure-registries",
+                  reg.host, "--store", src], want=0)
+        store = os.path.join(ctx.tmp, "store-full")
+        os.makedirs(store, exist_ok=True)
+        out = os.path.join(ctx.tmp, "full-out")
+        cmds = [("tag", f"image tag {SNAP} hostile.test/t:v2"),
+                ("remove", f"image remove {SNAP}"),
+                ("build", f"image build {ROOT}/examples/snapshot_process "
+                          "-t hostile.test/b:v1"),
+                ("import", f"image import {other}"),
+                ("pull", f"image pull {pushed} --insecure-registries "
+                         f"{reg.host}")]
+        script = """
+mount -t tmpfs -o size=4m tmpfs "$S"
+"$R" image import "$GOOD" --store "$S/s" >/dev/null
+dd if=/dev/zero of="$S/filler" bs=4k 2>/dev/null || true
+sums() { (cd "$S/s" && find . -type f | sort | xargs sha256sum); }
+sums >"$O.before"
+"""
+        for name, cmd in cmds:
+            script += (f'rc=0; "$R" {cmd} --store "$S/s" >/dev/null '
+                       f'2>"$O.{name}.err" || rc=$?; echo $rc >"$O.{name}.rc"\n')
+        script += """sums >"$O.after"
+ls -A "$S/s/ingest" >"$O.ingest"
+rm "$S/filler"
+"""
+        for name, cmd in cmds:
+            script += f'"$R" {cmd} --store "$S/s" >/dev/null\n'
+        p = subprocess.run(
+            ["unshare", "--mount", "--propagation", "private", "sh", "-ec",
+             script], env=env(ctx, {"R": RUNNER, "S": store, "O": out,
+                                    "GOOD": good}),
+            capture_output=True, text=True, timeout=600)
+    finally:
+        reg.stop()
+    eq(p.returncode, 0, f"script: {p.stderr.strip()[-300:]}")
+
+    def read(ext):
+        with open(out + ext) as fh:
+            return fh.read()
+    names = {"tag": SNAP, "remove": SNAP, "build": "hostile.test/b:v1",
+             "import": other, "pull": pushed}
+    for name, _ in cmds:
+        err = read(f".{name}.err")
+        eq(read(f".{name}.rc").strip(), "1", f"{name} exit status ({err!r})")
+        eq(len(err.strip().splitlines()), 1, f"{name}: one line: {err!r}")
+        check(err.startswith("runner: ") and names[name] in err and
+              "No space left on device" in err, f"{name}: {err!r}")
+    eq(read(".after"), read(".before"), "the store changed")
+    eq(read(".ingest"), "", "ingest leftovers")
+
+
+@test
 def import_of_a_blob_past_every_cap_writes_nothing(ctx):
     """A 64 MiB + 1 blob in a 70 KB archive, into a store on a 32 MiB
     tmpfs (private mount namespace): refused at its header, before the
