@@ -276,7 +276,11 @@ class Proxy:
     mode: None (pass through), "corrupt" (flip a byte of every blob),
     "stall" (send half a blob, then nothing), "drop" (send half a blob,
     then close), "trickle" (send blobs 512 bytes every 50 ms), "schema1"
-    (answer manifest requests by tag with a schema 1 manifest).
+    (answer manifest requests by tag with a schema 1 manifest),
+    "fail_once" (answer the first GET of each manifest and blob 500),
+    "redirect_loop" (redirect manifest requests by tag to themselves),
+    "excess" (follow the manifest by tag, past its Content-Length, with
+    a forged answer for the next request on the connection).
     """
 
     def __init__(self, upstream_port, mode=None):
@@ -285,6 +289,8 @@ class Proxy:
         self.port = free_port()
         self.host = f"127.0.0.1:{self.port}"
         self.blob_gets = 0
+        self.failed = 0  # answers made 500 ("fail_once")
+        self.gets = set()  # paths asked once ("fail_once")
         self.blob_bytes_sent = 0  # of blobs, in "trickle" mode
         self.stop_event = threading.Event()
         proxy = self
@@ -330,6 +336,21 @@ class Proxy:
             r.status == 200
         is_tag_manifest = ("/manifests/" in h.path and h.command == "GET" and
                            "sha256:" not in h.path)
+        if self.mode == "fail_once" and h.command == "GET" and \
+                r.status == 200 and h.path not in self.gets and \
+                ("/blobs/" in h.path or "/manifests/" in h.path):
+            self.gets.add(h.path)
+            self.failed += 1
+            h.send_response(500)
+            h.send_header("Content-Length", "0")
+            h.end_headers()
+            return
+        if self.mode == "redirect_loop" and is_tag_manifest:
+            h.send_response(302)
+            h.send_header("Location", h.path)
+            h.send_header("Content-Length", "0")
+            h.end_headers()
+            return
         if self.mode == "schema1" and is_tag_manifest:
             data = json.dumps({"schemaVersion": 1, "name": "x", "tag": "v",
                                "architecture": "amd64",
@@ -365,6 +386,15 @@ class Proxy:
                 h.connection.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+            return
+        if is_tag_manifest and self.mode == "excess" and r.status == 200:
+            h.wfile.write(data)
+            h.wfile.flush()
+            time.sleep(0.2)  # a read of its own for the client
+            forged = b"{}"
+            h.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: " +
+                          MT_MANIFEST.encode() + b"\r\nContent-Length: " +
+                          str(len(forged)).encode() + b"\r\n\r\n" + forged)
             return
         if is_blob and self.mode == "trickle":
             for i in range(0, len(data), 512):
