@@ -849,15 +849,22 @@ def fault__missing_tag__404(ctx):
                                "MANIFEST_UNKNOWN")
 
 
-@test
-def fault__corrupt_blob__digest_mismatch(ctx):
+def proxied_pull_fails(ctx, mode, *needles):
+    """The fixture pushed, its pull through a Proxy in mode fails saying
+    needles, the store unchanged; the proxy (stopped)."""
     push_fixture(ctx, ctx.anon)
-    proxy = env.Proxy(ctx.anon.port, "corrupt")
+    proxy = env.Proxy(ctx.anon.port, mode)
     try:
         pull_fails_store_unchanged(ctx, f"{proxy.host}/g/trace_dns:v1",
-                                   insecure(proxy), "digest mismatch")
+                                   insecure(proxy), *needles)
     finally:
         proxy.stop()
+    return proxy
+
+
+@test
+def fault__corrupt_blob__digest_mismatch(ctx):
+    proxied_pull_fails(ctx, "corrupt", "digest mismatch")
 
 
 @test
@@ -875,14 +882,8 @@ def fault__stalled_blob__times_out(ctx):
 
 @test
 def fault__dropped_connection__retried_then_fails(ctx):
-    push_fixture(ctx, ctx.anon)
-    proxy = env.Proxy(ctx.anon.port, "drop")
-    try:
-        pull_fails_store_unchanged(ctx, f"{proxy.host}/g/trace_dns:v1",
-                                   insecure(proxy), "after retries")
-        check(proxy.blob_gets >= 2, f"no retry: {proxy.blob_gets} GETs")
-    finally:
-        proxy.stop()
+    proxy = proxied_pull_fails(ctx, "drop", "after retries")
+    check(proxy.blob_gets >= 2, f"no retry: {proxy.blob_gets} GETs")
 
 
 @test
@@ -905,13 +906,7 @@ def fault__500_once_each__retried_then_pulled(ctx):
 
 @test
 def fault__redirect_loop__stops(ctx):
-    push_fixture(ctx, ctx.anon)
-    proxy = env.Proxy(ctx.anon.port, "redirect_loop")
-    try:
-        pull_fails_store_unchanged(ctx, f"{proxy.host}/g/trace_dns:v1",
-                                   insecure(proxy), "redirects followed")
-    finally:
-        proxy.stop()
+    proxied_pull_fails(ctx, "redirect_loop", "redirects followed")
 
 
 @test
