@@ -443,6 +443,28 @@ static void index_drop_ref(json_t *manifests, const char *ref)
 	}
 }
 
+/* Whether manifests already has c, as its only entry for c's ref. */
+static bool index_has(json_t *manifests, const struct ref_change *c)
+{
+	json_t *e, *found = NULL;
+	const char *mt, *d;
+	size_t i;
+
+	json_array_foreach (manifests, i, e) {
+		const char *r = store_entry_ref(e);
+
+		if (!r || strcmp(r, c->ref))
+			continue;
+		if (found)
+			return false;
+		found = e;
+	}
+	mt = json_string_value(json_object_get(found, "mediaType"));
+	d = json_string_value(json_object_get(found, "digest"));
+	return mt && d && !strcmp(mt, c->media_type) && !strcmp(d, c->digest) &&
+	       json_integer_value(json_object_get(found, "size")) == c->size;
+}
+
 static int index_apply(json_t *idx, const struct ref_change *c,
 		       struct error **err)
 {
@@ -525,13 +547,22 @@ int oci_txn_commit(struct oci_txn *txn, struct error **err)
 	if (*txn->built && store_mark_built(s, txn->built, err) < 0)
 		return error_prefix(err, "commit");
 	if (txn->n_refs) {
+		size_t changed = 0;
+
 		idx = store_index_load(s, err);
 		if (!idx)
 			return error_prefix(err, "commit");
-		for (i = 0; i < txn->n_refs; i++)
+		/* an entry as it stands is not written again (a pull of an
+		 * image stored whole writes nothing, on a full disk too) */
+		for (i = 0; i < txn->n_refs; i++) {
+			if (index_has(json_object_get(idx, "manifests"),
+				      &txn->refs[i]))
+				continue;
 			if (index_apply(idx, &txn->refs[i], err) < 0)
 				return -1;
-		if (store_index_save(s, idx, err) < 0)
+			changed++;
+		}
+		if (changed && store_index_save(s, idx, err) < 0)
 			return error_prefix(err, "commit");
 	}
 	/* Leftover staged copies of blobs that were already present. */

@@ -365,6 +365,22 @@ static int pull_signatures(struct pull *p, const char *name, const char *digest,
 	return 0;
 }
 
+/* Stage the top document of a pull (fetched as digest): its stored copy
+ * kept when whole (no write: a pull of an image stored whole writes
+ * nothing), else buf. */
+static int stage_top(struct pull *p, const char *digest, const char *buf,
+		     size_t len, struct error **err)
+{
+	bool intact = false;
+	int kept;
+
+	if (oci_store_blob_intact(p->store, digest, &intact, err) < 0)
+		return -1;
+	if (intact && (kept = keep_stored(p, digest, err)))
+		return kept < 0 ? -1 : 0;
+	return oci_txn_put(p->txn, buf, len, NULL, err);
+}
+
 static int pull_checked(struct oci_store *store, const char *ref,
 			const char *arch, const struct oci_registry_opts *opts,
 			const struct oci_pull_check *check, char **digest,
@@ -406,7 +422,7 @@ static int pull_checked(struct oci_store *store, const char *ref,
 	if (oci_registry_get_manifest(reg, r->repository,
 				      r->digest ? r->digest : r->tag, &buf,
 				      &len, &mt, top, err) < 0 ||
-	    oci_txn_put(txn, buf, len, NULL, err) < 0 ||
+	    stage_top(&p, top, buf, len, err) < 0 ||
 	    pull_children(&p, mt, buf, len, arch, 0, err) < 0 ||
 	    pull_signatures(&p, repo_name, top, check, &sigs, err) < 0 ||
 	    (check && check->fn(check->ctx, txn, top, &sigs.staged, err) < 0) ||

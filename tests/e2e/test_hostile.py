@@ -676,8 +676,9 @@ def a_full_store_keeps_what_it_holds_and_each_command_says_why(ctx):
     """A store on a 4 MiB tmpfs (private mount namespace) filled to the
     last block: tag, remove, build, import and pull (from a registry of
     our own) each fail with one line naming what they did and the full
-    device; every file of the store stays as it was, nothing is left in
-    ingest/; once room is made, each works."""
+    device; a pull of an image stored whole works (it writes nothing);
+    every file of the store stays as it was, nothing is left in ingest/;
+    once room is made, each works."""
     good = os.path.join(ctx.tmp, "full-good.tar")
     run(ctx, ["image", "export", SNAP, good], want=0)
     other = os.path.join(ctx.tmp, "full-other.tar")
@@ -686,10 +687,14 @@ def a_full_store_keeps_what_it_holds_and_each_command_says_why(ctx):
     try:
         src = os.path.join(ctx.tmp, "store-full-src")
         pushed = f"{reg.host}/g/dns:v1"
+        stored = f"{reg.host}/g/snap:v1"
         run(ctx, ["image", "import", other, "-t", pushed, "--store", src],
             want=0)
-        run(ctx, ["image", "push", pushed, "--insecure-registries",
-                  reg.host, "--store", src], want=0)
+        run(ctx, ["image", "import", good, "-t", stored, "--store", src],
+            want=0)
+        for r in (pushed, stored):
+            run(ctx, ["image", "push", r, "--insecure-registries",
+                      reg.host, "--store", src], want=0)
         store = os.path.join(ctx.tmp, "store-full")
         os.makedirs(store, exist_ok=True)
         out = os.path.join(ctx.tmp, "full-out")
@@ -703,13 +708,18 @@ def a_full_store_keeps_what_it_holds_and_each_command_says_why(ctx):
         script = """
 mount -t tmpfs -o size=4m tmpfs "$S"
 "$R" image import "$GOOD" --store "$S/s" >/dev/null
+"$R" image pull "$STORED" --insecure-registries "$REG" --store "$S/s" \
+    >/dev/null
 dd if=/dev/zero of="$S/filler" bs=4k 2>/dev/null || true
 sums() { (cd "$S/s" && find . -type f | sort | xargs sha256sum); }
 sums >"$O.before"
 """
-        for name, cmd in cmds:
+        every = cmds + [("again", 'image pull "$STORED" '
+                                  '--insecure-registries "$REG"')]
+        for name, cmd in every:
             script += (f'rc=0; "$R" {cmd} --store "$S/s" >/dev/null '
-                       f'2>"$O.{name}.err" || rc=$?; echo $rc >"$O.{name}.rc"\n')
+                       f'2>"$O.{name}.err" || rc=$?\n'
+                       f'echo $rc >"$O.{name}.rc"\n')
         script += """sums >"$O.after"
 ls -A "$S/s/ingest" >"$O.ingest"
 rm "$S/filler"
@@ -719,7 +729,8 @@ rm "$S/filler"
         p = subprocess.run(
             ["unshare", "--mount", "--propagation", "private", "sh", "-ec",
              script], env=env(ctx, {"R": RUNNER, "S": store, "O": out,
-                                    "GOOD": good}),
+                                    "GOOD": good, "STORED": stored,
+                                    "REG": reg.host}),
             capture_output=True, text=True, timeout=600)
     finally:
         reg.stop()
@@ -736,6 +747,8 @@ rm "$S/filler"
         eq(len(err.strip().splitlines()), 1, f"{name}: one line: {err!r}")
         check(err.startswith("runner: ") and names[name] in err and
               "No space left on device" in err, f"{name}: {err!r}")
+    eq(read(".again.rc").strip(), "0",
+       f"pull of an image stored whole ({read('.again.err').strip()})")
     eq(read(".after"), read(".before"), "the store changed")
     eq(read(".ingest"), "", "ingest leftovers")
 
