@@ -15,12 +15,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 
 #include <jansson.h>
 
 #include "common/cleanup.h"
 #include "common/lazy_curl.h"
+#include "oci/store.h"
 #include "runner/engine/containerd_api.h"
 #include "runner/engine/pbwire.h"
 
@@ -383,25 +383,6 @@ static json_t *read_json(const char *sock, const char *ns, const char *digest,
 	return doc;
 }
 
-/* GOARCH of this machine, as an image index names platforms. */
-static const char *go_arch(void)
-{
-	static const char *const names[][2] = {
-		{ "x86_64", "amd64" },	  { "aarch64", "arm64" },
-		{ "i686", "386" },	  { "armv7l", "arm" },
-		{ "ppc64le", "ppc64le" }, { "s390x", "s390x" },
-		{ "riscv64", "riscv64" },
-	};
-	static struct utsname u;
-
-	if (!u.machine[0] && uname(&u))
-		return "";
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (!strcmp(u.machine, names[i][0]))
-			return names[i][1];
-	return u.machine;
-}
-
 /* The digest of an index's manifest for linux on this machine, or NULL. */
 static const char *platform_manifest(json_t *index)
 {
@@ -415,7 +396,7 @@ static const char *platform_manifest(json_t *index)
 			json_string_value(json_object_get(pf, "architecture"));
 
 		if (!pf || (os && arch && !strcmp(os, "linux") &&
-			    !strcmp(arch, go_arch())))
+			    !strcmp(arch, oci_host_arch())))
 			return json_string_value(json_object_get(m, "digest"));
 	}
 	return NULL;

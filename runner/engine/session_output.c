@@ -31,10 +31,6 @@
 #define A_DEFAULT "cli.default-output-mode"
 #define A_CLEAR "cli.clear-screen-before"
 
-/* ig's DefaultSupportedOutputModes, in name order */
-static const char *const ig_modes[] = { "columns", "json", "jsonpretty", "none",
-					"yaml" };
-
 static const char *annotation(const struct session *s, const struct source *src,
 			      const char *key)
 {
@@ -55,20 +51,61 @@ static bool listed(const char *list, const char *mode, size_t n)
 	}
 }
 
-static bool supports(const struct session *s, const struct source *src,
-		     const char *mode)
+/*
+ * The modes src supports: its cli.supported-output-modes, else ig's
+ * DefaultSupportedOutputModes, and here pcap-ng too when src carries
+ * packets.
+ */
+static const char *supported_list(const struct session *s,
+				  const struct source *src)
 {
 	const char *list = annotation(s, src, A_SUPPORTED);
 
-	if (!*mode)
-		return false;
 	if (list)
-		return listed(list, mode, strlen(mode));
-	for (size_t i = 0; i < sizeof(ig_modes) / sizeof(ig_modes[0]); i++)
-		if (!strcmp(mode, ig_modes[i]))
-			return true;
-	/* the runner's own: the packets of a data source that has them */
-	return !strcmp(mode, "pcap-ng") && fieldset_has_packets(src->fs);
+		return list;
+	return fieldset_has_packets(src->fs) ?
+		       "columns,json,jsonpretty,none,pcap-ng,yaml" :
+		       "columns,json,jsonpretty,none,yaml";
+}
+
+static bool supports(const struct session *s, const struct source *src,
+		     const char *mode)
+{
+	return *mode && listed(supported_list(s, src), mode, strlen(mode));
+}
+
+/* One mode of a list: its bytes and length. */
+struct mode_item {
+	const char *p;
+	size_t n;
+};
+
+static int by_mode(const void *a, const void *b)
+{
+	const struct mode_item *x = a, *y = b;
+	int c = strncmp(x->p, y->p, x->n < y->n ? x->n : y->n);
+
+	return c ? c : (x->n > y->n) - (x->n < y->n);
+}
+
+#define DESCRIBE_MODES 32 /* of a list, at most */
+
+/* The modes src supports, in name order (as ig's help), into m. */
+static size_t modes_sorted(const struct session *s, const struct source *src,
+			   struct mode_item *m)
+{
+	const char *list = supported_list(s, src);
+	size_t n = 0;
+
+	for (const char *p = list; p && n < DESCRIBE_MODES;) {
+		size_t k = strcspn(p, ",");
+
+		if (k)
+			m[n++] = (struct mode_item){ p, k };
+		p = p[k] ? p + k + 1 : NULL;
+	}
+	qsort(m, n, sizeof(*m), by_mode);
+	return n;
 }
 
 /*
@@ -79,9 +116,7 @@ static void default_mode(const struct session *s, const struct source *src,
 			 char *buf, size_t n)
 {
 	const char *def = annotation(s, src, A_DEFAULT);
-	const char *list = annotation(s, src, A_SUPPORTED);
-	const char *best = NULL;
-	size_t best_len = 0;
+	struct mode_item m[DESCRIBE_MODES];
 
 	buf[0] = '\0';
 	if (def) {
@@ -89,21 +124,10 @@ static void default_mode(const struct session *s, const struct source *src,
 			snprintf(buf, n, "%s", def);
 		return;
 	}
-	if (supports(s, src, "columns")) {
+	if (supports(s, src, "columns"))
 		snprintf(buf, n, "columns");
-		return;
-	}
-	/* the first of the list in name order (ig sorts it) */
-	for (const char *p = list; p;) {
-		size_t k = strcspn(p, ","), m = k < best_len ? k : best_len;
-		int c = best ? strncmp(p, best, m) : 0;
-
-		if (k && (!best || c < 0 || (!c && k < best_len)))
-			best = p, best_len = k;
-		p = p[k] ? p + k + 1 : NULL;
-	}
-	if (best)
-		snprintf(buf, n, "%.*s", (int)best_len, best);
+	else if (modes_sorted(s, src, m)) /* its first by name, as ig */
+		snprintf(buf, n, "%.*s", (int)m[0].n, m[0].p);
 }
 
 /* Data source src writes in mode (ig's text), or nothing, with a note. */
@@ -220,44 +244,6 @@ int session_set_output(struct session *s, const char *spec, struct error **err)
 	}
 	s->output_chosen = true;
 	return 0;
-}
-
-/* One mode of a list: its bytes and length. */
-struct mode_item {
-	const char *p;
-	size_t n;
-};
-
-static int by_mode(const void *a, const void *b)
-{
-	const struct mode_item *x = a, *y = b;
-	int c = strncmp(x->p, y->p, x->n < y->n ? x->n : y->n);
-
-	return c ? c : (x->n > y->n) - (x->n < y->n);
-}
-
-#define DESCRIBE_MODES 32 /* of a list, at most */
-
-/* The modes src supports, in name order (as ig's help), into m. */
-static size_t modes_sorted(const struct session *s, const struct source *src,
-			   struct mode_item *m)
-{
-	const char *list = annotation(s, src, A_SUPPORTED);
-	size_t n = 0;
-
-	if (!list)
-		list = fieldset_has_packets(src->fs) ?
-			       "columns,json,jsonpretty,none,pcap-ng,yaml" :
-			       "columns,json,jsonpretty,none,yaml";
-	for (const char *p = list; p && n < DESCRIBE_MODES;) {
-		size_t k = strcspn(p, ",");
-
-		if (k)
-			m[n++] = (struct mode_item){ p, k };
-		p = p[k] ? p + k + 1 : NULL;
-	}
-	qsort(m, n, sizeof(*m), by_mode);
-	return n;
 }
 
 void session_describe_modes(const struct session *s, FILE *out)
