@@ -23,6 +23,7 @@
 #include "common/heap.h"
 #include "metadata/metadata.h"
 #include "oci/ref.h"
+#include "oci/sign.h"
 #include "oci/gadget_image.h"
 #include "oci/store.h"
 #include "oci/transfer.h"
@@ -129,9 +130,9 @@ static void usage(FILE *f)
 {
 	fputs("Usage: runner run IMAGE [flags] [gadget flags]\n"
 	      "\n"
-	      "Run a gadget from the local store and print its events.\n"
-	      "`runner run IMAGE --help` also lists the gadget's own flags,\n"
-	      "output modes and fields.\n"
+	      "Run a gadget from the local store (pulled when missing) and\n"
+	      "print its events.  `runner run IMAGE --help` also lists the\n"
+	      "gadget's own flags, output modes and fields.\n"
 	      "\n"
 	      "  -o, --output MODE    columns (default), json, jsonpretty, yaml,\n"
 	      "                       pcap-ng (the packets, if the gadget has\n"
@@ -180,6 +181,7 @@ static void usage(FILE *f)
 	      "  runner run trace_dns -o json --timeout 10\n"
 	      "  runner run trace_dns --fields src,dst,name,latency_ns\n"
 	      "  runner run trace_dns -F qtype==AAAA -F 'name~example\\.com\\.$'\n"
+	      "  runner image build examples/snapshot_process -t snapshot_process\n"
 	      "  runner run snapshot_process --sort -proc.pid --max-entries 5\n",
 	      f);
 }
@@ -640,29 +642,180 @@ static void run_image_close(struct run_image *ri)
 	oci_store_free(ri->store);
 }
 
+/* ref as a user writes it: without the default prefix and ":latest". */
+static char *short_ref(const char *ref)
+{
+	const char *prefix = runner_default_prefix();
+	size_t plen, n;
+
+	if (!prefix)
+		prefix = OCI_DEFAULT_PREFIX;
+	plen = strlen(prefix);
+	if (!strncmp(ref, prefix, plen) && ref[plen])
+		ref += plen;
+	n = strlen(ref);
+	if (n > 7 && !strcmp(ref + n - 7, ":latest") && !strchr(ref, '@'))
+		n -= 7;
+	return strndup(ref, n);
+}
+
+/* Edits (insert, delete, change, swap two neighbours) from a to b, up to
+ * 3 (a longer answer is 3). */
+static size_t edits(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j;
+	size_t d[3][64 + 1];
+
+	if (la > 64 || lb > 64 || (la > lb ? la - lb : lb - la) > 2)
+		return strcmp(a, b) ? 3 : 0;
+	for (i = 0; i <= la; i++)
+		for (j = 0; j <= lb; j++) {
+			size_t v = i > j ? i : j, c;
+
+			if (i && j) {
+				c = d[(i - 1) % 3][j - 1] +
+				    (a[i - 1] != b[j - 1]);
+				v = d[(i - 1) % 3][j] + 1;
+				if (d[i % 3][j - 1] + 1 < v)
+					v = d[i % 3][j - 1] + 1;
+				if (c < v)
+					v = c;
+				if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+				    a[i - 2] == b[j - 1] &&
+				    d[(i - 2) % 3][j - 2] + 1 < v)
+					v = d[(i - 2) % 3][j - 2] + 1;
+			}
+			d[i % 3][j] = v;
+		}
+	return d[la % 3][lb] < 3 ? d[la % 3][lb] : 3;
+}
+
+/* The length of ref's repository (before its tag). */
+static size_t repo_len(const char *ref)
+{
+	const char *slash = strrchr(ref, '/'), *colon = strrchr(ref, ':');
+
+	return colon && (!slash || colon > slash) ? (size_t)(colon - ref) :
+						    strlen(ref);
+}
+
+/* The stored image the user most likely meant by ref: a name at most two
+ * edits away, or the same name with another tag; NULL: none. */
+static char *nearest_stored(struct oci_store *store, const char *ref)
+{
+	cleanup_error struct error *e = NULL;
+	cleanup_free char *want = short_ref(ref);
+	struct oci_store_entry *ents = NULL;
+	char *best = NULL;
+	size_t n = 0, best_d = 3, i;
+
+	if (!want || oci_store_index(store, &ents, &n, &e))
+		return NULL;
+	for (i = 0; i < n; i++) {
+		cleanup_free char *have = NULL;
+		size_t d;
+
+		if (!ents[i].ref || oci_is_signature_ref(ents[i].ref) ||
+		    !(have = short_ref(ents[i].ref)))
+			continue;
+		d = edits(want, have);
+		/* trace_dns:v2 for trace_dns (:latest), or the reverse */
+		if (d == 3 && repo_len(want) == repo_len(have) &&
+		    !strncmp(want, have, repo_len(want)))
+			d = 2;
+		if (d < best_d) {
+			free(best);
+			best = steal_ptr(have);
+			best_d = d;
+		}
+	}
+	oci_store_entries_free(ents, n);
+	return best;
+}
+
+/*
+ * An image that is not stored and could not be had: say so, and what to
+ * do (the stored image whose name is closest, or how to make one).
+ */
+static void explain_missing(struct oci_store *store, const char *ref,
+			    const char *typed, const struct run_flags *f,
+			    struct error **err)
+{
+	struct oci_descriptor *d = NULL;
+	cleanup_free char *near = NULL, *msg = NULL;
+	int errnum;
+
+	if (!*err || f->policy == OCI_PULL_ALWAYS)
+		return;
+	if (!oci_store_resolve(store, ref, &d, NULL)) {
+		oci_descriptor_free(d);
+		return;
+	}
+	if (f->policy == OCI_PULL_MISSING && !f->ro.no_pull)
+		error_prefix(err, "not in store %s", oci_store_dir(store));
+	near = nearest_stored(store, ref);
+	msg = strdup(error_msg(*err));
+	if (!msg)
+		return;
+	errnum = (*err)->errnum;
+	error_free(*err);
+	*err = NULL;
+	if (near)
+		error_set(err, 0,
+			  "%s; did you mean %s? (`runner image list` lists "
+			  "the stored images)",
+			  msg, near);
+	else
+		error_set(err, 0,
+			  "%s; build it from its folder with `runner image "
+			  "build FOLDER -t %s` (runner's source has gadget/ "
+			  "and examples/)",
+			  msg, typed);
+	(*err)->errnum = errnum;
+}
+
 /*
  * The image, from the store or its registry, as the flags say, into ri's
  * store, img and md.  Nothing of it is read before it is trusted (a pull
  * it fails leaves the store as it was); then it is read by the digest
  * that was checked.
  */
-static int open_image(const struct run_flags *f, const char *refstr,
+static int open_image(const struct run_flags *f, const char *refstr, bool help,
 		      struct run_image *ri, struct error **err)
 {
 	struct run_trust *trust = &ri->trust;
+	struct oci_descriptor *d = NULL;
 	struct oci_pull_check check = { run_trust_check, trust,
 					!trust->verify };
 	cleanup_free char *digest = NULL;
 	int rc;
 
-	if (oci_store_open(runner_store_dir(f->store), &ri->store, err))
+	if (oci_store_open(runner_store_dir(f->store), &ri->store, err)) {
+		/* a user who could not run it anyway (a store he may not
+		 * create): that first */
+		struct error *e = NULL;
+
+		if (!help && session_check_privileges(&e)) {
+			error_free(*err);
+			*err = e;
+		}
 		return -1;
+	}
 	trust->store = ri->store;
 	trust->image = f->image;
 	trust->ref = refstr;
+	/* a pull for a run that cannot load: the privileges first */
+	if (!help &&
+	    (f->policy == OCI_PULL_ALWAYS ||
+	     oci_store_resolve(ri->store, refstr, &d, NULL)) &&
+	    session_check_privileges(err))
+		return -1;
+	oci_descriptor_free(d);
 	rc = oci_ensure_gadget_checked(ri->store, refstr, f->policy, &f->ro,
 				       &check, &digest, err);
 	cli_progress_end(); /* a pull's, before the events or an error */
+	if (rc)
+		explain_missing(ri->store, refstr, f->image, f, err);
 	if (rc || oci_store_get_gadget(ri->store, digest, NULL, &ri->img, err))
 		return -1;
 	if (ri->img->wasm)
@@ -749,7 +902,7 @@ static int run_main(int argc, char **argv, struct error **err)
 	 * a bad flag) */
 	heap_prefault(RUN_HEAP);
 	rc = EXIT_FAIL;
-	if (open_image(&f, refstr, &ri, err))
+	if (open_image(&f, refstr, help, &ri, err))
 		goto fail;
 	engine_step("image opened");
 	rc = run_metrics_annotate(&f.rm, ri.md, err);
@@ -841,7 +994,7 @@ int run_gadget_flags(int argc, char **argv,
 		error_set(err, ENOMEM, "gadget flags");
 		goto out;
 	}
-	if (open_image(&f, refstr, &ri, err) ||
+	if (open_image(&f, refstr, true, &ri, err) ||
 	    session_open(ri.img->program, ri.img->program_len, ri.md, name,
 			 false, &ri.s, err))
 		goto out;

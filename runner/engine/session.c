@@ -574,6 +574,13 @@ oom:
 	return NULL;
 }
 
+int session_check_privileges(struct error **err)
+{
+	struct host_needs needs = { 0 };
+
+	return host_check_caps(&needs, err);
+}
+
 /* Privileges first, then what the host lacks (a note for each file
  * system the runner mounted itself). */
 static int prepare_host(const struct gadget *g, struct error **err)

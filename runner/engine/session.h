@@ -56,6 +56,13 @@ int session_validate(const void *elf, size_t len,
 		     struct error **err);
 void session_free(struct session *s);
 
+/*
+ * The privileges every gadget needs (CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN),
+ * before there is a gadget: a run that would first pull its image fails
+ * here, as it would after the pull.  session_start() checks the rest.
+ */
+int session_check_privileges(struct error **err);
+
 /* Where dockerd keeps its data, for runtime.* (NULL: /var/lib/docker). */
 void session_set_docker_root(struct session *s, const char *dir);
 /* The Kubernetes node's name for k8s.node (NULL: the host name). */

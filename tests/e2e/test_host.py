@@ -12,6 +12,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import ROOT, RUNNER, Fail, check, eq, main, sh, test  # noqa: E402
 import gadget_env as genv  # noqa: E402
+from registry_env import free_port  # noqa: E402
 
 NS = f"host{os.getpid()}"
 SRV, CLI = "10.66.1.1", "10.66.1.2"
@@ -147,6 +148,62 @@ def unprivileged_user_told_what_is_missing(env):
         "missing privileges: CAP_BPF, CAP_PERFMON, CAP_NET_RAW,"
         " CAP_SYS_ADMIN")
     check("libbpf" not in line, line)
+
+
+def no_registry():
+    """A registry prefix where nothing listens: a host without network,
+    whatever this one has."""
+    return f"RUNNER_REGISTRY_PREFIX=127.0.0.1:{free_port()}/gadget/"
+
+
+@test
+def unprivileged_user_without_the_image_told_privileges_before_a_pull(env):
+    """Without the image stored (a store it cannot even create, or an
+    empty one) a user without privileges hears of them, not of a store or
+    a registry: a run could not load what a pull would bring."""
+    empty = os.path.join(env.tmp, "empty-store")
+    sh(f"{RUNNER} image list --store {empty}")
+    for store in (os.path.join(env.tmp, "no", "store"), empty):
+        one_error_line(
+            f"{no_registry()} setpriv --reuid nobody --regid nogroup"
+            f" --clear-groups {RUNNER} run trace_dns --store {store}",
+            "missing privileges: CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN"
+            " (run as root")
+
+
+@test
+def image_not_stored_and_no_registry_says_how_to_build_it(env):
+    empty = os.path.join(env.tmp, "empty-store2")
+    line = one_error_line(
+        f"{no_registry()} {RUNNER} run trace_dns --store {empty}",
+        f"not in store {empty}: pull 127.0.0.1:",
+        "; build it from its folder with `runner image build FOLDER -t"
+        " trace_dns`")
+    check("Failed to connect" in line or "Couldn't connect" in line, line)
+
+
+@test
+def typo_in_the_image_name_suggests_the_stored_image(env):
+    """trace_dsn for the stored trace_dns: whether a pull was tried (and
+    failed) or not, the line names the stored image."""
+    reg = no_registry()
+    prefix = reg.split("=", 1)[1]
+    sh(f"{RUNNER} image tag trace_dns {prefix}trace_dns --store {env.store}")
+    try:
+        for flags in ("", "--pull never", "--disallow-pulling"):
+            line = one_error_line(
+                f"{reg} {RUNNER} run trace_dsn {flags} --store {env.store}",
+                "; did you mean trace_dns? (`runner image list` lists",
+                gadget="trace_dsn")
+            check(flags or f"not in store {env.store}: pull {prefix}"
+                  "trace_dsn:latest: " in line, line)
+        one_error_line(
+            f"{reg} {RUNNER} run trace_dns:v2 --pull never"
+            f" --store {env.store}",
+            "the pull policy is never; did you mean trace_dns?",
+            gadget="trace_dns:v2")
+    finally:
+        sh(f"{RUNNER} image remove {prefix}trace_dns --store {env.store}")
 
 
 @test
