@@ -64,7 +64,7 @@ const struct cli_command cmd_config_default = {
 		"  -h, --help           this help\n"
 		"\n"
 		"EXAMPLES\n"
-		"  runner config default > ~/.ig/config.yaml\n",
+		"  mkdir -p ~/.ig && runner config default > ~/.ig/config.yaml\n",
 	.max_args = 0,
 	.want = "no arguments",
 	.options = config_opts,

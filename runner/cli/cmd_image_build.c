@@ -691,7 +691,7 @@ static int build_run(struct cli_ctx *ctx, void *state, struct error **err)
 	    oci_store_add_gadget(store, refstr, yaml, yaml_len, layers, 2, ann,
 				 n_ann, &digest, err))
 		goto out_tmp;
-	fprintf(stderr, "Successfully built %s@%s\n", refstr, digest);
+	printf("Successfully built %s@%s\n", refstr, digest);
 	rc = EXIT_OK;
 out_tmp:
 	rmdir(tmpdir);

@@ -61,8 +61,8 @@ const struct cli_command cmd_image_export = {
 		"\n"
 		"EXAMPLES\n"
 		"  runner image export trace_dns:latest trace_dns.tar\n"
-		"  skopeo copy oci-archive:trace_dns.tar "
-		"docker://localhost:5000/trace_dns:latest\n",
+		"  skopeo copy --dest-tls-verify=false oci-archive:trace_dns.tar \\\n"
+		"      docker://localhost:5000/trace_dns:latest\n",
 	.flags = CLI_STORE,
 	.min_args = 2,
 	.max_args = -1,

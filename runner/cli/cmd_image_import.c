@@ -117,8 +117,8 @@ const struct cli_command cmd_image_import = {
 		"\n"
 		"EXAMPLES\n"
 		"  runner image import trace_dns.tar\n"
-		"  skopeo copy docker://localhost:5000/trace_dns:v1 "
-		"oci-archive:x.tar:v1\n"
+		"  skopeo copy --src-tls-verify=false \\\n"
+		"      docker://localhost:5000/trace_dns:latest oci-archive:x.tar:v1\n"
 		"  runner image import x.tar -t localhost:5000/trace_dns:v1\n",
 	.short_opts = "t:o:",
 	.options = import_options,

@@ -270,8 +270,8 @@ const struct cli_command cmd_login = {
 		"  runner login ghcr.io -u me\n"
 		"  echo \"$TOKEN\" | runner login ghcr.io -u me "
 		"--password-stdin\n"
-		"  runner login localhost:5000 -u test --password-stdin "
-		"--authfile ./auth.json < pw\n",
+		"  runner login localhost:5000 -u test --password-stdin \\\n"
+		"      --authfile ./auth.json --insecure-registries localhost:5000 < pw\n",
 	.short_opts = "u:p:",
 	.options = login_options,
 	.flags = CLI_REGISTRY | CLI_AUTHFILE_NEW,

@@ -11,6 +11,7 @@
 - wait_until(): poll a condition; json_lines(), wait_json(): the events of
   a JSON runner; stop(), stop_all(): stop runners, exit status 0.
 - header_cell(): a cell of `-o columns` output, found under its header.
+- busybox_rootfs(): a container root for `podman import` (busybox).
 - dns_pair(), dns_pair_teardown(): a store with trace_dns (and other
   gadgets), a client and a server namespace joined by a veth, dnsmasq
   serving in the server one; and undoing all of it.
@@ -170,6 +171,18 @@ def header_cell(header, row, name):
     s, e = m.span()
     return " ".join(x.group() for x in re.finditer(r"\S+", row)
                     if x.start() < e and x.end() > s)
+
+
+def busybox_rootfs(tmp):
+    """A container's root in tmp/rootfs: busybox as sh, nslookup and
+    sleep, and an empty /sync."""
+    root = os.path.join(tmp, "rootfs")
+    os.makedirs(os.path.join(root, "bin"))
+    os.makedirs(os.path.join(root, "sync"))
+    shutil.copy2("/bin/busybox", os.path.join(root, "bin", "busybox"))
+    for applet in ("sh", "nslookup", "sleep"):
+        os.symlink("busybox", os.path.join(root, "bin", applet))
+    return root
 
 
 class DnsPair:

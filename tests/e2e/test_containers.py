@@ -28,9 +28,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (ROOT, RUNNER, Fail, Netns, Runner, check,  # noqa: E402
                      eq, main, sh, stop_procs, test)
 from registry_env import Registry  # noqa: E402
-from gadget_env import (WEB4, build_images, dnsmasq, header_cell,  # noqa: E402
-                        json_lines, run_client, stop_all, wait_json,
-                        wait_until)
+from gadget_env import (WEB4, build_images, busybox_rootfs,  # noqa: E402
+                        dnsmasq, header_cell, json_lines, run_client,
+                        stop_all, wait_json, wait_until)
 
 TAG = f"e2e{os.getpid()}"
 IMAGE = f"localhost/trace-dns-test-bb:{TAG}"
@@ -74,16 +74,6 @@ def setup():
         teardown(env)
         raise
     return env
-
-
-def busybox_rootfs(tmp):
-    root = os.path.join(tmp, "rootfs")
-    os.makedirs(os.path.join(root, "bin"))
-    os.makedirs(os.path.join(root, "sync"))
-    shutil.copy2("/bin/busybox", os.path.join(root, "bin", "busybox"))
-    for applet in ("sh", "nslookup", "sleep"):
-        os.symlink("busybox", os.path.join(root, "bin", applet))
-    return root
 
 
 def teardown(env):
