@@ -143,7 +143,7 @@ $(BUILD)/%/program.bpf.o: %/program.bpf.c $(BUILD)/include/vmlinux.h $(wildcard 
 	$(CLANG) $(BPFCFLAGS) -c $< -o $@
 
 gadget-image: deps all
-	@tools/asroot.sh $(BUILD)/runner image build gadget/trace_dns -t trace_dns:latest
+	@tools/asroot.sh $(BUILD)/runner image build gadget/trace_dns -t trace_dns:latest >&2
 
 # The node agent's OCI image (podman, from this host's files): deploy/.
 image: deps $(BUILD)/runner

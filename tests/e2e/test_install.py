@@ -117,6 +117,21 @@ def installed_runner_builds_an_image(env):
           "image build wrote into the bin folder")
 
 
+@test
+def make_gadget_image_keeps_stdout_for_the_events(env):
+    """`make run ARGS="-o json" > events.json`: the build before the run
+    (make gadget-image) says what it built on stderr, stdout stays the
+    events'."""
+    store = os.path.join(env.tmp, "make-store")
+    p = run("make", "-C", ROOT, "--no-print-directory", f"BUILD={BUILD}",
+            "gadget-image", env=dict(os.environ, RUNNER_STORE=store))
+    eq(p.returncode, 0, f"make gadget-image ({p.stderr})")
+    eq(p.stdout, "", "stdout of make gadget-image")
+    check(re.search(r"^Successfully built ghcr\.io/inspektor-gadget/gadget/"
+                    r"trace_dns:latest@sha256:[0-9a-f]{64}$", p.stderr, re.M),
+          p.stderr)
+
+
 def man_text(path, width=1000):
     e = dict(os.environ, MANWIDTH=str(width), LC_ALL="C.UTF-8",
              MAN_KEEP_FORMATTING="")
