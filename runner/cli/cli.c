@@ -49,6 +49,21 @@ int cli_usage_error(struct error **err, const char *path, const char *fmt, ...)
 			 path, msg, path);
 }
 
+int cli_flag_error(struct error **err, const char *path, char **argv, int c)
+{
+	const char *arg = argv[optind - 1];
+	char one[3] = { '-', (char)optopt, 0 };
+
+	/* a short flag, alone or in a cluster (-xo): optopt names it */
+	if (optopt && strncmp(arg, "--", 2))
+		arg = one;
+	if (c == ':')
+		return cli_usage_error(err, path, "flag '%s' needs a value",
+				       arg);
+	return cli_usage_error(err, path, "unknown flag '%.*s'",
+			       (int)strcspn(arg, "="), arg);
+}
+
 static void group_usage(const struct cli_command *g, FILE *f)
 {
 	const struct cli_command *const *c;
@@ -97,18 +112,18 @@ static int run_leaf(const struct cli_command *c, const char *path, int argc,
 					     CLI_OPT_STORE };
 	opts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
 	opts[n] = (struct option){ 0 };
-	snprintf(shorts, sizeof(shorts), "%sh",
+	snprintf(shorts, sizeof(shorts), ":%sh",
 		 c->short_opts ? c->short_opts : "");
 
 	optind = 0;
-	opterr = 1;
+	opterr = 0;
 	while ((o = getopt_long(argc, argv, shorts, opts, NULL)) != -1) {
 		if (o == 'h') {
 			fputs(c->usage, stdout);
 			return EXIT_OK;
 		}
 		if (o == '?' || o == ':')
-			return EXIT_USAGE; /* getopt said what was wrong */
+			return cli_flag_error(err, path, argv, o);
 		if (o == CLI_OPT_STORE) {
 			ctx.store = optarg;
 			continue;

@@ -122,6 +122,12 @@ int cli_dispatch(const struct cli_command *group, const char *path, int argc,
 /* Set *err to "<path>: <fmt...> (see `runner <path> --help`)"; EXIT_USAGE. */
 int cli_usage_error(struct error **err, const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/*
+ * What getopt_long() (opterr 0, optstring starting with ':') returned for
+ * a flag it could not take (c: '?' unknown, ':' no value), as a usage
+ * error of path: "unknown flag '--x'", "flag '--x' needs a value".
+ */
+int cli_flag_error(struct error **err, const char *path, char **argv, int c);
 /* Set *err to fmt...; return code. */
 int cli_error(struct error **err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -522,7 +522,7 @@ static int parse_flags(int argc, char **argv, const struct session *s,
 	opts[N_BASE_OPTS + n_params] = (struct option){ 0 };
 
 	optind = 1;
-	opterr = 1;
+	opterr = 0;
 	for (;;) {
 		const char *missing = array_flag_missing(argc, argv, opts);
 
@@ -535,9 +535,17 @@ static int parse_flags(int argc, char **argv, const struct session *s,
 						 "snapshot or map iterator" :
 						 "map iterator",
 					 missing);
-		c = getopt_long(argc, argv, "o:F:c:t:h", opts, &li);
+		c = getopt_long(argc, argv, ":o:F:c:t:h", opts, &li);
 		if (c == -1)
 			break;
+		if (c == '?' || c == ':') {
+			cleanup_free char *path = NULL;
+
+			if (asprintf(&path, "run %s", f->image) < 0)
+				return cli_error(err, EXIT_FAIL,
+						 "out of memory");
+			return cli_flag_error(err, path, argv, c);
+		}
 		const char *abbr = li >= 0 ? abbreviated(argv, &opts[li]) :
 					     NULL;
 

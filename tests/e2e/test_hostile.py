@@ -1055,6 +1055,30 @@ def bad_flag_values_are_usage_errors(ctx):
 
 
 @test
+def unknown_and_valueless_flags_say_where_to_look(ctx):
+    """A flag getopt cannot take is one line in the runner's words that
+    names the --help to read (for run, the gadget's, which lists its own
+    flags), not getopt's "unrecognized option"."""
+    t = ["--timeout", "5"]
+    for args, line in (
+            (["run", DNS, "--bogus=1"], f"runner: run {DNS}: unknown flag"
+             f" '--bogus' (see `runner run {DNS} --help`)"),
+            (["run", DNS, "-n", "demo"], f"runner: run {DNS}: unknown flag"
+             f" '-n' (see `runner run {DNS} --help`)"),
+            (["run", DNS, "--fields"], f"runner: run {DNS}: flag '--fields'"
+             f" needs a value (see `runner run {DNS} --help`)"),
+            (["image", "list", "-x"], "runner: image list: unknown flag"
+             " '-x' (see `runner image list --help`)"),
+            (["image", "build", "-t"], "runner: image build: flag '-t'"
+             " needs a value (see `runner image build --help`)")):
+        # the flag last: a value after it would be taken for its own
+        p = run(ctx, (args[:2] + t + args[2:]) if args[0] == "run" else
+                args)
+        eq((p.returncode, p.stdout, p.stderr), (2, "", line + "\n"),
+           f"`runner {' '.join(args)}`")
+
+
+@test
 def abbreviated_flags_are_usage_errors(ctx):
     """getopt_long() took "--allowed-gad" for --allowed-gadgets, which the
     trust check reads by its full name only: the image ran, not allowed.
