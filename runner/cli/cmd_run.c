@@ -750,15 +750,18 @@ static void explain_missing(struct oci_store *store, const char *ref,
 			    struct error **err)
 {
 	struct oci_descriptor *d = NULL;
+	cleanup_error struct error *e = NULL;
 	cleanup_free char *near = NULL, *msg = NULL;
 	int errnum;
 
 	if (!*err || f->policy == OCI_PULL_ALWAYS)
 		return;
-	if (!oci_store_resolve(store, ref, &d, NULL)) {
+	if (!oci_store_resolve(store, ref, &d, &e)) {
 		oci_descriptor_free(d);
 		return;
 	}
+	if (!e || e->errnum != ENOENT) /* a store it cannot read */
+		return;
 	if (f->policy == OCI_PULL_MISSING && !f->ro.no_pull)
 		error_prefix(err, "not in store %s", oci_store_dir(store));
 	near = nearest_stored(store, ref);

@@ -183,6 +183,21 @@ def image_not_stored_and_no_registry_says_how_to_build_it(env):
 
 
 @test
+def store_that_cannot_be_read_is_not_called_missing(env):
+    """An index.json that does not parse is said as it is: no "not in
+    store", no advice to build what may well be stored."""
+    store = os.path.join(env.tmp, "bad-store")
+    os.makedirs(os.path.join(store, "blobs", "sha256"))
+    with open(os.path.join(store, "oci-layout"), "w") as f:
+        f.write('{"imageLayoutVersion":"1.0.0"}')
+    with open(os.path.join(store, "index.json"), "w") as f:
+        f.write("{bad")
+    line = one_error_line(f"{no_registry()} {RUNNER} run trace_dns"
+                          f" --store {store}", "index.json: line 1")
+    check("not in store" not in line and "build it" not in line, line)
+
+
+@test
 def typo_in_the_image_name_suggests_the_stored_image(env):
     """trace_dsn for the stored trace_dns: whether a pull was tried (and
     failed) or not, the line names the stored image."""
