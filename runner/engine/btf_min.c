@@ -18,6 +18,7 @@
 
 #include "common/cleanup.h"
 #include "common/fileutil.h"
+#include "common/grow.h"
 #include "oci/digest.h"
 #include "runner/engine/btf_ext.h"
 #include "runner/engine/btf_min.h"
@@ -424,15 +425,8 @@ struct buf {
 
 static int put(struct buf *b, const void *data, size_t len)
 {
-	if (b->len + len > b->cap) {
-		size_t cap = (b->len + len) * 2;
-		char *p = realloc(b->p, cap);
-
-		if (!p)
-			return -ENOMEM;
-		b->p = p;
-		b->cap = cap;
-	}
+	if (grow_array((void **)&b->p, &b->cap, b->len + len, 1, 256))
+		return -ENOMEM;
 	memcpy(b->p + b->len, data, len);
 	b->len += len;
 	return 0;
@@ -835,6 +829,7 @@ static bool has_relos(const struct sections *sec)
 	return btf_ext_header_read(sec->ext, sec->ext_len, &h, &p, &size) &&
 	       h.core_relo_len > sizeof(__u32);
 }
+
 /* This kernel: its build id, release, version and BTF size, hashed
  * once a process (the exec hook and the gadget each key a file on it). */
 static char kernel_key[OCI_DIGEST_SIZE];

@@ -459,15 +459,9 @@ static int pending_add(struct prog_build *pb, const char *s)
 {
 	size_t n = strlen(s);
 
-	if (pb->pending_len + n + 1 > pb->pending_cap) {
-		size_t cap = (pb->pending_len + n + 1) * 2;
-		char *p = realloc(pb->pending, cap);
-
-		if (!p)
-			return -1;
-		pb->pending = p;
-		pb->pending_cap = cap;
-	}
+	if (grow_array((void **)&pb->pending, &pb->pending_cap,
+		       pb->pending_len + n + 1, 1, 64))
+		return -1;
 	memcpy(pb->pending + pb->pending_len, s, n);
 	pb->pending_len += n;
 	return 0;
@@ -479,17 +473,10 @@ static int step_add(struct prog_build *pb, int field)
 	struct json_step *st;
 
 	if (grow_array((void **)&o->steps, &pb->steps_cap, o->n_steps + 1,
-		       sizeof(*o->steps), 16))
+		       sizeof(*o->steps), 16) ||
+	    grow_array((void **)&o->prefixes, &pb->prefixes_cap,
+		       pb->prefixes_len + pb->pending_len + 1, 1, 64))
 		return -1;
-	if (pb->prefixes_len + pb->pending_len + 1 > pb->prefixes_cap) {
-		size_t cap = (pb->prefixes_len + pb->pending_len + 1) * 2;
-		char *np = realloc(o->prefixes, cap);
-
-		if (!np)
-			return -1;
-		o->prefixes = np;
-		pb->prefixes_cap = cap;
-	}
 	st = &o->steps[o->n_steps++];
 	st->prefix_off = pb->prefixes_len;
 	st->prefix_len = pb->pending_len;
