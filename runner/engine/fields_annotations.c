@@ -22,48 +22,50 @@
 #include "runner/engine/syscall_names.h"
 #include "runner/engine/timefmt.h"
 
-/* Templates: annotation sets a field gets from its type or `template:`. */
+/* Templates: annotation sets a field gets from its type or `template:`,
+ * with ig's description where ig's template has one (its own wins). */
 struct tmpl {
 	const char *name;
 	int width, minwidth, maxwidth;
 	enum field_align align;
 	bool hidden;
+	const char *description;
 };
 
 static const struct tmpl templates[] = {
-	{ "comm", 16, 6, 16, ALIGN_LEFT, false },
-	{ "pcomm", 16, 6, 16, ALIGN_LEFT, true },
-	{ "pid", 7, 7, 10, ALIGN_RIGHT, false },
-	{ "ppid", 7, 7, 10, ALIGN_RIGHT, true },
-	{ "tid", 7, 7, 10, ALIGN_RIGHT, false },
-	{ "ptid", 7, 7, 10, ALIGN_RIGHT, true },
-	{ "uid", 8, 4, 10, ALIGN_RIGHT, false },
-	{ "gid", 8, 4, 10, ALIGN_RIGHT, false },
-	{ "user", 12, 4, 32, ALIGN_LEFT, false },
-	{ "group", 12, 4, 32, ALIGN_LEFT, false },
-	{ "timestamp", 35, 19, 35, ALIGN_LEFT, false },
-	{ "duration", 12, 6, 20, ALIGN_RIGHT, false },
-	{ "l4endpoint", 24, 22, 53, ALIGN_LEFT, false },
-	{ "l3endpoint", 16, 7, 45, ALIGN_LEFT, false },
-	{ "ns", 12, 10, 20, ALIGN_RIGHT, true },
-	{ "netns_id", 12, 10, 20, ALIGN_RIGHT, true },
-	{ "mntns_id", 12, 10, 20, ALIGN_RIGHT, true },
-	{ "bytes", 8, 4, 20, ALIGN_RIGHT, false },
-	{ "node", 30, 10, 60, ALIGN_LEFT, false },
-	{ "namespace", 30, 10, 60, ALIGN_LEFT, false },
-	{ "pod", 30, 10, 60, ALIGN_LEFT, false },
-	{ "podname", 30, 10, 60, ALIGN_LEFT, false },
-	{ "container", 30, 10, 60, ALIGN_LEFT, false },
-	{ "containername", 30, 10, 60, ALIGN_LEFT, false },
-	{ "containerimage", 30, 10, 80, ALIGN_LEFT, false },
+	{ "comm", 16, 6, 16, ALIGN_LEFT, false, "Process name" },
+	{ "pcomm", 16, 6, 16, ALIGN_LEFT, true, "Parent process name" },
+	{ "pid", 7, 7, 10, ALIGN_RIGHT, false, "Process ID" },
+	{ "ppid", 7, 7, 10, ALIGN_RIGHT, true, "Parent process ID" },
+	{ "tid", 7, 7, 10, ALIGN_RIGHT, false, "Thread ID" },
+	{ "ptid", 7, 7, 10, ALIGN_RIGHT, true, "Parent thread ID" },
+	{ "uid", 8, 4, 10, ALIGN_RIGHT, false, "User ID" },
+	{ "gid", 8, 4, 10, ALIGN_RIGHT, false, "Group ID" },
+	{ "user", 12, 4, 32, ALIGN_LEFT, false, NULL },
+	{ "group", 12, 4, 32, ALIGN_LEFT, false, NULL },
+	{ "timestamp", 35, 19, 35, ALIGN_LEFT, false, NULL },
+	{ "duration", 12, 6, 20, ALIGN_RIGHT, false, NULL },
+	{ "l4endpoint", 24, 22, 53, ALIGN_LEFT, false, NULL },
+	{ "l3endpoint", 16, 7, 45, ALIGN_LEFT, false, NULL },
+	{ "ns", 12, 10, 20, ALIGN_RIGHT, true, NULL },
+	{ "netns_id", 12, 10, 20, ALIGN_RIGHT, true, "Network namespace ID" },
+	{ "mntns_id", 12, 10, 20, ALIGN_RIGHT, true, "Mount namespace ID" },
+	{ "bytes", 8, 4, 20, ALIGN_RIGHT, false, NULL },
+	{ "node", 30, 10, 60, ALIGN_LEFT, false, NULL },
+	{ "namespace", 30, 10, 60, ALIGN_LEFT, false, NULL },
+	{ "pod", 30, 10, 60, ALIGN_LEFT, false, NULL },
+	{ "podname", 30, 10, 60, ALIGN_LEFT, false, NULL },
+	{ "container", 30, 10, 60, ALIGN_LEFT, false, NULL },
+	{ "containername", 30, 10, 60, ALIGN_LEFT, false, NULL },
+	{ "containerimage", 30, 10, 80, ALIGN_LEFT, false, NULL },
 	/* the rest of ig's (pkg/metadata/v1), -1 where it sets nothing */
-	{ "syscall", 18, -1, 28, ALIGN_LEFT, false },
-	{ "errorString", 12, -1, -1, ALIGN_LEFT, false },
-	{ "user_stack", -1, -1, -1, ALIGN_LEFT, true },
-	{ "containerImageName", 30, -1, -1, ALIGN_LEFT, false },
-	{ "containerImageDigest", 30, -1, -1, ALIGN_LEFT, false },
-	{ "containerPid", 6, -1, -1, ALIGN_RIGHT, true },
-	{ "containerStartedAt", 35, -1, -1, ALIGN_LEFT, true },
+	{ "syscall", 18, -1, 28, ALIGN_LEFT, false, "Syscall" },
+	{ "errorString", 12, -1, -1, ALIGN_LEFT, false, NULL },
+	{ "user_stack", -1, -1, -1, ALIGN_LEFT, true, "User stack trace" },
+	{ "containerImageName", 30, -1, -1, ALIGN_LEFT, false, NULL },
+	{ "containerImageDigest", 30, -1, -1, ALIGN_LEFT, false, NULL },
+	{ "containerPid", 6, -1, -1, ALIGN_RIGHT, true, NULL },
+	{ "containerStartedAt", 35, -1, -1, ALIGN_LEFT, true, NULL },
 };
 
 static const struct tmpl *find_template(const char *name)
@@ -291,7 +293,7 @@ size_t build_max_text(const struct field *f)
 int build_apply_annotations(struct build *b, size_t i)
 {
 	struct field *f = &b->f[i];
-	const struct tmpl *t;
+	const struct tmpl *t, *used = NULL;
 	const char *v;
 	bool flag;
 
@@ -308,6 +310,7 @@ int build_apply_annotations(struct build *b, size_t i)
 		t = find_template(b->bi[i].tmpl);
 		if (t)
 			apply_template(f, t);
+		used = t;
 	}
 	if (b->bi[i].tmpl && !strcmp(b->bi[i].tmpl, "timestamp"))
 		f->hidden = true;
@@ -324,8 +327,11 @@ int build_apply_annotations(struct build *b, size_t i)
 					 "field %s: unknown template \"%s\"",
 					 f->name, v);
 		apply_template(f, t);
+		used = t;
 	}
 	v = ann(b, i, "description");
+	if (!v && !f->description && used)
+		v = used->description;
 	if (v) {
 		/* enrichment fields come with a description of their own */
 		free(f->description);

@@ -136,6 +136,9 @@ static void build__annotations__applied(void **state)
 	assert_int_equal(F(x, "addresses")->ellipsis, ELLIPSIS_MIDDLE);
 	assert_true(F(x, "flags_lo")->json_skip);
 	assert_false(F(x, "flags_hi")->json_skip);
+	/* ig's template descriptions where the metadata gives none */
+	assert_string_equal(F(x, "proc.comm")->description, "Process name");
+	assert_string_equal(F(x, "proc.pid")->description, "Process ID");
 	/* type conventions: only comm and pid of a process are shown */
 	assert_false(F(x, "proc.comm")->hidden);
 	assert_false(F(x, "proc.pid")->hidden);
