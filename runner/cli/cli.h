@@ -55,6 +55,26 @@ enum {
 	  (BASE) + K8S_SELECT_PODNAME },				\
 	{ "k8s-containername", required_argument, NULL,			\
 	  (BASE) + K8S_SELECT_CONTAINERNAME }
+/* ig's image selection flags, and its hidden runtime-* names, each BASE +
+ * its enum image_select_key (runner/engine/image_select.h) */
+#define CLI_IMAGE_OPTIONS(BASE)						\
+	{ "containerimage-id", required_argument, NULL,			\
+	  (BASE) + IMAGE_SELECT_ID },					\
+	{ "runtime-containerimage-id", required_argument, NULL,		\
+	  (BASE) + IMAGE_SELECT_ID },					\
+	{ "containerimage-digest", required_argument, NULL,		\
+	  (BASE) + IMAGE_SELECT_DIGEST },				\
+	{ "runtime-containerimage-digest", required_argument, NULL,	\
+	  (BASE) + IMAGE_SELECT_DIGEST }
+/* Their help. */
+#define CLI_IMAGE_HELP							\
+	"      --containerimage-id ID[,ID]\n"				\
+	"      --containerimage-digest DIGEST[,DIGEST]\n"		\
+	"                       only containers of these images; as ig,\n" \
+	"                       12 characters after sha256: compared,\n" \
+	"                       !ID leaves one out (also\n"		\
+	"                       --runtime-containerimage-id,\n"		\
+	"                       --runtime-containerimage-digest)\n"
 
 /* The registry flags' help, its descriptions at column 23 plus IND. */
 #define CLI_REGISTRY_HELP_AT(IND)					\

@@ -24,6 +24,7 @@
 #include "common/grow.h"
 #include "runner/cli/commands.h"
 #include "runner/engine/containers.h"
+#include "runner/engine/image_select.h"
 #include "runner/engine/k8s_select.h"
 #include "runner/engine/name_list.h"
 #include "runner/engine/timefmt.h"
@@ -31,16 +32,14 @@
 enum {
 	OPT_WATCH = 'w',
 	OPT_TIMEOUT = CLI_OPT_OWN,
-	OPT_IMAGE_ID,
-	OPT_IMAGE_DIGEST,
+	OPT_IMAGE, /* ... + enum image_select_key */
+	OPT_IMAGE_LAST = OPT_IMAGE + IMAGE_SELECT_DIGEST,
 	OPT_K8S_NAMESPACE, /* ... + enum k8s_select_key */
 	OPT_K8S_LAST = OPT_K8S_NAMESPACE + K8S_SELECT_CONTAINERNAME,
 };
 
 #define MAX_COLUMNS 16
 #define NAMES_MAX 32 /* items of a -c or -r list */
-#define IMAGE_REF_MAX 128 /* an item of --containerimage-id or -digest */
-#define IMAGE_CUT 12 /* what of an image id or digest ig compares */
 
 /* One container: its first mount namespace's entry, with its process. */
 struct row {
@@ -108,9 +107,7 @@ struct lc_state {
 	size_t n_shown; /* 0: the default columns */
 	const char *names; /* -c */
 	const char *runtimes; /* -r */
-	/* --containerimage-id, --containerimage-digest: their items cut as
-	 * ig cuts them (image_cut()) */
-	char *image_ids, *image_digests;
+	struct image_select *images; /* --containerimage-id, -digest */
 	struct k8s_select *pods;
 	unsigned long timeout;
 	/* --watch: the namespaces of the containers listed so far */
@@ -196,53 +193,6 @@ static int check_runtime(void *ctx, const char *name, struct error **err)
 	return EXIT_OK;
 }
 
-/* An image id or digest as ig's selection compares it: after its
- * algorithm ("sha256:"), IMAGE_CUT characters. */
-static void image_cut(const char *ref, size_t len, char *out)
-{
-	const char *colon = memchr(ref, ':', len);
-
-	if (colon) {
-		len -= (size_t)(colon + 1 - ref);
-		ref = colon + 1;
-	}
-	len = len < IMAGE_CUT ? len : IMAGE_CUT;
-	memcpy(out, ref, len);
-	out[len] = '\0';
-}
-
-/* --containerimage-id or -digest LIST: a name list of its items cut. */
-static int image_list(const char *flag, const char *arg, char **out,
-		      struct error **err)
-{
-	char *cut, *o;
-	const char *p = arg;
-
-	if (name_list_check(arg, IMAGE_REF_MAX, NAMES_MAX, err)) {
-		error_prefix(err, "%s", flag);
-		return EXIT_USAGE;
-	}
-	cut = malloc(strlen(arg) + 1);
-	if (!cut)
-		return cli_error(err, EXIT_FAIL, "out of memory");
-	for (o = cut; *p; p += *p == ',') {
-		size_t n;
-
-		if (*p == '!')
-			*o++ = *p++;
-		n = strcspn(p, ",");
-		image_cut(p, n, o);
-		o += strlen(o);
-		p += n;
-		if (*p)
-			*o++ = ',';
-	}
-	*o = '\0';
-	free(*out);
-	*out = cut;
-	return EXIT_OK;
-}
-
 static int lc_option(void *state, int opt, const char *arg, struct error **err)
 {
 	struct lc_state *st = state;
@@ -275,12 +225,12 @@ static int lc_option(void *state, int opt, const char *arg, struct error **err)
 	case 'r':
 		st->runtimes = arg;
 		return each_item("--runtimes", arg, check_runtime, NULL, err);
-	case OPT_IMAGE_ID:
-		return image_list("--containerimage-id", arg, &st->image_ids,
-				  err);
-	case OPT_IMAGE_DIGEST:
-		return image_list("--containerimage-digest", arg,
-				  &st->image_digests, err);
+	case OPT_IMAGE ... OPT_IMAGE_LAST:
+		if (!image_select_add(&st->images, opt - OPT_IMAGE, arg, err))
+			return EXIT_OK;
+		error_prefix(err, "--containerimage-%s",
+			     opt == OPT_IMAGE ? "id" : "digest");
+		return EXIT_USAGE;
 	case OPT_TIMEOUT:
 		return parse_ulong("--timeout", arg, 0, 31536000, &st->timeout,
 				   err) ?
@@ -311,13 +261,8 @@ static bool selected(const struct lc_state *st, const struct container_info *ci)
 /* The image id and digest of r, as --containerimage-id and -digest ask. */
 static bool image_selected(const struct lc_state *st, const struct row *r)
 {
-	char id[IMAGE_CUT + 1], digest[IMAGE_CUT + 1];
-
-	image_cut(r->extra.image_id, strlen(r->extra.image_id), id);
-	image_cut(r->extra.image_digest, strlen(r->extra.image_digest), digest);
-	return (!st->image_ids || name_list_match(st->image_ids, id)) &&
-	       (!st->image_digests ||
-		name_list_match(st->image_digests, digest));
+	return image_select_match(st->images, r->info.image_id,
+				  r->info.image_digest);
 }
 
 /* --- output ------------------------------------------------------------ */
@@ -362,8 +307,8 @@ static json_t *row_json(struct containers *ctrs, const struct row *r)
 	if (r->pid)
 		json_object_set_new(rt, "containerPid", json_integer(r->pid));
 	set_str(rt, "containerImageName", r->info.image);
-	set_str(rt, "containerImageId", r->extra.image_id);
-	set_str(rt, "containerImageDigest", r->extra.image_digest);
+	set_str(rt, "containerImageId", r->info.image_id);
+	set_str(rt, "containerImageDigest", r->info.image_digest);
 	if (r->extra.started_at)
 		json_object_set_new(
 			rt, "containerStartedAt",
@@ -433,10 +378,10 @@ static void cell(const struct lc_state *st, const struct row *r, enum col k,
 			'\0';
 		return;
 	case COL_IMAGE_ID:
-		text = r->extra.image_id;
+		text = r->info.image_id;
 		break;
 	case COL_IMAGE_DIGEST:
-		text = r->extra.image_digest;
+		text = r->info.image_digest;
 		break;
 	case COL_TIMESTAMP:
 		text = ts ? ts : "";
@@ -816,8 +761,7 @@ static int lc_run(struct cli_ctx *ctx, void *state, struct error **err)
 		containers_free(ctrs);
 		timefmt_free(st->started);
 		k8s_select_free(st->pods);
-		free(st->image_ids);
-		free(st->image_digests);
+		image_select_free(st->images);
 		return cli_error(err, EXIT_FAIL, "containers: out of memory");
 	}
 	containers_set_docker_root(ctrs, getenv("RUNNER_DOCKER_ROOT"));
@@ -831,8 +775,7 @@ static int lc_run(struct cli_ctx *ctx, void *state, struct error **err)
 	k8s_select_free(st->pods);
 	timefmt_free(st->rfc3339);
 	timefmt_free(st->started);
-	free(st->image_ids);
-	free(st->image_digests);
+	image_select_free(st->images);
 	free(st->live);
 	return rc;
 }
@@ -843,11 +786,7 @@ static const struct option lc_options[] = {
 	{ "containername", required_argument, NULL, 'c' },
 	{ "runtime-containername", required_argument, NULL, 'c' },
 	{ "runtimes", required_argument, NULL, 'r' },
-	{ "containerimage-id", required_argument, NULL, OPT_IMAGE_ID },
-	{ "runtime-containerimage-id", required_argument, NULL, OPT_IMAGE_ID },
-	{ "containerimage-digest", required_argument, NULL, OPT_IMAGE_DIGEST },
-	{ "runtime-containerimage-digest", required_argument, NULL,
-	  OPT_IMAGE_DIGEST },
+	CLI_IMAGE_OPTIONS(OPT_IMAGE),
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	CLI_K8S_POD_OPTIONS(OPT_K8S_NAMESPACE),
 	{ 0 },
@@ -875,14 +814,7 @@ const struct cli_command cmd_list_containers = {
 		"                       only these containers; !NAME: all but NAME\n"
 		"                       (also --runtime-containername)\n"
 		"  -r, --runtimes LIST  only these runtimes (docker, containerd,\n"
-		"                       cri-o, podman; default: all)\n"
-		"      --containerimage-id ID[,ID]\n"
-		"      --containerimage-digest DIGEST[,DIGEST]\n"
-		"                       only containers of these images; as ig,\n"
-		"                       12 characters after sha256: compared,\n"
-		"                       !ID leaves one out (also\n"
-		"                       --runtime-containerimage-id,\n"
-		"                       --runtime-containerimage-digest)\n"
+		"                       cri-o, podman; default: all)\n" CLI_IMAGE_HELP
 		"      --k8s-namespace NS[,NS]  --k8s-podname POD[,POD]\n"
 		"      --k8s-containername NAME[,NAME]\n"
 		"                       only containers of these pods\n"

@@ -33,6 +33,7 @@
 #include "runner/cli/run_metrics.h"
 #include "runner/cli/trust.h"
 #include "runner/engine/metrics.h"
+#include "runner/engine/image_select.h"
 #include "runner/engine/k8s_select.h"
 #include "runner/engine/log.h"
 #include "runner/engine/session.h"
@@ -59,6 +60,8 @@ enum {
 	OPT_CONFIG, /* taken by config_init() before: for help, completion */
 	OPT_K8S_NAMESPACE, /* ... + enum k8s_select_key */
 	OPT_K8S_LAST = OPT_K8S_NAMESPACE + K8S_SELECT_LABELS,
+	OPT_IMAGE, /* ... + enum image_select_key */
+	OPT_IMAGE_LAST = OPT_IMAGE + IMAGE_SELECT_DIGEST,
 	OPT_PARAM, /* OPT_PARAM + i: gadget param i */
 };
 
@@ -81,6 +84,7 @@ static const struct option base_opts[] = {
 	CLI_K8S_POD_OPTIONS(OPT_K8S_NAMESPACE),
 	{ "k8s-selector", required_argument, NULL,
 	  OPT_K8S_NAMESPACE + K8S_SELECT_LABELS },
+	CLI_IMAGE_OPTIONS(OPT_IMAGE),
 	{ "help", no_argument, NULL, 'h' },
 	CLI_REGISTRY_OPTIONS,
 	RUN_METRICS_OPTIONS,
@@ -113,6 +117,8 @@ struct run_flags {
 	/* --k8s-namespace ... --k8s-selector by enum k8s_select_key: the
 	 * last of each, as in ig */
 	const char *pods[K8S_SELECT_LABELS + 1];
+	/* --containerimage-id, -digest by enum image_select_key: the last */
+	const char *images[IMAGE_SELECT_DIGEST + 1];
 	struct run_metrics rm;
 };
 
@@ -146,15 +152,16 @@ static void usage(FILE *f)
 	      "                       docker, containerd, cri-o); !NAME: all\n"
 	      "                       but NAME (also --runtime-containername)\n"
 	      "      --host[=BOOL]    as in ig: the host's events are shown\n"
-	      "                       (with the containers', unless -c or\n"
-	      "                       --k8s-* select); false: containers only\n"
+	      "                       (with the containers', unless -c,\n"
+	      "                       --containerimage-* or --k8s-* select);\n"
+	      "                       false: containers only\n"
 	      "      --k8s            Kubernetes columns (K8S.NODE ...) first;\n"
 	      "                       the default when $NODE_NAME is set\n"
 	      "      --k8s-namespace NS[,NS]  --k8s-podname POD[,POD]\n"
 	      "      --k8s-containername NAME[,NAME]\n"
 	      "      --k8s-selector KEY=VALUE[,KEY=VALUE]\n"
 	      "                       only events of these pods (pod labels);\n"
-	      "                       !NAME or !KEY=VALUE leaves one out\n"
+	      "                       !NAME or !KEY=VALUE leaves one out\n" CLI_IMAGE_HELP
 	      "  -t, --timeout SECS   stop after SECS seconds (0: never)\n"
 	      "      --max-events N   stop after N events\n"
 	      "      --ring-size N[K|M]  the gadget's ring buffers this size\n"
@@ -410,6 +417,9 @@ static int run_flag(struct run_flags *f, size_t n_params, int c,
 	case OPT_K8S_NAMESPACE ... OPT_K8S_LAST:
 		f->pods[c - OPT_K8S_NAMESPACE] = arg;
 		return EXIT_OK;
+	case OPT_IMAGE ... OPT_IMAGE_LAST: /* checked by session_select_images() */
+		f->images[c - OPT_IMAGE] = arg;
+		return EXIT_OK;
 	case CLI_OPT_STORE: /* applied in the first pass */
 	case OPT_PULL:
 	case OPT_DISALLOW_PULLING:
@@ -594,6 +604,10 @@ static int apply_flags(struct session *s, const struct run_flags *f,
 			return EXIT_USAGE;
 	if (f->containers && session_select_containers(s, f->containers, err))
 		return EXIT_USAGE;
+	for (i = 0; i <= IMAGE_SELECT_DIGEST; i++)
+		if (f->images[i] &&
+		    session_select_images(s, (int)i, f->images[i], err))
+			return EXIT_USAGE;
 	/* as ig without --host: the events of containers only */
 	if (f->no_host && session_add_filter(s, "runtime.containerId~.", err) &&
 	    error_prefix(err, "--host=false (containers' events only)"))

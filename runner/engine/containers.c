@@ -61,6 +61,7 @@ struct containers {
 	int scan_rc;
 	struct error *scan_err;
 	char docker_root[512]; /* dockerd's --data-root */
+	bool images; /* containers_want_images() */
 	struct pods *pods; /* pod identity, and pods by network namespace */
 	containers_fn listener; /* told of every namespace named or gone */
 	void *listener_ctx;
@@ -69,15 +70,17 @@ struct containers {
 static const struct {
 	const char *marker; /* text right before the id in a cgroup path */
 	const char *runtime;
+	bool any_id; /* an id of containerd's (id_len()), not 64 hex */
 } runtimes[] = {
-	{ "libpod-", "podman" },
-	{ "docker-", "docker" },
-	{ "/docker/", "docker" },
-	{ "cri-containerd-", "containerd" },
-	{ "crio-", "cri-o" },
-	{ "/libpod_parent/libpod-", "podman" },
-	/* containerd's cgroupfs default: /<namespace>/<id> */
-	{ "/k8s.io/", "containerd" },
+	{ "libpod-", "podman", false },
+	{ "docker-", "docker", false },
+	{ "/docker/", "docker", false },
+	{ "cri-containerd-", "containerd", false },
+	{ "crio-", "cri-o", false },
+	{ "/libpod_parent/libpod-", "podman", false },
+	/* containerd's cgroupfs default: /<namespace>/<id>, whatever id
+	 * `ctr run` was given */
+	{ "/k8s.io/", "containerd", true },
 };
 
 static void on_note(void *ctx, const struct containers_note *n)
@@ -193,6 +196,12 @@ unsigned long containers_version(const struct containers *c)
 	return c->version;
 }
 
+void containers_want_images(struct containers *c)
+{
+	settle(c);
+	c->images = true;
+}
+
 void containers_set_docker_root(struct containers *c, const char *dir)
 {
 	snprintf(c->docker_root, sizeof(c->docker_root), "%s",
@@ -297,6 +306,28 @@ static const char *kubepods_id(const char *text)
 }
 
 /*
+ * The length of the containerd id (its identifiers: alphanumerics, one
+ * '.', '_' or '-' between them) that p begins with, a whole cgroup name
+ * (up to '/', a line's end or the text's); 0 if none, or one of more
+ * than 64 characters.
+ */
+static size_t id_len(const char *p)
+{
+	size_t n = 0;
+
+	for (;;) {
+		if (isalnum((unsigned char)p[n]))
+			n++;
+		else if (n && p[n] && strchr("._-", p[n]) &&
+			 isalnum((unsigned char)p[n + 1]))
+			n += 2;
+		else
+			break;
+	}
+	return n <= 64 && (!p[n] || p[n] == '/' || p[n] == '\n') ? n : 0;
+}
+
+/*
  * The innermost container wins: a runtime may run in a container itself
  * (containerd in kind's or k3d's docker node, docker in docker), and the
  * exec hook's paths hold only the last CONTAINERS_CGROUP_DEPTH names.
@@ -304,17 +335,20 @@ static const char *kubepods_id(const char *text)
 int containers_parse_cgroup(const char *text, char runtime[16], char id[65])
 {
 	const char *best = kubepods_id(text), *rt = "containerd";
-	size_t i;
+	size_t i, len = 64;
 
 	for (i = 0; i < sizeof(runtimes) / sizeof(runtimes[0]); i++) {
 		const char *p = text;
-		size_t mlen = strlen(runtimes[i].marker);
+		size_t mlen = strlen(runtimes[i].marker), n;
 
 		while ((p = strstr(p, runtimes[i].marker))) {
 			p += mlen;
-			if ((!best || p > best) && strlen(p) >= 64 &&
-			    is_hex64(p)) {
+			n = runtimes[i].any_id		   ? id_len(p) :
+			    strlen(p) >= 64 && is_hex64(p) ? 64 :
+							     0;
+			if ((!best || p > best) && n) {
 				best = p;
+				len = n;
 				rt = runtimes[i].runtime;
 			}
 		}
@@ -322,8 +356,8 @@ int containers_parse_cgroup(const char *text, char runtime[16], char id[65])
 	if (!best)
 		return -1;
 	snprintf(runtime, 16, "%s", rt);
-	memcpy(id, best, 64);
-	id[64] = '\0';
+	memcpy(id, best, len);
+	id[len] = '\0';
 	return 0;
 }
 
@@ -363,10 +397,9 @@ static void docker_names(const struct containers *c, struct container_info *ci)
  * image inspect` gives RepoDigests (sorted), the first name@digest that
  * points at that id in the image store's repositories.json.
  */
-static void docker_image(const struct containers *c, const char *id,
-			 struct container_extra *x)
+static void docker_image(const struct containers *c, struct container_info *ci)
 {
-	json_t *cfg = docker_config(c, id), *repos, *repo, *v;
+	json_t *cfg = docker_config(c, ci->id), *repos, *repo, *v;
 	const char *image, *driver, *repo_name, *ref, *best = NULL;
 	json_error_t jerr;
 	char path[1024];
@@ -374,7 +407,7 @@ static void docker_image(const struct containers *c, const char *id,
 	image = json_string_value(json_object_get(cfg, "Image"));
 	driver = json_string_value(json_object_get(cfg, "Driver"));
 	if (image)
-		snprintf(x->image_id, sizeof(x->image_id), "%s", image);
+		snprintf(ci->image_id, sizeof(ci->image_id), "%s", image);
 	if (!image || !driver || strchr(driver, '/')) {
 		json_decref(cfg);
 		return;
@@ -390,7 +423,7 @@ static void docker_image(const struct containers *c, const char *id,
 			    (!best || strcmp(ref, best) < 0))
 				best = ref;
 	if (best)
-		snprintf(x->image_digest, sizeof(x->image_digest), "%s",
+		snprintf(ci->image_digest, sizeof(ci->image_digest), "%s",
 			 strchr(best, '@') + 1);
 	json_decref(repos);
 	json_decref(cfg);
@@ -410,12 +443,16 @@ static void name_container(const struct containers *c,
 		if (ci->name[0])
 			snprintf(ci->runtime, sizeof(ci->runtime), "docker");
 	}
+	if (c->images && !strcmp(ci->runtime, "docker"))
+		docker_image(c, ci);
 	/* podman's from its storage, wherever that is (pods.h) */
-	pods_identify(c->pods, pid, ci);
+	pods_identify(c->pods, pid, ci, c->images);
 	if (!ci->name[0] && ci->pod.container[0])
 		snprintf(ci->name, sizeof(ci->name), "%s", ci->pod.container);
+	/* as ig's containerd client: its id, whole; others: the short id */
 	if (!ci->name[0])
-		snprintf(ci->name, sizeof(ci->name), "%.12s", ci->id);
+		snprintf(ci->name, sizeof(ci->name), "%.*s",
+			 strcmp(ci->runtime, "containerd") ? 12 : 64, ci->id);
 }
 
 /* Runtime and id from /proc/<pid>/cgroup; 0 if it names a container. */
@@ -897,8 +934,8 @@ void containers_extra(struct containers *c, unsigned int pid,
 		x->started_at = started_at(c, pid);
 		cgroups_of(c, pid, x);
 	}
-	if (!strcmp(ci->runtime, "docker"))
-		docker_image(c, ci->id, x);
+	if (!strcmp(ci->runtime, "docker") && !ci->image_id[0])
+		docker_image(c, ci);
 	pods_extra(c->pods, pid, ci, x);
 }
 

@@ -32,6 +32,10 @@ struct container_info {
 	char id[65];
 	char name[128];
 	char image[256];
+	/* as its runtime reports them; "" unless containers_want_images()
+	 * asked, but containerd's, which come with its image's name */
+	char image_id[80];
+	char image_digest[80]; /* "sha256:...": the manifest's, when known */
 	struct pod_info pod; /* name empty: not a pod's */
 };
 
@@ -40,8 +44,6 @@ struct container_info {
  * read when asked (containers_extra()), never for an event.
  */
 struct container_extra {
-	char image_id[80]; /* as its runtime reports it */
-	char image_digest[80]; /* "sha256:...": the manifest's, when known */
 	__u64 started_at; /* its first process's start, ns since 1970 */
 	__u64 cgroup_id; /* of cgroup_path */
 	char cgroup_path[512 + 32]; /* cgroup_v2 under the cgroup2 mount */
@@ -63,6 +65,9 @@ struct containers *containers_new(const char *root);
 struct containers *containers_new_proc(const char *root);
 /* Where dockerd keeps its data (its --data-root); NULL: /var/lib/docker. */
 void containers_set_docker_root(struct containers *c, const char *dir);
+/* Read each container's image id and digest (container_info) when it is
+ * found, from now on (run's --containerimage-id and -digest). */
+void containers_want_images(struct containers *c);
 /* The node's name for k8s.node; NULL: the host name. */
 void containers_set_node(struct containers *c, const char *node);
 void containers_free(struct containers *c);
@@ -126,8 +131,8 @@ unsigned int containers_init_pid(const struct containers *c, __u64 mntns,
 				 __u64 *netns);
 /*
  * x for container ci, whose first process is pid (containers_init_pid()):
- * from /proc and the runtime's state (containerd's: its API); ci->image
- * too when it is empty and the runtime tells it (containerd).
+ * from /proc and the runtime's state; ci's image id and digest too when
+ * not known yet (containerd's: its API).
  */
 void containers_extra(struct containers *c, unsigned int pid,
 		      struct container_info *ci, struct container_extra *x);

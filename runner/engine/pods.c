@@ -528,8 +528,7 @@ static void from_podman_storage(const struct pods *p, const char *bundle,
  * images.json of the same storage (<graphroot>/overlay-images/).
  */
 static void podman_image(const struct pods *p, const char *bundle,
-			 const struct container_info *ci,
-			 struct container_extra *x)
+			 struct container_info *ci)
 {
 	char path[PATH_LEN];
 	json_error_t jerr;
@@ -539,10 +538,10 @@ static void podman_image(const struct pods *p, const char *bundle,
 
 	o = podman_entry(p, bundle, ci, &all, &dir_end);
 	if (o)
-		COPY(x->image_id,
+		COPY(ci->image_id,
 		     json_string_value(json_object_get(o, "image")));
 	json_decref(all);
-	slash = o && x->image_id[0] ? memrchr(bundle, '/', dir_end) : NULL;
+	slash = o && ci->image_id[0] ? memrchr(bundle, '/', dir_end) : NULL;
 	if (!slash)
 		return;
 	pfmt(path, sizeof(path), "%s%.*s/overlay-images/images.json", p->root,
@@ -551,8 +550,8 @@ static void podman_image(const struct pods *p, const char *bundle,
 	json_array_foreach (images, i, img) {
 		const char *id = json_string_value(json_object_get(img, "id"));
 
-		if (id && !strcmp(id, x->image_id))
-			COPY(x->image_digest,
+		if (id && !strcmp(id, ci->image_id))
+			COPY(ci->image_digest,
 			     json_string_value(json_object_get(img, "digest")));
 	}
 	json_decref(images);
@@ -739,7 +738,31 @@ static bool spec_has_netns(json_t *spec)
 	return false;
 }
 
-void pods_identify(struct pods *p, unsigned int pid, struct container_info *ci)
+/*
+ * containerd: the image's name (when empty), id and digest from its API,
+ * for container ci whose bundle is bundle (ig's containerd client asks
+ * the same).
+ */
+static void containerd_image(struct pods *p, const char *bundle,
+			     struct container_info *ci)
+{
+	struct containerd_image img;
+	char dir[PATH_LEN];
+	size_t dir_end;
+
+	if (strcmp(ci->runtime, "containerd") ||
+	    !names_bundle(bundle, ci->id, &dir_end))
+		return;
+	pfmt(dir, sizeof(dir), "%.*s", (int)dir_end, bundle);
+	if (pod_labels_containerd_image(p->labels, p->root, dir, ci->id, &img))
+		return;
+	COPY(ci->image, img.name);
+	COPY(ci->image_id, img.id);
+	COPY(ci->image_digest, img.digest);
+}
+
+void pods_identify(struct pods *p, unsigned int pid, struct container_info *ci,
+		   bool images)
 {
 	struct pod_info *pi = &ci->pod;
 	char bundle[PATH_LEN], path[PATH_LEN + 16], sandbox_id[65] = "";
@@ -759,8 +782,13 @@ void pods_identify(struct pods *p, unsigned int pid, struct container_info *ci)
 		from_annotations(anns, pi, sandbox_id);
 		from_podman_storage(p, bundle, ci);
 		from_podman(spec, anns, ci);
-		/* containerd 1.7's CRI plugin tells the image too */
+		/* containerd 1.7's CRI plugin tells the image too; without
+		 * it (or for its id), containerd's API, as ig's client */
 		COPY(ci->image, ann(anns, "io.kubernetes.cri.image-name"));
+		if (!ci->image[0] || images)
+			containerd_image(p, bundle, ci);
+		if (images)
+			podman_image(p, bundle, ci);
 		if (pi->name[0] && !pi->sandbox)
 			sandbox_labels(p, bundle, ci->id, sandbox_id, pi);
 		state_labels(p, bundle, ci->id, anns, sandbox_id, pi);
@@ -778,9 +806,7 @@ void pods_extra(struct pods *p, unsigned int pid, struct container_info *ci,
 		struct container_extra *x)
 {
 	char bundle[PATH_LEN], dir[PATH_LEN + 16];
-	struct containerd_image img;
 	json_t *spec, *anns;
-	size_t dir_end;
 
 	if (!ci->id[0] || find_bundle(p, pid, ci->id, bundle, sizeof(bundle)))
 		return;
@@ -794,16 +820,10 @@ void pods_extra(struct pods *p, unsigned int pid, struct container_info *ci,
 	else if (!strcmp(ann(anns, "io.container.manager") ?: "", "cri-o"))
 		COPY(x->sandbox_id, ann(anns, "io.kubernetes.cri-o.SandboxID"));
 	json_decref(spec);
-	podman_image(p, bundle, ci, x);
-	if (strcmp(ci->runtime, "containerd") ||
-	    !names_bundle(bundle, ci->id, &dir_end))
+	if (ci->image_id[0]) /* known since it was found */
 		return;
-	pfmt(dir, sizeof(dir), "%.*s", (int)dir_end, bundle);
-	if (pod_labels_containerd_image(p->labels, p->root, dir, ci->id, &img))
-		return;
-	COPY(ci->image, img.name);
-	COPY(x->image_id, img.id);
-	COPY(x->image_digest, img.digest);
+	podman_image(p, bundle, ci);
+	containerd_image(p, bundle, ci);
 }
 
 /* ---- network namespace index -------------------------------------- */

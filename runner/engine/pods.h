@@ -61,14 +61,17 @@ const char *pods_node(const struct pods *p);
  * Fill ci->pod from the runtime's state of container ci->id, whose first
  * process is pid (0 or gone: the known folders only); also ci->name and
  * ci->image when they are empty (podman's from its storage's
- * containers.json, docker's with another data root).
+ * containers.json, docker's with another data root, containerd's from its
+ * API, with its image's id and digest); with images, the image id and
+ * digest of podman's and containerd's containers.
  */
-void pods_identify(struct pods *p, unsigned int pid, struct container_info *ci);
+void pods_identify(struct pods *p, unsigned int pid, struct container_info *ci,
+		   bool images);
 
 /*
- * The image id and digest of container ci (podman's from its storage,
- * containerd's from its API, with ci->image when that is empty), whose
- * first process is pid, into x.
+ * What x tells of container ci, whose first process is pid; ci's image id
+ * and digest when not known yet (podman's from its storage, containerd's
+ * from its API, with ci->image when that is empty).
  */
 void pods_extra(struct pods *p, unsigned int pid, struct container_info *ci,
 		struct container_extra *x);

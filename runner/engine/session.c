@@ -18,6 +18,7 @@
 #include "runner/engine/batch.h"
 #include "runner/engine/containers.h"
 #include "runner/engine/k8s_select.h"
+#include "runner/engine/image_select.h"
 #include "runner/engine/name_list.h"
 #include "runner/engine/fields.h"
 #include "runner/engine/filter.h"
@@ -409,6 +410,7 @@ void session_free(struct session *s)
 	containers_free(s->ctrs);
 	stacks_free(s->stacks);
 	k8s_select_free(s->pods);
+	image_select_free(s->images);
 	free(s);
 }
 
@@ -486,6 +488,22 @@ int session_select_containers(struct session *s, const char *list,
 				 "--containername: no data source has "
 				 "runtime.containerName (no mount namespace "
 				 "id)");
+	return 0;
+}
+
+int session_select_images(struct session *s, int key, const char *list,
+			  struct error **err)
+{
+	const char *flag = key == IMAGE_SELECT_ID ? "id" : "digest";
+
+	if (!s->ctrs)
+		return error_set(err, 0,
+				 "--containerimage-%s: no data source has "
+				 "runtime.* fields (no mount namespace id)",
+				 flag);
+	if (image_select_add(&s->images, key, list, err))
+		return error_prefix(err, "--containerimage-%s", flag);
+	containers_want_images(s->ctrs);
 	return 0;
 }
 
@@ -654,6 +672,8 @@ static int on_event(void *ctx, const void *data, size_t size)
 	if (!filter_match(src->filter, data))
 		return 0;
 	if (s->pods && !k8s_select_event(s->pods, src->fs, data))
+		return 0;
+	if (s->images && !image_select_event(s->images, src->fs, data))
 		return 0;
 	if (src->batch) {
 		if (batch_add(src->batch, data, size))

@@ -99,6 +99,11 @@ int session_select_containers(struct session *s, const char *list,
  * flags AND, and one given again replaces its list. */
 int session_select_pods(struct session *s, int key, const char *value,
 			struct error **err);
+/* --containerimage-id, --containerimage-digest: key is an enum
+ * image_select_key, list a comma list (image_select.h); the containers'
+ * images are read as each is found from then on. */
+int session_select_images(struct session *s, int key, const char *list,
+			  struct error **err);
 /* The FIELDS sections of `runner run IMAGE --help`. */
 void session_describe(const struct session *s, FILE *out);
 /* Its OUTPUT MODES section: each data source's modes, its default marked. */

@@ -56,6 +56,7 @@ struct session {
 	struct stacks *stacks; /* NULL without stack fields */
 	bool describe_only; /* session_describe_open(): never started */
 	struct k8s_select *pods; /* NULL: no pod selection */
+	struct image_select *images; /* NULL: no image selection */
 	int pods_fd; /* the gadget's mount namespace filter (pods_in_kernel) */
 	int pods_netns_fd; /* the exec hook's selected network namespaces */
 	bool pods_in_kernel; /* the selection applies in the kernel too */

@@ -118,7 +118,8 @@ class Held:
     """A container that waits on a FIFO, then execs nslookup NAME.web.test:
     while it waits, its id, host pid and mount namespace are known."""
 
-    def __init__(self, env, name, engine="podman", network=None):
+    def __init__(self, env, name, engine="podman", network=None,
+                 image=IMAGE):
         self.name, self.engine = name, engine
         self.fifo = os.path.join(env.sync, name)
         os.mkfifo(self.fifo)
@@ -128,7 +129,7 @@ class Held:
             env.containers.append(name)
             net = network or f"ns:/run/netns/{env.ns.name}"
             out = sh(f"{PODMAN_RUN} -d --network {net} --name {name}"
-                     f" -v {env.sync}:/sync {IMAGE} sh -c '{script}'")
+                     f" -v {env.sync}:/sync {image} sh -c '{script}'")
             self.cli = "podman"
         else:
             d = env.docker
@@ -316,6 +317,66 @@ def containername_list_and_exclusion_as_ig(env):
             check_container_events(evs, ctr, what)
         eq({e["runtime"]["containerName"] for e in evs}, want,
            f"{what}: the containers of its events")
+
+
+@test
+def containerimage_flags_select_as_ig(env):
+    """run's --containerimage-id and --containerimage-digest (and their
+    --runtime-containerimage-* names) as ig's: the containers of the
+    images podman inspect tells (.Image, .ImageDigest), 12 characters
+    after sha256: compared, !ITEM leaving one out, and no event of the
+    host (dnsmasq answers from it); a container of another image (the
+    same files, another config) is told apart."""
+    other = f"localhost/trace-dns-test-bb2:{TAG}"
+    sh(f"tar -C {env.rootfs} -c . | podman import --change ENV=OTHER=1"
+       f" - {other}")
+    o1, b, o2 = cname("o"), cname("i"), cname("p")
+    rs = {}
+    try:
+        ids = {}
+        for image in (IMAGE, other):
+            ids[image] = sh(f"podman image inspect -f '{{{{.Id}}}}"
+                            f" {{{{.Digest}}}}' {image}").split()
+        (iid, idig), (oid, odig) = ids[IMAGE], ids[other]
+        check(iid != oid and idig != odig, f"two images: {ids}")
+        flags = {"id": ["--containerimage-id", iid],
+                 "id cut": ["--runtime-containerimage-id",
+                            f"x,sha256:{iid[:12]}"],
+                 "digest": ["--containerimage-digest", idig[7:19]],
+                 "not id": ["--containerimage-id", f"!{iid}"],
+                 "not digest": ["--runtime-containerimage-digest",
+                                f"!{idig},{odig}"]}
+        for what, f in flags.items():
+            rs[what] = tracer(env, *f)
+        co1 = Held(env, o1, image=other)
+        cb = Held(env, b)
+        co2 = Held(env, o2, image=other)
+        eq(cb.image()[1:], (iid, idig), f"podman inspect of {b}")
+        eq(co1.image()[1:], (oid, odig), f"podman inspect of {o1}")
+        # o1, then b, then o2: b's responses come after all of o1's, o2's
+        # after all of b's
+        co1.release()
+        cb.release()
+        co2.release()
+        wait_responses([(w, rs[w], b) for w in ("id", "id cut", "digest")] +
+                       [(w, rs[w], o2) for w in ("not id", "not digest")])
+    finally:
+        stop_all(list(rs.values()))
+        sh(f"podman rm -f {o1} {b} {o2}", check_rc=False)
+        sh(f"podman rmi {other}", check_rc=False)
+    for what, x in rs.items():
+        evs = json_lines(x.stdout())
+        mine = (cb,) if what in ("id", "id cut", "digest") else (co1, co2)
+        for c in mine:
+            check_container_events(evs, c, what,
+                                   image=IMAGE if c is cb else other)
+        eq({e["runtime"]["containerName"] for e in evs},
+           {c.name for c in mine}, f"{what}: the containers of its events")
+    p = subprocess.run([RUNNER, "run", "trace_dns", "--store", env.store,
+                        "--containerimage-digest", "a,,b"],
+                       capture_output=True, text=True, timeout=60)
+    eq(p.returncode, 2, "exit status of --containerimage-digest a,,b")
+    eq(p.stderr.count("\n"), 1, f"one error line: {p.stderr!r}")
 
 
 @test
@@ -929,19 +990,28 @@ def docker_query(env, d):
     net = PidNet(c.pid)
     srv = dnsmasq(net, env.tmp, "127.0.0.1", name="dnsmasq-docker")
     env.procs.append(srv)
-    r = Runner(["run", "trace_dns", "-o", "json", "--store", env.store,
-                "-F", f"netns_id=={net.inode()}"],
-               env={"RUNNER_DOCKER_ROOT": d.root})
+    rs = [Runner(["run", "trace_dns", "-o", "json", "--store", env.store,
+                  "-F", f"netns_id=={net.inode()}", *f],
+                 env={"RUNNER_DOCKER_ROOT": d.root})
+          for f in ([], ["--containerimage-id", c.inspect("{{.Image}}")])]
+    r, sel = rs
     try:
         c.release()
         wait_json(r, responded(name), n=2)
+        sevs = wait_json(sel, responded(name), n=2)
         evs = upto_marker(env, r, ns=PidNet(srv.pid))
     finally:
-        stop_all([r])
+        stop_all(rs)
         srv.terminate()
         srv.wait(timeout=60)
     check_container_events(evs, c, "docker", image=DOCKER_IMAGE,
                            runtime="docker")
+    # by the image id docker inspect tells: the container's events only
+    what = "--containerimage-id (docker)"
+    check_container_events(sevs, c, what, image=DOCKER_IMAGE,
+                           runtime="docker")
+    eq({e["runtime"]["containerName"] for e in sevs}, {name},
+       f"{what}: the containers of its events")
     check_host_events([e for e in evs if e["proc"]["pid"] == srv.pid],
                       "dnsmasq")
 

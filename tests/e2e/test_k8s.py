@@ -895,7 +895,12 @@ def containerd_image(d, cid):
     as ctr tells them: the container's image, the digest that name points
     at (`ctr images ls`), the config of its manifest (of this machine's
     platform, when the digest is an index's)."""
-    name = json.loads(d.ctr(f"container info {cid}"))["Image"]
+    return containerd_image_named(
+        d, json.loads(d.ctr(f"container info {cid}"))["Image"])
+
+
+def containerd_image_named(d, name):
+    """containerd_image() of image name."""
     rows = [ln.split() for ln in d.ctr("images ls").splitlines()[1:]]
     digest = next(r[2] for r in rows if r[0] == name)
     doc = json.loads(d.ctr(f"content get {digest}"))
@@ -908,19 +913,26 @@ def containerd_image(d, cid):
             "containerImageDigest": digest}
 
 
+def containerd_with_index(env, tag):
+    """A containerd with IMAGE, and IMAGE again as an OCI index named
+    localhost/k8s-test-TAG (returned)."""
+    d = Containerd(env.tmp)
+    env.daemons.append(d)
+    d.ctr(f"image import {env.archive}")
+    oci = os.path.join(env.tmp, f"image-{tag}.tar")
+    sh(f"podman save --format oci-archive -o {oci} {IMAGE}")
+    index = f"localhost/k8s-test-{tag}:{TAG}"
+    d.ctr(f"image import --index-name {index} {oci}")
+    return d, index
+
+
 @test
 def list_containers_shows_containerd_images(env):
     """containerd containers (no pod) of an image whose name points at a
     manifest and of one whose name points at an index: the image's name,
     id and digest as ctr tells them (ig's containerd client asks
     containerd the same)."""
-    d = Containerd(env.tmp)
-    env.daemons.append(d)
-    d.ctr(f"image import {env.archive}")
-    oci = os.path.join(env.tmp, "image-oci.tar")
-    sh(f"podman save --format oci-archive -o {oci} {IMAGE}")
-    index = f"localhost/k8s-test-index:{TAG}"
-    d.ctr(f"image import --index-name {index} {oci}")
+    d, index = containerd_with_index(env, "index")
     ids = {hexid(): IMAGE, hexid(): index}
     for cid, image in ids.items():
         d.run(cid, {}, "/bin/sleep 1000", detach=True, image=image)
@@ -934,6 +946,93 @@ def list_containers_shows_containerd_images(env):
         eq({k: got[cid].get(k) for k in want}, want, f"image of {cid}")
     eq(len({got[cid]["containerImageDigest"] for cid in ids}), 2,
        "a manifest's digest and an index's")
+
+
+@test
+def containerd_container_of_any_id_named_and_selected_by_image(env):
+    """Containers `ctr run` made with ids that are not 64 hex characters
+    (containerd takes any of its identifiers) outside pods: named by their
+    whole id and their image by containerd's API (no CRI annotation), as
+    ig's containerd client names them, in run and list-containers, one
+    from before the runner and a one-shot one after it; run's
+    --containerimage-id and --containerimage-digest select them by what
+    ctr tells of their images (an image and an index of the same image:
+    one id, two digests)."""
+    d, index = containerd_with_index(env, "index-sel")
+    img, idx = containerd_image_named(d, IMAGE), \
+        containerd_image_named(d, index)
+    eq(img["containerImageId"], idx["containerImageId"], "one image id")
+    before, after = f"lcfc{PID}", f"lcfc-{PID}.after_1"
+    other = f"other{PID}"
+    d.run(before, {}, "/bin/sleep 1000", detach=True)
+    d.run(other, {}, "/bin/sleep 1000", detach=True, image=index)
+    got = {c["runtime"]["containerId"]: c for c in json.loads(
+        subprocess.run([RUNNER, "list-containers", "-o", "json", "-r",
+                        "containerd"], capture_output=True, text=True,
+                       timeout=120, check=True).stdout or "null") or []}
+    for cid, image in ((before, img), (other, idx)):
+        check(cid in got, f"{cid} not listed: {list(got)}")
+        eq({k: got[cid]["runtime"].get(k)
+            for k in ("containerName", "runtimeName", *image)},
+           dict({"containerName": cid, "runtimeName": "containerd"},
+                **image), f"list-containers: {cid}")
+    flags = {"all": [],
+             "id": ["--containerimage-id", img["containerImageId"]],
+             "digest": ["--containerimage-digest",
+                        img["containerImageDigest"][7:19]],
+             "not digest": ["--runtime-containerimage-digest",
+                            "!" + img["containerImageDigest"]],
+             "id, not digest": ["--runtime-containerimage-id",
+                                "sha256:" + idx["containerImageId"][7:19],
+                                "--containerimage-digest",
+                                "!" + img["containerImageDigest"]]}
+    rs = {}
+    try:
+        for what, f in flags.items():
+            rs[what] = Runner(["run", "trace_exec", "-o", "json",
+                               "--store", env.store, *f])
+        d.ctr(f"task exec --exec-id e1 {before} /bin/sh -c 'exit 0'")
+        d.ctr(f"task exec --exec-id e1 {other} /bin/sh -c 'exit 0'")
+        d.run(after, {}, "/bin/sh -c 'exit 0'")
+        # the last exec: every other was written before it
+        d.ctr(f"task exec --exec-id e2 {other} /bin/sh -c 'exit 1'",
+              check_rc=False)
+        for what in ("all", "not digest", "id, not digest"):
+            wait_json(rs[what], lambda e: e["proc"]["comm"] == "sh" and
+                      e["runtime"]["containerId"] == other and
+                      "exit 1" in e["args"])
+        # after ended after every exec but that last one
+        for what in ("id", "digest"):
+            wait_json(rs[what], lambda e: e["proc"]["comm"] == "sh" and
+                      e["runtime"]["containerId"] == after)
+    finally:
+        try:
+            stop_all(list(rs.values()))
+        finally:
+            d.stop()
+            env.daemons.remove(d)
+    names = {before: img, after: img, other: idx}
+    want = {"all": {before, after, other}, "id": {before, after, other},
+            "digest": {before, after}, "not digest": {other},
+            "id, not digest": {other}}
+    # (other tests' containers may run beside these)
+    for what, r in rs.items():
+        evs = [e for e in json_lines(r.stdout())
+               if e["runtime"]["containerId"] in names]
+        if what != "all":
+            eq([e["proc"]["comm"] for e in json_lines(r.stdout())
+                if not e["runtime"]["containerId"]], [],
+               f"{what}: the host's events")
+        eq({e["runtime"]["containerId"] for e in evs
+            if e["proc"]["comm"] == "sh"}, want[what],
+           f"{what}: the containers of the execs")
+        for e in evs:
+            rt = e["runtime"]
+            eq((rt["containerName"], rt["runtimeName"],
+                rt["containerImageName"]),
+               (rt["containerId"], "containerd",
+                names[rt["containerId"]]["containerImageName"]),
+               f"{what}: runtime of {rt['containerId']}")
 
 
 if __name__ == "__main__":

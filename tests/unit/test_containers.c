@@ -236,6 +236,37 @@ static void parse_cgroup__nested_runtimes__innermost_container(void **state)
 	assert_string_equal(id, DOCKER_ID);
 }
 
+/* containerd's cgroupfs default, /<namespace>/<id>: any id of
+ * containerd's identifiers (`ctr run IMAGE lcfc1`), a whole cgroup name,
+ * of at most 64 characters. */
+static void parse_cgroup__containerd_any_id(void **state)
+{
+	static const char *const ok[][2] = {
+		{ "0::/k8s.io/lcfc1\n", "lcfc1" },
+		{ "0::/k8s.io/a-b.c_d", "a-b.c_d" },
+		{ "0::/k8s.io/x1/init\n", "x1" },
+		{ "0::/k8s.io/" PODMAN_ID, PODMAN_ID },
+	};
+	static const char *const bad[] = {
+		"0::/k8s.io/\n",    "0::/k8s.io/a..b\n",
+		"0::/k8s.io/-a\n",  "0::/k8s.io/a-\n",
+		"0::/k8s.io/a b\n", "0::/k8s.io/" PODMAN_ID "a\n",
+		"0::/k8s.io/a:b\n",
+	};
+	char runtime[16], id[65];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		assert_int_equal(containers_parse_cgroup(ok[i][0], runtime, id),
+				 0);
+		assert_string_equal(runtime, "containerd");
+		assert_string_equal(id, ok[i][1]);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(containers_parse_cgroup(bad[i], runtime, id),
+				 -1);
+}
+
 /* The kubelet's cgroupfs driver: /kubepods[/<qos>]/pod<uid>/<id>. */
 static void parse_cgroup__kubelet_cgroupfs__bare_id(void **state)
 {
@@ -511,6 +542,7 @@ int main(void)
 		cmocka_unit_test(
 			parse_cgroup__nested_runtimes__innermost_container),
 		cmocka_unit_test(parse_cgroup__kubelet_cgroupfs__bare_id),
+		cmocka_unit_test(parse_cgroup__containerd_any_id),
 		cmocka_unit_test(note__kubelet_cgroupfs_docker_id__docker),
 		cmocka_unit_test(note__podman_cgroupfs__name_and_image),
 		cmocka_unit_test(note__systemd_and_docker_paths__parsed),

@@ -298,7 +298,7 @@ static void containerd__shared_shim__sandbox_and_app_named(void **state)
 
 	(void)state;
 	engine_log_set(on_log, &said);
-	pods_identify(p, 100, &sb);
+	pods_identify(p, 100, &sb, false);
 	assert_string_equal(sb.pod.name, "mypod");
 	assert_string_equal(sb.pod.namespace, "demo");
 	assert_string_equal(sb.pod.uid, UID);
@@ -307,7 +307,7 @@ static void containerd__shared_shim__sandbox_and_app_named(void **state)
 	assert_false(sb.pod.hostnetwork);
 	assert_int_equal(sb.pod.netns, inode_of("proc/100/ns/net"));
 	/* the shim's folder is the sandbox's: the app's bundle is next to it */
-	pods_identify(p, 101, &app);
+	pods_identify(p, 101, &app, false);
 	assert_string_equal(app.pod.name, "mypod");
 	assert_string_equal(app.pod.container, "app");
 	assert_false(app.pod.sandbox);
@@ -331,10 +331,10 @@ static void containerd__process_gone__found_in_learned_folder(void **state)
 	struct container_info sb = info(SB, ""), job = info(ONESHOT, "");
 
 	(void)state;
-	pods_identify(p, 0, &job);
+	pods_identify(p, 0, &job, false);
 	assert_string_equal(job.pod.name, ""); /* folder not known yet */
-	pods_identify(p, 100, &sb);
-	pods_identify(p, 0, &job);
+	pods_identify(p, 100, &sb, false);
+	pods_identify(p, 0, &job, false);
 	assert_string_equal(job.pod.name, "mypod");
 	assert_string_equal(job.pod.container, "job");
 	assert_int_equal(job.pod.netns, 0);
@@ -347,7 +347,7 @@ static void crio__conmon_bundle__labels_from_sandbox(void **state)
 	struct container_info c = info(CRIO_APP, "");
 
 	(void)state;
-	pods_identify(p, 200, &c);
+	pods_identify(p, 200, &c, false);
 	assert_string_equal(c.pod.name, "web-0");
 	assert_string_equal(c.pod.namespace, "shop");
 	assert_string_equal(c.pod.uid, "u-crio");
@@ -362,7 +362,7 @@ static void docker__other_data_root__labels_name_image(void **state)
 	struct container_info c = info(DK_APP, "");
 
 	(void)state;
-	pods_identify(p, 300, &c);
+	pods_identify(p, 300, &c, false);
 	assert_string_equal(c.name, "k8s_api_backend-7_prod_u-dk_0");
 	assert_string_equal(c.image, "registry/api:1");
 	assert_string_equal(c.pod.name, "backend-7");
@@ -382,7 +382,7 @@ static void podman__kube_play__pod_from_hostname(void **state)
 	struct container_info c = info(PM_APP, "mypod-app");
 
 	(void)state;
-	pods_identify(p, 400, &c);
+	pods_identify(p, 400, &c, false);
 	assert_string_equal(c.pod.name, "mypod");
 	assert_string_equal(c.pod.container, "app");
 	assert_string_equal(c.pod.labels, "app=kube,tier=front");
@@ -396,7 +396,7 @@ static void podman__other_storage_root__name_and_image(void **state)
 
 	(void)state;
 	snprintf(c.runtime, sizeof(c.runtime), "podman");
-	pods_identify(p, 600, &c);
+	pods_identify(p, 600, &c, false);
 	assert_string_equal(c.name, "elsewhere");
 	assert_string_equal(c.image, "localhost/bb:other");
 	assert_string_equal(c.pod.name, "");
@@ -408,7 +408,7 @@ static void hostnetwork__host_netns__not_indexed(void **state)
 	struct pods *p = pods_new(root);
 	struct container_info c = info(HOSTNET, "");
 	(void)state;
-	pods_identify(p, 500, &c);
+	pods_identify(p, 500, &c, false);
 	assert_string_equal(c.pod.container, "agent");
 	assert_true(c.pod.hostnetwork);
 	pods_index_add(p, &c);
@@ -423,9 +423,9 @@ static void index__sandbox_and_apps__the_pod(void **state)
 			      side = info(APP2, "");
 
 	(void)state;
-	pods_identify(p, 100, &sb);
-	pods_identify(p, 101, &app);
-	pods_identify(p, 102, &side);
+	pods_identify(p, 100, &sb, false);
+	pods_identify(p, 101, &app, false);
+	pods_identify(p, 102, &side, false);
 	pods_index_add(p, &app);
 	assert_ptr_equal(pods_by_netns(p, sb.pod.netns), &app.pod);
 	pods_index_add(p, &sb); /* the sandbox names the pod */
