@@ -105,8 +105,9 @@ bool image_select_event(struct image_select *s, const struct fieldset *fs,
 	m = ns_memo_way(s->memo, mntns, 0);
 	if (ns_memo_kept(m, mntns, 0, fs->containers))
 		return m->answer;
-	ci = mntns && fs->containers ? containers_lookup(fs->containers, mntns) :
-				       NULL;
+	ci = mntns && fs->containers ?
+		     containers_lookup(fs->containers, mntns) :
+		     NULL;
 	return ns_memo_keep(m, mntns, 0, fs->containers,
 			    ci && image_select_match(s, ci->image_id,
 						     ci->image_digest));

@@ -3,8 +3,9 @@
  * containers_parse_cgroup() (runner/engine/containers.c) of hostile
  * /proc/<pid>/cgroup texts and cgroup paths (a container's cgroup names
  * come from its runtime, some from what the user named it): whatever the
- * text, a container found has an id of 64 lowercase hex digits that the
- * text holds, and a runtime the runner knows.
+ * text, a container found has an id that the text holds, of 64
+ * lowercase hex digits or (containerd's /k8s.io/<id>) one of containerd's
+ * identifiers of at most 64 characters, and a runtime the runner knows.
  */
 #include <ctype.h>
 #include <stdbool.h>
@@ -32,12 +33,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(runtime, 'x', sizeof(runtime));
 	memset(id, 'x', sizeof(id));
 	if (containers_parse_cgroup(text, runtime, id) == 0) {
-		FUZZ_CHECK(memchr(id, '\0', sizeof(id)) == id + 64,
-			   "id of %zu bytes", strnlen(id, sizeof(id)));
-		for (size_t i = 0; i < 64; i++)
-			FUZZ_CHECK(isxdigit((unsigned char)id[i]) &&
-					   !isupper((unsigned char)id[i]),
+		size_t len = strnlen(id, sizeof(id));
+		bool hex = len == 64;
+
+		FUZZ_CHECK(len > 0 && len < sizeof(id), "id of %zu bytes", len);
+		for (size_t i = 0; i < len; i++)
+			hex = hex && isxdigit((unsigned char)id[i]) &&
+			      !isupper((unsigned char)id[i]);
+		/* else alphanumerics, one of . _ - between two of them */
+		for (size_t i = 0; !hex && i < len; i++)
+			FUZZ_CHECK(isalnum((unsigned char)id[i]) ||
+					   (i > 0 && i + 1 < len &&
+					    strchr("._-", id[i]) &&
+					    isalnum((unsigned char)id[i - 1]) &&
+					    isalnum((unsigned char)id[i + 1])),
 				   "id \"%s\"", id);
+		FUZZ_CHECK(hex || !strcmp(runtime, "containerd"),
+			   "%s id \"%s\"", runtime, id);
 		FUZZ_CHECK(strstr(text, id), "id \"%s\" not in the text", id);
 		FUZZ_CHECK(memchr(runtime, '\0', sizeof(runtime)),
 			   "runtime not terminated");

@@ -165,7 +165,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&ci, 0, sizeof(ci));
 	snprintf(ci.runtime, sizeof(ci.runtime), "podman");
 	snprintf(ci.id, sizeof(ci.id), "%s", ID);
-	pods_identify(p, 7, &ci);
+	pods_identify(p, 7, &ci, false);
 	if (getenv("FUZZ_DEBUG")) /* to check what a seed does */
 		fprintf(stderr,
 			"name %s image %s pod %s/%s container %s%s uid %s labels %s\n",
