@@ -19,8 +19,12 @@
 static void match__cut_after_the_algorithm(void **state)
 {
 	static const char *const keep[] = {
-		ID, "0123456789ab", "sha256:0123456789ab",
-		"0123456789abXYZ", "x,0123456789ab", "other:0123456789ab",
+		ID,
+		"0123456789ab",
+		"sha256:0123456789ab",
+		"0123456789abXYZ",
+		"x,0123456789ab",
+		"other:0123456789ab",
 	};
 	static const char *const drop[] = {
 		"0123456789a", "123456789abc", "!" ID, "x", "!0123456789ab",
@@ -51,9 +55,8 @@ static void match__both_flags_and_again(void **state)
 
 	(void)state;
 	assert_true(image_select_match(NULL, "", ""));
-	assert_int_equal(image_select_add(&s, IMAGE_SELECT_DIGEST, DIGEST,
-					  NULL),
-			 0);
+	assert_int_equal(
+		image_select_add(&s, IMAGE_SELECT_DIGEST, DIGEST, NULL), 0);
 	assert_true(image_select_match(s, "", DIGEST));
 	assert_false(image_select_match(s, "", ""));
 	assert_int_equal(image_select_add(&s, IMAGE_SELECT_ID, "!" ID, NULL),
@@ -74,17 +77,15 @@ static void add__bad_list__refused(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_int_not_equal(image_select_add(&s, IMAGE_SELECT_ID,
-						      bad[i], &err),
-				     0);
+		assert_int_not_equal(
+			image_select_add(&s, IMAGE_SELECT_ID, bad[i], &err), 0);
 		assert_non_null(err);
 		error_free(err);
 		err = NULL;
 	}
 	snprintf(big, sizeof(big), "%0129d", 0);
-	assert_int_not_equal(image_select_add(&s, IMAGE_SELECT_DIGEST, big,
-					      &err),
-			     0);
+	assert_int_not_equal(
+		image_select_add(&s, IMAGE_SELECT_DIGEST, big, &err), 0);
 	error_free(err);
 	image_select_free(s);
 }
