@@ -584,7 +584,21 @@ static bool same_name(const struct oci_ref *pin, const char *r)
 	       (!pin->tag || (e->tag && !strcmp(e->tag, pin->tag)));
 }
 
-int oci_store_untag(struct oci_store *store, const char *ref,
+/* "a, b, c": the tags in gone (a JSON array of strings), cut to fit. */
+static void tag_list(json_t *gone, char *buf, size_t size)
+{
+	size_t i, len = 0;
+	json_t *name;
+
+	buf[0] = '\0';
+	json_array_foreach (gone, i, name)
+		if (len < size - 1)
+			len += snprintf(buf + len, size - len, "%s%s",
+					len ? ", " : "",
+					json_string_value(name));
+}
+
+int oci_store_untag(struct oci_store *store, const char *ref, bool all,
 		    void (*removed)(const char *name, void *arg), void *arg,
 		    struct error **err)
 {
@@ -594,7 +608,8 @@ int oci_store_untag(struct oci_store *store, const char *ref,
 	cleanup_ref struct oci_ref *pin = NULL;
 	const char *digest = NULL;
 	json_t *manifests, *name;
-	size_t i = 0, before;
+	size_t i = 0, before, tags = 0;
+	char names[512];
 
 	if (!idx)
 		return error_prefix(err, "remove %s", ref);
@@ -615,6 +630,7 @@ int oci_store_untag(struct oci_store *store, const char *ref,
 		if ((digest && d && !strcmp(d, digest) &&
 		     (!pin || same_name(pin, r))) ||
 		    (!digest && r && !strcmp(r, ref))) {
+			tags += r != NULL;
 			json_array_append_new(gone, json_string(r ? r : d));
 			json_array_remove(manifests, i);
 		} else {
@@ -624,6 +640,15 @@ int oci_store_untag(struct oci_store *store, const char *ref,
 	if (json_array_size(manifests) == before) {
 		store_not_found(err, "image", ref, store->dir);
 		return -1;
+	}
+	/* counted under the lock: a tag added since the user looked is
+	 * never removed unasked */
+	if (digest == ref && !all && tags > 1) {
+		tag_list(gone, names, sizeof(names));
+		return error_set(err, 0,
+				 "%s is tagged %zu times (%s): name a tag, or "
+				 "remove them all with --force",
+				 digest, tags, names);
 	}
 	if (store_index_save(store, idx, err) < 0)
 		return error_prefix(err, "remove %s", ref);

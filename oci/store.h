@@ -69,10 +69,11 @@ int oci_store_open_blob(struct oci_store *store, const char *digest,
 			struct error **err);
 
 /* Remove the index.json entries ref names: a tag, every tag of a bare
- * digest, or the tags of name holding the digest of "name@digest".  Once
+ * digest (one tagged more than once only with all, counted under the
+ * lock), or the tags of name holding the digest of "name@digest".  Once
  * saved, removed (if not NULL) is called with each entry's tag (its
  * digest when it had none). */
-int oci_store_untag(struct oci_store *store, const char *ref,
+int oci_store_untag(struct oci_store *store, const char *ref, bool all,
 		    void (*removed)(const char *name, void *arg), void *arg,
 		    struct error **err);
 /* Delete blobs nothing in index.json references, and stale temp files. */

@@ -29,36 +29,6 @@ static int remove_option(void *state, int opt, const char *arg,
 	return EXIT_OK;
 }
 
-/*
- * A bare digest tagged more than once removes every tag: only with
- * --force, or the user learns of them first.
- */
-static int check_digest_tags(struct oci_store *store, const char *digest,
-			     struct error **err)
-{
-	struct oci_store_entry *e = NULL;
-	char names[512] = "";
-	size_t n = 0, tags = 0, len = 0;
-
-	if (oci_store_index(store, &e, &n, err) < 0)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (!e[i].ref || !e[i].digest || strcmp(e[i].digest, digest))
-			continue;
-		tags++;
-		if (len < sizeof(names) - 1)
-			len += snprintf(names + len, sizeof(names) - len,
-					"%s%s", len ? ", " : "", e[i].ref);
-	}
-	oci_store_entries_free(e, n);
-	if (tags > 1)
-		return error_set(err, 0,
-				 "%s is tagged %zu times (%s): name a tag, or "
-				 "remove them all with --force",
-				 digest, tags, names);
-	return 0;
-}
-
 /* One line per tag removed: a digest or NAME@DIGEST names its tags. */
 static void print_untagged(const char *name, void *arg)
 {
@@ -82,10 +52,8 @@ static int remove_run(struct cli_ctx *ctx, void *state, struct error **err)
 		cleanup_error struct error *one = NULL;
 		cleanup_free char *ref = cli_normalize_ref(ctx->argv[i], &one);
 
-		if (!ref ||
-		    (oci_digest_valid(ref) && !s->force &&
-		     check_digest_tags(store, ref, &one) < 0) ||
-		    oci_store_untag(store, ref, print_untagged, NULL, &one) < 0)
+		if (!ref || oci_store_untag(store, ref, s->force,
+					    print_untagged, NULL, &one) < 0)
 			ret = runner_msg(EXIT_FAIL, "%s", error_msg(one));
 	}
 	/* and the signatures of what no image holds any more */

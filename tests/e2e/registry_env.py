@@ -494,7 +494,8 @@ def store_snapshot(store):
     return index, blobs
 
 
-FLOCK_NR = {"x86_64": 73, "aarch64": 32}[os.uname().machine]
+SYSCALL_NR = {"x86_64": {"flock": 73, "connect": 42},
+              "aarch64": {"flock": 32, "connect": 203}}[os.uname().machine]
 
 
 def children(pid):
@@ -506,11 +507,11 @@ def children(pid):
         return []
 
 
-def in_flock(pid):
-    """Whether pid is stopped at, or in, the flock system call."""
+def in_syscall(pid, name="flock"):
+    """Whether pid is stopped at, or in, system call name."""
     try:
         with open(f"/proc/{pid}/syscall") as fh:
-            return fh.read().split()[0] == str(FLOCK_NR)
+            return fh.read().split()[0] == str(SYSCALL_NR[name])
     except (OSError, IndexError):
         return False
 
@@ -527,21 +528,27 @@ class HeldAtCommit:
     """A runner command that writes to store, held by strace at its second
     flock (its staging folder's is the first, its commit's lock the
     second) until release(): what it read of the store may change
-    meanwhile.  argv starts with the runner."""
+    meanwhile.  argv starts with the runner.  A command that stages
+    nothing (tag, remove) is held at its first (at=1, staged=False); one
+    that takes no lock (push) at another system call (syscall)."""
 
-    def __init__(self, argv, store, environ):
+    def __init__(self, argv, store, environ, at=2, staged=True,
+                 syscall="flock"):
         # sh tells the runner's exit status: strace's is its own
         self.p = subprocess.Popen(
-            ["strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=flock",
-             "-e", "inject=flock:delay_enter=600000000:when=2", "sh", "-c",
-             '"$@"; echo "exit $?" >&2', "sh"] + argv,
+            ["strace", "-f", "-qq", "-o", "/dev/null", "-e",
+             f"trace={syscall}", "-e",
+             f"inject={syscall}:delay_enter=600000000:when={at}", "sh",
+             "-c", '"$@"; echo "exit $?" >&2', "sh"] + argv,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             env=environ)
         ingest = os.path.join(store, "ingest")
         deadline = time.time() + 60
         while self.p.poll() is None and time.time() < deadline:
-            if os.path.isdir(ingest) and os.listdir(ingest) and \
-                    any(in_flock(c) for c in descendants(self.p.pid)):
+            if (not staged or (os.path.isdir(ingest) and
+                               os.listdir(ingest))) and \
+                    any(in_syscall(c, syscall)
+                        for c in descendants(self.p.pid)):
                 return
             time.sleep(0.1)
         self.release()

@@ -871,6 +871,31 @@ def remove_by_digest_of_several_tags_needs_force(ctx):
 
 
 @test
+def remove_by_digest_counts_the_tags_added_before_its_lock(ctx):
+    """image remove DIGEST held by strace at its lock while a second tag
+    of the digest is added: it counts the tags under the lock, so it
+    refuses without --force and both tags stay."""
+    store = os.path.join(ctx.tmp, "store-rm-race")
+    tar = os.path.join(ctx.tmp, "rm-race.tar")
+    run(ctx, ["image", "export", SNAP, tar], want=0)
+    run(ctx, ["image", "import", tar, "--store", store], want=0)
+    digest = json.loads(run(ctx, ["image", "list", "-o", "json", "--store",
+                                  store], want=0).stdout)[0]["Digest"]
+    rm = renv.HeldAtCommit([RUNNER, "image", "remove", digest, "--store",
+                            store], store, env(ctx), at=1, staged=False)
+    try:
+        run(ctx, ["image", "tag", SNAP, "hostile.test/late:v1", "--store",
+                  store], want=0)
+    finally:
+        rc, err = rm.release()
+    eq(rc, 1, f"remove exit status ({err.strip()})")
+    check("is tagged 2 times" in err and "--force" in err, err)
+    eq(sorted(i["reference"] for i in json.loads(
+        run(ctx, ["image", "list", "-o", "json", "--store", store],
+            want=0).stdout)), ["hostile.test/late:v1", SNAP], "images left")
+
+
+@test
 def pull_replaces_a_corrupt_stored_blob_and_ingest_leftovers_go(ctx):
     reg = renv.Registry(ctx.tmp, "plain")
     proxy = renv.Proxy(reg.port, mode="trickle")

@@ -276,7 +276,8 @@ static void store_tag_untag_gc__deletes_only_unreferenced(void **state)
 	assert_int_equal(n_before, 6);
 	assert_int_equal(
 		oci_store_tag(f->store, REF, "localhost:5000/a:v1", &err), 0);
-	assert_int_equal(oci_store_untag(f->store, REF, NULL, NULL, &err), 0);
+	assert_int_equal(
+		oci_store_untag(f->store, REF, false, NULL, NULL, &err), 0);
 	assert_int_equal(oci_store_gc(f->store, &removed, &err), 0);
 	assert_int_equal(removed, 0);
 	assert_int_equal(oci_store_get_gadget(f->store, "localhost:5000/a:v1",
@@ -287,8 +288,8 @@ static void store_tag_untag_gc__deletes_only_unreferenced(void **state)
 	n_mid = count_blobs(f);
 	/* program, amd64 manifest, index; arm64 manifest unless identical */
 	assert_true(n_mid == 6 + 3 || n_mid == 6 + 4);
-	assert_int_equal(oci_store_untag(f->store, "localhost:5000/a:v1", NULL,
-					 NULL, &err),
+	assert_int_equal(oci_store_untag(f->store, "localhost:5000/a:v1", false,
+					 NULL, NULL, &err),
 			 0);
 	assert_int_equal(oci_store_gc(f->store, &removed, &err), 0);
 	assert_int_equal(removed, n_mid - 6);
@@ -298,8 +299,8 @@ static void store_tag_untag_gc__deletes_only_unreferenced(void **state)
 	assert_int_equal(oci_store_get_gadget(f->store, "localhost:5000/b:v1",
 					      "arm64", &g, &err),
 			 0);
-	assert_int_equal(oci_store_untag(f->store, "localhost:5000/a:v1", NULL,
-					 NULL, &err),
+	assert_int_equal(oci_store_untag(f->store, "localhost:5000/a:v1", false,
+					 NULL, NULL, &err),
 			 -1);
 	assert_int_equal(err->errnum, ENOENT);
 }
@@ -321,15 +322,18 @@ static void store_untag__name_at_digest__keeps_other_names(void **state)
 				       "localhost:5000/b:v1", &err),
 			 0);
 	snprintf(ref, sizeof(ref), "localhost:5000/c@%s", digest);
-	assert_int_equal(oci_store_untag(f->store, ref, NULL, NULL, &err), -1);
+	assert_int_equal(
+		oci_store_untag(f->store, ref, false, NULL, NULL, &err), -1);
 	assert_int_equal(err->errnum, ENOENT);
 	snprintf(ref, sizeof(ref), "localhost:5000/a:v2@%s", digest);
-	assert_int_equal(oci_store_untag(f->store, ref, NULL, NULL, &err), 0);
+	assert_int_equal(
+		oci_store_untag(f->store, ref, false, NULL, NULL, &err), 0);
 	assert_int_equal(oci_store_get_gadget(f->store, "localhost:5000/a:v1",
 					      "amd64", &g, &err),
 			 0);
 	snprintf(ref, sizeof(ref), "localhost:5000/a@%s", digest);
-	assert_int_equal(oci_store_untag(f->store, ref, NULL, NULL, &err), 0);
+	assert_int_equal(
+		oci_store_untag(f->store, ref, false, NULL, NULL, &err), 0);
 	assert_int_equal(oci_store_get_gadget(f->store, "localhost:5000/a:v1",
 					      "amd64", &g, &err),
 			 -1);
