@@ -480,6 +480,33 @@ int oci_store_resolve(struct oci_store *store, const char *ref,
 	return -1;
 }
 
+int oci_store_explain_gone(struct oci_store *store, const char *ref,
+			   const char *digest, struct error **err)
+{
+	struct oci_descriptor *d = NULL;
+	struct error *e = NULL;
+	bool gone;
+
+	if (!err || !*err || (*err)->errnum != ENOENT)
+		return -1;
+	if (oci_store_resolve(store, ref, &d, &e) < 0) {
+		gone = e && e->errnum == ENOENT;
+		error_free(e);
+		return gone ? error_set(err, 0,
+					"%s was removed from the store "
+					"meanwhile",
+					ref) :
+			      -1;
+	}
+	if (!strcmp(d->digest, digest)) {
+		oci_descriptor_free(d);
+		return -1; /* still there: the store lacks a file of it */
+	}
+	error_set(err, 0, "%s was moved to image %s meanwhile", ref, d->digest);
+	oci_descriptor_free(d);
+	return -1;
+}
+
 static char *created_of(struct oci_store *s, const char *digest,
 			const char *media_type)
 {

@@ -57,6 +57,15 @@ void oci_store_entries_free(struct oci_store_entry *e, size_t n);
 int oci_store_resolve(struct oci_store *store, const char *ref,
 		      struct oci_descriptor **out, struct error **err);
 
+/*
+ * After an operation on what ref resolved to (digest) failed with *err
+ * for lack of a stored file (errnum ENOENT): when ref names digest no
+ * more, a remove (or a tag) came in between, and *err says so instead.
+ * Returns -1.
+ */
+int oci_store_explain_gone(struct oci_store *store, const char *ref,
+			   const char *digest, struct error **err);
+
 /* Whether the store holds blob digest. */
 bool oci_store_has_blob(struct oci_store *store, const char *digest);
 /* Read a whole blob (NUL-terminated), checking its digest, and its size when

@@ -519,12 +519,12 @@ int oci_txn_commit(struct oci_txn *txn, struct error **err)
 		return error_set(err, ENOMEM, "commit");
 	/* under the lock: what killed writers left behind goes */
 	store_remove_stale(s);
-	for (i = 0; i < txn->n_need; i++)
-		if (!oci_store_has_blob(s, txn->need[i]))
-			return error_set(err, 0,
-					 "commit: blob %s vanished from the "
-					 "store (removed concurrently); retry",
-					 txn->need[i]);
+	for (i = 0; i < txn->n_need; i++) {
+		if (oci_store_has_blob(s, txn->need[i]))
+			continue;
+		store_not_found(err, "blob", txn->need[i], s->dir);
+		return error_prefix(err, "commit");
+	}
 	for (i = 0; i < txn->n_staged; i++) {
 		struct staged *st = &txn->staged[i];
 		cleanup_free char *dst = store_blob_path(s, st->digest);
@@ -586,8 +586,10 @@ int oci_store_tag(struct oci_store *store, const char *src, const char *dst,
 	    oci_txn_need(txn, d->digest, err) < 0 ||
 	    oci_txn_set_ref(txn, dst, d->media_type, d->digest, d->size, err) <
 		    0 ||
-	    oci_txn_commit(txn, err) < 0)
+	    oci_txn_commit(txn, err) < 0) {
+		oci_store_explain_gone(store, src, d->digest, err);
 		goto out;
+	}
 	ret = 0;
 out:
 	oci_descriptor_free(d);

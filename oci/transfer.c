@@ -672,8 +672,10 @@ int oci_push(struct oci_store *store, const char *ref, const char *dest,
 		.store = store, .reg = reg, .repo = r->repository, .docs = &docs
 	};
 	if (push_doc(&p, d, r->tag ? r->tag : d->digest, 0, err) < 0 ||
-	    push_signatures(&p, ref, d->digest, err) < 0)
+	    push_signatures(&p, ref, d->digest, err) < 0) {
+		oci_store_explain_gone(store, ref, d->digest, err);
 		goto fail;
+	}
 	if (digest) {
 		*digest = strdup(d->digest);
 		if (!*digest) {

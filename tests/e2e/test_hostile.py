@@ -896,6 +896,28 @@ def remove_by_digest_counts_the_tags_added_before_its_lock(ctx):
 
 
 @test
+def a_tag_racing_a_remove_says_the_image_was_removed(ctx):
+    """image tag held by strace at its commit's lock while its image is
+    removed: it fails with one line that says so, and tags nothing."""
+    store = os.path.join(ctx.tmp, "store-tag-race")
+    tar = os.path.join(ctx.tmp, "tag-race.tar")
+    run(ctx, ["image", "export", SNAP, tar], want=0)
+    run(ctx, ["image", "import", tar, "--store", store], want=0)
+    tag = renv.HeldAtCommit([RUNNER, "image", "tag", SNAP,
+                             "hostile.test/late:v1", "--store", store],
+                            store, env(ctx), at=1, staged=False)
+    try:
+        run(ctx, ["image", "remove", SNAP, "--store", store], want=0)
+    finally:
+        rc, err = tag.release()
+    eq(rc, 1, f"tag exit status ({err.strip()})")
+    eq(err.strip(), f"runner: tag {SNAP} as hostile.test/late:v1: {SNAP} "
+       "was removed from the store meanwhile", "tag error")
+    eq(json.loads(run(ctx, ["image", "list", "-o", "json", "--store",
+                            store], want=0).stdout), [], "images left")
+
+
+@test
 def pull_replaces_a_corrupt_stored_blob_and_ingest_leftovers_go(ctx):
     reg = renv.Registry(ctx.tmp, "plain")
     proxy = renv.Proxy(reg.port, mode="trickle")

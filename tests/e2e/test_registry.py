@@ -285,6 +285,27 @@ def pull_keeps_the_stored_blobs_a_remove_deletes_meanwhile(ctx):
               insecure(ctx.anon), store=store), "push of what was pulled")
 
 
+@test
+def push_racing_a_remove_says_the_image_was_removed(ctx):
+    """A push held by strace at its first connect to the registry (the
+    image's index and manifest read, its blobs not yet) while the image
+    is removed: one line that says so, not "image is incomplete"."""
+    ref = f"{ctx.anon.host}/g/push-race:v1"
+    store = fresh_store(ctx, "push-race")
+    import_fixture(ctx, store, ref)
+    push = env.HeldAtCommit([RUNNER, "image", "push", ref] +
+                            insecure(ctx.anon), store,
+                            runner_env(ctx, store), at=1, staged=False,
+                            syscall="connect")
+    try:
+        ok(runner(ctx, ["image", "remove", ref], store=store), "remove")
+    finally:
+        rc, err = push.release()
+    eq(rc, 1, f"push exit status ({err.strip()})")
+    eq(err.strip(), f"runner: push {ref}: {ref} was removed from the store "
+       "meanwhile", "push error")
+
+
 # ---- basic auth (htpasswd) ----
 
 @test
