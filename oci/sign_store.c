@@ -628,7 +628,7 @@ int oci_store_prune_built(struct oci_store *store, struct error **err)
 		return -1;
 	if (read_file(path, &buf, &len, NULL) < 0)
 		return 0; /* nothing built here */
-	out = malloc(len + 1);
+	out = malloc(len + 2); /* a last line may lack its newline */
 	if (!out)
 		return error_set(err, ENOMEM, "alloc");
 	for (line = strtok_r(buf, "\n", &save); line;
@@ -637,7 +637,9 @@ int oci_store_prune_built(struct oci_store *store, struct error **err)
 			continue;
 		n += sprintf(out + n, "%s\n", line);
 	}
-	return write_file_own(path, out, n, 0644, err);
+	if (n == len)
+		return 0; /* every mark kept: nothing to write */
+	return store_write_freeing(store, path, out, n, err);
 }
 
 /* The subject hex of a signature's reference: what follows "sha256-" (64
@@ -723,5 +725,5 @@ int oci_store_drop_orphan_signatures(struct oci_store *store,
 	}
 	if (json_array_size(manifests) == before)
 		return 0;
-	return store_index_save(store, idx, err);
+	return store_index_save_freeing(store, idx, err);
 }

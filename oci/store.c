@@ -185,17 +185,89 @@ json_t *store_index_load_locked(struct oci_store *s, int *lock,
 	return idx;
 }
 
-int store_index_save(struct oci_store *s, json_t *j, struct error **err)
+void store_reserve_keep(struct oci_store *s)
+{
+	cleanup_free char *path = store_path(s, STORE_RESERVE_FILE);
+	cleanup_free char *index = store_path(s, "index.json");
+	cleanup_free char *tmp = NULL;
+	cleanup_close int fd = -1;
+	off_t need = STORE_RESERVE_SLACK / 2;
+	struct stat st;
+
+	if (!path || !index)
+		return;
+	if (stat(index, &st) == 0)
+		need += st.st_size;
+	if (stat(path, &st) == 0 && st.st_size >= need)
+		return;
+	if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0) {
+		tmp = NULL;
+		return;
+	}
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return;
+	/* blocks allocated, not a sparse file: the room is really held */
+	if (posix_fallocate(fd, 0, need + STORE_RESERVE_SLACK / 2) != 0 ||
+	    fsync(fd) < 0 || rename(tmp, path) < 0) {
+		unlink(tmp);
+		return;
+	}
+	store_fsync_dir(s->dir);
+}
+
+int store_write_freeing(struct oci_store *s, const char *path, const void *buf,
+			size_t len, struct error **err)
+{
+	cleanup_free char *reserve = NULL;
+	struct error *e = NULL;
+
+	if (write_file_own(path, buf, len, 0644, &e) == 0)
+		return 0;
+	reserve = store_path(s, STORE_RESERVE_FILE);
+	if (!e || (e->errnum != ENOSPC && e->errnum != EDQUOT) || !reserve) {
+		if (err) {
+			error_free(*err);
+			*err = e;
+		} else {
+			error_free(e);
+		}
+		return -1;
+	}
+	error_free(e);
+	/* and what a remove killed after it gave up the reserve left */
+	unlink(reserve);
+	store_remove_stale(s);
+	return write_file_own(path, buf, len, 0644, err);
+}
+
+static int index_save(struct oci_store *s, json_t *j, bool freeing,
+		      struct error **err)
 {
 	cleanup_free char *path = store_path(s, "index.json");
 	cleanup_free char *buf = json_dumps(j, JSON_COMPACT);
+	int ret;
 
 	if (!path || !buf)
 		return error_set(err, ENOMEM, "write index.json");
-	if (write_file_own(path, buf, strlen(buf), 0644, err) < 0)
+	ret = freeing ? store_write_freeing(s, path, buf, strlen(buf), err) :
+			write_file_own(path, buf, strlen(buf), 0644, err);
+	if (ret < 0)
 		return -1;
 	store_fsync_dir(s->dir);
+	if (!freeing)
+		store_reserve_keep(s);
 	return 0;
+}
+
+int store_index_save(struct oci_store *s, json_t *j, struct error **err)
+{
+	return index_save(s, j, false, err);
+}
+
+int store_index_save_freeing(struct oci_store *s, json_t *j, struct error **err)
+{
+	return index_save(s, j, true, err);
 }
 
 static json_t *empty_index(void)
@@ -677,7 +749,7 @@ int oci_store_untag(struct oci_store *store, const char *ref, bool all,
 				 "remove them all with --force",
 				 digest, tags, names);
 	}
-	if (store_index_save(store, idx, err) < 0)
+	if (store_index_save_freeing(store, idx, err) < 0)
 		return error_prefix(err, "remove %s", ref);
 	json_array_foreach (gone, i, name) {
 		if (removed && json_string_value(name))

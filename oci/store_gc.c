@@ -150,6 +150,7 @@ static void remove_stale_tmp(struct oci_store *s)
 		"index.json.tmp.",
 		STORE_BUILT_FILE ".tmp.",
 		"oci-layout.tmp.",
+		STORE_RESERVE_FILE ".tmp.",
 	};
 	DIR *d = opendir(s->dir);
 	struct dirent *de;
@@ -225,6 +226,8 @@ int oci_store_gc(struct oci_store *store, size_t *removed, struct error **err)
 	store_fsync_dir(blobs);
 	remove_stale_ingest(store);
 	remove_stale_tmp(store);
+	/* what a remove gave up to free space is held again */
+	store_reserve_keep(store);
 	if (removed)
 		*removed = n;
 	ret = 0;

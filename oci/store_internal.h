@@ -17,6 +17,16 @@
  * (sign_store.c); replaced whole under the index lock. */
 #define STORE_BUILT_FILE "runner-built"
 
+/*
+ * The space reserve: allocated blocks that hold no data, given up only by
+ * a remove, to write the index.json (or runner-built) that lets it free
+ * space on a full disk.  Losing it (killed after giving it up) loses
+ * nothing: the next change to the store, or the remove's own garbage
+ * collection, makes it again.  It outgrows index.json by this much.
+ */
+#define STORE_RESERVE_FILE "runner-reserve"
+#define STORE_RESERVE_SLACK (64L << 10)
+
 /* Largest blob read into memory (gadget programs and configs are small). */
 #define MAX_BLOB_IN_MEMORY (512L << 20)
 /* Ingest files older than this, and not locked, are leftovers. */
@@ -57,7 +67,18 @@ json_t *store_index_read(struct oci_store *s, struct error **err);
  * under it; NULL (no lock held, *lock -1) when either fails. */
 json_t *store_index_load_locked(struct oci_store *s, int *lock,
 				struct error **err);
+/* Replace index.json, then make or grow the space reserve (best effort). */
 int store_index_save(struct oci_store *s, json_t *j, struct error **err);
+/* For a remove: replace index.json, giving up the reserve on a full disk. */
+int store_index_save_freeing(struct oci_store *s, json_t *j,
+			     struct error **err);
+/* Under the lock, for a remove: write_file_own(), giving up the reserve
+ * on a full disk. */
+int store_write_freeing(struct oci_store *s, const char *path, const void *buf,
+			size_t len, struct error **err);
+/* Under the lock: make the space reserve, or grow it to follow
+ * index.json; best effort (on a full disk it waits for room). */
+void store_reserve_keep(struct oci_store *s);
 /* The org.opencontainers.image.ref.name of an index.json entry. */
 const char *store_entry_ref(json_t *e);
 

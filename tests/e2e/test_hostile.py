@@ -674,11 +674,16 @@ def zeros_tar_gz(path, n):
 @test
 def a_full_store_keeps_what_it_holds_and_each_command_says_why(ctx):
     """A store on a 4 MiB tmpfs (private mount namespace) filled to the
-    last block: tag, remove, build, import and pull (from a registry of
-    our own) each fail with one line naming what they did and the full
-    device; a pull of an image stored whole works (it writes nothing);
-    every file of the store stays as it was, nothing is left in ingest/;
-    once room is made, each works."""
+    last block: tag, build, import and pull (from a registry of our own)
+    each fail with one line naming what they did and the full device; a
+    pull of an image stored whole works (it writes nothing); every file of
+    the store stays as it was, nothing is left in ingest/.  A remove of
+    every image works all the same (it gives up the store's space
+    reserve to write index.json), deletes their blobs and makes the
+    reserve again; so does one after a remove killed at its index.json's
+    rename (no reserve left, the device filled again: the killed one's
+    temp file is collected for room); once room is made, each command
+    works."""
     good = os.path.join(ctx.tmp, "full-good.tar")
     run(ctx, ["image", "export", SNAP, good], want=0)
     other = os.path.join(ctx.tmp, "full-other.tar")
@@ -699,7 +704,6 @@ def a_full_store_keeps_what_it_holds_and_each_command_says_why(ctx):
         os.makedirs(store, exist_ok=True)
         out = os.path.join(ctx.tmp, "full-out")
         cmds = [("tag", f"image tag {SNAP} hostile.test/t:v2"),
-                ("remove", f"image remove {SNAP}"),
                 ("build", f"image build {ROOT}/examples/snapshot_process "
                           "-t hostile.test/b:v1"),
                 ("import", f"image import {other}"),
@@ -715,16 +719,28 @@ sums() { (cd "$S/s" && find . -type f | sort | xargs sha256sum); }
 sums >"$O.before"
 """
         every = cmds + [("again", 'image pull "$STORED" '
-                                  '--insecure-registries "$REG"')]
+                                  '--insecure-registries "$REG"'),
+                        ("remove", f'image remove {SNAP} "$STORED"')]
         for name, cmd in every:
+            if name == "remove":
+                script += f"""sums >"$O.after"
+ls -A "$S/s/ingest" >"$O.ingest"
+strace -f -qq -o /dev/null -e trace=rename \\
+    -e inject=rename:signal=KILL:when=1 "$R" {cmd} --store "$S/s" \\
+    >/dev/null 2>&1 || true
+"$R" image list -o json --store "$S/s" >"$O.killed.list"
+ls -A "$S/s" >"$O.killed.files"
+dd if=/dev/zero of="$S/filler2" bs=4k 2>/dev/null || true
+"""
             script += (f'rc=0; "$R" {cmd} --store "$S/s" >/dev/null '
                        f'2>"$O.{name}.err" || rc=$?\n'
                        f'echo $rc >"$O.{name}.rc"\n')
-        script += """sums >"$O.after"
-ls -A "$S/s/ingest" >"$O.ingest"
-rm "$S/filler"
+        script += """"$R" image list -o json --store "$S/s" >"$O.list"
+ls -A "$S/s" "$S/s/blobs/sha256" "$S/s/ingest" >"$O.files"
+rm "$S/filler" "$S/filler2"
+"$R" image import "$GOOD" --store "$S/s" >/dev/null
 """
-        for name, cmd in cmds:
+        for name, cmd in cmds + [("remove", f"image remove {SNAP}")]:
             script += f'"$R" {cmd} --store "$S/s" >/dev/null\n'
         p = subprocess.run(
             ["unshare", "--mount", "--propagation", "private", "sh", "-ec",
@@ -739,8 +755,8 @@ rm "$S/filler"
     def read(ext):
         with open(out + ext) as fh:
             return fh.read()
-    names = {"tag": SNAP, "remove": SNAP, "build": "hostile.test/b:v1",
-             "import": other, "pull": pushed}
+    names = {"tag": SNAP, "build": "hostile.test/b:v1", "import": other,
+             "pull": pushed}
     for name, _ in cmds:
         err = read(f".{name}.err")
         eq(read(f".{name}.rc").strip(), "1", f"{name} exit status ({err!r})")
@@ -751,6 +767,18 @@ rm "$S/filler"
        f"pull of an image stored whole ({read('.again.err').strip()})")
     eq(read(".after"), read(".before"), "the store changed")
     eq(read(".ingest"), "", "ingest leftovers")
+    eq(len(json.loads(read(".killed.list"))), 2,
+       "images after a remove killed at its index.json's rename")
+    check("runner-reserve" not in read(".killed.files"),
+          f"the killed remove gave up the reserve: {read('.killed.files')!r}")
+    eq(read(".remove.rc").strip(), "0",
+       f"remove on the full store ({read('.remove.err').strip()})")
+    eq(json.loads(read(".list")), [], "images after the remove")
+    files = read(".files")
+    check("runner-reserve\n" in files and ".tmp." not in files and
+          files.endswith("/blobs/sha256:\n\n" + f"{store}/s/ingest:\n"),
+          f"after the remove, the reserve made again, no blob, no "
+          f"temp file: {files!r}")
 
 
 @test
@@ -1208,10 +1236,13 @@ def a_build_during_a_remove_keeps_its_built_mark(ctx):
     store = os.path.join(ctx.tmp, "store-mark")
     run(ctx, ["image", "build", f"{ROOT}/examples/snapshot_process", "-t",
               "hostile.test/first:v1", "--store", store], want=0)
-    run(ctx, ["image", "tag", "hostile.test/first:v1", "hostile.test/gone:v1",
-              "--store", store], want=0)
     with open(f"{ROOT}/examples/snapshot_process/gadget.yaml") as fh:
         y = fh.read()
+    # an image of its own: its removal drops its mark (a remove that
+    # drops none leaves runner-built alone)
+    gone = gadget_dir(ctx, "mark-gone", y + "# gone\n", "snapshot_process")
+    run(ctx, ["image", "build", gone, "-t", "hostile.test/gone:v1",
+              "--store", store], want=0)
     d = gadget_dir(ctx, "mark-src", y + "# another digest\n",
                    "snapshot_process")
     # the remove's second rename (untag's index.json is the first) puts
