@@ -69,12 +69,8 @@ void error_free(struct error *err)
 	free(err);
 }
 
-int error_absent_ok(struct error *e, struct error **err)
+int error_pass(struct error *e, struct error **err)
 {
-	if (e && e->errnum == ENOENT) {
-		error_free(e);
-		return 0;
-	}
 	if (err) {
 		error_free(*err);
 		*err = e;
@@ -82,4 +78,13 @@ int error_absent_ok(struct error *e, struct error **err)
 		error_free(e);
 	}
 	return -1;
+}
+
+int error_absent_ok(struct error *e, struct error **err)
+{
+	if (e && e->errnum == ENOENT) {
+		error_free(e);
+		return 0;
+	}
+	return error_pass(e, err);
 }

@@ -26,6 +26,8 @@ int error_vset(struct error **err, int errnum, const char *fmt, va_list ap)
 /* Prepend "context: " to the message in *err; return -1. */
 int error_prefix(struct error **err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Hand e to *err (freed when err is NULL); return -1. */
+int error_pass(struct error *e, struct error **err);
 /*
  * For a lookup where absent is an answer: 0 (e freed) when e says ENOENT,
  * else -1 with e handed to *err (freed when err is NULL).

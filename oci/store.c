@@ -225,15 +225,8 @@ int store_write_freeing(struct oci_store *s, const char *path, const void *buf,
 	if (write_file_own(path, buf, len, 0644, &e) == 0)
 		return 0;
 	reserve = store_path(s, STORE_RESERVE_FILE);
-	if (!e || (e->errnum != ENOSPC && e->errnum != EDQUOT) || !reserve) {
-		if (err) {
-			error_free(*err);
-			*err = e;
-		} else {
-			error_free(e);
-		}
-		return -1;
-	}
+	if (!e || (e->errnum != ENOSPC && e->errnum != EDQUOT) || !reserve)
+		return error_pass(e, err);
 	error_free(e);
 	/* and what a remove killed after it gave up the reserve left */
 	unlink(reserve);

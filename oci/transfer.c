@@ -737,15 +737,8 @@ int oci_ensure_gadget_checked(struct oci_store *store, const char *ref,
 			oci_descriptor_free(d);
 			return ret;
 		}
-		if (!e || e->errnum != ENOENT) {
-			if (err) {
-				error_free(*err);
-				*err = e;
-			} else {
-				error_free(e);
-			}
-			return -1;
-		}
+		if (!e || e->errnum != ENOENT)
+			return error_pass(e, err);
 		error_free(e);
 		if (policy == OCI_PULL_NEVER)
 			return error_set(err, 0,
