@@ -972,3 +972,13 @@ int gadget_refresh(struct gadget *g, struct error **err)
 {
 	return g->netns ? netns_scan(g->netns, err) : 0;
 }
+
+int gadget_mounts_fd(const struct gadget *g)
+{
+	return g->netns ? netns_mounts_fd(g->netns) : -1;
+}
+
+int gadget_mounted(struct gadget *g, struct error **err)
+{
+	return g->netns ? netns_mounted(g->netns, err) : 0;
+}

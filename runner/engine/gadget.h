@@ -124,6 +124,11 @@ void gadget_host_needs(const struct gadget *g, struct host_needs *needs);
 int gadget_start(struct gadget *g, struct error **err);
 /* Rescan network namespaces (no-op without socket filters). */
 int gadget_refresh(struct gadget *g, struct error **err);
+/* The fd that wakes gadget_poll() (gadget_watch_fd()) when a mount came
+ * or went, -1 without socket filters; gadget_mounted() then attaches to
+ * the network namespaces bind-mounted since (netns_mounted()). */
+int gadget_mounts_fd(const struct gadget *g);
+int gadget_mounted(struct gadget *g, struct error **err);
 /* Events lost so far (the gadget_lost per-CPU counter), 0 if none. */
 __u64 gadget_lost(const struct gadget *g);
 /* The i-th GADGET_COUNTER of a started gadget (per-CPU map

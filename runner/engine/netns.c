@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -32,6 +33,9 @@ struct netns_set {
 	int prog_arrays[MAX_PROGS]; /* one PROG_ARRAY per gadget program */
 	size_t n_progs;
 	int self_ns; /* the runner's own namespace, to return to */
+	/* /proc/self/mountinfo twice: a poll() tells a mount since the last
+	 * one, and takes it in; epoll's on the other would take it first */
+	int mounts, mounts_wake;
 	struct netns_entry *entries;
 	size_t n, cap;
 	unsigned int gen;
@@ -78,6 +82,9 @@ int netns_set_new(const int *prog_fds, size_t n, struct netns_set **out,
 		return error_set(err, ENOMEM, "netns");
 	for (i = 0; i < MAX_PROGS; i++)
 		set->prog_arrays[i] = -1;
+	/* without it, namespaces wait for the next scan */
+	set->mounts = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+	set->mounts_wake = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
 	set->self_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (set->self_ns < 0) {
 		error_set(err, errno, "open /proc/self/ns/net");
@@ -126,6 +133,10 @@ void netns_set_free(struct netns_set *set)
 		close(set->prog_arrays[i]);
 	if (set->self_ns >= 0)
 		close(set->self_ns);
+	if (set->mounts >= 0)
+		close(set->mounts);
+	if (set->mounts_wake >= 0)
+		close(set->mounts_wake);
 	free(set->entries);
 	free(set);
 }
@@ -191,12 +202,14 @@ static int attach(struct netns_set *set, const char *path, unsigned long ino,
 	return 0;
 }
 
-static int visit(struct netns_set *set, const char *path, struct error **err)
+/* want: the inode path must have (0: any) */
+static int visit(struct netns_set *set, const char *path, unsigned long want,
+		 struct error **err)
 {
 	struct netns_entry *e;
 	struct stat st;
 
-	if (stat(path, &st) < 0)
+	if (stat(path, &st) < 0 || (want && st.st_ino != want))
 		return 0;
 	e = find(set, st.st_ino);
 	if (e) {
@@ -227,10 +240,53 @@ static int scan_dir(struct netns_set *set, const char *dir, bool procfs,
 		} else {
 			snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
 		}
-		rc = visit(set, path, err);
+		rc = visit(set, path, 0, err);
 	}
 	closedir(dp);
 	return rc;
+}
+
+/*
+ * Network namespaces bind-mounted anywhere in the runner's mount namespace
+ * (nsfs mounts whose root is net:[N]): `ip netns add`, podman's and CNI's
+ * /run/netns, docker's exec root, each there before its first process.
+ */
+static int scan_mounts(struct netns_set *set, struct error **err)
+{
+	cleanup_fclose FILE *f = fopen("/proc/self/mountinfo", "re");
+	cleanup_free char *line = NULL;
+	char point[4096];
+	unsigned long ino;
+	size_t len = 0;
+	int rc = 0;
+
+	if (!f)
+		return 0;
+	/* points with escapes (\040 for a space) passed over, as in
+	 * cgroup2_find_mount(); a cut one is not the namespace's inode */
+	while (!rc && getline(&line, &len, f) > 0) {
+		if (sscanf(line, "%*s %*s %*s net:[%lu] %4095s", &ino, point) !=
+			    2 ||
+		    strchr(point, '\\'))
+			continue;
+		rc = visit(set, point, ino, err);
+	}
+	return rc;
+}
+
+int netns_mounts_fd(const struct netns_set *set)
+{
+	return set->mounts >= 0 ? set->mounts_wake : -1;
+}
+
+int netns_mounted(struct netns_set *set, struct error **err)
+{
+	struct pollfd p = { .fd = set->mounts, .events = POLLPRI };
+
+	/* the poll itself takes the change in (proc_mounts' poll_event) */
+	if (set->mounts < 0 || poll(&p, 1, 0) != 1 || !(p.revents & POLLPRI))
+		return 0;
+	return scan_mounts(set, err);
 }
 
 int netns_scan(struct netns_set *set, struct error **err)
@@ -238,8 +294,8 @@ int netns_scan(struct netns_set *set, struct error **err)
 	size_t i;
 
 	set->gen++;
-	if (visit(set, "/proc/self/ns/net", err) ||
-	    scan_dir(set, "/run/netns", false, err) ||
+	if (visit(set, "/proc/self/ns/net", 0, err) ||
+	    scan_dir(set, "/run/netns", false, err) || scan_mounts(set, err) ||
 	    scan_dir(set, "/proc", true, err))
 		return -1;
 	for (i = 0; i < set->n;) {

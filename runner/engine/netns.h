@@ -4,8 +4,10 @@
  * namespace the runner opens an AF_PACKET socket there and attaches a tiny
  * dispatcher that writes the namespace's inode number into skb->cb[0] and
  * tail-calls the gadget's program, so one verified program serves every
- * namespace.  netns_scan() picks up new namespaces (processes' and
- * /run/netns bind mounts) and lets go of those that disappeared.
+ * namespace.  netns_scan() picks up new namespaces (processes' and bind
+ * mounts: /run/netns, docker's) and lets go of those that disappeared;
+ * netns_mounted() takes in the bind mounts at once, when the mount table
+ * changed, before a container's first process runs there.
  */
 #ifndef RUNNER_NETNS_H
 #define RUNNER_NETNS_H
@@ -22,5 +24,10 @@ int netns_set_new(const int *prog_fds, size_t n, struct netns_set **out,
 void netns_set_free(struct netns_set *set);
 /* Attach to new namespaces, detach from vanished ones. */
 int netns_scan(struct netns_set *set, struct error **err);
+/* Readable (EPOLLIN, edge) when a mount came or went; -1: none. */
+int netns_mounts_fd(const struct netns_set *set);
+/* After a mount came or went: attach to new bind-mounted namespaces (no
+ * letting go; without a change, one poll() and nothing else). */
+int netns_mounted(struct netns_set *set, struct error **err);
 
 #endif

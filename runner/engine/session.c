@@ -791,6 +791,11 @@ int session_start(struct session *s, int fd, struct error **err)
 	}
 	if (s->tick && s->tick_fd >= 0)
 		s->tick_fd_watched = !gadget_watch_fd(s->g, s->tick_fd);
+	/* a container's namespace, bind-mounted before its process runs:
+	 * taken in at once, not at the next refresh (without ring buffers,
+	 * gadget_poll() returns every POLL_MS anyway) */
+	if (gadget_mounts_fd(s->g) >= 0)
+		gadget_watch_fd(s->g, gadget_mounts_fd(s->g));
 	return 0;
 }
 
@@ -977,7 +982,8 @@ int session_run(struct session *s, const struct session_limits *lim,
 		if (s->ctrs)
 			containers_poll(s->ctrs);
 		if (gadget_poll(s->g, POLL_MS,
-				idle_ms(s, now, next_refresh, deadline), err))
+				idle_ms(s, now, next_refresh, deadline), err) ||
+		    gadget_mounted(s->g, err))
 			return -1;
 		now = now_mono();
 		for (i = 0; i < s->n_src; i++)

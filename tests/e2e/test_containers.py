@@ -597,6 +597,59 @@ def unshared_namespace_after_a_container_not_named(env):
         stop_all([r])
 
 
+def first_query(env, name, run):
+    """run(): a container NAME whose first action is nslookup
+    NAME.web.test 127.0.0.1 in a network namespace of its own (no server
+    there: the query is refused at once, nothing is asked again).  That
+    query is seen in the container's namespace, with its process and
+    name: the runtime bind-mounted the namespace before the process ran,
+    and the runner took it in at that mount, not at its next scan."""
+    host = os.stat("/proc/self/ns/net").st_ino
+    r = Runner(["run", "trace_dns", "-o", "json", "--store", env.store],
+               env={"RUNNER_DOCKER_ROOT": env.docker.root}
+               if env.docker else None)
+    try:
+        run()
+        evs = upto_marker(env, r)
+    finally:
+        stop_all([r])
+    mine = [e for e in evs if e["name"] == qname(name) and e["qr"] == "Q"]
+    check(mine, f"no event of {name}'s query in its namespace: the "
+          "namespace was taken in after the container's process ran")
+    for e in mine:
+        check(e["netns_id"] not in (host, env.inode),
+              f"{name}'s query in namespace {e['netns_id']}")
+    # the sent packet's (the one received on lo has no process)
+    got = {(e["proc"]["comm"], e["runtime"]["containerName"]) for e in mine}
+    check(("nslookup", name) in got,
+          f"process and container of {name}'s query: {sorted(got)}")
+
+
+@test
+def podman_first_query_seen_in_its_own_namespace(env):
+    """`podman run --rm IMAGE nslookup ...` on podman's own network."""
+    name = cname("f")
+    env.containers.append(name)
+    first_query(env, name, lambda: sh(
+        f"{PODMAN_RUN} --rm --name {name} {IMAGE}"
+        f" nslookup {name}.web.test 127.0.0.1", check_rc=False))
+
+
+@test
+def docker_first_query_seen_in_its_own_namespace(env):
+    """`docker run --rm --network none IMAGE nslookup ...`: docker
+    bind-mounts the namespace under its exec root."""
+    def run(env, d):
+        docker_image(env, d)
+        name = cname("g")
+        d.names.append(name)
+        first_query(env, name, lambda: sh(
+            f"{DOCKER} -H unix://{d.sock} run --rm --network none"
+            f" --name {name} {DOCKER_IMAGE}"
+            f" nslookup {name}.web.test 127.0.0.1", check_rc=False))
+    with_docker(env, run)
+
+
 # ---- list-containers --------------------------------------------------------
 
 
