@@ -226,6 +226,19 @@ def ok(p, cmd):
     return p.stdout
 
 
+# the runners of Trace still running: an example whose check failed
+# leaves its runner to run_examples, which stops it before the next
+LIVE = []
+
+
+def stop_live():
+    while LIVE:
+        p = LIVE.pop()
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
 class Trace:
     """A `runner run` of the docs in the background, until it ends or is
     stopped with Ctrl-C (SIGINT)."""
@@ -244,6 +257,7 @@ class Trace:
         self.cmd = cmd
         self.proc = subprocess.Popen(["bash", "-c", cmd], cwd=env.cwd, env=e,
                                      stdout=self.out, stderr=self.err)
+        LIVE.append(self.proc)
         genv.wait_until(lambda: os.path.exists(self.ready) or
                         self.proc.poll() is not None, 60, "runner ready")
         if self.proc.poll() is not None:
@@ -791,6 +805,8 @@ def run_examples(env, where):
         except (subprocess.TimeoutExpired, OSError, ValueError,
                 KeyError) as e:
             failed.append(f"{w}: `{cmd}`: {type(e).__name__}: {e}")
+        finally:
+            stop_live()
     eq(failed, [], f"{where} examples that do not do what they say")
 
 
