@@ -327,7 +327,8 @@ static int check_path(const char *path, const struct stat *st, int flag,
 			   !strcmp(rel, "/ingest") ||
 			   !strcmp(rel, "/oci-layout") ||
 			   !strcmp(rel, "/index.json") ||
-			   !strcmp(rel, "/index.json.lock"),
+			   !strcmp(rel, "/index.json.lock") ||
+			   !strcmp(rel, "/runner-reserve"),
 		   "unexpected file in the store: %s", path);
 	return 0;
 }
