@@ -282,6 +282,18 @@ def fdinfos(pid):
     return infos
 
 
+def whole_lines_text(data):
+    """The runner's output read while it writes: its whole lines decoded
+    strictly as UTF-8 (a line that is not fails), the line after them as
+    far as it came.  A reader of a growing file can see part of one
+    write(): Linux copies it page by page, so the bytes read may end in a
+    character cut short (the "\u00b5" of a latency), which is no
+    fault of the line."""
+    cut = data.rfind(b"\n") + 1
+    return (data[:cut].decode("utf-8", errors="strict") +
+            data[cut:].decode("utf-8", errors="replace"))
+
+
 class Runner:
     """build/runner run ... -o json in the background; events parsed.
 
@@ -336,8 +348,8 @@ class Runner:
 
     def stdout(self):
         self.out.flush()
-        with open(self.out.name) as f:
-            return f.read()
+        with open(self.out.name, "rb") as f:
+            return whole_lines_text(f.read())
 
     def stderr(self):
         self.err.flush()
@@ -354,9 +366,9 @@ class Runner:
     def _lines(self):
         """The output's lines since the test began."""
         self.out.flush()
-        with open(self.out.name) as f:
+        with open(self.out.name, "rb") as f:
             f.seek(self.since)
-            return f.read().splitlines()
+            return whole_lines_text(f.read()).splitlines()
 
     def events(self):
         evs = []

@@ -12,7 +12,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ROOT, check, eq, main, test  # noqa: E402
+from harness import ROOT, Runner, check, eq, main, test  # noqa: E402
 
 LYING = os.path.join(ROOT, "tests", "e2e", "lying")
 
@@ -93,6 +93,38 @@ def missing_file_and_unknown_test_name_fail():
     rc, out = run_sh(fixture("exits_in_test.py"), "passes", "pases")
     eq(out[-1], "1 passed, 1 failed", "misspelled test: closing line")
     eq(rc, 1, "misspelled test: exit code")
+
+
+@test
+def output_read_mid_write_gives_whole_lines_and_strict_utf8():
+    """Runner.stdout(), wait_for() on output read while the runner writes
+    it: a line cut inside a character (Linux lets a reader see part of a
+    write()) is a line still being written, not an error; a whole line
+    that is no UTF-8 is one."""
+    tmp = tempfile.mkdtemp(prefix="harness-")
+    try:
+        r = object.__new__(Runner)  # its output only: no runner started
+        r.since = 0
+        r.proc = subprocess.Popen(["true"])
+        r.proc.wait()
+        r.out = open(os.path.join(tmp, "stdout"), "wb+")
+        whole = '{"a":"1.00\u00b5s"}\n{"b":"\u00e9"}\n'.encode()
+        r.out.write(whole + '{"a":"1.00\u00b5s"}'.encode()[:11])
+        evs = r.wait_for(lambda e: False, timeout=0)
+        eq(evs, [{"a": "1.00\u00b5s"}, {"b": "\u00e9"}], "whole lines")
+        check(r.stdout().startswith(whole.decode()), "stdout()")
+        r.out.seek(0)
+        r.out.truncate()
+        r.out.write(b'{"a":"\xff"}\n')
+        try:
+            r.stdout()
+        except UnicodeDecodeError:
+            pass
+        else:
+            raise AssertionError("a whole line of no UTF-8 was read")
+        r.out.close()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
