@@ -14,12 +14,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdbool.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
+#include <jansson.h>
+#include <yaml.h>
+
+#include "common/utf8.h"
 
 #include "runner/engine/bpf/containers.h"
 #include "runner/engine/containers.h"
@@ -861,6 +867,256 @@ static void numbers__8digits_every_value__as_printf(void **state)
 	}
 }
 
+/* ---- valid UTF-8 JSON (and YAML) whatever the event holds ------------- */
+
+/* Bytes a hostile packet, process or container puts in a string: NUL,
+ * controls, quotes, C1, bytes that start no sequence, sequences cut
+ * short, overlong, surrogates, past U+10FFFF, U+2028. */
+static const char *const hostile_bits[] = {
+	"\x00",
+	"\x01",
+	"\x1b[31m",
+	"\"",
+	"\\",
+	"\x7f",
+	"\x80",
+	"\xbf",
+	"\xc0\x80",
+	"\xc2",
+	"\xc2\x85",
+	"\xe2\x80\xa8",
+	"\xe2\x80",
+	"\xed\xa0\x80",
+	"\xf4\x90\x80\x80",
+	"\xf5",
+	"\xff",
+	"\xfe",
+	"\xc3\xa9",
+	"\xf0\x9f\x98\x80",
+	"a",
+	".",
+	"\\",
+	"\n",
+	"\xe2",
+	"\xf0\x9f",
+	"\xef\xbf\xbe", /* U+FFFE, U+FFFF: no YAML text */
+	"\xef\xbf\xbf",
+	"\xef\xbb\xbf", /* U+FEFF */
+	"\xf0\x90\x80\x80",
+	" ",
+	"#",
+	": ",
+	"- ",
+	"'",
+};
+
+/* len bytes of hostile pieces at p (the last one may be cut). */
+static void hostile_fill(unsigned char *p, size_t len, unsigned int *seed)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		const char *b =
+			hostile_bits[rand_r(seed) % (sizeof(hostile_bits) /
+						     sizeof(hostile_bits[0]))];
+		size_t bl = b[0] ? strlen(b) : 1;
+
+		for (size_t k = 0; k < bl && i < len; k++)
+			p[i++] = (unsigned char)b[k];
+	}
+}
+
+/* Whether the n bytes at s are UTF-8 as a strict decoder reads it. */
+static bool utf8_valid(const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	for (size_t i = 0; i < n;) {
+		size_t l = s[i] < 0x80 ? 1 : utf8_len(s + i, n - i);
+
+		if (!l)
+			return false;
+		i += l;
+	}
+	return true;
+}
+
+#define HOSTILE_ID \
+	"feedfacefeedfacefeedfacefeedfacefeedfacefeedfacefeedfacefeedface"
+
+/* root's docker config of container id: a name and an image of C0 and
+ * C1 controls, quotes, U+2028, U+FFFE and 2- to 4-byte characters. */
+static void docker_config(const char *root, const char *id)
+{
+	static const char piece[] = "\\u001b[31m\\\"\\\\\\u0085\\u2028"
+				    "\\ufffe\\u00e9\\u20ac\\ud83d\\ude00";
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/var/lib/docker/containers/%s", root,
+		 id);
+	for (char *p = path + strlen(root) + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		assert_true(mkdir(path, 0700) == 0 || errno == EEXIST);
+		*p = '/';
+	}
+	assert_true(mkdir(path, 0700) == 0 || errno == EEXIST);
+	strcat(path, "/config.v2.json");
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("{\"Name\":\"/", f);
+	for (int i = 0; i < 40; i++)
+		fputs(piece + i % 7, f);
+	fputs("\",\"Config\":{\"Image\":\"", f);
+	for (int i = 0; i < 40; i++)
+		fputs(piece + i % 5, f);
+	fputs("\"}}", f);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* docker_config()'s file and folders removed. */
+static void docker_config_drop(const char *root, const char *id)
+{
+	char path[512];
+	char *slash;
+
+	snprintf(path, sizeof(path),
+		 "%s/var/lib/docker/containers/%s/config.v2.json", root, id);
+	assert_int_equal(unlink(path), 0);
+	while ((slash = strrchr(path, '/')) && slash > path + strlen(root)) {
+		*slash = '\0';
+		assert_int_equal(rmdir(path), 0);
+	}
+}
+
+/* Output of mode into a file: every unit checked after each event. */
+struct valid_out {
+	struct output *o;
+	enum output_mode mode;
+	int fd;
+	char *buf;
+	size_t cap;
+	unsigned long units;
+};
+
+static void valid_check(struct valid_out *v, const char *s, size_t n)
+{
+	json_error_t je;
+	json_t *j;
+
+	if (!utf8_valid(s, n))
+		fail_msg("mode %d: not UTF-8: %.*s", v->mode, (int)n, s);
+	if (v->mode == OUTPUT_YAML) {
+		yaml_parser_t p;
+		yaml_event_t e;
+		bool done = false;
+
+		assert_true(yaml_parser_initialize(&p));
+		yaml_parser_set_input_string(&p, (const unsigned char *)s, n);
+		while (!done) {
+			if (!yaml_parser_parse(&p, &e))
+				fail_msg("YAML: %s: %.*s", p.problem, (int)n,
+					 s);
+			done = e.type == YAML_STREAM_END_EVENT;
+			yaml_event_delete(&e);
+		}
+		yaml_parser_delete(&p);
+		return;
+	}
+	/* one object, ended by the line's newline */
+	assert_true(n > 0 && s[n - 1] == '\n');
+	if (v->mode == OUTPUT_JSON)
+		assert_null(memchr(s, '\n', n - 1));
+	j = json_loadb(s, n, JSON_ALLOW_NUL | JSON_DECODE_INT_AS_REAL, &je);
+	if (!j || !json_is_object(j))
+		fail_msg("JSON: %s: %.*s", je.text, (int)n, s);
+	json_decref(j);
+}
+
+static void valid_event(struct valid_out *v, const void *ev)
+{
+	ssize_t n;
+
+	assert_int_equal(ftruncate(v->fd, 0), 0);
+	assert_int_equal(lseek(v->fd, 0, SEEK_SET), 0);
+	output_event(v->o, ev, sizeof(struct fx_event));
+	assert_int_equal(output_flush(v->o), 0);
+	n = pread(v->fd, v->buf, v->cap, 0);
+	assert_true(n > 0 && (size_t)n < v->cap);
+	valid_check(v, v->buf, (size_t)n);
+	v->units++;
+}
+
+/*
+ * Every byte anywhere: random events, their strings (names, comms) made
+ * of hostile pieces, in and out of a container whose name is hostile
+ * too; each event's output (-o json, jsonpretty, yaml) is strict UTF-8
+ * and reads back as one JSON object (a YAML stream).
+ */
+static void valid__hostile_events__utf8_json_every_mode(void **state)
+{
+	static const enum output_mode modes[] = { OUTPUT_JSON,
+						  OUTPUT_JSONPRETTY,
+						  OUTPUT_YAML };
+	char root[] = "/tmp/test-output-json-XXXXXX";
+	struct containers_note n = { .mntns = 5000, .depth = 1 };
+	struct fx *x = *state;
+	struct containers *c;
+	unsigned int seed = 13;
+
+	assert_non_null(mkdtemp(root));
+	/* a docker container whose name and image are any text JSON holds
+	 * (jansson reads no invalid UTF-8), each cut short somewhere */
+	docker_config(root, HOSTILE_ID);
+	c = containers_new(root);
+	assert_non_null(c);
+	snprintf(n.names[0], CONTAINERS_NAME_LEN, "docker-%s.scope",
+		 HOSTILE_ID);
+	assert_int_equal(containers_handle_note(c, &n), 0);
+	fieldset_set_containers(x->fs, c);
+	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+		struct valid_out v = { .mode = modes[m] };
+		char path[] = "/tmp/test-output-json-out-XXXXXX";
+		struct error *err = NULL;
+
+		v.fd = mkstemp(path);
+		assert_true(v.fd >= 0);
+		unlink(path);
+		if (output_new(x->fs, modes[m], v.fd, &v.o, &err))
+			fail_msg("%s", error_msg(err));
+		v.cap = 4 * v.o->max_event + 4096;
+		v.buf = malloc(v.cap);
+		assert_non_null(v.buf);
+		for (int r = 0; r < 3000; r++) {
+			struct fx_event ev;
+			unsigned char *p = (unsigned char *)&ev;
+
+			for (size_t i = 0; i < sizeof(ev); i++)
+				p[i] = (unsigned char)(rand_r(&seed) >> 7);
+			if (r % 3 == 0) /* small values: the tables' */
+				for (size_t i = 0; i < sizeof(ev); i++)
+					p[i] &= 0x3;
+			hostile_fill((unsigned char *)ev.name, sizeof(ev.name),
+				     &seed);
+			hostile_fill((unsigned char *)ev.proc.comm,
+				     sizeof(ev.proc.comm), &seed);
+			hostile_fill((unsigned char *)ev.proc.parent.comm,
+				     sizeof(ev.proc.parent.comm), &seed);
+			if (r & 1)
+				ev.proc.mntns_id = 5000;
+			valid_event(&v, &ev);
+			/* the same again: the kept texts' way */
+			valid_event(&v, &ev);
+		}
+		assert_int_equal(v.units, 6000);
+		output_free(v.o);
+		close(v.fd);
+		free(v.buf);
+	}
+	docker_config_drop(root, HOSTILE_ID);
+	drop_containers(x, c, root);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -874,6 +1130,7 @@ int main(void)
 		T(fast__addresses_ids_times__as_generic),
 		T(fast__containers_change__as_generic),
 		T(fast__durations_and_address_lists__as_generic),
+		T(valid__hostile_events__utf8_json_every_mode),
 		T(hot_path__filtered_selected_rendered__allocates_nothing),
 		T(hot_path__yaml_filtered_selected_rendered__allocates_nothing),
 		cmocka_unit_test(numbers__edges__as_printf),
