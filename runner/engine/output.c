@@ -467,6 +467,79 @@ static int pending_add(struct prog_build *pb, const char *s)
 	return 0;
 }
 
+/*
+ * Key k as JSON writes it (quoted, escaped as a value: a gadget's BTF
+ * names and gadget.yaml targets are anyone's bytes), into the pending
+ * text, then ':'.
+ */
+static int pending_json_key(struct prog_build *pb, const char *k)
+{
+	size_t kl = strlen(k);
+	cleanup_free char *q = malloc(6 * kl + 3);
+
+	if (!q)
+		return -1;
+	q[output_json_string(q, k, kl)] = '\0';
+	return pending_add(pb, q) < 0 || pending_add(pb, ":") < 0 ? -1 : 0;
+}
+
+/* Whether YAML key k is written plain: letters, digits, '_' and '-' (not
+ * first), and reads back as a string (not "y", "on", "null"...). */
+static bool yaml_key_plain(const char *k)
+{
+	if (!*k || *k == '-' || !yaml_plain_is_str(k, strlen(k)))
+		return false;
+	for (; *k; k++)
+		if (!((*k | 0x20) >= 'a' && (*k | 0x20) <= 'z') &&
+		    !(*k >= '0' && *k <= '9') && *k != '_' && *k != '-')
+			return false;
+	return true;
+}
+
+/*
+ * Key k as YAML writes it into the pending text: plain (yaml_key_plain()),
+ * else double-quoted with everything but printable ASCII escaped (\xXX,
+ * \uXXXX, \UXXXXXXXX: YAML takes no raw U+FFFE, and no byte that is no
+ * UTF-8, as \ufffd); how many columns it takes.
+ */
+static int pending_yaml_key(struct prog_build *pb, const char *k, size_t *cols)
+{
+	const unsigned char *s = (const unsigned char *)k;
+	size_t kl = strlen(k), n = 0;
+	cleanup_free char *q = NULL;
+
+	if (yaml_key_plain(k)) {
+		*cols = kl;
+		return pending_add(pb, k);
+	}
+	q = malloc(10 * kl + 3);
+	if (!q)
+		return -1;
+	q[n++] = '"';
+	for (size_t i = 0; i < kl;) {
+		size_t l = s[i] < 0x80 ? 1 : utf8_len(s + i, kl - i);
+		unsigned int cp = !l	 ? 0xfffd :
+				  l == 1 ? s[i] :
+					   utf8_cp(s + i, l);
+
+		i += l ? l : 1;
+		if (cp == '"' || cp == '\\')
+			n += (size_t)sprintf(q + n, "\\%c", cp);
+		else if (cp >= 0x20 && cp < 0x7f)
+			q[n++] = (char)cp;
+		else
+			n += (size_t)sprintf(q + n,
+					     cp < 0x100	  ? "\\x%02x" :
+					     cp < 0x10000 ? "\\u%04x" :
+							    "\\U%08x",
+					     cp);
+	}
+	q[n++] = '"';
+	q[n] = '\0';
+	*cols = n;
+	return pending_add(pb, q);
+}
+
 static int step_add(struct prog_build *pb, int field)
 {
 	struct output *o = pb->o;
@@ -496,8 +569,7 @@ static int prog_object(struct prog_build *pb, int obj)
 
 		if (i != o->first[obj] && pending_add(pb, ",") < 0)
 			return -1;
-		if (pending_add(pb, "\"") < 0 || pending_add(pb, f->key) < 0 ||
-		    pending_add(pb, "\":") < 0)
+		if (pending_json_key(pb, f->key) < 0)
 			return -1;
 		if (f->is_struct) {
 			if (pending_add(pb, "{") < 0 ||
@@ -662,21 +734,18 @@ static int prog_yaml(struct prog_build *pb, int obj, int depth)
 
 	for (int i = o->first[obj]; i >= 0; i = o->next[i]) {
 		const struct field *f = &o->fs->f[i];
-		/* a key that reads back as a bool or a null when plain
-		 * ("y", "on", "no", "null"...): quoted, as ig's YAML writer
-		 * does (field names are C identifiers: nothing else needs it) */
-		bool q = !yaml_plain_is_str(f->key, strlen(f->key));
+		size_t cols;
 
 		for (int d = 0; d < depth; d++)
 			if (pending_add(pb, "  ") < 0)
 				return -1;
-		pb->o->yaml_at[i].col =
-			(__u16)(2 * depth + strlen(f->key) + (q ? 4 : 2));
-		pb->o->yaml_at[i].indent = (__u16)(2 * depth + 2);
-		if ((q && pending_add(pb, "\"") < 0) ||
-		    pending_add(pb, f->key) < 0 ||
-		    (q && pending_add(pb, "\"") < 0))
+		/* a key that reads back as a bool or a null when plain
+		 * ("y", "on", "no", "null"...): quoted, as ig's YAML writer
+		 * does; so is one of other bytes than a C identifier's */
+		if (pending_yaml_key(pb, f->key, &cols) < 0)
 			return -1;
+		pb->o->yaml_at[i].col = (__u16)(2 * depth + cols + 2);
+		pb->o->yaml_at[i].indent = (__u16)(2 * depth + 2);
 		if (f->is_struct) {
 			if (pending_add(pb, ":\n") < 0 ||
 			    prog_yaml(pb, i, depth + 1) < 0)
@@ -729,18 +798,14 @@ static size_t pretty_object(struct output *o, const void *ev, int obj,
 
 	for (int i = o->first[obj]; i >= 0; i = o->next[i]) {
 		const struct field *f = &fs->f[i];
-		size_t kl = strlen(f->key);
 
 		if (!first)
 			out[n++] = ',';
 		out[n++] = '\n';
 		first = false;
 		n += indent(out + n, 2 * (depth + 1));
-		out[n++] = '"';
-		memcpy(out + n, f->key, kl);
-		n += kl;
-		memcpy(out + n, "\": ", 3);
-		n += 3;
+		memcpy(out + n, o->pkey_text + o->pkey_off[i], o->pkey_len[i]);
+		n += o->pkey_len[i];
 		if (f->is_struct) {
 			out[n++] = '{';
 			n += pretty_object(o, ev, i, depth + 1, out + n);
@@ -756,6 +821,33 @@ static size_t pretty_object(struct output *o, const void *ev, int obj,
 	return n;
 }
 
+/* The keys of -o jsonpretty, escaped once (o->pkey_*). */
+static int pretty_keys(struct output *o)
+{
+	const struct fieldset *fs = o->fs;
+	size_t len = 0;
+
+	for (size_t i = 0; i < fs->n; i++)
+		len += 6 * strlen(fs->f[i].key) + 4;
+	o->pkey_text = malloc(len + 1);
+	o->pkey_off = calloc(fs->n + 1, sizeof(*o->pkey_off));
+	o->pkey_len = calloc(fs->n + 1, sizeof(*o->pkey_len));
+	if (!o->pkey_text || !o->pkey_off || !o->pkey_len)
+		return -1;
+	len = 0;
+	for (size_t i = 0; i < fs->n; i++) {
+		char *t = o->pkey_text + len;
+		size_t n = output_json_string(t, fs->f[i].key,
+					      strlen(fs->f[i].key));
+
+		memcpy(t + n, ": ", 2);
+		o->pkey_off[i] = (__u32)len;
+		o->pkey_len[i] = (__u32)(n + 2);
+		len += n + 2;
+	}
+	return 0;
+}
+
 static size_t pretty_max_event(const struct output *o)
 {
 	size_t n = 16;
@@ -764,7 +856,7 @@ static size_t pretty_max_event(const struct output *o)
 		const struct field *f = &o->fs->f[i];
 
 		if (o->include[i])
-			n += f->max_json + strlen(f->key) +
+			n += f->max_json + 6 * strlen(f->key) +
 			     2 * (size_t)(f->depth + 2) + 8;
 	}
 	return n;
@@ -786,6 +878,9 @@ void output_free(struct output *o)
 	free(o->next);
 	free(o->steps);
 	free(o->yaml_at);
+	free(o->pkey_text);
+	free(o->pkey_off);
+	free(o->pkey_len);
 	free(o->prefixes);
 	free(o->tab_ent);
 	free(o->tab_text);
@@ -876,6 +971,8 @@ int output_new(const struct fieldset *fs, enum output_mode mode, int fd,
 	    keys_order(o) < 0)
 		goto err_nomem;
 	if ((mode == OUTPUT_JSON || mode == OUTPUT_YAML) && build_prog(o) < 0)
+		goto err_nomem;
+	if (mode == OUTPUT_JSONPRETTY && pretty_keys(o) < 0)
 		goto err_nomem;
 	if (mode == OUTPUT_PCAPNG && pcapng_new(fs, &o->pcap, err) < 0) {
 		output_free(o);

@@ -155,6 +155,9 @@ struct output {
 	struct yaml_at {
 		__u16 col, indent;
 	} * yaml_at;
+	/* -o jsonpretty: each field's key quoted and escaped, and ": " */
+	char *pkey_text;
+	__u32 *pkey_off, *pkey_len;
 	char *prefixes;
 	struct json_tab_ent *tab_ent; /* output_json.c: value tables */
 	size_t tab_ent_len;

@@ -999,6 +999,32 @@ struct valid_out {
 	unsigned long units;
 };
 
+/* v: fs's output in mode into a file of its own. */
+static void valid_open(struct valid_out *v, const struct fieldset *fs,
+		       enum output_mode mode)
+{
+	char path[] = "/tmp/test-output-json-out-XXXXXX";
+	struct error *err = NULL;
+
+	memset(v, 0, sizeof(*v));
+	v->mode = mode;
+	v->fd = mkstemp(path);
+	assert_true(v->fd >= 0);
+	unlink(path);
+	if (output_new(fs, mode, v->fd, &v->o, &err))
+		fail_msg("%s", error_msg(err));
+	v->cap = 4 * v->o->max_event + 4096;
+	v->buf = malloc(v->cap);
+	assert_non_null(v->buf);
+}
+
+static void valid_close(struct valid_out *v)
+{
+	output_free(v->o);
+	close(v->fd);
+	free(v->buf);
+}
+
 static void valid_check(struct valid_out *v, const char *s, size_t n)
 {
 	json_error_t je;
@@ -1075,18 +1101,9 @@ static void valid__hostile_events__utf8_json_every_mode(void **state)
 	assert_int_equal(containers_handle_note(c, &n), 0);
 	fieldset_set_containers(x->fs, c);
 	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
-		struct valid_out v = { .mode = modes[m] };
-		char path[] = "/tmp/test-output-json-out-XXXXXX";
-		struct error *err = NULL;
+		struct valid_out v;
 
-		v.fd = mkstemp(path);
-		assert_true(v.fd >= 0);
-		unlink(path);
-		if (output_new(x->fs, modes[m], v.fd, &v.o, &err))
-			fail_msg("%s", error_msg(err));
-		v.cap = 4 * v.o->max_event + 4096;
-		v.buf = malloc(v.cap);
-		assert_non_null(v.buf);
+		valid_open(&v, x->fs, modes[m]);
 		for (int r = 0; r < 3000; r++) {
 			struct fx_event ev;
 			unsigned char *p = (unsigned char *)&ev;
@@ -1109,12 +1126,67 @@ static void valid__hostile_events__utf8_json_every_mode(void **state)
 			valid_event(&v, &ev);
 		}
 		assert_int_equal(v.units, 6000);
-		output_free(v.o);
-		close(v.fd);
-		free(v.buf);
+		valid_close(&v);
 	}
 	docker_config_drop(root, HOSTILE_ID);
 	drop_containers(x, c, root);
+}
+
+/*
+ * Keys are a gadget's to name (BTF members, gadget.yaml targets): member
+ * names of quotes, controls, YAML indicators, bytes that are no UTF-8 and
+ * U+FFFE are written escaped, every mode's output valid as above.
+ */
+static void valid__hostile_keys__escaped_every_mode(void **state)
+{
+	static const enum output_mode modes[] = { OUTPUT_JSON,
+						  OUTPUT_JSONPRETTY,
+						  OUTPUT_YAML };
+	static const char *const keys[] = {
+		"q\"k\\e\x01y",
+		"\xff\xfe",
+		"on",
+		"a: b",
+		"#x",
+		"-",
+		"\xef\xbf\xbe\xe2\x80\xa8",
+		"\xc3\xa9t\xc3",
+	};
+	struct btf *btf = btf__new_empty();
+	struct gadget_metadata *md =
+		md_of("name: t\ndatasources:\n  dns:\n    fields: {}\n");
+	struct fieldset *fs = NULL;
+	struct error *err = NULL;
+	char ev[64];
+	int u32, inner, id;
+
+	(void)state;
+	u32 = btf__add_int(btf, "unsigned int", 4, 0);
+	inner = btf__add_struct(btf, "inner", 8);
+	fx_member(btf, keys[0], u32, 0);
+	fx_member(btf, keys[1], u32, 32);
+	id = btf__add_struct(btf, "ev", 64);
+	for (size_t k = 2; k < sizeof(keys) / sizeof(keys[0]); k++)
+		fx_member(btf, keys[k], u32, 32 * (__u32)(k - 2));
+	fx_member(btf, "nested\x80", inner, 32 * 8);
+	if (fieldset_new(btf, id, md, "dns", &fs, &err))
+		fail_msg("%s", error_msg(err));
+	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+		struct valid_out v;
+
+		valid_open(&v, fs, modes[m]);
+		memset(ev, 7, sizeof(ev));
+		valid_event(&v, ev);
+		/* each key there, escaped */
+		assert_non_null(
+			strstr(v.buf, modes[m] == OUTPUT_YAML ?
+					      "\"q\\\"k\\\\e\\x01y\"" :
+					      "\"q\\\"k\\\\e\\u0001y\""));
+		valid_close(&v);
+	}
+	fieldset_free(fs);
+	metadata_free(md);
+	btf__free(btf);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -1131,6 +1203,7 @@ int main(void)
 		T(fast__containers_change__as_generic),
 		T(fast__durations_and_address_lists__as_generic),
 		T(valid__hostile_events__utf8_json_every_mode),
+		cmocka_unit_test(valid__hostile_keys__escaped_every_mode),
 		T(hot_path__filtered_selected_rendered__allocates_nothing),
 		T(hot_path__yaml_filtered_selected_rendered__allocates_nothing),
 		cmocka_unit_test(numbers__edges__as_printf),
