@@ -294,6 +294,12 @@ def whole_lines_text(data):
             data[cut:].decode("utf-8", errors="replace"))
 
 
+# Runner(prefix=...): the runner in a mount namespace of its own, whose
+# mount table the machine's other mounts do not change (unshare execs it:
+# the same pid)
+PRIVATE_MOUNTS = ("unshare", "--mount", "--propagation", "private")
+
+
 class Runner:
     """build/runner run ... -o json in the background; events parsed.
 

@@ -23,7 +23,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (ROOT, RUNNER, Fail, Netns, Runner, check, eq,  # noqa: E402
-                     link, main, sh, test, wakeups)
+                     PRIVATE_MOUNTS, link, main, sh, test, wakeups)
 import gadget_env  # noqa: E402
 from gadget_env import run_sync, usage_error, wait_until  # noqa: E402
 
@@ -337,9 +337,13 @@ def quiet_exporter_sleeps_between_scrapes(env):
     a client connects (a few wake-ups in 2 s, not the ~200 of polling
     every 10 ms), then answers the scrape."""
     port = free_port()
+    # in a mount namespace of its own: it wakes for every mount made
+    # where it watches (new network namespaces), and other jobs on the
+    # machine may start containers meanwhile
     r = Runner(["run", "trace_dns", "-o", "none", "--store", env.store,
                 "--ports", "1055", "--otel-metrics-listen",
-                "--otel-metrics-listen-address", f"127.0.0.1:{port}"])
+                "--otel-metrics-listen-address", f"127.0.0.1:{port}"],
+               prefix=PRIVATE_MOUNTS)
     try:
         time.sleep(1)  # quiet by now
         before = wakeups(r.proc.pid)
