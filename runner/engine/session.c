@@ -776,12 +776,12 @@ int session_start(struct session *s, int fd, struct error **err)
 			output_set_term_width(src->out, s->term_width);
 		/* an array's header comes with each batch (and first here
 		 * where the screen is cleared, as in ig) */
-		if (src->quiet)
-			;
-		else if (src->clear_screen)
-			output_batch_header(src->out, true);
-		else if (!src->batch)
-			output_header(src->out);
+		if (!src->quiet) {
+			if (src->clear_screen)
+				output_batch_header(src->out, true);
+			else if (!src->batch)
+				output_header(src->out);
+		}
 		if (src->tracer->snapshot)
 			continue;
 		s->n_streams += !src->tracer->mapiter;
