@@ -23,6 +23,7 @@
 #include "runner/engine/bpf/containers.h"
 #include "runner/engine/containers.h"
 #include "runner/engine/containers_tracker.h"
+#include "runner/engine/fields.h"
 #include "runner/engine/libbpf_log.h"
 #include "runner/engine/log.h"
 
@@ -830,7 +831,6 @@ static __u64 started_at(const struct containers *c, unsigned int pid)
 {
 	cleanup_free char *text = NULL;
 	unsigned long long ticks;
-	struct timespec real, boot;
 	long hz = sysconf(_SC_CLK_TCK);
 	long long booted, tick;
 	char path[1024];
@@ -846,11 +846,8 @@ static __u64 started_at(const struct containers *c, unsigned int pid)
 			 " %*u %*d %*d %*d %*d %*d %*d %llu",
 			 &ticks) != 1)
 		return 0;
-	clock_gettime(CLOCK_REALTIME, &real);
-	clock_gettime(CLOCK_BOOTTIME, &boot);
 	tick = 1000000000LL / hz;
-	booted = (real.tv_sec - boot.tv_sec) * 1000000000LL +
-		 (real.tv_nsec - boot.tv_nsec);
+	booted = boot_to_real_offset();
 	booted = (booted + tick / 2) / tick * tick;
 	return (__u64)(booted + (long long)ticks * tick);
 }

@@ -53,7 +53,7 @@ void fieldset_set_env(struct fieldset *fs, enum fieldset_env env)
 	default_columns(fs);
 }
 
-static __s64 boot_to_real_offset(void)
+__s64 boot_to_real_offset(void)
 {
 	struct timespec b1, r, b2;
 	__s64 best = 0, gap = -1;

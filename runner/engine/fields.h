@@ -98,4 +98,10 @@ int fieldset_ig_fields(const struct fieldset *fs,
 /* "name  description" lines for `runner run IMAGE --help`. */
 void fieldset_describe(const struct fieldset *fs, FILE *out);
 
+/*
+ * CLOCK_REALTIME - CLOCK_BOOTTIME now, in ns: the closest of three
+ * readings of the realtime clock between two of the boottime clock.
+ */
+__s64 boot_to_real_offset(void);
+
 #endif
