@@ -374,6 +374,12 @@ static json_t *docker_config(const struct containers *c, const char *id)
 	return json_load_file(path, 0, &jerr);
 }
 
+void containers_docker_image(struct container_info *ci, const char *image)
+{
+	snprintf(ci->image, sizeof(ci->image), "%.*s", (int)strcspn(image, "@"),
+		 image);
+}
+
 /* docker: the config's Name ("/x") and Config.Image, without the digest
  * of a name@digest (as ig's docker client cuts it). */
 static void docker_names(const struct containers *c, struct container_info *ci)
@@ -388,8 +394,7 @@ static void docker_names(const struct containers *c, struct container_info *ci)
 		snprintf(ci->name, sizeof(ci->name), "%s",
 			 name[0] == '/' ? name + 1 : name);
 	if (image)
-		snprintf(ci->image, sizeof(ci->image), "%.*s",
-			 (int)strcspn(image, "@"), image);
+		containers_docker_image(ci, image);
 	json_decref(o);
 }
 

@@ -140,6 +140,10 @@ void containers_extra(struct containers *c, unsigned int pid,
  * it), to free(); NULL if there is none. */
 char *containers_oci_config(const struct containers *c,
 			    const struct container_extra *x);
+/* ci->image from a docker Config.Image: the name of a name@digest, as
+ * ig's docker client cuts it. */
+void containers_docker_image(struct container_info *ci, const char *image);
+
 /* Parse one /proc/<pid>/cgroup text (or a cgroup path): runtime and id;
  * 0 if found. */
 int containers_parse_cgroup(const char *text, char runtime[16], char id[65]);

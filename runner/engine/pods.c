@@ -688,10 +688,8 @@ static void from_docker(struct pods *p, json_t *spec, struct container_info *ci)
 	if (name && name[0] == '/')
 		name++;
 	COPY(ci->name, name);
-	if (!ci->image[0] && image) { /* name@digest: the name, as ig */
-		COPY(ci->image, image);
-		ci->image[strcspn(ci->image, "@")] = '\0';
-	}
+	if (!ci->image[0] && image)
+		containers_docker_image(ci, image);
 	COPY(pi->name, ann(labels, "io.kubernetes.pod.name"));
 	COPY(pi->namespace, ann(labels, "io.kubernetes.pod.namespace"));
 	COPY(pi->uid, ann(labels, "io.kubernetes.pod.uid"));
