@@ -211,6 +211,15 @@ void oci_blob_writer_abort(struct oci_blob_writer *w)
 	free(w);
 }
 
+/* The staged blob digest; NULL if it is not staged. */
+static struct staged *staged_find(struct oci_txn *txn, const char *digest)
+{
+	for (size_t i = 0; i < txn->n_staged; i++)
+		if (!strcmp(txn->staged[i].digest, digest))
+			return &txn->staged[i];
+	return NULL;
+}
+
 /* Record the file at path (owned from now on) as staged blob digest;
  * NULL, path not taken, without memory. */
 static struct staged *txn_staged_add(struct oci_txn *txn, char *path,
@@ -254,11 +263,14 @@ int oci_blob_writer_finish(struct oci_blob_writer *w, const char *digest,
 		error_set(err, errno, "sync %s", w->path);
 		goto fail;
 	}
-	if (!txn_staged_add(txn, w->path, got, w->size, false)) {
-		error_set(err, ENOMEM, "stage blob");
-		goto fail;
+	/* staged already: this copy goes (the same bytes) */
+	if (!staged_find(txn, got)) {
+		if (!txn_staged_add(txn, w->path, got, w->size, false)) {
+			error_set(err, ENOMEM, "stage blob");
+			goto fail;
+		}
+		w->path = NULL;
 	}
-	w->path = NULL;
 	if (digest_out)
 		memcpy(digest_out, got, sizeof(got));
 	oci_blob_writer_abort(w);
@@ -282,17 +294,12 @@ int oci_txn_put(struct oci_txn *txn, const void *buf, size_t len,
 	return oci_blob_writer_finish(w, NULL, -1, digest, err);
 }
 
-int oci_txn_need(struct oci_txn *txn, const char *digest, struct error **err)
+/* Record digest (checked, not staged) as needed in the store. */
+static int txn_need_add(struct oci_txn *txn, const char *digest,
+			struct error **err)
 {
 	char(*v)[OCI_DIGEST_SIZE];
 
-	size_t i;
-
-	if (oci_digest_check(digest, err) < 0)
-		return -1;
-	for (i = 0; i < txn->n_staged; i++)
-		if (!strcmp(txn->staged[i].digest, digest))
-			return 0; /* staged: the commit moves it in */
 	v = realloc(txn->need, (txn->n_need + 1) * sizeof(*v));
 	if (!v)
 		return error_set(err, ENOMEM, "alloc");
@@ -301,18 +308,25 @@ int oci_txn_need(struct oci_txn *txn, const char *digest, struct error **err)
 	return 0;
 }
 
+int oci_txn_need(struct oci_txn *txn, const char *digest, struct error **err)
+{
+	if (oci_digest_check(digest, err) < 0)
+		return -1;
+	if (staged_find(txn, digest))
+		return 0; /* staged: the commit moves it in */
+	return txn_need_add(txn, digest, err);
+}
+
 int oci_txn_keep(struct oci_txn *txn, const char *digest, struct error **err)
 {
 	cleanup_free char *src = NULL;
 	char *path = NULL;
 	struct stat st;
-	size_t i;
 
 	if (oci_digest_check(digest, err) < 0)
 		return -1;
-	for (i = 0; i < txn->n_staged; i++)
-		if (!strcmp(txn->staged[i].digest, digest))
-			return 0;
+	if (staged_find(txn, digest))
+		return 0;
 	if (txn_dir(txn, err) < 0)
 		return -1;
 	src = store_blob_path(txn->store, digest);
@@ -330,7 +344,7 @@ int oci_txn_keep(struct oci_txn *txn, const char *digest, struct error **err)
 		}
 		/* no hard link here (another file system under blobs/):
 		 * the commit checks that it is still stored */
-		return oci_txn_need(txn, digest, err);
+		return txn_need_add(txn, digest, err);
 	}
 	if (!txn_staged_add(txn, path, digest, st.st_size, true)) {
 		unlink(path);
@@ -342,23 +356,18 @@ int oci_txn_keep(struct oci_txn *txn, const char *digest, struct error **err)
 
 bool oci_txn_has_blob(struct oci_txn *txn, const char *digest)
 {
-	size_t i;
-
-	for (i = 0; i < txn->n_staged; i++)
-		if (!strcmp(txn->staged[i].digest, digest))
-			return true;
-	return oci_store_has_blob(txn->store, digest);
+	return staged_find(txn, digest) ||
+	       oci_store_has_blob(txn->store, digest);
 }
 
 int64_t oci_txn_blob_size(struct oci_txn *txn, const char *digest)
 {
 	cleanup_free char *path = NULL;
+	struct staged *sb = staged_find(txn, digest);
 	struct stat st;
-	size_t i;
 
-	for (i = 0; i < txn->n_staged; i++)
-		if (!strcmp(txn->staged[i].digest, digest))
-			return txn->staged[i].size;
+	if (sb)
+		return sb->size;
 	if (!oci_digest_valid(digest))
 		return -1;
 	path = store_blob_path(txn->store, digest);
@@ -371,14 +380,11 @@ int oci_txn_read_blob(struct oci_txn *txn, const char *digest, int64_t size,
 		      char **buf, size_t *len, struct error **err)
 {
 	cleanup_free char *data = NULL;
+	struct staged *st = staged_find(txn, digest);
 	char got[OCI_DIGEST_SIZE];
-	size_t i, n;
+	size_t n;
 
-	for (i = 0; i < txn->n_staged; i++) {
-		struct staged *st = &txn->staged[i];
-
-		if (strcmp(st->digest, digest) != 0 || !st->path)
-			continue;
+	if (st && st->path) {
 		if (size >= 0 && st->size != size)
 			return error_set(
 				err, 0, "blob %s has %lld bytes, expected %lld",
@@ -482,9 +488,10 @@ static int index_apply(json_t *idx, const struct ref_change *c,
 
 void oci_txn_mark_used(struct oci_txn *txn, const char *digest)
 {
-	for (size_t i = 0; i < txn->n_staged; i++)
-		if (!strcmp(txn->staged[i].digest, digest))
-			txn->staged[i].used = true;
+	struct staged *st = staged_find(txn, digest);
+
+	if (st)
+		st->used = true;
 }
 
 void oci_txn_mark_built(struct oci_txn *txn, const char *digest)
