@@ -12,6 +12,7 @@
 
 #include "cleanup.h"
 #include "fileutil.h"
+#include "grow.h"
 
 int read_file(const char *path, char **buf, size_t *len, struct error **err)
 {
@@ -36,15 +37,9 @@ int read_fd_max(int fd, const char *path, size_t max, char **buf, size_t *len,
 	ssize_t r;
 
 	while (n < max) {
-		if (n + 1 >= cap) {
-			char *p;
-
-			cap = cap ? cap * 2 : 16384;
-			p = realloc(data, cap);
-			if (!p)
-				return error_set(err, ENOMEM, "read %s", path);
-			data = p;
-		}
+		/* room for one more byte and the '\0' */
+		if (grow_array((void **)&data, &cap, n + 2, 1, 16384))
+			return error_set(err, ENOMEM, "read %s", path);
 		r = read(fd, data + n,
 			 cap - n - 1 < max - n ? cap - n - 1 : max - n);
 		if (r < 0) {

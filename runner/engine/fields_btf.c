@@ -14,6 +14,7 @@
 #include <bpf/btf.h>
 
 #include "common/cleanup.h"
+#include "common/grow.h"
 #include "metadata/metadata.h"
 #include "runner/engine/btf_name.h"
 #include "runner/engine/fields_build.h"
@@ -31,20 +32,10 @@ int build_add_field(struct build *b, const char *prefix, const char *key,
 {
 	struct field *f;
 
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 32;
-		struct field *nf = realloc(b->f, cap * sizeof(*nf));
-		struct build_info *nb;
-
-		if (!nf)
-			return error_set(b->err, ENOMEM, "fields");
-		b->f = nf;
-		nb = realloc(b->bi, cap * sizeof(*nb));
-		if (!nb)
-			return error_set(b->err, ENOMEM, "fields");
-		b->bi = nb;
-		b->cap = cap;
-	}
+	if (grow_array((void **)&b->f, &b->cap, b->n + 1, sizeof(*b->f), 32) ||
+	    grow_array((void **)&b->bi, &b->cap_bi, b->n + 1, sizeof(*b->bi),
+		       32))
+		return error_set(b->err, ENOMEM, "fields");
 	f = &b->f[b->n];
 	memset(f, 0, sizeof(*f));
 	memset(&b->bi[b->n], 0, sizeof(b->bi[b->n]));

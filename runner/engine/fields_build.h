@@ -26,7 +26,7 @@ struct build {
 	const char *ds;
 	struct field *f;
 	struct build_info *bi;
-	size_t n, cap;
+	size_t n, cap, cap_bi; /* cap: of f; cap_bi: of bi */
 	struct error **err;
 	/* a type may hold itself or fan out (a hostile gadget's BTF): the
 	 * structs being walked and the members seen are bounded */
