@@ -117,6 +117,7 @@ struct lc_state {
 	bool gone; /* --watch: its reader went away */
 	struct timefmt *rfc3339; /* --watch: its events' times */
 	struct timefmt *started; /* runtime.containerStartedAt's */
+	bool extra; /* the output shows what containers_extra() reads */
 	struct containers *ctrs;
 	int rc;
 };
@@ -556,13 +557,29 @@ struct collect {
 	bool oom;
 };
 
+/* Does the output show what containers_extra() reads: JSON all of it,
+ * the columns the start time, and the image id and digest unless an
+ * image flag had the containers read them (containers_want_images())? */
+static bool shows_extra(const struct lc_state *st)
+{
+	enum col c[N_COLS];
+	size_t nc = shown_columns(st, c);
+
+	for (size_t i = 0; i < nc; i++)
+		if (c[i] == COL_STARTED ||
+		    (!st->images &&
+		     (c[i] == COL_IMAGE_ID || c[i] == COL_IMAGE_DIGEST)))
+			return true;
+	return st->json;
+}
+
+/* r of the container ci in namespace mntns, without its extra. */
 static void fill_row(struct containers *ctrs, __u64 mntns,
 		     const struct container_info *ci, struct row *r)
 {
 	r->info = *ci;
 	r->mntns = mntns;
 	r->pid = containers_init_pid(ctrs, mntns, &r->netns);
-	containers_extra(ctrs, r->pid, &r->info, &r->extra);
 }
 
 /* One row per container (a container whose process unshared its mounts
@@ -613,6 +630,10 @@ static int list_now(struct lc_state *st, struct containers *ctrs,
 		return cli_error(err, EXIT_FAIL,
 				 "list containers: out of memory");
 	}
+	/* once per container listed, of the namespace kept */
+	for (size_t i = 0; st->extra && i < col.n; i++)
+		containers_extra(ctrs, col.rows[i].pid, &col.rows[i].info,
+				 &col.rows[i].extra);
 	if (col.n)
 		qsort(col.rows, col.n, sizeof(*col.rows), row_cmp);
 	if (st->watch) {
@@ -691,6 +712,8 @@ static void on_namespace(void *ctx, __u64 mntns,
 	fill_row(w->ctrs, mntns, ci, &r);
 	if (!image_selected(st, &r))
 		return;
+	if (st->extra)
+		containers_extra(w->ctrs, r.pid, &r.info, &r.extra);
 	if (grow_array((void **)&st->live, &st->cap_live, st->n_live + 1,
 		       sizeof(*st->live), 16)) {
 		st->rc = EXIT_FAIL;
@@ -765,6 +788,11 @@ static int lc_run(struct cli_ctx *ctx, void *state, struct error **err)
 		return cli_error(err, EXIT_FAIL, "containers: out of memory");
 	}
 	containers_set_docker_root(ctrs, getenv("RUNNER_DOCKER_ROOT"));
+	/* an image flag selects by what the containers read as they are
+	 * found, as run's does */
+	if (st->images)
+		containers_want_images(ctrs);
+	st->extra = shows_extra(st);
 	if (containers_scan(ctrs, err))
 		rc = EXIT_FAIL;
 	else if (st->watch)
