@@ -37,6 +37,10 @@ struct container_info {
 	char image_id[80];
 	char image_digest[80]; /* "sha256:...": the manifest's, when known */
 	struct pod_info pod; /* name empty: not a pod's */
+	/* as found with pod (pods_identify()), for containers_extra():
+	 * its OCI bundle's folder ("": not found) and its sandbox */
+	char bundle[1024];
+	char sandbox_id[65];
 };
 
 /*

@@ -501,47 +501,23 @@ static json_t *podman_entry(const struct pods *p, const char *bundle,
 	return NULL;
 }
 
-static void from_podman_storage(const struct pods *p, const char *bundle,
-				struct container_info *ci)
-{
-	json_error_t jerr;
-	json_t *all, *o, *m;
-	const char *meta;
-	size_t dir_end;
-
-	o = podman_entry(p, bundle, ci, &all, &dir_end);
-	if (o) {
-		COPY(ci->name, json_string_value(json_array_get(
-				       json_object_get(o, "names"), 0)));
-		/* "metadata" is a JSON document in a string */
-		meta = json_string_value(json_object_get(o, "metadata"));
-		m = meta ? json_loads(meta, 0, &jerr) : NULL;
-		COPY(ci->image,
-		     json_string_value(json_object_get(m, "image-name")));
-		json_decref(m);
-	}
-	json_decref(all);
-}
-
 /*
- * podman: the image's id (containers.json), and its digest from the
- * images.json of the same storage (<graphroot>/overlay-images/).
+ * podman: the image's id (o: ci's containers.json entry, which ends its
+ * storage's overlay-containers folder at dir_end of bundle), and its
+ * digest from the images.json of the same storage
+ * (<graphroot>/overlay-images/).
  */
 static void podman_image(const struct pods *p, const char *bundle,
-			 struct container_info *ci)
+			 size_t dir_end, json_t *o, struct container_info *ci)
 {
 	char path[PATH_LEN];
 	json_error_t jerr;
-	json_t *all, *o, *images, *img;
+	json_t *images, *img;
 	const char *slash;
-	size_t dir_end, i;
+	size_t i;
 
-	o = podman_entry(p, bundle, ci, &all, &dir_end);
-	if (o)
-		COPY(ci->image_id,
-		     json_string_value(json_object_get(o, "image")));
-	json_decref(all);
-	slash = o && ci->image_id[0] ? memrchr(bundle, '/', dir_end) : NULL;
+	COPY(ci->image_id, json_string_value(json_object_get(o, "image")));
+	slash = ci->image_id[0] ? memrchr(bundle, '/', dir_end) : NULL;
 	if (!slash)
 		return;
 	pfmt(path, sizeof(path), "%s%.*s/overlay-images/images.json", p->root,
@@ -555,6 +531,33 @@ static void podman_image(const struct pods *p, const char *bundle,
 			     json_string_value(json_object_get(img, "digest")));
 	}
 	json_decref(images);
+}
+
+/* podman: ci's name and image (names), its image's id and digest (images),
+ * from its storage's containers.json, read once. */
+static void from_podman_storage(const struct pods *p, const char *bundle,
+				struct container_info *ci, bool names,
+				bool images)
+{
+	json_error_t jerr;
+	json_t *all, *o, *m;
+	const char *meta;
+	size_t dir_end;
+
+	o = podman_entry(p, bundle, ci, &all, &dir_end);
+	if (o && names) {
+		COPY(ci->name, json_string_value(json_array_get(
+				       json_object_get(o, "names"), 0)));
+		/* "metadata" is a JSON document in a string */
+		meta = json_string_value(json_object_get(o, "metadata"));
+		m = meta ? json_loads(meta, 0, &jerr) : NULL;
+		COPY(ci->image,
+		     json_string_value(json_object_get(m, "image-name")));
+		json_decref(m);
+	}
+	if (o && images)
+		podman_image(p, bundle, dir_end, o, ci);
+	json_decref(all);
 }
 
 /* Labels of the sandbox next to bundle (same folder of bundles). */
@@ -759,6 +762,17 @@ static void containerd_image(struct pods *p, const char *bundle,
 	COPY(ci->image_digest, img.digest);
 }
 
+/* The sandbox of a container from its bundle's annotations, as ig's
+ * annotation resolvers find it (containerd's CRI plugin, CRI-O). */
+static void extra_sandbox(json_t *anns, char sandbox_id[65])
+{
+	if (ann(anns, "io.kubernetes.cri.container-type"))
+		copy(sandbox_id, 65, ann(anns, "io.kubernetes.cri.sandbox-id"));
+	else if (!strcmp(ann(anns, "io.container.manager") ?: "", "cri-o"))
+		copy(sandbox_id, 65,
+		     ann(anns, "io.kubernetes.cri-o.SandboxID"));
+}
+
 void pods_identify(struct pods *p, unsigned int pid, struct container_info *ci,
 		   bool images)
 {
@@ -767,6 +781,7 @@ void pods_identify(struct pods *p, unsigned int pid, struct container_info *ci,
 	json_t *spec = NULL;
 
 	memset(pi, 0, sizeof(*pi));
+	ci->bundle[0] = ci->sandbox_id[0] = '\0';
 	if (!ci->id[0])
 		return;
 	if (pid)
@@ -777,16 +792,16 @@ void pods_identify(struct pods *p, unsigned int pid, struct container_info *ci,
 		pfmt(path, sizeof(path), "%s/config.json", bundle);
 		spec = load_json(p, path);
 		anns = json_object_get(spec, "annotations");
+		pfmt(ci->bundle, sizeof(ci->bundle), "%s", bundle);
+		extra_sandbox(anns, ci->sandbox_id);
 		from_annotations(anns, pi, sandbox_id);
-		from_podman_storage(p, bundle, ci);
+		from_podman_storage(p, bundle, ci, true, images);
 		from_podman(spec, anns, ci);
 		/* containerd 1.7's CRI plugin tells the image too; without
 		 * it (or for its id), containerd's API, as ig's client */
 		COPY(ci->image, ann(anns, "io.kubernetes.cri.image-name"));
 		if (!ci->image[0] || images)
 			containerd_image(p, bundle, ci);
-		if (images)
-			podman_image(p, bundle, ci);
 		if (pi->name[0] && !pi->sandbox)
 			sandbox_labels(p, bundle, ci->id, sandbox_id, pi);
 		state_labels(p, bundle, ci->id, anns, sandbox_id, pi);
@@ -803,25 +818,27 @@ void pods_identify(struct pods *p, unsigned int pid, struct container_info *ci,
 void pods_extra(struct pods *p, unsigned int pid, struct container_info *ci,
 		struct container_extra *x)
 {
-	char bundle[PATH_LEN], dir[PATH_LEN + 16];
-	json_t *spec, *anns;
+	char path[PATH_LEN + 16];
+	json_t *spec;
 
-	if (!ci->id[0] || find_bundle(p, pid, ci->id, bundle, sizeof(bundle)))
+	if (!ci->id[0])
 		return;
-	COPY(x->bundle, bundle);
-	/* the sandbox, as ig's annotation resolvers find it */
-	pfmt(dir, sizeof(dir), "%s/config.json", bundle);
-	spec = load_json(p, dir);
-	anns = json_object_get(spec, "annotations");
-	if (ann(anns, "io.kubernetes.cri.container-type"))
-		COPY(x->sandbox_id, ann(anns, "io.kubernetes.cri.sandbox-id"));
-	else if (!strcmp(ann(anns, "io.container.manager") ?: "", "cri-o"))
-		COPY(x->sandbox_id, ann(anns, "io.kubernetes.cri-o.SandboxID"));
-	json_decref(spec);
+	/* not found with its pod: its folder of bundles may be known now */
+	if (!ci->bundle[0]) {
+		if (find_bundle(p, pid, ci->id, ci->bundle, sizeof(ci->bundle)))
+			return;
+		pfmt(path, sizeof(path), "%s/config.json", ci->bundle);
+		spec = load_json(p, path);
+		extra_sandbox(json_object_get(spec, "annotations"),
+			      ci->sandbox_id);
+		json_decref(spec);
+	}
+	COPY(x->bundle, ci->bundle);
+	COPY(x->sandbox_id, ci->sandbox_id);
 	if (ci->image_id[0]) /* known since it was found */
 		return;
-	podman_image(p, bundle, ci);
-	containerd_image(p, bundle, ci);
+	from_podman_storage(p, ci->bundle, ci, false, true);
+	containerd_image(p, ci->bundle, ci);
 }
 
 /* ---- network namespace index -------------------------------------- */

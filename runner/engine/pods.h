@@ -63,15 +63,18 @@ const char *pods_node(const struct pods *p);
  * ci->image when they are empty (podman's from its storage's
  * containers.json, docker's with another data root, containerd's from its
  * API, with its image's id and digest); with images, the image id and
- * digest of podman's and containerd's containers.
+ * digest of podman's and containerd's containers; ci->bundle and
+ * ci->sandbox_id, for pods_extra().
  */
 void pods_identify(struct pods *p, unsigned int pid, struct container_info *ci,
 		   bool images);
 
 /*
- * What x tells of container ci, whose first process is pid; ci's image id
- * and digest when not known yet (podman's from its storage, containerd's
- * from its API, with ci->image when that is empty).
+ * What x tells of container ci, whose first process is pid (its bundle
+ * and sandbox as pods_identify() found them, looked for again when it
+ * did not); ci's image id and digest when not known yet (podman's from
+ * its storage, containerd's from its API, with ci->image when that is
+ * empty).
  */
 void pods_extra(struct pods *p, unsigned int pid, struct container_info *ci,
 		struct container_extra *x);

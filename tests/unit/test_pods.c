@@ -57,6 +57,7 @@ bool __wrap_name_list_match(const char *list, const char *name)
 	"90e0000000000000000000000000000000000000000000000000000000000012"
 #define HOSTNET \
 	"4e00000000000000000000000000000000000000000000000000000000000010"
+#define APP3 "a000000000000000000000000000000000000000000000000000000000000013"
 #define UID "0f1e2d3c-0000-4000-8000-000000000001"
 #define TASKS "/state/io.containerd.runtime.v2.task/k8s.io"
 
@@ -403,6 +404,28 @@ static void podman__other_storage_root__name_and_image(void **state)
 	pods_free(p);
 }
 
+/* pods_extra() tells the bundle and sandbox pods_identify() found: it
+ * neither looks for the bundle nor reads its config.json again. */
+static void extra__bundle_and_sandbox__as_identified(void **state)
+{
+	struct pods *p = pods_new(root);
+	struct container_info c = info(APP3, "");
+	struct container_extra x;
+	char path[1024];
+
+	(void)state;
+	memset(&x, 0, sizeof(x));
+	cri_spec(APP3, "container", "third");
+	pods_identify(p, 101, &c, false);
+	assert_string_equal(c.pod.container, "third");
+	snprintf(path, sizeof(path), "%s" TASKS "/%s/config.json", root, APP3);
+	assert_int_equal(unlink(path), 0);
+	pods_extra(p, 101, &c, &x);
+	assert_string_equal(x.bundle, TASKS "/" APP3);
+	assert_string_equal(x.sandbox_id, SB);
+	pods_free(p);
+}
+
 static void hostnetwork__host_netns__not_indexed(void **state)
 {
 	struct pods *p = pods_new(root);
@@ -664,6 +687,7 @@ int main(void)
 		cmocka_unit_test(docker__other_data_root__labels_name_image),
 		cmocka_unit_test(podman__kube_play__pod_from_hostname),
 		cmocka_unit_test(podman__other_storage_root__name_and_image),
+		cmocka_unit_test(extra__bundle_and_sandbox__as_identified),
 		cmocka_unit_test(hostnetwork__host_netns__not_indexed),
 		cmocka_unit_test(index__sandbox_and_apps__the_pod),
 		cmocka_unit_test(node__named_then_hostname),
