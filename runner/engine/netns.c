@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
+#include <linux/magic.h>
 #include <poll.h>
 #include <sched.h>
 #include <stdbool.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -157,11 +159,17 @@ static int attach(struct netns_set *set, const char *path, unsigned long ino,
 {
 	cleanup_close int nsfd = open(path, O_RDONLY | O_CLOEXEC);
 	struct netns_entry e = { .ino = ino, .gen = set->gen };
+	struct statfs fs;
+	struct stat st;
 	size_t i;
 	int rc = 0;
 
-	if (nsfd < 0)
-		return 0; /* gone meanwhile */
+	/* not a namespace (any more): a process that ended, a bind mount
+	 * undone or never made (the empty file under it, in /run/netns
+	 * too, which setns() refuses) */
+	if (nsfd < 0 || fstat(nsfd, &st) < 0 || st.st_ino != ino ||
+	    fstatfs(nsfd, &fs) < 0 || fs.f_type != NSFS_MAGIC)
+		return 0;
 	for (i = 0; i < MAX_PROGS; i++)
 		e.socks[i] = -1;
 	if (setns(nsfd, CLONE_NEWNET) < 0)

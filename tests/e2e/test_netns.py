@@ -96,6 +96,28 @@ def namespace_taken_then_let_go(env):
 
 
 
+@test
+def empty_file_in_run_netns_passed_over(env):
+    """A file in /run/netns with no namespace mounted on it (`ip netns
+    add` killed halfway, a namespace unmounted but not removed) is passed
+    over at the start and at each scan, where setns() on it failed the
+    run ("enter network namespace: Invalid argument")."""
+    os.makedirs("/run/netns", exist_ok=True)
+    stale = f"/run/netns/{NS}-stale"
+    open(stale, "w").close()
+    try:
+        r = Runner(["run", "trace_dns", "-o", "json", "--store",
+                    env["store"]])
+        try:
+            time.sleep(1.5)  # a scan (once a second) after the start
+            check(r.proc.poll() is None, f"runner exited: {r.stderr()}")
+        finally:
+            rc = r.stop()
+        check(rc == 0, f"runner exited {rc}: {r.stderr()}")
+    finally:
+        os.unlink(stale)
+
+
 def dig_in(ns_name, qname):
     """dig in ns_name, asking 127.0.0.1 where no server listens: one query,
     refused at once."""
