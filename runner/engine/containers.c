@@ -37,6 +37,9 @@
 struct entry {
 	__u64 mntns;
 	__u64 instance; /* the kernel's id of the namespace; 0: unknown */
+	/* its place among the containers gone (c->gone_seq when it went,
+	 * drop_stale()); 0: here */
+	unsigned long gone;
 	unsigned int pid; /* a process /proc showed in it (0: none) */
 	unsigned int gen; /* last scan (or note) that saw it */
 	bool told; /* the exec hook told about it */
@@ -48,6 +51,8 @@ struct containers {
 	char root[256];
 	struct entry *buckets[NBUCKETS];
 	unsigned int gen;
+	unsigned long gone_seq; /* containers gone so far */
+	unsigned int n_gone; /* entries kept for them */
 	/* containers_version(): bumped by every change of what the lookups
 	 * answer (entries, their info, the pods' index, the node) */
 	unsigned long version;
@@ -573,6 +578,27 @@ static int note_container(const struct containers *c,
 	return proc_container(c, pid, ci);
 }
 
+/* e's number is a namespace here now: no longer among the gone. */
+static void not_gone(struct containers *c, struct entry *e)
+{
+	if (!e->gone)
+		return;
+	e->gone = 0;
+	c->n_gone--;
+}
+
+/* e's own namespace is here again (a process joined it, which kept it):
+ * told as it was. */
+static void back(struct containers *c, struct entry *e)
+{
+	if (!e->gone)
+		return;
+	not_gone(c, e);
+	pods_index_add(c->pods, &e->info);
+	if (c->listener)
+		c->listener(c->listener_ctx, e->mntns, &e->info);
+}
+
 /*
  * Whether the process that /proc told e's namespace by is still in it:
  * then a note about e's number is about e's namespace (the numbers of the
@@ -608,6 +634,7 @@ int containers_handle_note(struct containers *c,
 		e->instance = n->mntns_instance;
 		e->gen = c->gen;
 		e->told = true;
+		back(c, e);
 		return 0;
 	}
 	if (!note_container(c, n, &ci))
@@ -616,6 +643,7 @@ int containers_handle_note(struct containers *c,
 		memset(&ci, 0, sizeof(ci));
 	if (!e && !(e = insert(c, n->mntns)))
 		return -1;
+	not_gone(c, e);
 	c->version++;
 	e->instance = n->mntns_instance;
 	e->pid = 0;
@@ -628,11 +656,18 @@ int containers_handle_note(struct containers *c,
 	return 0;
 }
 
-/*
- * Entries of namespaces that this scan did not see; one scan of grace for
- * those the exec hook told (a one-shot container may have events queued).
- */
-static void drop_stale(struct containers *c)
+/* Whether e is let go: a namespace not seen by this scan (one scan of
+ * grace for those the exec hook told), or a container gone before the
+ * last CONTAINERS_GONE_MAX. */
+static bool stale(const struct containers *c, const struct entry *e)
+{
+	if (e->gone)
+		return c->gone_seq - e->gone >= CONTAINERS_GONE_MAX;
+	return c->gen - e->gen > (e->told ? 1u : 0u);
+}
+
+/* One pass of drop_stale(). */
+static void drop_pass(struct containers *c)
 {
 	size_t i;
 
@@ -642,18 +677,40 @@ static void drop_stale(struct containers *c)
 		while (*pp) {
 			struct entry *e = *pp;
 
-			if (c->gen - e->gen > (e->told ? 1u : 0u)) {
-				if (c->listener)
-					c->listener(c->listener_ctx, e->mntns,
-						    NULL);
-				*pp = e->next;
-				free(e);
-				c->version++;
-			} else {
+			if (!stale(c, e)) {
 				pp = &e->next;
+				continue;
 			}
+			if (!e->gone && c->listener)
+				c->listener(c->listener_ctx, e->mntns, NULL);
+			if (!e->gone && e->info.id[0]) {
+				e->gone = ++c->gone_seq;
+				c->n_gone++;
+				pp = &e->next;
+				continue;
+			}
+			c->n_gone -= !!e->gone;
+			*pp = e->next;
+			free(e);
+			c->version++;
 		}
 	}
+}
+
+/*
+ * Let go the namespaces that this scan did not see: told as gone, but a
+ * container's info stays for lookups (events that name its namespace may
+ * come later: a gadget's timeout, a queue) until the kernel gives its
+ * number to another namespace (containers_handle_note(), scan()) or
+ * CONTAINERS_GONE_MAX more containers have gone.  A second pass lets go
+ * those that went before the last CONTAINERS_GONE_MAX, counting the
+ * containers the first one found gone.
+ */
+static void drop_stale(struct containers *c)
+{
+	drop_pass(c);
+	if (c->n_gone > CONTAINERS_GONE_MAX)
+		drop_pass(c);
 }
 
 void containers_set_listener(struct containers *c, containers_fn fn, void *ctx)
@@ -670,7 +727,8 @@ void containers_foreach(struct containers *c, containers_fn fn, void *ctx)
 	settle(c);
 	for (i = 0; i < NBUCKETS; i++)
 		for (struct entry *e = c->buckets[i]; e; e = e->next)
-			fn(ctx, e->mntns, &e->info);
+			if (!e->gone)
+				fn(ctx, e->mntns, &e->info);
 }
 
 /* The pods' network namespaces, from the entries alive. */
@@ -682,7 +740,8 @@ static void reindex_pods(struct containers *c)
 	c->version++;
 	for (i = 0; i < NBUCKETS; i++)
 		for (struct entry *e = c->buckets[i]; e; e = e->next)
-			pods_index_add(c->pods, &e->info);
+			if (!e->gone)
+				pods_index_add(c->pods, &e->info);
 }
 
 void containers_filter_fds(const struct containers *c, int *mntns_fd,
@@ -708,23 +767,38 @@ const struct pod_info *containers_pod_of_netns(const struct containers *c,
 }
 
 /*
- * Whether the namespace at path (/proc/<pid>/ns/mnt) is another than the
- * instance the exec hook told (its id, as the hook reads it); false when
- * the kernel cannot tell (before 6.8).
+ * Whether the namespace at path (/proc/<pid>/ns/mnt) is the instance the
+ * exec hook told (its id, as the hook reads it): 1 if so, 0 if another,
+ * -1 when the kernel cannot tell (before 6.8).
  */
-static bool another_instance(const char *path, __u64 instance)
+static int same_instance(const char *path, __u64 instance)
 {
 	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
 	__u64 id = 0;
 
-	return instance && fd >= 0 && !ioctl(fd, NS_GET_MNTNS_ID, &id) &&
-	       id != instance;
+	if (!instance || fd < 0 || ioctl(fd, NS_GET_MNTNS_ID, &id))
+		return -1;
+	return id == instance;
+}
+
+/*
+ * Whether e's number, which /proc shows at path, is another namespace's
+ * than e's: one the exec hook told, as the kernel's id says (the same
+ * when it cannot tell); a namespace gone from /proc and back is another
+ * unless that id says it is the same.
+ */
+static bool renumbered(const struct entry *e, const char *path)
+{
+	int same = e->told ? same_instance(path, e->instance) : -1;
+
+	return same >= 0 ? !same : e->gone;
 }
 
 /*
  * e's number is another namespace's now, one that no exec told of (a
- * process that unshared its mounts after e's container ended): what its
- * process pid tells, as for one from before the runner.
+ * process that unshared its mounts after e's container ended), or may be
+ * (renumbered()): what its process pid tells, as for one from before the
+ * runner.
  */
 static void rescan(struct containers *c, struct entry *e, const char *pid)
 {
@@ -734,6 +808,7 @@ static void rescan(struct containers *c, struct entry *e, const char *pid)
 		name_container(c, &ci, (unsigned int)atoi(pid));
 	else
 		memset(&ci, 0, sizeof(ci));
+	not_gone(c, e);
 	c->version++;
 	e->info = ci;
 	e->told = false;
@@ -771,10 +846,10 @@ static int scan(struct containers *c, struct error **err)
 		if (stat(path, &st) < 0)
 			continue;
 		e = find(c, st.st_ino);
-		if (e && e->gen != c->gen && e->told &&
-		    another_instance(path, e->instance))
+		if (e && e->gen != c->gen && renumbered(e, path))
 			rescan(c, e, d->d_name);
 		if (e) {
+			back(c, e);
 			/* its first process now (the host's: 1), for
 			 * scanned_alive() */
 			if (e->gen != c->gen && !e->told)

@@ -13,7 +13,11 @@
  * cannot load.
  *
  * containers_poll() takes in what the kernel told; containers_lookup() is
- * a hash probe.
+ * a hash probe.  A container whose namespace went is told gone to the
+ * listener, but lookups of that namespace still give it (an event may name
+ * it seconds later: a DNS query reported unanswered after a timeout)
+ * until the kernel gives the number to another namespace, or until
+ * CONTAINERS_GONE_MAX more containers have gone.
  */
 #ifndef RUNNER_CONTAINERS_H
 #define RUNNER_CONTAINERS_H
@@ -26,6 +30,9 @@
 
 struct containers;
 struct containers_note;
+
+/* Gone containers whose info lookups still give (about 1.6 KiB each). */
+#define CONTAINERS_GONE_MAX 512
 
 struct container_info {
 	char runtime[16]; /* "podman", "docker", "containerd", "cri-o" */
@@ -95,7 +102,8 @@ int containers_scan(struct containers *c, struct error **err);
 void containers_scan_begin(struct containers *c);
 int containers_scan_end(struct containers *c, struct error **err);
 /*
- * The container of mntns, or NULL (host, or unknown).  Without the exec
+ * The container of mntns, or NULL (host, or unknown); also that of a
+ * namespace gone (see above).  Without the exec
  * hook, a namespace not seen before is looked for in /proc at once (a
  * short-lived container may be gone by the next scan); one that is not
  * found is not looked for again until the next containers_scan().
@@ -107,7 +115,7 @@ typedef void (*containers_fn)(void *ctx, __u64 mntns,
 			      const struct container_info *ci);
 /* Tell fn of every namespace named or let go from now on. */
 void containers_set_listener(struct containers *c, containers_fn fn, void *ctx);
-/* Call fn for every namespace known now. */
+/* Call fn for every namespace known now (not those gone). */
 void containers_foreach(struct containers *c, containers_fn fn, void *ctx);
 /* The exec hook's pod selection maps (containers_tracker_filter_fds());
  * -1 without the hook. */

@@ -115,20 +115,22 @@ def tracer(env, *flags, mode="json"):
 
 
 class Held:
-    """A container that waits on a FIFO, then execs nslookup NAME.web.test:
-    while it waits, its id, host pid and mount namespace are known."""
+    """A container that waits on a FIFO, then execs nslookup NAME.web.test
+    (asking server): while it waits, its id, host pid and mount namespace
+    are known.  podman's with rm: run with --rm."""
 
     def __init__(self, env, name, engine="podman", network=None,
-                 image=IMAGE):
+                 image=IMAGE, server="127.0.0.1", rm=False):
         self.name, self.engine = name, engine
         self.fifo = os.path.join(env.sync, name)
         os.mkfifo(self.fifo)
         script = (f"read x < /sync/{name}; "
-                  f"exec nslookup {name}.web.test 127.0.0.1")
+                  f"exec nslookup {name}.web.test {server}")
         if engine == "podman":
             env.containers.append(name)
             net = network or f"ns:/run/netns/{env.ns.name}"
-            out = sh(f"{PODMAN_RUN} -d --network {net} --name {name}"
+            out = sh(f"{PODMAN_RUN} -d{' --rm' if rm else ''}"
+                     f" --network {net} --name {name}"
                      f" -v {env.sync}:/sync {image} sh -c '{script}'")
             self.cli = "podman"
         else:
@@ -162,8 +164,8 @@ class Held:
         return (rfc3339_ns(self.inspect("{{.Created}}")),
                 rfc3339_ns(self.inspect("{{.State.StartedAt}}")))
 
-    def release(self):
-        """Let it query; wait for its end; its exit status must be 0."""
+    def go(self):
+        """Let it query."""
         def opened():
             try:
                 return os.open(self.fifo, os.O_WRONLY | os.O_NONBLOCK)
@@ -172,6 +174,10 @@ class Held:
         fd = wait_until(opened, 10, f"{self.name} reading its FIFO")
         os.write(fd, b"go\n")
         os.close(fd)
+
+    def release(self):
+        """Let it query; wait for its end; its exit status must be 0."""
+        self.go()
         rc = sh(f"{self.cli} wait {self.name}").strip()
         eq(rc, "0", f"exit status of nslookup in {self.name}")
 
@@ -539,6 +545,49 @@ def podman_with_another_storage_root_named(env):
         eq(rt, {"containerName": n, "containerId": cid,
                 "runtimeName": "podman", "containerImageName": IMAGE},
            f"runtime of {n}")
+
+
+@test
+def unanswered_query_of_an_ended_container_named(env):
+    """A `podman run --rm` container asks 127.0.0.2, where nothing answers
+    (refused at once), and ends; the gadget reports the query unanswered
+    seconds later, when the runner has seen the container's mount
+    namespace go from /proc: the event of the sent query (the one
+    received on lo has no process) still carries the container's name
+    and id, and -c NAME keeps it.  The test holds the namespace (an open
+    fd, no process in it), so that no other namespace made meanwhile on
+    the machine takes its number."""
+    n = cname("q")
+    r = tracer(env)
+    rc = tracer(env, "-c", n)
+    held = None
+
+    def unanswered(e):
+        return e["name"] == qname(n) and e["unanswered"]
+
+    def sent(e):
+        return unanswered(e) and e["proc"]["comm"] == "nslookup"
+    try:
+        c = Held(env, n, server="127.0.0.2", rm=True)
+        held = os.open(f"/proc/{c.pid}/ns/mnt", os.O_RDONLY)
+        c.go()
+        wait_until(lambda: not sh(f"podman ps -aq --filter name=^{n}$")
+                   .strip(), 20, f"{n} ended and removed (--rm)")
+        evs = [e for e in wait_json(r, sent, timeout=20) if sent(e)]
+        for e in evs:
+            eq((e["runtime"]["containerName"], e["runtime"]["containerId"],
+                e["proc"]["mntns_id"]), (n, c.id, c.mntns),
+               f"container of the unanswered {e['qtype']} query")
+        # the same events: in the -c runner by now, or never
+        kept = [e for e in wait_json(rc, sent, n=len(evs), timeout=10)
+                if unanswered(e)]
+    finally:
+        if held is not None:
+            os.close(held)
+        stop_all([r, rc])
+    eq(len(kept), len(evs), f"-c {n}: its unanswered events")
+    eq({e["runtime"]["containerName"] for e in kept}, {n},
+       f"-c {n}: the containers of its events")
 
 
 # A host process that unshares its mounts and never execs (the exec hook

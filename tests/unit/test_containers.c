@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -511,21 +512,136 @@ static void note__after_scan__same_kept_other_replaced(void **state)
 	containers_free(c);
 }
 
-/* The container of a note is gone from /proc at the next scan, maybe
- * with events still queued: kept for one scan more. */
-static void scan__told_container_gone__kept_one_scan(void **state)
+/* What a listener was told last of namespace 5000 (NULL: gone), and how
+ * often. */
+struct told {
+	const struct container_info *last;
+	int times;
+};
+
+static void on_5000(void *ctx, __u64 mntns, const struct container_info *ci)
+{
+	struct told *t = ctx;
+
+	if (mntns != 5000)
+		return;
+	t->last = ci;
+	t->times++;
+}
+
+static void count(void *ctx, __u64 mntns, const struct container_info *ci)
+{
+	(void)mntns;
+	(void)ci;
+	++*(int *)ctx;
+}
+
+/* The container of a note is gone from /proc at the next scan, with
+ * events that name its namespace to come (a gadget's timeout): told gone
+ * one scan later, and named by lookups until the kernel gives its number
+ * to another namespace. */
+static void scan__told_container_gone__named_until_number_reused(void **state)
 {
 	struct containers *c = containers_new(root);
+	const struct container_info *ci;
+	struct told t = { 0 };
+	int listed = 0;
 
 	(void)state;
+	containers_set_listener(c, on_5000, &t);
 	tell(c, note(5000, 60, 600, 1, "libpod-" PODMAN_ID, NULL));
+	assert_int_equal(t.times, 1);
 	assert_int_equal(containers_scan(c, NULL), 0);
-	assert_non_null(containers_lookup(c, 5000));
-	assert_int_equal(containers_scan(c, NULL), 0);
-	assert_int_equal(containers_scan(c, NULL), 0);
-	assert_null(containers_lookup(c, 5000));
+	assert_int_equal(t.times, 1);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(containers_scan(c, NULL), 0);
+	assert_int_equal(t.times, 2);
+	assert_null(t.last);
+	ci = containers_lookup(c, 5000);
+	assert_non_null(ci);
+	assert_string_equal(ci->name, "test-trace-dns");
+	/* not among the namespaces there are */
+	containers_foreach(c, count, &listed);
+	containers_foreach(c, on_5000, &t);
+	assert_int_equal(t.times, 2);
+	assert_true(listed > 0);
 	/* the scan's own entries stay while their process does */
 	assert_non_null(containers_lookup(c, inode_of("proc/100/ns/mnt")));
+	/* the number is another namespace's: the hook tells */
+	tell(c, note(5000, 61, 601, 1, "libpod-" PODMAN_ID2, NULL));
+	ci = containers_lookup(c, 5000);
+	assert_non_null(ci);
+	assert_string_equal(ci->name, "second");
+	assert_int_equal(t.times, 3);
+	assert_ptr_equal(t.last, ci);
+	containers_free(c);
+}
+
+/* The namespace of a container /proc showed (from before the runner) is
+ * gone from it: still named; a process in a namespace of that number
+ * later is in another namespace (the hook told none of them). */
+static void scan__scanned_container_gone__named_until_number_seen(void **state)
+{
+	struct containers *c = containers_new_proc(root);
+	const struct container_info *ci;
+	char kept[1024], path[1024], cmd[1100];
+	__u64 mntns;
+
+	(void)state;
+	put("proc/300/ns/mnt", "");
+	put("proc/300/cgroup", "0::/libpod_parent/libpod-" PODMAN_ID "\n");
+	mntns = inode_of("proc/300/ns/mnt");
+	/* the number stays to be given again: a link to it */
+	snprintf(path, sizeof(path), "%s/proc/300/ns/mnt", root);
+	snprintf(kept, sizeof(kept), "%s/kept-mnt", root);
+	assert_int_equal(link(path, kept), 0);
+	assert_int_equal(containers_scan(c, NULL), 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s/proc/300", root);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(containers_scan(c, NULL), 0);
+	assert_int_equal(containers_scan(c, NULL), 0);
+	ci = containers_lookup(c, mntns);
+	assert_non_null(ci);
+	assert_string_equal(ci->name, "test-trace-dns");
+	/* another container's process, in a namespace of that number */
+	put("proc/301/cgroup", "0::/libpod_parent/libpod-" PODMAN_ID2 "\n");
+	snprintf(path, sizeof(path), "%s/proc/301/ns", root);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/proc/301/ns/mnt", root);
+	assert_int_equal(link(kept, path), 0);
+	assert_int_equal(containers_scan(c, NULL), 0);
+	ci = containers_lookup(c, mntns);
+	assert_non_null(ci);
+	assert_string_equal(ci->name, "second");
+	snprintf(cmd, sizeof(cmd), "rm -rf %s/proc/301 %s", root, kept);
+	assert_int_equal(system(cmd), 0);
+	containers_free(c);
+}
+
+/* Gone containers stay named: the last CONTAINERS_GONE_MAX to go. */
+static void scan__many_containers_gone__last_ones_kept(void **state)
+{
+	struct containers *c = containers_new(root);
+	const __u64 first = 10000, n = CONTAINERS_GONE_MAX + 3;
+	__u64 named = 0;
+
+	(void)state;
+	for (__u64 i = 0; i < n; i++) {
+		tell(c, note(first + i, first + i, 1, 1, "libpod-" PODMAN_ID,
+			     NULL));
+		/* the first two go first, the last one last */
+		if (i == 1 || i == n - 2)
+			for (int k = 0; k < 3; k++)
+				assert_int_equal(containers_scan(c, NULL), 0);
+	}
+	for (int k = 0; k < 3; k++)
+		assert_int_equal(containers_scan(c, NULL), 0);
+	assert_null(containers_lookup(c, first));
+	assert_null(containers_lookup(c, first + 1));
+	assert_non_null(containers_lookup(c, first + n - 1));
+	for (__u64 i = 0; i < n; i++)
+		named += containers_lookup(c, first + i) != NULL;
+	assert_int_equal(named, CONTAINERS_GONE_MAX);
 	containers_free(c);
 }
 
@@ -554,7 +670,11 @@ int main(void)
 		cmocka_unit_test(note__scanned_process_gone__note_decides),
 		cmocka_unit_test(note__no_container_in_v2_path__read_from_proc),
 		cmocka_unit_test(note__after_scan__same_kept_other_replaced),
-		cmocka_unit_test(scan__told_container_gone__kept_one_scan),
+		cmocka_unit_test(
+			scan__told_container_gone__named_until_number_reused),
+		cmocka_unit_test(
+			scan__scanned_container_gone__named_until_number_seen),
+		cmocka_unit_test(scan__many_containers_gone__last_ones_kept),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
