@@ -307,10 +307,12 @@ static int logout_run(struct cli_ctx *ctx, void *state, struct error **err)
 	if (s->all != (ctx->argc == 0))
 		return cli_error(err, EXIT_USAGE,
 				 "logout: want one REGISTRY, or --all");
+	/* ig's line: it claims nothing removed (there may have been no
+	 * file, or nothing in it) */
 	if (s->all) {
 		if (oci_auth_delete_all(ctx->registry.authfile, err) < 0)
 			return EXIT_FAIL;
-		puts("Removed login credentials for all registries");
+		puts("Logout Succeeded");
 		return EXIT_OK;
 	}
 	host = registry_host(ctx->argv[0]);

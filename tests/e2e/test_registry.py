@@ -461,7 +461,7 @@ def logout__all_empties_the_file_and_keeps_its_other_settings(ctx):
        sorted([ctx.basic.host, ctx.token.host]), "entries")
     out = ok(runner(ctx, ["logout", "--all", "--authfile", authfile]),
              "logout --all")
-    eq(out, "Removed login credentials for all registries\n", "stdout")
+    eq(out, "Logout Succeeded\n", "stdout (ig's)")
     eq(json.load(open(authfile)),
        {"auths": {}, "currentContext": "default"}, "the file")
     eq(stat.S_IMODE(os.stat(authfile).st_mode), 0o600, "auth file mode")
@@ -472,6 +472,19 @@ def logout__all_empties_the_file_and_keeps_its_other_settings(ctx):
           "want one REGISTRY, or --all", code=2)
     fails(runner(ctx, ["logout"]), "no REGISTRY",
           "want one REGISTRY, or --all", code=2)
+
+
+@test
+def logout__all_without_a_file__claims_nothing_removed(ctx):
+    """No credentials file: `ig logout --all` prints its "Logout
+    Succeeded" (it claims nothing removed); so does the runner, and it
+    makes no file."""
+    authfile = os.path.join(ctx.tmp, "none", "auth.json")
+    out = ok(runner(ctx, ["logout", "--all", "--authfile", authfile]),
+             "logout --all, no file")
+    eq(out, "Logout Succeeded\n", "stdout (ig's)")
+    check(not os.path.exists(os.path.dirname(authfile)),
+          f"{authfile}'s folder made")
 
 
 @test
