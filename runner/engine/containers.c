@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <fcntl.h>
 #include <string.h>
@@ -222,9 +223,14 @@ bool containers_tracking(const struct containers *c)
 
 void containers_poll(struct containers *c)
 {
+	containers_poll_until(c, UINT64_MAX);
+}
+
+void containers_poll_until(struct containers *c, __u64 boot_ns)
+{
 	settle(c);
 	if (c->tracker)
-		containers_tracker_consume(c->tracker);
+		containers_tracker_consume_until(c->tracker, boot_ns);
 }
 
 void containers_free(struct containers *c)

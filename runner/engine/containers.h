@@ -84,12 +84,18 @@ void containers_set_node(struct containers *c, const char *node);
 void containers_free(struct containers *c);
 /* Whether the exec hook runs. */
 bool containers_tracking(const struct containers *c);
-/*
- * Take in the hook's pending notes: call it before handling an event, so
- * that the exec of the event's process, told earlier, is known.  Reads
- * memory only, unless a note is about a container not known yet.
- */
+/* Take in the hook's pending notes.  Reads memory only, unless a note is
+ * about a container not known yet. */
 void containers_poll(struct containers *c);
+/*
+ * Those made up to boot_ns (boot-time ns, as events' timestamps): call it
+ * with an event's time before handling the event, so that the exec of the
+ * event's process, told earlier, is known, and a namespace that took its
+ * number after the event (numbers are reused at once) is not taken in
+ * yet: a reader that lags behind its events names them by the namespace
+ * they came from.
+ */
+void containers_poll_until(struct containers *c, __u64 boot_ns);
 /* Update the cache from one note of the hook (see containers_poll()). */
 int containers_handle_note(struct containers *c,
 			   const struct containers_note *n);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <errno.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,15 +21,26 @@ struct containers_tracker {
 	struct ring_buffer *rb;
 	containers_note_fn fn;
 	void *ctx;
+	__u64 until; /* containers_tracker_consume(): notes up to this */
+	/* the first note past until, taken from the ring (holding) */
+	struct containers_note held;
+	bool holding;
 };
 
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct containers_tracker *t = ctx;
+	const struct containers_note *n = data;
 
 	if (size < sizeof(struct containers_note))
 		return 0;
-	t->fn(t->ctx, data);
+	if (n->boot_ns > t->until) {
+		/* libbpf has taken it from the ring: kept for later */
+		t->held = *n;
+		t->holding = true;
+		return -EAGAIN; /* and those after it left in the ring */
+	}
+	t->fn(t->ctx, n);
 	return 0;
 }
 
@@ -114,5 +126,21 @@ void containers_tracker_free(struct containers_tracker *t)
 
 int containers_tracker_consume(struct containers_tracker *t)
 {
-	return ring_buffer__consume(t->rb);
+	return containers_tracker_consume_until(t, UINT64_MAX);
+}
+
+int containers_tracker_consume_until(struct containers_tracker *t, __u64 until)
+{
+	int rc, n = 0;
+
+	if (t->holding) {
+		if (t->held.boot_ns > until)
+			return 0;
+		t->holding = false;
+		t->fn(t->ctx, &t->held);
+		n++;
+	}
+	t->until = until;
+	rc = ring_buffer__consume(t->rb);
+	return rc == -EAGAIN ? n : rc < 0 ? rc : rc + n;
 }

@@ -25,5 +25,7 @@ void containers_tracker_filter_fds(const struct containers_tracker *t,
 /* Pass every pending note to fn, oldest first: memory reads only, no
  * system call.  Returns how many. */
 int containers_tracker_consume(struct containers_tracker *t);
+/* Those made up to until (boot ns), stopping at the first later one. */
+int containers_tracker_consume_until(struct containers_tracker *t, __u64 until);
 
 #endif

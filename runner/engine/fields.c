@@ -278,6 +278,19 @@ bool fieldset_has_runtime(const struct fieldset *fs)
 	return false;
 }
 
+int fieldset_time_field(const struct fieldset *fs)
+{
+	for (size_t i = 0; i < fs->n; i++)
+		if (fs->f[i].kind == FK_TIMESTAMP && fs->f[i].parent == -1)
+			return (int)i;
+	return -1;
+}
+
+__u64 fieldset_time(const struct fieldset *fs, int field, const void *ev)
+{
+	return field_u64(&fs->f[field], ev);
+}
+
 /*
  * The index of the single unsigned integer field that annotation ann
  * (value name) names, into *idx; -1 and an error naming both otherwise.

@@ -54,6 +54,10 @@ bool fieldset_has_stacks(const struct fieldset *fs);
 
 /* Does fs have runtime.* fields (an event with a gadget_mntns_id)? */
 bool fieldset_has_runtime(const struct fieldset *fs);
+/* The field of an event's time (its first gadget_timestamp, boot-time
+ * ns), -1 if none; the time in ev by it. */
+int fieldset_time_field(const struct fieldset *fs);
+__u64 fieldset_time(const struct fieldset *fs, int field, const void *ev);
 /* Do fs's records carry packet bytes after the event (ebpf.rest.len)? */
 bool fieldset_has_packets(const struct fieldset *fs);
 

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <linux/perf_event.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -655,6 +656,16 @@ static int end_batch(struct source *src)
 	return batch_end(src->batch, emit, src);
 }
 
+/* When the event was made (boot ns); the end of time if it does not say. */
+static __u64 event_time(const struct source *src, const void *data)
+{
+	__u64 t = src->time_field < 0 ?
+			  0 :
+			  fieldset_time(src->fs, src->time_field, data);
+
+	return t ? t : UINT64_MAX;
+}
+
 static int on_event(void *ctx, const void *data, size_t size)
 {
 	struct source *src = ctx;
@@ -666,9 +677,10 @@ static int on_event(void *ctx, const void *data, size_t size)
 		return src->batch ? end_batch(src) : 0;
 	/* a short record: its missing tail reads as zeros for all below */
 	data = record_whole(src->pad, data, &size);
-	/* The exec of this event's process was told before the event. */
+	/* The exec of this event's process was told before the event; a
+	 * namespace that took its number since, after it. */
 	if (s->ctrs)
-		containers_poll(s->ctrs);
+		containers_poll_until(s->ctrs, event_time(src, data));
 	if (!filter_match(src->filter, data))
 		return 0;
 	if (s->pods && !k8s_select_event(s->pods, src->fs, data))
@@ -768,6 +780,7 @@ int session_start(struct session *s, int fd, struct error **err)
 		/* one that prints nothing: columns, which write nothing
 		 * before an event */
 		src->quiet |= src->no_output;
+		src->time_field = fieldset_time_field(src->fs);
 		if (output_new(src->fs,
 			       src->no_output ? OUTPUT_COLUMNS : src->mode, fd,
 			       &src->out, err))
@@ -805,6 +818,15 @@ static double now_mono(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* CLOCK_BOOTTIME in ns: bpf_ktime_get_boot_ns()'s clock. */
+static __u64 now_boot(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
 }
 
 static bool at_limit(const struct session *s)
@@ -979,12 +1001,16 @@ int session_run(struct session *s, const struct session_limits *lim,
 	/* until the tracers stop, or the map iterators' last fetch */
 	while ((s->n_streams || gadget_fetching(s->g) || !s->n_src) &&
 	       !*lim->stop && !s->broken && !at_limit(s)) {
-		if (s->ctrs)
-			containers_poll(s->ctrs);
+		__u64 polled = now_boot();
+
 		if (gadget_poll(s->g, POLL_MS,
 				idle_ms(s, now, next_refresh, deadline), err) ||
 		    gadget_mounted(s->g, err))
 			return -1;
+		/* the notes from before the poll read the rings: the events
+		 * made before them have been handled */
+		if (s->ctrs)
+			containers_poll_until(s->ctrs, polled);
 		now = now_mono();
 		for (i = 0; i < s->n_src; i++)
 			if (output_flush_due(s->src[i].out, now) < 0)

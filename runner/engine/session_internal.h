@@ -35,6 +35,7 @@ struct source {
 	struct filter *filter;
 	struct output *out;
 	struct record_pad *pad; /* short records, read as whole ones */
+	int time_field; /* the events' time (fieldset_time_field()) */
 	struct batch *batch; /* an array data source's batch, else NULL */
 	__u64 fetch_ns; /* a map iterator's --map-fetch-interval */
 	unsigned long fetch_count; /* and --map-fetch-count */

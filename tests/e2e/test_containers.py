@@ -19,6 +19,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -472,6 +473,67 @@ def short_lived_containers_each_named(env):
             bad.append(f"{n} ({ids[n][:12]}) shown as {shown}")
     if bad:
         raise Fail("events of " + "; ".join(bad))
+
+
+def stopped_waiting(pid):
+    """SIGSTOP pid (a runner) while it waits for events in epoll_wait
+    (its loop between two batches, no scan under way); True once it is
+    stopped there, else it goes on and False."""
+    os.kill(pid, signal.SIGSTOP)
+    wait_until(lambda: open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1]
+               .split()[0] == "T", 10, f"runner {pid} stopped")
+    with open(f"/proc/{pid}/syscall") as f:
+        if f.read().split()[0] in ("232", "281", "441"):  # epoll_*wait
+            return True
+    os.kill(pid, signal.SIGCONT)
+    return False
+
+
+def take_mntns_number(number):
+    """Processes in new mount namespaces (unshare -m, then an exec in it)
+    until one has number, which the kernel gives to the next namespace
+    made once it is free (the lowest free number); the others hold lower
+    numbers meanwhile.  All of them: the last is the one with number."""
+    procs = []
+    try:
+        for _ in range(200):
+            p = subprocess.Popen(["unshare", "-m", "sleep", "600"])
+            procs.append(p)
+            wait_until(lambda: open(f"/proc/{p.pid}/comm").read() ==
+                       "sleep\n", 10, "unshare -m sleep")
+            if os.stat(f"/proc/{p.pid}/ns/mnt").st_ino == number:
+                return procs
+        raise Fail(f"mount namespace number {number} not given back")
+    except BaseException:
+        stop_procs(procs)
+        raise
+
+
+@test
+def a_lagging_runner_names_a_container_whose_number_was_reused(env):
+    """The runner reads events behind the kernel (a loaded machine): a
+    container's queries and responses wait in the ring while it ends and
+    the kernel gives its mount namespace number to a new namespace, whose
+    first exec the hook tells.  Those events are still the container's:
+    a namespace told after an event is not taken in before it (the runner
+    is stopped meanwhile, in its wait for events)."""
+    r = tracer(env)
+    holders = []
+    try:
+        c = Held(env, cname("l"))
+        wait_until(lambda: stopped_waiting(r.proc.pid), 30,
+                   "runner stopped in its wait for events")
+        try:
+            c.release()
+            holders = take_mntns_number(c.mntns)
+        finally:
+            os.kill(r.proc.pid, signal.SIGCONT)
+        wait_json(r, responded(c.name), n=2)
+        evs = upto_marker(env, r)
+    finally:
+        stop_all([r])
+        stop_procs(holders)
+    check_container_events(evs, c, "events read after the reuse")
 
 
 @test

@@ -162,6 +162,7 @@ int BPF_PROG(sched_process_exec, struct task_struct *p)
 	n->mntns = mntns;
 	n->mntns_instance = now.mntns_instance;
 	n->cgroup_id = now.cgroup_id;
+	n->boot_ns = bpf_ktime_get_boot_ns();
 	n->pid = BPF_CORE_READ(p, tgid);
 	kn = BPF_CORE_READ(p, cgroups, dfl_cgrp, kn);
 	for (i = 0; i < CONTAINERS_CGROUP_DEPTH && kn; i++) {

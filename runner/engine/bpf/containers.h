@@ -32,6 +32,9 @@ struct containers_note {
 	 */
 	__u64 mntns_instance;
 	__u64 cgroup_id; /* bpf_get_current_cgroup_id() */
+	/* when (bpf_ktime_get_boot_ns(), as gadgets' timestamps): events
+	 * from before it are about the namespace that had the number then */
+	__u64 boot_ns;
 	__u32 pid; /* the exec'ing process (tgid) */
 	__u32 depth; /* names[0..depth-1] are set */
 	/* kernfs names of the cgroup, its parent, ... ("" for the root) */
