@@ -880,11 +880,14 @@ static void tell_gave_up(struct session *s)
 	}
 }
 
-/* Once a second: new namespaces and containers, lost events told. */
+/* Once a second: new namespaces and containers, lost events told.  The
+ * events made so far are read first (a poll may have ended without reading
+ * them: EINTR after a SIGSTOP): the scan tells the namespaces of now. */
 static int refresh(struct session *s, struct error **err)
 {
 	if (gadget_refresh(s->g, err) ||
-	    (s->ctrs && containers_scan(s->ctrs, err)))
+	    (s->ctrs &&
+	     (gadget_poll(s->g, 0, 0, err) || containers_scan(s->ctrs, err))))
 		return -1;
 	s->lost = gadget_lost(s->g);
 	if (s->lost != s->lost_seen) {
