@@ -95,6 +95,26 @@ static void on_note(void *ctx, const struct containers_note *n)
 	containers_handle_note(ctx, n);
 }
 
+static struct entry *find(const struct containers *c, __u64 mntns);
+static bool scanned_alive(const struct containers *c, const struct entry *e);
+
+/*
+ * Whether a note made after the event at hand waits: one that would put
+ * another namespace in place of a container known by its number (the
+ * number was freed and given again), whose events may still be read.
+ * Others are taken in at once: the first exec in a new namespace may come
+ * after an event of that exec (one stamped at its execve()).
+ */
+static bool note_later(void *ctx, const struct containers_note *n)
+{
+	const struct containers *c = ctx;
+	const struct entry *e = find(c, n->mntns);
+
+	return e && e->info.id[0] &&
+	       (e->instance ? e->instance != n->mntns_instance :
+			      !scanned_alive(c, e));
+}
+
 static void *load_tracker(void *arg)
 {
 	cleanup_error struct error *err = NULL;
@@ -103,6 +123,8 @@ static void *load_tracker(void *arg)
 	if (containers_tracker_new(on_note, c, &c->tracker, &err))
 		engine_log(ENGINE_LOG_INFO, "containers from /proc only: %s",
 			   error_msg(err));
+	else
+		containers_tracker_set_later(c->tracker, note_later);
 	return NULL;
 }
 

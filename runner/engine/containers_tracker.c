@@ -20,6 +20,7 @@ struct containers_tracker {
 	struct containers_bpf *skel;
 	struct ring_buffer *rb;
 	containers_note_fn fn;
+	containers_later_fn later; /* NULL: every note past until waits */
 	void *ctx;
 	__u64 until; /* containers_tracker_consume(): notes up to this */
 	/* the first note past until, taken from the ring (holding) */
@@ -34,7 +35,7 @@ static int on_record(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(struct containers_note))
 		return 0;
-	if (n->boot_ns > t->until) {
+	if (n->boot_ns > t->until && (!t->later || t->later(t->ctx, n))) {
 		/* libbpf has taken it from the ring: kept for later */
 		t->held = *n;
 		t->holding = true;
@@ -124,6 +125,12 @@ void containers_tracker_free(struct containers_tracker *t)
 	free(t);
 }
 
+void containers_tracker_set_later(struct containers_tracker *t,
+				  containers_later_fn later)
+{
+	t->later = later;
+}
+
 int containers_tracker_consume(struct containers_tracker *t)
 {
 	return containers_tracker_consume_until(t, UINT64_MAX);
@@ -134,7 +141,8 @@ int containers_tracker_consume_until(struct containers_tracker *t, __u64 until)
 	int rc, n = 0;
 
 	if (t->holding) {
-		if (t->held.boot_ns > until)
+		if (t->held.boot_ns > until &&
+		    (!t->later || t->later(t->ctx, &t->held)))
 			return 0;
 		t->holding = false;
 		t->fn(t->ctx, &t->held);

@@ -7,6 +7,8 @@
 #ifndef RUNNER_CONTAINERS_TRACKER_H
 #define RUNNER_CONTAINERS_TRACKER_H
 
+#include <stdbool.h>
+
 #include "common/error.h"
 #include "runner/engine/bpf/containers.h"
 
@@ -25,7 +27,11 @@ void containers_tracker_filter_fds(const struct containers_tracker *t,
 /* Pass every pending note to fn, oldest first: memory reads only, no
  * system call.  Returns how many. */
 int containers_tracker_consume(struct containers_tracker *t);
-/* Those made up to until (boot ns), stopping at the first later one. */
+/* Those made up to until (boot ns), stopping at the first later one that
+ * later() (containers_tracker_set_later(); without it, any) keeps for later. */
 int containers_tracker_consume_until(struct containers_tracker *t, __u64 until);
+typedef bool (*containers_later_fn)(void *ctx, const struct containers_note *n);
+void containers_tracker_set_later(struct containers_tracker *t,
+				  containers_later_fn later);
 
 #endif
