@@ -223,7 +223,7 @@ static int login_run(struct cli_ctx *ctx, void *state, struct error **err)
 		goto out;
 	if (oci_auth_set(ctx->registry.authfile, host, user, password, err) < 0)
 		goto out;
-	puts("Login Succeeded!");
+	puts("Login Succeeded"); /* ig's line */
 	rc = EXIT_OK;
 out:
 	if (*tmp)
@@ -340,7 +340,7 @@ static int logout_run(struct cli_ctx *ctx, void *state, struct error **err)
 		}
 		return EXIT_FAIL;
 	}
-	printf("Removed login credentials for %s\n", host);
+	puts("Logout Succeeded"); /* ig's line */
 	return EXIT_OK;
 }
 

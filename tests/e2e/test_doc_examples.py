@@ -646,7 +646,7 @@ def check_login(env, cmd, sample):
         with open(os.path.join(env.cwd, cmd.split("< ")[1]), "w") as f:
             f.write("docex-password\n")
     out = ok(run(env, cmd), cmd)
-    eq(out.strip(), "Login Succeeded!", f"`{cmd}` stdout")
+    eq(out, "Login Succeeded\n", f"`{cmd}` stdout (ig's line)")
     m = re.search(r"--authfile (\S+)", cmd)
     path = os.path.join(env.cwd, m.group(1)) if m else env.auth
     auths = json.load(open(path))["auths"]
@@ -656,10 +656,7 @@ def check_login(env, cmd, sample):
 def check_logout(env, cmd, sample):
     cmd = cmd.replace("ghcr.io", env.reg.host)
     out = ok(run(env, local(env, cmd)), cmd)
-    if "--all" in cmd:  # ig's line
-        eq(out, "Logout Succeeded\n", f"`{cmd}` stdout")
-    else:
-        check(out.startswith("Removed login credentials for "), out)
+    eq(out, "Logout Succeeded\n", f"`{cmd}` stdout (ig's line)")
     m = re.search(r"--authfile (\S+)", cmd)
     path = os.path.join(env.cwd, m.group(1)) if m else env.auth
     if os.path.exists(path) and "--all" not in cmd:

@@ -342,6 +342,7 @@ def basic_auth__login_push_pull_logout(ctx):
                      "--password-stdin", "--authfile", authfile]
                + insecure(ctx.basic), input=ctx.users["alice"] + "\n")
     out = ok(p, "login")
+    eq(out, "Login Succeeded\n", "login's stdout (ig's line)")
     check("s3cret" not in out + p.stderr, "password printed")
     eq(stat.S_IMODE(os.stat(authfile).st_mode), 0o600, "auth file mode")
     with open(authfile) as f:
@@ -355,8 +356,8 @@ def basic_auth__login_push_pull_logout(ctx):
               store=store, env_extra={"REGISTRY_AUTH_FILE": authfile}),
        "pull with REGISTRY_AUTH_FILE")
     eq(inspect(ctx, store, ref)["digest"], ctx.digest, "digest")
-    ok(runner(ctx, ["logout", ctx.basic.host, "--authfile", authfile]),
-       "logout")
+    eq(ok(runner(ctx, ["logout", ctx.basic.host, "--authfile", authfile]),
+          "logout"), "Logout Succeeded\n", "logout's stdout (ig's line)")
     check(ctx.basic.host not in json.load(open(authfile))["auths"],
           "entry kept after logout")
     fails(runner(ctx, ["logout", ctx.basic.host, "--authfile", authfile]),
