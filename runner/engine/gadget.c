@@ -982,3 +982,8 @@ int gadget_mounted(struct gadget *g, struct error **err)
 {
 	return g->netns ? netns_mounted(g->netns, err) : 0;
 }
+
+bool gadget_mounts_pending(const struct gadget *g)
+{
+	return g->netns && netns_mounts_pending(g->netns);
+}

@@ -129,6 +129,9 @@ int gadget_refresh(struct gadget *g, struct error **err);
  * the network namespaces bind-mounted since (netns_mounted()). */
 int gadget_mounts_fd(const struct gadget *g);
 int gadget_mounted(struct gadget *g, struct error **err);
+/* A change gadget_mounted() has not read yet (at most NETNS_MOUNTS_GAP_MS
+ * old): call it again within that. */
+bool gadget_mounts_pending(const struct gadget *g);
 /* Events lost so far (the gadget_lost per-CPU counter), 0 if none. */
 __u64 gadget_lost(const struct gadget *g);
 /* The i-th GADGET_COUNTER of a started gadget (per-CPU map

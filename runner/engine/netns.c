@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -38,6 +39,9 @@ struct netns_set {
 	/* /proc/self/mountinfo twice: a poll() tells a mount since the last
 	 * one, and takes it in; epoll's on the other would take it first */
 	int mounts, mounts_wake;
+	/* a change not read yet; when the table may next be read (ns) */
+	bool mounts_dirty;
+	unsigned long long mounts_next;
 	struct netns_entry *entries;
 	size_t n, cap;
 	unsigned int gen;
@@ -287,14 +291,41 @@ int netns_mounts_fd(const struct netns_set *set)
 	return set->mounts >= 0 ? set->mounts_wake : -1;
 }
 
+static unsigned long long mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000000ULL +
+	       (unsigned long long)ts.tv_nsec;
+}
+
 int netns_mounted(struct netns_set *set, struct error **err)
 {
 	struct pollfd p = { .fd = set->mounts, .events = POLLPRI };
+	unsigned long long now;
 
 	/* the poll itself takes the change in (proc_mounts' poll_event) */
-	if (set->mounts < 0 || poll(&p, 1, 0) != 1 || !(p.revents & POLLPRI))
+	if (set->mounts >= 0 && poll(&p, 1, 0) == 1 && (p.revents & POLLPRI))
+		set->mounts_dirty = true;
+	if (!set->mounts_dirty)
 		return 0;
+	/*
+	 * Read at most once per NETNS_MOUNTS_GAP_MS: reading the table costs
+	 * the kernel ~1 ms at 1000 mounts, and a container's start makes a
+	 * burst of them; its namespace's comes long before its process.
+	 */
+	now = mono_ns();
+	if (now < set->mounts_next)
+		return 0;
+	set->mounts_dirty = false;
+	set->mounts_next = now + NETNS_MOUNTS_GAP_MS * 1000000ULL;
 	return scan_mounts(set, err);
+}
+
+bool netns_mounts_pending(const struct netns_set *set)
+{
+	return set->mounts_dirty;
 }
 
 int netns_scan(struct netns_set *set, struct error **err)

@@ -14,6 +14,8 @@
 
 #include <stddef.h>
 
+#include <stdbool.h>
+
 #include "common/error.h"
 
 struct netns_set;
@@ -27,7 +29,11 @@ int netns_scan(struct netns_set *set, struct error **err);
 /* Readable (EPOLLIN, edge) when a mount came or went; -1: none. */
 int netns_mounts_fd(const struct netns_set *set);
 /* After a mount came or went: attach to new bind-mounted namespaces (no
- * letting go; without a change, one poll() and nothing else). */
+ * letting go; without a change, one poll() and nothing else).  The table
+ * is read at most once per NETNS_MOUNTS_GAP_MS; a change seen sooner is
+ * pending (netns_mounts_pending()) until a call after the gap. */
+#define NETNS_MOUNTS_GAP_MS 10
 int netns_mounted(struct netns_set *set, struct error **err);
+bool netns_mounts_pending(const struct netns_set *set);
 
 #endif

@@ -971,6 +971,8 @@ static int idle_ms(const struct session *s, double now, double until,
 	for (size_t i = 0; i < s->n_src; i++)
 		if (output_pending(s->src[i].out))
 			return POLL_MS;
+	if (gadget_mounts_pending(s->g))
+		return POLL_MS;
 	ms = (until - now) * 1000 + 1;
 	return ms > POLL_MS ? (int)ms : POLL_MS;
 }
