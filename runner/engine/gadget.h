@@ -172,8 +172,9 @@ int gadget_poll(struct gadget *g, int timeout_ms, int idle_ms,
 /* Also end gadget_poll()'s wait when fd has new input; -1 without ring
  * buffers to wait on (after gadget_subscribe()). */
 int gadget_watch_fd(struct gadget *g, int fd);
-/* How far behind the last poll found the ring buffers: the fullest one's
- * unread part, in 64ths of its size (0 without ring buffers). */
-unsigned gadget_backlog(const struct gadget *g);
+/* How far behind the polls since the last call found the ring buffers:
+ * the fullest one's unread part, in 64ths of its size (0 without ring
+ * buffers). */
+unsigned gadget_backlog(struct gadget *g);
 
 #endif

@@ -260,7 +260,7 @@ static int poll_mapiters(struct gadget *g, int timeout_ms, bool idle,
 	return 0;
 }
 
-unsigned gadget_backlog(const struct gadget *g)
+unsigned gadget_backlog(struct gadget *g)
 {
 	return g->rr ? ringread_backlog(g->rr) : 0;
 }

@@ -61,7 +61,7 @@ struct ringread {
 	struct ring *rings;
 	size_t n;
 	long page;
-	unsigned backlog; /* ringread_backlog() */
+	unsigned backlog; /* the most since ringread_backlog() */
 	unsigned quiet; /* consumes in a row that found nothing */
 	bool woken; /* ringread_woken() */
 };
@@ -304,7 +304,6 @@ static int consume(struct ringread *rr, bool give)
 {
 	int total = 0;
 
-	rr->backlog = 0;
 	for (size_t i = 0; i < rr->n; i++) {
 		unsigned b = ring_backlog(&rr->rings[i]);
 		int rc;
@@ -326,9 +325,12 @@ int ringread_consume(struct ringread *rr)
 	return consume(rr, false);
 }
 
-unsigned ringread_backlog(const struct ringread *rr)
+unsigned ringread_backlog(struct ringread *rr)
 {
-	return rr->backlog;
+	unsigned b = rr->backlog;
+
+	rr->backlog = 0;
+	return b;
 }
 
 bool ringread_woken(const struct ringread *rr)

@@ -53,8 +53,10 @@ int ringread_watch(struct ringread *rr, int fd);
 /* Whether the last ringread_poll()'s wait ended on a ring's wake-up, not
  * on its timeout. */
 bool ringread_woken(const struct ringread *rr);
-/* How far behind the reader was at the start of the last consume: the
- * fullest ring's unread bytes, in 64ths of its size (0 to 64). */
-unsigned ringread_backlog(const struct ringread *rr);
+/* How far behind the reader was at the start of its consumes since the
+ * last call (the most of them, whoever consumed: a read between two
+ * looks must not hide a ring found full): the fullest ring's unread
+ * bytes, in 64ths of its size (0 to 64). */
+unsigned ringread_backlog(struct ringread *rr);
 
 #endif

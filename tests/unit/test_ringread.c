@@ -190,8 +190,9 @@ static void consume__callback_error__stops_after_it(void **state)
 	free(x);
 }
 
-/* ringread_backlog(): unread bytes at the start of the last consume, in
- * 64ths of the ring: what decides the reader's priority (session.c). */
+/* ringread_backlog(): unread bytes at the start of the fullest consume
+ * since the last call, in 64ths of the ring: what decides the reader's
+ * priority (session.c). */
 static void backlog__unread_part_before_the_last_consume(void **state)
 {
 	struct ringread *rr;
@@ -208,6 +209,14 @@ static void backlog__unread_part_before_the_last_consume(void **state)
 	assert_int_equal(ringread_consume(rr), 1);
 	assert_int_equal(ringread_backlog(rr), 4);
 	assert_int_equal(ringread_consume(rr), 0);
+	assert_int_equal(ringread_backlog(rr), 0);
+	/* two consumes before a look (the once-a-second refresh reads the
+	 * rings too): the fuller one counts, not the last */
+	for (int i = 0; i < 8; i++)
+		produce(x, 248, 0);
+	assert_int_equal(ringread_consume(rr), 8);
+	assert_int_equal(ringread_consume(rr), 0);
+	assert_int_equal(ringread_backlog(rr), 32);
 	assert_int_equal(ringread_backlog(rr), 0);
 	/* quiet: the held record given back, the whole ring free */
 	for (int i = 1; i < RINGREAD_QUIET_POLLS; i++)
