@@ -830,6 +830,19 @@ size_t field_text(struct render_ctx *rc, const struct field *f, const void *ev,
 	return n;
 }
 
+const char *field_raw_text(struct render_ctx *rc, const struct field *f,
+			   const void *ev, size_t *len)
+{
+	const char *s;
+
+	if (f->kind != FK_RUNTIME && f->kind != FK_K8S)
+		return NULL;
+	s = f->kind == FK_RUNTIME ? runtime_text(rc->fs, f, ev) :
+				    k8s_text(rc->fs, f, ev);
+	*len = strnlen(s, f->max_text / 4);
+	return s;
+}
+
 bool field_text_escaped(const struct field *f)
 {
 	return f->kind == FK_STRING || f->kind == FK_RUNTIME ||

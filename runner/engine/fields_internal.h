@@ -215,6 +215,12 @@ bool field_shown(const struct fieldset *fs, const struct field *f,
  */
 size_t field_text(struct render_ctx *rc, const struct field *f, const void *ev,
 		  char *buf);
+/* The text of FK_RUNTIME or FK_K8S field f as the runtime or the
+ * Kubernetes API gave it, not escaped (*len bytes, as many as
+ * field_text() escapes), for writers that escape it their own way (JSON,
+ * YAML); NULL for other kinds. */
+const char *field_raw_text(struct render_ctx *rc, const struct field *f,
+			   const void *ev, size_t *len);
 /* Is field_text() of f empty?  Kinds whose text is one string escaped
  * tell without writing it (buf: as field_text()'s, for the others). */
 bool field_text_empty(struct render_ctx *rc, const struct field *f,

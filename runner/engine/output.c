@@ -433,6 +433,14 @@ size_t output_json_value(struct output *o, const struct field *f,
 	default:
 		break;
 	}
+	/* a container's or pod's name: escaped as any string, not for a
+	 * terminal (the value reads back as the runtime has it) */
+	p = field_raw_text(&o->rc, f, ev, &n);
+	if (p) {
+		if (o->mode == OUTPUT_YAML)
+			return yaml_value(o, f, p, n, out);
+		return output_json_string(out, p, n);
+	}
 	if (o->mode != OUTPUT_YAML && output_text_is_safe(f)) {
 		out[0] = '"';
 		n = 1 + field_text(&o->rc, f, ev, out + 1);

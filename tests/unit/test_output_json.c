@@ -989,6 +989,25 @@ static void docker_config_drop(const char *root, const char *id)
 	}
 }
 
+/* The containers of root (docker_config()'s container HOSTILE_ID in
+ * mount namespace 5000), x's fieldset's. */
+static struct containers *docker_container(struct fx *x, const char *root)
+{
+	struct containers_note n = { .mntns = 5000, .depth = 1 };
+	struct containers *c = containers_new(root);
+
+	assert_non_null(c);
+	snprintf(n.names[0], CONTAINERS_NAME_LEN, "docker-%s.scope",
+		 HOSTILE_ID);
+	assert_int_equal(containers_handle_note(c, &n), 0);
+	fieldset_set_containers(x->fs, c);
+	return c;
+}
+
+/* The modes that write JSON or YAML. */
+static const enum output_mode modes[] = { OUTPUT_JSON, OUTPUT_JSONPRETTY,
+					  OUTPUT_YAML };
+
 /* Output of mode into a file: every unit checked after each event. */
 struct valid_out {
 	struct output *o;
@@ -1069,6 +1088,7 @@ static void valid_event(struct valid_out *v, const void *ev)
 	assert_int_equal(output_flush(v->o), 0);
 	n = pread(v->fd, v->buf, v->cap, 0);
 	assert_true(n > 0 && (size_t)n < v->cap);
+	v->buf[n] = '\0';
 	valid_check(v, v->buf, (size_t)n);
 	v->units++;
 }
@@ -1081,11 +1101,7 @@ static void valid_event(struct valid_out *v, const void *ev)
  */
 static void valid__hostile_events__utf8_json_every_mode(void **state)
 {
-	static const enum output_mode modes[] = { OUTPUT_JSON,
-						  OUTPUT_JSONPRETTY,
-						  OUTPUT_YAML };
 	char root[] = "/tmp/test-output-json-XXXXXX";
-	struct containers_note n = { .mntns = 5000, .depth = 1 };
 	struct fx *x = *state;
 	struct containers *c;
 	unsigned int seed = 13;
@@ -1094,12 +1110,7 @@ static void valid__hostile_events__utf8_json_every_mode(void **state)
 	/* a docker container whose name and image are any text JSON holds
 	 * (jansson reads no invalid UTF-8), each cut short somewhere */
 	docker_config(root, HOSTILE_ID);
-	c = containers_new(root);
-	assert_non_null(c);
-	snprintf(n.names[0], CONTAINERS_NAME_LEN, "docker-%s.scope",
-		 HOSTILE_ID);
-	assert_int_equal(containers_handle_note(c, &n), 0);
-	fieldset_set_containers(x->fs, c);
+	c = docker_container(x, root);
 	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
 		struct valid_out v;
 
@@ -1139,9 +1150,6 @@ static void valid__hostile_events__utf8_json_every_mode(void **state)
  */
 static void valid__hostile_keys__escaped_every_mode(void **state)
 {
-	static const enum output_mode modes[] = { OUTPUT_JSON,
-						  OUTPUT_JSONPRETTY,
-						  OUTPUT_YAML };
 	static const char *const keys[] = {
 		"q\"k\\e\x01y",
 		"\xff\xfe",
@@ -1189,12 +1197,130 @@ static void valid__hostile_keys__escaped_every_mode(void **state)
 	btf__free(btf);
 }
 
+/* root's docker config of container id named name (JSON text). */
+static void docker_config_named(const char *root, const char *id,
+				const char *name)
+{
+	char path[512];
+	FILE *f;
+
+	docker_config(root, id);
+	snprintf(path, sizeof(path),
+		 "%s/var/lib/docker/containers/%s/config.v2.json", root, id);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "{\"Name\":\"/%s\",\"Config\":{\"Image\":\"i\"}}", name);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* The value at key in mapping node m of document d. */
+static yaml_node_t *yaml_at_key(yaml_document_t *d, yaml_node_t *m,
+				const char *key)
+{
+	for (yaml_node_pair_t *e = m->data.mapping.pairs.start;
+	     e < m->data.mapping.pairs.top; e++)
+		if (!strcmp((char *)yaml_document_get_node(d, e->key)
+				    ->data.scalar.value,
+			    key))
+			return yaml_document_get_node(d, e->value);
+	fail_msg("no key %s", key);
+	return NULL;
+}
+
+/* The string at key a.b of the JSON object (YAML mapping) in s. */
+static char *value_at(enum output_mode mode, const char *s, const char *a,
+		      const char *b)
+{
+	json_error_t je;
+	json_t *j, *v;
+	char *r;
+
+	if (mode == OUTPUT_YAML) {
+		/* the two-level map yaml.v2 writes: "a:\n  b: value" */
+		yaml_parser_t p;
+		yaml_document_t d;
+		yaml_node_t *root, *in, *out;
+
+		assert_true(yaml_parser_initialize(&p));
+		yaml_parser_set_input_string(&p, (const unsigned char *)s,
+					     strlen(s));
+		assert_true(yaml_parser_load(&p, &d));
+		root = yaml_document_get_root_node(&d);
+		assert_non_null(root);
+		assert_int_equal(root->type, YAML_MAPPING_NODE);
+		in = yaml_at_key(&d, root, a);
+		assert_int_equal(in->type, YAML_MAPPING_NODE);
+		out = yaml_at_key(&d, in, b);
+		assert_int_equal(out->type, YAML_SCALAR_NODE);
+		r = strdup((char *)out->data.scalar.value);
+		yaml_document_delete(&d);
+		yaml_parser_delete(&p);
+		return r;
+	}
+	j = json_loads(s, 0, &je);
+	if (!j)
+		fail_msg("JSON: %s: %s", je.text, s);
+	v = json_object_get(json_object_get(j, a), b);
+	assert_true(json_is_string(v));
+	r = strdup(json_string_value(v));
+	json_decref(j);
+	return r;
+}
+
+/*
+ * A container's name holding ESC, C1 NEL and a backslash: -o json,
+ * jsonpretty and yaml give the name the runtime has (escaped as their
+ * strings are), not the text escaped for a terminal that columns show.
+ */
+static void runtime_name__json_and_yaml_raw__columns_escaped(void **state)
+{
+	char root[] = "/tmp/test-output-json-XXXXXX";
+	struct fx *x = *state;
+	struct containers *c;
+	int f;
+
+	assert_non_null(mkdtemp(root));
+	docker_config_named(root, HOSTILE_ID,
+			    "a\\u001b[31mb\\u0085c\\\\d\\u00e9");
+	c = docker_container(x, root);
+	x->ev.proc.mntns_id = 5000;
+	f = fieldset_lookup(x->fs, "runtime.containerName");
+	assert_true(f >= 0);
+	{
+		/* columns: the terminal's escapes */
+		struct render_ctx rc;
+		char *cell = malloc(x->fs->f[f].max_text + 1);
+
+		assert_non_null(cell);
+		render_ctx_init(&rc, x->fs);
+		field_text(&rc, &x->fs->f[f], &x->ev, cell);
+		assert_string_equal(cell, "a\\x1b[31mb\\xc2\\x85c\\d\xc3\xa9");
+		render_ctx_fini(&rc);
+		free(cell);
+	}
+	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+		struct valid_out v;
+		char *got;
+
+		valid_open(&v, x->fs, modes[m]);
+		valid_event(&v, &x->ev);
+		got = value_at(modes[m], v.buf, "runtime", "containerName");
+		assert_string_equal(got, "a\x1b[31mb\xc2\x85"
+					 "c\\d\xc3\xa9");
+		free(got);
+		valid_close(&v);
+	}
+	docker_config_drop(root, HOSTILE_ID);
+	drop_containers(x, c, root);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(fast__fixture_and_zero__as_generic),
+		T(runtime_name__json_and_yaml_raw__columns_escaped),
 		T(fast__small_values_of_each_field__as_generic),
 		T(fast__random_events__as_generic),
 		T(fast__groups_repeated_keys__as_generic),
