@@ -3,10 +3,17 @@
  * Signatures from untrusted bytes (oci/sign.c): the first byte picks the
  * parser, the rest is its input.  0: a simple-signing payload; 1: a .sig
  * manifest whose every blob reads as the input itself; 2: a sigstore
- * bundle; 3: PEM public keys; 4: a PEM private key.  Nothing random may
- * verify, and every parser must stay within its limits.
+ * bundle; 3: PEM public keys; 4: a PEM private key; 5: an in-toto
+ * statement that the harness signs into a bundle with the test key, so
+ * that the statement's checks behind the signature are reached.  Nothing
+ * random may verify (but a statement naming the digest), and every parser
+ * must stay within its limits.
  */
+#include <jansson.h>
+
 #include "common/cleanup.h"
+#include "common/json.h"
+#include "oci/auth.h"
 #include "oci/digest.h"
 #include "oci/sign.h"
 #include "fuzz.h"
@@ -20,7 +27,16 @@ static const char pub[] =
 	"8Ym7KOuYDlaqVb4zYQG/rKrLstToxjoQ+jZS95tOaCjR34XcV4WOZKd3Xw==\n"
 	"-----END PUBLIC KEY-----\n";
 
+/* the private half of pub, for case 5 */
+static const char priv[] =
+	"-----BEGIN EC PRIVATE KEY-----\n"
+	"MHcCAQEEIOdSzGH9ojpmDMgRdnMK5uoUThyYs4/yMnr9yM/Ua1EnoAoGCCqGSM49\n"
+	"AwEHoUQDQgAEaqV/eHTTqoluL2YkW3igQUJsOQXk8Ym7KOuYDlaqVb4zYQG/rKrL\n"
+	"stToxjoQ+jZS95tOaCjR34XcV4WOZKd3Xw==\n"
+	"-----END EC PRIVATE KEY-----\n";
+
 static struct oci_keyset keys;
+static struct oci_key *signer;
 
 struct input {
 	const uint8_t *data;
@@ -46,9 +62,35 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	if (oci_keyset_add_pem(&keys, pub, strlen(pub), "fuzz.pub", NULL) < 0)
+	if (oci_keyset_add_pem(&keys, pub, strlen(pub), "fuzz.pub", NULL) < 0 ||
+	    oci_key_load_private(priv, strlen(priv), NULL, &signer, NULL) < 0)
 		abort();
 	return 0;
+}
+
+/* The statement signed into a bundle by the test key, then verified. */
+static int signed_statement(const uint8_t *stmt, size_t len, struct error **err)
+{
+	cleanup_free char *pae = NULL;
+	cleanup_free char *sig = NULL;
+	cleanup_free char *payload = oci_base64_encode(stmt, len);
+	cleanup_free char *bundle = NULL;
+	cleanup_json json_t *b = NULL;
+	size_t pae_len;
+
+	if (!payload ||
+	    oci_dsse_pae(OCI_MT_INTOTO, stmt, len, &pae, &pae_len) < 0 ||
+	    oci_sign_bytes(signer, pae, pae_len, &sig, NULL) < 0)
+		abort();
+	b = json_pack("{s:s, s:{s:s, s:s, s:[{s:s}]}}", "mediaType",
+		      OCI_MT_SIGSTORE_BUNDLE, "dsseEnvelope", "payload",
+		      payload, "payloadType", OCI_MT_INTOTO, "signatures",
+		      "sig", sig);
+	bundle = b ? json_dumps(b, JSON_COMPACT) : NULL;
+	if (!bundle)
+		abort();
+	return oci_bundle_verify(bundle, strlen(bundle), DIGEST, &keys, NULL,
+				 err);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -64,7 +106,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s = fuzz_strndup(in.data, in.size);
 	if (!s)
 		return 0;
-	switch (data[0] % 5) {
+	switch (data[0] % 6) {
 	case 0: {
 		cleanup_free char *signed_digest = NULL;
 
@@ -93,6 +135,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		oci_keyset_clear(&set);
 		break;
 	}
+	case 5:
+		r = signed_statement(in.data, in.size, &err);
+		FUZZ_CHECK(r < 0 || (strstr(s, OCI_COSIGN_PREDICATE) &&
+				     strstr(s, oci_digest_hex(DIGEST))),
+			   "a statement without the digest verified");
+		break;
 	default: {
 		struct oci_key *k = NULL;
 
