@@ -691,8 +691,10 @@ static void from_docker(struct pods *p, json_t *spec, struct container_info *ci)
 	if (name && name[0] == '/')
 		name++;
 	COPY(ci->name, name);
-	if (!ci->image[0] && image)
+	if (!ci->image[0] && image) {
 		containers_docker_image(ci, image);
+		tame(ci->image);
+	}
 	COPY(pi->name, ann(labels, "io.kubernetes.pod.name"));
 	COPY(pi->namespace, ann(labels, "io.kubernetes.pod.namespace"));
 	COPY(pi->uid, ann(labels, "io.kubernetes.pod.uid"));

@@ -61,6 +61,17 @@ bool __wrap_name_list_match(const char *list, const char *name)
 #define UID "0f1e2d3c-0000-4000-8000-000000000001"
 #define TASKS "/state/io.containerd.runtime.v2.task/k8s.io"
 
+/* cri-dockerd's config.v2.json of DK_APP, its Config.Image image (JSON) */
+#define DK_APP_CONFIG(image)                                        \
+	"{\"Name\":\"/k8s_api_backend-7_prod_u-dk_0\",\"Config\":{" \
+	"\"Image\":\"" image "\",\"Labels\":{"                      \
+	"\"io.kubernetes.pod.name\":\"backend-7\","                 \
+	"\"io.kubernetes.pod.namespace\":\"prod\","                 \
+	"\"io.kubernetes.pod.uid\":\"u-dk\","                       \
+	"\"io.kubernetes.container.name\":\"api\","                 \
+	"\"io.kubernetes.docker.type\":\"container\","              \
+	"\"io.kubernetes.sandbox.id\":\"" DK_SB "\"}}}"
+
 static char root[] = "/tmp/test-pods-XXXXXX";
 
 static void put(const char *rel, const char *text, size_t len)
@@ -195,14 +206,7 @@ static int setup(void **state)
 	    "{\"mounts\":[{\"destination\":\"/etc/hostname\",\"source\":"
 	    "\"/ddata/containers/" DK_SB "/hostname\"}]}");
 	PUT("ddata/containers/" DK_APP "/config.v2.json",
-	    "{\"Name\":\"/k8s_api_backend-7_prod_u-dk_0\",\"Config\":{"
-	    "\"Image\":\"registry/api:1\",\"Labels\":{"
-	    "\"io.kubernetes.pod.name\":\"backend-7\","
-	    "\"io.kubernetes.pod.namespace\":\"prod\","
-	    "\"io.kubernetes.pod.uid\":\"u-dk\","
-	    "\"io.kubernetes.container.name\":\"api\","
-	    "\"io.kubernetes.docker.type\":\"container\","
-	    "\"io.kubernetes.sandbox.id\":\"" DK_SB "\"}}}");
+	    DK_APP_CONFIG("registry/api:1"));
 	PUT("ddata/containers/" DK_SB "/config.v2.json",
 	    "{\"Name\":\"/k8s_POD_backend-7_prod_u-dk_0\",\"Config\":{"
 	    "\"Labels\":{\"io.kubernetes.pod.name\":\"backend-7\","
@@ -374,6 +378,23 @@ static void docker__other_data_root__labels_name_image(void **state)
 	/* any docker user sets labels: one that is no valid Kubernetes
 	 * label (here with a terminal escape) is no pod label */
 	assert_string_equal(c.pod.labels, "app=backend,example.com/team=dns");
+	pods_free(p);
+}
+
+/* Config.Image is whatever its docker user wrote (found by fuzz_pods):
+ * its control bytes become '?' as in every other name told. */
+static void docker__image_with_control_bytes__tamed(void **state)
+{
+	struct pods *p = pods_new(root);
+	struct container_info c = info(DK_APP, "");
+
+	(void)state;
+	PUT("ddata/containers/" DK_APP "/config.v2.json",
+	    DK_APP_CONFIG("registry/a\\u001b[31mpi\\u007f:1@sha256:0"));
+	pods_identify(p, 300, &c, false);
+	PUT("ddata/containers/" DK_APP "/config.v2.json",
+	    DK_APP_CONFIG("registry/api:1"));
+	assert_string_equal(c.image, "registry/a?[31mpi?:1");
 	pods_free(p);
 }
 
@@ -685,6 +706,7 @@ int main(void)
 			containerd__process_gone__found_in_learned_folder),
 		cmocka_unit_test(crio__conmon_bundle__labels_from_sandbox),
 		cmocka_unit_test(docker__other_data_root__labels_name_image),
+		cmocka_unit_test(docker__image_with_control_bytes__tamed),
 		cmocka_unit_test(podman__kube_play__pod_from_hostname),
 		cmocka_unit_test(podman__other_storage_root__name_and_image),
 		cmocka_unit_test(extra__bundle_and_sandbox__as_identified),
