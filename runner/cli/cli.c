@@ -49,13 +49,24 @@ int cli_usage_error(struct error **err, const char *path, const char *fmt, ...)
 			 path, msg, path);
 }
 
+/* Is getopt inside cluster argv[optind] (-xq) at short flag c, before
+ * its last letter?  Then it has not stepped past it: argv[optind - 1] is
+ * the word before. */
+static bool in_cluster(char **argv, int c)
+{
+	const char *a = argv[optind], *at;
+
+	return c > 0 && c < 128 && a && a[0] == '-' && a[1] && a[1] != '-' &&
+	       (at = strchr(a + 1, c)) && at[1];
+}
+
 int cli_flag_error(struct error **err, const char *path, char **argv, int c)
 {
 	const char *arg = argv[optind - 1];
 	char one[3] = { '-', (char)optopt, 0 };
 
 	/* a short flag, alone or in a cluster (-xo): optopt names it */
-	if (optopt && strncmp(arg, "--", 2))
+	if (optopt && (strncmp(arg, "--", 2) || in_cluster(argv, optopt)))
 		arg = one;
 	if (c == ':')
 		return cli_usage_error(err, path, "flag '%s' needs a value",

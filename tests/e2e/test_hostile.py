@@ -1144,6 +1144,9 @@ def unknown_and_valueless_flags_say_where_to_look(ctx):
              f" needs a value (see `runner run {DNS} --help`)"),
             (["image", "list", "-x"], "runner: image list: unknown flag"
              " '-x' (see `runner image list --help`)"),
+            # inside a cluster after a long flag: the short one named
+            (["image", "list", "--no-trunc", "-xq"], "runner: image list:"
+             " unknown flag '-x' (see `runner image list --help`)"),
             (["image", "build", "-t"], "runner: image build: flag '-t'"
              " needs a value (see `runner image build --help`)")):
         # the flag last: a value after it would be taken for its own
