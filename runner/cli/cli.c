@@ -71,6 +71,11 @@ int cli_flag_error(struct error **err, const char *path, char **argv, int c)
 	if (c == ':')
 		return cli_usage_error(err, path, "flag '%s' needs a value",
 				       arg);
+	/* a long flag of no value given one (--watch=1): getopt sets optopt
+	 * to its val */
+	if (optopt && arg != one && strchr(arg, '='))
+		return cli_usage_error(err, path, "flag '%.*s' takes no value",
+				       (int)strcspn(arg, "="), arg);
 	return cli_usage_error(err, path, "unknown flag '%.*s'",
 			       (int)strcspn(arg, "="), arg);
 }

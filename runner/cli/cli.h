@@ -145,7 +145,8 @@ int cli_usage_error(struct error **err, const char *path, const char *fmt, ...)
 /*
  * What getopt_long() (opterr 0, optstring starting with ':') returned for
  * a flag it could not take (c: '?' unknown, ':' no value), as a usage
- * error of path: "unknown flag '--x'", "flag '--x' needs a value".
+ * error of path: "unknown flag '--x'", "flag '--x' needs a value",
+ * "flag '--x' takes no value".
  */
 int cli_flag_error(struct error **err, const char *path, char **argv, int c);
 /* Set *err to fmt...; return code. */

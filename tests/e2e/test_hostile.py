@@ -1147,6 +1147,10 @@ def unknown_and_valueless_flags_say_where_to_look(ctx):
             # inside a cluster after a long flag: the short one named
             (["image", "list", "--no-trunc", "-xq"], "runner: image list:"
              " unknown flag '-x' (see `runner image list --help`)"),
+            (["image", "list", "--no-trunc=1"], "runner: image list: flag"
+             " '--no-trunc' takes no value (see `runner image list --help`)"),
+            (["run", DNS, "--k8s=1"], f"runner: run {DNS}: flag '--k8s'"
+             f" takes no value (see `runner run {DNS} --help`)"),
             (["image", "build", "-t"], "runner: image build: flag '-t'"
              " needs a value (see `runner image build --help`)")):
         # the flag last: a value after it would be taken for its own
