@@ -114,6 +114,10 @@ struct lc_state {
 	struct live *live;
 	size_t n_live, cap_live;
 	bool quiet; /* taking in the listed ones */
+	/* --watch: the rows just listed, taken in as they are (not read
+	 * again) while quiet */
+	struct row *listed;
+	size_t n_listed;
 	bool gone; /* --watch: its reader went away */
 	struct timefmt *rfc3339; /* --watch: its events' times */
 	struct timefmt *started; /* runtime.containerStartedAt's */
@@ -657,7 +661,12 @@ static int list_now(struct lc_state *st, struct containers *ctrs,
 	} else {
 		print_table(st, col.rows, col.n);
 	}
-	free(col.rows);
+	if (st->watch) {
+		st->listed = col.rows;
+		st->n_listed = col.n;
+	} else {
+		free(col.rows);
+	}
 	return EXIT_OK;
 }
 
@@ -692,6 +701,18 @@ struct watch_ctx {
 	struct containers *ctrs;
 };
 
+/* The row list_now() listed for container ci in namespace mntns; NULL if
+ * none. */
+static const struct row *listed_row(const struct lc_state *st, __u64 mntns,
+				    const struct container_info *ci)
+{
+	for (size_t i = 0; i < st->n_listed; i++)
+		if (st->listed[i].mntns == mntns &&
+		    !strcmp(st->listed[i].info.id, ci->id))
+			return &st->listed[i];
+	return NULL;
+}
+
 /* What a namespace is now (containers_set_listener()): a container's
  * first namespace is CREATED, its last one gone DELETED. */
 static void on_namespace(void *ctx, __u64 mntns,
@@ -700,6 +721,7 @@ static void on_namespace(void *ctx, __u64 mntns,
 	struct watch_ctx *w = ctx;
 	struct lc_state *st = w->st;
 	struct live *l = live_find(st, mntns);
+	const struct row *was;
 	struct row r = { 0 };
 	bool known;
 
@@ -709,11 +731,15 @@ static void on_namespace(void *ctx, __u64 mntns,
 		live_drop(st, l);
 	if (!ci || !selected(st, ci))
 		return;
-	fill_row(w->ctrs, mntns, ci, &r);
-	if (!image_selected(st, &r))
-		return;
-	if (st->extra)
-		containers_extra(w->ctrs, r.pid, &r.info, &r.extra);
+	if ((was = listed_row(st, mntns, ci))) {
+		r = *was; /* its process, cgroups, image: read for the list */
+	} else {
+		fill_row(w->ctrs, mntns, ci, &r);
+		if (!image_selected(st, &r))
+			return;
+		if (st->extra)
+			containers_extra(w->ctrs, r.pid, &r.info, &r.extra);
+	}
 	if (grow_array((void **)&st->live, &st->cap_live, st->n_live + 1,
 		       sizeof(*st->live), 16)) {
 		st->rc = EXIT_FAIL;
@@ -747,6 +773,9 @@ static int watch(struct lc_state *st, struct containers *ctrs,
 	st->quiet = true;
 	containers_foreach(ctrs, on_namespace, &w);
 	st->quiet = false;
+	free(st->listed);
+	st->listed = NULL;
+	st->n_listed = 0;
 	containers_set_listener(ctrs, on_namespace, &w);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (unsigned int tick = 1; !stop_signal && !st->rc; tick++) {

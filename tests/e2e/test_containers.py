@@ -1052,6 +1052,27 @@ def list_containers_watch_tells_created_and_deleted(env):
     eq(w.returncode, 0, f"exit status of --watch ({err})")
 
 
+@test
+def list_containers_watch_reads_a_listed_container_once(env):
+    """--watch -o json lists the containers there, then takes them in
+    quietly: a listed one is taken in as listed, its image, start and
+    cgroups not read again (podman's images.json opened once)."""
+    a = Held(env, cname("o"))
+    log = os.path.join(env.tmp, "strace-watch.log")
+    try:
+        out = sh(f"strace -f -qq -o {log} -e trace=openat {RUNNER}"
+                 f" list-containers --watch -o json -c {a.name}"
+                 " --timeout 1")
+        e = [e for e in json_stream(out) if e["event"] == "CREATED"]
+        eq(len(e), 1, f"CREATED events: {out!r}")
+        check_listed(a, e[0]["container"], "podman", *a.image())
+    finally:
+        a.release()
+    with open(log) as f:
+        opens = [ln for ln in f if "overlay-images/images.json" in ln]
+    eq(len(opens), 1, f"opens of images.json: {opens}")
+
+
 # ---- docker (when its daemon can start) -------------------------------------
 
 
