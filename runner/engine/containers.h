@@ -31,7 +31,8 @@
 struct containers;
 struct containers_note;
 
-/* Gone containers whose info lookups still give (about 1.6 KiB each). */
+/* Gone containers whose info lookups still give (about 2.7 KiB each:
+ * container_info holds the bundle, sandbox and image of list-containers). */
 #define CONTAINERS_GONE_MAX 512
 
 struct container_info {
