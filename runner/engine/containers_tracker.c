@@ -140,9 +140,10 @@ int containers_tracker_consume_until(struct containers_tracker *t, __u64 until)
 {
 	int rc, n = 0;
 
+	/* later() kept it when it was taken (asked once, not again for
+	 * each event read meanwhile): it waits for until to pass it */
 	if (t->holding) {
-		if (t->held.boot_ns > until &&
-		    (!t->later || t->later(t->ctx, &t->held)))
+		if (t->held.boot_ns > until)
 			return 0;
 		t->holding = false;
 		t->fn(t->ctx, &t->held);

@@ -28,7 +28,8 @@ void containers_tracker_filter_fds(const struct containers_tracker *t,
  * system call.  Returns how many. */
 int containers_tracker_consume(struct containers_tracker *t);
 /* Those made up to until (boot ns), stopping at the first later one that
- * later() (containers_tracker_set_later(); without it, any) keeps for later. */
+ * later() (containers_tracker_set_later(); without it, any) keeps for later
+ * (asked once: it then waits for an until past it). */
 int containers_tracker_consume_until(struct containers_tracker *t, __u64 until);
 typedef bool (*containers_later_fn)(void *ctx, const struct containers_note *n);
 void containers_tracker_set_later(struct containers_tracker *t,

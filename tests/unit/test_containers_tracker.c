@@ -31,6 +31,7 @@
 struct notes {
 	struct containers_note n[MAX_NOTES];
 	size_t count;
+	size_t asked; /* later() calls */
 };
 
 static void keep(void *ctx, const struct containers_note *n)
@@ -317,6 +318,43 @@ static void exec__known_namespace__not_told_again(void **state)
 	assert_int_equal(count_notes(&f->notes, from, mntns), 1);
 }
 
+/* Every note waits (as for one that would replace a container), asked
+ * about once: it is counted. */
+static bool later(void *ctx, const struct containers_note *n)
+{
+	struct notes *ns = ctx;
+
+	(void)n;
+	ns->asked++;
+	return true;
+}
+
+/*
+ * A note made after until that later() keeps waits, and the notes after
+ * it, until an until past it (events read up to its time): later() is
+ * asked once, when it is taken from the ring, not again at each consume
+ * while it waits (one per event read).
+ */
+static void consume_until__later_note__held_and_asked_once(void **state)
+{
+	struct fixture *f = *state;
+	__u64 mntns;
+	size_t from;
+
+	containers_tracker_consume(f->t);
+	from = f->notes.count;
+	containers_tracker_set_later(f->t, later);
+	f->notes.asked = 0;
+	reap(exec_true(true, &mntns));
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(containers_tracker_consume_until(f->t, 0), 0);
+	assert_int_equal(f->notes.asked, 1);
+	assert_int_equal(count_notes(&f->notes, from, mntns), 0);
+	assert_true(containers_tracker_consume_until(f->t, UINT64_MAX) >= 1);
+	assert_int_equal(count_notes(&f->notes, from, mntns), 1);
+	containers_tracker_set_later(f->t, NULL);
+}
+
 /* containers_new("/") runs the tracker; a fake root does not. */
 static void containers_new__host_root__tracking(void **state)
 {
@@ -338,6 +376,8 @@ int main(void)
 		cmocka_unit_test(exec__new_mntns__told_with_cgroup),
 		cmocka_unit_test(exec__mntns_after_mntns__each_told_apart),
 		cmocka_unit_test(exec__known_namespace__not_told_again),
+		cmocka_unit_test(
+			consume_until__later_note__held_and_asked_once),
 		cmocka_unit_test(containers_new__host_root__tracking),
 	};
 
