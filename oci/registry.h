@@ -24,7 +24,8 @@ struct oci_registry_opts {
 	 * /etc/containers/certs.d, then /etc/docker/certs.d */
 	const char *certs_dir;
 	/* connect timeout, and abort when no byte moves for this long
-	 * (10 s by default; a request that timed out is tried once more) */
+	 * (10 s by default; a request that timed out is tried once more);
+	 * a whole request ends within 6 times this, plus 1 s per 16 KiB */
 	long timeout_s;
 	/* attempts after the first on 429, 5xx and dropped connections */
 	int retries;

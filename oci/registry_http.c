@@ -33,6 +33,14 @@
 #define DEFAULT_RETRIES 3
 #define DEFAULT_CHUNK (8LL << 20)
 #define MAX_BACKOFF_MS 8000
+/*
+ * A whole request ends within DEADLINE_TIMEOUTS times the timeout, plus
+ * one second per MIN_RATE bytes of the blob or body it moves: an answer
+ * that trickles in just fast enough for the no-progress check (a
+ * slowloris) fails instead of holding the command for hours.
+ */
+#define DEADLINE_TIMEOUTS 6
+#define MIN_RATE (16 * 1024)
 
 void registry_resp_clear(struct resp *r)
 {
@@ -449,6 +457,18 @@ static void backoff(int attempt, long retry_after)
 		;
 }
 
+/* The longest q may take, in ms (see DEADLINE_TIMEOUTS). */
+static long request_deadline_ms(const struct oci_registry *reg,
+				const struct req *q)
+{
+	int64_t bytes = q->sink	   ? q->sink_len :
+			q->fd >= 0 ? q->fd_len :
+				     (int64_t)q->body_len;
+
+	return reg->opts.timeout_s * 1000 * DEADLINE_TIMEOUTS +
+	       bytes * 1000 / MIN_RATE;
+}
+
 /* One transfer; *cc receives curl's result. */
 static void perform(struct oci_registry *reg, const struct req *q,
 		    struct resp *r, const char *url, const char *auth,
@@ -479,6 +499,7 @@ static void perform(struct oci_registry *reg, const struct req *q,
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, reg->opts.timeout_s);
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, reg->opts.timeout_s);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, request_deadline_ms(reg, q));
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
 	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);

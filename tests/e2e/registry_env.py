@@ -278,6 +278,8 @@ class Proxy:
     then close), "trickle" (send blobs 512 bytes every 50 ms), "schema1"
     (answer manifest requests by tag with a schema 1 manifest),
     "fail_once" (answer the first GET of each manifest and blob 500),
+    "slowloris" (send manifests by tag a byte every 50 ms: 20 times what
+    a no-progress check of 1 byte a second needs, 30 s for an index),
     "redirect_loop" (redirect manifest requests by tag to themselves),
     "excess" (follow the manifest by tag, past its Content-Length, with
     a forged answer for the next request on the connection).
@@ -395,6 +397,14 @@ class Proxy:
             h.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: " +
                           MT_MANIFEST.encode() + b"\r\nContent-Length: " +
                           str(len(forged)).encode() + b"\r\n\r\n" + forged)
+            return
+        if is_tag_manifest and self.mode == "slowloris":
+            for i in range(len(data)):
+                if self.stop_event.wait(0.05):
+                    h.close_connection = True
+                    return
+                h.wfile.write(data[i:i + 1])
+                h.wfile.flush()
             return
         if is_blob and self.mode == "trickle":
             for i in range(0, len(data), 512):

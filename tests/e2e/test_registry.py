@@ -916,6 +916,24 @@ def fault__stalled_blob__times_out(ctx):
 
 
 @test
+def fault__manifest_trickled_slowly__ends_at_the_deadline(ctx):
+    """20 bytes a second keep curl's no-progress check (1 byte a second
+    over RUNNER_REGISTRY_TIMEOUT) quiet; the request's deadline (6 x the
+    timeout, 12 s, for a manifest) ends it, before the 30 s the whole
+    answer takes."""
+    push_fixture(ctx, ctx.anon)
+    proxy = env.Proxy(ctx.anon.port, "slowloris")
+    try:
+        pull_fails_store_unchanged(ctx, f"{proxy.host}/g/trace_dns:v1",
+                                   insecure(proxy), "get manifest v1",
+                                   "Operation timed out", "after retries",
+                                   env_extra={"RUNNER_REGISTRY_TIMEOUT":
+                                              "2"})
+    finally:
+        proxy.stop()
+
+
+@test
 def fault__dropped_connection__retried_then_fails(ctx):
     proxy = proxied_pull_fails(ctx, "drop", "after retries")
     check(proxy.blob_gets >= 2, f"no retry: {proxy.blob_gets} GETs")
