@@ -587,6 +587,37 @@ static void perform(struct oci_registry *reg, const struct req *q,
 }
 
 /*
+ * A request curl refused to send over plain HTTP (a token realm, a
+ * redirect or an upload Location named http:// by a registry that is not
+ * insecure): one line naming the host to list in --insecure-registries,
+ * rather than curl's "Protocol "http" not supported or disabled".
+ * Returns -1, or 0 when that is not why.
+ */
+static int refused_plain_http(struct oci_registry *reg, const struct req *q,
+			      const char *url, struct error **err)
+{
+	char *at = NULL;
+	cleanup_free char *to = NULL;
+	cleanup_free char *from = url_host(url);
+
+	curl_easy_getinfo(reg->curl, CURLINFO_EFFECTIVE_URL, &at);
+	if (!at || strncasecmp(at, "http://", 7) || !(to = url_host(at)) ||
+	    !from)
+		return 0;
+	/* what a request may follow is decided by its own host's listing */
+	if (strcasecmp(from, to))
+		return error_set(err, 0,
+				 "%s %s: redirected to plain HTTP (%s), "
+				 "refused (list %s in --insecure-registries "
+				 "to allow it)",
+				 q->method, url, to, from);
+	return error_set(err, 0,
+			 "%s %s: plain HTTP to %s refused (list it in "
+			 "--insecure-registries to allow it)",
+			 q->method, url, to);
+}
+
+/*
  * Run q with retries and auth.  Returns 0 when a response arrived (any
  * status: callers judge it), -1 when none did or auth could not be done.
  */
@@ -668,6 +699,9 @@ int registry_http_do(struct oci_registry *reg, const struct req *q,
 				backoff(attempt++, -1);
 				continue;
 			}
+			if (cc == CURLE_UNSUPPORTED_PROTOCOL &&
+			    refused_plain_http(reg, q, url, err) < 0)
+				return -1;
 			return error_set(err, 0, "%s %s: %s%s%s", q->method,
 					 url,
 					 reg->errbuf[0] ?

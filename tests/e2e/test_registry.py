@@ -855,6 +855,38 @@ def token_auth__token_the_registry_refuses_says_so(ctx):
 
 
 @test
+def token_auth__tls_registry_with_plain_http_realm__named_then_allowed(ctx):
+    """A TLS registry whose token realm is plain HTTP (docker-registry's
+    token auth set up with an http:// realm): the password is not sent
+    there unasked, in one line that names what to list in
+    --insecure-registries (curl alone says 'Protocol "http" not
+    supported'); listed, login, push and pull work."""
+    reg = env.Registry(ctx.tmp, "tls-token", tls=True, token=ctx.tokens)
+    ctx.regs.append(reg)
+    realm_host = ctx.tokens.realm.split("/")[2]
+    certs = ["--cert-dir", reg.cert_dir(ctx.tmp)]
+    authfile = os.path.join(ctx.tmp, "tls-token-auth.json")
+    login = ["login", reg.host, "-u", "alice", "--password-stdin",
+             "--authfile", authfile] + certs
+    n0 = len(ctx.tokens.requests)
+    fails(runner(ctx, login, input=ctx.users["alice"]), "login",
+          f"get token from {ctx.tokens.realm}",
+          f"plain HTTP to {realm_host} refused (list it in "
+          "--insecure-registries to allow it)")
+    eq(ctx.tokens.requests[n0:], [], "token requests with the realm "
+       "not listed")
+    check(not os.path.exists(authfile), "credentials stored")
+    allow = ["--insecure-registries", realm_host]
+    ok(runner(ctx, login + allow, input=ctx.users["alice"]), "login")
+    ref = push_fixture(ctx, reg, "g/tls-token:v1",
+                       extra=certs + allow + ["--authfile", authfile])
+    store = fresh_store(ctx, "tls-token")
+    ok(runner(ctx, ["image", "pull", ref, "--authfile", authfile] + certs +
+              allow, store=store), "pull")
+    eq(inspect(ctx, store, ref)["digest"], ctx.digest, "digest")
+
+
+@test
 def token_auth__wrong_password(ctx):
     authfile = os.path.join(ctx.tmp, "tok-wrong.json")
     p = runner(ctx, ["login", ctx.token.host, "-u", "alice",
