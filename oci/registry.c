@@ -273,7 +273,7 @@ static char *location_url(struct oci_registry *reg, const char *loc)
 	CURLU *u = curl_url();
 	char *base = NULL, *url = NULL, *out = NULL;
 
-	if (!u || asprintf(&base, "%s://%s/", reg->scheme, reg->host) < 0) {
+	if (!u || asprintf(&base, "%s://%s/", reg->scheme, reg->api_host) < 0) {
 		curl_url_cleanup(u);
 		return NULL;
 	}

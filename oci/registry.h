@@ -44,6 +44,10 @@ void oci_registry_opts_init(struct oci_registry_opts *o);
 
 struct oci_registry;
 
+/* Where the API of the registry references name host is: host, but
+ * registry-1.docker.io for docker.io (Docker Hub). */
+const char *oci_registry_api_host(const char *host);
+
 /* A client for host ("ghcr.io", "localhost:5000"); opts is copied. */
 int oci_registry_new(const char *host, const struct oci_registry_opts *opts,
 		     struct oci_registry **out, struct error **err);

@@ -72,6 +72,16 @@ void oci_registry_opts_init(struct oci_registry_opts *o)
 	o->chunk_size = DEFAULT_CHUNK;
 }
 
+const char *oci_registry_api_host(const char *host)
+{
+	/* Docker Hub: references say docker.io, its API is elsewhere (as
+	 * docker, podman and oras, hence ig, send them) */
+	if (!strcasecmp(host, "docker.io") ||
+	    !strcasecmp(host, "index.docker.io"))
+		return "registry-1.docker.io";
+	return host;
+}
+
 bool registry_in_list(const char *list, const char *host)
 {
 	size_t n = strlen(host);
@@ -119,6 +129,7 @@ int oci_registry_new(const char *host, const struct oci_registry_opts *opts,
 	if (r->opts.chunk_size <= 0)
 		r->opts.chunk_size = DEFAULT_CHUNK;
 	r->host = strdup(host);
+	r->api_host = r->host ? oci_registry_api_host(r->host) : NULL;
 	r->authfile = opts && opts->authfile ? strdup(opts->authfile) : NULL;
 	r->insecure_list = opts && opts->insecure ? strdup(opts->insecure) :
 						    NULL;
@@ -439,7 +450,7 @@ static bool same_origin(const struct oci_registry *reg, const char *url)
 	cleanup_free char *host = url_host(url);
 
 	return host && !strncasecmp(url, reg->scheme, n) &&
-	       !strncmp(url + n, "://", 3) && !strcasecmp(host, reg->host);
+	       !strncmp(url + n, "://", 3) && !strcasecmp(host, reg->api_host);
 }
 
 static void backoff(int attempt, long retry_after)
@@ -635,7 +646,7 @@ int registry_http_do(struct oci_registry *reg, const struct req *q,
 
 		if (q->url)
 			url = strdup(q->url);
-		else if (asprintf(&url, "%s://%s%s", reg->scheme, reg->host,
+		else if (asprintf(&url, "%s://%s%s", reg->scheme, reg->api_host,
 				  q->path) < 0)
 			url = NULL;
 		if (!url)

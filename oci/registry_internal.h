@@ -24,7 +24,8 @@ struct token {
 };
 
 struct oci_registry {
-	char *host;
+	char *host; /* as references name it: credentials, messages */
+	const char *api_host; /* where its API is (requests) */
 	char *authfile;
 	char *insecure_list;
 	char *certs_dir;

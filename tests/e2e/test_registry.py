@@ -734,6 +734,24 @@ def insecure_registries__repeated_flags_add_up(ctx):
     eq(inspect(ctx, store, ref)["digest"], ctx.digest, "pulled digest")
 
 
+@test
+def docker_hub__requests_go_to_its_api_host(ctx):
+    """docker.io (and index.docker.io) in a reference is Docker Hub, whose
+    API is at registry-1.docker.io (docker, podman and oras, hence ig, go
+    there; https://docker.io/v2/ is no registry).  Run with no network
+    (unshare -n): the one line names the URL asked, nothing leaves."""
+    store = fresh_store(ctx, "hub")
+    for ref in ("docker.io/gadgets/hub:v1", "index.docker.io/gadgets/hub:v1"):
+        fails(runner(ctx, ["image", "pull", ref], store=store,
+                     prefix=("unshare", "-n")), f"pull {ref}",
+              "GET https://registry-1.docker.io/v2/gadgets/hub/manifests/v1:")
+    fails(runner(ctx, ["login", "docker.io", "-u", "alice",
+                       "--password-stdin", "--authfile",
+                       os.path.join(ctx.tmp, "hub-auth.json")],
+                 input="pw", prefix=("unshare", "-n")), "login",
+          "login to docker.io: GET https://registry-1.docker.io/v2/:")
+
+
 # ---- token auth ----
 
 @test
