@@ -601,6 +601,104 @@ static json_t *sig_config(json_t *layers)
 			 "diff_ids", ids);
 }
 
+/* The manifest and config (malloc'd JSON) of a signature of layers. */
+static int sig_manifest_build(json_t *layers, char **manifest,
+			      size_t *manifest_len, char **config,
+			      size_t *config_len, struct error **err)
+{
+	cleanup_json json_t *cfg = sig_config(layers);
+	cleanup_json json_t *m = NULL;
+	char cfg_digest[OCI_DIGEST_SIZE];
+
+	*config = cfg ? json_dumps(cfg, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	if (!*config)
+		return error_set(err, ENOMEM, "alloc");
+	*config_len = strlen(*config);
+	oci_digest_buf(*config, *config_len, cfg_digest);
+	m = json_pack("{s:i, s:s, s:{s:s, s:I, s:s}, s:O}", "schemaVersion", 2,
+		      "mediaType", OCI_MT_MANIFEST, "config", "mediaType",
+		      OCI_MT_IMAGE_CONFIG, "size", (json_int_t)*config_len,
+		      "digest", cfg_digest, "layers", layers);
+	*manifest = m ? json_dumps(m, JSON_COMPACT) : NULL;
+	if (!*manifest) {
+		free(*config);
+		*config = NULL;
+		return error_set(err, ENOMEM, "alloc");
+	}
+	*manifest_len = strlen(*manifest);
+	return 0;
+}
+
+/* The signature annotation of layer l, "" without one. */
+static const char *layer_sig(json_t *l)
+{
+	const char *s = json_string_value(json_object_get(
+		json_object_get(l, "annotations"), OCI_ANN_COSIGN_SIGNATURE));
+
+	return s ? s : "";
+}
+
+/* Whether layers holds l: the same payload signed the same way. */
+static bool has_layer(json_t *layers, json_t *l)
+{
+	const char *d = json_string_value(json_object_get(l, "digest"));
+	json_t *x;
+	size_t i;
+
+	json_array_foreach (layers, i, x) {
+		const char *xd =
+			json_string_value(json_object_get(x, "digest"));
+
+		if (d && xd && !strcmp(d, xd) &&
+		    !strcmp(layer_sig(l), layer_sig(x)))
+			return true;
+	}
+	return false;
+}
+
+int oci_sig_manifest_merge(const void *ours, size_t ours_len,
+			   const void *theirs, size_t theirs_len,
+			   char **manifest, size_t *manifest_len, char **config,
+			   size_t *config_len, struct error **err)
+{
+	cleanup_json json_t *o = json_loadb(ours, ours_len, 0, NULL);
+	cleanup_json json_t *t = json_loadb(theirs, theirs_len, 0, NULL);
+	cleanup_json json_t *layers = NULL;
+	json_t *l;
+	size_t i, n;
+
+	*manifest = *config = NULL;
+	if (!json_is_array(json_object_get(o, "layers")))
+		return error_set(err, 0,
+				 "the stored signature manifest is "
+				 "not a manifest");
+	layers = json_deep_copy(json_object_get(t, "layers"));
+	if (!json_is_array(layers))
+		return error_set(err, 0,
+				 "the registry's signature manifest "
+				 "is not a manifest");
+	n = json_array_size(layers);
+	json_array_foreach (layers, i, l)
+		if (!json_is_object(l) ||
+		    !oci_digest_valid(
+			    json_string_value(json_object_get(l, "digest"))))
+			return error_set(err, 0,
+					 "the registry's signature manifest "
+					 "has a layer without a digest");
+	json_array_foreach (json_object_get(o, "layers"), i, l)
+		if (!has_layer(layers, l) && json_array_append(layers, l) < 0)
+			return error_set(err, ENOMEM, "alloc");
+	if (json_array_size(layers) == n)
+		return 0; /* it has every one of ours */
+	if (json_array_size(layers) > OCI_MAX_SIGNATURES)
+		return error_set(err, 0,
+				 "the registry's signature manifest and ours "
+				 "hold more than %d signatures",
+				 OCI_MAX_SIGNATURES);
+	return sig_manifest_build(layers, manifest, manifest_len, config,
+				  config_len, err);
+}
+
 int oci_sig_manifest_make(const void *old, size_t old_len,
 			  const struct oci_key *key, const char *payload_digest,
 			  size_t payload_len, const char *sig_b64,
@@ -609,9 +707,6 @@ int oci_sig_manifest_make(const void *old, size_t old_len,
 			  size_t *config_len, struct error **err)
 {
 	cleanup_json json_t *layers = json_array();
-	cleanup_json json_t *cfg = NULL;
-	cleanup_json json_t *m = NULL;
-	char cfg_digest[OCI_DIGEST_SIZE];
 	size_t i;
 
 	if (!layers)
@@ -656,24 +751,8 @@ int oci_sig_manifest_make(const void *old, size_t old_len,
 				      payload_digest, "annotations",
 				      OCI_ANN_COSIGN_SIGNATURE, sig_b64)) < 0)
 		return error_set(err, ENOMEM, "alloc");
-	cfg = sig_config(layers);
-	*config = cfg ? json_dumps(cfg, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	if (!*config)
-		return error_set(err, ENOMEM, "alloc");
-	*config_len = strlen(*config);
-	oci_digest_buf(*config, *config_len, cfg_digest);
-	m = json_pack("{s:i, s:s, s:{s:s, s:I, s:s}, s:O}", "schemaVersion", 2,
-		      "mediaType", OCI_MT_MANIFEST, "config", "mediaType",
-		      OCI_MT_IMAGE_CONFIG, "size", (json_int_t)*config_len,
-		      "digest", cfg_digest, "layers", layers);
-	*manifest = m ? json_dumps(m, JSON_COMPACT) : NULL;
-	if (!*manifest) {
-		free(*config);
-		*config = NULL;
-		return error_set(err, ENOMEM, "alloc");
-	}
-	*manifest_len = strlen(*manifest);
-	return 0;
+	return sig_manifest_build(layers, manifest, manifest_len, config,
+				  config_len, err);
 }
 
 /* ---- the sigstore bundle ---- */

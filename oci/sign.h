@@ -162,6 +162,18 @@ int oci_sig_manifest_make(const void *old, size_t old_len,
 			  size_t *manifest_len, char **config,
 			  size_t *config_len, struct error **err);
 
+/*
+ * The legacy signature manifest theirs (a registry's, untrusted) with the
+ * layers of ours (a stored one) it lacks appended, as cosign adds a
+ * signature: a layer is the same when its payload digest and signature
+ * are.  *manifest and *config as oci_sig_manifest_make() gives them;
+ * *manifest NULL when theirs holds every layer of ours.
+ */
+int oci_sig_manifest_merge(const void *ours, size_t ours_len,
+			   const void *theirs, size_t theirs_len,
+			   char **manifest, size_t *manifest_len, char **config,
+			   size_t *config_len, struct error **err);
+
 /* DSSE pre-authentication encoding of type and body (malloc'd). */
 int oci_dsse_pae(const char *type, const void *body, size_t len, char **out,
 		 size_t *out_len);

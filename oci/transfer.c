@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 
 #include <jansson.h>
 
@@ -513,6 +514,82 @@ static int push_ref(struct push *p, const char *ref, const char *reference,
 	return ret;
 }
 
+/* Push the blob buf (a document made for the push) unless it is there. */
+static int push_mem_blob(struct push *p, const char *buf, size_t len,
+			 struct error **err)
+{
+	cleanup_close int fd = -1;
+	char digest[OCI_DIGEST_SIZE];
+	bool exists = false;
+
+	oci_digest_buf(buf, len, digest);
+	if (oci_registry_has_blob(p->reg, p->repo, digest, &exists, err) < 0)
+		return -1;
+	if (exists)
+		return 0;
+	fd = memfd_create("runner-blob", MFD_CLOEXEC);
+	if (fd < 0 || write(fd, buf, len) != (ssize_t)len)
+		return error_set(err, fd < 0 ? errno : EIO, "push blob %s",
+				 digest);
+	return oci_registry_put_blob(p->reg, p->repo, digest, (int64_t)len, fd,
+				     err);
+}
+
+/*
+ * Push the stored legacy signature manifest ref under tag, added to the
+ * one the registry has there (cosign adds its signatures to it): the
+ * signatures it holds are kept, ours appended, nothing pushed when it
+ * has them all.
+ */
+static int push_sig(struct push *p, const char *ref, const char *tag,
+		    struct error **err)
+{
+	cleanup_free char *theirs = NULL;
+	cleanup_free char *mt = NULL;
+	cleanup_free char *ours = NULL;
+	cleanup_free char *merged = NULL;
+	cleanup_free char *config = NULL;
+	cleanup_doc struct oci_doc doc = { 0 };
+	struct oci_descriptor *d = NULL;
+	const struct oci_descriptor *c;
+	char got[OCI_DIGEST_SIZE];
+	struct error *e = NULL;
+	size_t tlen, olen, mlen, clen, i;
+	int ret = -1;
+
+	if (oci_registry_get_manifest(p->reg, p->repo, tag, &theirs, &tlen, &mt,
+				      got, &e) < 0 &&
+	    error_absent_ok(e, err) < 0)
+		return -1;
+	if (!theirs || oci_media_kind(mt) != OCI_KIND_MANIFEST)
+		return push_ref(p, ref, tag, err);
+	if (oci_store_resolve(p->store, ref, &d, err) < 0)
+		return -1;
+	if (oci_store_read_blob(p->store, d->digest, d->size, &ours, &olen,
+				err) < 0 ||
+	    oci_sig_manifest_merge(ours, olen, theirs, tlen, &merged, &mlen,
+				   &config, &clen, err) < 0)
+		goto out;
+	if (!merged) {
+		ret = 0;
+		goto out;
+	}
+	if (oci_doc_parse(d->media_type, ours, olen, &doc, err) < 0)
+		goto out;
+	/* our payloads (child 0 is our config: the merged one replaces it) */
+	for (i = 1; (c = oci_doc_child(&doc, i)); i++)
+		if (push_blob(p, c, err) < 0)
+			goto out;
+	if (push_mem_blob(p, config, clen, err) < 0 ||
+	    oci_registry_put_manifest(p->reg, p->repo, tag, OCI_MT_MANIFEST,
+				      merged, mlen, err) < 0)
+		goto out;
+	ret = 0;
+out:
+	oci_descriptor_free(d);
+	return ret;
+}
+
 /*
  * The registry's index under the referrers tag with the entries of ours
  * (buf) it lacks added; *out NULL when it lacks none.
@@ -629,7 +706,7 @@ static int push_signatures(struct push *p, const char *src, const char *digest,
 		if (!strchr(refs[i], '/'))
 			pick = i;
 	oci_sig_tag(digest, tag);
-	if (pick < n && push_ref(p, refs[pick], tag, err) < 0) {
+	if (pick < n && push_sig(p, refs[pick], tag, err) < 0) {
 		oci_strv_free(refs, n);
 		return error_prefix(err, "signature %s", tag);
 	}

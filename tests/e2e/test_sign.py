@@ -1084,6 +1084,51 @@ def oci11_signature_travels_with_export_import_and_push(ctx):
               new_store(ctx, "oci11-copy")), "run the copy")
 
 
+def py_cosign_add(reg, repo, digest, key_path, identity):
+    """Add a signature by key_path to the registry's legacy signature
+    manifest of digest, as cosign sign does (a layer appended, the
+    config's diff_ids following)."""
+    old = json.loads(reg.manifest(repo, sig_tag(digest))[0])
+    layer = json.loads(py_sig_manifest(reg, repo, digest, key_path, identity,
+                                       MT_OCI_CONFIG))["layers"][0]
+    layers = old["layers"] + [layer]
+    config = json.dumps({"architecture": "", "os": "", "config": {},
+                         "rootfs": {"type": "layers", "diff_ids":
+                                    [x["digest"] for x in layers]}}).encode()
+    old["config"] = {"mediaType": MT_OCI_CONFIG, "size": len(config),
+                     "digest": reg.put_blob(repo, config)}
+    old["layers"] = layers
+    reg.put_manifest(repo, sig_tag(digest), json.dumps(old).encode(),
+                     env.MT_MANIFEST)
+
+
+@test
+def push__keeps_the_registry_s_other_signatures(ctx):
+    """cosign signs an image we pushed with another key (a layer added to
+    its sha256-<hex>.sig); our push of the image again (a new tag, from a
+    store that never saw that signature) adds our signature to the
+    registry's instead of replacing it: both keys verify a pull."""
+    ref = publish(ctx, "g/cosigned", ctx.key)
+    py_cosign_add(ctx.api, "g/cosigned", ctx.digest, ctx.other_key,
+                  f"{ctx.reg.host}/g/cosigned")
+    v2 = f"{ctx.reg.host}/g/cosigned:v2"
+    ok(runner(ctx, ["image", "tag", ref, v2], ctx.build), "tag")
+    ok(runner(ctx, ["image", "push", v2], ctx.build), "push again")
+    layers = json.loads(ctx.api.manifest("g/cosigned",
+                                         sig_tag(ctx.digest))[0])["layers"]
+    eq(len(layers), 2, "signature layers in the registry")
+    store = new_store(ctx, "cosigned")
+    ok(runner(ctx, ["image", "pull", v2], store), "pull")
+    for pub in (ctx.pub, ctx.other_pub):
+        out = ok(runner(ctx, ["image", "verify", v2, "--public-keys", pub],
+                        store), f"verify with {pub}")
+        check("cosign signature" in out, f"verify with {pub}: {out!r}")
+    # pushed once more: nothing new to add, still both
+    ok(runner(ctx, ["image", "push", v2], store), "push the pulled image")
+    eq(json.loads(ctx.api.manifest("g/cosigned", sig_tag(ctx.digest))[0])
+       ["layers"], layers, "layers after a push that adds nothing")
+
+
 @test
 def sign__key_formats(ctx):
     ref = f"{ctx.reg.host}/g/keys:v1"

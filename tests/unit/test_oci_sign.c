@@ -444,6 +444,76 @@ static void sig_manifest__second_key_appends_same_key_replaces(void **state)
 	blobs_clear(&b);
 }
 
+/* The layer list of a one-layer manifest, as its JSON text has it. */
+static char *layers_text(const char *manifest)
+{
+	const char *p = strstr(manifest, "\"layers\":[");
+	const char *end = p ? strstr(p, "}]") : NULL;
+
+	assert_non_null(end);
+	p += strlen("\"layers\":[");
+	return strndup(p, end + 1 - p);
+}
+
+static void sig_manifest_merge__ours_added_to_theirs_once(void **state)
+{
+	struct blobs b = { 0 };
+	cleanup_free char *ma = NULL;
+	cleanup_free char *mb = NULL;
+	cleanup_free char *m = NULL;
+	cleanup_free char *cfg = NULL;
+	char *again = NULL, *cfg2 = NULL;
+	struct error *err = NULL;
+	size_t la, lb, l, clen;
+
+	(void)state;
+	/* the same payload (one repository, one digest) signed by two keys */
+	make_sig(&b, key_a_pkcs8, DIGEST_A, &ma, &la);
+	make_sig(&b, key_b_pkcs8, DIGEST_A, &mb, &lb);
+	assert_int_equal(oci_sig_manifest_merge(ma, la, mb, lb, &m, &l, &cfg,
+						&clen, &err),
+			 0);
+	assert_non_null(m);
+	assert_int_equal(verify_with(&b, m, l, key_a_pub, DIGEST_A, &err), 0);
+	assert_int_equal(verify_with(&b, m, l, key_b_pub, DIGEST_A, &err), 0);
+	/* theirs kept first, ours appended, as cosign adds a signature */
+	{
+		cleanup_free char *ta = layers_text(ma);
+		cleanup_free char *tb = layers_text(mb);
+		const char *pa = strstr(m, ta), *pb = strstr(m, tb);
+
+		assert_non_null(pa);
+		assert_non_null(pb);
+		assert_true(pb < pa);
+	}
+	/* the config lists both layers (cosign's diff_ids) */
+	assert_non_null(strstr(cfg, b.digest[0]));
+	/* nothing to add: none made */
+	assert_int_equal(oci_sig_manifest_merge(ma, la, m, l, &again, &l, &cfg2,
+						&clen, &err),
+			 0);
+	assert_null(again);
+	assert_null(cfg2);
+	assert_int_equal(oci_sig_manifest_merge(mb, lb, mb, lb, &again, &l,
+						&cfg2, &clen, &err),
+			 0);
+	assert_null(again);
+	/* a registry's answer that is no manifest, or a layer without a
+	 * digest: refused, never overwritten blindly */
+	assert_int_equal(oci_sig_manifest_merge(ma, la, "{}", 2, &again, &l,
+						&cfg2, &clen, &err),
+			 -1);
+	expect_msg(err, "not a manifest");
+	error_free(err);
+	err = NULL;
+	assert_int_equal(oci_sig_manifest_merge(ma, la, "{\"layers\":[{}]}", 15,
+						&again, &l, &cfg2, &clen, &err),
+			 -1);
+	expect_msg(err, "without a digest");
+	error_free(err);
+	blobs_clear(&b);
+}
+
 static void sig_manifest__too_many_layers_refused(void **state)
 {
 	struct blobs b = { 0 };
@@ -639,6 +709,7 @@ int main(void)
 			sig_manifest__verifies_and_refuses_each_wrong_thing),
 		cmocka_unit_test(
 			sig_manifest__second_key_appends_same_key_replaces),
+		cmocka_unit_test(sig_manifest_merge__ours_added_to_theirs_once),
 		cmocka_unit_test(sig_manifest__too_many_layers_refused),
 		cmocka_unit_test(sig_tag__format),
 		cmocka_unit_test(
