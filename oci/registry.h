@@ -20,8 +20,9 @@ struct oci_registry_opts {
 	const char *authfile;
 	/* "host:port,...": plain HTTP and unverified TLS allowed */
 	const char *insecure;
-	/* per-registry CAs in DIR/<host:port>/ca.crt; NULL:
-	 * /etc/containers/certs.d, then /etc/docker/certs.d */
+	/* per-registry TLS files in DIR/<host:port>/ (CAs *.crt, a client
+	 * certificate NAME.cert with NAME.key); NULL: the first of
+	 * /etc/containers/certs.d, /etc/docker/certs.d that has the host */
 	const char *certs_dir;
 	/* connect timeout, and abort when no byte moves for this long
 	 * (10 s by default; a request that timed out is tried once more);

@@ -7,6 +7,7 @@
  * exponential backoff on 429, 5xx and dropped connections, and for
  * registries listed as insecure falls back from HTTPS to plain HTTP.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 
 #include "common/lazy_curl.h"
 #include "common/cleanup.h"
+#include "common/fileutil.h"
 #include "common/json.h"
 #include "oci/auth.h"
 #include "oci/digest.h"
@@ -33,6 +35,8 @@
 #define DEFAULT_RETRIES 3
 #define DEFAULT_CHUNK (8LL << 20)
 #define MAX_BACKOFF_MS 8000
+/* The CA certificates of a certs.d folder read at most. */
+#define MAX_CA_BYTES (1 << 20)
 /*
  * A whole request ends within DEADLINE_TIMEOUTS times the timeout, plus
  * one second per MIN_RATE bytes of the blob or body it moves: an answer
@@ -480,6 +484,85 @@ static long request_deadline_ms(const struct oci_registry *reg,
 	       bytes * 1000 / MIN_RATE;
 }
 
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n > k && !strcmp(s + n - k, suffix);
+}
+
+static int no_dot_file(const struct dirent *e)
+{
+	return e->d_name[0] != '.';
+}
+
+/*
+ * The TLS files for host in the first certs.d folder that has a folder
+ * for it (--cert-dir alone when given), read as podman and docker read
+ * theirs (containers-certs.d(5)): every *.crt a CA, trusted besides the
+ * system's; a *.cert with the *.key of its name a client certificate.
+ */
+static void host_tls(struct oci_registry *reg, const char *host)
+{
+	const char *dirs[] = { reg->opts.certs_dir, "/etc/containers/certs.d",
+			       "/etc/docker/certs.d" };
+	struct dirent **names = NULL;
+	cleanup_free char *dir = NULL;
+	cleanup_free char *cas = NULL;
+	size_t cas_len = 0, i;
+	int n = -1, k;
+
+	for (i = 0; i < 3 && n < 0; i++) {
+		if (!dirs[i] || (i > 0 && reg->opts.certs_dir))
+			continue;
+		free(dir);
+		if (asprintf(&dir, "%s/%s", dirs[i], host) < 0) {
+			dir = NULL;
+			return;
+		}
+		n = scandir(dir, &names, no_dot_file, alphasort);
+	}
+	for (k = 0; k < n; k++) {
+		cleanup_free char *path = NULL;
+		cleanup_free char *key = NULL;
+		cleanup_free char *buf = NULL;
+		const char *name = names[k]->d_name;
+		size_t len;
+		char *p;
+
+		if (asprintf(&path, "%s/%s", dir, name) < 0) {
+			path = NULL;
+			continue;
+		}
+		if (has_suffix(name, ".crt") &&
+		    read_file(path, &buf, &len, NULL) == 0 &&
+		    cas_len + len + 1 <= MAX_CA_BYTES &&
+		    (p = realloc(cas, cas_len + len + 2))) {
+			cas = p;
+			memcpy(cas + cas_len, buf, len);
+			cas_len += len;
+			cas[cas_len++] = '\n';
+			cas[cas_len] = '\0';
+		} else if (has_suffix(name, ".cert") &&
+			   asprintf(&key, "%.*s.key", (int)(strlen(path) - 5),
+				    path) >= 0 &&
+			   access(key, R_OK) == 0) {
+			curl_easy_setopt(reg->curl, CURLOPT_SSLCERT, path);
+			curl_easy_setopt(reg->curl, CURLOPT_SSLKEY, key);
+		}
+	}
+	for (k = 0; k < n; k++)
+		free(names[k]);
+	free(names);
+	if (cas) {
+		struct curl_blob blob = { .data = cas,
+					  .len = cas_len,
+					  .flags = CURL_BLOB_COPY };
+
+		curl_easy_setopt(reg->curl, CURLOPT_CAINFO_BLOB, &blob);
+	}
+}
+
 /* One transfer; *cc receives curl's result. */
 static void perform(struct oci_registry *reg, const struct req *q,
 		    struct resp *r, const char *url, const char *auth,
@@ -520,22 +603,7 @@ static void perform(struct oci_registry *reg, const struct req *q,
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
 	} else if (host) {
-		const char *dirs[] = { reg->opts.certs_dir,
-				       "/etc/containers/certs.d",
-				       "/etc/docker/certs.d" };
-		size_t i;
-
-		for (i = 0; i < 3; i++) {
-			char ca[1024];
-
-			if (!dirs[i] || (i > 0 && reg->opts.certs_dir))
-				continue;
-			snprintf(ca, sizeof(ca), "%s/%s/ca.crt", dirs[i], host);
-			if (access(ca, R_OK) == 0) {
-				curl_easy_setopt(c, CURLOPT_CAINFO, ca);
-				break;
-			}
-		}
+		host_tls(reg, host);
 	}
 	if (!strcmp(q->method, "GET") || !strcmp(q->method, "HEAD")) {
 		curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);

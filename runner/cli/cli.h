@@ -83,7 +83,8 @@ enum {
 	"                       " IND "auth.json, ~/.docker/config.json)\n" \
 	"      --insecure-registries HOST:PORT,...\n"			\
 	"                       " IND "allow plain HTTP / unverified TLS for these\n" \
-	"      --cert-dir DIR   " IND "CA certificates in DIR/HOST:PORT/ca.crt\n"
+	"      --cert-dir DIR   " IND "TLS files in DIR/HOST:PORT/: CAs *.crt,\n" \
+	"                       " IND "client certificate NAME.cert + NAME.key\n"
 #define CLI_REGISTRY_HELP CLI_REGISTRY_HELP_AT("  ")
 /* clang-format on */
 

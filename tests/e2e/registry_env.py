@@ -3,7 +3,8 @@
 
 - Registry: Debian's docker-registry (distribution 2.8) with filesystem
   storage in a temporary folder: anonymous, htpasswd basic auth, TLS with a
-  self-signed certificate, or token auth against a TokenServer.
+  self-signed certificate (and client certificates of a CA, if asked), or
+  token auth against a TokenServer.
 - TokenServer: a small token endpoint (python http.server) issuing RS256
   JWTs whose x5c chain ends in the certificate the registry trusts.
 - Proxy: an HTTP proxy in front of a registry that can corrupt blobs,
@@ -68,6 +69,22 @@ def self_signed(folder, name, cn, ip=None):
     return key, crt
 
 
+def signed_by(folder, name, cn, ca_key, ca_crt):
+    """A key and a certificate NAME.cert signed by the CA (a client's)."""
+    key = os.path.join(folder, f"{name}.key")
+    csr = os.path.join(folder, f"{name}.csr")
+    crt = os.path.join(folder, f"{name}.cert")
+    subprocess.run(["openssl", "req", "-new", "-newkey", "rsa:2048",
+                    "-nodes", "-keyout", key, "-out", csr, "-subj",
+                    f"/CN={cn}"], check=True, capture_output=True,
+                   timeout=300)
+    subprocess.run(["openssl", "x509", "-req", "-in", csr, "-CA", ca_crt,
+                    "-CAkey", ca_key, "-CAcreateserial", "-out", crt,
+                    "-days", "2"], check=True, capture_output=True,
+                   timeout=300)
+    return key, crt
+
+
 def htpasswd(path, users):
     with open(path, "w") as f:
         for user, password in users.items():
@@ -81,7 +98,7 @@ class Registry:
     """docker-registry serve CONFIG.yml on a free 127.0.0.1 port."""
 
     def __init__(self, tmp, name, htpasswd_users=None, tls=False,
-                 token=None):
+                 token=None, client_ca=None):
         self.dir = os.path.join(tmp, name)
         os.makedirs(self.dir, exist_ok=True)
         self.port = free_port()
@@ -107,6 +124,8 @@ class Registry:
                                    "127.0.0.1")
             self.ca = crt
             cfg += ["  tls:", f"    certificate: {crt}", f"    key: {key}"]
+            if client_ca:
+                cfg += ["    clientcas:", f"      - {client_ca}"]
         if htpasswd_users:
             path = os.path.join(self.dir, "htpasswd")
             htpasswd(path, htpasswd_users)

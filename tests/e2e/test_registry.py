@@ -716,6 +716,35 @@ def tls__self_signed_rejected_then_trusted_with_cert_dir(ctx):
 
 
 @test
+def tls__certs_d_folder_read_as_podman_and_docker_read_it(ctx):
+    """A certs.d folder as containers-certs.d(5) and docker lay it out:
+    the registry's CA under any NAME.crt (not only ca.crt), and a client
+    certificate NAME.cert with NAME.key, which a registry asking for one
+    (docker-registry's http.tls.clientcas) gets."""
+    d = os.path.join(ctx.tmp, "client-ca")
+    os.makedirs(d, exist_ok=True)
+    ca_key, ca_crt = env.self_signed(d, "clientca", "client-ca")
+    reg = env.Registry(ctx.tmp, "mtls", tls=True, client_ca=ca_crt)
+    ctx.regs.append(reg)
+    certs = os.path.join(ctx.tmp, "certs-mtls")
+    os.makedirs(os.path.join(certs, reg.host))
+    shutil.copy(reg.ca, os.path.join(certs, reg.host, "my-registry.crt"))
+    src = fresh_store(ctx, "mtls-src")
+    ref = f"{reg.host}/g/mtls:v1"
+    import_fixture(ctx, src, ref)
+    fails(runner(ctx, ["image", "push", ref, "--cert-dir", certs],
+                 store=src), "push without a client certificate",
+          "certificate")
+    env.signed_by(os.path.join(certs, reg.host), "me", "me", ca_key, ca_crt)
+    ok(runner(ctx, ["image", "push", ref, "--cert-dir", certs], store=src),
+       "push with the client certificate")
+    store = fresh_store(ctx, "mtls")
+    ok(runner(ctx, ["image", "pull", ref, "--cert-dir", certs], store=store),
+       "pull")
+    eq(inspect(ctx, store, ref)["digest"], ctx.digest, "digest")
+
+
+@test
 def tls__plain_http_registry_not_insecure__hint(ctx):
     store = fresh_store(ctx, "plain")
     fails(runner(ctx, ["image", "pull", f"{ctx.anon.host}/g/trace_dns:v1"],
