@@ -2,7 +2,8 @@
 /*
  * Signatures from untrusted bytes (oci/sign.c): the first byte picks the
  * parser, the rest is its input.  0: a simple-signing payload; 1: a .sig
- * manifest whose every blob reads as the input itself; 2: a sigstore
+ * manifest whose every blob reads as the input itself, also merged
+ * as a registry's with one of ours; 2: a sigstore
  * bundle; 3: PEM public keys; 4: a PEM private key; 5: an in-toto
  * statement that the harness signs into a bundle with the test key, so
  * that the statement's checks behind the signature are reached.  Nothing
@@ -56,6 +57,29 @@ static int read_input(void *ctx, const char *digest, int64_t size, char **buf,
 		return error_set(err, 0, "alloc");
 	*len = in->size;
 	return 0;
+}
+
+/* theirs (the input) merged with a .sig manifest of ours: ours added */
+static void merge_check(const char *theirs, size_t len)
+{
+	static const char ours[] =
+		"{\"layers\":[{\"mediaType\":\"" OCI_MT_SIMPLESIGNING
+		"\",\"size\":1,\"digest\":\"" DIGEST
+		"\",\"annotations\":{\"" OCI_ANN_COSIGN_SIGNATURE
+		"\":\"c2ln\"}}]}";
+	cleanup_free char *m = NULL;
+	cleanup_free char *cfg = NULL;
+	struct error *err = NULL;
+	size_t mlen = 0, clen = 0;
+	int r;
+
+	r = oci_sig_manifest_merge(ours, strlen(ours), theirs, len, &m, &mlen,
+				   &cfg, &clen, &err);
+	FUZZ_CHECK(r == 0 || err, "merge failed without a message");
+	FUZZ_CHECK(r == 0 || !m, "merge failed with a manifest");
+	FUZZ_CHECK(!m || (strstr(m, "c2ln") && strstr(cfg, DIGEST)),
+		   "our layer missing from the merge");
+	error_free(err);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -122,6 +146,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					    read_input, &in, NULL, &err);
 		/* no valid signature of the test key is in any seed */
 		FUZZ_CHECK(r < 0, "a .sig manifest verified");
+		merge_check(s, in.size);
 		break;
 	case 2:
 		r = oci_bundle_verify(s, in.size, DIGEST, &keys, NULL, &err);
