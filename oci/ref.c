@@ -210,13 +210,20 @@ int oci_ref_parse(const char *s, const char *default_prefix,
 	cleanup_free char *def_path = NULL;
 	struct oci_ref *ref = NULL;
 	char *name, *at, *colon, *slash;
-	const char *why;
+	const char *why, *scheme;
 
 	if (!s || !*s)
 		return error_set(err, 0, "invalid reference: empty");
 	if (strlen(s) > MAX_REF_LEN)
 		return error_set(err, 0,
 				 "invalid reference \"%.64s...\": too long", s);
+	/* a URL pasted: say so, not that "https:" has an empty port */
+	scheme = strstr(s, "://");
+	if (scheme && strcspn(s, ":/@") == (size_t)(scheme - s))
+		return error_set(err, 0,
+				 "invalid reference \"%s\": a reference has no "
+				 "scheme: drop \"%.*s\"",
+				 s, (int)(scheme - s + 3), s);
 	if (split_prefix(default_prefix ? default_prefix : OCI_DEFAULT_PREFIX,
 			 &def_reg, &def_path, err) < 0)
 		return -1;

@@ -125,6 +125,11 @@ static void parse_ref__invalid__names_bad_part(void **state)
 	expect_bad("a/b.", "must start and end");
 	expect_bad("a/b$c", "invalid character");
 	expect_bad("@sha256:" D64, "name is empty");
+	/* a URL pasted as a reference: its scheme named, not its "port" */
+	expect_bad("https://localhost:5000/x:v1",
+		   "a reference has no scheme: drop \"https://\"");
+	expect_bad("http://ghcr.io/x", "drop \"http://\"");
+	expect_bad("oci://x", "drop \"oci://\"");
 }
 
 static void parse_ref__format_round_trip(void **state)
