@@ -336,30 +336,45 @@ struct pulled_sigs {
 	char sig[OCI_DIGEST_SIZE];
 	char referrers[OCI_DIGEST_SIZE];
 	struct oci_staged_sigs staged;
+	char *dropped; /* why one was left out (the first), malloc'd */
 };
 
 /*
- * The signatures of digest beside it (pull_signature(), pull_referrers()).
- * When check says it does not verify them, one the registry holds broken
- * is left out, not a reason to refuse the image.
+ * A signature of the image that could not be pulled: fails the pull when
+ * check verifies signatures; else (a pull without a check, as ig's, or a
+ * check that does not verify) it is left out, the image pulled, and the
+ * first reason kept in ps->dropped.
+ */
+static int sig_left_out(const struct oci_pull_check *check,
+			struct pulled_sigs *ps, struct error **err)
+{
+	if (check && !check->unverified)
+		return -1;
+	if (!ps->dropped && err && *err)
+		ps->dropped = strdup(error_msg(*err));
+	error_free(err ? *err : NULL);
+	if (err)
+		*err = NULL;
+	return 0;
+}
+
+/*
+ * The signatures of digest beside it (pull_signature(), pull_referrers()),
+ * each left out when broken unless check verifies them (sig_left_out()).
  */
 static int pull_signatures(struct pull *p, const char *name, const char *digest,
 			   const struct oci_pull_check *check,
 			   struct pulled_sigs *ps, struct error **err)
 {
 	if (pull_signature(p, name, digest, ps->sig, err) < 0) {
-		if (!check || !check->unverified)
-			return -1;
 		ps->sig[0] = '\0';
+		if (sig_left_out(check, ps, err) < 0)
+			return -1;
 	}
 	if (pull_referrers(p, name, digest, ps->referrers, err) < 0) {
-		if (!check || !check->unverified)
-			return -1;
 		ps->referrers[0] = '\0';
-	}
-	if (err) {
-		error_free(*err);
-		*err = NULL;
+		if (sig_left_out(check, ps, err) < 0)
+			return -1;
 	}
 	ps->staged.sig = *ps->sig ? ps->sig : NULL;
 	ps->staged.referrers = *ps->referrers ? ps->referrers : NULL;
@@ -385,7 +400,7 @@ static int stage_top(struct pull *p, const char *digest, const char *buf,
 static int pull_checked(struct oci_store *store, const char *ref,
 			const char *arch, const struct oci_registry_opts *opts,
 			const struct oci_pull_check *check, char **digest,
-			struct error **err)
+			char **dropped, struct error **err)
 {
 	cleanup_free char *repo_name = NULL;
 	struct pulled_sigs sigs = { 0 };
@@ -430,6 +445,9 @@ static int pull_checked(struct oci_store *store, const char *ref,
 	    oci_txn_set_ref(txn, name, mt, top, len, err) < 0 ||
 	    oci_txn_commit(txn, err) < 0)
 		goto fail;
+	if (dropped)
+		*dropped = steal_ptr(sigs.dropped);
+	free(sigs.dropped);
 	if (digest) {
 		*digest = strdup(top);
 		if (!*digest)
@@ -437,14 +455,17 @@ static int pull_checked(struct oci_store *store, const char *ref,
 	}
 	return 0;
 fail:
+	free(sigs.dropped);
 	return error_prefix(err, "pull %s", name);
 }
 
 int oci_pull(struct oci_store *store, const char *ref, const char *arch,
 	     const struct oci_registry_opts *opts, char **digest,
-	     struct error **err)
+	     char **dropped, struct error **err)
 {
-	return pull_checked(store, ref, arch, opts, NULL, digest, err);
+	if (dropped)
+		*dropped = NULL;
+	return pull_checked(store, ref, arch, opts, NULL, digest, dropped, err);
 }
 
 struct push {
@@ -829,5 +850,5 @@ int oci_ensure_gadget_checked(struct oci_store *store, const char *ref,
 					 ref, oci_store_dir(store));
 	}
 	return pull_checked(store, ref, oci_host_arch(), opts, check, digest,
-			    err);
+			    NULL, err);
 }

@@ -28,10 +28,13 @@ int oci_pull_policy_parse(const char *s, enum oci_pull_policy *out,
  * blob it uses into store, verifying each digest and size before anything
  * is committed.  With arch, fail before downloading blobs when an index
  * has no manifest for it.  *digest (if not NULL) receives the digest.
+ * Its signatures come along; one the registry holds broken (or will not
+ * give) is left out, as ig's pull does, and *dropped (if not NULL)
+ * receives why (malloc'd), NULL when none was.
  */
 int oci_pull(struct oci_store *store, const char *ref, const char *arch,
 	     const struct oci_registry_opts *opts, char **digest,
-	     struct error **err);
+	     char **dropped, struct error **err);
 
 /*
  * A check of a pulled image before anything is committed: fn gets the

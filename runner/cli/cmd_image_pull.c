@@ -33,6 +33,7 @@ static int pull_run(struct cli_ctx *ctx, void *state, struct error **err)
 	cleanup_store struct oci_store *store = NULL;
 	cleanup_free char *ref = NULL;
 	cleanup_free char *digest = NULL;
+	cleanup_free char *dropped = NULL;
 	int rc;
 
 	rc = cli_repo_ref(ctx, &ref, err);
@@ -40,10 +41,14 @@ static int pull_run(struct cli_ctx *ctx, void *state, struct error **err)
 		return rc;
 	if (cli_store_open(ctx, &store, err) < 0)
 		return EXIT_FAIL;
-	rc = oci_pull(store, ref, s->arch, &ctx->registry, &digest, err);
+	rc = oci_pull(store, ref, s->arch, &ctx->registry, &digest, &dropped,
+		      err);
 	cli_progress_end();
 	if (rc < 0)
 		return EXIT_FAIL;
+	if (dropped)
+		runner_msg(0, "warning: a signature of %s was left out: %s",
+			   ref, dropped);
 	cli_print_done("pulled", ref, digest);
 	return EXIT_OK;
 }
@@ -63,7 +68,9 @@ const struct cli_command cmd_image_pull = {
 		"the local store, with its cosign signatures: the tag\n"
 		"sha256-<digest>.sig and its OCI 1.1 referrers (through the\n"
 		"referrers API, or the referrers tag sha256-<digest>).  Digests\n"
-		"and sizes are verified before anything is stored.\n"
+		"and sizes are verified before anything is stored.  A signature\n"
+		"the registry holds broken is left out with a warning, as ig's\n"
+		"pull does.\n"
 		"\n"
 		"FLAGS\n" CLI_REGISTRY_HELP
 		"      --arch ARCH        fail unless the image has a manifest for\n"

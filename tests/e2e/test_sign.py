@@ -497,6 +497,29 @@ def run__broken_signature_tag_matters_only_when_verifying(ctx):
 
 
 @test
+def pull__broken_signature_tag_left_out_with_a_warning(ctx):
+    """`image pull` of an image whose .sig tag is no signature manifest
+    (here an index) pulls the image, as ig's pull does (a signature is no
+    requirement to pull), with one warning line naming the tag; the rest
+    of its signatures (the bundle) come along and verify it."""
+    ref = publish(ctx, "g/pullbroken", ctx.key)
+    idx_raw, _ = ctx.api.manifest("g/pullbroken", "v1")
+    ctx.api.put_manifest("g/pullbroken", sig_tag(ctx.digest), idx_raw,
+                         env.MT_INDEX)
+    store = new_store(ctx, "pullbroken")
+    p = runner(ctx, ["image", "pull", ref], store)
+    ok(p, "pull with a broken signature tag")
+    err = p.stderr.strip().splitlines()
+    eq(len(err), 1, f"stderr lines: {err!r}")
+    check(err[0].startswith(f"runner: warning: a signature of {ref} was "
+                            f"left out: signature {sig_tag(ctx.digest)}: "
+                            "media type"), err[0])
+    out = ok(runner(ctx, ["image", "verify", ref, "--public-keys", ctx.pub],
+                    store), "verify")
+    eq(verified_forms(out), ["sigstore bundle"], f"verify: {out!r}")
+
+
+@test
 def run__broken_referrers_tag_matters_only_when_verifying(ctx):
     """A referrers tag that is no index (here a manifest) is refused by a
     verified run, in one line naming it, and left out unverified."""
