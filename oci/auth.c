@@ -161,11 +161,14 @@ static bool key_matches(const char *key, const char *registry,
 			const char *repository, size_t *score)
 {
 	cleanup_free char *k = normalize_key(key);
+	/* index.docker.io/x names Docker Hub as docker.io/x does */
+	cleanup_free char *reg = normalize_key(registry);
 	cleanup_free char *full = NULL;
 	size_t klen;
 
-	if (!k)
+	if (!k || !reg)
 		return false;
+	registry = reg;
 	if (!strcmp(k, registry)) {
 		*score = 0;
 		return true;

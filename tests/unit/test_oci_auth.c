@@ -325,6 +325,14 @@ static void auth_get__ig_file_before_containers_and_docker(void **state)
 	free(user);
 	free(pw);
 	user = pw = NULL;
+	/* a reference may name Docker Hub index.docker.io too */
+	assert_int_equal(oci_auth_get(NULL, "index.docker.io", "library/x",
+				      &user, &pw, &err),
+			 0);
+	assert_string_equal(user, "e");
+	free(user);
+	free(pw);
+	user = pw = NULL;
 	assert_int_equal(oci_auth_delete(NULL, "docker.io", &err), 0);
 	assert_int_equal(
 		oci_auth_get(NULL, "docker.io", NULL, &user, &pw, &err), 1);
