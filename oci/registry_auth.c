@@ -119,15 +119,58 @@ int registry_basic_for(struct oci_registry *reg, const char *repo,
 	return 0;
 }
 
+/*
+ * Another name of host's loopback registry (localhost:P, 127.0.0.1:P,
+ * [::1]:P) that the auth files hold credentials for (malloc'd), or NULL:
+ * credentials go by the name a reference gives, and one login for
+ * localhost:5000 is none for 127.0.0.1:5000.
+ */
+static char *loopback_alias(struct oci_registry *reg, const char *repo)
+{
+	static const char *const names[] = { "localhost", "127.0.0.1",
+					     "[::1]" };
+	const char *port = strrchr(reg->host, ':');
+	size_t i;
+
+	if (!port || strchr(port, ']'))
+		return NULL; /* no port ("[::1]" is none) */
+	for (i = 0; i < 3; i++) {
+		cleanup_free char *alias = NULL;
+		char *user = NULL, *pw = NULL;
+		int rc;
+
+		if (strlen(names[i]) == (size_t)(port - reg->host) &&
+		    !strncmp(reg->host, names[i], port - reg->host))
+			continue;
+		if (asprintf(&alias, "%s%s", names[i], port) < 0)
+			return NULL;
+		rc = oci_auth_get(reg->opts.authfile, alias, repo, &user, &pw,
+				  NULL);
+		free(user);
+		registry_free_secret(pw);
+		if (rc == 0)
+			return steal_ptr(alias);
+	}
+	return NULL;
+}
+
 /* Why a request went without credentials (malloc'd). */
 static char *no_credentials(struct oci_registry *reg, const char *repo)
 {
 	char *note = oci_auth_helper_note(reg->opts.authfile, reg->host, repo);
 	char *why;
 
-	if (!note)
+	if (!note) {
+		cleanup_free char *alias = loopback_alias(reg, repo);
+
+		if (alias && asprintf(&why,
+				      "no credentials for %s, only for %s: "
+				      "see runner login %s",
+				      reg->host, alias, reg->host) >= 0)
+			return why;
 		return strdup("no credentials for this registry; see runner "
 			      "login");
+	}
 	if (asprintf(&why,
 		     "%s: runner login %s stores them where runner "
 		     "reads them",

@@ -325,6 +325,29 @@ def basic_auth__no_credentials__401(ctx):
 
 
 @test
+def basic_auth__login_to_127_0_0_1__push_to_localhost_names_both(ctx):
+    """Credentials go by the name a reference gives the registry (as in
+    docker and podman): logged in to 127.0.0.1:PORT, a push to
+    localhost:PORT has none, and the 401 says for which name they are."""
+    authfile = os.path.join(ctx.tmp, "loopback-auth.json")
+    ok(runner(ctx, ["login", ctx.basic.host, "-u", "alice",
+                    "--password-stdin", "--authfile", authfile]
+              + insecure(ctx.basic), input=ctx.users["alice"]), "login")
+    local = ctx.basic.host.replace("127.0.0.1", "localhost")
+    ref = f"{local}/g/loopback:v1"
+    ok(runner(ctx, ["image", "tag", f"{ctx.anon.host}/g/trace_dns:v1", ref],
+              store=ctx.src), "tag")
+    try:
+        fails(runner(ctx, ["image", "push", ref, "--authfile", authfile,
+                           "--insecure-registries", local], store=ctx.src),
+              "push", "401 Unauthorized: authentication required (no "
+              f"credentials for {local}, only for {ctx.basic.host}: see "
+              f"runner login {local})")
+    finally:
+        ok(runner(ctx, ["image", "remove", ref], store=ctx.src), "untag")
+
+
+@test
 def basic_auth__wrong_password__clear_error_no_file(ctx):
     authfile = os.path.join(ctx.tmp, "wrong-auth.json")
     p = runner(ctx, ["login", ctx.basic.host, "-u", "alice",
