@@ -22,7 +22,9 @@
 
 #include "common/cleanup.h"
 #include "common/grow.h"
+#include "runner/engine/log.h"
 #include "runner/engine/netns.h"
+#include "runner/engine/netns_exec.h"
 
 #define MAX_PROGS 8
 
@@ -42,10 +44,16 @@ struct netns_set {
 	/* a change not read yet; when the table may next be read (ns) */
 	bool mounts_dirty;
 	unsigned long long mounts_next;
+	/* execs in namespaces not attached yet, or NULL; the error of the
+	 * note being taken in */
+	struct netns_exec *exec;
+	struct error **note_err;
 	struct netns_entry *entries;
 	size_t n, cap;
 	unsigned int gen;
 };
+
+static void exec_hook_new(struct netns_set *set);
 
 #define INSN(c, d, s, o, i)                 \
 	((struct bpf_insn){ .code = (c),    \
@@ -111,6 +119,7 @@ int netns_set_new(const int *prog_fds, size_t n, struct netns_set **out,
 			goto fail;
 		}
 	}
+	exec_hook_new(set);
 	*out = set;
 	return 0;
 fail:
@@ -143,6 +152,7 @@ void netns_set_free(struct netns_set *set)
 		close(set->mounts);
 	if (set->mounts_wake >= 0)
 		close(set->mounts_wake);
+	netns_exec_free(set->exec);
 	free(set->entries);
 	free(set);
 }
@@ -211,6 +221,8 @@ static int attach(struct netns_set *set, const char *path, unsigned long ino,
 		return error_set(err, ENOMEM, "netns");
 	}
 	set->entries[set->n++] = e;
+	if (set->exec)
+		netns_exec_known(set->exec, ino, true);
 	return 0;
 }
 
@@ -343,7 +355,64 @@ int netns_scan(struct netns_set *set, struct error **err)
 			continue;
 		}
 		entry_close(&set->entries[i], set->n_progs);
+		if (set->exec)
+			netns_exec_known(set->exec, set->entries[i].ino, false);
 		set->entries[i] = set->entries[--set->n];
 	}
 	return 0;
+}
+
+/*
+ * A note of the exec hook: process pid exec'd in namespace ino, where the
+ * runner had no socket.  Attached at once, before the new program has
+ * loaded; a namespace not entered (the process ended, or left it) is
+ * forgotten by the hook, to be told at its next exec there.
+ */
+static int on_exec(void *ctx, __u32 ino, __u32 pid)
+{
+	struct netns_set *set = ctx;
+	char path[32];
+
+	snprintf(path, sizeof(path), "/proc/%u/ns/net", pid);
+	if (visit(set, path, ino, set->note_err))
+		return -1;
+	if (!find(set, ino)) {
+		netns_exec_known(set->exec, ino, false);
+		return 0;
+	}
+	engine_log(ENGINE_LOG_INFO, "netns %u taken in at an exec (pid %u)",
+		   ino, pid);
+	return 0;
+}
+
+/* Without the hook, namespaces nobody bind-mounts wait for the scan. */
+static void exec_hook_new(struct netns_set *set)
+{
+	struct error *err = NULL;
+
+	if (netns_exec_new(on_exec, set, &set->exec, &err)) {
+		engine_log(ENGINE_LOG_INFO, "%s: new namespaces wait for scans",
+			   error_msg(err));
+		error_free(err);
+		set->exec = NULL;
+	}
+}
+
+int netns_notes_fd(const struct netns_set *set)
+{
+	return set->exec ? netns_exec_fd(set->exec) : -1;
+}
+
+int netns_noted(struct netns_set *set, struct error **err)
+{
+	int rc;
+
+	if (!set->exec)
+		return 0;
+	set->note_err = err;
+	rc = netns_exec_consume(set->exec);
+	set->note_err = NULL;
+	if (rc < 0 && !(err && *err))
+		return error_set(err, -rc, "read netns exec notes");
+	return rc < 0 ? -1 : 0;
 }

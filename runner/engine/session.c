@@ -809,6 +809,10 @@ int session_start(struct session *s, int fd, struct error **err)
 	 * gadget_poll() returns every POLL_MS anyway) */
 	if (gadget_mounts_fd(s->g) >= 0)
 		gadget_watch_fd(s->g, gadget_mounts_fd(s->g));
+	/* and one nobody bind-mounts at the first exec there, before the
+	 * program sends anything */
+	if (gadget_notes_fd(s->g) >= 0)
+		gadget_watch_fd(s->g, gadget_notes_fd(s->g));
 	return 0;
 }
 
@@ -1010,7 +1014,7 @@ int session_run(struct session *s, const struct session_limits *lim,
 
 		if (gadget_poll(s->g, POLL_MS,
 				idle_ms(s, now, next_refresh, deadline), err) ||
-		    gadget_mounted(s->g, err))
+		    gadget_mounted(s->g, err) || gadget_noted(s->g, err))
 			return -1;
 		/* the notes from before the poll read the rings: the events
 		 * made before them have been handled */

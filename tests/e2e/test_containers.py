@@ -761,6 +761,84 @@ def podman_first_query_seen_in_its_own_namespace(env):
 
 
 @test
+def podman_network_none_first_query_seen(env):
+    """`podman run --rm --network none IMAGE nslookup ...`: runc makes the
+    namespace and nobody bind-mounts it; the runner takes it in at the
+    container's first exec (its exec hook), before nslookup sends."""
+    name = cname("n")
+    env.containers.append(name)
+    first_query(env, name, lambda: sh(
+        f"{PODMAN_RUN} --rm --network none --name {name} {IMAGE}"
+        f" nslookup {name}.web.test 127.0.0.1", check_rc=False))
+
+
+class Rootless:
+    """podman as nobody (rootless, one uid mapped: no /etc/subuid entry;
+    cgroups v1 are not for rootless, so none), its storage, runtime dir
+    and HOME in a folder of its own, removed with its pause process."""
+
+    UID = 65534
+
+    def __init__(self):
+        self.home = tempfile.mkdtemp(prefix="rootless-")
+        os.chmod(self.home, 0o755)
+        self.run = os.path.join(self.home, "run")
+        os.mkdir(self.run, 0o700)
+        for d in (self.home, self.run):
+            os.chown(d, self.UID, self.UID)
+        self.podman = (f"setpriv --reuid={self.UID} --regid={self.UID}"
+                       f" --clear-groups env HOME={self.home}"
+                       f" XDG_RUNTIME_DIR={self.run} podman"
+                       f" --root {self.home}/root --runroot {self.run}/r"
+                       " --storage-driver vfs")
+
+    def close(self):
+        # the process that holds podman's user namespace between commands
+        try:
+            with open(os.path.join(self.run, "libpod/tmp/pause.pid")) as f:
+                os.kill(int(f.read()), signal.SIGKILL)
+        except (OSError, ValueError):
+            pass
+        shutil.rmtree(self.home, ignore_errors=True)
+
+
+@test
+def rootless_podman_first_query_seen(env):
+    """Rootless podman, `--network none`: runc makes the namespace inside
+    podman's user namespace, and podman's bind mounts are in its own
+    mount namespace; the runner takes it in at the container's first exec
+    (its exec hook), before nslookup sends.  The container's name is not
+    asked for: a rootless storage is learned later (docs/limits.md)."""
+    rl = Rootless()
+    try:
+        image = f"localhost/trace-dns-rootless:{TAG}"
+        sh(f"tar --owner=0 --group=0 --numeric-owner -C {env.rootfs} -c ."
+           f" | {rl.podman} import - {image}")
+        name = cname("r")
+        r = Runner(["run", "trace_dns", "-o", "json", "--store",
+                    env.store])
+        try:
+            out = sh(f"{rl.podman} run --rm --runtime runc --network none"
+                     f" --name {name} {image} sh -c 'busybox readlink"
+                     f" /proc/self/ns/net; exec nslookup {name}.web.test"
+                     " 127.0.0.1'", check_rc=False)
+            evs = upto_marker(env, r)
+        finally:
+            stop_all([r])
+    finally:
+        rl.close()
+    m = re.search(r"net:\[(\d+)\]", out)
+    check(m, f"no namespace inode from the container: {out!r}")
+    mine = [e for e in evs if e["name"] == qname(name) and e["qr"] == "Q"]
+    check(mine, f"no event of {name}'s query: its namespace was taken in "
+          "after the container's process ran")
+    eq({e["netns_id"] for e in mine}, {int(m.group(1))},
+       f"namespaces of {name}'s query")
+    check(any(e["proc"]["comm"] == "nslookup" for e in mine),
+          f"processes of {name}'s query: {[e['proc'] for e in mine]}")
+
+
+@test
 def docker_first_query_seen_in_its_own_namespace(env):
     """`docker run --rm --network none IMAGE nslookup ...`: docker
     bind-mounts the namespace under its exec root."""

@@ -125,6 +125,22 @@ def dig_in(ns_name, qname):
        check_rc=False)
 
 
+def dig_marker(r, marker):
+    """A query for marker in NS, once runner r is surely attached there:
+    returns when its event came, after those of every query before it."""
+    wait_until(lambda: len(packet_sockets_in(NS, r.proc.pid)) == 1,
+               "the runner's packet socket in the marker's namespace")
+    dig_in(NS, marker)
+    wait_until(lambda: f'"name":"{marker}"' in r.stdout(),
+               "the marker query's event")
+
+
+def stopped_events(r, rc):
+    """The events of runner r, which exited rc (0)."""
+    check(rc == 0, f"runner exited {rc}: {r.stderr()}")
+    return [json.loads(ln) for ln in r.stdout().splitlines() if ln.strip()]
+
+
 @test
 def first_query_of_a_new_namespace_seen(env):
     """`ip netns add` then at once `ip netns exec ... dig`: the bind mount
@@ -138,18 +154,13 @@ def first_query_of_a_new_namespace_seen(env):
         dig_in(NS, first)
         # the marker, once the namespace is surely taken in: the events
         # before its own are all the runner will show of the first query
-        wait_until(lambda: len(packet_sockets_in(NS, r.proc.pid)) == 1,
-                   "the runner's packet socket in the new namespace")
-        dig_in(NS, marker)
-        wait_until(lambda: f'"name":"{marker}"' in r.stdout(),
-                   "the marker query's event")
+        dig_marker(r, marker)
         inode = ns.inode()
     finally:
         if ns:
             ns.delete()
         rc = r.stop()
-    check(rc == 0, f"runner exited {rc}: {r.stderr()}")
-    evs = [json.loads(ln) for ln in r.stdout().splitlines() if ln.strip()]
+    evs = stopped_events(r, rc)
     mine = [e for e in evs if e["name"] == first]
     check(mine, "no event of dig's first query: the namespace was taken "
           "in after it")
@@ -160,6 +171,67 @@ def first_query_of_a_new_namespace_seen(env):
     check(any(e["proc"]["comm"] == "dig" or
               e["proc"]["comm"].startswith("isc-") for e in mine),
           f"process of the first query: {[e['proc'] for e in mine]}")
+
+
+# one shot in a namespace of its own that nobody bind-mounts: its inode,
+# then dnsmasq (daemon: back once it listens) answering on lo and dig's
+# query to it; the namespace ends with dnsmasq, within a fraction of a
+# second, long before the runner's next scan
+ONE_SHOT = ("readlink /proc/self/ns/net; ip link set lo up &&"
+            " dnsmasq --conf-file=/dev/null --no-resolv --no-hosts"
+            " --bind-interfaces --listen-address=127.0.0.1"
+            " --pid-file={pid} --address=/{name}/192.0.2.7 &&"
+            " dig +tries=1 +time=2 @127.0.0.1 {name};"
+            " kill $(cat {pid})")
+
+
+def one_shot(tmp, name):
+    """`unshare -n sh -c ONE_SHOT`: the inode of its namespace."""
+    pid = os.path.join(tmp, f"{name}pid")
+    out = sh(f"unshare -n sh -c '{ONE_SHOT.format(pid=pid, name=name)}'",
+             timeout=60)
+    m = re.match(r"net:\[(\d+)\]", out)
+    check(m, f"no namespace inode in {out!r}")
+    return int(m.group(1))
+
+
+@test
+def unshare_one_shot_query_and_response_seen(env):
+    """`unshare -n sh -c '...; dnsmasq ...; dig ...'`, three times: a
+    namespace the process makes itself, bind-mounted nowhere, where a
+    server and a client are done before the next scan.  The first exec
+    there (sh's) wakes the runner (its exec hook), which attaches before
+    dnsmasq and dig have loaded: the query and the response of each, in
+    that namespace, with dig behind the query."""
+    r = Runner(["run", "trace_dns", "-o", "json", "--store", env["store"]])
+    tag = f"{os.getpid()}.test."
+    names = [f"shot{i}-{tag}" for i in range(3)]
+    marker = f"marker-{tag}"
+    ns = None
+    try:
+        inodes = {n: one_shot(env["tmp"], n) for n in names}
+        # the marker, in a namespace surely taken in: the events before
+        # its own are all the runner will show of the shots
+        ns = Netns(NS)
+        dig_marker(r, marker)
+    finally:
+        if ns:
+            ns.delete()
+        rc = r.stop()
+    evs = stopped_events(r, rc)
+    for n, ino in inodes.items():
+        mine = [e for e in evs if e["name"] == n]
+        got = sorted({e["qr"] for e in mine})
+        check(got == ["Q", "R"], f"{n}: events {got}, not a query and a "
+              "response: the namespace was taken in after them")
+        check(all(e["netns_id"] == ino for e in mine),
+              f"{n} in namespaces {[e['netns_id'] for e in mine]}, not {ino}")
+        check(any(e["qr"] == "R" and e["addresses"] == "192.0.2.7"
+                  for e in mine), f"{n}: no response with 192.0.2.7")
+        check(any(e["qr"] == "Q" and (e["proc"]["comm"] == "dig" or
+                                      e["proc"]["comm"].startswith("isc-"))
+                  for e in mine),
+              f"{n}: processes of the query {[e['proc'] for e in mine]}")
 
 if __name__ == "__main__":
     main(setup, teardown)

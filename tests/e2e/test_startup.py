@@ -148,7 +148,8 @@ def run__cached_kernel_btf__kernel_btf_not_read(env):
     first = traced_run(env, cache, os.path.join(env.tmp, "strace1"))
     check(KERNEL_BTF in first, "the first run did not read the kernel BTF")
     made = sorted(n for n in os.listdir(cache) if n.startswith("btf-"))
-    eq(len(made), 3, f"cache files (exec hook, CO-RE, attach): {made}")
+    eq(len(made), 4, f"cache files (exec hooks for containers and network "
+       f"namespaces, CO-RE, attach): {made}")
     second = traced_run(env, cache, os.path.join(env.tmp, "strace2"))
     opened = [ln for ln in second.splitlines() if KERNEL_BTF in ln]
     eq(opened, [], "kernel BTF opened with the cache made")

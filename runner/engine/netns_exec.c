@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "runner/engine/bpf/netns_exec.h"
+#include "runner/engine/btf_min.h"
+#include "runner/engine/libbpf_log.h"
+#include "runner/engine/log.h"
+#include "runner/engine/netns_exec.h"
+
+#include "netns_exec.skel.h"
+
+struct netns_exec {
+	struct netns_exec_bpf *skel;
+	struct ring_buffer *rb;
+	netns_exec_fn fn;
+	void *ctx;
+};
+
+static int on_note(void *ctx, void *data, size_t size)
+{
+	struct netns_exec *x = ctx;
+	const struct netns_exec_note *n = data;
+
+	if (size < sizeof(*n))
+		return 0;
+	return x->fn(x->ctx, n->netns, n->pid);
+}
+
+int netns_exec_new(netns_exec_fn fn, void *ctx, struct netns_exec **out,
+		   struct error **err)
+{
+	libbpf_print_fn_t old_print = libbpf_set_print(engine_libbpf_print);
+	LIBBPF_OPTS(bpf_object_open_opts, opts);
+	struct error *btf_err = NULL;
+	struct netns_exec *x;
+	char btf_path[64];
+	const void *elf;
+	size_t len;
+	int rc, btf_fd;
+
+	x = calloc(1, sizeof(*x));
+	if (!x) {
+		error_set(err, ENOMEM, "netns exec hook");
+		goto restore_print;
+	}
+	x->fn = fn;
+	x->ctx = ctx;
+	/* CO-RE from the kernel's BTF cut down for this object (cached) */
+	elf = netns_exec_bpf__elf_bytes(&len);
+	btf_fd = btf_min_opts(elf, len, &opts, btf_path, sizeof(btf_path),
+			      &btf_err);
+	if (btf_fd < 0) {
+		engine_log(ENGINE_LOG_INFO, "netns exec hook: %s",
+			   error_msg(btf_err));
+		error_free(btf_err);
+	}
+	x->skel = netns_exec_bpf__open_opts(&opts);
+	rc = x->skel ? netns_exec_bpf__load(x->skel) : -errno;
+	if (btf_fd >= 0)
+		close(btf_fd);
+	if (!x->skel || rc) {
+		error_set(err, -rc, "load netns exec hook");
+		goto free_hook;
+	}
+	rc = netns_exec_bpf__attach(x->skel);
+	if (rc) {
+		error_set(err, -rc, "attach netns exec hook");
+		goto free_hook;
+	}
+	x->rb = ring_buffer__new(bpf_map__fd(x->skel->maps.notes), on_note, x,
+				 NULL);
+	if (!x->rb) {
+		error_set(err, errno, "netns exec hook ring buffer");
+		goto free_hook;
+	}
+	libbpf_set_print(old_print);
+	*out = x;
+	return 0;
+
+free_hook:
+	netns_exec_free(x);
+restore_print:
+	libbpf_set_print(old_print);
+	return -1;
+}
+
+void netns_exec_free(struct netns_exec *x)
+{
+	if (!x)
+		return;
+	ring_buffer__free(x->rb);
+	netns_exec_bpf__destroy(x->skel);
+	free(x);
+}
+
+int netns_exec_fd(const struct netns_exec *x)
+{
+	return bpf_map__fd(x->skel->maps.notes);
+}
+
+int netns_exec_consume(struct netns_exec *x)
+{
+	int rc = ring_buffer__consume(x->rb);
+
+	return rc < 0 ? rc : 0;
+}
+
+void netns_exec_known(struct netns_exec *x, __u32 netns, bool known)
+{
+	int fd = bpf_map__fd(x->skel->maps.known);
+	__u32 one = 1;
+
+	/* a full map: the namespace is left to the scan */
+	if (known)
+		bpf_map_update_elem(fd, &netns, &one, BPF_ANY);
+	else
+		bpf_map_delete_elem(fd, &netns);
+}
