@@ -1,11 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
-# Cost of the runner's exec hook (runner/engine/bpf/containers.bpf.c) on an
-# exec-heavy load: N x /bin/true (fork + exec), then N x `unshare -m
-# /bin/true` (a new mount namespace each time: a note per exec, the worst
-# case), untraced and with `runner run trace_dns` in alternate rounds.
-# Prints the median time per phase, the ratio, and the hook's own time per
-# exec from the kernel's BPF statistics (kernel.bpf_stats_enabled).
+# Cost of the runner's exec hooks (runner/engine/bpf/containers.bpf.c,
+# runner/engine/bpf/netns_exec.bpf.c) on an exec-heavy load: N x /bin/true
+# (fork + exec), then N x `unshare -m /bin/true` (a new mount namespace
+# each time: a container note per exec), then N x `unshare -n /bin/true`
+# (a new network namespace each time: a netns note per exec, which the
+# runner attaches to), untraced and with `runner run trace_dns` in
+# alternate rounds.  Prints the median time per phase, the ratio, each
+# hook's own time per exec from the kernel's BPF statistics
+# (kernel.bpf_stats_enabled) and the runner's CPU time per exec.
 #   bench/exec.sh [N] [ROUNDS]      (default 2000 execs, 5 rounds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,15 +52,19 @@ stop_runner() {
 	runner_pid=
 }
 
-# The runner's exec hook: the sched_process_exec program that appeared
+# The runner's exec hook named $1: the program of that name that appeared
 # when it started (other runners may be running).
 hook_id() {
 	comm -13 "$tmp/ids" <(bpftool prog show -j | jq '.[].id' | sort) |
 		while read -r id; do
-			bpftool prog show id "$id" -j |
-				jq -r 'select(.name == "sched_process_exec") | .id'
+			# one gone since (a dispatcher of a namespace let go)
+			{ bpftool prog show id "$id" -j 2>/dev/null || true; } |
+				jq -r --arg n "$1" 'select(.name == $n) | .id'
 		done | tail -n 1
 }
+
+# the runner's CPU time so far, in clock ticks
+runner_ticks() { awk '{ print $14 + $15 }' "/proc/$runner_pid/stat"; }
 
 # "run_time_ns run_cnt" of program $1 (0 0 without one)
 hook_stats() {
@@ -69,28 +76,43 @@ hook_stats() {
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 sysctl -q kernel.bpf_stats_enabled=1
-for load in "/bin/true" "unshare -m /bin/true"; do
+hooks=(sched_process_exec netns_exec)
+for load in "/bin/true" "unshare -m /bin/true" "unshare -n /bin/true"; do
 	: >"$tmp/base"
 	: >"$tmp/traced"
-	ns=0
-	cnt=0
+	declare -A ns=() cnt=()
+	ticks=0
 	for ((r = 0; r < ROUNDS; r++)); do
 		# shellcheck disable=SC2086
 		secs $load >>"$tmp/base"
 		bpftool prog show -j | jq '.[].id' | sort >"$tmp/ids"
 		start_runner
-		id=$(hook_id)
-		read -r ns0 cnt0 < <(hook_stats "$id")
+		declare -A id=() ns0=() cnt0=()
+		for h in "${hooks[@]}"; do
+			id[$h]=$(hook_id "$h")
+			read -r "ns0[$h]" "cnt0[$h]" < <(hook_stats "${id[$h]}")
+		done
+		t0=$(runner_ticks)
 		# shellcheck disable=SC2086
 		secs $load >>"$tmp/traced"
-		read -r ns1 cnt1 < <(hook_stats "$id")
+		ticks=$((ticks + $(runner_ticks) - t0))
+		for h in "${hooks[@]}"; do
+			read -r ns1 cnt1 < <(hook_stats "${id[$h]}")
+			ns[$h]=$((${ns[$h]:-0} + ns1 - ${ns0[$h]}))
+			cnt[$h]=$((${cnt[$h]:-0} + cnt1 - ${cnt0[$h]}))
+		done
 		stop_runner
-		ns=$((ns + ns1 - ns0))
-		cnt=$((cnt + cnt1 - cnt0))
 	done
 	awk -v load="$load" -v n="$N" -v b="$(median <"$tmp/base")" \
-		-v t="$(median <"$tmp/traced")" -v ns="$ns" -v cnt="$cnt" 'BEGIN {
+		-v t="$(median <"$tmp/traced")" -v ticks="$ticks" \
+		-v hz="$(getconf CLK_TCK)" -v rounds="$ROUNDS" 'BEGIN {
 		printf "%-22s %d execs: untraced %.3fs, traced %.3fs, " \
-			"ratio %.3f; hook %.0f ns per exec (%d runs)\n",
-			load, n, b, t, t / b, cnt ? ns / cnt : 0, cnt }'
+			"ratio %.3f; runner %.0f us CPU per exec\n",
+			load, n, b, t, t / b, ticks / hz * 1e6 / (n * rounds) }'
+	for h in "${hooks[@]}"; do
+		awk -v h="$h" -v ns="${ns[$h]}" -v cnt="${cnt[$h]}" 'BEGIN {
+			printf "  %-20s %.0f ns per exec (%d runs)\n", h,
+				cnt ? ns / cnt : 0, cnt }'
+	done
+	unset ns cnt
 done
