@@ -76,7 +76,7 @@ hook_stats() {
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 sysctl -q kernel.bpf_stats_enabled=1
-hooks=(sched_process_exec netns_exec)
+hooks=(sched_process_exec netns_exec netns_fork)
 for load in "/bin/true" "unshare -m /bin/true" "unshare -n /bin/true"; do
 	: >"$tmp/base"
 	: >"$tmp/traced"

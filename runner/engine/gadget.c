@@ -988,11 +988,6 @@ bool gadget_mounts_pending(const struct gadget *g)
 	return g->netns && netns_mounts_pending(g->netns);
 }
 
-int gadget_notes_fd(const struct gadget *g)
-{
-	return g->netns ? netns_notes_fd(g->netns) : -1;
-}
-
 int gadget_noted(struct gadget *g, struct error **err)
 {
 	return g->netns ? netns_noted(g->netns, err) : 0;

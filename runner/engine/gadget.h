@@ -132,10 +132,9 @@ int gadget_mounted(struct gadget *g, struct error **err);
 /* A change gadget_mounted() has not read yet (at most NETNS_MOUNTS_GAP_MS
  * old): call it again within that. */
 bool gadget_mounts_pending(const struct gadget *g);
-/* The fd that wakes gadget_poll() when a program was exec'd in a network
- * namespace not attached yet, -1 without socket filters or without the
- * exec hook; gadget_noted() then attaches there (netns_noted()). */
-int gadget_notes_fd(const struct gadget *g);
+/* The error of attaching, on a thread of its own, to a network namespace
+ * at its first fork or exec (netns_noted()), if any: call it after each
+ * poll. */
 int gadget_noted(struct gadget *g, struct error **err);
 /* Events lost so far (the gadget_lost per-CPU counter), 0 if none. */
 __u64 gadget_lost(const struct gadget *g);

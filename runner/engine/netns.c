@@ -7,11 +7,14 @@
 #include <linux/if_ether.h>
 #include <linux/magic.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -44,16 +47,25 @@ struct netns_set {
 	/* a change not read yet; when the table may next be read (ns) */
 	bool mounts_dirty;
 	unsigned long long mounts_next;
-	/* execs in namespaces not attached yet, or NULL; the error of the
-	 * note being taken in */
+	/*
+	 * Execs in namespaces not attached yet (or NULL), taken in by a
+	 * thread of their own (notes): at once, whatever the main thread is
+	 * doing (rendering a backlog, a scan).  lock guards entries against
+	 * it; stop ends it; note_err is its first error, for netns_noted().
+	 */
 	struct netns_exec *exec;
-	struct error **note_err;
+	pthread_t notes;
+	pthread_mutex_t lock;
+	int stop;
+	struct error *note_err;
 	struct netns_entry *entries;
 	size_t n, cap;
 	unsigned int gen;
 };
 
 static void exec_hook_new(struct netns_set *set);
+static void exec_hook_free(struct netns_set *set);
+static int scan_locked(struct netns_set *set, struct error **err);
 
 #define INSN(c, d, s, o, i)                 \
 	((struct bpf_insn){ .code = (c),    \
@@ -94,6 +106,8 @@ int netns_set_new(const int *prog_fds, size_t n, struct netns_set **out,
 	set = calloc(1, sizeof(*set));
 	if (!set)
 		return error_set(err, ENOMEM, "netns");
+	pthread_mutex_init(&set->lock, NULL);
+	set->stop = -1;
 	for (i = 0; i < MAX_PROGS; i++)
 		set->prog_arrays[i] = -1;
 	/* without it, namespaces wait for the next scan */
@@ -142,6 +156,7 @@ void netns_set_free(struct netns_set *set)
 
 	if (!set)
 		return;
+	exec_hook_free(set);
 	for (i = 0; i < set->n; i++)
 		entry_close(&set->entries[i], set->n_progs);
 	for (i = 0; i < set->n_progs; i++)
@@ -152,7 +167,7 @@ void netns_set_free(struct netns_set *set)
 		close(set->mounts);
 	if (set->mounts_wake >= 0)
 		close(set->mounts_wake);
-	netns_exec_free(set->exec);
+	pthread_mutex_destroy(&set->lock);
 	free(set->entries);
 	free(set);
 }
@@ -316,6 +331,7 @@ int netns_mounted(struct netns_set *set, struct error **err)
 {
 	struct pollfd p = { .fd = set->mounts, .events = POLLPRI };
 	unsigned long long now;
+	int rc;
 
 	/* the poll itself takes the change in (proc_mounts' poll_event) */
 	if (set->mounts >= 0 && poll(&p, 1, 0) == 1 && (p.revents & POLLPRI))
@@ -332,7 +348,10 @@ int netns_mounted(struct netns_set *set, struct error **err)
 		return 0;
 	set->mounts_dirty = false;
 	set->mounts_next = now + NETNS_MOUNTS_GAP_MS * 1000000ULL;
-	return scan_mounts(set, err);
+	pthread_mutex_lock(&set->lock);
+	rc = scan_mounts(set, err);
+	pthread_mutex_unlock(&set->lock);
+	return rc;
 }
 
 bool netns_mounts_pending(const struct netns_set *set)
@@ -341,6 +360,16 @@ bool netns_mounts_pending(const struct netns_set *set)
 }
 
 int netns_scan(struct netns_set *set, struct error **err)
+{
+	int rc;
+
+	pthread_mutex_lock(&set->lock);
+	rc = scan_locked(set, err);
+	pthread_mutex_unlock(&set->lock);
+	return rc;
+}
+
+static int scan_locked(struct netns_set *set, struct error **err)
 {
 	size_t i;
 
@@ -363,56 +392,138 @@ int netns_scan(struct netns_set *set, struct error **err)
 }
 
 /*
- * A note of the exec hook: process pid exec'd in namespace ino, where the
- * runner had no socket.  Attached at once, before the new program has
- * loaded; a namespace not entered (the process ended, or left it) is
- * forgotten by the hook, to be told at its next exec there.
+ * A note of the exec hook: process pid exec'd or was forked in namespace
+ * ino, where the runner had no socket.  Attached at once, before the new
+ * program has loaded; a namespace not entered (the process ended, or left
+ * it) is forgotten by the hook, to be told at its next exec or fork there.
  */
 static int on_exec(void *ctx, __u32 ino, __u32 pid)
 {
 	struct netns_set *set = ctx;
 	char path[32];
+	bool found;
+	int rc;
 
 	snprintf(path, sizeof(path), "/proc/%u/ns/net", pid);
-	if (visit(set, path, ino, set->note_err))
+	pthread_mutex_lock(&set->lock);
+	rc = visit(set, path, ino, &set->note_err);
+	found = find(set, ino);
+	pthread_mutex_unlock(&set->lock);
+	if (rc)
 		return -1;
-	if (!find(set, ino)) {
+	if (!found) {
 		netns_exec_known(set->exec, ino, false);
 		return 0;
 	}
-	engine_log(ENGINE_LOG_INFO, "netns %u taken in at an exec (pid %u)",
-		   ino, pid);
+	engine_log(ENGINE_LOG_INFO,
+		   "netns %u taken in at an exec or fork (pid %u)", ino, pid);
 	return 0;
+}
+
+/* An error of the notes thread, for netns_noted(): its first. */
+static void note_failed(struct netns_set *set, int errnum, const char *what)
+{
+	pthread_mutex_lock(&set->lock);
+	if (!set->note_err)
+		error_set(&set->note_err, errnum, "%s", what);
+	pthread_mutex_unlock(&set->lock);
+}
+
+/* The notes thread: waits for notes (or stop), takes them in; ends at
+ * stop or at its first error. */
+static void *notes_main(void *arg)
+{
+	struct netns_set *set = arg;
+	struct pollfd p[2] = {
+		{ .fd = netns_exec_fd(set->exec), .events = POLLIN },
+		{ .fd = set->stop, .events = POLLIN },
+	};
+	int rc;
+
+	for (;;) {
+		if (poll(p, 2, -1) < 0 && errno != EINTR) {
+			note_failed(set, errno, "wait for exec notes");
+			break;
+		}
+		if (p[1].revents)
+			break;
+		rc = netns_exec_consume(set->exec);
+		if (rc < 0) {
+			/* on_exec()'s error is set already */
+			note_failed(set, -rc, "read netns exec notes");
+			break;
+		}
+	}
+	return NULL;
 }
 
 /* Without the hook, namespaces nobody bind-mounts wait for the scan. */
 static void exec_hook_new(struct netns_set *set)
 {
 	struct error *err = NULL;
+	sigset_t all, old;
+	int rc;
 
-	if (netns_exec_new(on_exec, set, &set->exec, &err)) {
-		engine_log(ENGINE_LOG_INFO, "%s: new namespaces wait for scans",
-			   error_msg(err));
-		error_free(err);
-		set->exec = NULL;
+	if (netns_exec_new(on_exec, set, &set->exec, &err))
+		goto fail;
+	set->stop = eventfd(0, EFD_CLOEXEC);
+	if (set->stop < 0) {
+		error_set(&err, errno, "netns exec notes: eventfd");
+		goto fail;
 	}
+	/* signals go to the main thread, whose wait they end */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&set->notes, NULL, notes_main, set);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc) {
+		error_set(&err, rc, "netns exec notes: thread");
+		goto fail;
+	}
+	return;
+fail:
+	engine_log(ENGINE_LOG_INFO, "%s: new namespaces wait for scans",
+		   error_msg(err));
+	error_free(err);
+	if (set->stop >= 0)
+		close(set->stop);
+	set->stop = -1;
+	netns_exec_free(set->exec);
+	set->exec = NULL;
 }
 
-int netns_notes_fd(const struct netns_set *set)
+static void exec_hook_free(struct netns_set *set)
 {
-	return set->exec ? netns_exec_fd(set->exec) : -1;
+	__u64 one = 1;
+
+	if (!set->exec)
+		return;
+	/* an eventfd's write of 1 fails only past 2^64 - 2 */
+	if (write(set->stop, &one, sizeof(one)) != sizeof(one))
+		engine_log(ENGINE_LOG_NOTICE, "stop netns exec notes: %s",
+			   strerror(errno));
+	pthread_join(set->notes, NULL);
+	close(set->stop);
+	netns_exec_free(set->exec);
+	set->exec = NULL;
+	error_free(set->note_err);
 }
 
 int netns_noted(struct netns_set *set, struct error **err)
 {
-	int rc;
+	struct error *e;
 
 	if (!set->exec)
 		return 0;
-	set->note_err = err;
-	rc = netns_exec_consume(set->exec);
+	pthread_mutex_lock(&set->lock);
+	e = set->note_err;
 	set->note_err = NULL;
-	if (rc < 0 && !(err && *err))
-		return error_set(err, -rc, "read netns exec notes");
-	return rc < 0 ? -1 : 0;
+	pthread_mutex_unlock(&set->lock);
+	if (!e)
+		return 0;
+	if (err)
+		*err = e;
+	else
+		error_free(e);
+	return -1;
 }

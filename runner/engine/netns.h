@@ -7,10 +7,11 @@
  * namespace.  netns_scan() picks up new namespaces (processes' and bind
  * mounts: /run/netns, docker's) and lets go of those that disappeared;
  * netns_mounted() takes in the bind mounts at once, when the mount table
- * changed, before a container's first process runs there; netns_noted()
- * those where a program was exec'd and that the runner has no socket in,
- * before that program sends anything (unshare -n, a runtime's own
- * namespace that it does not bind-mount).
+ * changed, before a container's first process runs there; a thread of
+ * the set those where a process was forked or exec'd and that the runner
+ * has no socket in, before that process sends anything (unshare -n, a
+ * runtime's own namespace that it does not bind-mount).  netns_scan() and
+ * netns_mounted() may run beside it (a lock).
  */
 #ifndef RUNNER_NETNS_H
 #define RUNNER_NETNS_H
@@ -38,10 +39,9 @@ int netns_mounts_fd(const struct netns_set *set);
 #define NETNS_MOUNTS_GAP_MS 10
 int netns_mounted(struct netns_set *set, struct error **err);
 bool netns_mounts_pending(const struct netns_set *set);
-/* Readable (EPOLLIN, edge) when an exec ran in a namespace not attached
- * yet (runner/engine/netns_exec.h); -1: no exec hook. */
-int netns_notes_fd(const struct netns_set *set);
-/* After that: attach to the namespaces of those execs. */
+/* A thread attaches at once to the namespace of an exec or fork the
+ * runner has no socket in yet (runner/engine/netns_exec.h): its error, if
+ * any. */
 int netns_noted(struct netns_set *set, struct error **err);
 
 #endif

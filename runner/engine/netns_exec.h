@@ -2,8 +2,8 @@
 /*
  * The runner's exec hook for network namespaces
  * (runner/engine/bpf/netns_exec.bpf.c, embedded as a libbpf skeleton): an
- * exec in a network namespace not marked known is told at once, with a
- * wake-up, once per namespace until it is marked or forgotten.
+ * exec or a fork in a network namespace not marked known is told at once,
+ * with a wake-up, once per namespace until it is marked or forgotten.
  */
 #ifndef RUNNER_NETNS_EXEC_H
 #define RUNNER_NETNS_EXEC_H
@@ -16,8 +16,8 @@
 
 struct netns_exec;
 
-/* One note: an exec by process pid in namespace netns; < 0 stops the
- * consume, which returns it. */
+/* One note: an exec or fork of process pid in namespace netns; < 0 stops
+ * the consume, which returns it. */
 typedef int (*netns_exec_fn)(void *ctx, __u32 netns, __u32 pid);
 
 /* Load and attach the hook; fails without BTF, raw tracepoints or

@@ -809,10 +809,6 @@ int session_start(struct session *s, int fd, struct error **err)
 	 * gadget_poll() returns every POLL_MS anyway) */
 	if (gadget_mounts_fd(s->g) >= 0)
 		gadget_watch_fd(s->g, gadget_mounts_fd(s->g));
-	/* and one nobody bind-mounts at the first exec there, before the
-	 * program sends anything */
-	if (gadget_notes_fd(s->g) >= 0)
-		gadget_watch_fd(s->g, gadget_notes_fd(s->g));
 	return 0;
 }
 

@@ -1,17 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR Apache-2.0 */
 /*
- * The runner's exec hook for network namespaces: an exec in a network
- * namespace the runner has no packet socket in yet is told at once, with
- * a wake-up, so that the runner attaches its socket filters there before
- * the new program (a `dig` in `unshare -n`, a container's entrypoint in
- * its own namespace) has loaded and sent anything; nothing else tells of
- * a namespace that nobody bind-mounts before its first scan.
+ * The runner's exec hook for network namespaces: an exec or a fork in a
+ * network namespace the runner has no packet socket in yet is told at
+ * once, with a wake-up, so that the runner attaches its socket filters
+ * there before the new program (a `dig` in `unshare -n`, a container's
+ * entrypoint in its own namespace, whose runtime forked its process there
+ * well before the exec) has loaded and sent anything; nothing else tells
+ * of a namespace that nobody bind-mounts before its first scan.
  *
  * `known` holds the namespaces the runner is attached to (it fills and
  * empties it) and those told and not answered yet, so each is told once;
  * the runner takes out a told one it could not enter (the process ended),
- * and the next exec there tells it again.  Any other exec costs a hash
- * lookup.
+ * and the next exec or fork there tells it again.  Any other exec or fork
+ * (a thread's creation too) costs a hash lookup.
  */
 #include <vmlinux.h>
 #include <bpf/bpf_helpers.h>
@@ -36,11 +37,11 @@ struct {
 } notes SEC(".maps");
 
 /*
- * A raw tracepoint and BPF_CORE_READ(), as containers.bpf.c (see there):
- * CO-RE resolved against a small cached BTF, never the kernel's whole one.
+ * Tell of task p's network namespace unless known.  BPF_CORE_READ(), as
+ * containers.bpf.c (see there): CO-RE resolved against a small cached
+ * BTF, never the kernel's whole one.
  */
-SEC("raw_tp/sched_process_exec")
-int BPF_PROG(netns_exec, struct task_struct *p)
+static __always_inline int tell(struct task_struct *p)
 {
 	struct nsproxy *nsp = BPF_CORE_READ(p, nsproxy);
 	struct netns_exec_note *n;
@@ -56,11 +57,28 @@ int BPF_PROG(netns_exec, struct task_struct *p)
 		return 0;
 	n = bpf_ringbuf_reserve(&notes, sizeof(*n), 0);
 	if (!n) {
-		bpf_map_delete_elem(&known, &netns); /* the next exec tries */
+		bpf_map_delete_elem(&known, &netns); /* the next one tries */
 		return 0;
 	}
 	n->netns = netns;
 	n->pid = BPF_CORE_READ(p, tgid);
 	bpf_ringbuf_submit(n, BPF_RB_FORCE_WAKEUP); /* the runner waits */
 	return 0;
+}
+
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(netns_exec, struct task_struct *p)
+{
+	return tell(p);
+}
+
+/*
+ * A process forked in a namespace not known: a runtime's (runc's) last
+ * child after its unshare(CLONE_NEWNET), the container's process to be,
+ * tens of milliseconds before its exec.  Threads too (one lookup each).
+ */
+SEC("raw_tp/sched_process_fork")
+int BPF_PROG(netns_fork, struct task_struct *parent, struct task_struct *child)
+{
+	return tell(child);
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR Apache-2.0 */
 /*
  * The runner's exec hook for network namespaces (netns_exec.bpf.c) and
- * runner/engine/netns_exec.c share this: the note of an exec in a network
- * namespace the runner has no packet socket in yet.
+ * runner/engine/netns_exec.c share this: the note of an exec or a fork in
+ * a network namespace the runner has no packet socket in yet.
  */
 #ifndef RUNNER_BPF_NETNS_EXEC_H
 #define RUNNER_BPF_NETNS_EXEC_H
@@ -17,7 +17,7 @@
 /* One record of the ring buffer. */
 struct netns_exec_note {
 	__u32 netns; /* network namespace inode number */
-	__u32 pid; /* the exec'ing process (tgid) */
+	__u32 pid; /* the exec'ing or forked process (tgid) */
 };
 
 #endif
