@@ -835,12 +835,20 @@ const char *field_raw_text(struct render_ctx *rc, const struct field *f,
 {
 	const char *s;
 
-	if (f->kind != FK_RUNTIME && f->kind != FK_K8S)
+	switch (f->kind) {
+	case FK_STRING:
+		s = (const char *)ev + f->off;
+		*len = strnlen(s, f->size);
+		return s;
+	case FK_RUNTIME:
+	case FK_K8S:
+		s = f->kind == FK_RUNTIME ? runtime_text(rc->fs, f, ev) :
+					    k8s_text(rc->fs, f, ev);
+		*len = strnlen(s, f->max_text / 4);
+		return s;
+	default:
 		return NULL;
-	s = f->kind == FK_RUNTIME ? runtime_text(rc->fs, f, ev) :
-				    k8s_text(rc->fs, f, ev);
-	*len = strnlen(s, f->max_text / 4);
-	return s;
+	}
 }
 
 bool field_text_escaped(const struct field *f)

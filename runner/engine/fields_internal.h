@@ -215,10 +215,11 @@ bool field_shown(const struct fieldset *fs, const struct field *f,
  */
 size_t field_text(struct render_ctx *rc, const struct field *f, const void *ev,
 		  char *buf);
-/* The text of FK_RUNTIME or FK_K8S field f as the runtime or the
- * Kubernetes API gave it, not escaped (*len bytes, as many as
- * field_text() escapes), for writers that escape it their own way (JSON,
- * YAML); NULL for other kinds. */
+/* The text of FK_STRING, FK_RUNTIME or FK_K8S field f as the event, the
+ * runtime or the Kubernetes API gave it, not escaped (*len bytes, as many
+ * as field_text() escapes, no NUL among them and none promised after),
+ * for writers that escape it their own way (JSON, YAML) and for -F, which
+ * compares the value as ig does; NULL for other kinds. */
 const char *field_raw_text(struct render_ctx *rc, const struct field *f,
 			   const void *ev, size_t *len);
 /* Is field_text() of f empty?  Kinds whose text is one string escaped

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/cleanup.h"
+#include "common/utf8.h"
 #include "runner/engine/fields_internal.h"
 #include "runner/engine/filter.h"
 #include "runner/engine/filter_regex.h"
@@ -23,7 +24,7 @@ enum filter_op {
 	OP_RE,
 	OP_NRE,
 	OP_NAMES, /* filter_add_names() */
-	OP_EMPTY, /* "f==", "f!~." on an escaped text: compile_empty() */
+	OP_EMPTY, /* "f==", "f!~." on a text of its own: compile_empty() */
 	OP_NONEMPTY, /* "f!=", "f~." on one (runner run --host=false) */
 };
 
@@ -43,6 +44,8 @@ struct filter_rule {
 	double dbl;
 	char *str;
 	struct filter_regex *re;
+	/* OP_EMPTY, OP_NONEMPTY of "." (any character but a newline) */
+	bool dot;
 	/* OP_NAMES on a container's field: the answers per mount namespace */
 	struct ns_memo *memo;
 };
@@ -275,18 +278,18 @@ static const char *parse_typed(const struct fieldset *fs,
 /*
  * The rules that ask whether the text of r's field is empty, without a
  * regular expression or a comparison per event: "f==" and "f!=" on a
- * text, and "f~." and "f!~." on a text that is one string escaped, where
- * "." (any character but a newline) matches any of its characters.
+ * text, and "f~." and "f!~." on a text that is one string (a gadget's, a
+ * container's or pod's: field_raw_text()), whether it has a character
+ * other than a newline.
  */
 static void compile_empty(struct filter_rule *r)
 {
-	bool any = !strcmp(r->str, ".") && field_text_escaped(r->field);
-
+	r->dot = !strcmp(r->str, ".") && field_text_escaped(r->field);
 	if ((r->op == OP_EQ && r->cmp == CMP_TEXT && !*r->str) ||
-	    (r->op == OP_NRE && any))
+	    (r->op == OP_NRE && r->dot))
 		r->op = OP_EMPTY;
 	else if ((r->op == OP_NE && r->cmp == CMP_TEXT && !*r->str) ||
-		 (r->op == OP_RE && any))
+		 (r->op == OP_RE && r->dot))
 		r->op = OP_NONEMPTY;
 	else
 		return;
@@ -528,6 +531,59 @@ static int cmp_time(struct filter *f, const struct filter_rule *r,
 	return v < (__s64)r->num ? -1 : v > (__s64)r->num;
 }
 
+/*
+ * The text of field fl of ev that a rule compares, NUL-ended in f->text.
+ * A text of its own (a gadget's string, a container's or pod's name),
+ * which columns escape for a terminal, is the value as the event or the
+ * runtime has it, as ig compares it and JSON writes it; for a regular
+ * expression (re) with each byte that is not UTF-8 as U+FFFD, as Go's
+ * regexp reads it.  Other fields: the column's text.
+ */
+static const char *rule_text(struct filter *f, const struct field *fl,
+			     const void *ev, bool re)
+{
+	size_t len, n = 0;
+	const char *s = field_raw_text(&f->rc, fl, ev, &len);
+
+	if (!s) {
+		field_text(&f->rc, fl, ev, f->text);
+		return f->text;
+	}
+	/* f->text holds max_text + 1 bytes: 4 per raw byte */
+	for (size_t i = 0, l; i < len; i += l) {
+		const unsigned char *u = (const unsigned char *)s + i;
+
+		l = *u < 0x80 || !re ? 1 : utf8_len(u, len - i);
+		if (!l) {
+			memcpy(f->text + n, "\xef\xbf\xbd", 3);
+			n += 3;
+			l = 1;
+			continue;
+		}
+		memcpy(f->text + n, u, l);
+		n += l;
+	}
+	f->text[n] = '\0';
+	return f->text;
+}
+
+/* Is the text of r's field empty (of "." rules: has it no character but
+ * newlines)? */
+static bool text_empty(struct filter *f, const struct filter_rule *r,
+		       const void *ev)
+{
+	const char *s;
+	size_t len;
+
+	if (!r->dot)
+		return field_text_empty(&f->rc, r->field, ev, f->text);
+	s = field_raw_text(&f->rc, r->field, ev, &len);
+	for (size_t i = 0; i < len; i++)
+		if (s[i] != '\n')
+			return false;
+	return true;
+}
+
 /* Does the text of r's field match r's name list?  For a container's
  * field, the answer is kept per mount namespace while the containers
  * stay. */
@@ -545,8 +601,8 @@ static bool names_match(struct filter *f, const struct filter_rule *r,
 		if (ns_memo_kept(m, mntns, 0, c))
 			return m->answer;
 	}
-	field_text(&f->rc, r->field, ev, f->text);
-	yes = *f->text && name_list_match(r->str, f->text);
+	yes = *rule_text(f, r->field, ev, false) &&
+	      name_list_match(r->str, f->text);
 	return m ? ns_memo_keep(m, mntns, 0, c, yes) : yes;
 }
 
@@ -563,11 +619,9 @@ static bool rule_match(struct filter *f, const struct filter_rule *r,
 	if (r->op == OP_NAMES)
 		return names_match(f, r, ev);
 	if (r->op == OP_EMPTY || r->op == OP_NONEMPTY)
-		return field_text_empty(&f->rc, r->field, ev, f->text) ==
-		       (r->op == OP_EMPTY);
+		return text_empty(f, r, ev) == (r->op == OP_EMPTY);
 	if (r->op == OP_RE || r->op == OP_NRE) {
-		field_text(&f->rc, r->field, ev, f->text);
-		c = filter_regex_match(r->re, f->text);
+		c = filter_regex_match(r->re, rule_text(f, r->field, ev, true));
 		return r->op == OP_RE ? c : !c;
 	}
 	switch (r->cmp) {
@@ -582,8 +636,7 @@ static bool rule_match(struct filter *f, const struct filter_rule *r,
 		c = cmp_time(f, r, ev);
 		break;
 	default:
-		field_text(&f->rc, r->field, ev, f->text);
-		c = strcmp(f->text, r->str);
+		c = strcmp(rule_text(f, r->field, ev, false), r->str);
 		break;
 	}
 	switch (r->op) {

@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * -F/--filter: rules "field OP value" over the fields of one data source.
- * OP is ==, !=, <, <=, >, >=, ~ (POSIX extended regular expression) or !~.
+ * OP is ==, !=, <, <=, >, >=, ~ (a regular expression: filter_regex.h) or !~.
  * A comma joins rules with AND ("\," is a literal comma); every
  * filter_add() ANDs more rules.  Typed fields compare by the number they
  * hold: integers (hex fields accept 0x.. or bare hex digits; a value out
  * of the field's range is an error), booleans, floats, enums and one-of
  * values (by name or number), durations with units ("latency_ns>1ms") and
  * timestamps (RFC 3339).  A typed field that value.shown-if hides has no
- * value: only != passes, and "field==" (empty) matches it.  Other fields
- * (strings, addresses, ...) and ~/!~ compare the text a column would show.
+ * value: only != passes, and "field==" (empty) matches it.  Strings (a
+ * gadget's, a container's, image's or pod's name) compare as the event or
+ * the runtime has them, not as columns escape them, as in ig; other
+ * fields (addresses, ...) and ~/!~ on them compare the text a column
+ * would show.
  */
 #ifndef RUNNER_FILTER_H
 #define RUNNER_FILTER_H

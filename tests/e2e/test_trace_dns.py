@@ -1305,6 +1305,26 @@ print(len(s.recv(512)))
 """
 
 
+def named_clients(env, r, names, pid_text):
+    """Run NAMED_CLIENT as each of names, in turn, while r traces; wait
+    until r wrote pid_text of the last one's pid; stop r.  Their pids."""
+    pids = {}
+    try:
+        for n in names:
+            pids[n], out = run_client(
+                env.cli, f"python3 -c {shlex.quote(NAMED_CLIENT)} "
+                f"{shlex.quote(n)} {SRV4}")
+            check(out.strip().isdigit(), f"client {n!r}: {out}")
+        deadline = time.time() + 10
+        while pid_text.format(pids[names[-1]]) not in r.stdout():
+            check(time.time() < deadline, "no event of the last client; "
+                  f"stdout: {r.stdout()[-300:]!r}")
+            time.sleep(0.1)
+    finally:
+        eq(r.stop(), 0, "exit code")
+    return pids
+
+
 @test
 def filter_as_ig_and_yaml_of_any_name(env):
     """-F as ig reads it: "\\d" a digit (not a "d"), "053" the decimal 53
@@ -1315,20 +1335,7 @@ def filter_as_ig_and_yaml_of_any_name(env):
                 "-F", r"proc.comm~^q\d", "-F", "dst.port==053",
                 "-F", "pkt_type==OUTGOING"])
     names = ["qd\u0085", "q7\u0085x", "q8\u2028y", "q9end"]
-    pids = {}
-    try:
-        for n in names:
-            pids[n], out = run_client(
-                env.cli, f"python3 -c {shlex.quote(NAMED_CLIENT)} "
-                f"{shlex.quote(n)} {SRV4}")
-            check(out.strip().isdigit(), f"client {n!r}: {out}")
-        deadline = time.time() + 10
-        while f"pid: {pids['q9end']}\n" not in r.stdout():
-            check(time.time() < deadline, "no event of the last client; "
-                  f"stdout: {r.stdout()[-300:]!r}")
-            time.sleep(0.1)
-    finally:
-        eq(r.stop(), 0, "exit code")
+    pids = named_clients(env, r, names, "pid: {}\n")
     try:
         docs = [d for d in yaml.safe_load_all(r.stdout()) if d]
     except yaml.YAMLError as e:
@@ -1338,6 +1345,22 @@ def filter_as_ig_and_yaml_of_any_name(env):
         eq(got.get(pids[n]), n, "proc.comm of a matching client")
     check(pids["qd\u0085"] not in got, f"qd matched q\\d: {got}")
 
+
+
+@test
+def filter_compares_strings_as_the_process_names_them(env):
+    """-F on a string compares the process's name as it is (as ig does,
+    and as -o json writes it), not the text the columns escape it to: a
+    comm holding an ESC is matched by an ESC (RE2's "\\x1b" in "~"), and
+    a comm that is the columns' text of that one ("e\\x1bx") is not."""
+    r = Runner(["run", "trace_dns", "-o", "json", "--store", env.store,
+                "--fields", "proc.comm,proc.pid", "-F", "pkt_type==OUTGOING",
+                "-F", "proc.comm==e\x1bx", "-F", r"proc.comm~^e\x1bx$"])
+    esc, text = "e\x1bx", "e\\x1bx"
+    pids = named_clients(env, r, [text, esc], '"pid":{}')
+    evs = [json.loads(line) for line in r.stdout().splitlines() if line]
+    eq([(e["proc"]["pid"], e["proc"]["comm"]) for e in evs],
+       [(pids[esc], esc)], "events that passed -F")
 
 
 @test

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <arpa/inet.h>
 
 #include <cmocka.h>
@@ -357,6 +358,102 @@ static void names__kept_per_namespace__until_containers_change(void **state)
 	fieldset_set_containers(x->fs, NULL);
 	containers_free(c);
 	rmdir(root);
+}
+
+/* In root, docker's config of note_container()'s container 7, naming it
+ * name (JSON string text). */
+static void docker_named(const char *root, const char *name)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/var/lib/docker/containers/7%063d",
+		 root, 0);
+	for (char *p = path + strlen(root) + 1;; p++) {
+		char c = *p;
+
+		if (c && c != '/')
+			continue;
+		*p = '\0';
+		assert_int_equal(mkdir(path, 0700), 0);
+		*p = c;
+		if (!c)
+			break;
+	}
+	strcat(path, "/config.v2.json");
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "{\"Name\":\"/%s\",\"Config\":{\"Image\":\"i\"}}", name);
+	assert_int_equal(fclose(f), 0);
+}
+
+/*
+ * Strings compare as the runtime or the event has them, as ig compares
+ * them (and -o json writes them), not as columns escape them for a
+ * terminal (\x1b): a container named "a ESC [31m b NEL c", a comm with a
+ * byte that is not UTF-8 (Go's regexp reads it as U+FFFD) and one that is
+ * a newline ("." is any character but that one).
+ */
+static void strings__raw_value__not_terminal_escapes(void **state)
+{
+	static const char name[] = "a\x1b[31mb\xc2\x85"
+				   "c";
+	struct fx *x = *state;
+	char root[] = "/tmp/test-filter-XXXXXX";
+	char rule[64], cmd[512];
+	struct containers *c;
+	struct filter *f = NULL;
+	struct error *err = NULL;
+
+	assert_non_null(mkdtemp(root));
+	docker_named(root, "a\\u001b[31mb\\u0085c");
+	c = containers_new(root);
+	assert_non_null(c);
+	note_container(c, 4026532999ULL, 7);
+	fieldset_set_containers(x->fs, c);
+	x->ev.proc.mntns_id = 4026532999ULL;
+
+	snprintf(rule, sizeof(rule), "runtime.containerName==%s", name);
+	assert_true(match(x, rule));
+	assert_false(match(x, "runtime.containerName==a\\x1b[31mb\\xc2\\x85c"));
+	assert_true(match(x, "runtime.containerName!=a\\x1b[31mb\\xc2\\x85c"));
+	assert_true(match(x, "runtime.containerName~^a\\x1b\\[31mb\\x{85}c$"));
+	assert_true(match(x, "runtime.containerName~^a.\\[31mb.c$"));
+	assert_false(match(x, "runtime.containerName~x1b"));
+	assert_true(match(x, "runtime.containerName!~x1b"));
+	assert_true(match(x, "runtime.containerName>a\x1b"));
+	assert_true(match(x, "runtime.containerName<a\\"));
+	/* -c NAME */
+	assert_int_equal(filter_add_names(&f, x->fs, "runtime.containerName",
+					  name, &err),
+			 0);
+	assert_true(filter_match(f, &x->ev));
+	filter_free(f);
+	f = NULL;
+	assert_int_equal(filter_add_names(&f, x->fs, "runtime.containerName",
+					  "a\\x1b[31mb\\xc2\\x85c", &err),
+			 0);
+	assert_false(filter_match(f, &x->ev));
+	filter_free(f);
+
+	strcpy(x->ev.proc.comm, "x\xffy");
+	assert_true(match(x, "proc.comm==x\xffy"));
+	assert_false(match(x, "proc.comm==x\\xffy"));
+	assert_true(match(x, "proc.comm~^x.y$"));
+	assert_true(match(x, "proc.comm~^x\\x{fffd}y$"));
+	assert_false(match(x, "proc.comm~xff"));
+	strcpy(x->ev.proc.comm, "\n");
+	regexecs = 0;
+	assert_false(match(x, "proc.comm~."));
+	assert_true(match(x, "proc.comm!~."));
+	assert_true(match(x, "proc.comm!="));
+	assert_int_equal(regexecs, 0);
+	assert_true(match(x, "proc.comm~^\\n$"));
+
+	fieldset_set_containers(x->fs, NULL);
+	containers_free(c);
+	snprintf(cmd, sizeof(cmd), "rm -r -- '%s'", root);
+	assert_int_equal(system(cmd), 0);
 }
 
 static void formatted__by_shown_value(void **state)
@@ -936,6 +1033,7 @@ int main(void)
 		T(strings__compare_as_text),
 		T(empty_text__told_without_regex),
 		T(names__kept_per_namespace__until_containers_change),
+		T(strings__raw_value__not_terminal_escapes),
 		T(formatted__by_shown_value),
 		T(durations__compare_as_nanoseconds),
 		T(timestamps__compare_as_times),
