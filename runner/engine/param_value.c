@@ -119,6 +119,29 @@ bool param_value_is_bool(const struct btf *btf, __u32 type_id)
 	return t && btf_is_int(t) && (btf_int_encoding(t) & BTF_INT_BOOL);
 }
 
+bool param_type_named(const struct btf *btf, __u32 type_id, const char *name)
+{
+	/* a chain longer than this is a loop in a hostile BTF */
+	for (int depth = 0; depth < 32; depth++) {
+		const struct btf_type *t = btf__type_by_id(btf, type_id);
+		const char *n;
+
+		if (!t)
+			return false;
+		n = btf__name_by_offset(btf, t->name_off);
+		if (n && !strcmp(n, name))
+			return true;
+		if (btf_is_array(t))
+			type_id = btf_array(t)->type;
+		else if (btf_is_typedef(t) || btf_is_const(t) ||
+			 btf_is_volatile(t))
+			type_id = t->type;
+		else
+			return false;
+	}
+	return false;
+}
+
 int param_value_parse(const struct btf *btf, __u32 type_id, const char *var,
 		      const char *value, void *out, size_t size,
 		      struct error **err)

@@ -23,5 +23,12 @@ int param_value_parse(const struct btf *btf, __u32 type_id, const char *var,
 		      struct error **err);
 /* Is type_id a bool (its flag may go without a value, as in ig)? */
 bool param_value_is_bool(const struct btf *btf, __u32 type_id);
+/*
+ * Is name one of the type names on the way from type_id to its base type
+ * through typedefs, const, volatile and array elements ("gadget_pid" and
+ * "__u32" for a const volatile gadget_pid), as ig's btfhelpers.GetType()
+ * lists them to name its well-known params?
+ */
+bool param_type_named(const struct btf *btf, __u32 type_id, const char *name);
 
 #endif

@@ -42,17 +42,29 @@
 #define LAG_CALM_S 2
 
 /*
- * The filter params of gadget/filter.h have well-known flags, as in ig,
+ * The params of ig's gadget API (gadget/filter.h, gadget/user_stack_map.h)
+ * have well-known flags, as in ig (pkg/operators/ebpf/params.go): a
+ * variable of that name whose type is (or is a typedef of) that type;
  * unless the gadget's metadata names them otherwise.
  */
 static const struct {
-	const char *var, *key, *description;
+	const char *var, *type, *key, *description;
 } well_known[] = {
-	{ "targ_pid", "pid", "Show only events of this process id" },
-	{ "targ_tid", "tid", "Show only events of this thread id" },
-	{ "targ_uid", "uid", "Show only events of this user id" },
-	{ "targ_gid", "gid", "Show only events of this group id" },
-	{ "targ_comm", "comm", "Show only events of processes with this name" },
+	{ "targ_pid", "gadget_pid", "pid",
+	  "Show only events of this process id" },
+	{ "targ_tid", "gadget_tid", "tid",
+	  "Show only events of this thread id" },
+	{ "targ_uid", "gadget_uid", "uid", "Show only events of this user id" },
+	{ "targ_gid", "gadget_gid", "gid",
+	  "Show only events of this group id" },
+	{ "targ_comm", "gadget_comm", "comm",
+	  "Show only events of processes with this name" },
+	{ "collect_ustack", "bool", "collect-ustack",
+	  "Collect the user stack of each event" },
+	{ "collect_build_id", "bool", "collect-build-id",
+	  "Collect the build ids of user stacks" },
+	{ "collect_otel_stack", "bool", "collect-otel-stack",
+	  "Collect OpenTelemetry stacks" },
 };
 
 /* ig's full name of a gadget param's flag */
@@ -74,7 +86,9 @@ void session_param_info(const struct session *s, size_t i, const char **key,
 	if (p->pf) /* gadget/packetfilter.h */
 		*desc = "Packet filter (tcpdump expression)";
 	for (j = 0; j < sizeof(well_known) / sizeof(well_known[0]); j++) {
-		if (!strcmp(well_known[j].var, p->var)) {
+		if (!strcmp(well_known[j].var, p->var) &&
+		    param_type_named(gadget_btf(s->g), p->type_id,
+				     well_known[j].type)) {
 			*key = well_known[j].key;
 			*desc = well_known[j].description;
 		}

@@ -229,7 +229,7 @@ def mount_tree_prefix():
 def paths_stacks_histograms_perf_and_empty_default(env):
     path = os.path.join(env.tmp, "dir with space", "file")
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    r = run(env, "ig_files:latest", "--collect_ustack", "true")
+    r = run(env, "ig_files:latest", "--collect-ustack", "true")
     try:
         out = subprocess.run(["python3", "-c", FILES, path], check=True,
                              capture_output=True, text=True).stdout
@@ -528,7 +528,12 @@ def stacks_resolved_to_symbols(env):
     open(target, "w").close()
     subprocess.run(["gcc", "-O0", "-fno-omit-frame-pointer", "-o", exe,
                     src], check=True, timeout=60)
-    r = run(env, "ig_stacks:latest", "--collect_ustack", "true")
+    # ig's name of gadget/user_stack_map.h's collect_ustack (its
+    # pkg/operators/ebpf/params.go), not the variable's
+    usage_error(["run", "--store", env.store, "ig_stacks:latest",
+                 "--collect_ustack", "true"],
+                "unknown flag '--collect_ustack'")
+    r = run(env, "ig_stacks:latest", "--collect-ustack", "true")
     prog = subprocess.Popen([exe, target], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True)
     try:

@@ -79,6 +79,46 @@ static void parse__l3endpoint_version_past_the_struct__refused(void **state)
 	btf__free(btf);
 }
 
+/*
+ * The type names ig's well-known params are told by: the variable's type
+ * through const, volatile, typedefs and array elements ("const volatile
+ * gadget_comm targ_comm[16]" is a gadget_comm and a char), not a
+ * struct's members nor a pointer's target; a typedef loop ends.
+ */
+static void type_named__through_qualifiers_typedefs_arrays(void **state)
+{
+	struct btf *btf = btf__new_empty();
+	int u32 = btf__add_int(btf, "unsigned int", 4, 0);
+	int chr = btf__add_int(btf, "char", 1, BTF_INT_SIGNED);
+	int b = btf__add_int(btf, "_Bool", 1, BTF_INT_BOOL);
+	int pid = btf__add_typedef(btf, "gadget_pid", u32);
+	int cpid = btf__add_const(btf, btf__add_volatile(btf, pid));
+	int comm = btf__add_typedef(btf, "gadget_comm", chr);
+	int comms = btf__add_array(btf, u32, btf__add_volatile(btf, comm), 16);
+	int cb = btf__add_const(btf, btf__add_typedef(btf, "bool", b));
+	int st = btf__add_struct(btf, "s", 4);
+	int ptr, loop;
+
+	(void)state;
+	btf__add_field(btf, "p", pid, 0, 0);
+	ptr = btf__add_ptr(btf, pid);
+	loop = btf__add_typedef(btf, "loop", 0);
+	/* libbpf adds no loop: made by hand, as a hostile BTF has it */
+	((struct btf_type *)btf__type_by_id(btf, loop))->type = (__u32)loop;
+	assert_true(param_type_named(btf, cpid, "gadget_pid"));
+	assert_true(param_type_named(btf, cpid, "unsigned int"));
+	assert_false(param_type_named(btf, cpid, "gadget_tid"));
+	assert_true(param_type_named(btf, comms, "gadget_comm"));
+	assert_true(param_type_named(btf, comms, "char"));
+	assert_true(param_type_named(btf, cb, "bool"));
+	assert_false(param_type_named(btf, b, "bool"));
+	assert_false(param_type_named(btf, st, "gadget_pid"));
+	assert_false(param_type_named(btf, ptr, "gadget_pid"));
+	assert_false(param_type_named(btf, loop, "x"));
+	assert_false(param_type_named(btf, 9999, "x"));
+	btf__free(btf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -86,6 +126,8 @@ int main(void)
 		cmocka_unit_test(parse__slot_not_of_the_type_size__refused),
 		cmocka_unit_test(
 			parse__l3endpoint_version_past_the_struct__refused),
+		cmocka_unit_test(
+			type_named__through_qualifiers_typedefs_arrays),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
