@@ -20,6 +20,7 @@
 #include "oci/ref.h"
 #include "oci/store.h"
 #include "runner/cli/cli.h"
+#include "runner/engine/log.h"
 
 /* A command's own options, the shared groups, --help and the end mark. */
 #define CLI_MAX_OPTIONS 32
@@ -353,6 +354,34 @@ int parse_ulong(const char *what, const char *s, unsigned long min,
 				 s, min, max);
 	*out = v;
 	return 0;
+}
+
+void cli_log_stderr(void *ctx, enum engine_log_level level, bool libbpf,
+		    const char *fmt, va_list ap)
+{
+	const char *dbg = ctx;
+
+	if (level > ENGINE_LOG_NOTICE &&
+	    (!dbg || !*dbg || (level == ENGINE_LOG_DEBUG && strcmp(dbg, "2"))))
+		return;
+	cleanup_free char *msg = NULL;
+
+	if (vasprintf(&msg, fmt, ap) < 0)
+		return;
+	if (!libbpf)
+		fputs("runner: ", stderr);
+	/* names from the image reach these lines: escaped */
+	term_fputs(msg, stderr, libbpf ? ESCAPE_KEEP_NL : 0);
+	if (!libbpf)
+		fputc('\n', stderr);
+}
+
+void cli_verbose(void)
+{
+	const char *dbg = getenv("RUNNER_DEBUG");
+
+	if (!dbg || !*dbg)
+		engine_log_set(cli_log_stderr, (void *)"1");
 }
 
 bool cli_parse_bool(const char *s, bool *out)

@@ -9,11 +9,13 @@
 #define RUNNER_CLI_H
 
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 
 #include "common/error.h"
 #include "oci/registry.h"
+#include "runner/engine/log.h"
 
 struct oci_store;
 
@@ -190,6 +192,16 @@ int parse_ulong(const char *what, const char *s, unsigned long min,
 
 /* A flag's BOOL: true, 1, false, 0; NULL (no value) is true. */
 bool cli_parse_bool(const char *s, bool *out);
+
+/* The engine's notes and libbpf's messages, as much as RUNNER_DEBUG (ctx)
+ * asks: main() sets it as the engine's log (runner/engine/log.h). */
+__attribute__((format(printf, 4, 0))) void
+cli_log_stderr(void *ctx, enum engine_log_level level, bool libbpf,
+	       const char *fmt, va_list ap);
+/* ig's -v/--verbose: from now on the engine's notes and libbpf's
+ * messages on stderr as RUNNER_DEBUG=1 shows them (main.c), unless
+ * RUNNER_DEBUG asks for more. */
+void cli_verbose(void);
 
 /*
  * Registry options: the library defaults, $RUNNER_INSECURE_REGISTRIES,

@@ -85,6 +85,7 @@ static const struct option base_opts[] = {
 	{ "k8s-selector", required_argument, NULL,
 	  OPT_K8S_NAMESPACE + K8S_SELECT_LABELS },
 	CLI_IMAGE_OPTIONS(OPT_IMAGE),
+	{ "verbose", optional_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	CLI_REGISTRY_OPTIONS,
 	RUN_METRICS_OPTIONS,
@@ -175,6 +176,7 @@ static void usage(FILE *f)
 	      "      --config FILE    ig's configuration file: defaults of the\n"
 	      "                       operator.oci.* flags above (default\n"
 	      "                       ~/.ig/config.yaml; INSPEKTOR_GADGET_* env)\n"
+	      "  -v, --verbose[=BOOL] say more on stderr (as RUNNER_DEBUG=1)\n"
 	      "  -h, --help           this help\n"
 	      "\n"
 	      "A gadget with snapshots or map iterators also takes, as ig:\n"
@@ -257,6 +259,30 @@ static bool asks_help(int argc, char **argv)
 			i++;
 	}
 	return false;
+}
+
+/*
+ * ig's -v/--verbose (the last one, --verbose=false too), found as
+ * asks_help() finds --help, so that it applies from the start: to the
+ * pull and the load as well.
+ */
+static bool verbose(int argc, char **argv)
+{
+	bool on = false;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose"))
+			on = true;
+		else if (!strncmp(argv[i], "--verbose=", 10))
+			cli_parse_bool(argv[i] + 10, &on);
+		else if (argv[i][0] == '-' &&
+			 takes_arg(argv[i], argv[i + 1], true))
+			i++;
+	}
+	return on;
 }
 
 static void write_ready_file(void)
@@ -403,6 +429,16 @@ static int run_flag(struct run_flags *f, size_t n_params, int c,
 	case 'h':
 		f->help = true;
 		return EXIT_OK;
+	case 'v': { /* applied before: verbose() */
+		bool on;
+
+		if (!cli_parse_bool(arg, &on))
+			return cli_error(err, EXIT_USAGE,
+					 "invalid --verbose '%s': want true or "
+					 "false",
+					 arg);
+		return EXIT_OK;
+	}
 	case OPT_K8S:
 		f->k8s = true;
 		return EXIT_OK;
@@ -545,7 +581,7 @@ static int parse_flags(int argc, char **argv, const struct session *s,
 						 "snapshot or map iterator" :
 						 "map iterator",
 					 missing);
-		c = getopt_long(argc, argv, ":o:F:c:t:h", opts, &li);
+		c = getopt_long(argc, argv, ":o:F:c:t:hv", opts, &li);
 		if (c == -1)
 			break;
 		if (c == '?' || c == ':') {
@@ -906,6 +942,8 @@ static int run_main(int argc, char **argv, struct error **err)
 
 	f.image = find_image(argc, argv);
 	help = asks_help(argc, argv);
+	if (verbose(argc, argv))
+		cli_verbose();
 	if (!f.image && help) {
 		usage(stdout);
 		return EXIT_OK;

@@ -14,28 +14,6 @@
 #include "runner/cli/config.h"
 #include "runner/engine/log.h"
 
-/* The engine's notes and libbpf's messages, as much as RUNNER_DEBUG asks. */
-__attribute__((format(printf, 4, 0))) static void
-log_stderr(void *ctx, enum engine_log_level level, bool libbpf, const char *fmt,
-	   va_list ap)
-{
-	const char *dbg = ctx;
-
-	if (level > ENGINE_LOG_NOTICE &&
-	    (!dbg || !*dbg || (level == ENGINE_LOG_DEBUG && strcmp(dbg, "2"))))
-		return;
-	cleanup_free char *msg = NULL;
-
-	if (vasprintf(&msg, fmt, ap) < 0)
-		return;
-	if (!libbpf)
-		fputs("runner: ", stderr);
-	/* names from the image reach these lines: escaped */
-	term_fputs(msg, stderr, libbpf ? ESCAPE_KEEP_NL : 0);
-	if (!libbpf)
-		fputc('\n', stderr);
-}
-
 /* Listed only: cli_dispatch() answers "help", "-h" and "--help" itself. */
 static const struct cli_command cmd_help = {
 	.name = "help",
@@ -115,7 +93,7 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "__complete"))
 		return close_stdout(
 			cli_complete(&runner_cmd, argc - 2, argv + 2));
-	engine_log_set(log_stderr, getenv("RUNNER_DEBUG"));
+	engine_log_set(cli_log_stderr, getenv("RUNNER_DEBUG"));
 	engine_timeline_set(getenv("RUNNER_TIMELINE") != NULL);
 	engine_step("main");
 	/* ig's --config FILE, on any command */

@@ -846,12 +846,12 @@ static int load_with_filters(struct gadget *g, struct error **err)
 		error_set(err, 0, "%s", pf_load_error(pf));
 	else if (rc)
 		bpf_error(err, rc,
-			  "load eBPF object (RUNNER_DEBUG=1 shows the "
+			  "load eBPF object (-v or RUNNER_DEBUG=1 shows the "
 			  "verifier log)");
 	else if (par_rc)
 		rc = error_set(err, 0,
-			       "load eBPF object: %s (RUNNER_DEBUG=1 shows "
-			       "the verifier log)",
+			       "load eBPF object: %s (-v or RUNNER_DEBUG=1 "
+			       "shows the verifier log)",
 			       error_msg(par_err));
 	else if (pf_load_unapplied(pf))
 		rc = error_set(err, 0,

@@ -924,6 +924,46 @@ def metadata_param_missing_from_program(env):
           f"the param named in {lines[0]!r}")
 
 
+@test
+def verbose_shows_the_verifier_log(env):
+    """ig's -v/--verbose says more on stderr: here what RUNNER_DEBUG=1
+    shows, libbpf's messages with the verifier's log of a program it
+    refuses (a load from address 0x1000); without it, one line."""
+    d = os.path.join(env.tmp, "badload")
+    shutil.copytree(f"{ROOT}/examples/trace_exec", d)
+    path = os.path.join(d, "program.bpf.c")
+    with open(path) as f:
+        src = f.read()
+    at = "bpf_get_current_task();\n"
+    check(at in src, f"no {at!r} in {path}")
+    src = src.replace(at, at + "\tif (*(volatile char *)0x1000 == 7)\n"
+                      "\t\treturn 1;\n", 1)
+    with open(path, "w") as f:
+        f.write(src)
+    rc, out, err = run_sync(["image", "build", d, "-t", "badload:1",
+                             "--store", env.store], safety=False)
+    eq(rc, 0, f"image build exit status (stderr {err!r})")
+    base = ["run", "badload:1", "--store", env.store]
+    quiet = {"RUNNER_DEBUG": ""}  # empty: unset
+    for flags in ([], ["--verbose=false"], ["-v", "--verbose=0"]):
+        rc, out, err = run_sync(base + flags, timeout=10, safety=False,
+                                env=quiet)
+        eq(rc, 1, f"{flags}: exit status (stderr {err!r})")
+        lines = err.splitlines()
+        eq(len(lines), 1, f"{flags}: one line on stderr: {err!r}")
+        check("-v or RUNNER_DEBUG=1 shows the verifier log" in lines[0],
+              f"{flags}: how to see more, in {lines[0]!r}")
+    for flags in (["-v"], ["--verbose"], ["--verbose=true"]):
+        rc, out, err = run_sync(base + flags, timeout=10, safety=False,
+                                env=quiet)
+        eq(rc, 1, f"{flags}: exit status (stderr {err!r})")
+        check("-- BEGIN PROG LOAD LOG --" in err and
+              "invalid mem access" in err,
+              f"{flags}: the verifier's log on stderr: {err[-500:]!r}")
+        eq(err.splitlines()[-1][:8], "runner: ", f"{flags}: the error last")
+    usage_error(base + ["--verbose=x"], "invalid --verbose 'x'")
+
+
 # ---- user and group names ---------------------------------------------------
 
 
