@@ -68,6 +68,7 @@ enum {
 static const struct option base_opts[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "filter", required_argument, NULL, 'F' },
+	{ "filter-expr", required_argument, NULL, 'E' },
 	{ "containername", required_argument, NULL, 'c' },
 	{ "runtime-containername", required_argument, NULL, 'c' },
 	{ "fields", required_argument, NULL, OPT_FIELDS },
@@ -106,6 +107,8 @@ struct run_flags {
 	const char *fields;
 	const char *filters[MAX_FILTERS];
 	size_t n_filters;
+	const char *exprs[MAX_FILTERS]; /* -E */
+	size_t n_exprs;
 	const char *containers; /* -c: the last one, as in ig */
 	unsigned long timeout, max_events;
 	unsigned long ring_size; /* bytes, 0: as the gadget declares */
@@ -148,6 +151,9 @@ static void usage(FILE *f)
 	      "      --fields LIST    columns to show: a,b replaces; +a,-b edits\n"
 	      "  -F, --filter EXPR    field OP value; OP: == != < <= > >= ~ !~\n"
 	      "                       (a comma ANDs rules; repeat to AND more)\n"
+	      "  -E, --filter-expr EXPR  as ig: an expression of fields, e.g.\n"
+	      "                       'proc.comm in [\"dig\"] and dst.addr in\n"
+	      "                       cidr(\"10.0.0.0/8\") or qtype matches \"^A\"'\n"
 	      "  -c, --containername NAME[,NAME]\n"
 	      "                       only events of these containers (podman,\n"
 	      "                       docker, containerd, cri-o); !NAME: all\n"
@@ -206,7 +212,7 @@ static bool takes_arg(const char *arg, const char *next, bool gadget)
 	size_t i;
 
 	if (!strcmp(arg, "-o") || !strcmp(arg, "-F") || !strcmp(arg, "-c") ||
-	    !strcmp(arg, "-t"))
+	    !strcmp(arg, "-t") || !strcmp(arg, "-E"))
 		return true;
 	if (strncmp(arg, "--", 2) || strchr(arg, '='))
 		return false;
@@ -404,6 +410,13 @@ static int run_flag(struct run_flags *f, size_t n_params, int c,
 					 "more than %d filters", MAX_FILTERS);
 		f->filters[f->n_filters++] = arg;
 		return EXIT_OK;
+	case 'E':
+		if (f->n_exprs == MAX_FILTERS)
+			return cli_error(err, EXIT_USAGE,
+					 "more than %d filter expressions",
+					 MAX_FILTERS);
+		f->exprs[f->n_exprs++] = arg;
+		return EXIT_OK;
 	case 't': /* 0: none, as in ig */
 		return parse_ulong("--timeout", arg, 0, 31536000, &f->timeout,
 				   err) ?
@@ -581,7 +594,7 @@ static int parse_flags(int argc, char **argv, const struct session *s,
 						 "snapshot or map iterator" :
 						 "map iterator",
 					 missing);
-		c = getopt_long(argc, argv, ":o:F:c:t:hv", opts, &li);
+		c = getopt_long(argc, argv, ":o:F:E:c:t:hv", opts, &li);
 		if (c == -1)
 			break;
 		if (c == '?' || c == ':') {
@@ -654,6 +667,9 @@ static int apply_flags(struct session *s, const struct run_flags *f,
 		return EXIT_USAGE;
 	for (i = 0; i < f->n_filters; i++)
 		if (session_add_filter(s, f->filters[i], err))
+			return EXIT_USAGE;
+	for (i = 0; i < f->n_exprs; i++)
+		if (session_add_filter_expr(s, f->exprs[i], err))
 			return EXIT_USAGE;
 	return EXIT_OK;
 }

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "common/escape.h"
+#include "common/utf8.h"
 #include "runner/engine/containers.h"
 #include "runner/engine/fields_internal.h"
 #include "runner/engine/fmt_duration.h"
@@ -849,6 +850,34 @@ const char *field_raw_text(struct render_ctx *rc, const struct field *f,
 	default:
 		return NULL;
 	}
+}
+
+const char *field_value_text(struct render_ctx *rc, const struct field *f,
+			     const void *ev, char *buf, bool utf8)
+{
+	size_t len, n = 0;
+	const char *s = field_raw_text(rc, f, ev, &len);
+
+	if (!s) {
+		field_text(rc, f, ev, buf);
+		return buf;
+	}
+	/* buf holds max_text + 1 bytes: 4 per raw byte */
+	for (size_t i = 0, l; i < len; i += l) {
+		const unsigned char *u = (const unsigned char *)s + i;
+
+		l = *u < 0x80 || !utf8 ? 1 : utf8_len(u, len - i);
+		if (!l) {
+			memcpy(buf + n, "\xef\xbf\xbd", 3);
+			n += 3;
+			l = 1;
+			continue;
+		}
+		memcpy(buf + n, u, l);
+		n += l;
+	}
+	buf[n] = '\0';
+	return buf;
 }
 
 bool field_text_escaped(const struct field *f)

@@ -110,6 +110,31 @@ static unsigned int ig_kind(const struct fieldset *fs, size_t i)
 	return f->count > 1 && k != IG_INVALID ? (k | IG_ARRAY) : k;
 }
 
+enum field_vtype fieldset_value_type(const struct fieldset *fs, size_t i)
+{
+	unsigned int k = ig_kind(fs, i);
+
+	/* an endpoint's addr: ig's formatter makes it a string */
+	if (fs->f[i].kind == FK_IPADDR)
+		return FVT_STRING;
+	switch (k) {
+	case IG_INVALID:
+		return FVT_NONE;
+	case IG_BOOL:
+		return FVT_BOOL;
+	case IG_FLOAT32:
+	case IG_FLOAT64:
+		return FVT_FLOAT;
+	case IG_STRING:
+	case IG_CSTRING:
+		return FVT_STRING;
+	case IG_BYTES: /* a struct of members: no value of its own */
+		return fs->f[i].is_struct ? FVT_NONE : FVT_STRING;
+	default: /* integers; arrays read as their text, as in ig */
+		return k & IG_ARRAY ? FVT_STRING : FVT_INT;
+	}
+}
+
 static int set_str(json_t *o, const char *key, const char *value)
 {
 	return json_object_set_new(o, key, json_string(value));

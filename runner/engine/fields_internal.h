@@ -222,6 +222,16 @@ size_t field_text(struct render_ctx *rc, const struct field *f, const void *ev,
  * compares the value as ig does; NULL for other kinds. */
 const char *field_raw_text(struct render_ctx *rc, const struct field *f,
 			   const void *ev, size_t *len);
+/*
+ * The value of field f of ev that a filter compares, NUL-ended in buf (as
+ * field_text()'s): a text of its own (a gadget's string, a container's or
+ * pod's name), which columns escape for a terminal, as the event or the
+ * runtime has it, as ig compares it and JSON writes it; with utf8 (for a
+ * regular expression) each byte that is not UTF-8 as U+FFFD, as Go's
+ * regexp reads it.  Other fields: the column's text.
+ */
+const char *field_value_text(struct render_ctx *rc, const struct field *f,
+			     const void *ev, char *buf, bool utf8);
 /* Is field_text() of f empty?  Kinds whose text is one string escaped
  * tell without writing it (buf: as field_text()'s, for the others). */
 bool field_text_empty(struct render_ctx *rc, const struct field *f,
@@ -229,6 +239,12 @@ bool field_text_empty(struct render_ctx *rc, const struct field *f,
 /* Is the text of f one string escaped by term_escape() (every character
  * UTF-8, none a control: each matches a regular expression's ".")? */
 bool field_text_escaped(const struct field *f);
+
+/* What ig's expressions (-E) read field i of fs as, by its api.Kind: a
+ * bool, an integer, a float, a string (its text), or nothing (a struct
+ * of members, the enrichment's parents). */
+enum field_vtype { FVT_NONE, FVT_BOOL, FVT_INT, FVT_FLOAT, FVT_STRING };
+enum field_vtype fieldset_value_type(const struct fieldset *fs, size_t i);
 
 /* Find a field by full name, alias or unique column title (any case);
  * "ds:name" is name when ds is the data source's name, as in ig. */

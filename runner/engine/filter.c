@@ -6,9 +6,9 @@
 #include <string.h>
 
 #include "common/cleanup.h"
-#include "common/utf8.h"
 #include "runner/engine/fields_internal.h"
 #include "runner/engine/filter.h"
+#include "runner/engine/filter_expr.h"
 #include "runner/engine/filter_regex.h"
 #include "runner/engine/filter_value.h"
 #include "runner/engine/name_list.h"
@@ -26,6 +26,7 @@ enum filter_op {
 	OP_NAMES, /* filter_add_names() */
 	OP_EMPTY, /* "f==", "f!~." on a text of its own: compile_empty() */
 	OP_NONEMPTY, /* "f!=", "f~." on one (runner run --host=false) */
+	OP_EXPR, /* filter_add_expr() */
 };
 
 enum cmp_kind {
@@ -44,6 +45,7 @@ struct filter_rule {
 	double dbl;
 	char *str;
 	struct filter_regex *re;
+	struct filter_expr *expr;
 	/* OP_EMPTY, OP_NONEMPTY of "." (any character but a newline) */
 	bool dot;
 	/* OP_NAMES on a container's field: the answers per mount namespace */
@@ -62,6 +64,7 @@ static void rule_fini(struct filter_rule *r)
 {
 	free(r->str);
 	filter_regex_free(r->re);
+	filter_expr_free(r->expr);
 	free(r->memo);
 }
 
@@ -506,6 +509,20 @@ int filter_add_names(struct filter **fp, const struct fieldset *fs,
 	return append_rule(*fp, &r, err);
 }
 
+int filter_add_expr(struct filter **fp, const struct fieldset *fs,
+		    const char *text, struct error **err)
+{
+	struct filter_rule r = { .op = OP_EXPR };
+
+	if (filter_expr_new(fs, text, &r.expr, err))
+		return error_prefix(err, "filter expression \"%s\"", text);
+	if (!*fp && !(*fp = filter_new(fs))) {
+		rule_fini(&r);
+		return error_set(err, ENOMEM, "filter");
+	}
+	return append_rule(*fp, &r, err);
+}
+
 static int cmp_num(const struct filter_rule *r, const void *ev)
 {
 	__u64 v = field_u64(r->field, ev);
@@ -529,42 +546,6 @@ static int cmp_time(struct filter *f, const struct filter_rule *r,
 			  (__u64)f->fs->boot_to_real_ns);
 
 	return v < (__s64)r->num ? -1 : v > (__s64)r->num;
-}
-
-/*
- * The text of field fl of ev that a rule compares, NUL-ended in f->text.
- * A text of its own (a gadget's string, a container's or pod's name),
- * which columns escape for a terminal, is the value as the event or the
- * runtime has it, as ig compares it and JSON writes it; for a regular
- * expression (re) with each byte that is not UTF-8 as U+FFFD, as Go's
- * regexp reads it.  Other fields: the column's text.
- */
-static const char *rule_text(struct filter *f, const struct field *fl,
-			     const void *ev, bool re)
-{
-	size_t len, n = 0;
-	const char *s = field_raw_text(&f->rc, fl, ev, &len);
-
-	if (!s) {
-		field_text(&f->rc, fl, ev, f->text);
-		return f->text;
-	}
-	/* f->text holds max_text + 1 bytes: 4 per raw byte */
-	for (size_t i = 0, l; i < len; i += l) {
-		const unsigned char *u = (const unsigned char *)s + i;
-
-		l = *u < 0x80 || !re ? 1 : utf8_len(u, len - i);
-		if (!l) {
-			memcpy(f->text + n, "\xef\xbf\xbd", 3);
-			n += 3;
-			l = 1;
-			continue;
-		}
-		memcpy(f->text + n, u, l);
-		n += l;
-	}
-	f->text[n] = '\0';
-	return f->text;
 }
 
 /* Is the text of r's field empty (of "." rules: has it no character but
@@ -601,7 +582,7 @@ static bool names_match(struct filter *f, const struct filter_rule *r,
 		if (ns_memo_kept(m, mntns, 0, c))
 			return m->answer;
 	}
-	yes = *rule_text(f, r->field, ev, false) &&
+	yes = *field_value_text(&f->rc, r->field, ev, f->text, false) &&
 	      name_list_match(r->str, f->text);
 	return m ? ns_memo_keep(m, mntns, 0, c, yes) : yes;
 }
@@ -611,6 +592,8 @@ static bool rule_match(struct filter *f, const struct filter_rule *r,
 {
 	int c;
 
+	if (r->op == OP_EXPR)
+		return filter_expr_match(r->expr, ev);
 	/* a typed value not shown (value.shown-if) is absent: only != */
 	if (r->cmp != CMP_TEXT && r->field->shown_if >= 0 &&
 	    !field_shown(f->fs, r->field, ev))
@@ -621,7 +604,9 @@ static bool rule_match(struct filter *f, const struct filter_rule *r,
 	if (r->op == OP_EMPTY || r->op == OP_NONEMPTY)
 		return text_empty(f, r, ev) == (r->op == OP_EMPTY);
 	if (r->op == OP_RE || r->op == OP_NRE) {
-		c = filter_regex_match(r->re, rule_text(f, r->field, ev, true));
+		c = filter_regex_match(r->re,
+				       field_value_text(&f->rc, r->field, ev,
+							f->text, true));
 		return r->op == OP_RE ? c : !c;
 	}
 	switch (r->cmp) {
@@ -636,7 +621,9 @@ static bool rule_match(struct filter *f, const struct filter_rule *r,
 		c = cmp_time(f, r, ev);
 		break;
 	default:
-		c = strcmp(rule_text(f, r->field, ev, false), r->str);
+		c = strcmp(field_value_text(&f->rc, r->field, ev, f->text,
+					    false),
+			   r->str);
 		break;
 	}
 	switch (r->op) {

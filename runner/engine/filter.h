@@ -39,6 +39,10 @@ int filter_add(struct filter **f, const struct fieldset *fs, const char *expr,
  */
 int filter_add_names(struct filter **f, const struct fieldset *fs,
 		     const char *field, const char *list, struct error **err);
+/* -E/--filter-expr: text, an expression of ig's (filter_expr.h), ANDed
+ * with the other rules of *f; a usage error when it does not compile. */
+int filter_add_expr(struct filter **f, const struct fieldset *fs,
+		    const char *text, struct error **err);
 /* Does fs have the field of every rule of expr (whatever else is wrong)? */
 bool filter_fields_known(const struct fieldset *fs, const char *expr);
 /* Does the event (a whole record: record_whole()) pass every rule?  A

@@ -538,6 +538,39 @@ int session_add_filter(struct session *s, const char *expr, struct error **err)
 		       filter_add(&s->src[0].filter, s->src[0].fs, expr, err);
 }
 
+int session_add_filter_expr(struct session *s, const char *text,
+			    struct error **err)
+{
+	struct error *first = NULL;
+	size_t i, done = 0;
+
+	/* each data source whose fields it names: those it compiles on */
+	for (i = 0; i < s->n_src; i++) {
+		struct error *e = NULL;
+
+		if (!filter_add_expr(&s->src[i].filter, s->src[i].fs, text,
+				     &e)) {
+			done++;
+			continue;
+		}
+		if (e && e->errnum == ENOMEM) {
+			error_free(first);
+			*err = e;
+			return -1;
+		}
+		if (first)
+			error_free(e);
+		else
+			first = e;
+	}
+	if (done || !first) {
+		error_free(first);
+		return 0;
+	}
+	*err = first;
+	return -1;
+}
+
 void session_describe(const struct session *s, FILE *out)
 {
 	size_t i;

@@ -86,6 +86,11 @@ int session_select_fields(struct session *s, const char *spec,
 			  struct error **err);
 /* -F EXPR for every data source (the rules AND). */
 int session_add_filter(struct session *s, const char *expr, struct error **err);
+/* -E/--filter-expr TEXT (filter_expr.h), ANDed with the rest, for every
+ * data source it compiles on (one that has the fields it names); the
+ * first one's error when none. */
+int session_add_filter_expr(struct session *s, const char *text,
+			    struct error **err);
 /* On a Kubernetes node: the k8s.* columns lead (before --fields). */
 void session_set_kubernetes(struct session *s);
 /* -c/--containername: only events of the containers list selects

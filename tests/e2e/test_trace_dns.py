@@ -1277,6 +1277,33 @@ def comm_filter_param(env):
 
 
 @test
+def filter_expr_as_ig(env):
+    """-E takes ig's filter expressions (expr-lang, as its docs' example:
+    "in [...]", "in cidr(...)", "matches", let): only the A queries
+    nslookup sends to the server pass, not its AAAA query, dig's, the
+    server's side nor the responses."""
+    r = Runner(["run", "trace_dns", "-o", "json", "--store", env.store,
+                "-E", 'let clients = ["nslookup", "curl"]; proc.comm in '
+                f'clients and dst.addr in cidr("{SRV4}/32", "8.8.8.8/32") '
+                'and qtype matches "^A$" and qr == "Q"'])
+    nslookup = os.path.join(env.bin, "nslookup")
+    try:
+        pid, _ = run_client(env.cli, f"{nslookup} -type=a web.test {SRV4}")
+        run_client(env.cli, f"{nslookup} -type=aaaa web.test {SRV4}")
+        dig(env, f"@{SRV4} web.test A")
+        marker, _ = run_client(env.cli,
+                               f"{nslookup} -type=a mark.web.test {SRV4}")
+        evs = wait_events(r, lambda e: e["proc"]["pid"] == marker)
+    finally:
+        eq(r.stop(), 0, "exit code")
+    eq([(e["proc"]["pid"], e["name"], e["qtype"], e["pkt_type"],
+         e["dst"]["addr"]) for e in evs],
+       [(pid, "web.test.", "A", "OUTGOING", SRV4),
+        (marker, "mark.web.test.", "A", "OUTGOING", SRV4)],
+       "events that passed -E")
+
+
+@test
 def fields_flag(env):
     r = Runner(["run", "trace_dns", "-o", "json", "--store", env.store,
                 "--fields", "name,qr,proc.pid"])
