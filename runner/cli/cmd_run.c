@@ -190,6 +190,9 @@ static void usage(FILE *f)
 	      "      --max-entries N  keep the first N of each batch\n"
 	      "      --map-fetch-interval D  --map-fetch-count N\n"
 	      "                       fetch map iterators every D, N times\n"
+	      "A gadget with tc classifiers also takes, as ig:\n"
+	      "      --iface NAME     attach them to NAME only (default: every\n"
+	      "                       interface of the network namespace)\n"
 	      "\n"
 	      "EXAMPLES\n"
 	      "  runner run trace_dns\n"
@@ -520,16 +523,17 @@ static bool is_bool_word(const char *s)
 }
 
 /*
- * ig's flags of array data sources (--sort, ...) are the gadget's only
- * when it has such a data source, as in ig: for another gadget, the next
- * option getopt_long() reads (from optind) named so, else NULL.
+ * ig's flags of array data sources (--sort, ...) and of tc classifiers
+ * (--iface) are the gadget's only when it has such a data source or
+ * program, as in ig: for another gadget, the next option getopt_long()
+ * reads (from optind) named so, else NULL.
  */
 static const char *array_flag_missing(int argc, char **argv,
 				      const struct option *opts)
 {
 	static const char *const names[] = { "sort", "max-entries",
 					     "map-fetch-interval",
-					     "map-fetch-count" };
+					     "map-fetch-count", "iface" };
 	const char *a = NULL;
 	size_t i, n;
 	int j;
@@ -590,6 +594,8 @@ static int parse_flags(int argc, char **argv, const struct session *s,
 					 "--%s: %s has no %s (ig's --%s is for "
 					 "those only)",
 					 missing, f->image,
+					 !strcmp(missing, "iface") ?
+						 "tc classifier" :
 					 strncmp(missing, "map-", 4) ?
 						 "snapshot or map iterator" :
 						 "map iterator",

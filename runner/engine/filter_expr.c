@@ -26,8 +26,8 @@
 
 enum vtype { T_BOOL, T_NUM, T_STR, T_ARRAY, T_CIDR };
 
-static const char *const type_names[] = { "bool", "number", "string",
-					  "array", "cidr" };
+static const char *const type_names[] = { "bool", "number", "string", "array",
+					  "cidr" };
 
 enum node_kind {
 	N_LIT,
@@ -143,12 +143,11 @@ static bool is_ident(char c)
 /* The next token into ps->k, at, len. */
 static int next(struct parser *ps)
 {
-	static const char *const ops[] = { "==", "!=", "<=", ">=", "&&", "||",
-					   "??", "..", "**", "?.", "<",	 ">",
-					   "!",	 "(",  ")",  "[",  "]",	 ",",
-					   ";",	 "=",  "+",  "-",  "*",	 "/",
-					   "%",	 "^",  "?",  ":",  ".",	 "|",
-					   "#",	 "{",  "}" };
+	static const char *const ops[] = {
+		"==", "!=", "<=", ">=", "&&", "||", "??", "..", "**", "?.", "<",
+		">",  "!",  "(",  ")",	"[",  "]",  ",",  ";",	"=",  "+",  "-",
+		"*",  "/",  "%",  "^",	"?",  ":",  ".",  "|",	"#",  "{",  "}"
+	};
 	const char *p = ps->p;
 
 	while (isspace((unsigned char)*p))
@@ -166,8 +165,8 @@ static int next(struct parser *ps)
 	} else if (isdigit((unsigned char)*p) ||
 		   (*p == '.' && isdigit((unsigned char)p[1]))) {
 		while (isalnum((unsigned char)*p) || *p == '_' || *p == '.' ||
-		       ((*p == '+' || *p == '-') && (p[-1] == 'e' ||
-						      p[-1] == 'E') &&
+		       ((*p == '+' || *p == '-') &&
+			(p[-1] == 'e' || p[-1] == 'E') &&
 			!(ps->at[0] == '0' &&
 			  (ps->at[1] == 'x' || ps->at[1] == 'X'))))
 			p++;
@@ -216,8 +215,7 @@ static int expect(struct parser *ps, const char *w)
 
 /* ---- nodes ---------------------------------------------------------- */
 
-static struct node *new_node(struct parser *ps, enum node_kind k,
-			     enum vtype t)
+static struct node *new_node(struct parser *ps, enum node_kind k, enum vtype t)
 {
 	struct node *n = calloc(1, sizeof(*n));
 
@@ -249,9 +247,11 @@ static void free_nodes(struct node *n)
 
 static int hex_digit(char c)
 {
-	return isdigit((unsigned char)c) ? c - '0' :
-	       isxdigit((unsigned char)c) ? tolower((unsigned char)c) - 'a' + 10 :
-					    -1;
+	return isdigit((unsigned char)c) ?
+		       c - '0' :
+	       isxdigit((unsigned char)c) ?
+		       tolower((unsigned char)c) - 'a' + 10 :
+		       -1;
 }
 
 /* The current K_STR token's value, unquoted as Go unquotes it. */
@@ -266,7 +266,8 @@ static struct node *string_lit(struct parser *ps)
 			    NULL) :
 			   NULL;
 	while (p < end) {
-		static const char esc[] = "abfnrtv\\'\"", val[] = "\a\b\f\n\r\t\v\\'\"";
+		static const char esc[] = "abfnrtv\\'\"",
+				  val[] = "\a\b\f\n\r\t\v\\'\"";
 		const char *bs = p;
 		unsigned long cp = 0;
 		int digits = 0;
@@ -455,8 +456,7 @@ static struct node *name_ref(struct parser *ps)
 	return n;
 }
 
-static bool is_word(const struct parser *ps, const char *const *words,
-		    size_t n)
+static bool is_word(const struct parser *ps, const char *const *words, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (is(ps, words[i]))
@@ -466,11 +466,11 @@ static bool is_word(const struct parser *ps, const char *const *words,
 
 static struct node *primary(struct parser *ps)
 {
-	static const char *const unsupported[] = { "nil", "len", "all", "any",
-						   "none", "one", "filter",
-						   "map", "count", "upper",
-						   "lower", "trim", "split",
-						   "now", "duration", "date" };
+	static const char *const unsupported[] = {
+		"nil",	  "len", "all",	     "any",   "none",  "one",
+		"filter", "map", "count",    "upper", "lower", "trim",
+		"split",  "now", "duration", "date"
+	};
 	struct node *n;
 
 	if (ps->k == K_STR) {
@@ -528,7 +528,8 @@ static struct node *primary(struct parser *ps)
 			return NULL;
 		return cidr_call(ps);
 	}
-	if (is_word(ps, unsupported, sizeof(unsupported) / sizeof(*unsupported)))
+	if (is_word(ps, unsupported,
+		    sizeof(unsupported) / sizeof(*unsupported)))
 		return fail(ps, ps->at, "\"%.*s\" is not supported here",
 			    (int)ps->len, ps->at),
 		       NULL;
@@ -624,8 +625,10 @@ static bool cmp_op(struct parser *ps, enum node_kind *k, enum cmp_op *op,
 static int check_cmp(struct parser *ps, const char *at, struct node *n)
 {
 	static const char *const names[] = {
-		[N_IN] = "in", [N_MATCHES] = "matches",
-		[N_CONTAINS] = "contains", [N_STARTS] = "startsWith",
+		[N_IN] = "in",
+		[N_MATCHES] = "matches",
+		[N_CONTAINS] = "contains",
+		[N_STARTS] = "startsWith",
 		[N_ENDS] = "endsWith",
 	};
 	char why[256];
@@ -646,13 +649,13 @@ static int check_cmp(struct parser *ps, const char *at, struct node *n)
 		if (n->r->t == T_CIDR)
 			return want_type(ps, at, n->l, T_STR, "in cidr()");
 		if (n->r->t != T_ARRAY)
-			return fail(ps, at, "in wants an array or cidr(), not "
-					    "a %s",
+			return fail(ps, at,
+				    "in wants an array or cidr(), not "
+				    "a %s",
 				    type_names[n->r->t]);
-		return n->l->t > T_STR ?
-			       fail(ps, at, "in: a %s in an array",
-				    type_names[n->l->t]) :
-			       0;
+		return n->l->t > T_STR ? fail(ps, at, "in: a %s in an array",
+					      type_names[n->l->t]) :
+					 0;
 	default:
 		if (want_type(ps, at, n->l, T_STR, names[n->k]) ||
 		    want_type(ps, at, n->r, T_STR, names[n->k]))
@@ -660,8 +663,9 @@ static int check_cmp(struct parser *ps, const char *at, struct node *n)
 		if (n->k != N_MATCHES)
 			return 0;
 		if (n->r->k != N_LIT)
-			return fail(ps, at, "matches wants a literal "
-					    "regular expression");
+			return fail(ps, at,
+				    "matches wants a literal "
+				    "regular expression");
 		n->re = filter_regex_new(n->r->s, why, sizeof(why));
 		if (!n->re)
 			return fail(ps, at, "regular expression \"%s\": %s",
@@ -888,7 +892,8 @@ static bool in_cidrs(const struct node *c, const char *text)
 	if (inet_pton(family, text, a) != 1)
 		return false;
 	/* an IPv4-mapped IPv6 address is its IPv4 one, as in Go */
-	if (family == AF_INET6 && !memcmp(a, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12)) {
+	if (family == AF_INET6 &&
+	    !memcmp(a, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12)) {
 		memmove(a, a + 12, 4);
 		family = AF_INET;
 	}

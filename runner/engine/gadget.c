@@ -385,6 +385,7 @@ void gadget_free(struct gadget *g)
 	if (g->btf_path)
 		unlink(g->btf_path);
 	free(g->btf_path);
+	free(g->iface);
 	close_btf_min(g);
 	free(g->vmlinux_needs);
 	for (i = 0; i < g->n_tracers; i++) {
@@ -484,6 +485,22 @@ int gadget_map_fd(const struct gadget *g, const char *name)
 }
 
 #define PERF_SEC "perf_event/"
+
+bool gadget_has_tc(const struct gadget *g)
+{
+	return services_has_tc(g->obj);
+}
+
+int gadget_set_iface(struct gadget *g, const char *iface, struct error **err)
+{
+	char *copy = iface && *iface ? strdup(iface) : NULL;
+
+	if (iface && *iface && !copy)
+		return error_set(err, ENOMEM, "--iface");
+	free(g->iface);
+	g->iface = copy;
+	return 0;
+}
 
 bool gadget_samples(const struct gadget *g, const char *name)
 {
@@ -940,7 +957,7 @@ int gadget_start(struct gadget *g, struct error **err)
 		close(cgroup_fd);
 	cgroup_fd = -1;
 	if (services_attach(g->svc, g->obj, (const char *const *)g->sampled,
-			    g->sampling, g->n_sampled, err))
+			    g->sampling, g->n_sampled, g->iface, err))
 		goto close_cgroup;
 	for_each_loaded_program (p, g->obj) {
 		if (!strncmp(bpf_program__section_name(p), "iter/", 5) &&

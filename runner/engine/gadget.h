@@ -97,6 +97,11 @@ int gadget_map_fd(const struct gadget *g, const char *name);
 /* The fd of program name once loaded, else -1. */
 int gadget_prog_fd(const struct gadget *g, const char *name);
 
+/* Has the gadget a tc classifier ("classifier/...", "tc...")? */
+bool gadget_has_tc(const struct gadget *g);
+/* Its tc classifiers only on interface iface (ig's --iface; NULL or "":
+ * on every interface of this network namespace). */
+int gadget_set_iface(struct gadget *g, const char *iface, struct error **err);
 /* Has the gadget a program in section "perf_event/<name>"? */
 bool gadget_samples(const struct gadget *g, const char *name);
 /* Sample with that program as ps says (gadget.yaml programs.<name>),

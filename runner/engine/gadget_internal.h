@@ -77,6 +77,7 @@ struct gadget {
 	bool par; /* programs loaded two at a time (progpar.h) */
 	size_t n_par; /* how many of them by progpar's thread */
 	struct mapahead *ahead; /* its maps made ahead, or NULL */
+	char *iface; /* tc classifiers only there (ig's --iface), or NULL */
 };
 
 static inline double now_sec(void)

@@ -287,19 +287,27 @@ static int attach_perf(struct services *s, struct bpf_program *p,
 	return 0;
 }
 
-/* Attach p to every interface of this network namespace, on the side its
- * section names ("classifier/ingress/...", "classifier/egress/..."). */
+/* Attach p to interface iface (NULL: every interface) of this network
+ * namespace, on the side its section names ("classifier/ingress/...",
+ * "classifier/egress/..."). */
 static int attach_tc(struct services *s, struct bpf_program *p,
-		     struct error **err)
+		     const char *iface, struct error **err)
 {
 	const char *sec = bpf_program__section_name(p);
 	enum bpf_tc_attach_point point = strstr(sec, "egress") ? BPF_TC_EGRESS :
 								 BPF_TC_INGRESS;
-	struct if_nameindex *ifs = if_nameindex(), *i;
+	struct if_nameindex one[2] = { { 0 } };
+	struct if_nameindex *ifs = one, *i;
 	int rc = 0;
 
-	if (!ifs)
+	if (iface) {
+		one[0].if_index = if_nametoindex(iface);
+		one[0].if_name = (char *)iface;
+		if (!one[0].if_index)
+			return error_set(err, errno, "--iface %s", iface);
+	} else if (!(ifs = if_nameindex())) {
 		return error_set(err, errno, "list interfaces");
+	}
 	for (i = ifs; i->if_index; i++) {
 		struct tc_attach *t;
 		int r;
@@ -334,7 +342,8 @@ static int attach_tc(struct services *s, struct bpf_program *p,
 		}
 		s->n_tc++;
 	}
-	if_freenameindex(ifs);
+	if (ifs != one)
+		if_freenameindex(ifs);
 	return rc;
 }
 
@@ -422,10 +431,24 @@ sampling_of(const char *sec, const char *const *secs,
 	return &dflt;
 }
 
+bool services_has_tc(struct bpf_object *obj)
+{
+	struct bpf_program *p;
+
+	bpf_object__for_each_program (p, obj) {
+		const char *sec = bpf_program__section_name(p);
+
+		if (services_attaches(p) && !is_prefix(sec, "perf_event") &&
+		    !is_bare_uprobe(sec))
+			return true;
+	}
+	return false;
+}
+
 int services_attach(struct services *s, struct bpf_object *obj,
 		    const char *const *secs,
 		    const struct perf_sampling *sampling, size_t n,
-		    struct error **err)
+		    const char *iface, struct error **err)
 {
 	struct bpf_program *p;
 
@@ -441,7 +464,8 @@ int services_attach(struct services *s, struct bpf_object *obj,
 		else if (is_bare_uprobe(sec))
 			rc = attach_uprobe(s, p, err);
 		else
-			rc = attach_tc(s, p, err);
+			rc = attach_tc(s, p, iface && *iface ? iface : NULL,
+				       err);
 		if (rc)
 			return -1;
 	}

@@ -50,11 +50,15 @@ int services_prepare(struct bpf_object *obj, struct services **out,
 /* Is p attached by services_attach() rather than by libbpf? */
 bool services_attaches(const struct bpf_program *p);
 /* After load: perf_event programs (sampling[i] for the program in
- * section secs[i], the default for others) and tc classifiers. */
+ * section secs[i], the default for others) and tc classifiers: on the
+ * interface iface of this network namespace (ig's --iface), NULL or "":
+ * on every one. */
 int services_attach(struct services *s, struct bpf_object *obj,
 		    const char *const *secs,
 		    const struct perf_sampling *sampling, size_t n,
-		    struct error **err);
+		    const char *iface, struct error **err);
+/* Does obj have a tc classifier (which services_attach() attaches)? */
+bool services_has_tc(struct bpf_object *obj);
 /* Detach, stop the enricher; accepts NULL. */
 void services_free(struct services *s);
 

@@ -12,7 +12,7 @@
 
 #include "runner/engine/session.h"
 
-#define SESSION_MAX_OPS 4
+#define SESSION_MAX_OPS 5
 
 struct batch;
 struct containers;

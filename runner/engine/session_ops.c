@@ -3,8 +3,9 @@
  * ig's operator params for array data sources (snapshots, map
  * iterators), as flags after the gadget's own params: --sort (ig's sort
  * operator), --max-entries (its limiter), --map-fetch-interval and
- * --map-fetch-count (its ebpf operator's, for map iterators).  As in ig, a
- * gadget has them only when it has such data sources, and gadget.yaml
+ * --map-fetch-count (its ebpf operator's, for map iterators); and for tc
+ * classifiers, its ebpf operator's --iface.  As in ig, a gadget has them
+ * only when it has such data sources or programs, and gadget.yaml
  * paramDefaults (by ig's full names) changes their defaults.
  */
 #include <errno.h>
@@ -26,29 +27,37 @@ static int set_max_entries(struct session *s, const char *v,
 			   struct error **err);
 static int set_interval(struct session *s, const char *v, struct error **err);
 static int set_count(struct session *s, const char *v, struct error **err);
+static int set_iface(struct session *s, const char *v, struct error **err);
+
+/* Which gadgets have an op */
+enum op_for { FOR_ARRAYS, FOR_MAPITERS, FOR_TC };
 
 static const struct op {
 	const char *key, *name, *def, *desc;
-	bool mapiters; /* only for map iterators (else every array) */
+	enum op_for is_for;
 	int (*set)(struct session *s, const char *v, struct error **err);
 } ops[SESSION_MAX_OPS] = {
 	{ "sort", "operator.sort.sort", "",
 	  "Sort each batch by fields: a,-b (- descending; ds:a;ds2:b per "
 	  "data source)",
-	  false, set_sort },
+	  FOR_ARRAYS, set_sort },
 	{ "max-entries", "operator.limiter.max-entries", "-1",
 	  "The first N records of each batch (-1: all; ds:N,ds2:M per data "
 	  "source)",
-	  false, set_max_entries },
+	  FOR_ARRAYS, set_max_entries },
 	{ "map-fetch-interval", "operator.oci.ebpf.map-fetch-interval",
 	  "1000ms",
 	  "Fetch map iterators this often (0: not on time; ds:2s,ds2:1s per "
 	  "data source)",
-	  true, set_interval },
+	  FOR_MAPITERS, set_interval },
 	{ "map-fetch-count", "operator.oci.ebpf.map-fetch-count", "0",
 	  "Fetch map iterators this many times, then stop (0: no limit; "
 	  "ds:N,ds2:M per data source)",
-	  true, set_count },
+	  FOR_MAPITERS, set_count },
+	{ "iface", "operator.oci.ebpf.iface", "",
+	  "Network interface to attach the tc classifiers to (default: every "
+	  "interface of this network namespace)",
+	  FOR_TC, set_iface },
 };
 
 static const struct op *op_of(const struct session *s, size_t i)
@@ -234,9 +243,14 @@ static int set_count(struct session *s, const char *v, struct error **err)
 	return batch_per_ds(v, ',', count_one, s, err) < 0 ? -1 : 0;
 }
 
+static int set_iface(struct session *s, const char *v, struct error **err)
+{
+	return gadget_set_iface(s->g, v, err);
+}
+
 int session_ops_open(struct session *s, struct error **err)
 {
-	bool arrays = false, mapiters = false;
+	bool arrays = false, mapiters = false, tc = gadget_has_tc(s->g);
 
 	for (size_t i = 0; i < s->n_src; i++) {
 		arrays |= !!s->src[i].batch;
@@ -246,7 +260,9 @@ int session_ops_open(struct session *s, struct error **err)
 	for (size_t i = 0; i < SESSION_MAX_OPS; i++) {
 		const char *pd = metadata_param_default(s->md, ops[i].name);
 
-		if (ops[i].mapiters ? !mapiters : !arrays)
+		if (!(ops[i].is_for == FOR_TC	    ? tc :
+		      ops[i].is_for == FOR_MAPITERS ? mapiters :
+						      arrays))
 			continue;
 		s->ops[s->n_ops++] = (int)i;
 		if (ops[i].set(s, pd ? pd : ops[i].def, err))

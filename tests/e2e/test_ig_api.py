@@ -306,6 +306,45 @@ def tc_classifiers_on_the_namespace_interfaces(env):
     check("clsact" not in out, f"clsact left behind on lo: {out!r}")
 
 
+@test
+def tc_classifiers_on_the_iface_only(env):
+    """--iface NAME (ig's ebpf operator's flag, for gadgets with tc
+    programs): the classifiers go on that interface only, not on the
+    namespace's others (a veth pair here), which they go on without it;
+    an interface that does not exist fails the run, as in ig."""
+    env.ns.run("ip link add rfa type veth peer name rfb")
+    try:
+        qdiscs = {}
+        for flags in ([], ["--iface", "lo"]):
+            r = run(env, "ig_tc:latest", "--port", str(PORT), *flags,
+                    netns=NS)
+            try:
+                qdiscs[len(flags)] = {
+                    d: "clsact" in env.ns.run(f"tc qdisc show dev {d}")
+                    for d in ("lo", "rfa", "rfb")}
+                pid, cport, _ = udp_pair(env)
+                r.wait_for(lambda e: e.get("sport") == PORT and
+                           e.get("ingress"))
+            finally:
+                stop(r)
+            mine = [e for e in r.events() if cport in (e["sport"],
+                                                       e["dport"])]
+            eq(len(mine), 4, f"{flags}: datagrams on lo")
+            eq({e["ifindex"] for e in mine}, {1}, f"{flags}: interface")
+    finally:
+        env.ns.run("ip link del rfa")
+    eq(qdiscs, {0: {"lo": True, "rfa": True, "rfb": True},
+                2: {"lo": True, "rfa": False, "rfb": False}},
+       "interfaces with a clsact qdisc while it ran")
+    rc, out, err = run_sync(["run", "--store", env.store, "ig_tc:latest",
+                             "--iface", "nosuch0"])
+    eq(rc, 1, f"exit status of --iface nosuch0 (stderr {err!r})")
+    eq(err, "runner: run ig_tc:latest: --iface nosuch0: No such device\n",
+       "its error")
+    usage_error(["run", "--store", env.store, "ig_files:latest", "--iface",
+                 "lo"], "--iface: ig_files:latest has no tc classifier")
+
+
 # Traffic on lo for the packet filters, in this order: a UDP datagram to
 # PORT, a TCP exchange on PORT + 1, datagrams "CD" then "AB" to 5353, and a
 # last TCP connection from MARK_PORT that marks the end.  Prints the UDP

@@ -47,8 +47,7 @@ static void bad(struct fx *x, const char *text, const char *want)
 		fail_msg("%s: compiled", text);
 	assert_null(e);
 	if (strcmp(error_msg(err), want))
-		fail_msg("%s: \"%s\", want \"%s\"", text, error_msg(err),
-			 want);
+		fail_msg("%s: \"%s\", want \"%s\"", text, error_msg(err), want);
 	error_free(err);
 }
 
@@ -184,13 +183,16 @@ static void refused_with_where_and_why(void **state)
 	    "at byte 10: contains wants a string, not a number");
 	bad(x, "src.addr in cidr(\"10.0.0.0/33\")",
 	    "at byte 18: cidr(): not an address/bits");
-	bad(x, "proc.pid in 4", "at byte 10: in wants an array or cidr(), "
-			       "not a number");
+	bad(x, "proc.pid in 4",
+	    "at byte 10: in wants an array or cidr(), "
+	    "not a number");
 	bad(x, "qr_raw and 1", "at byte 8: and wants a bool, not a number");
-	bad(x, "name == \"\\q\"", "at byte 10: unknown escape \"\\q\" in a "
-				  "string");
-	bad(x, "name == \"\\x00\"", "at byte 10: a NUL or no character in a "
-				    "string");
+	bad(x, "name == \"\\q\"",
+	    "at byte 10: unknown escape \"\\q\" in a "
+	    "string");
+	bad(x, "name == \"\\x00\"",
+	    "at byte 10: a NUL or no character in a "
+	    "string");
 	bad(x, "proc.pid == 99999999999999999999",
 	    "at byte 13: bad number \"99999999999999999999\"");
 	bad(x, "qr_raw ? 1 : 2", "at byte 8: unexpected \"?\"");
@@ -234,8 +236,7 @@ static void anded_with_filter_rules(void **state)
 	struct error *err = NULL;
 
 	assert_int_equal(filter_add(&f, x->fs, "proc.pid==4242", &err), 0);
-	assert_int_equal(filter_add_expr(&f, x->fs, "qtype == \"A\"", &err),
-			 0);
+	assert_int_equal(filter_add_expr(&f, x->fs, "qtype == \"A\"", &err), 0);
 	assert_true(filter_match(f, &x->ev));
 	assert_int_equal(filter_add_expr(&f, x->fs, "tc", &err), 0);
 	assert_false(filter_match(f, &x->ev));
