@@ -40,6 +40,8 @@
 
 #define MAX_GADGET_FLAGS 64
 #define MAX_FILTERS 32
+/* Data sources that get ig's --filter.DS and --filter-expr.DS flags. */
+#define MAX_DS_FLAGS 16
 #define RUN_NICE -10 /* --nice by default */
 /*
  * The heap made resident before the start, in one call (common/heap.h):
@@ -62,7 +64,8 @@ enum {
 	OPT_K8S_LAST = OPT_K8S_NAMESPACE + K8S_SELECT_LABELS,
 	OPT_IMAGE, /* ... + enum image_select_key */
 	OPT_IMAGE_LAST = OPT_IMAGE + IMAGE_SELECT_DIGEST,
-	OPT_PARAM, /* OPT_PARAM + i: gadget param i */
+	OPT_DS_FILTER, /* + 2 * i (+ 1): --filter.DS (--filter-expr.DS) */
+	OPT_PARAM = OPT_DS_FILTER + 2 * MAX_DS_FLAGS, /* + i: gadget param i */
 };
 
 static const struct option base_opts[] = {
@@ -106,8 +109,10 @@ struct run_flags {
 	const char *output; /* -o, NULL: each data source's default */
 	const char *fields;
 	const char *filters[MAX_FILTERS];
+	int filter_ds[MAX_FILTERS]; /* --filter.DS: its data source, else -1 */
 	size_t n_filters;
 	const char *exprs[MAX_FILTERS]; /* -E */
+	int expr_ds[MAX_FILTERS];
 	size_t n_exprs;
 	const char *containers; /* -c: the last one, as in ig */
 	unsigned long timeout, max_events;
@@ -154,6 +159,8 @@ static void usage(FILE *f)
 	      "  -E, --filter-expr EXPR  as ig: an expression of fields, e.g.\n"
 	      "                       'proc.comm in [\"dig\"] and dst.addr in\n"
 	      "                       cidr(\"10.0.0.0/8\") or qtype matches \"^A\"'\n"
+	      "      --filter.DS EXPR, --filter-expr.DS EXPR\n"
+	      "                       -F, -E for data source DS only (ig's)\n"
 	      "  -c, --containername NAME[,NAME]\n"
 	      "                       only events of these containers (podman,\n"
 	      "                       docker, containerd, cri-o); !NAME: all\n"
@@ -393,6 +400,21 @@ static int parse_size(const char *what, const char *arg, unsigned long *out,
 	return EXIT_OK;
 }
 
+/* -F or (expr) -E, to data source ds (--filter.DS), -1: to every one. */
+static int add_filter(struct run_flags *f, bool expr, int ds, const char *arg,
+		      struct error **err)
+{
+	size_t *n = expr ? &f->n_exprs : &f->n_filters;
+
+	if (*n == MAX_FILTERS)
+		return cli_error(err, EXIT_USAGE, "more than %d %s",
+				 MAX_FILTERS,
+				 expr ? "filter expressions" : "filters");
+	(expr ? f->expr_ds : f->filter_ds)[*n] = ds;
+	(expr ? f->exprs : f->filters)[(*n)++] = arg;
+	return EXIT_OK;
+}
+
 /* One flag of the second pass (c is what getopt_long returned). */
 static int run_flag(struct run_flags *f, size_t n_params, int c,
 		    const char *arg, struct error **err)
@@ -408,18 +430,9 @@ static int run_flag(struct run_flags *f, size_t n_params, int c,
 		f->containers = arg;
 		return EXIT_OK;
 	case 'F':
-		if (f->n_filters == MAX_FILTERS)
-			return cli_error(err, EXIT_USAGE,
-					 "more than %d filters", MAX_FILTERS);
-		f->filters[f->n_filters++] = arg;
-		return EXIT_OK;
+		return add_filter(f, false, -1, arg, err);
 	case 'E':
-		if (f->n_exprs == MAX_FILTERS)
-			return cli_error(err, EXIT_USAGE,
-					 "more than %d filter expressions",
-					 MAX_FILTERS);
-		f->exprs[f->n_exprs++] = arg;
-		return EXIT_OK;
+		return add_filter(f, true, -1, arg, err);
 	case 't': /* 0: none, as in ig */
 		return parse_ulong("--timeout", arg, 0, 31536000, &f->timeout,
 				   err) ?
@@ -488,6 +501,9 @@ static int run_flag(struct run_flags *f, size_t n_params, int c,
 			f->param_vals[c - OPT_PARAM] = arg ? arg : "true";
 			return EXIT_OK;
 		}
+		if (c >= OPT_DS_FILTER && c < OPT_DS_FILTER + 2 * MAX_DS_FLAGS)
+			return add_filter(f, (c - OPT_DS_FILTER) & 1,
+					  (c - OPT_DS_FILTER) / 2, arg, err);
 		if (c == RM_OPT_ANNOTATE) /* applied in the first pass */
 			return EXIT_OK;
 		if (c >= RM_OPT_LISTEN && c < RM_OPT_ANNOTATE)
@@ -557,32 +573,40 @@ static const char *array_flag_missing(int argc, char **argv,
 	return NULL;
 }
 
-/* Every flag, the gadget's params among them. */
-static int parse_flags(int argc, char **argv, const struct session *s,
-		       struct run_flags *f, struct error **err)
+/*
+ * ig's --filter.DS and --filter-expr.DS for every data source DS, into
+ * opts; the names (*names, to free with free_names()) and how many.
+ */
+static size_t ds_filter_opts(const struct session *s, struct option *opts,
+			     char **names)
 {
-	struct option opts[N_BASE_OPTS + MAX_GADGET_FLAGS + 1];
-	size_t i, n_params = session_param_count(s);
+	size_t n = session_source_count(s), k = 0;
+
+	for (size_t i = 0; i < n && i < MAX_DS_FLAGS; i++)
+		for (int e = 0; e < 2; e++) {
+			if (asprintf(&names[k], "filter%s.%s", e ? "-expr" : "",
+				     session_source_name(s, i)) < 0)
+				return k;
+			opts[k] = (struct option){ names[k], required_argument,
+						   NULL,
+						   OPT_DS_FILTER + 2 * (int)i +
+							   e };
+			k++;
+		}
+	return k;
+}
+
+static void free_names(char **names, size_t n)
+{
+	while (n)
+		free(names[--n]);
+}
+
+/* The getopt_long() loop of parse_flags(). */
+static int parse_opts(int argc, char **argv, const struct option *opts,
+		      size_t n_params, struct run_flags *f, struct error **err)
+{
 	int c, rc, li = -1;
-
-	if (n_params > MAX_GADGET_FLAGS)
-		return cli_error(err, EXIT_FAIL,
-				 "run %s: too many params (%zu)", f->image,
-				 n_params);
-	memcpy(opts, base_opts, sizeof(base_opts));
-	for (i = 0; i < n_params; i++) {
-		const char *key, *desc, *def;
-
-		session_param_info(s, i, &key, &desc, &def);
-		/* a bool alone is true, as in ig */
-		opts[N_BASE_OPTS + i] =
-			(struct option){ key,
-					 session_param_is_bool(s, i) ?
-						 optional_argument :
-						 required_argument,
-					 NULL, OPT_PARAM + (int)i };
-	}
-	opts[N_BASE_OPTS + n_params] = (struct option){ 0 };
 
 	optind = 1;
 	opterr = 0;
@@ -638,6 +662,40 @@ static int parse_flags(int argc, char **argv, const struct session *s,
 	return EXIT_OK;
 }
 
+/* Every flag, the gadget's params among them. */
+static int parse_flags(int argc, char **argv, const struct session *s,
+		       struct run_flags *f, struct error **err)
+{
+	struct option
+		opts[N_BASE_OPTS + MAX_GADGET_FLAGS + 2 * MAX_DS_FLAGS + 1];
+	char *names[2 * MAX_DS_FLAGS];
+	size_t i, n_params = session_param_count(s), n_ds;
+	int rc;
+
+	if (n_params > MAX_GADGET_FLAGS)
+		return cli_error(err, EXIT_FAIL,
+				 "run %s: too many params (%zu)", f->image,
+				 n_params);
+	memcpy(opts, base_opts, sizeof(base_opts));
+	for (i = 0; i < n_params; i++) {
+		const char *key, *desc, *def;
+
+		session_param_info(s, i, &key, &desc, &def);
+		/* a bool alone is true, as in ig */
+		opts[N_BASE_OPTS + i] =
+			(struct option){ key,
+					 session_param_is_bool(s, i) ?
+						 optional_argument :
+						 required_argument,
+					 NULL, OPT_PARAM + (int)i };
+	}
+	n_ds = ds_filter_opts(s, opts + N_BASE_OPTS + n_params, names);
+	opts[N_BASE_OPTS + n_params + n_ds] = (struct option){ 0 };
+	rc = parse_opts(argc, argv, opts, n_params, f, err);
+	free_names(names, n_ds);
+	return rc;
+}
+
 /* Params, fields and filters into the session: usage errors. */
 static int apply_flags(struct session *s, const struct run_flags *f,
 		       struct error **err)
@@ -672,10 +730,16 @@ static int apply_flags(struct session *s, const struct run_flags *f,
 	if (session_set_output(s, f->output, err))
 		return EXIT_USAGE;
 	for (i = 0; i < f->n_filters; i++)
-		if (session_add_filter(s, f->filters[i], err))
+		if (f->filter_ds[i] < 0 ?
+			    session_add_filter(s, f->filters[i], err) :
+			    session_add_filter_to(s, (size_t)f->filter_ds[i],
+						  f->filters[i], err))
 			return EXIT_USAGE;
 	for (i = 0; i < f->n_exprs; i++)
-		if (session_add_filter_expr(s, f->exprs[i], err))
+		if (f->expr_ds[i] < 0 ?
+			    session_add_filter_expr(s, f->exprs[i], err) :
+			    session_add_filter_expr_to(s, (size_t)f->expr_ds[i],
+						       f->exprs[i], err))
 			return EXIT_USAGE;
 	return EXIT_OK;
 }

@@ -571,6 +571,18 @@ int session_add_filter_expr(struct session *s, const char *text,
 	return -1;
 }
 
+int session_add_filter_to(struct session *s, size_t i, const char *expr,
+			  struct error **err)
+{
+	return filter_add(&s->src[i].filter, s->src[i].fs, expr, err);
+}
+
+int session_add_filter_expr_to(struct session *s, size_t i, const char *text,
+			       struct error **err)
+{
+	return filter_add_expr(&s->src[i].filter, s->src[i].fs, text, err);
+}
+
 void session_describe(const struct session *s, FILE *out)
 {
 	size_t i;

@@ -110,6 +110,12 @@ int session_select_pods(struct session *s, int key, const char *value,
 int session_select_images(struct session *s, int key, const char *list,
 			  struct error **err);
 /* The FIELDS sections of `runner run IMAGE --help`. */
+/* ig's --filter.DS and --filter-expr.DS: -F EXPR and -E TEXT for data
+ * source i only. */
+int session_add_filter_to(struct session *s, size_t i, const char *expr,
+			  struct error **err);
+int session_add_filter_expr_to(struct session *s, size_t i, const char *text,
+			       struct error **err);
 void session_describe(const struct session *s, FILE *out);
 /* Its OUTPUT MODES section: each data source's modes, its default marked. */
 void session_describe_modes(const struct session *s, FILE *out);

@@ -671,6 +671,26 @@ def sort_and_limit_each_batch(env):
                 "--map-fetch-count: ig_tc:latest has no map iterator")
 
 
+@test
+def filters_per_data_source(env):
+    """ig's --filter.DS and --filter-expr.DS (its filter operator's flags
+    per data source): -F and -E for data source DS only; a field of
+    another data source is unknown there."""
+    got = modes_batch(env, PLAN, "--fd", str(MARKER_FD),
+                      "--filter.modes", "calls>=3",
+                      "--filter-expr.modes", "mode != 5")
+    eq([(e["mode"], e["calls"]) for e in got], [(2, 3)],
+       "the modes records that pass both")
+    usage_error(["run", "--store", env.store, "ig_arrays:latest",
+                 "--filter.ticks", "calls>=3"], 'unknown field "calls"')
+    usage_error(["run", "--store", env.store, "ig_arrays:latest",
+                 "--filter-expr.ticks", "calls >= 3"],
+                'unknown field "calls"')
+    usage_error(["run", "--store", env.store, "ig_arrays:latest",
+                 "--filter.nosuch", "calls>=3"],
+                "unknown flag '--filter.nosuch'")
+
+
 def ticks(out):
     """The ticks records in JSON lines: one per fetch of the map."""
     return [e for e in (json.loads(line) for line in out.splitlines())
