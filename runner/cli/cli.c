@@ -368,12 +368,15 @@ void cli_log_stderr(void *ctx, enum engine_log_level level, bool libbpf,
 
 	if (vasprintf(&msg, fmt, ap) < 0)
 		return;
+	/* whole lines: the engine says some from threads (--trace-pipe) */
+	flockfile(stderr);
 	if (!libbpf)
 		fputs("runner: ", stderr);
 	/* names from the image reach these lines: escaped */
 	term_fputs(msg, stderr, libbpf ? ESCAPE_KEEP_NL : 0);
 	if (!libbpf)
 		fputc('\n', stderr);
+	funlockfile(stderr);
 }
 
 void cli_verbose(void)

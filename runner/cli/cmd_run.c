@@ -59,6 +59,7 @@ enum {
 	OPT_K8S,
 	OPT_HOST,
 	OPT_DISALLOW_PULLING,
+	OPT_TRACE_PIPE,
 	OPT_CONFIG, /* taken by config_init() before: for help, completion */
 	OPT_K8S_NAMESPACE, /* ... + enum k8s_select_key */
 	OPT_K8S_LAST = OPT_K8S_NAMESPACE + K8S_SELECT_LABELS,
@@ -90,6 +91,7 @@ static const struct option base_opts[] = {
 	  OPT_K8S_NAMESPACE + K8S_SELECT_LABELS },
 	CLI_IMAGE_OPTIONS(OPT_IMAGE),
 	{ "verbose", optional_argument, NULL, 'v' },
+	{ "trace-pipe", optional_argument, NULL, OPT_TRACE_PIPE },
 	{ "help", no_argument, NULL, 'h' },
 	CLI_REGISTRY_OPTIONS,
 	RUN_METRICS_OPTIONS,
@@ -120,6 +122,7 @@ struct run_flags {
 	int nice; /* --nice */
 	const char *param_vals[MAX_GADGET_FLAGS];
 	bool help;
+	bool trace_pipe; /* --trace-pipe */
 	bool k8s; /* Kubernetes columns: --k8s, or $NODE_NAME set */
 	bool no_host; /* --host=false: containers' events only, as ig's
 		       * default */
@@ -190,6 +193,9 @@ static void usage(FILE *f)
 	      "                       operator.oci.* flags above (default\n"
 	      "                       ~/.ig/config.yaml; INSPEKTOR_GADGET_* env)\n"
 	      "  -v, --verbose[=BOOL] say more on stderr (as RUNNER_DEBUG=1)\n"
+	      "      --trace-pipe[=BOOL]\n"
+	      "                       the kernel's trace pipe (bpf_printk) on\n"
+	      "                       stderr while the gadget runs\n"
 	      "  -h, --help           this help\n"
 	      "\n"
 	      "A gadget with snapshots or map iterators also takes, as ig:\n"
@@ -471,6 +477,13 @@ static int run_flag(struct run_flags *f, size_t n_params, int c,
 	case OPT_K8S:
 		f->k8s = true;
 		return EXIT_OK;
+	case OPT_TRACE_PIPE:
+		if (!cli_parse_bool(arg, &f->trace_pipe))
+			return cli_error(err, EXIT_USAGE,
+					 "invalid --trace-pipe '%s': want true "
+					 "or false",
+					 arg);
+		return EXIT_OK;
 	case OPT_HOST: /* the host's events are shown unless --host=false */
 		if (!cli_parse_bool(arg, &f->no_host))
 			return cli_error(err, EXIT_USAGE,
@@ -708,6 +721,8 @@ static int apply_flags(struct session *s, const struct run_flags *f,
 			return EXIT_USAGE;
 	if (f->k8s)
 		session_set_kubernetes(s);
+	if (f->trace_pipe)
+		session_set_trace_pipe(s);
 	if (f->ring_size &&
 	    session_set_ring_size(s, (unsigned int)f->ring_size, err))
 		return EXIT_USAGE;

@@ -31,6 +31,7 @@
 #include "runner/engine/record.h"
 #include "runner/engine/session.h"
 #include "runner/engine/stacks.h"
+#include "runner/engine/trace_pipe.h"
 
 #include "runner/engine/session_internal.h"
 
@@ -412,6 +413,7 @@ void session_free(struct session *s)
 
 	if (!s)
 		return;
+	trace_pipe_stop(s->trace_pipe);
 	for (i = 0; i < s->n_src; i++)
 		output_free(s->src[i].out);
 	for (i = 0; i < s->n_src; i++) {
@@ -581,6 +583,11 @@ int session_add_filter_expr_to(struct session *s, size_t i, const char *text,
 			       struct error **err)
 {
 	return filter_add_expr(&s->src[i].filter, s->src[i].fs, text, err);
+}
+
+void session_set_trace_pipe(struct session *s)
+{
+	s->trace_pipe_wanted = true;
 }
 
 void session_describe(const struct session *s, FILE *out)
@@ -813,6 +820,9 @@ int session_start(struct session *s, int fd, struct error **err)
 		gadget_rest_unwanted(s->g);
 	engine_step("session opened");
 	if (prepare_host(s->g, err) || session_ops_start(s, err))
+		return -1;
+	/* before the load: what the programs print from their start */
+	if (s->trace_pipe_wanted && trace_pipe_start(&s->trace_pipe, err))
 		return -1;
 	/* The containers' first scan on a thread beside the gadget's load
 	 * (after the exec hook's, itself on a thread since containers_new());

@@ -116,6 +116,9 @@ int session_add_filter_to(struct session *s, size_t i, const char *expr,
 			  struct error **err);
 int session_add_filter_expr_to(struct session *s, size_t i, const char *text,
 			       struct error **err);
+/* ig's --trace-pipe: from the start, the kernel's trace pipe on stderr
+ * (trace_pipe.h). */
+void session_set_trace_pipe(struct session *s);
 void session_describe(const struct session *s, FILE *out);
 /* Its OUTPUT MODES section: each data source's modes, its default marked. */
 void session_describe_modes(const struct session *s, FILE *out);

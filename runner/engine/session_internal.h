@@ -82,6 +82,8 @@ struct session {
 	/* ig's operator params that apply (session_ops.c): flags after
 	 * the gadget's params */
 	size_t n_ops;
+	bool trace_pipe_wanted; /* --trace-pipe */
+	struct trace_pipe *trace_pipe;
 	int ops[SESSION_MAX_OPS];
 };
 

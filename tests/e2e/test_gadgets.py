@@ -924,25 +924,30 @@ def metadata_param_missing_from_program(env):
           f"the param named in {lines[0]!r}")
 
 
-@test
-def verbose_shows_the_verifier_log(env):
-    """ig's -v/--verbose says more on stderr: here what RUNNER_DEBUG=1
-    shows, libbpf's messages with the verifier's log of a program it
-    refuses (a load from address 0x1000); without it, one line."""
-    d = os.path.join(env.tmp, "badload")
+def trace_exec_with(env, name, code):
+    """examples/trace_exec with code after its first statement, built as
+    image NAME:1."""
+    d = os.path.join(env.tmp, name)
     shutil.copytree(f"{ROOT}/examples/trace_exec", d)
     path = os.path.join(d, "program.bpf.c")
     with open(path) as f:
         src = f.read()
     at = "bpf_get_current_task();\n"
     check(at in src, f"no {at!r} in {path}")
-    src = src.replace(at, at + "\tif (*(volatile char *)0x1000 == 7)\n"
-                      "\t\treturn 1;\n", 1)
     with open(path, "w") as f:
-        f.write(src)
-    rc, out, err = run_sync(["image", "build", d, "-t", "badload:1",
+        f.write(src.replace(at, at + code, 1))
+    rc, out, err = run_sync(["image", "build", d, "-t", f"{name}:1",
                              "--store", env.store], safety=False)
     eq(rc, 0, f"image build exit status (stderr {err!r})")
+
+
+@test
+def verbose_shows_the_verifier_log(env):
+    """ig's -v/--verbose says more on stderr: here what RUNNER_DEBUG=1
+    shows, libbpf's messages with the verifier's log of a program it
+    refuses (a load from address 0x1000); without it, one line."""
+    trace_exec_with(env, "badload",
+                    "\tif (*(volatile char *)0x1000 == 7)\n\t\treturn 1;\n")
     base = ["run", "badload:1", "--store", env.store]
     quiet = {"RUNNER_DEBUG": ""}  # empty: unset
     for flags in ([], ["--verbose=false"], ["-v", "--verbose=0"]):
@@ -962,6 +967,32 @@ def verbose_shows_the_verifier_log(env):
               f"{flags}: the verifier's log on stderr: {err[-500:]!r}")
         eq(err.splitlines()[-1][:8], "runner: ", f"{flags}: the error last")
     usage_error(base + ["--verbose=x"], "invalid --verbose 'x'")
+
+
+@test
+def trace_pipe_on_stderr(env):
+    """ig's --trace-pipe: what the gadget's programs bpf_printk() (the
+    kernel's trace pipe) on stderr while it runs; not without it."""
+    trace_exec_with(env, "printk", f'\tbpf_printk("{MARK}-%d", 42);\n')
+    line = f"bpf_trace_printk: {MARK}-42"
+    for flags in ([], ["--trace-pipe"]):
+        r = Runner(["run", "printk:1", "--store", env.store, "-o", "none"]
+                   + flags)
+        try:
+            subprocess.run(["true"], check=True, timeout=10)
+            if flags:
+                wait_until(lambda: line in r.stderr(), 10,
+                           f"{line!r} on stderr")
+        finally:
+            eq(r.stop(), 0, f"{flags}: exit status")
+        said = [x for x in r.stderr().splitlines() if line in x]
+        if not flags:
+            eq(said, [], "without --trace-pipe: nothing of it")
+            continue
+        check(said[0].startswith("runner: trace pipe: "),
+              f"the trace pipe's lines: {said[:2]}")
+    usage_error(["run", "printk:1", "--store", env.store, "--trace-pipe=x"],
+                "invalid --trace-pipe 'x'")
 
 
 # ---- user and group names ---------------------------------------------------
