@@ -661,5 +661,7 @@ unsigned long long filter_gave_up(const struct filter *f)
 	for (size_t i = 0; f && i < f->n; i++)
 		if (f->rules[i].re)
 			n += filter_regex_gave_up(f->rules[i].re);
+		else if (f->rules[i].expr)
+			n += filter_expr_gave_up(f->rules[i].expr);
 	return n;
 }

@@ -794,6 +794,16 @@ fail:
 	return -1;
 }
 
+unsigned long long filter_expr_gave_up(const struct filter_expr *e)
+{
+	unsigned long long n = 0;
+
+	for (const struct node *x = e ? e->all : NULL; x; x = x->next)
+		if (x->re)
+			n += filter_regex_gave_up(x->re);
+	return n;
+}
+
 void filter_expr_free(struct filter_expr *e)
 {
 	if (!e)

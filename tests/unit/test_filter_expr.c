@@ -240,6 +240,18 @@ static void anded_with_filter_rules(void **state)
 	assert_true(filter_match(f, &x->ev));
 	assert_int_equal(filter_add_expr(&f, x->fs, "tc", &err), 0);
 	assert_false(filter_match(f, &x->ev));
+	/* a "matches" past the regular expressions' limits (test_filter's
+	 * 30 "a" and a "!") is no match, counted as -F's are */
+	memset(x->ev.name, 'a', sizeof(x->ev.name) - 2);
+	strcpy(x->ev.name + sizeof(x->ev.name) - 2, "!");
+	filter_free(f);
+	f = NULL;
+	assert_int_equal(filter_add_expr(&f, x->fs,
+					 "name matches \"(a{1,30}){1,30}$\"",
+					 &err),
+			 0);
+	assert_false(filter_match(f, &x->ev));
+	assert_true(filter_gave_up(f) == 1);
 	assert_int_equal(filter_add_expr(&f, x->fs, "tc ==", &err), -1);
 	assert_string_equal(error_msg(err),
 			    "filter expression \"tc ==\": at byte 6: an "
