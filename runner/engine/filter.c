@@ -391,8 +391,10 @@ static int add_rule(struct filter *f, char *rule, struct error **err)
 }
 
 /*
- * Split expr at commas ("\\," is one inside a rule) into buf, a copy of
- * it, and call fn on every rule that is not blank; stop at its first error.
+ * Split expr at commas into buf, a copy of it, and call fn on every rule
+ * that is not blank; stop at its first error.  As ig's
+ * SplitStringWithEscape(): "\\," is a comma inside a rule and "\\\\" one
+ * backslash, another backslash stays, one at the end goes.
  */
 static int each_rule(char *buf, const char *expr,
 		     int (*fn)(char *rule, void *ctx), void *ctx)
@@ -400,11 +402,12 @@ static int each_rule(char *buf, const char *expr,
 	char *rule = buf, *w = buf;
 
 	for (const char *r = expr;; r++) {
-		if (*r == '\\' && r[1] == ',') {
-			*w++ = ',';
-			r++;
+		if (*r == '\\' && (r[1] == ',' || r[1] == '\\')) {
+			*w++ = *++r;
 			continue;
 		}
+		if (*r == '\\' && !r[1])
+			continue;
 		if (*r && *r != ',') {
 			*w++ = *r;
 			continue;

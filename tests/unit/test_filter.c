@@ -422,7 +422,7 @@ static void strings__raw_value__not_terminal_escapes(void **state)
 	assert_false(match(x, "runtime.containerName~x1b"));
 	assert_true(match(x, "runtime.containerName!~x1b"));
 	assert_true(match(x, "runtime.containerName>a\x1b"));
-	assert_true(match(x, "runtime.containerName<a\\"));
+	assert_true(match(x, "runtime.containerName<a\\\\")); /* "a\\" */
 	/* -c NAME */
 	assert_int_equal(filter_add_names(&f, x->fs, "runtime.containerName",
 					  name, &err),
@@ -594,6 +594,14 @@ static void comma__and_with_escape(void **state)
 	assert_true(match(x, "name==a\\,b."));
 	assert_true(match(x, "name~^a{1\\,3}\\,"));
 	assert_true(match(x, "name~b\\.$,pid==4242"));
+	/* "\\\\" is one backslash, as ig's SplitStringWithEscape() reads it:
+	 * the regular expression \. here, a literal dot */
+	assert_true(match(x, "name~^a\\,b\\\\.$"));
+	assert_false(match(x, "name~^a\\,b\\\\.x"));
+	strcpy(x->ev.name, "a\\b.");
+	assert_true(match(x, "name==a\\\\b."));
+	assert_true(match(x, "name==a\\b.")); /* another one stays */
+	assert_true(match(x, "name==a\\\\b.\\")); /* a last one goes */
 }
 
 static void repeated__anded(void **state)
