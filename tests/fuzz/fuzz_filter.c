@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * -F filter expressions (runner/engine/filter.c) over the real trace_dns fields:
+ * -F filter expressions (runner/engine/filter.c), and the same text as an
+ * -E expression (filter_expr.c), over the real trace_dns fields:
  * the BTF of $BUILD/gadget/trace_dns/program.bpf.o and its gadget.yaml.
  * The input up to its first NUL is the expression; the bytes after it
  * fill the event that a parsed filter is matched against.
@@ -51,6 +52,27 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* The text as -E (filter_expr.h): compiled or refused with a message;
+ * the same expression twice, ANDed, gives the verdict of one. */
+static void expr_too(const char *text, const uint8_t *ev)
+{
+	cleanup_error struct error *err = NULL;
+	struct filter *f = NULL;
+	bool once;
+
+	if (filter_add_expr(&f, fs, text, &err) < 0) {
+		FUZZ_CHECK(err && err->msg && !f,
+			   "-E failure without a message");
+		return;
+	}
+	once = filter_match(f, ev);
+	FUZZ_CHECK(!filter_add_expr(&f, fs, text, &err),
+		   "-E \"%s\" compiles once only", text);
+	FUZZ_CHECK(once == filter_match(f, ev),
+		   "-E \"%s\" AND itself differs from itself", text);
+	filter_free(f);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	cleanup_error struct error *err = NULL;
@@ -65,6 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (n < size)
 		memcpy(ev, data + n + 1,
 		       size - n - 1 < ev_size ? size - n - 1 : ev_size);
+	expr_too(expr, ev);
 	if (filter_add(&f, fs, expr, &err) < 0) {
 		FUZZ_CHECK(err && err->msg, "failure without a message");
 		filter_free(f);
