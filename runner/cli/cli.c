@@ -387,6 +387,34 @@ void cli_verbose(void)
 		engine_log_set(cli_log_stderr, (void *)"1");
 }
 
+int cli_check_runtimes(const char *list, struct error **err)
+{
+	static const char *const names[] = { "docker", "containerd", "cri-o",
+					     "podman" };
+	const char *p = list;
+
+	for (;;) {
+		size_t n = strcspn(p, ","), i;
+
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (strlen(names[i]) == n && !strncmp(names[i], p, n))
+				break;
+		if (!n)
+			return cli_error(err, EXIT_USAGE,
+					 "--runtimes: empty item in '%s'",
+					 list);
+		if (i == sizeof(names) / sizeof(names[0]))
+			return cli_error(err, EXIT_USAGE,
+					 "--runtimes: runtime '%.*s' is not "
+					 "supported (docker, containerd, "
+					 "cri-o, podman)",
+					 (int)n, p);
+		if (!p[n])
+			return EXIT_OK;
+		p += n + 1;
+	}
+}
+
 bool cli_parse_bool(const char *s, bool *out)
 {
 	if (!s || !strcmp(s, "true") || !strcmp(s, "1")) {

@@ -190,6 +190,10 @@ void cli_print_done(const char *verb, const char *ref, const char *digest);
 int parse_ulong(const char *what, const char *s, unsigned long min,
 		unsigned long max, unsigned long *out, struct error **err);
 
+/* -r/--runtimes LIST: each item a runtime ig knows (docker, containerd,
+ * cri-o, podman); else a usage error that names it. */
+int cli_check_runtimes(const char *list, struct error **err);
+
 /* A flag's BOOL: true, 1, false, 0; NULL (no value) is true. */
 bool cli_parse_bool(const char *s, bool *out);
 

@@ -126,9 +126,6 @@ struct lc_state {
 	int rc;
 };
 
-static const char *const runtime_names[] = { "docker", "containerd", "cri-o",
-					     "podman" };
-#define N_RUNTIMES (sizeof(runtime_names) / sizeof(runtime_names[0]))
 #define RFC3339 "2006-01-02T15:04:05Z07:00" /* Go's time.RFC3339 */
 /* ig's types.Time.String() */
 #define STARTED_LAYOUT "2006-01-02T15:04:05.000000000Z07:00"
@@ -182,22 +179,6 @@ static int add_column(void *ctx, const char *name, struct error **err)
 	return EXIT_OK;
 }
 
-/* One of -r a,b: a runtime ig knows. */
-static int check_runtime(void *ctx, const char *name, struct error **err)
-{
-	size_t i;
-
-	(void)ctx;
-	for (i = 0; i < N_RUNTIMES && strcmp(runtime_names[i], name); i++)
-		;
-	if (i == N_RUNTIMES)
-		return cli_error(err, EXIT_USAGE,
-				 "--runtimes: runtime '%s' is not supported "
-				 "(docker, containerd, cri-o, podman)",
-				 name);
-	return EXIT_OK;
-}
-
 static int lc_option(void *state, int opt, const char *arg, struct error **err)
 {
 	struct lc_state *st = state;
@@ -229,7 +210,7 @@ static int lc_option(void *state, int opt, const char *arg, struct error **err)
 		return EXIT_OK;
 	case 'r':
 		st->runtimes = arg;
-		return each_item("--runtimes", arg, check_runtime, NULL, err);
+		return cli_check_runtimes(arg, err);
 	case OPT_IMAGE ... OPT_IMAGE_LAST:
 		if (!image_select_add(&st->images, opt - OPT_IMAGE, arg, err))
 			return EXIT_OK;

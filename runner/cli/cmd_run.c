@@ -74,6 +74,7 @@ static const struct option base_opts[] = {
 	{ "filter", required_argument, NULL, 'F' },
 	{ "filter-expr", required_argument, NULL, 'E' },
 	{ "containername", required_argument, NULL, 'c' },
+	{ "runtimes", required_argument, NULL, 'r' },
 	{ "runtime-containername", required_argument, NULL, 'c' },
 	{ "fields", required_argument, NULL, OPT_FIELDS },
 	{ "timeout", required_argument, NULL, 't' },
@@ -117,6 +118,7 @@ struct run_flags {
 	int expr_ds[MAX_FILTERS];
 	size_t n_exprs;
 	const char *containers; /* -c: the last one, as in ig */
+	const char *runtimes; /* -r: the last one */
 	unsigned long timeout, max_events;
 	unsigned long ring_size; /* bytes, 0: as the gadget declares */
 	int nice; /* --nice */
@@ -168,6 +170,9 @@ static void usage(FILE *f)
 	      "                       only events of these containers (podman,\n"
 	      "                       docker, containerd, cri-o); !NAME: all\n"
 	      "                       but NAME (also --runtime-containername)\n"
+	      "  -r, --runtimes LIST  only containers of these runtimes are\n"
+	      "                       known (docker, containerd, cri-o, podman;\n"
+	      "                       the others' processes are the host's)\n"
 	      "      --host[=BOOL]    as in ig: the host's events are shown\n"
 	      "                       (with the containers', unless -c,\n"
 	      "                       --containerimage-* or --k8s-* select);\n"
@@ -228,7 +233,7 @@ static bool takes_arg(const char *arg, const char *next, bool gadget)
 	size_t i;
 
 	if (!strcmp(arg, "-o") || !strcmp(arg, "-F") || !strcmp(arg, "-c") ||
-	    !strcmp(arg, "-t") || !strcmp(arg, "-E"))
+	    !strcmp(arg, "-t") || !strcmp(arg, "-E") || !strcmp(arg, "-r"))
 		return true;
 	if (strncmp(arg, "--", 2) || strchr(arg, '='))
 		return false;
@@ -435,6 +440,9 @@ static int run_flag(struct run_flags *f, size_t n_params, int c,
 	case 'c': /* checked by session_select_containers() */
 		f->containers = arg;
 		return EXIT_OK;
+	case 'r':
+		f->runtimes = arg;
+		return cli_check_runtimes(arg, err);
 	case 'F':
 		return add_filter(f, false, -1, arg, err);
 	case 'E':
@@ -637,7 +645,7 @@ static int parse_opts(int argc, char **argv, const struct option *opts,
 						 "snapshot or map iterator" :
 						 "map iterator",
 					 missing);
-		c = getopt_long(argc, argv, ":o:F:E:c:t:hv", opts, &li);
+		c = getopt_long(argc, argv, ":o:F:E:c:r:t:hv", opts, &li);
 		if (c == -1)
 			break;
 		if (c == '?' || c == ':') {
@@ -730,6 +738,8 @@ static int apply_flags(struct session *s, const struct run_flags *f,
 		if (f->pods[i] &&
 		    session_select_pods(s, (int)i, f->pods[i], err))
 			return EXIT_USAGE;
+	if (f->runtimes && session_select_runtimes(s, f->runtimes, err))
+		return EXIT_USAGE;
 	if (f->containers && session_select_containers(s, f->containers, err))
 		return EXIT_USAGE;
 	for (i = 0; i <= IMAGE_SELECT_DIGEST; i++)

@@ -22,6 +22,7 @@
 #include "common/fileutil.h"
 #include "common/thread.h"
 #include "runner/engine/bpf/containers.h"
+#include "runner/engine/name_list.h"
 #include "runner/engine/containers.h"
 #include "runner/engine/containers_tracker.h"
 #include "runner/engine/fields.h"
@@ -72,6 +73,7 @@ struct containers {
 	struct pods *pods; /* pod identity, and pods by network namespace */
 	containers_fn listener; /* told of every namespace named or gone */
 	void *listener_ctx;
+	char *runtimes; /* containers_set_runtimes(), NULL: every one */
 };
 
 static const struct {
@@ -265,6 +267,7 @@ void containers_free(struct containers *c)
 	error_free(c->scan_err);
 	containers_tracker_free(c->tracker);
 	pods_free(c->pods);
+	free(c->runtimes);
 	for (i = 0; i < NBUCKETS; i++) {
 		struct entry *e = c->buckets[i], *next;
 
@@ -562,7 +565,28 @@ const struct container_info *containers_lookup(struct containers *c,
 	 * container's, or one from before the runner: the scan tells. */
 	if (!e && mntns && !c->tracker)
 		e = resolve(c, mntns);
-	return e && e->info.id[0] ? &e->info : NULL;
+	return e && e->info.id[0] && containers_runtime_wanted(c, &e->info) ?
+		       &e->info :
+		       NULL;
+}
+
+int containers_set_runtimes(struct containers *c, const char *list,
+			    struct error **err)
+{
+	char *copy = list ? strdup(list) : NULL;
+
+	if (list && !copy)
+		return error_set(err, ENOMEM, "--runtimes");
+	free(c->runtimes);
+	c->runtimes = copy;
+	c->version++;
+	return 0;
+}
+
+bool containers_runtime_wanted(const struct containers *c,
+			       const struct container_info *ci)
+{
+	return !c->runtimes || name_list_match(c->runtimes, ci->runtime);
 }
 
 /* "/a/b/leaf" from a note's cgroup names (leaf first); "" for the root. */

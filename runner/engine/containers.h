@@ -115,6 +115,17 @@ int containers_scan_end(struct containers *c, struct error **err);
  * short-lived container may be gone by the next scan); one that is not
  * found is not looked for again until the next containers_scan().
  */
+/*
+ * ig's --runtimes: only containers of the runtimes in list (docker,
+ * containerd, cri-o, podman, comma-separated; checked by the caller) are
+ * known to containers_lookup(): the processes of the others are the
+ * host's, as for ig, which does not watch those runtimes.  NULL: all.
+ */
+int containers_set_runtimes(struct containers *c, const char *list,
+			    struct error **err);
+/* Is ci of a runtime containers_set_runtimes() keeps? */
+bool containers_runtime_wanted(const struct containers *c,
+			       const struct container_info *ci);
 const struct container_info *containers_lookup(struct containers *c,
 					       __u64 mntns);
 /* What a mount namespace is now: ci, or NULL when it is gone. */

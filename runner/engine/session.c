@@ -508,6 +508,16 @@ int session_select_containers(struct session *s, const char *list,
 	return 0;
 }
 
+int session_select_runtimes(struct session *s, const char *list,
+			    struct error **err)
+{
+	if (!s->ctrs)
+		return error_set(err, 0,
+				 "--runtimes: no data source has runtime.* "
+				 "fields (no mount namespace id)");
+	return containers_set_runtimes(s->ctrs, list, err);
+}
+
 int session_select_images(struct session *s, int key, const char *list,
 			  struct error **err)
 {
@@ -776,6 +786,9 @@ static void select_in_kernel(void *ctx, __u64 mntns,
 
 	if (s->pods_fd < 0)
 		return;
+	/* --runtimes: the others' containers are not known */
+	if (ci && !containers_runtime_wanted(s->ctrs, ci))
+		ci = NULL;
 	if (ci && k8s_select_match(s->pods, &ci->pod, ci->pod.container))
 		bpf_map_update_elem(s->pods_fd, &mntns, &one, BPF_ANY);
 	else

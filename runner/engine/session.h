@@ -107,6 +107,10 @@ int session_select_pods(struct session *s, int key, const char *value,
 /* --containerimage-id, --containerimage-digest: key is an enum
  * image_select_key, list a comma list (image_select.h); the containers'
  * images are read as each is found from then on. */
+/* -r/--runtimes: only containers of these runtimes are known, as in ig
+ * (containers_set_runtimes()); list checked by the caller. */
+int session_select_runtimes(struct session *s, const char *list,
+			    struct error **err);
 int session_select_images(struct session *s, int key, const char *list,
 			  struct error **err);
 /* The FIELDS sections of `runner run IMAGE --help`. */

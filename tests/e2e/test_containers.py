@@ -31,7 +31,7 @@ from harness import (ROOT, RUNNER, Fail, Netns, Runner, check,  # noqa: E402
 from registry_env import Registry  # noqa: E402
 from gadget_env import (WEB4, build_images, busybox_rootfs,  # noqa: E402
                         dnsmasq, header_cell, json_lines, run_client,
-                        stop_all, wait_json, wait_until)
+                        stop_all, usage_error, wait_json, wait_until)
 
 TAG = f"e2e{os.getpid()}"
 IMAGE = f"localhost/trace-dns-test-bb:{TAG}"
@@ -324,6 +324,37 @@ def containername_list_and_exclusion_as_ig(env):
             check_container_events(evs, ctr, what)
         eq({e["runtime"]["containerName"] for e in evs}, want,
            f"{what}: the containers of its events")
+
+
+@test
+def runtimes_flag_knows_only_those_containers_as_ig(env):
+    """ig's -r/--runtimes: the containers of other runtimes are not known
+    (ig does not watch them): with -r docker,containerd a podman
+    container's events are the host's (no runtime.* names, so that -c and
+    --host=false leave them out); with -r podman they carry its names."""
+    b, c = cname("b"), cname("c")
+    pod = tracer(env, "-r", "podman")
+    other = tracer(env, "--runtimes", "docker,containerd")
+    try:
+        cb, cc = Held(env, b), Held(env, c)
+        cc.release()
+        cb.release()
+        # c ended before b started: b's responses are the marker
+        wait_responses((("-r podman", pod, b),
+                        ("--runtimes docker,containerd", other, b)))
+    finally:
+        stop_all([pod, other])
+    evs = json_lines(pod.stdout())
+    check_container_events(evs, cb, "-r podman")
+    check_container_events(evs, cc, "-r podman")
+    evs = [e for e in json_lines(other.stdout())
+           if e["name"] in (qname(b), qname(c))]
+    eq(sorted({e["proc"]["pid"] for e in evs if e["proc"]["comm"] ==
+               "nslookup"}), sorted([cb.pid, cc.pid]),
+       "--runtimes docker,containerd: the containers' nslookups are seen")
+    check_host_events(evs, "--runtimes docker,containerd")
+    usage_error(["run", "trace_dns", "--store", env.store, "-r", "rkt"],
+                "--runtimes: runtime 'rkt' is not supported")
 
 
 @test
