@@ -279,6 +279,13 @@ void containers_free(struct containers *c)
 	free(c);
 }
 
+/* e's pod by its network namespace, unless --runtimes leaves e out. */
+static void index_pod(struct containers *c, const struct entry *e)
+{
+	if (containers_runtime_wanted(c, &e->info))
+		pods_index_add(c->pods, &e->info);
+}
+
 static struct entry **slot(const struct containers *c, __u64 mntns)
 {
 	return (struct entry **)&c
@@ -521,7 +528,7 @@ static int add(struct containers *c, __u64 mntns, const char *pid)
 		e->pid = (unsigned int)atoi(pid);
 	if (pid && !proc_container(c, pid, &e->info)) {
 		name_container(c, &e->info, e->pid);
-		pods_index_add(c->pods, &e->info);
+		index_pod(c, e);
 	}
 	if (c->listener)
 		c->listener(c->listener_ctx, e->mntns, &e->info);
@@ -570,6 +577,8 @@ const struct container_info *containers_lookup(struct containers *c,
 		       NULL;
 }
 
+static void reindex_pods(struct containers *c);
+
 int containers_set_runtimes(struct containers *c, const char *list,
 			    struct error **err)
 {
@@ -577,9 +586,10 @@ int containers_set_runtimes(struct containers *c, const char *list,
 
 	if (list && !copy)
 		return error_set(err, ENOMEM, "--runtimes");
+	settle(c);
 	free(c->runtimes);
 	c->runtimes = copy;
-	c->version++;
+	reindex_pods(c);
 	return 0;
 }
 
@@ -646,7 +656,7 @@ static void back(struct containers *c, struct entry *e)
 	if (!e->gone)
 		return;
 	not_gone(c, e);
-	pods_index_add(c->pods, &e->info);
+	index_pod(c, e);
 	if (c->listener)
 		c->listener(c->listener_ctx, e->mntns, &e->info);
 }
@@ -702,7 +712,7 @@ int containers_handle_note(struct containers *c,
 	e->gen = c->gen;
 	e->told = true;
 	e->info = ci;
-	pods_index_add(c->pods, &e->info);
+	index_pod(c, e);
 	if (c->listener)
 		c->listener(c->listener_ctx, e->mntns, &e->info);
 	return 0;
@@ -793,7 +803,7 @@ static void reindex_pods(struct containers *c)
 	for (i = 0; i < NBUCKETS; i++)
 		for (struct entry *e = c->buckets[i]; e; e = e->next)
 			if (!e->gone)
-				pods_index_add(c->pods, &e->info);
+				index_pod(c, e);
 }
 
 void containers_filter_fds(const struct containers *c, int *mntns_fd,

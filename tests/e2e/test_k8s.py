@@ -762,6 +762,8 @@ def podman_kube_play_pod_events_carry_k8s_fields(env):
     pod, pod2 = f"kube-{PID}", f"kube2-{PID}"
     r = tracer(env)
     lab = tracer(env, "--k8s-selector", f"app={pod}")
+    # ig's -r: podman's containers not known, nor their pod by its netns
+    other = tracer(env, "-r", "docker")
     try:
         env.pods += [pod, pod2]
         fifo, net = kube_play_client(env.tmp, pod,
@@ -772,7 +774,7 @@ def podman_kube_play_pod_events_carry_k8s_fields(env):
         def probe(name="probe"):
             sh(f"podman exec {pod}-sidecar /bin/nslookup {name}.web.test "
                "127.0.0.1", check_rc=False)
-        attached(net, [r, lab], probe)
+        attached(net, [r, lab, other], probe)
         # another kube pod, traced by the label selection too
         tmp2 = os.path.join(env.tmp, "pod2")
         os.makedirs(tmp2)
@@ -787,9 +789,9 @@ def podman_kube_play_pod_events_carry_k8s_fields(env):
         wait_json(r, named(pod), n=4)
         wait_json(r, named(pod2), n=4)
         wait_json(lab, named(pod), n=2)
-        settle([r, lab], lambda: probe("marker"))
+        settle([r, lab, other], lambda: probe("marker"))
     finally:
-        stop_all([r, lab])
+        stop_all([r, lab, other])
     want = {"node": NODE, "namespace": "", "podName": pod,
             "containerName": "client", "hostnetwork": False,
             "podLabels": f"app={pod},tier=front", "podUID": ""}
@@ -810,6 +812,14 @@ def podman_kube_play_pod_events_carry_k8s_fields(env):
               want)
     for e in levs:
         eq(e["k8s"]["podName"], pod, f"--k8s-selector app={pod}: {e}")
+    oevs = json_lines(other.stdout())
+    none = dict(want, podName="", containerName="", podLabels="")
+    check_k8s(queries_of(oevs, "nslookup", pod), "-r docker", none)
+    check_k8s([e for e in oevs if e["proc"]["comm"] == "dnsmasq" and
+               e["name"] == f"{pod}.web.test."],
+              "-r docker: dnsmasq in the kube pod's netns", none)
+    for e in queries_of(oevs, "nslookup", pod):
+        eq(e["runtime"]["containerName"], "", "-r docker: runtime")
 
 
 @test
