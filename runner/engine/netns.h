@@ -33,9 +33,11 @@ int netns_scan(struct netns_set *set, struct error **err);
 /* Readable (EPOLLIN, edge) when a mount came or went; -1: none. */
 int netns_mounts_fd(const struct netns_set *set);
 /* After a mount came or went: attach to new bind-mounted namespaces (no
- * letting go; without a change, one poll() and nothing else).  The table
- * is read at most once per NETNS_MOUNTS_GAP_MS; a change seen sooner is
- * pending (netns_mounts_pending()) until a call after the gap. */
+ * letting go; without a change, one poll() and nothing else).  Linux 6.8+:
+ * the mounts made since the last call are read (listmount(2)), at once.
+ * Before: the whole table, at most once per NETNS_MOUNTS_GAP_MS; a change
+ * seen sooner is pending (netns_mounts_pending()) until a call after the
+ * gap. */
 #define NETNS_MOUNTS_GAP_MS 10
 int netns_mounted(struct netns_set *set, struct error **err);
 bool netns_mounts_pending(const struct netns_set *set);

@@ -10,9 +10,13 @@ import shutil
 import tempfile
 import time
 
+import nosys
 from harness import ROOT, RUNNER, Fail, Netns, Runner, check, main, sh, test
 
 NS = f"rnetns{os.getpid()}"
+# the mount table as a kernel before 6.8 gives it: /proc/self/mountinfo
+# only (statmount(2), listmount(2) fail ENOSYS)
+NO_LISTMOUNT = nosys.prefix(457, 458)
 
 
 def packet_sockets(pid):
@@ -30,8 +34,10 @@ def packet_sockets(pid):
 
 
 def packet_sockets_in(ns_name, pid):
-    """Inodes of pid's packet sockets that live in netns ns_name."""
-    out = sh(f"ip netns exec {ns_name} ss -0 -a -p -e -H", check_rc=False)
+    """Inodes of pid's packet sockets that live in netns ns_name (a name
+    in /run/netns, or the path of a namespace)."""
+    path = ns_name if "/" in ns_name else f"/run/netns/{ns_name}"
+    out = sh(f"nsenter --net='{path}' ss -0 -a -p -e -H", check_rc=False)
     inodes = set()
     for line in out.splitlines():
         m = re.search(r"ino:(\d+)", line)
@@ -141,12 +147,13 @@ def stopped_events(r, rc):
     return [json.loads(ln) for ln in r.stdout().splitlines() if ln.strip()]
 
 
-@test
-def first_query_of_a_new_namespace_seen(env):
+def first_query_seen(env, prefix=()):
     """`ip netns add` then at once `ip netns exec ... dig`: the bind mount
     of the new namespace wakes the runner, which takes the namespace in
-    before dig runs (not at its next scan)."""
-    r = Runner(["run", "trace_dns", "-o", "json", "--store", env["store"]])
+    before dig runs (not at its next scan).  Returns the runner's
+    stderr."""
+    r = Runner(["run", "trace_dns", "-o", "json", "--store", env["store"]],
+               env={"RUNNER_DEBUG": "2"}, prefix=prefix)
     ns = None
     first, marker = f"first{os.getpid()}.test.", f"marker{os.getpid()}.test."
     try:
@@ -171,6 +178,59 @@ def first_query_of_a_new_namespace_seen(env):
     check(any(e["proc"]["comm"] == "dig" or
               e["proc"]["comm"].startswith("isc-") for e in mine),
           f"process of the first query: {[e['proc'] for e in mine]}")
+    return r.stderr()
+
+
+def mount_table_notes(stderr):
+    return [ln for ln in stderr.splitlines() if "mount table" in ln]
+
+
+@test
+def first_query_of_a_new_namespace_seen(env):
+    """The mounts made since the last change read by id (listmount(2))."""
+    err = first_query_seen(env)
+    check("mount table read by id" in err,
+          f"mount table not read by id: {mount_table_notes(err)}")
+
+
+@test
+def first_query_seen_without_listmount(env):
+    """A kernel before 6.8 (no listmount(2)): the whole mount table is
+    read at a change, the first query seen as well."""
+    err = first_query_seen(env, prefix=NO_LISTMOUNT)
+    check("mount table read whole" in err,
+          f"listmount(2) not failed by the test: {mount_table_notes(err)}")
+
+
+@test
+def namespace_at_a_path_with_a_space_taken_in(env):
+    """A namespace bind-mounted where mountinfo escapes the path (a space,
+    \\040) and no process runs: the runner reads its mount point by id
+    (statmount(2)), as it is, and takes it in at once and at each scan
+    after; mountinfo's escaped line was passed over, the namespace never
+    taken in."""
+    tmp = tempfile.mkdtemp(prefix="netns e2e ")
+    path = os.path.join(tmp, "a namespace")
+    open(path, "w").close()
+    r = Runner(["run", "trace_dns", "-o", "json", "--store", env["store"]])
+    mounted = False
+    try:
+        sh(f"unshare --net='{path}' true")
+        mounted = True
+        wait_until(lambda: len(packet_sockets_in(path, r.proc.pid)) == 1,
+                   "the runner's packet socket in the namespace")
+        (ino,) = packet_sockets_in(path, r.proc.pid)
+        time.sleep(1.5)  # a scan of every namespace (once a second)
+        check(ino in packet_sockets(r.proc.pid),
+              "namespace let go at the scan after its mount")
+        check(r.proc.poll() is None, f"runner exited: {r.stderr()}")
+    finally:
+        if mounted:
+            sh(f"umount '{path}'", check_rc=False)
+        shutil.rmtree(tmp, ignore_errors=True)
+        rc = r.stop()
+    check(rc == 0, f"runner exited {rc}: {r.stderr()}")
+
 
 
 # one shot in a namespace of its own that nobody bind-mounts: its inode,
