@@ -83,8 +83,7 @@ ssize_t mountlist_after(uint64_t after, uint64_t *ids, size_t n)
 }
 
 /* 1: *sm holds what mask asks; 0: the mount is gone or does not fit */
-static int stat_mount(uint64_t id, __u64 mask, struct mnt_stat *sm,
-		      size_t size)
+static int stat_mount(uint64_t id, __u64 mask, struct mnt_stat *sm, size_t size)
 {
 	struct mnt_req req = { .size = sizeof(req),
 			       .mnt_id = id,
