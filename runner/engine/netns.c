@@ -403,7 +403,10 @@ int netns_mounted(struct netns_set *set, struct error **err)
 		return 0;
 	if (set->by_id) {
 		set->mounts_dirty = false;
-		return scan_mounts_after(set, set->mounts_last, err);
+		pthread_mutex_lock(&set->lock);
+		rc = scan_mounts_after(set, set->mounts_last, err);
+		pthread_mutex_unlock(&set->lock);
+		return rc;
 	}
 	/*
 	 * The whole table (a kernel before 6.8): read at most once per
