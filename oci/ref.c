@@ -9,6 +9,8 @@
  *   tag        := [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}
  * Without a registry the default prefix's registry is used, and a single
  * component gets the whole default prefix ("inspektor-gadget/gadget/").
+ * On Docker Hub (docker.io, index.docker.io) a single component is an
+ * official image: docker.io/busybox is docker.io/library/busybox.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -202,6 +204,31 @@ static int check_repository(const char *s, const char *repo, struct error **err)
 	}
 }
 
+/*
+ * Docker Hub's names as docker, containerd and ig (distribution/reference's
+ * ParseNormalizedNamed) store them: index.docker.io is docker.io, and a
+ * name of one component there is an official image under "library/".
+ */
+static int docker_hub_name(struct oci_ref *ref)
+{
+	char *p;
+
+	if (!strcmp(ref->registry, "index.docker.io")) {
+		p = strdup("docker.io");
+		if (!p)
+			return -1;
+		free(ref->registry);
+		ref->registry = p;
+	}
+	if (strcmp(ref->registry, "docker.io") || strchr(ref->repository, '/'))
+		return 0;
+	if (asprintf(&p, "library/%s", ref->repository) < 0)
+		return -1;
+	free(ref->repository);
+	ref->repository = p;
+	return 0;
+}
+
 int oci_ref_parse(const char *s, const char *default_prefix,
 		  struct oci_ref **out, struct error **err)
 {
@@ -290,6 +317,8 @@ int oci_ref_parse(const char *s, const char *default_prefix,
 			ref->repository = NULL;
 	}
 	if (!ref->registry || !ref->repository)
+		goto nomem;
+	if (docker_hub_name(ref) < 0)
 		goto nomem;
 	if (check_repository(s, ref->repository, err) < 0)
 		goto fail;

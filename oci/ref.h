@@ -3,6 +3,7 @@
  * Image references, normalised like Inspektor Gadget's `ig`:
  *   trace_dns              -> ghcr.io/inspektor-gadget/gadget/trace_dns:latest
  *   localhost:5000/x/y:v1  -> localhost:5000/x/y:v1
+ *   docker.io/busybox      -> docker.io/library/busybox:latest (as docker)
  *   name@sha256:<hex>      -> digest kept, tag may be absent
  */
 #ifndef OCI_REF_H

@@ -804,6 +804,40 @@ def docker_hub__requests_go_to_its_api_host(ctx):
           "login to docker.io: GET https://registry-1.docker.io/v2/:")
 
 
+@test
+def docker_hub__a_single_name_is_an_official_library_image(ctx):
+    """docker.io/busybox is docker.io/library/busybox, as docker,
+    containerd and ig (distribution/reference) normalise it: the store
+    keeps and lists it so, the registry is asked for library/busybox, and
+    a bare name where Docker Hub is the default registry goes there too;
+    index.docker.io is docker.io."""
+    store = fresh_store(ctx, "hub-library")
+    src = f"{ctx.anon.host}/g/hub:v1"
+    digest = import_fixture(ctx, store, src)
+    ok(runner(ctx, ["image", "tag", src, "docker.io/busybox"], store=store),
+       "tag docker.io/busybox")
+    ok(runner(ctx, ["image", "tag", src, "index.docker.io/busybox:v2"],
+              store=store), "tag index.docker.io/busybox:v2")
+    ok(runner(ctx, ["image", "tag", src, "busybox:v3"], store=store,
+              env_extra={"RUNNER_REGISTRY_PREFIX": "docker.io"}),
+       "tag busybox:v3 with docker.io as the prefix")
+    got = sorted((e["reference"], e["Repository"], e["Tag"], e["Digest"])
+                 for e in image_list(ctx, store) if e["reference"] != src)
+    eq(got, [("docker.io/library/busybox:latest", "docker.io/library/busybox",
+              "latest", digest),
+             ("docker.io/library/busybox:v2", "docker.io/library/busybox",
+              "v2", digest),
+             ("docker.io/library/busybox:v3", "docker.io/library/busybox",
+              "v3", digest)], "stored names")
+    for ref in ("docker.io/busybox:v2", "index.docker.io/library/busybox:v2"):
+        eq(inspect(ctx, store, ref)["digest"], digest, f"inspect {ref}")
+    fails(runner(ctx, ["image", "pull", "docker.io/busybox"], store=store,
+                 prefix=("unshare", "-n")), "pull docker.io/busybox",
+          "pull docker.io/library/busybox:latest: ",
+          "GET https://registry-1.docker.io/v2/library/busybox/manifests/"
+          "latest:")
+
+
 # ---- token auth ----
 
 @test

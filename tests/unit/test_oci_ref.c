@@ -75,6 +75,28 @@ static void parse_ref__registry_detection(void **state)
 		    "ghcr.io/inspektor-gadget/gadget/trace_dns:v0.1.0");
 }
 
+static void parse_ref__docker_hub_single_name__is_library(void **state)
+{
+	(void)state;
+	/* distribution/reference's ParseNormalizedNamed, as docker, ig */
+	expect_norm("docker.io/busybox", NULL,
+		    "docker.io/library/busybox:latest");
+	expect_norm("index.docker.io/busybox:1.36", NULL,
+		    "docker.io/library/busybox:1.36");
+	expect_norm("index.docker.io/me/x", NULL, "docker.io/me/x:latest");
+	expect_norm("docker.io/library/busybox", NULL,
+		    "docker.io/library/busybox:latest");
+	expect_norm("docker.io/busybox@sha256:" D64, NULL,
+		    "docker.io/library/busybox@sha256:" D64);
+	/* where Docker Hub is the default registry */
+	expect_norm("busybox", "docker.io", "docker.io/library/busybox:latest");
+	expect_norm("me/x", "docker.io/", "docker.io/me/x:latest");
+	/* only Docker Hub has official images */
+	expect_norm("quay.io/busybox", NULL, "quay.io/busybox:latest");
+	expect_norm("busybox", "localhost:5000",
+		    "localhost:5000/busybox:latest");
+}
+
 static void parse_ref__custom_prefix(void **state)
 {
 	(void)state;
@@ -192,6 +214,7 @@ int main(void)
 		cmocka_unit_test(parse_ref__bare_name__gets_default_prefix),
 		cmocka_unit_test(parse_ref__no_tag__defaults_latest),
 		cmocka_unit_test(parse_ref__registry_detection),
+		cmocka_unit_test(parse_ref__docker_hub_single_name__is_library),
 		cmocka_unit_test(parse_ref__custom_prefix),
 		cmocka_unit_test(parse_ref__digest_only__no_tag),
 		cmocka_unit_test(parse_ref__invalid__names_bad_part),
