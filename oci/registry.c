@@ -308,7 +308,7 @@ static char *upload_url(struct oci_registry *reg, const struct resp *r,
 
 int oci_registry_put_blob(struct oci_registry *reg, const char *repo,
 			  const char *digest, int64_t size, int fd,
-			  struct error **err)
+			  const char *from, bool *mounted, struct error **err)
 {
 	cleanup_free char *path = NULL;
 	cleanup_free char *scope = registry_scope_of(repo, "pull,push");
@@ -321,16 +321,45 @@ int oci_registry_put_blob(struct oci_registry *reg, const char *repo,
 	bool chunked = size > chunk;
 	int ret = -1;
 
+	if (mounted)
+		*mounted = false;
 	snprintf(what, sizeof(what), "%.12s", oci_digest_hex(digest));
-	if (asprintf(&path, "/v2/%s/blobs/uploads/", repo) < 0 || !scope)
+	if (from) {
+		/* the token must let us read from too (docker asks so) */
+		char *both = NULL;
+
+		if (!scope ||
+		    asprintf(&both, "%s repository:%s:pull", scope, from) < 0)
+			return error_set(err, ENOMEM, "alloc");
+		free(scope);
+		scope = both;
+		q.scope = scope;
+	}
+	if ((from ? asprintf(&path, "/v2/%s/blobs/uploads/?mount=%s&from=%s",
+			     repo, digest, from) :
+		    asprintf(&path, "/v2/%s/blobs/uploads/", repo)) < 0 ||
+	    !scope)
 		return error_set(err, ENOMEM, "alloc");
 	q.method = "POST";
 	q.path = path;
 	if (registry_http_do(reg, &q, &r, err) < 0)
 		goto fail;
+	if (from && (r.status == 401 || r.status == 403)) {
+		/* no right to read from: upload it, as docker does */
+		registry_resp_clear(&r);
+		return oci_registry_put_blob(reg, repo, digest, size, fd, NULL,
+					     mounted, err);
+	}
 	if (r.status == 401 || r.status == 403) {
 		registry_auth_error(reg, &r, "start upload to", repo, err);
 		goto fail;
+	}
+	/* mounted; a registry that would not (202) started an upload */
+	if (from && r.status == 201) {
+		if (mounted)
+			*mounted = true;
+		ret = 0;
+		goto out;
 	}
 	if (r.status != 202) {
 		registry_status_error(err, &r, "start upload", "");

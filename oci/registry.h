@@ -76,10 +76,16 @@ int oci_registry_get_blob(struct oci_registry *reg, const char *repo,
 int oci_registry_has_blob(struct oci_registry *reg, const char *repo,
 			  const char *digest, bool *exists, struct error **err);
 
-/* Upload size bytes of fd as blob digest (POST + PUT, or PATCH chunks). */
+/*
+ * Upload size bytes of fd as blob digest (POST + PUT, or PATCH chunks).
+ * With from (a repository of the same registry that may hold it), ask
+ * the registry to mount it from there (cross-repository blob mount), and
+ * upload only when it answers with an upload session instead; *mounted
+ * (if not NULL) says whether it mounted it.
+ */
 int oci_registry_put_blob(struct oci_registry *reg, const char *repo,
 			  const char *digest, int64_t size, int fd,
-			  struct error **err);
+			  const char *from, bool *mounted, struct error **err);
 
 /*
  * Whether the registry answers the OCI 1.1 referrers API

@@ -203,6 +203,33 @@ static char *refresh_form(struct oci_registry *reg, const char *token,
 }
 
 /*
+ * "scope=A&scope=B" for the scopes in scope (separated by spaces), each
+ * escaped: one parameter per scope, as docker asks for several; NULL
+ * without memory.
+ */
+static char *scope_params(struct oci_registry *reg, const char *scope)
+{
+	char *out = strdup(""), *next;
+	const char *p = scope;
+
+	while (out && *p) {
+		size_t n = strcspn(p, " ");
+		char *esc = n ? curl_easy_escape(reg->curl, p, (int)n) : NULL;
+
+		if (n && (!esc || asprintf(&next, "%s%sscope=%s", out,
+					   *out ? "&" : "", esc) < 0))
+			next = NULL;
+		curl_free(esc);
+		if (n) {
+			free(out);
+			out = next;
+		}
+		p += n + (p[n] == ' ');
+	}
+	return out;
+}
+
+/*
  * Get a token for scope from the realm of the last bearer challenge: a
  * POST of the identity token when the auth file holds one for the
  * registry (as ig and podman do), else a GET with the user's credentials
@@ -239,11 +266,12 @@ static int registry_fetch_token(struct oci_registry *reg, const char *repo,
 	esc_service = reg->service ?
 			      curl_easy_escape(reg->curl, reg->service, 0) :
 			      NULL;
-	esc_scope = scope ? curl_easy_escape(reg->curl, scope, 0) : NULL;
-	if (asprintf(&params, "%s%s%s%s%s", esc_service ? "service=" : "",
+	esc_scope = scope ? scope_params(reg, scope) : NULL;
+	if ((scope && !esc_scope) ||
+	    asprintf(&params, "%s%s%s%s", esc_service ? "service=" : "",
 		     esc_service ? esc_service : "",
-		     esc_service && esc_scope ? "&" : "",
-		     esc_scope ? "scope=" : "", esc_scope ? esc_scope : "") < 0)
+		     esc_service && esc_scope && *esc_scope ? "&" : "",
+		     esc_scope ? esc_scope : "") < 0)
 		params = NULL;
 	if (params && identity)
 		form = refresh_form(reg, identity, params);
@@ -319,7 +347,7 @@ out:
 	registry_free_secret(identity);
 	registry_free_secret(form);
 	curl_free(esc_service);
-	curl_free(esc_scope);
+	free(esc_scope);
 	return ret;
 }
 

@@ -473,6 +473,7 @@ struct push {
 	struct oci_registry *reg;
 	const char *repo;
 	struct oci_seen *docs; /* manifests and indexes pushed by digest */
+	const char *from; /* a repository of the registry with the image */
 };
 
 static int push_blob(struct push *p, const struct oci_descriptor *d,
@@ -489,7 +490,7 @@ static int push_blob(struct push *p, const struct oci_descriptor *d,
 	if (fd < 0)
 		return -1;
 	return oci_registry_put_blob(p->reg, p->repo, d->digest, d->size, fd,
-				     err);
+				     p->from, NULL, err);
 }
 
 /* Push what d names (children first), the document itself under ref. */
@@ -553,7 +554,7 @@ static int push_mem_blob(struct push *p, const char *buf, size_t len,
 		return error_set(err, fd < 0 ? errno : EIO, "push blob %s",
 				 digest);
 	return oci_registry_put_blob(p->reg, p->repo, digest, (int64_t)len, fd,
-				     err);
+				     p->from, NULL, err);
 }
 
 /*
@@ -742,6 +743,36 @@ static int push_signatures(struct push *p, const char *src, const char *digest,
 	return rc < 0 ? error_prefix(err, "referrers of %s", digest) : 0;
 }
 
+/*
+ * Another repository of dest's registry that the store names digest in
+ * (the image pulled from there, or tagged for it), whose blobs the
+ * registry may mount into dest's (*from NULL: none), as docker remembers
+ * where it pulled or pushed a blob.
+ */
+static int mount_source(struct oci_store *store, const struct oci_ref *dest,
+			const char *digest, char **from, struct error **err)
+{
+	struct oci_store_entry *e = NULL;
+	size_t n = 0, i;
+
+	*from = NULL;
+	if (oci_store_index(store, &e, &n, err) < 0)
+		return -1;
+	for (i = 0; i < n && !*from; i++) {
+		cleanup_ref struct oci_ref *r = NULL;
+
+		if (!e[i].ref || strcmp(e[i].digest, digest) ||
+		    oci_is_signature_ref(e[i].ref) ||
+		    oci_ref_parse(e[i].ref, NULL, &r, NULL) < 0)
+			continue;
+		if (!strcmp(r->registry, dest->registry) &&
+		    strcmp(r->repository, dest->repository))
+			*from = steal_ptr(r->repository);
+	}
+	oci_store_entries_free(e, n);
+	return 0;
+}
+
 int oci_push(struct oci_store *store, const char *ref, const char *dest,
 	     const struct oci_registry_opts *opts, char **digest,
 	     struct error **err)
@@ -750,6 +781,7 @@ int oci_push(struct oci_store *store, const char *ref, const char *dest,
 	cleanup_registry struct oci_registry *reg = NULL;
 	struct oci_descriptor *d = NULL;
 	cleanup_seen struct oci_seen docs = { 0 };
+	cleanup_free char *from = NULL;
 	struct push p;
 	int ret = -1;
 
@@ -764,11 +796,14 @@ int oci_push(struct oci_store *store, const char *ref, const char *dest,
 			  d->digest);
 		goto out;
 	}
-	if (oci_registry_new(r->registry, opts, &reg, err) < 0)
+	if (mount_source(store, r, d->digest, &from, err) < 0 ||
+	    oci_registry_new(r->registry, opts, &reg, err) < 0)
 		goto fail;
-	p = (struct push){
-		.store = store, .reg = reg, .repo = r->repository, .docs = &docs
-	};
+	p = (struct push){ .store = store,
+			   .reg = reg,
+			   .repo = r->repository,
+			   .docs = &docs,
+			   .from = from };
 	if (push_doc(&p, d, r->tag ? r->tag : d->digest, 0, err) < 0 ||
 	    push_signatures(&p, ref, d->digest, err) < 0) {
 		oci_store_explain_gone(store, ref, d->digest, err);

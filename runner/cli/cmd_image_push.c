@@ -41,23 +41,26 @@ static int push_run(struct cli_ctx *ctx, void *state, struct error **err)
 const struct cli_command cmd_image_push = {
 	.name = "push",
 	.summary = "upload an image to a registry",
-	.usage = "Usage: runner image push IMAGE [DESTINATION] [flags]\n"
-		 "\n"
-		 "Upload an image from the local store to its registry (or to\n"
-		 "DESTINATION): missing blobs, each manifest, then the index\n"
-		 "under the tag; then its signatures: the tag\n"
-		 "sha256-<digest>.sig and its OCI 1.1 referrers (listed under\n"
-		 "the referrers tag sha256-<digest> where the registry has no\n"
-		 "referrers API).\n"
-		 "\n"
-		 "FLAGS\n" CLI_REGISTRY_HELP
-		 "      --store DIR        image store\n"
-		 "\n"
-		 "EXAMPLES\n"
-		 "  runner image push localhost:5000/gadgets/trace_dns:v1 "
-		 "--insecure-registries localhost:5000\n"
-		 "  runner image push trace_dns ghcr.io/me/trace_dns:v1 "
-		 "--authfile auth.json\n",
+	.usage =
+		"Usage: runner image push IMAGE [DESTINATION] [flags]\n"
+		"\n"
+		"Upload an image from the local store to its registry (or to\n"
+		"DESTINATION): missing blobs (mounted from another repository\n"
+		"of that registry the store names the image in, when the\n"
+		"registry will), each manifest, then the index under the tag;\n"
+		"then its signatures: the tag\n"
+		"sha256-<digest>.sig and its OCI 1.1 referrers (listed under\n"
+		"the referrers tag sha256-<digest> where the registry has no\n"
+		"referrers API).\n"
+		"\n"
+		"FLAGS\n" CLI_REGISTRY_HELP
+		"      --store DIR        image store\n"
+		"\n"
+		"EXAMPLES\n"
+		"  runner image push localhost:5000/gadgets/trace_dns:v1 "
+		"--insecure-registries localhost:5000\n"
+		"  runner image push trace_dns ghcr.io/me/trace_dns:v1 "
+		"--authfile auth.json\n",
 	.flags = CLI_STORE | CLI_REGISTRY,
 	.min_args = 1,
 	.max_args = 2,

@@ -19,6 +19,7 @@ import http.server
 import io
 import json
 import os
+import re
 import secrets
 import socket
 import subprocess
@@ -98,7 +99,7 @@ class Registry:
     """docker-registry serve CONFIG.yml on a free 127.0.0.1 port."""
 
     def __init__(self, tmp, name, htpasswd_users=None, tls=False,
-                 token=None, client_ca=None):
+                 token=None, client_ca=None, accesslog=False):
         self.dir = os.path.join(tmp, name)
         os.makedirs(self.dir, exist_ok=True)
         self.port = free_port()
@@ -109,7 +110,7 @@ class Registry:
             "log:",
             "  level: error",
             "  accesslog:",
-            "    disabled: true",
+            f"    disabled: {'false' if accesslog else 'true'}",
             "storage:",
             "  filesystem:",
             f"    rootdirectory: {self.dir}/data",
@@ -154,6 +155,15 @@ class Registry:
         if self.proc and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(timeout=60)
+
+    def requests(self):
+        """(method, path, status) of each request the access log holds
+        (accesslog=True), in order."""
+        self.log.flush()
+        with open(self.log.name) as f:
+            return [(m[1], m[2], int(m[3])) for m in
+                    re.finditer(r'"([A-Z]+) (\S+) HTTP/[0-9.]+" (\d+)',
+                                f.read())]
 
     def cert_dir(self, tmp):
         """A --cert-dir folder holding this registry's CA."""

@@ -241,6 +241,64 @@ def push__chunked_upload_round_trip(ctx):
         check(f.read() == big["amd64"], "program bytes differ")
 
 
+def blob_uploads(reg, repo):
+    """The requests reg's access log holds that upload or mount a blob
+    into repo: (method, path, status)."""
+    return [r for r in reg.requests()
+            if r[1].startswith(f"/v2/{repo}/blobs/uploads/")]
+
+
+@test
+def push__blobs_in_another_repository_are_mounted_not_uploaded(ctx):
+    """An image the store also names in another repository of the same
+    registry (pulled or pushed there): the push asks the registry to mount
+    each blob from there (POST ...?mount=&from=, answered 201), as docker
+    does, and sends no blob bytes (no PATCH or PUT of an upload); a repo
+    the registry lacks the blobs in answers 202 and they are uploaded."""
+    reg = env.Registry(ctx.tmp, "mount", accesslog=True)
+    try:
+        store = fresh_store(ctx, "mount")
+        a, b = f"{reg.host}/g/a:v1", f"{reg.host}/g/b:v1"
+        digest = import_fixture(ctx, store, a)
+        ok(runner(ctx, ["image", "push", a] + insecure(reg), store=store),
+           "push a")
+        ups = blob_uploads(reg, "g/a")
+        check(any(m == "PUT" for m, _, _ in ups), f"a not uploaded: {ups}")
+        ok(runner(ctx, ["image", "tag", a, b], store=store), "tag")
+        ok(runner(ctx, ["image", "push", b] + insecure(reg), store=store),
+           "push b")
+        ups = blob_uploads(reg, "g/b")
+        check(ups, "no blob went to g/b")
+        for m, path, status in ups:
+            check(m == "POST" and "mount=sha256:" in path and
+                  "from=g/a" in path and status == 201,
+                  f"not a mount answered 201: {m} {path} {status}")
+        pulled = fresh_store(ctx, "mount-pulled")
+        ok(runner(ctx, ["image", "pull", b] + insecure(reg), store=pulled),
+           "pull b")
+        eq(inspect(ctx, pulled, b)["digest"], digest, "digest of b")
+        # the store names it in g/never, which the registry never had
+        store = fresh_store(ctx, "mount-fallback")
+        never, c = f"{reg.host}/g/never:v1", f"{reg.host}/g/c:v1"
+        import_fixture(ctx, store, never)
+        ok(runner(ctx, ["image", "tag", never, c], store=store), "tag")
+        ok(runner(ctx, ["image", "push", c] + insecure(reg), store=store),
+           "push c")
+        ups = blob_uploads(reg, "g/c")
+        posts = [r for r in ups if r[0] == "POST"]
+        check(posts and all("from=g/never" in p and st == 202
+                            for _, p, st in posts),
+              f"mounts from g/never not answered 202: {posts}")
+        eq(sum(m == "PUT" for m, _, _ in ups), len(posts),
+           f"uploads after the 202s: {ups}")
+        pulled = fresh_store(ctx, "mount-fallback-pulled")
+        ok(runner(ctx, ["image", "pull", c] + insecure(reg), store=pulled),
+           "pull c")
+        eq(inspect(ctx, pulled, c)["digest"], digest, "digest of c")
+    finally:
+        reg.stop()
+
+
 @test
 def concurrent_pulls__both_succeed(ctx):
     ref = push_fixture(ctx, ctx.anon, "g/conc:v1")
@@ -871,6 +929,31 @@ def token_auth__login_push_pull_with_scoped_tokens(ctx):
     store = fresh_store(ctx, "tok-anon")
     ok(runner(ctx, ["image", "pull", ref] + insecure(ctx.token),
               store=store), "anonymous pull")
+
+
+@test
+def token_auth__a_mount_asks_to_pull_from_the_other_repository(ctx):
+    """A blob mount needs pull rights on the repository it comes from: the
+    push asks the token server for both scopes (one scope parameter each,
+    as docker asks) and the registry mounts with that token."""
+    authfile = os.path.join(ctx.tmp, "tok-mount-auth.json")
+    ok(runner(ctx, ["login", ctx.token.host, "-u", "alice",
+                    "--password-stdin", "--authfile", authfile]
+              + insecure(ctx.token), input=ctx.users["alice"]), "login")
+    flags = insecure(ctx.token) + ["--authfile", authfile]
+    store = fresh_store(ctx, "tok-mount")
+    a, b = f"{ctx.token.host}/g/ma:v1", f"{ctx.token.host}/g/mb:v1"
+    digest = import_fixture(ctx, store, a)
+    ok(runner(ctx, ["image", "push", a] + flags, store=store), "push a")
+    ok(runner(ctx, ["image", "tag", a, b], store=store), "tag")
+    n0 = len(ctx.tokens.requests)
+    ok(runner(ctx, ["image", "push", b] + flags, store=store), "push b")
+    scopes = [r["scope"] for r in ctx.tokens.requests[n0:] if r["ok"]]
+    check(["repository:g/mb:pull,push", "repository:g/ma:pull"] in scopes,
+          f"no token asked for both repositories: {scopes}")
+    pulled = fresh_store(ctx, "tok-mount-pulled")
+    ok(runner(ctx, ["image", "pull", b] + flags, store=pulled), "pull b")
+    eq(inspect(ctx, pulled, b)["digest"], digest, "digest of b")
 
 
 @test
