@@ -272,26 +272,25 @@ int cli_store_open(const struct cli_ctx *ctx, struct oci_store **out,
 	return oci_store_open(dir, out, err);
 }
 
-char *cli_normalize_ref(const char *s, struct error **err)
+int cli_normalize_ref(const char *s, char **out, struct error **err)
 {
-	char *out = NULL;
-
+	*out = NULL;
 	if (oci_digest_valid(s)) {
-		out = strdup(s);
-		if (!out)
-			error_set(err, ENOMEM, "alloc");
-		return out;
+		*out = strdup(s);
+		return *out ? EXIT_OK : cli_error(err, EXIT_FAIL, "alloc");
 	}
-	if (oci_ref_normalize(s, runner_default_prefix(), &out, err) < 0)
-		return NULL;
-	return out;
+	if (oci_ref_normalize(s, runner_default_prefix(), out, err) < 0)
+		return (*err && (*err)->errnum == ENOMEM) ? EXIT_FAIL :
+							    EXIT_USAGE;
+	return EXIT_OK;
 }
 
 int cli_repo_ref(const struct cli_ctx *ctx, char **ref, struct error **err)
 {
-	*ref = cli_normalize_ref(ctx->argv[0], err);
-	if (!*ref)
-		return EXIT_FAIL;
+	int rc = cli_normalize_ref(ctx->argv[0], ref, err);
+
+	if (rc != EXIT_OK)
+		return rc;
 	if (oci_digest_valid(*ref))
 		return cli_usage_error(err, ctx->path,
 				       "'%s' names no repository",

@@ -163,8 +163,12 @@ const char *runner_default_prefix(void);
 /* Open the store the command's --store names. */
 int cli_store_open(const struct cli_ctx *ctx, struct oci_store **out,
 		   struct error **err);
-/* A reference from the command line, normalised; a digest stays as is. */
-char *cli_normalize_ref(const char *s, struct error **err);
+/*
+ * A reference from the command line, normalised into *out (malloc'd); a
+ * digest stays as is.  EXIT_OK; EXIT_USAGE with *err for an invalid
+ * reference (every command says so alike); EXIT_FAIL without memory.
+ */
+int cli_normalize_ref(const char *s, char **out, struct error **err);
 /* The command's IMAGE (argv[0]) normalised into *ref, which must name a
  * repository (not a bare digest): EXIT_OK, else EXIT_FAIL or EXIT_USAGE
  * with err. */

@@ -26,11 +26,12 @@ static int export_run(struct cli_ctx *ctx, void *state, struct error **err)
 	if (!refs)
 		return cli_error(err, EXIT_FAIL, "out of memory");
 	for (i = 0; i < ctx->argc - 1; i++) {
-		refs[n] = cli_normalize_ref(ctx->argv[i], err);
-		if (!refs[n])
+		rc = cli_normalize_ref(ctx->argv[i], &refs[n], err);
+		if (rc != EXIT_OK)
 			goto out;
 		n++;
 	}
+	rc = EXIT_FAIL;
 	/* signatures travel with their images */
 	if (cli_store_open(ctx, &store, err) < 0 ||
 	    image_sig_refs_append(store, &refs, &n, err) < 0 ||

@@ -76,8 +76,8 @@ static int import_run(struct cli_ctx *ctx, void *state, struct error **err)
 	size_t i, n = 0;
 	int rc;
 
-	if (s->tag && !(tag = cli_normalize_ref(s->tag, err)))
-		return EXIT_FAIL;
+	if (s->tag && (rc = cli_normalize_ref(s->tag, &tag, err)) != EXIT_OK)
+		return rc;
 	if (cli_store_open(ctx, &store, err) < 0 ||
 	    oci_import(store, ctx->argv[0], tag, runner_default_prefix(), &refs,
 		       &n, err) < 0)

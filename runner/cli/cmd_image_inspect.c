@@ -676,6 +676,7 @@ static int inspect_run(struct cli_ctx *ctx, void *state, struct error **err)
 	const char *fmt = s->fmt ? s->fmt : "jsonpretty";
 	json_t *m, *md;
 	size_t i;
+	int rc;
 
 	if (s->jsonpath && !s->extra_info && !s->show_datasources)
 		return cli_usage_error(err, "image inspect",
@@ -685,8 +686,10 @@ static int inspect_run(struct cli_ctx *ctx, void *state, struct error **err)
 		return cli_usage_error(err, "image inspect",
 				       "--extra-info and --show-datasources "
 				       "cannot be used together");
-	ref = cli_normalize_ref(ctx->argv[0], err);
-	if (!ref || cli_store_open(ctx, &store, err) < 0)
+	rc = cli_normalize_ref(ctx->argv[0], &ref, err);
+	if (rc != EXIT_OK)
+		return rc;
+	if (cli_store_open(ctx, &store, err) < 0)
 		return EXIT_FAIL;
 	doc = inspect_doc(store, ref, err);
 	if (!doc)

@@ -17,17 +17,14 @@ static int push_run(struct cli_ctx *ctx, void *state, struct error **err)
 	int rc;
 
 	(void)state;
-	ref = cli_normalize_ref(ctx->argv[0], err);
-	if (!ref)
-		return EXIT_FAIL;
-	if (ctx->argc == 2) {
-		dest = cli_normalize_ref(ctx->argv[1], err);
-		if (!dest)
-			return EXIT_FAIL;
-	} else if (oci_digest_valid(ref)) {
+	rc = cli_normalize_ref(ctx->argv[0], &ref, err);
+	if (rc == EXIT_OK && ctx->argc == 2)
+		rc = cli_normalize_ref(ctx->argv[1], &dest, err);
+	if (rc != EXIT_OK)
+		return rc;
+	if (ctx->argc == 1 && oci_digest_valid(ref))
 		return cli_usage_error(err, ctx->path, "%s",
 				       "pushing a digest needs a DESTINATION");
-	}
 	if (cli_store_open(ctx, &store, err) < 0)
 		return EXIT_FAIL;
 	rc = oci_push(store, ref, dest, &ctx->registry, &digest, err);

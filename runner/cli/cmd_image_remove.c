@@ -2,6 +2,7 @@
 /* `runner image remove IMAGE...`: untag, then delete unused blobs. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/cleanup.h"
@@ -44,16 +45,26 @@ static int remove_run(struct cli_ctx *ctx, void *state, struct error **err)
 {
 	cleanup_store struct oci_store *store = NULL;
 	struct remove_state *s = state;
-	int i, ret = EXIT_OK;
+	char **refs = calloc(ctx->argc, sizeof(*refs));
+	int i, n = 0, ret = EXIT_OK;
 
+	if (!refs)
+		return cli_error(err, EXIT_FAIL, "out of memory");
+	/* a name that is none is a usage error: nothing is removed */
+	for (; n < ctx->argc; n++) {
+		ret = cli_normalize_ref(ctx->argv[n], &refs[n], err);
+		if (ret != EXIT_OK)
+			goto out;
+	}
+	ret = EXIT_FAIL;
 	if (cli_store_open(ctx, &store, err) < 0)
-		return EXIT_FAIL;
-	for (i = 0; i < ctx->argc; i++) {
+		goto out;
+	ret = EXIT_OK;
+	for (i = 0; i < n; i++) {
 		cleanup_error struct error *one = NULL;
-		cleanup_free char *ref = cli_normalize_ref(ctx->argv[i], &one);
 
-		if (!ref || oci_store_untag(store, ref, s->force,
-					    print_untagged, NULL, &one) < 0)
+		if (oci_store_untag(store, refs[i], s->force, print_untagged,
+				    NULL, &one) < 0)
 			ret = runner_msg(EXIT_FAIL, "%s", error_msg(one));
 	}
 	/* and the signatures of what no image holds any more */
@@ -61,8 +72,12 @@ static int remove_run(struct cli_ctx *ctx, void *state, struct error **err)
 	    oci_store_gc(store, NULL, err) < 0 ||
 	    oci_store_prune_built(store, err) < 0) {
 		error_prefix(err, "delete unused blobs");
-		return EXIT_FAIL;
+		ret = EXIT_FAIL;
 	}
+out:
+	for (i = 0; i < n; i++)
+		free(refs[i]);
+	free(refs);
 	return ret;
 }
 

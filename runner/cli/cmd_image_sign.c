@@ -145,8 +145,11 @@ static int verify_image(struct cli_ctx *ctx, struct oci_keyset *keys,
 
 	if (!keys->n && trust_keys_from_dir(keys, err) < 0)
 		return EXIT_FAIL;
-	ref = cli_normalize_ref(ctx->argv[0], err);
-	if (!ref || cli_store_open(ctx, &store, err) < 0 ||
+	rc = cli_normalize_ref(ctx->argv[0], &ref, err);
+	if (rc != EXIT_OK)
+		return rc;
+	rc = EXIT_FAIL;
+	if (cli_store_open(ctx, &store, err) < 0 ||
 	    oci_store_resolve(store, ref, &d, err) < 0)
 		return EXIT_FAIL;
 	if (!keys->n) {

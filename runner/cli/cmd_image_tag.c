@@ -13,14 +13,14 @@ static int tag_run(struct cli_ctx *ctx, void *state, struct error **err)
 	cleanup_store struct oci_store *store = NULL;
 	cleanup_free char *src = NULL;
 	cleanup_free char *dst = NULL;
+	int rc;
 
 	(void)state;
-	src = cli_normalize_ref(ctx->argv[0], err);
-	if (!src)
-		return EXIT_FAIL;
-	dst = cli_normalize_ref(ctx->argv[1], err);
-	if (!dst)
-		return EXIT_FAIL;
+	rc = cli_normalize_ref(ctx->argv[0], &src, err);
+	if (rc == EXIT_OK)
+		rc = cli_normalize_ref(ctx->argv[1], &dst, err);
+	if (rc != EXIT_OK)
+		return rc;
 	if (strchr(dst, '@') || oci_digest_valid(dst))
 		return cli_usage_error(err, ctx->path,
 				       "target '%s' must be a tag, not a "

@@ -883,6 +883,38 @@ def pull_and_sign_of_a_bare_digest_are_usage_errors(ctx):
 
 
 @test
+def an_invalid_reference_is_a_usage_error_in_every_image_command(ctx):
+    """Each command that takes an image reference says why a bad one is
+    none in one line and exits 2 (bad usage), as `run` and `build -t`
+    did, before it opens a store or a registry or writes a file."""
+    store = ctx.store
+    ctx.store = os.path.join(ctx.tmp, "badref-store")
+    key, pub = env.keypair(ctx.tmp, "badref")
+    tar = os.path.join(ctx.tmp, "badref.tar")
+    bad, why = "Gadgets/Trace", 'invalid reference "Gadgets/Trace"'
+    good = "localhost:5000/g/ok:v1"
+    try:
+        for args in (["image", "pull", bad],
+                     ["image", "push", bad],
+                     ["image", "push", good, bad],
+                     ["image", "tag", bad, good],
+                     ["image", "tag", good, bad],
+                     ["image", "inspect", bad],
+                     ["image", "remove", good, bad],
+                     ["image", "export", bad, tar],
+                     ["image", "import", tar, "-t", bad],
+                     ["image", "sign", bad, "--key", key],
+                     ["image", "verify", bad, "--public-keys", pub],
+                     ["image", "build", FIXTURE, "-t", bad],
+                     ["run", bad]):
+            fails(runner(ctx, args), " ".join(args), why, code=2)
+        check(not os.path.exists(ctx.store), "a store was made")
+        check(not os.path.exists(tar), "export wrote its file")
+    finally:
+        ctx.store = store
+
+
+@test
 def export_of_a_name_given_twice_holds_it_once(ctx):
     ok(runner(ctx, ["image", "build", FIXTURE, "-t", "twice:v1"]), "build")
     tar = os.path.join(ctx.tmp, "twice.tar")
