@@ -266,6 +266,97 @@ int oci_store_referrers_of(struct oci_store *store, const char *name,
 	return 1;
 }
 
+/* Whether stored document d (a manifest) has subject digest. */
+static bool has_subject(struct oci_store *store, const struct oci_descriptor *d,
+			const char *digest)
+{
+	cleanup_free char *buf = NULL;
+	cleanup_json json_t *j = NULL;
+	const char *s;
+	size_t len;
+
+	if (oci_media_kind(d->media_type) != OCI_KIND_MANIFEST ||
+	    oci_store_read_blob(store, d->digest, d->size, &buf, &len, NULL) <
+		    0)
+		return false;
+	j = json_loadb(buf, len, 0, NULL);
+	s = json_string_value(
+		json_object_get(json_object_get(j, "subject"), "digest"));
+	return s && !strcmp(s, digest);
+}
+
+/*
+ * Whether the stored signature document d is one of digest alone: a
+ * legacy signature manifest each of whose layers is a simple-signing
+ * payload naming digest, or a referrers index each of whose referrers has
+ * digest as its subject.
+ */
+static bool sig_of_only(struct oci_store *store, const struct oci_descriptor *d,
+			const char *digest)
+{
+	cleanup_manifest struct oci_manifest *m = NULL;
+	cleanup_index struct oci_index *idx = NULL;
+	cleanup_free char *buf = NULL;
+	size_t len, i;
+
+	if (oci_store_read_blob(store, d->digest, d->size, &buf, &len, NULL) <
+	    0)
+		return false;
+	if (oci_media_kind(d->media_type) == OCI_KIND_INDEX) {
+		if (oci_index_parse(buf, len, &idx, NULL) < 0 ||
+		    !idx->n_manifests)
+			return false;
+		for (i = 0; i < idx->n_manifests; i++)
+			if (!has_subject(store, &idx->manifests[i], digest))
+				return false;
+		return true;
+	}
+	if (oci_manifest_parse(buf, len, &m, NULL) < 0 || !m->n_layers ||
+	    m->n_layers > OCI_MAX_SIGNATURES)
+		return false;
+	for (i = 0; i < m->n_layers; i++) {
+		const struct oci_descriptor *l = &m->layers[i];
+		cleanup_free char *p = NULL;
+		size_t plen;
+
+		if (strcmp(l->media_type, OCI_MT_SIMPLESIGNING) ||
+		    oci_store_read_blob(store, l->digest, l->size, &p, &plen,
+					NULL) < 0 ||
+		    oci_payload_check(p, plen, digest, NULL, NULL) < 0)
+			return false;
+	}
+	return true;
+}
+
+int oci_store_sig_elsewhere(struct oci_store *store, const char *name,
+			    const char *digest, bool referrers, char **ref,
+			    struct error **err)
+{
+	char tag[OCI_SIG_TAG_SIZE];
+	char **refs = NULL;
+	size_t n = 0, i;
+
+	*ref = NULL;
+	if (referrers)
+		oci_referrers_tag(digest, tag);
+	else
+		oci_sig_tag(digest, tag);
+	if (refs_tagged(store, tag, &refs, &n, err) < 0)
+		return -1;
+	for (i = 0; i < n && !*ref; i++) {
+		struct oci_descriptor *d = NULL;
+
+		if (!strchr(refs[i], '/') || oci_ref_in_repo(refs[i], name) ||
+		    oci_store_resolve(store, refs[i], &d, NULL) < 0)
+			continue;
+		if (sig_of_only(store, d, digest))
+			*ref = steal_ptr(refs[i]);
+		oci_descriptor_free(d);
+	}
+	oci_strv_free(refs, n);
+	return *ref ? 1 : 0;
+}
+
 const char *oci_sig_form_name(enum oci_sig_form form)
 {
 	switch (form) {

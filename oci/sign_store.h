@@ -49,6 +49,18 @@ int oci_store_referrers_of(struct oci_store *store, const char *name,
 			   const char *digest, char **ref,
 			   struct oci_descriptor **d, struct error **err);
 
+/*
+ * A signature of digest the store keeps in another repository than name
+ * that holds nothing but signatures of digest (what `image tag` then a
+ * push of the new name carries along, as ig's store keeps signatures by
+ * digest alone): the legacy signature tag, each payload naming digest,
+ * or with referrers the referrers index, each referrer's subject digest.
+ * *ref (malloc'd) is its reference.  1 found, 0 none, -1 error (alloc).
+ */
+int oci_store_sig_elsewhere(struct oci_store *store, const char *name,
+			    const char *digest, bool referrers, char **ref,
+			    struct error **err);
+
 /* The forms of a signature, in the order ig tries them. */
 enum oci_sig_form {
 	OCI_SIG_LEGACY, /* the tag sha256-<hex>.sig */

@@ -702,12 +702,15 @@ static int push_referrers(struct push *p, const struct oci_descriptor *ri,
 /*
  * Push the stored signatures of digest made in src's repository: the
  * legacy one under its tag, and the OCI 1.1 referrers (push_referrers()).
+ * Without them there (an image tagged from another repository), those of
+ * another repository that hold nothing but signatures of digest.
  */
 static int push_signatures(struct push *p, const char *src, const char *digest,
 			   struct error **err)
 {
 	cleanup_ref struct oci_ref *r = NULL;
 	cleanup_free char *name = NULL;
+	cleanup_free char *other = NULL;
 	char tag[OCI_SIG_TAG_SIZE];
 	struct oci_descriptor *d = NULL;
 	char **refs = NULL;
@@ -728,7 +731,12 @@ static int push_signatures(struct push *p, const char *src, const char *digest,
 		if (!strchr(refs[i], '/'))
 			pick = i;
 	oci_sig_tag(digest, tag);
-	if (pick < n && push_sig(p, refs[pick], tag, err) < 0) {
+	rc = pick < n || !name ? 0 :
+				 oci_store_sig_elsewhere(p->store, name, digest,
+							 false, &other, err);
+	if (rc < 0 ||
+	    ((pick < n || other) &&
+	     push_sig(p, pick < n ? refs[pick] : other, tag, err) < 0)) {
 		oci_strv_free(refs, n);
 		return error_prefix(err, "signature %s", tag);
 	}
@@ -736,6 +744,13 @@ static int push_signatures(struct push *p, const char *src, const char *digest,
 	if (!name)
 		return 0;
 	rc = oci_store_referrers_of(p->store, name, digest, NULL, &d, err);
+	if (rc == 0) {
+		free(other);
+		rc = oci_store_sig_elsewhere(p->store, name, digest, true,
+					     &other, err);
+		if (rc > 0 && oci_store_resolve(p->store, other, &d, err) < 0)
+			rc = -1;
+	}
 	if (rc <= 0)
 		return rc; /* -1: error, 0: no referrers */
 	rc = push_referrers(p, d, digest, err);

@@ -48,7 +48,8 @@ const struct cli_command cmd_image_push = {
 		"then its signatures: the tag\n"
 		"sha256-<digest>.sig and its OCI 1.1 referrers (listed under\n"
 		"the referrers tag sha256-<digest> where the registry has no\n"
-		"referrers API).\n"
+		"referrers API); those of another repository of the store\n"
+		"when the image (tagged from there) has none of its own.\n"
 		"\n"
 		"FLAGS\n" CLI_REGISTRY_HELP
 		"      --store DIR        image store\n"

@@ -364,6 +364,13 @@ def setup():
        "image build")
     ctx.digest = json.loads(ok(runner(ctx, ["image", "inspect", ctx.base],
                                       ctx.build), "inspect"))["digest"]
+    # the same image in a store that no signature ever enters: tests sign
+    # it in ctx.build under many names, and a push carries a signature of
+    # its digest from another repository to one without
+    ctx.clean = new_store(ctx, "clean")
+    tar = os.path.join(ctx.tmp, "clean.tar")
+    ok(runner(ctx, ["image", "export", ctx.base, tar], ctx.build), "export")
+    ok(runner(ctx, ["image", "import", tar], ctx.clean), "import")
     return ctx
 
 
@@ -376,14 +383,15 @@ def teardown(ctx):
 
 
 def publish(ctx, repo, key=None):
-    """Tag the built image as reg/repo:v1 (signed with key if given) and
-    push it; returns the reference."""
+    """Tag the built image as reg/repo:v1 (signed with key if given, else
+    from the store without signatures) and push it; returns the
+    reference."""
     ref = f"{ctx.reg.host}/{repo}:v1"
-    ok(runner(ctx, ["image", "tag", ctx.base, ref], ctx.build), "tag")
+    store = ctx.build if key else ctx.clean
+    ok(runner(ctx, ["image", "tag", ctx.base, ref], store), "tag")
     if key:
-        ok(runner(ctx, ["image", "sign", ref, "--key", key], ctx.build),
-           "sign")
-    ok(runner(ctx, ["image", "push", ref], ctx.build), "push")
+        ok(runner(ctx, ["image", "sign", ref, "--key", key], store), "sign")
+    ok(runner(ctx, ["image", "push", ref], store), "push")
     return ref
 
 
@@ -648,6 +656,67 @@ def run__signature_of_another_digest_refused(ctx):
     refused_intact(ctx, store, run_args(a_ref, "--public-keys", ctx.pub),
                    "signature of another digest", a,
                    f"the signed payload is for {ctx.digest}")
+
+
+@test
+def tag_then_push__the_signature_of_the_same_digest_goes_along(ctx):
+    """`image sign SRC`, `image tag SRC DST`, `image push DST`: SRC's
+    signatures (the legacy tag and the bundle) are of DST's digest, so
+    they go to DST's repository (ig's store keeps signatures by digest
+    alone: a tag verifies as its source does), and a pull of DST verifies
+    with the key, each form; a stored signature whose payload names
+    another digest stays behind."""
+    store = new_store(ctx, "carry")
+    tar = os.path.join(ctx.tmp, "clean.tar")
+    ok(runner(ctx, ["image", "import", tar], store), "import")
+    src = f"{ctx.reg.host}/g/carry-src:v1"
+    dst = f"{ctx.reg.host}/g/carry-dst:v1"
+    ok(runner(ctx, ["image", "tag", ctx.base, src], store), "tag src")
+    ok(runner(ctx, ["image", "sign", src, "--key", ctx.key], store), "sign")
+    ok(runner(ctx, ["image", "tag", src, dst], store), "tag dst")
+    ok(runner(ctx, ["image", "push", dst], store), "push dst")
+    check(not ctx.api.has_manifest("g/carry-src", "v1"), "src was pushed")
+    payload = py_verify(ctx.api, "g/carry-dst", "v1", ctx.pub)
+    eq(payload["critical"]["image"]["docker-manifest-digest"], ctx.digest,
+       "signed digest")
+    idx = json.loads(ctx.api.manifest("g/carry-dst",
+                                      referrers_tag(ctx.digest))[0])
+    eq([d["artifactType"] for d in idx["manifests"]], [MT_BUNDLE],
+       "the referrers pushed")
+    pulled = new_store(ctx, "carry-pulled")
+    ok(runner(ctx, ["image", "pull", dst], pulled), "pull dst")
+    out = ok(runner(ctx, ["image", "verify", dst, "--public-keys", ctx.pub],
+                    pulled), "verify dst")
+    eq(verified_forms(out), ["cosign signature", "sigstore bundle"],
+       f"{out!r}")
+    # image A whose signature tag holds a signature of the built image
+    a_store = new_store(ctx, "carry-other")
+    a_ref = f"{ctx.reg.host}/g/carry-a:v1"
+    a = env.gadget_tar(os.path.join(ctx.tmp, "carry-a.tar"), a_ref,
+                       "name: carry a\n",
+                       {"amd64": b"\x7fELF-carry-a", "arm64": b"a"})
+    ok(runner(ctx, ["image", "import", os.path.join(ctx.tmp, "carry-a.tar")],
+              a_store), "import A")
+    ok(runner(ctx, ["image", "push", a_ref], a_store), "push A")
+    sig, mt = ctx.api.manifest("g/carry-dst", sig_tag(ctx.digest))
+    for part in [json.loads(sig)["config"]] + json.loads(sig)["layers"]:
+        ctx.api.put_blob("g/carry-a", ctx.api.blob("g/carry-dst",
+                                                   part["digest"]))
+    ctx.api.put_manifest("g/carry-a", sig_tag(a), sig, mt)
+    store = new_store(ctx, "carry-other-pulled")
+    ok(runner(ctx, ["image", "pull", a_ref], store), "pull A")
+    with open(os.path.join(store, "index.json")) as f:
+        names = [m.get("annotations", {}).get(
+            "org.opencontainers.image.ref.name")
+            for m in json.load(f)["manifests"]]
+    check(f"{ctx.reg.host}/g/carry-a:{sig_tag(a)}" in names,
+          f"the pull did not keep A's signature tag: {names}")
+    a2 = f"{ctx.reg.host}/g/carry-a2:v1"
+    ok(runner(ctx, ["image", "tag", a_ref, a2], store), "tag A")
+    ok(runner(ctx, ["image", "push", a2], store), "push A's tag")
+    check(ctx.api.has_manifest("g/carry-a2", "v1"), "A's tag not pushed")
+    check(not ctx.api.has_manifest("g/carry-a2", sig_tag(a)),
+          "a signature of another digest went along")
 
 
 @test
@@ -946,8 +1015,8 @@ def push_proxied(ctx, proxy, repo):
     ref = f"{proxy.host}/{repo}:v1"
     # the registry's upload URLs name itself, not the proxy
     flags = ["--insecure-registries", f"{proxy.host},{ctx.reg.host}"]
-    ok(runner(ctx, ["image", "tag", ctx.base, ref], ctx.build), "tag")
-    ok(runner(ctx, ["image", "push", ref] + flags, ctx.build), "push")
+    ok(runner(ctx, ["image", "tag", ctx.base, ref], ctx.clean), "tag")
+    ok(runner(ctx, ["image", "push", ref] + flags, ctx.clean), "push")
     return ref, flags
 
 
