@@ -636,22 +636,29 @@ def run__tampered_payload_refused(ctx):
                    "tampered payload", ctx.digest, "does not verify")
 
 
-@test
-def run__signature_of_another_digest_refused(ctx):
-    # a signed image B, and its signature copied to image A's tag
-    a_store = new_store(ctx, "another-src")
-    a_ref = f"{ctx.reg.host}/g/another:v1"
-    tar = os.path.join(ctx.tmp, "another.tar")
-    a = env.gadget_tar(tar, a_ref, "name: another\n",
+def pushed_with_sig_of(ctx, repo, signed):
+    """Another image A pushed as repo:v1, its signature tag holding the
+    signature of the built image kept in repo signed: (A's reference, its
+    digest)."""
+    a_store = new_store(ctx, f"{repo.replace('/', '-')}-src")
+    a_ref = f"{ctx.reg.host}/{repo}:v1"
+    tar = os.path.join(ctx.tmp, f"{repo.replace('/', '-')}.tar")
+    a = env.gadget_tar(tar, a_ref, f"name: {repo}\n",
                        {"amd64": b"\x7fELF-not-loaded", "arm64": b"x"})
     ok(runner(ctx, ["image", "import", tar], a_store), "import A")
     ok(runner(ctx, ["image", "push", a_ref], a_store), "push A")
-    publish(ctx, "g/another-b", ctx.key)
-    sig, mt = ctx.api.manifest("g/another-b", sig_tag(ctx.digest))
+    sig, mt = ctx.api.manifest(signed, sig_tag(ctx.digest))
     for part in [json.loads(sig)["config"]] + json.loads(sig)["layers"]:
-        ctx.api.put_blob("g/another", ctx.api.blob("g/another-b",
-                                                    part["digest"]))
-    ctx.api.put_manifest("g/another", sig_tag(a), sig, mt)
+        ctx.api.put_blob(repo, ctx.api.blob(signed, part["digest"]))
+    ctx.api.put_manifest(repo, sig_tag(a), sig, mt)
+    return a_ref, a
+
+
+@test
+def run__signature_of_another_digest_refused(ctx):
+    # a signed image B, and its signature copied to image A's tag
+    publish(ctx, "g/another-b", ctx.key)
+    a_ref, a = pushed_with_sig_of(ctx, "g/another", "g/another-b")
     store = empty_store(ctx, "another")
     refused_intact(ctx, store, run_args(a_ref, "--public-keys", ctx.pub),
                    "signature of another digest", a,
@@ -690,19 +697,7 @@ def tag_then_push__the_signature_of_the_same_digest_goes_along(ctx):
     eq(verified_forms(out), ["cosign signature", "sigstore bundle"],
        f"{out!r}")
     # image A whose signature tag holds a signature of the built image
-    a_store = new_store(ctx, "carry-other")
-    a_ref = f"{ctx.reg.host}/g/carry-a:v1"
-    a = env.gadget_tar(os.path.join(ctx.tmp, "carry-a.tar"), a_ref,
-                       "name: carry a\n",
-                       {"amd64": b"\x7fELF-carry-a", "arm64": b"a"})
-    ok(runner(ctx, ["image", "import", os.path.join(ctx.tmp, "carry-a.tar")],
-              a_store), "import A")
-    ok(runner(ctx, ["image", "push", a_ref], a_store), "push A")
-    sig, mt = ctx.api.manifest("g/carry-dst", sig_tag(ctx.digest))
-    for part in [json.loads(sig)["config"]] + json.loads(sig)["layers"]:
-        ctx.api.put_blob("g/carry-a", ctx.api.blob("g/carry-dst",
-                                                   part["digest"]))
-    ctx.api.put_manifest("g/carry-a", sig_tag(a), sig, mt)
+    a_ref, a = pushed_with_sig_of(ctx, "g/carry-a", "g/carry-dst")
     store = new_store(ctx, "carry-other-pulled")
     ok(runner(ctx, ["image", "pull", a_ref], store), "pull A")
     with open(os.path.join(store, "index.json")) as f:
