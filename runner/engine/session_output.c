@@ -159,9 +159,12 @@ static void choose(struct source *src, const char *mode, bool supported)
 static const char *modes_of(const struct session *s, const struct source *src)
 {
 	const char *list = annotation(s, src, A_SUPPORTED);
+	struct mode_item m[DESCRIBE_MODES];
 
 	if (list)
-		return list;
+		return modes_sorted(s, src, m) ? list :
+						 "none at all: " A_SUPPORTED
+						 " lists none";
 	return fieldset_has_packets(src->fs) ?
 		       "columns, json, jsonpretty, none, pcap-ng, yaml" :
 		       "columns, json, jsonpretty, none, yaml";
@@ -230,12 +233,21 @@ int session_set_output(struct session *s, const char *spec, struct error **err)
 		if (src->mode_given)
 			continue;
 		default_mode(s, src, def, sizeof(def));
-		if (!*def) {
+		if (!*def && annotation(s, src, A_DEFAULT)) {
 			engine_log(ENGINE_LOG_NOTICE,
 				   "default output mode \"%s\" for data source "
 				   "\"%s\" is not supported; skipping data "
 				   "source",
 				   annotation(s, src, A_DEFAULT),
+				   src->tracer->name);
+			src->no_output = true;
+			continue;
+		}
+		if (!*def) { /* an empty cli.supported-output-modes */
+			engine_log(ENGINE_LOG_NOTICE,
+				   "data source \"%s\" supports no output mode "
+				   "(its " A_SUPPORTED " lists none); skipping "
+				   "data source",
 				   src->tracer->name);
 			src->no_output = true;
 			continue;
@@ -257,7 +269,8 @@ void session_describe_modes(const struct session *s, FILE *out)
 		cleanup_free char *name = term_escaped(src->tracer->name, 0);
 
 		default_mode(s, src, def, sizeof(def));
-		fprintf(out, "  %-28s ", name ? name : "");
+		fprintf(out, "  %-28s %s", name ? name : "",
+			n ? "" : "(no output mode)");
 		for (size_t k = 0; k < n; k++) {
 			cleanup_free char *mode = strndup(m[k].p, m[k].n);
 			cleanup_free char *esc = mode ? term_escaped(mode, 0) :

@@ -822,6 +822,24 @@ def output_modes_of_each_data_source(env):
           f"ticks skipped: {out!r}")
     check('default output mode "yaml" for data source "ticks" is not '
           "supported; skipping data source" in err, f"the warning: {err!r}")
+    # an empty cli.supported-output-modes: no mode at all, skipped with a
+    # note that says so (it printed a default mode "(null)")
+    ann = ["--annotate", "ticks:cli.supported-output-modes="]
+    out, err = arrays_run(env, *ann)
+    check("BPF_CALLS" not in out and "bpf_calls" not in out,
+          f"ticks skipped: {out!r}")
+    eq([line for line in err.splitlines() if "ticks" in line],
+       ['runner: data source "ticks" supports no output mode (its '
+        'cli.supported-output-modes lists none); skipping data source'],
+       "the note")
+    out, err = arrays_run(env, "--annotate",
+                          "ticks:cli.supported-output-modes=,,")
+    check('"ticks" supports no output mode' in err,
+          f"commas only, no mode: {err!r}")
+    rc, out, _ = run_sync(["run", "--store", env.store, "ig_arrays:latest",
+                           "--help"] + ann, safety=False)
+    check(re.search(r"(?m)^ +ticks +\(no output mode\)$", out),
+          f"--help: ticks has no mode: {out}")
 
 
 CLEAR = "\x1b[H\x1b[2J"  # ig's: cursor home, erase the screen
