@@ -35,12 +35,14 @@ enum ig_flag {
 	IG_STATIC_MEMBER = 16,
 };
 
-/* A field that is not read from the event (ig's operators add such
- * fields, each with its own payload): a formatted X, a user or group
- * name, enrichment. */
+/* A field that is not read from the event as it is (ig's operators add
+ * such fields, each with its own payload): a formatted X, an endpoint's
+ * addr (ig's formatter makes it a string from addr_raw and the version),
+ * a user or group name, enrichment. */
 static bool is_derived(const struct field *f)
 {
-	return f->fmt_of >= 0 || f->kind == FK_RUNTIME || f->kind == FK_K8S ||
+	return f->fmt_of >= 0 || f->kind == FK_IPADDR ||
+	       f->kind == FK_RUNTIME || f->kind == FK_K8S ||
 	       f->kind == FK_USTACK || f->kind == FK_USER ||
 	       f->kind == FK_GROUP;
 }
@@ -114,9 +116,6 @@ enum field_vtype fieldset_value_type(const struct fieldset *fs, size_t i)
 {
 	unsigned int k = ig_kind(fs, i);
 
-	/* an endpoint's addr: ig's formatter makes it a string */
-	if (fs->f[i].kind == FK_IPADDR)
-		return FVT_STRING;
 	switch (k) {
 	case IG_INVALID:
 		return FVT_NONE;

@@ -4,6 +4,8 @@
  * btf__add_*(), no kernel needed) and gadget.yaml, selection, and the text
  * of every kind of value.
  */
+#include <jansson.h>
+
 #include "tests/unit/fields_fx.h"
 
 static void build__fixture__names_in_struct_order(void **state)
@@ -907,6 +909,37 @@ static void describe__lists_fields_with_descriptions(void **state)
 	free(buf);
 }
 
+/* --show-datasources: an endpoint's addr as ig's formatter adds it, a
+ * string in a payload of its own (it had no kind: "Invalid", and the
+ * offset and size of the event's addr_raw) */
+static void ig_fields__endpoint_addr__a_derived_string(void **state)
+{
+	struct fx *x = *state;
+	json_t *arr = json_array(), *addr = NULL, *f;
+	size_t i;
+
+	assert_int_equal(fieldset_ig_fields(x->fs, x->md, arr), 0);
+	json_array_foreach (arr, i, f)
+		if (!strcmp(json_string_value(json_object_get(f, "fullName")),
+			    "src.addr"))
+			addr = f;
+	assert_non_null(addr);
+	assert_int_equal(json_integer_value(json_object_get(addr, "kind")),
+			 12); /* ig's api.Kind_String */
+	assert_true(json_integer_value(json_object_get(addr, "payloadIndex")) >
+		    0);
+	assert_null(json_object_get(addr, "offs"));
+	assert_null(json_object_get(addr, "size"));
+	assert_null(json_object_get(addr, "tags"));
+	/* flags: has parent (8), hidden (4), not a static member (16) */
+	assert_int_equal(json_integer_value(json_object_get(addr, "flags")),
+			 12);
+	assert_int_equal(fieldset_value_type(x->fs,
+					     F(x, "src.addr") - x->fs->f),
+			 FVT_STRING);
+	json_decref(arr);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -942,6 +975,7 @@ int main(void)
 		T(build__no_metadata__defaults),
 		T(build__not_a_struct__error),
 		T(describe__lists_fields_with_descriptions),
+		T(ig_fields__endpoint_addr__a_derived_string),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
