@@ -24,6 +24,9 @@
 
 /* A command's own options, the shared groups, --help and the end mark. */
 #define CLI_MAX_OPTIONS 32
+/* What run_leaf() adds to a command's own: the registry flags, --store,
+ * -v/--verbose, --help and the end mark. */
+#define CLI_SHARED_OPTIONS 7
 
 int cli_error(struct error **err, int code, const char *fmt, ...)
 {
@@ -109,13 +112,15 @@ static int run_leaf(const struct cli_command *c, const char *path, int argc,
 	const struct option *p;
 	char shorts[32];
 	size_t n = 0, i;
+	bool verbose = false;
 	int o, rc;
 
 	if (c->run_argv)
 		return c->run_argv(argc, argv, err);
 	if (c->state_size && !(state = calloc(1, c->state_size)))
 		return cli_error(err, EXIT_FAIL, "out of memory");
-	for (p = c->options; p && p->name && n < CLI_MAX_OPTIONS - 6; p++)
+	for (p = c->options;
+	     p && p->name && n < CLI_MAX_OPTIONS - CLI_SHARED_OPTIONS; p++)
 		opts[n++] = *p;
 	if (c->flags & CLI_REGISTRY) {
 		for (i = 0; i < 3; i++)
@@ -127,9 +132,11 @@ static int run_leaf(const struct cli_command *c, const char *path, int argc,
 	if (c->flags & CLI_STORE)
 		opts[n++] = (struct option){ "store", required_argument, NULL,
 					     CLI_OPT_STORE };
+	opts[n++] = (struct option){ "verbose", optional_argument, NULL,
+				     CLI_OPT_VERBOSE };
 	opts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
 	opts[n] = (struct option){ 0 };
-	snprintf(shorts, sizeof(shorts), ":%sh",
+	snprintf(shorts, sizeof(shorts), ":%shv",
 		 c->short_opts ? c->short_opts : "");
 
 	optind = 0;
@@ -143,6 +150,15 @@ static int run_leaf(const struct cli_command *c, const char *path, int argc,
 			return cli_flag_error(err, path, argv, o);
 		if (o == CLI_OPT_STORE) {
 			ctx.store = optarg;
+			continue;
+		}
+		if (o == 'v' || o == CLI_OPT_VERBOSE) {
+			if (!cli_parse_bool(optarg, &verbose))
+				return cli_usage_error(
+					err, path,
+					"invalid --verbose '%s': "
+					"want true or false",
+					optarg);
 			continue;
 		}
 		if (o == CLI_OPT_INSECURE) {
@@ -164,6 +180,8 @@ static int run_leaf(const struct cli_command *c, const char *path, int argc,
 		if (rc)
 			return rc;
 	}
+	if (verbose)
+		cli_verbose();
 	if (c->flags & CLI_REGISTRY) {
 		rc = cli_registry_opts_check(&ctx.registry,
 					     c->flags & CLI_AUTHFILE_NEW, err);
@@ -206,7 +224,19 @@ int cli_dispatch(const struct cli_command *group, const char *path, int argc,
 {
 	const struct cli_command *const *s;
 	char sub[64], prog[80];
+	bool verbose;
+	int rc;
 
+	/* ig's -v/--verbose before the command, as after it */
+	while (argc > 1 && cli_verbose_flag(argv[1], &verbose, &rc, err)) {
+		if (rc)
+			return rc;
+		if (verbose)
+			cli_verbose();
+		argv[1] = argv[0];
+		argc--;
+		argv++;
+	}
 	if (argc < 2) {
 		group_usage(group, stderr);
 		return EXIT_USAGE;
@@ -416,13 +446,35 @@ int cli_check_runtimes(const char *list, struct error **err)
 
 bool cli_parse_bool(const char *s, bool *out)
 {
-	if (!s || !strcmp(s, "true") || !strcmp(s, "1")) {
+	static const char *const t[] = { "1", "t", "T", "TRUE", "true", "True" };
+	static const char *const f[] = { "0",	  "f",	   "F",
+					 "FALSE", "false", "False" };
+
+	if (!s) {
 		*out = true;
 		return true;
 	}
-	if (!strcmp(s, "false") || !strcmp(s, "0")) {
-		*out = false;
-		return true;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (!strcmp(s, t[i]) || !strcmp(s, f[i])) {
+			*out = !strcmp(s, t[i]);
+			return true;
+		}
 	}
 	return false;
+}
+
+bool cli_verbose_flag(const char *arg, bool *on, int *rc, struct error **err)
+{
+	const char *value = NULL;
+
+	*rc = EXIT_OK;
+	if (!strncmp(arg, "--verbose=", 10))
+		value = arg + 10;
+	else if (strcmp(arg, "-v") && strcmp(arg, "--verbose"))
+		return false;
+	if (!cli_parse_bool(value, on))
+		*rc = cli_error(err, EXIT_USAGE,
+				"invalid --verbose '%s': want true or false",
+				value);
+	return true;
 }

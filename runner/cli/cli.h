@@ -40,6 +40,7 @@ enum {
 	CLI_OPT_AUTHFILE,
 	CLI_OPT_INSECURE,
 	CLI_OPT_CERT_DIR,
+	CLI_OPT_VERBOSE,
 	CLI_OPT_OWN = 0x300,
 };
 
@@ -198,8 +199,13 @@ int parse_ulong(const char *what, const char *s, unsigned long min,
  * cri-o, podman); else a usage error that names it. */
 int cli_check_runtimes(const char *list, struct error **err);
 
-/* A flag's BOOL: true, 1, false, 0; NULL (no value) is true. */
+/* A flag's BOOL as a Go bool flag takes it (strconv.ParseBool: 1, t, T,
+ * TRUE, true, True and their false forms); NULL (no value) is true. */
 bool cli_parse_bool(const char *s, bool *out);
+
+/* Is arg ig's -v/--verbose[=BOOL] (a persistent flag of every command)?
+ * Then *on is what it says; a bad BOOL is a usage error in *rc. */
+bool cli_verbose_flag(const char *arg, bool *on, int *rc, struct error **err);
 
 /* The engine's notes and libbpf's messages, as much as RUNNER_DEBUG (ctx)
  * asks: main() sets it as the engine's log (runner/engine/log.h). */

@@ -295,18 +295,20 @@ static bool asks_help(int argc, char **argv)
  */
 static bool verbose(int argc, char **argv)
 {
-	bool on = false;
-	int i;
+	struct error *ignored = NULL;
+	bool on = false, v;
+	int i, rc;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--"))
 			break;
-		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose"))
-			on = true;
-		else if (!strncmp(argv[i], "--verbose=", 10))
-			cli_parse_bool(argv[i] + 10, &on);
-		else if (argv[i][0] == '-' &&
-			 takes_arg(argv[i], argv[i + 1], true))
+		if (cli_verbose_flag(argv[i], &v, &rc, &ignored)) {
+			/* a bad value: told by the flag parser */
+			on = rc ? on : v;
+			error_free(ignored);
+			ignored = NULL;
+		} else if (argv[i][0] == '-' &&
+			   takes_arg(argv[i], argv[i + 1], true))
 			i++;
 	}
 	return on;

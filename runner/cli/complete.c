@@ -51,6 +51,8 @@ static void command_flags(const struct cli_command *c, struct flags *f)
 	static const struct option store = { "store", required_argument, NULL,
 					     CLI_OPT_STORE };
 	static const struct option help = { "help", no_argument, NULL, 'h' };
+	static const struct option verbose = { "verbose", optional_argument,
+					       NULL, CLI_OPT_VERBOSE };
 	const struct option *o;
 
 	f->n = 0;
@@ -69,6 +71,7 @@ static void command_flags(const struct cli_command *c, struct flags *f)
 				f->o[f->n++] = (struct option){ (*s)->alias + 2,
 								no_argument,
 								NULL, 0 };
+	add_flag(f, &verbose); /* ig's persistent flag: every command */
 	add_flag(f, &help);
 }
 

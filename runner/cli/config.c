@@ -298,17 +298,9 @@ static char *list_value(const yaml_node_t *n, const char **why)
 /* The spellings of a bool pflag takes (Go's strconv.ParseBool). */
 static const char *bool_value(const char *s)
 {
-	static const char *const t[] = { "1", "t", "T", "TRUE", "true", "True" };
-	static const char *const f[] = { "0",	  "f",	   "F",
-					 "FALSE", "false", "False" };
+	bool b;
 
-	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		if (!strcmp(s, t[i]))
-			return "true";
-		if (!strcmp(s, f[i]))
-			return "false";
-	}
-	return NULL;
+	return s && cli_parse_bool(s, &b) ? (b ? "true" : "false") : NULL;
 }
 
 /*

@@ -28,15 +28,20 @@ static const struct cli_command *const runner_cmds[] = {
 /* Taken out of argv by config_init(): listed for completion. */
 static const struct option runner_opts[] = {
 	{ "config", required_argument, NULL, 0 },
+	{ "verbose", optional_argument, NULL, 'v' },
 	{ 0 },
 };
 
 static const struct cli_command runner_cmd = {
 	.name = "runner",
-	.usage = "Usage: runner [--config FILE] <command> [<subcommand>] "
-		 "[flags]\n"
-		 "\n"
-		 "COMMANDS\n",
+	.usage =
+		"Usage: runner [--config FILE] [-v] <command> [<subcommand>] "
+		"[flags]\n"
+		"\n"
+		"  -v, --verbose[=BOOL]  say more on stderr (every command, as "
+		"RUNNER_DEBUG=1)\n"
+		"\n"
+		"COMMANDS\n",
 	.usage_tail =
 		"\n"
 		"EXAMPLES\n"

@@ -945,12 +945,15 @@ def trace_exec_with(env, name, code):
 def verbose_shows_the_verifier_log(env):
     """ig's -v/--verbose says more on stderr: here what RUNNER_DEBUG=1
     shows, libbpf's messages with the verifier's log of a program it
-    refuses (a load from address 0x1000); without it, one line."""
+    refuses (a load from address 0x1000); without it, one line.  A
+    persistent flag of ig's: also before the command, in any spelling of
+    Go's ParseBool."""
     trace_exec_with(env, "badload",
                     "\tif (*(volatile char *)0x1000 == 7)\n\t\treturn 1;\n")
     base = ["run", "badload:1", "--store", env.store]
     quiet = {"RUNNER_DEBUG": ""}  # empty: unset
-    for flags in ([], ["--verbose=false"], ["-v", "--verbose=0"]):
+    for flags in ([], ["--verbose=false"], ["-v", "--verbose=0"],
+                  ["--verbose=F"]):
         rc, out, err = run_sync(base + flags, timeout=10, safety=False,
                                 env=quiet)
         eq(rc, 1, f"{flags}: exit status (stderr {err!r})")
@@ -958,9 +961,10 @@ def verbose_shows_the_verifier_log(env):
         eq(len(lines), 1, f"{flags}: one line on stderr: {err!r}")
         check("-v or RUNNER_DEBUG=1 shows the verifier log" in lines[0],
               f"{flags}: how to see more, in {lines[0]!r}")
-    for flags in (["-v"], ["--verbose"], ["--verbose=true"]):
-        rc, out, err = run_sync(base + flags, timeout=10, safety=False,
-                                env=quiet)
+    for flags in (["-v"], ["--verbose"], ["--verbose=true"],
+                  ["--verbose=True"], ["-v", "BEFORE"]):
+        args = ["-v"] + base if "BEFORE" in flags else base + flags
+        rc, out, err = run_sync(args, timeout=10, safety=False, env=quiet)
         eq(rc, 1, f"{flags}: exit status (stderr {err!r})")
         check("-- BEGIN PROG LOAD LOG --" in err and
               "invalid mem access" in err,

@@ -1163,6 +1163,29 @@ def unknown_and_valueless_flags_say_where_to_look(ctx):
 
 
 @test
+def every_command_takes_verbose_as_ig(ctx):
+    """ig's -v/--verbose is a persistent flag of its root command: every
+    command takes it, before or after the command's name, with a value in
+    any spelling of Go's ParseBool; only `run` took it (the rest: unknown
+    flag, exit 2).  What it prints is the same as without it here."""
+    cmds = (["image", "list"], ["image", "inspect", SNAP],
+            ["list-containers", "-o", "json"], ["version"],
+            ["config", "view"])
+    for cmd in cmds:
+        want = run(ctx, cmd, want=0).stdout
+        for args in (cmd + ["-v"], ["-v"] + cmd, cmd + ["--verbose"],
+                     [cmd[0], "--verbose=T"] + cmd[1:],
+                     cmd + ["--verbose=false"]):
+            p = run(ctx, args, want=0)
+            if cmd[0] != "list-containers":  # containers come and go
+                eq(p.stdout, want, f"`runner {' '.join(args)}` output")
+        usage(ctx, cmd + ["--verbose=maybe"],
+              "invalid --verbose 'maybe': want true or false")
+    usage(ctx, ["--verbose=maybe", "version"],
+          "invalid --verbose 'maybe': want true or false")
+
+
+@test
 def abbreviated_flags_are_usage_errors(ctx):
     """getopt_long() took "--allowed-gad" for --allowed-gadgets, which the
     trust check reads by its full name only: the image ran, not allowed.

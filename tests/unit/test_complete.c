@@ -118,8 +118,10 @@ static void commands__prefix__filtered(void **state)
 	assert_string_equal(complete("", NULL), "obj\nother\nversion\n");
 	assert_string_equal(complete("o", NULL), "obj\nother\n");
 	assert_string_equal(complete("x", NULL), "");
-	/* a group takes --help, and its subcommands' "--x" aliases */
-	assert_string_equal(complete("-", NULL), "--version\n--help\n");
+	/* a group takes --help, -v/--verbose (ig's persistent flag), and
+	 * its subcommands' "--x" aliases */
+	assert_string_equal(complete("-", NULL),
+			    "--version\n--verbose\n--help\n");
 }
 
 static void subcommands__after_command(void **state)
@@ -128,19 +130,19 @@ static void subcommands__after_command(void **state)
 	assert_string_equal(complete("obj", "", NULL), "get\nput\n");
 	assert_string_equal(complete("obj", "p", NULL), "put\n");
 	/* a command without operands offers its flags */
-	assert_string_equal(complete("other", "", NULL), "--help\n");
+	assert_string_equal(complete("other", "", NULL), "--verbose\n--help\n");
 }
 
 static void flags__of_the_innermost_command(void **state)
 {
 	(void)state;
-	/* its own, then the shared groups, then --help */
+	/* its own, then the shared groups, then --verbose, --help */
 	assert_string_equal(complete("obj", "get", "-", NULL),
-			    "--output\n--all\n--store\n--help\n");
+			    "--output\n--all\n--store\n--verbose\n--help\n");
 	assert_string_equal(complete("obj", "put", "--", NULL),
 			    "--output\n--all\n--authfile\n"
 			    "--insecure-registries\n--cert-dir\n--store\n"
-			    "--help\n");
+			    "--verbose\n--help\n");
 	/* an alias names the same command */
 	assert_string_equal(complete("obj", "g", "--a", NULL), "--all\n");
 }
@@ -162,7 +164,7 @@ static void operands__values_and_flags_skipped(void **state)
 			    ":files\n");
 	/* after its one operand, a command offers its flags */
 	assert_string_equal(complete("obj", "get", "f", "", NULL),
-			    "--output\n--all\n--store\n--help\n");
+			    "--output\n--all\n--store\n--verbose\n--help\n");
 	/* a command of many operands goes on */
 	assert_string_equal(complete("obj", "put", "f", "", NULL), ":files\n");
 	/* after --, a dash starts an operand */
