@@ -58,6 +58,9 @@ struct filter {
 	size_t n;
 	struct render_ctx rc;
 	char *text;
+	/* this event's: a -F regular expression, an -E, reached the limits */
+	bool gave_rule, gave_expr;
+	unsigned long long gave_up_rules, gave_up_expr; /* events they did */
 };
 
 static void rule_fini(struct filter_rule *r)
@@ -595,8 +598,13 @@ static bool rule_match(struct filter *f, const struct filter_rule *r,
 {
 	int c;
 
-	if (r->op == OP_EXPR)
-		return filter_expr_match(r->expr, ev);
+	if (r->op == OP_EXPR) {
+		unsigned long long before = filter_expr_gave_up(r->expr);
+		bool yes = filter_expr_match(r->expr, ev);
+
+		f->gave_expr |= filter_expr_gave_up(r->expr) != before;
+		return yes;
+	}
 	/* a typed value not shown (value.shown-if) is absent: only != */
 	if (r->cmp != CMP_TEXT && r->field->shown_if >= 0 &&
 	    !field_shown(f->fs, r->field, ev))
@@ -607,9 +615,12 @@ static bool rule_match(struct filter *f, const struct filter_rule *r,
 	if (r->op == OP_EMPTY || r->op == OP_NONEMPTY)
 		return text_empty(f, r, ev) == (r->op == OP_EMPTY);
 	if (r->op == OP_RE || r->op == OP_NRE) {
+		unsigned long long before = filter_regex_gave_up(r->re);
+
 		c = filter_regex_match(r->re,
 				       field_value_text(&f->rc, r->field, ev,
 							f->text, true));
+		f->gave_rule |= filter_regex_gave_up(r->re) != before;
 		return r->op == OP_RE ? c : !c;
 	}
 	switch (r->cmp) {
@@ -649,22 +660,19 @@ static bool rule_match(struct filter *f, const struct filter_rule *r,
 
 bool filter_match(struct filter *f, const void *ev)
 {
+	bool yes = true;
+
 	if (!f)
 		return true;
-	for (size_t i = 0; i < f->n; i++)
-		if (!rule_match(f, &f->rules[i], ev))
-			return false;
-	return true;
+	f->gave_rule = f->gave_expr = false;
+	for (size_t i = 0; i < f->n && yes; i++)
+		yes = rule_match(f, &f->rules[i], ev);
+	f->gave_up_rules += f->gave_rule;
+	f->gave_up_expr += f->gave_expr;
+	return yes;
 }
 
-unsigned long long filter_gave_up(const struct filter *f)
+unsigned long long filter_gave_up(const struct filter *f, bool expr)
 {
-	unsigned long long n = 0;
-
-	for (size_t i = 0; f && i < f->n; i++)
-		if (f->rules[i].re)
-			n += filter_regex_gave_up(f->rules[i].re);
-		else if (f->rules[i].expr)
-			n += filter_expr_gave_up(f->rules[i].expr);
-	return n;
+	return !f ? 0 : expr ? f->gave_up_expr : f->gave_up_rules;
 }

@@ -48,9 +48,10 @@ bool filter_fields_known(const struct fieldset *fs, const char *expr);
 /* Does the event (a whole record: record_whole()) pass every rule?  A
  * NULL filter does. */
 bool filter_match(struct filter *f, const void *event);
-/* Events that a "~" or "!~" rule took as not matching because its
- * regular expression reached the backtracking limit (filter_regex.h). */
-unsigned long long filter_gave_up(const struct filter *f);
+/* Events (each once) for which a "~" or "!~" rule of -F (expr false), or
+ * a "matches" of -E (expr true), took its text as not matching because
+ * the regular expression reached the backtracking limit (filter_regex.h). */
+unsigned long long filter_gave_up(const struct filter *f, bool expr);
 void filter_free(struct filter *f);
 
 #endif

@@ -86,6 +86,8 @@ struct filter_expr {
 	const struct fieldset *fs;
 	struct render_ctx rc;
 	struct node *root, *all;
+	bool gave; /* a "matches" of this event reached the limits */
+	unsigned long long gave_up; /* events it did for */
 };
 
 struct val {
@@ -796,12 +798,7 @@ fail:
 
 unsigned long long filter_expr_gave_up(const struct filter_expr *e)
 {
-	unsigned long long n = 0;
-
-	for (const struct node *x = e ? e->all : NULL; x; x = x->next)
-		if (x->re)
-			n += filter_regex_gave_up(x->re);
-	return n;
+	return e ? e->gave_up : 0;
 }
 
 void filter_expr_free(struct filter_expr *e)
@@ -981,13 +978,17 @@ static int eval(struct filter_expr *e, const struct node *n, const void *ev,
 		}
 		v->b = v->b != n->neg;
 		return 0;
-	case N_MATCHES:
+	case N_MATCHES: {
+		unsigned long long before = filter_regex_gave_up(n->re);
+
 		if (n->l->k == N_FIELD)
 			field_val(e, n->l, ev, &a, true);
 		else if (eval(e, n->l, ev, &a))
 			return -1;
 		v->b = filter_regex_match(n->re, a.s) != n->neg;
+		e->gave |= filter_regex_gave_up(n->re) != before;
 		return 0;
+	}
 	case N_CONTAINS:
 	case N_STARTS:
 	case N_ENDS:
@@ -1003,6 +1004,10 @@ static int eval(struct filter_expr *e, const struct node *n, const void *ev,
 bool filter_expr_match(struct filter_expr *e, const void *ev)
 {
 	struct val v;
+	bool yes;
 
-	return !eval(e, e->root, ev, &v) && v.b;
+	e->gave = false;
+	yes = !eval(e, e->root, ev, &v) && v.b;
+	e->gave_up += e->gave;
+	return yes;
 }

@@ -31,8 +31,8 @@ int filter_expr_new(const struct fieldset *fs, const char *text,
  * fail to evaluate (an address that is not one, for cidr) is false, as ig
  * drops the event. */
 bool filter_expr_match(struct filter_expr *e, const void *ev);
-/* Matches of its "matches" that reached the regular expressions' limits
- * (filter_regex.h), taken as not matching. */
+/* Events for which one of its "matches" or more reached the regular
+ * expressions' limits (filter_regex.h): each taken as not matching. */
 unsigned long long filter_expr_gave_up(const struct filter_expr *e);
 void filter_expr_free(struct filter_expr *e);
 

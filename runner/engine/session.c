@@ -944,21 +944,27 @@ int session_counter(const struct session *s, size_t i, const char **name,
 	return 0;
 }
 
-/* Events a -F regular expression could not tell in time (no match). */
+/* Events a regular expression of -F, or of -E's "matches", could not
+ * tell in time (no match). */
 static void tell_gave_up(struct session *s)
 {
 	for (size_t i = 0; i < s->n_src; i++) {
 		struct source *src = &s->src[i];
-		unsigned long long n = filter_gave_up(src->filter);
 
-		if (n == src->gave_up_told)
-			continue;
-		engine_log(ENGINE_LOG_NOTICE,
-			   "-F: %llu events taken as not matching: a regular "
-			   "expression backtracked past its limit (%llu in "
-			   "total)",
-			   n - src->gave_up_told, n);
-		src->gave_up_told = n;
+		for (int expr = 0; expr < 2; expr++) {
+			unsigned long long n =
+				filter_gave_up(src->filter, expr);
+
+			if (n == src->gave_up_told[expr])
+				continue;
+			engine_log(ENGINE_LOG_NOTICE,
+				   "%s: %llu events taken as not matching: a "
+				   "regular expression backtracked past its "
+				   "limit (%llu in total)",
+				   expr ? "-E" : "-F",
+				   n - src->gave_up_told[expr], n);
+			src->gave_up_told[expr] = n;
+		}
 	}
 }
 

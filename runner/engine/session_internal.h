@@ -47,7 +47,8 @@ struct source {
 	enum output_mode mode;
 	bool no_output, mode_given, clear_screen;
 	unsigned long long seen; /* quiet: events that passed the filter */
-	unsigned long long gave_up_told; /* filter_gave_up() last told */
+	/* filter_gave_up() of -F's rules, of -E, last told */
+	unsigned long long gave_up_told[2];
 };
 
 struct session {
