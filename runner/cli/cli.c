@@ -16,6 +16,7 @@
 
 #include "common/cleanup.h"
 #include "common/escape.h"
+#include "common/goparse.h"
 #include "oci/digest.h"
 #include "oci/ref.h"
 #include "oci/store.h"
@@ -446,21 +447,11 @@ int cli_check_runtimes(const char *list, struct error **err)
 
 bool cli_parse_bool(const char *s, bool *out)
 {
-	static const char *const t[] = { "1", "t", "T", "TRUE", "true", "True" };
-	static const char *const f[] = { "0",	  "f",	   "F",
-					 "FALSE", "false", "False" };
-
 	if (!s) {
 		*out = true;
 		return true;
 	}
-	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		if (!strcmp(s, t[i]) || !strcmp(s, f[i])) {
-			*out = !strcmp(s, t[i]);
-			return true;
-		}
-	}
-	return false;
+	return go_parse_bool(s, out);
 }
 
 bool cli_verbose_flag(const char *arg, bool *on, int *rc, struct error **err)

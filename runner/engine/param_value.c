@@ -12,6 +12,7 @@
 #include <bpf/btf.h>
 
 #include "common/cleanup.h"
+#include "common/goparse.h"
 #include "runner/engine/btf_name.h"
 #include "runner/engine/gadget_api.h"
 #include "runner/engine/param_value.h"
@@ -23,27 +24,28 @@ static int parse_int(const char *s, const struct btf_type *t, void *dst,
 				 (btf_int_encoding(t) & BTF_INT_SIGNED) != 0 :
 				 false;
 	size_t size = t->size;
+	/* decimal, as ig's params (Go's ParseInt in base 10: "010" is 10,
+	 * not octal 8), or hex after 0x */
+	int base = s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ? 16 : 10;
 	unsigned long long u;
 	long long v;
 	char *end;
+	bool b;
 
 	if (!size || size > 8) /* a hostile BTF's __int128 or wider */
 		return error_set(err, 0, "param %s: unsupported type", var);
 	errno = 0;
 	if (btf_is_int(t) && (btf_int_encoding(t) & BTF_INT_BOOL)) {
-		if (!strcmp(s, "true") || !strcmp(s, "1"))
-			u = 1;
-		else if (!strcmp(s, "false") || !strcmp(s, "0"))
-			u = 0;
-		else
+		/* Go's ParseBool, as ig's bool params */
+		if (!go_parse_bool(s, &b))
 			return error_set(err, 0,
 					 "param %s: '%s' is not true or false",
 					 var, s);
-		memcpy(dst, &u, 1);
+		memcpy(dst, &b, 1);
 		return 0;
 	}
 	if (is_signed) {
-		v = strtoll(s, &end, 0);
+		v = strtoll(s, &end, base);
 		u = (unsigned long long)v;
 		if (size < 8 && (v < -(1LL << (size * 8 - 1)) ||
 				 v >= (1LL << (size * 8 - 1))))
@@ -51,7 +53,7 @@ static int parse_int(const char *s, const struct btf_type *t, void *dst,
 	} else {
 		if (*s == '-')
 			errno = ERANGE;
-		u = strtoull(s, &end, 0);
+		u = strtoull(s, &end, base);
 		if (size < 8 && u >> (size * 8))
 			errno = ERANGE;
 	}

@@ -267,9 +267,10 @@ def paths_stacks_histograms_perf_and_empty_default(env):
 
 @test
 def empty_default_overridden_by_flag(env):
-    """--mode-mask still sets the param whose default is ""."""
+    """--mode-mask still sets the param whose default is "": 56 (0o70),
+    in decimal as ig's params are (0070 would be 70)."""
     path = os.path.join(env.tmp, "masked")
-    r = run(env, "ig_files:latest", "--mode-mask", "0070")
+    r = run(env, "ig_files:latest", "--mode-mask", "56")
     try:
         out = subprocess.run(["python3", "-c", FILES, path], check=True,
                              capture_output=True, text=True).stdout

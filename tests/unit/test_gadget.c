@@ -80,7 +80,7 @@ static size_t find_param(struct gadget *g, const char *var)
 	return 0;
 }
 
-static void param_set__bool__accepts_true_false_only(void **state)
+static void param_set__bool__accepts_go_bools_only(void **state)
 {
 	cleanup_error struct error *err = NULL;
 	struct gadget *g = open_example("trace_exec");
@@ -150,7 +150,7 @@ static void expect_rejected(struct gadget *g, const char *var,
 static void param_set__every_kind__bytes_as_loaded(void **state)
 {
 	struct gadget *g = open_object("tests/fixtures", "params");
-	const __u8 t = 1, u8 = 200;
+	const __u8 t = 1, f = 0, u8 = 200;
 	const __s32 s32 = -5;
 	const __u64 u64 = 0x1122334455667788ULL;
 	const char str[8] = "abc";
@@ -161,9 +161,17 @@ static void param_set__every_kind__bytes_as_loaded(void **state)
 
 	(void)state;
 	expect_bytes(g, "p_bool", "true", &t, 1);
+	/* every spelling of Go's ParseBool, as ig's bool params */
+	expect_bytes(g, "p_bool", "F", &f, 1);
+	expect_bytes(g, "p_bool", "True", &t, 1);
+	expect_bytes(g, "p_bool", "FALSE", &f, 1);
+	expect_bytes(g, "p_bool", "t", &t, 1);
+	expect_rejected(g, "p_bool", "yes");
 	expect_bytes(g, "p_u8", "200", &u8, 1);
 	expect_rejected(g, "p_u8", "256");
 	expect_bytes(g, "p_s32", "-5", &s32, 4);
+	expect_bytes(g, "p_s32", "-005", &s32, 4);
+	expect_bytes(g, "p_u8", "0200", &u8, 1);
 	expect_rejected(g, "p_s32", "2147483648");
 	expect_bytes(g, "p_u64", "0x1122334455667788", &u64, 8);
 	expect_bytes(g, "p_str", "abc", str, 8);
@@ -171,6 +179,9 @@ static void param_set__every_kind__bytes_as_loaded(void **state)
 	expect_bytes(g, "p_list", "53,5353,853", list3, 8);
 	/* a shorter list zero-fills what the default had */
 	expect_bytes(g, "p_list", "7", list1, 8);
+	/* decimal with leading zeros, as ig's ParseUint (it was octal:
+	 * "0053" refused, "010" 8) */
+	expect_bytes(g, "p_list", "0053,05353,0853", list3, 8);
 	expect_rejected(g, "p_list", "1,2,3,4,5");
 	expect_rejected(g, "p_list", "1,x");
 	expect_bytes(g, "p_ip", "10.0.0.1", v4, 16);
@@ -219,7 +230,7 @@ int main(void)
 		cmocka_unit_test(open__tracer_marker__names_map_and_struct),
 		cmocka_unit_test(param_is_bool__bool_only),
 		cmocka_unit_test(open__snapshotter_marker__lists_programs),
-		cmocka_unit_test(param_set__bool__accepts_true_false_only),
+		cmocka_unit_test(param_set__bool__accepts_go_bools_only),
 		cmocka_unit_test(param_set__filter_ints__range_checked),
 		cmocka_unit_test(param_set__char_array__length_checked),
 		cmocka_unit_test(param_set__every_kind__bytes_as_loaded),
