@@ -754,7 +754,7 @@ static int apply_flags(struct session *s, const struct run_flags *f,
 		return EXIT_USAGE;
 	if (f->fields && session_select_fields(s, f->fields, err))
 		return EXIT_USAGE;
-	if (session_set_output(s, f->output, err))
+	if (session_set_output(s, f->output, err) && error_prefix(err, "-o"))
 		return EXIT_USAGE;
 	for (i = 0; i < f->n_filters; i++)
 		if (f->filter_ds[i] < 0 ?

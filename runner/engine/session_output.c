@@ -189,7 +189,7 @@ static int mode_one(void *ctx, const char *ds, const char *mode,
 		taken += supports(s, src, mode);
 	}
 	if (ds && !matched)
-		return error_set(err, 0, "-o \"%s:%s\": no data source %s", ds,
+		return error_set(err, 0, "\"%s:%s\": no data source %s", ds,
 				 mode, ds);
 	if (!taken && strcmp(mode, "none") && output_mode_parse(mode, &m))
 		return error_set(err, 0,

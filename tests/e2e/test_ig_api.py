@@ -787,7 +787,13 @@ def output_modes_of_each_data_source(env):
                     r"\(default\), json, pcap-ng, yaml$", out),
           f"--help: the modes of the data source: {out}")
     usage_error(["run", "--store", env.store, "ig_arrays:latest",
-                 "-o", "nothing:json"], "no data source nothing")
+                 "-o", "nothing:json"],
+                'runner: -o: "nothing:json": no data source nothing')
+    # each error names the flag, as --max-entries' do (this one did not)
+    usage_error(["run", "--store", env.store, "ig_arrays:latest",
+                 "-o", "json,ticks:yaml"],
+                'runner: -o: "json,ticks:yaml": values with and without a '
+                "data source name mixed")
     # the default of one data source: JSON for ticks, columns for modes
     out, _ = arrays_run(env, "--annotate", "ticks:cli.default-output-mode=json")
     lines = out.splitlines()
