@@ -377,16 +377,17 @@ static int add_rule(struct filter *f, char *rule, struct error **err)
 				 "field %s: a bool is compared with == or != "
 				 "only",
 				 name);
-	} else if (!*value && r.field->kind != FK_STRING) {
-		free(r.str);
-		return error_set(err, 0, "field %s: no value", name);
 	} else {
+		/* "" is a text (every field compared as its text: a gadget's
+		 * string, a container's or pod's name, ...), no number */
 		const char *why = parse_typed(f->fs, r.field, value, &r);
 
 		if (why) {
 			free(r.str);
-			return error_set(err, 0, "field %s: \"%s\" %s", name,
-					 value, why);
+			return *value ? error_set(err, 0, "field %s: \"%s\" %s",
+						  name, value, why) :
+					error_set(err, 0, "field %s: no value",
+						  name);
 		}
 	}
 	compile_empty(&r);

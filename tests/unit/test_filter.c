@@ -293,6 +293,11 @@ static void empty_text__told_without_regex(void **state)
 		{ "name!~.", false, false },
 		{ "name!=", true, true },
 		{ "name==", false, false },
+		/* a text of the runtime's, the pod's: as name's (they were
+		 * refused: "no value") */
+		{ "runtime.containerId==", true, false },
+		{ "runtime.containerName!=", false, true },
+		{ "k8s.namespace==", true, true },
 	};
 
 	fieldset_set_containers(x->fs, c);
