@@ -661,12 +661,15 @@ static int parse_opts(int argc, char **argv, const struct option *opts,
 		const char *abbr = li >= 0 ? abbreviated(argv, &opts[li]) :
 					     NULL;
 
-		if (abbr)
-			return cli_error(err, EXIT_USAGE,
-					 "unknown flag '%.*s': flags are "
-					 "spelled in full (--%s)",
-					 (int)strcspn(abbr, "="), abbr,
-					 opts[li].name);
+		if (abbr) {
+			/* named as cli_flag_error() names the others */
+			error_set(err, 0,
+				  "run %s: unknown flag '%.*s': flags are "
+				  "spelled in full (--%s)",
+				  f->image, (int)strcspn(abbr, "="), abbr,
+				  opts[li].name);
+			return EXIT_USAGE;
+		}
 		li = -1;
 		/* "--bool true" and "--bool false" as before */
 		if (c >= OPT_PARAM && !optarg && optind < argc &&

@@ -1192,8 +1192,8 @@ def abbreviated_flags_are_usage_errors(ctx):
     ig takes no abbreviations either."""
     t = ["--timeout", "5"]
     usage(ctx, ["run", DNS, "--allowed-gad=nothing"] + t,
-          "unknown flag '--allowed-gad': flags are spelled in full "
-          "(--allowed-gadgets)")
+          f"runner: run {DNS}: unknown flag '--allowed-gad': flags are "
+          "spelled in full (--allowed-gadgets)")
     usage(ctx, ["run", DNS, "--sto", "/nonexistent"] + t,
           "unknown flag '--sto'")
     usage(ctx, ["run", DNS, "--por", "53"] + t, "(--ports)")
