@@ -21,6 +21,7 @@
 #include "oci/ref.h"
 #include "oci/store.h"
 #include "runner/cli/cli.h"
+#include "runner/engine/containers.h"
 #include "runner/engine/log.h"
 
 /* A command's own options, the shared groups, --help and the end mark. */
@@ -415,6 +416,14 @@ void cli_verbose(void)
 
 	if (!dbg || !*dbg)
 		engine_log_set(cli_log_stderr, (void *)"1");
+}
+
+int cli_check_containerd_ns(const char *ns, struct error **err)
+{
+	if (!containers_check_containerd_ns(ns, err))
+		return EXIT_OK;
+	error_prefix(err, "--containerd-namespace");
+	return EXIT_USAGE;
 }
 
 int cli_check_runtimes(const char *list, struct error **err)

@@ -70,6 +70,11 @@ enum {
 	{ "runtime-containerimage-digest", required_argument, NULL,	\
 	  (BASE) + IMAGE_SELECT_DIGEST }
 /* Their help. */
+/* --containerd-namespace's help, of run and list-containers */
+#define CLI_CONTAINERD_NS_HELP                                             \
+	"      --containerd-namespace NS  containerd's containers named\n" \
+	"                       as ig names them: this namespace's\n"      \
+	"                       (default k8s.io); the others' by id only\n"
 #define CLI_IMAGE_HELP							\
 	"      --containerimage-id ID[,ID]\n"				\
 	"      --containerimage-digest DIGEST[,DIGEST]\n"		\
@@ -198,6 +203,9 @@ int parse_ulong(const char *what, const char *s, unsigned long min,
 /* -r/--runtimes LIST: each item a runtime ig knows (docker, containerd,
  * cri-o, podman); else a usage error that names it. */
 int cli_check_runtimes(const char *list, struct error **err);
+/* --containerd-namespace NS: one of containerd's identifiers ("": ig's
+ * default, k8s.io); EXIT_OK or EXIT_USAGE with *err. */
+int cli_check_containerd_ns(const char *ns, struct error **err);
 
 /* A flag's BOOL as a Go bool flag takes it (strconv.ParseBool: 1, t, T,
  * TRUE, true, True and their false forms); NULL (no value) is true. */

@@ -32,6 +32,7 @@
 enum {
 	OPT_WATCH = 'w',
 	OPT_TIMEOUT = CLI_OPT_OWN,
+	OPT_CONTAINERD_NS,
 	OPT_IMAGE, /* ... + enum image_select_key */
 	OPT_IMAGE_LAST = OPT_IMAGE + IMAGE_SELECT_DIGEST,
 	OPT_K8S_NAMESPACE, /* ... + enum k8s_select_key */
@@ -107,6 +108,7 @@ struct lc_state {
 	size_t n_shown; /* 0: the default columns */
 	const char *names; /* -c */
 	const char *runtimes; /* -r */
+	const char *containerd_ns; /* --containerd-namespace */
 	struct image_select *images; /* --containerimage-id, -digest */
 	struct k8s_select *pods;
 	unsigned long timeout;
@@ -211,6 +213,9 @@ static int lc_option(void *state, int opt, const char *arg, struct error **err)
 	case 'r':
 		st->runtimes = arg;
 		return cli_check_runtimes(arg, err);
+	case OPT_CONTAINERD_NS:
+		st->containerd_ns = arg;
+		return cli_check_containerd_ns(arg, err);
 	case OPT_IMAGE ... OPT_IMAGE_LAST:
 		if (!image_select_add(&st->images, opt - OPT_IMAGE, arg, err))
 			return EXIT_OK;
@@ -238,7 +243,7 @@ static int lc_option(void *state, int opt, const char *arg, struct error **err)
 static bool selected(const struct lc_state *st, const struct container_info *ci)
 {
 	return ci->id[0] && !ci->pod.sandbox &&
-	       (!st->runtimes || name_list_match(st->runtimes, ci->runtime)) &&
+	       containers_runtime_wanted(st->ctrs, ci) &&
 	       (!st->names || name_list_match(st->names, ci->name)) &&
 	       (!st->pods ||
 		k8s_select_match(st->pods, &ci->pod, ci->pod.container));
@@ -798,6 +803,10 @@ static int lc_run(struct cli_ctx *ctx, void *state, struct error **err)
 		return cli_error(err, EXIT_FAIL, "containers: out of memory");
 	}
 	containers_set_docker_root(ctrs, getenv("RUNNER_DOCKER_ROOT"));
+	/* checked as the flags were taken */
+	containers_set_containerd_ns(ctrs, st->containerd_ns, NULL);
+	if (st->runtimes)
+		containers_set_runtimes(ctrs, st->runtimes, NULL);
 	/* an image flag selects by what the containers read as they are
 	 * found, as run's does */
 	if (st->images)
@@ -824,6 +833,7 @@ static const struct option lc_options[] = {
 	{ "containername", required_argument, NULL, 'c' },
 	{ "runtime-containername", required_argument, NULL, 'c' },
 	{ "runtimes", required_argument, NULL, 'r' },
+	{ "containerd-namespace", required_argument, NULL, OPT_CONTAINERD_NS },
 	CLI_IMAGE_OPTIONS(OPT_IMAGE),
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	CLI_K8S_POD_OPTIONS(OPT_K8S_NAMESPACE),
@@ -852,7 +862,8 @@ const struct cli_command cmd_list_containers = {
 		"                       only these containers; !NAME: all but NAME\n"
 		"                       (also --runtime-containername)\n"
 		"  -r, --runtimes LIST  only these runtimes (docker, containerd,\n"
-		"                       cri-o, podman; default: all)\n" CLI_IMAGE_HELP
+		"                       cri-o, podman; default: all)\n" CLI_CONTAINERD_NS_HELP
+			CLI_IMAGE_HELP
 		"      --k8s-namespace NS[,NS]  --k8s-podname POD[,POD]\n"
 		"      --k8s-containername NAME[,NAME]\n"
 		"                       only containers of these pods\n"

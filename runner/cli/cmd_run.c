@@ -60,6 +60,7 @@ enum {
 	OPT_HOST,
 	OPT_DISALLOW_PULLING,
 	OPT_TRACE_PIPE,
+	OPT_CONTAINERD_NS,
 	OPT_CONFIG, /* taken by config_init() before: for help, completion */
 	OPT_K8S_NAMESPACE, /* ... + enum k8s_select_key */
 	OPT_K8S_LAST = OPT_K8S_NAMESPACE + K8S_SELECT_LABELS,
@@ -75,6 +76,7 @@ static const struct option base_opts[] = {
 	{ "filter-expr", required_argument, NULL, 'E' },
 	{ "containername", required_argument, NULL, 'c' },
 	{ "runtimes", required_argument, NULL, 'r' },
+	{ "containerd-namespace", required_argument, NULL, OPT_CONTAINERD_NS },
 	{ "runtime-containername", required_argument, NULL, 'c' },
 	{ "fields", required_argument, NULL, OPT_FIELDS },
 	{ "timeout", required_argument, NULL, 't' },
@@ -119,6 +121,7 @@ struct run_flags {
 	size_t n_exprs;
 	const char *containers; /* -c: the last one, as in ig */
 	const char *runtimes; /* -r: the last one */
+	const char *containerd_ns; /* --containerd-namespace */
 	unsigned long timeout, max_events;
 	unsigned long ring_size; /* bytes, 0: as the gadget declares */
 	int nice; /* --nice */
@@ -172,7 +175,7 @@ static void usage(FILE *f)
 	      "                       but NAME (also --runtime-containername)\n"
 	      "  -r, --runtimes LIST  only containers of these runtimes are\n"
 	      "                       known (docker, containerd, cri-o, podman;\n"
-	      "                       the others' processes are the host's)\n"
+	      "                       the others' processes are the host's)\n" CLI_CONTAINERD_NS_HELP
 	      "      --host[=BOOL]    as in ig: the host's events are shown\n"
 	      "                       (with the containers', unless -c,\n"
 	      "                       --containerimage-* or --k8s-* select);\n"
@@ -445,6 +448,9 @@ static int run_flag(struct run_flags *f, size_t n_params, int c,
 	case 'r':
 		f->runtimes = arg;
 		return cli_check_runtimes(arg, err);
+	case OPT_CONTAINERD_NS:
+		f->containerd_ns = arg;
+		return cli_check_containerd_ns(arg, err);
 	case 'F':
 		return add_filter(f, false, -1, arg, err);
 	case 'E':
@@ -744,6 +750,9 @@ static int apply_flags(struct session *s, const struct run_flags *f,
 		    session_select_pods(s, (int)i, f->pods[i], err))
 			return EXIT_USAGE;
 	if (f->runtimes && session_select_runtimes(s, f->runtimes, err))
+		return EXIT_USAGE;
+	if (f->containerd_ns &&
+	    session_set_containerd_ns(s, f->containerd_ns, err))
 		return EXIT_USAGE;
 	if (f->containers && session_select_containers(s, f->containers, err))
 		return EXIT_USAGE;

@@ -233,6 +233,27 @@ void containers_want_images(struct containers *c)
 	c->images = true;
 }
 
+int containers_check_containerd_ns(const char *ns, struct error **err)
+{
+	if (!ns || !*ns || containers_containerd_ident(ns))
+		return 0;
+	return error_set(err, 0,
+			 "'%.*s' is not a containerd namespace (at most %d "
+			 "letters and digits, one '.', '_' or '-' between two)",
+			 CONTAINERS_ID_MAX + 1, ns, CONTAINERS_ID_MAX);
+}
+
+int containers_set_containerd_ns(struct containers *c, const char *ns,
+				 struct error **err)
+{
+	if (containers_check_containerd_ns(ns, err))
+		return -1;
+	settle(c);
+	/* ig's client takes an empty one for its default */
+	pods_set_containerd_ns(c->pods, ns && *ns ? ns : NULL);
+	return 0;
+}
+
 void containers_set_docker_root(struct containers *c, const char *dir)
 {
 	snprintf(c->docker_root, sizeof(c->docker_root), "%s",
@@ -353,7 +374,7 @@ static const char *kubepods_id(const char *text)
  * The length of the containerd id (its identifiers: alphanumerics, one
  * '.', '_' or '-' between them) that p begins with, a whole cgroup name
  * (up to '/', a line's end or the text's); 0 if none, or one of more
- * than 64 characters.
+ * than CONTAINERS_ID_MAX characters (containerd's limit).
  */
 static size_t id_len(const char *p)
 {
@@ -368,7 +389,60 @@ static size_t id_len(const char *p)
 		else
 			break;
 	}
-	return n <= 64 && (!p[n] || p[n] == '/' || p[n] == '\n') ? n : 0;
+	return n <= CONTAINERS_ID_MAX &&
+			       (!p[n] || p[n] == '/' || p[n] == '\n') ?
+		       n :
+		       0;
+}
+
+bool containers_containerd_ident(const char *ns)
+{
+	size_t n = id_len(ns);
+
+	return n && !ns[n];
+}
+
+static bool ends_with(const char *s, size_t len, const char *end)
+{
+	size_t n = strlen(end);
+
+	return len >= n && !memcmp(s + len - n, end, n);
+}
+
+int containers_parse_containerd_cgroup(const char *text,
+				       char ns[CONTAINERS_ID_MAX + 1],
+				       char id[CONTAINERS_ID_MAX + 1])
+{
+	const char *line, *p, *next;
+
+	for (line = text; *line; line = next) {
+		size_t nlen, ilen;
+
+		next = line + strcspn(line, "\n");
+		next += *next == '\n';
+
+		/* a line of /proc/<pid>/cgroup, "N:controllers:path" */
+		p = line;
+		if (*p != '/') {
+			p = memchr(p, ':', strcspn(p, "\n"));
+			p = p ? memchr(p + 1, ':', strcspn(p + 1, "\n")) : NULL;
+			if (!p)
+				continue;
+			p++;
+		}
+		/* systemd's units are no namespaces */
+		if (*p != '/' || !(nlen = id_len(p + 1)) ||
+		    p[1 + nlen] != '/' || ends_with(p + 1, nlen, ".slice") ||
+		    !(ilen = id_len(p + 2 + nlen)) ||
+		    (p[2 + nlen + ilen] && p[2 + nlen + ilen] != '\n'))
+			continue;
+		memcpy(ns, p + 1, nlen);
+		ns[nlen] = '\0';
+		memcpy(id, p + 2 + nlen, ilen);
+		id[ilen] = '\0';
+		return 0;
+	}
+	return -1;
 }
 
 /*
@@ -376,7 +450,8 @@ static size_t id_len(const char *p)
  * (containerd in kind's or k3d's docker node, docker in docker), and the
  * exec hook's paths hold only the last CONTAINERS_CGROUP_DEPTH names.
  */
-int containers_parse_cgroup(const char *text, char runtime[16], char id[65])
+int containers_parse_cgroup(const char *text, char runtime[16],
+			    char id[CONTAINERS_ID_MAX + 1])
 {
 	const char *best = kubepods_id(text), *rt = "containerd";
 	size_t i, len = 64;
@@ -496,12 +571,46 @@ static void name_container(const struct containers *c,
 		docker_image(c, ci);
 	/* podman's from its storage, wherever that is (pods.h) */
 	pods_identify(c->pods, pid, ci, c->images);
+	if (!strcmp(ci->runtime, "containerd") &&
+	    !pods_containerd_asked(c->pods, ci->bundle)) {
+		/*
+		 * Of a namespace ig's containerd client does not ask: its id,
+		 * as ig's runc hook tells it, no name, and the runtime and
+		 * image its CRI annotations give (ig's OCI config enricher).
+		 */
+		ci->name[0] = '\0';
+		if (!ci->pod.name[0] && !ci->sandbox_id[0])
+			ci->runtime[0] = '\0';
+		return;
+	}
 	if (!ci->name[0] && ci->pod.container[0])
 		snprintf(ci->name, sizeof(ci->name), "%s", ci->pod.container);
 	/* as ig's containerd client: its id, whole; others: the short id */
 	if (!ci->name[0])
 		snprintf(ci->name, sizeof(ci->name), "%.*s",
-			 strcmp(ci->runtime, "containerd") ? 12 : 64, ci->id);
+			 strcmp(ci->runtime, "containerd") ? 12 :
+							     CONTAINERS_ID_MAX,
+			 ci->id);
+}
+
+/*
+ * Runtime and id from a cgroup text (of process pid); 0 if it names a
+ * container: a runtime's, or one containerd made in any namespace, as
+ * its bundle there tells.
+ */
+static int cgroup_container(const struct containers *c, const char *text,
+			    unsigned int pid, struct container_info *ci)
+{
+	char ns[CONTAINERS_ID_MAX + 1], id[CONTAINERS_ID_MAX + 1];
+
+	if (!containers_parse_cgroup(text, ci->runtime, ci->id))
+		return 0;
+	if (containers_parse_containerd_cgroup(text, ns, id) ||
+	    !pods_containerd_bundle(c->pods, pid, ns, id))
+		return -1;
+	snprintf(ci->runtime, sizeof(ci->runtime), "containerd");
+	snprintf(ci->id, sizeof(ci->id), "%s", id);
+	return 0;
 }
 
 /* Runtime and id from /proc/<pid>/cgroup; 0 if it names a container. */
@@ -514,7 +623,7 @@ static int proc_container(const struct containers *c, const char *pid,
 	snprintf(path, sizeof(path), "%s/proc/%s/cgroup", c->root, pid);
 	if (read_file(path, &cg, NULL, NULL))
 		return -1;
-	return containers_parse_cgroup(cg, ci->runtime, ci->id);
+	return cgroup_container(c, cg, (unsigned int)atoi(pid), ci);
 }
 
 /* A new entry for mntns from what process pid (if any) tells. */
@@ -596,7 +705,10 @@ int containers_set_runtimes(struct containers *c, const char *list,
 bool containers_runtime_wanted(const struct containers *c,
 			       const struct container_info *ci)
 {
-	return !c->runtimes || name_list_match(c->runtimes, ci->runtime);
+	/* one of no runtime (containerd's, of a namespace ig's client does
+	 * not ask): ig's runc hook knows it whatever -r says */
+	return !c->runtimes || !ci->runtime[0] ||
+	       name_list_match(c->runtimes, ci->runtime);
 }
 
 /* "/a/b/leaf" from a note's cgroup names (leaf first); "" for the root. */
@@ -626,7 +738,7 @@ static int note_container(const struct containers *c,
 	struct stat st;
 
 	note_path(n, path, sizeof(path));
-	if (!containers_parse_cgroup(path, ci->runtime, ci->id))
+	if (!cgroup_container(c, path, n->pid, ci))
 		return 0;
 	/*
 	 * Not in cgroup v2 (v1 alone, or a runtime that leaves v2 to its

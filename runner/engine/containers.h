@@ -31,13 +31,21 @@
 struct containers;
 struct containers_note;
 
+/* The longest container id: containerd's identifiers (ids and
+ * namespaces) take up to 76 characters, the others' are 64 hex. */
+#define CONTAINERS_ID_MAX 76
+/* containerd's namespace that ig's containerd client asks by default */
+#define CONTAINERS_CONTAINERD_NS "k8s.io"
+
 /* Gone containers whose info lookups still give (about 2.7 KiB each:
  * container_info holds the bundle, sandbox and image of list-containers). */
 #define CONTAINERS_GONE_MAX 512
 
 struct container_info {
-	char runtime[16]; /* "podman", "docker", "containerd", "cri-o" */
-	char id[65];
+	/* "podman", "docker", "containerd", "cri-o"; "" for a containerd
+	 * container ig's client does not ask for (containers_set_containerd_ns()) */
+	char runtime[16];
+	char id[CONTAINERS_ID_MAX + 1];
 	char name[128];
 	char image[256];
 	/* as its runtime reports them; "" unless containers_want_images()
@@ -77,6 +85,21 @@ struct containers *containers_new(const char *root);
 struct containers *containers_new_proc(const char *root);
 /* Where dockerd keeps its data (its --data-root); NULL: /var/lib/docker. */
 void containers_set_docker_root(struct containers *c, const char *dir);
+/*
+ * ig's --containerd-namespace: the containerd namespace whose containers
+ * are named as ig's containerd client names them (runtime containerd, the
+ * name its Kubernetes label or annotation gives, else its id; its image
+ * from containerd's API); NULL: CONTAINERS_CONTAINERD_NS.  Those of other
+ * namespaces are known by their ids only, as ig's runc hook knows them:
+ * no name, and the runtime and image only a CRI annotation tells.  ns is
+ * one of containerd's identifiers; set before the first scan.
+ */
+int containers_set_containerd_ns(struct containers *c, const char *ns,
+				 struct error **err);
+/* 0 if containers_set_containerd_ns() takes ns, else -1 with *err. */
+int containers_check_containerd_ns(const char *ns, struct error **err);
+/* Is ns one of containerd's identifiers (a namespace, an id)? */
+bool containers_containerd_ident(const char *ns);
 /* Read each container's image id and digest (container_info) when it is
  * found, from now on (run's --containerimage-id and -digest). */
 void containers_want_images(struct containers *c);
@@ -176,6 +199,16 @@ void containers_docker_image(struct container_info *ci, const char *image);
 
 /* Parse one /proc/<pid>/cgroup text (or a cgroup path): runtime and id;
  * 0 if found. */
-int containers_parse_cgroup(const char *text, char runtime[16], char id[65]);
+int containers_parse_cgroup(const char *text, char runtime[16],
+			    char id[CONTAINERS_ID_MAX + 1]);
+/*
+ * containerd's cgroupfs default for a container of any namespace,
+ * /<namespace>/<id> (`ctr -n NS run`), as the whole path of a line of
+ * text (or of a cgroup path): namespace and id, 0 if it is one; only its
+ * bundle tells that it is a container's (pods_containerd_bundle()).
+ */
+int containers_parse_containerd_cgroup(const char *text,
+				       char ns[CONTAINERS_ID_MAX + 1],
+				       char id[CONTAINERS_ID_MAX + 1]);
 
 #endif

@@ -45,7 +45,12 @@ struct pods {
 	struct netns_slot slots[INDEX_SLOTS];
 	size_t used;
 	struct pod_labels *labels; /* those kept in the runtimes' state */
+	/* the containerd namespace ig's client asks (pods_set_containerd_ns()) */
+	char containerd_ns[CONTAINERS_ID_MAX + 1];
 };
+
+/* The folder of containerd's bundles of all namespaces (a shim's state). */
+#define TASK_DIR "io.containerd.runtime.v2.task"
 
 static const char *const default_bundle_dirs[] = {
 	"/run/containerd/io.containerd.runtime.v2.task/k8s.io",
@@ -98,6 +103,7 @@ struct pods *pods_new(const char *root)
 	pfmt(p->root, sizeof(p->root), "%s",
 	     root && strcmp(root, "/") ? root : "");
 	pods_set_node(p, NULL);
+	pods_set_containerd_ns(p, NULL);
 	/* init's; the runner's own where init's is hidden (its own host
 	 * namespace then: a DaemonSet's agent has the host's PIDs) */
 	p->host_netns = ns_inode(p, 1, "net");
@@ -198,6 +204,46 @@ static bool names_bundle(const char *path, const char *id, size_t *dir_end)
 	return true;
 }
 
+/*
+ * The containerd namespace of a bundle .../io.containerd.runtime.v2.task/
+ * <namespace>/<id> (copied into ns); NULL if it is not one of containerd's.
+ */
+static const char *bundle_ns(const char *bundle, char ns[CONTAINERS_ID_MAX + 1])
+{
+	const char *end = strrchr(bundle, '/'), *start = end, *task;
+
+	while (start && start > bundle && start[-1] != '/')
+		start--;
+	if (!start || start == bundle || start == end ||
+	    end - start > CONTAINERS_ID_MAX)
+		return NULL;
+	task = start - 1;
+	while (task > bundle && task[-1] != '/')
+		task--;
+	if ((size_t)(start - 1 - task) != strlen(TASK_DIR) ||
+	    strncmp(task, TASK_DIR, strlen(TASK_DIR)))
+		return NULL;
+	memcpy(ns, start, (size_t)(end - start));
+	ns[end - start] = '\0';
+	return ns;
+}
+
+void pods_set_containerd_ns(struct pods *p, const char *ns)
+{
+	pfmt(p->containerd_ns, sizeof(p->containerd_ns), "%s",
+	     ns ? ns : CONTAINERS_CONTAINERD_NS);
+}
+
+bool pods_containerd_asked(const struct pods *p, const char *bundle)
+{
+	char ns[CONTAINERS_ID_MAX + 1];
+	const char *in = bundle_ns(bundle, ns);
+
+	/* not found: a CRI container's (cri-containerd-, kubepods) or
+	 * /k8s.io/<id> cgroup's, k8s.io */
+	return !strcmp(in ? in : CONTAINERS_CONTAINERD_NS, p->containerd_ns);
+}
+
 /* Is there a bundle of container id in folder dir?  Then its path. */
 static bool bundle_in(const struct pods *p, const char *dir, const char *id,
 		      char *out, size_t size)
@@ -291,6 +337,31 @@ static int find_bundle(struct pods *p, unsigned int pid, const char *id,
 		if (bundle_in(p, p->bundle_dirs[i], id, out, size))
 			return 0;
 	return -1;
+}
+
+bool pods_containerd_bundle(struct pods *p, unsigned int pid, const char *ns,
+			    const char *id)
+{
+	char found[PATH_LEN], dir[PATH_LEN], other[CONTAINERS_ID_MAX + 1];
+	size_t i;
+
+	/* its shim's folder (the namespace's) learned, while its process
+	 * is there; then that namespace's folder of each containerd known */
+	find_bundle(p, pid, id, found, sizeof(found));
+	for (i = 0; i < p->n_bundle_dirs; i++) {
+		const char *d = p->bundle_dirs[i];
+
+		pfmt(dir, sizeof(dir), "%s/-", d);
+		if (!bundle_ns(dir, other))
+			continue;
+		pfmt(dir, sizeof(dir), "%.*s/%s", (int)(strrchr(d, '/') - d), d,
+		     ns);
+		if (bundle_in(p, dir, id, found, sizeof(found))) {
+			learn(p->bundle_dirs, &p->n_bundle_dirs, dir);
+			return true;
+		}
+	}
+	return false;
 }
 
 /* Is id a container id (no path, no dots: it names a folder)? */
@@ -753,8 +824,10 @@ static void containerd_image(struct pods *p, const char *bundle,
 	char dir[PATH_LEN];
 	size_t dir_end;
 
+	/* ig's client asks its namespace only */
 	if (strcmp(ci->runtime, "containerd") ||
-	    !names_bundle(bundle, ci->id, &dir_end))
+	    !names_bundle(bundle, ci->id, &dir_end) ||
+	    !pods_containerd_asked(p, bundle))
 		return;
 	pfmt(dir, sizeof(dir), "%.*s", (int)dir_end, bundle);
 	if (pod_labels_containerd_image(p->labels, p->root, dir, ci->id, &img))

@@ -79,6 +79,19 @@ void pods_identify(struct pods *p, unsigned int pid, struct container_info *ci,
 void pods_extra(struct pods *p, unsigned int pid, struct container_info *ci,
 		struct container_extra *x);
 
+/* The containerd namespace ig's client asks (containers.h); NULL: k8s.io. */
+void pods_set_containerd_ns(struct pods *p, const char *ns);
+/* Is a containerd container whose bundle is bundle ("": not found) of
+ * that namespace (one not found: a CRI container's, k8s.io)? */
+bool pods_containerd_asked(const struct pods *p, const char *bundle);
+/*
+ * Is there a bundle of containerd container id in namespace ns (in the
+ * folder of the shim that started pid, learned, or in that namespace's
+ * folder beside those of the containerd's known)?
+ */
+bool pods_containerd_bundle(struct pods *p, unsigned int pid, const char *ns,
+			    const char *id);
+
 /* Forget the network namespace index (before re-adding what is alive). */
 void pods_index_reset(struct pods *p);
 /* Index ci's network namespace if ci belongs to a pod; ci must stay valid

@@ -508,28 +508,44 @@ int session_select_containers(struct session *s, const char *list,
 	return 0;
 }
 
+/* 0 if s knows containers; else -1 with *err, flag's (a container flag). */
+static int need_containers(const struct session *s, const char *flag,
+			   struct error **err)
+{
+	if (s->ctrs)
+		return 0;
+	return error_set(err, 0,
+			 "%s: no data source has runtime.* fields (no mount "
+			 "namespace id)",
+			 flag);
+}
+
 int session_select_runtimes(struct session *s, const char *list,
 			    struct error **err)
 {
-	if (!s->ctrs)
-		return error_set(err, 0,
-				 "--runtimes: no data source has runtime.* "
-				 "fields (no mount namespace id)");
+	if (need_containers(s, "--runtimes", err))
+		return -1;
 	return containers_set_runtimes(s->ctrs, list, err);
+}
+
+int session_set_containerd_ns(struct session *s, const char *ns,
+			      struct error **err)
+{
+	if (need_containers(s, "--containerd-namespace", err))
+		return -1;
+	return containers_set_containerd_ns(s->ctrs, ns, err);
 }
 
 int session_select_images(struct session *s, int key, const char *list,
 			  struct error **err)
 {
-	const char *flag = key == IMAGE_SELECT_ID ? "id" : "digest";
+	const char *flag = key == IMAGE_SELECT_ID ? "--containerimage-id" :
+						    "--containerimage-digest";
 
-	if (!s->ctrs)
-		return error_set(err, 0,
-				 "--containerimage-%s: no data source has "
-				 "runtime.* fields (no mount namespace id)",
-				 flag);
+	if (need_containers(s, flag, err))
+		return -1;
 	if (image_select_add(&s->images, key, list, err))
-		return error_prefix(err, "--containerimage-%s", flag);
+		return error_prefix(err, "%s", flag);
 	containers_want_images(s->ctrs);
 	return 0;
 }

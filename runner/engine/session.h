@@ -111,6 +111,9 @@ int session_select_pods(struct session *s, int key, const char *value,
  * (containers_set_runtimes()); list checked by the caller. */
 int session_select_runtimes(struct session *s, const char *list,
 			    struct error **err);
+/* ig's --containerd-namespace (containers_set_containerd_ns()). */
+int session_set_containerd_ns(struct session *s, const char *ns,
+			      struct error **err);
 int session_select_images(struct session *s, int key, const char *list,
 			  struct error **err);
 /* The FIELDS sections of `runner run IMAGE --help`. */

@@ -250,12 +250,12 @@ class Containerd:
         wait_daemon(self.proc, f"ctr -a {self.sock} version", self.log,
                     "containerd")
 
-    def ctr(self, args, **kw):
-        return sh(f"ctr -a {self.sock} -n k8s.io {args}", **kw)
+    def ctr(self, args, ns="k8s.io", **kw):
+        return sh(f"ctr -a {self.sock} -n {ns} {args}", **kw)
 
     def run(self, cid, annotations, args, detach=False, netns_pid=None,
-            image=IMAGE, labels=None, cgroup=None):
-        self.ids.append(cid)
+            image=IMAGE, labels=None, cgroup=None, ns="k8s.io"):
+        self.ids.append((ns, cid))
         flags = " ".join(f"--annotation {k}={v}"
                          for k, v in annotations.items())
         if cgroup:
@@ -265,21 +265,21 @@ class Containerd:
         if netns_pid:
             flags += f" --with-ns network:/proc/{netns_pid}/ns/net"
         return self.ctr(f"run {'-d ' if detach else ''}{flags} {image} "
-                        f"{cid} {args}")
+                        f"{cid} {args}", ns=ns)
 
-    def pid(self, cid):
-        for line in self.ctr("task ls").splitlines()[1:]:
+    def pid(self, cid, ns="k8s.io"):
+        for line in self.ctr("task ls", ns=ns).splitlines()[1:]:
             f = line.split()
             if f[0] == cid:
                 return int(f[1])
         raise Fail(f"containerd task {cid} not found")
 
     def stop(self):
-        for cid in self.ids:
-            self.ctr(f"task kill -s KILL {cid}", check_rc=False)
-        for cid in self.ids:
-            self.ctr(f"task rm -f {cid}", check_rc=False)
-            self.ctr(f"container rm {cid}", check_rc=False)
+        for ns, cid in self.ids:
+            self.ctr(f"task kill -s KILL {cid}", ns=ns, check_rc=False)
+        for ns, cid in self.ids:
+            self.ctr(f"task rm -f {cid}", ns=ns, check_rc=False)
+            self.ctr(f"container rm {cid}", ns=ns, check_rc=False)
         if self.proc.poll() is None:
             self.proc.terminate()
             self.proc.wait(timeout=20)
@@ -1047,6 +1047,121 @@ def containerd_container_of_any_id_named_and_selected_by_image(env):
                (rt["containerId"], "containerd",
                 names[rt["containerId"]]["containerImageName"]),
                f"{what}: runtime of {rt['containerId']}")
+
+
+def long_id(tag):
+    """An id of 76 characters, the longest containerd takes."""
+    return (f"{tag}-{PID}." + uuid.uuid4().hex * 3)[:76]
+
+
+def ask(d, cid, ns, name, n=[0]):
+    """nslookup NAME.web.test from a new process of container cid."""
+    n[0] += 1
+    d.ctr(f"task exec --exec-id q{n[0]} {cid} /bin/nslookup "
+          f"{name}.web.test 127.0.0.1", ns=ns, check_rc=False)
+
+
+def ask_until_seen(runner, d, cid, ns, name):
+    """ask() until runner shows the answer (it traces the namespace)."""
+    def seen():
+        ask(d, cid, ns, name)
+        return any(named(name)(e) for e in json_lines(runner.stdout()))
+    wait_until(seen, 30, f"{name}.web.test from {cid}", step=0.2)
+
+
+@test
+def containerd_namespaces_and_long_ids_named_as_ig(env):
+    """Containers of containerd namespaces default and k8s.io with ids of
+    76 characters (containerd's longest; cgroups /default/<id> and
+    /k8s.io/<id>), one of default started after the runners: each is
+    known by its whole id; as ig, the containers of the namespace
+    --containerd-namespace names (default k8s.io) are named by their ids,
+    runtime containerd, their image from containerd's API; those of the
+    other are known by their ids only (ig's runc hook: no name, no
+    runtime, no image); -c selects by those names, in run and
+    list-containers; no k8s fields (no CRI annotations)."""
+    d = Containerd(env.tmp)
+    env.daemons.append(d)
+    for ns in ("default", "k8s.io"):
+        d.ctr(f"image import {env.archive}", ns=ns)
+    dflt, k8s, after = long_id("dflt"), long_id("k8s"), long_id("after")
+    eq([len(x) for x in (dflt, k8s, after)], [76] * 3, "ids of 76")
+    d.run(dflt, {}, "/bin/sleep 1000", detach=True, ns="default")
+    net = PodNet(d.pid(dflt, ns="default"))
+    server(env, net)
+    d.run(k8s, {}, "/bin/sleep 1000", detach=True, netns_pid=net.pid)
+    ig = {"k8s.io": tracer(env),
+          "default": tracer(env, "--containerd-namespace", "default")}
+    sel = {"k8s.io": tracer(env, "-c", k8s),
+           "default": tracer(env, "--containerd-namespace", "default",
+                             "-c", dflt)}
+    try:
+        attached(net, list(ig.values()))
+        ask_until_seen(sel["k8s.io"], d, k8s, "k8s.io", "k8s")
+        ask_until_seen(sel["default"], d, dflt, "default", "dflt")
+        ask(d, dflt, "default", "dflt")
+        ask(d, k8s, "k8s.io", "k8s")
+        d.run(after, {}, "/bin/sh -c 'nslookup after.web.test "
+                    "127.0.0.1; exec sleep 1000'", detach=True,
+                    netns_pid=net.pid, ns="default")
+        for r in ig.values():
+            wait_json(r, named("after"), n=2, timeout=30)
+        # the last queries: every other was written before them
+        ask_until_seen(sel["default"], d, dflt, "default", "marker")
+        ask_until_seen(sel["k8s.io"], d, k8s, "k8s.io", "marker")
+        listed = {}
+        for ns in ("k8s.io", "default"):
+            p = subprocess.run([RUNNER, "list-containers", "-o", "json",
+                                "--containerd-namespace", ns],
+                               capture_output=True, text=True, timeout=120)
+            eq(p.returncode, 0, f"list-containers: {p.stderr}")
+            listed[ns] = {c["runtime"]["containerId"]: c
+                          for c in json.loads(p.stdout) or []}
+        p = subprocess.run([RUNNER, "list-containers", "-o", "json",
+                            "--containerd-namespace", "default", "-c",
+                            dflt], capture_output=True, text=True,
+                           timeout=120)
+        eq([c["runtime"]["containerId"] for c in json.loads(p.stdout)],
+           [dflt], "list-containers -c of a default container")
+    finally:
+        stop_all(list(ig.values()) + list(sel.values()))
+    image = json.loads(d.ctr(f"container info {dflt}", ns="default"))[
+        "Image"]
+    of = {dflt: "default", k8s: "k8s.io", after: "default"}
+    for asked, r in ig.items():
+        evs = [e for e in json_lines(r.stdout())
+               if e["runtime"]["containerId"] in of]
+        eq({e["runtime"]["containerId"] for e in evs
+            if e["proc"]["comm"] == "nslookup"}, set(of),
+           f"--containerd-namespace {asked}: the containers' queries")
+        for e in evs:
+            cid = e["runtime"]["containerId"]
+            rt = {k: e["runtime"][k] for k in
+                  ("containerName", "runtimeName", "containerImageName")}
+            want = (dict(containerName=cid, runtimeName="containerd",
+                         containerImageName=image)
+                    if of[cid] == asked else
+                    dict(containerName="", runtimeName="",
+                         containerImageName=""))
+            eq(rt, want, f"--containerd-namespace {asked}: {cid}")
+            eq((e["k8s"]["podName"], e["k8s"]["containerName"]), ("", ""),
+               f"k8s of {cid}")
+        # as listed
+        for cid in (dflt, k8s, after):
+            check(cid in listed[asked], f"{cid} not listed: "
+                  f"{list(listed[asked])}")
+            rt = listed[asked][cid]["runtime"]
+            eq((rt.get("containerName", ""), rt.get("runtimeName", "")),
+               (cid, "containerd") if of[cid] == asked else ("", ""),
+               f"list-containers --containerd-namespace {asked}: {cid}")
+    for asked, r in sel.items():
+        mine = dflt if asked == "default" else k8s
+        evs = json_lines(r.stdout())
+        eq({e["runtime"]["containerId"] for e in evs}, {mine},
+           f"-c {mine} (--containerd-namespace {asked})")
+        eq({e["name"] for e in evs if e["qr"] == "R"},
+           {f"{'dflt' if mine == dflt else 'k8s'}.web.test.",
+            "marker.web.test."}, f"-c {mine}: its queries")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,10 @@
  * come from its runtime, some from what the user named it): whatever the
  * text, a container found has an id that the text holds, of 64
  * lowercase hex digits or (containerd's /k8s.io/<id>) one of containerd's
- * identifiers of at most 64 characters, and a runtime the runner knows.
+ * identifiers of at most 76 characters, and a runtime the runner knows;
+ * containers_parse_containerd_cgroup()'s namespace and id (any
+ * namespace's /<namespace>/<id>) are both such identifiers, "/ns/id" in
+ * the text.
  */
 #include <ctype.h>
 #include <stdbool.h>
@@ -25,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const char *const known[] = { "podman", "docker", "containerd",
 					     "cri-o" };
 	char *text = fuzz_strndup(data, size);
-	char runtime[16], id[65];
+	char runtime[16], id[CONTAINERS_ID_MAX + 1], ns[CONTAINERS_ID_MAX + 1];
 	bool ok = false;
 
 	if (!text)
@@ -56,6 +59,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < sizeof(known) / sizeof(*known); i++)
 			ok = ok || !strcmp(runtime, known[i]);
 		FUZZ_CHECK(ok, "runtime \"%s\"", runtime);
+	}
+	if (containers_parse_containerd_cgroup(text, ns, id) == 0) {
+		char path[2 * sizeof(id) + 2];
+
+		FUZZ_CHECK(containers_containerd_ident(ns), "ns \"%.80s\"", ns);
+		FUZZ_CHECK(containers_containerd_ident(id), "id \"%.80s\"", id);
+		snprintf(path, sizeof(path), "/%s/%s", ns, id);
+		FUZZ_CHECK(strstr(text, path), "%s not in the text", path);
 	}
 	free(text);
 	return 0;

@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "common/cleanup.h"
+#include "common/error.h"
 #include "common/fileutil.h"
 #include "runner/engine/bpf/containers.h"
 #include "runner/engine/containers.h"
@@ -20,6 +22,9 @@
 	"3f1a2b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708"
 #define DOCKER_ID \
 	"aa11bb22cc33dd44ee55ff6600112233445566778899aabbccddeeff00112233"
+/* containerd's longest id, 76 characters */
+#define LONG_ID "ctr-76.a_" PODMAN_ID "abc"
+#define TASKS "run/containerd/io.containerd.runtime.v2.task/"
 #define PODMAN_ID2 \
 	"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
@@ -184,7 +189,7 @@ static void scan__host_process__no_container(void **state)
 
 static void parse_cgroup__short_or_uppercase_id__rejected(void **state)
 {
-	char runtime[16], id[65];
+	char runtime[16], id[CONTAINERS_ID_MAX + 1];
 
 	(void)state;
 	assert_int_equal(containers_parse_cgroup("0::/libpod-abc.scope",
@@ -208,7 +213,7 @@ static void parse_cgroup__short_or_uppercase_id__rejected(void **state)
  * tell. */
 static void parse_cgroup__nested_runtimes__innermost_container(void **state)
 {
-	char runtime[16], id[65];
+	char runtime[16], id[CONTAINERS_ID_MAX + 1];
 
 	(void)state;
 	assert_int_equal(
@@ -239,7 +244,7 @@ static void parse_cgroup__nested_runtimes__innermost_container(void **state)
 
 /* containerd's cgroupfs default, /<namespace>/<id>: any id of
  * containerd's identifiers (`ctr run IMAGE lcfc1`), a whole cgroup name,
- * of at most 64 characters. */
+ * of at most 76 characters. */
 static void parse_cgroup__containerd_any_id(void **state)
 {
 	static const char *const ok[][2] = {
@@ -247,14 +252,18 @@ static void parse_cgroup__containerd_any_id(void **state)
 		{ "0::/k8s.io/a-b.c_d", "a-b.c_d" },
 		{ "0::/k8s.io/x1/init\n", "x1" },
 		{ "0::/k8s.io/" PODMAN_ID, PODMAN_ID },
+		{ "0::/k8s.io/" LONG_ID "\n", LONG_ID },
 	};
 	static const char *const bad[] = {
-		"0::/k8s.io/\n",    "0::/k8s.io/a..b\n",
-		"0::/k8s.io/-a\n",  "0::/k8s.io/a-\n",
-		"0::/k8s.io/a b\n", "0::/k8s.io/" PODMAN_ID "a\n",
+		"0::/k8s.io/\n",
+		"0::/k8s.io/a..b\n",
+		"0::/k8s.io/-a\n",
+		"0::/k8s.io/a-\n",
+		"0::/k8s.io/a b\n",
 		"0::/k8s.io/a:b\n",
+		"0::/k8s.io/" LONG_ID "d\n",
 	};
-	char runtime[16], id[65];
+	char runtime[16], id[CONTAINERS_ID_MAX + 1];
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
@@ -268,10 +277,45 @@ static void parse_cgroup__containerd_any_id(void **state)
 				 -1);
 }
 
+/* Any namespace's: a line's whole path /<namespace>/<id>, both of
+ * containerd's identifiers; not a systemd slice's unit. */
+static void parse_containerd_cgroup__any_namespace(void **state)
+{
+	static const char *const ok[][3] = {
+		{ "0::/default/" LONG_ID "\n", "default", LONG_ID },
+		{ "/default/x1", "default", "x1" },
+		{ "12:pids:/a/b\n1:name=systemd:/my.ns/c-1\n0::/\n", "a", "b" },
+		{ "0::/\n1:name=systemd:/my.ns/c-1\n", "my.ns", "c-1" },
+	};
+	static const char *const bad[] = {
+		"0::/system.slice/cron.service\n",
+		"0::/default/x1/init\n",
+		"0::/default\n",
+		"0::/default/\n",
+		"0::/k8s..io/x1\n",
+		"0::/default/" LONG_ID "d\n",
+		"0::default/x1\n",
+		"/x/y/z",
+	};
+	char ns[CONTAINERS_ID_MAX + 1], id[CONTAINERS_ID_MAX + 1];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		assert_int_equal(containers_parse_containerd_cgroup(ok[i][0],
+								    ns, id),
+				 0);
+		assert_string_equal(ns, ok[i][1]);
+		assert_string_equal(id, ok[i][2]);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(
+			containers_parse_containerd_cgroup(bad[i], ns, id), -1);
+}
+
 /* The kubelet's cgroupfs driver: /kubepods[/<qos>]/pod<uid>/<id>. */
 static void parse_cgroup__kubelet_cgroupfs__bare_id(void **state)
 {
-	char runtime[16], id[65];
+	char runtime[16], id[CONTAINERS_ID_MAX + 1];
 
 	(void)state;
 	assert_int_equal(
@@ -645,6 +689,64 @@ static void scan__many_containers_gone__last_ones_kept(void **state)
 	containers_free(c);
 }
 
+/* The container of mntns is id, named name, of runtime runtime. */
+static void known_as(struct containers *c, __u64 mntns, const char *id,
+		     const char *name, const char *runtime)
+{
+	const struct container_info *ci = containers_lookup(c, mntns);
+
+	assert_non_null(ci);
+	assert_string_equal(ci->id, id);
+	assert_string_equal(ci->name, name);
+	assert_string_equal(ci->runtime, runtime);
+}
+
+/*
+ * `ctr -n default run IMAGE <76 characters>`, its bundle in containerd's
+ * folder of that namespace: known by its whole id; named as ig's
+ * containerd client names it (its id, runtime containerd) only when
+ * --containerd-namespace names its namespace, else as ig's runc hook
+ * knows it (no name, no runtime), and then so is one of k8s.io's.  A
+ * cgroup of that form without a bundle is no container's.
+ */
+static void note__containerd_namespaces__named_in_the_one_asked(void **state)
+{
+	struct containers *dflt = containers_new(root),
+			  *asked = containers_new(root);
+	cleanup_error struct error *err = NULL;
+	char cmd[1100];
+
+	(void)state;
+	put(TASKS "default/" LONG_ID "/config.json", "{}");
+	put(TASKS "k8s.io/lcfc1/config.json", "{}");
+	assert_int_equal(containers_set_containerd_ns(asked, "default", &err),
+			 0);
+	tell(dflt, note(6001, 61, 601, 4301, LONG_ID, "default", "", NULL));
+	tell(dflt, note(6002, 62, 602, 4302, "x1", "other", "", NULL));
+	tell(dflt, note(6003, 63, 603, 4303, "lcfc1", "k8s.io", "", NULL));
+	tell(asked, note(6001, 61, 601, 4301, LONG_ID, "default", "", NULL));
+	tell(asked, note(6003, 63, 603, 4303, "lcfc1", "k8s.io", "", NULL));
+	known_as(dflt, 6001, LONG_ID, "", "");
+	assert_null(containers_lookup(dflt, 6002));
+	/* nor one /proc shows (found by a lookup without the hook) */
+	put("proc/310/ns/mnt", "");
+	put("proc/310/cgroup", "4:memory:/other/x2\n0::/\n");
+	assert_null(containers_lookup(dflt, inode_of("proc/310/ns/mnt")));
+	snprintf(cmd, sizeof(cmd), "rm -rf %s/proc/310", root);
+	assert_int_equal(system(cmd), 0);
+	known_as(dflt, 6003, "lcfc1", "lcfc1", "containerd");
+	known_as(asked, 6001, LONG_ID, LONG_ID, "containerd");
+	known_as(asked, 6003, "lcfc1", "", "");
+	/* no runtime for -r to leave out: known whatever it names */
+	assert_int_equal(containers_set_runtimes(dflt, "docker", &err), 0);
+	assert_non_null(containers_lookup(dflt, 6001));
+	assert_null(containers_lookup(dflt, 6003));
+	assert_int_equal(containers_set_containerd_ns(dflt, "a/b", &err), -1);
+	assert_non_null(strstr(error_msg(err), "not a containerd namespace"));
+	containers_free(dflt);
+	containers_free(asked);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -659,6 +761,9 @@ int main(void)
 			parse_cgroup__nested_runtimes__innermost_container),
 		cmocka_unit_test(parse_cgroup__kubelet_cgroupfs__bare_id),
 		cmocka_unit_test(parse_cgroup__containerd_any_id),
+		cmocka_unit_test(parse_containerd_cgroup__any_namespace),
+		cmocka_unit_test(
+			note__containerd_namespaces__named_in_the_one_asked),
 		cmocka_unit_test(note__kubelet_cgroupfs_docker_id__docker),
 		cmocka_unit_test(note__podman_cgroupfs__name_and_image),
 		cmocka_unit_test(note__systemd_and_docker_paths__parsed),
