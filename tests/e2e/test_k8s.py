@@ -1079,7 +1079,8 @@ def containerd_namespaces_and_long_ids_named_as_ig(env):
     runtime containerd, their image from containerd's API; those of the
     other are known by their ids only (ig's runc hook: no name, no
     runtime, no image); -c selects by those names, in run and
-    list-containers; no k8s fields (no CRI annotations)."""
+    list-containers; no k8s fields (no CRI annotations); list-containers
+    --watch tells the one started after it CREATED, then DELETED."""
     d = Containerd(env.tmp)
     env.daemons.append(d)
     for ns in ("default", "k8s.io"):
@@ -1095,7 +1096,31 @@ def containerd_namespaces_and_long_ids_named_as_ig(env):
     sel = {"k8s.io": tracer(env, "-c", k8s),
            "default": tracer(env, "--containerd-namespace", "default",
                              "-c", dflt)}
+    wpath = os.path.join(env.tmp, f"watch-{PID}.json")
+    with open(wpath, "w") as wout:
+        watch = subprocess.Popen([RUNNER, "list-containers", "--watch", "-o",
+                                  "json", "--containerd-namespace",
+                                  "default"], stdout=wout,
+                                 stderr=subprocess.PIPE, text=True)
+
+    def told(event, cid):
+        with open(wpath) as f:
+            text, i, out = f.read(), 0, []
+        dec = json.JSONDecoder()
+        while True:
+            while i < len(text) and text[i].isspace():
+                i += 1
+            try:
+                v, i = dec.raw_decode(text, i)
+            except ValueError:
+                break
+            out.append(v)
+        return [e["container"]["runtime"] for e in out
+                if e["event"] == event and
+                e["container"]["runtime"]["containerId"] == cid]
     try:
+        # the watch lists what is there: then it is told of what comes
+        wait_until(lambda: told("CREATED", dflt), 30, "--watch listing")
         attached(net, list(ig.values()))
         ask_until_seen(sel["k8s.io"], d, k8s, "k8s.io", "k8s")
         ask_until_seen(sel["default"], d, dflt, "default", "dflt")
@@ -1106,6 +1131,10 @@ def containerd_namespaces_and_long_ids_named_as_ig(env):
                     netns_pid=net.pid, ns="default")
         for r in ig.values():
             wait_json(r, named("after"), n=2, timeout=30)
+        rt = wait_until(lambda: told("CREATED", after), 30,
+                        "--watch: after CREATED")[0]
+        eq((rt["containerName"], rt["runtimeName"]), (after, "containerd"),
+           "--watch: the container started after it")
         # the last queries: every other was written before them
         ask_until_seen(sel["default"], d, dflt, "default", "marker")
         ask_until_seen(sel["k8s.io"], d, k8s, "k8s.io", "marker")
@@ -1123,8 +1152,15 @@ def containerd_namespaces_and_long_ids_named_as_ig(env):
                            timeout=120)
         eq([c["runtime"]["containerId"] for c in json.loads(p.stdout)],
            [dflt], "list-containers -c of a default container")
+        d.ctr(f"task kill -s KILL {after}", ns="default")
+        wait_until(lambda: told("DELETED", after), 30,
+                   "--watch: after DELETED")
+        eq(watch.poll(), None, "--watch ended")
     finally:
+        watch.terminate()
+        _, werr = watch.communicate(timeout=60)
         stop_all(list(ig.values()) + list(sel.values()))
+    eq(watch.returncode, 0, f"exit status of --watch ({werr})")
     image = json.loads(d.ctr(f"container info {dflt}", ns="default"))[
         "Image"]
     of = {dflt: "default", k8s: "k8s.io", after: "default"}
