@@ -133,6 +133,20 @@ def json_lines(text):
     return [json.loads(line) for line in lines if line.strip()]
 
 
+def json_stream(text):
+    """The JSON values written one after another (indented) in text; a
+    last one still being written is left out."""
+    dec, out, i = json.JSONDecoder(), [], 0
+    while True:
+        while i < len(text) and text[i].isspace():
+            i += 1
+        try:
+            v, i = dec.raw_decode(text, i)
+        except ValueError:
+            return out
+        out.append(v)
+
+
 def wait_json(r, pred, n=1, timeout=10):
     """Events of a JSON runner once n of them satisfy pred."""
     def enough():

@@ -30,8 +30,9 @@ from harness import (ROOT, RUNNER, Fail, Netns, Runner, check,  # noqa: E402
                      eq, main, sh, stop_procs, test)
 from registry_env import Registry  # noqa: E402
 from gadget_env import (WEB4, build_images, busybox_rootfs,  # noqa: E402
-                        dnsmasq, header_cell, json_lines, run_client,
-                        stop_all, usage_error, wait_json, wait_until)
+                        dnsmasq, header_cell, json_lines, json_stream,
+                        run_client, stop_all, usage_error, wait_json,
+                        wait_until)
 
 TAG = f"e2e{os.getpid()}"
 IMAGE = f"localhost/trace-dns-test-bb:{TAG}"
@@ -1032,20 +1033,6 @@ def list_containers_loads_nothing_but_watch_loads_the_hook(env):
     calls = bpf_calls("--watch", "--timeout", "1")
     check(any("BPF_PROG_LOAD" in c for c in calls),
           f"--watch loaded no program: {calls[:5]}")
-
-
-def json_stream(text):
-    """The JSON values written one after another (indented) in text; a
-    last one still being written is left out."""
-    dec, out, i = json.JSONDecoder(), [], 0
-    while True:
-        while i < len(text) and text[i].isspace():
-            i += 1
-        try:
-            v, i = dec.raw_decode(text, i)
-        except ValueError:
-            return out
-        out.append(v)
 
 
 @test

@@ -29,7 +29,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (ROOT, RUNNER, Fail, Runner, check, eq,  # noqa: E402
                      fdinfos, main, sh, test)
 from gadget_env import (build_images, dnsmasq, header_cell,  # noqa: E402
-                        json_lines, wait_json, wait_until)
+                        json_lines, json_stream, wait_json, wait_until)
 
 PID = os.getpid()
 TAG = f"k8s{PID}"
@@ -1105,16 +1105,7 @@ def containerd_namespaces_and_long_ids_named_as_ig(env):
 
     def told(event, cid):
         with open(wpath) as f:
-            text, i, out = f.read(), 0, []
-        dec = json.JSONDecoder()
-        while True:
-            while i < len(text) and text[i].isspace():
-                i += 1
-            try:
-                v, i = dec.raw_decode(text, i)
-            except ValueError:
-                break
-            out.append(v)
+            out = json_stream(f.read())
         return [e["container"]["runtime"] for e in out
                 if e["event"] == event and
                 e["container"]["runtime"]["containerId"] == cid]
