@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "runner/engine/boltdb.h"
 #include "runner/engine/containerd_api.h"
+#include "runner/engine/containers.h"
 #include "runner/engine/log.h"
 #include "runner/engine/pod_labels.h"
 
@@ -121,15 +122,15 @@ static time_t now(void)
  */
 static struct sock *containerd_at(struct pod_labels *pl, const char *root,
 				  const char *dir, char *path, size_t size,
-				  char ns[64])
+				  char ns[CONTAINERS_ID_MAX + 1])
 {
 	static struct sock fallback = { .path = CONTAINERD_SOCK };
 	const char *slash = strrchr(dir, '/');
 	struct sock *s;
 
-	if (!slash || !slash[1] || strlen(slash + 1) >= 64)
+	if (!slash || !slash[1] || strlen(slash + 1) > CONTAINERS_ID_MAX)
 		return NULL;
-	snprintf(ns, 64, "%s", slash + 1);
+	snprintf(ns, CONTAINERS_ID_MAX + 1, "%s", slash + 1);
 	s = sock_of(pl, dir);
 	if (!s) {
 		pod_labels_learn_socket(pl, dir, CONTAINERD_SOCK);
@@ -164,7 +165,7 @@ json_t *pod_labels_containerd(struct pod_labels *pl, const char *root,
 			      const char *dir, const char *sid)
 {
 	cleanup_error struct error *err = NULL;
-	char path[2 * PATH_LEN], ns[64];
+	char path[2 * PATH_LEN], ns[CONTAINERS_ID_MAX + 1];
 	struct sock *s;
 	json_t *labels;
 
@@ -191,7 +192,7 @@ int pod_labels_containerd_image(struct pod_labels *pl, const char *root,
 				struct containerd_image *out)
 {
 	cleanup_error struct error *err = NULL;
-	char path[2 * PATH_LEN], ns[64];
+	char path[2 * PATH_LEN], ns[CONTAINERS_ID_MAX + 1];
 	struct sock *s;
 	int rc;
 

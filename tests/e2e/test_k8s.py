@@ -1080,13 +1080,17 @@ def containerd_namespaces_and_long_ids_named_as_ig(env):
     other are known by their ids only (ig's runc hook: no name, no
     runtime, no image); -c selects by those names, in run and
     list-containers; no k8s fields (no CRI annotations); list-containers
-    --watch tells the one started after it CREATED, then DELETED."""
+    --watch tells the one started after it CREATED, then DELETED; a
+    namespace of 76 characters is asked for its container's image."""
     d = Containerd(env.tmp)
     env.daemons.append(d)
-    for ns in ("default", "k8s.io"):
+    # and a namespace of 76 characters too
+    longns, third = long_id("ns"), long_id("third")
+    for ns in ("default", "k8s.io", longns):
         d.ctr(f"image import {env.archive}", ns=ns)
     dflt, k8s, after = long_id("dflt"), long_id("k8s"), long_id("after")
-    eq([len(x) for x in (dflt, k8s, after)], [76] * 3, "ids of 76")
+    eq([len(x) for x in (dflt, k8s, after, longns)], [76] * 4, "ids of 76")
+    d.run(third, {}, "/bin/sleep 1000", detach=True, ns=longns)
     d.run(dflt, {}, "/bin/sleep 1000", detach=True, ns="default")
     net = PodNet(d.pid(dflt, ns="default"))
     server(env, net)
@@ -1143,6 +1147,16 @@ def containerd_namespaces_and_long_ids_named_as_ig(env):
                            timeout=120)
         eq([c["runtime"]["containerId"] for c in json.loads(p.stdout)],
            [dflt], "list-containers -c of a default container")
+        p = subprocess.run([RUNNER, "list-containers", "-o", "json",
+                            "--containerd-namespace", longns, "-c", third],
+                           capture_output=True, text=True, timeout=120)
+        eq([{k: c["runtime"].get(k) for k in ("containerName",
+                                              "runtimeName",
+                                              "containerImageName")}
+            for c in json.loads(p.stdout) or []],
+           [{"containerName": third, "runtimeName": "containerd",
+             "containerImageName": IMAGE}],
+           "list-containers --containerd-namespace of 76 characters")
         d.ctr(f"task kill -s KILL {after}", ns="default")
         wait_until(lambda: told("DELETED", after), 30,
                    "--watch: after DELETED")
