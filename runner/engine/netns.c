@@ -219,9 +219,13 @@ static int attach(struct netns_set *set, const char *path, unsigned long ino,
 		return 0;
 	for (i = 0; i < MAX_PROGS; i++)
 		e.socks[i] = -1;
+	/* EINVAL: another kind of namespace (a mount or UTS namespace
+	 * bind-mounted in /run/netns) */
 	if (setns(nsfd, CLONE_NEWNET) < 0)
-		return error_set(err, errno, "enter network namespace %lu",
-				 ino);
+		return errno == EINVAL ?
+			       0 :
+			       error_set(err, errno,
+					 "enter network namespace %lu", ino);
 	for (i = 0; i < set->n_progs && !rc; i++) {
 		int disp;
 

@@ -124,6 +124,31 @@ def empty_file_in_run_netns_passed_over(env):
         os.unlink(stale)
 
 
+def private_mounts(cmds):
+    """A prefix for Runner: the runner in a mount namespace of its own
+    (propagation private), after the shell commands cmds ran there; what
+    the test mounts there reaches no other runner on the machine, and
+    goes with the runner."""
+    return ["unshare", "-m", "--propagation", "private", "sh", "-c",
+            f"{cmds} && exec \"$@\"", "sh"]
+
+
+@test
+def other_kind_of_namespace_in_run_netns_passed_over(env):
+    """A UTS namespace bind-mounted in /run/netns (an nsfs file, but no
+    network namespace): setns(CLONE_NEWNET) refuses it with EINVAL, which
+    failed the run at its start ("enter network namespace N: Invalid
+    argument"); it is passed over."""
+    r = Runner(["run", "trace_dns", "-o", "json", "--store", env["store"]],
+               prefix=private_mounts(
+                   "mkdir -p /run/netns && mount -t tmpfs none /run/netns &&"
+                   " touch /run/netns/uts &&"
+                   " mount --bind /proc/self/ns/uts /run/netns/uts"))
+    check(r.proc.poll() is None, f"runner exited: {r.stderr()}")
+    rc = r.stop()
+    check(rc == 0, f"runner exited {rc}: {r.stderr()}")
+
+
 def dig_in(ns_name, qname):
     """dig in ns_name, asking 127.0.0.1 where no server listens: one query,
     refused at once."""
