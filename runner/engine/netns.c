@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -66,11 +67,14 @@ struct netns_set {
 	struct netns_entry *entries;
 	size_t n, cap;
 	unsigned int gen;
+	bool short_told; /* a shortage (attach()) told once */
 };
 
 static void exec_hook_new(struct netns_set *set);
 static void exec_hook_free(struct netns_set *set);
 static int scan_locked(struct netns_set *set, struct error **err);
+static int attach_one(struct netns_set *set, const char *path,
+		      unsigned long ino, struct error **err);
 
 #define INSN(c, d, s, o, i)                 \
 	((struct bpf_insn){ .code = (c),    \
@@ -99,6 +103,23 @@ static int load_dispatcher(int prog_array, unsigned long ino)
 			     insns, sizeof(insns) / sizeof(insns[0]), NULL);
 }
 
+/*
+ * Each namespace costs a descriptor per program: the soft limit on them
+ * (1024 for root on Debian) raised to the hard one, as Go's runtime does
+ * for ig (Go 1.19), so a host of a thousand namespaces is traced whole.
+ */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		engine_log(ENGINE_LOG_INFO, "raise RLIMIT_NOFILE: %s",
+			   strerror(errno));
+}
+
 int netns_set_new(const int *prog_fds, size_t n, struct netns_set **out,
 		  struct error **err)
 {
@@ -112,6 +133,7 @@ int netns_set_new(const int *prog_fds, size_t n, struct netns_set **out,
 	set = calloc(1, sizeof(*set));
 	if (!set)
 		return error_set(err, ENOMEM, "netns");
+	raise_nofile();
 	pthread_mutex_init(&set->lock, NULL);
 	set->stop = -1;
 	for (i = 0; i < MAX_PROGS; i++)
@@ -200,9 +222,41 @@ static struct netns_entry *find(struct netns_set *set, unsigned long ino)
 	return NULL;
 }
 
-/* Enter the namespace at path, open one filtered socket per program. */
+/* Out of a resource the kernel gives per process or per machine (file
+ * descriptors, memory): not the run's fault, and perhaps over at the next
+ * try. */
+static bool shortage(int errnum)
+{
+	return errnum == EMFILE || errnum == ENFILE || errnum == ENOMEM ||
+	       errnum == ENOBUFS;
+}
+
+/*
+ * Enter the namespace at path, open one filtered socket per program.  A
+ * shortage (past RLIMIT_NOFILE with thousands of namespaces) leaves this
+ * one out, told, for the next try (a scan, a note): the namespaces taken
+ * in already stay traced.
+ */
 static int attach(struct netns_set *set, const char *path, unsigned long ino,
 		  struct error **err)
+{
+	struct error *e = NULL;
+
+	if (!attach_one(set, path, ino, &e))
+		return 0;
+	if (!shortage(e->errnum))
+		return error_pass(e, err);
+	engine_log(set->short_told ? ENGINE_LOG_INFO : ENGINE_LOG_NOTICE,
+		   "netns %lu not traced until a later try (the others are): "
+		   "%s",
+		   ino, error_msg(e));
+	set->short_told = true;
+	error_free(e);
+	return 0;
+}
+
+static int attach_one(struct netns_set *set, const char *path,
+		      unsigned long ino, struct error **err)
 {
 	cleanup_close int nsfd = open(path, O_RDONLY | O_CLOEXEC);
 	struct netns_entry e = { .ino = ino, .gen = set->gen };

@@ -133,6 +133,14 @@ def private_mounts(cmds):
             f"{cmds} && exec \"$@\"", "sh"]
 
 
+def namespaces_in(pid, tmp, n):
+    """n network namespaces bind-mounted in runner pid's mount namespace
+    (under tmp, a tmpfs there): nobody else sees or keeps them."""
+    sh(f"nsenter --mount=/proc/{pid}/ns/mnt sh -c 'i=0;"
+       f" while [ $i -lt {n} ]; do i=$((i+1)); touch {tmp}/n$i &&"
+       f" unshare --net={tmp}/n$i true || exit 1; done'", timeout=120)
+
+
 @test
 def other_kind_of_namespace_in_run_netns_passed_over(env):
     """A UTS namespace bind-mounted in /run/netns (an nsfs file, but no
@@ -146,6 +154,56 @@ def other_kind_of_namespace_in_run_netns_passed_over(env):
                    " mount --bind /proc/self/ns/uts /run/netns/uts"))
     check(r.proc.poll() is None, f"runner exited: {r.stderr()}")
     rc = r.stop()
+    check(rc == 0, f"runner exited {rc}: {r.stderr()}")
+
+
+# namespaces past the descriptors the runner had at its start (~60) under
+# the limit of 64 below
+MANY = 80
+
+
+@test
+def namespaces_past_the_fd_limit_do_not_end_the_run(env):
+    """More namespaces than the runner may open descriptors for (its
+    hard RLIMIT_NOFILE): the socket of one more failed the run (EMFILE:
+    "packet socket in netns N: Too many open files", at ~1000 namespaces
+    under Debian's limit of 1024); the namespaces past it are told and
+    left out, the others stay traced."""
+    tmp = env["tmp"] + "/many"
+    r = Runner(["run", "trace_dns", "-o", "json", "--store", env["store"]],
+               prefix=private_mounts(f"mkdir -p {tmp} &&"
+                                     f" mount -t tmpfs none {tmp} &&"
+                                     f" prlimit --pid $$ --nofile=64:64"))
+    try:
+        namespaces_in(r.proc.pid, tmp, MANY)
+        wait_until(lambda: "not traced until a later try" in r.stderr() or
+                   r.proc.poll() is not None,
+                   "the runner to tell of a namespace left out")
+        check(r.proc.poll() is None, f"runner exited: {r.stderr()}")
+    finally:
+        rc = r.stop()
+    check(rc == 0, f"runner exited {rc}: {r.stderr()}")
+
+
+@test
+def fd_soft_limit_raised_for_namespaces(env):
+    """A soft RLIMIT_NOFILE below the hard one is raised to it (as Go's
+    runtime does for ig): every namespace is taken in, where the soft
+    limit of 64 left most of them out."""
+    tmp = env["tmp"] + "/many"
+    r = Runner(["run", "trace_dns", "-o", "json", "--store", env["store"]],
+               prefix=private_mounts(f"mkdir -p {tmp} &&"
+                                     f" mount -t tmpfs none {tmp} &&"
+                                     f" prlimit --pid $$ --nofile=64:4096"))
+    try:
+        before = len(packet_sockets(r.proc.pid))
+        namespaces_in(r.proc.pid, tmp, MANY)
+        wait_until(lambda: len(packet_sockets(r.proc.pid)) == before + MANY
+                   or r.proc.poll() is not None,
+                   f"{MANY} more packet sockets of the runner")
+        check(r.proc.poll() is None, f"runner exited: {r.stderr()}")
+    finally:
+        rc = r.stop()
     check(rc == 0, f"runner exited {rc}: {r.stderr()}")
 
 
