@@ -37,6 +37,9 @@ struct netns_entry {
 	unsigned long ino;
 	int socks[MAX_PROGS];
 	unsigned int gen; /* last scan that saw it */
+	/* a thread told in it (not its process's first), or 0: the scan
+	 * of /proc sees processes only (their first threads') */
+	unsigned int pid, tid;
 };
 
 struct netns_set {
@@ -498,6 +501,21 @@ int netns_scan(struct netns_set *set, struct error **err)
 	return rc;
 }
 
+/* Is the thread told in e's namespace still there? */
+static bool thread_in(struct netns_entry *e)
+{
+	char path[64];
+	struct stat st;
+
+	if (!e->tid)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%u/task/%u/ns/net", e->pid, e->tid);
+	if (!stat(path, &st) && st.st_ino == e->ino)
+		return true;
+	e->pid = e->tid = 0;
+	return false;
+}
+
 static int scan_locked(struct netns_set *set, struct error **err)
 {
 	size_t i;
@@ -508,7 +526,9 @@ static int scan_locked(struct netns_set *set, struct error **err)
 	    scan_dir(set, "/proc", true, err))
 		return -1;
 	for (i = 0; i < set->n;) {
-		if (set->entries[i].gen == set->gen) {
+		if (set->entries[i].gen == set->gen ||
+		    thread_in(&set->entries[i])) {
+			set->entries[i].gen = set->gen;
 			i++;
 			continue;
 		}
@@ -521,31 +541,48 @@ static int scan_locked(struct netns_set *set, struct error **err)
 }
 
 /*
- * A note of the exec hook: process pid exec'd or was forked in namespace
- * ino, where the runner had no socket.  Attached at once, before the new
- * program has loaded; a namespace not entered (the process ended, or left
- * it) is forgotten by the hook, to be told at its next exec or fork there.
+ * A note of the exec hook: thread tid of process pid exec'd, was forked,
+ * made or entered namespace ino (unshare(2), setns(2)), where the runner
+ * had no socket.  Attached at once, before the new program has loaded; a
+ * namespace not entered (the task ended, or left it) is forgotten by the
+ * hook, to be told at its next exec, fork, unshare or setns there.  A
+ * thread's namespace (not its process's) is looked for in that thread at
+ * each scan.
  */
-static int on_exec(void *ctx, __u32 ino, __u32 pid)
+static int on_exec(void *ctx, __u32 ino, __u32 pid, __u32 tid)
 {
 	struct netns_set *set = ctx;
-	char path[32];
-	bool found;
+	struct netns_entry *e;
+	char path[64];
 	int rc;
 
-	snprintf(path, sizeof(path), "/proc/%u/ns/net", pid);
+	snprintf(path, sizeof(path), "/proc/%u/task/%u/ns/net", pid, tid);
 	pthread_mutex_lock(&set->lock);
 	rc = visit(set, path, ino, &set->note_err);
-	found = find(set, ino);
+	e = find(set, ino);
+	if (e && tid != pid) {
+		e->pid = pid;
+		e->tid = tid;
+	}
+	/* under the lock: a scan that attaches meanwhile marks it known
+	 * after this */
+	if (!e && !rc)
+		netns_exec_known(set->exec, ino, false);
 	pthread_mutex_unlock(&set->lock);
 	if (rc)
 		return -1;
-	if (!found) {
-		netns_exec_known(set->exec, ino, false);
+	if (!e) {
+		engine_log(ENGINE_LOG_INFO,
+			   "netns %u: task %u gone or left before it was "
+			   "entered: told again at its next exec, fork, "
+			   "unshare or setns",
+			   ino, tid);
 		return 0;
 	}
 	engine_log(ENGINE_LOG_INFO,
-		   "netns %u taken in at an exec or fork (pid %u)", ino, pid);
+		   "netns %u taken in at an exec, fork, unshare or setns (pid "
+		   "%u, tid %u)",
+		   ino, pid, tid);
 	return 0;
 }
 

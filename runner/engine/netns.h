@@ -8,9 +8,10 @@
  * mounts: /run/netns, docker's) and lets go of those that disappeared;
  * netns_mounted() takes in the bind mounts at once, when the mount table
  * changed, before a container's first process runs there; a thread of
- * the set those where a process was forked or exec'd and that the runner
- * has no socket in, before that process sends anything (unshare -n, a
- * runtime's own namespace that it does not bind-mount).  netns_scan() and
+ * the set those where a task was forked or exec'd, or that a task made or
+ * entered (unshare(2), setns(2)), and that the runner has no socket in,
+ * before that task sends anything (unshare -n, a runtime's own namespace
+ * that it does not bind-mount, a thread's own).  netns_scan() and
  * netns_mounted() may run beside it (a lock).
  */
 #ifndef RUNNER_NETNS_H
@@ -41,8 +42,8 @@ int netns_mounts_fd(const struct netns_set *set);
 #define NETNS_MOUNTS_GAP_MS 10
 int netns_mounted(struct netns_set *set, struct error **err);
 bool netns_mounts_pending(const struct netns_set *set);
-/* A thread attaches at once to the namespace of an exec or fork the
- * runner has no socket in yet (runner/engine/netns_exec.h): its error, if
+/* A thread attaches at once to the namespace of an exec, fork, unshare
+ * or setns the runner has no socket in yet (runner/engine/netns_exec.h): its error, if
  * any. */
 int netns_noted(struct netns_set *set, struct error **err);
 

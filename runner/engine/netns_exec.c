@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -28,7 +29,29 @@ static int on_note(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(*n))
 		return 0;
-	return x->fn(x->ctx, n->netns, n->pid);
+	return x->fn(x->ctx, n->netns, n->pid, n->tid);
+}
+
+/*
+ * unshare(2) and setns(2), at their exit (syscall tracepoints, which need
+ * tracefs): without them, a namespace a task makes or enters waits for
+ * its next fork or exec, or for the scan.
+ */
+static void attach_syscalls(struct netns_exec *x)
+{
+	struct netns_exec_bpf *s = x->skel;
+
+	s->links.netns_unshare = bpf_program__attach(s->progs.netns_unshare);
+	if (s->links.netns_unshare)
+		s->links.netns_setns =
+			bpf_program__attach(s->progs.netns_setns);
+	if (s->links.netns_unshare && s->links.netns_setns)
+		return;
+	engine_log(ENGINE_LOG_INFO,
+		   "netns exec hook: unshare and setns not told: %s",
+		   strerror(errno));
+	bpf_link__destroy(s->links.netns_unshare);
+	s->links.netns_unshare = NULL;
 }
 
 int netns_exec_new(netns_exec_fn fn, void *ctx, struct netns_exec **out,
@@ -60,6 +83,13 @@ int netns_exec_new(netns_exec_fn fn, void *ctx, struct netns_exec **out,
 		error_free(btf_err);
 	}
 	x->skel = netns_exec_bpf__open_opts(&opts);
+	if (x->skel) {
+		/* attached below if they can be (tracefs) */
+		bpf_program__set_autoattach(x->skel->progs.netns_unshare,
+					    false);
+		bpf_program__set_autoattach(x->skel->progs.netns_setns, false);
+		x->skel->rodata->runner_tgid = (__u32)getpid();
+	}
 	rc = x->skel ? netns_exec_bpf__load(x->skel) : -errno;
 	if (btf_fd >= 0)
 		close(btf_fd);
@@ -72,6 +102,7 @@ int netns_exec_new(netns_exec_fn fn, void *ctx, struct netns_exec **out,
 		error_set(err, -rc, "attach netns exec hook");
 		goto free_hook;
 	}
+	attach_syscalls(x);
 	x->rb = ring_buffer__new(bpf_map__fd(x->skel->maps.notes), on_note, x,
 				 NULL);
 	if (!x->rb) {

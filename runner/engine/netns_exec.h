@@ -2,7 +2,8 @@
 /*
  * The runner's exec hook for network namespaces
  * (runner/engine/bpf/netns_exec.bpf.c, embedded as a libbpf skeleton): an
- * exec or a fork in a network namespace not marked known is told at once,
+ * exec, a fork, an unshare or a setns in a network namespace not marked
+ * known is told at once,
  * with a wake-up, once per namespace until it is marked or forgotten.
  */
 #ifndef RUNNER_NETNS_EXEC_H
@@ -16,12 +17,12 @@
 
 struct netns_exec;
 
-/* One note: an exec or fork of process pid in namespace netns; < 0 stops
- * the consume, which returns it. */
-typedef int (*netns_exec_fn)(void *ctx, __u32 netns, __u32 pid);
+/* One note: an exec, fork, unshare or setns of thread tid of process pid
+ * in namespace netns; < 0 stops the consume, which returns it. */
+typedef int (*netns_exec_fn)(void *ctx, __u32 netns, __u32 pid, __u32 tid);
 
 /* Load and attach the hook; fails without BTF, raw tracepoints or
- * privileges. */
+ * privileges (without tracefs, unshare and setns are not told). */
 int netns_exec_new(netns_exec_fn fn, void *ctx, struct netns_exec **out,
 		   struct error **err);
 void netns_exec_free(struct netns_exec *x);

@@ -3,11 +3,17 @@
 """The runner follows network namespaces: one filtered packet socket per
 namespace, taken when a namespace appears and let go when it disappears
 (the socket would otherwise keep a deleted namespace alive)."""
+import ctypes
+import fcntl
 import json
 import os
 import re
 import shutil
+import signal
+import socket
+import struct
 import tempfile
+import threading
 import time
 
 import nosys
@@ -375,6 +381,203 @@ def unshare_one_shot_query_and_response_seen(env):
                                       e["proc"]["comm"].startswith("isc-"))
                   for e in mine),
               f"{n}: processes of the query {[e['proc'] for e in mine]}")
+
+
+CLONE_NEWNET = 0x40000000
+SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
+LIBC = ctypes.CDLL(None, use_errno=True)
+
+
+def unshare_net():
+    """unshare(CLONE_NEWNET) of the calling thread only (no fork, no
+    exec): the inode of its new namespace."""
+    if LIBC.unshare(CLONE_NEWNET):
+        e = ctypes.get_errno()
+        raise OSError(e, f"unshare: {os.strerror(e)}")
+    return os.stat("/proc/thread-self/ns/net").st_ino
+
+
+def lo_up():
+    """ip link set lo up, in the calling thread's namespace."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        req = struct.pack("16sH14x", b"lo", 0)
+        flags = struct.unpack("16sH14x",
+                              fcntl.ioctl(s, SIOCGIFFLAGS, req))[1]
+        fcntl.ioctl(s, SIOCSIFFLAGS,
+                    struct.pack("16sH14x", b"lo", flags | IFF_UP))
+
+
+def send_query(qname):
+    """One DNS query (A) for qname to 127.0.0.1:53 from the calling
+    thread's namespace, where no server listens."""
+    q = struct.pack("!HHHHHH", os.getpid() & 0xffff, 0x0100, 1, 0, 0, 0)
+    for label in qname.rstrip(".").split("."):
+        q += bytes([len(label)]) + label.encode()
+    q += b"\0" + struct.pack("!HH", 1, 1)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.sendto(q, ("127.0.0.1", 53))
+
+
+def thread_attached(pid):
+    """Has runner pid a packet socket in the calling thread's namespace?
+    (read in /proc, not by entering it, which would tell the runner)"""
+    with open("/proc/thread-self/net/packet") as f:
+        mine = {int(ln.split()[-1]) for ln in f.readlines()[1:]}
+    return bool(mine & packet_sockets(pid))
+
+
+def in_thread(fn):
+    """Run fn in a thread of its own; its exception, re-raised here."""
+    out = {}
+
+    def body():
+        try:
+            out["value"] = fn()
+        except BaseException as e:  # noqa: B036 -- handed to the caller
+            out["error"] = e
+
+    t = threading.Thread(target=body)
+    t.start()
+    t.join(timeout=60)
+    check(not t.is_alive(), "the thread did not end")
+    if "error" in out:
+        raise out["error"]
+    return out.get("value")
+
+
+@test
+def thread_namespace_taken_in_and_kept(env):
+    """A thread that makes a namespace of its own (unshare(2), as Go's
+    netns users do on a locked thread), no fork, no exec: the scan of
+    /proc sees the namespaces of processes (their first threads) only,
+    so it was never taken in, and its queries never seen.  The hook
+    tells the runner at the unshare, which attaches there; the scan keeps
+    it while the thread is in it (a query after a scan seen too)."""
+    r = Runner(["run", "trace_dns", "-o", "json", "--store", env["store"]])
+    tag = f"{os.getpid()}.test."
+    first, later = f"thread-{tag}", f"thread-later-{tag}"
+    marker = f"marker-thread-{tag}"
+    ns = None
+
+    def body():
+        ino = unshare_net()
+        lo_up()
+        wait_until(lambda: thread_attached(r.proc.pid),
+                   "the runner's packet socket in the thread's namespace")
+        send_query(first)
+        time.sleep(1.5)  # a scan of every namespace (once a second)
+        check(thread_attached(r.proc.pid),
+              "the thread's namespace let go at a scan")
+        send_query(later)
+        return ino
+
+    try:
+        ino = in_thread(body)
+        ns = Netns(NS)
+        dig_marker(r, marker)
+    finally:
+        if ns:
+            ns.delete()
+        rc = r.stop()
+    evs = stopped_events(r, rc)
+    for name in (first, later):
+        mine = [e for e in evs if e["name"] == name]
+        check(mine and all(e["netns_id"] == ino for e in mine),
+              f"{name}: events in namespaces "
+              f"{[e['netns_id'] for e in mine]}, not {ino}")
+
+
+def all_stopped(pid):
+    """Are all threads of pid stopped (SIGSTOP takes them one by one)?"""
+    states = []
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                states.append(f.read().rsplit(")", 1)[1].split()[0])
+        except OSError:
+            continue
+    return states and all(st == "T" for st in states)
+
+
+def told_again(env, again):
+    """Thread 1 makes a namespace and ends while the runner is stopped,
+    the namespace kept by what it leaves (an open descriptor, and without
+    again a thread of its own); the runner reads its note, finds it gone,
+    and the hook forgets the namespace; then a new thread enters it (made
+    by that thread, or again(fd) in one made outside): told again, taken
+    in."""
+    r = Runner(["run", "trace_dns", "-o", "json", "--store", env["store"]],
+               env={"RUNNER_DEBUG": "2"})
+    go_on = threading.Event()
+    found = {}
+
+    def kept():
+        go_on.wait(timeout=60)
+        in_thread(lambda: (again and again(found["fd"]), wait_until(
+            lambda: thread_attached(r.proc.pid),
+            "the runner's packet socket after the note told again")))
+        found["ok"] = True
+
+    def first():
+        found["ino"] = unshare_net()
+        found["tid"] = threading.get_native_id()
+        found["fd"] = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
+        if again:
+            return None
+        t = threading.Thread(target=kept)
+        t.start()
+        return t
+
+    try:
+        os.kill(r.proc.pid, signal.SIGSTOP)
+        try:
+            wait_until(lambda: all_stopped(r.proc.pid),
+                       "every thread of the runner to stop")
+            t2 = in_thread(first)
+            if again:  # made outside the namespace
+                t2 = threading.Thread(target=kept)
+                t2.start()
+            # Python's join returns before the kernel's thread has ended
+            wait_until(lambda: not os.path.exists(
+                f"/proc/self/task/{found['tid']}"), "thread 1 to end")
+        finally:
+            os.kill(r.proc.pid, signal.SIGCONT)
+        gone = f"netns {found['ino']}: task {found['tid']} gone"
+        try:
+            wait_until(lambda: gone in r.stderr(),
+                       "the runner to read the note of the gone thread")
+        finally:
+            go_on.set()
+            t2.join(timeout=60)
+        check(found.get("ok"), "the namespace was not told again")
+    finally:
+        if "fd" in found:
+            os.close(found["fd"])
+        rc = r.stop()
+    check(rc == 0, f"runner exited {rc}: {r.stderr()}")
+
+
+@test
+def note_of_a_gone_thread_told_again(env):
+    """The hook tells of a namespace once; a note whose task is gone when
+    the runner reads it is forgotten by the hook, to be told again at the
+    next fork, exec, unshare or setns there: here a thread made in it by
+    the one thread left there."""
+    told_again(env, None)
+
+
+@test
+def namespace_entered_by_setns_told(env):
+    """A namespace kept by an open descriptor only, which a thread enters
+    with setns(2), no fork, no exec after it: told at the setns (nothing
+    else would: the scan looks at processes and mounts)."""
+    def enter(fd):
+        if LIBC.setns(fd, CLONE_NEWNET):
+            e = ctypes.get_errno()
+            raise OSError(e, f"setns: {os.strerror(e)}")
+
+    told_again(env, enter)
+
 
 if __name__ == "__main__":
     main(setup, teardown)

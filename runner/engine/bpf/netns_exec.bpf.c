@@ -1,17 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR Apache-2.0 */
 /*
- * The runner's exec hook for network namespaces: an exec or a fork in a
- * network namespace the runner has no packet socket in yet is told at
- * once, with a wake-up, so that the runner attaches its socket filters
- * there before the new program (a `dig` in `unshare -n`, a container's
+ * The runner's exec hook for network namespaces: an exec, a fork, an
+ * unshare(2) or a setns(2) in a network namespace the runner has no packet
+ * socket in yet is told at once, with a wake-up, so that the runner
+ * attaches its socket filters there before the new program (a `dig` in `unshare -n`, a container's
  * entrypoint in its own namespace, whose runtime forked its process there
  * well before the exec) has loaded and sent anything; nothing else tells
  * of a namespace that nobody bind-mounts before its first scan.
  *
  * `known` holds the namespaces the runner is attached to (it fills and
  * empties it) and those told and not answered yet, so each is told once;
- * the runner takes out a told one it could not enter (the process ended),
- * and the next exec or fork there tells it again.  Any other exec or fork
+ * the runner takes out a told one it could not enter (the task ended, or
+ * left it), and the next exec, fork, unshare or setns there tells it
+ * again.  Any other exec or fork
  * (a thread's creation too) costs a hash lookup.
  */
 #include <vmlinux.h>
@@ -22,6 +23,9 @@
 #include "runner/engine/bpf/netns_exec.h"
 
 char LICENSE[] SEC("license") = "GPL";
+
+/* the runner's process, set before load */
+const volatile __u32 runner_tgid = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -62,6 +66,8 @@ static __always_inline int tell(struct task_struct *p)
 	}
 	n->netns = netns;
 	n->pid = BPF_CORE_READ(p, tgid);
+	n->tid = BPF_CORE_READ(p, pid);
+	n->__pad = 0;
 	bpf_ringbuf_submit(n, BPF_RB_FORCE_WAKEUP); /* the runner waits */
 	return 0;
 }
@@ -81,4 +87,31 @@ SEC("raw_tp/sched_process_fork")
 int BPF_PROG(netns_fork, struct task_struct *parent, struct task_struct *child)
 {
 	return tell(child);
+}
+
+/*
+ * A task that made or entered a namespace itself (unshare(2), setns(2)),
+ * with no fork or exec after it: a program that sends its queries there
+ * at once, a thread of its own in it (Go's netns users lock one to its
+ * thread).  Syscall tracepoints: attached where tracefs is mounted (the
+ * runner mounts it for a gadget that needs it), else left out.
+ */
+static __always_inline int tell_current(long ret)
+{
+	/* not the runner's own setns() into a namespace it attaches to */
+	if (ret < 0 || bpf_get_current_pid_tgid() >> 32 == runner_tgid)
+		return 0;
+	return tell((struct task_struct *)bpf_get_current_task());
+}
+
+SEC("tracepoint/syscalls/sys_exit_unshare")
+int netns_unshare(struct trace_event_raw_sys_exit *ctx)
+{
+	return tell_current(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_setns")
+int netns_setns(struct trace_event_raw_sys_exit *ctx)
+{
+	return tell_current(ctx->ret);
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR Apache-2.0 */
 /*
  * The runner's exec hook for network namespaces (netns_exec.bpf.c) and
- * runner/engine/netns_exec.c share this: the note of an exec or a fork in
- * a network namespace the runner has no packet socket in yet.
+ * runner/engine/netns_exec.c share this: the note of an exec, a fork, an
+ * unshare(2) or a setns(2) in a network namespace the runner has no packet
+ * socket in yet.
  */
 #ifndef RUNNER_BPF_NETNS_EXEC_H
 #define RUNNER_BPF_NETNS_EXEC_H
@@ -17,7 +18,9 @@
 /* One record of the ring buffer. */
 struct netns_exec_note {
 	__u32 netns; /* network namespace inode number */
-	__u32 pid; /* the exec'ing or forked process (tgid) */
+	__u32 pid; /* the process (tgid) */
+	__u32 tid; /* its thread there: the namespace is a thread's */
+	__u32 __pad;
 };
 
 #endif
