@@ -723,6 +723,9 @@ static int emit(void *ctx, const void *data, size_t size)
 	struct source *src = ctx;
 	struct session *s = src->s;
 
+	/* a perf buffer's read goes on past a callback's stop */
+	if (s->max && s->count >= s->max)
+		return -ECANCELED;
 	if (src->metrics)
 		metrics_observe(src->metrics, data);
 	if (!src->quiet)

@@ -300,6 +300,19 @@ def whole_lines_text(data):
 PRIVATE_MOUNTS = ("unshare", "--mount", "--propagation", "private")
 
 
+def all_stopped(pid):
+    """Are all threads of process pid stopped?  (SIGSTOP stops them one
+    by one, after kill() has returned.)"""
+    states = []
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                states.append(f.read().rsplit(")", 1)[1].split()[0])
+        except OSError:
+            continue
+    return bool(states) and all(st == "T" for st in states)
+
+
 class Runner:
     """build/runner run ... -o json in the background; events parsed.
 

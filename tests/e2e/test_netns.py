@@ -17,7 +17,8 @@ import threading
 import time
 
 import nosys
-from harness import ROOT, RUNNER, Fail, Netns, Runner, check, main, sh, test
+from harness import (ROOT, RUNNER, Fail, Netns, Runner, all_stopped, check,
+                     main, sh, test)
 
 NS = f"rnetns{os.getpid()}"
 # the mount table as a kernel before 6.8 gives it: /proc/self/mountinfo
@@ -485,18 +486,6 @@ def thread_namespace_taken_in_and_kept(env):
         check(mine and all(e["netns_id"] == ino for e in mine),
               f"{name}: events in namespaces "
               f"{[e['netns_id'] for e in mine]}, not {ino}")
-
-
-def all_stopped(pid):
-    """Are all threads of pid stopped (SIGSTOP takes them one by one)?"""
-    states = []
-    for tid in os.listdir(f"/proc/{pid}/task"):
-        try:
-            with open(f"/proc/{pid}/task/{tid}/stat") as f:
-                states.append(f.read().rsplit(")", 1)[1].split()[0])
-        except OSError:
-            continue
-    return states and all(st == "T" for st in states)
 
 
 def told_again(env, again):
