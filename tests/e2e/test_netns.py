@@ -164,6 +164,16 @@ def other_kind_of_namespace_in_run_netns_passed_over(env):
     check(rc == 0, f"runner exited {rc}: {r.stderr()}")
 
 
+def limited_runner(env, tmp, nofile):
+    """A runner under RLIMIT_NOFILE nofile ("soft:hard"), in a mount
+    namespace of its own with a tmpfs on tmp."""
+    return Runner(["run", "trace_dns", "-o", "json", "--store",
+                   env["store"]],
+                  prefix=private_mounts(
+                      f"mkdir -p {tmp} && mount -t tmpfs none {tmp} &&"
+                      f" prlimit --pid $$ --nofile={nofile}"))
+
+
 # namespaces past the descriptors the runner had at its start (~60) under
 # the limit of 64 below
 MANY = 80
@@ -177,10 +187,7 @@ def namespaces_past_the_fd_limit_do_not_end_the_run(env):
     under Debian's limit of 1024); the namespaces past it are told and
     left out, the others stay traced."""
     tmp = env["tmp"] + "/many"
-    r = Runner(["run", "trace_dns", "-o", "json", "--store", env["store"]],
-               prefix=private_mounts(f"mkdir -p {tmp} &&"
-                                     f" mount -t tmpfs none {tmp} &&"
-                                     f" prlimit --pid $$ --nofile=64:64"))
+    r = limited_runner(env, tmp, "64:64")
     try:
         namespaces_in(r.proc.pid, tmp, MANY)
         wait_until(lambda: "not traced until a later try" in r.stderr() or
@@ -198,10 +205,7 @@ def fd_soft_limit_raised_for_namespaces(env):
     runtime does for ig): every namespace is taken in, where the soft
     limit of 64 left most of them out."""
     tmp = env["tmp"] + "/many"
-    r = Runner(["run", "trace_dns", "-o", "json", "--store", env["store"]],
-               prefix=private_mounts(f"mkdir -p {tmp} &&"
-                                     f" mount -t tmpfs none {tmp} &&"
-                                     f" prlimit --pid $$ --nofile=64:4096"))
+    r = limited_runner(env, tmp, "64:4096")
     try:
         before = len(packet_sockets(r.proc.pid))
         namespaces_in(r.proc.pid, tmp, MANY)
@@ -229,6 +233,22 @@ def dig_marker(r, marker):
     dig_in(NS, marker)
     wait_until(lambda: f'"name":"{marker}"' in r.stdout(),
                "the marker query's event")
+
+
+def then_marker(r, marker, fn):
+    """fn(), then a query for marker in a namespace surely taken in: the
+    events of runner r before the marker's are all it will show of what
+    fn did.  Stops r; returns fn's value and r's events."""
+    ns = None
+    try:
+        value = fn()
+        ns = Netns(NS)
+        dig_marker(r, marker)
+    finally:
+        if ns:
+            ns.delete()
+        rc = r.stop()
+    return value, stopped_events(r, rc)
 
 
 def stopped_events(r, rc):
@@ -357,18 +377,8 @@ def unshare_one_shot_query_and_response_seen(env):
     tag = f"{os.getpid()}.test."
     names = [f"shot{i}-{tag}" for i in range(3)]
     marker = f"marker-{tag}"
-    ns = None
-    try:
-        inodes = {n: one_shot(env["tmp"], n) for n in names}
-        # the marker, in a namespace surely taken in: the events before
-        # its own are all the runner will show of the shots
-        ns = Netns(NS)
-        dig_marker(r, marker)
-    finally:
-        if ns:
-            ns.delete()
-        rc = r.stop()
-    evs = stopped_events(r, rc)
+    inodes, evs = then_marker(
+        r, marker, lambda: {n: one_shot(env["tmp"], n) for n in names})
     for n, ino in inodes.items():
         mine = [e for e in evs if e["name"] == n]
         got = sorted({e["qr"] for e in mine})
@@ -458,7 +468,6 @@ def thread_namespace_taken_in_and_kept(env):
     tag = f"{os.getpid()}.test."
     first, later = f"thread-{tag}", f"thread-later-{tag}"
     marker = f"marker-thread-{tag}"
-    ns = None
 
     def body():
         ino = unshare_net()
@@ -472,15 +481,7 @@ def thread_namespace_taken_in_and_kept(env):
         send_query(later)
         return ino
 
-    try:
-        ino = in_thread(body)
-        ns = Netns(NS)
-        dig_marker(r, marker)
-    finally:
-        if ns:
-            ns.delete()
-        rc = r.stop()
-    evs = stopped_events(r, rc)
+    ino, evs = then_marker(r, marker, lambda: in_thread(body))
     for name in (first, later):
         mine = [e for e in evs if e["name"] == name]
         check(mine and all(e["netns_id"] == ino for e in mine),
