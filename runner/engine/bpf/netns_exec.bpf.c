@@ -37,7 +37,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 4 * 4096); /* 1024 notes */
+	__uint(max_entries, 4 * 4096); /* 682 notes (24 bytes each) */
 } notes SEC(".maps");
 
 /*
