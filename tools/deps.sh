@@ -12,7 +12,7 @@ TEST_PKGS="iproute2 util-linux procps psmisc python3 jq dnsmasq-base dnsutils
 busybox-static unbound docker-registry skopeo umoci apache2-utils openssl
 podman runc dnsperf tcpdump libclang-rt-14-dev python3-yaml python3-cryptography python3-kubernetes docker.io
 man-db bash-completion prometheus containerd catatonit iptables
-tshark iperf3 sockperf strace curl"
+tshark iperf3 sockperf strace curl linux-perf"
 
 missing=""
 for p in $BUILD_PKGS $TEST_PKGS; do

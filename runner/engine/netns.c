@@ -40,6 +40,7 @@ struct netns_entry {
 	/* a thread told in it (not its process's first), or 0: the scan
 	 * of /proc sees processes only (their first threads') */
 	unsigned int pid, tid;
+	bool mounted; /* found at a mount by the last read of them all */
 };
 
 struct netns_set {
@@ -49,8 +50,9 @@ struct netns_set {
 	/* /proc/self/mountinfo twice: a poll() tells a mount since the last
 	 * one, and takes it in; epoll's on the other would take it first */
 	int mounts, mounts_wake;
-	/* a change not read yet; when the table may next be read (ns) */
-	bool mounts_dirty;
+	/* a change not read yet; when the table may next be read (ns);
+	 * a change since the scan's last read of every mount (or none yet) */
+	bool mounts_dirty, mounts_stale;
 	unsigned long long mounts_next;
 	/*
 	 * Execs in namespaces not attached yet (or NULL), taken in by a
@@ -71,6 +73,7 @@ struct netns_set {
 	size_t n, cap;
 	unsigned int gen;
 	bool short_told; /* a shortage (attach()) told once */
+	bool marking; /* visit() marks what it finds mounted */
 };
 
 static void exec_hook_new(struct netns_set *set);
@@ -136,6 +139,7 @@ int netns_set_new(const int *prog_fds, size_t n, struct netns_set **out,
 	set = calloc(1, sizeof(*set));
 	if (!set)
 		return error_set(err, ENOMEM, "netns");
+	set->mounts_stale = true;
 	raise_nofile();
 	pthread_mutex_init(&set->lock, NULL);
 	set->stop = -1;
@@ -330,11 +334,16 @@ static int visit(struct netns_set *set, const char *path, unsigned long want,
 	if (stat(path, &st) < 0 || (want && st.st_ino != want))
 		return 0;
 	e = find(set, st.st_ino);
-	if (e) {
-		e->gen = set->gen;
-		return 0;
+	if (!e) {
+		if (attach(set, path, st.st_ino, err))
+			return -1;
+		e = find(set, st.st_ino);
+		if (!e) /* not a namespace, or left out */
+			return 0;
 	}
-	return attach(set, path, st.st_ino, err);
+	e->gen = set->gen;
+	e->mounted |= set->marking;
+	return 0;
 }
 
 static int scan_dir(struct netns_set *set, const char *dir, bool procfs,
@@ -459,7 +468,7 @@ int netns_mounted(struct netns_set *set, struct error **err)
 
 	/* the poll itself takes the change in (proc_mounts' poll_event) */
 	if (set->mounts >= 0 && poll(&p, 1, 0) == 1 && (p.revents & POLLPRI))
-		set->mounts_dirty = true;
+		set->mounts_dirty = set->mounts_stale = true;
 	if (!set->mounts_dirty)
 		return 0;
 	if (set->by_id) {
@@ -516,14 +525,47 @@ static bool thread_in(struct netns_entry *e)
 	return false;
 }
 
+/*
+ * Every mount, for the scan: only when a mount came or went since the
+ * last time (a poll), else the namespaces found mounted then are still
+ * there: an idle scan costs no statmount(2) per mount (~0.3 us each), nor
+ * a read of the whole mountinfo (~0.5 ms at 1000 mounts).
+ */
+static int scan_all_mounts(struct netns_set *set, struct error **err)
+{
+	struct pollfd p = { .fd = set->mounts, .events = POLLPRI };
+	size_t i;
+	int rc;
+
+	if (set->mounts < 0 || (poll(&p, 1, 0) == 1 && (p.revents & POLLPRI)))
+		set->mounts_dirty = set->mounts_stale = true;
+	if (!set->mounts_stale) {
+		for (i = 0; i < set->n; i++)
+			if (set->entries[i].mounted)
+				set->entries[i].gen = set->gen;
+		return 0;
+	}
+	set->mounts_stale = false;
+	for (i = 0; i < set->n; i++)
+		set->entries[i].mounted = false;
+	set->marking = true;
+	rc = scan_mounts(set, err);
+	set->marking = false;
+	if (rc)
+		set->mounts_stale = true;
+	else /* read whole: nothing left for netns_mounted() */
+		set->mounts_dirty = false;
+	return rc;
+}
+
 static int scan_locked(struct netns_set *set, struct error **err)
 {
 	size_t i;
 
 	set->gen++;
 	if (visit(set, "/proc/self/ns/net", 0, err) ||
-	    scan_dir(set, "/run/netns", false, err) || scan_mounts(set, err) ||
-	    scan_dir(set, "/proc", true, err))
+	    scan_dir(set, "/run/netns", false, err) ||
+	    scan_all_mounts(set, err) || scan_dir(set, "/proc", true, err))
 		return -1;
 	for (i = 0; i < set->n;) {
 		if (set->entries[i].gen == set->gen ||

@@ -218,6 +218,53 @@ def fd_soft_limit_raised_for_namespaces(env):
     check(rc == 0, f"runner exited {rc}: {r.stderr()}")
 
 
+def syscalls_in(pid, name, seconds):
+    """How many times process pid calls syscall name in the next seconds
+    (perf stat on its syscall tracepoint)."""
+    out = sh(f"perf stat -x, -e syscalls:sys_enter_{name} -p {pid}"
+             f" -- sleep {seconds} 2>&1", timeout=seconds + 30)
+    for line in out.splitlines():
+        if f"sys_enter_{name}" in line:
+            return int(line.split(",")[0])
+    raise Fail(f"no count of {name} in perf's output: {out!r}")
+
+
+@test
+def idle_scan_reads_no_mount(env):
+    """The scan once a second read every mount (statmount(2) each, ~0.3
+    us a mount: ~30 calls a second here, thousands on a node of
+    containers) to see which namespaces are still mounted; with no mount
+    made or undone since its last read, it now reads none, and keeps
+    those it found mounted then.  A namespace only a mount keeps is still
+    let go at the scan after its umount."""
+    tmp = env["tmp"] + "/idle"
+    r = Runner(["run", "trace_dns", "-o", "json", "--store", env["store"]],
+               prefix=private_mounts(f"mkdir -p {tmp} &&"
+                                     f" mount -t tmpfs none {tmp}"))
+    try:
+        before = len(packet_sockets(r.proc.pid))
+        namespaces_in(r.proc.pid, tmp, 1)
+        wait_until(lambda: len(packet_sockets(r.proc.pid)) == before + 1,
+                   "the runner's socket in the mounted namespace")
+        # windows of two scans or so, nothing mounted or undone: the
+        # scan after the mount above reads them all (in the first window,
+        # or before it), none after
+        calls = [syscalls_in(r.proc.pid, "statmount", 2.5)]
+        while calls[-1] and len(calls) < 3:
+            calls.append(syscalls_in(r.proc.pid, "statmount", 2.5))
+        check(calls[-1] == 0,
+              f"statmount(2) calls with no mount made: {calls}")
+        check(len(packet_sockets(r.proc.pid)) == before + 1,
+              "the mounted namespace let go by a scan")
+        sh(f"nsenter --mount=/proc/{r.proc.pid}/ns/mnt umount {tmp}/n1")
+        wait_until(lambda: len(packet_sockets(r.proc.pid)) == before,
+                   "the runner to let go of the unmounted namespace")
+        check(r.proc.poll() is None, f"runner exited: {r.stderr()}")
+    finally:
+        rc = r.stop()
+    check(rc == 0, f"runner exited {rc}: {r.stderr()}")
+
+
 def dig_in(ns_name, qname):
     """dig in ns_name, asking 127.0.0.1 where no server listens: one query,
     refused at once."""
