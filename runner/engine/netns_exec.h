@@ -22,7 +22,8 @@ struct netns_exec;
 typedef int (*netns_exec_fn)(void *ctx, __u32 netns, __u32 pid, __u32 tid);
 
 /* Load and attach the hook; fails without BTF, raw tracepoints or
- * privileges (without tracefs, unshare and setns are not told). */
+ * privileges (without the ids of their tracepoints, unshare and setns are
+ * not told). */
 int netns_exec_new(netns_exec_fn fn, void *ctx, struct netns_exec **out,
 		   struct error **err);
 void netns_exec_free(struct netns_exec *x);

@@ -220,9 +220,11 @@ def fd_soft_limit_raised_for_namespaces(env):
 
 def syscalls_in(pid, name, seconds):
     """How many times process pid calls syscall name in the next seconds
-    (perf stat on its syscall tracepoint)."""
-    out = sh(f"perf stat -x, -e syscalls:sys_enter_{name} -p {pid}"
-             f" -- sleep {seconds} 2>&1", timeout=seconds + 30)
+    (perf stat on its syscall tracepoint, in pid's mount namespace: the
+    tracefs the runner mounts where none was is there)."""
+    out = sh(f"nsenter --mount=/proc/{pid}/ns/mnt perf stat -x,"
+             f" -e syscalls:sys_enter_{name} -p {pid} -- sleep {seconds}"
+             " 2>&1", timeout=seconds + 30)
     for line in out.splitlines():
         if f"sys_enter_{name}" in line:
             return int(line.split(",")[0])
@@ -511,7 +513,23 @@ def thread_namespace_taken_in_and_kept(env):
     so it was never taken in, and its queries never seen.  The hook
     tells the runner at the unshare, which attaches there; the scan keeps
     it while the thread is in it (a query after a scan seen too)."""
-    r = Runner(["run", "trace_dns", "-o", "json", "--store", env["store"]])
+    thread_namespace(env)
+
+
+@test
+def thread_namespace_taken_in_without_tracefs(env):
+    """The same with no tracefs mounted (a fresh machine; trace_dns needs
+    none, so the runner mounts none): the unshare hook's tracepoint id is
+    read from a tracefs a child of the runner mounts in a mount namespace
+    of its own (libbpf's attach failed: no id where it looks)."""
+    thread_namespace(env, private_mounts(
+        "for m in /sys/kernel/debug/tracing /sys/kernel/tracing; do"
+        " while mountpoint -q $m; do umount -l $m || exit 1; done; done"))
+
+
+def thread_namespace(env, prefix=()):
+    r = Runner(["run", "trace_dns", "-o", "json", "--store", env["store"]],
+               prefix=prefix)
     tag = f"{os.getpid()}.test."
     first, later = f"thread-{tag}", f"thread-later-{tag}"
     marker = f"marker-thread-{tag}"

@@ -93,8 +93,8 @@ int BPF_PROG(netns_fork, struct task_struct *parent, struct task_struct *child)
  * A task that made or entered a namespace itself (unshare(2), setns(2)),
  * with no fork or exec after it: a program that sends its queries there
  * at once, a thread of its own in it (Go's netns users lock one to its
- * thread).  Syscall tracepoints: attached where tracefs is mounted (the
- * runner mounts it for a gadget that needs it), else left out.
+ * thread).  Syscall tracepoints, attached by their ids (netns_exec.c
+ * reads them without mounting tracefs on the host).
  */
 static __always_inline int tell_current(long ret)
 {
