@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 
 #include "common/cleanup.h"
 #include "common/escape.h"
@@ -88,12 +89,29 @@ static int close_stdout(int rc)
 	return rc ? rc : EXIT_FAIL;
 }
 
+/*
+ * Each network namespace traced costs a descriptor per program: the soft
+ * limit on them (1024 for root on Debian) is raised to the hard one at
+ * the start, before anything is loaded, as Go's runtime does for ig (Go
+ * 1.19), so a host of a thousand namespaces is traced whole.
+ */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	(void)setrlimit(RLIMIT_NOFILE, &rl); /* else: the limit as it was */
+}
+
 int main(int argc, char **argv)
 {
 	cleanup_error struct error *err = NULL;
 	int rc;
 
 	hold_std_fds();
+	raise_nofile();
 	/* hidden: what the shell completion script asks */
 	if (argc > 1 && !strcmp(argv[1], "__complete"))
 		return close_stdout(

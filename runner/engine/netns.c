@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -109,23 +108,6 @@ static int load_dispatcher(int prog_array, unsigned long ino)
 			     insns, sizeof(insns) / sizeof(insns[0]), NULL);
 }
 
-/*
- * Each namespace costs a descriptor per program: the soft limit on them
- * (1024 for root on Debian) raised to the hard one, as Go's runtime does
- * for ig (Go 1.19), so a host of a thousand namespaces is traced whole.
- */
-static void raise_nofile(void)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= rl.rlim_max)
-		return;
-	rl.rlim_cur = rl.rlim_max;
-	if (setrlimit(RLIMIT_NOFILE, &rl))
-		engine_log(ENGINE_LOG_INFO, "raise RLIMIT_NOFILE: %s",
-			   strerror(errno));
-}
-
 int netns_set_new(const int *prog_fds, size_t n, struct netns_set **out,
 		  struct error **err)
 {
@@ -140,7 +122,6 @@ int netns_set_new(const int *prog_fds, size_t n, struct netns_set **out,
 	if (!set)
 		return error_set(err, ENOMEM, "netns");
 	set->mounts_stale = true;
-	raise_nofile();
 	pthread_mutex_init(&set->lock, NULL);
 	set->stop = -1;
 	for (i = 0; i < MAX_PROGS; i++)
