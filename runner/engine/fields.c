@@ -88,6 +88,7 @@ void fieldset_free(struct fieldset *fs)
 		free(fs->unknown[i]);
 	free(fs->unknown);
 	free(fs->ds);
+	free(fs->pcap_ts);
 	for (size_t i = 0; i < fs->n; i++) {
 		struct field *f = &fs->f[i];
 
@@ -102,6 +103,7 @@ void fieldset_free(struct fieldset *fs)
 		free(f->one_of);
 		free(f->enums);
 		free(f->enum_sep);
+		free(f->if_var);
 	}
 	free(fs->f);
 	free(fs->cols);
@@ -317,7 +319,7 @@ static int rest_field(struct build *b, struct fieldset *fs)
 	const char *len =
 		b->md ? metadata_ds_annotation(b->md, b->ds, "ebpf.rest.len") :
 			NULL;
-	const char *wire;
+	const char *wire, *ts;
 
 	fs->rest_len = -1;
 	fs->wire_len = -1;
@@ -328,6 +330,22 @@ static int rest_field(struct build *b, struct fieldset *fs)
 	/* ig's packet capture (gadgets/tcpdump): pcap.payload marks the
 	 * bytes, which ig's pcap-ng output writes as Ethernet frames */
 	fs->rest_ether = metadata_ds_annotation(b->md, b->ds, "pcap.payload");
+	ts = metadata_ds_annotation(b->md, b->ds, "pcap.timestamp");
+	if (ts && !(fs->pcap_ts = strdup(ts)))
+		return error_set(b->err, ENOMEM, "fields");
+	/* the interface of each packet (pkg/operators/cli): what the
+	 * fields say, read by the pcap-ng writer, which checks them */
+	for (size_t i = 0; i < fs->n; i++) {
+		struct field *f = &fs->f[i];
+		const char *key =
+			build_ann_lookup(b, f->name, "pcap.interface-key");
+		const char *var =
+			build_ann_lookup(b, f->name, "pcap.interface-var");
+
+		f->if_key = key && !strcmp(key, "true");
+		if (var && !(f->if_var = strdup(var)))
+			return error_set(b->err, ENOMEM, "fields");
+	}
 	wire = metadata_ds_annotation(b->md, b->ds, "pcap.packet-length");
 	if (!wire)
 		return 0;

@@ -155,6 +155,12 @@ struct field {
 
 	/* Selection state. */
 	bool selected; /* part of an explicit --fields selection */
+
+	/* pcap-ng (ig's pcap.interface-key: true, pcap.interface-var:
+	 * NAME): the value is part of the packet's interface key; NAME=value
+	 * is part of the interface's description (NULL: not). */
+	bool if_key;
+	char *if_var;
 };
 
 struct fieldset {
@@ -177,6 +183,7 @@ struct fieldset {
 			  * annotations), else it starts at its IP header */
 	int wire_len; /* pcap.packet-length: the packet's length before it
 		       * was cut, -1 if none */
+	char *pcap_ts; /* pcap.timestamp: the packet time's field, NULL */
 	size_t n_unknown;
 };
 

@@ -6,13 +6,17 @@
  * follow the event struct, and those bytes (ebpf.rest.name) are a packet
  * from its IP header on, or an Ethernet frame when the data source has
  * ig's pcap.payload annotation (ig's tcpdump; pcap.packet-length then
- * names the field with the frame's length before it was cut).  One
- * interface block per network namespace (named after it), the runner's
- * own first, in the header (readers want one even without packets), and
- * for a source without a netns field, the packets' too; one enhanced
- * packet block per event with its timestamp, its length (a cut IP packet
- * keeps the one its header says) and a comment naming process,
- * container, pod and namespace.
+ * names the field with the frame's length before it was cut).  The
+ * packets' interfaces are ig's when fields are annotated
+ * pcap.interface-key: true or pcap.interface-var: NAME (ig's tcpdump): one
+ * per value of those fields, named "virtual" and described by the
+ * "NAME=value" of the variables joined by ";"; else one per network
+ * namespace, named after it.  The runner's own namespace's interface comes
+ * first, in the header (readers want one even without packets).  One
+ * enhanced packet block per event with its time (pcap.timestamp's field,
+ * else the first timestamp), its length (a cut IP packet keeps the one its
+ * header says) and a comment naming process, container, pod and
+ * namespace.
  */
 #ifndef RUNNER_PCAPNG_H
 #define RUNNER_PCAPNG_H

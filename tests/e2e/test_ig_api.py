@@ -48,7 +48,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (ROOT, RUNNER, Fail, Netns, Runner,  # noqa: E402
-                     all_stopped, check, eq, main, read_pty, sh, test)
+                     all_stopped, check, eq, link, main, read_pty, sh, test)
 from gadget_env import (build_images, header_cell, run_sync, stop,  # noqa: E402
                         usage_error)
 
@@ -457,8 +457,8 @@ def pcapng_of_ethernet_frames(env):
     """-o pcap-ng of a data source with ig's pcap.* annotations (ig's
     tcpdump, here ig_pf): Ethernet frames, which tshark and tcpdump decode
     down to UDP, each cut to the fixture's 128 bytes with its length on
-    the wire (pcap.packet-length) and its time, on the interface of the
-    runner's network namespace (the data source names none)."""
+    the wire (pcap.packet-length) and its time, on an interface of ig's
+    (named "virtual", below)."""
     t0 = time.time()
     r = _runner_in(NS, ["run", "--store", env.store, "ig_pf:latest",
                         "-o", "pcap-ng", "--pf", f"udp port {PORT + 3}"])
@@ -482,7 +482,7 @@ def pcapng_of_ethernet_frames(env):
             for line in sh(cmd).splitlines()]
     eq([(x["frame.len"], x["frame.cap_len"], x["eth.type"], x["ip.src"],
          x["udp.dstport"], x["frame.interface_name"]) for x in rows],
-       [("342", "128", "0x0800", "127.0.0.1", str(PORT + 3), NS)] * 2,
+       [("342", "128", "0x0800", "127.0.0.1", str(PORT + 3), "virtual")] * 2,
        "frames: Ethernet 14 + IPv4 20 + UDP 8 + 300, 128 captured")
     for x in rows:
         check(t0 <= float(x["frame.time_epoch"]) <= t1,
@@ -491,6 +491,74 @@ def pcapng_of_ethernet_frames(env):
     check("link-type EN10MB" in out and
           out.count(f"127.0.0.1.{PORT + 3}: UDP, length 300") == 2,
           f"tcpdump: {out}")
+
+
+# A datagram to 127.0.0.1 (lo: leaving and arriving) and one to the peer
+# over the veth (leaving only), both to port PORT + 4; prints when done.
+TWO_WAYS = f"""
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", {PORT + 4}))
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.sendto(b"over lo", ("127.0.0.1", {PORT + 4}))
+s.recv(64)
+u.sendto(b"over the veth", ("10.231.0.2", {PORT + 4}))
+"""
+
+
+@test
+def pcapng_interfaces_by_key(env):
+    """ig's pcap.interface-key and pcap.interface-var (ig_pf's gadget.yaml
+    as ig's tcpdump's: ifindex is the key, the direction a variable): a
+    pcap-ng interface for each ifindex and direction that packets came
+    by (lo out, lo in, the veth out), each ig's "virtual" one described by
+    "direction=EGRESS" or "direction=INGRESS"; each packet's time is its
+    timestamp's (pcap.timestamp) and its bytes are the datagram sent."""
+    peer = Netns(f"igapp{os.getpid()}")
+    try:
+        link(env.ns, peer, ["10.231.0.1/24"], ["10.231.0.2/24"],
+             name=f"ip{os.getpid()}")
+        t0 = time.time()
+        r = _runner_in(NS, ["run", "--store", env.store, "ig_pf:latest",
+                            "-o", "pcap-ng", "--pf",
+                            f"udp dst port {PORT + 4}"])
+        try:
+            env.ns.run(f"python3 -c '{TWO_WAYS}'")
+            cols = ["frame.interface_id", "frame.interface_name",
+                    "frame.interface_description", "frame.time_epoch",
+                    "ip.dst", "data.data"]
+            cmd = (f"tshark -r {r.out.name} -d udp.port=={PORT + 4},data "
+                   "-T fields -E separator=/t " +
+                   " ".join(f"-e {c}" for c in cols) + " 2>/dev/null")
+            deadline = time.time() + 10
+            while True:
+                rows = sh(cmd, check_rc=False).splitlines()
+                if len(rows) >= 3 or time.time() > deadline:
+                    break
+                time.sleep(0.2)
+        finally:
+            stop(r)
+        t1 = time.time()
+    finally:
+        peer.delete()
+    rows = [dict(zip(cols, line.split("\t")))
+            for line in sh(cmd).splitlines()]
+    lo = [x for x in rows if x["ip.dst"] == "127.0.0.1"]
+    veth = [x for x in rows if x["ip.dst"] == "10.231.0.2"]
+    eq((len(lo), len(veth), len(rows)), (2, 1, 3), f"frames: {rows}")
+    eq(sorted(x["frame.interface_description"] for x in lo),
+       ["direction=EGRESS", "direction=INGRESS"], "lo: each way")
+    eq(veth[0]["frame.interface_description"], "direction=EGRESS",
+       "the veth: out")
+    ids = {x["frame.interface_id"] for x in rows}
+    eq(len(ids), 3, f"an interface per ifindex and direction: {rows}")
+    check("0" not in ids, "interface 0 (the runner's namespace) unused")
+    for x in rows:
+        eq(x["frame.interface_name"], "virtual", "ig's interface name")
+        check(t0 <= float(x["frame.time_epoch"]) <= t1,
+              f"time {x['frame.time_epoch']} in [{t0}, {t1}]")
+    eq([x["data.data"] for x in lo], [b"over lo".hex()] * 2, "lo's bytes")
+    eq(veth[0]["data.data"], b"over the veth".hex(), "the veth's bytes")
 
 
 @test
