@@ -272,6 +272,21 @@ bool fieldset_has_packets(const struct fieldset *fs)
 	return fs->rest_len >= 0;
 }
 
+bool fieldset_shows_rest(const struct fieldset *fs, bool columns)
+{
+	for (size_t i = 0; i < fs->n; i++) {
+		if (fs->f[i].kind != FK_REST)
+			continue;
+		if (!columns)
+			return !fs->f[i].json_skip &&
+			       (!fs->explicit_selection || fs->f[i].selected);
+		for (size_t c = 0; c < fs->n_cols; c++)
+			if (fs->cols[c] == (int)i)
+				return true;
+	}
+	return false;
+}
+
 bool fieldset_has_runtime(const struct fieldset *fs)
 {
 	for (size_t i = 0; i < fs->n; i++)
@@ -291,6 +306,29 @@ int fieldset_time_field(const struct fieldset *fs)
 __u64 fieldset_time(const struct fieldset *fs, int field, const void *ev)
 {
 	return field_u64(&fs->f[field], ev);
+}
+
+/*
+ * ebpf.rest.name: the bytes after the struct are a field of that name,
+ * as ig's ebpf operator adds it (after the struct's members).
+ */
+static int add_rest_field(struct build *b)
+{
+	const char *name =
+		b->md ? metadata_ds_annotation(b->md, b->ds, "ebpf.rest.name") :
+			NULL;
+	int i;
+
+	if (!name)
+		return 0;
+	for (size_t j = 0; j < b->n; j++)
+		if (!strcmp(b->f[j].name, name))
+			return error_set(b->err, 0,
+					 "ebpf.rest.name names a field of the "
+					 "struct: %s",
+					 name);
+	i = build_add_field(b, NULL, name, -1, 0, FK_REST);
+	return i < 0 ? -1 : 0;
 }
 
 /*
@@ -376,6 +414,8 @@ int fieldset_new(const struct btf *btf, __u32 type_id,
 	if (!r)
 		r = build_walk_struct(&b, id, 0, NULL, -1, 0, 0);
 	if (!r)
+		r = add_rest_field(&b);
+	if (!r)
 		r = add_runtime_fields(&b);
 	if (!r)
 		r = add_k8s_fields(&b);
@@ -442,6 +482,8 @@ int fieldset_new(const struct btf *btf, __u32 type_id,
 					       f->max_text + 2;
 		if (f->kind == FK_STRING)
 			f->max_json = (size_t)f->size * 6 + 2;
+		if (f->kind == FK_REST) /* hex, quoted */
+			f->max_json = f->max_text + 2;
 	}
 	fs->cols = calloc(fs->n ? fs->n : 1, sizeof(*fs->cols));
 	if (!fs->cols) {

@@ -60,6 +60,10 @@ int fieldset_time_field(const struct fieldset *fs);
 __u64 fieldset_time(const struct fieldset *fs, int field, const void *ev);
 /* Do fs's records carry packet bytes after the event (ebpf.rest.len)? */
 bool fieldset_has_packets(const struct fieldset *fs);
+/* Does an output of fs show the bytes after the event (ebpf.rest.name's
+ * field): in its columns, else in JSON (not skipped, not left out by
+ * --fields)? */
+bool fieldset_shows_rest(const struct fieldset *fs, bool columns);
 
 /*
  * Where the runner runs decides which enrichment subtree the default

@@ -205,6 +205,8 @@ int build_default_width(const struct field *f)
 	case FK_KSTACK:
 	case FK_USTACK:
 		return 20;
+	case FK_REST:
+		return 16; /* ig's default width */
 	case FK_STRUCT:
 		break;
 	}
@@ -286,6 +288,8 @@ size_t build_max_text(const struct field *f)
 	case FK_KSTACK:
 	case FK_USTACK:
 		return STACK_TEXT_MAX;
+	case FK_REST: /* the hex of JSON, longer than "<N bytes>" */
+		return 2 * FIELD_REST_MAX;
 	}
 	return 0;
 }

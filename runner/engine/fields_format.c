@@ -776,6 +776,14 @@ static size_t value_text(struct render_ctx *rc, const struct field *f,
 		return n;
 	case FK_INTARRAY:
 		return fmt_intarray(f, buf, ev);
+	case FK_REST: { /* as ig's columns show bytes */
+		size_t len;
+
+		field_rest(rc, ev, &len);
+		buf[0] = '<';
+		n = 1 + fmt_u64(buf + 1, len);
+		return n + put(buf + n, " bytes>", 7);
+	}
 	case FK_IPADDR:
 	case FK_L3EP:
 		return fmt_ip(buf, (const __u8 *)ev + f->addr_off,
@@ -814,6 +822,18 @@ static size_t value_text(struct render_ctx *rc, const struct field *f,
 	default: /* FK_STRUCT: no text of its own */
 		return 0;
 	}
+}
+
+const unsigned char *field_rest(const struct render_ctx *rc, const void *ev,
+				size_t *len)
+{
+	const struct fieldset *fs = rc->fs;
+	size_t n = rc->rest_size;
+
+	if (fs->rest_len >= 0 && field_u64(&fs->f[fs->rest_len], ev) < n)
+		n = field_u64(&fs->f[fs->rest_len], ev);
+	*len = n < FIELD_REST_MAX ? n : FIELD_REST_MAX;
+	return (const unsigned char *)ev + fs->event_size;
 }
 
 size_t field_text(struct render_ctx *rc, const struct field *f, const void *ev,

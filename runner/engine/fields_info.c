@@ -38,13 +38,13 @@ enum ig_flag {
 /* A field that is not read from the event as it is (ig's operators add
  * such fields, each with its own payload): a formatted X, an endpoint's
  * addr (ig's formatter makes it a string from addr_raw and the version),
- * a user or group name, enrichment. */
+ * a user or group name, enrichment, the bytes after the struct. */
 static bool is_derived(const struct field *f)
 {
 	return f->fmt_of >= 0 || f->kind == FK_IPADDR ||
 	       f->kind == FK_RUNTIME || f->kind == FK_K8S ||
 	       f->kind == FK_USTACK || f->kind == FK_USER ||
-	       f->kind == FK_GROUP;
+	       f->kind == FK_GROUP || f->kind == FK_REST;
 }
 
 /* The enrichment subtrees' parents (runtime, k8s): no value at all. */
@@ -84,6 +84,8 @@ static unsigned int ig_kind(const struct fieldset *fs, size_t i)
 		return IG_INVALID;
 	if (f->kind == FK_K8S && f->info == K8S_HOSTNETWORK)
 		return IG_BOOL;
+	if (f->kind == FK_REST) /* ebpf.rest.name: ig adds it as bytes */
+		return IG_BYTES;
 	if (is_derived(f))
 		return IG_STRING;
 	switch (f->kind) {

@@ -52,7 +52,12 @@ enum field_kind {
 	FK_K8S, /* pod of the event's mount (else network) namespace */
 	FK_KSTACK, /* gadget_kernel_stack id as "sym; sym; " */
 	FK_USTACK, /* gadget_user_stack: addresses, buildid or symbols */
+	FK_REST, /* ebpf.rest.name: the bytes after the struct, hex in JSON,
+		  * "<N bytes>" in columns (ig's Kind_Bytes) */
 };
+
+/* Bytes after the struct that are read as a field (a packet: 64 KiB). */
+#define FIELD_REST_MAX 65535
 
 /* What an FK_RUNTIME field shows of the container. */
 enum runtime_info {
@@ -199,11 +204,16 @@ struct render_ctx {
 	size_t ts_prefix_len, ts_zone_len;
 	struct timefmt_cache *ts_cache; /* formatters.timestamp.format's */
 	struct idcache *users, *groups;
+	size_t rest_size; /* bytes after the struct in the record rendered */
 };
 
 void render_ctx_init(struct render_ctx *rc, const struct fieldset *fs);
 void render_ctx_fini(struct render_ctx *rc);
 
+/* The bytes after the struct (FK_REST) of ev, whose record rc tells:
+ * as many as the ebpf.rest.len field says, within the record. */
+const unsigned char *field_rest(const struct render_ctx *rc, const void *ev,
+				size_t *len);
 /* Integer value of a scalar field (bitfields, signed sign-extended),
  * plus its add. */
 __u64 field_u64(const struct field *f, const void *ev);

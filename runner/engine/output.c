@@ -430,6 +430,18 @@ size_t output_json_value(struct output *o, const struct field *f,
 		if (!f->json_string)
 			return field_text(&o->rc, f, ev, out);
 		break;
+	case FK_REST: { /* ig's JSON: bytes as a hex string */
+		const unsigned char *b = field_rest(&o->rc, ev, &n);
+		char *h = o->mode == OUTPUT_YAML ? o->text : out + 1;
+
+		for (size_t i = 0; i < n; i++)
+			fmt_hex(h + 2 * i, b[i], 2);
+		if (o->mode == OUTPUT_YAML)
+			return yaml_value(o, f, h, 2 * n, out);
+		out[0] = '"';
+		out[1 + 2 * n] = '"';
+		return 2 * n + 2;
+	}
 	default:
 		break;
 	}
@@ -1213,6 +1225,8 @@ void output_event(struct output *o, const void *data, size_t size)
 
 	if (o->err)
 		return;
+	o->rc.rest_size = size > o->fs->event_size ? size - o->fs->event_size :
+						     0;
 	if (o->mode == OUTPUT_PCAPNG) {
 		out = reserve(o);
 		n = pcapng_event(o->pcap, &o->rc, data, size, out);

@@ -822,12 +822,19 @@ static void select_in_kernel(void *ctx, __u64 mntns,
 	}
 }
 
-/* Does any data source write pcap-ng? */
+/* Does any data source's output read its packets (pcap-ng, or a field
+ * shown)? */
 static bool writes_packets(const struct session *s)
 {
-	for (size_t i = 0; i < s->n_src; i++)
-		if (!s->src[i].no_output && s->src[i].mode == OUTPUT_PCAPNG)
+	for (size_t i = 0; i < s->n_src; i++) {
+		const struct source *src = &s->src[i];
+
+		if (src->no_output)
+			continue;
+		if (src->mode == OUTPUT_PCAPNG ||
+		    fieldset_shows_rest(src->fs, src->mode == OUTPUT_COLUMNS))
 			return true;
+	}
 	return false;
 }
 
@@ -847,7 +854,8 @@ int session_start(struct session *s, int fd, struct error **err)
 		containers_filter_fds(s->ctrs, &mntns_fd, &s->pods_netns_fd);
 		s->pods_in_kernel = gadget_mntns_filter_enable(s->g, mntns_fd);
 	}
-	/* only pcap-ng writes the packet bytes after an event */
+	/* only pcap-ng and an output that shows them (ig's payload) read
+	 * the packet bytes after an event */
 	if (!writes_packets(s))
 		gadget_rest_unwanted(s->g);
 	engine_step("session opened");

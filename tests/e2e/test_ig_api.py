@@ -561,6 +561,55 @@ def pcapng_interfaces_by_key(env):
     eq(veth[0]["data.data"], b"over the veth".hex(), "the veth's bytes")
 
 
+# One datagram "payload, as sent" to PORT + 5 on lo.
+PAYLOAD_DGRAM = f"""
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", {PORT + 5}))
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.sendto(b"payload, as sent", ("127.0.0.1", {PORT + 5}))
+s.recv(64)
+"""
+
+
+@test
+def payload_in_json_and_columns(env):
+    """ig's payload field (ebpf.rest.name), as ig's JSON writes bytes: a
+    hex string, here the Ethernet frame of the datagram sent (its IPv4
+    ethertype, its ports, its bytes last), payload_len bytes of it; in
+    columns ig's "<N bytes>": 14 + 20 + 8 + 16."""
+    sent = b"payload, as sent"
+    pf = ["--pf", f"udp dst port {PORT + 5}"]
+    r = run(env, "ig_pf:latest", *pf, netns=NS)
+    try:
+        env.ns.run(f"python3 -c '{PAYLOAD_DGRAM}'")
+        r.wait_for(lambda e: e.get("ingress") == 1)
+    finally:
+        stop(r)
+    evs = r.events()
+    eq(sorted(e["ingress"] for e in evs), [0, 1], f"each way on lo: {evs}")
+    evs = [e for e in evs if e["ingress"] == 1]
+    frame = bytes.fromhex(evs[0]["payload"])
+    eq(len(frame), evs[0]["payload_len"], "payload_len bytes")
+    eq((frame[12:14], int.from_bytes(frame[36:38], "big"), frame[-16:]),
+       (b"\x08\x00", PORT + 5, sent), f"the frame: {frame.hex()}")
+    eq(len(frame), 14 + 20 + 8 + len(sent), "the whole frame")
+
+    r = _runner_in(NS, ["run", "--store", env.store, "ig_pf:latest",
+                        "-o", "columns", "--fields", "dport,payload"] + pf)
+    try:
+        env.ns.run(f"python3 -c '{PAYLOAD_DGRAM}'")
+        deadline = time.time() + 10
+        while (r.stdout().count("bytes>") < 2 and
+               time.time() < deadline):
+            time.sleep(0.1)
+    finally:
+        stop(r)
+    eq([line.split(None, 1) for line in r.stdout().splitlines()],
+       [["DPORT", "PAYLOAD"]] + [[str(PORT + 5), "<58 bytes>"]] * 2,
+       "columns")
+
+
 @test
 def pcapng_without_packets(env):
     """-o pcap-ng that writes no packet still writes an interface, which

@@ -593,6 +593,97 @@ static void yaml__int_array__block_sequence(void **state)
 	btf__free(btf);
 }
 
+/*
+ * ig's payload (ebpf.rest.name): the bytes after the struct, as many as
+ * ebpf.rest.len says and the record holds; JSON and YAML have them as a
+ * hex string (ig's JSON of a Kind_Bytes), columns as "<N bytes>" (ig's
+ * column of a field without a Go type).
+ */
+static void rest__payload__hex_in_json_count_in_columns(void **state)
+{
+	static const char yaml[] = "name: t\n"
+				   "datasources:\n"
+				   "  ev:\n"
+				   "    annotations:\n"
+				   "      ebpf.rest.len: len\n"
+				   "      ebpf.rest.name: payload\n";
+	static const char clash[] = "name: t\n"
+				    "datasources:\n"
+				    "  ev:\n"
+				    "    annotations:\n"
+				    "      ebpf.rest.name: n\n";
+	struct {
+		__u32 len, n;
+		unsigned char pkt[6];
+	} rec = { 4, 7, { 0xde, 0xad, 0xbe, 0xef, 0x01, 0x02 } };
+	size_t size = 8 + sizeof(rec.pkt);
+	struct gadget_metadata *md = NULL;
+	struct fieldset *fs = NULL;
+	struct error *err = NULL;
+	struct btf *btf = btf__new_empty();
+	const char *out;
+	int u32, id;
+
+	u32 = btf__add_int(btf, "unsigned int", 4, 0);
+	id = btf__add_struct(btf, "ev", 8);
+	assert_int_equal(btf__add_field(btf, "len", u32, 0, 0), 0);
+	assert_int_equal(btf__add_field(btf, "n", u32, 32, 0), 0);
+	if (metadata_parse(yaml, strlen(yaml), "t.yaml", &md, &err) ||
+	    fieldset_new(btf, id, md, "ev", &fs, &err))
+		fail_msg("%s", error_msg(err));
+	assert_string_equal(render_one(*state, fs, OUTPUT_JSON, &rec, size),
+			    "{\"len\":4,\"n\":7,\"payload\":\"deadbeef\"}\n");
+	assert_string_equal(render_one(*state, fs, OUTPUT_YAML, &rec, size),
+			    "---\n"
+			    "len: 4\n"
+			    "\"n\": 7\n"
+			    "payload: deadbeef\n");
+	out = render_one(*state, fs, OUTPUT_COLUMNS, &rec, size);
+	assert_string_equal(out, "4          7          <4 bytes>\n");
+	/* more than the record holds: what it holds */
+	rec.len = 100;
+	assert_string_equal(
+		render_one(*state, fs, OUTPUT_JSON, &rec, size),
+		"{\"len\":100,\"n\":7,\"payload\":\"deadbeef0102\"}\n");
+	assert_non_null(
+		strstr(render_one(*state, fs, OUTPUT_COLUMNS, &rec, size),
+		       "<6 bytes>"));
+	/* the same struct, other bytes after it, in one output: each its
+	 * own (nothing kept by the struct's bytes) */
+	{
+		struct fx *x = *state;
+		struct output *o;
+
+		assert_int_equal(ftruncate(x->fd, 0), 0);
+		assert_int_equal(lseek(x->fd, 0, SEEK_SET), 0);
+		o = out_new(x, fs, OUTPUT_JSON);
+		output_event(o, &rec, size);
+		rec.pkt[0] = 0x11;
+		output_event(o, &rec, size);
+		output_free(o);
+		assert_string_equal(written(x),
+				    "{\"len\":100,\"n\":7,"
+				    "\"payload\":\"deadbeef0102\"}\n"
+				    "{\"len\":100,\"n\":7,"
+				    "\"payload\":\"11adbeef0102\"}\n");
+	}
+	/* a record of the struct alone: none */
+	assert_string_equal(render_one(*state, fs, OUTPUT_JSON, &rec, 8),
+			    "{\"len\":100,\"n\":7,\"payload\":\"\"}\n");
+	fieldset_free(fs);
+	metadata_free(md);
+
+	/* a member of the struct by that name: refused, as ig does */
+	assert_int_equal(
+		metadata_parse(clash, strlen(clash), "t.yaml", &md, &err), 0);
+	assert_int_equal(fieldset_new(btf, id, md, "ev", &fs, &err), -1);
+	assert_string_equal(error_msg(err), "data source ev: ebpf.rest.name "
+					    "names a field of the struct: n");
+	error_free(err);
+	metadata_free(md);
+	btf__free(btf);
+}
+
 static void batching__threshold__writes_whole_lines(void **state)
 {
 	struct fx *x = *state;
@@ -769,6 +860,7 @@ int main(void)
 		T(yaml__keys_read_as_bools_or_null__quoted),
 		T(json_and_yaml__keys__each_in_igs_order),
 		T(yaml__int_array__block_sequence),
+		T(rest__payload__hex_in_json_count_in_columns),
 		T(batching__threshold__writes_whole_lines),
 		T(flush_due__file_held_pipe_at_once),
 		T(write_error__reported_then_events_dropped),
