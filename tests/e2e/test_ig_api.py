@@ -441,15 +441,44 @@ def packet_filter_expressions(env):
           "tcp: the first connection's segments")
 
 
-# One 300-byte datagram to PORT + 3 on lo.
-BIG_DGRAM = f"""
+def lo_datagram(port, data, then=""):
+    """A script that sends data (a Python expression) to port on lo,
+    receives it, then runs then."""
+    return f"""
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", {PORT + 3}))
+s.bind(("127.0.0.1", {port}))
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-u.sendto(b"x" * 300, ("127.0.0.1", {PORT + 3}))
+u.sendto({data}, ("127.0.0.1", {port}))
 s.recv(400)
-"""
+{then}"""
+
+
+# One 300-byte datagram to PORT + 3 on lo.
+BIG_DGRAM = lo_datagram(PORT + 3, 'b"x" * 300')
+
+
+def pcapng_capture(env, pf, script, cols, n, tshark=""):
+    """ig_pf -o pcap-ng in the namespace with --pf pf while script runs
+    there, until tshark (with options tshark) reads n frames of it: the
+    frames' cols, the times before and after, and the file."""
+    t0 = time.time()
+    r = _runner_in(NS, ["run", "--store", env.store, "ig_pf:latest",
+                        "-o", "pcap-ng", "--pf", pf])
+    cmd = (f"tshark -r {r.out.name} {tshark} -T fields -E separator=/t " +
+           " ".join(f"-e {c}" for c in cols) + " 2>/dev/null")
+    try:
+        env.ns.run(f"python3 -c '{script}'")
+        deadline = time.time() + 10
+        while (len(sh(cmd, check_rc=False).splitlines()) < n and
+               time.time() < deadline):
+            time.sleep(0.2)
+    finally:
+        stop(r)
+    t1 = time.time()
+    rows = [dict(zip(cols, line.split("\t")))
+            for line in sh(cmd).splitlines()]
+    return rows, t0, t1, r.out.name
 
 
 @test
@@ -459,27 +488,10 @@ def pcapng_of_ethernet_frames(env):
     down to UDP, each cut to the fixture's 128 bytes with its length on
     the wire (pcap.packet-length) and its time, on an interface of ig's
     (named "virtual", below)."""
-    t0 = time.time()
-    r = _runner_in(NS, ["run", "--store", env.store, "ig_pf:latest",
-                        "-o", "pcap-ng", "--pf", f"udp port {PORT + 3}"])
-    try:
-        env.ns.run(f"python3 -c '{BIG_DGRAM}'")
-        cols = ["frame.len", "frame.cap_len", "eth.type", "ip.src",
-                "udp.dstport", "frame.interface_name", "frame.time_epoch"]
-        cmd = (f"tshark -r {r.out.name} -T fields -E separator=/t " +
-               " ".join(f"-e {c}" for c in cols) + " 2>/dev/null")
-        deadline = time.time() + 10
-        while True:  # each direction on lo
-            rows = [dict(zip(cols, line.split("\t")))
-                    for line in sh(cmd, check_rc=False).splitlines()]
-            if len(rows) >= 2 or time.time() > deadline:
-                break
-            time.sleep(0.2)
-    finally:
-        stop(r)
-    t1 = time.time()
-    rows = [dict(zip(cols, line.split("\t")))
-            for line in sh(cmd).splitlines()]
+    cols = ["frame.len", "frame.cap_len", "eth.type", "ip.src",
+            "udp.dstport", "frame.interface_name", "frame.time_epoch"]
+    rows, t0, t1, path = pcapng_capture(env, f"udp port {PORT + 3}",
+                                        BIG_DGRAM, cols, 2)
     eq([(x["frame.len"], x["frame.cap_len"], x["eth.type"], x["ip.src"],
          x["udp.dstport"], x["frame.interface_name"]) for x in rows],
        [("342", "128", "0x0800", "127.0.0.1", str(PORT + 3), "virtual")] * 2,
@@ -487,23 +499,17 @@ def pcapng_of_ethernet_frames(env):
     for x in rows:
         check(t0 <= float(x["frame.time_epoch"]) <= t1,
               f"time {x['frame.time_epoch']} in [{t0}, {t1}]")
-    out = sh(f"tcpdump -nn -r {r.out.name} 2>&1")
+    out = sh(f"tcpdump -nn -r {path} 2>&1")
     check("link-type EN10MB" in out and
           out.count(f"127.0.0.1.{PORT + 3}: UDP, length 300") == 2,
           f"tcpdump: {out}")
 
 
 # A datagram to 127.0.0.1 (lo: leaving and arriving) and one to the peer
-# over the veth (leaving only), both to port PORT + 4; prints when done.
-TWO_WAYS = f"""
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", {PORT + 4}))
-u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-u.sendto(b"over lo", ("127.0.0.1", {PORT + 4}))
-s.recv(64)
-u.sendto(b"over the veth", ("10.231.0.2", {PORT + 4}))
-"""
+# over the veth (leaving only), both to port PORT + 4.
+TWO_WAYS = lo_datagram(
+    PORT + 4, 'b"over lo"',
+    f'u.sendto(b"over the veth", ("10.231.0.2", {PORT + 4}))')
 
 
 @test
@@ -518,31 +524,14 @@ def pcapng_interfaces_by_key(env):
     try:
         link(env.ns, peer, ["10.231.0.1/24"], ["10.231.0.2/24"],
              name=f"ip{os.getpid()}")
-        t0 = time.time()
-        r = _runner_in(NS, ["run", "--store", env.store, "ig_pf:latest",
-                            "-o", "pcap-ng", "--pf",
-                            f"udp dst port {PORT + 4}"])
-        try:
-            env.ns.run(f"python3 -c '{TWO_WAYS}'")
-            cols = ["frame.interface_id", "frame.interface_name",
-                    "frame.interface_description", "frame.time_epoch",
-                    "ip.dst", "data.data"]
-            cmd = (f"tshark -r {r.out.name} -d udp.port=={PORT + 4},data "
-                   "-T fields -E separator=/t " +
-                   " ".join(f"-e {c}" for c in cols) + " 2>/dev/null")
-            deadline = time.time() + 10
-            while True:
-                rows = sh(cmd, check_rc=False).splitlines()
-                if len(rows) >= 3 or time.time() > deadline:
-                    break
-                time.sleep(0.2)
-        finally:
-            stop(r)
-        t1 = time.time()
+        cols = ["frame.interface_id", "frame.interface_name",
+                "frame.interface_description", "frame.time_epoch",
+                "ip.dst", "data.data"]
+        rows, t0, t1, _ = pcapng_capture(
+            env, f"udp dst port {PORT + 4}", TWO_WAYS, cols, 3,
+            tshark=f"-d udp.port=={PORT + 4},data")
     finally:
         peer.delete()
-    rows = [dict(zip(cols, line.split("\t")))
-            for line in sh(cmd).splitlines()]
     lo = [x for x in rows if x["ip.dst"] == "127.0.0.1"]
     veth = [x for x in rows if x["ip.dst"] == "10.231.0.2"]
     eq((len(lo), len(veth), len(rows)), (2, 1, 3), f"frames: {rows}")
@@ -562,14 +551,7 @@ def pcapng_interfaces_by_key(env):
 
 
 # One datagram "payload, as sent" to PORT + 5 on lo.
-PAYLOAD_DGRAM = f"""
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", {PORT + 5}))
-u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-u.sendto(b"payload, as sent", ("127.0.0.1", {PORT + 5}))
-s.recv(64)
-"""
+PAYLOAD_DGRAM = lo_datagram(PORT + 5, 'b"payload, as sent"')
 
 
 @test

@@ -100,6 +100,17 @@ static struct w *w_new(const char *more, char *msg, size_t msg_size)
 	return w;
 }
 
+/* As w_new(), which must take the gadget.yaml. */
+static struct w *w_ok(const char *more)
+{
+	char msg[256];
+	struct w *w = w_new(more, msg, sizeof(msg));
+
+	if (!w)
+		fail_msg("%s", msg);
+	return w;
+}
+
 static void w_free(struct w *w)
 {
 	render_ctx_fini(&w->rc);
@@ -230,19 +241,16 @@ static void keys_and_vars__one_interface_per_key(void **state)
 {
 	struct file_rd rd;
 	struct w *w;
-	char msg[256];
 
 	(void)state;
-	w = w_new("      pcap.timestamp: timestamp\n"
-		  "    fields:\n"
-		  "      ifindex:\n"
-		  "        annotations:\n"
-		  "          pcap.interface-key: true\n"
-		  "      name:\n"
-		  "        annotations:\n"
-		  "          pcap.interface-var: the.name\n",
-		  msg, sizeof(msg));
-	assert_non_null(w);
+	w = w_ok("      pcap.timestamp: timestamp\n"
+		 "    fields:\n"
+		 "      ifindex:\n"
+		 "        annotations:\n"
+		 "          pcap.interface-key: true\n"
+		 "      name:\n"
+		 "        annotations:\n"
+		 "          pcap.interface-var: the.name\n");
 	packet(w, T0, 1, "a b", 0);
 	packet(w, T0 + 1, 2, "a b", 1);
 	packet(w, T0 + 2, 1, "a b", 2);
@@ -284,18 +292,15 @@ static void vars_only__key_and_description(void **state)
 {
 	struct file_rd rd;
 	struct w *w;
-	char msg[256];
 
 	(void)state;
-	w = w_new("    fields:\n"
-		  "      name:\n"
-		  "        annotations:\n"
-		  "          pcap.interface-var: n\n"
-		  "      timestamp:\n"
-		  "        annotations:\n"
-		  "          pcap.interface-var: t\n",
-		  msg, sizeof(msg));
-	assert_non_null(w);
+	w = w_ok("    fields:\n"
+		 "      name:\n"
+		 "        annotations:\n"
+		 "          pcap.interface-var: n\n"
+		 "      timestamp:\n"
+		 "        annotations:\n"
+		 "          pcap.interface-var: t\n");
 	packet(w, T0, 1, "x", 0);
 	packet(w, T0, 2, "x", 0); /* another ifindex: the same key */
 	packet(w, T0, 1, "y", 0);
@@ -316,11 +321,9 @@ static void no_keys__the_runners_namespace(void **state)
 {
 	struct file_rd rd;
 	struct w *w;
-	char msg[256];
 
 	(void)state;
-	w = w_new("", msg, sizeof(msg));
-	assert_non_null(w);
+	w = w_ok("");
 	packet(w, T0, 1, "x", 0);
 	packet(w, T0, 2, "y", 0);
 	read_file(w->buf, w->len, &rd);
@@ -339,18 +342,15 @@ static void timestamp__raw_wall_clock_or_integer_microseconds(void **state)
 {
 	struct file_rd rd;
 	struct w *w;
-	char msg[256];
 
 	(void)state;
-	w = w_new("      pcap.timestamp: timestamp_raw\n", msg, sizeof(msg));
-	assert_non_null(w);
+	w = w_ok("      pcap.timestamp: timestamp_raw\n");
 	packet(w, T0, 1, "x", 0);
 	read_file(w->buf, w->len, &rd);
 	assert_true(rd.pkts[0].ts == 1700000000000000000ULL + T0);
 	w_free(w);
 
-	w = w_new("      pcap.timestamp: ts_us\n", msg, sizeof(msg));
-	assert_non_null(w);
+	w = w_ok("      pcap.timestamp: ts_us\n");
 	packet(w, 1700000000123456ULL, 1, "x", 0);
 	read_file(w->buf, w->len, &rd);
 	assert_true(rd.pkts[0].ts == 1700000000123456000ULL);
