@@ -30,6 +30,7 @@
 #include "runner/engine/param_value.h"
 #include "runner/engine/progpar.h"
 #include "runner/engine/services.h"
+#include "runner/engine/uprobes.h"
 
 #include "runner/engine/gadget_internal.h"
 
@@ -791,7 +792,9 @@ void gadget_host_needs(const struct gadget *g, struct host_needs *needs)
 	for_each_loaded_program (p, g->obj) {
 		const char *sec = bpf_program__section_name(p);
 
-		if (!strncmp(sec, "tracepoint/", 11) || !strncmp(sec, "tp/", 3))
+		/* uprobes by library: the hook on mmap's syscall tracepoint */
+		if (!strncmp(sec, "tracepoint/", 11) ||
+		    !strncmp(sec, "tp/", 3) || uprobes_by_library(sec))
 			needs->tracefs = true;
 		if (!needs->kprobe && is_kprobe_sec(sec)) {
 			needs->kprobe = sec;

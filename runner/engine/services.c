@@ -1,7 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <dirent.h>
 #include <errno.h>
-#include <limits.h>
 #include <linux/perf_event.h>
 #include <net/if.h>
 #include <stddef.h>
@@ -18,17 +16,10 @@
 #include "common/cleanup.h"
 #include "runner/engine/loaded.h"
 #include "runner/engine/services.h"
+#include "runner/engine/uprobes.h"
 
 #include "runner/engine/bpf/sockets.h"
 #include "sockets.skel.h"
-
-#if defined(__x86_64__)
-#define LIB_MULTIARCH "x86_64-linux-gnu"
-#elif defined(__aarch64__)
-#define LIB_MULTIARCH "aarch64-linux-gnu"
-#else
-#define LIB_MULTIARCH "."
-#endif
 
 #define SOCKET_MAP "gadget_sockets"
 #define SOCKET_VALUE "gadget_socket_value"
@@ -50,6 +41,7 @@ struct services {
 	size_t n_tc;
 	int inner_fds[MAX_INNER]; /* templates of inner maps */
 	size_t n_inner;
+	struct uprobes *uprobes;
 };
 
 bool services_want_socket_btf(const struct btf *btf)
@@ -129,23 +121,12 @@ static bool is_prefix(const char *s, const char *prefix)
 	return !strncmp(s, prefix, strlen(prefix));
 }
 
-/* "uprobe/libc:malloc": a library named without a path (ig resolves it,
- * libbpf 1.1 does not). */
-static bool is_bare_uprobe(const char *sec)
-{
-	const char *target = strchr(sec, '/');
-
-	if (!is_prefix(sec, "uprobe/") && !is_prefix(sec, "uretprobe/"))
-		return false;
-	return target && target[1] != '/' && strchr(target, ':');
-}
-
 bool services_attaches(const struct bpf_program *p)
 {
 	const char *sec = bpf_program__section_name(p);
 
 	return is_prefix(sec, "perf_event") || is_prefix(sec, "classifier") ||
-	       is_prefix(sec, "tc") || is_bare_uprobe(sec);
+	       is_prefix(sec, "tc") || uprobes_by_library(sec);
 }
 
 /* Start the enricher and have the gadget share its map. */
@@ -347,72 +328,6 @@ static int attach_tc(struct services *s, struct bpf_program *p,
 	return rc;
 }
 
-/* The file of library lib ("libc", "libssl") in the host's usual
- * folders: <dir>/<lib>.so or the first <dir>/<lib>.so.<version>. */
-static int find_library(const char *lib, char *out, size_t len)
-{
-	static const char *const dirs[] = {
-		"/lib/" LIB_MULTIARCH,
-		"/usr/lib/" LIB_MULTIARCH,
-		"/lib64",
-		"/usr/lib64",
-		"/lib",
-		"/usr/lib",
-		"/usr/local/lib",
-	};
-
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		DIR *d = opendir(dirs[i]);
-		struct dirent *e;
-		size_t n = strlen(lib);
-		bool found = false;
-
-		if (!d)
-			continue;
-		while (!found && (e = readdir(d))) {
-			if (strncmp(e->d_name, lib, n) ||
-			    strncmp(e->d_name + n, ".so", 3) ||
-			    (e->d_name[n + 3] && e->d_name[n + 3] != '.'))
-				continue;
-			found = snprintf(out, len, "%s/%s", dirs[i],
-					 e->d_name) < (int)len;
-		}
-		closedir(d);
-		if (found)
-			return 0;
-	}
-	return -1;
-}
-
-/* uprobe/<lib>:<symbol>, uretprobe/<lib>:<symbol>, in every process. */
-static int attach_uprobe(struct services *s, struct bpf_program *p,
-			 struct error **err)
-{
-	const char *sec = bpf_program__section_name(p);
-	const char *target = strchr(sec, '/') + 1;
-	const char *colon = strchr(target, ':');
-	char lib[128], path[PATH_MAX];
-	struct bpf_link *l;
-	LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = colon + 1,
-		    .retprobe = is_prefix(sec, "uretprobe/"));
-
-	snprintf(lib, sizeof(lib), "%.*s", (int)(colon - target), target);
-	/* a library the host lacks has nothing to probe, as in ig (which
-	 * attaches when a process maps it: not done here) */
-	if (find_library(lib, path, sizeof(path)))
-		return 0;
-	if (s->n_perf == MAX_PERF_LINKS)
-		return error_set(err, 0, "too many perf events");
-	l = bpf_program__attach_uprobe_opts(p, -1, path, 0, &opts);
-	if (!l && errno == ENOENT) /* this build has no such symbol */
-		return 0;
-	if (!l)
-		return error_set(err, errno, "attach %s (%s in %s)",
-				 bpf_program__name(p), sec, path);
-	s->perf_links[s->n_perf++] = l;
-	return 0;
-}
-
 /* The sampling of the perf_event program in section sec. */
 static const struct perf_sampling *
 sampling_of(const char *sec, const char *const *secs,
@@ -439,7 +354,7 @@ bool services_has_tc(struct bpf_object *obj)
 		const char *sec = bpf_program__section_name(p);
 
 		if (services_attaches(p) && !is_prefix(sec, "perf_event") &&
-		    !is_bare_uprobe(sec))
+		    !uprobes_by_library(sec))
 			return true;
 	}
 	return false;
@@ -461,21 +376,22 @@ int services_attach(struct services *s, struct bpf_object *obj,
 		if (is_prefix(sec, "perf_event"))
 			rc = attach_perf(
 				s, p, sampling_of(sec, secs, sampling, n), err);
-		else if (is_bare_uprobe(sec))
-			rc = attach_uprobe(s, p, err);
+		else if (uprobes_by_library(sec))
+			rc = 0; /* all of them at once, below */
 		else
 			rc = attach_tc(s, p, iface && *iface ? iface : NULL,
 				       err);
 		if (rc)
 			return -1;
 	}
-	return 0;
+	return uprobes_new(obj, &s->uprobes, err);
 }
 
 void services_free(struct services *s)
 {
 	if (!s)
 		return;
+	uprobes_free(s->uprobes);
 	for (size_t i = s->n_tc; i > 0; i--) {
 		struct tc_attach *t = &s->tc[i - 1];
 

@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR Apache-2.0 */
+/*
+ * The runner's hook on libraries mapped, for uprobes named by library
+ * ("uprobe/libc:malloc"): a process that maps a file of a wanted name
+ * ("libc.so", "libc.so.6") executable, one the runner did not attach to
+ * at start (a container's copy, a copy at another path), is told with
+ * the file's inode, so that the runner attaches there; an exit or exec of
+ * a process told before is told too, so that the runner drops an
+ * attachment when its last process went.  The iterator tells the same
+ * of the mappings that were there before the runner.
+ *
+ * The inode is the mapping's own (vm_file->f_inode): for a file of an
+ * overlay (a container's), the file below, which the kernel's uprobe
+ * attaches to too (d_real_inode()), so two containers of one image share
+ * one attachment.  The files attached at start are in `quiet`: the
+ * processes mapping them cost a lookup, no note.
+ */
+#include <vmlinux.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+
+#include "runner/engine/bpf/uprobe_maps.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define VM_EXEC 0x4
+#define NAME_LEN 64
+
+const volatile char libs[UPROBE_MAPS_LIBS][UPROBE_MAPS_LIB_LEN] = {};
+const volatile __u32 n_libs = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, UPROBE_MAPS_QUIET);
+	__type(key, struct uprobe_maps_file);
+	__type(value, __u32);
+} quiet SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, UPROBE_MAPS_PROCS);
+	__type(key, __u32); /* tgid */
+	__type(value, __u32);
+} procs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 * 4096); /* 1365 notes */
+} notes SEC(".maps");
+
+/* Does name end in ".so" (after byte from)? */
+static __always_inline bool ends_so(const char *name, __u32 from)
+{
+	__u32 k;
+
+	for (k = from; k < NAME_LEN && name[k]; k++)
+		;
+	return k >= 3 && k < NAME_LEN && name[k - 3] == '.' &&
+	       name[k - 2] == 's' && name[k - 1] == 'o';
+}
+
+/*
+ * Index of the wanted library that file name is (LIB.so, LIB.so.*, or
+ * LIB-*.so, the file glibc before 2.34 names libc-2.31.so behind its
+ * libc.so.6 link), or -1.
+ */
+static __always_inline int lib_of(const char *name)
+{
+	for (__u32 i = 0; i < UPROBE_MAPS_LIBS && i < n_libs; i++) {
+		__u32 j;
+
+		for (j = 0; j < UPROBE_MAPS_LIB_LEN; j++) {
+			char c = libs[i][j];
+
+			if (!c || name[j] != c)
+				break;
+		}
+		if (j == 0 || j >= UPROBE_MAPS_LIB_LEN || libs[i][j] ||
+		    j + 4 >= NAME_LEN)
+			continue;
+		if (name[j] == '.' && name[j + 1] == 's' &&
+		    name[j + 2] == 'o' &&
+		    (name[j + 3] == '\0' || name[j + 3] == '.'))
+			return i;
+		if (name[j] == '-' && ends_so(name, j + 1))
+			return i;
+	}
+	return -1;
+}
+
+/*
+ * Fill n from an executable mapping of a wanted library that is not
+ * quiet; false for any other mapping.
+ */
+static __always_inline bool wanted(struct vm_area_struct *vma,
+				   struct uprobe_maps_note *n)
+{
+	char name[NAME_LEN];
+	struct file *f;
+	struct inode *ino;
+	int lib;
+
+	if (!(BPF_CORE_READ(vma, vm_flags) & VM_EXEC))
+		return false;
+	f = BPF_CORE_READ(vma, vm_file);
+	if (!f)
+		return false;
+	if (bpf_probe_read_kernel_str(name, sizeof(name),
+				      BPF_CORE_READ(f, f_path.dentry,
+						    d_name.name)) <= 0)
+		return false;
+	lib = lib_of(name);
+	if (lib < 0)
+		return false;
+	ino = BPF_CORE_READ(f, f_inode);
+	n->file.ino = BPF_CORE_READ(ino, i_ino);
+	n->file.dev = BPF_CORE_READ(ino, i_sb, s_dev);
+	if (bpf_map_lookup_elem(&quiet, &n->file))
+		return false;
+	n->start = BPF_CORE_READ(vma, vm_start);
+	n->end = BPF_CORE_READ(vma, vm_end);
+	n->kind = UPROBE_MAPS_MAP;
+	n->lib = lib;
+	return true;
+}
+
+/* Follow tgid: its exit or exec is told.  False when the map is full. */
+static __always_inline bool follow(__u32 tgid)
+{
+	__u32 one = 1;
+
+	return !bpf_map_update_elem(&procs, &tgid, &one, BPF_ANY);
+}
+
+struct found {
+	__u32 tgid;
+};
+
+static long on_vma(struct task_struct *task, struct vm_area_struct *vma,
+		   void *data)
+{
+	struct found *fd = data;
+	struct uprobe_maps_note n = {};
+
+	if (!wanted(vma, &n))
+		return 0;
+	n.tgid = fd->tgid;
+	n.untracked = !follow(fd->tgid);
+	/* the runner waits; a full ring: this process is not traced */
+	bpf_ringbuf_output(&notes, &n, sizeof(n), BPF_RB_FORCE_WAKEUP);
+	return 0;
+}
+
+/* ld.so maps a library's code with mmap(PROT_EXEC), dlopen() too. */
+SEC("tracepoint/syscalls/sys_exit_mmap")
+int uprobe_mmap(struct trace_event_raw_sys_exit *ctx)
+{
+	struct found fd = { .tgid = bpf_get_current_pid_tgid() >> 32 };
+
+	if (ctx->ret < 0 && ctx->ret > -4096)
+		return 0; /* failed */
+	bpf_find_vma(bpf_get_current_task_btf(), (__u64)ctx->ret, on_vma, &fd,
+		     0);
+	return 0;
+}
+
+/* Tell that tgid's mappings went, if it was followed. */
+static __always_inline int gone(__u32 tgid)
+{
+	struct uprobe_maps_note *n;
+
+	if (bpf_map_delete_elem(&procs, &tgid))
+		return 0; /* the common case: not followed */
+	n = bpf_ringbuf_reserve(&notes, sizeof(*n), 0);
+	if (!n)
+		return 0; /* its attachments stay */
+	__builtin_memset(n, 0, sizeof(*n));
+	n->tgid = tgid;
+	n->kind = UPROBE_MAPS_GONE;
+	bpf_ringbuf_submit(n, 0);
+	return 0;
+}
+
+SEC("raw_tp/sched_process_exit")
+int BPF_PROG(uprobe_exit, struct task_struct *p)
+{
+	__u32 pid = BPF_CORE_READ(p, pid), tgid = BPF_CORE_READ(p, tgid);
+
+	return pid == tgid ? gone(tgid) : 0; /* the leader: the process */
+}
+
+/* An exec drops the old program's mappings; the new one's mmaps tell. */
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(uprobe_exec, struct task_struct *p)
+{
+	return gone(BPF_CORE_READ(p, tgid));
+}
+
+/* The mappings there before the runner, written to the iterator's
+ * output. */
+SEC("iter/task_vma")
+int uprobe_seed(struct bpf_iter__task_vma *ctx)
+{
+	struct vm_area_struct *vma = ctx->vma;
+	struct task_struct *task = ctx->task;
+	struct uprobe_maps_note n = {};
+
+	if (!vma || !task)
+		return 0;
+	if (!wanted(vma, &n))
+		return 0;
+	n.tgid = task->tgid;
+	n.untracked = !follow(n.tgid);
+	bpf_seq_write(ctx->meta->seq, &n, sizeof(n));
+	return 0;
+}

@@ -1,0 +1,623 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "common/cleanup.h"
+#include "runner/engine/bpf/uprobe_maps.h"
+#include "runner/engine/btf_min.h"
+#include "runner/engine/libbpf_log.h"
+#include "runner/engine/loaded.h"
+#include "runner/engine/log.h"
+#include "runner/engine/uprobes.h"
+
+#include "uprobe_maps.skel.h"
+
+#if defined(__x86_64__)
+#define LIB_MULTIARCH "x86_64-linux-gnu"
+#elif defined(__aarch64__)
+#define LIB_MULTIARCH "aarch64-linux-gnu"
+#else
+#define LIB_MULTIARCH "."
+#endif
+
+/* processes followed in user space: twice the hook's, half full at most */
+#define PROC_SLOTS (2 * UPROBE_MAPS_PROCS)
+
+_Static_assert(UPROBES_MAX_FILES <= 64, "a process's files are a __u64 mask");
+
+struct uprobe_prog {
+	struct bpf_program *p;
+	const char *func;
+	bool ret;
+	int lib; /* index in libs */
+};
+
+/* A file attached: the host's library (pinned) or one a process mapped. */
+struct ufile {
+	struct uprobe_maps_file key;
+	bool used;
+	bool pinned; /* the host's: stays to the end */
+	bool sticky; /* a process not followed maps it: stays too */
+	int lib;
+	__u32 n_procs; /* processes followed that map it */
+	struct bpf_link **links; /* n_progs of them, NULL where none */
+};
+
+/* A process followed: the files it maps (bits of files[]). */
+struct uproc {
+	__u32 tgid; /* 0: free */
+	__u64 files;
+};
+
+struct uprobes {
+	struct uprobe_prog progs[UPROBES_MAX_PROGS];
+	size_t n_progs;
+	char libs[UPROBE_MAPS_LIBS][UPROBE_MAPS_LIB_LEN];
+	size_t n_libs;
+	struct ufile files[UPROBES_MAX_FILES];
+	struct bpf_link **links; /* UPROBES_MAX_FILES * n_progs */
+	struct uproc *procs; /* PROC_SLOTS */
+	size_t n_procs;
+	bool told_full, told_procs;
+	struct uprobe_maps_bpf *skel;
+	struct ring_buffer *rb;
+	pthread_t thread;
+	int stop; /* eventfd: the thread ends */
+};
+
+/* "uprobe/libc:malloc": a library named without a path (ig resolves it,
+ * libbpf 1.1 does not). */
+bool uprobes_by_library(const char *sec)
+{
+	const char *target = strchr(sec, '/');
+
+	if (strncmp(sec, "uprobe/", 7) && strncmp(sec, "uretprobe/", 10))
+		return false;
+	return target && target[1] != '/' && strchr(target, ':');
+}
+
+/* The file of library lib ("libc", "libssl") in the host's usual
+ * folders: <dir>/<lib>.so or the first <dir>/<lib>.so.<version>. */
+static int find_library(const char *lib, char *out, size_t len)
+{
+	static const char *const dirs[] = {
+		"/lib/" LIB_MULTIARCH,
+		"/usr/lib/" LIB_MULTIARCH,
+		"/lib64",
+		"/usr/lib64",
+		"/lib",
+		"/usr/lib",
+		"/usr/local/lib",
+	};
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		DIR *d = opendir(dirs[i]);
+		struct dirent *e;
+		size_t n = strlen(lib);
+		bool found = false;
+
+		if (!d)
+			continue;
+		while (!found && (e = readdir(d))) {
+			if (strncmp(e->d_name, lib, n) ||
+			    strncmp(e->d_name + n, ".so", 3) ||
+			    (e->d_name[n + 3] && e->d_name[n + 3] != '.'))
+				continue;
+			found = snprintf(out, len, "%s/%s", dirs[i],
+					 e->d_name) < (int)len;
+		}
+		closedir(d);
+		if (found)
+			return 0;
+	}
+	return -1;
+}
+
+/* The gadget's uprobes named by library, and the names. */
+static int collect(struct uprobes *u, struct bpf_object *obj,
+		   struct error **err)
+{
+	struct bpf_program *p;
+
+	for_each_loaded_program (p, obj) {
+		const char *sec = bpf_program__section_name(p);
+		const char *target, *colon;
+		struct uprobe_prog *up;
+		size_t n, i;
+
+		if (!uprobes_by_library(sec))
+			continue;
+		target = strchr(sec, '/') + 1;
+		colon = strchr(target, ':');
+		n = colon - target;
+		if (u->n_progs == UPROBES_MAX_PROGS)
+			return error_set(err, 0, "more than %d uprobe programs",
+					 UPROBES_MAX_PROGS);
+		if (n >= UPROBE_MAPS_LIB_LEN)
+			return error_set(err, 0,
+					 "%s: a library name of %d bytes at "
+					 "most",
+					 sec, UPROBE_MAPS_LIB_LEN - 1);
+		for (i = 0; i < u->n_libs; i++)
+			if (!strncmp(u->libs[i], target, n) && !u->libs[i][n])
+				break;
+		if (i == u->n_libs) {
+			if (u->n_libs == UPROBE_MAPS_LIBS)
+				return error_set(
+					err, 0,
+					"uprobes on more than %d libraries",
+					UPROBE_MAPS_LIBS);
+			memcpy(u->libs[i], target, n);
+			u->n_libs++;
+		}
+		up = &u->progs[u->n_progs++];
+		up->p = p;
+		up->func = colon + 1;
+		up->ret = !strncmp(sec, "uretprobe/", 10);
+		up->lib = i;
+	}
+	return 0;
+}
+
+/* The kernel's dev_t of a stat's st_dev (MKDEV: 20 bits of minor). */
+static __u32 kernel_dev(dev_t d)
+{
+	return (__u32)(major(d) << 20 | minor(d));
+}
+
+/*
+ * Attach the programs of f's library to path; a symbol the file does not
+ * have leaves that program out (as ig).  Returns the links made, or -1
+ * with err.
+ */
+static int attach_file(struct uprobes *u, struct ufile *f, const char *path,
+		       struct error **err)
+{
+	int made = 0;
+
+	for (size_t i = 0; i < u->n_progs; i++) {
+		struct uprobe_prog *up = &u->progs[i];
+		LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = up->func,
+			    .retprobe = up->ret);
+
+		if (up->lib != f->lib)
+			continue;
+		f->links[i] = bpf_program__attach_uprobe_opts(up->p, -1, path,
+							      0, &opts);
+		if (f->links[i]) {
+			made++;
+			continue;
+		}
+		if (errno == ENOENT) /* this build has no such symbol */
+			continue;
+		return error_set(err, errno, "attach %s (%s in %s)",
+				 bpf_program__name(up->p),
+				 bpf_program__section_name(up->p), path);
+	}
+	return made;
+}
+
+static void detach_file(struct uprobes *u, struct ufile *f)
+{
+	for (size_t i = u->n_progs; i > 0; i--) {
+		bpf_link__destroy(f->links[i - 1]);
+		f->links[i - 1] = NULL;
+	}
+	f->used = f->pinned = f->sticky = false;
+	f->n_procs = 0;
+}
+
+static struct ufile *file_of(struct uprobes *u,
+			     const struct uprobe_maps_file *key)
+{
+	for (size_t i = 0; i < UPROBES_MAX_FILES; i++)
+		if (u->files[i].used && u->files[i].key.ino == key->ino &&
+		    u->files[i].key.dev == key->dev)
+			return &u->files[i];
+	return NULL;
+}
+
+static struct ufile *free_file(struct uprobes *u)
+{
+	for (size_t i = 0; i < UPROBES_MAX_FILES; i++)
+		if (!u->files[i].used)
+			return &u->files[i];
+	return NULL;
+}
+
+/* The host's libraries, attached at start as before: pinned, and quiet
+ * in the hook (no process of theirs is told). */
+static int attach_host(struct uprobes *u, struct error **err)
+{
+	for (size_t l = 0; l < u->n_libs; l++) {
+		char path[PATH_MAX];
+		struct ufile *f;
+		struct stat st;
+
+		/* a library the host lacks: only where processes map it */
+		if (find_library(u->libs[l], path, sizeof(path)) ||
+		    stat(path, &st))
+			continue;
+		f = free_file(u);
+		f->key.ino = st.st_ino;
+		f->key.dev = kernel_dev(st.st_dev);
+		if (file_of(u, &f->key)) /* two names of one file */
+			continue;
+		f->used = f->pinned = true;
+		f->lib = l;
+		if (attach_file(u, f, path, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The slot of tgid in procs, or the free one where it would go. */
+static struct uproc *proc_slot(struct uprobes *u, __u32 tgid)
+{
+	size_t i = (tgid * 2654435761u) % PROC_SLOTS;
+
+	while (u->procs[i].tgid && u->procs[i].tgid != tgid)
+		i = (i + 1) % PROC_SLOTS;
+	return &u->procs[i];
+}
+
+/* Take slot s out of the linear probing (the entries after it move
+ * back where their probe starts allow). */
+static void proc_remove(struct uprobes *u, struct uproc *s)
+{
+	size_t i = s - u->procs, j = i;
+
+	u->procs[i].tgid = 0;
+	u->n_procs--;
+	for (;;) {
+		size_t home;
+
+		j = (j + 1) % PROC_SLOTS;
+		if (!u->procs[j].tgid)
+			return;
+		home = (u->procs[j].tgid * 2654435761u) % PROC_SLOTS;
+		/* j's entry may fill i if its home is not in (i, j] */
+		if ((j > i && (home <= i || home > j)) ||
+		    (j < i && home <= i && home > j)) {
+			u->procs[i] = u->procs[j];
+			u->procs[j].tgid = 0;
+			i = j;
+		}
+	}
+}
+
+/* A process mapped a file of a wanted library: attach the file unless it
+ * is, and count the process. */
+static int on_map(struct uprobes *u, const struct uprobe_maps_note *n)
+{
+	struct ufile *f = file_of(u, &n->file);
+	struct error *err = NULL;
+	struct uproc *p;
+	char path[64];
+	int fd, made;
+
+	if (n->lib >= u->n_libs)
+		return 0;
+	if (!f) {
+		f = free_file(u);
+		if (!f) {
+			if (!u->told_full)
+				engine_log(ENGINE_LOG_NOTICE,
+					   "uprobes: %d files attached, the "
+					   "most: %s of pid %u (inode %llu) "
+					   "and any file after it not traced",
+					   UPROBES_MAX_FILES, u->libs[n->lib],
+					   n->tgid,
+					   (unsigned long long)n->file.ino);
+			u->told_full = true;
+			return 0;
+		}
+		/* the file mapped, whatever its path in which root */
+		snprintf(path, sizeof(path), "/proc/%u/map_files/%llx-%llx",
+			 n->tgid, (unsigned long long)n->start,
+			 (unsigned long long)n->end);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return 0; /* gone already */
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		f->key = n->file;
+		f->lib = n->lib;
+		f->used = true;
+		made = attach_file(u, f, path, &err);
+		close(fd);
+		if (made < 0) {
+			engine_log(ENGINE_LOG_INFO, "uprobes: %s of pid %u: %s",
+				   u->libs[n->lib], n->tgid, error_msg(err));
+			error_free(err);
+		} else {
+			engine_log(ENGINE_LOG_INFO,
+				   "uprobes: %s of pid %u (inode %llu): %d "
+				   "attached",
+				   u->libs[n->lib], n->tgid,
+				   (unsigned long long)n->file.ino, made);
+		}
+	}
+	if (n->untracked) {
+		f->sticky = true;
+		return 0;
+	}
+	p = proc_slot(u, n->tgid);
+	if (!p->tgid) {
+		if (u->n_procs >= UPROBE_MAPS_PROCS) {
+			if (!u->told_procs)
+				engine_log(ENGINE_LOG_NOTICE,
+					   "uprobes: %d processes followed, "
+					   "the most: the files of others "
+					   "stay attached to the end",
+					   UPROBE_MAPS_PROCS);
+			u->told_procs = true;
+			f->sticky = true;
+			return 0;
+		}
+		p->tgid = n->tgid;
+		p->files = 0;
+		u->n_procs++;
+	}
+	if (!(p->files & 1ULL << (f - u->files))) {
+		p->files |= 1ULL << (f - u->files);
+		f->n_procs++;
+	}
+	return 0;
+}
+
+/* A process followed exited or exec'd: files no process maps go. */
+static void on_gone(struct uprobes *u, __u32 tgid)
+{
+	struct uproc *p = proc_slot(u, tgid);
+
+	if (!p->tgid)
+		return;
+	for (size_t i = 0; i < UPROBES_MAX_FILES; i++) {
+		struct ufile *f = &u->files[i];
+
+		if (!(p->files & 1ULL << i) || --f->n_procs || f->pinned ||
+		    f->sticky)
+			continue;
+		engine_log(ENGINE_LOG_INFO,
+			   "uprobes: %s (inode %llu) detached: its last "
+			   "process went",
+			   u->libs[f->lib], (unsigned long long)f->key.ino);
+		detach_file(u, f);
+	}
+	proc_remove(u, p);
+}
+
+static int on_note(void *ctx, void *data, size_t size)
+{
+	struct uprobes *u = ctx;
+	struct uprobe_maps_note n;
+
+	if (size < sizeof(n))
+		return 0;
+	memcpy(&n, data, sizeof(n));
+	if (n.kind == UPROBE_MAPS_MAP)
+		return on_map(u, &n);
+	if (n.kind == UPROBE_MAPS_GONE)
+		on_gone(u, n.tgid);
+	return 0;
+}
+
+/* The mappings there before: the iterator's records. */
+static int seed(struct uprobes *u, struct error **err)
+{
+	struct bpf_link *l =
+		bpf_program__attach_iter(u->skel->progs.uprobe_seed, NULL);
+	struct uprobe_maps_note buf[256];
+	size_t have = 0;
+	ssize_t n;
+	int fd;
+
+	if (!l)
+		return error_set(err, errno, "attach iterator");
+	fd = bpf_iter_create(bpf_link__fd(l));
+	if (fd < 0) {
+		bpf_link__destroy(l);
+		return error_set(err, -fd, "create iterator");
+	}
+	while ((n = read(fd, (char *)buf + have, sizeof(buf) - have)) > 0) {
+		size_t i;
+
+		have += n;
+		for (i = 0; (i + 1) * sizeof(buf[0]) <= have; i++)
+			on_note(u, &buf[i], sizeof(buf[i]));
+		memmove(buf, (char *)buf + i * sizeof(buf[0]),
+			have - i * sizeof(buf[0]));
+		have -= i * sizeof(buf[0]);
+	}
+	close(fd);
+	bpf_link__destroy(l);
+	return n < 0 ? error_set(err, errno, "read iterator") : 0;
+}
+
+/* The notes thread: waits for notes (or stop), takes them in. */
+static void *notes_main(void *arg)
+{
+	struct uprobes *u = arg;
+	struct pollfd p[2] = {
+		{ .fd = bpf_map__fd(u->skel->maps.notes), .events = POLLIN },
+		{ .fd = u->stop, .events = POLLIN },
+	};
+
+	for (;;) {
+		if (poll(p, 2, -1) < 0 && errno != EINTR) {
+			engine_log(ENGINE_LOG_NOTICE,
+				   "uprobes: wait for notes: %s: libraries "
+				   "mapped from now on are not traced",
+				   strerror(errno));
+			break;
+		}
+		if (p[1].revents)
+			break;
+		ring_buffer__consume(u->rb);
+	}
+	return NULL;
+}
+
+/* Load the hook, seed, start the thread. */
+static int hook_new(struct uprobes *u, struct error **err)
+{
+	libbpf_print_fn_t old_print = libbpf_set_print(engine_libbpf_print);
+	LIBBPF_OPTS(bpf_object_open_opts, opts);
+	struct error *btf_err = NULL;
+	char btf_path[64];
+	sigset_t all, old;
+	const void *elf;
+	size_t len;
+	int rc = -1, btf_fd, r;
+	__u32 one = 1;
+
+	elf = uprobe_maps_bpf__elf_bytes(&len);
+	btf_fd = btf_min_opts(elf, len, &opts, btf_path, sizeof(btf_path),
+			      &btf_err);
+	if (btf_fd < 0) {
+		engine_log(ENGINE_LOG_INFO, "uprobes hook: %s",
+			   error_msg(btf_err));
+		error_free(btf_err);
+	}
+	u->skel = uprobe_maps_bpf__open_opts(&opts);
+	if (!u->skel) {
+		error_set(err, errno, "open");
+		goto out;
+	}
+	memcpy((void *)u->skel->rodata->libs, u->libs, sizeof(u->libs));
+	u->skel->rodata->n_libs = u->n_libs;
+	r = uprobe_maps_bpf__load(u->skel);
+	if (r) {
+		error_set(err, -r, "load");
+		goto out;
+	}
+	for (size_t i = 0; i < UPROBES_MAX_FILES; i++)
+		if (u->files[i].pinned)
+			bpf_map_update_elem(bpf_map__fd(u->skel->maps.quiet),
+					    &u->files[i].key, &one, BPF_ANY);
+	/* the hook first: a mapping after the seed's walk is told */
+	r = uprobe_maps_bpf__attach(u->skel);
+	if (r) {
+		error_set(err, -r, "attach");
+		goto out;
+	}
+	u->rb = ring_buffer__new(bpf_map__fd(u->skel->maps.notes), on_note, u,
+				 NULL);
+	if (!u->rb) {
+		error_set(err, errno, "ring buffer");
+		goto out;
+	}
+	if (seed(u, err))
+		goto out;
+	ring_buffer__consume(u->rb);
+	u->stop = eventfd(0, EFD_CLOEXEC);
+	if (u->stop < 0) {
+		error_set(err, errno, "eventfd");
+		goto out;
+	}
+	/* signals go to the main thread, whose wait they end */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	r = pthread_create(&u->thread, NULL, notes_main, u);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r) {
+		close(u->stop);
+		u->stop = -1;
+		error_set(err, r, "thread");
+		goto out;
+	}
+	rc = 0;
+out:
+	if (btf_fd >= 0)
+		close(btf_fd);
+	libbpf_set_print(old_print);
+	return rc;
+}
+
+int uprobes_new(struct bpf_object *obj, struct uprobes **out,
+		struct error **err)
+{
+	struct uprobes *u = calloc(1, sizeof(*u));
+	struct error *hook_err = NULL;
+
+	*out = NULL;
+	if (!u)
+		return error_set(err, ENOMEM, "uprobes");
+	u->stop = -1;
+	if (collect(u, obj, err))
+		goto free_u;
+	if (!u->n_progs) {
+		free(u);
+		return 0;
+	}
+	u->links = calloc(UPROBES_MAX_FILES * u->n_progs, sizeof(*u->links));
+	u->procs = calloc(PROC_SLOTS, sizeof(*u->procs));
+	if (!u->links || !u->procs) {
+		error_set(err, ENOMEM, "uprobes");
+		goto free_u;
+	}
+	for (size_t i = 0; i < UPROBES_MAX_FILES; i++)
+		u->files[i].links = &u->links[i * u->n_progs];
+	if (attach_host(u, err))
+		goto free_u;
+	if (hook_new(u, &hook_err)) {
+		engine_log(ENGINE_LOG_NOTICE,
+			   "uprobes: hook on mapped libraries: %s: only the "
+			   "host's libraries are traced",
+			   error_msg(hook_err));
+		error_free(hook_err);
+		ring_buffer__free(u->rb);
+		u->rb = NULL;
+		uprobe_maps_bpf__destroy(u->skel);
+		u->skel = NULL;
+		/* what the seed attached stays: its processes are not
+		 * followed */
+		for (size_t i = 0; i < UPROBES_MAX_FILES; i++)
+			u->files[i].sticky = true;
+	}
+	*out = u;
+	return 0;
+
+free_u:
+	uprobes_free(u);
+	return -1;
+}
+
+void uprobes_free(struct uprobes *u)
+{
+	__u64 one = 1;
+
+	if (!u)
+		return;
+	if (u->stop >= 0) {
+		/* an eventfd's write of 1 fails only past 2^64 - 2 */
+		if (write(u->stop, &one, sizeof(one)) != sizeof(one))
+			engine_log(ENGINE_LOG_NOTICE, "stop uprobes notes: %s",
+				   strerror(errno));
+		pthread_join(u->thread, NULL);
+		close(u->stop);
+	}
+	ring_buffer__free(u->rb);
+	uprobe_maps_bpf__destroy(u->skel);
+	if (u->links)
+		for (size_t i = UPROBES_MAX_FILES; i > 0; i--)
+			detach_file(u, &u->files[i - 1]);
+	free(u->links);
+	free(u->procs);
+	free(u);
+}

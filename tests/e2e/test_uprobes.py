@@ -1,0 +1,360 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Uprobes named by library ("uprobe/libc:strfry", as ig's trace_malloc
+names "uprobe/libc:malloc") on other files than the host's library: a copy
+at another path mapped by a host process that starts after the runner,
+podman containers (their libc a file of their image), a container there
+before the runner; each file attached once however many processes map it,
+and detached when its last process went; a bound on the files attached.
+
+The fixture tests/fixtures/ig_uprobe probes libc's strfry(3), which only
+this test's program calls, and sends the string it was given.  The program
+(`calls GO TAG N`) calls strfry("warm-TAG") every 20 ms until file GO
+exists, then strfry("exact-TAG") N times and exits: a warm event says the
+runner attached to its libc, the exact ones are counted (N each, never
+twice: one attachment per file).  A marker, the same program on the host's
+libc, ends each wait for what should not come.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import (ROOT, Fail, Runner, check, eq, main,  # noqa: E402
+                     sh, stop_procs, test)
+from gadget_env import (build_images, json_lines, stop,  # noqa: E402
+                        wait_json, wait_until)
+
+TAG = f"up{os.getpid()}"
+IMAGE = f"localhost/uprobe-test:{TAG}"
+PODMAN_RUN = ("podman run --runtime runc --ulimit nofile=1024:1024"
+              " --ulimit nproc=1024:1024 --network none")
+MAX_FILES = 64  # runner/engine/uprobes.h UPROBES_MAX_FILES
+HOST_LIBC = "/lib/x86_64-linux-gnu/libc.so.6"
+
+PROGRAM = r"""
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+	char buf[32];
+	int n;
+
+	if (argc != 4)
+		return 2;
+	n = atoi(argv[3]);
+	while (access(argv[1], F_OK)) {
+		snprintf(buf, sizeof(buf), "warm-%s", argv[2]);
+		strfry(buf);
+		usleep(20000);
+	}
+	for (int i = 0; i < n; i++) {
+		snprintf(buf, sizeof(buf), "exact-%s", argv[2]);
+		strfry(buf);
+	}
+	return 0;
+}
+"""
+
+
+class Env:
+    pass
+
+
+def setup():
+    env = Env()
+    env.tmp = tempfile.mkdtemp(prefix="uprobes-e2e-")
+    env.store = os.path.join(env.tmp, "store")
+    env.sync = os.path.join(env.tmp, "sync")
+    os.mkdir(env.sync)
+    env.procs, env.containers, env.image = [], [], False
+    try:
+        sh("podman --version")
+        build_images(env.store, {"ig_uprobe:latest":
+                                 f"{ROOT}/tests/fixtures/ig_uprobe"})
+        src = os.path.join(env.tmp, "calls.c")
+        with open(src, "w") as f:
+            f.write(PROGRAM)
+        env.calls = os.path.join(env.tmp, "calls")
+        sh(f"cc -O2 -Wall -Werror -o {env.calls} {src}")
+        env.image = make_image(env)
+    except BaseException:
+        teardown(env)
+        raise
+    return env
+
+
+def make_image(env):
+    """A container image of the program, its libc and loader (copies: not
+    the host's files)."""
+    root = os.path.join(env.tmp, "rootfs")
+    os.makedirs(os.path.join(root, "bin"))
+    os.makedirs(os.path.join(root, "sync"))
+    shutil.copy2(env.calls, os.path.join(root, "bin", "calls"))
+    libs = [w for w in sh(f"ldd {env.calls}").split() if w.startswith("/")]
+    check(any(os.path.basename(p).startswith("libc.so") for p in libs),
+          f"ldd {env.calls}: no libc in {libs}")
+    for p in libs:
+        d = root + os.path.dirname(p)
+        os.makedirs(d, exist_ok=True)
+        shutil.copy2(os.path.realpath(p), d + "/" + os.path.basename(p))
+    sh(f"tar -C {root} -c . | podman import - {IMAGE}")
+    return True
+
+
+def teardown(env):
+    if env is None:
+        return
+    stop_procs(env.procs)
+    for name in env.containers:
+        sh(f"podman rm -f {name}", check_rc=False)
+    if env.image:
+        sh(f"podman rmi {IMAGE}", check_rc=False)
+    shutil.rmtree(env.tmp, ignore_errors=True)
+
+
+# ---- helpers ----------------------------------------------------------------
+
+_tags = [0]
+
+
+def tag(what):
+    _tags[0] += 1
+    return f"{what}{os.getpid()}n{_tags[0]}"
+
+
+def tracer(env):
+    return Runner(["run", "ig_uprobe:latest", "-o", "json",
+                   "--store", env.store])
+
+
+def libc_copy(env, name):
+    """A folder holding a copy of the host's libc (a file of its own)."""
+    d = os.path.join(env.tmp, name)
+    os.mkdir(d)
+    shutil.copy2(HOST_LIBC, d)
+    return d
+
+
+def start_host(env, t, libdir=None, n=5):
+    """The program on the host (on the libc in libdir if given)."""
+    e = dict(os.environ)
+    if libdir:
+        e["LD_LIBRARY_PATH"] = libdir
+    p = subprocess.Popen([env.calls, os.path.join(env.sync, t), t, str(n)],
+                         env=e)
+    env.procs.append(p)
+    return p
+
+
+def start_container(env, t, n=5):
+    """The program in a podman container named t; its host pid."""
+    env.containers.append(t)
+    sh(f"{PODMAN_RUN} -d --name {t} -v {env.sync}:/sync {IMAGE}"
+       f" /bin/calls /sync/{t} {t} {n}")
+    pid = int(sh(f"podman inspect -f '{{{{.State.Pid}}}}' {t}").strip())
+    check(pid > 0, f"container {t} is not running")
+    return pid
+
+
+def go(env, t):
+    open(os.path.join(env.sync, t), "w").close()
+
+
+def arg_is(a):
+    return lambda e: e.get("arg") == a
+
+
+def warm(r, t, timeout=20):
+    """Wait for a warm event of t (its libc is attached)."""
+    wait_json(r, arg_is(f"warm-{t}"), timeout=timeout)
+
+
+def upto_marker(env, r):
+    """r's events before a marker: the program on the host's libc, run to
+    its end after everything under test; once its event came, every event
+    made before it has been read."""
+    m = tag("m")
+    go(env, m)
+    p = start_host(env, m, n=1)
+    eq(p.wait(timeout=30), 0, "marker's exit status")
+    evs = wait_json(r, arg_is(f"exact-{m}"))
+    return evs[:next(i for i, e in enumerate(evs)
+                     if e.get("arg") == f"exact-{m}")]
+
+
+def traced_calls(env, r, t, libdir, n):
+    """The events of n calls of the program on the libc in libdir, once
+    it is attached (its warm event came)."""
+    p = start_host(env, t, libdir, n=n)
+    warm(r, t)
+    go(env, t)
+    eq(p.wait(timeout=30), 0, f"exit status of {t}")
+    return exact(upto_marker(env, r), t)
+
+
+def exact(evs, t):
+    return [e for e in evs if e.get("arg") == f"exact-{t}"]
+
+
+def perf_fds(r):
+    """The runner's open perf events: one per uprobe attached."""
+    n = 0
+    d = f"/proc/{r.proc.pid}/fd"
+    for fd in os.listdir(d):
+        try:
+            n += os.readlink(os.path.join(d, fd)) == "anon_inode:[perf_event]"
+        except OSError:
+            pass  # closed meanwhile
+    return n
+
+
+# ---- tests ------------------------------------------------------------------
+
+
+@test
+def copied_library_of_a_later_host_process_traced_once(env):
+    """A host process that starts after the runner on a copy of libc at a
+    new path is traced; one on the host's libc too, each call once (the
+    host's libc is not attached a second time when mapped); the copy's
+    attachment goes when its process ends."""
+    r = tracer(env)
+    try:
+        before = perf_fds(r)
+        copy, host = tag("c"), tag("h")
+        pc = start_host(env, copy, libc_copy(env, copy), n=5)
+        ph = start_host(env, host, n=3)
+        warm(r, copy)
+        warm(r, host)
+        eq(perf_fds(r), before + 1, "perf events with the copy attached")
+        go(env, copy)
+        go(env, host)
+        eq(pc.wait(timeout=30), 0, "exit status of the copy's process")
+        eq(ph.wait(timeout=30), 0, "exit status of the host's process")
+        evs = upto_marker(env, r)
+        eq(len(exact(evs, copy)), 5, "calls on the copy")
+        eq(len(exact(evs, host)), 3, "calls on the host's libc")
+        check(all(e["proc"]["pid"] == pc.pid for e in exact(evs, copy)),
+              "the copy's events name its process")
+        wait_until(lambda: perf_fds(r) == before, 20,
+                   "the copy detached once its process ended")
+    finally:
+        stop(r)
+
+
+@test
+def copy_behind_a_versioned_name_traced(env):
+    """A libc whose file is named as glibc before 2.34 names it
+    (libc-2.31.so, mapped through its libc.so.6 link) is found too."""
+    t = tag("v")
+    d = os.path.join(env.tmp, t)
+    os.mkdir(d)
+    shutil.copy2(HOST_LIBC, os.path.join(d, "libc-2.31.so"))
+    os.symlink("libc-2.31.so", os.path.join(d, "libc.so.6"))
+    r = tracer(env)
+    try:
+        eq(len(traced_calls(env, r, t, d, 2)), 2, "calls on libc-2.31.so")
+    finally:
+        stop(r)
+
+
+@test
+def containers_of_one_image_traced_once_with_their_names(env):
+    """Two podman containers of one image, started after the runner: their
+    libc (one file below the overlays) is attached once; each call shows
+    once, with its container's name; detached when both ended."""
+    r = tracer(env)
+    try:
+        before = perf_fds(r)
+        a, b = tag("a"), tag("b")
+        start_container(env, a, n=4)
+        start_container(env, b, n=6)
+        warm(r, a)
+        warm(r, b)
+        eq(perf_fds(r), before + 1, "perf events with both containers")
+        go(env, a)
+        go(env, b)
+        for c in (a, b):
+            eq(sh(f"podman wait {c}").strip(), "0", f"exit status of {c}")
+        evs = upto_marker(env, r)
+        for c, n in ((a, 4), (b, 6)):
+            got = exact(evs, c)
+            eq(len(got), n, f"calls in {c}")
+            eq({e["runtime"]["containerName"] for e in got}, {c},
+               f"container name of {c}'s events")
+        wait_until(lambda: perf_fds(r) == before, 20,
+                   "the image's libc detached once both containers ended")
+    finally:
+        stop(r)
+
+
+@test
+def container_running_before_the_runner_traced(env):
+    """A container whose process mapped its libc before the runner started
+    is found by the runner's walk of the mappings there."""
+    t = tag("s")
+    pid = start_container(env, t, n=3)
+
+    def mapped():
+        with open(f"/proc/{pid}/maps") as f:
+            return "libc.so" in f.read()
+    wait_until(mapped, 20, f"{t}'s libc mapped")
+    r = tracer(env)
+    try:
+        warm(r, t)
+        go(env, t)
+        eq(sh(f"podman wait {t}").strip(), "0", f"exit status of {t}")
+        evs = upto_marker(env, r)
+        eq(len(exact(evs, t)), 3, f"calls in {t}")
+        eq({e["runtime"]["containerName"] for e in exact(evs, t)}, {t},
+           "container name")
+    finally:
+        stop(r)
+
+
+@test
+def files_past_the_bound_told_and_not_traced(env):
+    """With MAX_FILES files attached (the host's libc and copies), the
+    next copy is not attached and a note on stderr names its process;
+    once the others ended, a copy is attached again."""
+    r = tracer(env)
+    procs, tags = [], []
+    try:
+        before = perf_fds(r)  # the host's libc's and the runner's own
+        for _ in range(MAX_FILES - 1):
+            t = tag("f")
+            procs.append(start_host(env, t, libc_copy(env, t), n=1))
+            tags.append(t)
+            warm(r, t)
+        over = tag("o")
+        po = start_host(env, over, libc_copy(env, over), n=2)
+        wait_until(lambda: "files attached, the most" in r.stderr() and
+                   f"of pid {po.pid} " in r.stderr(), 20,
+                   f"a note of the bound naming pid {po.pid}")
+        eq(perf_fds(r), before + MAX_FILES - 1, "perf events at the bound")
+        go(env, over)
+        eq(po.wait(timeout=30), 0, "exit status past the bound")
+        evs = upto_marker(env, r)
+        eq(exact(evs, over), [], "events of the file past the bound")
+        for t in tags:
+            go(env, t)
+        for p in procs:
+            eq(p.wait(timeout=30), 0, "exit status")
+        wait_until(lambda: perf_fds(r) == before, 30,
+                   "the copies detached once their processes ended")
+        got = traced_calls(env, r, tag("g"), os.path.join(env.tmp, over), 2)
+        eq(len(got), 2, "calls on a copy once slots freed")
+    finally:
+        for t in tags:
+            go(env, t)
+        stop(r)
+
+
+if __name__ == "__main__":
+    main(setup, teardown)
