@@ -402,6 +402,32 @@ static void on_gone(struct uprobes *u, __u32 tgid)
 	proc_remove(u, p);
 }
 
+/* A process followed forked: the child maps what it maps. */
+static void on_fork(struct uprobes *u, const struct uprobe_maps_note *n)
+{
+	struct uproc *p = proc_slot(u, n->ptgid), *c;
+	__u64 files;
+
+	if (!p->tgid)
+		return; /* not followed here (past the bound) */
+	files = p->files;
+	/* a pid reused whose exit was not told (a full ring): gone now */
+	if (proc_slot(u, n->tgid)->tgid)
+		on_gone(u, n->tgid);
+	c = proc_slot(u, n->tgid);
+	if (n->untracked || u->n_procs >= UPROBE_MAPS_PROCS) {
+		for (size_t i = 0; i < UPROBES_MAX_FILES; i++)
+			if (files & 1ULL << i)
+				u->files[i].sticky = true;
+		return;
+	}
+	c->tgid = n->tgid;
+	c->files = files;
+	u->n_procs++;
+	for (size_t i = 0; i < UPROBES_MAX_FILES; i++)
+		u->files[i].n_procs += !!(files & 1ULL << i);
+}
+
 static int on_note(void *ctx, void *data, size_t size)
 {
 	struct uprobes *u = ctx;
@@ -414,6 +440,8 @@ static int on_note(void *ctx, void *data, size_t size)
 		return on_map(u, &n);
 	if (n.kind == UPROBE_MAPS_GONE)
 		on_gone(u, n.tgid);
+	if (n.kind == UPROBE_MAPS_FORK)
+		on_fork(u, &n);
 	return 0;
 }
 

@@ -9,8 +9,9 @@ and detached when its last process went; a bound on the files attached.
 
 The fixture tests/fixtures/ig_uprobe probes libc's strfry(3), which only
 this test's program calls, and sends the string it was given.  The program
-(`calls GO TAG N`) calls strfry("warm-TAG") every 20 ms until file GO
-exists, then strfry("exact-TAG") N times and exits: a warm event says the
+(`calls GO TAG N [FORK]`) calls strfry("warm-TAG") every 20 ms until file
+GO exists, then strfry("exact-TAG") N times and exits (with FORK: until
+FORK exists, then forks, and its parent exits): a warm event says the
 runner attached to its libc, the exact ones are counted (N each, never
 twice: one attachment per file).  A marker, the same program on the host's
 libc, ends each wait for what should not come.
@@ -46,9 +47,18 @@ int main(int argc, char **argv)
 	char buf[32];
 	int n;
 
-	if (argc != 4)
+	if (argc != 4 && argc != 5)
 		return 2;
 	n = atoi(argv[3]);
+	/* with FORK: warm calls until file FORK exists, then the parent
+	 * exits and its child goes on */
+	while (argc == 5 && access(argv[4], F_OK)) {
+		snprintf(buf, sizeof(buf), "warm-%s", argv[2]);
+		strfry(buf);
+		usleep(20000);
+	}
+	if (argc == 5 && fork())
+		return 0;
 	while (access(argv[1], F_OK)) {
 		snprintf(buf, sizeof(buf), "warm-%s", argv[2]);
 		strfry(buf);
@@ -142,13 +152,15 @@ def libc_copy(env, name):
     return d
 
 
-def start_host(env, t, libdir=None, n=5):
+def start_host(env, t, libdir=None, n=5, fork=None):
     """The program on the host (on the libc in libdir if given)."""
     e = dict(os.environ)
     if libdir:
         e["LD_LIBRARY_PATH"] = libdir
-    p = subprocess.Popen([env.calls, os.path.join(env.sync, t), t, str(n)],
-                         env=e)
+    argv = [env.calls, os.path.join(env.sync, t), t, str(n)]
+    if fork:
+        argv.append(os.path.join(env.sync, fork))
+    p = subprocess.Popen(argv, env=e)
     env.procs.append(p)
     return p
 
@@ -261,6 +273,36 @@ def copy_behind_a_versioned_name_traced(env):
     try:
         eq(len(traced_calls(env, r, t, d, 2)), 2, "calls on libc-2.31.so")
     finally:
+        stop(r)
+
+
+@test
+def child_of_a_process_that_ended_keeps_the_file_attached(env):
+    """A process forked from one that mapped a copy of libc maps it too,
+    without an mmap: when its parent exits, the copy stays attached until
+    the child ends."""
+    t = tag("k")
+    r = tracer(env)
+    try:
+        before = perf_fds(r)
+        p = start_host(env, t, libc_copy(env, t), n=4, fork=f"{t}.fork")
+        warm(r, t)
+        go(env, f"{t}.fork")
+        eq(p.wait(timeout=30), 0, "the parent's exit status")
+        # the runner takes its notes in order: once a later process's
+        # copy is attached, it has taken in the parent's exit
+        later = tag("l")
+        eq(len(traced_calls(env, r, later, libc_copy(env, later), 1)), 1,
+           "calls of a later process")
+        wait_json(r, lambda e: e.get("arg") == f"warm-{t}" and
+                  e["proc"]["pid"] != p.pid)
+        go(env, t)
+        wait_until(lambda: perf_fds(r) == before, 20,
+                   "the copy detached once the child ended")
+        eq(len(exact(upto_marker(env, r), t)), 4, "calls of the child")
+    finally:
+        go(env, f"{t}.fork")
+        go(env, t)
         stop(r)
 
 

@@ -5,8 +5,8 @@
  * ("libc.so", "libc.so.6") executable, one the runner did not attach to
  * at start (a container's copy, a copy at another path), is told with
  * the file's inode, so that the runner attaches there; an exit or exec of
- * a process told before is told too, so that the runner drops an
- * attachment when its last process went.  The iterator tells the same
+ * a process told before is told too, and its forks, so that the runner
+ * drops an attachment when its last process went.  The iterator tells the same
  * of the mappings that were there before the runner.
  *
  * The inode is the mapping's own (vm_file->f_inode): for a file of an
@@ -189,6 +189,30 @@ int BPF_PROG(uprobe_exit, struct task_struct *p)
 	__u32 pid = BPF_CORE_READ(p, pid), tgid = BPF_CORE_READ(p, tgid);
 
 	return pid == tgid ? gone(tgid) : 0; /* the leader: the process */
+}
+
+/*
+ * A process forked from one followed maps what its parent maps, without
+ * an mmap: followed too, so that a file stays attached while a child
+ * (a daemon's worker, a shell's job) runs on after its parent.  A
+ * thread's creation costs a comparison, another fork a lookup.
+ */
+SEC("raw_tp/sched_process_fork")
+int BPF_PROG(uprobe_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = BPF_CORE_READ(parent, tgid);
+	__u32 tgid = BPF_CORE_READ(child, tgid);
+	struct uprobe_maps_note n = {};
+
+	if (tgid == ptgid || !bpf_map_lookup_elem(&procs, &ptgid))
+		return 0;
+	n.tgid = tgid;
+	n.ptgid = ptgid;
+	n.kind = UPROBE_MAPS_FORK;
+	n.untracked = !follow(tgid);
+	if (bpf_ringbuf_output(&notes, &n, sizeof(n), 0))
+		bpf_map_delete_elem(&procs, &tgid); /* a full ring */
+	return 0;
 }
 
 /* An exec drops the old program's mappings; the new one's mmaps tell. */

@@ -22,6 +22,7 @@
 enum uprobe_maps_kind {
 	UPROBE_MAPS_MAP = 1, /* tgid maps ino of dev executable */
 	UPROBE_MAPS_GONE = 2, /* tgid exited or exec'd: its mappings went */
+	UPROBE_MAPS_FORK = 3, /* tgid forked from ptgid: maps what it maps */
 };
 
 /* A file as the kernel knows it: the inode a uprobe attaches to. */
@@ -40,6 +41,8 @@ struct uprobe_maps_note {
 	__u16 kind; /* enum uprobe_maps_kind */
 	__u8 lib; /* index of the library name matched */
 	__u8 untracked; /* the hook could not follow tgid (map full) */
+	__u32 ptgid; /* the parent of a fork */
+	__u32 pad;
 };
 
 #endif
