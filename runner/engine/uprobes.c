@@ -24,6 +24,7 @@
 #include "runner/engine/loaded.h"
 #include "runner/engine/log.h"
 #include "runner/engine/uprobes.h"
+#include "runner/engine/uprobes_procs.h"
 
 #include "uprobe_maps.skel.h"
 
@@ -34,9 +35,6 @@
 #else
 #define LIB_MULTIARCH "."
 #endif
-
-/* processes followed in user space: twice the hook's, half full at most */
-#define PROC_SLOTS (2 * UPROBE_MAPS_PROCS)
 
 _Static_assert(UPROBES_MAX_FILES <= 64, "a process's files are a __u64 mask");
 
@@ -58,12 +56,6 @@ struct ufile {
 	struct bpf_link **links; /* n_progs of them, NULL where none */
 };
 
-/* A process followed: the files it maps (bits of files[]). */
-struct uproc {
-	__u32 tgid; /* 0: free */
-	__u64 files;
-};
-
 struct uprobes {
 	struct uprobe_prog progs[UPROBES_MAX_PROGS];
 	size_t n_progs;
@@ -71,8 +63,7 @@ struct uprobes {
 	size_t n_libs;
 	struct ufile files[UPROBES_MAX_FILES];
 	struct bpf_link **links; /* UPROBES_MAX_FILES * n_progs */
-	struct uproc *procs; /* PROC_SLOTS */
-	size_t n_procs;
+	struct uprocs procs; /* the processes followed */
 	bool told_full, told_procs;
 	struct uprobe_maps_bpf *skel;
 	struct ring_buffer *rb;
@@ -266,39 +257,18 @@ static int attach_host(struct uprobes *u, struct error **err)
 	return 0;
 }
 
-/* The slot of tgid in procs, or the free one where it would go. */
-static struct uproc *proc_slot(struct uprobes *u, __u32 tgid)
+/* A process past the bound maps files (bits): they stay to the end. */
+static void not_followed(struct uprobes *u, __u64 files)
 {
-	size_t i = (tgid * 2654435761u) % PROC_SLOTS;
-
-	while (u->procs[i].tgid && u->procs[i].tgid != tgid)
-		i = (i + 1) % PROC_SLOTS;
-	return &u->procs[i];
-}
-
-/* Take slot s out of the linear probing (the entries after it move
- * back where their probe starts allow). */
-static void proc_remove(struct uprobes *u, struct uproc *s)
-{
-	size_t i = s - u->procs, j = i;
-
-	u->procs[i].tgid = 0;
-	u->n_procs--;
-	for (;;) {
-		size_t home;
-
-		j = (j + 1) % PROC_SLOTS;
-		if (!u->procs[j].tgid)
-			return;
-		home = (u->procs[j].tgid * 2654435761u) % PROC_SLOTS;
-		/* j's entry may fill i if its home is not in (i, j] */
-		if ((j > i && (home <= i || home > j)) ||
-		    (j < i && home <= i && home > j)) {
-			u->procs[i] = u->procs[j];
-			u->procs[j].tgid = 0;
-			i = j;
-		}
-	}
+	if (!u->told_procs)
+		engine_log(ENGINE_LOG_NOTICE,
+			   "uprobes: %d processes followed, the most: the "
+			   "files of others stay attached to the end",
+			   UPROBE_MAPS_PROCS);
+	u->told_procs = true;
+	for (size_t i = 0; i < UPROBES_MAX_FILES; i++)
+		if (files & 1ULL << i)
+			u->files[i].sticky = true;
 }
 
 /* A process mapped a file of a wanted library: attach the file unless it
@@ -356,22 +326,10 @@ static int on_map(struct uprobes *u, const struct uprobe_maps_note *n)
 		f->sticky = true;
 		return 0;
 	}
-	p = proc_slot(u, n->tgid);
-	if (!p->tgid) {
-		if (u->n_procs >= UPROBE_MAPS_PROCS) {
-			if (!u->told_procs)
-				engine_log(ENGINE_LOG_NOTICE,
-					   "uprobes: %d processes followed, "
-					   "the most: the files of others "
-					   "stay attached to the end",
-					   UPROBE_MAPS_PROCS);
-			u->told_procs = true;
-			f->sticky = true;
-			return 0;
-		}
-		p->tgid = n->tgid;
-		p->files = 0;
-		u->n_procs++;
+	p = uprocs_slot(&u->procs, n->tgid);
+	if (!p->tgid && !uprocs_add(&u->procs, p, n->tgid)) {
+		not_followed(u, 1ULL << (f - u->files));
+		return 0;
 	}
 	if (!(p->files & 1ULL << (f - u->files))) {
 		p->files |= 1ULL << (f - u->files);
@@ -383,7 +341,7 @@ static int on_map(struct uprobes *u, const struct uprobe_maps_note *n)
 /* A process followed exited or exec'd: files no process maps go. */
 static void on_gone(struct uprobes *u, __u32 tgid)
 {
-	struct uproc *p = proc_slot(u, tgid);
+	struct uproc *p = uprocs_slot(&u->procs, tgid);
 
 	if (!p->tgid)
 		return;
@@ -399,31 +357,27 @@ static void on_gone(struct uprobes *u, __u32 tgid)
 			   u->libs[f->lib], (unsigned long long)f->key.ino);
 		detach_file(u, f);
 	}
-	proc_remove(u, p);
+	uprocs_remove(&u->procs, p);
 }
 
 /* A process followed forked: the child maps what it maps. */
 static void on_fork(struct uprobes *u, const struct uprobe_maps_note *n)
 {
-	struct uproc *p = proc_slot(u, n->ptgid), *c;
+	struct uproc *p = uprocs_slot(&u->procs, n->ptgid), *c;
 	__u64 files;
 
 	if (!p->tgid)
 		return; /* not followed here (past the bound) */
 	files = p->files;
 	/* a pid reused whose exit was not told (a full ring): gone now */
-	if (proc_slot(u, n->tgid)->tgid)
+	if (uprocs_slot(&u->procs, n->tgid)->tgid)
 		on_gone(u, n->tgid);
-	c = proc_slot(u, n->tgid);
-	if (n->untracked || u->n_procs >= UPROBE_MAPS_PROCS) {
-		for (size_t i = 0; i < UPROBES_MAX_FILES; i++)
-			if (files & 1ULL << i)
-				u->files[i].sticky = true;
+	c = uprocs_slot(&u->procs, n->tgid);
+	if (n->untracked || !uprocs_add(&u->procs, c, n->tgid)) {
+		not_followed(u, files);
 		return;
 	}
-	c->tgid = n->tgid;
 	c->files = files;
-	u->n_procs++;
 	for (size_t i = 0; i < UPROBES_MAX_FILES; i++)
 		u->files[i].n_procs += !!(files & 1ULL << i);
 }
@@ -594,8 +548,8 @@ int uprobes_new(struct bpf_object *obj, struct uprobes **out,
 		return 0;
 	}
 	u->links = calloc(UPROBES_MAX_FILES * u->n_progs, sizeof(*u->links));
-	u->procs = calloc(PROC_SLOTS, sizeof(*u->procs));
-	if (!u->links || !u->procs) {
+	if (!u->links ||
+	    uprocs_init(&u->procs, 2 * UPROBE_MAPS_PROCS, UPROBE_MAPS_PROCS)) {
 		error_set(err, ENOMEM, "uprobes");
 		goto free_u;
 	}
@@ -646,6 +600,6 @@ void uprobes_free(struct uprobes *u)
 		for (size_t i = UPROBES_MAX_FILES; i > 0; i--)
 			detach_file(u, &u->files[i - 1]);
 	free(u->links);
-	free(u->procs);
+	uprocs_fini(&u->procs);
 	free(u);
 }
