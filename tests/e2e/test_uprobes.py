@@ -33,7 +33,6 @@ IMAGE = f"localhost/uprobe-test:{TAG}"
 PODMAN_RUN = ("podman run --runtime runc --ulimit nofile=1024:1024"
               " --ulimit nproc=1024:1024 --network none")
 MAX_FILES = 64  # runner/engine/uprobes.h UPROBES_MAX_FILES
-HOST_LIBC = "/lib/x86_64-linux-gnu/libc.so.6"
 
 PROGRAM = r"""
 #define _GNU_SOURCE
@@ -108,8 +107,9 @@ def make_image(env):
     os.makedirs(os.path.join(root, "sync"))
     shutil.copy2(env.calls, os.path.join(root, "bin", "calls"))
     libs = [w for w in sh(f"ldd {env.calls}").split() if w.startswith("/")]
-    check(any(os.path.basename(p).startswith("libc.so") for p in libs),
-          f"ldd {env.calls}: no libc in {libs}")
+    libc = [p for p in libs if os.path.basename(p).startswith("libc.so")]
+    check(libc, f"ldd {env.calls}: no libc in {libs}")
+    env.host_libc = libc[0]
     for p in libs:
         d = root + os.path.dirname(p)
         os.makedirs(d, exist_ok=True)
@@ -148,7 +148,7 @@ def libc_copy(env, name):
     """A folder holding a copy of the host's libc (a file of its own)."""
     d = os.path.join(env.tmp, name)
     os.mkdir(d)
-    shutil.copy2(HOST_LIBC, d)
+    shutil.copy2(env.host_libc, d)
     return d
 
 
@@ -267,7 +267,7 @@ def copy_behind_a_versioned_name_traced(env):
     t = tag("v")
     d = os.path.join(env.tmp, t)
     os.mkdir(d)
-    shutil.copy2(HOST_LIBC, os.path.join(d, "libc-2.31.so"))
+    shutil.copy2(env.host_libc, os.path.join(d, "libc-2.31.so"))
     os.symlink("libc-2.31.so", os.path.join(d, "libc.so.6"))
     r = tracer(env)
     try:
