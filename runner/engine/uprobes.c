@@ -3,8 +3,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +15,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "common/cleanup.h"
+#include "common/thread.h"
 #include "runner/engine/bpf/uprobe_maps.h"
 #include "runner/engine/btf_min.h"
 #include "runner/engine/libbpf_log.h"
@@ -462,7 +460,6 @@ static int hook_new(struct uprobes *u, struct error **err)
 	LIBBPF_OPTS(bpf_object_open_opts, opts);
 	struct error *btf_err = NULL;
 	char btf_path[64];
-	sigset_t all, old;
 	const void *elf;
 	size_t len;
 	int rc = -1, btf_fd, r;
@@ -513,10 +510,7 @@ static int hook_new(struct uprobes *u, struct error **err)
 		goto out;
 	}
 	/* signals go to the main thread, whose wait they end */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	r = pthread_create(&u->thread, NULL, notes_main, u);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	r = thread_start(&u->thread, notes_main, u);
 	if (r) {
 		close(u->stop);
 		u->stop = -1;
