@@ -288,7 +288,8 @@ static int on_map(struct uprobes *u, const struct uprobe_maps_note *n)
 				engine_log(ENGINE_LOG_NOTICE,
 					   "uprobes: %d files attached, the "
 					   "most: %s of pid %u (inode %llu) "
-					   "and any file after it not traced",
+					   "not traced (nor, untold, others "
+					   "while the bound is reached)",
 					   UPROBES_MAX_FILES, u->libs[n->lib],
 					   n->tgid,
 					   (unsigned long long)n->file.ino);
