@@ -104,7 +104,8 @@ static int run_cmd(const char *const argv[], const char *cwd,
 	return 0;
 }
 
-static void btf_dump_printf(void *ctx, const char *fmt, va_list args)
+__attribute__((format(printf, 2, 0))) static void
+btf_dump_printf(void *ctx, const char *fmt, va_list args)
 {
 	vfprintf(ctx, fmt, args);
 }
@@ -331,8 +332,8 @@ static int compile_arch(const struct build_src *b, const char *target,
 /* libbpf's last warning while opening an object: the reason it gives. */
 static char open_reason[256];
 
-static int keep_reason(enum libbpf_print_level level, const char *fmt,
-		       va_list ap)
+__attribute__((format(printf, 2, 0))) static int
+keep_reason(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	size_t n;
 
