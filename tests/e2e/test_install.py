@@ -153,6 +153,11 @@ def man_page_renders(env):
           "a line wider than MANWIDTH")
 
 
+# flags every command takes, as ig's root command's persistent flags: told
+# once, in `runner --help` and the man page's own flags, not per command
+EVERY_COMMAND = ("--help", "--verbose")
+
+
 def complete(binary, *words, env=None):
     p = run(binary, "__complete", *words, env=env)
     eq(p.returncode, 0, f"__complete {words}: {p.stderr}")
@@ -219,7 +224,7 @@ def man_page_covers_every_command_and_flag(env):
             continue
         for f in flags:
             if not re.search(rf"(?<![\w-]){re.escape(f)}(?![\w-])",
-                             sections[name]) and f != "--help":
+                             sections[name]) and f not in EVERY_COMMAND:
                 missing.append(f"runner {name} {f}")
     eq(missing, [], "not in the man page")
 
@@ -246,7 +251,7 @@ def every_help_lists_its_flags(env):
             continue
         out = run(env.bin, *path, "--help").stdout
         missing += [f"runner {' '.join(path)} {f}" for f in flags
-                    if f != "--help" and not re.search(
+                    if f not in EVERY_COMMAND and not re.search(
                         rf"(?<![\w-]){re.escape(f)}(?![\w-])", out)]
     eq(missing, [], "flags missing from --help")
 
@@ -323,7 +328,7 @@ def ig_compat_names_every_list_containers_flag(env):
     """ig-compat.md's section on list-containers names every flag the
     command takes."""
     flags = [f for f in complete(env.bin, "list-containers", "-")
-             if f != "--help"]
+             if f not in EVERY_COMMAND]
     check("--watch" in flags, f"list-containers flags {flags}")
     compat = doc_section("docs/ig-compat.md",
                          "## `ig list-containers` and `runner list-containers`")
@@ -386,7 +391,8 @@ def completion_commands(env):
     got = bash_complete(env, [env.bin, ""])
     eq(got, help_commands(env.bin), "commands")
     eq(bash_complete(env, [env.bin, "im"]), ["image"], "im<TAB>")
-    eq(bash_complete(env, [env.bin, "--v"]), ["--version"], "--v<TAB>")
+    eq(bash_complete(env, [env.bin, "--v"]), ["--verbose", "--version"],
+       "--v<TAB>")
 
 
 @test
