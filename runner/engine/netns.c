@@ -565,10 +565,11 @@ static int scan_locked(struct netns_set *set, struct error **err)
 
 /*
  * A note of the exec hook: thread tid of process pid exec'd, was forked,
- * made or entered namespace ino (unshare(2), setns(2)), where the runner
+ * or made an inet socket in namespace ino (after unshare(2) or setns(2)
+ * there: a thread's own), where the runner
  * had no socket.  Attached at once, before the new program has loaded; a
  * namespace not entered (the task ended, or left it) is forgotten by the
- * hook, to be told at its next exec, fork, unshare or setns there.  A
+ * hook, to be told at its next exec, fork or socket there.  A
  * thread's namespace (not its process's) is looked for in that thread at
  * each scan.
  */
@@ -597,13 +598,13 @@ static int on_exec(void *ctx, __u32 ino, __u32 pid, __u32 tid)
 	if (!e) {
 		engine_log(ENGINE_LOG_INFO,
 			   "netns %u: task %u gone or left before it was "
-			   "entered: told again at its next exec, fork, "
-			   "unshare or setns",
+			   "entered: told again at its next exec, fork "
+			   "or socket",
 			   ino, tid);
 		return 0;
 	}
 	engine_log(ENGINE_LOG_INFO,
-		   "netns %u taken in at an exec, fork, unshare or setns (pid "
+		   "netns %u taken in at an exec, fork or socket (pid "
 		   "%u, tid %u)",
 		   ino, pid, tid);
 	return 0;

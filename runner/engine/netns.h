@@ -8,8 +8,8 @@
  * mounts: /run/netns, docker's) and lets go of those that disappeared;
  * netns_mounted() takes in the bind mounts at once, when the mount table
  * changed, before a container's first process runs there; a thread of
- * the set those where a task was forked or exec'd, or that a task made or
- * entered (unshare(2), setns(2)), and that the runner has no socket in,
+ * the set those where a task was forked or exec'd, or made an inet socket
+ * (after unshare(2) or setns(2) there), and that the runner has no socket in,
  * before that task sends anything (unshare -n, a runtime's own namespace
  * that it does not bind-mount, a thread's own).  netns_scan() and
  * netns_mounted() may run beside it (a lock).

@@ -17,13 +17,12 @@
 
 struct netns_exec;
 
-/* One note: an exec, fork, unshare or setns of thread tid of process pid
+/* One note: an exec, fork or inet socket of thread tid of process pid
  * in namespace netns; < 0 stops the consume, which returns it. */
 typedef int (*netns_exec_fn)(void *ctx, __u32 netns, __u32 pid, __u32 tid);
 
 /* Load and attach the hook; fails without BTF, raw tracepoints or
- * privileges (without the ids of their tracepoints, unshare and setns are
- * not told). */
+ * privileges (without cgroup v2, sockets are not told). */
 int netns_exec_new(netns_exec_fn fn, void *ctx, struct netns_exec **out,
 		   struct error **err);
 void netns_exec_free(struct netns_exec *x);

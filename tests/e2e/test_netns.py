@@ -56,7 +56,7 @@ def packet_sockets_in(ns_name, pid):
 def packet_sockets_in_mounted(pid, path):
     """packet_sockets_in() for a namespace mounted at path in runner
     pid's mount namespace."""
-    out = sh(f"nsenter --mount=/proc/{pid}/ns/mnt nsenter --net='{path}'"
+    out = sh(f"nsenter -t {pid} -m -r nsenter --net='{path}'"
              " ss -0 -a -p -e -H", check_rc=False)
     return {int(m.group(1)) for line in out.splitlines()
             if f"pid={pid}," in line
@@ -153,7 +153,7 @@ def private_mounts(cmds):
 def namespaces_in(pid, tmp, n):
     """n network namespaces bind-mounted in runner pid's mount namespace
     (under tmp, a tmpfs there): nobody else sees or keeps them."""
-    sh(f"nsenter --mount=/proc/{pid}/ns/mnt sh -c 'i=0;"
+    sh(f"nsenter -t {pid} -m -r sh -c 'i=0;"
        f" while [ $i -lt {n} ]; do i=$((i+1)); touch {tmp}/n$i &&"
        f" unshare --net={tmp}/n$i true || exit 1; done'", timeout=120)
 
@@ -235,7 +235,7 @@ def syscalls_in(pid, name, seconds):
     """How many times process pid calls syscall name in the next seconds
     (perf stat on its syscall tracepoint, in pid's mount namespace: the
     tracefs the runner mounts where none was is there)."""
-    out = sh(f"nsenter --mount=/proc/{pid}/ns/mnt perf stat -x,"
+    out = sh(f"nsenter -t {pid} -m -r perf stat -x,"
              f" -e syscalls:sys_enter_{name} -p {pid} -- sleep {seconds}"
              " 2>&1", timeout=seconds + 30)
     for line in out.splitlines():
@@ -276,7 +276,7 @@ def idle_scan_reads_no_mount(env):
               f"statmount(2) calls with no mount made: {calls}")
         check(mine <= packet_sockets(r.proc.pid),
               "the mounted namespace let go by a scan")
-        sh(f"nsenter --mount=/proc/{r.proc.pid}/ns/mnt umount {tmp}/n1")
+        sh(f"nsenter -t {r.proc.pid} -m -r umount {tmp}/n1")
         wait_until(lambda: not mine & packet_sockets(r.proc.pid),
                    "the runner to let go of the unmounted namespace")
         check(r.proc.poll() is None, f"runner exited: {r.stderr()}")
@@ -529,17 +529,17 @@ def thread_namespace_taken_in_and_kept(env):
     netns users do on a locked thread), no fork, no exec: the scan of
     /proc sees the namespaces of processes (their first threads) only,
     so it was never taken in, and its queries never seen.  The hook
-    tells the runner at the unshare, which attaches there; the scan keeps
-    it while the thread is in it (a query after a scan seen too)."""
+    tells the runner at the first socket made there (lo_up()'s), which
+    attaches there; the scan keeps it while the thread is in it (a query
+    after a scan seen too)."""
     thread_namespace(env)
 
 
 @test
 def thread_namespace_taken_in_without_tracefs(env):
     """The same with no tracefs mounted (a fresh machine; trace_dns needs
-    none, so the runner mounts none): the unshare hook's tracepoint id is
-    read from a tracefs a child of the runner mounts in a mount namespace
-    of its own (libbpf's attach failed: no id where it looks)."""
+    none, so the runner mounts none): the hook needs none either (a
+    first version's syscall tracepoints on unshare and setns did)."""
     thread_namespace(env, private_mounts(
         "for m in /sys/kernel/debug/tracing /sys/kernel/tracing; do"
         " while mountpoint -q $m; do umount -l $m || exit 1; done; done"))
@@ -573,12 +573,13 @@ def thread_namespace(env, prefix=()):
 
 
 def told_again(env, again):
-    """Thread 1 makes a namespace and ends while the runner is stopped,
+    """Thread 1 makes a namespace and a socket there (told by the hook)
+    and ends while the runner is stopped,
     the namespace kept by what it leaves (an open descriptor, and without
     again a thread of its own); the runner reads its note, finds it gone,
     and the hook forgets the namespace; then a new thread enters it (made
-    by that thread, or again(fd) in one made outside): told again, taken
-    in."""
+    by that thread, or again(fd) in one made outside, which makes a
+    socket there): told again, taken in."""
     r = Runner(["run", "trace_dns", "-o", "json", "--store", env["store"]],
                env={"RUNNER_DEBUG": "2"})
     go_on = threading.Event()
@@ -593,6 +594,7 @@ def told_again(env, again):
 
     def first():
         found["ino"] = unshare_net()
+        socket.socket(socket.AF_INET, socket.SOCK_DGRAM).close()
         found["tid"] = threading.get_native_id()
         found["fd"] = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
         if again:
@@ -634,7 +636,7 @@ def told_again(env, again):
 def note_of_a_gone_thread_told_again(env):
     """The hook tells of a namespace once; a note whose task is gone when
     the runner reads it is forgotten by the hook, to be told again at the
-    next fork, exec, unshare or setns there: here a thread made in it by
+    next fork, exec or socket made there: here a thread made in it by
     the one thread left there."""
     told_again(env, None)
 
@@ -642,12 +644,14 @@ def note_of_a_gone_thread_told_again(env):
 @test
 def namespace_entered_by_setns_told(env):
     """A namespace kept by an open descriptor only, which a thread enters
-    with setns(2), no fork, no exec after it: told at the setns (nothing
-    else would: the scan looks at processes and mounts)."""
+    with setns(2), no fork, no exec after it: told at the first socket
+    it makes there (nothing else would: the scan looks at processes and
+    mounts)."""
     def enter(fd):
         if LIBC.setns(fd, CLONE_NEWNET):
             e = ctypes.get_errno()
             raise OSError(e, f"setns: {os.strerror(e)}")
+        socket.socket(socket.AF_INET, socket.SOCK_DGRAM).close()
 
     told_again(env, enter)
 

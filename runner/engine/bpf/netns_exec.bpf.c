@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR Apache-2.0 */
 /*
- * The runner's exec hook for network namespaces: an exec, a fork, an
- * unshare(2) or a setns(2) in a network namespace the runner has no packet
+ * The runner's exec hook for network namespaces: an exec, a fork or an
+ * inet socket made in a network namespace the runner has no packet
  * socket in yet is told at once, with a wake-up, so that the runner
  * attaches its socket filters there before the new program (a `dig` in `unshare -n`, a container's
  * entrypoint in its own namespace, whose runtime forked its process there
@@ -11,7 +11,7 @@
  * `known` holds the namespaces the runner is attached to (it fills and
  * empties it) and those told and not answered yet, so each is told once;
  * the runner takes out a told one it could not enter (the task ended, or
- * left it), and the next exec, fork, unshare or setns there tells it
+ * left it), and the next exec, fork or socket there tells it
  * again.  Any other exec or fork
  * (a thread's creation too) costs a hash lookup.
  */
@@ -90,28 +90,18 @@ int BPF_PROG(netns_fork, struct task_struct *parent, struct task_struct *child)
 }
 
 /*
- * A task that made or entered a namespace itself (unshare(2), setns(2)),
- * with no fork or exec after it: a program that sends its queries there
- * at once, a thread of its own in it (Go's netns users lock one to its
- * thread).  Syscall tracepoints, attached by their ids (netns_exec.c
- * reads them without mounting tracefs on the host).
+ * A socket made in a namespace not known: a task that made or entered
+ * one itself (unshare(2), setns(2)) with no fork or exec after it, a
+ * thread of its own in it (Go's netns users lock one to its thread),
+ * tells of it as it makes the socket it will send from.  A cgroup hook
+ * on the creation of inet sockets, where syscall tracepoints on unshare
+ * and setns would put every syscall of the host on the slow path.
  */
-static __always_inline int tell_current(long ret)
+SEC("cgroup/sock_create")
+int netns_sock(struct bpf_sock *sk)
 {
-	/* not the runner's own setns() into a namespace it attaches to */
-	if (ret < 0 || bpf_get_current_pid_tgid() >> 32 == runner_tgid)
-		return 0;
-	return tell((struct task_struct *)bpf_get_current_task());
-}
-
-SEC("tracepoint/syscalls/sys_exit_unshare")
-int netns_unshare(struct trace_event_raw_sys_exit *ctx)
-{
-	return tell_current(ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_exit_setns")
-int netns_setns(struct trace_event_raw_sys_exit *ctx)
-{
-	return tell_current(ctx->ret);
+	/* not the runner's own sockets */
+	if (bpf_get_current_pid_tgid() >> 32 != runner_tgid)
+		tell((struct task_struct *)bpf_get_current_task());
+	return 1; /* allowed: the hook only looks */
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR Apache-2.0 */
 /*
  * The runner's exec hook for network namespaces (netns_exec.bpf.c) and
- * runner/engine/netns_exec.c share this: the note of an exec, a fork, an
- * unshare(2) or a setns(2) in a network namespace the runner has no packet
+ * runner/engine/netns_exec.c share this: the note of an exec, a fork or
+ * an inet socket made in a network namespace the runner has no packet
  * socket in yet.
  */
 #ifndef RUNNER_BPF_NETNS_EXEC_H
