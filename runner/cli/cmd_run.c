@@ -1107,7 +1107,9 @@ static int run_main(int argc, char **argv, struct error **err)
 	session_set_docker_root(ri.s, getenv("RUNNER_DOCKER_ROOT"));
 	session_set_node(ri.s, getenv("NODE_NAME"));
 	rc = parse_flags(argc, argv, ri.s, &f, err);
-	if (!rc)
+	/* as ig, whose --help runs nothing: the values are not applied (a
+	 * -r on a session that describes has no tracker to take it) */
+	if (!rc && !help && !f.help)
 		rc = apply_flags(ri.s, &f, err);
 	if (rc)
 		goto out;

@@ -845,6 +845,21 @@ def help_loads_nothing_into_the_kernel(env):
         eq(len(calls), 0, f"{args}: bpf(2) calls (the first: {calls[:1]})")
 
 
+
+@test
+def help_whatever_valid_flags(env):
+    """`--help` prints the help (exit 0) whatever valid flags come with
+    it, as ig's: -r and --containerd-namespace are not applied to the
+    session that only describes (they were refused there: "no data
+    source has runtime.* fields")."""
+    for args in (["-r", "docker"], ["--containerd-namespace", "x"],
+                 ["-c", "nosuch", "-r", "containerd,docker"]):
+        rc, out, err = run_sync(["run", "trace_dns", "--store", env.store,
+                                 "--help"] + args, safety=False)
+        eq(rc, 0, f"{args} exit status ({err.strip()[-200:]!r})")
+        check("GADGET FLAGS" in out and "--ports" in out,
+              f"{args}: the gadget's help: {out[-300:]!r}")
+
 # ---- gadget.yaml errors -----------------------------------------------------
 
 
