@@ -122,6 +122,12 @@ struct run_flags {
 	const char *containers; /* -c: the last one, as in ig */
 	const char *runtimes; /* -r: the last one */
 	const char *containerd_ns; /* --containerd-namespace */
+	/* argv[1..n_cfg] are ig's configuration's (config_run_args()); a
+	 * -r or --containerd-namespace from there is ig's global param,
+	 * which a gadget without containers ignores */
+	int n_cfg;
+	bool cfg_arg; /* the flag run_flag() takes is one of those */
+	bool runtimes_cfg, containerd_ns_cfg;
 	unsigned long timeout, max_events;
 	unsigned long ring_size; /* bytes, 0: as the gadget declares */
 	int nice; /* --nice */
@@ -447,9 +453,11 @@ static int run_flag(struct run_flags *f, size_t n_params, int c,
 		return EXIT_OK;
 	case 'r':
 		f->runtimes = arg;
+		f->runtimes_cfg = f->cfg_arg;
 		return cli_check_runtimes(arg, err);
 	case OPT_CONTAINERD_NS:
 		f->containerd_ns = arg;
+		f->containerd_ns_cfg = f->cfg_arg;
 		return cli_check_containerd_ns(arg, err);
 	case 'F':
 		return add_filter(f, false, -1, arg, err);
@@ -681,6 +689,8 @@ static int parse_opts(int argc, char **argv, const struct option *opts,
 		if (c >= OPT_PARAM && !optarg && optind < argc &&
 		    is_bool_word(argv[optind]))
 			optarg = argv[optind++];
+		/* those come first, as one "--flag=value" each */
+		f->cfg_arg = optind - 1 <= f->n_cfg;
 		rc = run_flag(f, n_params, c, optarg, err);
 		if (rc)
 			return rc;
@@ -729,6 +739,20 @@ static int parse_flags(int argc, char **argv, const struct session *s,
 }
 
 /* Params, fields and filters into the session: usage errors. */
+/*
+ * Whether a container flag the session refused (it has no containers) is
+ * an error: the command line's is; the configuration's is ig's global
+ * param, which such a gadget ignores, as ig does (*err dropped).
+ */
+static bool refused(bool from_config, struct error **err)
+{
+	if (!from_config)
+		return true;
+	error_free(*err);
+	*err = NULL;
+	return false;
+}
+
 static int apply_flags(struct session *s, const struct run_flags *f,
 		       struct error **err)
 {
@@ -749,10 +773,12 @@ static int apply_flags(struct session *s, const struct run_flags *f,
 		if (f->pods[i] &&
 		    session_select_pods(s, (int)i, f->pods[i], err))
 			return EXIT_USAGE;
-	if (f->runtimes && session_select_runtimes(s, f->runtimes, err))
+	if (f->runtimes && session_select_runtimes(s, f->runtimes, err) &&
+	    refused(f->runtimes_cfg, err))
 		return EXIT_USAGE;
 	if (f->containerd_ns &&
-	    session_set_containerd_ns(s, f->containerd_ns, err))
+	    session_set_containerd_ns(s, f->containerd_ns, err) &&
+	    refused(f->containerd_ns_cfg, err))
 		return EXIT_USAGE;
 	if (f->containers && session_select_containers(s, f->containers, err))
 		return EXIT_USAGE;
@@ -1052,12 +1078,13 @@ static int trace(struct session *s, const struct run_flags *f,
 	return session_run(s, &lim, err);
 }
 
-static int run_main(int argc, char **argv, struct error **err)
+static int run_main(int argc, char **argv, int n_cfg, struct error **err)
 {
 	const char *node = getenv("NODE_NAME");
 	struct run_flags f = { .nice = RUN_NICE,
 			       .policy = OCI_PULL_MISSING,
-			       .k8s = node && *node };
+			       .k8s = node && *node,
+			       .n_cfg = n_cfg };
 	cleanup_free char *refstr = NULL, *name = NULL;
 	cleanup_ref struct oci_ref *ref = NULL;
 	struct run_image ri = { 0 };
@@ -1151,7 +1178,7 @@ static int run_configured(int argc, char **argv, struct error **err)
 	rc = config_run_args(argc, argv, &n_args, &args, &n_set, err);
 	if (rc)
 		return rc;
-	rc = run_main(n_args, args, err);
+	rc = run_main(n_args, args, n_set, err);
 	config_args_free(args, n_set);
 	return rc;
 }

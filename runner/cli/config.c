@@ -37,6 +37,11 @@ static const struct cfg_key {
 	enum cfg_type type;
 	const char *def; /* as `config default` shows it; NULL: [] */
 } cfg_keys[] = {
+	/* ig's LocalManager operator's global params */
+	{ "operator.localmanager.containerd-namespace", "containerd-namespace",
+	  CFG_STRING, "k8s.io" },
+	{ "operator.localmanager.runtimes", "runtimes", CFG_STRING,
+	  "docker,containerd,cri-o,podman" },
 	{ "operator.oci.allowed-gadgets", "allowed-gadgets", CFG_LIST, NULL },
 	{ "operator.oci.annotate", "annotate", CFG_LIST, NULL },
 	{ "operator.oci.authfile", "authfile", CFG_STRING,
@@ -52,6 +57,8 @@ static const struct cfg_key {
 	  CFG_BOOL, "false" },
 	{ "operator.otel-metrics.otel-metrics-listen-address",
 	  "otel-metrics-listen-address", CFG_STRING, "0.0.0.0:2224" },
+	/* ig's root flags (no '.'): every command's (config_init()) */
+	{ "verbose", "verbose", CFG_BOOL, "false" },
 };
 #define N_CFG_KEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
 
@@ -124,7 +131,7 @@ static int take_config_flag(int *argc, char **argv, const char **path,
 	return EXIT_OK;
 }
 
-int config_init(int *argc, char **argv, struct error **err)
+static int load_file(int *argc, char **argv, struct error **err)
 {
 	cleanup_free char *buf = NULL;
 	const char *given, *home;
@@ -363,17 +370,51 @@ static int key_value(const struct cfg_key *k, char **out, struct error **err)
 	return EXIT_OK;
 }
 
-/* Whether argv (up to "--") sets --flag. */
+/* Whether argv (up to "--") sets --flag, or its short form (-r, -rX). */
 static bool flag_given(int argc, char **argv, const char *flag)
 {
+	char short_ = !strcmp(flag, "runtimes") ? 'r' :
+		      !strcmp(flag, "verbose")	? 'v' :
+						  0;
 	size_t n = strlen(flag);
 
 	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
-		if (!strncmp(argv[i], "--", 2) &&
-		    !strncmp(argv[i] + 2, flag, n) &&
-		    (!argv[i][2 + n] || argv[i][2 + n] == '='))
+		if ((short_ && argv[i][0] == '-' && argv[i][1] == short_) ||
+		    (!strncmp(argv[i], "--", 2) &&
+		     !strncmp(argv[i] + 2, flag, n) &&
+		     (!argv[i][2 + n] || argv[i][2 + n] == '=')))
 			return true;
 	return false;
+}
+
+/*
+ * ig's root flags the runner has (verbose, a key without '.'): set for
+ * every command, as ig's InitConfig() sets them, unless the command line
+ * gives them.
+ */
+static int root_flags(int argc, char **argv, struct error **err)
+{
+	for (size_t i = 0; i < N_CFG_KEYS; i++) {
+		const struct cfg_key *k = &cfg_keys[i];
+		cleanup_free char *v = NULL;
+		int rc;
+
+		if (strchr(k->key, '.') || flag_given(argc, argv, k->flag))
+			continue;
+		rc = key_value(k, &v, err);
+		if (rc)
+			return rc;
+		if (v && !strcmp(v, "true")) /* verbose, the only one */
+			cli_verbose();
+	}
+	return EXIT_OK;
+}
+
+int config_init(int *argc, char **argv, struct error **err)
+{
+	int rc = load_file(argc, argv, err);
+
+	return rc ? rc : root_flags(*argc, argv, err);
 }
 
 void config_args_free(char **args, int n)
@@ -397,7 +438,7 @@ int config_run_args(int argc, char **argv, int *out_argc, char ***out,
 		const struct cfg_key *k = &cfg_keys[i];
 		cleanup_free char *v = NULL;
 
-		if (flag_given(argc, argv, k->flag))
+		if (!strchr(k->key, '.') || flag_given(argc, argv, k->flag))
 			continue;
 		rc = key_value(k, &v, err);
 		if (!rc && v && asprintf(&set[n++], "--%s=%s", k->flag, v) < 0)
@@ -703,9 +744,13 @@ int config_print_default(struct error **err)
 	root = yaml_document_add_mapping(&doc, NULL, YAML_BLOCK_MAPPING_STYLE);
 	for (size_t i = 0; i < N_CFG_KEYS && ok; i++) {
 		const struct cfg_key *k = &cfg_keys[i];
-		const char *name = strrchr(k->key, '.') + 1;
-		cleanup_free char *parent = strndup(k->key, name - 1 - k->key);
-		int map = parent ? mapping_at(&doc, root, parent) : 0;
+		const char *dot = strrchr(k->key, '.');
+		const char *name = dot ? dot + 1 : k->key;
+		cleanup_free char *parent =
+			dot ? strndup(k->key, (size_t)(dot - k->key)) : NULL;
+		int map = !dot	 ? root :
+			  parent ? mapping_at(&doc, root, parent) :
+				   0;
 		int key = yaml_document_add_scalar(&doc, NULL,
 						   (yaml_char_t *)name, -1,
 						   YAML_PLAIN_SCALAR_STYLE);

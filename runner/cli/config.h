@@ -5,7 +5,8 @@
  * INSPEKTOR_GADGET_<KEY> (the key upper-cased, '.' and '-' as '_') whose
  * values give the defaults of the flags they name: flag > environment >
  * file > built-in default.  The runner reads the keys of the ig flags it
- * has (operator.oci.verify-image, ...); others are kept and ignored.
+ * has (operator.oci.verify-image, ..., and the root flag verbose, which
+ * config_init() applies to every command); others are kept and ignored.
  */
 #ifndef RUNNER_CLI_CONFIG_H
 #define RUNNER_CLI_CONFIG_H
@@ -18,8 +19,9 @@
 
 /*
  * Take --config FILE (or --config=FILE) out of argv (up to "--") and read
- * that file, or the default one when it exists; EXIT_USAGE and *err for a
- * file that cannot be read or parsed.
+ * that file, or the default one when it exists, and set the root flags it
+ * (or the environment) gives and argv does not (verbose); EXIT_USAGE and
+ * *err for a file that cannot be read or parsed, or a bad value.
  */
 int config_init(int *argc, char **argv, struct error **err);
 void config_fini(void);

@@ -268,8 +268,39 @@ def config_view_prints_the_file_as_ig_does(ctx):
 
 
 @test
+def localmanager_keys_set_runtimes_and_containerd_namespace(ctx):
+    """ig's -r and --containerd-namespace are its LocalManager operator's
+    global params: operator.localmanager.<flag> in the file (any case,
+    as viper's keys) or INSPEKTOR_GADGET_OPERATOR_LOCALMANAGER_<FLAG>; a
+    value the flag refuses shows that it was read; the flag, long or
+    short, wins."""
+    ns = write(ctx, "ns.yaml", "operator:\n  LocalManager:\n"
+               "    containerd-namespace: bad..ns\n")
+    fails(run_snap(ctx, "--config", ns), "containerd-namespace in the file",
+          "'bad..ns' is not a containerd namespace", code=2)
+    fails(run_snap(ctx, env={"INSPEKTOR_GADGET_OPERATOR_LOCALMANAGER_"
+                             "CONTAINERD_NAMESPACE": "bad..ns"}),
+          "containerd-namespace in the environment",
+          "'bad..ns' is not a containerd namespace", code=2)
+    ran(run_snap(ctx, "--config", ns, "--containerd-namespace", "k8s.io"),
+        "--containerd-namespace over the file")
+    rt = write(ctx, "rt.yaml", "operator:\n  localmanager:\n"
+               "    runtimes: nosuch\n")
+    fails(run_snap(ctx, "--config", rt), "runtimes in the file",
+          "runtime 'nosuch' is not supported", code=2)
+    for flag in (["-r", "docker"], ["-rdocker"], ["--runtimes=podman"]):
+        ran(run_snap(ctx, "--config", rt, *flag), f"{flag} over the file")
+    ran(run_snap(ctx, "--config", write(
+        ctx, "rt2.yaml", "operator:\n  localmanager:\n    runtimes: "
+        "docker,podman\n")), "a runtimes list the flag takes")
+
+
+@test
 def config_default_prints_the_keys_run_reads_as_ig_does(ctx):
     want = ("operator:\n"
+            "    localmanager:\n"
+            "        containerd-namespace: k8s.io\n"
+            "        runtimes: docker,containerd,cri-o,podman\n"
             "    oci:\n"
             "        allowed-gadgets: []\n"
             "        annotate: []\n"
@@ -281,7 +312,8 @@ def config_default_prints_the_keys_run_reads_as_ig_does(ctx):
             "        verify-image: \"true\"\n"
             "    otel-metrics:\n"
             "        otel-metrics-listen: \"false\"\n"
-            "        otel-metrics-listen-address: 0.0.0.0:2224\n")
+            "        otel-metrics-listen-address: 0.0.0.0:2224\n"
+            "verbose: \"false\"\n")
     eq(ok(runner(ctx, "config", "default"), "default"), want,
        "config default")
     # what it prints is a configuration that changes nothing

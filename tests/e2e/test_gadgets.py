@@ -986,6 +986,22 @@ def verbose_shows_the_verifier_log(env):
               f"{flags}: the verifier's log on stderr: {err[-500:]!r}")
         eq(err.splitlines()[-1][:8], "runner: ", f"{flags}: the error last")
     usage_error(base + ["--verbose=x"], "invalid --verbose 'x'")
+    # ig's root flag from its configuration (verbose: true), which the
+    # command line overrides
+    cfg = os.path.join(env.tmp, "verbose.yaml")
+    with open(cfg, "w") as f:
+        f.write("verbose: true\n")
+    for flags, log in ((["--config", cfg], True),
+                       (["--config", cfg, "--verbose=false"], False)):
+        rc, out, err = run_sync(base + flags, timeout=10, safety=False,
+                                env=quiet)
+        eq(rc, 1, f"{flags}: exit status (stderr {err!r})")
+        eq("-- BEGIN PROG LOAD LOG --" in err, log,
+           f"{flags}: the verifier's log on stderr: {err[-500:]!r}")
+    rc, out, err = run_sync(base, timeout=10, safety=False,
+                            env=dict(quiet, INSPEKTOR_GADGET_VERBOSE="1"))
+    check("-- BEGIN PROG LOAD LOG --" in err,
+          f"INSPEKTOR_GADGET_VERBOSE=1: the verifier's log: {err[-500:]!r}")
 
 
 @test

@@ -867,6 +867,24 @@ def json_ticks(out):
 
 
 @test
+def configured_runtimes_are_ignored_without_containers(env):
+    """ig's configuration's runtimes and containerd-namespace are its
+    LocalManager's global params: a gadget without runtime.* fields
+    (ig_arrays) runs with them, as in ig; on the command line they stay
+    usage errors there."""
+    path = os.path.join(env.tmp, "localmanager.yaml")
+    with open(path, "w") as f:
+        f.write("operator:\n  localmanager:\n    runtimes: docker\n"
+                "    containerd-namespace: other\n")
+    out, _ = arrays_run(env, "--config", path, "-o", "json")
+    eq(len(json_ticks(out)), 3, f"ticks as JSON lines: {out!r}")
+    for flag in (["-r", "docker"], ["--containerd-namespace", "other"]):
+        usage_error(["run", "--store", env.store, "ig_arrays:latest",
+                     "--config", path] + THREE_TICKS + flag,
+                    "no data source has runtime.* fields")
+
+
+@test
 def output_modes_of_each_data_source(env):
     """ig's cli.supported-output-modes and cli.default-output-mode: the
     default mode of a data source (its annotation, else columns, else its
