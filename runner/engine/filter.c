@@ -260,13 +260,18 @@ static const char *parse_typed(const struct fieldset *fs,
 			return NULL;
 		return fl->kind == FK_ENUM ? "is not one of its names" :
 					     "is not one of its values";
-	case FK_DURATION:
-		if (filter_parse_duration(v, (uint64_t *)&r->num, &why))
+	case FK_DURATION: {
+		int64_t d;
+
+		if (filter_parse_signed_duration(v, &d, &why))
 			return why;
-		r->cmp = CMP_UNSIGNED;
-		if (!fits(fl, r->num, false))
+		/* ig's durations are int64 (2^63 ns and more: negative) */
+		r->num = (__u64)d;
+		r->cmp = CMP_SIGNED;
+		if (d >= 0 && !fits(fl, r->num, false))
 			return "is out of range";
 		return NULL;
+	}
 	case FK_TIMESTAMP:
 		if (filter_parse_time(v, &t, &why))
 			return why;

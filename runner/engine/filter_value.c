@@ -106,6 +106,34 @@ too_large:
 	return -1;
 }
 
+int filter_parse_signed_duration(const char *s, int64_t *ns, const char **why)
+{
+	bool neg = *s == '-';
+	uint64_t u;
+
+	if (*s == '-' || *s == '+')
+		s++;
+	if (filter_parse_duration(s, &u, why))
+		return -1;
+	/* Go's int64 nanoseconds: -2^63 to 2^63 - 1 */
+	if (u > (uint64_t)INT64_MAX + neg) {
+		*why = "is too large for a duration in nanoseconds";
+		return -1;
+	}
+	*ns = neg ? (int64_t)(0 - u) : (int64_t)u;
+	return 0;
+}
+
+/* The days of month mon (1 to 12) of year, Gregorian. */
+static int days_in(int mon, int year)
+{
+	static const int days[] = { 31, 28, 31, 30, 31, 30,
+				    31, 31, 30, 31, 30, 31 };
+	bool leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+
+	return days[mon - 1] + (mon == 2 && leap);
+}
+
 static int digits(const char **p, size_t n, int *out)
 {
 	int v = 0;
@@ -138,8 +166,9 @@ int filter_parse_time(const char *s, int64_t *ns, const char **why)
 	if (digits(&p, 2, &hh) || *p++ != ':' || digits(&p, 2, &mm) ||
 	    *p++ != ':' || digits(&p, 2, &ss))
 		return -1;
-	if (mon < 1 || mon > 12 || day < 1 || day > 31 || hh > 23 || mm > 59 ||
-	    ss > 60) {
+	/* as Go's time.Parse: no 31st of February, no leap second */
+	if (mon < 1 || mon > 12 || day < 1 || day > days_in(mon, year) ||
+	    hh > 23 || mm > 59 || ss > 59) {
 		*why = "is not a valid date and time";
 		return -1;
 	}

@@ -19,9 +19,18 @@
 int filter_parse_duration(const char *s, uint64_t *ns, const char **why);
 
 /*
+ * The same with an optional sign, as Go's time.ParseDuration takes it
+ * ("-1.5ms", "+2s"), in its int64 range: what -F compares a duration
+ * field with (ig's durations are int64).
+ */
+int filter_parse_signed_duration(const char *s, int64_t *ns, const char **why);
+
+/*
  * An RFC 3339 time: "2026-11-30T16:33:34", optional ".fraction" up to
  * nanoseconds, then "Z", "+hh:mm", "-hh:mm" or nothing (local time, as the
- * columns show it).  Returns 0 and *ns since the epoch, or -1 with *why.
+ * columns show it), its day within its month and its second below 60, as
+ * Go's time.Parse checks them.  Returns 0 and *ns since the epoch, or -1
+ * with *why.
  */
 int filter_parse_time(const char *s, int64_t *ns, const char **why);
 

@@ -24,6 +24,7 @@
 #include "runner/engine/fields.h"
 #include "runner/engine/filter.h"
 #include "runner/engine/filter_regex.h"
+#include "runner/engine/filter_value.h"
 #include "fixture_event.h"
 
 bool __real_filter_regex_match(struct filter_regex *re, const char *s);
@@ -511,6 +512,40 @@ static void durations__compare_as_nanoseconds(void **state)
 	assert_true(match(x, "latency_ns>9s")); /* "1m30.5s" < "9s" as text */
 }
 
+/* a negative duration was "not a duration"; Go's ParseDuration takes a
+ * sign, and ig's durations are int64 (2^64-1 ns is -1ns) */
+static void durations__signed_as_go_takes_them(void **state)
+{
+	struct fx *x = *state;
+
+	x->ev.latency_ns_raw = 593649;
+	assert_true(match(x, "latency_ns>-1s"));
+	assert_false(match(x, "latency_ns<-1.5ms"));
+	assert_true(match(x, "latency_ns==+593.649us"));
+	assert_true(match(x, "latency_ns>-0"));
+	x->ev.latency_ns_raw = UINT64_MAX; /* shown as -1ns */
+	assert_true(match(x, "latency_ns==-1ns"));
+	assert_true(match(x, "latency_ns<0s"));
+	assert_true(match(x, "latency_ns>-9223372036854775808ns"));
+	x->ev.latency_ns_raw = 1ULL << 63; /* int64's least */
+	assert_true(match(x, "latency_ns==-9223372036854775808ns"));
+	assert_true(match(x, "latency_ns<-2562047h"));
+	bad(x, "latency_ns>-",
+	    "filter \"latency_ns>-\": field latency_ns: \"-\" is not a "
+	    "duration (like 750ns, 1.5ms, 2s, 1m30s)");
+	bad(x, "latency_ns>--1s",
+	    "filter \"latency_ns>--1s\": field latency_ns: \"--1s\" is not "
+	    "a duration (like 750ns, 1.5ms, 2s, 1m30s)");
+	bad(x, "latency_ns>9223372036854775808ns",
+	    "filter \"latency_ns>9223372036854775808ns\": field latency_ns: "
+	    "\"9223372036854775808ns\" is too large for a duration in "
+	    "nanoseconds");
+	bad(x, "latency_ns>-9223372036854775809ns",
+	    "filter \"latency_ns>-9223372036854775809ns\": field latency_ns: "
+	    "\"-9223372036854775809ns\" is too large for a duration in "
+	    "nanoseconds");
+}
+
 static void timestamps__compare_as_times(void **state)
 {
 	struct fx *x = *state;
@@ -524,6 +559,45 @@ static void timestamps__compare_as_times(void **state)
 	 * 2000-01-01, before 2200) */
 	assert_true(match(x, "timestamp_raw>946684800000000000"));
 	assert_true(match(x, "timestamp_raw<7258118400000000000"));
+}
+
+/* 2026-02-31 was 2026-03-03 (timegm() rolls over); Go's time.Parse
+ * refuses a day past its month's last and a second of 60 */
+static void timestamps__invalid_dates_refused_as_go(void **state)
+{
+	struct fx *x = *state;
+	static const char *const refused[] = {
+		"2026-02-31T00:00:00Z", "2026-02-29T00:00:00Z",
+		"1900-02-29T00:00:00Z", "2026-04-31T12:00:00+02:00",
+		"2026-11-30T23:59:60Z", "2026-06-31T00:00:00",
+	};
+
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		char rule[64], want[160];
+
+		snprintf(rule, sizeof(rule), "timestamp>%s", refused[i]);
+		snprintf(want, sizeof(want),
+			 "filter \"%s\": field timestamp: \"%s\" is not a "
+			 "valid date and time",
+			 rule, refused[i]);
+		bad(x, rule, want);
+	}
+	/* leap days (seconds from Python's calendar.timegm()) */
+	assert_true(match(x, "timestamp>2000-02-29T00:00:00Z"));
+	assert_true(match(x, "timestamp<2196-02-29T23:59:59Z"));
+	{
+		const char *why = NULL;
+		int64_t ns = 0;
+
+		assert_int_equal(filter_parse_time("2024-02-29T12:00:00+01:00",
+						   &ns, &why),
+				 0);
+		assert_int_equal(ns, 1709204400LL * 1000000000);
+		assert_int_equal(filter_parse_time("2000-02-29T00:00:00Z", &ns,
+						   &why),
+				 0);
+		assert_int_equal(ns, 951782400LL * 1000000000);
+	}
 }
 
 static void enums__by_name_or_number(void **state)
@@ -1058,7 +1132,9 @@ int main(void)
 		T(strings__raw_value__not_terminal_escapes),
 		T(formatted__by_shown_value),
 		T(durations__compare_as_nanoseconds),
+		T(durations__signed_as_go_takes_them),
 		T(timestamps__compare_as_times),
+		T(timestamps__invalid_dates_refused_as_go),
 		T(enums__by_name_or_number),
 		T(typed__bad_values_are_usage_errors),
 		T(comma__and_with_escape),
