@@ -166,7 +166,9 @@ static int next(struct parser *ps)
 		ps->k = K_IDENT;
 	} else if (isdigit((unsigned char)*p) ||
 		   (*p == '.' && isdigit((unsigned char)p[1]))) {
-		while (isalnum((unsigned char)*p) || *p == '_' || *p == '.' ||
+		/* up to a range's "..": 1..3 is 1, "..", 3 */
+		while (isalnum((unsigned char)*p) || *p == '_' ||
+		       (*p == '.' && p[1] != '.') ||
 		       ((*p == '+' || *p == '-') &&
 			(p[-1] == 'e' || p[-1] == 'E') &&
 			!(ps->at[0] == '0' &&
@@ -190,6 +192,11 @@ static int next(struct parser *ps)
 				break;
 		if (i == sizeof(ops) / sizeof(ops[0]))
 			return fail(ps, p, "unexpected character '%c'", *p);
+		/* expr's range (x in 1..3): not a bad number or operand */
+		if (!strcmp(ops[i], ".."))
+			return fail(ps, p,
+				    "the range operator (\"..\") is not "
+				    "supported here");
 		p += strlen(ops[i]);
 		ps->k = K_OP;
 	}

@@ -196,6 +196,14 @@ static void refused_with_where_and_why(void **state)
 	bad(x, "proc.pid == 99999999999999999999",
 	    "at byte 13: bad number \"99999999999999999999\"");
 	bad(x, "qr_raw ? 1 : 2", "at byte 8: unexpected \"?\"");
+	/* was "bad number \"1..3\"" */
+	bad(x, "proc.pid in 1..3",
+	    "at byte 14: the range operator (\"..\") is not supported here");
+	bad(x, "proc.pid in 1 .. 3",
+	    "at byte 15: the range operator (\"..\") is not supported here");
+	bad(x, "proc.pid in proc.tid..9",
+	    "at byte 21: the range operator (\"..\") is not supported here");
+	bad(x, "proc.pid == 1.5.5", "at byte 13: bad number \"1.5.5\"");
 	bad(x, "@", "at byte 1: unexpected character '@'");
 }
 
