@@ -1053,8 +1053,9 @@ static int trace(struct session *s, const struct run_flags *f,
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGALRM, &sa, NULL); /* --timeout, below */
 	signal(SIGPIPE, SIG_IGN);
-	/* $COLUMNS, as ps(1) reads it: the width to fit, even in a pipe */
-	{
+	/* $COLUMNS: the width to fit in a terminal; in a pipe nothing is
+	 * fitted, as ig's columns formatter scales to a terminal only */
+	if (isatty(STDOUT_FILENO)) {
 		const char *cols = getenv("COLUMNS");
 		char *end;
 		long w = cols ? strtol(cols, &end, 10) : 0;

@@ -366,6 +366,21 @@ def output_columns(env):
 
 
 @test
+def columns_not_fitted_in_a_pipe_whatever_columns_says(env):
+    """ig's columns formatter fits its table to a terminal only (none
+    when stdout is not one); $COLUMNS fitted it in a pipe too."""
+    base = ["run", "snapshot_process", "--store", env.store, "-o",
+            "columns"]
+    heads = {}
+    for cols in ("", "40"):  # empty: unset
+        rc, out, err = run_sync(base, env={"COLUMNS": cols})
+        eq(rc, 0, f"COLUMNS={cols}: exit status ({err[-200:]!r})")
+        heads[cols] = out.splitlines()[0]
+    check(len(heads[""]) > 40, f"a header wider than 40: {heads['']!r}")
+    eq(heads["40"], heads[""], "the header with COLUMNS=40 in a pipe")
+
+
+@test
 def output_json(env):
     o = outputs(env)
     text = o["json"]
