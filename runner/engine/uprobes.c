@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <dirent.h>
+#include <elf.h>
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
@@ -80,8 +81,74 @@ bool uprobes_by_library(const char *sec)
 	return target && target[1] != '/' && strchr(target, ':');
 }
 
+/* Is path an ELF shared object (not a linker script, such as the
+ * libc.so of libc6-dev)? */
+static bool shared_object(const char *path)
+{
+	unsigned char h[18]; /* e_ident, e_type: the same in ELF32 and 64 */
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool ok;
+	__u16 type;
+
+	if (fd < 0)
+		return false;
+	ok = read(fd, h, sizeof(h)) == sizeof(h) && !memcmp(h, ELFMAG, SELFMAG);
+	close(fd);
+	memcpy(&type, h + 16, sizeof(type));
+	return ok && type == ET_DYN;
+}
+
+/* Order of the versions after "<lib>.so" ("", ".6", ".1.1"): by number,
+ * part by part; none first. */
+static int version_cmp(const char *a, const char *b)
+{
+	while (*a == '.' && *b == '.') {
+		unsigned long x = strtoul(a + 1, (char **)&a, 10);
+		unsigned long y = strtoul(b + 1, (char **)&b, 10);
+
+		if (x != y)
+			return x < y ? -1 : 1;
+	}
+	return (*a == '.') - (*b == '.');
+}
+
+int uprobes_find_library(const char *const *dirs, size_t n_dirs,
+			 const char *lib, char *out, size_t len)
+{
+	size_t n = strlen(lib);
+
+	for (size_t i = 0; i < n_dirs; i++) {
+		DIR *d = opendir(dirs[i]);
+		char best[NAME_MAX + 1] = "", path[PATH_MAX];
+		struct dirent *e;
+
+		if (!d)
+			continue;
+		while ((e = readdir(d))) {
+			const char *v = e->d_name + n + 3;
+
+			if (strncmp(e->d_name, lib, n) ||
+			    strncmp(e->d_name + n, ".so", 3) ||
+			    (*v && *v != '.') ||
+			    (best[0] && version_cmp(v, best + n + 3) <= 0) ||
+			    snprintf(path, sizeof(path), "%s/%s", dirs[i],
+				     e->d_name) >= (int)sizeof(path) ||
+			    !shared_object(path))
+				continue;
+			snprintf(best, sizeof(best), "%s", e->d_name);
+		}
+		closedir(d);
+		if (best[0])
+			return snprintf(out, len, "%s/%s", dirs[i], best) <
+					       (int)len ?
+				       0 :
+				       -1;
+	}
+	return -1;
+}
+
 /* The file of library lib ("libc", "libssl") in the host's usual
- * folders: <dir>/<lib>.so or the first <dir>/<lib>.so.<version>. */
+ * folders, as the dynamic loader would take it. */
 static int find_library(const char *lib, char *out, size_t len)
 {
 	static const char *const dirs[] = {
@@ -94,27 +161,8 @@ static int find_library(const char *lib, char *out, size_t len)
 		"/usr/local/lib",
 	};
 
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		DIR *d = opendir(dirs[i]);
-		struct dirent *e;
-		size_t n = strlen(lib);
-		bool found = false;
-
-		if (!d)
-			continue;
-		while (!found && (e = readdir(d))) {
-			if (strncmp(e->d_name, lib, n) ||
-			    strncmp(e->d_name + n, ".so", 3) ||
-			    (e->d_name[n + 3] && e->d_name[n + 3] != '.'))
-				continue;
-			found = snprintf(out, len, "%s/%s", dirs[i],
-					 e->d_name) < (int)len;
-		}
-		closedir(d);
-		if (found)
-			return 0;
-	}
-	return -1;
+	return uprobes_find_library(dirs, sizeof(dirs) / sizeof(dirs[0]), lib,
+				    out, len);
 }
 
 /* The gadget's uprobes named by library, and the names. */

@@ -13,6 +13,7 @@
 #define RUNNER_UPROBES_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "common/error.h"
 
@@ -26,6 +27,13 @@ struct uprobes;
 
 /* Is sec a uprobe or uretprobe named by library ("uprobe/libc:malloc")? */
 bool uprobes_by_library(const char *sec);
+/*
+ * The file of library lib ("libc") in the first of dirs that has one:
+ * <lib>.so or <lib>.so.<version>, an ELF shared object (not a linker
+ * script), the highest version; -1 when none.
+ */
+int uprobes_find_library(const char *const *dirs, size_t n_dirs,
+			 const char *lib, char *out, size_t len);
 /*
  * After load: attach obj's uprobes named by library to the host's
  * libraries, then follow the mappings of other files of those names;
