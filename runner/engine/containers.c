@@ -596,17 +596,21 @@ static void name_container(const struct containers *c,
 /*
  * Runtime and id from a cgroup text (of process pid); 0 if it names a
  * container: a runtime's, or one containerd made in any namespace, as
- * its bundle there tells.
+ * its bundle there tells (then ci->bundle: that one).
  */
 static int cgroup_container(const struct containers *c, const char *text,
 			    unsigned int pid, struct container_info *ci)
 {
 	char ns[CONTAINERS_ID_MAX + 1], id[CONTAINERS_ID_MAX + 1];
 
+	ci->bundle[0] = '\0';
 	if (!containers_parse_cgroup(text, ci->runtime, ci->id))
 		return 0;
+	/* the bundle of the namespace its cgroup names: another's may have
+	 * that id too */
 	if (containers_parse_containerd_cgroup(text, ns, id) ||
-	    !pods_containerd_bundle(c->pods, pid, ns, id))
+	    !pods_containerd_bundle(c->pods, pid, ns, id, ci->bundle,
+				    sizeof(ci->bundle)))
 		return -1;
 	snprintf(ci->runtime, sizeof(ci->runtime), "containerd");
 	snprintf(ci->id, sizeof(ci->id), "%s", id);

@@ -340,7 +340,7 @@ static int find_bundle(struct pods *p, unsigned int pid, const char *id,
 }
 
 bool pods_containerd_bundle(struct pods *p, unsigned int pid, const char *ns,
-			    const char *id)
+			    const char *id, char *out, size_t size)
 {
 	char found[PATH_LEN], dir[PATH_LEN], other[CONTAINERS_ID_MAX + 1];
 	size_t i;
@@ -356,7 +356,7 @@ bool pods_containerd_bundle(struct pods *p, unsigned int pid, const char *ns,
 			continue;
 		pfmt(dir, sizeof(dir), "%.*s/%s", (int)(strrchr(d, '/') - d), d,
 		     ns);
-		if (bundle_in(p, dir, id, found, sizeof(found))) {
+		if (bundle_in(p, dir, id, out, size)) {
 			learn(p->bundle_dirs, &p->n_bundle_dirs, dir);
 			return true;
 		}
@@ -856,12 +856,15 @@ void pods_identify(struct pods *p, unsigned int pid, struct container_info *ci,
 	json_t *spec = NULL;
 
 	memset(pi, 0, sizeof(*pi));
+	/* one found in its namespace's folder stays: another namespace's
+	 * folder may hold a bundle of that id too */
+	pfmt(bundle, sizeof(bundle), "%s", ci->bundle);
 	ci->bundle[0] = ci->sandbox_id[0] = '\0';
 	if (!ci->id[0])
 		return;
 	if (pid)
 		pi->netns = ns_inode(p, pid, "net");
-	if (!find_bundle(p, pid, ci->id, bundle, sizeof(bundle))) {
+	if (bundle[0] || !find_bundle(p, pid, ci->id, bundle, sizeof(bundle))) {
 		json_t *anns;
 
 		pfmt(path, sizeof(path), "%s/config.json", bundle);

@@ -64,7 +64,9 @@ const char *pods_node(const struct pods *p);
  * containers.json, docker's with another data root, containerd's from its
  * API, with its image's id and digest); with images, the image id and
  * digest of podman's and containerd's containers; ci->bundle and
- * ci->sandbox_id, for pods_extra().
+ * ci->sandbox_id, for pods_extra().  A ci->bundle given (its containerd
+ * namespace's, pods_containerd_bundle()) is the one read; "": looked for
+ * by id.
  */
 void pods_identify(struct pods *p, unsigned int pid, struct container_info *ci,
 		   bool images);
@@ -87,10 +89,10 @@ bool pods_containerd_asked(const struct pods *p, const char *bundle);
 /*
  * Is there a bundle of containerd container id in namespace ns (in the
  * folder of the shim that started pid, learned, or in that namespace's
- * folder beside those of the containerd's known)?
+ * folder beside those of the containerd's known)?  Then its path in out.
  */
 bool pods_containerd_bundle(struct pods *p, unsigned int pid, const char *ns,
-			    const char *id);
+			    const char *id, char *out, size_t size);
 
 /* Forget the network namespace index (before re-adding what is alive). */
 void pods_index_reset(struct pods *p);

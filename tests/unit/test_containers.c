@@ -747,6 +747,43 @@ static void note__containerd_namespaces__named_in_the_one_asked(void **state)
 	containers_free(asked);
 }
 
+/*
+ * One id in two containerd namespaces (k8s.io's folder, a default one,
+ * looked in first; and default's): each container's bundle is that of
+ * the namespace its cgroup names, whichever folder has the id first, and
+ * so is its name (named in the namespace asked only).
+ */
+static void note__same_id_in_two_namespaces__its_own_bundle(void **state)
+{
+	struct containers *dflt = containers_new(root),
+			  *asked = containers_new(root);
+	cleanup_error struct error *err = NULL;
+	const struct container_info *ci;
+	char want[1024];
+
+	(void)state;
+	put(TASKS "k8s.io/dup1/config.json", "{}");
+	put(TASKS "default/dup1/config.json", "{}");
+	assert_int_equal(containers_set_containerd_ns(asked, "default", &err),
+			 0);
+	tell(asked, note(6101, 71, 701, 4401, "dup1", "default", "", NULL));
+	tell(dflt, note(6101, 71, 701, 4401, "dup1", "default", "", NULL));
+	tell(dflt, note(6102, 72, 702, 4402, "dup1", "k8s.io", "", NULL));
+	known_as(asked, 6101, "dup1", "dup1", "containerd");
+	known_as(dflt, 6101, "dup1", "", "");
+	known_as(dflt, 6102, "dup1", "dup1", "containerd");
+	snprintf(want, sizeof(want), "/%sdefault/dup1", TASKS);
+	ci = containers_lookup(asked, 6101);
+	assert_string_equal(ci->bundle, want);
+	ci = containers_lookup(dflt, 6101);
+	assert_string_equal(ci->bundle, want);
+	snprintf(want, sizeof(want), "/%sk8s.io/dup1", TASKS);
+	ci = containers_lookup(dflt, 6102);
+	assert_string_equal(ci->bundle, want);
+	containers_free(dflt);
+	containers_free(asked);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -764,6 +801,8 @@ int main(void)
 		cmocka_unit_test(parse_containerd_cgroup__any_namespace),
 		cmocka_unit_test(
 			note__containerd_namespaces__named_in_the_one_asked),
+		cmocka_unit_test(
+			note__same_id_in_two_namespaces__its_own_bundle),
 		cmocka_unit_test(note__kubelet_cgroupfs_docker_id__docker),
 		cmocka_unit_test(note__podman_cgroupfs__name_and_image),
 		cmocka_unit_test(note__systemd_and_docker_paths__parsed),

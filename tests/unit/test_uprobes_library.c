@@ -25,8 +25,7 @@
 static char root[] = "/tmp/uprobes-lib-XXXXXX";
 static char dir1[PATH_MAX], dir2[PATH_MAX];
 
-static void put(const char *dir, const char *name, const void *data,
-		size_t len)
+static void put(const char *dir, const char *name, const void *data, size_t len)
 {
 	char path[PATH_MAX];
 	FILE *f;
@@ -124,9 +123,8 @@ static void test_unversioned_and_none(void **state)
 	find("libz", dir2, "libz.so");
 	put_script(dir1, "libw.so");
 	put_script(dir2, "libw.so");
-	assert_int_equal(uprobes_find_library(dirs, 2, "libw", out,
-					      sizeof(out)),
-			 -1);
+	assert_int_equal(
+		uprobes_find_library(dirs, 2, "libw", out, sizeof(out)), -1);
 }
 
 int main(void)
