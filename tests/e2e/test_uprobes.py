@@ -71,6 +71,51 @@ int main(int argc, char **argv)
 }
 """
 
+# `threaded GO TAG N LEADER`: as calls, the calls made by a second thread;
+# the main thread ends (pthread_exit) once file LEADER exists, the process
+# once its second thread made its calls.
+THREADED = r"""
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char **args;
+
+static void *calls(void *arg)
+{
+	char buf[32];
+
+	(void)arg;
+	while (access(args[1], F_OK)) {
+		snprintf(buf, sizeof(buf), "warm-%s", args[2]);
+		strfry(buf);
+		usleep(20000);
+	}
+	for (int i = 0; i < atoi(args[3]); i++) {
+		snprintf(buf, sizeof(buf), "exact-%s", args[2]);
+		strfry(buf);
+	}
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	pthread_t t;
+
+	if (argc != 5)
+		return 2;
+	args = argv;
+	if (pthread_create(&t, NULL, calls, NULL))
+		return 1;
+	while (access(argv[4], F_OK))
+		usleep(20000);
+	pthread_exit(NULL);
+}
+"""
+
 
 class Env:
     pass
@@ -92,6 +137,11 @@ def setup():
             f.write(PROGRAM)
         env.calls = os.path.join(env.tmp, "calls")
         sh(f"cc -O2 -Wall -Werror -o {env.calls} {src}")
+        src = os.path.join(env.tmp, "threaded.c")
+        with open(src, "w") as f:
+            f.write(THREADED)
+        env.threaded = os.path.join(env.tmp, "threaded")
+        sh(f"cc -O2 -Wall -Werror -pthread -o {env.threaded} {src}")
         env.image = make_image(env)
     except BaseException:
         teardown(env)
@@ -358,6 +408,46 @@ def container_running_before_the_runner_traced(env):
            "container name")
     finally:
         stop(r)
+
+
+@test
+def threads_after_their_main_thread_keep_the_file_attached(env):
+    """A process whose main thread ended while another runs on (and
+    calls the probed function) keeps its copy of libc attached: its calls
+    are traced, and the copy goes when its last thread ended."""
+    t = tag("t")
+    r = tracer(env)
+    try:
+        before = perf_fds(r)
+        e = dict(os.environ, LD_LIBRARY_PATH=libc_copy(env, t))
+        p = subprocess.Popen([env.threaded, os.path.join(env.sync, t), t,
+                              "3", os.path.join(env.sync, f"{t}.leader")],
+                             env=e)
+        env.procs.append(p)
+        warm(r, t)
+        go(env, f"{t}.leader")
+        wait_until(lambda: leader_ended(p.pid), 20,
+                   f"the main thread of {p.pid} ended")
+        # the runner takes its notes in order: once a later process's
+        # copy is attached, it has taken in the main thread's exit
+        later = tag("l")
+        eq(len(traced_calls(env, r, later, libc_copy(env, later), 1)), 1,
+           "calls of a later process")
+        go(env, t)
+        eq(p.wait(timeout=30), 0, "exit status of the threaded process")
+        eq(len(exact(upto_marker(env, r), t)), 3,
+           "calls of the thread after its main thread ended")
+        wait_until(lambda: perf_fds(r) == before, 20,
+                   "the copy detached once its last thread ended")
+    finally:
+        stop(r)
+
+
+def leader_ended(pid):
+    """Has process pid's main thread ended (a zombie while others run)?"""
+    with open(f"/proc/{pid}/status") as f:
+        state = next(ln for ln in f if ln.startswith("State:"))
+    return state.split()[1] == "Z"
 
 
 @test

@@ -183,12 +183,18 @@ static __always_inline int gone(__u32 tgid)
 	return 0;
 }
 
+/*
+ * The process ends with its last thread, whichever: the main one may end
+ * first while others go on calling.  do_exit() counts the thread out of
+ * signal->live before this tracepoint; two last threads at once both see
+ * 0, and the second finds tgid no longer followed.
+ */
 SEC("raw_tp/sched_process_exit")
 int BPF_PROG(uprobe_exit, struct task_struct *p)
 {
-	__u32 pid = BPF_CORE_READ(p, pid), tgid = BPF_CORE_READ(p, tgid);
-
-	return pid == tgid ? gone(tgid) : 0; /* the leader: the process */
+	if (BPF_CORE_READ(p, signal, live.counter))
+		return 0; /* others of its threads run on */
+	return gone(BPF_CORE_READ(p, tgid));
 }
 
 /*
