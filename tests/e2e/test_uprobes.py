@@ -266,7 +266,8 @@ def exact(evs, t):
 
 
 def perf_fds(r):
-    """The runner's open perf events: one per uprobe attached."""
+    """The runner's open perf events: one per uprobe attached, and its
+    hook's on the exit of mmap(2) (a syscall tracepoint)."""
     n = 0
     d = f"/proc/{r.proc.pid}/fd"
     for fd in os.listdir(d):
