@@ -342,7 +342,10 @@ static void cell(const struct lc_state *st, const struct row *r, enum col k,
 
 	switch (k) {
 	case COL_PID:
-		snprintf(buf, size, r->pid ? "%u" : "", r->pid);
+		if (r->pid)
+			snprintf(buf, size, "%u", r->pid);
+		else if (size)
+			buf[0] = '\0';
 		return;
 	case COL_MNTNS:
 	case COL_NETNS:

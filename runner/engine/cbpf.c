@@ -122,7 +122,8 @@ static void load_packet(struct xlate *x, __u8 dst, unsigned size, __u32 k,
 		     insn(BPF_ALU | BPF_END | BPF_TO_BE, dst, 0, 0, size * 8));
 }
 
-static int fail(char *msg, size_t len, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int fail(char *msg, size_t len,
+						      const char *fmt, ...)
 {
 	va_list ap;
 
