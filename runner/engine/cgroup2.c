@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "runner/engine/cgroup2.h"
+#include "runner/engine/log.h"
 
 /*
  * The mount point of a cgroup2 mount of the hierarchy's root, from
@@ -54,12 +55,11 @@ bool cgroup2_find_mount(FILE *f, char *point, size_t size)
 	return found;
 }
 
-int cgroup2_root_open(bool *mounted, struct error **err)
+int cgroup2_root_open(struct error **err)
 {
 	char point[PATH_MAX];
 	int fd;
 
-	*mounted = false;
 	if (!find_mount(point, sizeof(point))) {
 		if (mkdir("/run/runner", 0755) && errno != EEXIST)
 			return error_set(err, errno, "mkdir /run/runner");
@@ -69,7 +69,10 @@ int cgroup2_root_open(bool *mounted, struct error **err)
 			return error_set(err, errno,
 					 "no cgroup2 mounted, and mounting it "
 					 "on " CGROUP2_MOUNT " failed");
-		*mounted = true;
+		engine_log(ENGINE_LOG_NOTICE,
+			   "mounted cgroup2 on %s (no cgroup v2 hierarchy "
+			   "was mounted)",
+			   CGROUP2_MOUNT);
 		strcpy(point, CGROUP2_MOUNT);
 	}
 	fd = open(point, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

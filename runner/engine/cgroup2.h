@@ -18,9 +18,10 @@
 /*
  * Open the cgroup v2 root directory read-only: where it is mounted already
  * (/sys/fs/cgroup, or /sys/fs/cgroup/unified on a hybrid host), else on
- * CGROUP2_MOUNT, mounted there first (*mounted set). Returns the fd.
+ * CGROUP2_MOUNT, mounted there first (told in the log, whichever of its
+ * callers comes first). Returns the fd.
  */
-int cgroup2_root_open(bool *mounted, struct error **err);
+int cgroup2_root_open(struct error **err);
 
 /* The mount point of the hierarchy's root in mountinfo text f (its lines
  * "ID PARENT MAJ:MIN ROOT POINT OPTS... - TYPE SOURCE SUPEROPTS"), into

@@ -904,7 +904,6 @@ static bool is_cgroup_prog(const struct bpf_program *p)
 int gadget_start(struct gadget *g, struct error **err)
 {
 	int socks[MAX_SOCKET_PROGS], cgroup_fd = -1;
-	bool mounted;
 	struct bpf_program *p;
 	struct bpf_map *lost;
 	size_t n_socks = 0;
@@ -934,15 +933,9 @@ int gadget_start(struct gadget *g, struct error **err)
 		    !strncmp(sec, "iter/", 5) || services_attaches(p))
 			continue;
 		if (is_cgroup_prog(p) && cgroup_fd < 0) {
-			cgroup_fd = cgroup2_root_open(&mounted, err);
+			cgroup_fd = cgroup2_root_open(err);
 			if (cgroup_fd < 0)
 				return -1;
-			if (mounted)
-				engine_log(
-					ENGINE_LOG_NOTICE,
-					"mounted cgroup2 on %s (no cgroup v2 "
-					"hierarchy was mounted)",
-					CGROUP2_MOUNT);
 		}
 		if (is_cgroup_prog(p))
 			l = bpf_program__attach_cgroup(p, cgroup_fd);

@@ -44,10 +44,9 @@ static void attach_sock_create(struct netns_exec *x)
 {
 	struct netns_exec_bpf *s = x->skel;
 	struct error *e = NULL;
-	bool mounted;
 	int fd;
 
-	fd = cgroup2_root_open(&mounted, &e);
+	fd = cgroup2_root_open(&e);
 	if (fd < 0) {
 		engine_log(ENGINE_LOG_INFO,
 			   "netns exec hook: sockets not told: %s",
