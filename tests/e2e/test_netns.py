@@ -40,27 +40,20 @@ def packet_sockets(pid):
     return inodes
 
 
-def packet_sockets_in(ns_name, pid):
+def packet_sockets_in(ns_name, pid, mounted=False):
     """Inodes of pid's packet sockets that live in netns ns_name (a name
-    in /run/netns, or the path of a namespace)."""
+    in /run/netns, or the path of a namespace; mounted: a path in runner
+    pid's mount namespace)."""
     path = ns_name if "/" in ns_name else f"/run/netns/{ns_name}"
-    out = sh(f"nsenter --net='{path}' ss -0 -a -p -e -H", check_rc=False)
+    enter = f"nsenter -t {pid} -m -r " if mounted else ""
+    out = sh(f"{enter}nsenter --net='{path}' ss -0 -a -p -e -H",
+             check_rc=False)
     inodes = set()
     for line in out.splitlines():
         m = re.search(r"ino:(\d+)", line)
         if f"pid={pid}," in line and m:
             inodes.add(int(m.group(1)))
     return inodes
-
-
-def packet_sockets_in_mounted(pid, path):
-    """packet_sockets_in() for a namespace mounted at path in runner
-    pid's mount namespace."""
-    out = sh(f"nsenter -t {pid} -m -r nsenter --net='{path}'"
-             " ss -0 -a -p -e -H", check_rc=False)
-    return {int(m.group(1)) for line in out.splitlines()
-            if f"pid={pid}," in line
-            for m in [re.search(r"ino:(\d+)", line)] if m}
 
 
 def wait_until(pred, what, timeout=10):
@@ -263,7 +256,7 @@ def idle_scan_reads_no_mount(env):
         mine = set()
 
         def socket_in_n1():
-            mine.update(packet_sockets_in_mounted(r.proc.pid, f"{tmp}/n1"))
+            mine.update(packet_sockets_in(f"{tmp}/n1", r.proc.pid, True))
             return len(mine) == 1
         wait_until(socket_in_n1, "the runner's socket in the mounted namespace")
         # windows of two scans or so, nothing mounted or undone: the

@@ -132,21 +132,23 @@ def setup():
         sh("podman --version")
         build_images(env.store, {"ig_uprobe:latest":
                                  f"{ROOT}/tests/fixtures/ig_uprobe"})
-        src = os.path.join(env.tmp, "calls.c")
-        with open(src, "w") as f:
-            f.write(PROGRAM)
-        env.calls = os.path.join(env.tmp, "calls")
-        sh(f"cc -O2 -Wall -Werror -o {env.calls} {src}")
-        src = os.path.join(env.tmp, "threaded.c")
-        with open(src, "w") as f:
-            f.write(THREADED)
-        env.threaded = os.path.join(env.tmp, "threaded")
-        sh(f"cc -O2 -Wall -Werror -pthread -o {env.threaded} {src}")
+        env.calls = compile_c(env, "calls", PROGRAM)
+        env.threaded = compile_c(env, "threaded", THREADED, "-pthread")
         env.image = make_image(env)
     except BaseException:
         teardown(env)
         raise
     return env
+
+
+def compile_c(env, name, text, flags=""):
+    """C program text built as env.tmp/name; its path."""
+    src = os.path.join(env.tmp, f"{name}.c")
+    with open(src, "w") as f:
+        f.write(text)
+    out = os.path.join(env.tmp, name)
+    sh(f"cc -O2 -Wall -Werror {flags} -o {out} {src}")
+    return out
 
 
 def make_image(env):
