@@ -179,34 +179,34 @@ static __always_inline void query_info_set(struct query_slot *slot, __u32 i,
 }
 
 /*
- * Most packets are IPv4 or IPv6 over Ethernet with UDP or TCP right after
- * an IP header without options or extension headers: one load shows they
- * are not DNS (or not UDP/TCP at all).  Anything else takes the full
- * parse, which decides the same for these.
+ * Most packets are IPv4 or IPv6 with UDP or TCP right after an IP header
+ * without options or extension headers: one load, from the network
+ * header at off, shows they are not DNS (or not UDP/TCP at all).
+ * Anything else takes the full parse, which decides the same for these.
  */
-static __always_inline bool surely_not_dns(struct __sk_buff *skb)
+static __always_inline bool surely_not_dns(struct __sk_buff *skb, int off)
 {
-	__u8 h[ETH_HLEN + 40 + 4];
+	__u8 h[40 + 4];
 	__u16 sport, dport;
 
 	if (skb->protocol == bpf_htons(ETH_P_IP)) {
-		if (bpf_skb_load_bytes(skb, 0, h, ETH_HLEN + 20 + 4))
+		if (bpf_skb_load_bytes(skb, off, h, 20 + 4))
 			return false;
-		if (h[12] != 0x08 || h[13] != 0x00 || h[14] != 0x45)
+		if (h[0] != 0x45)
 			return false;
-		if (h[23] != IPPROTO_UDP && h[23] != IPPROTO_TCP)
+		if (h[9] != IPPROTO_UDP && h[9] != IPPROTO_TCP)
 			return true;
-		sport = h[34] << 8 | h[35];
-		dport = h[36] << 8 | h[37];
+		sport = h[20] << 8 | h[21];
+		dport = h[22] << 8 | h[23];
 	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
-		if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)))
+		if (bpf_skb_load_bytes(skb, off, h, sizeof(h)))
 			return false;
-		if (h[12] != 0x86 || h[13] != 0xDD || h[14] >> 4 != 6)
+		if (h[0] >> 4 != 6)
 			return false;
-		if (h[20] != IPPROTO_UDP && h[20] != IPPROTO_TCP)
+		if (h[6] != IPPROTO_UDP && h[6] != IPPROTO_TCP)
 			return false;
-		sport = h[54] << 8 | h[55];
-		dport = h[56] << 8 | h[57];
+		sport = h[40] << 8 | h[41];
+		dport = h[42] << 8 | h[43];
 	} else {
 		return false;
 	}

@@ -24,27 +24,25 @@ struct l4_info {
 #define TCP_SYN 0x02
 #define TCP_RST 0x04
 
-/* Where the network header starts: Ethernet (on lo too), VLAN or none. */
+/*
+ * Where the network header starts in the bytes the filter sees, as the
+ * kernel marked it (skb->network_header): after the Ethernet header (on
+ * lo too; a VLAN tag is out of the frame, in skb->vlan_tci, but where a
+ * device without VLAN offload puts it back on the way out, and then
+ * skb->protocol is the tag's: not decoded), or at 0 on devices without a
+ * link-layer header (tun, wireguard, ipip).  The bytes alone cannot tell:
+ * on those devices bytes 12-13 are the source address's, and a source in
+ * 8.0.0.0/16 (2001:db8:86dd::/48 for IPv6) read as an Ethernet header's
+ * type.  The packet socket hands the filter its frame from the link-layer
+ * header on (packet_rcv()); the IP version is checked where the header
+ * is read.
+ */
 static __always_inline int l3_offset(struct __sk_buff *skb)
 {
-	__u16 proto = skb->protocol, eth[2];
-	__u8 ver;
+	struct sk_buff *k = bpf_cast_to_kern_ctx(skb);
+	__u64 off = (__u64)k->head + k->network_header - (__u64)k->data;
 
-	if (bpf_skb_load_bytes(skb, 12, eth, sizeof(eth)) == 0) {
-		if (eth[0] == proto)
-			return ETH_HLEN;
-		if ((eth[0] == bpf_htons(ETH_P_8021Q) ||
-		     eth[0] == bpf_htons(ETH_P_8021AD)) &&
-		    eth[1] == proto)
-			return ETH_HLEN + 4;
-	}
-	/* devices without a link-layer header (tun, wireguard) */
-	if (bpf_skb_load_bytes(skb, 0, &ver, 1))
-		return -1;
-	if ((proto == bpf_htons(ETH_P_IP) && ver >> 4 == 4) ||
-	    (proto == bpf_htons(ETH_P_IPV6) && ver >> 4 == 6))
-		return 0;
-	return -1;
+	return off <= L3_OFFSET_MAX ? off : -1;
 }
 
 /*

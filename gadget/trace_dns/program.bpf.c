@@ -53,11 +53,8 @@
 
 #define AF_INET 2
 #define AF_INET6 10
-#define ETH_HLEN 14
 #define ETH_P_IP 0x0800
 #define ETH_P_IPV6 0x86DD
-#define ETH_P_8021Q 0x8100
-#define ETH_P_8021AD 0x88A8
 #define IP_MF 0x2000
 #define IP_OFFSET 0x1FFF
 
@@ -76,6 +73,7 @@
 #define MAX_CNAMES 4 /* CNAME records whose targets are decoded */
 #define MAX_PORTS 16
 #define IPV6_MAX_EXT_HDRS 8
+#define L3_OFFSET_MAX 128 /* link-layer header bytes */
 #define NS_PER_S (1000ULL * 1000 * 1000)
 #define SWEEP_NS NS_PER_S /* how often queries in flight are checked */
 
@@ -452,10 +450,8 @@ int trace_dns(struct __sk_buff *skb)
 	__u32 len;
 	int off, err = -1;
 
-	if (surely_not_dns(skb))
-		return 0;
 	off = l3_offset(skb);
-	if (off < 0)
+	if (off < 0 || surely_not_dns(skb, off))
 		return 0;
 	if (skb->protocol == bpf_htons(ETH_P_IP))
 		err = parse_ipv4(skb, off, &l4);

@@ -690,6 +690,92 @@ def crafted_messages(env):
     eq(q["proc"]["pid"], pid, "proc.pid")
 
 
+# The far end of a tun device (no link-layer header: what the filter sees
+# starts at the IP header): answers each IPv4/IPv6 UDP query it reads with
+# the question and one A record of 10.77.7.7, from the address asked.
+TUN_SERVER = r"""
+import fcntl, os, socket, struct, sys
+fd = os.open("/dev/net/tun", os.O_RDWR)
+fcntl.ioctl(fd, 0x400454CA, struct.pack("16sH", sys.argv[1].encode(),
+                                        0x0001 | 0x1000))  # TUN, NO_PI
+print("ready", flush=True)
+
+
+def csum(b):
+    b += b"\0" * (len(b) % 2)
+    s = sum(struct.unpack(f"!{len(b) // 2}H", b))
+    s = (s & 0xFFFF) + (s >> 16)
+    return ~((s & 0xFFFF) + (s >> 16)) & 0xFFFF
+
+
+while True:
+    p = os.read(fd, 2048)
+    v6 = p[0] >> 4 == 6
+    hl = 40 if v6 else (p[0] & 15) * 4
+    if p[6 if v6 else 9] != 17:
+        continue
+    src, dst = (p[8:24], p[24:40]) if v6 else (p[12:16], p[16:20])
+    sport, dport = struct.unpack("!HH", p[hl:hl + 4])
+    q = p[hl + 8:]
+    end = q.index(0, 12) + 5  # past the question
+    m = (q[:2] + struct.pack("!5H", 0x8180, 1, 1, 0, 0) + q[12:end] +
+         b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, 60, 4) +
+         bytes([10, 77, 7, 7]))
+    u = struct.pack("!4H", dport, sport, 8 + len(m), 0) + m
+    if v6:
+        c = csum(dst + src + struct.pack("!I3xB", len(u), 17) + u)
+        u = u[:6] + struct.pack("!H", c) + u[8:]
+        ip = struct.pack("!IHBB", 6 << 28, len(u), 17, 64) + dst + src
+    else:
+        ip = struct.pack("!BBHHHBBH", 0x45, 0, 20 + len(u), 0, 0, 64, 17,
+                         0) + dst + src
+        ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+    os.write(fd, ip + u)
+"""
+
+
+@test
+def tun_device_addresses_like_an_ethertype(env):
+    """DNS over a device without a link-layer header (tun: VPNs,
+    wireguard), between addresses whose bytes 4-5 (IPv4: 0-1) sit where
+    an Ethernet header has its type: 8.0.0.0/16 reads as 0x0800,
+    2001:db8:86dd::/48 as 0x86DD.  The kernel's mark of the network
+    header tells where it is; the bytes alone took these for Ethernet
+    frames and decoded nothing (both ends of each query lost)."""
+    ns = Netns(f"{NS}-tun")
+    env.nss.append(ns)
+    srv_py = os.path.join(env.tmp, "tun_server.py")
+    with open(srv_py, "w") as f:
+        f.write(TUN_SERVER)
+    server = ns.popen(f"python3 {srv_py} tdnstun", stdout=subprocess.PIPE,
+                      text=True)
+    env.procs.append(server)
+    eq(server.stdout.readline().strip(), "ready", "tun server")
+    sh(f"ip -n {ns.name} addr add 8.0.0.2/24 dev tdnstun")
+    sh(f"ip -n {ns.name} addr add 2001:db8:86dd::2/64 dev tdnstun nodad")
+    sh(f"ip -n {ns.name} link set tdnstun up")
+    for srv, cli in (("8.0.0.53", "8.0.0.2"),
+                     ("2001:db8:86dd::53", "2001:db8:86dd::2")):
+        pid, out = dig(env, f"@{srv} tun.test", ns=ns)
+        check("10.77.7.7" in out, f"dig through the tun: {out[-300:]}")
+        evs = wait_events(env.runner,
+                          exchange_done(ns, pid, "tun.test.", "A"))
+        mine = pick(evs, netns_id=ns.inode(), proc__pid=pid)
+        q = one(mine, "query", qr="Q", pkt_type="OUTGOING")
+        r = one(mine, "response", qr="R", pkt_type="HOST")
+        port = q["src"]["port"]
+        check_endpoint(q["src"], cli, port, "UDP", "query src")
+        check_endpoint(q["dst"], srv, 53, "UDP", "query dst")
+        check_endpoint(r["src"], srv, 53, "UDP", "response src")
+        check_endpoint(r["dst"], cli, port, "UDP", "response dst")
+        eq(r["id"], q["id"], "response id")
+        eq(q["nameserver"]["addr"], srv, "query nameserver")
+        eq(r["addresses"], "10.77.7.7", "response addresses")
+        eq(r["num_answers"], 1, "response num_answers")
+        check(r["latency_ns_raw"] > 0, "response latency_ns_raw")
+        eq(r["ttl"], 60, "response ttl")
+
+
 # Frames sent as they are from the client namespace's veth (a packet
 # socket), to the server's: IPv4/IPv6 + UDP + a query for argv[2]'s names.
 RAW_SENDER = r"""

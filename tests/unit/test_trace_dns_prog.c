@@ -964,6 +964,33 @@ static void records__cut_after_last_use__no_older_bytes(void **state)
 	prog_free(p);
 }
 
+/*
+ * Devices without a link-layer header (tun, wireguard, ipip: what
+ * BPF_PROG_TEST_RUN gives here) whose source address has the bytes of an
+ * Ethernet type where an Ethernet header would have it (bytes 12-13 of
+ * the packet: 8.0.x.x for IPv4, 2001:db8:86dd:: for IPv6).
+ */
+static void raw_ip__address_like_an_ethertype__decoded(void **state)
+{
+	static const char *const srcs[] = { "8.0.1.2", "8.0.69.2",
+					    "129.0.8.0" };
+	struct prog *p = *state;
+	struct msg m;
+	struct frame f;
+
+	query(&m, 21, "raw.example");
+	for (size_t i = 0; i < sizeof(srcs) / sizeof(srcs[0]); i++) {
+		ipv4(&f, IPPROTO_UDP, srcs[i], "10.9.8.7", 0, 40003, 53, &m);
+		assert_int_equal(run(p, f.b, f.len), 1);
+		assert_string_equal(ev_name(p, 0), "raw.example.");
+		assert_int_equal(ev_u(p, 0, "src.port"), 40003);
+	}
+	ipv6(&f, 0, NULL, 0, IPPROTO_UDP, 40003, 53, &m);
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8:86dd::1", f.b + 22), 1);
+	assert_int_equal(run(p, f.b, f.len), 1);
+	assert_string_equal(ev_name(p, 0), "raw.example.");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -998,6 +1025,7 @@ int main(void)
 			kernel_drops__bad_lengths__counted_not_decoded),
 		cmocka_unit_test(ports__param__replaces_the_defaults),
 		cmocka_unit_test(rest__unwanted__records_are_the_event_alone),
+		cmocka_unit_test(raw_ip__address_like_an_ethertype__decoded),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
