@@ -130,13 +130,21 @@ enum dns_rcode : __u8 {
 	NotZone = 10,
 };
 
+/*
+ * Question types by the names ig's trace_dns gives them (its
+ * go/program.go: ALL for 255, which dig and tshark call ANY; WKS, MINFO),
+ * so that its users' filters (-F qtype==ALL) and outputs hold here; and
+ * more, which ig shows as numbers.
+ */
 enum dns_qtype : __u16 {
 	A = 1,
 	NS = 2,
 	CNAME = 5,
 	SOA = 6,
+	WKS = 11,
 	PTR = 12,
 	HINFO = 13,
+	MINFO = 14,
 	MX = 15,
 	TXT = 16,
 	AAAA = 28,
@@ -150,7 +158,7 @@ enum dns_qtype : __u16 {
 	SVCB = 64,
 	HTTPS = 65,
 	AXFR = 252,
-	ANY = 255,
+	ALL = 255,
 	CAA = 257,
 };
 

@@ -89,10 +89,12 @@ RCODES = ["Success", "FormatError", "ServerFailure", "NameError",
           "NotAuth", "NotZone"]
 OPCODES = {0: "Query", 1: "IQuery", 2: "Status", 4: "Notify", 5: "Update",
            6: "DSO"}
-QTYPES = {1: "A", 2: "NS", 5: "CNAME", 6: "SOA", 12: "PTR", 13: "HINFO",
-          15: "MX", 16: "TXT", 28: "AAAA", 33: "SRV", 35: "NAPTR", 41: "OPT",
-          43: "DS", 46: "RRSIG", 47: "NSEC", 48: "DNSKEY", 64: "SVCB",
-          65: "HTTPS", 252: "AXFR", 255: "ANY", 257: "CAA"}
+# (ig's names: ALL for the type dig and tshark call ANY)
+QTYPES = {1: "A", 2: "NS", 5: "CNAME", 6: "SOA", 11: "WKS", 12: "PTR",
+          13: "HINFO", 14: "MINFO", 15: "MX", 16: "TXT", 28: "AAAA", 33: "SRV",
+          35: "NAPTR", 41: "OPT", 43: "DS", 46: "RRSIG", 47: "NSEC",
+          48: "DNSKEY", 64: "SVCB", 65: "HTTPS", 252: "AXFR", 255: "ALL",
+          257: "CAA"}
 PKT_TYPES = {0: "HOST", 4: "OUTGOING"}
 CLIENT = {"ns": None, "pids": set()}  # its namespace's inode, dig's pids
 
@@ -815,6 +817,7 @@ DIGS = [
     f"@{S4} +opcode=status web.test", f"@{U4} +opcode=notify t.u.example",
     f"@{S4} +aaonly +adflag +cdflag web.test", f"@{S4} '{CUT2}'",
     f"@{S4} long.test", f"@{S4} TYPE999 web.test",
+    f"@{S4} TYPE11 web.test", f"@{S4} TYPE14 web.test",
     f"@{S4} +tcp TXT huge.test", f"@{S6} +tcp frag.test",
     f"@{U6} +tcp +keepopen many20.u.example nx.u.example mx.u.example",
     f"@{S4} 'caf\\195\\169.test'", f"@{S4} 'a\\000b\\009c\\127d\\010.test'",

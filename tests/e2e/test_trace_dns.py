@@ -668,7 +668,7 @@ def crafted_messages(env):
     q = one(mine, "query", qr="Q")
     r = one(mine, "response", qr="R")
     eq(q["name"], "mdns1.test.", "query name")
-    eq(q["qtype"], "ANY", "query qtype")
+    eq(q["qtype"], "ALL", "query qtype (ig's name of ANY)")
     eq(q["proc"]["pid"], pid, "query proc.pid")
     eq(r["proc"]["pid"], pid, "response proc.pid")
     eq(r["name"], "", "response name (no question)")
