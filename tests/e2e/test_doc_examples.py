@@ -17,7 +17,14 @@ podman container named test-trace-dns asks for the `-c` examples.
 An example no check here knows fails the test: a new example in a doc
 needs a check of what it says.  The few that cannot run here are listed in
 SKIPPED with the reason.
+
+The last tests hold the docs against the code: the flags of every
+`--help` against runner(1)'s sections both ways, its ENVIRONMENT against
+the variables the code reads, the paths and links of README.md and
+docs/*.md against the tree, and docs/architecture.md's functions and
+modules against the sources.
 """
+import glob
 import json
 import os
 import re
@@ -95,24 +102,35 @@ def joined(lines):
     return cmds
 
 
-def man_examples():
+def man_text():
+    """runner(1) as man renders it, one paragraph a line."""
     e = dict(os.environ, MANWIDTH="1000", LC_ALL="C.UTF-8")
-    text = subprocess.run(["man", "-P", "cat", "-l",
+    return subprocess.run(["man", "-P", "cat", "-l",
                            os.path.join(ROOT, "docs/runner.1")],
                           capture_output=True, text=True, env=e,
                           timeout=TIMEOUT).stdout
+
+
+def man_examples():
+    text = man_text()
     m = re.search(r"^EXAMPLES\n(.*?)^\S", text, re.M | re.S)
     check(m, "no EXAMPLES section in the man page")
     code = [ln for ln in m.group(1).splitlines() if ln.startswith(" " * 10)]
     return joined(code)
 
 
-def help_examples():
-    """{"runner image list --help": [commands]} for every command."""
+def help_text(*cmd):
+    """`runner CMD... --help`."""
+    return subprocess.run([RUNNER, *cmd, "--help"], capture_output=True,
+                          text=True, timeout=TIMEOUT).stdout
+
+
+def command_paths():
+    """(), ("run",), ("image",), ("image", "build"), ... as the help of
+    each level lists them."""
     def names(*cmd):
-        out = subprocess.run([RUNNER, *cmd, "--help"], capture_output=True,
-                             text=True, timeout=TIMEOUT).stdout
-        m = re.search(r"^(?:SUB)?COMMANDS\n((?:  \S.*\n)+)", out, re.M)
+        m = re.search(r"^(?:SUB)?COMMANDS\n((?:  \S.*\n)+)",
+                      help_text(*cmd), re.M)
         return [ln.split()[0] for ln in m.group(1).splitlines()]
 
     paths = [()]
@@ -121,10 +139,14 @@ def help_examples():
             paths += [(c,)] + [(c, s) for s in names(c)]
         else:
             paths.append((c,))
+    return paths
+
+
+def help_examples():
+    """{"runner image list --help": [commands]} for every command."""
     out = {}
-    for p in paths:
-        text = subprocess.run([RUNNER, *p, "--help"], capture_output=True,
-                              text=True, timeout=TIMEOUT).stdout
+    for p in command_paths():
+        text = help_text(*p)
         m = re.search(r"^EXAMPLES\n((?:  .*\n)+)", text, re.M)
         if m:
             out[" ".join(("runner",) + p + ("--help",))] = joined(
@@ -824,6 +846,248 @@ def readme_examples_do_what_they_say(env):
 def help_examples_do_what_they_say(env):
     run_examples(env, "runner ")
 
+
+# ---- the docs against the code -----------------------------------------
+#
+# What the docs say of the binary and of the tree, checked without running
+# anything but `--help`: a flag, a variable, a file or a function that a
+# doc names and the code no longer has (or one the code has and its doc
+# does not name) fails here, so that the docs cannot go stale silently.
+
+# told once for every command, in runner(1)'s DESCRIPTION
+GLOBAL_FLAGS = ("-h", "--help", "-v", "--verbose")
+# a flag, not a family of them (--k8s-*)
+FLAG = r"(?<![\w-])(--?[a-zA-Z][\w.-]*[a-zA-Z])(?![\w*-])"
+# the docs that describe the tree, and the folders of a path they name
+TREE_DOCS = ("README.md", "docs/CONVENTIONS.md", "docs/limits.md",
+             "docs/ig-compat.md", "docs/architecture.md", "deploy/README.md")
+TOP = ("common", "metadata", "oci", "runner", "gadget", "examples", "tests",
+       "bench", "deploy", "docs", "tools")
+TREE_PATH = (r"(?<![\w./-])((?:" + "|".join(TOP) +
+             r")/[\w./-]*[\w/])([<*{]?)")
+# the docs that describe this code's functions, and the functions they
+# name that are libbpf's, the kernel's or libc's
+CODE_DOCS = ("README.md", "docs/CONVENTIONS.md", "docs/limits.md",
+             "docs/architecture.md")
+NOT_OURS = {"bpf_object__open_mem", "bpf_object__load", "bpf_loop",
+            "bpf_ringbuf_output", "bpf_printk", "btf__new", "setns", "dlopen",
+            "fsmount", "move_mount", "posix_fallocate"}
+
+
+def has_flag(text, flag):
+    return re.search(r"(?<![\w-])" + re.escape(flag) + r"(?![\w-])", text)
+
+
+def man_section(man, name):
+    m = re.search(rf"^{name}\n(.*?)^\S", man, re.M | re.S)
+    check(m, f"no {name} section in runner(1)")
+    return m.group(1)
+
+
+def man_commands(man):
+    """{("run",): text, ("image", "build"): text, ...}: the subsections of
+    COMMANDS in runner(1), by the command words of their titles
+    ("runner config view | default" is both config commands')."""
+    out, cur = {}, []
+    for ln in man_section(man, "COMMANDS").splitlines():
+        m = re.match(r"^   runner ([a-z][a-z |-]*?)(?= [A-Z\[]|$)", ln)
+        if m:
+            words = m.group(1).split()
+            if words[0] in ("image", "config"):
+                cur = [(words[0], s.strip()) for s in
+                       " ".join(words[1:]).split("|")]
+            else:
+                cur = [(words[0],)]
+            for k in cur:
+                out[k] = ""
+            continue
+        for k in cur:
+            out[k] += ln + "\n"
+    return out
+
+
+def tag_flags(text, indent):
+    """The flags that items of a list name: the first column (up to two
+    spaces) of lines that start with `-` after indent spaces."""
+    out = set()
+    for ln in text.splitlines():
+        if re.match(rf"^ {{{indent}}}-", ln):
+            out |= set(re.findall(FLAG, re.split(r"\s{2,}", ln.strip())[0]))
+    return out
+
+
+def help_flags(path):
+    """The flags `runner PATH --help` lists as options, and the others it
+    names (an option's other spelling, "also ..."); its EXAMPLES left
+    out."""
+    text = help_text(*path).split("\nEXAMPLES\n")[0]
+    options = tag_flags(text, "2,8") - set(GLOBAL_FLAGS)
+    return options, set(re.findall(FLAG, text)) - options - set(GLOBAL_FLAGS)
+
+
+@test
+def help_flags_are_in_the_man_page(env):
+    """Every option of every `--help` is an item of its command's section
+    of runner(1), and every other flag it names is in that section's text
+    (a group's: in one of its commands'; the top level's: in the SYNOPSIS
+    or DESCRIPTION); -h, --help, -v and --verbose once, in the
+    DESCRIPTION."""
+    man = man_text()
+    secs = man_commands(man)
+    top = man_section(man, "SYNOPSIS") + man_section(man, "DESCRIPTION")
+    missing = [f"DESCRIPTION: {f}" for f in GLOBAL_FLAGS
+               if not has_flag(man_section(man, "DESCRIPTION"), f)]
+    paths = command_paths()
+    for p in paths:
+        if p == ("help",):
+            continue
+        if not p:
+            where = top
+        elif p in secs:
+            where = secs[p]
+        elif any(k[:len(p)] == p for k in secs):
+            where = "".join(v for k, v in secs.items() if k[:len(p)] == p)
+        else:
+            missing.append(f"runner {' '.join(p)}: no section")
+            continue
+        options, named = help_flags(p)
+        items = "\n".join(tag_flags(where, 5))
+        missing += [f"runner {' '.join(p)}: {f}" for f in sorted(options)
+                    if not has_flag(items if p else where, f)]
+        missing += [f"runner {' '.join(p)}: {f}" for f in sorted(named)
+                    if not has_flag(where, f)]
+    check(len(paths) > 15, f"only {len(paths)} commands: {paths}")
+    eq(missing, [], "flags of --help that runner(1) does not tell")
+
+
+@test
+def man_page_flags_are_in_help(env):
+    """Every flag runner(1) lists as an item of a command's section is in
+    that command's `--help`: a flag gone from the binary (or renamed) goes
+    from the man page too."""
+    stale, n = [], 0
+    for cmd, body in man_commands(man_text()).items():
+        text = help_text(*cmd)
+        for f in sorted(tag_flags(body, 5)):
+            n += 1
+            if not has_flag(text, f):
+                stale.append(f"runner {' '.join(cmd)}: {f}")
+    check(n > 80, f"only {n} flags found in runner(1)'s sections")
+    eq(stale, [], "flags of runner(1) that --help does not list")
+
+
+def sources(*exts):
+    """{path: text} of the tree's own sources (no tests, no build)."""
+    out = {}
+    for top in ("common", "metadata", "oci", "runner", "gadget"):
+        for d, _, files in os.walk(os.path.join(ROOT, top)):
+            for f in files:
+                if f.endswith(exts):
+                    path = os.path.join(d, f)
+                    out[os.path.relpath(path, ROOT)] = open(path).read()
+    return out
+
+
+@test
+def environment_in_the_man_page_is_what_the_code_reads(env):
+    """runner(1)'s ENVIRONMENT lists every variable the code reads
+    (getenv() and the registry's number variables), and no other (ig's
+    INSPEKTOR_GADGET_<KEY> are made from the flag names)."""
+    read = set()
+    for text in sources(".c", ".h").values():
+        read |= set(re.findall(
+            r"\b(?:getenv|env_ulong)\(\s*\"([A-Z][A-Z0-9_]+)\"", text))
+    man = man_section(man_text(), "ENVIRONMENT")
+    items = [ln for ln in man.splitlines() if re.match(r"^ {5}[A-Z]", ln)]
+    told = set()
+    for ln in items:
+        told |= set(re.findall(r"\b([A-Z][A-Z0-9_]{2,})\b",
+                               re.split(r"\s{2,}", ln.strip())[0]))
+    told = {v for v in told if not v.startswith("INSPEKTOR_GADGET_")}
+    check(len(read) > 15, f"only {len(read)} variables read: {read}")
+    eq(sorted(read - told), [], "variables the code reads, not in ENVIRONMENT")
+    eq(sorted(told - read), [], "ENVIRONMENT variables no code reads")
+
+
+def slug(heading):
+    """A Markdown heading's anchor, as GitHub makes it."""
+    s = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return s.replace(" ", "-")
+
+
+@test
+def files_and_links_in_the_docs_exist(env):
+    """Every path of the tree that README.md and docs/*.md name exists (a
+    path before <, * or { as a prefix of one), as in the tree, under
+    gadget/include/ (an #include's) or built; every relative link leads
+    to a file, and an anchor to a heading of it."""
+    bad, n = [], 0
+    for doc in TREE_DOCS:
+        text = open(os.path.join(ROOT, doc)).read()
+        for m in re.finditer(TREE_PATH, text):
+            p, after = m.group(1), m.group(2)
+            n += 1
+            if after:
+                found = any(os.path.exists(os.path.join(ROOT, d, p)) or
+                            glob.glob(os.path.join(ROOT, d, p) + "*")
+                            for d in ("", "gadget/include"))
+            else:
+                found = any(os.path.exists(os.path.join(ROOT, d, p))
+                            for d in ("", "gadget/include", "build"))
+            if not found:
+                bad.append(f"{doc}: {p}")
+        for target in re.findall(r"\]\(([^)\s]+)\)", text):
+            if re.match(r"[a-z]+:", target):
+                continue
+            path, _, anchor = target.partition("#")
+            path = os.path.normpath(os.path.join(ROOT, os.path.dirname(doc),
+                                                 path)) if path else \
+                os.path.join(ROOT, doc)
+            if not os.path.exists(path):
+                bad.append(f"{doc}: link {target}")
+            elif anchor and path.endswith(".md"):
+                heads = re.findall(r"^#+ (.*)$", open(path).read(), re.M)
+                if anchor not in [slug(h) for h in heads]:
+                    bad.append(f"{doc}: anchor {target}")
+    check(n > 100, f"only {n} paths found in the docs")
+    eq(bad, [], "paths and links of the docs that lead nowhere")
+
+
+@test
+def functions_named_in_the_docs_exist(env):
+    """Every function the docs of this code name as `name()` is defined
+    or declared in the tree (a C function, a BPF program, a macro, a
+    command's handler, a test helper), but the few of libbpf, the kernel
+    and libc in NOT_OURS."""
+    src = "\n".join(sources(".c", ".h").values())
+    for d, _, files in os.walk(os.path.join(ROOT, "tests/e2e")):
+        src += "\n".join(open(os.path.join(d, f)).read() for f in files
+                         if f.endswith(".py"))
+    missing, n = [], 0
+    for doc in CODE_DOCS:
+        text = open(os.path.join(ROOT, doc)).read()
+        for f in sorted(set(re.findall(r"`(\w+)\(\)`", text)) - NOT_OURS):
+            n += 1
+            if not re.search(rf"^[A-Za-z_][\w \*]*\b{f}\(|"
+                             rf"^#define {f}\(|BPF_PROG\({f}\b|"
+                             rf"\(\*{f}\)\(|^def {f}\(", src, re.M):
+                missing.append(f"{doc}: {f}()")
+    check(n > 60, f"only {n} functions named")
+    eq(missing, [], "functions the docs name that the tree lacks")
+
+
+@test
+def architecture_places_every_engine_file(env):
+    """docs/architecture.md names every file of the engine and every BPF
+    program of the runner: a new module gets its line there."""
+    text = open(os.path.join(ROOT, "docs/architecture.md")).read()
+    files = sorted(
+        glob.glob(os.path.join(ROOT, "runner/engine/*.c")) +
+        glob.glob(os.path.join(ROOT, "runner/engine/bpf/*.bpf.c")))
+    check(len(files) > 50, f"only {len(files)} engine files")
+    eq([f for f in (os.path.relpath(p, ROOT) for p in files)
+        if f"`{f}`" not in text], [],
+       "engine files architecture.md does not place")
 
 if __name__ == "__main__":
     main(setup, teardown)
