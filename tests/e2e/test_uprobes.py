@@ -14,7 +14,9 @@ GO exists, then strfry("exact-TAG") N times and exits (with FORK: until
 FORK exists, then forks, and its parent exits): a warm event says the
 runner attached to its libc, the exact ones are counted (N each, never
 twice: one attachment per file).  A marker, the same program on the host's
-libc, ends each wait for what should not come.
+libc, ends each wait for what should not come.  The bound on the files is
+measured with tests/fixtures/ig_uprobe_lib on libuptest.so, a library
+that only this test's programs map (ucalls: the same program on it).
 """
 import os
 import shutil
@@ -40,6 +42,11 @@ PROGRAM = r"""
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#ifdef UPTEST /* ucalls: the same calls of libuptest's uptest_call */
+char *uptest_call(char *s);
+#define strfry uptest_call
+#endif
 
 int main(int argc, char **argv)
 {
@@ -68,6 +75,16 @@ int main(int argc, char **argv)
 		strfry(buf);
 	}
 	return 0;
+}
+"""
+
+# libuptest.so: a library that only this test's programs map (ucalls)
+LIBUPTEST = r"""
+char *uptest_call(char *s);
+
+char *uptest_call(char *s)
+{
+	return s;
 }
 """
 
@@ -130,9 +147,14 @@ def setup():
     env.procs, env.containers, env.image = [], [], False
     try:
         sh("podman --version")
-        build_images(env.store, {"ig_uprobe:latest":
-                                 f"{ROOT}/tests/fixtures/ig_uprobe"})
+        build_images(env.store, {
+            "ig_uprobe:latest": f"{ROOT}/tests/fixtures/ig_uprobe",
+            "ig_uprobe_lib:latest": f"{ROOT}/tests/fixtures/ig_uprobe_lib"})
         env.calls = compile_c(env, "calls", PROGRAM)
+        env.uptest = compile_c(env, "libuptest.so", LIBUPTEST,
+                               "-shared -fPIC")
+        env.ucalls = compile_c(env, "ucalls", PROGRAM,
+                               f"-DUPTEST -L{env.tmp} -luptest")
         env.threaded = compile_c(env, "threaded", THREADED, "-pthread")
         env.image = make_image(env)
     except BaseException:
@@ -147,7 +169,7 @@ def compile_c(env, name, text, flags=""):
     with open(src, "w") as f:
         f.write(text)
     out = os.path.join(env.tmp, name)
-    sh(f"cc -O2 -Wall -Werror {flags} -o {out} {src}")
+    sh(f"cc -O2 -Wall -Werror -o {out} {src} {flags}")
     return out
 
 
@@ -191,25 +213,27 @@ def tag(what):
     return f"{what}{os.getpid()}n{_tags[0]}"
 
 
-def tracer(env):
-    return Runner(["run", "ig_uprobe:latest", "-o", "json",
-                   "--store", env.store])
+def tracer(env, *flags, image="ig_uprobe:latest"):
+    return Runner(["run", image, "-o", "json", "--store", env.store,
+                   *flags])
 
 
-def libc_copy(env, name):
-    """A folder holding a copy of the host's libc (a file of its own)."""
+def libc_copy(env, name, lib=None):
+    """A folder holding a copy of the host's libc (or of file lib): a
+    file of its own."""
     d = os.path.join(env.tmp, name)
     os.mkdir(d)
-    shutil.copy2(env.host_libc, d)
+    shutil.copy2(lib or env.host_libc, d)
     return d
 
 
-def start_host(env, t, libdir=None, n=5, fork=None):
-    """The program on the host (on the libc in libdir if given)."""
+def start_host(env, t, libdir=None, n=5, fork=None, prog=None):
+    """The program (calls, or prog) on the host, on the libraries in
+    libdir if given."""
     e = dict(os.environ)
     if libdir:
         e["LD_LIBRARY_PATH"] = libdir
-    argv = [env.calls, os.path.join(env.sync, t), t, str(n)]
+    argv = [prog or env.calls, os.path.join(env.sync, t), t, str(n)]
     if fork:
         argv.append(os.path.join(env.sync, fork))
     p = subprocess.Popen(argv, env=e)
@@ -240,13 +264,14 @@ def warm(r, t, timeout=20):
     wait_json(r, arg_is(f"warm-{t}"), timeout=timeout)
 
 
-def upto_marker(env, r):
-    """r's events before a marker: the program on the host's libc, run to
-    its end after everything under test; once its event came, every event
-    made before it has been read."""
+def upto_marker(env, r, libdir=None, prog=None):
+    """r's events before a marker: the program on the host's libc (or
+    prog on libdir's libraries, attached already), run to its end after
+    everything under test; once its event came, every event made before
+    it has been read."""
     m = tag("m")
     go(env, m)
-    p = start_host(env, m, n=1)
+    p = start_host(env, m, libdir, n=1, prog=prog)
     eq(p.wait(timeout=30), 0, "marker's exit status")
     evs = wait_json(r, arg_is(f"exact-{m}"))
     return evs[:next(i for i, e in enumerate(evs)
@@ -455,41 +480,51 @@ def leader_ended(pid):
 
 @test
 def files_past_the_bound_told_and_not_traced(env):
-    """With MAX_FILES files attached (the host's libc and copies), the
-    next copy is not attached and a note on stderr names its process;
-    once the others ended, a copy is attached again."""
-    r = tracer(env)
+    """With MAX_FILES files attached (copies of libuptest, which only this
+    test's programs map: no other process's library takes a slot
+    meanwhile), the next copy is not attached and a note on stderr names
+    its process; once the others ended, a copy is attached again."""
+    r = tracer(env, image="ig_uprobe_lib:latest")
     procs, tags = [], []
+
+    def start(t, n):
+        return start_host(env, t, libc_copy(env, t, env.uptest), n=n,
+                          prog=env.ucalls)
     try:
-        before = perf_fds(r)
-        # the files attached at the start: the host's libc, and any other
-        # libc a process maps there (in a chroot, the real root's too);
-        # the runner's own perf event is its mmap hook's tracepoint
-        files0 = before - 1
-        for _ in range(MAX_FILES - files0):
+        # the runner's one perf event: its mmap hook's tracepoint (the
+        # host has no libuptest to attach at start)
+        eq(perf_fds(r), 1, "perf events at start")
+        for _ in range(MAX_FILES):
             t = tag("f")
-            procs.append(start_host(env, t, libc_copy(env, t), n=1))
+            procs.append(start(t, 1))
             tags.append(t)
             warm(r, t)
         over = tag("o")
-        po = start_host(env, over, libc_copy(env, over), n=2)
+        po = start(over, 2)
         wait_until(lambda: "files attached, the most" in r.stderr() and
                    f"of pid {po.pid} " in r.stderr(), 20,
                    f"a note of the bound naming pid {po.pid}")
-        eq(perf_fds(r), before + MAX_FILES - files0,
-           "perf events at the bound")
+        eq(perf_fds(r), 1 + MAX_FILES, "perf events at the bound")
         go(env, over)
         eq(po.wait(timeout=30), 0, "exit status past the bound")
-        evs = upto_marker(env, r)
+        # the marker on a copy attached (its process runs on)
+        evs = upto_marker(env, r, os.path.join(env.tmp, tags[0]),
+                          env.ucalls)
         eq(exact(evs, over), [], "events of the file past the bound")
         for t in tags:
             go(env, t)
         for p in procs:
             eq(p.wait(timeout=30), 0, "exit status")
-        wait_until(lambda: perf_fds(r) == before, 30,
+        wait_until(lambda: perf_fds(r) == 1, 30,
                    "the copies detached once their processes ended")
-        got = traced_calls(env, r, tag("g"), os.path.join(env.tmp, over), 2)
-        eq(len(got), 2, "calls on a copy once slots freed")
+        g = tag("g")
+        p = start_host(env, g, os.path.join(env.tmp, over), n=2,
+                       prog=env.ucalls)
+        warm(r, g)
+        go(env, g)
+        eq(p.wait(timeout=30), 0, f"exit status of {g}")
+        evs = wait_json(r, arg_is(f"exact-{g}"), n=2)
+        eq(len(exact(evs, g)), 2, "calls on a copy once slots freed")
     finally:
         for t in tags:
             go(env, t)
