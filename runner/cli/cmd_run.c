@@ -787,7 +787,7 @@ static int apply_flags(struct session *s, const struct run_flags *f,
 		    session_select_images(s, (int)i, f->images[i], err))
 			return EXIT_USAGE;
 	/* as ig without --host: the events of containers only */
-	if (f->no_host && session_add_filter(s, "runtime.containerId~.", err) &&
+	if (f->no_host && session_containers_only(s, err) &&
 	    error_prefix(err, "--host=false (containers' events only)"))
 		return EXIT_USAGE;
 	if (f->fields && session_select_fields(s, f->fields, err))

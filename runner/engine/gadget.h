@@ -90,6 +90,11 @@ bool gadget_mntns_filter_enable(struct gadget *g, int map_fd);
  * Before gadget_start(); false if the program has no such variable.
  */
 bool gadget_rest_unwanted(struct gadget *g);
+/* Uprobes named by library only where gadget_uprobes() is told to
+ * (uprobes_select()), before gadget_start(). */
+void gadget_select_uprobes(struct gadget *g);
+/* Those uprobes once started; NULL: none. */
+struct uprobes *gadget_uprobes(const struct gadget *g);
 /* The filter map's fd once started, -1 if the filter is off. */
 int gadget_mntns_filter_fd(const struct gadget *g);
 /* The fd of map name once loaded, else -1. */

@@ -78,6 +78,7 @@ struct gadget {
 	size_t n_par; /* how many of them by progpar's thread */
 	struct mapahead *ahead; /* its maps made ahead, or NULL */
 	char *iface; /* tc classifiers only there (ig's --iface), or NULL */
+	bool uprobes_selective; /* gadget_select_uprobes() */
 };
 
 static inline double now_sec(void)

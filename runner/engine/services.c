@@ -42,6 +42,7 @@ struct services {
 	int inner_fds[MAX_INNER]; /* templates of inner maps */
 	size_t n_inner;
 	struct uprobes *uprobes;
+	bool uprobes_selective;
 };
 
 bool services_want_socket_btf(const struct btf *btf)
@@ -384,7 +385,17 @@ int services_attach(struct services *s, struct bpf_object *obj,
 		if (rc)
 			return -1;
 	}
-	return uprobes_new(obj, &s->uprobes, err);
+	return uprobes_new(obj, s->uprobes_selective, &s->uprobes, err);
+}
+
+void services_select_uprobes(struct services *s)
+{
+	s->uprobes_selective = true;
+}
+
+struct uprobes *services_uprobes(const struct services *s)
+{
+	return s ? s->uprobes : NULL;
 }
 
 void services_free(struct services *s)

@@ -21,6 +21,7 @@ struct bpf_object;
 struct bpf_program;
 struct btf;
 struct services;
+struct uprobes;
 
 /* Does the object read ig's struct gadget_socket_value (CO-RE)? */
 bool services_want_socket_btf(const struct btf *btf);
@@ -57,6 +58,11 @@ int services_attach(struct services *s, struct bpf_object *obj,
 		    const char *const *secs,
 		    const struct perf_sampling *sampling, size_t n,
 		    const char *iface, struct error **err);
+/* Uprobes named by library only where told (uprobes_new()'s selective),
+ * before services_attach(). */
+void services_select_uprobes(struct services *s);
+/* Those uprobes once attached; NULL: none (s NULL too). */
+struct uprobes *services_uprobes(const struct services *s);
 /* Does obj have a tc classifier (which services_attach() attaches)? */
 bool services_has_tc(struct bpf_object *obj);
 /* Detach, stop the enricher; accepts NULL. */

@@ -32,6 +32,7 @@
 #include "runner/engine/session.h"
 #include "runner/engine/stacks.h"
 #include "runner/engine/trace_pipe.h"
+#include "runner/engine/uprobes.h"
 
 #include "runner/engine/session_internal.h"
 
@@ -428,6 +429,7 @@ void session_free(struct session *s)
 	stacks_free(s->stacks);
 	k8s_select_free(s->pods);
 	image_select_free(s->images);
+	free(s->ctr_names);
 	free(s);
 }
 
@@ -505,6 +507,18 @@ int session_select_containers(struct session *s, const char *list,
 				 "--containername: no data source has "
 				 "runtime.containerName (no mount namespace "
 				 "id)");
+	free(s->ctr_names);
+	s->ctr_names = strdup(list);
+	if (!s->ctr_names)
+		return error_set(err, ENOMEM, "--containername");
+	return 0;
+}
+
+int session_containers_only(struct session *s, struct error **err)
+{
+	if (session_add_filter(s, "runtime.containerId~.", err))
+		return -1;
+	s->containers_only = true;
 	return 0;
 }
 
@@ -822,6 +836,47 @@ static void select_in_kernel(void *ctx, __u64 mntns,
 	}
 }
 
+/* Does the run select containers (the host's events left out)? */
+static bool selects(const struct session *s)
+{
+	return s->ctr_names || s->pods || s->images || s->containers_only;
+}
+
+/* Would the selection show the events of container ci (NULL: the host,
+ * or a runtime not watched)? */
+static bool selected(const struct session *s, const struct container_info *ci)
+{
+	if (!ci || !containers_runtime_wanted(s->ctrs, ci))
+		return false;
+	return (!s->ctr_names || name_list_match(s->ctr_names, ci->name)) &&
+	       (!s->pods ||
+		k8s_select_match(s->pods, &ci->pod, ci->pod.container)) &&
+	       (!s->images ||
+		image_select_match(s->images, ci->image_id, ci->image_digest));
+}
+
+/* A selective run's uprobes (as ig's): those of the selected containers. */
+static void select_uprobes(void *ctx, __u64 mntns,
+			   const struct container_info *ci)
+{
+	struct session *s = ctx;
+
+	uprobes_select(s->uprobes, mntns, selected(s, ci));
+}
+
+static void on_container(void *ctx, __u64 mntns,
+			 const struct container_info *ci)
+{
+	struct session *s = ctx;
+
+	if (s->pods_in_kernel)
+		select_in_kernel(s, mntns, ci);
+	if (!s->uprobes)
+		return;
+	select_uprobes(s, mntns, ci);
+	uprobes_rescan(s->uprobes);
+}
+
 /* Does any data source's output read its packets (pcap-ng, or a field
  * shown)? */
 static bool writes_packets(const struct session *s)
@@ -858,6 +913,8 @@ int session_start(struct session *s, int fd, struct error **err)
 	 * the packet bytes after an event */
 	if (!writes_packets(s))
 		gadget_rest_unwanted(s->g);
+	if (s->ctrs && selects(s))
+		gadget_select_uprobes(s->g);
 	engine_step("session opened");
 	if (prepare_host(s->g, err) || session_ops_start(s, err))
 		return -1;
@@ -881,8 +938,15 @@ int session_start(struct session *s, int fd, struct error **err)
 	if (s->pods_in_kernel) {
 		s->pods_fd = gadget_mntns_filter_fd(s->g);
 		containers_foreach(s->ctrs, select_in_kernel, s);
-		containers_set_listener(s->ctrs, select_in_kernel, s);
 	}
+	if (s->ctrs && selects(s))
+		s->uprobes = gadget_uprobes(s->g);
+	if (s->uprobes) {
+		containers_foreach(s->ctrs, select_uprobes, s);
+		uprobes_rescan(s->uprobes);
+	}
+	if (s->pods_in_kernel || s->uprobes)
+		containers_set_listener(s->ctrs, on_container, s);
 	for (i = 0; i < s->n_src; i++) {
 		struct source *src = &s->src[i];
 

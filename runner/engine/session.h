@@ -99,6 +99,9 @@ void session_set_kubernetes(struct session *s);
 #define SESSION_CONTAINER_NAME_MAX 276
 int session_select_containers(struct session *s, const char *list,
 			      struct error **err);
+/* --host=false: containers' events only (a filter on runtime.containerId),
+ * as ig without --host. */
+int session_containers_only(struct session *s, struct error **err);
 /* --k8s-namespace, --k8s-podname, --k8s-containername, --k8s-selector:
  * key is an enum k8s_select_key, value a comma list (k8s_select.h); the
  * flags AND, and one given again replaces its list. */

@@ -59,6 +59,9 @@ struct session {
 	bool describe_only; /* session_describe_open(): never started */
 	struct k8s_select *pods; /* NULL: no pod selection */
 	struct image_select *images; /* NULL: no image selection */
+	char *ctr_names; /* -c's list, NULL: none */
+	bool containers_only; /* --host=false */
+	struct uprobes *uprobes; /* selective (gadget_select_uprobes()) */
 	int pods_fd; /* the gadget's mount namespace filter (pods_in_kernel) */
 	int pods_netns_fd; /* the exec hook's selected network namespaces */
 	bool pods_in_kernel; /* the selection applies in the kernel too */

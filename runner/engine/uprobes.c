@@ -63,11 +63,14 @@ struct uprobes {
 	struct ufile files[UPROBES_MAX_FILES];
 	struct bpf_link **links; /* UPROBES_MAX_FILES * n_progs */
 	struct uprocs procs; /* the processes followed */
-	bool told_full, told_procs;
+	bool told_full, told_procs, told_selected;
+	bool selective; /* only the mount namespaces uprobes_select() says */
+	bool rescan; /* one was selected since the last walk */
 	struct uprobe_maps_bpf *skel;
 	struct ring_buffer *rb;
 	pthread_t thread;
 	int stop; /* eventfd: the thread ends */
+	pthread_mutex_t lock; /* the notes thread's, uprobes_rescan()'s */
 };
 
 /* "uprobe/libc:malloc": a library named without a path (ig resolves it,
@@ -497,7 +500,9 @@ static void *notes_main(void *arg)
 		}
 		if (p[1].revents)
 			break;
+		pthread_mutex_lock(&u->lock);
 		ring_buffer__consume(u->rb);
+		pthread_mutex_unlock(&u->lock);
 	}
 	return NULL;
 }
@@ -538,6 +543,7 @@ static int hook_new(struct uprobes *u, struct error **err)
 		if (u->files[i].pinned)
 			bpf_map_update_elem(bpf_map__fd(u->skel->maps.quiet),
 					    &u->files[i].key, &one, BPF_ANY);
+	u->skel->bss->select_on = u->selective;
 	/* the hook first: a mapping after the seed's walk is told */
 	r = uprobe_maps_bpf__attach(u->skel);
 	if (r) {
@@ -574,7 +580,7 @@ out:
 	return rc;
 }
 
-int uprobes_new(struct bpf_object *obj, struct uprobes **out,
+int uprobes_new(struct bpf_object *obj, bool selective, struct uprobes **out,
 		struct error **err)
 {
 	struct uprobes *u = calloc(1, sizeof(*u));
@@ -584,9 +590,12 @@ int uprobes_new(struct bpf_object *obj, struct uprobes **out,
 	if (!u)
 		return error_set(err, ENOMEM, "uprobes");
 	u->stop = -1;
+	u->selective = selective;
+	pthread_mutex_init(&u->lock, NULL);
 	if (collect(u, obj, err))
 		goto free_u;
 	if (!u->n_progs) {
+		pthread_mutex_destroy(&u->lock);
 		free(u);
 		return 0;
 	}
@@ -598,13 +607,15 @@ int uprobes_new(struct bpf_object *obj, struct uprobes **out,
 	}
 	for (size_t i = 0; i < UPROBES_MAX_FILES; i++)
 		u->files[i].links = &u->links[i * u->n_progs];
-	if (attach_host(u, err))
+	if (!selective && attach_host(u, err))
 		goto free_u;
 	if (hook_new(u, &hook_err)) {
 		engine_log(ENGINE_LOG_NOTICE,
-			   "uprobes: hook on mapped libraries: %s: only the "
-			   "host's libraries are traced",
-			   error_msg(hook_err));
+			   "uprobes: hook on mapped libraries: %s: %s",
+			   error_msg(hook_err),
+			   selective ? "no library is traced (the host's are "
+				       "not selected)" :
+				       "only the host's libraries are traced");
 		error_free(hook_err);
 		ring_buffer__free(u->rb);
 		u->rb = NULL;
@@ -644,5 +655,48 @@ void uprobes_free(struct uprobes *u)
 			detach_file(u, &u->files[i - 1]);
 	free(u->links);
 	uprocs_fini(&u->procs);
+	pthread_mutex_destroy(&u->lock);
 	free(u);
+}
+
+void uprobes_select(struct uprobes *u, __u64 mntns, bool on)
+{
+	__u8 one = 1;
+	int fd;
+
+	if (!u || !u->selective || !u->skel)
+		return;
+	fd = bpf_map__fd(u->skel->maps.selected);
+	if (!on) {
+		bpf_map_delete_elem(fd, &mntns);
+		return;
+	}
+	if (!bpf_map_update_elem(fd, &mntns, &one, BPF_NOEXIST)) {
+		u->rescan = true;
+		return;
+	}
+	if (errno != EEXIST && !u->told_selected) {
+		engine_log(ENGINE_LOG_NOTICE,
+			   "uprobes: %d containers selected, the most: the "
+			   "libraries of others are not traced",
+			   UPROBE_MAPS_SELECTED);
+		u->told_selected = true;
+	}
+}
+
+void uprobes_rescan(struct uprobes *u)
+{
+	struct error *err = NULL;
+
+	if (!u || !u->rescan)
+		return;
+	u->rescan = false;
+	pthread_mutex_lock(&u->lock);
+	if (seed(u, &err)) {
+		engine_log(ENGINE_LOG_NOTICE,
+			   "uprobes: the mappings of containers selected: %s",
+			   error_msg(err));
+		error_free(err);
+	}
+	pthread_mutex_unlock(&u->lock);
 }

@@ -7,13 +7,17 @@
  * many processes and containers map it; an attachment of the latter goes
  * when the last process that mapped its file exits or execs.  The
  * runner's hook (runner/engine/bpf/uprobe_maps.bpf.c) tells of mappings;
- * a thread of this module attaches and detaches as they come.
+ * a thread of this module attaches and detaches as they come.  A run
+ * that selects containers attaches, as ig's, only for the processes of
+ * the mount namespaces it selects (not the host's libraries at start).
  */
 #ifndef RUNNER_UPROBES_H
 #define RUNNER_UPROBES_H
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#include <linux/types.h>
 
 #include "common/error.h"
 
@@ -38,11 +42,22 @@ int uprobes_find_library(const char *const *dirs, size_t n_dirs,
  * After load: attach obj's uprobes named by library to the host's
  * libraries, then follow the mappings of other files of those names;
  * *out NULL when obj has none.  Without the hook (an older kernel), it
- * says so and the host's libraries alone are traced.
+ * says so and the host's libraries alone are traced.  selective: none
+ * at start, and only the mappings of processes in the mount namespaces
+ * uprobes_select() names.
  */
-int uprobes_new(struct bpf_object *obj, struct uprobes **out,
+int uprobes_new(struct bpf_object *obj, bool selective, struct uprobes **out,
 		struct error **err);
 /* Stop following, detach; accepts NULL. */
 void uprobes_free(struct uprobes *u);
+/*
+ * Selective: follow (on) or no longer follow the processes of mount
+ * namespace mntns from now on; a file its processes mapped goes with its
+ * last process, as ever.  u NULL or not selective: nothing.
+ */
+void uprobes_select(struct uprobes *u, __u64 mntns, bool on);
+/* The mappings already there of the namespaces selected since the last
+ * call (a walk of every process's mappings); u NULL: nothing. */
+void uprobes_rescan(struct uprobes *u);
 
 #endif

@@ -16,7 +16,9 @@ runner attached to its libc, the exact ones are counted (N each, never
 twice: one attachment per file).  A marker, the same program on the host's
 libc, ends each wait for what should not come.  The bound on the files is
 measured with tests/fixtures/ig_uprobe_lib on libuptest.so, a library
-that only this test's programs map (ucalls: the same program on it).
+that only this test's programs map (ucalls: the same program on it).  A
+run that selects containers (-c) attaches only the files their processes
+map (podman containers, a containerd one).
 """
 import os
 import shutil
@@ -25,13 +27,20 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
 from harness import (ROOT, Fail, Runner, check, eq, main,  # noqa: E402
                      sh, stop_procs, test)
 from gadget_env import (build_images, json_lines, stop,  # noqa: E402
                         wait_json, wait_until)
 
+_n = len(harness._tests)
+import test_k8s as k8s  # noqa: E402  (its Containerd, not its tests)
+del harness._tests[_n:]
+
 TAG = f"up{os.getpid()}"
 IMAGE = f"localhost/uprobe-test:{TAG}"
+# the same program and libc in a layer of its own (another file)
+IMAGE2 = f"localhost/uprobe-test2:{TAG}"
 PODMAN_RUN = ("podman run --runtime runc --ulimit nofile=1024:1024"
               " --ulimit nproc=1024:1024 --network none")
 MAX_FILES = 64  # runner/engine/uprobes.h UPROBES_MAX_FILES
@@ -144,7 +153,7 @@ def setup():
     env.store = os.path.join(env.tmp, "store")
     env.sync = os.path.join(env.tmp, "sync")
     os.mkdir(env.sync)
-    env.procs, env.containers, env.image = [], [], False
+    env.procs, env.containers, env.images, env.daemons = [], [], [], []
     try:
         sh("podman --version")
         build_images(env.store, {
@@ -156,7 +165,8 @@ def setup():
         env.ucalls = compile_c(env, "ucalls", PROGRAM,
                                f"-DUPTEST -L{env.tmp} -luptest")
         env.threaded = compile_c(env, "threaded", THREADED, "-pthread")
-        env.image = make_image(env)
+        make_image(env, IMAGE)
+        make_image(env, IMAGE2, other=True)
     except BaseException:
         teardown(env)
         raise
@@ -173,11 +183,15 @@ def compile_c(env, name, text, flags=""):
     return out
 
 
-def make_image(env):
+def make_image(env, image, other=False):
     """A container image of the program, its libc and loader (copies: not
-    the host's files)."""
-    root = os.path.join(env.tmp, "rootfs")
+    the host's files); other: with a file more, so that its layer, and its
+    libc, is not the first image's."""
+    root = os.path.join(env.tmp, "rootfs2" if other else "rootfs")
     os.makedirs(os.path.join(root, "bin"))
+    if other:
+        with open(os.path.join(root, "other"), "w") as f:
+            f.write(image)
     os.makedirs(os.path.join(root, "sync"))
     shutil.copy2(env.calls, os.path.join(root, "bin", "calls"))
     libs = [w for w in sh(f"ldd {env.calls}").split() if w.startswith("/")]
@@ -188,18 +202,20 @@ def make_image(env):
         d = root + os.path.dirname(p)
         os.makedirs(d, exist_ok=True)
         shutil.copy2(os.path.realpath(p), d + "/" + os.path.basename(p))
-    sh(f"tar -C {root} -c . | podman import - {IMAGE}")
-    return True
+    sh(f"tar -C {root} -c . | podman import - {image}")
+    env.images.append(image)
 
 
 def teardown(env):
     if env is None:
         return
     stop_procs(env.procs)
+    for d in env.daemons:
+        d.stop()
     for name in env.containers:
         sh(f"podman rm -f {name}", check_rc=False)
-    if env.image:
-        sh(f"podman rmi {IMAGE}", check_rc=False)
+    for image in env.images:
+        sh(f"podman rmi {image}", check_rc=False)
     shutil.rmtree(env.tmp, ignore_errors=True)
 
 
@@ -241,10 +257,10 @@ def start_host(env, t, libdir=None, n=5, fork=None, prog=None):
     return p
 
 
-def start_container(env, t, n=5):
+def start_container(env, t, n=5, image=IMAGE):
     """The program in a podman container named t; its host pid."""
     env.containers.append(t)
-    sh(f"{PODMAN_RUN} -d --name {t} -v {env.sync}:/sync {IMAGE}"
+    sh(f"{PODMAN_RUN} -d --name {t} -v {env.sync}:/sync {image}"
        f" /bin/calls /sync/{t} {t} {n}")
     pid = int(sh(f"podman inspect -f '{{{{.State.Pid}}}}' {t}").strip())
     check(pid > 0, f"container {t} is not running")
@@ -253,6 +269,11 @@ def start_container(env, t, n=5):
 
 def go(env, t):
     open(os.path.join(env.sync, t), "w").close()
+
+
+def libc_mapped(pid):
+    with open(f"/proc/{pid}/maps") as f:
+        return "libc.so" in f.read()
 
 
 def arg_is(a):
@@ -420,11 +441,7 @@ def container_running_before_the_runner_traced(env):
     is found by the runner's walk of the mappings there."""
     t = tag("s")
     pid = start_container(env, t, n=3)
-
-    def mapped():
-        with open(f"/proc/{pid}/maps") as f:
-            return "libc.so" in f.read()
-    wait_until(mapped, 20, f"{t}'s libc mapped")
+    wait_until(lambda: libc_mapped(pid), 20, f"{t}'s libc mapped")
     r = tracer(env)
     try:
         warm(r, t)
@@ -467,6 +484,76 @@ def threads_after_their_main_thread_keep_the_file_attached(env):
            "calls of the thread after its main thread ended")
         wait_until(lambda: perf_fds(r) == before, 20,
                    "the copy detached once its last thread ended")
+    finally:
+        stop(r)
+
+
+@test
+def selected_container_alone_attached(env):
+    """-c A with two containers of one image (A, B) and one of another
+    (C), B and C there first: the host's libc is not attached, nor C's;
+    A's file (B's too, one file below the overlays) is, once; only A's
+    calls show; the file goes when A ended though B, not selected, runs
+    on."""
+    a, b, c = tag("a"), tag("b"), tag("c")
+    r = tracer(env, "-c", a)
+    try:
+        # the runner's one perf event: its mmap hook's tracepoint
+        eq(perf_fds(r), 1, "perf events at start (no host libc)")
+        pb = start_container(env, b, n=3)
+        pc = start_container(env, c, n=3, image=IMAGE2)
+        for pid, t in ((pb, b), (pc, c)):
+            wait_until(lambda: libc_mapped(pid), 20, f"{t}'s libc mapped")
+        start_container(env, a, n=4)
+        # the runner takes its notes in order: B's and C's came first
+        warm(r, a)
+        eq(perf_fds(r), 2, "perf events with A's libc attached")
+        go(env, a)
+        eq(sh(f"podman wait {a}").strip(), "0", f"exit status of {a}")
+        # B's calls, every 20 ms, went through A's attachment meanwhile
+        evs = wait_json(r, arg_is(f"exact-{a}"), n=4)
+        eq(len(exact(evs, a)), 4, f"calls in {a}")
+        eq({e["runtime"]["containerName"] for e in evs}, {a},
+           "the containers of the events")
+        wait_until(lambda: perf_fds(r) == 1, 20,
+                   "A's libc detached once A ended, B running on")
+    finally:
+        go(env, a)
+        go(env, b)
+        go(env, c)
+        stop(r)
+
+
+@test
+def containerd_container_selected_traced(env):
+    """A containerd container selected by its name (-c): its libc is
+    attached and its calls show; another one's (of another image, there
+    first) is not attached."""
+    d = k8s.Containerd(env.tmp)
+    env.daemons.append(d)
+    for i, image in enumerate((IMAGE, IMAGE2)):
+        archive = os.path.join(env.tmp, f"image{i}.tar")
+        sh(f"podman save --format docker-archive -o {archive} {image}")
+        d.ctr(f"image import {archive}")
+    cid, other = tag("d"), tag("e")
+    r = tracer(env, "-c", cid)
+    try:
+        d.run(other, {}, f"/bin/calls /sync/{other} {other} 1",
+              detach=True, image=IMAGE2)
+        pid = d.pid(other)
+        wait_until(lambda: libc_mapped(pid), 20, f"{other}'s libc mapped")
+        d.run(cid, {}, f"/bin/calls /sync/{cid} {cid} 3", detach=True,
+              image=IMAGE)
+        warm(r, cid)
+        # the runner's mmap hook, and the one libc
+        eq(perf_fds(r), 2, "perf events with its libc attached")
+        # the file in its own /sync, through its root
+        open(f"/proc/{d.pid(cid)}/root/sync/{cid}", "w").close()
+        evs = wait_json(r, arg_is(f"exact-{cid}"), n=3)
+        got = exact(evs, cid)
+        eq(len(got), 3, f"calls in {cid}")
+        eq({(e["runtime"]["containerName"], e["runtime"]["runtimeName"])
+            for e in got}, {(cid, "containerd")}, "its name and runtime")
     finally:
         stop(r)
 

@@ -13,7 +13,9 @@
  * overlay (a container's), the file below, which the kernel's uprobe
  * attaches to too (d_real_inode()), so two containers of one image share
  * one attachment.  The files attached at start are in `quiet`: the
- * processes mapping them cost a lookup, no note.
+ * processes mapping them cost a lookup, no note.  When the run selects
+ * containers (select_on), only the processes of the mount namespaces in
+ * `selected` are told of: the others' mappings cost a lookup, no note.
  */
 #include <vmlinux.h>
 #include <bpf/bpf_helpers.h>
@@ -29,6 +31,8 @@ char LICENSE[] SEC("license") = "GPL";
 
 const volatile char libs[UPROBE_MAPS_LIBS][UPROBE_MAPS_LIB_LEN] = {};
 const volatile __u32 n_libs = 0;
+/* set before attach: only the mount namespaces in selected are told */
+__u32 select_on = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -36,6 +40,13 @@ struct {
 	__type(key, struct uprobe_maps_file);
 	__type(value, __u32);
 } quiet SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, UPROBE_MAPS_SELECTED);
+	__type(key, __u64); /* mount namespace (its inode number) */
+	__type(value, __u8);
+} selected SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -92,14 +103,16 @@ static __always_inline int lib_of(const char *name)
 
 /*
  * Fill n from an executable mapping of a wanted library that is not
- * quiet; false for any other mapping.
+ * quiet, by a task the run selects; false for any other mapping.
  */
-static __always_inline bool wanted(struct vm_area_struct *vma,
+static __always_inline bool wanted(struct task_struct *task,
+				   struct vm_area_struct *vma,
 				   struct uprobe_maps_note *n)
 {
 	char name[NAME_LEN];
 	struct file *f;
 	struct inode *ino;
+	__u64 mntns;
 	int lib;
 
 	if (!(BPF_CORE_READ(vma, vm_flags) & VM_EXEC))
@@ -113,6 +126,9 @@ static __always_inline bool wanted(struct vm_area_struct *vma,
 		return false;
 	lib = lib_of(name);
 	if (lib < 0)
+		return false;
+	mntns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+	if (select_on && !bpf_map_lookup_elem(&selected, &mntns))
 		return false;
 	ino = BPF_CORE_READ(f, f_inode);
 	n->file.ino = BPF_CORE_READ(ino, i_ino);
@@ -144,7 +160,7 @@ static long on_vma(struct task_struct *task, struct vm_area_struct *vma,
 	struct found *fd = data;
 	struct uprobe_maps_note n = {};
 
-	if (!wanted(vma, &n))
+	if (!wanted(task, vma, &n))
 		return 0;
 	n.tgid = fd->tgid;
 	n.untracked = !follow(fd->tgid);
@@ -239,7 +255,7 @@ int uprobe_seed(struct bpf_iter__task_vma *ctx)
 
 	if (!vma || !task)
 		return 0;
-	if (!wanted(vma, &n))
+	if (!wanted(task, vma, &n))
 		return 0;
 	n.tgid = task->tgid;
 	n.untracked = !follow(n.tgid);

@@ -18,6 +18,8 @@
 #define UPROBE_MAPS_PROCS 16384
 /* files the hook is told to keep quiet about (the host's own) */
 #define UPROBE_MAPS_QUIET 64
+/* mount namespaces selected (-c, --k8s-*, ...), when the run selects */
+#define UPROBE_MAPS_SELECTED 4096
 
 enum uprobe_maps_kind {
 	UPROBE_MAPS_MAP = 1, /* tgid maps ino of dev executable */
