@@ -77,6 +77,100 @@ int store_lock(struct oci_store *s, struct error **err)
 	return file_lock(path, 0644, err);
 }
 
+/* Whether r is a Docker Hub name as runners before 8817789 stored it. */
+static bool old_hub_name(const char *r)
+{
+	const char *rest;
+
+	if (!strncmp(r, "docker.io/", 10))
+		rest = r + 10;
+	else if (!strncmp(r, "index.docker.io/", 16))
+		return true;
+	else
+		return false;
+	return !memchr(rest, '/', strcspn(rest, ":@"));
+}
+
+/*
+ * Of entries that came to share a name, the last one in file order (the
+ * one set last) keeps it; an earlier one goes when another entry holds its
+ * digest, else it stays untagged, so that nothing it holds is collected.
+ */
+static int index_drop_renamed_twins(json_t *manifests)
+{
+	cleanup_json json_t *names = json_object();
+	cleanup_json json_t *digests = json_object();
+	json_t *e, *n;
+	size_t i;
+
+	if (!names || !digests)
+		return -1;
+	json_array_foreach (manifests, i, e) {
+		const char *d = json_string_value(json_object_get(e, "digest"));
+
+		n = d ? json_object_get(digests, d) : NULL;
+		if (d && json_object_set_new(
+				 digests, d,
+				 json_integer(n ? json_integer_value(n) + 1 :
+						  1)) < 0)
+			return -1;
+	}
+	for (i = json_array_size(manifests); i-- > 0;) {
+		const char *r, *d;
+
+		e = json_array_get(manifests, i);
+		r = store_entry_ref(e);
+		d = json_string_value(json_object_get(e, "digest"));
+		if (!r)
+			continue;
+		if (!json_object_get(names, r)) {
+			if (json_object_set_new(names, r, json_true()) < 0)
+				return -1;
+			continue;
+		}
+		n = d ? json_object_get(digests, d) : NULL;
+		if (n && json_integer_value(n) > 1) {
+			json_integer_set(n, json_integer_value(n) - 1);
+			json_array_remove(manifests, i);
+		} else {
+			json_object_del(json_object_get(e, "annotations"),
+					OCI_ANN_REF_NAME);
+		}
+	}
+	return 0;
+}
+
+/*
+ * Runners before 8817789 stored Docker Hub's official images under one
+ * component (docker.io/busybox, index.docker.io/busybox), where the name
+ * is now docker.io/library/busybox: such entries are read in today's
+ * spelling, so that every lookup finds them, and the next change to the
+ * store writes them so (index.json is replaced whole by rename, as ever:
+ * a runner killed midway leaves the old or the new file, both valid).
+ */
+static int index_rename_old_names(json_t *j)
+{
+	json_t *manifests = json_object_get(j, "manifests");
+	bool renamed = false;
+	json_t *e;
+	size_t i;
+
+	json_array_foreach (manifests, i, e) {
+		const char *r = store_entry_ref(e);
+		cleanup_free char *now = NULL;
+
+		if (!r || !old_hub_name(r) ||
+		    oci_ref_normalize(r, NULL, &now, NULL) < 0 ||
+		    !strcmp(now, r))
+			continue;
+		if (json_object_set_new(json_object_get(e, "annotations"),
+					OCI_ANN_REF_NAME, json_string(now)) < 0)
+			return -1;
+		renamed = true;
+	}
+	return renamed ? index_drop_renamed_twins(manifests) : 0;
+}
+
 /* index.json's text parsed and checked to be an image index. */
 static json_t *index_parse(const char *path, const char *buf, size_t len,
 			   struct error **err)
@@ -94,6 +188,11 @@ static json_t *index_parse(const char *path, const char *buf, size_t len,
 	    !json_is_array(json_object_get(j, "manifests"))) {
 		json_decref(j);
 		error_set(err, 0, "%s: not an OCI image index", path);
+		return NULL;
+	}
+	if (index_rename_old_names(j) < 0) {
+		json_decref(j);
+		error_set(err, ENOMEM, "read %s", path);
 		return NULL;
 	}
 	return j;

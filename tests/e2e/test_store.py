@@ -22,7 +22,7 @@ import urllib.request
 import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import RUNNER, check, eq, main, ok, test  # noqa: E402
+from harness import ROOT, RUNNER, check, eq, main, ok, test  # noqa: E402
 import registry_env as env  # noqa: E402
 
 DEFAULT_PREFIX = "ghcr.io/inspektor-gadget/gadget"
@@ -247,6 +247,70 @@ def containers_auth_json_end_to_end(ctx):
           f"{p.stderr.decode().strip()[-300:]}")
     eq("sha256:" + hashlib.sha256(p.stdout).hexdigest(), ctx.digest,
        "digest skopeo got")
+
+
+def stored_refs(store):
+    with open(os.path.join(store, "index.json")) as f:
+        return sorted(m.get("annotations", {}).get(
+            "org.opencontainers.image.ref.name")
+            for m in json.load(f)["manifests"])
+
+
+@test
+def store_of_old_runners__docker_hub_names_without_library(ctx):
+    """Runners before 8817789 stored docker.io/busybox (and
+    index.docker.io/busybox) under that name, where it is now
+    docker.io/library/busybox: such a store keeps working (list, inspect,
+    run, tag, remove by either spelling) and the first change writes the
+    names in today's spelling."""
+    store = os.path.join(ctx.tmp, "old-hub")
+    ok(runner(ctx, ["image", "build",
+                    os.path.join(ROOT, "examples", "snapshot_process"),
+                    "-t", "localhost:1/x/snap:v1", "--store", store]),
+       "build")
+    index = os.path.join(store, "index.json")
+    with open(index) as f:
+        idx = json.load(f)
+    entry = idx["manifests"][0]
+    digest = entry["digest"]
+    # as the old runner wrote it: one entry per tag, compact JSON
+    old = [dict(entry, annotations={
+        "org.opencontainers.image.ref.name": name})
+        for name in ("docker.io/busybox:latest",
+                     "index.docker.io/busybox:v2")]
+    with open(index, "w") as f:
+        json.dump(dict(idx, manifests=old), f, separators=(",", ":"))
+    got = json.loads(ok(runner(ctx, ["image", "list", "-o", "json",
+                                     "--store", store]), "list"))
+    eq(sorted(e["reference"] for e in got),
+       ["docker.io/library/busybox:latest", "docker.io/library/busybox:v2"],
+       "listed")
+    for ref in ("docker.io/busybox", "busybox:v2"):
+        out = ok(runner(ctx, ["image", "inspect", ref, "--store", store],
+                        {"RUNNER_REGISTRY_PREFIX": "docker.io"}),
+                 f"inspect {ref}")
+        eq(json.loads(out)["digest"], digest, f"digest of {ref}")
+    out = ok(runner(ctx, ["run", "docker.io/busybox", "--pull", "never",
+                          "-o", "json", "--store", store]), "run")
+    pids = {json.loads(line)["proc"]["pid"] for line in out.splitlines()}
+    check(os.getpid() in pids, f"this test's process not in: {out[:300]}")
+    eq(stored_refs(store), ["docker.io/busybox:latest",
+                            "index.docker.io/busybox:v2"],
+       "reading changed nothing")
+    ok(runner(ctx, ["image", "tag", "docker.io/busybox:v2",
+                    "index.docker.io/busybox:v3", "--store", store]), "tag")
+    eq(stored_refs(store), ["docker.io/library/busybox:latest",
+                            "docker.io/library/busybox:v2",
+                            "docker.io/library/busybox:v3"],
+       "written in today's spelling")
+    ok(runner(ctx, ["image", "remove", "docker.io/busybox:v2",
+                    "--store", store]), "remove")
+    ok(runner(ctx, ["image", "remove", "docker.io/library/busybox:v3",
+                    "--store", store]), "remove")
+    eq(stored_refs(store), ["docker.io/library/busybox:latest"], "left")
+    out = ok(runner(ctx, ["image", "inspect", "docker.io/busybox",
+                          "--store", store]), "inspect after the removes")
+    eq(json.loads(out)["digest"], digest, "digest kept")
 
 
 if __name__ == "__main__":

@@ -573,6 +573,82 @@ drop_orphan_signatures__held_stay_unreadable_index_keeps_all(void **state)
 	refs_are(f, want);
 }
 
+/* An index.json entry as runners before 8817789 wrote one. */
+static void old_entry(FILE *out, bool comma, const char *ref,
+		      const char *digest, long long size)
+{
+	fprintf(out,
+		"%s{\"mediaType\":\"%s\",\"digest\":\"%s\","
+		"\"size\":%lld,\"annotations\":{\"%s\":\"%s\"}}",
+		comma ? "," : "", OCI_MT_INDEX, digest, size, OCI_ANN_REF_NAME,
+		ref);
+}
+
+/*
+ * A store that runners before 8817789 wrote, with Docker Hub names of one
+ * component: each is found under today's name; of two that came to share
+ * a name the last keeps it, an earlier one goes when another entry holds
+ * its digest and else stays untagged, its blobs kept.
+ */
+static void store_old_docker_hub_names__read_as_library(void **state)
+{
+	struct fixture *f = *state;
+	cleanup_error struct error *err = NULL;
+	cleanup_free char *a = NULL;
+	cleanup_free char *b = NULL;
+	struct oci_descriptor *d = NULL;
+	struct oci_store_entry *e = NULL;
+	int64_t asize, bsize;
+	char path[256];
+	size_t n = 0, removed = 0;
+	FILE *out;
+
+	add(f, "localhost:5000/a:v1", "amd64-elf-a", &a);
+	add(f, "localhost:5000/b:v1", "amd64-elf-b", &b);
+	assert_int_equal(oci_store_resolve(f->store, a, &d, &err), 0);
+	asize = d->size;
+	oci_descriptor_free(d);
+	assert_int_equal(oci_store_resolve(f->store, b, &d, &err), 0);
+	bsize = d->size;
+	oci_descriptor_free(d);
+	snprintf(path, sizeof(path), "%s/index.json", f->dir);
+	out = fopen(path, "w");
+	assert_non_null(out);
+	fprintf(out,
+		"{\"schemaVersion\":2,\"mediaType\":\"%s\","
+		"\"manifests\":[",
+		OCI_MT_INDEX);
+	old_entry(out, false, "docker.io/busybox:latest", a, asize);
+	old_entry(out, true, "index.docker.io/busybox:v2", b, bsize);
+	old_entry(out, true, "docker.io/library/busybox:latest", b, bsize);
+	old_entry(out, true, "docker.io/busybox:v2", b, bsize);
+	old_entry(out, true, "index.docker.io/org/x:v1", b, bsize);
+	fprintf(out, "]}");
+	assert_int_equal(fclose(out), 0);
+
+	assert_int_equal(oci_store_index(f->store, &e, &n, &err), 0);
+	assert_int_equal(n, 4);
+	assert_null(e[0].ref);
+	assert_string_equal(e[0].digest, a);
+	assert_string_equal(e[1].ref, "docker.io/library/busybox:latest");
+	assert_string_equal(e[1].digest, b);
+	assert_string_equal(e[2].ref, "docker.io/library/busybox:v2");
+	assert_string_equal(e[3].ref, "docker.io/org/x:v1");
+	oci_store_entries_free(e, n);
+	assert_int_equal(
+		oci_store_resolve(f->store, "docker.io/org/x:v1", &d, &err), 0);
+	assert_string_equal(d->digest, b);
+	oci_descriptor_free(d);
+	/* nothing of a goes, though its name went to b */
+	assert_int_equal(oci_store_untag(f->store, "docker.io/org/x:v1", false,
+					 NULL, NULL, &err),
+			 0);
+	assert_int_equal(oci_store_gc(f->store, &removed, &err), 0);
+	assert_int_equal(oci_store_resolve(f->store, a, &d, &err), 0);
+	oci_descriptor_free(d);
+	assert_int_equal(removed, 0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -593,6 +669,7 @@ int main(void)
 		T(store_concurrent_adds__all_kept),
 		T(store_add__invalid_input__refused),
 		T(drop_orphan_signatures__held_stay_unreadable_index_keeps_all),
+		T(store_old_docker_hub_names__read_as_library),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
