@@ -473,8 +473,17 @@ struct push {
 	struct oci_registry *reg;
 	const char *repo;
 	struct oci_seen *docs; /* manifests and indexes pushed by digest */
-	const char *from; /* a repository of the registry with the image */
+	/* the hex digest of a blob -> another repository of the registry
+	 * that the store names an image holding it in */
+	json_t *from;
 };
+
+/* A repository the registry may mount blob digest from, or NULL. */
+static const char *mount_from(const struct push *p, const char *digest)
+{
+	return json_string_value(
+		json_object_get(p->from, oci_digest_hex(digest)));
+}
 
 static int push_blob(struct push *p, const struct oci_descriptor *d,
 		     struct error **err)
@@ -490,7 +499,7 @@ static int push_blob(struct push *p, const struct oci_descriptor *d,
 	if (fd < 0)
 		return -1;
 	return oci_registry_put_blob(p->reg, p->repo, d->digest, d->size, fd,
-				     p->from, NULL, err);
+				     mount_from(p, d->digest), NULL, err);
 }
 
 /* Push what d names (children first), the document itself under ref. */
@@ -554,7 +563,7 @@ static int push_mem_blob(struct push *p, const char *buf, size_t len,
 		return error_set(err, fd < 0 ? errno : EIO, "push blob %s",
 				 digest);
 	return oci_registry_put_blob(p->reg, p->repo, digest, (int64_t)len, fd,
-				     p->from, NULL, err);
+				     mount_from(p, digest), NULL, err);
 }
 
 /*
@@ -759,32 +768,72 @@ static int push_signatures(struct push *p, const char *src, const char *digest,
 }
 
 /*
- * Another repository of dest's registry that the store names digest in
- * (the image pulled from there, or tagged for it), whose blobs the
- * registry may mount into dest's (*from NULL: none), as docker remembers
- * where it pulled or pushed a blob.
+ * Record in from (hex digest -> repo) each blob the stored document
+ * digest reaches that from lacks.  Best effort: what cannot be read is
+ * uploaded rather than mounted.
  */
-static int mount_source(struct oci_store *store, const struct oci_ref *dest,
-			const char *digest, char **from, struct error **err)
+static int mount_walk(struct oci_store *store, json_t *from, const char *repo,
+		      const char *mt, const char *digest, int depth)
 {
+	cleanup_free char *buf = NULL;
+	cleanup_doc struct oci_doc doc = { 0 };
+	const struct oci_descriptor *c;
+	size_t len, i;
+
+	if (depth > OCI_MAX_NESTING || oci_media_kind(mt) == OCI_KIND_OTHER ||
+	    oci_store_read_blob(store, digest, -1, &buf, &len, NULL) < 0 ||
+	    oci_doc_parse(mt, buf, len, &doc, NULL) < 0)
+		return 0;
+	for (i = 0; (c = oci_doc_child(&doc, i)); i++) {
+		const char *hex = oci_digest_hex(c->digest);
+
+		if (doc.kind != OCI_KIND_MANIFEST) {
+			if (mount_walk(store, from, repo, c->media_type,
+				       c->digest, depth + 1) < 0)
+				return -1;
+		} else if (!json_object_get(from, hex) &&
+			   json_object_set_new(from, hex, json_string(repo)) <
+				   0) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * For each blob, another repository of dest's registry that the store
+ * names an image holding it in (the image pulled from there, or pushed
+ * there), whose blobs the registry may mount into dest's: a layer two
+ * images share comes from the other one, as docker remembers where it
+ * pulled or pushed each blob.
+ */
+static int mount_sources(struct oci_store *store, const struct oci_ref *dest,
+			 json_t **out, struct error **err)
+{
+	cleanup_json json_t *from = json_object();
 	struct oci_store_entry *e = NULL;
 	size_t n = 0, i;
+	int ret = 0;
 
-	*from = NULL;
+	if (!from)
+		return error_set(err, ENOMEM, "alloc");
 	if (oci_store_index(store, &e, &n, err) < 0)
 		return -1;
-	for (i = 0; i < n && !*from; i++) {
+	for (i = 0; i < n && ret == 0; i++) {
 		cleanup_ref struct oci_ref *r = NULL;
 
-		if (!e[i].ref || strcmp(e[i].digest, digest) ||
-		    oci_is_signature_ref(e[i].ref) ||
-		    oci_ref_parse(e[i].ref, NULL, &r, NULL) < 0)
+		if (!e[i].ref || oci_is_signature_ref(e[i].ref) ||
+		    oci_ref_parse(e[i].ref, NULL, &r, NULL) < 0 ||
+		    strcmp(r->registry, dest->registry) ||
+		    !strcmp(r->repository, dest->repository))
 			continue;
-		if (!strcmp(r->registry, dest->registry) &&
-		    strcmp(r->repository, dest->repository))
-			*from = steal_ptr(r->repository);
+		ret = mount_walk(store, from, r->repository, e[i].media_type,
+				 e[i].digest, 0);
 	}
 	oci_store_entries_free(e, n);
+	if (ret < 0)
+		return error_set(err, ENOMEM, "alloc");
+	*out = steal_ptr(from);
 	return 0;
 }
 
@@ -796,7 +845,7 @@ int oci_push(struct oci_store *store, const char *ref, const char *dest,
 	cleanup_registry struct oci_registry *reg = NULL;
 	struct oci_descriptor *d = NULL;
 	cleanup_seen struct oci_seen docs = { 0 };
-	cleanup_free char *from = NULL;
+	cleanup_json json_t *from = NULL;
 	struct push p;
 	int ret = -1;
 
@@ -811,7 +860,7 @@ int oci_push(struct oci_store *store, const char *ref, const char *dest,
 			  d->digest);
 		goto out;
 	}
-	if (mount_source(store, r, d->digest, &from, err) < 0 ||
+	if (mount_sources(store, r, &from, err) < 0 ||
 	    oci_registry_new(r->registry, opts, &reg, err) < 0)
 		goto fail;
 	p = (struct push){ .store = store,

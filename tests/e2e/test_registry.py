@@ -7,6 +7,7 @@ a self-signed certificate, token auth with our token server), skopeo as the
 independent client, and a misbehaving proxy for the fault paths.
 """
 import base64
+import hashlib
 import json
 import os
 import pty
@@ -295,6 +296,38 @@ def push__blobs_in_another_repository_are_mounted_not_uploaded(ctx):
         ok(runner(ctx, ["image", "pull", c] + insecure(reg), store=pulled),
            "pull c")
         eq(inspect(ctx, pulled, c)["digest"], digest, "digest of c")
+    finally:
+        reg.stop()
+
+
+@test
+def push__a_layer_shared_with_another_image_is_mounted_from_its_repo(ctx):
+    """y is another image than x (its own config) with x's two programs:
+    pushed after x went to g/x, each program is mounted from g/x (POST
+    ?mount=&from=g/x, answered 201), as docker mounts a layer from where
+    it pushed or pulled it, and only y's config is uploaded."""
+    reg = env.Registry(ctx.tmp, "mount-shared", accesslog=True)
+    try:
+        store = fresh_store(ctx, "mount-shared")
+        x, y = f"{reg.host}/g/x:v1", f"{reg.host}/g/y:v1"
+        import_fixture(ctx, store, x)
+        digest = import_fixture(ctx, store, y,
+                                config="name: y\ndescription: not x\n")
+        for ref in (x, y):
+            ok(runner(ctx, ["image", "push", ref] + insecure(reg),
+                      store=store), f"push {ref}")
+        ups = blob_uploads(reg, "g/y")
+        mounts = sorted(re.search(r"mount=(sha256:[0-9a-f]{64})", p)[1]
+                        for m, p, st in ups
+                        if m == "POST" and "from=g/x" in p and st == 201)
+        eq(mounts, sorted("sha256:" + hashlib.sha256(b).hexdigest()
+                          for b in (AMD64, ARM64)),
+           f"blobs mounted from g/x: {ups}")
+        eq(sum(m == "PUT" for m, _, _ in ups), 1, f"uploads: {ups}")
+        pulled = fresh_store(ctx, "mount-shared-pulled")
+        ok(runner(ctx, ["image", "pull", y] + insecure(reg), store=pulled),
+           "pull y")
+        eq(inspect(ctx, pulled, y)["digest"], digest, "digest of y")
     finally:
         reg.stop()
 
