@@ -97,6 +97,8 @@ LDFLAGS_test_filter = -Wl,--wrap=filter_regex_match,--wrap=name_list_match
 LDFLAGS_test_fields_text = -Wl,--wrap=localtime_r
 # test_pods counts the pod selections matched.
 LDFLAGS_test_pods = -Wl,--wrap=name_list_match
+# test_oci_registry answers the registry client's requests itself.
+LDFLAGS_test_oci_registry = -Wl,--wrap=registry_http_do
 # test_output_json counts the allocations of an event's way.
 LDFLAGS_test_output_json = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc \
 	-Wl,--wrap=strdup,--wrap=strndup

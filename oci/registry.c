@@ -246,12 +246,9 @@ int oci_registry_referrers(struct oci_registry *reg, const char *repo,
 	*api = r.status == 200 && r.content_type &&
 	       !strncmp(r.content_type,
 			"application/vnd.oci.image.index.v1+json", 39);
+	/* the whole answer: a NUL in it is the parser's to refuse */
 	if (*api && buf && r.body.data) {
-		*buf = strndup(r.body.data, r.body.len);
-		if (!*buf) {
-			error_set(err, ENOMEM, "alloc");
-			goto out;
-		}
+		*buf = steal_ptr(r.body.data);
 		*len = r.body.len;
 	}
 	ret = 0;
