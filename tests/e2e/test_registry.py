@@ -249,6 +249,14 @@ def blob_uploads(reg, repo):
             if r[1].startswith(f"/v2/{repo}/blobs/uploads/")]
 
 
+def pulled_digest(ctx, reg, ref, name):
+    """The digest of ref pulled from reg into a new store, name."""
+    store = fresh_store(ctx, name)
+    ok(runner(ctx, ["image", "pull", ref] + insecure(reg), store=store),
+       f"pull {ref}")
+    return inspect(ctx, store, ref)["digest"]
+
+
 @test
 def push__blobs_in_another_repository_are_mounted_not_uploaded(ctx):
     """An image the store also names in another repository of the same
@@ -274,10 +282,7 @@ def push__blobs_in_another_repository_are_mounted_not_uploaded(ctx):
             check(m == "POST" and "mount=sha256:" in path and
                   "from=g/a" in path and status == 201,
                   f"not a mount answered 201: {m} {path} {status}")
-        pulled = fresh_store(ctx, "mount-pulled")
-        ok(runner(ctx, ["image", "pull", b] + insecure(reg), store=pulled),
-           "pull b")
-        eq(inspect(ctx, pulled, b)["digest"], digest, "digest of b")
+        eq(pulled_digest(ctx, reg, b, "mount-pulled"), digest, "digest of b")
         # the store names it in g/never, which the registry never had
         store = fresh_store(ctx, "mount-fallback")
         never, c = f"{reg.host}/g/never:v1", f"{reg.host}/g/c:v1"
@@ -292,10 +297,8 @@ def push__blobs_in_another_repository_are_mounted_not_uploaded(ctx):
               f"mounts from g/never not answered 202: {posts}")
         eq(sum(m == "PUT" for m, _, _ in ups), len(posts),
            f"uploads after the 202s: {ups}")
-        pulled = fresh_store(ctx, "mount-fallback-pulled")
-        ok(runner(ctx, ["image", "pull", c] + insecure(reg), store=pulled),
-           "pull c")
-        eq(inspect(ctx, pulled, c)["digest"], digest, "digest of c")
+        eq(pulled_digest(ctx, reg, c, "mount-fallback-pulled"), digest,
+           "digest of c")
     finally:
         reg.stop()
 
@@ -324,10 +327,8 @@ def push__a_layer_shared_with_another_image_is_mounted_from_its_repo(ctx):
                           for b in (AMD64, ARM64)),
            f"blobs mounted from g/x: {ups}")
         eq(sum(m == "PUT" for m, _, _ in ups), 1, f"uploads: {ups}")
-        pulled = fresh_store(ctx, "mount-shared-pulled")
-        ok(runner(ctx, ["image", "pull", y] + insecure(reg), store=pulled),
-           "pull y")
-        eq(inspect(ctx, pulled, y)["digest"], digest, "digest of y")
+        eq(pulled_digest(ctx, reg, y, "mount-shared-pulled"), digest,
+           "digest of y")
     finally:
         reg.stop()
 

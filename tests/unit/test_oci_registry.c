@@ -17,7 +17,7 @@
 #include "oci/registry.h"
 #include "oci/registry_internal.h"
 
-#define DIGEST                                                               \
+#define DIGEST \
 	"sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 /* The answer the next request gets. */
