@@ -74,14 +74,16 @@ static int pull_blob(struct pull *p, const struct oci_descriptor *d,
 	 * a corrupt one is fetched again and replaced */
 	if (oci_txn_has_blob(p->txn, d->digest)) {
 		bool stored = oci_store_has_blob(p->store, d->digest);
+		bool same_size = oci_txn_blob_size(p->txn, d->digest) ==
+				 d->size;
 
-		if (stored && oci_txn_blob_size(p->txn, d->digest) == d->size &&
+		if (stored && same_size &&
 		    oci_store_blob_intact(p->store, d->digest, &intact, err) <
 			    0)
 			return -1;
-		if (!stored ||
-		    (oci_txn_blob_size(p->txn, d->digest) == d->size &&
-		     intact)) {
+		/* staged for another descriptor too: of its size only (one
+		 * of another size is fetched, and refused) */
+		if (same_size && intact) {
 			int kept = keep_stored(p, d->digest, err);
 
 			if (kept)

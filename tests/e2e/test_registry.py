@@ -22,6 +22,7 @@ import io
 import tempfile
 import threading
 import time
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (RUNNER, ROOT, test, main, check, eq, Fail,  # noqa: E402
@@ -1128,6 +1129,65 @@ def pull_fails_store_unchanged(ctx, ref, flags, *needles, env_extra=None):
                        env_extra=env_extra), "pull", *needles)
     eq(env.store_snapshot(store), before, "store after failed pull")
     return err
+
+
+def put_raw(reg, repo, blobs, manifests):
+    """Upload blobs (bytes) and manifests ((reference, media type,
+    bytes)) to reg as they are, past any check of ours."""
+    base = f"http://{reg.host}/v2/{repo}"
+    for b in blobs:
+        req = urllib.request.Request(f"{base}/blobs/uploads/", data=b"",
+                                     method="POST")
+        with urllib.request.urlopen(req, timeout=30) as r:
+            loc = r.headers["Location"]
+        loc = loc if loc.startswith("http") else f"http://{reg.host}{loc}"
+        digest = "sha256:" + hashlib.sha256(b).hexdigest()
+        req = urllib.request.Request(
+            f"{loc}{'&' if '?' in loc else '?'}digest={digest}", data=b,
+            method="PUT",
+            headers={"Content-Type": "application/octet-stream"})
+        urllib.request.urlopen(req, timeout=30).close()
+    for ref, mt, body in manifests:
+        req = urllib.request.Request(f"{base}/manifests/{ref}", data=body,
+                                     method="PUT",
+                                     headers={"Content-Type": mt})
+        urllib.request.urlopen(req, timeout=30).close()
+
+
+@test
+def fault__a_blob_two_descriptors_size_differently__refused(ctx):
+    """The arm64 manifest gives the config both manifests share (which
+    the store lacks) one byte more than it has: the pull fails and stores
+    nothing (the amd64 one's, of the right size, was taken for both)."""
+    config = b"name: two sizes\ndescription: a config stored nowhere\n"
+    progs = {"amd64": AMD64, "arm64": ARM64}
+
+    def manifest(arch, extra):
+        return json.dumps({
+            "schemaVersion": 2, "mediaType": env.MT_MANIFEST,
+            "artifactType": env.ARTIFACT,
+            "config": {"mediaType": env.MT_CONFIG,
+                       "digest": "sha256:" + hashlib.sha256(config)
+                       .hexdigest(), "size": len(config) + extra},
+            "layers": [{"mediaType": env.MT_PROGRAM,
+                        "digest": "sha256:" + hashlib.sha256(progs[arch])
+                        .hexdigest(), "size": len(progs[arch])}]}).encode()
+
+    mans = [manifest("amd64", 0), manifest("arm64", 1)]
+    index = json.dumps({"schemaVersion": 2, "mediaType": env.MT_INDEX,
+                        "manifests": [
+                            {"mediaType": env.MT_MANIFEST,
+                             "digest": "sha256:" +
+                             hashlib.sha256(m).hexdigest(), "size": len(m),
+                             "platform": {"architecture": a, "os": "linux"}}
+                            for a, m in zip(progs, mans)]}).encode()
+    put_raw(ctx.anon, "g/two-sizes", [config, AMD64, ARM64],
+            [("sha256:" + hashlib.sha256(m).hexdigest(), env.MT_MANIFEST, m)
+             for m in mans] + [("v1", env.MT_INDEX, index)])
+    pull_fails_store_unchanged(
+        ctx, f"{ctx.anon.host}/g/two-sizes:v1", insecure(ctx.anon),
+        f"blob sha256:{hashlib.sha256(config).hexdigest()}",
+        f"the descriptor {len(config) + 1}")
 
 
 @test
