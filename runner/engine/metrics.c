@@ -107,24 +107,33 @@ static int parse_bounds(const char *s, double *bounds, size_t *nb,
 	}
 }
 
-/* A label name: [a-zA-Z_][a-zA-Z0-9_]* (other bytes to _). */
+/*
+ * The label of a key field named s (its metrics.name, else its name), as
+ * OpenTelemetry's Prometheus exporter (ig's) names an attribute: bytes
+ * outside [a-zA-Z0-9_] become '_', a name that starts with a digit gets
+ * "key_" before it, one that starts with a single '_' "key".
+ */
 static char *label_name(const char *s)
 {
 	size_t n = strlen(s);
-	char *out = malloc(n + 2), *o = out;
+	char *out = malloc(n + 5), *o;
 
 	if (!out)
 		return NULL;
-	if (*s >= '0' && *s <= '9')
-		*o++ = '_';
-	for (; *s; s++) {
-		char c = *s;
+	o = out + 4; /* room for the prefix */
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
 		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 			  (c >= '0' && c <= '9') || c == '_';
 
-		*o++ = ok ? c : '_';
+		o[i] = ok ? c : '_';
 	}
-	*o = '\0';
+	o[n] = '\0';
+	if (*o >= '0' && *o <= '9')
+		memcpy(o -= 4, "key_", 4);
+	else if (*o == '_' && o[1] != '_')
+		memcpy(o -= 3, "key", 3);
+	memmove(out, o, strlen(o) + 1);
 	return out;
 }
 
@@ -655,7 +664,10 @@ static int build(struct metrics *m, const struct gadget_metadata *md,
 					 "metric; annotate its members",
 					 f->name);
 		if (t == MT_KEY) {
-			m->labels[m->nk] = label_name(f->name);
+			const char *n = metadata_field_annotation(
+				md, ds, f->name, A_NAME);
+
+			m->labels[m->nk] = label_name(n ? n : f->name);
 			if (!m->labels[m->nk])
 				return error_set(err, ENOMEM, "metrics");
 			m->keys[m->nk++] = f;

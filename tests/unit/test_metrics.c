@@ -595,6 +595,62 @@ static void labels__collisions_and_reserved(void **state)
 	btf__free(btf);
 }
 
+/* A key's label is its metrics.name when it has one, as in ig (whose
+ * GetKeyValueFunc names the attribute so), spelled as OpenTelemetry's
+ * exporter spells attribute names: "key_" before a digit, "key" before
+ * a single '_'. */
+static void labels__metrics_name_renames_a_key(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "who", "who=\"7\"" },
+		{ "src.pod-name", "src_pod_name=\"7\"" },
+		{ "1st", "key_1st=\"7\"" },
+		{ "_x", "key_x=\"7\"" },
+	};
+	struct lx_event ev = { .a_b = 7, .a = 8, .le = 9 };
+	struct btf *btf = btf__new_empty();
+	int u32, id;
+
+	(void)state;
+	u32 = btf__add_int(btf, "unsigned int", 4, 0);
+	id = btf__add_struct(btf, "lx_event", sizeof(struct lx_event));
+	btf__add_field(btf, "a_b", u32, 0, 0);
+	btf__add_field(btf, "a", u32, 32, 0);
+	btf__add_field(btf, "le", u32, 64, 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char yaml[1024], want[64];
+		struct gadget_metadata *md;
+		struct fieldset *fs = NULL;
+		struct metrics *m = NULL;
+		struct error *err = NULL;
+		struct mbuf b = { 0 };
+
+		snprintf(yaml, sizeof(yaml),
+			 "datasources:\n  l:\n    annotations:\n"
+			 "      metrics.collect: \"true\"\n"
+			 "      metrics.implicit-counter.name: n\n"
+			 "    fields:\n"
+			 "      a_b:\n        annotations:\n"
+			 "          metrics.type: key\n"
+			 "          metrics.name: \"%s\"\n",
+			 cases[i][0]);
+		md = md_of(yaml);
+		if (fieldset_new(btf, id, md, "l", &fs, &err) ||
+		    metrics_new(fs, md, "l", NULL, 10, &m, &err))
+			fail_msg("%s: %s", cases[i][0], error_msg(err));
+		metrics_observe(m, &ev);
+		metrics_render(m, false, &b);
+		snprintf(want, sizeof(want), "n_total{%s,", cases[i][1]);
+		if (!strstr(b.p, want))
+			fail_msg("\"%s\" lacks \"%s\"", b.p, want);
+		mbuf_free(&b);
+		metrics_free(m);
+		fieldset_free(fs);
+		metadata_free(md);
+	}
+	btf__free(btf);
+}
+
 /* ---- types from typedefs -------------------------------------------- */
 
 struct tx_event {
@@ -1040,6 +1096,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			check_together__type_or_scope_clash, setup, teardown),
 		cmocka_unit_test(labels__collisions_and_reserved),
+		cmocka_unit_test(labels__metrics_name_renames_a_key),
 		cmocka_unit_test(typedefs__counter_gauge_histogram_slots),
 		cmocka_unit_test_setup_teardown(malformed__one_line_errors,
 						setup, teardown),
