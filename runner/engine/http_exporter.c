@@ -5,8 +5,9 @@
  * waits on the listening socket too): no thread, so the metrics are read
  * where they are written and need no lock.  Limits: MAX_CONNS connections
  * at once (a new one takes the place of the oldest still to send its
- * request), MAX_REQUEST bytes of request head, IDLE_SEC seconds for a
- * client to finish.
+ * request, else of the one that has taken nothing of its answer for the
+ * longest, at least STALL_MS), MAX_REQUEST bytes of request head, IDLE_SEC
+ * seconds for a client to finish.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +27,7 @@
 #define MAX_CONNS 16
 #define MAX_REQUEST 8192
 #define IDLE_SEC 10
+#define STALL_MS 1000
 
 struct conn {
 	int fd; /* -1: free */
@@ -36,6 +38,7 @@ struct conn {
 	bool answering;
 	time_t since;
 	unsigned long seq; /* order of acceptance */
+	long long sent_ms; /* when it last took some of its answer */
 };
 
 struct http_exporter {
@@ -45,6 +48,7 @@ struct http_exporter {
 	void *ctx;
 	struct conn conns[MAX_CONNS];
 	unsigned long seq;
+	long long now_ms; /* monotonic, at this poll */
 };
 
 static void conn_close(struct conn *c)
@@ -394,6 +398,7 @@ static void respond(struct http_exporter *h, struct conn *c)
 	mbuf_free(&body);
 	c->answering = true;
 	c->woff = 0;
+	c->sent_ms = h->now_ms;
 }
 
 /* Read what is there; answer once the head is complete. */
@@ -429,6 +434,7 @@ static void conn_step(struct http_exporter *h, struct conn *c, time_t now)
 			return;
 		}
 		c->woff += n;
+		c->sent_ms = h->now_ms;
 	}
 	if (c->answering && c->woff == c->resp.len) {
 		shutdown(c->fd, SHUT_WR);
@@ -442,12 +448,15 @@ static void conn_step(struct http_exporter *h, struct conn *c, time_t now)
 /*
  * The slot of a new connection: a free one, else that of the oldest client
  * still to send its request, accepted before this poll (it had its
- * chance): clients that connect and stay silent must not keep a scraper
- * out until they time out.  NULL when every client is being answered.
+ * chance), else that of the client being answered that has taken nothing
+ * for the longest, STALL_MS at least: clients that connect and stay
+ * silent, or ask and do not read, must not keep a scraper out until they
+ * time out.  NULL when every client is being answered and taking its
+ * answer.
  */
 static struct conn *slot_for_new(struct http_exporter *h, unsigned long seq)
 {
-	struct conn *old = NULL;
+	struct conn *old = NULL, *stalled = NULL;
 
 	for (int i = 0; i < MAX_CONNS; i++) {
 		struct conn *c = &h->conns[i];
@@ -457,8 +466,11 @@ static struct conn *slot_for_new(struct http_exporter *h, unsigned long seq)
 		if (!c->answering && c->seq <= seq &&
 		    (!old || c->seq < old->seq))
 			old = c;
+		if (c->answering && h->now_ms - c->sent_ms >= STALL_MS &&
+		    (!stalled || c->sent_ms < stalled->sent_ms))
+			stalled = c;
 	}
-	return old;
+	return old ? old : stalled;
 }
 
 void http_exporter_poll(struct http_exporter *h)
@@ -467,7 +479,10 @@ void http_exporter_poll(struct http_exporter *h)
 	struct pollfd pfd[MAX_CONNS];
 	int map[MAX_CONNS], n = 0;
 	unsigned long before = h->seq;
+	struct timespec ts;
 
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	h->now_ms = ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 	for (;;) {
 		struct conn *c = slot_for_new(h, before);
 		int fd;

@@ -1020,6 +1020,51 @@ static void http__silent_clients_do_not_keep_a_scraper_out(void **state)
 	http_exporter_free(h);
 }
 
+/* *(size_t *)ctx bytes of comment lines, then a_total 1. */
+static void render_sized(void *ctx, bool om, struct mbuf *b)
+{
+	static const char line[] = "# .............................\n";
+
+	for (size_t n = 0; n < *(size_t *)ctx; n += sizeof(line) - 1)
+		mbuf_puts(b, line);
+	render_fixed(NULL, om, b);
+}
+
+/* Clients that ask and then read nothing of a long answer fill every
+ * slot: a scrape still gets its answer, in the place of one of them. */
+static void
+http__clients_that_do_not_read_do_not_keep_a_scraper_out(void **state)
+{
+	static const char req[] = "GET /metrics HTTP/1.1\r\n\r\n";
+	struct http_exporter *h = NULL;
+	struct error *err = NULL;
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	size_t size = 4 << 20;
+	int small = 4096, hog[16];
+
+	(void)state;
+	if (http_exporter_new("127.0.0.1:0", render_sized, &size, &h, &err))
+		fail_msg("%s", error_msg(err));
+	sa.sin_port = htons(http_exporter_port(h));
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	for (int i = 0; i < 16; i++) {
+		hog[i] = socket(AF_INET, SOCK_STREAM, 0);
+		setsockopt(hog[i], SOL_SOCKET, SO_RCVBUF, &small,
+			   sizeof(small));
+		assert_int_equal(
+			connect(hog[i], (struct sockaddr *)&sa, sizeof(sa)), 0);
+		assert_int_equal(write(hog[i], req, strlen(req)),
+				 (ssize_t)strlen(req));
+		for (int k = 0; k < 3; k++)
+			http_exporter_poll(h);
+	}
+	size = 0;
+	assert_non_null(strstr(scrape(h, req), "\r\n\r\na_total 1\n"));
+	for (int i = 0; i < 16; i++)
+		close(hog[i]);
+	http_exporter_free(h);
+}
+
 /* A host name, as ig takes it: "localhost" listens on 127.0.0.1. */
 static void http__listen_on_a_host_name(void **state)
 {
@@ -1106,6 +1151,8 @@ int main(void)
 		cmocka_unit_test(annotate__lists_and_commas_in_values),
 		cmocka_unit_test(http__text_openmetrics_404),
 		cmocka_unit_test(http__listen_on_a_host_name),
+		cmocka_unit_test(
+			http__clients_that_do_not_read_do_not_keep_a_scraper_out),
 		cmocka_unit_test(http__wildcard_listens_on_both_versions),
 		cmocka_unit_test(
 			http__silent_clients_do_not_keep_a_scraper_out),
