@@ -4,6 +4,7 @@
  * given on the command line, the listener and the printed tables.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "metadata/metadata.h"
 #include "runner/cli/cli.h"
 #include "runner/cli/run_metrics.h"
+#include "runner/engine/filter_value.h"
 #include "runner/engine/http_exporter.h"
 #include "runner/engine/metrics.h"
 #include "runner/engine/session.h"
@@ -28,31 +30,18 @@ void run_metrics_init(struct run_metrics *rm)
 	rm->max_series = METRICS_DEFAULT_MAX_SERIES;
 }
 
-/* "1000ms", "1s", "1.5s", "2m": milliseconds, as ig's durations. */
+/* A duration as ig's (Go's time.ParseDuration: "500ms", "1.5s",
+ * "1m30s"), in milliseconds, at most a day. */
 static bool parse_duration_ms(const char *s, unsigned long *ms)
 {
-	static const struct {
-		const char *unit;
-		double ms;
-	} units[] = { { "ns", 1e-6 }, { "us", 1e-3 }, { "ms", 1 },
-		      { "s", 1e3 },   { "m", 60e3 },  { "h", 3600e3 } };
-	char *end;
-	double v;
+	const char *why;
+	int64_t ns;
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || errno || v < 0 || *s == '-')
+	if (filter_parse_signed_duration(s, &ns, &why) || ns < 0 ||
+	    ns > 86400 * 1000000000LL)
 		return false;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (!strcmp(end, units[i].unit)) {
-			v *= units[i].ms;
-			if (v > 86400e3)
-				return false;
-			*ms = (unsigned long)v;
-			return true;
-		}
-	}
-	return false;
+	*ms = (unsigned long)(ns / 1000000);
+	return true;
 }
 
 int run_metrics_option(struct run_metrics *rm, int c, const char *arg,

@@ -893,6 +893,38 @@ static void annotate__lists_and_commas_in_values(void **state)
 	metadata_free(md);
 }
 
+/* --otel-metrics-print-interval takes what ig's (Go's time.ParseDuration)
+ * takes, 25ms at least. */
+static void print_interval__go_durations(void **state)
+{
+	static const struct {
+		const char *arg;
+		unsigned long ms; /* 0: refused */
+	} cases[] = {
+		{ "1000ms", 1000 },  { "1.5s", 1500 }, { "1m30s", 90000 },
+		{ "1h1m", 3660000 }, { "+2s", 2000 },  { "25000us", 25 },
+		{ "25000µs", 25 },   { "10ms", 0 },    { "1s2", 0 },
+		{ "-1s", 0 },	     { "", 0 },	       { "25h", 0 },
+	};
+	struct run_metrics rm;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct error *err = NULL;
+		int rc;
+
+		run_metrics_init(&rm);
+		rc = run_metrics_option(&rm, RM_OPT_PRINT_INTERVAL,
+					cases[i].arg, &err);
+		if (rc != (cases[i].ms ? 0 : 2))
+			fail_msg("\"%s\": %d", cases[i].arg, rc);
+		if (cases[i].ms && rm.print_ms != cases[i].ms)
+			fail_msg("\"%s\": %lu ms", cases[i].arg, rm.print_ms);
+		error_free(err);
+		run_metrics_fini(&rm, false);
+	}
+}
+
 /* ---- HTTP ----------------------------------------------------------- */
 
 static void render_fixed(void *ctx, bool om, struct mbuf *b)
@@ -1149,6 +1181,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test(check_metadata__without_btf),
 		cmocka_unit_test(annotate__lists_and_commas_in_values),
+		cmocka_unit_test(print_interval__go_durations),
 		cmocka_unit_test(http__text_openmetrics_404),
 		cmocka_unit_test(http__listen_on_a_host_name),
 		cmocka_unit_test(
