@@ -109,7 +109,7 @@ static int parse_bounds(const char *s, double *bounds, size_t *nb,
 
 /*
  * The label of a key field named s (its metrics.name, else its name), as
- * OpenTelemetry's Prometheus exporter (ig's) names an attribute: bytes
+ * OpenTelemetry's Prometheus exporter (ig's) names an attribute: characters
  * outside [a-zA-Z0-9_] become '_', a name that starts with a digit gets
  * "key_" before it, one that starts with a single '_' "key".
  */
@@ -121,12 +121,14 @@ static char *label_name(const char *s)
 	if (!out)
 		return NULL;
 	o = out + 4; /* room for the prefix */
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
+	n = 0;
+	for (; *s; s++) {
+		char c = *s;
 		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 			  (c >= '0' && c <= '9') || c == '_';
 
-		o[i] = ok ? c : '_';
+		if ((c & 0xc0) != 0x80) /* one '_' per UTF-8 character */
+			o[n++] = ok ? c : '_';
 	}
 	o[n] = '\0';
 	if (*o >= '0' && *o <= '9')

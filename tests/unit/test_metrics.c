@@ -606,6 +606,7 @@ static void labels__metrics_name_renames_a_key(void **state)
 		{ "src.pod-name", "src_pod_name=\"7\"" },
 		{ "1st", "key_1st=\"7\"" },
 		{ "_x", "key_x=\"7\"" },
+		{ "µs", "key_s=\"7\"" },
 	};
 	struct lx_event ev = { .a_b = 7, .a = 8, .le = 9 };
 	struct btf *btf = btf__new_empty();
