@@ -6,8 +6,8 @@
  * where they are written and need no lock.  Limits: MAX_CONNS connections
  * at once (a new one takes the place of the oldest still to send its
  * request, else of the one that has taken nothing of its answer for the
- * longest, at least STALL_MS), MAX_REQUEST bytes of request head, IDLE_SEC
- * seconds for a client to finish.
+ * longest, at least STALL_MS), MAX_REQUEST bytes of request head (else
+ * 431), IDLE_SEC seconds for a client to finish.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +36,8 @@ struct conn {
 	struct mbuf resp;
 	size_t woff;
 	bool answering;
+	bool linger; /* the client sent more than was read: drain it */
+	bool draining; /* answered; what else comes is dropped until EOF */
 	time_t since;
 	unsigned long seq; /* order of acceptance */
 	long long sent_ms; /* when it last took some of its answer */
@@ -59,6 +61,8 @@ static void conn_close(struct conn *c)
 	c->rlen = 0;
 	c->woff = 0;
 	c->answering = false;
+	c->linger = false;
+	c->draining = false;
 	mbuf_free(&c->resp);
 }
 
@@ -370,7 +374,14 @@ static void respond(struct http_exporter *h, struct conn *c)
 	http_request_parse(c->req, &r);
 	head = r.head;
 	om = r.openmetrics;
-	if (strcmp(r.method, "GET") && !head) {
+	if (!head_end(c->req)) {
+		/* as Go's server (ig's) answers a head past its limit */
+		status = "431 Request Header Fields Too Large";
+		mbuf_printf(&body, "request head longer than %d bytes\n",
+			    MAX_REQUEST);
+		head = false;
+		c->linger = true;
+	} else if (strcmp(r.method, "GET") && !head) {
 		status = "405 Method Not Allowed";
 		allow = "Allow: GET, HEAD\r\n"; /* RFC 9110 15.5.6 */
 		mbuf_puts(&body, "only GET\n");
@@ -401,10 +412,26 @@ static void respond(struct http_exporter *h, struct conn *c)
 	c->sent_ms = h->now_ms;
 }
 
-/* Read what is there; answer once the head is complete. */
+/*
+ * Read what is there; answer once the head is complete (or the buffer
+ * full).  A client whose request was not read whole gets its answer,
+ * then has the rest read and dropped until it closes: closing with bytes
+ * unread would send a reset, which can destroy the answer on its way.
+ */
 static void conn_step(struct http_exporter *h, struct conn *c, time_t now)
 {
-	while (!c->answering) {
+	while (c->draining) {
+		char junk[4096];
+		ssize_t n = read(c->fd, junk, sizeof(junk));
+
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			break;
+		if (n <= 0) {
+			conn_close(c);
+			return;
+		}
+	}
+	while (!c->answering && !c->draining) {
 		ssize_t n =
 			read(c->fd, c->req + c->rlen, MAX_REQUEST - c->rlen);
 
@@ -416,12 +443,8 @@ static void conn_step(struct http_exporter *h, struct conn *c, time_t now)
 		}
 		c->rlen += n;
 		c->req[c->rlen] = '\0';
-		if (head_end(c->req)) {
+		if (head_end(c->req) || c->rlen == MAX_REQUEST)
 			respond(h, c);
-		} else if (c->rlen == MAX_REQUEST) {
-			conn_close(c); /* no head fits: not a scraper */
-			return;
-		}
 	}
 	while (c->answering && c->woff < c->resp.len) {
 		ssize_t n = send(c->fd, c->resp.p + c->woff,
@@ -438,8 +461,12 @@ static void conn_step(struct http_exporter *h, struct conn *c, time_t now)
 	}
 	if (c->answering && c->woff == c->resp.len) {
 		shutdown(c->fd, SHUT_WR);
-		conn_close(c);
-		return;
+		if (!c->linger) {
+			conn_close(c);
+			return;
+		}
+		c->answering = false;
+		c->draining = true;
 	}
 	if (now - c->since > IDLE_SEC)
 		conn_close(c);
