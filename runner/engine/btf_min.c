@@ -1096,16 +1096,28 @@ int btf_min_attach_raw(const char *needs, struct btf_min_raw *raw,
 	return cut_raw(key, attach_cut, needs, raw, err);
 }
 
-int btf_min_opts(const void *elf, size_t len, struct bpf_object_open_opts *opts,
-		 char *path, size_t size, struct error **err)
+void btf_min_open_init(struct btf_min_open *o, const void *elf, size_t len,
+		       enum engine_log_level level, const char *what)
 {
-	int fd = btf_min_fd(elf, len, err);
+	struct error *err = NULL;
 
-	if (fd < 0)
-		return -1;
-	snprintf(path, size, "/proc/self/fd/%d", fd);
-	opts->btf_custom_path = path;
-	return fd;
+	memset(o, 0, sizeof(*o));
+	o->opts.sz = sizeof(o->opts);
+	o->fd = btf_min_fd(elf, len, &err);
+	if (o->fd < 0) {
+		engine_log(level, "%s: %s", what, error_msg(err));
+		error_free(err);
+		return;
+	}
+	snprintf(o->path, sizeof(o->path), "/proc/self/fd/%d", o->fd);
+	o->opts.btf_custom_path = o->path;
+}
+
+void btf_min_open_done(struct btf_min_open *o)
+{
+	if (o->fd >= 0)
+		close(o->fd);
+	o->fd = -1;
 }
 
 struct btf *btf_min_object_btf(const void *elf, size_t len)

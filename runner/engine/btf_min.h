@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 
 #include "common/error.h"
+#include "runner/engine/log.h"
 
 /*
  * Every type of kern whose kind and name are those (the essential name, up
@@ -69,18 +70,32 @@ void btf_min_raw_release(struct btf_min_raw *raw);
  * made from the kernel's BTF and stored there (atomically; a folder that
  * can not be written only costs the next start the same work).  An object
  * btf_min_new() can not serve is remembered there too.  For
- * bpf_object_open_opts.btf_custom_path (btf_min_opts()).  -1 with err
+ * bpf_object_open_opts.btf_custom_path (btf_min_open_init()).  -1 with err
  * on failure: the caller lets libbpf read the kernel's BTF itself.
  */
 int btf_min_fd(const void *elf, size_t len, struct error **err);
 
 /*
- * btf_min_fd() of elf as opts->btf_custom_path, whose text ("/proc/self/
- * fd/N") goes in path (size bytes): the fd, to close once the object is
- * loaded; or -1 with err and opts unchanged.
+ * What opening an eBPF object with CO-RE from btf_min_fd() takes: opts for
+ * a skeleton's __open_opts() or bpf_object__open_mem(), their
+ * btf_custom_path ("/proc/self/fd/N") in path, and fd, to hold until the
+ * object is loaded.
  */
-int btf_min_opts(const void *elf, size_t len, struct bpf_object_open_opts *opts,
-		 char *path, size_t size, struct error **err);
+struct btf_min_open {
+	struct bpf_object_open_opts opts;
+	char path[32];
+	int fd; /* or -1: libbpf reads the kernel's BTF itself */
+};
+
+/*
+ * o for the object elf: btf_min_fd() of it as opts.btf_custom_path, or
+ * (told in the engine log at level, as "what: why") default opts and fd -1.
+ */
+void btf_min_open_init(struct btf_min_open *o, const void *elf, size_t len,
+		       enum engine_log_level level, const char *what);
+
+/* Close o's fd, once the object is loaded (or will not be). */
+void btf_min_open_done(struct btf_min_open *o);
 
 /* The BTF of the object elf as the compiler wrote it (before libbpf's
  * changes: kfuncs in .ksyms), or NULL with errno. */

@@ -49,13 +49,11 @@ int containers_tracker_new(containers_note_fn fn, void *ctx,
 			   struct containers_tracker **out, struct error **err)
 {
 	libbpf_print_fn_t old_print = libbpf_set_print(engine_libbpf_print);
-	LIBBPF_OPTS(bpf_object_open_opts, opts);
-	struct error *btf_err = NULL;
 	struct containers_tracker *t;
-	char btf_path[64];
+	struct btf_min_open btf;
 	const void *elf;
 	size_t len;
-	int rc, btf_fd;
+	int rc;
 
 	t = calloc(1, sizeof(*t));
 	if (!t) {
@@ -68,17 +66,10 @@ int containers_tracker_new(containers_note_fn fn, void *ctx,
 	 * the hook is a raw tracepoint, so nothing else needs the kernel's
 	 * whole BTF parsed. */
 	elf = containers_bpf__elf_bytes(&len);
-	btf_fd = btf_min_opts(elf, len, &opts, btf_path, sizeof(btf_path),
-			      &btf_err);
-	if (btf_fd < 0) {
-		engine_log(ENGINE_LOG_INFO, "exec tracker: %s",
-			   error_msg(btf_err));
-		error_free(btf_err);
-	}
-	t->skel = containers_bpf__open_opts(&opts);
+	btf_min_open_init(&btf, elf, len, ENGINE_LOG_INFO, "exec tracker");
+	t->skel = containers_bpf__open_opts(&btf.opts);
 	rc = t->skel ? containers_bpf__load(t->skel) : -errno;
-	if (btf_fd >= 0)
-		close(btf_fd);
+	btf_min_open_done(&btf);
 	if (!t->skel) {
 		error_set(err, -rc, "open exec tracker");
 		goto free_tracker;

@@ -219,23 +219,7 @@ static int add_packet_filters(struct gadget *g, struct error **err)
 	return 0;
 }
 
-/* CO-RE against the kernel's BTF cut down for this object (cached): its
- * relocations then search a few hundred types, not the whole kernel's. */
-static int open_btf_min(const void *elf, size_t len,
-			struct bpf_object_open_opts *opts, char *path,
-			size_t size)
-{
-	struct error *err = NULL;
-	int fd = btf_min_opts(elf, len, opts, path, size, &err);
-
-	if (fd < 0) {
-		engine_log(ENGINE_LOG_DEBUG, "CO-RE from the kernel's BTF: %s",
-			   error_msg(err));
-		error_free(err);
-	}
-	return fd;
-}
-
+/* The cut-down BTF's fd, once libbpf has read it (load) or will not. */
 static void close_btf_min(struct gadget *g)
 {
 	if (g->btf_min_fd >= 0)
@@ -288,8 +272,7 @@ int gadget_open(const void *elf, size_t len, const char *name,
 int gadget_open_checked(const void *elf, size_t len, const char *name,
 			struct gadget **out, struct error **err)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = name);
-	char btf_min_path[64];
+	struct btf_min_open btf;
 	struct gadget *g;
 
 	/* The user sees one error line; the engine log (RUNNER_DEBUG in the
@@ -303,9 +286,14 @@ int gadget_open_checked(const void *elf, size_t len, const char *name,
 	g->lost_fd = -1;
 	for (size_t i = 0; i < MAX_TRACERS; i++)
 		g->fetch[i].interval = MAPITER_INTERVAL_MS / 1000.0;
-	g->btf_min_fd = open_btf_min(elf, len, &opts, btf_min_path,
-				     sizeof(btf_min_path));
-	g->obj = bpf_object__open_mem(elf, len, &opts);
+	/* CO-RE against the kernel's BTF cut down for this object (cached):
+	 * its relocations then search a few hundred types, not the whole
+	 * kernel's */
+	btf_min_open_init(&btf, elf, len, ENGINE_LOG_DEBUG,
+			  "CO-RE from the kernel's BTF");
+	btf.opts.object_name = name;
+	g->btf_min_fd = btf.fd; /* close_btf_min() */
+	g->obj = bpf_object__open_mem(elf, len, &btf.opts);
 	if (!g->obj) {
 		bpf_error(err, errno, "open eBPF object");
 		goto fail;
@@ -320,10 +308,10 @@ int gadget_open_checked(const void *elf, size_t len, const char *name,
 	if (services_want_socket_btf(g->btf)) {
 		if (services_socket_btf(&g->btf_path, err))
 			goto fail;
-		opts.btf_custom_path = g->btf_path;
+		btf.opts.btf_custom_path = g->btf_path;
 		close_btf_min(g);
 		bpf_object__close(g->obj);
-		g->obj = bpf_object__open_mem(elf, len, &opts);
+		g->obj = bpf_object__open_mem(elf, len, &btf.opts);
 		if (!g->obj) {
 			bpf_error(err, errno, "open eBPF object");
 			goto fail;

@@ -67,13 +67,11 @@ int netns_exec_new(netns_exec_fn fn, void *ctx, struct netns_exec **out,
 		   struct error **err)
 {
 	libbpf_print_fn_t old_print = libbpf_set_print(engine_libbpf_print);
-	LIBBPF_OPTS(bpf_object_open_opts, opts);
-	struct error *btf_err = NULL;
+	struct btf_min_open btf;
 	struct netns_exec *x;
-	char btf_path[64];
 	const void *elf;
 	size_t len;
-	int rc, btf_fd;
+	int rc;
 
 	x = calloc(1, sizeof(*x));
 	if (!x) {
@@ -84,22 +82,15 @@ int netns_exec_new(netns_exec_fn fn, void *ctx, struct netns_exec **out,
 	x->ctx = ctx;
 	/* CO-RE from the kernel's BTF cut down for this object (cached) */
 	elf = netns_exec_bpf__elf_bytes(&len);
-	btf_fd = btf_min_opts(elf, len, &opts, btf_path, sizeof(btf_path),
-			      &btf_err);
-	if (btf_fd < 0) {
-		engine_log(ENGINE_LOG_INFO, "netns exec hook: %s",
-			   error_msg(btf_err));
-		error_free(btf_err);
-	}
-	x->skel = netns_exec_bpf__open_opts(&opts);
+	btf_min_open_init(&btf, elf, len, ENGINE_LOG_INFO, "netns exec hook");
+	x->skel = netns_exec_bpf__open_opts(&btf.opts);
 	if (x->skel) {
 		/* attached below, to the cgroup root */
 		bpf_program__set_autoattach(x->skel->progs.netns_sock, false);
 		x->skel->rodata->runner_tgid = (__u32)getpid();
 	}
 	rc = x->skel ? netns_exec_bpf__load(x->skel) : -errno;
-	if (btf_fd >= 0)
-		close(btf_fd);
+	btf_min_open_done(&btf);
 	if (!x->skel || rc) {
 		error_set(err, -rc, "load netns exec hook");
 		goto free_hook;

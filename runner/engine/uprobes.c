@@ -511,23 +511,15 @@ static void *notes_main(void *arg)
 static int hook_new(struct uprobes *u, struct error **err)
 {
 	libbpf_print_fn_t old_print = libbpf_set_print(engine_libbpf_print);
-	LIBBPF_OPTS(bpf_object_open_opts, opts);
-	struct error *btf_err = NULL;
-	char btf_path[64];
+	struct btf_min_open btf;
 	const void *elf;
 	size_t len;
-	int rc = -1, btf_fd, r;
+	int rc = -1, r;
 	__u32 one = 1;
 
 	elf = uprobe_maps_bpf__elf_bytes(&len);
-	btf_fd = btf_min_opts(elf, len, &opts, btf_path, sizeof(btf_path),
-			      &btf_err);
-	if (btf_fd < 0) {
-		engine_log(ENGINE_LOG_INFO, "uprobes hook: %s",
-			   error_msg(btf_err));
-		error_free(btf_err);
-	}
-	u->skel = uprobe_maps_bpf__open_opts(&opts);
+	btf_min_open_init(&btf, elf, len, ENGINE_LOG_INFO, "uprobes hook");
+	u->skel = uprobe_maps_bpf__open_opts(&btf.opts);
 	if (!u->skel) {
 		error_set(err, errno, "open");
 		goto out;
@@ -574,8 +566,7 @@ static int hook_new(struct uprobes *u, struct error **err)
 	}
 	rc = 0;
 out:
-	if (btf_fd >= 0)
-		close(btf_fd);
+	btf_min_open_done(&btf);
 	libbpf_set_print(old_print);
 	return rc;
 }

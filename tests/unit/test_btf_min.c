@@ -32,6 +32,7 @@
 #include "runner/engine/btf_min.h"
 #include "runner/engine/btf_vmlinux.h"
 #include "runner/engine/containers_tracker.h"
+#include "runner/engine/log.h"
 
 /* A .BTF.ext with one CO-RE relocation of kind on local type id. */
 static void *ext_of(__u32 type_id, __u32 kind, size_t *len)
@@ -247,19 +248,29 @@ static void btf_min_attach_new__kernel_ids_and_prototype(void **state)
 	btf__free(kern);
 }
 
-static char *object_needs(const char *dir, const char *name)
+/* The built object dir/name (build/gadget/trace_dns/program.bpf.o), len
+ * bytes. */
+static char *read_object(const char *dir, const char *name, size_t *len)
 {
 	cleanup_error struct error *err = NULL;
-	cleanup_free char *elf = NULL;
 	const char *build = getenv("BUILD");
-	struct bpf_object *obj;
-	char path[512], *needs;
-	size_t len;
+	char path[512], *elf = NULL;
 
 	snprintf(path, sizeof(path), "%s/%s/%s/program.bpf.o",
 		 build ? build : "build", dir, name);
-	if (read_file(path, &elf, &len, &err))
+	if (read_file(path, &elf, len, &err))
 		fail_msg("%s (run make first)", error_msg(err));
+	return elf;
+}
+
+static char *object_needs(const char *dir, const char *name)
+{
+	cleanup_error struct error *err = NULL;
+	size_t len;
+	cleanup_free char *elf = read_object(dir, name, &len);
+	struct bpf_object *obj;
+	char *needs;
+
 	obj = bpf_object__open_mem(elf, len, NULL);
 	assert_non_null(obj);
 	needs = btf_vmlinux_needs(obj, elf, len, &err);
@@ -371,6 +382,75 @@ static char *only_file(const char *dir, char *path, size_t size, size_t *len)
 	one_file(dir, path, size);
 	assert_int_equal(read_file(path, &data, len, NULL), 0);
 	return data;
+}
+
+struct said {
+	int lines;
+	enum engine_log_level level;
+	char last[512];
+};
+
+static void on_log(void *ctx, enum engine_log_level level, bool libbpf,
+		   const char *fmt, va_list ap)
+{
+	struct said *s = ctx;
+
+	(void)libbpf;
+	s->lines++;
+	s->level = level;
+	vsnprintf(s->last, sizeof(s->last), fmt, ap);
+}
+
+/* An object with CO-RE relocations: its cut-down BTF (libbpf parses it)
+ * behind opts.btf_custom_path until done, nothing logged; one without:
+ * default opts, and why in one line at the level asked for. */
+static void btf_min_open__cut_down_btf_as_custom_path__else_logged(void **state)
+{
+	char dir[] = "/tmp/runner-btf-open-XXXXXX", path[512], want[32];
+	static const char junk[] = "not an ELF";
+	size_t len;
+	cleanup_free char *elf = read_object("gadget", "trace_dns", &len);
+	struct said said = { 0 };
+	struct btf_min_open o;
+	struct btf *btf;
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	setenv("RUNNER_CACHE_DIR", dir, 1);
+	engine_log_set(on_log, &said);
+	btf_min_open_init(&o, elf, len, ENGINE_LOG_INFO, "test hook");
+	assert_true(o.fd >= 0);
+	assert_int_equal(o.opts.sz, sizeof(o.opts));
+	assert_ptr_equal(o.opts.btf_custom_path, o.path);
+	snprintf(want, sizeof(want), "/proc/self/fd/%d", o.fd);
+	assert_string_equal(o.path, want);
+	btf = btf__parse_raw(o.path);
+	assert_non_null(btf);
+	assert_true(btf__find_by_name_kind(btf, "sk_buff", BTF_KIND_STRUCT) >
+		    0);
+	btf__free(btf);
+	assert_int_equal(said.lines, 0);
+	fd = o.fd;
+	btf_min_open_done(&o);
+	assert_int_equal(o.fd, -1);
+	assert_int_equal(fcntl(fd, F_GETFD), -1);
+	assert_int_equal(errno, EBADF);
+
+	btf_min_open_init(&o, junk, sizeof(junk), ENGINE_LOG_DEBUG,
+			  "test hook");
+	assert_int_equal(o.fd, -1);
+	assert_int_equal(o.opts.sz, sizeof(o.opts));
+	assert_null(o.opts.btf_custom_path);
+	assert_int_equal(said.lines, 1);
+	assert_int_equal(said.level, ENGINE_LOG_DEBUG);
+	assert_string_equal(said.last, "test hook: no CO-RE relocations");
+	btf_min_open_done(&o); /* nothing to close */
+	engine_log_set(NULL, NULL);
+	unsetenv("RUNNER_CACHE_DIR");
+	one_file(dir, path, sizeof(path));
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(dir), 0);
 }
 
 static void write_bytes(const char *path, const char *data, size_t len);
@@ -638,6 +718,8 @@ int main(void)
 		cmocka_unit_test(btf_min_new__task_struct__kernel_layout),
 		cmocka_unit_test(btf_min_attach_new__kernel_ids_and_prototype),
 		cmocka_unit_test(btf_vmlinux_needs__programs_and_kfuncs),
+		cmocka_unit_test(
+			btf_min_open__cut_down_btf_as_custom_path__else_logged),
 		cmocka_unit_test(
 			btf_vmlinux_arm__libbpf_reads_the_cut_down_btf),
 		cmocka_unit_test(btf_vmlinux_arm__cache_damaged__made_anew),
