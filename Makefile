@@ -95,6 +95,8 @@ LDFLAGS_test_mbuf = -Wl,--wrap=malloc,--wrap=realloc
 LDFLAGS_test_filter = -Wl,--wrap=filter_regex_match,--wrap=name_list_match
 # test_fields_text counts the local times made.
 LDFLAGS_test_fields_text = -Wl,--wrap=localtime_r
+# test_cgroup2 counts the reads of mountinfo.
+LDFLAGS_test_cgroup2 = -Wl,--wrap=fopen
 # test_pods counts the pod selections matched.
 LDFLAGS_test_pods = -Wl,--wrap=name_list_match
 # test_oci_registry answers the registry client's requests itself.

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -55,7 +56,7 @@ bool cgroup2_find_mount(FILE *f, char *point, size_t size)
 	return found;
 }
 
-int cgroup2_root_open(struct error **err)
+static int root_open(struct error **err)
 {
 	char point[PATH_MAX];
 	int fd;
@@ -78,5 +79,19 @@ int cgroup2_root_open(struct error **err)
 	fd = open(point, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return error_set(err, errno, "open cgroup2 root %s", point);
+	return fd;
+}
+
+int cgroup2_root_fd(struct error **err)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static int root = -1;
+	int fd;
+
+	pthread_mutex_lock(&lock);
+	if (root < 0)
+		root = root_open(err);
+	fd = root;
+	pthread_mutex_unlock(&lock);
 	return fd;
 }

@@ -16,12 +16,14 @@
 #define CGROUP2_MOUNT "/run/runner/cgroup2"
 
 /*
- * Open the cgroup v2 root directory read-only: where it is mounted already
+ * The cgroup v2 root directory, opened read-only once per process (the
+ * first call, whichever thread makes it): where it is mounted already
  * (/sys/fs/cgroup, or /sys/fs/cgroup/unified on a hybrid host), else on
- * CGROUP2_MOUNT, mounted there first (told in the log, whichever of its
- * callers comes first). Returns the fd.
+ * CGROUP2_MOUNT, mounted there first (told in the log).  The fd, kept open
+ * for every caller (not to be closed), or -1 with err; a failure is not
+ * kept: the next call looks again.
  */
-int cgroup2_root_open(struct error **err);
+int cgroup2_root_fd(struct error **err);
 
 /* The mount point of the hierarchy's root in mountinfo text f (its lines
  * "ID PARENT MAJ:MIN ROOT POINT OPTS... - TYPE SOURCE SUPEROPTS"), into

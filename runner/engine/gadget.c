@@ -901,7 +901,7 @@ static bool is_cgroup_prog(const struct bpf_program *p)
 
 int gadget_start(struct gadget *g, struct error **err)
 {
-	int socks[MAX_SOCKET_PROGS], cgroup_fd = -1;
+	int socks[MAX_SOCKET_PROGS], cgroup_fd;
 	struct bpf_program *p;
 	struct bpf_map *lost;
 	size_t n_socks = 0;
@@ -932,29 +932,23 @@ int gadget_start(struct gadget *g, struct error **err)
 		if (bpf_program__type(p) == BPF_PROG_TYPE_SOCKET_FILTER ||
 		    !strncmp(sec, "iter/", 5) || services_attaches(p))
 			continue;
-		if (is_cgroup_prog(p) && cgroup_fd < 0) {
-			cgroup_fd = cgroup2_root_open(err);
+		if (is_cgroup_prog(p)) {
+			cgroup_fd = cgroup2_root_fd(err);
 			if (cgroup_fd < 0)
 				return -1;
-		}
-		if (is_cgroup_prog(p))
 			l = bpf_program__attach_cgroup(p, cgroup_fd);
-		else
+		} else {
 			l = attach_prog(g, p);
-		if (!l) {
-			error_set(err, errno, "attach %s (%s)",
-				  bpf_program__name(p), sec);
-			goto close_cgroup;
 		}
+		if (!l)
+			return error_set(err, errno, "attach %s (%s)",
+					 bpf_program__name(p), sec);
 		if (add_link(g, l, err))
-			goto close_cgroup;
+			return -1;
 	}
-	if (cgroup_fd >= 0)
-		close(cgroup_fd);
-	cgroup_fd = -1;
 	if (services_attach(g->svc, g->obj, (const char *const *)g->sampled,
 			    g->sampling, g->n_sampled, g->iface, err))
-		goto close_cgroup;
+		return -1;
 	for_each_loaded_program (p, g->obj) {
 		if (!strncmp(bpf_program__section_name(p), "iter/", 5) &&
 		    !is_snapshot_prog(g, bpf_program__name(p)) &&
@@ -974,11 +968,6 @@ int gadget_start(struct gadget *g, struct error **err)
 		return netns_scan(g->netns, err);
 	}
 	return 0;
-
-close_cgroup:
-	if (cgroup_fd >= 0)
-		close(cgroup_fd);
-	return -1;
 }
 
 int gadget_refresh(struct gadget *g, struct error **err)

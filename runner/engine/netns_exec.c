@@ -46,7 +46,7 @@ static void attach_sock_create(struct netns_exec *x)
 	struct error *e = NULL;
 	int fd;
 
-	fd = cgroup2_root_open(&e);
+	fd = cgroup2_root_fd(&e);
 	if (fd < 0) {
 		engine_log(ENGINE_LOG_INFO,
 			   "netns exec hook: sockets not told: %s",
@@ -60,7 +60,6 @@ static void attach_sock_create(struct netns_exec *x)
 		engine_log(ENGINE_LOG_INFO,
 			   "netns exec hook: sockets not told: %s",
 			   strerror(errno));
-	close(fd);
 }
 
 int netns_exec_new(netns_exec_fn fn, void *ctx, struct netns_exec **out,

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 """What a run from the local store starts with: none of the libraries only
 image and registry commands use (common/lazylib.h loads them on first
-use), while those commands still find theirs; events still flow."""
+use), while those commands still find theirs; events still flow; the
+kernel's BTF is read only to fill the cache, the cgroup v2 root opened
+once."""
 import os
 import signal
 import subprocess
@@ -156,6 +158,28 @@ def run__cached_kernel_btf__kernel_btf_not_read(env):
     eq(sorted(n for n in os.listdir(cache) if n.startswith("btf-")), made,
        "cache files after the second run")
 
+
+
+def cgroup2_roots():
+    """Where the root of the cgroup v2 hierarchy is mounted (mountinfo:
+    "ID PARENT MAJ:MIN ROOT POINT ... - cgroup2 ..."), and where the runner
+    mounts it when it is nowhere."""
+    with open("/proc/self/mountinfo") as f:
+        fields = [ln.split() for ln in f if " - cgroup2 " in ln]
+    return {fs[4] for fs in fields if fs[3] == "/"} | {"/run/runner/cgroup2"}
+
+
+@test
+def run__cgroup2_root_opened_once(env):
+    # trace_dns' cgroup programs and the netns exec hook's
+    # cgroup/sock_create attach to the same root: found and opened once
+    log = traced_run(env, os.path.join(env.tmp, "cache-cgroup2"),
+                     os.path.join(env.tmp, "strace-cgroup2"))
+    roots = cgroup2_roots()
+    opened = [ln for ln in log.splitlines() if "O_DIRECTORY" in ln and
+              any(f'"{r}"' in ln for r in roots)]
+    eq(len(opened), 1, f"opens of the cgroup2 root ({sorted(roots)}): "
+       f"{opened}")
 
 if __name__ == "__main__":
     main(setup, genv.dns_pair_teardown)
