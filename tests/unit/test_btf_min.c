@@ -32,7 +32,7 @@
 #include "runner/engine/btf_min.h"
 #include "runner/engine/btf_vmlinux.h"
 #include "runner/engine/containers_tracker.h"
-#include "runner/engine/log.h"
+#include "tests/unit/log_fx.h"
 
 /* A .BTF.ext with one CO-RE relocation of kind on local type id. */
 static void *ext_of(__u32 type_id, __u32 kind, size_t *len)
@@ -384,23 +384,6 @@ static char *only_file(const char *dir, char *path, size_t size, size_t *len)
 	return data;
 }
 
-struct said {
-	int lines;
-	enum engine_log_level level;
-	char last[512];
-};
-
-static void on_log(void *ctx, enum engine_log_level level, bool libbpf,
-		   const char *fmt, va_list ap)
-{
-	struct said *s = ctx;
-
-	(void)libbpf;
-	s->lines++;
-	s->level = level;
-	vsnprintf(s->last, sizeof(s->last), fmt, ap);
-}
-
 /* An object with CO-RE relocations: its cut-down BTF (libbpf parses it)
  * behind opts.btf_custom_path until done, nothing logged; one without:
  * default opts, and why in one line at the level asked for. */
@@ -410,7 +393,7 @@ static void btf_min_open__cut_down_btf_as_custom_path__else_logged(void **state)
 	static const char junk[] = "not an ELF";
 	size_t len;
 	cleanup_free char *elf = read_object("gadget", "trace_dns", &len);
-	struct said said = { 0 };
+	struct said said = SAID_INIT;
 	struct btf_min_open o;
 	struct btf *btf;
 	int fd;
@@ -418,7 +401,7 @@ static void btf_min_open__cut_down_btf_as_custom_path__else_logged(void **state)
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	setenv("RUNNER_CACHE_DIR", dir, 1);
-	engine_log_set(on_log, &said);
+	engine_log_set(said_log, &said);
 	btf_min_open_init(&o, elf, len, ENGINE_LOG_INFO, "test hook");
 	assert_true(o.fd >= 0);
 	assert_int_equal(o.opts.sz, sizeof(o.opts));
@@ -718,8 +701,9 @@ int main(void)
 		cmocka_unit_test(btf_min_new__task_struct__kernel_layout),
 		cmocka_unit_test(btf_min_attach_new__kernel_ids_and_prototype),
 		cmocka_unit_test(btf_vmlinux_needs__programs_and_kfuncs),
-		cmocka_unit_test(
-			btf_min_open__cut_down_btf_as_custom_path__else_logged),
+		cmocka_unit_test_teardown(
+			btf_min_open__cut_down_btf_as_custom_path__else_logged,
+			said_forget),
 		cmocka_unit_test(
 			btf_vmlinux_arm__libbpf_reads_the_cut_down_btf),
 		cmocka_unit_test(btf_vmlinux_arm__cache_damaged__made_anew),

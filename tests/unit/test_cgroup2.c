@@ -21,7 +21,7 @@
 #include <linux/magic.h>
 
 #include "runner/engine/cgroup2.h"
-#include "runner/engine/log.h"
+#include "tests/unit/log_fx.h"
 
 #define MOUNTINFO "/proc/self/mountinfo"
 #define THREADS 8
@@ -37,26 +37,6 @@ FILE *__wrap_fopen(const char *path, const char *mode)
 	if (!strcmp(path, MOUNTINFO))
 		__atomic_add_fetch(&mountinfo_reads, 1, __ATOMIC_RELAXED);
 	return __real_fopen(path, mode);
-}
-
-struct said {
-	pthread_mutex_t lock;
-	int notices;
-	char last[256];
-};
-
-static void on_log(void *ctx, enum engine_log_level level, bool libbpf,
-		   const char *fmt, va_list ap)
-{
-	struct said *s = ctx;
-
-	(void)libbpf;
-	if (level != ENGINE_LOG_NOTICE)
-		return;
-	pthread_mutex_lock(&s->lock);
-	s->notices++;
-	vsnprintf(s->last, sizeof(s->last), fmt, ap);
-	pthread_mutex_unlock(&s->lock);
 }
 
 /* Detach every cgroup2 mount of this (private) namespace; false when
@@ -107,7 +87,7 @@ static void *ask(void *arg)
 
 static void threads_at_once__one_mount_one_fd_one_notice(void **state)
 {
-	struct said said = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct said said = SAID_INIT;
 	struct asker askers[THREADS];
 	pthread_t threads[THREADS];
 	pthread_barrier_t go;
@@ -115,14 +95,13 @@ static void threads_at_once__one_mount_one_fd_one_notice(void **state)
 	struct error *err = NULL;
 
 	(void)state;
-	engine_log_set(on_log, &said);
+	engine_log_set(said_log, &said);
 	mountinfo_reads = 0;
 	assert_int_equal(pthread_barrier_init(&go, NULL, THREADS), 0);
 	for (int i = 0; i < THREADS; i++) {
 		askers[i] = (struct asker){ .go = &go, .fd = -2 };
-		assert_int_equal(pthread_create(&threads[i], NULL, ask,
-						&askers[i]),
-				 0);
+		assert_int_equal(
+			pthread_create(&threads[i], NULL, ask, &askers[i]), 0);
 	}
 	for (int i = 0; i < THREADS; i++)
 		assert_int_equal(pthread_join(threads[i], NULL), 0);
@@ -133,21 +112,23 @@ static void threads_at_once__one_mount_one_fd_one_notice(void **state)
 	assert_int_equal(fstatfs(askers[0].fd, &fs), 0);
 	assert_int_equal(fs.f_type, CGROUP2_SUPER_MAGIC);
 	assert_int_equal(mountinfo_reads, 1);
-	assert_int_equal(said.notices, 1);
-	assert_string_equal(said.last,
-			    "mounted cgroup2 on " CGROUP2_MOUNT
-			    " (no cgroup v2 hierarchy was mounted)");
+	assert_int_equal(said.lines, 1);
+	assert_int_equal(said.level, ENGINE_LOG_NOTICE);
+	assert_string_equal(said.last, "mounted cgroup2 on " CGROUP2_MOUNT
+				       " (no cgroup v2 hierarchy was mounted)");
 	/* later: the same fd, nothing read or said */
 	assert_int_equal(cgroup2_root_fd(&err), askers[0].fd);
 	assert_int_equal(mountinfo_reads, 1);
-	assert_int_equal(said.notices, 1);
+	assert_int_equal(said.lines, 1);
 	engine_log_set(NULL, NULL);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(threads_at_once__one_mount_one_fd_one_notice),
+		cmocka_unit_test_teardown(
+			threads_at_once__one_mount_one_fd_one_notice,
+			said_forget),
 	};
 
 	return cmocka_run_group_tests(tests, private_mounts, NULL);
