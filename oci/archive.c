@@ -169,16 +169,30 @@ static int write_mem(struct archive *a, const char *name, const void *buf,
 	return 0;
 }
 
+static void sha256_freep(struct oci_sha256 **h)
+{
+	oci_sha256_free(*h);
+}
+
+/*
+ * The stored blob d as an archive member, hashed on the way: a blob
+ * rotten in the store fails the export (as the store's reads of it do)
+ * instead of making an archive that no import takes.
+ */
 static int write_blob(struct archive *a, struct oci_store *s,
 		      const struct oci_descriptor *d, struct error **err)
 {
 	cleanup_close int fd = oci_store_open_blob(s, d->digest, err);
-	char name[32 + OCI_DIGEST_SIZE];
+	__attribute__((cleanup(sha256_freep))) struct oci_sha256 *h =
+		oci_sha256_new();
+	char name[32 + OCI_DIGEST_SIZE], got[OCI_DIGEST_SIZE];
 	char buf[COPY_CHUNK];
 	int64_t left = d->size;
 
 	if (fd < 0)
 		return -1;
+	if (!h)
+		return error_set(err, ENOMEM, "alloc");
 	snprintf(name, sizeof(name), "blobs/sha256/%s",
 		 oci_digest_hex(d->digest));
 	if (write_header(a, name, AE_IFREG, d->size, err) < 0)
@@ -193,11 +207,17 @@ static int write_blob(struct archive *a, struct oci_store *s,
 		if (n <= 0)
 			return error_set(err, n < 0 ? errno : 0, "read blob %s",
 					 d->digest);
+		oci_sha256_update(h, buf, n);
 		if (archive_write_data(a, buf, n) != n)
 			return error_set(err, 0, "write %s: %s", name,
 					 archive_error_string(a));
 		left -= n;
 	}
+	oci_sha256_final(h, got);
+	if (strcmp(got, d->digest))
+		return error_set(err, 0,
+				 "blob %s is corrupt: content has digest %s",
+				 d->digest, got);
 	return 0;
 }
 

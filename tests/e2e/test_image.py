@@ -941,6 +941,39 @@ def export_of_a_name_given_twice_holds_it_once(ctx):
 
 
 @test
+def export_of_a_rotten_stored_blob_fails_and_writes_no_file(ctx):
+    """A stored blob whose bytes no longer hash to its digest (same size)
+    fails the export, as the store's other reads of it do: it made an
+    archive, said "Successfully exported", and the import failed."""
+    store = ctx.store
+    ctx.store = os.path.join(ctx.tmp, "rotten-store")
+    tar = os.path.join(ctx.tmp, "rotten.tar")
+    try:
+        ok(runner(ctx, ["image", "build", FIXTURE, "-t", "rotten:v1"]),
+           "build")
+        digest, idx = stored_index(
+            ctx, "ghcr.io/inspektor-gadget/gadget/rotten:v1")
+        manifest = json.loads(blob(ctx, idx["manifests"][0]["digest"]))
+        layer = manifest["layers"][0]["digest"]
+        path = os.path.join(ctx.store, "blobs", "sha256", layer[7:])
+        with open(path, "r+b") as f:
+            f.seek(64)
+            b = f.read(1)
+            f.seek(64)
+            f.write(bytes([b[0] ^ 0xff]))
+        fails(runner(ctx, ["image", "export", "rotten:v1", tar]), "export",
+              f"blob {layer} is corrupt")
+        check(not os.path.exists(tar), "export left its file")
+        p = subprocess.run([RUNNER, "image", "export", "rotten:v1", "-",
+                            "--store", ctx.store], capture_output=True,
+                           timeout=60)
+        eq(p.returncode, 1, f"export to stdout: {p.stderr}")
+        check(f"blob {layer} is corrupt".encode() in p.stderr, p.stderr)
+    finally:
+        ctx.store = store
+
+
+@test
 def build_names_the_image_after_its_folder_even_dot(ctx):
     """`image build .` (ig's docs build so) names the image after the
     folder the shell is in; a folder name that is no image name, or a -t
