@@ -622,6 +622,13 @@ static int build_run(struct cli_ctx *ctx, void *state, struct error **err)
 	}
 	if (ref->digest || !ref->tag) {
 		oci_ref_free(ref);
+		if (!tag)
+			return cli_usage_error(err, ctx->path,
+					       "the folder's name \"%s\" names "
+					       "a digest: an image is built "
+					       "under a tag; give one with -t "
+					       "REF",
+					       refstr);
 		return cli_usage_error(err, ctx->path,
 				       "-t %s: an image is built under a "
 				       "tag, not a digest",

@@ -994,6 +994,13 @@ def build_names_the_image_after_its_folder_even_dot(ctx):
     for t in (f"x@{dg}", f"x:v1@{dg}"):
         fails(runner(ctx, ["image", "build", d, "-t", t]), t,
               "built under a tag, not a digest", code=2)
+    # without -t, the folder's name is the one to tell (it said "-t (null)")
+    named = os.path.join(ctx.tmp, f"x@{dg}")
+    shutil.copytree(FIXTURE, named)
+    line = fails(runner(ctx, ["image", "build", named]), "folder x@digest",
+                 f'the folder\'s name "x@{dg}"', "built under a tag",
+                 code=2)
+    check("(null)" not in line, line)
     eq(env.store_snapshot(ctx.store), before, "store after refusals")
 
 
