@@ -24,6 +24,7 @@
 #include "oci/manifest.h"
 #include "oci/store.h"
 #include "runner/engine/objinfo.h"
+#include "runner/engine/output.h"
 #include "runner/engine/session.h"
 #include "runner/cli/commands.h"
 
@@ -237,7 +238,8 @@ static int emit_json(yaml_emitter_t *e, json_t *v, int depth)
 			 json_integer_value(v));
 		return emit_scalar(e, num, true);
 	case JSON_REAL:
-		snprintf(num, sizeof(num), "%g", json_real_value(v));
+		/* every digit, as ig's YAML (%g kept six) */
+		num[output_yaml_float(num, json_real_value(v), false)] = '\0';
 		return emit_scalar(e, num, true);
 	case JSON_TRUE:
 		return emit_scalar(e, "true", true);

@@ -76,5 +76,11 @@ void output_set_stop(struct output *o, const volatile sig_atomic_t *stop);
  * for a while (its filter keeps nothing) learns it without a write.
  */
 bool output_reader_gone(struct output *o);
+/*
+ * Float x (a float if f32) as ig's YAML writes it (Go's shortest digits,
+ * an exponent below 1e-4 and from 1e6 on), into out (32 bytes); its
+ * length, no NUL.
+ */
+size_t output_yaml_float(char *out, double x, bool f32);
 
 #endif

@@ -202,7 +202,6 @@ static inline size_t output_spaces(char *out, int n)
  * JSON value of a non-container field, into out; their lengths. */
 size_t output_json_string(char *out, const char *s, size_t n);
 size_t output_json_float(char *out, double x, bool f32);
-size_t output_yaml_float(char *out, double x, bool f32);
 /* Bytes the value of f takes at most in o's mode. */
 size_t output_value_max(const struct output *o, const struct field *f);
 /* Fields whose text is plain ASCII without quotes or backslashes. */

@@ -388,6 +388,29 @@ def image_inspect_shows_igs_extra_info(ctx):
           'extra info "ebpf.flowchart" not found', "ebpf.maps")
 
 
+@test
+def image_inspect_yaml_keeps_every_digit_of_a_real(ctx):
+    """A real number of gadget.yaml in `inspect --extra-info oci.metadata
+    -o yaml` reads back as itself, written as ig's YAML writes it (Go's
+    shortest digits, an exponent from 1e6 on): %g kept six digits, so pi
+    was 3.14159 and 1234567.5 was 1.23457e+06."""
+    import yaml
+    d = os.path.join(ctx.tmp, "reals")
+    shutil.copytree(FIXTURE, d)
+    with open(os.path.join(d, "gadget.yaml"), "a") as f:
+        f.write("x-reals:\n  big: 1234567.5\n  pi: 3.14159265358979\n"
+                "  small: 0.000125\n")
+    ok(runner(ctx, ["image", "build", d, "-t", "reals:v1"]), "build")
+    out = ok(runner(ctx, ["image", "inspect", "reals:v1", "--extra-info",
+                          "oci.metadata", "-o", "yaml"]), "inspect")
+    with open(os.path.join(d, "gadget.yaml")) as f:
+        want = yaml.safe_load(f)
+    eq(yaml.safe_load(out)["x-reals"], want["x-reals"], "reals read back")
+    for line in ("  big: 1.2345675e+06\n", "  pi: 3.14159265358979\n",
+                 "  small: 0.000125\n"):
+        check(line in out, f"{line!r} not in {out!r}")
+
+
 def built_elf(ctx, ref, src):
     """`runner image build SRC -t REF`; the path of a copy of its eBPF
     layer (the first layer, read from the store's blob)."""
