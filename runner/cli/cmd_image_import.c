@@ -42,7 +42,8 @@ static int import_option(void *state, int opt, const char *arg,
 }
 
 /* The images imported (their signatures came along, unnamed here, as ig
- * names them): "Imported: REF" lines, or a JSON array of them. */
+ * names them): ig's "Successfully imported images:" and a "  REF" line
+ * each, or a JSON array of them. */
 static int print_imported(const struct import_state *s, char *const *refs,
 			  size_t n)
 {
@@ -50,6 +51,8 @@ static int print_imported(const struct import_state *s, char *const *refs,
 
 	if (s->json && !arr)
 		return -1;
+	if (!arr)
+		printf("Successfully imported images:\n");
 	for (size_t i = 0; i < n; i++) {
 		cleanup_free char *r = NULL;
 
@@ -60,7 +63,7 @@ static int print_imported(const struct import_state *s, char *const *refs,
 			continue;
 		}
 		r = term_escaped(refs[i], 0);
-		printf("Imported: %s\n", r ? r : "?");
+		printf("  %s\n", r ? r : "?");
 	}
 	if (arr)
 		cli_print_json(arr, s->json == 2);

@@ -647,7 +647,7 @@ def check_export_import(env, cmd, sample):
             check(out.startswith("Successfully exported"), out)
         elif " import " in part:
             m = re.search(r" -t (\S+)", part)
-            check(out.startswith("Imported: "), out)
+            check(out.startswith("Successfully imported images:\n  "), out)
             if m:
                 check(in_store(env, m.group(1)), f"{m.group(1)} not stored")
 

@@ -957,8 +957,8 @@ def export_of_a_name_given_twice_holds_it_once(ctx):
     ctx.store = os.path.join(ctx.tmp, "twice-store")
     try:
         out = ok(runner(ctx, ["image", "import", tar]), "import")
-        eq(out, "Imported: ghcr.io/inspektor-gadget/gadget/twice:v1\n",
-           "import says")
+        eq(out, "Successfully imported images:\n"
+           "  ghcr.io/inspektor-gadget/gadget/twice:v1\n", "import says, as ig")
     finally:
         ctx.store = store
 
@@ -1085,7 +1085,8 @@ def a_signed_image_is_one_image_to_list_import_and_remove(ctx):
         p = subprocess.run([RUNNER, "image", "import", tar, "--store",
                             other], capture_output=True, text=True,
                            timeout=60)
-        eq(ok(p, "import"), f"Imported: {ref}\n", "import says")
+        eq(ok(p, "import"), f"Successfully imported images:\n  {ref}\n",
+           "import says")
         fails(runner(ctx, ["image", "import", tar, "-o", "yaml"]),
               "import -o yaml", "want json or jsonpretty", code=2)
         # -t names the image of a signed export; an archive from ig names
@@ -1111,7 +1112,8 @@ def a_signed_image_is_one_image_to_list_import_and_remove(ctx):
             p = subprocess.run([RUNNER, "image", "import", archive, "--store",
                                 st] + extra, capture_output=True, text=True,
                                timeout=60)
-            eq(ok(p, f"import {name}"), f"Imported: {want}\n", name)
+            eq(ok(p, f"import {name}"),
+               f"Successfully imported images:\n  {want}\n", name)
             p = subprocess.run([RUNNER, "image", "list", "-o", "json",
                                 "--store", st], capture_output=True,
                                text=True, timeout=60)
@@ -1288,7 +1290,7 @@ def import_of_a_name_given_twice(ctx):
     ctx.store = os.path.join(ctx.tmp, "dup-store")
     try:
         out = ok(runner(ctx, ["image", "import", same]), "import")
-        eq(out, f"Imported: {ref}\n", "import says")
+        eq(out, f"Successfully imported images:\n  {ref}\n", "import says")
         idx = json.loads(open(os.path.join(ctx.store, "index.json")).read())
         eq(len(idx["manifests"]), 1, "entries of the store")
 

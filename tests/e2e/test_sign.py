@@ -748,7 +748,7 @@ def export_import__signature_travels_verifies_offline(ctx):
     ref, tar = signed_tar(ctx, "offline")
     store = new_store(ctx, "offline")
     out = ok(runner(ctx, ["image", "import", tar], store), "import")
-    eq(out, f"Imported: {ref}\n", "import names the image, not its "
+    eq(out, f"Successfully imported images:\n  {ref}\n", "import names the image, not its "
        "signatures")
     lst = json.loads(ok(runner(ctx, ["image", "list", "-o", "json"], store),
                         "list"))
@@ -1155,7 +1155,8 @@ def oci11_signature_travels_with_export_import_and_push(ctx):
     ok(runner(ctx, ["image", "export", ref, tar], src), "export")
     dst = new_store(ctx, "oci11-travel-dst")
     eq(ok(runner(ctx, ["image", "import", tar], dst), "import"),
-       f"Imported: {ref}\n", "import names the image only")
+       f"Successfully imported images:\n  {ref}\n",
+       "import names the image only")
     out = ok(runner(ctx, ["image", "verify", ref, "--public-keys", ctx.pub],
                     dst), "verify the import")
     eq(verified_forms(out), ["oci 1.1", "sigstore bundle"], f"{out!r}")
