@@ -258,6 +258,17 @@ static int list_option(void *state, int opt, const char *arg,
 	return EXIT_OK;
 }
 
+/* By reference, byte by byte (entries without one last): ig lists its
+ * store's tags sorted (oras' Tags, Go's sort.Strings). */
+static int by_ref(const void *a, const void *b)
+{
+	const struct oci_store_entry *x = a, *y = b;
+
+	if (!x->ref || !y->ref)
+		return !x->ref - !y->ref;
+	return strcmp(x->ref, y->ref);
+}
+
 static int list_run(struct cli_ctx *ctx, void *state, struct error **err)
 {
 	struct list_state *s = state;
@@ -274,6 +285,8 @@ static int list_run(struct cli_ctx *ctx, void *state, struct error **err)
 	} else if (oci_store_list(store, &e, &n, err) < 0) {
 		return EXIT_FAIL;
 	}
+	if (n)
+		qsort(e, n, sizeof(*e), by_ref);
 	if (s->json)
 		list_json(store, e, n, s->pretty);
 	else

@@ -345,6 +345,33 @@ def image_list_shows_what_igs_list_shows(ctx):
 
 
 @test
+def image_list_sorts_by_reference_as_ig(ctx):
+    """ig lists its store's tags sorted (byte order of the whole
+    reference); the list kept the order index.json has, the order the
+    images came in."""
+    store = ctx.store
+    ctx.store = os.path.join(ctx.tmp, "sorted")
+    try:
+        ok(runner(ctx, ["image", "build", FIXTURE, "-t", "zeta:v1"]), "build")
+        for ref in ("localhost:5000/b/c:v1", "alpha:v2", "alpha:v1",
+                    "ghcr.io/a/b:v1"):
+            ok(runner(ctx, ["image", "tag", "zeta:v1", ref]), ref)
+        want = ["ghcr.io/a/b:v1", "ghcr.io/inspektor-gadget/gadget/alpha:v1",
+                "ghcr.io/inspektor-gadget/gadget/alpha:v2",
+                "ghcr.io/inspektor-gadget/gadget/zeta:v1",
+                "localhost:5000/b/c:v1"]
+        lst = json.loads(ok(runner(ctx, ["image", "list", "-o", "json"]),
+                            "json"))
+        eq([e["reference"] for e in lst], want, "-o json")
+        rows = ok(runner(ctx, ["image", "list"]), "columns").splitlines()
+        eq([r.split()[:2] for r in rows[1:]],
+           [["ghcr.io/a/b", "v1"], ["alpha", "v1"], ["alpha", "v2"],
+            ["zeta", "v1"], ["localhost:5000/b/c", "v1"]], "columns")
+    finally:
+        ctx.store = store
+
+
+@test
 def image_inspect_shows_igs_extra_info(ctx):
     """ig's inspect: jsonpretty by default; --extra-info KEY shows one of
     its oci.* entries, JSON and YAML ones as documents in the -o format,
