@@ -70,6 +70,11 @@ static int print_imported(const struct import_state *s, char *const *refs,
 	return 0;
 }
 
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 static int import_run(struct cli_ctx *ctx, void *state, struct error **err)
 {
 	struct import_state *s = state;
@@ -85,6 +90,9 @@ static int import_run(struct cli_ctx *ctx, void *state, struct error **err)
 	    oci_import(store, ctx->argv[0], tag, runner_default_prefix(), &refs,
 		       &n, err) < 0)
 		return EXIT_FAIL;
+	/* as ig names them: its archive's tags, sorted */
+	if (n)
+		qsort(refs, n, sizeof(*refs), by_name);
 	rc = print_imported(s, refs, n);
 	for (i = 0; i < n; i++)
 		free(refs[i]);

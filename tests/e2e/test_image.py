@@ -347,8 +347,9 @@ def image_list_shows_what_igs_list_shows(ctx):
 @test
 def image_list_sorts_by_reference_as_ig(ctx):
     """ig lists its store's tags sorted (byte order of the whole
-    reference); the list kept the order index.json has, the order the
-    images came in."""
+    reference), and its import names the archive's so; the list kept the
+    order index.json has, the order the images came in, and import the
+    archive's."""
     store = ctx.store
     ctx.store = os.path.join(ctx.tmp, "sorted")
     try:
@@ -367,6 +368,19 @@ def image_list_sorts_by_reference_as_ig(ctx):
         eq([r.split()[:2] for r in rows[1:]],
            [["ghcr.io/a/b", "v1"], ["alpha", "v1"], ["alpha", "v2"],
             ["zeta", "v1"], ["localhost:5000/b/c", "v1"]], "columns")
+        # import names what it stored in that order too (ig: the
+        # archive's tags, sorted), whatever the archive's order
+        tar = os.path.join(ctx.tmp, "sorted.tar")
+        ok(runner(ctx, ["image", "export", "zeta:v1", "localhost:5000/b/c:v1",
+                        "alpha:v1", tar]), "export")
+        ctx.store = os.path.join(ctx.tmp, "sorted-import")
+        got = ok(runner(ctx, ["image", "import", tar]), "import")
+        eq(got, "Successfully imported images:\n" +
+           "".join(f"  {r}\n" for r in (want[1], want[3], want[4])),
+           "import")
+        ctx.store = os.path.join(ctx.tmp, "sorted-import-json")
+        got = ok(runner(ctx, ["image", "import", tar, "-o", "json"]), "json")
+        eq(json.loads(got), [want[1], want[3], want[4]], "import -o json")
     finally:
         ctx.store = store
 
