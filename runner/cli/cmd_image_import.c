@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -84,6 +85,12 @@ static int import_run(struct cli_ctx *ctx, void *state, struct error **err)
 	size_t i, n = 0;
 	int rc;
 
+	/* as export refuses to write one to a terminal: a tar typed in
+	 * there is no tar, and the command would wait for it */
+	if (!strcmp(ctx->argv[0], "-") && isatty(STDIN_FILENO))
+		return cli_usage_error(
+			err, ctx->path, "%s",
+			"refusing to read a tar from a terminal");
 	if (s->tag && (rc = cli_normalize_ref(s->tag, &tag, err)) != EXIT_OK)
 		return rc;
 	if (cli_store_open(ctx, &store, err) < 0 ||
@@ -117,7 +124,8 @@ const struct cli_command cmd_image_import = {
 		"Store the images of an OCI image-layout tar (made by `runner\n"
 		"image export` or by skopeo as an oci-archive).  Every blob is\n"
 		"verified before anything is stored; an archive of more than\n"
-		"1 GiB (after decompression) is refused.  FILE \"-\" is stdin.\n"
+		"1 GiB (after decompression) is refused.  FILE \"-\" is stdin\n"
+		"(not a terminal).\n"
 		"\n"
 		"FLAGS\n"
 		"  -t, --tag REF      name the archive's only image REF (needed\n"

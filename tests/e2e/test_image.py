@@ -1038,6 +1038,23 @@ def export_of_a_rotten_stored_blob_fails_and_writes_no_file(ctx):
 
 
 @test
+def import_from_a_terminal_is_refused(ctx):
+    """`image import -` with stdin on a terminal is a usage error, as
+    export's tar to a terminal: it waited for a tar to be typed in."""
+    import pty
+    primary, secondary = pty.openpty()
+    try:
+        p = subprocess.run([RUNNER, "image", "import", "-", "--store",
+                            ctx.store], stdin=secondary, capture_output=True,
+                           text=True, timeout=30)
+    finally:
+        os.close(secondary)
+        os.close(primary)
+    fails(p, "import - from a terminal", "read a tar from a terminal",
+          code=2)
+
+
+@test
 def build_names_the_image_after_its_folder_even_dot(ctx):
     """`image build .` (ig's docs build so) names the image after the
     folder the shell is in; a folder name that is no image name, or a -t
