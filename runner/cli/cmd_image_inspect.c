@@ -469,8 +469,24 @@ static json_t *extra_info(struct oci_store *store, json_t *doc,
 	if (!strcmp(key, "oci.metadata")) {
 		const char *y =
 			json_string_value(json_object_get(m, "metadata"));
+		json_t *cfg = json_object_get(man, "config");
+		const char *cdg =
+			json_string_value(json_object_get(cfg, "digest"));
+		cleanup_free char *buf = NULL;
+		size_t len;
 
-		return y ? yaml_json(y, strlen(y), err) : json_null();
+		if (y)
+			return yaml_json(y, strlen(y), err);
+		/* ig reads the config whatever its type: {} for the empty
+		 * one of a gadget built without gadget.yaml */
+		if (!cdg)
+			return json_null();
+		if (oci_store_read_blob(
+			    store, cdg,
+			    json_integer_value(json_object_get(cfg, "size")),
+			    &buf, &len, err) < 0)
+			return NULL;
+		return yaml_json(buf, len, err);
 	}
 	if (!strcmp(key, "oci.repository"))
 		return json_stringn(name, colon ? (size_t)(colon - name) : n);

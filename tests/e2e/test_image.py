@@ -1088,7 +1088,8 @@ def build_names_the_image_after_its_folder_even_dot(ctx):
 @test
 def a_gadget_without_gadget_yaml_builds_and_runs_as_ig(ctx):
     """ig's hello-world gadget starts as program.bpf.c alone: ig builds it
-    with the empty config, and its fields come from BTF."""
+    with the empty config, and its fields come from BTF; its inspect
+    shows that config as the metadata: {} (it said null)."""
     d = os.path.join(ctx.tmp, "nometa")
     os.makedirs(d)
     shutil.copy(os.path.join(FIXTURE, "program.bpf.c"), d)
@@ -1099,6 +1100,11 @@ def a_gadget_without_gadget_yaml_builds_and_runs_as_ig(ctx):
         eq(man["config"]["mediaType"], "application/vnd.oci.empty.v1+json",
            "config media type")
         eq(blob(ctx, man["config"]["digest"]), b"{}", "config")
+    # ig's oci.metadata is the config read as YAML, whatever its type
+    for fmt, want in (("jsonpretty", "{}\n"), ("json", "{}\n")):
+        eq(ok(runner(ctx, ["image", "inspect", "nometa:v1", "--extra-info",
+                           "oci.metadata", "-o", fmt]), fmt), want,
+           f"oci.metadata -o {fmt}")
     p = subprocess.run([RUNNER, "run", "nometa:v1", "--store", ctx.store,
                         "-o", "json", "--max-events", "1", "--timeout", "20"],
                        capture_output=True, text=True, timeout=60)
