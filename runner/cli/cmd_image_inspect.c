@@ -250,7 +250,7 @@ static int emit_json(yaml_emitter_t *e, json_t *v, int depth)
 	}
 }
 
-/* doc as one YAML document ("---" first) on f. */
+/* doc as one YAML document on f, without "---" as ig's yaml.Marshal. */
 static int print_yaml(FILE *f, json_t *doc, struct error **err)
 {
 	yaml_emitter_t e;
@@ -264,7 +264,7 @@ static int print_yaml(FILE *f, json_t *doc, struct error **err)
 	yaml_emitter_set_width(&e, -1);
 	yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
 	ok = yaml_emitter_emit(&e, &ev);
-	yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 0);
+	yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1);
 	ok = ok && yaml_emitter_emit(&e, &ev) && emit_json(&e, doc, 0);
 	yaml_document_end_event_initialize(&ev, 1);
 	ok = ok && yaml_emitter_emit(&e, &ev);

@@ -860,6 +860,13 @@ def image_inspect_jsonpath_picks_from_the_extra_info(ctx):
     eq(yaml.safe_load(ok(jp("oci.manifest", ".config['annotations']", "-o",
                             "yaml"), "yaml")),
        man["config"]["annotations"], "-o yaml")
+    # as ig's YAML (Go's yaml.Marshal): no "---" before the document,
+    # a number alone on its line
+    eq(ok(jp("oci.manifest", ".layers[0].size", "-o", "yaml"), "size"),
+       f'{man["layers"][0]["size"]}\n', "a number as YAML")
+    out = ok(jp("oci.manifest", ".config", "-o", "yaml"), "config")
+    eq(out.splitlines()[0], f'mediaType: {man["config"]["mediaType"]}',
+       "the first line of a YAML document")
     ds = sorted(meta["datasources"])[0]
     eq(json.loads(ok(jp("oci.metadata", f".datasources.{ds}.fields"),
                      "fields")),
