@@ -657,6 +657,59 @@ static json_t *jsonpath_get(json_t *v, const char *path, const char *key_of,
 	return json_incref(json_array_get(cur, 0));
 }
 
+static json_t *keys_sorted(json_t *v, int depth);
+
+/* Object v's members in key order, each sorted by keys_sorted(). */
+static json_t *object_sorted(json_t *v, int depth)
+{
+	cleanup_free const char **keys =
+		calloc(json_object_size(v) + 1, sizeof(*keys));
+	json_t *out = json_object(), *m;
+	const char *k;
+	size_t i, n = 0;
+
+	if (!keys || !out)
+		goto fail;
+	json_object_foreach (v, k, m)
+		keys[n++] = k;
+	qsort(keys, n, sizeof(*keys), cmp_str);
+	for (i = 0; i < n; i++)
+		if (json_object_set_new(out, keys[i],
+					keys_sorted(json_object_get(v, keys[i]),
+						    depth + 1)))
+			goto fail;
+	return out;
+fail:
+	json_decref(out);
+	return NULL;
+}
+
+/*
+ * v with the members of every object in key order (a new reference; NULL
+ * without memory): ig reads an extra info document into Go maps before
+ * it writes it, and Go writes a map's keys sorted, in JSON and YAML.
+ */
+static json_t *keys_sorted(json_t *v, int depth)
+{
+	json_t *out, *m;
+	size_t i;
+
+	if (depth > 64)
+		return NULL;
+	if (json_is_object(v))
+		return object_sorted(v, depth);
+	if (!json_is_array(v))
+		return json_incref(v);
+	out = json_array();
+	json_array_foreach (v, i, m)
+		if (!out ||
+		    json_array_append_new(out, keys_sorted(m, depth + 1))) {
+			json_decref(out);
+			return NULL;
+		}
+	return out;
+}
+
 static int inspect_option(void *state, int opt, const char *arg,
 			  struct error **err)
 {
@@ -750,6 +803,16 @@ static int inspect_run(struct cli_ctx *ctx, void *state, struct error **err)
 		v = jsonpath_get(doc, s->jsonpath, s->extra_info, err);
 		if (!v)
 			return EXIT_FAIL;
+		json_decref(doc);
+		doc = v;
+	}
+	/* an extra info document, or the data sources through --jsonpath,
+	 * as ig writes them: from Go maps */
+	if (s->extra_info || s->jsonpath) {
+		json_t *v = keys_sorted(doc, 0);
+
+		if (!v)
+			return cli_error(err, EXIT_FAIL, "out of memory");
 		json_decref(doc);
 		doc = v;
 	}
