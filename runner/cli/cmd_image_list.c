@@ -84,7 +84,8 @@ static int rfc3339_time(const char *s, time_t *out)
 /*
  * "3 minutes ago" for an RFC 3339 time, in the words ig's list uses
  * (go-units' HumanDuration, lower case): "about a minute ago", "2 weeks
- * ago"; the string itself when it is no such time or in the future.
+ * ago"; "less than a second ago" in the future, as ig's; the string
+ * itself when it is no such time.
  */
 static void humanize(const char *created, char *buf, size_t len)
 {
@@ -101,9 +102,7 @@ static void humanize(const char *created, char *buf, size_t len)
 	}
 	d = (long long)(time(NULL) - t);
 	h = (d + 1800) / 3600; /* hours, rounded */
-	if (d < 0)
-		snprintf(buf, len, "%s", created);
-	else if (d < 1)
+	if (d < 1) /* the future too, as go-units (clocks disagree) */
 		snprintf(buf, len, "less than a second ago");
 	else if (d == 1)
 		snprintf(buf, len, "1 second ago");

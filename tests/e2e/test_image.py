@@ -244,9 +244,12 @@ def image_list_says_ages_as_ig_and_keeps_columns_aligned(ctx):
     ctx.store = os.path.join(ctx.tmp, "ages")
     try:
         now = int(time.time())
+        # built a day ahead (another machine's clock): ig's words for
+        # a negative age (it showed the time itself)
         ages = {"hour:v1": (4500, "about an hour ago"),
                 "weeks:v1": (20 * 86400, "2 weeks ago"),
-                "days:v1": (4 * 86400 + 7200, "4 days ago")}
+                "days:v1": (4 * 86400 + 7200, "4 days ago"),
+                "ahead:v1": (-86400, "less than a second ago")}
         for tag, (age, _) in ages.items():
             ok(runner(ctx, ["image", "build", FIXTURE, "-t", tag],
                       {"SOURCE_DATE_EPOCH": str(now - age)}), tag)
