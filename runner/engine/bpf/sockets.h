@@ -4,7 +4,7 @@
  * the key of ig's gadget_sockets map and the value the enricher writes.
  * The value has the always-present fields of ig's struct
  * gadget_socket_value; gadgets read it with CO-RE, and the runner gives
- * the loader this layout (runner/sockets.c), so its optional fields (cwd,
+ * the loader this layout (runner/engine/services.c), so its optional fields (cwd,
  * exepath) read as absent.
  */
 #ifndef RUNNER_BPF_SOCKETS_H
