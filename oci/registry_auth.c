@@ -229,6 +229,16 @@ static char *scope_params(struct oci_registry *reg, const char *scope)
 	return out;
 }
 
+/* Whether s may be an HTTP header's value: no control character but the
+ * tab (RFC 9110's field-value, as Go's httpguts checks it). */
+static bool header_value_valid(const char *s)
+{
+	for (; *s; s++)
+		if (((unsigned char)*s < 0x20 && *s != '\t') || *s == 0x7f)
+			return false;
+	return true;
+}
+
 /*
  * Get a token for scope from the realm of the last bearer challenge: a
  * POST of the identity token when the auth file holds one for the
@@ -331,6 +341,17 @@ static int registry_fetch_token(struct oci_registry *reg, const char *repo,
 		tok = json_string_value(json_object_get(j, "access_token"));
 	if (!tok || !*tok) {
 		error_set(err, 0, "get token from %s: no token in the answer",
+			  reg->realm);
+		goto out;
+	}
+	/* it goes into an Authorization header: as Go's net/http (ig's)
+	 * refuses a header value with a control character other than a tab
+	 * (httpguts.ValidHeaderFieldValue), a CR or LF in it would end the
+	 * header and start another of the token server's choosing */
+	if (!header_value_valid(tok)) {
+		error_set(err, 0,
+			  "get token from %s: invalid header field value for "
+			  "Authorization: the token holds a control character",
 			  reg->realm);
 		goto out;
 	}

@@ -77,10 +77,49 @@ static void referrers__answer_with_a_nul__given_whole(void **state)
 	assert_memory_equal(buf, body, len);
 }
 
+/* A token with a CR LF in it is refused, as Go's net/http refuses such a
+ * header value: it would end the Authorization header and start another
+ * of the token server's choosing. */
+static void token__with_a_cr_lf__refused(void **state)
+{
+	static const char body[] = "{\"token\":\"abc\\r\\nX-Injected: yes\"}";
+	cleanup_error struct error *err = NULL;
+	struct oci_registry *reg = NULL;
+	struct req q = { .method = "GET", .repo = "g/x", .fd = -1 };
+	struct resp r = { .status = 401 };
+	int rc;
+
+	(void)state;
+	/* no credentials of the user's read */
+	setenv("REGISTRY_AUTH_FILE", "/nonexistent/auth.json", 1);
+	setenv("DOCKER_CONFIG", "/nonexistent", 1);
+	setenv("XDG_RUNTIME_DIR", "/nonexistent", 1);
+	setenv("XDG_CONFIG_HOME", "/nonexistent", 1);
+	setenv("HOME", "/nonexistent", 1);
+	answer.status = 200;
+	answer.content_type = "application/json";
+	answer.body = body;
+	answer.len = sizeof(body) - 1;
+	r.www_auth = strdup("Bearer realm=\"http://127.0.0.1:1/token\","
+			    "service=\"s\",scope=\"repository:g/x:pull\"");
+	assert_non_null(r.www_auth);
+	assert_int_equal(oci_registry_new("localhost:5000", NULL, &reg, &err),
+			 0);
+	rc = registry_answer_challenge(reg, &q, &r, &err);
+	oci_registry_free(reg);
+	free(r.www_auth);
+	assert_int_equal(rc, -1);
+	assert_non_null(err);
+	assert_non_null(strstr(err->msg, "invalid header field value for "
+					 "Authorization"));
+	assert_null(strchr(err->msg, '\n'));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(referrers__answer_with_a_nul__given_whole),
+		cmocka_unit_test(token__with_a_cr_lf__refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
