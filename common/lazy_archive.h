@@ -26,6 +26,7 @@ extern struct lazylib lazy_archive;
 #define archive_entry_set_size LAZYLIB_FN(lazy_archive, archive_entry_set_size)
 #define archive_entry_size LAZYLIB_FN(lazy_archive, archive_entry_size)
 #define archive_entry_symlink LAZYLIB_FN(lazy_archive, archive_entry_symlink)
+#define archive_errno LAZYLIB_FN(lazy_archive, archive_errno)
 #define archive_error_string LAZYLIB_FN(lazy_archive, archive_error_string)
 #define archive_read_data LAZYLIB_FN(lazy_archive, archive_read_data)
 #define archive_read_free LAZYLIB_FN(lazy_archive, archive_read_free)

@@ -32,6 +32,19 @@
 
 #define COPY_CHUNK (64 * 1024)
 
+/*
+ * The system's errno behind a's last error, or 0: libarchive's "Write
+ * error" and "Error reading" say no why (a full disk, a directory), its own
+ * codes for a bad format, a misuse or anything else (ARCHIVE_ERRNO_FILE_FORMAT
+ * is EILSEQ, _PROGRAMMER EINVAL, _MISC -1) have no system reason to add.
+ */
+static int archive_why(struct archive *a)
+{
+	int e = archive_errno(a);
+
+	return e == EILSEQ || e == EINVAL || e < 0 ? 0 : e;
+}
+
 struct blob_list {
 	struct oci_descriptor *v; /* media_type, digest, size only */
 	size_t n;
@@ -153,7 +166,7 @@ static int write_header(struct archive *a, const char *name, mode_t type,
 	archive_entry_set_size(e, type == AE_IFDIR ? 0 : size);
 	archive_entry_set_mtime(e, 0, 0);
 	if (archive_write_header(a, e) != ARCHIVE_OK)
-		return error_set(err, 0, "write %s: %s", name,
+		return error_set(err, archive_why(a), "write %s: %s", name,
 				 archive_error_string(a));
 	return 0;
 }
@@ -164,7 +177,7 @@ static int write_mem(struct archive *a, const char *name, const void *buf,
 	if (write_header(a, name, AE_IFREG, len, err) < 0)
 		return -1;
 	if (len && archive_write_data(a, buf, len) != (la_ssize_t)len)
-		return error_set(err, 0, "write %s: %s", name,
+		return error_set(err, archive_why(a), "write %s: %s", name,
 				 archive_error_string(a));
 	return 0;
 }
@@ -209,8 +222,8 @@ static int write_blob(struct archive *a, struct oci_store *s,
 					 d->digest);
 		oci_sha256_update(h, buf, n);
 		if (archive_write_data(a, buf, n) != n)
-			return error_set(err, 0, "write %s: %s", name,
-					 archive_error_string(a));
+			return error_set(err, archive_why(a), "write %s: %s",
+					 name, archive_error_string(a));
 		left -= n;
 	}
 	oci_sha256_final(h, got);
@@ -274,7 +287,7 @@ static int export_to_fd(struct oci_store *store, const char *const *refs,
 	}
 	if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
 	    archive_write_open_fd(a, fd) != ARCHIVE_OK) {
-		error_set(err, 0, "%s", archive_error_string(a));
+		error_set(err, archive_why(a), "%s", archive_error_string(a));
 		goto out;
 	}
 	if (write_mem(a, "oci-layout", layout, strlen(layout), err) < 0 ||
@@ -286,7 +299,7 @@ static int export_to_fd(struct oci_store *store, const char *const *refs,
 		if (write_blob(a, store, &blobs.v[i], err) < 0)
 			goto out;
 	if (archive_write_close(a) != ARCHIVE_OK) {
-		error_set(err, 0, "%s", archive_error_string(a));
+		error_set(err, archive_why(a), "%s", archive_error_string(a));
 		goto out;
 	}
 	ret = 0;
@@ -371,8 +384,8 @@ static int read_member(struct archive *a, const char *name, int64_t size,
 		la_ssize_t r = archive_read_data(a, buf + n, size - n);
 
 		if (r < 0)
-			return error_set(err, 0, "read %s: %s", name,
-					 archive_error_string(a));
+			return error_set(err, archive_why(a), "read %s: %s",
+					 name, archive_error_string(a));
 		if (r == 0)
 			return error_set(err, 0, "%s: truncated", name);
 		n += r;
@@ -407,7 +420,7 @@ static int stage_member(struct archive *a, struct oci_txn *txn,
 		la_ssize_t r = archive_read_data(a, buf, sizeof(buf));
 
 		if (r < 0) {
-			error_set(err, 0, "read %s: %s", name,
+			error_set(err, archive_why(a), "read %s: %s", name,
 				  archive_error_string(a));
 			oci_blob_writer_abort(w);
 			return -1;
@@ -542,7 +555,8 @@ static int read_archive(struct archive *a, struct oci_txn *txn, char **index,
 		/* anything else is not part of the layout: skipped */
 	}
 	if (r != ARCHIVE_EOF)
-		return error_set(err, 0, "%s", archive_error_string(a));
+		return error_set(err, archive_why(a), "%s",
+				 archive_error_string(a));
 	if (!*have_layout)
 		return error_set(err, 0,
 				 "not an OCI image layout (no "
@@ -693,6 +707,11 @@ int oci_import(struct oci_store *store, const char *path, const char *tag,
 		*n_refs = 0;
 	if (!a)
 		return error_set(err, ENOMEM, "import %s", path);
+	/* libarchive reads stdin for "": only "-" means it */
+	if (!*path)
+		return error_set(err, 0,
+				 "import: an empty path names no "
+				 "archive");
 	archive_read_support_format_tar(a);
 	archive_read_support_filter_all(a);
 	if (!strcmp(path, "-"))
@@ -700,7 +719,7 @@ int oci_import(struct oci_store *store, const char *path, const char *tag,
 	else
 		r = archive_read_open_filename(a, path, COPY_CHUNK);
 	if (r != ARCHIVE_OK)
-		return error_set(err, 0, "import %s: %s", path,
+		return error_set(err, archive_why(a), "import %s: %s", path,
 				 archive_error_string(a));
 	if (oci_txn_begin(store, &txn, err) < 0 ||
 	    read_archive(a, txn, &index_buf, &index_len, &have_layout, err) <

@@ -87,6 +87,10 @@ static int import_run(struct cli_ctx *ctx, void *state, struct error **err)
 
 	/* as export refuses to write one to a terminal: a tar typed in
 	 * there is no tar, and the command would wait for it */
+	if (!*ctx->argv[0])
+		return cli_usage_error(err, ctx->path, "%s",
+				       "an empty path: name a tar file, or - "
+				       "for stdin");
 	if (!strcmp(ctx->argv[0], "-") && isatty(STDIN_FILENO))
 		return cli_usage_error(
 			err, ctx->path, "%s",

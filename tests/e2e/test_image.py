@@ -1061,6 +1061,37 @@ def export_of_a_rotten_stored_blob_fails_and_writes_no_file(ctx):
 
 
 @test
+def export_and_import_errors_say_why(ctx):
+    """An export to a full disk (/dev/full, written through as a device)
+    said libarchive's "Write error" alone, an import of a folder "Error
+    reading" alone: both now say the system's why; `image import ""`
+    read stdin (libarchive's meaning of an empty name) and is now a usage
+    error."""
+    store = ctx.store
+    ctx.store = os.path.join(ctx.tmp, "why-store")
+    try:
+        ok(runner(ctx, ["image", "build", FIXTURE, "-t", "why:v1"]),
+           "build")
+        fails(runner(ctx, ["image", "export", "why:v1", "/dev/full"]),
+              "export to /dev/full", "Write error: No space left on device")
+        d = os.path.join(ctx.tmp, "a-folder")
+        os.makedirs(d)
+        fails(runner(ctx, ["image", "import", d]), "import a folder",
+              f"import {d}", "Is a directory")
+        # stdin holds an archive: an empty path must not read it
+        tar = os.path.join(ctx.tmp, "why.tar")
+        ok(runner(ctx, ["image", "export", "why:v1", tar]), "export")
+        with open(tar, "rb") as f:
+            p = subprocess.run([RUNNER, "image", "import", "", "-t",
+                                "fromstdin:v1", "--store", ctx.store],
+                               stdin=f, capture_output=True, text=True,
+                               timeout=60)
+        fails(p, 'import ""', "an empty path", code=2)
+    finally:
+        ctx.store = store
+
+
+@test
 def import_from_a_terminal_is_refused(ctx):
     """`image import -` with stdin on a terminal is a usage error, as
     export's tar to a terminal: it waited for a tar to be typed in."""
