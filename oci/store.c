@@ -725,6 +725,10 @@ static int list_entries(struct oci_store *store, bool created,
 		v[i].ref = r ? strdup(r) : NULL;
 		v[i].digest = strdup(d ? d : "");
 		v[i].media_type = strdup(mt ? mt : "");
+		if ((r && !v[i].ref) || !v[i].digest || !v[i].media_type) {
+			oci_store_entries_free(v, i + 1);
+			return error_set(err, ENOMEM, "list store");
+		}
 		v[i].size = json_integer_value(json_object_get(e, "size"));
 		if (created && d && mt && oci_digest_valid(d))
 			v[i].created = created_of(store, d, mt);

@@ -28,10 +28,10 @@ struct list_state {
 };
 
 /*
- * ref's repository and tag; the repository without ig's default prefix
+ * ref's repository and tag (-1 without memory); the repository without ig's default prefix
  * (ghcr.io/inspektor-gadget/gadget/), as ig's list shows it.
  */
-static void split_ref(const char *ref, char **repo, char **tag)
+static int split_ref(const char *ref, char **repo, char **tag)
 {
 	const char *at = strchr(ref, '@');
 	const char *slash, *colon;
@@ -47,10 +47,12 @@ static void split_ref(const char *ref, char **repo, char **tag)
 		*repo = strndup(ref, n);
 		*tag = strdup("<none>");
 	}
-	if (*repo &&
-	    !strncmp(*repo, OCI_DEFAULT_PREFIX, strlen(OCI_DEFAULT_PREFIX)))
+	if (!*repo || !*tag)
+		return -1;
+	if (!strncmp(*repo, OCI_DEFAULT_PREFIX, strlen(OCI_DEFAULT_PREFIX)))
 		memmove(*repo, *repo + strlen(OCI_DEFAULT_PREFIX),
 			strlen(*repo) - strlen(OCI_DEFAULT_PREFIX) + 1);
+	return 0;
 }
 
 /*
@@ -157,8 +159,9 @@ static bool has_sig(json_t *tags, const char *digest)
 	return json_object_get(tags, tag) || json_object_get(tags, rtag);
 }
 
-static void list_json(struct oci_store *store, const struct oci_store_entry *e,
-		      size_t n, bool pretty)
+/* -1 without memory: an image left out would pass for one not stored */
+static int list_json(struct oci_store *store, const struct oci_store_entry *e,
+		     size_t n, bool pretty)
 {
 	cleanup_json json_t *arr = json_array();
 	cleanup_json json_t *tags = stored_tags(e, n);
@@ -166,6 +169,8 @@ static void list_json(struct oci_store *store, const struct oci_store_entry *e,
 	cleanup_free char *built = n ? oci_store_built_marks(store) : NULL;
 	size_t i;
 
+	if (!arr || !tags)
+		return -1;
 	for (i = 0; i < n; i++) {
 		cleanup_free char *repo = NULL;
 		cleanup_free char *tag = NULL;
@@ -173,32 +178,35 @@ static void list_json(struct oci_store *store, const struct oci_store_entry *e,
 		/* signatures show as "signed" on their image, as ig lists */
 		if (!e[i].ref || oci_is_signature_ref(e[i].ref))
 			continue;
-		split_ref(e[i].ref, &repo, &tag);
-		json_array_append_new(
-			arr,
-			json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:b, "
-				  "s:b}",
-				  "Repository", repo ? repo : "", "Tag",
-				  tag ? tag : "", "Digest", e[i].digest,
-				  "Created", e[i].created ? e[i].created : "",
-				  "reference", e[i].ref, "mediaType",
-				  e[i].media_type, "size",
-				  (json_int_t)e[i].size, "builtHere",
-				  oci_built_marks_have(built, e[i].digest),
-				  "signed", has_sig(tags, e[i].digest)));
+		if (split_ref(e[i].ref, &repo, &tag) < 0 ||
+		    json_array_append_new(
+			    arr,
+			    json_pack(
+				    "{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:b, "
+				    "s:b}",
+				    "Repository", repo ? repo : "", "Tag",
+				    tag ? tag : "", "Digest", e[i].digest,
+				    "Created", e[i].created ? e[i].created : "",
+				    "reference", e[i].ref, "mediaType",
+				    e[i].media_type, "size",
+				    (json_int_t)e[i].size, "builtHere",
+				    oci_built_marks_have(built, e[i].digest),
+				    "signed", has_sig(tags, e[i].digest))) < 0)
+			return -1;
 	}
 	/*
 	 * ig's keys (its GadgetImageDesc's field names), then ours; json on
 	 * one line, jsonpretty indented, as ig
 	 */
 	cli_print_json(arr, pretty);
+	return 0;
 }
 
 /*
  * As ig: on a terminal (without --no-trunc) 12 digits of the digest and
  * the age; else the whole digest and the creation time as stored.
  */
-static void list_columns(const struct oci_store_entry *e, size_t n, bool trunc)
+static int list_columns(const struct oci_store_entry *e, size_t n, bool trunc)
 {
 	/* the digest column as wide as its digests: CREATED stays aligned */
 	int w = trunc ? 12 : (int)strlen("sha256:") + 64;
@@ -218,7 +226,8 @@ static void list_columns(const struct oci_store_entry *e, size_t n, bool trunc)
 		cleanup_free char *r = NULL, *t = NULL, *h = NULL,
 				  *when_e = NULL;
 
-		split_ref(e[i].ref, &repo, &tag);
+		if (split_ref(e[i].ref, &repo, &tag) < 0)
+			return -1;
 		if (trunc && oci_digest_valid(hex))
 			hex = oci_digest_hex(hex);
 		if (trunc)
@@ -232,9 +241,10 @@ static void list_columns(const struct oci_store_entry *e, size_t n, bool trunc)
 		h = term_escaped(hex, 0);
 		when_e = term_escaped(when, 0);
 		if (!r || !t || !h || !when_e)
-			continue;
+			return -1;
 		printf("%-50s %-16s %-*.*s %s\n", r, t, w, w, h, when_e);
 	}
+	return 0;
 }
 
 static int list_option(void *state, int opt, const char *arg,
@@ -274,6 +284,7 @@ static int list_run(struct cli_ctx *ctx, void *state, struct error **err)
 	cleanup_store struct oci_store *store = NULL;
 	struct oci_store_entry *e = NULL;
 	size_t n = 0;
+	int rc;
 
 	if (cli_store_open(ctx, &store, err) < 0) {
 		/* no store there: nothing stored yet (and none made) */
@@ -287,10 +298,14 @@ static int list_run(struct cli_ctx *ctx, void *state, struct error **err)
 	if (n)
 		qsort(e, n, sizeof(*e), by_ref);
 	if (s->json)
-		list_json(store, e, n, s->pretty);
+		rc = list_json(store, e, n, s->pretty);
 	else
-		list_columns(e, n, !s->no_trunc && isatty(STDOUT_FILENO));
+		rc = list_columns(e, n, !s->no_trunc && isatty(STDOUT_FILENO));
 	oci_store_entries_free(e, n);
+	if (rc < 0) {
+		error_set(err, ENOMEM, "image list");
+		return EXIT_FAIL;
+	}
 	return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
 }
 
