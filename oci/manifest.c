@@ -427,25 +427,21 @@ int oci_nesting_check(int depth, struct error **err)
 
 int oci_seen_add(struct oci_seen *s, const char *digest, struct error **err)
 {
-	char(*v)[OCI_DIGEST_SIZE];
-	size_t i;
+	int r = strmap_add(&s->map, digest, 0);
 
-	for (i = 0; i < s->n; i++)
-		if (!strcmp(s->v[i], digest))
-			return 1;
-	v = realloc(s->v, (s->n + 1) * sizeof(*v));
-	if (!v)
+	if (r < 0)
 		return error_set(err, ENOMEM, "alloc");
-	s->v = v;
-	snprintf(s->v[s->n++], OCI_DIGEST_SIZE, "%s", digest);
-	return 0;
+	return r;
+}
+
+bool oci_seen_has(const struct oci_seen *s, const char *digest)
+{
+	return strmap_get(&s->map, digest, NULL);
 }
 
 void oci_seen_fini(struct oci_seen *s)
 {
-	free(s->v);
-	s->v = NULL;
-	s->n = 0;
+	strmap_fini(&s->map);
 }
 
 int64_t oci_media_max_size(const char *mt)

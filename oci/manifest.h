@@ -6,11 +6,13 @@
 #ifndef OCI_MANIFEST_H
 #define OCI_MANIFEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "common/error.h"
 #include "oci/digest.h"
+#include "oci/strmap.h"
 
 #define OCI_MT_INDEX "application/vnd.oci.image.index.v1+json"
 #define OCI_MT_MANIFEST "application/vnd.oci.image.manifest.v1+json"
@@ -149,13 +151,15 @@ int oci_nesting_check(int depth, struct error **err);
  * may name one manifest from many places, and indexes nest (an index naming
  * the next N times at each level: N^depth walks otherwise).
  */
+/* The digests a walk met, hashed (a store's gc marks thousands). */
 struct oci_seen {
-	char (*v)[OCI_DIGEST_SIZE];
-	size_t n;
+	struct strmap map;
 };
 
 /* 1: digest was seen before; 0: it was not and now is; -1: no memory. */
 int oci_seen_add(struct oci_seen *s, const char *digest, struct error **err);
+/* Whether digest was seen. */
+bool oci_seen_has(const struct oci_seen *s, const char *digest);
 void oci_seen_fini(struct oci_seen *s);
 
 #define cleanup_seen __attribute__((cleanup(oci_seen_fini)))

@@ -19,7 +19,6 @@
 
 #include "common/cleanup.h"
 #include "common/fileutil.h"
-#include "common/grow.h"
 #include "common/json.h"
 #include "oci/digest.h"
 #include "oci/manifest.h"
@@ -27,38 +26,12 @@
 #include "oci/store.h"
 #include "oci/store_internal.h"
 
-struct digest_set {
-	char (*v)[OCI_DIGEST_SIZE];
-	size_t n, cap;
-};
-
-static bool set_has(const struct digest_set *set, const char *d)
-{
-	size_t i;
-
-	for (i = 0; i < set->n; i++)
-		if (!strcmp(set->v[i], d))
-			return true;
-	return false;
-}
-
-static int set_add(struct digest_set *set, const char *d)
-{
-	if (set_has(set, d))
-		return 0;
-	if (grow_array((void **)&set->v, &set->cap, set->n + 1, sizeof(*set->v),
-		       64))
-		return -1;
-	snprintf(set->v[set->n++], OCI_DIGEST_SIZE, "%s", d);
-	return 0;
-}
-
 /*
  * Mark d and what it references.  A missing child is tolerated (images may
  * be stored for one architecture only); a corrupt one is not: without its
  * content we cannot know what it keeps alive.
  */
-static int mark(struct oci_store *s, struct digest_set *set, const char *mt,
+static int mark(struct oci_store *s, struct oci_seen *set, const char *mt,
 		const char *d, int depth, struct error **err)
 {
 	cleanup_free char *buf = NULL;
@@ -69,10 +42,12 @@ static int mark(struct oci_store *s, struct digest_set *set, const char *mt,
 
 	if (!oci_digest_valid(d))
 		return 0;
-	if (set_has(set, d))
+	switch (oci_seen_add(set, d, err)) {
+	case 1:
 		return 0;
-	if (set_add(set, d) < 0)
-		return error_set(err, ENOMEM, "gc");
+	case -1:
+		return error_prefix(err, "gc");
+	}
 	if (kind == OCI_KIND_OTHER)
 		return 0;
 	if (oci_nesting_check(depth, err) < 0)
@@ -86,8 +61,8 @@ static int mark(struct oci_store *s, struct digest_set *set, const char *mt,
 	/* a manifest's children are blobs: marked, not read */
 	for (i = 0; (c = oci_doc_child(&doc, i)); i++) {
 		if (doc.kind == OCI_KIND_MANIFEST) {
-			if (set_add(set, c->digest) < 0)
-				return error_set(err, ENOMEM, "gc");
+			if (oci_seen_add(set, c->digest, err) < 0)
+				return error_prefix(err, "gc");
 		} else if (mark(s, set, c->media_type, c->digest, depth + 1,
 				err) < 0) {
 			return -1;
@@ -177,12 +152,11 @@ int oci_store_gc(struct oci_store *store, size_t *removed, struct error **err)
 	cleanup_close int lock = store_lock(store, err);
 	cleanup_free char *blobs = store_path(store, "blobs/sha256");
 	cleanup_json json_t *idx = NULL;
-	struct digest_set set = { 0 };
+	cleanup_seen struct oci_seen set = { 0 };
 	json_t *manifests, *e;
 	struct dirent *de;
 	size_t i, n = 0;
 	DIR *d;
-	int ret = -1;
 
 	if (removed)
 		*removed = 0;
@@ -199,13 +173,11 @@ int oci_store_gc(struct oci_store *store, size_t *removed, struct error **err)
 			json_string_value(json_object_get(e, "digest"));
 
 		if (dg && mark(store, &set, mt, dg, 0, err) < 0)
-			goto out;
+			return -1;
 	}
 	d = opendir(blobs);
-	if (!d) {
-		error_set(err, errno, "gc: open %s", blobs);
-		goto out;
-	}
+	if (!d)
+		return error_set(err, errno, "gc: open %s", blobs);
 	while ((de = readdir(d))) {
 		char dg[OCI_DIGEST_SIZE + 1];
 
@@ -217,7 +189,7 @@ int oci_store_gc(struct oci_store *store, size_t *removed, struct error **err)
 			memcpy(dg, "sha256:", 7);
 			strcpy(dg + 7, de->d_name);
 		}
-		if (oci_digest_valid(dg) && set_has(&set, dg))
+		if (oci_digest_valid(dg) && oci_seen_has(&set, dg))
 			continue;
 		if (unlinkat(dirfd(d), de->d_name, 0) == 0)
 			n++;
@@ -230,8 +202,5 @@ int oci_store_gc(struct oci_store *store, size_t *removed, struct error **err)
 	store_reserve_keep(store);
 	if (removed)
 		*removed = n;
-	ret = 0;
-out:
-	free(set.v);
-	return ret;
+	return 0;
 }

@@ -85,7 +85,8 @@ static void walk_doc(const uint8_t *data, size_t size, const char *mt)
 			   "%s not seen", c->digest);
 	}
 	FUZZ_CHECK(i == n, "%zu children of %zu", i, n);
-	FUZZ_CHECK(seen.n <= n, "%zu seen of %zu", seen.n, n);
+	FUZZ_CHECK(strmap_count(&seen.map) <= n, "%zu seen of %zu",
+		   strmap_count(&seen.map), n);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

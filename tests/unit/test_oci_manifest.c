@@ -153,7 +153,30 @@ static void seen_add__second_time__says_seen(void **state)
 	assert_int_equal(oci_seen_add(&s, D2, NULL), 0);
 	assert_int_equal(oci_seen_add(&s, D1, NULL), 1);
 	assert_int_equal(oci_seen_add(&s, D2, NULL), 1);
-	assert_int_equal(s.n, 2);
+	assert_int_equal(strmap_count(&s.map), 2);
+}
+
+/* Past the table's growths, each digest is seen once and found again,
+ * and one never added is not. */
+static void seen_add__thousands__each_once(void **state)
+{
+	cleanup_seen struct oci_seen s = { 0 };
+	char d[OCI_DIGEST_SIZE];
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < 5000; i++) {
+		snprintf(d, sizeof(d), "sha256:%064x", i * 7919);
+		assert_int_equal(oci_seen_add(&s, d, NULL), 0);
+	}
+	for (i = 0; i < 5000; i++) {
+		snprintf(d, sizeof(d), "sha256:%064x", i * 7919);
+		assert_true(oci_seen_has(&s, d));
+		assert_int_equal(oci_seen_add(&s, d, NULL), 1);
+	}
+	assert_int_equal(strmap_count(&s.map), 5000);
+	snprintf(d, sizeof(d), "sha256:%064x", 1);
+	assert_false(oci_seen_has(&s, d));
 }
 
 int main(void)
@@ -164,6 +187,7 @@ int main(void)
 		cmocka_unit_test(doc_kind__by_media_type_or_shape),
 		cmocka_unit_test(parse__invalid_documents__explained),
 		cmocka_unit_test(seen_add__second_time__says_seen),
+		cmocka_unit_test(seen_add__thousands__each_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
