@@ -29,6 +29,7 @@
 #include "oci/ref.h"
 #include "oci/store.h"
 #include "oci/store_txn.h"
+#include "oci/strmap.h"
 
 #define COPY_CHUNK (64 * 1024)
 
@@ -629,61 +630,60 @@ static bool signature_entry(const struct oci_descriptor *d)
 /*
  * The reference to store signature entry d under: its own full name, or,
  * for a bare tag (ig's export names them "sha256-<hex>.sig"), that tag in
- * the repository of the image it signs among names[0..n-1] (of the entries
- * of[]); bare when the archive has no such image.
+ * the repository of the image it signs, the first of names[] with a tag
+ * whose entry has that digest (tagged: digest -> its index in names[]);
+ * bare when the archive has no such image.
  */
 static char *signature_target(const struct oci_descriptor *d,
-			      const struct oci_index *idx, char *const *names,
-			      const size_t *of, size_t n, const char *prefix,
-			      struct error **err)
+			      const struct strmap *tagged, char *const *names,
+			      const char *prefix, struct error **err)
 {
 	const char *name =
 		oci_kv_get(d->annotations, d->n_annotations, OCI_ANN_REF_NAME);
 	const char *hex = oci_stored_tag(name) + 7;
+	char digest[OCI_DIGEST_SIZE];
 	char *out = NULL;
+	size_t k;
 
 	if (strchr(name, '/'))
 		return entry_target(d, 1, NULL, prefix, err);
-	for (size_t k = 0; k < n; k++) {
-		const char *dg = idx->manifests[of[k]].digest;
+	snprintf(digest, sizeof(digest), "sha256:%.64s", hex);
+	if (strmap_get(tagged, digest, &k)) {
 		const char *t = oci_stored_tag(names[k]);
 
-		if (!t || strncmp(oci_digest_hex(dg), hex, 64))
-			continue;
 		if (asprintf(&out, "%.*s:%s", (int)(t - 1 - names[k]), names[k],
 			     name) < 0)
 			out = NULL;
-		break;
-	}
-	if (!out)
+	} else {
 		out = strdup(name);
+	}
 	if (!out)
 		error_set(err, ENOMEM, "alloc");
 	return out;
 }
 
 /*
- * 1 when names[n] (entry d's) was among names[0..n-1] (of the entries
- * of[]), else 0: an archive may name one content twice (stored once),
- * never two contents alike (-1: which one to store would be a guess).
+ * 1 when names[n] (entry d's) was among names[0..n-1] (named: name -> its
+ * entry's digest in idx, of[]), else 0: an archive may name one content
+ * twice (stored once), never two contents alike (-1: which one to store
+ * would be a guess).
  */
 static int named_before(const struct oci_index *idx, char *const *names,
-			const size_t *of, size_t n,
+			const size_t *of, const struct strmap *named, size_t n,
 			const struct oci_descriptor *d, struct error **err)
 {
-	for (size_t k = 0; k < n; k++) {
-		const char *was = idx->manifests[of[k]].digest;
+	const char *was;
+	size_t k;
 
-		if (strcmp(names[k], names[n]))
-			continue;
-		if (strcmp(was, d->digest))
-			return error_set(err, 0,
-					 "the archive names %.200s twice, as "
-					 "%s and as %s",
-					 names[n], was, d->digest);
-		return 1;
-	}
-	return 0;
+	if (!strmap_get(named, names[n], &k))
+		return 0;
+	was = idx->manifests[of[k]].digest;
+	if (strcmp(was, d->digest))
+		return error_set(err, 0,
+				 "the archive names %.200s twice, as %s and "
+				 "as %s",
+				 names[n], was, d->digest);
+	return 1;
 }
 
 int oci_import(struct oci_store *store, const char *path, const char *tag,
@@ -696,6 +696,9 @@ int oci_import(struct oci_store *store, const char *path, const char *tag,
 	cleanup_index struct oci_index *idx = NULL;
 	cleanup_seen struct oci_seen docs = { 0 };
 	cleanup_free size_t *of = NULL; /* names[k] is manifests[of[k]]'s */
+	/* name -> k; a tagged entry's digest -> its first k (hashed: an
+	 * archive may name thousands) */
+	cleanup_strmap struct strmap named = { 0 }, tagged = { 0 };
 	char **names = NULL;
 	size_t index_len = 0, i, n = 0, n_img = 0;
 	bool have_layout = false;
@@ -749,20 +752,28 @@ int oci_import(struct oci_store *store, const char *path, const char *tag,
 					  d->media_type);
 				goto fail;
 			}
-			names[n] = pass ? signature_target(d, idx, names, of, n,
+			names[n] = pass ? signature_target(d, &tagged, names,
 							   default_prefix,
 							   err) :
 					  entry_target(d, n_img, tag,
 						       default_prefix, err);
 			if (!names[n])
 				goto fail;
-			r = named_before(idx, names, of, n, d, err);
+			r = named_before(idx, names, of, &named, n, d, err);
 			if (r) {
 				free(names[n]);
 				names[n] = NULL;
 				if (r < 0)
 					goto fail;
 				continue;
+			}
+			if (strmap_add(&named, names[n], n) < 0 ||
+			    (oci_stored_tag(names[n]) &&
+			     strmap_add(&tagged, d->digest, n) < 0)) {
+				free(names[n]);
+				names[n] = NULL;
+				error_set(err, ENOMEM, "alloc");
+				goto fail;
 			}
 			of[n++] = i;
 			if (verify_graph(txn, &docs, d, 0, err) < 0 ||

@@ -21,6 +21,7 @@
 
 #include "common/cleanup.h"
 #include "common/fileutil.h"
+#include "common/grow.h"
 #include "common/json.h"
 #include "oci/digest.h"
 #include "oci/manifest.h"
@@ -28,6 +29,7 @@
 #include "oci/store.h"
 #include "oci/store_txn.h"
 #include "oci/store_internal.h"
+#include "oci/strmap.h"
 
 struct staged {
 	char *path;
@@ -52,7 +54,7 @@ struct oci_txn {
 	char (*need)[OCI_DIGEST_SIZE];
 	size_t n_need;
 	struct ref_change *refs;
-	size_t n_refs;
+	size_t n_refs, cap_refs;
 	char built[OCI_DIGEST_SIZE]; /* oci_txn_mark_built(); "" if none */
 };
 
@@ -416,10 +418,10 @@ int oci_txn_set_ref(struct oci_txn *txn, const char *ref,
 
 	if (oci_digest_check(digest, err) < 0)
 		return -1;
-	v = realloc(txn->refs, (txn->n_refs + 1) * sizeof(*v));
-	if (!v)
+	/* doubling: an import sets thousands */
+	if (grow_array((void **)&txn->refs, &txn->cap_refs, txn->n_refs + 1,
+		       sizeof(*txn->refs), 16) < 0)
 		return error_set(err, ENOMEM, "alloc");
-	txn->refs = v;
 	v = &txn->refs[txn->n_refs];
 	v->ref = strdup(ref);
 	v->media_type = strdup(media_type);
@@ -434,54 +436,78 @@ int oci_txn_set_ref(struct oci_txn *txn, const char *ref,
 	return 0;
 }
 
-/* Drop every entry of manifests tagged ref. */
-static void index_drop_ref(json_t *manifests, const char *ref)
+/* Whether index.json entry e is c's. */
+static bool entry_is(json_t *e, const struct ref_change *c)
 {
-	size_t i = 0;
+	const char *mt = json_string_value(json_object_get(e, "mediaType"));
+	const char *d = json_string_value(json_object_get(e, "digest"));
 
-	while (i < json_array_size(manifests)) {
-		const char *r = store_entry_ref(json_array_get(manifests, i));
-
-		if (r && !strcmp(r, ref))
-			json_array_remove(manifests, i);
-		else
-			i++;
-	}
-}
-
-/* Whether manifests already has c, as its only entry for c's ref. */
-static bool index_has(json_t *manifests, const struct ref_change *c)
-{
-	json_t *e, *found = NULL;
-	const char *mt, *d;
-	size_t i;
-
-	json_array_foreach (manifests, i, e) {
-		const char *r = store_entry_ref(e);
-
-		if (!r || strcmp(r, c->ref))
-			continue;
-		if (found)
-			return false;
-		found = e;
-	}
-	mt = json_string_value(json_object_get(found, "mediaType"));
-	d = json_string_value(json_object_get(found, "digest"));
 	return mt && d && !strcmp(mt, c->media_type) && !strcmp(d, c->digest) &&
-	       json_integer_value(json_object_get(found, "size")) == c->size;
+	       json_integer_value(json_object_get(e, "size")) == c->size;
 }
 
-static int index_apply(json_t *idx, const struct ref_change *c,
+/*
+ * The transaction's references set in idx: each reference's entries give
+ * way to one of its last change, appended in the order of the changes,
+ * unless that entry stands already as the reference's only one (not
+ * written again: a pull of an image stored whole writes nothing, on a
+ * full disk too).  *changed counts the entries made.  One pass over the
+ * entries, the references hashed: an import names thousands.
+ */
+static int index_apply(json_t *idx, const struct oci_txn *txn, size_t *changed,
 		       struct error **err)
 {
 	json_t *manifests = json_object_get(idx, "manifests");
+	cleanup_strmap struct strmap last = { 0 }; /* ref -> its last change */
+	cleanup_free size_t *count = calloc(txn->n_refs, sizeof(*count));
+	cleanup_free bool *stands = calloc(txn->n_refs, sizeof(*stands));
+	cleanup_json json_t *kept = json_array();
 	json_t *e;
+	size_t i, c;
 
-	index_drop_ref(manifests, c->ref);
-	e = json_pack("{s:s, s:s, s:I, s:{s:s}}", "mediaType", c->media_type,
-		      "digest", c->digest, "size", (json_int_t)c->size,
-		      "annotations", OCI_ANN_REF_NAME, c->ref);
-	if (!e || json_array_append_new(manifests, e) < 0)
+	*changed = 0;
+	if (!count || !stands || !kept)
+		return error_set(err, ENOMEM, "update index.json");
+	for (i = 0; i < txn->n_refs; i++)
+		if (strmap_set(&last, txn->refs[i].ref, i) < 0)
+			return error_set(err, ENOMEM, "update index.json");
+	json_array_foreach (manifests, i, e) {
+		const char *r = store_entry_ref(e);
+
+		if (!r || !strmap_get(&last, r, &c))
+			continue;
+		count[c]++;
+		stands[c] = entry_is(e, &txn->refs[c]);
+	}
+	for (i = 0; i < txn->n_refs; i++) {
+		if (!strmap_get(&last, txn->refs[i].ref, &c) || c != i)
+			continue; /* a later change of its reference wins */
+		stands[i] = stands[i] && count[i] == 1;
+		*changed += !stands[i];
+	}
+	if (!*changed)
+		return 0;
+	json_array_foreach (manifests, i, e) {
+		const char *r = store_entry_ref(e);
+
+		if (r && strmap_get(&last, r, &c) && !stands[c])
+			continue;
+		if (json_array_append(kept, e) < 0)
+			return error_set(err, ENOMEM, "update index.json");
+	}
+	for (i = 0; i < txn->n_refs; i++) {
+		const struct ref_change *rc = &txn->refs[i];
+
+		if (!strmap_get(&last, rc->ref, &c) || c != i || stands[i])
+			continue;
+		e = json_pack("{s:s, s:s, s:I, s:{s:s}}", "mediaType",
+			      rc->media_type, "digest", rc->digest, "size",
+			      (json_int_t)rc->size, "annotations",
+			      OCI_ANN_REF_NAME, rc->ref);
+		if (!e || json_array_append_new(kept, e) < 0)
+			return error_set(err, ENOMEM, "update index.json");
+	}
+	if (json_object_set(idx, "manifests", kept) < 0)
 		return error_set(err, ENOMEM, "update index.json");
 	return 0;
 }
@@ -559,16 +585,8 @@ int oci_txn_commit(struct oci_txn *txn, struct error **err)
 		idx = store_index_load(s, err);
 		if (!idx)
 			return error_prefix(err, "commit");
-		/* an entry as it stands is not written again (a pull of an
-		 * image stored whole writes nothing, on a full disk too) */
-		for (i = 0; i < txn->n_refs; i++) {
-			if (index_has(json_object_get(idx, "manifests"),
-				      &txn->refs[i]))
-				continue;
-			if (index_apply(idx, &txn->refs[i], err) < 0)
-				return -1;
-			changed++;
-		}
+		if (index_apply(idx, txn, &changed, err) < 0)
+			return -1;
 		if (changed && store_index_save(s, idx, err) < 0)
 			return error_prefix(err, "commit");
 	}
