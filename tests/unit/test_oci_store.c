@@ -701,6 +701,89 @@ static void store_list__copy_fails__enomem_never_a_hole(void **state)
 	assert_true(k > 6);
 }
 
+static void set_refs(struct fixture *f, const char *const *refs,
+		     char *const *digests, size_t n)
+{
+	cleanup_error struct error *err = NULL;
+	cleanup_txn struct oci_txn *txn = NULL;
+	size_t i;
+
+	assert_int_equal(oci_txn_begin(f->store, &txn, &err), 0);
+	for (i = 0; i < n; i++) {
+		struct oci_descriptor *d = NULL;
+
+		assert_int_equal(
+			oci_store_resolve(f->store, digests[i], &d, &err), 0);
+		assert_int_equal(oci_txn_need(txn, d->digest, &err), 0);
+		assert_int_equal(oci_txn_set_ref(txn, refs[i], d->media_type,
+						 d->digest, d->size, &err),
+				 0);
+		oci_descriptor_free(d);
+	}
+	assert_int_equal(oci_txn_commit(txn, &err), 0);
+}
+
+/* A commit's references: the last change of a reference wins, an entry
+ * that stands keeps its place, the others go to the end in order; one
+ * where every entry stands writes nothing. */
+static void store_txn_refs__last_wins_standing_stay(void **state)
+{
+	struct fixture *f = *state;
+	cleanup_free char *x = NULL, *y = NULL, *path = NULL;
+	struct oci_store_entry *e = NULL;
+	cleanup_error struct error *err = NULL;
+	struct stat before, after;
+	size_t n;
+
+	add(f, "localhost:5000/a:v1", "elf-x", &x);
+	add(f, "localhost:5000/b:v1", "elf-y", &y);
+	add(f, "localhost:5000/c:v1", "elf-x", NULL);
+	{
+		const char *refs[] = { "localhost:5000/c:v1",
+				       "localhost:5000/a:v1",
+				       "localhost:5000/c:v1",
+				       "localhost:5000/d:v1" };
+		char *dg[] = { y, x, x, y };
+
+		set_refs(f, refs, dg, 4);
+	}
+	assert_int_equal(oci_store_index(f->store, &e, &n, &err), 0);
+	assert_int_equal(n, 4);
+	/* a stood (first), b untouched, c's last change stood too */
+	assert_string_equal(e[0].ref, "localhost:5000/a:v1");
+	assert_string_equal(e[0].digest, x);
+	assert_string_equal(e[1].ref, "localhost:5000/b:v1");
+	assert_string_equal(e[2].ref, "localhost:5000/c:v1");
+	assert_string_equal(e[2].digest, x);
+	assert_string_equal(e[3].ref, "localhost:5000/d:v1");
+	assert_string_equal(e[3].digest, y);
+	oci_store_entries_free(e, n);
+	{
+		const char *refs[] = { "localhost:5000/a:v1",
+				       "localhost:5000/d:v1" };
+		char *dg[] = { x, y };
+
+		assert_int_not_equal(asprintf(&path, "%s/index.json", f->dir),
+				     -1);
+		assert_int_equal(stat(path, &before), 0);
+		set_refs(f, refs, dg, 2);
+		assert_int_equal(stat(path, &after), 0);
+		assert_int_equal(before.st_ino, after.st_ino);
+	}
+	{
+		const char *refs[] = { "localhost:5000/a:v1" };
+		char *dg[] = { y };
+
+		set_refs(f, refs, dg, 1);
+	}
+	assert_int_equal(oci_store_index(f->store, &e, &n, &err), 0);
+	assert_int_equal(n, 4);
+	assert_string_equal(e[0].ref, "localhost:5000/b:v1");
+	assert_string_equal(e[3].ref, "localhost:5000/a:v1");
+	assert_string_equal(e[3].digest, y);
+	oci_store_entries_free(e, n);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -723,6 +806,7 @@ int main(void)
 		T(drop_orphan_signatures__held_stay_unreadable_index_keeps_all),
 		T(store_old_docker_hub_names__read_as_library),
 		T(store_list__copy_fails__enomem_never_a_hole),
+		T(store_txn_refs__last_wins_standing_stay),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
