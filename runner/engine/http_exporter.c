@@ -350,7 +350,10 @@ void http_request_parse(const char *head, struct http_request *r)
 	char *q;
 
 	memset(r, 0, sizeof(*r));
-	if (sscanf(head, "%7s %255s", r->method, r->path) != 2)
+	/* from the request line only: "%s %s" would take a path from the
+	 * next line ("HEAD\n /metrics"), or the rest of a long method */
+	if (sscanf(head, "%7[^ \t\r\n]%*[ \t]%255[^ \t\r\n]", r->method,
+		   r->path) != 2)
 		r->path[0] = '\0';
 	q = strchr(r->path, '?');
 	if (q)
