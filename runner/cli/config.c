@@ -19,6 +19,7 @@
 
 #include "common/cleanup.h"
 #include "common/fileutil.h"
+#include "common/utf8.h"
 #include "metadata/yaml_limits.h"
 #include "runner/cli/cli.h"
 #include "runner/cli/config.h"
@@ -520,22 +521,61 @@ static bool plain_ok(const char *s)
 	return true;
 }
 
+/*
+ * The character at s: its length (1 for a byte that is not UTF-8) and code
+ * point.  YAML writes as they are only the printable ones, and reads
+ * U+0085, U+2028 and U+2029 as line breaks.
+ */
+static size_t char_at(const unsigned char *s, unsigned int *cp)
+{
+	size_t len = *s < 0x80 ? 1 : utf8_len(s, strlen((const char *)s));
+
+	*cp = len > 1 ? utf8_cp(s, len) : *s;
+	return len ? len : 1;
+}
+
+static bool printable_cp(unsigned int cp)
+{
+	return (cp >= 0x20 && cp < 0x7f) || (cp >= 0xa0 && cp <= 0xd7ff) ||
+	       (cp >= 0xe000 && cp <= 0xfffd && cp != 0xfeff) ||
+	       (cp >= 0x10000 && cp <= 0x10ffff);
+}
+
 static void put_double_quoted(const char *s)
 {
+	const unsigned char *c = (const unsigned char *)s;
+
 	putchar('"');
-	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-		if (*c == '"' || *c == '\\')
-			printf("\\%c", *c);
-		else if (*c == '\n')
+	while (*c) {
+		unsigned int cp;
+		size_t len = char_at(c, &cp);
+
+		if (cp == '"' || cp == '\\')
+			printf("\\%c", cp);
+		else if (cp == '\n')
 			fputs("\\n", stdout);
-		else if (*c == '\t')
+		else if (cp == '\t')
 			fputs("\\t", stdout);
-		else if (*c < 0x20 || *c == 0x7f)
-			printf("\\x%02x", *c);
+		else if (cp < 0x100 && !printable_cp(cp))
+			printf("\\x%02x", cp);
+		else if (!printable_cp(cp) || cp == 0x2028 || cp == 0x2029)
+			printf("\\u%04x", cp);
 		else
-			putchar(*c);
+			fwrite(c, 1, len, stdout);
+		c += len;
 	}
 	putchar('"');
+}
+
+/*
+ * Whether s reads back the same as a literal block without an indentation
+ * indicator: the first line that is not empty sets the block's indentation,
+ * so it must not begin with a space, and there must be one.
+ */
+static bool literal_ok(const char *s)
+{
+	s += strspn(s, "\n");
+	return *s && *s != ' ';
 }
 
 /* A string as ig writes it; a literal block's lines at indent. */
@@ -543,15 +583,25 @@ static void put_string(const char *s, int indent)
 {
 	bool printable = true;
 
-	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
-		if ((*c < 0x20 && *c != '\n') || *c == 0x7f)
+	for (const unsigned char *c = (const unsigned char *)s; *c;) {
+		unsigned int cp;
+
+		c += char_at(c, &cp);
+		if (cp != '\n' &&
+		    (!printable_cp(cp) || cp == 0x2028 || cp == 0x2029))
 			printable = false;
-	if (!*s || reads_as_other(s) || !printable) {
+	}
+	if (!*s || reads_as_other(s) || !printable ||
+	    (strchr(s, '\n') && !literal_ok(s))) {
 		put_double_quoted(s);
 	} else if (strchr(s, '\n')) {
 		size_t n = strlen(s);
 
-		fputs(s[n - 1] == '\n' ? "|" : "|-", stdout);
+		/* clip keeps one final line break, keep ("+") them all */
+		fputs(s[n - 1] != '\n'		? "|-" :
+		      n > 1 && s[n - 2] == '\n' ? "|+" :
+						  "|",
+		      stdout);
 		while (*s) {
 			size_t len = strcspn(s, "\n");
 
@@ -586,48 +636,115 @@ static void put_scalar(const yaml_node_t *n, int indent)
 	put_string(s, indent);
 }
 
+/* Keys in order without case, then in the file's order: equal keys stay
+ * in the order lookup() takes the last of them in. */
 static int cmp_pairs(const void *a, const void *b, void *doc)
 {
 	const yaml_node_pair_t *pa = a, *pb = b;
 	const yaml_node_t *ka = yaml_document_get_node(doc, pa->key);
 	const yaml_node_t *kb = yaml_document_get_node(doc, pb->key);
+	bool sa = ka && ka->type == YAML_SCALAR_NODE;
+	bool sb = kb && kb->type == YAML_SCALAR_NODE;
+	int c = sa != sb ? (int)sa - (int)sb :
+		sa	 ? strcasecmp(scalar(ka), scalar(kb)) :
+			   0;
 
-	return strcasecmp(ka && ka->type == YAML_SCALAR_NODE ? scalar(ka) : "",
-			  kb && kb->type == YAML_SCALAR_NODE ? scalar(kb) : "");
+	return c ? c : pa->key - pb->key;
 }
 
 static void put_node(yaml_document_t *doc, yaml_node_t *n, int indent);
 
+/*
+ * The value of pairs[i] (sorted by cmp_pairs()) that a view shows, as
+ * lookup() reads it: a scalar key's last value (a later one of the same
+ * key hides it), not null; NULL when none.
+ */
+static yaml_node_t *shown_value(yaml_document_t *doc,
+				const yaml_node_pair_t *pairs, size_t i,
+				size_t count)
+{
+	yaml_node_t *k = yaml_document_get_node(doc, pairs[i].key);
+	yaml_node_t *v = yaml_document_get_node(doc, pairs[i].value);
+
+	if (!k || !v || k->type != YAML_SCALAR_NODE || is_null(v))
+		return NULL;
+	if (i + 1 < count) {
+		yaml_node_t *next =
+			yaml_document_get_node(doc, pairs[i + 1].key);
+
+		if (next && next->type == YAML_SCALAR_NODE &&
+		    !strcasecmp(scalar(k), scalar(next)))
+			return NULL;
+	}
+	return v;
+}
+
+/* The pairs of mapping n sorted by cmp_pairs() (malloc'd), NULL without
+ * memory. */
+static yaml_node_pair_t *sorted_pairs(yaml_document_t *doc,
+				      const yaml_node_t *n, size_t *count)
+{
+	yaml_node_pair_t *pairs;
+
+	*count = n->data.mapping.pairs.top - n->data.mapping.pairs.start;
+	pairs = malloc((*count ? *count : 1) * sizeof(*pairs));
+	if (!pairs)
+		return NULL;
+	memcpy(pairs, n->data.mapping.pairs.start, *count * sizeof(*pairs));
+	qsort_r(pairs, *count, sizeof(*pairs), cmp_pairs, doc);
+	return pairs;
+}
+
+/* Whether put_mapping() writes an entry of mapping n. */
+static bool has_entries(yaml_document_t *doc, const yaml_node_t *n)
+{
+	size_t count;
+	cleanup_free yaml_node_pair_t *pairs = sorted_pairs(doc, n, &count);
+
+	for (size_t i = 0; pairs && i < count; i++)
+		if (shown_value(doc, pairs, i, count))
+			return true;
+	return false;
+}
+
+/* A key longer than this is written as an explicit one ("? KEY"): YAML
+ * takes an implicit key of up to 1024 characters, escapes included. */
+#define IMPLICIT_KEY_MAX 250
+
 /* The entries of a mapping at indent, keys sorted and lower-cased, nulls
- * left out (as viper's settings leave them); first: the first line is
- * already indented. */
+ * and hidden duplicates left out (as viper's settings leave them); first:
+ * the first line is already indented. */
 static void put_mapping(yaml_document_t *doc, yaml_node_t *n, int indent,
 			bool first)
 {
-	size_t count = n->data.mapping.pairs.top - n->data.mapping.pairs.start;
-	cleanup_free yaml_node_pair_t *pairs =
-		malloc((count ? count : 1) * sizeof(*pairs));
+	size_t count;
+	cleanup_free yaml_node_pair_t *pairs = sorted_pairs(doc, n, &count);
 
-	if (!pairs)
-		return;
-	memcpy(pairs, n->data.mapping.pairs.start, count * sizeof(*pairs));
-	qsort_r(pairs, count, sizeof(*pairs), cmp_pairs, doc);
-	for (size_t i = 0; i < count; i++) {
-		yaml_node_t *k = yaml_document_get_node(doc, pairs[i].key);
-		yaml_node_t *v = yaml_document_get_node(doc, pairs[i].value);
+	for (size_t i = 0; pairs && i < count; i++) {
+		yaml_node_t *v = shown_value(doc, pairs, i, count);
 		cleanup_free char *key = NULL;
+		bool explicit;
 
-		if (!k || !v || k->type != YAML_SCALAR_NODE || is_null(v))
+		if (!v)
 			continue;
-		key = strdup(scalar(k));
+		key = strdup(scalar(yaml_document_get_node(doc, pairs[i].key)));
 		if (!key)
 			return;
 		for (char *c = key; *c; c++)
 			*c = tolower((unsigned char)*c);
+		explicit = strlen(key) > IMPLICIT_KEY_MAX;
 		if (!first)
 			printf("%*s", indent, "");
 		first = false;
-		put_string(key, indent + 4);
+		if (explicit)
+			fputs("? ", stdout);
+		/* a key is on one line */
+		if (strchr(key, '\n'))
+			put_double_quoted(key);
+		else
+			put_string(key, indent + 4);
+		if (explicit)
+			printf("\n%*s", indent, "");
 		putchar(':');
 		put_node(doc, v, indent + 4);
 	}
@@ -657,8 +774,7 @@ static void put_node(yaml_document_t *doc, yaml_node_t *n, int indent)
 
 			printf("%*s-", indent, "");
 			if (i && i->type == YAML_MAPPING_NODE &&
-			    i->data.mapping.pairs.top >
-				    i->data.mapping.pairs.start) {
+			    has_entries(doc, i)) {
 				putchar(' ');
 				put_mapping(doc, i, indent + 2, true);
 			} else if (i) {
@@ -667,7 +783,7 @@ static void put_node(yaml_document_t *doc, yaml_node_t *n, int indent)
 		}
 		return;
 	}
-	if (n->data.mapping.pairs.top == n->data.mapping.pairs.start) {
+	if (!has_entries(doc, n)) {
 		fputs(" {}\n", stdout);
 		return;
 	}
@@ -680,8 +796,7 @@ static void put_document(yaml_document_t *doc)
 {
 	yaml_node_t *root = yaml_document_get_root_node(doc);
 
-	if (!root || root->type != YAML_MAPPING_NODE ||
-	    root->data.mapping.pairs.top == root->data.mapping.pairs.start)
+	if (!root || root->type != YAML_MAPPING_NODE || !has_entries(doc, root))
 		fputs("{}\n", stdout);
 	else
 		put_mapping(doc, root, 0, false);

@@ -268,6 +268,41 @@ def config_view_prints_the_file_as_ig_does(ctx):
 
 
 @test
+def config_view_reads_back_as_the_same_settings(ctx):
+    """What config view prints is YAML that reads as the settings it
+    shows: a text ending in blank lines keeps them (|+), one whose first
+    line begins with blanks, or with a character YAML reads as a line
+    break (U+0085), is quoted, a key on one line (a long one explicit,
+    '? '), an entry of nothing but nulls is {}, and of keys that differ
+    in case only the last counts (as the runner reads them), a null one
+    removing the setting."""
+    long_key = "k" * 300
+    path = write(ctx, "back.yaml",
+                 "a:\n  - \"k1\\nk2\\n\\n\"\n  - \"  lead\\nx\"\n"
+                 "  - \"x\\Ny\"\n  - {n: ~}\n"
+                 "\"multi\\nkey\": 1\n"
+                 f"{long_key}: 1\n"
+                 "dup: 1\nDUP: 2\ngone: 3\nGone: ~\n")
+    want = ("a:\n"
+            "    - |+\n"
+            "      k1\n"
+            "      k2\n"
+            "\n"
+            "    - \"  lead\\nx\"\n"
+            "    - \"x\\x85y\"\n"
+            "    - {}\n"
+            "dup: 2\n"
+            f"? {long_key}\n"
+            ": 1\n"
+            "\"multi\\nkey\": 1\n")
+    view = ok(runner(ctx, "config", "view", "--config", path), "view")
+    eq(view, want, "config view")
+    again = write(ctx, "back2.yaml", view)
+    eq(ok(runner(ctx, "config", "view", "--config", again), "view of view"),
+       want, "config view of the view")
+
+
+@test
 def localmanager_keys_set_runtimes_and_containerd_namespace(ctx):
     """ig's -r and --containerd-namespace are its LocalManager operator's
     global params: operator.localmanager.<flag> in the file (any case,
