@@ -3,7 +3,9 @@
  * What metrics add per event, measured on the runner's own code: trace_dns
  * events (the real program's BTF and gadget.yaml) with varied qr, qtype,
  * rcode and latency, counted by metrics_observe() and, for scale, rendered
- * as JSON lines into /dev/null by output_event().  No kernel needed.
+ * as JSON lines into /dev/null by output_event(), and what one scrape's
+ * render of those series (metrics_render(), text and OpenMetrics) costs,
+ * the work the listener does once per scrape moment.  No kernel needed.
  *   build/bench/metrics_cost [PROGRAM.bpf.o [GADGET.yaml [EVENTS]]]
  */
 #include <fcntl.h>
@@ -66,6 +68,22 @@ int main(int argc, char **argv)
 	}
 	output_flush(out);
 	t_json = bench_cpu_now() - t0;
+	for (int om = 0; om < 2; om++) {
+		struct mbuf page = { 0 };
+		double t_render;
+		int renders = 2000;
+
+		t0 = bench_cpu_now();
+		for (int i = 0; i < renders; i++) {
+			page.len = 0;
+			metrics_render(m, om, &page);
+		}
+		t_render = bench_cpu_now() - t0;
+		printf("render (%s): %.1f us per scrape, %zu bytes\n",
+		       om ? "OpenMetrics" : "text", t_render / renders * 1e6,
+		       page.len);
+		mbuf_free(&page);
+	}
 	printf("metrics_observe: %.0f ns/event (%zu series); JSON line: "
 	       "%.0f ns/event; %ld events\n",
 	       t_metrics / n * 1e9, metrics_series(m), t_json / n * 1e9, n);

@@ -37,15 +37,26 @@ int http_exporter_fd(const struct http_exporter *h);
 /* Whether connections are open: to be polled again soon. */
 bool http_exporter_busy(const struct http_exporter *h);
 
-/* Does an Accept header ask for OpenMetrics? */
+/* Does an Accept header prefer OpenMetrics to the text format (q-values
+ * honoured, q=0 refused, as RFC 9110 12.5.1 says)? */
 bool http_wants_openmetrics(const char *accept);
+
+/* The longest request head read (else 431). */
+#define HTTP_MAX_HEAD 8192
 
 /* What a request head (NUL-terminated, untrusted) asks for. */
 struct http_request {
 	char method[8];
-	char path[256]; /* without its query */
+	/* the target's path (origin or absolute form) cleaned of ".", ".."
+	 * and empty segments as Go's ServeMux does, then percent-decoded;
+	 * if moved, as sent (escapes kept): where to redirect */
+	char path[HTTP_MAX_HEAD + 1];
+	const char *query; /* in the head, after '?'; query_len bytes */
+	size_t query_len;
+	bool bad; /* a target Go's server refuses (400) */
+	bool moved; /* path is not the target's own: redirect (301) */
 	bool head; /* HEAD: no body */
-	bool openmetrics; /* Accept: application/openmetrics-text */
+	bool openmetrics; /* Accept prefers application/openmetrics-text */
 };
 void http_request_parse(const char *head, struct http_request *r);
 

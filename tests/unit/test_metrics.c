@@ -17,7 +17,9 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <linux/sockios.h>
 
 #include <cmocka.h>
 
@@ -1128,6 +1130,197 @@ http__clients_that_do_not_read_do_not_keep_a_scraper_out(void **state)
 	http_exporter_free(h);
 }
 
+/* Targets as Go's server and ServeMux (ig's listener, Go 1.26) take
+ * them: the absolute form, escapes matched decoded, paths with ".", ".."
+ * or empty segments redirected (301) to their cleaned form, query kept. */
+static void http__targets_as_gos_servemux(void **state)
+{
+	static const struct {
+		const char *req, *want;
+	} cases[] = {
+		{ "GET http://h:9/metrics HTTP/1.1", "\r\n\r\na_total 1\n" },
+		{ "GET HTTP://h/metrics?x=1 HTTP/1.1", "\r\n\r\na_total 1\n" },
+		{ "GET /%6detrics HTTP/1.1", "\r\n\r\na_total 1\n" },
+		{ "GET /%6Detrics?a HTTP/1.1", "\r\n\r\na_total 1\n" },
+		{ "GET /x/../metrics?a=1&b HTTP/1.1",
+		  "HTTP/1.1 301 Moved Permanently\r\n"
+		  "Content-Type: text/html; charset=utf-8\r\n"
+		  "Location: /metrics?a=1&b\r\n"
+		  "Content-Length: 53\r\nConnection: close\r\n\r\n"
+		  "<a href=\"/metrics?a=1&amp;b\">Moved Permanently</a>.\n\n" },
+		{ "GET //metrics HTTP/1.1", "\r\nLocation: /metrics\r\n" },
+		{ "GET /./metrics HTTP/1.1", "\r\nLocation: /metrics\r\n" },
+		{ "GET /metrics/. HTTP/1.1", "\r\nLocation: /metrics\r\n" },
+		{ "GET /a/b/../../metrics/ HTTP/1.1",
+		  "\r\nLocation: /metrics/\r\n" },
+		{ "GET http://h HTTP/1.1", "\r\nLocation: /\r\n" },
+		{ "GET /x/../%6detrics HTTP/1.1",
+		  "\r\nLocation: /%6detrics\r\n" },
+		{ "POST /x/../metrics HTTP/1.1", "HTTP/1.1 301 " },
+		{ "HEAD /x/../metrics HTTP/1.1",
+		  "Content-Length: 43\r\nConnection: close\r\n\r\n" },
+		/* "/metrics" is the one path served: not a tree */
+		{ "GET /metrics/ HTTP/1.1", "HTTP/1.1 404 " },
+		{ "GET /%2e%2e/metrics HTTP/1.1", "HTTP/1.1 404 " },
+		{ "GET /metrics%2F HTTP/1.1", "HTTP/1.1 404 " },
+		{ "GET /metrics%00 HTTP/1.1", "HTTP/1.1 400 " },
+		{ "GET /%zzmetrics HTTP/1.1", "HTTP/1.1 400 " },
+		{ "GET /metrics% HTTP/1.1", "HTTP/1.1 400 " },
+		{ "GET metrics HTTP/1.1", "HTTP/1.1 400 " },
+		{ "GET ?x HTTP/1.1", "HTTP/1.1 400 " },
+	};
+	struct http_exporter *h = NULL;
+	struct error *err = NULL;
+	char req[256];
+
+	(void)state;
+	if (http_exporter_new("127.0.0.1:0", render_fixed, NULL, &h, &err))
+		fail_msg("%s", error_msg(err));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *r;
+
+		snprintf(req, sizeof(req), "%s\r\nHost: h\r\n\r\n",
+			 cases[i].req);
+		r = scrape(h, req);
+		if (!strstr(r, cases[i].want))
+			fail_msg("%s: %s", cases[i].req, r);
+		if (!strncmp(cases[i].req, "HEAD", 4) && strstr(r, "<a"))
+			fail_msg("%s: a body: %s", cases[i].req, r);
+	}
+	http_exporter_free(h);
+}
+
+/* The format an Accept header prefers, its q-values honoured: q=0 is
+ * "not acceptable" (RFC 9110 12.5.1), a higher q wins, then the range
+ * with more parameters, then the first (Prometheus's negotiation). */
+static void http__accept_q_values(void **state)
+{
+	static const struct {
+		const char *accept;
+		bool om;
+	} cases[] = {
+		{ "application/openmetrics-text", true },
+		{ "application/openmetrics-text;q=0", false },
+		{ "application/openmetrics-text; q=0.000, text/plain", false },
+		{ "text/plain;q=0.5,application/openmetrics-text;q=0.6", true },
+		{ "application/openmetrics-text;q=0.4,"
+		  "text/plain;version=0.0.4;q=0.5",
+		  false },
+		{ "text/plain,application/openmetrics-text", false },
+		{ "application/openmetrics-text;version=1.0.0,text/plain",
+		  true },
+		{ "application/openmetrics-text;version=2.0.0", false },
+		{ "application/openmetrics-text;q=x", false },
+		{ "APPLICATION/OpenMetrics-Text ; Q=1.0", true },
+		/* what Prometheus 3 sends by default */
+		{ "application/openmetrics-text;version=1.0.0;escaping="
+		  "allow-utf-8;q=0.6,application/openmetrics-text;version="
+		  "0.0.1;q=0.5,text/plain;version=1.0.0;escaping=allow-utf-8;"
+		  "q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2",
+		  true },
+		{ "text/plain;version=0.0.4;q=0.3,*/*;q=0.2", false },
+		{ "", false },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (http_wants_openmetrics(cases[i].accept) != cases[i].om)
+			fail_msg("\"%s\": want %s", cases[i].accept,
+				 cases[i].om ? "OpenMetrics" : "text");
+}
+
+static int renders;
+
+static void render_counted(void *ctx, bool om, struct mbuf *b)
+{
+	renders++;
+	render_sized(ctx, om, b);
+}
+
+/* 16 scrapes that arrive together (their requests all in the sockets
+ * when the listener polls) are answered from one render per format, each
+ * the whole page; a scrape at a later poll gets a render of its own. */
+static void http__scrapes_at_one_moment_share_one_render(void **state)
+{
+	struct http_exporter *h = NULL;
+	struct error *err = NULL;
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	size_t size = 100000; /* more than one send() takes */
+	int fd[16], open_fds = 16;
+	static char resp[16][120000];
+	size_t len[16] = { 0 };
+
+	(void)state;
+	if (http_exporter_new("127.0.0.1:0", render_counted, &size, &h, &err))
+		fail_msg("%s", error_msg(err));
+	sa.sin_port = htons(http_exporter_port(h));
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	for (int i = 0; i < 16; i++) {
+		const char *req =
+			i % 4 ? "GET /metrics HTTP/1.1\r\n\r\n" :
+				"GET /metrics HTTP/1.1\r\nAccept: "
+				"application/openmetrics-text\r\n\r\n";
+		int unacked;
+
+		fd[i] = socket(AF_INET, SOCK_STREAM, 0);
+		assert_int_equal(
+			connect(fd[i], (struct sockaddr *)&sa, sizeof(sa)), 0);
+		assert_int_equal(write(fd[i], req, strlen(req)),
+				 (ssize_t)strlen(req));
+		/* acknowledged: in the listener's socket, to be read */
+		do
+			assert_int_equal(ioctl(fd[i], SIOCOUTQ, &unacked), 0);
+		while (unacked);
+	}
+	renders = 0;
+	http_exporter_poll(h);
+	assert_int_equal(renders, 2);
+	while (open_fds) {
+		struct pollfd p[16];
+
+		http_exporter_poll(h);
+		for (int i = 0; i < 16; i++)
+			p[i] = (struct pollfd){ .fd = fd[i], .events = POLLIN };
+		if (poll(p, 16, 5) <= 0)
+			continue;
+		for (int i = 0; i < 16; i++) {
+			ssize_t n;
+
+			if (fd[i] < 0 || !p[i].revents)
+				continue;
+			n = read(fd[i], resp[i] + len[i],
+				 sizeof(resp[i]) - 1 - len[i]);
+			if (n > 0) {
+				len[i] += n;
+				continue;
+			}
+			resp[i][len[i]] = '\0';
+			close(fd[i]);
+			fd[i] = -1;
+			open_fds--;
+		}
+	}
+	assert_int_equal(renders, 2);
+	for (int i = 0; i < 16; i++) {
+		const char *body = strstr(resp[i], "\r\n\r\n");
+
+		assert_non_null(body);
+		if (i % 4) {
+			assert_int_equal(len[i], len[1]);
+			assert_string_equal(body + 4 + size, "a_total 1\n");
+		} else {
+			assert_string_equal(body + 4 + size,
+					    "# TYPE a counter\na_total 1\n"
+					    "# EOF\n");
+		}
+	}
+	size = 0;
+	assert_non_null(strstr(scrape(h, "GET /metrics HTTP/1.1\r\n\r\n"),
+			       "\r\n\r\na_total 1\n"));
+	assert_int_equal(renders, 3);
+	http_exporter_free(h);
+}
+
 /* A host name, as ig takes it: "localhost" listens on 127.0.0.1. */
 static void http__listen_on_a_host_name(void **state)
 {
@@ -1215,6 +1408,9 @@ int main(void)
 		cmocka_unit_test(print_interval__go_durations),
 		cmocka_unit_test(http__text_openmetrics_404),
 		cmocka_unit_test(http__listen_on_a_host_name),
+		cmocka_unit_test(http__targets_as_gos_servemux),
+		cmocka_unit_test(http__accept_q_values),
+		cmocka_unit_test(http__scrapes_at_one_moment_share_one_render),
 		cmocka_unit_test(http__long_head__431_not_a_reset),
 		cmocka_unit_test(
 			http__clients_that_do_not_read_do_not_keep_a_scraper_out),
