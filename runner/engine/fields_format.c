@@ -18,7 +18,6 @@
 #include <time.h>
 #include <sys/stat.h>
 
-#include "common/escape.h"
 #include "common/utf8.h"
 #include "runner/engine/containers.h"
 #include "runner/engine/fields_internal.h"
@@ -340,9 +339,134 @@ static size_t fmt_enum_flags(const struct field *f, char *buf, __u64 v)
 	return n;
 }
 
+/*
+ * Characters beyond ASCII that Go's unicode.IsPrint refuses and strconv
+ * escapes: C1 controls, spaces other than ' ', separators, format and
+ * private-use characters, noncharacters (code points Go's tables leave
+ * unassigned pass: this table has no list of them).
+ */
+static bool go_unprintable(unsigned int cp)
+{
+	static const unsigned int ranges[][2] = {
+		{ 0x80, 0xa0 },	      { 0xad, 0xad },
+		{ 0x600, 0x605 },     { 0x61c, 0x61c },
+		{ 0x6dd, 0x6dd },     { 0x70f, 0x70f },
+		{ 0x8e2, 0x8e2 },     { 0x1680, 0x1680 },
+		{ 0x180e, 0x180e },   { 0x2000, 0x200f },
+		{ 0x2028, 0x202f },   { 0x205f, 0x206f },
+		{ 0x3000, 0x3000 },   { 0xe000, 0xf8ff },
+		{ 0xfdd0, 0xfdef },   { 0xfeff, 0xfeff },
+		{ 0xfff9, 0xfffb },   { 0xfffe, 0xffff },
+		{ 0x110bd, 0x110bd }, { 0x1bca0, 0x1bca3 },
+		{ 0x1d173, 0x1d17a }, { 0xe0001, 0xe0001 },
+		{ 0xe0020, 0xe007f }, { 0xf0000, 0x10ffff },
+	};
+
+	for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++)
+		if (cp >= ranges[i][0] && cp <= ranges[i][1])
+			return true;
+	return (cp & 0xfffe) == 0xfffe;
+}
+
+size_t field_quote(char *out, const char *s, size_t len)
+{
+	static const char hx[] = "0123456789abcdef";
+	/* what Go writes as a backslash and a letter */
+	static const char from[] = "\\\"\a\b\f\n\r\t\v", to[] = "\\\"abfnrtv";
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n = 0;
+
+	for (size_t i = 0, l; i < len; i += l) {
+		const char *k;
+		unsigned int cp;
+
+		l = 1;
+		/* printable ASCII, most of any text: copied as it is */
+		if (u[i] >= 0x20 && u[i] < 0x7f && u[i] != '\\' &&
+		    u[i] != '"') {
+			out[n++] = (char)u[i];
+			continue;
+		}
+		k = u[i] ? strchr(from, u[i]) : NULL;
+		if (k) {
+			out[n++] = '\\';
+			out[n++] = to[k - from];
+			continue;
+		}
+		l = u[i] < 0x80 ? 0 : utf8_len(u + i, len - i);
+		if (!l) {
+			/* a control byte, or one that is not UTF-8 */
+			n += sprintf(out + n, "\\x%c%c", hx[u[i] >> 4],
+				     hx[u[i] & 15]);
+			l = 1;
+			continue;
+		}
+		cp = utf8_cp(u + i, l);
+		if (!go_unprintable(cp)) {
+			memcpy(out + n, u + i, l);
+			n += l;
+		} else if (cp < 0x10000) {
+			n += sprintf(out + n, "\\u%04x", cp);
+		} else {
+			n += sprintf(out + n, "\\U%08x", cp);
+		}
+	}
+	return n;
+}
+
+size_t field_unquote(char *out, const char *s, size_t len)
+{
+	/* the letters after a backslash field_quote() writes, and their bytes */
+	static const char to[] = "\\\"abfnrtv", from[] = "\\\"\a\b\f\n\r\t\v";
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		const char *k;
+		unsigned int v = 0, digits;
+
+		if (s[i] != '\\' || i + 1 == len) {
+			out[n++] = s[i];
+			continue;
+		}
+		k = strchr(to, s[++i]);
+		if (k && *k) {
+			out[n++] = from[k - to];
+			continue;
+		}
+		digits = s[i] == 'x' ? 2 : s[i] == 'u' ? 4 : 8;
+		for (unsigned int d = 0; d < digits && i + 1 < len; d++) {
+			char h = s[++i];
+
+			v = v << 4 |
+			    (unsigned int)(h <= '9' ? h - '0' :
+						      (h | 0x20) - 'a' + 10);
+		}
+		if (digits == 2 && v >= 0x80) {
+			/* a byte that is not UTF-8: U+FFFD */
+			memcpy(out + n, "\xef\xbf\xbd", 3);
+			n += 3;
+		} else if (v < 0x80) {
+			out[n++] = (char)v;
+		} else if (v < 0x800) {
+			out[n++] = (char)(0xc0 | v >> 6);
+			out[n++] = (char)(0x80 | (v & 0x3f));
+		} else if (v < 0x10000) {
+			out[n++] = (char)(0xe0 | v >> 12);
+			out[n++] = (char)(0x80 | ((v >> 6) & 0x3f));
+			out[n++] = (char)(0x80 | (v & 0x3f));
+		} else {
+			out[n++] = (char)(0xf0 | v >> 18);
+			out[n++] = (char)(0x80 | ((v >> 12) & 0x3f));
+			out[n++] = (char)(0x80 | ((v >> 6) & 0x3f));
+			out[n++] = (char)(0x80 | (v & 0x3f));
+		}
+	}
+	return n;
+}
+
 static size_t fmt_string(char *buf, const char *s, size_t max)
 {
-	return term_escape(buf, s, strnlen(s, max), 0);
+	return field_quote(buf, s, strnlen(s, max));
 }
 
 /* ls -l style: type letter and permissions with set-id and sticky bits. */
@@ -804,7 +928,7 @@ static size_t value_text(struct render_ctx *rc, const struct field *f,
 					runtime_text(rc->fs, f, ev) :
 					k8s_text(rc->fs, f, ev);
 
-		return term_escape(buf, s, strnlen(s, f->max_text / 4), 0);
+		return field_quote(buf, s, strnlen(s, f->max_text / 4));
 	}
 	case FK_USTACK: {
 		const char *st = (const char *)ev;

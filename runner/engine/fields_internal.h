@@ -227,8 +227,8 @@ bool field_shown(const struct fieldset *fs, const struct field *f,
 
 /*
  * The text a column shows for f (no padding).  buf must hold f->max_text
- * + 1 bytes; returns the length.  Strings come escaped (\xNN for control
- * bytes).
+ * + 1 bytes; returns the length.  Strings come escaped as ig's columns
+ * escape every text (field_quote()).
  */
 size_t field_text(struct render_ctx *rc, const struct field *f, const void *ev,
 		  char *buf);
@@ -253,7 +253,21 @@ const char *field_value_text(struct render_ctx *rc, const struct field *f,
  * tell without writing it (buf: as field_text()'s, for the others). */
 bool field_text_empty(struct render_ctx *rc, const struct field *f,
 		      const void *ev, char *buf);
-/* Is the text of f one string escaped by term_escape() (every character
+/*
+ * Escape len bytes of s into out (4 bytes out per byte in at most; no NUL
+ * added) as ig's columns do, with Go's strconv.Quote without its quotes:
+ * '\\' and '"' behind a backslash, \a \b \f \n \r \t \v, other control
+ * bytes and bytes that are not UTF-8 as \xNN, characters Go does not
+ * print as \uNNNN or \UNNNNNNNN, the rest as it is: a backslash in the
+ * text is "\\\\", so no text reads as another's escape.  Returns the
+ * length.
+ */
+size_t field_quote(char *out, const char *s, size_t len);
+/* The text field_quote() wrote as len bytes at s, back into out (len
+ * bytes at most), a byte that was not UTF-8 as U+FFFD; returns the
+ * length. */
+size_t field_unquote(char *out, const char *s, size_t len);
+/* Is the text of f one string escaped by field_quote() (every character
  * UTF-8, none a control: each matches a regular expression's ".")? */
 bool field_text_escaped(const struct field *f);
 

@@ -757,6 +757,41 @@ static void text__flag_enum__set_names_joined(void **state)
 	btf__free(btf);
 }
 
+/*
+ * A text as ig's columns show it: Go's strconv.Quote without its quotes.
+ * A backslash is doubled, so the text "\x0a" and a newline byte read
+ * apart ("\\x0a", "\n"), as every escape and the byte it stands for.
+ */
+static void quote__as_gos_strconv_quote(void **state)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{ "a\\x0a", "a\\\\x0a" },
+		{ "a\n", "a\\n" },
+		{ "\a\b\f\r\t\v", "\\a\\b\\f\\r\\t\\v" },
+		{ "say \"hi\"", "say \\\"hi\\\"" },
+		{ "\x1b[2J\x01\x7f", "\\x1b[2J\\x01\\x7f" },
+		{ "\xff\xc3(", "\\xff\\xc3(" },
+		{ "\xed\xa0\x80", "\\xed\\xa0\\x80" }, /* a surrogate */
+		{ "\xc2\x85\xc2\xa0\xc2\xad", "\\u0085\\u00a0\\u00ad" },
+		{ "\xe2\x80\xa8\xef\xbb\xbf", "\\u2028\\ufeff" },
+		{ "\xf3\xa0\x80\x81", "\\U000e0001" },
+		{ "caf\xc3\xa9 \xe4\xb8\xad \xf0\x9f\x98\x80",
+		  "caf\xc3\xa9 \xe4\xb8\xad \xf0\x9f\x98\x80" },
+	};
+	char out[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t n = field_quote(out, cases[i].in, strlen(cases[i].in));
+
+		assert_true(n <= 4 * strlen(cases[i].in));
+		out[n] = '\0';
+		assert_string_equal(out, cases[i].want);
+	}
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -769,6 +804,7 @@ int main(void)
 		T(text__protocols__named_like_ig),
 		T(text__durations__like_ig),
 		T(text__timestamp__local_rfc3339_nanoseconds),
+		cmocka_unit_test(quote__as_gos_strconv_quote),
 		cmocka_unit_test(text__signal_errno_mode_flags__by_name),
 		cmocka_unit_test(text__flag_enum__set_names_joined),
 		cmocka_unit_test(text__bytes_raw__si_units),

@@ -139,7 +139,8 @@ static const char *render(struct fx *x, bool om)
 	return x->out.p ? x->out.p : "";
 }
 
-#define L "{qr=\"R\",name=\"a\\\\x01b.\",otel_scope_name=\"dns\""
+/* the name's control byte as it is: a label holds any UTF-8 */
+#define L "{qr=\"R\",name=\"a\001b.\",otel_scope_name=\"dns\""
 
 static void render__text_format__exact(void **state)
 {
@@ -220,6 +221,28 @@ static void escape_label__event_text_in_a_label(void **state)
 	metrics_observe(x->m, &x->ev);
 	assert_non_null(strstr(render(x, false),
 			       "msgs_total{qr=\"R\",name=\"q\\\"\\\\.\","));
+}
+
+/* A gadget's text in a label is the text itself, as ig's exporter has it:
+ * a newline byte and the four characters "\x0a" are two label values,
+ * and the table printed on a terminal shows them apart, as columns do. */
+static void escape_label__newline_byte_and_its_escape_apart(void **state)
+{
+	struct fx *x = *state;
+	struct mbuf b = { 0 };
+	const char *s;
+
+	strcpy(x->ev.name, "a\n");
+	metrics_observe(x->m, &x->ev);
+	strcpy(x->ev.name, "a\\x0a");
+	metrics_observe(x->m, &x->ev);
+	s = render(x, false);
+	assert_non_null(strstr(s, "msgs_total{qr=\"R\",name=\"a\\n\","));
+	assert_non_null(strstr(s, "msgs_total{qr=\"R\",name=\"a\\\\x0a\","));
+	metrics_table(x->m, &b);
+	assert_non_null(strstr(b.p, "\nR\ta\\n\t"));
+	assert_non_null(strstr(b.p, "\nR\ta\\\\x0a\t"));
+	mbuf_free(&b);
 }
 
 static void series_cap__overflow_in_its_own_series(void **state)
@@ -470,10 +493,10 @@ static void render_all__shared_names__one_family_each(void **state)
 	assert_int_equal(types, 4); /* msgs, latency, id_sum, delta */
 	assert_non_null(strstr(s, "# TYPE msgs_total counter\n"
 				  "msgs_total" L "} 1\n"
-				  "msgs_total{qr=\"R\",name=\"a\\\\x01b.\","
+				  "msgs_total{qr=\"R\",name=\"a\001b.\","
 				  "otel_scope_name=\"b\"} 1\n"));
 	assert_non_null(strstr(s, "delta" L "} -7\n"
-				  "delta{qr=\"R\",name=\"a\\\\x01b.\","
+				  "delta{qr=\"R\",name=\"a\001b.\","
 				  "otel_scope_name=\"b\"} -7\n"));
 	metrics_free(b);
 }
@@ -1373,6 +1396,9 @@ int main(void)
 		cmocka_unit_test(escape_label__backslash_quote_newline),
 		cmocka_unit_test_setup_teardown(
 			escape_label__event_text_in_a_label, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			escape_label__newline_byte_and_its_escape_apart, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(
 			series_cap__overflow_in_its_own_series, setup,
 			teardown),
