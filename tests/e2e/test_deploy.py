@@ -73,6 +73,8 @@ def podman_flags(ds, cm, node, store):
                f"{c['name']}") == "unconfined" or \
             sc.get("appArmorProfile", {}).get("type") == "Unconfined":
         flags += ["--security-opt", "apparmor=unconfined"]
+    for key, val in sc.get("seLinuxOptions", {}).items():
+        flags += ["--security-opt", f"label={key}:{val}"]
     if sc.get("allowPrivilegeEscalation") is False:
         flags += ["--security-opt", "no-new-privileges"]
     if sc.get("readOnlyRootFilesystem"):
@@ -176,6 +178,50 @@ def manifests_valid_kubernetes_objects(env):
                            capture_output=True, text=True, timeout=120)
         check(p.returncode == 1 and why in p.stdout,
               f"a broken DaemonSet ({why}) passed: {p.stdout}{p.stderr}")
+
+
+# What ig's chart (charts/gadget/templates/daemonset.yaml) grants its
+# agent that this one needs too, and why; numbers from linux/capability.h.
+IG_CAPS = {
+    "SYS_ADMIN": (21, "setns(2) into every network namespace, mounts"),
+    "SYS_PTRACE": (19, "/proc/<pid>/ns/* of other processes"),
+    "NET_RAW": (13, "AF_PACKET sockets of the socket filters"),
+    "DAC_READ_SEARCH": (2, "the runtimes' state files"),
+    "SYS_RESOURCE": (24, "RLIMIT_MEMLOCK, raised on kernels before 5.11"),
+    "IPC_LOCK": (14, "perf buffers past the locked-memory allowance"),
+    "SYSLOG": (34, "kernel addresses in /proc/kallsyms (kernel stacks)"),
+    "NET_ADMIN": (12, "qdiscs and filters of tc classifiers"),
+}
+
+
+@test
+def daemonset_grants_what_igs_chart_grants_that_the_agent_needs(env):
+    """The capabilities and SELinux type ig's chart gives its agent, for
+    what this agent does too, reach the agent's process as the DaemonSet
+    says (podman run with the manifest's security context)."""
+    ds, cm = one("DaemonSet"), one("ConfigMap")
+    sc = ds["spec"]["template"]["spec"]["containers"][0]["securityContext"]
+    added = sc["capabilities"]["add"]
+    for cap, (_, why) in IG_CAPS.items():
+        check(cap in added, f"{cap} ({why}) not granted: {added}")
+    eq(sc.get("seLinuxOptions"), {"type": "spc_t"},
+       "SELinux type (host paths on an SELinux node)")
+    flags, image, _ = podman_flags(ds, cm, NODE, env.store)
+    check("label=type:spc_t" in flags, f"podman flags: {flags}")
+    sh(f"{ROOT}/tools/agent-image.sh {BUILD} {image}")
+    status = subprocess.run(
+        ["podman", "run", "--rm"] + PODMAN_HOST + flags +
+        ["--entrypoint", "/bin/busybox", image, "cat", "/proc/self/status"],
+        check=True, capture_output=True, text=True, timeout=120).stdout
+    eff = [int(ln.split()[1], 16) for ln in status.splitlines()
+           if ln.startswith("CapEff:")]
+    eq(len(eff), 1, f"CapEff in {status}")
+    # podman grants what its caller has (a sandbox's root may lack one)
+    with open("/proc/self/status") as f:
+        bnd = [int(ln.split()[1], 16) for ln in f if ln.startswith("CapBnd:")]
+    for cap, (bit, why) in IG_CAPS.items():
+        check(eff[0] >> bit & 1 or not bnd[0] >> bit & 1,
+              f"the agent runs without {cap} ({why}): CapEff {eff[0]:#x}")
 
 
 @test
