@@ -1076,21 +1076,32 @@ static void http__long_head__431_not_a_reset(void **state)
 	http_exporter_free(h);
 }
 
+/* An exporter on a free port of 127.0.0.1, its address in *sa. */
+static struct http_exporter *listening(struct sockaddr_in *sa,
+				       http_render_fn fn, void *ctx)
+{
+	struct http_exporter *h = NULL;
+	struct error *err = NULL;
+
+	if (http_exporter_new("127.0.0.1:0", fn, ctx, &h, &err))
+		fail_msg("%s", error_msg(err));
+	sa->sin_family = AF_INET;
+	sa->sin_port = htons(http_exporter_port(h));
+	sa->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	return h;
+}
+
 /* Clients that connect and say nothing fill every slot: a scrape still
  * gets its answer, in the place of the oldest of them. */
 static void http__silent_clients_do_not_keep_a_scraper_out(void **state)
 {
 	struct http_exporter *h = NULL;
-	struct error *err = NULL;
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	int silent[16];
 	char c;
 
 	(void)state;
-	if (http_exporter_new("127.0.0.1:0", render_fixed, NULL, &h, &err))
-		fail_msg("%s", error_msg(err));
-	sa.sin_port = htons(http_exporter_port(h));
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	h = listening(&sa, render_fixed, NULL);
 	for (int i = 0; i < 16; i++) {
 		silent[i] = socket(AF_INET, SOCK_STREAM, 0);
 		assert_int_equal(connect(silent[i], (struct sockaddr *)&sa,
@@ -1125,16 +1136,12 @@ http__clients_that_do_not_read_do_not_keep_a_scraper_out(void **state)
 {
 	static const char req[] = "GET /metrics HTTP/1.1\r\n\r\n";
 	struct http_exporter *h = NULL;
-	struct error *err = NULL;
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	size_t size = 4 << 20;
 	int small = 4096, hog[16];
 
 	(void)state;
-	if (http_exporter_new("127.0.0.1:0", render_sized, &size, &h, &err))
-		fail_msg("%s", error_msg(err));
-	sa.sin_port = htons(http_exporter_port(h));
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	h = listening(&sa, render_sized, &size);
 	for (int i = 0; i < 16; i++) {
 		hog[i] = socket(AF_INET, SOCK_STREAM, 0);
 		setsockopt(hog[i], SOL_SOCKET, SO_RCVBUF, &small,
@@ -1266,7 +1273,6 @@ static void render_counted(void *ctx, bool om, struct mbuf *b)
 static void http__scrapes_at_one_moment_share_one_render(void **state)
 {
 	struct http_exporter *h = NULL;
-	struct error *err = NULL;
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	size_t size = 100000; /* more than one send() takes */
 	int fd[16], open_fds = 16;
@@ -1274,10 +1280,7 @@ static void http__scrapes_at_one_moment_share_one_render(void **state)
 	size_t len[16] = { 0 };
 
 	(void)state;
-	if (http_exporter_new("127.0.0.1:0", render_counted, &size, &h, &err))
-		fail_msg("%s", error_msg(err));
-	sa.sin_port = htons(http_exporter_port(h));
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	h = listening(&sa, render_counted, &size);
 	for (int i = 0; i < 16; i++) {
 		const char *req =
 			i % 4 ? "GET /metrics HTTP/1.1\r\n\r\n" :
