@@ -122,8 +122,8 @@ static void check_answer(const struct client *c)
 	line[12] = '\0';
 	FUZZ_CHECK(sscanf(line, "HTTP/1.1 %3d ", &code) == 1, "answer \"%s\"",
 		   line);
-	FUZZ_CHECK(code == 200 || code == 404 || code == 405 || code == 431 ||
-			   code == 500,
+	FUZZ_CHECK(code == 200 || code == 301 || code == 400 || code == 404 ||
+			   code == 405 || code == 431 || code == 500,
 		   "status %d", code);
 	if (code == 431)
 		FUZZ_CHECK(c->n_sent >= HEAD_LIMIT && !head_complete(c),
