@@ -101,6 +101,9 @@ LDFLAGS_test_cgroup2 = -Wl,--wrap=fopen
 LDFLAGS_test_pods = -Wl,--wrap=name_list_match
 # test_oci_registry answers the registry client's requests itself.
 LDFLAGS_test_oci_registry = -Wl,--wrap=registry_http_do
+# test_metadata fails the parser's allocations.
+LDFLAGS_test_metadata = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc \
+	-Wl,--wrap=strdup
 # test_oci_store fails a listing's copies.
 LDFLAGS_test_oci_store = -Wl,--wrap=strdup
 # test_output_json counts the allocations of an event's way.

@@ -216,9 +216,9 @@ static int parse_annotations(struct parse_ctx *c, const yaml_node_t *n,
 			return -1;
 		kv->key = strdup(key);
 		kv->value = strdup(is_null(v) ? "" : val);
+		(*n_out)++; /* freed with the others, whole or not */
 		if (!kv->key || !kv->value)
 			return error_set(c->err, ENOMEM, "%s", c->file);
-		(*n_out)++;
 	}
 	return r;
 }
