@@ -15,45 +15,7 @@
 #include "common/error.h"
 #include "metadata/build_file.h"
 #include "metadata/metadata.h"
-
-/* The library's allocations are wrapped (-Wl,--wrap): fail_at = N fails
- * the Nth of them (counted in allocs), 0 fails none.  libyaml's own are
- * not counted. */
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t k, size_t n);
-void *__real_realloc(void *p, size_t n);
-char *__real_strdup(const char *s);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t k, size_t n);
-void *__wrap_realloc(void *p, size_t n);
-char *__wrap_strdup(const char *s);
-
-static unsigned allocs, fail_at;
-
-static bool alloc_fails(void)
-{
-	return fail_at && ++allocs == fail_at;
-}
-
-void *__wrap_malloc(size_t n)
-{
-	return alloc_fails() ? NULL : __real_malloc(n);
-}
-
-void *__wrap_calloc(size_t k, size_t n)
-{
-	return alloc_fails() ? NULL : __real_calloc(k, n);
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-	return alloc_fails() ? NULL : __real_realloc(p, n);
-}
-
-char *__wrap_strdup(const char *s)
-{
-	return alloc_fails() ? NULL : __real_strdup(s);
-}
+#include "tests/unit/alloc_fx.h"
 
 static const char full_yaml[] =
 	"name: trace dns\n"
@@ -245,12 +207,11 @@ static void parse__failed_allocation__enomem_and_nothing_kept(void **state)
 		int r;
 
 		assert_true(k < 10000);
-		allocs = 0;
-		fail_at = k;
+		alloc_fail(k);
 		r = metadata_parse(full_yaml, strlen(full_yaml), "t.yaml", &md,
 				   &err);
-		fail_at = 0;
-		parsed = allocs < k;
+		alloc_fail_at = 0;
+		parsed = alloc_calls < k;
 		if (parsed) {
 			assert_int_equal(r, 0);
 			check_full(md);

@@ -24,23 +24,9 @@
 #include "oci/sign_store.h"
 #include "oci/store.h"
 #include "oci/store_txn.h"
+#include "tests/unit/alloc_fx.h"
 
 #define REF "ghcr.io/inspektor-gadget/gadget/trace_dns:latest"
-
-/* strdup() wrapped (the Makefile's --wrap): the strdup_fail_at-th call
- * from now fails, when it is not 0; strdup_calls counts them. */
-static unsigned int strdup_fail_at, strdup_calls;
-
-char *__real_strdup(const char *s);
-char *__wrap_strdup(const char *s);
-
-char *__wrap_strdup(const char *s)
-{
-	if (strdup_fail_at && ++strdup_calls == strdup_fail_at)
-		return NULL;
-	return __real_strdup(s);
-}
-#define YAML "name: trace dns\ndescription: trace DNS\n"
 
 struct fixture {
 	char dir[64];
@@ -190,6 +176,44 @@ static void store_add__manifests_have_gadget_media_types(void **state)
 			    "trace dns");
 	assert_non_null(
 		oci_kv_get(m->annotations, m->n_annotations, OCI_ANN_CREATED));
+}
+
+/* A failed allocation fails the listing (ENOMEM), wherever it falls:
+ * never entries with a NULL digest or media type, which every caller
+ * compares (a failed copy of a created time only leaves it out). */
+static void store_list__failed_allocation__fails_whole(void **state)
+{
+	struct fixture *f = *state;
+	bool listed = false;
+
+	add(f, REF, "amd64-elf", NULL);
+	add(f, "localhost:5000/x:v1", "amd64-elf-v2", NULL);
+	for (unsigned k = 1; !listed; k++) {
+		cleanup_error struct error *err = NULL;
+		struct oci_store_entry *e = NULL;
+		size_t n = 0;
+		int rc;
+
+		assert_true(k < 1000);
+		alloc_fail(k);
+		rc = oci_store_list(f->store, &e, &n, &err);
+		alloc_fail_at = 0;
+		if (rc < 0) {
+			assert_non_null(err);
+			assert_int_equal(err->errnum, ENOMEM);
+			assert_null(e);
+			continue;
+		}
+		/* the kth came after the listing's: it is whole */
+		listed = alloc_calls < k;
+		assert_int_equal(n, 2);
+		for (size_t i = 0; i < n; i++) {
+			assert_non_null(e[i].ref);
+			assert_non_null(e[i].digest);
+			assert_non_null(e[i].media_type);
+		}
+		oci_store_entries_free(e, n);
+	}
 }
 
 static void store_add__same_ref_replaces_entry(void **state)
@@ -663,44 +687,6 @@ static void store_old_docker_hub_names__read_as_library(void **state)
 	assert_int_equal(removed, 0);
 }
 
-/* A listing whose copies fail for want of memory says so, whichever copy
- * fails: it gave entries without a digest or media type, which image list
- * then read (a crash). */
-static void store_list__copy_fails__enomem_never_a_hole(void **state)
-{
-	struct fixture *f = *state;
-	unsigned int k;
-
-	add(f, REF, "amd64-elf", NULL);
-	add(f, "localhost:5000/x:v1", "amd64-elf-v2", NULL);
-	for (k = 1;; k++) {
-		cleanup_error struct error *err = NULL;
-		struct oci_store_entry *e = NULL;
-		size_t n = 0, i;
-		int rc;
-
-		strdup_calls = 0;
-		strdup_fail_at = k;
-		rc = oci_store_list(f->store, &e, &n, &err);
-		strdup_fail_at = 0;
-		if (rc < 0) {
-			assert_int_equal(err->errnum, ENOMEM);
-			assert_null(e);
-			continue;
-		}
-		assert_int_equal(n, 2);
-		for (i = 0; i < n; i++) {
-			assert_non_null(e[i].ref);
-			assert_non_null(e[i].digest);
-			assert_non_null(e[i].media_type);
-		}
-		oci_store_entries_free(e, n);
-		if (strdup_calls < k)
-			break; /* none failed: every copy was tried */
-	}
-	assert_true(k > 6);
-}
-
 static void set_refs(struct fixture *f, const char *const *refs,
 		     char *const *digests, size_t n)
 {
@@ -792,6 +778,7 @@ int main(void)
 		T(store_add_get__round_trip),
 		T(store_add__manifests_have_gadget_media_types),
 		T(store_add__same_ref_replaces_entry),
+		T(store_list__failed_allocation__fails_whole),
 		T(store_get__unnormalised_ref_is_normalised_on_add),
 		T(store_get__missing__enoent),
 		T(store_get__unknown_arch__names_it),
@@ -805,7 +792,6 @@ int main(void)
 		T(store_add__invalid_input__refused),
 		T(drop_orphan_signatures__held_stay_unreadable_index_keeps_all),
 		T(store_old_docker_hub_names__read_as_library),
-		T(store_list__copy_fails__enomem_never_a_hole),
 		T(store_txn_refs__last_wins_standing_stay),
 	};
 
