@@ -7,7 +7,7 @@ set -eu
 BUILD_PKGS="gcc make pkg-config clang llvm libbpf-dev bpftool libelf-dev
 zlib1g-dev libyaml-dev libjansson-dev libcurl4-openssl-dev libarchive-dev
 libssl-dev nettle-dev libcmocka-dev clang-format linux-libc-dev libpcap-dev
-libseccomp-dev libpcre2-dev"
+libseccomp-dev libpcre2-dev cppcheck"
 TEST_PKGS="iproute2 util-linux procps psmisc python3 jq dnsmasq-base dnsutils
 busybox-static unbound docker-registry skopeo umoci apache2-utils openssl
 podman runc dnsperf tcpdump libclang-rt-14-dev python3-yaml python3-cryptography python3-kubernetes docker.io
