@@ -101,14 +101,13 @@ LDFLAGS_test_cgroup2 = -Wl,--wrap=fopen
 LDFLAGS_test_pods = -Wl,--wrap=name_list_match
 # test_oci_registry answers the registry client's requests itself.
 LDFLAGS_test_oci_registry = -Wl,--wrap=registry_http_do
-# Tests that fail the library's allocations (tests/unit/alloc_fx.h).
+# Tests that count or fail the library's allocations (tests/unit/alloc_fx.h);
+# test_output_json: those of an event's way.
 ALLOC_WRAP = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc \
 	-Wl,--wrap=strdup,--wrap=strndup
 LDFLAGS_test_metadata = $(ALLOC_WRAP)
 LDFLAGS_test_oci_store = $(ALLOC_WRAP)
-# test_output_json counts the allocations of an event's way.
-LDFLAGS_test_output_json = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc \
-	-Wl,--wrap=strdup,--wrap=strndup
+LDFLAGS_test_output_json = $(ALLOC_WRAP)
 
 $(BUILD)/runner: $(BUILD)/obj/runner/cli/main.o $(BUILD)/librunner.a
 	$(CC) $(LDFLAGS) $(RUNNER_EXPORTS) -o $@ $^ $(RUNNER_LIBS)

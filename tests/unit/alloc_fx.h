@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Allocation failures for a test linked with $(ALLOC_WRAP) (Makefile:
- * -Wl,--wrap of malloc, calloc, realloc, strdup and strndup): with
- * alloc_fail_at = N the Nth allocation the library (librunner.a, the test)
- * makes from then on fails, counted in alloc_calls; 0 fails none.  Shared
- * libraries' own allocations (jansson, libyaml) are not counted.
+ * The allocations of a test linked with $(ALLOC_WRAP) (Makefile: -Wl,--wrap
+ * of malloc, calloc, realloc, strdup and strndup), those librunner.a and
+ * the test make (not shared libraries' own: jansson, libyaml), counted in
+ * alloc_calls; after alloc_fail(N) the Nth from then on fails (0: none).
  */
 #ifndef TESTS_UNIT_ALLOC_FX_H
 #define TESTS_UNIT_ALLOC_FX_H
@@ -34,7 +33,7 @@ static inline void alloc_fail(unsigned k)
 
 static inline bool alloc_fails(void)
 {
-	return alloc_fail_at && ++alloc_calls == alloc_fail_at;
+	return ++alloc_calls == alloc_fail_at && alloc_fail_at;
 }
 
 void *__wrap_malloc(size_t n)

@@ -3,9 +3,9 @@
  * The JSON lines renderer's shortcuts (output_json.c) against the generic
  * value code they stand for: the same line, byte for byte, for the
  * fixture event, a zeroed one, every small value of every field, and
- * random events.  The runner's own allocations (malloc, calloc, realloc,
- * strdup, strndup) are wrapped (-Wl,--wrap) and counted: an event on its
- * way through the filters, the pod selection and the renderer makes none.
+ * random events.  The runner's own allocations are counted (tests/unit/alloc_fx.h):
+ * an event on its way through the filters, the pod selection and the
+ * renderer makes none.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -34,49 +34,7 @@
 #include "runner/engine/k8s_select.h"
 #include "runner/engine/output_internal.h"
 #include "fields_fx.h"
-
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t size);
-void *__real_realloc(void *p, size_t n);
-char *__real_strdup(const char *s);
-char *__real_strndup(const char *s, size_t n);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t size);
-void *__wrap_realloc(void *p, size_t n);
-char *__wrap_strdup(const char *s);
-char *__wrap_strndup(const char *s, size_t n);
-
-static unsigned long allocs;
-
-void *__wrap_malloc(size_t n)
-{
-	allocs++;
-	return __real_malloc(n);
-}
-
-void *__wrap_calloc(size_t n, size_t size)
-{
-	allocs++;
-	return __real_calloc(n, size);
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-	allocs++;
-	return __real_realloc(p, n);
-}
-
-char *__wrap_strdup(const char *s)
-{
-	allocs++;
-	return __real_strdup(s);
-}
-
-char *__wrap_strndup(const char *s, size_t n)
-{
-	allocs++;
-	return __real_strndup(s, n);
-}
+#include "tests/unit/alloc_fx.h"
 
 /* The line the generic code writes: each step's prefix and value. */
 static size_t generic_line(struct output *o, const void *ev, char *out)
@@ -531,7 +489,7 @@ static void hot_path_allocs(struct fx *x, enum output_mode mode)
 	for (int i = 0; i < 1000; i++) {
 		if (i == 4) { /* both namespaces met, buffers grown */
 			assert_int_equal(output_flush(o), 0);
-			allocs = 0;
+			alloc_calls = 0;
 		}
 		x->ev.proc.mntns_id = i & 1 ? 5000 : 4026531841ULL;
 		x->ev.proc.pid = 100 + i;
@@ -544,7 +502,7 @@ static void hot_path_allocs(struct fx *x, enum output_mode mode)
 			assert_int_equal(output_flush(o), 0);
 	}
 	assert_int_equal(output_flush(o), 0);
-	assert_int_equal(allocs, 0);
+	assert_int_equal(alloc_calls, 0);
 	assert_int_equal(shown, 500); /* the container's */
 	output_free(o);
 	close(fd);
