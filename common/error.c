@@ -61,6 +61,11 @@ const char *error_msg(const struct error *err)
 	return err && err->msg ? err->msg : "unknown error";
 }
 
+int error_errnum(const struct error *err)
+{
+	return err ? err->errnum : ENOMEM;
+}
+
 void error_free(struct error *err)
 {
 	if (!err)

@@ -35,6 +35,9 @@ int error_pass(struct error *e, struct error **err);
 int error_absent_ok(struct error *e, struct error **err);
 /* The message, or "unknown error". */
 const char *error_msg(const struct error *err);
+/* Its errno-style status; ENOMEM for none: an error_set() that ran out of
+ * memory returns -1 and leaves no error to read. */
+int error_errnum(const struct error *err);
 void error_free(struct error *err);
 
 static inline void error_freep(struct error **err)

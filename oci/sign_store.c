@@ -653,7 +653,7 @@ int store_mark_built(struct oci_store *store, const char *digest,
 	 * does: a prune meanwhile cannot drop the line, nor an append reach
 	 * a twin of the file (a store copied with cp -al) */
 	if (read_file(path, &buf, &len, &rerr) < 0) {
-		if (rerr->errnum != ENOENT)
+		if (error_errnum(rerr) != ENOENT)
 			return error_set(err, 0, "%s", error_msg(rerr));
 		len = 0;
 	}

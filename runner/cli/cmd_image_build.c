@@ -427,7 +427,7 @@ static int read_optional(const char *path, bool optional, char **buf,
 {
 	if (!read_file(path, buf, len, err))
 		return 0;
-	if (!optional || (*err)->errnum != ENOENT)
+	if (!optional || error_errnum(*err) != ENOENT)
 		return -1;
 	error_free(*err);
 	*err = NULL;

@@ -288,7 +288,7 @@ static int list_run(struct cli_ctx *ctx, void *state, struct error **err)
 
 	if (cli_store_open(ctx, &store, err) < 0) {
 		/* no store there: nothing stored yet (and none made) */
-		if ((*err)->errnum != ENOENT)
+		if (error_errnum(*err) != ENOENT)
 			return EXIT_FAIL;
 		error_free(*err);
 		*err = NULL;

@@ -324,7 +324,7 @@ static int logout_run(struct cli_ctx *ctx, void *state, struct error **err)
 		cleanup_free char *other = NULL;
 		cleanup_free char *mine = NULL;
 
-		if ((*err)->errnum != ENOENT || ctx->registry.authfile)
+		if (error_errnum(*err) != ENOENT || ctx->registry.authfile)
 			return EXIT_FAIL;
 		/* in a file runner reads but does not write by default */
 		other = oci_auth_file_with(host);

@@ -969,7 +969,7 @@ static void explain_missing(struct oci_store *store, const char *ref,
 	msg = strdup(error_msg(*err));
 	if (!msg)
 		return;
-	errnum = (*err)->errnum;
+	errnum = error_errnum(*err);
 	error_free(*err);
 	*err = NULL;
 	if (near)
@@ -983,7 +983,8 @@ static void explain_missing(struct oci_store *store, const char *ref,
 			  "build FOLDER -t %s` (runner's source has gadget/ "
 			  "and examples/)",
 			  msg, typed);
-	(*err)->errnum = errnum;
+	if (*err)
+		(*err)->errnum = errnum;
 }
 
 /*

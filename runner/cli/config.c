@@ -159,9 +159,9 @@ static int load_file(int *argc, char **argv, struct error **err)
 	/* a default file missing, or one this user may not read (a HOME of
 	 * root's under setpriv or sudo -u), is no file, as in ig */
 	if (read_bounded(cfg.path, &buf, &len, err)) {
-		if (!given &&
-		    ((*err)->errnum == ENOENT || (*err)->errnum == ENOTDIR ||
-		     (*err)->errnum == EACCES)) {
+		if (!given && (error_errnum(*err) == ENOENT ||
+			       error_errnum(*err) == ENOTDIR ||
+			       error_errnum(*err) == EACCES)) {
 			error_free(*err);
 			*err = NULL;
 			return EXIT_OK;

@@ -232,7 +232,7 @@ static int attach(struct netns_set *set, const char *path, unsigned long ino,
 
 	if (!attach_one(set, path, ino, &e))
 		return 0;
-	if (!shortage(e->errnum))
+	if (!shortage(error_errnum(e)))
 		return error_pass(e, err);
 	engine_log(set->short_told ? ENGINE_LOG_INFO : ENGINE_LOG_NOTICE,
 		   "netns %lu not traced until a later try (the others are): "

@@ -240,8 +240,8 @@ json_t *pod_labels_podman(struct pod_labels *pl, const char *root,
 	snprintf(path, sizeof(path), "%s%.*s/libpod/bolt_state.db", root,
 		 (int)(slash - dir), dir);
 	if (boltdb_open(path, LOCK_WAIT_MS, &db, &err)) {
-		if (pl->db_said != err->errnum) {
-			pl->db_said = err->errnum;
+		if (pl->db_said != error_errnum(err)) {
+			pl->db_said = error_errnum(err);
 			engine_log(ENGINE_LOG_INFO,
 				   "k8s.podLabels of podman's pods: %s",
 				   error_msg(err));

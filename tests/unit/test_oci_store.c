@@ -216,6 +216,39 @@ static void store_list__failed_allocation__fails_whole(void **state)
 	}
 }
 
+/* Out of memory at any one allocation, adding an image fails or does
+ * without (past the last, it stores it): an error set without memory for
+ * itself (none to read) is not read as one that has a status. */
+static void store_add__failed_allocation__fails_cleanly(void **state)
+{
+	struct fixture *f = *state;
+	struct oci_gadget_arch archs[] = {
+		{ "amd64", "amd64-elf", 9, NULL, 0 },
+	};
+	bool added = false;
+
+	for (unsigned k = 1; !added; k++) {
+		cleanup_error struct error *err = NULL;
+		cleanup_free char *d = NULL;
+		int rc;
+
+		assert_true(k < 10000);
+		alloc_fail(k);
+		rc = oci_store_add_gadget(f->store, REF, YAML, strlen(YAML),
+					  archs, 1, NULL, 0, &d, &err);
+		alloc_fail_at = 0;
+		added = alloc_calls < k;
+		assert_true(rc == 0 || (rc == -1 && !added));
+	}
+	{
+		cleanup_error struct error *err = NULL;
+		struct oci_descriptor *d = NULL;
+
+		assert_int_equal(oci_store_resolve(f->store, REF, &d, &err), 0);
+		oci_descriptor_free(d);
+	}
+}
+
 static void store_add__same_ref_replaces_entry(void **state)
 {
 	struct fixture *f = *state;
@@ -777,6 +810,7 @@ int main(void)
 		T(store_open__creates_layout),
 		T(store_add_get__round_trip),
 		T(store_add__manifests_have_gadget_media_types),
+		T(store_add__failed_allocation__fails_cleanly),
 		T(store_add__same_ref_replaces_entry),
 		T(store_list__failed_allocation__fails_whole),
 		T(store_get__unnormalised_ref_is_normalised_on_add),
