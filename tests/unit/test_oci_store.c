@@ -27,6 +27,7 @@
 #include "tests/unit/alloc_fx.h"
 
 #define REF "ghcr.io/inspektor-gadget/gadget/trace_dns:latest"
+#define YAML "name: trace dns\ndescription: trace DNS\n"
 
 struct fixture {
 	char dir[64];
