@@ -2,6 +2,7 @@
 # make            build build/runner and the trace_dns program
 # make run        install what is missing, build, store the trace_dns image, trace
 # make check      install what is missing, build, run every test
+# make check-asan the end-to-end tests against an ASan+UBSan build (E2E=files)
 # make image      the node agent's OCI image (podman), see deploy/README.md
 # make deps | bench | soak | fuzz | format | lint | clean  (SANITIZE=1 for ASan+UBSan)
 # make install | uninstall   (PREFIX=/usr/local, DESTDIR= for staging)
@@ -61,7 +62,7 @@ SKELS      := $(RUNNER_BPF:runner/engine/bpf/%.bpf.c=$(BUILD)/gen/%.skel.h)
 GADGETS    := $(patsubst %/program.bpf.c,%,$(wildcard gadget/*/program.bpf.c examples/*/program.bpf.c tests/fixtures/*/program.bpf.c))
 GADGET_OBJ := $(GADGETS:%=$(BUILD)/%/program.bpf.o)
 
-.PHONY: all deps run check unit unit-bin e2e bench soak bench-metrics fuzz fuzz-bin format format-check lint clean image \
+.PHONY: all deps run check check-asan unit unit-bin e2e bench soak bench-metrics fuzz fuzz-bin format format-check lint clean image \
 	gadget-image install uninstall
 
 all: $(BUILD)/runner $(GADGET_OBJ) $(UNIT_BIN)
@@ -175,6 +176,13 @@ unit: $(UNIT_BIN)
 
 e2e: all
 	@tests/run.sh e2e
+
+# End-to-end tests against the runner built with ASan+UBSan (slower, not in
+# check): a test after which a runner wrote a sanitizer report fails
+# (tests/e2e/harness.py).  E2E= names the files (default every one).
+check-asan: deps
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 all
+	@BUILD=$(BUILD)/asan tests/run.sh e2e $(E2E)
 
 bench: deps all $(BUILD)/bench/progrun
 	@bench/run.sh

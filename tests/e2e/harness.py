@@ -28,8 +28,80 @@ _traffic_lock = open(os.path.join(_lockdir, "runner-dns-traffic.lock"), "w")
 fcntl.flock(_traffic_lock, fcntl.LOCK_SH)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BUILD = os.environ.get("BUILD", os.path.join(ROOT, "build"))
+BUILD = os.path.abspath(os.environ.get("BUILD", os.path.join(ROOT, "build")))
 RUNNER = os.path.join(BUILD, "runner")
+
+# A build elsewhere than build/ (make BUILD=build/asan SANITIZE=1) finds no
+# gadget API headers next to itself: image build is told where they are.
+if not os.path.isfile(os.path.join(BUILD, "..", "gadget", "include",
+                                   "gadget", "macros.h")):
+    os.environ.setdefault("RUNNER_GADGET_INCLUDE",
+                          os.path.join(ROOT, "gadget", "include"))
+
+
+def _sanitized(path):
+    """Was path built with SANITIZE=1 (AddressSanitizer linked in)?"""
+    try:
+        with open(path, "rb") as f:
+            return b"__asan_init" in f.read()
+    except OSError:
+        return False
+
+
+# A runner built with SANITIZE=1 writes each process's ASan (leak, overflow,
+# use after free) or UBSan report to a file of SANITIZER_LOGS; main() fails
+# the test after which one holds a report.  ASan's exit code is 0 then: the
+# report fails the test, and a runner held by strace (where LeakSanitizer
+# cannot run and says so) exits as it would unsanitized.  ASAN_OPTIONS or
+# UBSAN_OPTIONS that already say log_path= are left alone.
+SANITIZER_LOGS = None
+if _sanitized(RUNNER):
+    SANITIZER_LOGS = tempfile.mkdtemp(prefix="runner-e2e-san-")
+    atexit.register(shutil.rmtree, SANITIZER_LOGS, ignore_errors=True)
+    for _var, _name, _more in (("ASAN_OPTIONS", "asan", ":exitcode=0"),
+                               ("UBSAN_OPTIONS", "ubsan", "")):
+        _opts = os.environ.get(_var, "")
+        if "log_path=" not in _opts:
+            _log = f"log_path={os.path.join(SANITIZER_LOGS, _name)}{_more}"
+            os.environ[_var] = f"{_opts}:{_log}" if _opts else _log
+
+# What LeakSanitizer writes, and nothing else, when the process runs under
+# ptrace (strace): no leak check was made, no finding.
+_LSAN_PTRACE = ("LeakSanitizer has encountered a fatal error",
+                "HINT: For debugging, try setting environment variable",
+                "HINT: LeakSanitizer does not work under ptrace")
+
+
+def sanitizer_reports():
+    """The reports the sanitized runners wrote since the last call (each
+    file's text), their files removed; [] for a runner built without."""
+    if not SANITIZER_LOGS:
+        return []
+    reports = []
+    for name in sorted(os.listdir(SANITIZER_LOGS)):
+        path = os.path.join(SANITIZER_LOGS, name)
+        with open(path, errors="replace") as f:
+            text = f.read()
+        os.unlink(path)
+        lines = [ln for ln in text.splitlines() if ln.strip()]
+        if all(any(m in ln for m in _LSAN_PTRACE) for ln in lines):
+            continue
+        reports.append(text)
+    return reports
+
+
+def _check_sanitizers():
+    """Fail when a sanitized runner reported something; its first lines
+    are printed as TAP comments."""
+    reports = sanitizer_reports()
+    if not reports:
+        return
+    for text in reports:
+        for line in text.strip().splitlines()[:40]:
+            print(f"# {line}", flush=True)
+    first = next((ln for ln in reports[0].splitlines() if "ERROR" in ln
+                  or "runtime error" in ln), reports[0].splitlines()[0])
+    raise Fail(f"{len(reports)} sanitizer report(s): {first.strip()}")
 
 _tests = []
 
@@ -202,6 +274,7 @@ def main(setup=None, teardown=None):
             try:
                 Runner.test_begins()
                 fn(ctx) if setup else fn()
+                _check_sanitizers()
                 print(f"ok {n} - {fn.__name__}", flush=True)
             except KeyboardInterrupt:
                 raise
@@ -209,6 +282,10 @@ def main(setup=None, teardown=None):
                 failed += 1
                 print(f"not ok {n} - {fn.__name__} # {_last_line(e)}",
                       flush=True)
+                try:  # this test's reports, not the next one's
+                    _check_sanitizers()
+                except Fail as san:
+                    print(f"# {san}", flush=True)
                 if isinstance(e, Stopped):
                     why = f"not run: {e}"
     finally:
@@ -218,6 +295,11 @@ def main(setup=None, teardown=None):
             except BaseException as e:
                 failed += 1
                 print(f"# teardown failed: {_last_line(e)}", flush=True)
+        try:
+            _check_sanitizers()
+        except Fail as e:
+            failed += 1
+            print(f"# after the last test: {e}", flush=True)
     sys.exit(1 if failed else 0)
 
 

@@ -3,6 +3,8 @@
 """The test runner itself cannot lie: tests/run.sh on test files that exit
 from a test, die in the middle, hang, fail their setup, state no plan, or
 do not exist.
+A runner built with ASan fails the test
+after which it reported.
 Each case checks the closing line "N passed, N failed" and the exit code
 against what the fixture file (tests/e2e/lying/) really did."""
 import os
@@ -17,9 +19,9 @@ from harness import ROOT, Runner, check, eq, main, test  # noqa: E402
 LYING = os.path.join(ROOT, "tests", "e2e", "lying")
 
 
-def run_sh(*args, file_timeout=600):
+def run_sh(*args, file_timeout=600, env=None):
     """tests/run.sh e2e args...: (exit code, output lines)."""
-    e = dict(os.environ, FILE_TIMEOUT=str(file_timeout))
+    e = dict(env or os.environ, FILE_TIMEOUT=str(file_timeout))
     p = subprocess.run([os.path.join(ROOT, "tests", "run.sh"), "e2e",
                         *args], capture_output=True, text=True, env=e,
                        timeout=file_timeout + 120)
@@ -93,6 +95,50 @@ def missing_file_and_unknown_test_name_fail():
     rc, out = run_sh(fixture("exits_in_test.py"), "passes", "pases")
     eq(out[-1], "1 passed, 1 failed", "misspelled test: closing line")
     eq(rc, 1, "misspelled test: exit code")
+
+
+# Leaks what it allocates when given an argument.
+LEAKY_C = r"""
+#include <stdlib.h>
+#include <string.h>
+void *volatile kept;
+int main(int argc, char **argv)
+{
+	kept = malloc(64);
+	memset(kept, argc, 64);
+	if (argc < 2)
+		free(kept);
+	kept = NULL;
+	return 0;
+}
+"""
+
+
+@test
+def a_sanitizer_report_fails_the_test_after_which_it_was_written():
+    """BUILD's runner built with ASan: the harness has each process write
+    its report to a file and fails the test after which one was written;
+    LeakSanitizer's notice that it cannot run under strace is no report."""
+    tmp = tempfile.mkdtemp(prefix="harness-san-")
+    try:
+        src = os.path.join(tmp, "leaky.c")
+        with open(src, "w") as f:
+            f.write(LEAKY_C)
+        subprocess.run(["cc", "-O0", "-g", "-fsanitize=address", "-o",
+                        os.path.join(tmp, "runner"), src], check=True,
+                       timeout=120)
+        e = {k: v for k, v in os.environ.items()
+             if k not in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS")}
+        e["BUILD"] = tmp
+        rc, out = run_sh(fixture("sanitizer_report.py"), env=e)
+        eq(out[-1], "2 passed, 1 failed", "closing line")
+        eq(rc, 1, "exit code")
+        check(any(ln.startswith("not ok 1 - leaks # 1 sanitizer report(s):")
+                  and "LeakSanitizer: detected memory leaks" in ln
+                  for ln in out), f"the leaking test named: {out}")
+        check("ok 2 - leaks_under_strace" in out, f"under strace: {out}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 @test
