@@ -57,6 +57,7 @@ def _sanitized(path):
 SANITIZER_LOGS = None
 if _sanitized(RUNNER):
     SANITIZER_LOGS = tempfile.mkdtemp(prefix="runner-e2e-san-")
+    os.chmod(SANITIZER_LOGS, 0o1777)  # a runner run as nobody reports too
     atexit.register(shutil.rmtree, SANITIZER_LOGS, ignore_errors=True)
     for _var, _name, _more in (("ASAN_OPTIONS", "asan", ":exitcode=0"),
                                ("UBSAN_OPTIONS", "ubsan", "")):

@@ -31,9 +31,17 @@ class Ctx:
     pass
 
 
+def clean_env():
+    """The environment without ig's or the runner's settings, but where
+    image build finds the gadget API (set by the harness for a build
+    outside build/)."""
+    return {k: v for k, v in os.environ.items()
+            if not k.startswith(("INSPEKTOR_GADGET_", "RUNNER_"))
+            or k == "RUNNER_GADGET_INCLUDE"}
+
+
 def runner(ctx, *args, env=None, home=None):
-    e = {k: v for k, v in os.environ.items()
-         if not k.startswith(("INSPEKTOR_GADGET_", "RUNNER_"))}
+    e = clean_env()
     e["HOME"] = home or ctx.home
     e["RUNNER_KEYS_DIR"] = ctx.no_keys
     e.update(env or {})
@@ -139,8 +147,7 @@ def default_file_the_user_may_not_read_is_no_file(ctx):
     os.makedirs(os.path.join(home, ".ig"), exist_ok=True)
     shutil.copy(ctx.deny, os.path.join(home, ".ig", "config.yaml"))
     os.chmod(home, 0o700)
-    e = {k: v for k, v in os.environ.items()
-         if not k.startswith(("INSPEKTOR_GADGET_", "RUNNER_"))}
+    e = clean_env()
     e["HOME"] = home
     p = subprocess.run(["setpriv", "--reuid", "nobody", "--regid", "nogroup",
                         "--clear-groups", RUNNER, "config", "view"],
