@@ -652,7 +652,7 @@ static int add(struct containers *c, __u64 mntns, const char *pid)
 static const struct entry *resolve(struct containers *c, __u64 mntns)
 {
 	char path[1024];
-	struct dirent *d;
+	struct dirent *d = NULL; /* none when there is no /proc */
 	DIR *dp;
 	int rc;
 

@@ -176,6 +176,17 @@ static void scan_begin__no_proc__error_at_end(void **state)
 	containers_free(c);
 }
 
+/* No /proc to look in: no container, and no read of the directory entry
+ * the search never had (it was left uninitialised). */
+static void lookup__no_proc__no_container(void **state)
+{
+	struct containers *c = containers_new("/nonexistent-root-of-test");
+
+	(void)state;
+	assert_null(containers_lookup(c, 12345));
+	containers_free(c);
+}
+
 static void scan__host_process__no_container(void **state)
 {
 	struct containers *c = containers_new(root);
@@ -792,6 +803,7 @@ int main(void)
 		cmocka_unit_test(scan__docker_root_set__names_from_there),
 		cmocka_unit_test(scan_begin__on_a_thread__same_as_scan),
 		cmocka_unit_test(scan_begin__no_proc__error_at_end),
+		cmocka_unit_test(lookup__no_proc__no_container),
 		cmocka_unit_test(scan__host_process__no_container),
 		cmocka_unit_test(parse_cgroup__short_or_uppercase_id__rejected),
 		cmocka_unit_test(
