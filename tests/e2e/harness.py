@@ -93,7 +93,8 @@ def sanitizer_reports():
         with open(path, errors="replace") as f:
             text = f.read()
         os.unlink(path)
-        reports.append(text)
+        if text.strip():
+            reports.append(text)
     return reports
 
 
