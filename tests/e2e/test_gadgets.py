@@ -358,8 +358,11 @@ def output_columns(env):
     eq(header.rstrip(), "RUNTIME.CONTAINERNAME".ljust(CTR_W) + " " +
        "COMM".ljust(COMM_W) + " " + "PID".rjust(PID_W) + " ARGS",
        "header layout")
+    # a cell is its text as Go's strconv.Quote writes it, without the
+    # quotes (ig's textcolumns): '"' and '\\' escaped
+    quoted = c1["args"].replace("\\", "\\\\").replace('"', '\\"')
     eq(lines[1].rstrip(), ctr + "true".ljust(COMM_W) + " " +
-       str(c1["pid"]).rjust(PID_W) + " " + c1["args"], "row 1")
+       str(c1["pid"]).rjust(PID_W) + " " + quoted, "row 1")
     cut = c2["args"][:args_w - 1] + "…"
     eq(lines[2].rstrip(), ctr + "true".ljust(COMM_W) + " " +
        str(c2["pid"]).rjust(PID_W) + " " + cut, "row 2 (ARGS cut at 40)")
