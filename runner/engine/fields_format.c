@@ -368,11 +368,14 @@ static bool go_unprintable(unsigned int cp)
 	return (cp & 0xfffe) == 0xfffe;
 }
 
+/* The bytes Go's strconv.Quote writes as a backslash and a letter, and
+ * those letters: field_quote() and field_unquote() read both ways. */
+static const char quoted_bytes[] = "\\\"\a\b\f\n\r\t\v";
+static const char quoted_letters[] = "\\\"abfnrtv";
+
 size_t field_quote(char *out, const char *s, size_t len)
 {
 	static const char hx[] = "0123456789abcdef";
-	/* what Go writes as a backslash and a letter */
-	static const char from[] = "\\\"\a\b\f\n\r\t\v", to[] = "\\\"abfnrtv";
 	const unsigned char *u = (const unsigned char *)s;
 	size_t n = 0;
 
@@ -387,10 +390,10 @@ size_t field_quote(char *out, const char *s, size_t len)
 			out[n++] = (char)u[i];
 			continue;
 		}
-		k = u[i] ? strchr(from, u[i]) : NULL;
+		k = u[i] ? strchr(quoted_bytes, u[i]) : NULL;
 		if (k) {
 			out[n++] = '\\';
-			out[n++] = to[k - from];
+			out[n++] = quoted_letters[k - quoted_bytes];
 			continue;
 		}
 		l = u[i] < 0x80 ? 0 : utf8_len(u + i, len - i);
@@ -416,8 +419,6 @@ size_t field_quote(char *out, const char *s, size_t len)
 
 size_t field_unquote(char *out, const char *s, size_t len)
 {
-	/* the letters after a backslash field_quote() writes, and their bytes */
-	static const char to[] = "\\\"abfnrtv", from[] = "\\\"\a\b\f\n\r\t\v";
 	size_t n = 0;
 
 	for (size_t i = 0; i < len; i++) {
@@ -428,9 +429,9 @@ size_t field_unquote(char *out, const char *s, size_t len)
 			out[n++] = s[i];
 			continue;
 		}
-		k = strchr(to, s[++i]);
+		k = strchr(quoted_letters, s[++i]);
 		if (k && *k) {
-			out[n++] = from[k - to];
+			out[n++] = quoted_bytes[k - quoted_letters];
 			continue;
 		}
 		digits = s[i] == 'x' ? 2 : s[i] == 'u' ? 4 : 8;
@@ -441,25 +442,9 @@ size_t field_unquote(char *out, const char *s, size_t len)
 			    (unsigned int)(h <= '9' ? h - '0' :
 						      (h | 0x20) - 'a' + 10);
 		}
-		if (digits == 2 && v >= 0x80) {
-			/* a byte that is not UTF-8: U+FFFD */
-			memcpy(out + n, "\xef\xbf\xbd", 3);
-			n += 3;
-		} else if (v < 0x80) {
-			out[n++] = (char)v;
-		} else if (v < 0x800) {
-			out[n++] = (char)(0xc0 | v >> 6);
-			out[n++] = (char)(0x80 | (v & 0x3f));
-		} else if (v < 0x10000) {
-			out[n++] = (char)(0xe0 | v >> 12);
-			out[n++] = (char)(0x80 | ((v >> 6) & 0x3f));
-			out[n++] = (char)(0x80 | (v & 0x3f));
-		} else {
-			out[n++] = (char)(0xf0 | v >> 18);
-			out[n++] = (char)(0x80 | ((v >> 12) & 0x3f));
-			out[n++] = (char)(0x80 | ((v >> 6) & 0x3f));
-			out[n++] = (char)(0x80 | (v & 0x3f));
-		}
+		/* a \x byte that is not UTF-8 reads as U+FFFD */
+		n += utf8_encode(out + n,
+				 digits == 2 && v >= 0x80 ? 0xfffd : v);
 	}
 	return n;
 }
