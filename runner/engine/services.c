@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 
 #include "common/cleanup.h"
+#include "runner/engine/cgroup2.h"
 #include "runner/engine/loaded.h"
 #include "runner/engine/services.h"
 #include "runner/engine/uprobes.h"
@@ -130,6 +131,31 @@ bool services_attaches(const struct bpf_program *p)
 	       is_prefix(sec, "tc") || uprobes_by_library(sec);
 }
 
+/*
+ * The enricher's hooks on bind, on the cgroup v2 root (every socket of the
+ * host): they run on a bind only, where syscall tracepoints on bind(2)
+ * would put every syscall of the host on the slow path.  The links go
+ * with the skeleton.
+ */
+static int attach_post_bind(struct sockets_bpf *e, struct error **err)
+{
+	int fd = cgroup2_root_fd(err);
+
+	if (fd < 0)
+		return error_prefix(err, "socket enricher");
+	e->links.post_bind4 =
+		bpf_program__attach_cgroup(e->progs.post_bind4, fd);
+	if (!e->links.post_bind4)
+		return error_set(err, errno,
+				 "socket enricher: attach post_bind4");
+	e->links.post_bind6 =
+		bpf_program__attach_cgroup(e->progs.post_bind6, fd);
+	if (!e->links.post_bind6)
+		return error_set(err, errno,
+				 "socket enricher: attach post_bind6");
+	return 0;
+}
+
 /* Start the enricher and have the gadget share its map. */
 static int share_sockets(struct services *s, struct bpf_map *m,
 			 struct error **err)
@@ -146,6 +172,8 @@ static int share_sockets(struct services *s, struct bpf_map *m,
 		rc = sockets_bpf__attach(s->enricher);
 		if (rc)
 			return error_set(err, -rc, "socket enricher: attach");
+		if (attach_post_bind(s->enricher, err))
+			return -1;
 		/* the sockets already open */
 		l = bpf_program__attach_iter(s->enricher->progs.seed_sockets,
 					     NULL);

@@ -357,6 +357,13 @@ def wakeups(pid):
     return n
 
 
+def bpftool(*args):
+    """bpftool -j ARGS, its JSON parsed."""
+    out = subprocess.run(["bpftool", "-j", *args], capture_output=True,
+                         text=True, check=True, timeout=300).stdout
+    return json.loads(out)
+
+
 def fdinfos(pid):
     """/proc/PID/fdinfo of each open file of process pid, as dicts
     (map_id, prog_id, map_type, max_entries... for BPF objects)."""

@@ -26,8 +26,8 @@ import time
 import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (ROOT, Fail, Netns, Runner, check, eq, main,  # noqa: E402
-                     stop_procs, test)
+from harness import (ROOT, Fail, Netns, Runner, bpftool, check,  # noqa: E402
+                     eq, main, stop_procs, test)
 from gadget_env import (build_images, dnsmasq, header_cell,  # noqa: E402
                         json_lines, one, pick, rfc3339, run_client, run_sync,
                         stop, stop_all, usage_error, wait_json, wait_until)
@@ -634,12 +634,6 @@ def max_events_stops_after_exactly_n(env):
 
 
 # ---- params -----------------------------------------------------------------
-
-
-def bpftool(*args):
-    out = subprocess.run(["bpftool", "-j", *args], capture_output=True,
-                         text=True, check=True, timeout=300).stdout
-    return json.loads(out)
 
 
 def prog_ids(name):

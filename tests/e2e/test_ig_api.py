@@ -48,7 +48,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (ROOT, RUNNER, Fail, Netns, Runner,  # noqa: E402
-                     all_stopped, check, eq, link, main, read_pty, sh, test)
+                     all_stopped, bpftool, check, eq, fdinfos, link, main,
+                     read_pty, sh, test)
 from gadget_env import (build_images, header_cell, run_sync, stop,  # noqa: E402
                         usage_error)
 
@@ -193,6 +194,118 @@ def filters_and_fields_go_to_the_data_sources_that_have_them(env):
     eq([e for e in evs if "datagrams" in e and e["netns_id"] == ino],
        [{"netns_id": ino, "datagrams": 4}], "ds: prefixes: map iterator")
 
+
+# A server started after the runner: tells its pid, waits to be moved to a
+# cgroup of its own (before it makes its socket: a socket belongs to its
+# maker's cgroup), binds PORT on the address argv[1] (its family's), tells
+# its mount namespace and cgroup, then waits for one datagram and sends
+# nothing.
+BIND_LATE = f"""
+import os, socket, sys
+print(os.getpid(), flush=True)
+sys.stdin.readline()
+fam = socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET
+srv = socket.socket(fam, socket.SOCK_DGRAM)
+srv.bind((sys.argv[1], {PORT}))
+with open("/proc/self/cgroup") as f:
+    cg = [ln.split(":", 2)[2].strip() for ln in f if ln.startswith("0::")]
+print(os.stat("/proc/self/ns/mnt").st_ino, cg[0], flush=True)
+srv.settimeout(30)
+srv.recvfrom(16)
+"""
+
+# One datagram to PORT at argv[1], from a socket never bound.
+SEND_ONE = f"""
+import socket, sys
+fam = socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET
+socket.socket(fam, socket.SOCK_DGRAM).sendto(b"ping", (sys.argv[1], {PORT}))
+"""
+
+
+def cgroup2_mount():
+    """Where the cgroup v2 hierarchy is mounted (the runner mounts it if
+    nothing had)."""
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            pre, post = line.split(" - ", 1)
+            if post.split()[0] == "cgroup2" and pre.split()[3] == "/":
+                return pre.split()[4]
+    raise Fail("no cgroup2 mount")
+
+
+def bind_late(env, addr):
+    """A BIND_LATE server on addr in the test's namespace and a cgroup of
+    its own, sent one datagram once bound: its pid, mount namespace and
+    cgroup."""
+    cg = os.path.join(cgroup2_mount(), f"igapi-bind-{os.getpid()}")
+    os.mkdir(cg)
+    srv = None
+    try:
+        # (ip netns exec mounts a /sys of the namespace's: moved from here)
+        srv = env.ns.popen(f"python3 -c '{BIND_LATE}' {addr}",
+                           stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                           text=True)
+        pid = srv.stdout.readline().strip()
+        with open(os.path.join(cg, "cgroup.procs"), "w") as f:
+            f.write(pid)
+        srv.stdin.write("bind\n")
+        srv.stdin.flush()
+        mntns, cgroup = srv.stdout.readline().split()
+        env.ns.run(f"python3 -c '{SEND_ONE}' {addr}")
+        eq(srv.wait(timeout=30), 0, f"server on {addr} got the datagram")
+        return int(pid), int(mntns), cgroup
+    finally:
+        if srv is not None and srv.poll() is None:
+            srv.kill()
+            srv.wait(timeout=30)
+        os.rmdir(cg)
+
+
+@test
+def enricher_knows_a_server_bound_after_start_in_another_netns_and_cgroup(
+        env):
+    """bind(2) of a server started after the runner, in a network
+    namespace and a cgroup v2 of its own, IPv4 and IPv6: the datagram it
+    receives (seen before the server reads it, so only bind can have told
+    the enricher) names it.  The enricher hooks bind with cgroup programs
+    on the cgroup v2 root, not with syscall tracepoints (which would put
+    every syscall of the host on the slow path): the runner has none."""
+    r = run(env, "ig_sockets:latest", "--port", str(PORT))
+    try:
+        perf = [p for p in bpftool("perf", "show")
+                if p.get("pid") == r.proc.pid]
+        eq([p for p in perf if p.get("tracepoint", "").startswith("sys_")],
+           [], "syscall tracepoints of the runner")
+        mine = {int(i["prog_id"]) for i in fdinfos(r.proc.pid)
+                if "prog_id" in i}
+        # beside others' programs (BPF_F_ALLOW_MULTI), as allowing ones
+        hooked = {(p["name"], p["attach_type"], p["attach_flags"]) for p in
+                  bpftool("cgroup", "show", cgroup2_mount())
+                  if p["id"] in mine and "post_bind" in p["attach_type"]}
+        eq(sorted(hooked),
+           [("post_bind4", "cgroup_inet4_post_bind", "multi"),
+            ("post_bind6", "cgroup_inet6_post_bind", "multi")],
+           "the runner's hooks on bind, on the cgroup v2 root")
+        servers = {}
+        for ipv6, addr in ((0, "127.0.0.1"), (1, "::1")):
+            servers[ipv6] = bind_late(env, addr)
+            r.wait_for(lambda e: e.get("dport") == PORT
+                       and e.get("ingress") == 1 and e.get("ipv6") == ipv6)
+    finally:
+        stop(r)
+    ino = env.ns.inode()
+    for ipv6, (pid, mntns, cgroup) in servers.items():
+        check(cgroup not in ("/", ""), f"server in a cgroup of its own: "
+              f"{cgroup}")
+        got = [e for e in r.events() if e.get("dport") == PORT
+               and e.get("ingress") == 1 and e.get("ipv6") == ipv6]
+        eq(len(got), 1, f"datagrams to the server, ipv6={ipv6}: {got}")
+        e = got[0]
+        eq(e["netns_id"], ino, "namespace of the datagram")
+        eq(e["found"], 1, f"enricher knew the server bound after start: {e}")
+        eq(e["proc"]["pid"], pid, "pid of the server")
+        eq(e["proc"]["comm"], "python3", "comm")
+        eq(e["proc"]["mntns_id"], mntns, "mount namespace of the server")
 
 # fchmod(2) with known modes on a known file, then a busy second.
 FILES = """

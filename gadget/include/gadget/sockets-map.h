@@ -5,8 +5,9 @@
  * gadget_sockets maps {netns, family, protocol, local port} to a struct
  * gadget_socket_value (types.h).  The gadget only declares the map: the
  * runner replaces it, before load, with the map of its own socket enricher,
- * which fills it from tracepoints and an iterator over open sockets (no
- * kprobes), and tells the loader the value's real layout for CO-RE.
+ * which fills it from tracepoints, cgroup hooks on bind and an iterator
+ * over open sockets (no kprobes), and tells the loader the value's real
+ * layout for CO-RE.
  *
  * Socket filters and tc programs define GADGET_TYPE_NETWORKING and look a
  * packet up with gadget_socket_lookup(skb) (its local end by skb->pkt_type)

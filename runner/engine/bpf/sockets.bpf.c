@@ -5,12 +5,15 @@
  * TCP or UDP socket, keyed by {netns, family, protocol, local port}.
  *
  * Filled without kprobes: an iterator over every open file (sockets that
- * existed before the runner, run once at start), bind(2) (servers started
- * later), and the hooks that run in the context of a task using a socket:
- * the egress queue (a client's first packet, before any packet tap sees
- * it) and the send/receive length tracepoints.  Packets queued from
- * softirq run on an unrelated task and are skipped.  An LRU map: closed
- * sockets age out.
+ * existed before the runner, run once at start), and the hooks that run
+ * in the context of a task using a socket: bind (servers started later:
+ * cgroup/post_bind4 and cgroup/post_bind6 on the cgroup v2 root, which
+ * run only on a bind that took a port, in any cgroup or network
+ * namespace; syscall tracepoints on bind(2) would put every syscall of
+ * the host on the kernel's slow path while the enricher runs), the egress
+ * queue (a client's first packet, before any packet tap sees it) and the
+ * send/receive length tracepoints.  Packets queued from softirq run on an
+ * unrelated task and are skipped.  An LRU map: closed sockets age out.
  */
 #include <vmlinux.h>
 #include <bpf/bpf_helpers.h>
@@ -23,10 +26,11 @@
 #define AF_INET 2
 #define AF_INET6 10
 #define PF_KTHREAD 0x00200000
-#define S_IFMT 00170000
-#define S_IFSOCK 0140000
 
 char LICENSE[] SEC("license") = "GPL";
+
+/* A cgroup sock program's context as the struct sock it is (Linux 6.2) */
+extern void *bpf_cast_to_kern_ctx(void *) __ksym;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -34,14 +38,6 @@ struct {
 	__type(key, struct sockets_key);
 	__type(value, struct sockets_value);
 } gadget_sockets SEC(".maps");
-
-/* bind(2) in flight: thread -> fd */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u64);
-	__type(value, __u32);
-} binds SEC(".maps");
 
 /* Softirqs running on this CPU (they do not nest on a CPU). */
 struct {
@@ -167,58 +163,32 @@ int BPF_PROG(sock_recv_length, struct sock *sk, int ret, int flags)
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_bind")
-int sys_enter_bind(struct trace_event_raw_sys_enter *ctx)
+/*
+ * A bind that took a port, in the binding task's context: a server
+ * started after the runner, known before it receives anything.  Attached
+ * to the cgroup v2 root with BPF_F_ALLOW_MULTI (every socket of the host,
+ * in any cgroup or network namespace), beside whatever others attached
+ * there.  The same entry as the iterator's (the task read through
+ * bpf_get_current_task(), there for CAP_PERFMON).
+ */
+static __always_inline int post_bind(struct bpf_sock *ctx)
 {
-	__u64 tid = bpf_get_current_pid_tgid();
-	__u32 fd = (__u32)ctx->args[0];
+	struct sock *sk = bpf_cast_to_kern_ctx(ctx);
 
-	bpf_map_update_elem(&binds, &tid, &fd, BPF_ANY);
-	return 0;
+	own(sk, (struct task_struct *)bpf_get_current_task(), false);
+	return 1; /* allowed: the hook only looks */
 }
 
-/* The socket behind fd of task, or NULL. */
-static __always_inline struct sock *task_fd_sock(struct task_struct *task,
-						 __u32 fd)
+SEC("cgroup/post_bind4")
+int post_bind4(struct bpf_sock *ctx)
 {
-	struct file **fds = BPF_CORE_READ(task, files, fdt, fd);
-	unsigned int max = BPF_CORE_READ(task, files, fdt, max_fds);
-	struct socket *sock;
-	struct file *f = NULL;
-	umode_t mode;
-
-	if (fd >= max)
-		return NULL;
-	bpf_core_read(&f, sizeof(f), &fds[fd]);
-	if (!f)
-		return NULL;
-	mode = BPF_CORE_READ(f, f_inode, i_mode);
-	if ((mode & S_IFMT) != S_IFSOCK)
-		return NULL;
-	sock = BPF_CORE_READ(f, private_data);
-	return sock ? BPF_CORE_READ(sock, sk) : NULL;
+	return post_bind(ctx);
 }
 
-SEC("tracepoint/syscalls/sys_exit_bind")
-int sys_exit_bind(struct trace_event_raw_sys_exit *ctx)
+SEC("cgroup/post_bind6")
+int post_bind6(struct bpf_sock *ctx)
 {
-	__u64 tid = bpf_get_current_pid_tgid();
-	struct task_struct *task;
-	struct sock *sk;
-	__u32 *fdp, fd;
-
-	fdp = bpf_map_lookup_elem(&binds, &tid);
-	if (!fdp)
-		return 0;
-	fd = *fdp;
-	bpf_map_delete_elem(&binds, &tid);
-	if (ctx->ret != 0)
-		return 0;
-	task = (struct task_struct *)bpf_get_current_task();
-	sk = task_fd_sock(task, fd);
-	if (sk)
-		own(sk, task, false);
-	return 0;
+	return post_bind(ctx);
 }
 
 /* Run once at start: every socket already open. */
