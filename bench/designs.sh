@@ -18,10 +18,7 @@ cd "$(dirname "$0")/.."
 }
 rounds=$1 secs=$2 load=$3
 shift 3
-lockdir=/dev/shm
-[ -d $lockdir ] || lockdir=${TMPDIR:-/tmp}
-exec 9>"$lockdir/runner-dns-traffic.lock"
-flock -x 9
+. bench/lock.sh
 export BENCH_LOCK_HELD=1
 for r in $(seq 1 "$rounds"); do
 	dirs=("$@")

@@ -6,16 +6,9 @@
 BUILD=${BUILD:-build}
 GADGET=${GADGET:-gadget/trace_dns}
 [ "$(id -u)" -eq 0 ] || exec tools/asroot.sh "$0" "$@"
-# Load at full rate reaches every host-wide tracer on the machine: wait
-# until no end-to-end test runs (they hold this lock shared), and keep
-# them waiting while the bench runs. /dev/shm: shared with chroots too.
-lockdir=/dev/shm
-[ -d $lockdir ] || lockdir=${TMPDIR:-/tmp}
-# bench/designs.sh holds it over all its runs (BENCH_LOCK_HELD=1).
-if [ -z "${BENCH_LOCK_HELD:-}" ]; then
-	exec 9>"$lockdir/runner-dns-traffic.lock"
-	flock -x 9
-fi
+# Load at full rate reaches every host-wide tracer on the machine: no
+# end-to-end test runs meanwhile.
+. bench/lock.sh
 
 tmp=$(mktemp -d)
 # per run: other benchmarks may be running on the machine
