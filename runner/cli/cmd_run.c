@@ -178,7 +178,9 @@ static void usage(FILE *f)
 	      "  -c, --containername NAME[,NAME]\n"
 	      "                       only events of these containers (podman,\n"
 	      "                       docker, containerd, cri-o); !NAME: all\n"
-	      "                       but NAME (also --runtime-containername)\n"
+	      "                       but NAME (also --runtime-containername);\n"
+	      "                       iter/tcp, iter/udp run in their network\n"
+	      "                       namespaces only (else in every one)\n"
 	      "  -r, --runtimes LIST  only containers of these runtimes are\n"
 	      "                       known (docker, containerd, cri-o, podman;\n"
 	      "                       the others' processes are the host's)\n" CLI_CONTAINERD_NS_HELP

@@ -665,10 +665,6 @@ static bool is_snapshot_prog(const struct gadget *g, const char *prog)
 	return false;
 }
 
-/*
- * Run an iterator program once, reading it to the end.  With fn, its
- * output is cut into records of rec_size bytes, each passed to fn.
- */
 /* The fd of the map GADGET_ITER_TARGET_MAP names for program prog, or -1. */
 static int iter_target_map(struct bpf_object *obj, struct bpf_program *p)
 {
@@ -692,51 +688,139 @@ static int iter_target_map(struct bpf_object *obj, struct bpf_program *p)
 	return -1;
 }
 
-static int run_iter(struct bpf_object *obj, struct bpf_program *p,
-		    size_t rec_size, gadget_event_fn fn, void *ctx,
-		    struct error **err)
+/*
+ * Iterators whose kernel side walks the network namespace of the task
+ * that makes the iterator (bpf_iter_create(): bpf_iter_init_seq_net()
+ * takes current's): run once in each namespace of the run, as ig runs its
+ * tcp and udp ones in each container's.
+ */
+static bool iter_per_netns(const struct bpf_program *p)
 {
-	int map_fd = iter_target_map(obj, p);
-	union bpf_iter_link_info info = { .map.map_fd = map_fd };
-	LIBBPF_OPTS(bpf_iter_attach_opts, opts, .link_info = &info,
-		    .link_info_len = sizeof(info));
-	struct bpf_link *l =
-		bpf_program__attach_iter(p, map_fd >= 0 ? &opts : NULL);
-	char buf[16384];
+	static const char *const kinds[] = { "iter/tcp", "iter/udp",
+					     "iter/unix", "iter/netlink",
+					     "iter/ipv6_route" };
+	const char *sec = bpf_program__section_name(p);
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strcmp(sec, kinds[i]))
+			return true;
+	return false;
+}
+
+bool gadget_iters_per_netns(const struct gadget *g)
+{
+	struct bpf_program *p;
+
+	for_each_loaded_program (p, g->obj)
+		if (iter_per_netns(p))
+			return true;
+	return false;
+}
+
+void gadget_set_netns_walk(struct gadget *g, gadget_netns_walk walk, void *ctx)
+{
+	g->netns_walk = walk;
+	g->netns_walk_ctx = ctx;
+}
+
+/* What an iterator's read takes at once: records up to this size. */
+#define ITER_BUF_SIZE 16384
+
+/* One iterator program being run: its link, where its records go. */
+struct iter_run {
+	struct bpf_link *l;
+	const char *name;
+	size_t rec_size;
+	gadget_event_fn fn;
+	void *ctx;
+	int fd; /* the iterator made in a namespace (iter_create()) */
+};
+
+/* Read iterator fd to the end; with r->fn, its output is cut into
+ * records of r->rec_size bytes, each passed to r->fn. */
+static int iter_read(const struct iter_run *r, int fd, struct error **err)
+{
+	char buf[ITER_BUF_SIZE];
 	size_t have = 0;
 	ssize_t n;
-	int fd;
 
-	if (!l)
-		return error_set(err, errno, "attach iterator %s",
-				 bpf_program__name(p));
-	fd = bpf_iter_create(bpf_link__fd(l));
-	if (fd < 0) {
-		bpf_link__destroy(l);
-		return error_set(err, -fd, "create iterator %s",
-				 bpf_program__name(p));
-	}
-	if (fn && (rec_size == 0 || rec_size > sizeof(buf)))
-		fn = NULL;
 	while ((n = read(fd, buf + have, sizeof(buf) - have)) > 0) {
 		size_t off = 0;
 
-		if (!fn)
+		if (!r->fn)
 			continue;
 		have += n;
-		while (have - off >= rec_size) {
-			fn(ctx, buf + off, rec_size);
-			off += rec_size;
+		while (have - off >= r->rec_size) {
+			r->fn(r->ctx, buf + off, r->rec_size);
+			off += r->rec_size;
 		}
 		memmove(buf, buf + off, have - off);
 		have -= off;
 	}
-	close(fd);
-	bpf_link__destroy(l);
 	if (n < 0)
-		return error_set(err, errno, "read iterator %s",
-				 bpf_program__name(p));
+		return error_set(err, errno, "read iterator %s", r->name);
 	return 0;
+}
+
+static int iter_create(void *ctx, struct error **err)
+{
+	struct iter_run *r = ctx;
+
+	r->fd = bpf_iter_create(bpf_link__fd(r->l));
+	if (r->fd < 0)
+		return error_set(err, -r->fd, "create iterator %s", r->name);
+	return 0;
+}
+
+/* The iterator made in namespace nsfd, read here. */
+static int iter_in_netns(void *ctx, int nsfd, unsigned long ino,
+			 struct error **err)
+{
+	struct iter_run *r = ctx;
+	int rc;
+
+	if (netns_call_in(nsfd, iter_create, r, err))
+		return error_prefix(err, "netns %lu", ino);
+	rc = iter_read(r, r->fd, err);
+	close(r->fd);
+	return rc;
+}
+
+/*
+ * Run an iterator program once, reading it to the end.  With fn, its
+ * output is cut into records of rec_size bytes, each passed to fn.  One
+ * that walks a network namespace runs in each of the run's (the
+ * gadget_set_netns_walk() walk), else in the runner's own.
+ */
+static int run_iter(struct gadget *g, struct bpf_program *p, size_t rec_size,
+		    gadget_event_fn fn, void *ctx, struct error **err)
+{
+	int map_fd = iter_target_map(g->obj, p);
+	union bpf_iter_link_info info = { .map.map_fd = map_fd };
+	LIBBPF_OPTS(bpf_iter_attach_opts, opts, .link_info = &info,
+		    .link_info_len = sizeof(info));
+	struct iter_run r = { .name = bpf_program__name(p),
+			      .rec_size = rec_size,
+			      .fn = fn,
+			      .ctx = ctx };
+	int rc;
+
+	if (fn && (rec_size == 0 || rec_size > ITER_BUF_SIZE))
+		r.fn = NULL;
+	r.l = bpf_program__attach_iter(p, map_fd >= 0 ? &opts : NULL);
+	if (!r.l)
+		return error_set(err, errno, "attach iterator %s", r.name);
+	if (g->netns_walk && iter_per_netns(p)) {
+		rc = g->netns_walk(g->netns_walk_ctx, iter_in_netns, &r, err);
+	} else {
+		rc = iter_create(&r, err);
+		if (!rc) {
+			rc = iter_read(&r, r.fd, err);
+			close(r.fd);
+		}
+	}
+	bpf_link__destroy(r.l);
+	return rc;
 }
 
 int gadget_snapshot(struct gadget *g, size_t i, gadget_event_fn fn, void *ctx,
@@ -762,7 +846,7 @@ int gadget_snapshot(struct gadget *g, size_t i, gadget_event_fn fn, void *ctx,
 		if (size <= 0)
 			return error_set(err, 0, "snapshotter %s: bad type",
 					 t->name);
-		if (run_iter(g->obj, p, size, fn, ctx, err))
+		if (run_iter(g, p, size, fn, ctx, err))
 			return -1;
 	}
 	fn(ctx, NULL, 0); /* one batch: every program's records */
@@ -952,7 +1036,7 @@ int gadget_start(struct gadget *g, struct error **err)
 	for_each_loaded_program (p, g->obj) {
 		if (!strncmp(bpf_program__section_name(p), "iter/", 5) &&
 		    !is_snapshot_prog(g, bpf_program__name(p)) &&
-		    run_iter(g->obj, p, 0, NULL, NULL, err))
+		    run_iter(g, p, 0, NULL, NULL, err))
 			return -1;
 	}
 	for_each_loaded_program (p, g->obj) {

@@ -15,6 +15,7 @@
 #include "common/error.h"
 #include "runner/engine/gadget_api.h"
 #include "runner/engine/host.h"
+#include "runner/engine/netns.h"
 #include "runner/engine/services.h"
 
 struct btf;
@@ -160,6 +161,18 @@ typedef int (*gadget_event_fn)(void *ctx, const void *data, size_t size);
 /* Subscribe to tracer i's events. */
 int gadget_subscribe(struct gadget *g, size_t i, gadget_event_fn fn, void *ctx,
 		     struct error **err);
+/*
+ * Where iterators that walk a network namespace's sockets (iter/tcp,
+ * iter/udp, iter/unix, iter/netlink, iter/ipv6_route) run: walk calls
+ * visit once per namespace (netns_each(): every one of the host's, or
+ * the selected containers'), and each is made and read there.  Without
+ * it, or for other iterators: in the runner's own namespace.
+ */
+typedef int (*gadget_netns_walk)(void *ctx, netns_visit_fn visit, void *vctx,
+				 struct error **err);
+void gadget_set_netns_walk(struct gadget *g, gadget_netns_walk walk, void *ctx);
+/* Has the gadget (loaded) iterators of that kind? */
+bool gadget_iters_per_netns(const struct gadget *g);
 /* Run snapshotter i's iterators and pass each record to fn, then NULL. */
 int gadget_snapshot(struct gadget *g, size_t i, gadget_event_fn fn, void *ctx,
 		    struct error **err);

@@ -79,6 +79,8 @@ struct gadget {
 	struct mapahead *ahead; /* its maps made ahead, or NULL */
 	char *iface; /* tc classifiers only there (ig's --iface), or NULL */
 	bool uprobes_selective; /* gadget_select_uprobes() */
+	gadget_netns_walk netns_walk; /* NULL: the runner's namespace */
+	void *netns_walk_ctx;
 };
 
 static inline double now_sec(void)

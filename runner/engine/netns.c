@@ -75,6 +75,11 @@ struct netns_set {
 	bool marking; /* visit() marks what it finds mounted */
 };
 
+/* Called with each namespace a scan finds at path: its inode must be
+ * want (0: any). */
+typedef int (*visit_fn)(void *ctx, const char *path, unsigned long want,
+			struct error **err);
+
 static void exec_hook_new(struct netns_set *set);
 static void exec_hook_free(struct netns_set *set);
 static int scan_locked(struct netns_set *set, struct error **err);
@@ -306,9 +311,10 @@ static int attach_one(struct netns_set *set, const char *path,
 }
 
 /* want: the inode path must have (0: any) */
-static int visit(struct netns_set *set, const char *path, unsigned long want,
+static int visit(void *ctx, const char *path, unsigned long want,
 		 struct error **err)
 {
+	struct netns_set *set = ctx;
 	struct netns_entry *e;
 	struct stat st;
 
@@ -327,7 +333,7 @@ static int visit(struct netns_set *set, const char *path, unsigned long want,
 	return 0;
 }
 
-static int scan_dir(struct netns_set *set, const char *dir, bool procfs,
+static int scan_dir(const char *dir, bool procfs, visit_fn fn, void *ctx,
 		    struct error **err)
 {
 	char path[512];
@@ -348,7 +354,7 @@ static int scan_dir(struct netns_set *set, const char *dir, bool procfs,
 		} else {
 			snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
 		}
-		rc = visit(set, path, 0, err);
+		rc = fn(ctx, path, 0, err);
 	}
 	closedir(dp);
 	return rc;
@@ -359,7 +365,7 @@ static int scan_dir(struct netns_set *set, const char *dir, bool procfs,
  * (nsfs mounts whose root is net:[N]): `ip netns add`, podman's and CNI's
  * /run/netns, docker's exec root, each there before its first process.
  */
-static int scan_mountinfo(struct netns_set *set, struct error **err)
+static int scan_mountinfo(visit_fn fn, void *ctx, struct error **err)
 {
 	cleanup_fclose FILE *f = fopen("/proc/self/mountinfo", "re");
 	cleanup_free char *line = NULL;
@@ -377,7 +383,7 @@ static int scan_mountinfo(struct netns_set *set, struct error **err)
 			    2 ||
 		    strchr(point, '\\'))
 			continue;
-		rc = visit(set, point, ino, err);
+		rc = fn(ctx, point, ino, err);
 	}
 	return rc;
 }
@@ -407,7 +413,7 @@ static int scan_mounts_after(struct netns_set *set, uint64_t after,
 				   "listmount: %s: mount table read whole",
 				   strerror(errno));
 			set->by_id = false;
-			return scan_mountinfo(set, err);
+			return scan_mountinfo(visit, set, err);
 		}
 		for (i = 0; i < n && !rc; i++) {
 			after = ids[i];
@@ -424,7 +430,7 @@ static int scan_mounts_after(struct netns_set *set, uint64_t after,
 static int scan_mounts(struct netns_set *set, struct error **err)
 {
 	return set->by_id ? scan_mounts_after(set, 0, err) :
-			    scan_mountinfo(set, err);
+			    scan_mountinfo(visit, set, err);
 }
 
 int netns_mounts_fd(const struct netns_set *set)
@@ -545,8 +551,9 @@ static int scan_locked(struct netns_set *set, struct error **err)
 
 	set->gen++;
 	if (visit(set, "/proc/self/ns/net", 0, err) ||
-	    scan_dir(set, "/run/netns", false, err) ||
-	    scan_all_mounts(set, err) || scan_dir(set, "/proc", true, err))
+	    scan_dir("/run/netns", false, visit, set, err) ||
+	    scan_all_mounts(set, err) ||
+	    scan_dir("/proc", true, visit, set, err))
 		return -1;
 	for (i = 0; i < set->n;) {
 		if (set->entries[i].gen == set->gen ||
@@ -716,4 +723,76 @@ int netns_noted(struct netns_set *set, struct error **err)
 	else
 		error_free(e);
 	return -1;
+}
+
+struct each {
+	netns_visit_fn fn;
+	void *ctx;
+	unsigned long *seen; /* the namespaces told: a few per host */
+	size_t n, cap;
+};
+
+static bool each_seen(const struct each *w, unsigned long ino)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (w->seen[i] == ino)
+			return true;
+	return false;
+}
+
+static int each_visit(void *ctx, const char *path, unsigned long want,
+		      struct error **err)
+{
+	struct each *w = ctx;
+	cleanup_close int nsfd = -1;
+	struct statfs fs;
+	struct stat st;
+
+	/* most processes share a namespace told already: no open */
+	if (stat(path, &st) < 0 || (want && st.st_ino != want) ||
+	    each_seen(w, st.st_ino))
+		return 0;
+	/* as attach_one(): gone meanwhile, or not a namespace */
+	nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0 || fstat(nsfd, &st) < 0 || (want && st.st_ino != want) ||
+	    fstatfs(nsfd, &fs) < 0 || fs.f_type != NSFS_MAGIC ||
+	    each_seen(w, st.st_ino))
+		return 0;
+	if (grow_array((void **)&w->seen, &w->cap, w->n + 1, sizeof(*w->seen),
+		       32))
+		return error_set(err, ENOMEM, "netns");
+	w->seen[w->n++] = st.st_ino;
+	return w->fn(w->ctx, nsfd, st.st_ino, err);
+}
+
+int netns_each(netns_visit_fn fn, void *ctx, struct error **err)
+{
+	struct each w = { .fn = fn, .ctx = ctx };
+	int rc;
+
+	rc = each_visit(&w, "/proc/self/ns/net", 0, err) ||
+	     scan_dir("/run/netns", false, each_visit, &w, err) ||
+	     scan_mountinfo(each_visit, &w, err) ||
+	     scan_dir("/proc", true, each_visit, &w, err);
+	free(w.seen);
+	return rc ? -1 : 0;
+}
+
+int netns_call_in(int nsfd, int (*fn)(void *ctx, struct error **err), void *ctx,
+		  struct error **err)
+{
+	cleanup_close int self =
+		open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	int rc;
+
+	if (self < 0)
+		return error_set(err, errno, "open /proc/thread-self/ns/net");
+	if (setns(nsfd, CLONE_NEWNET) < 0)
+		return error_set(err, errno, "enter network namespace");
+	rc = fn(ctx, err);
+	if (setns(self, CLONE_NEWNET) < 0)
+		return rc ? -1 :
+			    error_set(err, errno,
+				      "return to own network namespace");
+	return rc;
 }

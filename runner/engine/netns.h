@@ -47,4 +47,22 @@ bool netns_mounts_pending(const struct netns_set *set);
  * any. */
 int netns_noted(struct netns_set *set, struct error **err);
 
+/* A network namespace: nsfd an open descriptor of it (the caller's to
+ * keep only for the call), ino its inode number. */
+typedef int (*netns_visit_fn)(void *ctx, int nsfd, unsigned long ino,
+			      struct error **err);
+/*
+ * Call fn once for every network namespace of the host now, as
+ * netns_scan() finds them (the runner's first, then bind mounts and
+ * processes'; not a thread's own), until fn fails.
+ */
+int netns_each(netns_visit_fn fn, void *ctx, struct error **err);
+/*
+ * Run fn(ctx) with the calling thread in network namespace nsfd, then
+ * back in the one it was in (the other threads stay where they are):
+ * fn's result, or -1 if the thread could not enter or come back.
+ */
+int netns_call_in(int nsfd, int (*fn)(void *ctx, struct error **err), void *ctx,
+		  struct error **err);
+
 #endif

@@ -5,15 +5,20 @@
  * behind runtime.* fields (containers.c); the host it needs (host.c).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/perf_event.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 
 #include "common/cleanup.h"
+#include "common/grow.h"
 #include "common/json.h"
 #include "metadata/metadata.h"
 #include "runner/engine/batch.h"
@@ -502,7 +507,9 @@ int session_select_containers(struct session *s, const char *list,
 			return error_prefix(err, "--containername");
 		done++;
 	}
-	if (!done && s->n_src)
+	/* a gadget whose iterators walk network namespaces: those run in
+	 * the selected containers' only (walk_netns()), as in ig */
+	if (!done && s->n_src && !(s->ctrs && gadget_iters_per_netns(s->g)))
 		return error_set(err, 0,
 				 "--containername: no data source has "
 				 "runtime.containerName (no mount namespace "
@@ -855,6 +862,85 @@ static bool selected(const struct session *s, const struct container_info *ci)
 		image_select_match(s->images, ci->image_id, ci->image_digest));
 }
 
+/* The selected containers' mount namespaces (containers_foreach()). */
+struct picked {
+	const struct session *s;
+	__u64 *mntns;
+	size_t n, cap;
+	bool short_of_memory;
+};
+
+static void pick_selected(void *ctx, __u64 mntns,
+			  const struct container_info *ci)
+{
+	struct picked *k = ctx;
+
+	if (!selected(k->s, ci) || k->short_of_memory)
+		return;
+	if (grow_array((void **)&k->mntns, &k->cap, k->n + 1, sizeof(*k->mntns),
+		       16)) {
+		k->short_of_memory = true;
+		return;
+	}
+	k->mntns[k->n++] = mntns;
+}
+
+/* Visit the network namespace of the container in mntns, unless one
+ * visited before (seen[0..*n]) was that namespace. */
+static int visit_container_netns(const struct session *s, __u64 mntns,
+				 __u64 *seen, size_t *n, netns_visit_fn visit,
+				 void *vctx, struct error **err)
+{
+	cleanup_close int fd = -1;
+	unsigned int pid;
+	char path[64];
+	struct stat st;
+	__u64 netns;
+	size_t i;
+
+	pid = containers_init_pid(s->ctrs, mntns, &netns);
+	if (!pid) /* ended meanwhile */
+		return 0;
+	for (i = 0; i < *n; i++)
+		if (seen[i] == netns)
+			return 0;
+	snprintf(path, sizeof(path), "/proc/%u/ns/net", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* gone, or another process took its pid */
+	if (fd < 0 || fstat(fd, &st) < 0 || st.st_ino != netns)
+		return 0;
+	seen[(*n)++] = netns;
+	return visit(vctx, fd, netns, err);
+}
+
+/*
+ * Where the gadget's network namespace iterators run: every namespace
+ * of the host, or, as in ig, each selected container's (once for the
+ * containers of a pod, which share theirs).
+ */
+static int walk_netns(void *ctx, netns_visit_fn visit, void *vctx,
+		      struct error **err)
+{
+	struct session *s = ctx;
+	struct picked k = { .s = s };
+	size_t i, n = 0;
+	int rc = 0;
+
+	if (!s->ctrs || !selects(s))
+		return netns_each(visit, vctx, err);
+	containers_foreach(s->ctrs, pick_selected, &k);
+	if (k.short_of_memory) {
+		free(k.mntns);
+		return error_set(err, ENOMEM, "selected containers");
+	}
+	/* k.mntns[0..i) are done, their namespaces in k.mntns[0..n) */
+	for (i = 0; i < k.n && !rc; i++)
+		rc = visit_container_netns(s, k.mntns[i], k.mntns, &n, visit,
+					   vctx, err);
+	free(k.mntns);
+	return rc;
+}
+
 /* A selective run's uprobes (as ig's): those of the selected containers. */
 static void select_uprobes(void *ctx, __u64 mntns,
 			   const struct container_info *ci)
@@ -915,6 +1001,7 @@ int session_start(struct session *s, int fd, struct error **err)
 		gadget_rest_unwanted(s->g);
 	if (s->ctrs && selects(s))
 		gadget_select_uprobes(s->g);
+	gadget_set_netns_walk(s->g, walk_netns, s);
 	engine_step("session opened");
 	if (prepare_host(s->g, err) || session_ops_start(s, err))
 		return -1;
