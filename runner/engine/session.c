@@ -492,6 +492,13 @@ int session_select_pods(struct session *s, int key, const char *value,
 	return 0;
 }
 
+/* Do the gadget's network namespace iterators select containers (where
+ * they run: walk_netns()), as in ig, without runtime.* fields? */
+static bool iters_select(const struct session *s)
+{
+	return s->ctrs && gadget_iters_per_netns(s->g);
+}
+
 int session_select_containers(struct session *s, const char *list,
 			      struct error **err)
 {
@@ -507,9 +514,7 @@ int session_select_containers(struct session *s, const char *list,
 			return error_prefix(err, "--containername");
 		done++;
 	}
-	/* a gadget whose iterators walk network namespaces: those run in
-	 * the selected containers' only (walk_netns()), as in ig */
-	if (!done && s->n_src && !(s->ctrs && gadget_iters_per_netns(s->g)))
+	if (!done && s->n_src && !iters_select(s))
 		return error_set(err, 0,
 				 "--containername: no data source has "
 				 "runtime.containerName (no mount namespace "
@@ -523,7 +528,12 @@ int session_select_containers(struct session *s, const char *list,
 
 int session_containers_only(struct session *s, struct error **err)
 {
-	if (session_add_filter(s, "runtime.containerId~.", err))
+	static const char expr[] = "runtime.containerId~.";
+	size_t i, known = 0;
+
+	for (i = 0; i < s->n_src; i++)
+		known += filter_fields_known(s->src[i].fs, expr);
+	if ((known || !iters_select(s)) && session_add_filter(s, expr, err))
 		return -1;
 	s->containers_only = true;
 	return 0;
@@ -875,7 +885,8 @@ static void pick_selected(void *ctx, __u64 mntns,
 {
 	struct picked *k = ctx;
 
-	if (!selected(k->s, ci) || k->short_of_memory)
+	/* no id: a namespace of the host's the containers know as such */
+	if (!ci || !ci->id[0] || !selected(k->s, ci) || k->short_of_memory)
 		return;
 	if (grow_array((void **)&k->mntns, &k->cap, k->n + 1, sizeof(*k->mntns),
 		       16)) {

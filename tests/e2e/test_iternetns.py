@@ -187,5 +187,32 @@ def containername_list_takes_each_namespace(env):
        "namespaces of the records")
 
 
+
+@test
+def host_false_keeps_every_containers_sockets(env):
+    """--host=false (a gadget without runtime.containerId): the iterators
+    run in every container's namespace, not in the ip netns one.  (Not
+    checked: the host's own, which other tests' containers on the host's
+    network, as `ctr run` makes them, share.)"""
+    evs = snapshot(env, "--host=false")
+    for c in ("a", "b"):
+        check_held(evs, f"container {c}", env.held[c])
+    for proto, found in held_sockets(evs, env.held["netns"]).items():
+        eq(found, [], f"the ip netns {proto} socket with --host=false")
+    check(env.held["netns"][2] not in {e["netns_id"] for e in evs},
+          "a record of the ip netns namespace with --host=false")
+
+
+@test
+def containername_exclusion_takes_the_other_containers(env):
+    """-c '!A' (every container but A): B's namespace, not A's, nor the
+    ip netns one, whose process is no container's."""
+    evs = snapshot(env, "-c", f"!{TAG}a")
+    check_held(evs, "container b", env.held["b"])
+    seen = {e["netns_id"] for e in evs}
+    for other in ("a", "netns"):
+        check(env.held[other][2] not in seen,
+              f"a record of {other}'s namespace with -c '!{TAG}a'")
+
 if __name__ == "__main__":
     main(setup, teardown)
