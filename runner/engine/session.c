@@ -432,9 +432,7 @@ void session_free(struct session *s)
 	gadget_free(s->g);
 	containers_free(s->ctrs);
 	stacks_free(s->stacks);
-	k8s_select_free(s->pods);
-	image_select_free(s->images);
-	free(s->ctr_names);
+	container_select_fini(&s->sel);
 	free(s);
 }
 
@@ -487,7 +485,7 @@ int session_select_pods(struct session *s, int key, const char *value,
 	static const char *const flags[] = { "namespace", "podname",
 					     "containername", "selector" };
 
-	if (k8s_select_add(&s->pods, key, value, err))
+	if (k8s_select_add(&s->sel.pods, key, value, err))
 		return error_prefix(err, "--k8s-%s", flags[key & 3]);
 	return 0;
 }
@@ -519,9 +517,9 @@ int session_select_containers(struct session *s, const char *list,
 				 "--containername: no data source has "
 				 "runtime.containerName (no mount namespace "
 				 "id)");
-	free(s->ctr_names);
-	s->ctr_names = strdup(list);
-	if (!s->ctr_names)
+	free(s->sel.names);
+	s->sel.names = strdup(list);
+	if (!s->sel.names)
 		return error_set(err, ENOMEM, "--containername");
 	return 0;
 }
@@ -535,7 +533,7 @@ int session_containers_only(struct session *s, struct error **err)
 		known += filter_fields_known(s->src[i].fs, expr);
 	if ((known || !iters_select(s)) && session_add_filter(s, expr, err))
 		return -1;
-	s->containers_only = true;
+	s->sel.containers_only = true;
 	return 0;
 }
 
@@ -575,7 +573,7 @@ int session_select_images(struct session *s, int key, const char *list,
 
 	if (need_containers(s, flag, err))
 		return -1;
-	if (image_select_add(&s->images, key, list, err))
+	if (image_select_add(&s->sel.images, key, list, err))
 		return error_prefix(err, "%s", flag);
 	containers_want_images(s->ctrs);
 	return 0;
@@ -809,9 +807,9 @@ static int on_event(void *ctx, const void *data, size_t size)
 		containers_poll_until(s->ctrs, event_time(src, data));
 	if (!filter_match(src->filter, data))
 		return 0;
-	if (s->pods && !k8s_select_event(s->pods, src->fs, data))
+	if (s->sel.pods && !k8s_select_event(s->sel.pods, src->fs, data))
 		return 0;
-	if (s->images && !image_select_event(s->images, src->fs, data))
+	if (s->sel.images && !image_select_event(s->sel.images, src->fs, data))
 		return 0;
 	if (src->batch) {
 		if (batch_add(src->batch, data, size))
@@ -825,51 +823,31 @@ static int on_event(void *ctx, const void *data, size_t size)
 
 /*
  * Keep the kernel's filter map to the mount namespaces of the selected
- * pods' containers.  A new container is told by the exec hook within
- * milliseconds: its events before that are not seen.
+ * containers (on: container_select_match()), where the selection has
+ * pods.  A new container is told by the exec hook within milliseconds:
+ * its events before that are not seen, but for a selected pod's, which
+ * the hook puts in the map at its first exec (its pod's network
+ * namespace is listed here).
  */
-static void select_in_kernel(void *ctx, __u64 mntns,
-			     const struct container_info *ci)
+static void select_in_kernel(struct session *s, __u64 mntns,
+			     const struct container_info *ci, bool on)
 {
-	struct session *s = ctx;
 	__u32 one = 1;
 
 	if (s->pods_fd < 0)
 		return;
-	/* --runtimes: the others' containers are not known */
-	if (ci && !containers_runtime_wanted(s->ctrs, ci))
-		ci = NULL;
-	if (ci && k8s_select_match(s->pods, &ci->pod, ci->pod.container))
+	if (on)
 		bpf_map_update_elem(s->pods_fd, &mntns, &one, BPF_ANY);
 	else
 		bpf_map_delete_elem(s->pods_fd, &mntns);
 	/* the pod's netns, for its containers to come (not the host's) */
 	if (ci && ci->pod.name[0] && ci->pod.netns && !ci->pod.hostnetwork &&
-	    s->pods_netns_fd >= 0 &&
-	    k8s_select_match(s->pods, &ci->pod, NULL)) {
+	    s->pods_netns_fd >= 0 && containers_runtime_wanted(s->ctrs, ci) &&
+	    k8s_select_match(s->sel.pods, &ci->pod, NULL)) {
 		__u32 netns = (__u32)ci->pod.netns;
 
 		bpf_map_update_elem(s->pods_netns_fd, &netns, &one, BPF_ANY);
 	}
-}
-
-/* Does the run select containers (the host's events left out)? */
-static bool selects(const struct session *s)
-{
-	return s->ctr_names || s->pods || s->images || s->containers_only;
-}
-
-/* Would the selection show the events of container ci (NULL: the host,
- * or a runtime not watched)? */
-static bool selected(const struct session *s, const struct container_info *ci)
-{
-	if (!ci || !containers_runtime_wanted(s->ctrs, ci))
-		return false;
-	return (!s->ctr_names || name_list_match(s->ctr_names, ci->name)) &&
-	       (!s->pods ||
-		k8s_select_match(s->pods, &ci->pod, ci->pod.container)) &&
-	       (!s->images ||
-		image_select_match(s->images, ci->image_id, ci->image_digest));
 }
 
 /* The selected containers' mount namespaces (containers_foreach()). */
@@ -885,8 +863,8 @@ static void pick_selected(void *ctx, __u64 mntns,
 {
 	struct picked *k = ctx;
 
-	/* no id: a namespace of the host's the containers know as such */
-	if (!ci || !ci->id[0] || !selected(k->s, ci) || k->short_of_memory)
+	if (k->short_of_memory ||
+	    !container_select_match(&k->s->sel, k->s->ctrs, ci))
 		return;
 	if (grow_array((void **)&k->mntns, &k->cap, k->n + 1, sizeof(*k->mntns),
 		       16)) {
@@ -937,7 +915,7 @@ static int walk_netns(void *ctx, netns_visit_fn visit, void *vctx,
 	size_t i, n = 0;
 	int rc = 0;
 
-	if (!s->ctrs || !selects(s))
+	if (!s->ctrs || !container_select_any(&s->sel))
 		return netns_each(visit, vctx, err);
 	containers_foreach(s->ctrs, pick_selected, &k);
 	if (k.short_of_memory) {
@@ -952,13 +930,22 @@ static int walk_netns(void *ctx, netns_visit_fn visit, void *vctx,
 	return rc;
 }
 
-/* A selective run's uprobes (as ig's): those of the selected containers. */
-static void select_uprobes(void *ctx, __u64 mntns,
-			   const struct container_info *ci)
+/*
+ * What the selection says of mount namespace mntns, whose container is ci
+ * now (NULL: gone), decided once for what acts per namespace: the
+ * kernel's filter map and, as ig's, a selective run's uprobes (those of
+ * the selected containers' processes).
+ */
+static void apply_selection(void *ctx, __u64 mntns,
+			    const struct container_info *ci)
 {
 	struct session *s = ctx;
+	bool on = container_select_match(&s->sel, s->ctrs, ci);
 
-	uprobes_select(s->uprobes, mntns, selected(s, ci));
+	if (s->pods_in_kernel)
+		select_in_kernel(s, mntns, ci, on);
+	if (s->uprobes)
+		uprobes_select(s->uprobes, mntns, on);
 }
 
 static void on_container(void *ctx, __u64 mntns,
@@ -966,12 +953,9 @@ static void on_container(void *ctx, __u64 mntns,
 {
 	struct session *s = ctx;
 
-	if (s->pods_in_kernel)
-		select_in_kernel(s, mntns, ci);
-	if (!s->uprobes)
-		return;
-	select_uprobes(s, mntns, ci);
-	uprobes_rescan(s->uprobes);
+	apply_selection(s, mntns, ci);
+	if (s->uprobes)
+		uprobes_rescan(s->uprobes);
 }
 
 /* Does any data source's output read its packets (pcap-ng, or a field
@@ -1000,7 +984,7 @@ int session_start(struct session *s, int fd, struct error **err)
 		return -1;
 	/* Selected pods: in the kernel as well when the program filters by
 	 * mount namespace (gadget/mntns_filter.h) */
-	if (s->pods && s->ctrs) {
+	if (s->sel.pods && s->ctrs) {
 		int mntns_fd;
 
 		containers_filter_fds(s->ctrs, &mntns_fd, &s->pods_netns_fd);
@@ -1010,7 +994,7 @@ int session_start(struct session *s, int fd, struct error **err)
 	 * the packet bytes after an event */
 	if (!writes_packets(s))
 		gadget_rest_unwanted(s->g);
-	if (s->ctrs && selects(s))
+	if (s->ctrs && container_select_any(&s->sel))
 		gadget_select_uprobes(s->g);
 	gadget_set_netns_walk(s->g, walk_netns, s);
 	engine_step("session opened");
@@ -1033,16 +1017,14 @@ int session_start(struct session *s, int fd, struct error **err)
 	if (s->ctrs && containers_scan_end(s->ctrs, err))
 		return -1;
 	engine_step("containers scanned");
-	if (s->pods_in_kernel) {
+	if (s->pods_in_kernel)
 		s->pods_fd = gadget_mntns_filter_fd(s->g);
-		containers_foreach(s->ctrs, select_in_kernel, s);
-	}
-	if (s->ctrs && selects(s))
+	if (s->ctrs && container_select_any(&s->sel))
 		s->uprobes = gadget_uprobes(s->g);
-	if (s->uprobes) {
-		containers_foreach(s->ctrs, select_uprobes, s);
+	if (s->pods_in_kernel || s->uprobes)
+		containers_foreach(s->ctrs, apply_selection, s);
+	if (s->uprobes)
 		uprobes_rescan(s->uprobes);
-	}
 	if (s->pods_in_kernel || s->uprobes)
 		containers_set_listener(s->ctrs, on_container, s);
 	for (i = 0; i < s->n_src; i++) {

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <linux/types.h>
 
+#include "runner/engine/container_select.h"
 #include "runner/engine/session.h"
 
 #define SESSION_MAX_OPS 5
@@ -21,7 +22,6 @@ struct filter;
 struct gadget;
 struct gadget_metadata;
 struct gadget_tracer;
-struct k8s_select;
 struct metrics;
 struct output;
 struct record_pad;
@@ -57,10 +57,7 @@ struct session {
 	struct containers *ctrs; /* NULL without runtime.* fields */
 	struct stacks *stacks; /* NULL without stack fields */
 	bool describe_only; /* session_describe_open(): never started */
-	struct k8s_select *pods; /* NULL: no pod selection */
-	struct image_select *images; /* NULL: no image selection */
-	char *ctr_names; /* -c's list, NULL: none */
-	bool containers_only; /* --host=false */
+	struct container_select sel; /* -c, --k8s-*, images, --host=false */
 	struct uprobes *uprobes; /* selective (gadget_select_uprobes()) */
 	int pods_fd; /* the gadget's mount namespace filter (pods_in_kernel) */
 	int pods_netns_fd; /* the exec hook's selected network namespaces */

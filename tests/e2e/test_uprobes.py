@@ -558,6 +558,49 @@ def containerd_container_selected_traced(env):
         stop(r)
 
 
+@test
+def host_processes_not_attached_by_a_selection_that_leaves_them_out(env):
+    """--host=false, and -c or --k8s-namespace that only leave one out:
+    the host's processes are not selected (their events never show), so
+    neither the host's libc (mapped by its processes before the runner)
+    nor the copy a host process maps (H, before A) is attached; a
+    container's (A) is.  The uprobes used to follow every mount namespace
+    the runner knew that the flags did not refuse, the host's too.  What
+    is attached is read from the runner's log (-v), by inode: the
+    selections keep the containers of other tests too."""
+    for flags in (["--host=false"], ["-c", f"!{tag('x')}"],
+                  ["--k8s-namespace", f"!{tag('x')}"]):
+        h, a = tag("h"), tag("a")
+        r = tracer(env, "-v", *flags)
+        try:
+            copy = libc_copy(env, h)
+            ph = start_host(env, h, copy, n=1)
+            wait_until(lambda: libc_mapped(ph.pid), 20, f"{h}'s libc mapped")
+            pa = start_container(env, a, n=2)
+            # the runner takes its notes in order: H's came first
+            warm(r, a)
+            log = r.stderr()
+            check(f" of pid {pa} (inode " in log,
+                  f"with {flags}: no attachment of {a} in the log: "
+                  f"{log[-300:]!r}")
+            for what, path in (("the host's libc", env.host_libc),
+                               (f"{h}'s copy", os.path.join(
+                                   copy, os.path.basename(env.host_libc)))):
+                ino = os.stat(path).st_ino
+                check(f"(inode {ino}): " not in log,
+                      f"with {flags}: {what} attached")
+            go(env, a)
+            go(env, h)
+            eq(ph.wait(timeout=30), 0, f"exit status of {h}")
+            got = exact(wait_json(r, arg_is(f"exact-{a}"), n=2), a)
+            eq({e["runtime"]["containerName"] for e in got}, {a},
+               f"the container of A's events with {flags}")
+        finally:
+            go(env, a)
+            go(env, h)
+            stop(r)
+
+
 def leader_ended(pid):
     """Has process pid's main thread ended (a zombie while others run)?"""
     with open(f"/proc/{pid}/status") as f:
