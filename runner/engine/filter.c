@@ -577,13 +577,17 @@ static bool text_empty(struct filter *f, const struct filter_rule *r,
 	return true;
 }
 
-/* Does the text of r's field match r's name list?  For a container's
- * field, the answer is kept per mount namespace while the containers
- * stay. */
+/*
+ * Does the text of r's field match r's name list?  An empty one does not,
+ * but a container's field of an event in a container (one without a
+ * name: "!a" keeps it, as ig's selector and container_select_match()).
+ * For a container's field, the answer is kept per mount namespace while
+ * the containers stay.
+ */
 static bool names_match(struct filter *f, const struct filter_rule *r,
 			const void *ev)
 {
-	const struct containers *c = f->fs->containers;
+	struct containers *c = f->fs->containers;
 	struct ns_memo *m = NULL;
 	__u64 mntns = 0;
 	bool yes;
@@ -594,8 +598,9 @@ static bool names_match(struct filter *f, const struct filter_rule *r,
 		if (ns_memo_kept(m, mntns, 0, c))
 			return m->answer;
 	}
-	yes = *field_value_text(&f->rc, r->field, ev, f->text, false) &&
-	      name_list_match(r->str, f->text);
+	yes = *field_value_text(&f->rc, r->field, ev, f->text, false) ||
+	      (m && c && containers_lookup(c, mntns));
+	yes = yes && name_list_match(r->str, f->text);
 	return m ? ns_memo_keep(m, mntns, 0, c, yes) : yes;
 }
 

@@ -35,7 +35,10 @@ int filter_add(struct filter **f, const struct fieldset *fs, const char *expr,
 /*
  * A rule that the text of field matches list as ig's selection flags
  * match (name_list.h, checked by the caller): -c/--containername.  An
- * empty text (an event outside containers) matches no list.
+ * empty text matches no list, but a container's field (runtime.*) of an
+ * event in a container without a name, as the text "" (as
+ * container_select_match() says of that container): an event outside
+ * containers matches no list.
  */
 int filter_add_names(struct filter **f, const struct fieldset *fs,
 		     const char *field, const char *list, struct error **err);

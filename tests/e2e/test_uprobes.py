@@ -529,12 +529,7 @@ def containerd_container_selected_traced(env):
     """A containerd container selected by its name (-c): its libc is
     attached and its calls show; another one's (of another image, there
     first) is not attached."""
-    d = k8s.Containerd(env.tmp)
-    env.daemons.append(d)
-    for i, image in enumerate((IMAGE, IMAGE2)):
-        archive = os.path.join(env.tmp, f"image{i}.tar")
-        sh(f"podman save --format docker-archive -o {archive} {image}")
-        d.ctr(f"image import {archive}")
+    d = containerd(env, (IMAGE, IMAGE2))
     cid, other = tag("d"), tag("e")
     r = tracer(env, "-c", cid)
     try:
@@ -542,20 +537,38 @@ def containerd_container_selected_traced(env):
               detach=True, image=IMAGE2)
         pid = d.pid(other)
         wait_until(lambda: libc_mapped(pid), 20, f"{other}'s libc mapped")
-        d.run(cid, {}, f"/bin/calls /sync/{cid} {cid} 3", detach=True,
-              image=IMAGE)
-        warm(r, cid)
-        # the runner's mmap hook, and the one libc
-        eq(perf_fds(r), 2, "perf events with its libc attached")
-        # the file in its own /sync, through its root
-        open(f"/proc/{d.pid(cid)}/root/sync/{cid}", "w").close()
-        evs = wait_json(r, arg_is(f"exact-{cid}"), n=3)
-        got = exact(evs, cid)
-        eq(len(got), 3, f"calls in {cid}")
+        got = containerd_calls(d, r, cid)
         eq({(e["runtime"]["containerName"], e["runtime"]["runtimeName"])
             for e in got}, {(cid, "containerd")}, "its name and runtime")
     finally:
         stop(r)
+
+
+def containerd(env, images, ns="k8s.io"):
+    """A containerd of the test's own, with images in its namespace ns."""
+    d = k8s.Containerd(env.tmp)
+    env.daemons.append(d)
+    for i, image in enumerate(images):
+        archive = os.path.join(env.tmp, f"{ns}-{len(env.daemons)}-{i}.tar")
+        sh(f"podman save --format docker-archive -o {archive} {image}")
+        d.ctr(f"image import {archive}", ns=ns)
+    return d
+
+
+def containerd_calls(d, r, cid, ns="k8s.io", alone=True):
+    """Container cid of d's namespace ns, traced by r: its libc attached
+    (alone: the one file besides the runner's mmap hook), the events of
+    its 3 calls."""
+    d.run(cid, {}, f"/bin/calls /sync/{cid} {cid} 3", detach=True,
+          image=IMAGE, ns=ns)
+    warm(r, cid)
+    if alone:
+        eq(perf_fds(r), 2, "perf events with its libc attached")
+    # the file in its own /sync, through its root
+    open(f"/proc/{d.pid(cid, ns=ns)}/root/sync/{cid}", "w").close()
+    got = exact(wait_json(r, arg_is(f"exact-{cid}"), n=3), cid)
+    eq(len(got), 3, f"calls in {cid}")
+    return got
 
 
 @test
@@ -599,6 +612,25 @@ def host_processes_not_attached_by_a_selection_that_leaves_them_out(env):
             go(env, a)
             go(env, h)
             stop(r)
+
+
+@test
+def unnamed_container_kept_by_a_name_left_out(env):
+    """-c '!x' keeps every container but x, as ig's selector: one of a
+    containerd namespace that --containerd-namespace does not name, which
+    has no name (as ig's runc hook knows it), too.  Its libc was attached
+    but its events were left out (-c wanted a name)."""
+    ns = f"other{os.getpid()}"
+    d = containerd(env, (IMAGE,), ns)
+    cid = tag("u")
+    r = tracer(env, "-c", f"!{tag('x')}")
+    try:
+        # the other tests' containers are selected too: their files
+        got = containerd_calls(d, r, cid, ns, alone=False)
+        eq({(e["runtime"]["containerId"], e["runtime"]["containerName"])
+            for e in got}, {(cid, "")}, "its id, and no name")
+    finally:
+        stop(r)
 
 
 def leader_ended(pid):

@@ -366,6 +366,55 @@ static void names__kept_per_namespace__until_containers_change(void **state)
 	rmdir(root);
 }
 
+/*
+ * -c '!web' keeps a container without a name (containerd's, of a
+ * namespace not asked: `ctr -n other run`), as ig's selector, not the
+ * host; no list names it.
+ */
+static void names__unnamed_container__kept_by_a_name_left_out(void **state)
+{
+	struct fx *x = *state;
+	char root[] = "/tmp/test-filter-XXXXXX";
+	char cmd[256];
+	__u64 host = x->ev.proc.mntns_id, ctr = 4026532998ULL;
+	struct containers_note n = { .mntns = ctr, .pid = 4302, .depth = 3 };
+	struct containers *c;
+	struct filter *f = NULL;
+
+	assert_non_null(mkdtemp(root));
+	snprintf(cmd, sizeof(cmd),
+		 "mkdir -p %s/run/containerd/io.containerd.runtime.v2.task/"
+		 "other/x1 && echo '{}' > %s/run/containerd/"
+		 "io.containerd.runtime.v2.task/other/x1/config.json",
+		 root, root);
+	assert_int_equal(system(cmd), 0);
+	c = containers_new(root);
+	assert_non_null(c);
+	strcpy(n.names[0], "x1");
+	strcpy(n.names[1], "other");
+	assert_int_equal(containers_handle_note(c, &n), 0);
+	assert_string_equal(containers_lookup(c, ctr)->name, "");
+	fieldset_set_containers(x->fs, c);
+	assert_int_equal(filter_add_names(&f, x->fs, "runtime.containerName",
+					  "!web", NULL),
+			 0);
+	assert_false(filter_match(f, &x->ev));
+	x->ev.proc.mntns_id = ctr;
+	assert_true(filter_match(f, &x->ev));
+	filter_free(f);
+	f = NULL;
+	assert_int_equal(filter_add_names(&f, x->fs, "runtime.containerName",
+					  "web,x1", NULL),
+			 0);
+	assert_false(filter_match(f, &x->ev));
+	filter_free(f);
+	x->ev.proc.mntns_id = host;
+	fieldset_set_containers(x->fs, NULL);
+	containers_free(c);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* In root, docker's config of note_container()'s container 7, naming it
  * name (JSON string text). */
 static void docker_named(const char *root, const char *name)
@@ -1140,6 +1189,7 @@ int main(void)
 		T(comma__and_with_escape),
 		T(repeated__anded),
 		T(names__any_case_and_alias),
+		T(names__unnamed_container__kept_by_a_name_left_out),
 		T(errors__usage_messages),
 		T(fields_known__every_rule_s_field__or_not),
 		T(regex__quantifiers_in_brackets_and_escapes__allowed),
