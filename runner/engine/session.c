@@ -953,9 +953,15 @@ static void on_container(void *ctx, __u64 mntns,
 {
 	struct session *s = ctx;
 
+	if (!s->uprobes) {
+		apply_selection(s, mntns, ci);
+		return;
+	}
+	/* RUNNER_TIMELINE: what a container's start holds this thread */
+	engine_step("uprobes container seen");
 	apply_selection(s, mntns, ci);
-	if (s->uprobes)
-		uprobes_rescan(s->uprobes);
+	uprobes_rescan(s->uprobes);
+	engine_step("uprobes container handled");
 }
 
 /* Does any data source's output read its packets (pcap-ng, or a field

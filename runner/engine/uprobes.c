@@ -683,11 +683,13 @@ void uprobes_rescan(struct uprobes *u)
 		return;
 	u->rescan = false;
 	pthread_mutex_lock(&u->lock);
+	engine_step("uprobes walk begun");
 	if (seed(u, &err)) {
 		engine_log(ENGINE_LOG_NOTICE,
 			   "uprobes: the mappings of containers selected: %s",
 			   error_msg(err));
 		error_free(err);
 	}
+	engine_step("uprobes walk done");
 	pthread_mutex_unlock(&u->lock);
 }
