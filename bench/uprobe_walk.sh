@@ -28,7 +28,8 @@ spawn_extra_cleanup() {
 	[ ${#sleepers[@]} -eq 0 ] || wait "${sleepers[@]}" 2>/dev/null || true
 }
 
-"$RUNNER" image build tests/fixtures/ig_uprobe -t ig_uprobe:walk \
+# the image built by the tree's runner (a copy elsewhere lacks the gadget API)
+build/runner image build tests/fixtures/ig_uprobe -t ig_uprobe:walk \
 	--store "$tmp/store" 2>/dev/null
 # the container: a program that maps its image's libc and sleeps
 printf '#include <unistd.h>\nint main(void) { pause(); return 0; }\n' \
@@ -77,7 +78,7 @@ for r in $(seq 1 "$ROUNDS"); do
 		$1 == "container_handled" && $2 - seen > hold { hold = $2 - seen }
 		$1 == "walk_begun" { begun = $2 }
 		$1 == "walk_done" { walk = $2 - begun; done = $2 }
-		END { printf "%.1f %.1f %.1f\n", hold / 1000, walk / 1000,
+		END { printf "%.3f %.1f %.1f\n", hold / 1000, walk / 1000,
 			(done - t0) / 1000 }' "$tmp/t.$r"
 done >"$tmp/rounds"
 med() { # column $1 of the rounds: median (min-max)

@@ -960,7 +960,8 @@ static void on_container(void *ctx, __u64 mntns,
 	/* RUNNER_TIMELINE: what a container's start holds this thread */
 	engine_step("uprobes container seen");
 	apply_selection(s, mntns, ci);
-	uprobes_rescan(s->uprobes);
+	/* the walk on the uprobes' thread: events do not wait for it */
+	uprobes_rescan(s->uprobes, false);
 	engine_step("uprobes container handled");
 }
 
@@ -1029,8 +1030,9 @@ int session_start(struct session *s, int fd, struct error **err)
 		s->uprobes = gadget_uprobes(s->g);
 	if (s->pods_in_kernel || s->uprobes)
 		containers_foreach(s->ctrs, apply_selection, s);
+	/* before the ready file: the containers there attached */
 	if (s->uprobes)
-		uprobes_rescan(s->uprobes);
+		uprobes_rescan(s->uprobes, true);
 	if (s->pods_in_kernel || s->uprobes)
 		containers_set_listener(s->ctrs, on_container, s);
 	for (i = 0; i < s->n_src; i++) {

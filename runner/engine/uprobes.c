@@ -67,9 +67,11 @@ struct uprobes {
 	bool selective; /* only the mount namespaces uprobes_select() says */
 	bool rescan; /* one was selected since the last walk */
 	struct uprobe_maps_bpf *skel;
+	struct bpf_program *seed; /* the walk's iterator */
 	struct ring_buffer *rb;
 	pthread_t thread;
 	int stop; /* eventfd: the thread ends */
+	int walk; /* eventfd: the thread walks (uprobes_rescan()) */
 	pthread_mutex_t lock; /* the notes thread's, uprobes_rescan()'s */
 };
 
@@ -452,8 +454,7 @@ static int on_note(void *ctx, void *data, size_t size)
 /* The mappings there before: the iterator's records. */
 static int seed(struct uprobes *u, struct error **err)
 {
-	struct bpf_link *l =
-		bpf_program__attach_iter(u->skel->progs.uprobe_seed, NULL);
+	struct bpf_link *l = bpf_program__attach_iter(u->seed, NULL);
 	struct uprobe_maps_note buf[256];
 	size_t have = 0;
 	ssize_t n;
@@ -481,17 +482,41 @@ static int seed(struct uprobes *u, struct error **err)
 	return n < 0 ? error_set(err, errno, "read iterator") : 0;
 }
 
-/* The notes thread: waits for notes (or stop), takes them in. */
+/*
+ * The mappings already there of the mount namespaces selected: the
+ * seed's walk, on the notes thread (or the caller's, holding the lock).
+ * What the hook tells meanwhile is taken after it, in order: a process
+ * that maps a file during the walk is told twice, and counted once
+ * (on_map()); one that exits after the walk saw it is told gone after.
+ */
+static void walk(struct uprobes *u)
+{
+	struct error *err = NULL;
+
+	engine_step("uprobes walk begun");
+	if (seed(u, &err)) {
+		engine_log(ENGINE_LOG_NOTICE,
+			   "uprobes: the mappings of containers selected: %s",
+			   error_msg(err));
+		error_free(err);
+	}
+	engine_step("uprobes walk done");
+}
+
+/* The notes thread: waits for notes, a walk asked (or stop), takes
+ * them in. */
 static void *notes_main(void *arg)
 {
 	struct uprobes *u = arg;
-	struct pollfd p[2] = {
+	struct pollfd p[3] = {
 		{ .fd = bpf_map__fd(u->skel->maps.notes), .events = POLLIN },
 		{ .fd = u->stop, .events = POLLIN },
+		{ .fd = u->walk, .events = POLLIN },
 	};
+	__u64 asked;
 
 	for (;;) {
-		if (poll(p, 2, -1) < 0 && errno != EINTR) {
+		if (poll(p, 3, -1) < 0 && errno != EINTR) {
 			engine_log(ENGINE_LOG_NOTICE,
 				   "uprobes: wait for notes: %s: libraries "
 				   "mapped from now on are not traced",
@@ -501,21 +526,25 @@ static void *notes_main(void *arg)
 		if (p[1].revents)
 			break;
 		pthread_mutex_lock(&u->lock);
+		/* the selections made before this read are in the map the
+		 * walk reads; one made later asks again */
+		if (p[2].revents &&
+		    read(u->walk, &asked, sizeof(asked)) == sizeof(asked))
+			walk(u);
 		ring_buffer__consume(u->rb);
 		pthread_mutex_unlock(&u->lock);
 	}
 	return NULL;
 }
 
-/* Load the hook, seed, start the thread. */
-static int hook_new(struct uprobes *u, struct error **err)
+/* Open and load the hook; its walk by process (by_task: the kernel's
+ * task_vma kfuncs, 6.7), or by mapping. */
+static int hook_load(struct uprobes *u, bool by_task, struct error **err)
 {
-	libbpf_print_fn_t old_print = libbpf_set_print(engine_libbpf_print);
 	struct btf_min_open btf;
 	const void *elf;
 	size_t len;
 	int rc = -1, r;
-	__u32 one = 1;
 
 	elf = uprobe_maps_bpf__elf_bytes(&len);
 	btf_min_open_init(&btf, elf, len, ENGINE_LOG_INFO, "uprobes hook");
@@ -526,10 +555,38 @@ static int hook_new(struct uprobes *u, struct error **err)
 	}
 	memcpy((void *)u->skel->rodata->libs, u->libs, sizeof(u->libs));
 	u->skel->rodata->n_libs = u->n_libs;
+	bpf_program__set_autoload(u->skel->progs.uprobe_seed, by_task);
+	bpf_program__set_autoload(u->skel->progs.uprobe_seed_vmas, !by_task);
+	u->seed = by_task ? u->skel->progs.uprobe_seed :
+			    u->skel->progs.uprobe_seed_vmas;
 	r = uprobe_maps_bpf__load(u->skel);
 	if (r) {
 		error_set(err, -r, "load");
 		goto out;
+	}
+	rc = 0;
+out:
+	btf_min_open_done(&btf);
+	return rc;
+}
+
+/* Load the hook, seed, start the thread. */
+static int hook_new(struct uprobes *u, struct error **err)
+{
+	libbpf_print_fn_t old_print = libbpf_set_print(engine_libbpf_print);
+	struct error *by_task = NULL;
+	int rc = -1, r;
+	__u32 one = 1;
+
+	if (hook_load(u, true, &by_task)) {
+		engine_log(ENGINE_LOG_INFO,
+			   "uprobes hook: %s: its walk by mapping instead",
+			   error_msg(by_task));
+		error_free(by_task);
+		uprobe_maps_bpf__destroy(u->skel);
+		u->skel = NULL;
+		if (hook_load(u, false, err))
+			goto out;
 	}
 	for (size_t i = 0; i < UPROBES_MAX_FILES; i++)
 		if (u->files[i].pinned)
@@ -552,7 +609,8 @@ static int hook_new(struct uprobes *u, struct error **err)
 		goto out;
 	ring_buffer__consume(u->rb);
 	u->stop = eventfd(0, EFD_CLOEXEC);
-	if (u->stop < 0) {
+	u->walk = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (u->stop < 0 || u->walk < 0) {
 		error_set(err, errno, "eventfd");
 		goto out;
 	}
@@ -566,7 +624,6 @@ static int hook_new(struct uprobes *u, struct error **err)
 	}
 	rc = 0;
 out:
-	btf_min_open_done(&btf);
 	libbpf_set_print(old_print);
 	return rc;
 }
@@ -580,7 +637,7 @@ int uprobes_new(struct bpf_object *obj, bool selective, struct uprobes **out,
 	*out = NULL;
 	if (!u)
 		return error_set(err, ENOMEM, "uprobes");
-	u->stop = -1;
+	u->stop = u->walk = -1;
 	u->selective = selective;
 	pthread_mutex_init(&u->lock, NULL);
 	if (collect(u, obj, err))
@@ -639,6 +696,8 @@ void uprobes_free(struct uprobes *u)
 		pthread_join(u->thread, NULL);
 		close(u->stop);
 	}
+	if (u->walk >= 0)
+		close(u->walk);
 	ring_buffer__free(u->rb);
 	uprobe_maps_bpf__destroy(u->skel);
 	if (u->links)
@@ -675,21 +734,24 @@ void uprobes_select(struct uprobes *u, __u64 mntns, bool on)
 	}
 }
 
-void uprobes_rescan(struct uprobes *u)
+void uprobes_rescan(struct uprobes *u, bool wait)
 {
-	struct error *err = NULL;
+	__u64 one = 1;
 
 	if (!u || !u->rescan)
 		return;
 	u->rescan = false;
-	pthread_mutex_lock(&u->lock);
-	engine_step("uprobes walk begun");
-	if (seed(u, &err)) {
-		engine_log(ENGINE_LOG_NOTICE,
-			   "uprobes: the mappings of containers selected: %s",
-			   error_msg(err));
-		error_free(err);
+	if (!wait) {
+		/* the notes thread walks; a write fails only when the count
+		 * is past 2^64 - 2, a walk asked already */
+		if (write(u->walk, &one, sizeof(one)) != sizeof(one) &&
+		    errno != EAGAIN)
+			engine_log(ENGINE_LOG_NOTICE,
+				   "uprobes: ask for a walk: %s",
+				   strerror(errno));
+		return;
 	}
-	engine_step("uprobes walk done");
+	pthread_mutex_lock(&u->lock);
+	walk(u);
 	pthread_mutex_unlock(&u->lock);
 }

@@ -56,8 +56,12 @@ void uprobes_free(struct uprobes *u);
  * last process, as ever.  u NULL or not selective: nothing.
  */
 void uprobes_select(struct uprobes *u, __u64 mntns, bool on);
-/* The mappings already there of the namespaces selected since the last
- * call (a walk of every process's mappings); u NULL: nothing. */
-void uprobes_rescan(struct uprobes *u);
+/*
+ * The mappings already there of the namespaces selected since the last
+ * call (a walk of every process's mappings): here and now with wait,
+ * else on the notes thread, which takes what the hook tells meanwhile
+ * after it (the caller goes on at once); u NULL: nothing.
+ */
+void uprobes_rescan(struct uprobes *u, bool wait);
 
 #endif

@@ -22,6 +22,7 @@ map (podman containers, a containerd one).
 """
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -41,6 +42,8 @@ TAG = f"up{os.getpid()}"
 IMAGE = f"localhost/uprobe-test:{TAG}"
 # the same program and libc in a layer of its own (another file)
 IMAGE2 = f"localhost/uprobe-test2:{TAG}"
+# spawn and ucalls, each child on a libuptest of its own (SPAWN)
+IMAGE3 = f"localhost/uprobe-test3:{TAG}"
 PODMAN_RUN = ("podman run --runtime runc --ulimit nofile=1024:1024"
               " --ulimit nproc=1024:1024 --network none")
 MAX_FILES = 64  # runner/engine/uprobes.h UPROBES_MAX_FILES
@@ -143,6 +146,45 @@ int main(int argc, char **argv)
 """
 
 
+# `spawn TAG LIVE SHORT N`: LIVE + SHORT children, 5 ms apart, child i
+# ucalls on /u/i/libuptest.so (a file of its own): the LIVE ones tagged
+# TAG-i, warm until /sync/TAG exists, then N exact calls; the SHORT ones
+# map theirs and exit at once.  Exits 0 when every child did.
+SPAWN = r"""
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+	int live, all, st, bad = 0;
+	char dir[32], tag[64], go[96];
+
+	if (argc != 5)
+		return 2;
+	live = atoi(argv[2]);
+	all = live + atoi(argv[3]);
+	snprintf(go, sizeof(go), "/sync/%s", argv[1]);
+	for (int i = 0; i < all; i++) {
+		if (!fork()) {
+			snprintf(dir, sizeof(dir), "/u/%d", i);
+			snprintf(tag, sizeof(tag), "%s-%d", argv[1], i);
+			setenv("LD_LIBRARY_PATH", dir, 1);
+			execl("/bin/ucalls", "ucalls", i < live ? go : "/",
+			      tag, i < live ? argv[4] : "0", (char *)NULL);
+			_exit(127);
+		}
+		usleep(5000);
+	}
+	while (wait(&st) > 0)
+		bad |= !WIFEXITED(st) || WEXITSTATUS(st);
+	return bad;
+}
+"""
+SPAWN_FILES = 60  # children of spawn, a file each (below MAX_FILES)
+
+
 class Env:
     pass
 
@@ -167,6 +209,8 @@ def setup():
         env.threaded = compile_c(env, "threaded", THREADED, "-pthread")
         make_image(env, IMAGE)
         make_image(env, IMAGE2, other=True)
+        env.spawn = compile_c(env, "spawn", SPAWN)
+        make_spawn_image(env)
     except BaseException:
         teardown(env)
         raise
@@ -204,6 +248,29 @@ def make_image(env, image, other=False):
         shutil.copy2(os.path.realpath(p), d + "/" + os.path.basename(p))
     sh(f"tar -C {root} -c . | podman import - {image}")
     env.images.append(image)
+
+
+def make_spawn_image(env):
+    """IMAGE3: spawn, ucalls and its libraries, and SPAWN_FILES copies of
+    libuptest.so, /u/0 to /u/N-1."""
+    root = os.path.join(env.tmp, "rootfs3")
+    os.makedirs(os.path.join(root, "bin"))
+    os.makedirs(os.path.join(root, "sync"))
+    shutil.copy2(env.spawn, os.path.join(root, "bin", "spawn"))
+    shutil.copy2(env.ucalls, os.path.join(root, "bin", "ucalls"))
+    out = sh(f"ldd {env.spawn}; LD_LIBRARY_PATH={env.tmp} ldd {env.ucalls}")
+    for p in {w for w in out.split() if w.startswith("/")}:
+        if os.path.basename(p) == "libuptest.so":
+            continue
+        d = root + os.path.dirname(p)
+        os.makedirs(d, exist_ok=True)
+        shutil.copy2(os.path.realpath(p), d + "/" + os.path.basename(p))
+    for i in range(SPAWN_FILES):
+        d = os.path.join(root, "u", str(i))
+        os.makedirs(d)
+        shutil.copy2(env.uptest, d)
+    sh(f"tar -C {root} -c . | podman import - {IMAGE3}")
+    env.images.append(IMAGE3)
 
 
 def teardown(env):
@@ -692,6 +759,72 @@ def files_past_the_bound_told_and_not_traced(env):
             go(env, t)
         stop(r)
 
+
+def children_mapping(pid, lib):
+    """The children of process pid that map a file named lib."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            kids = f.read().split()
+    except OSError:
+        return 0
+    n = 0
+    for k in kids:
+        try:
+            with open(f"/proc/{k}/maps") as f:
+                n += lib in f.read()
+        except OSError:
+            pass  # gone meanwhile
+    return n
+
+
+@test
+def processes_mapping_during_the_walk_attached_once(env):
+    """A container selected (-c) on a host of 1500 more processes, whose
+    first process starts 60 more, 5 ms apart, each on a libuptest of its
+    own.  The runner is stopped (SIGSTOP) until 20 of them mapped theirs:
+    those only its walk of the host's processes, once it learns of the
+    container, finds; the others map theirs before, during or after that
+    walk (which is off the thread that reads events).  Each of the 30
+    that run on is attached (its warm calls show), once (its exact calls
+    show once each); the 30 that exit at once, and then the others, leave
+    nothing attached."""
+    sleepers = []
+    t = tag("w")
+    r = tracer(env, "-c", t, image="ig_uprobe_lib:latest")
+    try:
+        for _ in range(1500):
+            sleepers.append(subprocess.Popen(["sleep", "600"]))
+        eq(perf_fds(r), 1, "perf events at start")
+        live = SPAWN_FILES // 2
+        env.containers.append(t)
+        os.kill(r.proc.pid, signal.SIGSTOP)
+        try:
+            sh(f"{PODMAN_RUN} -d --name {t} -v {env.sync}:/sync {IMAGE3}"
+               f" /bin/spawn {t} {live} {SPAWN_FILES - live} 3")
+            pid = int(sh(f"podman inspect -f '{{{{.State.Pid}}}}' {t}"))
+            wait_until(lambda: children_mapping(pid, "libuptest") >= 20,
+                       20, "20 children mapping libuptest")
+        finally:
+            os.kill(r.proc.pid, signal.SIGCONT)
+        for i in range(live):
+            warm(r, f"{t}-{i}")
+        eq(perf_fds(r), 1 + live, "perf events with the live ones attached")
+        go(env, t)
+        eq(sh(f"podman wait {t}").strip(), "0", f"exit status of {t}")
+        wait_until(lambda: perf_fds(r) == 1, 20,
+                   "every file detached once its process ended")
+        # every call was made: the runner reads to the end as it stops
+        stop(r)
+        got = {}
+        for e in json_lines(r.stdout()):
+            if e.get("arg", "").startswith(f"exact-{t}-"):
+                got[e["arg"]] = got.get(e["arg"], 0) + 1
+        eq(got, {f"exact-{t}-{i}": 3 for i in range(live)},
+           "exact calls per process")
+    finally:
+        stop_procs(sleepers)
+        go(env, t)
+        stop(r)
 
 if __name__ == "__main__":
     main(setup, teardown)

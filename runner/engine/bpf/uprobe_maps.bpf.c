@@ -27,6 +27,7 @@
 char LICENSE[] SEC("license") = "GPL";
 
 #define VM_EXEC 0x4
+#define EEXIST 17
 #define NAME_LEN 64
 
 const volatile char libs[UPROBE_MAPS_LIBS][UPROBE_MAPS_LIB_LEN] = {};
@@ -101,6 +102,14 @@ static __always_inline int lib_of(const char *name)
 	return -1;
 }
 
+/* Is task's mount namespace one the run selects (or selects it none)? */
+static __always_inline bool task_selected(struct task_struct *task)
+{
+	__u64 mntns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+
+	return !select_on || bpf_map_lookup_elem(&selected, &mntns);
+}
+
 /*
  * Fill n from an executable mapping of a wanted library that is not
  * quiet, by a task the run selects; false for any other mapping.
@@ -112,7 +121,6 @@ static __always_inline bool wanted(struct task_struct *task,
 	char name[NAME_LEN];
 	struct file *f;
 	struct inode *ino;
-	__u64 mntns;
 	int lib;
 
 	if (!(BPF_CORE_READ(vma, vm_flags) & VM_EXEC))
@@ -127,8 +135,7 @@ static __always_inline bool wanted(struct task_struct *task,
 	lib = lib_of(name);
 	if (lib < 0)
 		return false;
-	mntns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
-	if (select_on && !bpf_map_lookup_elem(&selected, &mntns))
+	if (!task_selected(task))
 		return false;
 	ino = BPF_CORE_READ(f, f_inode);
 	n->file.ino = BPF_CORE_READ(ino, i_ino);
@@ -244,21 +251,86 @@ int BPF_PROG(uprobe_exec, struct task_struct *p)
 	return gone(BPF_CORE_READ(p, tgid));
 }
 
-/* The mappings there before the runner, written to the iterator's
- * output. */
+/*
+ * A mapping the seed's walk found: follow its process.  The walk races
+ * with the hooks: a process whose exit or exec was told before it took
+ * tgid in (its last thread past signal->live, or its mm another) is not
+ * taken; one told after finds tgid in and is told gone, after the walk's
+ * note.  The map's bucket lock orders the two (the exit counts live down
+ * before its delete, the walk reads it after its update).
+ */
+static __always_inline bool seed_follow(struct task_struct *task,
+					struct vm_area_struct *vma,
+					struct uprobe_maps_note *n)
+{
+	__u32 one = 1, tgid = BPF_CORE_READ(task, tgid);
+	long r = bpf_map_update_elem(&procs, &tgid, &one, BPF_NOEXIST);
+
+	n->tgid = tgid;
+	if (r == -EEXIST)
+		return true; /* followed already */
+	if (r) {
+		n->untracked = 1; /* the map is full */
+		return true;
+	}
+	if (BPF_CORE_READ(task, signal, live.counter) &&
+	    BPF_CORE_READ(task, mm) == BPF_CORE_READ(vma, vm_mm))
+		return true;
+	bpf_map_delete_elem(&procs, &tgid);
+	return false;
+}
+
+/*
+ * The mappings there before the runner, or before a container was
+ * selected, written to the iterator's output: per process (one thread of
+ * it: the leader, any while the leader is a zombie), its mount namespace
+ * first, then its mappings (the kernel's open-coded iterator, 6.7).
+ */
+extern int bpf_iter_task_vma_new(struct bpf_iter_task_vma *it,
+				 struct task_struct *task,
+				 __u64 addr) __weak __ksym;
+extern struct vm_area_struct *
+bpf_iter_task_vma_next(struct bpf_iter_task_vma *it) __weak __ksym;
+extern void
+bpf_iter_task_vma_destroy(struct bpf_iter_task_vma *it) __weak __ksym;
+
+SEC("iter/task")
+int uprobe_seed(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct bpf_iter_task_vma it;
+	struct vm_area_struct *vma;
+
+	if (!task)
+		return 0;
+	if (BPF_CORE_READ(task, pid) != BPF_CORE_READ(task, tgid) &&
+	    BPF_CORE_READ(task, group_leader, mm))
+		return 0;
+	if (!task_selected(task))
+		return 0;
+	bpf_iter_task_vma_new(&it, task, 0);
+	while ((vma = bpf_iter_task_vma_next(&it))) {
+		struct uprobe_maps_note n = {};
+
+		if (wanted(task, vma, &n) && seed_follow(task, vma, &n))
+			bpf_seq_write(ctx->meta->seq, &n, sizeof(n));
+	}
+	bpf_iter_task_vma_destroy(&it);
+	return 0;
+}
+
+/* The same on a kernel without that iterator (before 6.7): a run of the
+ * program for every mapping of every process. */
 SEC("iter/task_vma")
-int uprobe_seed(struct bpf_iter__task_vma *ctx)
+int uprobe_seed_vmas(struct bpf_iter__task_vma *ctx)
 {
 	struct vm_area_struct *vma = ctx->vma;
 	struct task_struct *task = ctx->task;
 	struct uprobe_maps_note n = {};
 
-	if (!vma || !task)
+	if (!vma || !task || !task_selected(task))
 		return 0;
-	if (!wanted(task, vma, &n))
-		return 0;
-	n.tgid = task->tgid;
-	n.untracked = !follow(n.tgid);
-	bpf_seq_write(ctx->meta->seq, &n, sizeof(n));
+	if (wanted(task, vma, &n) && seed_follow(task, vma, &n))
+		bpf_seq_write(ctx->meta->seq, &n, sizeof(n));
 	return 0;
 }
