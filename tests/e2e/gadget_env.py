@@ -11,7 +11,9 @@
 - wait_until(): poll a condition; json_lines(), wait_json(): the events of
   a JSON runner; stop(), stop_all(): stop runners, exit status 0.
 - header_cell(): a cell of `-o columns` output, found under its header.
-- busybox_rootfs(): a container root for `podman import` (busybox).
+- busybox_rootfs(): a container root for `podman import` (busybox);
+  PODMAN_RUN, cname(), podman_remove(): podman's run command as it works
+  here, container names unique to a run, removing them and their image.
 - dns_pair(), dns_pair_teardown(): a store with trace_dns (and other
   gadgets), a client and a server namespace joined by a veth, dnsmasq
   serving in the server one; and undoing all of it.
@@ -197,6 +199,25 @@ def busybox_rootfs(tmp):
     for applet in ("sh", "nslookup", "sleep"):
         os.symlink("busybox", os.path.join(root, "bin", applet))
     return root
+
+
+PODMAN_RUN = ("podman run --runtime runc --ulimit nofile=1024:1024"
+              " --ulimit nproc=1024:1024")
+_names = [0]
+
+
+def cname(tag, prefix="c"):
+    """A container name unique to this run (16 bytes at most)."""
+    _names[0] += 1
+    return f"{prefix}{os.getpid()}{tag}{_names[0]}"[:16]
+
+
+def podman_remove(names, image=None):
+    """Remove podman's containers names, then image."""
+    for name in names:
+        sh(f"podman rm -f {name}", check_rc=False)
+    if image:
+        sh(f"podman rmi {image}", check_rc=False)
 
 
 class DnsPair:

@@ -29,17 +29,15 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (ROOT, RUNNER, Fail, Netns, Runner, check,  # noqa: E402
                      eq, main, sh, stop_procs, test)
 from registry_env import Registry  # noqa: E402
-from gadget_env import (WEB4, build_images, busybox_rootfs,  # noqa: E402
-                        dnsmasq, header_cell, json_lines, json_stream,
-                        run_client, stop_all, usage_error, wait_json,
-                        wait_until)
+from gadget_env import (PODMAN_RUN, WEB4, build_images,  # noqa: E402
+                        busybox_rootfs, cname, dnsmasq, header_cell,
+                        json_lines, json_stream, podman_remove, run_client,
+                        stop_all, usage_error, wait_json, wait_until)
 
 TAG = f"e2e{os.getpid()}"
 IMAGE = f"localhost/trace-dns-test-bb:{TAG}"
 DOCKER_IMAGE = f"trace-dns-test-bb:{TAG}"
 NS = f"ctr{os.getpid()}"
-PODMAN_RUN = ("podman run --runtime runc --ulimit nofile=1024:1024"
-              " --ulimit nproc=1024:1024")
 DOCKER = "/usr/bin/docker"  # Debian's client, whatever else is on PATH
 
 
@@ -81,10 +79,7 @@ def setup():
 def teardown(env):
     if env is None:
         return
-    for name in env.containers:
-        sh(f"podman rm -f {name}", check_rc=False)
-    if env.image:
-        sh(f"podman rmi {IMAGE}", check_rc=False)
+    podman_remove(env.containers, IMAGE if env.image else None)
     if env.other_podman:
         sh(f"{env.other_podman} rm -af", check_rc=False)
         sh(f"{env.other_podman} rmi -af", check_rc=False)
@@ -97,15 +92,6 @@ def teardown(env):
 
 
 # ---- helpers ----------------------------------------------------------------
-
-_names = [0]
-
-
-def cname(tag):
-    """A container name unique to this run (16 bytes at most)."""
-    _names[0] += 1
-    return f"c{os.getpid()}{tag}{_names[0]}"[:16]
-
 
 def qname(name):
     return f"{name}.web.test."
