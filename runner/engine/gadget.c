@@ -460,14 +460,19 @@ bool gadget_rest_unwanted(struct gadget *g)
 	return rodata_flag_set(g, REST_WANTED_VAR, 0);
 }
 
-void gadget_select_uprobes(struct gadget *g)
+void gadget_select_containers(struct gadget *g)
 {
-	g->uprobes_selective = true;
+	g->selective = true;
 }
 
 struct uprobes *gadget_uprobes(const struct gadget *g)
 {
 	return services_uprobes(g->svc);
+}
+
+struct tc_set *gadget_tc(const struct gadget *g)
+{
+	return services_tc(g->svc);
 }
 
 int gadget_mntns_filter_fd(const struct gadget *g)
@@ -999,8 +1004,8 @@ int gadget_start(struct gadget *g, struct error **err)
 	}
 	if (services_prepare(g->obj, &g->svc, err))
 		return -1;
-	if (g->uprobes_selective)
-		services_select_uprobes(g->svc);
+	if (g->selective)
+		services_select_containers(g->svc);
 	if (load_with_filters(g, err))
 		return -1;
 	lost = bpf_object__find_map_by_name(g->obj, GADGET_API_LOST_MAP);

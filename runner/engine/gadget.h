@@ -20,6 +20,7 @@
 
 struct btf;
 struct gadget;
+struct tc_set;
 
 #define GADGET_MAX_SNAPSHOT_PROGS GADGET_API_MAX_SNAPSHOT_PROGS
 
@@ -91,11 +92,15 @@ bool gadget_mntns_filter_enable(struct gadget *g, int map_fd);
  * Before gadget_start(); false if the program has no such variable.
  */
 bool gadget_rest_unwanted(struct gadget *g);
-/* Uprobes named by library only where gadget_uprobes() is told to
- * (uprobes_select()), before gadget_start(). */
-void gadget_select_uprobes(struct gadget *g);
+/* The run selects containers: uprobes named by library only where
+ * gadget_uprobes() is told to (uprobes_select()), tc classifiers only on
+ * the containers gadget_tc() is told of (tc_container()); before
+ * gadget_start(). */
+void gadget_select_containers(struct gadget *g);
 /* Those uprobes once started; NULL: none. */
 struct uprobes *gadget_uprobes(const struct gadget *g);
+/* Its tc classifiers once started; NULL: none. */
+struct tc_set *gadget_tc(const struct gadget *g);
 /* The filter map's fd once started, -1 if the filter is off. */
 int gadget_mntns_filter_fd(const struct gadget *g);
 /* The fd of map name once loaded, else -1. */

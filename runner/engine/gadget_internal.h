@@ -78,7 +78,7 @@ struct gadget {
 	size_t n_par; /* how many of them by progpar's thread */
 	struct mapahead *ahead; /* its maps made ahead, or NULL */
 	char *iface; /* tc classifiers only there (ig's --iface), or NULL */
-	bool uprobes_selective; /* gadget_select_uprobes() */
+	bool selective; /* gadget_select_containers() */
 	gadget_netns_walk netns_walk; /* NULL: the runner's namespace */
 	void *netns_walk_ctx;
 };

@@ -93,8 +93,8 @@ static int attach_one(struct netns_set *set, const char *path,
 			    .off = (o),     \
 			    .imm = (i) })
 
-/* cb[0] = netns inode; tail_call(skb, prog_array, 0); return 0. */
-static int load_dispatcher(int prog_array, unsigned long ino)
+int netns_dispatcher_load(int prog_type, int prog_array, unsigned long ino,
+			  int verdict)
 {
 	const struct bpf_insn insns[] = {
 		INSN(BPF_ALU | BPF_MOV | BPF_K, BPF_REG_2, 0, 0, (__s32)ino),
@@ -105,12 +105,12 @@ static int load_dispatcher(int prog_array, unsigned long ino)
 		INSN(0, 0, 0, 0, 0),
 		INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_3, 0, 0, 0),
 		INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_tail_call),
-		INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0),
+		INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, verdict),
 		INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
 	};
 
-	return bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "netns_disp", "GPL",
-			     insns, sizeof(insns) / sizeof(insns[0]), NULL);
+	return bpf_prog_load(prog_type, "netns_disp", "GPL", insns,
+			     sizeof(insns) / sizeof(insns[0]), NULL);
 }
 
 int netns_set_new(const int *prog_fds, size_t n, struct netns_set **out,
@@ -283,7 +283,8 @@ static int attach_one(struct netns_set *set, const char *path,
 				       ino);
 			break;
 		}
-		disp = load_dispatcher(set->prog_arrays[i], ino);
+		disp = netns_dispatcher_load(BPF_PROG_TYPE_SOCKET_FILTER,
+					     set->prog_arrays[i], ino, 0);
 		if (disp < 0) {
 			rc = error_set(err, -disp, "load netns dispatcher");
 			break;

@@ -25,6 +25,14 @@
 
 struct netns_set;
 
+/*
+ * The dispatcher: cb[0] = ino; tail-call prog_array's program 0; else
+ * return verdict.  A program of prog_type (BPF_PROG_TYPE_SOCKET_FILTER
+ * here, BPF_PROG_TYPE_SCHED_CLS for runner/engine/tc.c), its fd or a
+ * negative errno.
+ */
+int netns_dispatcher_load(int prog_type, int prog_array, unsigned long ino,
+			  int verdict);
 /* prog_fds: the gadget's socket filter programs (n at most 8). */
 int netns_set_new(const int *prog_fds, size_t n, struct netns_set **out,
 		  struct error **err);

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <errno.h>
 #include <linux/perf_event.h>
-#include <net/if.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 #include "runner/engine/cgroup2.h"
 #include "runner/engine/loaded.h"
 #include "runner/engine/services.h"
+#include "runner/engine/tc.h"
 #include "runner/engine/uprobes.h"
 
 #include "runner/engine/bpf/sockets.h"
@@ -25,25 +25,17 @@
 #define SOCKET_MAP "gadget_sockets"
 #define SOCKET_VALUE "gadget_socket_value"
 #define MAX_PERF_LINKS 1024
-#define MAX_TC 256
 #define MAX_INNER 8
-
-struct tc_attach {
-	struct bpf_tc_hook hook;
-	struct bpf_tc_opts opts;
-	bool created; /* the clsact qdisc is ours: remove it at the end */
-};
 
 struct services {
 	struct sockets_bpf *enricher;
 	struct bpf_link *perf_links[MAX_PERF_LINKS];
 	size_t n_perf;
-	struct tc_attach tc[MAX_TC];
-	size_t n_tc;
+	struct tc_set *tc;
 	int inner_fds[MAX_INNER]; /* templates of inner maps */
 	size_t n_inner;
 	struct uprobes *uprobes;
-	bool uprobes_selective;
+	bool selective; /* services_select_containers() */
 };
 
 bool services_want_socket_btf(const struct btf *btf)
@@ -127,8 +119,8 @@ bool services_attaches(const struct bpf_program *p)
 {
 	const char *sec = bpf_program__section_name(p);
 
-	return is_prefix(sec, "perf_event") || is_prefix(sec, "classifier") ||
-	       is_prefix(sec, "tc") || uprobes_by_library(sec);
+	return is_prefix(sec, "perf_event") || tc_section(sec) ||
+	       uprobes_by_library(sec);
 }
 
 /*
@@ -297,66 +289,6 @@ static int attach_perf(struct services *s, struct bpf_program *p,
 	return 0;
 }
 
-/* Attach p to interface iface (NULL: every interface) of this network
- * namespace, on the side its section names ("classifier/ingress/...",
- * "classifier/egress/..."). */
-static int attach_tc(struct services *s, struct bpf_program *p,
-		     const char *iface, struct error **err)
-{
-	const char *sec = bpf_program__section_name(p);
-	enum bpf_tc_attach_point point = strstr(sec, "egress") ? BPF_TC_EGRESS :
-								 BPF_TC_INGRESS;
-	struct if_nameindex one[2] = { { 0 } };
-	struct if_nameindex *ifs = one, *i;
-	int rc = 0;
-
-	if (iface) {
-		one[0].if_index = if_nametoindex(iface);
-		one[0].if_name = (char *)iface;
-		if (!one[0].if_index)
-			return error_set(err, errno, "--iface %s", iface);
-	} else if (!(ifs = if_nameindex())) {
-		return error_set(err, errno, "list interfaces");
-	}
-	for (i = ifs; i->if_index; i++) {
-		struct tc_attach *t;
-		int r;
-
-		if (s->n_tc == MAX_TC) {
-			rc = error_set(err, 0, "too many interfaces");
-			break;
-		}
-		t = &s->tc[s->n_tc];
-		memset(t, 0, sizeof(*t));
-		t->hook.sz = sizeof(t->hook);
-		t->hook.ifindex = i->if_index;
-		t->hook.attach_point = point;
-		r = bpf_tc_hook_create(&t->hook);
-		if (r && r != -EEXIST) {
-			rc = error_set(err, -r, "tc on %s", i->if_name);
-			break;
-		}
-		t->created = !r;
-		t->opts.sz = sizeof(t->opts);
-		t->opts.prog_fd = bpf_program__fd(p);
-		r = bpf_tc_attach(&t->hook, &t->opts);
-		if (r) {
-			if (t->created) {
-				t->hook.attach_point = BPF_TC_INGRESS |
-						       BPF_TC_EGRESS;
-				bpf_tc_hook_destroy(&t->hook);
-			}
-			rc = error_set(err, -r, "attach %s on %s",
-				       bpf_program__name(p), i->if_name);
-			break;
-		}
-		s->n_tc++;
-	}
-	if (ifs != one)
-		if_freenameindex(ifs);
-	return rc;
-}
-
 /* The sampling of the perf_event program in section sec. */
 static const struct perf_sampling *
 sampling_of(const char *sec, const char *const *secs,
@@ -379,13 +311,9 @@ bool services_has_tc(struct bpf_object *obj)
 {
 	struct bpf_program *p;
 
-	bpf_object__for_each_program (p, obj) {
-		const char *sec = bpf_program__section_name(p);
-
-		if (services_attaches(p) && !is_prefix(sec, "perf_event") &&
-		    !uprobes_by_library(sec))
+	bpf_object__for_each_program (p, obj)
+		if (tc_section(bpf_program__section_name(p)))
 			return true;
-	}
 	return false;
 }
 
@@ -398,27 +326,33 @@ int services_attach(struct services *s, struct bpf_object *obj,
 
 	for_each_loaded_program (p, obj) {
 		const char *sec = bpf_program__section_name(p);
-		int rc;
 
-		if (!services_attaches(p))
-			continue;
-		if (is_prefix(sec, "perf_event"))
-			rc = attach_perf(
-				s, p, sampling_of(sec, secs, sampling, n), err);
-		else if (uprobes_by_library(sec))
-			rc = 0; /* all of them at once, below */
-		else
-			rc = attach_tc(s, p, iface && *iface ? iface : NULL,
-				       err);
-		if (rc)
+		if (is_prefix(sec, "perf_event") &&
+		    attach_perf(s, p, sampling_of(sec, secs, sampling, n), err))
 			return -1;
 	}
-	return uprobes_new(obj, s->uprobes_selective, &s->uprobes, err);
+	/* tc: all the classifiers at once, on the runner's namespace's
+	 * interfaces unless the run selects containers (as ig, which has
+	 * only theirs), then on containers' (services_tc()) */
+	if (services_has_tc(obj)) {
+		if (tc_new(obj, &s->tc, err))
+			return -1;
+		if (iface && *iface ? tc_attach_own(s->tc, iface, err) :
+		    !s->selective   ? tc_attach_own(s->tc, NULL, err) :
+				      0)
+			return -1;
+	}
+	return uprobes_new(obj, s->selective, &s->uprobes, err);
 }
 
-void services_select_uprobes(struct services *s)
+void services_select_containers(struct services *s)
 {
-	s->uprobes_selective = true;
+	s->selective = true;
+}
+
+struct tc_set *services_tc(const struct services *s)
+{
+	return s ? s->tc : NULL;
 }
 
 struct uprobes *services_uprobes(const struct services *s)
@@ -431,17 +365,7 @@ void services_free(struct services *s)
 	if (!s)
 		return;
 	uprobes_free(s->uprobes);
-	for (size_t i = s->n_tc; i > 0; i--) {
-		struct tc_attach *t = &s->tc[i - 1];
-
-		t->opts.flags = t->opts.prog_fd = t->opts.prog_id = 0;
-		bpf_tc_detach(&t->hook, &t->opts);
-		/* the qdisc goes only if this run made it (both sides) */
-		if (t->created) {
-			t->hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
-			bpf_tc_hook_destroy(&t->hook);
-		}
-	}
+	tc_free(s->tc);
 	for (size_t i = s->n_perf; i > 0; i--)
 		bpf_link__destroy(s->perf_links[i - 1]);
 	sockets_bpf__destroy(s->enricher);

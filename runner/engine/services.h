@@ -5,7 +5,7 @@
  * layout CO-RE relocates gadget_socket_value against), socket filters in
  * sections libbpf 1.1 does not know ("socket1"), perf event arrays nested
  * in map-of-maps, perf_event programs (sampling every CPU) and tc
- * classifiers (on the host's interfaces).  The gadget module calls these
+ * classifiers (on containers' interfaces and the runner's namespace's).  The gadget module calls these
  * around open, load and attach.
  */
 #ifndef RUNNER_SERVICES_H
@@ -21,6 +21,7 @@ struct bpf_object;
 struct bpf_program;
 struct btf;
 struct services;
+struct tc_set;
 struct uprobes;
 
 /* Does the object read ig's struct gadget_socket_value (CO-RE)? */
@@ -51,16 +52,20 @@ int services_prepare(struct bpf_object *obj, struct services **out,
 /* Is p attached by services_attach() rather than by libbpf? */
 bool services_attaches(const struct bpf_program *p);
 /* After load: perf_event programs (sampling[i] for the program in
- * section secs[i], the default for others) and tc classifiers: on the
- * interface iface of this network namespace (ig's --iface), NULL or "":
- * on every one. */
+ * section secs[i], the default for others) and tc classifiers
+ * (runner/engine/tc.h): on the interface iface of this network namespace
+ * (ig's --iface), NULL or "": on every one unless the run selects
+ * containers; containers' through services_tc(). */
 int services_attach(struct services *s, struct bpf_object *obj,
 		    const char *const *secs,
 		    const struct perf_sampling *sampling, size_t n,
 		    const char *iface, struct error **err);
-/* Uprobes named by library only where told (uprobes_new()'s selective),
- * before services_attach(). */
-void services_select_uprobes(struct services *s);
+/* The run selects containers: uprobes named by library only where told
+ * (uprobes_new()'s selective), tc classifiers only on containers'
+ * interfaces (but --iface); before services_attach(). */
+void services_select_containers(struct services *s);
+/* The tc classifiers once attached, for tc_container(); NULL: none. */
+struct tc_set *services_tc(const struct services *s);
 /* Those uprobes once attached; NULL: none (s NULL too). */
 struct uprobes *services_uprobes(const struct services *s);
 /* Does obj have a tc classifier (which services_attach() attaches)? */

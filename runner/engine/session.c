@@ -36,6 +36,7 @@
 #include "runner/engine/record.h"
 #include "runner/engine/session.h"
 #include "runner/engine/stacks.h"
+#include "runner/engine/tc.h"
 #include "runner/engine/trace_pipe.h"
 #include "runner/engine/uprobes.h"
 
@@ -303,11 +304,17 @@ static void note_unknown_fields(const struct fieldset *fs, const char *ds)
 		   ds, j > 1 ? "s" : "", list, f ? ", ..." : "");
 }
 
-/* Fields for every data source; containers when one has runtime.*. */
+/* Fields for every data source; containers when one has runtime.*, or
+ * for tc classifiers (which go on containers' interfaces). */
 static int describe_sources(struct session *s, struct error **err)
 {
 	size_t i;
 
+	if (gadget_has_tc(s->g) && !s->describe_only) {
+		s->ctrs = containers_new("/");
+		if (!s->ctrs)
+			return error_set(err, ENOMEM, "containers");
+	}
 	s->n_src = gadget_tracer_count(s->g);
 	if (s->n_src == 0) /* its programs may feed another tool */
 		return 0;
@@ -948,11 +955,34 @@ static void apply_selection(void *ctx, __u64 mntns,
 		uprobes_select(s->uprobes, mntns, on);
 }
 
+/* tc classifiers (as ig's) on the containers' interfaces: every
+ * container's, or the selected ones'. */
+static void select_tc(void *ctx, __u64 mntns, const struct container_info *ci)
+{
+	struct session *s = ctx;
+	struct error *e = NULL;
+	unsigned int pid = 0;
+	__u64 netns = 0;
+
+	/* no id: a namespace of the host's the containers know as such */
+	if (ci && ci->id[0] && containers_runtime_wanted(s->ctrs, ci) &&
+	    container_select_match(&s->sel, s->ctrs, ci))
+		pid = containers_init_pid(s->ctrs, mntns, &netns);
+	if (!tc_container(s->tc, mntns, pid, netns, &e))
+		return;
+	/* the run goes on: a container that went meanwhile, a shortage */
+	engine_log(ENGINE_LOG_NOTICE, "tc on container %s: %s",
+		   ci ? ci->name : "", error_msg(e));
+	error_free(e);
+}
+
 static void on_container(void *ctx, __u64 mntns,
 			 const struct container_info *ci)
 {
 	struct session *s = ctx;
 
+	if (s->tc)
+		select_tc(s, mntns, ci);
 	if (!s->uprobes) {
 		apply_selection(s, mntns, ci);
 		return;
@@ -1002,7 +1032,7 @@ int session_start(struct session *s, int fd, struct error **err)
 	if (!writes_packets(s))
 		gadget_rest_unwanted(s->g);
 	if (s->ctrs && container_select_any(&s->sel))
-		gadget_select_uprobes(s->g);
+		gadget_select_containers(s->g);
 	gadget_set_netns_walk(s->g, walk_netns, s);
 	engine_step("session opened");
 	if (prepare_host(s->g, err) || session_ops_start(s, err))
@@ -1033,7 +1063,11 @@ int session_start(struct session *s, int fd, struct error **err)
 	/* before the ready file: the containers there attached */
 	if (s->uprobes)
 		uprobes_rescan(s->uprobes, true);
-	if (s->pods_in_kernel || s->uprobes)
+	if (s->ctrs)
+		s->tc = gadget_tc(s->g);
+	if (s->tc)
+		containers_foreach(s->ctrs, select_tc, s);
+	if (s->pods_in_kernel || s->uprobes || s->tc)
 		containers_set_listener(s->ctrs, on_container, s);
 	for (i = 0; i < s->n_src; i++) {
 		struct source *src = &s->src[i];

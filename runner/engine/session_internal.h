@@ -54,11 +54,12 @@ struct source {
 struct session {
 	struct gadget *g;
 	const struct gadget_metadata *md;
-	struct containers *ctrs; /* NULL without runtime.* fields */
+	struct containers *ctrs; /* NULL without runtime.* fields or tc */
 	struct stacks *stacks; /* NULL without stack fields */
 	bool describe_only; /* session_describe_open(): never started */
 	struct container_select sel; /* -c, --k8s-*, images, --host=false */
-	struct uprobes *uprobes; /* selective (gadget_select_uprobes()) */
+	struct uprobes *uprobes; /* selective (gadget_select_containers()) */
+	struct tc_set *tc; /* the gadget's tc classifiers, for containers */
 	int pods_fd; /* the gadget's mount namespace filter (pods_in_kernel) */
 	int pods_netns_fd; /* the exec hook's selected network namespaces */
 	bool pods_in_kernel; /* the selection applies in the kernel too */

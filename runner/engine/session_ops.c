@@ -55,8 +55,9 @@ static const struct op {
 	  "ds:N,ds2:M per data source)",
 	  FOR_MAPITERS, set_count },
 	{ "iface", "operator.oci.ebpf.iface", "",
-	  "Network interface to attach the tc classifiers to (default: every "
-	  "interface of this network namespace)",
+	  "Network interface to attach the tc classifiers to (default: "
+	  "containers' veth pairs and every interface of this network "
+	  "namespace)",
 	  FOR_TC, set_iface },
 };
 

@@ -401,10 +401,12 @@ def empty_default_overridden_by_flag(env):
 @test
 def tc_classifiers_on_the_namespace_interfaces(env):
     """classifier/ingress and classifier/egress on lo of the runner's
-    namespace: each datagram seen leaving and arriving, with its size."""
+    namespace: each datagram seen leaving and arriving, with its size,
+    the namespace's inode in skb->cb[0] (the runner's dispatcher, as
+    ig's) and so the process of the socket (ig's socket enricher)."""
     r = run(env, "ig_tc:latest", "--port", str(PORT), netns=NS)
     try:
-        pid, cport, _ = udp_pair(env)
+        pid, cport, mntns = udp_pair(env)
         r.wait_for(lambda e: e.get("sport") == PORT and e.get("ingress"))
     finally:
         stop(r)
@@ -416,6 +418,12 @@ def tc_classifiers_on_the_namespace_interfaces(env):
                     (PORT, cport, 0, 46), (PORT, cport, 1, 46)]),
        "datagrams by direction")
     eq({e["ifindex"] for e in mine}, {1}, "interface (lo of the namespace)")
+    eq({e["netns_id"] for e in mine}, {env.ns.inode()}, "skb->cb[0]")
+    # but the first datagram leaving: the client's socket, bound by that
+    # sendto(), is not in the enricher's map yet
+    eq({(e["proc"]["pid"], e["proc"]["mntns_id"]) for e in mine
+        if (e["sport"], e["ingress"]) != (cport, 0)},
+       {(pid, mntns)}, "process of the sockets (server and client)")
     out = env.ns.run("tc qdisc show dev lo")
     check("clsact" not in out, f"clsact left behind on lo: {out!r}")
 
