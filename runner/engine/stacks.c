@@ -139,6 +139,14 @@ static int symbuf_add(struct symbuf *b, __u64 addr, __u64 size,
 	return 0;
 }
 
+/* By address.  No symbols leaves syms NULL, which qsort() must not get
+ * even with a count of 0 (C11 7.22.5). */
+static void sort_syms(struct symbuf *b)
+{
+	if (b->n > 1)
+		qsort(b->syms, b->n, sizeof(*b->syms), cmp_sym);
+}
+
 /* ---- kernel ---- */
 
 static void load_kallsyms(struct stacks *s)
@@ -164,7 +172,7 @@ static void load_kallsyms(struct stacks *s)
 		}
 	}
 	fclose(f);
-	qsort(b.syms, b.n, sizeof(*b.syms), cmp_sym);
+	sort_syms(&b);
 	s->ksyms = b.syms;
 	s->n_ksyms = b.n;
 	s->kpool = b.pool;
@@ -296,7 +304,7 @@ static int load_symtab(struct symtab *t, int fd, size_t budget)
 				goto out;
 		}
 	}
-	qsort(b.syms, b.n, sizeof(*b.syms), cmp_sym);
+	sort_syms(&b);
 	t->syms = b.syms;
 	t->n = b.n;
 	t->pool = b.pool;
