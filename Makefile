@@ -115,6 +115,7 @@ ALLOC_WRAP = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc \
 LDFLAGS_test_metadata = $(ALLOC_WRAP)
 LDFLAGS_test_oci_store = $(ALLOC_WRAP)
 LDFLAGS_test_output_json = $(ALLOC_WRAP)
+LDFLAGS_test_pod_labels = $(ALLOC_WRAP)
 
 $(BUILD)/runner: $(BUILD)/obj/runner/cli/main.o $(BUILD)/librunner.a
 	$(CC) $(LDFLAGS) $(RUNNER_EXPORTS) -o $@ $^ $(RUNNER_LIBS)

@@ -142,22 +142,26 @@ static struct sock *containerd_at(struct pod_labels *pl, const char *root,
 	return s;
 }
 
-/* How a call to containerd at s went (what): a failure other than "no
- * such container" leaves the socket alone for a while, said once. */
-static void containerd_went(struct sock *s, const struct error *err,
+/* How a call to containerd at s went (rc, err; what): a failure other
+ * than "no such container" leaves the socket alone for a while, said once.
+ * A failure whose error could not be allocated (err NULL) is one too. */
+static void containerd_went(struct sock *s, int rc, const struct error *err,
 			    const char *what)
 {
-	if (!err) {
+	int errnum = error_errnum(err);
+
+	if (!rc) {
 		s->retry_at = 0;
 		s->said = 0;
 		return;
 	}
-	if (err->errnum == ESRCH)
+	if (errnum == ESRCH)
 		return; /* no such container: the socket is fine */
 	s->retry_at = now() + RETRY_S;
-	if (s->said != err->errnum) {
-		s->said = err->errnum;
-		engine_log(ENGINE_LOG_NOTICE, "%s: %s", what, error_msg(err));
+	if (s->said != errnum) {
+		s->said = errnum;
+		engine_log(ENGINE_LOG_NOTICE, "%s: %s", what,
+			   err ? error_msg(err) : strerror(errnum));
 	}
 }
 
@@ -178,11 +182,11 @@ json_t *pod_labels_containerd(struct pod_labels *pl, const char *root,
 					add_label, labels, &err)) {
 		json_decref(labels);
 		containerd_went(
-			s, err,
+			s, -1, err,
 			"k8s.podLabels of containerd's pods stay empty");
 		return NULL;
 	}
-	containerd_went(s, NULL, NULL);
+	containerd_went(s, 0, NULL, NULL);
 	keep(pl, sid, labels);
 	return labels;
 }
@@ -201,8 +205,7 @@ int pod_labels_containerd_image(struct pod_labels *pl, const char *root,
 	if (!s)
 		return -1;
 	rc = containerd_container_image(path, ns, id, out, &err);
-	containerd_went(s, rc ? err : NULL,
-			"images of containerd's containers");
+	containerd_went(s, rc, err, "images of containerd's containers");
 	return rc;
 }
 

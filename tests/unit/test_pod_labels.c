@@ -2,7 +2,9 @@
 /* The parts behind pod labels kept in runtimes' own state: the protobuf
  * wire reader (runner/engine/pbwire.c), the reading of a containerd
  * Containers/Get response (containerd_api.c) and bbolt lookups
- * (boltdb.c), on hand-made bytes. */
+ * (boltdb.c), on hand-made bytes; how pod_labels.c leaves alone a
+ * containerd socket that failed, each allocation failed in turn
+ * (tests/unit/alloc_fx.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,7 +18,10 @@
 #include "runner/engine/boltdb.h"
 #include "runner/engine/containerd_api.h"
 #include "runner/engine/pbwire.h"
+#include "runner/engine/pod_labels.h"
+#include "tests/unit/alloc_fx.h"
 #include "tests/unit/bolt_fx.h"
+#include "tests/unit/log_fx.h"
 
 /* A gRPC frame of a GetContainerResponse whose container has labels. */
 static size_t get_response(uint8_t *out, size_t size, const char *const *kv,
@@ -170,12 +175,51 @@ static void boltdb__nested_buckets__values(void **state)
 	free(db);
 }
 
+/*
+ * A containerd socket that is not there: the call fails, whichever
+ * allocation fails with it (the error's own too, which leaves no error),
+ * is said once, and the next call leaves the socket alone (says nothing
+ * more) instead of taking the failure for a success.
+ */
+static void
+containerd__failed_socket__left_alone_even_out_of_memory(void **state)
+{
+	static const char dir[] = "/nonexistent-test-pod-labels/k8s.io";
+	struct said said = SAID_INIT;
+	unsigned calls, k;
+
+	(void)state;
+	engine_log_set(said_log, &said);
+	for (k = 0;; k++) {
+		struct pod_labels *pl = pod_labels_new();
+
+		assert_non_null(pl);
+		pod_labels_learn_socket(pl, dir,
+					"/nonexistent-test-pod-labels.sock");
+		said.lines = 0;
+		alloc_fail(k);
+		assert_null(pod_labels_containerd(pl, "", dir, "sandbox"));
+		calls = alloc_calls;
+		alloc_fail(0);
+		assert_int_equal(said.lines, 1);
+		assert_null(pod_labels_containerd(pl, "", dir, "sandbox"));
+		assert_int_equal(said.lines, 1);
+		pod_labels_free(pl);
+		if (k > calls)
+			break;
+	}
+	assert_true(k > 2); /* some allocation was failed */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(pbwire__varints_and_bounds),
 		cmocka_unit_test(containerd__get_response__labels),
 		cmocka_unit_test(boltdb__nested_buckets__values),
+		cmocka_unit_test_teardown(
+			containerd__failed_socket__left_alone_even_out_of_memory,
+			said_forget),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
