@@ -99,8 +99,10 @@ static bool shared_object(const char *path)
 		return false;
 	ok = read(fd, h, sizeof(h)) == sizeof(h) && !memcmp(h, ELFMAG, SELFMAG);
 	close(fd);
+	if (!ok)
+		return false; /* h not (all) read */
 	memcpy(&type, h + 16, sizeof(type));
-	return ok && type == ET_DYN;
+	return type == ET_DYN;
 }
 
 /* Order of the versions after "<lib>.so" ("", ".6", ".1.1"): by number,
