@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,18 +106,44 @@ static bool shared_object(const char *path)
 	return type == ET_DYN;
 }
 
-/* Order of the versions after "<lib>.so" ("", ".6", ".1.1"): by number,
- * part by part; none first. */
+/*
+ * Order of the versions after "<lib>.so" ("", ".6", ".1.1", ".6x"), the
+ * order ldconfig sorts the names of ld.so.cache by: a run of digits
+ * against another by its number, against any other byte after it; other
+ * bytes by value; a version that starts the other first.
+ */
 static int version_cmp(const char *a, const char *b)
 {
-	while (*a == '.' && *b == '.') {
-		unsigned long x = strtoul(a + 1, (char **)&a, 10);
-		unsigned long y = strtoul(b + 1, (char **)&b, 10);
+	static const char digits[] = "0123456789";
 
-		if (x != y)
-			return x < y ? -1 : 1;
+	while (*a || *b) {
+		bool da = *a >= '0' && *a <= '9', db = *b >= '0' && *b <= '9';
+
+		if (da && db) {
+			size_t la, lb;
+			int c;
+
+			a += strspn(a, "0"); /* by number, of any length */
+			b += strspn(b, "0");
+			la = strspn(a, digits);
+			lb = strspn(b, digits);
+			if (la != lb)
+				return la < lb ? -1 : 1;
+			c = memcmp(a, b, la);
+			if (c)
+				return c < 0 ? -1 : 1;
+			a += la;
+			b += lb;
+		} else if (da != db) {
+			return da ? 1 : -1;
+		} else if (*a != *b) {
+			return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+		} else {
+			a++;
+			b++;
+		}
 	}
-	return (*a == '.') - (*b == '.');
+	return 0;
 }
 
 int uprobes_find_library(const char *const *dirs, size_t n_dirs,

@@ -111,6 +111,22 @@ static void test_highest_version_beside_the_script(void **state)
 	find("liby", dir1, "liby.so.10.0.1");
 }
 
+/* A version with more than numbers is ordered as ldconfig orders the
+ * names of ld.so.cache: ".6x" after ".6" and ".6.1" ('x' after '.'),
+ * ".7" after ".6x", never equal to ".6". */
+static void test_version_with_letters_ordered_as_ldconfig(void **state)
+{
+	(void)state;
+	put_elf(dir1, "libu.so.6", ET_DYN);
+	put_elf(dir1, "libu.so.6x", ET_DYN);
+	put_elf(dir1, "libu.so.6.1", ET_DYN);
+	find("libu", dir1, "libu.so.6x");
+	put_elf(dir2, "libt.so.6x", ET_DYN);
+	put_elf(dir2, "libt.so.7", ET_DYN);
+	put_elf(dir2, "libt.so.06", ET_DYN);
+	find("libt", dir2, "libt.so.7");
+}
+
 /* A plain <lib>.so that is a shared object is taken where it is the
  * only one; only scripts: none. */
 static void test_unversioned_and_none(void **state)
@@ -133,6 +149,7 @@ int main(void)
 		cmocka_unit_test(test_script_alone_is_not_the_library),
 		cmocka_unit_test(test_highest_version_beside_the_script),
 		cmocka_unit_test(test_unversioned_and_none),
+		cmocka_unit_test(test_version_with_letters_ordered_as_ldconfig),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
