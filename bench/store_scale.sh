@@ -7,7 +7,8 @@
 #           image), its garbage collection walking the blobs it keeps;
 #           the store copied afresh for each run
 #   import  `image import` into an empty store of an archive whose
-#           index.json names one image N times (bench.local/img:vN)
+#           index.json names one image N times (bench.local/img:vN);
+#           DISTINCT=1: N images of their own (4N blobs staged)
 # ROUNDS rounds alternate RUNNER and RUNNER2 (default build/runner both);
 # prints the median CPU time (user + sys) of each and every run's.
 #   N=2000 RUNNER2=other/runner bench/store_scale.sh gc|import [ROUNDS]
@@ -21,10 +22,11 @@ RUNNER2=${RUNNER2:-$RUNNER}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-python3 - "$MODE" "$tmp" "$N" <<'PY'
+python3 - "$MODE" "$tmp" "$N" "${DISTINCT:-0}" <<'PY'
 import hashlib, io, json, os, sys, tarfile
 
 mode, tmp, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+distinct = sys.argv[4] == "1"
 MT_INDEX = "application/vnd.oci.image.index.v1+json"
 MT_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 REF = "org.opencontainers.image.ref.name"
@@ -56,7 +58,7 @@ def image(i):
     }).encode()), mediaType=MT_INDEX)
 
 
-if mode == "gc":
+if mode == "gc" or distinct:
     entries = [dict(image(i), annotations={REF: "bench.local/img:v%d" % i})
                for i in range(n)]
 else:
@@ -113,6 +115,6 @@ for _ in $(seq 1 "$ROUNDS"); do
 	b+=("$(one "$RUNNER2")")
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
-echo "$MODE N=$N rounds=$ROUNDS"
+echo "$MODE N=$N DISTINCT=${DISTINCT:-0} rounds=$ROUNDS"
 echo "RUNNER  $RUNNER: median $(median "${a[@]}") ms CPU (${a[*]})"
 echo "RUNNER2 $RUNNER2: median $(median "${b[@]}") ms CPU (${b[*]})"

@@ -50,7 +50,8 @@ struct oci_txn {
 	char *dir; /* ingest/txn-XXXXXX, made by the first writer */
 	int dir_fd; /* holds the flock that marks dir and its files live */
 	struct staged *staged;
-	size_t n_staged;
+	size_t n_staged, cap_staged;
+	struct strmap staged_at; /* digest -> its index in staged */
 	char (*need)[OCI_DIGEST_SIZE];
 	size_t n_need;
 	struct ref_change *refs;
@@ -101,6 +102,7 @@ void oci_txn_free(struct oci_txn *txn)
 		close(txn->dir_fd);
 	free(txn->dir);
 	free(txn->staged);
+	strmap_fini(&txn->staged_at);
 	free(txn->need);
 	for (i = 0; i < txn->n_refs; i++) {
 		free(txn->refs[i].ref);
@@ -213,13 +215,17 @@ void oci_blob_writer_abort(struct oci_blob_writer *w)
 	free(w);
 }
 
-/* The staged blob digest; NULL if it is not staged. */
+/* The staged blob digest; NULL if it is not staged.  staged_at may
+ * still hold a digest oci_txn_drop_unused() dropped: its index then
+ * names another blob, or none. */
 static struct staged *staged_find(struct oci_txn *txn, const char *digest)
 {
-	for (size_t i = 0; i < txn->n_staged; i++)
-		if (!strcmp(txn->staged[i].digest, digest))
-			return &txn->staged[i];
-	return NULL;
+	size_t i;
+
+	if (!strmap_get(&txn->staged_at, digest, &i) || i >= txn->n_staged ||
+	    strcmp(txn->staged[i].digest, digest))
+		return NULL;
+	return &txn->staged[i];
 }
 
 /* Record the file at path (owned from now on) as staged blob digest;
@@ -230,10 +236,10 @@ static struct staged *txn_staged_add(struct oci_txn *txn, char *path,
 {
 	struct staged *v;
 
-	v = realloc(txn->staged, (txn->n_staged + 1) * sizeof(*v));
-	if (!v)
+	if (grow_array((void **)&txn->staged, &txn->cap_staged,
+		       txn->n_staged + 1, sizeof(*v), 16) ||
+	    strmap_set(&txn->staged_at, digest, txn->n_staged) < 0)
 		return NULL;
-	txn->staged = v;
 	v = &txn->staged[txn->n_staged++];
 	v->path = path;
 	snprintf(v->digest, sizeof(v->digest), "%s", digest);
@@ -530,10 +536,14 @@ void oci_txn_drop_unused(struct oci_txn *txn)
 	size_t i, n = 0;
 
 	for (i = 0; i < txn->n_staged; i++) {
-		if (txn->staged[i].used)
-			txn->staged[n++] = txn->staged[i];
-		else
+		if (!txn->staged[i].used) {
 			staged_clear(&txn->staged[i]);
+			continue;
+		}
+		txn->staged[n] = txn->staged[i];
+		/* held already: replaced in place, no allocation */
+		strmap_set(&txn->staged_at, txn->staged[n].digest, n);
+		n++;
 	}
 	txn->n_staged = n;
 }

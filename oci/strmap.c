@@ -53,19 +53,24 @@ static int grow(struct strmap *m)
 }
 
 /* key's slot, made (key copied, value val) if m did not hold it; *held
- * says which.  NULL without memory. */
+ * says which.  NULL without memory (never when m holds key). */
 static struct strmap_slot *find_or_add(struct strmap *m, const char *key,
 				       size_t val, bool *held)
 {
 	uint64_t h = hash_of(key);
 	struct strmap_slot *s;
 
+	if (m->n) {
+		s = find(m, key, h);
+		if (s->key) {
+			*held = true;
+			return s;
+		}
+	}
+	*held = false;
 	if ((m->n + 1) * 2 > m->cap && grow(m) < 0)
 		return NULL;
 	s = find(m, key, h);
-	*held = s->key != NULL;
-	if (*held)
-		return s;
 	s->key = strdup(key);
 	if (!s->key)
 		return NULL;

@@ -24,8 +24,8 @@ bool strmap_get(const struct strmap *m, const char *key, size_t *val);
 /* key to val, unless m holds key (its value kept): 0 added, 1 held, -1
  * without memory. */
 int strmap_add(struct strmap *m, const char *key, size_t val);
-/* key to val, replacing what m held: 0 added, 1 replaced, -1 without
- * memory. */
+/* key to val, replacing what m held: 0 added, 1 replaced (which never
+ * allocates), -1 without memory. */
 int strmap_set(struct strmap *m, const char *key, size_t val);
 /* m's size. */
 size_t strmap_count(const struct strmap *m);

@@ -24,6 +24,7 @@
 #include "oci/sign_store.h"
 #include "oci/store.h"
 #include "oci/store_txn.h"
+#include "oci/strmap.h"
 #include "tests/unit/alloc_fx.h"
 
 #define REF "ghcr.io/inspektor-gadget/gadget/trace_dns:latest"
@@ -511,6 +512,70 @@ static void store_txn__size_mismatch__refused(void **state)
 	assert_non_null(strstr(error_msg(err), "size mismatch"));
 }
 
+/* Hundreds of blobs staged (past the growths of the table that finds
+ * them): each found with its size; the unused dropped and no longer
+ * found, the used found at their new places and committed alone. */
+static void store_txn__drop_unused__used_found_and_committed(void **state)
+{
+	enum { N = 300 };
+	struct fixture *f = *state;
+	cleanup_error struct error *err = NULL;
+	struct oci_txn *txn = NULL;
+	char d[N][OCI_DIGEST_SIZE], blob[32];
+	int i, len[N];
+
+	assert_int_equal(oci_txn_begin(f->store, &txn, &err), 0);
+	for (i = 0; i < N; i++) {
+		len[i] = snprintf(blob, sizeof(blob), "blob %d", i);
+		assert_int_equal(oci_txn_put(txn, blob, len[i], d[i], &err), 0);
+	}
+	/* the same bytes again: staged once */
+	assert_int_equal(oci_txn_put(txn, "blob 7", 6, d[7], &err), 0);
+	for (i = 0; i < N; i++) {
+		assert_true(oci_txn_has_blob(txn, d[i]));
+		assert_int_equal(oci_txn_blob_size(txn, d[i]), len[i]);
+		if (i % 3 == 0)
+			oci_txn_mark_used(txn, d[i]);
+	}
+	oci_txn_drop_unused(txn);
+	for (i = 0; i < N; i++) {
+		assert_int_equal(oci_txn_has_blob(txn, d[i]), i % 3 == 0);
+		if (i % 3 == 0)
+			assert_int_equal(oci_txn_blob_size(txn, d[i]), len[i]);
+	}
+	assert_int_equal(oci_txn_commit(txn, &err), 0);
+	oci_txn_free(txn);
+	assert_int_equal(count_blobs(f), N / 3);
+	for (i = 0; i < N; i++)
+		assert_int_equal(oci_store_has_blob(f->store, d[i]),
+				 i % 3 == 0);
+}
+
+/* Replacing a key's value never allocates, even where adding one would
+ * grow the table (oci_txn_drop_unused() counts on it). */
+static void strmap_set__held_key__no_allocation(void **state)
+{
+	cleanup_strmap struct strmap m = { 0 };
+	char key[16];
+	size_t v = 0;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 32; i++) { /* the next add grows 64 slots */
+		snprintf(key, sizeof(key), "k%d", i);
+		assert_int_equal(strmap_set(&m, key, (size_t)i), 0);
+	}
+	alloc_fail(1);
+	assert_int_equal(strmap_set(&m, "k5", 99), 1);
+	alloc_fail(0);
+	assert_true(strmap_get(&m, "k5", &v));
+	assert_int_equal(v, 99);
+	alloc_fail(1);
+	assert_int_equal(strmap_set(&m, "new", 1), -1);
+	alloc_fail(0);
+	assert_false(strmap_get(&m, "new", NULL));
+}
+
 static void store_concurrent_adds__all_kept(void **state)
 {
 	struct fixture *f = *state;
@@ -823,6 +888,8 @@ int main(void)
 		T(store_resolve__index_changed_elsewhere__seen),
 		T(store_txn__not_committed__leaves_nothing),
 		T(store_txn__size_mismatch__refused),
+		T(store_txn__drop_unused__used_found_and_committed),
+		cmocka_unit_test(strmap_set__held_key__no_allocation),
 		T(store_concurrent_adds__all_kept),
 		T(store_add__invalid_input__refused),
 		T(drop_orphan_signatures__held_stay_unreadable_index_keeps_all),
