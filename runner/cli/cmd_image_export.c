@@ -19,6 +19,10 @@ static int export_run(struct cli_ctx *ctx, void *state, struct error **err)
 	int i, n = 0, rc = EXIT_FAIL;
 
 	(void)state;
+	if (!*file)
+		return cli_usage_error(err, ctx->path, "%s",
+				       "an empty path: name a tar file, or - "
+				       "for stdout");
 	if (!strcmp(file, "-") && isatty(STDOUT_FILENO))
 		return cli_usage_error(err, ctx->path, "%s",
 				       "refusing to write a tar to a terminal");

@@ -1066,7 +1066,7 @@ def export_and_import_errors_say_why(ctx):
     said libarchive's "Write error" alone, an import of a folder "Error
     reading" alone: both now say the system's why; `image import ""`
     read stdin (libarchive's meaning of an empty name) and is now a usage
-    error."""
+    error, as `image export IMAGE ""` is (a run-time error before)."""
     store = ctx.store
     ctx.store = os.path.join(ctx.tmp, "why-store")
     try:
@@ -1087,6 +1087,8 @@ def export_and_import_errors_say_why(ctx):
                                stdin=f, capture_output=True, text=True,
                                timeout=60)
         fails(p, 'import ""', "an empty path", code=2)
+        fails(runner(ctx, ["image", "export", "why:v1", ""]), 'export ""',
+              "image export: an empty path", code=2)
     finally:
         ctx.store = store
 
