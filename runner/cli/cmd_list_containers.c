@@ -805,6 +805,7 @@ static int lc_run(struct cli_ctx *ctx, void *state, struct error **err)
 		image_select_free(st->images);
 		return cli_error(err, EXIT_FAIL, "containers: out of memory");
 	}
+	containers_load_ahead(ctrs); /* the hook of a watch */
 	containers_set_docker_root(ctrs, getenv("RUNNER_DOCKER_ROOT"));
 	/* checked as the flags were taken */
 	containers_set_containerd_ns(ctrs, st->containerd_ns, NULL);

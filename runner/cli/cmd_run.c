@@ -1133,7 +1133,7 @@ static int run_main(int argc, char **argv, int n_cfg, struct error **err)
 	    (help ? session_describe_open(ri.img->program, ri.img->program_len,
 					  ri.md, name, &ri.s, err) :
 		    session_open(ri.img->program, ri.img->program_len, ri.md,
-				 name, true, &ri.s, err)))
+				 name, &ri.s, err)))
 		goto fail;
 	session_set_docker_root(ri.s, getenv("RUNNER_DOCKER_ROOT"));
 	session_set_node(ri.s, getenv("NODE_NAME"));
@@ -1144,6 +1144,10 @@ static int run_main(int argc, char **argv, int n_cfg, struct error **err)
 		rc = apply_flags(ri.s, &f, err);
 	if (rc)
 		goto out;
+	/* every flag taken: the kernel's work can start (none for a bad
+	 * flag, nor for --help) */
+	if (!f.help && !help)
+		session_load_ahead(ri.s);
 	if (f.help || help) {
 		print_gadget_help(ri.s);
 		goto out;
@@ -1217,7 +1221,7 @@ int run_gadget_flags(int argc, char **argv,
 	}
 	if (open_image(&f, refstr, true, &ri, err) ||
 	    session_open(ri.img->program, ri.img->program_len, ri.md, name,
-			 false, &ri.s, err))
+			 &ri.s, err))
 		goto out;
 	for (size_t i = 0; i < session_param_count(ri.s); i++) {
 		const char *key, *desc, *def;

@@ -63,6 +63,7 @@ struct containers {
 	 * everything that reads tracker joins it first (settle()). */
 	pthread_t loader;
 	bool loading;
+	bool hook; /* to load (containers_load_ahead()), not loaded yet */
 	/* containers_scan_begin(): the first scan on a thread as well */
 	pthread_t scanner;
 	bool scanning;
@@ -196,13 +197,20 @@ static struct containers *new_containers(const char *root, bool hook)
 		free(c);
 		return NULL;
 	}
-	/* A fake tree has no kernel of its own.  libbpf's messages go to
-	 * the log from the start: the thread only sets what is set. */
-	if (!c->root[0] && hook) {
-		libbpf_set_print(engine_libbpf_print);
-		c->loading = thread_run(&c->loader, load_tracker, c);
-	}
+	/* a fake tree has no kernel of its own */
+	c->hook = !c->root[0] && hook;
 	return c;
+}
+
+void containers_load_ahead(struct containers *c)
+{
+	if (!c || !c->hook)
+		return;
+	c->hook = false;
+	/* libbpf's messages go to the log from the start: the thread only
+	 * sets what is set */
+	libbpf_set_print(engine_libbpf_print);
+	c->loading = thread_run(&c->loader, load_tracker, c);
 }
 
 struct containers *containers_new(const char *root)

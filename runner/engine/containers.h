@@ -76,10 +76,14 @@ struct container_extra {
 /*
  * root: "/" (or NULL) for this host, with the exec hook when it loads
  * (quietly without it: RUNNER_DEBUG=1 says why); tests may point at a
- * fake tree, without the hook.  The hook loads on a thread of its own,
- * beside the gadget's load; the calls below that need it wait for it.
+ * fake tree, without the hook.  The hook loads on a thread of its own
+ * from containers_load_ahead(), beside the gadget's load; the calls below
+ * that need it wait for it.
  */
 struct containers *containers_new(const char *root);
+/* Start loading the exec hook (once; a no-op without one): the kernel's
+ * work, for a run that is sure to start. */
+void containers_load_ahead(struct containers *c);
 /* The same without the exec hook: what containers_scan() finds in /proc,
  * and nothing loaded into the kernel. */
 struct containers *containers_new_proc(const char *root);

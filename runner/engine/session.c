@@ -361,8 +361,8 @@ static int describe_sources(struct session *s, struct error **err)
  * elf has passed objinfo_check() (session_validate()). */
 static int open_session(const void *elf, size_t len,
 			const struct gadget_metadata *md, const char *name,
-			bool ahead, bool describe_only, bool checked,
-			struct session **out, struct error **err)
+			bool describe_only, bool checked, struct session **out,
+			struct error **err)
 {
 	struct session *s = calloc(1, sizeof(*s));
 
@@ -376,8 +376,6 @@ static int open_session(const void *elf, size_t len,
 		return -1;
 	}
 	engine_step("gadget opened");
-	if (ahead)
-		gadget_load_ahead(s->g);
 	if (apply_defaults(s->g, md, err) || apply_programs(s->g, md, err) ||
 	    describe_sources(s, err) || apply_param_defaults(s, err) ||
 	    session_ops_open(s, err)) {
@@ -389,17 +387,24 @@ static int open_session(const void *elf, size_t len,
 }
 
 int session_open(const void *elf, size_t len, const struct gadget_metadata *md,
-		 const char *name, bool ahead, struct session **out,
-		 struct error **err)
+		 const char *name, struct session **out, struct error **err)
 {
-	return open_session(elf, len, md, name, ahead, false, false, out, err);
+	return open_session(elf, len, md, name, false, false, out, err);
+}
+
+void session_load_ahead(struct session *s)
+{
+	if (s->describe_only)
+		return;
+	gadget_load_ahead(s->g);
+	containers_load_ahead(s->ctrs);
 }
 
 int session_describe_open(const void *elf, size_t len,
 			  const struct gadget_metadata *md, const char *name,
 			  struct session **out, struct error **err)
 {
-	return open_session(elf, len, md, name, false, true, false, out, err);
+	return open_session(elf, len, md, name, true, false, out, err);
 }
 
 void session_set_term_width(struct session *s, int width)
@@ -414,7 +419,7 @@ int session_validate(const void *elf, size_t len,
 	struct session *s = NULL;
 
 	/* what run opens, but nothing started (no container tracker) */
-	if (open_session(elf, len, md, name, false, true, true, &s, err))
+	if (open_session(elf, len, md, name, true, true, &s, err))
 		return -1;
 	session_free(s);
 	return 0;
@@ -1019,6 +1024,8 @@ int session_start(struct session *s, int fd, struct error **err)
 		return error_set(err, EINVAL, "session opened to describe");
 	if (!s->output_chosen && session_set_output(s, NULL, err))
 		return -1;
+	/* the exec hook, if session_load_ahead() has not begun it */
+	containers_load_ahead(s->ctrs);
 	/* Selected pods: in the kernel as well when the program filters by
 	 * mount namespace (gadget/mntns_filter.h) */
 	if (s->sel.pods && s->ctrs) {
@@ -1041,7 +1048,8 @@ int session_start(struct session *s, int fd, struct error **err)
 	if (s->trace_pipe_wanted && trace_pipe_start(&s->trace_pipe, err))
 		return -1;
 	/* The containers' first scan on a thread beside the gadget's load
-	 * (after the exec hook's, itself on a thread since containers_new());
+	 * (after the exec hook's, itself on a thread since
+	 * containers_load_ahead());
 	 * events are read only once this returns. */
 	if (s->ctrs)
 		containers_scan_begin(s->ctrs);

@@ -26,12 +26,16 @@ struct session;
 /*
  * Describe the eBPF ELF (elf, len) with its gadget.yaml model md, named
  * name; apply md's param defaults and build every data source's fields.
- * ahead: it is to run: start the work that can be done before the flags
- * are applied, as soon as the object is open (gadget_load_ahead()).
+ * No kernel work yet (session_load_ahead()).
  */
 int session_open(const void *elf, size_t len, const struct gadget_metadata *md,
-		 const char *name, bool ahead, struct session **out,
-		 struct error **err);
+		 const char *name, struct session **out, struct error **err);
+/*
+ * It is to run (its flags applied, none refused): start the kernel work
+ * that can be done before session_start() (gadget_load_ahead(): maps made,
+ * the kernel's BTF read), beside the rest of the start-up.
+ */
+void session_load_ahead(struct session *s);
 /*
  * session_open() to describe the gadget only (session_datasources_json(),
  * params): nothing of the host is started (no container tracker, no

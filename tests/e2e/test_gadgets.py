@@ -859,6 +859,26 @@ def help_loads_nothing_into_the_kernel(env):
 
 
 @test
+def bad_flag_loads_nothing_into_the_kernel(env):
+    """A flag refused (unknown, or a value the gadget's param refuses) is
+    refused before any kernel work: `runner run trace_dns --bogus` made
+    the gadget's maps ahead and loaded the container tracker (31 bpf(2)
+    calls) before it said the flag was unknown."""
+    from harness import RUNNER, fails
+    log = os.path.join(env.tmp, "badflag.strace")
+    for args, needle in ((["--bogus"], "unknown flag '--bogus'"),
+                         (["--ports", "abc"], "abc")):
+        p = subprocess.run(["strace", "-f", "-qq", "-e", "trace=bpf", "-o",
+                            log, RUNNER, "run", "trace_dns", "--store",
+                            env.store] + args, capture_output=True,
+                           text=True, timeout=60)
+        fails(p, f"{args}", needle, code=2)
+        with open(log) as f:
+            calls = [line for line in f if "bpf(" in line]
+        eq(len(calls), 0, f"{args}: bpf(2) calls (the first: {calls[:1]})")
+
+
+@test
 def help_whatever_valid_flags(env):
     """`--help` prints the help (exit 0) whatever valid flags come with
     it, as ig's: -r and --containerd-namespace are not applied to the
