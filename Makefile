@@ -116,6 +116,7 @@ LDFLAGS_test_metadata = $(ALLOC_WRAP)
 LDFLAGS_test_oci_store = $(ALLOC_WRAP)
 LDFLAGS_test_output_json = $(ALLOC_WRAP)
 LDFLAGS_test_pod_labels = $(ALLOC_WRAP)
+LDFLAGS_test_metrics = $(ALLOC_WRAP)
 
 $(BUILD)/runner: $(BUILD)/obj/runner/cli/main.o $(BUILD)/librunner.a
 	$(CC) $(LDFLAGS) $(RUNNER_EXPORTS) -o $@ $^ $(RUNNER_LIBS)

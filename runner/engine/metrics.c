@@ -411,6 +411,8 @@ void metrics_free(struct metrics *m)
 	free(m->labels);
 	free(m->scope);
 	free(m->key_text);
+	free(m->label_text);
+	free(m->label_unquoted);
 	free(m->key_len);
 	free(m->hash);
 	free(m->vals);
@@ -727,6 +729,18 @@ static int build(struct metrics *m, const struct gadget_metadata *md,
 	if (!m->key_text || !m->key_len || !m->hash || !m->vals || !m->table ||
 	    !m->scratch)
 		return error_set(err, ENOMEM, "metrics: %zu series", m->cap);
+	for (size_t i = 0; i < m->nk; i++) {
+		if (!field_text_escaped(m->keys[i]))
+			continue;
+		/* rows written only for the series that need them: the
+		 * pages of the others are never touched */
+		m->label_text = malloc(m->cap * m->key_max);
+		m->label_unquoted = calloc(m->cap, sizeof(*m->label_unquoted));
+		if (!m->label_text || !m->label_unquoted)
+			return error_set(err, ENOMEM, "metrics: %zu series",
+					 m->cap);
+		break;
+	}
 	return 0;
 }
 
@@ -774,6 +788,42 @@ static uint64_t fnv1a(const char *p, size_t n)
 	return h;
 }
 
+/*
+ * The labels of new series s (klen bytes of key text), if it holds a
+ * backslash: its texts of their own unquoted (field_unquote() never
+ * lengthens one), the others as they are.  Once per series, never per
+ * event or per scrape.
+ */
+__attribute__((cold, noinline)) static void
+unquote_labels(struct metrics *m, size_t s, size_t klen)
+{
+	const char *p = m->key_text + s * m->key_max;
+	char *out;
+
+	if (!m->label_text || !memchr(p, '\\', klen))
+		return; /* the labels are the key texts */
+	out = m->label_text + s * m->key_max;
+	for (size_t k = 0; k < m->nk; k++) {
+		size_t l = strlen(p), n = l;
+
+		if (field_text_escaped(m->keys[k]) && memchr(p, '\\', l)) {
+			n = field_unquote(out, p, l);
+			/* no NUL in a text field_quote() wrote, but the row
+			 * is NUL-separated: keep it so */
+			if (memchr(out, '\0', n)) {
+				memcpy(out, p, l);
+				n = l;
+			}
+		} else {
+			memcpy(out, p, l);
+		}
+		out[n] = '\0';
+		out += n + 1;
+		p += l + 1;
+	}
+	m->label_unquoted[s] = true;
+}
+
 /* The row of this key text: found, added, or the overflow row. */
 static size_t series_of(struct metrics *m, size_t klen)
 {
@@ -800,6 +850,7 @@ static size_t series_of(struct metrics *m, size_t klen)
 	m->key_len[m->n] = (uint32_t)klen;
 	m->hash[m->n] = h;
 	m->table[i] = (uint32_t)(m->n + 1);
+	unquote_labels(m, m->n, klen);
 	return m->n++;
 }
 

@@ -50,7 +50,7 @@ struct metrics {
 	size_t slots; /* doubles per series */
 	size_t cap, n; /* series: the limit and how many so far */
 	size_t key_max; /* bytes of one series' key text */
-	char *key_text; /* cap * key_max */
+	char *key_text; /* cap * key_max: as columns show it, NUL after each */
 	uint32_t *key_len;
 	uint64_t *hash;
 	double *vals; /* (cap + 1) rows; row cap is the overflow series */
@@ -58,6 +58,12 @@ struct metrics {
 	size_t mask;
 	char *scratch;
 	unsigned long long overflow;
+	/* Rows of the key texts unquoted (a text of its own as ig's exporter
+	 * labels it: field_text_escaped()), made as the series is, for those
+	 * whose text held a backslash (label_unquoted[s]); NULL when no key
+	 * is such a text.  Last: the counting does not read them. */
+	char *label_text; /* cap * key_max */
+	bool *label_unquoted;
 };
 
 /* "counter", "gauge", "histogram" (and "key") as gadget.yaml's

@@ -137,24 +137,17 @@ static void put_double(struct mbuf *b, double v, bool force_dot)
 
 /* ---- rendering -------------------------------------------------------- */
 
-/* A key's text as field_quote() wrote it, unquoted, as a label value. */
-static void put_unquoted_label(struct mbuf *b, const char *p, size_t l)
-{
-	char *raw = malloc(l);
-
-	if (!raw) {
-		b->oom = true;
-		return;
-	}
-	metrics_escape_label(b, raw, field_unquote(raw, p, l));
-	free(raw);
-}
-
 /* {k="v",...,otel_scope_name="scope"[,extra]} of series s. */
 static void put_labels(const struct metrics *m, struct mbuf *b, size_t s,
 		       const char *le)
 {
-	const char *p = m->key_text + s * m->key_max;
+	/* a text of its own is counted as columns show it (the counting is
+	 * not slowed); its label is the text itself, as ig's exporter has
+	 * it, unquoted once as the series was made */
+	const char *p = (s < m->cap && m->label_text && m->label_unquoted[s] ?
+				 m->label_text :
+				 m->key_text) +
+			s * m->key_max;
 
 	mbuf_puts(b, "{");
 	if (s == m->cap) {
@@ -165,14 +158,7 @@ static void put_labels(const struct metrics *m, struct mbuf *b, size_t s,
 
 			mbuf_puts(b, m->labels[k]);
 			mbuf_puts(b, "=\"");
-			/* a text of its own is kept as columns show it (the
-			 * counting is not slowed); its label is the text
-			 * itself, as ig's exporter has it */
-			if (field_text_escaped(m->keys[k]) &&
-			    memchr(p, '\\', l))
-				put_unquoted_label(b, p, l);
-			else
-				metrics_escape_label(b, p, l);
+			metrics_escape_label(b, p, l);
 			mbuf_puts(b, "\",");
 			p += l + 1;
 		}

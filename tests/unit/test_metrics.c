@@ -28,6 +28,7 @@
 #include "runner/engine/fields_internal.h"
 #include "runner/engine/http_exporter.h"
 #include "runner/engine/metrics.h"
+#include "tests/unit/alloc_fx.h"
 #include "fixture_event.h"
 
 struct fx {
@@ -243,6 +244,41 @@ static void escape_label__newline_byte_and_its_escape_apart(void **state)
 	assert_non_null(strstr(b.p, "\nR\ta\\n\t"));
 	assert_non_null(strstr(b.p, "\nR\ta\\\\x0a\t"));
 	mbuf_free(&b);
+}
+
+/* A text label that holds a backslash is unquoted once, as its series
+ * is made: a scrape then allocates nothing for it (it did once per label
+ * and line, every scrape). */
+static void escape_label__unquoted_once_not_per_scrape(void **state)
+{
+	static const char yaml[] = "datasources:\n"
+				   "  dns:\n"
+				   "    annotations:\n"
+				   "      metrics.collect: \"true\"\n"
+				   "      metrics.implicit-counter.name: msgs\n"
+				   "    fields:\n"
+				   "      name:\n"
+				   "        annotations:\n"
+				   "          metrics.type: key\n";
+	struct fx *x = *state;
+	const char *s;
+	char msg[256];
+
+	x->m = metrics_of(x, yaml, 100, msg, sizeof(msg));
+	if (!x->m)
+		fail_msg("%s", msg);
+	strcpy(x->ev.name, "a\nb\x01\xff");
+	metrics_observe(x->m, &x->ev);
+	metrics_observe(x->m, &x->ev);
+	render(x, false); /* the output buffer grown */
+	alloc_fail(0);
+	s = render(x, false);
+	assert_int_equal(alloc_calls, 0);
+	/* "a\nb\x01\xff" as columns quote it: its bytes again, the \xff
+	 * that is not UTF-8 as U+FFFD, as Go's strconv.Unquote reads it */
+	assert_non_null(
+		strstr(s, "msgs_total{name=\"a\\nb\001\357\277\275\","));
+	assert_non_null(strstr(s, "} 2\n"));
 }
 
 static void series_cap__overflow_in_its_own_series(void **state)
@@ -1402,6 +1438,9 @@ int main(void)
 			escape_label__event_text_in_a_label, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			escape_label__newline_byte_and_its_escape_apart, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			escape_label__unquoted_once_not_per_scrape, setup,
 			teardown),
 		cmocka_unit_test_setup_teardown(
 			series_cap__overflow_in_its_own_series, setup,
