@@ -5,6 +5,7 @@
  * out): what the runner's field model knows of each, nothing loaded.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -33,6 +34,7 @@ enum ig_flag {
 	IG_HIDDEN = 4,
 	IG_HAS_PARENT = 8,
 	IG_STATIC_MEMBER = 16,
+	IG_UNREFERENCED = 32,
 };
 
 /* A field that is not read from the event as it is (ig's operators add
@@ -197,9 +199,10 @@ static json_t *field_annotations(const struct fieldset *fs,
 	return a;
 }
 
-/* Field i as ig's api.Field; payload: its payload index if derived. */
-static json_t *field_json(const struct fieldset *fs, size_t i,
-			  const struct gadget_metadata *md,
+/* Field i as ig's api.Field, at index at (parent at pat); payload: its
+ * payload index if derived. */
+static json_t *field_json(const struct fieldset *fs, size_t i, size_t at,
+			  size_t pat, const struct gadget_metadata *md,
 			  unsigned int payload)
 {
 	const struct field *f = &fs->f[i];
@@ -212,8 +215,8 @@ static json_t *field_json(const struct fieldset *fs, size_t i,
 	if (!o || !tags || !ann)
 		goto fail;
 	rc |= set_str(o, "name", f->key) | set_str(o, "fullName", f->name);
-	if (i)
-		rc |= json_object_set_new(o, "index", json_integer((int)i));
+	if (at)
+		rc |= json_object_set_new(o, "index", json_integer((int)at));
 	if (is_empty(fs, i)) {
 		flags |= IG_EMPTY;
 	} else if (is_derived(f)) {
@@ -250,7 +253,7 @@ static json_t *field_json(const struct fieldset *fs, size_t i,
 		rc |= json_object_set(o, "tags", tags);
 	rc |= json_object_set(o, "annotations", ann);
 	if (f->parent >= 0)
-		rc |= json_object_set_new(o, "parent", json_integer(f->parent));
+		rc |= json_object_set_new(o, "parent", json_integer((int)pat));
 	if (f->order > 0) /* columns.order (the enrichment's are < 0) */
 		rc |= json_object_set_new(o, "order", json_integer(f->order));
 	if (rc)
@@ -265,19 +268,124 @@ fail:
 	return NULL;
 }
 
+/* An endpoint's addr, which ig's formatter makes from the member
+ * addr_raw: ig keeps addr_raw and its union's members v6 and v4 (not
+ * v6_raw, an integer of 16 bytes it has no kind for) as fields no longer
+ * referenced by name. */
+static bool made_from_addr_raw(const struct fieldset *fs, size_t i)
+{
+	const struct field *f = &fs->f[i];
+
+	return f->kind == FK_IPADDR && f->parent >= 0 &&
+	       (fs->f[f->parent].kind == FK_L3EP ||
+		fs->f[f->parent].kind == FK_L4EP);
+}
+
+#define ADDR_RAW_FIELDS 3 /* addr_raw, addr_raw.v6, addr_raw.v4 */
+
+/* ig's addr_raw of the endpoint whose addr is field i, at index at, and
+ * its members after it. */
+static int addr_raw_json(const struct fieldset *fs, size_t i, size_t at,
+			 size_t pat, const struct gadget_metadata *md,
+			 json_t *arr)
+{
+	static const struct {
+		const char *key;
+		unsigned int kind, size;
+	} parts[ADDR_RAW_FIELDS] = {
+		{ "addr_raw", IG_BYTES, 16 },
+		{ "v6", IG_UINT8 | IG_ARRAY, 16 },
+		{ "v4", IG_UINT8 + 2, 4 },
+	};
+	const struct field *f = &fs->f[i];
+	char name[320], tag[64];
+	const char *key, *value;
+
+	for (size_t k = 0; k < ADDR_RAW_FIELDS; k++) {
+		json_t *o = json_object(), *tags = json_array();
+		json_t *ann = json_object();
+		int rc = 0;
+
+		snprintf(name, sizeof(name), "%s_raw%s%s", f->name,
+			 k ? "." : "", k ? parts[k].key : "");
+		if (!o || !tags || !ann) {
+			rc = -1;
+			goto next;
+		}
+		snprintf(tag, sizeof(tag), "name:%s", parts[k].key);
+		rc |= json_array_append_new(tags, json_string(tag));
+		rc |= json_array_append_new(tags, json_string("src:ebpf"));
+		if (!k)
+			rc |= json_array_insert_new(
+				tags, 0, json_string("type:gadget_ip_addr_t"));
+		for (size_t j = 0; (key = metadata_field_annotation_at(
+					    md, fs->ds, name, j, &value));
+		     j++)
+			rc |= set_str(ann, key, value);
+		rc |= set_str(o, "name", parts[k].key) |
+		      set_str(o, "fullName", name);
+		rc |= json_object_set_new(o, "index",
+					  json_integer((int)(at + k)));
+		if (f->off)
+			rc |= json_object_set_new(o, "offs",
+						  json_integer(f->off));
+		rc |= json_object_set_new(o, "size",
+					  json_integer(parts[k].size));
+		rc |= json_object_set_new(o, "flags",
+					  json_integer(IG_STATIC_MEMBER |
+						       IG_HAS_PARENT |
+						       IG_UNREFERENCED));
+		rc |= json_object_set_new(o, "kind",
+					  json_integer(parts[k].kind));
+		rc |= json_object_set(o, "tags", tags);
+		if (json_object_size(ann))
+			rc |= json_object_set(o, "annotations", ann);
+		rc |= json_object_set_new(o, "parent",
+					  json_integer((int)(k ? at : pat)));
+		if (!rc)
+			rc = json_array_append(arr, o);
+next:
+		json_decref(tags);
+		json_decref(ann);
+		json_decref(o);
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
+
 int fieldset_ig_fields(const struct fieldset *fs,
 		       const struct gadget_metadata *md, struct json_t *arr)
 {
 	unsigned int payload = 0;
+	size_t *at = calloc(fs->n ? fs->n : 1, sizeof(*at)), n = 0;
+	int rc = 0;
 
+	if (!at)
+		return -1;
+	/* ig's index of each field: after the addr_raw entries before it */
 	for (size_t i = 0; i < fs->n; i++) {
+		if (made_from_addr_raw(fs, i))
+			n += ADDR_RAW_FIELDS;
+		at[i] = n++;
+	}
+	for (size_t i = 0; i < fs->n && !rc; i++) {
+		const struct field *f = &fs->f[i];
+		size_t pat = f->parent >= 0 ? at[f->parent] : 0;
 		json_t *o;
 
-		if (is_derived(&fs->f[i]))
+		if (made_from_addr_raw(fs, i) &&
+		    addr_raw_json(fs, i, at[i] - ADDR_RAW_FIELDS, pat, md,
+				  arr)) {
+			rc = -1;
+			break;
+		}
+		if (is_derived(f))
 			payload++; /* the event's is 0 */
-		o = field_json(fs, i, md, payload);
+		o = field_json(fs, i, at[i], pat, md, payload);
 		if (!o || json_array_append_new(arr, o))
-			return -1;
+			rc = -1;
 	}
-	return 0;
+	free(at);
+	return rc;
 }

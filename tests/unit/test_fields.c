@@ -940,6 +940,85 @@ static void ig_fields__endpoint_addr__a_derived_string(void **state)
 	json_decref(arr);
 }
 
+/* The field of arr named name, and its index there. */
+static json_t *ig_field(json_t *arr, const char *name, size_t *at)
+{
+	json_t *f;
+	size_t i;
+
+	json_array_foreach (arr, i, f)
+		if (!strcmp(json_string_value(json_object_get(f, "fullName")),
+			    name)) {
+			*at = i;
+			return f;
+		}
+	fail_msg("no field %s", name);
+	return NULL;
+}
+
+/* --show-datasources: ig keeps the member addr_raw that its formatter
+ * makes an endpoint's addr from, and its union's v6 and v4 (v6_raw, an
+ * integer of 16 bytes, has no kind in ig), as fields no longer referenced
+ * by name (flag 32), right before the addr; every index and parent is a
+ * place in the array, after them as before them */
+static void ig_fields__endpoint_addr_raw__as_ig_keeps_it(void **state)
+{
+	struct fx *x = *state;
+	json_t *arr = json_array(), *f, *src, *raw, *v6, *v4;
+	size_t i, at, src_at, raw_at;
+	const struct field *a = F(x, "src.addr");
+
+	assert_int_equal(fieldset_ig_fields(x->fs, x->md, arr), 0);
+	src = ig_field(arr, "src", &src_at);
+	raw = ig_field(arr, "src.addr_raw", &raw_at);
+	v6 = ig_field(arr, "src.addr_raw.v6", &at);
+	assert_int_equal(at, raw_at + 1);
+	v4 = ig_field(arr, "src.addr_raw.v4", &at);
+	assert_int_equal(at, raw_at + 2);
+	ig_field(arr, "src.addr", &at);
+	assert_int_equal(at, raw_at + 3);
+	assert_non_null(src);
+	assert_string_equal(json_string_value(json_object_get(raw, "name")),
+			    "addr_raw");
+	assert_int_equal(json_integer_value(json_object_get(raw, "offs")),
+			 a->off);
+	assert_int_equal(json_integer_value(json_object_get(raw, "size")), 16);
+	assert_int_equal(json_integer_value(json_object_get(raw, "kind")),
+			 14); /* Bytes */
+	assert_int_equal(json_integer_value(json_object_get(v6, "kind")),
+			 0x10000000 | 6); /* an array of Uint8 */
+	assert_int_equal(json_integer_value(json_object_get(v4, "kind")),
+			 8); /* Uint32 */
+	assert_int_equal(json_integer_value(json_object_get(v4, "size")), 4);
+	/* static member (16), has a parent (8), unreferenced (32) */
+	assert_int_equal(json_integer_value(json_object_get(raw, "flags")), 56);
+	assert_int_equal(json_integer_value(json_object_get(raw, "parent")),
+			 src_at);
+	assert_int_equal(json_integer_value(json_object_get(v6, "parent")),
+			 raw_at);
+	assert_string_equal(json_string_value(json_array_get(
+				    json_object_get(raw, "tags"), 0)),
+			    "type:gadget_ip_addr_t");
+	json_array_foreach (arr, i, f) {
+		json_t *p = json_object_get(f, "parent");
+		const char *name =
+			json_string_value(json_object_get(f, "fullName"));
+
+		assert_int_equal(
+			json_integer_value(json_object_get(f, "index")), i);
+		if (p) {
+			const char *pn = json_string_value(json_object_get(
+				json_array_get(arr, json_integer_value(p)),
+				"fullName"));
+
+			assert_non_null(pn);
+			assert_memory_equal(name, pn, strlen(pn));
+			assert_int_equal(name[strlen(pn)], '.');
+		}
+	}
+	json_decref(arr);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -976,6 +1055,7 @@ int main(void)
 		T(build__not_a_struct__error),
 		T(describe__lists_fields_with_descriptions),
 		T(ig_fields__endpoint_addr__a_derived_string),
+		T(ig_fields__endpoint_addr_raw__as_ig_keeps_it),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
