@@ -6,6 +6,7 @@
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/magic.h>
+#include <linux/nsfs.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -753,10 +755,13 @@ static int each_visit(void *ctx, const char *path, unsigned long want,
 	if (stat(path, &st) < 0 || (want && st.st_ino != want) ||
 	    each_seen(w, st.st_ino))
 		return 0;
-	/* as attach_one(): gone meanwhile, or not a namespace */
+	/* as attach_one(): gone meanwhile, or not a namespace, or another
+	 * kind (a mount or UTS namespace bind-mounted in /run/netns), which
+	 * the visitor's setns(CLONE_NEWNET) would refuse */
 	nsfd = open(path, O_RDONLY | O_CLOEXEC);
 	if (nsfd < 0 || fstat(nsfd, &st) < 0 || (want && st.st_ino != want) ||
 	    fstatfs(nsfd, &fs) < 0 || fs.f_type != NSFS_MAGIC ||
+	    ioctl(nsfd, NS_GET_NSTYPE) != CLONE_NEWNET ||
 	    each_seen(w, st.st_ino))
 		return 0;
 	if (grow_array((void **)&w->seen, &w->cap, w->n + 1, sizeof(*w->seen),
