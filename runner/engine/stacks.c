@@ -46,17 +46,10 @@ struct symtab {
 	size_t n_seg;
 };
 
-struct mapping {
-	__u64 start, end, off;
-	dev_t dev;
-	ino_t ino;
-	int tab; /* index in files, -1 not loaded yet, -2 none */
-};
-
 struct proc {
 	__u32 pid, hash;
 	__u64 used; /* LRU tick, 0: free */
-	struct mapping maps[MAX_MAPS];
+	struct stacks_mapping maps[MAX_MAPS];
 	size_t n;
 };
 
@@ -319,7 +312,8 @@ out:
 }
 
 /* The symbol table of mapping m of process pid, loaded if need be. */
-static struct symtab *file_of(struct stacks *s, __u32 pid, struct mapping *m)
+static struct symtab *file_of(struct stacks *s, __u32 pid,
+			      struct stacks_mapping *m)
 {
 	char path[96];
 	size_t i;
@@ -359,10 +353,40 @@ static struct symtab *file_of(struct stacks *s, __u32 pid, struct mapping *m)
 	return m->tab >= 0 ? &s->files[i] : NULL;
 }
 
+size_t stacks_read_maps(FILE *f, struct stacks_mapping *maps, size_t max)
+{
+	char line[640];
+	bool at_start = true; /* line begins one of the text */
+	size_t n = 0;
+
+	while (n < max && fgets(line, sizeof(line), f)) {
+		unsigned long long start, end, off, ino;
+		unsigned int maj, min;
+		struct stacks_mapping *m = &maps[n];
+		bool begins = at_start;
+
+		/* the rest of a longer line is its path's, not a mapping */
+		at_start = strchr(line, '\n') != NULL;
+		if (!begins ||
+		    sscanf(line, "%llx-%llx %*s %llx %x:%x %llu", &start, &end,
+			   &off, &maj, &min, &ino) != 6 ||
+		    !ino)
+			continue;
+		m->start = start;
+		m->end = end;
+		m->off = off;
+		m->dev = makedev(maj, min);
+		m->ino = (ino_t)ino;
+		m->tab = -1;
+		n++;
+	}
+	return n;
+}
+
 static struct proc *proc_of(struct stacks *s, __u32 pid, __u32 hash)
 {
 	struct proc *p = NULL;
-	char path[32], line[640];
+	char path[32];
 	FILE *f;
 
 	if (!s->procs) {
@@ -388,24 +412,7 @@ static struct proc *proc_of(struct stacks *s, __u32 pid, __u32 hash)
 	p->pid = pid;
 	p->hash = hash;
 	p->used = s->tick;
-	p->n = 0;
-	while (fgets(line, sizeof(line), f) && p->n < MAX_MAPS) {
-		unsigned long long start, end, off, ino;
-		unsigned int maj, min;
-		struct mapping *m = &p->maps[p->n];
-
-		if (sscanf(line, "%llx-%llx %*s %llx %x:%x %llu", &start, &end,
-			   &off, &maj, &min, &ino) != 6 ||
-		    !ino)
-			continue;
-		m->start = start;
-		m->end = end;
-		m->off = off;
-		m->dev = makedev(maj, min);
-		m->ino = (ino_t)ino;
-		m->tab = -1;
-		p->n++;
-	}
+	p->n = stacks_read_maps(f, p->maps, MAX_MAPS);
 	fclose(f);
 	return p;
 }
@@ -414,7 +421,7 @@ static struct proc *proc_of(struct stacks *s, __u32 pid, __u32 hash)
 static const char *usym(struct stacks *s, struct proc *p, __u64 addr)
 {
 	for (size_t i = 0; i < p->n; i++) {
-		struct mapping *m = &p->maps[i];
+		struct stacks_mapping *m = &p->maps[i];
 		struct symtab *t;
 		__u64 off, v = 0;
 		bool found = false;

@@ -15,6 +15,8 @@
 #define RUNNER_STACKS_H
 
 #include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
 #include <linux/types.h>
 
 struct gadget;
@@ -45,5 +47,18 @@ enum stacks_user_part {
 size_t stacks_user_text(struct stacks *s, enum stacks_user_part part, __u32 id,
 			__u32 pid, __u32 hash, __u64 inode, char *buf,
 			size_t cap);
+
+/* A file mapped in a process, as /proc/<pid>/maps tells it. */
+struct stacks_mapping {
+	__u64 start, end, off;
+	dev_t dev;
+	ino_t ino;
+	int tab; /* index in the files read, -1 not loaded yet, -2 none */
+};
+
+/* The file mappings (inode not 0) of /proc/<pid>/maps text f, the first
+ * max: how many.  A line is one whatever its length (a path of up to
+ * PATH_MAX bytes, spaces and all, whoever named it). */
+size_t stacks_read_maps(FILE *f, struct stacks_mapping *maps, size_t max);
 
 #endif
