@@ -628,6 +628,12 @@ static void put_scalar(const yaml_node_t *n, int indent)
 {
 	const char *s = scalar(n), *b = bool_value(s);
 
+	/* a list's null entry (`-` alone, `~`), as Go writes a nil: not "",
+	 * a string a run would take */
+	if (is_null(n)) {
+		fputs("null", stdout);
+		return;
+	}
 	if (n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && typed(s)) {
 		/* Go writes its bools as true and false */
 		fputs(b && strlen(s) > 1 ? b : s, stdout);
