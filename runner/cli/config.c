@@ -18,6 +18,7 @@
 #include <yaml.h>
 
 #include "common/cleanup.h"
+#include "common/escape.h"
 #include "common/fileutil.h"
 #include "common/utf8.h"
 #include "metadata/yaml_limits.h"
@@ -311,6 +312,19 @@ static const char *bool_value(const char *s)
 	return s && cli_parse_bool(s, &b) ? (b ? "true" : "false") : NULL;
 }
 
+/* A value of the wrong kind: the error, its text escaped (a quoted
+ * scalar may hold a line break: the message stays one line). */
+static int bad_value(const char *where, const char *v, const char *want,
+		     struct error **err)
+{
+	cleanup_free char *shown = term_escaped(v, 0);
+
+	if (!shown)
+		return cli_error(err, EXIT_FAIL, "out of memory");
+	return cli_error(err, EXIT_USAGE, "%s: invalid value '%s': want %s",
+			 where, shown, want);
+}
+
 /*
  * The flag value a key sets (NULL: none), checked for its type: the
  * environment's, else the file's; an error names the one it came from.
@@ -347,10 +361,7 @@ static int key_value(const struct cfg_key *k, char **out, struct error **err)
 		return cli_error(err, EXIT_USAGE, "%s: %s", where, why);
 	if (k->type == CFG_BOOL) {
 		if (!(b = bool_value(v)))
-			return cli_error(err, EXIT_USAGE,
-					 "%s: invalid value '%s': want true "
-					 "or false",
-					 where, v);
+			return bad_value(where, v, "true or false", err);
 		free(v);
 		v = strdup(b);
 		if (!v)
@@ -358,10 +369,7 @@ static int key_value(const struct cfg_key *k, char **out, struct error **err)
 	}
 	if (k->type == CFG_PULL && strcmp(v, "always") &&
 	    strcmp(v, "missing") && strcmp(v, "never"))
-		return cli_error(err, EXIT_USAGE,
-				 "%s: invalid value '%s': want always, "
-				 "missing or never",
-				 where, v);
+		return bad_value(where, v, "always, missing or never", err);
 	/* a default is no setting, as in ig */
 	if (k->def && !strcmp(v, k->def))
 		return EXIT_OK;
