@@ -274,6 +274,12 @@ bool containers_tracking(const struct containers *c)
 	return c->tracker != NULL;
 }
 
+int containers_notes_fd(const struct containers *c)
+{
+	settle(c);
+	return c->tracker ? containers_tracker_notes_fd(c->tracker) : -1;
+}
+
 void containers_poll(struct containers *c)
 {
 	containers_poll_until(c, UINT64_MAX);

@@ -112,6 +112,9 @@ void containers_set_node(struct containers *c, const char *node);
 void containers_free(struct containers *c);
 /* Whether the exec hook runs. */
 bool containers_tracking(const struct containers *c);
+/* A descriptor readable at each of the hook's notes (edge: wait on it with
+ * EPOLLET, then containers_poll()); -1 without the hook. */
+int containers_notes_fd(const struct containers *c);
 /* Take in the hook's pending notes.  Reads memory only, unless a note is
  * about a container not known yet. */
 void containers_poll(struct containers *c);

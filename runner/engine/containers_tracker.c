@@ -107,6 +107,11 @@ void containers_tracker_filter_fds(const struct containers_tracker *t,
 	*netns_fd = bpf_map__fd(t->skel->maps.selected_netns);
 }
 
+int containers_tracker_notes_fd(const struct containers_tracker *t)
+{
+	return bpf_map__fd(t->skel->maps.notes);
+}
+
 void containers_tracker_free(struct containers_tracker *t)
 {
 	if (!t)

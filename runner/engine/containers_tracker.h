@@ -24,6 +24,9 @@ void containers_tracker_free(struct containers_tracker *t);
  * filter (u64 -> u32) and selected network namespaces (u32 -> u32). */
 void containers_tracker_filter_fds(const struct containers_tracker *t,
 				   int *mntns_fd, int *netns_fd);
+/* The notes' ring: readable (woken) at each note, for a reader that acts
+ * on new containers at once. */
+int containers_tracker_notes_fd(const struct containers_tracker *t);
 /* Pass every pending note to fn, oldest first: memory reads only, no
  * system call.  Returns how many. */
 int containers_tracker_consume(struct containers_tracker *t);

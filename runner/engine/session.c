@@ -973,8 +973,12 @@ static void select_tc(void *ctx, __u64 mntns, const struct container_info *ci)
 	if (ci && ci->id[0] && containers_runtime_wanted(s->ctrs, ci) &&
 	    container_select_match(&s->sel, s->ctrs, ci))
 		pid = containers_init_pid(s->ctrs, mntns, &netns);
-	if (!tc_container(s->tc, mntns, pid, netns, &e))
+	if (!tc_container(s->tc, mntns, pid, netns, &e)) {
+		/* RUNNER_TIMELINE: a new container's filters, on its peers */
+		if (pid)
+			engine_step("tc container attached");
 		return;
+	}
 	/* the run goes on: a container that went meanwhile, a shortage */
 	engine_log(ENGINE_LOG_NOTICE, "tc on container %s: %s",
 		   ci ? ci->name : "", error_msg(e));
@@ -1112,6 +1116,12 @@ int session_start(struct session *s, int fd, struct error **err)
 	 * gadget_poll() returns every POLL_MS anyway) */
 	if (gadget_mounts_fd(s->g) >= 0)
 		gadget_watch_fd(s->g, gadget_mounts_fd(s->g));
+	/* What acts per container acts at a new one's first exec: the exec
+	 * hook's note wakes the poll, not the next refresh.  Only then: the
+	 * note stays unread until the next event otherwise. */
+	if ((s->pods_in_kernel || s->uprobes || s->tc) &&
+	    containers_notes_fd(s->ctrs) >= 0)
+		gadget_watch_fd(s->g, containers_notes_fd(s->ctrs));
 	return 0;
 }
 

@@ -90,6 +90,31 @@ int main(int argc, char **argv)
 }
 """
 
+# `burst TAG N MS`: strfry("burst-TAG") N times from its start, MS ms
+# apart, with no wait for the runner
+BURST = r"""
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+	char buf[32];
+
+	if (argc != 4)
+		return 2;
+	for (int i = 0; i < atoi(argv[2]); i++) {
+		if (i)
+			usleep(atoi(argv[3]) * 1000);
+		snprintf(buf, sizeof(buf), "burst-%s", argv[1]);
+		strfry(buf);
+	}
+	return 0;
+}
+"""
+
 # libuptest.so: a library that only this test's programs map (ucalls)
 LIBUPTEST = r"""
 char *uptest_call(char *s);
@@ -202,6 +227,7 @@ def setup():
             "ig_uprobe:latest": f"{ROOT}/tests/fixtures/ig_uprobe",
             "ig_uprobe_lib:latest": f"{ROOT}/tests/fixtures/ig_uprobe_lib"})
         env.calls = compile_c(env, "calls", PROGRAM)
+        env.burst = compile_c(env, "burst", BURST)
         env.uptest = compile_c(env, "libuptest.so", LIBUPTEST,
                                "-shared -fPIC")
         env.ucalls = compile_c(env, "ucalls", PROGRAM,
@@ -238,6 +264,7 @@ def make_image(env, image, other=False):
             f.write(image)
     os.makedirs(os.path.join(root, "sync"))
     shutil.copy2(env.calls, os.path.join(root, "bin", "calls"))
+    shutil.copy2(env.burst, os.path.join(root, "bin", "burst"))
     libs = [w for w in sh(f"ldd {env.calls}").split() if w.startswith("/")]
     libc = [p for p in libs if os.path.basename(p).startswith("libc.so")]
     check(libc, f"ldd {env.calls}: no libc in {libs}")
@@ -589,6 +616,40 @@ def selected_container_alone_attached(env):
         go(env, b)
         go(env, c)
         stop(r)
+
+
+@test
+def selected_container_calling_at_once_traced(env):
+    """A selected container started after the runner whose program calls
+    at once, with no wait for the runner (burst: at 0, 0.1, 0.2 and
+    0.3 s from its start, then it exits), is traced: the exec hook's
+    note on the container's first exec wakes the runner, which selects
+    it and walks its processes within milliseconds.  Once it ended, the
+    runner stops (its events drained) and the container must have had a
+    call traced.  A runner that took a new container in only at its
+    refresh (once a second) would attach after the last call unless the
+    refresh fell within those 0.3 s: the test does it 4 times, each with
+    a runner of its own (the first container after the runner's start:
+    one after it finds its libc attached already, the file being its
+    image's), at a phase of the refresh of its own: a chance of 0.3 ** 4
+    (< 1%) that this passes without the wake-up.  Nothing else wakes
+    that runner: its events are only the selected container's."""
+    untraced = []
+    for _ in range(4):
+        t = tag("s")
+        r = tracer(env, "-c", t)
+        try:
+            env.containers.append(t)
+            sh(f"{PODMAN_RUN} -d --name {t} {IMAGE} /bin/burst {t} 4 100")
+            eq(sh(f"podman wait {t}").strip(), "0", f"exit status of {t}")
+        finally:
+            stop(r)
+        evs = r.events()
+        eq({e["runtime"]["containerName"] for e in evs} - {t}, set(),
+           "other containers' events")
+        if not [e for e in evs if e.get("arg") == f"burst-{t}"]:
+            untraced.append(t)
+    eq(untraced, [], "selected containers whose calls went untraced")
 
 
 @test

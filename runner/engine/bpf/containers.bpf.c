@@ -8,8 +8,11 @@
  * told before is told again when its namespace instance differs (or, on a
  * kernel without instance ids, its cgroup).
  *
- * Any other exec costs one hash lookup.  Records are submitted without a
- * wake-up: the runner takes them from memory before each event.
+ * Any other exec costs one hash lookup.  The runner takes the records
+ * from memory before each event; each wakes whoever waits on the ring
+ * (they are rare: one per new namespace), which only a run that acts per
+ * container does (tc classifiers, uprobes, the pods' filter): it acts at
+ * once, not at its next refresh.
  */
 #include <vmlinux.h>
 #include <bpf/bpf_helpers.h>
@@ -172,6 +175,6 @@ int BPF_PROG(sched_process_exec, struct task_struct *p)
 		kn = kn_parent(kn);
 	}
 	n->depth = i;
-	bpf_ringbuf_submit(n, BPF_RB_NO_WAKEUP);
+	bpf_ringbuf_submit(n, BPF_RB_FORCE_WAKEUP);
 	return 0;
 }
