@@ -48,21 +48,11 @@ for _ in $(seq 1 "$SLEEPERS"); do
 done
 
 for r in $(seq 1 "$ROUNDS"); do
-	rm -f "$tmp/ready"
-	RUNNER_TIMELINE=1 RUNNER_READY_FILE=$tmp/ready "$RUNNER" run \
-		ig_uprobe:walk --store "$tmp/store" -c "$name" -o json \
-		>/dev/null 2>"$tmp/err.$r" 7<&- &
-	pid=$!
-	bench_await_ready "$pid" "$tmp/err.$r"
+	bench_spawn_selecting ig_uprobe:walk "$tmp/err.$r"
 	t0=${EPOCHREALTIME//[!0-9]/}
-	podman run --runtime runc --ulimit nofile=1024:1024 \
-		--ulimit nproc=1024:1024 --network none -d --name "$name" \
-		"$image" /bin/pause >/dev/null
+	bench_podman_run --network none --name "$name" "$image" /bin/pause
 	# the walk after the container's selection, done
-	until [ "$(grep -c 'step uprobes walk done' "$tmp/err.$r")" -ge 1 ]; do
-		kill -0 "$pid" 2>/dev/null || { cat "$tmp/err.$r" >&2; exit 1; }
-		bench_nap 0.005
-	done
+	bench_await_step 'uprobes walk done' "$tmp/err.$r"
 	spawn_stop
 	podman rm -f -t 0 "$name" >/dev/null
 	echo "start $t0" >"$tmp/t.$r"
@@ -81,12 +71,7 @@ for r in $(seq 1 "$ROUNDS"); do
 		END { printf "%.3f %.1f %.1f\n", hold / 1000, walk / 1000,
 			(done - t0) / 1000 }' "$tmp/t.$r"
 done >"$tmp/rounds"
-med() { # column $1 of the rounds: median (min-max)
-	cut -d' ' -f"$1" "$tmp/rounds" | sort -n | awk '
-		{ v[NR] = $1 }
-		END { printf "%s (%s-%s)", v[int((NR + 1) / 2)], v[1], v[NR] }'
-}
 echo "$ROUNDS rounds, $SLEEPERS sleepers; ms, median (min-max)"
 echo "| event thread held by the container | walk | podman run to walked |"
 echo "|---|---|---|"
-echo "| $(med 1) | $(med 2) | $(med 3) |"
+echo "| $(bench_median "$tmp/rounds" 1) | $(bench_median "$tmp/rounds" 2) | $(bench_median "$tmp/rounds" 3) |"

@@ -10,8 +10,7 @@ only that container's interfaces; the filters (and the clsact qdisc the
 runner made) gone when the container goes and when the run ends, in
 the container's namespace as on the host side.  A container started
 after the runner sends once the runner's filters are on its host side:
-the runner takes it in at its next poll after the exec hook's note
-(within a second).
+the runner takes it in at the exec hook's note, which wakes it.
 
 The gadget is tests/fixtures/ig_tc (one event per UDP datagram to or from
 --port).  Containers are busybox (podman import) on podman's own
@@ -108,7 +107,7 @@ class Sender:
     def attached(self):
         """Wait until the runner's filters are on its host side: the
         runner takes in a container started after it at the exec hook's
-        note, read at its next poll (within a second)."""
+        note, which wakes it."""
         wait_until(lambda: tc_state(f"dev {self.host_if}") == "ours", 10,
                    f"the runner's filters on {self.host_if}")
 

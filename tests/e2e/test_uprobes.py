@@ -627,13 +627,14 @@ def selected_container_calling_at_once_traced(env):
     it and walks its processes within milliseconds.  Once it ended, the
     runner stops (its events drained) and the container must have had a
     call traced.  A runner that took a new container in only at its
-    refresh (once a second) would attach after the last call unless the
-    refresh fell within those 0.3 s: the test does it 4 times, each with
-    a runner of its own (the first container after the runner's start:
-    one after it finds its libc attached already, the file being its
-    image's), at a phase of the refresh of its own: a chance of 0.3 ** 4
-    (< 1%) that this passes without the wake-up.  Nothing else wakes
-    that runner: its events are only the selected container's."""
+    refresh would attach after the last call: its first refresh comes a
+    second after its start, the container's last call ~0.5 s after it
+    (podman run's ~0.2 s, then 0.3 s), and nothing else wakes that
+    runner (its events are only the selected container's).  4 times,
+    each with a runner of its own (the first container after the
+    runner's start: a later one of the same image finds its libc
+    attached already, the file being its image's), so that a start
+    slow enough to meet the refresh does not pass it alone either."""
     untraced = []
     for _ in range(4):
         t = tag("s")
