@@ -23,6 +23,7 @@
 #include "common/escape.h"
 #include "common/grow.h"
 #include "runner/cli/commands.h"
+#include "runner/engine/container_select.h"
 #include "runner/engine/containers.h"
 #include "runner/engine/image_select.h"
 #include "runner/engine/k8s_select.h"
@@ -106,11 +107,10 @@ struct lc_state {
 	bool json, watch;
 	enum col shown[MAX_COLUMNS];
 	size_t n_shown; /* 0: the default columns */
-	const char *names; /* -c */
+	/* -c, --k8s-*, --containerimage-id and -digest, as run's */
+	struct container_select sel;
 	const char *runtimes; /* -r */
 	const char *containerd_ns; /* --containerd-namespace */
-	struct image_select *images; /* --containerimage-id, -digest */
-	struct k8s_select *pods;
 	unsigned long timeout;
 	/* --watch: the namespaces of the containers listed so far */
 	struct live *live;
@@ -208,8 +208,12 @@ static int lc_option(void *state, int opt, const char *arg, struct error **err)
 			error_prefix(err, "--containername");
 			return EXIT_USAGE;
 		}
-		st->names = arg;
-		return EXIT_OK;
+		free(st->sel.names);
+		st->sel.names = strdup(arg);
+		return st->sel.names ?
+			       EXIT_OK :
+			       cli_error(err, EXIT_FAIL,
+					 "--containername: out of memory");
 	case 'r':
 		st->runtimes = arg;
 		return cli_check_runtimes(arg, err);
@@ -217,7 +221,8 @@ static int lc_option(void *state, int opt, const char *arg, struct error **err)
 		st->containerd_ns = arg;
 		return cli_check_containerd_ns(arg, err);
 	case OPT_IMAGE ... OPT_IMAGE_LAST:
-		if (!image_select_add(&st->images, opt - OPT_IMAGE, arg, err))
+		if (!image_select_add(&st->sel.images, opt - OPT_IMAGE, arg,
+				      err))
 			return EXIT_OK;
 		error_prefix(err, "--containerimage-%s",
 			     opt == OPT_IMAGE ? "id" : "digest");
@@ -229,7 +234,7 @@ static int lc_option(void *state, int opt, const char *arg, struct error **err)
 			       EXIT_OK;
 	case OPT_K8S_NAMESPACE ... OPT_K8S_LAST:
 		return k8s_select_add(
-			       &st->pods,
+			       &st->sel.pods,
 			       (enum k8s_select_key)(opt - OPT_K8S_NAMESPACE),
 			       arg, err) ?
 			       EXIT_USAGE :
@@ -238,22 +243,15 @@ static int lc_option(void *state, int opt, const char *arg, struct error **err)
 	return EXIT_USAGE;
 }
 
-/* A container (not a CRI pod's sandbox, which ig leaves out too) that
- * the flags select. */
+/* A container (not a CRI pod's sandbox, which ig leaves out too) of a
+ * runtime -r names that the flags select, as they select it in run
+ * (container_select_match(), its image id and digest read as it was
+ * found: containers_want_images()); nothing selected, every container. */
 static bool selected(const struct lc_state *st, const struct container_info *ci)
 {
 	return ci->id[0] && !ci->pod.sandbox &&
 	       containers_runtime_wanted(st->ctrs, ci) &&
-	       (!st->names || name_list_match(st->names, ci->name)) &&
-	       (!st->pods ||
-		k8s_select_match(st->pods, &ci->pod, ci->pod.container));
-}
-
-/* The image id and digest of r, as --containerimage-id and -digest ask. */
-static bool image_selected(const struct lc_state *st, const struct row *r)
-{
-	return image_select_match(st->images, r->info.image_id,
-				  r->info.image_digest);
+	       container_select_match(&st->sel, st->ctrs, ci);
 }
 
 /* --- output ------------------------------------------------------------ */
@@ -560,7 +558,7 @@ static bool shows_extra(const struct lc_state *st)
 
 	for (size_t i = 0; i < nc; i++)
 		if (c[i] == COL_STARTED ||
-		    (!st->images &&
+		    (!st->sel.images &&
 		     (c[i] == COL_IMAGE_ID || c[i] == COL_IMAGE_DIGEST)))
 			return true;
 	return st->json;
@@ -586,8 +584,6 @@ static void collect_one(void *ctx, __u64 mntns, const struct container_info *ci)
 	if (!ci || !selected(col->st, ci))
 		return;
 	fill_row(col->ctrs, mntns, ci, &r);
-	if (!image_selected(col->st, &r))
-		return;
 	for (i = 0; i < col->n && strcmp(col->rows[i].info.id, ci->id); i++)
 		;
 	if (i < col->n) {
@@ -724,8 +720,6 @@ static void on_namespace(void *ctx, __u64 mntns,
 		r = *was; /* its process, cgroups, image: read for the list */
 	} else {
 		fill_row(w->ctrs, mntns, ci, &r);
-		if (!image_selected(st, &r))
-			return;
 		if (st->extra)
 			containers_extra(w->ctrs, r.pid, &r.info, &r.extra);
 	}
@@ -801,8 +795,7 @@ static int lc_run(struct cli_ctx *ctx, void *state, struct error **err)
 	if (!ctrs || !st->started) {
 		containers_free(ctrs);
 		timefmt_free(st->started);
-		k8s_select_free(st->pods);
-		image_select_free(st->images);
+		container_select_fini(&st->sel);
 		return cli_error(err, EXIT_FAIL, "containers: out of memory");
 	}
 	containers_load_ahead(ctrs); /* the hook of a watch */
@@ -813,7 +806,7 @@ static int lc_run(struct cli_ctx *ctx, void *state, struct error **err)
 		containers_set_runtimes(ctrs, st->runtimes, NULL);
 	/* an image flag selects by what the containers read as they are
 	 * found, as run's does */
-	if (st->images)
+	if (st->sel.images)
 		containers_want_images(ctrs);
 	st->extra = shows_extra(st);
 	if (containers_scan(ctrs, err))
@@ -823,10 +816,9 @@ static int lc_run(struct cli_ctx *ctx, void *state, struct error **err)
 	else
 		rc = list_now(st, ctrs, err);
 	containers_free(ctrs);
-	k8s_select_free(st->pods);
+	container_select_fini(&st->sel);
 	timefmt_free(st->rfc3339);
 	timefmt_free(st->started);
-	image_select_free(st->images);
 	free(st->live);
 	return rc;
 }

@@ -10,7 +10,8 @@
  * container_select_match() answers for one container, once when the
  * runner hears of it or of a change (containers_set_listener()): the
  * uprobes attached (uprobes.h) and the gadget's mount namespace filter
- * in the kernel (gadget/mntns_filter.h) follow it.  The events are
+ * in the kernel (gadget/mntns_filter.h) follow it, and so does
+ * `runner list-containers` (its pods' sandboxes left out).  The events are
  * filtered by the same rules on their fields (-c on
  * runtime.containerName, --host=false on runtime.containerId,
  * k8s_select_event(), image_select_event()), which say of an event in a

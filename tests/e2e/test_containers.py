@@ -1069,6 +1069,42 @@ def list_containers_watch_tells_created_and_deleted(env):
 
 
 @test
+def list_containers_watch_selects_as_run(env):
+    """--watch with -c and --containerimage-id: each must hold, for the
+    containers listed at its start and those it is told of after (run's
+    container_select_match() in both)."""
+    x = Held(env, cname("s"))
+    _, image_id, _ = x.image()
+    path = os.path.join(env.tmp, "watch-select.json")
+    with open(path, "w") as out:
+        w = subprocess.Popen([RUNNER, "list-containers", "--watch",
+                              "-o", "json", "-c", f"!{x.name}",
+                              "--containerimage-id", image_id[:12]],
+                             stdout=out, stderr=subprocess.PIPE, text=True)
+    y = None
+
+    def told(event, c):
+        with open(path) as f:
+            return [e for e in json_stream(f.read()) if e["event"] == event
+                    and e["container"]["runtime"]["containerId"] == c.id]
+    try:
+        y = Held(env, cname("s"))
+        wait_until(lambda: told("CREATED", y), 30, "y CREATED")
+        y, gone = None, y
+        gone.release()
+        wait_until(lambda: told("DELETED", gone), 30, "y DELETED")
+        eq(told("CREATED", x) + told("DELETED", x), [],
+           f"events of {x.name}, left out by -c")
+    finally:
+        w.terminate()
+        _, err = w.communicate(timeout=60)
+        x.release()
+        if y:
+            y.release()
+    eq(w.returncode, 0, f"exit status of --watch ({err})")
+
+
+@test
 def list_containers_watch_reads_a_listed_container_once(env):
     """--watch -o json lists the containers there, then takes them in
     quietly: a listed one is taken in as listed, its image, start and

@@ -182,7 +182,8 @@ static void match__pods(void **state)
 	}
 }
 
-/* --containerimage-id: the container's image, as its runtime told it. */
+/* --containerimage-id and -digest: the container's image, as its runtime
+ * told it. */
 static void match__images(void **state)
 {
 	struct container_select sel = { 0 };
@@ -195,6 +196,20 @@ static void match__images(void **state)
 			 0);
 	assert_true(container_select_match(&sel, *state, &web));
 	assert_false(container_select_match(&sel, *state, &unknown));
+	container_select_fini(&sel);
+	/* --containerimage-digest: its digest, with or without sha256: */
+	snprintf(web.image_digest, sizeof(web.image_digest), "sha256:%s",
+		 "fedcba9876543210fedcba9876543210");
+	assert_int_equal(image_select_add(&sel.images, IMAGE_SELECT_DIGEST,
+					  "fedcba987654", NULL),
+			 0);
+	assert_true(container_select_match(&sel, *state, &web));
+	assert_false(container_select_match(&sel, *state, &unknown));
+	container_select_fini(&sel);
+	assert_int_equal(image_select_add(&sel.images, IMAGE_SELECT_DIGEST,
+					  "!sha256:fedcba987654", NULL),
+			 0);
+	assert_false(container_select_match(&sel, *state, &web));
 	container_select_fini(&sel);
 }
 
