@@ -137,6 +137,7 @@ struct run_flags {
 	bool k8s; /* Kubernetes columns: --k8s, or $NODE_NAME set */
 	bool no_host; /* --host=false: containers' events only, as ig's
 		       * default */
+	bool host; /* --host given (true): beside a selection, ig's */
 	/* --k8s-namespace ... --k8s-selector by enum k8s_select_key: the
 	 * last of each, as in ig */
 	const char *pods[K8S_SELECT_LABELS + 1];
@@ -187,7 +188,10 @@ static void usage(FILE *f)
 	      "      --host[=BOOL]    as in ig: the host's events are shown\n"
 	      "                       (with the containers', unless -c,\n"
 	      "                       --containerimage-* or --k8s-* select);\n"
-	      "                       false: containers only\n"
+	      "                       given beside those, as ig's: events not\n"
+	      "                       filtered by them, uprobes, tc and\n"
+	      "                       iterators on the host's too; false:\n"
+	      "                       containers only\n"
 	      "      --k8s            Kubernetes columns (K8S.NODE ...) first;\n"
 	      "                       the default when $NODE_NAME is set\n"
 	      "      --k8s-namespace NS[,NS]  --k8s-podname POD[,POD]\n"
@@ -517,6 +521,7 @@ static int run_flag(struct run_flags *f, size_t n_params, int c,
 					 "false",
 					 arg);
 		f->no_host = !f->no_host;
+		f->host = !f->no_host;
 		return EXIT_OK;
 	case OPT_K8S_NAMESPACE ... OPT_K8S_LAST:
 		f->pods[c - OPT_K8S_NAMESPACE] = arg;
@@ -771,6 +776,9 @@ static int apply_flags(struct session *s, const struct run_flags *f,
 	if (f->ring_size &&
 	    session_set_ring_size(s, (unsigned int)f->ring_size, err))
 		return EXIT_USAGE;
+	/* ig's --host beside a selection: before it */
+	if (f->host)
+		session_show_host(s);
 	for (i = 0; i <= K8S_SELECT_LABELS; i++)
 		if (f->pods[i] &&
 		    session_select_pods(s, (int)i, f->pods[i], err))

@@ -33,6 +33,11 @@ struct container_select {
 	struct k8s_select *pods; /* --k8s-* */
 	struct image_select *images; /* --containerimage-* */
 	bool containers_only; /* --host=false */
+	/* --host given beside a selection, as ig's: the events are not
+	 * filtered by it (neither the kernel's mount namespace filter nor
+	 * the fields), and what attaches per container (uprobes, tc, the
+	 * network namespace iterators) attaches to the host's as well */
+	bool host;
 };
 
 /* Free what sel holds (not sel). */

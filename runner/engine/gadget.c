@@ -460,9 +460,10 @@ bool gadget_rest_unwanted(struct gadget *g)
 	return rodata_flag_set(g, REST_WANTED_VAR, 0);
 }
 
-void gadget_select_containers(struct gadget *g)
+void gadget_select_containers(struct gadget *g, bool host)
 {
 	g->selective = true;
+	g->selective_host = host;
 }
 
 struct uprobes *gadget_uprobes(const struct gadget *g)
@@ -1005,7 +1006,7 @@ int gadget_start(struct gadget *g, struct error **err)
 	if (services_prepare(g->obj, &g->svc, err))
 		return -1;
 	if (g->selective)
-		services_select_containers(g->svc);
+		services_select_containers(g->svc, g->selective_host);
 	if (load_with_filters(g, err))
 		return -1;
 	lost = bpf_object__find_map_by_name(g->obj, GADGET_API_LOST_MAP);

@@ -94,9 +94,10 @@ bool gadget_mntns_filter_enable(struct gadget *g, int map_fd);
 bool gadget_rest_unwanted(struct gadget *g);
 /* The run selects containers: uprobes named by library only where
  * gadget_uprobes() is told to (uprobes_select()), tc classifiers only on
- * the containers gadget_tc() is told of (tc_container()); before
- * gadget_start(). */
-void gadget_select_containers(struct gadget *g);
+ * the containers gadget_tc() is told of (tc_container()); with host (ig's
+ * --host beside a selection), on the host's libraries and interfaces as
+ * well; before gadget_start(). */
+void gadget_select_containers(struct gadget *g, bool host);
 /* Those uprobes once started; NULL: none. */
 struct uprobes *gadget_uprobes(const struct gadget *g);
 /* Its tc classifiers once started; NULL: none. */

@@ -79,6 +79,7 @@ struct gadget {
 	struct mapahead *ahead; /* its maps made ahead, or NULL */
 	char *iface; /* tc classifiers only there (ig's --iface), or NULL */
 	bool selective; /* gadget_select_containers() */
+	bool selective_host; /* its host */
 	gadget_netns_walk netns_walk; /* NULL: the runner's namespace */
 	void *netns_walk_ctx;
 };

@@ -36,6 +36,7 @@ struct services {
 	size_t n_inner;
 	struct uprobes *uprobes;
 	bool selective; /* services_select_containers() */
+	bool host; /* and the host's as well */
 };
 
 bool services_want_socket_btf(const struct btf *btf)
@@ -338,16 +339,17 @@ int services_attach(struct services *s, struct bpf_object *obj,
 		if (tc_new(obj, &s->tc, err))
 			return -1;
 		if (iface && *iface ? tc_attach_own(s->tc, iface, err) :
-		    !s->selective   ? tc_attach_own(s->tc, NULL, err) :
-				      0)
+		    !s->selective || s->host ? tc_attach_own(s->tc, NULL, err) :
+					       0)
 			return -1;
 	}
-	return uprobes_new(obj, s->selective, &s->uprobes, err);
+	return uprobes_new(obj, s->selective, s->host, &s->uprobes, err);
 }
 
-void services_select_containers(struct services *s)
+void services_select_containers(struct services *s, bool host)
 {
 	s->selective = true;
+	s->host = host;
 }
 
 struct tc_set *services_tc(const struct services *s)

@@ -62,8 +62,10 @@ int services_attach(struct services *s, struct bpf_object *obj,
 		    const char *iface, struct error **err);
 /* The run selects containers: uprobes named by library only where told
  * (uprobes_new()'s selective), tc classifiers only on containers'
- * interfaces (but --iface); before services_attach(). */
-void services_select_containers(struct services *s);
+ * interfaces (but --iface); with host (ig's --host beside a selection),
+ * the host's libraries and this namespace's interfaces as well; before
+ * services_attach(). */
+void services_select_containers(struct services *s, bool host);
 /* The tc classifiers once attached, for tc_container(); NULL: none. */
 struct tc_set *services_tc(const struct services *s);
 /* Those uprobes once attached; NULL: none (s NULL too). */

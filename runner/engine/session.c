@@ -519,10 +519,12 @@ int session_select_containers(struct session *s, const char *list,
 	for (i = 0; i < s->n_src; i++) {
 		if (!fieldset_knows(s->src[i].fs, "runtime.containerName"))
 			continue;
+		done++;
+		if (s->sel.host) /* ig's --host: no filter by -c */
+			continue;
 		if (filter_add_names(&s->src[i].filter, s->src[i].fs,
 				     "runtime.containerName", list, err))
 			return error_prefix(err, "--containername");
-		done++;
 	}
 	if (!done && s->n_src && !iters_select(s))
 		return error_set(err, 0,
@@ -547,6 +549,11 @@ int session_containers_only(struct session *s, struct error **err)
 		return -1;
 	s->sel.containers_only = true;
 	return 0;
+}
+
+void session_show_host(struct session *s)
+{
+	s->sel.host = true;
 }
 
 /* 0 if s knows containers; else -1 with *err, flag's (a container flag). */
@@ -819,9 +826,11 @@ static int on_event(void *ctx, const void *data, size_t size)
 		containers_poll_until(s->ctrs, event_time(src, data));
 	if (!filter_match(src->filter, data))
 		return 0;
-	if (s->sel.pods && !k8s_select_event(s->sel.pods, src->fs, data))
+	if (s->sel.pods && !s->sel.host &&
+	    !k8s_select_event(s->sel.pods, src->fs, data))
 		return 0;
-	if (s->sel.images && !image_select_event(s->sel.images, src->fs, data))
+	if (s->sel.images && !s->sel.host &&
+	    !image_select_event(s->sel.images, src->fs, data))
 		return 0;
 	if (src->batch) {
 		if (batch_add(src->batch, data, size))
@@ -886,32 +895,27 @@ static void pick_selected(void *ctx, __u64 mntns,
 	k->mntns[k->n++] = mntns;
 }
 
-/* Visit the network namespace of the container in mntns, unless one
- * visited before (seen[0..*n]) was that namespace. */
-static int visit_container_netns(const struct session *s, __u64 mntns,
-				 __u64 *seen, size_t *n, netns_visit_fn visit,
-				 void *vctx, struct error **err)
+/* Visit the network namespace of process pid (netns: its inode as known,
+ * 0: any), unless one visited before (seen[0..*n]) was that namespace. */
+static int visit_pid_netns(unsigned int pid, __u64 netns, __u64 *seen,
+			   size_t *n, netns_visit_fn visit, void *vctx,
+			   struct error **err)
 {
 	cleanup_close int fd = -1;
-	unsigned int pid;
 	char path[64];
 	struct stat st;
-	__u64 netns;
 	size_t i;
 
-	pid = containers_init_pid(s->ctrs, mntns, &netns);
-	if (!pid) /* ended meanwhile */
-		return 0;
-	for (i = 0; i < *n; i++)
-		if (seen[i] == netns)
-			return 0;
 	snprintf(path, sizeof(path), "/proc/%u/ns/net", pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	/* gone, or another process took its pid */
-	if (fd < 0 || fstat(fd, &st) < 0 || st.st_ino != netns)
+	if (fd < 0 || fstat(fd, &st) < 0 || (netns && st.st_ino != netns))
 		return 0;
-	seen[(*n)++] = netns;
-	return visit(vctx, fd, netns, err);
+	for (i = 0; i < *n; i++)
+		if (seen[i] == st.st_ino)
+			return 0;
+	seen[(*n)++] = st.st_ino;
+	return visit(vctx, fd, st.st_ino, err);
 }
 
 /*
@@ -925,19 +929,31 @@ static int walk_netns(void *ctx, netns_visit_fn visit, void *vctx,
 	struct session *s = ctx;
 	struct picked k = { .s = s };
 	size_t i, n = 0;
+	unsigned int pid;
+	__u64 netns;
 	int rc = 0;
 
 	if (!s->ctrs || !container_select_any(&s->sel))
 		return netns_each(visit, vctx, err);
 	containers_foreach(s->ctrs, pick_selected, &k);
+	/* and the host's, as ig's --host attaches its pid 1 */
+	if (!k.short_of_memory && s->sel.host &&
+	    grow_array((void **)&k.mntns, &k.cap, k.n + 1, sizeof(*k.mntns),
+		       16))
+		k.short_of_memory = true;
 	if (k.short_of_memory) {
 		free(k.mntns);
 		return error_set(err, ENOMEM, "selected containers");
 	}
 	/* k.mntns[0..i) are done, their namespaces in k.mntns[0..n) */
-	for (i = 0; i < k.n && !rc; i++)
-		rc = visit_container_netns(s, k.mntns[i], k.mntns, &n, visit,
-					   vctx, err);
+	for (i = 0; i < k.n && !rc; i++) {
+		pid = containers_init_pid(s->ctrs, k.mntns[i], &netns);
+		if (pid) /* else ended meanwhile */
+			rc = visit_pid_netns(pid, netns, k.mntns, &n, visit,
+					     vctx, err);
+	}
+	if (s->sel.host && !rc)
+		rc = visit_pid_netns(1, 0, k.mntns, &n, visit, vctx, err);
 	free(k.mntns);
 	return rc;
 }
@@ -1032,7 +1048,7 @@ int session_start(struct session *s, int fd, struct error **err)
 	containers_load_ahead(s->ctrs);
 	/* Selected pods: in the kernel as well when the program filters by
 	 * mount namespace (gadget/mntns_filter.h) */
-	if (s->sel.pods && s->ctrs) {
+	if (s->sel.pods && !s->sel.host && s->ctrs) {
 		int mntns_fd;
 
 		containers_filter_fds(s->ctrs, &mntns_fd, &s->pods_netns_fd);
@@ -1043,7 +1059,7 @@ int session_start(struct session *s, int fd, struct error **err)
 	if (!writes_packets(s))
 		gadget_rest_unwanted(s->g);
 	if (s->ctrs && container_select_any(&s->sel))
-		gadget_select_containers(s->g);
+		gadget_select_containers(s->g, s->sel.host);
 	gadget_set_netns_walk(s->g, walk_netns, s);
 	engine_step("session opened");
 	if (prepare_host(s->g, err) || session_ops_start(s, err))

@@ -106,6 +106,10 @@ int session_select_containers(struct session *s, const char *list,
 /* --host=false: containers' events only (a filter on runtime.containerId),
  * as ig without --host. */
 int session_containers_only(struct session *s, struct error **err);
+/* --host given: as ig's beside a selection, its events are not filtered
+ * by it, and the host is attached as the selected containers are
+ * (struct container_select's host); before the selection flags. */
+void session_show_host(struct session *s);
 /* --k8s-namespace, --k8s-podname, --k8s-containername, --k8s-selector:
  * key is an enum k8s_select_key, value a comma list (k8s_select.h); the
  * flags AND, and one given again replaces its list. */

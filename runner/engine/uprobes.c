@@ -657,8 +657,8 @@ out:
 	return rc;
 }
 
-int uprobes_new(struct bpf_object *obj, bool selective, struct uprobes **out,
-		struct error **err)
+int uprobes_new(struct bpf_object *obj, bool selective, bool host,
+		struct uprobes **out, struct error **err)
 {
 	struct uprobes *u = calloc(1, sizeof(*u));
 	struct error *hook_err = NULL;
@@ -684,7 +684,7 @@ int uprobes_new(struct bpf_object *obj, bool selective, struct uprobes **out,
 	}
 	for (size_t i = 0; i < UPROBES_MAX_FILES; i++)
 		u->files[i].links = &u->links[i * u->n_progs];
-	if (!selective && attach_host(u, err))
+	if ((!selective || host) && attach_host(u, err))
 		goto free_u;
 	if (hook_new(u, &hook_err)) {
 		engine_log(ENGINE_LOG_NOTICE,

@@ -43,11 +43,12 @@ int uprobes_find_library(const char *const *dirs, size_t n_dirs,
  * libraries, then follow the mappings of other files of those names;
  * *out NULL when obj has none.  Without the hook (an older kernel), it
  * says so and the host's libraries alone are traced.  selective: none
- * at start, and only the mappings of processes in the mount namespaces
- * uprobes_select() names.
+ * at start (but the host's libraries with host: ig's --host beside a
+ * selection attaches them as its host's "container"), and only the
+ * mappings of processes in the mount namespaces uprobes_select() names.
  */
-int uprobes_new(struct bpf_object *obj, bool selective, struct uprobes **out,
-		struct error **err);
+int uprobes_new(struct bpf_object *obj, bool selective, bool host,
+		struct uprobes **out, struct error **err);
 /* Stop following, detach; accepts NULL. */
 void uprobes_free(struct uprobes *u);
 /*

@@ -314,6 +314,31 @@ def containername_list_and_exclusion_as_ig(env):
 
 
 @test
+def host_beside_a_selection_filters_nothing_as_ig(env):
+    """--host -c B, as ig's --host: ig sets no mount namespace filter then
+    and filters no event by -c, so the host's events (dnsmasq answers
+    from it) and another container's (C) show with B's.  They used to be
+    left out, as by -c B alone."""
+    b, c = cname("b"), cname("c")
+    r = tracer(env, "--host", "-c", b)
+    try:
+        cb, cc = Held(env, b), Held(env, c)
+        cc.release()
+        cb.release()
+        # c ended before b started: b's responses are the marker
+        wait_responses(((f"--host -c {b}", r, b),))
+    finally:
+        stop_all([r])
+    evs = json_lines(r.stdout())
+    check_container_events(evs, cb, f"--host -c {b}")
+    check_container_events(evs, cc, f"--host -c {b}")
+    srv = [e for e in evs if e["name"] == qname(b) and
+           e["proc"]["pid"] == env.dnsmasq.pid]
+    eq(len(srv), 4, "dnsmasq events of B's queries")
+    check_host_events(srv, "dnsmasq")
+
+
+@test
 def runtimes_flag_knows_only_those_containers_as_ig(env):
     """ig's -r/--runtimes: the containers of other runtimes are not known
     (ig does not watch them): with -r docker,containerd a podman

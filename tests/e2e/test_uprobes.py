@@ -744,6 +744,39 @@ def host_processes_not_attached_by_a_selection_that_leaves_them_out(env):
 
 
 @test
+def host_attached_beside_a_selection_as_ig(env):
+    """--host -c A, as ig's --host: the host is attached beside A (the
+    host's libc at start, as ig attaches its pid 1's), and the events are
+    not filtered by -c: a host process's calls show (no container), with
+    A's.  The host used to be left out, as without --host."""
+    h, a = tag("h"), tag("a")
+    r = tracer(env, "--host", "-c", a)
+    try:
+        # the runner's mmap hook's tracepoint and the host's libc
+        eq(perf_fds(r), 2, "perf events at start (the host's libc)")
+        ph = start_host(env, h, n=2)
+        warm(r, h)
+        start_container(env, a, n=3)
+        warm(r, a)
+        eq(perf_fds(r), 3, "perf events with A's libc attached")
+        go(env, h)
+        go(env, a)
+        eq(ph.wait(timeout=30), 0, f"exit status of {h}")
+        eq(sh(f"podman wait {a}").strip(), "0", f"exit status of {a}")
+        mine = (f"exact-{h}", f"exact-{a}")
+        evs = [e for e in wait_json(r, lambda e: e.get("arg") in mine, n=5)
+               if e.get("arg") in mine]
+        eq(sorted((e["arg"], e["runtime"].get("containerName", ""))
+                  for e in evs),
+           sorted([(f"exact-{a}", a)] * 3 + [(f"exact-{h}", "")] * 2),
+           "the calls of the host's process and of A, by container")
+    finally:
+        go(env, a)
+        go(env, h)
+        stop(r)
+
+
+@test
 def unnamed_container_kept_by_a_name_left_out(env):
     """-c '!x' keeps every container but x, as ig's selector: one of a
     containerd namespace that --containerd-namespace does not name, which
