@@ -15,7 +15,8 @@
  * filtered by the same rules on their fields (-c on
  * runtime.containerName, --host=false on runtime.containerId,
  * k8s_select_event(), image_select_event()), which say of an event in a
- * container's mount namespace what this says of the container.
+ * container's mount namespace what this says of the container (the pod
+ * too: the container's own, not its network namespace's).
  */
 #ifndef RUNNER_CONTAINER_SELECT_H
 #define RUNNER_CONTAINER_SELECT_H

@@ -86,8 +86,11 @@ struct pod_info;
 const struct pod_info *fieldset_pod(const struct fieldset *fs, const void *ev,
 				    const char **container);
 
-/* fieldset_pod(), or for an event in a container outside pods, that
- * container's pod_info (all empty): NULL outside containers. */
+/* The pod a selection (--k8s-*) matches ev by, as
+ * container_select_match() its container: the pod of the container of
+ * its mount namespace (all empty outside pods, even in a pod's network
+ * namespace), NULL outside containers (a host process, even in a pod's
+ * network namespace); without a mount namespace, fieldset_pod(). */
 const struct pod_info *fieldset_selected_pod(const struct fieldset *fs,
 					     const void *ev,
 					     const char **container);

@@ -712,13 +712,23 @@ const struct pod_info *fieldset_selected_pod(const struct fieldset *fs,
 					     const void *ev,
 					     const char **container)
 {
-	const struct pod_info *pod = fieldset_pod(fs, ev, container);
 	const struct container_info *ci;
+	const struct field *f;
 
-	if (pod || fs->k8s < 0 || !fs->containers || !fs->f[fs->k8s].size)
-		return pod;
-	ci = containers_lookup(fs->containers, field_u64(&fs->f[fs->k8s], ev));
-	return ci ? &ci->pod : NULL;
+	*container = "";
+	if (fs->k8s < 0 || !fs->containers)
+		return NULL;
+	f = &fs->f[fs->k8s];
+	if (!f->size) /* no mount namespace: its network namespace's pod */
+		return fieldset_pod(fs, ev, container);
+	/* as container_select_match() and ig's filter by mount namespace:
+	 * the container's own pod, not its network namespace's (a
+	 * container outside pods, a host process, in a pod's) */
+	ci = containers_lookup(fs->containers, field_u64(f, ev));
+	if (!ci || !ci->id[0] || !containers_runtime_wanted(fs->containers, ci))
+		return NULL;
+	*container = ci->pod.container;
+	return &ci->pod;
 }
 
 /* What an FK_K8S field shows for ev ("" outside pods). */

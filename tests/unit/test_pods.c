@@ -697,6 +697,72 @@ static void select_event__kept_until_containers_change(void **state)
 	btf__free(btf);
 }
 
+/*
+ * --k8s-* on events asks what the kernel's filter by mount namespace (and
+ * ig's) asks: the pod of the event's container, not its network
+ * namespace's.  A host process and a container outside pods in a pod's
+ * network namespace are not that pod's (their k8s.* fields may show it,
+ * as ig's enrichment by network namespace does for the host's).
+ */
+static void select_event__own_pod_not_the_network_namespace(void **state)
+{
+	const __u64 in_pod = 4026532911ULL, outside = 4026532912ULL,
+		    host = 4026531841ULL;
+	struct containers_note n = { .depth = 2 };
+	struct gadget_metadata *md = NULL;
+	struct k8s_select *s = NULL;
+	struct fieldset *fs = NULL;
+	struct containers *c;
+	struct btf *btf = btf__new_empty();
+	struct error *err = NULL;
+	struct fx_event ev = { 0 };
+	struct fx_types t;
+	struct stat st;
+	char path[128];
+	int id = fx_build(btf, &t);
+
+	(void)state;
+	PUT("var/lib/docker/containers/" DK_APP "/config.v2.json",
+	    "{\"Name\":\"/k8s_web_web-0_shop_u1_0\",\"Config\":{"
+	    "\"Labels\":{\"io.kubernetes.pod.name\":\"web-0\","
+	    "\"io.kubernetes.pod.namespace\":\"shop\","
+	    "\"io.kubernetes.container.name\":\"web\","
+	    "\"io.kubernetes.docker.type\":\"container\"}}}");
+	/* the pod's network namespace, as /proc/4242/ns/net tells it */
+	PUT("proc/4242/ns/net", "");
+	snprintf(path, sizeof(path), "%s/proc/4242/ns/net", root);
+	assert_int_equal(stat(path, &st), 0);
+	c = containers_new(root);
+	if (metadata_parse(fx_yaml, strlen(fx_yaml), "t.yaml", &md, &err) ||
+	    fieldset_new(btf, id, md, "dns", &fs, &err))
+		fail_msg("%s", error_msg(err));
+	fieldset_set_containers(fs, c);
+	n.mntns = in_pod;
+	n.pid = 4242;
+	snprintf(n.names[0], sizeof(n.names[0]), "docker-%s.scope", DK_APP);
+	strcpy(n.names[1], "system.slice");
+	assert_int_equal(containers_handle_note(c, &n), 0);
+	note_docker(
+		c, outside,
+		"e0e0000000000000000000000000000000000000000000000000000000000014");
+	assert_non_null(containers_pod_of_netns(c, st.st_ino));
+	assert_int_equal(k8s_select_add(&s, K8S_SELECT_PODNAME, "web-0", &err),
+			 0);
+
+	ev.netns_id = st.st_ino;
+	ev.proc.mntns_id = in_pod;
+	assert_true(k8s_select_event(s, fs, &ev));
+	ev.proc.mntns_id = outside;
+	assert_false(k8s_select_event(s, fs, &ev));
+	ev.proc.mntns_id = host;
+	assert_false(k8s_select_event(s, fs, &ev));
+	k8s_select_free(s);
+	fieldset_free(fs);
+	metadata_free(md);
+	containers_free(c);
+	btf__free(btf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -716,6 +782,8 @@ int main(void)
 		cmocka_unit_test(select__lists_and_labels__all_must_match),
 		cmocka_unit_test(select__exclusions_and_lists__as_ig),
 		cmocka_unit_test(select_event__kept_until_containers_change),
+		cmocka_unit_test(
+			select_event__own_pod_not_the_network_namespace),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
