@@ -620,14 +620,51 @@ static void select__exclusions_and_lists__as_ig(void **state)
 	k8s_select_free(s);
 }
 
-/* The exec hook's note of mntns: docker container id. */
-static void note_docker(struct containers *c, __u64 mntns, const char *id)
+/* The exec hook's note of mntns: docker container id, its process pid
+ * (0: none). */
+static void note_docker_pid(struct containers *c, __u64 mntns, const char *id,
+			    unsigned int pid)
 {
-	struct containers_note n = { .mntns = mntns, .depth = 2 };
+	struct containers_note n = { .mntns = mntns, .pid = pid, .depth = 2 };
 
 	snprintf(n.names[0], sizeof(n.names[0]), "docker-%s.scope", id);
 	strcpy(n.names[1], "system.slice");
 	assert_int_equal(containers_handle_note(c, &n), 0);
+}
+
+static void note_docker(struct containers *c, __u64 mntns, const char *id)
+{
+	note_docker_pid(c, mntns, id, 0);
+}
+
+/* Docker's pod shop/web-0 (labelled app=web): its container web (DK_APP)
+ * and sandbox. */
+static void put_web_pod(void)
+{
+	PUT("var/lib/docker/containers/" DK_APP "/config.v2.json",
+	    "{\"Name\":\"/k8s_web_web-0_shop_u1_0\",\"Config\":{"
+	    "\"Labels\":{\"io.kubernetes.pod.name\":\"web-0\","
+	    "\"io.kubernetes.pod.namespace\":\"shop\","
+	    "\"io.kubernetes.container.name\":\"web\","
+	    "\"io.kubernetes.docker.type\":\"container\","
+	    "\"io.kubernetes.sandbox.id\":\"" DK_SB "\"}}}");
+	PUT("var/lib/docker/containers/" DK_SB "/config.v2.json",
+	    "{\"Name\":\"/k8s_POD_web-0_shop_u1_0\",\"Config\":{"
+	    "\"Labels\":{\"io.kubernetes.pod.name\":\"web-0\","
+	    "\"io.kubernetes.docker.type\":\"podsandbox\","
+	    "\"app\":\"web\"}}}");
+}
+
+/* What an event selection test made. */
+static void free_event_fixture(struct k8s_select *s, struct fieldset *fs,
+			       struct gadget_metadata *md, struct containers *c,
+			       struct btf *btf)
+{
+	k8s_select_free(s);
+	fieldset_free(fs);
+	metadata_free(md);
+	containers_free(c);
+	btf__free(btf);
 }
 
 /*
@@ -649,18 +686,7 @@ static void select_event__kept_until_containers_change(void **state)
 	int id = fx_build(btf, &t);
 
 	(void)state;
-	PUT("var/lib/docker/containers/" DK_APP "/config.v2.json",
-	    "{\"Name\":\"/k8s_web_web-0_shop_u1_0\",\"Config\":{"
-	    "\"Labels\":{\"io.kubernetes.pod.name\":\"web-0\","
-	    "\"io.kubernetes.pod.namespace\":\"shop\","
-	    "\"io.kubernetes.container.name\":\"web\","
-	    "\"io.kubernetes.docker.type\":\"container\","
-	    "\"io.kubernetes.sandbox.id\":\"" DK_SB "\"}}}");
-	PUT("var/lib/docker/containers/" DK_SB "/config.v2.json",
-	    "{\"Name\":\"/k8s_POD_web-0_shop_u1_0\",\"Config\":{"
-	    "\"Labels\":{\"io.kubernetes.pod.name\":\"web-0\","
-	    "\"io.kubernetes.docker.type\":\"podsandbox\","
-	    "\"app\":\"web\"}}}");
+	put_web_pod();
 	if (metadata_parse(fx_yaml, strlen(fx_yaml), "t.yaml", &md, &err) ||
 	    fieldset_new(btf, id, md, "dns", &fs, &err))
 		fail_msg("%s", error_msg(err));
@@ -690,11 +716,7 @@ static void select_event__kept_until_containers_change(void **state)
 		c, in_pod,
 		"e0e0000000000000000000000000000000000000000000000000000000000013");
 	assert_false(k8s_select_event(s, fs, &ev));
-	k8s_select_free(s);
-	fieldset_free(fs);
-	metadata_free(md);
-	containers_free(c);
-	btf__free(btf);
+	free_event_fixture(s, fs, md, c, btf);
 }
 
 /*
@@ -708,7 +730,6 @@ static void select_event__own_pod_not_the_network_namespace(void **state)
 {
 	const __u64 in_pod = 4026532911ULL, outside = 4026532912ULL,
 		    host = 4026531841ULL;
-	struct containers_note n = { .depth = 2 };
 	struct gadget_metadata *md = NULL;
 	struct k8s_select *s = NULL;
 	struct fieldset *fs = NULL;
@@ -722,12 +743,7 @@ static void select_event__own_pod_not_the_network_namespace(void **state)
 	int id = fx_build(btf, &t);
 
 	(void)state;
-	PUT("var/lib/docker/containers/" DK_APP "/config.v2.json",
-	    "{\"Name\":\"/k8s_web_web-0_shop_u1_0\",\"Config\":{"
-	    "\"Labels\":{\"io.kubernetes.pod.name\":\"web-0\","
-	    "\"io.kubernetes.pod.namespace\":\"shop\","
-	    "\"io.kubernetes.container.name\":\"web\","
-	    "\"io.kubernetes.docker.type\":\"container\"}}}");
+	put_web_pod();
 	/* the pod's network namespace, as /proc/4242/ns/net tells it */
 	PUT("proc/4242/ns/net", "");
 	snprintf(path, sizeof(path), "%s/proc/4242/ns/net", root);
@@ -737,11 +753,7 @@ static void select_event__own_pod_not_the_network_namespace(void **state)
 	    fieldset_new(btf, id, md, "dns", &fs, &err))
 		fail_msg("%s", error_msg(err));
 	fieldset_set_containers(fs, c);
-	n.mntns = in_pod;
-	n.pid = 4242;
-	snprintf(n.names[0], sizeof(n.names[0]), "docker-%s.scope", DK_APP);
-	strcpy(n.names[1], "system.slice");
-	assert_int_equal(containers_handle_note(c, &n), 0);
+	note_docker_pid(c, in_pod, DK_APP, 4242);
 	note_docker(
 		c, outside,
 		"e0e0000000000000000000000000000000000000000000000000000000000014");
@@ -756,11 +768,7 @@ static void select_event__own_pod_not_the_network_namespace(void **state)
 	assert_false(k8s_select_event(s, fs, &ev));
 	ev.proc.mntns_id = host;
 	assert_false(k8s_select_event(s, fs, &ev));
-	k8s_select_free(s);
-	fieldset_free(fs);
-	metadata_free(md);
-	containers_free(c);
-	btf__free(btf);
+	free_event_fixture(s, fs, md, c, btf);
 }
 
 int main(void)
