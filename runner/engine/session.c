@@ -952,8 +952,12 @@ static int walk_netns(void *ctx, netns_visit_fn visit, void *vctx,
 			rc = visit_pid_netns(pid, netns, k.mntns, &n, visit,
 					     vctx, err);
 	}
+	/* init's, the runner's own where init's is hidden from it */
 	if (s->sel.host && !rc)
-		rc = visit_pid_netns(1, 0, k.mntns, &n, visit, vctx, err);
+		rc = visit_pid_netns(access("/proc/1/ns/net", R_OK) ?
+					     (unsigned int)getpid() :
+					     1,
+				     0, k.mntns, &n, visit, vctx, err);
 	free(k.mntns);
 	return rc;
 }

@@ -180,6 +180,27 @@ def containername_keeps_that_containers_sockets(env):
 
 
 @test
+def host_beside_containername_takes_the_hosts_namespace_too(env):
+    """--host -c NAME, as ig's --host attaches its host "container" (pid
+    1) beside the selected ones: the iterators run in that container's
+    namespace and in pid 1's (the runner's own where pid 1's is hidden:
+    the host's listener's when the test runs there); not in the other
+    namespace or the other container's."""
+    name = f"{TAG}a"
+    evs = snapshot(env, "--host", "-c", name)
+    check_held(evs, "container a", env.held["a"])
+    host = netns_of(1 if os.access("/proc/1/ns/net", os.R_OK)
+                    else os.getpid())
+    eq(sorted({e["netns_id"] for e in evs}),
+       sorted({env.held["a"][2], host}), "namespaces of the records")
+    if env.held["host"][2] == host:
+        check_held(evs, "host", env.held["host"])
+    for other in ("netns", "b"):
+        for proto, found in held_sockets(evs, env.held[other]).items():
+            eq(found, [], f"{other}'s {proto} socket with --host -c {name}")
+
+
+@test
 def containername_list_takes_each_namespace(env):
     """-c A,B: both containers' namespaces, each one once."""
     evs = snapshot(env, "-c", f"{TAG}a,{TAG}b")
