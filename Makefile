@@ -108,6 +108,10 @@ LDFLAGS_test_stacks = -Wl,--wrap=gadget_map_fd,--wrap=bpf_map_lookup_elem \
 LDFLAGS_test_pods = -Wl,--wrap=name_list_match
 # test_oci_registry answers the registry client's requests itself.
 LDFLAGS_test_oci_registry = -Wl,--wrap=registry_http_do
+# test_registry_tls runs a TLS server of its own, and fails libcurl's
+# getpeername() calls with its own (exported, as libcurl is dlopen'ed).
+LDFLAGS_test_registry_tls = -Wl,--export-dynamic-symbol=getpeername
+LDLIBS_test_registry_tls = -lssl -lcrypto -lpthread
 # Tests that count or fail the library's allocations (tests/unit/alloc_fx.h);
 # test_output_json: those of an event's way.
 ALLOC_WRAP = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc \
@@ -134,7 +138,7 @@ $(BUILD)/tests/test_heap: tests/unit/test_heap.c common/heap.c common/heap.h
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/librunner.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) $(LDFLAGS_$*) -o $@ $< \
-		$(BUILD)/librunner.a $(LDLIBS) -lcmocka
+		$(BUILD)/librunner.a $(LDLIBS) $(LDLIBS_$*) -lcmocka
 
 $(BUILD)/include/vmlinux.h:
 	@mkdir -p $(dir $@)

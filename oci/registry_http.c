@@ -53,6 +53,7 @@ void registry_resp_clear(struct resp *r)
 	free(r->www_auth);
 	free(r->docker_digest);
 	free(r->body.data);
+	free(r->certs_host_dir);
 	error_free(r->sink_err);
 	r->content_type = r->location = r->www_auth = r->docker_digest = NULL;
 	r->body.data = NULL;
@@ -66,6 +67,8 @@ void registry_resp_clear(struct resp *r)
 	r->sunk = 0;
 	r->len_checked = false;
 	r->len_err[0] = '\0';
+	r->cert_asked = r->cert_given = false;
+	r->certs_host_dir = NULL;
 }
 
 void oci_registry_opts_init(struct oci_registry_opts *o)
@@ -339,6 +342,24 @@ static int xfer_cb(void *ctx, curl_off_t dltotal, curl_off_t dlnow,
 	return 0;
 }
 
+/*
+ * What curl tells when verbose: of it, the TLS handshake message of a
+ * server asking for a client certificate (OpenSSL's trace: "TLSv1.3
+ * (IN), TLS handshake, Request CERT (13):").
+ */
+static int debug_cb(CURL *c, curl_infotype type, char *text, size_t len,
+		    void *ctx)
+{
+	static const char asked[] = ", Request CERT (";
+	struct resp *r = ctx;
+
+	(void)c;
+	if (type == CURLINFO_TEXT && len > 3 && !memcmp(text, "TLS", 3) &&
+	    memmem(text, len, asked, sizeof(asked) - 1))
+		r->cert_asked = true;
+	return 0;
+}
+
 /* ---- requests ---- */
 
 const char *registry_reason(long status)
@@ -416,6 +437,24 @@ static bool retryable_curl(CURLcode c)
 	case CURLE_OPERATION_TIMEDOUT:
 	case CURLE_HTTP2:
 	case CURLE_HTTP2_STREAM:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * How a transfer ends that the server cut after the TLS handshake
+ * (TLS 1.2: an alert in it; TLS 1.3: one after it, or the connection
+ * closed).
+ */
+static bool refused_tls(CURLcode c)
+{
+	switch (c) {
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+	case CURLE_GOT_NOTHING:
 		return true;
 	default:
 		return false;
@@ -501,8 +540,10 @@ static int no_dot_file(const struct dirent *e)
  * for it (--cert-dir alone when given), read as podman and docker read
  * theirs (containers-certs.d(5)): every *.crt a CA, trusted besides the
  * system's; a *.cert with the *.key of its name a client certificate.
+ * r learns the folder (the first looked for when none is there) and
+ * whether it gave a client certificate.
  */
-static void host_tls(struct oci_registry *reg, const char *host)
+static void host_tls(struct oci_registry *reg, const char *host, struct resp *r)
 {
 	const char *dirs[] = { reg->opts.certs_dir, "/etc/containers/certs.d",
 			       "/etc/docker/certs.d" };
@@ -521,6 +562,11 @@ static void host_tls(struct oci_registry *reg, const char *host)
 			return;
 		}
 		n = scandir(dir, &names, no_dot_file, alphasort);
+		/* for messages: the folder read, or the first looked for */
+		if (n >= 0 || !r->certs_host_dir) {
+			free(r->certs_host_dir);
+			r->certs_host_dir = strdup(dir);
+		}
 	}
 	for (k = 0; k < n; k++) {
 		cleanup_free char *path = NULL;
@@ -549,6 +595,7 @@ static void host_tls(struct oci_registry *reg, const char *host)
 			   access(key, R_OK) == 0) {
 			curl_easy_setopt(reg->curl, CURLOPT_SSLCERT, path);
 			curl_easy_setopt(reg->curl, CURLOPT_SSLKEY, key);
+			r->cert_given = true;
 		}
 	}
 	for (k = 0; k < n; k++)
@@ -603,7 +650,15 @@ static void perform(struct oci_registry *reg, const struct req *q,
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
 	} else if (host) {
-		host_tls(reg, host);
+		host_tls(reg, host, r);
+	}
+	if (r->certs_host_dir && !r->cert_given) {
+		/* to learn whether the server asks for a client certificate:
+		 * curl tells its TLS handshake messages to a debug callback
+		 * only, and only when verbose (it prints nothing itself) */
+		curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, debug_cb);
+		curl_easy_setopt(c, CURLOPT_DEBUGDATA, r);
+		curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
 	}
 	if (!strcmp(q->method, "GET") || !strcmp(q->method, "HEAD")) {
 		curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
@@ -663,6 +718,20 @@ static void perform(struct oci_registry *reg, const struct req *q,
 		explicit_bzero(p->data, strlen(p->data));
 	curl_slist_free_all(h);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+}
+
+/*
+ * Why curl's transfer failed: its error buffer, which holds the first
+ * failf() text of the transfer (libcurl 7.88), unless that is the
+ * non-fatal getpeername() failure of a connection the server closed
+ * already (after refusing the TLS handshake), which says nothing of cc.
+ */
+static const char *curl_reason(const struct oci_registry *reg, CURLcode cc)
+{
+	if (!reg->errbuf[0] ||
+	    !strncmp(reg->errbuf, "getpeername() failed", 20))
+		return curl_easy_strerror(cc);
+	return reg->errbuf;
 }
 
 /*
@@ -770,6 +839,13 @@ int registry_http_do(struct oci_registry *reg, const struct req *q,
 			reg->scheme_known = true;
 			continue;
 		}
+		if (r->cert_asked && !r->cert_given && refused_tls(cc))
+			return error_set(
+				err, 0,
+				"%s %s: the registry asked for a client "
+				"certificate and none is in %s "
+				"(NAME.cert with NAME.key)",
+				q->method, url, r->certs_host_dir);
 		if (cc != CURLE_OK) {
 			/* a server that stays silent is asked once more,
 			 * not retries times: waits add up to minutes */
@@ -782,10 +858,7 @@ int registry_http_do(struct oci_registry *reg, const struct req *q,
 			    refused_plain_http(reg, q, url, err) < 0)
 				return -1;
 			return error_set(err, 0, "%s %s: %s%s%s", q->method,
-					 url,
-					 reg->errbuf[0] ?
-						 reg->errbuf :
-						 curl_easy_strerror(cc),
+					 url, curl_reason(reg, cc),
 					 attempt ? " (after retries)" : "",
 					 cc == CURLE_SSL_CONNECT_ERROR ?
 						 " (plain HTTP? see "

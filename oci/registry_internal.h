@@ -87,6 +87,9 @@ struct resp {
 	int64_t sunk; /* bytes given to the sink */
 	bool len_checked; /* the 2xx Content-Length was looked at */
 	char len_err[160]; /* a 2xx answer of the wrong length, told early */
+	bool cert_asked; /* the TLS server asked for a client certificate */
+	bool cert_given; /* and the certs.d folder has one for the host */
+	char *certs_host_dir; /* the certs.d folder for the host (or NULL) */
 };
 
 /* registry_http.c */
