@@ -15,6 +15,9 @@
 #include "runner/engine/metrics.h"
 #include "runner/engine/metrics_internal.h"
 
+/* %.17g of any double (24 bytes at most), ".0" and the NUL fit */
+#define DOUBLE_TEXT_MAX 40
+
 /* ---- text buffer ------------------------------------------------------ */
 
 /* Room for n more bytes and a NUL; false (and oom) when there is none. */
@@ -115,24 +118,29 @@ static void escape_help(struct mbuf *b, const char *s, bool om)
 }
 
 /* Shortest text that reads back as v; OpenMetrics wants a dot in le. */
+/* v as the exposition formats write it, into tmp: NaN, +Inf, -Inf, or the
+ * shortest of %.15g and %.17g that reads back as v; with force_dot, a
+ * whole number gets ".0". */
+static const char *fmt_double(char tmp[DOUBLE_TEXT_MAX], double v,
+			      bool force_dot)
+{
+	if (isnan(v))
+		return "NaN";
+	if (isinf(v))
+		return v > 0 ? "+Inf" : "-Inf";
+	snprintf(tmp, DOUBLE_TEXT_MAX - 2, "%.15g", v);
+	if (strtod(tmp, NULL) != v)
+		snprintf(tmp, DOUBLE_TEXT_MAX - 2, "%.17g", v);
+	if (force_dot && !strpbrk(tmp, ".e"))
+		strcat(tmp, ".0");
+	return tmp;
+}
+
 static void put_double(struct mbuf *b, double v, bool force_dot)
 {
-	char tmp[40];
+	char tmp[DOUBLE_TEXT_MAX];
 
-	if (isnan(v)) {
-		mbuf_puts(b, "NaN");
-		return;
-	}
-	if (isinf(v)) {
-		mbuf_puts(b, v > 0 ? "+Inf" : "-Inf");
-		return;
-	}
-	snprintf(tmp, sizeof(tmp), "%.15g", v);
-	if (strtod(tmp, NULL) != v)
-		snprintf(tmp, sizeof(tmp), "%.17g", v);
-	mbuf_puts(b, tmp);
-	if (force_dot && !strpbrk(tmp, ".e"))
-		mbuf_puts(b, ".0");
+	mbuf_puts(b, fmt_double(tmp, v, force_dot));
 }
 
 /* ---- rendering -------------------------------------------------------- */
@@ -179,19 +187,16 @@ static void put_hist(const struct metrics *m, const struct mval *v,
 {
 	const double *row = m->vals + s * m->slots + v->slot;
 	double cum = 0;
-	struct mbuf le = { 0 };
+	char le[DOUBLE_TEXT_MAX]; /* on the stack: a scrape allocates none */
 
 	if (!row[v->nb + 2])
 		return; /* nothing observed in this key set (yet) */
 	for (size_t i = 0; i <= v->nb; i++) {
 		cum += row[i];
-		le.len = 0;
-		if (i < v->nb)
-			put_double(&le, v->bounds[i], om);
-		else
-			mbuf_puts(&le, "+Inf");
 		mbuf_printf(b, "%s_bucket", v->name);
-		put_labels(m, b, s, le.oom ? "?" : le.p);
+		put_labels(m, b, s,
+			   i < v->nb ? fmt_double(le, v->bounds[i], om) :
+				       "+Inf");
 		mbuf_puts(b, " ");
 		put_double(b, cum, false);
 		mbuf_puts(b, "\n");
@@ -206,7 +211,6 @@ static void put_hist(const struct metrics *m, const struct mval *v,
 	mbuf_puts(b, " ");
 	put_double(b, row[v->nb + 2], false);
 	mbuf_puts(b, "\n");
-	mbuf_free(&le);
 }
 
 /* The value of m named name, or NULL. */

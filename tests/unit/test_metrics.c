@@ -351,6 +351,30 @@ static void histogram__buckets_le_inclusive_and_cumulative(void **state)
 	assert_non_null(strstr(s, "latency_seconds_sum" L "} 0.007000001\n"));
 }
 
+/* A scrape writes each bucket's le without allocating (it allocated a
+ * buffer for it once per histogram series, every scrape). */
+static void histogram__scrape_allocates_nothing(void **state)
+{
+	struct fx *x = *state;
+	const char *s;
+
+	x->ev.latency_ns_raw = 1500000;
+	metrics_observe(x->m, &x->ev);
+	for (int om = 0; om < 2; om++) {
+		render(x, om); /* the output buffer grown */
+		alloc_fail(0);
+		s = render(x, om);
+		assert_int_equal(alloc_calls, 0);
+		/* 1.5 ms: above 0.001, within 0.002 */
+		assert_non_null(strstr(s, "latency_seconds_bucket" L
+					  ",le=\"0.001\"} 0\n"));
+		assert_non_null(strstr(s, "latency_seconds_bucket" L
+					  ",le=\"0.002\"} 1\n"));
+		assert_non_null(strstr(s, "latency_seconds_bucket" L
+					  ",le=\"+Inf\"} 1\n"));
+	}
+}
+
 /* x->m: a histogram of latency_ns (one boundary, 1) with annotation
  * line ann. */
 static void latency_histogram(struct fx *x, const char *ann)
@@ -1450,6 +1474,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			histogram__buckets_le_inclusive_and_cumulative, setup,
 			teardown),
+		cmocka_unit_test_setup_teardown(
+			histogram__scrape_allocates_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(histogram__skip_zero, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(histogram__skip_if, setup,
