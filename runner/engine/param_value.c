@@ -5,6 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,17 +25,16 @@ static int parse_int(const char *s, const struct btf_type *t, void *dst,
 				 (btf_int_encoding(t) & BTF_INT_SIGNED) != 0 :
 				 false;
 	size_t size = t->size;
-	/* decimal, as ig's params (Go's ParseInt in base 10: "010" is 10,
-	 * not octal 8), or hex after 0x */
-	int base = s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ? 16 : 10;
-	unsigned long long u;
-	long long v;
-	char *end;
-	bool b;
+	/* decimal, as ig's params (Go's ParseInt and ParseUint in base 10:
+	 * "010" is 10, not octal 8; no space, no sign on an unsigned), or
+	 * hex after 0x */
+	bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+	unsigned long long u = 0;
+	long long v = 0;
+	bool b, ok;
 
 	if (!size || size > 8) /* a hostile BTF's __int128 or wider */
 		return error_set(err, 0, "param %s: unsupported type", var);
-	errno = 0;
 	if (btf_is_int(t) && (btf_int_encoding(t) & BTF_INT_BOOL)) {
 		/* Go's ParseBool, as ig's bool params */
 		if (!go_parse_bool(s, &b))
@@ -44,20 +44,21 @@ static int parse_int(const char *s, const struct btf_type *t, void *dst,
 		memcpy(dst, &b, 1);
 		return 0;
 	}
-	if (is_signed) {
-		v = strtoll(s, &end, base);
+	if (hex) {
+		ok = go_parse_uint(s + 2, 16, &u) &&
+		     (!is_signed || u <= (unsigned long long)LLONG_MAX);
+		v = (long long)u;
+	} else if (is_signed) {
+		ok = go_parse_int(s, &v);
 		u = (unsigned long long)v;
-		if (size < 8 && (v < -(1LL << (size * 8 - 1)) ||
-				 v >= (1LL << (size * 8 - 1))))
-			errno = ERANGE;
 	} else {
-		if (*s == '-')
-			errno = ERANGE;
-		u = strtoull(s, &end, base);
-		if (size < 8 && u >> (size * 8))
-			errno = ERANGE;
+		ok = go_parse_uint(s, 10, &u);
 	}
-	if (!*s || *end || errno)
+	if (ok && size < 8)
+		ok = is_signed ? v >= -(1LL << (size * 8 - 1)) &&
+					 v < (1LL << (size * 8 - 1)) :
+				 !(u >> (size * 8));
+	if (!ok)
 		return error_set(
 			err, 0,
 			"param %s: invalid value '%s' for a %zu-byte %s integer",

@@ -18,6 +18,7 @@
 #include <bpf/bpf.h>
 
 #include "common/cleanup.h"
+#include "common/goparse.h"
 #include "common/grow.h"
 #include "common/json.h"
 #include "metadata/metadata.h"
@@ -227,7 +228,7 @@ static int parse_sampling(const struct metadata_program *mp,
 		  PERF_SAMPLE_RAW },
 	};
 	const char *f = mp->frequency;
-	char *end;
+	unsigned long long freq;
 
 	for (size_t i = 0; i < sizeof(perf) / sizeof(perf[0]); i++) {
 		if (!perf[i].value || !*perf[i].value)
@@ -245,13 +246,13 @@ static int parse_sampling(const struct metadata_program *mp,
 	ps->sample_type = perf[2].num;
 	if (!f || !*f)
 		return error_set(err, 0, "sampler.frequency is not given");
-	errno = 0;
-	ps->freq = strtoull(f, &end, 10);
-	if (*f == '-' || *end || errno || !ps->freq)
+	/* Go's ParseUint in base 10, as ig: no space, no sign */
+	if (!go_parse_uint(f, 10, &freq) || !freq)
 		return error_set(err, 0,
 				 "sampler.frequency \"%s\" is not a number "
 				 "of samples a second (1 or more)",
 				 f);
+	ps->freq = freq;
 	return 0;
 }
 

@@ -1103,6 +1103,13 @@ def bad_flag_values_are_usage_errors(ctx):
     usage(ctx, ["run", DNS, "--ports", ""] + t, "param ports: no values")
     usage(ctx, ["run", DNS, "--ports", "0"] + t, "param ports: 0 in '0'")
     usage(ctx, ["run", DNS, "--ports", "53,,54"] + t, "an empty value")
+    # unsigned values as ig's Go ParseUint takes them: no space, no sign
+    # (" 5" and "+54" were taken)
+    usage(ctx, ["run", DNS, "--unanswered-timeout", " 5"] + t,
+          "param unanswered_timeout: invalid value ' 5' for a 4-byte "
+          "unsigned integer")
+    usage(ctx, ["run", DNS, "--ports", "53,+54"] + t,
+          "param ports: invalid value '+54' for a 2-byte unsigned integer")
     usage(ctx, ["run", DNS, "-F", "qtype=="] + t, "field qtype: no value")
     usage(ctx, ["run", DNS, "-F", "qtype_raw==99999999999"] + t,
           "is out of range")

@@ -1532,7 +1532,7 @@ def perf_sampling_from_programs(env):
 def bad_perf_programs_refused_at_build(env):
     """What ig refuses in programs.<name> of a perf_event program (a
     perf.type, config or sampleType it does not know, a key left out, a
-    frequency of 0 or no number) stops `runner image build` with one line
+    frequency of 0 or no number, or one with a space or a sign) stops `runner image build` with one line
     naming the key; an entry for no perf_event program is not read."""
     cases = [
         ("type: software", "type: hardware",
@@ -1545,6 +1545,11 @@ def bad_perf_programs_refused_at_build(env):
          'programs.sampler: sampler.frequency "0" is not a number'),
         ("frequency: 997", "frequency: often",
          'programs.sampler: sampler.frequency "often" is not a number'),
+        # as ig's ParseUint: no space, no sign (" -5" was 2^64 - 5)
+        ("frequency: 997", 'frequency: " -5"',
+         'programs.sampler: sampler.frequency " -5" is not a number'),
+        ("frequency: 997", 'frequency: "+997"',
+         'programs.sampler: sampler.frequency "+997" is not a number'),
         ("  sampler:\n    perf:", "  other:\n    perf:", None),
     ]
     for old, new, want in cases:

@@ -6,8 +6,10 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <bpf/btf.h>
@@ -79,6 +81,88 @@ static void parse__l3endpoint_version_past_the_struct__refused(void **state)
 	btf__free(btf);
 }
 
+/* value into an integer of type t and size bytes: the bytes it writes,
+ * read back as a 64-bit number (sign-extended for a signed one). */
+static long long parsed(const struct btf *btf, int t, const char *value,
+			size_t size, bool is_signed)
+{
+	struct error *err = NULL;
+	union {
+		int8_t s8;
+		int32_t s32;
+		uint32_t u32;
+		uint64_t u64;
+	} slot = { 0 };
+
+	if (param_value_parse(btf, t, "n", value, &slot, size, &err))
+		fail_msg("'%s': %s", value, error_msg(err));
+	if (size == 1)
+		return slot.s8;
+	if (size == 4)
+		return is_signed ? slot.s32 : (long long)slot.u32;
+	return (long long)slot.u64;
+}
+
+/* Integers as ig's params take them (Go's strconv.ParseUint and ParseInt
+ * in base 10, and 0x hex): no space, no sign on an unsigned one, which
+ * strtoull() read as " -5" = 2^64 - 5; a sign on a signed one. */
+static void parse__integers_as_go_parses_them(void **state)
+{
+	struct btf *btf = btf__new_empty();
+	int u32 = btf__add_int(btf, "unsigned int", 4, 0);
+	int s32 = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
+	int u64 = btf__add_int(btf, "unsigned long long", 8, 0);
+	int s8 = btf__add_int(btf, "signed char", 1, BTF_INT_SIGNED);
+	/* each refused by a 4-byte unsigned (0) or signed (1) integer */
+	static const struct {
+		const char *v;
+		bool is_signed;
+	} bad[] = {
+		{ " -5", 0 },	     { " 5", 0 },	   { "+5", 0 },
+		{ "5 ", 0 },	     { "-5", 0 },	   { "", 0 },
+		{ "0x", 0 },	     { "0x-5", 0 },	   { "0x 5", 0 },
+		{ "0x+5", 0 },	     { "0x0x5", 0 },	   { "4294967296", 0 },
+		{ "\t5", 0 },	     { "5x", 0 },	   { " -5", 1 },
+		{ " 5", 1 },	     { "- 5", 1 },	   { "+-5", 1 },
+		{ "--5", 1 },	     { "0x-5", 1 },	   { "-0x5", 1 },
+		{ "2147483648", 1 }, { "-2147483649", 1 },
+	};
+	char msg[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(msg, sizeof(msg),
+			 "param n: invalid value '%s' for a 4-byte %s integer",
+			 bad[i].v, bad[i].is_signed ? "signed" : "unsigned");
+		assert_refused(btf, bad[i].is_signed ? s32 : u32, "n", bad[i].v,
+			       4, msg);
+	}
+	assert_refused(btf, u64, "n", " -5", 8,
+		       "param n: invalid value ' -5' for a 8-byte unsigned "
+		       "integer");
+	assert_refused(btf, u64, "n", "18446744073709551616", 8,
+		       "param n: invalid value '18446744073709551616' for a "
+		       "8-byte unsigned integer");
+	assert_refused(btf, s8, "n", "128", 1,
+		       "param n: invalid value '128' for a 1-byte signed "
+		       "integer");
+	assert_int_equal(parsed(btf, u32, "5", 4, false), 5);
+	assert_int_equal(parsed(btf, u32, "010", 4, false), 10);
+	assert_int_equal(parsed(btf, u32, "0x1f", 4, false), 31);
+	assert_int_equal(parsed(btf, u32, "0XfF", 4, false), 255);
+	assert_int_equal(parsed(btf, u32, "4294967295", 4, false),
+			 4294967295LL);
+	assert_true((uint64_t)parsed(btf, u64, "18446744073709551615", 8,
+				     false) == UINT64_MAX);
+	assert_int_equal(parsed(btf, s32, "-5", 4, true), -5);
+	assert_int_equal(parsed(btf, s32, "+5", 4, true), 5);
+	assert_int_equal(parsed(btf, s32, "-2147483648", 4, true),
+			 -2147483648LL);
+	assert_int_equal(parsed(btf, s8, "-128", 1, true), -128);
+	assert_int_equal(parsed(btf, s8, "0x7f", 1, true), 127);
+	btf__free(btf);
+}
+
 /*
  * The type names ig's well-known params are told by: the variable's type
  * through const, volatile, typedefs and array elements ("const volatile
@@ -126,6 +210,7 @@ int main(void)
 		cmocka_unit_test(parse__slot_not_of_the_type_size__refused),
 		cmocka_unit_test(
 			parse__l3endpoint_version_past_the_struct__refused),
+		cmocka_unit_test(parse__integers_as_go_parses_them),
 		cmocka_unit_test(
 			type_named__through_qualifiers_typedefs_arrays),
 	};
