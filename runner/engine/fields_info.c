@@ -354,6 +354,58 @@ next:
 	return 0;
 }
 
+/* The l4 endpoint whose last member is field i, or -1: ig's formatter
+ * adds the endpoint's text ("ADDR:PORT") after its members, as a hidden
+ * string field "endpoint" that JSON leaves out. */
+static int l4_endpoint_ending_at(const struct fieldset *fs, size_t i)
+{
+	int p = fs->f[i].parent;
+
+	if (p < 0 || fs->f[p].kind != FK_L4EP ||
+	    (i + 1 < fs->n && fs->f[i + 1].parent == p))
+		return -1;
+	return p;
+}
+
+/* ig's endpoint of l4 endpoint field ep, at index at (ep's at pat), in
+ * payload payload. */
+static int endpoint_json(const struct fieldset *fs, size_t ep, size_t at,
+			 size_t pat, const struct gadget_metadata *md,
+			 unsigned int payload, json_t *arr)
+{
+	json_t *o = json_object(), *tags = json_array(), *ann = json_object();
+	const char *key, *value;
+	char name[320];
+	int rc = -1;
+
+	snprintf(name, sizeof(name), "%s.endpoint", fs->f[ep].name);
+	if (!o || !tags || !ann)
+		goto out;
+	/* its annotations are ig's formatter's alone, then gadget.yaml's */
+	rc = set_str(ann, "json.skip", "true");
+	for (size_t j = 0;
+	     (key = metadata_field_annotation_at(md, fs->ds, name, j, &value));
+	     j++)
+		rc |= set_str(ann, key, value);
+	rc |= json_array_append_new(tags, json_string("endpoint"));
+	rc |= set_str(o, "name", "endpoint") | set_str(o, "fullName", name);
+	rc |= json_object_set_new(o, "index", json_integer((int)at));
+	rc |= json_object_set_new(o, "payloadIndex", json_integer(payload));
+	rc |= json_object_set_new(o, "flags",
+				  json_integer(IG_HIDDEN | IG_HAS_PARENT));
+	rc |= json_object_set_new(o, "kind", json_integer(IG_STRING));
+	rc |= json_object_set(o, "tags", tags);
+	rc |= json_object_set(o, "annotations", ann);
+	rc |= json_object_set_new(o, "parent", json_integer((int)pat));
+	if (!rc)
+		rc = json_array_append(arr, o);
+out:
+	json_decref(tags);
+	json_decref(ann);
+	json_decref(o);
+	return rc ? -1 : 0;
+}
+
 int fieldset_ig_fields(const struct fieldset *fs,
 		       const struct gadget_metadata *md, struct json_t *arr)
 {
@@ -363,16 +415,20 @@ int fieldset_ig_fields(const struct fieldset *fs,
 
 	if (!at)
 		return -1;
-	/* ig's index of each field: after the addr_raw entries before it */
+	/* ig's index of each field: after the addr_raw entries and the
+	 * endpoints before it */
 	for (size_t i = 0; i < fs->n; i++) {
 		if (made_from_addr_raw(fs, i))
 			n += ADDR_RAW_FIELDS;
 		at[i] = n++;
+		if (l4_endpoint_ending_at(fs, i) >= 0)
+			n++;
 	}
 	for (size_t i = 0; i < fs->n && !rc; i++) {
 		const struct field *f = &fs->f[i];
 		size_t pat = f->parent >= 0 ? at[f->parent] : 0;
 		json_t *o;
+		int ep;
 
 		if (made_from_addr_raw(fs, i) &&
 		    addr_raw_json(fs, i, at[i] - ADDR_RAW_FIELDS, pat, md,
@@ -384,6 +440,10 @@ int fieldset_ig_fields(const struct fieldset *fs,
 			payload++; /* the event's is 0 */
 		o = field_json(fs, i, at[i], pat, md, payload);
 		if (!o || json_array_append_new(arr, o))
+			rc = -1;
+		ep = rc ? -1 : l4_endpoint_ending_at(fs, i);
+		if (ep >= 0 && endpoint_json(fs, (size_t)ep, at[i] + 1, at[ep],
+					     md, ++payload, arr))
 			rc = -1;
 	}
 	free(at);

@@ -1019,6 +1019,70 @@ static void ig_fields__endpoint_addr_raw__as_ig_keeps_it(void **state)
 	json_decref(arr);
 }
 
+/* --show-datasources: after an l4 endpoint's members, the hidden string
+ * "endpoint" ig's formatter adds for its text ("ADDR:PORT"), tagged
+ * "endpoint", that JSON leaves out (json.skip, ig's only annotation on it
+ * (it sets them, not adds them to the defaults)), in a payload of its
+ * own; an l3 endpoint (nameserver) has none */
+static void ig_fields__l4_endpoint__hidden_endpoint_as_ig_adds_it(void **state)
+{
+	struct fx *x = *state;
+	json_t *arr = json_array(), *ep, *f, *ann;
+	const char *names[] = { "src", "dst" };
+	char name[32];
+	size_t at, p_at, last_at, i;
+
+	assert_int_equal(fieldset_ig_fields(x->fs, x->md, arr), 0);
+	for (size_t k = 0; k < 2; k++) {
+		ig_field(arr, names[k], &p_at);
+		snprintf(name, sizeof(name), "%s.proto_raw", names[k]);
+		ig_field(arr, name, &last_at);
+		snprintf(name, sizeof(name), "%s.endpoint", names[k]);
+		ep = ig_field(arr, name, &at);
+		assert_int_equal(at, last_at + 1);
+		assert_string_equal(
+			json_string_value(json_object_get(ep, "name")),
+			"endpoint");
+		assert_int_equal(
+			json_integer_value(json_object_get(ep, "index")), at);
+		assert_int_equal(
+			json_integer_value(json_object_get(ep, "parent")),
+			p_at);
+		/* hidden (4), has a parent (8), not a static member (16) */
+		assert_int_equal(
+			json_integer_value(json_object_get(ep, "flags")), 12);
+		assert_int_equal(
+			json_integer_value(json_object_get(ep, "kind")),
+			12); /* ig's api.Kind_String */
+		assert_null(json_object_get(ep, "offs"));
+		assert_null(json_object_get(ep, "size"));
+		assert_int_equal(json_array_size(json_object_get(ep, "tags")),
+				 1);
+		assert_string_equal(json_string_value(json_array_get(
+					    json_object_get(ep, "tags"), 0)),
+				    "endpoint");
+		ann = json_object_get(ep, "annotations");
+		assert_int_equal(json_object_size(ann), 1);
+		assert_string_equal(
+			json_string_value(json_object_get(ann, "json.skip")),
+			"true");
+		assert_true(json_integer_value(
+				    json_object_get(ep, "payloadIndex")) > 0);
+		json_array_foreach (arr, i, f)
+			if (f != ep)
+				assert_int_not_equal(
+					json_integer_value(json_object_get(
+						f, "payloadIndex")),
+					json_integer_value(json_object_get(
+						ep, "payloadIndex")));
+	}
+	json_array_foreach (arr, i, f)
+		assert_null(strstr(
+			json_string_value(json_object_get(f, "fullName")),
+			"nameserver.endpoint"));
+	json_decref(arr);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1056,6 +1120,7 @@ int main(void)
 		T(describe__lists_fields_with_descriptions),
 		T(ig_fields__endpoint_addr__a_derived_string),
 		T(ig_fields__endpoint_addr_raw__as_ig_keeps_it),
+		T(ig_fields__l4_endpoint__hidden_endpoint_as_ig_adds_it),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
