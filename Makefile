@@ -101,6 +101,8 @@ LDFLAGS_test_filter = -Wl,--wrap=filter_regex_match,--wrap=name_list_match
 LDFLAGS_test_fields_text = -Wl,--wrap=localtime_r
 # test_cgroup2 counts the reads of mountinfo.
 LDFLAGS_test_cgroup2 = -Wl,--wrap=fopen
+# test_netns_call_in fails the setns() that comes back.
+LDFLAGS_test_netns_call_in = -Wl,--wrap=setns
 # test_stacks answers the stack map lookups and reads its own kallsyms.
 LDFLAGS_test_stacks = -Wl,--wrap=gadget_map_fd,--wrap=bpf_map_lookup_elem \
 	-Wl,--wrap=fopen

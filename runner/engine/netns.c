@@ -796,9 +796,12 @@ int netns_call_in(int nsfd, int (*fn)(void *ctx, struct error **err), void *ctx,
 	if (setns(nsfd, CLONE_NEWNET) < 0)
 		return error_set(err, errno, "enter network namespace");
 	rc = fn(ctx, err);
+	/* stuck in nsfd's namespace, the thread would make its sockets, links
+	 * and iterators there from now on: this error wins over fn's, so
+	 * that the run ends saying so */
 	if (setns(self, CLONE_NEWNET) < 0)
-		return rc ? -1 :
-			    error_set(err, errno,
-				      "return to own network namespace");
+		return error_set(err, errno,
+				 "return to own network namespace (the "
+				 "thread stays in another)");
 	return rc;
 }

@@ -68,7 +68,9 @@ int netns_each(netns_visit_fn fn, void *ctx, struct error **err);
 /*
  * Run fn(ctx) with the calling thread in network namespace nsfd, then
  * back in the one it was in (the other threads stay where they are):
- * fn's result, or -1 if the thread could not enter or come back.
+ * fn's result, or -1 if the thread could not enter or come back.  A
+ * thread that could not come back has that as its error, whatever fn's:
+ * the caller must end the run (the thread is in the other namespace).
  */
 int netns_call_in(int nsfd, int (*fn)(void *ctx, struct error **err), void *ctx,
 		  struct error **err);
