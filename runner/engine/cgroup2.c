@@ -11,6 +11,7 @@
 
 #include "runner/engine/cgroup2.h"
 #include "runner/engine/log.h"
+#include "runner/engine/mountinfo.h"
 
 /*
  * The mount point of a cgroup2 mount of the hierarchy's root, from
@@ -37,20 +38,13 @@ bool cgroup2_find_mount(FILE *f, char *point, size_t size)
 
 	while (!found && fgets(line, sizeof(line), f)) {
 		const char *sep = strstr(line, " - ");
-		char *field[5], *rest = line;
-		int n = 0;
+		char *root, *at;
 
-		if (!sep || strncmp(sep + 3, "cgroup2 ", 8))
+		if (!sep || strncmp(sep + 3, "cgroup2 ", 8) ||
+		    !mountinfo_root_point(line, &root, &at) ||
+		    strcmp(root, "/") || strlen(at) >= size)
 			continue;
-		/* fields are split by single spaces only: the kernel escapes
-		 * a space, tab, newline or backslash in a path, not \f \v \r */
-		line[strcspn(line, "\n")] = '\0';
-		while (n < 5 && rest)
-			field[n++] = strsep(&rest, " ");
-		if (n < 5 || strcmp(field[3], "/") || !field[4][0] ||
-		    strchr(field[4], '\\') || strlen(field[4]) >= size)
-			continue;
-		strcpy(point, field[4]);
+		strcpy(point, at);
 		found = true;
 	}
 	return found;

@@ -28,6 +28,7 @@
 #include "common/cleanup.h"
 #include "common/grow.h"
 #include "runner/engine/log.h"
+#include "runner/engine/mountinfo.h"
 #include "runner/engine/mountlist.h"
 #include "runner/engine/netns.h"
 #include "runner/engine/netns_exec.h"
@@ -372,7 +373,7 @@ static int scan_mountinfo(visit_fn fn, void *ctx, struct error **err)
 {
 	cleanup_fclose FILE *f = fopen("/proc/self/mountinfo", "re");
 	cleanup_free char *line = NULL;
-	char point[4096];
+	char *root, *point;
 	unsigned long ino;
 	size_t len = 0;
 	int rc = 0;
@@ -380,11 +381,10 @@ static int scan_mountinfo(visit_fn fn, void *ctx, struct error **err)
 	if (!f)
 		return 0;
 	/* points with escapes (\040 for a space) passed over, as in
-	 * cgroup2_find_mount(); a cut one is not the namespace's inode */
+	 * cgroup2_find_mount() */
 	while (!rc && getline(&line, &len, f) > 0) {
-		if (sscanf(line, "%*s %*s %*s net:[%lu] %4095s", &ino, point) !=
-			    2 ||
-		    strchr(point, '\\'))
+		if (!mountinfo_root_point(line, &root, &point) ||
+		    sscanf(root, "net:[%lu]", &ino) != 1)
 			continue;
 		rc = fn(ctx, point, ino, err);
 	}

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * cgroup2_find_mount() (runner/engine/cgroup2.c) of hostile mountinfo
- * texts (mount points and sources come from whoever mounts, a privileged
- * container's propagate to the host): whatever the text, a mount point
+ * cgroup2_find_mount() (runner/engine/cgroup2.c), and through it the
+ * line splitter netns.c's scan of bind mounts shares (mountinfo.c), of
+ * hostile mountinfo texts (mount points and sources come from whoever
+ * mounts, a privileged container's propagate to the host): whatever the
+ * text, a mount point
  * found is NUL-terminated within its buffer, has no escaped characters,
  * and the text holds it as a whole field (fields are split by spaces
  * only) after a root "/" (a NUL byte in the text is not its end: fgets()

@@ -5,7 +5,8 @@
  * in a mount namespace of the test's own with a fresh /run: a network
  * namespace bind-mounted in /run/netns is told, and a UTS namespace
  * bind-mounted there (`ip netns` does not check what it lists) is not,
- * nor does it fail the walk.  Needs root.
+ * nor does it fail the walk; one bind-mounted elsewhere, at a path with
+ * \f, \v and \r in it, is told (the mount table's).  Needs root.
  */
 #include <fcntl.h>
 #include <sched.h>
@@ -94,10 +95,37 @@ static void each__uts_namespace_in_run_netns__passed_over(void **state)
 	assert_false(was_told(&t, uts));
 }
 
+/* Mountinfo fields are split at single spaces only: \f, \v and \r are
+ * the path's (the kernel escapes a space, tab, newline or backslash). */
+static void each__bind_mount_at_path_with_formfeed__told(void **state)
+{
+	cleanup_close int self =
+		open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	struct error *err = NULL;
+	static struct told t;
+	unsigned long net;
+
+	(void)state;
+	assert_true(self >= 0);
+	assert_int_equal(unshare(CLONE_NEWNS), 0);
+	assert_int_equal(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+	assert_int_equal(mount("tmpfs", "/run", "tmpfs", 0, "size=1m"), 0);
+	/* a namespace of no process, bind-mounted outside /run/netns: the
+	 * mount table is the only way to it */
+	assert_int_equal(unshare(CLONE_NEWNET), 0);
+	net = bind_ns("/proc/self/ns/net", "/run/net\fns\vat\rhere");
+	assert_int_equal(setns(self, CLONE_NEWNET), 0);
+
+	if (netns_each(enter, &t, &err))
+		fail_msg("netns_each: %s", error_msg(err));
+	assert_true(was_told(&t, net));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(each__uts_namespace_in_run_netns__passed_over),
+		cmocka_unit_test(each__bind_mount_at_path_with_formfeed__told),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
