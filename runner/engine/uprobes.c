@@ -10,9 +10,12 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <fcntl.h>
 #include <unistd.h>
+
+#include <linux/magic.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -351,6 +354,37 @@ static void not_followed(struct uprobes *u, __u64 files)
 			u->files[i].sticky = true;
 }
 
+int uprobes_open_mapping(__u32 tgid, __u64 start, __u64 end, __u64 ino,
+			 __u32 dev)
+{
+	char path[64];
+	struct statfs fs;
+	struct stat st;
+	int fd;
+
+	/* the file mapped, whatever its path in which root */
+	snprintf(path, sizeof(path), "/proc/%u/map_files/%llx-%llx", tgid,
+		 (unsigned long long)start, (unsigned long long)end);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || fstatfs(fd, &fs) < 0)
+		goto other;
+	/* a file of an overlay (a container's) is the overlay's here (Linux
+	 * 6.8+: map_files gives the path the process used): its device is
+	 * not that of the file below, which the hook names, nor, once copied
+	 * up, its inode number (the lower file's): taken unchecked */
+	if (fs.f_type == OVERLAYFS_SUPER_MAGIC)
+		return fd;
+	/* btrfs tells a subvolume's device, not its superblock's */
+	if (st.st_ino == ino &&
+	    (kernel_dev(st.st_dev) == dev || fs.f_type == BTRFS_SUPER_MAGIC))
+		return fd;
+other:
+	close(fd);
+	return -1;
+}
+
 /* A process mapped a file of a wanted library: attach the file unless it
  * is, and count the process. */
 static int on_map(struct uprobes *u, const struct uprobe_maps_note *n)
@@ -378,13 +412,10 @@ static int on_map(struct uprobes *u, const struct uprobe_maps_note *n)
 			u->told_full = true;
 			return 0;
 		}
-		/* the file mapped, whatever its path in which root */
-		snprintf(path, sizeof(path), "/proc/%u/map_files/%llx-%llx",
-			 n->tgid, (unsigned long long)n->start,
-			 (unsigned long long)n->end);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
+		fd = uprobes_open_mapping(n->tgid, n->start, n->end,
+					  n->file.ino, n->file.dev);
 		if (fd < 0)
-			return 0; /* gone already */
+			return 0; /* gone already, or another file there now */
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 		f->key = n->file;
 		f->lib = n->lib;

@@ -39,6 +39,17 @@ bool uprobes_by_library(const char *sec);
 int uprobes_find_library(const char *const *dirs, size_t n_dirs,
 			 const char *lib, char *out, size_t len);
 /*
+ * The file process tgid maps at start-end (/proc/TGID/map_files/), opened
+ * read-only, if it is still the file of inode ino on device dev (the
+ * kernel's dev_t, as the hook tells it); -1 when the mapping went or
+ * another file is mapped there now (the process remapped the range since
+ * the hook saw it).  A file of an overlay is taken unchecked, one of btrfs
+ * by its inode number alone (their fstat() tells another device, or
+ * inode, than the hook's).
+ */
+int uprobes_open_mapping(__u32 tgid, __u64 start, __u64 end, __u64 ino,
+			 __u32 dev);
+/*
  * After load: attach obj's uprobes named by library to the host's
  * libraries, then follow the mappings of other files of those names;
  * *out NULL when obj has none.  Without the hook (an older kernel), it
