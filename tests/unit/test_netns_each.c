@@ -69,6 +69,14 @@ static unsigned long bind_ns(const char *nspath, const char *path)
 	return st.st_ino;
 }
 
+/* A mount namespace of the test's own, with a fresh /run. */
+static void private_run(void)
+{
+	assert_int_equal(unshare(CLONE_NEWNS), 0);
+	assert_int_equal(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+	assert_int_equal(mount("tmpfs", "/run", "tmpfs", 0, "size=1m"), 0);
+}
+
 static void each__uts_namespace_in_run_netns__passed_over(void **state)
 {
 	cleanup_close int self =
@@ -79,9 +87,7 @@ static void each__uts_namespace_in_run_netns__passed_over(void **state)
 
 	(void)state;
 	assert_true(self >= 0);
-	assert_int_equal(unshare(CLONE_NEWNS), 0);
-	assert_int_equal(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
-	assert_int_equal(mount("tmpfs", "/run", "tmpfs", 0, "size=1m"), 0);
+	private_run();
 	assert_int_equal(mkdir("/run/netns", 0755), 0);
 	uts = bind_ns("/proc/self/ns/uts", "/run/netns/uts");
 	/* a network namespace of no process: only the bind mount holds it */
@@ -107,9 +113,7 @@ static void each__bind_mount_at_path_with_formfeed__told(void **state)
 
 	(void)state;
 	assert_true(self >= 0);
-	assert_int_equal(unshare(CLONE_NEWNS), 0);
-	assert_int_equal(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
-	assert_int_equal(mount("tmpfs", "/run", "tmpfs", 0, "size=1m"), 0);
+	private_run();
 	/* a namespace of no process, bind-mounted outside /run/netns: the
 	 * mount table is the only way to it */
 	assert_int_equal(unshare(CLONE_NEWNET), 0);

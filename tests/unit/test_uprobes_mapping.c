@@ -69,18 +69,25 @@ static void key(const char *path, __u64 *ino, __u32 *dev)
 
 static int open_at(void *p, __u64 ino, __u32 dev)
 {
-	return uprobes_open_mapping(getpid(), (uintptr_t)p,
-				    (uintptr_t)p + SIZE, ino, dev);
+	return uprobes_open_mapping(getpid(), (uintptr_t)p, (uintptr_t)p + SIZE,
+				    ino, dev);
 }
 
-static void
-open_mapping__other_file_mapped_over_range__not_opened(void **state)
+/* The file mapped at p opens as that of ino on dev. */
+static void opens(void *p, __u64 ino, __u32 dev)
+{
+	int fd = open_at(p, ino, dev);
+
+	assert_true(fd >= 0);
+	close(fd);
+}
+
+static void open_mapping__other_file_mapped_over_range__not_opened(void **state)
 {
 	char a[PATH_MAX], b[PATH_MAX];
 	__u64 ino_a, ino_b;
 	__u32 dev_a, dev_b;
 	void *p;
-	int fd;
 
 	(void)state;
 	snprintf(a, sizeof(a), "%s/liba.so", root);
@@ -90,16 +97,12 @@ open_mapping__other_file_mapped_over_range__not_opened(void **state)
 	key(a, &ino_a, &dev_a);
 	key(b, &ino_b, &dev_b);
 	p = map(a, NULL);
-	fd = open_at(p, ino_a, dev_a);
-	assert_true(fd >= 0);
-	close(fd);
+	opens(p, ino_a, dev_a);
 	/* remapped after the hook saw liba.so there */
 	map(b, p);
 	assert_int_equal(open_at(p, ino_a, dev_a), -1);
 	assert_int_equal(open_at(p, ino_b, dev_b + 1), -1);
-	fd = open_at(p, ino_b, dev_b);
-	assert_true(fd >= 0);
-	close(fd);
+	opens(p, ino_b, dev_b);
 	munmap(p, SIZE);
 }
 
@@ -111,7 +114,6 @@ static void open_mapping__file_of_overlay__opened(void **state)
 	__u64 ino;
 	__u32 dev;
 	void *p;
-	int fd;
 
 	(void)state;
 	for (size_t i = 0; i < 4; i++) {
@@ -131,9 +133,7 @@ static void open_mapping__file_of_overlay__opened(void **state)
 	snprintf(lib, sizeof(lib), "%s/libc.so.6", dir);
 	/* the hook names the file below (vm_file->f_inode) */
 	p = map(lib, NULL);
-	fd = open_at(p, ino, dev);
-	assert_true(fd >= 0);
-	close(fd);
+	opens(p, ino, dev);
 	munmap(p, SIZE);
 	/* copied up: the file below is the upper one, whose inode number
 	 * the overlay does not tell (it keeps the lower file's) */
@@ -141,9 +141,7 @@ static void open_mapping__file_of_overlay__opened(void **state)
 	snprintf(lower, sizeof(lower), "%s/upper/libc.so.6", root);
 	key(lower, &ino, &dev);
 	p = map(lib, NULL);
-	fd = open_at(p, ino, dev);
-	assert_true(fd >= 0);
-	close(fd);
+	opens(p, ino, dev);
 	munmap(p, SIZE);
 	umount2(dir, MNT_DETACH);
 }
