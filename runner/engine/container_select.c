@@ -20,14 +20,21 @@ bool container_select_any(const struct container_select *sel)
 	return sel->names || sel->pods || sel->images || sel->containers_only;
 }
 
+bool container_select_is_container(const struct containers *c,
+				   const struct container_info *ci)
+{
+	/* no id: the host's, as containers_lookup() tells an event's
+	 * namespace */
+	return ci && ci->id[0] && containers_runtime_wanted(c, ci);
+}
+
 bool container_select_match(const struct container_select *sel,
 			    const struct containers *c,
 			    const struct container_info *ci)
 {
 	if (!container_select_any(sel))
 		return true;
-	/* the host's, as containers_lookup() tells an event's namespace */
-	if (!ci || !ci->id[0] || !containers_runtime_wanted(c, ci))
+	if (!container_select_is_container(c, ci))
 		return false;
 	/* a container without a name (containerd's, of a namespace ig's
 	 * client does not ask) is one: "!a" keeps it, as ig's selector */

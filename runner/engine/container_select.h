@@ -45,6 +45,11 @@ struct container_select {
 void container_select_fini(struct container_select *sel);
 /* Does sel select anything (the host's events left out)? */
 bool container_select_any(const struct container_select *sel);
+/* Is ci (the container of a mount namespace, NULL: none) a container of
+ * a runtime c watches (--runtimes), not one of the host's namespaces that
+ * the containers know without an id? */
+bool container_select_is_container(const struct containers *c,
+				   const struct container_info *ci);
 /*
  * Does sel select the mount namespace whose container is ci (NULL or
  * without an id: the namespace is no container's) among containers c

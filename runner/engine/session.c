@@ -990,8 +990,7 @@ static void select_tc(void *ctx, __u64 mntns, const struct container_info *ci)
 	unsigned int pid = 0;
 	__u64 netns = 0;
 
-	/* no id: a namespace of the host's the containers know as such */
-	if (ci && ci->id[0] && containers_runtime_wanted(s->ctrs, ci) &&
+	if (container_select_is_container(s->ctrs, ci) &&
 	    container_select_match(&s->sel, s->ctrs, ci))
 		pid = containers_init_pid(s->ctrs, mntns, &netns);
 	if (!tc_container(s->tc, mntns, pid, netns, &e)) {
@@ -1013,13 +1012,12 @@ static void on_container(void *ctx, __u64 mntns,
 
 	if (s->tc)
 		select_tc(s, mntns, ci);
-	if (!s->uprobes) {
-		apply_selection(s, mntns, ci);
-		return;
-	}
 	/* RUNNER_TIMELINE: what a container's start holds this thread */
-	engine_step("uprobes container seen");
+	if (s->uprobes)
+		engine_step("uprobes container seen");
 	apply_selection(s, mntns, ci);
+	if (!s->uprobes)
+		return;
 	/* the walk on the uprobes' thread: events do not wait for it */
 	uprobes_rescan(s->uprobes, false);
 	engine_step("uprobes container handled");
