@@ -151,6 +151,21 @@ static int set_int(json_t *o, const char *key, int value)
 	return set_str(o, key, num);
 }
 
+/* gadget.yaml's annotations of field name (they override those before) */
+static int set_yaml_annotations(json_t *a, const struct fieldset *fs,
+				const struct gadget_metadata *md,
+				const char *name)
+{
+	const char *key, *value;
+	int rc = 0;
+
+	for (size_t i = 0;
+	     (key = metadata_field_annotation_at(md, fs->ds, name, i, &value));
+	     i++)
+		rc |= set_str(a, key, value);
+	return rc;
+}
+
 /* The annotations ig's field would carry: its defaults and templates
  * as the model resolved them, then gadget.yaml's own as written. */
 static json_t *field_annotations(const struct fieldset *fs,
@@ -161,7 +176,6 @@ static json_t *field_annotations(const struct fieldset *fs,
 	static const char *const ellipses[] = { "end", "start", "middle",
 						"none" };
 	json_t *a = json_object();
-	const char *key, *value;
 	int rc;
 
 	if (!a)
@@ -188,10 +202,7 @@ static json_t *field_annotations(const struct fieldset *fs,
 		rc |= set_str(a, "description", f->description);
 	if (f->json_skip)
 		rc |= set_str(a, "json.skip", "true");
-	for (size_t i = 0; (key = metadata_field_annotation_at(
-				    md, fs->ds, f->name, i, &value));
-	     i++)
-		rc |= set_str(a, key, value);
+	rc |= set_yaml_annotations(a, fs, md, f->name);
 	if (rc) {
 		json_decref(a);
 		return NULL;
@@ -299,7 +310,6 @@ static int addr_raw_json(const struct fieldset *fs, size_t i, size_t at,
 	};
 	const struct field *f = &fs->f[i];
 	char name[320], tag[64];
-	const char *key, *value;
 
 	for (size_t k = 0; k < ADDR_RAW_FIELDS; k++) {
 		json_t *o = json_object(), *tags = json_array();
@@ -318,10 +328,7 @@ static int addr_raw_json(const struct fieldset *fs, size_t i, size_t at,
 		if (!k)
 			rc |= json_array_insert_new(
 				tags, 0, json_string("type:gadget_ip_addr_t"));
-		for (size_t j = 0; (key = metadata_field_annotation_at(
-					    md, fs->ds, name, j, &value));
-		     j++)
-			rc |= set_str(ann, key, value);
+		rc |= set_yaml_annotations(ann, fs, md, name);
 		rc |= set_str(o, "name", parts[k].key) |
 		      set_str(o, "fullName", name);
 		rc |= json_object_set_new(o, "index",
@@ -374,7 +381,6 @@ static int endpoint_json(const struct fieldset *fs, size_t ep, size_t at,
 			 unsigned int payload, json_t *arr)
 {
 	json_t *o = json_object(), *tags = json_array(), *ann = json_object();
-	const char *key, *value;
 	char name[320];
 	int rc = -1;
 
@@ -382,11 +388,8 @@ static int endpoint_json(const struct fieldset *fs, size_t ep, size_t at,
 	if (!o || !tags || !ann)
 		goto out;
 	/* its annotations are ig's formatter's alone, then gadget.yaml's */
-	rc = set_str(ann, "json.skip", "true");
-	for (size_t j = 0;
-	     (key = metadata_field_annotation_at(md, fs->ds, name, j, &value));
-	     j++)
-		rc |= set_str(ann, key, value);
+	rc = set_str(ann, "json.skip", "true") |
+	     set_yaml_annotations(ann, fs, md, name);
 	rc |= json_array_append_new(tags, json_string("endpoint"));
 	rc |= set_str(o, "name", "endpoint") | set_str(o, "fullName", name);
 	rc |= json_object_set_new(o, "index", json_integer((int)at));
