@@ -411,36 +411,46 @@ static int veth_peers(int ns_fd, struct veth **vs, size_t *n)
 
 /* ---- containers ---- */
 
+/* veth_peers() in a container's namespace (netns_call_in()). */
+struct peers_in {
+	int self_ns;
+	struct veth *vs;
+	size_t n;
+};
+
+static int peers_in(void *ctx, struct error **err)
+{
+	struct peers_in *p = ctx;
+
+	if (veth_peers(p->self_ns, &p->vs, &p->n))
+		return error_set(err, errno, "list its veths");
+	return 0;
+}
+
 /* Attach to the host sides of the veths of pid's namespace netns. */
 static int attach_container(struct tc_set *t, unsigned int pid, __u64 netns,
 			    struct error **err)
 {
 	char path[64];
-	cleanup_free struct veth *vs = NULL;
+	struct peers_in p = { .self_ns = t->self_ns };
 	cleanup_close int nsfd = -1;
 	struct stat st;
-	size_t n = 0;
-	int rc;
+	int rc = 0;
 
 	snprintf(path, sizeof(path), "/proc/%u/ns/net", pid);
 	nsfd = open(path, O_RDONLY | O_CLOEXEC);
 	/* gone already, or its process has moved on */
 	if (nsfd < 0 || fstat(nsfd, &st) < 0 || st.st_ino != netns)
 		return 0;
-	if (setns(nsfd, CLONE_NEWNET) < 0)
-		return error_set(err, errno, "enter network namespace %llu",
-				 (unsigned long long)netns);
-	rc = veth_peers(t->self_ns, &vs, &n) ? -errno : 0;
-	if (setns(t->self_ns, CLONE_NEWNET) < 0)
-		return error_set(err, errno, "return to own network namespace");
-	if (rc)
-		return error_set(err, -rc,
-				 "interfaces of network namespace %llu",
-				 (unsigned long long)netns);
-	for (size_t i = 0; i < n; i++)
-		if (link_attach(t, vs[i].peer, netns, false, err))
-			return -1;
-	return 0;
+	if (netns_call_in(nsfd, peers_in, &p, err)) {
+		free(p.vs);
+		return error_prefix(err, "network namespace %llu",
+				    (unsigned long long)netns);
+	}
+	for (size_t i = 0; i < p.n && !rc; i++)
+		rc = link_attach(t, p.vs[i].peer, netns, false, err);
+	free(p.vs);
+	return rc ? -1 : 0;
 }
 
 static bool netns_used(const struct tc_set *t, __u64 netns)
