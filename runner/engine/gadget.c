@@ -785,8 +785,13 @@ static int iter_in_netns(void *ctx, int nsfd, unsigned long ino,
 	struct iter_run *r = ctx;
 	int rc;
 
-	if (netns_call_in(nsfd, iter_create, r, err))
+	r->fd = -1;
+	if (netns_call_in(nsfd, iter_create, r, err)) {
+		/* made, but the thread did not get back */
+		if (r->fd >= 0)
+			close(r->fd);
 		return error_prefix(err, "netns %lu", ino);
+	}
 	rc = iter_read(r, r->fd, err);
 	close(r->fd);
 	return rc;

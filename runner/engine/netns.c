@@ -48,7 +48,6 @@ struct netns_entry {
 struct netns_set {
 	int prog_arrays[MAX_PROGS]; /* one PROG_ARRAY per gadget program */
 	size_t n_progs;
-	int self_ns; /* the runner's own namespace, to return to */
 	/* /proc/self/mountinfo twice: a poll() tells a mount since the last
 	 * one, and takes it in; epoll's on the other would take it first */
 	int mounts, mounts_wake;
@@ -148,11 +147,6 @@ int netns_set_new(const int *prog_fds, size_t n, struct netns_set **out,
 	engine_log(ENGINE_LOG_DEBUG, "mount table read %s",
 		   set->by_id ? "by id (listmount)" :
 				"whole (/proc/self/mountinfo)");
-	set->self_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (set->self_ns < 0) {
-		error_set(err, errno, "open /proc/self/ns/net");
-		goto fail;
-	}
 	for (i = 0; i < n; i++) {
 		int fd = bpf_map_create(BPF_MAP_TYPE_PROG_ARRAY, "netns_progs",
 					4, 4, 1, NULL);
@@ -196,8 +190,6 @@ void netns_set_free(struct netns_set *set)
 		entry_close(&set->entries[i], set->n_progs);
 	for (i = 0; i < set->n_progs; i++)
 		close(set->prog_arrays[i]);
-	if (set->self_ns >= 0)
-		close(set->self_ns);
 	if (set->mounts >= 0)
 		close(set->mounts);
 	if (set->mounts_wake >= 0)
@@ -251,57 +243,61 @@ static int attach(struct netns_set *set, const char *path, unsigned long ino,
 	return 0;
 }
 
+/* What attach_one() makes inside the namespace. */
+struct in_ns {
+	struct netns_set *set;
+	struct netns_entry *e;
+};
+
+/* One packet socket per program, filtered by a dispatcher for e->ino. */
+static int open_socks(void *ctx, struct error **err)
+{
+	struct in_ns *in = ctx;
+	struct netns_entry *e = in->e;
+
+	for (size_t i = 0; i < in->set->n_progs; i++) {
+		int disp, rc = 0;
+
+		e->socks[i] = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC,
+				     htons(ETH_P_ALL));
+		if (e->socks[i] < 0)
+			return error_set(err, errno, "packet socket");
+		disp = netns_dispatcher_load(BPF_PROG_TYPE_SOCKET_FILTER,
+					     in->set->prog_arrays[i], e->ino,
+					     0);
+		if (disp < 0)
+			return error_set(err, -disp, "load netns dispatcher");
+		if (setsockopt(e->socks[i], SOL_SOCKET, SO_ATTACH_BPF, &disp,
+			       sizeof(disp)) < 0)
+			rc = error_set(err, errno, "attach");
+		close(disp);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 static int attach_one(struct netns_set *set, const char *path,
 		      unsigned long ino, struct error **err)
 {
 	cleanup_close int nsfd = open(path, O_RDONLY | O_CLOEXEC);
 	struct netns_entry e = { .ino = ino, .gen = set->gen };
+	struct in_ns in = { .set = set, .e = &e };
 	struct statfs fs;
 	struct stat st;
-	size_t i;
-	int rc = 0;
 
-	/* not a namespace (any more): a process that ended, a bind mount
-	 * undone or never made (the empty file under it, in /run/netns
-	 * too, which setns() refuses) */
+	/* not a network namespace (any more): a process that ended, a bind
+	 * mount undone or never made (the empty file under it, in /run/netns
+	 * too), another kind of namespace bind-mounted in /run/netns */
 	if (nsfd < 0 || fstat(nsfd, &st) < 0 || st.st_ino != ino ||
-	    fstatfs(nsfd, &fs) < 0 || fs.f_type != NSFS_MAGIC)
+	    fstatfs(nsfd, &fs) < 0 || fs.f_type != NSFS_MAGIC ||
+	    ioctl(nsfd, NS_GET_NSTYPE) != CLONE_NEWNET)
 		return 0;
-	for (i = 0; i < MAX_PROGS; i++)
+	for (size_t i = 0; i < MAX_PROGS; i++)
 		e.socks[i] = -1;
-	/* EINVAL: another kind of namespace (a mount or UTS namespace
-	 * bind-mounted in /run/netns) */
-	if (setns(nsfd, CLONE_NEWNET) < 0)
-		return errno == EINVAL ?
-			       0 :
-			       error_set(err, errno,
-					 "enter network namespace %lu", ino);
-	for (i = 0; i < set->n_progs && !rc; i++) {
-		int disp;
-
-		e.socks[i] = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC,
-				    htons(ETH_P_ALL));
-		if (e.socks[i] < 0) {
-			rc = error_set(err, errno, "packet socket in netns %lu",
-				       ino);
-			break;
-		}
-		disp = netns_dispatcher_load(BPF_PROG_TYPE_SOCKET_FILTER,
-					     set->prog_arrays[i], ino, 0);
-		if (disp < 0) {
-			rc = error_set(err, -disp, "load netns dispatcher");
-			break;
-		}
-		if (setsockopt(e.socks[i], SOL_SOCKET, SO_ATTACH_BPF, &disp,
-			       sizeof(disp)) < 0)
-			rc = error_set(err, errno, "attach to netns %lu", ino);
-		close(disp);
-	}
-	if (setns(set->self_ns, CLONE_NEWNET) < 0 && !rc)
-		rc = error_set(err, errno, "return to own network namespace");
-	if (rc) {
+	if (netns_call_in(nsfd, open_socks, &in, err)) {
 		entry_close(&e, set->n_progs);
-		return rc;
+		return error_prefix(err, "network namespace %lu", ino);
 	}
 	if (grow_array((void **)&set->entries, &set->cap, set->n + 1,
 		       sizeof(*set->entries), 32)) {
