@@ -421,6 +421,15 @@ int registry_status_error(struct error **err, const struct resp *r,
 		snprintf(detail, sizeof(detail), " (%.60s%s%.150s)",
 			 code ? code : "", code && msg ? ": " : "",
 			 msg ? msg : "");
+	/* nginx's "ssl_verify_client on" ends a handshake without one so */
+	if (r->status == 400 && r->cert_asked && !r->cert_given)
+		return error_set(err, 0,
+				 "%s%s%s: %ld %s%s: the registry asked for a "
+				 "client certificate and none is in %s "
+				 "(NAME.cert with NAME.key)",
+				 a, *b ? " " : "", b, r->status,
+				 registry_reason(r->status), detail,
+				 r->certs_host_dir);
 	error_set(err, 0, "%s%s%s: %ld %s%s", a, *b ? " " : "", b, r->status,
 		  registry_reason(r->status), detail);
 	return -1;

@@ -51,6 +51,7 @@ static struct {
 	int lfd;
 	SSL_CTX *ctx;
 	bool ask_cert; /* require a client certificate */
+	bool may_cert; /* ask for one, answer 400 without (nginx's way) */
 } srv;
 
 /* A self-signed certificate for IP 127.0.0.1, key and all. */
@@ -143,6 +144,18 @@ static int teardown(void **state)
 	return 0;
 }
 
+static const char bad_request[] = "HTTP/1.1 400 Bad Request\r\n"
+				  "Content-Length: 0\r\n"
+				  "Connection: close\r\n\r\n";
+
+/* A client certificate, if one came, is not the point here. */
+static int accept_any(int ok, X509_STORE_CTX *x)
+{
+	(void)ok;
+	(void)x;
+	return 1;
+}
+
 /*
  * One connection: the handshake (which fails when it asks for a client
  * certificate and gets none), then the request read and the connection
@@ -168,8 +181,9 @@ static void *serve(void *arg)
 			       srv.ask_cert ?
 				       SSL_VERIFY_PEER |
 					       SSL_VERIFY_FAIL_IF_NO_PEER_CERT :
-				       SSL_VERIFY_NONE,
-			       NULL);
+			       srv.may_cert ? SSL_VERIFY_PEER :
+					      SSL_VERIFY_NONE,
+			       accept_any);
 		SSL_set_fd(ssl, fd);
 		if (SSL_accept(ssl) == 1) {
 			size_t got = 0;
@@ -183,6 +197,9 @@ static void *serve(void *arg)
 				if (strstr(buf, "\r\n\r\n"))
 					break;
 			}
+			if (srv.may_cert)
+				SSL_write(ssl, bad_request,
+					  sizeof(bad_request) - 1);
 			SSL_shutdown(ssl);
 		}
 		SSL_free(ssl);
@@ -191,7 +208,8 @@ static void *serve(void *arg)
 	return NULL;
 }
 
-/* GET /v2/ of the test's server, with no retries; the error's message. */
+/* GET /v2/ of the test's server, with no retries; the error's message
+ * (of its status, as the commands make it, when the request got one). */
 static char *get_v2(void)
 {
 	struct oci_registry_opts o;
@@ -211,6 +229,8 @@ static char *get_v2(void)
 	assert_int_equal(pthread_create(&t, NULL, serve, NULL), 0);
 	assert_int_equal(oci_registry_new(srv.host, &o, &reg, &err), 0);
 	rc = registry_http_do(reg, &q, &r, &err);
+	if (!rc && r.status != 200)
+		rc = registry_status_error(&err, &r, "get", "/v2/");
 	registry_resp_clear(&r);
 	oci_registry_free(reg);
 	assert_int_equal(pthread_join(t, NULL), 0);
@@ -240,6 +260,27 @@ static void client_cert_asked__none_in_certs_d__said(void **state)
 	assert_string_equal(msg, want);
 }
 
+/* A server that asks for a client certificate, takes the handshake
+ * without one and answers 400 (nginx's "ssl_verify_client on"): the
+ * line gives the status and says why. */
+static void client_cert_asked__400_without__said(void **state)
+{
+	cleanup_free char *msg = NULL;
+	char want[512];
+
+	(void)state;
+	srv.ask_cert = false;
+	srv.may_cert = true;
+	msg = get_v2();
+	srv.may_cert = false;
+	snprintf(want, sizeof(want),
+		 "get /v2/: 400 Bad Request: the registry asked for a client "
+		 "certificate and none is in %s/certs/%s (NAME.cert with "
+		 "NAME.key)",
+		 srv.tmp, srv.host);
+	assert_string_equal(msg, want);
+}
+
 /* A server that closes the connection with no answer: the line gives
  * curl's reason for its result, not the getpeername() text it kept. */
 static void closed_with_no_answer__reason_not_getpeername(void **state)
@@ -261,6 +302,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(client_cert_asked__none_in_certs_d__said),
+		cmocka_unit_test(client_cert_asked__400_without__said),
 		cmocka_unit_test(closed_with_no_answer__reason_not_getpeername),
 	};
 
