@@ -111,7 +111,7 @@ int netns_dispatcher_load(int prog_type, int prog_array, unsigned long ino,
 		INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
 	};
 
-	return bpf_prog_load(prog_type, "netns_disp", "GPL", insns,
+	return bpf_prog_load(prog_type, NETNS_DISPATCHER, "GPL", insns,
 			     sizeof(insns) / sizeof(insns[0]), NULL);
 }
 

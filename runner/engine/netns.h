@@ -29,8 +29,9 @@ struct netns_set;
  * The dispatcher: cb[0] = ino; tail-call prog_array's program 0; else
  * return verdict.  A program of prog_type (BPF_PROG_TYPE_SOCKET_FILTER
  * here, BPF_PROG_TYPE_SCHED_CLS for runner/engine/tc.c), its fd or a
- * negative errno.
+ * negative errno.  Its name is NETNS_DISPATCHER (tc shows it).
  */
+#define NETNS_DISPATCHER "netns_disp"
 int netns_dispatcher_load(int prog_type, int prog_array, unsigned long ino,
 			  int verdict);
 /* prog_fds: the gadget's socket filter programs (n at most 8). */

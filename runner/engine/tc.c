@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/if_ether.h>
 #include <linux/if_link.h>
 #include <linux/net_namespace.h>
 #include <linux/netlink.h>
+#include <linux/pkt_cls.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -25,13 +29,14 @@
 #include "runner/engine/tc.h"
 
 #define TC_ACT_UNSPEC (-1)
+/* held by a runner that adds or removes tc filters (see "whose clsact") */
+#define TC_LOCK "/run/runner/tc.lock"
 
 /* One interface of the runner's namespace and the filters put on it. */
 struct tc_link {
 	int ifindex;
 	__u32 netns; /* written into cb[0]: the container's, or ours */
 	bool own; /* one of the runner's namespace (tc_attach_own()) */
-	bool created; /* the clsact qdisc is ours */
 	struct bpf_tc_opts opts[TC_MAX_PROGS]; /* handle, priority, id */
 	enum bpf_tc_attach_point point[TC_MAX_PROGS];
 };
@@ -46,6 +51,7 @@ struct tc_set {
 	bool ingress[TC_MAX_PROGS];
 	size_t n_progs;
 	int self_ns;
+	int lock; /* TC_LOCK, between runners */
 	__u64 self_ino;
 	bool iface_only; /* ig's --iface: no container */
 	struct tc_link *links;
@@ -70,9 +76,20 @@ int tc_new(struct bpf_object *obj, struct tc_set **out, struct error **err)
 		return error_set(err, ENOMEM, "tc");
 	for (size_t i = 0; i < TC_MAX_PROGS; i++)
 		t->arrays[i] = -1;
+	t->lock = -1;
 	t->self_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (t->self_ns < 0 || fstat(t->self_ns, &st) < 0) {
 		error_set(err, errno, "open /proc/self/ns/net");
+		goto fail;
+	}
+	if (mkdir("/run/runner", 0755) && errno != EEXIST) {
+		error_set(err, errno, "mkdir /run/runner");
+		goto fail;
+	}
+	t->lock =
+		open(TC_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (t->lock < 0) {
+		error_set(err, errno, "open " TC_LOCK);
 		goto fail;
 	}
 	t->self_ino = st.st_ino;
@@ -107,6 +124,279 @@ fail:
 	return -1;
 }
 
+/* ---- rtnetlink ---- */
+
+/* One message of an answer: 0 next, 1 the answer is complete, -1 errno. */
+typedef int (*rtnl_fn)(struct nlmsghdr *m, void *ctx);
+
+static int rtnl_send(int fd, struct nlmsghdr *h)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+
+	return sendto(fd, h, h->nlmsg_len, 0, (struct sockaddr *)&sa,
+		      sizeof(sa)) < 0 ?
+		       -1 :
+		       0;
+}
+
+/*
+ * Send the request h on fd and give each message of the answer to fn
+ * (NULL: an acknowledgement is all there is) until it is complete: 0, or
+ * -1 and errno (the kernel's error).
+ */
+static int rtnl_ask(int fd, struct nlmsghdr *h, rtnl_fn fn, void *ctx)
+{
+	static char buf[32768] __attribute__((aligned(4)));
+
+	if (rtnl_send(fd, h))
+		return -1;
+	for (;;) {
+		ssize_t len = recv(fd, buf, sizeof(buf), 0);
+		struct nlmsghdr *m = (struct nlmsghdr *)buf;
+
+		if (len <= 0) {
+			errno = len ? errno : EIO;
+			return -1;
+		}
+		for (; NLMSG_OK(m, len); m = NLMSG_NEXT(m, len)) {
+			int rc;
+
+			if (m->nlmsg_type == NLMSG_DONE)
+				return 0;
+			if (m->nlmsg_type == NLMSG_ERROR) {
+				struct nlmsgerr *e = NLMSG_DATA(m);
+
+				errno = -e->error;
+				return e->error ? -1 : 0;
+			}
+			rc = fn ? fn(m, ctx) : 0;
+			if (rc)
+				return rc > 0 ? 0 : -1;
+		}
+	}
+}
+
+static int rtnl_open(void)
+{
+	return socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+}
+
+/* ---- whose clsact ---- */
+
+/*
+ * A clsact qdisc a runner made carries a mark: a bpf filter named
+ * MARK_NAME on its ingress, last (MARK_PRIO) and for an ethertype nobody
+ * sends (MARK_PROTO), so that tc skips it on every packet; its program
+ * would let the packet go on anyway.  The mark lives and dies with the
+ * qdisc: a runner that leaves last removes a clsact another runner made
+ * (none is left behind), and an interface gone or renumbered takes its
+ * mark along.  The runners take TC_LOCK around the attaching and the
+ * removing, so that none adds a filter to a qdisc another one is
+ * removing.
+ */
+#define MARK_NAME "runner_clsact"
+#define MARK_PRIO 0xffffU
+#define MARK_PROTO ETH_P_802_EX1 /* local experimental ethertype 1 */
+#define MARK_HANDLE 1
+
+#define CLSACT_INGRESS TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS)
+#define CLSACT_EGRESS TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS)
+
+/* A tc filter request (RTM_*TFILTER) and its attributes. */
+struct tc_req {
+	struct nlmsghdr h;
+	struct tcmsg t;
+	char attrs[128];
+};
+
+static void req_init(struct tc_req *r, int type, int flags, int ifindex,
+		     __u32 parent)
+{
+	memset(r, 0, sizeof(*r));
+	r->h.nlmsg_len = NLMSG_LENGTH(sizeof(r->t));
+	r->h.nlmsg_type = (__u16)type;
+	r->h.nlmsg_flags = (__u16)(NLM_F_REQUEST | flags);
+	r->t.tcm_family = AF_UNSPEC;
+	r->t.tcm_ifindex = ifindex;
+	r->t.tcm_parent = parent;
+}
+
+static struct rtattr *req_attr(struct tc_req *r, int type, const void *data,
+			       size_t len)
+{
+	struct rtattr *a =
+		(struct rtattr *)((char *)&r->h + NLMSG_ALIGN(r->h.nlmsg_len));
+
+	a->rta_type = (unsigned short)type;
+	a->rta_len = (unsigned short)RTA_LENGTH(len);
+	if (len)
+		memcpy(RTA_DATA(a), data, len);
+	r->h.nlmsg_len = NLMSG_ALIGN(r->h.nlmsg_len) + RTA_ALIGN(a->rta_len);
+	return a;
+}
+
+/* The mark's identity in r: ingress, handle, priority, protocol, kind. */
+static void req_mark(struct tc_req *r, int type, int flags, int ifindex)
+{
+	req_init(r, type, flags | NLM_F_ACK, ifindex, CLSACT_INGRESS);
+	r->t.tcm_handle = MARK_HANDLE;
+	r->t.tcm_info = TC_H_MAKE(MARK_PRIO << 16, htons(MARK_PROTO));
+	req_attr(r, TCA_KIND, "bpf", sizeof("bpf"));
+}
+
+/* Mark the clsact of ifindex as a runner's. */
+static int mark_add(int fd, int ifindex)
+{
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K,
+		  .dst_reg = BPF_REG_0,
+		  .imm = TC_ACT_UNSPEC },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	__u32 flags = TCA_BPF_FLAG_ACT_DIRECT;
+	cleanup_close int prog = -1;
+	struct rtattr *opts;
+	struct tc_req r;
+	__u32 prog_fd;
+
+	prog = bpf_prog_load(BPF_PROG_TYPE_SCHED_CLS, MARK_NAME, "GPL", insns,
+			     sizeof(insns) / sizeof(insns[0]), NULL);
+	if (prog < 0) {
+		errno = -prog;
+		return -1;
+	}
+	prog_fd = (__u32)prog;
+	req_mark(&r, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, ifindex);
+	opts = req_attr(&r, TCA_OPTIONS, NULL, 0);
+	req_attr(&r, TCA_BPF_FD, &prog_fd, sizeof(prog_fd));
+	req_attr(&r, TCA_BPF_NAME, MARK_NAME, sizeof(MARK_NAME));
+	req_attr(&r, TCA_BPF_FLAGS, &flags, sizeof(flags));
+	opts->rta_len =
+		(unsigned short)((char *)&r.h + r.h.nlmsg_len - (char *)opts);
+	return rtnl_ask(fd, &r.h, NULL, NULL);
+}
+
+static int mark_del(int fd, int ifindex)
+{
+	struct tc_req r;
+
+	req_mark(&r, RTM_DELTFILTER, 0, ifindex);
+	return rtnl_ask(fd, &r.h, NULL, NULL);
+}
+
+/* The filters on a clsact, by whose they are. */
+struct clsact_use {
+	int mark; /* a runner made it */
+	int runners; /* filters of runners (their dispatchers) */
+	int others;
+};
+
+/* Is attribute a the string s (prefix: does it begin with s)? */
+static bool attr_is(const struct rtattr *a, const char *s, bool prefix)
+{
+	size_t n = RTA_PAYLOAD(a), k = strlen(s) + !prefix;
+
+	return n >= k && !memcmp(RTA_DATA(a), s, k);
+}
+
+/* One filter of an RTM_GETTFILTER dump, into a struct clsact_use. */
+static int use_filter(struct nlmsghdr *m, void *ctx)
+{
+	struct clsact_use *u = ctx;
+	struct tcmsg *t = NLMSG_DATA(m);
+	int len = (int)m->nlmsg_len - (int)NLMSG_LENGTH(sizeof(*t));
+	bool bpf = false, mark = false, runner = false;
+
+	/* a message without handle: the head of a priority's filters */
+	if (m->nlmsg_type != RTM_NEWTFILTER || len < 0 || !t->tcm_handle)
+		return 0;
+	for (struct rtattr *a = TCA_RTA(t); RTA_OK(a, len);
+	     a = RTA_NEXT(a, len)) {
+		int alen = (int)RTA_PAYLOAD(a);
+
+		if (a->rta_type == TCA_KIND)
+			bpf = attr_is(a, "bpf", false);
+		else if (a->rta_type == TCA_OPTIONS)
+			for (struct rtattr *b = RTA_DATA(a); RTA_OK(b, alen);
+			     b = RTA_NEXT(b, alen))
+				if (b->rta_type == TCA_BPF_NAME) {
+					mark = attr_is(b, MARK_NAME, false);
+					/* libbpf names it "NAME:[ID]" */
+					runner = attr_is(
+						b, NETNS_DISPATCHER ":", true);
+				}
+	}
+	if (bpf && mark)
+		u->mark++;
+	else if (bpf && runner)
+		u->runners++;
+	else
+		u->others++;
+	return 0;
+}
+
+static int clsact_uses(int fd, int ifindex, struct clsact_use *u)
+{
+	const __u32 parents[] = { CLSACT_INGRESS, CLSACT_EGRESS };
+	struct tc_req r;
+
+	memset(u, 0, sizeof(*u));
+	for (size_t i = 0; i < 2; i++) {
+		req_init(&r, RTM_GETTFILTER, NLM_F_DUMP, ifindex, parents[i]);
+		if (rtnl_ask(fd, &r.h, use_filter, u))
+			return -1;
+	}
+	return 0;
+}
+
+/* Make the clsact of ifindex, marked, unless it is there. */
+static int clsact_take(int ifindex, struct error **err)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = BPF_TC_INGRESS);
+	cleanup_close int fd = -1;
+	int rc = bpf_tc_hook_create(&hook);
+
+	if (rc == -EEXIST)
+		return 0;
+	if (rc)
+		return error_set(err, -rc, "clsact on interface %d", ifindex);
+	fd = rtnl_open();
+	if (fd >= 0 && !mark_add(fd, ifindex))
+		return 0;
+	rc = errno;
+	hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+	bpf_tc_hook_destroy(&hook);
+	return error_set(err, rc, "clsact on interface %d: mark it", ifindex);
+}
+
+/*
+ * A runner's filters went from ifindex's clsact: if a runner made it,
+ * remove it once no filter is left; leave it, unmarked, to the other
+ * tools whose filters are left once no runner's is.
+ */
+static void clsact_release(int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+	cleanup_close int fd = rtnl_open();
+	struct clsact_use u;
+
+	if (fd < 0 || clsact_uses(fd, ifindex, &u) || !u.mark)
+		return;
+	if (!u.runners && !u.others)
+		bpf_tc_hook_destroy(&hook);
+	else if (!u.runners)
+		mark_del(fd, ifindex);
+}
+
+/* Hold TC_LOCK (lock) or let it go. */
+static void tc_lock(const struct tc_set *t, bool lock)
+{
+	while (flock(t->lock, lock ? LOCK_EX : LOCK_UN) && errno == EINTR)
+		;
+}
+
 /* Take l's filters off (those still ours); true if one was there. */
 static bool link_detach(struct tc_link *l)
 {
@@ -132,14 +422,13 @@ static bool link_detach(struct tc_link *l)
 	return found;
 }
 
-/* Detach l, and its clsact if it is ours; l's entry goes. */
+/* Detach l, and its clsact if a runner made it and it is left empty
+ * (only if a filter of ours was there: the interface is the same); l's
+ * entry goes. */
 static void link_drop(struct tc_set *t, struct tc_link *l)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = l->ifindex,
-		    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
-
-	if (link_detach(l) && l->created)
-		bpf_tc_hook_destroy(&hook);
+	if (link_detach(l))
+		clsact_release(l->ifindex);
 	*l = t->links[--t->n_links];
 }
 
@@ -188,23 +477,17 @@ static int link_fill(struct tc_set *t, struct tc_link *l, struct error **err)
 /*
  * Attach to interface ifindex for netns (own: the runner's namespace's).
  * An interface that a container has already is left to it; one of ours
- * that a container's peer turns out to be becomes the container's (one
- * whose filters are gone is another interface of that number: its
- * clsact is not ours).
+ * that a container's peer turns out to be becomes the container's.
  */
 static int link_attach(struct tc_set *t, int ifindex, __u64 netns, bool own,
 		       struct error **err)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-		    .attach_point = BPF_TC_INGRESS);
 	struct tc_link *l = link_find(t, ifindex);
-	bool ours = false;
-	int rc;
 
 	if (l && (own || (!l->own && l->netns == (__u32)netns)))
 		return 0;
 	if (l) {
-		ours = link_detach(l) && l->created;
+		link_detach(l);
 	} else {
 		if (t->n_links == TC_MAX_LINKS)
 			return error_set(err, 0, "more than %d interfaces",
@@ -216,17 +499,17 @@ static int link_attach(struct tc_set *t, int ifindex, __u64 netns, bool own,
 		memset(l, 0, sizeof(*l));
 		l->ifindex = ifindex;
 	}
-	rc = bpf_tc_hook_create(&hook);
-	l->created = !rc || ours;
 	l->own = own;
 	l->netns = (__u32)netns;
-	if (rc && rc != -EEXIST) {
+	if (clsact_take(ifindex, err)) {
 		*l = t->links[--t->n_links];
-		return error_set(err, -rc, "clsact on interface %d", ifindex);
+		return -1;
 	}
 	if (!link_fill(t, l, err))
 		return 0;
-	link_drop(t, l);
+	link_detach(l);
+	clsact_release(ifindex);
+	*l = t->links[--t->n_links];
 	return -1;
 }
 
@@ -244,8 +527,10 @@ int tc_attach_own(struct tc_set *t, const char *iface, struct error **err)
 	} else if (!(ifs = if_nameindex())) {
 		return error_set(err, errno, "list interfaces");
 	}
+	tc_lock(t, true);
 	for (struct if_nameindex *i = ifs; i->if_index && !rc; i++)
 		rc = link_attach(t, (int)i->if_index, t->self_ino, true, err);
+	tc_lock(t, false);
 	if (ifs != one)
 		if_freenameindex(ifs);
 	return rc;
@@ -261,16 +546,6 @@ struct veth {
 /* RTM_NEWNSID: struct rtgenmsg, then attributes */
 #define NSID_HDR NLMSG_ALIGN(sizeof(struct rtgenmsg))
 #define NSID_ATTRS(m) ((struct rtattr *)((char *)NLMSG_DATA(m) + NSID_HDR))
-
-static int rtnl_send(int fd, struct nlmsghdr *h)
-{
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-
-	return sendto(fd, h, h->nlmsg_len, 0, (struct sockaddr *)&sa,
-		      sizeof(sa)) < 0 ?
-		       -1 :
-		       0;
-}
 
 /* One up veth of an RTM_NEWLINK message, into v; false: not one. */
 static bool link_veth(struct nlmsghdr *h, struct veth *v)
@@ -308,55 +583,31 @@ struct rtnl_answer {
 	int nsid;
 };
 
-/*
- * rtnetlink's answer to the request h on fd: each RTM_NEWLINK message's
- * up veth into an->vs (grown), RTM_NEWNSID's id into an->nsid.
- */
-static int rtnl_ask(int fd, struct nlmsghdr *h, struct rtnl_answer *an)
+/* An RTM_NEWLINK message's up veth into an->vs (grown), RTM_NEWNSID's
+ * id into an->nsid (the whole answer). */
+static int veth_msg(struct nlmsghdr *m, void *ctx)
 {
-	static char buf[32768] __attribute__((aligned(4)));
+	struct rtnl_answer *an = ctx;
+	struct veth v;
 
-	if (rtnl_send(fd, h))
-		return -1;
-	for (;;) {
-		ssize_t len = recv(fd, buf, sizeof(buf), 0);
-		struct nlmsghdr *m = (struct nlmsghdr *)buf;
+	if (m->nlmsg_type == RTM_NEWNSID) {
+		struct rtattr *a = NSID_ATTRS(m);
+		int alen = (int)(m->nlmsg_len - NLMSG_LENGTH(NSID_HDR));
 
-		if (len <= 0) {
-			errno = len ? errno : EIO;
-			return -1;
-		}
-		for (; NLMSG_OK(m, len); m = NLMSG_NEXT(m, len)) {
-			struct veth v;
-
-			if (m->nlmsg_type == NLMSG_DONE)
-				return 0;
-			if (m->nlmsg_type == NLMSG_ERROR) {
-				struct nlmsgerr *e = NLMSG_DATA(m);
-
-				errno = -e->error;
-				return e->error ? -1 : 0;
-			}
-			if (m->nlmsg_type == RTM_NEWNSID) {
-				struct rtattr *a = NSID_ATTRS(m);
-				int alen = (int)(m->nlmsg_len -
-						 NLMSG_LENGTH(NSID_HDR));
-
-				for (; RTA_OK(a, alen); a = RTA_NEXT(a, alen))
-					if (a->rta_type == NETNSA_NSID)
-						an->nsid = *(int *)RTA_DATA(a);
-				return 0;
-			}
-			if (m->nlmsg_type != RTM_NEWLINK || !link_veth(m, &v))
-				continue;
-			if (grow_array((void **)&an->vs, &an->cap, an->n + 1,
-				       sizeof(*an->vs), 4)) {
-				errno = ENOMEM;
-				return -1;
-			}
-			an->vs[an->n++] = v;
-		}
+		for (; RTA_OK(a, alen); a = RTA_NEXT(a, alen))
+			if (a->rta_type == NETNSA_NSID)
+				an->nsid = *(int *)RTA_DATA(a);
+		return 1;
 	}
+	if (m->nlmsg_type != RTM_NEWLINK || !link_veth(m, &v))
+		return 0;
+	if (grow_array((void **)&an->vs, &an->cap, an->n + 1, sizeof(*an->vs),
+		       4)) {
+		errno = ENOMEM;
+		return -1;
+	}
+	an->vs[an->n++] = v;
+	return 0;
 }
 
 /*
@@ -391,13 +642,13 @@ static int veth_peers(int ns_fd, struct veth **vs, size_t *n)
 		       .rta_type = NETNSA_FD },
 		.fd = (__u32)ns_fd,
 	};
-	cleanup_close int fd =
-		socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	cleanup_close int fd = rtnl_open();
 	struct rtnl_answer an = { .nsid = -1 };
 	size_t k = 0;
 
 	/* the links first: listing them gives the peers' namespaces ids */
-	if (fd < 0 || rtnl_ask(fd, &dump.h, &an) || rtnl_ask(fd, &ask.h, &an)) {
+	if (fd < 0 || rtnl_ask(fd, &dump.h, veth_msg, &an) ||
+	    rtnl_ask(fd, &ask.h, veth_msg, &an)) {
 		free(an.vs);
 		return -1;
 	}
@@ -480,14 +731,18 @@ int tc_container(struct tc_set *t, __u64 mntns, unsigned int pid, __u64 netns,
 {
 	bool used;
 	size_t i;
+	int rc;
 
 	if (!t || t->iface_only)
 		return 0;
 	for (i = 0; i < t->n_users && t->users[i].mntns != mntns; i++)
 		;
 	if (!pid) {
-		if (i < t->n_users)
+		if (i < t->n_users) {
+			tc_lock(t, true);
 			user_gone(t, i);
+			tc_lock(t, false);
+		}
 		return 0;
 	}
 	if (i < t->n_users || netns == t->self_ino)
@@ -498,19 +753,30 @@ int tc_container(struct tc_set *t, __u64 mntns, unsigned int pid, __u64 netns,
 	/* its user first: what a failure left attached goes when it goes */
 	used = netns_used(t, netns);
 	t->users[t->n_users++] = (struct tc_user){ mntns, netns };
-	return used ? 0 : attach_container(t, pid, netns, err);
+	if (used)
+		return 0;
+	tc_lock(t, true);
+	rc = attach_container(t, pid, netns, err);
+	tc_lock(t, false);
+	return rc;
 }
 
 void tc_free(struct tc_set *t)
 {
 	if (!t)
 		return;
-	while (t->n_links)
-		link_drop(t, &t->links[t->n_links - 1]);
+	if (t->n_links) {
+		tc_lock(t, true);
+		while (t->n_links)
+			link_drop(t, &t->links[t->n_links - 1]);
+		tc_lock(t, false);
+	}
 	for (size_t i = 0; i < t->n_progs; i++)
 		close(t->arrays[i]);
 	if (t->self_ns >= 0)
 		close(t->self_ns);
+	if (t->lock >= 0)
+		close(t->lock);
 	free(t->links);
 	free(t->users);
 	free(t);

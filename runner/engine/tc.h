@@ -11,8 +11,13 @@
  * its interfaces, detached when the last of them goes.  Besides, where ig
  * has nothing: the interfaces of the runner's own namespace (or --iface),
  * cb[0] its inode; a container's peer found there is the container's.
- * The clsact qdisc of an interface goes at the end only if this run made
- * it (and a filter of ours was still there: the interface is the same).
+ * A clsact qdisc a runner makes carries its mark (a filter named
+ * "runner_clsact" for an ethertype nobody sends); after taking its own
+ * filters off, a runner removes a marked clsact on which no filter is
+ * left, whichever runner made it, and takes the mark off one where only
+ * other tools' filters are left; a clsact without the mark (another
+ * tool's) stays.  Runners attach and detach under a lock,
+ * /run/runner/tc.lock.
  */
 #ifndef RUNNER_TC_H
 #define RUNNER_TC_H

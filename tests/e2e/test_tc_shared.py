@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""A clsact qdisc the runner shares with others: another tool's filter
+put on the runner's clsact stays after the run, with its qdisc; two
+runners on one interface each take off their own filters only, and the
+last out removes the clsact a runner made; a clsact made before the run
+stays, empty as it was.  The runner marks a clsact it made with a filter
+of its own ("runner_clsact", tc shows it) and takes it off when it
+leaves the qdisc to another tool's filters.
+
+Each runner runs in a namespace of this test (ip netns exec), with the
+gadget tests/fixtures/ig_tc (one event per UDP datagram to or from
+--port) on its lo (--iface lo).  The other tool is tc from iproute2: a
+u32 filter that matches no packet (this kernel has cls_bpf and u32, no
+matchall nor actions).
+"""
+import os
+import shutil
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import ROOT, Netns, Runner, check, eq, main, sh, test  # noqa: E402
+from gadget_env import build_images, stop, stop_all  # noqa: E402
+
+NS = f"tcsh{os.getpid()}"
+PORT = 9000 + os.getpid() % 1000
+# another tool's filter: a u32 that matches no IPv4 header
+FOREIGN = "pref 3 u32 match u32 0x12345678 0xffffffff at 0 classid 1:1"
+
+
+class Env:
+    pass
+
+
+def setup():
+    env = Env()
+    env.tmp = tempfile.mkdtemp(prefix="tcsh-e2e-")
+    env.store = os.path.join(env.tmp, "store")
+    env.ns = None
+    try:
+        build_images(env.store,
+                     {"ig_tc:latest": f"{ROOT}/tests/fixtures/ig_tc"})
+        env.ns = Netns(NS)
+    except BaseException:
+        teardown(env)
+        raise
+    return env
+
+
+def teardown(env):
+    if env.ns:
+        env.ns.delete()
+    shutil.rmtree(env.tmp, ignore_errors=True)
+
+
+def runner(env):
+    return Runner(["run", "ig_tc:latest", "--store", env.store, "-o",
+                   "json", "--port", str(PORT), "--iface", "lo"],
+                  prefix=("ip", "netns", "exec", NS))
+
+
+def clsact(env):
+    return "clsact" in env.ns.run("tc qdisc show dev lo")
+
+
+def filters(env):
+    """tc's filters on lo, ingress and egress."""
+    return "".join(env.ns.run(f"tc filter show dev lo {d}")
+                   for d in ("ingress", "egress"))
+
+
+def runners_filters(env):
+    """How many filters of runners (their dispatchers) lo has."""
+    return filters(env).count("netns_disp:[")
+
+
+def send(env, sport):
+    """A datagram from port sport to PORT on lo."""
+    env.ns.run("python3 -c 'import socket; s = socket.socket(socket.AF_INET,"
+               f" socket.SOCK_DGRAM); s.bind((\"127.0.0.1\", {sport}));"
+               f" s.sendto(b\"x\", (\"127.0.0.1\", {PORT}))'")
+
+
+def sees(r, sport):
+    """Wait until r saw the datagram from sport leave lo."""
+    r.wait_for(lambda e: (e.get("sport"), e.get("dport"),
+                          e.get("ingress")) == (sport, PORT, 0))
+
+
+def one_run(env, sport, meanwhile=""):
+    """A runner that sees a datagram from sport (after tc runs meanwhile,
+    if given), then stops; tc's filters on lo while it ran."""
+    r = runner(env)
+    try:
+        during = filters(env)
+        if meanwhile:
+            env.ns.run(f"tc {meanwhile}")
+        send(env, sport)
+        sees(r, sport)
+    finally:
+        stop(r)
+    return during
+
+
+def clean(env):
+    env.ns.run("tc qdisc del dev lo clsact", check_rc=False)
+
+
+@test
+def a_foreign_filter_on_the_runners_clsact_stays(env):
+    """A filter another tool adds to the clsact the runner made, while
+    the runner runs, is there after the run, with the qdisc (the
+    runner's filters and its mark gone); the runner's filters work
+    beside it."""
+    check(not clsact(env), "a clsact on lo before the run")
+    try:
+        during = one_run(env, 40001, f"filter add dev lo ingress {FOREIGN}")
+        check("netns_disp" in during and "runner_clsact" in during,
+              f"the runner's filters and mark while it ran: {during!r}")
+        after = filters(env)
+        check(clsact(env), "the clsact with another tool's filter went")
+        check("u32" in after, f"the other tool's filter went: {after!r}")
+        check("netns_disp" not in after and "runner_clsact" not in after,
+              f"the runner's filters or mark left behind: {after!r}")
+    finally:
+        clean(env)
+
+
+@test
+def two_runners_on_one_interface(env):
+    """Two runners on lo: the first (which made the clsact) stops, the
+    second's filters stay and its events still arrive; the second stops
+    and no clsact is left, as none was there before."""
+    check(not clsact(env), "a clsact on lo before the runs")
+    try:
+        runners = [runner(env)]
+        try:
+            runners.append(runner(env))
+            first, second = runners
+            both = runners_filters(env)
+            send(env, 40002)
+            sees(first, 40002)
+            sees(second, 40002)
+            stop(runners.pop(0))
+            left = runners_filters(env)
+            send(env, 40003)
+            sees(second, 40003)
+        finally:
+            stop_all(runners)
+        eq((both, left), (4, 2),
+           "runners' filters on lo with both, then with the second")
+        check(not clsact(env),
+              f"clsact left behind by the last: {filters(env)!r}")
+    finally:
+        clean(env)
+
+
+@test
+def a_clsact_made_before_stays(env):
+    """A clsact another tool made before the run is not the runner's:
+    the runner puts no mark on it and leaves it as it was (empty)."""
+    env.ns.run("tc qdisc add dev lo clsact")
+    try:
+        during = one_run(env, 40004)
+        eq((during.count("netns_disp:["), "runner_clsact" in during),
+           (2, False), f"filters while it ran: {during!r}")
+        check(clsact(env), "the clsact made before the run went")
+        eq(filters(env).strip(), "", "filters after the run")
+    finally:
+        clean(env)
+
+
+if __name__ == "__main__":
+    main(setup, teardown)
