@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -39,6 +40,9 @@
 #define LIB_MULTIARCH "."
 #endif
 
+/* processes walked again after a walk (then, past it, all of them) */
+#define UPROBES_REWALK 64
+
 _Static_assert(UPROBES_MAX_FILES <= 64, "a process's files are a __u64 mask");
 
 struct uprobe_prog {
@@ -69,7 +73,18 @@ struct uprobes {
 	struct uprocs procs; /* the processes followed */
 	bool told_full, told_procs, told_selected;
 	bool selective; /* only the mount namespaces uprobes_select() says */
+	bool host; /* the host's libraries attached beside a selection */
 	bool rescan; /* one was selected since the last walk */
+	/* the loaders whose _dl_debug_state() is probed (by_loader) */
+	struct uprobe_maps_file loader_keys[UPROBE_MAPS_LOADERS];
+	struct bpf_link *loader_links[UPROBE_MAPS_LOADERS];
+	size_t n_loaders;
+	bool by_loader; /* the loaders' probe tells, not the hook on mmap */
+	bool in_walk; /* seed() reads its iterator */
+	/* the processes the walk told of a loader not probed when it saw
+	 * them: walked again after it (all of them past the bound) */
+	__u32 rewalk[UPROBES_REWALK];
+	size_t n_rewalk;
 	struct uprobe_maps_bpf *skel;
 	struct bpf_program *seed; /* the walk's iterator */
 	struct ring_buffer *rb;
@@ -494,6 +509,86 @@ static void on_fork(struct uprobes *u, const struct uprobe_maps_note *n)
 		u->files[i].n_procs += !!(files & 1ULL << i);
 }
 
+static int seed(struct uprobes *u, __u32 tgid, struct error **err);
+
+/*
+ * Probe _dl_debug_state() of loader file, open at path, and tell the hook
+ * it is probed.  A loader without that function (or past the bound) is
+ * given up: the libraries its processes map are not traced.
+ */
+static void probe_loader(struct uprobes *u, const struct uprobe_maps_file *file,
+			 const char *path)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = "_dl_debug_state");
+	__u32 done = UPROBE_MAPS_LOADER_DONE;
+	struct bpf_link *l = NULL;
+
+	if (u->n_loaders < UPROBE_MAPS_LOADERS) {
+		l = bpf_program__attach_uprobe_opts(
+			u->skel->progs.uprobe_loader, -1, path, 0, &opts);
+		if (!l)
+			engine_log(ENGINE_LOG_INFO,
+				   "uprobes: loader (inode %llu): probe "
+				   "_dl_debug_state: %s: the libraries its "
+				   "processes map are not traced",
+				   (unsigned long long)file->ino,
+				   strerror(errno));
+		u->loader_keys[u->n_loaders] = *file;
+		u->loader_links[u->n_loaders++] = l;
+	}
+	bpf_map_update_elem(bpf_map__fd(u->skel->maps.loaders), file, &done,
+			    BPF_ANY);
+}
+
+static void unprobe_loaders(struct uprobes *u)
+{
+	for (; u->n_loaders > 0; u->n_loaders--)
+		bpf_link__destroy(u->loader_links[u->n_loaders - 1]);
+}
+
+/* The process's mappings, after its loader was probed. */
+static void walk_process(struct uprobes *u, __u32 tgid)
+{
+	struct error *err = NULL;
+
+	if (seed(u, tgid, &err) && error_errnum(err) != ENOENT)
+		engine_log(ENGINE_LOG_INFO, "uprobes: mappings of pid %u: %s",
+			   tgid, error_msg(err));
+	error_free(err);
+}
+
+/*
+ * A process runs a loader not probed yet: probe it, then take in what
+ * the process mapped before.  Told again for another process that ran it
+ * before the hook knew it probed: walked too.  During a walk, the
+ * process is walked again after it (what it mapped since the walk saw
+ * it, before the probe, is told by neither).
+ */
+static void on_loader(struct uprobes *u, const struct uprobe_maps_note *n)
+{
+	char path[64];
+	size_t i;
+	int fd;
+
+	for (i = 0; i < u->n_loaders; i++)
+		if (u->loader_keys[i].ino == n->file.ino &&
+		    u->loader_keys[i].dev == n->file.dev)
+			break;
+	if (i == u->n_loaders) {
+		fd = uprobes_open_mapping(n->tgid, n->start, n->end,
+					  n->file.ino, n->file.dev);
+		if (fd < 0)
+			return; /* its next process tells again */
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		probe_loader(u, &n->file, path);
+		close(fd);
+	}
+	if (!u->in_walk)
+		walk_process(u, n->tgid);
+	else if (u->n_rewalk++ < UPROBES_REWALK)
+		u->rewalk[u->n_rewalk - 1] = n->tgid;
+}
+
 static int on_note(void *ctx, void *data, size_t size)
 {
 	struct uprobes *u = ctx;
@@ -508,13 +603,20 @@ static int on_note(void *ctx, void *data, size_t size)
 		on_gone(u, n.tgid);
 	if (n.kind == UPROBE_MAPS_FORK)
 		on_fork(u, &n);
+	if (n.kind == UPROBE_MAPS_LOADER)
+		on_loader(u, &n);
 	return 0;
 }
 
-/* The mappings there before: the iterator's records. */
-static int seed(struct uprobes *u, struct error **err)
+/* The mappings there before (of process tgid, or all): the iterator's
+ * records. */
+static int seed(struct uprobes *u, __u32 tgid, struct error **err)
 {
-	struct bpf_link *l = bpf_program__attach_iter(u->seed, NULL);
+	union bpf_iter_link_info info = { .task.pid = tgid };
+	LIBBPF_OPTS(bpf_iter_attach_opts, opts, .link_info = &info,
+		    .link_info_len = sizeof(info));
+	struct bpf_link *l =
+		bpf_program__attach_iter(u->seed, tgid ? &opts : NULL);
 	struct uprobe_maps_note buf[256];
 	size_t have = 0;
 	ssize_t n;
@@ -527,6 +629,7 @@ static int seed(struct uprobes *u, struct error **err)
 		bpf_link__destroy(l);
 		return error_set(err, -fd, "create iterator");
 	}
+	u->in_walk = true;
 	while ((n = read(fd, (char *)buf + have, sizeof(buf) - have)) > 0) {
 		size_t i;
 
@@ -537,9 +640,30 @@ static int seed(struct uprobes *u, struct error **err)
 			have - i * sizeof(buf[0]));
 		have -= i * sizeof(buf[0]);
 	}
+	u->in_walk = false;
 	close(fd);
 	bpf_link__destroy(l);
 	return n < 0 ? error_set(err, errno, "read iterator") : 0;
+}
+
+/*
+ * Every process's mappings; then again those of the processes whose
+ * loader was not probed yet when the walk saw them (every process's,
+ * past the bound).
+ */
+static int seed_all(struct uprobes *u, struct error **err)
+{
+	size_t n;
+
+	u->n_rewalk = 0;
+	if (seed(u, 0, err))
+		return -1;
+	n = u->n_rewalk;
+	if (n > UPROBES_REWALK)
+		return seed(u, 0, err);
+	for (size_t i = 0; i < n; i++)
+		walk_process(u, u->rewalk[i]);
+	return 0;
 }
 
 /*
@@ -554,7 +678,7 @@ static void walk(struct uprobes *u)
 	struct error *err = NULL;
 
 	engine_step("uprobes walk begun");
-	if (seed(u, &err)) {
+	if (seed_all(u, &err)) {
 		engine_log(ENGINE_LOG_NOTICE,
 			   "uprobes: the mappings of containers selected: %s",
 			   error_msg(err));
@@ -615,6 +739,11 @@ static int hook_load(struct uprobes *u, bool by_task, struct error **err)
 	}
 	memcpy((void *)u->skel->rodata->libs, u->libs, sizeof(u->libs));
 	u->skel->rodata->n_libs = u->n_libs;
+	/* with the kfuncs the loaders' probe tells, else the hook on mmap */
+	u->by_loader = u->skel->rodata->by_loader = by_task;
+	bpf_program__set_autoload(u->skel->progs.uprobe_mmap, !by_task);
+	bpf_program__set_autoload(u->skel->progs.uprobe_loader, by_task);
+	bpf_program__set_autoattach(u->skel->progs.uprobe_loader, false);
 	bpf_program__set_autoload(u->skel->progs.uprobe_seed, by_task);
 	bpf_program__set_autoload(u->skel->progs.uprobe_seed_vmas, !by_task);
 	u->seed = by_task ? u->skel->progs.uprobe_seed :
@@ -628,6 +757,34 @@ static int hook_load(struct uprobes *u, bool by_task, struct error **err)
 out:
 	btf_min_open_done(&btf);
 	return rc;
+}
+
+/*
+ * Probe the runner's own loader, the host's (/lib64/ld-linux-x86-64.so.2)
+ * before the walk: the host's processes starting meanwhile are told by
+ * it.  Nothing when the runner has none (static).
+ */
+static void probe_own_loader(struct uprobes *u)
+{
+	unsigned long base = getauxval(AT_BASE), start;
+	struct uprobe_maps_file file;
+	char line[PATH_MAX + 128], path[PATH_MAX];
+	struct stat st;
+	FILE *f;
+
+	if (!base || !(f = fopen("/proc/self/maps", "re")))
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%*x %*s %*s %*s %*s %4095s", &start,
+			   path) == 2 &&
+		    start == base && !stat(path, &st)) {
+			file.ino = st.st_ino;
+			file.dev = kernel_dev(st.st_dev);
+			file.pad = 0;
+			probe_loader(u, &file, path);
+			break;
+		}
+	fclose(f);
 }
 
 /* Load the hook, seed, start the thread. */
@@ -653,6 +810,8 @@ static int hook_new(struct uprobes *u, struct error **err)
 			bpf_map_update_elem(bpf_map__fd(u->skel->maps.quiet),
 					    &u->files[i].key, &one, BPF_ANY);
 	u->skel->bss->select_on = u->selective;
+	if (u->by_loader && (!u->selective || u->host))
+		probe_own_loader(u);
 	/* the hook first: a mapping after the seed's walk is told */
 	r = uprobe_maps_bpf__attach(u->skel);
 	if (r) {
@@ -665,7 +824,7 @@ static int hook_new(struct uprobes *u, struct error **err)
 		error_set(err, errno, "ring buffer");
 		goto out;
 	}
-	if (seed(u, err))
+	if (seed_all(u, err))
 		goto out;
 	ring_buffer__consume(u->rb);
 	u->stop = eventfd(0, EFD_CLOEXEC);
@@ -699,6 +858,7 @@ int uprobes_new(struct bpf_object *obj, bool selective, bool host,
 		return error_set(err, ENOMEM, "uprobes");
 	u->stop = u->walk = -1;
 	u->selective = selective;
+	u->host = host;
 	pthread_mutex_init(&u->lock, NULL);
 	if (collect(u, obj, err))
 		goto free_u;
@@ -727,6 +887,7 @@ int uprobes_new(struct bpf_object *obj, bool selective, bool host,
 		error_free(hook_err);
 		ring_buffer__free(u->rb);
 		u->rb = NULL;
+		unprobe_loaders(u);
 		uprobe_maps_bpf__destroy(u->skel);
 		u->skel = NULL;
 		/* what the seed attached stays: its processes are not
@@ -759,6 +920,7 @@ void uprobes_free(struct uprobes *u)
 	if (u->walk >= 0)
 		close(u->walk);
 	ring_buffer__free(u->rb);
+	unprobe_loaders(u);
 	uprobe_maps_bpf__destroy(u->skel);
 	if (u->links)
 		for (size_t i = UPROBES_MAX_FILES; i > 0; i--)

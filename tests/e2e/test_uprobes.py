@@ -115,6 +115,41 @@ int main(int argc, char **argv)
 }
 """
 
+# `dlcalls GO TAG N LIB`: as ucalls, on library LIB that it dlopen()s
+# once file GO.open exists
+DLCALLS = r"""
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+	char *(*call)(char *);
+	char buf[300];
+	void *h;
+
+	if (argc != 5)
+		return 2;
+	snprintf(buf, sizeof(buf), "%s.open", argv[1]);
+	while (access(buf, F_OK))
+		usleep(20000);
+	h = dlopen(argv[4], RTLD_NOW);
+	if (!h || !(call = (char *(*)(char *))dlsym(h, "uptest_call")))
+		return 3;
+	while (access(argv[1], F_OK)) {
+		snprintf(buf, sizeof(buf), "warm-%s", argv[2]);
+		call(buf);
+		usleep(20000);
+	}
+	for (int i = 0; i < atoi(argv[3]); i++) {
+		snprintf(buf, sizeof(buf), "exact-%s", argv[2]);
+		call(buf);
+	}
+	return 0;
+}
+"""
+
 # libuptest.so: a library that only this test's programs map (ucalls)
 LIBUPTEST = r"""
 char *uptest_call(char *s);
@@ -233,6 +268,7 @@ def setup():
         env.ucalls = compile_c(env, "ucalls", PROGRAM,
                                f"-DUPTEST -L{env.tmp} -luptest")
         env.threaded = compile_c(env, "threaded", THREADED, "-pthread")
+        env.dlcalls = compile_c(env, "dlcalls", DLCALLS, "-ldl")
         make_image(env, IMAGE)
         make_image(env, IMAGE2, other=True)
         env.spawn = compile_c(env, "spawn", SPAWN)
@@ -407,17 +443,25 @@ def exact(evs, t):
     return [e for e in evs if e.get("arg") == f"exact-{t}"]
 
 
-def perf_fds(r):
-    """The runner's open perf events: one per uprobe attached, and its
-    hook's on the exit of mmap(2) (a syscall tracepoint)."""
-    n = 0
-    d = f"/proc/{r.proc.pid}/fd"
-    for fd in os.listdir(d):
-        try:
-            n += os.readlink(os.path.join(d, fd)) == "anon_inode:[perf_event]"
-        except OSError:
-            pass  # closed meanwhile
-    return n
+def links(r):
+    """The fdinfo of the runner's BPF links, each as a dict."""
+    return [i for i in harness.fdinfos(r.proc.pid) if "link_type" in i]
+
+
+def lib_uprobes(r):
+    """The runner's uprobes on libraries: one per program and file
+    attached (not its probes of the loaders' _dl_debug_state, by its
+    program uprobe_loader)."""
+    ups = [k for k in links(r) if k.get("event_type") == "uprobe"]
+    loader = {str(p["id"]) for p in harness.bpftool("prog", "show")
+              if p.get("name") == "uprobe_loader"}
+    return sum(1 for k in ups if k.get("prog_id") not in loader)
+
+
+def syscall_hooks(r):
+    """The runner's hooks on syscall tracepoints: each puts every syscall
+    of the host on the kernel's slow path."""
+    return [k for k in links(r) if k.get("tp_name", "").startswith("sys_")]
 
 
 # ---- tests ------------------------------------------------------------------
@@ -431,13 +475,14 @@ def copied_library_of_a_later_host_process_traced_once(env):
     attachment goes when its process ends."""
     r = tracer(env)
     try:
-        before = perf_fds(r)
+        eq(syscall_hooks(r), [], "hooks on syscall tracepoints")
+        before = lib_uprobes(r)
         copy, host = tag("c"), tag("h")
         pc = start_host(env, copy, libc_copy(env, copy), n=5)
         ph = start_host(env, host, n=3)
         warm(r, copy)
         warm(r, host)
-        eq(perf_fds(r), before + 1, "perf events with the copy attached")
+        eq(lib_uprobes(r), before + 1, "uprobes with the copy attached")
         go(env, copy)
         go(env, host)
         eq(pc.wait(timeout=30), 0, "exit status of the copy's process")
@@ -447,7 +492,7 @@ def copied_library_of_a_later_host_process_traced_once(env):
         eq(len(exact(evs, host)), 3, "calls on the host's libc")
         check(all(e["proc"]["pid"] == pc.pid for e in exact(evs, copy)),
               "the copy's events name its process")
-        wait_until(lambda: perf_fds(r) == before, 20,
+        wait_until(lambda: lib_uprobes(r) == before, 20,
                    "the copy detached once its process ended")
     finally:
         stop(r)
@@ -477,7 +522,7 @@ def child_of_a_process_that_ended_keeps_the_file_attached(env):
     t = tag("k")
     r = tracer(env)
     try:
-        before = perf_fds(r)
+        before = lib_uprobes(r)
         p = start_host(env, t, libc_copy(env, t), n=4, fork=f"{t}.fork")
         warm(r, t)
         go(env, f"{t}.fork")
@@ -490,12 +535,46 @@ def child_of_a_process_that_ended_keeps_the_file_attached(env):
         wait_json(r, lambda e: e.get("arg") == f"warm-{t}" and
                   e["proc"]["pid"] != p.pid)
         go(env, t)
-        wait_until(lambda: perf_fds(r) == before, 20,
+        wait_until(lambda: lib_uprobes(r) == before, 20,
                    "the copy detached once the child ended")
         eq(len(exact(upto_marker(env, r), t)), 4, "calls of the child")
     finally:
         go(env, f"{t}.fork")
         go(env, t)
+        stop(r)
+
+
+@test
+def library_opened_later_traced(env):
+    """Processes that dlopen() a library (a copy of libuptest) once they
+    run, one started before the runner and one after: the loader's
+    _dl_debug_state, which dlopen() calls, is probed; each call shows."""
+    t = [tag("d"), tag("e")]
+    procs = []
+
+    def start(i):
+        lib = os.path.join(libc_copy(env, t[i], env.uptest), "libuptest.so")
+        p = subprocess.Popen([env.dlcalls, os.path.join(env.sync, t[i]),
+                              t[i], str(3 + i), lib])
+        env.procs.append(p)
+        procs.append(p)
+    start(0)
+    r = tracer(env, image="ig_uprobe_lib:latest")
+    try:
+        start(1)
+        for i in (0, 1):
+            go(env, f"{t[i]}.open")
+            warm(r, t[i])
+            go(env, t[i])
+            eq(procs[i].wait(timeout=30), 0, f"exit status of {t[i]}")
+        stop(r)
+        evs = r.events()
+        for i in (0, 1):
+            eq(len(exact(evs, t[i])), 3 + i, f"calls of {t[i]}")
+    finally:
+        for x in t:
+            go(env, f"{x}.open")
+            go(env, x)
         stop(r)
 
 
@@ -506,13 +585,13 @@ def containers_of_one_image_traced_once_with_their_names(env):
     once, with its container's name; detached when both ended."""
     r = tracer(env)
     try:
-        before = perf_fds(r)
+        before = lib_uprobes(r)
         a, b = tag("a"), tag("b")
         start_container(env, a, n=4)
         start_container(env, b, n=6)
         warm(r, a)
         warm(r, b)
-        eq(perf_fds(r), before + 1, "perf events with both containers")
+        eq(lib_uprobes(r), before + 1, "uprobes with both containers")
         go(env, a)
         go(env, b)
         for c in (a, b):
@@ -523,7 +602,7 @@ def containers_of_one_image_traced_once_with_their_names(env):
             eq(len(got), n, f"calls in {c}")
             eq({e["runtime"]["containerName"] for e in got}, {c},
                f"container name of {c}'s events")
-        wait_until(lambda: perf_fds(r) == before, 20,
+        wait_until(lambda: lib_uprobes(r) == before, 20,
                    "the image's libc detached once both containers ended")
     finally:
         stop(r)
@@ -557,7 +636,7 @@ def threads_after_their_main_thread_keep_the_file_attached(env):
     t = tag("t")
     r = tracer(env)
     try:
-        before = perf_fds(r)
+        before = lib_uprobes(r)
         e = dict(os.environ, LD_LIBRARY_PATH=libc_copy(env, t))
         p = subprocess.Popen([env.threaded, os.path.join(env.sync, t), t,
                               "3", os.path.join(env.sync, f"{t}.leader")],
@@ -576,7 +655,7 @@ def threads_after_their_main_thread_keep_the_file_attached(env):
         eq(p.wait(timeout=30), 0, "exit status of the threaded process")
         eq(len(exact(upto_marker(env, r), t)), 3,
            "calls of the thread after its main thread ended")
-        wait_until(lambda: perf_fds(r) == before, 20,
+        wait_until(lambda: lib_uprobes(r) == before, 20,
                    "the copy detached once its last thread ended")
     finally:
         stop(r)
@@ -592,8 +671,7 @@ def selected_container_alone_attached(env):
     a, b, c = tag("a"), tag("b"), tag("c")
     r = tracer(env, "-c", a)
     try:
-        # the runner's one perf event: its mmap hook's tracepoint
-        eq(perf_fds(r), 1, "perf events at start (no host libc)")
+        eq(lib_uprobes(r), 0, "uprobes at start (no host libc)")
         pb = start_container(env, b, n=3)
         pc = start_container(env, c, n=3, image=IMAGE2)
         for pid, t in ((pb, b), (pc, c)):
@@ -601,7 +679,7 @@ def selected_container_alone_attached(env):
         start_container(env, a, n=4)
         # the runner takes its notes in order: B's and C's came first
         warm(r, a)
-        eq(perf_fds(r), 2, "perf events with A's libc attached")
+        eq(lib_uprobes(r), 1, "uprobes with A's libc attached")
         go(env, a)
         eq(sh(f"podman wait {a}").strip(), "0", f"exit status of {a}")
         # B's calls, every 20 ms, went through A's attachment meanwhile
@@ -609,7 +687,7 @@ def selected_container_alone_attached(env):
         eq(len(exact(evs, a)), 4, f"calls in {a}")
         eq({e["runtime"]["containerName"] for e in evs}, {a},
            "the containers of the events")
-        wait_until(lambda: perf_fds(r) == 1, 20,
+        wait_until(lambda: lib_uprobes(r) == 0, 20,
                    "A's libc detached once A ended, B running on")
     finally:
         go(env, a)
@@ -686,13 +764,13 @@ def containerd(env, images, ns="k8s.io"):
 
 def containerd_calls(d, r, cid, ns="k8s.io", alone=True):
     """Container cid of d's namespace ns, traced by r: its libc attached
-    (alone: the one file besides the runner's mmap hook), the events of
+    (alone: the one file attached), the events of
     its 3 calls."""
     d.run(cid, {}, f"/bin/calls /sync/{cid} {cid} 3", detach=True,
           image=IMAGE, ns=ns)
     warm(r, cid)
     if alone:
-        eq(perf_fds(r), 2, "perf events with its libc attached")
+        eq(lib_uprobes(r), 1, "uprobes with its libc attached")
     # the file in its own /sync, through its root
     open(f"/proc/{d.pid(cid, ns=ns)}/root/sync/{cid}", "w").close()
     got = exact(wait_json(r, arg_is(f"exact-{cid}"), n=3), cid)
@@ -752,13 +830,12 @@ def host_attached_beside_a_selection_as_ig(env):
     h, a = tag("h"), tag("a")
     r = tracer(env, "--host", "-c", a)
     try:
-        # the runner's mmap hook's tracepoint and the host's libc
-        eq(perf_fds(r), 2, "perf events at start (the host's libc)")
+        eq(lib_uprobes(r), 1, "uprobes at start (the host's libc)")
         ph = start_host(env, h, n=2)
         warm(r, h)
         start_container(env, a, n=3)
         warm(r, a)
-        eq(perf_fds(r), 3, "perf events with A's libc attached")
+        eq(lib_uprobes(r), 2, "uprobes with A's libc attached")
         go(env, h)
         go(env, a)
         eq(ph.wait(timeout=30), 0, f"exit status of {h}")
@@ -815,9 +892,8 @@ def files_past_the_bound_told_and_not_traced(env):
         return start_host(env, t, libc_copy(env, t, env.uptest), n=n,
                           prog=env.ucalls)
     try:
-        # the runner's one perf event: its mmap hook's tracepoint (the
-        # host has no libuptest to attach at start)
-        eq(perf_fds(r), 1, "perf events at start")
+        # the host has no libuptest to attach at start
+        eq(lib_uprobes(r), 0, "uprobes at start")
         for _ in range(MAX_FILES):
             t = tag("f")
             procs.append(start(t, 1))
@@ -828,7 +904,7 @@ def files_past_the_bound_told_and_not_traced(env):
         wait_until(lambda: "files attached, the most" in r.stderr() and
                    f"of pid {po.pid} " in r.stderr(), 20,
                    f"a note of the bound naming pid {po.pid}")
-        eq(perf_fds(r), 1 + MAX_FILES, "perf events at the bound")
+        eq(lib_uprobes(r), MAX_FILES, "uprobes at the bound")
         go(env, over)
         eq(po.wait(timeout=30), 0, "exit status past the bound")
         # the marker on a copy attached (its process runs on)
@@ -839,7 +915,7 @@ def files_past_the_bound_told_and_not_traced(env):
             go(env, t)
         for p in procs:
             eq(p.wait(timeout=30), 0, "exit status")
-        wait_until(lambda: perf_fds(r) == 1, 30,
+        wait_until(lambda: lib_uprobes(r) == 0, 30,
                    "the copies detached once their processes ended")
         g = tag("g")
         p = start_host(env, g, os.path.join(env.tmp, over), n=2,
@@ -889,7 +965,7 @@ def processes_mapping_during_the_walk_attached_once(env):
     try:
         for _ in range(1500):
             sleepers.append(subprocess.Popen(["sleep", "600"]))
-        eq(perf_fds(r), 1, "perf events at start")
+        eq(lib_uprobes(r), 0, "uprobes at start")
         live = SPAWN_FILES // 2
         env.containers.append(t)
         os.kill(r.proc.pid, signal.SIGSTOP)
@@ -903,10 +979,10 @@ def processes_mapping_during_the_walk_attached_once(env):
             os.kill(r.proc.pid, signal.SIGCONT)
         for i in range(live):
             warm(r, f"{t}-{i}")
-        eq(perf_fds(r), 1 + live, "perf events with the live ones attached")
+        eq(lib_uprobes(r), live, "uprobes with the live ones attached")
         go(env, t)
         eq(sh(f"podman wait {t}").strip(), "0", f"exit status of {t}")
-        wait_until(lambda: perf_fds(r) == 1, 20,
+        wait_until(lambda: lib_uprobes(r) == 0, 20,
                    "every file detached once its process ended")
         # every call was made: the runner reads to the end as it stops
         stop(r)

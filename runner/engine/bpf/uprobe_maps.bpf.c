@@ -9,6 +9,16 @@
  * drops an attachment when its last process went.  The iterator tells the same
  * of the mappings that were there before the runner.
  *
+ * A library is mapped by the dynamic loader (ld.so), at start-up or by
+ * dlopen(), and the loader calls _dl_debug_state() after each change of
+ * its list of objects (the debuggers' r_brk, glibc's and musl's): the
+ * runner probes that function in each loader file (uprobe_loader), told
+ * of one not probed yet by the exec of a process that runs it (or the
+ * iterator), and the probe walks the caller's mappings.  A hook on mmap(2)
+ * would be a syscall tracepoint: every syscall of the host on the slow
+ * path.  Without the kernel's task_vma iterator kfuncs (before 6.7) the
+ * hook is that tracepoint still (uprobe_mmap).
+ *
  * The inode is the mapping's own (vm_file->f_inode): for a file of an
  * overlay (a container's), the file below, which the kernel's uprobe
  * attaches to too (d_real_inode()), so two containers of one image share
@@ -28,10 +38,14 @@ char LICENSE[] SEC("license") = "GPL";
 
 #define VM_EXEC 0x4
 #define EEXIST 17
+#define AT_NULL 0
+#define AT_BASE 7 /* where the loader is mapped */
 #define NAME_LEN 64
 
 const volatile char libs[UPROBE_MAPS_LIBS][UPROBE_MAPS_LIB_LEN] = {};
 const volatile __u32 n_libs = 0;
+/* the loaders' probe tells of mappings (not the hook on mmap(2)) */
+const volatile bool by_loader = false;
 /* set before attach: only the mount namespaces in selected are told */
 __u32 select_on = 0;
 
@@ -56,6 +70,14 @@ struct {
 	__type(key, __u32); /* tgid */
 	__type(value, __u32);
 } procs SEC(".maps");
+
+/* the loaders told of (enum uprobe_maps_loader_state) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, UPROBE_MAPS_LOADERS);
+	__type(key, struct uprobe_maps_file);
+	__type(value, __u32);
+} loaders SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -110,6 +132,16 @@ static __always_inline bool task_selected(struct task_struct *task)
 	return !select_on || bpf_map_lookup_elem(&selected, &mntns);
 }
 
+/* The inode a uprobe on file f attaches to. */
+static __always_inline void file_key(struct file *f,
+				     struct uprobe_maps_file *key)
+{
+	struct inode *ino = BPF_CORE_READ(f, f_inode);
+
+	key->ino = BPF_CORE_READ(ino, i_ino);
+	key->dev = BPF_CORE_READ(ino, i_sb, s_dev);
+}
+
 /*
  * Fill n from an executable mapping of a wanted library that is not
  * quiet, by a task the run selects; false for any other mapping.
@@ -120,7 +152,6 @@ static __always_inline bool wanted(struct task_struct *task,
 {
 	char name[NAME_LEN];
 	struct file *f;
-	struct inode *ino;
 	int lib;
 
 	if (!(BPF_CORE_READ(vma, vm_flags) & VM_EXEC))
@@ -137,9 +168,7 @@ static __always_inline bool wanted(struct task_struct *task,
 		return false;
 	if (!task_selected(task))
 		return false;
-	ino = BPF_CORE_READ(f, f_inode);
-	n->file.ino = BPF_CORE_READ(ino, i_ino);
-	n->file.dev = BPF_CORE_READ(ino, i_sb, s_dev);
+	file_key(f, &n->file);
 	if (bpf_map_lookup_elem(&quiet, &n->file))
 		return false;
 	n->start = BPF_CORE_READ(vma, vm_start);
@@ -176,7 +205,9 @@ static long on_vma(struct task_struct *task, struct vm_area_struct *vma,
 	return 0;
 }
 
-/* ld.so maps a library's code with mmap(PROT_EXEC), dlopen() too. */
+/* ld.so maps a library's code with mmap(PROT_EXEC), dlopen() too: the
+ * hook before Linux 6.7 (no task_vma iterator kfuncs for the loader's
+ * probe). */
 SEC("tracepoint/syscalls/sys_exit_mmap")
 int uprobe_mmap(struct trace_event_raw_sys_exit *ctx)
 {
@@ -186,6 +217,97 @@ int uprobe_mmap(struct trace_event_raw_sys_exit *ctx)
 		return 0; /* failed */
 	bpf_find_vma(bpf_get_current_task_btf(), (__u64)ctx->ret, on_vma, &fd,
 		     0);
+	return 0;
+}
+
+extern int bpf_iter_task_vma_new(struct bpf_iter_task_vma *it,
+				 struct task_struct *task,
+				 __u64 addr) __weak __ksym;
+extern struct vm_area_struct *
+bpf_iter_task_vma_next(struct bpf_iter_task_vma *it) __weak __ksym;
+extern void
+bpf_iter_task_vma_destroy(struct bpf_iter_task_vma *it) __weak __ksym;
+
+/*
+ * The runner probes _dl_debug_state() of each loader: called at start-up
+ * once the program's libraries are mapped, and by each dlopen() and
+ * dlclose(); the caller's executable mappings of wanted names are told.
+ */
+SEC("uprobe")
+int uprobe_loader(struct pt_regs *ctx)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct found fd = { .tgid = bpf_get_current_pid_tgid() >> 32 };
+	struct bpf_iter_task_vma it;
+	struct vm_area_struct *vma;
+
+	if (!task_selected(task))
+		return 0;
+	bpf_iter_task_vma_new(&it, task, 0);
+	while ((vma = bpf_iter_task_vma_next(&it)))
+		on_vma(task, vma, &fd);
+	bpf_iter_task_vma_destroy(&it);
+	return 0;
+}
+
+/* Where task's loader is mapped (its AT_BASE), 0 for a static program. */
+static __always_inline __u64 loader_base(struct task_struct *task)
+{
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	__u32 n = bpf_core_field_size(mm->saved_auxv) / sizeof(__u64);
+
+	if (!mm)
+		return 0;
+	for (__u32 i = 0; i + 1 < n && i < 64; i += 2) {
+		__u64 kv[2];
+
+		if (bpf_probe_read_kernel(kv, sizeof(kv), &mm->saved_auxv[i]) ||
+		    kv[0] == AT_NULL)
+			return 0;
+		if (kv[0] == AT_BASE)
+			return kv[1];
+	}
+	return 0;
+}
+
+/*
+ * Fill n from vma, the loader's first mapping, if the runner does not
+ * probe that loader yet: told once, and again for each process that runs
+ * it until the runner probes it (the runner walks those processes'
+ * mappings after its attach).  False when probed already, or when no
+ * more loaders are told (the map is full).
+ */
+static __always_inline bool new_loader(struct vm_area_struct *vma, __u32 tgid,
+				       struct uprobe_maps_note *n)
+{
+	struct file *f = BPF_CORE_READ(vma, vm_file);
+	__u32 told = UPROBE_MAPS_LOADER_TOLD, *state;
+
+	if (!f)
+		return false;
+	file_key(f, &n->file);
+	state = bpf_map_lookup_elem(&loaders, &n->file);
+	if (state && *state != UPROBE_MAPS_LOADER_TOLD)
+		return false;
+	if (!state &&
+	    bpf_map_update_elem(&loaders, &n->file, &told, BPF_NOEXIST) &&
+	    !bpf_map_lookup_elem(&loaders, &n->file))
+		return false; /* the map is full */
+	n->start = BPF_CORE_READ(vma, vm_start);
+	n->end = BPF_CORE_READ(vma, vm_end);
+	n->tgid = tgid;
+	n->kind = UPROBE_MAPS_LOADER;
+	return true;
+}
+
+static long on_loader(struct task_struct *task, struct vm_area_struct *vma,
+		      void *data)
+{
+	struct found *fd = data;
+	struct uprobe_maps_note n = {};
+
+	if (new_loader(vma, fd->tgid, &n))
+		bpf_ringbuf_output(&notes, &n, sizeof(n), BPF_RB_FORCE_WAKEUP);
 	return 0;
 }
 
@@ -244,11 +366,27 @@ int BPF_PROG(uprobe_fork, struct task_struct *parent, struct task_struct *child)
 	return 0;
 }
 
-/* An exec drops the old program's mappings; the new one's mmaps tell. */
+/*
+ * An exec drops the old program's mappings.  The kernel mapped the new
+ * program and its loader: a program that is a wanted library is told, a
+ * loader the runner does not probe yet too (its libraries are mapped
+ * later, by the loader).
+ */
 SEC("raw_tp/sched_process_exec")
 int BPF_PROG(uprobe_exec, struct task_struct *p)
 {
-	return gone(BPF_CORE_READ(p, tgid));
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct found fd = { .tgid = BPF_CORE_READ(p, tgid) };
+	__u64 base;
+
+	gone(fd.tgid);
+	if (!by_loader || !task_selected(task))
+		return 0;
+	bpf_find_vma(task, BPF_CORE_READ(task, mm, start_code), on_vma, &fd, 0);
+	base = loader_base(task);
+	if (base)
+		bpf_find_vma(task, base, on_loader, &fd, 0);
+	return 0;
 }
 
 /*
@@ -284,22 +422,16 @@ static __always_inline bool seed_follow(struct task_struct *task,
  * The mappings there before the runner, or before a container was
  * selected, written to the iterator's output: per process (one thread of
  * it: the leader, any while the leader is a zombie), its mount namespace
- * first, then its mappings (the kernel's open-coded iterator, 6.7).
+ * first, then its mappings (the kernel's open-coded iterator, 6.7), and
+ * its loader if the runner does not probe it yet.
  */
-extern int bpf_iter_task_vma_new(struct bpf_iter_task_vma *it,
-				 struct task_struct *task,
-				 __u64 addr) __weak __ksym;
-extern struct vm_area_struct *
-bpf_iter_task_vma_next(struct bpf_iter_task_vma *it) __weak __ksym;
-extern void
-bpf_iter_task_vma_destroy(struct bpf_iter_task_vma *it) __weak __ksym;
-
 SEC("iter/task")
 int uprobe_seed(struct bpf_iter__task *ctx)
 {
 	struct task_struct *task = ctx->task;
 	struct bpf_iter_task_vma it;
 	struct vm_area_struct *vma;
+	__u64 base;
 
 	if (!task)
 		return 0;
@@ -308,11 +440,14 @@ int uprobe_seed(struct bpf_iter__task *ctx)
 		return 0;
 	if (!task_selected(task))
 		return 0;
+	base = by_loader ? loader_base(task) : 0;
 	bpf_iter_task_vma_new(&it, task, 0);
 	while ((vma = bpf_iter_task_vma_next(&it))) {
 		struct uprobe_maps_note n = {};
 
-		if (wanted(task, vma, &n) && seed_follow(task, vma, &n))
+		if ((wanted(task, vma, &n) && seed_follow(task, vma, &n)) ||
+		    (base && BPF_CORE_READ(vma, vm_start) == base &&
+		     new_loader(vma, BPF_CORE_READ(task, tgid), &n)))
 			bpf_seq_write(ctx->meta->seq, &n, sizeof(n));
 	}
 	bpf_iter_task_vma_destroy(&it);

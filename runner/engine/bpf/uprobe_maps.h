@@ -20,11 +20,20 @@
 #define UPROBE_MAPS_QUIET 64
 /* mount namespaces selected (-c, --k8s-*, ...), when the run selects */
 #define UPROBE_MAPS_SELECTED 4096
+/* dynamic loaders (ld.so files) whose _dl_debug_state the runner probes */
+#define UPROBE_MAPS_LOADERS 32
 
 enum uprobe_maps_kind {
 	UPROBE_MAPS_MAP = 1, /* tgid maps ino of dev executable */
 	UPROBE_MAPS_GONE = 2, /* tgid exited or exec'd: its mappings went */
 	UPROBE_MAPS_FORK = 3, /* tgid forked from ptgid: maps what it maps */
+	UPROBE_MAPS_LOADER = 4, /* tgid runs a loader not probed yet */
+};
+
+/* State of a loader in the hook's map: told, or probed (or given up) */
+enum uprobe_maps_loader_state {
+	UPROBE_MAPS_LOADER_TOLD = 0,
+	UPROBE_MAPS_LOADER_DONE = 1,
 };
 
 /* A file as the kernel knows it: the inode a uprobe attaches to. */
