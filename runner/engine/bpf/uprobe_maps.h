@@ -21,7 +21,7 @@
 /* mount namespaces selected (-c, --k8s-*, ...), when the run selects */
 #define UPROBE_MAPS_SELECTED 4096
 /* dynamic loaders (ld.so files) whose _dl_debug_state the runner probes */
-#define UPROBE_MAPS_LOADERS 32
+#define UPROBE_MAPS_LOADERS 256
 
 enum uprobe_maps_kind {
 	UPROBE_MAPS_MAP = 1, /* tgid maps ino of dev executable */
