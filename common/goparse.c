@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <ctype.h>
 #include <errno.h>
-#include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "common/goparse.h"
@@ -21,29 +20,99 @@ bool go_parse_bool(const char *s, bool *out)
 	return false;
 }
 
-bool go_parse_uint(const char *s, int base, unsigned long long *out)
+static int digit_value(char c)
 {
-	char *end;
-
-	/* strtoull() would skip spaces, take a sign (negating "-5" into a
-	 * huge number) and, in base 16, a second 0x */
-	if (!s ||
-	    !(base == 16 ? isxdigit((unsigned char)*s) :
-			   isdigit((unsigned char)*s)) ||
-	    (base == 16 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')))
-		return false;
-	errno = 0;
-	*out = strtoull(s, &end, base);
-	return !*end && !errno;
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	return c >= 'a' && c <= 'z' ? c - 'a' + 10 : 99;
 }
 
-bool go_parse_int(const char *s, long long *out)
+/*
+ * Go's underscoreOK() on a base-0 number (after its sign): each _ between
+ * two digits, or between a 0x/0o/0b prefix and a digit.
+ */
+static bool underscores_ok(const char *s)
 {
-	char *end;
+	char saw = '^'; /* ^ start, 0 digit or prefix, _ underscore, ! else */
+	bool hex = false;
 
-	if (!s || !isdigit((unsigned char)s[*s == '+' || *s == '-']))
+	if (s[0] == '0' && s[1] && strchr("bBoOxX", s[1])) {
+		hex = (s[1] | 0x20) == 'x';
+		saw = '0';
+		s += 2;
+	}
+	for (; *s; s++) {
+		if ((*s >= '0' && *s <= '9') || (hex && digit_value(*s) < 16)) {
+			saw = '0';
+		} else if (*s == '_') {
+			if (saw != '0')
+				return false;
+			saw = '_';
+		} else {
+			if (saw == '_')
+				return false;
+			saw = '!';
+		}
+	}
+	return saw != '_';
+}
+
+static bool fail(int e)
+{
+	errno = e;
+	return false;
+}
+
+bool go_parse_uint(const char *s, int base, unsigned long long *out)
+{
+	const char *s0 = s;
+	unsigned long long v = 0;
+	bool base0 = base == 0, underscores = false;
+
+	if (!s || !*s || (base != 0 && base != 10 && base != 16))
+		return fail(EINVAL);
+	if (base0) {
+		/* Go's prefixes count only with a digit after them: "0x" is
+		 * an octal 0 followed by an x */
+		char p = s[0] == '0' && s[1] && s[2] ? s[1] | 0x20 : 0;
+
+		base = p == 'x' ? 16 : p == 'o' ? 8 : p == 'b' ? 2 : 10;
+		if (base != 10)
+			s += 2;
+		else if (s[0] == '0')
+			base = 8, s++;
+	}
+	for (; *s; s++) {
+		int d = digit_value(*s);
+
+		if (*s == '_' && base0) {
+			underscores = true;
+			continue;
+		}
+		if (d >= base)
+			return fail(EINVAL);
+		if (v > (UINT64_MAX - d) / base)
+			return fail(ERANGE); /* as Go, before the rest */
+		v = v * base + d;
+	}
+	if (underscores && !underscores_ok(s0))
+		return fail(EINVAL);
+	*out = v;
+	return true;
+}
+
+bool go_parse_int(const char *s, int base, long long *out)
+{
+	unsigned long long u;
+	bool neg = s && *s == '-';
+
+	if (base != 0 && base != 10)
+		return fail(EINVAL);
+	if (!go_parse_uint(s && (*s == '+' || *s == '-') ? s + 1 : s, base, &u))
 		return false;
-	errno = 0;
-	*out = strtoll(s, &end, 10);
-	return !*end && !errno;
+	if (u > (unsigned long long)INT64_MAX + neg)
+		return fail(ERANGE);
+	*out = neg ? (long long)(0 - u) : (long long)u;
+	return true;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Values as ig's Go code parses them from text, for flags and params that
- * must take what ig takes.
+ * Values as ig's Go code parses them from text, for flags, params,
+ * filters and annotations that must take what ig takes.
  */
 #ifndef COMMON_GOPARSE_H
 #define COMMON_GOPARSE_H
@@ -12,12 +12,17 @@
  * false, False.  false when s is none of them. */
 bool go_parse_bool(const char *s, bool *out);
 
-/* Go's strconv.ParseUint(s, base, 64) for base 10 or 16: digits only (no
- * sign, no space, no prefix), within 64 bits.  false when s is not. */
+/*
+ * Go's strconv.ParseUint(s, base, 64) for base 0, 10 or 16: digits only
+ * (no sign, no space; in base 16 no 0x).  Base 0 is what Go's flags
+ * (pflag's int and uint) read: a 0x, 0o or 0b prefix, a leading 0 for
+ * octal, and _ between digits.  false when s is not one, with errno
+ * EINVAL, or ERANGE when it is past 64 bits.
+ */
 bool go_parse_uint(const char *s, int base, unsigned long long *out);
 
-/* Go's strconv.ParseInt(s, 10, 64): an optional + or -, then digits only
- * (no space), within 64 bits.  false when s is not. */
-bool go_parse_int(const char *s, long long *out);
+/* Go's strconv.ParseInt(s, base, 64), base 0 or 10: an optional + or -,
+ * then go_parse_uint()'s digits, within 64 bits (errno as there). */
+bool go_parse_int(const char *s, int base, long long *out);
 
 #endif

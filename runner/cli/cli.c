@@ -372,15 +372,15 @@ void cli_print_done(const char *verb, const char *ref, const char *digest)
 	printf("Successfully %s %s\n", verb, r ? r : ref);
 }
 
-int parse_ulong(const char *what, const char *s, unsigned long min,
+int parse_ulong(const char *what, const char *s, int base, unsigned long min,
 		unsigned long max, unsigned long *out, struct error **err)
 {
-	unsigned long v;
-	char *end;
+	/* Go's ParseInt(s, base, 64), but up to 2^64 - 1 */
+	bool neg = *s == '-';
+	unsigned long long v;
 
-	errno = 0;
-	v = strtoul(s, &end, 0);
-	if (!*s || *end || errno || *s == '-' || v < min || v > max)
+	if (!go_parse_uint(s + (neg || *s == '+'), base, &v) || (neg && v) ||
+	    v < min || v > max)
 		return error_set(err, 0, "invalid %s '%s': want %lu..%lu", what,
 				 s, min, max);
 	*out = v;

@@ -196,8 +196,12 @@ char *cli_ref_at(const char *ref, const char *digest);
  * (a pull or push by digest) is not given it twice. */
 void cli_print_done(const char *verb, const char *ref, const char *digest);
 
-/* Parse an unsigned number in [min, max] named what; -1 and *err if not. */
-int parse_ulong(const char *what, const char *s, unsigned long min,
+/*
+ * Parse a number in [min, max] named what, as Go's ParseInt(s, base, 64)
+ * reads it (base 0: a flag, as pflag's int flags, "0x10", "0o17", "1_000";
+ * 10: digits only, with an optional sign); -1 and *err if not.
+ */
+int parse_ulong(const char *what, const char *s, int base, unsigned long min,
 		unsigned long max, unsigned long *out, struct error **err);
 
 /* -r/--runtimes LIST: each item a runtime ig knows (docker, containerd,

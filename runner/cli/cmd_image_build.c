@@ -525,8 +525,8 @@ static int created_date(char out[32], struct error **err)
 		unsigned long v;
 
 		/* up to 9999-12-31T23:59:59Z: four digits of year */
-		if (parse_ulong("SOURCE_DATE_EPOCH", sde, 0, 253402300799UL, &v,
-				err) < 0)
+		if (parse_ulong("SOURCE_DATE_EPOCH", sde, 10, 0, 253402300799UL,
+				&v, err) < 0)
 			return -1;
 		t = (time_t)v;
 	}

@@ -228,8 +228,8 @@ static int lc_option(void *state, int opt, const char *arg, struct error **err)
 			     opt == OPT_IMAGE ? "id" : "digest");
 		return EXIT_USAGE;
 	case OPT_TIMEOUT:
-		return parse_ulong("--timeout", arg, 0, 31536000, &st->timeout,
-				   err) ?
+		return parse_ulong("--timeout", arg, 0, 0, 31536000,
+				   &st->timeout, err) ?
 			       EXIT_USAGE :
 			       EXIT_OK;
 	case OPT_K8S_NAMESPACE ... OPT_K8S_LAST:

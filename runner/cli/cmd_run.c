@@ -20,6 +20,7 @@
 #include "common/cleanup.h"
 #include "common/escape.h"
 #include "common/fileutil.h"
+#include "common/goparse.h"
 #include "common/heap.h"
 #include "metadata/metadata.h"
 #include "oci/ref.h"
@@ -470,22 +471,21 @@ static int run_flag(struct run_flags *f, size_t n_params, int c,
 	case 'E':
 		return add_filter(f, true, -1, arg, err);
 	case 't': /* 0: none, as in ig */
-		return parse_ulong("--timeout", arg, 0, 31536000, &f->timeout,
-				   err) ?
+		return parse_ulong("--timeout", arg, 0, 0, 31536000,
+				   &f->timeout, err) ?
 			       EXIT_USAGE :
 			       EXIT_OK;
 	case OPT_MAX_EVENTS:
-		return parse_ulong("--max-events", arg, 1, ~0UL, &f->max_events,
-				   err) ?
+		return parse_ulong("--max-events", arg, 0, 1, ~0UL,
+				   &f->max_events, err) ?
 			       EXIT_USAGE :
 			       EXIT_OK;
 	case OPT_RING_SIZE:
 		return parse_size("--ring-size", arg, &f->ring_size, err);
 	case OPT_NICE: {
-		char *end;
-		long v = strtol(arg, &end, 10);
+		long long v; /* an int flag, as pflag reads one */
 
-		if (!*arg || *end || v < -20 || v > 19)
+		if (!go_parse_int(arg, 0, &v) || v < -20 || v > 19)
 			return cli_error(err, EXIT_USAGE,
 					 "--nice %s: want -20 to 19", arg);
 		f->nice = (int)v;
@@ -1068,10 +1068,9 @@ static int trace(struct session *s, const struct run_flags *f,
 	 * fitted, as ig's columns formatter scales to a terminal only */
 	if (isatty(STDOUT_FILENO)) {
 		const char *cols = getenv("COLUMNS");
-		char *end;
-		long w = cols ? strtol(cols, &end, 10) : 0;
+		unsigned long long w;
 
-		if (cols && *cols && !*end && w > 0 && w <= 100000)
+		if (cols && go_parse_uint(cols, 10, &w) && w > 0 && w <= 100000)
 			session_set_term_width(s, (int)w);
 	}
 	if (session_start(s, STDOUT_FILENO, err))

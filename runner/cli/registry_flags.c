@@ -63,7 +63,7 @@ static int env_ulong(const char *name, unsigned long min, unsigned long max,
 	*set = v && *v;
 	if (!*set)
 		return 0;
-	return parse_ulong(name, v, min, max, out, err);
+	return parse_ulong(name, v, 0, min, max, out, err);
 }
 
 int cli_registry_opts_init(struct oci_registry_opts *o, struct error **err)

@@ -82,7 +82,7 @@ int run_metrics_option(struct run_metrics *rm, int c, const char *arg,
 					 arg);
 		return EXIT_OK;
 	case RM_OPT_MAX_SERIES:
-		return parse_ulong("--otel-metrics-max-series", arg, 1,
+		return parse_ulong("--otel-metrics-max-series", arg, 0, 1,
 				   1u << 24, &rm->max_series, err) ?
 			       EXIT_USAGE :
 			       EXIT_OK;

@@ -15,6 +15,7 @@
 
 #include "common/cleanup.h"
 #include "common/escape.h"
+#include "common/goparse.h"
 #include "metadata/metadata.h"
 #include "runner/engine/containers.h"
 #include "runner/engine/fields_build.h"
@@ -88,14 +89,12 @@ static bool parse_bool(const char *s, bool *out)
 	return true;
 }
 
+/* 0 to 4096, as ig's strconv.Atoi() reads a columns.* number */
 static bool parse_int(const char *s, int *out)
 {
-	char *end;
-	long v;
+	long long v;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < 0 || v > 4096)
+	if (!go_parse_int(s, 10, &v) || v < 0 || v > 4096)
 		return false;
 	*out = (int)v;
 	return true;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/cleanup.h"
+#include "common/goparse.h"
 #include "runner/engine/fields_internal.h"
 #include "runner/engine/filter.h"
 #include "runner/engine/filter_expr.h"
@@ -161,34 +162,30 @@ static bool fits(const struct field *fl, __u64 v, bool is_signed)
 }
 
 /*
- * Base 0: decimal, as ig's strconv.ParseInt(v, 10, ...) reads it ("053" is
- * 53, not octal 43), or hex after "0x".
+ * Base 0: decimal, as ig's strconv.ParseInt or ParseUint(v, 10, ...) reads
+ * it ("053" is 53, not octal 43; a sign only on a signed field), or hex
+ * after "0x"; base 16: hex, with or without "0x".
  */
 static const char *parse_int(const struct field *fl, const char *v,
 			     struct filter_rule *r, int base)
 {
-	const char *digits = v + (*v == '-' || *v == '+');
-	char *end;
+	bool neg = *v == '-', sign = neg || *v == '+';
+	const char *digits = v + (sign && fl->is_signed);
+	unsigned long long u;
 
+	if (digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X'))
+		base = 16, digits += 2;
 	if (!base)
-		base = digits[0] == '0' &&
-				       (digits[1] == 'x' || digits[1] == 'X') ?
-			       16 :
-			       10;
-
-	errno = 0;
-	if (fl->is_signed) {
-		r->num = (__u64)strtoll(v, &end, base);
-		r->cmp = CMP_SIGNED;
-	} else {
-		if (*v == '-')
-			return "is not a number";
-		r->num = strtoull(v, &end, base);
-		r->cmp = CMP_UNSIGNED;
-	}
-	if (!*v || *end || (errno && errno != ERANGE))
-		return base == 16 ? "is not a hex number" : "is not a number";
-	if (errno == ERANGE || !fits(fl, r->num, fl->is_signed))
+		base = 10;
+	if (!go_parse_uint(digits, base, &u))
+		return errno == ERANGE ? "is out of range" :
+		       base == 16      ? "is not a hex number" :
+					 "is not a number";
+	if (fl->is_signed && u > (__u64)INT64_MAX + neg)
+		return "is out of range";
+	r->num = neg ? 0 - u : u;
+	r->cmp = fl->is_signed ? CMP_SIGNED : CMP_UNSIGNED;
+	if (!fits(fl, r->num, fl->is_signed))
 		return "is out of range";
 	return NULL;
 }

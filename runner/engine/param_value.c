@@ -49,7 +49,7 @@ static int parse_int(const char *s, const struct btf_type *t, void *dst,
 		     (!is_signed || u <= (unsigned long long)LLONG_MAX);
 		v = (long long)u;
 	} else if (is_signed) {
-		ok = go_parse_int(s, &v);
+		ok = go_parse_int(s, 10, &v);
 		u = (unsigned long long)v;
 	} else {
 		ok = go_parse_uint(s, 10, &u);

@@ -9,9 +9,11 @@
  * paramDefaults (by ig's full names) changes their defaults.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/goparse.h"
 #include "metadata/metadata.h"
 #include "runner/engine/batch.h"
 #include "runner/engine/filter_value.h"
@@ -125,14 +127,15 @@ static int set_sort(struct session *s, const char *v, struct error **err)
 	return batch_per_ds(v, ';', sort_one, s, err) < 0 ? -1 : 0;
 }
 
-/* An integer of min or more, whole. */
+/* An integer of min or more, as ig's strconv.Atoi() reads it. */
 static int parse_long(const char *v, long min, long *out)
 {
-	char *end;
+	long long n;
 
-	errno = 0;
-	*out = strtol(v, &end, 10);
-	return !*v || *end || errno || *out < min ? -1 : 0;
+	if (!go_parse_int(v, 10, &n) || n < min || n > LONG_MAX)
+		return -1;
+	*out = (long)n;
+	return 0;
 }
 
 static int limit_one(void *ctx, const char *ds, const char *value,

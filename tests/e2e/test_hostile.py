@@ -1110,6 +1110,23 @@ def bad_flag_values_are_usage_errors(ctx):
           "unsigned integer")
     usage(ctx, ["run", DNS, "--ports", "53,+54"] + t,
           "param ports: invalid value '+54' for a 2-byte unsigned integer")
+    # -F values as ig's ParseUint: no sign on an unsigned field
+    usage(ctx, ["run", DNS, "-F", "qtype_raw==+1"] + t,
+          'field qtype_raw: "+1" is not a number')
+    usage(ctx, ["run", DNS, "-F", "qtype==+1"] + t,
+          'field qtype: "+1" is not one of its names')
+    # flags as pflag's int flags (Go's ParseInt(v, 0, 64)): no space
+    # (strtoul() took " 5"), "08" is no octal number
+    for v in (" 5", "08", "0x", "1__0"):
+        usage(ctx, ["run", DNS, "--timeout", v],
+              f"invalid --timeout '{v}': want 0..31536000")
+    usage(ctx, ["run", DNS, "--max-events", " 1"] + t,
+          "invalid --max-events ' 1'")
+    # and what ig takes, which strtoul() refused: Go's 0b, 0o and _
+    run(ctx, ["run", DNS, "--timeout", "0b1", "--max-events", "1_000",
+              "-o", "json"], want=0)
+    usage(ctx, ["run", DNS, "--nice", " 5"] + t,
+          "--nice  5: want -20 to 19")
     usage(ctx, ["run", DNS, "-F", "qtype=="] + t, "field qtype: no value")
     usage(ctx, ["run", DNS, "-F", "qtype_raw==99999999999"] + t,
           "is out of range")

@@ -882,6 +882,11 @@ def sort_and_limit_each_batch(env):
                 'unknown field "bpf_calls"')
     usage_error(["run", "--store", env.store, "ig_arrays:latest",
                  "--max-entries", "-2"], "--max-entries", '"-2"')
+    # numbers as ig's strconv.Atoi reads them: no space (strtol took it)
+    usage_error(["run", "--store", env.store, "ig_arrays:latest",
+                 "--max-entries", " 3"], "--max-entries", '" 3"')
+    usage_error(["run", "--store", env.store, "ig_arrays:latest",
+                 "--map-fetch-count", " 2"], "--map-fetch-count", '" 2"')
     # as in ig, a gadget without array data sources has no such flags;
     # the error says why, not "unrecognized option"
     usage_error(["run", "--store", env.store, "ig_tc:latest",

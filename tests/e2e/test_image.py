@@ -170,9 +170,10 @@ def annotations_on_every_descriptor_as_ig(ctx):
 
 @test
 def source_date_epoch_makes_the_same_digest(ctx):
-    sde = {"SOURCE_DATE_EPOCH": "1000"}
     digests = []
-    for tag in ("sde:a", "sde:b"):
+    # read as ig's strconv.ParseInt(v, 10, 64): "01000" is 1000, not octal
+    for tag, v in (("sde:a", "1000"), ("sde:b", "01000"), ("sde:d", "+1000")):
+        sde = {"SOURCE_DATE_EPOCH": v}
         ok(runner(ctx, ["image", "build", FIXTURE, "-t", tag], sde), tag)
         dg, idx = stored_index(ctx,
                                f"ghcr.io/inspektor-gadget/gadget/{tag}")
@@ -180,8 +181,10 @@ def source_date_epoch_makes_the_same_digest(ctx):
            "1970-01-01T00:16:40Z", f"{tag}: created")
         digests.append(dg)
     eq(digests[0], digests[1], "digests of two builds")
+    eq(digests[0], digests[2], "digests of two builds")
     before = env.store_snapshot(ctx.store)
-    for bad in ("", "soon", "-1", "1e9", "253402300800"):
+    for bad in ("", "soon", "-1", "1e9", "253402300800", " 1000", "0x3e8",
+                "1_000"):
         p = runner(ctx, ["image", "build", FIXTURE, "-t", "sde:c"],
                    {"SOURCE_DATE_EPOCH": bad})
         fails(p, f"SOURCE_DATE_EPOCH={bad!r}", "SOURCE_DATE_EPOCH", code=2)

@@ -770,6 +770,21 @@ static void build__anonymous_members_cycle_or_fan_out__error(void **state)
 	btf__free(btf);
 }
 
+/* Atoi takes a sign, and "012" is 12 */
+static void build__width_as_atoi_reads_it(void **state)
+{
+	struct fx *x = *state;
+	struct gadget_metadata *md =
+		md_of(FIELD_YAML("name", "columns.width: +012"));
+	struct fieldset *fs = NULL;
+	struct error *err = NULL;
+
+	assert_int_equal(fieldset_new(x->btf, x->id, md, "dns", &fs, &err), 0);
+	assert_int_equal(fs->f[fieldset_lookup(fs, "name")].width, 12);
+	fieldset_free(fs);
+	metadata_free(md);
+}
+
 static void build__unknown_metadata_field__skipped_and_reported(void **state)
 {
 	struct fx *x = *state;
@@ -792,6 +807,13 @@ static void build__bad_metadata__errors(void **state)
 	build_fails(x, FIELD_YAML("name", "columns.width: wide"),
 		    "data source dns: field name: bad value \"wide\" of "
 		    "annotation columns.width");
+	/* as ig's strconv.Atoi: no space, no base prefix */
+	build_fails(x, FIELD_YAML("name", "columns.width: \" 12\""),
+		    "data source dns: field name: bad value \" 12\" of "
+		    "annotation columns.width");
+	build_fails(x, FIELD_YAML("name", "columns.minwidth: 0x10"),
+		    "data source dns: field name: bad value \"0x10\" of "
+		    "annotation columns.minwidth");
 	build_fails(x, FIELD_YAML("name", "columns.alignment: center"),
 		    "data source dns: field name: bad value \"center\" of "
 		    "annotation columns.alignment");
@@ -1113,6 +1135,7 @@ int main(void)
 		cmocka_unit_test(
 			build__dotted_member_names__titles_within_the_name),
 		T(build__bad_metadata__errors),
+		T(build__width_as_atoi_reads_it),
 		T(build__unknown_metadata_field__skipped_and_reported),
 		T(build__metadata_names_x_or_x_raw__both_accepted),
 		T(build__no_metadata__defaults),

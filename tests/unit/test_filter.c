@@ -685,6 +685,30 @@ static void typed__bad_values_are_usage_errors(void **state)
 	    "filter \"delta==2147483648\": field delta: \"2147483648\" is "
 	    "out of range");
 	assert_true(match(x, "delta>-2147483648"));
+	/* as ig's ParseUint and ParseInt(v, 10): a + on a signed field
+	 * only, one sign, digits right after it */
+	assert_true(match(x, "delta<+0"));
+	assert_false(match(x, "delta==+7"));
+	bad(x, "pid==+4242",
+	    "filter \"pid==+4242\": field pid: \"+4242\" is not a number");
+	bad(x, "qtype_raw==+1",
+	    "filter \"qtype_raw==+1\": field qtype_raw: \"+1\" is not a "
+	    "number");
+	bad(x, "delta==+-7",
+	    "filter \"delta==+-7\": field delta: \"+-7\" is not a number");
+	bad(x, "delta==- 7",
+	    "filter \"delta==- 7\": field delta: \"- 7\" is not a number");
+	bad(x, "id==+c3b5",
+	    "filter \"id==+c3b5\": field id: \"+c3b5\" is not a hex "
+	    "number");
+	bad(x, "pid==0x",
+	    "filter \"pid==0x\": field pid: \"0x\" is not a hex number");
+	bad(x, "pid==0x0x5",
+	    "filter \"pid==0x0x5\": field pid: \"0x0x5\" is not a hex "
+	    "number");
+	bad(x, "pid==0x10000000000000000",
+	    "filter \"pid==0x10000000000000000\": field pid: "
+	    "\"0x10000000000000000\" is out of range");
 	bad(x, "flags_lo==8",
 	    "filter \"flags_lo==8\": field flags_lo: \"8\" is out of "
 	    "range");
