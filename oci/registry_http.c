@@ -9,6 +9,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include "common/lazy_curl.h"
 #include "common/cleanup.h"
 #include "common/fileutil.h"
+#include "common/goparse.h"
 #include "common/json.h"
 #include "oci/auth.h"
 #include "oci/digest.h"
@@ -197,6 +199,15 @@ static char *header_dup(CURL *c, const char *name)
 	return strdup(h->value);
 }
 
+long registry_retry_after(const char *v)
+{
+	unsigned long long n;
+
+	if (!v || !go_parse_uint(v, 10, &n))
+		return -1;
+	return n > LONG_MAX ? LONG_MAX : (long)n;
+}
+
 /*
  * The headers of the last response (after redirects) that the client
  * reads.  Of several WWW-Authenticate challenges, the first Bearer one.
@@ -211,7 +222,7 @@ static void read_headers(CURL *c, struct resp *r)
 	r->location = header_dup(c, "Location");
 	r->docker_digest = header_dup(c, "Docker-Content-Digest");
 	retry = header_dup(c, "Retry-After");
-	r->retry_after = retry ? atol(retry) : -1;
+	r->retry_after = registry_retry_after(retry);
 	if (curl_easy_header(c, "WWW-Authenticate", 0, CURLH_HEADER, -1, &h) !=
 	    CURLHE_OK)
 		return;

@@ -108,6 +108,9 @@ int registry_status_error(struct error **err, const struct resp *r,
 const char *registry_reason(long status);
 /* Is host in the comma-separated list? */
 bool registry_in_list(const char *list, const char *host);
+/* Retry-After's seconds (RFC 9110: digits only), or -1: none, or an
+ * HTTP-date (not a number of seconds). */
+long registry_retry_after(const char *v);
 
 /* registry_auth.c */
 /* The cached token for scope (NULL: the registry-wide one), or NULL. */

@@ -64,7 +64,6 @@ static int rfc3339_time(const char *s, time_t *out)
 	struct tm tm = { 0 };
 	const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
 	unsigned int oh, om;
-	int used = 0;
 
 	if (!p)
 		return -1;
@@ -74,9 +73,13 @@ static int rfc3339_time(const char *s, time_t *out)
 	*out = timegm(&tm);
 	if ((*p == 'Z' || *p == 'z') && !p[1])
 		return 0;
-	if ((*p != '+' && *p != '-') ||
-	    sscanf(p + 1, "%2u:%2u%n", &oh, &om, &used) != 2 || used != 5 ||
-	    p[1 + used] || oh > 23 || om > 59)
+	/* "+HH:MM", digits only (sscanf's %u took " 1" and "-1") */
+	if ((*p != '+' && *p != '-') || strspn(p + 1, "0123456789") != 2 ||
+	    p[3] != ':' || strspn(p + 4, "0123456789") != 2 || p[6])
+		return -1;
+	oh = (p[1] - '0') * 10 + (p[2] - '0');
+	om = (p[4] - '0') * 10 + (p[5] - '0');
+	if (oh > 23 || om > 59)
 		return -1;
 	/* local = UTC + offset */
 	*out += (*p == '+' ? -1 : 1) * (time_t)(oh * 3600 + om * 60);

@@ -11,6 +11,7 @@
  * data = 2; ... }.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include <jansson.h>
 
 #include "common/cleanup.h"
+#include "common/goparse.h"
 #include "common/lazy_curl.h"
 #include "oci/store.h"
 #include "runner/engine/containerd_api.h"
@@ -144,6 +146,34 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+/* The value of header line data (n bytes) after its name (skip bytes),
+ * without the spaces before it and the line end after it. */
+static const char *header_value(const char *data, size_t n, size_t skip,
+				size_t *vlen)
+{
+	const char *v = data + skip;
+
+	*vlen = n - skip;
+	while (*vlen && (*v == ' ' || *v == '\t'))
+		v++, (*vlen)--;
+	while (*vlen && (v[*vlen - 1] == '\r' || v[*vlen - 1] == '\n'))
+		(*vlen)--;
+	return v;
+}
+
+int containerd_grpc_status(const char *v, size_t len)
+{
+	unsigned long long status;
+	char num[12];
+
+	if (len >= sizeof(num))
+		return 2;
+	snprintf(num, sizeof(num), "%.*s", (int)len, v);
+	return go_parse_uint(num, 10, &status) && status <= INT_MAX ?
+		       (int)status :
+		       2;
+}
+
 /* Headers and trailers: grpc-status and grpc-message. */
 static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
 {
@@ -152,14 +182,10 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
 	const char *v;
 
 	if (n > 12 && !strncasecmp(data, "grpc-status:", 12)) {
-		c->status = atoi(data + 12);
+		v = header_value(data, n, 12, &vlen);
+		c->status = containerd_grpc_status(v, vlen);
 	} else if (n > 13 && !strncasecmp(data, "grpc-message:", 13)) {
-		v = data + 13;
-		vlen = n - 13;
-		while (vlen && (*v == ' ' || *v == '\t'))
-			v++, vlen--;
-		while (vlen && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n'))
-			vlen--;
+		v = header_value(data, n, 13, &vlen);
 		snprintf(c->message, sizeof(c->message), "%.*s", (int)vlen, v);
 	}
 	return n;

@@ -31,6 +31,9 @@ typedef void (*containerd_label_fn)(void *ctx, const char *key,
  */
 int containerd_parse_get(const void *body, size_t len, containerd_label_fn fn,
 			 void *ctx);
+/* A grpc-status value (len bytes, trimmed): its code, as gRPC writes it
+ * in decimal; anything else is UNKNOWN (2), never OK (0). */
+int containerd_grpc_status(const char *v, size_t len);
 /*
  * Ask containerd at socket path sock, in namespace ns, for the labels of
  * container id, giving up after timeout_ms: 0 after fn for each label, or

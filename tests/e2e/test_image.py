@@ -276,6 +276,9 @@ def image_list_says_ages_as_ig_and_keeps_columns_aligned(ctx):
                                                 - 3.5 * 3600)),
                       "3 hours ago"),
         }
+        # an offset that is not +HH:MM is no time: shown as it is
+        bad = time.strftime("%Y-%m-%dT%H:%M:%S+ 5:00", time.gmtime(now))
+        zoned["spaced"] = (bad, bad)
         for name, (created, _) in zoned.items():
             tar = os.path.join(ctx.tmp, f"zoned-{name}.tar")
             env.gadget_tar(tar, f"localhost:1/zoned/{name}:v1", "name: z\n",

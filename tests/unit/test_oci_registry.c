@@ -115,11 +115,29 @@ static void token__with_a_cr_lf__refused(void **state)
 	assert_null(strchr(err->msg, '\n'));
 }
 
+/* Retry-After's delay-seconds, digits only: a date or "1.5" is no number
+ * of seconds (atol() read both as a wait of 0 or 1 s) */
+static void retry_after__digits_only(void **state)
+{
+	(void)state;
+	assert_int_equal(registry_retry_after(NULL), -1);
+	assert_int_equal(registry_retry_after("0"), 0);
+	assert_int_equal(registry_retry_after("120"), 120);
+	assert_int_equal(registry_retry_after("99999999999999999999"), -1);
+	assert_int_equal(registry_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+			 -1);
+	assert_int_equal(registry_retry_after("1.5"), -1);
+	assert_int_equal(registry_retry_after("-1"), -1);
+	assert_int_equal(registry_retry_after("+3"), -1);
+	assert_int_equal(registry_retry_after(""), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(referrers__answer_with_a_nul__given_whole),
 		cmocka_unit_test(token__with_a_cr_lf__refused),
+		cmocka_unit_test(retry_after__digits_only),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -60,6 +60,22 @@ static void collect(void *ctx, const char *key, const char *value)
 	snprintf(buf + strlen(buf), 512 - strlen(buf), "%s=%s;", key, value);
 }
 
+/* grpc-status in decimal; anything else is an error, not OK (atoi: 0) */
+static void containerd__grpc_status__decimal_or_unknown(void **state)
+{
+	(void)state;
+	assert_int_equal(containerd_grpc_status("0", 1), 0);
+	assert_int_equal(containerd_grpc_status("5", 1), 5);
+	assert_int_equal(containerd_grpc_status("16x", 2), 16);
+	assert_int_equal(containerd_grpc_status("x", 1), 2);
+	assert_int_equal(containerd_grpc_status("", 0), 2);
+	assert_int_equal(containerd_grpc_status("+0", 2), 2);
+	assert_int_equal(containerd_grpc_status("-1", 2), 2);
+	assert_int_equal(containerd_grpc_status("0 ", 2), 2);
+	assert_int_equal(containerd_grpc_status("4294967296", 10), 2);
+	assert_int_equal(containerd_grpc_status("00000000000000", 14), 2);
+}
+
 static void containerd__get_response__labels(void **state)
 {
 	static const char *const kv[] = {
@@ -215,6 +231,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(pbwire__varints_and_bounds),
+		cmocka_unit_test(containerd__grpc_status__decimal_or_unknown),
 		cmocka_unit_test(containerd__get_response__labels),
 		cmocka_unit_test(boltdb__nested_buckets__values),
 		cmocka_unit_test_teardown(
