@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/goparse.h"
 #include "common/utf8.h"
 #include "runner/engine/fields_internal.h"
 #include "runner/engine/filter_expr.h"
@@ -327,33 +328,39 @@ static struct node *number_lit(struct parser *ps, bool neg)
 	struct node *n;
 	size_t k = 0;
 	int base = 10;
+	bool ok;
 	const char *p = ps->at;
 
+	/* a longer one was cut short ("0...01" of 70 digits read as 0) */
 	for (size_t i = 0; i < ps->len; i++)
-		if (p[i] != '_' && k + 1 < sizeof(digits))
-			digits[k++] = p[i];
+		if (p[i] != '_' && k++ + 1 < sizeof(digits))
+			digits[k - 1] = p[i];
+	if (k >= sizeof(digits))
+		return fail(ps, ps->at, "bad number \"%.*s\"", (int)ps->len,
+			    ps->at),
+		       NULL;
 	digits[k] = '\0';
 	n = new_node(ps, N_LIT, T_NUM);
 	if (!n)
 		return NULL;
-	if (digits[0] == '0' && strchr("xXoObB", digits[1]) && digits[1]) {
-		base = strchr("xX", digits[1]) ? 16 :
-		       strchr("oO", digits[1]) ? 8 :
-						 2;
-		memmove(digits, digits + 2, k - 1);
-	}
-	errno = 0;
+	/* expr's ParseInt(v, 0, 64) after a prefix: go_parse_uint()'s base
+	 * 0 ("0x0x5" was 5 through strtoull()) */
+	if (digits[0] == '0' && strchr("xXoObB", digits[1]) && digits[1])
+		base = 0;
 	if (base == 10 && strpbrk(digits, ".eE")) {
+		errno = 0;
 		n->n.is_float = true;
 		n->n.d = strtod(digits, &end);
+		ok = digits[0] && !*end && !errno;
 		if (neg)
 			n->n.d = -n->n.d;
 	} else {
-		unsigned long long v = strtoull(digits, &end, base);
+		unsigned long long v = 0;
 
+		ok = go_parse_uint(digits, base, &v);
 		n->n.i = neg ? -(__int128)v : (__int128)v;
 	}
-	if (!digits[0] || *end || errno)
+	if (!ok)
 		return fail(ps, ps->at, "bad number \"%.*s\"", (int)ps->len,
 			    ps->at),
 		       NULL;

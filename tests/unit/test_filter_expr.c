@@ -87,6 +87,10 @@ static void comparisons_by_type(void **state)
 	assert_true(match(x, "proc.pid > 999")); /* not as text */
 	assert_true(match(x, "proc.pid >= 4242 && proc.pid <= 4242"));
 	assert_true(match(x, "proc.pid == 0x1092"));
+	assert_true(match(x, "proc.pid == 0o10222"));
+	assert_true(match(x, "proc.pid == 0b1_0000_1001_0010"));
+	assert_true(match(x, "proc.pid == 4_242"));
+	assert_true(match(x, "proc.pid == 04242")); /* decimal, as expr's */
 	assert_true(match(x, "proc.pid == 4_242"));
 	assert_true(match(x, "proc.pid < 4242.5"));
 	assert_false(match(x, "proc.pid > 4241.9 and proc.pid != 4242"));
@@ -204,6 +208,17 @@ static void refused_with_where_and_why(void **state)
 	bad(x, "proc.pid in proc.tid..9",
 	    "at byte 21: the range operator (\"..\") is not supported here");
 	bad(x, "proc.pid == 1.5.5", "at byte 13: bad number \"1.5.5\"");
+	/* integers after a prefix as Go's ParseInt(v, 0, 64): one prefix */
+	bad(x, "proc.pid == 0x0x5", "at byte 13: bad number \"0x0x5\"");
+	bad(x, "proc.pid == 0b0b1", "at byte 13: bad number \"0b0b1\"");
+	bad(x, "proc.pid == 0x", "at byte 13: bad number \"0x\"");
+	bad(x, "proc.pid == 0o8", "at byte 13: bad number \"0o8\"");
+	/* a number too long for the buffer is refused, not cut short */
+	bad(x,
+	    "proc.pid == 0000000000000000000000000000000000000000000000000"
+	    "000000000000000001",
+	    "at byte 13: bad number \"0000000000000000000000000000000000000"
+	    "000000000000000000000000000001\"");
 	bad(x, "@", "at byte 1: unexpected character '@'");
 }
 
