@@ -1052,21 +1052,24 @@ void output_set_stop(struct output *o, const volatile sig_atomic_t *stop)
 	o->stop = stop;
 }
 
+unsigned long long output_dropped(const struct output *o)
+{
+	return o->dropped;
+}
+
 /*
  * Stopping: does fd take PIPE_BUF bytes within a second (a pipe takes
  * that much whole, without waiting, when poll() says it can be written)?
  * A reader that still reads gets the rest; one that stopped reading costs
  * the stop a second, and the rest is dropped.
  */
-#define STOP_WRITE_WAIT_MS 1000
-
 static bool writable_soon(const struct output *o)
 {
 	struct pollfd p = { .fd = o->fd, .events = POLLOUT };
 	int r;
 
 	do
-		r = poll(&p, 1, STOP_WRITE_WAIT_MS);
+		r = poll(&p, 1, OUTPUT_STOP_WAIT_MS);
 	while (r < 0 && errno == EINTR);
 	return r == 1 && (p.revents & POLLOUT);
 }
@@ -1084,14 +1087,17 @@ bool output_reader_gone(struct output *o)
 int output_flush(struct output *o)
 {
 	size_t done = 0, k = 0, whole;
+	bool header = o->header_pending;
 
 	while (done < o->len && !o->err) {
 		size_t want = o->len - done;
 		ssize_t w;
 
 		if (o->stop && *o->stop) {
-			if (!writable_soon(o))
+			if (o->stalled || !writable_soon(o)) {
+				o->stalled = true;
 				break; /* the rest is dropped */
+			}
 			if (want > PIPE_BUF)
 				want = PIPE_BUF;
 		}
@@ -1122,12 +1128,8 @@ int output_flush(struct output *o)
 		take_back(o, done - whole);
 	else if (done < o->len && done > whole)
 		o->cut = true; /* stopped, part of one written */
-	if (!o->err && done < o->len && o->n_units > k)
-		engine_log(ENGINE_LOG_NOTICE,
-			   "%zu event%s not written: the output was not read "
-			   "within %d ms of the stop",
-			   o->n_units - k, o->n_units - k == 1 ? "" : "s",
-			   STOP_WRITE_WAIT_MS);
+	if (!o->err && done < o->len) /* the header is no event */
+		o->dropped += o->n_units - k - (header && !o->header_pending);
 	if (done)
 		output_behind(o, done);
 	o->len = 0;

@@ -66,10 +66,14 @@ bool output_cut(const struct output *o);
 bool output_pending(const struct output *o);
 /*
  * Once *stop is set (by a signal, which also interrupts a write that
- * waits), writes only what fd takes without waiting and drops the rest:
- * a reader that stopped reading cannot hold a stopping run.
+ * waits), writes what fd takes within a second; once it took nothing for
+ * that long, every event after is dropped at once: a reader that stopped
+ * reading cannot hold a stopping run, however many events still come.
  */
+#define OUTPUT_STOP_WAIT_MS 1000
 void output_set_stop(struct output *o, const volatile sig_atomic_t *stop);
+/* Events dropped so: not written since the stop, the reader not reading. */
+unsigned long long output_dropped(const struct output *o);
 /*
  * Has the reader of fd gone (a pipe without reader)?  Then it is an EPIPE
  * error of the output, as a write would find: a run that writes nothing

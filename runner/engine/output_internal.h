@@ -181,6 +181,8 @@ struct output {
 	unsigned long long written; /* events written out whole */
 	bool cut; /* a failed write left part of one on fd */
 	const volatile sig_atomic_t *stop; /* set: write without waiting */
+	bool stalled; /* stopping, fd took nothing for a while */
+	unsigned long long dropped; /* events dropped since */
 	struct json_group *groups; /* output_json.c */
 	size_t n_groups;
 	/* output_json.c: whether an event's namespaces are outside

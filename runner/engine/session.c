@@ -1240,6 +1240,21 @@ static int refresh(struct session *s, struct error **err)
 	return 0;
 }
 
+/* Once, at the end: the events a reader that stopped reading missed. */
+static void tell_dropped(const struct session *s)
+{
+	for (size_t i = 0; i < s->n_src; i++) {
+		unsigned long long n =
+			s->src[i].out ? output_dropped(s->src[i].out) : 0;
+
+		if (n)
+			engine_log(ENGINE_LOG_NOTICE,
+				   "%llu event%s not written: the output was "
+				   "not read within %d ms of the stop",
+				   n, n == 1 ? "" : "s", OUTPUT_STOP_WAIT_MS);
+	}
+}
+
 /*
  * Flush every output; a failed write is an error, except a reader that
  * went away (EPIPE: like head(1) after its lines, nothing is missed).
@@ -1385,6 +1400,7 @@ int session_run(struct session *s, const struct session_limits *lim,
 	}
 	s->lost = gadget_lost(s->g);
 	tell_gave_up(s);
+	tell_dropped(s);
 	return check_outputs(s, err);
 }
 

@@ -1,0 +1,203 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""`runner run` when what surrounds it fails: real faults of the kernel's.
+
+- output: trace_dns under steady DNS traffic into a full tmpfs (a mount
+  namespace of the test's own), into `head -1`, and into a pipe nobody
+  reads when a signal (twice) stops it: one line and exit 1 for the full
+  disk, a quiet exit 0 for the reader gone, a prompt exit 0 for the stop,
+  and nothing of the runner's left in the kernel (its programs freed).
+- a store on a full disk: test_hostile.py's full-store test.
+"""
+import fcntl
+import os
+import signal
+import subprocess
+import sys
+import termios
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import (RUNNER, Fail, check, eq,  # noqa: E402
+                     fdinfos, main, test)
+from gadget_env import (dns_pair,  # noqa: E402
+                        dns_pair_teardown, wait_until)
+
+TAG = f"flt{os.getpid() % 100000}"
+SRV, CLI = "10.231.91.1", "10.231.91.2"
+
+# a DNS query for web.test. sent as fast as answers come, for SECONDS
+LOAD = """
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(0.2)
+q = bytes.fromhex("123401000001000000000000037765620474657374000001"
+                  "0001")
+end = time.time() + float(sys.argv[2])
+while time.time() < end:
+    s.sendto(q, (sys.argv[1], 53))
+    try:
+        s.recv(512)
+    except OSError:
+        pass
+"""
+
+
+def setup():
+    env = dns_pair(TAG, SRV, CLI, f"{TAG}v")
+    try:
+        env.load_py = os.path.join(env.tmp, "load.py")
+        with open(env.load_py, "w") as f:
+            f.write(LOAD)
+    except BaseException:
+        dns_pair_teardown(env)
+        raise
+    return env
+
+
+def load(env, seconds=120):
+    """Steady DNS traffic from the client namespace, until stopped."""
+    return env.cli.popen(f"python3 {env.load_py} {SRV} {seconds}",
+                         stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+
+
+def stop_load(p):
+    p.kill()
+    p.wait()
+
+
+def run_args(env, image="trace_dns:latest"):
+    return [RUNNER, "run", image, "--store", env.store, "-o", "json"]
+
+
+def prog_ids(pid):
+    return {i["prog_id"] for i in fdinfos(pid) if "prog_id" in i}
+
+
+def progs_left(ids):
+    """Which of the program ids the kernel still holds."""
+    return {i for i in ids
+            if subprocess.run(["bpftool", "prog", "show", "id", i],
+                              capture_output=True, timeout=60).returncode
+            == 0}
+
+
+def check_freed(ids):
+    check(ids, "the runner held no programs")
+    wait_until(lambda: not progs_left(ids), 30,
+               f"programs of the runner freed ({sorted(progs_left(ids))} "
+               "left)")
+
+
+def wait_ready(p, ready):
+    def up():
+        if p.poll() is not None:
+            raise Fail(f"runner exited {p.returncode}: "
+                       f"{p.stderr.read().decode().strip()}")
+        return os.path.exists(ready)
+    wait_until(up, 60, "runner ready")
+
+
+def pipe_full(fd):
+    """Does the pipe whose read end is fd hold as much as it takes?"""
+    buf = bytearray(4)
+    fcntl.ioctl(fd, termios.FIONREAD, buf)
+    held = int.from_bytes(buf, sys.byteorder)
+    return held >= fcntl.fcntl(fd, 1032) - 4096  # F_GETPIPE_SZ
+
+
+@test
+def a_reader_that_stops_reading_cannot_hold_a_stop(ctx):
+    """Events into a pipe nobody reads, under steady traffic, until the
+    pipe is full and the runner waits on it; then SIGTERM twice: exit 0
+    (the stop is the user's), one line says how many events were not
+    written, and the runner's programs are freed.  It once waited a
+    second per buffer of the events that kept coming, for ever."""
+    ready = os.path.join(ctx.tmp, "ready-pipe")
+    r, w = os.pipe()
+    lp = load(ctx)
+    try:
+        p = subprocess.Popen(run_args(ctx), stdout=w, stderr=subprocess.PIPE,
+                             env=dict(os.environ, RUNNER_READY_FILE=ready))
+        os.close(w)
+        try:
+            wait_ready(p, ready)
+            ids = prog_ids(p.pid)
+            wait_until(lambda: pipe_full(r), 30, "the pipe full")
+            for _ in range(2):
+                p.send_signal(signal.SIGTERM)
+            try:
+                rc = p.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                raise Fail("the runner did not stop with its output "
+                           "unread")
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        err = p.stderr.read().decode()
+    finally:
+        stop_load(lp)
+        os.close(r)
+    eq(rc, 0, f"exit status ({err.strip()[-300:]})")
+    lines = [ln for ln in err.splitlines() if "not written" in ln]
+    eq(len(lines), 1, f"lines on the events not written: {err[-500:]}")
+    check("trace_dns: " in err, f"no summary: {err[-300:]}")
+    check_freed(ids)
+
+
+@test
+def a_full_disk_ends_the_run_with_one_line(ctx):
+    """-o json > a 64 KiB tmpfs under steady traffic: exit 1, one line
+    naming the full device and the events written whole, the file ends
+    with a whole event, the runner's programs are freed."""
+    mnt = os.path.join(ctx.tmp, "full")
+    os.mkdir(mnt)
+    out = os.path.join(mnt, "out.json")
+    script = (f'mount -t tmpfs -o size=64k tmpfs "{mnt}" && '
+              f'exec "$@" > "{out}"; exit 99')
+    lp = load(ctx)
+    try:
+        p = subprocess.run(["unshare", "--mount", "--propagation",
+                            "private", "sh", "-c", script, "sh",
+                            *run_args(ctx)], capture_output=True,
+                           text=True, timeout=120)
+    finally:
+        stop_load(lp)
+    eq(p.returncode, 1, f"exit status ({p.stderr.strip()})")
+    lines = p.stderr.strip().splitlines()
+    eq(len(lines), 1, f"error lines: {p.stderr}")
+    check("No space left on device" in lines[0] and
+          "written whole" in lines[0], lines[0])
+
+
+@test
+def head_ends_the_run_quietly(ctx):
+    """-o json | head -1: exit 0, no error line, one event read."""
+    lp = load(ctx)
+    try:
+        p = subprocess.run(["bash", "-c", '"$@" | head -1; '
+                            'exit "${PIPESTATUS[0]}"', "bash",
+                            *run_args(ctx)], capture_output=True,
+                           text=True, timeout=120)
+        q = subprocess.Popen(run_args(ctx), stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        q.stdout.readline()
+        q.stdout.close()
+        err = q.stderr.read().decode()
+        rc = q.wait(timeout=60)
+    finally:
+        stop_load(lp)
+    eq(p.returncode, 0, f"exit status into head ({p.stderr.strip()})")
+    eq(len(p.stdout.splitlines()), 1, "lines through head")
+    check("runner:" not in p.stderr, p.stderr)
+    eq(rc, 0, f"exit status after the reader went ({err.strip()})")
+    check("runner:" not in err, err)
+
+
+def teardown(ctx):
+    dns_pair_teardown(ctx)
+
+
+if __name__ == "__main__":
+    main(setup, teardown)
