@@ -59,7 +59,8 @@ static const struct {
 	{ "arm64", "arm64" },
 };
 
-/* Ctrl-C or SIGTERM: finish the step under way, then undo what was made. */
+/* Ctrl-C, SIGTERM or SIGHUP: finish the step under way, then undo what
+ * was made. */
 static volatile sig_atomic_t interrupted;
 
 static void on_signal(int sig)
@@ -72,7 +73,9 @@ static int check_interrupted(struct error **err)
 	if (!interrupted)
 		return 0;
 	return error_set(err, 0, "interrupted by %s",
-			 interrupted == SIGINT ? "SIGINT" : "SIGTERM");
+			 interrupted == SIGINT ? "SIGINT" :
+			 interrupted == SIGHUP ? "SIGHUP" :
+						 "SIGTERM");
 }
 
 /* Run argv in the folder cwd (NULL: this one) and wait for it. */
@@ -643,6 +646,7 @@ static int build_run(struct cli_ctx *ctx, void *state, struct error **err)
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	if (read_build_file(dir, s->file, &bf, err))
 		goto out;
 	src = in_dir(dir, bf->ebpfsource);

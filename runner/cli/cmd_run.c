@@ -154,6 +154,23 @@ static void on_signal(int sig)
 	stop_signal = sig;
 }
 
+/*
+ * From the first work of the kernel's on: a stop by Ctrl-C, SIGTERM or a
+ * hangup of the terminal (SIGHUP) lets the run detach what it attached
+ * (a tc filter outlives a process killed by the signal).  A stop while
+ * attaching ends the run once it is attached, at the first poll; one
+ * while loading, before anything is attached.  No SA_RESTART: a write
+ * that waits for a reader returns at once.
+ */
+static void catch_stop_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
 /* The registry flags, in this help's column. */
 #define RUN_REGISTRY_HELP CLI_REGISTRY_HELP_AT("")
 
@@ -1060,10 +1077,11 @@ static int trace(struct session *s, const struct run_flags *f,
 		.stop = &stop_signal,
 	};
 
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGALRM, &sa, NULL); /* --timeout, below */
 	signal(SIGPIPE, SIG_IGN);
+	/* stopped while loading: nothing attached, nothing to stream */
+	if (stop_signal)
+		return 0;
 	/* $COLUMNS: the width to fit in a terminal; in a pipe nothing is
 	 * fitted, as ig's columns formatter scales to a terminal only */
 	if (isatty(STDOUT_FILENO)) {
@@ -1153,8 +1171,10 @@ static int run_main(int argc, char **argv, int n_cfg, struct error **err)
 		goto out;
 	/* every flag taken: the kernel's work can start (none for a bad
 	 * flag, nor for --help) */
-	if (!f.help && !help)
+	if (!f.help && !help) {
+		catch_stop_signals();
 		session_load_ahead(ri.s);
+	}
 	if (f.help || help) {
 		print_gadget_help(ri.s);
 		goto out;

@@ -7,6 +7,11 @@
   reads when a signal (twice) stops it: one line and exit 1 for the full
   disk, a quiet exit 0 for the reader gone, a prompt exit 0 for the stop,
   and nothing of the runner's left in the kernel (its programs freed).
+- signals: SIGHUP, SIGTERM and SIGINT (twice) as soon as the tc filters of
+  tests/fixtures/ig_tc are on the interfaces of a network namespace of the
+  test's (the run still starting), and once it runs: exit 0, no filter,
+  no clsact qdisc left.
+- `image build` stopped by SIGHUP while clang runs: its temp folder gone.
 - a store on a full disk: test_hostile.py's full-store test.
 """
 import fcntl
@@ -17,9 +22,9 @@ import sys
 import termios
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (RUNNER, Fail, check, eq,  # noqa: E402
+from harness import (RUNNER, ROOT, Fail, Netns, check, eq,  # noqa: E402
                      fdinfos, main, test)
-from gadget_env import (dns_pair,  # noqa: E402
+from gadget_env import (build_images, dns_pair,  # noqa: E402
                         dns_pair_teardown, wait_until)
 
 TAG = f"flt{os.getpid() % 100000}"
@@ -45,9 +50,13 @@ while time.time() < end:
 def setup():
     env = dns_pair(TAG, SRV, CLI, f"{TAG}v")
     try:
+        build_images(env.store,
+                     {"ig_tc:latest": f"{ROOT}/tests/fixtures/ig_tc"})
         env.load_py = os.path.join(env.tmp, "load.py")
         with open(env.load_py, "w") as f:
             f.write(LOAD)
+        env.tcns = Netns(f"{TAG}-tc")
+        env.nss.append(env.tcns)
     except BaseException:
         dns_pair_teardown(env)
         raise
@@ -193,6 +202,112 @@ def head_ends_the_run_quietly(ctx):
     check("runner:" not in p.stderr, p.stderr)
     eq(rc, 0, f"exit status after the reader went ({err.strip()})")
     check("runner:" not in err, err)
+
+
+def tc_left(ns):
+    """The runner's tc filters or a clsact qdisc on lo of ns, as tc shows
+    them ("" if none)."""
+    return (ns.run("tc filter show dev lo ingress") +
+            ns.run("tc filter show dev lo egress") +
+            ("clsact" if "clsact" in ns.run("tc qdisc show dev lo") else ""))
+
+
+def stop_tc_run(ctx, sig, twice, early):
+    ns = ctx.tcns
+    ready = os.path.join(ctx.tmp, f"ready-tc-{sig}")
+    eq(tc_left(ns).strip(), "", "tc on lo before the run")
+    p = subprocess.Popen(["ip", "netns", "exec", ns.name] +
+                         run_args(ctx, "ig_tc:latest"),
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                         env=dict(os.environ, RUNNER_READY_FILE=ready))
+    try:
+        if early:  # the filters there, the run still starting
+            wait_until(lambda: "netns_disp" in tc_left(ns) or
+                       p.poll() is not None, 60, "tc filters attached",
+                       step=0.001)
+        else:
+            wait_ready(p, ready)
+        p.send_signal(sig)
+        if twice:
+            p.send_signal(sig)
+        rc = p.wait(timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    err = p.stderr.read().decode()
+    left = tc_left(ns)
+    if left.strip():  # for the next test
+        ns.run("tc qdisc del dev lo clsact", check_rc=False)
+    eq(rc, 0, f"{sig.name}: exit status ({err.strip()[-300:]})")
+    eq(left.strip(), "", f"{sig.name}: tc left on lo")
+    check("ig_tc: " in err, f"{sig.name}: no summary: {err[-300:]}")
+
+
+@test
+def a_hangup_detaches_as_ctrl_c_does(ctx):
+    """SIGHUP (the terminal gone) once the run is ready: exit 0 and the tc
+    filters and their clsact qdisc gone from lo, as after Ctrl-C.  The
+    signal once killed the runner and left them attached."""
+    stop_tc_run(ctx, signal.SIGHUP, False, False)
+    stop_tc_run(ctx, signal.SIGINT, True, False)
+
+
+@test
+def a_stop_while_attaching_detaches(ctx):
+    """SIGHUP, SIGTERM, SIGINT twice, each as soon as the filters are on
+    lo (before the run is ready): exit 0, nothing left on lo."""
+    stop_tc_run(ctx, signal.SIGHUP, False, True)
+    stop_tc_run(ctx, signal.SIGTERM, False, True)
+    stop_tc_run(ctx, signal.SIGINT, True, True)
+
+
+def clang_runs(pid):
+    """Is a child of pid named clang?"""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            kids = f.read().split()
+    except OSError:
+        return False
+    for k in kids:
+        try:
+            with open(f"/proc/{k}/comm") as f:
+                if f.read().strip().startswith("clang"):
+                    return True
+        except OSError:
+            pass
+    return False
+
+
+@test
+def a_hangup_during_build_leaves_nothing(ctx):
+    """SIGHUP while clang compiles: exit 1, one line saying so, the build's
+    temp folder gone and nothing stored.  It once killed the build and
+    left its temp folder."""
+    tmp = os.path.join(ctx.tmp, "buildtmp")
+    os.mkdir(tmp)
+    store = os.path.join(ctx.tmp, "store-hup")
+    p = subprocess.Popen([RUNNER, "image", "build",
+                          f"{ROOT}/examples/trace_exec", "-t",
+                          "faults.test/hup:v1", "--store", store],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, env=dict(os.environ, TMPDIR=tmp))
+    try:
+        wait_until(lambda: clang_runs(p.pid) or p.poll() is not None, 60,
+                   "clang running", step=0.005)
+        check(p.poll() is None, "the build ended before clang ran")
+        p.send_signal(signal.SIGHUP)
+        _, err = p.communicate(timeout=120)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    eq(p.returncode, 1, f"exit status ({err.strip()})")
+    check("interrupted by SIGHUP" in err, err)
+    eq(os.listdir(tmp), [], "temp files left")
+    q = subprocess.run([RUNNER, "image", "list", "--store", store],
+                       capture_output=True, text=True, timeout=60)
+    check("hup" not in q.stdout, "the image was stored: " + q.stdout)
 
 
 def teardown(ctx):
