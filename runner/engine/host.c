@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <errno.h>
 #include <linux/capability.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -110,6 +111,18 @@ int host_check_kprobes(const struct host_needs *needs, struct error **err)
 			 "kprobe_events: CONFIG_KPROBE_EVENTS is off), which "
 			 "program %s (%s) needs",
 			 needs->kprobe_prog, needs->kprobe);
+}
+
+int host_check_proc(struct error **err)
+{
+	struct statfs st;
+
+	if (!statfs("/proc/self/fd", &st) && st.f_type == PROC_SUPER_MAGIC)
+		return 0;
+	return error_set(err, 0,
+			 "/proc is not mounted (the runner reads processes, "
+			 "namespaces and its own descriptors there): "
+			 "mount -t proc proc /proc");
 }
 
 int host_check_btf(struct error **err)

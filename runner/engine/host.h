@@ -47,6 +47,13 @@ int host_ensure_tracefs(bool *mounted, struct error **err);
  */
 int host_check_kprobes(const struct host_needs *needs, struct error **err);
 
+/*
+ * Fail with a clear line when /proc is not procfs (a mount namespace
+ * without it): processes, namespaces and the runner's own descriptors
+ * (the kernel's BTF libbpf is given, /proc/self/fd/N) are read there.
+ */
+int host_check_proc(struct error **err);
+
 /* Fail with a clear line when the kernel offers no BTF (CO-RE needs it). */
 int host_check_btf(struct error **err);
 

@@ -738,7 +738,7 @@ int session_check_privileges(struct error **err)
 {
 	struct host_needs needs = { 0 };
 
-	return host_check_caps(&needs, err);
+	return host_check_caps(&needs, err) ?: host_check_proc(err);
 }
 
 /* Privileges first, then what the host lacks (a note for each file
@@ -749,7 +749,8 @@ static int prepare_host(const struct gadget *g, struct error **err)
 	bool mounted;
 
 	gadget_host_needs(g, &needs);
-	if (host_check_caps(&needs, err) || host_check_kprobes(&needs, err))
+	if (host_check_caps(&needs, err) || host_check_proc(err) ||
+	    host_check_kprobes(&needs, err))
 		return -1;
 	if (needs.tracefs && host_ensure_tracefs(&mounted, err))
 		return -1;

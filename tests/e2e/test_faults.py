@@ -11,6 +11,7 @@
   tests/fixtures/ig_tc are on the interfaces of a network namespace of the
   test's (the run still starting), and once it runs: exit 0, no filter,
   no clsact qdisc left.
+- /proc not mounted: one line that says so, exit 1.
 - `image build` stopped by SIGHUP while clang runs: its temp folder gone.
 - a store on a full disk: test_hostile.py's full-store test.
 """
@@ -22,6 +23,7 @@ import sys
 import termios
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
 from harness import (RUNNER, ROOT, Fail, Netns, check, eq,  # noqa: E402
                      fdinfos, main, test)
 from gadget_env import (build_images, dns_pair,  # noqa: E402
@@ -260,6 +262,26 @@ def a_stop_while_attaching_detaches(ctx):
     stop_tc_run(ctx, signal.SIGHUP, False, True)
     stop_tc_run(ctx, signal.SIGTERM, False, True)
     stop_tc_run(ctx, signal.SIGINT, True, True)
+
+
+@test
+def a_missing_proc_is_named(ctx):
+    """/proc unmounted in a mount namespace of the run's: one line naming
+    it and the fix, exit 1 (it was libbpf's ENOENT, under a hint to look
+    at the verifier's log)."""
+    e = dict(os.environ)
+    if harness.SANITIZER_LOGS:  # LeakSanitizer finds threads in /proc
+        e["ASAN_OPTIONS"] += ":detect_leaks=0"
+    p = subprocess.run(["unshare", "--mount", "--propagation", "private",
+                        "sh", "-c", 'umount -l /proc && exec "$@"; exit 99',
+                        "sh", *run_args(ctx)], capture_output=True,
+                       text=True, timeout=120, env=e)
+    eq(p.returncode, 1, f"exit status ({p.stderr.strip()})")
+    # a sanitized runner's ASan warns of the executable's name, unread
+    lines = [ln for ln in p.stderr.strip().splitlines()
+             if not (harness.SANITIZER_LOGS and ln.startswith("=="))]
+    eq(len(lines), 1, f"error lines: {p.stderr}")
+    check("/proc is not mounted" in lines[0], lines[0])
 
 
 def clang_runs(pid):
