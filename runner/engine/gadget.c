@@ -241,6 +241,11 @@ static char *vmlinux_needs(struct bpf_object *obj, const void *elf, size_t len)
 	return needs;
 }
 
+/* A load short of descriptors: each program and map takes one. */
+#define LOAD_EMFILE_HINT                                                  \
+	"each program and map takes a file descriptor: raise the limit, " \
+	"ulimit -Hn"
+
 /*
  * what, with the text of libbpf's error e (negative or not): its own codes
  * (LIBBPF_ERRNO__*, "BPF object format invalid", ...) are no errno that
@@ -959,13 +964,18 @@ static int load_with_filters(struct gadget *g, struct error **err)
 		error_set(err, 0, "%s", pf_load_error(pf));
 	else if (rc)
 		bpf_error(err, rc,
-			  "load eBPF object (-v or RUNNER_DEBUG=1 shows the "
-			  "verifier log)");
+			  rc == -EMFILE ? "load eBPF object (" LOAD_EMFILE_HINT
+					  ")" :
+					  "load eBPF object (-v or "
+					  "RUNNER_DEBUG=1 shows the verifier "
+					  "log)");
 	else if (par_rc)
-		rc = error_set(err, 0,
-			       "load eBPF object: %s (-v or RUNNER_DEBUG=1 "
-			       "shows the verifier log)",
-			       error_msg(par_err));
+		rc = error_set(err, 0, "load eBPF object: %s (%s)",
+			       error_msg(par_err),
+			       error_errnum(par_err) == EMFILE ?
+				       LOAD_EMFILE_HINT :
+				       "-v or RUNNER_DEBUG=1 shows the "
+				       "verifier log");
 	else if (pf_load_unapplied(pf))
 		rc = error_set(err, 0,
 			       "packet filter %s%s%s: no program calls "

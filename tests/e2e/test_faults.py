@@ -12,11 +12,13 @@
   test's (the run still starting), and once it runs: exit 0, no filter,
   no clsact qdisc left.
 - /proc not mounted: one line that says so, exit 1.
+- a low limit on open files: one line naming it, exit 1.
 - `image build` stopped by SIGHUP while clang runs: its temp folder gone.
 - a store on a full disk: test_hostile.py's full-store test.
 """
 import fcntl
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -282,6 +284,24 @@ def a_missing_proc_is_named(ctx):
              if not (harness.SANITIZER_LOGS and ln.startswith("=="))]
     eq(len(lines), 1, f"error lines: {p.stderr}")
     check("/proc is not mounted" in lines[0], lines[0])
+
+
+def few_files():
+    resource.setrlimit(resource.RLIMIT_NOFILE, (16, 16))
+
+
+@test
+def a_low_open_files_limit_is_named(ctx):
+    """A hard limit of 16 open files (the runner raises the soft one to
+    it): one line naming the limit to raise, exit 1, where it sent the
+    user to the verifier's log."""
+    p = subprocess.run(run_args(ctx), capture_output=True, text=True,
+                       timeout=120, preexec_fn=few_files)
+    eq(p.returncode, 1, f"exit status ({p.stderr.strip()})")
+    lines = p.stderr.strip().splitlines()
+    eq(len(lines), 1, f"error lines: {p.stderr}")
+    check("Too many open files" in lines[0] and "ulimit -Hn" in lines[0]
+          and "verifier" not in lines[0], lines[0])
 
 
 def clang_runs(pid):
