@@ -228,8 +228,9 @@ static void usage(FILE *f)
 	      "                       fail where the image would be pulled\n" RUN_REGISTRY_HELP
 		      RUN_METRICS_HELP RUN_TRUST_HELP
 	      "      --config FILE    ig's configuration file: defaults of the\n"
-	      "                       operator.oci.* flags above (default\n"
-	      "                       ~/.ig/config.yaml; INSPEKTOR_GADGET_* env)\n"
+	      "                       flags `runner config default` lists\n"
+	      "                       (default ~/.ig/config.yaml;\n"
+	      "                       INSPEKTOR_GADGET_* variables)\n"
 	      "  -v, --verbose[=BOOL] say more on stderr (as RUNNER_DEBUG=1)\n"
 	      "      --trace-pipe[=BOOL]\n"
 	      "                       the kernel's trace pipe (bpf_printk) on\n"
@@ -716,6 +717,8 @@ static int parse_opts(int argc, char **argv, const struct option *opts,
 		/* those come first, as one "--flag=value" each */
 		f->cfg_arg = optind - 1 <= f->n_cfg;
 		rc = run_flag(f, n_params, c, optarg, err);
+		if (rc && f->cfg_arg)
+			config_blame(argv[optind - 1], err);
 		if (rc)
 			return rc;
 	}

@@ -379,6 +379,32 @@ static int key_value(const struct cfg_key *k, char **out, struct error **err)
 	return EXIT_OK;
 }
 
+int config_blame(const char *arg, struct error **err)
+{
+	size_t n;
+
+	if (strncmp(arg, "--", 2))
+		return -1;
+	arg += 2;
+	n = strcspn(arg, "=");
+	for (size_t i = 0; i < N_CFG_KEYS; i++) {
+		const struct cfg_key *k = &cfg_keys[i];
+		cleanup_free char *env = NULL;
+		const char *e;
+
+		if (strlen(k->flag) != n || strncmp(k->flag, arg, n))
+			continue;
+		env = env_name(k->key);
+		if (!env)
+			return -1;
+		e = getenv(env);
+		if ((e && *e) || !cfg.path)
+			return error_prefix(err, "environment %s", env);
+		return error_prefix(err, "config %s: %s", cfg.path, k->key);
+	}
+	return -1;
+}
+
 /* Whether argv (up to "--") sets --flag, or its short form (-r, -rX). */
 static bool flag_given(int argc, char **argv, const char *flag)
 {

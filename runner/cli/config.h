@@ -35,6 +35,11 @@ void config_fini(void);
 int config_run_args(int argc, char **argv, int *out_argc, char ***out,
 		    int *n_set, struct error **err);
 void config_args_free(char **args, int n_set);
+/*
+ * *err, of the "--FLAG=VALUE" config_run_args() set, prefixed with where
+ * the value came from: "environment VAR" or "config FILE: KEY".
+ */
+int config_blame(const char *arg, struct error **err);
 
 /* `runner config view`: the file's settings, as YAML on stdout. */
 int config_print_view(struct error **err);

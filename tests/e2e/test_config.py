@@ -196,6 +196,11 @@ def bad_values_fail_with_one_line_naming_file_and_key(ctx):
          "operator.oci.public-keys", "want a list"),
         ("operator:\n  oci:\n    authfile: [a, b]\n",
          "operator.oci.authfile", "want a value"),
+        # of the right type, refused by the flag: the flag's reason too
+        ("operator:\n  localmanager:\n    runtimes: nosuch\n",
+         "operator.localmanager.runtimes", "runtime 'nosuch'"),
+        ("operator:\n  otel-metrics:\n    otel-metrics-listen-address: x\n",
+         "operator.otel-metrics.otel-metrics-listen-address", '"x"'),
     ]
     for i, (text, key, why) in enumerate(cases):
         path = write(ctx, f"bad{i}.yaml", text)
@@ -203,6 +208,10 @@ def bad_values_fail_with_one_line_naming_file_and_key(ctx):
     fails(run_snap(ctx, env={"INSPEKTOR_GADGET_OPERATOR_OCI_VERIFY_IMAGE":
                              "maybe"}), "bad variable",
           "INSPEKTOR_GADGET_OPERATOR_OCI_VERIFY_IMAGE", "'maybe'", code=2)
+    fails(run_snap(ctx, env={"INSPEKTOR_GADGET_OPERATOR_LOCALMANAGER_"
+                             "RUNTIMES": "nosuch"}), "bad runtimes variable",
+          "environment INSPEKTOR_GADGET_OPERATOR_LOCALMANAGER_RUNTIMES: ",
+          "runtime 'nosuch'", code=2)
     # files that are no configuration, or hostile: one line, exit 2
     hostile = [("list.yaml", "- a\n", "want a mapping"),
                ("syntax.yaml", "a: [b\n", "syntax.yaml:"),
