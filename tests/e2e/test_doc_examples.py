@@ -38,7 +38,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (ROOT, RUNNER, Fail, Netns, check, eq, link,  # noqa: E402
                      main, sh, test)
 import gadget_env as genv  # noqa: E402
-from registry_env import Registry  # noqa: E402
+from registry_env import Registry, free_port  # noqa: E402
 
 NS = f"docx{os.getpid()}"
 SRV, CLI = "10.66.9.1", "10.66.9.2"
@@ -472,6 +472,22 @@ def check_run_pull_always(env, cmd, sample):
         env.reg.start()
 
 
+def check_run_pulls(env, cmd, sample):
+    """An image of the registry: it runs here, where it was built; from a
+    store without it the same line pulls it (plain HTTP: the flag is
+    enough) and runs it only signed by a trusted key, as its comment
+    says."""
+    check_run_columns(env, cmd, sample)
+    fresh = os.path.join(env.tmp, "fresh-store")
+    p = run(env, f"RUNNER_STORE={fresh} {local(env, cmd)} --timeout 1")
+    check("plain HTTP" not in p.stderr, f"`{cmd}`: {p.stderr.strip()}")
+    if p.returncode:
+        eq(p.returncode, 1, f"`{cmd}` from an empty store")
+        check("no public key to verify its signature" in p.stderr,
+              f"`{cmd}` from an empty store: {p.stderr.strip()}")
+    shutil.rmtree(fresh, ignore_errors=True)
+
+
 def check_run_metrics(env, cmd, sample):
     """--otel-metrics-listen: /metrics on :2224 (and events unless -o
     none); --annotate dns:metrics.print=true: a table, no events.  The
@@ -760,6 +776,8 @@ CHECKS = [
     (r"(build/)?runner run \S+ --pull always .*", check_run_pull_always),
     (r"(build/)?runner run snapshot_process --sort -proc\.pid"
      r" --max-entries 5", None),
+    (r"(build/)?runner run localhost:5000/\S+ --insecure-registries"
+     r" localhost:5000", check_run_pulls),
     (r"(build/)?runner run \S+( --public-keys my\.pub)?", check_run_columns),
     (r"(build/)?runner list-containers.*", check_list_containers),
     (r"(build/)?runner image list( -o json \| jq .*)?", check_image_list),
@@ -845,6 +863,50 @@ def readme_examples_do_what_they_say(env):
 @test
 def help_examples_do_what_they_say(env):
     run_examples(env, "runner ")
+
+
+def readme_sh_lines(pattern):
+    """The lines of the README's ```sh blocks that match pattern."""
+    text = open(os.path.join(ROOT, "README.md")).read()
+    return [ln for lang, body in re.findall(r"^```(\w*)\n(.*?)^```", text,
+                                            re.M | re.S)
+            if lang == "sh" for ln in body.splitlines()
+            if re.match(pattern, ln)]
+
+
+@test
+def readme_registry_recipe_serves_the_readme_push(env):
+    """The README's registry at localhost:5000 (Debian's docker-registry
+    with the config its recipe writes, here on a free port) answers plain
+    HTTP without a password: its API answers 200 and the README's push
+    goes through, which the packaged config (htpasswd) refuses; the
+    REGISTRY_AUTH_FILE of the clients (set here) does not reach it."""
+    lines = readme_sh_lines(r"(printf|(env -u \S+ )?docker-registry) ")
+    eq(len(lines), 2, f"the README's registry recipe: {lines}")
+    port = free_port()
+    data = os.path.join(env.tmp, "recipe-registry")
+    script = "\n".join(lines).replace("localhost:5000", f"localhost:{port}")
+    check(f"localhost:{port}" in script, f"no localhost:5000 in {lines}")
+    script = script.replace("/var/tmp/registry", data) + "\necho $!"
+    p = run(env, script)
+    pid = int(ok(p, "the README's registry recipe").split()[-1])
+    ref = f"localhost:{port}/docex/recipe:v1"
+    try:
+        genv.wait_until(lambda: sh(f"curl -s -o /dev/null -w %{{http_code}}"
+                                   f" http://localhost:{port}/v2/",
+                                   check_rc=False).strip() == "200", 20,
+                        "the README's registry answering 200 on /v2/")
+        ok(run(env, f"runner image build gadget/trace_dns -t {ref}"),
+           "image build")
+        out = ok(run(env, f"runner image push {ref} --insecure-registries"
+                     f" localhost:{port}"), "push to the README's registry")
+        check(out.startswith("Successfully pushed "), out)
+    finally:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        run(env, f"runner image remove {ref}")
 
 
 # ---- the docs against the code -----------------------------------------
