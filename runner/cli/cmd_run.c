@@ -665,6 +665,24 @@ static void free_names(char **names, size_t n)
 		free(names[--n]);
 }
 
+/* kubectl gadget's short flags that ig (and the runner) spell in full,
+ * as the reference guide uses them: what to write instead, else NULL. */
+static const char *kubectl_flag(int c)
+{
+	switch (c) {
+	case 'n':
+		return "--k8s-namespace";
+	case 'p':
+		return "--k8s-podname";
+	case 'l':
+		return "--k8s-selector";
+	case 'A':
+		return "every namespace is the default";
+	default:
+		return NULL;
+	}
+}
+
 /* The getopt_long() loop of parse_flags(). */
 static int parse_opts(int argc, char **argv, const struct option *opts,
 		      size_t n_params, struct run_flags *f, struct error **err)
@@ -696,6 +714,12 @@ static int parse_opts(int argc, char **argv, const struct option *opts,
 			if (asprintf(&path, "run %s", f->image) < 0)
 				return cli_error(err, EXIT_FAIL,
 						 "out of memory");
+			if (c == '?' && kubectl_flag(optopt))
+				return cli_usage_error(
+					err, path,
+					"unknown flag '-%c': kubectl gadget's, "
+					"%s here",
+					optopt, kubectl_flag(optopt));
 			return cli_flag_error(err, path, argv, c);
 		}
 		const char *abbr = li >= 0 ? abbreviated(argv, &opts[li]) :

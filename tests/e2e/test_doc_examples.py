@@ -909,6 +909,30 @@ def readme_registry_recipe_serves_the_readme_push(env):
         run(env, f"runner image remove {ref}")
 
 
+@test
+def guide_kubectl_flags_are_named_as_ig_compat_says(env):
+    """docs/ig-compat.md's table of the reference guide: kubectl gadget's
+    -n, -p, -l are --k8s-namespace, --k8s-podname, --k8s-selector here and
+    -A is the default; typed from the guide, each is a usage error that
+    says what to write instead."""
+    text = open(os.path.join(ROOT, "docs/ig-compat.md")).read()
+    m = re.search(r"^\| `kubectl gadget run trace_dns -n demo -p mypod` \|"
+                  r" `runner run trace_dns (--\S+) demo (--\S+) mypod`.*"
+                  r"`-n`, `-p`, `-l` and `-A` are kubectl-gadget's", text,
+                  re.M)
+    check(m, "ig-compat.md's row of `kubectl gadget run ... -n -p`")
+    if not in_store(env, "trace_dns"):
+        ok(run(env, "runner image build gadget/trace_dns -t trace_dns"),
+           "image build")
+    for short, says in (("-n", m.group(1)), ("-p", m.group(2)),
+                        ("-l", "--k8s-selector"),
+                        ("-A", "every namespace is the default")):
+        p = run(env, f"runner run trace_dns {short} x --timeout 1")
+        eq(p.returncode, 2, f"`{short}` exit status ({p.stderr.strip()})")
+        check(f"unknown flag '{short}': kubectl gadget's, {says} here"
+              in p.stderr, f"`{short}`: {p.stderr.strip()}")
+
+
 # ---- the docs against the code -----------------------------------------
 #
 # What the docs say of the binary and of the tree, checked without running
