@@ -20,6 +20,8 @@ and after the DNAT, arriving at CoreDNS, CoreDNS's own query upstream with
 its own id, and the answers back with their latency.
 """
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -42,8 +44,33 @@ SVC, CLIENT, COREDNS, UPSTREAM = ("10.96.0.10", "10.244.1.4", "10.244.2.2",
                                   "192.168.49.1")
 NAME = "inspektor-gadget.io."
 ANSWER = "104.21.11.16"
-FIELDS = ("k8s.node,k8s.namespace,k8s.podname,id,pkt_type,netns_id,src,dst,"
-          "qr,name,rcode,latency_ns")
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+
+
+def readme_command():
+    """The README's walkthrough command (its args after `runner`) and the
+    header of its sample output."""
+    text = open(os.path.join(ROOT, "README.md")).read()
+    m = re.search(r"^\$ NODE_NAME=(\S+) runner (run trace_dns .*?)\n(\S.*)\n",
+                  re.sub(r"\\\n\s*", "", text), re.M)
+    check(m, "no `$ NODE_NAME=... runner run trace_dns` in the README")
+    eq(m.group(1), NODE, "the README's NODE_NAME")
+    return shlex.split(m.group(2)), m.group(3).split()
+
+
+def guide_command():
+    """The reference guide's pods-and-CoreDNS command as
+    docs/ig-compat.md says to write it here: kubectl gadget's `-n NS`
+    as the flag its table names."""
+    text = open(os.path.join(ROOT, "docs/ig-compat.md")).read()
+    m = re.search(r"^\| `\.\.\. (-n \S+ -F .*? --fields=\S+)` \| .*?"
+                  r"`(--k8s-[a-z]+) \S+` \|$", text, re.M)
+    check(m, "no row of the guide's `... -n demo,kube-system -F ...` in "
+          "docs/ig-compat.md")
+    args = shlex.split(m.group(1).replace("\\|", "|"))
+    eq(args[0], "-n", "the guide's namespace flag")
+    return ["run", "trace_dns", m.group(2)] + args[1:]
 
 
 class Env:
@@ -176,9 +203,12 @@ def cluster_dns_every_hop(env):
     # the namespaces exist already: each runner traces them from its start
     r = Runner(["run", "trace_dns", "-o", "json", "--store", env.k.store],
                env={"NODE_NAME": NODE})
-    cols = Runner(["run", "trace_dns", "--store", env.k.store, "--fields",
-                   FIELDS, "-F", f"name=={NAME}", "-F", "qtype==A"],
+    # the README's command, and the guide's as docs/ig-compat.md writes it
+    readme_args, readme_head = readme_command()
+    cols = Runner(readme_args + ["--store", env.k.store],
                   env={"NODE_NAME": NODE})
+    guide = Runner(guide_command() + ["--store", env.k.store],
+                   env={"NODE_NAME": NODE})
     try:
         # every namespace traced: a probe from mypod's netns shows in each
         def traced():
@@ -203,7 +233,7 @@ def cluster_dns_every_hop(env):
         wait_until(answered, 10, "nslookup's answer")
         time.sleep(0.5)
     finally:
-        k8s.stop_all([r, cols])
+        k8s.stop_all([r, cols, guide])
     evs = [e for e in json_lines(r.stdout())[start:]
            if e["qtype"] == "A" and e["name"] == NAME]
     mine = [e for e in evs if e["proc"]["comm"] == "nslookup"]
@@ -256,8 +286,15 @@ def cluster_dns_every_hop(env):
                   f"{e['netns_id']}")
             eq(e["rcode"], "Success", "rcode")
     lines = cols.stdout().splitlines()
-    eq(lines[0].split()[:6], ["K8S.NODE", "K8S.NAMESPACE", "K8S.PODNAME",
-                              "ID", "PKT_TYPE", "NETNS_ID"], "columns")
+    eq(lines[0].split(), readme_head, "columns against the README's sample")
+    check(len(lines) > 7 and all(NAME in ln for ln in lines[1:]),
+          f"the README's command: {lines}")
+    # the guide's: mypod's query and answer, CoreDNS's four, no other hop
+    rows = [ln.split() for ln in guide.stdout().splitlines()[1:]]
+    eq(sorted((r[1], r[2], r[6]) for r in rows),
+       sorted([("demo", "mypod", "Q"), ("demo", "mypod", "R")] +
+              [("kube-system", cdns, q) for q in "QQRR"]),
+       f"the guide's pods of mypod and CoreDNS: {guide.stdout()}")
     if os.environ.get("WALKTHROUGH_OUT"):
         with open(os.environ["WALKTHROUGH_OUT"], "w") as f:
             f.write(cols.stdout())
