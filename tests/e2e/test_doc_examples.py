@@ -957,6 +957,7 @@ CODE_DOCS = ("README.md", "docs/CONVENTIONS.md", "docs/limits.md",
              "docs/architecture.md")
 NOT_OURS = {"bpf_object__open_mem", "bpf_object__load", "bpf_loop",
             "bpf_ringbuf_output", "bpf_printk", "btf__new", "setns", "dlopen",
+            "dlclose", "_dl_debug_state",
             "fsmount", "move_mount", "posix_fallocate"}
 
 
