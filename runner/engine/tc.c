@@ -729,7 +729,6 @@ static void user_gone(struct tc_set *t, size_t i)
 int tc_container(struct tc_set *t, __u64 mntns, unsigned int pid, __u64 netns,
 		 struct error **err)
 {
-	bool used;
 	size_t i;
 	int rc;
 
@@ -751,10 +750,11 @@ int tc_container(struct tc_set *t, __u64 mntns, unsigned int pid, __u64 netns,
 		       sizeof(*t->users), 8))
 		return error_set(err, ENOMEM, "tc");
 	/* its user first: what a failure left attached goes when it goes */
-	used = netns_used(t, netns);
 	t->users[t->n_users++] = (struct tc_user){ mntns, netns };
-	if (used)
-		return 0;
+	/* its peers listed even when another container uses netns, as ig
+	 * lists each container's: a veth added there since, or another
+	 * namespace given a number whose container is not told gone yet;
+	 * those attached already are left as they are */
 	tc_lock(t, true);
 	rc = attach_container(t, pid, netns, err);
 	tc_lock(t, false);

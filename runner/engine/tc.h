@@ -8,7 +8,8 @@
  * container's network namespace inode into skb->cb[0], as for socket
  * filters, so that gadget_socket_lookup_with_direction() finds the
  * container's sockets.  Containers sharing a namespace (a pod's) share
- * its interfaces, detached when the last of them goes.  Besides, where ig
+ * its interfaces, listed again for each (a veth added since is
+ * attached), detached when the last of them goes.  Besides, where ig
  * has nothing: the interfaces of the runner's own namespace (or --iface),
  * cb[0] its inode; a container's peer found there is the container's.
  * A clsact qdisc a runner makes carries its mark (a filter named

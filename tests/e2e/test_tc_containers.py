@@ -6,8 +6,9 @@ container's veth pair, the egress program on the peer's ingress (what
 the container sends), with the container's network namespace in
 skb->cb[0], so that the socket enricher names the sending process and
 its container; a container started after the runner too; with -c NAME
-only that container's interfaces; the filters (and the clsact qdisc the
-runner made) gone when the container goes and when the run ends, in
+only that container's interfaces; a veth added to a namespace that a
+second container then shares attached too; the filters (and the clsact
+qdisc the runner made) gone when the container goes and when the run ends, in
 the container's namespace as on the host side.  A container started
 after the runner sends once the runner's filters are on its host side:
 the runner takes it in at the exec hook's note, which wakes it.
@@ -249,6 +250,49 @@ def a_container_that_goes_is_detached(env):
         check_sent(r.events(), c, "a container that went")
     finally:
         sh(f"ip link del {host_if}", check_rc=False)
+
+
+def pair(ns, host_if, inner, net):
+    """A veth pair, up, from the host (host_if, NET.1) into ns (inner,
+    NET.2)."""
+    sh(f"ip link add {host_if} type veth peer name {inner} netns {ns.name}")
+    sh(f"ip addr add {net}.1/30 dev {host_if}")
+    sh(f"ip link set {host_if} up")
+    ns.run(f"ip addr add {net}.2/30 dev {inner}")
+    ns.run(f"ip link set {inner} up")
+
+
+@test
+def a_second_container_in_a_namespace_gets_its_new_veth(env):
+    """Two containers in one network namespace of this test, the second
+    started after a veth was added there: as ig's tc handler, which
+    lists the peers of each container it attaches, the new veth's host
+    side gets the classifiers too, and the second container's datagrams
+    through it are seen."""
+    ns = Netns(f"tcs{os.getpid()}")
+    first, second = f"tcs{os.getpid()}a"[:15], f"tcs{os.getpid()}b"[:15]
+    net = f"--network ns:/run/netns/{ns.name}"
+    try:
+        pair(ns, first, "eth0", "10.215.0")
+        r = runner(env)
+        try:
+            a = Sender(env, cname("p"), net)
+            eq(a.host_if, first, "host side of the first pair")
+            a.attached()
+            pair(ns, second, "eth1", "10.216.0")
+            b = Sender(env, cname("q"), net)
+            b.host_if = second
+            b.ifindex = int(sh(f"cat /sys/class/net/{second}/ifindex"))
+            b.attached()
+            b.send("10.216.0.1")
+            r.wait_for(lambda e: sent([e], b))
+        finally:
+            stop(r)
+        check_sent(r.events(), b, "the second container, by the new veth")
+    finally:
+        for host_if in (first, second):
+            sh(f"ip link del {host_if}", check_rc=False)
+        ns.delete()
 
 
 if __name__ == "__main__":
