@@ -736,25 +736,29 @@ int tc_container(struct tc_set *t, __u64 mntns, unsigned int pid, __u64 netns,
 		return 0;
 	for (i = 0; i < t->n_users && t->users[i].mntns != mntns; i++)
 		;
-	if (!pid) {
-		if (i < t->n_users) {
-			tc_lock(t, true);
-			user_gone(t, i);
-			tc_lock(t, false);
-		}
-		return 0;
+	/* gone, or a number told again for another network namespace: the
+	 * kernel gives a freed number to the next namespace at once, and the
+	 * tracker tells the new container, not the old one gone */
+	if (i < t->n_users && (!pid || t->users[i].netns != netns)) {
+		tc_lock(t, true);
+		user_gone(t, i);
+		tc_lock(t, false);
+		i = t->n_users;
 	}
-	if (i < t->n_users || netns == t->self_ino)
-		return 0; /* known, or on the host's network */
-	if (grow_array((void **)&t->users, &t->cap_users, t->n_users + 1,
-		       sizeof(*t->users), 8))
-		return error_set(err, ENOMEM, "tc");
-	/* its user first: what a failure left attached goes when it goes */
-	t->users[t->n_users++] = (struct tc_user){ mntns, netns };
-	/* its peers listed even when another container uses netns, as ig
-	 * lists each container's: a veth added there since, or another
-	 * namespace given a number whose container is not told gone yet;
-	 * those attached already are left as they are */
+	if (!pid || netns == t->self_ino)
+		return 0; /* gone, or on the host's network */
+	if (i == t->n_users) {
+		if (grow_array((void **)&t->users, &t->cap_users,
+			       t->n_users + 1, sizeof(*t->users), 8))
+			return error_set(err, ENOMEM, "tc");
+		/* its user first: what a failure left attached goes when it
+		 * goes */
+		t->users[t->n_users++] = (struct tc_user){ mntns, netns };
+	}
+	/* its peers listed even when another container uses netns (or it
+	 * is told again), as ig lists each container's: a veth added there
+	 * since, or another namespace given a number whose container is not
+	 * told gone yet; those attached already are left as they are */
 	tc_lock(t, true);
 	rc = attach_container(t, pid, netns, err);
 	tc_lock(t, false);
