@@ -76,8 +76,7 @@ static void ns_make(struct ns *n, char tag)
 	assert_int_equal(stat(path, &st), 0);
 	n->ino = st.st_ino;
 	snprintf(n->host, sizeof(n->host), "tcu%d%c", getpid() % 100000, tag);
-	sh("ip link add %s type veth peer name eth0 netns %d", n->host,
-	   n->pid);
+	sh("ip link add %s type veth peer name eth0 netns %d", n->host, n->pid);
 	sh("ip link set %s up", n->host);
 	sh("nsenter -t %d -n ip link set eth0 up", n->pid);
 }
@@ -127,8 +126,8 @@ static struct bpf_object *fixture(void)
 	return obj;
 }
 
-static void container__mntns_number_given_again__new_netns_attached(
-	void **state)
+static void
+container__mntns_number_given_again__new_netns_attached(void **state)
 {
 	struct bpf_object *obj = fixture();
 	struct error *err = NULL;
