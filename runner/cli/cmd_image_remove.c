@@ -66,6 +66,8 @@ static int remove_run(struct cli_ctx *ctx, void *state, struct error **err)
 		if (oci_store_untag(store, refs[i], s->force, print_untagged,
 				    NULL, &one) < 0)
 			ret = runner_msg(EXIT_FAIL, "%s", error_msg(one));
+		else /* as ig, after the tags it untagged */
+			printf("Successfully removed %s\n", ctx->argv[i]);
 	}
 	/* and the signatures of what no image holds any more */
 	if (oci_store_drop_orphan_signatures(store, err) < 0 ||

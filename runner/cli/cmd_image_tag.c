@@ -13,6 +13,7 @@ static int tag_run(struct cli_ctx *ctx, void *state, struct error **err)
 	cleanup_store struct oci_store *store = NULL;
 	cleanup_free char *src = NULL;
 	cleanup_free char *dst = NULL;
+	struct oci_descriptor *d = NULL;
 	int rc;
 
 	(void)state;
@@ -29,6 +30,11 @@ static int tag_run(struct cli_ctx *ctx, void *state, struct error **err)
 	if (cli_store_open(ctx, &store, err) < 0 ||
 	    oci_store_tag(store, src, dst, err) < 0)
 		return EXIT_FAIL;
+	/* as ig: "Successfully tagged with NAME:TAG@DIGEST" */
+	if (!oci_store_resolve(store, dst, &d, NULL)) {
+		cli_print_done("tagged with", dst, d->digest);
+		oci_descriptor_free(d);
+	}
 	return EXIT_OK;
 }
 

@@ -1373,18 +1373,26 @@ def remove_by_digest_names_each_tag_it_removed(ctx):
         ok(runner(ctx, ["image", "build", FIXTURE, "-t", "one:v1"]), "build")
         digest, _ = stored_index(ctx, f"{g}one:v1")
         for t in ("one:v2", "one:v3", "two:v1"):
-            ok(runner(ctx, ["image", "tag", "one:v1", t]), f"tag {t}")
+            # ig's line: the new reference with the digest it names
+            eq(ok(runner(ctx, ["image", "tag", "one:v1", t]), f"tag {t}"),
+               f"Successfully tagged with {g}{t}@{digest}\n", f"tag {t} says")
         out = ok(runner(ctx, ["image", "remove", f"{g}one@{digest}"]),
                  "remove NAME@DIGEST")
-        eq(sorted(out.splitlines()),
+        lines = out.splitlines()
+        eq(sorted(lines[:-1]),
            [f"Untagged: {g}one:{t}" for t in ("v1", "v2", "v3")],
            "remove NAME@DIGEST says")
+        eq(lines[-1:], [f"Successfully removed {g}one@{digest}"],
+           "remove NAME@DIGEST's last line (ig's)")
         ok(runner(ctx, ["image", "tag", "two:v1", "two:v2"]), "tag two:v2")
         out = ok(runner(ctx, ["image", "remove", digest, "--force"]),
                  "remove DIGEST")
-        eq(sorted(out.splitlines()),
+        lines = out.splitlines()
+        eq(sorted(lines[:-1]),
            [f"Untagged: {g}two:{t}" for t in ("v1", "v2")],
            "remove DIGEST says")
+        eq(lines[-1:], [f"Successfully removed {digest}"],
+           "remove DIGEST's last line (ig's)")
         eq(json.loads(ok(runner(ctx, ["image", "list", "-o", "json"]),
                          "list")), [], "the store after")
     finally:
