@@ -9,16 +9,25 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/cleanup.h"
 #include "runner/engine/cgroup2.h"
 #include "runner/engine/log.h"
 #include "runner/engine/mountinfo.h"
 
 /*
- * The mount point of a cgroup2 mount of the hierarchy's root, from
- * /proc/self/mountinfo ("ID PARENT MAJ:MIN ROOT POINT OPTS... - TYPE ..."),
- * into point; false if there is none.  Mount points with escaped
- * characters (\040 for a space) are passed over.
+ * Is the cgroup2 directory at point the hierarchy's root?  Only the root
+ * has no cgroup.type (the kernel's CFTYPE_NOT_ON_ROOT files), whatever
+ * the reader's cgroup namespace makes of its path.
  */
+static bool is_root(const char *point)
+{
+	cleanup_close int fd = open(point, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	return fd >= 0 && !faccessat(fd, "cgroup.procs", F_OK, 0) &&
+	       faccessat(fd, "cgroup.type", F_OK, 0) && errno == ENOENT;
+}
+
+/* A cgroup2 mount of the hierarchy's root in /proc/self/mountinfo. */
 static bool find_mount(char *point, size_t size)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "re");
@@ -26,12 +35,13 @@ static bool find_mount(char *point, size_t size)
 
 	if (!f)
 		return false;
-	found = cgroup2_find_mount(f, point, size);
+	found = cgroup2_find_mount(f, is_root, point, size);
 	fclose(f);
 	return found;
 }
 
-bool cgroup2_find_mount(FILE *f, char *point, size_t size)
+bool cgroup2_find_mount(FILE *f, bool (*root_at)(const char *point),
+			char *point, size_t size)
 {
 	char line[4096];
 	bool found = false;
@@ -40,9 +50,12 @@ bool cgroup2_find_mount(FILE *f, char *point, size_t size)
 		const char *sep = strstr(line, " - ");
 		char *root, *at;
 
+		/* in a cgroup namespace, a mount of what is above its root
+		 * reads "/.." (the host's /sys/fs/cgroup in a pod) */
 		if (!sep || strncmp(sep + 3, "cgroup2 ", 8) ||
 		    !mountinfo_root_point(line, &root, &at) ||
-		    strcmp(root, "/") || strlen(at) >= size)
+		    (strcmp(root, "/") && strncmp(root, "/..", 3)) ||
+		    strlen(at) >= size || (root_at && !root_at(at)))
 			continue;
 		strcpy(point, at);
 		found = true;
@@ -69,6 +82,14 @@ static int root_open(struct error **err)
 			   "was mounted)",
 			   CGROUP2_MOUNT);
 		strcpy(point, CGROUP2_MOUNT);
+		if (!is_root(point))
+			engine_log(
+				ENGINE_LOG_NOTICE,
+				"the runner is in a cgroup namespace of "
+				"its own: its socket hooks see only the "
+				"processes of its cgroup; mount the host's "
+				"cgroup v2 (/sys/fs/cgroup) or run it in the "
+				"host's cgroup namespace");
 	}
 	fd = open(point, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)

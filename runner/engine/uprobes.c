@@ -831,6 +831,11 @@ static int hook_new(struct uprobes *u, struct error **err)
 	u->walk = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (u->stop < 0 || u->walk < 0) {
 		error_set(err, errno, "eventfd");
+		/* no thread to stop: uprobes_free() joins one when stop is
+		 * open */
+		if (u->stop >= 0)
+			close(u->stop);
+		u->stop = -1;
 		goto out;
 	}
 	/* signals go to the main thread, whose wait they end */

@@ -4,6 +4,7 @@
 tracefs, debugfs or bpffs (a private mount namespace with them unmounted),
 as a user without the privileges it needs, and on kernels without what a
 gadget needs (BTF, kprobes)."""
+import json
 import os
 import subprocess
 import sys
@@ -267,6 +268,78 @@ def kernel_without_kprobes_is_named(env):
         "this kernel has no kprobes", "CONFIG_KPROBE_EVENTS",
         "program on_nanosleep (kprobe/do_nanosleep)", gadget="kprobe")
     check("load" not in line and "attach" not in line, line)
+
+
+def cgroup2_root():
+    """Where the host's cgroup v2 hierarchy root is mounted."""
+    for line in open("/proc/self/mountinfo"):
+        f = line.split()
+        if f[f.index("-") + 1] == "cgroup2" and f[3] == "/":
+            return f[4]
+    raise Fail("no cgroup2 mounted")
+
+
+def cgroup_progs(path, ids):
+    """The names of the programs attached to the cgroup at path whose ids
+    are in ids (one runner's: others may run)."""
+    out = sh(f"bpftool -j cgroup show {path}").strip()
+    return {p["name"] for p in json.loads(out or "[]") if p["id"] in ids}
+
+
+def prog_ids(pid):
+    """The ids of the programs process pid holds (its links' too)."""
+    ids = set()
+    d = f"/proc/{pid}/fdinfo"
+    for fd in os.listdir(d):
+        try:
+            for line in open(os.path.join(d, fd)):
+                if line.startswith("prog_id:"):
+                    ids.add(int(line.split()[1]))
+        except OSError:
+            pass
+    return ids
+
+
+@test
+def in_a_cgroup_namespace_the_hooks_attach_at_the_hosts_root(env):
+    """A runner in a cgroup namespace of its own (a pod's, with the host's
+    /sys/fs/cgroup mounted in: its mountinfo reads the root "/..") attaches
+    trace_dns's socket hooks at the host's cgroup v2 root, where they see
+    every process, not at its namespace's root (its own cgroup), where
+    they saw only its own."""
+    root = cgroup2_root()
+    mine = os.path.join(root, f"runner-cgns-{os.getpid()}")
+    os.mkdir(mine)
+    ready = os.path.join(env.tmp, "cgns.ready")
+    err = os.path.join(env.tmp, "cgns.err")
+    cmd = (f"echo $$ > {mine}/cgroup.procs; exec unshare -C -m"
+           f" --propagation private {RUNNER} run trace_dns -o json"
+           f" --store {env.store} --timeout 60 > /dev/null")
+    try:
+        with open(err, "w") as fe:
+            p = subprocess.Popen(["sh", "-c", cmd], stderr=fe,
+                                 env=dict(os.environ, RUNNER_READY_FILE=ready))
+        try:
+            deadline = time.time() + 30
+            while not os.path.exists(ready):
+                if p.poll() is not None or time.time() > deadline:
+                    raise Fail(f"runner did not start: {open(err).read()}")
+                time.sleep(0.05)
+            eq(sh(f"readlink /proc/{p.pid}/ns/cgroup") ==
+               sh("readlink /proc/self/ns/cgroup"), False,
+               "the runner in a cgroup namespace of its own")
+            ids = prog_ids(p.pid)
+            at_root, at_mine = cgroup_progs(root, ids), cgroup_progs(mine, ids)
+        finally:
+            stop_bare(p)
+        check({"sendmsg4", "connect4"} <= at_root,
+              f"trace_dns's hooks at the host's root: {sorted(at_root)}"
+              f" (at its own cgroup: {sorted(at_mine)})")
+        eq(at_mine & {"sendmsg4", "connect4"}, set(),
+           "trace_dns's hooks at its own cgroup")
+        check("cgroup namespace" not in open(err).read(), open(err).read())
+    finally:
+        os.rmdir(mine)
 
 
 if __name__ == "__main__":

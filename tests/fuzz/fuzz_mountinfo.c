@@ -7,7 +7,7 @@
  * text, a mount point
  * found is NUL-terminated within its buffer, has no escaped characters,
  * and the text holds it as a whole field (fields are split by spaces
- * only) after a root "/" (a NUL byte in the text is not its end: fgets()
+ * only) after a root "/" or "/.." (a NUL byte in the text is not its end: fgets()
  * reads on).
  */
 #include <limits.h>
@@ -39,7 +39,7 @@ static bool whole_field(const uint8_t *data, size_t size, const char *s)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char point[PATH_MAX], small[16], field[PATH_MAX + 4];
+	char point[PATH_MAX], small[16], field[PATH_MAX + 8];
 	char *text = fuzz_strndup(data, size);
 	FILE *f;
 
@@ -50,17 +50,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	f = fmemopen(text, size, "r");
 	FUZZ_CHECK(f, "fmemopen");
 	memset(point, 'x', sizeof(point));
-	if (cgroup2_find_mount(f, point, sizeof(point))) {
+	if (cgroup2_find_mount(f, NULL, point, sizeof(point))) {
 		FUZZ_CHECK(memchr(point, '\0', sizeof(point)),
 			   "point not terminated");
 		FUZZ_CHECK(!strchr(point, '\\'), "point \"%s\"", point);
 		snprintf(field, sizeof(field), "/ %s", point);
+		if (!whole_field(data, size, field)) /* "/..", "/../.." */
+			snprintf(field, sizeof(field), ".. %s", point);
 		FUZZ_CHECK(point[0] && whole_field(data, size, field),
 			   "point \"%s\" not a field of the text", point);
 	}
 	rewind(f);
 	memset(small, 'x', sizeof(small));
-	if (cgroup2_find_mount(f, small, sizeof(small)))
+	if (cgroup2_find_mount(f, NULL, small, sizeof(small)))
 		FUZZ_CHECK(strnlen(small, sizeof(small)) < sizeof(small),
 			   "point not terminated in %zu bytes", sizeof(small));
 	fclose(f);
