@@ -255,3 +255,33 @@ def dns_pair_teardown(env):
     for ns in env.nss:
         ns.delete()
     shutil.rmtree(env.tmp, ignore_errors=True)
+
+
+def cgroup2_root():
+    """Where the host's cgroup v2 hierarchy root is mounted."""
+    for line in open("/proc/self/mountinfo"):
+        f = line.split()
+        if f[f.index("-") + 1] == "cgroup2" and f[3] == "/":
+            return f[4]
+    raise Fail("no cgroup2 mounted")
+
+
+def cgroup_progs(path, ids):
+    """The names of the programs attached to the cgroup at path whose ids
+    are in ids (one runner's: others may run)."""
+    out = sh(f"bpftool -j cgroup show {path}").strip()
+    return {p["name"] for p in json.loads(out or "[]") if p["id"] in ids}
+
+
+def prog_ids(pid):
+    """The ids of the programs process pid holds (its links' too)."""
+    ids = set()
+    d = f"/proc/{pid}/fdinfo"
+    for fd in os.listdir(d):
+        try:
+            for line in open(os.path.join(d, fd)):
+                if line.startswith("prog_id:"):
+                    ids.add(int(line.split()[1]))
+        except OSError:
+            pass
+    return ids

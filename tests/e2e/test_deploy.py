@@ -20,7 +20,8 @@ import yaml
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import ROOT, Fail, check, eq, main, sh, test  # noqa: E402
-from gadget_env import build_images, json_lines, wait_until  # noqa: E402
+from gadget_env import (build_images, cgroup2_root, cgroup_progs,  # noqa: E402
+                        json_lines, prog_ids, wait_until)
 
 # test_k8s's pods and images, without registering its tests here
 _n = len(harness._tests)
@@ -240,8 +241,12 @@ def agent_image_runs_as_the_daemonset_says(env):
     k8s.server(env.k, net)
 
     env.agent = True
-    subprocess.run(["podman", "run", "-d", "--name", AGENT] + PODMAN_HOST +
-                   flags + [image] + args, check=True, capture_output=True)
+    # a cgroup namespace of its own, as containerd and CRI-O give every
+    # container on a cgroup v2 node: the socket hooks must still attach at
+    # the host's cgroup root, the hostPath /sys/fs/cgroup
+    subprocess.run(["podman", "run", "-d", "--name", AGENT,
+                    "--cgroupns=private"] + PODMAN_HOST + flags + [image] +
+                   args, check=True, capture_output=True)
 
     def logs():
         p = subprocess.run(["podman", "logs", AGENT], capture_output=True,
@@ -257,6 +262,13 @@ def agent_image_runs_as_the_daemonset_says(env):
                 check_rc=False)
         return any(e["name"] == "probe.web.test." for e in json_lines(out))
     wait_until(traced, 60, "the agent tracing the pod", step=0.3)
+    # in its own cgroup namespace, its socket hooks at the host's root
+    apid = sh(f"podman inspect -f '{{{{.State.Pid}}}}' {AGENT}").strip()
+    check(sh(f"readlink /proc/{apid}/ns/cgroup") !=
+          sh("readlink /proc/self/ns/cgroup"), "the agent's cgroup namespace")
+    hooks = cgroup_progs(cgroup2_root(), prog_ids(apid))
+    check({"sendmsg4", "connect4"} <= hooks,
+          f"the agent's socket hooks at the host's cgroup root: {hooks}")
     k8s.release(fifo)
     want = f"{pod}.web.test."
     wait_until(lambda: sum(1 for e in json_lines(logs()[0])

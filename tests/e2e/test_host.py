@@ -4,7 +4,6 @@
 tracefs, debugfs or bpffs (a private mount namespace with them unmounted),
 as a user without the privileges it needs, and on kernels without what a
 gadget needs (BTF, kprobes)."""
-import json
 import os
 import subprocess
 import sys
@@ -270,36 +269,6 @@ def kernel_without_kprobes_is_named(env):
     check("load" not in line and "attach" not in line, line)
 
 
-def cgroup2_root():
-    """Where the host's cgroup v2 hierarchy root is mounted."""
-    for line in open("/proc/self/mountinfo"):
-        f = line.split()
-        if f[f.index("-") + 1] == "cgroup2" and f[3] == "/":
-            return f[4]
-    raise Fail("no cgroup2 mounted")
-
-
-def cgroup_progs(path, ids):
-    """The names of the programs attached to the cgroup at path whose ids
-    are in ids (one runner's: others may run)."""
-    out = sh(f"bpftool -j cgroup show {path}").strip()
-    return {p["name"] for p in json.loads(out or "[]") if p["id"] in ids}
-
-
-def prog_ids(pid):
-    """The ids of the programs process pid holds (its links' too)."""
-    ids = set()
-    d = f"/proc/{pid}/fdinfo"
-    for fd in os.listdir(d):
-        try:
-            for line in open(os.path.join(d, fd)):
-                if line.startswith("prog_id:"):
-                    ids.add(int(line.split()[1]))
-        except OSError:
-            pass
-    return ids
-
-
 @test
 def in_a_cgroup_namespace_the_hooks_attach_at_the_hosts_root(env):
     """A runner in a cgroup namespace of its own (a pod's, with the host's
@@ -307,7 +276,7 @@ def in_a_cgroup_namespace_the_hooks_attach_at_the_hosts_root(env):
     trace_dns's socket hooks at the host's cgroup v2 root, where they see
     every process, not at its namespace's root (its own cgroup), where
     they saw only its own."""
-    root = cgroup2_root()
+    root = genv.cgroup2_root()
     mine = os.path.join(root, f"runner-cgns-{os.getpid()}")
     os.mkdir(mine)
     ready = os.path.join(env.tmp, "cgns.ready")
@@ -328,8 +297,8 @@ def in_a_cgroup_namespace_the_hooks_attach_at_the_hosts_root(env):
             eq(sh(f"readlink /proc/{p.pid}/ns/cgroup") ==
                sh("readlink /proc/self/ns/cgroup"), False,
                "the runner in a cgroup namespace of its own")
-            ids = prog_ids(p.pid)
-            at_root, at_mine = cgroup_progs(root, ids), cgroup_progs(mine, ids)
+            ids = genv.prog_ids(p.pid)
+            at_root, at_mine = genv.cgroup_progs(root, ids), genv.cgroup_progs(mine, ids)
         finally:
             stop_bare(p)
         check({"sendmsg4", "connect4"} <= at_root,
