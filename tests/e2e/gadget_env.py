@@ -30,7 +30,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from harness import RUNNER, ROOT, Fail, Netns, check, eq, link, sh  # noqa: E402
+from harness import (RUNNER, ROOT, WAIT, Fail, Netns, check, eq, link,  # noqa: E402
+                     sh)
 
 # test_trace_dns registers its tests with @test when imported: keep its
 # helpers, drop the registrations (they belong to its own run).
@@ -116,7 +117,7 @@ def rfc3339(ts):
     return base.timestamp() + int(m[2]) / 1e9
 
 
-def wait_until(cond, timeout=10, what="condition", step=0.05):
+def wait_until(cond, timeout=WAIT, what="condition", step=0.05):
     """Poll cond() until it returns a true value; return it."""
     deadline = time.time() + timeout
     while True:
@@ -149,7 +150,7 @@ def json_stream(text):
         out.append(v)
 
 
-def wait_json(r, pred, n=1, timeout=10):
+def wait_json(r, pred, n=1, timeout=WAIT):
     """Events of a JSON runner once n of them satisfy pred."""
     def enough():
         evs = json_lines(r.stdout())

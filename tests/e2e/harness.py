@@ -130,6 +130,13 @@ class Stopped(BaseException):
 
 SH_TIMEOUT = 300  # seconds; an external command that hangs fails its test
 
+# Seconds a test waits for what must come (the runner ready, an event, a
+# server listening): it goes on as soon as it came, so this only bounds a
+# hang.  On a loaded machine (CI's 2 cores, other suites running) what
+# takes 50 ms alone can take seconds: a few seconds' deadline there fails
+# a test whose feature works.
+WAIT = 60
+
 
 def check(cond, msg):
     if not cond:
@@ -443,7 +450,7 @@ class Runner:
         self.proc = subprocess.Popen(list(prefix) + [RUNNER] + args,
                                      stdout=self.out,
                                      stderr=self.err, env=e)
-        deadline = time.time() + 60
+        deadline = time.time() + WAIT
         while not os.path.exists(self.ready):
             if self.proc.poll() is not None:
                 raise Fail(f"runner exited {self.proc.returncode}: {self.stderr()}")
@@ -456,7 +463,7 @@ class Runner:
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
         try:
-            rc = self.proc.wait(timeout=30)
+            rc = self.proc.wait(timeout=WAIT)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             raise Fail("runner did not stop")
@@ -493,7 +500,7 @@ class Runner:
                 evs.append(json.loads(line))
         return evs
 
-    def wait_for(self, pred, timeout=10):
+    def wait_for(self, pred, timeout=WAIT):
         """Wait until some event satisfies pred; return the events so far."""
         deadline = time.time() + timeout
         while True:

@@ -32,6 +32,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 
+from harness import WAIT
+
 MT_INDEX = "application/vnd.oci.image.index.v1+json"
 MT_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 MT_CONFIG = "application/vnd.gadget.config.v1+yaml"
@@ -45,16 +47,35 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_port(port, proc=None, timeout=20):
+class PortTaken(RuntimeError):
+    """Another process listens on the port (it took it between
+    free_port() and the server's bind)."""
+
+
+def listener_pids(port):
+    """The pids of the processes listening on TCP 127.0.0.1:port."""
+    out = subprocess.run(["ss", "-Hltnp", f"sport = :{port}"],
+                         capture_output=True, text=True, check=True,
+                         timeout=300).stdout
+    return {int(m) for line in out.splitlines()
+            if f"127.0.0.1:{port} " in line
+            for m in re.findall(r"pid=(\d+)", line)}
+
+
+def wait_port(port, proc, timeout=WAIT):
+    """Wait until proc listens on 127.0.0.1:port; PortTaken if proc ended
+    while another process listens there (a connection would reach that
+    one: a server of another test)."""
     deadline = time.time() + timeout
     while time.time() < deadline:
-        if proc is not None and proc.poll() is not None:
+        pids = listener_pids(port)
+        if proc.pid in pids:
+            return
+        if proc.poll() is not None:
+            if pids:
+                raise PortTaken(f"127.0.0.1:{port} taken by pid {pids}")
             raise RuntimeError(f"process exited {proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.05)
+        time.sleep(0.05)
     raise RuntimeError(f"nothing listens on 127.0.0.1:{port}")
 
 
@@ -102,8 +123,6 @@ class Registry:
                  token=None, client_ca=None, accesslog=False):
         self.dir = os.path.join(tmp, name)
         os.makedirs(self.dir, exist_ok=True)
-        self.port = free_port()
-        self.host = f"127.0.0.1:{self.port}"
         self.ca = None
         cfg = [
             "version: 0.1",
@@ -117,7 +136,7 @@ class Registry:
             "  delete:",
             "    enabled: true",
             "http:",
-            f"  addr: {self.host}",
+            "  addr: {addr}",  # the port: at start()
             f"  secret: {secrets.token_hex(16)}",
         ]
         if tls:
@@ -139,17 +158,41 @@ class Registry:
                     f"    issuer: {token.issuer}",
                     f"    rootcertbundle: {token.cert}"]
         self.config = os.path.join(self.dir, "config.yml")
-        with open(self.config, "w") as f:
-            f.write("\n".join(cfg) + "\n")
         self.log = open(os.path.join(self.dir, "log"), "w")
         self.proc = None
-        self.start()
+        # docker-registry binds the port of its config: free a moment ago,
+        # it may be another test's by then; again with another one
+        for _ in range(10):
+            self.port = free_port()
+            self.host = f"127.0.0.1:{self.port}"
+            with open(self.config, "w") as f:
+                f.write("\n".join(cfg).replace("{addr}", self.host) + "\n")
+            try:
+                self.start()
+                return
+            except PortTaken:
+                continue
+        raise RuntimeError("no port of 10 stayed free for docker-registry")
 
     def start(self):
+        """Start it (again) on self.port."""
+        self.log.flush()
+        since = os.fstat(self.log.fileno()).st_size  # this start's lines
         self.proc = subprocess.Popen(["docker-registry", "serve",
                                       self.config],
                                      stdout=self.log, stderr=self.log)
-        wait_port(self.port, self.proc)
+        try:
+            wait_port(self.port, self.proc)
+        except PortTaken:
+            raise
+        except RuntimeError:
+            self.log.flush()
+            with open(self.log.name) as f:
+                f.seek(since)
+                if "address already in use" in f.read():
+                    # a connection's port, say: bound, not listening
+                    raise PortTaken(f"127.0.0.1:{self.port} in use")
+            raise
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
@@ -209,8 +252,6 @@ class TokenServer:
         self.pull_only = set(pull_only)
         self.identity_tokens = identity_tokens or {}
         self.requests = []
-        self.port = free_port()
-        self.realm = f"http://127.0.0.1:{self.port}/token"
         server = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -225,8 +266,12 @@ class TokenServer:
                 form = urllib.parse.parse_qs(self.rfile.read(n).decode())
                 server._handle(self, form)
 
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", self.port),
+        # port 0: the kernel's pick, bound at once (a port found free,
+        # then bound, can be taken by another test between the two)
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
                                                      Handler)
+        self.port = self.httpd.server_address[1]
+        self.realm = f"http://127.0.0.1:{self.port}/token"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
     def _jwt(self, sub, access):
@@ -317,8 +362,6 @@ class Proxy:
     def __init__(self, upstream_port, mode=None):
         self.upstream = upstream_port
         self.mode = mode
-        self.port = free_port()
-        self.host = f"127.0.0.1:{self.port}"
         self.blob_gets = 0
         self.failed = 0  # answers made 500 ("fail_once")
         self.gets = set()  # paths asked once ("fail_once")
@@ -341,8 +384,10 @@ class Proxy:
             do_GET = do_HEAD = do_PUT = do_POST = do_PATCH = _any
             do_DELETE = _any
 
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", self.port),
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
                                                      Handler)
+        self.port = self.httpd.server_address[1]
+        self.host = f"127.0.0.1:{self.port}"
         self.httpd.daemon_threads = True
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 

@@ -159,7 +159,7 @@ class Held:
                 return os.open(self.fifo, os.O_WRONLY | os.O_NONBLOCK)
             except OSError:  # ENXIO: not reading yet
                 return None
-        fd = wait_until(opened, 10, f"{self.name} reading its FIFO")
+        fd = wait_until(opened, what=f"{self.name} reading its FIFO")
         os.write(fd, b"go\n")
         os.close(fd)
 
@@ -446,7 +446,7 @@ def default_columns_lead_with_container_name(env):
             got = [ln for ln in lines[1:]
                    if header_cell(lines[0], ln, "PID") in map(str, pids)]
             return (lines[0], got) if len(got) >= 8 else None
-        header, got = wait_until(rows, 10, "8 rows of the query")
+        header, got = wait_until(rows, what="8 rows of the query")
     finally:
         stop_all([r])
     eq(header.split(),
@@ -544,7 +544,7 @@ def take_mntns_number(number):
             p = subprocess.Popen(["unshare", "-m", "sleep", "600"])
             procs.append(p)
             wait_until(lambda: open(f"/proc/{p.pid}/comm").read() ==
-                       "sleep\n", 10, "unshare -m sleep")
+                       "sleep\n", what="unshare -m sleep")
             if os.stat(f"/proc/{p.pid}/ns/mnt").st_ino == number:
                 return procs
     except BaseException:
@@ -570,8 +570,8 @@ def a_lagging_runner_names_a_container_whose_number_was_reused(env):
     try:
         for _ in range(5):
             c = Held(env, cname("l"))
-            wait_until(lambda: stopped_waiting(r.proc.pid), 30,
-                       "runner stopped in its wait for events")
+            wait_until(lambda: stopped_waiting(r.proc.pid),
+                       what="runner stopped in its wait for events")
             stopped = time.monotonic()
             try:
                 c.release()
@@ -691,14 +691,14 @@ def unanswered_query_of_an_ended_container_named(env):
         held = os.open(f"/proc/{c.pid}/ns/mnt", os.O_RDONLY)
         c.go()
         wait_until(lambda: not sh(f"podman ps -aq --filter name=^{n}$")
-                   .strip(), 20, f"{n} ended and removed (--rm)")
-        evs = [e for e in wait_json(r, sent, timeout=20) if sent(e)]
+                   .strip(), what=f"{n} ended and removed (--rm)")
+        evs = [e for e in wait_json(r, sent) if sent(e)]
         for e in evs:
             eq((e["runtime"]["containerName"], e["runtime"]["containerId"],
                 e["proc"]["mntns_id"]), (n, c.id, c.mntns),
                f"container of the unanswered {e['qtype']} query")
         # the same events: in the -c runner by now, or never
-        kept = [e for e in wait_json(rc, sent, n=len(evs), timeout=10)
+        kept = [e for e in wait_json(rc, sent, n=len(evs))
                 if unanswered(e)]
     finally:
         if held is not None:
@@ -757,7 +757,7 @@ def unshared_namespace_after_a_container_not_named(env):
             p = None
         check(p, "no namespace got an ended container's number")
         wait_json(r, lambda e: e["proc"]["pid"] == p.pid and
-                  e["runtime"]["containerName"] == "", timeout=15)
+                  e["runtime"]["containerName"] == "")
     finally:
         if p:
             p.kill()
@@ -1065,11 +1065,11 @@ def list_containers_watch_tells_created_and_deleted(env):
                 e["container"]["runtime"]["containerId"] == c.id]
     try:
         # the containers there before it: listed as CREATED
-        e = wait_until(lambda: told("CREATED", a), 30, "a listed")[0]
+        e = wait_until(lambda: told("CREATED", a), what="a listed")[0]
         check_listed(a, e["container"], "podman", *a.image())
         t0 = int(time.time())
         b = Held(env, cname("w"))
-        e = wait_until(lambda: told("CREATED", b), 30, "b CREATED")[0]
+        e = wait_until(lambda: told("CREATED", b), what="b CREATED")[0]
         t1 = time.time()
         check_listed(b, e["container"], "podman", *b.image())
         # the time it was told, as Go's time.RFC3339 writes the local time
@@ -1081,7 +1081,7 @@ def list_containers_watch_tells_created_and_deleted(env):
         check(t0 <= ts <= t1, f"timestamp {e['timestamp']!r} not between "
               f"{t0} and {t1}")
         b.release()  # it ends
-        e = wait_until(lambda: told("DELETED", b), 30, "b DELETED")[0]
+        e = wait_until(lambda: told("DELETED", b), what="b DELETED")[0]
         eq(e["container"]["runtime"]["containerName"], b.name,
            "name of the deleted")
         check(not told("DELETED", a), "a told DELETED while it runs")
@@ -1114,10 +1114,10 @@ def list_containers_watch_selects_as_run(env):
                     and e["container"]["runtime"]["containerId"] == c.id]
     try:
         y = Held(env, cname("s"))
-        wait_until(lambda: told("CREATED", y), 30, "y CREATED")
+        wait_until(lambda: told("CREATED", y), what="y CREATED")
         y, gone = None, y
         gone.release()
-        wait_until(lambda: told("DELETED", gone), 30, "y DELETED")
+        wait_until(lambda: told("DELETED", gone), what="y DELETED")
         eq(told("CREATED", x) + told("DELETED", x), [],
            f"events of {x.name}, left out by -c")
     finally:

@@ -274,7 +274,7 @@ def agent_image_runs_as_the_daemonset_says(env):
     wait_until(lambda: sum(1 for e in json_lines(logs()[0])
                            if e["name"] == want and
                            e["proc"]["comm"] == "nslookup") >= 4,
-               30, "nslookup's four events in the agent's log")
+               what="nslookup's four events in the agent's log")
     # the metrics where the pod's scrape annotations say
     ann = ds["spec"]["template"]["metadata"]["annotations"]
     eq(ann.get("prometheus.io/scrape"), "true", "scrape annotation")

@@ -46,7 +46,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (ROOT, RUNNER, Netns, Runner, check, eq,  # noqa: E402
+from harness import (ROOT, RUNNER, WAIT, Netns, Runner, check, eq,  # noqa: E402
                      link, main, sh, stop_procs, test)
 from gadget_env import tdns  # noqa: E402
 
@@ -222,7 +222,7 @@ def tcpdump(ns, path):
     p = ns.popen("tcpdump -i any --immediate-mode -s 8192 -B 16384 -U -n"
                  f" -w {path}",
                  stdout=subprocess.DEVNULL, stderr=err)
-    deadline = time.time() + 10
+    deadline = time.time() + WAIT
     while "listening on" not in open(err.name).read():
         check(p.poll() is None and time.time() < deadline,
               f"tcpdump in {ns.name}: {open(err.name).read()}")

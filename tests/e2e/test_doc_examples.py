@@ -295,7 +295,7 @@ class Trace:
         return self.err.read()
 
     def wait_for(self, pred, what):
-        genv.wait_until(lambda: pred(self.stdout()), 20, what)
+        genv.wait_until(lambda: pred(self.stdout()), what=what)
 
     def end(self, interrupt=True):
         """Exit status 0 and the summary on stderr, as the README says of

@@ -26,7 +26,7 @@ import time
 import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (ROOT, Fail, Netns, Runner, bpftool, check,  # noqa: E402
+from harness import (ROOT, WAIT, Fail, Netns, Runner, bpftool, check,  # noqa: E402
                      eq, main, stop_procs, test)
 from gadget_env import (build_images, dnsmasq, header_cell,  # noqa: E402
                         json_lines, one, pick, rfc3339, run_client, run_sync,
@@ -124,7 +124,7 @@ def rerun(c):
                    gid=None if root else c["gid"])
 
 
-def before(r, is_marker, timeout=10):
+def before(r, is_marker, timeout=WAIT):
     """r's events before the first marker event (of something done after
     everything under test), once it came: by then anything else the
     runner would show has been shown (ring buffer order)."""
@@ -132,7 +132,7 @@ def before(r, is_marker, timeout=10):
     return evs[:next(i for i, e in enumerate(evs) if is_marker(e))]
 
 
-def before_marker(r, pid, timeout=10):
+def before_marker(r, pid, timeout=WAIT):
     """r's events before the first of process pid, the marker."""
     return before(r, lambda e: e["proc"]["pid"] == pid, timeout)
 
@@ -620,7 +620,7 @@ def max_events_stops_after_exactly_n(env):
     try:
         cmds = [run_cmd(["/bin/true", m, str(i)]) for i in range(5)]
         try:
-            rc = r.proc.wait(timeout=10)
+            rc = r.proc.wait(timeout=WAIT)
         except subprocess.TimeoutExpired:
             raise Fail("runner still running after 3 events")
     finally:

@@ -10,7 +10,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ROOT, RUNNER, Fail, check, eq, main, sh, test  # noqa: E402
+from harness import ROOT, RUNNER, WAIT, Fail, check, eq, main, sh, test  # noqa: E402
 import gadget_env as genv  # noqa: E402
 from registry_env import free_port  # noqa: E402
 
@@ -63,7 +63,7 @@ def start_bare(env, gadget):
     e = dict(os.environ, RUNNER_READY_FILE=ready)
     with open(out, "w") as fo, open(err, "w") as fe:
         p = subprocess.Popen(cmd, shell=True, stdout=fo, stderr=fe, env=e)
-    deadline = time.time() + 30
+    deadline = time.time() + WAIT
     while not os.path.exists(ready):
         if p.poll() is not None or time.time() > deadline:
             p.kill()
@@ -79,7 +79,7 @@ def stop_bare(p):
     eq(p.wait(timeout=30), 0, "runner exit status")
 
 
-def wait_lines(path, pred, timeout=10):
+def wait_lines(path, pred, timeout=WAIT):
     deadline = time.time() + timeout
     while True:
         evs = genv.json_lines(open(path).read())

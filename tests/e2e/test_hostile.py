@@ -182,8 +182,6 @@ class Relay:
 
     def __init__(self, upstream_port, bind_ip="127.0.0.1", upstream_auth=None):
         self.upstream = upstream_port
-        self.port = renv.free_port()
-        self.host = f"{bind_ip}:{self.port}"
         self.auth_seen = []
         self.requests = 0
         self.location_to = None  # "http://host:port" of another relay
@@ -201,8 +199,9 @@ class Relay:
 
             do_GET = do_HEAD = do_PUT = do_POST = do_PATCH = _any
 
-        self.httpd = http.server.ThreadingHTTPServer((bind_ip, self.port),
-                                                     Handler)
+        self.httpd = http.server.ThreadingHTTPServer((bind_ip, 0), Handler)
+        self.port = self.httpd.server_address[1]
+        self.host = f"{bind_ip}:{self.port}"
         self.httpd.daemon_threads = True
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 

@@ -47,7 +47,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (ROOT, RUNNER, Fail, Netns, Runner,  # noqa: E402
+from harness import (ROOT, RUNNER, WAIT, Fail, Netns, Runner,  # noqa: E402
                      all_stopped, bpftool, check, eq, fdinfos, link, main,
                      read_pty, sh, test)
 from gadget_env import (build_images, header_cell, run_sync, stop,  # noqa: E402
@@ -590,7 +590,7 @@ def pcapng_capture(env, pf, script, cols, n, tshark=""):
            " ".join(f"-e {c}" for c in cols) + " 2>/dev/null")
     try:
         env.ns.run(f"python3 -c '{script}'")
-        deadline = time.time() + 10
+        deadline = time.time() + WAIT
         while (len(sh(cmd, check_rc=False).splitlines()) < n and
                time.time() < deadline):
             time.sleep(0.2)
@@ -702,7 +702,7 @@ def payload_in_json_and_columns(env):
                         "-o", "columns", "--fields", "dport,payload"] + pf)
     try:
         env.ns.run(f"python3 -c '{PAYLOAD_DGRAM}'")
-        deadline = time.time() + 10
+        deadline = time.time() + WAIT
         while (r.stdout().count("bytes>") < 2 and
                time.time() < deadline):
             time.sleep(0.1)
@@ -1279,7 +1279,7 @@ def traced_syscalls(env, image, calls, prefix=(), output="json",
             child.stdin.write("\n")
             child.stdin.flush()
             eq(child.wait(timeout=30), 0, "the process's exit status")
-            deadline = time.time() + 10
+            deadline = time.time() + WAIT
             while "SYS_EXIT_GROUP" not in r.stdout() and \
                     time.time() < deadline:
                 time.sleep(0.05)
@@ -1512,7 +1512,7 @@ def perf_sampling_from_programs(env):
                             stdout=subprocess.PIPE, text=True)
     try:
         pid = int(busy.stdout.readline())
-        r.wait_for(lambda e: "samples" in e and e["pid"] == pid, timeout=20)
+        r.wait_for(lambda e: "samples" in e and e["pid"] == pid)
     finally:
         busy.communicate("\n", timeout=30)
         # strace keeps fatal signals from a traced command: the runner's
@@ -1603,8 +1603,7 @@ def programs_attach_to_from_gadget_yaml(env):
             eq(attached_tracepoints(r.proc.pid, "sys_enter"), tps, image)
             if tps:  # this process's getppid, seen where it is attached
                 os.getppid()
-                r.wait_for(lambda e: e.get("syscall") == "SYS_GETPPID",
-                           timeout=20)
+                r.wait_for(lambda e: e.get("syscall") == "SYS_GETPPID")
         finally:
             eq(r.stop(), 0, f"{image}: runner exit code")
     d = fixture_variant(env, "ig_syscalls", "attach_bad", head,
@@ -1630,7 +1629,7 @@ def max_events_with_a_perf_buffer(env):
     try:
         os.kill(r.proc.pid, signal.SIGSTOP)
         try:
-            deadline = time.time() + 10
+            deadline = time.time() + WAIT
             while not all_stopped(r.proc.pid):
                 check(time.time() < deadline, "the runner did not stop")
                 time.sleep(0.05)

@@ -50,7 +50,7 @@ class Env:
 
 
 def ports(path):
-    wait_until(lambda: os.path.exists(path), 30, f"{path} written")
+    wait_until(lambda: os.path.exists(path), what=f"{path} written")
     with open(path) as f:
         tcp, udp = f.read().split()
     return int(tcp), int(udp)

@@ -19,7 +19,7 @@ import time
 import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (ROOT, RUNNER, Fail, Netns, Runner, check, link,  # noqa: E402
+from harness import (ROOT, RUNNER, WAIT, Fail, Netns, Runner, check, link,  # noqa: E402
                      main, sh, stop_procs, test)
 
 SRV4, CLI4 = "10.77.9.1", "10.77.9.2"
@@ -222,7 +222,7 @@ def raw(r):
         return f.read()
 
 
-def wait_all(env, pattern, n, what, timeout=20):
+def wait_all(env, pattern, n, what, timeout=WAIT):
     """Until each runner's output has n matches of pattern (bytes regex,
     keys quoted or not, as each mode writes them)."""
     deadline = time.time() + timeout

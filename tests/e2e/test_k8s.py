@@ -157,7 +157,7 @@ def attached(net, runners, probe=None):
                        for e in json_lines(r.stdout()))
                    if r.json else "probe.web.test." in r.stdout()
                    for r in runners)
-    wait_until(seen, 30, "the runners tracing the pod's netns", step=0.2)
+    wait_until(seen, what="the runners tracing the pod's netns", step=0.2)
 
 
 def settle(runners, probe, name="marker"):
@@ -169,7 +169,7 @@ def settle(runners, probe, name="marker"):
                        for e in json_lines(r.stdout()))
                    if r.json else f"{name}.web.test." in r.stdout()
                    for r in runners)
-    wait_until(seen, 30, f"the runners showing {name}.web.test", step=0.2)
+    wait_until(seen, what=f"the runners showing {name}.web.test", step=0.2)
 
 
 def packet_socket_in(net, runner):
@@ -186,7 +186,7 @@ def release(fifo):
             return os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
         except OSError:  # ENXIO: not reading yet
             return None
-    fd = wait_until(opened, 30, f"a reader of {fifo}")
+    fd = wait_until(opened, what=f"a reader of {fifo}")
     os.write(fd, b"go\n")
     os.close(fd)
 
@@ -354,8 +354,8 @@ def containerd_pod_events_carry_k8s_fields(env):
         net2 = PodNet(d.pid(sb2))
         server(env, net2)
         attached(net2, [r])
-        wait_until(lambda: packet_socket_in(net2, lab), 30,
-                   "the label selection tracing the other pod's netns")
+        wait_until(lambda: packet_socket_in(net2, lab),
+                   what="the label selection tracing the other pod's netns")
         # started once the pod's netns exists: it traces it from the start
         ctr = tracer(env, "--k8s-containername", "app")
         out = d.run(app, cri_annotations("container", sb, pod, ns, uid,
@@ -527,8 +527,8 @@ def containerd_in_a_container_named_as_its_own(env):
                     env.store])
         start = f"{TAG}-started"
         wait_until(lambda: sh(f"/bin/true {start}") is not None and any(
-            start in e["args"] for e in json_lines(r.stdout())), 30,
-            "the runner tracing execs")
+            start in e["args"] for e in json_lines(r.stdout())),
+            what="the runner tracing execs")
         d.ctr(f"task exec --exec-id e1 {before} /bin/sh -c 'exit 0'")
         d.run(after, {}, "/bin/sh -c 'exit 0'",
               cgroup=f"{cg}/k8s.io/{after}")
@@ -594,8 +594,8 @@ def containerd_pod_selection_in_the_kernel(env):
               "/bin/sleep 1000", detach=True, netns_pid=sb_pid)
         app_mnt = mnt(d.pid(app))
         wait_until(lambda: filter_map_keys(r.proc.pid) ==
-                   {mnt(sb_pid), app_mnt}, 10,
-                   "the new container of the selected pod in the map")
+                   {mnt(sb_pid), app_mnt},
+                   what="the new container of the selected pod in the map")
         d.ctr(f"task exec --exec-id x{PID} {osb} /bin/sleep 0")
         d.ctr(f"task exec --exec-id y{PID} {app} /bin/sleep 0")
         r.wait_for(lambda e: e["proc"]["mntns_id"] == app_mnt and
@@ -782,8 +782,8 @@ def podman_kube_play_pod_events_carry_k8s_fields(env):
                                                     "tier": "front"})
         server(env, net2)
         attached(net2, [r])
-        wait_until(lambda: packet_socket_in(net2, lab), 30,
-                   "the label selection tracing the other pod's netns")
+        wait_until(lambda: packet_socket_in(net2, lab),
+                   what="the label selection tracing the other pod's netns")
         release(fifo)
         release(fifo2)
         wait_json(r, named(pod), n=4)
@@ -1066,7 +1066,7 @@ def ask_until_seen(runner, d, cid, ns, name):
     def seen():
         ask(d, cid, ns, name)
         return any(named(name)(e) for e in json_lines(runner.stdout()))
-    wait_until(seen, 30, f"{name}.web.test from {cid}", step=0.2)
+    wait_until(seen, what=f"{name}.web.test from {cid}", step=0.2)
 
 
 @test
@@ -1115,7 +1115,7 @@ def containerd_namespaces_and_long_ids_named_as_ig(env):
                 e["container"]["runtime"]["containerId"] == cid]
     try:
         # the watch lists what is there: then it is told of what comes
-        wait_until(lambda: told("CREATED", dflt), 30, "--watch listing")
+        wait_until(lambda: told("CREATED", dflt), what="--watch listing")
         attached(net, list(ig.values()))
         ask_until_seen(sel["k8s.io"], d, k8s, "k8s.io", "k8s")
         ask_until_seen(sel["default"], d, dflt, "default", "dflt")
@@ -1125,9 +1125,9 @@ def containerd_namespaces_and_long_ids_named_as_ig(env):
                     "127.0.0.1; exec sleep 1000'", detach=True,
                     netns_pid=net.pid, ns="default")
         for r in ig.values():
-            wait_json(r, named("after"), n=2, timeout=30)
-        rt = wait_until(lambda: told("CREATED", after), 30,
-                        "--watch: after CREATED")[0]
+            wait_json(r, named("after"), n=2)
+        rt = wait_until(lambda: told("CREATED", after),
+                        what="--watch: after CREATED")[0]
         eq((rt["containerName"], rt["runtimeName"]), (after, "containerd"),
            "--watch: the container started after it")
         # the last queries: every other was written before them
@@ -1158,8 +1158,8 @@ def containerd_namespaces_and_long_ids_named_as_ig(env):
              "containerImageName": IMAGE}],
            "list-containers --containerd-namespace of 76 characters")
         d.ctr(f"task kill -s KILL {after}", ns="default")
-        wait_until(lambda: told("DELETED", after), 30,
-                   "--watch: after DELETED")
+        wait_until(lambda: told("DELETED", after),
+                   what="--watch: after DELETED")
         eq(watch.poll(), None, "--watch ended")
     finally:
         watch.terminate()

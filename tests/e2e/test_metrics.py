@@ -22,7 +22,7 @@ import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (ROOT, RUNNER, Fail, Netns, Runner, check, eq,  # noqa: E402
+from harness import (ROOT, RUNNER, WAIT, Fail, Netns, Runner, check, eq,  # noqa: E402
                      PRIVATE_MOUNTS, link, main, sh, test, wakeups)
 import gadget_env  # noqa: E402
 from gadget_env import run_sync, usage_error, wait_until  # noqa: E402
@@ -57,7 +57,7 @@ def free_port():
     return port
 
 
-def http_get(url, headers=None, timeout=5):
+def http_get(url, headers=None, timeout=WAIT):
     req = urllib.request.Request(url, headers=headers or {})
     with urllib.request.urlopen(req, timeout=timeout) as resp:
         return resp.status, resp.headers, resp.read().decode()
@@ -91,7 +91,7 @@ def start_prometheus(env, targets):
             return http_get(url + "/-/ready")[0] == 200
         except OSError:
             return False
-    wait_until(ready, 30, "prometheus ready")
+    wait_until(ready, what="prometheus ready")
     return url
 
 
@@ -221,7 +221,7 @@ def prometheus_sums_two_nodes(env):
         last[:] = promql(env, "sum(dns_messages_total)")
         return last and last[0][1] == total
     try:
-        wait_until(scraped, 30, "prometheus scrape", step=0.5)
+        wait_until(scraped, what="prometheus scrape", step=0.5)
     except Fail:
         raise Fail(f"sum(dns_messages_total) is {last}, want {total}")
 
@@ -285,7 +285,7 @@ def text_format_metrics_only_and_series_cap(env):
                 and 'overflow="true",otel_scope_name="nodeA"} 3' \
                 in body["text"]
         try:
-            wait_until(counted, 10, "overflow counted")
+            wait_until(counted, what="overflow counted")
         except Fail:
             raise Fail(f"/metrics: {body.get('text', '')[:1500]}")
         check(body["type"].startswith("text/plain; version=0.0.4"),
@@ -381,7 +381,7 @@ def wildcard_listens_on_ipv4_and_ipv6(env):
             for host in ("[::1]", "127.0.0.1"):
                 url = f"http://{host}:{port}/metrics"
                 wait_until(lambda: "dns_messages_total{" in http_get(url)[2],
-                           10, f"{spec}: a message counted, over {host}")
+                           what=f"{spec}: a message counted, over {host}")
         finally:
             eq(r.stop(), 0, "runner exit code")
 
@@ -404,7 +404,7 @@ def empty_scope_name_is_the_data_source(env):
             def counted():
                 text["t"] = http_get(f"http://127.0.0.1:{port}/metrics")[2]
                 return "dns_messages_total{" in text["t"]
-            wait_until(counted, 10, "a message counted")
+            wait_until(counted, what="a message counted")
         finally:
             eq(r.stop(), 0, "runner exit code")
         scopes = {ln.split('otel_scope_name="')[1].split('"')[0]
@@ -438,7 +438,7 @@ def unanswered_queries_counted_by_their_label(env):
         def unanswered():
             text["t"] = http_get(url)[2]
             return 'qtype="A",rcode="",unanswered="true"' in text["t"]
-        wait_until(unanswered, 10, "an unanswered query counted")
+        wait_until(unanswered, what="an unanswered query counted")
     finally:
         eq(r.stop(), 0, "runner exit code")
         sh(f"ip -n {env.srv.name} addr del {silent}/32 dev lo",
@@ -467,7 +467,7 @@ def metrics_print_table_instead_of_events(env):
                 "--otel-metrics-print-interval", "200ms"])
     try:
         dig(ns, SRV_B, "nx.test", "A")
-        wait_until(lambda: "NameError" in r.stdout(), 10, "a printed table")
+        wait_until(lambda: "NameError" in r.stdout(), what="a printed table")
     finally:
         eq(r.stop(), 0, "runner exit code")
     out = r.stdout()

@@ -12,12 +12,14 @@ import shutil
 import signal
 import socket
 import struct
+import subprocess
+import sys
 import tempfile
 import threading
 import time
 
 import nosys
-from harness import (ROOT, RUNNER, Fail, Netns, Runner, all_stopped, check,
+from harness import (ROOT, RUNNER, WAIT, Fail, Netns, Runner, all_stopped, check,
                      main, sh, test)
 
 NS = f"rnetns{os.getpid()}"
@@ -56,13 +58,43 @@ def packet_sockets_in(ns_name, pid, mounted=False):
     return inodes
 
 
-def wait_until(pred, what, timeout=10):
+def wait_until(pred, what, timeout=WAIT):
     deadline = time.time() + timeout
     while time.time() < deadline:
         if pred():
             return
         time.sleep(0.1)
     raise Fail(f"timed out waiting for {what}")
+
+
+# a process in a network namespace that only the runner's scan of every
+# namespace (/proc/*/ns/net, once a second) finds: unshared with no exec,
+# fork or socket after (the runner's hooks), and bind-mounted nowhere
+SCAN_PROBE = ("import ctypes, time\n"
+              "if ctypes.CDLL(None, use_errno=True).unshare(0x40000000):\n"
+              "    raise SystemExit('unshare: ' + str(ctypes.get_errno()))\n"
+              "print(flush=True)\n"
+              "time.sleep(600)\n")
+
+
+def scan_passed(r):
+    """Return once runner r's scan of every namespace ran after the call:
+    what "a scan" means to a test that checks what the scan kept, where
+    a time to sleep would be too short on a loaded machine (and the test
+    would pass whatever the scan does)."""
+    p = subprocess.Popen([sys.executable, "-c", SCAN_PROBE],
+                         stdout=subprocess.PIPE, text=True)
+    try:
+        check(p.stdout.readline() == "\n", "the scan probe did not start")
+
+        def taken():  # read in /proc, not by entering it
+            with open(f"/proc/{p.pid}/net/packet") as f:
+                theirs = {int(ln.split()[-1]) for ln in f.readlines()[1:]}
+            return theirs & packet_sockets(r.proc.pid)
+        wait_until(taken, "the runner's scan of every namespace")
+    finally:
+        p.kill()
+        p.wait()
 
 
 def setup():
@@ -125,7 +157,7 @@ def empty_file_in_run_netns_passed_over(env):
         r = Runner(["run", "trace_dns", "-o", "json", "--store",
                     env["store"]])
         try:
-            time.sleep(1.5)  # a scan (once a second) after the start
+            scan_passed(r)  # a scan after the start
             check(r.proc.poll() is None, f"runner exited: {r.stderr()}")
         finally:
             rc = r.stop()
@@ -390,7 +422,7 @@ def namespace_at_a_path_with_a_space_taken_in(env):
         wait_until(lambda: len(packet_sockets_in(path, r.proc.pid)) == 1,
                    "the runner's packet socket in the namespace")
         (ino,) = packet_sockets_in(path, r.proc.pid)
-        time.sleep(1.5)  # a scan of every namespace (once a second)
+        scan_passed(r)
         check(ino in packet_sockets(r.proc.pid),
               "namespace let go at the scan after its mount")
         check(r.proc.poll() is None, f"runner exited: {r.stderr()}")
@@ -551,7 +583,7 @@ def thread_namespace(env, prefix=()):
         wait_until(lambda: thread_attached(r.proc.pid),
                    "the runner's packet socket in the thread's namespace")
         send_query(first)
-        time.sleep(1.5)  # a scan of every namespace (once a second)
+        scan_passed(r)
         check(thread_attached(r.proc.pid),
               "the thread's namespace let go at a scan")
         send_query(later)

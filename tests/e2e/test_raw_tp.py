@@ -24,7 +24,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ROOT, Runner, check, eq, fdinfos, main, test  # noqa: E402
+from harness import ROOT, WAIT, Runner, check, eq, fdinfos, main, test  # noqa: E402
 from gadget_env import build_images, json_lines, wait_json  # noqa: E402
 
 NOBODY = 65534
@@ -195,7 +195,7 @@ def lost_events_reported_as_they_happen_and_counted(env):
             a.calls(calls)
         finally:
             os.kill(r.proc.pid, signal.SIGCONT)
-        deadline = time.time() + 10
+        deadline = time.time() + WAIT
         while "lost" not in r.stderr() and time.time() < deadline:
             time.sleep(0.05)
         running = r.proc.poll() is None

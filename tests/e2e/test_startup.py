@@ -13,7 +13,7 @@ import tarfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import RUNNER, Runner, check, eq, main, test  # noqa: E402
+from harness import RUNNER, WAIT, Runner, check, eq, main, test  # noqa: E402
 import gadget_env as genv  # noqa: E402
 
 NS = f"start{os.getpid()}"
@@ -59,7 +59,7 @@ def nice_of(pid):
         return int(f.read().rsplit(")", 1)[1].split()[16])
 
 
-def wait_nice(r, want, what, timeout=20):
+def wait_nice(r, want, what, timeout=WAIT):
     deadline = time.time() + timeout
     while nice_of(r.proc.pid) != want:
         check(time.time() < deadline, f"{what}: nice {nice_of(r.proc.pid)}"

@@ -28,7 +28,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from harness import (BUILD, ROOT, Fail, Netns, check, eq, fails,  # noqa: E402
+from harness import (BUILD, ROOT, WAIT, Fail, Netns, check, eq, fails,  # noqa: E402
                      link, main, ok, stop_procs, test)
 import registry_env as env  # noqa: E402
 
@@ -216,7 +216,7 @@ def build_env(ctx):
     ctx.client = os.path.join(ctx.tmp, "client.py")
     with open(ctx.client, "w") as f:
         f.write(CLIENT)
-    deadline = time.time() + 10
+    deadline = time.time() + WAIT
     while f"{SRV4}:53" not in ctx.srv.run("ss -Hnlu"):
         if ctx.dnsmasq.poll() is not None:
             raise Fail(f"dnsmasq exited {ctx.dnsmasq.returncode}")
@@ -279,7 +279,7 @@ def running_sha(bg):
     return sha256_file(f"/proc/{bg.proc.pid}/exe")
 
 
-def four_events(ctx, bg, x, timeout=15):
+def four_events(ctx, bg, x, timeout=WAIT):
     """The query and response of exchange x at the client and the server."""
     cli, srv = ctx.cli.inode(), ctx.srv.inode()
     want = {(cli, "OUTGOING", "Q"): "client query",

@@ -25,9 +25,9 @@ import time
 import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (ROOT, RUNNER, Fail, Netns, Runner, check, eq,  # noqa: E402
-                     PRIVATE_MOUNTS, link, main, sh, stop_procs, test,
-                     wakeups)
+from harness import (ROOT, RUNNER, WAIT, Fail, Netns, Runner,  # noqa: E402
+                     check, eq, PRIVATE_MOUNTS, link, main, sh, stop_procs,
+                     test, wakeups)
 
 SRV4, CLI4 = "10.77.0.1", "10.77.0.2"
 SRV6, CLI6 = "fd77::1", "fd77::2"
@@ -94,7 +94,7 @@ def unbound(ns, tmp, listen=("127.0.0.1",), allow=("127.0.0.0/8",),
 
 def wait_port(ns, addr, proc, port=53):
     """Wait until a DNS server answers on addr (it runs in ns)."""
-    deadline = time.time() + 10
+    deadline = time.time() + WAIT
     while time.time() < deadline:
         if proc.poll() is not None:
             raise Fail(f"DNS server in {ns.name} exited {proc.returncode}")
@@ -200,7 +200,7 @@ def one(evs, what, **want):
     return got[0]
 
 
-def wait_events(r, pred, n=1, timeout=10):
+def wait_events(r, pred, n=1, timeout=WAIT):
     """Events so far (since the test began) once n of them satisfy pred
     (fail after timeout)."""
     deadline = time.time() + timeout
@@ -337,7 +337,7 @@ def wait_exchange(env, r, ns, pid, name, qtype, srv_ns=None):
                                       ns=srv_ns))
 
 
-def before_marker(r, done, first=None, timeout=10):
+def before_marker(r, done, first=None, timeout=WAIT):
     """The events before the marker's first (the first event that satisfies
     first, or done), once its last (done) came: the marker is a query made
     after everything under test, so whatever else the runner would send
@@ -434,7 +434,7 @@ def keys_in_byte_order_at_every_level_as_ig_writes_them(env):
         wait_exchange(env, env.runner, env.cli, pid, "web.test.", "A")
         got = {"json": [json.loads(line, object_pairs_hook=Obj)
                         for line in env.runner._lines() if line.strip()]}
-        deadline = time.time() + 10
+        deadline = time.time() + WAIT
         for m in modes:
             while True:
                 got[m] = other_mode_docs(others[m], m)
@@ -828,7 +828,7 @@ print("sent", flush=True)
 """
 
 
-def counted(r, name, least, timeout=10):
+def counted(r, name, least, timeout=WAIT):
     """The total of the gadget's counter name, as the runner tells it,
     once it is at least least."""
     deadline = time.time() + timeout
@@ -934,7 +934,7 @@ def server_started_later_in_new_namespace(env):
     ub = unbound(ns, env.tmp)
     env.procs.append(ub)
     inode = ns.inode()
-    deadline = time.time() + 10
+    deadline = time.time() + WAIT
     pid = None
     while time.time() < deadline:
         pid, out = dig(env, "@127.0.0.1 many.test", ns=ns)
@@ -1428,7 +1428,7 @@ def named_clients(env, r, names, pid_text):
                 env.cli, f"python3 -c {shlex.quote(NAMED_CLIENT)} "
                 f"{shlex.quote(n)} {SRV4}")
             check(out.strip().isdigit(), f"client {n!r}: {out}")
-        deadline = time.time() + 10
+        deadline = time.time() + WAIT
         while pid_text.format(pids[names[-1]]) not in r.stdout():
             check(time.time() < deadline, "no event of the last client; "
                   f"stdout: {r.stdout()[-300:]!r}")
@@ -1489,7 +1489,7 @@ def filter_regex_past_backtracking_limit__no_match_told(env):
         pid, _ = run_client(env.cli, f"dig +time=1 +tries=1 @{SRV4} {name}")
         r.wait_for(lambda e: e["proc"]["pid"] == pid and
                    e["name"] == name + ".")
-        deadline = time.time() + 5
+        deadline = time.time() + WAIT
         while "-F: " not in r.stderr():
             check(time.time() < deadline,
                   f"nothing told: {r.stderr()[-300:]!r}")
@@ -1530,7 +1530,7 @@ def yaml_strings_as_ig_read_back_as_json(env):
                 env.cli, f"python3 -c {shlex.quote(NAMED_CLIENT)} "
                 f"{shlex.quote(n)} {SRV4}")
             check(out.strip().isdigit(), f"client {n!r}: {out}")
-        deadline = time.time() + 10
+        deadline = time.time() + WAIT
         for r in runners.values():
             while f"{pids['yamlend']}" not in r.stdout():
                 check(time.time() < deadline, "no event of the last "
@@ -1600,7 +1600,7 @@ def stops_while_its_reader_does_not_read(env):
             if sig:
                 p.send_signal(sig)
             try:
-                _, err = p.communicate(timeout=15)
+                _, err = p.communicate(timeout=WAIT)
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait()
@@ -1659,7 +1659,7 @@ def stops_when_its_reader_goes_before_any_event(env):
         p.stdout.close()
         dig(env, f"@{SRV4} web.test")  # traffic the filter drops
         try:
-            p.wait(timeout=15)
+            p.wait(timeout=WAIT)
         except subprocess.TimeoutExpired:
             raise Fail("the runner did not stop after its reader went")
         err = p.stderr.read()

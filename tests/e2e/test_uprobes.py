@@ -29,7 +29,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from harness import (ROOT, Fail, Runner, check, eq, main,  # noqa: E402
+from harness import (ROOT, WAIT, Fail, Runner, check, eq, main,  # noqa: E402
                      sh, stop_procs, test)
 from gadget_env import (build_images, json_lines, stop,  # noqa: E402
                         wait_json, wait_until)
@@ -410,7 +410,7 @@ def arg_is(a):
     return lambda e: e.get("arg") == a
 
 
-def warm(r, t, timeout=20):
+def warm(r, t, timeout=WAIT):
     """Wait for a warm event of t (its libc is attached)."""
     wait_json(r, arg_is(f"warm-{t}"), timeout=timeout)
 
@@ -492,8 +492,8 @@ def copied_library_of_a_later_host_process_traced_once(env):
         eq(len(exact(evs, host)), 3, "calls on the host's libc")
         check(all(e["proc"]["pid"] == pc.pid for e in exact(evs, copy)),
               "the copy's events name its process")
-        wait_until(lambda: lib_uprobes(r) == before, 20,
-                   "the copy detached once its process ended")
+        wait_until(lambda: lib_uprobes(r) == before,
+                   what="the copy detached once its process ended")
     finally:
         stop(r)
 
@@ -535,8 +535,8 @@ def child_of_a_process_that_ended_keeps_the_file_attached(env):
         wait_json(r, lambda e: e.get("arg") == f"warm-{t}" and
                   e["proc"]["pid"] != p.pid)
         go(env, t)
-        wait_until(lambda: lib_uprobes(r) == before, 20,
-                   "the copy detached once the child ended")
+        wait_until(lambda: lib_uprobes(r) == before,
+                   what="the copy detached once the child ended")
         eq(len(exact(upto_marker(env, r), t)), 4, "calls of the child")
     finally:
         go(env, f"{t}.fork")
@@ -602,8 +602,8 @@ def containers_of_one_image_traced_once_with_their_names(env):
             eq(len(got), n, f"calls in {c}")
             eq({e["runtime"]["containerName"] for e in got}, {c},
                f"container name of {c}'s events")
-        wait_until(lambda: lib_uprobes(r) == before, 20,
-                   "the image's libc detached once both containers ended")
+        wait_until(lambda: lib_uprobes(r) == before,
+                   what="the image's libc detached once both containers ended")
     finally:
         stop(r)
 
@@ -614,7 +614,7 @@ def container_running_before_the_runner_traced(env):
     is found by the runner's walk of the mappings there."""
     t = tag("s")
     pid = start_container(env, t, n=3)
-    wait_until(lambda: libc_mapped(pid), 20, f"{t}'s libc mapped")
+    wait_until(lambda: libc_mapped(pid), what=f"{t}'s libc mapped")
     r = tracer(env)
     try:
         warm(r, t)
@@ -644,8 +644,8 @@ def threads_after_their_main_thread_keep_the_file_attached(env):
         env.procs.append(p)
         warm(r, t)
         go(env, f"{t}.leader")
-        wait_until(lambda: leader_ended(p.pid), 20,
-                   f"the main thread of {p.pid} ended")
+        wait_until(lambda: leader_ended(p.pid),
+                   what=f"the main thread of {p.pid} ended")
         # the runner takes its notes in order: once a later process's
         # copy is attached, it has taken in the main thread's exit
         later = tag("l")
@@ -655,8 +655,8 @@ def threads_after_their_main_thread_keep_the_file_attached(env):
         eq(p.wait(timeout=30), 0, "exit status of the threaded process")
         eq(len(exact(upto_marker(env, r), t)), 3,
            "calls of the thread after its main thread ended")
-        wait_until(lambda: lib_uprobes(r) == before, 20,
-                   "the copy detached once its last thread ended")
+        wait_until(lambda: lib_uprobes(r) == before,
+                   what="the copy detached once its last thread ended")
     finally:
         stop(r)
 
@@ -675,7 +675,7 @@ def selected_container_alone_attached(env):
         pb = start_container(env, b, n=3)
         pc = start_container(env, c, n=3, image=IMAGE2)
         for pid, t in ((pb, b), (pc, c)):
-            wait_until(lambda: libc_mapped(pid), 20, f"{t}'s libc mapped")
+            wait_until(lambda: libc_mapped(pid), what=f"{t}'s libc mapped")
         start_container(env, a, n=4)
         # the runner takes its notes in order: B's and C's came first
         warm(r, a)
@@ -687,8 +687,8 @@ def selected_container_alone_attached(env):
         eq(len(exact(evs, a)), 4, f"calls in {a}")
         eq({e["runtime"]["containerName"] for e in evs}, {a},
            "the containers of the events")
-        wait_until(lambda: lib_uprobes(r) == 0, 20,
-                   "A's libc detached once A ended, B running on")
+        wait_until(lambda: lib_uprobes(r) == 0,
+                   what="A's libc detached once A ended, B running on")
     finally:
         go(env, a)
         go(env, b)
@@ -743,7 +743,7 @@ def containerd_container_selected_traced(env):
         d.run(other, {}, f"/bin/calls /sync/{other} {other} 1",
               detach=True, image=IMAGE2)
         pid = d.pid(other)
-        wait_until(lambda: libc_mapped(pid), 20, f"{other}'s libc mapped")
+        wait_until(lambda: libc_mapped(pid), what=f"{other}'s libc mapped")
         got = containerd_calls(d, r, cid)
         eq({(e["runtime"]["containerName"], e["runtime"]["runtimeName"])
             for e in got}, {(cid, "containerd")}, "its name and runtime")
@@ -795,7 +795,7 @@ def host_processes_not_attached_by_a_selection_that_leaves_them_out(env):
         try:
             copy = libc_copy(env, h)
             ph = start_host(env, h, copy, n=1)
-            wait_until(lambda: libc_mapped(ph.pid), 20, f"{h}'s libc mapped")
+            wait_until(lambda: libc_mapped(ph.pid), what=f"{h}'s libc mapped")
             pa = start_container(env, a, n=2)
             # the runner takes its notes in order: H's came first
             warm(r, a)
@@ -902,8 +902,8 @@ def files_past_the_bound_told_and_not_traced(env):
         over = tag("o")
         po = start(over, 2)
         wait_until(lambda: "files attached, the most" in r.stderr() and
-                   f"of pid {po.pid} " in r.stderr(), 20,
-                   f"a note of the bound naming pid {po.pid}")
+                   f"of pid {po.pid} " in r.stderr(),
+                   what=f"a note of the bound naming pid {po.pid}")
         eq(lib_uprobes(r), MAX_FILES, "uprobes at the bound")
         go(env, over)
         eq(po.wait(timeout=30), 0, "exit status past the bound")
@@ -915,8 +915,8 @@ def files_past_the_bound_told_and_not_traced(env):
             go(env, t)
         for p in procs:
             eq(p.wait(timeout=30), 0, "exit status")
-        wait_until(lambda: lib_uprobes(r) == 0, 30,
-                   "the copies detached once their processes ended")
+        wait_until(lambda: lib_uprobes(r) == 0,
+                   what="the copies detached once their processes ended")
         g = tag("g")
         p = start_host(env, g, os.path.join(env.tmp, over), n=2,
                        prog=env.ucalls)
@@ -974,7 +974,7 @@ def processes_mapping_during_the_walk_attached_once(env):
                f" /bin/spawn {t} {live} {SPAWN_FILES - live} 3")
             pid = int(sh(f"podman inspect -f '{{{{.State.Pid}}}}' {t}"))
             wait_until(lambda: children_mapping(pid, "libuptest") >= 20,
-                       20, "20 children mapping libuptest")
+                       what="20 children mapping libuptest")
         finally:
             os.kill(r.proc.pid, signal.SIGCONT)
         for i in range(live):
@@ -982,8 +982,8 @@ def processes_mapping_during_the_walk_attached_once(env):
         eq(lib_uprobes(r), live, "uprobes with the live ones attached")
         go(env, t)
         eq(sh(f"podman wait {t}").strip(), "0", f"exit status of {t}")
-        wait_until(lambda: lib_uprobes(r) == 0, 20,
-                   "every file detached once its process ended")
+        wait_until(lambda: lib_uprobes(r) == 0,
+                   what="every file detached once its process ended")
         # every call was made: the runner reads to the end as it stops
         stop(r)
         got = {}

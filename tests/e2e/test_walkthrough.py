@@ -197,8 +197,8 @@ def cluster_dns_every_hop(env):
             "coredns": os.stat(f"/proc/{cpid}/ns/net").st_ino,
             "node": env.node.inode(), "upstream": env.up.inode()}
     wait_until(lambda: "status: NOERROR" in env.node.run(
-        f"dig +time=1 +tries=1 @{COREDNS} {NAME}", check_rc=False), 20,
-        "CoreDNS answering")
+        f"dig +time=1 +tries=1 @{COREDNS} {NAME}", check_rc=False),
+        what="CoreDNS answering")
 
     # the namespaces exist already: each runner traces them from its start
     r = Runner(["run", "trace_dns", "-o", "json", "--store", env.k.store],
@@ -216,7 +216,7 @@ def cluster_dns_every_hop(env):
                "probe.test", check_rc=False)
             seen = {e["netns_id"] for e in json_lines(r.stdout())}
             return set(nets.values()) <= seen
-        wait_until(traced, 30, "the runner tracing every hop", step=0.3)
+        wait_until(traced, what="the runner tracing every hop", step=0.3)
         time.sleep(0.5)
         start = len(json_lines(r.stdout()))
         app = k8s.hexid()
@@ -230,7 +230,7 @@ def cluster_dns_every_hop(env):
             evs = json_lines(r.stdout())[start:]
             return any(e["proc"]["comm"] == "nslookup" and e["qr"] == "R"
                        and e["qtype"] == "A" for e in evs)
-        wait_until(answered, 10, "nslookup's answer")
+        wait_until(answered, what="nslookup's answer")
         time.sleep(0.5)
     finally:
         k8s.stop_all([r, cols, guide])
