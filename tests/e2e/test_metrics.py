@@ -57,6 +57,21 @@ def free_port():
     return port
 
 
+def metrics_runner(args, **kw):
+    """Runner(args) serving /metrics on 127.0.0.1:PORT, a free port: on
+    another one when another process (another test) took PORT between
+    free_port() and the runner's listen().  (runner, PORT)."""
+    for _ in range(10):
+        port = free_port()
+        try:
+            return Runner(args + ["--otel-metrics-listen-address",
+                                  f"127.0.0.1:{port}"], **kw), port
+        except Fail as e:
+            if "Address already in use" not in str(e):
+                raise
+    raise Fail("no port of 10 stayed free for the runner's /metrics")
+
+
 def http_get(url, headers=None, timeout=WAIT):
     req = urllib.request.Request(url, headers=headers or {})
     with urllib.request.urlopen(req, timeout=timeout) as resp:
@@ -131,12 +146,9 @@ def setup():
         env.server = {"node-a": SRV_A, "node-b": SRV_B}
         env.ports = {}
         for node, ns in env.cli.items():
-            env.ports[node] = free_port()
-            env.runners[node] = Runner(
+            env.runners[node], env.ports[node] = metrics_runner(
                 ["run", "trace_dns", "-o", "json", "--store", env.store,
-                 "-F", f"netns_id=={ns.inode()}", "--otel-metrics-listen",
-                 "--otel-metrics-listen-address",
-                 f"127.0.0.1:{env.ports[node]}"],
+                 "-F", f"netns_id=={ns.inode()}", "--otel-metrics-listen"],
                 env={"NODE_NAME": node})
         env.prom = start_prometheus(env, env.ports)
     except BaseException:
@@ -264,13 +276,12 @@ def text_format_metrics_only_and_series_cap(env):
     """-o none: no events on stdout, metrics still counted; the plain
     text format without an Accept header; a cap of 2 key sets sends the
     rest to the overflow series and says so once."""
-    port = free_port()
     ns = env.cli["node-a"]
-    r = Runner(["run", "trace_dns", "-o", "none", "--store", env.store,
-                "-F", f"netns_id=={ns.inode()}", "--otel-metrics-listen",
-                "--otel-metrics-listen-address", f"127.0.0.1:{port}",
-                "--otel-metrics-max-series", "2",
-                "--otel-metrics-name", "dns:nodeA"])
+    r, port = metrics_runner(
+        ["run", "trace_dns", "-o", "none", "--store", env.store,
+         "-F", f"netns_id=={ns.inode()}", "--otel-metrics-listen",
+         "--otel-metrics-max-series", "2", "--otel-metrics-name",
+         "dns:nodeA"])
     try:
         dig(ns, SRV_A, "web.test", "A")  # Q/A, R/A/Success: the 2 sets
         dig(ns, SRV_A, "nx.test", "A")  # R/A/NameError: overflow
@@ -336,14 +347,13 @@ def quiet_exporter_sleeps_between_scrapes(env):
     """Serving /metrics with no DNS on its ports, the runner sleeps until
     a client connects (a few wake-ups in 2 s, not the ~200 of polling
     every 10 ms), then answers the scrape."""
-    port = free_port()
     # in a mount namespace of its own: it wakes for every mount made
     # where it watches (new network namespaces), and other jobs on the
     # machine may start containers meanwhile
-    r = Runner(["run", "trace_dns", "-o", "none", "--store", env.store,
-                "--ports", "1055", "--otel-metrics-listen",
-                "--otel-metrics-listen-address", f"127.0.0.1:{port}"],
-               prefix=PRIVATE_MOUNTS)
+    r, port = metrics_runner(["run", "trace_dns", "-o", "none", "--store",
+                              env.store, "--ports", "1055",
+                              "--otel-metrics-listen"],
+                             prefix=PRIVATE_MOUNTS)
     try:
         time.sleep(1)  # quiet by now
         before = wakeups(r.proc.pid)
@@ -392,11 +402,10 @@ def empty_scope_name_is_the_data_source(env):
     the scope, as ig does; dns:x names it x."""
     ns = env.cli["node-a"]
     for spec, want in (("dns:", "dns"), ("dns:x", "x")):
-        port = free_port()
-        r = Runner(["run", "trace_dns", "-o", "none", "--store", env.store,
-                    "-F", f"netns_id=={ns.inode()}", "--otel-metrics-listen",
-                    "--otel-metrics-listen-address", f"127.0.0.1:{port}",
-                    "--otel-metrics-name", spec])
+        r, port = metrics_runner(
+            ["run", "trace_dns", "-o", "none", "--store", env.store,
+             "-F", f"netns_id=={ns.inode()}", "--otel-metrics-listen",
+             "--otel-metrics-name", spec])
         text = {}
         try:
             dig(ns, SRV_A, "web.test", "A")
@@ -422,11 +431,10 @@ def unanswered_queries_counted_by_their_label(env):
     ns = env.cli["node-a"]
     silent = SRV_A.rsplit(".", 1)[0] + ".77"
     sh(f"ip -n {env.srv.name} addr add {silent}/32 dev lo")
-    port = free_port()
-    r = Runner(["run", "trace_dns", "-o", "none", "--store", env.store,
-                "-F", f"netns_id=={ns.inode()}", "--otel-metrics-listen",
-                "--otel-metrics-listen-address", f"127.0.0.1:{port}",
-                "--unanswered-timeout", "1"])
+    r, port = metrics_runner(
+        ["run", "trace_dns", "-o", "none", "--store", env.store,
+         "-F", f"netns_id=={ns.inode()}", "--otel-metrics-listen",
+         "--unanswered-timeout", "1"])
     try:
         dig(ns, SRV_A, "web.test", "A")
         out = ns.run(f"dig +time=1 +tries=1 @{silent} silent.test A",
