@@ -261,7 +261,7 @@ def agent_image_runs_as_the_daemonset_says(env):
         net.run("dig +time=1 +tries=1 @127.0.0.1 probe.web.test",
                 check_rc=False)
         return any(e["name"] == "probe.web.test." for e in json_lines(out))
-    wait_until(traced, 60, "the agent tracing the pod", step=0.3)
+    wait_until(traced, what="the agent tracing the pod", step=0.3)
     # in its own cgroup namespace, its socket hooks at the host's root
     apid = sh(f"podman inspect -f '{{{{.State.Pid}}}}' {AGENT}").strip()
     check(sh(f"readlink /proc/{apid}/ns/cgroup") !=

@@ -281,7 +281,7 @@ class Trace:
                                      stdout=self.out, stderr=self.err)
         LIVE.append(self.proc)
         genv.wait_until(lambda: os.path.exists(self.ready) or
-                        self.proc.poll() is not None, 60, "runner ready")
+                        self.proc.poll() is not None, what="runner ready")
         if self.proc.poll() is not None:
             raise Fail(f"`{cmd}` exited {self.proc.returncode}: "
                        f"{self.stderr()}")
@@ -504,8 +504,8 @@ def check_run_metrics(env, cmd, sample):
     check(curl, "no curl example for the metrics")
     genv.wait_until(lambda: re.search(
         r'^dns_messages_total\{qr="R",qtype="A",rcode="Success"',
-        run(env, curl[0], ns=env.metrics).stdout, re.M), 20,
-        "the dig's response counted on /metrics")
+        run(env, curl[0], ns=env.metrics).stdout, re.M),
+        what="the dig's response counted on /metrics")
     out = t.end()
     if "-o none" in cmd:
         eq(out, "", "stdout of -o none")

@@ -329,8 +329,8 @@ def outputs(env):
             "yaml": lambda t: all(f"pid: {p}\n" in t for p in pids),
         }
         for mode, r in runners.items():
-            wait_until(lambda: seen[mode](r.stdout()), 10,
-                       f"both commands in -o {mode}")
+            wait_until(lambda: seen[mode](r.stdout()),
+                       what=f"both commands in -o {mode}")
     finally:
         stop_all(runners.values())
     res = {mode: r.stdout() for mode, r in runners.items()}
@@ -472,8 +472,8 @@ def fields_forms(env):
         c = run_cmd(["/bin/true", m, "x"], uid=NOBODY, gid=NOBODY)
         for k, r in rs.items():
             n = 1 if specs[k][0] == "json" else 2  # columns: a header
-            wait_until(lambda: len(r.stdout().splitlines()) >= n, 10,
-                       f"the event with --fields {specs[k][1]}")
+            wait_until(lambda: len(r.stdout().splitlines()) >= n,
+                       what=f"the event with --fields {specs[k][1]}")
     finally:
         stop_all(rs.values())
     out = {k: r.stdout().splitlines() for k, r in rs.items()}
@@ -1048,8 +1048,8 @@ def trace_pipe_on_stderr(env):
         try:
             subprocess.run(["true"], check=True, timeout=10)
             if flags:
-                wait_until(lambda: line in r.stderr(), 10,
-                           f"{line!r} on stderr")
+                wait_until(lambda: line in r.stderr(),
+                           what=f"{line!r} on stderr")
         finally:
             eq(r.stop(), 0, f"{flags}: exit status")
         said = [x for x in r.stderr().splitlines() if line in x]

@@ -109,8 +109,8 @@ class Sender:
         """Wait until the runner's filters are on its host side: the
         runner takes in a container started after it at the exec hook's
         note, which wakes it."""
-        wait_until(lambda: tc_state(f"dev {self.host_if}") == "ours", 10,
-                   f"the runner's filters on {self.host_if}")
+        wait_until(lambda: tc_state(f"dev {self.host_if}") == "ours",
+                   what=f"the runner's filters on {self.host_if}")
 
     def send(self, to):
         with open(self.fifo, "w") as f:
@@ -242,8 +242,8 @@ def a_container_that_goes_is_detached(env):
             c.send("10.213.0.1")
             r.wait_for(lambda e: sent([e], c))
             sh(f"podman wait {c.name}", timeout=30)
-            wait_until(lambda: tc_state(f"dev {host_if}") == "none", 15,
-                       f"tc gone from {host_if}")
+            wait_until(lambda: tc_state(f"dev {host_if}") == "none",
+                       what=f"tc gone from {host_if}")
             check(r.proc.poll() is None, "runner still running")
         finally:
             stop(r)
