@@ -289,7 +289,7 @@ def in_a_cgroup_namespace_the_hooks_attach_at_the_hosts_root(env):
             p = subprocess.Popen(["sh", "-c", cmd], stderr=fe,
                                  env=dict(os.environ, RUNNER_READY_FILE=ready))
         try:
-            deadline = time.time() + 30
+            deadline = time.time() + WAIT
             while not os.path.exists(ready):
                 if p.poll() is not None or time.time() > deadline:
                     raise Fail(f"runner did not start: {open(err).read()}")
