@@ -14,6 +14,8 @@
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
 #include <unistd.h>
 
 #include <linux/magic.h>
@@ -512,6 +514,53 @@ static void on_fork(struct uprobes *u, const struct uprobe_maps_note *n)
 static int seed(struct uprobes *u, __u32 tgid, struct error **err);
 
 /*
+ * Where a loader's r_state lies from its _dl_debug_state(), the probe's
+ * cookie: glibc's _r_debug, a struct r_debug (r_version, r_map, r_brk,
+ * r_state), in the loader's dynamic symbols.  0 for a loader without it
+ * (musl's keeps its own) or a file not read: its probe walks
+ * at every call.
+ */
+static __u64 r_state_off(const char *path)
+{
+	GElf_Addr func = 0, state = 0;
+	Elf_Scn *scn = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	Elf *e;
+
+	if (fd < 0)
+		return 0;
+	e = elf_version(EV_CURRENT) == EV_NONE ?
+		    NULL :
+		    elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	while (e && (scn = elf_nextscn(e, scn))) {
+		/* r_state after an int and two pointers */
+		size_t off = gelf_getclass(e) == ELFCLASS32 ? 12 : 24;
+		Elf_Data *d = elf_getdata(scn, NULL);
+		GElf_Shdr sh;
+		GElf_Sym sym;
+
+		if (!d || !gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNSYM ||
+		    !sh.sh_entsize)
+			continue;
+		for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
+			const char *name;
+
+			if (!gelf_getsym(d, (int)i, &sym) || !sym.st_value ||
+			    !(name = elf_strptr(e, sh.sh_link, sym.st_name)))
+				continue;
+			if (!strcmp(name, "_dl_debug_state"))
+				func = sym.st_value;
+			else if (!strcmp(name, "_r_debug") &&
+				 sym.st_size >= off + sizeof(int))
+				state = sym.st_value + off;
+		}
+	}
+	elf_end(e);
+	close(fd);
+	return func && state ? (__u64)state - func : 0;
+}
+
+/*
  * Probe _dl_debug_state() of loader file, open at path, and tell the hook
  * it is probed.  A loader without that function (or past the bound) is
  * given up: the libraries its processes map are not traced.
@@ -524,6 +573,7 @@ static void probe_loader(struct uprobes *u, const struct uprobe_maps_file *file,
 	struct bpf_link *l = NULL;
 
 	if (u->n_loaders < UPROBE_MAPS_LOADERS) {
+		opts.bpf_cookie = r_state_off(path);
 		l = bpf_program__attach_uprobe_opts(
 			u->skel->progs.uprobe_loader, -1, path, 0, &opts);
 		if (!l)

@@ -41,6 +41,7 @@ char LICENSE[] SEC("license") = "GPL";
 #define AT_NULL 0
 #define AT_BASE 7 /* where the loader is mapped */
 #define NAME_LEN 64
+#define RT_CONSISTENT 0 /* r_state: the loader's list is complete */
 
 const volatile char libs[UPROBE_MAPS_LIBS][UPROBE_MAPS_LIB_LEN] = {};
 const volatile __u32 n_libs = 0;
@@ -127,43 +128,54 @@ static __always_inline int lib_of(const char *name)
 /* Is task's mount namespace one the run selects (or selects it none)? */
 static __always_inline bool task_selected(struct task_struct *task)
 {
-	__u64 mntns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+	__u64 mntns;
 
-	return !select_on || bpf_map_lookup_elem(&selected, &mntns);
+	if (!select_on)
+		return true; /* no read of the namespace */
+	mntns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+	return bpf_map_lookup_elem(&selected, &mntns);
 }
 
 /* The inode a uprobe on file f attaches to. */
 static __always_inline void file_key(struct file *f,
 				     struct uprobe_maps_file *key)
 {
-	struct inode *ino = BPF_CORE_READ(f, f_inode);
+	struct inode *ino = f->f_inode;
 
-	key->ino = BPF_CORE_READ(ino, i_ino);
-	key->dev = BPF_CORE_READ(ino, i_sb, s_dev);
+	key->ino = ino->i_ino;
+	key->dev = ino->i_sb->s_dev;
+}
+
+/* Index of the wanted library that file f is, or -1. */
+static __always_inline int lib_of_file(struct file *f)
+{
+	char name[NAME_LEN];
+
+	if (bpf_probe_read_kernel_str(name, sizeof(name),
+				      f->f_path.dentry->d_name.name) <= 0)
+		return -1;
+	return lib_of(name);
 }
 
 /*
  * Fill n from an executable mapping of a wanted library that is not
- * quiet, by a task the run selects; false for any other mapping.
+ * quiet, by a task the run selects; false for any other mapping.  The
+ * cheap checks first: most mappings are not executable, or anonymous.
+ * The kernel's pointers (vma, its file) are read directly, no helper.
  */
 static __always_inline bool wanted(struct task_struct *task,
 				   struct vm_area_struct *vma,
 				   struct uprobe_maps_note *n)
 {
-	char name[NAME_LEN];
 	struct file *f;
 	int lib;
 
-	if (!(BPF_CORE_READ(vma, vm_flags) & VM_EXEC))
+	if (!(vma->vm_flags & VM_EXEC))
 		return false;
-	f = BPF_CORE_READ(vma, vm_file);
+	f = vma->vm_file;
 	if (!f)
 		return false;
-	if (bpf_probe_read_kernel_str(name, sizeof(name),
-				      BPF_CORE_READ(f, f_path.dentry,
-						    d_name.name)) <= 0)
-		return false;
-	lib = lib_of(name);
+	lib = lib_of_file(f);
 	if (lib < 0)
 		return false;
 	if (!task_selected(task))
@@ -171,8 +183,8 @@ static __always_inline bool wanted(struct task_struct *task,
 	file_key(f, &n->file);
 	if (bpf_map_lookup_elem(&quiet, &n->file))
 		return false;
-	n->start = BPF_CORE_READ(vma, vm_start);
-	n->end = BPF_CORE_READ(vma, vm_end);
+	n->start = vma->vm_start;
+	n->end = vma->vm_end;
 	n->kind = UPROBE_MAPS_MAP;
 	n->lib = lib;
 	return true;
@@ -230,17 +242,29 @@ bpf_iter_task_vma_destroy(struct bpf_iter_task_vma *it) __weak __ksym;
 
 /*
  * The runner probes _dl_debug_state() of each loader: called at start-up
- * once the program's libraries are mapped, and by each dlopen() and
- * dlclose(); the caller's executable mappings of wanted names are told.
+ * and by each dlopen() and dlclose(), before the change (RT_ADD,
+ * RT_DELETE: nothing mapped yet) and after it (RT_CONSISTENT); the
+ * caller's executable mappings of wanted names are told after it.  The
+ * probe's cookie is where the loader's r_state lies from the function
+ * (glibc's _r_debug), 0 for a loader without it (musl): walked at each
+ * call.
  */
 SEC("uprobe")
 int uprobe_loader(struct pt_regs *ctx)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct found fd = { .tgid = bpf_get_current_pid_tgid() >> 32 };
+	__s64 off = bpf_get_attach_cookie(ctx);
 	struct bpf_iter_task_vma it;
 	struct vm_area_struct *vma;
+	int state;
 
+	/* the new objects are mapped once the list is consistent again */
+	if (off &&
+	    !bpf_probe_read_user(&state, sizeof(state),
+				 (void *)(PT_REGS_IP(ctx) + off)) &&
+	    state != RT_CONSISTENT)
+		return 0;
 	if (!task_selected(task))
 		return 0;
 	bpf_iter_task_vma_new(&it, task, 0);
@@ -250,22 +274,28 @@ int uprobe_loader(struct pt_regs *ctx)
 	return 0;
 }
 
-/* Where task's loader is mapped (its AT_BASE), 0 for a static program. */
+/* Where task's loader is mapped (its AT_BASE), 0 for a static program:
+ * the saved auxv read AUXV_CHUNK pairs at a time (AT_BASE is the 9th). */
+#define AUXV_CHUNK 8
 static __always_inline __u64 loader_base(struct task_struct *task)
 {
-	struct mm_struct *mm = BPF_CORE_READ(task, mm);
-	__u32 n = bpf_core_field_size(mm->saved_auxv) / sizeof(__u64);
+	struct mm_struct *mm = task->mm;
+	__u32 n = bpf_core_field_size(mm->saved_auxv) / (2 * sizeof(__u64));
 
 	if (!mm)
 		return 0;
-	for (__u32 i = 0; i + 1 < n && i < 64; i += 2) {
-		__u64 kv[2];
+	for (__u32 c = 0; c + AUXV_CHUNK <= n && c < 64; c += AUXV_CHUNK) {
+		__u64 kv[AUXV_CHUNK][2];
 
-		if (bpf_probe_read_kernel(kv, sizeof(kv), &mm->saved_auxv[i]) ||
-		    kv[0] == AT_NULL)
+		if (bpf_probe_read_kernel(kv, sizeof(kv),
+					  &mm->saved_auxv[2 * c]))
 			return 0;
-		if (kv[0] == AT_BASE)
-			return kv[1];
+		for (__u32 i = 0; i < AUXV_CHUNK; i++) {
+			if (kv[i][0] == AT_NULL)
+				return 0;
+			if (kv[i][0] == AT_BASE)
+				return kv[i][1];
+		}
 	}
 	return 0;
 }
@@ -280,7 +310,7 @@ static __always_inline __u64 loader_base(struct task_struct *task)
 static __always_inline bool new_loader(struct vm_area_struct *vma, __u32 tgid,
 				       struct uprobe_maps_note *n)
 {
-	struct file *f = BPF_CORE_READ(vma, vm_file);
+	struct file *f = vma->vm_file;
 	__u32 told = UPROBE_MAPS_LOADER_TOLD, *state;
 
 	if (!f)
@@ -293,8 +323,8 @@ static __always_inline bool new_loader(struct vm_area_struct *vma, __u32 tgid,
 	    bpf_map_update_elem(&loaders, &n->file, &told, BPF_NOEXIST) &&
 	    !bpf_map_lookup_elem(&loaders, &n->file))
 		return false; /* the map is full */
-	n->start = BPF_CORE_READ(vma, vm_start);
-	n->end = BPF_CORE_READ(vma, vm_end);
+	n->start = vma->vm_start;
+	n->end = vma->vm_end;
 	n->tgid = tgid;
 	n->kind = UPROBE_MAPS_LOADER;
 	return true;
@@ -377,12 +407,17 @@ int BPF_PROG(uprobe_exec, struct task_struct *p)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct found fd = { .tgid = BPF_CORE_READ(p, tgid) };
+	struct mm_struct *mm = task->mm;
+	struct file *exe;
 	__u64 base;
 
 	gone(fd.tgid);
-	if (!by_loader || !task_selected(task))
+	if (!by_loader || !mm || !task_selected(task))
 		return 0;
-	bpf_find_vma(task, BPF_CORE_READ(task, mm, start_code), on_vma, &fd, 0);
+	/* the program's mapping looked up only when its name is wanted */
+	exe = mm->exe_file;
+	if (exe && lib_of_file(exe) >= 0)
+		bpf_find_vma(task, mm->start_code, on_vma, &fd, 0);
 	base = loader_base(task);
 	if (base)
 		bpf_find_vma(task, base, on_loader, &fd, 0);
