@@ -1163,8 +1163,10 @@ def unknown_and_valueless_flags_say_where_to_look(ctx):
     for args, line in (
             (["run", DNS, "--bogus=1"], f"runner: run {DNS}: unknown flag"
              f" '--bogus' (see `runner run {DNS} --help`)"),
-            (["run", DNS, "-n", "demo"], f"runner: run {DNS}: unknown flag"
-             f" '-n' (see `runner run {DNS} --help`)"),
+            # (kubectl gadget's -n, -p, -l and -A get a hint of their own:
+            # test_doc_examples)
+            (["run", DNS, "-z", "demo"], f"runner: run {DNS}: unknown flag"
+             f" '-z' (see `runner run {DNS} --help`)"),
             (["run", DNS, "--fields"], f"runner: run {DNS}: flag '--fields'"
              f" needs a value (see `runner run {DNS} --help`)"),
             (["image", "list", "-x"], "runner: image list: unknown flag"
