@@ -9,39 +9,37 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "common/cleanup.h"
 #include "runner/engine/cgroup2.h"
 #include "runner/engine/log.h"
 #include "runner/engine/mountinfo.h"
 
 /*
- * Is the cgroup2 directory at point the hierarchy's root?  Only the root
- * has no cgroup.type (the kernel's CFTYPE_NOT_ON_ROOT files), whatever
- * the reader's cgroup namespace makes of its path.
+ * Is cgroup2 directory fd the hierarchy's root?  Only the root has no
+ * cgroup.type (the kernel's CFTYPE_NOT_ON_ROOT files), whatever the
+ * reader's cgroup namespace makes of its path.
  */
-static bool is_root(const char *point)
+static bool fd_is_root(int fd)
 {
-	cleanup_close int fd = open(point, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	return fd >= 0 && !faccessat(fd, "cgroup.procs", F_OK, 0) &&
+	return !faccessat(fd, "cgroup.procs", F_OK, 0) &&
 	       faccessat(fd, "cgroup.type", F_OK, 0) && errno == ENOENT;
 }
 
-/* A cgroup2 mount of the hierarchy's root in /proc/self/mountinfo. */
-static bool find_mount(char *point, size_t size)
+/* cgroup2_find_mount()'s check: the root, opened once, kept in *ctx. */
+static bool open_root(const char *point, void *ctx)
 {
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	bool found;
+	int *fd = ctx;
 
-	if (!f)
-		return false;
-	found = cgroup2_find_mount(f, is_root, point, size);
-	fclose(f);
-	return found;
+	*fd = open(point, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*fd >= 0 && fd_is_root(*fd))
+		return true;
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+	return false;
 }
 
-bool cgroup2_find_mount(FILE *f, bool (*root_at)(const char *point),
-			char *point, size_t size)
+bool cgroup2_find_mount(FILE *f, bool (*root_at)(const char *point, void *ctx),
+			void *ctx, char *point, size_t size)
 {
 	char line[4096];
 	bool found = false;
@@ -55,7 +53,7 @@ bool cgroup2_find_mount(FILE *f, bool (*root_at)(const char *point),
 		if (!sep || strncmp(sep + 3, "cgroup2 ", 8) ||
 		    !mountinfo_root_point(line, &root, &at) ||
 		    (strcmp(root, "/") && strncmp(root, "/..", 3)) ||
-		    strlen(at) >= size || (root_at && !root_at(at)))
+		    strlen(at) >= size || (root_at && !root_at(at, ctx)))
 			continue;
 		strcpy(point, at);
 		found = true;
@@ -63,37 +61,41 @@ bool cgroup2_find_mount(FILE *f, bool (*root_at)(const char *point),
 	return found;
 }
 
+/* The root of a cgroup2 mounted already, or of one mounted here. */
 static int root_open(struct error **err)
 {
 	char point[PATH_MAX];
-	int fd;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	int fd = -1;
 
-	if (!find_mount(point, sizeof(point))) {
-		if (mkdir("/run/runner", 0755) && errno != EEXIST)
-			return error_set(err, errno, "mkdir /run/runner");
-		if (mkdir(CGROUP2_MOUNT, 0755) && errno != EEXIST)
-			return error_set(err, errno, "mkdir " CGROUP2_MOUNT);
-		if (mount("cgroup2", CGROUP2_MOUNT, "cgroup2", 0, NULL))
-			return error_set(err, errno,
-					 "no cgroup2 mounted, and mounting it "
-					 "on " CGROUP2_MOUNT " failed");
-		engine_log(ENGINE_LOG_NOTICE,
-			   "mounted cgroup2 on %s (no cgroup v2 hierarchy "
-			   "was mounted)",
-			   CGROUP2_MOUNT);
-		strcpy(point, CGROUP2_MOUNT);
-		if (!is_root(point))
-			engine_log(
-				ENGINE_LOG_NOTICE,
-				"the runner is in a cgroup namespace of "
-				"its own: its socket hooks see only the "
-				"processes of its cgroup; mount the host's "
-				"cgroup v2 (/sys/fs/cgroup) or run it in the "
-				"host's cgroup namespace");
+	if (f) {
+		cgroup2_find_mount(f, open_root, &fd, point, sizeof(point));
+		fclose(f);
 	}
-	fd = open(point, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0)
+		return fd;
+	if (mkdir("/run/runner", 0755) && errno != EEXIST)
+		return error_set(err, errno, "mkdir /run/runner");
+	if (mkdir(CGROUP2_MOUNT, 0755) && errno != EEXIST)
+		return error_set(err, errno, "mkdir " CGROUP2_MOUNT);
+	if (mount("cgroup2", CGROUP2_MOUNT, "cgroup2", 0, NULL))
+		return error_set(err, errno,
+				 "no cgroup2 mounted, and mounting it on "
+				 "" CGROUP2_MOUNT " failed");
+	engine_log(ENGINE_LOG_NOTICE,
+		   "mounted cgroup2 on %s (no cgroup v2 hierarchy was mounted)",
+		   CGROUP2_MOUNT);
+	fd = open(CGROUP2_MOUNT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		return error_set(err, errno, "open cgroup2 root %s", point);
+		return error_set(err, errno,
+				 "open cgroup2 root " CGROUP2_MOUNT);
+	if (!fd_is_root(fd))
+		engine_log(
+			ENGINE_LOG_NOTICE,
+			"the runner is in a cgroup namespace of its own: "
+			"its socket hooks see only the processes of its "
+			"cgroup; mount the host's cgroup v2 (/sys/fs/cgroup) "
+			"or run it in the host's cgroup namespace");
 	return fd;
 }
 

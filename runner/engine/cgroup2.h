@@ -29,11 +29,11 @@ int cgroup2_root_fd(struct error **err);
  * The mount point of the hierarchy's root in mountinfo text f (its lines
  * "ID PARENT MAJ:MIN ROOT POINT OPTS... - TYPE SOURCE SUPEROPTS"), into
  * point (size bytes); false if none.  A ROOT of "/", or above the
- * reader's cgroup namespace ("/..", "/../.."), whose point root_at (if
- * not NULL) says is the root.  Points with escaped characters (\040 for
- * a space) are passed over.
+ * reader's cgroup namespace ("/..", "/../.."), whose point root_at(point,
+ * ctx) (if not NULL) says is the root.  Points with escaped characters
+ * (\040 for a space) are passed over.
  */
-bool cgroup2_find_mount(FILE *f, bool (*root_at)(const char *point),
-			char *point, size_t size);
+bool cgroup2_find_mount(FILE *f, bool (*root_at)(const char *point, void *ctx),
+			void *ctx, char *point, size_t size);
 
 #endif

@@ -50,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	f = fmemopen(text, size, "r");
 	FUZZ_CHECK(f, "fmemopen");
 	memset(point, 'x', sizeof(point));
-	if (cgroup2_find_mount(f, NULL, point, sizeof(point))) {
+	if (cgroup2_find_mount(f, NULL, NULL, point, sizeof(point))) {
 		FUZZ_CHECK(memchr(point, '\0', sizeof(point)),
 			   "point not terminated");
 		FUZZ_CHECK(!strchr(point, '\\'), "point \"%s\"", point);
@@ -62,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	rewind(f);
 	memset(small, 'x', sizeof(small));
-	if (cgroup2_find_mount(f, NULL, small, sizeof(small)))
+	if (cgroup2_find_mount(f, NULL, NULL, small, sizeof(small)))
 		FUZZ_CHECK(strnlen(small, sizeof(small)) < sizeof(small),
 			   "point not terminated in %zu bytes", sizeof(small));
 	fclose(f);
