@@ -1119,6 +1119,7 @@ static int trace(struct session *s, const struct run_flags *f,
 		if (cols && go_parse_uint(cols, 10, &w) && w > 0 && w <= 100000)
 			session_set_term_width(s, (int)w);
 	}
+	session_set_stop(s, &stop_signal);
 	if (session_start(s, STDOUT_FILENO, err))
 		return -1;
 	/* Raised while a ring fills, so that the reader is scheduled before

@@ -413,6 +413,11 @@ void session_set_term_width(struct session *s, int width)
 	s->term_width = width;
 }
 
+void session_set_stop(struct session *s, const volatile sig_atomic_t *stop)
+{
+	s->stop = stop;
+}
+
 int session_validate(const void *elf, size_t len,
 		     const struct gadget_metadata *md, const char *name,
 		     struct error **err)
@@ -1114,6 +1119,7 @@ int session_start(struct session *s, int fd, struct error **err)
 			return -1;
 		if (s->term_width > 0)
 			output_set_term_width(src->out, s->term_width);
+		output_set_stop(src->out, s->stop);
 		/* an array's header comes with each batch (and first here
 		 * where the screen is cleared, as in ig) */
 		if (!src->quiet) {

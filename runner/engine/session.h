@@ -48,6 +48,12 @@ int session_describe_open(const void *elf, size_t len,
 /* Lay columns out for this many terminal columns (as $COLUMNS asks),
  * whether or not the output is a terminal; 0: as the output finds it. */
 void session_set_term_width(struct session *s, int width);
+/*
+ * The stop flag (set by a signal handler) the outputs heed from
+ * session_start() on: a header written to a reader who does not read
+ * cannot hold the start once it is set (session_run()'s lim->stop).
+ */
+void session_set_stop(struct session *s, const volatile sig_atomic_t *stop);
 
 /*
  * What session_open() checks of an image, and nothing more (no kernel, no

@@ -6,7 +6,8 @@
   namespace of the test's own), into `head -1`, and into a pipe nobody
   reads when a signal (twice) stops it: one line and exit 1 for the full
   disk, a quiet exit 0 for the reader gone, a prompt exit 0 for the stop,
-  and nothing of the runner's left in the kernel (its programs freed).
+  and nothing of the runner's left in the kernel (its programs freed);
+  a stop while the header waits on a pipe full before the run: exit 0.
 - signals: SIGHUP, SIGTERM and SIGINT (twice) as soon as the tc filters of
   tests/fixtures/ig_tc are on the interfaces of a network namespace of the
   test's (the run still starting), and once it runs: exit 0, no filter,
@@ -206,6 +207,57 @@ def head_ends_the_run_quietly(ctx):
     check("runner:" not in p.stderr, p.stderr)
     eq(rc, 0, f"exit status after the reader went ({err.strip()})")
     check("runner:" not in err, err)
+
+
+def writing_to(pid, fd):
+    """Is pid in a write() to its fd (blocked on it)?"""
+    try:
+        with open(f"/proc/{pid}/syscall") as f:
+            nr, arg0 = f.read().split()[:2]
+    except (OSError, ValueError):
+        return False
+    return nr == "1" and int(arg0, 16) == fd
+
+
+@test
+def a_stop_while_the_header_waits_ends_the_run(ctx):
+    """Columns into a pipe already full before the run (a filter nothing
+    matches: no event): the header's write waits on it during the start;
+    SIGTERM then ends the run, exit 0 with the summary.  The outputs heeded
+    the stop only from session_run() on, so the write was retried after
+    the signal for ever."""
+    r, w = os.pipe()
+    fcntl.fcntl(w, fcntl.F_SETFL, os.O_NONBLOCK)
+    try:
+        while True:
+            os.write(w, b"x" * 4096)
+    except BlockingIOError:
+        pass
+    fcntl.fcntl(w, fcntl.F_SETFL, 0)
+    try:
+        p = subprocess.Popen([RUNNER, "run", "trace_dns:latest", "--store",
+                              ctx.store, "-F", "name==no.such.invalid."],
+                             stdout=w, stderr=subprocess.PIPE)
+        os.close(w)
+        try:
+            wait_until(lambda: writing_to(p.pid, 1) or
+                       p.poll() is not None, harness.WAIT,
+                       "the header's write waiting on the pipe")
+            check(p.poll() is None, "the run ended before its header")
+            p.send_signal(signal.SIGTERM)
+            try:
+                rc = p.wait(timeout=harness.WAIT)
+            except subprocess.TimeoutExpired:
+                raise Fail("the runner did not stop, its header unread")
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        err = p.stderr.read().decode()
+    finally:
+        os.close(r)
+    eq(rc, 0, f"exit status ({err.strip()[-300:]})")
+    check("trace_dns: " in err, f"no summary: {err[-300:]}")
 
 
 def tc_left(ns):
