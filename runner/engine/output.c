@@ -1128,8 +1128,12 @@ int output_flush(struct output *o)
 		take_back(o, done - whole);
 	else if (done < o->len && done > whole)
 		o->cut = true; /* stopped, part of one written */
-	if (!o->err && done < o->len) /* the header is no event */
-		o->dropped += o->n_units - k - (header && !o->header_pending);
+	if (!o->err && done < o->len) {
+		/* the header is no event, written or not; dropped, it is
+		 * pending no more */
+		o->dropped += o->n_units - k - header;
+		o->header_pending = false;
+	}
 	if (done)
 		output_behind(o, done);
 	o->len = 0;

@@ -223,9 +223,10 @@ def writing_to(pid, fd):
 def a_stop_while_the_header_waits_ends_the_run(ctx):
     """Columns into a pipe already full before the run (a filter nothing
     matches: no event): the header's write waits on it during the start;
-    SIGTERM then ends the run, exit 0 with the summary.  The outputs heeded
-    the stop only from session_run() on, so the write was retried after
-    the signal for ever."""
+    SIGTERM then ends the run, exit 0 with the summary, and no line counts
+    the header dropped as an event not written.  The outputs heeded the
+    stop only from session_run() on, so the write was retried after the
+    signal for ever; then the header was told as "1 event not written"."""
     r, w = os.pipe()
     fcntl.fcntl(w, fcntl.F_SETFL, os.O_NONBLOCK)
     try:
@@ -258,6 +259,7 @@ def a_stop_while_the_header_waits_ends_the_run(ctx):
         os.close(r)
     eq(rc, 0, f"exit status ({err.strip()[-300:]})")
     check("trace_dns: " in err, f"no summary: {err[-300:]}")
+    check("not written" not in err, f"the header told as an event: {err}")
 
 
 def tc_left(ns):
