@@ -18,7 +18,11 @@ libc, ends each wait for what should not come.  The bound on the files is
 measured with tests/fixtures/ig_uprobe_lib on libuptest.so, a library
 that only this test's programs map (ucalls: the same program on it).  A
 run that selects containers (-c) attaches only the files their processes
-map (podman containers, a containerd one).
+map (podman containers, a containerd one).  Libraries opened later
+(dlopen()) are found only by the loaders' probe: dlcalls opens a copy of
+libuptest, dlseq a wrapper that needs one (libupwrap.so), then another
+after dlclose(); scalls, a static program of its own uptest_call, is
+found by the exec hook alone once its file is named libuptest.so.
 """
 import os
 import shutil
@@ -150,6 +154,71 @@ int main(int argc, char **argv)
 }
 """
 
+# `dlseq GO TAG N LIB...`: for each LIB in turn (k from 0), once file
+# GO.k.open exists: dlopen() it, call its (or its dependencies')
+# uptest_call with "warm-TAG.k" every 20 ms until file GO.k exists, then
+# with "exact-TAG.k" N times, and dlclose() it
+DLSEQ = r"""
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+	char *(*call)(char *);
+	char buf[300];
+	void *h;
+
+	if (argc < 5)
+		return 2;
+	for (int k = 0; k + 4 < argc; k++) {
+		snprintf(buf, sizeof(buf), "%s.%d.open", argv[1], k);
+		while (access(buf, F_OK))
+			usleep(20000);
+		h = dlopen(argv[k + 4], RTLD_NOW);
+		if (!h || !(call = (char *(*)(char *))dlsym(h, "uptest_call")))
+			return 3;
+		for (;;) {
+			snprintf(buf, sizeof(buf), "%s.%d", argv[1], k);
+			if (!access(buf, F_OK))
+				break;
+			snprintf(buf, sizeof(buf), "warm-%s.%d", argv[2], k);
+			call(buf);
+			usleep(20000);
+		}
+		for (int i = 0; i < atoi(argv[3]); i++) {
+			snprintf(buf, sizeof(buf), "exact-%s.%d", argv[2], k);
+			call(buf);
+		}
+		if (dlclose(h))
+			return 4;
+	}
+	return 0;
+}
+"""
+
+# libupwrap.so: a library that needs libuptest.so (in its own folder:
+# its runpath is $ORIGIN), so that dlopen() of it maps libuptest after
+# it, as a dependency
+UPWRAP = r"""
+char *uptest_call(char *s);
+char *upwrap_call(char *s);
+
+char *upwrap_call(char *s)
+{
+	return uptest_call(s);
+}
+"""
+
+# with PROGRAM (-DUPTEST): a static program of its own uptest_call
+STATIC_UPTEST = r"""
+__attribute__((noipa)) char *uptest_call(char *s)
+{
+	return s;
+}
+"""
+
 # libuptest.so: a library that only this test's programs map (ucalls)
 LIBUPTEST = r"""
 char *uptest_call(char *s);
@@ -269,6 +338,12 @@ def setup():
                                f"-DUPTEST -L{env.tmp} -luptest")
         env.threaded = compile_c(env, "threaded", THREADED, "-pthread")
         env.dlcalls = compile_c(env, "dlcalls", DLCALLS, "-ldl")
+        env.dlseq = compile_c(env, "dlseq", DLSEQ, "-ldl")
+        env.upwrap = compile_c(env, "libupwrap.so", UPWRAP,
+                               f"-shared -fPIC -L{env.tmp} -luptest"
+                               " -Wl,-rpath,'$ORIGIN'")
+        env.scalls = compile_c(env, "scalls", PROGRAM + STATIC_UPTEST,
+                               "-DUPTEST -static")
         make_image(env, IMAGE)
         make_image(env, IMAGE2, other=True)
         env.spawn = compile_c(env, "spawn", SPAWN)
@@ -548,7 +623,10 @@ def child_of_a_process_that_ended_keeps_the_file_attached(env):
 def library_opened_later_traced(env):
     """Processes that dlopen() a library (a copy of libuptest) once they
     run, one started before the runner and one after: the loader's
-    _dl_debug_state, which dlopen() calls, is probed; each call shows."""
+    _dl_debug_state, which dlopen() calls, is probed; each call shows.
+    glibc 2.36 calls it at RT_ADD once it mapped the library dlopen()
+    names: a probe that walked at RT_ADD alone passes this test too, not
+    library_needed_by_a_library_opened_later_traced."""
     t = [tag("d"), tag("e")]
     procs = []
 
@@ -575,6 +653,143 @@ def library_opened_later_traced(env):
         for x in t:
             go(env, f"{x}.open")
             go(env, x)
+        stop(r)
+
+
+def wrapped_copy(env, name):
+    """A folder of its own holding libupwrap.so and a copy of libuptest.so,
+    which it needs; the copy's path."""
+    d = libc_copy(env, name, env.uptest)
+    shutil.copy2(env.upwrap, d)
+    return os.path.join(d, "libuptest.so")
+
+
+def mapped(pid, path):
+    with open(f"/proc/{pid}/maps") as f:
+        return path in f.read()
+
+
+def attached_from(r, pid, path):
+    """Did r's log (-v) tell of file path attached from process pid?"""
+    ino = os.stat(path).st_ino
+    return f"libuptest of pid {pid} (inode {ino}): 1 attached" in r.stderr()
+
+
+def dlseq_phase(env, r, t, k, p, copy):
+    """Phase k of dlseq p (tagged t): its dlopen() of the wrapper next to
+    copy, which no process mapped before; the copy attached, from p, and
+    p's calls traced.  Only the loaders' probe can find the copy: the
+    process was running already, and glibc calls _dl_debug_state() at
+    RT_ADD once the wrapper is mapped, before its dependencies."""
+    check(not mapped(p.pid, copy), f"{copy} mapped before its dlopen()")
+    go(env, f"{t}.{k}.open")
+    warm(r, f"{t}.{k}")
+    check(attached_from(r, p.pid, copy),
+          f"no attachment of {copy} from pid {p.pid} in the log: "
+          f"{r.stderr()[-300:]!r}")
+    go(env, f"{t}.{k}")
+
+
+@test
+def library_needed_by_a_library_opened_later_traced(env):
+    """A host process started after the runner that dlopen()s a library
+    (libupwrap.so, at a path of its own) which needs a copy of libuptest
+    (beside it, a path no other process maps), then calls into the copy:
+    the copy is attached from that process, and each call shows, with its
+    pid.  The copy is mapped after the loader's call of _dl_debug_state()
+    at RT_ADD (glibc 2.36 makes it once it mapped the object dlopen()
+    names, not its dependencies), before the one at RT_CONSISTENT: a probe
+    that walked at RT_ADD alone would not find it (nor, with glibc's
+    RT_ADD after the named object, a dlopen() of libuptest itself catch
+    that; library_opened_later_traced)."""
+    t = tag("n")
+    r = tracer(env, "-v", image="ig_uprobe_lib:latest")
+    try:
+        eq(lib_uprobes(r), 0, "uprobes at start")
+        copy = wrapped_copy(env, t)
+        p = subprocess.Popen([env.dlseq, os.path.join(env.sync, t), t, "3",
+                              os.path.join(os.path.dirname(copy),
+                                           "libupwrap.so")])
+        env.procs.append(p)
+        dlseq_phase(env, r, t, 0, p, copy)
+        eq(p.wait(timeout=30), 0, f"exit status of {t}")
+        got = exact(wait_json(r, arg_is(f"exact-{t}.0"), n=3), f"{t}.0")
+        eq([e["proc"]["pid"] for e in got], [p.pid] * 3,
+           "the calls on the copy, by pid")
+        wait_until(lambda: lib_uprobes(r) == 0,
+                   what="the copy detached once its process ended")
+    finally:
+        go(env, f"{t}.0.open")
+        go(env, f"{t}.0")
+        stop(r)
+
+
+@test
+def library_opened_after_another_copy_closed_traced(env):
+    """A process that dlopen()s a wrapper of a copy of libuptest (A),
+    calls into it, dlclose()s it (A is unmapped), then dlopen()s another
+    wrapper of another copy (B) and calls into B: B is attached from the
+    process as A was (the process is followed already since A: its loader
+    is walked all the same), and the calls on each copy show, once each;
+    both go when the process ended."""
+    t = tag("q")
+    r = tracer(env, "-v", image="ig_uprobe_lib:latest")
+    try:
+        eq(lib_uprobes(r), 0, "uprobes at start")
+        copies = [wrapped_copy(env, f"{t}a"), wrapped_copy(env, f"{t}b")]
+        p = subprocess.Popen([env.dlseq, os.path.join(env.sync, t), t, "3",
+                              *(os.path.join(os.path.dirname(c),
+                                             "libupwrap.so")
+                                for c in copies)])
+        env.procs.append(p)
+        dlseq_phase(env, r, t, 0, p, copies[0])
+        wait_until(lambda: not mapped(p.pid, copies[0]),
+                   what=f"{copies[0]} unmapped by dlclose()")
+        dlseq_phase(env, r, t, 1, p, copies[1])
+        eq(p.wait(timeout=30), 0, f"exit status of {t}")
+        evs = wait_json(r, arg_is(f"exact-{t}.1"), n=3)
+        for k in (0, 1):
+            eq([e["proc"]["pid"] for e in exact(evs, f"{t}.{k}")],
+               [p.pid] * 3, f"the calls on copy {k}, by pid")
+        wait_until(lambda: lib_uprobes(r) == 0,
+                   what="both copies detached once their process ended")
+    finally:
+        for k in (0, 1):
+            go(env, f"{t}.{k}.open")
+            go(env, f"{t}.{k}")
+        stop(r)
+
+
+@test
+def program_named_as_the_library_traced_at_exec(env):
+    """A static program (no loader: no probe of one walks its mappings)
+    whose file is named as the wanted library (a copy at a path of its
+    own named libuptest.so, with its own uptest_call), started after the
+    runner: the exec hook finds the program's own mapping, the copy is
+    attached from it and its calls show, with its pid; it goes when the
+    process ended."""
+    t = tag("x")
+    d = os.path.join(env.tmp, t)
+    os.mkdir(d)
+    prog = os.path.join(d, "libuptest.so")
+    shutil.copy2(env.scalls, prog)
+    r = tracer(env, "-v", image="ig_uprobe_lib:latest")
+    try:
+        eq(lib_uprobes(r), 0, "uprobes at start")
+        p = start_host(env, t, n=3, prog=prog)
+        warm(r, t)
+        check(attached_from(r, p.pid, prog),
+              f"no attachment of {prog} from pid {p.pid} in the log: "
+              f"{r.stderr()[-300:]!r}")
+        go(env, t)
+        eq(p.wait(timeout=30), 0, f"exit status of {t}")
+        got = exact(wait_json(r, arg_is(f"exact-{t}"), n=3), t)
+        eq([e["proc"]["pid"] for e in got], [p.pid] * 3,
+           "the calls of the program, by pid")
+        wait_until(lambda: lib_uprobes(r) == 0,
+                   what="the program's file detached once it ended")
+    finally:
+        go(env, t)
         stop(r)
 
 
