@@ -242,9 +242,11 @@ bpf_iter_task_vma_destroy(struct bpf_iter_task_vma *it) __weak __ksym;
 
 /*
  * The runner probes _dl_debug_state() of each loader: called at start-up
- * and by each dlopen() and dlclose(), before the change (RT_ADD,
- * RT_DELETE: nothing mapped yet) and after it (RT_CONSISTENT); the
- * caller's executable mappings of wanted names are told after it.  The
+ * and by each dlopen() and dlclose(), during the change (RT_ADD,
+ * RT_DELETE: the list not whole yet; glibc 2.36's dlopen() has mapped
+ * the object named, not its dependencies) and after it
+ * (RT_CONSISTENT); the caller's executable mappings of wanted names are
+ * told after it.  The
  * probe's cookie is where the loader's r_state lies from the function
  * (glibc's _r_debug), 0 for a loader without it (musl): walked at each
  * call.
