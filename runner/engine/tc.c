@@ -82,16 +82,23 @@ int tc_new(struct bpf_object *obj, struct tc_set **out, struct error **err)
 		error_set(err, errno, "open /proc/self/ns/net");
 		goto fail;
 	}
-	if (mkdir("/run/runner", 0755) && errno != EEXIST) {
+	/* a read-only /run (deploy/'s pod mounts the host's so): no lock,
+	 * as there would be no one to share it with there */
+	if (mkdir("/run/runner", 0755) && errno != EEXIST && errno != EROFS) {
 		error_set(err, errno, "mkdir /run/runner");
 		goto fail;
 	}
 	t->lock =
 		open(TC_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (t->lock < 0) {
+	if (t->lock < 0 && errno != EROFS && errno != ENOENT) {
 		error_set(err, errno, "open " TC_LOCK);
 		goto fail;
 	}
+	if (t->lock < 0)
+		engine_log(ENGINE_LOG_INFO,
+			   "tc: %s not writable: runners on one interface "
+			   "do not wait for each other",
+			   TC_LOCK);
 	t->self_ino = st.st_ino;
 	for_each_loaded_program (p, obj) {
 		const char *sec = bpf_program__section_name(p);
@@ -393,7 +400,8 @@ static void clsact_release(int ifindex)
 /* Hold TC_LOCK (lock) or let it go. */
 static void tc_lock(const struct tc_set *t, bool lock)
 {
-	while (flock(t->lock, lock ? LOCK_EX : LOCK_UN) && errno == EINTR)
+	while (t->lock >= 0 && flock(t->lock, lock ? LOCK_EX : LOCK_UN) &&
+	       errno == EINTR)
 		;
 }
 

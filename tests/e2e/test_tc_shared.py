@@ -54,10 +54,15 @@ def teardown(env):
     shutil.rmtree(env.tmp, ignore_errors=True)
 
 
-def runner(env):
+def runner(env, ro_run=False):
+    """A runner of ig_tc on lo (ro_run: with /run read-only, as in
+    deploy/'s pod, which mounts the host's so)."""
+    ro = ("unshare", "-m", "--propagation", "private", "sh", "-c",
+          'mount --bind /run /run && mount -o remount,bind,ro /run &&'
+          ' exec "$@"', "sh") if ro_run else ()
     return Runner(["run", "ig_tc:latest", "--store", env.store, "-o",
                    "json", "--port", str(PORT), "--iface", "lo"],
-                  prefix=("ip", "netns", "exec", NS))
+                  prefix=("ip", "netns", "exec", NS) + ro)
 
 
 def clsact(env):
@@ -88,10 +93,10 @@ def sees(r, sport):
                           e.get("ingress")) == (sport, PORT, 0))
 
 
-def one_run(env, sport, meanwhile=""):
+def one_run(env, sport, meanwhile="", ro_run=False):
     """A runner that sees a datagram from sport (after tc runs meanwhile,
     if given), then stops; tc's filters on lo while it ran."""
-    r = runner(env)
+    r = runner(env, ro_run)
     try:
         during = filters(env)
         if meanwhile:
@@ -169,6 +174,19 @@ def a_clsact_made_before_stays(env):
         eq(filters(env).strip(), "", "filters after the run")
     finally:
         clean(env)
+
+
+@test
+def a_read_only_run_still_attaches_and_cleans_up(env):
+    """With /run read-only (deploy/'s DaemonSet mounts the host's so), a
+    runner has no lock file to share with others: it attaches, sees its
+    traffic and removes its filters and the clsact it made all the same,
+    where it failed at the start ("open /run/runner/tc.lock")."""
+    clean(env)
+    during = one_run(env, 40403, ro_run=True)
+    eq(during.count("netns_disp:["), 2, "the runner's filters while it ran")
+    eq(filters(env), "", "tc's filters on lo after the run")
+    check(not clsact(env), "the clsact the runner made is gone")
 
 
 if __name__ == "__main__":
