@@ -61,7 +61,20 @@ bool cgroup2_find_mount(FILE *f, bool (*root_at)(const char *point, void *ctx),
 	return found;
 }
 
-/* The root of a cgroup2 mounted already, or of one mounted here. */
+static void tell_not_root(void)
+{
+	engine_log(ENGINE_LOG_NOTICE,
+		   "the runner is in a cgroup namespace of its own: its socket "
+		   "hooks see only the processes of its cgroup; mount the "
+		   "host's cgroup v2 (/sys/fs/cgroup) or run it in the host's "
+		   "cgroup namespace");
+}
+
+/*
+ * The root of a cgroup2 mounted already, or of one mounted here.  In a
+ * cgroup namespace without the host's hierarchy, the namespace's own
+ * mount (its root, told), as before.
+ */
 static int root_open(struct error **err)
 {
 	char point[PATH_MAX];
@@ -69,7 +82,15 @@ static int root_open(struct error **err)
 	int fd = -1;
 
 	if (f) {
-		cgroup2_find_mount(f, open_root, &fd, point, sizeof(point));
+		if (!cgroup2_find_mount(f, open_root, &fd, point,
+					sizeof(point))) {
+			rewind(f);
+			if (cgroup2_find_mount(f, NULL, NULL, point,
+					       sizeof(point)) &&
+			    (fd = open(point, O_RDONLY | O_DIRECTORY |
+						      O_CLOEXEC)) >= 0)
+				tell_not_root();
+		}
 		fclose(f);
 	}
 	if (fd >= 0)
@@ -90,12 +111,7 @@ static int root_open(struct error **err)
 		return error_set(err, errno,
 				 "open cgroup2 root " CGROUP2_MOUNT);
 	if (!fd_is_root(fd))
-		engine_log(
-			ENGINE_LOG_NOTICE,
-			"the runner is in a cgroup namespace of its own: "
-			"its socket hooks see only the processes of its "
-			"cgroup; mount the host's cgroup v2 (/sys/fs/cgroup) "
-			"or run it in the host's cgroup namespace");
+		tell_not_root();
 	return fd;
 }
 

@@ -311,5 +311,49 @@ def in_a_cgroup_namespace_the_hooks_attach_at_the_hosts_root(env):
         os.rmdir(mine)
 
 
+@test
+def in_a_cgroup_namespace_without_the_hosts_hierarchy_its_own_is_told(env):
+    """A runner in a cgroup namespace with only its own cgroup2 mounted
+    (no host hierarchy) and /run read-only (nowhere to mount one) runs on
+    its namespace's mount, as before da8b97d, and says once that its
+    socket hooks see only its own cgroup; it failed at the start
+    ("mkdir /run/runner: Read-only file system")."""
+    root = genv.cgroup2_root()
+    mine = os.path.join(root, f"runner-cgown-{os.getpid()}")
+    os.mkdir(mine)
+    ready = os.path.join(env.tmp, "cgown.ready")
+    err = os.path.join(env.tmp, "cgown.err")
+    inner = ("for m in $(findmnt -rn -t cgroup2 -o TARGET); do umount -l $m;"
+             " done; mount -t cgroup2 none /sys/fs/cgroup/unified 2>/dev/null"
+             " || mount -t cgroup2 none /sys/fs/cgroup;"
+             " mount -t tmpfs -o ro tmpfs /run;"
+             f" exec {RUNNER} run trace_dns -o json --store {env.store}"
+             " --timeout 60 > /dev/null")
+    cmd = (f"echo $$ > {mine}/cgroup.procs; exec unshare -C -m"
+           f" --propagation private sh -c '{inner}'")
+    try:
+        with open(err, "w") as fe:
+            p = subprocess.Popen(["sh", "-c", cmd], stderr=fe,
+                                 env=dict(os.environ, RUNNER_READY_FILE=ready))
+        try:
+            deadline = time.time() + WAIT
+            while not os.path.exists(ready):
+                if p.poll() is not None or time.time() > deadline:
+                    raise Fail(f"runner did not start: {open(err).read()}")
+                time.sleep(0.05)
+            ids = genv.prog_ids(p.pid)
+            at_root = genv.cgroup_progs(root, ids)
+            at_mine = genv.cgroup_progs(mine, ids)
+        finally:
+            stop_bare(p)
+        check({"sendmsg4", "connect4"} <= at_mine,
+              f"trace_dns's hooks at its own cgroup: {sorted(at_mine)}")
+        eq(at_root, set(), "trace_dns's hooks at the host's root")
+        eq(open(err).read().count("cgroup namespace of its own"), 1,
+           f"told once: {open(err).read()}")
+    finally:
+        os.rmdir(mine)
+
+
 if __name__ == "__main__":
     main(setup, genv.dns_pair_teardown)
