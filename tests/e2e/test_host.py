@@ -269,21 +269,18 @@ def kernel_without_kprobes_is_named(env):
     check("load" not in line and "attach" not in line, line)
 
 
-@test
-def in_a_cgroup_namespace_the_hooks_attach_at_the_hosts_root(env):
-    """A runner in a cgroup namespace of its own (a pod's, with the host's
-    /sys/fs/cgroup mounted in: its mountinfo reads the root "/..") attaches
-    trace_dns's socket hooks at the host's cgroup v2 root, where they see
-    every process, not at its namespace's root (its own cgroup), where
-    they saw only its own."""
+def hooks_in_own_cgroup(env, name, inner):
+    """Shell text inner (ending in the exec of a runner) run in a child
+    cgroup of the host's root under a cgroup namespace and mount namespace
+    of its own; once the runner is ready, the names of its programs on the
+    host's root and on its own cgroup, then stopped; with its stderr."""
     root = genv.cgroup2_root()
-    mine = os.path.join(root, f"runner-cgns-{os.getpid()}")
+    mine = os.path.join(root, f"runner-{name}-{os.getpid()}")
     os.mkdir(mine)
-    ready = os.path.join(env.tmp, "cgns.ready")
-    err = os.path.join(env.tmp, "cgns.err")
+    ready = os.path.join(env.tmp, f"{name}.ready")
+    err = os.path.join(env.tmp, f"{name}.err")
     cmd = (f"echo $$ > {mine}/cgroup.procs; exec unshare -C -m"
-           f" --propagation private {RUNNER} run trace_dns -o json"
-           f" --store {env.store} --timeout 60 > /dev/null")
+           f" --propagation private sh -c '{inner}'")
     try:
         with open(err, "w") as fe:
             p = subprocess.Popen(["sh", "-c", cmd], stderr=fe,
@@ -298,17 +295,35 @@ def in_a_cgroup_namespace_the_hooks_attach_at_the_hosts_root(env):
                sh("readlink /proc/self/ns/cgroup"), False,
                "the runner in a cgroup namespace of its own")
             ids = genv.prog_ids(p.pid)
-            at_root, at_mine = genv.cgroup_progs(root, ids), genv.cgroup_progs(mine, ids)
+            at_root = genv.cgroup_progs(root, ids)
+            at_mine = genv.cgroup_progs(mine, ids)
         finally:
             stop_bare(p)
-        check({"sendmsg4", "connect4"} <= at_root,
-              f"trace_dns's hooks at the host's root: {sorted(at_root)}"
-              f" (at its own cgroup: {sorted(at_mine)})")
-        eq(at_mine & {"sendmsg4", "connect4"}, set(),
-           "trace_dns's hooks at its own cgroup")
-        check("cgroup namespace" not in open(err).read(), open(err).read())
+        return at_root, at_mine, open(err).read()
     finally:
         os.rmdir(mine)
+
+
+def trace_dns_cmd(env):
+    return (f"exec {RUNNER} run trace_dns -o json --store {env.store}"
+            " --timeout 60 > /dev/null")
+
+
+@test
+def in_a_cgroup_namespace_the_hooks_attach_at_the_hosts_root(env):
+    """A runner in a cgroup namespace of its own (a pod's, with the host's
+    /sys/fs/cgroup mounted in: its mountinfo reads the root "/..") attaches
+    trace_dns's socket hooks at the host's cgroup v2 root, where they see
+    every process, not at its namespace's root (its own cgroup), where
+    they saw only its own."""
+    at_root, at_mine, err = hooks_in_own_cgroup(env, "cgns",
+                                                trace_dns_cmd(env))
+    check({"sendmsg4", "connect4"} <= at_root,
+          f"trace_dns's hooks at the host's root: {sorted(at_root)}"
+          f" (at its own cgroup: {sorted(at_mine)})")
+    eq(at_mine & {"sendmsg4", "connect4"}, set(),
+       "trace_dns's hooks at its own cgroup")
+    check("cgroup namespace" not in err, err)
 
 
 @test
@@ -318,42 +333,15 @@ def in_a_cgroup_namespace_without_the_hosts_hierarchy_its_own_is_told(env):
     its namespace's mount, as before da8b97d, and says once that its
     socket hooks see only its own cgroup; it failed at the start
     ("mkdir /run/runner: Read-only file system")."""
-    root = genv.cgroup2_root()
-    mine = os.path.join(root, f"runner-cgown-{os.getpid()}")
-    os.mkdir(mine)
-    ready = os.path.join(env.tmp, "cgown.ready")
-    err = os.path.join(env.tmp, "cgown.err")
     inner = ("for m in $(findmnt -rn -t cgroup2 -o TARGET); do umount -l $m;"
              " done; mount -t cgroup2 none /sys/fs/cgroup/unified 2>/dev/null"
              " || mount -t cgroup2 none /sys/fs/cgroup;"
-             " mount -t tmpfs -o ro tmpfs /run;"
-             f" exec {RUNNER} run trace_dns -o json --store {env.store}"
-             " --timeout 60 > /dev/null")
-    cmd = (f"echo $$ > {mine}/cgroup.procs; exec unshare -C -m"
-           f" --propagation private sh -c '{inner}'")
-    try:
-        with open(err, "w") as fe:
-            p = subprocess.Popen(["sh", "-c", cmd], stderr=fe,
-                                 env=dict(os.environ, RUNNER_READY_FILE=ready))
-        try:
-            deadline = time.time() + WAIT
-            while not os.path.exists(ready):
-                if p.poll() is not None or time.time() > deadline:
-                    raise Fail(f"runner did not start: {open(err).read()}")
-                time.sleep(0.05)
-            ids = genv.prog_ids(p.pid)
-            at_root = genv.cgroup_progs(root, ids)
-            at_mine = genv.cgroup_progs(mine, ids)
-        finally:
-            stop_bare(p)
-        check({"sendmsg4", "connect4"} <= at_mine,
-              f"trace_dns's hooks at its own cgroup: {sorted(at_mine)}")
-        eq(at_root, set(), "trace_dns's hooks at the host's root")
-        eq(open(err).read().count("cgroup namespace of its own"), 1,
-           f"told once: {open(err).read()}")
-    finally:
-        os.rmdir(mine)
-
+             " mount -t tmpfs -o ro tmpfs /run; " + trace_dns_cmd(env))
+    at_root, at_mine, err = hooks_in_own_cgroup(env, "cgown", inner)
+    check({"sendmsg4", "connect4"} <= at_mine,
+          f"trace_dns's hooks at its own cgroup: {sorted(at_mine)}")
+    eq(at_root, set(), "trace_dns's hooks at the host's root")
+    eq(err.count("cgroup namespace of its own"), 1, f"told once: {err}")
 
 if __name__ == "__main__":
     main(setup, genv.dns_pair_teardown)
