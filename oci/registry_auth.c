@@ -417,7 +417,6 @@ int registry_answer_challenge(struct oci_registry *reg, const struct req *q,
 	return 0;
 }
 
-/* One line for a 401 or 403 on host. */
 /*
  * A 401 whose challenge says why a token was not enough: one line in *err
  * and true; false for any other.
@@ -450,6 +449,7 @@ static bool token_refused(struct oci_registry *reg, const struct resp *r,
 	return told;
 }
 
+/* One line for a 401 or 403 on host. */
 int registry_auth_error(struct oci_registry *reg, const struct resp *r,
 			const char *a, const char *b, struct error **err)
 {
@@ -472,7 +472,8 @@ int registry_auth_error(struct oci_registry *reg, const struct resp *r,
 				 "required (%s)",
 				 a, b, why ? why : "alloc");
 	}
-	if (r->status == 403)
+	/* not a missing client certificate's (registry_status_error()) */
+	if (r->status == 403 && !(r->cert_asked && !r->cert_given))
 		return error_set(err, 0, "%s %s: 403 Forbidden: access denied",
 				 a, b);
 	return registry_status_error(err, r, a, b);

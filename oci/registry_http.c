@@ -432,8 +432,12 @@ int registry_status_error(struct error **err, const struct resp *r,
 		snprintf(detail, sizeof(detail), " (%.60s%s%.150s)",
 			 code ? code : "", code && msg ? ": " : "",
 			 msg ? msg : "");
-	/* nginx's "ssl_verify_client on" ends a handshake without one so */
-	if (r->status == 400 && r->cert_asked && !r->cert_given)
+	/*
+	 * nginx's "ssl_verify_client on" answers a handshake without one
+	 * 400; "optional" with a check of $ssl_client_verify, often 403
+	 */
+	if ((r->status == 400 || r->status == 403) && r->cert_asked &&
+	    !r->cert_given)
 		return error_set(err, 0,
 				 "%s%s%s: %ld %s%s: the registry asked for a "
 				 "client certificate and none is in %s "

@@ -51,7 +51,7 @@ static struct {
 	int lfd;
 	SSL_CTX *ctx;
 	bool ask_cert; /* require a client certificate */
-	bool may_cert; /* ask for one, answer 400 without (nginx's way) */
+	const char *may_cert; /* ask for one, answer this without (nginx) */
 } srv;
 
 /* A self-signed certificate for IP 127.0.0.1, key and all. */
@@ -147,6 +147,9 @@ static int teardown(void **state)
 static const char bad_request[] = "HTTP/1.1 400 Bad Request\r\n"
 				  "Content-Length: 0\r\n"
 				  "Connection: close\r\n\r\n";
+static const char forbidden[] = "HTTP/1.1 403 Forbidden\r\n"
+				"Content-Length: 0\r\n"
+				"Connection: close\r\n\r\n";
 
 /* A client certificate, if one came, is not the point here. */
 static int accept_any(int ok, X509_STORE_CTX *x)
@@ -198,8 +201,8 @@ static void *serve(void *arg)
 					break;
 			}
 			if (srv.may_cert)
-				SSL_write(ssl, bad_request,
-					  sizeof(bad_request) - 1);
+				SSL_write(ssl, srv.may_cert,
+					  strlen(srv.may_cert));
 			SSL_shutdown(ssl);
 		}
 		SSL_free(ssl);
@@ -229,7 +232,10 @@ static char *get_v2(void)
 	assert_int_equal(pthread_create(&t, NULL, serve, NULL), 0);
 	assert_int_equal(oci_registry_new(srv.host, &o, &reg, &err), 0);
 	rc = registry_http_do(reg, &q, &r, &err);
-	if (!rc && r.status != 200)
+	/* as the commands tell it */
+	if (!rc && (r.status == 401 || r.status == 403))
+		rc = registry_auth_error(reg, &r, "get", "/v2/", &err);
+	else if (!rc && r.status != 200)
 		rc = registry_status_error(&err, &r, "get", "/v2/");
 	registry_resp_clear(&r);
 	oci_registry_free(reg);
@@ -261,24 +267,37 @@ static void client_cert_asked__none_in_certs_d__said(void **state)
 }
 
 /* A server that asks for a client certificate, takes the handshake
- * without one and answers 400 (nginx's "ssl_verify_client on"): the
- * line gives the status and says why. */
-static void client_cert_asked__400_without__said(void **state)
+ * without one and answers ANSWER: the line gives the status and says
+ * why. */
+static void cert_asked_answered(const char *answer, const char *status)
 {
 	cleanup_free char *msg = NULL;
 	char want[512];
 
-	(void)state;
 	srv.ask_cert = false;
-	srv.may_cert = true;
+	srv.may_cert = answer;
 	msg = get_v2();
-	srv.may_cert = false;
+	srv.may_cert = NULL;
 	snprintf(want, sizeof(want),
-		 "get /v2/: 400 Bad Request: the registry asked for a client "
-		 "certificate and none is in %s/certs/%s (NAME.cert with "
-		 "NAME.key)",
-		 srv.tmp, srv.host);
+		 "get /v2/: %s: the registry asked for a client certificate "
+		 "and none is in %s/certs/%s (NAME.cert with NAME.key)",
+		 status, srv.tmp, srv.host);
 	assert_string_equal(msg, want);
+}
+
+/* nginx's "ssl_verify_client on" */
+static void client_cert_asked__400_without__said(void **state)
+{
+	(void)state;
+	cert_asked_answered(bad_request, "400 Bad Request");
+}
+
+/* nginx's "ssl_verify_client optional" and a 403 where
+ * $ssl_client_verify is not SUCCESS */
+static void client_cert_asked__403_without__said(void **state)
+{
+	(void)state;
+	cert_asked_answered(forbidden, "403 Forbidden");
 }
 
 /* A server that closes the connection with no answer: the line gives
@@ -303,6 +322,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(client_cert_asked__none_in_certs_d__said),
 		cmocka_unit_test(client_cert_asked__400_without__said),
+		cmocka_unit_test(client_cert_asked__403_without__said),
 		cmocka_unit_test(closed_with_no_answer__reason_not_getpeername),
 	};
 
