@@ -183,6 +183,22 @@ def stop_procs(procs):
                 p.kill()
 
 
+def kill_left(p):
+    """Kill and reap p if it still runs (a test's finally: it failed)."""
+    if p.poll() is None:
+        p.kill()
+        p.wait()
+
+
+def exit_status(p, timeout, what):
+    """p's exit status once it ended; Fail(what) if it still runs after
+    timeout seconds."""
+    try:
+        return p.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise Fail(what)
+
+
 def read_pty(fd):
     """What was written to the other end of pseudo-terminal fd (pty's
     openpty() primary), read until its last writer closed it; fd is

@@ -28,7 +28,7 @@ import termios
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import (RUNNER, ROOT, Fail, Netns, check, eq,  # noqa: E402
-                     fdinfos, main, test)
+                     exit_status, fdinfos, kill_left, main, test)
 from gadget_env import (build_images, dns_pair,  # noqa: E402
                         dns_pair_teardown, wait_until)
 
@@ -140,15 +140,10 @@ def a_reader_that_stops_reading_cannot_hold_a_stop(ctx):
             wait_until(lambda: pipe_full(r), 30, "the pipe full")
             for _ in range(2):
                 p.send_signal(signal.SIGTERM)
-            try:
-                rc = p.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                raise Fail("the runner did not stop with its output "
-                           "unread")
+            rc = exit_status(p, 60, "the runner did not stop with its "
+                             "output unread")
         finally:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
+            kill_left(p)
         err = p.stderr.read().decode()
     finally:
         stop_load(lp)
@@ -246,14 +241,10 @@ def a_stop_while_the_header_waits_ends_the_run(ctx):
                        "the header's write waiting on the pipe")
             check(p.poll() is None, "the run ended before its header")
             p.send_signal(signal.SIGTERM)
-            try:
-                rc = p.wait(timeout=harness.WAIT)
-            except subprocess.TimeoutExpired:
-                raise Fail("the runner did not stop, its header unread")
+            rc = exit_status(p, harness.WAIT,
+                             "the runner did not stop, its header unread")
         finally:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
+            kill_left(p)
         err = p.stderr.read().decode()
     finally:
         os.close(r)
@@ -290,9 +281,7 @@ def stop_tc_run(ctx, sig, twice, early):
             p.send_signal(sig)
         rc = p.wait(timeout=60)
     finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
+        kill_left(p)
     err = p.stderr.read().decode()
     left = tc_left(ns)
     if left.strip():  # for the next test
@@ -395,9 +384,7 @@ def a_hangup_during_build_leaves_nothing(ctx):
         p.send_signal(signal.SIGHUP)
         _, err = p.communicate(timeout=120)
     finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
+        kill_left(p)
     eq(p.returncode, 1, f"exit status ({err.strip()})")
     check("interrupted by SIGHUP" in err, err)
     eq(os.listdir(tmp), [], "temp files left")
