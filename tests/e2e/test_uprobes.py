@@ -19,8 +19,8 @@ measured with tests/fixtures/ig_uprobe_lib on libuptest.so, a library
 that only this test's programs map (ucalls: the same program on it).  A
 run that selects containers (-c) attaches only the files their processes
 map (podman containers, a containerd one).  Libraries opened later
-(dlopen()) are found only by the loaders' probe: dlcalls opens a copy of
-libuptest, dlseq a wrapper that needs one (libupwrap.so), then another
+(dlopen()) are found only by the loaders' probe: dlseq opens a copy of
+libuptest, or a wrapper that needs one (libupwrap.so), then another
 after dlclose(); scalls, a static program of its own uptest_call, is
 found by the exec hook alone once its file is named libuptest.so.
 """
@@ -114,41 +114,6 @@ int main(int argc, char **argv)
 			usleep(atoi(argv[3]) * 1000);
 		snprintf(buf, sizeof(buf), "burst-%s", argv[1]);
 		strfry(buf);
-	}
-	return 0;
-}
-"""
-
-# `dlcalls GO TAG N LIB`: as ucalls, on library LIB that it dlopen()s
-# once file GO.open exists
-DLCALLS = r"""
-#include <dlfcn.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <unistd.h>
-
-int main(int argc, char **argv)
-{
-	char *(*call)(char *);
-	char buf[300];
-	void *h;
-
-	if (argc != 5)
-		return 2;
-	snprintf(buf, sizeof(buf), "%s.open", argv[1]);
-	while (access(buf, F_OK))
-		usleep(20000);
-	h = dlopen(argv[4], RTLD_NOW);
-	if (!h || !(call = (char *(*)(char *))dlsym(h, "uptest_call")))
-		return 3;
-	while (access(argv[1], F_OK)) {
-		snprintf(buf, sizeof(buf), "warm-%s", argv[2]);
-		call(buf);
-		usleep(20000);
-	}
-	for (int i = 0; i < atoi(argv[3]); i++) {
-		snprintf(buf, sizeof(buf), "exact-%s", argv[2]);
-		call(buf);
 	}
 	return 0;
 }
@@ -337,7 +302,6 @@ def setup():
         env.ucalls = compile_c(env, "ucalls", PROGRAM,
                                f"-DUPTEST -L{env.tmp} -luptest")
         env.threaded = compile_c(env, "threaded", THREADED, "-pthread")
-        env.dlcalls = compile_c(env, "dlcalls", DLCALLS, "-ldl")
         env.dlseq = compile_c(env, "dlseq", DLSEQ, "-ldl")
         env.upwrap = compile_c(env, "libupwrap.so", UPWRAP,
                                f"-shared -fPIC -L{env.tmp} -luptest"
@@ -632,28 +596,39 @@ def library_opened_later_traced(env):
 
     def start(i):
         lib = os.path.join(libc_copy(env, t[i], env.uptest), "libuptest.so")
-        p = subprocess.Popen([env.dlcalls, os.path.join(env.sync, t[i]),
-                              t[i], str(3 + i), lib])
-        env.procs.append(p)
-        procs.append(p)
+        procs.append(start_dlseq(env, t[i], 3 + i, [lib]))
     start(0)
     r = tracer(env, image="ig_uprobe_lib:latest")
     try:
         start(1)
         for i in (0, 1):
-            go(env, f"{t[i]}.open")
-            warm(r, t[i])
-            go(env, t[i])
+            go(env, f"{t[i]}.0.open")
+            warm(r, f"{t[i]}.0")
+            go(env, f"{t[i]}.0")
             eq(procs[i].wait(timeout=30), 0, f"exit status of {t[i]}")
         stop(r)
         evs = r.events()
         for i in (0, 1):
-            eq(len(exact(evs, t[i])), 3 + i, f"calls of {t[i]}")
+            eq(len(exact(evs, f"{t[i]}.0")), 3 + i, f"calls of {t[i]}")
     finally:
-        for x in t:
-            go(env, f"{x}.open")
-            go(env, x)
+        release_dlseq(env, t, 1)
         stop(r)
+
+
+def start_dlseq(env, t, n, libs):
+    """dlseq tagged t on libs, n exact calls each: its process."""
+    p = subprocess.Popen([env.dlseq, os.path.join(env.sync, t), t, str(n),
+                          *libs])
+    env.procs.append(p)
+    return p
+
+
+def release_dlseq(env, ts, phases):
+    """Let every phase of the dlseq processes tagged ts go to its end."""
+    for t in ts:
+        for k in range(phases):
+            go(env, f"{t}.{k}.open")
+            go(env, f"{t}.{k}")
 
 
 def wrapped_copy(env, name):
@@ -662,6 +637,11 @@ def wrapped_copy(env, name):
     d = libc_copy(env, name, env.uptest)
     shutil.copy2(env.upwrap, d)
     return os.path.join(d, "libuptest.so")
+
+
+def wrapper(copy):
+    """The libupwrap.so beside copy (wrapped_copy())."""
+    return os.path.join(os.path.dirname(copy), "libupwrap.so")
 
 
 def mapped(pid, path):
@@ -707,10 +687,7 @@ def library_needed_by_a_library_opened_later_traced(env):
     try:
         eq(lib_uprobes(r), 0, "uprobes at start")
         copy = wrapped_copy(env, t)
-        p = subprocess.Popen([env.dlseq, os.path.join(env.sync, t), t, "3",
-                              os.path.join(os.path.dirname(copy),
-                                           "libupwrap.so")])
-        env.procs.append(p)
+        p = start_dlseq(env, t, 3, [wrapper(copy)])
         dlseq_phase(env, r, t, 0, p, copy)
         eq(p.wait(timeout=30), 0, f"exit status of {t}")
         got = exact(wait_json(r, arg_is(f"exact-{t}.0"), n=3), f"{t}.0")
@@ -719,8 +696,7 @@ def library_needed_by_a_library_opened_later_traced(env):
         wait_until(lambda: lib_uprobes(r) == 0,
                    what="the copy detached once its process ended")
     finally:
-        go(env, f"{t}.0.open")
-        go(env, f"{t}.0")
+        release_dlseq(env, [t], 1)
         stop(r)
 
 
@@ -737,11 +713,7 @@ def library_opened_after_another_copy_closed_traced(env):
     try:
         eq(lib_uprobes(r), 0, "uprobes at start")
         copies = [wrapped_copy(env, f"{t}a"), wrapped_copy(env, f"{t}b")]
-        p = subprocess.Popen([env.dlseq, os.path.join(env.sync, t), t, "3",
-                              *(os.path.join(os.path.dirname(c),
-                                             "libupwrap.so")
-                                for c in copies)])
-        env.procs.append(p)
+        p = start_dlseq(env, t, 3, [wrapper(c) for c in copies])
         dlseq_phase(env, r, t, 0, p, copies[0])
         wait_until(lambda: not mapped(p.pid, copies[0]),
                    what=f"{copies[0]} unmapped by dlclose()")
@@ -754,9 +726,7 @@ def library_opened_after_another_copy_closed_traced(env):
         wait_until(lambda: lib_uprobes(r) == 0,
                    what="both copies detached once their process ended")
     finally:
-        for k in (0, 1):
-            go(env, f"{t}.{k}.open")
-            go(env, f"{t}.{k}")
+        release_dlseq(env, [t], 2)
         stop(r)
 
 
