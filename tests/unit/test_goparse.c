@@ -10,125 +10,148 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 
 #include <cmocka.h>
 
 #include "common/goparse.h"
 
-static unsigned long long uint_of(const char *s, int base)
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * One reading: s in base gives want (in decimal), or, want NULL, is
+ * refused with errno err (EINVAL: not a number; ERANGE: too big) and the
+ * value left as it was.
+ */
+struct reading {
+	const char *s;
+	int base;
+	const char *want;
+	int err;
+};
+
+/* Each of the n readings r by go_parse_int (sign) or go_parse_uint. */
+static void check_readings(const struct reading *r, size_t n, bool sign)
 {
-	unsigned long long v = 0;
+	for (; n--; r++) {
+		unsigned long long u = 42;
+		long long i = 42;
+		char got[32];
+		bool ok;
+		int e;
 
-	assert_true(go_parse_uint(s, base, &v));
-	return v;
-}
-
-static long long int_of(const char *s, int base)
-{
-	long long v = 0;
-
-	assert_true(go_parse_int(s, base, &v));
-	return v;
-}
-
-/* s is refused, errno e (EINVAL: not a number; ERANGE: too big) */
-static void uint_refused(const char *s, int base, int e)
-{
-	unsigned long long v = 42;
-
-	errno = 0;
-	assert_false(go_parse_uint(s, base, &v));
-	assert_int_equal(errno, e);
-	assert_int_equal(v, 42);
-}
-
-static void int_refused(const char *s, int base, int e)
-{
-	long long v = 42;
-
-	errno = 0;
-	assert_false(go_parse_int(s, base, &v));
-	assert_int_equal(errno, e);
-	assert_int_equal(v, 42);
+		errno = 0;
+		ok = sign ? go_parse_int(r->s, r->base, &i) :
+			    go_parse_uint(r->s, r->base, &u);
+		e = errno;
+		if (sign)
+			snprintf(got, sizeof(got), "%lld", i);
+		else
+			snprintf(got, sizeof(got), "%llu", u);
+		if (r->want ? !ok || strcmp(got, r->want) :
+			      ok || e != r->err || strcmp(got, "42"))
+			fail_msg(
+				"go_parse_%s(\"%s\", %d): %s, value %s, errno %d",
+				sign ? "int" : "uint", r->s, r->base,
+				ok ? "taken" : "refused", got, e);
+	}
 }
 
 static void parse_uint__base10__digits_only(void **state)
 {
+	static const struct reading r[] = {
+		{ "0", 10, "0", 0 },
+		{ "053", 10, "53", 0 }, /* not octal */
+		{ "18446744073709551615", 10, "18446744073709551615", 0 },
+		{ "", 10, NULL, EINVAL },
+		{ " 5", 10, NULL, EINVAL },
+		{ "5 ", 10, NULL, EINVAL },
+		{ "+5", 10, NULL, EINVAL },
+		{ "-5", 10, NULL, EINVAL },
+		{ "-0", 10, NULL, EINVAL },
+		{ "0x10", 10, NULL, EINVAL },
+		{ "1_000", 10, NULL, EINVAL }, /* _ in base 0 only */
+		{ "5.0", 10, NULL, EINVAL },
+		{ "18446744073709551616", 10, NULL, ERANGE },
+		{ "99999999999999999999999", 10, NULL, ERANGE },
+	};
+
 	(void)state;
-	assert_int_equal(uint_of("0", 10), 0);
-	assert_int_equal(uint_of("053", 10), 53); /* not octal */
-	assert_true(uint_of("18446744073709551615", 10) == UINT64_MAX);
-	uint_refused("", 10, EINVAL);
-	uint_refused(" 5", 10, EINVAL);
-	uint_refused("5 ", 10, EINVAL);
-	uint_refused("+5", 10, EINVAL);
-	uint_refused("-5", 10, EINVAL);
-	uint_refused("-0", 10, EINVAL);
-	uint_refused("0x10", 10, EINVAL);
-	uint_refused("1_000", 10, EINVAL); /* _ in base 0 only */
-	uint_refused("5.0", 10, EINVAL);
-	uint_refused("18446744073709551616", 10, ERANGE);
-	uint_refused("99999999999999999999999", 10, ERANGE);
+	check_readings(r, N_OF(r), false);
 }
 
 static void parse_uint__base16__no_prefix(void **state)
 {
+	static const struct reading r[] = {
+		{ "c3B5", 16, "50101", 0 }, /* 0xc3b5 */
+		{ "ffffffffffffffff", 16, "18446744073709551615", 0 },
+		{ "0x10", 16, NULL, EINVAL },
+		{ "g", 16, NULL, EINVAL },
+		{ "+1", 16, NULL, EINVAL },
+		{ "10000000000000000", 16, NULL, ERANGE },
+	};
+
 	(void)state;
-	assert_int_equal(uint_of("c3B5", 16), 0xc3b5);
-	assert_true(uint_of("ffffffffffffffff", 16) == UINT64_MAX);
-	uint_refused("0x10", 16, EINVAL);
-	uint_refused("g", 16, EINVAL);
-	uint_refused("+1", 16, EINVAL);
-	uint_refused("10000000000000000", 16, ERANGE);
+	check_readings(r, N_OF(r), false);
 }
 
 /* base 0, as pflag's int flags (ig's --timeout) read them */
 static void parse_uint__base0__go_prefixes(void **state)
 {
+	static const struct reading r[] = {
+		{ "10", 0, "10", 0 },
+		{ "0x1F", 0, "31", 0 },
+		{ "0X1f", 0, "31", 0 },
+		{ "010", 0, "8", 0 },
+		{ "0o17", 0, "15", 0 },
+		{ "0b101", 0, "5", 0 },
+		{ "0", 0, "0", 0 },
+		{ "1_000", 0, "1000", 0 },
+		{ "0x_1_f", 0, "31", 0 },
+		{ "0_7", 0, "7", 0 },
+		{ "0x", 0, NULL, EINVAL },
+		{ "0o", 0, NULL, EINVAL },
+		{ "0b", 0, NULL, EINVAL },
+		{ "08", 0, NULL, EINVAL },
+		{ "0b2", 0, NULL, EINVAL },
+		{ "_1", 0, NULL, EINVAL },
+		{ "1_", 0, NULL, EINVAL },
+		{ "1__0", 0, NULL, EINVAL },
+		{ " 5", 0, NULL, EINVAL },
+		{ "+5", 0, NULL, EINVAL },
+		{ "0x10000000000000000", 0, NULL, ERANGE },
+	};
+
 	(void)state;
-	assert_int_equal(uint_of("10", 0), 10);
-	assert_int_equal(uint_of("0x1F", 0), 31);
-	assert_int_equal(uint_of("0X1f", 0), 31);
-	assert_int_equal(uint_of("010", 0), 8);
-	assert_int_equal(uint_of("0o17", 0), 15);
-	assert_int_equal(uint_of("0b101", 0), 5);
-	assert_int_equal(uint_of("0", 0), 0);
-	assert_int_equal(uint_of("1_000", 0), 1000);
-	assert_int_equal(uint_of("0x_1_f", 0), 31);
-	assert_int_equal(uint_of("0_7", 0), 7);
-	uint_refused("0x", 0, EINVAL);
-	uint_refused("0o", 0, EINVAL);
-	uint_refused("0b", 0, EINVAL);
-	uint_refused("08", 0, EINVAL);
-	uint_refused("0b2", 0, EINVAL);
-	uint_refused("_1", 0, EINVAL);
-	uint_refused("1_", 0, EINVAL);
-	uint_refused("1__0", 0, EINVAL);
-	uint_refused(" 5", 0, EINVAL);
-	uint_refused("+5", 0, EINVAL);
-	uint_refused("0x10000000000000000", 0, ERANGE);
+	check_readings(r, N_OF(r), false);
 }
 
 static void parse_int__sign_then_digits(void **state)
 {
+	static const struct reading r[] = {
+		{ "+5", 10, "5", 0 },
+		{ "-5", 10, "-5", 0 },
+		{ "-0", 10, "0", 0 },
+		{ "-010", 10, "-10", 0 },
+		{ "9223372036854775807", 10, "9223372036854775807", 0 },
+		{ "-9223372036854775808", 10, "-9223372036854775808", 0 },
+		{ "-0x10", 0, "-16", 0 },
+		{ "+0o10", 0, "8", 0 },
+		{ "", 10, NULL, EINVAL },
+		{ "-", 10, NULL, EINVAL },
+		{ "+-5", 10, NULL, EINVAL },
+		{ "- 5", 10, NULL, EINVAL },
+		{ " -5", 10, NULL, EINVAL },
+		{ "-0x10", 10, NULL, EINVAL },
+		{ "9223372036854775808", 10, NULL, ERANGE },
+		{ "-9223372036854775809", 10, NULL, ERANGE },
+		/* not a base ParseInt is used with */
+		{ "5", 16, NULL, EINVAL },
+	};
+
 	(void)state;
-	assert_int_equal(int_of("+5", 10), 5);
-	assert_int_equal(int_of("-5", 10), -5);
-	assert_int_equal(int_of("-0", 10), 0);
-	assert_int_equal(int_of("-010", 10), -10);
-	assert_true(int_of("9223372036854775807", 10) == INT64_MAX);
-	assert_true(int_of("-9223372036854775808", 10) == INT64_MIN);
-	assert_int_equal(int_of("-0x10", 0), -16);
-	assert_int_equal(int_of("+0o10", 0), 8);
-	int_refused("", 10, EINVAL);
-	int_refused("-", 10, EINVAL);
-	int_refused("+-5", 10, EINVAL);
-	int_refused("- 5", 10, EINVAL);
-	int_refused(" -5", 10, EINVAL);
-	int_refused("-0x10", 10, EINVAL);
-	int_refused("9223372036854775808", 10, ERANGE);
-	int_refused("-9223372036854775809", 10, ERANGE);
-	int_refused("5", 16, EINVAL); /* not a base ParseInt is used with */
+	check_readings(r, N_OF(r), true);
 }
 
 static void parse_bool__go_words_only(void **state)
