@@ -12,6 +12,7 @@ latency from the histogram is what the events' latencies give.
 """
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -80,8 +81,9 @@ def http_get(url, headers=None, timeout=WAIT):
 
 def start_prometheus(env, targets):
     """Prometheus with its own config and storage, scraping targets
-    ({node: port}) every second; returns its base URL once ready."""
-    port = free_port()
+    ({node: port}) every second, listening on a port the kernel chose
+    (port 0: none another test can take first), read back from its log;
+    returns its base URL once ready."""
     conf = os.path.join(env.tmp, "prometheus.yml")
     with open(conf, "w") as f:
         f.write("global:\n  scrape_interval: 1s\n"
@@ -91,17 +93,31 @@ def start_prometheus(env, targets):
         for node, p in targets.items():
             f.write(f"      - targets: ['127.0.0.1:{p}']\n"
                     f"        labels: {{node: {node}}}\n")
-    log = open(os.path.join(env.tmp, "prometheus.log"), "w")
-    p = subprocess.Popen(["prometheus", f"--config.file={conf}",
-                          f"--storage.tsdb.path={env.tmp}/tsdb",
-                          f"--web.listen-address=127.0.0.1:{port}"],
-                         stdout=log, stderr=log)
+    logpath = os.path.join(env.tmp, "prometheus.log")
+    with open(logpath, "w") as log:
+        p = subprocess.Popen(["prometheus", f"--config.file={conf}",
+                              f"--storage.tsdb.path={env.tmp}/tsdb",
+                              "--web.listen-address=127.0.0.1:0"],
+                             stdout=log, stderr=log)
     env.procs.append(p)
-    url = f"http://127.0.0.1:{port}"
+
+    def running():
+        if p.poll() is not None:
+            with open(logpath) as f:
+                raise Fail(f"prometheus exited {p.returncode}: "
+                           f"{f.read().strip()[-300:]}")
+        return True
+
+    def listening():  # its line msg="Listening on" address=127.0.0.1:PORT
+        running()
+        with open(logpath) as f:
+            m = re.search(r'msg="Listening on" address=127\.0\.0\.1:(\d+)',
+                          f.read())
+        return m and f"http://127.0.0.1:{m[1]}"
+    url = wait_until(listening, what="prometheus listening")
 
     def ready():
-        if p.poll() is not None:
-            raise Fail(f"prometheus exited {p.returncode}")
+        running()
         try:
             return http_get(url + "/-/ready")[0] == 200
         except OSError:
