@@ -14,6 +14,8 @@
 - busybox_rootfs(): a container root for `podman import` (busybox);
   PODMAN_RUN, cname(), podman_remove(): podman's run command as it works
   here, container names unique to a run, removing them and their image.
+- fixture_env(), fixture_env_teardown(): a store with fixture gadgets
+  (tests/fixtures) and a network namespace; and undoing it.
 - dns_pair(), dns_pair_teardown(): a store with trace_dns (and other
   gadgets), a client and a server namespace joined by a veth, dnsmasq
   serving in the server one; and undoing all of it.
@@ -219,6 +221,38 @@ def podman_remove(names, image=None):
         sh(f"podman rm -f {name}", check_rc=False)
     if image:
         sh(f"podman rmi {image}", check_rc=False)
+
+
+class FixtureEnv:
+    pass
+
+
+def fixture_env(prefix, fixtures, ns=None):
+    """A temporary folder (env.tmp) with a store (env.store) holding each
+    of tests/fixtures/NAME as NAME:latest, and, given ns, a network
+    namespace of that name (env.ns, else None); fixture_env_teardown(env)
+    undoes it."""
+    env = FixtureEnv()
+    env.tmp = tempfile.mkdtemp(prefix=f"{prefix}-e2e-")
+    env.store = os.path.join(env.tmp, "store")
+    env.ns = None
+    try:
+        build_images(env.store, {f"{n}:latest": f"{ROOT}/tests/fixtures/{n}"
+                                 for n in fixtures})
+        if ns:
+            env.ns = Netns(ns)
+    except BaseException:
+        fixture_env_teardown(env)
+        raise
+    return env
+
+
+def fixture_env_teardown(env):
+    if env is None:
+        return
+    if env.ns:
+        env.ns.delete()
+    shutil.rmtree(env.tmp, ignore_errors=True)
 
 
 class DnsPair:

@@ -43,44 +43,23 @@ import re
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (ROOT, RUNNER, WAIT, Fail, Netns, Runner,  # noqa: E402
                      all_stopped, bpftool, check, eq, fdinfos, link, main,
                      read_pty, sh, test)
-from gadget_env import (build_images, header_cell, run_sync, stop,  # noqa: E402
-                        usage_error)
+from gadget_env import (fixture_env, fixture_env_teardown,  # noqa: E402
+                        header_cell, run_sync, stop, usage_error)
 
 NS = f"igapi{os.getpid()}"
 PORT = 7000 + os.getpid() % 1000
 
 
-class Env:
-    pass
-
-
 def setup():
-    env = Env()
-    env.tmp = tempfile.mkdtemp(prefix="ig-api-e2e-")
-    env.store = os.path.join(env.tmp, "store")
-    env.ns = None
-    try:
-        build_images(env.store, {
-            f"{n}:latest": f"{ROOT}/tests/fixtures/{n}"
-            for n in ("ig_sockets", "ig_files", "ig_tc", "ig_pf",
-                      "ig_stacks", "ig_arrays", "ig_syscalls")})
-        env.ns = Netns(NS)
-    except BaseException:
-        teardown(env)
-        raise
-    return env
-
-
-def teardown(env):
-    if env is not None and env.ns is not None:
-        env.ns.delete()
+    return fixture_env("ig-api", ["ig_sockets", "ig_files", "ig_tc", "ig_pf",
+                                  "ig_stacks", "ig_arrays", "ig_syscalls"],
+                       NS)
 
 
 def run(env, image, *args, netns=None):
@@ -1647,4 +1626,4 @@ def max_events_with_a_perf_buffer(env):
     eq(len(r.events()), 1, "events printed with --max-events 1")
 
 if __name__ == "__main__":
-    main(setup, teardown)
+    main(setup, fixture_env_teardown)

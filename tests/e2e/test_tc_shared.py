@@ -15,13 +15,12 @@ u32 filter that matches no packet (this kernel has cls_bpf and u32, no
 matchall nor actions).
 """
 import os
-import shutil
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ROOT, Netns, Runner, check, eq, main, sh, test  # noqa: E402
-from gadget_env import build_images, stop, stop_all  # noqa: E402
+from harness import Runner, check, eq, main, sh, test  # noqa: E402
+from gadget_env import (fixture_env, fixture_env_teardown,  # noqa: E402
+                        stop, stop_all)
 
 NS = f"tcsh{os.getpid()}"
 PORT = 9000 + os.getpid() % 1000
@@ -29,29 +28,8 @@ PORT = 9000 + os.getpid() % 1000
 FOREIGN = "pref 3 u32 match u32 0x12345678 0xffffffff at 0 classid 1:1"
 
 
-class Env:
-    pass
-
-
 def setup():
-    env = Env()
-    env.tmp = tempfile.mkdtemp(prefix="tcsh-e2e-")
-    env.store = os.path.join(env.tmp, "store")
-    env.ns = None
-    try:
-        build_images(env.store,
-                     {"ig_tc:latest": f"{ROOT}/tests/fixtures/ig_tc"})
-        env.ns = Netns(NS)
-    except BaseException:
-        teardown(env)
-        raise
-    return env
-
-
-def teardown(env):
-    if env.ns:
-        env.ns.delete()
-    shutil.rmtree(env.tmp, ignore_errors=True)
+    return fixture_env("tcsh", ["ig_tc"], NS)
 
 
 def runner(env, ro_run=False):
@@ -190,4 +168,4 @@ def a_read_only_run_still_attaches_and_cleans_up(env):
 
 
 if __name__ == "__main__":
-    main(setup, teardown)
+    main(setup, fixture_env_teardown)
