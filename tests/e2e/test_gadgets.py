@@ -1039,25 +1039,47 @@ def verbose_shows_the_verifier_log(env):
 @test
 def trace_pipe_on_stderr(env):
     """ig's --trace-pipe: what the gadget's programs bpf_printk() (the
-    kernel's trace pipe) on stderr while it runs; not without it."""
-    trace_exec_with(env, "printk", f'\tbpf_printk("{MARK}-%d", 42);\n')
-    line = f"bpf_trace_printk: {MARK}-42"
-    for flags in ([], ["--trace-pipe"]):
-        r = Runner(["run", "printk:1", "--store", env.store, "-o", "none"]
-                   + flags)
-        try:
-            subprocess.run(["true"], check=True, timeout=10)
-            if flags:
-                wait_until(lambda: line in r.stderr(),
-                           what=f"{line!r} on stderr")
-        finally:
-            eq(r.stop(), 0, f"{flags}: exit status")
-        said = [x for x in r.stderr().splitlines() if line in x]
-        if not flags:
-            eq(said, [], "without --trace-pipe: nothing of it")
-            continue
-        check(said[0].startswith("runner: trace pipe: "),
-              f"the trace pipe's lines: {said[:2]}")
+    kernel's trace pipe; here MARK-PID at each exec) on stderr while it
+    runs; not without it.  A run without it leaves the line of an exec it
+    traced in the pipe: a run with it started after the first stopped
+    shows that line, before the line of an exec of its own (the marker:
+    the pipe gives its lines in order), where a first run that read the
+    pipe would have taken it."""
+    trace_exec_with(env, "printk", f'\tbpf_printk("{MARK}-%d", (int)'
+                    '(bpf_get_current_pid_tgid() >> 32));\n')
+
+    def traced_exec(r):
+        """A new process's exec, once r showed it: its pid."""
+        c = run_cmd(["true", mark()])
+        wait_json(r, lambda e: e["proc"]["pid"] == c["pid"])
+        return c["pid"]
+
+    def printed(r, pid):
+        """r's stderr lines of what the exec of pid printed."""
+        return [x for x in r.stderr().splitlines()
+                if x.endswith(f"bpf_trace_printk: {MARK}-{pid}")]
+
+    args = ["run", "printk:1", "--store", env.store, "-o", "json"]
+    quiet = Runner(args)
+    try:
+        first = traced_exec(quiet)
+    finally:
+        eq(quiet.stop(), 0, "without --trace-pipe: exit status")
+    loud = Runner(args + ["--trace-pipe"])
+    try:
+        last = traced_exec(loud)
+        wait_until(lambda: printed(loud, last),
+                   what=f"the line of pid {last} on stderr")
+    finally:
+        eq(loud.stop(), 0, "--trace-pipe: exit status")
+    eq(printed(quiet, first), [], "without --trace-pipe: its line")
+    said, left, marker = (loud.stderr().splitlines(), printed(loud, first),
+                          printed(loud, last)[0])
+    check(left and said.index(left[0]) < said.index(marker),
+          f"the line of pid {first}, left in the pipe by the run without "
+          f"--trace-pipe, not shown before the marker's: {said[-5:]}")
+    check(marker.startswith("runner: trace pipe: "),
+          f"the trace pipe's line: {marker!r}")
     usage_error(["run", "printk:1", "--store", env.store, "--trace-pipe=x"],
                 "invalid --trace-pipe 'x'")
 
