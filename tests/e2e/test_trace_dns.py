@@ -26,8 +26,8 @@ import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (ROOT, RUNNER, WAIT, Fail, Netns, Runner,  # noqa: E402
-                     check, eq, PRIVATE_MOUNTS, link, main, sh, stop_procs,
-                     test, wakeups)
+                     check, eq, exit_status, kill_left, PRIVATE_MOUNTS, link,
+                     main, sh, stop_procs, test, wakeups)
 
 SRV4, CLI4 = "10.77.0.1", "10.77.0.2"
 SRV6, CLI6 = "fd77::1", "fd77::2"
@@ -1630,9 +1630,7 @@ def stopped_with_a_slow_reader_writes_every_event_whole(env):
             chunks.append(b)
         _, err = p.communicate(timeout=30)
     finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
+        kill_left(p)
         os.close(rfd)
     eq(p.returncode, 0, f"exit code; stderr {err!r}")
     lines = b"".join(chunks).decode().splitlines()
@@ -1658,15 +1656,10 @@ def stops_when_its_reader_goes_before_any_event(env):
         check(head.startswith("RUNTIME.CONTAINERNAME"), f"header {head!r}")
         p.stdout.close()
         dig(env, f"@{SRV4} web.test")  # traffic the filter drops
-        try:
-            p.wait(timeout=WAIT)
-        except subprocess.TimeoutExpired:
-            raise Fail("the runner did not stop after its reader went")
+        exit_status(p, WAIT, "the runner did not stop after its reader went")
         err = p.stderr.read()
     finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
+        kill_left(p)
     eq(p.returncode, 0, f"exit code; stderr {err!r}")
     check("trace_dns: 0 events" in err, f"summary: {err!r}")
 
