@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <string.h>
 #include <unistd.h>
 #include <time.h>
@@ -75,6 +76,10 @@ struct containers {
 	containers_fn listener; /* told of every namespace named or gone */
 	void *listener_ctx;
 	char *runtimes; /* containers_set_runtimes(), NULL: every one */
+	/* the host's cgroup namespace (PID 1's) and the runner's, when they
+	 * differ: where /proc/<pid>/cgroup is read (read_cgroups()) */
+	int host_cgns;
+	int own_cgns;
 };
 
 static const struct {
@@ -183,12 +188,59 @@ int containers_scan_end(struct containers *c, struct error **err)
 	return rc;
 }
 
+static unsigned int parent_of(const struct containers *c, unsigned int pid);
+
+/*
+ * The host's cgroup namespace: PID 1's, as ig takes it, or where that
+ * cannot be opened (an init with capabilities the runner lacks, as in a
+ * sandbox) the runner's outermost ancestor's that can; -1 if none.
+ */
+static int host_cgroup_ns(const struct containers *c)
+{
+	int fd = open("/proc/1/ns/cgroup", O_RDONLY | O_CLOEXEC), up;
+	unsigned int p = getppid();
+	char path[64];
+
+	if (fd >= 0)
+		return fd;
+	/* bounded: a parent's pid given again may make a loop */
+	for (int n = 0; n < 256 && p > 1; n++, p = parent_of(c, p)) {
+		snprintf(path, sizeof(path), "/proc/%u/ns/cgroup", p);
+		up = open(path, O_RDONLY | O_CLOEXEC);
+		if (up < 0)
+			continue;
+		if (fd >= 0)
+			close(fd);
+		fd = up;
+	}
+	return fd;
+}
+
+/* c's cgroup namespaces, if the runner is not in the host's. */
+static void open_cgroup_ns(struct containers *c)
+{
+	struct stat host, own;
+
+	c->host_cgns = host_cgroup_ns(c);
+	c->own_cgns = open("/proc/self/ns/cgroup", O_RDONLY | O_CLOEXEC);
+	if (c->host_cgns >= 0 && c->own_cgns >= 0 &&
+	    !fstat(c->host_cgns, &host) && !fstat(c->own_cgns, &own) &&
+	    host.st_ino != own.st_ino)
+		return;
+	if (c->host_cgns >= 0)
+		close(c->host_cgns);
+	if (c->own_cgns >= 0)
+		close(c->own_cgns);
+	c->host_cgns = c->own_cgns = -1;
+}
+
 static struct containers *new_containers(const char *root, bool hook)
 {
 	struct containers *c = calloc(1, sizeof(*c));
 
 	if (!c)
 		return NULL;
+	c->host_cgns = c->own_cgns = -1;
 	containers_set_docker_root(c, NULL);
 	snprintf(c->root, sizeof(c->root), "%s",
 		 root && strcmp(root, "/") ? root : "");
@@ -199,6 +251,8 @@ static struct containers *new_containers(const char *root, bool hook)
 	}
 	/* a fake tree has no kernel of its own */
 	c->hook = !c->root[0] && hook;
+	if (!c->root[0])
+		open_cgroup_ns(c);
 	return c;
 }
 
@@ -303,6 +357,10 @@ void containers_free(struct containers *c)
 	containers_tracker_free(c->tracker);
 	pods_free(c->pods);
 	free(c->runtimes);
+	if (c->host_cgns >= 0) {
+		close(c->host_cgns);
+		close(c->own_cgns);
+	}
 	for (i = 0; i < NBUCKETS; i++) {
 		struct entry *e = c->buckets[i], *next;
 
@@ -444,6 +502,10 @@ int containers_parse_containerd_cgroup(const char *text,
 				continue;
 			p++;
 		}
+		/* read in a cgroup namespace, a path below an ancestor of its
+		 * root: "/../<namespace>/<id>" */
+		while (!strncmp(p, "/../", 4))
+			p += 3;
 		/* systemd's units are no namespaces */
 		if (*p != '/' || !(nlen = id_len(p + 1)) ||
 		    p[1 + nlen] != '/' || ends_with(p + 1, nlen, ".slice") ||
@@ -631,17 +693,43 @@ static int cgroup_container(const struct containers *c, const char *text,
 	return 0;
 }
 
+/*
+ * The text of /proc/<pid>/cgroup, as ig reads it: in the host's cgroup
+ * namespace when the runner runs in another (a pod's, `unshare -C`), on
+ * this thread alone.  There paths are whole, as the exec hook's notes;
+ * read in the runner's own, they are relative to its root
+ * ("/../../kubepods/..."), without the names above its root that a
+ * container shares with the runner's cgroup (a pod's /kubepods/, a
+ * containerd namespace).  In its own where it cannot enter the host's.
+ */
+static int read_cgroups(const struct containers *c, unsigned int pid,
+			char **text)
+{
+	char path[1024];
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/proc/%u/cgroup", c->root, pid);
+	if (c->host_cgns < 0 || setns(c->host_cgns, CLONE_NEWCGROUP))
+		return read_file(path, text, NULL, NULL);
+	rc = read_file(path, text, NULL, NULL);
+	if (setns(c->own_cgns, CLONE_NEWCGROUP))
+		engine_log(ENGINE_LOG_NOTICE,
+			   "return to own cgroup namespace: %s (a thread "
+			   "stays in the host's)",
+			   strerror(errno));
+	return rc;
+}
+
 /* Runtime and id from /proc/<pid>/cgroup; 0 if it names a container. */
 static int proc_container(const struct containers *c, const char *pid,
 			  struct container_info *ci)
 {
 	cleanup_free char *cg = NULL;
-	char path[1024];
+	unsigned int n = (unsigned int)atoi(pid);
 
-	snprintf(path, sizeof(path), "%s/proc/%s/cgroup", c->root, pid);
-	if (read_file(path, &cg, NULL, NULL))
+	if (read_cgroups(c, n, &cg))
 		return -1;
-	return cgroup_container(c, cg, (unsigned int)atoi(pid), ci);
+	return cgroup_container(c, cg, n, ci);
 }
 
 /* A new entry for mntns from what process pid (if any) tells. */
@@ -1166,8 +1254,7 @@ static void cgroups_of(const struct containers *c, unsigned int pid,
 	const char *mnt;
 	struct stat st;
 
-	snprintf(path, sizeof(path), "%s/proc/%u/cgroup", c->root, pid);
-	if (read_file(path, &text, NULL, NULL))
+	if (read_cgroups(c, pid, &text))
 		return;
 	for (line = strtok_r(text, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {

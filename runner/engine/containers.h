@@ -211,8 +211,10 @@ int containers_parse_cgroup(const char *text, char runtime[16],
 /*
  * containerd's cgroupfs default for a container of any namespace,
  * /<namespace>/<id> (`ctr -n NS run`), as the whole path of a line of
- * text (or of a cgroup path): namespace and id, 0 if it is one; only its
- * bundle tells that it is a container's (pods_containerd_bundle()).
+ * text (or of a cgroup path), or below "/.." steps (a path read in a
+ * cgroup namespace whose root is elsewhere): namespace and id, 0 if it is
+ * one; only its bundle tells that it is a container's
+ * (pods_containerd_bundle()).
  */
 int containers_parse_containerd_cgroup(const char *text,
 				       char ns[CONTAINERS_ID_MAX + 1],

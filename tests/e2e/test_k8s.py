@@ -1205,5 +1205,78 @@ def containerd_namespaces_and_long_ids_named_as_ig(env):
             "marker.web.test."}, f"-c {mine}: its queries")
 
 
+
+def hierarchies():
+    """The mount points of the host's cgroup hierarchies (v1 and v2)."""
+    out = []
+    for line in open("/proc/self/mountinfo"):
+        f = line.split()
+        if (f[f.index("-") + 1] in ("cgroup", "cgroup2") and f[3] == "/"
+                and f[4].startswith("/sys/fs/cgroup")):
+            out.append(f[4])
+    return out
+
+
+def in_cgroup_ns(cgroup, argv):
+    """argv's output, run from cgroup (made in every hierarchy, as a
+    runtime's container is in each) under a cgroup namespace of its own
+    (`unshare -C`), whose root that cgroup is."""
+    made = []
+    try:
+        for h in hierarchies():
+            path = h + cgroup
+            if not os.path.isdir(path):
+                os.makedirs(path)
+                made.append(path)
+            for cs in ("cpuset.cpus", "cpuset.mems"):
+                # a v1 cpuset's new cgroup has none: no task joins it
+                if os.path.exists(os.path.join(path, cs)):
+                    with open(os.path.join(os.path.dirname(path), cs)) as f:
+                        want = f.read()
+                    with open(os.path.join(path, cs), "w") as f:
+                        f.write(want)
+        joins = "".join(f"echo $$ > {h}{cgroup}/cgroup.procs && "
+                        for h in hierarchies())
+        return sh(f"{joins}exec unshare -C {' '.join(argv)}")
+    finally:
+        for path in reversed(made):
+            os.rmdir(path)
+
+
+@test
+def containerd_cgroupfs_named_from_a_cgroup_namespace(env):
+    """A runner in a cgroup namespace of its own (a pod's, `unshare -C`)
+    reads other processes' cgroups relative to its root: a `ctr run`
+    container of namespace default, cgroup /default/<id> (containerd's
+    cgroupfs layout), reads "/../default/<id>" from a namespace rooted at
+    a cgroup beside it, "/../<id>" from one rooted in /default itself.
+    list-containers names it from both as from the host's namespace: the
+    runner reads cgroups in the host's cgroup namespace, as ig."""
+    d = Containerd(env.tmp)
+    env.daemons.append(d)
+    d.ctr(f"image import {env.archive}", ns="default")
+    cid = f"cgns-{PID}"
+    d.run(cid, {}, "/bin/sleep 1000", detach=True, ns="default")
+    pid = d.pid(cid, ns="default")
+    ls = [RUNNER, "list-containers", "-o", "json", "--containerd-namespace",
+          "default"]
+    try:
+        want = {c["runtime"]["containerId"]: c["runtime"]
+                for c in json.loads(sh(" ".join(ls))) or []}.get(cid)
+        eq((want or {}).get("containerName"), cid,
+           "list-containers in the host's cgroup namespace")
+        for where, seen in ((f"/runner-{PID}", f"0::/../default/{cid}"),
+                            (f"/default/runner-{PID}", f"0::/../{cid}")):
+            text = in_cgroup_ns(where, ["cat", f"/proc/{pid}/cgroup"])
+            check(seen in text.splitlines(),
+                  f"the container's cgroup from {where}: {text!r}")
+            got = {c["runtime"]["containerId"]: c["runtime"]
+                   for c in json.loads(in_cgroup_ns(where, ls)) or []}
+            eq(got.get(cid), want, f"list-containers from {where}")
+    finally:
+        d.stop()
+        env.daemons.remove(d)
+        remove_cgroups([f"/default/{cid}", "/default"])
+
 if __name__ == "__main__":
     main(setup, teardown)

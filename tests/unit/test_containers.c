@@ -297,9 +297,18 @@ static void parse_containerd_cgroup__any_namespace(void **state)
 		{ "/default/x1", "default", "x1" },
 		{ "12:pids:/a/b\n1:name=systemd:/my.ns/c-1\n0::/\n", "a", "b" },
 		{ "0::/\n1:name=systemd:/my.ns/c-1\n", "my.ns", "c-1" },
+		/* read in a cgroup namespace rooted elsewhere */
+		{ "0::/../default/x1\n", "default", "x1" },
+		{ "0::/../../../k8s.io/" LONG_ID, "k8s.io", LONG_ID },
+		{ "/../my.ns/c-1", "my.ns", "c-1" },
 	};
 	static const char *const bad[] = {
 		"0::/system.slice/cron.service\n",
+		"0::/../default/x1/init\n",
+		"0::/../default\n",
+		"0::/..\n",
+		"0::/..default/x1\n",
+		"0::/default/../x1\n",
 		"0::/default/x1/init\n",
 		"0::/default\n",
 		"0::/default/\n",
@@ -352,6 +361,58 @@ static void parse_cgroup__kubelet_cgroupfs__bare_id(void **state)
 						 "x\n",
 						 runtime, id),
 			 -1);
+}
+
+/*
+ * Every layout, read in a cgroup namespace whose root is one, two or three
+ * levels down elsewhere (/proc/<pid>/cgroup there: "/../<path>"): the
+ * container named as from the host's.
+ */
+static void
+parse_cgroup__below_cgroup_namespace_root__same_container(void **state)
+{
+	static const char *const layouts[][3] = {
+		{ "/machine.slice/libpod-" PODMAN_ID ".scope/container",
+		  "podman", PODMAN_ID },
+		{ "/libpod_parent/libpod-" PODMAN_ID, "podman", PODMAN_ID },
+		{ "/system.slice/docker-" DOCKER_ID ".scope", "docker",
+		  DOCKER_ID },
+		{ "/docker/" DOCKER_ID, "docker", DOCKER_ID },
+		{ "/kubepods.slice/kubepods-besteffort.slice/kubepods-"
+		  "besteffort-pod1.slice/cri-containerd-" PODMAN_ID ".scope",
+		  "containerd", PODMAN_ID },
+		{ "/kubepods.slice/kubepods-pod1.slice/crio-" PODMAN_ID
+		  ".scope",
+		  "cri-o", PODMAN_ID },
+		{ "/kubepods/besteffort/pod1/" PODMAN_ID, "containerd",
+		  PODMAN_ID },
+		{ "/k8s.io/lcfc1", "containerd", "lcfc1" },
+	};
+	static const char *const up[] = { "", "/..", "/../..", "/../../.." };
+	char runtime[16], id[CONTAINERS_ID_MAX + 1], text[512];
+	char ns[CONTAINERS_ID_MAX + 1];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(layouts) / sizeof(layouts[0]); i++)
+		for (size_t j = 0; j < sizeof(up) / sizeof(up[0]); j++) {
+			snprintf(text, sizeof(text), "0::%s%s\n", up[j],
+				 layouts[i][0]);
+			assert_int_equal(
+				containers_parse_cgroup(text, runtime, id), 0);
+			assert_string_equal(runtime, layouts[i][1]);
+			assert_string_equal(id, layouts[i][2]);
+		}
+	/* containerd's cgroupfs default in any namespace: its bundle tells */
+	for (size_t j = 0; j < sizeof(up) / sizeof(up[0]); j++) {
+		snprintf(text, sizeof(text),
+			 "1:name=systemd:/\n0::%s/default/"
+			 "x1\n",
+			 up[j]);
+		assert_int_equal(
+			containers_parse_containerd_cgroup(text, ns, id), 0);
+		assert_string_equal(ns, "default");
+		assert_string_equal(id, "x1");
+	}
 }
 
 /* A note of the exec hook: cgroup names from the leaf up, NULL-ended. */
@@ -811,6 +872,8 @@ int main(void)
 		cmocka_unit_test(parse_cgroup__kubelet_cgroupfs__bare_id),
 		cmocka_unit_test(parse_cgroup__containerd_any_id),
 		cmocka_unit_test(parse_containerd_cgroup__any_namespace),
+		cmocka_unit_test(
+			parse_cgroup__below_cgroup_namespace_root__same_container),
 		cmocka_unit_test(
 			note__containerd_namespaces__named_in_the_one_asked),
 		cmocka_unit_test(
