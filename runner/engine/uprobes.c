@@ -699,7 +699,11 @@ static int seed(struct uprobes *u, __u32 tgid, struct error **err)
 /*
  * Every process's mappings; then again those of the processes whose
  * loader was not probed yet when the walk saw them (every process's,
- * past the bound).
+ * past the bound).  The second whole walk needs no such list: every
+ * loader the first told is probed before it, and one it tells is of a
+ * process that exec'd since the hook was attached, whose exec note,
+ * taken after the walk, walks it again (on_loader()); or of one selected
+ * since, which asks for another walk.
  */
 static int seed_all(struct uprobes *u, struct error **err)
 {
