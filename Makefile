@@ -178,6 +178,7 @@ run: gadget-image
 # Unit tests run built with ASan+UBSan; end-to-end tests use the normal build.
 check: deps
 	@$(MAKE) --no-print-directory format-check
+	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 unit-bin
 	@$(MAKE) --no-print-directory fuzz-bin
@@ -292,7 +293,7 @@ format-check:
 
 # cppcheck's bug checks (not its style ones), the runner's C and the eBPF
 # programs apart (their include paths); what it reports wrongly here is in
-# tools/cppcheck.supp.  Not in check: see docs/CONVENTIONS.md.
+# tools/cppcheck.supp.  In check: see docs/CONVENTIONS.md.
 CPPCHECK := cppcheck --std=c11 -q --error-exitcode=1 --inconclusive \
 	    --enable=warning,portability --template=gcc \
 	    --library=tools/cppcheck.cfg --suppressions-list=tools/cppcheck.supp \

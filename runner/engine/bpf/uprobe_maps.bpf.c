@@ -282,10 +282,11 @@ int uprobe_loader(struct pt_regs *ctx)
 static __always_inline __u64 loader_base(struct task_struct *task)
 {
 	struct mm_struct *mm = task->mm;
-	__u32 n = bpf_core_field_size(mm->saved_auxv) / (2 * sizeof(__u64));
+	__u32 n;
 
 	if (!mm)
 		return 0;
+	n = bpf_core_field_size(mm->saved_auxv) / (2 * sizeof(__u64));
 	for (__u32 c = 0; c + AUXV_CHUNK <= n && c < 64; c += AUXV_CHUNK) {
 		__u64 kv[AUXV_CHUNK][2];
 
