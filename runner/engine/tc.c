@@ -242,13 +242,22 @@ static struct rtattr *req_attr(struct tc_req *r, int type, const void *data,
 	return a;
 }
 
-/* The mark's identity in r: ingress, handle, priority, protocol, kind. */
+/* A bpf filter's identity in r: where, handle, priority and protocol
+ * (info), kind. */
+static void req_filter(struct tc_req *r, int type, int flags, int ifindex,
+		       __u32 parent, __u32 handle, __u32 info)
+{
+	req_init(r, type, flags | NLM_F_ACK, ifindex, parent);
+	r->t.tcm_handle = handle;
+	r->t.tcm_info = info;
+	req_attr(r, TCA_KIND, "bpf", sizeof("bpf"));
+}
+
+/* The mark's identity in r. */
 static void req_mark(struct tc_req *r, int type, int flags, int ifindex)
 {
-	req_init(r, type, flags | NLM_F_ACK, ifindex, CLSACT_INGRESS);
-	r->t.tcm_handle = MARK_HANDLE;
-	r->t.tcm_info = TC_H_MAKE(MARK_PRIO << 16, htons(MARK_PROTO));
-	req_attr(r, TCA_KIND, "bpf", sizeof("bpf"));
+	req_filter(r, type, flags, ifindex, CLSACT_INGRESS, MARK_HANDLE,
+		   TC_H_MAKE(MARK_PRIO << 16, htons(MARK_PROTO)));
 }
 
 /* Mark the clsact of ifindex as a runner's. */
@@ -291,12 +300,58 @@ static int mark_del(int fd, int ifindex)
 	return rtnl_ask(fd, &r.h, NULL, NULL);
 }
 
+/*
+ * A runner that is gone without taking its filters off (SIGKILL, a
+ * crash) leaves them on the clsact, where they would count as a live
+ * runner's for ever (the clsact never removed) and run on every packet.
+ * Its dispatchers tell it: each tail-calls through a program array that
+ * only its runner holds open (tc_new() to tc_free(), after its filters
+ * went), and the kernel empties a program array once no process holds
+ * it any more (prog_array_map_clear(), at its last user reference), so
+ * a dispatcher whose array is empty is a runner's that is gone, whatever
+ * came of its pid.  The runners remove those they find on a clsact they
+ * attach to or leave.
+ */
+#define GONE_MAX 16 /* removed per listing; the rest after another */
+
+/* A filter of a runner gone: what names it to RTM_DELTFILTER. */
+struct tc_gone {
+	__u32 parent, handle, info, prog;
+};
+
 /* The filters on a clsact, by whose they are. */
 struct clsact_use {
 	int mark; /* a runner made it */
-	int runners; /* filters of runners (their dispatchers) */
+	int runners; /* filters of live runners (their dispatchers) */
 	int others;
+	__u32 parent; /* the side listed */
+	struct tc_gone gone[GONE_MAX]; /* filters of runners gone */
+	size_t n_gone;
+	bool more_gone; /* past GONE_MAX */
 };
+
+/* Is program prog_id a dispatcher of a runner that is gone: its only map
+ * a program array, empty?  In doubt, no. */
+static bool dispatcher_orphaned(__u32 prog_id)
+{
+	cleanup_close int prog = bpf_prog_get_fd_by_id(prog_id);
+	cleanup_close int map = -1;
+	struct bpf_prog_info pi = { 0 };
+	struct bpf_map_info mi = { 0 };
+	__u32 len = sizeof(pi), map_id = 0, key = 0, value;
+
+	pi.nr_map_ids = 1;
+	pi.map_ids = (__u64)(unsigned long)&map_id;
+	if (prog < 0 || bpf_obj_get_info_by_fd(prog, &pi, &len) ||
+	    pi.nr_map_ids != 1)
+		return false;
+	map = bpf_map_get_fd_by_id(map_id);
+	len = sizeof(mi);
+	if (map < 0 || bpf_obj_get_info_by_fd(map, &mi, &len) ||
+	    mi.type != BPF_MAP_TYPE_PROG_ARRAY)
+		return false;
+	return bpf_map_lookup_elem(map, &key, &value) && errno == ENOENT;
+}
 
 /* Is attribute a the string s (prefix: does it begin with s)? */
 static bool attr_is(const struct rtattr *a, const char *s, bool prefix)
@@ -306,6 +361,23 @@ static bool attr_is(const struct rtattr *a, const char *s, bool prefix)
 	return n >= k && !memcmp(RTA_DATA(a), s, k);
 }
 
+/* A bpf filter's options: is it the mark, a runner's dispatcher; its
+ * program's id. */
+static void use_options(struct rtattr *b, int len, bool *mark, bool *runner,
+			__u32 *id)
+{
+	for (; RTA_OK(b, len); b = RTA_NEXT(b, len)) {
+		if (b->rta_type == TCA_BPF_NAME) {
+			*mark = attr_is(b, MARK_NAME, false);
+			/* libbpf names it "NAME:[ID]" */
+			*runner = attr_is(b, NETNS_DISPATCHER ":", true);
+		} else if (b->rta_type == TCA_BPF_ID &&
+			   RTA_PAYLOAD(b) >= sizeof(*id)) {
+			memcpy(id, RTA_DATA(b), sizeof(*id));
+		}
+	}
+}
+
 /* One filter of an RTM_GETTFILTER dump, into a struct clsact_use. */
 static int use_filter(struct nlmsghdr *m, void *ctx)
 {
@@ -313,6 +385,7 @@ static int use_filter(struct nlmsghdr *m, void *ctx)
 	struct tcmsg *t = NLMSG_DATA(m);
 	int len = (int)m->nlmsg_len - (int)NLMSG_LENGTH(sizeof(*t));
 	bool bpf = false, mark = false, runner = false;
+	__u32 id = 0;
 
 	/* a message without handle: the head of a priority's filters */
 	if (m->nlmsg_type != RTM_NEWTFILTER || len < 0 || !t->tcm_handle)
@@ -324,21 +397,22 @@ static int use_filter(struct nlmsghdr *m, void *ctx)
 		if (a->rta_type == TCA_KIND)
 			bpf = attr_is(a, "bpf", false);
 		else if (a->rta_type == TCA_OPTIONS)
-			for (struct rtattr *b = RTA_DATA(a); RTA_OK(b, alen);
-			     b = RTA_NEXT(b, alen))
-				if (b->rta_type == TCA_BPF_NAME) {
-					mark = attr_is(b, MARK_NAME, false);
-					/* libbpf names it "NAME:[ID]" */
-					runner = attr_is(
-						b, NETNS_DISPATCHER ":", true);
-				}
+			use_options(RTA_DATA(a), alen, &mark, &runner, &id);
 	}
-	if (bpf && mark)
+	if (bpf && mark) {
 		u->mark++;
-	else if (bpf && runner)
+	} else if (bpf && runner && id && dispatcher_orphaned(id)) {
+		if (u->n_gone < GONE_MAX)
+			u->gone[u->n_gone++] =
+				(struct tc_gone){ u->parent, t->tcm_handle,
+						  t->tcm_info, id };
+		else
+			u->more_gone = true;
+	} else if (bpf && runner) {
 		u->runners++;
-	else
+	} else {
 		u->others++;
+	}
 	return 0;
 }
 
@@ -349,6 +423,7 @@ static int clsact_uses(int fd, int ifindex, struct clsact_use *u)
 
 	memset(u, 0, sizeof(*u));
 	for (size_t i = 0; i < 2; i++) {
+		u->parent = parents[i];
 		req_init(&r, RTM_GETTFILTER, NLM_F_DUMP, ifindex, parents[i]);
 		if (rtnl_ask(fd, &r.h, use_filter, u))
 			return -1;
@@ -356,19 +431,59 @@ static int clsact_uses(int fd, int ifindex, struct clsact_use *u)
 	return 0;
 }
 
-/* Make the clsact of ifindex, marked, unless it is there. */
+/*
+ * The filters on ifindex's clsact into u, once those of runners gone
+ * are removed (told at -v).
+ */
+static int clsact_sweep(int fd, int ifindex, struct clsact_use *u)
+{
+	char name[IF_NAMESIZE] = "";
+
+	do {
+		if (clsact_uses(fd, ifindex, u))
+			return -1;
+		for (size_t i = 0; i < u->n_gone; i++) {
+			const struct tc_gone *g = &u->gone[i];
+			struct tc_req r;
+
+			req_filter(&r, RTM_DELTFILTER, 0, ifindex, g->parent,
+				   g->handle, g->info);
+			/* ENOENT: removed meanwhile (a runner without the
+			 * lock, where /run is read-only) */
+			if (rtnl_ask(fd, &r.h, NULL, NULL) && errno != ENOENT)
+				return -1;
+			engine_log(
+				ENGINE_LOG_INFO,
+				"tc: %s %s: removed " NETNS_DISPATCHER
+				":[%u], a filter of a runner that is gone",
+				if_indextoname((unsigned int)ifindex, name) ?:
+					"an interface",
+				g->parent == CLSACT_INGRESS ? "ingress" :
+							      "egress",
+				g->prog);
+		}
+	} while (u->more_gone);
+	return 0;
+}
+
+/* Make the clsact of ifindex, marked, unless it is there (then without
+ * the filters of runners gone). */
 static int clsact_take(int ifindex, struct error **err)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
 		    .attach_point = BPF_TC_INGRESS);
 	cleanup_close int fd = -1;
+	struct clsact_use u;
 	int rc = bpf_tc_hook_create(&hook);
 
-	if (rc == -EEXIST)
-		return 0;
-	if (rc)
+	if (rc && rc != -EEXIST)
 		return error_set(err, -rc, "clsact on interface %d", ifindex);
 	fd = rtnl_open();
+	if (rc == -EEXIST) {
+		if (fd >= 0)
+			clsact_sweep(fd, ifindex, &u);
+		return 0;
+	}
 	if (fd >= 0 && !mark_add(fd, ifindex))
 		return 0;
 	rc = errno;
@@ -378,9 +493,10 @@ static int clsact_take(int ifindex, struct error **err)
 }
 
 /*
- * A runner's filters went from ifindex's clsact: if a runner made it,
- * remove it once no filter is left; leave it, unmarked, to the other
- * tools whose filters are left once no runner's is.
+ * A runner's filters went from ifindex's clsact (and those of runners
+ * gone): if a runner made it, remove it once no filter is left; leave it,
+ * unmarked, to the other tools whose filters are left once no runner's
+ * is.
  */
 static void clsact_release(int ifindex)
 {
@@ -389,7 +505,7 @@ static void clsact_release(int ifindex)
 	cleanup_close int fd = rtnl_open();
 	struct clsact_use u;
 
-	if (fd < 0 || clsact_uses(fd, ifindex, &u) || !u.mark)
+	if (fd < 0 || clsact_sweep(fd, ifindex, &u) || !u.mark)
 		return;
 	if (!u.runners && !u.others)
 		bpf_tc_hook_destroy(&hook);

@@ -17,8 +17,10 @@
  * filters off, a runner removes a marked clsact on which no filter is
  * left, whichever runner made it, and takes the mark off one where only
  * other tools' filters are left; a clsact without the mark (another
- * tool's) stays.  Runners attach and detach under a lock,
- * /run/runner/tc.lock.
+ * tool's) stays.  The filters of a runner that is gone (SIGKILL: its
+ * dispatchers' program arrays emptied by the kernel) are removed by the
+ * next runner that attaches to or leaves their clsact.  Runners attach
+ * and detach under a lock, /run/runner/tc.lock.
  */
 #ifndef RUNNER_TC_H
 #define RUNNER_TC_H

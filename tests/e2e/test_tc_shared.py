@@ -6,7 +6,11 @@ runners on one interface each take off their own filters only, and the
 last out removes the clsact a runner made; a clsact made before the run
 stays, empty as it was.  The runner marks a clsact it made with a filter
 of its own ("runner_clsact", tc shows it) and takes it off when it
-leaves the qdisc to another tool's filters.
+leaves the qdisc to another tool's filters.  A runner killed (SIGKILL)
+leaves its filters: the next runner on the interface removes them (its
+program array emptied by the kernel tells a runner gone), so that the
+clsact goes with the last runner all the same, and a live runner's
+filters stay.
 
 Each runner runs in a namespace of this test (ip netns exec), with the
 gadget tests/fixtures/ig_tc (one event per UDP datagram to or from
@@ -15,12 +19,14 @@ u32 filter that matches no packet (this kernel has cls_bpf and u32, no
 matchall nor actions).
 """
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Runner, check, eq, main, sh, test  # noqa: E402
+from harness import (Runner, bpftool, check, eq, main, sh,  # noqa: E402
+                     test)
 from gadget_env import (fixture_env, fixture_env_teardown,  # noqa: E402
-                        stop, stop_all)
+                        stop, stop_all, wait_until)
 
 NS = f"tcsh{os.getpid()}"
 PORT = 9000 + os.getpid() % 1000
@@ -32,14 +38,14 @@ def setup():
     return fixture_env("tcsh", ["ig_tc"], NS)
 
 
-def runner(env, ro_run=False):
+def runner(env, ro_run=False, extra=()):
     """A runner of ig_tc on lo (ro_run: with /run read-only, as in
     deploy/'s pod, which mounts the host's so)."""
     ro = ("unshare", "-m", "--propagation", "private", "sh", "-c",
           'mount --bind /run /run && mount -o remount,bind,ro /run &&'
           ' exec "$@"', "sh") if ro_run else ()
     return Runner(["run", "ig_tc:latest", "--store", env.store, "-o",
-                   "json", "--port", str(PORT), "--iface", "lo"],
+                   "json", "--port", str(PORT), "--iface", "lo", *extra],
                   prefix=("ip", "netns", "exec", NS) + ro)
 
 
@@ -66,9 +72,13 @@ def send(env, sport):
 
 
 def sees(r, sport):
-    """Wait until r saw the datagram from sport leave lo."""
-    r.wait_for(lambda e: (e.get("sport"), e.get("dport"),
-                          e.get("ingress")) == (sport, PORT, 0))
+    """Wait until r saw the datagram from sport leave lo (fail if it
+    does not)."""
+    def seen(e):
+        return (e.get("sport"), e.get("dport"),
+                e.get("ingress")) == (sport, PORT, 0)
+    check(any(seen(e) for e in r.wait_for(seen)),
+          f"the runner did not see the datagram from port {sport}")
 
 
 def one_run(env, sport, meanwhile="", ro_run=False):
@@ -84,6 +94,12 @@ def one_run(env, sport, meanwhile="", ro_run=False):
     finally:
         stop(r)
     return during
+
+
+def nothing_left(env):
+    """Check that no filter is on lo, nor a clsact."""
+    eq(filters(env), "", "tc's filters on lo after the runs")
+    check(not clsact(env), "a clsact on lo after the runs")
 
 
 def clean(env):
@@ -163,8 +179,101 @@ def a_read_only_run_still_attaches_and_cleans_up(env):
     clean(env)
     during = one_run(env, 40403, ro_run=True)
     eq(during.count("netns_disp:["), 2, "the runner's filters while it ran")
-    eq(filters(env), "", "tc's filters on lo after the run")
-    check(not clsact(env), "the clsact the runner made is gone")
+    nothing_left(env)
+
+
+def dispatchers(env):
+    """The runners' filters on lo, as tc names them ("netns_disp:[ID]")."""
+    return set(re.findall(r"netns_disp:\[\d+\]", filters(env)))
+
+
+def emptied(names):
+    """Has the kernel emptied the program arrays of the dispatchers
+    names ("netns_disp:[ID]"), as it does once no process holds one?"""
+    for n in names:
+        prog = bpftool("prog", "show", "id", n[len("netns_disp:["):-1])
+        if any(bpftool("map", "dump", "id", str(m))
+               for m in prog["map_ids"]):
+            return False
+    return True
+
+
+def killed_runner(env):
+    """A runner on lo killed by SIGKILL once attached; its filters stay
+    (checked); their names as tc shows them ("netns_disp:[ID]"), once the
+    kernel emptied their arrays (a work item after the exit)."""
+    before = dispatchers(env)
+    r = runner(env)
+    try:
+        ids = dispatchers(env) - before
+    finally:
+        r.proc.kill()
+        r.proc.wait()
+    eq(len(dispatchers(env) - before), 2,
+       f"the killed runner's filters on lo: {filters(env)!r}")
+    wait_until(lambda: emptied(ids), what="the killed runner's arrays "
+               "emptied")
+    return ids
+
+
+def told_removed(r, ids):
+    """Did r say at -v that it removed the filters ids, each once?"""
+    told = [ln for ln in r.stderr().splitlines()
+            if "a runner that is gone" in ln]
+    eq(sorted(re.findall(r"netns_disp:\[\d+\]", "\n".join(told))),
+       sorted(ids), f"filters told removed: {told}")
+
+
+@test
+def a_killed_runners_filters_go_with_the_next_runner(env):
+    """A runner killed by SIGKILL leaves its filters and the marked
+    clsact; the next runner on lo removes them as it starts (says so at
+    -v), sees its traffic, and leaves nothing behind when it stops.  The
+    killed runner's filters counted as a live runner's before, so the
+    clsact stayed for ever, their dispatchers run on every packet."""
+    check(not clsact(env), "a clsact on lo before the runs")
+    try:
+        ids = killed_runner(env)
+        r = runner(env, extra=("-v",))
+        try:
+            during = runners_filters(env)
+            send(env, 40005)
+            sees(r, 40005)
+        finally:
+            stop(r)
+        eq(during, 2, "runners' filters on lo with the next one running")
+        told_removed(r, ids)
+        nothing_left(env)
+    finally:
+        clean(env)
+
+
+@test
+def a_live_runners_filters_stay_beside_a_killed_ones(env):
+    """A live runner on lo, another killed beside it: a third that
+    starts and stops removes the killed one's filters and not the live
+    one's, whose events still arrive; once it stops, nothing is left."""
+    check(not clsact(env), "a clsact on lo before the runs")
+    try:
+        live = runner(env)
+        try:
+            ids = killed_runner(env)
+            r = runner(env, extra=("-v",))
+            try:
+                during = runners_filters(env)
+            finally:
+                stop(r)
+            after = runners_filters(env)
+            send(env, 40006)
+            sees(live, 40006)
+        finally:
+            stop(live)
+        eq((during, after), (4, 2),
+           "runners' filters on lo with the third, then after it")
+        told_removed(r, ids)
+        nothing_left(env)
+    finally:
+        clean(env)
 
 
 if __name__ == "__main__":
