@@ -1119,7 +1119,6 @@ static int trace(struct session *s, const struct run_flags *f,
 		if (cols && go_parse_uint(cols, 10, &w) && w > 0 && w <= 100000)
 			session_set_term_width(s, (int)w);
 	}
-	session_set_stop(s, &stop_signal);
 	if (session_start(s, STDOUT_FILENO, err))
 		return -1;
 	/* Raised while a ring fills, so that the reader is scheduled before
@@ -1130,7 +1129,8 @@ static int trace(struct session *s, const struct run_flags *f,
 	/* the start's heap not used now (RUN_HEAP, the BTFs libbpf parsed) */
 	malloc_trim(0);
 	/* the session keeps the time itself; the alarm interrupts a write
-	 * that waits for a reader who stopped reading */
+	 * that waits for a reader who stopped reading (the header's first:
+	 * session_run() writes it) */
 	if (f->timeout)
 		alarm((unsigned int)f->timeout);
 	return session_run(s, &lim, err);

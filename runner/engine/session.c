@@ -413,11 +413,6 @@ void session_set_term_width(struct session *s, int width)
 	s->term_width = width;
 }
 
-void session_set_stop(struct session *s, const volatile sig_atomic_t *stop)
-{
-	s->stop = stop;
-}
-
 int session_validate(const void *elf, size_t len,
 		     const struct gadget_metadata *md, const char *name,
 		     struct error **err)
@@ -1119,7 +1114,6 @@ int session_start(struct session *s, int fd, struct error **err)
 			return -1;
 		if (s->term_width > 0)
 			output_set_term_width(src->out, s->term_width);
-		output_set_stop(src->out, s->stop);
 		/* an array's header comes with each batch (and first here
 		 * where the screen is cleared, as in ig) */
 		if (!src->quiet) {
@@ -1133,7 +1127,6 @@ int session_start(struct session *s, int fd, struct error **err)
 		s->n_streams += !src->tracer->mapiter;
 		if (gadget_subscribe(s->g, i, on_event, src, err))
 			return -1;
-		output_flush(src->out);
 	}
 	if (s->tick && s->tick_fd >= 0)
 		s->tick_fd_watched = !gadget_watch_fd(s->g, s->tick_fd);
@@ -1344,8 +1337,15 @@ int session_run(struct session *s, const struct session_limits *lim,
 	size_t i;
 
 	s->max = lim->max_events;
-	for (i = 0; i < s->n_src; i++)
+	/* the headers session_start() made are written first, here: the
+	 * stop (a signal, --timeout's alarm) can end a write to a reader
+	 * who does not read */
+	for (i = 0; i < s->n_src; i++) {
 		output_set_stop(s->src[i].out, lim->stop);
+		if (!s->src[i].tracer->snapshot &&
+		    output_flush(s->src[i].out) < 0)
+			s->broken = true;
+	}
 	/* Snapshots print once; a gadget with nothing else is done then. */
 	for (i = 0; i < s->n_src; i++) {
 		if (!s->src[i].tracer->snapshot)

@@ -48,12 +48,6 @@ int session_describe_open(const void *elf, size_t len,
 /* Lay columns out for this many terminal columns (as $COLUMNS asks),
  * whether or not the output is a terminal; 0: as the output finds it. */
 void session_set_term_width(struct session *s, int width);
-/*
- * The stop flag (set by a signal handler) the outputs heed from
- * session_start() on: a header written to a reader who does not read
- * cannot hold the start once it is set (session_run()'s lim->stop).
- */
-void session_set_stop(struct session *s, const volatile sig_atomic_t *stop);
 
 /*
  * What session_open() checks of an image, and nothing more (no kernel, no
@@ -167,8 +161,9 @@ json_t *session_datasources_json(const struct session *s, struct error **err);
 int session_set_output(struct session *s, const char *spec, struct error **err);
 /*
  * Check the host, load and attach, make an output per data source on fd
- * (in the modes session_set_output() chose, or each one's default) and
- * print the column headers.  After this the program is tracing.
+ * (in the modes session_set_output() chose, or each one's default) with
+ * its header (columns, pcap-ng's section header), which session_run()
+ * writes first.  After this the program is tracing; nothing is written.
  */
 int session_start(struct session *s, int fd, struct error **err);
 
@@ -179,8 +174,10 @@ struct session_limits {
 	const volatile sig_atomic_t *stop;
 };
 /*
- * Print the snapshots, then stream events until a limit, *stop or a broken
- * output; then drain what the kernel holds unless a limit was hit.
+ * Write the headers, print the snapshots, then stream events until a
+ * limit, *stop or a broken output; then drain what the kernel holds
+ * unless a limit was hit.  Once *stop is set, a write that waits on a
+ * reader who does not read ends within a second (the rest dropped).
  */
 int session_run(struct session *s, const struct session_limits *lim,
 		struct error **err);

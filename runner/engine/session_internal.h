@@ -72,7 +72,6 @@ struct session {
 	bool broken; /* an output failed: stop, drain nothing */
 	bool output_chosen; /* session_set_output() was called */
 	int term_width; /* columns: 0 as the output finds it */
-	const volatile sig_atomic_t *stop; /* session_set_stop() */
 	session_tick_fn tick;
 	void *tick_ctx;
 	int tick_fd; /* -1: none */

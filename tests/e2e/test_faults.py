@@ -7,7 +7,8 @@
   reads when a signal (twice) stops it: one line and exit 1 for the full
   disk, a quiet exit 0 for the reader gone, a prompt exit 0 for the stop,
   and nothing of the runner's left in the kernel (its programs freed);
-  a stop while the header waits on a pipe full before the run: exit 0.
+  a stop (SIGTERM, --timeout) while the header waits on a pipe full
+  before the run: exit 0.
 - signals: SIGHUP, SIGTERM and SIGINT (twice) as soon as the tc filters of
   tests/fixtures/ig_tc are on the interfaces of a network namespace of the
   test's (the run still starting), and once it runs: exit 0, no filter,
@@ -214,14 +215,10 @@ def writing_to(pid, fd):
     return nr == "1" and int(arg0, 16) == fd
 
 
-@test
-def a_stop_while_the_header_waits_ends_the_run(ctx):
-    """Columns into a pipe already full before the run (a filter nothing
-    matches: no event): the header's write waits on it during the start;
-    SIGTERM then ends the run, exit 0 with the summary, and no line counts
-    the header dropped as an event not written.  The outputs heeded the
-    stop only from session_run() on, so the write was retried after the
-    signal for ever; then the header was told as "1 event not written"."""
+def into_full_pipe(argv, meanwhile=None):
+    """Run argv with its stdout a pipe full before the run, nobody reading
+    it; meanwhile(p) while it runs; it must end by itself then: its exit
+    status and stderr."""
     r, w = os.pipe()
     fcntl.fcntl(w, fcntl.F_SETFL, os.O_NONBLOCK)
     try:
@@ -231,26 +228,60 @@ def a_stop_while_the_header_waits_ends_the_run(ctx):
         pass
     fcntl.fcntl(w, fcntl.F_SETFL, 0)
     try:
-        p = subprocess.Popen([RUNNER, "run", "trace_dns:latest", "--store",
-                              ctx.store, "-F", "name==no.such.invalid."],
-                             stdout=w, stderr=subprocess.PIPE)
+        p = subprocess.Popen(argv, stdout=w, stderr=subprocess.PIPE)
         os.close(w)
         try:
-            wait_until(lambda: writing_to(p.pid, 1) or
-                       p.poll() is not None, harness.WAIT,
-                       "the header's write waiting on the pipe")
-            check(p.poll() is None, "the run ended before its header")
-            p.send_signal(signal.SIGTERM)
+            if meanwhile:
+                meanwhile(p)
             rc = exit_status(p, harness.WAIT,
                              "the runner did not stop, its header unread")
         finally:
             kill_left(p)
-        err = p.stderr.read().decode()
+        return rc, p.stderr.read().decode()
     finally:
         os.close(r)
+
+
+@test
+def a_stop_while_the_header_waits_ends_the_run(ctx):
+    """Columns into a pipe already full before the run (a filter nothing
+    matches: no event): the header's write waits on it; SIGTERM then ends
+    the run, exit 0 with the summary, and no line counts the header
+    dropped as an event not written.  The outputs heeded the stop only
+    from session_run() on, so the write was retried after the signal for
+    ever; then the header was told as "1 event not written"."""
+    def term(p):
+        wait_until(lambda: writing_to(p.pid, 1) or
+                   p.poll() is not None, harness.WAIT,
+                   "the header's write waiting on the pipe")
+        check(p.poll() is None, "the run ended before its header")
+        p.send_signal(signal.SIGTERM)
+
+    rc, err = into_full_pipe([RUNNER, "run", "trace_dns:latest", "--store",
+                              ctx.store, "-F", "name==no.such.invalid."],
+                             term)
     eq(rc, 0, f"exit status ({err.strip()[-300:]})")
     check("trace_dns: " in err, f"no summary: {err[-300:]}")
     check("not written" not in err, f"the header told as an event: {err}")
+
+
+@test
+def a_timeout_ends_a_run_whose_header_waits(ctx):
+    """Columns into a pipe full before the run, under steady DNS traffic,
+    with --timeout 3: the header's write waits on the pipe, the events
+    behind it; the timeout ends the run all the same, exit 0 with the
+    summary and one line on the events not written.  The alarm was armed
+    after the start, which wrote the header: the run waited for ever."""
+    lp = load(ctx)
+    try:
+        rc, err = into_full_pipe([RUNNER, "run", "trace_dns:latest",
+                                  "--store", ctx.store, "--timeout", "3"])
+    finally:
+        stop_load(lp)
+    eq(rc, 0, f"exit status ({err.strip()[-300:]})")
+    check("trace_dns: " in err, f"no summary: {err[-300:]}")
+    lines = [ln for ln in err.splitlines() if "not written" in ln]
+    eq(len(lines), 1, f"lines on the events not written: {err[-500:]}")
 
 
 def tc_left(ns):
