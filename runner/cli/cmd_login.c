@@ -24,6 +24,8 @@
 
 enum {
 	OPT_PASSWORD_STDIN = CLI_OPT_OWN,
+	OPT_PLAIN_HTTP,
+	OPT_TLS_VERIFY,
 };
 
 static void free_secret(char *s)
@@ -118,21 +120,44 @@ struct login_state {
 	const char *user; /* -u */
 	const char *password; /* -p */
 	bool from_stdin; /* --password-stdin */
+	/* ig login's --plain-http and --tls-verify=false: the registry is
+	 * one of --insecure-registries for this login */
+	bool plain_http;
+	bool no_tls_verify;
 };
 
 static int login_option(void *state, int opt, const char *arg,
 			struct error **err)
 {
 	struct login_state *s = state;
+	bool on;
 
-	(void)err;
-	if (opt == 'u')
+	switch (opt) {
+	case 'u':
 		s->user = arg;
-	else if (opt == 'p')
+		return EXIT_OK;
+	case 'p':
 		s->password = arg;
-	else
+		return EXIT_OK;
+	case OPT_PLAIN_HTTP:
+	case OPT_TLS_VERIFY:
+		/* Go bool flags, as ig's: --plain-http[=BOOL] */
+		if (!cli_parse_bool(arg, &on))
+			return cli_error(err, EXIT_USAGE,
+					 "login: invalid --%s '%s': want true "
+					 "or false",
+					 opt == OPT_PLAIN_HTTP ? "plain-http" :
+								 "tls-verify",
+					 arg);
+		if (opt == OPT_PLAIN_HTTP)
+			s->plain_http = on;
+		else
+			s->no_tls_verify = !on;
+		return EXIT_OK;
+	default:
 		s->from_stdin = true;
-	return EXIT_OK;
+		return EXIT_OK;
+	}
 }
 
 /* The user name and the password, from the flags, stdin or the terminal. */
@@ -190,6 +215,8 @@ static int login_run(struct cli_ctx *ctx, void *state, struct error **err)
 	cleanup_registry struct oci_registry *reg = NULL;
 	cleanup_free char *host = NULL;
 	cleanup_free char *user = NULL;
+	cleanup_free char *insecure = NULL;
+	const struct login_state *s = state;
 	char dir[] = "/tmp/runner-login-XXXXXX", tmp[sizeof(dir) + 16] = "";
 	char lock[sizeof(tmp) + 8] = "";
 	struct oci_registry_opts ro = ctx->registry;
@@ -203,6 +230,17 @@ static int login_run(struct cli_ctx *ctx, void *state, struct error **err)
 	rc = login_credentials(state, &user, &password, err);
 	if (rc)
 		goto out;
+	if (s->plain_http || s->no_tls_verify) {
+		/* as --insecure-registries HOST: plain HTTP, or HTTPS whose
+		 * certificate is not checked */
+		if (asprintf(&insecure, "%s%s%s", host, ro.insecure ? "," : "",
+			     ro.insecure ? ro.insecure : "") < 0) {
+			insecure = NULL;
+			rc = cli_error(err, EXIT_FAIL, "out of memory");
+			goto out;
+		}
+		ro.insecure = insecure;
+	}
 
 	/* Check the credentials through a private, temporary auth file. */
 	/* in a folder of its own (0700): no one else can put a symlink
@@ -239,6 +277,8 @@ static const struct option login_options[] = {
 	{ "username", required_argument, NULL, 'u' },
 	{ "password", required_argument, NULL, 'p' },
 	{ "password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN },
+	{ "plain-http", optional_argument, NULL, OPT_PLAIN_HTTP },
+	{ "tls-verify", optional_argument, NULL, OPT_TLS_VERIFY },
 	{ 0 },
 };
 
@@ -264,8 +304,12 @@ const struct cli_command cmd_login = {
 		"                         prefer --password-stdin)\n"
 		"      --password-stdin   read the password from stdin (all of "
 		"it,\n"
-		"                         trailing newlines cut, as in ig)\n" CLI_REGISTRY_HELP
-		"\n"
+		"                         trailing newlines cut, as in ig)\n"
+		"      --plain-http       REGISTRY speaks plain HTTP (ig's flag:\n"
+		"                         as --insecure-registries REGISTRY)\n"
+		"      --tls-verify=false do not check REGISTRY's certificate\n"
+		"                         (ig's flag: as --insecure-registries\n"
+		"                         REGISTRY)\n" CLI_REGISTRY_HELP "\n"
 		"EXAMPLES\n"
 		"  runner login ghcr.io -u me\n"
 		"  echo \"$TOKEN\" | runner login ghcr.io -u me "

@@ -565,6 +565,41 @@ def login__whole_stdin_is_the_password_and_password_flag(ctx):
 
 
 @test
+def login__ig_plain_http_and_tls_verify_flags(ctx):
+    """ig login's --plain-http and --tls-verify=false (a local registry,
+    one with a self-signed certificate) were unknown flags: each lets this
+    login reach its registry as --insecure-registries REGISTRY does, and
+    nothing else: without them the same login is refused."""
+    authfile = os.path.join(ctx.tmp, "ig-flags-auth.json")
+
+    def login(reg, *flags):
+        return runner(ctx, ["login", reg.host, "-u", "alice",
+                            "--password-stdin", "--authfile", authfile]
+                      + list(flags), input=ctx.users["alice"])
+
+    fails(login(ctx.basic), "plain HTTP without --plain-http",
+          "--insecure-registries")
+    fails(login(ctx.basic, "--plain-http=false"), "--plain-http=false",
+          "--insecure-registries")
+    check(not os.path.exists(authfile), "auth file written on failure")
+    eq(ok(login(ctx.basic, "--plain-http"), "--plain-http"),
+       "Login Succeeded\n", "login's stdout")
+    check(ctx.basic.host in json.load(open(authfile))["auths"], "entry")
+    fails(login(ctx.tls), "self-signed without --tls-verify=false")
+    fails(login(ctx.tls, "--tls-verify"), "--tls-verify (true)")
+    fails(login(ctx.tls, "--tls-verify=true"), "--tls-verify=true")
+    eq(ok(login(ctx.tls, "--tls-verify=false"), "--tls-verify=false"),
+       "Login Succeeded\n", "login's stdout")
+    check(ctx.tls.host in json.load(open(authfile))["auths"], "entry")
+    # Go's bool spellings, as pflag takes them; anything else is refused
+    ok(login(ctx.tls, "--tls-verify=F"), "--tls-verify=F")
+    fails(login(ctx.tls, "--tls-verify=no"), "--tls-verify=no",
+          "login: invalid --tls-verify 'no': want true or false", code=2)
+    fails(login(ctx.basic, "--plain-http=maybe"), "--plain-http=maybe",
+          "login: invalid --plain-http 'maybe'", code=2)
+
+
+@test
 def logout__all_empties_the_file_and_keeps_its_other_settings(ctx):
     """ig logout --all (and podman's): an unknown flag here."""
     authfile = os.path.join(ctx.tmp, "all-auth.json")
