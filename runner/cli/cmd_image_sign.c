@@ -149,6 +149,8 @@ static int verify_image(struct cli_ctx *ctx, struct oci_keyset *keys,
 	if (rc != EXIT_OK)
 		return rc;
 	rc = EXIT_FAIL;
+	/* ig's first line, the image as given */
+	printf("Verifying image: %s\n", ctx->argv[0]);
 	if (cli_store_open(ctx, &store, err) < 0 ||
 	    oci_store_resolve(store, ref, &d, err) < 0)
 		return EXIT_FAIL;
@@ -172,6 +174,7 @@ static int verify_image(struct cli_ctx *ctx, struct oci_keyset *keys,
 			       f == OCI_SIG_BUNDLE ? "bundle" : "payload",
 			       v[f].payload_digest,
 			       oci_key_origin(keys->v[v[f].key]));
+	puts("Image verified successfully!"); /* ig's last line */
 	rc = fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
 out:
 	oci_descriptor_free(d);
@@ -209,8 +212,10 @@ const struct cli_command cmd_image_verify = {
 		"Verify a stored image's cosign signatures against public\n"
 		"keys, offline, in each form ig verifies: the tag\n"
 		"sha256-<digest>.sig, a cosign signature kept as an OCI 1.1\n"
-		"referrer, a sigstore bundle kept as one.  Prints a line for\n"
-		"each form that verifies; fails when none does.\n"
+		"referrer, a sigstore bundle kept as one.  Prints ig's lines\n"
+		"(\"Verifying image: IMAGE\", then \"Image verified\n"
+		"successfully!\") with a line between for each form that\n"
+		"verifies; fails when none does.\n"
 		"\n"
 		"FLAGS\n"
 		"      --public-keys KEYS  PEM contents or files, comma-"

@@ -1342,7 +1342,8 @@ def signatures_of_what_no_name_holds_go_at_the_next_remove(ctx):
                        check=True, capture_output=True, timeout=60)
         out = ok(runner(ctx, ["image", "verify", f"{name}@{child}",
                               "--public-keys", pub]), "verify by digest")
-        check(out.startswith(f"Verified {name}@{child}: cosign"), out)
+        check(out.startswith(f"Verifying image: {name}@{child}\n"
+                             f"Verified {name}@{child}: cosign"), out)
         ok(runner(ctx, ["image", "build", FIXTURE, "-t", "other:v1"]),
            "build other")
         ok(runner(ctx, ["image", "remove", "other:v1"]), "remove other")

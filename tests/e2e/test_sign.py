@@ -72,9 +72,10 @@ WARNING = ("runner: warning: --verify-image=false: image signatures are "
            "not verified")
 
 
-def refused(p, what, *needles):
+def refused(p, what, *needles, stdout=""):
     """Exit 1, one line on stderr naming the image digest and the reason
-    (after the warning of --verify-image=false), and no event printed."""
+    (after the warning of --verify-image=false), and no event printed
+    (stdout: what is, as `image verify`'s first line)."""
     if p.returncode != 1:
         raise Fail(f"{what}: exit {p.returncode}, want 1: "
                    f"{p.stdout.strip()[-200:]} {p.stderr.strip()[-300:]}")
@@ -84,7 +85,7 @@ def refused(p, what, *needles):
     check(err.startswith("runner: "), f"{what}: {err!r}")
     for n in needles:
         check(n in err, f"{what}: {err!r} lacks {n!r}")
-    eq(p.stdout, "", f"{what}: stdout")
+    eq(p.stdout, stdout, f"{what}: stdout")
     return err
 
 
@@ -758,9 +759,15 @@ def export_import__signature_travels_verifies_offline(ctx):
                     store), "verify")
     check("cosign signature" in out and "sigstore bundle" in out,
           f"verify: {out!r}")
+    # ig's lines around ours, the image as given
+    lines = out.splitlines()
+    eq(lines[0], f"Verifying image: {ref}", "ig's first line")
+    eq(lines[-1], "Image verified successfully!", "ig's last line")
+    eq(len(lines), 4, f"a line for each form between: {out!r}")
     refused(runner(ctx, ["image", "verify", ref, "--public-keys",
                          ctx.other_pub], store), "verify other key",
-            ctx.digest, "does not verify")
+            ctx.digest, "does not verify",
+            stdout=f"Verifying image: {ref}\n")
     ok(runner(ctx, run_args(ref, "--pull", "never", "--public-keys",
                             ctx.pub), store), "run offline")
 
@@ -1049,7 +1056,8 @@ def verify__attestation_bundle_is_not_a_signature(ctx):
 def verified_forms(out):
     """The forms `image verify` reports, one a line."""
     return [line.split(": ", 1)[1].split(" (")[0] if "(OCI" not in line
-            else "oci 1.1" for line in out.splitlines()]
+            else "oci 1.1" for line in out.splitlines()
+            if line.startswith("Verified ")]
 
 
 def one_form(ctx, repo, sign, form, what):
