@@ -5,6 +5,8 @@
  * share: store location, reference normalisation, errors and numbers.
  */
 #include <errno.h>
+#include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <sys/stat.h>
 #include <stdio.h>
@@ -272,8 +274,20 @@ int cli_dispatch(const struct cli_command *group, const char *path, int argc,
 	return cli_usage_error(err, path, "unknown subcommand '%s'", argv[1]);
 }
 
+static int user_store_of(const struct passwd *pw, char *buf, size_t len)
+{
+	int n;
+
+	if (!pw || !pw->pw_dir || !*pw->pw_dir)
+		return -1;
+	n = snprintf(buf, len, "%s%s" RUNNER_USER_STORE, pw->pw_dir,
+		     pw->pw_dir[strlen(pw->pw_dir) - 1] == '/' ? "" : "/");
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
 const char *runner_store_dir(const char *flag_value)
 {
+	static char user[PATH_MAX];
 	const char *env;
 
 	if (flag_value && *flag_value)
@@ -281,7 +295,36 @@ const char *runner_store_dir(const char *flag_value)
 	env = getenv("RUNNER_STORE");
 	if (env && *env)
 		return env;
-	return OCI_STORE_DEFAULT_DIR;
+	if (geteuid() == 0)
+		return OCI_STORE_DEFAULT_DIR;
+	/* by the user database, as ig finds ~/.ig/oci-store (not $HOME,
+	 * which sudo -u may leave as root's); $HOME for a user it does not
+	 * know (a container's uid) */
+	if (*user)
+		return user;
+	if (!user_store_of(getpwuid(geteuid()), user, sizeof(user)))
+		return user;
+	env = getenv("HOME");
+	if (env && *env &&
+	    !user_store_of(&(struct passwd){ .pw_dir = (char *)env }, user,
+			   sizeof(user)))
+		return user;
+	*user = '\0';
+	return OCI_STORE_DEFAULT_DIR; /* its error says what failed */
+}
+
+int runner_user_store_dir(const char *name, char *buf, size_t len,
+			  struct error **err)
+{
+	struct passwd *pw;
+
+	errno = 0;
+	pw = getpwnam(name);
+	if (!pw)
+		return error_set(err, errno, "no user %s", name);
+	if (user_store_of(pw, buf, len))
+		return error_set(err, 0, "user %s: no home folder", name);
+	return 0;
 }
 
 const char *runner_default_prefix(void)

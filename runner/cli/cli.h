@@ -162,8 +162,19 @@ int cli_flag_error(struct error **err, const char *path, char **argv, int c);
 int cli_error(struct error **err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* --store flag > $RUNNER_STORE > OCI_STORE_DEFAULT_DIR. */
+/* A user's store, in the home folder /etc/passwd gives (ig's is
+ * ~/.ig/oci-store). */
+#define RUNNER_USER_STORE ".runner/oci-store"
+/*
+ * --store flag > $RUNNER_STORE > OCI_STORE_DEFAULT_DIR for root, else the
+ * user's own, RUNNER_USER_STORE in the home of the effective user (as ig
+ * keeps a store per user).
+ */
 const char *runner_store_dir(const char *flag_value);
+/* RUNNER_USER_STORE of user name's home, into buf; -1 and *err when
+ * there is no such user or the path does not fit. */
+int runner_user_store_dir(const char *name, char *buf, size_t len,
+			  struct error **err);
 /* $RUNNER_REGISTRY_PREFIX or NULL (the library default). */
 const char *runner_default_prefix(void);
 /* Open the store the command's --store names. */

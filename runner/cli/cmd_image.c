@@ -23,7 +23,7 @@ const struct cli_command cmd_image = {
 	.usage_tail =
 		"\n"
 		"The store is --store DIR, else $RUNNER_STORE, else " OCI_STORE_DEFAULT_DIR
-		".\n"
+		"\n(root) or ~/" RUNNER_USER_STORE " (other users).\n"
 		"A bare name means ghcr.io/inspektor-gadget/gadget/NAME "
 		"(prefix: $RUNNER_REGISTRY_PREFIX).\n"
 		"\n"

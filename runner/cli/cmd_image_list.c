@@ -332,8 +332,9 @@ const struct cli_command cmd_image_list = {
 		"                     jsonpretty\n"
 		"      --no-trunc     whole digests and creation times, as\n"
 		"                     when stdout is not a terminal\n"
-		"      --store DIR    image store (default $RUNNER_STORE or " OCI_STORE_DEFAULT_DIR
-		")\n"
+		"      --store DIR    image store (default $RUNNER_STORE, else\n"
+		"                     " OCI_STORE_DEFAULT_DIR " for root,\n"
+		"                     ~/" RUNNER_USER_STORE " for others)\n"
 		"\n"
 		"EXAMPLES\n"
 		"  runner image list\n"

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "common/cleanup.h"
 #include "common/escape.h"
@@ -61,6 +63,7 @@ enum {
 	OPT_HOST,
 	OPT_DISALLOW_PULLING,
 	OPT_TRACE_PIPE,
+	OPT_OCI_STORE_USER,
 	OPT_CONTAINERD_NS,
 	OPT_CONFIG, /* taken by config_init() before: for help, completion */
 	OPT_K8S_NAMESPACE, /* ... + enum k8s_select_key */
@@ -87,6 +90,7 @@ static const struct option base_opts[] = {
 	{ "store", required_argument, NULL, CLI_OPT_STORE },
 	{ "pull", required_argument, NULL, OPT_PULL },
 	{ "disallow-pulling", optional_argument, NULL, OPT_DISALLOW_PULLING },
+	{ "oci-store-user", optional_argument, NULL, OPT_OCI_STORE_USER },
 	{ "k8s", no_argument, NULL, OPT_K8S },
 	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "host", optional_argument, NULL, OPT_HOST },
@@ -110,6 +114,10 @@ struct run_flags {
 	/* where the image comes from (the first pass) */
 	const char *store;
 	enum oci_pull_policy policy;
+	bool pull_given; /* --pull, on the line or from ig's config */
+	/* --oci-store-user as root: the store of sudo's user, read only */
+	bool user_store;
+	char user_store_dir[PATH_MAX];
 	struct oci_registry_opts ro;
 	/* the rest, once the image said which params exist */
 	const char *output; /* -o, NULL: each data source's default */
@@ -222,7 +230,15 @@ static void usage(FILE *f)
 	      "      --ring-size N[K|M]  the gadget's ring buffers this size\n"
 	      "      --nice N         scheduling priority while a ring buffer\n"
 	      "                       is more than half full (default -10)\n"
-	      "      --store DIR      local image store ($RUNNER_STORE)\n"
+	      "      --store DIR      local image store ($RUNNER_STORE; else\n"
+	      "                       " OCI_STORE_DEFAULT_DIR " for root,\n"
+	      "                       ~/" RUNNER_USER_STORE " for others)\n"
+	      "      --oci-store-user[=BOOL]\n"
+	      "                       as root under sudo: the store of sudo's\n"
+	      "                       user (~/" RUNNER_USER_STORE
+	      "), read only\n"
+	      "                       (--pull never; what the user built is\n"
+	      "                       not taken as built here)\n"
 	      "      --pull POLICY    missing (default), always, never\n"
 	      "      --disallow-pulling[=BOOL]\n"
 	      "                       fail where the image would be pulled\n" RUN_REGISTRY_HELP
@@ -375,6 +391,60 @@ static char *image_name(const struct oci_ref *ref)
 }
 
 /*
+ * ig's --oci-store-user, as root: the store of the user who ran sudo,
+ * which must be there already, and nothing written to it (no pull, as
+ * ig forces --pull=never).  Not root: the user's own store, the default.
+ */
+static int oci_store_user(struct run_flags *f, struct error **err)
+{
+	const char *who = getenv("SUDO_USER");
+	static const char *const need[] = { "oci-layout", "index.json",
+					    "blobs/sha256", "ingest" };
+	char path[PATH_MAX + 32];
+	struct stat st;
+	size_t i;
+
+	if (geteuid() != 0)
+		return EXIT_OK;
+	if (f->store)
+		return cli_usage_error(err, "run",
+				       "--oci-store-user and --store exclude "
+				       "each other");
+	if (f->pull_given && f->policy != OCI_PULL_NEVER)
+		return cli_usage_error(
+			err, "run",
+			"--oci-store-user requires --pull=never: "
+			"pulling as root would create root-owned "
+			"files in the user's store");
+	if (!who || !*who)
+		return cli_usage_error(err, "run",
+				       "--oci-store-user requires being run "
+				       "with sudo, not as root directly "
+				       "($SUDO_USER names no user)");
+	if (runner_user_store_dir(who, f->user_store_dir,
+				  sizeof(f->user_store_dir), err)) {
+		error_prefix(err, "--oci-store-user");
+		return EXIT_FAIL;
+	}
+	/* a store the user made: opening it makes nothing */
+	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", f->user_store_dir,
+			 need[i]);
+		if (stat(path, &st) < 0)
+			return cli_error(err, EXIT_FAIL,
+					 "--oci-store-user requires %s's store "
+					 "(%s) to already exist: %s: %s (build "
+					 "or pull the image as %s first)",
+					 who, f->user_store_dir, need[i],
+					 strerror(errno), who);
+	}
+	f->store = f->user_store_dir;
+	f->policy = OCI_PULL_NEVER;
+	f->user_store = true;
+	return EXIT_OK;
+}
+
+/*
  * A first pass for where the image comes from (--store, --pull and the
  * registry flags): the image then decides which other flags exist.
  */
@@ -383,11 +453,20 @@ static int source_flags(int argc, char **argv, struct run_flags *f,
 {
 	const struct option *o;
 	const char *val;
+	bool store_user = false;
 	int i;
 
 	if (cli_registry_opts_init(&f->ro, err))
 		return EXIT_USAGE;
 	for (i = 1; i < argc; i++) {
+		if (!strncmp(argv[i], "--oci-store-user", 16) &&
+		    (!argv[i][16] || argv[i][16] == '=') &&
+		    !cli_parse_bool(argv[i][16] ? argv[i] + 17 : NULL,
+				    &store_user))
+			return cli_error(err, EXIT_USAGE,
+					 "invalid --oci-store-user '%s': want "
+					 "true or false",
+					 argv[i] + 17);
 		if (!strncmp(argv[i], "--disallow-pulling", 18) &&
 		    (!argv[i][18] || argv[i][18] == '=') &&
 		    !cli_parse_bool(argv[i][18] ? argv[i] + 19 : NULL,
@@ -417,9 +496,17 @@ static int source_flags(int argc, char **argv, struct run_flags *f,
 			else if (o->val == OPT_PULL &&
 				 oci_pull_policy_parse(val, &f->policy, err))
 				return EXIT_USAGE;
+			else if (o->val == OPT_PULL)
+				f->pull_given = true;
 			else
 				cli_registry_option(&f->ro, o->val, val);
 		}
+	}
+	if (store_user) {
+		int rc = oci_store_user(f, err);
+
+		if (rc)
+			return rc;
 	}
 	return cli_registry_opts_check(&f->ro, false, err);
 }
@@ -551,6 +638,7 @@ static int run_flag(struct run_flags *f, size_t n_params, int c,
 	case CLI_OPT_STORE: /* applied in the first pass */
 	case OPT_PULL:
 	case OPT_DISALLOW_PULLING:
+	case OPT_OCI_STORE_USER:
 	case OPT_CONFIG:
 	case CLI_OPT_AUTHFILE:
 	case CLI_OPT_INSECURE:
@@ -1170,6 +1258,12 @@ static int run_main(int argc, char **argv, int n_cfg, struct error **err)
 		rc = run_trust_scan(&ri.trust, argc, argv, err);
 	if (rc)
 		return rc;
+	/* what a user marked built in a store of the user's is the user's
+	 * word, not this machine's */
+	ri.trust.not_built_here = f.user_store;
+	if (f.user_store) /* ig's, --pull never or not */
+		runner_msg(0, "warning: --oci-store-user is set: forcing "
+			      "--pull=\"never\"");
 
 	/* before the image, the gadget and their threads (not for --help or
 	 * a bad flag) */

@@ -268,7 +268,7 @@ int run_trust_check(void *ctx, struct oci_txn *txn, const char *digest,
 		t->warned = true;
 		return 0;
 	}
-	if (oci_store_is_built(t->store, digest))
+	if (!t->not_built_here && oci_store_is_built(t->store, digest))
 		return 0;
 	if (load_keys(t, err) < 0)
 		return error_prefix(err, "image %s (%s)", t->ref, digest);

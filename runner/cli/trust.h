@@ -68,6 +68,9 @@ struct run_trust {
 	struct oci_keyset keys;
 	bool keys_loaded;
 	bool warned;
+	/* the store's "built here" marks are not trusted (a user's store
+	 * opened by root: --oci-store-user) */
+	bool not_built_here;
 };
 
 /*

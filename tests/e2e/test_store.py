@@ -22,7 +22,7 @@ import urllib.request
 import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ROOT, RUNNER, check, eq, main, ok, test  # noqa: E402
+from harness import ROOT, RUNNER, check, eq, fails, main, ok, test  # noqa: E402
 import registry_env as env  # noqa: E402
 
 DEFAULT_PREFIX = "ghcr.io/inspektor-gadget/gadget"
@@ -311,6 +311,102 @@ def store_of_old_runners__docker_hub_names_without_library(ctx):
     out = ok(runner(ctx, ["image", "inspect", "docker.io/busybox",
                           "--store", store]), "inspect after the removes")
     eq(json.loads(out)["digest"], digest, "digest kept")
+
+
+def user_ns(ctx, uid, home, script, extra=None):
+    """Run script (sh, $R the runner) in a new mount namespace where
+    /var/lib is an empty tmpfs and /etc/passwd has a user "rstore" of
+    uid whose home is home (ig's user store is found there, not in
+    $HOME)."""
+    pw = os.path.join(ctx.tmp, "passwd")
+    with open("/etc/passwd") as src, open(pw, "w") as dst:
+        dst.write(src.read() + f"rstore:x:{uid}:{uid}::{home}:/bin/sh\n")
+    return subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+         f"mount -t tmpfs tmpfs /var/lib && mount --bind {pw} /etc/passwd"
+         " || exit 99\n" + script],
+        capture_output=True, text=True, timeout=300,
+        env=clean_env(ctx, dict(extra or {}, R=RUNNER)))
+
+
+def owned_tree(top):
+    """(path, uid, size, mtime) of everything under top."""
+    out = []
+    for d, dirs, files in os.walk(top):
+        for n in sorted(dirs + files):
+            st = os.lstat(os.path.join(d, n))
+            out.append((os.path.relpath(os.path.join(d, n), top),
+                        st.st_uid, st.st_size, st.st_mtime_ns))
+    return sorted(out)
+
+
+@test
+def user_store_for_users_and_oci_store_user_for_sudo(ctx):
+    """As ig keeps a store per user (~/.ig/oci-store), a user who is not
+    root builds into ~/.runner/oci-store (the home of /etc/passwd): that
+    build failed, the default store (/var/lib/runner/oci-store) being
+    root's.  As root under sudo, `run --oci-store-user` (ig's flag) runs
+    from the store of sudo's user, as ig does: read only (--pull=never
+    forced, a --pull of another policy refused), and what the user built
+    is not trusted as built on this machine (the user's word); without
+    sudo's $SUDO_USER it is refused."""
+    uid = 64000 + os.getpid() % 1000
+    os.chmod(ctx.tmp, 0o711)
+    home = os.path.join(ctx.tmp, "rstore-home")
+    os.makedirs(home)
+    os.chown(home, uid, uid)
+    store = os.path.join(home, ".runner", "oci-store")
+    user = f"setpriv --reuid {uid} --regid {uid} --clear-groups"
+    gadget = os.path.join(ROOT, "gadget", "trace_dns")
+    p = user_ns(ctx, uid, home, f"""
+{user} $R image build {gadget} -t mine:v1 || exit 1
+test ! -e /var/lib/runner || {{ echo "system store made" >&2; exit 1; }}
+""")
+    out = ok(p, "build as a user")
+    check(re.fullmatch(rf"Successfully built {DEFAULT_PREFIX}/mine:v1"
+                       r"@sha256:[0-9a-f]{64}\n", out), out)
+    check(os.path.exists(os.path.join(store, "index.json")),
+          f"no store in {store}")
+    tree = owned_tree(home)
+    eq([t[0] for t in tree if t[1] != uid], [], "files not the user's")
+    lst = json.loads(ok(user_ns(ctx, uid, home,
+                                f"{user} $R image list -o json"),
+                        "list as the user"))
+    eq([e["reference"] for e in lst], [f"{DEFAULT_PREFIX}/mine:v1"],
+       "the user's store listed")
+
+    # root: its own store, where the image is not
+    fails(user_ns(ctx, uid, home, "$R run mine:v1 --pull never"),
+          "root without --oci-store-user",
+          "not in store /var/lib/runner/oci-store")
+    sudo = {"SUDO_USER": "rstore"}
+    warn = "runner: warning: --oci-store-user is set: forcing --pull=\"never\""
+    p = user_ns(ctx, uid, home, "$R run mine:v1 --oci-store-user "
+                "--timeout 1 -o none", sudo)
+    eq(p.returncode, 1, f"not trusted as built here: {p.stderr}")
+    lines = p.stderr.splitlines()
+    eq(lines[0], warn, "ig's warning")
+    check("no public key to verify its signature" in lines[1], lines[1])
+    p = user_ns(ctx, uid, home, "$R run mine:v1 --oci-store-user "
+                "--timeout 1 -o none --verify-image=false", sudo)
+    ok(p, "run from the user's store")
+    lines = p.stderr.splitlines()
+    eq(lines[0], warn, "ig's warning")
+    check(lines[-1].startswith("mine: "), f"summary: {p.stderr!r}")
+    ok(user_ns(ctx, uid, home, "$R run mine:v1 --oci-store-user "
+               "--pull never --timeout 1 -o none --verify-image=false",
+               sudo), "--pull never given")
+    fails(user_ns(ctx, uid, home, "$R run mine:v1 --oci-store-user "
+                  "--pull always", sudo), "--pull always",
+          "--oci-store-user requires --pull=never: pulling as root would "
+          "create root-owned files in the user's store", code=2)
+    fails(user_ns(ctx, uid, home, "$R run mine:v1 --oci-store-user"),
+          "without sudo", "--oci-store-user requires being run with sudo",
+          code=2)
+    fails(user_ns(ctx, uid, home, "$R run mine:v1 --oci-store-user "
+                  "--store /nonexistent", sudo), "with --store",
+          "--oci-store-user and --store exclude each other", code=2)
+    eq(owned_tree(home), tree, "the user's store after root's runs")
 
 
 if __name__ == "__main__":
