@@ -384,6 +384,7 @@ static int check_object(const char *arch, const char *obj, size_t len,
 struct build_state {
 	const char *tag; /* -t REF */
 	const char *file; /* -f FILE: the build.yaml to read */
+	const char *output; /* -o DIR: the objects are kept there, as ig's */
 };
 
 enum { OPT_LOCAL = CLI_OPT_OWN };
@@ -398,6 +399,8 @@ static int build_option(void *state, int opt, const char *arg,
 		s->tag = arg;
 	else if (opt == 'f')
 		s->file = arg;
+	else if (opt == 'o')
+		s->output = arg;
 	/* -l, --local: ig's choice of this machine's tools, the only ones */
 	return EXIT_OK;
 }
@@ -405,6 +408,7 @@ static int build_option(void *state, int opt, const char *arg,
 static const struct option build_options[] = {
 	{ "tag", required_argument, NULL, 't' },
 	{ "file", required_argument, NULL, 'f' },
+	{ "output", required_argument, NULL, 'o' },
 	{ "local", no_argument, NULL, OPT_LOCAL },
 	{ 0 },
 };
@@ -581,6 +585,19 @@ image_annotations(const struct gadget_metadata *md, const char *created,
 	return ann;
 }
 
+/* -o DIR: the object for arch (ig's name, <arch>.bpf.o), kept as built,
+ * before it is checked: one that does not load is there to look at. */
+static int keep_object(const char *dir, const char *arch, const char *obj,
+		       size_t len, struct error **err)
+{
+	char path[PATH_MAX];
+
+	if (snprintf(path, sizeof(path), "%s/%s.bpf.o", dir, arch) >=
+	    (int)sizeof(path))
+		return error_set(err, ENAMETOOLONG, "-o %s", dir);
+	return write_file_atomic(path, obj, len, 0644, err);
+}
+
 static int build_run(struct cli_ctx *ctx, void *state, struct error **err)
 {
 	struct build_state *s = state;
@@ -647,6 +664,18 @@ static int build_run(struct cli_ctx *ctx, void *state, struct error **err)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	if (s->output) { /* a folder that is there, as ig wants it */
+		struct stat st;
+
+		if (stat(s->output, &st) < 0) {
+			error_set(err, errno, "-o %s", s->output);
+			goto out;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			error_set(err, ENOTDIR, "-o %s", s->output);
+			goto out;
+		}
+	}
 	if (read_build_file(dir, s->file, &bf, err))
 		goto out;
 	src = in_dir(dir, bf->ebpfsource);
@@ -686,6 +715,8 @@ static int build_run(struct cli_ctx *ctx, void *state, struct error **err)
 
 		if (compile_arch(&b, archs[i].target, api_inc, vml_inc, tmpdir,
 				 &objs[i], &len, err) ||
+		    (s->output &&
+		     keep_object(s->output, archs[i].oci, objs[i], len, err)) ||
 		    check_object(archs[i].oci, objs[i], len, err) ||
 		    session_validate(objs[i], len, md, archs[i].oci, err))
 			goto out_tmp;
@@ -725,7 +756,8 @@ const struct cli_command cmd_image_build = {
 	.name = "build",
 	.summary = "build a gadget image from a folder",
 	.usage =
-		"Usage: runner image build DIR [-t REF] [-f FILE] [--store DIR]\n"
+		"Usage: runner image build DIR [-t REF] [-f FILE] [-o DIR] "
+		"[--store DIR]\n"
 		"\n"
 		"Compile DIR/program.bpf.c for amd64 and arm64 (CO-RE) and\n"
 		"store an image with DIR/gadget.yaml as its metadata (as\n"
@@ -737,6 +769,10 @@ const struct cli_command cmd_image_build = {
 		"  -t, --tag REF      image reference (default: DIR's name)\n"
 		"  -f, --file FILE    the build.yaml to read (default:\n"
 		"                     DIR/build.yaml, if there is one)\n"
+		"  -o, --output DIR   keep the objects there too, as ig:\n"
+		"                     amd64.bpf.o, arm64.bpf.o (debug info\n"
+		"                     stripped, BTF kept), even when they\n"
+		"                     fail their checks; DIR must exist\n"
 		"  -l, --local        accepted for ig: builds are always local\n"
 		"      --store DIR    local image store\n"
 		"  -h, --help         this help\n"
@@ -749,7 +785,7 @@ const struct cli_command cmd_image_build = {
 		"EXAMPLES\n"
 		"  runner image build gadget/trace_dns -t trace_dns:latest\n"
 		"  runner image build . -f mybuild.yaml -t localhost:5000/gadgets/mine:v1\n",
-	.short_opts = "t:f:l",
+	.short_opts = "t:f:o:l",
 	.options = build_options,
 	.flags = CLI_STORE | CLI_STORE_CREATE,
 	.min_args = 1,

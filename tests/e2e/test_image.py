@@ -152,6 +152,44 @@ def build_yaml_names_source_metadata_cflags_and_wasm(ctx):
 
 
 @test
+def build_output_keeps_the_objects_as_ig(ctx):
+    """ig image build's -o/--output DIR (unknown here before): each
+    architecture's object as DIR/<arch>.bpf.o, the bytes of that
+    architecture's layer; kept too when the object then fails its checks
+    (the thing to look at), and DIR must exist."""
+    out = os.path.join(ctx.tmp, "objects")
+    os.makedirs(out)
+    ref = "localhost:5000/objects:v1"
+    ok(runner(ctx, ["image", "build", FIXTURE, "-t", ref, "-o", out]),
+       "build -o")
+    eq(sorted(os.listdir(out)), ["amd64.bpf.o", "arm64.bpf.o"], "DIR")
+    _, idx = stored_index(ctx, ref)
+    for m in idx["manifests"]:
+        arch = m["platform"]["architecture"]
+        man = json.loads(blob(ctx, m["digest"]))
+        with open(os.path.join(out, f"{arch}.bpf.o"), "rb") as f:
+            eq(f.read(), blob(ctx, man["layers"][0]["digest"]),
+               f"{arch}.bpf.o is the {arch} layer")
+    # an object the metadata does not fit: no image, the objects kept
+    d = os.path.join(ctx.tmp, "misfit")
+    shutil.copytree(FIXTURE, d)
+    with open(os.path.join(d, "gadget.yaml"), "a") as f:
+        f.write("    no_such_variable:\n      key: nope\n")
+    out2 = os.path.join(ctx.tmp, "objects-misfit")
+    os.makedirs(out2)
+    p = runner(ctx, ["image", "build", d, "-t", "localhost:5000/misfit:v1",
+                     "-o", out2])
+    check(p.returncode != 0, f"a misfit built: {p.stdout}")
+    check("no_such_variable" in p.stderr, p.stderr)
+    eq(sorted(os.listdir(out2)), ["amd64.bpf.o"],
+       "the object that failed its check kept")
+    fails(runner(ctx, ["image", "build", FIXTURE, "-t", ref, "-o",
+                       os.path.join(ctx.tmp, "no-such-dir")]),
+          "-o a missing folder", "-o ", "no-such-dir: No such file or "
+          "directory")
+
+
+@test
 def annotations_on_every_descriptor_as_ig(ctx):
     """ig's build gives the index, each manifest, each manifest's
     descriptor in the index and the config's descriptor one map."""
