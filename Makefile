@@ -62,6 +62,9 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 # The runner's own eBPF programs, embedded in it as libbpf skeletons.
 RUNNER_BPF := $(wildcard runner/engine/bpf/*.bpf.c)
 SKELS      := $(RUNNER_BPF:runner/engine/bpf/%.bpf.c=$(BUILD)/gen/%.skel.h)
+# What the sources include from $(BUILD)/gen: the skeletons, and the bash
+# completion script `runner completion bash` prints.
+GEN_HDRS   := $(SKELS) $(BUILD)/gen/completion_bash.h
 GADGETS    := $(patsubst %/program.bpf.c,%,$(wildcard gadget/*/program.bpf.c examples/*/program.bpf.c tests/fixtures/*/program.bpf.c))
 GADGET_OBJ := $(GADGETS:%=$(BUILD)/%/program.bpf.o)
 
@@ -78,7 +81,7 @@ $(BUILD)/obj/%.o: %.c
 	$(CC) $(CFLAGS) -I$(BUILD)/gen $(PKG_CFLAGS) -MMD -MP -c $< -o $@
 
 # A source may include a skeleton: make them first (-MMD then tracks them).
-$(LIB_OBJ) $(BUILD)/obj/runner/cli/main.o: | $(SKELS)
+$(LIB_OBJ) $(BUILD)/obj/runner/cli/main.o: | $(GEN_HDRS)
 
 $(BUILD)/librunner.a: $(LIB_OBJ)
 	@rm -f $@
@@ -157,6 +160,12 @@ $(BUILD)/bpf/%.bpf.o: runner/engine/bpf/%.bpf.c $(wildcard runner/engine/bpf/*.h
 $(BUILD)/gen/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	@mkdir -p $(dir $@)
 	$(BPFTOOL) gen skeleton $< name $*_bpf > $@.tmp
+	mv $@.tmp $@
+
+# runner/cli/completion.bash as a C string (backslashes and quotes escaped).
+$(BUILD)/gen/completion_bash.h: runner/cli/completion.bash
+	@mkdir -p $(dir $@)
+	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $< > $@.tmp
 	mv $@.tmp $@
 
 # The same compile that `runner image build` runs, for a quick check.
@@ -243,7 +252,7 @@ $(BUILD)/fuzz/obj/%.o: %.c
 	$(CLANG) $(FUZZ_CFLAGS) -I$(BUILD)/gen -fsanitize=fuzzer-no-link \
 		$(PKG_CFLAGS) -MMD -MP -c $< -o $@
 
-$(FUZZ_OBJ): | $(SKELS)
+$(FUZZ_OBJ): | $(GEN_HDRS)
 
 $(BUILD)/fuzz/libfuzz.a: $(FUZZ_OBJ)
 	@rm -f $@
@@ -299,7 +308,7 @@ CPPCHECK := cppcheck --std=c11 -q --error-exitcode=1 --inconclusive \
 	    --library=tools/cppcheck.cfg --suppressions-list=tools/cppcheck.supp \
 	    --suppress=missingIncludeSystem
 
-lint: deps $(SKELS)
+lint: deps $(GEN_HDRS)
 	$(CPPCHECK) -I. -I$(BUILD)/gen -D_GNU_SOURCE -D__$(shell uname -m)__ \
 		common oci metadata runner/engine/*.c runner/cli
 	$(CPPCHECK) --suppress=missingInclude -I. -Igadget/include \

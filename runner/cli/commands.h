@@ -12,6 +12,7 @@ extern const struct cli_command cmd_logout;
 extern const struct cli_command cmd_image;
 extern const struct cli_command cmd_version;
 extern const struct cli_command cmd_config;
+extern const struct cli_command cmd_completion;
 
 /* `runner image <subcommand>` */
 extern const struct cli_command cmd_image_build;

@@ -22,8 +22,10 @@ static const struct cli_command cmd_help = {
 };
 
 static const struct cli_command *const runner_cmds[] = {
-	&cmd_run,    &cmd_list_containers, &cmd_image, &cmd_login, &cmd_logout,
-	&cmd_config, &cmd_version,	   &cmd_help,  NULL,
+	&cmd_run,     &cmd_list_containers, &cmd_image,
+	&cmd_login,   &cmd_logout,	    &cmd_config,
+	&cmd_version, &cmd_completion,	    &cmd_help,
+	NULL,
 };
 
 /* Taken out of argv by config_init(): listed for completion. */

@@ -730,6 +730,17 @@ def check_version(env, cmd, sample):
         check(re.search(rf"^{lib} \d", out, re.M), f"no {lib} in {out!r}")
 
 
+def check_completion(env, cmd, sample):
+    """completion: the script it prints registers _runner for runner,
+    sourced (the bash_completion.d example writes to a scratch file)."""
+    cmd = cmd.replace("/etc/bash_completion.d/runner", "completion.bash")
+    if ">" in cmd:
+        ok(run(env, cmd), cmd)
+        cmd = "source completion.bash"
+    out = ok(run(env, cmd + " && complete -p runner"), cmd)
+    eq(out, "complete -F _runner runner\n", "what it registers")
+
+
 def check_config(env, cmd, sample):
     if "config default" in cmd:
         out = ok(run(env, cmd), cmd)
@@ -793,6 +804,7 @@ CHECKS = [
     (r"(build/)?runner image sign .*", check_sign),
     (r"(build/)?runner image verify .*", check_verify),
     (r"(build/)?runner version", check_version),
+    (r"(source <\()?(build/)?runner completion bash.*", check_completion),
     (r"(mkdir -p ~/\.ig && )?(build/)?runner config .*", check_config),
 ]
 

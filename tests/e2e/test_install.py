@@ -362,15 +362,15 @@ def every_output_mode_is_documented(env):
            f"-o modes missing from the {name}")
 
 
-def bash_complete(env, words, line=None, preamble=""):
-    """Source the installed script, call _runner with COMP_WORDS = words
-    (words[0] is the staged binary) and the cursor at the end of line,
-    return COMPREPLY."""
+def bash_complete(env, words, line=None, preamble="", comp=None):
+    """Source the installed script (or comp), call _runner with
+    COMP_WORDS = words (words[0] is the staged binary) and the cursor at
+    the end of line, return COMPREPLY."""
     cword = len(words) - 1
     line = " ".join(words) if line is None else line
     script = f"""
 {preamble}
-source {shlex.quote(env.comp)}
+source {shlex.quote(comp or env.comp)}
 COMP_WORDS=({' '.join(shlex.quote(w) for w in words)})
 COMP_CWORD={cword}
 COMP_LINE={shlex.quote(line)}
@@ -393,6 +393,29 @@ def completion_commands(env):
     eq(bash_complete(env, [env.bin, "im"]), ["image"], "im<TAB>")
     eq(bash_complete(env, [env.bin, "--v"]), ["--verbose", "--version"],
        "--v<TAB>")
+
+
+@test
+def completion_command_prints_the_installed_script(env):
+    """`ig completion bash` (cobra's) printed ig's script; `runner
+    completion` was an unknown command.  It prints the script make install
+    installs, which, sourced from there, completes as the installed one."""
+    p = run(env.bin, "completion", "bash")
+    eq(p.returncode, 0, p.stderr)
+    with open(env.comp) as f:
+        eq(p.stdout, f.read(), "the installed script")
+    printed = os.path.join(env.tmp, "printed-completion.bash")
+    with open(printed, "w") as f:
+        f.write(p.stdout)
+    eq(bash_complete(env, [env.bin, "im"], comp=printed), ["image"],
+       "im<TAB> with the printed script")
+    eq(bash_complete(env, [env.bin, "image", "l"], comp=printed),
+       ["list"], "image l<TAB> with the printed script")
+    for args, want in ((["completion", "zsh"], "no completion for 'zsh'"),
+                       (["completion"], "want a SHELL (bash)")):
+        p = run(env.bin, *args)
+        eq(p.returncode, 2, f"{args}: {p.stderr}")
+        check(want in p.stderr, p.stderr)
 
 
 @test
