@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/error.h"
 #include "runner/engine/boltdb.h"
@@ -115,6 +116,9 @@ static time_t now(void)
 	return ts.tv_sec;
 }
 
+/* A containerd whose bundles' folder is not known: the default one. */
+static struct sock default_sock = { .path = CONTAINERD_SOCK };
+
 /*
  * The socket of containerd whose bundles lie in dir (.../<namespace>),
  * its host path in path and the namespace in ns; NULL while one that
@@ -124,7 +128,6 @@ static struct sock *containerd_at(struct pod_labels *pl, const char *root,
 				  const char *dir, char *path, size_t size,
 				  char ns[CONTAINERS_ID_MAX + 1])
 {
-	static struct sock fallback = { .path = CONTAINERD_SOCK };
 	const char *slash = strrchr(dir, '/');
 	struct sock *s;
 
@@ -134,7 +137,7 @@ static struct sock *containerd_at(struct pod_labels *pl, const char *root,
 	s = sock_of(pl, dir);
 	if (!s) {
 		pod_labels_learn_socket(pl, dir, CONTAINERD_SOCK);
-		s = sock_of(pl, dir) ?: &fallback;
+		s = sock_of(pl, dir) ?: &default_sock;
 	}
 	if (s->retry_at && now() < s->retry_at)
 		return NULL;
@@ -191,22 +194,57 @@ json_t *pod_labels_containerd(struct pod_labels *pl, const char *root,
 	return labels;
 }
 
+/* The image of container id of namespace ns from containerd at s, whose
+ * host path is path. */
+static int image_at(struct sock *s, const char *path, const char *ns,
+		    const char *id, struct containerd_image *out)
+{
+	cleanup_error struct error *err = NULL;
+	int rc;
+
+	rc = containerd_container_image(path, ns, id, out, &err);
+	containerd_went(s, rc, err, "images of containerd's containers");
+	return rc;
+}
+
 int pod_labels_containerd_image(struct pod_labels *pl, const char *root,
 				const char *dir, const char *id,
 				struct containerd_image *out)
 {
-	cleanup_error struct error *err = NULL;
 	char path[2 * PATH_LEN], ns[CONTAINERS_ID_MAX + 1];
 	struct sock *s;
-	int rc;
 
 	memset(out, 0, sizeof(*out));
 	s = containerd_at(pl, root, dir, path, sizeof(path), ns);
-	if (!s)
-		return -1;
-	rc = containerd_container_image(path, ns, id, out, &err);
-	containerd_went(s, rc, err, "images of containerd's containers");
-	return rc;
+	return s ? image_at(s, path, ns, id, out) : -1;
+}
+
+int pod_labels_containerd_image_any(struct pod_labels *pl, const char *root,
+				    const char *ns, const char *id,
+				    struct containerd_image *out)
+{
+	char path[2 * PATH_LEN];
+	size_t i, j, n = pl->n_socks ?: 1;
+
+	for (i = 0; i < n; i++) {
+		struct sock *s = pl->n_socks ? &pl->socks[i] : &default_sock;
+
+		/* each containerd once (its namespaces' folders share it) */
+		for (j = 0; j < i && strcmp(pl->socks[j].path, s->path); j++)
+			;
+		if (j < i || (s->retry_at && now() < s->retry_at))
+			continue;
+		snprintf(path, sizeof(path), "%s%s", root, s->path);
+		/* none met: the default one, if there is one (no word of a
+		 * containerd that is not there) */
+		if (!pl->n_socks && access(path, F_OK))
+			break;
+		memset(out, 0, sizeof(*out));
+		if (!image_at(s, path, ns, id, out))
+			return 0;
+	}
+	memset(out, 0, sizeof(*out));
+	return -1;
 }
 
 /* The JSON document at bucket/id/"config" of podman's database. */

@@ -50,6 +50,16 @@ json_t *pod_labels_containerd(struct pod_labels *pl, const char *root,
 int pod_labels_containerd_image(struct pod_labels *pl, const char *root,
 				const char *dir, const char *id,
 				struct containerd_image *out);
+/*
+ * The same for container id of containerd namespace ns whose bundle is
+ * not found (gone with its task, as a one-shot container's soon is):
+ * asked of each containerd whose socket is known (learned from a shim or
+ * used for a bundle's folder; none: CONTAINERD_SOCK, if it is there), the
+ * first that knows id; -1 and *out empty if none does.
+ */
+int pod_labels_containerd_image_any(struct pod_labels *pl, const char *root,
+				    const char *ns, const char *id,
+				    struct containerd_image *out);
 /* The labels of podman container id's pod, from the database of the
  * storage whose overlay-containers folder is dir; NULL if none. */
 json_t *pod_labels_podman(struct pod_labels *pl, const char *root,

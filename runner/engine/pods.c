@@ -823,14 +823,30 @@ static void containerd_image(struct pods *p, const char *bundle,
 	struct containerd_image img;
 	char dir[PATH_LEN];
 	size_t dir_end;
+	int rc;
 
 	/* ig's client asks its namespace only */
 	if (strcmp(ci->runtime, "containerd") ||
-	    !names_bundle(bundle, ci->id, &dir_end) ||
 	    !pods_containerd_asked(p, bundle))
 		return;
-	pfmt(dir, sizeof(dir), "%.*s", (int)dir_end, bundle);
-	if (pod_labels_containerd_image(p->labels, p->root, dir, ci->id, &img))
+	/*
+	 * No bundle found: a container of namespace k8s.io (its cgroup
+	 * says so, /k8s.io/<id> or cri-containerd-<id>), whose bundle went
+	 * with its task; a one-shot container's goes as soon as it ends
+	 * (`ctr run`), often before its first exec is read here.
+	 */
+	if (!bundle[0]) {
+		rc = pod_labels_containerd_image_any(p->labels, p->root,
+						     CONTAINERS_CONTAINERD_NS,
+						     ci->id, &img);
+	} else if (names_bundle(bundle, ci->id, &dir_end)) {
+		pfmt(dir, sizeof(dir), "%.*s", (int)dir_end, bundle);
+		rc = pod_labels_containerd_image(p->labels, p->root, dir,
+						 ci->id, &img);
+	} else {
+		return;
+	}
+	if (rc)
 		return;
 	COPY(ci->image, img.name);
 	COPY(ci->image_id, img.id);
@@ -883,6 +899,8 @@ void pods_identify(struct pods *p, unsigned int pid, struct container_info *ci,
 		if (pi->name[0] && !pi->sandbox)
 			sandbox_labels(p, bundle, ci->id, sandbox_id, pi);
 		state_labels(p, bundle, ci->id, anns, sandbox_id, pi);
+	} else {
+		containerd_image(p, "", ci);
 	}
 	if (!pi->name[0] || !ci->name[0] || !ci->image[0])
 		from_docker(p, spec, ci);

@@ -19,6 +19,7 @@ one-shot nslookup asks it: pods start after the runner.
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -26,8 +27,8 @@ import time
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (ROOT, RUNNER, Fail, Runner, check, eq,  # noqa: E402
-                     fdinfos, main, sh, test)
+from harness import (ROOT, RUNNER, Fail, Runner, all_stopped,  # noqa: E402
+                     check, eq, fdinfos, main, sh, test)
 from gadget_env import (build_images, dnsmasq, header_cell,  # noqa: E402
                         json_lines, json_stream, wait_json, wait_until)
 
@@ -1047,6 +1048,58 @@ def containerd_container_of_any_id_named_and_selected_by_image(env):
                (rt["containerId"], "containerd",
                 names[rt["containerId"]]["containerImageName"]),
                f"{what}: runtime of {rt['containerId']}")
+
+
+@test
+def containerd_one_shot_container_selected_by_image_after_its_task_went(env):
+    """A one-shot `ctr run` container whose task, and with it its bundle,
+    is gone when the runner reads its first exec (a runner behind on a
+    loaded machine; here stopped from before the container's start until
+    `ctr run` has returned, the bundle checked gone): its image asked of
+    containerd all the same (the container is still there), which selects
+    it by --containerimage-id; named by its id, its image's name shown.
+    The containerd is known to the runner by a container from before it."""
+    d = Containerd(env.tmp)
+    env.daemons.append(d)
+    d.ctr(f"image import {env.archive}")
+    img = containerd_image_named(d, IMAGE)
+    before, after = f"gone{PID}", f"gone-{PID}.after_1"
+    bundles = os.path.join(d.dir, "state", "io.containerd.runtime.v2.task",
+                           "k8s.io")
+    d.run(before, {}, "/bin/sleep 1000", detach=True)
+    r = Runner(["run", "trace_exec", "-o", "json", "--store", env.store,
+                "--containerimage-id", img["containerImageId"]])
+    try:
+        os.kill(r.proc.pid, signal.SIGSTOP)
+        try:
+            wait_until(lambda: all_stopped(r.proc.pid),
+                       what="runner stopped")
+            d.run(after, {}, "/bin/sh -c 'exit 0'")
+            check(not os.path.exists(os.path.join(bundles, after)),
+                  f"the bundle of {after} gone")
+        finally:
+            os.kill(r.proc.pid, signal.SIGCONT)
+        # the marker: every exec under test was written before it
+        d.ctr(f"task exec --exec-id e1 {before} /bin/sh -c 'exit 1'",
+              check_rc=False)
+        wait_json(r, lambda e: e["proc"]["comm"] == "sh" and
+                  e["runtime"]["containerId"] == before and
+                  "exit 1" in e["args"])
+    finally:
+        try:
+            stop_all([r])
+        finally:
+            d.stop()
+            env.daemons.remove(d)
+    evs = [e for e in json_lines(r.stdout())
+           if e["proc"]["comm"] == "sh"]
+    eq({e["runtime"]["containerId"] for e in evs}, {before, after},
+       "the containers of the execs")
+    for e in evs:
+        rt = e["runtime"]
+        eq((rt["containerName"], rt["runtimeName"], rt["containerImageName"]),
+           (rt["containerId"], "containerd", IMAGE),
+           f"runtime of {rt['containerId']}")
 
 
 def long_id(tag):
