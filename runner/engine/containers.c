@@ -109,7 +109,8 @@ static bool scanned_alive(const struct containers *c, const struct entry *e);
 /*
  * Whether a note made after the event at hand waits: one that would put
  * another namespace in place of a container known by its number (the
- * number was freed and given again), whose events may still be read.
+ * number was freed and given again), whose events may still be read
+ * (but for an event of the note's own process: containers_poll_own()).
  * Others are taken in at once: the first exec in a new namespace may come
  * after an event of that exec (one stamped at its execve()).
  */
@@ -339,10 +340,21 @@ void containers_poll(struct containers *c)
 	containers_poll_until(c, UINT64_MAX);
 }
 
-void containers_poll_until(struct containers *c, __u64 boot_ns)
+bool containers_poll_until(struct containers *c, __u64 boot_ns)
 {
 	settle(c);
-	if (c->tracker)
+	if (!c->tracker)
+		return false;
+	containers_tracker_consume_until(c->tracker, boot_ns);
+	return containers_tracker_holding(c->tracker);
+}
+
+void containers_poll_own(struct containers *c, __u64 boot_ns, __u64 mntns,
+			 __u32 pid)
+{
+	settle(c);
+	if (c->tracker && pid &&
+	    containers_tracker_take_held(c->tracker, mntns, pid))
 		containers_tracker_consume_until(c->tracker, boot_ns);
 }
 

@@ -124,9 +124,21 @@ void containers_poll(struct containers *c);
  * event's process, told earlier, is known, and a namespace that took its
  * number after the event (numbers are reused at once) is not taken in
  * yet: a reader that lags behind its events names them by the namespace
- * they came from.
+ * they came from.  True when a note made after boot_ns waits so: one
+ * about a namespace that took the number of a container known.
  */
-void containers_poll_until(struct containers *c, __u64 boot_ns);
+bool containers_poll_until(struct containers *c, __u64 boot_ns);
+/*
+ * For an event of process pid in mntns made at boot_ns, after
+ * containers_poll_until(boot_ns): the note held back is taken in (with
+ * those after it, up to boot_ns) if it tells of pid's exec in mntns.  The
+ * event is of that namespace, not of the one that had its number before:
+ * of that very exec, stamped before the note when a gadget's hook on the
+ * exec ran before the runner's (the kernel runs a tracepoint's hooks in
+ * the order they were first attached, by whichever process).
+ */
+void containers_poll_own(struct containers *c, __u64 boot_ns, __u64 mntns,
+			 __u32 pid);
 /* Update the cache from one note of the hook (see containers_poll()). */
 int containers_handle_note(struct containers *c,
 			   const struct containers_note *n);

@@ -127,6 +127,21 @@ void containers_tracker_set_later(struct containers_tracker *t,
 	t->later = later;
 }
 
+bool containers_tracker_holding(const struct containers_tracker *t)
+{
+	return t->holding;
+}
+
+int containers_tracker_take_held(struct containers_tracker *t, __u64 mntns,
+				 __u32 pid)
+{
+	if (!t->holding || t->held.mntns != mntns || t->held.pid != pid)
+		return 0;
+	t->holding = false;
+	t->fn(t->ctx, &t->held);
+	return 1;
+}
+
 int containers_tracker_consume(struct containers_tracker *t)
 {
 	return containers_tracker_consume_until(t, UINT64_MAX);
@@ -141,9 +156,8 @@ int containers_tracker_consume_until(struct containers_tracker *t, __u64 until)
 	if (t->holding) {
 		if (t->held.boot_ns > until)
 			return 0;
-		t->holding = false;
-		t->fn(t->ctx, &t->held);
-		n++;
+		n += containers_tracker_take_held(t, t->held.mntns,
+						  t->held.pid);
 	}
 	t->until = until;
 	rc = ring_buffer__consume(t->rb);

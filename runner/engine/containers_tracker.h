@@ -34,6 +34,12 @@ int containers_tracker_consume(struct containers_tracker *t);
  * later() (containers_tracker_set_later(); without it, any) keeps for later
  * (asked once: it then waits for an until past it). */
 int containers_tracker_consume_until(struct containers_tracker *t, __u64 until);
+/* Is a note kept for later (consume_until())? */
+bool containers_tracker_holding(const struct containers_tracker *t);
+/* The note kept for later, to fn now if it is about process pid in mount
+ * namespace mntns; 1 if it was. */
+int containers_tracker_take_held(struct containers_tracker *t, __u64 mntns,
+				 __u32 pid);
 typedef bool (*containers_later_fn)(void *ctx, const struct containers_note *n);
 void containers_tracker_set_later(struct containers_tracker *t,
 				  containers_later_fn later);

@@ -295,6 +295,17 @@ bool fieldset_has_runtime(const struct fieldset *fs)
 	return false;
 }
 
+void fieldset_proc(const struct fieldset *fs, const void *ev, __u64 *mntns,
+		   __u32 *pid)
+{
+	__u64 netns;
+
+	fieldset_pod_ns(fs, ev, mntns, &netns);
+	*pid = 0;
+	if (fs->pid >= 0)
+		memcpy(pid, (const char *)ev + fs->f[fs->pid].off, 4);
+}
+
 int fieldset_time_field(const struct fieldset *fs)
 {
 	for (size_t i = 0; i < fs->n; i++)
@@ -430,10 +441,14 @@ int fieldset_new(const struct btf *btf, __u32 type_id,
 		error_set(err, ENOMEM, "fields");
 		goto err_fs;
 	}
-	fs->k8s = -1;
+	fs->k8s = fs->pid = -1;
 	for (size_t i = 0; i < fs->n && fs->k8s < 0; i++)
 		if (fs->f[i].kind == FK_K8S)
 			fs->k8s = (int)i;
+	for (size_t i = 0; i < fs->n && fs->pid < 0; i++)
+		if (fs->f[i].gtype && !strcmp(fs->f[i].gtype, "gadget_pid") &&
+		    fs->f[i].size == 4 && !fs->f[i].bit_size)
+			fs->pid = (int)i;
 	fs->boot_to_real_ns = boot_to_real_offset();
 	for (size_t i = 0; i < fs->n; i++) {
 		struct field *f = &fs->f[i];

@@ -78,6 +78,11 @@ enum fieldset_env {
 /* Set the environment; resets the default columns (before --fields). */
 void fieldset_set_env(struct fieldset *fs, enum fieldset_env env);
 
+/* The mount namespace (its first gadget_mntns_id) and the pid (its first
+ * gadget_pid) of event ev's process; 0 for what it does not have. */
+void fieldset_proc(const struct fieldset *fs, const void *ev, __u64 *mntns,
+		   __u32 *pid);
+
 struct pod_info;
 /*
  * The pod of event ev as the k8s.* fields show it (NULL: none, or no k8s.*

@@ -181,6 +181,7 @@ struct fieldset {
 	struct containers *containers; /* for FK_RUNTIME, may be NULL */
 	struct stacks *stacks; /* for FK_KSTACK, FK_USTACK, may be NULL */
 	int k8s; /* the first FK_K8S field, -1 if none */
+	int pid; /* the first gadget_pid field (4 bytes), -1 if none */
 	char **unknown; /* gadget.yaml fields the event lacks */
 	int rest_len; /* ebpf.rest.len: field with the bytes after the
 		       * struct (a packet), -1 if none */

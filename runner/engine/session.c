@@ -811,6 +811,23 @@ static __u64 event_time(const struct source *src, const void *data)
 	return t ? t : UINT64_MAX;
 }
 
+/*
+ * The container tracker's notes made before the event: the exec of the
+ * event's process was told before it; a namespace that took its number
+ * since, after it (but for the event's own process: its exec's note).
+ */
+static void poll_containers(struct session *s, const struct source *src,
+			    const void *data)
+{
+	__u64 t = event_time(src, data), mntns;
+	__u32 pid;
+
+	if (!containers_poll_until(s->ctrs, t))
+		return;
+	fieldset_proc(src->fs, data, &mntns, &pid);
+	containers_poll_own(s->ctrs, t, mntns, pid);
+}
+
 static int on_event(void *ctx, const void *data, size_t size)
 {
 	struct source *src = ctx;
@@ -822,10 +839,8 @@ static int on_event(void *ctx, const void *data, size_t size)
 		return src->batch ? end_batch(src) : 0;
 	/* a short record: its missing tail reads as zeros for all below */
 	data = record_whole(src->pad, data, &size);
-	/* The exec of this event's process was told before the event; a
-	 * namespace that took its number since, after it. */
 	if (s->ctrs)
-		containers_poll_until(s->ctrs, event_time(src, data));
+		poll_containers(s, src, data);
 	if (!filter_match(src->filter, data))
 		return 0;
 	if (s->sel.pods && !s->sel.host &&

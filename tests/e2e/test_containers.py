@@ -599,11 +599,18 @@ def one_shot_containers_exec_events(env):
     exec in each container (its sh) carries that container's name and id,
     though the kernel often gives each the mount namespace number of the
     one before; the execs of podman, conmon and runc on the host carry none,
-    though runc execs a copy of itself from the container's cgroup."""
+    though runc execs a copy of itself from the container's cgroup.  A
+    runner started before it attaches trace_exec's hook on the exec first:
+    the kernel runs the hooks of a tracepoint in the order they were first
+    attached, so the runner's exec events are made before its own exec
+    hook's note of the same exec, which for a number given again waits
+    behind the events made before it, but for its own process's."""
     host = os.stat("/proc/self/ns/mnt").st_ino
-    r = Runner(["run", "trace_exec", "-o", "json", "--store", env.store])
+    rs = [Runner(["run", "trace_exec", "-o", "json", "--store", env.store])]
     names, ids = [], {}
     try:
+        r = Runner(["run", "trace_exec", "-o", "json", "--store", env.store])
+        rs.append(r)
         for tag in "uvw":
             n = cname(tag)
             names.append(n)
@@ -619,7 +626,7 @@ def one_shot_containers_exec_events(env):
         evs = wait_json(r, lambda e: mark in e["args"])
         evs = evs[:next(i for i, e in enumerate(evs) if mark in e["args"])]
     finally:
-        stop_all([r])
+        stop_all(rs)
     for n in names:
         got = [(e["proc"]["comm"], e["runtime"]["containerId"])
                for e in evs if e["runtime"]["containerName"] == n]

@@ -32,6 +32,7 @@ struct notes {
 	struct containers_note n[MAX_NOTES];
 	size_t count;
 	size_t asked; /* later() calls */
+	__u32 hold_pid; /* later_of_pid(): the process whose note waits */
 };
 
 static void keep(void *ctx, const struct containers_note *n)
@@ -329,6 +330,46 @@ static bool later(void *ctx, const struct containers_note *n)
 	return true;
 }
 
+/* Only the note of process hold_pid waits. */
+static bool later_of_pid(void *ctx, const struct containers_note *n)
+{
+	const struct notes *ns = ctx;
+
+	return n->pid == ns->hold_pid;
+}
+
+/*
+ * A note kept for later is taken in at once for an event of the process
+ * it tells of, in its namespace (its exec's, stamped before the note by a
+ * hook that ran first), not for another process's or namespace's.
+ */
+static void take_held__the_note_s_process__taken_in(void **state)
+{
+	struct fixture *f = *state;
+	__u64 mntns;
+	size_t from;
+	pid_t pid;
+
+	containers_tracker_consume(f->t);
+	from = f->notes.count;
+	containers_tracker_set_later(f->t, later_of_pid);
+	pid = exec_true(true, &mntns);
+	reap(pid);
+	f->notes.hold_pid = (__u32)pid;
+	containers_tracker_consume_until(f->t, 0);
+	assert_true(containers_tracker_holding(f->t));
+	assert_int_equal(
+		containers_tracker_take_held(f->t, mntns, (__u32)pid + 1), 0);
+	assert_int_equal(
+		containers_tracker_take_held(f->t, mntns + 1, (__u32)pid), 0);
+	assert_int_equal(count_notes(&f->notes, from, mntns), 0);
+	assert_int_equal(containers_tracker_take_held(f->t, mntns, (__u32)pid),
+			 1);
+	assert_false(containers_tracker_holding(f->t));
+	assert_int_equal(count_notes(&f->notes, from, mntns), 1);
+	containers_tracker_set_later(f->t, NULL);
+}
+
 /*
  * A note made after until that later() keeps waits, and the notes after
  * it, until an until past it (events read up to its time): later() is
@@ -384,6 +425,7 @@ int main(void)
 		cmocka_unit_test(exec__known_namespace__not_told_again),
 		cmocka_unit_test(
 			consume_until__later_note__held_and_asked_once),
+		cmocka_unit_test(take_held__the_note_s_process__taken_in),
 		cmocka_unit_test(containers_new__host_root__tracking),
 	};
 
