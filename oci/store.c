@@ -368,7 +368,9 @@ static json_t *empty_index(void)
 			 OCI_MT_INDEX, "manifests");
 }
 
-int oci_store_open(const char *dir, struct oci_store **out, struct error **err)
+/* The layout at dir; made where missing if create, else refused so. */
+static int store_open(const char *dir, bool create, struct oci_store **out,
+		      struct error **err)
 {
 	struct oci_store *s = calloc(1, sizeof(*s));
 	cleanup_free char *layout = NULL;
@@ -391,6 +393,17 @@ int oci_store_open(const char *dir, struct oci_store **out, struct error **err)
 	ingest = store_path(s, "ingest");
 	if (!layout || !index || !blobs || !ingest)
 		goto nomem;
+	if (!create) {
+		const char *const need[] = { layout, index, blobs, ingest };
+
+		for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
+			if (access(need[i], F_OK) < 0) {
+				error_set(err, errno, "%s", need[i]);
+				goto fail;
+			}
+		*out = s;
+		return 0;
+	}
 	if (mkdir_p(blobs, 0755, err) < 0 || mkdir_p(ingest, 0700, err) < 0)
 		goto fail;
 	if (access(layout, F_OK) < 0 || access(index, F_OK) < 0) {
@@ -425,6 +438,17 @@ fail:
 		close(lock);
 	oci_store_free(s);
 	return error_prefix(err, "open store %s", dir);
+}
+
+int oci_store_open(const char *dir, struct oci_store **out, struct error **err)
+{
+	return store_open(dir, true, out, err);
+}
+
+int oci_store_open_existing(const char *dir, struct oci_store **out,
+			    struct error **err)
+{
+	return store_open(dir, false, out, err);
 }
 
 void oci_store_free(struct oci_store *store)

@@ -22,6 +22,14 @@ struct oci_store;
 
 /* Open (and create if missing) the layout at dir. */
 int oci_store_open(const char *dir, struct oci_store **out, struct error **err);
+/*
+ * Open the layout at dir only if it is whole (oci-layout, index.json,
+ * blobs/sha256, ingest/), making and locking nothing: for a store that
+ * another user can write (run --oci-store-user as root), where a file
+ * made or a lock opened could follow a symlink planted meanwhile.
+ */
+int oci_store_open_existing(const char *dir, struct oci_store **out,
+			    struct error **err);
 void oci_store_free(struct oci_store *store);
 
 /* This machine's OCI architecture name ("amd64", "arm64", ...). */

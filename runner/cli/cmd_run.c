@@ -1144,9 +1144,14 @@ static int open_image(const struct run_flags *f, const char *refstr, bool help,
 	struct oci_pull_check check = { run_trust_check, trust,
 					!trust->verify };
 	cleanup_free char *digest = NULL;
+	const char *dir = runner_store_dir(f->store);
 	int rc;
 
-	if (oci_store_open(runner_store_dir(f->store), &ri->store, err)) {
+	/* a user's store (--oci-store-user) is only read: root makes
+	 * nothing in a folder the user can write */
+	rc = f->user_store ? oci_store_open_existing(dir, &ri->store, err) :
+			     oci_store_open(dir, &ri->store, err);
+	if (rc) {
 		/* a user who could not run it anyway (a store he may not
 		 * create): that first */
 		struct error *e = NULL;

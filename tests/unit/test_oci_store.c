@@ -869,11 +869,42 @@ static void store_txn_refs__last_wins_standing_stay(void **state)
 	oci_store_entries_free(e, n);
 }
 
+/* A store another user can write, opened by root: only whole, and
+ * nothing made or locked in it (a lock's O_CREAT would follow a symlink
+ * put where index.json.lock goes). */
+static void store_open_existing__not_whole__refused_nothing_made(void **state)
+{
+	struct fixture *f = *state;
+	cleanup_error struct error *err = NULL;
+	struct oci_store *s = NULL;
+	char index[128], lock[128], target[128];
+	struct stat st;
+
+	assert_int_equal(oci_store_open_existing(f->dir, &s, &err), 0);
+	oci_store_free(s);
+	s = NULL;
+	snprintf(index, sizeof(index), "%s/index.json", f->dir);
+	snprintf(lock, sizeof(lock), "%s/index.json.lock", f->dir);
+	snprintf(target, sizeof(target), "%s/planted", f->dir);
+	assert_int_equal(unlink(index), 0);
+	unlink(lock);
+	assert_int_equal(symlink(target, lock), 0);
+	assert_int_equal(oci_store_open_existing(f->dir, &s, &err), -1);
+	assert_null(s);
+	assert_non_null(err);
+	assert_int_equal(err->errnum, ENOENT);
+	assert_non_null(strstr(error_msg(err), "index.json"));
+	/* nothing made: not the index, not the lock's target */
+	assert_int_equal(stat(index, &st), -1);
+	assert_int_equal(lstat(target, &st), -1);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(store_open__creates_layout),
+		T(store_open_existing__not_whole__refused_nothing_made),
 		T(store_add_get__round_trip),
 		T(store_add__manifests_have_gadget_media_types),
 		T(store_add__failed_allocation__fails_cleanly),
