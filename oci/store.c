@@ -198,6 +198,29 @@ static json_t *index_parse(const char *path, const char *buf, size_t len,
 	return j;
 }
 
+/*
+ * path opened to be read.  In a store another user can write, not through
+ * a symlink (root would read, and tell of, any file of the machine) and
+ * only a regular file (a FIFO's open would wait for ever): else -1 with
+ * errno ELOOP or EINVAL.
+ */
+static int store_open_read(const struct oci_store *s, const char *path)
+{
+	struct stat st;
+	int fd = open(path,
+		      O_RDONLY | O_CLOEXEC |
+			      (s->untrusted ? O_NOFOLLOW | O_NONBLOCK : 0));
+
+	if (fd < 0 || !s->untrusted)
+		return fd;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	return fd;
+}
+
 json_t *store_index_load(struct oci_store *s, struct error **err)
 {
 	cleanup_free char *path = store_path(s, "index.json");
@@ -245,7 +268,7 @@ json_t *store_index_read(struct oci_store *s, struct error **err)
 	}
 	if (s->index && stat(path, &st) == 0 && same_version(&st, &s->index_st))
 		return json_incref(s->index);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = store_open_read(s, path);
 	if (fd < 0) {
 		error_set(err, errno, "open %s", path);
 		return NULL;
@@ -401,6 +424,7 @@ static int store_open(const char *dir, bool create, struct oci_store **out,
 				error_set(err, errno, "%s", need[i]);
 				goto fail;
 			}
+		s->untrusted = true;
 		*out = s;
 		return 0;
 	}
@@ -511,7 +535,7 @@ int oci_store_open_blob(struct oci_store *store, const char *digest,
 	path = store_blob_path(store, digest);
 	if (!path)
 		return error_set(err, ENOMEM, "open blob");
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = store_open_read(store, path);
 	if (fd < 0) {
 		if (errno == ENOENT) {
 			store_not_found(err, "blob", digest, store->dir);

@@ -26,7 +26,9 @@ int oci_store_open(const char *dir, struct oci_store **out, struct error **err);
  * Open the layout at dir only if it is whole (oci-layout, index.json,
  * blobs/sha256, ingest/), making and locking nothing: for a store that
  * another user can write (run --oci-store-user as root), where a file
- * made or a lock opened could follow a symlink planted meanwhile.
+ * made or a lock opened could follow a symlink planted meanwhile.  Its
+ * index.json and blobs are then read only as regular files, not through
+ * a symlink (ELOOP, EINVAL).
  */
 int oci_store_open_existing(const char *dir, struct oci_store **out,
 			    struct error **err);

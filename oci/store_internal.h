@@ -39,6 +39,9 @@ struct oci_store {
 	json_t *index;
 	int index_fd;
 	struct stat index_st;
+	/* another user can write it (oci_store_open_existing()): index and
+	 * blobs read only as regular files, not through a symlink */
+	bool untrusted;
 };
 
 /* Fill *err with "<what> <name> not found in store <dir>", errnum ENOENT. */

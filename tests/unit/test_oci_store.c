@@ -899,12 +899,64 @@ static void store_open_existing__not_whole__refused_nothing_made(void **state)
 	assert_int_equal(lstat(target, &st), -1);
 }
 
+/* Copy of file from into to, to be linked to. */
+static void copy_file(const char *from, const char *to)
+{
+	cleanup_free char *buf = NULL;
+	size_t len;
+
+	assert_int_equal(read_file(from, &buf, &len, NULL), 0);
+	assert_int_equal(write_file_atomic(to, buf, len, 0644, NULL), 0);
+}
+
+/* In a store another user can write, a blob or the index that is a
+ * symlink is not followed (root would read any file and tell of it):
+ * ELOOP, even to the very bytes; the store opened as root's own follows. */
+static void store_open_existing__symlinks_not_followed(void **state)
+{
+	struct fixture *f = *state;
+	cleanup_error struct error *err = NULL;
+	cleanup_gadget struct oci_gadget *g = NULL;
+	struct oci_store *s = NULL;
+	struct oci_descriptor *d = NULL;
+	char blob[256], copy[256], index[128], icopy[128];
+	char dg[OCI_DIGEST_SIZE];
+
+	add(f, REF, "amd64-elf", NULL);
+	oci_digest_buf("amd64-elf", 9, dg);
+	snprintf(blob, sizeof(blob), "%s/blobs/sha256/%s", f->dir, dg + 7);
+	snprintf(copy, sizeof(copy), "%s/program-copy", f->dir);
+	copy_file(blob, copy);
+	assert_int_equal(unlink(blob), 0);
+	assert_int_equal(symlink(copy, blob), 0);
+	assert_int_equal(oci_store_open_existing(f->dir, &s, &err), 0);
+	assert_int_equal(oci_store_get_gadget(s, REF, "amd64", &g, &err), -1);
+	assert_int_equal(err->errnum, ELOOP);
+	error_free(err);
+	err = NULL;
+	assert_int_equal(oci_store_get_gadget(f->store, REF, "amd64", &g, &err),
+			 0);
+	oci_store_free(s);
+	s = NULL;
+
+	snprintf(index, sizeof(index), "%s/index.json", f->dir);
+	snprintf(icopy, sizeof(icopy), "%s/index-copy", f->dir);
+	copy_file(index, icopy);
+	assert_int_equal(unlink(index), 0);
+	assert_int_equal(symlink(icopy, index), 0);
+	assert_int_equal(oci_store_open_existing(f->dir, &s, &err), 0);
+	assert_int_equal(oci_store_resolve(s, REF, &d, &err), -1);
+	assert_int_equal(err->errnum, ELOOP);
+	oci_store_free(s);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(store_open__creates_layout),
 		T(store_open_existing__not_whole__refused_nothing_made),
+		T(store_open_existing__symlinks_not_followed),
 		T(store_add_get__round_trip),
 		T(store_add__manifests_have_gadget_media_types),
 		T(store_add__failed_allocation__fails_cleanly),
