@@ -326,7 +326,27 @@ def user_ns(ctx, uid, home, script, extra=None):
          f"mount -t tmpfs tmpfs /var/lib && mount --bind {pw} /etc/passwd"
          " || exit 99\n" + script],
         capture_output=True, text=True, timeout=300,
-        env=clean_env(ctx, dict(extra or {}, R=RUNNER)))
+        env=clean_env(ctx, {"R": RUNNER, **(extra or {})}))
+
+
+def tree_for_user(ctx):
+    """The runner, the gadget API headers, vmlinux.h and gadget/trace_dns
+    copied where any user can read them, laid out as in the repository
+    (the checkout may be under a home only root enters, as /root): the
+    runner and the gadget's folder."""
+    top = os.path.join(ctx.tmp, "usertree")
+    os.makedirs(os.path.join(top, "build", "include"))
+    shutil.copy2(RUNNER, os.path.join(top, "build", "runner"))
+    shutil.copy2(os.path.join(os.path.dirname(RUNNER), "include",
+                              "vmlinux.h"),
+                 os.path.join(top, "build", "include", "vmlinux.h"))
+    for d in ("include", "trace_dns"):
+        shutil.copytree(os.path.join(ROOT, "gadget", d),
+                        os.path.join(top, "gadget", d))
+    for d, dirs, files in os.walk(top):
+        os.chmod(d, 0o755)
+    return (os.path.join(top, "build", "runner"),
+            os.path.join(top, "gadget", "trace_dns"))
 
 
 def owned_tree(top):
@@ -357,11 +377,11 @@ def user_store_for_users_and_oci_store_user_for_sudo(ctx):
     os.chown(home, uid, uid)
     store = os.path.join(home, ".runner", "oci-store")
     user = f"setpriv --reuid {uid} --regid {uid} --clear-groups"
-    gadget = os.path.join(ROOT, "gadget", "trace_dns")
+    runner, gadget = tree_for_user(ctx)
     p = user_ns(ctx, uid, home, f"""
 {user} $R image build {gadget} -t mine:v1 || exit 1
 test ! -e /var/lib/runner || {{ echo "system store made" >&2; exit 1; }}
-""")
+""", {"R": runner})
     out = ok(p, "build as a user")
     check(re.fullmatch(rf"Successfully built {DEFAULT_PREFIX}/mine:v1"
                        r"@sha256:[0-9a-f]{64}\n", out), out)
@@ -370,7 +390,8 @@ test ! -e /var/lib/runner || {{ echo "system store made" >&2; exit 1; }}
     tree = owned_tree(home)
     eq([t[0] for t in tree if t[1] != uid], [], "files not the user's")
     lst = json.loads(ok(user_ns(ctx, uid, home,
-                                f"{user} $R image list -o json"),
+                                f"{user} $R image list -o json",
+                                {"R": runner}),
                         "list as the user"))
     eq([e["reference"] for e in lst], [f"{DEFAULT_PREFIX}/mine:v1"],
        "the user's store listed")
