@@ -364,6 +364,14 @@ fail:
 	return NULL;
 }
 
+/* A typedef, modifier, function or variable: t->type is all it refers to,
+ * and what it stands for (a pointer's t->type is only what it points to). */
+static bool refers_by_type(const struct btf_type *t)
+{
+	return btf_is_typedef(t) || btf_is_mod(t) || btf_is_func(t) ||
+	       btf_is_var(t);
+}
+
 /*
  * Mark in keep the types keep_ids_new() copies for id: what CO-RE matches
  * of a root (what it holds by value, not what its pointers point to); or,
@@ -383,6 +391,8 @@ static int mark(const struct btf *kern, __u32 id, char *keep, bool deep)
 	if (!t)
 		return -EINVAL;
 	keep[id] = 1;
+	if (refers_by_type(t))
+		return mark(kern, t->type, keep, deep);
 	switch (btf_kind(t)) {
 	case BTF_KIND_STRUCT:
 	case BTF_KIND_UNION:
@@ -399,14 +409,6 @@ static int mark(const struct btf *kern, __u32 id, char *keep, bool deep)
 		return rc ? rc : mark(kern, t->type, keep, deep);
 	case BTF_KIND_PTR: /* what it points to is not matched by CO-RE */
 		return deep ? mark(kern, t->type, keep, deep) : 0;
-	case BTF_KIND_TYPEDEF:
-	case BTF_KIND_CONST:
-	case BTF_KIND_VOLATILE:
-	case BTF_KIND_RESTRICT:
-	case BTF_KIND_TYPE_TAG:
-	case BTF_KIND_FUNC:
-	case BTF_KIND_VAR:
-		return mark(kern, t->type, keep, deep);
 	case BTF_KIND_INT:
 	case BTF_KIND_FLOAT:
 	case BTF_KIND_ENUM:
@@ -516,17 +518,11 @@ static void remap(struct btf_type *t, const __u32 *map, __u32 cnt, __u32 hole)
 {
 	__u16 i, n = btf_vlen(t);
 
-	switch (btf_kind(t)) {
-	case BTF_KIND_PTR:
-	case BTF_KIND_TYPEDEF:
-	case BTF_KIND_CONST:
-	case BTF_KIND_VOLATILE:
-	case BTF_KIND_RESTRICT:
-	case BTF_KIND_TYPE_TAG:
-	case BTF_KIND_FUNC:
-	case BTF_KIND_VAR:
+	if (btf_is_ptr(t) || refers_by_type(t)) {
 		remap_one(&t->type, map, cnt, hole);
-		break;
+		return;
+	}
+	switch (btf_kind(t)) {
 	case BTF_KIND_ARRAY:
 		remap_one(&btf_array(t)->type, map, cnt, hole);
 		remap_one(&btf_array(t)->index_type, map, cnt, hole);
