@@ -11,7 +11,6 @@
  * access (offsets bounded by 0xffff).
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +20,7 @@
 #include <linux/filter.h>
 
 #include "common/grow.h"
+#include "common/strfmt.h"
 #include "runner/engine/cbpf.h"
 
 #define R_DATA BPF_REG_6
@@ -122,16 +122,8 @@ static void load_packet(struct xlate *x, __u8 dst, unsigned size, __u32 k,
 		     insn(BPF_ALU | BPF_END | BPF_TO_BE, dst, 0, 0, size * 8));
 }
 
-__attribute__((format(printf, 3, 4))) static int fail(char *msg, size_t len,
-						      const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
+/* Write the reason into msg (len bytes); -1. */
+#define fail(msg, len, ...) (fmt_cut(msg, len, __VA_ARGS__), -1)
 
 /* Is the classic program using scratch memory?  Then zero it first. */
 static bool uses_mem(const struct cbpf_insn *in, size_t n)
@@ -361,11 +353,11 @@ int cbpf_to_ebpf(const struct cbpf_insn *in, size_t n, struct bpf_insn **out,
 	int rc = -1;
 
 	if (!n || n > BPF_MAXINSNS) {
-		fail(msg, len, "%zu classic instructions", n);
+		fmt_cut(msg, len, "%zu classic instructions", n);
 		return -1;
 	}
 	if (BPF_CLASS(in[n - 1].code) != BPF_RET) {
-		fail(msg, len, "the program does not end with a return");
+		fmt_cut(msg, len, "the program does not end with a return");
 		return -1;
 	}
 	start = calloc(n, sizeof(*start));
@@ -373,7 +365,7 @@ int cbpf_to_ebpf(const struct cbpf_insn *in, size_t n, struct bpf_insn **out,
 	if (!start || !reach) {
 		free(start);
 		free(reach);
-		fail(msg, len, "%s", strerror(ENOMEM));
+		fmt_cut(msg, len, "%s", strerror(ENOMEM));
 		return -1;
 	}
 	/* data, data_end, skb; A = X = 0; the scratch memory zeroed */
@@ -404,7 +396,7 @@ int cbpf_to_ebpf(const struct cbpf_insn *in, size_t n, struct bpf_insn **out,
 		break;
 	}
 	if (x.nomem) {
-		fail(msg, len, "%s", strerror(ENOMEM));
+		fmt_cut(msg, len, "%s", strerror(ENOMEM));
 		goto out;
 	}
 	for (i = 0; i < x.n_fix; i++) {
@@ -414,7 +406,7 @@ int cbpf_to_ebpf(const struct cbpf_insn *in, size_t n, struct bpf_insn **out,
 		long off = (long)to - (long)x.fix[i].at - 1;
 
 		if (off < -32768 || off > 32767) {
-			fail(msg, len, "jump too far");
+			fmt_cut(msg, len, "jump too far");
 			goto out;
 		}
 		x.insns[x.fix[i].at].off = (__s16)off;

@@ -7,7 +7,6 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 
 #include "common/cleanup.h"
 #include "common/fileutil.h"
+#include "common/strfmt.h"
 #include "runner/engine/containers.h"
 #include "runner/engine/pod_labels.h"
 #include "runner/engine/pods.h"
@@ -59,18 +59,6 @@ static const char *const default_bundle_dirs[] = {
 	"/run/docker/containerd/daemon/io.containerd.runtime.v2.task/moby",
 };
 
-/* snprintf() that may cut (paths and names longer than their buffers
- * are cut, then not found). */
-__attribute__((format(printf, 3, 4))) static void pfmt(char *buf, size_t size,
-						       const char *f, ...)
-{
-	va_list ap;
-
-	va_start(ap, f);
-	vsnprintf(buf, size, f, ap);
-	va_end(ap);
-}
-
 static void learn(char **dirs, size_t *n, const char *dir)
 {
 	size_t i;
@@ -87,7 +75,7 @@ static __u64 ns_inode(const struct pods *p, unsigned int pid, const char *ns)
 	char path[PATH_LEN];
 	struct stat st;
 
-	pfmt(path, sizeof(path), "%s/proc/%u/ns/%s", p->root, pid, ns);
+	fmt_cut(path, sizeof(path), "%s/proc/%u/ns/%s", p->root, pid, ns);
 	return stat(path, &st) ? 0 : st.st_ino;
 }
 
@@ -100,8 +88,8 @@ struct pods *pods_new(const char *root)
 		free(p);
 		return NULL;
 	}
-	pfmt(p->root, sizeof(p->root), "%s",
-	     root && strcmp(root, "/") ? root : "");
+	fmt_cut(p->root, sizeof(p->root), "%s",
+		root && strcmp(root, "/") ? root : "");
 	pods_set_node(p, NULL);
 	pods_set_containerd_ns(p, NULL);
 	/* init's; the runner's own where init's is hidden (its own host
@@ -134,7 +122,7 @@ void pods_set_node(struct pods *p, const char *node)
 {
 	memset(p->node, 0, sizeof(p->node));
 	if (node && *node)
-		pfmt(p->node, sizeof(p->node), "%s", node);
+		fmt_cut(p->node, sizeof(p->node), "%s", node);
 	else if (gethostname(p->node, sizeof(p->node) - 1))
 		p->node[0] = '\0';
 }
@@ -159,7 +147,7 @@ static void tame(char *s)
 static void copy(char *dst, size_t size, const char *src)
 {
 	if (src && !dst[0]) {
-		pfmt(dst, size, "%s", src);
+		fmt_cut(dst, size, "%s", src);
 		tame(dst);
 	}
 }
@@ -170,7 +158,7 @@ static bool exists(const struct pods *p, const char *path)
 {
 	char full[PATH_LEN];
 
-	pfmt(full, sizeof(full), "%s%s", p->root, path);
+	fmt_cut(full, sizeof(full), "%s%s", p->root, path);
 	return access(full, F_OK) == 0;
 }
 
@@ -180,7 +168,7 @@ static json_t *load_json(const struct pods *p, const char *path)
 	json_error_t jerr;
 	json_t *o;
 
-	pfmt(full, sizeof(full), "%s%s", p->root, path);
+	fmt_cut(full, sizeof(full), "%s%s", p->root, path);
 	o = json_load_file(full, 0, &jerr);
 	if (o && !json_is_object(o)) {
 		json_decref(o);
@@ -230,8 +218,8 @@ static const char *bundle_ns(const char *bundle, char ns[CONTAINERS_ID_MAX + 1])
 
 void pods_set_containerd_ns(struct pods *p, const char *ns)
 {
-	pfmt(p->containerd_ns, sizeof(p->containerd_ns), "%s",
-	     ns ? ns : CONTAINERS_CONTAINERD_NS);
+	fmt_cut(p->containerd_ns, sizeof(p->containerd_ns), "%s",
+		ns ? ns : CONTAINERS_CONTAINERD_NS);
 }
 
 bool pods_containerd_asked(const struct pods *p, const char *bundle)
@@ -250,14 +238,14 @@ static bool bundle_in(const struct pods *p, const char *dir, const char *id,
 {
 	char path[PATH_LEN];
 
-	pfmt(path, sizeof(path), "%s/%s/config.json", dir, id);
+	fmt_cut(path, sizeof(path), "%s/%s/config.json", dir, id);
 	if (exists(p, path)) {
-		pfmt(out, size, "%s/%s", dir, id);
+		fmt_cut(out, size, "%s/%s", dir, id);
 		return true;
 	}
-	pfmt(path, sizeof(path), "%s/%s/userdata/config.json", dir, id);
+	fmt_cut(path, sizeof(path), "%s/%s/userdata/config.json", dir, id);
 	if (exists(p, path)) {
-		pfmt(out, size, "%s/%s/userdata", dir, id);
+		fmt_cut(out, size, "%s/%s/userdata", dir, id);
 		return true;
 	}
 	return false;
@@ -278,13 +266,13 @@ static void learn_from_parent(struct pods *p, unsigned int pid, const char *id)
 	size_t len = 0, off;
 	ssize_t n;
 
-	pfmt(path, sizeof(path), "%s/proc/%u/stat", p->root, pid);
+	fmt_cut(path, sizeof(path), "%s/proc/%u/stat", p->root, pid);
 	if (read_file(path, &stat, NULL, NULL))
 		return;
 	s = strrchr(stat, ')');
 	if (!s || sscanf(s + 1, " %*c %u", &ppid) != 1 || ppid <= 1)
 		return;
-	pfmt(path, sizeof(path), "%s/proc/%u/cmdline", p->root, ppid);
+	fmt_cut(path, sizeof(path), "%s/proc/%u/cmdline", p->root, ppid);
 	if (read_file(path, &cmd, &len, NULL))
 		return;
 	dir[0] = '\0';
@@ -296,9 +284,10 @@ static void learn_from_parent(struct pods *p, unsigned int pid, const char *id)
 
 			if ((!strcmp(a, "-b") || !strcmp(a, "--bundle")) &&
 			    off + strlen(a) + 1 < len)
-				pfmt(dir, sizeof(dir), "%s", a + strlen(a) + 1);
+				fmt_cut(dir, sizeof(dir), "%s",
+					a + strlen(a) + 1);
 			else if (!strncmp(a, "--bundle=", 9))
-				pfmt(dir, sizeof(dir), "%s", a + 9);
+				fmt_cut(dir, sizeof(dir), "%s", a + 9);
 		}
 	} else {
 		/* a containerd shim: -address names containerd's socket */
@@ -307,7 +296,7 @@ static void learn_from_parent(struct pods *p, unsigned int pid, const char *id)
 			if (!strcmp(cmd + off, "-address") && off + 9 < len &&
 			    cmd[off + 9] == '/')
 				address = cmd + off + 9;
-		pfmt(path, sizeof(path), "%s/proc/%u/cwd", p->root, ppid);
+		fmt_cut(path, sizeof(path), "%s/proc/%u/cwd", p->root, ppid);
 		n = readlink(path, dir, sizeof(dir) - 1);
 		dir[n > 0 ? n : 0] = '\0';
 	}
@@ -351,11 +340,11 @@ bool pods_containerd_bundle(struct pods *p, unsigned int pid, const char *ns,
 	for (i = 0; i < p->n_bundle_dirs; i++) {
 		const char *d = p->bundle_dirs[i];
 
-		pfmt(dir, sizeof(dir), "%s/-", d);
+		fmt_cut(dir, sizeof(dir), "%s/-", d);
 		if (!bundle_ns(dir, other))
 			continue;
-		pfmt(dir, sizeof(dir), "%.*s/%s", (int)(strrchr(d, '/') - d), d,
-		     ns);
+		fmt_cut(dir, sizeof(dir), "%.*s/%s", (int)(strrchr(d, '/') - d),
+			d, ns);
 		if (bundle_in(p, dir, id, out, size)) {
 			learn(p->bundle_dirs, &p->n_bundle_dirs, dir);
 			return true;
@@ -560,8 +549,8 @@ static json_t *podman_entry(const struct pods *p, const char *bundle,
 	if (strcmp(ci->runtime, "podman") ||
 	    !names_bundle(bundle, ci->id, dir_end))
 		return NULL;
-	pfmt(path, sizeof(path), "%s%.*s/containers.json", p->root,
-	     (int)*dir_end, bundle);
+	fmt_cut(path, sizeof(path), "%s%.*s/containers.json", p->root,
+		(int)*dir_end, bundle);
 	*all = json_load_file(path, 0, &jerr);
 	json_array_foreach (*all, i, o) {
 		const char *id = json_string_value(json_object_get(o, "id"));
@@ -591,8 +580,8 @@ static void podman_image(const struct pods *p, const char *bundle,
 	slash = ci->image_id[0] ? memrchr(bundle, '/', dir_end) : NULL;
 	if (!slash)
 		return;
-	pfmt(path, sizeof(path), "%s%.*s/overlay-images/images.json", p->root,
-	     (int)(slash - bundle), bundle);
+	fmt_cut(path, sizeof(path), "%s%.*s/overlay-images/images.json",
+		p->root, (int)(slash - bundle), bundle);
 	images = json_load_file(path, 0, &jerr);
 	json_array_foreach (images, i, img) {
 		const char *id = json_string_value(json_object_get(img, "id"));
@@ -642,9 +631,9 @@ static void sandbox_labels(struct pods *p, const char *bundle, const char *id,
 	if (!safe_id(sandbox_id) || pi->labels[0] ||
 	    !names_bundle(bundle, id, &dir_end))
 		return;
-	pfmt(path, sizeof(path), "%.*s/%s%s/config.json", (int)dir_end, bundle,
-	     sandbox_id,
-	     strlen(bundle) - dir_end > strlen(id) + 1 ? "/userdata" : "");
+	fmt_cut(path, sizeof(path), "%.*s/%s%s/config.json", (int)dir_end,
+		bundle, sandbox_id,
+		strlen(bundle) - dir_end > strlen(id) + 1 ? "/userdata" : "");
 	spec = load_json(p, path);
 	crio_labels(json_object_get(spec, "annotations"), pi);
 	json_decref(spec);
@@ -666,7 +655,7 @@ static void state_labels(struct pods *p, const char *bundle, const char *id,
 	if (!pi->name[0] || pi->labels[0] ||
 	    !names_bundle(bundle, id, &dir_end))
 		return;
-	pfmt(dir, sizeof(dir), "%.*s", (int)dir_end, bundle);
+	fmt_cut(dir, sizeof(dir), "%.*s", (int)dir_end, bundle);
 	if (ann(anns, "io.kubernetes.cri.container-type") && safe_id(sid))
 		l = pod_labels_containerd(p->labels, p->root, dir, sid);
 	else if (!strcmp(ann(anns, "io.container.manager") ?: "", "libpod"))
@@ -695,22 +684,22 @@ static int docker_dir(struct pods *p, json_t *spec, const char *id, char *out,
 
 		if (!dst || !src || strcmp(dst, "/etc/hostname"))
 			continue;
-		pfmt(dir, sizeof(dir), "%s", src);
+		fmt_cut(dir, sizeof(dir), "%s", src);
 		for (int up = 0; up < 2;
 		     up++) /* .../containers/<id>/hostname */
 			if ((s = strrchr(dir, '/')) && s != dir)
 				*s = '\0';
-		pfmt(out, size, "%s/%s/config.v2.json", dir, id);
+		fmt_cut(out, size, "%s/%s/config.v2.json", dir, id);
 		if (exists(p, out))
 			learn(p->docker_dirs, &p->n_docker_dirs, dir);
 	}
 	for (i = 0; i < p->n_docker_dirs; i++) {
 		char path[PATH_LEN];
 
-		pfmt(path, sizeof(path), "%s/%s/config.v2.json",
-		     p->docker_dirs[i], id);
+		fmt_cut(path, sizeof(path), "%s/%s/config.v2.json",
+			p->docker_dirs[i], id);
 		if (exists(p, path)) {
-			pfmt(out, size, "%s/%s", p->docker_dirs[i], id);
+			fmt_cut(out, size, "%s/%s", p->docker_dirs[i], id);
 			return 0;
 		}
 	}
@@ -724,7 +713,7 @@ static void from_docker_name(const char *name, struct pod_info *pi)
 	char buf[512], *part[6], *save = NULL, *s;
 	int n = 0;
 
-	pfmt(buf, sizeof(buf), "%s", name);
+	fmt_cut(buf, sizeof(buf), "%s", name);
 	for (s = strtok_r(buf, "_", &save); s && n < 6;
 	     s = strtok_r(NULL, "_", &save))
 		part[n++] = s;
@@ -751,7 +740,7 @@ static void from_docker(struct pods *p, json_t *spec, struct container_info *ci)
 
 	if (docker_dir(p, spec, ci->id, dir, sizeof(dir)))
 		return;
-	pfmt(path, sizeof(path), "%s/config.v2.json", dir);
+	fmt_cut(path, sizeof(path), "%s/config.v2.json", dir);
 	cfg = load_json(p, path);
 	if (!cfg)
 		return;
@@ -783,8 +772,8 @@ static void from_docker(struct pods *p, json_t *spec, struct container_info *ci)
 		   safe_id(sid) && strrchr(dir, '/')) {
 		json_t *sb;
 
-		pfmt(path, sizeof(path), "%.*s/%s/config.v2.json",
-		     (int)(strrchr(dir, '/') - dir), dir, sid);
+		fmt_cut(path, sizeof(path), "%.*s/%s/config.v2.json",
+			(int)(strrchr(dir, '/') - dir), dir, sid);
 		sb = load_json(p, path);
 		format_labels(json_object_get(json_object_get(sb, "Config"),
 					      "Labels"),
@@ -840,7 +829,7 @@ static void containerd_image(struct pods *p, const char *bundle,
 						     CONTAINERS_CONTAINERD_NS,
 						     ci->id, &img);
 	} else if (names_bundle(bundle, ci->id, &dir_end)) {
-		pfmt(dir, sizeof(dir), "%.*s", (int)dir_end, bundle);
+		fmt_cut(dir, sizeof(dir), "%.*s", (int)dir_end, bundle);
 		rc = pod_labels_containerd_image(p->labels, p->root, dir,
 						 ci->id, &img);
 	} else {
@@ -874,7 +863,7 @@ void pods_identify(struct pods *p, unsigned int pid, struct container_info *ci,
 	memset(pi, 0, sizeof(*pi));
 	/* one found in its namespace's folder stays: another namespace's
 	 * folder may hold a bundle of that id too */
-	pfmt(bundle, sizeof(bundle), "%s", ci->bundle);
+	fmt_cut(bundle, sizeof(bundle), "%s", ci->bundle);
 	ci->bundle[0] = ci->sandbox_id[0] = '\0';
 	if (!ci->id[0])
 		return;
@@ -883,10 +872,10 @@ void pods_identify(struct pods *p, unsigned int pid, struct container_info *ci,
 	if (bundle[0] || !find_bundle(p, pid, ci->id, bundle, sizeof(bundle))) {
 		json_t *anns;
 
-		pfmt(path, sizeof(path), "%s/config.json", bundle);
+		fmt_cut(path, sizeof(path), "%s/config.json", bundle);
 		spec = load_json(p, path);
 		anns = json_object_get(spec, "annotations");
-		pfmt(ci->bundle, sizeof(ci->bundle), "%s", bundle);
+		fmt_cut(ci->bundle, sizeof(ci->bundle), "%s", bundle);
 		extra_sandbox(anns, ci->sandbox_id);
 		from_annotations(anns, pi, sandbox_id);
 		from_podman_storage(p, bundle, ci, true, images);
@@ -923,7 +912,7 @@ void pods_extra(struct pods *p, unsigned int pid, struct container_info *ci,
 	if (!ci->bundle[0]) {
 		if (find_bundle(p, pid, ci->id, ci->bundle, sizeof(ci->bundle)))
 			return;
-		pfmt(path, sizeof(path), "%s/config.json", ci->bundle);
+		fmt_cut(path, sizeof(path), "%s/config.json", ci->bundle);
 		spec = load_json(p, path);
 		extra_sandbox(json_object_get(spec, "annotations"),
 			      ci->sandbox_id);
