@@ -360,6 +360,16 @@ int cli_normalize_ref(const char *s, char **out, struct error **err)
 	return EXIT_OK;
 }
 
+int cli_normalize_refs(const struct cli_ctx *ctx, char **first, char **second,
+		       struct error **err)
+{
+	int rc = cli_normalize_ref(ctx->argv[0], first, err);
+
+	if (rc == EXIT_OK && ctx->argc > 1)
+		rc = cli_normalize_ref(ctx->argv[1], second, err);
+	return rc;
+}
+
 int cli_repo_ref(const struct cli_ctx *ctx, char **ref, struct error **err)
 {
 	int rc = cli_normalize_ref(ctx->argv[0], ref, err);

@@ -186,6 +186,10 @@ int cli_store_open(const struct cli_ctx *ctx, struct oci_store **out,
  * reference (every command says so alike); EXIT_FAIL without memory.
  */
 int cli_normalize_ref(const char *s, char **out, struct error **err);
+/* The command's argv[0] normalised into *first and, when it has one,
+ * argv[1] into *second, as cli_normalize_ref() (the same returns). */
+int cli_normalize_refs(const struct cli_ctx *ctx, char **first, char **second,
+		       struct error **err);
 /* The command's IMAGE (argv[0]) normalised into *ref, which must name a
  * repository (not a bare digest): EXIT_OK, else EXIT_FAIL or EXIT_USAGE
  * with err. */

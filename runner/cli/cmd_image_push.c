@@ -17,9 +17,7 @@ static int push_run(struct cli_ctx *ctx, void *state, struct error **err)
 	int rc;
 
 	(void)state;
-	rc = cli_normalize_ref(ctx->argv[0], &ref, err);
-	if (rc == EXIT_OK && ctx->argc == 2)
-		rc = cli_normalize_ref(ctx->argv[1], &dest, err);
+	rc = cli_normalize_refs(ctx, &ref, &dest, err);
 	if (rc != EXIT_OK)
 		return rc;
 	if (ctx->argc == 1 && oci_digest_valid(ref))

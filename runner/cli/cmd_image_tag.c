@@ -17,9 +17,7 @@ static int tag_run(struct cli_ctx *ctx, void *state, struct error **err)
 	int rc;
 
 	(void)state;
-	rc = cli_normalize_ref(ctx->argv[0], &src, err);
-	if (rc == EXIT_OK)
-		rc = cli_normalize_ref(ctx->argv[1], &dst, err);
+	rc = cli_normalize_refs(ctx, &src, &dst, err);
 	if (rc != EXIT_OK)
 		return rc;
 	if (strchr(dst, '@') || oci_digest_valid(dst))
