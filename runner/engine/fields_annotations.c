@@ -293,6 +293,22 @@ size_t build_max_text(const struct field *f)
 	return 0;
 }
 
+#define BAD(key, val)                                                       \
+	error_set(b->err, 0, "field %s: bad value \"%s\" of annotation %s", \
+		  f->name, val, key)
+
+/* Field i's boolean annotation key into *out, where it has one (else *out
+ * stays): 0, or -1 with b->err for a value that is no boolean. */
+static int ann_bool(struct build *b, size_t i, const char *key, bool *out)
+{
+	const struct field *f = &b->f[i];
+	const char *v = ann(b, i, key);
+
+	if (v && !parse_bool(v, out))
+		return BAD(key, v);
+	return 0;
+}
+
 int build_apply_annotations(struct build *b, size_t i)
 {
 	struct field *f = &b->f[i];
@@ -317,10 +333,6 @@ int build_apply_annotations(struct build *b, size_t i)
 	}
 	if (b->bi[i].tmpl && !strcmp(b->bi[i].tmpl, "timestamp"))
 		f->hidden = true;
-
-#define BAD(key, val)                                                       \
-	error_set(b->err, 0, "field %s: bad value \"%s\" of annotation %s", \
-		  f->name, val, key)
 
 	v = ann(b, i, "template");
 	if (v && *v) {
@@ -373,43 +385,29 @@ int build_apply_annotations(struct build *b, size_t i)
 		else
 			return BAD("columns.ellipsis", v);
 	}
-	v = ann(b, i, "columns.hidden");
-	if (v) {
-		if (!parse_bool(v, &flag))
-			return BAD("columns.hidden", v);
-		f->hidden = flag;
-	}
+	if (ann_bool(b, i, "columns.hidden", &f->hidden) < 0)
+		return -1;
 	/* the runner's own (ig has none): lets a gadget lay its struct out
 	 * for its records (the always-written fields first, then those it
 	 * may cut short) and still show columns in the order users know */
 	v = ann(b, i, "columns.order");
 	if (v && !parse_int(v, &f->order))
 		return BAD("columns.order", v);
-	v = ann(b, i, "columns.fixed");
-	if (v) {
-		if (!parse_bool(v, &flag))
-			return BAD("columns.fixed", v);
-		f->fixed = flag;
-	}
-	v = ann(b, i, "json.skip");
-	if (v) {
-		if (!parse_bool(v, &flag))
-			return BAD("json.skip", v);
-		f->json_skip = flag;
-	}
-	v = ann(b, i, "columns.hex");
-	if (v) {
-		if (!parse_bool(v, &flag))
-			return BAD("columns.hex", v);
-		if (flag && f->kind != FK_UINT && f->kind != FK_SINT &&
-		    f->kind != FK_HEX)
-			return error_set(b->err, 0,
-					 "field %s: columns.hex on a field "
-					 "that is not an integer",
-					 f->name);
-		if (flag)
-			f->kind = FK_HEX;
-	}
+	if (ann_bool(b, i, "columns.fixed", &f->fixed) < 0)
+		return -1;
+	if (ann_bool(b, i, "json.skip", &f->json_skip) < 0)
+		return -1;
+	flag = false;
+	if (ann_bool(b, i, "columns.hex", &flag) < 0)
+		return -1;
+	if (flag && f->kind != FK_UINT && f->kind != FK_SINT &&
+	    f->kind != FK_HEX)
+		return error_set(b->err, 0,
+				 "field %s: columns.hex on a field "
+				 "that is not an integer",
+				 f->name);
+	if (flag)
+		f->kind = FK_HEX;
 	v = ann(b, i, "columns.precision");
 	if (v) {
 		if (!parse_int(v, &f->precision) ||

@@ -823,6 +823,15 @@ static void build__bad_metadata__errors(void **state)
 	build_fails(x, FIELD_YAML("name", "columns.hidden: maybe"),
 		    "data source dns: field name: bad value \"maybe\" of "
 		    "annotation columns.hidden");
+	build_fails(x, FIELD_YAML("name", "columns.fixed: often"),
+		    "data source dns: field name: bad value \"often\" of "
+		    "annotation columns.fixed");
+	build_fails(x, FIELD_YAML("name", "json.skip: 2"),
+		    "data source dns: field name: bad value \"2\" of "
+		    "annotation json.skip");
+	build_fails(x, FIELD_YAML("name", "columns.hex: hex"),
+		    "data source dns: field name: bad value \"hex\" of "
+		    "annotation columns.hex");
 	build_fails(x, FIELD_YAML("name", "columns.order: first"),
 		    "data source dns: field name: bad value \"first\" of "
 		    "annotation columns.order");
