@@ -203,13 +203,45 @@ static int check_schema(json_t *j, struct error **err)
 	return 0;
 }
 
+/* The array key of j, each a descriptor, into *list; *n counts those
+ * parsed (the rest zero), for the caller's free on error. */
+static int parse_descriptors(json_t *j, const char *key,
+			     struct oci_descriptor **list, size_t *n,
+			     struct error **err)
+{
+	json_t *arr = json_object_get(j, key), *e;
+	size_t i;
+
+	if (!json_is_array(arr))
+		return error_set(err, 0, "\"%s\" is not an array", key);
+	if (json_array_size(arr)) {
+		*list = calloc(json_array_size(arr), sizeof(**list));
+		if (!*list)
+			return error_set(err, ENOMEM, "alloc");
+	}
+	json_array_foreach (arr, i, e) {
+		*n = i + 1;
+		if (parse_descriptor(e, &(*list)[i], err) < 0)
+			return error_prefix(err, "%s[%zu]", key, i);
+	}
+	return 0;
+}
+
+/* The document's mediaType, where it has one, must be of kind. */
+static int check_media_type(const char *mt, enum oci_kind kind,
+			    struct error **err)
+{
+	if (mt && oci_media_kind(mt) != kind)
+		return error_set(err, 0, "unexpected mediaType \"%.100s\"", mt);
+	return 0;
+}
+
 int oci_index_parse(const void *buf, size_t len, struct oci_index **out,
 		    struct error **err)
 {
 	cleanup_json json_t *j = load(buf, len, err);
 	struct oci_index *idx;
-	json_t *arr, *e;
-	size_t i;
+	json_t *arr;
 
 	if (!j || check_schema(j, err) < 0)
 		return error_prefix(err, "parse image index");
@@ -221,29 +253,11 @@ int oci_index_parse(const void *buf, size_t len, struct oci_index **out,
 	idx = calloc(1, sizeof(*idx));
 	if (!idx)
 		return error_set(err, ENOMEM, "parse image index");
-	if (json_array_size(arr)) {
-		idx->manifests =
-			calloc(json_array_size(arr), sizeof(*idx->manifests));
-		if (!idx->manifests) {
-			oci_index_free(idx);
-			return error_set(err, ENOMEM, "parse image index");
-		}
-	}
-	if (get_str(j, "mediaType", &idx->media_type, err) < 0)
+	if (get_str(j, "mediaType", &idx->media_type, err) < 0 ||
+	    check_media_type(idx->media_type, OCI_KIND_INDEX, err) < 0 ||
+	    parse_descriptors(j, "manifests", &idx->manifests,
+			      &idx->n_manifests, err) < 0)
 		goto fail;
-	if (idx->media_type &&
-	    oci_media_kind(idx->media_type) != OCI_KIND_INDEX) {
-		error_set(err, 0, "unexpected mediaType \"%.100s\"",
-			  idx->media_type);
-		goto fail;
-	}
-	json_array_foreach (arr, i, e) {
-		idx->n_manifests = i + 1;
-		if (parse_descriptor(e, &idx->manifests[i], err) < 0) {
-			error_prefix(err, "manifests[%zu]", i);
-			goto fail;
-		}
-	}
 	if (get_annotations(j, &idx->annotations, &idx->n_annotations, err) < 0)
 		goto fail;
 	*out = idx;
@@ -272,8 +286,6 @@ int oci_manifest_parse(const void *buf, size_t len, struct oci_manifest **out,
 {
 	cleanup_json json_t *j = load(buf, len, err);
 	struct oci_manifest *m;
-	json_t *layers, *e;
-	size_t i;
 
 	if (!j || check_schema(j, err) < 0)
 		return error_prefix(err, "parse image manifest");
@@ -281,38 +293,16 @@ int oci_manifest_parse(const void *buf, size_t len, struct oci_manifest **out,
 	if (!m)
 		return error_set(err, ENOMEM, "parse image manifest");
 	if (get_str(j, "mediaType", &m->media_type, err) < 0 ||
-	    get_str(j, "artifactType", &m->artifact_type, err) < 0)
+	    get_str(j, "artifactType", &m->artifact_type, err) < 0 ||
+	    check_media_type(m->media_type, OCI_KIND_MANIFEST, err) < 0)
 		goto fail;
-	if (m->media_type &&
-	    oci_media_kind(m->media_type) != OCI_KIND_MANIFEST) {
-		error_set(err, 0, "unexpected mediaType \"%.100s\"",
-			  m->media_type);
-		goto fail;
-	}
 	if (parse_descriptor(json_object_get(j, "config"), &m->config, err) <
 	    0) {
 		error_prefix(err, "config");
 		goto fail;
 	}
-	layers = json_object_get(j, "layers");
-	if (!json_is_array(layers)) {
-		error_set(err, 0, "\"layers\" is not an array");
+	if (parse_descriptors(j, "layers", &m->layers, &m->n_layers, err) < 0)
 		goto fail;
-	}
-	if (json_array_size(layers)) {
-		m->layers = calloc(json_array_size(layers), sizeof(*m->layers));
-		if (!m->layers) {
-			error_set(err, ENOMEM, "alloc");
-			goto fail;
-		}
-	}
-	json_array_foreach (layers, i, e) {
-		m->n_layers = i + 1;
-		if (parse_descriptor(e, &m->layers[i], err) < 0) {
-			error_prefix(err, "layers[%zu]", i);
-			goto fail;
-		}
-	}
 	if (get_annotations(j, &m->annotations, &m->n_annotations, err) < 0)
 		goto fail;
 	*out = m;
