@@ -444,6 +444,20 @@ static int oci_store_user(struct run_flags *f, struct error **err)
 	return EXIT_OK;
 }
 
+/* A Go bool flag of the first pass, --NAME[=BOOL], into *out if arg is
+ * it; -1 (*err) for a value that is not a bool. */
+static int source_bool(const char *arg, const char *name, bool *out,
+		       struct error **err)
+{
+	size_t len = strlen(name);
+
+	if (strncmp(arg, name, len) || (arg[len] && arg[len] != '=') ||
+	    cli_parse_bool(arg[len] ? arg + len + 1 : NULL, out))
+		return 0;
+	return cli_error(err, -1, "invalid %s '%s': want true or false", name,
+			 arg + len + 1);
+}
+
 /*
  * A first pass for where the image comes from (--store, --pull and the
  * registry flags): the image then decides which other flags exist.
@@ -459,22 +473,11 @@ static int source_flags(int argc, char **argv, struct run_flags *f,
 	if (cli_registry_opts_init(&f->ro, err))
 		return EXIT_USAGE;
 	for (i = 1; i < argc; i++) {
-		if (!strncmp(argv[i], "--oci-store-user", 16) &&
-		    (!argv[i][16] || argv[i][16] == '=') &&
-		    !cli_parse_bool(argv[i][16] ? argv[i] + 17 : NULL,
-				    &store_user))
-			return cli_error(err, EXIT_USAGE,
-					 "invalid --oci-store-user '%s': want "
-					 "true or false",
-					 argv[i] + 17);
-		if (!strncmp(argv[i], "--disallow-pulling", 18) &&
-		    (!argv[i][18] || argv[i][18] == '=') &&
-		    !cli_parse_bool(argv[i][18] ? argv[i] + 19 : NULL,
-				    &f->ro.no_pull))
-			return cli_error(err, EXIT_USAGE,
-					 "invalid --disallow-pulling '%s': "
-					 "want true or false",
-					 argv[i] + 19);
+		if (source_bool(argv[i], "--oci-store-user", &store_user,
+				err) ||
+		    source_bool(argv[i], "--disallow-pulling", &f->ro.no_pull,
+				err))
+			return EXIT_USAGE;
 		for (o = base_opts; o < base_opts + N_BASE_OPTS; o++) {
 			size_t len = strlen(o->name);
 
