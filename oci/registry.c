@@ -34,7 +34,12 @@ int oci_registry_ping(struct oci_registry *reg, struct error **err)
 	if (r.status == 401 || r.status == 403)
 		registry_auth_error(reg, &r, "login to", reg->host, err);
 	else if (r.status != 200)
-		registry_status_error(err, &r, "login to", reg->host);
+		/* plain HTTP to a TLS port: Go's server answers 400 */
+		registry_status_error(err, &r,
+				      strcmp(reg->scheme, "http") ?
+					      "login to" :
+					      "login over plain HTTP to",
+				      reg->host);
 	else
 		ret = 0;
 out:

@@ -18,8 +18,15 @@ struct oci_blob_writer;
 struct oci_registry_opts {
 	/* credentials file; NULL: the lookup order of oci/auth.h */
 	const char *authfile;
-	/* "host:port,...": plain HTTP and unverified TLS allowed */
+	/* "host:port,...": HTTPS with unchecked certificates, or plain HTTP
+	 * where HTTPS fails (the scheme found at the first request) */
 	const char *insecure;
+	/* this client's registry speaks plain HTTP: no HTTPS tried (ig
+	 * login --plain-http) */
+	bool plain_http;
+	/* the certificates of this client's registry and of its token realm
+	 * are not checked; HTTPS all the same (ig login --tls-verify=false) */
+	bool no_tls_verify;
 	/* per-registry TLS files in DIR/<host:port>/ (CAs *.crt, a client
 	 * certificate NAME.cert with NAME.key); NULL: the first of
 	 * /etc/containers/certs.d, /etc/docker/certs.d that has the host */

@@ -306,8 +306,8 @@ static int registry_fetch_token(struct oci_registry *reg, const char *repo,
 	q.max_body = MAX_TOKEN_BODY;
 	q.no_auth = true;
 	q.basic_header = basic;
-	/* the realm an insecure registry names is trusted as much as it */
-	q.insecure = registry_in_list(reg->opts.insecure, reg->host);
+	/* the realm a registry names is trusted as much as it */
+	q.trust = registry_trust_of(reg, reg->host);
 	if (registry_http_do(reg, &q, &r, err) < 0) {
 		error_prefix(err, "get token from %s", reg->realm);
 		goto out;

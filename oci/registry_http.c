@@ -6,6 +6,7 @@
  * realm the registry's WWW-Authenticate challenge names), retries with
  * exponential backoff on 429, 5xx and dropped connections, and for
  * registries listed as insecure falls back from HTTPS to plain HTTP.
+ * registry_trust_of() decides, host by host, what else a request may do.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -113,6 +114,21 @@ bool registry_in_list(const char *list, const char *host)
 	return false;
 }
 
+struct registry_trust registry_trust_of(const struct oci_registry *reg,
+					const char *host)
+{
+	struct registry_trust t = { 0 };
+
+	if (registry_in_list(reg->opts.insecure, host)) {
+		t.plain_http = t.unverified = true;
+	} else if (!strcasecmp(host, reg->host) ||
+		   !strcasecmp(host, reg->api_host)) {
+		t.plain_http = reg->opts.plain_http;
+		t.unverified = reg->opts.no_tls_verify;
+	}
+	return t;
+}
+
 int oci_registry_new(const char *host, const struct oci_registry_opts *opts,
 		     struct oci_registry **out, struct error **err)
 {
@@ -146,7 +162,8 @@ int oci_registry_new(const char *host, const struct oci_registry_opts *opts,
 	r->opts.authfile = r->authfile;
 	r->opts.insecure = r->insecure_list;
 	r->opts.certs_dir = r->certs_dir;
-	r->scheme = "https";
+	r->scheme = r->opts.plain_http ? "http" : "https";
+	r->scheme_known = r->opts.plain_http;
 	r->curl = curl_easy_init();
 	if (!r->host || !r->curl) {
 		oci_registry_free(r);
@@ -642,11 +659,16 @@ static void perform(struct oci_registry *reg, const struct req *q,
 	CURL *c = reg->curl;
 	struct curl_slist *h = NULL;
 	cleanup_free char *host = url_host(url);
-	bool insecure = q->insecure ||
-			(host && registry_in_list(reg->opts.insecure, host));
+	struct registry_trust t = q->trust;
 	char line[512];
 	bool upload = q->fd >= 0 || q->body;
 
+	if (host) {
+		struct registry_trust of_host = registry_trust_of(reg, host);
+
+		t.plain_http |= of_host.plain_http;
+		t.unverified |= of_host.unverified;
+	}
 	registry_resp_clear(r);
 	r->reg = reg;
 	r->req = q;
@@ -658,9 +680,9 @@ static void perform(struct oci_registry *reg, const struct req *q,
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, USER_AGENT);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR,
-			 insecure ? "http,https" : "https");
+			 t.plain_http ? "http,https" : "https");
 	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR,
-			 insecure ? "http,https" : "https");
+			 t.plain_http ? "http,https" : "https");
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, reg->opts.timeout_s);
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, reg->opts.timeout_s);
@@ -670,7 +692,7 @@ static void perform(struct oci_registry *reg, const struct req *q,
 	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, xfer_cb);
 	curl_easy_setopt(c, CURLOPT_XFERINFODATA, r);
-	if (insecure) {
+	if (t.unverified) {
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
 	} else if (host) {

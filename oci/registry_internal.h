@@ -45,6 +45,12 @@ struct oci_registry {
 	char errbuf[CURL_ERROR_SIZE];
 };
 
+/* What a request may do besides HTTPS to a certificate that checks. */
+struct registry_trust {
+	bool plain_http; /* http:// (and redirects to it) */
+	bool unverified; /* TLS certificates not checked */
+};
+
 struct membuf {
 	char *data;
 	size_t len, max;
@@ -69,7 +75,8 @@ struct req {
 	const char *scope; /* token scope, NULL for none */
 	const char *what; /* progress label, NULL for none */
 	bool no_auth; /* token requests carry their own */
-	bool insecure; /* allow http and unverified TLS whatever the host */
+	/* allowed whatever the host (a token request: its registry's) */
+	struct registry_trust trust;
 	const char *basic_header; /* token requests: "Basic ..." */
 };
 
@@ -108,6 +115,13 @@ int registry_status_error(struct error **err, const struct resp *r,
 const char *registry_reason(long status);
 /* Is host in the comma-separated list? */
 bool registry_in_list(const char *list, const char *host);
+/*
+ * What requests to host may do: both for a host of opts.insecure, what
+ * opts.plain_http and opts.no_tls_verify say for the registry itself,
+ * neither for any other host.
+ */
+struct registry_trust registry_trust_of(const struct oci_registry *reg,
+					const char *host);
 /* Retry-After's seconds (RFC 9110: digits only), or -1: none, or an
  * HTTP-date (not a number of seconds). */
 long registry_retry_after(const char *v);

@@ -120,8 +120,8 @@ struct login_state {
 	const char *user; /* -u */
 	const char *password; /* -p */
 	bool from_stdin; /* --password-stdin */
-	/* ig login's --plain-http and --tls-verify=false: the registry is
-	 * one of --insecure-registries for this login */
+	/* ig login's --plain-http (HTTP only) and --tls-verify=false
+	 * (HTTPS, the certificate unchecked), for this login's registry */
 	bool plain_http;
 	bool no_tls_verify;
 };
@@ -215,7 +215,6 @@ static int login_run(struct cli_ctx *ctx, void *state, struct error **err)
 	cleanup_registry struct oci_registry *reg = NULL;
 	cleanup_free char *host = NULL;
 	cleanup_free char *user = NULL;
-	cleanup_free char *insecure = NULL;
 	const struct login_state *s = state;
 	char dir[] = "/tmp/runner-login-XXXXXX", tmp[sizeof(dir) + 16] = "";
 	char lock[sizeof(tmp) + 8] = "";
@@ -230,17 +229,8 @@ static int login_run(struct cli_ctx *ctx, void *state, struct error **err)
 	rc = login_credentials(state, &user, &password, err);
 	if (rc)
 		goto out;
-	if (s->plain_http || s->no_tls_verify) {
-		/* as --insecure-registries HOST: plain HTTP, or HTTPS whose
-		 * certificate is not checked */
-		if (asprintf(&insecure, "%s%s%s", host, ro.insecure ? "," : "",
-			     ro.insecure ? ro.insecure : "") < 0) {
-			insecure = NULL;
-			rc = cli_error(err, EXIT_FAIL, "out of memory");
-			goto out;
-		}
-		ro.insecure = insecure;
-	}
+	ro.plain_http = s->plain_http;
+	ro.no_tls_verify = s->no_tls_verify;
 
 	/* Check the credentials through a private, temporary auth file. */
 	/* in a folder of its own (0700): no one else can put a symlink
@@ -305,11 +295,12 @@ const struct cli_command cmd_login = {
 		"      --password-stdin   read the password from stdin (all of "
 		"it,\n"
 		"                         trailing newlines cut, as in ig)\n"
-		"      --plain-http       REGISTRY speaks plain HTTP (ig's flag:\n"
-		"                         as --insecure-registries REGISTRY)\n"
-		"      --tls-verify=false do not check REGISTRY's certificate\n"
-		"                         (ig's flag: as --insecure-registries\n"
-		"                         REGISTRY)\n" CLI_REGISTRY_HELP "\n"
+		"      --plain-http       reach REGISTRY over plain HTTP, never\n"
+		"                         HTTPS (ig's flag)\n"
+		"      --tls-verify=false reach REGISTRY over HTTPS without\n"
+		"                         checking its certificate, never plain\n"
+		"                         HTTP (ig's flag)\n" CLI_REGISTRY_HELP
+		"\n"
 		"EXAMPLES\n"
 		"  runner login ghcr.io -u me\n"
 		"  echo \"$TOKEN\" | runner login ghcr.io -u me "

@@ -564,18 +564,22 @@ def login__whole_stdin_is_the_password_and_password_flag(ctx):
           "too long", "password too long (more than 102400 bytes)", code=2)
 
 
+def login_as_alice(ctx, authfile, reg, *flags):
+    return runner(ctx, ["login", reg.host, "-u", "alice", "--password-stdin",
+                        "--authfile", authfile] + list(flags),
+                  input=ctx.users["alice"])
+
+
 @test
 def login__ig_plain_http_and_tls_verify_flags(ctx):
     """ig login's --plain-http and --tls-verify=false (a local registry,
-    one with a self-signed certificate) were unknown flags: each lets this
-    login reach its registry as --insecure-registries REGISTRY does, and
-    nothing else: without them the same login is refused."""
+    one with a self-signed certificate) were unknown flags: --plain-http
+    reaches the plain HTTP one, --tls-verify=false the self-signed one;
+    without them the same login is refused."""
     authfile = os.path.join(ctx.tmp, "ig-flags-auth.json")
 
     def login(reg, *flags):
-        return runner(ctx, ["login", reg.host, "-u", "alice",
-                            "--password-stdin", "--authfile", authfile]
-                      + list(flags), input=ctx.users["alice"])
+        return login_as_alice(ctx, authfile, reg, *flags)
 
     fails(login(ctx.basic), "plain HTTP without --plain-http",
           "--insecure-registries")
@@ -597,6 +601,46 @@ def login__ig_plain_http_and_tls_verify_flags(ctx):
           "login: invalid --tls-verify 'no': want true or false", code=2)
     fails(login(ctx.basic, "--plain-http=maybe"), "--plain-http=maybe",
           "login: invalid --plain-http 'maybe'", code=2)
+
+
+@test
+def login__plain_http_never_tries_https(ctx):
+    """As ig's login (cmd/common/auth/auth.go, checkAuth(): oras'
+    PlainHTTP), --plain-http asks the registry over plain HTTP only: a
+    TLS registry answers that with 400, whatever --tls-verify says.
+    Until December 2026 it was --insecure-registries REGISTRY, which
+    tried HTTPS (unchecked) first: these logins succeeded."""
+    authfile = os.path.join(ctx.tmp, "plain-http-only-auth.json")
+    for flags in (["--plain-http"], ["--plain-http", "--tls-verify=false"]):
+        err = fails(login_as_alice(ctx, authfile, ctx.tls, *flags),
+                    f"{flags} to HTTPS",
+                    f"login over plain HTTP to {ctx.tls.host}: "
+                    "400 Bad Request")
+        check("https://" not in err, f"HTTPS tried: {err}")
+    check(not os.path.exists(authfile), "auth file written on failure")
+    ok(login_as_alice(ctx, authfile, ctx.basic, "--plain-http",
+                      "--tls-verify=false"), "both flags, plain HTTP")
+
+
+@test
+def login__tls_verify_false_never_falls_back_to_plain_http(ctx):
+    """As ig's login (checkAuth(): an http.Transport with
+    InsecureSkipVerify, PlainHTTP false), --tls-verify=false asks the
+    registry over HTTPS with its certificate unchecked, and a registry
+    that speaks plain HTTP fails the TLS handshake.  Until December 2026
+    it was --insecure-registries REGISTRY, which fell back to plain
+    HTTP: this login succeeded.  A registry --insecure-registries lists
+    still gets the fallback."""
+    authfile = os.path.join(ctx.tmp, "tls-verify-only-auth.json")
+    err = fails(login_as_alice(ctx, authfile, ctx.basic,
+                               "--tls-verify=false"),
+                "--tls-verify=false to plain HTTP",
+                f"GET https://{ctx.basic.host}/v2/")
+    check("http://" not in err, f"plain HTTP tried: {err}")
+    check(not os.path.exists(authfile), "auth file written on failure")
+    ok(login_as_alice(ctx, authfile, ctx.basic, "--tls-verify=false",
+                      "--insecure-registries", ctx.basic.host),
+       "--tls-verify=false with --insecure-registries")
 
 
 @test
