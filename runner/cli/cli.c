@@ -418,6 +418,13 @@ char *cli_ref_at(const char *ref, const char *digest)
 	return asprintf(&out, "%s@%s", ref, digest) < 0 ? NULL : out;
 }
 
+void cli_print_start(const char *verb, const char *ref)
+{
+	/* a status line: a script reading stderr still gets one error line */
+	if (isatty(STDERR_FILENO))
+		fprintf(stderr, "%s %s...\n", verb, ref);
+}
+
 void cli_print_done(const char *verb, const char *ref, const char *digest)
 {
 	cleanup_free char *r = cli_ref_at(ref, digest);

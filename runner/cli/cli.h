@@ -207,6 +207,9 @@ void cli_print_json(struct json_t *doc, bool pretty);
 
 /* "REF@DIGEST" (malloc'd), or REF when it names its digest already. */
 char *cli_ref_at(const char *ref, const char *digest);
+/* ig's "Pulling REF..." (VERB "Pulling"): on stderr, where ig writes it,
+ * and only when that is a terminal, as the progress line after it. */
+void cli_print_start(const char *verb, const char *ref);
 /* "Successfully VERB REF@DIGEST" on stdout; a REF that names its digest
  * (a pull or push by digest) is not given it twice. */
 void cli_print_done(const char *verb, const char *ref, const char *digest);

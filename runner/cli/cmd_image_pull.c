@@ -41,6 +41,7 @@ static int pull_run(struct cli_ctx *ctx, void *state, struct error **err)
 		return rc;
 	if (cli_store_open(ctx, &store, err) < 0)
 		return EXIT_FAIL;
+	cli_print_start("Pulling", ctx->argv[0]);
 	rc = oci_pull(store, ref, s->arch, &ctx->registry, &digest, &dropped,
 		      err);
 	cli_progress_end();

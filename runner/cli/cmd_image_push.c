@@ -25,6 +25,7 @@ static int push_run(struct cli_ctx *ctx, void *state, struct error **err)
 				       "pushing a digest needs a DESTINATION");
 	if (cli_store_open(ctx, &store, err) < 0)
 		return EXIT_FAIL;
+	cli_print_start("Pushing", ctx->argv[ctx->argc - 1]);
 	rc = oci_push(store, ref, dest, &ctx->registry, &digest, err);
 	cli_progress_end();
 	if (rc < 0)

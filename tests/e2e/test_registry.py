@@ -165,6 +165,47 @@ def push_remove_pull__round_trip_keeps_digest(ctx):
     eq(inspect(ctx, store, ref)["digest"], ctx.digest, "digest again")
 
 
+def stderr_on_a_terminal(ctx, args, store):
+    """runner args with stderr alone on a pseudo-terminal: (exit status,
+    stdout, what the terminal showed)."""
+    primary, secondary = pty.openpty()
+    p = subprocess.Popen([RUNNER] + args, stdin=subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=secondary,
+                         env=runner_env(ctx, store))
+    os.close(secondary)
+    term = read_pty(primary).decode(errors="replace")
+    out = p.stdout.read().decode()
+    p.stdout.close()
+    return p.wait(timeout=60), out, term
+
+
+@test
+def pull_push__ig_s_pulling_line_on_stderr_when_a_terminal(ctx):
+    """ig's image pull and push say "Pulling IMAGE..." ("Pushing") first,
+    on stderr (cobra's cmd.Printf, cmd/common/image/pull.go, push.go):
+    the same here where stderr is a terminal; stdout keeps its one
+    "Successfully" line, and a stderr that is no terminal gets nothing
+    (one error line when it fails)."""
+    name = f"{ctx.anon.host}/g/pulling:v1"
+    ok(runner(ctx, ["image", "tag", f"{ctx.anon.host}/g/trace_dns:v1",
+                    name], store=ctx.src), "tag")
+    rc, out, term = stderr_on_a_terminal(
+        ctx, ["image", "push", name] + insecure(ctx.anon), ctx.src)
+    eq(rc, 0, f"push: {term!r}")
+    eq(out, f"Successfully pushed {name}@{ctx.digest}\n", "push's stdout")
+    check(term.startswith(f"Pushing {name}...\r\n"), f"push: {term!r}")
+    store = fresh_store(ctx, "tty-pull")
+    rc, out, term = stderr_on_a_terminal(
+        ctx, ["image", "pull", name] + insecure(ctx.anon), store)
+    eq(rc, 0, f"pull: {term!r}")
+    eq(out, f"Successfully pulled {name}@{ctx.digest}\n", "pull's stdout")
+    check(term.startswith(f"Pulling {name}...\r\n"), f"pull: {term!r}")
+    p = runner(ctx, ["image", "pull", name] + insecure(ctx.anon),
+               store=fresh_store(ctx, "tty-pipe"))
+    eq((ok(p, "pull to pipes"), p.stderr),
+       (f"Successfully pulled {name}@{ctx.digest}\n", ""), "pipes")
+
+
 @test
 def push__skopeo_sees_gadget_media_types(ctx):
     ref = push_fixture(ctx, ctx.anon)
