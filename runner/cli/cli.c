@@ -157,12 +157,12 @@ static int run_leaf(const struct cli_command *c, const char *path, int argc,
 			continue;
 		}
 		if (o == 'v' || o == CLI_OPT_VERBOSE) {
-			if (!cli_parse_bool(optarg, &verbose))
-				return cli_usage_error(
-					err, path,
-					"invalid --verbose '%s': "
-					"want true or false",
-					optarg);
+			cleanup_error struct error *bad = NULL;
+
+			if (cli_bool_flag(NULL, "verbose", optarg, &verbose,
+					  &bad))
+				return cli_usage_error(err, path, "%s",
+						       error_msg(bad));
 			continue;
 		}
 		if (o == CLI_OPT_INSECURE) {
@@ -523,18 +523,40 @@ bool cli_parse_bool(const char *s, bool *out)
 	return go_parse_bool(s, out);
 }
 
+int cli_bool_error(const char *prefix, const char *name, const char *value,
+		   struct error **err)
+{
+	return cli_error(err, EXIT_USAGE,
+			 "%sinvalid --%s '%s': want true or false",
+			 prefix ? prefix : "", name, value);
+}
+
+int cli_bool_flag(const char *prefix, const char *name, const char *value,
+		  bool *on, struct error **err)
+{
+	return cli_parse_bool(value, on) ?
+		       EXIT_OK :
+		       cli_bool_error(prefix, name, value, err);
+}
+
+bool cli_bool_word(const char *arg, const char *name, bool *on, int *rc,
+		   struct error **err)
+{
+	size_t len = strlen(name);
+
+	if (strncmp(arg, "--", 2) || strncmp(arg + 2, name, len) ||
+	    (arg[2 + len] && arg[2 + len] != '='))
+		return false;
+	*rc = cli_bool_flag(NULL, name, arg[2 + len] ? arg + 3 + len : NULL, on,
+			    err);
+	return true;
+}
+
 bool cli_verbose_flag(const char *arg, bool *on, int *rc, struct error **err)
 {
-	const char *value = NULL;
-
+	if (strcmp(arg, "-v"))
+		return cli_bool_word(arg, "verbose", on, rc, err);
+	*on = true;
 	*rc = EXIT_OK;
-	if (!strncmp(arg, "--verbose=", 10))
-		value = arg + 10;
-	else if (strcmp(arg, "-v") && strcmp(arg, "--verbose"))
-		return false;
-	if (!cli_parse_bool(value, on))
-		*rc = cli_error(err, EXIT_USAGE,
-				"invalid --verbose '%s': want true or false",
-				value);
 	return true;
 }

@@ -233,6 +233,23 @@ int cli_check_containerd_ns(const char *ns, struct error **err);
  * TRUE, true, True and their false forms); NULL (no value) is true. */
 bool cli_parse_bool(const char *s, bool *out);
 
+/* "<prefix>invalid --<name> '<value>': want true or false" in *err (no
+ * prefix when NULL); EXIT_USAGE. */
+int cli_bool_error(const char *prefix, const char *name, const char *value,
+		   struct error **err);
+/*
+ * The value of the bool flag --<name> (NULL: given bare) into *on, as
+ * cli_parse_bool() reads it: EXIT_OK; else cli_bool_error().
+ */
+int cli_bool_flag(const char *prefix, const char *name, const char *value,
+		  bool *on, struct error **err);
+/*
+ * Is the word arg --<name> or --<name>=BOOL (a Go bool flag never takes
+ * the next word)?  Then its value into *on, and cli_bool_flag()'s return
+ * in *rc.
+ */
+bool cli_bool_word(const char *arg, const char *name, bool *on, int *rc,
+		   struct error **err);
 /* Is arg ig's -v/--verbose[=BOOL] (a persistent flag of every command)?
  * Then *on is what it says; a bad BOOL is a usage error in *rc. */
 bool cli_verbose_flag(const char *arg, bool *on, int *rc, struct error **err);

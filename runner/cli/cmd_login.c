@@ -142,13 +142,11 @@ static int login_option(void *state, int opt, const char *arg,
 	case OPT_PLAIN_HTTP:
 	case OPT_TLS_VERIFY:
 		/* Go bool flags, as ig's: --plain-http[=BOOL] */
-		if (!cli_parse_bool(arg, &on))
-			return cli_error(err, EXIT_USAGE,
-					 "login: invalid --%s '%s': want true "
-					 "or false",
-					 opt == OPT_PLAIN_HTTP ? "plain-http" :
-								 "tls-verify",
-					 arg);
+		if (cli_bool_flag("login: ",
+				  opt == OPT_PLAIN_HTTP ? "plain-http" :
+							  "tls-verify",
+				  arg, &on, err))
+			return EXIT_USAGE;
 		if (opt == OPT_PLAIN_HTTP)
 			s->plain_http = on;
 		else

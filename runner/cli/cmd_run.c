@@ -444,20 +444,6 @@ static int oci_store_user(struct run_flags *f, struct error **err)
 	return EXIT_OK;
 }
 
-/* A Go bool flag of the first pass, --NAME[=BOOL], into *out if arg is
- * it; -1 (*err) for a value that is not a bool. */
-static int source_bool(const char *arg, const char *name, bool *out,
-		       struct error **err)
-{
-	size_t len = strlen(name);
-
-	if (strncmp(arg, name, len) || (arg[len] && arg[len] != '=') ||
-	    cli_parse_bool(arg[len] ? arg + len + 1 : NULL, out))
-		return 0;
-	return cli_error(err, -1, "invalid %s '%s': want true or false", name,
-			 arg + len + 1);
-}
-
 /*
  * A first pass for where the image comes from (--store, --pull and the
  * registry flags): the image then decides which other flags exist.
@@ -468,16 +454,17 @@ static int source_flags(int argc, char **argv, struct run_flags *f,
 	const struct option *o;
 	const char *val;
 	bool store_user = false;
-	int i;
+	int i, rc = EXIT_OK;
 
 	if (cli_registry_opts_init(&f->ro, err))
 		return EXIT_USAGE;
 	for (i = 1; i < argc; i++) {
-		if (source_bool(argv[i], "--oci-store-user", &store_user,
-				err) ||
-		    source_bool(argv[i], "--disallow-pulling", &f->ro.no_pull,
-				err))
-			return EXIT_USAGE;
+		if ((cli_bool_word(argv[i], "oci-store-user", &store_user, &rc,
+				   err) ||
+		     cli_bool_word(argv[i], "disallow-pulling", &f->ro.no_pull,
+				   &rc, err)) &&
+		    rc)
+			return rc;
 		for (o = base_opts; o < base_opts + N_BASE_OPTS; o++) {
 			size_t len = strlen(o->name);
 
@@ -506,8 +493,7 @@ static int source_flags(int argc, char **argv, struct run_flags *f,
 		}
 	}
 	if (store_user) {
-		int rc = oci_store_user(f, err);
-
+		rc = oci_store_user(f, err);
 		if (rc)
 			return rc;
 	}
@@ -606,29 +592,17 @@ static int run_flag(struct run_flags *f, size_t n_params, int c,
 	case 'v': { /* applied before: verbose() */
 		bool on;
 
-		if (!cli_parse_bool(arg, &on))
-			return cli_error(err, EXIT_USAGE,
-					 "invalid --verbose '%s': want true or "
-					 "false",
-					 arg);
-		return EXIT_OK;
+		return cli_bool_flag(NULL, "verbose", arg, &on, err);
 	}
 	case OPT_K8S:
 		f->k8s = true;
 		return EXIT_OK;
 	case OPT_TRACE_PIPE:
-		if (!cli_parse_bool(arg, &f->trace_pipe))
-			return cli_error(err, EXIT_USAGE,
-					 "invalid --trace-pipe '%s': want true "
-					 "or false",
-					 arg);
-		return EXIT_OK;
+		return cli_bool_flag(NULL, "trace-pipe", arg, &f->trace_pipe,
+				     err);
 	case OPT_HOST: /* the host's events are shown unless --host=false */
-		if (!cli_parse_bool(arg, &f->no_host))
-			return cli_error(err, EXIT_USAGE,
-					 "invalid --host '%s': want true or "
-					 "false",
-					 arg);
+		if (cli_bool_flag(NULL, "host", arg, &f->no_host, err))
+			return EXIT_USAGE;
 		f->no_host = !f->no_host;
 		f->host = !f->no_host;
 		return EXIT_OK;

@@ -48,17 +48,12 @@ int run_metrics_option(struct run_metrics *rm, int c, const char *arg,
 		       struct error **err)
 {
 	switch (c) {
-	case RM_OPT_LISTEN:
-		if (!arg || !strcmp(arg, "true"))
-			rm->listen = true;
-		else if (!strcmp(arg, "false"))
-			rm->listen = false;
-		else
-			return cli_error(err, EXIT_USAGE,
-					 "invalid --otel-metrics-listen '%s': "
-					 "want true or false",
-					 arg);
-		return EXIT_OK;
+	case RM_OPT_LISTEN: /* only true or false, not Go's 1, t or TRUE */
+		if (arg && strcmp(arg, "true") && strcmp(arg, "false"))
+			return cli_bool_error(NULL, "otel-metrics-listen", arg,
+					      err);
+		return cli_bool_flag(NULL, "otel-metrics-listen", arg,
+				     &rm->listen, err);
 	case RM_OPT_ADDRESS:
 		if (http_addr_check(arg, err)) {
 			error_prefix(err, "--otel-metrics-listen-address");

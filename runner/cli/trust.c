@@ -154,7 +154,7 @@ int image_sig_refs_append(struct oci_store *store, char ***refs, int *n,
 int run_trust_scan(struct run_trust *t, int argc, char **argv,
 		   struct error **err)
 {
-	int i;
+	int i, rc;
 
 	t->verify = true;
 	for (i = 1; i < argc; i++) {
@@ -162,13 +162,9 @@ int run_trust_scan(struct run_trust *t, int argc, char **argv,
 
 		if (!strcmp(a, "--"))
 			break;
-		if (!strncmp(a, "--verify-image", 14) &&
-		    (!a[14] || a[14] == '=')) {
-			if (!cli_parse_bool(a[14] ? a + 15 : NULL, &t->verify))
-				return cli_error(err, EXIT_USAGE,
-						 "invalid --verify-image '%s': "
-						 "want true or false",
-						 a + 15);
+		if (cli_bool_word(a, "verify-image", &t->verify, &rc, err)) {
+			if (rc)
+				return rc;
 			continue;
 		}
 		if (!strncmp(a, "--public-keys", 13) &&
