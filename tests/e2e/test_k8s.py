@@ -16,6 +16,7 @@ and an application container joined to it; dnsmasq answers on 127.0.0.1
 inside that namespace (entered with nsenter), and the application's
 one-shot nslookup asks it: pods start after the runner.
 """
+import contextlib
 import json
 import os
 import shutil
@@ -287,6 +288,38 @@ class Containerd:
         self.log.close()
 
 
+def containerd(env, ns="k8s.io"):
+    """A Containerd of the test's own, stopped by teardown() unless the
+    test stops it first (own_containerd()), with IMAGE imported into
+    namespace ns (None: no image)."""
+    d = Containerd(env.tmp)
+    env.daemons.append(d)
+    if ns:
+        d.ctr(f"image import {env.archive}", ns=ns)
+    return d
+
+
+@contextlib.contextmanager
+def own_containerd(env, d, *runners, after=None):
+    """The end of a test that stops its containerd d itself: the block
+    gets a list of runners, those given and any it adds, which are
+    stopped first (each must exit 0, as stop_all()), then d, then
+    after() cleans up what is left, each even when one before failed."""
+    runners = [r for r in runners if r]
+    try:
+        yield runners
+    finally:
+        try:
+            stop_all(runners)
+        finally:
+            try:
+                d.stop()
+                env.daemons.remove(d)
+            finally:
+                if after:
+                    after()
+
+
 def cri_annotations(kind, sandbox, pod, ns, uid, container=None):
     a = {"io.kubernetes.cri.container-type": kind,
          "io.kubernetes.cri.sandbox-id": sandbox,
@@ -312,9 +345,7 @@ def cri_sandbox_labels(pod, ns, uid, labels):
 
 @test
 def containerd_pod_events_carry_k8s_fields(env):
-    d = Containerd(env.tmp)
-    env.daemons.append(d)
-    d.ctr(f"image import {env.archive}")
+    d = containerd(env)
     pod, ns, uid = f"mypod-{PID}", "demo", str(uuid.uuid4())
     sb, app = hexid(), hexid()
     # another pod, its labels not selected by app=mine
@@ -458,14 +489,13 @@ def containerd_kubelet_cgroupfs_pod_named(env):
     containerd's containers /kubepods/<qos>/pod<uid>/<id>, a bare id that
     names no runtime: its pod's container is still named, as with the
     systemd driver's cri-containerd-<id>.scope."""
-    d = Containerd(env.tmp)
-    env.daemons.append(d)
-    d.ctr(f"image import {env.archive}")
+    d = containerd(env)
     pod, ns, uid = f"cgfs-{PID}", "demo", str(uuid.uuid4())
     sb, app = hexid(), hexid()
     parent = f"/kubepods/besteffort/pod{uid}"
     r = tracer(env)
-    try:
+    with own_containerd(env, d, r, after=lambda: remove_cgroups(
+            [parent, "/kubepods/besteffort", "/kubepods"])):
         d.run(sb, cri_annotations("sandbox", sb, pod, ns, uid),
               "/bin/sleep 1000", detach=True, cgroup=f"{parent}/{sb}")
         net = PodNet(d.pid(sb))
@@ -479,13 +509,6 @@ def containerd_kubelet_cgroupfs_pod_named(env):
         wait_json(r, named(pod), n=4)
         settle([r], lambda: net.run("dig +time=1 +tries=1 @127.0.0.1 "
                                     "marker.web.test", check_rc=False))
-    finally:
-        try:
-            stop_all([r])
-        finally:
-            d.stop()
-            env.daemons.remove(d)
-            remove_cgroups([parent, "/kubepods/besteffort", "/kubepods"])
     mine = queries_of(json_lines(r.stdout()), "nslookup", pod)
     check_k8s(mine, "nslookup in the pod",
               {"node": NODE, "namespace": ns, "podName": pod,
@@ -505,18 +528,21 @@ def containerd_in_a_container_named_as_its_own(env):
     started before the runner (/proc's whole path) or after (the exec
     hook's last levels), not the outer one's."""
     outer = f"outer-{PID}"
-    d = Containerd(env.tmp)
-    env.daemons.append(d)
-    d.ctr(f"image import {env.archive}")
+    d = containerd(env)
     # privileged, as kind's and k3d's nodes: its devices cgroup lets
     # the inner containers have theirs
     sh(f"podman run --runtime runc --ulimit nofile=1024:1024 --ulimit"
        f" nproc=1024:1024 -d --privileged --network none --name {outer}"
        f" {IMAGE} sleep 1000")
     before, after = hexid(), hexid()
-    cg, r = None, None
+    cg = None
     mark = f"{TAG}-nested"
-    try:
+
+    def cleanup():
+        if cg:
+            remove_cgroups([f"{cg}/k8s.io"])
+        sh(f"podman rm -f {outer}", check_rc=False)
+    with own_containerd(env, d, after=cleanup) as runners:
         pid = sh(f"podman inspect -f '{{{{.State.Pid}}}}' {outer}").strip()
         outer_id = sh(f"podman inspect -f '{{{{.Id}}}}' {outer}").strip()
         with open(f"/proc/{pid}/cgroup") as f:
@@ -526,6 +552,7 @@ def containerd_in_a_container_named_as_its_own(env):
               cgroup=f"{cg}/k8s.io/{before}")
         r = Runner(["run", "trace_exec", "-o", "json", "--store",
                     env.store])
+        runners.append(r)
         start = f"{TAG}-started"
         wait_until(lambda: sh(f"/bin/true {start}") is not None and any(
             start in e["args"] for e in json_lines(r.stdout())),
@@ -535,15 +562,6 @@ def containerd_in_a_container_named_as_its_own(env):
               cgroup=f"{cg}/k8s.io/{after}")
         sh(f"/bin/true {mark}")
         evs = wait_json(r, lambda e: mark in e["args"])
-    finally:
-        try:
-            stop_all([r] if r else [])
-        finally:
-            d.stop()
-            env.daemons.remove(d)
-            if cg:
-                remove_cgroups([f"{cg}/k8s.io"])
-            sh(f"podman rm -f {outer}", check_rc=False)
     # the execs named as the test's containers (other jobs on the machine
     # may run sh in theirs): an inner one named as the outer fails too
     ours = (before, after, outer_id)
@@ -574,9 +592,7 @@ def containerd_pod_selection_in_the_kernel(env):
     """trace_exec filters by mount namespace (gadget/mntns_filter.h): the
     runner turns the filter on and keeps its map to the selected pods'
     containers, those from before it and those that come later."""
-    d = Containerd(env.tmp)
-    env.daemons.append(d)
-    d.ctr(f"image import {env.archive}")
+    d = containerd(env)
     sel, other, ns = f"sel-{PID}", f"other-{PID}", "demo"
     uid1, uid2 = str(uuid.uuid4()), str(uuid.uuid4())
     sb, app, osb = hexid(), hexid(), hexid()
@@ -867,9 +883,7 @@ def list_containers_shows_a_containerd_pod_without_its_sandbox(env):
     """A CRI pod: its application container listed with the pod's k8s.*
     and the pid containerd reports (`ctr task ls`); its sandbox left out,
     as ig leaves sandboxes out."""
-    d = Containerd(env.tmp)
-    env.daemons.append(d)
-    d.ctr(f"image import {env.archive}")
+    d = containerd(env)
     pod, ns, uid = f"lspod-{PID}", "demo", str(uuid.uuid4())
     sb, app = hexid(), hexid()
     d.run(sb, cri_annotations("sandbox", sb, pod, ns, uid),
@@ -931,9 +945,7 @@ def containerd_image_named(d, name):
 def containerd_with_index(env, tag):
     """A containerd with IMAGE, and IMAGE again as an OCI index named
     localhost/k8s-test-TAG (returned)."""
-    d = Containerd(env.tmp)
-    env.daemons.append(d)
-    d.ctr(f"image import {env.archive}")
+    d = containerd(env)
     oci = os.path.join(env.tmp, f"image-{tag}.tar")
     sh(f"podman save --format oci-archive -o {oci} {IMAGE}")
     index = f"localhost/k8s-test-{tag}:{TAG}"
@@ -1002,10 +1014,11 @@ def containerd_container_of_any_id_named_and_selected_by_image(env):
                                 "--containerimage-digest",
                                 "!" + img["containerImageDigest"]]}
     rs = {}
-    try:
+    with own_containerd(env, d) as runners:
         for what, f in flags.items():
             rs[what] = Runner(["run", "trace_exec", "-o", "json",
                                "--store", env.store, *f])
+            runners.append(rs[what])
         d.ctr(f"task exec --exec-id e1 {before} /bin/sh -c 'exit 0'")
         d.ctr(f"task exec --exec-id e1 {other} /bin/sh -c 'exit 0'")
         d.run(after, {}, "/bin/sh -c 'exit 0'")
@@ -1020,12 +1033,6 @@ def containerd_container_of_any_id_named_and_selected_by_image(env):
         for what in ("id", "digest"):
             wait_json(rs[what], lambda e: e["proc"]["comm"] == "sh" and
                       e["runtime"]["containerId"] == after)
-    finally:
-        try:
-            stop_all(list(rs.values()))
-        finally:
-            d.stop()
-            env.daemons.remove(d)
     names = {before: img, after: img, other: idx}
     want = {"all": {before, after, other}, "id": {before, after, other},
             "digest": {before, after}, "not digest": {other},
@@ -1059,9 +1066,7 @@ def containerd_one_shot_container_selected_by_image_after_its_task_went(env):
     containerd all the same (the container is still there), which selects
     it by --containerimage-id; named by its id, its image's name shown.
     The containerd is known to the runner by a container from before it."""
-    d = Containerd(env.tmp)
-    env.daemons.append(d)
-    d.ctr(f"image import {env.archive}")
+    d = containerd(env)
     img = containerd_image_named(d, IMAGE)
     before, after = f"gone{PID}", f"gone-{PID}.after_1"
     bundles = os.path.join(d.dir, "state", "io.containerd.runtime.v2.task",
@@ -1069,7 +1074,7 @@ def containerd_one_shot_container_selected_by_image_after_its_task_went(env):
     d.run(before, {}, "/bin/sleep 1000", detach=True)
     r = Runner(["run", "trace_exec", "-o", "json", "--store", env.store,
                 "--containerimage-id", img["containerImageId"]])
-    try:
+    with own_containerd(env, d, r):
         os.kill(r.proc.pid, signal.SIGSTOP)
         try:
             wait_until(lambda: all_stopped(r.proc.pid),
@@ -1085,12 +1090,6 @@ def containerd_one_shot_container_selected_by_image_after_its_task_went(env):
         wait_json(r, lambda e: e["proc"]["comm"] == "sh" and
                   e["runtime"]["containerId"] == before and
                   "exit 1" in e["args"])
-    finally:
-        try:
-            stop_all([r])
-        finally:
-            d.stop()
-            env.daemons.remove(d)
     evs = [e for e in json_lines(r.stdout())
            if e["proc"]["comm"] == "sh"]
     eq({e["runtime"]["containerId"] for e in evs}, {before, after},
@@ -1135,8 +1134,7 @@ def containerd_namespaces_and_long_ids_named_as_ig(env):
     list-containers; no k8s fields (no CRI annotations); list-containers
     --watch tells the one started after it CREATED, then DELETED; a
     namespace of 76 characters is asked for its container's image."""
-    d = Containerd(env.tmp)
-    env.daemons.append(d)
+    d = containerd(env, ns=None)
     # and a namespace of 76 characters too
     longns, third = long_id("ns"), long_id("third")
     for ns in ("default", "k8s.io", longns):
@@ -1305,15 +1303,14 @@ def containerd_cgroupfs_named_from_a_cgroup_namespace(env):
     a cgroup beside it, "/../<id>" from one rooted in /default itself.
     list-containers names it from both as from the host's namespace: the
     runner reads cgroups in the host's cgroup namespace, as ig."""
-    d = Containerd(env.tmp)
-    env.daemons.append(d)
-    d.ctr(f"image import {env.archive}", ns="default")
+    d = containerd(env, ns="default")
     cid = f"cgns-{PID}"
     d.run(cid, {}, "/bin/sleep 1000", detach=True, ns="default")
     pid = d.pid(cid, ns="default")
     ls = [RUNNER, "list-containers", "-o", "json", "--containerd-namespace",
           "default"]
-    try:
+    with own_containerd(env, d, after=lambda: remove_cgroups(
+            [f"/default/{cid}", "/default"])):
         want = {c["runtime"]["containerId"]: c["runtime"]
                 for c in json.loads(sh(" ".join(ls))) or []}.get(cid)
         eq((want or {}).get("containerName"), cid,
@@ -1326,10 +1323,6 @@ def containerd_cgroupfs_named_from_a_cgroup_namespace(env):
             got = {c["runtime"]["containerId"]: c["runtime"]
                    for c in json.loads(in_cgroup_ns(where, ls)) or []}
             eq(got.get(cid), want, f"list-containers from {where}")
-    finally:
-        d.stop()
-        env.daemons.remove(d)
-        remove_cgroups([f"/default/{cid}", "/default"])
 
 if __name__ == "__main__":
     main(setup, teardown)
