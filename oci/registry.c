@@ -21,28 +21,37 @@
 #include "oci/registry_internal.h"
 #include "oci/store.h"
 
+/*
+ * Run q and judge the answer in *r: 0 for a status of ok (a list that
+ * ends with 0; NULL: any but 401 and 403), else -1 with "<a> <b>: ..."
+ * in *err for no answer, the registry's 401 or 403, another status.
+ */
+static int registry_call(struct oci_registry *reg, const struct req *q,
+			 struct resp *r, const char *a, const char *b,
+			 const long *ok, struct error **err)
+{
+	if (registry_http_do(reg, q, r, err) < 0)
+		return error_prefix(err, "%s %s", a, b);
+	if (r->status == 401 || r->status == 403)
+		return registry_auth_error(reg, r, a, b, err);
+	for (; ok && *ok; ok++)
+		if (r->status == *ok)
+			return 0;
+	return ok ? registry_status_error(err, r, a, b) : 0;
+}
+
 int oci_registry_ping(struct oci_registry *reg, struct error **err)
 {
 	struct resp r = { 0 };
 	struct req q = { .method = "GET", .path = "/v2/", .fd = -1 };
-	int ret = -1;
+	int ret;
 
-	if (registry_http_do(reg, &q, &r, err) < 0) {
-		error_prefix(err, "login to %s", reg->host);
-		goto out;
-	}
-	if (r.status == 401 || r.status == 403)
-		registry_auth_error(reg, &r, "login to", reg->host, err);
-	else if (r.status != 200)
-		/* plain HTTP to a TLS port: Go's server answers 400 */
-		registry_status_error(err, &r,
-				      strcmp(reg->scheme, "http") ?
-					      "login to" :
-					      "login over plain HTTP to",
-				      reg->host);
-	else
-		ret = 0;
-out:
+	/* plain HTTP to a TLS port: Go's server answers 400 */
+	ret = registry_call(reg, &q, &r,
+			    strcmp(reg->scheme, "http") ?
+				    "login to" :
+				    "login over plain HTTP to",
+			    reg->host, (const long[]){ 200, 0 }, err);
 	registry_resp_clear(&r);
 	return ret;
 }
@@ -75,22 +84,13 @@ int oci_registry_get_manifest(struct oci_registry *reg, const char *repo,
 	    asprintf(&what, "manifest %s", reference) < 0 || !scope)
 		return error_set(err, ENOMEM, "alloc");
 	q.path = path;
-	if (registry_http_do(reg, &q, &r, err) < 0) {
-		error_prefix(err, "get %s", what);
+	if (registry_call(reg, &q, &r, "get", what,
+			  (const long[]){ 200, 404, 0 }, err) < 0)
 		goto out;
-	}
 	if (r.status == 404) {
 		registry_status_error(err, &r, what, "");
 		if (err && *err)
 			(*err)->errnum = ENOENT; /* callers may expect none */
-		goto out;
-	}
-	if (r.status == 401 || r.status == 403) {
-		registry_auth_error(reg, &r, "get", what, err);
-		goto out;
-	}
-	if (r.status != 200) {
-		registry_status_error(err, &r, "get", what);
 		goto out;
 	}
 	if (!r.body.data) {
@@ -157,27 +157,15 @@ int oci_registry_get_blob(struct oci_registry *reg, const char *repo,
 		.scope = scope,
 		.what = what,
 	};
-	int ret = -1;
+	int ret;
 
 	q.sink_len = size;
 	snprintf(what, sizeof(what), "%.12s", oci_digest_hex(digest));
 	if (asprintf(&path, "/v2/%s/blobs/%s", repo, digest) < 0 || !scope)
 		return error_set(err, ENOMEM, "alloc");
 	q.path = path;
-	if (registry_http_do(reg, &q, &r, err) < 0) {
-		error_prefix(err, "get blob %s", digest);
-		goto out;
-	}
-	if (r.status == 401 || r.status == 403) {
-		registry_auth_error(reg, &r, "get blob", digest, err);
-		goto out;
-	}
-	if (r.status != 200) {
-		registry_status_error(err, &r, "get blob", digest);
-		goto out;
-	}
-	ret = 0;
-out:
+	ret = registry_call(reg, &q, &r, "get blob", digest,
+			    (const long[]){ 200, 0 }, err);
 	registry_resp_clear(&r);
 	return ret;
 }
@@ -191,27 +179,15 @@ int oci_registry_has_blob(struct oci_registry *reg, const char *repo,
 	struct req q = {
 		.method = "HEAD", .fd = -1, .repo = repo, .scope = scope
 	};
-	int ret = -1;
+	int ret;
 
 	if (asprintf(&path, "/v2/%s/blobs/%s", repo, digest) < 0 || !scope)
 		return error_set(err, ENOMEM, "alloc");
 	q.path = path;
-	if (registry_http_do(reg, &q, &r, err) < 0) {
-		error_prefix(err, "check blob %s", digest);
-		goto out;
-	}
-	if (r.status == 200) {
-		*exists = true;
-		ret = 0;
-	} else if (r.status == 404) {
-		*exists = false;
-		ret = 0;
-	} else if (r.status == 401 || r.status == 403) {
-		registry_auth_error(reg, &r, "check blob", digest, err);
-	} else {
-		registry_status_error(err, &r, "check blob", digest);
-	}
-out:
+	ret = registry_call(reg, &q, &r, "check blob", digest,
+			    (const long[]){ 200, 404, 0 }, err);
+	if (!ret)
+		*exists = r.status == 200;
 	registry_resp_clear(&r);
 	return ret;
 }
@@ -239,14 +215,8 @@ int oci_registry_referrers(struct oci_registry *reg, const char *repo,
 	if (asprintf(&path, "/v2/%s/referrers/%s", repo, digest) < 0 || !scope)
 		return error_set(err, ENOMEM, "alloc");
 	q.path = path;
-	if (registry_http_do(reg, &q, &r, err) < 0) {
-		error_prefix(err, "referrers of %s", digest);
+	if (registry_call(reg, &q, &r, "referrers of", digest, NULL, err) < 0)
 		goto out;
-	}
-	if (r.status == 401 || r.status == 403) {
-		registry_auth_error(reg, &r, "referrers of", digest, err);
-		goto out;
-	}
 	/* the API answers with an image index, possibly empty */
 	*api = r.status == 200 && r.content_type &&
 	       !strncmp(r.content_type,
@@ -449,26 +419,14 @@ int oci_registry_put_manifest(struct oci_registry *reg, const char *repo,
 		.repo = repo,
 		.scope = scope,
 	};
-	int ret = -1;
+	int ret;
 
 	if (asprintf(&path, "/v2/%s/manifests/%s", repo, reference) < 0 ||
 	    !scope)
 		return error_set(err, ENOMEM, "alloc");
 	q.path = path;
-	if (registry_http_do(reg, &q, &r, err) < 0) {
-		error_prefix(err, "put manifest %s", reference);
-		goto out;
-	}
-	if (r.status == 401 || r.status == 403) {
-		registry_auth_error(reg, &r, "put manifest", reference, err);
-		goto out;
-	}
-	if (r.status != 201 && r.status != 200 && r.status != 202) {
-		registry_status_error(err, &r, "put manifest", reference);
-		goto out;
-	}
-	ret = 0;
-out:
+	ret = registry_call(reg, &q, &r, "put manifest", reference,
+			    (const long[]){ 201, 200, 202, 0 }, err);
 	registry_resp_clear(&r);
 	return ret;
 }
