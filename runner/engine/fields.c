@@ -110,6 +110,43 @@ void fieldset_free(struct fieldset *fs)
 	free(fs);
 }
 
+/* A member of a struct field the runner adds (runtime, k8s). */
+struct derived {
+	const char *key;
+	__u8 info; /* enum runtime_info, enum k8s_info */
+	int order; /* ig's, before the gadget's own fields */
+	const char *description; /* ig's */
+};
+
+/*
+ * The struct field name and its n members parts, of kind, each with its
+ * info, order and description, its name as its alias: the struct's
+ * index, its members right after it; -1 (b->err).
+ */
+static int add_derived(struct build *b, const char *name, enum field_kind kind,
+		       const struct derived *parts, size_t n)
+{
+	int parent = build_add_field(b, NULL, name, -1, 0, FK_STRUCT);
+	size_t j;
+
+	if (parent < 0)
+		return -1;
+	b->f[parent].is_struct = true;
+	for (j = 0; j < n; j++) {
+		int d = build_add_field(b, name, parts[j].key, parent, 1, kind);
+
+		if (d < 0)
+			return -1;
+		b->f[d].info = parts[j].info;
+		b->f[d].order = parts[j].order;
+		b->f[d].description = strdup(parts[j].description);
+		b->f[d].alias = strdup(b->f[d].name);
+		if (!b->f[d].description || !b->f[d].alias)
+			return error_set(b->err, ENOMEM, "fields");
+	}
+	return parent;
+}
+
 /*
  * runtime.{containerName,containerId,runtimeName,containerImageName}, as ig
  * names them, derived from the first gadget_mntns_id field.  As ig's
@@ -120,15 +157,12 @@ void fieldset_free(struct fieldset *fs)
  */
 static int add_runtime_fields(struct build *b)
 {
-	static const struct {
-		const char *key;
-		enum runtime_info info;
-		int order; /* ig's, before the gadget's own fields */
-	} parts[] = {
-		{ "containerName", RT_NAME, -26 },
-		{ "containerId", RT_ID, -24 },
-		{ "runtimeName", RT_RUNTIME, -25 },
-		{ "containerImageName", RT_IMAGE, -23 },
+	static const struct derived parts[] = {
+		{ "containerName", RT_NAME, -26, "Name of the container" },
+		{ "containerId", RT_ID, -24, "Id of the container" },
+		{ "runtimeName", RT_RUNTIME, -25, "Container runtime" },
+		{ "containerImageName", RT_IMAGE, -23,
+		  "Image of the container" },
 	};
 	size_t i, j, n = b->n;
 	int parent;
@@ -142,28 +176,16 @@ static int add_runtime_fields(struct build *b)
 	for (j = 0; j < n; j++)
 		if (!strcmp(b->f[j].name, "runtime"))
 			return 0; /* the gadget has its own */
-	parent = build_add_field(b, NULL, "runtime", -1, 0, FK_STRUCT);
+	parent = add_derived(b, "runtime", FK_RUNTIME, parts,
+			     sizeof(parts) / sizeof(parts[0]));
 	if (parent < 0)
 		return -1;
-	b->f[parent].is_struct = true;
 	for (j = 0; j < sizeof(parts) / sizeof(parts[0]); j++) {
-		int d = build_add_field(b, "runtime", parts[j].key, parent, 1,
-					FK_RUNTIME);
+		int d = parent + 1 + (int)j;
 
-		if (d < 0)
-			return -1;
 		b->f[d].off = b->f[i].off;
 		b->f[d].size = b->f[i].size;
-		b->f[d].info = parts[j].info;
-		b->f[d].description = strdup(j == 0 ? "Name of the container" :
-					     j == 1 ? "Id of the container" :
-					     j == 2 ? "Container runtime" :
-						      "Image of the container");
-		b->f[d].alias = strdup(b->f[d].name);
-		if (!b->f[d].description || !b->f[d].alias)
-			return error_set(b->err, ENOMEM, "fields");
 		b->f[d].envs = 1u << FIELDSET_HOST;
-		b->f[d].order = parts[j].order;
 		if (parts[j].info == RT_NAME)
 			b->bi[d].tmpl = "container";
 		else
@@ -181,12 +203,7 @@ static int add_runtime_fields(struct build *b)
  */
 static int add_k8s_fields(struct build *b)
 {
-	static const struct {
-		const char *key;
-		enum k8s_info info;
-		int order; /* before the gadget's own fields, as ig's */
-		const char *description;
-	} parts[] = {
+	static const struct derived parts[] = {
 		{ "node", K8S_NODE, -30, "Kubernetes node" },
 		{ "namespace", K8S_NAMESPACE, -29, "Namespace of the pod" },
 		{ "podName", K8S_PODNAME, -28, "Name of the pod" },
@@ -215,26 +232,17 @@ static int add_k8s_fields(struct build *b)
 	}
 	if (mnt < 0 && net < 0)
 		return 0;
-	parent = build_add_field(b, NULL, "k8s", -1, 0, FK_STRUCT);
+	parent = add_derived(b, "k8s", FK_K8S, parts,
+			     sizeof(parts) / sizeof(parts[0]));
 	if (parent < 0)
 		return -1;
-	b->f[parent].is_struct = true;
 	for (j = 0; j < sizeof(parts) / sizeof(parts[0]); j++) {
-		int d = build_add_field(b, "k8s", parts[j].key, parent, 1,
-					FK_K8S);
+		int d = parent + 1 + (int)j;
 
-		if (d < 0)
-			return -1;
 		b->f[d].size = mnt >= 0 ? 8 : 0;
 		b->f[d].off = mnt >= 0 ? b->f[mnt].off : 0;
 		b->f[d].netns_off = net >= 0 ? b->f[net].off : 0;
 		b->f[d].netns_size = net >= 0 ? (__u8)b->f[net].size : 0;
-		b->f[d].info = parts[j].info;
-		b->f[d].description = strdup(parts[j].description);
-		b->f[d].alias = strdup(b->f[d].name);
-		if (!b->f[d].description || !b->f[d].alias)
-			return error_set(b->err, ENOMEM, "fields");
-		b->f[d].order = parts[j].order;
 		if (parts[j].order <= -27) {
 			b->f[d].envs = 1u << FIELDSET_KUBERNETES;
 			b->bi[d].tmpl =
