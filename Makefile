@@ -109,8 +109,11 @@ LDFLAGS_test_netns_call_in = -Wl,--wrap=setns
 # test_stacks answers the stack map lookups and reads its own kallsyms.
 LDFLAGS_test_stacks = -Wl,--wrap=gadget_map_fd,--wrap=bpf_map_lookup_elem \
 	-Wl,--wrap=fopen
-# test_pods counts the pod selections matched.
-LDFLAGS_test_pods = -Wl,--wrap=name_list_match
+# test_pods counts the pod selections matched; it, test_containers and
+# test_pod_labels move the clock past a busy containerd's back-off
+# (tests/unit/containerd_fx.h).
+LDFLAGS_test_pods = -Wl,--wrap=name_list_match,--wrap=clock_gettime
+LDFLAGS_test_containers = -Wl,--wrap=clock_gettime
 # test_oci_registry answers the registry client's requests itself.
 LDFLAGS_test_oci_registry = -Wl,--wrap=registry_http_do
 # test_registry_tls runs a TLS server of its own, and fails libcurl's
@@ -124,7 +127,7 @@ ALLOC_WRAP = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc \
 LDFLAGS_test_metadata = $(ALLOC_WRAP)
 LDFLAGS_test_oci_store = $(ALLOC_WRAP)
 LDFLAGS_test_output_json = $(ALLOC_WRAP)
-LDFLAGS_test_pod_labels = $(ALLOC_WRAP)
+LDFLAGS_test_pod_labels = $(ALLOC_WRAP) -Wl,--wrap=clock_gettime
 LDFLAGS_test_metrics = $(ALLOC_WRAP)
 
 $(BUILD)/runner: $(BUILD)/obj/runner/cli/main.o $(BUILD)/librunner.a

@@ -1109,6 +1109,20 @@ static void rescan(struct containers *c, struct entry *e, const char *pid)
 		c->listener(c->listener_ctx, e->mntns, &e->info);
 }
 
+/* What containerd was too busy to tell of the containers here when they
+ * were found, asked again (pods_retry()): one that changed told again. */
+static void retry_later(struct containers *c)
+{
+	size_t i;
+
+	for (i = 0; i < NBUCKETS; i++)
+		for (struct entry *e = c->buckets[i]; e; e = e->next)
+			if (!e->gone && e->info.later &&
+			    pods_retry(c->pods, &e->info) && c->listener)
+				c->listener(c->listener_ctx, e->mntns,
+					    &e->info);
+}
+
 int containers_scan(struct containers *c, struct error **err)
 {
 	/* the hook first: an exec after it is told, one before is seen */
@@ -1156,6 +1170,7 @@ static int scan(struct containers *c, struct error **err)
 	}
 	closedir(dp);
 	drop_stale(c);
+	retry_later(c);
 	reindex_pods(c);
 	/*
 	 * Then what the hook told, about namespaces /proc may have shown

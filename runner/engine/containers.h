@@ -57,6 +57,10 @@ struct container_info {
 	 * its OCI bundle's folder ("": not found) and its sandbox */
 	char bundle[1024];
 	char sandbox_id[65];
+	/* what containerd was too busy to tell (PODS_LATER_*), asked again
+	 * by pods_retry(), and how many of its calls timed out so far */
+	unsigned char later;
+	unsigned char timeouts;
 };
 
 /*

@@ -16,14 +16,14 @@
 
 #define MAX_SOCKS 16
 #define CACHE 32
-#define RETRY_S 10 /* a socket that failed is left alone that long */
 #define LOCK_WAIT_MS 50 /* podman holds its database's lock briefly */
 #define PATH_LEN 1024
 
 struct sock {
 	char dir[PATH_LEN]; /* the bundles' folder */
 	char path[PATH_LEN];
-	time_t retry_at; /* 0: reachable so far */
+	long long retry_at; /* CLOCK_MONOTONIC ms; 0: reachable so far */
+	int busy_ms; /* left alone that long after its last timeout; 0: none */
 	int said; /* errno last said in the log; 0: none */
 };
 
@@ -78,6 +78,7 @@ void pod_labels_learn_socket(struct pod_labels *pl, const char *dir,
 	if (strcmp(s->path, sock)) {
 		snprintf(s->path, sizeof(s->path), "%s", sock);
 		s->retry_at = 0;
+		s->busy_ms = 0;
 	}
 }
 
@@ -108,12 +109,23 @@ static void add_label(void *ctx, const char *key, const char *value)
 		json_object_set_new(ctx, key, v);
 }
 
-static time_t now(void)
+static long long now_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* Is s left alone now?  Then, if it was busy, *later says so (unless it
+ * says a call timed out already). */
+static bool left_alone(const struct sock *s, enum pod_labels_later *later)
+{
+	if (!s->retry_at || now_ms() >= s->retry_at)
+		return false;
+	if (s->busy_ms && *later == POD_LABELS_FINAL)
+		*later = POD_LABELS_SKIPPED;
+	return true;
 }
 
 /* A containerd whose bundles' folder is not known: the default one. */
@@ -122,11 +134,13 @@ static struct sock default_sock = { .path = CONTAINERD_SOCK };
 /*
  * The socket of containerd whose bundles lie in dir (.../<namespace>),
  * its host path in path and the namespace in ns; NULL while one that
- * failed is left alone, or when dir names no namespace.
+ * failed is left alone (*later: POD_LABELS_SKIPPED if it was busy), or
+ * when dir names no namespace.
  */
 static struct sock *containerd_at(struct pod_labels *pl, const char *root,
 				  const char *dir, char *path, size_t size,
-				  char ns[CONTAINERS_ID_MAX + 1])
+				  char ns[CONTAINERS_ID_MAX + 1],
+				  enum pod_labels_later *later)
 {
 	const char *slash = strrchr(dir, '/');
 	struct sock *s;
@@ -139,57 +153,73 @@ static struct sock *containerd_at(struct pod_labels *pl, const char *root,
 		pod_labels_learn_socket(pl, dir, CONTAINERD_SOCK);
 		s = sock_of(pl, dir) ?: &default_sock;
 	}
-	if (s->retry_at && now() < s->retry_at)
+	if (left_alone(s, later))
 		return NULL;
 	snprintf(path, size, "%s%s", root, s->path);
 	return s;
 }
 
-/* How a call to containerd at s went (rc, err; what): a failure other
- * than "no such container" leaves the socket alone for a while, said once.
- * A failure whose error could not be allocated (err NULL) is one too. */
+/*
+ * How a call to containerd at s went (rc, err; what it was for): a failure
+ * other than "no such container" leaves the socket alone, said once; one
+ * whose error could not be allocated (err NULL) is one too.  A timeout
+ * (containerd busy) for POD_LABELS_BUSY_MS, doubled at each one in a row,
+ * and *later; any other failure (not there) for POD_LABELS_ABSENT_MS.
+ */
 static void containerd_went(struct sock *s, int rc, const struct error *err,
-			    const char *what)
+			    const char *what, enum pod_labels_later *later)
 {
 	int errnum = error_errnum(err);
 
 	if (!rc) {
 		s->retry_at = 0;
+		s->busy_ms = 0;
 		s->said = 0;
 		return;
 	}
 	if (errnum == ESRCH)
 		return; /* no such container: the socket is fine */
-	s->retry_at = now() + RETRY_S;
+	if (errnum == ETIMEDOUT) {
+		s->busy_ms = !s->busy_ms ? POD_LABELS_BUSY_MS :
+			     s->busy_ms < POD_LABELS_ABSENT_MS / 2 ?
+					   2 * s->busy_ms :
+					   POD_LABELS_ABSENT_MS;
+		*later = POD_LABELS_TIMED_OUT;
+	} else {
+		s->busy_ms = 0;
+	}
+	s->retry_at = now_ms() + (s->busy_ms ?: POD_LABELS_ABSENT_MS);
 	if (s->said != errnum) {
 		s->said = errnum;
-		engine_log(ENGINE_LOG_NOTICE, "%s: %s", what,
+		engine_log(ENGINE_LOG_NOTICE, "%s %s: %s", what,
+			   s->busy_ms ? "asked again later" : "stay empty",
 			   err ? error_msg(err) : strerror(errnum));
 	}
 }
 
 json_t *pod_labels_containerd(struct pod_labels *pl, const char *root,
-			      const char *dir, const char *sid)
+			      const char *dir, const char *sid,
+			      enum pod_labels_later *later)
 {
 	cleanup_error struct error *err = NULL;
 	char path[2 * PATH_LEN], ns[CONTAINERS_ID_MAX + 1];
 	struct sock *s;
 	json_t *labels;
 
+	*later = POD_LABELS_FINAL;
 	if ((labels = cached(pl, sid)))
 		return labels;
-	s = containerd_at(pl, root, dir, path, sizeof(path), ns);
+	s = containerd_at(pl, root, dir, path, sizeof(path), ns, later);
 	if (!s || !(labels = json_object()))
 		return NULL;
 	if (containerd_container_labels(path, ns, sid, CONTAINERD_TIMEOUT_MS,
 					add_label, labels, &err)) {
 		json_decref(labels);
-		containerd_went(
-			s, -1, err,
-			"k8s.podLabels of containerd's pods stay empty");
+		containerd_went(s, -1, err,
+				"k8s.podLabels of containerd's pods", later);
 		return NULL;
 	}
-	containerd_went(s, 0, NULL, NULL);
+	containerd_went(s, 0, NULL, NULL, later);
 	keep(pl, sid, labels);
 	return labels;
 }
@@ -197,42 +227,47 @@ json_t *pod_labels_containerd(struct pod_labels *pl, const char *root,
 /* The image of container id of namespace ns from containerd at s, whose
  * host path is path. */
 static int image_at(struct sock *s, const char *path, const char *ns,
-		    const char *id, struct containerd_image *out)
+		    const char *id, struct containerd_image *out,
+		    enum pod_labels_later *later)
 {
 	cleanup_error struct error *err = NULL;
 	int rc;
 
 	rc = containerd_container_image(path, ns, id, out, &err);
-	containerd_went(s, rc, err, "images of containerd's containers");
+	containerd_went(s, rc, err, "images of containerd's containers", later);
 	return rc;
 }
 
 int pod_labels_containerd_image(struct pod_labels *pl, const char *root,
 				const char *dir, const char *id,
-				struct containerd_image *out)
+				struct containerd_image *out,
+				enum pod_labels_later *later)
 {
 	char path[2 * PATH_LEN], ns[CONTAINERS_ID_MAX + 1];
 	struct sock *s;
 
+	*later = POD_LABELS_FINAL;
 	memset(out, 0, sizeof(*out));
-	s = containerd_at(pl, root, dir, path, sizeof(path), ns);
-	return s ? image_at(s, path, ns, id, out) : -1;
+	s = containerd_at(pl, root, dir, path, sizeof(path), ns, later);
+	return s ? image_at(s, path, ns, id, out, later) : -1;
 }
 
 int pod_labels_containerd_image_any(struct pod_labels *pl, const char *root,
 				    const char *ns, const char *id,
-				    struct containerd_image *out)
+				    struct containerd_image *out,
+				    enum pod_labels_later *later)
 {
 	char path[2 * PATH_LEN];
 	size_t i, j, n = pl->n_socks ?: 1;
 
+	*later = POD_LABELS_FINAL;
 	for (i = 0; i < n; i++) {
 		struct sock *s = pl->n_socks ? &pl->socks[i] : &default_sock;
 
 		/* each containerd once (its namespaces' folders share it) */
 		for (j = 0; j < i && strcmp(pl->socks[j].path, s->path); j++)
 			;
-		if (j < i || (s->retry_at && now() < s->retry_at))
+		if (j < i || left_alone(s, later))
 			continue;
 		snprintf(path, sizeof(path), "%s%s", root, s->path);
 		/* none met: the default one, if there is one (no word of a
@@ -240,8 +275,11 @@ int pod_labels_containerd_image_any(struct pod_labels *pl, const char *root,
 		if (!pl->n_socks && access(path, F_OK))
 			break;
 		memset(out, 0, sizeof(*out));
-		if (!image_at(s, path, ns, id, out))
+		if (!image_at(s, path, ns, id, out, later))
 			return 0;
+		/* one wait per container at most: the rest later */
+		if (*later == POD_LABELS_TIMED_OUT)
+			break;
 	}
 	memset(out, 0, sizeof(*out));
 	return -1;

@@ -7,6 +7,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -639,27 +640,59 @@ static void sandbox_labels(struct pods *p, const char *bundle, const char *id,
 	json_decref(spec);
 }
 
+/* What a call to containerd (pod_labels.h) said of what (PODS_LATER_*) of
+ * ci: asked again later, unless ci's calls timed out too often. */
+static void note_later(struct container_info *ci, unsigned char what,
+		       enum pod_labels_later later)
+{
+	if (later == POD_LABELS_TIMED_OUT && ci->timeouts < UCHAR_MAX)
+		ci->timeouts++;
+	if (later != POD_LABELS_FINAL && ci->timeouts < PODS_TIMEOUTS_MAX)
+		ci->later |= what;
+}
+
+/*
+ * containerd's labels of ci's pod, on its sandbox container (sandbox_id,
+ * or ci itself) and asked of containerd at the socket of ci's bundle's
+ * folder (dir).
+ */
+static json_t *containerd_labels(struct pods *p, const char *dir,
+				 struct container_info *ci,
+				 const char *sandbox_id)
+{
+	const char *sid = ci->pod.sandbox ? ci->id : sandbox_id;
+	enum pod_labels_later later;
+	json_t *l;
+
+	if (!safe_id(sid))
+		return NULL;
+	l = pod_labels_containerd(p->labels, p->root, dir, sid, &later);
+	note_later(ci, PODS_LATER_LABELS, later);
+	return l;
+}
+
 /*
  * Labels the runtime keeps in its own state (pod_labels.h): containerd's
- * on the sandbox container, podman's in its pod's config.
+ * on the sandbox container, podman's in its pod's config; anns NULL:
+ * containerd's (pods_retry()).
  */
-static void state_labels(struct pods *p, const char *bundle, const char *id,
-			 json_t *anns, const char *sandbox_id,
-			 struct pod_info *pi)
+static void state_labels(struct pods *p, const char *bundle,
+			 struct container_info *ci, json_t *anns,
+			 const char *sandbox_id)
 {
-	const char *sid = pi->sandbox ? id : sandbox_id;
+	struct pod_info *pi = &ci->pod;
 	char dir[PATH_LEN];
 	size_t dir_end;
 	json_t *l = NULL;
 
 	if (!pi->name[0] || pi->labels[0] ||
-	    !names_bundle(bundle, id, &dir_end))
+	    !names_bundle(bundle, ci->id, &dir_end))
 		return;
 	fmt_cut(dir, sizeof(dir), "%.*s", (int)dir_end, bundle);
-	if (ann(anns, "io.kubernetes.cri.container-type") && safe_id(sid))
-		l = pod_labels_containerd(p->labels, p->root, dir, sid);
+	if (!anns || ann(anns, "io.kubernetes.cri.container-type"))
+		l = containerd_labels(p, dir, ci, sandbox_id);
 	else if (!strcmp(ann(anns, "io.container.manager") ?: "", "libpod"))
-		l = pod_labels_podman(p->labels, p->root, dir, id);
+		l = pod_labels_podman(p->labels, p->root, dir, ci->id);
 	format_labels(l, pi->labels, sizeof(pi->labels));
 	json_decref(l);
 }
@@ -809,6 +842,7 @@ static bool spec_has_netns(json_t *spec)
 static void containerd_image(struct pods *p, const char *bundle,
 			     struct container_info *ci)
 {
+	enum pod_labels_later later;
 	struct containerd_image img;
 	char dir[PATH_LEN];
 	size_t dir_end;
@@ -827,16 +861,18 @@ static void containerd_image(struct pods *p, const char *bundle,
 	if (!bundle[0]) {
 		rc = pod_labels_containerd_image_any(p->labels, p->root,
 						     CONTAINERS_CONTAINERD_NS,
-						     ci->id, &img);
+						     ci->id, &img, &later);
 	} else if (names_bundle(bundle, ci->id, &dir_end)) {
 		fmt_cut(dir, sizeof(dir), "%.*s", (int)dir_end, bundle);
 		rc = pod_labels_containerd_image(p->labels, p->root, dir,
-						 ci->id, &img);
+						 ci->id, &img, &later);
 	} else {
 		return;
 	}
-	if (rc)
+	if (rc) {
+		note_later(ci, PODS_LATER_IMAGE, later);
 		return;
+	}
 	COPY(ci->image, img.name);
 	COPY(ci->image_id, img.id);
 	COPY(ci->image_digest, img.digest);
@@ -861,6 +897,7 @@ void pods_identify(struct pods *p, unsigned int pid, struct container_info *ci,
 	json_t *spec = NULL;
 
 	memset(pi, 0, sizeof(*pi));
+	ci->later = ci->timeouts = 0;
 	/* one found in its namespace's folder stays: another namespace's
 	 * folder may hold a bundle of that id too */
 	fmt_cut(bundle, sizeof(bundle), "%s", ci->bundle);
@@ -887,7 +924,7 @@ void pods_identify(struct pods *p, unsigned int pid, struct container_info *ci,
 			containerd_image(p, bundle, ci);
 		if (pi->name[0] && !pi->sandbox)
 			sandbox_labels(p, bundle, ci->id, sandbox_id, pi);
-		state_labels(p, bundle, ci->id, anns, sandbox_id, pi);
+		state_labels(p, bundle, ci, anns, sandbox_id);
 	} else {
 		containerd_image(p, "", ci);
 	}
@@ -924,6 +961,27 @@ void pods_extra(struct pods *p, unsigned int pid, struct container_info *ci,
 		return;
 	from_podman_storage(p, ci->bundle, ci, false, true);
 	containerd_image(p, ci->bundle, ci);
+}
+
+bool pods_retry(struct pods *p, struct container_info *ci)
+{
+	char labels[POD_LABELS_LEN], image[sizeof(ci->image)],
+		image_id[sizeof(ci->image_id)];
+	unsigned char later = ci->later;
+
+	if (!later)
+		return false;
+	fmt_cut(labels, sizeof(labels), "%s", ci->pod.labels);
+	fmt_cut(image, sizeof(image), "%s", ci->image);
+	fmt_cut(image_id, sizeof(image_id), "%s", ci->image_id);
+	ci->later = 0;
+	/* the socket's back-off since a timeout left ci as it was: later */
+	if (later & PODS_LATER_IMAGE)
+		containerd_image(p, ci->bundle, ci);
+	if (later & PODS_LATER_LABELS)
+		state_labels(p, ci->bundle, ci, NULL, ci->sandbox_id);
+	return strcmp(labels, ci->pod.labels) || strcmp(image, ci->image) ||
+	       strcmp(image_id, ci->image_id);
 }
 
 /* ---- network namespace index -------------------------------------- */

@@ -71,6 +71,20 @@ const char *pods_node(const struct pods *p);
 void pods_identify(struct pods *p, unsigned int pid, struct container_info *ci,
 		   bool images);
 
+/* What containerd did not tell pods_identify() in time (ci->later). */
+#define PODS_LATER_LABELS 1 /* the pod's labels */
+#define PODS_LATER_IMAGE 2 /* the image */
+/* A container's calls that may time out before it is left as it is. */
+#define PODS_TIMEOUTS_MAX 4
+/*
+ * Ask containerd again for what it did not tell in time of ci (none:
+ * nothing done), unless its socket is left alone since a timeout (then
+ * later): true if ci changed.  Once per container per back-off of the
+ * socket at most (pod_labels.h), a call that times out PODS_TIMEOUTS_MAX
+ * times in all leaves ci as it is.
+ */
+bool pods_retry(struct pods *p, struct container_info *ci);
+
 /*
  * What x tells of container ci, whose first process is pid (its bundle
  * and sandbox as pods_identify() found them, looked for again when it

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-/* runner/engine/containers.c against a fake /proc and fake runtime state. */
+/* runner/engine/containers.c against a fake /proc and fake runtime state
+ * (and a fake containerd, tests/unit/containerd_fx.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +18,8 @@
 #include "common/fileutil.h"
 #include "runner/engine/bpf/containers.h"
 #include "runner/engine/containers.h"
+#include "runner/engine/pod_labels.h"
+#include "tests/unit/containerd_fx.h"
 
 #define PODMAN_ID \
 	"3f1a2b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708"
@@ -856,6 +859,88 @@ static void note__same_id_in_two_namespaces__its_own_bundle(void **state)
 	containers_free(asked);
 }
 
+/* What a listener was told of namespace mntns last, and how often. */
+struct told_of {
+	__u64 mntns;
+	struct told t;
+};
+
+static void on_told_of(void *ctx, __u64 mntns, const struct container_info *ci)
+{
+	struct told_of *o = ctx;
+
+	if (mntns != o->mntns)
+		return;
+	o->t.last = ci;
+	o->t.times++;
+}
+
+/*
+ * A pod's sandbox found by a scan while containerd is too busy to answer
+ * (its first call times out): no labels yet, asked again by a scan once
+ * the socket's back-off is over (not by those before), then told again
+ * to the listener with its labels and image.
+ */
+static void scan__containerd_busy__labels_come_with_a_later_scan(void **state)
+{
+#define SB_ID "cb00000000000000000000000000000000000000000000000000000000000001"
+	static const enum fx_conn script[] = { FX_SILENT, FX_ANSWER, FX_ANSWER,
+					       FX_ANSWER };
+	static const char *const kv[] = { "app", "web" };
+	struct containers *c = containers_new_proc(root);
+	const struct container_info *ci;
+	struct told_of o = { 0 };
+	struct fx_containerd fx;
+	uint8_t answer[1024];
+	char path[256];
+
+	(void)state;
+	fx_clock_ahead_ms = 0;
+	put(TASKS "k8s.io/" SB_ID "/config.json",
+	    "{\"annotations\":{"
+	    "\"io.kubernetes.cri.container-type\":\"sandbox\","
+	    "\"io.kubernetes.cri.sandbox-id\":\"" SB_ID "\","
+	    "\"io.kubernetes.cri.sandbox-name\":\"busy\","
+	    "\"io.kubernetes.cri.sandbox-namespace\":\"demo\"}}");
+	put("proc/710/ns/mnt", "");
+	put("proc/710/cgroup", "0::/k8s.io/" SB_ID "\n");
+	o.mntns = inode_of("proc/710/ns/mnt");
+	snprintf(path, sizeof(path), "%s" CONTAINERD_SOCK, root);
+	assert_int_equal(fx_bind(&fx, path, true), 0);
+	assert_int_equal(
+		fx_start(&fx, script, 4, answer,
+			 fx_get_response(answer, sizeof(answer), kv, 1)),
+		0);
+	containers_set_listener(c, on_told_of, &o);
+	assert_int_equal(containers_scan(c, NULL), 0);
+	ci = containers_lookup(c, o.mntns);
+	assert_non_null(ci);
+	assert_string_equal(ci->pod.name, "busy");
+	assert_string_equal(ci->pod.labels, "");
+	assert_int_equal(o.t.times, 1);
+	fx_clock_ahead_ms = POD_LABELS_BUSY_MS - 1;
+	assert_int_equal(containers_scan(c, NULL), 0);
+	assert_string_equal(ci->pod.labels, "");
+	assert_int_equal(o.t.times, 1);
+	fx_clock_ahead_ms = POD_LABELS_BUSY_MS;
+	assert_int_equal(containers_scan(c, NULL), 0);
+	assert_string_equal(ci->pod.labels, "app=web");
+	assert_string_equal(ci->image, "img");
+	assert_int_equal(o.t.times, 2);
+	assert_ptr_equal(o.t.last, ci);
+	assert_int_equal(containers_scan(c, NULL), 0);
+	assert_int_equal(o.t.times, 2);
+	fx_stop(&fx);
+	assert_int_equal(fx.accepted, 4);
+	fx_free(&fx);
+	containers_set_listener(c, NULL, NULL);
+	containers_free(c);
+	snprintf(path, sizeof(path), "rm -rf %s/proc/710", root);
+	assert_int_equal(system(path), 0);
+	fx_clock_ahead_ms = 0;
+#undef SB_ID
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -894,6 +979,8 @@ int main(void)
 		cmocka_unit_test(
 			scan__scanned_container_gone__named_until_number_seen),
 		cmocka_unit_test(scan__many_containers_gone__last_ones_kept),
+		cmocka_unit_test(
+			scan__containerd_busy__labels_come_with_a_later_scan),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -4,7 +4,9 @@
  * Containers/Get response (containerd_api.c) and bbolt lookups
  * (boltdb.c), on hand-made bytes; how pod_labels.c leaves alone a
  * containerd socket that failed, each allocation failed in turn
- * (tests/unit/alloc_fx.h). */
+ * (tests/unit/alloc_fx.h), and one that was busy for a shorter while
+ * than one that is not there (a containerd that answers late,
+ * tests/unit/containerd_fx.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,37 +23,8 @@
 #include "runner/engine/pod_labels.h"
 #include "tests/unit/alloc_fx.h"
 #include "tests/unit/bolt_fx.h"
+#include "tests/unit/containerd_fx.h"
 #include "tests/unit/log_fx.h"
-
-/* A gRPC frame of a GetContainerResponse whose container has labels. */
-static size_t get_response(uint8_t *out, size_t size, const char *const *kv,
-			   int n)
-{
-	uint8_t ctr[4096], ent[512];
-	size_t clen = 0, off = 5, elen;
-
-	assert_int_equal(pb_put_len(ctr, sizeof(ctr), &clen, 1, "abc", 3), 0);
-	for (int i = 0; i < n; i++) {
-		elen = 0;
-		assert_int_equal(pb_put_len(ent, sizeof(ent), &elen, 1,
-					    kv[2 * i], strlen(kv[2 * i])),
-				 0);
-		assert_int_equal(pb_put_len(ent, sizeof(ent), &elen, 2,
-					    kv[2 * i + 1],
-					    strlen(kv[2 * i + 1])),
-				 0);
-		assert_int_equal(
-			pb_put_len(ctr, sizeof(ctr), &clen, 2, ent, elen), 0);
-	}
-	/* image = 3, a field the reader skips */
-	assert_int_equal(pb_put_len(ctr, sizeof(ctr), &clen, 3, "img", 3), 0);
-	assert_int_equal(pb_put_len(out, size, &off, 1, ctr, clen), 0);
-	out[0] = 0;
-	out[1] = out[2] = 0;
-	out[3] = (uint8_t)((off - 5) >> 8);
-	out[4] = (uint8_t)(off - 5);
-	return off;
-}
 
 static void collect(void *ctx, const char *key, const char *value)
 {
@@ -98,7 +71,7 @@ static void containerd__get_response__labels(void **state)
 	};
 	uint8_t msg[8192];
 	char got[512] = "";
-	size_t len = get_response(msg, sizeof(msg), kv, 3);
+	size_t len = fx_get_response(msg, sizeof(msg), kv, 3);
 
 	(void)state;
 	assert_int_equal(containerd_parse_get(msg, len, collect, got), 0);
@@ -217,6 +190,7 @@ containerd__failed_socket__left_alone_even_out_of_memory(void **state)
 {
 	static const char dir[] = "/nonexistent-test-pod-labels/k8s.io";
 	struct said said = SAID_INIT;
+	enum pod_labels_later later;
 	unsigned calls, k;
 
 	(void)state;
@@ -229,17 +203,142 @@ containerd__failed_socket__left_alone_even_out_of_memory(void **state)
 					"/nonexistent-test-pod-labels.sock");
 		said.lines = 0;
 		alloc_fail(k);
-		assert_null(pod_labels_containerd(pl, "", dir, "sandbox"));
+		assert_null(
+			pod_labels_containerd(pl, "", dir, "sandbox", &later));
 		calls = alloc_calls;
 		alloc_fail(0);
 		assert_int_equal(said.lines, 1);
-		assert_null(pod_labels_containerd(pl, "", dir, "sandbox"));
+		assert_null(
+			pod_labels_containerd(pl, "", dir, "sandbox", &later));
 		assert_int_equal(said.lines, 1);
+		assert_int_equal(later, POD_LABELS_FINAL);
 		pod_labels_free(pl);
 		if (k > calls)
 			break;
 	}
 	assert_true(k > 2); /* some allocation was failed */
+}
+
+static const char fx_dir[] = "/nonexistent-test-pod-labels/k8s.io";
+
+/*
+ * A fake containerd at a socket of its own, bound (listen_now: listening
+ * too), and pod labels that know it as the socket of fx_dir's bundles;
+ * what they say goes to said, the clock as it is.
+ */
+static struct pod_labels *fx_open(struct fx_containerd *fx, struct said *said,
+				  bool listen_now)
+{
+	struct pod_labels *pl = pod_labels_new();
+	char path[64];
+
+	assert_non_null(pl);
+	fx_clock_ahead_ms = 0;
+	engine_log_set(said_log, said);
+	snprintf(path, sizeof(path), "/tmp/test-pod-labels-%d.sock",
+		 (int)getpid());
+	assert_int_equal(fx_bind(fx, path, listen_now), 0);
+	pod_labels_learn_socket(pl, fx_dir, fx->path);
+	return pl;
+}
+
+/* Serve the script's n connections, answering with the sandbox's labels. */
+static void fx_answering(struct fx_containerd *fx, const enum fx_conn *script,
+			 int n)
+{
+	static const char *const kv[] = { "app", "web", "tier", "front" };
+	static uint8_t answer[1024];
+
+	assert_int_equal(
+		fx_start(fx, script, n, answer,
+			 fx_get_response(answer, sizeof(answer), kv, 2)),
+		0);
+}
+
+/* Done with fx, which had to take accepted connections, and pl. */
+static void fx_close(struct fx_containerd *fx, struct pod_labels *pl,
+		     int accepted)
+{
+	fx_stop(fx);
+	assert_int_equal(fx->accepted, accepted);
+	fx_free(fx);
+	pod_labels_free(pl);
+	fx_clock_ahead_ms = 0;
+}
+
+static void assert_labels(json_t *l, const char *app, const char *tier)
+{
+	assert_non_null(l);
+	assert_string_equal(json_string_value(json_object_get(l, "app")), app);
+	assert_string_equal(json_string_value(json_object_get(l, "tier")),
+			    tier);
+	json_decref(l);
+}
+
+/* pl leaves fx_dir's containerd alone for ms since the last call (saying
+ * meanwhile in later), then asks it and gets the sandbox's labels. */
+static void assert_left_alone_for(struct pod_labels *pl, long long ms,
+				  enum pod_labels_later meanwhile)
+{
+	enum pod_labels_later later;
+
+	fx_clock_ahead_ms = ms - 1;
+	assert_null(pod_labels_containerd(pl, "", fx_dir, "sandbox", &later));
+	assert_int_equal(later, meanwhile);
+	fx_clock_ahead_ms = ms;
+	assert_labels(pod_labels_containerd(pl, "", fx_dir, "sandbox", &later),
+		      "web", "front");
+	assert_int_equal(later, POD_LABELS_FINAL);
+}
+
+/*
+ * A containerd that does not answer in time (busy) is asked again after
+ * POD_LABELS_BUSY_MS, not left alone as one that is not there: the
+ * caller is told to come back later, not asked in between (one wait per
+ * back-off), and the prompt answer then gives the labels.
+ */
+static void containerd__timed_out__asked_again_after_short_back_off(void **s)
+{
+	static const enum fx_conn script[] = { FX_SILENT, FX_ANSWER };
+	struct said said = SAID_INIT;
+	enum pod_labels_later later;
+	struct fx_containerd fx;
+	struct pod_labels *pl = fx_open(&fx, &said, true);
+
+	(void)s;
+	fx_answering(&fx, script, 2);
+	assert_null(pod_labels_containerd(pl, "", fx_dir, "sandbox", &later));
+	assert_int_equal(later, POD_LABELS_TIMED_OUT);
+	assert_int_equal(said.lines, 1);
+	assert_non_null(strstr(said.last, "asked again later"));
+	/* busy: left alone a while, the caller told to come back */
+	assert_left_alone_for(pl, POD_LABELS_BUSY_MS, POD_LABELS_SKIPPED);
+	fx_close(&fx, pl, 2);
+}
+
+/*
+ * A containerd whose socket refuses connections (not there) is left
+ * alone for POD_LABELS_ABSENT_MS, longer than a busy one: not asked
+ * again past POD_LABELS_BUSY_MS (nor told to come back), then asked.
+ */
+static void containerd__refused__left_alone_longer(void **s)
+{
+	static const enum fx_conn script[] = { FX_ANSWER };
+	struct said said = SAID_INIT;
+	enum pod_labels_later later;
+	struct fx_containerd fx;
+	/* bound, not listening: connection refused */
+	struct pod_labels *pl = fx_open(&fx, &said, false);
+
+	(void)s;
+	assert_null(pod_labels_containerd(pl, "", fx_dir, "sandbox", &later));
+	assert_int_equal(later, POD_LABELS_FINAL);
+	assert_int_equal(said.lines, 1);
+	assert_non_null(strstr(said.last, "stay empty"));
+	/* containerd there now, answering */
+	fx_answering(&fx, script, 1);
+	assert_left_alone_for(pl, POD_LABELS_ABSENT_MS, POD_LABELS_FINAL);
+	fx_close(&fx, pl, 1);
 }
 
 int main(void)
@@ -252,6 +351,11 @@ int main(void)
 		cmocka_unit_test_teardown(
 			containerd__failed_socket__left_alone_even_out_of_memory,
 			said_forget),
+		cmocka_unit_test_teardown(
+			containerd__timed_out__asked_again_after_short_back_off,
+			said_forget),
+		cmocka_unit_test_teardown(
+			containerd__refused__left_alone_longer, said_forget),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

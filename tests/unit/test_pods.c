@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /* runner/engine/pods.c and k8s_select.c against a fake /proc and fake
  * runtime state, laid out as containerd, CRI-O, cri-dockerd and podman
- * lay theirs out.  name_list_match is wrapped (-Wl,--wrap) to count the
- * selections matched. */
+ * lay theirs out, and a fake containerd that answers late
+ * (tests/unit/containerd_fx.h, with the clock it moves).  name_list_match
+ * is wrapped (-Wl,--wrap) to count the selections matched. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,8 +23,10 @@
 #include "runner/engine/fields.h"
 #include "runner/engine/k8s_select.h"
 #include "runner/engine/log.h"
+#include "runner/engine/pod_labels.h"
 #include "runner/engine/pods.h"
 #include "tests/unit/bolt_fx.h"
+#include "tests/unit/containerd_fx.h"
 #include "tests/unit/fixture_event.h"
 
 bool __real_name_list_match(const char *list, const char *name);
@@ -328,6 +331,105 @@ static void containerd__shared_shim__sandbox_and_app_named(void **state)
 	assert_string_equal(app.pod.labels, "");
 	engine_log_set(NULL, NULL);
 	pods_free(p);
+}
+
+/*
+ * containerd too busy to answer when the pod's containers are found: one
+ * wait (the first call; the others are told to come back, not made),
+ * then each container asked again by pods_retry(), not before the
+ * socket's back-off has passed, gets its image and its pod's labels.
+ */
+static void containerd__busy__asked_again_per_container(void **state)
+{
+	static const enum fx_conn script[] = {
+		FX_SILENT, FX_ANSWER, FX_ANSWER, FX_ANSWER, FX_ANSWER, FX_ANSWER
+	};
+	static const char *const kv[] = { "app", "web", "tier", "front" };
+	struct pods *p = pods_new(root);
+	struct container_info sb = info(SB, ""), app = info(APP, "");
+	struct said said = { 0 };
+	struct fx_containerd fx;
+	uint8_t answer[1024];
+	char path[256];
+
+	(void)state;
+	/* containerd's own: their images are asked too */
+	snprintf(sb.runtime, sizeof(sb.runtime), "containerd");
+	snprintf(app.runtime, sizeof(app.runtime), "containerd");
+	fx_clock_ahead_ms = 0;
+	engine_log_set(on_log, &said);
+	PUT("run/k8s-test/keep", "");
+	snprintf(path, sizeof(path), "%s/run/k8s-test/containerd.sock", root);
+	assert_int_equal(fx_bind(&fx, path, true), 0);
+	assert_int_equal(
+		fx_start(&fx, script, 6, answer,
+			 fx_get_response(answer, sizeof(answer), kv, 2)),
+		0);
+	pods_identify(p, 100, &sb, false);
+	assert_string_equal(sb.pod.name, "mypod");
+	assert_string_equal(sb.pod.labels, "");
+	assert_int_equal(sb.later, PODS_LATER_IMAGE | PODS_LATER_LABELS);
+	assert_int_equal(sb.timeouts, 1);
+	assert_int_equal(said.lines, 1);
+	pods_identify(p, 101, &app, false);
+	assert_string_equal(app.pod.labels, "");
+	assert_int_equal(app.later, PODS_LATER_IMAGE | PODS_LATER_LABELS);
+	assert_int_equal(app.timeouts, 0);
+	/* not asked again before the back-off is over */
+	assert_false(pods_retry(p, &app));
+	assert_int_equal(app.later, PODS_LATER_IMAGE | PODS_LATER_LABELS);
+	fx_clock_ahead_ms = POD_LABELS_BUSY_MS;
+	assert_true(pods_retry(p, &app));
+	assert_string_equal(app.pod.labels, "app=web,tier=front");
+	assert_string_equal(app.image, "img");
+	assert_int_equal(app.later, 0);
+	assert_false(pods_retry(p, &app)); /* nothing left to ask */
+	assert_true(pods_retry(p, &sb));
+	assert_string_equal(sb.pod.labels, "app=web,tier=front");
+	assert_int_equal(sb.later, 0);
+	fx_stop(&fx);
+	fx_free(&fx);
+	engine_log_set(NULL, NULL);
+	pods_free(p);
+	fx_clock_ahead_ms = 0;
+}
+
+/*
+ * A container whose calls time out PODS_TIMEOUTS_MAX times is left as it
+ * is: not asked again.
+ */
+static void containerd__never_answers__given_up_after_timeouts(void **state)
+{
+	static const enum fx_conn script[] = { FX_SILENT, FX_SILENT, FX_SILENT,
+					       FX_SILENT, FX_SILENT };
+	struct pods *p = pods_new(root);
+	struct container_info sb = info(SB, "");
+	struct said said = { 0 };
+	struct fx_containerd fx;
+	char path[256];
+	int tries = 0;
+
+	(void)state;
+	fx_clock_ahead_ms = 0;
+	engine_log_set(on_log, &said);
+	PUT("run/k8s-test/keep", "");
+	snprintf(path, sizeof(path), "%s/run/k8s-test/containerd.sock", root);
+	assert_int_equal(fx_bind(&fx, path, true), 0);
+	assert_int_equal(fx_start(&fx, script, 5, NULL, 0), 0);
+	pods_identify(p, 100, &sb, false);
+	while (sb.later) {
+		fx_clock_ahead_ms += POD_LABELS_ABSENT_MS;
+		pods_retry(p, &sb);
+		assert_true(++tries < PODS_TIMEOUTS_MAX);
+	}
+	assert_int_equal(sb.timeouts, PODS_TIMEOUTS_MAX);
+	assert_string_equal(sb.pod.labels, "");
+	fx_stop(&fx);
+	assert_int_equal(fx.accepted, PODS_TIMEOUTS_MAX);
+	fx_free(&fx);
+	engine_log_set(NULL, NULL);
+	pods_free(p);
+	fx_clock_ahead_ms = 0;
 }
 
 static void containerd__process_gone__found_in_learned_folder(void **state)
@@ -778,6 +880,9 @@ int main(void)
 			containerd__shared_shim__sandbox_and_app_named),
 		cmocka_unit_test(
 			containerd__process_gone__found_in_learned_folder),
+		cmocka_unit_test(containerd__busy__asked_again_per_container),
+		cmocka_unit_test(
+			containerd__never_answers__given_up_after_timeouts),
 		cmocka_unit_test(crio__conmon_bundle__labels_from_sandbox),
 		cmocka_unit_test(docker__other_data_root__labels_name_image),
 		cmocka_unit_test(docker__image_with_control_bytes__tamed),
