@@ -470,6 +470,48 @@ def containerd_pod_events_carry_k8s_fields(env):
              "K8S.CONTAINERNAME")], [NODE, ns, pod, "app"], f"row {ln!r}")
 
 
+@test
+def containerd_busy_at_start_pod_labels_come_later(env):
+    """containerd stopped (SIGSTOP: busy, its socket there) while the
+    runner starts: the pod's labels, asked at its first scan, time out;
+    once containerd answers again, a later scan asks again and the pod's
+    events carry them (before, the socket was left alone for 10 s and the
+    container never asked again: no labels for its whole life)."""
+    d = Containerd(env.tmp)
+    env.daemons.append(d)
+    d.ctr(f"image import {env.archive}")
+    pod, ns, uid, sb = f"busypod-{PID}", "demo", str(uuid.uuid4()), hexid()
+    d.run(sb, cri_annotations("sandbox", sb, pod, ns, uid),
+          "/bin/sleep 1000", detach=True,
+          labels=cri_sandbox_labels(pod, ns, uid, {"app": f"busy-{PID}"}))
+    net = PodNet(d.pid(sb))
+    server(env, net)
+    r = None
+    os.kill(d.proc.pid, signal.SIGSTOP)
+    try:
+        r = tracer(env)  # ready: its first scan has asked containerd
+    finally:
+        os.kill(d.proc.pid, signal.SIGCONT)
+    try:
+        check("asked again later" in r.stderr(),
+              f"containerd's timeout said: {r.stderr()[-300:]!r}")
+
+        def labelled():
+            net.run("dig +time=1 +tries=1 @127.0.0.1 later.web.test",
+                    check_rc=False)
+            return [e for e in json_lines(r.stdout())
+                    if e["name"] == "later.web.test." and
+                    e["k8s"]["podLabels"]]
+        evs = wait_until(labelled, what="the pod's labels on its events",
+                         step=0.5)
+    finally:
+        stop_all([x for x in (r,) if x])
+    check_k8s(evs, "a query in the pod's netns once containerd answers",
+              {"node": NODE, "namespace": ns, "podName": pod,
+               "containerName": "", "hostnetwork": False,
+               "podLabels": f"app=busy-{PID}", "podUID": uid})
+
+
 def remove_cgroups(paths):
     """rmdir each cgroup path (deepest first) in every hierarchy, if
     empty."""
