@@ -113,7 +113,8 @@ LDFLAGS_test_stacks = -Wl,--wrap=gadget_map_fd,--wrap=bpf_map_lookup_elem \
 # test_pod_labels move the clock past a busy containerd's back-off
 # (tests/unit/containerd_fx.h).
 LDFLAGS_test_pods = -Wl,--wrap=name_list_match,--wrap=clock_gettime
-LDFLAGS_test_containers = -Wl,--wrap=clock_gettime
+# test_containers also gives the fake /proc's namespaces the kernel's ids.
+LDFLAGS_test_containers = -Wl,--wrap=clock_gettime,--wrap=ioctl
 # test_oci_registry answers the registry client's requests itself.
 LDFLAGS_test_oci_registry = -Wl,--wrap=registry_http_do
 # test_registry_tls runs a TLS server of its own, and fails libcurl's

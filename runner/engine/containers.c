@@ -732,6 +732,26 @@ static int read_cgroups(const struct containers *c, unsigned int pid,
 	return rc;
 }
 
+/*
+ * The kernel's id of mount namespace mntns as process pid's (the id the
+ * exec hook reads); 0 when the kernel cannot tell (before 6.8) or pid is
+ * no longer in mntns.
+ */
+static __u64 mntns_id(const struct containers *c, const char *pid, __u64 mntns)
+{
+	char path[1024];
+	cleanup_close int fd = -1;
+	struct stat st;
+	__u64 id = 0;
+
+	snprintf(path, sizeof(path), "%s/proc/%s/ns/mnt", c->root, pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) || st.st_ino != mntns ||
+	    ioctl(fd, NS_GET_MNTNS_ID, &id))
+		return 0;
+	return id;
+}
+
 /* Runtime and id from /proc/<pid>/cgroup; 0 if it names a container. */
 static int proc_container(const struct containers *c, const char *pid,
 			  struct container_info *ci)
@@ -744,15 +764,23 @@ static int proc_container(const struct containers *c, const char *pid,
 	return cgroup_container(c, cg, n, ci);
 }
 
-/* A new entry for mntns from what process pid (if any) tells. */
+/*
+ * A new entry for mntns from what process pid (if any) tells, with the
+ * namespace's id where the kernel tells it: a note or a scan about
+ * another namespace behind the number, once the kernel gave it again, is
+ * told apart by that id, not by whether pid is still there (pid, or one
+ * after it, may be the new namespace's process by then).
+ */
 static int add(struct containers *c, __u64 mntns, const char *pid)
 {
 	struct entry *e = insert(c, mntns);
 
 	if (!e)
 		return -1;
-	if (pid)
+	if (pid) {
 		e->pid = (unsigned int)atoi(pid);
+		e->instance = mntns_id(c, pid, mntns);
+	}
 	if (pid && !proc_container(c, pid, &e->info)) {
 		name_container(c, &e->info, e->pid);
 		index_pod(c, e);
@@ -894,7 +922,8 @@ static void back(struct containers *c, struct entry *e)
 /*
  * Whether the process that /proc told e's namespace by is still in it:
  * then a note about e's number is about e's namespace (the numbers of the
- * namespaces alive are distinct).
+ * namespaces alive are distinct).  Asked where the kernel tells no
+ * namespace ids (e->instance 0, before 6.8).
  */
 static bool scanned_alive(const struct containers *c, const struct entry *e)
 {
@@ -1059,31 +1088,17 @@ const struct pod_info *containers_pod_of_netns(const struct containers *c,
 }
 
 /*
- * Whether the namespace at path (/proc/<pid>/ns/mnt) is the instance the
- * exec hook told (its id, as the hook reads it): 1 if so, 0 if another,
- * -1 when the kernel cannot tell (before 6.8).
+ * Whether e's number, which /proc shows for process pid, is another
+ * namespace's than e's: as the kernel's id says, whether the exec hook or
+ * /proc told e (the same when it cannot tell); a namespace gone from /proc
+ * and back is another unless that id says it is the same.
  */
-static int same_instance(const char *path, __u64 instance)
+static bool renumbered(const struct containers *c, const struct entry *e,
+		       const char *pid)
 {
-	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-	__u64 id = 0;
+	__u64 id = e->instance ? mntns_id(c, pid, e->mntns) : 0;
 
-	if (!instance || fd < 0 || ioctl(fd, NS_GET_MNTNS_ID, &id))
-		return -1;
-	return id == instance;
-}
-
-/*
- * Whether e's number, which /proc shows at path, is another namespace's
- * than e's: one the exec hook told, as the kernel's id says (the same
- * when it cannot tell); a namespace gone from /proc and back is another
- * unless that id says it is the same.
- */
-static bool renumbered(const struct entry *e, const char *path)
-{
-	int same = e->told ? same_instance(path, e->instance) : -1;
-
-	return same >= 0 ? !same : e->gone;
+	return id ? id != e->instance : e->gone;
 }
 
 /*
@@ -1104,7 +1119,7 @@ static void rescan(struct containers *c, struct entry *e, const char *pid)
 	c->version++;
 	e->info = ci;
 	e->told = false;
-	e->instance = 0;
+	e->instance = mntns_id(c, pid, e->mntns);
 	if (c->listener)
 		c->listener(c->listener_ctx, e->mntns, &e->info);
 }
@@ -1152,7 +1167,7 @@ static int scan(struct containers *c, struct error **err)
 		if (stat(path, &st) < 0)
 			continue;
 		e = find(c, st.st_ino);
-		if (e && e->gen != c->gen && renumbered(e, path))
+		if (e && e->gen != c->gen && renumbered(c, e, d->d_name))
 			rescan(c, e, d->d_name);
 		if (e) {
 			back(c, e);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* runner/engine/containers.c against a fake /proc and fake runtime state
  * (and a fake containerd, tests/unit/containerd_fx.h). */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -32,6 +34,34 @@
 	"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 static char root[] = "/tmp/test-containers-XXXXXX";
+
+#ifndef NS_GET_MNTNS_ID
+#define NS_GET_MNTNS_ID _IOR(0xb7, 0x5, __u64)
+#endif
+
+/* The kernel's id of every mount namespace file of the fake /proc (as
+ * NS_GET_MNTNS_ID tells it, Linux 6.8); 0: the kernel tells none. */
+static __u64 fake_mntns_id;
+
+int __real_ioctl(int fd, unsigned long req, ...);
+int __wrap_ioctl(int fd, unsigned long req, ...);
+int __wrap_ioctl(int fd, unsigned long req, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (req != NS_GET_MNTNS_ID)
+		return __real_ioctl(fd, req, arg);
+	if (!fake_mntns_id) {
+		errno = ENOTTY;
+		return -1;
+	}
+	memcpy(arg, &fake_mntns_id, sizeof(fake_mntns_id));
+	return 0;
+}
 
 static void put(const char *rel, const char *text)
 {
@@ -696,6 +726,42 @@ static void scan__told_container_gone__named_until_number_reused(void **state)
 	containers_free(c);
 }
 
+/*
+ * A podman container's process pid (PODMAN_ID) in a new mount namespace
+ * whose number stays to be given again (kept, a link to it): the number.
+ */
+static __u64 container_keeping_number(int pid, char *kept, size_t len)
+{
+	char rel[64], path[1024];
+
+	snprintf(rel, sizeof(rel), "proc/%d/ns/mnt", pid);
+	put(rel, "");
+	snprintf(rel, sizeof(rel), "proc/%d/cgroup", pid);
+	put(rel, "0::/libpod_parent/libpod-" PODMAN_ID "\n");
+	snprintf(path, sizeof(path), "%s/proc/%d/ns/mnt", root, pid);
+	snprintf(kept, len, "%s/kept-mnt", root);
+	assert_int_equal(link(path, kept), 0);
+	snprintf(rel, sizeof(rel), "proc/%d/ns/mnt", pid);
+	return inode_of(rel);
+}
+
+/* Process pid (of cgroup) gone, and process to in a namespace of its
+ * number (kept). */
+static void number_given_again(int pid, int to, const char *cgroup,
+			       const char *kept)
+{
+	char rel[64], path[1024], cmd[1100];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s/proc/%d", root, pid);
+	assert_int_equal(system(cmd), 0);
+	snprintf(rel, sizeof(rel), "proc/%d/cgroup", to);
+	put(rel, cgroup);
+	snprintf(path, sizeof(path), "%s/proc/%d/ns", root, to);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/proc/%d/ns/mnt", root, to);
+	assert_int_equal(link(kept, path), 0);
+}
+
 /* The namespace of a container /proc showed (from before the runner) is
  * gone from it: still named; a process in a namespace of that number
  * later is in another namespace (the hook told none of them). */
@@ -703,17 +769,11 @@ static void scan__scanned_container_gone__named_until_number_seen(void **state)
 {
 	struct containers *c = containers_new_proc(root);
 	const struct container_info *ci;
-	char kept[1024], path[1024], cmd[1100];
+	char kept[1024], cmd[1100];
 	__u64 mntns;
 
 	(void)state;
-	put("proc/300/ns/mnt", "");
-	put("proc/300/cgroup", "0::/libpod_parent/libpod-" PODMAN_ID "\n");
-	mntns = inode_of("proc/300/ns/mnt");
-	/* the number stays to be given again: a link to it */
-	snprintf(path, sizeof(path), "%s/proc/300/ns/mnt", root);
-	snprintf(kept, sizeof(kept), "%s/kept-mnt", root);
-	assert_int_equal(link(path, kept), 0);
+	mntns = container_keeping_number(300, kept, sizeof(kept));
 	assert_int_equal(containers_scan(c, NULL), 0);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s/proc/300", root);
 	assert_int_equal(system(cmd), 0);
@@ -723,16 +783,49 @@ static void scan__scanned_container_gone__named_until_number_seen(void **state)
 	assert_non_null(ci);
 	assert_string_equal(ci->name, "test-trace-dns");
 	/* another container's process, in a namespace of that number */
-	put("proc/301/cgroup", "0::/libpod_parent/libpod-" PODMAN_ID2 "\n");
-	snprintf(path, sizeof(path), "%s/proc/301/ns", root);
-	assert_int_equal(mkdir(path, 0755), 0);
-	snprintf(path, sizeof(path), "%s/proc/301/ns/mnt", root);
-	assert_int_equal(link(kept, path), 0);
+	number_given_again(300, 301,
+			   "0::/libpod_parent/libpod-" PODMAN_ID2 "\n", kept);
 	assert_int_equal(containers_scan(c, NULL), 0);
 	ci = containers_lookup(c, mntns);
 	assert_non_null(ci);
 	assert_string_equal(ci->name, "second");
 	snprintf(cmd, sizeof(cmd), "rm -rf %s/proc/301 %s", root, kept);
+	assert_int_equal(system(cmd), 0);
+	containers_free(c);
+}
+
+/*
+ * A container /proc showed (from before the runner) ends, and its number
+ * goes to a host process's new namespace before the next scan; that scan
+ * finds the process behind the number, then the exec hook's note of the
+ * new namespace is read.  The namespace's id (Linux 6.8) tells it is
+ * another: neither the scan nor the note names the host process after
+ * the container.  Without the id the scan took the process for the
+ * container's, and so the note for one about the container's namespace.
+ */
+static void scan__scanned_container_number_given_again__id_tells(void **state)
+{
+	struct containers *c = containers_new_proc(root);
+	const struct container_info *ci;
+	char kept[1024], cmd[1100];
+	__u64 mntns;
+
+	(void)state;
+	fake_mntns_id = 70;
+	mntns = container_keeping_number(320, kept, sizeof(kept));
+	assert_int_equal(containers_scan(c, NULL), 0);
+	ci = containers_lookup(c, mntns);
+	assert_non_null(ci);
+	assert_string_equal(ci->name, "test-trace-dns");
+	/* it ends; a host process's namespace takes the number */
+	number_given_again(320, 321, "0::/user.slice/session-1.scope\n", kept);
+	fake_mntns_id = 71;
+	assert_int_equal(containers_scan(c, NULL), 0);
+	tell(c, note(mntns, 71, 9, 321, "session-1.scope", "user.slice", NULL));
+	ci = containers_lookup(c, mntns);
+	assert_true(!ci || !ci->id[0]);
+	fake_mntns_id = 0;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s/proc/321 %s", root, kept);
 	assert_int_equal(system(cmd), 0);
 	containers_free(c);
 }
@@ -978,6 +1071,8 @@ int main(void)
 			scan__told_container_gone__named_until_number_reused),
 		cmocka_unit_test(
 			scan__scanned_container_gone__named_until_number_seen),
+		cmocka_unit_test(
+			scan__scanned_container_number_given_again__id_tells),
 		cmocka_unit_test(scan__many_containers_gone__last_ones_kept),
 		cmocka_unit_test(
 			scan__containerd_busy__labels_come_with_a_later_scan),
