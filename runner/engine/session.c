@@ -1349,6 +1349,7 @@ int session_run(struct session *s, const struct session_limits *lim,
 		struct error **err)
 {
 	double deadline = 0, next_refresh, now;
+	bool held = false; /* a container's note waits for the next poll */
 	size_t i;
 
 	s->max = lim->max_events;
@@ -1383,14 +1384,23 @@ int session_run(struct session *s, const struct session_limits *lim,
 	       !*lim->stop && !s->broken && !at_limit(s)) {
 		__u64 polled = now_boot();
 
+		/*
+		 * A note held back (a namespace that took the number of a
+		 * container known) waits for the events made before it: a
+		 * poll begun after it reads them, then takes it in.  Not
+		 * the refresh's: the new container's uprobes, tc filters
+		 * and selection wait for it, and a short one ends meanwhile.
+		 */
 		if (gadget_poll(s->g, POLL_MS,
-				idle_ms(s, now, next_refresh, deadline), err) ||
+				held ? POLL_MS :
+				       idle_ms(s, now, next_refresh, deadline),
+				err) ||
 		    gadget_mounted(s->g, err) || gadget_noted(s->g, err))
 			return -1;
 		/* the notes from before the poll read the rings: the events
 		 * made before them have been handled */
 		if (s->ctrs)
-			containers_poll_until(s->ctrs, polled);
+			held = containers_poll_until(s->ctrs, polled);
 		now = now_mono();
 		for (i = 0; i < s->n_src; i++)
 			if (output_flush_due(s->src[i].out, now) < 0)
