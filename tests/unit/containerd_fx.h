@@ -116,10 +116,14 @@ static bool fx_read_all(int fd, void *buf, size_t len)
 static void fx_frame(int fd, uint8_t type, uint8_t flags, uint32_t stream,
 		     const void *payload, size_t len)
 {
-	uint8_t h[9] = { (uint8_t)(len >> 16), (uint8_t)(len >> 8),
-			 (uint8_t)len,	       type,
-			 flags,		       (uint8_t)(stream >> 24),
-			 (uint8_t)(stream >> 16), (uint8_t)(stream >> 8),
+	uint8_t h[9] = { (uint8_t)(len >> 16),
+			 (uint8_t)(len >> 8),
+			 (uint8_t)len,
+			 type,
+			 flags,
+			 (uint8_t)(stream >> 24),
+			 (uint8_t)(stream >> 16),
+			 (uint8_t)(stream >> 8),
 			 (uint8_t)stream };
 
 	if (write(fd, h, sizeof(h)) != (ssize_t)sizeof(h) ||
@@ -226,8 +230,8 @@ static int fx_bind(struct fx_containerd *fx, const char *path, bool listen_now)
 
 /* Listen (if not yet) and serve the script's connections, answering
  * with answer (len bytes, kept by the caller). */
-static int fx_start(struct fx_containerd *fx, const enum fx_conn *script,
-		    int n, const uint8_t *answer, size_t len)
+static int fx_start(struct fx_containerd *fx, const enum fx_conn *script, int n,
+		    const uint8_t *answer, size_t len)
 {
 	if (n > FX_MAX_CONNS || listen(fx->fd, 8))
 		return -1;
