@@ -164,21 +164,20 @@ static struct sock *containerd_at(struct pod_labels *pl, const char *root,
  * other than "no such container" leaves the socket alone, said once; one
  * whose error could not be allocated (err NULL) is one too.  A timeout
  * (containerd busy) for POD_LABELS_BUSY_MS, doubled at each one in a row,
- * and *later; any other failure (not there) for POD_LABELS_ABSENT_MS.
+ * and *later; any other failure (not there) for POD_LABELS_ABSENT_MS.  An
+ * answer, "no such container" too, ends a row.
  */
 static void containerd_went(struct sock *s, int rc, const struct error *err,
 			    const char *what, enum pod_labels_later *later)
 {
 	int errnum = error_errnum(err);
 
-	if (!rc) {
+	if (!rc || errnum == ESRCH) { /* no such container: the socket works */
 		s->retry_at = 0;
 		s->busy_ms = 0;
 		s->said = 0;
 		return;
 	}
-	if (errnum == ESRCH)
-		return; /* no such container: the socket is fine */
 	if (errnum == ETIMEDOUT) {
 		s->busy_ms = !s->busy_ms ? POD_LABELS_BUSY_MS :
 			     s->busy_ms < POD_LABELS_ABSENT_MS / 2 ?

@@ -17,9 +17,10 @@
  * reached is said once in the log and left alone for POD_LABELS_ABSENT_MS:
  * the labels stay empty.  One that does not answer within
  * CONTAINERD_TIMEOUT_MS (a busy containerd) is left alone for
- * POD_LABELS_BUSY_MS, doubled at each timeout in a row up to
- * POD_LABELS_ABSENT_MS, and the caller is told to ask again later
- * (enum pod_labels_later; pods_retry() does, for each container).
+ * POD_LABELS_BUSY_MS, doubled at each timeout in a row (an answer, "no
+ * such container" too, ends the row) up to POD_LABELS_ABSENT_MS, and the
+ * caller is told to ask again later (enum pod_labels_later; pods_retry()
+ * does, for each container).
  */
 #ifndef RUNNER_POD_LABELS_H
 #define RUNNER_POD_LABELS_H

@@ -4,7 +4,8 @@
  * socket server on a thread of its own that speaks just enough HTTP/2
  * (prior knowledge, no TLS) for one unary gRPC call.  FX_SILENT reads the
  * call and answers nothing (a busy containerd: the client times out and
- * hangs up), FX_ANSWER answers it with the gRPC message it was given.
+ * hangs up), FX_ANSWER answers it with the gRPC message it was given,
+ * FX_NOT_FOUND with gRPC's NOT_FOUND (no such container) and no message.
  *
  * fx_get_response() makes a Containers/Get answer (include cmocka.h first).
  *
@@ -81,7 +82,7 @@ static size_t fx_get_response(uint8_t *out, size_t size, const char *const *kv,
 	return off;
 }
 
-enum fx_conn { FX_SILENT, FX_ANSWER };
+enum fx_conn { FX_SILENT, FX_ANSWER, FX_NOT_FOUND };
 
 #define FX_MAX_CONNS 8
 
@@ -162,20 +163,24 @@ static uint32_t fx_read_request(int fd)
 	}
 }
 
-/* An answer on stream: status 200, the gRPC message, grpc-status 0. */
-static void fx_answer(const struct fx_containerd *fx, int fd, uint32_t stream)
+/* An answer on stream: status 200, then the gRPC message and grpc-status
+ * 0 (found), or grpc-status 5 alone (NOT_FOUND). */
+static void fx_answer(const struct fx_containerd *fx, int fd, uint32_t stream,
+		      bool found)
 {
 	/* HPACK: :status 200 indexed (8), the rest literal, not indexed */
 	static const uint8_t headers[] = "\x88\x00\x0c"
 					 "content-type\x10"
 					 "application/grpc";
-	static const uint8_t trailers[] = "\x00\x0bgrpc-status\x01"
-					  "0";
+	uint8_t trailers[] = "\x00\x0bgrpc-status\x01"
+			     "0";
 
+	trailers[sizeof(trailers) - 2] = found ? '0' : '5';
 	fx_frame(fd, 4, 0, 0, NULL, 0); /* SETTINGS */
 	fx_frame(fd, 4, 1, 0, NULL, 0); /* the client's, acknowledged */
 	fx_frame(fd, 1, 4, stream, headers, sizeof(headers) - 1);
-	fx_frame(fd, 0, 0, stream, fx->answer, fx->answer_len);
+	if (found)
+		fx_frame(fd, 0, 0, stream, fx->answer, fx->answer_len);
 	fx_frame(fd, 1, 5, stream, trailers, sizeof(trailers) - 1);
 }
 
@@ -196,8 +201,9 @@ static void *fx_serve(void *arg)
 		if (c < 0)
 			continue;
 		stream = fx_read_request(c);
-		if (stream && fx->script[fx->accepted] == FX_ANSWER)
-			fx_answer(fx, c, stream);
+		if (stream && fx->script[fx->accepted] != FX_SILENT)
+			fx_answer(fx, c, stream,
+				  fx->script[fx->accepted] == FX_ANSWER);
 		fx->accepted++;
 		/* until the client hangs up (FX_SILENT: after its timeout) */
 		while (read(c, buf, sizeof(buf)) > 0)

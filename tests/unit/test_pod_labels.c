@@ -341,6 +341,34 @@ static void containerd__refused__left_alone_longer(void **s)
 	fx_close(&fx, pl, 1);
 }
 
+/*
+ * "No such container" is an answer: the socket works, so a timeout after
+ * it is the first in a row again (left alone for POD_LABELS_BUSY_MS, not
+ * twice that) and is said again, as after labels.
+ */
+static void containerd__not_found_between_timeouts__back_off_anew(void **s)
+{
+	static const enum fx_conn script[] = { FX_SILENT, FX_NOT_FOUND,
+					       FX_SILENT, FX_ANSWER };
+	struct said said = SAID_INIT;
+	enum pod_labels_later later;
+	struct fx_containerd fx;
+	struct pod_labels *pl = fx_open(&fx, &said, true);
+
+	(void)s;
+	fx_answering(&fx, script, 4);
+	assert_null(pod_labels_containerd(pl, "", fx_dir, "sandbox", &later));
+	assert_int_equal(later, POD_LABELS_TIMED_OUT);
+	fx_clock_ahead_ms = POD_LABELS_BUSY_MS;
+	assert_null(pod_labels_containerd(pl, "", fx_dir, "gone", &later));
+	assert_int_equal(later, POD_LABELS_FINAL);
+	assert_null(pod_labels_containerd(pl, "", fx_dir, "sandbox", &later));
+	assert_int_equal(later, POD_LABELS_TIMED_OUT);
+	assert_int_equal(said.lines, 2);
+	assert_left_alone_for(pl, 2 * POD_LABELS_BUSY_MS, POD_LABELS_SKIPPED);
+	fx_close(&fx, pl, 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -356,6 +384,9 @@ int main(void)
 			said_forget),
 		cmocka_unit_test_teardown(
 			containerd__refused__left_alone_longer, said_forget),
+		cmocka_unit_test_teardown(
+			containerd__not_found_between_timeouts__back_off_anew,
+			said_forget),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
