@@ -27,6 +27,10 @@ struct oci_registry_opts {
 	/* the certificates of this client's registry and of its token realm
 	 * are not checked; HTTPS all the same (ig login --tls-verify=false) */
 	bool no_tls_verify;
+	/* the flag a failed TLS handshake's hint names, the one of the
+	 * caller's command that lets the registry speak plain HTTP (a
+	 * static string; NULL: "--insecure-registries") */
+	const char *plain_http_flag;
 	/* per-registry TLS files in DIR/<host:port>/ (CAs *.crt, a client
 	 * certificate NAME.cert with NAME.key); NULL: the first of
 	 * /etc/containers/certs.d, /etc/docker/certs.d that has the host */

@@ -893,6 +893,8 @@ int registry_http_do(struct oci_registry *reg, const struct req *q,
 				"(NAME.cert with NAME.key)",
 				q->method, url, r->certs_host_dir);
 		if (cc != CURLE_OK) {
+			char hint[64] = "";
+
 			/* a server that stays silent is asked once more,
 			 * not retries times: waits add up to minutes */
 			if (retryable_curl(cc) && attempt < reg->opts.retries &&
@@ -903,13 +905,17 @@ int registry_http_do(struct oci_registry *reg, const struct req *q,
 			if (cc == CURLE_UNSUPPORTED_PROTOCOL &&
 			    refused_plain_http(reg, q, url, err) < 0)
 				return -1;
+			/* the flag of the user's command that fits */
+			if (cc == CURLE_SSL_CONNECT_ERROR)
+				snprintf(hint, sizeof(hint),
+					 " (plain HTTP? see %s)",
+					 reg->opts.plain_http_flag ?
+						 reg->opts.plain_http_flag :
+						 "--insecure-registries");
 			return error_set(err, 0, "%s %s: %s%s%s", q->method,
 					 url, curl_reason(reg, cc),
 					 attempt ? " (after retries)" : "",
-					 cc == CURLE_SSL_CONNECT_ERROR ?
-						 " (plain HTTP? see "
-						 "--insecure-registries)" :
-						 "");
+					 hint);
 		}
 		if (!q->url)
 			reg->scheme_known = true;

@@ -229,6 +229,7 @@ static int login_run(struct cli_ctx *ctx, void *state, struct error **err)
 		goto out;
 	ro.plain_http = s->plain_http;
 	ro.no_tls_verify = s->no_tls_verify;
+	ro.plain_http_flag = "--plain-http"; /* the hint login's users need */
 
 	/* Check the credentials through a private, temporary auth file. */
 	/* in a folder of its own (0700): no one else can put a symlink

@@ -605,6 +605,16 @@ def login__whole_stdin_is_the_password_and_password_flag(ctx):
           "too long", "password too long (more than 102400 bytes)", code=2)
 
 
+def hint_names_plain_http(p, what):
+    """A login refused by a plain HTTP registry (TLS handshake failed)
+    names login's own flag, --plain-http, as ig's has it
+    (cmd/common/auth/auth.go); it named --insecure-registries, pull's
+    and push's, until December 2026.  The error line."""
+    err = fails(p, what, "(plain HTTP? see --plain-http)")
+    check("--insecure-registries" not in err, f"{what}: {err}")
+    return err
+
+
 def login_as_alice(ctx, authfile, reg, *flags):
     return runner(ctx, ["login", reg.host, "-u", "alice", "--password-stdin",
                         "--authfile", authfile] + list(flags),
@@ -622,10 +632,9 @@ def login__ig_plain_http_and_tls_verify_flags(ctx):
     def login(reg, *flags):
         return login_as_alice(ctx, authfile, reg, *flags)
 
-    fails(login(ctx.basic), "plain HTTP without --plain-http",
-          "--insecure-registries")
-    fails(login(ctx.basic, "--plain-http=false"), "--plain-http=false",
-          "--insecure-registries")
+    for flags in ((), ("--plain-http=false",)):
+        hint_names_plain_http(login(ctx.basic, *flags),
+                              f"plain HTTP with {flags or 'no flag'}")
     check(not os.path.exists(authfile), "auth file written on failure")
     eq(ok(login(ctx.basic, "--plain-http"), "--plain-http"),
        "Login Succeeded\n", "login's stdout")
@@ -673,10 +682,10 @@ def login__tls_verify_false_never_falls_back_to_plain_http(ctx):
     HTTP: this login succeeded.  A registry --insecure-registries lists
     still gets the fallback."""
     authfile = os.path.join(ctx.tmp, "tls-verify-only-auth.json")
-    err = fails(login_as_alice(ctx, authfile, ctx.basic,
-                               "--tls-verify=false"),
-                "--tls-verify=false to plain HTTP",
-                f"GET https://{ctx.basic.host}/v2/")
+    err = hint_names_plain_http(
+        login_as_alice(ctx, authfile, ctx.basic, "--tls-verify=false"),
+        "--tls-verify=false to plain HTTP")
+    check(f"GET https://{ctx.basic.host}/v2/" in err, err)
     check("http://" not in err, f"plain HTTP tried: {err}")
     check(not os.path.exists(authfile), "auth file written on failure")
     ok(login_as_alice(ctx, authfile, ctx.basic, "--tls-verify=false",
@@ -986,9 +995,14 @@ def tls__certs_d_folder_read_as_podman_and_docker_read_it(ctx):
 
 @test
 def tls__plain_http_registry_not_insecure__hint(ctx):
+    """pull and push name their flag, --insecure-registries (login's is
+    --plain-http: hint_names_plain_http())."""
     store = fresh_store(ctx, "plain")
-    fails(runner(ctx, ["image", "pull", f"{ctx.anon.host}/g/trace_dns:v1"],
-                 store=store), "pull", "--insecure-registries")
+    ref = f"{ctx.anon.host}/g/trace_dns:v1"
+    for args, st in ((["image", "pull", ref], store),
+                     (["image", "push", ref], ctx.src)):
+        fails(runner(ctx, args, store=st), args[1],
+              "(plain HTTP? see --insecure-registries)")
 
 
 @test
