@@ -9,6 +9,12 @@
  *
  * fx_get_response() makes a Containers/Get answer (include cmocka.h first).
  *
+ * One fixture at a time, in static storage: fx_bind() hands it out and
+ * fx_free() ends it, and so do fx_teardown() (as the test's cmocka
+ * teardown: an assertion that fails midway jumps past the test's
+ * fx_free()) and exit(): no server thread is left serving a test that
+ * is gone, and no socket is left behind.
+ *
  * And a clock the test moves: link with -Wl,--wrap=clock_gettime, and
  * CLOCK_MONOTONIC stands still at its first reading but for
  * fx_clock_ahead_ms (a back-off passes when the test says, neither sooner
@@ -23,6 +29,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -213,25 +220,54 @@ static void *fx_serve(void *arg)
 	return NULL;
 }
 
-/* A socket at path, bound; with listen, listening too. */
-static int fx_bind(struct fx_containerd *fx, const char *path, bool listen_now)
-{
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
+static struct fx_containerd fx_the;
+static bool fx_bound; /* fx_the is in use: fx_free() it */
 
+static void fx_free(struct fx_containerd *fx);
+
+/* fx_the freed if in use (fx_teardown(), exit()). */
+static void fx_release(void)
+{
+	if (fx_bound)
+		fx_free(&fx_the);
+}
+
+/* A cmocka teardown for a test that binds the fixture. */
+static inline int fx_teardown(void **state)
+{
+	(void)state;
+	fx_release();
+	return 0;
+}
+
+/* The fixture, its socket at path bound (listen_now: listening too), or
+ * NULL; another one in use is freed first. */
+static struct fx_containerd *fx_bind(const char *path, bool listen_now)
+{
+	static bool at_exit;
+	struct fx_containerd *fx = &fx_the;
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
 	size_t len = strlen(path);
 
+	fx_release();
+	if (!at_exit && atexit(fx_release))
+		return NULL;
+	at_exit = true;
 	memset(fx, 0, sizeof(*fx));
 	fx->fd = fx->stop[0] = fx->stop[1] = -1;
 	if (len >= sizeof(a.sun_path))
-		return -1;
+		return NULL;
 	memcpy(fx->path, path, len + 1);
 	memcpy(a.sun_path, path, len + 1);
 	unlink(path);
+	fx_bound = true;
 	fx->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fx->fd < 0 || bind(fx->fd, (struct sockaddr *)&a, sizeof(a)) ||
-	    pipe2(fx->stop, O_CLOEXEC))
-		return -1;
-	return listen_now ? listen(fx->fd, 8) : 0;
+	    pipe2(fx->stop, O_CLOEXEC) || (listen_now && listen(fx->fd, 8))) {
+		fx_release();
+		return NULL;
+	}
+	return fx;
 }
 
 /* Listen (if not yet) and serve the script's connections, answering
@@ -270,6 +306,8 @@ static void fx_free(struct fx_containerd *fx)
 		close(fx->stop[1]);
 	}
 	unlink(fx->path);
+	fx->fd = fx->stop[0] = fx->stop[1] = -1;
+	fx_bound = false;
 }
 
 #endif

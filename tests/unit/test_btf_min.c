@@ -33,6 +33,7 @@
 #include "runner/engine/btf_vmlinux.h"
 #include "runner/engine/containers_tracker.h"
 #include "tests/unit/log_fx.h"
+#include "tests/unit/tmpdir_fx.h"
 
 /* A .BTF.ext with one CO-RE relocation of kind on local type id. */
 static void *ext_of(__u32 type_id, __u32 kind, size_t *len)
@@ -327,7 +328,7 @@ static void btf_vmlinux_arm__libbpf_reads_the_cut_down_btf(void **state)
 	sw = btf__find_by_name_kind(kern, "btf_trace_sched_switch",
 				    BTF_KIND_TYPEDEF);
 	assert_true(queue > 0 && sw > 0);
-	assert_non_null(mkdtemp(dir));
+	assert_non_null(tmpdir_fx_make(dir));
 	setenv("RUNNER_CACHE_DIR", dir, 1);
 	for (int i = 0; i < 2; i++) { /* made, then read from the cache */
 		arm_net_dev_queue(queue);
@@ -399,7 +400,7 @@ static void btf_min_open__cut_down_btf_as_custom_path__else_logged(void **state)
 	int fd;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
+	assert_non_null(tmpdir_fx_make(dir));
 	setenv("RUNNER_CACHE_DIR", dir, 1);
 	engine_log_set(said_log, &said);
 	btf_min_open_init(&o, elf, len, ENGINE_LOG_INFO, "test hook");
@@ -455,7 +456,7 @@ static void btf_vmlinux_arm__cache_damaged__made_anew(void **state)
 				       BTF_KIND_TYPEDEF);
 	assert_true(queue > 0);
 	btf__free(kern);
-	assert_non_null(mkdtemp(dir));
+	assert_non_null(tmpdir_fx_make(dir));
 	setenv("RUNNER_CACHE_DIR", dir, 1);
 	assert_int_equal(btf_vmlinux_arm("T btf_trace_net_dev_queue\n", &err),
 			 0);
@@ -566,7 +567,7 @@ exec_hook__cache_damaged_or_foreign__rebuilt_still_tells(void **state)
 	size_t len, i;
 
 	(void)state;
-	assert_non_null(mkdtemp(cache_dir));
+	assert_non_null(tmpdir_fx_make(cache_dir));
 	setenv("RUNNER_CACHE_DIR", cache_dir, 1);
 	hook_tells_exec(); /* made */
 	cache_file(path, sizeof(path));
@@ -670,7 +671,7 @@ static void cache_made__idle_files_removed__others_kept(void **state)
 	int n = 0;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
+	assert_non_null(tmpdir_fx_make(dir));
 	touch_days_ago(dir, names[0], 40, 40);
 	touch_days_ago(dir, names[1], 0, 40);
 	touch_days_ago(dir, names[2], 40, 2);

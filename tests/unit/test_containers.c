@@ -983,7 +983,7 @@ static void scan__containerd_busy__labels_come_with_a_later_scan(void **state)
 	struct containers *c = containers_new_proc(root);
 	const struct container_info *ci;
 	struct told_of o = { 0 };
-	struct fx_containerd fx;
+	struct fx_containerd *fx;
 	uint8_t answer[1024];
 	char path[256];
 
@@ -999,9 +999,10 @@ static void scan__containerd_busy__labels_come_with_a_later_scan(void **state)
 	put("proc/710/cgroup", "0::/k8s.io/" SB_ID "\n");
 	o.mntns = inode_of("proc/710/ns/mnt");
 	snprintf(path, sizeof(path), "%s" CONTAINERD_SOCK, root);
-	assert_int_equal(fx_bind(&fx, path, true), 0);
+	fx = fx_bind(path, true);
+	assert_non_null(fx);
 	assert_int_equal(
-		fx_start(&fx, script, 4, answer,
+		fx_start(fx, script, 4, answer,
 			 fx_get_response(answer, sizeof(answer), kv, 1)),
 		0);
 	containers_set_listener(c, on_told_of, &o);
@@ -1023,9 +1024,9 @@ static void scan__containerd_busy__labels_come_with_a_later_scan(void **state)
 	assert_ptr_equal(o.t.last, ci);
 	assert_int_equal(containers_scan(c, NULL), 0);
 	assert_int_equal(o.t.times, 2);
-	fx_stop(&fx);
-	assert_int_equal(fx.accepted, 4);
-	fx_free(&fx);
+	fx_stop(fx);
+	assert_int_equal(fx->accepted, 4);
+	fx_free(fx);
 	containers_set_listener(c, NULL, NULL);
 	containers_free(c);
 	snprintf(path, sizeof(path), "rm -rf %s/proc/710", root);
@@ -1074,8 +1075,9 @@ int main(void)
 		cmocka_unit_test(
 			scan__scanned_container_number_given_again__id_tells),
 		cmocka_unit_test(scan__many_containers_gone__last_ones_kept),
-		cmocka_unit_test(
-			scan__containerd_busy__labels_come_with_a_later_scan),
+		cmocka_unit_test_teardown(
+			scan__containerd_busy__labels_come_with_a_later_scan,
+			fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -26,6 +26,7 @@
 #include "runner/engine/filter_regex.h"
 #include "runner/engine/filter_value.h"
 #include "fixture_event.h"
+#include "tests/unit/tmpdir_fx.h"
 
 bool __real_filter_regex_match(struct filter_regex *re, const char *s);
 bool __wrap_filter_regex_match(struct filter_regex *re, const char *s);
@@ -264,7 +265,7 @@ static struct containers *one_container(char *root, __u64 mntns)
 {
 	struct containers *c;
 
-	if (!mkdtemp(root) || !(c = containers_new(root)))
+	if (!tmpdir_fx_make(root) || !(c = containers_new(root)))
 		fail_msg("containers in %s", root);
 	note_container(c, mntns, 7);
 	return c;
@@ -381,7 +382,7 @@ static void names__unnamed_container__kept_by_a_name_left_out(void **state)
 	struct containers *c;
 	struct filter *f = NULL;
 
-	assert_non_null(mkdtemp(root));
+	assert_non_null(tmpdir_fx_make(root));
 	snprintf(cmd, sizeof(cmd),
 		 "mkdir -p %s/run/containerd/io.containerd.runtime.v2.task/"
 		 "other/x1 && echo '{}' > %s/run/containerd/"
@@ -460,7 +461,7 @@ static void strings__raw_value__not_terminal_escapes(void **state)
 	struct filter *f = NULL;
 	struct error *err = NULL;
 
-	assert_non_null(mkdtemp(root));
+	assert_non_null(tmpdir_fx_make(root));
 	docker_named(root, "a\\u001b[31mb\\u0085c");
 	c = containers_new(root);
 	assert_non_null(c);

@@ -35,6 +35,7 @@
 #include "runner/engine/output_internal.h"
 #include "fields_fx.h"
 #include "tests/unit/alloc_fx.h"
+#include "tests/unit/tmpdir_fx.h"
 
 /* The line the generic code writes: each step's prefix and value. */
 static size_t generic_line(struct output *o, const void *ev, char *out)
@@ -424,7 +425,7 @@ static void fast__containers_change__as_generic(void **state)
 	char *line;
 	int fd;
 
-	assert_non_null(mkdtemp(root));
+	assert_non_null(tmpdir_fx_make(root));
 	c = containers_new(root); /* a fake tree: no exec hook */
 	assert_non_null(c);
 	fieldset_set_containers(x->fs, c);
@@ -475,7 +476,7 @@ static void hot_path_allocs(struct fx *x, enum output_mode mode)
 	unsigned long shown = 0;
 	int fd;
 
-	assert_non_null(mkdtemp(root));
+	assert_non_null(tmpdir_fx_make(root));
 	c = containers_new(root);
 	assert_non_null(c);
 	snprintf(n.names[0], CONTAINERS_NAME_LEN, "libpod-%064d", 5);
@@ -1064,7 +1065,7 @@ static void valid__hostile_events__utf8_json_every_mode(void **state)
 	struct containers *c;
 	unsigned int seed = 13;
 
-	assert_non_null(mkdtemp(root));
+	assert_non_null(tmpdir_fx_make(root));
 	/* a docker container whose name and image are any text JSON holds
 	 * (jansson reads no invalid UTF-8), each cut short somewhere */
 	docker_config(root, HOSTILE_ID);
@@ -1238,7 +1239,7 @@ static void runtime_name__json_and_yaml_raw__columns_escaped(void **state)
 	struct containers *c;
 	int f;
 
-	assert_non_null(mkdtemp(root));
+	assert_non_null(tmpdir_fx_make(root));
 	docker_config_named(root, HOSTILE_ID,
 			    "a\\u001b[31mb\\u0085c\\\\d\\u00e9");
 	c = docker_container(x, root);

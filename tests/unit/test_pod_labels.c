@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include <cmocka.h>
 
@@ -221,12 +222,26 @@ containerd__failed_socket__left_alone_even_out_of_memory(void **state)
 
 static const char fx_dir[] = "/nonexistent-test-pod-labels/k8s.io";
 
+/* The fake containerd's socket in process pid (char path[64]). */
+static void fx_path(char *path, pid_t pid)
+{
+	snprintf(path, 64, "/tmp/test-pod-labels-%d.sock", (int)pid);
+}
+
+/* The teardown of a test with the fixture: it stops serving, its
+ * socket goes, and the engine's log forgets the test's said. */
+static int fx_said_forget(void **state)
+{
+	fx_teardown(state);
+	return said_forget(state);
+}
+
 /*
  * A fake containerd at a socket of its own, bound (listen_now: listening
  * too), and pod labels that know it as the socket of fx_dir's bundles;
  * what they say goes to said, the clock as it is.
  */
-static struct pod_labels *fx_open(struct fx_containerd *fx, struct said *said,
+static struct pod_labels *fx_open(struct fx_containerd **fx, struct said *said,
 				  bool listen_now)
 {
 	struct pod_labels *pl = pod_labels_new();
@@ -235,10 +250,10 @@ static struct pod_labels *fx_open(struct fx_containerd *fx, struct said *said,
 	assert_non_null(pl);
 	fx_clock_ahead_ms = 0;
 	engine_log_set(said_log, said);
-	snprintf(path, sizeof(path), "/tmp/test-pod-labels-%d.sock",
-		 (int)getpid());
-	assert_int_equal(fx_bind(fx, path, listen_now), 0);
-	pod_labels_learn_socket(pl, fx_dir, fx->path);
+	fx_path(path, getpid());
+	*fx = fx_bind(path, listen_now);
+	assert_non_null(*fx);
+	pod_labels_learn_socket(pl, fx_dir, (*fx)->path);
 	return pl;
 }
 
@@ -302,18 +317,18 @@ static void containerd__timed_out__asked_again_after_short_back_off(void **s)
 	static const enum fx_conn script[] = { FX_SILENT, FX_ANSWER };
 	struct said said = SAID_INIT;
 	enum pod_labels_later later;
-	struct fx_containerd fx;
+	struct fx_containerd *fx;
 	struct pod_labels *pl = fx_open(&fx, &said, true);
 
 	(void)s;
-	fx_answering(&fx, script, 2);
+	fx_answering(fx, script, 2);
 	assert_null(pod_labels_containerd(pl, "", fx_dir, "sandbox", &later));
 	assert_int_equal(later, POD_LABELS_TIMED_OUT);
 	assert_int_equal(said.lines, 1);
 	assert_non_null(strstr(said.last, "asked again later"));
 	/* busy: left alone a while, the caller told to come back */
 	assert_left_alone_for(pl, POD_LABELS_BUSY_MS, POD_LABELS_SKIPPED);
-	fx_close(&fx, pl, 2);
+	fx_close(fx, pl, 2);
 }
 
 /*
@@ -326,7 +341,7 @@ static void containerd__refused__left_alone_longer(void **s)
 	static const enum fx_conn script[] = { FX_ANSWER };
 	struct said said = SAID_INIT;
 	enum pod_labels_later later;
-	struct fx_containerd fx;
+	struct fx_containerd *fx;
 	/* bound, not listening: connection refused */
 	struct pod_labels *pl = fx_open(&fx, &said, false);
 
@@ -336,9 +351,57 @@ static void containerd__refused__left_alone_longer(void **s)
 	assert_int_equal(said.lines, 1);
 	assert_non_null(strstr(said.last, "stay empty"));
 	/* containerd there now, answering */
-	fx_answering(&fx, script, 1);
+	fx_answering(fx, script, 1);
 	assert_left_alone_for(pl, POD_LABELS_ABSENT_MS, POD_LABELS_FINAL);
-	fx_close(&fx, pl, 1);
+	fx_close(fx, pl, 1);
+}
+
+/* A test that fails while the fixture serves. */
+static void fx_fails_midway(void **s)
+{
+	static const enum fx_conn script[] = { FX_ANSWER };
+	struct said said = SAID_INIT;
+	struct fx_containerd *fx;
+
+	(void)s;
+	pod_labels_free(fx_open(&fx, &said, true));
+	fx_answering(fx, script, 1);
+	fail_msg("fails on purpose");
+}
+
+/*
+ * A test that fails midway (a failed assertion jumps past its fx_free())
+ * leaves no socket in /tmp once its teardown ran, nor does a program
+ * that exits with the fixture bound: in a child, its output dropped,
+ * which exits 0 when the failed test's socket was gone.
+ */
+static void fixture__failed_test_or_exit__socket_removed(void **s)
+{
+	char path[64];
+	int status;
+	pid_t pid = fork();
+
+	(void)s;
+	assert_true(pid >= 0);
+	if (!pid) {
+		const struct CMUnitTest t[] = { cmocka_unit_test_teardown(
+			fx_fails_midway, fx_said_forget) };
+		int null = open("/dev/null", O_WRONLY);
+
+		if (null < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
+			_exit(2);
+		fx_path(path, getpid());
+		if (!cmocka_run_group_tests_name("fails", t, NULL, NULL) ||
+		    !access(path, F_OK))
+			_exit(1);
+		/* bound again, and exit() (not _exit()) */
+		exit(fx_bind(path, true) ? 0 : 2);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0); /* 1: left by the test */
+	fx_path(path, pid);
+	assert_int_equal(access(path, F_OK), -1); /* left at exit() */
 }
 
 /*
@@ -352,11 +415,11 @@ static void containerd__not_found_between_timeouts__back_off_anew(void **s)
 					       FX_SILENT, FX_ANSWER };
 	struct said said = SAID_INIT;
 	enum pod_labels_later later;
-	struct fx_containerd fx;
+	struct fx_containerd *fx;
 	struct pod_labels *pl = fx_open(&fx, &said, true);
 
 	(void)s;
-	fx_answering(&fx, script, 4);
+	fx_answering(fx, script, 4);
 	assert_null(pod_labels_containerd(pl, "", fx_dir, "sandbox", &later));
 	assert_int_equal(later, POD_LABELS_TIMED_OUT);
 	fx_clock_ahead_ms = POD_LABELS_BUSY_MS;
@@ -366,7 +429,7 @@ static void containerd__not_found_between_timeouts__back_off_anew(void **s)
 	assert_int_equal(later, POD_LABELS_TIMED_OUT);
 	assert_int_equal(said.lines, 2);
 	assert_left_alone_for(pl, 2 * POD_LABELS_BUSY_MS, POD_LABELS_SKIPPED);
-	fx_close(&fx, pl, 4);
+	fx_close(fx, pl, 4);
 }
 
 int main(void)
@@ -381,12 +444,13 @@ int main(void)
 			said_forget),
 		cmocka_unit_test_teardown(
 			containerd__timed_out__asked_again_after_short_back_off,
-			said_forget),
+			fx_said_forget),
 		cmocka_unit_test_teardown(
-			containerd__refused__left_alone_longer, said_forget),
+			containerd__refused__left_alone_longer, fx_said_forget),
 		cmocka_unit_test_teardown(
 			containerd__not_found_between_timeouts__back_off_anew,
-			said_forget),
+			fx_said_forget),
+		cmocka_unit_test(fixture__failed_test_or_exit__socket_removed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

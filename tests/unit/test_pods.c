@@ -348,7 +348,7 @@ static void containerd__busy__asked_again_per_container(void **state)
 	struct pods *p = pods_new(root);
 	struct container_info sb = info(SB, ""), app = info(APP, "");
 	struct said said = { 0 };
-	struct fx_containerd fx;
+	struct fx_containerd *fx;
 	uint8_t answer[1024];
 	char path[256];
 
@@ -360,9 +360,10 @@ static void containerd__busy__asked_again_per_container(void **state)
 	engine_log_set(on_log, &said);
 	PUT("run/k8s-test/keep", "");
 	snprintf(path, sizeof(path), "%s/run/k8s-test/containerd.sock", root);
-	assert_int_equal(fx_bind(&fx, path, true), 0);
+	fx = fx_bind(path, true);
+	assert_non_null(fx);
 	assert_int_equal(
-		fx_start(&fx, script, 6, answer,
+		fx_start(fx, script, 6, answer,
 			 fx_get_response(answer, sizeof(answer), kv, 2)),
 		0);
 	pods_identify(p, 100, &sb, false);
@@ -387,8 +388,8 @@ static void containerd__busy__asked_again_per_container(void **state)
 	assert_true(pods_retry(p, &sb));
 	assert_string_equal(sb.pod.labels, "app=web,tier=front");
 	assert_int_equal(sb.later, 0);
-	fx_stop(&fx);
-	fx_free(&fx);
+	fx_stop(fx);
+	fx_free(fx);
 	engine_log_set(NULL, NULL);
 	pods_free(p);
 	fx_clock_ahead_ms = 0;
@@ -405,7 +406,7 @@ static void containerd__never_answers__given_up_after_timeouts(void **state)
 	struct pods *p = pods_new(root);
 	struct container_info sb = info(SB, "");
 	struct said said = { 0 };
-	struct fx_containerd fx;
+	struct fx_containerd *fx;
 	char path[256];
 	int tries = 0;
 
@@ -414,8 +415,9 @@ static void containerd__never_answers__given_up_after_timeouts(void **state)
 	engine_log_set(on_log, &said);
 	PUT("run/k8s-test/keep", "");
 	snprintf(path, sizeof(path), "%s/run/k8s-test/containerd.sock", root);
-	assert_int_equal(fx_bind(&fx, path, true), 0);
-	assert_int_equal(fx_start(&fx, script, 5, NULL, 0), 0);
+	fx = fx_bind(path, true);
+	assert_non_null(fx);
+	assert_int_equal(fx_start(fx, script, 5, NULL, 0), 0);
 	pods_identify(p, 100, &sb, false);
 	while (sb.later) {
 		fx_clock_ahead_ms += POD_LABELS_ABSENT_MS;
@@ -424,9 +426,9 @@ static void containerd__never_answers__given_up_after_timeouts(void **state)
 	}
 	assert_int_equal(sb.timeouts, PODS_TIMEOUTS_MAX);
 	assert_string_equal(sb.pod.labels, "");
-	fx_stop(&fx);
-	assert_int_equal(fx.accepted, PODS_TIMEOUTS_MAX);
-	fx_free(&fx);
+	fx_stop(fx);
+	assert_int_equal(fx->accepted, PODS_TIMEOUTS_MAX);
+	fx_free(fx);
 	engine_log_set(NULL, NULL);
 	pods_free(p);
 	fx_clock_ahead_ms = 0;
@@ -880,9 +882,12 @@ int main(void)
 			containerd__shared_shim__sandbox_and_app_named),
 		cmocka_unit_test(
 			containerd__process_gone__found_in_learned_folder),
-		cmocka_unit_test(containerd__busy__asked_again_per_container),
-		cmocka_unit_test(
-			containerd__never_answers__given_up_after_timeouts),
+		cmocka_unit_test_teardown(
+			containerd__busy__asked_again_per_container,
+			fx_teardown),
+		cmocka_unit_test_teardown(
+			containerd__never_answers__given_up_after_timeouts,
+			fx_teardown),
 		cmocka_unit_test(crio__conmon_bundle__labels_from_sandbox),
 		cmocka_unit_test(docker__other_data_root__labels_name_image),
 		cmocka_unit_test(docker__image_with_control_bytes__tamed),
