@@ -539,6 +539,15 @@ int cli_bool_flag(const char *prefix, const char *name, const char *value,
 		       cli_bool_error(prefix, name, value, err);
 }
 
+int cli_param_bool_flag(const char *name, const char *value, bool *on,
+			struct error **err)
+{
+	if (value && strcasecmp(value, "true") && strcasecmp(value, "false"))
+		return cli_bool_error(NULL, name, value, err);
+	*on = !value || !strcasecmp(value, "true");
+	return EXIT_OK;
+}
+
 bool cli_bool_word(const char *arg, const char *name, bool *on, int *rc,
 		   struct error **err)
 {

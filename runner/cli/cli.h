@@ -233,6 +233,14 @@ int cli_check_containerd_ns(const char *ns, struct error **err);
  * TRUE, true, True and their false forms); NULL (no value) is true. */
 bool cli_parse_bool(const char *s, bool *out);
 
+/*
+ * The value of --<name>, a flag that is a bool param in ig (pkg/params'
+ * ValidateBool: true or false in any case, not Go's 1 or t; NULL: given
+ * bare, true) into *on: EXIT_OK; else cli_bool_error().
+ */
+int cli_param_bool_flag(const char *name, const char *value, bool *on,
+			struct error **err);
+
 /* "<prefix>invalid --<name> '<value>': want true or false" in *err (no
  * prefix when NULL); EXIT_USAGE. */
 int cli_bool_error(const char *prefix, const char *name, const char *value,

@@ -48,12 +48,9 @@ int run_metrics_option(struct run_metrics *rm, int c, const char *arg,
 		       struct error **err)
 {
 	switch (c) {
-	case RM_OPT_LISTEN: /* only true or false, not Go's 1, t or TRUE */
-		if (arg && strcmp(arg, "true") && strcmp(arg, "false"))
-			return cli_bool_error(NULL, "otel-metrics-listen", arg,
-					      err);
-		return cli_bool_flag(NULL, "otel-metrics-listen", arg,
-				     &rm->listen, err);
+	case RM_OPT_LISTEN: /* the otel-metrics operator's bool param */
+		return cli_param_bool_flag("otel-metrics-listen", arg,
+					   &rm->listen, err);
 	case RM_OPT_ADDRESS:
 		if (http_addr_check(arg, err)) {
 			error_prefix(err, "--otel-metrics-listen-address");

@@ -506,6 +506,36 @@ def metrics_print_table_instead_of_events(env):
 
 
 @test
+def listen_flag_takes_igs_bool_spellings(env):
+    """--otel-metrics-listen=BOOL as ig's params take a bool (pkg/params
+    ValidateBool: true or false in any case, not Go's 1 or t): TRUE and
+    tRuE serve /metrics, FALSE serves nothing, 1 and t are usage errors.
+    Until December 2026 it took only "true" and "false"."""
+    base = ["run", "trace_dns", "-o", "none", "--store", env.store,
+            "--ports", "1055"]
+    for v in ("TRUE", "tRuE"):
+        r, port = metrics_runner(base + [f"--otel-metrics-listen={v}"])
+        try:
+            eq(http_get(f"http://127.0.0.1:{port}/metrics")[0], 200,
+               f"scrape with --otel-metrics-listen={v}")
+        finally:
+            eq(r.stop(), 0, "runner exit code")
+    r = Runner(base + ["--otel-metrics-listen=FALSE",
+                       "--otel-metrics-listen-address",
+                       f"127.0.0.1:{free_port()}"])
+    try:
+        listening = sh("ss -Hltnp", timeout=10)
+        check(f"pid={r.proc.pid}," not in listening,
+              f"--otel-metrics-listen=FALSE listens: {listening}")
+    finally:
+        eq(r.stop(), 0, "runner exit code")
+    for v in ("1", "t"):
+        usage_error(base + [f"--otel-metrics-listen={v}"],
+                    f"invalid --otel-metrics-listen '{v}': "
+                    "want true or false")
+
+
+@test
 def malformed_annotations_image_build(env):
     d = os.path.join(env.tmp, "bad_gadget")
     shutil.copytree(os.path.join(ROOT, "gadget", "trace_dns"), d)

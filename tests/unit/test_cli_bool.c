@@ -3,8 +3,10 @@
  * runner/cli/cli.c: the bool flags every command reads alike
  * (cli_bool_flag(), cli_bool_word(), cli_verbose_flag()): which words
  * are the flag, the values Go's ParseBool takes, and the one line a bad
- * value gets.  The flags themselves are covered end to end by
- * tests/e2e/test_hostile.py, test_registry.py and test_trace_dns.py.
+ * value gets; and cli_param_bool_flag(), the values ig's bool params
+ * take.  The flags themselves are covered end to end by
+ * tests/e2e/test_hostile.py, test_registry.py, test_trace_dns.py and
+ * test_metrics.py.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -60,6 +63,44 @@ static void bool_flag__bad_value__one_line_with_prefix(void **state)
 	assert_string_equal(error_msg(err), "login: invalid --plain-http '': "
 					    "want true or false");
 	error_free(err);
+}
+
+/* ig's bool params (pkg/params ValidateBool): true or false in any
+ * case, none of Go's other spellings. */
+static void param_bool_flag__values__as_ig_params(void **state)
+{
+	static const char *const yes[] = { "true", "TRUE", "True", "tRuE" };
+	static const char *const no[] = { "false", "FALSE", "False", "fAlSe" };
+	static const char *const bad[] = { "1", "t",   "T", "0",     "f",
+					   "F", "yes", "",  " true", "truee" };
+	struct error *err = NULL;
+	bool on = false;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(cli_param_bool_flag("x", NULL, &on, &err), EXIT_OK);
+	assert_true(on);
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		on = false;
+		assert_int_equal(cli_param_bool_flag("x", yes[i], &on, &err),
+				 EXIT_OK);
+		assert_true(on);
+		assert_int_equal(cli_param_bool_flag("x", no[i], &on, &err),
+				 EXIT_OK);
+		assert_false(on);
+	}
+	assert_null(err);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		on = true;
+		assert_int_equal(cli_param_bool_flag("otel-metrics-listen",
+						     bad[i], &on, &err),
+				 EXIT_USAGE);
+		assert_true(on);
+		assert_non_null(strstr(error_msg(err),
+				       "invalid --otel-metrics-listen '"));
+		error_free(err);
+		err = NULL;
+	}
 }
 
 static void bool_word__only_the_flag_itself(void **state)
@@ -117,6 +158,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(bool_flag__values__as_go_parse_bool),
 		cmocka_unit_test(bool_flag__bad_value__one_line_with_prefix),
+		cmocka_unit_test(param_bool_flag__values__as_ig_params),
 		cmocka_unit_test(bool_word__only_the_flag_itself),
 		cmocka_unit_test(verbose_flag__short_and_long),
 	};
