@@ -33,6 +33,7 @@
 #include "runner/cli/commands.h"
 #include "runner/cli/complete.h"
 #include "runner/cli/config.h"
+#include "runner/cli/param_file.h"
 #include "runner/cli/run_metrics.h"
 #include "runner/cli/trust.h"
 #include "runner/engine/metrics.h"
@@ -153,6 +154,8 @@ struct run_flags {
 	/* --containerimage-id, -digest by enum image_select_key: the last */
 	const char *images[IMAGE_SELECT_DIGEST + 1];
 	struct run_metrics rm;
+	/* the values of "--PARAM=@FILE" read so far */
+	struct param_files *files;
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -262,6 +265,11 @@ static void usage(FILE *f)
 	      "      --iface NAME     attach them to NAME only (default: the\n"
 	      "                       host side of containers' veths, and every\n"
 	      "                       interface of the network namespace)\n"
+	      "\n"
+	      "As in ig, the value @FILE of one of ig's params (the gadget's\n"
+	      "flags, -o, --fields, -F, -E, -c, --pull, --public-keys, ...; not\n"
+	      "-t, --max-events, --store, --config) is FILE's content, byte for\n"
+	      "byte (a last newline too).\n"
 	      "\n"
 	      "EXAMPLES\n"
 	      "  runner run trace_dns\n"
@@ -444,6 +452,24 @@ static int oci_store_user(struct run_flags *f, struct error **err)
 	return EXIT_OK;
 }
 
+/* Whether source_flags() takes flag c (the getopt pass leaves it). */
+static bool source_flag(int c)
+{
+	return c == CLI_OPT_STORE || c == OPT_PULL || c == RM_OPT_ANNOTATE ||
+	       c == CLI_OPT_AUTHFILE || c == CLI_OPT_INSECURE ||
+	       c == CLI_OPT_CERT_DIR;
+}
+
+/* rc, after *err says where argv[i] came from if ig's configuration set
+ * it (config_run_args() put those first). */
+static int blame(const struct run_flags *f, int i, char **argv, int rc,
+		 struct error **err)
+{
+	if (i <= f->n_cfg)
+		config_blame(argv[i], err);
+	return rc;
+}
+
 /*
  * A first pass for where the image comes from (--store, --pull and the
  * registry flags): the image then decides which other flags exist.
@@ -461,10 +487,10 @@ static int source_flags(int argc, char **argv, struct run_flags *f,
 	for (i = 1; i < argc; i++) {
 		if ((cli_bool_word(argv[i], "oci-store-user", &store_user, &rc,
 				   err) ||
-		     cli_bool_word(argv[i], "disallow-pulling", &f->ro.no_pull,
-				   &rc, err)) &&
+		     param_bool_word(f->files, argv[i], "disallow-pulling",
+				     &f->ro.no_pull, &rc, err)) &&
 		    rc)
-			return rc;
+			return blame(f, i, argv, rc, err);
 		for (o = base_opts; o < base_opts + N_BASE_OPTS; o++) {
 			size_t len = strlen(o->name);
 
@@ -478,6 +504,15 @@ static int source_flags(int argc, char **argv, struct run_flags *f,
 				val = argv[i + 1];
 			else
 				continue;
+			if (!source_flag(o->val))
+				continue;
+			/* ig's params, but --store and --cert-dir (the
+			 * runner's own) */
+			if (o->val != CLI_OPT_STORE &&
+			    o->val != CLI_OPT_CERT_DIR)
+				rc = param_file(f->files, o->name, &val, err);
+			if (rc)
+				return blame(f, i, argv, rc, err);
 			if (o->val == CLI_OPT_STORE)
 				f->store = val;
 			else if (o->val == RM_OPT_ANNOTATE &&
@@ -485,7 +520,7 @@ static int source_flags(int argc, char **argv, struct run_flags *f,
 				return EXIT_USAGE; /* needed before the fields */
 			else if (o->val == OPT_PULL &&
 				 oci_pull_policy_parse(val, &f->policy, err))
-				return EXIT_USAGE;
+				return blame(f, i, argv, EXIT_USAGE, err);
 			else if (o->val == OPT_PULL)
 				f->pull_given = true;
 			else
@@ -537,6 +572,49 @@ static int add_filter(struct run_flags *f, bool expr, int ds, const char *arg,
 	(expr ? f->expr_ds : f->filter_ds)[*n] = ds;
 	(expr ? f->exprs : f->filters)[(*n)++] = arg;
 	return EXIT_OK;
+}
+
+/*
+ * Whether the getopt pass reads "@FILE" for flag c, as ig's params: `ig
+ * run` registers every param, the gadget's and its operators', through
+ * AddOCIFlags() (cmd/common/oci.go).  Not: ig's plain flags (-t,
+ * --oci-store-user, --config, -v, -h), the runner's own (--max-events,
+ * --ring-size, --nice, --k8s, --otel-metrics-max-series), and those the
+ * first passes take (source_flags(), run_trust_scan()).
+ */
+static bool param_flag(int c)
+{
+	switch (c) {
+	case 'o':
+	case 'F':
+	case 'E':
+	case 'c':
+	case 'r':
+	case OPT_FIELDS:
+	case OPT_CONTAINERD_NS:
+	case OPT_HOST:
+	case OPT_TRACE_PIPE:
+	case OPT_K8S_NAMESPACE ... OPT_K8S_LAST:
+	case OPT_IMAGE ... OPT_IMAGE_LAST:
+	case RM_OPT_LISTEN:
+	case RM_OPT_ADDRESS:
+	case RM_OPT_NAME:
+	case RM_OPT_PRINT_INTERVAL:
+		return true;
+	default: /* --filter.DS, --filter-expr.DS, the gadget's (--sort...) */
+		return (c >= OPT_DS_FILTER &&
+			c < OPT_DS_FILTER + 2 * MAX_DS_FLAGS) ||
+		       (c >= OPT_PARAM && c < OPT_PARAM + MAX_GADGET_FLAGS);
+	}
+}
+
+/* The name of flag c, ig's key for its param: the first one of opts. */
+static const char *flag_name(const struct option *opts, int c)
+{
+	for (; opts->name; opts++)
+		if (opts->val == c)
+			return opts->name;
+	return "?";
 }
 
 /* One flag of the second pass (c is what getopt_long returned). */
@@ -752,6 +830,7 @@ static const char *kubectl_flag(int c)
 static int parse_opts(int argc, char **argv, const struct option *opts,
 		      size_t n_params, struct run_flags *f, struct error **err)
 {
+	const char *arg;
 	int c, rc, li = -1;
 
 	optind = 1;
@@ -806,7 +885,12 @@ static int parse_opts(int argc, char **argv, const struct option *opts,
 			optarg = argv[optind++];
 		/* those come first, as one "--flag=value" each */
 		f->cfg_arg = optind - 1 <= f->n_cfg;
-		rc = run_flag(f, n_params, c, optarg, err);
+		arg = optarg;
+		rc = param_flag(c) ? param_file(f->files, flag_name(opts, c),
+						&arg, err) :
+				     EXIT_OK;
+		if (!rc)
+			rc = run_flag(f, n_params, c, arg, err);
 		if (rc && f->cfg_arg)
 			config_blame(argv[optind - 1], err);
 		if (rc)
@@ -1206,16 +1290,18 @@ static int trace(struct session *s, const struct run_flags *f,
 	return session_run(s, &lim, err);
 }
 
-static int run_main(int argc, char **argv, int n_cfg, struct error **err)
+static int run_main(int argc, char **argv, int n_cfg, struct param_files *files,
+		    struct error **err)
 {
 	const char *node = getenv("NODE_NAME");
 	struct run_flags f = { .nice = RUN_NICE,
 			       .policy = OCI_PULL_MISSING,
 			       .k8s = node && *node,
-			       .n_cfg = n_cfg };
+			       .n_cfg = n_cfg,
+			       .files = files };
 	cleanup_free char *refstr = NULL, *name = NULL;
 	cleanup_ref struct oci_ref *ref = NULL;
-	struct run_image ri = { 0 };
+	struct run_image ri = { .trust = { .files = files, .n_cfg = n_cfg } };
 	unsigned long long count = 0, lost = 0;
 	int rc = EXIT_FAIL;
 	bool help;
@@ -1312,13 +1398,15 @@ out:
 /* With the flag defaults ig's configuration file and environment give. */
 static int run_configured(int argc, char **argv, struct error **err)
 {
+	struct param_files files = { 0 };
 	char **args = NULL;
 	int n_args, n_set, rc;
 
 	rc = config_run_args(argc, argv, &n_args, &args, &n_set, err);
 	if (rc)
 		return rc;
-	rc = run_main(n_args, args, n_set, err);
+	rc = run_main(n_args, args, n_set, &files, err);
+	param_files_free(&files);
 	config_args_free(args, n_set);
 	return rc;
 }
@@ -1332,10 +1420,11 @@ int run_gadget_flags(int argc, char **argv,
 		     void (*fn)(void *ctx, const char *flag), void *ctx,
 		     struct error **err)
 {
-	struct run_flags f = { 0 };
+	struct param_files files = { 0 };
+	struct run_flags f = { .files = &files };
 	cleanup_free char *refstr = NULL, *name = NULL;
 	cleanup_ref struct oci_ref *ref = NULL;
-	struct run_image ri = { 0 };
+	struct run_image ri = { .trust = { .files = &files } };
 	int rc = -1;
 
 	f.image = find_image(argc, argv);
@@ -1364,6 +1453,7 @@ int run_gadget_flags(int argc, char **argv,
 	rc = 0;
 out:
 	run_image_close(&ri);
+	param_files_free(&files);
 	return rc;
 }
 

@@ -359,6 +359,12 @@ static int key_value(const struct cfg_key *k, char **out, struct error **err)
 		return cli_error(err, EXIT_FAIL, "out of memory");
 	if (why)
 		return cli_error(err, EXIT_USAGE, "%s: %s", where, why);
+	/* an operator's key is ig's param, whose "@FILE" the flag reads
+	 * (runner/cli/param_file.h) and then checks */
+	if (v[0] == '@' && strchr(k->key, '.')) {
+		*out = steal_ptr(v);
+		return EXIT_OK;
+	}
 	if (k->type == CFG_BOOL) {
 		if (!(b = bool_value(v)))
 			return bad_value(where, v, "true or false", err);

@@ -20,6 +20,7 @@
 #include "oci/sign_store.h"
 #include "oci/store.h"
 #include "runner/cli/cli.h"
+#include "runner/cli/config.h"
 #include "runner/cli/trust.h"
 
 const char *trust_keys_dir(void)
@@ -154,7 +155,8 @@ int image_sig_refs_append(struct oci_store *store, char ***refs, int *n,
 int run_trust_scan(struct run_trust *t, int argc, char **argv,
 		   struct error **err)
 {
-	int i, rc;
+	bool cfg = false;
+	int i, rc = EXIT_OK;
 
 	t->verify = true;
 	for (i = 1; i < argc; i++) {
@@ -162,15 +164,20 @@ int run_trust_scan(struct run_trust *t, int argc, char **argv,
 
 		if (!strcmp(a, "--"))
 			break;
-		if (cli_bool_word(a, "verify-image", &t->verify, &rc, err)) {
+		cfg = i <= t->n_cfg; /* set by ig's configuration */
+		if (param_bool_word(t->files, a, "verify-image", &t->verify,
+				    &rc, err)) {
 			if (rc)
-				return rc;
+				break;
 			continue;
 		}
 		if (!strncmp(a, "--public-keys", 13) &&
 		    (!a[13] || a[13] == '=')) {
 			val = a[13] ? a + 14 :
 				      (i + 1 < argc ? argv[++i] : NULL);
+			rc = param_file(t->files, "public-keys", &val, err);
+			if (rc)
+				break;
 			if (val && t->n_public_keys <
 					   sizeof(t->public_keys) /
 						   sizeof(t->public_keys[0]))
@@ -181,10 +188,15 @@ int run_trust_scan(struct run_trust *t, int argc, char **argv,
 		    (!a[17] || a[17] == '=')) {
 			val = a[17] ? a + 18 :
 				      (i + 1 < argc ? argv[++i] : NULL);
+			rc = param_file(t->files, "allowed-gadgets", &val, err);
+			if (rc)
+				break;
 			t->allowed = val;
 		}
 	}
-	return EXIT_OK;
+	if (rc && cfg)
+		config_blame(argv[i], err);
+	return rc;
 }
 
 /* Whether one --allowed-gadgets entry names the image. */

@@ -12,6 +12,7 @@
 
 #include "common/error.h"
 #include "oci/sign.h"
+#include "runner/cli/param_file.h"
 
 struct oci_store;
 struct oci_txn;
@@ -71,11 +72,16 @@ struct run_trust {
 	/* the store's "built here" marks are not trusted (a user's store
 	 * opened by root: --oci-store-user) */
 	bool not_built_here;
+	/* where the flags' "@FILE" values are kept; argv[1..n_cfg] are ig's
+	 * configuration's (config_run_args()) */
+	struct param_files *files;
+	int n_cfg;
 };
 
 /*
  * Read the trust flags from a `runner run` command line (before the
- * image is known to getopt); EXIT_USAGE and *err for a bad value.
+ * image is known to getopt), "@FILE" as ig's params read it; EXIT_USAGE
+ * and *err for a bad value or a file that cannot be read.
  */
 int run_trust_scan(struct run_trust *t, int argc, char **argv,
 		   struct error **err);

@@ -40,13 +40,13 @@ def clean_env():
             or k == "RUNNER_GADGET_INCLUDE"}
 
 
-def runner(ctx, *args, env=None, home=None):
+def runner(ctx, *args, env=None, home=None, cwd=None):
     e = clean_env()
     e["HOME"] = home or ctx.home
     e["RUNNER_KEYS_DIR"] = ctx.no_keys
     e.update(env or {})
     return subprocess.run([RUNNER] + list(args), capture_output=True,
-                          text=True, env=e, timeout=120)
+                          text=True, env=e, timeout=120, cwd=cwd)
 
 
 def run_snap(ctx, *extra, **kw):
@@ -124,6 +124,43 @@ def verify_image_from_the_file_reaches_the_run(ctx):
                            "false"})
     ran(p, "variable")
     check(warning in p.stderr, f"no warning from the variable: {p.stderr!r}")
+
+
+@test
+def params_from_files_as_ig_on_the_line_and_in_the_file(ctx):
+    """ig's --PARAM=@FILE: --allowed-gadgets=@FILE on the line, and a
+    configuration key or variable that sets a param (ig's
+    setFlagsFromConfig() sets the flag, whose Set() reads "@FILE"), take
+    the file's content: a list, a bool; a missing file is named with the
+    key.  --config is no param: --config @NAME reads the file "@NAME"."""
+    allow = write(ctx, "allow.txt", REF)
+    deny = write(ctx, "deny.txt", "localhost/other/*")
+    ran(run_snap(ctx, "--config", ctx.deny, "--allowed-gadgets=@" + allow),
+        "--allowed-gadgets=@FILE that allows it")
+    refused(run_snap(ctx, "--allowed-gadgets", "@" + deny),
+            "--allowed-gadgets @FILE that denies it")
+    path = write(ctx, "at.yaml", "operator:\n  oci:\n"
+                 f"    allowed-gadgets: ['@{deny}']\n")
+    refused(run_snap(ctx, "--config", path), "allowed-gadgets: [@FILE]")
+    refused(run_snap(ctx, env={ENV_ALLOWED: "@" + deny}), "variable @FILE")
+    warning = "--verify-image=false: image signatures are not verified"
+    no = write(ctx, "false.txt", "false")
+    p = run_snap(ctx, env={"INSPEKTOR_GADGET_OPERATOR_OCI_VERIFY_IMAGE":
+                           "@" + no})
+    ran(p, "verify-image from a file")
+    check(warning in p.stderr, f"no warning: {p.stderr!r}")
+    gone = os.path.join(ctx.tmp, "gone.txt")
+    path = write(ctx, "gone.yaml", f"operator:\n  oci:\n    pull: '@{gone}'\n")
+    p = run_snap(ctx, "--config", path)
+    eq((p.returncode, p.stdout, p.stderr),
+       (2, "", f"runner: config {path}: operator.oci.pull: reading file "
+        f'"{gone}" for parameter "pull": No such file or directory\n'),
+       "pull: '@missing'")
+    # --config is ig's plain flag: "@deny.yaml" is the file's name
+    shutil.copy(ctx.deny, os.path.join(ctx.tmp, "@at-deny.yaml"))
+    p = runner(ctx, "run", REF, "--store", ctx.store, "-o", "json",
+               "--config", "@at-deny.yaml", cwd=ctx.tmp)
+    refused(p, "--config @NAME: the file @NAME")
 
 
 @test

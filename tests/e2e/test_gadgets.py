@@ -698,6 +698,44 @@ def trace_exec_uid_and_comm_params_filter_in_kernel(env):
           f"{seen}")
 
 
+def write_file(env, name, data):
+    path = os.path.join(env.tmp, name)
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
+@test
+def params_read_from_files_as_ig(env):
+    """ig's --PARAM=@FILE (cmd/common/params.go): a gadget param (--comm)
+    and operators' params (-F, --fields) take their value from FILE, byte
+    for byte: the loaded program holds the file's comm, a last newline
+    too, and the events are those the files' filter and fields say."""
+    m = mark()
+    comm = write_file(env, "comm.txt", b"false")
+    comm_nl = write_file(env, "comm_nl.txt", b"false\n")
+    flt = write_file(env, "filter.txt", only(m).encode())
+    fields = write_file(env, "fields.txt", b"proc.pid,args")
+    before = prog_ids("sched_process_exec")
+    r = tracer(env, "trace_exec", f"-F@{flt}", f"--comm=@{comm}",
+               "--fields", f"@{fields}")
+    rnl = tracer(env, "trace_exec", "-F", only(m), "--comm", f"@{comm_nl}")
+    try:
+        seen = kernel_params(before, "sched_process_exec")
+        cmds = [run_cmd(["/bin/true", m]), run_cmd(["/bin/false", m])]
+        evs = before_marker(r, rerun(cmds[1])["pid"])
+    finally:
+        stop_all([r, rnl])
+    eq(evs, [{"proc": {"pid": cmds[1]["pid"]}, "args": cmds[1]["args"]}],
+       "--comm=@FILE, -F@FILE, --fields @FILE: /bin/false with the mark, "
+       "proc.pid and args")
+    comms = [bytes(v["targ_comm"]).split(b"\0")[0] for v in seen
+             if "targ_comm" in v]
+    check(b"false" in comms and b"false\n" in comms,
+          f"targ_comm 'false' and 'false\\n' in the loaded programs: "
+          f"{comms}")
+
+
 @test
 def bool_param_alone_is_true(env):
     """A bool param's flag alone is true, as in ig (it took the next
@@ -867,7 +905,10 @@ def bad_flag_loads_nothing_into_the_kernel(env):
     from harness import RUNNER, fails
     log = os.path.join(env.tmp, "badflag.strace")
     for args, needle in ((["--bogus"], "unknown flag '--bogus'"),
-                         (["--ports", "abc"], "abc")):
+                         (["--ports", "abc"], "abc"),
+                         (["--ports", "@/nonexistent"],
+                          'reading file "/nonexistent" for parameter '
+                          '"ports"')):
         p = subprocess.run(["strace", "-f", "-qq", "-e", "trace=bpf", "-o",
                             log, RUNNER, "run", "trace_dns", "--store",
                             env.store] + args, capture_output=True,

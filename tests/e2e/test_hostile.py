@@ -1155,6 +1155,58 @@ def bad_flag_values_are_usage_errors(ctx):
 
 
 @test
+def param_files_are_read_as_igs_params_read_them(ctx):
+    """ig's --PARAM=@FILE: a file that cannot be read is one usage error
+    line in ig's words naming the file and the param (ig's key), whichever
+    pass takes the flag (a gadget param, -F, -c, the image's source, the
+    trust); the bytes are the value as they are (a newline too, which
+    --ports refuses as ig's ParseUint does; a NUL byte is refused); a
+    flag that is no param in ig (-t, --max-events) keeps the '@'."""
+    t = ["--timeout", "5"]
+    gone = os.path.join(ctx.tmp, "no-such-file")
+    for args, param in ((["--ports", "@" + gone], "ports"),
+                        (["-F@" + gone], "filter"),
+                        (["--fields=@" + gone], "fields"),
+                        (["-c", "@" + gone], "containername"),
+                        (["--runtime-containername", "@" + gone],
+                         "containername"),
+                        (["--pull", "@" + gone], "pull"),
+                        (["--disallow-pulling=@" + gone],
+                         "disallow-pulling"),
+                        (["--public-keys=@" + gone], "public-keys"),
+                        (["--verify-image=@" + gone], "verify-image")):
+        p = run(ctx, ["run", DNS] + args + t)
+        eq((p.returncode, p.stdout, p.stderr),
+           (2, "", f'runner: reading file "{gone}" for parameter '
+            f'"{param}": No such file or directory\n'), f"{args}")
+    usage(ctx, ["run", DNS, "-E", "@" + ctx.tmp] + t,
+          f'reading file "{ctx.tmp}" for parameter "filter-expr": Is a '
+          "directory")
+
+    def value(name, data):
+        path = os.path.join(ctx.tmp, name)
+        with open(path, "wb") as f:
+            f.write(data)
+        return "@" + path
+
+    usage(ctx, ["run", DNS, "--ports", value("nl", b"53\n")] + t,
+          "param ports: invalid value '53\\x0a'")
+    nul = value("nul", b"53\0")
+    usage(ctx, ["run", DNS, "--ports", nul] + t,
+          f'reading file "{nul[1:]}" for parameter "ports": it holds a NUL'
+          " byte")
+    big = value("big", b"5" * ((1 << 20) + 1))
+    usage(ctx, ["run", DNS, "--ports", big] + t,
+          f'reading file "{big[1:]}" for parameter "ports": larger than '
+          "1 MiB")
+    five = value("five", b"5")
+    usage(ctx, ["run", DNS, "--timeout", five],
+          f"invalid --timeout '{five}'")
+    usage(ctx, ["run", DNS, "--max-events", five] + t,
+          f"invalid --max-events '{five}'")
+
+
+@test
 def unknown_and_valueless_flags_say_where_to_look(ctx):
     """A flag getopt cannot take is one line in the runner's words that
     names the --help to read (for run, the gadget's, which lists its own
