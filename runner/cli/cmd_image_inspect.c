@@ -27,6 +27,7 @@
 #include "runner/engine/output.h"
 #include "runner/engine/session.h"
 #include "runner/cli/commands.h"
+#include "runner/cli/config.h"
 
 enum {
 	OPT_EXTRA_INFO = CLI_OPT_OWN,
@@ -520,15 +521,19 @@ static json_t *datasources(struct oci_store *store, const char *ref,
 			   const char *name, struct error **err)
 {
 	cleanup_gadget struct oci_gadget *img = NULL;
+	cleanup_free char *env_vars = NULL;
 	struct gadget_metadata *md = NULL;
 	struct session *s = NULL;
 	json_t *v = NULL;
 
-	if (!oci_store_get_gadget(store, ref, NULL, &img, err) &&
+	/* ig's env operator: its global param from the configuration only
+	 * (inspect has no such flag), as ig's inspect reads it */
+	if (!config_flag_value("env-vars", &env_vars, err) &&
+	    !oci_store_get_gadget(store, ref, NULL, &img, err) &&
 	    !metadata_parse(img->config, img->config_len, "gadget.yaml", &md,
 			    err) &&
-	    !session_describe_open(img->program, img->program_len, md, name, &s,
-				   err))
+	    !session_describe_open(img->program, img->program_len, md, name,
+				   env_vars, &s, err))
 		v = session_datasources_json(s, err);
 	session_free(s);
 	metadata_free(md);
@@ -860,7 +865,9 @@ const struct cli_command cmd_image_inspect = {
 		"      --show-datasources\n"
 		"                       the data sources and their fields\n"
 		"                       instead, as ig's (from gadget.yaml\n"
-		"                       and the program's BTF, nothing loaded)\n"
+		"                       and the program's BTF, nothing loaded;\n"
+		"                       env.fields.* from the variables ig's\n"
+		"                       config key operator.env.env-vars allows)\n"
 		"      --jsonpath PATH  that entry's (or those data sources')\n"
 		"                       member PATH (.key, [\"key\"], [N],\n"
 		"                       [*] steps)\n"

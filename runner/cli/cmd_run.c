@@ -66,6 +66,7 @@ enum {
 	OPT_TRACE_PIPE,
 	OPT_OCI_STORE_USER,
 	OPT_CONTAINERD_NS,
+	OPT_ENV_VARS,
 	OPT_CONFIG, /* taken by config_init() before: for help, completion */
 	OPT_K8S_NAMESPACE, /* ... + enum k8s_select_key */
 	OPT_K8S_LAST = OPT_K8S_NAMESPACE + K8S_SELECT_LABELS,
@@ -84,6 +85,7 @@ static const struct option base_opts[] = {
 	{ "containerd-namespace", required_argument, NULL, OPT_CONTAINERD_NS },
 	{ "runtime-containername", required_argument, NULL, 'c' },
 	{ "fields", required_argument, NULL, OPT_FIELDS },
+	{ "env-vars", required_argument, NULL, OPT_ENV_VARS },
 	{ "timeout", required_argument, NULL, 't' },
 	{ "max-events", required_argument, NULL, OPT_MAX_EVENTS },
 	{ "ring-size", required_argument, NULL, OPT_RING_SIZE },
@@ -120,6 +122,8 @@ struct run_flags {
 	bool user_store;
 	char user_store_dir[PATH_MAX];
 	struct oci_registry_opts ro;
+	/* --env-vars: the fields of env.fields.* are made with the session */
+	const char *env_vars;
 	/* the rest, once the image said which params exist */
 	const char *output; /* -o, NULL: each data source's default */
 	const char *fields;
@@ -198,6 +202,9 @@ static void usage(FILE *f)
 	      "                       them), none (metrics only); ds:MODE,...\n"
 	      "                       per data source (default: the gadget's)\n"
 	      "      --fields LIST    columns to show: a,b replaces; +a,-b edits\n"
+	      "      --env-vars LIST  environment variables a gadget's\n"
+	      "                       env.fields.NAME: VAR annotations may\n"
+	      "                       show as field NAME (comma-separated)\n"
 	      "  -F, --filter EXPR    field OP value; OP: == != < <= > >= ~ !~\n"
 	      "                       (a comma ANDs rules; repeat to AND more)\n"
 	      "  -E, --filter-expr EXPR  as ig: an expression of fields, e.g.\n"
@@ -515,6 +522,8 @@ static int source_flags(int argc, char **argv, struct run_flags *f,
 				return blame(f, i, argv, rc, err);
 			if (o->val == CLI_OPT_STORE)
 				f->store = val;
+			else if (o->val == OPT_ENV_VARS)
+				f->env_vars = val;
 			else if (o->val == RM_OPT_ANNOTATE &&
 				 run_metrics_option(&f->rm, o->val, val, err))
 				return EXIT_USAGE; /* needed before the fields */
@@ -691,6 +700,7 @@ static int run_flag(struct run_flags *f, size_t n_params, int c,
 		f->images[c - OPT_IMAGE] = arg;
 		return EXIT_OK;
 	case CLI_OPT_STORE: /* applied in the first pass */
+	case OPT_ENV_VARS:
 	case OPT_PULL:
 	case OPT_DISALLOW_PULLING:
 	case OPT_OCI_STORE_USER:
@@ -1347,9 +1357,9 @@ static int run_main(int argc, char **argv, int n_cfg, struct param_files *files,
 	/* the gadget's help loads nothing: no programs ahead, no tracker */
 	if (metrics_check_metadata(ri.md, err) ||
 	    (help ? session_describe_open(ri.img->program, ri.img->program_len,
-					  ri.md, name, &ri.s, err) :
+					  ri.md, name, f.env_vars, &ri.s, err) :
 		    session_open(ri.img->program, ri.img->program_len, ri.md,
-				 name, &ri.s, err)))
+				 name, f.env_vars, &ri.s, err)))
 		goto fail;
 	session_set_docker_root(ri.s, getenv("RUNNER_DOCKER_ROOT"));
 	session_set_node(ri.s, getenv("NODE_NAME"));
@@ -1442,7 +1452,7 @@ int run_gadget_flags(int argc, char **argv,
 	}
 	if (open_image(&f, refstr, true, &ri, err) ||
 	    session_open(ri.img->program, ri.img->program_len, ri.md, name,
-			 &ri.s, err))
+			 f.env_vars, &ri.s, err))
 		goto out;
 	for (size_t i = 0; i < session_param_count(ri.s); i++) {
 		const char *key, *desc, *def;

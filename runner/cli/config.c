@@ -39,6 +39,8 @@ static const struct cfg_key {
 	enum cfg_type type;
 	const char *def; /* as `config default` shows it; NULL: [] */
 } cfg_keys[] = {
+	/* ig's env operator's global param */
+	{ "operator.env.env-vars", "env-vars", CFG_STRING, "" },
 	/* ig's LocalManager operator's global params */
 	{ "operator.localmanager.containerd-namespace", "containerd-namespace",
 	  CFG_STRING, "k8s.io" },
@@ -382,6 +384,15 @@ static int key_value(const struct cfg_key *k, char **out, struct error **err)
 	if (!k->def && !*v)
 		return EXIT_OK;
 	*out = steal_ptr(v);
+	return EXIT_OK;
+}
+
+int config_flag_value(const char *flag, char **out, struct error **err)
+{
+	*out = NULL;
+	for (size_t i = 0; i < N_CFG_KEYS; i++)
+		if (!strcmp(cfg_keys[i].flag, flag))
+			return key_value(&cfg_keys[i], out, err);
 	return EXIT_OK;
 }
 

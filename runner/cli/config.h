@@ -36,6 +36,13 @@ int config_run_args(int argc, char **argv, int *out_argc, char ***out,
 		    int *n_set, struct error **err);
 void config_args_free(char **args, int n_set);
 /*
+ * The value the environment or the file gives flag FLAG (its key's), into
+ * *out (free it; NULL: none given, or the default); EXIT_USAGE and *err as
+ * config_run_args().  For commands that take the key but not the flag
+ * (`image inspect` reads operator.env.env-vars, as ig's does).
+ */
+int config_flag_value(const char *flag, char **out, struct error **err);
+/*
  * *err, of the "--FLAG=VALUE" config_run_args() set, prefixed with where
  * the value came from: "environment VAR" or "config FILE: KEY".
  */

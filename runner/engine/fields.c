@@ -6,6 +6,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +106,9 @@ void fieldset_free(struct fieldset *fs)
 		free(f->enum_sep);
 		free(f->if_var);
 	}
+	for (size_t i = 0; i < fs->n_vars; i++)
+		free(fs->vars[i]);
+	free(fs->vars);
 	free(fs->f);
 	free(fs->cols);
 	free(fs);
@@ -253,6 +257,108 @@ static int add_k8s_fields(struct build *b)
 		} else {
 			b->bi[d].type_hidden = true;
 		}
+	}
+	return 0;
+}
+
+/* Is var one of the comma-separated names of list, split as ig's
+ * strings.Split() splits it ("" is one name, "": the default allows the
+ * variable "" only)?  NULL: every variable is. */
+static bool env_allowed(const char *list, const char *var)
+{
+	size_t n = strlen(var);
+
+	if (!list)
+		return true;
+	for (const char *p = list;; p++) {
+		size_t len = strcspn(p, ",");
+
+		if (len == n && !strncmp(p, var, n))
+			return true;
+		p += len;
+		if (!*p)
+			return false;
+	}
+}
+
+/* Variable var's value val (NULL: unset, "") as an FK_ENV field keeps
+ * it, in one block. */
+static struct field_env *env_new(const char *var, const char *val)
+{
+	size_t vl = strlen(var), len = val ? strlen(val) : 0;
+	/* up to 4 bytes a byte escaped, as field_text() gives */
+	struct field_env *e =
+		malloc(sizeof(*e) + vl + 1 + len + 1 + 4 * len + 1);
+	char *p;
+
+	if (!e)
+		return NULL;
+	p = e->buf;
+	e->var = memcpy(p, var, vl + 1);
+	p += vl + 1;
+	e->len = len;
+	e->value = memcpy(p, val ? val : "", len + 1);
+	p += len + 1;
+	e->text_len = field_quote(p, e->value, len);
+	p[e->text_len] = '\0';
+	e->text = p;
+	return e;
+}
+
+/*
+ * ig's env operator: each annotation env.fields.NAME: VAR of the data
+ * source adds a string field NAME (no parent, visible, ig's default
+ * width) holding $VAR as it is now, "" when unset; VAR must be allowed
+ * (--env-vars), else the run fails as ig's does.  In gadget.yaml's order
+ * (ig's is its map's, random), after every other field.
+ */
+static int add_env_fields(struct build *b, const char *allowed)
+{
+	static const char prefix[] = "env.fields.";
+	struct field_env **env;
+	const char *key, *var;
+	size_t i;
+
+	for (i = 0;
+	     b->md &&
+	     (key = metadata_field_annotation_at(b->md, b->ds, NULL, i, &var));
+	     i++) {
+		const char *name;
+		struct field *f;
+		int d;
+
+		if (strncmp(key, prefix, sizeof(prefix) - 1))
+			continue;
+		name = key + sizeof(prefix) - 1;
+		if (!env_allowed(allowed, var))
+			return error_set(b->err, 0,
+					 "%s: environment var \"%s\" not in "
+					 "allowed vars (--env-vars \"%s\")",
+					 key, var, allowed);
+		if (!*name)
+			return error_set(b->err, 0, "%s: no field name", key);
+		for (size_t j = 0; j < b->n; j++)
+			if (!strcmp(b->f[j].name, name))
+				return error_set(b->err, 0,
+						 "%s: field %s already exists",
+						 key, name);
+		if (b->n_vars > UCHAR_MAX) /* field.info holds its index */
+			return error_set(b->err, 0,
+					 "%s: more than %d env.fields.*", key,
+					 UCHAR_MAX + 1);
+		d = build_add_field(b, NULL, name, -1, 0, FK_ENV);
+		if (d < 0)
+			return -1;
+		f = &b->f[d];
+		f->key = f->name; /* ig's name: the whole of it */
+		f->info = (__u8)b->n_vars;
+		env = realloc(b->vars, (b->n_vars + 1) * sizeof(*env));
+		if (!env)
+			return error_set(b->err, ENOMEM, "fields");
+		b->vars = env;
+		b->vars[b->n_vars] = env_new(var, getenv(var));
+		if (!b->vars[b->n_vars++])
+			return error_set(b->err, ENOMEM, "fields");
 	}
 	return 0;
 }
@@ -413,6 +519,14 @@ int fieldset_new(const struct btf *btf, __u32 type_id,
 		 const struct gadget_metadata *md, const char *ds,
 		 struct fieldset **out, struct error **err)
 {
+	return fieldset_new_env(btf, type_id, md, ds, NULL, out, err);
+}
+
+int fieldset_new_env(const struct btf *btf, __u32 type_id,
+		     const struct gadget_metadata *md, const char *ds,
+		     const char *env_vars, struct fieldset **out,
+		     struct error **err)
+{
 	struct build b = { .btf = btf, .md = md, .ds = ds, .err = err };
 	const struct btf_type *t;
 	struct fieldset *fs;
@@ -438,9 +552,13 @@ int fieldset_new(const struct btf *btf, __u32 type_id,
 		r = add_runtime_fields(&b);
 	if (!r)
 		r = add_k8s_fields(&b);
+	if (!r)
+		r = add_env_fields(&b, env_vars);
 	/* from here on fs owns the fields; b.f only aliases them */
 	fs->f = b.f;
 	fs->n = b.n;
+	fs->vars = b.vars;
+	fs->n_vars = b.n_vars;
 	if (r < 0)
 		goto err_fs;
 	fs->event_size = t->size;
@@ -494,7 +612,8 @@ int fieldset_new(const struct btf *btf, __u32 type_id,
 			f->minwidth = f->width;
 		if (f->maxwidth >= 0 && f->maxwidth < f->width)
 			f->maxwidth = f->width;
-		f->max_text = build_max_text(f);
+		f->max_text = f->kind == FK_ENV ? field_env(fs, f)->text_len :
+						  build_max_text(f);
 		f->json_string =
 			!f->is_struct && f->kind != FK_UINT &&
 			f->kind != FK_SINT && f->kind != FK_BOOL &&
@@ -699,8 +818,16 @@ void fieldset_describe(const struct fieldset *fs, FILE *out)
 
 		if (!f->columnable)
 			continue;
+		cleanup_free char *env = NULL;
+		const char *d = f->description;
+
+		/* ig's env operator gives none: which variable it shows */
+		if (f->kind == FK_ENV && !d &&
+		    asprintf(&env, "$%s (env.fields)", field_env(fs, f)->var) >=
+			    0)
+			d = env;
 		cleanup_free char *name = term_escaped(f->name, 0);
-		cleanup_free char *desc = term_escaped(f->description, 0);
+		cleanup_free char *desc = term_escaped(d, 0);
 
 		fprintf(out, "  %-28s %s%s\n", name ? name : "",
 			desc ? desc : "",

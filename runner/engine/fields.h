@@ -27,6 +27,17 @@ struct fieldset;
 int fieldset_new(const struct btf *btf, __u32 type_id,
 		 const struct gadget_metadata *md, const char *ds,
 		 struct fieldset **out, struct error **err);
+/*
+ * fieldset_new() with ig's env operator: each data source annotation
+ * env.fields.NAME: VAR adds a string field NAME holding $VAR as it is now,
+ * when VAR is one of env_vars (--env-vars: comma-separated, as ig splits
+ * it: "" allows the variable "" only), else fails.  NULL allows every
+ * variable (image build's check; fieldset_new()'s).
+ */
+int fieldset_new_env(const struct btf *btf, __u32 type_id,
+		     const struct gadget_metadata *md, const char *ds,
+		     const char *env_vars, struct fieldset **out,
+		     struct error **err);
 void fieldset_free(struct fieldset *fs);
 
 /* Apply a --fields spec: "a,b" replaces, "+a,-b" adds/removes. */

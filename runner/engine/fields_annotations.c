@@ -205,6 +205,7 @@ int build_default_width(const struct field *f)
 	case FK_USTACK:
 		return 20;
 	case FK_REST:
+	case FK_ENV:
 		return 16; /* ig's default width */
 	case FK_STRUCT:
 		break;
@@ -289,6 +290,8 @@ size_t build_max_text(const struct field *f)
 		return STACK_TEXT_MAX;
 	case FK_REST: /* the hex of JSON, longer than "<N bytes>" */
 		return 2 * FIELD_REST_MAX;
+	case FK_ENV: /* fieldset_new(): its escaped text's */
+		return 0;
 	}
 	return 0;
 }

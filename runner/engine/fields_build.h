@@ -32,6 +32,8 @@ struct build {
 	 * structs being walked and the members seen are bounded */
 	int nesting;
 	size_t members;
+	struct field_env **vars; /* of the FK_ENV fields (fs takes them) */
+	size_t n_vars;
 };
 
 static inline const char *build_ann_lookup(struct build *b, const char *field,

@@ -939,6 +939,11 @@ static size_t value_text(struct render_ctx *rc, const struct field *f,
 					hash, ino, buf, f->max_text + 1);
 	}
 	default: /* FK_STRUCT: no text of its own */
+		/* FK_ENV: the same in every event, escaped once (here, out
+		 * of the others' table) */
+		if (f->kind == FK_ENV)
+			return put(buf, field_env(rc->fs, f)->text,
+				   field_env(rc->fs, f)->text_len);
 		return 0;
 	}
 }
@@ -997,7 +1002,10 @@ const char *field_value_text(struct render_ctx *rc, const struct field *f,
 	size_t len, n = 0;
 	const char *s = field_raw_text(rc, f, ev, &len);
 
-	if (!s) {
+	if (!s && f->kind == FK_ENV) { /* (not on the others' way) */
+		s = field_env(rc->fs, f)->value;
+		len = field_env(rc->fs, f)->len;
+	} else if (!s) {
 		field_text(rc, f, ev, buf);
 		return buf;
 	}

@@ -40,13 +40,14 @@ enum ig_flag {
 /* A field that is not read from the event as it is (ig's operators add
  * such fields, each with its own payload): a formatted X, an endpoint's
  * addr (ig's formatter makes it a string from addr_raw and the version),
- * a user or group name, enrichment, the bytes after the struct. */
+ * a user or group name, enrichment, the bytes after the struct, an
+ * environment variable's value. */
 static bool is_derived(const struct field *f)
 {
 	return f->fmt_of >= 0 || f->kind == FK_IPADDR ||
 	       f->kind == FK_RUNTIME || f->kind == FK_K8S ||
 	       f->kind == FK_USTACK || f->kind == FK_USER ||
-	       f->kind == FK_GROUP || f->kind == FK_REST;
+	       f->kind == FK_GROUP || f->kind == FK_REST || f->kind == FK_ENV;
 }
 
 /* The enrichment subtrees' parents (runtime, k8s): no value at all. */

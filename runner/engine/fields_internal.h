@@ -54,6 +54,8 @@ enum field_kind {
 	FK_USTACK, /* gadget_user_stack: addresses, buildid or symbols */
 	FK_REST, /* ebpf.rest.name: the bytes after the struct, hex in JSON,
 		  * "<N bytes>" in columns (ig's Kind_Bytes) */
+	FK_ENV, /* env.fields.NAME: an environment variable's value, read
+		 * once (ig's env operator); the same in every event */
 };
 
 /* Bytes after the struct that are read as a field (a packet: 64 KiB). */
@@ -95,6 +97,18 @@ struct enum_entry {
 	const char *name;
 };
 
+/* The variable of an FK_ENV field (ig's env operator), one block, kept
+ * in the fieldset (struct field stays as small as the event path wants
+ * it: its size is in every index into fs->f). */
+struct field_env {
+	const char *var; /* its name */
+	const char *value; /* its value when the fieldset was made */
+	const char *text; /* that value escaped as columns show it
+			   * (field_quote()) */
+	size_t len, text_len; /* of value and text */
+	char buf[]; /* var, value and text, each NUL-ended */
+};
+
 struct field {
 	char *name; /* full dotted name */
 	const char *key; /* last component, points into name */
@@ -113,7 +127,7 @@ struct field {
 	__u32 off; /* bytes from the start of the event */
 	__u32 size; /* bytes of the value, or of one element of an array */
 	__u32 count; /* elements of an array, 1 otherwise */
-	__u8 info; /* FK_RUNTIME: enum runtime_info */
+	__u8 info; /* FK_RUNTIME: enum runtime_info; FK_ENV: its fs->vars */
 	__u8 bit_off; /* bitfields: bits from off, and width */
 	__u8 bit_size;
 	bool is_signed;
@@ -183,6 +197,8 @@ struct fieldset {
 	int k8s; /* the first FK_K8S field, -1 if none */
 	int pid; /* the first gadget_pid field (4 bytes), -1 if none */
 	char **unknown; /* gadget.yaml fields the event lacks */
+	struct field_env **vars; /* of the FK_ENV fields, by their info */
+	size_t n_vars;
 	int rest_len; /* ebpf.rest.len: field with the bytes after the
 		       * struct (a packet), -1 if none */
 	bool rest_ether; /* the packet is an Ethernet frame (ig's pcap.*
@@ -192,6 +208,13 @@ struct fieldset {
 	char *pcap_ts; /* pcap.timestamp: the packet time's field, NULL */
 	size_t n_unknown;
 };
+
+/* FK_ENV field f's variable. */
+static inline const struct field_env *field_env(const struct fieldset *fs,
+						const struct field *f)
+{
+	return fs->vars[f->info];
+}
 
 struct error;
 struct idcache;

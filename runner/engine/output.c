@@ -580,6 +580,31 @@ static int step_add(struct prog_build *pb, int field)
 	return 0;
 }
 
+/*
+ * The value of field i where it goes: a step, or, for a value that is the
+ * same in every event (an environment variable's, FK_ENV), its text in
+ * the program itself, written once here.
+ */
+static int value_add(struct prog_build *pb, int i)
+{
+	struct output *o = pb->o;
+	const struct field *f = &o->fs->f[i];
+	const struct field_env *e;
+	cleanup_free char *v = NULL;
+
+	if (f->kind != FK_ENV)
+		return step_add(pb, i);
+	e = field_env(o->fs, f);
+	v = malloc(output_value_max(o, f) + 1);
+	if (!v)
+		return -1;
+	if (o->mode == OUTPUT_YAML)
+		v[yaml_value(o, f, e->value, e->len, v)] = '\0';
+	else
+		v[output_json_string(v, e->value, e->len)] = '\0';
+	return pending_add(pb, v);
+}
+
 static int prog_object(struct prog_build *pb, int obj)
 {
 	const struct output *o = pb->o;
@@ -595,7 +620,7 @@ static int prog_object(struct prog_build *pb, int obj)
 			if (pending_add(pb, "{") < 0 ||
 			    prog_object(pb, i) < 0 || pending_add(pb, "}") < 0)
 				return -1;
-		} else if (step_add(pb, i) < 0) {
+		} else if (value_add(pb, i) < 0) {
 			return -1;
 		}
 	}
@@ -771,7 +796,7 @@ static int prog_yaml(struct prog_build *pb, int obj, int depth)
 			    prog_yaml(pb, i, depth + 1) < 0)
 				return -1;
 		} else if (pending_add(pb, yaml_seq(f) ? ":" : ": ") < 0 ||
-			   step_add(pb, i) < 0 || pending_add(pb, "\n") < 0) {
+			   value_add(pb, i) < 0 || pending_add(pb, "\n") < 0) {
 			return -1;
 		}
 	}

@@ -307,7 +307,8 @@ static void note_unknown_fields(const struct fieldset *fs, const char *ds)
 
 /* Fields for every data source; containers when one has runtime.*, or
  * for tc classifiers (which go on containers' interfaces). */
-static int describe_sources(struct session *s, struct error **err)
+static int describe_sources(struct session *s, const char *env_vars,
+			    struct error **err)
 {
 	size_t i;
 
@@ -327,8 +328,9 @@ static int describe_sources(struct session *s, struct error **err)
 
 		src->s = s;
 		src->tracer = gadget_tracer(s->g, i);
-		if (fieldset_new(gadget_btf(s->g), src->tracer->type_id, s->md,
-				 src->tracer->name, &src->fs, err))
+		if (fieldset_new_env(gadget_btf(s->g), src->tracer->type_id,
+				     s->md, src->tracer->name, env_vars,
+				     &src->fs, err))
 			return -1;
 		if (fieldset_unknown(src->fs, 0))
 			note_unknown_fields(src->fs, src->tracer->name);
@@ -359,11 +361,12 @@ static int describe_sources(struct session *s, struct error **err)
 }
 
 /* session_open(); describe_only: for session_describe_open(); checked:
- * elf has passed objinfo_check() (session_validate()). */
+ * elf has passed objinfo_check() (session_validate(), which allows every
+ * environment variable: env_vars NULL). */
 static int open_session(const void *elf, size_t len,
 			const struct gadget_metadata *md, const char *name,
-			bool describe_only, bool checked, struct session **out,
-			struct error **err)
+			const char *env_vars, bool describe_only, bool checked,
+			struct session **out, struct error **err)
 {
 	struct session *s = calloc(1, sizeof(*s));
 
@@ -378,8 +381,8 @@ static int open_session(const void *elf, size_t len,
 	}
 	engine_step("gadget opened");
 	if (apply_defaults(s->g, md, err) || apply_programs(s->g, md, err) ||
-	    describe_sources(s, err) || apply_param_defaults(s, err) ||
-	    session_ops_open(s, err)) {
+	    describe_sources(s, env_vars, err) ||
+	    apply_param_defaults(s, err) || session_ops_open(s, err)) {
 		session_free(s);
 		return -1;
 	}
@@ -388,9 +391,11 @@ static int open_session(const void *elf, size_t len,
 }
 
 int session_open(const void *elf, size_t len, const struct gadget_metadata *md,
-		 const char *name, struct session **out, struct error **err)
+		 const char *name, const char *env_vars, struct session **out,
+		 struct error **err)
 {
-	return open_session(elf, len, md, name, false, false, out, err);
+	return open_session(elf, len, md, name, env_vars ? env_vars : "", false,
+			    false, out, err);
 }
 
 void session_load_ahead(struct session *s)
@@ -403,9 +408,11 @@ void session_load_ahead(struct session *s)
 
 int session_describe_open(const void *elf, size_t len,
 			  const struct gadget_metadata *md, const char *name,
-			  struct session **out, struct error **err)
+			  const char *env_vars, struct session **out,
+			  struct error **err)
 {
-	return open_session(elf, len, md, name, true, false, out, err);
+	return open_session(elf, len, md, name, env_vars ? env_vars : "", true,
+			    false, out, err);
 }
 
 void session_set_term_width(struct session *s, int width)
@@ -420,7 +427,7 @@ int session_validate(const void *elf, size_t len,
 	struct session *s = NULL;
 
 	/* what run opens, but nothing started (no container tracker) */
-	if (open_session(elf, len, md, name, true, true, &s, err))
+	if (open_session(elf, len, md, name, NULL, true, true, &s, err))
 		return -1;
 	session_free(s);
 	return 0;

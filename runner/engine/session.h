@@ -25,11 +25,14 @@ struct session;
 
 /*
  * Describe the eBPF ELF (elf, len) with its gadget.yaml model md, named
- * name; apply md's param defaults and build every data source's fields.
- * No kernel work yet (session_load_ahead()).
+ * name; apply md's param defaults and build every data source's fields,
+ * those of env.fields.* annotations from the environment variables
+ * env_vars allows (--env-vars, ig's env operator: fieldset_new_env();
+ * NULL as "").  No kernel work yet (session_load_ahead()).
  */
 int session_open(const void *elf, size_t len, const struct gadget_metadata *md,
-		 const char *name, struct session **out, struct error **err);
+		 const char *name, const char *env_vars, struct session **out,
+		 struct error **err);
 /*
  * It is to run (its flags applied, none refused): start the kernel work
  * that can be done before session_start() (gadget_load_ahead(): maps made,
@@ -43,7 +46,8 @@ void session_load_ahead(struct session *s);
  */
 int session_describe_open(const void *elf, size_t len,
 			  const struct gadget_metadata *md, const char *name,
-			  struct session **out, struct error **err);
+			  const char *env_vars, struct session **out,
+			  struct error **err);
 /* Flushes the outputs, detaches everything and frees; s may be NULL. */
 /* Lay columns out for this many terminal columns (as $COLUMNS asks),
  * whether or not the output is a terminal; 0: as the output finds it. */
@@ -52,7 +56,8 @@ void session_set_term_width(struct session *s, int width);
 /*
  * What session_open() checks of an image, and nothing more (no kernel, no
  * host): the program's tracers and params, every annotation and default
- * of md against its BTF.  `image build` refuses what `run` would.  elf
+ * of md against its BTF.  `image build` refuses what `run` would, but for
+ * env.fields.* (every variable allowed: --env-vars is the run's).  elf
  * must have passed objinfo_check() (build checks it before its own open).
  */
 int session_validate(const void *elf, size_t len,

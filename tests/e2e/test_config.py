@@ -386,6 +386,8 @@ def localmanager_keys_set_runtimes_and_containerd_namespace(ctx):
 @test
 def config_default_prints_the_keys_run_reads_as_ig_does(ctx):
     want = ("operator:\n"
+            "    env:\n"
+            "        env-vars: \"\"\n"
             "    localmanager:\n"
             "        containerd-namespace: k8s.io\n"
             "        runtimes: docker,containerd,cri-o,podman\n"

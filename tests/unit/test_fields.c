@@ -554,6 +554,145 @@ static void build__uid_gid_names__as_ig(void **state)
 	metadata_free(md);
 }
 
+/* A struct ev { __u32 n; } with data source x's annotations yaml (the
+ * lines under "annotations:"), opened allowing env_vars. */
+static int env_fieldset(const char *ann, const char *env_vars,
+			struct fieldset **fs, struct error **err)
+{
+	char yaml[512];
+	struct gadget_metadata *md;
+	struct btf *btf = btf__new_empty();
+	int u32 = btf__add_int(btf, "unsigned int", 4, 0);
+	int st = btf__add_struct(btf, "ev", 4), r;
+
+	btf__add_field(btf, "n", u32, 0, 0);
+	snprintf(yaml, sizeof(yaml), "datasources:\n  x:\n    annotations:\n%s",
+		 ann);
+	md = md_of(yaml);
+	r = fieldset_new_env(btf, st, md, "x", env_vars, fs, err);
+	btf__free(btf);
+	metadata_free(md);
+	return r;
+}
+
+/* ig's env operator: env.fields.NAME: VAR adds a string field NAME after
+ * the others, shown (width 16), with $VAR as it was when the fieldset
+ * was made: escaped in columns, as it is for JSON and filters. */
+static void build__env_field__value_read_once(void **state)
+{
+	struct fieldset *fs = NULL;
+	struct error *err = NULL;
+	struct render_ctx rc;
+	const struct field *f;
+	char buf[64], ev[4] = { 0 };
+
+	(void)state;
+	setenv("RUNNER_UT_ENV", "a\tb", 1);
+	assert_int_equal(env_fieldset("      env.fields.my.field: "
+				      "RUNNER_UT_ENV\n",
+				      "OTHER,RUNNER_UT_ENV", &fs, &err),
+			 0);
+	setenv("RUNNER_UT_ENV", "later", 1);
+	assert_int_equal(fs->n, 2);
+	f = &fs->f[1];
+	assert_string_equal(f->name, "my.field");
+	assert_string_equal(f->key, "my.field"); /* ig's name: no parent */
+	assert_int_equal(f->parent, -1);
+	assert_int_equal(f->kind, FK_ENV);
+	assert_int_equal(f->width, 16);
+	assert_true(f->json_string);
+	assert_int_equal(fs->n_cols, 2);
+	assert_int_equal(fs->cols[1], 1);
+	render_ctx_init(&rc, fs);
+	field_text(&rc, f, ev, buf);
+	assert_string_equal(buf, "a\\tb");
+	/* what -F and -E compare: the value itself */
+	assert_string_equal(field_value_text(&rc, f, ev, buf, false), "a\tb");
+	assert_false(field_text_empty(&rc, f, ev, buf));
+	assert_int_equal(fieldset_value_type(fs, 1), FVT_STRING);
+	render_ctx_fini(&rc);
+	fieldset_free(fs);
+	unsetenv("RUNNER_UT_ENV");
+}
+
+/* An unset variable is "", as Go's os.Getenv() gives it. */
+static void build__env_field__unset_is_empty(void **state)
+{
+	struct fieldset *fs = NULL;
+	struct error *err = NULL;
+	struct render_ctx rc;
+	char buf[64], ev[4] = { 0 };
+
+	(void)state;
+	unsetenv("RUNNER_UT_UNSET");
+	assert_int_equal(env_fieldset("      env.fields.e: RUNNER_UT_UNSET\n",
+				      "RUNNER_UT_UNSET", &fs, &err),
+			 0);
+	render_ctx_init(&rc, fs);
+	assert_true(field_text_empty(&rc, &fs->f[1], ev, buf));
+	assert_int_equal(field_text(&rc, &fs->f[1], ev, buf), 0);
+	render_ctx_fini(&rc);
+	fieldset_free(fs);
+}
+
+/* The list splits at every comma as ig's strings.Split(): "" (the
+ * default) and "A,,B" allow the variable "", nothing is trimmed; a
+ * variable not in it fails, naming the annotation, the variable and the
+ * list; NULL allows all (image build). */
+static void build__env_vars__split_as_ig(void **state)
+{
+	static const char empty[] = "      env.fields.e: \"\"\n";
+	static const char b[] = "      env.fields.e: B\n";
+	struct fieldset *fs = NULL;
+	struct error *err = NULL;
+
+	(void)state;
+	assert_int_equal(env_fieldset(empty, "", &fs, &err), 0);
+	fieldset_free(fs);
+	assert_int_equal(env_fieldset(empty, "A,,B", &fs, &err), 0);
+	fieldset_free(fs);
+	assert_int_equal(env_fieldset(b, "A,B", &fs, &err), 0);
+	fieldset_free(fs);
+	assert_int_equal(env_fieldset(b, NULL, &fs, &err), 0);
+	fieldset_free(fs);
+	assert_int_equal(env_fieldset(empty, "A,B", &fs, &err), -1);
+	assert_null(fs);
+	error_free(err);
+	err = NULL;
+	assert_int_equal(env_fieldset(b, "A, B", &fs, &err), -1);
+	assert_string_equal(error_msg(err),
+			    "data source x: env.fields.e: environment var "
+			    "\"B\" not in allowed vars (--env-vars \"A, B\")");
+	error_free(err);
+	err = NULL;
+	assert_int_equal(env_fieldset(b, "", &fs, &err), -1);
+	error_free(err);
+	err = NULL;
+	assert_int_equal(env_fieldset(b, "BB,A", &fs, &err), -1);
+	error_free(err);
+}
+
+/* A name the event has already, or none, is an error. */
+static void build__env_field__name_taken_or_empty__error(void **state)
+{
+	struct fieldset *fs = NULL;
+	struct error *err = NULL;
+
+	(void)state;
+	assert_int_equal(
+		env_fieldset("      env.fields.n: V\n", "V", &fs, &err), -1);
+	assert_string_equal(error_msg(err),
+			    "data source x: env.fields.n: field n already "
+			    "exists");
+	error_free(err);
+	err = NULL;
+	assert_int_equal(env_fieldset("      env.fields.: V\n", "V", &fs, &err),
+			 -1);
+	assert_string_equal(error_msg(err),
+			    "data source x: env.fields.: no field name");
+	error_free(err);
+}
+
 /* ig's templates by type and by name: parent ids and names hidden from
  * the columns (gadget_ppid, gadget_ptid, gadget_pcomm), and `template:`
  * takes every name ig knows (syscall: width 18, at most 28). */
@@ -1137,6 +1276,10 @@ int main(void)
 		cmocka_unit_test(build__double_underscore_member__no_field),
 		cmocka_unit_test(build__ig_templates__known_and_applied),
 		cmocka_unit_test(build__uid_gid_names__as_ig),
+		cmocka_unit_test(build__env_field__value_read_once),
+		cmocka_unit_test(build__env_field__unset_is_empty),
+		cmocka_unit_test(build__env_vars__split_as_ig),
+		cmocka_unit_test(build__env_field__name_taken_or_empty__error),
 		cmocka_unit_test(build__member_past_struct_end__error),
 		cmocka_unit_test(
 			build__anonymous_members_cycle_or_fan_out__error),
