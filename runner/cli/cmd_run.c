@@ -464,7 +464,7 @@ static bool source_flag(int c)
 {
 	return c == CLI_OPT_STORE || c == OPT_PULL || c == RM_OPT_ANNOTATE ||
 	       c == CLI_OPT_AUTHFILE || c == CLI_OPT_INSECURE ||
-	       c == CLI_OPT_CERT_DIR;
+	       c == CLI_OPT_CERT_DIR || c == OPT_ENV_VARS;
 }
 
 /* rc, after *err says where argv[i] came from if ig's configuration set

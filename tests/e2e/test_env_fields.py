@@ -79,7 +79,11 @@ def stop_summary(r):
 
 @test
 def allowed_var_value_in_every_event_json(env):
-    r = tracer(env, "--env-vars", "OTHER,MYVAR")
+    # --env-vars is ig's param: "@FILE" reads the list from FILE
+    lst = os.path.join(env.tmp, "env-vars")
+    with open(lst, "w") as f:
+        f.write("OTHER,MYVAR")
+    r = tracer(env, "--env-vars=@" + lst)
     execs(env, 3)
     evs = [e for e in wait_json(r, ours(env), n=3) if ours(env)(e)]
     stop_summary(r)
