@@ -1156,12 +1156,13 @@ def files_and_links_in_the_docs_exist(env):
 def functions_named_in_the_docs_exist(env):
     """Every function the docs of this code name as `name()` is defined
     or declared in the tree (a C function, a BPF program, a macro, a
-    command's handler, a test helper), but the few of libbpf, the kernel
-    and libc in NOT_OURS."""
+    command's handler, an e2e or unit test helper), but the few of
+    libbpf, the kernel and libc in NOT_OURS."""
     src = "\n".join(sources(".c", ".h").values())
-    for d, _, files in os.walk(os.path.join(ROOT, "tests/e2e")):
-        src += "\n".join(open(os.path.join(d, f)).read() for f in files
-                         if f.endswith(".py"))
+    for t, ext in (("tests/e2e", (".py",)), ("tests/unit", (".c", ".h"))):
+        for d, _, files in os.walk(os.path.join(ROOT, t)):
+            src += "\n".join(open(os.path.join(d, f)).read()
+                             for f in files if f.endswith(ext))
     missing, n = [], 0
     for doc in CODE_DOCS:
         text = open(os.path.join(ROOT, doc)).read()
