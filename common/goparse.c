@@ -20,6 +20,26 @@ bool go_parse_bool(const char *s, bool *out)
 	return false;
 }
 
+/* s is word (lower-case ASCII) in any case: no locale's tolower(), as
+ * Go's strings.ToLower() folds these words. */
+static bool ascii_caseeq(const char *s, const char *word)
+{
+	for (; *s && *word; s++, word++)
+		if ((*s >= 'A' && *s <= 'Z' ? *s + 32 : *s) != *word)
+			return false;
+	return !*s && !*word;
+}
+
+bool go_parse_param_bool(const char *s, bool *out)
+{
+	if (go_parse_bool(s, out))
+		return true;
+	if (!s || (!ascii_caseeq(s, "true") && !ascii_caseeq(s, "false")))
+		return false;
+	*out = ascii_caseeq(s, "true");
+	return true;
+}
+
 static int digit_value(char c)
 {
 	if (c >= '0' && c <= '9')

@@ -13,6 +13,15 @@
 bool go_parse_bool(const char *s, bool *out);
 
 /*
+ * The value of any of ig's bool params (`--host`, `--trace-pipe`, a
+ * gadget's bool, ...): go_parse_bool()'s spellings, which the runner
+ * took, and what ig's params take (pkg/params ValidateBool: "true" or
+ * "false" in any case, as strings.ToLower() folds them).  false when s
+ * is none of them.
+ */
+bool go_parse_param_bool(const char *s, bool *out);
+
+/*
  * Go's strconv.ParseUint(s, base, 64) for base 0, 10 or 16: digits only
  * (no sign, no space; in base 16 no 0x).  Base 0 is what Go's flags
  * (pflag's int and uint) read: a 0x, 0o or 0b prefix, a leading 0 for

@@ -542,22 +542,34 @@ int cli_bool_flag(const char *prefix, const char *name, const char *value,
 int cli_param_bool_flag(const char *name, const char *value, bool *on,
 			struct error **err)
 {
-	if (value && strcasecmp(value, "true") && strcasecmp(value, "false"))
-		return cli_bool_error(NULL, name, value, err);
-	*on = !value || !strcasecmp(value, "true");
-	return EXIT_OK;
+	if (!value) {
+		*on = true;
+		return EXIT_OK;
+	}
+	return go_parse_param_bool(value, on) ?
+		       EXIT_OK :
+		       cli_bool_error(NULL, name, value, err);
 }
 
-bool cli_bool_word(const char *arg, const char *name, bool *on, int *rc,
-		   struct error **err)
+bool cli_flag_word(const char *arg, const char *name, const char **value)
 {
 	size_t len = strlen(name);
 
 	if (strncmp(arg, "--", 2) || strncmp(arg + 2, name, len) ||
 	    (arg[2 + len] && arg[2 + len] != '='))
 		return false;
-	*rc = cli_bool_flag(NULL, name, arg[2 + len] ? arg + 3 + len : NULL, on,
-			    err);
+	*value = arg[2 + len] ? arg + 3 + len : NULL;
+	return true;
+}
+
+bool cli_bool_word(const char *arg, const char *name, bool *on, int *rc,
+		   struct error **err)
+{
+	const char *value;
+
+	if (!cli_flag_word(arg, name, &value))
+		return false;
+	*rc = cli_bool_flag(NULL, name, value, on, err);
 	return true;
 }
 

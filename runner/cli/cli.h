@@ -230,13 +230,16 @@ int cli_check_runtimes(const char *list, struct error **err);
 int cli_check_containerd_ns(const char *ns, struct error **err);
 
 /* A flag's BOOL as a Go bool flag takes it (strconv.ParseBool: 1, t, T,
- * TRUE, true, True and their false forms); NULL (no value) is true. */
+ * TRUE, true, True and their false forms); NULL (no value) is true.  For
+ * ig's plain (pflag) bools: -v, --oci-store-user, login's. */
 bool cli_parse_bool(const char *s, bool *out);
 
 /*
- * The value of --<name>, a flag that is a bool param in ig (pkg/params'
- * ValidateBool: true or false in any case, not Go's 1 or t; NULL: given
- * bare, true) into *on: EXIT_OK; else cli_bool_error().
+ * The value of --<name>, a flag that is a bool param in ig (--host,
+ * --trace-pipe, --verify-image, --disallow-pulling,
+ * --otel-metrics-listen), into *on as go_parse_param_bool() reads it
+ * (ParseBool's spellings, and true or false in any case, as ig's params;
+ * NULL: given bare, true): EXIT_OK; else cli_bool_error().
  */
 int cli_param_bool_flag(const char *name, const char *value, bool *on,
 			struct error **err);
@@ -251,6 +254,9 @@ int cli_bool_error(const char *prefix, const char *name, const char *value,
  */
 int cli_bool_flag(const char *prefix, const char *name, const char *value,
 		  bool *on, struct error **err);
+/* Is the word arg --<name> or --<name>=VALUE?  Then *value is VALUE (NULL
+ * for the flag alone). */
+bool cli_flag_word(const char *arg, const char *name, const char **value);
 /*
  * Is the word arg --<name> or --<name>=BOOL (a Go bool flag never takes
  * the next word)?  Then its value into *on, and cli_bool_flag()'s return

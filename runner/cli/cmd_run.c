@@ -685,10 +685,10 @@ static int run_flag(struct run_flags *f, size_t n_params, int c,
 		f->k8s = true;
 		return EXIT_OK;
 	case OPT_TRACE_PIPE:
-		return cli_bool_flag(NULL, "trace-pipe", arg, &f->trace_pipe,
-				     err);
+		return cli_param_bool_flag("trace-pipe", arg, &f->trace_pipe,
+					   err);
 	case OPT_HOST: /* the host's events are shown unless --host=false */
-		if (cli_bool_flag(NULL, "host", arg, &f->no_host, err))
+		if (cli_param_bool_flag("host", arg, &f->no_host, err))
 			return EXIT_USAGE;
 		f->no_host = !f->no_host;
 		f->host = !f->no_host;

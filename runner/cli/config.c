@@ -20,6 +20,7 @@
 #include "common/cleanup.h"
 #include "common/escape.h"
 #include "common/fileutil.h"
+#include "common/goparse.h"
 #include "common/utf8.h"
 #include "metadata/yaml_limits.h"
 #include "runner/cli/cli.h"
@@ -306,12 +307,19 @@ static char *list_value(const yaml_node_t *n, const char **why)
 	return out;
 }
 
-/* The spellings of a bool pflag takes (Go's strconv.ParseBool). */
-static const char *bool_value(const char *s)
+/*
+ * A bool key's value as its flag would read it, "true" or "false" (NULL:
+ * none): an operator's key (param) is ig's bool param
+ * (go_parse_param_bool()), a root key (verbose) its pflag bool (Go's
+ * strconv.ParseBool).
+ */
+static const char *bool_value(const char *s, bool param)
 {
 	bool b;
 
-	return s && cli_parse_bool(s, &b) ? (b ? "true" : "false") : NULL;
+	if (!s || !(param ? go_parse_param_bool(s, &b) : cli_parse_bool(s, &b)))
+		return NULL;
+	return b ? "true" : "false";
 }
 
 /* A value of the wrong kind: the error, its text escaped (a quoted
@@ -368,7 +376,7 @@ static int key_value(const struct cfg_key *k, char **out, struct error **err)
 		return EXIT_OK;
 	}
 	if (k->type == CFG_BOOL) {
-		if (!(b = bool_value(v)))
+		if (!(b = bool_value(v, strchr(k->key, '.'))))
 			return bad_value(where, v, "true or false", err);
 		free(v);
 		v = strdup(b);
@@ -677,7 +685,7 @@ static void put_string(const char *s, int indent)
 /* A scalar: a bool or a number of the file as such, a string as one. */
 static void put_scalar(const yaml_node_t *n, int indent)
 {
-	const char *s = scalar(n), *b = bool_value(s);
+	const char *s = scalar(n), *b = bool_value(s, false);
 
 	/* a list's null entry (`-` alone, `~`), as Go writes a nil: not "",
 	 * a string a run would take */

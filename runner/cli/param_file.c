@@ -65,16 +65,13 @@ int param_file(struct param_files *pf, const char *param, const char **val,
 bool param_bool_word(struct param_files *pf, const char *arg, const char *name,
 		     bool *on, int *rc, struct error **err)
 {
-	size_t len = strlen(name);
 	const char *v;
 
-	if (strncmp(arg, "--", 2) || strncmp(arg + 2, name, len) ||
-	    arg[2 + len] != '=' || arg[3 + len] != '@')
-		return cli_bool_word(arg, name, on, rc, err);
-	v = arg + 3 + len;
+	if (!cli_flag_word(arg, name, &v))
+		return false;
 	*rc = param_file(pf, name, &v, err);
 	if (!*rc)
-		*rc = cli_bool_flag(NULL, name, v, on, err);
+		*rc = cli_param_bool_flag(name, v, on, err);
 	return true;
 }
 

@@ -31,7 +31,9 @@ struct param_files {
  */
 int param_file(struct param_files *pf, const char *param, const char **val,
 	       struct error **err);
-/* cli_bool_word() for a bool param: "--name=@FILE" takes FILE's content. */
+/* Is arg --<name>[=BOOL], a bool param of ig's?  Then its value (FILE's
+ * content for "@FILE") into *on, as cli_param_bool_flag() reads it, and
+ * EXIT_OK or the error's code in *rc. */
 bool param_bool_word(struct param_files *pf, const char *arg, const char *name,
 		     bool *on, int *rc, struct error **err);
 void param_files_free(struct param_files *pf);

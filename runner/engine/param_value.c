@@ -36,8 +36,10 @@ static int parse_int(const char *s, const struct btf_type *t, void *dst,
 	if (!size || size > 8) /* a hostile BTF's __int128 or wider */
 		return error_set(err, 0, "param %s: unsupported type", var);
 	if (btf_is_int(t) && (btf_int_encoding(t) & BTF_INT_BOOL)) {
-		/* Go's ParseBool, as ig's bool params */
-		if (!go_parse_bool(s, &b))
+		/* as every ig bool param: ParseBool's spellings, and true
+		 * or false in any case; the byte is 1 or 0 whatever the
+		 * spelling, as ig writes AsBool()'s bool */
+		if (!go_parse_param_bool(s, &b))
 			return error_set(err, 0,
 					 "param %s: '%s' is not true or false",
 					 var, s);

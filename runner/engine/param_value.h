@@ -12,11 +12,12 @@
 struct btf;
 
 /*
- * Write value into out (size bytes) as BTF type type_id: bool
- * ("true"/"false"), integers (range-checked, 0x.. accepted), enums (by
- * number), strings (char arrays), comma-separated integer lists (arrays;
- * the rest zero-filled), IP addresses (union gadget_ip_addr_t, struct
- * gadget_l3endpoint_t).  Errors name the param var.
+ * Write value into out (size bytes) as BTF type type_id: bool (1 or 0,
+ * from any spelling go_parse_param_bool() takes), integers
+ * (range-checked, 0x.. accepted), enums (by number), strings (char
+ * arrays), comma-separated integer lists (arrays; the rest zero-filled),
+ * IP addresses (union gadget_ip_addr_t, struct gadget_l3endpoint_t).
+ * Errors name the param var.
  */
 int param_value_parse(const struct btf *btf, __u32 type_id, const char *var,
 		      const char *value, void *out, size_t size,

@@ -127,6 +127,39 @@ def verify_image_from_the_file_reaches_the_run(ctx):
 
 
 @test
+def bool_params_take_every_ig_spelling(ctx):
+    """A bool key of an operator (ig's bool param) takes what the flag
+    takes: Go's ParseBool spellings and true or false in any case (ig's
+    ValidateBool), in the file and the environment (fAlSe was refused);
+    so do --verify-image and --disallow-pulling on the line.  The root
+    key verbose is ig's pflag bool: ParseBool's spellings only."""
+    warning = "--verify-image=false: image signatures are not verified"
+    path = write(ctx, "mixed.yaml",
+                 "operator:\n  oci:\n    verify-image: fAlSe\n")
+    var = "INSPEKTOR_GADGET_OPERATOR_OCI_VERIFY_IMAGE"
+    for what, args, e in (("verify-image: fAlSe", ["--config", path], None),
+                          ("variable FaLSE", [], {var: "FaLSE"}),
+                          ("variable 0", [], {var: "0"}),
+                          ("--verify-image=fALSE", ["--verify-image=fALSE"],
+                           None)):
+        p = run_snap(ctx, *args, env=e)
+        ran(p, what)
+        check(warning in p.stderr, f"{what}: no warning: {p.stderr!r}")
+    p = run_snap(ctx, "--config", path, "--verify-image=tRuE")
+    ran(p, "--verify-image=tRuE over the file")
+    check(warning not in p.stderr, f"--verify-image=tRuE warned: "
+          f"{p.stderr!r}")
+    fails(runner(ctx, "run", "localhost/cfg/absent:v1", "--store",
+                 ctx.store, "--disallow-pulling=tRuE"),
+          "--disallow-pulling=tRuE", "pulling is disallowed", code=1)
+    path = write(ctx, "verbose.yaml", "verbose: tRuE\n")
+    p = runner(ctx, "--config", path, "version")
+    eq((p.returncode, p.stdout, p.stderr),
+       (2, "", f"runner: config {path}: verbose: invalid value 'tRuE': "
+        "want true or false\n"), "verbose: tRuE")
+
+
+@test
 def params_from_files_as_ig_on_the_line_and_in_the_file(ctx):
     """ig's --PARAM=@FILE: --allowed-gadgets=@FILE on the line, and a
     configuration key or variable that sets a param (ig's

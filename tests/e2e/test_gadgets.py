@@ -736,21 +736,14 @@ def params_read_from_files_as_ig(env):
           f"{comms}")
 
 
-@test
-def bool_param_alone_is_true(env):
-    """A bool param's flag alone is true, as in ig (it took the next
-    argument for its value, or wanted one), after a false one too, and
-    before the image; "--flag false" and "--flag=0" still read theirs."""
+def ignore_failed_in_kernel(env, argvs):
+    """For each argv (`runner run` with it, trace_exec among it, all
+    running at once): (the argv joined, trace_exec's ignore_failed as the
+    loaded programs hold it)."""
     got = []
     rs = []
     try:
-        for argv in (["trace_exec", "--ignore-failed", "false"],
-                     ["trace_exec", "--ignore-failed=0"],
-                     ["trace_exec", "--ignore-failed=0", "--ignore-failed",
-                      "-F", "args~x"],
-                     ["trace_exec", "--ignore-failed=0", "--ignore-failed"],
-                     ["--ignore-failed=0", "--ignore-failed", "--comm",
-                      "true", "trace_exec"]):
+        for argv in argvs:
             before = prog_ids("sched_process_exec")
             rs.append(Runner(["run", "-o", "json", "--store", env.store]
                              + argv))
@@ -760,6 +753,22 @@ def bool_param_alone_is_true(env):
             got.append((" ".join(argv), vals))
     finally:
         stop_all(rs)
+    return got
+
+
+@test
+def bool_param_alone_is_true(env):
+    """A bool param's flag alone is true, as in ig (it took the next
+    argument for its value, or wanted one), after a false one too, and
+    before the image; "--flag false" and "--flag=0" still read theirs."""
+    got = ignore_failed_in_kernel(env, (
+        ["trace_exec", "--ignore-failed", "false"],
+        ["trace_exec", "--ignore-failed=0"],
+        ["trace_exec", "--ignore-failed=0", "--ignore-failed", "-F",
+         "args~x"],
+        ["trace_exec", "--ignore-failed=0", "--ignore-failed"],
+        ["--ignore-failed=0", "--ignore-failed", "--comm", "true",
+         "trace_exec"]))
     eq(got, [("trace_exec --ignore-failed false", [False]),
              ("trace_exec --ignore-failed=0", [False]),
              ("trace_exec --ignore-failed=0 --ignore-failed -F args~x",
@@ -768,6 +777,30 @@ def bool_param_alone_is_true(env):
              ("--ignore-failed=0 --ignore-failed --comm true trace_exec",
               [True])],
        "ignore_failed in the kernel")
+
+
+@test
+def bool_param_takes_every_ig_spelling(env):
+    """A gadget's bool param takes what every bool param of ig's takes
+    here: Go's ParseBool spellings, as before, and ig's own (pkg/params
+    ValidateBool: true or false in any case, tRuE too, which was a usage
+    error), on the line and from @FILE; whatever the spelling, the loaded
+    program holds a bool (bpftool reads it back as true or false).  Each
+    true comes after a false: ignore_failed's default is true."""
+    mixed = write_file(env, "mixed_bool.txt", b"TrUe")
+    got = ignore_failed_in_kernel(env, (
+        ["trace_exec", "--ignore-failed=fAlSe"],
+        ["trace_exec", "--ignore-failed=0", "--ignore-failed=tRuE"],
+        ["trace_exec", "--ignore-failed=FALSE", f"--ignore-failed=@{mixed}"]))
+    eq(got, [("trace_exec --ignore-failed=fAlSe", [False]),
+             ("trace_exec --ignore-failed=0 --ignore-failed=tRuE", [True]),
+             ("trace_exec --ignore-failed=FALSE "
+              f"--ignore-failed=@{mixed}", [True])],
+       "ignore_failed in the kernel")
+    usage_error(["run", "trace_exec", "--store", env.store,
+                 "--ignore-failed=tru"],
+                "--ignore-failed: param ignore_failed: 'tru' is not true "
+                "or false")
 
 
 @test

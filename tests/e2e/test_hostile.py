@@ -1155,6 +1155,23 @@ def bad_flag_values_are_usage_errors(ctx):
 
 
 @test
+def bool_values_as_ig_params_and_plain_flags_take_them(ctx):
+    """One parser for every bool param of ig's (--host, --trace-pipe,
+    --verify-image, --disallow-pulling, --otel-metrics-listen): what is
+    no bool is the same one line in each pass that takes one; ig's plain
+    (pflag) bools, --verbose and --oci-store-user, keep Go's ParseBool:
+    tRuE, which the params take, is no bool there, as in ig."""
+    t = ["--timeout", "5"]
+    for flag in ("host", "trace-pipe", "verify-image", "disallow-pulling",
+                 "otel-metrics-listen"):
+        usage(ctx, ["run", DNS, f"--{flag}=yes"] + t,
+              f"runner: invalid --{flag} 'yes': want true or false\n")
+    for flag in ("verbose", "oci-store-user"):
+        usage(ctx, ["run", DNS, f"--{flag}=tRuE"] + t,
+              f"runner: invalid --{flag} 'tRuE': want true or false\n")
+
+
+@test
 def param_files_are_read_as_igs_params_read_them(ctx):
     """ig's --PARAM=@FILE: a file that cannot be read is one usage error
     line in ig's words naming the file and the param (ig's key), whichever

@@ -506,30 +506,32 @@ def metrics_print_table_instead_of_events(env):
 
 
 @test
-def listen_flag_takes_igs_bool_spellings(env):
-    """--otel-metrics-listen=BOOL as ig's params take a bool (pkg/params
-    ValidateBool: true or false in any case, not Go's 1 or t): TRUE and
-    tRuE serve /metrics, FALSE serves nothing, 1 and t are usage errors.
-    Until December 2026 it took only "true" and "false"."""
+def listen_flag_takes_every_ig_bool_param_spelling(env):
+    """--otel-metrics-listen=BOOL takes what every bool param of ig's
+    takes here: Go's ParseBool spellings (1, t, ...) and ig's own
+    (pkg/params ValidateBool: true or false in any case).  tRuE and 1
+    serve /metrics, fAlSe opens no listening socket, yes and tru are
+    usage errors.  Until December 2026 it took only true and false, then
+    (33a6ce5) only true or false in any case: 1 and t were refused."""
     base = ["run", "trace_dns", "-o", "none", "--store", env.store,
             "--ports", "1055"]
-    for v in ("TRUE", "tRuE"):
+    for v in ("tRuE", "1"):
         r, port = metrics_runner(base + [f"--otel-metrics-listen={v}"])
         try:
             eq(http_get(f"http://127.0.0.1:{port}/metrics")[0], 200,
                f"scrape with --otel-metrics-listen={v}")
         finally:
             eq(r.stop(), 0, "runner exit code")
-    r = Runner(base + ["--otel-metrics-listen=FALSE",
+    r = Runner(base + ["--otel-metrics-listen=fAlSe",
                        "--otel-metrics-listen-address",
                        f"127.0.0.1:{free_port()}"])
     try:
         listening = sh("ss -Hltnp", timeout=10)
         check(f"pid={r.proc.pid}," not in listening,
-              f"--otel-metrics-listen=FALSE listens: {listening}")
+              f"--otel-metrics-listen=fAlSe listens: {listening}")
     finally:
         eq(r.stop(), 0, "runner exit code")
-    for v in ("1", "t"):
+    for v in ("yes", "tru"):
         usage_error(base + [f"--otel-metrics-listen={v}"],
                     f"invalid --otel-metrics-listen '{v}': "
                     "want true or false")

@@ -1695,15 +1695,19 @@ def timeout_zero_is_none(env):
 @test
 def host_flag_as_in_ig(env):
     """--host, which ig needs to show the host's events, is taken (the
-    runner shows them unless --host=false, test_containers); a --host
-    that is no bool is refused."""
-    r = Runner(["run", "--host", "trace_dns", "-o", "json", "--store",
-                env.store])
-    try:
-        pid, _ = dig(env, f"@{SRV4} web.test")
-        wait_events(r, lambda e: e["proc"]["pid"] == pid)
-    finally:
-        eq(r.stop(), 0, "exit code")
+    runner shows them unless --host=false, test_containers), with a
+    value as every bool param of ig's takes it here: Go's ParseBool
+    spellings (TRUE) and ig's own, true or false in any case (tRuE, a
+    usage error until December 2026); a --host that is no bool is
+    refused."""
+    for flag in ("--host", "--host=TRUE", "--host=tRuE"):
+        r = Runner(["run", flag, "trace_dns", "-o", "json", "--store",
+                    env.store])
+        try:
+            pid, _ = dig(env, f"@{SRV4} web.test")
+            wait_events(r, lambda e: e["proc"]["pid"] == pid)
+        finally:
+            eq(r.stop(), 0, f"{flag}: exit code")
     p = subprocess.run([RUNNER, "run", "trace_dns", "--store", env.store,
                         "--host=maybe"], capture_output=True, text=True,
                        timeout=60)

@@ -4,15 +4,17 @@
  * (cli_bool_flag(), cli_bool_word(), cli_verbose_flag()): which words
  * are the flag, the values Go's ParseBool takes, and the one line a bad
  * value gets; and cli_param_bool_flag(), the values ig's bool params
- * take.  The flags themselves are covered end to end by
- * tests/e2e/test_hostile.py, test_registry.py, test_trace_dns.py and
- * test_metrics.py.
+ * take (ParseBool's, and true or false in any case).  The flags
+ * themselves are covered end to end by tests/e2e/test_hostile.py,
+ * test_registry.py, test_trace_dns.py, test_metrics.py and
+ * test_config.py.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,14 +67,26 @@ static void bool_flag__bad_value__one_line_with_prefix(void **state)
 	error_free(err);
 }
 
-/* ig's bool params (pkg/params ValidateBool): true or false in any
- * case, none of Go's other spellings. */
-static void param_bool_flag__values__as_ig_params(void **state)
+/*
+ * ig's bool params (--host, --trace-pipe, --otel-metrics-listen, ...):
+ * Go's ParseBool spellings, as the runner took them, and ig's
+ * (pkg/params ValidateBool: true or false in any case); nothing else.
+ */
+static void param_bool_flag__values__parse_bool_and_any_case(void **state)
 {
-	static const char *const yes[] = { "true", "TRUE", "True", "tRuE" };
-	static const char *const no[] = { "false", "FALSE", "False", "fAlSe" };
-	static const char *const bad[] = { "1", "t",   "T", "0",     "f",
-					   "F", "yes", "",  " true", "truee" };
+	static const char *const yes[] = {
+		"1",	"t",	"T",   "TRUE", "true", "True", /* ParseBool */
+		"tRuE", "TRUe", "tRUE" /* ig's ToLower */
+	};
+	static const char *const no[] = {
+		"0",	 "f",	  "F",
+		"FALSE", "false", "False", /* ParseBool */
+		"fAlSe", "FALSe", "faLSE" /* ig's ToLower */
+	};
+	static const char *const bad[] = {
+		"yes", "",   " true", "truee", "true\n", "2",
+		"tr",  "ON", "ff",    "00",    "-1",	 "\xc4\xb0"
+	};
 	struct error *err = NULL;
 	bool on = false;
 	size_t i;
@@ -91,16 +105,35 @@ static void param_bool_flag__values__as_ig_params(void **state)
 	}
 	assert_null(err);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char want[64];
+
 		on = true;
-		assert_int_equal(cli_param_bool_flag("otel-metrics-listen",
-						     bad[i], &on, &err),
+		assert_int_equal(cli_param_bool_flag("host", bad[i], &on, &err),
 				 EXIT_USAGE);
 		assert_true(on);
-		assert_non_null(strstr(error_msg(err),
-				       "invalid --otel-metrics-listen '"));
+		snprintf(want, sizeof(want),
+			 "invalid --host '%s': want true or false", bad[i]);
+		assert_string_equal(error_msg(err), want);
 		error_free(err);
 		err = NULL;
 	}
+}
+
+/* ig's plain (pflag) bools keep Go's ParseBool: a mixed case is no
+ * bool there, as in ig. */
+static void bool_flag__mixed_case__refused(void **state)
+{
+	struct error *err = NULL;
+	bool on = true;
+
+	(void)state;
+	assert_int_equal(cli_bool_flag(NULL, "oci-store-user", "tRuE", &on,
+				       &err),
+			 EXIT_USAGE);
+	assert_true(on);
+	assert_string_equal(error_msg(err), "invalid --oci-store-user "
+					    "'tRuE': want true or false");
+	error_free(err);
 }
 
 static void bool_word__only_the_flag_itself(void **state)
@@ -158,7 +191,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(bool_flag__values__as_go_parse_bool),
 		cmocka_unit_test(bool_flag__bad_value__one_line_with_prefix),
-		cmocka_unit_test(param_bool_flag__values__as_ig_params),
+		cmocka_unit_test(
+			param_bool_flag__values__parse_bool_and_any_case),
+		cmocka_unit_test(bool_flag__mixed_case__refused),
 		cmocka_unit_test(bool_word__only_the_flag_itself),
 		cmocka_unit_test(verbose_flag__short_and_long),
 	};

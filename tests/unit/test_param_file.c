@@ -155,6 +155,18 @@ static void param_bool_word__reads_the_file_then_the_bool(void **state)
 	assert_int_equal(rc, EXIT_USAGE);
 	assert_false(on);
 	error_freep(&err);
+	/* ig's bool param: true or false in any case, from the file too */
+	free(arg);
+	free(f);
+	f = file_of("mixed", "tRuE", 4);
+	assert_true(asprintf(&arg, "--verify-image=%s", f) > 0);
+	assert_true(param_bool_word(&pf, arg, "verify-image", &on, &rc, &err));
+	assert_int_equal(rc, EXIT_OK);
+	assert_true(on);
+	assert_true(param_bool_word(&pf, "--verify-image=fALSE", "verify-image",
+				    &on, &rc, &err));
+	assert_int_equal(rc, EXIT_OK);
+	assert_false(on);
 	/* the flag alone and the other words as cli_bool_word() */
 	assert_true(param_bool_word(&pf, "--verify-image", "verify-image", &on,
 				    &rc, &err));

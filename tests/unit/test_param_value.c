@@ -81,6 +81,52 @@ static void parse__l3endpoint_version_past_the_struct__refused(void **state)
 	btf__free(btf);
 }
 
+/*
+ * A bool param takes what every ig bool param takes here: Go's ParseBool
+ * spellings and true or false in any case (ig's ValidateBool); whatever
+ * the spelling, its one byte is 1 or 0, as ig writes a Go bool: the
+ * gadget sees true or false, never the text.
+ */
+static void parse__bool_any_spelling__one_byte_1_or_0(void **state)
+{
+	static const char *const yes[] = { "1",	   "t",	   "T",	   "TRUE",
+					   "true", "True", "tRuE", "TRUe" };
+	static const char *const no[] = { "0",	   "f",	    "F",     "FALSE",
+					  "false", "False", "fAlSe", "faLSE" };
+	static const char *const bad[] = { "yes",    "",  " true",
+					   "true\n", "2", "on" };
+	struct btf *btf = btf__new_empty();
+	int b = btf__add_int(btf, "_Bool", 1, BTF_INT_BOOL);
+	int cb = btf__add_const(
+		btf, btf__add_volatile(btf, btf__add_typedef(btf, "bool", b)));
+	struct error *err = NULL;
+	uint8_t slot[2];
+	char msg[64];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		memset(slot, 0xa5, sizeof(slot));
+		assert_int_equal(param_value_parse(btf, cb, "on", yes[i], slot,
+						   1, &err),
+				 0);
+		assert_int_equal(slot[0], 1);
+		assert_int_equal(slot[1], 0xa5);
+		assert_int_equal(param_value_parse(btf, cb, "on", no[i], slot,
+						   1, &err),
+				 0);
+		assert_int_equal(slot[0], 0);
+		assert_int_equal(slot[1], 0xa5);
+	}
+	assert_null(err);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(msg, sizeof(msg),
+			 "param on: '%s' is not true or false", bad[i]);
+		assert_refused(btf, cb, "on", bad[i], 1, msg);
+	}
+	btf__free(btf);
+}
+
 /* value into an integer of type t and size bytes: the bytes it writes,
  * read back as a 64-bit number (sign-extended for a signed one). */
 static long long parsed(const struct btf *btf, int t, const char *value,
@@ -211,6 +257,7 @@ int main(void)
 		cmocka_unit_test(
 			parse__l3endpoint_version_past_the_struct__refused),
 		cmocka_unit_test(parse__integers_as_go_parses_them),
+		cmocka_unit_test(parse__bool_any_spelling__one_byte_1_or_0),
 		cmocka_unit_test(
 			type_named__through_qualifiers_typedefs_arrays),
 	};
