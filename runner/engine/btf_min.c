@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -872,9 +873,10 @@ static int cache_key(const void *const *parts, const size_t *lens, size_t n,
 	return 0;
 }
 
-static int memfd_of(const void *raw, size_t size, struct error **err)
+int btf_min_memfd(const char *name, const void *raw, size_t size,
+		  struct error **err)
 {
-	int fd = memfd_create("runner-btf", MFD_CLOEXEC);
+	int fd = memfd_create(name, MFD_CLOEXEC);
 
 	if (fd < 0)
 		return error_set(err, errno, "memfd for BTF");
@@ -941,7 +943,21 @@ void btf_min_raw_release(struct btf_min_raw *raw)
 	memset(raw, 0, sizeof(*raw));
 }
 
-/* Remove the cache files of dir idle for MAX_IDLE_S (best effort). */
+/* Is the temp file name of dir (btf-HEX.XXXXXX) one no writer holds? */
+static bool tmp_stale(int dir, const char *name)
+{
+	int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	bool stale = fd >= 0 && !flock(fd, LOCK_EX | LOCK_NB);
+
+	if (fd >= 0)
+		close(fd);
+	return stale;
+}
+
+/*
+ * Remove the cache files of dir idle for MAX_IDLE_S, and the temp files of
+ * writers killed before their rename (best effort).
+ */
 static void prune(const char *dir)
 {
 	time_t now = time(NULL);
@@ -956,8 +972,9 @@ static void prune(const char *dir)
 		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
 		    !S_ISREG(st.st_mode))
 			continue;
-		if (now - st.st_atime > MAX_IDLE_S &&
-		    now - st.st_mtime > MAX_IDLE_S)
+		if ((now - st.st_atime > MAX_IDLE_S &&
+		     now - st.st_mtime > MAX_IDLE_S) ||
+		    (strchr(e->d_name, '.') && tmp_stale(dirfd(d), e->d_name)))
 			unlinkat(dirfd(d), e->d_name, 0);
 	}
 	closedir(d);
@@ -978,9 +995,12 @@ static void write_cached(const char *dir, const char *path, const char *key,
 		return;
 	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
 		return;
-	fd = mkstemp(tmp);
+	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return;
+	/* held until renamed: prune() leaves it (should another's prune()
+	 * take it before this lock, the rename fails: no cache this time) */
+	flock(fd, LOCK_EX);
 	if (write(fd, &h, sizeof(h)) != sizeof(h) ||
 	    write(fd, raw, size) != (ssize_t)size || fsync(fd) ||
 	    rename(tmp, path))
@@ -1070,7 +1090,7 @@ int btf_min_fd(const void *elf, size_t len, struct error **err)
 		return error_set(err, ENOMEM, "BTF cache key");
 	if (cut_raw(key, core_cut, &sec, &raw, err))
 		return -1;
-	fd = memfd_of(raw.data, raw.size, err);
+	fd = btf_min_memfd("runner-btf", raw.data, raw.size, err);
 	btf_min_raw_release(&raw);
 	return fd;
 }
@@ -1099,13 +1119,20 @@ void btf_min_open_init(struct btf_min_open *o, const void *elf, size_t len,
 
 	memset(o, 0, sizeof(*o));
 	o->opts.sz = sizeof(o->opts);
-	o->fd = btf_min_fd(elf, len, &err);
+	btf_min_open_fd(o, btf_min_fd(elf, len, &err));
 	if (o->fd < 0) {
 		engine_log(level, "%s: %s", what, error_msg(err));
 		error_free(err);
-		return;
 	}
-	snprintf(o->path, sizeof(o->path), "/proc/self/fd/%d", o->fd);
+}
+
+void btf_min_open_fd(struct btf_min_open *o, int fd)
+{
+	o->fd = fd;
+	o->opts.btf_custom_path = NULL;
+	if (fd < 0)
+		return;
+	snprintf(o->path, sizeof(o->path), "/proc/self/fd/%d", fd);
 	o->opts.btf_custom_path = o->path;
 }
 

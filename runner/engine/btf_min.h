@@ -76,6 +76,14 @@ void btf_min_raw_release(struct btf_min_raw *raw);
 int btf_min_fd(const void *elf, size_t len, struct error **err);
 
 /*
+ * A memfd called name holding raw BTF of size bytes, for btf_custom_path
+ * as /proc/self/fd/N (btf_min_open_fd()): no file is left behind, however
+ * the runner ends.  -1 with err.
+ */
+int btf_min_memfd(const char *name, const void *raw, size_t size,
+		  struct error **err);
+
+/*
  * What opening an eBPF object with CO-RE from btf_min_fd() takes: opts for
  * a skeleton's __open_opts() or bpf_object__open_mem(), their
  * btf_custom_path ("/proc/self/fd/N") in path, and fd, to hold until the
@@ -93,6 +101,13 @@ struct btf_min_open {
  */
 void btf_min_open_init(struct btf_min_open *o, const void *elf, size_t len,
 		       enum engine_log_level level, const char *what);
+
+/*
+ * o with the BTF in fd (a memfd: btf_min_memfd()) as opts.btf_custom_path
+ * (fd -1: libbpf's default), in place of the fd it had, which whoever owns
+ * it closes.
+ */
+void btf_min_open_fd(struct btf_min_open *o, int fd);
 
 /* Close o's fd, once the object is loaded (or will not be). */
 void btf_min_open_done(struct btf_min_open *o);

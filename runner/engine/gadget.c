@@ -311,10 +311,13 @@ int gadget_open_checked(const void *elf, size_t len, const char *name,
 	/* ig's socket enricher value: CO-RE needs its layout, which is not
 	 * in the kernel's BTF; open again with it added */
 	if (services_want_socket_btf(g->btf)) {
-		if (services_socket_btf(&g->btf_path, err))
+		int fd = services_socket_btf(err);
+
+		if (fd < 0)
 			goto fail;
-		btf.opts.btf_custom_path = g->btf_path;
 		close_btf_min(g);
+		btf_min_open_fd(&btf, fd);
+		g->btf_min_fd = fd;
 		bpf_object__close(g->obj);
 		g->obj = bpf_object__open_mem(elf, len, &btf.opts);
 		if (!g->obj) {
@@ -338,8 +341,7 @@ void gadget_load_ahead(struct gadget *g)
 {
 	/* the kernel's BTF for attach points when load_with_filters()
 	 * will arm it */
-	if (!g->vmlinux_ahead && g->vmlinux_needs &&
-	    (g->btf_min_fd >= 0 || g->btf_path))
+	if (!g->vmlinux_ahead && g->vmlinux_needs && g->btf_min_fd >= 0)
 		g->vmlinux_ahead = btf_vmlinux_ahead_start(g->vmlinux_needs);
 	if (!g->ahead)
 		g->ahead = mapahead_start(g->obj);
@@ -376,9 +378,6 @@ void gadget_free(struct gadget *g)
 	mapahead_free(g->ahead);
 	btf_vmlinux_ahead_free(g->vmlinux_ahead);
 	bpf_object__close(g->obj);
-	if (g->btf_path)
-		unlink(g->btf_path);
-	free(g->btf_path);
 	free(g->iface);
 	close_btf_min(g);
 	free(g->vmlinux_needs);
@@ -947,7 +946,7 @@ static int load_with_filters(struct gadget *g, struct error **err)
 	engine_step("maps made");
 	/* CO-RE reads its own BTF: the kernel's for attach points and
 	 * kfuncs only, cut down (btf_vmlinux.h; read ahead, joined here) */
-	if (g->btf_min_fd >= 0 || g->btf_path)
+	if (g->btf_min_fd >= 0)
 		arm_vmlinux(g);
 	par = g->par ? progpar_arm(g->obj) : NULL;
 	rc = bpf_object__load(g->obj);
@@ -958,8 +957,6 @@ static int load_with_filters(struct gadget *g, struct error **err)
 	btf_vmlinux_ahead_free(g->vmlinux_ahead);
 	g->vmlinux_ahead = NULL;
 	close_btf_min(g);
-	if (g->btf_path)
-		unlink(g->btf_path);
 	if (rc && pf_load_error(pf))
 		error_set(err, 0, "%s", pf_load_error(pf));
 	else if (rc)

@@ -70,8 +70,9 @@ struct gadget {
 	struct mapiter *mapiters[MAX_TRACERS];
 	struct fetch_plan fetch[MAX_TRACERS];
 	double next_fetch; /* the earliest plan's next, 0: none */
-	char *btf_path; /* custom BTF for CO-RE, removed after load */
-	int btf_min_fd; /* else the kernel's cut down (btf_min.h), or -1 */
+	/* BTF for CO-RE, held until load: the kernel's cut down (btf_min.h)
+	 * or the socket enricher's (services_socket_btf()); -1: libbpf's */
+	int btf_min_fd;
 	char *vmlinux_needs; /* btf_vmlinux_needs(), or NULL */
 	struct btf_vmlinux_ahead *vmlinux_ahead; /* that BTF read ahead */
 	bool par; /* programs loaded two at a time (progpar.h) */

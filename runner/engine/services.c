@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 
 #include "common/cleanup.h"
+#include "runner/engine/btf_min.h"
 #include "runner/engine/cgroup2.h"
 #include "runner/engine/loaded.h"
 #include "runner/engine/services.h"
@@ -68,47 +69,22 @@ static int add_socket_value(struct btf *b)
 	return rc ? -1 : 0;
 }
 
-int services_socket_btf(char **path, struct error **err)
+int services_socket_btf(struct error **err)
 {
-	char tmp[] = "/tmp/runner-btf-XXXXXX";
 	struct btf *btf = btf__load_vmlinux_btf();
 	const void *raw;
 	__u32 size;
-	int fd, rc = -1;
+	int fd = -1;
 
 	if (!btf)
 		return error_set(err, errno, "load kernel BTF");
-	if (add_socket_value(btf)) {
+	raw = add_socket_value(btf) ? NULL : btf__raw_data(btf, &size);
+	if (!raw)
 		error_set(err, errno, "BTF of " SOCKET_VALUE);
-		goto out;
-	}
-	raw = btf__raw_data(btf, &size);
-	if (!raw) {
-		error_set(err, errno, "BTF of " SOCKET_VALUE);
-		goto out;
-	}
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		error_set(err, errno, "create %s", tmp);
-		goto out;
-	}
-	if (write(fd, raw, size) != (ssize_t)size) {
-		error_set(err, errno ? errno : EIO, "write %s", tmp);
-		close(fd);
-		unlink(tmp);
-		goto out;
-	}
-	close(fd);
-	*path = strdup(tmp);
-	if (!*path) {
-		unlink(tmp);
-		error_set(err, ENOMEM, "BTF path");
-		goto out;
-	}
-	rc = 0;
-out:
+	else
+		fd = btf_min_memfd("runner-btf-sockets", raw, size, err);
 	btf__free(btf);
-	return rc;
+	return fd;
 }
 
 static bool is_prefix(const char *s, const char *prefix)

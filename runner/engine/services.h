@@ -27,11 +27,11 @@ struct uprobes;
 /* Does the object read ig's struct gadget_socket_value (CO-RE)? */
 bool services_want_socket_btf(const struct btf *btf);
 /*
- * Write the kernel's BTF plus the enricher's gadget_socket_value to a
- * temporary file for bpf_object_open_opts.btf_custom_path; the caller
- * unlinks and frees *path.
+ * A memfd holding the kernel's BTF plus the enricher's gadget_socket_value,
+ * for bpf_object_open_opts.btf_custom_path (btf_min_open_fd()): nothing is
+ * left in a folder when the runner is killed.  -1 with err.
  */
-int services_socket_btf(char **path, struct error **err);
+int services_socket_btf(struct error **err);
 
 /*
  * How a perf_event program samples (perf_event_attr): ig's gadget.yaml
