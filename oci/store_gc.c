@@ -20,6 +20,7 @@
 #include "common/cleanup.h"
 #include "common/fileutil.h"
 #include "common/json.h"
+#include "common/tmpdir.h"
 #include "oci/digest.h"
 #include "oci/manifest.h"
 #include "oci/ref.h"
@@ -71,20 +72,6 @@ static int mark(struct oci_store *s, struct oci_seen *set, const char *mt,
 	return 0;
 }
 
-/* Empty the folder fd (a transaction's, in ingest/) of its files. */
-static void empty_dir(int fd)
-{
-	DIR *d = fdopendir(fcntl(fd, F_DUPFD_CLOEXEC, 0));
-	struct dirent *de;
-
-	if (!d)
-		return;
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			unlinkat(dirfd(d), de->d_name, 0);
-	closedir(d);
-}
-
 static void remove_stale_ingest(struct oci_store *s)
 {
 	cleanup_free char *dir = store_path(s, "ingest");
@@ -108,7 +95,7 @@ static void remove_stale_ingest(struct oci_store *s)
 		if (flock(fd, LOCK_EX | LOCK_NB) < 0)
 			continue;
 		if (S_ISDIR(st.st_mode)) {
-			empty_dir(fd);
+			dir_empty(fd);
 			unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR);
 		} else {
 			unlinkat(dirfd(d), de->d_name, 0);

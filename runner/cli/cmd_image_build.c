@@ -25,6 +25,7 @@
 #include "common/cleanup.h"
 #include "common/fileutil.h"
 #include "common/escape.h"
+#include "common/tmpdir.h"
 #include "metadata/build_file.h"
 #include "metadata/metadata.h"
 #include "oci/ref.h"
@@ -616,7 +617,7 @@ static int build_run(struct cli_ctx *ctx, void *state, struct error **err)
 	struct oci_ref *ref = NULL;
 	size_t yaml_len, wasm_len = 0, n_ann = 0, n_cflags = 0, i;
 	struct sigaction sa = { .sa_handler = on_signal };
-	int rc = EXIT_FAIL;
+	int rc = EXIT_FAIL, tmpfd = -1;
 
 	if (!tag) {
 		/* the folder's own name: "." is the one the shell is in */
@@ -699,16 +700,10 @@ static int build_run(struct cli_ctx *ctx, void *state, struct error **err)
 	if (find_api_include(api_inc, sizeof(api_inc), err) ||
 	    find_vmlinux_dir(vml_inc, sizeof(vml_inc), err))
 		goto out;
-	{
-		const char *t = getenv("TMPDIR");
-
-		snprintf(tmpdir, sizeof(tmpdir), "%s/runner-build-XXXXXX",
-			 t && *t ? t : "/tmp");
-	}
-	if (!mkdtemp(tmpdir)) {
-		error_set(err, errno, "create %s", tmpdir);
+	/* a killed build's folder goes with the next build */
+	tmpfd = tmpdir_make("runner-build-", tmpdir, sizeof(tmpdir), err);
+	if (tmpfd < 0)
 		goto out;
-	}
 	for (i = 0; i < 2; i++) {
 		const struct build_src b = { dir, src, cflags, n_cflags };
 		size_t len;
@@ -737,7 +732,7 @@ static int build_run(struct cli_ctx *ctx, void *state, struct error **err)
 	printf("Successfully built %s@%s\n", refstr, digest);
 	rc = EXIT_OK;
 out_tmp:
-	rmdir(tmpdir);
+	tmpdir_remove(tmpdir, tmpfd);
 out:
 	if (rc)
 		error_prefix(err, "image build %s", dir);

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/tmpdir.h"
 #include "oci/auth.h"
 #include "oci/registry.h"
 #include "runner/cli/commands.h"
@@ -214,11 +216,10 @@ static int login_run(struct cli_ctx *ctx, void *state, struct error **err)
 	cleanup_free char *host = NULL;
 	cleanup_free char *user = NULL;
 	const struct login_state *s = state;
-	char dir[] = "/tmp/runner-login-XXXXXX", tmp[sizeof(dir) + 16] = "";
-	char lock[sizeof(tmp) + 8] = "";
+	char dir[PATH_MAX - 16], tmp[PATH_MAX];
 	struct oci_registry_opts ro = ctx->registry;
 	char *password = NULL;
-	int rc;
+	int rc, dir_fd = -1;
 
 	host = registry_host(ctx->argv[0]);
 	if (!host)
@@ -233,14 +234,14 @@ static int login_run(struct cli_ctx *ctx, void *state, struct error **err)
 
 	/* Check the credentials through a private, temporary auth file. */
 	/* in a folder of its own (0700): no one else can put a symlink
-	 * where the credentials go */
-	if (!mkdtemp(dir)) {
-		rc = cli_error(err, EXIT_FAIL, "login: create %s: %s", dir,
-			       strerror(errno));
+	 * where the credentials go; a killed login's goes with the next */
+	dir_fd = tmpdir_make("runner-login-", dir, sizeof(dir), err);
+	if (dir_fd < 0) {
+		rc = EXIT_FAIL;
+		error_prefix(err, "login");
 		goto out;
 	}
 	snprintf(tmp, sizeof(tmp), "%s/auth.json", dir);
-	snprintf(lock, sizeof(lock), "%s.lock", tmp);
 	rc = EXIT_FAIL;
 	if (oci_auth_set(tmp, host, user, password, err) < 0)
 		goto out;
@@ -253,11 +254,7 @@ static int login_run(struct cli_ctx *ctx, void *state, struct error **err)
 	puts("Login Succeeded"); /* ig's line */
 	rc = EXIT_OK;
 out:
-	if (*tmp)
-		unlink(tmp);
-	if (*lock)
-		unlink(lock);
-	rmdir(dir);
+	tmpdir_remove(dir, dir_fd);
 	free_secret(password);
 	return rc;
 }
