@@ -56,8 +56,7 @@ static void remove_stale(const char *dir, const char *prefix)
 	closedir(d);
 }
 
-int tmpdir_make(const char *prefix, char *path, size_t size,
-		struct error **err)
+int tmpdir_make(const char *prefix, char *path, size_t size, struct error **err)
 {
 	const char *dir = getenv("TMPDIR");
 	struct stat st;
@@ -69,11 +68,12 @@ int tmpdir_make(const char *prefix, char *path, size_t size,
 	for (;;) {
 		if (snprintf(path, size, "%s/%sXXXXXX", dir, prefix) >=
 		    (int)size)
-			return error_set(err, ENAMETOOLONG, "create %s/%s",
-					 dir, prefix);
+			return error_set(err, ENAMETOOLONG, "create %s/%s", dir,
+					 prefix);
 		if (!mkdtemp(path))
 			return error_set(err, errno, "create %s", path);
-		fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		fd = open(path,
+			  O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
 			return error_set(err, errno, "open %s", path);
 		/* waits only for another's remove_stale(), which took it for

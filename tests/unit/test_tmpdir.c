@@ -100,7 +100,8 @@ static void tmpdir_make__no_folder__one_line_error(void **state)
 	setenv("TMPDIR", "/nonexistent-tmpdir-test", 1);
 	assert_int_equal(tmpdir_make("tp-d-", path, sizeof(path), &err), -1);
 	setenv("TMPDIR", base, 1);
-	assert_non_null(strstr(error_msg(err), "/nonexistent-tmpdir-test/tp-d-"));
+	assert_non_null(
+		strstr(error_msg(err), "/nonexistent-tmpdir-test/tp-d-"));
 	assert_int_equal(error_errnum(err), ENOENT);
 	error_free(err);
 }
