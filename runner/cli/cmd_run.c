@@ -499,18 +499,13 @@ static int source_flags(int argc, char **argv, struct run_flags *f,
 		    rc)
 			return blame(f, i, argv, rc, err);
 		for (o = base_opts; o < base_opts + N_BASE_OPTS; o++) {
-			size_t len = strlen(o->name);
-
 			if (o->has_arg != required_argument ||
-			    strncmp(argv[i], "--", 2) ||
-			    strncmp(argv[i] + 2, o->name, len))
+			    !cli_flag_word(argv[i], o->name, &val))
 				continue;
-			if (argv[i][2 + len] == '=')
-				val = argv[i] + 3 + len;
-			else if (!argv[i][2 + len] && i + 1 < argc)
+			if (!val && i + 1 >= argc)
+				continue;
+			if (!val)
 				val = argv[i + 1];
-			else
-				continue;
 			if (!source_flag(o->val))
 				continue;
 			/* ig's params, but --store and --cert-dir (the

@@ -152,6 +152,18 @@ int image_sig_refs_append(struct oci_store *store, char ***refs, int *n,
 
 /* ---- runner run ---- */
 
+/* Whether argv[*i] is --NAME: its value in *val, "--NAME=VALUE" or the
+ * next word (*i moved on to it; NULL: none). */
+static bool flag_value(int argc, char **argv, int *i, const char *name,
+		       const char **val)
+{
+	if (!cli_flag_word(argv[*i], name, val))
+		return false;
+	if (!*val && *i + 1 < argc)
+		*val = argv[++*i];
+	return true;
+}
+
 int run_trust_scan(struct run_trust *t, int argc, char **argv,
 		   struct error **err)
 {
@@ -171,10 +183,7 @@ int run_trust_scan(struct run_trust *t, int argc, char **argv,
 				break;
 			continue;
 		}
-		if (!strncmp(a, "--public-keys", 13) &&
-		    (!a[13] || a[13] == '=')) {
-			val = a[13] ? a + 14 :
-				      (i + 1 < argc ? argv[++i] : NULL);
+		if (flag_value(argc, argv, &i, "public-keys", &val)) {
 			rc = param_file(t->files, "public-keys", &val, err);
 			if (rc)
 				break;
@@ -184,10 +193,7 @@ int run_trust_scan(struct run_trust *t, int argc, char **argv,
 				t->public_keys[t->n_public_keys++] = val;
 			continue;
 		}
-		if (!strncmp(a, "--allowed-gadgets", 17) &&
-		    (!a[17] || a[17] == '=')) {
-			val = a[17] ? a + 18 :
-				      (i + 1 < argc ? argv[++i] : NULL);
+		if (flag_value(argc, argv, &i, "allowed-gadgets", &val)) {
 			rc = param_file(t->files, "allowed-gadgets", &val, err);
 			if (rc)
 				break;
