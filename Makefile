@@ -104,6 +104,8 @@ LDFLAGS_test_filter = -Wl,--wrap=filter_regex_match,--wrap=name_list_match
 LDFLAGS_test_fields_text = -Wl,--wrap=localtime_r
 # test_cgroup2 counts the reads of mountinfo.
 LDFLAGS_test_cgroup2 = -Wl,--wrap=fopen
+# test_tmpdir removes a new folder before its maker opens it (a sweep).
+LDFLAGS_test_tmpdir = -Wl,--wrap=open
 # test_netns_call_in fails the setns() that comes back.
 LDFLAGS_test_netns_call_in = -Wl,--wrap=setns
 # test_stacks answers the stack map lookups and reads its own kallsyms.

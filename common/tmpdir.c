@@ -74,6 +74,9 @@ int tmpdir_make(const char *prefix, char *path, size_t size, struct error **err)
 			return error_set(err, errno, "create %s", path);
 		fd = open(path,
 			  O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		/* another's remove_stale() took it already: make another */
+		if (fd < 0 && errno == ENOENT)
+			continue;
 		if (fd < 0)
 			return error_set(err, errno, "open %s", path);
 		/* waits only for another's remove_stale(), which took it for

@@ -20,6 +20,26 @@
 
 static char base[64];
 
+/* open() of a folder in base: removed first this many times, as
+ * another's sweep between its maker's mkdtemp() and open() removes it */
+static int swept_before_open;
+
+int __real_open(const char *path, int flags, ...);
+int __wrap_open(const char *path, int flags, ...);
+int __wrap_open(const char *path, int flags, ...)
+{
+	va_list ap;
+	int mode;
+
+	va_start(ap, flags);
+	mode = va_arg(ap, int);
+	va_end(ap);
+	if (swept_before_open > 0 && (flags & O_DIRECTORY) &&
+	    !strncmp(path, base, strlen(base)) && !rmdir(path))
+		swept_before_open--;
+	return __real_open(path, flags, mode);
+}
+
 static int group_setup(void **state)
 {
 	(void)state;
@@ -106,12 +126,32 @@ static void tmpdir_make__no_folder__one_line_error(void **state)
 	error_free(err);
 }
 
+/* A folder swept away before its maker opened it: another is made. */
+static void tmpdir_make__swept_before_open__made_again(void **state)
+{
+	struct error *err = NULL;
+	struct stat st;
+	char path[256];
+	int fd;
+
+	(void)state;
+	swept_before_open = 1;
+	fd = tmpdir_make("tp-s-", path, sizeof(path), &err);
+	assert_int_equal(swept_before_open, 0); /* the sweep happened */
+	assert_true(fd >= 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	tmpdir_remove(path, fd);
+	assert_int_equal(stat(path, &st), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(tmpdir_make__killed_makers_folder__removed),
 		cmocka_unit_test(tmpdir_make__live_folder__kept),
 		cmocka_unit_test(tmpdir_make__no_folder__one_line_error),
+		cmocka_unit_test(tmpdir_make__swept_before_open__made_again),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, NULL);
