@@ -8,6 +8,8 @@
  * FX_NOT_FOUND with gRPC's NOT_FOUND (no such container) and no message.
  *
  * fx_get_response() makes a Containers/Get answer (include cmocka.h first).
+ * fx_at_root() binds, starts and answers in one: a test's containerd at
+ * its fake root's socket.
  *
  * One fixture at a time, in static storage: fx_bind() hands it out and
  * fx_free() ends it, and so do fx_teardown() (as the test's cmocka
@@ -36,6 +38,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "common/fileutil.h"
 #include "runner/engine/pbwire.h"
 
 static long long fx_clock_ahead_ms;
@@ -104,6 +107,7 @@ struct fx_containerd {
 	int accepted; /* connections taken so far (read it after fx_stop()) */
 	const uint8_t *answer; /* a gRPC frame (5-byte prefix, message) */
 	size_t answer_len;
+	uint8_t answer_buf[1024]; /* fx_at_root()'s answer */
 };
 
 static bool fx_read_all(int fd, void *buf, size_t len)
@@ -283,6 +287,38 @@ static int fx_start(struct fx_containerd *fx, const enum fx_conn *script, int n,
 	fx->answer_len = len;
 	fx->running = !pthread_create(&fx->thread, NULL, fx_serve, fx);
 	return fx->running ? 0 : -1;
+}
+
+/*
+ * The fixture at root's sock (an absolute path that root is put before,
+ * its folder made), listening and serving the script's n connections,
+ * answering with a Containers/Get of the labels kv (n_kv key-value
+ * pairs; kv NULL: no answer, for a script of FX_SILENT); the clock at its
+ * first reading.  A step that fails fails the test.
+ */
+static inline struct fx_containerd *
+fx_at_root(const char *root, const char *sock, const enum fx_conn *script,
+	   int n, const char *const *kv, int n_kv)
+{
+	char path[sizeof(fx_the.path)], *slash;
+	struct fx_containerd *fx;
+	size_t len = 0;
+
+	fx_clock_ahead_ms = 0;
+	assert_in_range(snprintf(path, sizeof(path), "%s%s", root, sock), 1,
+			sizeof(path) - 1);
+	slash = strrchr(path, '/');
+	*slash = '\0';
+	assert_int_equal(mkdir_p(path, 0755, NULL), 0);
+	*slash = '/';
+	fx = fx_bind(path, true);
+	assert_non_null(fx);
+	if (kv)
+		len = fx_get_response(fx->answer_buf, sizeof(fx->answer_buf),
+				      kv, n_kv);
+	assert_int_equal(
+		fx_start(fx, script, n, kv ? fx->answer_buf : NULL, len), 0);
+	return fx;
 }
 
 /* Stop serving (the thread joined): fx->accepted may be read. */

@@ -984,11 +984,9 @@ static void scan__containerd_busy__labels_come_with_a_later_scan(void **state)
 	const struct container_info *ci;
 	struct told_of o = { 0 };
 	struct fx_containerd *fx;
-	uint8_t answer[1024];
-	char path[256];
+	char cmd[256];
 
 	(void)state;
-	fx_clock_ahead_ms = 0;
 	put(TASKS "k8s.io/" SB_ID "/config.json",
 	    "{\"annotations\":{"
 	    "\"io.kubernetes.cri.container-type\":\"sandbox\","
@@ -998,13 +996,7 @@ static void scan__containerd_busy__labels_come_with_a_later_scan(void **state)
 	put("proc/710/ns/mnt", "");
 	put("proc/710/cgroup", "0::/k8s.io/" SB_ID "\n");
 	o.mntns = inode_of("proc/710/ns/mnt");
-	snprintf(path, sizeof(path), "%s" CONTAINERD_SOCK, root);
-	fx = fx_bind(path, true);
-	assert_non_null(fx);
-	assert_int_equal(
-		fx_start(fx, script, 4, answer,
-			 fx_get_response(answer, sizeof(answer), kv, 1)),
-		0);
+	fx = fx_at_root(root, CONTAINERD_SOCK, script, 4, kv, 1);
 	containers_set_listener(c, on_told_of, &o);
 	assert_int_equal(containers_scan(c, NULL), 0);
 	ci = containers_lookup(c, o.mntns);
@@ -1029,8 +1021,8 @@ static void scan__containerd_busy__labels_come_with_a_later_scan(void **state)
 	fx_free(fx);
 	containers_set_listener(c, NULL, NULL);
 	containers_free(c);
-	snprintf(path, sizeof(path), "rm -rf %s/proc/710", root);
-	assert_int_equal(system(path), 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s/proc/710", root);
+	assert_int_equal(system(cmd), 0);
 	fx_clock_ahead_ms = 0;
 #undef SB_ID
 }

@@ -63,6 +63,8 @@ bool __wrap_name_list_match(const char *list, const char *name)
 #define APP3 "a000000000000000000000000000000000000000000000000000000000000013"
 #define UID "0f1e2d3c-0000-4000-8000-000000000001"
 #define TASKS "/state/io.containerd.runtime.v2.task/k8s.io"
+/* the containerd that the pods' shim names (-address) */
+#define K8S_SOCK "/run/k8s-test/containerd.sock"
 
 /* cri-dockerd's config.v2.json of DK_APP, its Config.Image image (JSON) */
 #define DK_APP_CONFIG(image)                                        \
@@ -160,8 +162,8 @@ static void cri_spec(const char *id, const char *type, const char *ctr)
 static int setup(void **state)
 {
 	static const char shim[] = "/usr/bin/containerd-shim-runc-v2\0"
-				   "-namespace\0k8s.io\0-address\0"
-				   "/run/k8s-test/containerd.sock\0";
+				   "-namespace\0k8s.io\0-address\0" K8S_SOCK
+				   "\0";
 	static const char conmon[] = "/usr/bin/conmon\0-c\0" CRIO_APP
 				     "\0-b\0/crio/" CRIO_APP "/userdata\0";
 	static const char pconmon[] = "/usr/bin/conmon\0-b\0/podman/" PM_APP
@@ -324,7 +326,7 @@ static void containerd__shared_shim__sandbox_and_app_named(void **state)
 	 * names: none here, said once, the labels left empty */
 	snprintf(want, sizeof(want),
 		 "k8s.podLabels of containerd's pods stay empty: connect "
-		 "%s/run/k8s-test/containerd.sock: No such file or directory",
+		 "%s" K8S_SOCK ": No such file or directory",
 		 root);
 	assert_int_equal(said.lines, 1);
 	assert_string_equal(said.last, want);
@@ -349,23 +351,13 @@ static void containerd__busy__asked_again_per_container(void **state)
 	struct container_info sb = info(SB, ""), app = info(APP, "");
 	struct said said = { 0 };
 	struct fx_containerd *fx;
-	uint8_t answer[1024];
-	char path[256];
 
 	(void)state;
 	/* containerd's own: their images are asked too */
 	snprintf(sb.runtime, sizeof(sb.runtime), "containerd");
 	snprintf(app.runtime, sizeof(app.runtime), "containerd");
-	fx_clock_ahead_ms = 0;
 	engine_log_set(on_log, &said);
-	PUT("run/k8s-test/keep", "");
-	snprintf(path, sizeof(path), "%s/run/k8s-test/containerd.sock", root);
-	fx = fx_bind(path, true);
-	assert_non_null(fx);
-	assert_int_equal(
-		fx_start(fx, script, 6, answer,
-			 fx_get_response(answer, sizeof(answer), kv, 2)),
-		0);
+	fx = fx_at_root(root, K8S_SOCK, script, 6, kv, 2);
 	pods_identify(p, 100, &sb, false);
 	assert_string_equal(sb.pod.name, "mypod");
 	assert_string_equal(sb.pod.labels, "");
@@ -407,17 +399,11 @@ static void containerd__never_answers__given_up_after_timeouts(void **state)
 	struct container_info sb = info(SB, "");
 	struct said said = { 0 };
 	struct fx_containerd *fx;
-	char path[256];
 	int tries = 0;
 
 	(void)state;
-	fx_clock_ahead_ms = 0;
 	engine_log_set(on_log, &said);
-	PUT("run/k8s-test/keep", "");
-	snprintf(path, sizeof(path), "%s/run/k8s-test/containerd.sock", root);
-	fx = fx_bind(path, true);
-	assert_non_null(fx);
-	assert_int_equal(fx_start(fx, script, 5, NULL, 0), 0);
+	fx = fx_at_root(root, K8S_SOCK, script, 5, NULL, 0);
 	pods_identify(p, 100, &sb, false);
 	while (sb.later) {
 		fx_clock_ahead_ms += POD_LABELS_ABSENT_MS;
