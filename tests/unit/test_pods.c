@@ -283,6 +283,21 @@ static struct container_info info(const char *id, const char *name)
 	return ci;
 }
 
+/* Container id (name as its runtime told, runtime "" if none) of process
+ * pid as a pods of its own identifies it. */
+static struct container_info identified(unsigned int pid, const char *id,
+					const char *name, const char *runtime)
+{
+	struct pods *p = pods_new(root);
+	struct container_info ci = info(id, name);
+
+	assert_non_null(p);
+	snprintf(ci.runtime, sizeof(ci.runtime), "%s", runtime);
+	pods_identify(p, pid, &ci, false);
+	pods_free(p);
+	return ci;
+}
+
 struct said {
 	int lines;
 	char last[512];
@@ -438,26 +453,21 @@ static void containerd__process_gone__found_in_learned_folder(void **state)
 
 static void crio__conmon_bundle__labels_from_sandbox(void **state)
 {
-	struct pods *p = pods_new(root);
-	struct container_info c = info(CRIO_APP, "");
+	struct container_info c = identified(200, CRIO_APP, "", "");
 
 	(void)state;
-	pods_identify(p, 200, &c, false);
 	assert_string_equal(c.pod.name, "web-0");
 	assert_string_equal(c.pod.namespace, "shop");
 	assert_string_equal(c.pod.uid, "u-crio");
 	assert_string_equal(c.pod.container, "nginx");
 	assert_string_equal(c.pod.labels, "app=web,tier=front");
-	pods_free(p);
 }
 
 static void docker__other_data_root__labels_name_image(void **state)
 {
-	struct pods *p = pods_new(root);
-	struct container_info c = info(DK_APP, "");
+	struct container_info c = identified(300, DK_APP, "", "");
 
 	(void)state;
-	pods_identify(p, 300, &c, false);
 	assert_string_equal(c.name, "k8s_api_backend-7_prod_u-dk_0");
 	assert_string_equal(c.image, "registry/api:1");
 	assert_string_equal(c.pod.name, "backend-7");
@@ -468,51 +478,41 @@ static void docker__other_data_root__labels_name_image(void **state)
 	/* any docker user sets labels: one that is no valid Kubernetes
 	 * label (here with a terminal escape) is no pod label */
 	assert_string_equal(c.pod.labels, "app=backend,example.com/team=dns");
-	pods_free(p);
 }
 
 /* Config.Image is whatever its docker user wrote (found by fuzz_pods):
  * its control bytes become '?' as in every other name told. */
 static void docker__image_with_control_bytes__tamed(void **state)
 {
-	struct pods *p = pods_new(root);
-	struct container_info c = info(DK_APP, "");
+	struct container_info c;
 
 	(void)state;
 	PUT("ddata/containers/" DK_APP "/config.v2.json",
 	    DK_APP_CONFIG("registry/a\\u001b[31mpi\\u007f:1@sha256:0"));
-	pods_identify(p, 300, &c, false);
+	c = identified(300, DK_APP, "", "");
 	PUT("ddata/containers/" DK_APP "/config.v2.json",
 	    DK_APP_CONFIG("registry/api:1"));
 	assert_string_equal(c.image, "registry/a?[31mpi?:1");
-	pods_free(p);
 }
 
 static void podman__kube_play__pod_from_hostname(void **state)
 {
-	struct pods *p = pods_new(root);
-	struct container_info c = info(PM_APP, "mypod-app");
+	struct container_info c = identified(400, PM_APP, "mypod-app", "");
 
 	(void)state;
-	pods_identify(p, 400, &c, false);
 	assert_string_equal(c.pod.name, "mypod");
 	assert_string_equal(c.pod.container, "app");
 	assert_string_equal(c.pod.labels, "app=kube,tier=front");
-	pods_free(p);
 }
 
 static void podman__other_storage_root__name_and_image(void **state)
 {
-	struct pods *p = pods_new(root);
-	struct container_info c = info(PM_OTHER, "");
+	struct container_info c = identified(600, PM_OTHER, "", "podman");
 
 	(void)state;
-	snprintf(c.runtime, sizeof(c.runtime), "podman");
-	pods_identify(p, 600, &c, false);
 	assert_string_equal(c.name, "elsewhere");
 	assert_string_equal(c.image, "localhost/bb:other");
 	assert_string_equal(c.pod.name, "");
-	pods_free(p);
 }
 
 /* pods_extra() tells the bundle and sandbox pods_identify() found: it
