@@ -98,6 +98,16 @@ static struct output *out_new(struct fx *x, const struct fieldset *fs,
 	return o;
 }
 
+/* An output of mode on the fixture's fields, those of list selected. */
+static struct output *out_selected(struct fx *x, const char *list,
+				   enum output_mode mode)
+{
+	struct error *err = NULL;
+
+	assert_int_equal(fieldset_select(x->fs, list, &err), 0);
+	return out_new(x, x->fs, mode);
+}
+
 static void want_time(char *out, long long wall_ns)
 {
 	time_t s = (time_t)(wall_ns / 1000000000LL);
@@ -173,11 +183,8 @@ static void json__fixture_event__exact_line(void **state)
 static void json__query__rcode_empty_and_qr_q(void **state)
 {
 	struct fx *x = *state;
-	struct error *err = NULL;
-	struct output *o;
+	struct output *o = out_selected(x, "qr,rcode,addresses", OUTPUT_JSON);
 
-	assert_int_equal(fieldset_select(x->fs, "qr,rcode,addresses", &err), 0);
-	o = out_new(x, x->fs, OUTPUT_JSON);
 	x->ev.qr_raw = false;
 	memset(x->ev.addresses, 0, sizeof(x->ev.addresses));
 	output_event(o, &x->ev, sizeof(x->ev));
@@ -190,12 +197,9 @@ static void json__query__rcode_empty_and_qr_q(void **state)
 static void json__selection__nested_parents_kept(void **state)
 {
 	struct fx *x = *state;
-	struct error *err = NULL;
-	struct output *o;
+	struct output *o =
+		out_selected(x, "name,proc.creds.uid,dst", OUTPUT_JSON);
 
-	assert_int_equal(
-		fieldset_select(x->fs, "name,proc.creds.uid,dst", &err), 0);
-	o = out_new(x, x->fs, OUTPUT_JSON);
 	output_event(o, &x->ev, sizeof(x->ev));
 	output_free(o);
 	assert_string_equal(written(x),
@@ -208,11 +212,8 @@ static void json__selection__nested_parents_kept(void **state)
 static void json__strings__escaped_and_valid_utf8(void **state)
 {
 	struct fx *x = *state;
-	struct error *err = NULL;
-	struct output *o;
+	struct output *o = out_selected(x, "name", OUTPUT_JSON);
 
-	assert_int_equal(fieldset_select(x->fs, "name", &err), 0);
-	o = out_new(x, x->fs, OUTPUT_JSON);
 	/* quote, backslash, LF, TAB, DEL (raw, as ig), é, a bad lead byte,
 	 * a surrogate */
 	memcpy(x->ev.name, "q\"b\\\n\t\x7f\xc3\xa9\xc3(\xed\xa0\x80", 15);
@@ -231,12 +232,9 @@ static void json__strings__escaped_and_valid_utf8(void **state)
 static void columns__selection__cut_aligned_padded(void **state)
 {
 	struct fx *x = *state;
-	struct error *err = NULL;
-	struct output *o;
+	struct output *o =
+		out_selected(x, "name,pid,addresses,qr", OUTPUT_COLUMNS);
 
-	assert_int_equal(fieldset_select(x->fs, "name,pid,addresses,qr", &err),
-			 0);
-	o = out_new(x, x->fs, OUTPUT_COLUMNS);
 	strcpy(x->ev.name, "www.example.com.");
 	x->ev.addresses[0].version = 4;
 	inet_pton(AF_INET, "192.0.2.7", x->ev.addresses[0].addr_raw.v6);
@@ -383,11 +381,8 @@ static void columns__terminal__scaled_within_limits(void **state)
 static void columns__wide_terminal__grows_up_to_maxwidth(void **state)
 {
 	struct fx *x = *state;
-	struct error *err = NULL;
-	struct output *o;
+	struct output *o = out_selected(x, "src,comm", OUTPUT_COLUMNS);
 
-	assert_int_equal(fieldset_select(x->fs, "src,comm", &err), 0);
-	o = out_new(x, x->fs, OUTPUT_COLUMNS);
 	output_set_term_width(o, 300);
 	output_header(o);
 	output_free(o);
@@ -400,11 +395,8 @@ static void columns__wide_terminal__grows_up_to_maxwidth(void **state)
 static void pretty__selection__indented(void **state)
 {
 	struct fx *x = *state;
-	struct error *err = NULL;
-	struct output *o;
+	struct output *o = out_selected(x, "src,name,tc", OUTPUT_JSONPRETTY);
 
-	assert_int_equal(fieldset_select(x->fs, "src,name,tc", &err), 0);
-	o = out_new(x, x->fs, OUTPUT_JSONPRETTY);
 	output_header(o); /* nothing outside columns mode */
 	output_event(o, &x->ev, sizeof(x->ev));
 	output_free(o);
@@ -424,11 +416,8 @@ static void pretty__selection__indented(void **state)
 static void yaml__selection__documents(void **state)
 {
 	struct fx *x = *state;
-	struct error *err = NULL;
-	struct output *o;
+	struct output *o = out_selected(x, "proc.creds,name,qr", OUTPUT_YAML);
 
-	assert_int_equal(fieldset_select(x->fs, "proc.creds,name,qr", &err), 0);
-	o = out_new(x, x->fs, OUTPUT_YAML);
 	output_event(o, &x->ev, sizeof(x->ev));
 	x->ev.qr_raw = false;
 	output_event(o, &x->ev, sizeof(x->ev));
