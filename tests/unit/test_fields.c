@@ -165,6 +165,19 @@ static void build__titles__last_component_then_shortest_unique(void **state)
 	assert_string_equal(F(x, "latency_ns")->title, "LATENCY_NS");
 }
 
+/* A field set of the fixture's struct with the metadata yaml (freed:
+ * the field set copies what it keeps). */
+static struct fieldset *fs_of(struct fx *x, const char *yaml)
+{
+	struct gadget_metadata *md = md_of(yaml);
+	struct fieldset *fs = NULL;
+	struct error *err = NULL;
+
+	assert_int_equal(fieldset_new(x->btf, x->id, md, "dns", &fs, &err), 0);
+	metadata_free(md);
+	return fs;
+}
+
 static void check_cols(struct fx *x, const char *const *want, size_t n)
 {
 	assert_int_equal(x->fs->n_cols, n);
@@ -172,26 +185,28 @@ static void check_cols(struct fx *x, const char *const *want, size_t n)
 		assert_string_equal(x->fs->f[x->fs->cols[i]].name, want[i]);
 }
 
-/* On a host (the default) the container name leads, as `ig run` shows. */
+/* The fixture's default columns on a host (the default): the container
+ * name leads, as `ig run` shows. */
+static const char *const host_cols[] = {
+	"runtime.containerName",
+	"proc.comm",
+	"proc.pid",
+	"src",
+	"dst",
+	"addresses",
+	"latency_ns",
+	"qtype",
+	"qr",
+	"rcode",
+	"name",
+};
+
 static void
 build__default_columns__container_name_then_struct_order(void **state)
 {
-	static const char *const want[] = {
-		"runtime.containerName",
-		"proc.comm",
-		"proc.pid",
-		"src",
-		"dst",
-		"addresses",
-		"latency_ns",
-		"qtype",
-		"qr",
-		"rcode",
-		"name",
-	};
 	struct fx *x = *state;
 
-	check_cols(x, want, sizeof(want) / sizeof(want[0]));
+	check_cols(x, host_cols, sizeof(host_cols) / sizeof(host_cols[0]));
 	assert_string_equal(F(x, "runtime.containerName")->title,
 			    "RUNTIME.CONTAINERNAME");
 }
@@ -222,20 +237,16 @@ static void build__columns_order__sorts_default_columns(void **state)
 				   "      proc.tid:\n        annotations:\n"
 				   "          columns.order: \"3\"\n";
 	char yaml[sizeof(fx_yaml) + sizeof(more)];
-	struct gadget_metadata *md;
-	struct fieldset *fs = NULL, *saved = x->fs;
+	struct fieldset *fs, *saved = x->fs;
 	struct error *err = NULL;
 
 	snprintf(yaml, sizeof(yaml), "%s%s", fx_yaml, more);
-	md = md_of(yaml);
-
-	assert_int_equal(fieldset_new(x->btf, x->id, md, "dns", &fs, &err), 0);
+	fs = fs_of(x, yaml);
 	assert_int_equal(fieldset_select(fs, "+tid", &err), 0);
 	x->fs = fs;
 	check_cols(x, want, sizeof(want) / sizeof(want[0]));
 	x->fs = saved;
 	fieldset_free(fs);
-	metadata_free(md);
 }
 
 /* On a Kubernetes node the runtime.* view steps aside for k8s.*. */
@@ -249,19 +260,6 @@ static void build__kubernetes_env__no_runtime_columns(void **state)
 		"addresses",   "latency_ns",
 		"qtype",       "qr",
 		"rcode",       "name",
-	};
-	static const char *const host[] = {
-		"runtime.containerName",
-		"proc.comm",
-		"proc.pid",
-		"src",
-		"dst",
-		"addresses",
-		"latency_ns",
-		"qtype",
-		"qr",
-		"rcode",
-		"name",
 	};
 	struct fx *x = *state;
 	char *buf = NULL;
@@ -277,7 +275,7 @@ static void build__kubernetes_env__no_runtime_columns(void **state)
 				    "the container (hidden)\n"));
 	free(buf);
 	fieldset_set_env(x->fs, FIELDSET_HOST);
-	check_cols(x, host, sizeof(host) / sizeof(host[0]));
+	check_cols(x, host_cols, sizeof(host_cols) / sizeof(host_cols[0]));
 }
 
 /* A field without a mount namespace id gets no runtime.* fields. */
@@ -362,19 +360,16 @@ static void select__struct__stands_for_its_columns(void **state)
 static void select__alias__matches(void **state)
 {
 	struct fx *x = *state;
-	struct gadget_metadata *md =
-		md_of("datasources:\n  dns:\n    fields:\n      name:\n"
-		      "        annotations:\n          columns.alias: qname\n");
-	struct fieldset *fs = NULL;
+	struct fieldset *fs = fs_of(
+		x, "datasources:\n  dns:\n    fields:\n      name:\n"
+		   "        annotations:\n          columns.alias: qname\n");
 	struct error *err = NULL;
 
-	assert_int_equal(fieldset_new(x->btf, x->id, md, "dns", &fs, &err), 0);
 	assert_int_equal(fieldset_select(fs, "QName,pid", &err), 0);
 	assert_int_equal(fs->n_cols, 2);
 	assert_string_equal(fs->f[fs->cols[0]].name, "name");
 	assert_string_equal(fs->f[fs->cols[0]].title, "QNAME");
 	fieldset_free(fs);
-	metadata_free(md);
 }
 
 static void select__unknown_field__error_and_selection_kept(void **state)
@@ -913,30 +908,21 @@ static void build__anonymous_members_cycle_or_fan_out__error(void **state)
 static void build__width_as_atoi_reads_it(void **state)
 {
 	struct fx *x = *state;
-	struct gadget_metadata *md =
-		md_of(FIELD_YAML("name", "columns.width: +012"));
-	struct fieldset *fs = NULL;
-	struct error *err = NULL;
+	struct fieldset *fs =
+		fs_of(x, FIELD_YAML("name", "columns.width: +012"));
 
-	assert_int_equal(fieldset_new(x->btf, x->id, md, "dns", &fs, &err), 0);
 	assert_int_equal(fs->f[fieldset_lookup(fs, "name")].width, 12);
 	fieldset_free(fs);
-	metadata_free(md);
 }
 
 static void build__unknown_metadata_field__skipped_and_reported(void **state)
 {
 	struct fx *x = *state;
-	struct gadget_metadata *md =
-		md_of(FIELD_YAML("nosuch", "description: x"));
-	struct fieldset *fs = NULL;
-	struct error *err = NULL;
+	struct fieldset *fs = fs_of(x, FIELD_YAML("nosuch", "description: x"));
 
-	assert_int_equal(fieldset_new(x->btf, x->id, md, "dns", &fs, &err), 0);
 	assert_string_equal(fieldset_unknown(fs, 0), "nosuch");
 	assert_null(fieldset_unknown(fs, 1));
 	fieldset_free(fs);
-	metadata_free(md);
 }
 
 static void build__bad_metadata__errors(void **state)
@@ -995,34 +981,28 @@ static void build__bad_metadata__errors(void **state)
 static void build__metadata_names_x_or_x_raw__both_accepted(void **state)
 {
 	struct fx *x = *state;
-	struct gadget_metadata *md =
-		md_of("datasources:\n  dns:\n    fields:\n"
-		      "      pkt_type: {annotations: {description: a}}\n"
-		      "      pkt_type_raw: {annotations: {description: b}}\n"
-		      "      timestamp: {annotations: {columns.hidden: "
-		      "\"false\"}}\n"
-		      "      proc.creds.user: {annotations: {columns.hidden: "
-		      "\"false\"}}\n"
-		      "      other: {}\n"
-		      "  other:\n    fields:\n      whatever: {}\n");
-	struct fieldset *fs = NULL;
-	struct error *err = NULL;
-
 	/* "other" is not in the struct: reported for this data source */
-	assert_int_equal(fieldset_new(x->btf, x->id, md, "dns", &fs, &err), 0);
-	assert_string_equal(fieldset_unknown(fs, 0), "other");
-	assert_null(fieldset_unknown(fs, 1));
-	fieldset_free(fs);
-	fs = NULL;
-	metadata_free(md);
-	md = md_of("datasources:\n  dns:\n    fields:\n"
+	struct fieldset *fs = fs_of(
+		x, "datasources:\n  dns:\n    fields:\n"
 		   "      pkt_type: {annotations: {description: a}}\n"
 		   "      pkt_type_raw: {annotations: {description: b}}\n"
 		   "      timestamp: {annotations: {columns.hidden: "
 		   "\"false\"}}\n"
 		   "      proc.creds.user: {annotations: {columns.hidden: "
-		   "\"false\"}}\n");
-	assert_int_equal(fieldset_new(x->btf, x->id, md, "dns", &fs, &err), 0);
+		   "\"false\"}}\n"
+		   "      other: {}\n"
+		   "  other:\n    fields:\n      whatever: {}\n");
+
+	assert_string_equal(fieldset_unknown(fs, 0), "other");
+	assert_null(fieldset_unknown(fs, 1));
+	fieldset_free(fs);
+	fs = fs_of(x, "datasources:\n  dns:\n    fields:\n"
+		      "      pkt_type: {annotations: {description: a}}\n"
+		      "      pkt_type_raw: {annotations: {description: b}}\n"
+		      "      timestamp: {annotations: {columns.hidden: "
+		      "\"false\"}}\n"
+		      "      proc.creds.user: {annotations: {columns.hidden: "
+		      "\"false\"}}\n");
 	assert_false(fs->f[fieldset_lookup(fs, "timestamp")].hidden);
 	assert_false(fs->f[fieldset_lookup(fs, "proc.creds.user")].hidden);
 	assert_string_equal(fs->f[fieldset_lookup(fs, "pkt_type")].description,
@@ -1030,7 +1010,6 @@ static void build__metadata_names_x_or_x_raw__both_accepted(void **state)
 	assert_string_equal(
 		fs->f[fieldset_lookup(fs, "pkt_type_raw")].description, "b");
 	fieldset_free(fs);
-	metadata_free(md);
 }
 
 static void build__no_metadata__defaults(void **state)
