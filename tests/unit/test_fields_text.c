@@ -256,12 +256,36 @@ static void text__timestamp__local_rfc3339_nanoseconds(void **state)
 	tzset();
 }
 
+/* The field set of BTF struct st as data source "x" with the gadget.yaml
+ * yaml (NULL: none; freed at once: the field set copies what it keeps),
+ * and rc its render context. */
+static struct fieldset *fs_open(struct btf *btf, int st, const char *yaml,
+				struct render_ctx *rc)
+{
+	struct gadget_metadata *md = yaml ? md_of(yaml) : NULL;
+	struct fieldset *fs = NULL;
+	struct error *err = NULL;
+
+	assert_int_equal(fieldset_new(btf, st, md, "x", &fs, &err), 0);
+	metadata_free(md);
+	render_ctx_init(rc, fs);
+	return fs;
+}
+
+/* fs_open()'s field set and render context gone, and btf (NULL: kept). */
+static void fs_close(struct fieldset *fs, struct render_ctx *rc,
+		     struct btf *btf)
+{
+	render_ctx_fini(rc);
+	fieldset_free(fs);
+	btf__free(btf);
+}
+
 static void text__signal_errno_mode_flags__by_name(void **state)
 {
 	struct btf *btf = btf__new_empty();
-	struct fieldset *fs = NULL;
+	struct fieldset *fs;
 	struct render_ctx rc;
-	struct error *err = NULL;
 	int u32, s32, sig, eno, mode, flags, st;
 	__u32 ev[6];
 	char buf[512];
@@ -280,8 +304,7 @@ static void text__signal_errno_mode_flags__by_name(void **state)
 	btf__add_field(btf, "flags", flags, 96, 0);
 	btf__add_field(btf, "mode2", mode, 128, 0);
 	btf__add_field(btf, "flags2", flags, 160, 0);
-	assert_int_equal(fieldset_new(btf, st, NULL, "x", &fs, &err), 0);
-	render_ctx_init(&rc, fs);
+	fs = fs_open(btf, st, NULL, &rc);
 	ev[0] = 9;
 	ev[1] = (__u32)-2;
 	ev[2] = 0100755;
@@ -311,9 +334,7 @@ static void text__signal_errno_mode_flags__by_name(void **state)
 	ev[3] = 020000; /* FASYNC, as ig spells it */
 	T("flags", "O_RDONLY|O_FASYNC");
 #undef T
-	render_ctx_fini(&rc);
-	fieldset_free(fs);
-	btf__free(btf);
+	fs_close(fs, &rc, btf);
 }
 
 /* gadget_syscall: X_raw gets X, "SYS_" and the name in upper case as ig's
@@ -322,9 +343,8 @@ static void text__signal_errno_mode_flags__by_name(void **state)
 static void text__syscall_raw__by_name(void **state)
 {
 	struct btf *btf = btf__new_empty();
-	struct fieldset *fs = NULL;
+	struct fieldset *fs;
 	struct render_ctx rc;
-	struct error *err = NULL;
 	int u64, sc, st;
 	__u64 ev[2];
 	char buf[512];
@@ -335,8 +355,7 @@ static void text__syscall_raw__by_name(void **state)
 	st = btf__add_struct(btf, "ev", sizeof(ev));
 	btf__add_field(btf, "syscall_raw", sc, 0, 0);
 	btf__add_field(btf, "nr", sc, 64, 0);
-	assert_int_equal(fieldset_new(btf, st, NULL, "x", &fs, &err), 0);
-	render_ctx_init(&rc, fs);
+	fs = fs_open(btf, st, NULL, &rc);
 	ev[0] = ev[1] = __NR_openat;
 	FX_ASSERT_TEXT(&rc, fs, ev, buf, "syscall", "SYS_OPENAT");
 	ev[0] = __NR_getppid;
@@ -354,9 +373,7 @@ static void text__syscall_raw__by_name(void **state)
 		snprintf(want, sizeof(want), "%d", __NR_openat);
 		FX_ASSERT_TEXT(&rc, fs, ev, buf, "nr", want);
 	}
-	render_ctx_fini(&rc);
-	fieldset_free(fs);
-	btf__free(btf);
+	fs_close(fs, &rc, btf);
 }
 
 /* ig's target annotations (formatters.<kind>.target, ebpf.formatter.enum)
@@ -371,11 +388,9 @@ static void text__target_annotations__name_the_formatted_field(void **state)
 		"      size: {annotations: {formatters.bytes.target: human}}\n"
 		"      color: {annotations: {ebpf.formatter.enum: color_name}}\n"
 		"      nr_raw: {annotations: {formatters.syscall.target: call}}\n";
-	struct gadget_metadata *md = md_of(yaml);
 	struct btf *btf = btf__new_empty();
-	struct fieldset *fs = NULL;
+	struct fieldset *fs;
 	struct render_ctx rc;
-	struct error *err = NULL;
 	int u32, u64, sig, eno, by, sc, en, st;
 	__u32 ev[8] = { 9, 2, 0, 0, 1, 0, 0, 0 };
 	char buf[512];
@@ -398,8 +413,7 @@ static void text__target_annotations__name_the_formatted_field(void **state)
 	btf__add_field(btf, "nr_raw", sc, 192, 0);
 	ev[2] = 1500; /* size */
 	ev[6] = __NR_getppid; /* nr_raw */
-	assert_int_equal(fieldset_new(btf, st, md, "x", &fs, &err), 0);
-	render_ctx_init(&rc, fs);
+	fs = fs_open(btf, st, yaml, &rc);
 #define T(name, want) FX_ASSERT_TEXT(&rc, fs, ev, buf, name, want)
 	T("signame", "SIGKILL");
 	T("sig", "9");
@@ -413,10 +427,7 @@ static void text__target_annotations__name_the_formatted_field(void **state)
 #undef T
 	assert_int_equal(fieldset_lookup(fs, "nr"), -1);
 	assert_true(fs->f[fieldset_lookup(fs, "sig")].hidden);
-	render_ctx_fini(&rc);
-	fieldset_free(fs);
-	btf__free(btf);
-	metadata_free(md);
+	fs_close(fs, &rc, btf);
 }
 
 /* columns.precision: the decimals of a float in text, as ig's
@@ -429,8 +440,7 @@ static void text__float_precision__decimals(void **state)
 		"datasources:\n  x:\n    fields:\n"
 		"      two: {annotations: {columns.precision: \"2\"}}\n"
 		"      none: {annotations: {columns.precision: \"0\"}}\n";
-	struct gadget_metadata *md = md_of(yaml),
-			       *bad = md_of("datasources:\n  x:\n    fields:\n"
+	struct gadget_metadata *bad = md_of("datasources:\n  x:\n    fields:\n"
 					    "      n: {annotations: "
 					    "{columns.precision: \"2\"}}\n");
 	struct btf *btf = btf__new_empty();
@@ -452,8 +462,7 @@ static void text__float_precision__decimals(void **state)
 	st2 = btf__add_struct(btf, "ev2", 8);
 	btf__add_field(btf, "n", u32, 0, 0);
 	btf__add_field(btf, "f", flt, 32, 0);
-	assert_int_equal(fieldset_new(btf, st, md, "x", &fs, &err), 0);
-	render_ctx_init(&rc, fs);
+	fs = fs_open(btf, st, yaml, &rc);
 	FX_ASSERT_TEXT(&rc, fs, ev, buf, "two", "0.67");
 	FX_ASSERT_TEXT(&rc, fs, ev, buf, "none", "25000000000");
 	FX_ASSERT_TEXT(&rc, fs, ev, buf, "plain", "1");
@@ -463,8 +472,7 @@ static void text__float_precision__decimals(void **state)
 	FX_ASSERT_TEXT(&rc, fs, ev, buf, "plain", "+Inf");
 	ev[2] = NAN;
 	FX_ASSERT_TEXT(&rc, fs, ev, buf, "plain", "NaN");
-	render_ctx_fini(&rc);
-	fieldset_free(fs);
+	fs_close(fs, &rc, NULL);
 	fs = NULL;
 	assert_int_equal(fieldset_new(btf, st2, bad, "x", &fs, &err), -1);
 	assert_string_equal(error_msg(err), "data source x: field n: "
@@ -472,7 +480,6 @@ static void text__float_precision__decimals(void **state)
 					    "that is not a float");
 	error_free(err);
 	btf__free(btf);
-	metadata_free(md);
 	metadata_free(bad);
 }
 
@@ -513,26 +520,21 @@ static void text__timestamp_format__go_layouts(void **state)
 	btf__add_field(btf, "t_raw", ts, 0, 0);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char yaml[512];
-		struct gadget_metadata *md;
-		struct fieldset *fs = NULL;
+		struct fieldset *fs;
 
 		snprintf(yaml, sizeof(yaml),
 			 "datasources:\n  x:\n    fields:\n      t_raw:\n"
 			 "        annotations:\n"
 			 "          formatters.timestamp.format: \"%s\"\n",
 			 cases[i].layout);
-		md = md_of(yaml);
 		setenv("TZ", cases[i].tz, 1);
 		tzset();
-		assert_int_equal(fieldset_new(btf, st, md, "x", &fs, &err), 0);
-		render_ctx_init(&rc, fs);
+		fs = fs_open(btf, st, yaml, &rc);
 		ev[0] = (__u64)(1136239445LL * 1000000000LL + cases[i].nsec -
 				fs->boot_to_real_ns);
 		FX_ASSERT_TEXT(&rc, fs, ev, buf, "t",
 			       cases[i].want ? cases[i].want : cases[i].layout);
-		render_ctx_fini(&rc);
-		fieldset_free(fs);
-		metadata_free(md);
+		fs_close(fs, &rc, NULL);
 	}
 	setenv("TZ", "UTC", 1);
 	tzset();
@@ -572,14 +574,13 @@ static void text__timestamp_format__second_reused(void **state)
 		{ 1, 999999999, "22:04:06.999 .999|06,99 Z", 2 },
 		{ 0, 50000000, "22:04:05.050 .05|05,05 Z", 3 },
 	};
-	struct gadget_metadata *md =
-		md_of("datasources:\n  x:\n    fields:\n      t_raw:\n"
-		      "        annotations:\n"
-		      "          formatters.timestamp.format: "
-		      "\"15:04:05.000 .999|05,99 Z07:00\"\n");
+	static const char yaml[] =
+		"datasources:\n  x:\n    fields:\n      t_raw:\n"
+		"        annotations:\n"
+		"          formatters.timestamp.format: "
+		"\"15:04:05.000 .999|05,99 Z07:00\"\n";
 	struct btf *btf = btf__new_empty();
-	struct fieldset *fs = NULL;
-	struct error *err = NULL;
+	struct fieldset *fs;
 	struct render_ctx rc;
 	__u64 ev[1];
 	char buf[2048];
@@ -592,8 +593,7 @@ static void text__timestamp_format__second_reused(void **state)
 	btf__add_field(btf, "t_raw", ts, 0, 0);
 	setenv("TZ", "UTC0", 1);
 	tzset();
-	assert_int_equal(fieldset_new(btf, st, md, "x", &fs, &err), 0);
-	render_ctx_init(&rc, fs);
+	fs = fs_open(btf, st, yaml, &rc);
 	localtimes = 0;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		ev[0] = (__u64)((1136239445LL + cases[i].sec) * 1000000000LL +
@@ -601,10 +601,7 @@ static void text__timestamp_format__second_reused(void **state)
 		FX_ASSERT_TEXT(&rc, fs, ev, buf, "t", cases[i].want);
 		assert_int_equal(localtimes, cases[i].localtimes);
 	}
-	render_ctx_fini(&rc);
-	fieldset_free(fs);
-	metadata_free(md);
-	btf__free(btf);
+	fs_close(fs, &rc, btf);
 	setenv("TZ", "UTC", 1);
 	tzset();
 }
@@ -616,16 +613,15 @@ static void text__timestamp_format__second_reused(void **state)
  */
 static void text__timestamp_format__two_layouts_each_kept(void **state)
 {
-	struct gadget_metadata *md = md_of(
+	static const char yaml[] =
 		"datasources:\n  x:\n    fields:\n      a_raw:\n"
 		"        annotations:\n"
 		"          formatters.timestamp.format: \"15:04:05.000\"\n"
 		"      b_raw:\n"
 		"        annotations:\n"
-		"          formatters.timestamp.format: \"Jan _2 .99\"\n");
+		"          formatters.timestamp.format: \"Jan _2 .99\"\n";
 	struct btf *btf = btf__new_empty();
-	struct fieldset *fs = NULL;
-	struct error *err = NULL;
+	struct fieldset *fs;
 	struct render_ctx rc;
 	__u64 ev[2], base;
 	char buf[2048];
@@ -639,8 +635,7 @@ static void text__timestamp_format__two_layouts_each_kept(void **state)
 	btf__add_field(btf, "b_raw", ts, 64, 0);
 	setenv("TZ", "UTC0", 1);
 	tzset();
-	assert_int_equal(fieldset_new(btf, st, md, "x", &fs, &err), 0);
-	render_ctx_init(&rc, fs);
+	fs = fs_open(btf, st, yaml, &rc);
 	base = (__u64)(1136239445LL * 1000000000LL - fs->boot_to_real_ns);
 	localtimes = 0;
 	for (int i = 0; i < 10; i++) {
@@ -657,10 +652,7 @@ static void text__timestamp_format__two_layouts_each_kept(void **state)
 		FX_ASSERT_TEXT(&rc, fs, ev, buf, "b", b);
 	}
 	assert_int_equal(localtimes, 2);
-	render_ctx_fini(&rc);
-	fieldset_free(fs);
-	metadata_free(md);
-	btf__free(btf);
+	fs_close(fs, &rc, btf);
 	setenv("TZ", "UTC", 1);
 	tzset();
 }
@@ -684,9 +676,8 @@ static void text__bytes_raw__si_units(void **state)
 		{ ~0ULL, "18 EB" },
 	};
 	struct btf *btf = btf__new_empty();
-	struct fieldset *fs = NULL;
+	struct fieldset *fs;
 	struct render_ctx rc;
-	struct error *err = NULL;
 	int u64, by, st;
 	__u64 ev[2];
 	char buf[512];
@@ -697,17 +688,14 @@ static void text__bytes_raw__si_units(void **state)
 	st = btf__add_struct(btf, "ev", sizeof(ev));
 	btf__add_field(btf, "rbytes_raw", by, 0, 0);
 	btf__add_field(btf, "total", by, 64, 0);
-	assert_int_equal(fieldset_new(btf, st, NULL, "x", &fs, &err), 0);
-	render_ctx_init(&rc, fs);
+	fs = fs_open(btf, st, NULL, &rc);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		ev[0] = ev[1] = cases[i].v;
 		FX_ASSERT_TEXT(&rc, fs, ev, buf, "rbytes", cases[i].want);
 	}
 	FX_ASSERT_TEXT(&rc, fs, ev, buf, "rbytes_raw", "18446744073709551615");
 	FX_ASSERT_TEXT(&rc, fs, ev, buf, "total", "18446744073709551615");
-	render_ctx_fini(&rc);
-	fieldset_free(fs);
-	btf__free(btf);
+	fs_close(fs, &rc, btf);
 }
 
 /* ig's bit-flag enums: a name ending in _set joins the names of the set
@@ -723,11 +711,9 @@ static void text__flag_enum__set_names_joined(void **state)
 		"      opts2_raw:\n"
 		"        annotations:\n"
 		"          ebpf.formatter.bitfield.separator: \", \"\n";
-	struct gadget_metadata *md = md_of(yaml);
 	struct btf *btf = btf__new_empty();
-	struct fieldset *fs = NULL;
+	struct fieldset *fs;
 	struct render_ctx rc;
-	struct error *err = NULL;
 	int en, st;
 	__u8 ev[2];
 	char buf[512];
@@ -740,8 +726,7 @@ static void text__flag_enum__set_names_joined(void **state)
 	st = btf__add_struct(btf, "ev", sizeof(ev));
 	btf__add_field(btf, "opts_raw", en, 0, 0);
 	btf__add_field(btf, "opts2_raw", en, 8, 0);
-	assert_int_equal(fieldset_new(btf, st, md, "x", &fs, &err), 0);
-	render_ctx_init(&rc, fs);
+	fs = fs_open(btf, st, yaml, &rc);
 	ev[0] = 1 | 4 | 8;
 	ev[1] = 2 | 4;
 #define T(name, want) FX_ASSERT_TEXT(&rc, fs, ev, buf, name, want)
@@ -751,10 +736,7 @@ static void text__flag_enum__set_names_joined(void **state)
 	ev[0] = 0;
 	T("opts", "");
 #undef T
-	render_ctx_fini(&rc);
-	fieldset_free(fs);
-	metadata_free(md);
-	btf__free(btf);
+	fs_close(fs, &rc, btf);
 }
 
 /*
