@@ -201,7 +201,8 @@ check: deps
 
 unit-bin: $(UNIT_BIN)
 
-unit: $(UNIT_BIN)
+# The tests load the gadgets' objects from $(BUILD) too.
+unit: $(UNIT_BIN) $(GADGET_OBJ)
 	@UNIT_BUILD=$(BUILD) tests/run.sh unit
 
 e2e: all
