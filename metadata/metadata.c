@@ -108,19 +108,6 @@ static int node_error(struct parse_ctx *c, const yaml_node_t *n,
 			 n->start_mark.line + 1, n->start_mark.column + 1, msg);
 }
 
-/* An empty plain scalar (`key:` with nothing after it) or `~`/`null`. */
-static bool is_null(const yaml_node_t *n)
-{
-	const char *v;
-
-	if (n->type != YAML_SCALAR_NODE ||
-	    n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-		return false;
-	v = (const char *)n->data.scalar.value;
-	return !*v || !strcmp(v, "~") || !strcmp(v, "null") ||
-	       !strcmp(v, "Null") || !strcmp(v, "NULL");
-}
-
 /*
  * Check that n is a mapping (a null counts as an empty one).  what names
  * the node for the message.  Returns the number of pairs or -1.
@@ -128,7 +115,7 @@ static bool is_null(const yaml_node_t *n)
 static int expect_mapping(struct parse_ctx *c, const yaml_node_t *n,
 			  const char *what)
 {
-	if (is_null(n))
+	if (yaml_node_is_null(n))
 		return 0;
 	if (n->type == YAML_MAPPING_NODE)
 		return (int)(n->data.mapping.pairs.top -
@@ -215,7 +202,7 @@ static int parse_annotations(struct parse_ctx *c, const yaml_node_t *n,
 		if (expect_scalar(c, v, ctx, &val) < 0)
 			return -1;
 		kv->key = strdup(key);
-		kv->value = strdup(is_null(v) ? "" : val);
+		kv->value = strdup(yaml_node_is_null(v) ? "" : val);
 		(*n_out)++; /* freed with the others, whole or not */
 		if (!kv->key || !kv->value)
 			return error_set(c->err, ENOMEM, "%s", c->file);
@@ -385,7 +372,8 @@ static int parse_params(struct parse_ctx *c, const yaml_node_t *n,
 					 key);
 				if (expect_scalar(c, v3, kwhat, &val) < 0)
 					return -1;
-				*slot = strdup(is_null(v3) ? "" : val);
+				*slot = strdup(yaml_node_is_null(v3) ? "" :
+								       val);
 				if (!*slot)
 					return error_set(c->err, ENOMEM, "%s",
 							 c->file);
@@ -431,7 +419,7 @@ static int parse_scalars(struct parse_ctx *c, const yaml_node_t *n,
 		snprintf(kwhat, sizeof(kwhat), "%s.%s", what, key);
 		if (expect_scalar(c, v, kwhat, &val) < 0)
 			return -1;
-		*slots[k] = strdup(is_null(v) ? "" : val);
+		*slots[k] = strdup(yaml_node_is_null(v) ? "" : val);
 		if (!*slots[k])
 			return error_set(c->err, ENOMEM, "%s", c->file);
 	}
@@ -446,7 +434,7 @@ static int parse_attach_to(struct parse_ctx *c, const yaml_node_t *v,
 
 	if (expect_scalar(c, v, what, &val) < 0)
 		return -1;
-	p->attach_to = strdup(is_null(v) ? "" : val);
+	p->attach_to = strdup(yaml_node_is_null(v) ? "" : val);
 	return p->attach_to ? 0 : error_set(c->err, ENOMEM, "%s", c->file);
 }
 
@@ -531,7 +519,7 @@ static int parse_root(struct parse_ctx *c, const yaml_node_t *root,
 			if (expect_scalar(c, v, key, &val) < 0)
 				return -1;
 			kv->key = strdup(top_scalars[i]);
-			kv->value = strdup(is_null(v) ? "" : val);
+			kv->value = strdup(yaml_node_is_null(v) ? "" : val);
 			if (!kv->key || !kv->value)
 				return error_set(c->err, ENOMEM, "%s", c->file);
 		} else if (!strcasecmp(key, "annotations")) {
@@ -609,7 +597,7 @@ static int build_key(struct parse_ctx *c, yaml_node_t *v, const char *key,
 {
 	const char *val = NULL;
 
-	if (is_null(v))
+	if (yaml_node_is_null(v))
 		return 0;
 	if (expect_scalar(c, v, key, &val) < 0)
 		return -1;

@@ -220,3 +220,16 @@ int yaml_load_doc(const char *buf, size_t len, const char *file,
 	yaml_parser_delete(&parser);
 	return 0;
 }
+
+bool yaml_node_is_null(const yaml_node_t *n)
+{
+	static const char *const words[] = { "", "~", "null", "Null", "NULL" };
+
+	if (n->type != YAML_SCALAR_NODE ||
+	    n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return false;
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (!strcmp((const char *)n->data.scalar.value, words[i]))
+			return true;
+	return false;
+}

@@ -65,6 +65,16 @@ int oci_registry_new(const char *host, const struct oci_registry_opts *opts,
 		     struct oci_registry **out, struct error **err);
 void oci_registry_free(struct oci_registry *reg);
 
+/*
+ * GET url, http:// or https:// (redirects followed, to https:// only from
+ * an https:// one), with opts's timeouts and retries, into *body
+ * (NUL-ended, *len bytes; free it): a file served by URL, not a
+ * registry's.  An answer over max bytes, or of a status other than 200
+ * ("unexpected status code: 404", as ig's), is an error.
+ */
+int oci_http_get(const char *url, const struct oci_registry_opts *opts,
+		 size_t max, char **body, size_t *len, struct error **err);
+
 /* Check that the registry answers and accepts our credentials. */
 int oci_registry_ping(struct oci_registry *reg, struct error **err);
 

@@ -938,3 +938,42 @@ int registry_http_do(struct oci_registry *reg, const struct req *q,
 		return 0;
 	}
 }
+
+int oci_http_get(const char *url, const struct oci_registry_opts *opts,
+		 size_t max, char **body, size_t *len, struct error **err)
+{
+	cleanup_free char *host = url_host(url);
+	struct req q = { .method = "GET",
+			 .url = url,
+			 .fd = -1,
+			 .max_body = max,
+			 .no_auth = true,
+			 .trust = { .plain_http =
+					    !strncasecmp(url, "http://", 7) } };
+	struct oci_registry *reg = NULL;
+	struct resp r = { 0 };
+	int rc;
+
+	*body = NULL;
+	*len = 0;
+	if (!host ||
+	    (strncasecmp(url, "http://", 7) && strncasecmp(url, "https://", 8)))
+		return error_set(err, EINVAL,
+				 "%s: not an http:// or "
+				 "https:// URL",
+				 url);
+	if (oci_registry_new(host, opts, &reg, err))
+		return -1;
+	rc = registry_http_do(reg, &q, &r, err);
+	if (!rc && r.status != 200)
+		rc = error_set(err, 0, "unexpected status code: %ld", r.status);
+	if (!rc && !r.body.data && !(r.body.data = strdup("")))
+		rc = error_set(err, ENOMEM, "alloc");
+	if (!rc) {
+		*body = steal_ptr(r.body.data);
+		*len = r.body.len;
+	}
+	registry_resp_clear(&r);
+	oci_registry_free(reg);
+	return rc;
+}

@@ -33,6 +33,7 @@
 #include "runner/cli/commands.h"
 #include "runner/cli/complete.h"
 #include "runner/cli/config.h"
+#include "runner/cli/manifest.h"
 #include "runner/cli/param_file.h"
 #include "runner/cli/run_metrics.h"
 #include "runner/cli/trust.h"
@@ -78,6 +79,7 @@ enum {
 
 static const struct option base_opts[] = {
 	{ "output", required_argument, NULL, 'o' },
+	{ "file", required_argument, NULL, 'f' }, /* run_configured() */
 	{ "filter", required_argument, NULL, 'F' },
 	{ "filter-expr", required_argument, NULL, 'E' },
 	{ "containername", required_argument, NULL, 'c' },
@@ -140,6 +142,10 @@ struct run_flags {
 	 * -r or --containerd-namespace from there is ig's global param,
 	 * which a gadget without containers ignores */
 	int n_cfg;
+	/* argv[n_cfg + 1 .. n_cfg + n_man] are the manifest's (-f): a flag
+	 * there the gadget does not have is ignored, as ig ignores a key no
+	 * operator takes */
+	int n_man;
 	bool cfg_arg; /* the flag run_flag() takes is one of those */
 	bool runtimes_cfg, containerd_ns_cfg;
 	unsigned long timeout, max_events;
@@ -192,11 +198,17 @@ static void catch_stop_signals(void)
 static void usage(FILE *f)
 {
 	fputs("Usage: runner run IMAGE [flags] [gadget flags]\n"
+	      "       runner run -f FILE [flags] [gadget flags]\n"
 	      "\n"
 	      "Run a gadget from the local store (pulled when missing) and\n"
 	      "print its events.  `runner run IMAGE --help` also lists the\n"
 	      "gadget's own flags, output modes and fields.\n"
 	      "\n"
+	      "  -f, --file FILE      run what ig's gadget instance manifest\n"
+	      "                       FILE says (apiVersion 1, kind\n"
+	      "                       instance-spec: image, paramValues);\n"
+	      "                       - is stdin, http:// or https:// a URL;\n"
+	      "                       flags given beside it win\n"
 	      "  -o, --output MODE    columns (default), json, jsonpretty, yaml,\n"
 	      "                       pcap-ng (the packets, if the gadget has\n"
 	      "                       them), none (metrics only); ds:MODE,...\n"
@@ -299,7 +311,8 @@ static bool takes_arg(const char *arg, const char *next, bool gadget)
 	size_t i;
 
 	if (!strcmp(arg, "-o") || !strcmp(arg, "-F") || !strcmp(arg, "-c") ||
-	    !strcmp(arg, "-t") || !strcmp(arg, "-E") || !strcmp(arg, "-r"))
+	    !strcmp(arg, "-t") || !strcmp(arg, "-E") || !strcmp(arg, "-r") ||
+	    !strcmp(arg, "-f"))
 		return true;
 	if (strncmp(arg, "--", 2) || strchr(arg, '='))
 		return false;
@@ -467,6 +480,12 @@ static bool source_flag(int c)
 	       c == CLI_OPT_CERT_DIR || c == OPT_ENV_VARS;
 }
 
+/* Whether argv[i] is one of the manifest's flags (-f). */
+static bool from_manifest(const struct run_flags *f, int i)
+{
+	return i > f->n_cfg && i <= f->n_cfg + f->n_man;
+}
+
 /* rc, after *err says where argv[i] came from if ig's configuration set
  * it (config_run_args() put those first). */
 static int blame(const struct run_flags *f, int i, char **argv, int rc,
@@ -474,6 +493,8 @@ static int blame(const struct run_flags *f, int i, char **argv, int rc,
 {
 	if (i <= f->n_cfg)
 		config_blame(argv[i], err);
+	else
+		manifest_blame(argv[i], err);
 	return rc;
 }
 
@@ -671,6 +692,8 @@ static int run_flag(struct run_flags *f, size_t n_params, int c,
 	case 'h':
 		f->help = true;
 		return EXIT_OK;
+	case 'f': /* taken before: run_configured() */
+		return EXIT_OK;
 	case 'v': { /* applied before: verbose() */
 		bool on;
 
@@ -843,7 +866,7 @@ static int parse_opts(int argc, char **argv, const struct option *opts,
 	for (;;) {
 		const char *missing = array_flag_missing(argc, argv, opts);
 
-		if (missing)
+		if (missing && !from_manifest(f, optind))
 			return cli_error(err, EXIT_USAGE,
 					 "--%s: %s has no %s (ig's --%s is for "
 					 "those only)",
@@ -854,9 +877,16 @@ static int parse_opts(int argc, char **argv, const struct option *opts,
 						 "snapshot or map iterator" :
 						 "map iterator",
 					 missing);
-		c = getopt_long(argc, argv, ":o:F:E:c:r:t:hv", opts, &li);
+		if (missing && from_manifest(f, optind)) {
+			optind++; /* ig's sort operator: not for this gadget */
+			continue;
+		}
+		c = getopt_long(argc, argv, ":o:F:E:c:r:t:f:hv", opts, &li);
 		if (c == -1)
 			break;
+		/* a param of the manifest that this gadget does not have */
+		if (c == '?' && from_manifest(f, optind - 1))
+			continue;
 		if (c == '?' || c == ':') {
 			cleanup_free char *path = NULL;
 
@@ -874,6 +904,8 @@ static int parse_opts(int argc, char **argv, const struct option *opts,
 		const char *abbr = li >= 0 ? abbreviated(argv, &opts[li]) :
 					     NULL;
 
+		if (abbr && from_manifest(f, optind - 1))
+			continue; /* not a param of this gadget's */
 		if (abbr) {
 			/* named as cli_flag_error() names the others */
 			error_set(err, 0,
@@ -898,6 +930,8 @@ static int parse_opts(int argc, char **argv, const struct option *opts,
 			rc = run_flag(f, n_params, c, arg, err);
 		if (rc && f->cfg_arg)
 			config_blame(argv[optind - 1], err);
+		else if (rc)
+			manifest_blame(argv[optind - 1], err);
 		if (rc)
 			return rc;
 	}
@@ -1295,14 +1329,15 @@ static int trace(struct session *s, const struct run_flags *f,
 	return session_run(s, &lim, err);
 }
 
-static int run_main(int argc, char **argv, int n_cfg, struct param_files *files,
-		    struct error **err)
+static int run_main(int argc, char **argv, int n_cfg, int n_man,
+		    struct param_files *files, struct error **err)
 {
 	const char *node = getenv("NODE_NAME");
 	struct run_flags f = { .nice = RUN_NICE,
 			       .policy = OCI_PULL_MISSING,
 			       .k8s = node && *node,
 			       .n_cfg = n_cfg,
+			       .n_man = n_man,
 			       .files = files };
 	cleanup_free char *refstr = NULL, *name = NULL;
 	cleanup_ref struct oci_ref *ref = NULL;
@@ -1400,19 +1435,39 @@ out:
 	return rc;
 }
 
-/* With the flag defaults ig's configuration file and environment give. */
+/*
+ * With the flags a manifest (-f) gives, and the flag defaults ig's
+ * configuration file and environment give: the command line's flags
+ * come last and win, the manifest's beat the configuration's.
+ */
 static int run_configured(int argc, char **argv, struct error **err)
 {
 	struct param_files files = { 0 };
-	char **args = NULL;
-	int n_args, n_set, rc;
+	char **args = NULL, **margs = NULL;
+	int n_args, n_set, n_man = 0, rc;
+	const char *file;
 
-	rc = config_run_args(argc, argv, &n_args, &args, &n_set, err);
+	rc = manifest_take_flag(&argc, argv, &file, err);
 	if (rc)
 		return rc;
-	rc = run_main(n_args, args, n_set, &files, err);
+	/* ig's check, before the manifest is read */
+	if (file && find_image(argc, argv))
+		return cli_error(err, EXIT_USAGE,
+				 "please only specify an image OR manifest");
+	if (file) {
+		rc = manifest_run_args(file, argc, argv, base_opts, &argc,
+				       &margs, &n_man, err);
+		if (rc)
+			return rc;
+		argv = margs;
+	}
+	rc = config_run_args(argc, argv, &n_args, &args, &n_set, err);
+	if (!rc)
+		rc = run_main(n_args, args, n_set, n_man, &files, err);
 	param_files_free(&files);
 	config_args_free(args, n_set);
+	if (file)
+		manifest_args_free(margs, n_man);
 	return rc;
 }
 

@@ -78,20 +78,6 @@ static const char *scalar(const yaml_node_t *n)
 	return (const char *)n->data.scalar.value;
 }
 
-/* A plain scalar YAML reads as null: viper's unset. */
-static bool is_null(const yaml_node_t *n)
-{
-	static const char *const words[] = { "", "~", "null", "Null", "NULL" };
-
-	if (n->type != YAML_SCALAR_NODE ||
-	    n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-		return false;
-	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (!strcmp(scalar(n), words[i]))
-			return true;
-	return false;
-}
-
 /*
  * The file, read up to one byte past the YAML limit (a FIFO or a device
  * as --config ends there too, and yaml_load_doc() says it is too large).
@@ -179,7 +165,7 @@ static int load_file(int *argc, char **argv, struct error **err)
 	}
 	cfg.loaded = true;
 	root = yaml_document_get_root_node(&cfg.doc);
-	if (root && root->type != YAML_MAPPING_NODE && !is_null(root))
+	if (root && root->type != YAML_MAPPING_NODE && !yaml_node_is_null(root))
 		return cli_error(err, EXIT_USAGE,
 				 "config %s: want a mapping of keys", cfg.path);
 	return EXIT_OK;
@@ -230,7 +216,7 @@ static yaml_node_t *lookup(const char *key)
 		if (*key == '.')
 			key++;
 	}
-	return n && !is_null(n) ? n : NULL;
+	return n && !yaml_node_is_null(n) ? n : NULL;
 }
 
 /* INSPEKTOR_GADGET_OPERATOR_OCI_VERIFY_IMAGE for operator.oci.verify-image */
@@ -300,7 +286,7 @@ static char *list_value(const yaml_node_t *n, const char **why)
 	     it++) {
 		yaml_node_t *i = get(&cfg.doc, *it);
 
-		if (is_null(i))
+		if (yaml_node_is_null(i))
 			continue;
 		o += sprintf(o, "%s%s", o == out ? "" : ",", scalar(i));
 	}
@@ -402,6 +388,15 @@ int config_flag_value(const char *flag, char **out, struct error **err)
 		if (!strcmp(cfg_keys[i].flag, flag))
 			return key_value(&cfg_keys[i], out, err);
 	return EXIT_OK;
+}
+
+const char *config_key_flag(const char *key)
+{
+	for (size_t i = 0; i < N_CFG_KEYS; i++)
+		if (strchr(cfg_keys[i].key, '.') &&
+		    !strcmp(cfg_keys[i].key, key))
+			return cfg_keys[i].flag;
+	return NULL;
 }
 
 int config_blame(const char *arg, struct error **err)
@@ -689,7 +684,7 @@ static void put_scalar(const yaml_node_t *n, int indent)
 
 	/* a list's null entry (`-` alone, `~`), as Go writes a nil: not "",
 	 * a string a run would take */
-	if (is_null(n)) {
+	if (yaml_node_is_null(n)) {
 		fputs("null", stdout);
 		return;
 	}
@@ -731,7 +726,7 @@ static yaml_node_t *shown_value(yaml_document_t *doc,
 	yaml_node_t *k = yaml_document_get_node(doc, pairs[i].key);
 	yaml_node_t *v = yaml_document_get_node(doc, pairs[i].value);
 
-	if (!k || !v || k->type != YAML_SCALAR_NODE || is_null(v))
+	if (!k || !v || k->type != YAML_SCALAR_NODE || yaml_node_is_null(v))
 		return NULL;
 	if (i + 1 < count) {
 		yaml_node_t *next =

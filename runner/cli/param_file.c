@@ -10,6 +10,7 @@
 #include "common/escape.h"
 #include "common/fileutil.h"
 #include "runner/cli/cli.h"
+#include "runner/cli/manifest.h"
 #include "runner/cli/param_file.h"
 
 /* path's content, up to PARAM_FILE_MAX bytes; NULL and *why if not. */
@@ -41,7 +42,8 @@ int param_file(struct param_files *pf, const char *param, const char **val,
 	const char *why = NULL;
 	char *buf, **bufs;
 
-	if (!*val || (*val)[0] != '@')
+	/* a manifest's value is taken as written, as ig's */
+	if (!*val || (*val)[0] != '@' || manifest_value(*val))
 		return EXIT_OK;
 	buf = read_value(*val + 1, &why);
 	if (!buf) {

@@ -21,6 +21,7 @@
 #include "oci/store.h"
 #include "runner/cli/cli.h"
 #include "runner/cli/config.h"
+#include "runner/cli/manifest.h"
 #include "runner/cli/trust.h"
 
 const char *trust_keys_dir(void)
@@ -202,6 +203,8 @@ int run_trust_scan(struct run_trust *t, int argc, char **argv,
 	}
 	if (rc && cfg)
 		config_blame(argv[i], err);
+	else if (rc && i < argc)
+		manifest_blame(argv[i], err);
 	return rc;
 }
 
