@@ -112,9 +112,8 @@ int manifest_take_flag(int *argc, char **argv, const char **file,
 		else if (i + 1 < *argc)
 			*file = argv[i + 1], n = 2;
 		else
-			return cli_usage_error(err, "run",
-					       "flag '%s' needs a value",
-					       argv[i]);
+			return cli_usage_error(
+				err, "run", "flag '%s' needs a value", argv[i]);
 		if (!n) {
 			i++;
 			continue;
@@ -277,8 +276,7 @@ static int dec_list(const struct dec *d, const yaml_node_t *n, bool tags)
 }
 
 /* paramValues: a mapping of strings; into *s when s. */
-static int dec_params(const struct dec *d, const yaml_node_t *n,
-		      struct spec *s)
+static int dec_params(const struct dec *d, const yaml_node_t *n, struct spec *s)
 {
 	const yaml_node_pair_t *p;
 	size_t max;
@@ -326,7 +324,7 @@ static int check_id_name(const struct dec *d, const char *v, bool id)
 		ok = (v[i] >= '0' && v[i] <= '9') ||
 		     (id ? v[i] >= 'a' && v[i] <= 'f' :
 			   (v[i] >= 'a' && v[i] <= 'z') || v[i] == '-' ||
-				   v[i] == '_');
+				      v[i] == '_');
 	if (ok)
 		return 0;
 	shown = term_escaped(v, 0);
@@ -343,8 +341,9 @@ static int dec_spec(const struct dec *d, struct spec *s, bool *empty)
 {
 	const yaml_node_t *root = yaml_document_get_root_node(d->doc);
 	const yaml_node_t *f[8] = { 0 };
-	static const char *const names[] = { "apiVersion", "kind",  "image",
-					     "id",	   "name",  "tags",
+	static const char *const names[] = { "apiVersion", "kind",
+					     "image",	   "id",
+					     "name",	   "tags",
 					     "nodes",	   "paramValues" };
 	const char *str[5] = { 0 }; /* apiVersion ... name */
 	cleanup_free char *shown = NULL;
@@ -356,8 +355,7 @@ static int dec_spec(const struct dec *d, struct spec *s, bool *empty)
 	if (*empty)
 		return 0;
 	if (root->type != YAML_MAPPING_NODE)
-		return unmarshal_error(d, root,
-				       "gadgetmanifest.InstanceSpec");
+		return unmarshal_error(d, root, "gadgetmanifest.InstanceSpec");
 	if (check_keys(d, root))
 		return -1;
 	for (p = root->data.mapping.pairs.start;
