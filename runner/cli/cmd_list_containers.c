@@ -5,7 +5,9 @@
  * and k8s.* match in `runner run`, from the same container table
  * (runner/engine/containers.h).  A list reads /proc and the runtimes'
  * state only; --watch also loads the exec hook a run uses, to tell a new
- * container as it starts.
+ * container as it starts, and tells it once what containerd was too busy
+ * to tell of it has come (or containerd gave up on it), as ig tells a
+ * container once its enrichers have asked the runtime.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -49,6 +51,9 @@ struct row {
 	struct container_extra extra;
 	unsigned int pid;
 	__u64 mntns, netns;
+	/* --watch: not told CREATED yet, its runtime's answer awaited
+	 * (info.later: tell_held()) */
+	bool held;
 };
 
 /* The columns, as ig's container columns name them; watch adds two. */
@@ -244,14 +249,33 @@ static int lc_option(void *state, int opt, const char *arg, struct error **err)
 }
 
 /* A container (not a CRI pod's sandbox, which ig leaves out too) of a
- * runtime -r names that the flags select, as they select it in run
+ * runtime -r names. */
+static bool listable(const struct lc_state *st, const struct container_info *ci)
+{
+	return ci->id[0] && !ci->pod.sandbox &&
+	       containers_runtime_wanted(st->ctrs, ci);
+}
+
+/* One that the flags select, as they select it in run
  * (container_select_match(), its image id and digest read as it was
  * found: containers_want_images()); nothing selected, every container. */
 static bool selected(const struct lc_state *st, const struct container_info *ci)
 {
-	return ci->id[0] && !ci->pod.sandbox &&
-	       containers_runtime_wanted(st->ctrs, ci) &&
+	return listable(st, ci) &&
 	       container_select_match(&st->sel, st->ctrs, ci);
+}
+
+/*
+ * --watch: is ci one to hold, not told until its runtime's answer comes:
+ * what containerd did not tell in time when it was found (its pod's
+ * labels, its image), asked again at each scan until it answers or its
+ * calls for ci have timed out PODS_TIMEOUTS_MAX times (containers.h).  ig
+ * tells a container once its enrichers have asked the runtime, waiting
+ * for the answer.  The flags select it by what it is then.
+ */
+static bool awaited(const struct lc_state *st, const struct container_info *ci)
+{
+	return st->watch && ci->later && listable(st, ci);
 }
 
 /* --- output ------------------------------------------------------------ */
@@ -581,9 +605,10 @@ static void collect_one(void *ctx, __u64 mntns, const struct container_info *ci)
 	struct row r = { 0 };
 	size_t i;
 
-	if (!ci || !selected(col->st, ci))
+	if (!ci || !(selected(col->st, ci) || awaited(col->st, ci)))
 		return;
 	fill_row(col->ctrs, mntns, ci, &r);
+	r.held = awaited(col->st, ci);
 	for (i = 0; i < col->n && strcmp(col->rows[i].info.id, ci->id); i++)
 		;
 	if (i < col->n) {
@@ -634,7 +659,8 @@ static int list_now(struct lc_state *st, struct containers *ctrs,
 		if (!st->json)
 			put_header(c, nc, width);
 		for (size_t i = 0; i < col.n; i++)
-			print_event(st, &col.rows[i], "CREATED");
+			if (!col.rows[i].held)
+				print_event(st, &col.rows[i], "CREATED");
 	} else if (st->json) {
 		/* ig marshals an empty (nil) list as null */
 		json_t *a = col.n ? json_array() : json_null();
@@ -664,21 +690,32 @@ static struct live *live_find(struct lc_state *st, __u64 mntns)
 	return NULL;
 }
 
-static bool id_live(const struct lc_state *st, const char *id)
+/* A namespace of container id listed; NULL if none. */
+static struct live *id_find(struct lc_state *st, const char *id)
 {
 	for (size_t i = 0; i < st->n_live; i++)
 		if (!strcmp(st->live[i].row.info.id, id))
-			return true;
-	return false;
+			return &st->live[i];
+	return NULL;
 }
 
+/* Its last namespace gone, a container is DELETED; one still held is
+ * told as it was found first (if the flags select it so). */
 static void live_drop(struct lc_state *st, struct live *l)
 {
 	struct row r = l->row;
+	struct live *other;
 
 	*l = st->live[--st->n_live];
-	if (!id_live(st, r.info.id))
-		print_event(st, &r, "DELETED");
+	if ((other = id_find(st, r.info.id))) {
+		other->row.held |= r.held;
+		return;
+	}
+	if (r.held && !container_select_match(&st->sel, st->ctrs, &r.info))
+		return;
+	if (r.held)
+		print_event(st, &r, "CREATED");
+	print_event(st, &r, "DELETED");
 }
 
 struct watch_ctx {
@@ -698,8 +735,11 @@ static const struct row *listed_row(const struct lc_state *st, __u64 mntns,
 	return NULL;
 }
 
-/* What a namespace is now (containers_set_listener()): a container's
- * first namespace is CREATED, its last one gone DELETED. */
+/*
+ * What a namespace is now (containers_set_listener()): a container's
+ * first namespace is CREATED, or held while its runtime's answer is
+ * awaited (tell_held()), its last one gone DELETED.
+ */
 static void on_namespace(void *ctx, __u64 mntns,
 			 const struct container_info *ci)
 {
@@ -714,24 +754,83 @@ static void on_namespace(void *ctx, __u64 mntns,
 		return;
 	if (l)
 		live_drop(st, l);
-	if (!ci || !selected(st, ci))
+	if (!ci || !listable(st, ci))
 		return;
+	known = id_find(st, ci->id) != NULL;
 	if ((was = listed_row(st, mntns, ci))) {
 		r = *was; /* its process, cgroups, image: read for the list */
-	} else {
+	} else if (known || selected(st, ci) || awaited(st, ci)) {
 		fill_row(w->ctrs, mntns, ci, &r);
 		if (st->extra)
 			containers_extra(w->ctrs, r.pid, &r.info, &r.extra);
+		/* taking in the listed ones, a namespace of one is its */
+		r.held = !known && !st->quiet && awaited(st, ci);
+	} else {
+		return;
 	}
 	if (grow_array((void **)&st->live, &st->cap_live, st->n_live + 1,
 		       sizeof(*st->live), 16)) {
 		st->rc = EXIT_FAIL;
 		return;
 	}
-	known = id_live(st, ci->id);
 	st->live[st->n_live++] = (struct live){ mntns, r };
-	if (!known)
+	if (!known && !r.held)
 		print_event(st, &r, "CREATED");
+}
+
+/* Every namespace of container id, no longer listed (never told). */
+static void live_forget(struct lc_state *st, const char *id)
+{
+	struct live *l;
+
+	while ((l = id_find(st, id)))
+		*l = st->live[--st->n_live];
+}
+
+/*
+ * --watch, after a scan (which asks containerd again: containers.h): each
+ * container held told CREATED as it is now, once its runtime answered or
+ * gave up on it (its info's later cleared), or at once when the watch
+ * ends (anyway); one the flags no longer select is forgotten.
+ */
+static void tell_held(struct watch_ctx *w, bool anyway)
+{
+	struct lc_state *st = w->st;
+	size_t i = 0;
+
+	while (i < st->n_live) {
+		struct live *l = &st->live[i];
+		const struct container_info *ci;
+		char id[CONTAINERS_ID_MAX + 1];
+
+		if (!l->row.held) {
+			i++;
+			continue;
+		}
+		/* a hash probe: a namespace listed is one the table knows */
+		ci = containers_lookup(w->ctrs, l->mntns);
+		/* another container behind the number: the listener tells */
+		if ((ci && strcmp(ci->id, l->row.info.id)) ||
+		    (ci && ci->later && !anyway)) {
+			i++;
+			continue;
+		}
+		if (ci) {
+			fill_row(w->ctrs, l->mntns, ci, &l->row);
+			if (st->extra)
+				containers_extra(w->ctrs, l->row.pid,
+						 &l->row.info, &l->row.extra);
+		}
+		l->row.held = false;
+		if (container_select_match(&st->sel, st->ctrs, &l->row.info)) {
+			print_event(st, &l->row, "CREATED");
+			i++;
+			continue;
+		}
+		snprintf(id, sizeof(id), "%s", l->row.info.id);
+		live_forget(st, id);
+		i = 0; /* the others moved */
+	}
 }
 
 static int watch(struct lc_state *st, struct containers *ctrs,
@@ -764,8 +863,11 @@ static int watch(struct lc_state *st, struct containers *ctrs,
 	for (unsigned int tick = 1; !stop_signal && !st->rc; tick++) {
 		poll(NULL, 0, 100);
 		containers_poll(ctrs);
-		if (tick % 10 == 0 && containers_scan(ctrs, err))
-			return EXIT_FAIL;
+		if (tick % 10 == 0) {
+			if (containers_scan(ctrs, err))
+				return EXIT_FAIL;
+			tell_held(&w, false);
+		}
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (st->timeout &&
 		    (unsigned long)(now.tv_sec - start.tv_sec) >= st->timeout)
@@ -773,6 +875,9 @@ static int watch(struct lc_state *st, struct containers *ctrs,
 		if (st->gone || ferror(stdout))
 			break;
 	}
+	/* what the watch held, as it is known */
+	if (!st->rc)
+		tell_held(&w, true);
 	containers_set_listener(ctrs, NULL, NULL);
 	if (st->rc)
 		return cli_error(err, st->rc,

@@ -961,6 +961,139 @@ def list_containers_shows_a_containerd_pod_without_its_sandbox(env):
        "mntns, and the pod's netns")
 
 
+class Watch:
+    """`runner list-containers --watch -o json` (flags), its stdout and
+    stderr in files of the test's folder."""
+
+    def __init__(self, env, *flags):
+        self.out = os.path.join(env.tmp, f"watch-{hexid()[:8]}.json")
+        self.err = self.out + ".err"
+        with open(self.out, "w") as out, open(self.err, "w") as err:
+            self.proc = subprocess.Popen(
+                [RUNNER, "list-containers", "--watch", "-o", "json",
+                 *flags], stdout=out, stderr=err)
+
+    def stderr(self):
+        with open(self.err) as f:
+            return f.read()
+
+    def told(self, event, cid):
+        """The events of that kind about container cid so far."""
+        with open(self.out) as f:
+            return [e["container"] for e in json_stream(f.read())
+                    if e["event"] == event and
+                    e["container"]["runtime"]["containerId"] == cid]
+
+    def stop(self):
+        """SIGTERM (a stopped watch continued first); its exit status must
+        be 0."""
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGCONT)
+            self.proc.terminate()
+        eq(self.proc.wait(timeout=60), 0,
+           f"exit status of --watch ({self.stderr()[-300:]!r})")
+
+
+def check_told_whole(d, w, app, pod, ns, uid, labels):
+    """w told CREATED once for app, a container of pod: its runtime and
+    image, its pod and the pod's labels, all of them on that event."""
+    created = w.told("CREATED", app)
+    eq(len(created), 1, "CREATED events of the application container")
+    c = created[0]
+    want = dict({"runtimeName": "containerd", "containerId": app,
+                 "containerName": "app"}, **containerd_image(d, app))
+    eq({k: c["runtime"].get(k) for k in want}, want,
+       "runtime and image on the CREATED event")
+    eq(c["k8s"], {"namespace": ns, "podName": pod, "podLabels": labels,
+                  "containerName": "app", "podUID": uid},
+       "k8s on the CREATED event")
+
+
+@test
+def list_containers_watch_tells_a_new_pod_container_once_containerd_answers(
+        env):
+    """A pod started while --watch runs, whose first exec the watch reads
+    while containerd is busy (SIGSTOP: the watch stopped too until then,
+    the hook's note waiting in its ring): the pod's labels and the image,
+    which containerd's API tells, time out and are asked again at a later
+    scan.  Its one CREATED event carries them, as ig tells a container
+    once its runtime enricher has asked (before, CREATED came at once
+    without them, and nothing after)."""
+    d = containerd(env)
+    pod, ns, uid = f"wpod-{PID}", "demo", str(uuid.uuid4())
+    first, sb, app = hexid(), hexid(), hexid()
+    labels = {"app": pod, "tier": "front"}
+    d.run(first, {}, "/bin/sleep 1000", detach=True)
+    w = Watch(env, "-r", "containerd")
+    stopped = False
+    try:
+        # listed: the hook is loaded, its notes are read from now on
+        wait_until(lambda: w.told("CREATED", first), what="the list")
+        os.kill(w.proc.pid, signal.SIGSTOP)
+        d.run(sb, cri_annotations("sandbox", sb, pod, ns, uid),
+              "/bin/sleep 1000", detach=True,
+              labels=cri_sandbox_labels(pod, ns, uid, labels))
+        d.run(app, cri_annotations("container", sb, pod, ns, uid, "app"),
+              "/bin/sleep 1000", detach=True, netns_pid=d.pid(sb))
+        os.kill(d.proc.pid, signal.SIGSTOP)
+        stopped = True
+        os.kill(w.proc.pid, signal.SIGCONT)
+        wait_until(lambda: "asked again later" in w.stderr(),
+                   what="the watch asking a busy containerd")
+        os.kill(d.proc.pid, signal.SIGCONT)
+        stopped = False
+        wait_until(lambda: w.told("CREATED", app), what="app CREATED")
+        check_told_whole(d, w, app, pod, ns, uid, labels)
+        d.ctr(f"task kill -s KILL {app}")
+        wait_until(lambda: w.told("DELETED", app), what="app DELETED")
+        check_told_whole(d, w, app, pod, ns, uid, labels)
+        eq(w.told("CREATED", sb), [], "the sandbox, left out")
+    finally:
+        if stopped:
+            os.kill(d.proc.pid, signal.SIGCONT)
+        w.stop()
+
+
+@test
+def list_containers_watch_lists_a_pod_container_once_containerd_answers(
+        env):
+    """A pod there before --watch, which starts while containerd is busy
+    (SIGSTOP): what containerd did not tell at the first scan is asked
+    again later, and the container is listed (CREATED) once it has been
+    told, selected by what it is then: --containerimage-id, which the
+    image's id from containerd's API matches, lists it too (before:
+    listed at once without its labels and image, and nothing after; by
+    the image's id, never)."""
+    d = containerd(env)
+    pod, ns, uid = f"wlpod-{PID}", "demo", str(uuid.uuid4())
+    sb, app = hexid(), hexid()
+    labels = {"app": pod}
+    d.run(sb, cri_annotations("sandbox", sb, pod, ns, uid),
+          "/bin/sleep 1000", detach=True,
+          labels=cri_sandbox_labels(pod, ns, uid, labels))
+    d.run(app, cri_annotations("container", sb, pod, ns, uid, "app"),
+          "/bin/sleep 1000", detach=True, netns_pid=d.pid(sb))
+    image_id = containerd_image(d, app)["containerImageId"]
+    os.kill(d.proc.pid, signal.SIGSTOP)
+    stopped, ws = True, []
+    try:
+        ws.append(Watch(env, "--k8s-podname", pod))
+        ws.append(Watch(env, "--containerimage-id", image_id))
+        for w in ws:
+            wait_until(lambda: "asked again later" in w.stderr(),
+                       what="the watch asking a busy containerd")
+        os.kill(d.proc.pid, signal.SIGCONT)
+        stopped = False
+        for w in ws:
+            wait_until(lambda: w.told("CREATED", app), what="app CREATED")
+            check_told_whole(d, w, app, pod, ns, uid, labels)
+    finally:
+        if stopped:
+            os.kill(d.proc.pid, signal.SIGCONT)
+        for w in ws:
+            w.stop()
+
+
 def containerd_image(d, cid):
     """runtime.containerImage{Name,Id,Digest} of containerd container cid
     as ctr tells them: the container's image, the digest that name points
