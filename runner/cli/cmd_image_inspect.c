@@ -422,6 +422,10 @@ static json_t *ebpf_info(struct oci_store *store, json_t *m, const char *key,
 		fn = objinfo_variables;
 	else if (!strcmp(key, "ebpf.programs"))
 		fn = objinfo_programs;
+	else if (!strcmp(key, "ebpf.flowchart"))
+		fn = objinfo_flowchart;
+	else if (!strcmp(key, "ebpf.sequence"))
+		fn = objinfo_sequence;
 	json_array_foreach (layers, i, l) {
 		const char *mt =
 			json_string_value(json_object_get(l, "mediaType"));
@@ -451,7 +455,8 @@ static json_t *extra_info(struct oci_store *store, json_t *doc,
 			  const char *name, const char *key, struct error **err)
 {
 	static const char *const keys =
-		"ebpf.maps, ebpf.programs, ebpf.sections, ebpf.variables, "
+		"ebpf.flowchart, ebpf.maps, ebpf.programs, ebpf.sections, "
+		"ebpf.sequence, ebpf.variables, "
 		"oci.created, "
 		"oci.digest, "
 		"oci.manifest, oci.metadata, oci.repository, oci.tag";
@@ -823,7 +828,8 @@ static int inspect_run(struct cli_ctx *ctx, void *state, struct error **err)
 	}
 	if (json_is_string(doc)) {
 		/* as ig: a text entry as it is, whatever the format */
-		cleanup_free char *t = term_escaped(json_string_value(doc), 0);
+		cleanup_free char *t =
+			term_escaped(json_string_value(doc), ESCAPE_KEEP_NL);
 
 		printf("%s\n", t ? t : "");
 	} else if (!strcmp(fmt, "yaml")) {
@@ -860,8 +866,10 @@ const struct cli_command cmd_image_inspect = {
 		"                       machine's), oci.repository, oci.tag,\n"
 		"                       oci.digest (the config's), oci.created,\n"
 		"                       ebpf.sections, ebpf.maps,\n"
-		"                       ebpf.variables, ebpf.programs (of the\n"
-		"                       eBPF object)\n"
+		"                       ebpf.variables, ebpf.programs,\n"
+		"                       ebpf.flowchart, ebpf.sequence (of the\n"
+		"                       eBPF object; the last two mermaid\n"
+		"                       graphs of what programs do to maps)\n"
 		"      --show-datasources\n"
 		"                       the data sources and their fields\n"
 		"                       instead, as ig's (from gadget.yaml\n"
@@ -879,6 +887,7 @@ const struct cli_command cmd_image_inspect = {
 		"  runner image inspect trace_dns -o json | jq -r .metadata\n"
 		"  runner image inspect trace_dns --extra-info oci.metadata\n"
 		"  runner image inspect trace_dns --extra-info ebpf.maps\n"
+		"  runner image inspect trace_dns --extra-info ebpf.flowchart\n"
 		"  runner image inspect trace_dns --extra-info oci.manifest \\\n"
 		"      --jsonpath '.layers[0].digest'\n"
 		"  runner image inspect trace_dns --show-datasources \\\n"

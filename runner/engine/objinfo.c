@@ -687,8 +687,9 @@ static int program_text(const struct objinfo_insn *insns, size_t n,
 	return s && r ? 0 : -1;
 }
 
-/* ig's ebpf.programs: each program's section and text, in ELF order. */
-static int fill_programs(const struct elf_view *v, json_t *arr)
+/* fn() of each program, flattened, in ELF order; -1 without memory. */
+static int walk_programs(const struct elf_view *v, objinfo_prog_fn fn,
+			 void *ctx)
 {
 	struct progs p = { .v = v };
 	int rc = 0;
@@ -700,18 +701,13 @@ static int fill_programs(const struct elf_view *v, json_t *arr)
 		rc = -1;
 	for (size_t i = 0; !rc && i < p.n_funcs; i++) {
 		cleanup_free struct objinfo_insn *insns = NULL;
-		cleanup_free char *src = NULL, *relo = NULL;
 		size_t n = 0;
 
 		if (!p.funcs[i].program)
 			continue;
 		insns = flatten(&p, i, &n);
-		if (!insns || program_text(insns, n, &src, &relo) ||
-		    json_array_append_new(
-			    arr,
-			    json_pack("{s:s, s:s, s:s}", "Section",
-				      sec_name(v, p.funcs[i].sec), "Source",
-				      src, "SourceWithRelocation", relo)))
+		if (!insns || fn(ctx, p.funcs[i].name,
+				 sec_name(v, p.funcs[i].sec), insns, n))
 			rc = -1;
 	}
 	for (size_t i = 0; p.code && i < v->nsec; i++) {
@@ -722,6 +718,38 @@ static int fill_programs(const struct elf_view *v, json_t *arr)
 	free(p.funcs);
 	btf__free(p.btf);
 	return rc;
+}
+
+int objinfo_each_program(const void *elf, size_t len, objinfo_prog_fn fn,
+			 void *ctx, struct error **err)
+{
+	struct elf_view v;
+	int rc = elf_view_open(&v, elf, len, err);
+
+	if (!rc && walk_programs(&v, fn, ctx))
+		rc = error_set(err, ENOMEM, "extra info");
+	elf_view_close(&v);
+	return rc;
+}
+
+/* One of ig's ebpf.programs entries appended to the array ctx. */
+static int program_json(void *ctx, const char *name, const char *section,
+			const struct objinfo_insn *insns, size_t n)
+{
+	cleanup_free char *src = NULL, *relo = NULL;
+
+	(void)name;
+	if (program_text(insns, n, &src, &relo))
+		return -1;
+	return json_array_append_new(
+		ctx, json_pack("{s:s, s:s, s:s}", "Section", section, "Source",
+			       src, "SourceWithRelocation", relo));
+}
+
+/* ig's ebpf.programs: each program's section and text, in ELF order. */
+static int fill_programs(const struct elf_view *v, json_t *arr)
+{
+	return walk_programs(v, program_json, arr);
 }
 
 json_t *objinfo_programs(const void *elf, size_t len, struct error **err)

@@ -39,6 +39,20 @@ json_t *objinfo_variables(const void *elf, size_t len, struct error **err);
 json_t *objinfo_programs(const void *elf, size_t len, struct error **err);
 
 /*
+ * ig's ebpf.flowchart: a mermaid flowchart ("flowchart LR") of the maps of
+ * ebpf.maps, then each program (by name) with an edge per map helper it
+ * calls ("Lookup+Update", "EventOutput") to the map the call acts on;
+ * a JSON string (text, not checked UTF-8).
+ */
+json_t *objinfo_flowchart(const void *elf, size_t len, struct error **err);
+
+/*
+ * ig's ebpf.sequence: the same accesses as a mermaid sequence diagram,
+ * one message per access, programs and maps as participants.
+ */
+json_t *objinfo_sequence(const void *elf, size_t len, struct error **err);
+
+/*
  * 0 when the eBPF object holds together as libbpf 1.1's open and load
  * take for granted (sections, symbols, relocations, .BTF and .BTF.ext in
  * bounds and of each other); else -1 + err naming the first flaw.  Call

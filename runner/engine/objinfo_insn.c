@@ -38,21 +38,30 @@ static void reg(FILE *f, unsigned int r)
 		fprintf(f, "r%u", r);
 }
 
-/* cilium's BuiltinFunc: "Fn" and the helper's name in CamelCase. */
-static void helper(FILE *f, long long n)
+void objinfo_helper_name(char *buf, size_t size, long long n)
 {
 	const char *s;
+	size_t k = 2;
 
 	if (n < 0 || n >= (long long)(sizeof(helpers) / sizeof(helpers[0]))) {
-		fprintf(f, "BuiltinFunc(%lld)", n);
+		snprintf(buf, size, "BuiltinFunc(%lld)", n);
 		return;
 	}
-	fputs("Fn", f);
-	for (s = helpers[n]; *s; s++) {
+	snprintf(buf, size, "Fn");
+	for (s = helpers[n]; *s && k + 1 < size; s++) {
 		if (*s == '_')
 			continue;
-		fputc(s == helpers[n] || s[-1] == '_' ? toupper(*s) : *s, f);
+		buf[k++] = s == helpers[n] || s[-1] == '_' ? toupper(*s) : *s;
 	}
+	buf[k] = '\0';
+}
+
+static void helper(FILE *f, long long n)
+{
+	char name[OBJINFO_HELPER_NAME_MAX];
+
+	objinfo_helper_name(name, sizeof(name), n);
+	fputs(name, f);
 }
 
 /* The opcode's name; false when cilium would have none for it. */

@@ -601,6 +601,12 @@ def check_inspect(env, cmd, sample):
     elif "--jsonpath '[0].fields[*].fullName'" in cmd:
         names = json.loads(out)
         check({"name", "qtype", "latency_ns"} <= set(names), names)
+    elif "ebpf.flowchart" in cmd:
+        lines = out.splitlines()
+        eq(lines[0], "flowchart LR", "ebpf.flowchart's first line")
+        check('events[("events")]' in lines, f"no events node: {out[:300]}")
+        check('trace_dns -- "Lookup" --> scratches' in lines,
+              f"no edge of trace_dns: {out[:600]}")
     elif "ebpf.maps" in cmd:
         maps = json.loads(out)
         check(maps and all(m["Name"] and m["Type"] for m in maps), out[:200])

@@ -485,8 +485,9 @@ def image_inspect_shows_igs_extra_info(ctx):
                        "insp", "--extra-info", "oci.tag"]), "no tag"),
        "latest\n", "oci.tag of a name without one")
     fails(runner(ctx, ["image", "inspect", "insp:v3", "--extra-info",
-                       "ebpf.flowchart"]), "ebpf.flowchart",
-          'extra info "ebpf.flowchart" not found', "ebpf.maps")
+                       "wasm.upcalls"]), "wasm.upcalls",
+          'extra info "wasm.upcalls" not found', "ebpf.maps",
+          "ebpf.flowchart", "ebpf.sequence")
 
 
 @test
@@ -807,6 +808,110 @@ def btf_members(types, struct_id, prefix="", base=0):
             out.update(btf_members(types, t["id"], prefix + m["name"] + ".",
                                    off))
     return out
+
+
+# ig's expected ebpf.flowchart and ebpf.sequence of its image_inspect test
+# gadget (gadgets/ci/image_inspect/test/unit/image_inspect_test.go), whose
+# programs and map accesses tests/fixtures/ig_inspect has: ig's format,
+# checked by hand against ig's pkg/utils/ebpf2graph.
+IG_FLOWCHART = """flowchart LR
+map1[("map1")]
+map2[("map2")]
+consume_skb -- "Lookup+Delete" --> map2
+consume_skb["consume_skb"]
+kfree_skb["kfree_skb"]
+qdisc_dequeue -- "Lookup+Update" --> map1
+qdisc_dequeue["qdisc_dequeue"]
+qdisc_enqueue -- "Update" --> map2
+qdisc_enqueue["qdisc_enqueue"]
+"""
+IG_SEQUENCE = """sequenceDiagram
+box eBPF Programs
+participant consume_skb
+participant kfree_skb
+participant qdisc_dequeue
+participant qdisc_enqueue
+end
+box eBPF Maps
+participant map2
+participant map1
+end
+consume_skb->>map2: Lookup
+consume_skb->>map2: Delete
+qdisc_dequeue->>map1: Lookup
+qdisc_dequeue->>map1: Update
+qdisc_enqueue->>map2: Update
+"""
+
+
+@test
+def image_inspect_shows_igs_ebpf_flowchart_and_sequence(ctx):
+    """ig's ebpf.flowchart and ebpf.sequence (mermaid text of which program
+    calls which map helper on which map), from the eBPF layer without
+    loading it: ig's own expected text for its test gadget's programs,
+    written as ig writes a text entry (with a newline after it, whatever
+    -o); for
+    trace_dns, every program and every map of ebpf.programs and
+    ebpf.maps in it, each edge a map helper call the program's code
+    makes on that map."""
+    ok(runner(ctx, ["image", "build", os.path.join(
+        ROOT, "tests", "fixtures", "ig_inspect"), "-t", "graph:v1"]), "build")
+
+    def info(ref, key, *more):
+        return ok(runner(ctx, ["image", "inspect", ref, "--extra-info", key,
+                               *more]), f"{ref} {key} {more}")
+    for fmt in ([], ["-o", "json"], ["-o", "jsonpretty"], ["-o", "yaml"]):
+        eq(info("graph:v1", "ebpf.flowchart", *fmt), IG_FLOWCHART + "\n",
+           f"ebpf.flowchart {fmt}")
+        eq(info("graph:v1", "ebpf.sequence", *fmt), IG_SEQUENCE + "\n",
+           f"ebpf.sequence {fmt}")
+    fails(runner(ctx, ["image", "inspect", "graph:v1", "--extra-info",
+                       "ebpf.flowchart", "--jsonpath", ".x"]), "jsonpath",
+          "ebpf.flowchart is text")
+    # trace_dns: its programs and maps, by what its code calls
+    ok(runner(ctx, ["image", "build", os.path.join(ROOT, "gadget",
+                                                   "trace_dns"),
+                    "-t", "gdns:v1"]), "build trace_dns")
+    flow = info("gdns:v1", "ebpf.flowchart")[:-1]  # the newline ig adds
+    seq = info("gdns:v1", "ebpf.sequence")[:-1]
+    maps = [m["Name"] for m in json.loads(info("gdns:v1", "ebpf.maps"))]
+    progs = json.loads(info("gdns:v1", "ebpf.programs"))
+    names = sorted(re.match(r"^(\w+):", p["Source"]).group(1) for p in progs)
+    lines = flow.splitlines()
+    eq(lines[0], "flowchart LR", "flowchart's first line")
+    eq(lines[1:1 + len(maps)], [f'{m}[("{m}")]' for m in sorted(maps)],
+       "a node per map, sorted")
+    eq([ln.split("[")[0] for ln in lines if ln.endswith('"]')], names,
+       "a node per program, sorted")
+    edges = set()
+    for ln in lines[1 + len(maps):]:
+        m = re.match(r'^(\w+) -- "([\w+]+)" --> (\w+)$', ln)
+        if m:
+            check(m.group(3) in maps, f"edge to a map: {ln}")
+            edges.update((m.group(1), v, m.group(3))
+                         for v in m.group(2).split("+"))
+        else:
+            check(re.match(r'^\w+\["\w+"\]$', ln), f"flowchart line {ln}")
+    msgs = set(re.findall(r"^(\w+)->>(\w+): (\w+)$", seq, re.M))
+    eq(edges, {(p, v, m) for p, m, v in msgs}, "flowchart = sequence")
+    for want in (("trace_dns", "Lookup", "scratches"),
+                 ("sock_release", "Delete", "sockets"),
+                 ("seed_sockets", "Update", "sockets")):
+        check(want in edges, f"{want} not in {sorted(edges)}")
+    # each edge is a helper call after the map's pointer went to r1
+    helpers = {"Lookup": "FnMapLookupElem", "Update": "FnMapUpdateElem",
+               "Delete": "FnMapDeleteElem"}
+    for p in progs:
+        name = re.match(r"^(\w+):", p["Source"]).group(1)
+        made, last = set(), None
+        for ln in p["Source"].splitlines():
+            m = re.search(r"LoadMapPtr dst: r1 fd: 0 <(\w+)>", ln)
+            if m:
+                last = m.group(1)
+            for v, h in helpers.items():
+                if ln.endswith(f"Call {h}") and last:
+                    made.add((name, v, last))
+        eq({e for e in edges if e[0] == name}, made, f"{name}'s edges")
 
 
 @test
