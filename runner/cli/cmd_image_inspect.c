@@ -3,8 +3,9 @@
  * `runner image inspect IMAGE`: the index, each manifest and the gadget.yaml
  * of an image in the store, as JSON or YAML (through libyaml's emitter);
  * with --extra-info KEY one of ig's oci.* or ebpf.* entries of its extra
- * info; with --show-datasources its data sources and their fields as ig
- * shows them (from gadget.yaml and the program's BTF, nothing loaded).
+ * info (-o custom: its content as ig holds it); with --show-datasources
+ * its data sources and their fields as ig shows them (from gadget.yaml
+ * and the program's BTF, nothing loaded).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -446,6 +447,33 @@ static json_t *ebpf_info(struct oci_store *store, json_t *m, const char *key,
 }
 
 /*
+ * The gadget.yaml of manifest document m as stored (*yaml malloc'd, NULL
+ * when the manifest has no config): ig's oci.metadata before it parses
+ * it, read from the config whatever its media type ({} for the empty one
+ * of a gadget built without gadget.yaml).
+ */
+static int metadata_yaml(struct oci_store *store, json_t *m, char **yaml,
+			 size_t *len, struct error **err)
+{
+	const char *y = json_string_value(json_object_get(m, "metadata"));
+	json_t *cfg = json_object_get(json_object_get(m, "manifest"), "config");
+	const char *cdg = json_string_value(json_object_get(cfg, "digest"));
+
+	*yaml = NULL;
+	*len = 0;
+	if (y) {
+		*len = strlen(y);
+		*yaml = strdup(y);
+		return *yaml ? 0 : error_set(err, ENOMEM, "oci.metadata");
+	}
+	if (!cdg)
+		return 0;
+	return oci_store_read_blob(
+		store, cdg, json_integer_value(json_object_get(cfg, "size")),
+		yaml, len, err);
+}
+
+/*
  * ig's extra info entry key of the image (named name on the command line)
  * whose inspect document is doc: an object, or a string printed as it is.
  * ig's reference.Parse does not normalise: oci.repository is the name as
@@ -473,26 +501,12 @@ static json_t *extra_info(struct oci_store *store, json_t *doc,
 	if (!strcmp(key, "oci.manifest"))
 		return json_incref(man);
 	if (!strcmp(key, "oci.metadata")) {
-		const char *y =
-			json_string_value(json_object_get(m, "metadata"));
-		json_t *cfg = json_object_get(man, "config");
-		const char *cdg =
-			json_string_value(json_object_get(cfg, "digest"));
-		cleanup_free char *buf = NULL;
+		cleanup_free char *y = NULL;
 		size_t len;
 
-		if (y)
-			return yaml_json(y, strlen(y), err);
-		/* ig reads the config whatever its type: {} for the empty
-		 * one of a gadget built without gadget.yaml */
-		if (!cdg)
-			return json_null();
-		if (oci_store_read_blob(
-			    store, cdg,
-			    json_integer_value(json_object_get(cfg, "size")),
-			    &buf, &len, err) < 0)
+		if (metadata_yaml(store, m, &y, &len, err) < 0)
 			return NULL;
-		return yaml_json(buf, len, err);
+		return y ? yaml_json(y, len, err) : json_null();
 	}
 	if (!strcmp(key, "oci.repository"))
 		return json_stringn(name, colon ? (size_t)(colon - name) : n);
@@ -720,6 +734,64 @@ static json_t *keys_sorted(json_t *v, int depth)
 	return out;
 }
 
+/* v's members named "annotations" (Go maps in ig's structs) with their
+ * keys sorted, the rest as it is. */
+static int annotations_sorted(json_t *v, int depth)
+{
+	json_t *a = json_object_get(v, "annotations"), *m;
+	const char *k;
+	size_t i;
+
+	if (depth > 64)
+		return -1;
+	if (json_is_object(a) &&
+	    json_object_set_new(v, "annotations", keys_sorted(a, depth + 1)))
+		return -1;
+	json_object_foreach (v, k, m)
+		if (annotations_sorted(m, depth + 1))
+			return -1;
+	json_array_foreach (v, i, m)
+		if (annotations_sorted(m, depth + 1))
+			return -1;
+	return 0;
+}
+
+/*
+ * -o custom, as ig's before 2025 (its gadgets' Makefile still uses it):
+ * the content of extra info entry v as ig holds it, nothing added: a
+ * text as it is, a document compact as Go's json.Marshal writes it (in
+ * the entry's own member order, which is ig's for ebpf.*; the keys of
+ * annotations sorted; <, > and & as \u003c, \u003e, \u0026).
+ */
+static int print_custom(json_t *v, struct error **err)
+{
+	cleanup_free char *text = NULL;
+
+	if (json_is_string(v))
+		return term_fputs(json_string_value(v), stdout,
+				  ESCAPE_KEEP_NL) == EOF ?
+			       error_set(err, errno, "write") :
+			       0;
+	if (annotations_sorted(v, 0))
+		return error_set(err, ENOMEM, "-o custom");
+	text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	if (!text)
+		return error_set(err, ENOMEM, "-o custom");
+	for (const char *p = text; *p; p++) {
+		if (*p == '<' || *p == '>' || *p == '&') {
+			printf("\\u%04x", *p);
+		} else if (!strncmp(p, "\xe2\x80\xa8", 3) ||
+			   !strncmp(p, "\xe2\x80\xa9", 3)) {
+			/* U+2028, U+2029: Go escapes them for JavaScript */
+			printf("\\u%04x", 0x2028 + ((unsigned char)p[2] & 1));
+			p += 2;
+		} else {
+			putchar(*p);
+		}
+	}
+	return 0;
+}
+
 static int inspect_option(void *state, int opt, const char *arg,
 			  struct error **err)
 {
@@ -739,10 +811,10 @@ static int inspect_option(void *state, int opt, const char *arg,
 	}
 	/* -o */
 	if (strcmp(arg, "json") && strcmp(arg, "yaml") &&
-	    strcmp(arg, "jsonpretty"))
+	    strcmp(arg, "jsonpretty") && strcmp(arg, "custom"))
 		return cli_usage_error(err, "image inspect",
 				       "invalid output '%s': want "
-				       "json, jsonpretty or yaml",
+				       "json, jsonpretty, yaml or custom",
 				       arg);
 	s->fmt = arg;
 	return EXIT_OK;
@@ -755,6 +827,7 @@ static int inspect_run(struct cli_ctx *ctx, void *state, struct error **err)
 	cleanup_free char *ref = NULL;
 	cleanup_json json_t *doc = NULL;
 	const char *fmt = s->fmt ? s->fmt : "jsonpretty";
+	bool custom = !strcmp(fmt, "custom");
 	json_t *m, *md;
 	size_t i;
 	int rc;
@@ -767,6 +840,10 @@ static int inspect_run(struct cli_ctx *ctx, void *state, struct error **err)
 		return cli_usage_error(err, "image inspect",
 				       "--extra-info and --show-datasources "
 				       "cannot be used together");
+	if (custom && (!s->extra_info || s->jsonpath))
+		return cli_usage_error(err, "image inspect",
+				       "-o custom wants --extra-info KEY "
+				       "(and no --jsonpath)");
 	rc = cli_normalize_ref(ctx->argv[0], &ref, err);
 	if (rc != EXIT_OK)
 		return rc;
@@ -783,6 +860,19 @@ static int inspect_run(struct cli_ctx *ctx, void *state, struct error **err)
 			break;
 		}
 	}
+	if (custom && !strcmp(s->extra_info, "oci.metadata")) {
+		/* the YAML as stored, not as parsed */
+		cleanup_free char *y = NULL;
+		size_t len;
+
+		m = host_manifest(doc, err);
+		if (!m || metadata_yaml(store, m, &y, &len, err) < 0)
+			return EXIT_FAIL;
+		if (y && term_fputs(y, stdout, ESCAPE_KEEP_NL) == EOF)
+			return cli_error(err, EXIT_FAIL, "write: %s",
+					 strerror(errno));
+		return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
+	}
 	if (s->extra_info) {
 		json_t *v = extra_info(store, doc, ctx->argv[0], s->extra_info,
 				       err);
@@ -791,6 +881,11 @@ static int inspect_run(struct cli_ctx *ctx, void *state, struct error **err)
 			return EXIT_FAIL;
 		json_decref(doc);
 		doc = v;
+	}
+	if (custom) {
+		if (print_custom(doc, err) < 0)
+			return EXIT_FAIL;
+		return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
 	}
 	if (s->show_datasources) {
 		json_t *v = datasources(store, ref, ctx->argv[0], err);
@@ -859,8 +954,9 @@ const struct cli_command cmd_image_inspect = {
 		"digests and its gadget.yaml metadata.\n"
 		"\n"
 		"FLAGS\n"
-		"  -o, --output FMT     jsonpretty (default), json (one line) or\n"
-		"                       yaml\n"
+		"  -o, --output FMT     jsonpretty (default), json (one line),\n"
+		"                       yaml, or custom (--extra-info's\n"
+		"                       content as ig holds it, nothing added)\n"
 		"      --extra-info KEY one entry of ig's extra info instead:\n"
 		"                       oci.manifest, oci.metadata (this\n"
 		"                       machine's), oci.repository, oci.tag,\n"
@@ -887,7 +983,8 @@ const struct cli_command cmd_image_inspect = {
 		"  runner image inspect trace_dns -o json | jq -r .metadata\n"
 		"  runner image inspect trace_dns --extra-info oci.metadata\n"
 		"  runner image inspect trace_dns --extra-info ebpf.maps\n"
-		"  runner image inspect trace_dns --extra-info ebpf.flowchart\n"
+		"  runner image inspect trace_dns -o custom \\\n"
+		"      --extra-info ebpf.flowchart\n"
 		"  runner image inspect trace_dns --extra-info oci.manifest \\\n"
 		"      --jsonpath '.layers[0].digest'\n"
 		"  runner image inspect trace_dns --show-datasources \\\n"

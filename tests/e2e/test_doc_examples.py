@@ -607,6 +607,7 @@ def check_inspect(env, cmd, sample):
         check('events[("events")]' in lines, f"no events node: {out[:300]}")
         check('trace_dns -- "Lookup" --> scratches' in lines,
               f"no edge of trace_dns: {out[:600]}")
+        check(not out.endswith("\n\n"), "-o custom adds no newline")
     elif "ebpf.maps" in cmd:
         maps = json.loads(out)
         check(maps and all(m["Name"] and m["Type"] for m in maps), out[:200])

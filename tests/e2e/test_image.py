@@ -850,7 +850,7 @@ def image_inspect_shows_igs_ebpf_flowchart_and_sequence(ctx):
     calls which map helper on which map), from the eBPF layer without
     loading it: ig's own expected text for its test gadget's programs,
     written as ig writes a text entry (with a newline after it, whatever
-    -o); for
+    -o) and raw with ig's `-o custom` (its gadgets' dev.md); for
     trace_dns, every program and every map of ebpf.programs and
     ebpf.maps in it, each edge a map helper call the program's code
     makes on that map."""
@@ -865,6 +865,10 @@ def image_inspect_shows_igs_ebpf_flowchart_and_sequence(ctx):
            f"ebpf.flowchart {fmt}")
         eq(info("graph:v1", "ebpf.sequence", *fmt), IG_SEQUENCE + "\n",
            f"ebpf.sequence {fmt}")
+    eq(info("graph:v1", "ebpf.flowchart", "-o", "custom"), IG_FLOWCHART,
+       "-o custom: the text as it is")
+    eq(info("graph:v1", "ebpf.sequence", "-o", "custom"), IG_SEQUENCE,
+       "-o custom: the sequence as it is")
     fails(runner(ctx, ["image", "inspect", "graph:v1", "--extra-info",
                        "ebpf.flowchart", "--jsonpath", ".x"]), "jsonpath",
           "ebpf.flowchart is text")
@@ -872,8 +876,8 @@ def image_inspect_shows_igs_ebpf_flowchart_and_sequence(ctx):
     ok(runner(ctx, ["image", "build", os.path.join(ROOT, "gadget",
                                                    "trace_dns"),
                     "-t", "gdns:v1"]), "build trace_dns")
-    flow = info("gdns:v1", "ebpf.flowchart")[:-1]  # the newline ig adds
-    seq = info("gdns:v1", "ebpf.sequence")[:-1]
+    flow = info("gdns:v1", "ebpf.flowchart", "-o", "custom")
+    seq = info("gdns:v1", "ebpf.sequence", "-o", "custom")
     maps = [m["Name"] for m in json.loads(info("gdns:v1", "ebpf.maps"))]
     progs = json.loads(info("gdns:v1", "ebpf.programs"))
     names = sorted(re.match(r"^(\w+):", p["Source"]).group(1) for p in progs)
@@ -912,6 +916,46 @@ def image_inspect_shows_igs_ebpf_flowchart_and_sequence(ctx):
                 if ln.endswith(f"Call {h}") and last:
                     made.add((name, v, last))
         eq({e for e in edges if e[0] == name}, made, f"{name}'s edges")
+
+
+@test
+def image_inspect_output_custom_is_the_raw_entry(ctx):
+    """ig's `-o custom` (before 2025; its gadgets' Makefile still writes
+    dev.md with it): an extra info entry's content as ig holds it, no
+    newline added: a text as it is, oci.metadata the stored gadget.yaml,
+    a document as Go's json.Marshal writes it (compact, ig's member
+    order, <, > and & escaped); it needs --extra-info and takes no
+    --jsonpath."""
+    fixture = os.path.join(ROOT, "tests", "fixtures", "ig_inspect")
+    ok(runner(ctx, ["image", "build", fixture, "-t", "cust:v1"]), "build")
+
+    def custom(key):
+        return ok(runner(ctx, ["image", "inspect", "cust:v1", "-o", "custom",
+                               "--extra-info", key]), f"{key} -o custom")
+    eq(custom("oci.tag"), "v1", "a text without a newline")
+    eq(custom("ebpf.flowchart"), IG_FLOWCHART, "ebpf.flowchart")
+    with open(os.path.join(fixture, "gadget.yaml")) as f:
+        eq(custom("oci.metadata"), f.read(), "the gadget.yaml as stored")
+    maps = custom("ebpf.maps")
+    eq(maps, '[{"Name":"map1","Type":"Hash"},{"Name":"map2","Type":"Hash"}]',
+       "ebpf.maps as Go's json.Marshal writes ig's []extraInfoMap")
+    progs = custom("ebpf.programs")
+    check("\n" not in progs and progs.startswith('[{"Section":'),
+          f"compact, ig's member order: {progs[:80]}")
+    check("\\u003cmap1\\u003e" in progs and "<" not in progs,
+          f"< and > as Go escapes them: {progs[:300]}")
+    eq(json.loads(progs), json.loads(ok(runner(
+        ctx, ["image", "inspect", "cust:v1", "--extra-info",
+              "ebpf.programs"]), "programs")), "the same document")
+    man = json.loads(custom("oci.manifest"))
+    ann = man["config"]["annotations"]
+    eq(list(ann), sorted(ann), "annotations sorted, as a Go map")
+    eq(list(man)[:2], ["schemaVersion", "mediaType"], "struct order")
+    for args in (["-o", "custom"],
+                 ["-o", "custom", "--extra-info", "ebpf.maps", "--jsonpath",
+                  "[0]"]):
+        fails(runner(ctx, ["image", "inspect", "cust:v1", *args]),
+              f"{args}", "-o custom wants --extra-info", code=2)
 
 
 @test
