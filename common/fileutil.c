@@ -233,6 +233,55 @@ int write_file_own(const char *path, const void *buf, size_t len, mode_t mode,
 	return write_whole(path, buf, len, mode, true, err);
 }
 
+int write_file_as_before(const char *path, const void *buf, size_t len,
+			 struct error **err)
+{
+	struct out_file f;
+	struct stat st;
+	bool had;
+	int e = 0;
+
+	if (open_target(&f, path, 0644, true, err))
+		return -1;
+	if (!f.renames) /* a device or a FIFO: written through */
+		goto write;
+	had = !stat(f.path, &st);
+	if (!had) {
+		/* new: owned as its folder, as ig's copyFileOwner() */
+		char dir[PATH_MAX];
+		char *slash;
+
+		snprintf(dir, sizeof(dir), "%s", f.path);
+		slash = strrchr(dir, '/');
+		if (slash)
+			*(slash == dir ? slash + 1 : slash) = '\0';
+		if (stat(slash ? dir : ".", &st)) {
+			e = errno;
+			goto fail;
+		}
+	}
+	if ((st.st_uid != geteuid() || st.st_gid != getegid()) &&
+	    fchown(f.fd, st.st_uid, st.st_gid) < 0 && had) {
+		/* a new file stays this user's when it cannot be given
+		 * away (ig only warns) */
+		e = errno;
+		goto fail;
+	}
+	if (had && fchmod(f.fd, st.st_mode & 07777) < 0) {
+		e = errno;
+		goto fail;
+	}
+write:
+	if (out_file_write(&f, buf, len, err)) {
+		out_file_abort(&f);
+		return -1;
+	}
+	return out_file_commit(&f, err);
+fail:
+	out_file_abort(&f);
+	return error_set(err, e, "write %s", f.path);
+}
+
 int file_lock(const char *path, mode_t mode, struct error **err)
 {
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, mode);

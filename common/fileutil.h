@@ -60,6 +60,14 @@ int write_file_atomic(const char *path, const void *buf, size_t len,
 int write_file_own(const char *path, const void *buf, size_t len, mode_t mode,
 		   struct error **err);
 /*
+ * A file the user keeps (gadget.yaml rewritten by image build
+ * --update-metadata): a regular file is always replaced by a temp file
+ * renamed over it, with its mode and owner; a new one gets mode 0644 and
+ * its folder's owner.  Symlinks, devices and FIFOs as above.
+ */
+int write_file_as_before(const char *path, const void *buf, size_t len,
+			 struct error **err);
+/*
  * Take an exclusive flock on path (created with mode if missing), waiting
  * for other holders; returns the fd that holds it (close to release).
  */

@@ -106,4 +106,30 @@ const char *metadata_ds_name(const struct gadget_metadata *md, size_t i);
 int metadata_emit(const struct gadget_metadata *md, char **out, size_t *len,
 		  struct error **err);
 
+/*
+ * gadget.yaml as ig's `image build --update-metadata` completes it: the
+ * file's YAML document (buf NULL: none), to which the program's data
+ * sources, fields and params are added where missing; what the author
+ * wrote stays (comments apart, as ig's).
+ */
+struct metadata_doc;
+int metadata_doc_load(const char *buf, size_t len, const char *file,
+		      struct metadata_doc **out, struct error **err);
+void metadata_doc_free(struct metadata_doc *d);
+/* name, description and the three URLs: ig's placeholder when absent or
+ * empty. */
+int metadata_doc_fill_top(struct metadata_doc *d, struct error **err);
+/* datasources.<ds>.fields.<field> with ig's placeholder description, when
+ * absent (field NULL: the data source, with its fields). */
+int metadata_doc_add_field(struct metadata_doc *d, const char *ds,
+			   const char *field, struct error **err);
+/* params.ebpf.<var> (key, an empty defaultValue, ig's placeholder
+ * description), when absent. */
+int metadata_doc_add_param(struct metadata_doc *d, const char *var,
+			   struct error **err);
+/* Write it (as yaml.v2 would lay it out) into a malloc'ed *out of *len
+ * bytes; d is then empty, for metadata_doc_free() only. */
+int metadata_doc_emit(struct metadata_doc *d, char **out, size_t *len,
+		      struct error **err);
+
 #endif

@@ -13,15 +13,11 @@
 #include "common/cleanup.h"
 #include "metadata/metadata.h"
 #include "metadata/metadata_internal.h"
+#include "metadata/yaml_limits.h"
 
-struct emit_buf {
-	char *data;
-	size_t len, cap;
-};
-
-static int emit_write(void *ctx, unsigned char *buf, size_t size)
+int md_emit_write(void *ctx, unsigned char *buf, size_t size)
 {
-	struct emit_buf *b = ctx;
+	struct md_emit_buf *b = ctx;
 
 	if (b->len + size + 1 > b->cap) {
 		size_t cap = (b->len + size + 1) * 2;
@@ -38,17 +34,20 @@ static int emit_write(void *ctx, unsigned char *buf, size_t size)
 	return 1;
 }
 
-static int emit_scalar(yaml_emitter_t *e, const char *s)
+yaml_scalar_style_t md_scalar_style(const char *s)
 {
 	/* what the parser reads as null must be quoted to stay a string */
-	bool nullish = !*s || !strcmp(s, "~") || !strcmp(s, "null") ||
-		       !strcmp(s, "Null") || !strcmp(s, "NULL");
+	return yaml_text_is_null(s) ? YAML_DOUBLE_QUOTED_SCALAR_STYLE :
+				      YAML_ANY_SCALAR_STYLE;
+}
+
+static int emit_scalar(yaml_emitter_t *e, const char *s)
+{
 	yaml_event_t ev;
 
-	if (!yaml_scalar_event_initialize(
-		    &ev, NULL, NULL, (yaml_char_t *)s, (int)strlen(s), 1, 1,
-		    nullish ? YAML_DOUBLE_QUOTED_SCALAR_STYLE :
-			      YAML_ANY_SCALAR_STYLE))
+	if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s,
+					  (int)strlen(s), 1, 1,
+					  md_scalar_style(s)))
 		return -1;
 	return yaml_emitter_emit(e, &ev) ? 0 : -1;
 }
@@ -207,39 +206,57 @@ static int emit_body(yaml_emitter_t *e, const struct gadget_metadata *md)
 	return emit_map_end(e);
 }
 
+int md_emit_begin(yaml_emitter_t *e, struct md_emit_buf *b, char **out,
+		  size_t *len, struct error **err)
+{
+	*out = NULL;
+	*len = 0;
+	if (!yaml_emitter_initialize(e))
+		return error_set(err, ENOMEM, "yaml emitter");
+	yaml_emitter_set_output(e, md_emit_write, b);
+	yaml_emitter_set_unicode(e, 1);
+	return 0;
+}
+
+int md_emit_end(yaml_emitter_t *e, bool done, struct md_emit_buf *b, char **out,
+		size_t *len, struct error **err)
+{
+	int ret = -1;
+
+	if (!done || !yaml_emitter_flush(e)) {
+		error_set(err, e->error == YAML_MEMORY_ERROR ? ENOMEM : 0,
+			  "write gadget.yaml: %s",
+			  e->problem ? e->problem : "emitter failed");
+		free(b->data);
+	} else {
+		*out = b->data ? b->data : strdup("");
+		*len = b->len;
+		ret = *out ? 0 : error_set(err, ENOMEM, "write gadget.yaml");
+	}
+	yaml_emitter_delete(e);
+	return ret;
+}
+
 int metadata_emit(const struct gadget_metadata *md, char **out, size_t *len,
 		  struct error **err)
 {
-	struct emit_buf b = { 0 };
+	struct md_emit_buf b = { 0 };
 	yaml_emitter_t e;
 	yaml_event_t ev;
-	int ret = -1;
 
-	*out = NULL;
-	*len = 0;
-	if (!yaml_emitter_initialize(&e))
-		return error_set(err, ENOMEM, "yaml emitter");
-	yaml_emitter_set_output(&e, emit_write, &b);
-	yaml_emitter_set_unicode(&e, 1);
+	if (md_emit_begin(&e, &b, out, len, err))
+		return -1;
 	yaml_emitter_set_width(&e, -1);
-	if (!yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING) ||
-	    !yaml_emitter_emit(&e, &ev) ||
-	    !yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1) ||
-	    !yaml_emitter_emit(&e, &ev) || emit_body(&e, md) < 0 ||
-	    !yaml_document_end_event_initialize(&ev, 1) ||
-	    !yaml_emitter_emit(&e, &ev) ||
-	    !yaml_stream_end_event_initialize(&ev) ||
-	    !yaml_emitter_emit(&e, &ev) || !yaml_emitter_flush(&e)) {
-		error_set(err, e.error == YAML_MEMORY_ERROR ? ENOMEM : 0,
-			  "write gadget.yaml: %s",
-			  e.problem ? e.problem : "emitter failed");
-		free(b.data);
-		goto out;
-	}
-	*out = b.data ? b.data : strdup("");
-	*len = b.len;
-	ret = *out ? 0 : error_set(err, ENOMEM, "write gadget.yaml");
-out:
-	yaml_emitter_delete(&e);
-	return ret;
+	return md_emit_end(
+		&e,
+		yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING) &&
+			yaml_emitter_emit(&e, &ev) &&
+			yaml_document_start_event_initialize(&ev, NULL, NULL,
+							     NULL, 1) &&
+			yaml_emitter_emit(&e, &ev) && emit_body(&e, md) == 0 &&
+			yaml_document_end_event_initialize(&ev, 1) &&
+			yaml_emitter_emit(&e, &ev) &&
+			yaml_stream_end_event_initialize(&ev) &&
+			yaml_emitter_emit(&e, &ev),
+		&b, out, len, err);
 }

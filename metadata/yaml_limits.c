@@ -221,15 +221,19 @@ int yaml_load_doc(const char *buf, size_t len, const char *file,
 	return 0;
 }
 
-bool yaml_node_is_null(const yaml_node_t *n)
+bool yaml_text_is_null(const char *v)
 {
 	static const char *const words[] = { "", "~", "null", "Null", "NULL" };
 
-	if (n->type != YAML_SCALAR_NODE ||
-	    n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-		return false;
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (!strcmp((const char *)n->data.scalar.value, words[i]))
+		if (!strcmp(v, words[i]))
 			return true;
 	return false;
+}
+
+bool yaml_node_is_null(const yaml_node_t *n)
+{
+	return n->type == YAML_SCALAR_NODE &&
+	       n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+	       yaml_text_is_null((const char *)n->data.scalar.value);
 }

@@ -44,6 +44,9 @@ int yaml_check_limits(const char *buf, size_t len, const char *file,
 int yaml_load_doc(const char *buf, size_t len, const char *file,
 		  yaml_document_t *doc, struct error **err);
 
+/* Text that a plain scalar reads as null: "", ~, null, Null, NULL. */
+bool yaml_text_is_null(const char *v);
+
 /* A null: an empty plain scalar (`key:` with nothing after it), `~`,
  * `null`, `Null` or `NULL` (YAML 1.2's core schema, as ig's yaml.v3). */
 bool yaml_node_is_null(const yaml_node_t *n);

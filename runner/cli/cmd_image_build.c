@@ -386,9 +386,10 @@ struct build_state {
 	const char *tag; /* -t REF */
 	const char *file; /* -f FILE: the build.yaml to read */
 	const char *output; /* -o DIR: the objects are kept there, as ig's */
+	bool update_md; /* --update-metadata */
 };
 
-enum { OPT_LOCAL = CLI_OPT_OWN };
+enum { OPT_LOCAL = CLI_OPT_OWN, OPT_UPDATE_MD };
 
 static int build_option(void *state, int opt, const char *arg,
 			struct error **err)
@@ -402,6 +403,8 @@ static int build_option(void *state, int opt, const char *arg,
 		s->file = arg;
 	else if (opt == 'o')
 		s->output = arg;
+	else if (opt == OPT_UPDATE_MD)
+		s->update_md = true;
 	/* -l, --local: ig's choice of this machine's tools, the only ones */
 	return EXIT_OK;
 }
@@ -411,6 +414,7 @@ static const struct option build_options[] = {
 	{ "file", required_argument, NULL, 'f' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "local", no_argument, NULL, OPT_LOCAL },
+	{ "update-metadata", no_argument, NULL, OPT_UPDATE_MD },
 	{ 0 },
 };
 
@@ -599,6 +603,45 @@ static int keep_object(const char *dir, const char *arch, const char *obj,
 	return write_file_atomic(path, obj, len, 0644, err);
 }
 
+/*
+ * --update-metadata, as ig's (createOrUpdateMetadataFile): gadget.yaml
+ * (*yaml, NULL when there is none), checked first against the program
+ * (obj) as run would check it, gets what the program has that it lacks;
+ * *yaml and *md become the new ones, which path gets once the build has
+ * checked them (write_file_as_before()).
+ */
+static int update_metadata(const char *path, const char *obj, size_t len,
+			   char **yaml, size_t *yaml_len,
+			   struct gadget_metadata **md, struct error **err)
+{
+	struct metadata_doc *doc = NULL;
+	struct gadget_metadata *nmd = NULL;
+	char *out = NULL;
+	size_t out_len = 0;
+
+	if (*yaml && session_validate(obj, len, *md, archs[0].oci, err))
+		return error_prefix(err,
+				    "--update-metadata: %s is wrong, fix "
+				    "it first",
+				    path);
+	if (metadata_doc_load(*yaml, *yaml_len, path, &doc, err) ||
+	    session_populate_metadata(obj, len, archs[0].oci, doc, err) ||
+	    metadata_doc_emit(doc, &out, &out_len, err) ||
+	    metadata_parse(out, out_len, path, &nmd, err) ||
+	    metrics_check_metadata(nmd, err)) {
+		metadata_doc_free(doc);
+		free(out);
+		return error_prefix(err, "--update-metadata");
+	}
+	metadata_doc_free(doc);
+	free(*yaml);
+	*yaml = out;
+	*yaml_len = out_len;
+	metadata_free(*md);
+	*md = nmd;
+	return 0;
+}
+
 static int build_run(struct cli_ctx *ctx, void *state, struct error **err)
 {
 	struct build_state *s = state;
@@ -615,7 +658,7 @@ static int build_run(struct cli_ctx *ctx, void *state, struct error **err)
 	struct gadget_metadata *md = NULL;
 	struct oci_store *store = NULL;
 	struct oci_ref *ref = NULL;
-	size_t yaml_len, wasm_len = 0, n_ann = 0, n_cflags = 0, i;
+	size_t yaml_len, wasm_len = 0, n_ann = 0, n_cflags = 0, lens[2], i;
 	struct sigaction sa = { .sa_handler = on_signal };
 	int rc = EXIT_FAIL, tmpfd = -1;
 
@@ -689,8 +732,9 @@ static int build_run(struct cli_ctx *ctx, void *state, struct error **err)
 		error_set(err, errno, "eBPF source %s", src);
 		goto out;
 	}
-	if (read_optional(md_path, !strcmp(bf->metadata, "gadget.yaml"), &yaml,
-			  &yaml_len, err) ||
+	if (read_optional(md_path,
+			  s->update_md || !strcmp(bf->metadata, "gadget.yaml"),
+			  &yaml, &yaml_len, err) ||
 	    metadata_parse(yaml ? yaml : "{}", yaml ? yaml_len : 2, md_path,
 			   &md, err) ||
 	    metrics_check_metadata(md, err) ||
@@ -706,17 +750,27 @@ static int build_run(struct cli_ctx *ctx, void *state, struct error **err)
 		goto out;
 	for (i = 0; i < 2; i++) {
 		const struct build_src b = { dir, src, cflags, n_cflags };
-		size_t len;
 
 		if (compile_arch(&b, archs[i].target, api_inc, vml_inc, tmpdir,
-				 &objs[i], &len, err) ||
-		    (s->output &&
-		     keep_object(s->output, archs[i].oci, objs[i], len, err)) ||
-		    check_object(archs[i].oci, objs[i], len, err) ||
-		    session_validate(objs[i], len, md, archs[i].oci, err))
+				 &objs[i], &lens[i], err) ||
+		    (s->output && keep_object(s->output, archs[i].oci, objs[i],
+					      lens[i], err)) ||
+		    check_object(archs[i].oci, objs[i], lens[i], err) ||
+		    /* as ig's, from the first architecture's object */
+		    (s->update_md && i == 0 &&
+		     update_metadata(md_path, objs[0], lens[0], &yaml,
+				     &yaml_len, &md, err)) ||
+		    session_validate(objs[i], lens[i], md, archs[i].oci, err))
 			goto out_tmp;
 		layers[i] = (struct oci_gadget_arch){ archs[i].oci, objs[i],
-						      len, wasm, wasm_len };
+						      lens[i], wasm, wasm_len };
+	}
+	/* written whole or not at all, the image made after it (as ig's) */
+	if (s->update_md &&
+	    (check_interrupted(err) ||
+	     write_file_as_before(md_path, yaml, yaml_len, err))) {
+		error_prefix(err, "--update-metadata");
+		goto out_tmp;
 	}
 
 	ann = image_annotations(md, created, &n_ann);
@@ -752,7 +806,7 @@ const struct cli_command cmd_image_build = {
 	.summary = "build a gadget image from a folder",
 	.usage =
 		"Usage: runner image build DIR [-t REF] [-f FILE] [-o DIR] "
-		"[--store DIR]\n"
+		"[--update-metadata] [--store DIR]\n"
 		"\n"
 		"Compile DIR/program.bpf.c for amd64 and arm64 (CO-RE) and\n"
 		"store an image with DIR/gadget.yaml as its metadata (as\n"
@@ -769,6 +823,12 @@ const struct cli_command cmd_image_build = {
 		"                     stripped, BTF kept), even when they\n"
 		"                     fail their checks; DIR must exist\n"
 		"  -l, --local        accepted for ig: builds are always local\n"
+		"      --update-metadata\n"
+		"                     write gadget.yaml from the program, as\n"
+		"                     ig: made when missing (TODO placeholders),\n"
+		"                     else checked, then completed with the\n"
+		"                     data sources, fields and params it lacks;\n"
+		"                     the author's entries stay (not comments)\n"
 		"      --store DIR    local image store\n"
 		"  -h, --help         this help\n"
 		"\n"
@@ -779,7 +839,8 @@ const struct cli_command cmd_image_build = {
 		"\n"
 		"EXAMPLES\n"
 		"  runner image build gadget/trace_dns -t trace_dns:latest\n"
-		"  runner image build . -f mybuild.yaml -t localhost:5000/gadgets/mine:v1\n",
+		"  runner image build . -f mybuild.yaml -t localhost:5000/gadgets/mine:v1\n"
+		"  runner image build mygadget --update-metadata\n",
 	.short_opts = "t:f:o:l",
 	.options = build_options,
 	.flags = CLI_STORE | CLI_STORE_CREATE,

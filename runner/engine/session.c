@@ -23,6 +23,7 @@
 #include "common/json.h"
 #include "metadata/metadata.h"
 #include "runner/engine/batch.h"
+#include "runner/engine/btf_name.h"
 #include "runner/engine/containers.h"
 #include "runner/engine/k8s_select.h"
 #include "runner/engine/image_select.h"
@@ -431,6 +432,65 @@ int session_validate(const void *elf, size_t len,
 		return -1;
 	session_free(s);
 	return 0;
+}
+
+/* The members of struct type id into datasources.<ds>.fields, by their
+ * names (those of an anonymous member's members: a map iterator's key
+ * and value); "__x" is no field (fields_btf.c). */
+static int populate_fields(const struct btf *btf, __u32 id, const char *ds,
+			   struct metadata_doc *doc, int depth,
+			   struct error **err)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+	const struct btf_member *m;
+
+	while (t && (btf_is_mod(t) || btf_is_typedef(t)))
+		t = btf__type_by_id(btf, t->type);
+	if (!t || !btf_is_composite(t) || depth > 8)
+		return 0;
+	m = btf_members(t);
+	for (__u16 i = 0; i < btf_vlen(t); i++) {
+		const char *name = btf_name(btf, m[i].name_off);
+
+		if (!*name) {
+			if (populate_fields(btf, m[i].type, ds, doc, depth + 1,
+					    err))
+				return -1;
+		} else if (strncmp(name, "__", 2) &&
+			   metadata_doc_add_field(doc, ds, name, err)) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int session_populate_metadata(const void *elf, size_t len, const char *name,
+			      struct metadata_doc *doc, struct error **err)
+{
+	struct gadget *g = NULL;
+	int rc = -1;
+
+	if (gadget_open_checked(elf, len, name, &g, err) ||
+	    metadata_doc_fill_top(doc, err))
+		goto out;
+	for (size_t i = 0; i < gadget_tracer_count(g); i++) {
+		const struct gadget_tracer *t = gadget_tracer(g, i);
+
+		if (metadata_doc_add_field(doc, t->name, NULL, err) ||
+		    populate_fields(gadget_btf(g), t->type_id, t->name, doc, 0,
+				    err))
+			goto out;
+	}
+	for (size_t i = 0; i < gadget_param_count(g); i++) {
+		const struct gadget_param *p = gadget_param(g, i);
+
+		if (!p->pf && metadata_doc_add_param(doc, p->var, err))
+			goto out;
+	}
+	rc = 0;
+out:
+	gadget_free(g);
+	return rc;
 }
 
 void session_free(struct session *s)

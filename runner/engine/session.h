@@ -20,6 +20,7 @@
 
 struct fieldset;
 struct gadget_metadata;
+struct metadata_doc;
 struct metrics;
 struct session;
 
@@ -63,6 +64,15 @@ void session_set_term_width(struct session *s, int width);
 int session_validate(const void *elf, size_t len,
 		     const struct gadget_metadata *md, const char *name,
 		     struct error **err);
+/*
+ * What ig's `image build --update-metadata` adds to gadget.yaml from the
+ * program (types.Populate): the placeholders of name, description and the
+ * URLs, every data source with the members of its struct (a map
+ * iterator's key and value), every GADGET_PARAM; doc keeps what it has.
+ * elf must have passed objinfo_check().
+ */
+int session_populate_metadata(const void *elf, size_t len, const char *name,
+			      struct metadata_doc *doc, struct error **err);
 void session_free(struct session *s);
 
 /*

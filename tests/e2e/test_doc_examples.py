@@ -779,8 +779,29 @@ def check_build_own(env, cmd, sample):
     check(in_store(env, local(env, cmd.split()[-1])), "not stored")
 
 
+def check_build_update(env, cmd, sample):
+    """`image build mygadget --update-metadata`: a folder with a program
+    and no gadget.yaml gets one written from it (ig's placeholders, the
+    program's data source), and the image named after the folder."""
+    d = os.path.join(env.tmp, "upd", "mygadget")
+    os.makedirs(d, exist_ok=True)
+    shutil.copy(os.path.join(ROOT, "examples/trace_exec/program.bpf.c"), d)
+    p = subprocess.run(["bash", "-c", local(env, cmd)],
+                       cwd=os.path.dirname(d), env=env.vars,
+                       capture_output=True, text=True, timeout=TIMEOUT)
+    out = ok(p, cmd)
+    check(out.startswith("Successfully built "), out)
+    with open(os.path.join(d, "gadget.yaml")) as f:
+        meta = f.read()
+    check(meta.startswith("name: 'TODO: Fill the gadget name'\n") and
+          "\ndatasources:\n  " in meta, meta)
+    check(in_store(env, "mygadget"), "not stored")
+
+
 CHECKS = [
     (r"(build/)?runner image build \. -f .*", check_build_own),
+    (r"(build/)?runner image build mygadget --update-metadata",
+     check_build_update),
     (r"(build/)?runner image build \S+ -t \S+", check_build),
     (r"(build/)?runner run \S+ --help", check_run_help),
     (r"(build/)?runner run trace_dns -o json --timeout 10", check_run_json),

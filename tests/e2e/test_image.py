@@ -277,6 +277,155 @@ def bad_build_yaml_or_folder_is_one_line_and_stores_nothing(ctx):
        "layers without a built module")
 
 
+def todo_fields(*names):
+    return "".join(f"      {n}:\n        annotations:\n          description:"
+                   " 'TODO: Fill field description'\n" for n in names)
+
+
+def todo_params(*names):
+    return "".join(f"    {n}:\n      key: {n}\n      defaultValue: \"\"\n"
+                   "      description: 'TODO: Fill parameter description'\n"
+                   for n in names)
+
+
+# What ig's `image build --update-metadata` writes for raw_tp's program
+# and no gadget.yaml (checked against ig's code: types.Populate's
+# placeholders for the five top-level scalars, every member of the
+# tracer's struct, every GADGET_PARAM (gadget/filter.h's targ_* too);
+# yaml.v2's Marshal: GadgetMetadata's struct order, map keys sorted,
+# indent 2, defaultValue and description never omitted).
+IG_RAW_TP = (
+    "name: 'TODO: Fill the gadget name'\n"
+    "description: 'TODO: Fill the gadget description'\n"
+    "homepageURL: 'TODO: Fill the gadget homepage URL'\n"
+    "documentationURL: 'TODO: Fill the gadget documentation URL'\n"
+    "sourceURL: 'TODO: Fill the gadget source code URL'\n"
+    "datasources:\n  sysenter:\n    fields:\n"
+    + todo_fields("proc", "syscall_nr", "timestamp_raw")
+    + "params:\n  ebpf:\n"
+    + todo_params("syscall_nr", "targ_comm", "targ_gid", "targ_pid",
+                  "targ_tid", "targ_uid"))
+TARGS = ("targ_comm", "targ_gid", "targ_pid", "targ_tid", "targ_uid")
+
+
+def gadget_dir(ctx, name, meta=None):
+    """raw_tp's program in a folder of its own, with meta as gadget.yaml
+    (None: none)."""
+    d = os.path.join(ctx.tmp, name)
+    os.makedirs(d)
+    shutil.copy(os.path.join(FIXTURE, "program.bpf.c"), d)
+    if meta is not None:
+        with open(os.path.join(d, "gadget.yaml"), "w") as f:
+            f.write(meta)
+    return d
+
+
+def stored_config(ctx, ref):
+    """The gadget.yaml the stored image ref holds (its amd64 config)."""
+    _, idx = stored_index(ctx, "ghcr.io/inspektor-gadget/gadget/" + ref)
+    man = json.loads(blob(ctx, idx["manifests"][0]["digest"]))
+    return blob(ctx, man["config"]["digest"]).decode()
+
+
+@test
+def update_metadata_writes_igs_gadget_yaml_and_the_image_runs(ctx):
+    """No gadget.yaml: --update-metadata writes ig's text, owned as its
+    folder (ig's copyFileOwner), and builds the image with it, which
+    runs."""
+    d = gadget_dir(ctx, "fresh")
+    os.chown(d, 4321, 4322)
+    ok(runner(ctx, ["image", "build", d, "-t", "fresh:v1",
+                    "--update-metadata"]), "build")
+    path = os.path.join(d, "gadget.yaml")
+    with open(path) as f:
+        eq(f.read(), IG_RAW_TP, "gadget.yaml")
+    st = os.stat(path)
+    eq((st.st_uid, st.st_gid, st.st_mode & 0o7777), (4321, 4322, 0o644),
+       "owner and mode")
+    eq(sorted(os.listdir(d)), ["gadget.yaml", "program.bpf.c"], "files")
+    eq(stored_config(ctx, "fresh:v1"), IG_RAW_TP, "the image's config")
+    p = runner(ctx, ["run", "fresh:v1", "-o", "json", "--max-events", "1",
+                     "--timeout", "60"])
+    e = json.loads(ok(p, "run").splitlines()[0])
+    check(isinstance(e["syscall_nr"], int) and e["proc"]["pid"] > 0, e)
+    # its params are flags under their keys, with the placeholder
+    p = runner(ctx, ["run", "fresh:v1", "--help"])
+    check("--targ_pid" in ok(p, "help") and
+          "TODO: Fill parameter description" in p.stdout, p.stdout)
+
+
+@test
+def update_metadata_adds_what_is_missing_and_keeps_the_authors(ctx):
+    """A gadget.yaml that lacks fields and params: they are added after
+    the author's entries, which stay as written (the comments go, as in
+    ig), with the file's mode and owner; a second update changes
+    nothing."""
+    with open(os.path.join(FIXTURE, "gadget.yaml")) as f:
+        meta = f.read()
+    d = gadget_dir(ctx, "partial", meta)
+    path = os.path.join(d, "gadget.yaml")
+    os.chmod(path, 0o600)
+    os.chown(path, 4321, 4322)
+    ok(runner(ctx, ["image", "build", d, "-t", "partial:v1",
+                    "--update-metadata"]), "build")
+    with open(path) as f:
+        got = f.read()
+    author = meta.split("\n", 1)[1]  # its SPDX comment goes
+    fields, params = author.split("params:\n")
+    want = (fields.replace("Number of the system call\n",
+                           "Number of the system call\n"
+                           + todo_fields("proc", "timestamp_raw"))
+            + "params:\n" + params + todo_params(*TARGS))
+    eq(got, want, "gadget.yaml")
+    st = os.stat(path)
+    eq((st.st_uid, st.st_gid, st.st_mode & 0o7777), (4321, 4322, 0o600),
+       "owner and mode")
+    eq(stored_config(ctx, "partial:v1"), want, "the image's config")
+    # the author's param key and default still make the flag
+    p = runner(ctx, ["run", "partial:v1", "--help"])
+    check("--syscall" in ok(p, "help") and "default -1" in p.stdout,
+          p.stdout)
+    ok(runner(ctx, ["image", "build", d, "-t", "partial:v2",
+                    "--update-metadata"]), "again")
+    with open(path) as f:
+        eq(f.read(), want, "gadget.yaml updated twice")
+
+
+@test
+def update_metadata_refuses_a_wrong_or_unwritable_gadget_yaml(ctx):
+    """A gadget.yaml the program contradicts is refused in one line and
+    left byte for byte; so is a folder that cannot be written (a
+    read-only mount): nothing is stored, no file is left behind."""
+    with open(os.path.join(FIXTURE, "gadget.yaml")) as f:
+        meta = f.read() + "    nosuch:\n      key: nosuch\n"
+    d = gadget_dir(ctx, "wrong", meta)
+    before = env.store_snapshot(ctx.store)
+    p = runner(ctx, ["image", "build", d, "-t", "wrong:v1",
+                     "--update-metadata"])
+    fails(p, "wrong gadget.yaml", "--update-metadata: ",
+          "gadget.yaml is wrong, fix it first",
+          "param nosuch has no GADGET_PARAM")
+    with open(os.path.join(d, "gadget.yaml")) as f:
+        eq(f.read(), meta, "the wrong gadget.yaml")
+    eq(env.store_snapshot(ctx.store), before, "store")
+    for name, m in (("rofresh", None), ("roold", meta.split("    nosuch")[0])):
+        d = gadget_dir(ctx, name, m)
+        script = ('mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" '
+                  '"$1" && shift && exec "$@"')
+        p = subprocess.run(
+            ["unshare", "-m", "--propagation", "private", "sh", "-c", script,
+             "sh", d, RUNNER, "image", "build", d, "-t", name + ":v1",
+             "--update-metadata", "--store", ctx.store],
+            capture_output=True, text=True, timeout=300)
+        fails(p, name, "--update-metadata: ", "Read-only file system")
+        eq(sorted(os.listdir(d)),
+           (["gadget.yaml"] if m else []) + ["program.bpf.c"], "files")
+        if m:
+            with open(os.path.join(d, "gadget.yaml")) as f:
+                eq(f.read(), m, "gadget.yaml in a read-only folder")
+        eq(env.store_snapshot(ctx.store), before, f"{name}: store")
+
+
 @test
 def image_list_says_ages_as_ig_and_keeps_columns_aligned(ctx):
     """Ages in ig's words (go-units' HumanDuration); the images are built

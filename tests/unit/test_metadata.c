@@ -687,6 +687,206 @@ static void limits__aliases_of_nested_collections__refused(void **state)
 	}
 }
 
+/* metadata_doc_*: what each test adds, then the text it must write. */
+static void doc_check(const char *yaml, const char *const *fields,
+		      const char *const *params, const char *want)
+{
+	struct metadata_doc *d = NULL;
+	struct gadget_metadata *md = NULL;
+	struct error *err = NULL;
+	char *out = NULL;
+	size_t len = 0;
+
+	assert_int_equal(metadata_doc_load(yaml, yaml ? strlen(yaml) : 0,
+					   "g.yaml", &d, &err),
+			 0);
+	assert_int_equal(metadata_doc_fill_top(d, &err), 0);
+	for (size_t i = 0; fields[i]; i += 2)
+		assert_int_equal(metadata_doc_add_field(d, fields[i],
+							fields[i + 1], &err),
+				 0);
+	for (size_t i = 0; params[i]; i++)
+		assert_int_equal(metadata_doc_add_param(d, params[i], &err), 0);
+	assert_int_equal(metadata_doc_emit(d, &out, &len, &err), 0);
+	metadata_doc_free(d);
+	assert_string_equal(out, want);
+	assert_int_equal(len, strlen(want));
+	/* what it writes, the runner reads */
+	assert_int_equal(metadata_parse(out, len, "g.yaml", &md, &err), 0);
+	metadata_free(md);
+	free(out);
+}
+
+/*
+ * ig's bytes for raw_tp's program (GADGET_TRACER(sysenter, events, event),
+ * struct event { timestamp_raw; proc; syscall_nr; }, GADGET_PARAM
+ * syscall_nr and targ_pid) and no gadget.yaml: types.Populate's
+ * placeholders, yaml.v2's Marshal of GadgetMetadata (struct order at the
+ * top, annotations omitted when empty, map keys sorted, ParamDesc's key,
+ * defaultValue and description without omitempty, two-space indent,
+ * a scalar with ": " in single quotes, "" in double ones).  yaml.v2 sorts
+ * keys as its sorter.go does: a non-letter before a letter, digit runs by
+ * their value (p_u8 before p_u64, a_b before ab).
+ */
+static void update__from_nothing__igs_bytes(void **state)
+{
+	static const char *const fields[] = {
+		"sysenter", NULL,    "sysenter", "timestamp_raw",
+		"sysenter", "proc",  "sysenter", "syscall_nr",
+		"sysenter", "p_u64", "sysenter", "p_u8",
+		"sysenter", "ab",    "sysenter", "a_b",
+		"empty",    NULL,    NULL,
+	};
+	static const char *const params[] = { "targ_pid", "syscall_nr", NULL };
+
+	(void)state;
+	doc_check(NULL, fields, params,
+		  "name: 'TODO: Fill the gadget name'\n"
+		  "description: 'TODO: Fill the gadget description'\n"
+		  "homepageURL: 'TODO: Fill the gadget homepage URL'\n"
+		  "documentationURL: 'TODO: Fill the gadget documentation "
+		  "URL'\n"
+		  "sourceURL: 'TODO: Fill the gadget source code URL'\n"
+		  "datasources:\n"
+		  "  empty:\n"
+		  "    fields: {}\n"
+		  "  sysenter:\n"
+		  "    fields:\n"
+		  "      a_b:\n"
+		  "        annotations:\n"
+		  "          description: 'TODO: Fill field description'\n"
+		  "      ab:\n"
+		  "        annotations:\n"
+		  "          description: 'TODO: Fill field description'\n"
+		  "      p_u8:\n"
+		  "        annotations:\n"
+		  "          description: 'TODO: Fill field description'\n"
+		  "      p_u64:\n"
+		  "        annotations:\n"
+		  "          description: 'TODO: Fill field description'\n"
+		  "      proc:\n"
+		  "        annotations:\n"
+		  "          description: 'TODO: Fill field description'\n"
+		  "      syscall_nr:\n"
+		  "        annotations:\n"
+		  "          description: 'TODO: Fill field description'\n"
+		  "      timestamp_raw:\n"
+		  "        annotations:\n"
+		  "          description: 'TODO: Fill field description'\n"
+		  "params:\n"
+		  "  ebpf:\n"
+		  "    syscall_nr:\n"
+		  "      key: syscall_nr\n"
+		  "      defaultValue: \"\"\n"
+		  "      description: 'TODO: Fill parameter description'\n"
+		  "    targ_pid:\n"
+		  "      key: targ_pid\n"
+		  "      defaultValue: \"\"\n"
+		  "      description: 'TODO: Fill parameter description'\n");
+	/* an empty file and a null one are no gadget.yaml either */
+	doc_check("", (const char *const[]){ NULL },
+		  (const char *const[]){ NULL },
+		  "name: 'TODO: Fill the gadget name'\n"
+		  "description: 'TODO: Fill the gadget description'\n"
+		  "homepageURL: 'TODO: Fill the gadget homepage URL'\n"
+		  "documentationURL: 'TODO: Fill the gadget documentation "
+		  "URL'\n"
+		  "sourceURL: 'TODO: Fill the gadget source code URL'\n");
+}
+
+/*
+ * The author's entries stay as written and where written, keys the
+ * runner does not read too (ig would drop programs and paramDefaults,
+ * which its GadgetMetadata lacks, and sort the rest); what is missing
+ * comes after them, the top-level keys at their place in ig's order; an
+ * empty name is filled as ig's; comments go, as in ig's.
+ */
+/* The author's data source, as written and as written back. */
+#define AUTHOR_DNS                                 \
+	"extra: [1, 2]\n"                          \
+	"datasources:\n"                           \
+	"  dns:\n"                                 \
+	"    annotations:\n"                       \
+	"      cli.default-output-mode: columns\n" \
+	"    fields:\n"                            \
+	"      qr:\n"                              \
+	"        annotations:\n"                   \
+	"          columns.width: 2\n"
+
+static void update__partial__author_kept_missing_added(void **state)
+{
+	static const char *const fields[] = {
+		"dns", NULL, "dns", "qr", "dns", "name",
+		"dns", "id", "new", "x",  NULL,
+	};
+	static const char *const params[] = { "p2", "p1", "p0", NULL };
+
+	(void)state;
+	doc_check("# mine\n"
+		  "name: \"\"\n"
+		  "sourceURL: https://example.invalid/src\n" AUTHOR_DNS
+		  "params:\n"
+		  "  ebpf:\n"
+		  "    p1:\n"
+		  "      key: one\n"
+		  "      alias: o\n"
+		  "programs:\n"
+		  "  p:\n"
+		  "    attach_to: gadget_program_disabled\n",
+		  fields, params,
+		  "name: 'TODO: Fill the gadget name'\n"
+		  "description: 'TODO: Fill the gadget description'\n"
+		  "homepageURL: 'TODO: Fill the gadget homepage URL'\n"
+		  "documentationURL: 'TODO: Fill the gadget documentation "
+		  "URL'\n"
+		  "sourceURL: https://example.invalid/src\n" AUTHOR_DNS
+		  "      id:\n"
+		  "        annotations:\n"
+		  "          description: 'TODO: Fill field description'\n"
+		  "      name:\n"
+		  "        annotations:\n"
+		  "          description: 'TODO: Fill field description'\n"
+		  "  new:\n"
+		  "    fields:\n"
+		  "      x:\n"
+		  "        annotations:\n"
+		  "          description: 'TODO: Fill field description'\n"
+		  "params:\n"
+		  "  ebpf:\n"
+		  "    p1:\n"
+		  "      key: one\n"
+		  "      alias: o\n"
+		  "    p0:\n"
+		  "      key: p0\n"
+		  "      defaultValue: \"\"\n"
+		  "      description: 'TODO: Fill parameter description'\n"
+		  "    p2:\n"
+		  "      key: p2\n"
+		  "      defaultValue: \"\"\n"
+		  "      description: 'TODO: Fill parameter description'\n"
+		  "programs:\n"
+		  "  p:\n"
+		  "    attach_to: gadget_program_disabled\n");
+}
+
+static void update__not_a_mapping__error(void **state)
+{
+	struct metadata_doc *d = NULL;
+	struct error *err = NULL;
+
+	(void)state;
+	assert_int_equal(metadata_doc_load("- a\n", 4, "g.yaml", &d, &err), -1);
+	assert_null(d);
+	assert_string_equal(error_msg(err),
+			    "g.yaml: the document is no mapping");
+	error_free(err);
+	err = NULL;
+	assert_int_equal(metadata_doc_load("a: [\n", 5, "g.yaml", &d, &err),
+			 -1);
+	assert_non_null(strstr(error_msg(err), "g.yaml:"));
+	error_free(err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -713,6 +913,9 @@ int main(void)
 		cmocka_unit_test(limits__size_nodes_entries__refused),
 		cmocka_unit_test(
 			limits__aliases_of_nested_collections__refused),
+		cmocka_unit_test(update__from_nothing__igs_bytes),
+		cmocka_unit_test(update__partial__author_kept_missing_added),
+		cmocka_unit_test(update__not_a_mapping__error),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
