@@ -101,6 +101,7 @@ enum {
 	CLI_OPERAND_IMAGE = 1 << 0, /* image references from the local store */
 	CLI_OPERAND_FILE = 1 << 1, /* file or folder names */
 	CLI_OPERAND_GADGET = 1 << 2, /* the image's gadget flags follow it */
+	CLI_OPERAND_OR_FILE = 1 << 3, /* -f/--file FILE stands for them */
 };
 
 /* What the shared parser hands a command's run(). */

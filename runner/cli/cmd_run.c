@@ -1526,5 +1526,6 @@ const struct cli_command cmd_run = {
 	.options = base_opts,
 	.min_args = 1,
 	.max_args = 1,
-	.operands = CLI_OPERAND_IMAGE | CLI_OPERAND_GADGET,
+	.operands = CLI_OPERAND_IMAGE | CLI_OPERAND_GADGET |
+		    CLI_OPERAND_OR_FILE,
 };

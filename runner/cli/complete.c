@@ -4,8 +4,9 @@
  * asks: the candidates for CURRENT after the words typed so far, read
  * from the command table the CLI itself dispatches from (cli.h): the
  * subcommands, each leaf's flags (its own and the shared groups), its
- * operands (image names from the local store, file names) and, after
- * `run IMAGE`, the image's own gadget flags.
+ * operands (image names from the local store, file names; none after
+ * `run -f FILE`, whose manifest names the image) and, after `run IMAGE`,
+ * the image's own gadget flags.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -25,6 +26,7 @@ struct walk {
 	int cmd_at; /* the word that named it */
 	int operands; /* operands of cmd so far */
 	bool gadget; /* an image whose gadget flags follow was named */
+	bool or_file; /* CLI_OPERAND_OR_FILE's -f/--file given */
 	const char *store; /* --store value */
 	bool value_next; /* the current word is an option's value */
 	bool dashdash; /* "--" seen: only operands follow */
@@ -85,19 +87,27 @@ static const struct cli_command *find_sub(const struct cli_command *c,
 	return NULL;
 }
 
-/* The option word w names, or NULL ("--x", "--x=v", "-x"). */
+/* The option word w names, or NULL ("--x", "--x=v", "-x", "-xv"). */
 static const struct option *find_opt(const struct flags *f, const char *w)
 {
 	for (size_t i = 0; i < f->n; i++) {
 		const struct option *o = &f->o[i];
 		size_t n = strlen(o->name);
 
-		if (w[1] == '-' ? !strncmp(w + 2, o->name, n) &&
-					  (!w[2 + n] || w[2 + n] == '=') :
-				  w[1] == o->val && !w[2])
+		if (w[1] == '-' ?
+			    !strncmp(w + 2, o->name, n) &&
+				    (!w[2 + n] || w[2 + n] == '=') :
+			    w[1] == o->val &&
+				    (!w[2] || o->has_arg == required_argument))
 			return o;
 	}
 	return NULL;
+}
+
+/* Does the option word w hold its value ("--x=v", "-xv")? */
+static bool value_in_word(const char *w)
+{
+	return w[1] == '-' ? strchr(w, '=') != NULL : w[2] != '\0';
 }
 
 static void walk(const struct cli_command *root, int n, char **words,
@@ -119,8 +129,11 @@ static void walk(const struct cli_command *root, int n, char **words,
 		}
 		if (!w->dashdash && word[0] == '-' && word[1]) {
 			o = find_opt(&f, word);
+			if (o && w->cmd->operands & CLI_OPERAND_OR_FILE &&
+			    !strcmp(o->name, "file"))
+				w->or_file = true;
 			if (!o || o->has_arg != required_argument ||
-			    strchr(word, '='))
+			    value_in_word(word))
 				continue;
 			if (i + 1 == n) {
 				w->value_next = true;
@@ -221,8 +234,10 @@ int cli_complete(const struct cli_command *root, int argc, char **argv)
 	}
 	c = w.cmd;
 	dash = !w.dashdash && cur[0] == '-';
-	/* a leaf with all its operands takes only flags */
-	done = !c->subs && c->max_args >= 0 && w.operands >= c->max_args;
+	/* a leaf with all its operands (or -f FILE for them: run's
+	 * manifest) takes only flags */
+	done = !c->subs && c->max_args >= 0 &&
+	       (w.operands >= c->max_args || w.or_file);
 	if (dash || (done && !w.dashdash)) {
 		command_flags(c, &f);
 		for (size_t i = 0; i < f.n; i++) {

@@ -463,6 +463,22 @@ def completion_image_names_from_the_store(env):
 
 
 @test
+def completion_no_image_after_run_manifest(env):
+    """`run -f FILE` takes its image from the manifest and refuses one on
+    the line ("please only specify an image OR manifest"): after -f FILE,
+    in each of its spellings, no image name is offered, run's flags are."""
+    images = bash_complete(env, [env.bin, "run", ""])
+    check("trace_dns:latest" in images, f"run <TAB>: {images}")
+    own = complete(env.bin, "run", "--")
+    for words in (["-f", "m.yaml"], ["--file", "m.yaml"], ["--file=m.yaml"],
+                  ["-fm.yaml"], ["-f", "-"]):
+        got = bash_complete(env, [env.bin, "run", *words, ""])
+        eq(sorted(got), sorted(own), f"run {' '.join(words)} <TAB>")
+        eq(bash_complete(env, [env.bin, "run", *words, "tr"]), [],
+           f"run {' '.join(words)} tr<TAB>")
+
+
+@test
 def completion_gadget_flags_after_run_image(env):
     got = bash_complete(env, [env.bin, "run", "trace_dns", "--p"])
     own = complete(env.bin, "run", "--p")  # run's own, without an image

@@ -55,7 +55,23 @@ static const struct cli_command put = {
 	.operands = CLI_OPERAND_FILE,
 };
 
-static const struct cli_command *const obj_subs[] = { &get, &put, NULL };
+static const struct option use_opts[] = {
+	{ "file", required_argument, NULL, 'f' },
+	{ 0 },
+};
+
+/* as run: one operand, or -f FILE in its place */
+static const struct cli_command use = {
+	.name = "use",
+	.summary = "one file or -f",
+	.short_opts = "f:",
+	.options = use_opts,
+	.max_args = 1,
+	.run = nop,
+	.operands = CLI_OPERAND_FILE | CLI_OPERAND_OR_FILE,
+};
+
+static const struct cli_command *const obj_subs[] = { &get, &put, &use, NULL };
 
 static const struct cli_command obj = {
 	.name = "obj",
@@ -127,7 +143,7 @@ static void commands__prefix__filtered(void **state)
 static void subcommands__after_command(void **state)
 {
 	(void)state;
-	assert_string_equal(complete("obj", "", NULL), "get\nput\n");
+	assert_string_equal(complete("obj", "", NULL), "get\nput\nuse\n");
 	assert_string_equal(complete("obj", "p", NULL), "put\n");
 	/* a command without operands offers its flags */
 	assert_string_equal(complete("other", "", NULL), "--verbose\n--help\n");
@@ -167,9 +183,28 @@ static void operands__values_and_flags_skipped(void **state)
 			    "--output\n--all\n--store\n--verbose\n--help\n");
 	/* a command of many operands goes on */
 	assert_string_equal(complete("obj", "put", "f", "", NULL), ":files\n");
+	/* a short flag's value in its word ("-ox") is no operand */
+	assert_string_equal(complete("obj", "get", "-ox", "", NULL),
+			    ":files\n");
 	/* after --, a dash starts an operand */
 	assert_string_equal(complete("obj", "put", "--", "-x", NULL),
 			    ":files\n");
+}
+
+static void or_file__given__no_operand(void **state)
+{
+	(void)state;
+	assert_string_equal(complete("obj", "use", "", NULL), ":files\n");
+	/* -f FILE, in each spelling, stands for the operand: flags only */
+	assert_string_equal(complete("obj", "use", "-f", "m", "", NULL),
+			    "--file\n--verbose\n--help\n");
+	assert_string_equal(complete("obj", "use", "--file", "m", "", NULL),
+			    "--file\n--verbose\n--help\n");
+	assert_string_equal(complete("obj", "use", "--file=m", "", NULL),
+			    "--file\n--verbose\n--help\n");
+	assert_string_equal(complete("obj", "use", "-fm", "x", NULL), "");
+	/* -f's value is still a file name */
+	assert_string_equal(complete("obj", "use", "-f", "", NULL), ":files\n");
 }
 
 int main(void)
@@ -180,6 +215,7 @@ int main(void)
 		cmocka_unit_test(flags__of_the_innermost_command),
 		cmocka_unit_test(option_value__asks_for_files),
 		cmocka_unit_test(operands__values_and_flags_skipped),
+		cmocka_unit_test(or_file__given__no_operand),
 	};
 
 	/* no store: image operands would find none */
