@@ -158,6 +158,7 @@ struct run_flags {
 	bool no_host; /* --host=false: containers' events only, as ig's
 		       * default */
 	bool host; /* --host given (true): beside a selection, ig's */
+	const char *host_arg; /* its value, for blame_value() */
 	/* --k8s-namespace ... --k8s-selector by enum k8s_select_key: the
 	 * last of each, as in ig */
 	const char *pods[K8S_SELECT_LABELS + 1];
@@ -499,6 +500,24 @@ static int blame(const struct run_flags *f, int i, char **argv, int rc,
 }
 
 /*
+ * blame() for a value a flag stored and a later check refused: the word
+ * of argv val points into (the configuration's and the manifest's are
+ * one "--flag=value" each).  A value not in argv (a bool flag alone) is
+ * the command line's.
+ */
+static int blame_value(const struct run_flags *f, int argc, char **argv,
+		       const char *val, int rc, struct error **err)
+{
+	uintptr_t v = (uintptr_t)val;
+
+	for (int i = 1; val && i < argc && i <= f->n_cfg + f->n_man; i++)
+		if (v >= (uintptr_t)argv[i] &&
+		    v <= (uintptr_t)argv[i] + strlen(argv[i]))
+			return blame(f, i, argv, rc, err);
+	return rc;
+}
+
+/*
  * A first pass for where the image comes from (--store, --pull and the
  * registry flags): the image then decides which other flags exist.
  */
@@ -542,7 +561,8 @@ static int source_flags(int argc, char **argv, struct run_flags *f,
 				f->env_vars = val;
 			else if (o->val == RM_OPT_ANNOTATE &&
 				 run_metrics_option(&f->rm, o->val, val, err))
-				return EXIT_USAGE; /* needed before the fields */
+				/* needed before the fields */
+				return blame(f, i, argv, EXIT_USAGE, err);
 			else if (o->val == OPT_PULL &&
 				 oci_pull_policy_parse(val, &f->policy, err))
 				return blame(f, i, argv, EXIT_USAGE, err);
@@ -557,7 +577,8 @@ static int source_flags(int argc, char **argv, struct run_flags *f,
 		if (rc)
 			return rc;
 	}
-	return cli_registry_opts_check(&f->ro, false, err);
+	rc = cli_registry_opts_check(&f->ro, false, err);
+	return rc ? blame_value(f, argc, argv, f->ro.authfile, rc, err) : rc;
 }
 
 /* --ring-size: N, NK or NM bytes, a power of 2 from 4K to 1G. */
@@ -710,6 +731,7 @@ static int run_flag(struct run_flags *f, size_t n_params, int c,
 			return EXIT_USAGE;
 		f->no_host = !f->no_host;
 		f->host = !f->no_host;
+		f->host_arg = arg;
 		return EXIT_OK;
 	case OPT_K8S_NAMESPACE ... OPT_K8S_LAST:
 		f->pods[c - OPT_K8S_NAMESPACE] = arg;
@@ -993,15 +1015,18 @@ static bool refused(bool from_config, struct error **err)
 	return false;
 }
 
-static int apply_flags(struct session *s, const struct run_flags *f,
-		       struct error **err)
+static int apply_flags(struct session *s, const struct run_flags *f, int argc,
+		       char **argv, struct error **err)
 {
+	const char *bad = NULL; /* the value refused */
 	size_t i;
 
-	for (i = 0; i < session_param_count(s); i++)
+	for (i = 0; i < session_param_count(s) && !bad; i++)
 		if (f->param_vals[i] &&
 		    session_param_set(s, i, f->param_vals[i], err))
-			return EXIT_USAGE;
+			bad = f->param_vals[i];
+	if (bad)
+		goto refused;
 	if (f->k8s)
 		session_set_kubernetes(s);
 	if (f->trace_pipe)
@@ -1012,44 +1037,64 @@ static int apply_flags(struct session *s, const struct run_flags *f,
 	/* ig's --host beside a selection: before it */
 	if (f->host)
 		session_show_host(s);
-	for (i = 0; i <= K8S_SELECT_LABELS; i++)
+	for (i = 0; i <= K8S_SELECT_LABELS && !bad; i++)
 		if (f->pods[i] &&
 		    session_select_pods(s, (int)i, f->pods[i], err))
-			return EXIT_USAGE;
+			bad = f->pods[i];
+	if (bad)
+		goto refused;
 	if (f->runtimes && session_select_runtimes(s, f->runtimes, err) &&
-	    refused(f->runtimes_cfg, err))
-		return EXIT_USAGE;
+	    refused(f->runtimes_cfg, err)) {
+		bad = f->runtimes;
+		goto refused;
+	}
 	if (f->containerd_ns &&
 	    session_set_containerd_ns(s, f->containerd_ns, err) &&
-	    refused(f->containerd_ns_cfg, err))
-		return EXIT_USAGE;
-	if (f->containers && session_select_containers(s, f->containers, err))
-		return EXIT_USAGE;
-	for (i = 0; i <= IMAGE_SELECT_DIGEST; i++)
+	    refused(f->containerd_ns_cfg, err)) {
+		bad = f->containerd_ns;
+		goto refused;
+	}
+	if (f->containers && session_select_containers(s, f->containers, err)) {
+		bad = f->containers;
+		goto refused;
+	}
+	for (i = 0; i <= IMAGE_SELECT_DIGEST && !bad; i++)
 		if (f->images[i] &&
 		    session_select_images(s, (int)i, f->images[i], err))
-			return EXIT_USAGE;
+			bad = f->images[i];
+	if (bad)
+		goto refused;
 	/* as ig without --host: the events of containers only */
-	if (f->no_host && session_containers_only(s, err) &&
-	    error_prefix(err, "--host=false (containers' events only)"))
-		return EXIT_USAGE;
-	if (f->fields && session_select_fields(s, f->fields, err))
-		return EXIT_USAGE;
-	if (session_set_output(s, f->output, err) && error_prefix(err, "-o"))
-		return EXIT_USAGE;
-	for (i = 0; i < f->n_filters; i++)
+	if (f->no_host && session_containers_only(s, err)) {
+		error_prefix(err, "--host=false (containers' events only)");
+		bad = f->host_arg;
+		goto refused;
+	}
+	if (f->fields && session_select_fields(s, f->fields, err)) {
+		bad = f->fields;
+		goto refused;
+	}
+	if (session_set_output(s, f->output, err)) {
+		error_prefix(err, "-o");
+		bad = f->output;
+		goto refused;
+	}
+	for (i = 0; i < f->n_filters && !bad; i++)
 		if (f->filter_ds[i] < 0 ?
 			    session_add_filter(s, f->filters[i], err) :
 			    session_add_filter_to(s, (size_t)f->filter_ds[i],
 						  f->filters[i], err))
-			return EXIT_USAGE;
-	for (i = 0; i < f->n_exprs; i++)
+			bad = f->filters[i];
+	for (i = 0; i < f->n_exprs && !bad; i++)
 		if (f->expr_ds[i] < 0 ?
 			    session_add_filter_expr(s, f->exprs[i], err) :
 			    session_add_filter_expr_to(s, (size_t)f->expr_ds[i],
 						       f->exprs[i], err))
-			return EXIT_USAGE;
-	return EXIT_OK;
+			bad = f->exprs[i];
+	if (!bad)
+		return EXIT_OK;
+refused: /* named by the manifest's or the configuration's key */
+	return blame_value(f, argc, argv, bad, EXIT_USAGE, err);
 }
 
 static void print_gadget_help(const struct session *s)
@@ -1343,6 +1388,7 @@ static int run_main(int argc, char **argv, int n_cfg, int n_man,
 	cleanup_ref struct oci_ref *ref = NULL;
 	struct run_image ri = { .trust = { .files = files, .n_cfg = n_cfg } };
 	unsigned long long count = 0, lost = 0;
+	const char *bad = NULL; /* --annotate's value refused */
 	int rc = EXIT_FAIL;
 	bool help;
 
@@ -1380,9 +1426,11 @@ static int run_main(int argc, char **argv, int n_cfg, int n_man,
 	if (open_image(&f, refstr, help, &ri, err))
 		goto fail;
 	engine_step("image opened");
-	rc = run_metrics_annotate(&f.rm, ri.md, err);
-	if (rc)
+	rc = run_metrics_annotate(&f.rm, ri.md, &bad, err);
+	if (rc) {
+		blame_value(&f, argc, argv, bad, rc, err);
 		goto out;
+	}
 	rc = EXIT_FAIL;
 	/* the gadget's help loads nothing: no programs ahead, no tracker */
 	if (metrics_check_metadata(ri.md, err) ||
@@ -1397,7 +1445,7 @@ static int run_main(int argc, char **argv, int n_cfg, int n_man,
 	/* as ig, whose --help runs nothing: the values are not applied (a
 	 * -r on a session that describes has no tracker to take it) */
 	if (!rc && !help && !f.help)
-		rc = apply_flags(ri.s, &f, err);
+		rc = apply_flags(ri.s, &f, argc, argv, err);
 	if (rc)
 		goto out;
 	/* every flag taken: the kernel's work can start (none for a bad

@@ -130,7 +130,7 @@ static int annotate_one(struct gadget_metadata *md, const char *s, size_t n,
 }
 
 int run_metrics_annotate(struct run_metrics *rm, struct gadget_metadata *md,
-			 struct error **err)
+			 const char **bad, struct error **err)
 {
 	for (size_t i = 0; i < rm->n_annotations; i++) {
 		const char *s = rm->annotations[i], *start = s;
@@ -138,8 +138,10 @@ int run_metrics_annotate(struct run_metrics *rm, struct gadget_metadata *md,
 		for (const char *p = s;; p++) {
 			if (*p && !(*p == ',' && starts_entry(p + 1)))
 				continue;
-			if (annotate_one(md, start, p - start, err))
+			if (annotate_one(md, start, p - start, err)) {
+				*bad = s;
 				return EXIT_USAGE;
+			}
 			if (!*p)
 				break;
 			start = p + 1;

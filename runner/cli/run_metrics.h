@@ -79,9 +79,10 @@ void run_metrics_init(struct run_metrics *rm);
 int run_metrics_option(struct run_metrics *rm, int c, const char *arg,
 		       struct error **err);
 /* Add the --annotate annotations to md (before fields are built);
- * EXIT_OK, or EXIT_USAGE and *err. */
+ * EXIT_OK, or EXIT_USAGE, *err and in *bad the --annotate value at
+ * fault. */
 int run_metrics_annotate(struct run_metrics *rm, struct gadget_metadata *md,
-			 struct error **err);
+			 const char **bad, struct error **err);
 /*
  * Before session_start(): metrics for every data source of s that asks
  * (and has a consumer: the listener or metrics.print), events kept off

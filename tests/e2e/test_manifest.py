@@ -284,7 +284,8 @@ def bad_values__named_by_key_and_nothing_loaded(env):
     path, _ = put(env, "badout.yaml", FAILED +
                   "  operator.cli.output: jsn\n")
     p, calls = bpf_calls(env, path)
-    fails(p, "bad output mode", "invalid output mode 'jsn'", code=2)
+    fails(p, "bad output mode", f"manifest {path}: operator.cli.output: "
+          "-o: invalid output mode 'jsn'", code=2)
     check("BPF_PROG_LOAD" not in calls, "a program was loaded")
 
     path, _ = put(env, "badpull.yaml", FAILED +
@@ -292,6 +293,57 @@ def bad_values__named_by_key_and_nothing_loaded(env):
     fails(run(env, "-f", path), "bad pull policy",
           f"manifest {path}: operator.oci.pull: invalid pull policy "
           '"sometimes"', code=2)
+
+
+# A key of each value that a check after the flags' pass refuses: the
+# session's (fields, filters, selections, gadget params, ig's array flags),
+# --annotate's (the metadata's), --authfile's (the file's)
+LATER = [
+    ("trace_dns:latest", "operator.cli.fields", "nosuch",
+     'unknown field "nosuch"'),
+    ("trace_dns:latest", "operator.filter.filter", "nosuch==1",
+     'unknown field "nosuch"'),
+    ("trace_dns:latest", "operator.filter.filter-expr", "nosuch",
+     'unknown field "nosuch"'),
+    ("trace_dns:latest", "operator.filter.filter.dns", "nosuch==1",
+     'unknown field "nosuch"'),
+    ("trace_dns:latest", "operator.filter.filter-expr.dns", "nosuch",
+     'unknown field "nosuch"'),
+    ("trace_dns:latest", "operator.oci.ebpf.ports", "abc",
+     "invalid value 'abc'"),
+    ("trace_dns:latest", "operator.LocalManager.containername", "a,,b",
+     "empty name"),
+    ("trace_dns:latest", "operator.LocalManager.k8s-selector", "===",
+     "want key=value"),
+    ("trace_dns:latest", "operator.LocalManager.runtime-containerimage-id",
+     "a,,b", "empty name"),
+    ("trace_dns:latest", "operator.oci.annotate", "bad",
+     "want DS:KEY=VALUE"),
+    ("trace_dns:latest", "operator.oci.authfile", "/nonexistent/auth.json",
+     "No such file"),
+    ("snapshot_process:latest", "operator.sort.sort", "nosuch",
+     'unknown field "nosuch"'),
+    ("snapshot_process:latest", "operator.limiter.max-entries", "abc",
+     "is not a number"),
+]
+
+
+@test
+def values_checked_later__named_by_key(env):
+    """Every key whose value is refused after the flags' pass, where its
+    flag is applied, is named as those refused in it are (operator.oci.pull
+    above), not by its flag alone."""
+    sh(f"{RUNNER} image build {ROOT}/examples/snapshot_process"
+       f" -t snapshot_process:latest --store {env.store}")
+    for i, (image, key, value, why) in enumerate(LATER):
+        text = FAILED.replace("trace_dns:latest", image).replace(
+            "  operator.filter.filter: rcode!=Success,qr==R\n", "").replace(
+            "  operator.cli.fields: k8s.namespace,k8s.podname,src,dst,name,"
+            "rcode\n", "")
+        path, _ = put(env, f"later{i}.yaml",
+                      text + f'  {key}: "{value}"\n')
+        fails(run(env, "-f", path, "--timeout", "1"), key,
+              f"runner: manifest {path}: {key}: ", why, code=2)
 
 
 @test

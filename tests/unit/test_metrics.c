@@ -942,6 +942,7 @@ static void annotate__lists_and_commas_in_values(void **state)
 {
 	struct gadget_metadata *md = md_of("name: x\n");
 	struct run_metrics rm;
+	const char *bad = NULL;
 	struct error *err = NULL;
 
 	(void)state;
@@ -957,7 +958,7 @@ static void annotate__lists_and_commas_in_values(void **state)
 					    "boundaries=0.1,0.2,1",
 					    &err),
 			 0);
-	if (run_metrics_annotate(&rm, md, &err))
+	if (run_metrics_annotate(&rm, md, &bad, &err))
 		fail_msg("%s", error_msg(err));
 	assert_string_equal(
 		metadata_ds_annotation(md, "dns", "metrics.collect"), "true");
@@ -971,9 +972,12 @@ static void annotate__lists_and_commas_in_values(void **state)
 	run_metrics_fini(&rm, false);
 
 	run_metrics_init(&rm);
+	run_metrics_option(&rm, RM_OPT_ANNOTATE, "dns:metrics.collect=true",
+			   &err);
 	run_metrics_option(&rm, RM_OPT_ANNOTATE, "dns.qr=key", &err);
-	assert_int_equal(run_metrics_annotate(&rm, md, &err), 2);
+	assert_int_equal(run_metrics_annotate(&rm, md, &bad, &err), 2);
 	assert_non_null(strstr(error_msg(err), "want DS:KEY=VALUE"));
+	assert_string_equal(bad, "dns.qr=key"); /* the one at fault */
 	error_free(err);
 	run_metrics_fini(&rm, false);
 	metadata_free(md);
