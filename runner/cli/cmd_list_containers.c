@@ -5,8 +5,9 @@
  * and k8s.* match in `runner run`, from the same container table
  * (runner/engine/containers.h).  A list reads /proc and the runtimes'
  * state only; --watch also loads the exec hook a run uses, to tell a new
- * container as it starts, and tells it once what containerd was too busy
- * to tell of it has come (or containerd gave up on it), as ig tells a
+ * container as it starts.  Both list (or tell) a container once what
+ * containerd was too busy to tell of it has come (or containerd gave up
+ * on it, or on every one held: hold_ends()), as ig lists and tells a
  * container once its enrichers have asked the runtime.
  */
 #include <ctype.h>
@@ -51,9 +52,10 @@ struct row {
 	struct container_extra extra;
 	unsigned int pid;
 	__u64 mntns, netns;
-	/* --watch: not told CREATED yet, its runtime's answer awaited
-	 * (info.later: tell_held()) */
+	/* not told (listed, or CREATED) yet, its runtime's answer awaited
+	 * (info.later: hold_ends()) */
 	bool held;
+	unsigned char seen; /* its calls' timeouts counted in st->fails */
 };
 
 /* The columns, as ig's container columns name them; watch adds two. */
@@ -131,7 +133,17 @@ struct lc_state {
 	bool extra; /* the output shows what containers_extra() reads */
 	struct containers *ctrs;
 	int rc;
+	/* containerd's calls for the containers held that timed out in a
+	 * row (an answer ends the row); at HOLD_FAILS_MAX, nothing is held
+	 * (given_up) until containerd answers again */
+	unsigned int fails;
+	bool given_up;
 };
+
+/* As many as containerd's calls for one container may time out
+ * (PODS_TIMEOUTS_MAX): a containerd that answers none holds N containers
+ * as long as one, some seconds (its socket's back-off, pod_labels.h). */
+#define HOLD_FAILS_MAX PODS_TIMEOUTS_MAX
 
 #define RFC3339 "2006-01-02T15:04:05Z07:00" /* Go's time.RFC3339 */
 /* ig's types.Time.String() */
@@ -266,16 +278,37 @@ static bool selected(const struct lc_state *st, const struct container_info *ci)
 }
 
 /*
- * --watch: is ci one to hold, not told until its runtime's answer comes:
+ * Is ci one to hold, not listed or told until its runtime's answer comes:
  * what containerd did not tell in time when it was found (its pod's
  * labels, its image), asked again at each scan until it answers or its
- * calls for ci have timed out PODS_TIMEOUTS_MAX times (containers.h).  ig
+ * calls for ci have timed out PODS_TIMEOUTS_MAX times (containers.h), or
+ * containerd's calls have HOLD_FAILS_MAX times in a row.  ig lists and
  * tells a container once its enrichers have asked the runtime, waiting
  * for the answer.  The flags select it by what it is then.
  */
 static bool awaited(const struct lc_state *st, const struct container_info *ci)
 {
-	return st->watch && ci->later && listable(st, ci);
+	return !st->given_up && ci->later && listable(st, ci);
+}
+
+/*
+ * After a scan: whether held row r is to be told now, ci being what the
+ * table has of its container (NULL: gone): once its runtime answered or
+ * gave up on it, anyway, or once containerd's calls timed out
+ * HOLD_FAILS_MAX times in a row (then nothing is held: given_up).
+ */
+static bool hold_ends(struct lc_state *st, struct row *r,
+		      const struct container_info *ci, bool anyway)
+{
+	if (ci && ci->timeouts > r->seen) {
+		st->fails += ci->timeouts - r->seen;
+		r->seen = ci->timeouts;
+	}
+	if (ci && !ci->later && ci->timeouts < PODS_TIMEOUTS_MAX)
+		st->fails = 0; /* containerd answered */
+	if (st->fails >= HOLD_FAILS_MAX)
+		st->given_up = true;
+	return anyway || st->given_up || !ci || !ci->later;
 }
 
 /* --- output ------------------------------------------------------------ */
@@ -624,6 +657,49 @@ static void collect_one(void *ctx, __u64 mntns, const struct container_info *ci)
 	col->rows[col->n++] = r;
 }
 
+/*
+ * A list without --watch: its containers held (awaited()) scanned again
+ * each second, as the watch scans, until hold_ends(); then those the
+ * flags select as they are.
+ */
+static int settle_rows(struct lc_state *st, struct containers *ctrs,
+		       struct collect *col, struct error **err)
+{
+	size_t i, n = 0;
+	bool held = true;
+
+	while (held) {
+		held = false;
+		for (i = 0; i < col->n; i++) {
+			struct row *r = &col->rows[i];
+			const struct container_info *ci;
+
+			if (!r->held)
+				continue;
+			ci = containers_lookup(ctrs, r->mntns);
+			if (ci && strcmp(ci->id, r->info.id))
+				ci = NULL; /* gone: as it was found */
+			if (!hold_ends(st, r, ci, false)) {
+				held = true;
+				continue;
+			}
+			if (ci)
+				fill_row(ctrs, r->mntns, ci, r);
+			r->held = false;
+		}
+		if (held && !st->given_up) {
+			poll(NULL, 0, 1000);
+			if (containers_scan(ctrs, err))
+				return EXIT_FAIL;
+		}
+	}
+	for (i = 0; i < col->n; i++)
+		if (selected(st, &col->rows[i].info))
+			col->rows[n++] = col->rows[i];
+	col->n = n;
+	return EXIT_OK;
+}
+
 /* ig's order: runtime, then name. */
 static int row_cmp(const void *a, const void *b)
 {
@@ -637,12 +713,18 @@ static int list_now(struct lc_state *st, struct containers *ctrs,
 		    struct error **err)
 {
 	struct collect col = { .st = st, .ctrs = ctrs };
+	int rc;
 
 	containers_foreach(ctrs, collect_one, &col);
 	if (col.oom) {
 		free(col.rows);
 		return cli_error(err, EXIT_FAIL,
 				 "list containers: out of memory");
+	}
+	rc = st->watch ? EXIT_OK : settle_rows(st, ctrs, &col, err);
+	if (rc) {
+		free(col.rows);
+		return rc;
 	}
 	/* once per container listed, of the namespace kept */
 	for (size_t i = 0; st->extra && i < col.n; i++)
@@ -750,8 +832,12 @@ static void on_namespace(void *ctx, __u64 mntns,
 	struct row r = { 0 };
 	bool known;
 
-	if (l && ci && !strcmp(l->row.info.id, ci->id))
+	if (l && ci && !strcmp(l->row.info.id, ci->id)) {
+		/* told again: containerd answered, hold again */
+		if (!ci->later && st->given_up)
+			st->given_up = false, st->fails = 0;
 		return;
+	}
 	if (l)
 		live_drop(st, l);
 	if (!ci || !listable(st, ci))
@@ -811,7 +897,7 @@ static void tell_held(struct watch_ctx *w, bool anyway)
 		ci = containers_lookup(w->ctrs, l->mntns);
 		/* another container behind the number: the listener tells */
 		if ((ci && strcmp(ci->id, l->row.info.id)) ||
-		    (ci && ci->later && !anyway)) {
+		    !hold_ends(st, &l->row, ci, anyway || st->given_up)) {
 			i++;
 			continue;
 		}
@@ -867,6 +953,9 @@ static int watch(struct lc_state *st, struct containers *ctrs,
 			if (containers_scan(ctrs, err))
 				return EXIT_FAIL;
 			tell_held(&w, false);
+			/* those passed before containerd was given up on */
+			if (st->given_up)
+				tell_held(&w, true);
 		}
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (st->timeout &&

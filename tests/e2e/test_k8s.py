@@ -994,19 +994,35 @@ class Watch:
            f"exit status of --watch ({self.stderr()[-300:]!r})")
 
 
+def cri_pod(d, pod, ns, uid, labels):
+    """A CRI pod of containerd d: its sandbox with the pod's labels, and
+    its application container "app" (ids)."""
+    sb, app = hexid(), hexid()
+    d.run(sb, cri_annotations("sandbox", sb, pod, ns, uid),
+          "/bin/sleep 1000", detach=True,
+          labels=cri_sandbox_labels(pod, ns, uid, labels))
+    d.run(app, cri_annotations("container", sb, pod, ns, uid, "app"),
+          "/bin/sleep 1000", detach=True, netns_pid=d.pid(sb))
+    return sb, app
+
+
 def check_told_whole(d, w, app, pod, ns, uid, labels):
     """w told CREATED once for app, a container of pod: its runtime and
     image, its pod and the pod's labels, all of them on that event."""
     created = w.told("CREATED", app)
     eq(len(created), 1, "CREATED events of the application container")
-    c = created[0]
+    check_whole(d, created[0], app, pod, ns, uid, labels)
+
+
+def check_whole(d, c, app, pod, ns, uid, labels):
+    """c, container app of pod as listed or told: its runtime and image,
+    its pod and the pod's labels."""
     want = dict({"runtimeName": "containerd", "containerId": app,
                  "containerName": "app"}, **containerd_image(d, app))
     eq({k: c["runtime"].get(k) for k in want}, want,
-       "runtime and image on the CREATED event")
+       "runtime and image")
     eq(c["k8s"], {"namespace": ns, "podName": pod, "podLabels": labels,
-                  "containerName": "app", "podUID": uid},
-       "k8s on the CREATED event")
+                  "containerName": "app", "podUID": uid}, "k8s")
 
 
 @test
@@ -1066,13 +1082,8 @@ def list_containers_watch_lists_a_pod_container_once_containerd_answers(
     the image's id, never)."""
     d = containerd(env)
     pod, ns, uid = f"wlpod-{PID}", "demo", str(uuid.uuid4())
-    sb, app = hexid(), hexid()
     labels = {"app": pod}
-    d.run(sb, cri_annotations("sandbox", sb, pod, ns, uid),
-          "/bin/sleep 1000", detach=True,
-          labels=cri_sandbox_labels(pod, ns, uid, labels))
-    d.run(app, cri_annotations("container", sb, pod, ns, uid, "app"),
-          "/bin/sleep 1000", detach=True, netns_pid=d.pid(sb))
+    _, app = cri_pod(d, pod, ns, uid, labels)
     image_id = containerd_image(d, app)["containerImageId"]
     os.kill(d.proc.pid, signal.SIGSTOP)
     stopped, ws = True, []
@@ -1091,6 +1102,84 @@ def list_containers_watch_lists_a_pod_container_once_containerd_answers(
         if stopped:
             os.kill(d.proc.pid, signal.SIGCONT)
         for w in ws:
+            w.stop()
+
+
+@test
+def list_containers_lists_a_pod_container_once_containerd_answers(env):
+    """A list without --watch started while containerd is busy (SIGSTOP):
+    what containerd did not tell at the first scan (the pod's labels, the
+    image) is asked again at later scans, and the container is listed
+    once it is told, as ig's list waits for its runtime enricher (before:
+    listed at once without them)."""
+    d = containerd(env)
+    pod, ns, uid = f"lpod-{PID}", "demo", str(uuid.uuid4())
+    labels = {"app": pod}
+    _, app = cri_pod(d, pod, ns, uid, labels)
+    out = os.path.join(env.tmp, f"list-{app[:8]}.json")
+    os.kill(d.proc.pid, signal.SIGSTOP)
+    stopped, p = True, None
+    try:
+        with open(out, "w") as o, open(out + ".err", "w") as e:
+            p = subprocess.Popen([RUNNER, "list-containers", "-o", "json",
+                                  "--k8s-podname", pod], stdout=o, stderr=e)
+        wait_until(lambda: "asked again later" in open(out + ".err").read(),
+                   what="the list asking a busy containerd")
+        os.kill(d.proc.pid, signal.SIGCONT)
+        stopped = False
+        eq(p.wait(timeout=120), 0, f"list-containers: "
+           f"{open(out + '.err').read()[-300:]}")
+        with open(out) as f:
+            got = json.load(f)
+        eq([c["runtime"]["containerId"] for c in got], [app], "listed")
+        check_whole(d, got[0], app, pod, ns, uid, labels)
+    finally:
+        if stopped:
+            os.kill(d.proc.pid, signal.SIGCONT)
+        if p and p.poll() is None:
+            p.kill()
+            p.wait()
+
+
+@test
+def list_containers_with_containerd_stopped_lists_what_is_known(env):
+    """containerd stopped (SIGSTOP) through a list and a watch of five of
+    its containers: each container's image call times out, and the calls
+    are made one at a time (the socket's back-off after a timeout).
+    Neither waits for more than containerd's first few timeouts in a row:
+    the list ends and the watch tells every container, without the image
+    containerd did not tell (before, the last of N waited for 4 N
+    timeouts in a row, minutes).  A generous timeout of the list's
+    (harness) catches a stall, no time is measured."""
+    d = containerd(env)
+    ids = sorted(hexid() for _ in range(5))
+    for cid in ids:
+        d.run(cid, {}, "/bin/sleep 1000", detach=True)
+    os.kill(d.proc.pid, signal.SIGSTOP)
+    w = None
+    try:
+        p = subprocess.run([RUNNER, "list-containers", "-o", "json",
+                            "-r", "containerd"], capture_output=True,
+                           text=True, timeout=120)
+        eq(p.returncode, 0, f"list-containers: {p.stderr[-300:]}")
+        check("asked again later" in p.stderr,
+              f"containerd was not found busy: {p.stderr[-300:]}")
+        got = {c["runtime"]["containerId"]: c["runtime"]
+               for c in json.loads(p.stdout)}
+        eq(sorted(c for c in got if c in ids), ids, "every one listed")
+        for cid in ids:
+            check(not got[cid].get("containerImageName"),
+                  f"{cid}: an image without containerd: {got[cid]}")
+        w = Watch(env, "-r", "containerd")
+        wait_until(lambda: all(w.told("CREATED", c) for c in ids),
+                   what="every one CREATED with containerd stopped")
+        for cid in ids:
+            rt = w.told("CREATED", cid)[0]["runtime"]
+            check(not rt.get("containerImageName"),
+                  f"{cid}: told with an image: {rt}")
+    finally:
+        os.kill(d.proc.pid, signal.SIGCONT)
+        if w:
             w.stop()
 
 
