@@ -390,15 +390,6 @@ int config_flag_value(const char *flag, char **out, struct error **err)
 	return EXIT_OK;
 }
 
-const char *config_key_flag(const char *key)
-{
-	for (size_t i = 0; i < N_CFG_KEYS; i++)
-		if (strchr(cfg_keys[i].key, '.') &&
-		    !strcmp(cfg_keys[i].key, key))
-			return cfg_keys[i].flag;
-	return NULL;
-}
-
 int config_blame(const char *arg, struct error **err)
 {
 	size_t n;

@@ -42,9 +42,6 @@ void config_args_free(char **args, int n_set);
  * (`image inspect` reads operator.env.env-vars, as ig's does).
  */
 int config_flag_value(const char *flag, char **out, struct error **err);
-/* The flag of ig's operator key (operator.oci.pull: "pull"), as written
- * in `runner config default`; NULL: none the runner reads. */
-const char *config_key_flag(const char *key);
 /*
  * *err, of the "--FLAG=VALUE" config_run_args() set, prefixed with where
  * the value came from: "environment VAR" or "config FILE: KEY".

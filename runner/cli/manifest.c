@@ -22,7 +22,6 @@
 #include "metadata/yaml_limits.h"
 #include "oci/registry.h"
 #include "runner/cli/cli.h"
-#include "runner/cli/config.h"
 #include "runner/cli/manifest.h"
 
 #define SPEC_API_VERSION 1
@@ -35,8 +34,13 @@
 /*
  * ig's fully qualified names of the params the runner has as flags (the
  * operators' names as ig spells them: keys compare with case, as in
- * ig's Params.Get()).  operator.oci.* and the other keys of ig's
- * configuration come from config_key_flag().
+ * ig's Params.Get()).  Instance params only, as in ig, where a manifest's
+ * paramValues reach no operator's global params: operator.oci.pull is
+ * the oci handler's one the runner has, while its verify-image,
+ * public-keys, allowed-gadgets, insecure-registries, disallow-pulling and
+ * authfile, operator.env.env-vars and the otel-metrics listen keys come
+ * from the configuration or the command line only (a manifest, a URL's
+ * too, may not turn off the image's checks).
  */
 static const struct {
 	const char *key, *flag;
@@ -46,6 +50,7 @@ static const struct {
 	{ "operator.filter.filter", "filter" },
 	{ "operator.filter.filter-expr", "filter-expr" },
 	{ "operator.limiter.max-entries", "max-entries" },
+	{ "operator.oci.pull", "pull" },
 	{ "operator.LocalManager.containerd-namespace",
 	  "containerd-namespace" },
 	{ "operator.LocalManager.containername", "containername" },
@@ -471,7 +476,7 @@ static const char *flag_of(const char *key, const struct option *flags)
 			return NULL;
 		return k;
 	}
-	return config_key_flag(key);
+	return NULL;
 }
 
 void manifest_args_free(char **args, int n_set)
