@@ -112,6 +112,8 @@ static const struct option base_opts[] = {
 	{ 0 },
 };
 #define N_BASE_OPTS (sizeof(base_opts) / sizeof(base_opts[0]) - 1)
+/* getopt's optstring of base_opts' short flags */
+#define RUN_SHORT_OPTS ":o:F:E:c:r:t:f:hv"
 
 /* What the flags ask for. */
 struct run_flags {
@@ -903,7 +905,7 @@ static int parse_opts(int argc, char **argv, const struct option *opts,
 			optind++; /* ig's sort operator: not for this gadget */
 			continue;
 		}
-		c = getopt_long(argc, argv, ":o:F:E:c:r:t:f:hv", opts, &li);
+		c = getopt_long(argc, argv, RUN_SHORT_OPTS, opts, &li);
 		if (c == -1)
 			break;
 		/* a param of the manifest that this gadget does not have */
@@ -1495,7 +1497,8 @@ static int run_configured(int argc, char **argv, struct error **err)
 	int n_args, n_set, n_man = 0, rc;
 	const char *file;
 
-	rc = manifest_take_flag(&argc, argv, &file, err);
+	rc = manifest_take_flag(&argc, argv, RUN_SHORT_OPTS, base_opts, &file,
+				err);
 	if (rc)
 		return rc;
 	/* ig's check, before the manifest is read */

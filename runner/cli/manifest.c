@@ -100,29 +100,86 @@ static void spec_clear(struct spec *s)
 	*s = (struct spec){ 0 };
 }
 
-int manifest_take_flag(int *argc, char **argv, const char **file,
+/* Whether the long flag arg ("--NAME", no "=") is one of longs that
+ * takes its value from the next argument. */
+static bool long_takes_next(const char *arg, const struct option *longs)
+{
+	for (; longs->name; longs++)
+		if (!strcmp(arg + 2, longs->name))
+			return longs->has_arg == required_argument;
+	return false; /* a gadget param's value never starts with '-' */
+}
+
+/*
+ * The flag argv[i]: how many arguments it spans as getopt reads it (1,
+ * or 2 with its value next); *file set when it is -f or --file (NULL:
+ * its FILE missing).  A cluster of short flags ending in f ("-vf FILE",
+ * "-vfFILE") is cut to the flags before it: *keep.
+ */
+static int flag_span(int argc, char **argv, int i, const char *shorts,
+		     const struct option *longs, const char **file, bool *f,
+		     bool *keep)
+{
+	char *a = argv[i];
+	const char *p;
+	int n;
+
+	*f = *keep = false;
+	if (!strncmp(a, "--", 2)) {
+		*f = !strncmp(a, "--file", 6) && (!a[6] || a[6] == '=');
+		if (*f && a[6])
+			*file = a + 7;
+		else if (*f)
+			*file = i + 1 < argc ? argv[i + 1] : NULL;
+		return (*f && !a[6]) || (!*f && !strchr(a, '=') &&
+					 long_takes_next(a, longs)) ?
+			       2 :
+			       1;
+	}
+	for (size_t k = 1; a[k]; k++) {
+		p = a[k] == ':' ? NULL : strchr(shorts, a[k]);
+		if (!p || p[1] != ':')
+			continue; /* -h, -v, or one getopt refuses later */
+		n = a[k + 1] ? 1 : 2; /* its value here or next */
+		if (a[k] != 'f')
+			return n;
+		*f = true;
+		*file = n == 1 ? a + k + 1 : i + 1 < argc ? argv[i + 1] : NULL;
+		*keep = k > 1;
+		if (*keep) /* "-vf": -v stays */
+			a[k] = '\0';
+		return n;
+	}
+	return 1;
+}
+
+int manifest_take_flag(int *argc, char **argv, const char *shorts,
+		       const struct option *longs, const char **file,
 		       struct error **err)
 {
+	const char *one;
+	bool f, keep;
 	int i, j, n;
 
 	*file = NULL;
 	for (i = 1; i < *argc && strcmp(argv[i], "--");) {
-		n = 1;
-		if (!strncmp(argv[i], "--file=", 7))
-			*file = argv[i] + 7;
-		else if (!strncmp(argv[i], "-f", 2) && argv[i][2])
-			*file = argv[i] + 2;
-		else if (strcmp(argv[i], "-f") && strcmp(argv[i], "--file"))
-			n = 0;
-		else if (i + 1 < *argc)
-			*file = argv[i + 1], n = 2;
-		else
-			return cli_usage_error(
-				err, "run", "flag '%s' needs a value", argv[i]);
-		if (!n) {
+		if (argv[i][0] != '-' || !argv[i][1]) {
 			i++;
 			continue;
 		}
+		one = argv[i];
+		n = flag_span(*argc, argv, i, shorts, longs, &one, &f, &keep);
+		if (!f) {
+			i += n;
+			continue;
+		}
+		if (!one)
+			return cli_usage_error(err, "run",
+					       "flag '%s' needs a value",
+					       keep ? "-f" : argv[i]);
+		*file = one;
+		if (keep) /* the flags before f stay, FILE goes */
+			i++, n--;
 		for (j = i; j + n <= *argc; j++)
 			argv[j] = argv[j + n];
 		*argc -= n;

@@ -23,10 +23,14 @@
 
 /*
  * Take -f FILE, -fFILE, --file FILE, --file=FILE out of argv (up to
- * "--"); the last one's FILE into *file (NULL: none given).  EXIT_OK, or
- * EXIT_USAGE and *err for a flag without its FILE.
+ * "--"), and the f of a cluster of short flags ("-vf FILE"), as getopt
+ * would read them with the short flags shorts (getopt's optstring) and
+ * the long ones longs: the value of another flag ("-c -f") is left
+ * alone.  The last one's FILE into *file (NULL: none given).  EXIT_OK,
+ * or EXIT_USAGE and *err for a flag without its FILE.
  */
-int manifest_take_flag(int *argc, char **argv, const char **file,
+int manifest_take_flag(int *argc, char **argv, const char *shorts,
+		       const struct option *longs, const char **file,
 		       struct error **err);
 
 /*

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * runner/cli/manifest.c: which of an instance manifest's paramValues
+ * runner/cli/manifest.c: how -f FILE is found among run's arguments, as
+ * getopt reads them, and which of an instance manifest's paramValues
  * become run flags.  Reading and checking the file, and the run that
  * follows, are covered end to end by tests/e2e/test_manifest.py and by
  * tests/fuzz/fuzz_instance_spec.c.
@@ -39,6 +40,128 @@ static const struct option flags[] = {
 	{ "verify-image", required_argument, NULL, 11 },
 	{ 0 },
 };
+
+/* run's short flags (getopt's optstring) */
+#define SHORTS ":o:F:E:c:r:t:f:hv"
+
+#define MAX_ARGS 8
+
+/*
+ * manifest_take_flag() on the arguments in (NULL-ended, copied: it may
+ * cut a cluster of short flags), which must find FILE want (NULL: none)
+ * and leave the arguments out.
+ */
+static void take(const char *const *in, const char *want,
+		 const char *const *out)
+{
+	static const struct option longs[] = {
+		{ "containername", required_argument, NULL, 'c' },
+		{ "file", required_argument, NULL, 'f' },
+		{ "filter-expr", required_argument, NULL, 'E' },
+		{ "host", optional_argument, NULL, 1 },
+		{ 0 },
+	};
+	char *argv[MAX_ARGS + 1] = { 0 };
+	struct error *err = NULL;
+	const char *file = NULL;
+	int argc = 0, i;
+
+	while (in[argc]) {
+		assert_true(argc < MAX_ARGS);
+		argv[argc] = strdup(in[argc]);
+		assert_non_null(argv[argc++]);
+	}
+	char *made[MAX_ARGS + 1];
+
+	memcpy(made, argv, sizeof(made));
+	assert_int_equal(manifest_take_flag(&argc, argv, SHORTS, longs, &file,
+					    &err),
+			 EXIT_OK);
+	assert_null(err);
+	if (want)
+		assert_string_equal(file, want);
+	else
+		assert_null(file);
+	for (i = 0; out[i]; i++) {
+		assert_true(i < argc);
+		assert_string_equal(argv[i], out[i]);
+	}
+	assert_int_equal(argc, i);
+	for (i = 0; made[i]; i++)
+		free(made[i]);
+}
+
+/* As pflag reads ig's flags: the value of another flag is not -f, a
+ * cluster of short flags may end in it, the last -f wins, "--" ends the
+ * flags. */
+static void take_flag__getopt_reading(void **state)
+{
+	(void)state;
+	take((const char *[]){ "run", "-f", "m.yaml", "-o", "json", NULL },
+	     "m.yaml", (const char *[]){ "run", "-o", "json", NULL });
+	take((const char *[]){ "run", "-fm.yaml", NULL }, "m.yaml",
+	     (const char *[]){ "run", NULL });
+	take((const char *[]){ "run", "--file=a", "--file", "b", NULL }, "b",
+	     (const char *[]){ "run", NULL });
+	take((const char *[]){ "run", "-vf", "m.yaml", "-o", "json", NULL },
+	     "m.yaml", (const char *[]){ "run", "-v", "-o", "json", NULL });
+	take((const char *[]){ "run", "-hvfm.yaml", NULL }, "m.yaml",
+	     (const char *[]){ "run", "-hv", NULL });
+	take((const char *[]){ "run", "-ojson", "-f", "m", NULL }, "m",
+	     (const char *[]){ "run", "-ojson", NULL });
+	/* a value, not the flag */
+	take((const char *[]){ "run", "-c", "-f", "img", NULL }, NULL,
+	     (const char *[]){ "run", "-c", "-f", "img", NULL });
+	take((const char *[]){ "run", "--containername", "-f", "img", NULL },
+	     NULL,
+	     (const char *[]){ "run", "--containername", "-f", "img", NULL });
+	take((const char *[]){ "run", "-E", "-f", "img", NULL }, NULL,
+	     (const char *[]){ "run", "-E", "-f", "img", NULL });
+	take((const char *[]){ "run", "-cf", "img", NULL }, NULL,
+	     (const char *[]){ "run", "-cf", "img", NULL });
+	/* a flag whose value is optional, or a gadget's: -f is -f */
+	take((const char *[]){ "run", "--host", "-f", "m", NULL }, "m",
+	     (const char *[]){ "run", "--host", NULL });
+	take((const char *[]){ "run", "--gadget-param", "-f", "m", NULL }, "m",
+	     (const char *[]){ "run", "--gadget-param", NULL });
+	take((const char *[]){ "run", "--", "-f", "m", NULL }, NULL,
+	     (const char *[]){ "run", "--", "-f", "m", NULL });
+}
+
+/* -f without its FILE: one line naming the flag, exit 2. */
+static void take_flag__no_file__usage_error(void **state)
+{
+	static const char *const cases[][3] = {
+		{ "run", "-f", NULL },
+		{ "run", "--file", NULL },
+		{ "run", "-vf", NULL },
+		{ "run", "--file=", NULL },
+	};
+	static const struct option longs[] = {
+		{ "file", required_argument, NULL, 'f' },
+		{ 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char a0[8], a1[16];
+		char *argv[] = { a0, a1, NULL };
+		struct error *err = NULL;
+		const char *file = NULL;
+		int argc = 2;
+
+		snprintf(a0, sizeof(a0), "%s", cases[i][0]);
+		snprintf(a1, sizeof(a1), "%s", cases[i][1]);
+		assert_int_equal(manifest_take_flag(&argc, argv, SHORTS, longs,
+						    &file, &err),
+				 EXIT_USAGE);
+		assert_non_null(err);
+		assert_null(strchr(err->msg, '\n'));
+		assert_non_null(i == 3 ? strstr(err->msg, "want a FILE") :
+					 strstr(err->msg, "flag '-"));
+		error_free(err);
+	}
+}
 
 static void write_manifest(const char *yaml)
 {
@@ -109,6 +232,8 @@ static int make_dir(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(take_flag__getopt_reading),
+		cmocka_unit_test(take_flag__no_file__usage_error),
 		cmocka_unit_test(manifest__global_params__not_set),
 	};
 
