@@ -380,7 +380,7 @@ static int check_id_name(const struct dec *d, const char *v, bool id)
 	bool ok = id ? n == SPEC_ID_LEN : n >= 1 && n <= SPEC_NAME_MAX;
 	cleanup_free char *shown = NULL;
 
-	if (!v)
+	if (!n) /* ig checks one that is not "" */
 		return 0;
 	for (size_t i = 0; ok && i < n; i++)
 		ok = (v[i] >= '0' && v[i] <= '9') ||
@@ -450,7 +450,7 @@ static int dec_spec(const struct dec *d, struct spec *s, bool *empty)
 	if (check_id_name(d, str[3], true) || check_id_name(d, str[4], false) ||
 	    (f[5] && dec_list(d, f[5], true)))
 		return -1;
-	if (!str[2])
+	if (!str[2] || !*str[2])
 		return error_set(d->err, 0, "no image specified in entry %d",
 				 d->entry);
 	if (s && !(s->image = strdup(str[2])))

@@ -220,6 +220,41 @@ static void manifest__global_params__not_set(void **state)
 	manifest_args_free(args, n_set);
 }
 
+/* ig checks an id or a name only when it is not "", and "" is no image:
+ * a null and an empty string are the same to its Go strings. */
+static void manifest__empty_strings__as_ig(void **state)
+{
+	char a0[] = "runner";
+	char *argv[] = { a0, NULL };
+	struct error *err = NULL;
+	char **args = NULL;
+	int argc = 0, n_set = 0;
+
+	(void)state;
+	write_manifest("apiVersion: 1\n"
+		       "kind: instance-spec\n"
+		       "id: \"\"\n"
+		       "name: ''\n"
+		       "image: trace_dns\n");
+	assert_int_equal(manifest_run_args(path, 1, argv, flags, &argc, &args,
+					   &n_set, &err),
+			 EXIT_OK);
+	assert_null(err);
+	assert_int_equal(argc, 2);
+	assert_string_equal(args[1], "trace_dns");
+	manifest_args_free(args, n_set);
+	write_manifest("apiVersion: 1\n"
+		       "kind: instance-spec\n"
+		       "image: \"\"\n");
+	assert_int_equal(manifest_run_args(path, 1, argv, flags, &argc, &args,
+					   &n_set, &err),
+			 EXIT_USAGE);
+	assert_null(args);
+	assert_non_null(err);
+	assert_non_null(strstr(err->msg, "no image specified in entry 1"));
+	error_free(err);
+}
+
 static int make_dir(void **state)
 {
 	(void)state;
@@ -235,6 +270,7 @@ int main(void)
 		cmocka_unit_test(take_flag__getopt_reading),
 		cmocka_unit_test(take_flag__no_file__usage_error),
 		cmocka_unit_test(manifest__global_params__not_set),
+		cmocka_unit_test(manifest__empty_strings__as_ig),
 	};
 
 	return cmocka_run_group_tests(tests, make_dir, NULL);
