@@ -458,6 +458,27 @@ static int dec_spec(const struct dec *d, struct spec *s, bool *empty)
 	return 0;
 }
 
+/*
+ * libyaml's failure as yaml.v3's parser.fail() words it: the line of the
+ * context if any, else of the problem, as libyaml counts lines (from 0)
+ * but one more for a scanner's error; none when that is 0 (a reader's
+ * error: invalid UTF-8).
+ */
+static int syntax_error(const yaml_parser_t *p, int entry, struct error **err)
+{
+	size_t line = p->context_mark.line ? p->context_mark.line :
+					     p->problem_mark.line;
+	char where[32] = "";
+
+	if (line)
+		snprintf(where, sizeof(where),
+			 "line %zu: ", line + (p->error == YAML_SCANNER_ERROR));
+	return error_set(err, 0, "parsing gadget spec (entry %d): yaml: %s%s",
+			 entry, where,
+			 p->problem ? p->problem :
+				      "unknown problem parsing YAML content");
+}
+
 /* Every document of buf; the first spec into *s, how many in *n. */
 static int parse_specs(const char *buf, size_t len, struct spec *s, int *n,
 		       struct error **err)
@@ -480,12 +501,7 @@ static int parse_specs(const char *buf, size_t len, struct spec *s, int *n,
 		bool empty;
 
 		if (!yaml_parser_load(&parser, &doc)) {
-			rc = error_set(err, 0,
-				       "parsing gadget spec (entry %d): yaml: "
-				       "line %zu: %s",
-				       d.entry, parser.problem_mark.line + 1,
-				       parser.problem ? parser.problem :
-							"syntax error");
+			rc = syntax_error(&parser, d.entry, err);
 			break;
 		}
 		if (!yaml_document_get_root_node(&doc)) { /* the end */

@@ -255,6 +255,46 @@ static void manifest__empty_strings__as_ig(void **state)
 	error_free(err);
 }
 
+/*
+ * A YAML syntax error as yaml.v3 words it (its parser.fail()): the line
+ * of libyaml's context mark, else of its problem mark, counted from 0 but
+ * one more for a scanner's error, and no line for a reader's error.
+ */
+static void manifest__syntax_errors__yaml_v3_lines(void **state)
+{
+	static const char *const cases[][2] = {
+		/* scanner, context (the quoted scalar's start) on line 2 */
+		{ "apiVersion: 1\nkind: instance-spec\nimage: \"x\n",
+		  "yaml: line 3: found unexpected end of stream" },
+		/* parser, context at 0: the problem's line, from 0 */
+		{ "apiVersion: 1\nkind: instance-spec\n- a\n",
+		  "yaml: line 2: did not find expected key" },
+		/* reader: no line */
+		{ "apiVersion: 1\nkind: instance-spec\nimage: \xff\n",
+		  "yaml: invalid leading UTF-8 octet" },
+	};
+	char a0[] = "runner";
+	char *argv[] = { a0, NULL };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct error *err = NULL;
+		char **args = NULL;
+		int argc = 0, n_set = 0;
+		const char *m;
+
+		write_manifest(cases[i][0]);
+		assert_int_equal(manifest_run_args(path, 1, argv, flags, &argc,
+						   &args, &n_set, &err),
+				 EXIT_USAGE);
+		assert_non_null(err);
+		m = strstr(err->msg, "(entry 1): ");
+		assert_non_null(m);
+		assert_string_equal(m + 11, cases[i][1]);
+		error_free(err);
+	}
+}
+
 static int make_dir(void **state)
 {
 	(void)state;
@@ -271,6 +311,7 @@ int main(void)
 		cmocka_unit_test(take_flag__no_file__usage_error),
 		cmocka_unit_test(manifest__global_params__not_set),
 		cmocka_unit_test(manifest__empty_strings__as_ig),
+		cmocka_unit_test(manifest__syntax_errors__yaml_v3_lines),
 	};
 
 	return cmocka_run_group_tests(tests, make_dir, NULL);
