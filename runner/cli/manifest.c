@@ -35,8 +35,8 @@
  * ig's fully qualified names of the params the runner has as flags (the
  * operators' names as ig spells them: keys compare with case, as in
  * ig's Params.Get()).  Instance params only, as in ig, where a manifest's
- * paramValues reach no operator's global params: operator.oci.pull is
- * the oci handler's one the runner has, while its verify-image,
+ * paramValues reach no operator's global params: operator.oci.pull and
+ * annotate are the oci handler's ones the runner has, while its verify-image,
  * public-keys, allowed-gadgets, insecure-registries, disallow-pulling and
  * authfile, operator.env.env-vars and the otel-metrics listen keys come
  * from the configuration or the command line only (a manifest, a URL's
@@ -50,6 +50,7 @@ static const struct {
 	{ "operator.filter.filter", "filter" },
 	{ "operator.filter.filter-expr", "filter-expr" },
 	{ "operator.limiter.max-entries", "max-entries" },
+	{ "operator.oci.annotate", "annotate" },
 	{ "operator.oci.pull", "pull" },
 	{ "operator.LocalManager.containerd-namespace",
 	  "containerd-namespace" },

@@ -319,8 +319,6 @@ LATER = [
      "a,,b", "empty name"),
     ("trace_dns:latest", "operator.oci.annotate", "bad",
      "want DS:KEY=VALUE"),
-    ("trace_dns:latest", "operator.oci.authfile", "/nonexistent/auth.json",
-     "No such file"),
     ("snapshot_process:latest", "operator.sort.sort", "nosuch",
      'unknown field "nosuch"'),
     ("snapshot_process:latest", "operator.limiter.max-entries", "abc",
