@@ -8,13 +8,13 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/grow.h"
 #include "runner/engine/boltdb.h"
 #include "runner/engine/containerd_api.h"
 #include "runner/engine/containers.h"
 #include "runner/engine/log.h"
 #include "runner/engine/pod_labels.h"
 
-#define MAX_SOCKS 16
 #define CACHE 32
 #define LOCK_WAIT_MS 50 /* podman holds its database's lock briefly */
 #define PATH_LEN 1024
@@ -28,8 +28,10 @@ struct sock {
 };
 
 struct pod_labels {
-	struct sock socks[MAX_SOCKS];
-	size_t n_socks;
+	/* one per bundles' folder met, each allocated once (pointers to
+	 * it stay); as many as the host has, as pods.c's folders */
+	struct sock **socks;
+	size_t n_socks, cap_socks;
 	struct {
 		char id[65];
 		json_t *labels;
@@ -51,6 +53,9 @@ void pod_labels_free(struct pod_labels *pl)
 		return;
 	for (i = 0; i < CACHE; i++)
 		json_decref(pl->cache[i].labels);
+	for (i = 0; i < pl->n_socks; i++)
+		free(pl->socks[i]);
+	free(pl->socks);
 	free(pl);
 }
 
@@ -59,8 +64,8 @@ static struct sock *sock_of(struct pod_labels *pl, const char *dir)
 	size_t i;
 
 	for (i = 0; i < pl->n_socks; i++)
-		if (!strcmp(pl->socks[i].dir, dir))
-			return &pl->socks[i];
+		if (!strcmp(pl->socks[i]->dir, dir))
+			return pl->socks[i];
 	return NULL;
 }
 
@@ -70,9 +75,11 @@ void pod_labels_learn_socket(struct pod_labels *pl, const char *dir,
 	struct sock *s = sock_of(pl, dir);
 
 	if (!s) {
-		if (pl->n_socks == MAX_SOCKS)
-			return;
-		s = &pl->socks[pl->n_socks++];
+		if (grow_array((void **)&pl->socks, &pl->cap_socks,
+			       pl->n_socks + 1, sizeof(*pl->socks), 8) ||
+		    !(s = calloc(1, sizeof(*s))))
+			return; /* no memory: the default socket's */
+		pl->socks[pl->n_socks++] = s;
 		snprintf(s->dir, sizeof(s->dir), "%s", dir);
 	}
 	if (strcmp(s->path, sock)) {
@@ -261,10 +268,10 @@ int pod_labels_containerd_image_any(struct pod_labels *pl, const char *root,
 
 	*later = POD_LABELS_FINAL;
 	for (i = 0; i < n; i++) {
-		struct sock *s = pl->n_socks ? &pl->socks[i] : &default_sock;
+		struct sock *s = pl->n_socks ? pl->socks[i] : &default_sock;
 
 		/* each containerd once (its namespaces' folders share it) */
-		for (j = 0; j < i && strcmp(pl->socks[j].path, s->path); j++)
+		for (j = 0; j < i && strcmp(pl->socks[j]->path, s->path); j++)
 			;
 		if (j < i || left_alone(s, later))
 			continue;

@@ -18,12 +18,12 @@
 
 #include "common/cleanup.h"
 #include "common/fileutil.h"
+#include "common/grow.h"
 #include "common/strfmt.h"
 #include "runner/engine/containers.h"
 #include "runner/engine/pod_labels.h"
 #include "runner/engine/pods.h"
 
-#define MAX_DIRS 16
 #define INDEX_SLOTS 4096 /* a power of two */
 #define MAX_LABELS 64
 #define PATH_LEN 1024
@@ -33,16 +33,20 @@ struct netns_slot {
 	const struct pod_info *pod;
 };
 
+struct dirs {
+	char **at;
+	size_t n, cap;
+};
+
 struct pods {
 	char root[256];
 	char node[256];
 	__u64 host_netns;
 	/* Folders of bundles named by container id (<id>/ or <id>/userdata/)
-	 * and docker's containers/ folders: defaults, then learned ones. */
-	char *bundle_dirs[MAX_DIRS];
-	size_t n_bundle_dirs;
-	char *docker_dirs[MAX_DIRS];
-	size_t n_docker_dirs;
+	 * and docker's containers/ folders: defaults, then learned ones, as
+	 * many as the host has (one per containerd namespace, podman
+	 * storage, dockerd: a fixed number left the rest's containers out) */
+	struct dirs bundle_dirs, docker_dirs;
 	struct netns_slot slots[INDEX_SLOTS];
 	size_t used;
 	struct pod_labels *labels; /* those kept in the runtimes' state */
@@ -60,15 +64,24 @@ static const char *const default_bundle_dirs[] = {
 	"/run/docker/containerd/daemon/io.containerd.runtime.v2.task/moby",
 };
 
-static void learn(char **dirs, size_t *n, const char *dir)
+static void learn(struct dirs *d, const char *dir)
 {
 	size_t i;
 
-	for (i = 0; i < *n; i++)
-		if (!strcmp(dirs[i], dir))
+	for (i = 0; i < d->n; i++)
+		if (!strcmp(d->at[i], dir))
 			return;
-	if (*n < MAX_DIRS && (dirs[*n] = strdup(dir)))
-		(*n)++;
+	if (!grow_array((void **)&d->at, &d->cap, d->n + 1, sizeof(*d->at),
+			8) &&
+	    (d->at[d->n] = strdup(dir)))
+		d->n++;
+}
+
+static void dirs_free(struct dirs *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		free(d->at[i]);
+	free(d->at);
 }
 
 static __u64 ns_inode(const struct pods *p, unsigned int pid, const char *ns)
@@ -99,22 +112,17 @@ struct pods *pods_new(const char *root)
 	if (!p->host_netns && !p->root[0])
 		p->host_netns = ns_inode(p, (unsigned int)getpid(), "net");
 	for (i = 0; i < sizeof(default_bundle_dirs) / sizeof(char *); i++)
-		learn(p->bundle_dirs, &p->n_bundle_dirs,
-		      default_bundle_dirs[i]);
-	learn(p->docker_dirs, &p->n_docker_dirs, "/var/lib/docker/containers");
+		learn(&p->bundle_dirs, default_bundle_dirs[i]);
+	learn(&p->docker_dirs, "/var/lib/docker/containers");
 	return p;
 }
 
 void pods_free(struct pods *p)
 {
-	size_t i;
-
 	if (!p)
 		return;
-	for (i = 0; i < p->n_bundle_dirs; i++)
-		free(p->bundle_dirs[i]);
-	for (i = 0; i < p->n_docker_dirs; i++)
-		free(p->docker_dirs[i]);
+	dirs_free(&p->bundle_dirs);
+	dirs_free(&p->docker_dirs);
 	pod_labels_free(p->labels);
 	free(p);
 }
@@ -310,7 +318,7 @@ static void learn_from_parent(struct pods *p, unsigned int pid, const char *id)
 	*s = '\0';
 	if (!bundle_in(p, dir, id, found, sizeof(found)))
 		return;
-	learn(p->bundle_dirs, &p->n_bundle_dirs, dir);
+	learn(&p->bundle_dirs, dir);
 	if (address)
 		pod_labels_learn_socket(p->labels, dir, address);
 }
@@ -323,8 +331,8 @@ static int find_bundle(struct pods *p, unsigned int pid, const char *id,
 
 	if (pid)
 		learn_from_parent(p, pid, id);
-	for (i = 0; i < p->n_bundle_dirs; i++)
-		if (bundle_in(p, p->bundle_dirs[i], id, out, size))
+	for (i = 0; i < p->bundle_dirs.n; i++)
+		if (bundle_in(p, p->bundle_dirs.at[i], id, out, size))
 			return 0;
 	return -1;
 }
@@ -338,8 +346,8 @@ bool pods_containerd_bundle(struct pods *p, unsigned int pid, const char *ns,
 	/* its shim's folder (the namespace's) learned, while its process
 	 * is there; then that namespace's folder of each containerd known */
 	find_bundle(p, pid, id, found, sizeof(found));
-	for (i = 0; i < p->n_bundle_dirs; i++) {
-		const char *d = p->bundle_dirs[i];
+	for (i = 0; i < p->bundle_dirs.n; i++) {
+		const char *d = p->bundle_dirs.at[i];
 
 		fmt_cut(dir, sizeof(dir), "%s/-", d);
 		if (!bundle_ns(dir, other))
@@ -347,7 +355,7 @@ bool pods_containerd_bundle(struct pods *p, unsigned int pid, const char *ns,
 		fmt_cut(dir, sizeof(dir), "%.*s/%s", (int)(strrchr(d, '/') - d),
 			d, ns);
 		if (bundle_in(p, dir, id, out, size)) {
-			learn(p->bundle_dirs, &p->n_bundle_dirs, dir);
+			learn(&p->bundle_dirs, dir);
 			return true;
 		}
 	}
@@ -724,15 +732,15 @@ static int docker_dir(struct pods *p, json_t *spec, const char *id, char *out,
 				*s = '\0';
 		fmt_cut(out, size, "%s/%s/config.v2.json", dir, id);
 		if (exists(p, out))
-			learn(p->docker_dirs, &p->n_docker_dirs, dir);
+			learn(&p->docker_dirs, dir);
 	}
-	for (i = 0; i < p->n_docker_dirs; i++) {
+	for (i = 0; i < p->docker_dirs.n; i++) {
 		char path[PATH_LEN];
 
 		fmt_cut(path, sizeof(path), "%s/%s/config.v2.json",
-			p->docker_dirs[i], id);
+			p->docker_dirs.at[i], id);
 		if (exists(p, path)) {
-			fmt_cut(out, size, "%s/%s", p->docker_dirs[i], id);
+			fmt_cut(out, size, "%s/%s", p->docker_dirs.at[i], id);
 			return 0;
 		}
 	}

@@ -1520,6 +1520,42 @@ def containerd_namespaces_and_long_ids_named_as_ig(env):
             "marker.web.test."}, f"-c {mine}: its queries")
 
 
+@test
+def containerd_namespaces_past_sixteen_all_listed_and_named(env):
+    """The runner finds a containerd container's bundle, and the socket
+    of the containerd to ask, in the folder of its namespace's bundles
+    (.../io.containerd.runtime.v2.task/<namespace>), learned from the
+    container's shim: one per namespace of each containerd, as many as
+    the host has.  With 19 namespaces of one containerd and one of
+    another, each container is listed, that of the namespace asked named
+    (its id) with its image from its containerd; others by id.  The
+    runner kept 16 folders and 16 sockets: past them a container of
+    another containerd was not listed at all, and its containerd or
+    that of a namespace went unasked (no image)."""
+    a, b = containerd(env, ns=None), containerd(env, ns=None)
+    of = {f"many{i}-{PID}": a for i in range(19)}
+    of[f"other-{PID}"] = b
+    with own_containerd(env, a), own_containerd(env, b, after=lambda: (
+            remove_cgroups([p for ns in of
+                            for p in (f"/{ns}/c-{ns}", f"/{ns}")]))):
+        for ns, d in of.items():  # b's last: its process the newest
+            d.ctr(f"image import {env.archive}", ns=ns)
+            d.run(f"c-{ns}", {}, "/bin/sleep 1000", detach=True, ns=ns)
+        image = json.loads(b.ctr(f"container info c-other-{PID}",
+                                 ns=f"other-{PID}"))["Image"]
+        for asked in of:
+            got = {c["runtime"]["containerId"]: c["runtime"]
+                   for c in json.loads(sh(
+                       f"{RUNNER} list-containers -o json "
+                       f"--containerd-namespace {asked}")) or []}
+            for ns in of:
+                rt = got.get(f"c-{ns}")
+                check(rt is not None, f"c-{ns} not listed (asked {asked}): "
+                      f"{sorted(got)}")
+                eq((rt.get("containerName", ""), rt.get("runtimeName", ""),
+                    rt.get("containerImageName", "")),
+                   (f"c-{ns}", "containerd", image) if ns == asked else
+                   ("", "", ""), f"c-{ns} (asked {asked})")
 
 def hierarchies():
     """The mount points of the host's cgroup hierarchies (v1 and v2)."""
